@@ -1,0 +1,199 @@
+/**
+ * The packet record: the one flat shape that decoding hands to the rest of
+ * NetMirror (stats, latency, detectors, server).
+ *
+ * Every record has every field (unused ones hold their documented "absent"
+ * value), so V8 keeps one hidden class and the hot path stays monomorphic.
+ * Fields are primitives only: a record never holds a capture buffer, because a
+ * retained subarray would pin its whole chunk in memory.
+ *
+ * @module
+ */
+
+/** Network-layer protocol of a packet, as decoded. */
+export type NetworkKind = "ipv4" | "ipv6" | "arp" | "other";
+
+/** Transport-layer protocol of a packet, as decoded ("none" for ARP/other). */
+export type TransportKind =
+  | "tcp"
+  | "udp"
+  | "icmp"
+  | "icmpv6"
+  | "other"
+  | "none";
+
+/** Application hint read from the first payload bytes of a TCP/UDP packet. */
+export type AppHint =
+  | ""
+  | "dns"
+  | "http_request"
+  | "http_response"
+  | "tls_client_hello"
+  | "tls_server_hello"
+  | "tls";
+
+/** TCP flag bits (RFC 9293 section 3.1, RFC 3168 for ECE/CWR). */
+export const TCP_FLAGS = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+} as const;
+
+/** One decoded packet, flattened. Holds no references to capture buffers. */
+export interface PacketRecord {
+  /** Capture time from the record header, in microseconds since the Unix epoch. */
+  timestampUs: number;
+  /** Interface index within the capture (pcapng IDB index; 0 for classic pcap). */
+  interfaceId: number;
+  /** Link type (DLT/LINKTYPE number) the frame was decoded with. */
+  linkType: number;
+  /** Bytes present in the capture for this packet. */
+  capturedLength: number;
+  /** Bytes on the wire; larger than `capturedLength` when cut by the snap length. */
+  wireLength: number;
+
+  /** Source MAC as "aa:bb:cc:dd:ee:ff", or "" when the link layer has none. */
+  srcMac: string;
+  /** Destination MAC as "aa:bb:cc:dd:ee:ff", or "" when the link layer has none. */
+  dstMac: string;
+  /** Innermost 802.1Q VLAN id, or -1 when untagged. */
+  vlanId: number;
+  /** EtherType of the network layer (0x0800, 0x86dd, 0x0806, …), or -1 when unknown. */
+  etherType: number;
+
+  /** Network-layer protocol. */
+  network: NetworkKind;
+  /** Source IP (dotted quad or RFC 5952 IPv6), ARP sender IP, or "". */
+  srcAddress: string;
+  /** Destination IP, ARP target IP, or "". */
+  dstAddress: string;
+  /** IP protocol / IPv6 final next header number, or -1. */
+  ipProtocol: number;
+  /** IPv4 TTL or IPv6 hop limit, or -1. */
+  ttl: number;
+  /** Total IP packet length from the IP header (IPv4 total length, IPv6 40 + payload length), or 0. */
+  ipLength: number;
+  /** True for a fragment that is not the first one (no transport header to decode). */
+  laterFragment: boolean;
+  /** True for any IP fragment (first, middle or last). */
+  fragment: boolean;
+
+  /** Transport-layer protocol. */
+  transport: TransportKind;
+  /** TCP/UDP source port, or -1. */
+  srcPort: number;
+  /** TCP/UDP destination port, or -1. */
+  dstPort: number;
+  /** TCP flag bits (see {@linkcode TCP_FLAGS}), or 0. */
+  tcpFlags: number;
+  /** TCP sequence number, or 0. */
+  tcpSeq: number;
+  /** TCP acknowledgement number, or 0. */
+  tcpAck: number;
+  /** TCP window (unscaled), or 0. */
+  tcpWindow: number;
+  /** Transport payload bytes as stated by the headers (not limited by the snap length). */
+  payloadLength: number;
+  /** ICMP/ICMPv6 type, or -1. */
+  icmpType: number;
+  /** ICMP/ICMPv6 code, or -1. */
+  icmpCode: number;
+  /** ICMP echo identifier, or -1. */
+  icmpId: number;
+  /** ICMP echo sequence number, or -1. */
+  icmpSeq: number;
+  /** For ICMP errors: the quoted packet's IP protocol, or -1. */
+  quotedProtocol: number;
+  /** For ICMP errors: the quoted packet's destination address, or "". */
+  quotedDstAddress: string;
+  /** For ICMP errors: the quoted packet's destination port, or -1. */
+  quotedDstPort: number;
+
+  /** ARP operation (1 request, 2 reply), or -1. */
+  arpOperation: number;
+  /** ARP sender hardware address, or "". */
+  arpSenderMac: string;
+  /** ARP target hardware address, or "". */
+  arpTargetMac: string;
+
+  /** Application hint from the payload's first bytes. */
+  app: AppHint;
+  /** DNS transaction id, or -1 when the packet holds no DNS message. */
+  dnsId: number;
+  /** True for a DNS response (QR bit). */
+  dnsResponse: boolean;
+  /** DNS opcode, or -1. */
+  dnsOpcode: number;
+  /** DNS response code, or -1. */
+  dnsRcode: number;
+  /** First question name, lower-case, no trailing dot ("" for the root or none). */
+  dnsQname: string;
+  /** First question type (1 A, 16 TXT, 10 NULL, …), or -1. */
+  dnsQtype: number;
+  /** Question count from the header, or 0. */
+  dnsQuestionCount: number;
+  /** Answer count from the header, or 0. */
+  dnsAnswerCount: number;
+
+  /** True when the capture holds fewer bytes than a header says the packet has. */
+  truncated: boolean;
+  /** Name of the first decode anomaly in this packet ("" when none). */
+  anomaly: string;
+}
+
+/** Returns a record with every field at its "absent" value. */
+export function emptyPacketRecord(): PacketRecord {
+  return {
+    timestampUs: 0,
+    interfaceId: 0,
+    linkType: -1,
+    capturedLength: 0,
+    wireLength: 0,
+    srcMac: "",
+    dstMac: "",
+    vlanId: -1,
+    etherType: -1,
+    network: "other",
+    srcAddress: "",
+    dstAddress: "",
+    ipProtocol: -1,
+    ttl: -1,
+    ipLength: 0,
+    laterFragment: false,
+    fragment: false,
+    transport: "none",
+    srcPort: -1,
+    dstPort: -1,
+    tcpFlags: 0,
+    tcpSeq: 0,
+    tcpAck: 0,
+    tcpWindow: 0,
+    payloadLength: 0,
+    icmpType: -1,
+    icmpCode: -1,
+    icmpId: -1,
+    icmpSeq: -1,
+    quotedProtocol: -1,
+    quotedDstAddress: "",
+    quotedDstPort: -1,
+    arpOperation: -1,
+    arpSenderMac: "",
+    arpTargetMac: "",
+    app: "",
+    dnsId: -1,
+    dnsResponse: false,
+    dnsOpcode: -1,
+    dnsRcode: -1,
+    dnsQname: "",
+    dnsQtype: -1,
+    dnsQuestionCount: 0,
+    dnsAnswerCount: 0,
+    truncated: false,
+    anomaly: "",
+  };
+}

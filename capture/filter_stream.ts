@@ -1,0 +1,94 @@
+/**
+ * Applies a BPF expression to a capture stream by piping it through
+ * `tcpdump -r - -w - <filter>`: libpcap's own filter compiler and engine,
+ * so a filter means exactly what it means to tcpdump.
+ *
+ * @module
+ */
+
+import { classifyTcpdumpStderr, TcpdumpError } from "./tcpdump_errors.ts";
+import { registerChild } from "./child_registry.ts";
+
+/** A filtered capture stream and the tcpdump process behind it. */
+export interface FilteredStream {
+  /** Classic pcap bytes of the matching packets. */
+  stream: ReadableStream<Uint8Array>;
+  /** Resolves when tcpdump exits cleanly; rejects with `TcpdumpError` otherwise. */
+  done: Promise<void>;
+}
+
+/** Returns the bytes of `source` (pcap/pcapng, gzip is undone first) that match `filter`. */
+export function filterThroughTcpdump(
+  source: ReadableStream<Uint8Array>,
+  filter: string,
+  tcpdumpPath = "tcpdump",
+): FilteredStream {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(tcpdumpPath, {
+      args: ["-r", "-", "-w", "-", "-n", filter],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new TcpdumpError(
+        "not_installed",
+        `Cannot filter capture: tcpdump is not installed (looked for "${tcpdumpPath}")`,
+        "",
+      );
+    }
+    throw error;
+  }
+  const unregister = registerChild(child);
+  const feeding = gunzipIfNeeded(source)
+    .then((plain) => plain.pipeTo(child.stdin))
+    .catch(
+      () => {
+        /* tcpdump closed its stdin early: its exit status explains why */
+      },
+    );
+  const stderrText = new Response(child.stderr).text();
+  const done = (async () => {
+    const [status, stderr] = await Promise.all([child.status, stderrText]);
+    await feeding;
+    unregister();
+    if (!status.success) {
+      throw classifyTcpdumpStderr(stderr, { filter });
+    }
+  })();
+  done.catch(() => {}); // observed by the caller
+  return { stream: child.stdout, done };
+}
+
+/** Returns `source` decompressed when it starts with the gzip magic (1f 8b), else unchanged. */
+export async function gunzipIfNeeded(
+  source: ReadableStream<Uint8Array>,
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = source.getReader();
+  const first = await reader.read();
+  const head = first.done ? new Uint8Array(0) : first.value;
+  const rest = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (head.byteLength > 0) controller.enqueue(head);
+    },
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    return rest.pipeThrough(
+      new DecompressionStream("gzip") as unknown as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >,
+    );
+  }
+  return rest;
+}

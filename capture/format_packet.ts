@@ -1,0 +1,102 @@
+/**
+ * Text forms of a packet record: a tcpdump-like one-liner for people and a
+ * compact JSON line for scripts.
+ *
+ * @module
+ */
+
+import { type PacketRecord, TCP_FLAGS } from "./packet_record.ts";
+
+/** Formats a capture timestamp (µs since the epoch) as UTC "HH:MM:SS.uuuuuu". */
+export function formatTimeOfDay(timestampUs: number): string {
+  const seconds = Math.floor(timestampUs / 1e6);
+  const micros = timestampUs - seconds * 1e6;
+  const date = new Date(seconds * 1000);
+  const hh = String(date.getUTCHours()).padStart(2, "0");
+  const mm = String(date.getUTCMinutes()).padStart(2, "0");
+  const ss = String(date.getUTCSeconds()).padStart(2, "0");
+  return `${hh}:${mm}:${ss}.${String(micros).padStart(6, "0")}`;
+}
+
+/** Formats TCP flag bits the way tcpdump does: "S", "S.", "P.", "F.", "R", "." for a bare ACK. */
+export function formatTcpFlags(flags: number): string {
+  let out = "";
+  if (flags & TCP_FLAGS.SYN) out += "S";
+  if (flags & TCP_FLAGS.FIN) out += "F";
+  if (flags & TCP_FLAGS.PSH) out += "P";
+  if (flags & TCP_FLAGS.RST) out += "R";
+  if (flags & TCP_FLAGS.URG) out += "U";
+  if (flags & TCP_FLAGS.ECE) out += "E";
+  if (flags & TCP_FLAGS.CWR) out += "W";
+  if (flags & TCP_FLAGS.ACK) out += ".";
+  return out === "" ? "none" : out;
+}
+
+function endpoint(address: string, port: number, ipv6: boolean): string {
+  if (port < 0) return address;
+  return ipv6 ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Formats one packet as a single tcpdump-like line (UTC time of day first). */
+export function formatPacketLine(packet: PacketRecord): string {
+  const time = formatTimeOfDay(packet.timestampUs);
+  const v6 = packet.network === "ipv6";
+  const src = endpoint(packet.srcAddress, packet.srcPort, v6);
+  const dst = endpoint(packet.dstAddress, packet.dstPort, v6);
+  const vlan = packet.vlanId >= 0 ? ` vlan ${packet.vlanId}` : "";
+  let body: string;
+  if (packet.network === "arp") {
+    const op = packet.arpOperation === 1
+      ? `who-has ${packet.dstAddress} tell ${packet.srcAddress}`
+      : packet.arpOperation === 2
+      ? `${packet.srcAddress} is-at ${packet.arpSenderMac}`
+      : `operation ${packet.arpOperation}`;
+    body = `ARP ${op}`;
+  } else if (packet.network === "other") {
+    const type = packet.etherType >= 0
+      ? `ethertype 0x${packet.etherType.toString(16).padStart(4, "0")}`
+      : "unknown";
+    body = `${packet.srcMac || "?"} > ${packet.dstMac || "?"} ${type}`;
+  } else {
+    const ip = v6 ? "IP6" : "IP";
+    switch (packet.transport) {
+      case "tcp":
+        body = `${ip} ${src} > ${dst}: TCP [${
+          formatTcpFlags(packet.tcpFlags)
+        }] seq ${packet.tcpSeq} ack ${packet.tcpAck} win ${packet.tcpWindow} length ${packet.payloadLength}`;
+        break;
+      case "udp":
+        body = `${ip} ${src} > ${dst}: UDP length ${packet.payloadLength}`;
+        break;
+      case "icmp":
+      case "icmpv6":
+        body =
+          `${ip} ${src} > ${dst}: ${packet.transport.toUpperCase()} type ${packet.icmpType} code ${packet.icmpCode}`;
+        break;
+      default:
+        body = packet.laterFragment
+          ? `${ip} ${src} > ${dst}: fragment, proto ${packet.ipProtocol}`
+          : `${ip} ${src} > ${dst}: proto ${packet.ipProtocol}`;
+    }
+  }
+  if (packet.dnsId >= 0) {
+    body += ` DNS ${
+      packet.dnsResponse ? "response" : "query"
+    } id ${packet.dnsId} ${
+      packet.dnsQname || "<root>"
+    } qtype ${packet.dnsQtype}`;
+    if (packet.dnsResponse) {
+      body += ` rcode ${packet.dnsRcode} answers ${packet.dnsAnswerCount}`;
+    }
+  } else if (packet.app !== "") {
+    body += ` ${packet.app}`;
+  }
+  if (packet.truncated) body += " [truncated]";
+  if (packet.anomaly !== "") body += ` [anomaly ${packet.anomaly}]`;
+  return `${time}${vlan} ${body}`;
+}
+
+/** Formats one packet as one line of JSON (NDJSON); field names are the PacketRecord's. */
+export function formatPacketJson(packet: PacketRecord): string {
+  return JSON.stringify(packet);
+}

@@ -1,0 +1,481 @@
+/**
+ * Builds real packet bytes (valid checksums) for demo traffic, benchmarks
+ * and tests: Ethernet/802.1Q, IPv4, IPv6, ARP, TCP, UDP, ICMP, ICMPv6, DNS.
+ *
+ * @module
+ */
+
+/** Parses "aa:bb:cc:dd:ee:ff" into 6 bytes; throws TypeError on bad input. */
+export function parseMac(mac: string): Uint8Array<ArrayBuffer> {
+  const parts = mac.split(":");
+  const bytes = new Uint8Array(6);
+  if (parts.length !== 6) {
+    throw new TypeError(`Cannot parse MAC address: "${mac}"`);
+  }
+  parts.forEach((part, i) => {
+    const value = parseInt(part, 16);
+    if (!/^[0-9a-fA-F]{1,2}$/.test(part)) {
+      throw new TypeError(`Cannot parse MAC address: "${mac}"`);
+    }
+    bytes[i] = value;
+  });
+  return bytes;
+}
+
+/** Parses a dotted-quad IPv4 address into 4 bytes; throws TypeError on bad input. */
+export function parseIpv4(address: string): Uint8Array<ArrayBuffer> {
+  const parts = address.split(".");
+  if (
+    parts.length !== 4 ||
+    parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)
+  ) {
+    throw new TypeError(`Cannot parse IPv4 address: "${address}"`);
+  }
+  return new Uint8Array(parts.map(Number));
+}
+
+/** Parses an IPv6 address (with "::" compression) into 16 bytes; throws TypeError on bad input. */
+export function parseIpv6(address: string): Uint8Array<ArrayBuffer> {
+  const fail = () => new TypeError(`Cannot parse IPv6 address: "${address}"`);
+  const halves = address.split("::");
+  if (halves.length > 2) throw fail();
+  const groups = (text: string) => text === "" ? [] : text.split(":");
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  const missing = 8 - head.length - tail.length;
+  if (
+    (halves.length === 2 && missing < 1) ||
+    (halves.length === 1 && missing !== 0)
+  ) {
+    throw fail();
+  }
+  const all = [...head, ...Array(Math.max(0, missing)).fill("0"), ...tail];
+  const bytes = new Uint8Array(16);
+  all.forEach((group, i) => {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) throw fail();
+    const value = parseInt(group, 16);
+    bytes[i * 2] = value >> 8;
+    bytes[i * 2 + 1] = value & 0xff;
+  });
+  return bytes;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** The Internet checksum (RFC 1071) of `parts`, as one's complement of the one's-complement sum. */
+export function internetChecksum(...parts: Uint8Array[]): number {
+  let sum = 0;
+  let odd = false;
+  let carry = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      if (odd) sum += carry | part[i]!;
+      else carry = part[i]! << 8;
+      odd = !odd;
+    }
+  }
+  if (odd) sum += carry;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+function u16(value: number): Uint8Array {
+  return new Uint8Array([(value >> 8) & 0xff, value & 0xff]);
+}
+
+/** EtherType values used by the builders. */
+export const ETHER_TYPE = {
+  IPV4: 0x0800,
+  ARP: 0x0806,
+  VLAN: 0x8100,
+  IPV6: 0x86dd,
+} as const;
+
+/** Options of {@linkcode ethernetFrame}. */
+export interface EthernetOptions {
+  srcMac: string;
+  dstMac: string;
+  etherType: number;
+  /** 802.1Q VLAN ids, outermost first. */
+  vlanIds?: number[];
+}
+
+/** Wraps `payload` in an Ethernet II header (with optional 802.1Q tags). */
+export function ethernetFrame(
+  options: EthernetOptions,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const tags = (options.vlanIds ?? []).map((id) =>
+    concat(u16(ETHER_TYPE.VLAN), u16(id & 0x0fff))
+  );
+  return concat(
+    parseMac(options.dstMac),
+    parseMac(options.srcMac),
+    ...tags,
+    u16(options.etherType),
+    payload,
+  );
+}
+
+/** Options of {@linkcode ipv4Packet}. */
+export interface Ipv4Options {
+  src: string;
+  dst: string;
+  protocol: number;
+  ttl?: number;
+  id?: number;
+  /** Fragment offset in 8-byte units. */
+  fragmentOffset?: number;
+  moreFragments?: boolean;
+  dontFragment?: boolean;
+}
+
+/** Wraps `payload` in an IPv4 header with a valid header checksum. */
+export function ipv4Packet(
+  options: Ipv4Options,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(20);
+  const total = 20 + payload.length;
+  header[0] = 0x45;
+  header[2] = total >> 8;
+  header[3] = total & 0xff;
+  const id = options.id ?? 0;
+  header[4] = id >> 8;
+  header[5] = id & 0xff;
+  const flags = (options.dontFragment ? 0x4000 : 0) |
+    (options.moreFragments ? 0x2000 : 0) | (options.fragmentOffset ?? 0);
+  header[6] = flags >> 8;
+  header[7] = flags & 0xff;
+  header[8] = options.ttl ?? 64;
+  header[9] = options.protocol;
+  header.set(parseIpv4(options.src), 12);
+  header.set(parseIpv4(options.dst), 16);
+  const checksum = internetChecksum(header);
+  header[10] = checksum >> 8;
+  header[11] = checksum & 0xff;
+  return concat(header, payload);
+}
+
+/** Options of {@linkcode ipv6Packet}. */
+export interface Ipv6Options {
+  src: string;
+  dst: string;
+  nextHeader: number;
+  hopLimit?: number;
+}
+
+/** Wraps `payload` in an IPv6 header. */
+export function ipv6Packet(
+  options: Ipv6Options,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(40);
+  header[0] = 0x60;
+  header[4] = payload.length >> 8;
+  header[5] = payload.length & 0xff;
+  header[6] = options.nextHeader;
+  header[7] = options.hopLimit ?? 64;
+  header.set(parseIpv6(options.src), 8);
+  header.set(parseIpv6(options.dst), 24);
+  return concat(header, payload);
+}
+
+function pseudoHeader(
+  src: string,
+  dst: string,
+  protocol: number,
+  length: number,
+): Uint8Array {
+  if (src.includes(":")) {
+    return concat(
+      parseIpv6(src),
+      parseIpv6(dst),
+      new Uint8Array([
+        length >>> 24,
+        (length >> 16) & 0xff,
+        (length >> 8) & 0xff,
+        length & 0xff,
+        0,
+        0,
+        0,
+        protocol,
+      ]),
+    );
+  }
+  return concat(
+    parseIpv4(src),
+    parseIpv4(dst),
+    new Uint8Array([0, protocol]),
+    u16(length),
+  );
+}
+
+/** Options of {@linkcode tcpSegment}. */
+export interface TcpOptions {
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  /** Flag bits (see TCP_FLAGS in packet_record.ts). */
+  flags: number;
+  seq?: number;
+  ack?: number;
+  window?: number;
+}
+
+/** Builds a TCP segment with a valid checksum over the IPv4/IPv6 pseudo-header. */
+export function tcpSegment(
+  options: TcpOptions,
+  payload: Uint8Array = new Uint8Array(0),
+): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(20);
+  const view = new DataView(header.buffer);
+  view.setUint16(0, options.srcPort);
+  view.setUint16(2, options.dstPort);
+  view.setUint32(4, (options.seq ?? 0) >>> 0);
+  view.setUint32(8, (options.ack ?? 0) >>> 0);
+  header[12] = 5 << 4;
+  header[13] = options.flags & 0xff;
+  view.setUint16(14, options.window ?? 65535);
+  const segment = concat(header, payload);
+  const checksum = internetChecksum(
+    pseudoHeader(options.src, options.dst, 6, segment.length),
+    segment,
+  );
+  segment[16] = checksum >> 8;
+  segment[17] = checksum & 0xff;
+  return segment;
+}
+
+/** Options of {@linkcode udpDatagram}. */
+export interface UdpOptions {
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+}
+
+/** Builds a UDP datagram with a valid checksum over the pseudo-header. */
+export function udpDatagram(
+  options: UdpOptions,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const datagram = concat(
+    u16(options.srcPort),
+    u16(options.dstPort),
+    u16(8 + payload.length),
+    u16(0),
+    payload,
+  );
+  let checksum = internetChecksum(
+    pseudoHeader(options.src, options.dst, 17, datagram.length),
+    datagram,
+  );
+  if (checksum === 0) checksum = 0xffff; // RFC 768: zero means "no checksum"
+  datagram[6] = checksum >> 8;
+  datagram[7] = checksum & 0xff;
+  return datagram;
+}
+
+/** Options of {@linkcode icmpMessage}. */
+export interface IcmpOptions {
+  type: number;
+  code?: number;
+  /** Echo identifier (or the first 16 bits of the "rest of header"). */
+  id?: number;
+  /** Echo sequence number (or the last 16 bits of the "rest of header"). */
+  seq?: number;
+  /** For ICMPv6: the addresses for the pseudo-header checksum. */
+  v6?: { src: string; dst: string };
+}
+
+/** Builds an ICMP (or, with `v6`, ICMPv6) message with a valid checksum. */
+export function icmpMessage(
+  options: IcmpOptions,
+  payload: Uint8Array = new Uint8Array(0),
+): Uint8Array<ArrayBuffer> {
+  const message = concat(
+    new Uint8Array([options.type, options.code ?? 0, 0, 0]),
+    u16(options.id ?? 0),
+    u16(options.seq ?? 0),
+    payload,
+  );
+  const checksum = options.v6
+    ? internetChecksum(
+      pseudoHeader(options.v6.src, options.v6.dst, 58, message.length),
+      message,
+    )
+    : internetChecksum(message);
+  message[2] = checksum >> 8;
+  message[3] = checksum & 0xff;
+  return message;
+}
+
+/** Options of {@linkcode arpPacket}. */
+export interface ArpOptions {
+  /** 1 request, 2 reply. */
+  operation: number;
+  senderMac: string;
+  senderIp: string;
+  targetMac: string;
+  targetIp: string;
+}
+
+/** Builds an Ethernet/IPv4 ARP packet (RFC 826). */
+export function arpPacket(options: ArpOptions): Uint8Array<ArrayBuffer> {
+  return concat(
+    u16(1),
+    u16(ETHER_TYPE.IPV4),
+    new Uint8Array([6, 4]),
+    u16(options.operation),
+    parseMac(options.senderMac),
+    parseIpv4(options.senderIp),
+    parseMac(options.targetMac),
+    parseIpv4(options.targetIp),
+  );
+}
+
+/** Encodes a dotted name as DNS labels (RFC 1035 section 3.1). */
+export function encodeDnsName(name: string): Uint8Array<ArrayBuffer> {
+  const labels = name.split(".").filter((label) => label !== "");
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  for (const label of labels) {
+    const bytes = encoder.encode(label);
+    if (bytes.length > 63) {
+      throw new RangeError(
+        `Cannot encode DNS name: label "${label}" is longer than 63 bytes`,
+      );
+    }
+    parts.push(new Uint8Array([bytes.length]), bytes);
+  }
+  parts.push(new Uint8Array([0]));
+  return concat(...parts);
+}
+
+/** Options of {@linkcode dnsMessage}. */
+export interface DnsOptions {
+  id: number;
+  name: string;
+  /** Question type: 1 A, 28 AAAA, 16 TXT, 10 NULL, 5 CNAME, … */
+  qtype: number;
+  response?: boolean;
+  rcode?: number;
+  /** IPv4 addresses answered with A records (responses only). */
+  answers?: string[];
+}
+
+/** Builds a DNS query or response with one question (and A answers). */
+export function dnsMessage(options: DnsOptions): Uint8Array<ArrayBuffer> {
+  const answers = options.response ? options.answers ?? [] : [];
+  const flags = options.response ? 0x8180 | (options.rcode ?? 0) : 0x0100; // RD for queries; QR|RD|RA for responses
+  const question = concat(
+    encodeDnsName(options.name),
+    u16(options.qtype),
+    u16(1),
+  );
+  const records = answers.map((address) =>
+    concat(
+      new Uint8Array([0xc0, 12]), // pointer to the question name
+      u16(1),
+      u16(1),
+      new Uint8Array([0, 0, 0x0e, 0x10]), // TTL 3600 s
+      u16(4),
+      parseIpv4(address),
+    )
+  );
+  return concat(
+    u16(options.id),
+    u16(flags),
+    u16(1),
+    u16(answers.length),
+    u16(0),
+    u16(0),
+    question,
+    ...records,
+  );
+}
+
+/** Endpoints of a flow between two hosts on one Ethernet segment. */
+export interface FlowEnds {
+  srcMac: string;
+  dstMac: string;
+  src: string;
+  dst: string;
+}
+
+/** Builds a whole Ethernet/IPv4-or-IPv6/TCP frame. */
+export function tcpFrame(
+  ends: FlowEnds,
+  tcp: Omit<TcpOptions, "src" | "dst">,
+  payload?: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const segment = tcpSegment({ ...tcp, src: ends.src, dst: ends.dst }, payload);
+  return ipFrame(ends, 6, segment);
+}
+
+/** Builds a whole Ethernet/IPv4-or-IPv6/UDP frame. */
+export function udpFrame(
+  ends: FlowEnds,
+  ports: { srcPort: number; dstPort: number },
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const datagram = udpDatagram(
+    { ...ports, src: ends.src, dst: ends.dst },
+    payload,
+  );
+  return ipFrame(ends, 17, datagram);
+}
+
+/** Builds a whole Ethernet/IPv4 ICMP (or Ethernet/IPv6 ICMPv6) frame. */
+export function icmpFrame(
+  ends: FlowEnds,
+  icmp: Omit<IcmpOptions, "v6">,
+  payload?: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const v6 = ends.src.includes(":");
+  const message = icmpMessage(
+    v6 ? { ...icmp, v6: { src: ends.src, dst: ends.dst } } : icmp,
+    payload,
+  );
+  return ipFrame(ends, v6 ? 58 : 1, message);
+}
+
+/** Builds an Ethernet frame carrying an ARP packet. */
+export function arpFrame(
+  options: ArpOptions,
+  dstMac = "ff:ff:ff:ff:ff:ff",
+): Uint8Array<ArrayBuffer> {
+  return ethernetFrame(
+    { srcMac: options.senderMac, dstMac, etherType: ETHER_TYPE.ARP },
+    arpPacket(options),
+  );
+}
+
+function ipFrame(
+  ends: FlowEnds,
+  protocol: number,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const v6 = ends.src.includes(":");
+  const ip = v6
+    ? ipv6Packet(
+      { src: ends.src, dst: ends.dst, nextHeader: protocol },
+      payload,
+    )
+    : ipv4Packet({ src: ends.src, dst: ends.dst, protocol }, payload);
+  return ethernetFrame({
+    srcMac: ends.srcMac,
+    dstMac: ends.dstMac,
+    etherType: v6 ? ETHER_TYPE.IPV6 : ETHER_TYPE.IPV4,
+  }, ip);
+}

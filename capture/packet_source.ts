@@ -1,0 +1,165 @@
+/**
+ * Packet sources: a capture file (optionally filtered by a BPF expression) or
+ * a live tcpdump capture, each read, decoded and handed on one packet at a
+ * time. This is the head of the pipeline; everything downstream consumes
+ * {@linkcode PacketRecord}s.
+ *
+ * @module
+ */
+
+import { AnomalyCounter } from "./anomalies.ts";
+import { validateFilter } from "./bpf.ts";
+import { decodePacket } from "./decode/mod.ts";
+import { filterThroughTcpdump } from "./filter_stream.ts";
+import type { PacketRecord } from "./packet_record.ts";
+import { CaptureParser } from "./pcap_reader.ts";
+import type { PcapRecord } from "./pcap_record.ts";
+import { openCaptureSource, readCapture } from "./read_capture.ts";
+import { spawnTcpdump, type TcpdumpStats } from "./tcpdump.ts";
+
+/** Receives each decoded packet with its raw record (valid only during the call). */
+export type PacketHandler = (packet: PacketRecord, raw: PcapRecord) => void;
+
+/** Options of {@linkcode readPacketFile}. */
+export interface ReadPacketFileOptions {
+  /** BPF expression; when set, the file is piped through `tcpdump -r - -w - <filter>`. */
+  filter?: string;
+  /** Where decode anomalies are counted. */
+  anomalies?: AnomalyCounter;
+  /** Called about every MiB with the bytes read so far (of the file, or of tcpdump's output when filtering). */
+  onProgress?: (bytesRead: number) => void;
+  /** Aborts the read. */
+  signal?: AbortSignal;
+}
+
+/** What {@linkcode readPacketFile} read. */
+export interface ReadPacketFileResult {
+  format: "pcap" | "pcapng";
+  gzip: boolean;
+  packets: number;
+  bytesRead: number;
+}
+
+/**
+ * Reads a capture file ("-" for stdin): pcap, pcapng or gzip of either,
+ * decoding every packet. Throws `CaptureFormatError` on a corrupt file (after
+ * handing on every good packet before the damage), `TcpdumpError` for a bad
+ * filter, `Deno.errors.NotFound` for a missing file.
+ */
+export async function readPacketFile(
+  path: string,
+  onPacket: PacketHandler,
+  options: ReadPacketFileOptions = {},
+): Promise<ReadPacketFileResult> {
+  const anomalies = options.anomalies ?? new AnomalyCounter();
+  const filter = options.filter?.trim() ?? "";
+  if (filter !== "") await validateFilter(filter);
+  let source = await openCaptureSource(path);
+  let filtering: Promise<void> | undefined;
+  if (filter !== "") {
+    const filtered = filterThroughTcpdump(source, filter);
+    source = filtered.stream;
+    filtering = filtered.done;
+  }
+  let packets = 0;
+  const readOptions = {
+    anomalies,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  try {
+    const result = await readCapture(source, (raw) => {
+      packets++;
+      onPacket(decodePacket(raw, anomalies), raw);
+    }, readOptions);
+    await filtering;
+    return {
+      format: result.format,
+      gzip: result.gzip,
+      packets,
+      bytesRead: result.bytesRead,
+    };
+  } catch (error) {
+    // A tcpdump failure explains a broken pipe better than the reader's error.
+    if (filtering) await filtering;
+    throw error;
+  }
+}
+
+/** Options of {@linkcode capturePackets}. */
+export interface CapturePacketsOptions {
+  /** Interface to capture on ("any" for all). */
+  iface: string;
+  /** BPF expression ("" for everything). */
+  filter?: string;
+  /** Bytes kept of each packet (tcpdump -s); default 262144. */
+  snapLength?: number;
+  /** Kernel buffer size in KiB (tcpdump -B). */
+  bufferKib?: number;
+  /** Where decode anomalies are counted. */
+  anomalies?: AnomalyCounter;
+}
+
+/** A running live capture. */
+export interface LiveCapture {
+  /** Resolves once tcpdump listens; rejects with `TcpdumpError` when it cannot start. */
+  readonly ready: Promise<void>;
+  /** Resolves when the capture ends (stopped, or tcpdump exited) with tcpdump's counts; rejects on failure. */
+  readonly done: Promise<LiveCaptureResult>;
+  /** Stops tcpdump and resolves with the final result. Idempotent. */
+  stop(): Promise<LiveCaptureResult>;
+}
+
+/** Counts of a finished live capture. */
+export interface LiveCaptureResult {
+  /** Packets decoded by NetMirror. */
+  packets: number;
+  /** tcpdump's own counts (captured, received by filter, kernel drops). */
+  tcpdump: TcpdumpStats;
+}
+
+/**
+ * Starts tcpdump on an interface and decodes every packet it writes,
+ * calling `onPacket` for each. The tcpdump child is always reaped: on stop,
+ * on failure, and on SIGINT/SIGTERM.
+ */
+export function capturePackets(
+  options: CapturePacketsOptions,
+  onPacket: PacketHandler,
+): LiveCapture {
+  const anomalies = options.anomalies ?? new AnomalyCounter();
+  const tcpdump = spawnTcpdump({
+    iface: options.iface,
+    ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.snapLength ? { snapLength: options.snapLength } : {}),
+    ...(options.bufferKib ? { bufferKib: options.bufferKib } : {}),
+  });
+  const parser = new CaptureParser({ anomalies });
+  let packets = 0;
+  const handle = (raw: PcapRecord): void => {
+    packets++;
+    onPacket(decodePacket(raw, anomalies), raw);
+  };
+  const pumped = (async () => {
+    for await (const chunk of tcpdump.chunks()) parser.push(chunk, handle);
+  })();
+  const done = (async (): Promise<LiveCaptureResult> => {
+    try {
+      await pumped;
+    } catch (error) {
+      await tcpdump.stop();
+      throw error;
+    }
+    const stats = await tcpdump.done;
+    return { packets, tcpdump: stats };
+  })();
+  done.catch(() => {}); // observed by callers through `done` or `stop()`
+  return {
+    ready: tcpdump.ready,
+    done,
+    async stop() {
+      await tcpdump.stop().catch(() => {});
+      return await done;
+    },
+  };
+}

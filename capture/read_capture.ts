@@ -1,0 +1,288 @@
+/**
+ * Reads a whole capture (pcap, pcapng, or either gzip-compressed) from a byte
+ * stream with {@linkcode CaptureParser}, and opens files or stdin as streams.
+ *
+ * @module
+ */
+
+import type { AnomalyCounter } from "./anomalies.ts";
+import { byobChunks } from "./byob_chunks.ts";
+import { CaptureFormatError, CaptureParser } from "./pcap_reader.ts";
+import type { PcapRecord } from "./pcap_record.ts";
+
+/** Bytes between two `onProgress` calls. */
+const PROGRESS_INTERVAL_BYTES = 1 << 20;
+
+/** Options of {@linkcode readCapture}. */
+export interface ReadCaptureOptions {
+  /** Where record-layer anomalies are counted. */
+  anomalies?: AnomalyCounter;
+  /** Aborts the read: `readCapture` rejects with `signal.reason` and cancels the source. */
+  signal?: AbortSignal;
+  /** Called about every 1 MiB with bytes consumed so far (compressed bytes for gzip), and once at the end. */
+  onProgress?: (bytesRead: number) => void;
+}
+
+/** What {@linkcode readCapture} read. */
+export interface ReadCaptureResult {
+  /** Capture format (of the decompressed data for gzip). */
+  format: "pcap" | "pcapng";
+  /** Distinct link types, in the order first seen. */
+  linkTypes: number[];
+  /** Records delivered. */
+  records: number;
+  /** Bytes read from the source (the compressed size for gzip). */
+  bytesRead: number;
+  /** True when the source was gzip-compressed. */
+  gzip: boolean;
+}
+
+/**
+ * Reads a whole capture from a byte stream (gzip auto-detected by magic 1f 8b
+ * and decompressed with DecompressionStream), calling onRecord for every
+ * record (the record is reused: valid only during the call). Uses
+ * byobChunks() from ./byob_chunks.ts. Throws CaptureFormatError on corrupt
+ * input (after delivering good records); the source is always released.
+ *
+ * @example
+ * ```ts
+ * const result = await readCapture(await openCaptureSource("in.pcap"), (record) => {
+ *   console.log(record.timestampUs, record.capturedLength);
+ * });
+ * ```
+ */
+export async function readCapture(
+  source: ReadableStream<Uint8Array>,
+  onRecord: (record: PcapRecord) => void,
+  options: ReadCaptureOptions = {},
+): Promise<ReadCaptureResult> {
+  const { signal, onProgress } = options;
+  signal?.throwIfAborted();
+  const parser = new CaptureParser(
+    options.anomalies ? { anomalies: options.anomalies } : {},
+  );
+  let bytesRead = 0;
+  let progressAtBytes = PROGRESS_INTERVAL_BYTES;
+  const countBytes = (bytes: number): void => {
+    bytesRead += bytes;
+    if (onProgress !== undefined && bytesRead >= progressAtBytes) {
+      progressAtBytes = bytesRead + PROGRESS_INTERVAL_BYTES;
+      onProgress(bytesRead);
+    }
+  };
+
+  const aborted = abortPromise(signal);
+  const raw = byobChunks(source);
+  let sourceDone = false;
+  let sourceError: { error: unknown } | undefined;
+  let rawRead: Promise<unknown> | undefined;
+  const nextRaw = async (): Promise<IteratorResult<Uint8Array, void>> => {
+    signal?.throwIfAborted();
+    const read = raw.next();
+    rawRead = read;
+    const settled = (): void => {
+      if (rawRead === read) rawRead = undefined;
+    };
+    read.then(settled, settled);
+    try {
+      const step = await raceAbort(read, aborted);
+      if (step.done) sourceDone = true;
+      return step;
+    } catch (error) {
+      if (!signal?.aborted) sourceError = { error };
+      throw error;
+    }
+  };
+
+  let gzip = false;
+  let inflated: AsyncGenerator<Uint8Array, void, undefined> | undefined;
+  let inflatedRead: Promise<unknown> | undefined;
+  let decompressed: ReadableStream<Uint8Array> | undefined;
+  try {
+    // Peek at the first two bytes (a chunk may hold fewer) for the gzip magic.
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    while (headBytes < 2) {
+      const step = await nextRaw();
+      if (step.done) break;
+      headBytes += step.value.length;
+      // The BYOB buffer is reused by the next read: copy unless it is the last.
+      head.push(headBytes < 2 ? step.value.slice() : step.value);
+    }
+    const first = concatHead(head, headBytes);
+    gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+
+    if (!gzip) {
+      if (first.length > 0) {
+        parser.push(first, onRecord);
+        countBytes(first.length);
+      }
+      while (!sourceDone) {
+        const step = await nextRaw();
+        if (step.done) break;
+        parser.push(step.value, onRecord);
+        countBytes(step.value.length);
+      }
+    } else {
+      let cancelled = false;
+      const compressed = new ReadableStream<BufferSource>({
+        start(controller) {
+          controller.enqueue(first.slice());
+          countBytes(first.length);
+        },
+        async pull(controller) {
+          const step = await nextRaw();
+          if (cancelled) return;
+          if (step.done) {
+            controller.close();
+          } else {
+            // Copied: the BYOB buffer is reused while inflate may still read it.
+            controller.enqueue(step.value.slice());
+            countBytes(step.value.length);
+          }
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      decompressed = compressed.pipeThrough(new DecompressionStream("gzip"));
+      inflated = byobChunks(decompressed);
+      while (true) {
+        const read = inflated.next();
+        inflatedRead = read;
+        const settled = (): void => {
+          if (inflatedRead === read) inflatedRead = undefined;
+        };
+        read.then(settled, settled);
+        let step: IteratorResult<Uint8Array, void>;
+        try {
+          step = await raceAbort(read, aborted);
+        } catch (error) {
+          throw gzipFailure(error, sourceError, signal);
+        }
+        if (step.done) break;
+        parser.push(step.value, onRecord);
+      }
+    }
+    parser.finish();
+  } finally {
+    aborted.dispose();
+    if (!sourceDone) {
+      // Stopped early: release and cancel the source so a file is closed.
+      // After an abort a read may still be pending (stdin may never answer):
+      // then the release happens in the background once it settles.
+      const release = async (): Promise<void> => {
+        if (inflated !== undefined) {
+          await inflated.return(undefined).catch(() => {});
+          await decompressed?.cancel().catch(() => {});
+        }
+        await raw.return(undefined).catch(() => {});
+        await source.cancel().catch(() => {});
+      };
+      if (
+        signal?.aborted && (rawRead !== undefined || inflatedRead !== undefined)
+      ) {
+        void release();
+      } else {
+        await release();
+      }
+    }
+  }
+  if (onProgress !== undefined) onProgress(bytesRead);
+  return {
+    // finish() has thrown unless the file header was read.
+    format: parser.format ?? "pcap",
+    linkTypes: [...parser.linkTypes],
+    records: parser.recordCount,
+    bytesRead,
+    gzip,
+  };
+}
+
+/**
+ * Opens a file path, or stdin for "-", as a byte stream; a missing file gives
+ * Deno.errors.NotFound with a clear message naming the path.
+ */
+export async function openCaptureSource(
+  path: string,
+): Promise<ReadableStream<Uint8Array>> {
+  if (path === "-") return Deno.stdin.readable;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(
+        `Cannot open capture: no such file "${path}"`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  let isDirectory = false;
+  try {
+    isDirectory = (await file.stat()).isDirectory;
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  if (isDirectory) {
+    file.close();
+    throw new Deno.errors.IsADirectory(
+      `Cannot open capture: "${path}" is a directory`,
+    );
+  }
+  return file.readable;
+}
+
+function concatHead(parts: Uint8Array[], totalBytes: number): Uint8Array {
+  if (parts.length === 1) return parts[0] ?? new Uint8Array(0);
+  const joined = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
+/** A decompression failure as a CaptureFormatError; source and abort errors pass through. */
+function gzipFailure(
+  error: unknown,
+  sourceError: { error: unknown } | undefined,
+  signal: AbortSignal | undefined,
+): unknown {
+  if (sourceError !== undefined) return sourceError.error;
+  if (signal?.aborted && error === signal.reason) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new CaptureFormatError(
+    `Cannot parse capture: gzip data is corrupt or truncated (${detail})`,
+    { cause: error },
+  );
+}
+
+interface AbortRace {
+  promise: Promise<never> | undefined;
+  dispose(): void;
+}
+
+/** A promise that rejects with the signal's reason when it aborts. */
+function abortPromise(signal: AbortSignal | undefined): AbortRace {
+  if (signal === undefined) return { promise: undefined, dispose() {} };
+  let onAbort = (): void => {};
+  const promise = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+  });
+  promise.catch(() => {}); // observed through raceAbort
+  signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    promise,
+    dispose: () => signal.removeEventListener("abort", onAbort),
+  };
+}
+
+function raceAbort<T>(work: Promise<T>, aborted: AbortRace): Promise<T> {
+  return aborted.promise === undefined
+    ? work
+    : Promise.race([work, aborted.promise]);
+}

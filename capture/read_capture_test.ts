@@ -1,0 +1,322 @@
+import assert from "node:assert/strict";
+import { AnomalyCounter } from "./anomalies.ts";
+import { CaptureFormatError } from "./pcap_reader.ts";
+import type { PcapRecord } from "./pcap_record.ts";
+import { openCaptureSource, readCapture } from "./read_capture.ts";
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url);
+
+/** A little-endian µs pcap of `count` records of `frameBytes` bytes each. */
+function pcapBytes(count: number, frameBytes = 60): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(24 + count * (16 + frameBytes));
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, 0xa1b2c3d4, true);
+  view.setUint16(4, 2, true);
+  view.setUint16(6, 4, true);
+  view.setUint32(16, 65535, true);
+  view.setUint32(20, 1, true);
+  let offset = 24;
+  for (let i = 0; i < count; i++) {
+    view.setUint32(offset, 1_700_000_000 + i, true);
+    view.setUint32(offset + 4, i % 1_000_000, true);
+    view.setUint32(offset + 8, frameBytes, true);
+    view.setUint32(offset + 12, frameBytes, true);
+    bytes.fill(i & 0xff, offset + 16, offset + 16 + frameBytes);
+    offset += 16 + frameBytes;
+  }
+  return bytes;
+}
+
+/** A default (non-byte) stream of the given chunks. */
+function chunkStream(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  return ReadableStream.from(chunks);
+}
+
+/** A byte stream (BYOB-capable) that serves `bytes` in reads of at most `readBytes`. */
+function byteStream(
+  bytes: Uint8Array,
+  readBytes = 1000,
+): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest;
+      if (offset >= bytes.length) {
+        controller.close();
+        request?.respond(0);
+        return;
+      }
+      if (request?.view) {
+        const target = new Uint8Array(
+          request.view.buffer,
+          request.view.byteOffset,
+          request.view.byteLength,
+        );
+        const n = Math.min(target.length, readBytes, bytes.length - offset);
+        target.set(bytes.subarray(offset, offset + n));
+        offset += n;
+        request.respond(n);
+      } else {
+        const n = Math.min(readBytes, bytes.length - offset);
+        controller.enqueue(bytes.slice(offset, offset + n));
+        offset += n;
+      }
+    },
+  });
+}
+
+async function gzipped(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function split(bytes: Uint8Array, pieceBytes: number): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += pieceBytes) {
+    pieces.push(bytes.subarray(i, i + pieceBytes));
+  }
+  return pieces;
+}
+
+function timestamps(): { list: number[]; onRecord: (r: PcapRecord) => void } {
+  const list: number[] = [];
+  return { list, onRecord: (record) => list.push(record.timestampUs) };
+}
+
+Deno.test("readCapture() reads a default stream and reports what it read", async () => {
+  const bytes = pcapBytes(100);
+  const seen = timestamps();
+  const result = await readCapture(
+    chunkStream(split(bytes, 333)),
+    seen.onRecord,
+  );
+  assert.deepEqual(result, {
+    format: "pcap",
+    linkTypes: [1],
+    records: 100,
+    bytesRead: bytes.length,
+    gzip: false,
+  });
+  assert.equal(seen.list.length, 100);
+  assert.equal(seen.list[99], 1_700_000_099_000_099);
+});
+
+Deno.test("readCapture() reads a byte stream through a BYOB reader", async () => {
+  const bytes = pcapBytes(500, 200);
+  const frames: number[] = [];
+  const result = await readCapture(byteStream(bytes, 777), (record) => {
+    frames.push(record.bytes[record.offset + 199]!);
+  });
+  assert.equal(result.records, 500);
+  assert.deepEqual(frames, Array.from({ length: 500 }, (_, i) => i & 0xff));
+});
+
+Deno.test("readCapture() decompresses gzip, whatever the first chunk holds", async () => {
+  const bytes = pcapBytes(2000);
+  const compressed = await gzipped(bytes);
+  const expected = timestamps();
+  await readCapture(chunkStream([bytes]), expected.onRecord);
+  for (
+    const pieces of [[compressed], split(compressed, 1), split(compressed, 7)]
+  ) {
+    const seen = timestamps();
+    const result = await readCapture(chunkStream(pieces), seen.onRecord);
+    assert.deepEqual(result, {
+      format: "pcap",
+      linkTypes: [1],
+      records: 2000,
+      bytesRead: compressed.length,
+      gzip: true,
+    });
+    assert.deepEqual(seen.list, expected.list);
+  }
+  const viaBytes = await readCapture(byteStream(compressed, 100), () => {});
+  assert.equal(viaBytes.records, 2000);
+});
+
+Deno.test("readCapture() turns corrupt or truncated gzip into CaptureFormatError after the good records", async () => {
+  const compressed = await gzipped(pcapBytes(5000));
+  let count = 0;
+  await assert.rejects(
+    readCapture(
+      chunkStream([compressed.subarray(0, compressed.length - 100)]),
+      () => count++,
+    ),
+    (error: unknown) =>
+      error instanceof CaptureFormatError &&
+      /^Cannot parse capture: gzip data is corrupt or truncated/.test(
+        error.message,
+      ),
+  );
+  assert.ok(count > 0 && count < 5000, `${count} records before the damage`);
+
+  const garbage = new Uint8Array([0x1f, 0x8b, 0xff, 0xff, 1, 2, 3, 4, 5, 6]);
+  await assert.rejects(
+    readCapture(chunkStream([garbage]), () => {}),
+    CaptureFormatError,
+  );
+});
+
+Deno.test("readCapture() rejects empty and truncated input, after the good records", async () => {
+  await assert.rejects(
+    readCapture(chunkStream([]), () => {}),
+    {
+      name: "CaptureFormatError",
+      message: "Cannot parse capture: input is empty",
+    },
+  );
+  const bytes = pcapBytes(10);
+  let count = 0;
+  await assert.rejects(
+    readCapture(
+      chunkStream(split(bytes.subarray(0, bytes.length - 5), 64)),
+      () => count++,
+    ),
+    {
+      name: "CaptureFormatError",
+      message:
+        "Cannot parse capture: file ends inside a record (55 of 60 captured bytes)",
+    },
+  );
+  assert.equal(count, 9);
+});
+
+Deno.test("readCapture() counts anomalies in the given counter", async () => {
+  const bytes = pcapBytes(3);
+  new DataView(bytes.buffer).setUint32(24 + 4, 2_000_000, true); // µs fraction
+  const anomalies = new AnomalyCounter();
+  await readCapture(chunkStream([bytes]), () => {}, { anomalies });
+  assert.deepEqual(anomalies.toJSON(), { timestamp_fraction_out_of_range: 1 });
+});
+
+Deno.test("readCapture() reports progress about every MiB and at the end", async () => {
+  const bytes = pcapBytes(50_000); // 3.8 MB
+  const progress: number[] = [];
+  await readCapture(chunkStream(split(bytes, 64 * 1024)), () => {}, {
+    onProgress: (bytesRead) => progress.push(bytesRead),
+  });
+  assert.equal(progress.length, 4);
+  assert.deepEqual(progress.slice(0, 3).map((b) => Math.floor(b / 2 ** 20)), [
+    1,
+    2,
+    3,
+  ]);
+  assert.equal(progress.at(-1), bytes.length);
+});
+
+Deno.test("readCapture() cancels the source when it stops early", async () => {
+  let cancelled = false;
+  const bytes = pcapBytes(10);
+  bytes[24 + 8 + 3] = 0x7f; // caplen of the first record: about 2 GB
+  const source = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  await assert.rejects(readCapture(source, () => {}), CaptureFormatError);
+  assert.ok(cancelled);
+});
+
+Deno.test("readCapture() passes a source error through unchanged", async () => {
+  const failure = new Deno.errors.ConnectionReset("pipe broke");
+  for (const compress of [false, true]) {
+    const head = compress ? await gzipped(pcapBytes(100)) : pcapBytes(100);
+    let sent = false;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(head.subarray(0, 1000));
+        } else {
+          controller.error(failure);
+        }
+      },
+    });
+    await assert.rejects(readCapture(source, () => {}), (error) => {
+      assert.equal(error, failure, `gzip=${compress}`);
+      return true;
+    });
+  }
+});
+
+Deno.test("readCapture() stops on abort, even while the source stalls", async () => {
+  const aborted = new AbortController();
+  aborted.abort();
+  await assert.rejects(
+    readCapture(chunkStream([pcapBytes(1)]), () => {}, {
+      signal: aborted.signal,
+    }),
+    { name: "AbortError" },
+  );
+
+  const controller = new AbortController();
+  let cancelled = false;
+  let pulls = 0;
+  const stalled = new ReadableStream<Uint8Array>({
+    pull(streamController) {
+      pulls++;
+      if (pulls === 1) streamController.enqueue(pcapBytes(5));
+      return new Promise(() => {}); // never answers again
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  let count = 0;
+  const reading = readCapture(stalled, () => {
+    if (++count === 5) queueMicrotask(() => controller.abort());
+  }, { signal: controller.signal });
+  await assert.rejects(reading, { name: "AbortError" });
+  assert.equal(count, 5);
+  assert.equal(
+    cancelled,
+    false,
+    "a pending read keeps the lock; no cancel yet",
+  );
+});
+
+Deno.test("openCaptureSource() opens a file as a stream readCapture reads", async () => {
+  const path = new URL("formats/bigendian_pcap_pptp__pptp.pcap", PCAPS);
+  const result = await readCapture(
+    await openCaptureSource(path.pathname),
+    () => {},
+  );
+  assert.equal(result.records, 23);
+  assert.equal(result.bytesRead, 2464);
+});
+
+Deno.test("openCaptureSource() names a missing path and refuses a folder", async () => {
+  await assert.rejects(
+    openCaptureSource("/nonexistent/capture.pcap"),
+    (error: unknown) => {
+      assert.ok(error instanceof Deno.errors.NotFound);
+      assert.equal(
+        error.message,
+        'Cannot open capture: no such file "/nonexistent/capture.pcap"',
+      );
+      return true;
+    },
+  );
+  await assert.rejects(
+    openCaptureSource(PCAPS.pathname),
+    Deno.errors.IsADirectory,
+  );
+});
+
+Deno.test("readCapture() closes the file after an error", async () => {
+  // The resource sanitizer fails this test if the file stays open.
+  const path = new URL(
+    "malformed/bad_header_pcap_version2.5__pcap-invalid-version-2.pcap",
+    PCAPS,
+  );
+  await assert.rejects(
+    readCapture(await openCaptureSource(path.pathname), () => {}),
+    /unsupported pcap version 2\.5/,
+  );
+});

@@ -1,0 +1,175 @@
+/**
+ * The summary `netmirror read` prints: totals, time span, link types,
+ * protocol counts and decode anomalies of a whole capture.
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "./packet_record.ts";
+import { LINK_TYPE } from "./pcap_record.ts";
+
+/** Human names of the link types NetMirror decodes. */
+export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = {
+  [LINK_TYPE.NULL]: "NULL (BSD loopback)",
+  [LINK_TYPE.ETHERNET]: "EN10MB (Ethernet)",
+  [LINK_TYPE.RAW]: "RAW (raw IP)",
+  [LINK_TYPE.LOOP]: "LOOP (OpenBSD loopback)",
+  [LINK_TYPE.LINUX_SLL]: "LINUX_SLL (Linux cooked v1)",
+  [LINK_TYPE.IPV4]: "IPV4 (raw IPv4)",
+  [LINK_TYPE.IPV6]: "IPV6 (raw IPv6)",
+  [LINK_TYPE.LINUX_SLL2]: "LINUX_SLL2 (Linux cooked v2)",
+};
+
+/** Returns "EN10MB (Ethernet)" style names, or "LINKTYPE 147" when unknown. */
+export function linkTypeName(linkType: number): string {
+  return LINK_TYPE_NAMES[linkType] ?? `LINKTYPE ${linkType}`;
+}
+
+/** Per-protocol packet counts; a packet counts once per layer it carries. */
+export interface ProtocolCounts {
+  ipv4: number;
+  ipv6: number;
+  arp: number;
+  otherNetwork: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  icmpv6: number;
+  otherTransport: number;
+  dns: number;
+  http: number;
+  tls: number;
+}
+
+/** A plain, JSON-ready summary of a capture. */
+export interface CaptureSummaryJson {
+  packets: number;
+  /** Sum of on-the-wire lengths. */
+  wireBytes: number;
+  /** Sum of captured lengths. */
+  capturedBytes: number;
+  /** Capture time of the first packet, µs since the epoch (0 when empty). */
+  firstTimestampUs: number;
+  /** Capture time of the last packet, µs since the epoch (0 when empty). */
+  lastTimestampUs: number;
+  /** Last minus first timestamp, in microseconds. */
+  durationUs: number;
+  /** Link type names with their packet counts. */
+  linkTypes: Record<string, number>;
+  protocols: ProtocolCounts;
+  /** Packets cut by the snap length. */
+  truncatedPackets: number;
+  /** IP fragments after the first (their transport header is in the first). */
+  laterFragments: number;
+}
+
+/** Accumulates {@linkcode CaptureSummaryJson} one packet at a time. */
+export class CaptureSummary {
+  #packets = 0;
+  #wireBytes = 0;
+  #capturedBytes = 0;
+  #first = 0;
+  #last = 0;
+  #truncated = 0;
+  #laterFragments = 0;
+  readonly #linkTypes = new Map<number, number>();
+  readonly #protocols: ProtocolCounts = {
+    ipv4: 0,
+    ipv6: 0,
+    arp: 0,
+    otherNetwork: 0,
+    tcp: 0,
+    udp: 0,
+    icmp: 0,
+    icmpv6: 0,
+    otherTransport: 0,
+    dns: 0,
+    http: 0,
+    tls: 0,
+  };
+
+  /** Counts one packet. */
+  add(packet: PacketRecord): void {
+    if (this.#packets === 0) this.#first = packet.timestampUs;
+    this.#packets++;
+    this.#last = packet.timestampUs;
+    this.#wireBytes += packet.wireLength;
+    this.#capturedBytes += packet.capturedLength;
+    if (packet.truncated) this.#truncated++;
+    if (packet.laterFragment) this.#laterFragments++;
+    this.#linkTypes.set(
+      packet.linkType,
+      (this.#linkTypes.get(packet.linkType) ?? 0) + 1,
+    );
+    const p = this.#protocols;
+    switch (packet.network) {
+      case "ipv4":
+        p.ipv4++;
+        break;
+      case "ipv6":
+        p.ipv6++;
+        break;
+      case "arp":
+        p.arp++;
+        break;
+      default:
+        p.otherNetwork++;
+    }
+    switch (packet.transport) {
+      case "tcp":
+        p.tcp++;
+        break;
+      case "udp":
+        p.udp++;
+        break;
+      case "icmp":
+        p.icmp++;
+        break;
+      case "icmpv6":
+        p.icmpv6++;
+        break;
+      case "other":
+        p.otherTransport++;
+        break;
+    }
+    switch (packet.app) {
+      case "dns":
+        p.dns++;
+        break;
+      case "http_request":
+      case "http_response":
+        p.http++;
+        break;
+      case "tls":
+      case "tls_client_hello":
+      case "tls_server_hello":
+        p.tls++;
+        break;
+    }
+  }
+
+  /** Packets counted so far. */
+  get packets(): number {
+    return this.#packets;
+  }
+
+  /** A JSON-ready copy of the summary. */
+  toJSON(): CaptureSummaryJson {
+    const linkTypes: Record<string, number> = {};
+    for (const [type, count] of this.#linkTypes) {
+      linkTypes[linkTypeName(type)] = count;
+    }
+    return {
+      packets: this.#packets,
+      wireBytes: this.#wireBytes,
+      capturedBytes: this.#capturedBytes,
+      firstTimestampUs: this.#first,
+      lastTimestampUs: this.#last,
+      durationUs: this.#last - this.#first,
+      linkTypes,
+      protocols: { ...this.#protocols },
+      truncatedPackets: this.#truncated,
+      laterFragments: this.#laterFragments,
+    };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The alert contract: what a detector reports (a {@linkcode Finding}) and what
+ * the alert lifecycle publishes (an {@linkcode Alert} in state engaged,
+ * updated or released).
+ *
+ * @module
+ */
+
+/** The attack families NetMirror detects (the kinds of ../shared/pcaps/truth.json). */
+export type AlertKind =
+  | "port_scan"
+  | "syn_flood"
+  | "arp_scan"
+  | "arp_spoof"
+  | "icmp_flood"
+  | "icmp_sweep"
+  | "dns_tunnel"
+  | "data_exfil";
+
+/** Every alert kind, in a stable order. */
+export const ALERT_KINDS: readonly AlertKind[] = [
+  "port_scan",
+  "syn_flood",
+  "arp_scan",
+  "arp_spoof",
+  "icmp_flood",
+  "icmp_sweep",
+  "dns_tunnel",
+  "data_exfil",
+];
+
+/** Alert severity, lowest first. */
+export type Severity = "low" | "medium" | "high" | "critical";
+
+/** Severities in increasing order, for comparisons. */
+export const SEVERITY_ORDER: Readonly<Record<Severity, number>> = {
+  low: 0,
+  medium: 1,
+  high: 2,
+  critical: 3,
+};
+
+/** A JSON-ready evidence value. */
+export type EvidenceValue = number | string | boolean | number[] | string[];
+
+/**
+ * What a detector reports when its state for one incident crosses (or stays
+ * over) its threshold. Detectors may report the same incident many times; the
+ * alert lifecycle turns them into one alert.
+ */
+export interface Finding {
+  kind: AlertKind;
+  /** Identifies the incident within the kind (e.g. the scanner's address, or the victim's for a spoofed flood). */
+  key: string;
+  /** Packet time of the packet that produced the finding, µs since the epoch. */
+  timestampUs: number;
+  severity: Severity;
+  /** The attacking host ("" when unknown or spoofed from many sources). */
+  attacker: string;
+  /** The victim host ("" when many). */
+  victim: string;
+  /** For DNS findings: the registered domain (for domain allowlists), else "". */
+  domain: string;
+  /** One plain sentence: what happened, with numbers. */
+  summary: string;
+  /** Counts, window, samples (bounded lists). */
+  evidence: Record<string, EvidenceValue>;
+}
+
+/** Lifecycle state of an alert. */
+export type AlertState = "engaged" | "updated" | "released";
+
+/** A MITRE ATT&CK technique. */
+export interface MitreTechnique {
+  /** Technique id, e.g. "T1046". */
+  id: string;
+  /** Technique name, e.g. "Network Service Discovery". */
+  name: string;
+  /** Tactic, e.g. "Discovery". */
+  tactic: string;
+}
+
+/** One alert: one incident, however many packets and findings it took. */
+export interface Alert {
+  /** Stable id, "<kind>-<n>" numbered in order of engagement (identical on replay). */
+  id: string;
+  kind: AlertKind;
+  state: AlertState;
+  severity: Severity;
+  /** Short title, e.g. "Port scan". */
+  title: string;
+  summary: string;
+  /** What this kind of attack is, in plain words. */
+  description: string;
+  /** What to do about it. */
+  recommendation: string;
+  mitre: MitreTechnique;
+  attacker: string;
+  victim: string;
+  domain: string;
+  /** Packet time of the first finding, µs. */
+  firstSeenUs: number;
+  /** Packet time of the latest finding, µs. */
+  lastSeenUs: number;
+  /** Findings merged into this alert. */
+  findings: number;
+  evidence: Record<string, EvidenceValue>;
+}
+
+/** Receives findings from detectors. */
+export type FindingSink = (finding: Finding) => void;

@@ -1,0 +1,307 @@
+/**
+ * The alert lifecycle: turns detectors' findings into one alert per incident,
+ * keyed by (kind, key): engaged → updated (counts grow) → released after it
+ * has been idle, all in packet time. Applies allowlists and a suppression
+ * window, and keeps a bounded history.
+ *
+ * @module
+ */
+
+import {
+  type Alert,
+  type AlertKind,
+  type AlertState,
+  type Finding,
+  SEVERITY_ORDER,
+} from "./alert.ts";
+import { BoundedMap } from "./bounded_map.ts";
+import { ALERT_CATALOG } from "./catalog.ts";
+import { CidrSet } from "./cidr.ts";
+import type { TableStats } from "./detector.ts";
+
+/** Addresses and domains that never raise alerts. */
+export interface AllowlistEntries {
+  /** CIDRs (v4 or v6) matched against a finding's attacker and victim. */
+  cidrs?: string[];
+  /** Domain suffixes matched (on label boundaries) against a finding's domain. */
+  domains?: string[];
+}
+
+/** Allowlists for every detector and per detector. */
+export interface Allowlist extends AllowlistEntries {
+  /** Extra entries that apply to one alert kind only. */
+  perKind?: Partial<Record<AlertKind, AllowlistEntries>>;
+}
+
+/** Options of {@linkcode AlertLifecycle}. */
+export interface AlertLifecycleOptions {
+  /** An alert with no finding for this long (packet time, µs) is released. */
+  releaseAfterUs?: number;
+  /** Least packet time (µs) between two "updated" events of one alert; a severity rise is sent at once. */
+  updateIntervalUs?: number;
+  /** After release, a finding for the same incident within this time (µs) reopens the same alert instead of a new one. */
+  suppressionUs?: number;
+  /** Active alerts held at once; beyond this the least recently updated is released early. */
+  maxActive?: number;
+  /** Alerts kept in the history (any state), newest last. */
+  maxHistory?: number;
+  /** Findings that match never become alerts (they are counted). */
+  allowlist?: Allowlist;
+}
+
+/**
+ * Defaults: release after 2 min idle (a scan that pauses for less is one
+ * incident, like Zeek's notice suppression), updates at most every 10 s,
+ * 10 min suppression (Suricata's `threshold: type limit` style), 10 000
+ * active alerts and 1 000 in the history.
+ */
+export const ALERT_LIFECYCLE_DEFAULTS = {
+  releaseAfterUs: 120_000_000,
+  updateIntervalUs: 10_000_000,
+  suppressionUs: 600_000_000,
+  maxActive: 10_000,
+  maxHistory: 1_000,
+  allowlist: {},
+} satisfies Required<AlertLifecycleOptions>;
+
+/** One lifecycle transition, with a snapshot of the alert. */
+export interface AlertEvent {
+  type: AlertState;
+  alert: Alert;
+}
+
+interface ActiveAlert {
+  alert: Alert;
+  lastEmittedUs: number;
+  dirty: boolean;
+}
+
+interface CompiledAllowlist {
+  cidrs: CidrSet;
+  domains: string[];
+}
+
+function compileEntries(
+  entries: AllowlistEntries | undefined,
+): CompiledAllowlist {
+  return {
+    cidrs: new CidrSet(entries?.cidrs ?? []),
+    domains: (entries?.domains ?? []).map((d) =>
+      d.toLowerCase().replace(/^\.+|\.+$/g, "")
+    ).filter((d) => d !== ""),
+  };
+}
+
+function domainMatches(domain: string, suffixes: string[]): boolean {
+  if (domain === "") return false;
+  return suffixes.some((s) => domain === s || domain.endsWith("." + s));
+}
+
+function snapshot(alert: Alert): Alert {
+  return {
+    ...alert,
+    mitre: { ...alert.mitre },
+    evidence: { ...alert.evidence },
+  };
+}
+
+/** Turns findings into alerts and publishes their lifecycle events. */
+export class AlertLifecycle {
+  readonly #options: Required<AlertLifecycleOptions>;
+  readonly #onEvent: (event: AlertEvent) => void;
+  readonly #active: BoundedMap<string, ActiveAlert>;
+  readonly #released: BoundedMap<string, { alert: Alert; releasedUs: number }>;
+  readonly #history: Alert[] = [];
+  readonly #global: CompiledAllowlist;
+  readonly #perKind = new Map<AlertKind, CompiledAllowlist>();
+  #nextId = 1;
+  #allowlisted = 0;
+  #findings = 0;
+  #engaged = 0;
+
+  /** `onEvent` receives every engaged, updated and released event. */
+  constructor(
+    options: AlertLifecycleOptions = {},
+    onEvent: (event: AlertEvent) => void = () => {},
+  ) {
+    this.#options = { ...ALERT_LIFECYCLE_DEFAULTS, ...options };
+    this.#onEvent = onEvent;
+    this.#active = new BoundedMap(
+      this.#options.maxActive,
+      (key, entry) => this.#release(key, entry, entry.alert.lastSeenUs),
+    );
+    this.#released = new BoundedMap(this.#options.maxActive);
+    const allow = this.#options.allowlist;
+    this.#global = compileEntries(allow);
+    for (const [kind, entries] of Object.entries(allow.perKind ?? {})) {
+      this.#perKind.set(kind as AlertKind, compileEntries(entries));
+    }
+  }
+
+  /** Merges one finding into its incident's alert, engaging it if new. */
+  report(finding: Finding): void {
+    this.#findings++;
+    if (this.#isAllowed(finding)) {
+      this.#allowlisted++;
+      return;
+    }
+    const id = `${finding.kind}\u0000${finding.key}`;
+    const active = this.#active.get(id);
+    if (active) {
+      this.#merge(active, finding);
+      return;
+    }
+    const released = this.#released.peek(id);
+    if (
+      released &&
+      finding.timestampUs - released.releasedUs < this.#options.suppressionUs
+    ) {
+      this.#released.delete(id);
+      const reopened: ActiveAlert = {
+        alert: released.alert,
+        lastEmittedUs: finding.timestampUs,
+        dirty: false,
+      };
+      this.#active.set(id, reopened);
+      this.#apply(reopened.alert, finding);
+      this.#emit("updated", reopened);
+      return;
+    }
+    const info = ALERT_CATALOG[finding.kind];
+    const alert: Alert = {
+      id: `${finding.kind}-${this.#nextId++}`,
+      kind: finding.kind,
+      state: "engaged",
+      severity: finding.severity,
+      title: info.title,
+      summary: finding.summary,
+      description: info.description,
+      recommendation: info.recommendation,
+      mitre: { ...info.mitre },
+      attacker: finding.attacker,
+      victim: finding.victim,
+      domain: finding.domain,
+      firstSeenUs: finding.timestampUs,
+      lastSeenUs: finding.timestampUs,
+      findings: 1,
+      evidence: { ...finding.evidence },
+    };
+    const entry: ActiveAlert = {
+      alert,
+      lastEmittedUs: finding.timestampUs,
+      dirty: false,
+    };
+    this.#active.set(id, entry);
+    this.#engaged++;
+    this.#history.push(alert);
+    if (this.#history.length > this.#options.maxHistory) this.#history.shift();
+    this.#emit("engaged", entry);
+  }
+
+  /** Advances packet time: sends pending updates and releases idle alerts. */
+  advance(nowUs: number): void {
+    const { releaseAfterUs, updateIntervalUs } = this.#options;
+    for (const [id, entry] of this.#active.entries()) {
+      if (nowUs - entry.alert.lastSeenUs >= releaseAfterUs) {
+        this.#active.delete(id);
+        this.#release(id, entry, nowUs);
+      } else if (
+        entry.dirty && nowUs - entry.lastEmittedUs >= updateIntervalUs
+      ) {
+        entry.lastEmittedUs = nowUs;
+        this.#emit("updated", entry);
+      }
+    }
+  }
+
+  /** Releases every active alert (end of a replay or a stopped capture). */
+  releaseAll(nowUs: number): void {
+    for (const [id, entry] of this.#active.entries()) {
+      this.#active.delete(id);
+      this.#release(id, entry, nowUs);
+    }
+  }
+
+  /** Snapshots of the alerts in the history (engaged, updated or released), oldest first. */
+  alerts(): Alert[] {
+    return this.#history.map(snapshot);
+  }
+
+  /** Snapshots of the alerts not yet released. */
+  activeAlerts(): Alert[] {
+    return [...this.#active.values()].map((entry) => snapshot(entry.alert));
+  }
+
+  /** Counters: findings seen, alerts engaged, findings dropped by allowlists. */
+  counters(): { findings: number; engaged: number; allowlisted: number } {
+    return {
+      findings: this.#findings,
+      engaged: this.#engaged,
+      allowlisted: this.#allowlisted,
+    };
+  }
+
+  /** Sizes of the active and recently released alert tables. */
+  tables(): Record<string, TableStats> {
+    return {
+      active_alerts: this.#active.stats(),
+      released_alerts: this.#released.stats(),
+    };
+  }
+
+  #isAllowed(finding: Finding): boolean {
+    const lists = [this.#global, this.#perKind.get(finding.kind)];
+    for (const list of lists) {
+      if (!list) continue;
+      if (finding.attacker !== "" && list.cidrs.has(finding.attacker)) {
+        return true;
+      }
+      if (finding.victim !== "" && list.cidrs.has(finding.victim)) return true;
+      if (domainMatches(finding.domain, list.domains)) return true;
+    }
+    return false;
+  }
+
+  #merge(entry: ActiveAlert, finding: Finding): void {
+    const rose = SEVERITY_ORDER[finding.severity] >
+      SEVERITY_ORDER[entry.alert.severity];
+    this.#apply(entry.alert, finding);
+    entry.dirty = true;
+    if (
+      rose ||
+      finding.timestampUs - entry.lastEmittedUs >=
+        this.#options.updateIntervalUs
+    ) {
+      entry.lastEmittedUs = finding.timestampUs;
+      this.#emit("updated", entry);
+    }
+  }
+
+  #apply(alert: Alert, finding: Finding): void {
+    if (SEVERITY_ORDER[finding.severity] > SEVERITY_ORDER[alert.severity]) {
+      alert.severity = finding.severity;
+    }
+    alert.summary = finding.summary;
+    alert.lastSeenUs = Math.max(alert.lastSeenUs, finding.timestampUs);
+    alert.findings++;
+    alert.evidence = { ...finding.evidence };
+    if (alert.attacker === "" && finding.attacker !== "") {
+      alert.attacker = finding.attacker;
+    }
+    if (alert.victim === "" && finding.victim !== "") {
+      alert.victim = finding.victim;
+    }
+  }
+
+  #release(id: string, entry: ActiveAlert, nowUs: number): void {
+    this.#released.set(id, { alert: entry.alert, releasedUs: nowUs });
+    entry.alert.state = "released";
+    this.#onEvent({ type: "released", alert: snapshot(entry.alert) });
+  }
+
+  #emit(type: "engaged" | "updated", entry: ActiveAlert): void {
+    entry.alert.state = type;
+    entry.dirty = false;
+    this.#onEvent({ type, alert: snapshot(entry.alert) });
+  }
+}

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import type { Finding } from "./alert.ts";
+import { type AlertEvent, AlertLifecycle } from "./alert_lifecycle.ts";
+
+const S = 1_000_000;
+
+function finding(overrides: Partial<Finding> = {}): Finding {
+  return {
+    kind: "port_scan",
+    key: "10.0.0.9",
+    timestampUs: 0,
+    severity: "medium",
+    attacker: "10.0.0.9",
+    victim: "10.0.0.1",
+    domain: "",
+    summary: "10.0.0.9 probed 100 ports",
+    evidence: { ports: 100 },
+    ...overrides,
+  };
+}
+
+function recorder(): { events: AlertEvent[]; types: () => string[] } {
+  const events: AlertEvent[] = [];
+  return { events, types: () => events.map((e) => `${e.type}:${e.alert.id}`) };
+}
+
+Deno.test("AlertLifecycle makes one alert per incident: engaged, updated, released", () => {
+  const { events, types } = recorder();
+  const lifecycle = new AlertLifecycle({}, (e) => events.push(e));
+  lifecycle.report(finding({ timestampUs: 0 }));
+  lifecycle.report(finding({ timestampUs: 1 * S, evidence: { ports: 200 } })); // within 10 s: merged silently
+  lifecycle.report(finding({ timestampUs: 11 * S, evidence: { ports: 400 } }));
+  lifecycle.advance(100 * S);
+  assert.deepEqual(types(), ["engaged:port_scan-1", "updated:port_scan-1"]);
+  lifecycle.advance(131 * S + 1); // 120 s after the last finding
+  assert.deepEqual(types(), [
+    "engaged:port_scan-1",
+    "updated:port_scan-1",
+    "released:port_scan-1",
+  ]);
+  const released = events.at(-1)!.alert;
+  assert.equal(released.state, "released");
+  assert.equal(released.findings, 3);
+  assert.deepEqual(released.evidence, { ports: 400 });
+  assert.equal(released.mitre.id, "T1046");
+  assert.equal(released.firstSeenUs, 0);
+  assert.equal(released.lastSeenUs, 11 * S);
+  assert.match(released.recommendation, /scanner/);
+});
+
+Deno.test("AlertLifecycle sends a severity rise at once", () => {
+  const { types } = ((r) => {
+    const lifecycle = new AlertLifecycle({}, (e) => r.events.push(e));
+    lifecycle.report(finding({ timestampUs: 0 }));
+    lifecycle.report(finding({ timestampUs: 1, severity: "high" }));
+    return r;
+  })(recorder());
+  assert.deepEqual(types(), ["engaged:port_scan-1", "updated:port_scan-1"]);
+});
+
+Deno.test("AlertLifecycle keeps different kinds and keys apart", () => {
+  const lifecycle = new AlertLifecycle();
+  lifecycle.report(finding());
+  lifecycle.report(finding({ key: "10.0.0.8", attacker: "10.0.0.8" }));
+  lifecycle.report(finding({ kind: "icmp_sweep" }));
+  assert.deepEqual(lifecycle.alerts().map((a) => a.id), [
+    "port_scan-1",
+    "port_scan-2",
+    "icmp_sweep-3",
+  ]);
+});
+
+Deno.test("AlertLifecycle reopens a released incident within the suppression window", () => {
+  const r = recorder();
+  const lifecycle = new AlertLifecycle(
+    { releaseAfterUs: 10 * S, suppressionUs: 60 * S },
+    (e) => r.events.push(e),
+  );
+  lifecycle.report(finding({ timestampUs: 0 }));
+  lifecycle.advance(10 * S);
+  lifecycle.report(finding({ timestampUs: 30 * S })); // reopened, same id
+  lifecycle.advance(100 * S);
+  lifecycle.report(finding({ timestampUs: 200 * S })); // 100 s after release: new incident
+  assert.deepEqual(r.types(), [
+    "engaged:port_scan-1",
+    "released:port_scan-1",
+    "updated:port_scan-1",
+    "released:port_scan-1",
+    "engaged:port_scan-2",
+  ]);
+});
+
+Deno.test("AlertLifecycle drops allowlisted findings by CIDR, domain suffix and per kind", () => {
+  const lifecycle = new AlertLifecycle({
+    allowlist: {
+      cidrs: ["10.0.0.0/29"],
+      domains: ["corp.example"],
+      perKind: { icmp_flood: { cidrs: ["192.0.2.1/32"] } },
+    },
+  });
+  const dns = {
+    kind: "dns_tunnel",
+    attacker: "10.1.1.1",
+    victim: "8.8.8.8",
+  } as const;
+  lifecycle.report(
+    finding({ attacker: "10.0.0.5", key: "10.0.0.5", victim: "" }),
+  );
+  lifecycle.report(finding({ ...dns, domain: "cdn.corp.example" }));
+  lifecycle.report(finding({ ...dns, domain: "notcorp.example" }));
+  lifecycle.report(
+    finding({ kind: "icmp_flood", attacker: "", victim: "192.0.2.1" }),
+  );
+  lifecycle.report(
+    finding({ attacker: "192.0.2.1", key: "192.0.2.1", victim: "" }),
+  );
+  assert.deepEqual(
+    lifecycle.alerts().map((a) => `${a.kind}:${a.attacker}`),
+    ["dns_tunnel:10.1.1.1", "port_scan:192.0.2.1"],
+  );
+  assert.equal(lifecycle.counters().allowlisted, 3);
+});
+
+Deno.test("AlertLifecycle bounds active alerts and history", () => {
+  const r = recorder();
+  const lifecycle = new AlertLifecycle(
+    { maxActive: 100, maxHistory: 50 },
+    (e) => r.events.push(e),
+  );
+  for (let i = 0; i < 10_000; i++) {
+    lifecycle.report(
+      finding({
+        key: `k${i}`,
+        attacker: `10.${i >> 8}.${i & 255}.1`,
+        timestampUs: i,
+      }),
+    );
+  }
+  assert.equal(lifecycle.tables().active_alerts!.size, 100);
+  assert.equal(lifecycle.alerts().length, 50);
+  assert.equal(r.events.filter((e) => e.type === "released").length, 9_900);
+});

@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+} from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  ARP_SCAN_DEFAULTS,
+  type ArpScanOptions,
+  createArpScanDetector,
+} from "./arp_scan.ts";
+
+const SCANNER = "10.0.0.66";
+const SCANNER_MAC = "00:0c:29:20:a8:7f";
+const SECOND_US = 1_000_000;
+const T0 = 1_700_000_000 * SECOND_US;
+
+interface ArpFields {
+  atUs: number;
+  target: string;
+  sender?: string;
+  senderMac?: string;
+  operation?: number;
+  targetMac?: string;
+  dstMac?: string;
+}
+
+/** One ARP frame (a broadcast request unless told otherwise). */
+function arp(fields: ArpFields): PacketRecord {
+  const senderMac = fields.senderMac ?? SCANNER_MAC;
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    linkType: 1,
+    srcMac: senderMac,
+    dstMac: fields.dstMac ?? "ff:ff:ff:ff:ff:ff",
+    etherType: 0x0806,
+    network: "arp",
+    srcAddress: fields.sender ?? SCANNER,
+    dstAddress: fields.target,
+    arpOperation: fields.operation ?? 1,
+    arpSenderMac: senderMac,
+    arpTargetMac: fields.targetMac ?? "00:00:00:00:00:00",
+  };
+}
+
+/** Address `n` (0–255) of 10.0.0.0/24, or of 10.0.x.0/24 beyond. */
+function host(n: number): string {
+  return `10.0.${Math.floor(n / 256)}.${n % 256}`;
+}
+
+function run(
+  packets: Iterable<PacketRecord>,
+  options: ArpScanOptions = {},
+): Finding[] {
+  const detector = createArpScanDetector(options);
+  const findings: Finding[] = [];
+  for (const packet of packets) {
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  return findings;
+}
+
+/** `count` requests for distinct targets (from `first`), `stepUs` apart. */
+function* sweep(
+  count: number,
+  stepUs: number,
+  first = 1,
+  startUs = T0,
+  sender: Partial<ArpFields> = {},
+): Generator<PacketRecord> {
+  for (let i = 0; i < count; i++) {
+    yield arp({
+      ...sender,
+      atUs: startUs + i * stepUs,
+      target: host(first + i),
+    });
+  }
+}
+
+Deno.test("arp_scan: one target below the threshold raises nothing", () => {
+  const threshold = ARP_SCAN_DEFAULTS.targetThreshold;
+  assert.deepEqual(run(sweep(threshold - 1, 1_000)), []);
+});
+
+Deno.test("arp_scan: the threshold-th distinct target raises one exact finding", () => {
+  const threshold = ARP_SCAN_DEFAULTS.targetThreshold;
+  const findings = run(sweep(threshold, 1_000));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.kind, "arp_scan");
+  assert.equal(finding.key, SCANNER);
+  assert.equal(finding.attacker, SCANNER);
+  assert.equal(finding.victim, "");
+  assert.equal(finding.timestampUs, T0 + (threshold - 1) * 1_000);
+  assert.equal(finding.severity, "low");
+  assert.equal(finding.evidence.distinctTargets, threshold);
+  assert.equal(finding.evidence.requests, threshold);
+  assert.deepEqual(finding.evidence.subnets, ["10.0.0.0/24"]);
+  assert.equal((finding.evidence.sampleTargets as string[]).length, 20);
+  assert.equal((finding.evidence.sampleTargets as string[])[0], "10.0.0.1");
+  assert.equal(finding.evidence.senderMac, SCANNER_MAC);
+  assert.equal(finding.evidence.windowSeconds, 60);
+  assert.match(finding.summary, /10\.0\.0\.66 asked for 50 distinct addresses/);
+});
+
+Deno.test("arp_scan: repeated requests for the same targets count once", () => {
+  const packets: PacketRecord[] = [];
+  for (let pass = 0; pass < 10; pass++) {
+    for (let i = 1; i < ARP_SCAN_DEFAULTS.targetThreshold; i++) {
+      packets.push(arp({ atUs: T0 + pass * 1_000_000 + i, target: host(i) }));
+    }
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("arp_scan: targets older than the window are forgotten", () => {
+  const half = ARP_SCAN_DEFAULTS.targetThreshold / 2;
+  const windowUs = ARP_SCAN_DEFAULTS.windowUs;
+  // Half at t=0, half just inside the window: a scan.
+  const inside = [
+    ...sweep(half, 1),
+    ...sweep(half, 1, half + 1, T0 + windowUs - half),
+  ];
+  assert.equal(run(inside).length, 1);
+  // Half at t=0, half once the first half has left the window: none.
+  const outside = [
+    ...sweep(half, 1),
+    ...sweep(half, 1, half + 1, T0 + windowUs + half),
+  ];
+  assert.deepEqual(run(outside), []);
+});
+
+Deno.test("arp_scan: a slow sweep below the rate is not found, nmap -T2 is", () => {
+  // One target every 2 s: 30 per minute, the whole /24 in 8.5 min.
+  assert.deepEqual(run(sweep(255, 2 * SECOND_US)), []);
+  // nmap -T2 waits 0.4 s between probes: 50 targets in 20 s.
+  const findings = run(sweep(255, 400_000));
+  assert.ok(findings.length >= 1);
+  assert.equal(findings[0]!.timestampUs, T0 + 49 * 400_000);
+});
+
+Deno.test("arp_scan: benign look-alikes raise nothing", () => {
+  const packets: PacketRecord[] = [];
+  let atUs = T0;
+  for (let i = 0; i < 300; i++) {
+    atUs += 100_000;
+    // Gratuitous ARP / announcements: target IP = sender IP.
+    packets.push(arp({ atUs, sender: host(i + 1), target: host(i + 1) }));
+    // A host resolving its gateway and two peers again and again.
+    packets.push(arp({ atUs, sender: "10.0.0.20", target: host(1 + (i % 3)) }));
+    // Unicast cache polls (target MAC known) of many neighbours.
+    packets.push(arp({
+      atUs,
+      sender: "10.0.0.1",
+      senderMac: "00:11:22:33:44:55",
+      target: host(i + 1),
+      targetMac: "52:54:00:12:35:02",
+      dstMac: "52:54:00:12:35:02",
+    }));
+    // Replies to a scan are not probes.
+    packets.push(arp({
+      atUs,
+      sender: host(i + 1),
+      target: SCANNER,
+      operation: 2,
+      targetMac: SCANNER_MAC,
+    }));
+    // Requests for 0.0.0.0.
+    packets.push(arp({ atUs, sender: "10.0.0.30", target: "0.0.0.0" }));
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("arp_scan: a scan from 0.0.0.0 is keyed by the sender MAC", () => {
+  const findings = run(sweep(60, 1_000, 1, T0, { sender: "0.0.0.0" }));
+  assert.ok(findings.length >= 1);
+  assert.equal(findings[0]!.key, SCANNER_MAC);
+  assert.equal(findings[0]!.attacker, SCANNER_MAC);
+});
+
+Deno.test("arp_scan: findings repeat when targets double, then at most every interval", () => {
+  // 256 targets 1 ms apart: crossings at 50, 100 and 200 targets.
+  const fast = run(sweep(256, 1_000));
+  assert.deepEqual(
+    fast.map((finding) => finding.evidence.scanTargets),
+    [50, 100, 200],
+  );
+  // Then the scan goes on slowly: one more finding once 10 s have passed and
+  // it grew (255 targets so far: the scanner's own address is not one).
+  const slowTail = [
+    ...sweep(256, 1_000),
+    ...sweep(5, 3 * SECOND_US, 300, T0 + SECOND_US),
+  ];
+  const findings = run(slowTail);
+  assert.deepEqual(
+    findings.map((finding) => finding.evidence.scanTargets),
+    [50, 100, 200, 260],
+  );
+  assert.equal(findings[3]!.timestampUs, T0 + SECOND_US + 4 * 3 * SECOND_US);
+  assert.equal(findings[2]!.severity, "medium");
+});
+
+Deno.test("arp_scan: a second scan after the first has ended is reported afresh", () => {
+  const later = T0 + 10 * ARP_SCAN_DEFAULTS.windowUs;
+  const findings = run([...sweep(50, 1_000), ...sweep(50, 1_000, 100, later)]);
+  assert.equal(findings.length, 2);
+  assert.equal(findings[1]!.evidence.scanTargets, 50);
+});
+
+Deno.test("arp_scan: replay is deterministic", () => {
+  const packets = [
+    ...sweep(300, 777),
+    ...sweep(80, 1_333, 1, T0, {
+      sender: "10.0.0.9",
+      senderMac: "aa:aa:aa:aa:aa:aa",
+    }),
+  ];
+  assert.deepEqual(run(packets), run(packets));
+});
+
+Deno.test("arp_scan: tables stay within capacity under 1M distinct senders", () => {
+  const detector = createArpScanDetector();
+  const packet = arp({ atUs: T0, target: "10.0.0.1" });
+  let findings = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = T0 + i;
+    packet.srcAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    detector.observe(packet, () => findings++);
+  }
+  const stats = detector.tables().senders!;
+  assert.equal(stats.capacity, ARP_SCAN_DEFAULTS.maxSenders);
+  assert.ok(stats.size <= stats.capacity);
+  assert.ok(stats.evictions > 0);
+  assert.equal(findings, 0);
+});
+
+Deno.test("arp_scan: one sender's targets are capped", () => {
+  const findings = run(sweep(5_000, 10));
+  const last = findings.at(-1)!;
+  assert.equal(
+    last.evidence.distinctTargets,
+    ARP_SCAN_DEFAULTS.maxTargetsPerSender,
+  );
+  assert.equal(findings.at(-1)!.evidence.scanTargets, 3_200);
+  assert.equal(last.severity, "high");
+  assert.equal((last.evidence.subnets as string[]).length, 2);
+});
+
+Deno.test("arp_scan: invalid options are rejected", () => {
+  assert.throws(
+    () => createArpScanDetector({ targetThreshold: 0 }),
+    RangeError,
+  );
+  assert.throws(
+    () =>
+      createArpScanDetector({ targetThreshold: 300, maxTargetsPerSender: 256 }),
+    RangeError,
+  );
+});

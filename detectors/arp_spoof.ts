@@ -1,0 +1,654 @@
+/**
+ * ARP spoofing detector: a MAC address claiming IPv4 addresses that belong to
+ * other hosts, so that their traffic is sent to it (arpspoof, ettercap,
+ * Cain & Abel, bettercap).
+ *
+ * A *claim* is the sender pair (IP, MAC) of an ARP request or reply (RFC 826:
+ * every receiver that knows the IP updates its cache from it); ARP probes from
+ * 0.0.0.0 claim nothing. A reply's target pair is a *hint*: the replier's
+ * word that the target IP is at the target MAC (normally the requester's own
+ * claim, echoed). Claims and hints keep a bounded IP → MAC binding table.
+ *
+ * A MAC is reported as a spoofer when, within `windowUs`:
+ *
+ *  - `mac_mismatch`: its ARP replies come in Ethernet frames from another
+ *    source MAC (`minMismatchedReplies`; forged replies built by hand, e.g.
+ *    Ethernet source 00:00:00:00:00:00);
+ *  - `claims_requested_ip`: it claims an IP that it also asks for (who-has X
+ *    tell Y from the MAC that claimed X: it knows X is someone else's, which
+ *    is how a poisoner learns the real MACs it relays to);
+ *  - `multiple_ips`: it claims two or more IPs that other MACs own (a
+ *    man-in-the-middle poisons both ends: the gateway's IP to the victim and
+ *    the victim's IP to the gateway);
+ *  - `flip_flop`: it takes an IP over from another MAC that claimed it less
+ *    than `bindingFreshUs` before, `minTakeovers` times (the binding flips
+ *    back and forth between the real owner and the poisoner). Of the two MACs
+ *    the one with more suspicious traits (the others above, unsolicited
+ *    replies) is blamed, on a tie the one that took over repeatedly first;
+ *  - `unsolicited_replies`: it sends `minUnsolicitedReplies` replies claiming
+ *    an IP to a host that did not ask for it within `requestWindowUs`
+ *    (arpspoof re-poisons every 2 s, ettercap every 10 s).
+ *
+ * Not spoofing: a gratuitous ARP or RFC 5227 announcement of a host's own IP,
+ * and one binding change that then stays put (DHCP re-address, NIC swap, a
+ * VRRP/keepalived failover): a change from a stale binding is silent, and a
+ * change from a fresh one is one takeover, below `minTakeovers`.
+ *
+ * Findings: key = the spoofing MAC (one incident per attacker MAC); attacker
+ * = the IP the spoofing host also uses as its own (an IP it claims without any
+ * sign of it being someone else's), else its MAC; victim = the host the
+ * forged claims were sent to (the target IP of the forged requests/replies:
+ * the host whose cache is poisoned), "" when there are several (evidence
+ * lists them). Reported when a reason first appears, then again when a new
+ * reason appears, its suspicious claims have doubled, or at most every
+ * `reportIntervalUs` while they grow.
+ *
+ * Limits: a poisoner that claims only one IP, with well-formed frames, never
+ * asks for that IP, answers requests only, and whose victim's real owner
+ * never speaks ARP in the capture, is not found (the sensor would need IP
+ * traffic to learn the real owner); a multi-homed Linux host answering for
+ * both its IPs from both NICs ("ARP flux") and two hosts configured with the
+ * same IP flip-flop and are reported; a MAC-rewriting bridge (Wi-Fi repeater
+ * in MAC-NAT mode) makes every reply behind it a mismatch.
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../capture/packet_record.ts";
+import type { Finding, FindingSink } from "./alert.ts";
+import { BoundedMap } from "./bounded_map.ts";
+import type { Detector, TableStats } from "./detector.ts";
+
+/** Options of {@linkcode createArpSpoofDetector}. */
+export interface ArpSpoofOptions {
+  /** Window over which one MAC's claims, takeovers, unsolicited and mismatched replies count, µs of packet time. */
+  windowUs?: number;
+  /** A claim of an IP that another MAC claimed less than this long before (µs) is a takeover; older bindings change silently. */
+  bindingFreshUs?: number;
+  /** Takeovers of one IP by one MAC, within the window, that make a flip-flop. */
+  minTakeovers?: number;
+  /** Unsolicited replies claiming one IP, within the window, that make a poisoning. */
+  minUnsolicitedReplies?: number;
+  /** Replies whose Ethernet source differs from the ARP sender MAC, within the window, that make a forgery. */
+  minMismatchedReplies?: number;
+  /** A reply is solicited when its target asked for the claimed IP at most this long before, µs. */
+  requestWindowUs?: number;
+  /** IP → MAC bindings tracked at once; beyond this the least recently seen is evicted. */
+  maxBindings?: number;
+  /** MACs tracked at once; beyond this the least recently active is evicted. */
+  maxMacs?: number;
+  /** IPs claimed (and IPs asked for) remembered per MAC; beyond this the least recently seen is forgotten. */
+  maxIpsPerMac?: number;
+  /** Outstanding requests remembered (to tell solicited replies); beyond this the oldest is forgotten. */
+  maxPendingRequests?: number;
+  /** Packet time between repeated findings of one incident while it grows, µs. */
+  reportIntervalUs?: number;
+}
+
+/**
+ * Defaults of {@linkcode ArpSpoofOptions}.
+ *
+ * - `windowUs` and `bindingFreshUs` 5 min: poisoners refresh every 1–30 s
+ *   (arpspoof 2 s, ettercap 10 s, Cain 30 s) and hosts re-claim their
+ *   bindings within minutes (Linux base_reachable_time 30 s, Windows
+ *   15–45 s), while a DHCP re-address hands an IP on after its lease expired.
+ * - `minTakeovers` 2: one change is legitimate (failover, NIC swap), a second
+ *   takeover by the same MAC means the binding flipped back and forth.
+ * - `minUnsolicitedReplies` 5: arpspoof reaches it in 10 s; a host answers
+ *   what it was asked.
+ * - `minMismatchedReplies` 1: an operating system always sends its own MAC in
+ *   both headers.
+ * - `requestWindowUs` 5 s: replies follow requests within milliseconds; Linux
+ *   retries a request 3 times, 1 s apart.
+ * - `maxBindings` 4 096 (a /20's worth of hosts) × about 150 B, `maxMacs`
+ *   4 096 × (`maxIpsPerMac` 8 × about 500 B of claim state and asked IPs),
+ *   `maxPendingRequests` 4 096 × about 100 B: about 17 MB in the worst case.
+ * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
+ */
+export const ARP_SPOOF_DEFAULTS = {
+  windowUs: 300_000_000,
+  bindingFreshUs: 300_000_000,
+  minTakeovers: 2,
+  minUnsolicitedReplies: 5,
+  minMismatchedReplies: 1,
+  requestWindowUs: 5_000_000,
+  maxBindings: 4_096,
+  maxMacs: 4_096,
+  maxIpsPerMac: 8,
+  maxPendingRequests: 4_096,
+  reportIntervalUs: 10_000_000,
+} satisfies Required<ArpSpoofOptions>;
+
+const ARP_REQUEST = 1;
+const ARP_REPLY = 2;
+const ZERO_MAC = "00:00:00:00:00:00";
+const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
+
+/** Other MACs and target hosts remembered per claimed IP. */
+const MAX_LIST = 4;
+
+/** Packet time between expiry sweeps, µs. */
+const EXPIRY_INTERVAL_US = 1_000_000;
+
+/** Reasons, as bits, in the order of {@linkcode REASON_NAMES}. */
+const MAC_MISMATCH = 1;
+const CLAIMS_REQUESTED_IP = 2;
+const MULTIPLE_IPS = 4;
+const FLIP_FLOP = 8;
+const UNSOLICITED_REPLIES = 16;
+const REASON_NAMES = [
+  "mac_mismatch",
+  "claims_requested_ip",
+  "multiple_ips",
+  "flip_flop",
+  "unsolicited_replies",
+];
+
+/** Who is at an IP, as last claimed (or hinted). */
+interface Binding {
+  mac: string;
+  /** True when the owner claimed it itself; false when a reply named it as the target. */
+  selfClaimed: boolean;
+  lastUs: number;
+}
+
+/** One MAC's claims of one IP. */
+interface Claim {
+  ip: string;
+  /** Frames claiming the IP. */
+  claims: number;
+  lastUs: number;
+  /** Takeovers of the IP from another MAC's fresh binding, since `takeoversSinceUs`. */
+  takeovers: number;
+  takeoversSinceUs: number;
+  /** Unsolicited non-gratuitous replies claiming the IP, since `unsolicitedSinceUs`. */
+  unsolicited: number;
+  unsolicitedSinceUs: number;
+  /** Replies claiming the IP whose Ethernet source was another MAC. */
+  mismatched: number;
+  /** The MAC also asked who has the IP. */
+  asked: boolean;
+  /** Another MAC owns the IP (taken over from it, named by a hint, or asked for). */
+  contested: boolean;
+  /** Other MACs seen owning the IP. */
+  realMacs: string[];
+  /** Hosts the claims were sent to (ARP target IPs). */
+  targets: string[];
+}
+
+/** Per-MAC state. */
+interface MacState {
+  mac: string;
+  /** Claims (at most `maxIpsPerMac`), least recently claimed first. */
+  claims: Claim[];
+  /** IPs asked for (at most `maxIpsPerMac`, a ring) and when, µs. */
+  askedIps: string[];
+  askedUs: number[];
+  /** Next slot of the ring to overwrite once full. */
+  askedNext: number;
+  lastUs: number;
+  /** Reasons found in the current incident, and those already reported. */
+  reasons: number;
+  reportedReasons: number;
+  /** Suspicious claim frames at the last finding (0: none yet) and its packet time. */
+  reportedActivity: number;
+  lastReportUs: number;
+}
+
+/**
+ * Creates the ARP spoofing detector (kind "arp_spoof"): one incident per MAC
+ * that claims other hosts' IPv4 addresses.
+ *
+ * @example
+ * ```ts
+ * const detector = createArpSpoofDetector({ minTakeovers: 3 });
+ * detector.observe(packet, (finding) => console.log(finding.summary));
+ * ```
+ */
+export function createArpSpoofDetector(
+  options: ArpSpoofOptions = {},
+): Detector {
+  const config = { ...ARP_SPOOF_DEFAULTS, ...options };
+  for (
+    const name of Object.keys(ARP_SPOOF_DEFAULTS) as (keyof ArpSpoofOptions)[]
+  ) {
+    if (!(config[name] > 0)) {
+      throw new RangeError(
+        `Cannot create ARP spoof detector: ${name} must be positive, got ${
+          config[name]
+        }`,
+      );
+    }
+  }
+  const {
+    windowUs,
+    bindingFreshUs,
+    minTakeovers,
+    minUnsolicitedReplies,
+    minMismatchedReplies,
+    requestWindowUs,
+    maxIpsPerMac,
+    reportIntervalUs,
+  } = config;
+
+  const bindings = new BoundedMap<string, Binding>(config.maxBindings);
+  const macs = new BoundedMap<string, MacState>(config.maxMacs);
+  const pending = new BoundedMap<string, number>(config.maxPendingRequests);
+  let nextExpiryUs = -Infinity;
+
+  function expire(nowUs: number): void {
+    bindings.expireOldest((binding) =>
+      nowUs - binding.lastUs >= bindingFreshUs
+    );
+    macs.expireOldest((state) => nowUs - state.lastUs >= windowUs);
+    pending.expireOldest((askedUs) => nowUs - askedUs >= requestWindowUs);
+  }
+
+  function macStateOf(mac: string, nowUs: number): MacState {
+    let state = macs.get(mac);
+    if (state === undefined) {
+      state = {
+        mac,
+        claims: [],
+        askedIps: [],
+        askedUs: [],
+        askedNext: 0,
+        lastUs: nowUs,
+        reasons: 0,
+        reportedReasons: 0,
+        reportedActivity: 0,
+        lastReportUs: -Infinity,
+      };
+      macs.set(mac, state);
+    }
+    state.lastUs = nowUs;
+    return state;
+  }
+
+  /** The live claim of `ip` by `state` (a new one when absent or idle for a window). */
+  function claimOf(state: MacState, ip: string, nowUs: number): Claim {
+    const claims = state.claims;
+    const index = claims.findIndex((claim) => claim.ip === ip);
+    let claim = index >= 0 ? claims.splice(index, 1)[0] : undefined;
+    if (claim === undefined || nowUs - claim.lastUs >= windowUs) {
+      if (claim === undefined && claims.length >= maxIpsPerMac) claims.shift();
+      claim = {
+        ip,
+        claims: 0,
+        lastUs: nowUs,
+        takeovers: 0,
+        takeoversSinceUs: nowUs,
+        unsolicited: 0,
+        unsolicitedSinceUs: nowUs,
+        mismatched: 0,
+        asked: false,
+        contested: false,
+        realMacs: [],
+        targets: [],
+      };
+    }
+    claims.push(claim);
+    return claim;
+  }
+
+  /** Remembers that `state` asked who has `ip`. */
+  function noteAsked(state: MacState, ip: string, nowUs: number): void {
+    const index = state.askedIps.indexOf(ip);
+    if (index >= 0) {
+      state.askedUs[index] = nowUs;
+    } else if (state.askedIps.length < maxIpsPerMac) {
+      state.askedIps.push(ip);
+      state.askedUs.push(nowUs);
+    } else {
+      state.askedIps[state.askedNext] = ip;
+      state.askedUs[state.askedNext] = nowUs;
+      state.askedNext = (state.askedNext + 1) % maxIpsPerMac;
+    }
+  }
+
+  /** The claim of `ip` by `state` if it is live, without creating or refreshing it. */
+  function liveClaim(
+    state: MacState,
+    ip: string,
+    nowUs: number,
+  ): Claim | undefined {
+    const claim = state.claims.find((claim) => claim.ip === ip);
+    return claim !== undefined && nowUs - claim.lastUs < windowUs
+      ? claim
+      : undefined;
+  }
+
+  function observe(packet: PacketRecord, report: FindingSink): void {
+    if (packet.network !== "arp") return;
+    const operation = packet.arpOperation;
+    if (operation !== ARP_REQUEST && operation !== ARP_REPLY) return;
+    const senderMac = packet.arpSenderMac;
+    const senderIp = packet.srcAddress;
+    const targetIp = packet.dstAddress;
+    if (!isUnicastMac(senderMac) || senderIp === "") return;
+    const nowUs = packet.timestampUs;
+    if (nowUs >= nextExpiryUs) {
+      expire(nowUs);
+      nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
+    }
+
+    const state = macStateOf(senderMac, nowUs);
+    if (operation === ARP_REQUEST && targetIp !== "") {
+      pending.set(`${senderIp}|${targetIp}`, nowUs);
+      if (
+        targetIp !== senderIp && targetIp !== "0.0.0.0" &&
+        senderIp !== "0.0.0.0"
+      ) {
+        noteAsked(state, targetIp, nowUs);
+        const claimed = liveClaim(state, targetIp, nowUs);
+        if (claimed !== undefined) {
+          claimed.asked = true;
+          claimed.contested = true;
+        }
+      }
+    }
+    if (senderIp === "0.0.0.0") return; // an RFC 5227 probe claims nothing
+
+    const claim = claimOf(state, senderIp, nowUs);
+    claim.claims++;
+    claim.lastUs = nowUs;
+    const gratuitous = targetIp === senderIp;
+    if (!gratuitous && targetIp !== "") addLimited(claim.targets, targetIp);
+    const askedUs = lastAsked(state, senderIp);
+    if (nowUs - askedUs < windowUs) {
+      claim.asked = true;
+      claim.contested = true;
+    }
+    if (operation === ARP_REPLY) {
+      const ethernetSource = packet.srcMac;
+      if (ethernetSource !== "" && ethernetSource !== senderMac) {
+        claim.mismatched++;
+      }
+      if (!gratuitous) {
+        const requestedUs = pending.peek(`${targetIp}|${senderIp}`);
+        if (
+          requestedUs === undefined || nowUs - requestedUs >= requestWindowUs
+        ) {
+          if (nowUs - claim.unsolicitedSinceUs >= windowUs) {
+            claim.unsolicited = 0;
+            claim.unsolicitedSinceUs = nowUs;
+          }
+          claim.unsolicited++;
+        }
+      }
+    }
+
+    const binding = bindings.get(senderIp);
+    if (binding === undefined) {
+      bindings.set(senderIp, {
+        mac: senderMac,
+        selfClaimed: true,
+        lastUs: nowUs,
+      });
+    } else {
+      if (binding.mac !== senderMac) {
+        if (nowUs - binding.lastUs < bindingFreshUs) {
+          if (nowUs - claim.takeoversSinceUs >= windowUs) {
+            claim.takeovers = 0;
+            claim.takeoversSinceUs = nowUs;
+          }
+          claim.takeovers++;
+          claim.contested = true;
+          addLimited(claim.realMacs, binding.mac);
+        }
+        binding.mac = senderMac;
+      }
+      binding.selfClaimed = true;
+      binding.lastUs = nowUs;
+    }
+
+    // A reply's target pair: the replier's word on who the requester is.
+    let contradicted: MacState | undefined;
+    const targetMac = packet.arpTargetMac;
+    if (
+      operation === ARP_REPLY && !gratuitous && isUnicastMac(targetMac) &&
+      targetIp !== "" && targetIp !== "0.0.0.0"
+    ) {
+      const hinted = bindings.get(targetIp);
+      if (hinted === undefined) {
+        bindings.set(targetIp, {
+          mac: targetMac,
+          selfClaimed: false,
+          lastUs: nowUs,
+        });
+      } else {
+        if (hinted.mac !== targetMac) {
+          if (hinted.selfClaimed && nowUs - hinted.lastUs < bindingFreshUs) {
+            const owner = macs.peek(hinted.mac);
+            const owned = owner && liveClaim(owner, targetIp, nowUs);
+            if (owner !== undefined && owned !== undefined) {
+              owned.contested = true;
+              addLimited(owned.realMacs, targetMac);
+              contradicted = owner;
+            }
+          }
+          hinted.mac = targetMac;
+          hinted.selfClaimed = false;
+        }
+        hinted.lastUs = nowUs;
+      }
+    }
+
+    evaluate(state, nowUs, report);
+    if (contradicted !== undefined && contradicted !== state) {
+      evaluate(contradicted, nowUs, report);
+    }
+  }
+
+  function evaluate(state: MacState, nowUs: number, report: FindingSink): void {
+    let reasons = 0;
+    let contested = 0;
+    let flipped: Claim | undefined;
+    for (const claim of state.claims) {
+      if (nowUs - claim.lastUs >= windowUs) continue;
+      if (claim.contested) contested++;
+      if (claim.mismatched >= minMismatchedReplies) reasons |= MAC_MISMATCH;
+      if (claim.asked) reasons |= CLAIMS_REQUESTED_IP;
+      if (claim.unsolicited >= minUnsolicitedReplies) {
+        reasons |= UNSOLICITED_REPLIES;
+      }
+      if (claim.takeovers >= minTakeovers && flipped === undefined) {
+        flipped = claim;
+      }
+    }
+    if (contested >= 2) reasons |= MULTIPLE_IPS;
+    if (flipped !== undefined) {
+      const culprit = moreSuspiciousPartner(state, flipped, nowUs);
+      if (culprit === undefined) reasons |= FLIP_FLOP;
+      else maybeReport(culprit, FLIP_FLOP, nowUs, report);
+    }
+    if (reasons === 0) {
+      if (
+        state.reportedActivity > 0 && nowUs - state.lastReportUs >= windowUs
+      ) {
+        state.reasons = 0; // the incident is over
+        state.reportedReasons = 0;
+        state.reportedActivity = 0;
+      }
+      return;
+    }
+    maybeReport(state, reasons, nowUs, report);
+  }
+
+  /**
+   * The MAC that `state` flip-flops `claim` with, when it looks more like the
+   * spoofer than `state` does: more suspicious traits, or as many and already
+   * blamed for this conflict (so a symmetric conflict stays one incident).
+   */
+  function moreSuspiciousPartner(
+    state: MacState,
+    claim: Claim,
+    nowUs: number,
+  ): MacState | undefined {
+    const own = suspicionOf(state, nowUs);
+    let culprit: MacState | undefined;
+    let worst = own;
+    for (const mac of claim.realMacs) {
+      const partner = macs.peek(mac);
+      if (partner === undefined) continue;
+      const score = suspicionOf(partner, nowUs);
+      const blamed = (partner.reportedReasons & FLIP_FLOP) !== 0 &&
+        (state.reportedReasons & FLIP_FLOP) === 0;
+      if (
+        score > worst || (score === worst && culprit === undefined && blamed)
+      ) {
+        worst = score;
+        culprit = partner;
+      }
+    }
+    return culprit;
+  }
+
+  /** Suspicious traits of a MAC: mismatched replies, asking for what it claims, unsolicited replies, several contested IPs. */
+  function suspicionOf(state: MacState, nowUs: number): number {
+    let mismatch = 0;
+    let asked = 0;
+    let unsolicited = 0;
+    let contested = 0;
+    for (const claim of state.claims) {
+      if (nowUs - claim.lastUs >= windowUs) continue;
+      if (claim.mismatched > 0) mismatch = 1;
+      if (claim.asked) asked = 1;
+      if (claim.unsolicited > 0) unsolicited = 1;
+      if (claim.contested) contested++;
+    }
+    return mismatch + asked + unsolicited + (contested >= 2 ? 1 : 0);
+  }
+
+  function maybeReport(
+    state: MacState,
+    reasons: number,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    state.reasons |= reasons;
+    let activity = 0;
+    for (const claim of state.claims) {
+      if (isSuspicious(claim, nowUs, windowUs)) activity += claim.claims;
+    }
+    const reported = state.reportedActivity;
+    const newReason = (state.reasons & ~state.reportedReasons) !== 0;
+    if (
+      reported > 0 && !newReason && activity < 2 * reported &&
+      (activity <= reported || nowUs - state.lastReportUs < reportIntervalUs)
+    ) return;
+    state.reportedReasons = state.reasons;
+    state.reportedActivity = Math.max(activity, 1);
+    state.lastReportUs = nowUs;
+    report(findingOf(state, nowUs, config));
+  }
+
+  return {
+    name: "arp_spoof",
+    observe,
+    tables(): Record<string, TableStats> {
+      return {
+        bindings: bindings.stats(),
+        macs: macs.stats(),
+        pending_requests: pending.stats(),
+      };
+    },
+  };
+}
+
+/** When `state` last asked who has `ip`, µs (-Infinity: never, or forgotten). */
+function lastAsked(state: MacState, ip: string): number {
+  const index = state.askedIps.indexOf(ip);
+  return index >= 0 ? state.askedUs[index]! : -Infinity;
+}
+
+/** A claim that looks like someone else's IP: contested, asked for, unsolicited or forged. */
+function isSuspicious(claim: Claim, nowUs: number, windowUs: number): boolean {
+  return nowUs - claim.lastUs < windowUs &&
+    (claim.contested || claim.asked || claim.unsolicited > 0 ||
+      claim.mismatched > 0);
+}
+
+/** A MAC that can own an address: not empty, all-zero or broadcast. */
+function isUnicastMac(mac: string): boolean {
+  return mac !== "" && mac !== ZERO_MAC && mac !== BROADCAST_MAC;
+}
+
+function addLimited(list: string[], value: string): void {
+  if (list.length < MAX_LIST && !list.includes(value)) list.push(value);
+}
+
+function findingOf(
+  state: MacState,
+  nowUs: number,
+  config: Required<ArpSpoofOptions>,
+): Finding {
+  const claimedIps: string[] = [];
+  const realMacs: string[] = [];
+  const poisoned: string[] = [];
+  let ownIp = "";
+  let ownClaims = 0;
+  let claims = 0;
+  let takeovers = 0;
+  let unsolicited = 0;
+  let mismatched = 0;
+  for (const claim of state.claims) {
+    if (nowUs - claim.lastUs >= config.windowUs) continue;
+    if (!isSuspicious(claim, nowUs, config.windowUs)) {
+      if (claim.claims > ownClaims) {
+        ownIp = claim.ip;
+        ownClaims = claim.claims;
+      }
+      continue;
+    }
+    claimedIps.push(claim.ip);
+    for (const mac of claim.realMacs) {
+      if (!realMacs.includes(mac)) realMacs.push(mac);
+    }
+    for (const target of claim.targets) {
+      if (!poisoned.includes(target)) poisoned.push(target);
+    }
+    claims += claim.claims;
+    takeovers += claim.takeovers;
+    unsolicited += claim.unsolicited;
+    mismatched += claim.mismatched;
+  }
+  // A man-in-the-middle's victims are also the IPs it claims (each towards the other).
+  const poisonedHosts = poisoned.filter((host) => host !== ownIp);
+  const victim = poisonedHosts.length === 1 ? poisonedHosts[0]! : "";
+  const reasons = REASON_NAMES.filter((_, i) =>
+    (state.reasons & (1 << i)) !== 0
+  );
+  const who = ownIp === "" ? state.mac : `${state.mac} (${ownIp})`;
+  const owners = realMacs.length > 0 ? ` (also at ${realMacs.join(", ")})` : "";
+  const towards = poisonedHosts.length > 0
+    ? ` towards ${poisonedHosts.join(", ")}`
+    : "";
+  return {
+    kind: "arp_spoof",
+    key: state.mac,
+    timestampUs: nowUs,
+    severity: "high",
+    attacker: ownIp === "" ? state.mac : ownIp,
+    victim,
+    domain: "",
+    summary: `${who} claimed ${
+      claimedIps.join(", ")
+    }${owners}${towards} in ${claims} ARP frames: ARP spoofing (${
+      reasons.join(", ")
+    })`,
+    evidence: {
+      attackerMac: state.mac,
+      attackerIp: ownIp,
+      claimedIps,
+      realMacs,
+      poisonedHosts,
+      reasons,
+      claims,
+      takeovers,
+      unsolicitedReplies: unsolicited,
+      mismatchedReplies: mismatched,
+      windowSeconds: config.windowUs / 1e6,
+    },
+  };
+}

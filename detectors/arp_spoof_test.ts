@@ -1,0 +1,482 @@
+import assert from "node:assert/strict";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+} from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  ARP_SPOOF_DEFAULTS,
+  type ArpSpoofOptions,
+  createArpSpoofDetector,
+} from "./arp_spoof.ts";
+
+const SECOND_US = 1_000_000;
+const T0 = 1_700_000_000 * SECOND_US;
+const GW = "192.168.1.1";
+const GW_MAC = "50:a7:2b:73:a9:c6";
+const VICTIM = "192.168.1.175";
+const VICTIM_MAC = "0c:54:15:40:d8:f5";
+const EVIL = "192.168.1.66";
+const EVIL_MAC = "b4:b6:86:fb:db:07";
+const ZERO_MAC = "00:00:00:00:00:00";
+const BROADCAST = "ff:ff:ff:ff:ff:ff";
+
+interface ArpFields {
+  atUs: number;
+  operation: 1 | 2;
+  senderMac: string;
+  senderIp: string;
+  targetMac?: string;
+  targetIp: string;
+  /** Ethernet source; the sender MAC unless given. */
+  ethSrc?: string;
+}
+
+function arp(fields: ArpFields): PacketRecord {
+  const targetMac = fields.targetMac ??
+    (fields.operation === 1 ? ZERO_MAC : BROADCAST);
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    linkType: 1,
+    srcMac: fields.ethSrc ?? fields.senderMac,
+    dstMac: fields.operation === 1 || targetMac === ZERO_MAC
+      ? BROADCAST
+      : targetMac,
+    etherType: 0x0806,
+    network: "arp",
+    srcAddress: fields.senderIp,
+    dstAddress: fields.targetIp,
+    arpOperation: fields.operation,
+    arpSenderMac: fields.senderMac,
+    arpTargetMac: targetMac,
+  };
+}
+
+/** "who-has `targetIp` tell `senderIp`" from `senderMac`. */
+function request(
+  atUs: number,
+  senderMac: string,
+  senderIp: string,
+  targetIp: string,
+): PacketRecord {
+  return arp({ atUs, operation: 1, senderMac, senderIp, targetIp });
+}
+
+/** "`senderIp` is-at `senderMac`", sent to `targetIp` at `targetMac`. */
+function reply(
+  atUs: number,
+  senderMac: string,
+  senderIp: string,
+  targetMac: string,
+  targetIp: string,
+  ethSrc?: string,
+): PacketRecord {
+  return arp({
+    atUs,
+    operation: 2,
+    senderMac,
+    senderIp,
+    targetMac,
+    targetIp,
+    ...(ethSrc === undefined ? {} : { ethSrc }),
+  });
+}
+
+/** A request answered: `asker` resolves `owner`. */
+function resolution(
+  atUs: number,
+  asker: [string, string],
+  owner: [string, string],
+): PacketRecord[] {
+  return [
+    request(atUs, asker[0], asker[1], owner[1]),
+    reply(atUs + 300, owner[0], owner[1], asker[0], asker[1]),
+  ];
+}
+
+function run(
+  packets: Iterable<PacketRecord>,
+  options: ArpSpoofOptions = {},
+): Finding[] {
+  const detector = createArpSpoofDetector(options);
+  const findings: Finding[] = [];
+  for (const packet of packets) {
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  return findings;
+}
+
+function byTime(packets: PacketRecord[]): PacketRecord[] {
+  return packets.sort((a, b) => a.timestampUs - b.timestampUs);
+}
+
+Deno.test("arp_spoof: gratuitous ARP announcing a host's own IP raises nothing", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    const atUs = T0 + i * 60 * SECOND_US;
+    packets.push(
+      arp({
+        atUs,
+        operation: 1,
+        senderMac: VICTIM_MAC,
+        senderIp: VICTIM,
+        targetIp: VICTIM,
+      }),
+    );
+    packets.push(reply(atUs + 1, VICTIM_MAC, VICTIM, BROADCAST, VICTIM));
+  }
+  assert.deepEqual(run(packets), []);
+  assert.deepEqual(run(packets.slice(0, 1)), []);
+});
+
+Deno.test("arp_spoof: normal resolution on a busy LAN raises nothing", () => {
+  const hosts: [string, string][] = [];
+  for (let i = 2; i < 40; i++) {
+    hosts.push([
+      `02:00:00:00:00:${i.toString(16).padStart(2, "0")}`,
+      `192.168.1.${i}`,
+    ]);
+  }
+  const packets: PacketRecord[] = [];
+  for (let round = 0; round < 20; round++) {
+    for (const [i, host] of hosts.entries()) {
+      const atUs = T0 + round * 30 * SECOND_US + i * 10_000;
+      packets.push(...resolution(atUs, host, [GW_MAC, GW]));
+      packets.push(...resolution(atUs + 2_000, [GW_MAC, GW], host));
+      packets.push(
+        ...resolution(atUs + 4_000, host, hosts[(i + 1) % hosts.length]!),
+      );
+    }
+  }
+  assert.deepEqual(run(byTime(packets)), []);
+});
+
+Deno.test("arp_spoof: one legitimate change that then stays put raises nothing", () => {
+  const newMac = "02:aa:bb:cc:dd:ee";
+  // DHCP re-address: the old owner is long gone when the IP is handed on.
+  const readdress: PacketRecord[] = [];
+  for (let i = 0; i < 10; i++) {
+    readdress.push(
+      ...resolution(T0 + i * 30 * SECOND_US, [VICTIM_MAC, VICTIM], [
+        GW_MAC,
+        GW,
+      ]),
+    );
+  }
+  for (let i = 0; i < 30; i++) {
+    readdress.push(
+      ...resolution(T0 + 3_600 * SECOND_US + i * 30 * SECOND_US, [
+        newMac,
+        VICTIM,
+      ], [GW_MAC, GW]),
+    );
+  }
+  assert.deepEqual(run(readdress), []);
+  // NIC swap or failover seconds later, announced by gratuitous replies, then stable.
+  const swap: PacketRecord[] = [];
+  for (let i = 0; i < 5; i++) {
+    swap.push(
+      ...resolution(T0 + i * 10 * SECOND_US, [VICTIM_MAC, VICTIM], [
+        GW_MAC,
+        GW,
+      ]),
+    );
+  }
+  for (let i = 0; i < 3; i++) {
+    swap.push(
+      reply(
+        T0 + 45 * SECOND_US + i * SECOND_US,
+        newMac,
+        VICTIM,
+        BROADCAST,
+        VICTIM,
+      ),
+    );
+  }
+  for (let i = 0; i < 30; i++) {
+    swap.push(
+      ...resolution(
+        T0 + 50 * SECOND_US + i * 10 * SECOND_US,
+        [newMac, VICTIM],
+        [GW_MAC, GW],
+      ),
+    );
+  }
+  assert.deepEqual(run(swap), []);
+  // Failover and failback: each MAC takes the IP over once.
+  const failback = [
+    ...swap,
+    ...resolution(T0 + 400 * SECOND_US, [VICTIM_MAC, VICTIM], [GW_MAC, GW]),
+    ...resolution(T0 + 410 * SECOND_US, [VICTIM_MAC, VICTIM], [GW_MAC, GW]),
+  ];
+  assert.deepEqual(run(failback), []);
+});
+
+Deno.test("arp_spoof: a binding that flips back and forth blames the MAC that took it over twice", () => {
+  const packets = [
+    request(T0, GW_MAC, GW, VICTIM),
+    request(T0 + 10 * SECOND_US, EVIL_MAC, GW, VICTIM),
+    request(T0 + 20 * SECOND_US, GW_MAC, GW, "192.168.1.55"),
+    request(T0 + 30 * SECOND_US, EVIL_MAC, GW, VICTIM),
+    request(T0 + 40 * SECOND_US, GW_MAC, GW, "192.168.1.55"),
+    request(T0 + 50 * SECOND_US, EVIL_MAC, GW, VICTIM),
+    request(T0 + 60 * SECOND_US, GW_MAC, GW, "192.168.1.55"),
+  ];
+  const findings = run(packets);
+  assert.ok(findings.length >= 1);
+  for (const finding of findings) assert.equal(finding.key, EVIL_MAC);
+  const first = findings[0]!;
+  assert.equal(first.timestampUs, T0 + 30 * SECOND_US);
+  assert.equal(first.kind, "arp_spoof");
+  assert.equal(first.severity, "high");
+  assert.equal(first.attacker, EVIL_MAC);
+  assert.equal(first.victim, VICTIM);
+  assert.deepEqual(first.evidence.reasons, ["flip_flop"]);
+  assert.deepEqual(first.evidence.claimedIps, [GW]);
+  assert.deepEqual(first.evidence.realMacs, [GW_MAC]);
+  assert.equal(first.evidence.takeovers, 2);
+  assert.equal(first.evidence.attackerMac, EVIL_MAC);
+});
+
+Deno.test("arp_spoof: forged replies with another Ethernet source are blamed even when they came first", () => {
+  // The capture starts mid-attack (as in the arp_spoofing sample): forged
+  // replies every 2 s from Ethernet source 00:00:00:00:00:00, while the real
+  // gateway keeps asking for others.
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 20; i++) {
+    packets.push(
+      reply(T0 + i * 2 * SECOND_US, EVIL_MAC, GW, VICTIM_MAC, VICTIM, ZERO_MAC),
+    );
+  }
+  for (let i = 0; i < 8; i++) {
+    packets.push(
+      request(
+        T0 + 7 * SECOND_US + i * 3 * SECOND_US,
+        GW_MAC,
+        GW,
+        "192.168.1.55",
+      ),
+    );
+  }
+  const findings = run(byTime(packets));
+  assert.ok(findings.length >= 1);
+  for (const finding of findings) assert.equal(finding.key, EVIL_MAC);
+  const first = findings[0]!;
+  assert.equal(first.timestampUs, T0);
+  assert.deepEqual(first.evidence.reasons, ["mac_mismatch"]);
+  assert.equal(first.victim, VICTIM);
+  assert.equal(first.attacker, EVIL_MAC);
+  const last = findings.at(-1)!;
+  assert.deepEqual(last.evidence.reasons, [
+    "mac_mismatch",
+    "flip_flop",
+    "unsolicited_replies",
+  ]);
+  assert.deepEqual(last.evidence.realMacs, [GW_MAC]);
+});
+
+Deno.test("arp_spoof: a two-way man-in-the-middle is found on its second reply", () => {
+  const a: [string, string] = ["dc:f5:05:75:0b:cd", "10.0.0.153"];
+  const b: [string, string] = ["b0:7f:b9:4e:f0:9c", "10.0.0.157"];
+  const mitm = "00:e0:4d:3c:25:7b";
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    const atUs = T0 + i * SECOND_US;
+    packets.push(reply(atUs, mitm, a[1], b[0], b[1]));
+    packets.push(reply(atUs + 10, mitm, b[1], a[0], a[1]));
+  }
+  const findings = run(packets);
+  const first = findings[0]!;
+  assert.equal(first.timestampUs, T0 + 10);
+  assert.equal(first.key, mitm);
+  assert.equal(first.attacker, mitm);
+  assert.equal(first.victim, "");
+  assert.deepEqual(first.evidence.reasons, ["multiple_ips"]);
+  assert.deepEqual(first.evidence.claimedIps, [a[1], b[1]]);
+  assert.deepEqual(first.evidence.realMacs, [a[0], b[0]]);
+  assert.deepEqual(first.evidence.poisonedHosts, [b[1], a[1]]);
+  for (const finding of findings) assert.equal(finding.key, mitm);
+  // One incident, re-reported as it grows: not once per packet.
+  assert.ok(findings.length <= 12, `${findings.length} findings`);
+});
+
+Deno.test("arp_spoof: a poisoner asking for the IP it claims is named by its own IP", () => {
+  // The Cain & Abel sample: a request and a reply claiming the gateway to the
+  // victim, then the same MAC asks for the gateway from its own address.
+  const packets = [
+    request(T0, EVIL_MAC, GW, VICTIM),
+    reply(T0 + 50, VICTIM_MAC, VICTIM, EVIL_MAC, GW),
+    reply(T0 + 70, EVIL_MAC, GW, VICTIM_MAC, VICTIM),
+    request(T0 + 10 * SECOND_US, EVIL_MAC, EVIL, GW),
+  ];
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.timestampUs, T0 + 10 * SECOND_US);
+  assert.equal(finding.key, EVIL_MAC);
+  assert.equal(finding.attacker, EVIL);
+  assert.equal(finding.victim, VICTIM);
+  assert.deepEqual(finding.evidence.reasons, ["claims_requested_ip"]);
+  assert.deepEqual(finding.evidence.claimedIps, [GW]);
+  assert.equal(finding.evidence.attackerIp, EVIL);
+  // The other order (ask first, then claim) is found too.
+  const reversed = run([
+    request(T0, EVIL_MAC, EVIL, GW),
+    reply(T0 + 5 * SECOND_US, EVIL_MAC, GW, VICTIM_MAC, VICTIM),
+  ]);
+  assert.equal(reversed.length, 1);
+  assert.equal(reversed[0]!.attacker, EVIL);
+});
+
+Deno.test("arp_spoof: unsolicited replies make a poisoning at the threshold, solicited ones never", () => {
+  const min = ARP_SPOOF_DEFAULTS.minUnsolicitedReplies;
+  const forged = (count: number) => {
+    const packets: PacketRecord[] = [];
+    for (let i = 0; i < count; i++) {
+      packets.push(
+        reply(T0 + i * 2 * SECOND_US, EVIL_MAC, GW, VICTIM_MAC, VICTIM),
+      );
+    }
+    return packets;
+  };
+  assert.deepEqual(run(forged(min - 1)), []);
+  const findings = run(forged(min));
+  assert.equal(findings.length, 1);
+  assert.deepEqual(findings[0]!.evidence.reasons, ["unsolicited_replies"]);
+  assert.equal(findings[0]!.victim, VICTIM);
+  assert.equal(findings[0]!.evidence.unsolicitedReplies, min);
+  const solicited: PacketRecord[] = [];
+  for (let i = 0; i < 50; i++) {
+    solicited.push(
+      ...resolution(T0 + i * 2 * SECOND_US, [VICTIM_MAC, VICTIM], [GW_MAC, GW]),
+    );
+  }
+  assert.deepEqual(run(solicited), []);
+});
+
+Deno.test("arp_spoof: a mismatched Ethernet source on a reply is a forgery, on a request it is not", () => {
+  const forged = run([
+    reply(T0, EVIL_MAC, GW, VICTIM_MAC, VICTIM, "02:00:00:00:00:01"),
+  ]);
+  assert.equal(forged.length, 1);
+  assert.deepEqual(forged[0]!.evidence.reasons, ["mac_mismatch"]);
+  assert.equal(forged[0]!.evidence.mismatchedReplies, 1);
+  const requests: PacketRecord[] = [];
+  for (let i = 0; i < 3; i++) {
+    requests.push(arp({
+      atUs: T0 + i,
+      operation: 1,
+      senderMac: "18:60:24:8d:97:ba",
+      senderIp: "10.204.1.5",
+      targetIp: "0.0.0.0",
+      ethSrc: "00:01:02:03:04:05",
+    }));
+  }
+  assert.deepEqual(run(requests), []);
+});
+
+Deno.test("arp_spoof: takeovers further apart than the window do not flip-flop", () => {
+  const packets = [
+    request(T0 - 10 * SECOND_US, GW_MAC, GW, VICTIM),
+    request(T0, EVIL_MAC, GW, VICTIM),
+    request(T0 + 200 * SECOND_US, GW_MAC, GW, VICTIM),
+    request(T0 + 350 * SECOND_US, EVIL_MAC, GW, VICTIM),
+  ];
+  assert.deepEqual(run(packets), []);
+  // The same sequence within the window is a flip-flop.
+  assert.equal(run(packets, { windowUs: 400 * SECOND_US }).length, 1);
+});
+
+Deno.test("arp_spoof: ARP probes from 0.0.0.0 claim nothing", () => {
+  const packets: PacketRecord[] = [
+    ...resolution(T0, [VICTIM_MAC, VICTIM], [GW_MAC, GW]),
+  ];
+  for (let i = 0; i < 10; i++) {
+    packets.push(
+      request(T0 + i * SECOND_US, "02:00:00:00:00:99", "0.0.0.0", VICTIM),
+    );
+    packets.push(
+      reply(
+        T0 + i * SECOND_US + 10,
+        VICTIM_MAC,
+        VICTIM,
+        "02:00:00:00:00:99",
+        "0.0.0.0",
+      ),
+    );
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("arp_spoof: replay is deterministic", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 100; i++) {
+    packets.push(
+      reply(T0 + i * SECOND_US, EVIL_MAC, GW, VICTIM_MAC, VICTIM, ZERO_MAC),
+    );
+    packets.push(
+      ...resolution(T0 + i * SECOND_US + 500_000, [GW_MAC, GW], [
+        VICTIM_MAC,
+        VICTIM,
+      ]),
+    );
+  }
+  assert.deepEqual(run(packets), run(packets));
+});
+
+Deno.test("arp_spoof: tables stay within capacity under 1M distinct MACs and IPs", () => {
+  const small = {
+    maxBindings: 256,
+    maxMacs: 256,
+    maxPendingRequests: 256,
+  };
+  const detector = createArpSpoofDetector(small);
+  const packet = request(T0, EVIL_MAC, EVIL, GW);
+  let findings = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = T0 + i;
+    const mac = `02:00:00:${((i >> 16) & 255).toString(16).padStart(2, "0")}:${
+      ((i >> 8) & 255).toString(16).padStart(2, "0")
+    }:${(i & 255).toString(16).padStart(2, "0")}`;
+    packet.arpSenderMac = mac;
+    packet.srcMac = mac;
+    packet.srcAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    packet.dstAddress = `10.99.${(i >> 8) & 255}.${i & 255}`;
+    detector.observe(packet, () => findings++);
+  }
+  const tables = detector.tables();
+  for (const name of ["bindings", "macs", "pending_requests"] as const) {
+    assert.equal(tables[name]!.capacity, 256);
+    assert.ok(tables[name]!.size <= 256, name);
+    assert.ok(tables[name]!.evictions > 0, name);
+  }
+  assert.equal(findings, 0);
+  const defaults = createArpSpoofDetector().tables();
+  assert.equal(defaults.bindings!.capacity, ARP_SPOOF_DEFAULTS.maxBindings);
+  assert.equal(defaults.macs!.capacity, ARP_SPOOF_DEFAULTS.maxMacs);
+});
+
+Deno.test("arp_spoof: one MAC's claimed IPs are capped", () => {
+  const detector = createArpSpoofDetector();
+  const findings: Finding[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    // A proxy-ARP router answering for many remote hosts: solicited, uncontested.
+    const ip = `10.50.${(i >> 8) & 255}.${i & 255}`;
+    detector.observe(
+      request(T0 + i * 100, VICTIM_MAC, VICTIM, ip),
+      (f) => findings.push(f),
+    );
+    detector.observe(
+      reply(T0 + i * 100 + 10, GW_MAC, ip, VICTIM_MAC, VICTIM),
+      (f) => findings.push(f),
+    );
+  }
+  assert.deepEqual(findings, []);
+  assert.ok(detector.tables().bindings!.size <= ARP_SPOOF_DEFAULTS.maxBindings);
+});
+
+Deno.test("arp_spoof: invalid options are rejected", () => {
+  assert.throws(() => createArpSpoofDetector({ minTakeovers: 0 }), RangeError);
+  assert.throws(() => createArpSpoofDetector({ maxMacs: -1 }), RangeError);
+});

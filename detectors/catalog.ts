@@ -1,0 +1,116 @@
+/**
+ * What each alert kind means for an analyst: title, MITRE ATT&CK technique,
+ * a plain description and a recommendation.
+ *
+ * @module
+ */
+
+import type { AlertKind, MitreTechnique } from "./alert.ts";
+
+/** The fixed text of one alert kind. */
+export interface AlertKindInfo {
+  title: string;
+  mitre: MitreTechnique;
+  description: string;
+  recommendation: string;
+}
+
+/** Title, MITRE technique, description and recommendation of every alert kind. */
+export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
+  port_scan: {
+    title: "Port scan",
+    mitre: {
+      id: "T1046",
+      name: "Network Service Discovery",
+      tactic: "Discovery",
+    },
+    description:
+      "One host probed many ports or many hosts (SYN, FIN/NULL/XMAS, connect or UDP probes), mapping which services answer.",
+    recommendation:
+      "Confirm whether the scanner is an authorised tool; if not, isolate or block it, and review which probed services answered (they are now known to the attacker).",
+  },
+  syn_flood: {
+    title: "SYN flood",
+    mitre: {
+      id: "T1499.001",
+      name: "Endpoint Denial of Service: OS Exhaustion Flood",
+      tactic: "Impact",
+    },
+    description:
+      "Many TCP connection attempts to one host were never completed, filling its half-open connection queue; the sources may be spoofed.",
+    recommendation:
+      "Enable SYN cookies on the victim (net.ipv4.tcp_syncookies=1), rate-limit SYNs at the edge, and ask the upstream provider for filtering if the flood is volumetric.",
+  },
+  arp_scan: {
+    title: "ARP scan",
+    mitre: {
+      id: "T1018",
+      name: "Remote System Discovery",
+      tactic: "Discovery",
+    },
+    description:
+      "One host asked for the MAC addresses of many IP addresses on the local segment, discovering which hosts are alive.",
+    recommendation:
+      "Identify the host behind the sender MAC (switch port, DHCP lease); if it is not an inventory or monitoring tool, isolate it and look for other discovery activity.",
+  },
+  arp_spoof: {
+    title: "ARP spoofing",
+    mitre: {
+      id: "T1557.002",
+      name: "Adversary-in-the-Middle: ARP Cache Poisoning",
+      tactic: "Credential Access",
+    },
+    description:
+      "A MAC address claimed IP addresses that belong to other hosts (often the gateway), so their traffic is sent through it: a man-in-the-middle position.",
+    recommendation:
+      "Locate the attacker MAC on the switch and disconnect it; enable Dynamic ARP Inspection / DHCP snooping, use static ARP entries for the gateway on critical hosts, and treat credentials sent in clear during the incident as exposed.",
+  },
+  icmp_flood: {
+    title: "ICMP flood",
+    mitre: {
+      id: "T1498.001",
+      name: "Network Denial of Service: Direct Network Flood",
+      tactic: "Impact",
+    },
+    description:
+      "A host received echo requests at a rate far above any ordinary ping, from one or many (possibly spoofed) sources.",
+    recommendation:
+      "Rate-limit ICMP echo at the edge and on the victim (e.g. net.ipv4.icmp_ratelimit), drop echo to broadcast/multicast, and block the source if it is one host.",
+  },
+  icmp_sweep: {
+    title: "ICMP sweep",
+    mitre: {
+      id: "T1018",
+      name: "Remote System Discovery",
+      tactic: "Discovery",
+    },
+    description:
+      "One host sent echo requests to many different addresses, discovering which hosts are alive (ping sweep).",
+    recommendation:
+      "Confirm whether the source is an authorised monitoring or inventory tool; if not, investigate the host and watch for the port scans that usually follow.",
+  },
+  dns_tunnel: {
+    title: "DNS tunnelling",
+    mitre: {
+      id: "T1071.004",
+      name: "Application Layer Protocol: DNS",
+      tactic: "Command and Control",
+    },
+    description:
+      "A client sent DNS queries with long, high-entropy, mostly unique names (often TXT/NULL/CNAME) under one domain: data or a command channel encoded in DNS (iodine, dnscat2, dns2tcp and similar; T1048.003 when used for exfiltration).",
+    recommendation:
+      "Block the domain at the resolver, force clients to use the internal resolvers only (block outbound port 53 elsewhere), and investigate the client for the tunnelling tool and what it sent.",
+  },
+  data_exfil: {
+    title: "Data exfiltration",
+    mitre: {
+      id: "T1048",
+      name: "Exfiltration Over Alternative Protocol",
+      tactic: "Exfiltration",
+    },
+    description:
+      "An internal host sent far more data to one external host than it received from it, above the configured volume within the window.",
+    recommendation:
+      "Identify the process and data behind the transfer on the internal host, check whether the destination is a sanctioned service, and block it while you investigate.",
+  },
+};

@@ -1,0 +1,353 @@
+/**
+ * Data exfiltration detector: a home-network host sending a large volume to
+ * ONE external host within a window of packet time, far more than it
+ * receives back from it (a large download is not exfiltration).
+ *
+ * Bytes are IP bytes: the IP total length (`ipLength`, header + payload), so
+ * the count does not depend on the link layer (Ethernet, VLAN tags, Linux
+ * cooked, raw IP) and every IP fragment is counted once. Packets recorded
+ * with an IP length of 0 (TSO/GRO super-packets on the capturing host) count
+ * their wire length instead.
+ *
+ * Each (home host, external host) pair keeps outbound and inbound bytes in a
+ * two-bucket sliding window (the previous bucket weighted by how much of it
+ * still overlaps the window), so a transfer that straddles a bucket boundary
+ * is not split in two. A pair is reported when, over the window,
+ *
+ *     outbound ≥ exfilMinBytes  and  outbound ≥ outboundRatio × inbound.
+ *
+ * Traffic between two home hosts (LAN-internal, e.g. a file share or IRC DCC
+ * on the LAN) and between two external hosts (transit) is ignored, as is any
+ * pair whose external end is not routable unicast (multicast, broadcast,
+ * loopback, link-local, unspecified).
+ *
+ * Limits: a slow upload under exfilMinBytes per window, an upload spread over
+ * many external hosts, and exfiltration over DNS or ICMP tunnels (other
+ * detectors) are not found; legitimate uploads (cloud backup and sync, video
+ * publishing, sending large mail) look identical and need allow-listing.
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../capture/packet_record.ts";
+import type { Finding, FindingSink } from "./alert.ts";
+import { BoundedMap } from "./bounded_map.ts";
+import { CidrSet } from "./cidr.ts";
+import type { Detector, TableStats } from "./detector.ts";
+
+/** Options of {@linkcode createDataExfilDetector}. */
+export interface DataExfilOptions {
+  /**
+   * The home network as CIDRs (IPv4 and/or IPv6); a bare address is a single
+   * host. Invalid entries throw a TypeError naming them.
+   */
+  homeNet?: string[];
+  /** Outbound IP bytes from one home host to one external host, within the window, that raise a finding. */
+  exfilMinBytes?: number;
+  /** How many times the inbound bytes the outbound bytes must be (uploads dominate). */
+  outboundRatio?: number;
+  /** Window length, µs of packet time. */
+  windowUs?: number;
+  /** Host pairs tracked at once; beyond this the least recently seen is evicted. */
+  maxPairs?: number;
+  /** Packet time between repeated findings of one pair while its bytes grow, µs. */
+  reportIntervalUs?: number;
+}
+
+/**
+ * Defaults of {@linkcode DataExfilOptions}.
+ *
+ * - `homeNet`: RFC 1918 (10/8, 172.16/12, 192.168/16) and IPv6 unique local
+ *   addresses (fc00::/7, RFC 4193). Link-local ranges are not listed because
+ *   they never reach an external host; hosts with global IPv6 addresses are
+ *   outside unless their prefix is added.
+ * - `exfilMinBytes`: 50 MB within `windowUs` = 10 minutes, i.e. a sustained
+ *   upload of ≥ 0.67 Mbit/s to one host: more than interactive traffic,
+ *   mail or web forms send, less than a copy of a file share or a database
+ *   dump. Lower it (e.g. 1 MB) on quiet networks or short captures.
+ * - `outboundRatio`: 3; uploads send several times what they receive (the
+ *   sample SMTP and FTP uploads 27× and 38×), downloads and video calls do
+ *   not.
+ * - `maxPairs`: 16 384 pairs × about 200 bytes ≈ 3 MB worst case.
+ * - `reportIntervalUs`: findings repeat at most every 10 s unless the
+ *   outbound bytes double.
+ */
+export const DATA_EXFIL_DEFAULTS = {
+  homeNet: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+  exfilMinBytes: 50_000_000,
+  outboundRatio: 3,
+  windowUs: 600_000_000,
+  maxPairs: 16_384,
+  reportIntervalUs: 10_000_000,
+} satisfies Required<DataExfilOptions>;
+
+/** The MITRE ATT&CK technique hinted in evidence (the alert layer sets the final one). */
+const TECHNIQUE = "T1048";
+
+/** Addresses that are never an external peer: unspecified, loopback, link-local, multicast, broadcast/reserved. */
+const NON_ROUTABLE = new CidrSet([
+  "0.0.0.0/8",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
+  "::/128",
+  "::1/128",
+  "fe80::/10",
+  "ff00::/8",
+]);
+
+/** Packet time between LRU refreshes of one pair, µs. */
+const TOUCH_INTERVAL_US = 1_000_000;
+
+/** Remote ports remembered per pair for evidence. */
+const MAX_REMOTE_PORTS = 5;
+
+/** Byte counts of one (home host, external host) pair. */
+interface PairState {
+  inside: string;
+  outside: string;
+  /** Start of the current bucket, µs. */
+  bucketStartUs: number;
+  outBytes: number;
+  inBytes: number;
+  previousOutBytes: number;
+  previousInBytes: number;
+  /** Bytes and packets since the pair was first seen (not windowed), for evidence. */
+  totalOutBytes: number;
+  totalInBytes: number;
+  outPackets: number;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  /** Packet time the pair last moved to the recent end of the LRU table, µs. */
+  touchedUs: number;
+  remotePorts: number[];
+  /** Windowed outbound bytes at the last finding; 0 while not reported. */
+  reportedOutBytes: number;
+  /** Packet time of the last finding, µs (-Infinity before the first). */
+  lastReportUs: number;
+}
+
+/**
+ * Creates the data exfiltration detector (kind "data_exfil"): attacker = the
+ * home host, victim = the external host it sends to; one finding key per
+ * pair ("inside>outside").
+ *
+ * @example
+ * ```ts
+ * const detector = createDataExfilDetector({ homeNet: ["10.0.0.0/8"], exfilMinBytes: 1_000_000 });
+ * detector.observe(packet, (finding) => console.log(finding.summary));
+ * ```
+ */
+export function createDataExfilDetector(
+  options: DataExfilOptions = {},
+): Detector {
+  const config = { ...DATA_EXFIL_DEFAULTS, ...options };
+  const { exfilMinBytes, outboundRatio, windowUs, reportIntervalUs } = config;
+  if (!(exfilMinBytes > 0)) {
+    throw new RangeError(
+      `Cannot create data exfiltration detector: exfilMinBytes must be positive, got ${exfilMinBytes}`,
+    );
+  }
+  if (!(windowUs > 0)) {
+    throw new RangeError(
+      `Cannot create data exfiltration detector: windowUs must be positive, got ${windowUs}`,
+    );
+  }
+  const homeNet = new CidrSet(config.homeNet);
+  const pairs = new BoundedMap<string, PairState>(config.maxPairs);
+  let nextExpiryUs = -Infinity;
+
+  return {
+    name: "data_exfil",
+    observe(packet: PacketRecord, report: FindingSink): void {
+      if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
+      const srcHome = homeNet.has(packet.srcAddress);
+      const dstHome = homeNet.has(packet.dstAddress);
+      if (srcHome === dstHome) return; // LAN-internal or transit
+      const inside = srcHome ? packet.srcAddress : packet.dstAddress;
+      const outside = srcHome ? packet.dstAddress : packet.srcAddress;
+      if (NON_ROUTABLE.has(outside)) return;
+
+      const nowUs = packet.timestampUs;
+      if (nowUs >= nextExpiryUs) {
+        pairs.expireOldest((state) => nowUs - state.lastSeenUs >= windowUs);
+        nextExpiryUs = nowUs + 1_000_000;
+      }
+      const key = `${inside}>${outside}`;
+      let state = pairs.peek(key);
+      if (state === undefined) {
+        state = newPair(inside, outside, nowUs);
+        pairs.set(key, state);
+      } else if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
+        // Refreshing LRU order costs a Map delete + set; once a second is
+        // enough for eviction and for expiry measured in minutes.
+        pairs.get(key);
+        state.touchedUs = nowUs;
+      }
+      advanceBuckets(state, nowUs, windowUs);
+      state.lastSeenUs = nowUs;
+      const bytes = packet.ipLength > 0 ? packet.ipLength : packet.wireLength;
+      if (srcHome) {
+        state.outBytes += bytes;
+        state.totalOutBytes += bytes;
+        state.outPackets++;
+        const port = packet.dstPort;
+        if (
+          port >= 0 && state.remotePorts.length < MAX_REMOTE_PORTS &&
+          !state.remotePorts.includes(port)
+        ) {
+          state.remotePorts.push(port);
+        }
+      } else {
+        state.inBytes += bytes;
+        state.totalInBytes += bytes;
+        return; // inbound bytes only ever lower the verdict
+      }
+
+      const windowOut = windowedBytes(
+        state.previousOutBytes,
+        state.outBytes,
+        state,
+        nowUs,
+        windowUs,
+      );
+      const windowIn = windowedBytes(
+        state.previousInBytes,
+        state.inBytes,
+        state,
+        nowUs,
+        windowUs,
+      );
+      const crossed = windowOut >= exfilMinBytes &&
+        windowOut >= outboundRatio * windowIn;
+      if (!crossed) {
+        state.reportedOutBytes = 0;
+        return;
+      }
+      const due = nowUs - state.lastReportUs >= reportIntervalUs;
+      if (state.reportedOutBytes > 0) {
+        const doubled = windowOut >= 2 * state.reportedOutBytes;
+        if (windowOut <= state.reportedOutBytes || (!doubled && !due)) return;
+      } else if (!due) {
+        return; // re-crossed soon after dipping below: wait for the interval
+      }
+      state.reportedOutBytes = windowOut;
+      state.lastReportUs = nowUs;
+      report(findingOf(state, windowOut, windowIn, nowUs, config));
+    },
+    tables(): Record<string, TableStats> {
+      return { pairs: pairs.stats() };
+    },
+  };
+}
+
+function newPair(inside: string, outside: string, nowUs: number): PairState {
+  return {
+    inside,
+    outside,
+    bucketStartUs: nowUs,
+    outBytes: 0,
+    inBytes: 0,
+    previousOutBytes: 0,
+    previousInBytes: 0,
+    totalOutBytes: 0,
+    totalInBytes: 0,
+    outPackets: 0,
+    firstSeenUs: nowUs,
+    lastSeenUs: nowUs,
+    touchedUs: nowUs,
+    remotePorts: [],
+    reportedOutBytes: 0,
+    lastReportUs: -Infinity,
+  };
+}
+
+/** Moves the pair's current bucket forward so that it contains `nowUs`. */
+function advanceBuckets(
+  state: PairState,
+  nowUs: number,
+  windowUs: number,
+): void {
+  const elapsedUs = nowUs - state.bucketStartUs;
+  if (elapsedUs < windowUs) return; // also for timestamps that go backwards
+  if (elapsedUs < 2 * windowUs) {
+    state.previousOutBytes = state.outBytes;
+    state.previousInBytes = state.inBytes;
+    state.bucketStartUs += windowUs;
+  } else {
+    state.previousOutBytes = 0;
+    state.previousInBytes = 0;
+    state.bucketStartUs = nowUs;
+  }
+  state.outBytes = 0;
+  state.inBytes = 0;
+}
+
+/** Sliding-window estimate: the previous bucket weighted by its overlap with the window ending now. */
+function windowedBytes(
+  previous: number,
+  current: number,
+  state: PairState,
+  nowUs: number,
+  windowUs: number,
+): number {
+  if (previous === 0) return current;
+  const intoBucket = Math.min(
+    1,
+    Math.max(0, (nowUs - state.bucketStartUs) / windowUs),
+  );
+  return Math.round(previous * (1 - intoBucket)) + current;
+}
+
+function findingOf(
+  state: PairState,
+  windowOut: number,
+  windowIn: number,
+  nowUs: number,
+  config: Required<DataExfilOptions>,
+): Finding {
+  const { windowUs, exfilMinBytes } = config;
+  const durationUs = Math.max(0, nowUs - state.firstSeenUs);
+  const ratio = windowIn > 0 ? windowOut / windowIn : windowOut;
+  return {
+    kind: "data_exfil",
+    key: `${state.inside}>${state.outside}`,
+    timestampUs: nowUs,
+    severity: windowOut >= 10 * exfilMinBytes ? "high" : "medium",
+    attacker: state.inside,
+    victim: state.outside,
+    domain: "",
+    summary: `${state.inside} sent ${
+      formatBytes(windowOut)
+    } to external host ${state.outside} within ${
+      windowUs / 60e6
+    } min and received ${formatBytes(windowIn)} back (${
+      windowIn > 0 ? `${Math.round(ratio)}×` : "nothing back"
+    }${
+      state.remotePorts.length ? `, port ${state.remotePorts.join(", ")}` : ""
+    }): possible data exfiltration`,
+    evidence: {
+      technique: TECHNIQUE,
+      inside: state.inside,
+      outside: state.outside,
+      bytesOut: windowOut,
+      bytesIn: windowIn,
+      outboundRatio: Math.round(ratio * 10) / 10,
+      totalBytesOut: state.totalOutBytes,
+      totalBytesIn: state.totalInBytes,
+      packetsOut: state.outPackets,
+      remotePorts: [...state.remotePorts],
+      durationSeconds: Math.round(durationUs / 1e5) / 10,
+      windowSeconds: windowUs / 1e6,
+      byteCount: "ip",
+    },
+  };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(2)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
+}

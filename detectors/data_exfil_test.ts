@@ -1,0 +1,295 @@
+import assert from "node:assert/strict";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+} from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  createDataExfilDetector,
+  DATA_EXFIL_DEFAULTS,
+  type DataExfilOptions,
+} from "./data_exfil.ts";
+
+const INSIDE = "10.9.18.101";
+const OUTSIDE = "207.246.115.231";
+
+interface PacketFields {
+  src: string;
+  dst: string;
+  atUs: number;
+  ipLength?: number;
+  wireLength?: number;
+  dstPort?: number;
+}
+
+/** One TCP packet of `ipLength` IP bytes. */
+function ipPacket(fields: PacketFields): PacketRecord {
+  const ipLength = fields.ipLength ?? 1500;
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    network: fields.src.includes(":") ? "ipv6" : "ipv4",
+    srcAddress: fields.src,
+    dstAddress: fields.dst,
+    ipProtocol: 6,
+    transport: "tcp",
+    srcPort: 40000,
+    dstPort: fields.dstPort ?? 2525,
+    ipLength,
+    wireLength: fields.wireLength ?? ipLength + 14,
+    payloadLength: Math.max(0, ipLength - 40),
+  };
+}
+
+/** `count` packets of `ipLength` bytes from src to dst, `intervalUs` apart. */
+function flow(
+  src: string,
+  dst: string,
+  count: number,
+  options: { startUs?: number; intervalUs?: number; ipLength?: number } = {},
+): PacketRecord[] {
+  const { startUs = 0, intervalUs = 1000, ipLength = 1500 } = options;
+  return Array.from(
+    { length: count },
+    (_, i) => ipPacket({ src, dst, atUs: startUs + i * intervalUs, ipLength }),
+  );
+}
+
+function byTime(packets: PacketRecord[]): PacketRecord[] {
+  return packets.sort((a, b) => a.timestampUs - b.timestampUs);
+}
+
+function run(
+  packets: PacketRecord[],
+  options: DataExfilOptions = {},
+): Finding[] {
+  const detector = createDataExfilDetector(options);
+  const findings: Finding[] = [];
+  for (const packet of packets) {
+    detector.observe(packet, (f) => findings.push(f));
+  }
+  return findings;
+}
+
+const ONE_MB = { exfilMinBytes: 1_000_000 };
+
+Deno.test("data_exfil: reports at the packet that crosses exfilMinBytes", () => {
+  // 1000 × 1000 B = exactly 1 MB at the 1000th packet.
+  const packets = flow(INSIDE, OUTSIDE, 1000, { ipLength: 1000 });
+  const findings = run(packets, ONE_MB);
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.kind, "data_exfil");
+  assert.equal(finding.timestampUs, 999_000);
+  assert.equal(finding.attacker, INSIDE);
+  assert.equal(finding.victim, OUTSIDE);
+  assert.equal(finding.key, `${INSIDE}>${OUTSIDE}`);
+  assert.equal(finding.domain, "");
+  assert.equal(finding.evidence.bytesOut, 1_000_000);
+  assert.equal(finding.evidence.bytesIn, 0);
+  assert.deepEqual(finding.evidence.remotePorts, [2525]);
+  assert.equal(finding.evidence.technique, "T1048");
+});
+
+Deno.test("data_exfil: one byte below the threshold is not reported", () => {
+  const packets = flow(INSIDE, OUTSIDE, 1000, { ipLength: 1000 });
+  packets[0]!.ipLength = 999;
+  assert.deepEqual(run(packets, ONE_MB), []);
+});
+
+Deno.test("data_exfil: the default threshold is 50 MB per 10 minutes", () => {
+  assert.equal(DATA_EXFIL_DEFAULTS.exfilMinBytes, 50_000_000);
+  assert.equal(DATA_EXFIL_DEFAULTS.windowUs, 600_000_000);
+  // 40 MB in 5 minutes: below the default.
+  assert.deepEqual(
+    run(flow(INSIDE, OUTSIDE, 40_000, { ipLength: 1000, intervalUs: 7500 })),
+    [],
+  );
+  // 50 MB in 5 minutes: reported.
+  const findings = run(
+    flow(INSIDE, OUTSIDE, 50_000, { ipLength: 1000, intervalUs: 6000 }),
+  );
+  assert.equal(findings[0]!.evidence.bytesOut, 50_000_000);
+});
+
+Deno.test("data_exfil: a download (inbound dominates) is not exfiltration", () => {
+  const download = byTime([
+    ...flow(OUTSIDE, INSIDE, 2000, { ipLength: 1500 }),
+    ...flow(INSIDE, OUTSIDE, 1000, { ipLength: 52 }),
+  ]);
+  assert.deepEqual(run(download, ONE_MB), []);
+});
+
+Deno.test("data_exfil: outbound must be at least outboundRatio × inbound", () => {
+  // 1.2 MB out, 400 kB in: ratio exactly 3.
+  const exact = byTime([
+    ...flow(INSIDE, OUTSIDE, 1200, { ipLength: 1000, intervalUs: 1000 }),
+    ...flow(OUTSIDE, INSIDE, 400, { ipLength: 1000, intervalUs: 1000 }),
+  ]);
+  assert.equal(run(exact, ONE_MB).length, 1);
+  const below = byTime([
+    ...flow(INSIDE, OUTSIDE, 1200, { ipLength: 1000, intervalUs: 1000 }),
+    ...flow(OUTSIDE, INSIDE, 401, { ipLength: 1000, intervalUs: 1000 }),
+  ]);
+  assert.deepEqual(run(below, ONE_MB), []);
+  assert.equal(run(below, { ...ONE_MB, outboundRatio: 2 }).length, 1);
+});
+
+Deno.test("data_exfil: LAN-internal, transit, and non-routable peers are ignored", () => {
+  assert.deepEqual(run(flow("10.0.0.7", "10.0.0.22", 2000), ONE_MB), []);
+  assert.deepEqual(run(flow("192.168.1.253", "172.20.0.1", 2000), ONE_MB), []);
+  assert.deepEqual(run(flow("8.8.8.8", "1.1.1.1", 2000), ONE_MB), []);
+  assert.deepEqual(run(flow(INSIDE, "224.0.0.251", 2000), ONE_MB), []);
+  assert.deepEqual(run(flow(INSIDE, "255.255.255.255", 2000), ONE_MB), []);
+  assert.deepEqual(run(flow(INSIDE, "169.254.1.1", 2000), ONE_MB), []);
+  assert.deepEqual(run(flow("fd00::5", "ff02::1", 2000), ONE_MB), []);
+  assert.deepEqual(run(flow("fd00::5", "fe80::1", 2000), ONE_MB), []);
+});
+
+Deno.test("data_exfil: IPv6 ULA hosts are home by default", () => {
+  const findings = run(
+    flow("fd12:3456::10", "2001:db8::99", 1000, { ipLength: 1000 }),
+    ONE_MB,
+  );
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.attacker, "fd12:3456::10");
+  assert.equal(findings[0]!.victim, "2001:db8::99");
+});
+
+Deno.test("data_exfil: homeNet can declare a public host internal", () => {
+  const packets = flow("67.169.189.180", "128.121.136.217", 1000, {
+    ipLength: 1000,
+  });
+  assert.deepEqual(run(packets, ONE_MB), []);
+  const findings = run(packets, { ...ONE_MB, homeNet: ["67.169.189.180/32"] });
+  assert.equal(findings[0]!.attacker, "67.169.189.180");
+  assert.equal(findings[0]!.victim, "128.121.136.217");
+});
+
+Deno.test("data_exfil: an invalid homeNet throws a TypeError naming the CIDR", () => {
+  for (const bad of ["10.0.0.0/33", "192.168.0/16", "lan", "fc00::/200"]) {
+    assert.throws(
+      () => createDataExfilDetector({ homeNet: ["10.0.0.0/8", bad] }),
+      (error: unknown) =>
+        error instanceof TypeError && error.message.includes(bad),
+      bad,
+    );
+  }
+  assert.throws(
+    () => createDataExfilDetector({ exfilMinBytes: 0 }),
+    RangeError,
+  );
+  assert.throws(() => createDataExfilDetector({ windowUs: 0 }), RangeError);
+});
+
+Deno.test("data_exfil: bytes older than the window expire (packet time)", () => {
+  const windowUs = 60_000_000;
+  // 600 kB, then 600 kB more than two windows later: never 1 MB within a window.
+  const apart = [
+    ...flow(INSIDE, OUTSIDE, 600, { ipLength: 1000 }),
+    ...flow(INSIDE, OUTSIDE, 600, { ipLength: 1000, startUs: 130_000_000 }),
+  ];
+  assert.deepEqual(run(apart, { ...ONE_MB, windowUs }), []);
+  // The same bytes 30 s apart: within one window.
+  const close = [
+    ...flow(INSIDE, OUTSIDE, 600, { ipLength: 1000 }),
+    ...flow(INSIDE, OUTSIDE, 600, { ipLength: 1000, startUs: 30_000_000 }),
+  ];
+  assert.equal(run(close, { ...ONE_MB, windowUs }).length, 1);
+});
+
+Deno.test("data_exfil: a transfer straddling a bucket boundary is not split in two", () => {
+  const windowUs = 60_000_000;
+  // 600 kB just before the first bucket ends and 600 kB just after.
+  const straddle = [
+    ...flow(INSIDE, OUTSIDE, 1, { ipLength: 100 }),
+    ...flow(INSIDE, OUTSIDE, 600, { ipLength: 1000, startUs: 58_000_000 }),
+    ...flow(INSIDE, OUTSIDE, 600, { ipLength: 1000, startUs: 61_000_000 }),
+  ];
+  assert.equal(run(straddle, { ...ONE_MB, windowUs }).length, 1);
+});
+
+Deno.test("data_exfil: idle pairs are dropped from the table after a window", () => {
+  const detector = createDataExfilDetector({ windowUs: 10_000_000 });
+  const sink = () => {};
+  detector.observe(ipPacket({ src: INSIDE, dst: "1.1.1.1", atUs: 0 }), sink);
+  detector.observe(
+    ipPacket({ src: INSIDE, dst: "1.1.1.2", atUs: 1_000_000 }),
+    sink,
+  );
+  assert.equal(detector.tables().pairs!.size, 2);
+  detector.observe(
+    ipPacket({ src: INSIDE, dst: "1.1.1.3", atUs: 30_000_000 }),
+    sink,
+  );
+  assert.equal(detector.tables().pairs!.size, 1);
+});
+
+Deno.test("data_exfil: findings repeat when bytes double or every 10 s of packet time", () => {
+  // 100 kB/s for 60 s: crosses 1 MB at 10 s.
+  const packets = flow(INSIDE, OUTSIDE, 600, {
+    ipLength: 10_000,
+    intervalUs: 100_000,
+  });
+  const findings = run(packets, ONE_MB);
+  assert.deepEqual(
+    findings.map((f) => [f.timestampUs / 1e6, f.evidence.bytesOut]),
+    [
+      [9.9, 1_000_000],
+      [19.9, 2_000_000],
+      [29.9, 3_000_000],
+      [39.9, 4_000_000],
+      [49.9, 5_000_000],
+      [59.9, 6_000_000],
+    ],
+  );
+  // Fast growth: doubling triggers before 10 s.
+  const fast = run(
+    flow(INSIDE, OUTSIDE, 400, { ipLength: 10_000, intervalUs: 1000 }),
+    ONE_MB,
+  );
+  assert.deepEqual(fast.map((f) => f.evidence.bytesOut), [
+    1_000_000,
+    2_000_000,
+    4_000_000,
+  ]);
+});
+
+Deno.test("data_exfil: IP length 0 (TSO/GRO capture) counts the wire length", () => {
+  const packets = flow(INSIDE, OUTSIDE, 100, { ipLength: 10_000 }).map((p) => ({
+    ...p,
+    ipLength: 0,
+    wireLength: 10_014,
+  }));
+  assert.equal(run(packets, ONE_MB)[0]!.evidence.bytesOut, 1_001_400);
+});
+
+Deno.test("data_exfil: identical input gives identical findings", () => {
+  const packets = byTime([
+    ...flow(INSIDE, OUTSIDE, 3000, { ipLength: 1400, intervalUs: 3000 }),
+    ...flow(OUTSIDE, INSIDE, 3000, { ipLength: 52, intervalUs: 3000 }),
+    ...flow("10.0.0.2", "9.9.9.9", 2000, { ipLength: 1400, intervalUs: 4000 }),
+  ]);
+  const first = run(packets, ONE_MB);
+  assert.ok(first.length >= 2);
+  assert.deepEqual(first, run(packets, ONE_MB));
+});
+
+Deno.test("data_exfil: memory stays bounded under 1M distinct pairs", () => {
+  const maxPairs = 1000;
+  const detector = createDataExfilDetector({ maxPairs });
+  const sink = () => {};
+  const packet = ipPacket({ src: INSIDE, dst: "", atUs: 0 });
+  const startMs = performance.now();
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = i;
+    packet.dstAddress = `${(i >>> 16) + 20}.${(i >>> 8) & 255}.${i & 255}.7`;
+    detector.observe(packet, sink);
+  }
+  const elapsedMs = performance.now() - startMs;
+  const stats = detector.tables().pairs!;
+  assert.equal(stats.capacity, maxPairs);
+  assert.ok(stats.size <= maxPairs);
+  assert.equal(stats.evictions, 1_000_000 - maxPairs);
+  assert.ok(elapsedMs < 5000, `took ${elapsedMs.toFixed(0)} ms`);
+});

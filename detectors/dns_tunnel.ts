@@ -1,0 +1,555 @@
+/**
+ * DNS tunnelling / exfiltration detector: one client sending a registered
+ * domain many unique query names that carry data (long, encoded, high-entropy
+ * labels) and/or use record types that tunnels favour (NULL, TXT, CNAME, MX,
+ * private-use).
+ *
+ * Queries (not responses) are grouped by client and registered domain (see
+ * ./registered_domain.ts). Within a window of packet time each group keeps
+ * counts, and a score in 0–2 sums three shares, each rate-independent so a
+ * tunnel throttled to one query a minute is judged by the same name shape:
+ *
+ * - record type, 0–1: (NULL/private-use + ½ × TXT/CNAME/MX) ÷ queries. NULL
+ *   (10) and private-use types (65280–65534, RFC 6895) have no use by
+ *   ordinary clients; TXT/CNAME/MX lookups from a client are unusual but real
+ *   (SPF/DKIM, mail). iodine uses NULL, dns2tcp and DNSExfiltrator TXT,
+ *   dnscat2 TXT/CNAME/MX, sods CNAME/TXT/NULL.
+ * - encoded names, 0–½: ½ × share of queries with an "encoded" subdomain —
+ *   a label of ≥ {@linkcode DnsTunnelOptions.longLabelLength} (50) characters
+ *   (published tunnel heuristics flag labels over 50; ordinary names stay far
+ *   below the 63 limit), or a label or the whole subdomain of ≥ 12 characters
+ *   that is hex with digits and letters, ≥ 30 % digits with ≥ 20 % letters,
+ *   ≥ 12 letters with < 20 % vowels (base32: 5 of 32), holds bytes outside
+ *   letters/digits/-/_ (base64 "+/=", iodine's raw 8-bit labels), or is
+ *   ≥ 24 characters with Shannon entropy ≥ 4 bits/char (the usual "entropy >
+ *   ~4" heuristic for base32/base64 text; English stays below).
+ * - name length, 0–½: ½ × clamp((mean subdomain length − 20) ÷ 40, 0, 1);
+ *   data-carrying names average 30–220 characters, ordinary ones under 20.
+ *
+ * A group is reported when it has ≥ {@linkcode DnsTunnelOptions.minUniqueSubdomains}
+ * (8) unique subdomains in the window and a score ≥
+ * {@linkcode DnsTunnelOptions.scoreThreshold} (1.0): type evidence plus some
+ * shape evidence, or encoded names that are also long. Hashy CDN names
+ * queried as A/AAAA (cloudfront, googlevideo) score ½ plus a length share
+ * that stays small for names under 30 characters; repeated names (Windows
+ * update CDNs) never reach 8 unique subdomains. Tuned on iodine, dnscat2
+ * (direct and via a resolver), dns2tcp, DNSExfiltrator and sods captures
+ * (score 1.06–1.57 at the first finding) against browser, phone and Windows
+ * LAN traffic (score 0). Because only shares count, a tunnel is found at any
+ * rate that puts 8 unique names in one window (one query per 75 s with the
+ * defaults; raise `windowUs` for slower ones).
+ *
+ * Ignored: reverse lookups (*.arpa), mDNS/LLMNR/NBNS (ports 5353, 5355, 137),
+ * ".local" names, the root and single-label names, and
+ * {@linkcode DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
+ * a TLD (dnscat "direct mode": "dnscat.<hex>.<hex>") are grouped per client
+ * under domain "".
+ *
+ * Sources for the thresholds: Zeek notice scripts that flag query names over
+ * 52 characters (e.g. dnsexfilitration.bro in
+ * Smurfs0nParade/Bro-Zeek_IDS_Signature_Based_Detection), Zeek AnomalousDNS
+ * (oversize_query = 90), hunting guides that flag subdomain entropy above
+ * 3.5–4 bits/char, labels over 50 characters and any NULL queries, and
+ * flowscope's distinct-subdomain count per (source, registered domain) over
+ * a window. Here no single indicator decides: each is a share of the group's
+ * queries, so one odd name never raises a finding.
+ *
+ * Limits: a tunnel that only uses A/AAAA with short names (a few bytes per
+ * query) scores ≤ ½ and is not found; a resolver that forwards a tunnel is
+ * reported as a client too, since it sends the same queries upstream.
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../capture/packet_record.ts";
+import type { Finding, FindingSink } from "./alert.ts";
+import { BoundedMap } from "./bounded_map.ts";
+import type { Detector, TableStats } from "./detector.ts";
+import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
+
+/** Options of {@linkcode createDnsTunnelDetector}. */
+export interface DnsTunnelOptions {
+  /** Window of packet time over which a client/domain group is counted, µs. */
+  windowUs?: number;
+  /** Unique subdomains of one domain from one client, within a window, needed to report. */
+  minUniqueSubdomains?: number;
+  /** Score (0–2, see the module documentation) needed to report. */
+  scoreThreshold?: number;
+  /** Label length (characters) that alone makes a name "encoded". */
+  longLabelLength?: number;
+  /** Client/domain groups tracked at once; beyond this the least recently seen is evicted. */
+  maxGroups?: number;
+  /**
+   * Subdomain hashes remembered per group. Unique counts are exact up to this
+   * many, then an upper bound (a name not remembered counts as new).
+   */
+  maxSubdomainsPerGroup?: number;
+  /** Sample query names kept per group for evidence (each cut to 100 characters); at most 10. */
+  maxSampleNames?: number;
+  /** Packet time between repeated findings of one group while its counts grow, µs. */
+  reportIntervalUs?: number;
+  /**
+   * Domains never scored (a name equal to or under one of them), e.g. DNS
+   * reputation services that encode file hashes in names. Lower-case.
+   */
+  ignoreDomains?: string[];
+}
+
+/**
+ * Defaults of {@linkcode DnsTunnelOptions}: 10-minute windows, 8 unique
+ * subdomains, score 1.0, 50-character labels, 4096 groups × 64 hashes and 5
+ * samples (worst case about 4096 × 3 KB ≈ 13 MB), findings repeated at most
+ * every 10 s unless counts double, and the antivirus reputation zones of
+ * Sophos (sophosxl.net) and McAfee GTI (avqs/avts.mcafee.com) ignored.
+ */
+export const DNS_TUNNEL_DEFAULTS = {
+  windowUs: 600_000_000,
+  minUniqueSubdomains: 8,
+  scoreThreshold: 1.0,
+  longLabelLength: 50,
+  maxGroups: 4096,
+  maxSubdomainsPerGroup: 64,
+  maxSampleNames: 5,
+  reportIntervalUs: 10_000_000,
+  ignoreDomains: ["sophosxl.net", "avqs.mcafee.com", "avts.mcafee.com"],
+} satisfies Required<DnsTunnelOptions>;
+
+/** The MITRE ATT&CK technique hinted in evidence (the alert layer sets the final one). */
+const TECHNIQUE = "T1071.004";
+
+/** Shortest label (or subdomain) whose character mix is judged. */
+const MIN_JUDGED_LENGTH = 12;
+/** Label length from which entropy alone can mark a label as encoded. */
+const MIN_ENTROPY_LENGTH = 24;
+/** Bits per character above which a ≥ 24-character label is encoded (base32 ≈ 4.3–5, base64 ≈ 5–6). */
+const ENCODED_ENTROPY_BITS = 4.0;
+/** Characters kept of each sample name. */
+const SAMPLE_NAME_LENGTH = 100;
+/** Ports of multicast/link-local name protocols: NBNS, mDNS, LLMNR. */
+const IGNORED_PORTS: ReadonlySet<number> = new Set([137, 5353, 5355]);
+
+const QTYPE_NAMES: Readonly<Record<number, string>> = {
+  1: "A",
+  2: "NS",
+  5: "CNAME",
+  6: "SOA",
+  10: "NULL",
+  12: "PTR",
+  15: "MX",
+  16: "TXT",
+  28: "AAAA",
+  33: "SRV",
+  65: "HTTPS",
+  255: "ANY",
+};
+
+/** Counts of one client/domain group within the current window. */
+interface GroupState {
+  client: string;
+  domain: string;
+  /** Server (destination) of the first query in the window. */
+  server: string;
+  windowStartUs: number;
+  lastSeenUs: number;
+  queries: number;
+  uniqueSubdomains: number;
+  hashes: Set<number>;
+  encoded: number;
+  strongTypes: number;
+  mediumTypes: number;
+  subdomainChars: number;
+  labels: number;
+  labelChars: number;
+  maxLabelLength: number;
+  entropySum: number;
+  nameBytes: number;
+  queryBytes: number;
+  qtypes: Map<number, number>;
+  samples: string[];
+  reportedUnique: number;
+  lastReportUs: number;
+}
+
+/**
+ * Creates the DNS tunnelling detector (kind "dns_tunnel"): attacker = the
+ * querying client, victim = the DNS server its queries go to, domain = the
+ * registered domain ("" for names without a plausible TLD).
+ *
+ * @example
+ * ```ts
+ * const detector = createDnsTunnelDetector({ minUniqueSubdomains: 10 });
+ * detector.observe(packet, (finding) => console.log(finding.summary));
+ * ```
+ */
+export function createDnsTunnelDetector(
+  options: DnsTunnelOptions = {},
+): Detector {
+  const config = { ...DNS_TUNNEL_DEFAULTS, ...options };
+  const {
+    windowUs,
+    minUniqueSubdomains,
+    scoreThreshold,
+    longLabelLength,
+    maxSubdomainsPerGroup,
+    reportIntervalUs,
+  } = config;
+  const limits: QueryLimits = {
+    longLabelLength,
+    maxSubdomainsPerGroup,
+    maxSampleNames: Math.min(10, Math.max(0, config.maxSampleNames)),
+  };
+  const ignoreDomains = config.ignoreDomains.map((domain) =>
+    domain.toLowerCase()
+  );
+  const groups = new BoundedMap<string, GroupState>(config.maxGroups);
+  let nextExpiryUs = -Infinity;
+
+  return {
+    name: "dns_tunnel",
+    observe(packet: PacketRecord, report: FindingSink): void {
+      if (packet.dnsId < 0 || packet.dnsResponse) return;
+      const name = packet.dnsQname;
+      if (!isScoredName(name, packet, ignoreDomains)) return;
+      const nowUs = packet.timestampUs;
+      if (nowUs >= nextExpiryUs) {
+        groups.expireOldest((state) => nowUs - state.lastSeenUs >= windowUs);
+        nextExpiryUs = nowUs + 1_000_000;
+      }
+
+      let domain: string;
+      let subdomain: string;
+      if (hasPlausibleTld(name)) {
+        domain = registeredDomain(name);
+        subdomain = name.length > domain.length
+          ? name.slice(0, name.length - domain.length - 1)
+          : "";
+      } else {
+        domain = "";
+        subdomain = name;
+      }
+      const key = `${packet.srcAddress}|${domain}`;
+      let state = groups.get(key);
+      if (state === undefined || nowUs - state.windowStartUs >= windowUs) {
+        state = newGroup(packet, domain);
+        groups.set(key, state);
+      }
+      state.lastSeenUs = nowUs;
+      observeQuery(state, subdomain, packet, limits);
+
+      if (state.uniqueSubdomains < minUniqueSubdomains) return;
+      if (state.reportedUnique === 0) {
+        if (scoreOf(state) < scoreThreshold) return;
+      } else {
+        const grown = state.uniqueSubdomains > state.reportedUnique;
+        const doubled = state.uniqueSubdomains >= 2 * state.reportedUnique;
+        const due = nowUs - state.lastReportUs >= reportIntervalUs;
+        if (!grown || (!doubled && !due)) return;
+      }
+      state.reportedUnique = state.uniqueSubdomains;
+      state.lastReportUs = nowUs;
+      report(findingOf(state, nowUs, windowUs));
+    },
+    tables(): Record<string, TableStats> {
+      return { groups: groups.stats() };
+    },
+  };
+}
+
+/** Limits that {@linkcode observeQuery} needs from the options. */
+interface QueryLimits {
+  longLabelLength: number;
+  maxSubdomainsPerGroup: number;
+  maxSampleNames: number;
+}
+
+function observeQuery(
+  state: GroupState,
+  subdomain: string,
+  packet: PacketRecord,
+  limits: QueryLimits,
+): void {
+  const { longLabelLength, maxSubdomainsPerGroup, maxSampleNames } = limits;
+  state.queries++;
+  state.nameBytes += packet.dnsQname.length;
+  state.queryBytes += packet.payloadLength;
+  const hash = hashString(subdomain);
+  if (!state.hashes.has(hash)) {
+    state.uniqueSubdomains++;
+    if (state.hashes.size < maxSubdomainsPerGroup) state.hashes.add(hash);
+  }
+  const qtype = packet.dnsQtype;
+  const strong = qtype === 10 || (qtype >= 65280 && qtype <= 65534);
+  const medium = qtype === 16 || qtype === 5 || qtype === 15;
+  if (strong) state.strongTypes++;
+  else if (medium) state.mediumTypes++;
+  if (state.qtypes.has(qtype) || state.qtypes.size < 16) {
+    state.qtypes.set(qtype, (state.qtypes.get(qtype) ?? 0) + 1);
+  }
+
+  const shape = shapeOf(subdomain, longLabelLength);
+  state.subdomainChars += subdomain.length;
+  state.labels += shape.labels;
+  state.labelChars += shape.labelChars;
+  if (shape.maxLabelLength > state.maxLabelLength) {
+    state.maxLabelLength = shape.maxLabelLength;
+  }
+  state.entropySum += shape.entropyBits;
+  if (shape.encoded) state.encoded++;
+  if (
+    (shape.encoded || strong || medium) &&
+    state.samples.length < maxSampleNames &&
+    !state.samples.includes(packet.dnsQname.slice(0, SAMPLE_NAME_LENGTH))
+  ) {
+    state.samples.push(packet.dnsQname.slice(0, SAMPLE_NAME_LENGTH));
+  }
+}
+
+function isScoredName(
+  name: string,
+  packet: PacketRecord,
+  ignoreDomains: readonly string[],
+): boolean {
+  if (name === "" || !name.includes(".")) return false;
+  if (IGNORED_PORTS.has(packet.dstPort) || IGNORED_PORTS.has(packet.srcPort)) {
+    return false;
+  }
+  // Reverse lookups (in-addr.arpa, ip6.arpa) and other infrastructure names.
+  if (name.endsWith(".arpa") || name.endsWith(".local")) return false;
+  for (const domain of ignoreDomains) {
+    if (
+      name === domain ||
+      (name.endsWith(domain) &&
+        name.charCodeAt(name.length - domain.length - 1) === 0x2e)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function newGroup(packet: PacketRecord, domain: string): GroupState {
+  return {
+    client: packet.srcAddress,
+    domain,
+    server: packet.dstAddress,
+    windowStartUs: packet.timestampUs,
+    lastSeenUs: packet.timestampUs,
+    queries: 0,
+    uniqueSubdomains: 0,
+    hashes: new Set(),
+    encoded: 0,
+    strongTypes: 0,
+    mediumTypes: 0,
+    subdomainChars: 0,
+    labels: 0,
+    labelChars: 0,
+    maxLabelLength: 0,
+    entropySum: 0,
+    nameBytes: 0,
+    queryBytes: 0,
+    qtypes: new Map(),
+    samples: [],
+    reportedUnique: 0,
+    lastReportUs: 0,
+  };
+}
+
+/** The group's score, 0–2 (see the module documentation). */
+function scoreOf(state: GroupState): number {
+  const queries = state.queries;
+  const typeScore = (state.strongTypes + 0.5 * state.mediumTypes) / queries;
+  const encodedScore = 0.5 * state.encoded / queries;
+  const meanLength = state.subdomainChars / queries;
+  const lengthScore = 0.5 * Math.min(1, Math.max(0, (meanLength - 20) / 40));
+  return typeScore + encodedScore + lengthScore;
+}
+
+function findingOf(
+  state: GroupState,
+  nowUs: number,
+  windowUs: number,
+): Finding {
+  const score = scoreOf(state);
+  const elapsedUs = Math.max(0, nowUs - state.windowStartUs);
+  const meanEntropy = state.entropySum / state.queries;
+  const qtypes = [...state.qtypes].sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .map(([qtype, count]) =>
+      `${QTYPE_NAMES[qtype] ?? `TYPE${qtype}`}=${count}`
+    );
+  const capped = state.uniqueSubdomains > state.hashes.size;
+  const domainText = state.domain === "" ? "names without a TLD" : state.domain;
+  return {
+    kind: "dns_tunnel",
+    key: `${state.client}|${state.domain}`,
+    timestampUs: nowUs,
+    severity: score >= 1.5 || state.uniqueSubdomains >= 100 ? "high" : "medium",
+    attacker: state.client,
+    victim: state.server,
+    domain: state.domain,
+    summary: `${state.client} sent ${state.queries} DNS queries with ${
+      capped ? "at least " : ""
+    }${state.uniqueSubdomains} unique subdomains of ${domainText} to ${state.server} in ${
+      round(elapsedUs / 1e6, 1)
+    } s (longest label ${state.maxLabelLength}, mean entropy ${
+      round(meanEntropy, 2)
+    } bits/char, ${qtypes.slice(0, 3).join(" ")}): likely DNS tunnelling`,
+    evidence: {
+      technique: TECHNIQUE,
+      domain: state.domain,
+      client: state.client,
+      server: state.server,
+      queries: state.queries,
+      uniqueSubdomains: state.uniqueSubdomains,
+      uniqueSubdomainsIsUpperBound: capped,
+      maxLabelLength: state.maxLabelLength,
+      meanLabelLength: round(
+        state.labels ? state.labelChars / state.labels : 0,
+        1,
+      ),
+      meanSubdomainLength: round(state.subdomainChars / state.queries, 1),
+      meanEntropyBits: round(meanEntropy, 2),
+      encodedShare: round(state.encoded / state.queries, 2),
+      tunnelTypeShare: round(
+        (state.strongTypes + state.mediumTypes) / state.queries,
+        2,
+      ),
+      qtypes,
+      sampleNames: [...state.samples],
+      nameBytes: state.nameBytes,
+      queryBytes: state.queryBytes,
+      queriesPerMinute: round(
+        elapsedUs > 0 ? state.queries / (elapsedUs / 60e6) : state.queries,
+        1,
+      ),
+      score: round(score, 2),
+      windowSeconds: windowUs / 1e6,
+    },
+  };
+}
+
+/** Shape of one subdomain: label statistics, entropy and whether it looks encoded. */
+interface SubdomainShape {
+  labels: number;
+  labelChars: number;
+  maxLabelLength: number;
+  /** Shannon entropy of the subdomain's characters (dots excluded), bits/char. */
+  entropyBits: number;
+  encoded: boolean;
+}
+
+const scratchCounts = new Uint32Array(256);
+const scratchTouched = new Uint8Array(256);
+
+function shapeOf(subdomain: string, longLabelLength: number): SubdomainShape {
+  let labels = 0;
+  let labelChars = 0;
+  let maxLabelLength = 0;
+  let encoded = false;
+  let start = 0;
+  for (let i = 0; i <= subdomain.length; i++) {
+    if (i < subdomain.length && subdomain.charCodeAt(i) !== 0x2e) continue;
+    const length = i - start;
+    if (length > 0) {
+      labels++;
+      labelChars += length;
+      if (length > maxLabelLength) maxLabelLength = length;
+      if (!encoded) {
+        encoded = length >= longLabelLength ||
+          isEncodedText(subdomain, start, i, true);
+      }
+    }
+    start = i + 1;
+  }
+  // Short labels can still carry data together ("0-60451.id-1605.down.tun").
+  if (!encoded && labels > 1 && labelChars >= MIN_JUDGED_LENGTH) {
+    encoded = isEncodedText(subdomain, 0, subdomain.length, false);
+  }
+  return {
+    labels,
+    labelChars,
+    maxLabelLength,
+    entropyBits: entropyOf(subdomain),
+    encoded,
+  };
+}
+
+/**
+ * Whether characters `start`..`end` of `text` (dots skipped) look like encoded
+ * data. `singleLabel` also applies the vowel, byte-set and entropy tests,
+ * which only make sense within one label.
+ */
+function isEncodedText(
+  text: string,
+  start: number,
+  end: number,
+  singleLabel: boolean,
+): boolean {
+  let length = 0;
+  let digits = 0;
+  let letters = 0;
+  let vowels = 0;
+  let hexOnly = true;
+  let otherBytes = false;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x2e) continue;
+    length++;
+    if (code >= 0x30 && code <= 0x39) {
+      digits++;
+    } else if (code >= 0x61 && code <= 0x7a) {
+      letters++;
+      if (code > 0x66) hexOnly = false;
+      if (
+        code === 0x61 || code === 0x65 || code === 0x69 || code === 0x6f ||
+        code === 0x75
+      ) vowels++;
+    } else {
+      hexOnly = false;
+      if (code !== 0x2d && code !== 0x5f) otherBytes = true;
+    }
+  }
+  if (length < MIN_JUDGED_LENGTH) return false;
+  if (hexOnly && digits >= 2 && letters >= 2) return true;
+  if (digits >= 0.3 * length && letters >= 0.2 * length) return true;
+  if (!singleLabel) return false;
+  if (otherBytes) return true;
+  if (letters >= MIN_JUDGED_LENGTH && vowels < 0.2 * letters) return true;
+  return length >= MIN_ENTROPY_LENGTH &&
+    entropyOf(text.slice(start, end)) >= ENCODED_ENTROPY_BITS;
+}
+
+/** Shannon entropy of `text` in bits per character, dots excluded (characters above U+00FF share buckets). */
+function entropyOf(text: string): number {
+  let total = 0;
+  let distinct = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x2e) continue;
+    const bucket = code & 0xff;
+    if (scratchCounts[bucket] === 0) scratchTouched[distinct++] = bucket;
+    scratchCounts[bucket]!++;
+    total++;
+  }
+  let bits = 0;
+  for (let j = 0; j < distinct; j++) {
+    const bucket = scratchTouched[j]!;
+    const p = scratchCounts[bucket]! / total;
+    bits -= p * Math.log2(p);
+    scratchCounts[bucket] = 0;
+  }
+  return bits;
+}
+
+/** 32-bit FNV-1a hash of a string's UTF-16 code units. */
+function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

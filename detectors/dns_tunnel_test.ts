@@ -1,0 +1,472 @@
+import assert from "node:assert/strict";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+} from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  createDnsTunnelDetector,
+  DNS_TUNNEL_DEFAULTS,
+  type DnsTunnelOptions,
+} from "./dns_tunnel.ts";
+
+const NULL = 10;
+const TXT = 16;
+const CNAME = 5;
+const MX = 15;
+const A = 1;
+const PTR = 12;
+
+interface QueryFields {
+  name: string;
+  atUs: number;
+  qtype?: number;
+  src?: string;
+  dst?: string;
+  dstPort?: number;
+  response?: boolean;
+}
+
+/** A DNS query (or response) packet. */
+function dnsQuery(fields: QueryFields): PacketRecord {
+  const src = fields.src ?? "192.168.1.17";
+  const dst = fields.dst ?? "192.168.1.210";
+  const response = fields.response ?? false;
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    network: "ipv4",
+    srcAddress: response ? dst : src,
+    dstAddress: response ? src : dst,
+    ipProtocol: 17,
+    transport: "udp",
+    srcPort: response ? (fields.dstPort ?? 53) : 40000,
+    dstPort: response ? 40000 : (fields.dstPort ?? 53),
+    ipLength: 28 + 18 + fields.name.length,
+    payloadLength: 18 + fields.name.length,
+    app: "dns",
+    dnsId: 0x1234,
+    dnsResponse: response,
+    dnsOpcode: 0,
+    dnsRcode: response ? 0 : -1,
+    dnsQname: fields.name,
+    dnsQtype: fields.qtype ?? A,
+    dnsQuestionCount: 1,
+  };
+}
+
+/** Deterministic pseudo-random text over `alphabet` (xorshift32; no Math.random in detectors/). */
+function randomText(seed: number, length: number, alphabet: string): string {
+  let state = (seed * 2654435761 + 0x9e3779b9) >>> 0 || 1;
+  let text = "";
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    text += alphabet[state % alphabet.length];
+  }
+  return text;
+}
+
+const HEX = "0123456789abcdef";
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+function run(
+  packets: PacketRecord[],
+  options: DnsTunnelOptions = {},
+): Finding[] {
+  const detector = createDnsTunnelDetector(options);
+  const findings: Finding[] = [];
+  for (const packet of packets) {
+    detector.observe(packet, (f) => findings.push(f));
+  }
+  return findings;
+}
+
+/** dnscat2-style queries: an 18-hex-character label, rotating TXT/CNAME/MX. */
+function dnscat2Queries(
+  count: number,
+  intervalUs: number,
+  startUs = 0,
+): PacketRecord[] {
+  const types = [TXT, CNAME, MX];
+  return Array.from({ length: count }, (_, i) =>
+    dnsQuery({
+      name: `${randomText(i, 18, HEX)}.skullseclabs.org`,
+      qtype: types[i % 3]!,
+      atUs: startUs + i * intervalUs,
+    }));
+}
+
+Deno.test("dns_tunnel: dnscat2-style queries are found at the 8th unique subdomain", () => {
+  const findings = run(dnscat2Queries(8, 1_000_000));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.kind, "dns_tunnel");
+  assert.equal(finding.timestampUs, 7_000_000);
+  assert.equal(finding.attacker, "192.168.1.17");
+  assert.equal(finding.victim, "192.168.1.210");
+  assert.equal(finding.domain, "skullseclabs.org");
+  assert.equal(finding.key, "192.168.1.17|skullseclabs.org");
+  assert.equal(finding.evidence.uniqueSubdomains, 8);
+  assert.equal(finding.evidence.queries, 8);
+  assert.equal(finding.evidence.maxLabelLength, 18);
+  assert.equal(finding.evidence.technique, "T1071.004");
+  assert.deepEqual(finding.evidence.qtypes, ["CNAME=3", "TXT=3", "MX=2"]);
+});
+
+Deno.test("dns_tunnel: one below the unique-subdomain threshold is not reported", () => {
+  assert.deepEqual(run(dnscat2Queries(7, 1_000_000)), []);
+  assert.equal(
+    run(dnscat2Queries(12, 1_000_000), { minUniqueSubdomains: 13 }).length,
+    0,
+  );
+});
+
+Deno.test("dns_tunnel: score threshold edge (A records, 40-char hex labels score exactly 0.75)", () => {
+  // encoded ½ + length ½ × (40 − 20) / 40 = 0.75, no record-type share.
+  const queries = Array.from(
+    { length: 10 },
+    (_, i) =>
+      dnsQuery({
+        name: `${randomText(i, 40, HEX)}.example.net`,
+        atUs: i * 1000,
+      }),
+  );
+  assert.equal(run(queries, { scoreThreshold: 0.76 }).length, 0);
+  const findings = run(queries, { scoreThreshold: 0.75 });
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.evidence.score, 0.75);
+});
+
+Deno.test("dns_tunnel: a slow tunnel (1 query per 10 s) is found by name shape alone", () => {
+  const queries = Array.from({ length: 8 }, (_, i) =>
+    dnsQuery({
+      name: `${randomText(i, 52, BASE32)}.${
+        randomText(i + 100, 30, BASE32)
+      }.tun.example.fr`,
+      qtype: A,
+      atUs: i * 10_000_000,
+    }));
+  const findings = run(queries);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.timestampUs, 70_000_000);
+  assert.equal(findings[0]!.domain, "example.fr");
+  assert.ok((findings[0]!.evidence.queriesPerMinute as number) < 10);
+});
+
+Deno.test("dns_tunnel: iodine-style NULL queries with short labels are found", () => {
+  const queries = Array.from({ length: 12 }, (_, i) =>
+    dnsQuery({
+      name: `${randomText(i, 6, BASE32)}.t1.biillpi.com`,
+      qtype: NULL,
+      atUs: i * 3000,
+    }));
+  const findings = run(queries);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.domain, "biillpi.com");
+  assert.equal(findings[0]!.timestampUs, 7 * 3000);
+  assert.deepEqual(findings[0]!.evidence.qtypes, ["NULL=8"]);
+});
+
+Deno.test("dns_tunnel: private-use record types count like NULL", () => {
+  const queries = Array.from(
+    { length: 8 },
+    (_, i) => dnsQuery({ name: `p${i}.x.example.com`, qtype: 65399, atUs: i }),
+  );
+  const findings = run(queries);
+  assert.equal(findings.length, 1);
+  assert.deepEqual(findings[0]!.evidence.qtypes, ["TYPE65399=8"]);
+});
+
+Deno.test("dns_tunnel: direct mode without a domain is grouped per client under domain ''", () => {
+  const queries = Array.from({ length: 10 }, (_, i) =>
+    dnsQuery({
+      name: `dnscat.${randomText(i, 40, HEX)}.${randomText(i + 7, 20, HEX)}`,
+      qtype: [TXT, CNAME, MX][i % 3]!,
+      src: "192.168.220.56",
+      dst: "192.168.203.167",
+      atUs: i * 400_000,
+    }));
+  const findings = run(queries);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.domain, "");
+  assert.equal(findings[0]!.key, "192.168.220.56|");
+  assert.equal(findings[0]!.victim, "192.168.203.167");
+});
+
+Deno.test("dns_tunnel: evidence samples are bounded and cut to 100 characters", () => {
+  const queries = Array.from({ length: 40 }, (_, i) =>
+    dnsQuery({
+      name: `${randomText(i, 63, BASE32)}.${
+        randomText(i + 1, 63, BASE32)
+      }.base64.hsc.fr`,
+      qtype: TXT,
+      atUs: i * 1000,
+    }));
+  for (const maxSampleNames of [0, 3, 10, 50]) {
+    const findings = run(queries, { maxSampleNames });
+    const samples = findings.at(-1)!.evidence.sampleNames as string[];
+    assert.equal(samples.length, Math.min(10, maxSampleNames));
+    assert.ok(samples.every((name) => name.length <= 100));
+  }
+  const defaults = run(queries);
+  assert.equal(
+    (defaults[0]!.evidence.sampleNames as string[]).length,
+    DNS_TUNNEL_DEFAULTS.maxSampleNames,
+  );
+});
+
+Deno.test("dns_tunnel: findings repeat when unique counts double or every 10 s of packet time", () => {
+  const findings = run(dnscat2Queries(60, 1_000_000));
+  assert.deepEqual(
+    findings.map((f) => [f.timestampUs / 1e6, f.evidence.uniqueSubdomains]),
+    [[7, 8], [15, 16], [25, 26], [35, 36], [45, 46], [55, 56]],
+  );
+  assert.ok(findings.every((f) => f.key === findings[0]!.key));
+});
+
+Deno.test("dns_tunnel: counts expire with the window (packet time)", () => {
+  const windowUs = 60_000_000;
+  const split = [
+    ...dnscat2Queries(7, 1_000_000),
+    ...dnscat2Queries(7, 1_000_000, 70_000_000).map((p, i) => ({
+      ...p,
+      dnsQname: `${randomText(1000 + i, 18, HEX)}.skullseclabs.org`,
+    })),
+  ];
+  assert.deepEqual(run(split, { windowUs }), []);
+  const together = [
+    ...dnscat2Queries(7, 1_000_000),
+    ...dnscat2Queries(7, 1_000_000, 20_000_000).map((p, i) => ({
+      ...p,
+      dnsQname: `${randomText(1000 + i, 18, HEX)}.skullseclabs.org`,
+    })),
+  ];
+  assert.equal(run(together, { windowUs }).length, 1);
+});
+
+Deno.test("dns_tunnel: idle groups are dropped from the table after a window", () => {
+  const detector = createDnsTunnelDetector({ windowUs: 10_000_000 });
+  const sink = () => {};
+  detector.observe(dnsQuery({ name: "www.example.com", atUs: 0 }), sink);
+  detector.observe(
+    dnsQuery({ name: "mail.example.org", atUs: 1_000_000 }),
+    sink,
+  );
+  assert.equal(detector.tables().groups!.size, 2);
+  detector.observe(
+    dnsQuery({ name: "www.example.net", atUs: 30_000_000 }),
+    sink,
+  );
+  assert.equal(detector.tables().groups!.size, 1);
+});
+
+Deno.test("dns_tunnel: responses, mDNS and LLMNR are ignored", () => {
+  const names = dnscat2Queries(30, 100_000);
+  assert.deepEqual(
+    run(
+      names.map((p) =>
+        dnsQuery({
+          name: p.dnsQname,
+          qtype: TXT,
+          atUs: p.timestampUs,
+          response: true,
+        })
+      ),
+    ),
+    [],
+  );
+  assert.deepEqual(
+    run(names.map((p) => ({ ...p, dstPort: 5353, dstAddress: "224.0.0.251" }))),
+    [],
+  );
+  assert.deepEqual(run(names.map((p) => ({ ...p, dstPort: 5355 }))), []);
+  assert.deepEqual(
+    run(names.map((p) => ({ ...p, dnsId: -1 }))),
+    [],
+    "not a DNS message",
+  );
+});
+
+Deno.test("dns_tunnel: reverse lookups are excluded", () => {
+  const v4 = Array.from({ length: 300 }, (_, i) =>
+    dnsQuery({
+      name: `${i % 256}.${(i * 7) % 256}.168.192.in-addr.arpa`,
+      qtype: PTR,
+      atUs: i * 1000,
+    }));
+  const v6 = Array.from({ length: 300 }, (_, i) =>
+    dnsQuery({
+      name: `${randomText(i, 32, HEX).split("").join(".")}.ip6.arpa`,
+      qtype: PTR,
+      atUs: i * 1000,
+    }));
+  assert.deepEqual(run([...v4, ...v6]), []);
+});
+
+Deno.test("dns_tunnel: CDN names with one hashy label are not a tunnel", () => {
+  // 50 distinct cloudfront-like and googlevideo-like hosts, A and AAAA.
+  const queries: PacketRecord[] = [];
+  for (let i = 0; i < 50; i++) {
+    queries.push(
+      dnsQuery({
+        name: `d${
+          randomText(i, 13, "abcdefghijklmnopqrstuvwxyz0123456789")
+        }.cloudfront.net`,
+        qtype: i % 2 ? 28 : A,
+        atUs: i * 1_000_000,
+      }),
+      dnsQuery({
+        name: `rr${i % 9}---sn-${
+          randomText(i, 8, "abcdefghijklmnopqrstuvwxyz0123456789")
+        }.googlevideo.com`,
+        qtype: A,
+        atUs: i * 1_000_000 + 1,
+      }),
+      dnsQuery({
+        name: `${randomText(i, 32, HEX)}.cdn.example.com`,
+        qtype: A,
+        atUs: i * 1_000_000 + 2,
+      }),
+    );
+  }
+  assert.deepEqual(run(queries), []);
+});
+
+Deno.test("dns_tunnel: Windows LAN chatter with 490 repeated CDN-like names is not a tunnel", () => {
+  const names = [
+    "geo-prod.do.dsp.mp.microsoft.com",
+    "geover-prod.do.dsp.mp.microsoft.com",
+    "kv401-prod.do.dsp.mp.microsoft.com",
+    "v10.vortex-win.data.microsoft.com",
+    "sls.update.microsoft.com",
+  ];
+  const queries = Array.from(
+    { length: 490 },
+    (_, i) =>
+      dnsQuery({
+        name: names[i % names.length]!,
+        atUs: i * 500_000,
+        src: "192.168.199.133",
+        dst: "192.168.199.1",
+      }),
+  );
+  assert.deepEqual(run(queries), []);
+});
+
+Deno.test("dns_tunnel: a busy resolver forwarding ordinary names is not a tunnel", () => {
+  const words = [
+    "www",
+    "mail",
+    "api",
+    "cdn",
+    "static",
+    "img",
+    "login",
+    "news",
+    "shop",
+    "video",
+    "m",
+    "docs",
+    "maps",
+    "auth",
+    "app",
+  ];
+  const domains = Array.from(
+    { length: 200 },
+    (_, i) => `site${i}.${["com", "net", "org", "de", "co.uk"][i % 5]}`,
+  );
+  const queries: PacketRecord[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const domain = domains[(i * 31) % domains.length]!;
+    const host = `${words[i % words.length]}${
+      i % 3 === 0 ? "" : `.${words[(i * 7) % words.length]}`
+    }`;
+    queries.push(
+      dnsQuery({
+        name: `${host}.${domain}`,
+        qtype: [A, 28, 65][i % 3]!,
+        src: "10.0.0.53",
+        dst: "9.9.9.9",
+        atUs: i * 10_000,
+      }),
+    );
+  }
+  assert.deepEqual(run(queries), []);
+});
+
+Deno.test("dns_tunnel: ignoreDomains skips antivirus reputation lookups", () => {
+  const queries = Array.from(
+    { length: 30 },
+    (_, i) =>
+      dnsQuery({
+        name: `${randomText(i, 40, HEX)}.${
+          randomText(i + 5, 24, HEX)
+        }.sophosxl.net`,
+        qtype: TXT,
+        atUs: i,
+      }),
+  );
+  assert.deepEqual(run(queries), []);
+  assert.equal(run(queries, { ignoreDomains: [] })[0]!.domain, "sophosxl.net");
+});
+
+Deno.test("dns_tunnel: groups are per client and per registered domain", () => {
+  const queries = dnscat2Queries(7, 1000).map((p, i) => ({
+    ...p,
+    srcAddress: i % 2 ? "10.0.0.1" : "10.0.0.2",
+  }));
+  assert.deepEqual(run(queries), []);
+  const twoClients = [
+    ...dnscat2Queries(8, 1000),
+    ...dnscat2Queries(8, 1000).map((p) => ({ ...p, srcAddress: "10.0.0.9" })),
+  ];
+  assert.deepEqual(run(twoClients).map((f) => f.attacker), [
+    "192.168.1.17",
+    "10.0.0.9",
+  ]);
+});
+
+Deno.test("dns_tunnel: identical input gives identical findings", () => {
+  const queries = [
+    ...dnscat2Queries(100, 250_000),
+    ...dnscat2Queries(50, 300_000).map((p) => ({
+      ...p,
+      srcAddress: "10.1.1.1",
+    })),
+  ];
+  assert.deepEqual(run(queries), run(queries));
+});
+
+Deno.test("dns_tunnel: unique counts become an upper bound past maxSubdomainsPerGroup", () => {
+  const findings = run(dnscat2Queries(100, 1000), {
+    maxSubdomainsPerGroup: 16,
+  });
+  const last = findings.at(-1)!;
+  assert.equal(last.evidence.uniqueSubdomainsIsUpperBound, true);
+  assert.match(last.summary, /at least \d+ unique subdomains/);
+  const first = findings[0]!;
+  assert.equal(first.evidence.uniqueSubdomainsIsUpperBound, false);
+});
+
+Deno.test("dns_tunnel: memory stays bounded under 1M distinct domains", () => {
+  const maxGroups = 1000;
+  const detector = createDnsTunnelDetector({ maxGroups });
+  const sink = () => {};
+  const packet = dnsQuery({ name: "", atUs: 0, qtype: TXT });
+  const startMs = performance.now();
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = i;
+    packet.dnsQname = `q${i & 7}.d${i}.com`;
+    detector.observe(packet, sink);
+  }
+  const elapsedMs = performance.now() - startMs;
+  const stats = detector.tables().groups!;
+  assert.equal(stats.capacity, maxGroups);
+  assert.ok(stats.size <= maxGroups);
+  assert.equal(stats.evictions, 1_000_000 - maxGroups);
+  assert.ok(elapsedMs < 5000, `took ${elapsedMs.toFixed(0)} ms`);
+});

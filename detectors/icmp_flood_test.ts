@@ -1,0 +1,284 @@
+import assert from "node:assert/strict";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+} from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  createIcmpFloodDetector,
+  ICMP_FLOOD_DEFAULTS,
+  type IcmpFloodOptions,
+} from "./icmp_flood.ts";
+
+const ATTACKER = "192.168.1.16";
+const VICTIM = "192.168.1.1";
+const SECOND_US = 1_000_000;
+const T0 = 1_700_000_000 * SECOND_US;
+const THRESHOLD = ICMP_FLOOD_DEFAULTS.packetThreshold;
+
+interface EchoFields {
+  atUs: number;
+  src?: string;
+  dst?: string;
+  type?: number;
+  ttl?: number;
+}
+
+/** One ICMP (or, for IPv6 addresses, ICMPv6) packet; an echo request unless told otherwise. */
+function echo(fields: EchoFields): PacketRecord {
+  const dst = fields.dst ?? VICTIM;
+  const v6 = dst.includes(":");
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    network: v6 ? "ipv6" : "ipv4",
+    srcAddress: fields.src ?? ATTACKER,
+    dstAddress: dst,
+    ipProtocol: v6 ? 58 : 1,
+    ttl: fields.ttl ?? 64,
+    ipLength: 28,
+    transport: v6 ? "icmpv6" : "icmp",
+    icmpType: fields.type ?? (v6 ? 128 : 8),
+    icmpCode: 0,
+    icmpId: 0,
+    icmpSeq: 0,
+  };
+}
+
+function run(
+  packets: Iterable<PacketRecord>,
+  options: IcmpFloodOptions = {},
+): Finding[] {
+  const detector = createIcmpFloodDetector(options);
+  const findings: Finding[] = [];
+  for (const packet of packets) {
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  return findings;
+}
+
+/** `count` echo requests `stepUs` apart. */
+function* flood(
+  count: number,
+  stepUs: number,
+  fields: Partial<EchoFields> = {},
+  startUs = T0,
+): Generator<PacketRecord> {
+  for (let i = 0; i < count; i++) {
+    yield echo({ ...fields, atUs: startUs + i * stepUs });
+  }
+}
+
+Deno.test("icmp_flood: one request below the threshold raises nothing", () => {
+  assert.deepEqual(run(flood(THRESHOLD - 1, 1_000)), []);
+});
+
+Deno.test("icmp_flood: the threshold-th request within the window raises one exact finding", () => {
+  const findings = run(flood(THRESHOLD, 1_000));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.kind, "icmp_flood");
+  assert.equal(finding.key, VICTIM);
+  assert.equal(finding.victim, VICTIM);
+  assert.equal(finding.attacker, ATTACKER);
+  assert.equal(finding.timestampUs, T0 + (THRESHOLD - 1) * 1_000);
+  assert.equal(finding.severity, "high");
+  assert.equal(finding.evidence.requests, THRESHOLD);
+  assert.equal(finding.evidence.bytes, THRESHOLD * 28);
+  assert.equal(finding.evidence.distinctSources, 1);
+  assert.equal(finding.evidence.topSource, ATTACKER);
+  assert.equal(finding.evidence.topSourceShare, 1);
+  assert.deepEqual(finding.evidence.sampleSources, [ATTACKER]);
+  assert.equal(finding.evidence.ratePerSecond, 1000);
+  assert.equal(finding.evidence.groupVictim, false);
+  assert.equal(finding.evidence.windowSeconds, 5);
+  assert.match(
+    finding.summary,
+    /192\.168\.1\.1 received 150 echo requests from 192\.168\.1\.16/,
+  );
+});
+
+Deno.test("icmp_flood: the window edge is exact", () => {
+  const windowUs = ICMP_FLOOD_DEFAULTS.windowUs;
+  // 150 requests spanning just under the window: a flood.
+  const stepInside = Math.floor((windowUs - 1) / (THRESHOLD - 1));
+  assert.equal(run(flood(THRESHOLD, stepInside)).length, 1);
+  // Spanning exactly the window: the first has left it when the last arrives.
+  const stepOutside = windowUs / (THRESHOLD - 1) + 1;
+  assert.deepEqual(run(flood(THRESHOLD * 10, stepOutside)), []);
+});
+
+Deno.test("icmp_flood: the scapy flood (60/s for 11 s) is found and updated", () => {
+  const findings = run(flood(657, Math.round(SECOND_US / 60)));
+  assert.ok(findings.length >= 2);
+  const first = findings[0]!;
+  assert.equal(first.attacker, ATTACKER);
+  assert.equal(first.severity, "medium");
+  assert.equal(first.timestampUs, T0 + 149 * Math.round(SECOND_US / 60));
+  // Repeats when requests double (300, 600).
+  assert.deepEqual(findings.map((f) => f.evidence.requests), [150, 300, 600]);
+});
+
+Deno.test("icmp_flood: ordinary ping, ping -i 0.2, mtr and traceroute raise nothing", () => {
+  const packets: PacketRecord[] = [];
+  // ping at 1/s and at 5/s for ten minutes, to two hosts.
+  packets.push(...flood(600, SECOND_US, { dst: "192.168.1.2" }));
+  packets.push(...flood(3_000, 200_000, { dst: "192.168.1.3" }));
+  // mtr: one probe per hop (15 hops) per second to one destination, for ten minutes.
+  for (let s = 0; s < 600; s++) {
+    for (let ttl = 1; ttl <= 15; ttl++) {
+      packets.push(
+        echo({ atUs: T0 + s * SECOND_US + ttl * 1_000, dst: "8.8.8.8", ttl }),
+      );
+    }
+  }
+  // Echo replies and time-exceeded messages are never counted.
+  packets.push(...flood(1_000, 100, { dst: "192.168.1.4", type: 0 }));
+  packets.push(...flood(1_000, 100, { dst: "192.168.1.4", type: 11 }));
+  packets.sort((a, b) => a.timestampUs - b.timestampUs);
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("icmp_flood: a spoofed flood names no attacker and estimates its sources", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 500; i++) {
+    packets.push(
+      echo({ atUs: T0 + i * 500, src: `172.16.0.${(i * 37) % 214}` }),
+    );
+  }
+  const findings = run(packets);
+  assert.ok(findings.length >= 1);
+  const last = findings.at(-1)!;
+  assert.equal(last.attacker, "");
+  assert.equal(last.victim, VICTIM);
+  const sources = last.evidence.distinctSources as number;
+  assert.ok(Math.abs(sources - 214) <= 8, `distinctSources ${sources}`);
+  assert.equal((last.evidence.sampleSources as string[]).length, 20);
+  assert.match(last.summary, /from \d+ sources/);
+});
+
+Deno.test("icmp_flood: one source with at least 80% of the requests is the attacker", () => {
+  const mixed = (share: number): PacketRecord[] => {
+    const packets: PacketRecord[] = [];
+    for (let i = 0; i < 400; i++) {
+      const spoofed = (i % 100) >= share * 100;
+      packets.push(
+        echo({
+          atUs: T0 + i * 1_000,
+          src: spoofed ? `10.9.${i >> 8}.${i & 255}` : ATTACKER,
+        }),
+      );
+    }
+    return packets;
+  };
+  for (const finding of run(mixed(0.85))) {
+    assert.equal(finding.attacker, ATTACKER);
+  }
+  for (const finding of run(mixed(0.6))) assert.equal(finding.attacker, "");
+});
+
+Deno.test("icmp_flood: a smurf storm to ff02::1 is keyed by the group and names no attacker", () => {
+  const findings = run(flood(1_000, 8, { src: "ff02::1", dst: "ff02::1" }));
+  assert.ok(findings.length >= 1);
+  const finding = findings[0]!;
+  assert.equal(finding.key, "ff02::1");
+  assert.equal(finding.victim, "ff02::1");
+  assert.equal(finding.attacker, "");
+  assert.equal(finding.evidence.groupVictim, true);
+  assert.equal(finding.evidence.topSource, "ff02::1");
+});
+
+Deno.test("icmp_flood: an ICMPv6 flood from one host names it", () => {
+  const findings = run(
+    flood(2_000, 150, { src: "2001:db8:1::2", dst: "2001:db8:1::1" }),
+  );
+  assert.equal(findings[0]!.attacker, "2001:db8:1::2");
+  assert.equal(findings[0]!.victim, "2001:db8:1::1");
+});
+
+Deno.test("icmp_flood: a second flood after a quiet window is reported afresh", () => {
+  const windowUs = ICMP_FLOOD_DEFAULTS.windowUs;
+  const packets = [
+    ...flood(200, 1_000),
+    ...flood(200, 1_000, {}, T0 + 3 * windowUs),
+  ];
+  const findings = run(packets);
+  assert.deepEqual(findings.map((f) => f.evidence.requests), [150, 150]);
+  assert.equal(findings[1]!.timestampUs, T0 + 3 * windowUs + 149 * 1_000);
+});
+
+Deno.test("icmp_flood: a long flood is re-reported at least every 10 s", () => {
+  // 100/s for 60 s: 6 000 requests; doubling gives 150..4800, the interval the rest.
+  const findings = run(flood(6_000, 10_000));
+  const times = findings.map((f) => (f.timestampUs - T0) / SECOND_US);
+  for (let i = 1; i < times.length; i++) {
+    assert.ok(times[i]! - times[i - 1]! <= 10.01, `gap before ${times[i]}`);
+  }
+  assert.ok(findings.length <= 12);
+});
+
+Deno.test("icmp_flood: replay is deterministic", () => {
+  const packets = [...flood(700, 300), ...flood(300, 700, { src: "10.1.1.1" })]
+    .sort(
+      (a, b) => a.timestampUs - b.timestampUs,
+    );
+  assert.deepEqual(run(packets), run(packets));
+});
+
+Deno.test("icmp_flood: tables stay within capacity under 1M distinct victims", () => {
+  const detector = createIcmpFloodDetector({ maxVictims: 1_000 });
+  const packet = echo({ atUs: T0 });
+  let findings = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = T0 + i;
+    packet.dstAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    detector.observe(packet, () => findings++);
+  }
+  const stats = detector.tables().victims!;
+  assert.equal(stats.capacity, 1_000);
+  assert.equal(stats.size, 1_000);
+  assert.equal(stats.evictions, 999_000);
+  assert.equal(findings, 0);
+  assert.equal(
+    createIcmpFloodDetector().tables().victims!.capacity,
+    ICMP_FLOOD_DEFAULTS.maxVictims,
+  );
+});
+
+Deno.test("icmp_flood: 1M distinct sources to one victim keep its summaries bounded", () => {
+  const detector = createIcmpFloodDetector();
+  const packet = echo({ atUs: T0 });
+  let last: Finding | undefined;
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = T0 + i * 2;
+    packet.srcAddress = `172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${
+      i & 255
+    }`;
+    detector.observe(packet, (finding) => last = finding);
+  }
+  assert.ok(last !== undefined);
+  assert.equal(last.attacker, "");
+  assert.equal((last.evidence.sampleSources as string[]).length, 20);
+  // Linear counting saturates near m·ln(m) for 4 096 bits.
+  assert.ok((last.evidence.distinctSources as number) > 10_000);
+  assert.equal(detector.tables().victims!.size, 1);
+});
+
+Deno.test("icmp_flood: invalid options are rejected", () => {
+  assert.throws(
+    () => createIcmpFloodDetector({ packetThreshold: 0 }),
+    RangeError,
+  );
+  assert.throws(
+    () => createIcmpFloodDetector({ packetThreshold: 1.5 }),
+    RangeError,
+  );
+  assert.throws(
+    () => createIcmpFloodDetector({ dominantShare: 0 }),
+    RangeError,
+  );
+  assert.throws(
+    () => createIcmpFloodDetector({ dominantShare: 1.2 }),
+    RangeError,
+  );
+});

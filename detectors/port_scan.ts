@@ -1,0 +1,685 @@
+/**
+ * Port scan detector: one source probing many ports of one host (vertical)
+ * or one port of many hosts (horizontal), within a sliding window of packet
+ * time.
+ *
+ * A probe is a TCP segment without ACK or RST that opens or prods a port: SYN
+ * (nmap -sS/-sT, masscan; ECE/CWR allowed), FIN, NULL or FIN+PSH+URG (nmap
+ * -sF/-sN/-sX); or a UDP datagram (nmap -sU, masscan -pU) that is not a reply
+ * (a datagram answering a probe seen the other way, or one from a service
+ * port below 1024 to an ephemeral port, is a reply). UDP to multicast or
+ * broadcast addresses and to the traceroute ports 33434–33534 is not a
+ * probe. Ordinary traffic never sends TCP without ACK after the first SYN,
+ * so every ACK-bearing segment (the bulk of traffic) is dropped after one
+ * flag test.
+ *
+ * Each distinct (source, host, protocol, port) probe is remembered once, with
+ * its outcome: answered (SYN/ACK, or a UDP reply), refused (RST or RST/ACK
+ * from the probed host:port, or an ICMP port/host unreachable quoting the
+ * probe) or unanswered. Refused and unanswered probes are *failed*. Like
+ * Zeek's policy/misc/scan.zeek, a source is a scanner when, within the
+ * window,
+ *
+ *  - vertical: failed probes to ≥ `failedPortThreshold` distinct ports of one
+ *    host, and most (≥ `minFailedRatio`) of its probes to that host failed;
+ *    or probes (any outcome) to ≥ `portThreshold` ports of one host;
+ *  - horizontal: failed probes on one port to ≥ `failedSubnetHostThreshold`
+ *    distinct hosts of one subnet (/24 for IPv4, /64 for IPv6), or to
+ *    ≥ `failedHostThreshold` distinct hosts anywhere, and most of its probes
+ *    on that port (in that subnet) failed.
+ *
+ * A client opening many connections to one service (one port on one host),
+ * a DNS client using many source ports towards one resolver:53, browsers
+ * (answered handshakes to many hosts) and servers answering (SYN/ACK, RST,
+ * UDP replies) never count. A probe counts as failed from the moment it is
+ * sent until an answer arrives, so one-way captures (masscan, a tap that
+ * only sees outbound traffic) and slow scans are found without a timer. A
+ * client whose own connectivity is broken also fails everywhere, but to
+ * hosts scattered over the Internet (one page load: a few dozen hosts in
+ * different subnets), which is why the per-subnet count has the low
+ * threshold and the count over all hosts a high one.
+ *
+ * Findings: key and attacker = the scanner; victim = the host of a vertical
+ * scan, "" for a horizontal one. A finding is reported when a threshold is
+ * first crossed, then again while the scan goes on whenever its distinct
+ * probes have doubled or at most every `reportIntervalUs`.
+ *
+ * Limits: a scan slower than the thresholds per window, or one spread over
+ * many sources (a distributed scan), is not found; passive-mode FTP with
+ * ≥ `portThreshold` data connections to one server within the window looks
+ * like a scan of open ports; under table pressure (more live probes than
+ * `maxProbes`) the oldest probes are forgotten early, so counts can only be
+ * lower, never higher.
+ *
+ * @module
+ */
+
+import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
+import type { Finding, FindingSink, Severity } from "./alert.ts";
+import { BoundedMap } from "./bounded_map.ts";
+import type { Detector, TableStats } from "./detector.ts";
+
+/** Options of {@linkcode createPortScanDetector}. */
+export interface PortScanOptions {
+  /** Distinct ports of one host with a failed probe (refused or unanswered), within the window, that make a vertical scan. */
+  failedPortThreshold?: number;
+  /** Distinct ports of one host probed, answered or not, within the window, that make a vertical scan. */
+  portThreshold?: number;
+  /** Distinct hosts of one /24 (IPv4) or /64 (IPv6) with a failed probe on one port, within the window, that make a horizontal scan. */
+  failedSubnetHostThreshold?: number;
+  /** Distinct hosts anywhere with a failed probe on one port, within the window, that make a horizontal scan. */
+  failedHostThreshold?: number;
+  /** Least share (0–1) of failed probes to that host (or port) for the failed thresholds to apply. */
+  minFailedRatio?: number;
+  /** Window length, µs of packet time. */
+  windowUs?: number;
+  /** Sources tracked at once; beyond this the least recently active is evicted. */
+  maxSources?: number;
+  /** Distinct probes remembered at once over all sources; beyond this the oldest is forgotten. */
+  maxProbes?: number;
+  /** Distinct probes remembered per source; later ones are only counted (the source is far past every threshold by then). */
+  maxProbesPerSource?: number;
+  /** Packet time between repeated findings of one scan while it grows, µs. */
+  reportIntervalUs?: number;
+}
+
+/**
+ * Defaults of {@linkcode PortScanOptions}.
+ *
+ * - `failedPortThreshold` 15 and `failedSubnetHostThreshold` 25 over
+ *   `windowUs` 5 min are Zeek's `Scan::port_scan_threshold`,
+ *   `Scan::addr_scan_threshold` and their 5 min intervals
+ *   (policy/misc/scan.zeek), which also count failed attempts only. The long
+ *   window finds slow scans that stay under a per-minute rate (a scan at one
+ *   probe every 20 s is still found). Zeek counts hosts anywhere; here that
+ *   count needs `failedHostThreshold` 256 (a /24's worth), because a client
+ *   cut off by a broken gateway or ARP spoofing fails to every host it tries
+ *   (the ARP-spoofing sample: 26 hosts on tcp/443 in 2 min, all unanswered)
+ *   while a worm or Internet-wide sweep passes 256 within seconds.
+ * - `minFailedRatio` 0.5: in a scan most probes fail (nmap -F against a
+ *   typical host: 95 of 100 ports refused); legitimate clients are answered.
+ * - `portThreshold` 100: ports of one host probed whatever the answers, for
+ *   targets that answer every port (SYN proxies, tarpits); nmap -F probes
+ *   100, a full nmap run 1000.
+ * - `maxSources` 50 000 × about 300 B, `maxProbes` 200 000 × about 400 B
+ *   (the probe, its key and its share of the per-host and per-port
+ *   counters): about 95 MB in the worst case, reached only when 200 000
+ *   distinct probes arrive within one window.
+ * - `maxProbesPerSource` 4 096: 270 times the vertical threshold.
+ * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
+ */
+export const PORT_SCAN_DEFAULTS = {
+  failedPortThreshold: 15,
+  portThreshold: 100,
+  failedSubnetHostThreshold: 25,
+  failedHostThreshold: 256,
+  minFailedRatio: 0.5,
+  windowUs: 300_000_000,
+  maxSources: 50_000,
+  maxProbes: 200_000,
+  maxProbesPerSource: 4_096,
+  reportIntervalUs: 10_000_000,
+} satisfies Required<PortScanOptions>;
+
+const { SYN, ACK, RST, FIN, PSH, URG } = TCP_FLAGS;
+
+/** Bits of {@linkcode SourceState.kinds}, in the order of {@linkcode KIND_NAMES}. */
+const KIND_SYN = 1;
+const KIND_FIN = 2;
+const KIND_NULL = 4;
+const KIND_XMAS = 8;
+const KIND_UDP = 16;
+const KIND_CONNECT = 32;
+const KIND_NAMES = ["syn", "fin", "null", "xmas", "udp", "connect"];
+
+/** Outcome of a probe. */
+const PENDING = 0;
+const ANSWERED = 1;
+const REFUSED = 2;
+
+/** Port keys: TCP ports as is, UDP ports offset so the two never collide. */
+const UDP_PORT_OFFSET = 65_536;
+
+/** Classic traceroute's UDP destination ports (base 33434, up to 100 probes). */
+const TRACEROUTE_FIRST_PORT = 33_434;
+const TRACEROUTE_LAST_PORT = 33_534;
+
+/** Samples of hosts and ports kept per source for evidence. */
+const MAX_SAMPLES = 20;
+
+/** Packet time between LRU refreshes of one source, and between expiry sweeps, µs. */
+const TOUCH_INTERVAL_US = 1_000_000;
+
+/** Per-source state. */
+interface SourceState {
+  address: string;
+  /** Live remembered probes, and how many of them failed / were refused / answered. */
+  probes: number;
+  failed: number;
+  refused: number;
+  answered: number;
+  /** Live distinct hosts and ports (protocol-qualified) among the remembered probes. */
+  hosts: number;
+  ports: number;
+  /** Probes seen past `maxProbesPerSource` (not remembered, possibly repeats). */
+  uncounted: number;
+  /** Probe kinds seen (KIND_* bits). */
+  kinds: number;
+  sampleHosts: string[];
+  samplePorts: number[];
+  /** The last probe's host and port key: repeats (retransmissions) stop here. */
+  lastHost: string;
+  lastPortKey: number;
+  firstProbeUs: number;
+  lastProbeUs: number;
+  touchedUs: number;
+  /** Packet time a threshold was last crossed (-Infinity: never). */
+  crossedUs: number;
+  /** Victim of the last vertical crossing ("" if only horizontal). */
+  victim: string;
+  /** Largest per-host port count and per-port host count seen at a crossing. */
+  topHost: string;
+  topHostPorts: number;
+  topPortKey: number;
+  topPortHosts: number;
+  /** Distinct probes at the last finding (0: none yet) and its packet time. */
+  reportedProbes: number;
+  lastReportUs: number;
+}
+
+/** Distinct probes (and failures) of one source to one host, or on one port. */
+interface Counter {
+  key: string;
+  source: SourceState;
+  distinct: number;
+  failed: number;
+}
+
+/** One distinct probe. */
+interface ProbeState {
+  source: SourceState;
+  host: Counter;
+  port: Counter;
+  /** Hosts probed on this port within the probed host's subnet. */
+  subnet: Counter;
+  atUs: number;
+  status: number;
+}
+
+/**
+ * Creates the port scan detector (kind "port_scan"): vertical and horizontal
+ * TCP SYN/FIN/NULL/XMAS/connect and UDP scans, one incident per scanner.
+ *
+ * @example
+ * ```ts
+ * const detector = createPortScanDetector({ failedPortThreshold: 20 });
+ * detector.observe(packet, (finding) => console.log(finding.summary));
+ * ```
+ */
+export function createPortScanDetector(
+  options: PortScanOptions = {},
+): Detector {
+  const config = { ...PORT_SCAN_DEFAULTS, ...options };
+  const {
+    failedPortThreshold,
+    portThreshold,
+    failedSubnetHostThreshold,
+    failedHostThreshold,
+    minFailedRatio,
+    windowUs,
+    maxProbesPerSource,
+    reportIntervalUs,
+  } = config;
+  for (
+    const name of [
+      "failedPortThreshold",
+      "portThreshold",
+      "failedSubnetHostThreshold",
+      "failedHostThreshold",
+      "windowUs",
+      "maxProbesPerSource",
+    ] as const
+  ) {
+    if (!(config[name] > 0)) {
+      throw new RangeError(
+        `Cannot create port scan detector: ${name} must be positive, got ${
+          config[name]
+        }`,
+      );
+    }
+  }
+  if (!(minFailedRatio >= 0 && minFailedRatio <= 1)) {
+    throw new RangeError(
+      `Cannot create port scan detector: minFailedRatio must be within 0..1, got ${minFailedRatio}`,
+    );
+  }
+
+  const sources = new BoundedMap<string, SourceState>(config.maxSources);
+  const hostCounters = new BoundedMap<string, Counter>(
+    config.maxProbes,
+    (_key, counter) => counter.source.hosts--,
+  );
+  const portCounters = new BoundedMap<string, Counter>(
+    config.maxProbes,
+    (_key, counter) => counter.source.ports--,
+  );
+  const subnetCounters = new BoundedMap<string, Counter>(config.maxProbes);
+  const probes = new BoundedMap<string, ProbeState>(
+    config.maxProbes,
+    (_key, probe) => forget(probe),
+  );
+  let nextExpiryUs = -Infinity;
+
+  /** Removes a probe's contribution to its source and counters. */
+  function forget(probe: ProbeState): void {
+    const { source, host, port, subnet, status } = probe;
+    source.probes--;
+    if (status === ANSWERED) source.answered--;
+    else {
+      source.failed--;
+      host.failed--;
+      port.failed--;
+      subnet.failed--;
+      if (status === REFUSED) source.refused--;
+    }
+    if (--subnet.distinct === 0 && subnetCounters.peek(subnet.key) === subnet) {
+      subnetCounters.delete(subnet.key);
+    }
+    if (--host.distinct === 0 && hostCounters.peek(host.key) === host) {
+      hostCounters.delete(host.key);
+      source.hosts--;
+    }
+    if (--port.distinct === 0 && portCounters.peek(port.key) === port) {
+      portCounters.delete(port.key);
+      source.ports--;
+    }
+  }
+
+  function expire(nowUs: number): void {
+    probes.expireOldest((probe) => {
+      if (nowUs - probe.atUs < windowUs) return false;
+      forget(probe);
+      return true;
+    });
+    sources.expireOldest((source) =>
+      nowUs - source.lastProbeUs >= windowUs && source.probes <= 0
+    );
+  }
+
+  /** Records an answer from `host`:`portKey` to `prober`'s probe, if remembered. */
+  function answer(
+    prober: string,
+    host: string,
+    portKey: number,
+    status: number,
+  ): boolean {
+    if (sources.peek(prober) === undefined) return false;
+    const probe = probes.peek(`${prober}|${host}|${portKey}`);
+    if (probe === undefined) return false;
+    if (probe.status !== PENDING) return true;
+    probe.status = status;
+    if (status === ANSWERED) {
+      probe.source.failed--;
+      probe.source.answered++;
+      probe.host.failed--;
+      probe.port.failed--;
+      probe.subnet.failed--;
+    } else {
+      probe.source.refused++;
+    }
+    return true;
+  }
+
+  function probe(
+    packet: PacketRecord,
+    portKey: number,
+    kind: number,
+    report: FindingSink,
+  ): void {
+    const nowUs = packet.timestampUs;
+    if (nowUs >= nextExpiryUs) {
+      expire(nowUs);
+      nextExpiryUs = nowUs + TOUCH_INTERVAL_US;
+    }
+    const src = packet.srcAddress;
+    const dst = packet.dstAddress;
+    let source = sources.peek(src);
+    if (source === undefined) {
+      source = newSource(src, nowUs);
+      sources.set(src, source);
+    } else {
+      if (nowUs - source.touchedUs >= TOUCH_INTERVAL_US) {
+        sources.get(src); // LRU refresh at most once a second
+        source.touchedUs = nowUs;
+      }
+      if (source.lastHost === dst && source.lastPortKey === portKey) {
+        source.kinds |= kind;
+        return; // a repeat of the last probe
+      }
+    }
+    source.kinds |= kind;
+    source.lastHost = dst;
+    source.lastPortKey = portKey;
+    source.lastProbeUs = nowUs;
+
+    const probeKey = `${src}|${dst}|${portKey}`;
+    if (probes.peek(probeKey) !== undefined) return; // a repeat
+    if (source.probes >= maxProbesPerSource) {
+      source.uncounted++;
+      maybeReport(source, undefined, undefined, undefined, nowUs, report);
+      return;
+    }
+    const hostKey = `${src}|${dst}`;
+    let host = hostCounters.peek(hostKey);
+    if (host === undefined) {
+      host = { key: hostKey, source, distinct: 0, failed: 0 };
+      hostCounters.set(hostKey, host);
+      source.hosts++;
+      if (source.sampleHosts.length < MAX_SAMPLES) {
+        addSample(source.sampleHosts, dst);
+      }
+    }
+    const portCounterKey = `${src}|${portKey}`;
+    let port = portCounters.peek(portCounterKey);
+    if (port === undefined) {
+      port = { key: portCounterKey, source, distinct: 0, failed: 0 };
+      portCounters.set(portCounterKey, port);
+      source.ports++;
+      if (source.samplePorts.length < MAX_SAMPLES) {
+        addSample(source.samplePorts, portKey % UDP_PORT_OFFSET);
+      }
+    }
+    const subnetKey = `${portCounterKey}|${subnetOf(dst)}`;
+    let subnet = subnetCounters.peek(subnetKey);
+    if (subnet === undefined) {
+      subnet = { key: subnetKey, source, distinct: 0, failed: 0 };
+      subnetCounters.set(subnetKey, subnet);
+    }
+    probes.set(probeKey, {
+      source,
+      host,
+      port,
+      subnet,
+      atUs: nowUs,
+      status: PENDING,
+    });
+    source.probes++;
+    source.failed++;
+    host.distinct++;
+    host.failed++;
+    port.distinct++;
+    port.failed++;
+    subnet.distinct++;
+    subnet.failed++;
+    maybeReport(source, host, port, subnet, nowUs, report);
+  }
+
+  function maybeReport(
+    source: SourceState,
+    host: Counter | undefined,
+    port: Counter | undefined,
+    subnet: Counter | undefined,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    let vertical = false;
+    let horizontal = false;
+    if (host !== undefined && port !== undefined && subnet !== undefined) {
+      vertical = host.distinct >= portThreshold ||
+        (host.failed >= failedPortThreshold &&
+          host.failed >= minFailedRatio * host.distinct);
+      horizontal = (subnet.failed >= failedSubnetHostThreshold &&
+        subnet.failed >= minFailedRatio * subnet.distinct) ||
+        (port.failed >= failedHostThreshold &&
+          port.failed >= minFailedRatio * port.distinct);
+      if (vertical) {
+        source.victim = source.lastHost;
+        if (host.distinct > source.topHostPorts) {
+          source.topHost = source.lastHost;
+          source.topHostPorts = host.distinct;
+        }
+      }
+      if (horizontal && port.distinct > source.topPortHosts) {
+        source.topPortKey = source.lastPortKey;
+        source.topPortHosts = port.distinct;
+      }
+      if (vertical || horizontal) source.crossedUs = nowUs;
+    }
+    if (nowUs - source.crossedUs >= windowUs) return;
+    const distinct = source.probes + source.uncounted;
+    const reported = source.reportedProbes;
+    if (
+      reported > 0 && distinct < 2 * reported &&
+      (distinct <= reported || nowUs - source.lastReportUs < reportIntervalUs)
+    ) return;
+    source.reportedProbes = distinct;
+    source.lastReportUs = nowUs;
+    const isVertical = vertical || (!horizontal && source.victim !== "");
+    report(findingOf(source, isVertical, nowUs, config));
+  }
+
+  return {
+    name: "port_scan",
+    observe(packet: PacketRecord, report: FindingSink): void {
+      if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
+      const transport = packet.transport;
+      if (transport === "tcp") {
+        const flags = packet.tcpFlags;
+        const synAckRst = flags & (SYN | ACK | RST);
+        if (synAckRst === SYN) {
+          if (packet.dstPort >= 0) {
+            probe(packet, packet.dstPort, KIND_SYN, report);
+          }
+        } else if (synAckRst === 0) {
+          if (packet.dstPort >= 0) {
+            probe(packet, packet.dstPort, stealthKind(flags), report);
+          }
+        } else if (synAckRst === (SYN | ACK)) {
+          answer(
+            packet.dstAddress,
+            packet.srcAddress,
+            packet.srcPort,
+            ANSWERED,
+          );
+        } else if ((flags & RST) !== 0) {
+          // RST from the probed port: refused. RST/ACK from the prober to a
+          // port that answered: it completed the handshake (connect scan).
+          if (
+            !answer(
+              packet.dstAddress,
+              packet.srcAddress,
+              packet.srcPort,
+              REFUSED,
+            ) &&
+            (flags & ACK) !== 0
+          ) {
+            markConnect(packet);
+          }
+        }
+      } else if (transport === "udp") {
+        const srcPort = packet.srcPort;
+        const dstPort = packet.dstPort;
+        if (dstPort < 0) return;
+        if (
+          answer(
+            packet.dstAddress,
+            packet.srcAddress,
+            UDP_PORT_OFFSET + srcPort,
+            ANSWERED,
+          )
+        ) return;
+        if (srcPort < 1024 && dstPort >= 1024) return; // a service replying
+        if (
+          dstPort >= TRACEROUTE_FIRST_PORT && dstPort <= TRACEROUTE_LAST_PORT
+        ) return;
+        if (isGroupAddress(packet.dstAddress)) return;
+        probe(packet, UDP_PORT_OFFSET + dstPort, KIND_UDP, report);
+      } else if (transport === "icmp" || transport === "icmpv6") {
+        if (!isUnreachable(packet)) return;
+        const quoted = packet.quotedProtocol;
+        if ((quoted !== 6 && quoted !== 17) || packet.quotedDstPort < 0) return;
+        answer(
+          packet.dstAddress,
+          packet.quotedDstAddress,
+          quoted === 17
+            ? UDP_PORT_OFFSET + packet.quotedDstPort
+            : packet.quotedDstPort,
+          REFUSED,
+        );
+      }
+    },
+    tables(): Record<string, TableStats> {
+      return {
+        sources: sources.stats(),
+        probes: probes.stats(),
+        host_counters: hostCounters.stats(),
+        port_counters: portCounters.stats(),
+        subnet_counters: subnetCounters.stats(),
+      };
+    },
+  };
+
+  function markConnect(packet: PacketRecord): void {
+    const source = sources.peek(packet.srcAddress);
+    if (source === undefined) return;
+    const probe = probes.peek(
+      `${packet.srcAddress}|${packet.dstAddress}|${packet.dstPort}`,
+    );
+    if (probe !== undefined && probe.status === ANSWERED) {
+      source.kinds |= KIND_CONNECT;
+    }
+  }
+}
+
+function newSource(address: string, nowUs: number): SourceState {
+  return {
+    address,
+    probes: 0,
+    failed: 0,
+    refused: 0,
+    answered: 0,
+    hosts: 0,
+    ports: 0,
+    uncounted: 0,
+    kinds: 0,
+    sampleHosts: [],
+    samplePorts: [],
+    lastHost: "",
+    lastPortKey: -1,
+    firstProbeUs: nowUs,
+    lastProbeUs: nowUs,
+    touchedUs: nowUs,
+    crossedUs: -Infinity,
+    victim: "",
+    topHost: "",
+    topHostPorts: 0,
+    topPortKey: -1,
+    topPortHosts: 0,
+    reportedProbes: 0,
+    lastReportUs: -Infinity,
+  };
+}
+
+function addSample<T>(samples: T[], value: T): void {
+  if (!samples.includes(value)) samples.push(value);
+}
+
+/** Kind of a TCP probe without SYN, ACK or RST (nmap -sF, -sN, -sX and relatives). */
+function stealthKind(flags: number): number {
+  if ((flags & (FIN | PSH | URG)) === (FIN | PSH | URG)) return KIND_XMAS;
+  return (flags & FIN) !== 0 ? KIND_FIN : KIND_NULL;
+}
+
+/** ICMP destination unreachable (type 3) or ICMPv6 destination unreachable (type 1). */
+function isUnreachable(packet: PacketRecord): boolean {
+  return packet.transport === "icmp"
+    ? packet.icmpType === 3
+    : packet.icmpType === 1;
+}
+
+/**
+ * The /24 of an IPv4 address ("10.0.0") or the /64 of an IPv6 address
+ * (its first four groups, "::" expanded).
+ */
+function subnetOf(address: string): string {
+  if (!address.includes(":")) return address.slice(0, address.lastIndexOf("."));
+  const gap = address.indexOf("::");
+  if (gap < 0) return address.split(":", 4).join(":");
+  const left = gap === 0 ? [] : address.slice(0, gap).split(":");
+  const right = address.slice(gap + 2);
+  // An embedded IPv4 tail ("::ffff:192.0.2.1") stands for two groups.
+  const rightCount = right === ""
+    ? 0
+    : right.split(":").length + (right.includes(".") ? 1 : 0);
+  const groups = [...left];
+  while (groups.length < 8 - rightCount && groups.length < 4) groups.push("0");
+  if (groups.length < 4) groups.push(...right.split(":"));
+  return groups.slice(0, 4).join(":");
+}
+
+/** Multicast (224.0.0.0/4, ff00::/8) and limited broadcast: never a scan target. */
+function isGroupAddress(address: string): boolean {
+  if (address.startsWith("ff")) return address.includes(":");
+  if (address === "255.255.255.255") return true;
+  const dot = address.indexOf(".");
+  if (dot < 0) return false;
+  const first = Number(address.slice(0, dot));
+  return first >= 224 && first <= 239;
+}
+
+function severityOf(distinct: number): Severity {
+  if (distinct >= 1000) return "high";
+  return distinct >= 100 ? "medium" : "low";
+}
+
+function findingOf(
+  source: SourceState,
+  vertical: boolean,
+  nowUs: number,
+  config: Required<PortScanOptions>,
+): Finding {
+  const distinct = source.probes + source.uncounted;
+  const victim = vertical ? source.victim : "";
+  const kinds = KIND_NAMES.filter((_, i) => (source.kinds & (1 << i)) !== 0);
+  const windowMinutes = config.windowUs / 60e6;
+  const topPort = source.topPortKey % UDP_PORT_OFFSET;
+  const topPortProtocol = source.topPortKey >= UDP_PORT_OFFSET ? "udp" : "tcp";
+  const what = victim !== ""
+    ? `${
+      source.topHost === victim ? source.topHostPorts : source.ports
+    } ports of ${victim}`
+    : `${topPortProtocol}/${topPort} on ${source.topPortHosts} hosts`;
+  const uncounted = source.uncounted > 0 ? "at least " : "";
+  return {
+    kind: "port_scan",
+    key: source.address,
+    timestampUs: nowUs,
+    severity: severityOf(distinct),
+    attacker: source.address,
+    victim,
+    domain: "",
+    summary:
+      `${source.address} probed ${what} (${uncounted}${distinct} probes to ${source.ports} ports of ${source.hosts} hosts, ${source.failed} failed) within ${windowMinutes} min: ${
+        kinds.join("/")
+      } port scan`,
+    evidence: {
+      scanType: vertical ? "vertical" : "horizontal",
+      distinctPorts: source.ports,
+      distinctHosts: source.hosts,
+      probes: distinct,
+      failedProbes: source.failed,
+      refusedProbes: source.refused,
+      answeredProbes: source.answered,
+      uncountedProbes: source.uncounted,
+      topHost: source.topHost,
+      topHostPorts: source.topHostPorts,
+      topPort: source.topPortKey < 0 ? -1 : topPort,
+      topPortHosts: source.topPortHosts,
+      samplePorts: [...source.samplePorts],
+      sampleHosts: [...source.sampleHosts],
+      probeKinds: kinds,
+      durationSeconds: Math.round((nowUs - source.firstProbeUs) / 1e5) / 10,
+      windowSeconds: config.windowUs / 1e6,
+    },
+  };
+}

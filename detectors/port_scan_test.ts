@@ -1,0 +1,561 @@
+import assert from "node:assert/strict";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+  TCP_FLAGS,
+} from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  createPortScanDetector,
+  PORT_SCAN_DEFAULTS,
+  type PortScanOptions,
+} from "./port_scan.ts";
+
+const { SYN, ACK, RST, FIN, PSH, URG, ECE, CWR } = TCP_FLAGS;
+const SCANNER = "10.0.0.66";
+const TARGET = "10.0.0.5";
+const SECOND_US = 1_000_000;
+
+interface TcpFields {
+  src?: string;
+  dst?: string;
+  srcPort?: number;
+  dstPort: number;
+  flags: number;
+  atUs: number;
+}
+
+/** One IPv4 TCP segment. */
+function tcp(fields: TcpFields): PacketRecord {
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    network: "ipv4",
+    srcAddress: fields.src ?? SCANNER,
+    dstAddress: fields.dst ?? TARGET,
+    ipProtocol: 6,
+    transport: "tcp",
+    srcPort: fields.srcPort ?? 40000,
+    dstPort: fields.dstPort,
+    tcpFlags: fields.flags,
+  };
+}
+
+/** One IPv4 UDP datagram. */
+function udp(
+  fields: Omit<TcpFields, "flags">,
+): PacketRecord {
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    network: "ipv4",
+    srcAddress: fields.src ?? SCANNER,
+    dstAddress: fields.dst ?? TARGET,
+    ipProtocol: 17,
+    transport: "udp",
+    srcPort: fields.srcPort ?? 40000,
+    dstPort: fields.dstPort,
+  };
+}
+
+/** ICMP port unreachable from `from` to `to`, quoting a UDP datagram to `quotedDst`:`quotedPort`. */
+function portUnreachable(
+  from: string,
+  to: string,
+  quotedDst: string,
+  quotedPort: number,
+  atUs: number,
+): PacketRecord {
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: atUs,
+    network: "ipv4",
+    srcAddress: from,
+    dstAddress: to,
+    ipProtocol: 1,
+    transport: "icmp",
+    icmpType: 3,
+    icmpCode: 3,
+    quotedProtocol: 17,
+    quotedDstAddress: quotedDst,
+    quotedDstPort: quotedPort,
+  };
+}
+
+/** SYNs from SCANNER to `count` ports of TARGET (1, 2, …), `intervalUs` apart. */
+function synScan(
+  count: number,
+  options: { startUs?: number; intervalUs?: number; dst?: string } = {},
+): PacketRecord[] {
+  const { startUs = 0, intervalUs = 1000, dst = TARGET } = options;
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      tcp({ dst, dstPort: i + 1, flags: SYN, atUs: startUs + i * intervalUs }),
+  );
+}
+
+function run(
+  packets: PacketRecord[],
+  options: PortScanOptions = {},
+): Finding[] {
+  const detector = createPortScanDetector(options);
+  const findings: Finding[] = [];
+  for (const packet of packets) {
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  return findings;
+}
+
+Deno.test("port_scan: one port below the failed threshold raises nothing, at it one finding", () => {
+  const threshold = PORT_SCAN_DEFAULTS.failedPortThreshold;
+  assert.deepEqual(run(synScan(threshold - 1)), []);
+  const findings = run(synScan(threshold));
+  assert.equal(findings.length, 1);
+  const [finding] = findings;
+  assert.equal(finding?.kind, "port_scan");
+  assert.equal(finding?.key, SCANNER);
+  assert.equal(finding?.attacker, SCANNER);
+  assert.equal(finding?.victim, TARGET);
+  assert.equal(finding?.severity, "low");
+  assert.equal(finding?.timestampUs, (threshold - 1) * 1000);
+  assert.equal(finding?.evidence.scanType, "vertical");
+  assert.equal(finding?.evidence.distinctPorts, threshold);
+  assert.equal(finding?.evidence.distinctHosts, 1);
+  assert.equal(finding?.evidence.failedProbes, threshold);
+  assert.deepEqual(finding?.evidence.probeKinds, ["syn"]);
+  assert.deepEqual(
+    finding?.evidence.samplePorts,
+    Array.from({ length: threshold }, (_, i) => i + 1),
+  );
+  assert.deepEqual(finding?.evidence.sampleHosts, [TARGET]);
+  assert.equal(finding?.evidence.windowSeconds, 300);
+});
+
+Deno.test("port_scan: answered probes are not failures; 100 answered ports still are a scan", () => {
+  const answered = (count: number) =>
+    synScan(count).flatMap((syn) => [
+      syn,
+      tcp({
+        src: TARGET,
+        dst: SCANNER,
+        srcPort: syn.dstPort,
+        dstPort: 40000,
+        flags: SYN | ACK,
+        atUs: syn.timestampUs + 100,
+      }),
+    ]);
+  assert.deepEqual(run(answered(99)), []);
+  const findings = run(answered(100));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.evidence.answeredProbes, 99);
+  assert.equal(findings[0]?.evidence.failedProbes, 1); // the 100th, not answered yet
+  assert.equal(findings[0]?.severity, "medium");
+});
+
+Deno.test("port_scan: most probes answered keeps the failed threshold from applying", () => {
+  // 20 answered ports, then 15 refused ones: never more than half failed.
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 35; i++) {
+    const atUs = i * 10_000;
+    packets.push(tcp({ dstPort: 1000 + i, flags: SYN, atUs }));
+    packets.push(tcp({
+      src: TARGET,
+      dst: SCANNER,
+      srcPort: 1000 + i,
+      dstPort: 40000,
+      flags: i < 20 ? SYN | ACK : RST | ACK,
+      atUs: atUs + 500,
+    }));
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("port_scan: RST/ACK answers count as refused, and a connect scan is named", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 20; i++) {
+    const atUs = i * 10_000;
+    const port = 20 + i;
+    packets.push(tcp({ dstPort: port, flags: SYN, atUs }));
+    if (i === 0) {
+      // An open port: handshake completed, then torn down by the scanner.
+      packets.push(
+        tcp({
+          src: TARGET,
+          dst: SCANNER,
+          srcPort: port,
+          dstPort: 40000,
+          flags: SYN | ACK,
+          atUs: atUs + 100,
+        }),
+        tcp({ dstPort: port, flags: ACK, atUs: atUs + 200 }),
+        tcp({ dstPort: port, flags: RST | ACK, atUs: atUs + 300 }),
+      );
+    } else {
+      packets.push(tcp({
+        src: TARGET,
+        dst: SCANNER,
+        srcPort: port,
+        dstPort: 40000,
+        flags: RST | ACK,
+        atUs: atUs + 100,
+      }));
+    }
+  }
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  const evidence = findings[0]?.evidence;
+  assert.equal(evidence?.failedProbes, 15);
+  assert.equal(evidence?.refusedProbes, 14); // the 15th is not answered yet
+  assert.equal(evidence?.answeredProbes, 1);
+  assert.deepEqual(evidence?.probeKinds, ["syn", "connect"]);
+});
+
+Deno.test("port_scan: FIN, NULL and XMAS probes are probes; ECE/CWR SYNs too", () => {
+  const stealth = [FIN, 0, FIN | PSH | URG, SYN | ECE | CWR];
+  const packets = Array.from(
+    { length: 16 },
+    (_, i) => tcp({ dstPort: 100 + i, flags: stealth[i % 4]!, atUs: i * 1000 }),
+  );
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.deepEqual(findings[0]?.evidence.probeKinds, [
+    "syn",
+    "fin",
+    "null",
+    "xmas",
+  ]);
+});
+
+Deno.test("port_scan: a UDP scan answered by ICMP port unreachable", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 15; i++) {
+    const atUs = i * SECOND_US;
+    packets.push(udp({ dstPort: 100 + i, atUs }));
+    packets.push(portUnreachable(TARGET, SCANNER, TARGET, 100 + i, atUs + 50));
+  }
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.victim, TARGET);
+  assert.equal(findings[0]?.evidence.refusedProbes, 14);
+  assert.deepEqual(findings[0]?.evidence.probeKinds, ["udp"]);
+});
+
+Deno.test("port_scan: DNS clients and the resolver answering them are not scans", () => {
+  const resolver = "10.0.0.53";
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 500; i++) {
+    const atUs = i * 10_000;
+    // A client using a new source port per query, answered by the resolver.
+    packets.push(
+      udp({ dst: resolver, srcPort: 20000 + i, dstPort: 53, atUs }),
+      udp({
+        src: resolver,
+        dst: SCANNER,
+        srcPort: 53,
+        dstPort: 20000 + i,
+        atUs: atUs + 500,
+      }),
+    );
+    // Answers whose queries the sensor never saw (one-way capture).
+    packets.push(udp({
+      src: resolver,
+      dst: "10.0.0.9",
+      srcPort: 53,
+      dstPort: 30000 + i,
+      atUs: atUs + 600,
+    }));
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("port_scan: a UDP service above 1024 answering many client ports is not a scan", () => {
+  const server = "10.0.0.70";
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 200; i++) {
+    const atUs = i * 10_000;
+    packets.push(
+      udp({ dst: server, srcPort: 30000 + i, dstPort: 4500, atUs }),
+      udp({
+        src: server,
+        dst: SCANNER,
+        srcPort: 4500,
+        dstPort: 30000 + i,
+        atUs: atUs + 300,
+      }),
+    );
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("port_scan: multicast, broadcast and traceroute ports are not probed ports", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    const atUs = i * 10_000;
+    packets.push(udp({ dst: "239.255.255.250", dstPort: 1000 + i, atUs }));
+    packets.push(udp({ dst: "255.255.255.255", dstPort: 2000 + i, atUs }));
+    packets.push(udp({ dst: "ff02::fb", dstPort: 3000 + i, atUs }));
+    packets.push(udp({ dstPort: 33434 + i, atUs })); // traceroute
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("port_scan: many connections to one service are not a scan (FTP brute force)", () => {
+  const server = "10.121.70.151";
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 1400; i++) {
+    const atUs = i * 30_000;
+    const srcPort = 30000 + i;
+    packets.push(
+      tcp({ dst: server, srcPort, dstPort: 21, flags: SYN, atUs }),
+      tcp({
+        src: server,
+        dst: SCANNER,
+        srcPort: 21,
+        dstPort: srcPort,
+        flags: SYN | ACK,
+        atUs: atUs + 100,
+      }),
+      tcp({ dst: server, srcPort, dstPort: 21, flags: ACK, atUs: atUs + 200 }),
+      tcp({
+        dst: server,
+        srcPort,
+        dstPort: 21,
+        flags: FIN | ACK,
+        atUs: atUs + 20_000,
+      }),
+    );
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("port_scan: a browser reaching many hosts on 443 is not a scan", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 300; i++) {
+    const host = `93.184.${i >> 4}.${i % 16}`; // many in the same /24s
+    const atUs = i * 50_000;
+    packets.push(
+      tcp({ dst: host, srcPort: 50000 + i, dstPort: 443, flags: SYN, atUs }),
+      tcp({
+        src: host,
+        dst: SCANNER,
+        srcPort: 443,
+        dstPort: 50000 + i,
+        flags: SYN | ACK,
+        atUs: atUs + 30_000,
+      }),
+    );
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("port_scan: horizontal sweep of one subnet: 24 hosts nothing, 25 a finding", () => {
+  const sweep = (count: number) =>
+    Array.from(
+      { length: count },
+      (_, i) =>
+        tcp({
+          dst: `10.1.2.${i + 1}`,
+          dstPort: 80,
+          flags: SYN,
+          atUs: i * 1000,
+        }),
+    );
+  assert.deepEqual(run(sweep(24)), []);
+  const findings = run(sweep(25));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.attacker, SCANNER);
+  assert.equal(findings[0]?.victim, "");
+  assert.equal(findings[0]?.evidence.scanType, "horizontal");
+  assert.equal(findings[0]?.evidence.topPort, 80);
+  assert.equal(findings[0]?.evidence.topPortHosts, 25);
+  assert.equal(findings[0]?.evidence.distinctHosts, 25);
+});
+
+Deno.test("port_scan: a cut-off client failing to scattered hosts is not a scan until 256 hosts", () => {
+  // One host per /24, all unanswered (e.g. the gateway is ARP-spoofed).
+  const scattered = (count: number) =>
+    Array.from({ length: count }, (_, i) =>
+      tcp({
+        dst: `${20 + (i >> 8)}.${i & 255}.7.9`,
+        srcPort: 50000 + i,
+        dstPort: 443,
+        flags: SYN,
+        atUs: i * 100_000,
+      }));
+  assert.deepEqual(run(scattered(255)), []);
+  const findings = run(scattered(256));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.victim, "");
+  assert.equal(findings[0]?.severity, "medium");
+});
+
+Deno.test("port_scan: a horizontal IPv6 sweep counts hosts of one /64", () => {
+  const packets = Array.from(
+    { length: 25 },
+    (_, i) =>
+      tcp({
+        dst: `2001:db8:0:1::${(i + 1).toString(16)}`,
+        dstPort: 22,
+        flags: SYN,
+        atUs: i * 1000,
+      }),
+  );
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.evidence.topPortHosts, 25);
+});
+
+Deno.test("port_scan: a slow scan within the window is found, one spread past it is not", () => {
+  // 15 ports, one every 20 s: 280 s < 5 min.
+  const slow = run(synScan(15, { intervalUs: 20 * SECOND_US }));
+  assert.equal(slow.length, 1);
+  assert.equal(slow[0]?.timestampUs, 280 * SECOND_US);
+  // One every 25 s: the first probe expires before the 15th arrives.
+  assert.deepEqual(run(synScan(15, { intervalUs: 25 * SECOND_US })), []);
+  assert.equal(
+    run(synScan(15, { intervalUs: 25 * SECOND_US }), {
+      windowUs: 400 * SECOND_US,
+    }).length,
+    1,
+  );
+});
+
+Deno.test("port_scan: findings repeat when probes double or after the report interval", () => {
+  // 1000 ports in 1 s: 15, 30, 60, 120, 240, 480, 960.
+  const fast = run(synScan(1000));
+  assert.deepEqual(
+    fast.map((f) => f.evidence.probes),
+    [15, 30, 60, 120, 240, 480, 960],
+  );
+  assert.deepEqual(fast.map((f) => f.severity), [
+    "low",
+    "low",
+    "low",
+    "medium",
+    "medium",
+    "medium",
+    "medium",
+  ]);
+  // 40 ports, one a second: 15, 30, and 25 (+10 s after 15) / 35 (+10 s after 25)…
+  const slow = run(synScan(40, { intervalUs: SECOND_US }));
+  assert.deepEqual(slow.map((f) => f.evidence.probes), [15, 25, 35]);
+  assert.ok(slow.every((f) => f.key === SCANNER && f.victim === TARGET));
+});
+
+Deno.test("port_scan: a scan past 1000 probes is high severity", () => {
+  const last = run(synScan(2000)).at(-1);
+  assert.equal(last?.evidence.probes, 1920);
+  assert.equal(last?.severity, "high");
+});
+
+Deno.test("port_scan: the same packets give the same findings", () => {
+  const packets = [
+    ...synScan(300),
+    ...Array.from(
+      { length: 300 },
+      (_, i) =>
+        tcp({
+          src: "10.9.9.9",
+          dst: `10.2.${i >> 8}.${i & 255}`,
+          dstPort: 445,
+          flags: SYN,
+          atUs: 400_000 + i * 100,
+        }),
+    ),
+  ].sort((a, b) => a.timestampUs - b.timestampUs);
+  const first = run(packets);
+  assert.ok(first.length > 0);
+  assert.deepEqual(run(packets), first);
+});
+
+Deno.test("port_scan: probes past maxProbesPerSource are counted, not remembered", () => {
+  const detector = createPortScanDetector({ maxProbesPerSource: 100 });
+  const findings: Finding[] = [];
+  for (const packet of synScan(1000)) {
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  assert.equal(detector.tables().probes?.size, 100);
+  const last = findings.at(-1);
+  assert.equal(last?.evidence.distinctPorts, 100);
+  assert.equal(last?.evidence.uncountedProbes, 860);
+  assert.equal(last?.evidence.probes, 960);
+});
+
+Deno.test("port_scan: state expires with packet time", () => {
+  const detector = createPortScanDetector();
+  const ignore = () => {};
+  for (const packet of synScan(10)) detector.observe(packet, ignore);
+  assert.equal(detector.tables().probes?.size, 10);
+  assert.equal(detector.tables().sources?.size, 1);
+  detector.observe(
+    tcp({ src: "10.7.7.7", dstPort: 80, flags: SYN, atUs: 301 * SECOND_US }),
+    ignore,
+  );
+  assert.equal(detector.tables().probes?.size, 1);
+  assert.equal(detector.tables().sources?.size, 1);
+  assert.equal(detector.tables().host_counters?.size, 1);
+  assert.equal(detector.tables().port_counters?.size, 1);
+  assert.equal(detector.tables().subnet_counters?.size, 1);
+});
+
+Deno.test("port_scan: tables stay within capacity under 1M spoofed sources", () => {
+  const options = { maxSources: 1_000, maxProbes: 2_000 };
+  const detector = createPortScanDetector(options);
+  const findings: Finding[] = [];
+  const packet = tcp({ dstPort: 80, flags: SYN, atUs: 0 });
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.srcAddress = `${(i >>> 16) + 1}.${(i >>> 8) & 255}.${i & 255}.1`;
+    packet.dstPort = 1 + (i % 1000);
+    packet.timestampUs = i * 10;
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  const tables = detector.tables();
+  assert.deepEqual(tables.sources, {
+    size: 1_000,
+    capacity: 1_000,
+    evictions: 999_000,
+  });
+  for (
+    const name of [
+      "probes",
+      "host_counters",
+      "port_counters",
+      "subnet_counters",
+    ]
+  ) {
+    const table = tables[name]!;
+    assert.ok(table.size <= options.maxProbes, `${name} ${table.size}`);
+    assert.equal(table.capacity, options.maxProbes);
+  }
+  assert.deepEqual(findings, []);
+});
+
+Deno.test("port_scan: invalid options are rejected", () => {
+  assert.throws(() => createPortScanDetector({ windowUs: 0 }), RangeError);
+  assert.throws(
+    () => createPortScanDetector({ failedPortThreshold: -1 }),
+    RangeError,
+  );
+  assert.throws(
+    () => createPortScanDetector({ minFailedRatio: 2 }),
+    RangeError,
+  );
+  assert.throws(() => createPortScanDetector({ maxSources: 0 }), RangeError);
+});
+
+Deno.test("port_scan: non-IP and non-probe packets are ignored", () => {
+  const detector = createPortScanDetector();
+  const findings: Finding[] = [];
+  const arp = { ...emptyPacketRecord(), network: "arp" as const };
+  detector.observe(arp, (finding) => findings.push(finding));
+  for (let i = 0; i < 100; i++) {
+    detector.observe(
+      tcp({ dstPort: i + 1, flags: ACK | PSH, atUs: i }),
+      (finding) => findings.push(finding),
+    );
+  }
+  assert.deepEqual(findings, []);
+  assert.equal(detector.tables().sources?.size, 0);
+  assert.equal(detector.name, "port_scan");
+});

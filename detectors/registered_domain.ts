@@ -1,0 +1,112 @@
+/**
+ * The registered domain of a DNS name ("mail.example.co.uk" → "example.co.uk"),
+ * without the Public Suffix List.
+ *
+ * The PSL is not available offline, so this is a heuristic: the last two
+ * labels, or the last three when the top-level label is a two-letter ccTLD and
+ * the second-to-last label is a common second-level label such as `co`, `com`,
+ * `net`, `org`, `gov`, `edu` or `ac` ("example.co.uk", "example.com.au").
+ *
+ * Known limitations (where the PSL would answer differently):
+ * - private suffixes are not known, so every customer of a hosting zone shares
+ *   one registered domain ("a.github.io" and "b.github.io" → "github.io",
+ *   "x.s3.amazonaws.com" → "amazonaws.com");
+ * - less common second-level labels are not known ("example.kyoto.jp" →
+ *   "kyoto.jp", "example.nhs.uk" → "nhs.uk");
+ * - a name under a listed second-level label of a ccTLD that does not use it
+ *   is cut one label too deep ("www.co.de" → "www.co.de").
+ *
+ * For a detector that groups queries by domain these errors only merge or
+ * split groups; they never drop a query.
+ *
+ * @module
+ */
+
+/**
+ * Second-level labels under which two-letter ccTLDs register names
+ * (co.uk, com.au, net.br, org.nz, gov.in, edu.au, ac.jp, or.jp, ne.jp, go.kr…).
+ */
+const COMMON_SECOND_LEVEL_LABELS: ReadonlySet<string> = new Set([
+  "co",
+  "com",
+  "net",
+  "org",
+  "gov",
+  "edu",
+  "ac",
+  "or",
+  "ne",
+  "go",
+  "mil",
+  "gob",
+  "nic",
+  "ltd",
+  "plc",
+  "sch",
+]);
+
+/**
+ * Returns the registered domain of `name` (a DNS name, any case, with or
+ * without a trailing dot): the last two labels, or three for a common
+ * second-level label under a two-letter ccTLD. Names with fewer labels than
+ * that are returned whole; "" stays "". The result is lower-case.
+ */
+export function registeredDomain(name: string): string {
+  let end = name.length;
+  if (end > 0 && name.charCodeAt(end - 1) === 0x2e) end--; // trailing dot
+  const lower = hasUpperCase(name, end)
+    ? name.slice(0, end).toLowerCase()
+    : end === name.length
+    ? name
+    : name.slice(0, end);
+  const lastDot = lower.lastIndexOf(".");
+  if (lastDot <= 0) return lower;
+  const secondDot = lower.lastIndexOf(".", lastDot - 1);
+  if (secondDot < 0) return lower;
+  const tldLength = lower.length - lastDot - 1;
+  if (tldLength === 2) {
+    const secondLevel = lower.slice(secondDot + 1, lastDot);
+    if (COMMON_SECOND_LEVEL_LABELS.has(secondLevel)) {
+      const thirdDot = lower.lastIndexOf(".", secondDot - 1);
+      return thirdDot < 0 ? lower : lower.slice(thirdDot + 1);
+    }
+  }
+  return lower.slice(secondDot + 1);
+}
+
+/**
+ * True when the last label of `name` could be a top-level domain: 2 to 63
+ * ASCII letters, or an IDNA A-label ("xn--" + letters, digits, hyphens).
+ * False for names whose last label holds digits or other data (such as the
+ * hex payload of a tunnel in "direct" mode, which queries no domain at all).
+ */
+export function hasPlausibleTld(name: string): boolean {
+  let end = name.length;
+  if (end > 0 && name.charCodeAt(end - 1) === 0x2e) end--;
+  const start = name.lastIndexOf(".", end - 1) + 1;
+  const length = end - start;
+  if (length < 2 || length > 63) return false;
+  if (name.startsWith("xn--", start) || name.startsWith("XN--", start)) {
+    if (length < 5) return false;
+    for (let i = start + 4; i < end; i++) {
+      const code = name.charCodeAt(i) | 0x20;
+      const isLetter = code >= 0x61 && code <= 0x7a;
+      const isDigit = code >= 0x30 && code <= 0x39;
+      if (!isLetter && !isDigit && code !== 0x2d) return false;
+    }
+    return true;
+  }
+  for (let i = start; i < end; i++) {
+    const code = name.charCodeAt(i) | 0x20;
+    if (code < 0x61 || code > 0x7a) return false;
+  }
+  return true;
+}
+
+function hasUpperCase(name: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const code = name.charCodeAt(i);
+    if (code >= 0x41 && code <= 0x5a) return true;
+  }
+  return false;
+}

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { SecondRing } from "./second_ring.ts";
+
+Deno.test("SecondRing sums the last seconds and clears buckets as time moves on", () => {
+  const ring = new SecondRing(5, 2);
+  ring.add(100, 0, 1);
+  ring.add(100, 1, 60);
+  ring.add(101, 0, 2);
+  ring.add(103, 0, 4);
+  assert.equal(ring.sum(103, 5, 0), 7);
+  assert.equal(ring.sum(103, 3, 0), 6); // 101 … 103
+  assert.equal(ring.valueAt(100, 1), 60);
+  assert.equal(ring.valueAt(102, 0), 0);
+  ring.add(105, 0, 8); // 100 leaves the ring (slots 101 … 105)
+  assert.equal(ring.valueAt(100, 0), 0);
+  assert.equal(ring.valueAt(100, 1), 0);
+  assert.equal(ring.sum(105, 5, 0), 14);
+  assert.equal(ring.add(100, 0, 1), false, "too old for the ring");
+  assert.equal(ring.add(102, 0, 1), true, "late but inside the ring");
+  assert.equal(ring.sum(105, 5, 0), 15);
+  ring.add(1_000, 0, 3); // a jump clears everything
+  assert.equal(ring.sum(1_000, 5, 0), 3);
+  assert.equal(ring.sum(1_010, 5, 0), 0, "window past the latest second");
+  assert.equal(ring.lastSecond, 1_000);
+});

@@ -1,0 +1,352 @@
+import assert from "node:assert/strict";
+import {
+  type AppHint,
+  emptyPacketRecord,
+  type PacketRecord,
+  type TransportKind,
+} from "../../capture/packet_record.ts";
+import { TrafficStats, type TrafficStatsOptions } from "./traffic_stats.ts";
+
+const S = 1_000_000;
+const T0 = 1_700_000_000 * S;
+
+interface Fields {
+  atUs: number;
+  src?: string;
+  dst?: string;
+  bytes?: number;
+  transport?: TransportKind;
+  srcPort?: number;
+  dstPort?: number;
+  app?: AppHint;
+}
+
+/** One IPv4 packet (TCP to port 443 unless told otherwise). */
+function ip(fields: Fields): PacketRecord {
+  const src = fields.src ?? "10.0.0.1";
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    network: src.includes(":") ? "ipv6" : "ipv4",
+    srcAddress: src,
+    dstAddress: fields.dst ?? "10.0.0.2",
+    transport: fields.transport ?? "tcp",
+    srcPort: fields.srcPort ?? 40_000,
+    dstPort: fields.dstPort ?? 443,
+    app: fields.app ?? "",
+    wireLength: fields.bytes ?? 100,
+  };
+}
+
+function arp(atUs: number): PacketRecord {
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: atUs,
+    network: "arp",
+    srcAddress: "10.0.0.1",
+    dstAddress: "10.0.0.9",
+    wireLength: 60,
+  };
+}
+
+function feed(stats: TrafficStats, packets: PacketRecord[]): void {
+  for (const packet of packets) stats.observe(packet);
+}
+
+Deno.test("TrafficStats snapshot before any packet is empty and JSON-ready", () => {
+  const snapshot = new TrafficStats().snapshot();
+  assert.equal(snapshot.firstPacketUs, null);
+  assert.deepEqual(snapshot.totals, { packets: 0, bytes: 0 });
+  assert.deepEqual(snapshot.timeline, {
+    startSecond: null,
+    packets: [],
+    bitsPerSecond: [],
+  });
+  assert.equal(snapshot.kpis.topProtocol, null);
+  assert.equal(snapshot.kpis.ppsAvg, 0);
+  assert.deepEqual(JSON.parse(JSON.stringify(snapshot)), snapshot);
+});
+
+Deno.test("TrafficStats counts the protocol mix by packets and bytes, most bytes first", () => {
+  const stats = new TrafficStats();
+  feed(stats, [
+    ip({ atUs: T0, bytes: 1_500 }),
+    ip({ atUs: T0, bytes: 1_500 }),
+    ip({ atUs: T0, transport: "udp", dstPort: 53, app: "dns", bytes: 80 }),
+    ip({ atUs: T0, transport: "udp", dstPort: 53, app: "dns", bytes: 120 }),
+    ip({ atUs: T0, dstPort: 8080, app: "http_request", bytes: 600 }),
+    arp(T0),
+  ]);
+  const snapshot = stats.snapshot();
+  assert.deepEqual(snapshot.totals, { packets: 6, bytes: 3_860 });
+  assert.deepEqual(
+    snapshot.protocols.map((p) => [p.name, p.packets, p.bytes]),
+    [["HTTPS/TLS", 2, 3_000], ["HTTP", 1, 600], ["DNS", 2, 200], [
+      "ARP",
+      1,
+      60,
+    ]],
+  );
+  assert.equal(snapshot.protocols[0]!.bytesPercent, 77.72);
+  assert.equal(snapshot.protocols[0]!.packetsPercent, 33.33);
+  assert.deepEqual(snapshot.kpis.topProtocol, {
+    name: "HTTPS/TLS",
+    bytesPercent: 77.72,
+  });
+});
+
+Deno.test("TrafficStats timeline has one bucket per packet-time second and rolls over after 300 s", () => {
+  const stats = new TrafficStats();
+  feed(stats, [
+    ip({ atUs: T0 + 100, bytes: 100 }),
+    ip({ atUs: T0 + S - 1, bytes: 100 }),
+    ip({ atUs: T0 + S, bytes: 1_000 }),
+    ip({ atUs: T0 + 3 * S + 5, bytes: 10 }),
+  ]);
+  let timeline = stats.snapshot().timeline;
+  assert.equal(timeline.startSecond, T0 / S);
+  assert.deepEqual(timeline.packets, [2, 1, 0, 1]);
+  assert.deepEqual(timeline.bitsPerSecond, [1_600, 8_000, 0, 80]);
+
+  stats.observe(ip({ atUs: T0 + 302 * S, bytes: 50 }));
+  timeline = stats.snapshot().timeline;
+  assert.equal(timeline.packets.length, 300);
+  assert.equal(timeline.startSecond, T0 / S + 3); // seconds 3 … 302
+  assert.equal(timeline.packets[0], 1);
+  assert.equal(timeline.packets.at(-1), 1);
+  assert.equal(timeline.packets.reduce((a, b) => a + b, 0), 2);
+  // A packet older than the timeline still counts in the totals.
+  stats.observe(ip({ atUs: T0, bytes: 1 }));
+  assert.equal(stats.snapshot().timeline.packets.reduce((a, b) => a + b, 0), 2);
+  assert.equal(stats.snapshot().totals.packets, 6);
+});
+
+Deno.test("TrafficStats KPIs average pps and bits/s over the last 5 s, with latency and alert getters", () => {
+  let alerts = 3;
+  const stats = new TrafficStats({
+    meanLatencyMs: () => 42.5,
+    alertCount: () => alerts,
+  });
+  stats.observe(ip({ atUs: T0, bytes: 1_000 }));
+  let kpis = stats.snapshot().kpis;
+  assert.equal(kpis.averagedSeconds, 1); // only one second seen so far
+  assert.equal(kpis.ppsAvg, 1);
+  assert.equal(kpis.bitsPerSecondAvg, 8_000);
+  assert.equal(kpis.meanLatencyMs, 42.5);
+  assert.equal(kpis.alertCount, 3);
+  for (let second = 1; second < 10; second++) {
+    for (let i = 0; i < second; i++) {
+      stats.observe(ip({ atUs: T0 + second * S, bytes: 125 }));
+    }
+  }
+  alerts = 4;
+  kpis = stats.snapshot().kpis;
+  assert.equal(kpis.averagedSeconds, 5); // seconds 5 … 9: 35 packets
+  assert.equal(kpis.ppsAvg, 7);
+  assert.equal(kpis.bitsPerSecondAvg, 7_000);
+  assert.equal(kpis.alertCount, 4);
+  assert.equal(new TrafficStats().snapshot().kpis.meanLatencyMs, null);
+});
+
+Deno.test("TrafficStats ranks top talkers by bytes sent + received, with packets", () => {
+  const stats = new TrafficStats({ topCount: 3 });
+  feed(stats, [
+    ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 1_000 }),
+    ip({ atUs: T0, src: "10.0.0.2", dst: "10.0.0.1", bytes: 500 }),
+    ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 700 }),
+    ip({ atUs: T0, src: "10.0.0.5", dst: "10.0.0.1", bytes: 10 }),
+    ip({ atUs: T0, src: "2001:db8::1", dst: "2001:db8::2", bytes: 5 }),
+    arp(T0),
+  ]);
+  const { talkers } = stats.snapshot();
+  const expected = [
+    {
+      address: "10.0.0.1",
+      bytes: 1_510,
+      packets: 3,
+      sentBytes: 1_000,
+      receivedBytes: 510,
+    },
+    {
+      address: "10.0.0.2",
+      bytes: 1_500,
+      packets: 2,
+      sentBytes: 500,
+      receivedBytes: 1_000,
+    },
+    {
+      address: "10.0.0.3",
+      bytes: 700,
+      packets: 1,
+      sentBytes: 700,
+      receivedBytes: 0,
+    },
+  ];
+  assert.deepEqual(talkers.session, expected);
+  assert.deepEqual(talkers.window, expected);
+  assert.equal(talkers.windowUs, 30 * S);
+});
+
+Deno.test("TrafficStats ranks conversations as unordered host pairs with their main protocol", () => {
+  const stats = new TrafficStats();
+  feed(stats, [
+    ip({ atUs: T0, src: "10.0.0.9", dst: "10.0.0.1", bytes: 1_000 }),
+    ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.9", bytes: 2_000 }),
+    ip({
+      atUs: T0,
+      src: "10.0.0.1",
+      dst: "10.0.0.9",
+      transport: "udp",
+      dstPort: 53,
+      app: "dns",
+      bytes: 100,
+    }),
+    ip({
+      atUs: T0,
+      src: "10.0.0.1",
+      dst: "10.0.0.7",
+      transport: "udp",
+      dstPort: 53,
+      app: "dns",
+      bytes: 80,
+    }),
+  ]);
+  const { conversations } = stats.snapshot();
+  assert.deepEqual(conversations.session, [
+    {
+      hostA: "10.0.0.1",
+      hostB: "10.0.0.9",
+      bytes: 3_100,
+      packets: 3,
+      mainProtocol: "HTTPS/TLS",
+    },
+    {
+      hostA: "10.0.0.1",
+      hostB: "10.0.0.7",
+      bytes: 80,
+      packets: 1,
+      mainProtocol: "DNS",
+    },
+  ]);
+  assert.deepEqual(conversations.window, conversations.session);
+});
+
+Deno.test("TrafficStats sliding 30 s window drops old traffic while the session keeps it", () => {
+  const stats = new TrafficStats();
+  stats.observe(
+    ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 5_000 }),
+  );
+  stats.observe(
+    ip({ atUs: T0 + 20 * S, src: "10.0.0.3", dst: "10.0.0.4", bytes: 100 }),
+  );
+  let snapshot = stats.snapshot();
+  assert.deepEqual(snapshot.talkers.window.map((h) => h.address), [
+    "10.0.0.1",
+    "10.0.0.2",
+    "10.0.0.3",
+    "10.0.0.4",
+  ]);
+  // At 29.x s the first second is still inside the window (seconds 0 … 29).
+  stats.observe(
+    ip({
+      atUs: T0 + 29 * S + 999_999,
+      src: "10.0.0.3",
+      dst: "10.0.0.4",
+      bytes: 100,
+    }),
+  );
+  assert.equal(stats.snapshot().talkers.window[0]!.address, "10.0.0.1");
+  // At 30 s it has left; 10.0.0.3/4 remain with both packets.
+  stats.observe(
+    ip({ atUs: T0 + 30 * S, src: "10.0.0.5", dst: "10.0.0.6", bytes: 50 }),
+  );
+  snapshot = stats.snapshot();
+  assert.deepEqual(
+    snapshot.talkers.window.map((h) => [h.address, h.bytes, h.packets]),
+    [["10.0.0.3", 200, 2], ["10.0.0.4", 200, 2], ["10.0.0.5", 50, 1], [
+      "10.0.0.6",
+      50,
+      1,
+    ]],
+  );
+  assert.deepEqual(
+    snapshot.conversations.window.map((c) => [c.hostA, c.hostB, c.bytes]),
+    [["10.0.0.3", "10.0.0.4", 200], ["10.0.0.5", "10.0.0.6", 50]],
+  );
+  assert.equal(snapshot.talkers.session[0]!.address, "10.0.0.1");
+  assert.equal(snapshot.conversations.session[0]!.bytes, 5_000);
+  // The idle window entries were expired from the table, not just hidden.
+  assert.equal(stats.tables().stats_window_hosts!.size, 4);
+  assert.equal(stats.tables().stats_window_conversations!.size, 2);
+  assert.equal(stats.tables().stats_session_hosts!.size, 6);
+});
+
+Deno.test("TrafficStats session entries expire after sessionIdleUs", () => {
+  const stats = new TrafficStats({ sessionIdleUs: 60 * S });
+  stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2" }));
+  stats.observe(ip({ atUs: T0 + 59 * S, src: "10.0.0.3", dst: "10.0.0.4" }));
+  assert.equal(stats.tables().stats_session_hosts!.size, 4);
+  stats.observe(ip({ atUs: T0 + 60 * S, src: "10.0.0.3", dst: "10.0.0.4" }));
+  assert.equal(stats.tables().stats_session_hosts!.size, 2);
+  assert.equal(stats.tables().stats_session_conversations!.size, 1);
+});
+
+Deno.test("TrafficStats tables stay within capacity under 1M distinct hosts", () => {
+  // Modest capacities: BoundedMap eviction costs O(capacity) per eviction
+  // today (V8 Map iteration skips the holes deletions leave at its front).
+  const options: TrafficStatsOptions = {
+    maxWindowHosts: 256,
+    maxSessionHosts: 512,
+    maxWindowConversations: 256,
+    maxSessionConversations: 512,
+  };
+  const stats = new TrafficStats(options);
+  const started = performance.now();
+  const packet = ip({ atUs: T0, dst: "192.168.1.1", bytes: 64 });
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = T0 + i * 10; // 10 s of packet time
+    packet.srcAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    stats.observe(packet);
+  }
+  const snapshot = stats.snapshot();
+  const elapsedMs = performance.now() - started;
+  const tables = stats.tables();
+  assert.equal(tables.stats_window_hosts!.size, 256);
+  assert.equal(tables.stats_session_hosts!.size, 512);
+  assert.equal(tables.stats_window_conversations!.size, 256);
+  assert.equal(tables.stats_session_conversations!.size, 512);
+  assert.ok(tables.stats_session_hosts!.evictions > 990_000);
+  assert.equal(snapshot.totals.packets, 1_000_000);
+  // The destination is refreshed by every packet and never evicted.
+  assert.equal(snapshot.talkers.session[0]!.address, "192.168.1.1");
+  assert.equal(snapshot.talkers.window[0]!.address, "192.168.1.1");
+  assert.ok(elapsedMs < 5_000, `took ${elapsedMs} ms`);
+});
+
+Deno.test("TrafficStats rejects a window that is not whole seconds", () => {
+  assert.throws(
+    () => new TrafficStats({ talkerWindowUs: 1_500_000 }),
+    RangeError,
+  );
+  assert.throws(() => new TrafficStats({ kpiSeconds: 0 }), RangeError);
+});
+
+Deno.test("TrafficStats does not count into a conversation entry that was evicted", () => {
+  const stats = new TrafficStats({
+    maxWindowConversations: 1,
+    maxSessionConversations: 1,
+  });
+  stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 100 }));
+  stats.observe(ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 10 })); // evicts 1-2
+  stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 7 })); // cached, but dead
+  const { conversations } = stats.snapshot();
+  assert.deepEqual(
+    conversations.session.map((c) => [c.hostA, c.hostB, c.bytes]),
+    [["10.0.0.1", "10.0.0.2", 7]],
+  );
+  assert.deepEqual(
+    conversations.window.map((c) => [c.hostA, c.hostB, c.bytes]),
+    [["10.0.0.1", "10.0.0.2", 7]],
+  );
+  assert.equal(stats.tables().stats_session_conversations!.evictions, 2);
+});

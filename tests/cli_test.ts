@@ -1,0 +1,226 @@
+/**
+ * End-to-end tests of the `netmirror` command line, run as a real process
+ * against real captures in ../shared/pcaps and real tcpdump.
+ */
+
+import assert from "node:assert/strict";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
+const PERMISSIONS = [
+  "--allow-run=tcpdump",
+  "--allow-read",
+  "--allow-sys=networkInterfaces",
+];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function netmirror(args: string[], stdin?: Uint8Array): Promise<Run> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...PERMISSIONS, MAIN, ...args],
+    stdin: stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  if (stdin) {
+    const writer = child.stdin.getWriter();
+    await writer.write(stdin);
+    await writer.close();
+  }
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+async function tcpdumpCount(file: string, filter: string[]): Promise<number> {
+  const output = await new Deno.Command("tcpdump", {
+    args: ["-nn", "-r", file, ...filter],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(output.stdout).split("\n").filter(Boolean)
+    .length;
+}
+
+function field(summary: string, label: string): string {
+  const line = summary.split("\n").find((l) => l.startsWith(`${label}:`));
+  assert.ok(line, `summary has no "${label}:" line:\n${summary}`);
+  return line.slice(label.length + 1).trim();
+}
+
+const HTTP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;
+
+Deno.test("netmirror read prints a summary with packets, bytes, link types and protocols", async () => {
+  const run = await netmirror(["read", HTTP]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(field(run.stdout, "packets"), "43");
+  assert.match(field(run.stdout, "link types"), /^EN10MB \(Ethernet\) 43$/);
+  assert.match(field(run.stdout, "transport"), /^tcp 41, udp 2,/);
+  assert.match(field(run.stdout, "application"), /^dns 2,/);
+  assert.match(field(run.stdout, "bytes"), /^25091 on the wire/);
+});
+
+Deno.test("netmirror read applies a BPF filter like tcpdump does", async () => {
+  const expected = await tcpdumpCount(HTTP, ["tcp", "port", "80"]);
+  const run = await netmirror(["read", HTTP, "tcp", "port", "80"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(field(run.stdout, "packets"), String(expected));
+  assert.equal(field(run.stdout, "filter"), "tcp port 80");
+});
+
+Deno.test("netmirror read --json prints one JSON record per packet", async () => {
+  const run = await netmirror(["read", HTTP, "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.trim().split("\n");
+  assert.equal(lines.length, 43);
+  const first = JSON.parse(lines[0]!);
+  assert.equal(first.transport, "tcp");
+  assert.equal(first.tcpFlags, 0x02); // the SYN that opens the capture
+  assert.equal(typeof first.timestampUs, "number");
+});
+
+Deno.test("netmirror read - reads a capture from stdin", async () => {
+  const bytes = await Deno.readFile(HTTP);
+  const run = await netmirror(["read", "-"], bytes);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(field(run.stdout, "packets"), "43");
+});
+
+Deno.test("netmirror read decodes a gzip-compressed pcapng file", async () => {
+  const file =
+    `${PCAPS}formats/gzip_compressed_pcapng__portmapper-many-unanswered-calls.pcapng.gz`;
+  const run = await netmirror(["read", file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(field(run.stdout, "file"), /\(pcapng, gzip\)$/);
+  assert.ok(Number(field(run.stdout, "packets")) > 0);
+});
+
+Deno.test("netmirror read of a file cut mid-record prints the good packets and fails", async () => {
+  const file =
+    `${PCAPS}malformed/truncated_file_cut_mid_record__http-fault-post.pcap`;
+  const good = await tcpdumpCount(file, []);
+  const run = await netmirror(["read", file]);
+  assert.equal(run.code, 1);
+  assert.equal(field(run.stdout, "packets"), String(good));
+  assert.match(run.stderr, /^netmirror read: Cannot parse capture: .+\n$/);
+});
+
+Deno.test("netmirror read names a missing file and exits 1", async () => {
+  const run = await netmirror(["read", "/nonexistent/x.pcap"]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /\/nonexistent\/x\.pcap/);
+  assert.equal(run.stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("netmirror read rejects a bad BPF filter with tcpdump's reason", async () => {
+  const run = await netmirror(["read", HTTP, "tcp", "port", "nope"]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /filter/i);
+  assert.equal(run.stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("netmirror rejects unknown flags and bad values with one line and exit 2", async () => {
+  for (
+    const args of [
+      ["read", HTTP, "--bogus"],
+      ["capture", "-i", "lo", "-c", "zero"],
+      ["capture"],
+      ["read"],
+      ["frobnicate"],
+    ]
+  ) {
+    const run = await netmirror(args);
+    assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+    assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+    assert.equal(run.stdout, "");
+  }
+});
+
+Deno.test("netmirror --help and every command's --help print usage", async () => {
+  for (
+    const args of [["--help"], ["read", "--help"], ["capture", "--help"], [
+      "interfaces",
+      "--help",
+    ]]
+  ) {
+    const run = await netmirror(args);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^(Usage|netmirror)/);
+  }
+});
+
+Deno.test("netmirror interfaces lists lo and any", async () => {
+  const run = await netmirror(["interfaces", "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  const list = JSON.parse(run.stdout) as { name: string }[];
+  const names = list.map((nic) => nic.name);
+  assert.ok(names.includes("lo"), names.join(","));
+  assert.ok(names.includes("any"), names.join(","));
+});
+
+Deno.test("netmirror capture -c stops after n live packets on lo", async () => {
+  const port = 47391;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...PERMISSIONS,
+      MAIN,
+      "capture",
+      "-i",
+      "lo",
+      "-c",
+      "3",
+      "--json",
+      "udp",
+      "port",
+      String(port),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = child.stderr.getReader();
+  let err = "";
+  while (!err.includes("capturing on lo")) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    err += new TextDecoder().decode(value);
+  }
+  const { createSocket } = await import("node:dgram");
+  const socket = createSocket("udp4");
+  for (let i = 0; i < 5; i++) {
+    await new Promise<void>((resolve, reject) =>
+      socket.send(
+        `hello ${i}`,
+        port,
+        "127.0.0.1",
+        (e) => e ? reject(e) : resolve(),
+      )
+    );
+  }
+  socket.close();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const [status, stdout] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+  ]);
+  clearTimeout(timer);
+  while (!(await stderr.read()).done) { /* drain */ }
+  assert.equal(status.code, 0);
+  const records = stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(records.length, 3);
+  for (const record of records) {
+    assert.equal(record.transport, "udp");
+    assert.equal(record.dstPort, port);
+    assert.equal(record.srcAddress, "127.0.0.1");
+  }
+});

@@ -1,0 +1,122 @@
+/**
+ * The LatencyAnalyzer agrees with tshark on real captures: every DNS
+ * response time (`dns.time`), TCP handshake RTT (`tcp.analysis.ack_rtt` of
+ * each SYN/ACK), HTTP time to first response segment (`http.time` with
+ * `http.desegment_body:FALSE`) and TLS ClientHello → ServerHello time, as
+ * sorted lists within 1 ms. Expected values come from
+ * tests/fixtures/latency_tshark.json (made once by make_latency_tshark.ts);
+ * this test does not run tshark.
+ */
+
+import assert from "node:assert/strict";
+import { readPacketFile } from "../capture/packet_source.ts";
+import {
+  LATENCY_PROTOCOLS,
+  LatencyAnalyzer,
+  type LatencyProtocol,
+} from "../detectors/latency/latency_analyzer.ts";
+import { TrafficStats } from "../detectors/stats/traffic_stats.ts";
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url);
+const TOLERANCE_US = 1_000;
+
+interface Fixture {
+  tshark: string;
+  files: Record<string, Record<LatencyProtocol, number[]>>;
+}
+
+const FIXTURE: Fixture = JSON.parse(
+  await Deno.readTextFile(
+    new URL("fixtures/latency_tshark.json", import.meta.url),
+  ),
+);
+
+/** Captures the brief requires, so a fixture regenerated without them fails loudly. */
+const REQUIRED = [
+  "benign/tcp_latency_baseline_rtt30ms__latency1.pcapng",
+  "benign/tcp_latency_wire_slow_synack_878ms__latency2.pcapng",
+  "benign/tcp_latency_client_slow_request_1.35s__latency3.pcapng",
+  "benign/tcp_latency_server_slow_response_1s__latency4.pcapng",
+  "benign/dns_single_query_response__dns_query_response.pcapng",
+  "benign/dns_ipv4_ipv6_udp_tcp_edns__dns-edns-ecs.pcap",
+  "benign/http_get_classic_wireshark_sample__http.cap",
+  "benign/http_get_google__http_google.pcapng",
+  "benign/tls12_handshake__tls1.2.pcap",
+  "benign/mixed_wiki_browse_dns_http_arp_ipv6__wikipedia.pcap",
+  "benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap",
+];
+
+/** Our latencies of one capture, µs ascending per protocol, plus the analyzer. */
+async function measure(
+  file: string,
+): Promise<
+  { latencies: Record<LatencyProtocol, number[]>; analyzer: LatencyAnalyzer }
+> {
+  const latencies: Record<LatencyProtocol, number[]> = {
+    dns: [],
+    "tcp_handshake": [],
+    http: [],
+    tls: [],
+  };
+  const analyzer = new LatencyAnalyzer({
+    onMeasurement: (m) => latencies[m.protocol].push(m.latencyUs),
+  });
+  const stats = new TrafficStats({
+    meanLatencyMs: () => analyzer.meanLatencyMs(),
+  });
+  await readPacketFile(new URL(file, PCAPS).pathname, (packet) => {
+    analyzer.observe(packet);
+    stats.observe(packet);
+  });
+  for (const list of Object.values(latencies)) list.sort((a, b) => a - b);
+  return { latencies, analyzer };
+}
+
+function assertClose(
+  ours: number[],
+  theirs: number[],
+  label: string,
+): void {
+  assert.equal(
+    ours.length,
+    theirs.length,
+    `${label}: ${ours.length} measurements, tshark ${theirs.length}\n  ours   ${ours}\n  tshark ${theirs}`,
+  );
+  ours.forEach((value, index) => {
+    const expected = theirs[index]!;
+    assert.ok(
+      Math.abs(value - expected) <= TOLERANCE_US,
+      `${label}: #${index} ${value} µs, tshark ${expected} µs\n  ours   ${ours}\n  tshark ${theirs}`,
+    );
+  });
+}
+
+Deno.test("latency fixture covers the required captures", () => {
+  for (const file of REQUIRED) {
+    assert.ok(file in FIXTURE.files, `${file} missing from the fixture`);
+  }
+});
+
+for (const [file, expected] of Object.entries(FIXTURE.files)) {
+  Deno.test(`LatencyAnalyzer matches tshark on ${file}`, async () => {
+    const { latencies, analyzer } = await measure(file);
+    for (const protocol of LATENCY_PROTOCOLS) {
+      assertClose(
+        latencies[protocol],
+        expected[protocol],
+        `${file} ${protocol}`,
+      );
+    }
+    // The windowed summary agrees with the measurements (captures are
+    // shorter than the 5 min window).
+    const snapshot = analyzer.snapshot();
+    for (const protocol of LATENCY_PROTOCOLS) {
+      const values = latencies[protocol];
+      const summary = snapshot.protocols[protocol];
+      assert.equal(summary.totalCount, values.length, `${file} ${protocol}`);
+      if (values.length === 0 || summary.count === 0) continue;
+      assert.equal(summary.minMs, values[0]! / 1000);
+      assert.equal(summary.maxMs, values.at(-1)! / 1000);
+    }
+  });
+}

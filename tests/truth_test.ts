@@ -1,0 +1,109 @@
+/**
+ * Accuracy on real captures: every capture listed in ../shared/pcaps/truth.json
+ * runs through the whole analysis engine; each expected alert kind must be
+ * found with the expected attacker (and victim where given), and captures
+ * marked "none" must raise no alert at all. Prints file → expected → found.
+ */
+
+import assert from "node:assert/strict";
+import { readPacketFile } from "../capture/packet_source.ts";
+import type { Alert } from "../detectors/alert.ts";
+import { AnalysisEngine, type EngineConfig } from "../detectors/engine.ts";
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url);
+
+interface TruthExpectation {
+  kind: string;
+  src?: string;
+  dst?: string;
+  notes?: string;
+}
+
+interface TruthEntry {
+  file: string;
+  expect: TruthExpectation[];
+  config?: { home_net?: string[]; exfil_min_bytes?: number };
+}
+
+const TRUTH: TruthEntry[] = JSON.parse(
+  await Deno.readTextFile(new URL("truth.json", PCAPS)),
+);
+
+/**
+ * Truth entries we believe are wrong, with the evidence. They are run and
+ * reported, and expected to disagree; none so far.
+ */
+const DISPUTED_TRUTH: Record<string, string> = {};
+
+function engineConfig(entry: TruthEntry): EngineConfig {
+  const config: EngineConfig = {};
+  if (entry.config?.home_net) config.homeNet = entry.config.home_net;
+  if (entry.config?.exfil_min_bytes !== undefined) {
+    config.dataExfil = { exfilMinBytes: entry.config.exfil_min_bytes };
+  }
+  return config;
+}
+
+async function alertsOf(entry: TruthEntry): Promise<Alert[]> {
+  const engine = new AnalysisEngine(engineConfig(entry));
+  await readPacketFile(
+    new URL(entry.file, PCAPS).pathname,
+    (packet) => engine.observe(packet),
+  );
+  engine.finish();
+  return engine.alerts();
+}
+
+function matches(alert: Alert, expected: TruthExpectation): boolean {
+  return alert.kind === expected.kind &&
+    (expected.src === undefined || alert.attacker === expected.src) &&
+    (expected.dst === undefined || alert.victim === expected.dst);
+}
+
+function describe(alert: Alert): string {
+  return `${alert.kind}(${alert.attacker || "*"}→${alert.victim || "*"})`;
+}
+
+const table: string[] = [];
+
+for (const entry of TRUTH) {
+  const expectsNone = entry.expect.every((e) => e.kind === "none");
+  const disputed = DISPUTED_TRUTH[entry.file];
+  Deno.test({
+    name: `truth: ${entry.file} → ${
+      entry.expect.map((e) => e.kind).join(", ")
+    }`,
+    ignore: disputed !== undefined,
+    async fn() {
+      const alerts = await alertsOf(entry);
+      const found = [...new Set(alerts.map(describe))].join(", ") || "none";
+      const expected = entry.expect.map((e) =>
+        e.kind === "none" ? "none" : `${e.kind}(${e.src ?? "*"}→${e.dst ?? "*"})`
+      ).join(", ");
+      table.push(`${entry.file} | ${expected} | ${found}`);
+      if (expectsNone) {
+        assert.deepEqual(alerts.map(describe), [], `${entry.file} should raise no alert`);
+        return;
+      }
+      for (const expectation of entry.expect) {
+        assert.ok(
+          alerts.some((alert) => matches(alert, expectation)),
+          `${entry.file}: expected ${expectation.kind} ${
+            expectation.src ?? "*"
+          } → ${expectation.dst ?? "*"}, found ${found}`,
+        );
+      }
+    },
+  });
+}
+
+Deno.test("truth: the file → expected → found table", () => {
+  console.log(
+    ["", "file | expected | found", "--- | --- | ---", ...table].join("\n"),
+  );
+  assert.equal(
+    table.length,
+    TRUTH.length - Object.keys(DISPUTED_TRUTH).length,
+    "every truth entry ran",
+  );
+});

@@ -22,6 +22,10 @@ import { filterArgs } from "./capture/tcpdump.ts";
 import { TcpdumpError } from "./capture/tcpdump_errors.ts";
 import { formatSummary } from "./capture/format_summary.ts";
 import { ProgressLine } from "./capture/progress_line.ts";
+import { DemoTraffic } from "./server/demo/mod.ts";
+import { type StartOptions, startServer } from "./server/mod.ts";
+import { SensorError } from "./server/session_errors.ts";
+import { loadUiAssets } from "./server/ui_assets.ts";
 
 /** The version printed by `--version`. */
 export const VERSION = "0.1.0";
@@ -29,6 +33,8 @@ export const VERSION = "0.1.0";
 const USAGE = `netmirror ${VERSION}: a network sensor in one binary
 
 Usage:
+  netmirror [serve] [-i <iface> | -r <file> | --demo] [bpf…] [options]
+                                                start the dashboard and API (default: demo traffic)
   netmirror read <file|-> [bpf…] [--json]       summarise a pcap/pcapng(.gz) file
   netmirror capture -i <iface> [bpf…] [--json]  print live packets until Ctrl-C
   netmirror interfaces [--json]                 list capture interfaces
@@ -64,6 +70,27 @@ Options:
 Needs root, or tcpdump with capabilities:
   setcap cap_net_raw,cap_net_admin+eip $(which tcpdump)`;
 
+const SERVE_USAGE =
+  `Usage: netmirror [serve] [-i <iface> | -r <file> | --demo | --idle] [bpf…] [options]
+
+Starts the dashboard and API (http://127.0.0.1:5000 by default) and a first
+capture: live on an interface (-i), a replay of a capture file (-r), or the
+built-in demo traffic (the default).
+
+Options:
+  -i, --interface <name>  capture live on this interface (needs tcpdump and capture rights)
+  -r, --read <file>       replay a pcap/pcapng(.gz) file through the pipeline
+  --demo                  simulated office traffic with attacks (the default)
+  --idle                  start no capture; start one from the dashboard
+  --bind <address>        address to listen on (default 127.0.0.1)
+  -p, --port <port>       port (default 5000)
+  --token <token>         API token; required off loopback (a random one is printed if absent)
+  --data-dir <dir>        where session PCAPs are written (default ./netmirror-data)
+  --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
+  -h, --help              show this help
+
+Stream events with: curl -N http://127.0.0.1:5000/api/stream`;
+
 const INTERFACES_USAGE = `Usage: netmirror interfaces [--json]
 
 Lists the interfaces tcpdump can capture on, with state and addresses.`;
@@ -85,11 +112,10 @@ function positiveInteger(
   return number;
 }
 
-function parse<T extends Parameters<typeof parseArgs>[0]>(
-  config: T,
-): ReturnType<typeof parseArgs<T>> {
+/** Runs a `parseArgs` call, turning its errors into usage errors. */
+function parse<T>(parseCall: () => T): T {
   try {
-    return parseArgs(config);
+    return parseCall();
   } catch (error) {
     throw new UsageError(
       error instanceof Error ? error.message : String(error),
@@ -126,15 +152,17 @@ class LineWriter {
 }
 
 async function readCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean" },
-      "no-progress": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean" },
+        "no-progress": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  );
   if (values.help) {
     await writeLine(READ_USAGE);
     return 0;
@@ -192,18 +220,20 @@ async function readCommand(args: string[]): Promise<number> {
 }
 
 async function captureCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse({
-    args,
-    allowPositionals: true,
-    options: {
-      interface: { type: "string", short: "i" },
-      snaplen: { type: "string", short: "s" },
-      buffer: { type: "string", short: "B" },
-      count: { type: "string", short: "c" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        interface: { type: "string", short: "i" },
+        snaplen: { type: "string", short: "s" },
+        buffer: { type: "string", short: "B" },
+        count: { type: "string", short: "c" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  );
   if (values.help) {
     await writeLine(CAPTURE_USAGE);
     return 0;
@@ -218,7 +248,7 @@ async function captureCommand(args: string[]): Promise<number> {
   const count = positiveInteger("--count", values.count);
   const out = new LineWriter();
   let seen = 0;
-  let flushTimer: number | undefined;
+  let flushTimer: ReturnType<typeof setInterval> | undefined;
   const live = capturePackets({
     iface: values.interface,
     filter: filterArgs(positionals),
@@ -257,13 +287,15 @@ async function captureCommand(args: string[]): Promise<number> {
 }
 
 async function interfacesCommand(args: string[]): Promise<number> {
-  const { values } = parse({
-    args,
-    options: {
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values } = parse(() =>
+    parseArgs({
+      args,
+      options: {
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  );
   if (values.help) {
     await writeLine(INTERFACES_USAGE);
     return 0;
@@ -276,7 +308,7 @@ async function interfacesCommand(args: string[]): Promise<number> {
   for (const nic of interfaces) {
     const state = [nic.up ? "up" : "down", nic.running ? "running" : ""]
       .filter(Boolean).join(",");
-    const addresses = nic.addresses.map((a) => a.cidr).join(" ");
+    const addresses = nic.addresses.join(" ");
     await writeLine(
       `${nic.name.padEnd(12)} ${state.padEnd(12)} ${addresses}${
         nic.description ? `  (${nic.description})` : ""
@@ -284,6 +316,98 @@ async function interfacesCommand(args: string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+async function serveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        interface: { type: "string", short: "i" },
+        read: { type: "string", short: "r" },
+        demo: { type: "boolean" },
+        idle: { type: "boolean" },
+        bind: { type: "string" },
+        port: { type: "string", short: "p" },
+        token: { type: "string" },
+        "data-dir": { type: "string" },
+        "home-net": { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  );
+  if (values.help) {
+    await writeLine(SERVE_USAGE);
+    return 0;
+  }
+  const chosen = [values.interface, values.read, values.demo, values.idle]
+    .filter((v) => v !== undefined && v !== false).length;
+  if (chosen > 1) {
+    throw new UsageError("choose one of -i, -r, --demo and --idle");
+  }
+  const port = values.port === undefined ? 5000 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
+  }
+  const filter = filterArgs(positionals);
+  const homeNet = (values["home-net"] ?? []).flatMap((v) => v.split(","))
+    .map((v) => v.trim()).filter(Boolean);
+  const start: StartOptions | undefined = values.idle
+    ? undefined
+    : values.interface !== undefined
+    ? { mode: "live", interface: values.interface, filter }
+    : values.read !== undefined
+    ? { mode: "replay", file: values.read, filter }
+    : { mode: "demo" };
+  if (start?.mode === "demo" && filter !== "") {
+    throw new UsageError(
+      "a BPF filter needs -i or -r (demo traffic is not filtered)",
+    );
+  }
+  const ui = await loadUiAssets();
+  const server = await startServer({
+    hostname: values.bind ?? "127.0.0.1",
+    port,
+    ...(values.token !== undefined ? { token: values.token } : {}),
+    dataDir: values["data-dir"] ?? "netmirror-data",
+    ...(homeNet.length ? { engine: { homeNet } } : {}),
+    sensor: { createDemo: (startUs) => new DemoTraffic({ startUs }) },
+    ...(start ? { start } : {}),
+    ...(ui ? { ui } : {}),
+    version: VERSION,
+  });
+  const tokenQuery = server.token ? `?token=${server.token}` : "";
+  console.error(`netmirror: dashboard at ${server.url}/${tokenQuery}`);
+  if (server.token) console.error(`netmirror: API token ${server.token}`);
+  console.error(
+    `netmirror: ${
+      start ? describeStart(start) : "no capture yet"
+    }; stream: curl -N ${server.url}/api/stream${tokenQuery}; Ctrl-C stops`,
+  );
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const stop = () => resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    await promise;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+    await server.close();
+  }
+  return 0;
+}
+
+function describeStart(start: StartOptions): string {
+  switch (start.mode) {
+    case "live":
+      return `capturing on ${start.interface}`;
+    case "replay":
+      return `replaying ${start.file}`;
+    case "demo":
+      return "demo traffic";
+  }
 }
 
 /** Runs the CLI with `args` and resolves with the process exit code. */
@@ -301,7 +425,10 @@ export async function main(args: string[]): Promise<number> {
       case "-V":
         await writeLine(`netmirror ${VERSION}`);
         return 0;
+      case "serve":
+        return await serveCommand(rest);
       case undefined:
+        return await serveCommand([]);
       case "help":
       case "--help":
       case "-h":
@@ -309,7 +436,7 @@ export async function main(args: string[]): Promise<number> {
         return 0;
       default:
         throw new UsageError(
-          `unknown command "${command}" (commands: read, capture, interfaces)`,
+          `unknown command "${command}" (commands: serve, read, capture, interfaces)`,
         );
     }
   } catch (error) {
@@ -327,11 +454,12 @@ function reportError(error: unknown, command: string | undefined): number {
   }
   if (
     error instanceof CaptureFormatError || error instanceof TcpdumpError ||
+    error instanceof SensorError || error instanceof Deno.errors.AddrInUse ||
     error instanceof Deno.errors.NotFound ||
     error instanceof Deno.errors.PermissionDenied ||
     error instanceof Deno.errors.NotCapable
   ) {
-    console.error(`${prefix}: ${error.message}`);
+    console.error(`${prefix}: ${(error as Error).message}`);
     return 1;
   }
   console.error(`${prefix}: unexpected error:`, error);

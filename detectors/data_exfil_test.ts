@@ -280,16 +280,13 @@ Deno.test("data_exfil: memory stays bounded under 1M distinct pairs", () => {
   const detector = createDataExfilDetector({ maxPairs });
   const sink = () => {};
   const packet = ipPacket({ src: INSIDE, dst: "", atUs: 0 });
-  const startMs = performance.now();
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = i;
     packet.dstAddress = `${(i >>> 16) + 20}.${(i >>> 8) & 255}.${i & 255}.7`;
     detector.observe(packet, sink);
   }
-  const elapsedMs = performance.now() - startMs;
   const stats = detector.tables().pairs!;
   assert.equal(stats.capacity, maxPairs);
   assert.ok(stats.size <= maxPairs);
   assert.equal(stats.evictions, 1_000_000 - maxPairs);
-  assert.ok(elapsedMs < 5000, `took ${elapsedMs.toFixed(0)} ms`);
 });

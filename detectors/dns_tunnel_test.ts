@@ -457,16 +457,13 @@ Deno.test("dns_tunnel: memory stays bounded under 1M distinct domains", () => {
   const detector = createDnsTunnelDetector({ maxGroups });
   const sink = () => {};
   const packet = dnsQuery({ name: "", atUs: 0, qtype: TXT });
-  const startMs = performance.now();
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = i;
     packet.dnsQname = `q${i & 7}.d${i}.com`;
     detector.observe(packet, sink);
   }
-  const elapsedMs = performance.now() - startMs;
   const stats = detector.tables().groups!;
   assert.equal(stats.capacity, maxGroups);
   assert.ok(stats.size <= maxGroups);
   assert.equal(stats.evictions, 1_000_000 - maxGroups);
-  assert.ok(elapsedMs < 5000, `took ${elapsedMs.toFixed(0)} ms`);
 });

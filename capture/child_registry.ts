@@ -1,0 +1,112 @@
+/**
+ * Keeps track of running capture processes (tcpdump) so that none outlives
+ * NetMirror: Deno does not kill child processes when it exits.
+ *
+ * While at least one child is registered, one SIGINT and one SIGTERM listener
+ * kill every child and then exit with 130 or 143 (opt out with
+ * {@linkcode setExitOnSignal}). The listeners are removed as soon as the last
+ * child is unregistered, so an idle process keeps Deno's default signal
+ * behaviour and tests leak no signal listeners.
+ *
+ * @module
+ */
+
+/** How long {@linkcode killAllCaptures} waits after SIGTERM before SIGKILL, in milliseconds. */
+export const KILL_GRACE_MS = 1_000;
+
+const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type ExitSignal = keyof typeof EXIT_CODES;
+
+const children = new Set<Deno.ChildProcess>();
+let exitOnSignal = true;
+let listening = false;
+
+const onSigint = (): void => exitAfterKill("SIGINT");
+const onSigterm = (): void => exitAfterKill("SIGTERM");
+
+/**
+ * Registers a running child process and returns the function that
+ * unregisters it (call it once the child has exited). Installs the signal
+ * listeners on the first registration.
+ */
+export function registerChild(child: Deno.ChildProcess): () => void {
+  children.add(child);
+  updateListeners();
+  let registered = true;
+  return function unregisterChild(): void {
+    if (!registered) return;
+    registered = false;
+    children.delete(child);
+    updateListeners();
+  };
+}
+
+/** Number of children currently registered. */
+export function registeredChildCount(): number {
+  return children.size;
+}
+
+/**
+ * Enables (the default) or disables killing the children and exiting on
+ * SIGINT/SIGTERM; disable it when the caller handles those signals itself
+ * (and then calls {@linkcode killAllCaptures}).
+ */
+export function setExitOnSignal(enabled: boolean): void {
+  exitOnSignal = enabled;
+  updateListeners();
+}
+
+/**
+ * Sends SIGTERM to every registered child at once (synchronously, before
+ * the first await), then SIGKILL to any still running after
+ * {@linkcode KILL_GRACE_MS}. Resolves when every child has exited or been
+ * sent SIGKILL. Never throws.
+ */
+export async function killAllCaptures(): Promise<void> {
+  const targets = [...children];
+  for (const child of targets) sendSignal(child, "SIGTERM");
+  await Promise.all(targets.map(async (child) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exited = await Promise.race([
+      child.status.then(() => true, () => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), KILL_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!exited) sendSignal(child, "SIGKILL");
+  }));
+}
+
+function sendSignal(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // Already exited: nothing to kill.
+  }
+}
+
+function exitAfterKill(signal: ExitSignal): void {
+  void killAllCaptures().finally(() => Deno.exit(EXIT_CODES[signal]));
+}
+
+function updateListeners(): void {
+  const wanted = exitOnSignal && children.size > 0;
+  if (wanted === listening) return;
+  listening = wanted;
+  if (wanted) {
+    Deno.addSignalListener("SIGINT", onSigint);
+    trySignal(() => Deno.addSignalListener("SIGTERM", onSigterm));
+  } else {
+    Deno.removeSignalListener("SIGINT", onSigint);
+    trySignal(() => Deno.removeSignalListener("SIGTERM", onSigterm));
+  }
+}
+
+function trySignal(change: () => void): void {
+  try {
+    change();
+  } catch {
+    // Windows supports only SIGINT and SIGBREAK listeners.
+  }
+}

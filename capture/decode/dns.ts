@@ -1,0 +1,201 @@
+/**
+ * DNS message header and first question (RFC 1035 section 4.1), read in
+ * place, over UDP and over TCP (with its 2-byte length prefix).
+ *
+ * @module
+ */
+
+import type { AnomalyCounter } from "../anomalies.ts";
+import type { PacketRecord } from "../packet_record.ts";
+import { readU16 } from "./bytes.ts";
+import { reportAnomaly, reportTruncated } from "./report.ts";
+
+/** Port whose TCP payload is decoded as DNS (RFC 7766). */
+export const DNS_TCP_PORT = 53;
+
+/** DNS header length, in bytes. */
+export const DNS_HEADER_LENGTH = 12;
+
+/** Longest domain name on the wire, in bytes (RFC 1035 section 2.3.4). */
+const MAX_NAME_LENGTH = 255;
+
+/** Compression pointers followed in one name before it counts as a loop. */
+const MAX_POINTERS = 64;
+
+/**
+ * Text of each byte in a name: lower-cased letters, printable ASCII as is,
+ * and "." "\\" and everything else escaped as "\\DDD" (RFC 4343 section 2.1).
+ */
+const NAME_CHAR: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
+  if (byte >= 0x41 && byte <= 0x5a) return String.fromCharCode(byte + 0x20);
+  if (byte > 0x20 && byte < 0x7f && byte !== 0x2e && byte !== 0x5c) {
+    return String.fromCharCode(byte);
+  }
+  return "\\" + String(byte).padStart(3, "0");
+});
+
+/** True for the ports whose UDP payload is decoded as DNS: 53, mDNS 5353 (RFC 6762), LLMNR 5355 (RFC 4795). */
+export function isDnsUdpPort(port: number): boolean {
+  return port === 53 || port === 5353 || port === 5355;
+}
+
+/**
+ * Decodes the DNS message at `bytes[offset, end)` that is `length` bytes
+ * long according to the lower layers: id, QR, opcode, rcode, counts, and the
+ * first question's name (lower case, no trailing dot) and type. Sets
+ * `app = "dns"` when the 12-byte header is present. An empty payload is
+ * not a DNS message and is ignored.
+ */
+export function decodeDns(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  anomalies: AnomalyCounter,
+): void {
+  if (length <= 0) return;
+  if (end - offset < DNS_HEADER_LENGTH) {
+    if (length < DNS_HEADER_LENGTH) {
+      reportAnomaly(record, anomalies, "dns_too_short");
+    } else {
+      reportTruncated(record, anomalies, "dns_truncated");
+    }
+    return;
+  }
+  record.app = "dns";
+  record.dnsId = readU16(bytes, offset);
+  // Non-null: the 12 header bytes are present (checked above).
+  const flagsHigh = bytes[offset + 2]!;
+  record.dnsResponse = (flagsHigh & 0x80) !== 0;
+  record.dnsOpcode = (flagsHigh >> 3) & 0x0f;
+  record.dnsRcode = bytes[offset + 3]! & 0x0f;
+  const questions = readU16(bytes, offset + 4);
+  record.dnsQuestionCount = questions;
+  record.dnsAnswerCount = readU16(bytes, offset + 6);
+  if (questions === 0) return;
+  const messageEnd = Math.min(end, offset + length);
+  const cut = end < offset + length;
+  const after = readName(
+    record,
+    bytes,
+    offset,
+    offset + DNS_HEADER_LENGTH,
+    messageEnd,
+    cut,
+    anomalies,
+  );
+  if (after < 0) return;
+  if (after + 2 > messageEnd) {
+    if (cut) reportTruncated(record, anomalies, "dns_truncated");
+    else reportAnomaly(record, anomalies, "dns_question_overrun");
+    return;
+  }
+  record.dnsQtype = readU16(bytes, after);
+}
+
+/**
+ * Decodes DNS over TCP: a 2-byte message length, then the message
+ * ({@linkcode decodeDns}). `length` is the TCP payload length; a segment that
+ * does not start with a plausible length prefix is left alone.
+ */
+export function decodeDnsOverTcp(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  anomalies: AnomalyCounter,
+): void {
+  if (length < 2) return;
+  if (end - offset < 2) {
+    reportTruncated(record, anomalies, "dns_truncated");
+    return;
+  }
+  const messageLength = readU16(bytes, offset);
+  if (messageLength < DNS_HEADER_LENGTH) return;
+  decodeDns(
+    record,
+    bytes,
+    offset + 2,
+    end,
+    Math.min(messageLength, length - 2),
+    anomalies,
+  );
+}
+
+/**
+ * Reads the name at `start` (pointers are relative to `message`) into
+ * record.dnsQname and returns the offset after it in the question, or -1 on
+ * a bad, looping or cut name (counted; the name read so far is kept).
+ * `cut` says the capture ends before the message does.
+ */
+function readName(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  message: number,
+  start: number,
+  end: number,
+  cut: boolean,
+  anomalies: AnomalyCounter,
+): number {
+  let at = start;
+  let after = -1;
+  let pointers = 0;
+  let wireLength = 1; // the root label
+  let name = "";
+  for (;;) {
+    if (at >= end) {
+      record.dnsQname = name;
+      if (cut) reportTruncated(record, anomalies, "dns_truncated");
+      else reportAnomaly(record, anomalies, "dns_name_overrun");
+      return -1;
+    }
+    // Non-null: `at` is inside the message (checked above).
+    const label = bytes[at]!;
+    if (label === 0) {
+      record.dnsQname = name;
+      return after >= 0 ? after : at + 1;
+    }
+    const kind = label & 0xc0;
+    if (kind === 0xc0) {
+      if (at + 1 >= end) {
+        at = end; // reported as cut or overrun on the next turn
+        continue;
+      }
+      if (after < 0) after = at + 2;
+      if (++pointers > MAX_POINTERS) {
+        record.dnsQname = name;
+        reportAnomaly(record, anomalies, "dns_name_loop");
+        return -1;
+      }
+      at = message + (((label & 0x3f) << 8) | bytes[at + 1]!);
+      continue;
+    }
+    if (kind !== 0) {
+      // 0x40 (extended label, RFC 6891) and 0x80 are not used in names.
+      record.dnsQname = name;
+      reportAnomaly(record, anomalies, "dns_bad_label");
+      return -1;
+    }
+    wireLength += label + 1;
+    if (wireLength > MAX_NAME_LENGTH) {
+      record.dnsQname = name;
+      // Only pointers can make a name repeat itself past the limit.
+      reportAnomaly(
+        record,
+        anomalies,
+        pointers > 0 ? "dns_name_loop" : "dns_name_too_long",
+      );
+      return -1;
+    }
+    const labelEnd = at + 1 + label;
+    if (labelEnd > end) {
+      at = end;
+      continue;
+    }
+    if (name !== "") name += ".";
+    for (let i = at + 1; i < labelEnd; i++) name += NAME_CHAR[bytes[i]!]!;
+    at = labelEnd;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * ICMP (RFC 792) and ICMPv6 (RFC 4443) headers, read in place, with the
+ * packet quoted by an error message.
+ *
+ * @module
+ */
+
+import type { AnomalyCounter } from "../anomalies.ts";
+import type { PacketRecord } from "../packet_record.ts";
+import { formatIpv4, formatIpv6 } from "./address.ts";
+import { readU16 } from "./bytes.ts";
+import { createIpv6Walk, walkIpv6Extensions } from "./ipv6.ts";
+import { reportAnomaly, reportTruncated } from "./report.ts";
+
+/** ICMP/ICMPv6 header: type, code, checksum, 4 bytes of "rest of header". */
+export const ICMP_HEADER_LENGTH = 8;
+
+/** ICMP (IPv4) message types used here (RFC 792). */
+const ICMP_TYPE = {
+  ECHO_REPLY: 0,
+  DESTINATION_UNREACHABLE: 3,
+  SOURCE_QUENCH: 4,
+  REDIRECT: 5,
+  ECHO_REQUEST: 8,
+  TIME_EXCEEDED: 11,
+  PARAMETER_PROBLEM: 12,
+} as const;
+
+/** ICMPv6 message types used here (RFC 4443). */
+const ICMPV6_TYPE = {
+  DESTINATION_UNREACHABLE: 1,
+  PACKET_TOO_BIG: 2,
+  TIME_EXCEEDED: 3,
+  PARAMETER_PROBLEM: 4,
+  ECHO_REQUEST: 128,
+  ECHO_REPLY: 129,
+} as const;
+
+/** Transport protocols whose ports sit in the first 4 bytes (TCP, UDP, SCTP, UDP-Lite). */
+function hasPorts(protocol: number): boolean {
+  return protocol === 6 || protocol === 17 || protocol === 132 ||
+    protocol === 136;
+}
+
+/**
+ * Decodes the ICMP message at `offset` of a message that is `length` bytes
+ * long according to the IP header (captured bytes end at `end`): type, code,
+ * echo id/seq, and for error messages the quoted packet's protocol,
+ * destination address and destination port.
+ */
+export function decodeIcmp(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  anomalies: AnomalyCounter,
+): void {
+  decodeMessage(record, bytes, offset, end, length, false, anomalies);
+}
+
+/** Decodes an ICMPv6 message, with the same fields as {@linkcode decodeIcmp}. */
+export function decodeIcmpv6(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  anomalies: AnomalyCounter,
+): void {
+  decodeMessage(record, bytes, offset, end, length, true, anomalies);
+}
+
+function decodeMessage(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  v6: boolean,
+  anomalies: AnomalyCounter,
+): void {
+  record.transport = v6 ? "icmpv6" : "icmp";
+  const available = end - offset;
+  if (available >= 2) {
+    // Non-null: two bytes are present (checked above).
+    record.icmpType = bytes[offset]!;
+    record.icmpCode = bytes[offset + 1]!;
+  }
+  if (available < ICMP_HEADER_LENGTH) {
+    if (length < ICMP_HEADER_LENGTH) {
+      reportAnomaly(record, anomalies, "icmp_bad_length");
+    } else {
+      reportTruncated(record, anomalies, "icmp_header_truncated");
+    }
+    return;
+  }
+  record.payloadLength = length - ICMP_HEADER_LENGTH;
+  const type = record.icmpType;
+  if (v6) {
+    if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) {
+      record.icmpId = readU16(bytes, offset + 4);
+      record.icmpSeq = readU16(bytes, offset + 6);
+    } else if (type <= ICMPV6_TYPE.PARAMETER_PROBLEM && type !== 0) {
+      decodeQuoted(record, bytes, offset + ICMP_HEADER_LENGTH, end, anomalies);
+    }
+    return;
+  }
+  switch (type) {
+    case ICMP_TYPE.ECHO_REPLY:
+    case ICMP_TYPE.ECHO_REQUEST:
+      record.icmpId = readU16(bytes, offset + 4);
+      record.icmpSeq = readU16(bytes, offset + 6);
+      break;
+    case ICMP_TYPE.DESTINATION_UNREACHABLE:
+    case ICMP_TYPE.SOURCE_QUENCH:
+    case ICMP_TYPE.REDIRECT:
+    case ICMP_TYPE.TIME_EXCEEDED:
+    case ICMP_TYPE.PARAMETER_PROBLEM:
+      decodeQuoted(record, bytes, offset + ICMP_HEADER_LENGTH, end, anomalies);
+      break;
+  }
+}
+
+/** Reused by every quoted IPv6 header (decoding is synchronous). */
+const quotedWalk = createIpv6Walk();
+
+/**
+ * Reads the IP header (and the ports after it) quoted by an ICMP error into
+ * quotedProtocol/quotedDstAddress/quotedDstPort. A quote shorter than an IP
+ * header is counted unless the capture itself was cut.
+ */
+function decodeQuoted(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): void {
+  const available = end - offset;
+  // Non-null: indexes are checked against `available` before each read.
+  const version = available > 0 ? bytes[offset]! >> 4 : 0;
+  let transport: number;
+  if (version === 4 && available >= 20) {
+    const headerLength = (bytes[offset]! & 0x0f) * 4;
+    record.quotedProtocol = bytes[offset + 9]!;
+    record.quotedDstAddress = formatIpv4(bytes, offset + 16);
+    // Ports are only in a first fragment, after a sane header.
+    if (headerLength < 20 || (readU16(bytes, offset + 6) & 0x1fff) !== 0) {
+      return;
+    }
+    transport = offset + headerLength;
+  } else if (version === 6 && available >= 40) {
+    record.quotedDstAddress = formatIpv6(bytes, offset + 24);
+    const complete = walkIpv6Extensions(
+      bytes,
+      offset + 40,
+      end,
+      bytes[offset + 6]!,
+      quotedWalk,
+    );
+    record.quotedProtocol = quotedWalk.nextHeader;
+    if (!complete || quotedWalk.laterFragment) return;
+    transport = quotedWalk.offset;
+  } else {
+    if (!record.truncated) {
+      reportAnomaly(record, anomalies, "icmp_quote_too_short");
+    }
+    return;
+  }
+  if (hasPorts(record.quotedProtocol) && end - transport >= 4) {
+    record.quotedDstPort = readU16(bytes, transport + 2);
+  }
+}

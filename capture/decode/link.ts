@@ -1,0 +1,295 @@
+/**
+ * Link layers: Ethernet II (with any depth of 802.1Q / 802.1ad tags and
+ * 802.3 LLC/SNAP), Linux cooked v1 and v2, raw IP and BSD null/loopback.
+ * Each finds where the network layer starts and which EtherType it has.
+ *
+ * @module
+ */
+
+import type { AnomalyCounter } from "../anomalies.ts";
+import type { PacketRecord } from "../packet_record.ts";
+import { formatMac } from "./address.ts";
+import { readU16 } from "./bytes.ts";
+import { reportAnomaly, reportTruncated } from "./report.ts";
+
+/** EtherType values the decoders dispatch on (IEEE registry). */
+export const ETHER_TYPE = {
+  IPV4: 0x0800,
+  ARP: 0x0806,
+  RARP: 0x8035,
+  VLAN: 0x8100,
+  IPV6: 0x86dd,
+  QINQ: 0x88a8,
+  /** Pre-standard 802.1ad tags some switches still send. */
+  QINQ_OLD_1: 0x9100,
+  QINQ_OLD_2: 0x9200,
+  QINQ_OLD_3: 0x9300,
+} as const;
+
+/** Link-layer header lengths, in bytes. */
+const ETHERNET_HEADER_LENGTH = 14;
+const SLL_HEADER_LENGTH = 16;
+const SLL2_HEADER_LENGTH = 20;
+const NULL_HEADER_LENGTH = 4;
+const VLAN_TAG_LENGTH = 4;
+const SNAP_HEADER_LENGTH = 8;
+
+/** Largest 802.3 length field; bigger values are EtherTypes (IEEE 802.3 clause 3.2.6). */
+const MAX_8023_LENGTH = 1500;
+
+/** BSD address families in null/loopback headers (Wireshark packet-null.c). */
+const AF_INET = 2;
+const AF_INET6_BSD = 24;
+const AF_INET6_FREEBSD = 28;
+const AF_INET6_DARWIN = 30;
+
+/** Link types decoded here (LINKTYPE_* numbers). */
+const LINK = {
+  NULL: 0,
+  ETHERNET: 1,
+  /** DLT_RAW as some BSDs write it into files instead of LINKTYPE_RAW. */
+  RAW_BSD_12: 12,
+  RAW_BSD_14: 14,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+/**
+ * Decodes the link header of a frame in `bytes[offset, end)` with link type
+ * `linkType`, filling srcMac/dstMac/vlanId/etherType. Returns the offset of
+ * the network layer, or -1 when there is none to decode (unsupported link
+ * type or EtherType is not an error; a cut header is counted).
+ */
+export function decodeLink(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  linkType: number,
+  anomalies: AnomalyCounter,
+): number {
+  switch (linkType) {
+    case LINK.ETHERNET:
+      return decodeEthernet(record, bytes, offset, end, anomalies);
+    case LINK.LINUX_SLL:
+      return decodeSll(record, bytes, offset, end, anomalies);
+    case LINK.LINUX_SLL2:
+      return decodeSll2(record, bytes, offset, end, anomalies);
+    case LINK.RAW:
+    case LINK.RAW_BSD_12:
+    case LINK.RAW_BSD_14:
+      return decodeRawIp(record, bytes, offset, end, anomalies);
+    case LINK.IPV4:
+      record.etherType = ETHER_TYPE.IPV4;
+      return offset;
+    case LINK.IPV6:
+      record.etherType = ETHER_TYPE.IPV6;
+      return offset;
+    case LINK.NULL:
+    case LINK.LOOP:
+      return decodeNull(record, bytes, offset, end, anomalies);
+    default:
+      reportAnomaly(record, anomalies, "link_type_unsupported");
+      return -1;
+  }
+}
+
+/** Ethernet II: destination MAC, source MAC, EtherType (IEEE 802.3 clause 3). */
+function decodeEthernet(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  if (end - offset < ETHERNET_HEADER_LENGTH) {
+    reportTruncated(record, anomalies, "ethernet_truncated");
+    return -1;
+  }
+  record.dstMac = formatMac(bytes, offset);
+  record.srcMac = formatMac(bytes, offset + 6);
+  return decodeEtherType(
+    record,
+    bytes,
+    readU16(bytes, offset + 12),
+    offset + ETHERNET_HEADER_LENGTH,
+    end,
+    anomalies,
+  );
+}
+
+/**
+ * Follows an EtherType `etherType` whose payload starts at `offset`: skips
+ * any number of VLAN tags (the innermost id wins) and resolves an 802.3
+ * length field with an LLC/SNAP header to its EtherType. Sets
+ * record.etherType and returns the network-layer offset, or -1.
+ */
+function decodeEtherType(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  etherType: number,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  let type = etherType;
+  let at = offset;
+  // Each tag is 4 bytes, so the loop ends by the frame's end at the latest.
+  while (
+    type === ETHER_TYPE.VLAN || type === ETHER_TYPE.QINQ ||
+    type === ETHER_TYPE.QINQ_OLD_1 || type === ETHER_TYPE.QINQ_OLD_2 ||
+    type === ETHER_TYPE.QINQ_OLD_3
+  ) {
+    if (end - at < VLAN_TAG_LENGTH) {
+      reportTruncated(record, anomalies, "vlan_truncated");
+      return -1;
+    }
+    record.vlanId = readU16(bytes, at) & 0x0fff;
+    type = readU16(bytes, at + 2);
+    at += VLAN_TAG_LENGTH;
+  }
+  if (type <= MAX_8023_LENGTH) {
+    // 802.3 length field: only LLC/SNAP with a zero OUI carries an EtherType (RFC 1042).
+    if (
+      end - at >= SNAP_HEADER_LENGTH && bytes[at] === 0xaa &&
+      bytes[at + 1] === 0xaa && bytes[at + 2] === 0x03 &&
+      bytes[at + 3] === 0 && bytes[at + 4] === 0 && bytes[at + 5] === 0
+    ) {
+      record.etherType = readU16(bytes, at + 6);
+      return at + SNAP_HEADER_LENGTH;
+    }
+    return -1;
+  }
+  record.etherType = type;
+  return at;
+}
+
+/**
+ * Linux cooked capture v1: packet type (2), ARPHRD type (2), address length
+ * (2), address (8), protocol (2) (tcpdump.org LINKTYPE_LINUX_SLL).
+ */
+function decodeSll(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  if (end - offset < SLL_HEADER_LENGTH) {
+    reportTruncated(record, anomalies, "sll_truncated");
+    return -1;
+  }
+  if (readU16(bytes, offset + 4) === 6) {
+    record.srcMac = formatMac(bytes, offset + 6);
+  }
+  const protocol = readU16(bytes, offset + 14);
+  // Values up to 1500 name non-EtherType payloads (802.3, 802.2 LLC, CAN…).
+  if (protocol <= MAX_8023_LENGTH) return -1;
+  return decodeEtherType(
+    record,
+    bytes,
+    protocol,
+    offset + SLL_HEADER_LENGTH,
+    end,
+    anomalies,
+  );
+}
+
+/**
+ * Linux cooked capture v2: protocol (2), reserved (2), interface index (4),
+ * ARPHRD type (2), packet type (1), address length (1), address (8)
+ * (tcpdump.org LINKTYPE_LINUX_SLL2).
+ */
+function decodeSll2(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  if (end - offset < SLL2_HEADER_LENGTH) {
+    reportTruncated(record, anomalies, "sll2_truncated");
+    return -1;
+  }
+  if (bytes[offset + 11] === 6) {
+    record.srcMac = formatMac(bytes, offset + 12);
+  }
+  const protocol = readU16(bytes, offset);
+  if (protocol <= MAX_8023_LENGTH) return -1;
+  return decodeEtherType(
+    record,
+    bytes,
+    protocol,
+    offset + SLL2_HEADER_LENGTH,
+    end,
+    anomalies,
+  );
+}
+
+/** Raw IP: the version nibble of the first byte says IPv4 or IPv6. */
+function decodeRawIp(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  if (end - offset < 1) {
+    reportTruncated(record, anomalies, "raw_ip_truncated");
+    return -1;
+  }
+  // Non-null: one byte is present (checked above).
+  const version = bytes[offset]! >> 4;
+  if (version === 4) {
+    record.etherType = ETHER_TYPE.IPV4;
+    return offset;
+  }
+  if (version === 6) {
+    record.etherType = ETHER_TYPE.IPV6;
+    return offset;
+  }
+  reportAnomaly(record, anomalies, "raw_ip_bad_version");
+  return -1;
+}
+
+/**
+ * BSD null (host byte order) and OpenBSD loop (network byte order): a 4-byte
+ * address family. Both orders are accepted for both link types, since
+ * captures moved between machines get them wrong.
+ */
+function decodeNull(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  if (end - offset < NULL_HEADER_LENGTH) {
+    reportTruncated(record, anomalies, "null_truncated");
+    return -1;
+  }
+  // Non-null: the four header bytes are present (checked above).
+  const b0 = bytes[offset]!;
+  const b3 = bytes[offset + 3]!;
+  let family = -1;
+  if (bytes[offset + 1] === 0 && bytes[offset + 2] === 0) {
+    if (b3 === 0) family = b0; // little-endian
+    else if (b0 === 0) family = b3; // big-endian
+  }
+  switch (family) {
+    case AF_INET:
+      record.etherType = ETHER_TYPE.IPV4;
+      return offset + NULL_HEADER_LENGTH;
+    case AF_INET6_BSD:
+    case AF_INET6_FREEBSD:
+    case AF_INET6_DARWIN:
+      record.etherType = ETHER_TYPE.IPV6;
+      return offset + NULL_HEADER_LENGTH;
+    default:
+      return -1;
+  }
+}

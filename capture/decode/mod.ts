@@ -1,0 +1,239 @@
+/**
+ * Packet decoding: one {@linkcode PcapRecord} in, one flat
+ * {@linkcode PacketRecord} out. The chain is explicit — link layer →
+ * EtherType → IPv4 / IPv6 / ARP → TCP / UDP / ICMP / ICMPv6 → DNS and
+ * HTTP/TLS hints — and every layer reads the capture buffer in place.
+ *
+ * Decoding never throws on network input: a malformed or cut header is a
+ * named anomaly in the {@linkcode AnomalyCounter} (the first one also lands
+ * in `record.anomaly`), and a capture shorter than its headers say sets
+ * `record.truncated`.
+ *
+ * @example
+ * ```ts
+ * import { AnomalyCounter } from "../anomalies.ts";
+ * import { openCaptureSource, readCapture } from "../read_capture.ts";
+ * import { decodePacket } from "./mod.ts";
+ *
+ * const anomalies = new AnomalyCounter();
+ * await readCapture(await openCaptureSource("in.pcap"), (raw) => {
+ *   const packet = decodePacket(raw, anomalies);
+ *   if (packet.transport === "tcp") console.log(packet.srcAddress, packet.dstPort);
+ * });
+ * ```
+ *
+ * @module
+ */
+
+import type { AnomalyCounter } from "../anomalies.ts";
+import { emptyPacketRecord, type PacketRecord } from "../packet_record.ts";
+import type { PcapRecord } from "../pcap_record.ts";
+import { appHint } from "./app_hint.ts";
+import { decodeArp } from "./arp.ts";
+import {
+  decodeDns,
+  decodeDnsOverTcp,
+  DNS_TCP_PORT,
+  isDnsUdpPort,
+} from "./dns.ts";
+import { decodeIcmp, decodeIcmpv6 } from "./icmp.ts";
+import { decodeIpv4 } from "./ipv4.ts";
+import { decodeIpv6 } from "./ipv6.ts";
+import { decodeLink, ETHER_TYPE } from "./link.ts";
+import { decodeTcp } from "./tcp.ts";
+import { decodeUdp } from "./udp.ts";
+
+export { formatIpv4, formatIpv6, formatMac } from "./address.ts";
+export { appHint } from "./app_hint.ts";
+export { ETHER_TYPE } from "./link.ts";
+
+/** IP protocol numbers the decoder dispatches on (IANA registry). */
+export const IP_PROTOCOL = {
+  ICMP: 1,
+  TCP: 6,
+  UDP: 17,
+  ICMPV6: 58,
+} as const;
+
+/**
+ * Decodes one captured frame into a new {@linkcode PacketRecord} (the
+ * caller may keep it: it holds no capture buffers). Never throws on frame
+ * contents; problems are counted in `anomalies`.
+ */
+export function decodePacket(
+  raw: PcapRecord,
+  anomalies: AnomalyCounter,
+): PacketRecord {
+  const record = emptyPacketRecord();
+  fill(record, raw, anomalies);
+  return record;
+}
+
+/**
+ * Resets `record` to its "absent" values and decodes `raw` into it, for hot
+ * loops that reuse one record. Returns `record`.
+ */
+export function decodeInto(
+  record: PacketRecord,
+  raw: PcapRecord,
+  anomalies: AnomalyCounter,
+): PacketRecord {
+  resetRecord(record);
+  fill(record, raw, anomalies);
+  return record;
+}
+
+function fill(
+  record: PacketRecord,
+  raw: PcapRecord,
+  anomalies: AnomalyCounter,
+): void {
+  record.timestampUs = raw.timestampUs;
+  record.interfaceId = raw.interfaceId;
+  record.linkType = raw.linkType;
+  record.capturedLength = raw.capturedLength;
+  record.wireLength = raw.wireLength;
+  const bytes = raw.bytes;
+  const start = raw.offset;
+  // Bounds come from the record, clamped to the buffer in case they disagree.
+  const end = Math.min(start + raw.capturedLength, bytes.length);
+  const wireEnd = start + Math.max(raw.wireLength, raw.capturedLength);
+  const network = decodeLink(
+    record,
+    bytes,
+    start,
+    end,
+    raw.linkType,
+    anomalies,
+  );
+  if (network < 0) return;
+  let transport: number;
+  switch (record.etherType) {
+    case ETHER_TYPE.IPV4:
+      transport = decodeIpv4(record, bytes, network, end, wireEnd, anomalies);
+      break;
+    case ETHER_TYPE.IPV6:
+      transport = decodeIpv6(record, bytes, network, end, wireEnd, anomalies);
+      break;
+    case ETHER_TYPE.ARP:
+    case ETHER_TYPE.RARP:
+      decodeArp(record, bytes, network, end, anomalies);
+      return;
+    default:
+      return;
+  }
+  // No transport header here: a later fragment, or a bad or cut IP header.
+  if (transport < 0) return;
+  const ipEnd = network + record.ipLength;
+  decodeTransport(
+    record,
+    bytes,
+    transport,
+    Math.min(end, ipEnd),
+    ipEnd - transport,
+    anomalies,
+  );
+}
+
+/** Decodes the transport header at `offset` of a `length`-byte segment, then its payload. */
+function decodeTransport(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  anomalies: AnomalyCounter,
+): void {
+  switch (record.ipProtocol) {
+    case IP_PROTOCOL.TCP: {
+      const payload = decodeTcp(record, bytes, offset, end, length, anomalies);
+      if (payload < 0) return;
+      const payloadEnd = Math.min(end, payload + record.payloadLength);
+      if (record.srcPort === DNS_TCP_PORT || record.dstPort === DNS_TCP_PORT) {
+        decodeDnsOverTcp(
+          record,
+          bytes,
+          payload,
+          payloadEnd,
+          record.payloadLength,
+          anomalies,
+        );
+      }
+      if (record.app === "") record.app = appHint(bytes, payload, payloadEnd);
+      return;
+    }
+    case IP_PROTOCOL.UDP: {
+      const payload = decodeUdp(record, bytes, offset, end, length, anomalies);
+      if (payload < 0) return;
+      if (isDnsUdpPort(record.srcPort) || isDnsUdpPort(record.dstPort)) {
+        decodeDns(
+          record,
+          bytes,
+          payload,
+          Math.min(end, payload + record.payloadLength),
+          record.payloadLength,
+          anomalies,
+        );
+      }
+      return;
+    }
+    case IP_PROTOCOL.ICMP:
+      decodeIcmp(record, bytes, offset, end, length, anomalies);
+      return;
+    case IP_PROTOCOL.ICMPV6:
+      decodeIcmpv6(record, bytes, offset, end, length, anomalies);
+      return;
+    default:
+      record.transport = "other";
+  }
+}
+
+/** Sets every field back to its {@linkcode emptyPacketRecord} value. */
+function resetRecord(record: PacketRecord): void {
+  record.timestampUs = 0;
+  record.interfaceId = 0;
+  record.linkType = -1;
+  record.capturedLength = 0;
+  record.wireLength = 0;
+  record.srcMac = "";
+  record.dstMac = "";
+  record.vlanId = -1;
+  record.etherType = -1;
+  record.network = "other";
+  record.srcAddress = "";
+  record.dstAddress = "";
+  record.ipProtocol = -1;
+  record.ttl = -1;
+  record.ipLength = 0;
+  record.laterFragment = false;
+  record.fragment = false;
+  record.transport = "none";
+  record.srcPort = -1;
+  record.dstPort = -1;
+  record.tcpFlags = 0;
+  record.tcpSeq = 0;
+  record.tcpAck = 0;
+  record.tcpWindow = 0;
+  record.payloadLength = 0;
+  record.icmpType = -1;
+  record.icmpCode = -1;
+  record.icmpId = -1;
+  record.icmpSeq = -1;
+  record.quotedProtocol = -1;
+  record.quotedDstAddress = "";
+  record.quotedDstPort = -1;
+  record.arpOperation = -1;
+  record.arpSenderMac = "";
+  record.arpTargetMac = "";
+  record.app = "";
+  record.dnsId = -1;
+  record.dnsResponse = false;
+  record.dnsOpcode = -1;
+  record.dnsRcode = -1;
+  record.dnsQname = "";
+  record.dnsQtype = -1;
+  record.dnsQuestionCount = 0;
+  record.dnsAnswerCount = 0;
+  record.truncated = false;
+  record.anomaly = "";
+}

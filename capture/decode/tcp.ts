@@ -1,0 +1,63 @@
+/**
+ * TCP header (RFC 9293 section 3.1), read in place.
+ *
+ * @module
+ */
+
+import type { AnomalyCounter } from "../anomalies.ts";
+import type { PacketRecord } from "../packet_record.ts";
+import { readU16, readU32 } from "./bytes.ts";
+import { reportAnomaly, reportTruncated } from "./report.ts";
+
+/** Smallest TCP header (data offset 5), in bytes. */
+export const TCP_MIN_HEADER_LENGTH = 20;
+
+/**
+ * Decodes the TCP header at `offset` of a segment that is `length` bytes
+ * long according to the IP header (captured bytes end at `end`): ports,
+ * flags, sequence and acknowledgement numbers, window, and payloadLength
+ * (`length` minus the header, so not limited by the snap length). Returns
+ * the payload's offset, or -1 when the header is bad or cut.
+ */
+export function decodeTcp(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  anomalies: AnomalyCounter,
+): number {
+  record.transport = "tcp";
+  const available = end - offset;
+  if (available < TCP_MIN_HEADER_LENGTH) {
+    // Ports are still worth having from a cut header (snap length, ICMP quote).
+    if (available >= 4) {
+      record.srcPort = readU16(bytes, offset);
+      record.dstPort = readU16(bytes, offset + 2);
+    }
+    if (length < TCP_MIN_HEADER_LENGTH) {
+      reportAnomaly(record, anomalies, "tcp_bad_length");
+    } else {
+      reportTruncated(record, anomalies, "tcp_header_truncated");
+    }
+    return -1;
+  }
+  record.srcPort = readU16(bytes, offset);
+  record.dstPort = readU16(bytes, offset + 2);
+  record.tcpSeq = readU32(bytes, offset + 4);
+  record.tcpAck = readU32(bytes, offset + 8);
+  // Non-null: the 20 header bytes are present (checked above).
+  const headerLength = (bytes[offset + 12]! >> 4) * 4;
+  record.tcpFlags = bytes[offset + 13]!;
+  record.tcpWindow = readU16(bytes, offset + 14);
+  if (headerLength < TCP_MIN_HEADER_LENGTH || headerLength > length) {
+    reportAnomaly(record, anomalies, "tcp_bad_header_length");
+    return -1;
+  }
+  record.payloadLength = length - headerLength;
+  if (headerLength > available) {
+    reportTruncated(record, anomalies, "tcp_header_truncated");
+    return -1;
+  }
+  return offset + headerLength;
+}

@@ -1,0 +1,60 @@
+/**
+ * UDP header (RFC 768), read in place.
+ *
+ * @module
+ */
+
+import type { AnomalyCounter } from "../anomalies.ts";
+import type { PacketRecord } from "../packet_record.ts";
+import { readU16 } from "./bytes.ts";
+import { reportAnomaly, reportTruncated } from "./report.ts";
+
+/** UDP header length, in bytes. */
+export const UDP_HEADER_LENGTH = 8;
+
+/**
+ * Decodes the UDP header at `offset` of a datagram that is `length` bytes
+ * long according to the IP header (captured bytes end at `end`): ports and
+ * payloadLength from the UDP length field (from `length` when that field is
+ * zero or out of range, which is counted). Returns the payload's offset, or
+ * -1 when the header is cut.
+ */
+export function decodeUdp(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  anomalies: AnomalyCounter,
+): number {
+  record.transport = "udp";
+  const available = end - offset;
+  if (available < UDP_HEADER_LENGTH) {
+    if (available >= 4) {
+      record.srcPort = readU16(bytes, offset);
+      record.dstPort = readU16(bytes, offset + 2);
+    }
+    if (length < UDP_HEADER_LENGTH) {
+      reportAnomaly(record, anomalies, "udp_bad_length");
+    } else {
+      reportTruncated(record, anomalies, "udp_header_truncated");
+    }
+    return -1;
+  }
+  record.srcPort = readU16(bytes, offset);
+  record.dstPort = readU16(bytes, offset + 2);
+  const udpLength = readU16(bytes, offset + 4);
+  if (udpLength < UDP_HEADER_LENGTH) {
+    // Zero is legal only in an IPv6 jumbogram (RFC 2675 section 4).
+    if (udpLength !== 0 || length <= 0xffff) {
+      reportAnomaly(record, anomalies, "udp_bad_length");
+    }
+    record.payloadLength = Math.max(0, length - UDP_HEADER_LENGTH);
+  } else if (udpLength > length) {
+    reportAnomaly(record, anomalies, "udp_length_exceeds_ip");
+    record.payloadLength = Math.max(0, length - UDP_HEADER_LENGTH);
+  } else {
+    record.payloadLength = udpLength - UDP_HEADER_LENGTH;
+  }
+  return offset + UDP_HEADER_LENGTH;
+}

@@ -1,0 +1,90 @@
+/**
+ * Lists the interfaces tcpdump can capture on: names, descriptions and
+ * state from `tcpdump -D`, addresses from `Deno.networkInterfaces()`.
+ *
+ * @module
+ */
+
+import {
+  classifyTcpdumpStderr,
+  tcpdumpNotInstalled,
+} from "./tcpdump_errors.ts";
+
+/** One interface tcpdump can capture on. */
+export interface NetworkInterfaceInfo {
+  /** Name to pass to `-i` (e.g. "eth0", "lo", "any"). */
+  name: string;
+  /** libpcap's description ("" when it has none). */
+  description: string;
+  /** Administratively up. */
+  up: boolean;
+  /** Running (carrier present). */
+  running: boolean;
+  /** A loopback interface. */
+  loopback: boolean;
+  /** IPv4 and IPv6 addresses, without prefix length (e.g. "127.0.0.1", "::1"). */
+  addresses: string[];
+}
+
+// "3.lo [Up, Running, Loopback]", "2.any (Pseudo-device that captures on all interfaces) [Up, Running]"
+const DEVICE_LINE_REGEXP = /^\d+\.(\S+)(?: \((.*)\))?(?: \[([^\]]*)\])?$/;
+
+/**
+ * Returns every interface `tcpdump -D` lists (including "any"), in its
+ * order, with the addresses Deno reports for each. Throws `TcpdumpError`
+ * when tcpdump is missing or fails; needs `--allow-run=tcpdump` and
+ * `--allow-sys=networkInterfaces`.
+ */
+export async function listInterfaces(
+  tcpdumpPath = "tcpdump",
+): Promise<NetworkInterfaceInfo[]> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command(tcpdumpPath, {
+      args: ["-D"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw tcpdumpNotInstalled(tcpdumpPath, "list interfaces");
+    }
+    throw error;
+  }
+  const decoder = new TextDecoder();
+  if (!output.success) {
+    throw classifyTcpdumpStderr(decoder.decode(output.stderr), {});
+  }
+  const interfaces = parseTcpdumpInterfaces(decoder.decode(output.stdout));
+  const addresses = new Map<string, string[]>();
+  for (const address of Deno.networkInterfaces()) {
+    const list = addresses.get(address.name) ?? [];
+    list.push(address.address);
+    addresses.set(address.name, list);
+  }
+  for (const nic of interfaces) nic.addresses = addresses.get(nic.name) ?? [];
+  return interfaces;
+}
+
+/** Parses the output of `tcpdump -D` (addresses are left empty); skips lines it does not understand. */
+export function parseTcpdumpInterfaces(text: string): NetworkInterfaceInfo[] {
+  const interfaces: NetworkInterfaceInfo[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const match = DEVICE_LINE_REGEXP.exec(line.trim());
+    if (!match) continue;
+    const [, name = "", description = "", flagText = ""] = match;
+    const flags = new Set(
+      flagText.split(",").map((flag) => flag.trim().toLowerCase()),
+    );
+    interfaces.push({
+      name,
+      description,
+      up: flags.has("up"),
+      running: flags.has("running"),
+      loopback: flags.has("loopback"),
+      addresses: [],
+    });
+  }
+  return interfaces;
+}

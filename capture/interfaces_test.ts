@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { listInterfaces, parseTcpdumpInterfaces } from "./interfaces.ts";
+
+// tcpdump 4.99.3 -D on a Debian container.
+const TCPDUMP_D = `1.eth0 [Up, Running, Connected]
+2.any (Pseudo-device that captures on all interfaces) [Up, Running]
+3.lo [Up, Running, Loopback]
+4.ifb0 [none]
+5.bluetooth-monitor (Bluetooth Linux Monitor) [Wireless]
+6.nflog (Linux netfilter log (NFLOG) interface) [none]
+7.eth0.100 [Up, Running, Disconnected]
+`;
+
+Deno.test("parseTcpdumpInterfaces() reads names, descriptions and flags", () => {
+  const parsed = parseTcpdumpInterfaces(TCPDUMP_D);
+  assert.deepEqual(parsed.map((nic) => nic.name), [
+    "eth0",
+    "any",
+    "lo",
+    "ifb0",
+    "bluetooth-monitor",
+    "nflog",
+    "eth0.100",
+  ]);
+  assert.deepEqual(parsed[1], {
+    name: "any",
+    description: "Pseudo-device that captures on all interfaces",
+    up: true,
+    running: true,
+    loopback: false,
+    addresses: [],
+  });
+  assert.deepEqual(parsed[2], {
+    name: "lo",
+    description: "",
+    up: true,
+    running: true,
+    loopback: true,
+    addresses: [],
+  });
+  assert.equal(parsed[3]?.up, false);
+  assert.equal(parsed[3]?.running, false);
+  assert.equal(parsed[5]?.description, "Linux netfilter log (NFLOG) interface");
+});
+
+Deno.test("parseTcpdumpInterfaces() skips lines it does not understand", () => {
+  assert.deepEqual(parseTcpdumpInterfaces(""), []);
+  assert.deepEqual(
+    parseTcpdumpInterfaces("tcpdump: something odd\n3.lo [Up]\n").map((nic) =>
+      nic.name
+    ),
+    ["lo"],
+  );
+});
+
+Deno.test("listInterfaces() lists lo (up, loopback, 127.0.0.1) and any", async () => {
+  const interfaces = await listInterfaces();
+  const lo = interfaces.find((nic) => nic.name === "lo");
+  assert.ok(lo, "lo is listed");
+  assert.equal(lo.up, true);
+  assert.equal(lo.running, true);
+  assert.equal(lo.loopback, true);
+  assert.ok(
+    lo.addresses.includes("127.0.0.1"),
+    `lo has 127.0.0.1: ${lo.addresses}`,
+  );
+  const any = interfaces.find((nic) => nic.name === "any");
+  assert.ok(any, "any is listed");
+  assert.equal(any.loopback, false);
+  assert.deepEqual(any.addresses, []);
+  assert.equal(
+    new Set(interfaces.map((nic) => nic.name)).size,
+    interfaces.length,
+  );
+});

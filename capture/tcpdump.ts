@@ -1,0 +1,351 @@
+/**
+ * The live capture source: runs
+ * `tcpdump -i <iface> -w - -U --immediate-mode -n -s <snap> [-B kib] [-c n] -- <filter>`
+ * (argv only, never a shell) and hands its pcap output on in chunks, with
+ * tcpdump's own packet counts when it stops.
+ *
+ * @module
+ */
+
+import { byobChunks } from "./byob_chunks.ts";
+import { registerChild } from "./child_registry.ts";
+import {
+  classifyTcpdumpStderr,
+  TcpdumpError,
+  tcpdumpNotInstalled,
+} from "./tcpdump_errors.ts";
+
+/** tcpdump's default and largest snap length, in bytes. */
+export const DEFAULT_SNAP_LENGTH = 262_144;
+
+/** How long {@linkcode TcpdumpSource.stop} waits after SIGINT before SIGKILL, in milliseconds. */
+export const STOP_GRACE_MS = 2_000;
+
+/** Characters kept from each end of tcpdump's stderr (errors come first, counts last). */
+const STDERR_KEEP_CHARS = 16 * 1024;
+/** Largest `-B` tcpdump accepts (the size in bytes must fit an int), in KiB. */
+const MAX_BUFFER_KIB = 2_097_151;
+const MAX_COUNT = 2_147_483_647;
+const LISTENING = "listening on ";
+
+/** Options of {@linkcode spawnTcpdump}. */
+export interface TcpdumpOptions {
+  /** Interface to capture on (`-i`), e.g. "eth0", "lo" or "any". */
+  iface: string;
+  /** BPF expression; empty or absent captures everything. */
+  filter?: string;
+  /** Bytes kept of each packet (`-s`), 1..262144; default 262144 (0 means the same to tcpdump). */
+  snapLength?: number;
+  /** Kernel capture buffer (`-B`), in KiB; default: libpcap's (2 MiB on Linux). */
+  bufferKib?: number;
+  /** Stop after this many packets (`-c`); default: run until stopped. */
+  count?: number;
+  /** tcpdump binary; default "tcpdump" from PATH. */
+  tcpdumpPath?: string;
+}
+
+/** tcpdump's own counts, printed on stderr when it exits. */
+export interface TcpdumpStats {
+  /** Packets tcpdump wrote ("N packets captured"). */
+  captured: number;
+  /** Packets that matched the filter ("N packets received by filter"). */
+  receivedByFilter: number;
+  /** Packets the kernel dropped for lack of buffer space ("N packets dropped by kernel"). */
+  droppedByKernel: number;
+  /** Packets the interface dropped ("N packets dropped by interface"; 0 when tcpdump omits it). */
+  droppedByInterface: number;
+}
+
+/** A running tcpdump and its output. */
+export interface TcpdumpSource {
+  /**
+   * Classic pcap bytes from tcpdump's stdout, in chunks of one reused buffer:
+   * use (or copy) each chunk before pulling the next. Iterate it once; it
+   * ends when tcpdump exits.
+   */
+  chunks(): AsyncIterable<Uint8Array>;
+  /** Resolves when tcpdump is listening; rejects with `TcpdumpError` if it exits first. */
+  ready: Promise<void>;
+  /**
+   * Stops tcpdump (SIGINT, so it prints its counts; SIGKILL after
+   * {@linkcode STOP_GRACE_MS}) and resolves like `done`. Idempotent.
+   */
+  stop(): Promise<TcpdumpStats>;
+  /**
+   * Resolves with tcpdump's counts when it exits normally (stopped, by
+   * SIGINT/SIGTERM, or after `count` packets); rejects with `TcpdumpError`
+   * when it fails. The child is reaped and unregistered by then.
+   */
+  done: Promise<TcpdumpStats>;
+  /** Process id of tcpdump. */
+  pid: number;
+}
+
+/** Joins trailing command-line words into one BPF expression ("" for none). */
+export function filterArgs(parts: string[]): string {
+  return parts.map((part) => part.trim()).filter((part) => part !== "")
+    .join(" ");
+}
+
+/** Reads tcpdump's exit counts from its stderr; a missing line counts as 0. */
+export function parseTcpdumpStats(stderr: string): TcpdumpStats {
+  const count = (what: string): number => {
+    const match = new RegExp(`^(\\d+) packets? ${what}\\s*$`, "m").exec(stderr);
+    return match ? Number(match[1]) : 0;
+  };
+  return {
+    captured: count("captured"),
+    receivedByFilter: count("received by filter"),
+    droppedByKernel: count("dropped by kernel"),
+    droppedByInterface: count("dropped by interface"),
+  };
+}
+
+/** Returns tcpdump's argv (without the program) for `options`, after checking them. */
+export function tcpdumpArgs(options: TcpdumpOptions): string[] {
+  const { iface } = options;
+  const filter = options.filter?.trim() ?? "";
+  // An interface name is one word: never an option, never empty.
+  if (iface === "" || iface.startsWith("-") || /[\s\0]/.test(iface)) {
+    throw new TcpdumpError(
+      "no_such_device",
+      `No such interface "${iface}": an interface name is one word that does not start with "-"`,
+      "",
+    );
+  }
+  if (filter.includes("\0")) {
+    throw new TcpdumpError(
+      "bad_filter",
+      `Bad BPF filter "${filter.replaceAll("\0", "\\0")}": contains a NUL byte`,
+      "",
+    );
+  }
+  const snapLength = options.snapLength ?? DEFAULT_SNAP_LENGTH;
+  checkInteger("snapLength", snapLength, 0, DEFAULT_SNAP_LENGTH);
+  const args = [
+    "-i",
+    iface,
+    "-w",
+    "-",
+    "-U",
+    "--immediate-mode",
+    "-n",
+    "-s",
+    String(snapLength),
+  ];
+  if (options.bufferKib !== undefined) {
+    checkInteger("bufferKib", options.bufferKib, 1, MAX_BUFFER_KIB);
+    args.push("-B", String(options.bufferKib));
+  }
+  if (options.count !== undefined) {
+    checkInteger("count", options.count, 1, MAX_COUNT);
+    args.push("-c", String(options.count));
+  }
+  // "--" ends the options: a filter starting with "-" stays a filter.
+  if (filter !== "") args.push("--", filter);
+  return args;
+}
+
+/**
+ * Starts tcpdump on `options.iface` and returns its output and lifecycle.
+ * Throws `TcpdumpError` right away for an invalid interface name or filter
+ * text, or when tcpdump is not installed; `RangeError` for bad numbers.
+ * Everything tcpdump itself rejects (bad filter, no such interface, no
+ * permission) rejects `ready` and `done` with a classified `TcpdumpError`.
+ *
+ * @example Capture ten packets on loopback
+ * ```ts ignore
+ * const tcpdump = spawnTcpdump({ iface: "lo", filter: "udp", count: 10 });
+ * await tcpdump.ready;
+ * for await (const chunk of tcpdump.chunks()) parser.push(chunk, onRecord);
+ * const stats = await tcpdump.done;
+ * ```
+ */
+export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
+  const args = tcpdumpArgs(options);
+  const tcpdumpPath = options.tcpdumpPath ?? "tcpdump";
+  const context = {
+    iface: options.iface,
+    filter: options.filter?.trim() ?? "",
+  };
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(tcpdumpPath, {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw tcpdumpNotInstalled(tcpdumpPath, "capture");
+    }
+    throw error;
+  }
+  const unregister = registerChild(child);
+
+  let listening = false;
+  let exited = false;
+  let stopRequested = false;
+  let stdoutState: "idle" | "reading" | "released" = "idle";
+  let draining: Promise<void> | undefined;
+
+  const { promise: ready, resolve: resolveReady, reject: rejectReady } = Promise
+    .withResolvers<void>();
+  ready.catch(() => {}); // a failure is also reported by `done`
+
+  const stderr = new BoundedText(STDERR_KEEP_CHARS);
+  const stderrRead = (async () => {
+    let previous = "";
+    for await (
+      const text of child.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      stderr.append(text);
+      if (!listening && (previous + text).includes(LISTENING)) {
+        listening = true;
+        resolveReady();
+      }
+      previous = text.slice(-LISTENING.length);
+    }
+  })();
+
+  // Lets tcpdump finish writing (and print its counts) when nobody reads stdout.
+  const drainStdout = (): void => {
+    if (draining || child.stdout.locked) return;
+    draining = child.stdout.pipeTo(new WritableStream()).catch(() => {});
+  };
+
+  const done = (async (): Promise<TcpdumpStats> => {
+    const [status] = await Promise.all([
+      child.status,
+      stderrRead.catch(() => {}),
+    ]);
+    exited = true;
+    unregister();
+    const text = stderr.text();
+    const stoppedBySignal = status.signal === "SIGINT" ||
+      status.signal === "SIGTERM" ||
+      (stopRequested && status.signal !== null);
+    let failure: TcpdumpError | undefined;
+    if (!status.success && !stoppedBySignal) {
+      failure = status.signal === null
+        ? classifyTcpdumpStderr(text, context)
+        : new TcpdumpError(
+          "failed",
+          `tcpdump on "${options.iface}" was killed by ${status.signal}`,
+          text,
+        );
+    }
+    // Output nobody will read: after a failure, or after the reader left.
+    // (Idle output of a clean exit stays readable through chunks().)
+    if (
+      !child.stdout.locked &&
+      (failure !== undefined || !listening || stdoutState !== "idle")
+    ) {
+      await child.stdout.cancel().catch(() => {});
+    }
+    await draining;
+    if (!listening) {
+      rejectReady(
+        failure ??
+          new TcpdumpError(
+            "failed",
+            `tcpdump on "${options.iface}" stopped before it started listening`,
+            text,
+          ),
+      );
+    }
+    if (failure) throw failure;
+    return parseTcpdumpStats(text);
+  })();
+  done.catch(() => {}); // observed through `done`, `ready` or `stop()`
+
+  let stopping: Promise<TcpdumpStats> | undefined;
+  const stop = (): Promise<TcpdumpStats> => {
+    stopping ??= (async () => {
+      if (!exited) {
+        stopRequested = true;
+        if (stdoutState !== "reading") drainStdout();
+        signal(child, "SIGINT");
+        const timer = setTimeout(() => signal(child, "SIGKILL"), STOP_GRACE_MS);
+        try {
+          await child.status;
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      return await done;
+    })();
+    return stopping;
+  };
+
+  async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+    if (stdoutState !== "idle" || draining) {
+      throw new TypeError("Cannot read tcpdump's output twice");
+    }
+    stdoutState = "reading";
+    try {
+      yield* byobChunks(child.stdout);
+    } finally {
+      stdoutState = "released";
+      // Left early: keep tcpdump from blocking on a full pipe if it is stopping.
+      if (stopRequested && !exited) drainStdout();
+      else if (exited) await child.stdout.cancel().catch(() => {});
+    }
+  }
+
+  return { chunks, ready, stop, done, pid: child.pid };
+}
+
+function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
+  try {
+    child.kill(name);
+  } catch {
+    // Already exited.
+  }
+}
+
+function checkInteger(
+  name: string,
+  value: number,
+  min: number,
+  max: number,
+): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot start tcpdump: ${name} must be an integer from ${min} to ${max}, got ${value}`,
+    );
+  }
+}
+
+/** Text that keeps its first and last `keepChars` characters and drops the middle. */
+class BoundedText {
+  readonly #keepChars: number;
+  #head = "";
+  #tail = "";
+  #dropped = false;
+
+  constructor(keepChars: number) {
+    this.#keepChars = keepChars;
+  }
+
+  append(text: string): void {
+    if (this.#head.length < this.#keepChars) {
+      const room = this.#keepChars - this.#head.length;
+      this.#head += text.slice(0, room);
+      text = text.slice(room);
+    }
+    if (text === "") return;
+    this.#tail += text;
+    if (this.#tail.length > this.#keepChars) {
+      this.#tail = this.#tail.slice(-this.#keepChars);
+      this.#dropped = true;
+    }
+  }
+
+  text(): string {
+    return this.#dropped
+      ? `${this.#head}\n[…]\n${this.#tail}`
+      : this.#head + this.#tail;
+  }
+}

@@ -1,0 +1,412 @@
+import assert from "node:assert/strict";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+  TCP_FLAGS,
+} from "../capture/packet_record.ts";
+import type { Alert, Finding } from "./alert.ts";
+import { AlertLifecycle } from "./alert_lifecycle.ts";
+import {
+  createSynFloodDetector,
+  SYN_FLOOD_DEFAULTS,
+  type SynFloodOptions,
+} from "./syn_flood.ts";
+
+const { SYN, ACK, RST, ECE, CWR, PSH } = TCP_FLAGS;
+const ATTACKER = "192.168.1.66";
+const VICTIM = "192.168.1.10";
+const PORT = 80;
+const SECOND_US = 1_000_000;
+const T0 = 1_700_000_000 * SECOND_US;
+const THRESHOLD = SYN_FLOOD_DEFAULTS.halfOpenThreshold;
+
+interface TcpFields {
+  atUs: number;
+  flags: number;
+  src?: string;
+  dst?: string;
+  srcPort?: number;
+  dstPort?: number;
+}
+
+/** One TCP segment (IPv6 when the source is an IPv6 address). */
+function tcp(fields: TcpFields): PacketRecord {
+  const src = fields.src ?? ATTACKER;
+  const v6 = src.includes(":");
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: fields.atUs,
+    network: v6 ? "ipv6" : "ipv4",
+    srcAddress: src,
+    dstAddress: fields.dst ?? VICTIM,
+    ipProtocol: 6,
+    transport: "tcp",
+    srcPort: fields.srcPort ?? 40000,
+    dstPort: fields.dstPort ?? PORT,
+    tcpFlags: fields.flags,
+  };
+}
+
+/** A spoofed source address, distinct for every `i` below 2^24. */
+function spoofed(i: number): string {
+  return `${11 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.7`;
+}
+
+/** `count` SYNs from one source (new source port each) `stepUs` apart. */
+function synsFromOne(
+  count: number,
+  stepUs: number,
+  startUs = T0,
+  src = ATTACKER,
+): PacketRecord[] {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      tcp({ atUs: startUs + i * stepUs, flags: SYN, src, srcPort: 1024 + i }),
+  );
+}
+
+/** `count` SYNs from distinct spoofed sources `stepUs` apart. */
+function spoofedSyns(count: number, stepUs: number, startUs = T0) {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      tcp({
+        atUs: startUs + i * stepUs,
+        flags: SYN,
+        src: spoofed(i),
+        srcPort: 1024 + (i % 60000),
+      }),
+  );
+}
+
+/** Full handshakes (SYN, SYN/ACK, ACK) from one client, one per `stepUs`. */
+function handshakes(count: number, stepUs: number, rttUs = 200): PacketRecord[] {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const atUs = T0 + i * stepUs;
+    const srcPort = 1024 + i;
+    packets.push(
+      tcp({ atUs, flags: SYN, srcPort }),
+      tcp({
+        atUs: atUs + rttUs / 2,
+        flags: SYN | ACK,
+        src: VICTIM,
+        dst: ATTACKER,
+        srcPort: PORT,
+        dstPort: srcPort,
+      }),
+      tcp({ atUs: atUs + rttUs, flags: ACK, srcPort }),
+    );
+  }
+  return packets;
+}
+
+function run(
+  packets: Iterable<PacketRecord>,
+  options: SynFloodOptions = {},
+): Finding[] {
+  const detector = createSynFloodDetector(options);
+  const findings: Finding[] = [];
+  for (const packet of packets) {
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  return findings;
+}
+
+Deno.test("syn_flood: one SYN below the threshold raises nothing", () => {
+  assert.deepEqual(run(synsFromOne(THRESHOLD - 1, 1_000)), []);
+});
+
+Deno.test("syn_flood: the threshold-th half-open SYN raises one exact finding", () => {
+  const findings = run(synsFromOne(THRESHOLD, 1_000));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.kind, "syn_flood");
+  assert.equal(finding.key, VICTIM);
+  assert.equal(finding.attacker, ATTACKER);
+  assert.equal(finding.victim, VICTIM);
+  assert.equal(finding.timestampUs, T0 + (THRESHOLD - 1) * 1_000);
+  assert.equal(finding.severity, "medium");
+  assert.equal(finding.evidence.port, PORT);
+  assert.equal(finding.evidence.halfOpen, THRESHOLD);
+  assert.equal(finding.evidence.topSourceShare, 1);
+  assert.match(
+    finding.summary,
+    /^192\.168\.1\.10 port 80 has 128 half-open connections within 1 s .* from 192\.168\.1\.66 \(100 % of the SYNs\): SYN flood$/,
+  );
+});
+
+Deno.test("syn_flood: a spoofed flood (hping3 --rand-source) names no attacker and counts sources", () => {
+  const findings = run(spoofedSyns(THRESHOLD, 1_000));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.key, VICTIM);
+  assert.equal(finding.victim, VICTIM);
+  assert.equal(finding.attacker, "");
+  // Sources are counted per flood from the warm-up level (a quarter of the threshold).
+  const warm = THRESHOLD / 4;
+  assert.equal(finding.evidence.distinctSources, THRESHOLD - warm + 1);
+  assert.equal(finding.evidence.distinctSourcesEstimated, false);
+  assert.equal((finding.evidence.sampleSources as string[]).length, 10);
+  assert.match(finding.summary, /from 97 sources: SYN flood$/);
+});
+
+Deno.test("syn_flood: the victim answering SYN/ACKs nobody acknowledges stays half-open", () => {
+  const packets: PacketRecord[] = [];
+  for (const [i, syn] of spoofedSyns(THRESHOLD, 1_000).entries()) {
+    packets.push(
+      syn,
+      tcp({
+        atUs: syn.timestampUs + 100,
+        flags: SYN | ACK,
+        src: VICTIM,
+        dst: spoofed(i),
+        srcPort: PORT,
+        dstPort: syn.srcPort,
+      }),
+    );
+  }
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.evidence.synAcks, 96);
+});
+
+Deno.test("syn_flood: one source with at least 80 % of the SYNs is the attacker, 70 % is not", () => {
+  const mixed = (ownEvery: number) =>
+    Array.from({ length: 400 }, (_, i) =>
+      tcp({
+        atUs: T0 + i * 1_000,
+        flags: SYN,
+        src: i % 10 < ownEvery ? ATTACKER : spoofed(i),
+        srcPort: 1024 + i,
+      }));
+  assert.equal(run(mixed(8))[0]!.attacker, ATTACKER);
+  const spread = run(mixed(7));
+  assert.ok(spread.length > 0);
+  assert.equal(spread[0]!.attacker, "");
+});
+
+Deno.test("syn_flood: completed handshakes never count (FTP brute force, busy server)", () => {
+  // 1 000 connections a second, each completed within 200 µs, for 5 s.
+  assert.deepEqual(run(handshakes(5_000, 1_000)), []);
+});
+
+Deno.test("syn_flood: connections reset by either side are closed", () => {
+  const refused: PacketRecord[] = [];
+  const abandoned: PacketRecord[] = [];
+  for (const syn of synsFromOne(2 * THRESHOLD, 1_000)) {
+    refused.push(
+      syn,
+      tcp({
+        atUs: syn.timestampUs + 50,
+        flags: RST | ACK,
+        src: VICTIM,
+        dst: ATTACKER,
+        srcPort: PORT,
+        dstPort: syn.srcPort,
+      }),
+    );
+    abandoned.push(
+      syn,
+      tcp({ atUs: syn.timestampUs + 50, flags: RST, srcPort: syn.srcPort }),
+    );
+  }
+  assert.deepEqual(run(refused), []);
+  assert.deepEqual(run(abandoned), []);
+});
+
+Deno.test("syn_flood: a retransmitted SYN (same 4-tuple) is one attempt", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 2 * THRESHOLD; i++) {
+    // Three copies of each SYN: 192 attempts only when each counts thrice.
+    for (let copy = 0; copy < 3; copy++) {
+      packets.push(
+        tcp({ atUs: T0 + i * 1_000 + copy, flags: SYN, srcPort: 1024 + i % 64 }),
+      );
+    }
+  }
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("syn_flood: SYNs with ECE/CWR (RFC 3168) are attempts; SYN/ACK, SYN/RST are not", () => {
+  const ecn = synsFromOne(THRESHOLD, 1_000).map((p) => ({
+    ...p,
+    tcpFlags: SYN | ECE | CWR,
+  }));
+  assert.equal(run(ecn).length, 1);
+  const synRst = synsFromOne(THRESHOLD, 1_000).map((p) => ({
+    ...p,
+    tcpFlags: SYN | RST,
+  }));
+  assert.deepEqual(run(synRst), []);
+  const synPsh = synsFromOne(THRESHOLD, 1_000).map((p) => ({
+    ...p,
+    tcpFlags: SYN | PSH,
+  }));
+  assert.equal(run(synPsh).length, 1);
+});
+
+Deno.test("syn_flood: an IPv6 flood is found", () => {
+  const src = "2001:db8::66";
+  const dst = "2001:db8::10";
+  const packets = synsFromOne(THRESHOLD, 1_000).map((p) => ({
+    ...p,
+    network: "ipv6" as const,
+    srcAddress: src,
+    dstAddress: dst,
+  }));
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.attacker, src);
+  assert.equal(findings[0]!.victim, dst);
+});
+
+Deno.test("syn_flood: a rate just under the threshold per window, however long, is not a flood", () => {
+  // 100 SYNs a second for 60 s: 6 000 half-open, but never 128 within 1 s.
+  assert.deepEqual(run(synsFromOne(6_000, 10_000)), []);
+  // The same 6 000 within 6 s (1 000/s) is.
+  assert.equal(run(synsFromOne(6_000, 1_000))[0]!.attacker, ATTACKER);
+});
+
+Deno.test("syn_flood: half-open attempts older than the window expire", () => {
+  // 100 SYNs, a 2.5 s pause, 100 more: never 128 within one window.
+  const packets = [
+    ...synsFromOne(100, 1_000),
+    ...synsFromOne(100, 1_000, T0 + 2_500_000).map((p, i) => ({
+      ...p,
+      srcPort: 30000 + i,
+    })),
+  ];
+  assert.deepEqual(run(packets), []);
+  // Without the pause (0.2 s apart) they add up.
+  const close = [
+    ...synsFromOne(100, 1_000),
+    ...synsFromOne(100, 1_000, T0 + 200_000).map((p, i) => ({
+      ...p,
+      srcPort: 30000 + i,
+    })),
+  ];
+  assert.equal(run(close).length, 1);
+});
+
+Deno.test("syn_flood: a port scan (one SYN to each of many ports) is not a flood", () => {
+  const packets = Array.from(
+    { length: 1000 },
+    (_, i) => tcp({ atUs: T0 + i * 100, flags: SYN, dstPort: 1 + i }),
+  );
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("syn_flood: findings repeat when half-open doubles or every 10 s, and make one alert", () => {
+  // 1 000 SYN/s from one source for 30 s.
+  const findings = run(synsFromOne(30_000, 1_000));
+  assert.ok(findings.length >= 3, `${findings.length} findings`);
+  assert.ok(findings.length <= 10, `${findings.length} findings`);
+  for (const finding of findings) assert.equal(finding.key, VICTIM);
+  const events: Alert[] = [];
+  const lifecycle = new AlertLifecycle({}, (event) => {
+    if (event.type === "engaged") events.push(event.alert);
+  });
+  for (const finding of findings) lifecycle.report(finding);
+  assert.equal(events.length, 1);
+  assert.equal(lifecycle.alerts().length, 1);
+  assert.equal(lifecycle.alerts()[0]!.findings, findings.length);
+});
+
+Deno.test("syn_flood: severity grows with half-open", () => {
+  const findings = run(synsFromOne(4_000, 100)); // 10 000 SYN/s
+  assert.equal(findings[0]!.severity, "medium");
+  assert.equal(findings.at(-1)!.severity, "critical");
+});
+
+Deno.test("syn_flood: replay is deterministic", () => {
+  const packets = [
+    ...spoofedSyns(3_000, 300),
+    ...handshakes(500, 2_000),
+  ].sort((a, b) => a.timestampUs - b.timestampUs);
+  assert.deepEqual(run(packets), run(packets));
+});
+
+Deno.test("syn_flood: 1M distinct spoofed sources keep every table within capacity", () => {
+  const options = { maxPendingSyns: 100_000, maxSourcesPerFlood: 4_096 };
+  const detector = createSynFloodDetector(options);
+  const packet = tcp({ atUs: T0, flags: SYN });
+  let last: Finding | undefined;
+  let findings = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = T0 + i * 5; // 200 000 SYN/s for 5 s
+    packet.srcAddress = spoofed(i);
+    packet.srcPort = 1024 + (i % 60000);
+    detector.observe(packet, (finding) => {
+      last = finding;
+      findings++;
+    });
+  }
+  const tables = detector.tables();
+  assert.deepEqual(tables.pending_syns, {
+    size: 100_000,
+    capacity: 100_000,
+    evictions: 900_000,
+  });
+  assert.equal(tables.victims!.size, 1);
+  assert.equal(tables.targets!.size, 1);
+  assert.equal(tables.floods!.size, 1);
+  assert.ok(last !== undefined);
+  assert.ok(findings < 20, `${findings} findings`);
+  assert.equal(last.attacker, "");
+  assert.equal(last.evidence.distinctSourcesEstimated, true);
+  // Linear counting over 8 192 bits saturates near m·ln(m) ≈ 73 800.
+  assert.ok((last.evidence.distinctSources as number) > 50_000);
+  assert.equal((last.evidence.sampleSources as string[]).length, 10);
+});
+
+Deno.test("syn_flood: 1M distinct victims keep every table within capacity", () => {
+  const options = { maxTargets: 10_000, maxPendingSyns: 20_000, maxFloods: 16 };
+  const detector = createSynFloodDetector(options);
+  const packet = tcp({ atUs: T0, flags: SYN });
+  const findings: Finding[] = [];
+  for (let i = 0; i < 1_000_000; i++) {
+    packet.timestampUs = T0 + i * 5;
+    packet.dstAddress = spoofed(i);
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  const tables = detector.tables();
+  assert.deepEqual(tables.targets, {
+    size: 10_000,
+    capacity: 10_000,
+    evictions: 990_000,
+  });
+  assert.ok(tables.victims!.size <= 10_000);
+  assert.equal(tables.victims!.capacity, 10_000);
+  assert.ok(tables.pending_syns!.size <= 20_000);
+  assert.ok(tables.floods!.size <= 16);
+  assert.deepEqual(findings, []);
+});
+
+Deno.test("syn_flood: non-TCP packets and segments without a port are ignored", () => {
+  const udp = { ...tcp({ atUs: T0, flags: SYN }), transport: "udp" as const };
+  const fragment = { ...tcp({ atUs: T0, flags: SYN }), dstPort: -1 };
+  const detector = createSynFloodDetector({ halfOpenThreshold: 1 });
+  const findings: Finding[] = [];
+  detector.observe(udp, (finding) => findings.push(finding));
+  detector.observe(fragment, (finding) => findings.push(finding));
+  assert.deepEqual(findings, []);
+  assert.equal(detector.tables().targets!.size, 0);
+});
+
+Deno.test("syn_flood: invalid options are rejected", () => {
+  assert.throws(
+    () => createSynFloodDetector({ halfOpenThreshold: 0 }),
+    RangeError,
+  );
+  assert.throws(() => createSynFloodDetector({ windowUs: -1 }), RangeError);
+  assert.throws(
+    () => createSynFloodDetector({ dominantSourceShare: 0 }),
+    RangeError,
+  );
+  assert.throws(
+    () => createSynFloodDetector({ dominantSourceShare: 1.5 }),
+    RangeError,
+  );
+});

@@ -1,0 +1,266 @@
+/**
+ * The HTTP API (Hono): REST routes, the SSE stream, exports and the
+ * dashboard. Handlers are thin: the {@linkcode Sensor} does the work.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { listInterfaces } from "../capture/interfaces.ts";
+import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
+import { buildReport } from "./report.ts";
+import { openSessionPcap } from "./pcap_store.ts";
+import type { CaptureMode, Sensor } from "./sensor.ts";
+import { readJsonBody, rejectCrossOrigin, requireToken } from "./security.ts";
+import { SensorError } from "./session_errors.ts";
+import type { StreamHub } from "./stream_hub.ts";
+import type { UiAssets } from "./ui_assets.ts";
+
+/** What the app needs. */
+export interface AppDeps {
+  sensor: Sensor;
+  hub: StreamHub;
+  /** Version for /healthz and the report. */
+  version: string;
+  /** When set, every /api route and the stream require it. */
+  token?: string;
+  /** The dashboard's files; none: `/` explains how to build them. */
+  ui?: UiAssets;
+}
+
+const MAX_LIMIT = 10_000;
+
+/** Builds the Hono app. */
+export function createApp(deps: AppDeps): Hono {
+  const { sensor, hub } = deps;
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof SensorError) {
+      return c.json({ error: error.message }, error.status);
+    }
+    if (error instanceof HTTPException) {
+      return c.json({ error: error.message }, error.status);
+    }
+    console.error("netmirror: unexpected error in", c.req.path, error);
+    return c.json({ error: "Internal error" }, 500);
+  });
+  app.notFound((c) =>
+    c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404)
+  );
+
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("X-Frame-Options", "DENY");
+  });
+  app.use("/api/*", rejectCrossOrigin());
+  if (deps.token) app.use("/api/*", requireToken(deps.token));
+
+  app.get("/healthz", (c) =>
+    c.json({
+      status: "ok",
+      version: deps.version,
+      capture: sensor.running ? sensor.session!.mode : "idle",
+    }));
+
+  app.get("/api/interfaces", async (c) => c.json(await listInterfaces()));
+
+  app.get("/api/session", (c) => c.json(sensor.session ?? null));
+
+  app.post("/api/start", async (c) => {
+    const body = await readJsonBody(c, {
+      mode: "string",
+      interface: "string",
+      filter: "string",
+      file: "string",
+      realtime: "boolean",
+    });
+    if (body.mode === undefined) {
+      throw new SensorError(
+        400,
+        'Field "mode" is required (live, demo or replay)',
+      );
+    }
+    const session = await sensor.start({
+      mode: body.mode as CaptureMode,
+      ...(body.interface !== undefined
+        ? { interface: body.interface as string }
+        : {}),
+      ...(body.filter !== undefined ? { filter: body.filter as string } : {}),
+      ...(body.file !== undefined ? { file: body.file as string } : {}),
+      ...(body.realtime !== undefined
+        ? { realtime: body.realtime as boolean }
+        : {}),
+    });
+    return c.json(session, 201);
+  });
+
+  app.post("/api/stop", async (c) => {
+    await readJsonBody(c, {});
+    return c.json(await sensor.stop());
+  });
+
+  app.post("/api/clear", async (c) => {
+    await readJsonBody(c, {});
+    sensor.clear();
+    return c.json({ cleared: true });
+  });
+
+  app.get("/api/packets", (c) => {
+    const limit = intQuery(c.req.query("limit"), "limit", 100);
+    const q = {
+      limit,
+      ...optional("protocol", c.req.query("protocol")),
+      ...optional("src", c.req.query("src")),
+      ...optional("dst", c.req.query("dst")),
+      ...optional("q", c.req.query("q")),
+    };
+    return c.json(sensor.packets.query(q));
+  });
+
+  app.get("/api/packets/:n", (c) => {
+    const n = intQuery(c.req.param("n"), "packet number", 0);
+    const packet = sensor.packets.get(n);
+    if (!packet) {
+      throw new SensorError(
+        404,
+        `Packet ${n} is no longer held (only the last ${sensor.packets.capacity} are)`,
+      );
+    }
+    return c.json({ n, ...packet });
+  });
+
+  app.get("/api/alerts", (c) => {
+    const limit = intQuery(c.req.query("limit"), "limit", 100);
+    const severity = c.req.query("severity");
+    if (severity !== undefined && !(severity in SEVERITY_ORDER)) {
+      throw new SensorError(
+        400,
+        `Unknown severity "${severity}" (${
+          Object.keys(SEVERITY_ORDER).join(", ")
+        })`,
+      );
+    }
+    const minimum = severity ? SEVERITY_ORDER[severity as Severity] : 0;
+    return c.json(
+      sensor.alerts().filter((a) => SEVERITY_ORDER[a.severity] >= minimum)
+        .slice(0, limit),
+    );
+  });
+
+  app.get("/api/alerts/:id", (c) => {
+    const alert = sensor.alerts().find((a) => a.id === c.req.param("id"));
+    if (!alert) throw new SensorError(404, `No alert "${c.req.param("id")}"`);
+    return c.json(alert);
+  });
+
+  app.get("/api/stats", (c) =>
+    c.json({
+      ...sensor.statsSnapshot(),
+      session: sensor.session ?? null,
+      tables: sensor.engine.tables(),
+      stream: { clients: hub.clients, droppedRows: hub.droppedRows },
+    }));
+
+  app.get(
+    "/api/stats/latency",
+    (c) => c.json(sensor.engine.latency.snapshot()),
+  );
+
+  app.post("/api/export/report", async (c) => {
+    await readJsonBody(c, {});
+    sensor.flushPcap();
+    const report = await buildReport({
+      version: deps.version,
+      session: sensor.session,
+      stats: sensor.statsSnapshot(),
+      latency: sensor.engine.latency.snapshot(),
+      alerts: sensor.alerts(),
+      dataDir: sensor.dataDir,
+    });
+    c.header(
+      "Content-Disposition",
+      `attachment; filename="netmirror-report-${
+        report.session?.id ?? "none"
+      }.json"`,
+    );
+    return c.json(report);
+  });
+
+  app.get("/api/export/pcap/alert/:id", (c) => {
+    const id = c.req.param("id");
+    const alert = sensor.alerts().find((a) => a.id === id);
+    if (!alert) throw new SensorError(404, `No alert "${id}"`);
+    const { bytes, frames } = sensor.frames.toPcap({
+      fromUs: alert.firstSeenUs - 1_000_000,
+      toUs: alert.lastSeenUs + 1_000_000,
+      addresses: [alert.attacker, alert.victim],
+    });
+    return new Response(bytes, {
+      headers: {
+        "Content-Type": "application/vnd.tcpdump.pcap",
+        "Content-Disposition": `attachment; filename="netmirror-${id}.pcap"`,
+        "X-Frames": String(frames),
+      },
+    });
+  });
+
+  app.get("/api/export/pcap/:session", async (c) => {
+    const id = c.req.param("session");
+    if (sensor.session?.id === id) sensor.flushPcap();
+    const stream = await openSessionPcap(sensor.dataDir, id);
+    if (!stream) throw new SensorError(404, `No PCAP for session "${id}"`);
+    return new Response(stream, {
+      headers: {
+        "Content-Type": "application/vnd.tcpdump.pcap",
+        "Content-Disposition": `attachment; filename="netmirror-${id}.pcap"`,
+      },
+    });
+  });
+
+  app.get("/api/stream", (c) => hub.handle(c));
+
+  app.get("/", (c) => {
+    if (!deps.ui) {
+      return c.text(
+        "NetMirror API is running; the dashboard is not built into this copy (run `deno task bundle`).\n",
+      );
+    }
+    return c.html(deps.ui.html);
+  });
+  app.get("/assets/:name", (c) => {
+    const asset = deps.ui?.assets[c.req.param("name")];
+    if (!asset) throw new SensorError(404, "No such asset");
+    c.header("Content-Type", asset.contentType);
+    c.header("Cache-Control", "no-cache");
+    return c.body(asset.body);
+  });
+
+  return app;
+}
+
+function intQuery(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+): number {
+  if (value === undefined || value === "") return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > MAX_LIMIT * 1e6) {
+    throw new SensorError(
+      400,
+      `${name} must be a whole number ≥ 0, got "${value}"`,
+    );
+  }
+  return name === "limit" ? Math.min(number, MAX_LIMIT) : number;
+}
+
+function optional(
+  name: string,
+  value: string | undefined,
+): Record<string, string> {
+  return value === undefined || value === "" ? {} : { [name]: value };
+}

@@ -1,0 +1,281 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { createApp } from "./app.ts";
+import { EventBus } from "./event_bus.ts";
+import type { SensorEvent } from "./events.ts";
+import { Sensor } from "./sensor.ts";
+import { StreamHub } from "./stream_hub.ts";
+import { CaptureParser } from "../capture/pcap_reader.ts";
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
+const HTTP_CAP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;
+
+async function setup(token?: string) {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-app-" });
+  const bus = new EventBus<SensorEvent>();
+  const sensor = new Sensor(bus, { dataDir });
+  const hub = new StreamHub(bus);
+  const app = createApp({
+    sensor,
+    hub,
+    version: "test",
+    ...(token ? { token } : {}),
+  });
+  const request = (path: string, init: RequestInit = {}) =>
+    app.request(path, init);
+  const post = (path: string, body?: unknown, headers: HeadersInit = {}) =>
+    app.request(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      ...(body === undefined
+        ? {}
+        : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+  const close = async () => {
+    await sensor.close();
+    hub.close();
+    await Deno.remove(dataDir, { recursive: true });
+  };
+  return { app, sensor, hub, request, post, close, dataDir };
+}
+
+async function waitStopped(sensor: Sensor): Promise<void> {
+  for (let i = 0; i < 200 && sensor.running; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.equal(sensor.running, false, "replay did not finish within 5 s");
+}
+
+async function errorOf(response: Response): Promise<string> {
+  const body = await response.json();
+  assert.equal(typeof body.error, "string");
+  return body.error;
+}
+
+Deno.test("GET /healthz answers ok with the capture state", async () => {
+  const { request, close } = await setup();
+  const response = await request("/healthz");
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), {
+    status: "ok",
+    version: "test",
+    capture: "idle",
+  });
+  await close();
+});
+
+Deno.test("GET /api/interfaces lists lo and any", async () => {
+  const { request, close } = await setup();
+  const response = await request("/api/interfaces");
+  assert.equal(response.status, 200);
+  const names = (await response.json()).map((n: { name: string }) => n.name);
+  assert.ok(names.includes("lo"));
+  assert.ok(names.includes("any"));
+  await close();
+});
+
+Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
+  const { post, close } = await setup();
+  const cases: [unknown, number, RegExp][] = [
+    ["{not json", 400, /Bad JSON/],
+    ["[1,2]", 400, /JSON object/],
+    [{}, 400, /"mode" is required/],
+    [{ mode: "warp" }, 400, /Unknown mode "warp"/],
+    [{ mode: 7 }, 400, /"mode" must be a string/],
+    [{ mode: "demo", colour: "red" }, 400, /Unknown field "colour"/],
+    [{ mode: "live" }, 400, /needs an interface/],
+    [{ mode: "live", interface: "nope0" }, 400, /No such interface "nope0"/],
+    [
+      { mode: "live", interface: "lo", filter: "tcp prot 80" },
+      400,
+      /filter/i,
+    ],
+    [{ mode: "replay" }, 400, /needs a file/],
+    [{ mode: "replay", file: "/no/such.pcap" }, 400, /Cannot read/],
+    [{ mode: "demo", filter: "tcp" }, 400, /Demo mode takes no filter/],
+  ];
+  for (const [body, status, message] of cases) {
+    const response = await post("/api/start", body);
+    assert.equal(response.status, status, JSON.stringify(body));
+    assert.match(await errorOf(response), message, JSON.stringify(body));
+  }
+  const big = await post("/api/start", { mode: "x".repeat(20_000) });
+  assert.equal(big.status, 413);
+  await errorOf(big);
+  const form = await post("/api/start", "mode=demo", {
+    "Content-Type": "application/x-www-form-urlencoded",
+  });
+  assert.equal(form.status, 400);
+  assert.match(await errorOf(form), /application\/json/);
+  await close();
+});
+
+Deno.test("POST /api/stop when idle is a 409", async () => {
+  const { post, close } = await setup();
+  const response = await post("/api/stop");
+  assert.equal(response.status, 409);
+  assert.match(await errorOf(response), /No capture is running/);
+  await close();
+});
+
+Deno.test("replay session: start, start again (409), packets, stats, report, PCAP", async () => {
+  const { post, request, sensor, close } = await setup();
+  const started = await post("/api/start", { mode: "replay", file: HTTP_CAP });
+  assert.equal(started.status, 201);
+  const session = await started.json();
+  assert.equal(session.mode, "replay");
+  const again = await post("/api/start", { mode: "replay", file: HTTP_CAP });
+  assert.ok(again.status === 409 || !sensor.running);
+  if (again.status === 409) {
+    assert.match(await errorOf(again), /already running/);
+  } else await again.body?.cancel();
+  await waitStopped(sensor);
+
+  const info = await (await request("/api/session")).json();
+  assert.equal(info.state, "stopped");
+  assert.equal(info.packets, 43);
+
+  const packets = await (await request("/api/packets?limit=1000")).json();
+  assert.equal(packets.length, 43);
+  assert.equal(packets[0].n, 43, "newest first");
+  const dns = await (await request("/api/packets?protocol=dns")).json();
+  assert.equal(dns.length, 2);
+  const tcp = await (await request("/api/packets?protocol=tcp&limit=1000"))
+    .json();
+  assert.equal(tcp.length, 41);
+  const search = await (await request("/api/packets?q=pagead2")).json();
+  assert.ok(search.length >= 1);
+  assert.ok(
+    search.every((row: { info: string }) => row.info.includes("pagead2")),
+  );
+  const bySrc =
+    await (await request("/api/packets?src=145.254.160.237&limit=1000")).json();
+  assert.ok(bySrc.length > 0);
+  assert.ok(bySrc.every((r: { src: string }) => r.src === "145.254.160.237"));
+  const badLimit = await request("/api/packets?limit=-3");
+  assert.equal(badLimit.status, 400);
+  await errorOf(badLimit);
+
+  const one = await request("/api/packets/1");
+  assert.equal(one.status, 200);
+  const record = await one.json();
+  assert.equal(record.n, 1);
+  assert.equal(record.transport, "tcp");
+  const gone = await request("/api/packets/999");
+  assert.equal(gone.status, 404);
+  await errorOf(gone);
+
+  const stats = await (await request("/api/stats")).json();
+  assert.equal(stats.totals.packets, 43);
+  assert.equal(stats.totals.bytes, 25091);
+  const latency = await (await request("/api/stats/latency")).json();
+  assert.ok(latency.protocols.dns.totalCount >= 1);
+
+  const alerts = await request("/api/alerts?severity=low");
+  assert.equal(alerts.status, 200);
+  assert.deepEqual(await alerts.json(), []);
+  const badSeverity = await request("/api/alerts?severity=purple");
+  assert.equal(badSeverity.status, 400);
+  await errorOf(badSeverity);
+  const noAlert = await request("/api/alerts/port_scan-99");
+  assert.equal(noAlert.status, 404);
+  await errorOf(noAlert);
+  const noSlice = await request("/api/export/pcap/alert/port_scan-99");
+  assert.equal(noSlice.status, 404);
+  await errorOf(noSlice);
+
+  const pcapResponse = await request(`/api/export/pcap/${session.id}`);
+  assert.equal(pcapResponse.status, 200);
+  const pcap = new Uint8Array(await pcapResponse.arrayBuffer());
+  let records = 0;
+  const parser = new CaptureParser();
+  parser.push(pcap, () => records++);
+  parser.finish();
+  assert.equal(records, 43);
+
+  const reportResponse = await post("/api/export/report");
+  assert.equal(reportResponse.status, 200);
+  const report = await reportResponse.json();
+  assert.equal(report.session.id, session.id);
+  assert.equal(report.summary.packets, 43);
+  assert.equal(report.pcap.bytes, pcap.length);
+  assert.equal(
+    report.pcap.sha256,
+    createHash("sha256").update(pcap).digest("hex"),
+  );
+  assert.ok(
+    report.recommendations.some((r: { reason: string }) =>
+      r.reason.includes("HTTP")
+    ),
+    "plain HTTP is called out",
+  );
+
+  const unknown = await request("/api/export/pcap/nosuchsession");
+  assert.equal(unknown.status, 404);
+  await errorOf(unknown);
+  const traversal = await request("/api/export/pcap/..%2F..%2Fetc");
+  assert.equal(traversal.status, 404);
+  await errorOf(traversal);
+
+  const cleared = await post("/api/clear");
+  assert.equal(cleared.status, 200);
+  assert.deepEqual(await (await request("/api/packets")).json(), []);
+  await close();
+});
+
+Deno.test("a token guards every /api route and the stream", async () => {
+  const { request, close } = await setup("s3cret");
+  const missing = await request("/api/stats");
+  assert.equal(missing.status, 401);
+  assert.match(await errorOf(missing), /token/);
+  const wrong = await request("/api/stream", {
+    headers: { Authorization: "Bearer nope" },
+  });
+  assert.equal(wrong.status, 401);
+  await wrong.body?.cancel();
+  const header = await request("/api/stats", {
+    headers: { Authorization: "Bearer s3cret" },
+  });
+  assert.equal(header.status, 200);
+  await header.body?.cancel();
+  const query = await request("/api/stats?token=s3cret");
+  assert.equal(query.status, 200);
+  await query.body?.cancel();
+  const health = await request("/healthz");
+  assert.equal(health.status, 200, "health checks need no token");
+  await health.body?.cancel();
+  await close();
+});
+
+Deno.test("cross-origin POSTs are refused", async () => {
+  const { post, close } = await setup();
+  const evil = await post("/api/clear", undefined, {
+    Origin: "http://evil.example",
+    Host: "127.0.0.1:5000",
+  });
+  assert.equal(evil.status, 403);
+  assert.match(await errorOf(evil), /Cross-origin/);
+  const site = await post("/api/clear", undefined, {
+    "Sec-Fetch-Site": "cross-site",
+  });
+  assert.equal(site.status, 403);
+  await errorOf(site);
+  const same = await post("/api/clear", undefined, {
+    Origin: "http://127.0.0.1:5000",
+    Host: "127.0.0.1:5000",
+  });
+  assert.equal(same.status, 200);
+  await same.body?.cancel();
+  await close();
+});
+
+Deno.test("unknown routes and stream types answer JSON errors", async () => {
+  const { request, close } = await setup();
+  const none = await request("/api/nothing");
+  assert.equal(none.status, 404);
+  assert.match(await errorOf(none), /No route/);
+  const badTypes = await request("/api/stream?types=alert,gossip");
+  assert.equal(badTypes.status, 400);
+  assert.match(await errorOf(badTypes), /Unknown event type "gossip"/);
+  await close();
+});

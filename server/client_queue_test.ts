@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { ClientQueue } from "./client_queue.ts";
+import type { SensorEvent } from "./events.ts";
+import type { PacketRow } from "./packet_row.ts";
+
+function rows(count: number): PacketRow[] {
+  return Array.from({ length: count }, (_, n) => ({
+    n,
+    timestampUs: 0,
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+    srcPort: 1,
+    dstPort: 2,
+    protocol: "Other TCP",
+    length: 60,
+    flags: "S",
+    info: "",
+  }));
+}
+
+function alert(id: number): SensorEvent {
+  return {
+    type: "status",
+    state: "running",
+    sessionId: `s${id}`,
+    mode: "demo",
+    message: "",
+    droppedByKernel: 0,
+  };
+}
+
+Deno.test("ClientQueue drops the oldest packet batches and reports the loss", async () => {
+  const queue = new ClientQueue({ maxPacketBatches: 2 });
+  for (let id = 1; id <= 5; id++) {
+    queue.push({ id, event: { type: "packet", rows: rows(10), skipped: 3 } });
+  }
+  assert.equal(queue.size, 2);
+  assert.equal(queue.droppedRows, 30);
+  const first = await queue.next(0);
+  assert.equal(first?.id, 4);
+  assert.ok(first?.event.type === "packet");
+  if (first?.event.type === "packet") {
+    assert.equal(first.event.lost, 39, "3 batches of 10 rows + 3 skipped");
+    assert.equal(first.event.skipped, 3 + 39);
+  }
+  const second = await queue.next(0);
+  assert.equal(second?.id, 5);
+  if (second?.event.type === "packet") {
+    assert.equal(second.event.lost, undefined);
+  }
+});
+
+Deno.test("ClientQueue never drops alert or status events, and keeps only the newest stats", async () => {
+  const queue = new ClientQueue({ maxPacketBatches: 1 });
+  for (let id = 1; id <= 100; id++) queue.push({ id, event: alert(id) });
+  for (let id = 101; id <= 110; id++) {
+    queue.push({
+      id,
+      event: {
+        type: "stats",
+        stats: {} as never,
+        packets: id,
+        alerts: 0,
+      },
+    });
+  }
+  assert.equal(queue.size, 101);
+  const ids: number[] = [];
+  for (let item = await queue.next(0); item; item = await queue.next(0)) {
+    ids.push(item.id);
+  }
+  assert.deepEqual(
+    ids.slice(0, 100),
+    Array.from({ length: 100 }, (_, i) => i + 1),
+  );
+  assert.equal(ids[100], 110);
+});
+
+Deno.test("ClientQueue flags a client that falls too far behind on alerts", () => {
+  const queue = new ClientQueue({ maxAlertEvents: 3 });
+  for (let id = 1; id <= 3; id++) queue.push({ id, event: alert(id) });
+  assert.equal(queue.overflowed, false);
+  queue.push({ id: 4, event: alert(4) });
+  assert.equal(queue.overflowed, true);
+});
+
+Deno.test("ClientQueue.next waits, wakes on push, and times out empty", async () => {
+  const queue = new ClientQueue();
+  assert.equal(await queue.next(10), undefined);
+  const waiting = queue.next(5_000);
+  queue.push({ id: 9, event: alert(9) });
+  assert.equal((await waiting)?.id, 9);
+});

@@ -1,0 +1,180 @@
+/**
+ * The compact row the dashboard's packet table shows for one packet, and
+ * the bounded ring of recent packets behind `GET /api/packets`.
+ *
+ * @module
+ */
+
+import { formatTcpFlags } from "../capture/format_packet.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
+import { classifyService, serviceName } from "../detectors/stats/services.ts";
+
+/** One packet as a table row. */
+export interface PacketRow {
+  /** Packet number in the session, from 1. */
+  n: number;
+  /** Capture time, µs since the epoch. */
+  timestampUs: number;
+  /** Source address (IP, or ARP sender). */
+  src: string;
+  /** Destination address. */
+  dst: string;
+  /** Source port, or -1. */
+  srcPort: number;
+  /** Destination port, or -1. */
+  dstPort: number;
+  /** Service name (DNS, HTTP, HTTPS/TLS, ARP, ICMP, …). */
+  protocol: string;
+  /** Bytes on the wire. */
+  length: number;
+  /** TCP flags as letters ("S", "SA", "FA", …), or "". */
+  flags: string;
+  /** One-line description (DNS name, ARP question, ICMP type, …). */
+  info: string;
+}
+
+/** Describes `packet` in a few words, for the table's Info column. */
+export function packetInfo(packet: PacketRecord): string {
+  if (packet.network === "arp") {
+    if (packet.arpOperation === 1) {
+      return `Who has ${packet.dstAddress}? Tell ${packet.srcAddress}`;
+    }
+    if (packet.arpOperation === 2) {
+      return `${packet.srcAddress} is at ${packet.arpSenderMac}`;
+    }
+    return `ARP operation ${packet.arpOperation}`;
+  }
+  if (packet.dnsId >= 0) {
+    const name = packet.dnsQname || "<root>";
+    return packet.dnsResponse
+      ? `DNS response ${name} type ${packet.dnsQtype} rcode ${packet.dnsRcode}, ${packet.dnsAnswerCount} answers`
+      : `DNS query ${name} type ${packet.dnsQtype}`;
+  }
+  switch (packet.app) {
+    case "http_request":
+      return "HTTP request";
+    case "http_response":
+      return "HTTP response";
+    case "tls_client_hello":
+      return "TLS ClientHello";
+    case "tls_server_hello":
+      return "TLS ServerHello";
+    case "tls":
+      return "TLS record";
+  }
+  if (packet.transport === "icmp" || packet.transport === "icmpv6") {
+    return `${packet.transport.toUpperCase()} type ${packet.icmpType} code ${packet.icmpCode}` +
+      (packet.icmpSeq >= 0 ? ` seq ${packet.icmpSeq}` : "");
+  }
+  if (packet.transport === "tcp") {
+    return `${packet.srcPort} → ${packet.dstPort} [${
+      formatTcpFlags(packet.tcpFlags)
+    }] len ${packet.payloadLength}`;
+  }
+  if (packet.transport === "udp") {
+    return `${packet.srcPort} → ${packet.dstPort} len ${packet.payloadLength}`;
+  }
+  if (packet.laterFragment) return `IP fragment, protocol ${packet.ipProtocol}`;
+  if (packet.etherType >= 0 && packet.network === "other") {
+    return `EtherType 0x${packet.etherType.toString(16).padStart(4, "0")}`;
+  }
+  return packet.ipProtocol >= 0 ? `IP protocol ${packet.ipProtocol}` : "";
+}
+
+/** Builds the table row of packet number `n`. */
+export function toPacketRow(n: number, packet: PacketRecord): PacketRow {
+  return {
+    n,
+    timestampUs: packet.timestampUs,
+    src: packet.srcAddress || packet.srcMac,
+    dst: packet.dstAddress || packet.dstMac,
+    srcPort: packet.srcPort,
+    dstPort: packet.dstPort,
+    protocol: serviceName(classifyService(packet)),
+    length: packet.wireLength,
+    flags: packet.transport === "tcp" ? formatTcpFlags(packet.tcpFlags) : "",
+    info: packetInfo(packet),
+  };
+}
+
+/** Query of {@linkcode PacketRing.query}. */
+export interface PacketQuery {
+  /** Most rows returned (newest). */
+  limit: number;
+  /** Service name, case-insensitive ("tcp", "udp", "icmp" also match the transport). */
+  protocol?: string;
+  /** Source address equals. */
+  src?: string;
+  /** Destination address equals. */
+  dst?: string;
+  /** Substring of addresses or info, case-insensitive. */
+  q?: string;
+}
+
+/** Keeps the last `capacity` decoded packets of a session (whole records). */
+export class PacketRing {
+  readonly #records: (PacketRecord | undefined)[];
+  readonly #numbers: number[];
+  #next = 0;
+  #count = 0;
+
+  /** A ring of `capacity` packets. */
+  constructor(readonly capacity: number) {
+    this.#records = new Array(capacity);
+    this.#numbers = new Array(capacity).fill(0);
+  }
+
+  /** Stores packet number `n`, replacing the oldest when full. */
+  push(n: number, packet: PacketRecord): void {
+    this.#records[this.#next] = packet;
+    this.#numbers[this.#next] = n;
+    this.#next = (this.#next + 1) % this.capacity;
+    if (this.#count < this.capacity) this.#count++;
+  }
+
+  /** The record of packet number `n`, if still held. */
+  get(n: number): PacketRecord | undefined {
+    for (let i = 0; i < this.#count; i++) {
+      const index = (this.#next - 1 - i + this.capacity) % this.capacity;
+      if (this.#numbers[index] === n) return this.#records[index];
+      if (this.#numbers[index]! < n) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Newest matching rows first, at most `query.limit`. */
+  query(query: PacketQuery): PacketRow[] {
+    const out: PacketRow[] = [];
+    const protocol = query.protocol?.toLowerCase();
+    const q = query.q?.toLowerCase();
+    for (let i = 0; i < this.#count && out.length < query.limit; i++) {
+      const index = (this.#next - 1 - i + this.capacity) % this.capacity;
+      const packet = this.#records[index]!;
+      if (query.src && packet.srcAddress !== query.src) continue;
+      if (query.dst && packet.dstAddress !== query.dst) continue;
+      const row = toPacketRow(this.#numbers[index]!, packet);
+      if (
+        protocol && row.protocol.toLowerCase() !== protocol &&
+        packet.transport !== protocol && packet.network !== protocol
+      ) continue;
+      if (
+        q && !`${row.src} ${row.dst} ${row.info}`.toLowerCase().includes(q)
+      ) continue;
+      out.push(row);
+    }
+    return out;
+  }
+
+  /** Forgets every packet. */
+  clear(): void {
+    this.#records.fill(undefined);
+    this.#numbers.fill(0);
+    this.#next = 0;
+    this.#count = 0;
+  }
+
+  /** Packets held. */
+  get size(): number {
+    return this.#count;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The JSON incident report of `POST /api/export/report`: session, summary,
+ * alerts with evidence and MITRE, talkers, protocols, latency, and
+ * recommendations from what fired and what the traffic shows.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import type { Alert } from "../detectors/alert.ts";
+import { SEVERITY_ORDER } from "../detectors/alert.ts";
+import type { LatencySnapshot } from "../detectors/latency/latency_analyzer.ts";
+import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
+import type { SessionInfo } from "./sensor.ts";
+import { openSessionPcap } from "./pcap_store.ts";
+
+/** One recommendation with why it is made. */
+export interface Recommendation {
+  /** What to do. */
+  action: string;
+  /** What in this session led to it. */
+  reason: string;
+}
+
+/** The incident report. */
+export interface IncidentReport {
+  generatedAt: string;
+  tool: { name: "NetMirror"; version: string };
+  session: SessionInfo | null;
+  summary: {
+    packets: number;
+    bytes: number;
+    durationSeconds: number;
+    alerts: number;
+    alertsBySeverity: Record<string, number>;
+    alertsByKind: Record<string, number>;
+    highestSeverity: string | null;
+  };
+  alerts: Alert[];
+  topTalkers: StatsSnapshot["talkers"];
+  topConversations: StatsSnapshot["conversations"];
+  protocols: StatsSnapshot["protocols"];
+  latency: LatencySnapshot;
+  recommendations: Recommendation[];
+  pcap: { sha256: string; bytes: number } | null;
+}
+
+/** What a report is built from. */
+export interface ReportInput {
+  version: string;
+  session: SessionInfo | undefined;
+  stats: StatsSnapshot;
+  latency: LatencySnapshot;
+  alerts: Alert[];
+  dataDir: string;
+}
+
+/** Cleartext protocols worth a recommendation when seen. */
+const CLEARTEXT: Record<string, string> = {
+  HTTP:
+    "Plain HTTP carries credentials and content in clear text: move these services to HTTPS.",
+  Telnet: "Telnet sends passwords in clear text: replace it with SSH.",
+  FTP: "FTP sends passwords in clear text: replace it with SFTP or FTPS.",
+  POP3: "POP3 without TLS exposes mail credentials: require TLS (port 995).",
+  IMAP: "IMAP without TLS exposes mail credentials: require TLS (port 993).",
+  SNMP:
+    "SNMP v1/v2c community strings travel in clear text: use SNMPv3 with authentication and privacy.",
+};
+
+/** Builds the report (hashing the session PCAP if there is one). */
+export async function buildReport(input: ReportInput): Promise<IncidentReport> {
+  const { session, stats, alerts } = input;
+  const bySeverity: Record<string, number> = {};
+  const byKind: Record<string, number> = {};
+  let highest: string | null = null;
+  for (const alert of alerts) {
+    bySeverity[alert.severity] = (bySeverity[alert.severity] ?? 0) + 1;
+    byKind[alert.kind] = (byKind[alert.kind] ?? 0) + 1;
+    if (
+      highest === null ||
+      SEVERITY_ORDER[alert.severity] >
+        SEVERITY_ORDER[highest as Alert["severity"]]
+    ) highest = alert.severity;
+  }
+  const durationSeconds = stats.firstPacketUs !== null &&
+      stats.lastPacketUs !== null
+    ? (stats.lastPacketUs - stats.firstPacketUs) / 1e6
+    : 0;
+  return {
+    generatedAt: new Date().toISOString(),
+    tool: { name: "NetMirror", version: input.version },
+    session: session ?? null,
+    summary: {
+      packets: stats.totals.packets,
+      bytes: stats.totals.bytes,
+      durationSeconds,
+      alerts: alerts.length,
+      alertsBySeverity: bySeverity,
+      alertsByKind: byKind,
+      highestSeverity: highest,
+    },
+    alerts,
+    topTalkers: stats.talkers,
+    topConversations: stats.conversations,
+    protocols: stats.protocols,
+    latency: input.latency,
+    recommendations: recommend(alerts, stats, input.latency, session),
+    pcap: session ? await hashPcap(input.dataDir, session.id) : null,
+  };
+}
+
+function recommend(
+  alerts: Alert[],
+  stats: StatsSnapshot,
+  latency: LatencySnapshot,
+  session: SessionInfo | undefined,
+): Recommendation[] {
+  const out: Recommendation[] = [];
+  const seen = new Set<string>();
+  for (const alert of alerts) {
+    if (seen.has(alert.kind)) continue;
+    seen.add(alert.kind);
+    const count = alerts.filter((a) => a.kind === alert.kind).length;
+    out.push({
+      action: alert.recommendation,
+      reason: `${count} ${alert.title} alert${
+        count === 1 ? "" : "s"
+      } (${alert.mitre.id} ${alert.mitre.name})`,
+    });
+  }
+  for (const protocol of stats.protocols) {
+    const advice = CLEARTEXT[protocol.name];
+    if (advice && protocol.packets > 0) {
+      out.push({
+        action: advice,
+        reason: `${protocol.packets} ${protocol.name} packets seen`,
+      });
+    }
+  }
+  for (const [name, summary] of Object.entries(latency.protocols)) {
+    if (summary.count > 0 && summary.p95Ms !== null && summary.p95Ms > 500) {
+      out.push({
+        action: `Investigate slow ${name} responses (p95 ${
+          summary.p95Ms.toFixed(1)
+        } ms): check the servers listed in the latency table and the path to them.`,
+        reason: `${name} p95 latency above 500 ms`,
+      });
+    }
+    if (summary.unanswered > 0 && name === "dns") {
+      out.push({
+        action: "Check DNS resolver health: some queries were never answered.",
+        reason: `${summary.unanswered} unanswered DNS queries`,
+      });
+    }
+  }
+  if (session && session.droppedByKernel > 0) {
+    out.push({
+      action:
+        "Packets were dropped before analysis: give tcpdump a larger buffer (-B) or narrow the BPF filter.",
+      reason:
+        `tcpdump dropped ${session.droppedByKernel} packets in the kernel`,
+    });
+  }
+  return out;
+}
+
+async function hashPcap(
+  dataDir: string,
+  sessionId: string,
+): Promise<{ sha256: string; bytes: number } | null> {
+  const stream = await openSessionPcap(dataDir, sessionId);
+  if (!stream) return null;
+  // Streamed: a session PCAP may be hundreds of MiB.
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}

@@ -1,0 +1,137 @@
+/**
+ * Request guards: the API token, cross-origin POST rejection, and strict
+ * JSON bodies (size-limited, unknown fields rejected).
+ *
+ * @module
+ */
+
+import type { Context, MiddlewareHandler } from "hono";
+import { timingSafeEqual } from "node:crypto";
+import { SensorError } from "./session_errors.ts";
+
+/** Requires `token` as `Authorization: Bearer …` or `?token=` on every request it guards. */
+export function requireToken(token: string): MiddlewareHandler {
+  const expected = new TextEncoder().encode(token);
+  return async (c, next) => {
+    const header = c.req.header("Authorization") ?? "";
+    const given = header.startsWith("Bearer ")
+      ? header.slice(7)
+      : c.req.query("token") ?? "";
+    const bytes = new TextEncoder().encode(given);
+    if (
+      bytes.length !== expected.length || !timingSafeEqual(bytes, expected)
+    ) {
+      return c.json(
+        {
+          error:
+            "Missing or wrong API token (Authorization: Bearer <token> or ?token=)",
+        },
+        401,
+      );
+    }
+    await next();
+  };
+}
+
+/** Rejects state-changing requests sent by another site (CSRF). */
+export function rejectCrossOrigin(): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const origin = c.req.header("Origin");
+      const host = c.req.header("Host");
+      const fetchSite = c.req.header("Sec-Fetch-Site");
+      let crossOrigin = fetchSite === "cross-site";
+      if (origin !== undefined && origin !== "null" && host !== undefined) {
+        try {
+          crossOrigin ||= new URL(origin).host !== host;
+        } catch {
+          crossOrigin = true;
+        }
+      } else if (origin === "null") {
+        crossOrigin = true;
+      }
+      if (crossOrigin) {
+        return c.json({ error: "Cross-origin requests are not allowed" }, 403);
+      }
+    }
+    await next();
+  };
+}
+
+/** Largest JSON body accepted, bytes. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** The shape of one allowed field: its JSON type. */
+export type FieldType = "string" | "boolean" | "number";
+
+/**
+ * Reads a JSON object body: at most {@linkcode MAX_BODY_BYTES}, only the
+ * listed fields, each of its listed type. Throws {@linkcode SensorError}
+ * (400/413) with a message that names the problem. An empty body is `{}`.
+ */
+export async function readJsonBody(
+  c: Context,
+  fields: Record<string, FieldType>,
+): Promise<Record<string, unknown>> {
+  const type = c.req.header("Content-Type") ?? "";
+  const declared = Number(c.req.header("Content-Length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    throw new SensorError(413, `Request body over ${MAX_BODY_BYTES} bytes`);
+  }
+  const bytes = await readLimited(c.req.raw.body, MAX_BODY_BYTES);
+  const text = new TextDecoder().decode(bytes).trim();
+  if (text === "") return {};
+  if (!type.toLowerCase().startsWith("application/json")) {
+    throw new SensorError(
+      400,
+      "Send the body as Content-Type: application/json",
+    );
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new SensorError(400, `Bad JSON: ${(error as Error).message}`);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new SensorError(400, "The body must be a JSON object");
+  }
+  for (const [key, value] of Object.entries(body)) {
+    const expected = fields[key];
+    if (expected === undefined) {
+      throw new SensorError(
+        400,
+        `Unknown field "${key}" (allowed: ${
+          Object.keys(fields).join(", ") || "none"
+        })`,
+      );
+    }
+    if (typeof value !== expected) {
+      throw new SensorError(400, `Field "${key}" must be a ${expected}`);
+    }
+  }
+  return body as Record<string, unknown>;
+}
+
+async function readLimited(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    length += chunk.length;
+    if (length > maxBytes) {
+      throw new SensorError(413, `Request body over ${maxBytes} bytes`);
+    }
+    parts.push(chunk);
+  }
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

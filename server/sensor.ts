@@ -1,0 +1,517 @@
+/**
+ * The sensor: one capture session at a time (live, demo or replay), each
+ * run through decode → analysis engine → packet ring, frame ring, session
+ * PCAP → event bus. The server's handlers call this; nothing here knows
+ * about HTTP.
+ *
+ * @module
+ */
+
+import { AnomalyCounter } from "../capture/anomalies.ts";
+import { validateFilter } from "../capture/bpf.ts";
+import { decodePacket } from "../capture/decode/mod.ts";
+import { listInterfaces } from "../capture/interfaces.ts";
+import {
+  capturePackets,
+  type LiveCapture,
+  readPacketFile,
+} from "../capture/packet_source.ts";
+import { LINK_TYPE, type PcapRecord } from "../capture/pcap_record.ts";
+import { TcpdumpError } from "../capture/tcpdump_errors.ts";
+import { CaptureFormatError } from "../capture/pcap_reader.ts";
+import type { Alert } from "../detectors/alert.ts";
+import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
+import { AnalysisEngine, type EngineConfig } from "../detectors/engine.ts";
+import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
+import type { EventBus } from "./event_bus.ts";
+import type { SensorEvent, StatusEvent } from "./events.ts";
+import { FrameRing, type FrameRingOptions } from "./frame_ring.ts";
+import { PacketRing } from "./packet_row.ts";
+import { PacketSampler } from "./packet_sampler.ts";
+import { type PcapStoreOptions, SessionPcapWriter } from "./pcap_store.ts";
+import { SensorError } from "./session_errors.ts";
+
+/** Capture modes. */
+export type CaptureMode = "live" | "demo" | "replay";
+
+/** One frame of simulated traffic. */
+export interface SimulatedFrame {
+  /** Packet time, µs since the epoch. */
+  timestampUs: number;
+  /** Ethernet frame bytes. */
+  bytes: Uint8Array;
+}
+
+/** A source of simulated traffic (the demo). */
+export interface SimulatedTraffic {
+  /** Every frame before `untilUs`, in time order, continuing from the last call. */
+  framesUntil(untilUs: number): SimulatedFrame[];
+}
+
+/** What `start` is asked to run. */
+export interface StartOptions {
+  mode: CaptureMode;
+  /** Interface for live mode. */
+  interface?: string;
+  /** BPF expression ("" for everything). */
+  filter?: string;
+  /** Capture file for replay mode. */
+  file?: string;
+  /** Replay at capture speed instead of as fast as possible. */
+  realtime?: boolean;
+}
+
+/** A session as the API reports it. */
+export interface SessionInfo {
+  id: string;
+  mode: CaptureMode;
+  interface: string;
+  filter: string;
+  file: string;
+  state: "running" | "stopped" | "failed";
+  /** Wall-clock start and end, ms since the epoch (end null while running). */
+  startedMs: number;
+  stoppedMs: number | null;
+  packets: number;
+  bytes: number;
+  /** tcpdump's kernel drops (live mode; known when it stops). */
+  droppedByKernel: number;
+  /** tcpdump's count of captured packets (live mode; known when it stops). */
+  tcpdumpCaptured: number;
+  /** Why the session failed, else "". */
+  error: string;
+  /** Decode anomalies by name. */
+  anomalies: Record<string, number>;
+}
+
+/** Settings of a {@linkcode Sensor}. */
+export interface SensorOptions {
+  /** Where session PCAPs are written. */
+  dataDir: string;
+  /** Detector thresholds, home net, lifecycle. */
+  engine?: EngineConfig;
+  /** Limits of each session's pcap files. */
+  pcap?: PcapStoreOptions;
+  /** Limits of the alert-slice frame ring. */
+  frames?: FrameRingOptions;
+  /** Recent packets kept for `GET /api/packets`. */
+  packetRingSize?: number;
+  /** Packet rows streamed per second at most. */
+  packetRowsPerSecond?: number;
+  /** Makes the demo traffic for a session starting at `startUs`. */
+  createDemo?: (startUs: number) => SimulatedTraffic;
+  /** Milliseconds between demo ticks. */
+  demoTickMs?: number;
+}
+
+const BATCHES_PER_SECOND = 4;
+
+/** Runs capture sessions and publishes their events on `bus`. */
+export class Sensor {
+  readonly #bus: EventBus<SensorEvent>;
+  readonly #options: SensorOptions;
+  readonly packets: PacketRing;
+  readonly frames: FrameRing;
+  #engine: AnalysisEngine;
+  #anomalies = new AnomalyCounter();
+  #session: SessionInfo | undefined;
+  #sessionCount = 0;
+  #stopSource: (() => Promise<void>) | undefined;
+  #pcap: SessionPcapWriter | undefined;
+  #sampler: PacketSampler;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #running: Promise<void> | undefined;
+
+  /** A sensor publishing on `bus`. */
+  constructor(bus: EventBus<SensorEvent>, options: SensorOptions) {
+    this.#bus = bus;
+    this.#options = options;
+    this.packets = new PacketRing(options.packetRingSize ?? 10_000);
+    this.frames = new FrameRing(options.frames);
+    this.#engine = this.#newEngine();
+    this.#sampler = new PacketSampler(
+      Math.ceil((options.packetRowsPerSecond ?? 200) / BATCHES_PER_SECOND),
+    );
+  }
+
+  /** The current (or last) session, if any. */
+  get session(): SessionInfo | undefined {
+    return this.#session ? this.#snapshotSession() : undefined;
+  }
+
+  /** True while a session runs. */
+  get running(): boolean {
+    return this.#session?.state === "running";
+  }
+
+  /** The analysis engine of the current (or last) session. */
+  get engine(): AnalysisEngine {
+    return this.#engine;
+  }
+
+  /** Where session PCAPs are written. */
+  get dataDir(): string {
+    return this.#options.dataDir;
+  }
+
+  /** Traffic statistics with the KPIs filled in. */
+  statsSnapshot(): StatsSnapshot {
+    const stats = this.#engine.stats.snapshot();
+    stats.kpis.alertCount = this.#engine.alerts().length;
+    stats.kpis.meanLatencyMs = this.#engine.latency.meanLatencyMs();
+    return stats;
+  }
+
+  /** Alerts of the current session, newest first. */
+  alerts(): Alert[] {
+    return this.#engine.alerts().slice().reverse();
+  }
+
+  /**
+   * Starts a session. Throws {@linkcode SensorError}: 409 while one runs,
+   * 400 for a bad mode, interface, filter or file.
+   */
+  async start(options: StartOptions): Promise<SessionInfo> {
+    if (this.running || this.#running) {
+      throw new SensorError(
+        409,
+        `A ${this.#session?.mode} capture is already running (session ${this.#session?.id}); stop it first`,
+      );
+    }
+    const filter = (options.filter ?? "").trim();
+    const iface = options.interface ?? "";
+    const file = options.file ?? "";
+    await this.#validate(options.mode, iface, filter, file);
+    if (this.running || this.#running) {
+      throw new SensorError(409, "A capture started meanwhile; stop it first");
+    }
+    this.#reset();
+    const id = `s${Date.now().toString(36)}${
+      (++this.#sessionCount).toString(36)
+    }`;
+    this.#session = {
+      id,
+      mode: options.mode,
+      interface: options.mode === "live" ? iface : "",
+      filter,
+      file: options.mode === "replay" ? file : "",
+      state: "running",
+      startedMs: Date.now(),
+      stoppedMs: null,
+      packets: 0,
+      bytes: 0,
+      droppedByKernel: 0,
+      tcpdumpCaptured: 0,
+      error: "",
+      anomalies: {},
+    };
+    this.#pcap = new SessionPcapWriter(
+      this.#options.dataDir,
+      id,
+      this.#options.pcap,
+    );
+    switch (options.mode) {
+      case "live":
+        await this.#startLive(iface, filter);
+        break;
+      case "replay":
+        this.#startReplay(file, filter);
+        break;
+      case "demo":
+        this.#startDemo();
+        break;
+    }
+    this.#startTimers();
+    this.#status("running", `${describe(this.#session)} started`);
+    return this.#snapshotSession();
+  }
+
+  /** Stops the running session. Throws {@linkcode SensorError} 409 when idle. */
+  async stop(): Promise<SessionInfo> {
+    if (!this.running) {
+      throw new SensorError(409, "No capture is running");
+    }
+    await this.#stopSource?.();
+    await this.#running;
+    return this.#snapshotSession();
+  }
+
+  /** Forgets packets, alerts and stats (the session PCAPs stay on disk). */
+  clear(): void {
+    this.packets.clear();
+    this.frames.clear();
+    this.#anomalies = new AnomalyCounter();
+    this.#engine = this.#newEngine();
+    if (this.#session) {
+      this.#session.packets = 0;
+      this.#session.bytes = 0;
+    }
+  }
+
+  /** Flushes the session PCAP so a download sees every frame so far. */
+  flushPcap(): void {
+    this.#pcap?.flush();
+  }
+
+  /** Stops everything (server shutdown). */
+  async close(): Promise<void> {
+    if (this.running) await this.stop().catch(() => {});
+    this.#stopTimers();
+  }
+
+  #newEngine(): AnalysisEngine {
+    return new AnalysisEngine(
+      this.#options.engine ?? {},
+      (event: AlertEvent) => {
+        this.#bus.publish({ type: "alert", event });
+      },
+    );
+  }
+
+  #reset(): void {
+    this.clear();
+    this.#sampler.take();
+  }
+
+  async #validate(
+    mode: CaptureMode,
+    iface: string,
+    filter: string,
+    file: string,
+  ): Promise<void> {
+    if (mode !== "live" && mode !== "demo" && mode !== "replay") {
+      throw new SensorError(
+        400,
+        `Unknown mode "${mode}" (live, demo or replay)`,
+      );
+    }
+    if (mode === "live") {
+      if (iface === "") {
+        throw new SensorError(400, "Live mode needs an interface");
+      }
+      const known = await listInterfaces().catch(() => []);
+      if (!known.some((nic) => nic.name === iface)) {
+        throw new SensorError(
+          400,
+          `No such interface "${iface}" (known: ${
+            known.map((n) => n.name).join(", ")
+          })`,
+        );
+      }
+    }
+    if (mode === "replay") {
+      if (file === "") throw new SensorError(400, "Replay mode needs a file");
+      try {
+        const info = await Deno.stat(file);
+        if (!info.isFile) throw new SensorError(400, `"${file}" is not a file`);
+      } catch (error) {
+        if (error instanceof SensorError) throw error;
+        throw new SensorError(
+          400,
+          `Cannot read "${file}": ${(error as Error).message}`,
+        );
+      }
+    }
+    if (filter !== "") {
+      if (mode === "demo") {
+        throw new SensorError(400, "Demo mode takes no filter");
+      }
+      try {
+        await validateFilter(filter);
+      } catch (error) {
+        if (error instanceof TcpdumpError) {
+          throw new SensorError(400, error.message);
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** The pipeline: every packet of every mode goes through here. */
+  #handle = (raw: PcapRecord): void => {
+    const session = this.#session!;
+    const n = ++session.packets;
+    session.bytes += raw.wireLength;
+    const packet = decodePacket(raw, this.#anomalies);
+    this.#engine.observe(packet);
+    this.packets.push(n, packet);
+    this.frames.add(raw, packet.srcAddress, packet.dstAddress);
+    this.#pcap?.write(raw);
+    this.#sampler.offer(n, packet);
+  };
+
+  async #startLive(iface: string, filter: string): Promise<void> {
+    let live: LiveCapture;
+    try {
+      live = capturePackets({
+        iface,
+        filter,
+        anomalies: this.#anomalies,
+      }, (_packet, raw) => this.#handle(raw));
+      await live.ready;
+    } catch (error) {
+      this.#finish("failed", errorMessage(error));
+      throw new SensorError(
+        error instanceof TcpdumpError && error.code !== "failed" ? 400 : 500,
+        errorMessage(error),
+      );
+    }
+    this.#stopSource = async () => {
+      await live.stop().catch(() => {});
+    };
+    this.#running = live.done.then(
+      (result) => {
+        this.#session!.droppedByKernel = result.tcpdump.droppedByKernel;
+        this.#session!.tcpdumpCaptured = result.tcpdump.captured;
+        this.#finish("stopped", "");
+      },
+      (error) => this.#finish("failed", errorMessage(error)),
+    );
+  }
+
+  #startReplay(file: string, filter: string): void {
+    const abort = new AbortController();
+    this.#stopSource = () => {
+      abort.abort();
+      return Promise.resolve();
+    };
+    this.#running = readPacketFile(file, (_packet, raw) => this.#handle(raw), {
+      filter,
+      anomalies: this.#anomalies,
+      signal: abort.signal,
+    }).then(
+      () => this.#finish("stopped", ""),
+      (error) => {
+        if (abort.signal.aborted) this.#finish("stopped", "");
+        else this.#finish("failed", errorMessage(error));
+      },
+    );
+  }
+
+  #startDemo(): void {
+    const createDemo = this.#options.createDemo;
+    if (!createDemo) throw new SensorError(400, "Demo mode is not available");
+    const startUs = Date.now() * 1000;
+    const started = performance.now();
+    const demo = createDemo(startUs);
+    const raw: PcapRecord = {
+      timestampUs: 0,
+      capturedLength: 0,
+      wireLength: 0,
+      linkType: LINK_TYPE.ETHERNET,
+      interfaceId: 0,
+      bytes: new Uint8Array(0),
+      offset: 0,
+    };
+    let resolve!: () => void;
+    this.#running = new Promise<void>((r) => resolve = r).then(() =>
+      this.#finish("stopped", "")
+    );
+    const timer = setInterval(() => {
+      const untilUs = startUs +
+        Math.floor((performance.now() - started) * 1000);
+      for (const frame of demo.framesUntil(untilUs)) {
+        raw.timestampUs = frame.timestampUs;
+        raw.bytes = frame.bytes;
+        raw.capturedLength = frame.bytes.length;
+        raw.wireLength = frame.bytes.length;
+        this.#handle(raw);
+      }
+    }, this.#options.demoTickMs ?? 50);
+    this.#stopSource = () => {
+      clearInterval(timer);
+      resolve();
+      return Promise.resolve();
+    };
+  }
+
+  #startTimers(): void {
+    this.#stopTimers();
+    this.#timers.push(
+      setInterval(() => {
+        const batch = this.#sampler.take();
+        if (batch) this.#bus.publish(batch);
+      }, 1000 / BATCHES_PER_SECOND),
+      setInterval(() => this.#publishStats(), 1000),
+    );
+  }
+
+  #stopTimers(): void {
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
+  }
+
+  #publishStats(): void {
+    this.#bus.publish({
+      type: "stats",
+      stats: this.statsSnapshot(),
+      packets: this.#session?.packets ?? 0,
+      alerts: this.#engine.alerts().length,
+    });
+  }
+
+  #finish(state: "stopped" | "failed", error: string): void {
+    const session = this.#session;
+    if (!session || session.state !== "running") return;
+    this.#engine.finish();
+    this.#pcap?.close();
+    const batch = this.#sampler.take();
+    if (batch) this.#bus.publish(batch);
+    this.#publishStats();
+    this.#stopTimers();
+    session.state = state;
+    session.stoppedMs = Date.now();
+    session.error = error;
+    this.#stopSource = undefined;
+    this.#running = undefined;
+    const drops = session.mode === "live"
+      ? `; tcpdump dropped ${session.droppedByKernel} in the kernel`
+      : "";
+    this.#status(
+      state,
+      state === "failed"
+        ? `${describe(session)} failed: ${error}`
+        : `${
+          describe(session)
+        } stopped after ${session.packets} packets${drops}`,
+    );
+  }
+
+  #status(state: StatusEvent["state"], message: string): void {
+    const session = this.#session;
+    this.#bus.publish({
+      type: "status",
+      state,
+      sessionId: session?.id ?? "",
+      mode: session?.mode ?? "",
+      message,
+      droppedByKernel: session?.droppedByKernel ?? 0,
+    });
+  }
+
+  #snapshotSession(): SessionInfo {
+    return { ...this.#session!, anomalies: this.#anomalies.toJSON() };
+  }
+}
+
+function describe(session: SessionInfo): string {
+  switch (session.mode) {
+    case "live":
+      return `Live capture on ${session.interface}${
+        session.filter ? ` (${session.filter})` : ""
+      }`;
+    case "replay":
+      return `Replay of ${session.file}${
+        session.filter ? ` (${session.filter})` : ""
+      }`;
+    case "demo":
+      return "Demo traffic";
+  }
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof CaptureFormatError || error instanceof TcpdumpError) {
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

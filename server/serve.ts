@@ -1,0 +1,118 @@
+/**
+ * Starts the whole sensor: bus, sensor, stream hub, HTTP server, and the
+ * first capture session. Used by `main.ts` and by end-to-end tests.
+ *
+ * @module
+ */
+
+import type { EngineConfig } from "../detectors/engine.ts";
+import { createApp } from "./app.ts";
+import { EventBus } from "./event_bus.ts";
+import type { SensorEvent } from "./events.ts";
+import { Sensor, type SensorOptions, type StartOptions } from "./sensor.ts";
+import { StreamHub, type StreamHubOptions } from "./stream_hub.ts";
+import type { UiAssets } from "./ui_assets.ts";
+
+/** Settings of {@linkcode startServer}. */
+export interface ServeOptions {
+  /** Address to bind (default 127.0.0.1). */
+  hostname?: string;
+  /** Port (default 5000; 0 picks a free one). */
+  port?: number;
+  /** API token; required (and generated when absent) unless bound to loopback. */
+  token?: string;
+  /** The session to start at once, if any. */
+  start?: StartOptions;
+  /** Where session PCAPs go. */
+  dataDir: string;
+  /** Detector settings. */
+  engine?: EngineConfig;
+  /** Sensor settings other than the data dir and engine. */
+  sensor?: Omit<SensorOptions, "dataDir" | "engine">;
+  /** SSE settings. */
+  stream?: StreamHubOptions;
+  /** The dashboard files. */
+  ui?: UiAssets;
+  /** Version string. */
+  version: string;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:5000. */
+  url: string;
+  /** The API token in force ("" when none is needed). */
+  token: string;
+  sensor: Sensor;
+  /** The SSE fan-out. */
+  hub: StreamHub;
+  /** Stops the capture and the HTTP server. */
+  close(): Promise<void>;
+}
+
+/** True for addresses only this host can reach. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" ||
+    /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Starts the server (and the first session, when asked). */
+export async function startServer(
+  options: ServeOptions,
+): Promise<RunningServer> {
+  const hostname = options.hostname ?? "127.0.0.1";
+  let token = options.token ?? "";
+  if (token === "" && !isLoopback(hostname)) {
+    token = randomToken();
+  }
+  const bus = new EventBus<SensorEvent>();
+  const sensor = new Sensor(bus, {
+    ...options.sensor,
+    dataDir: options.dataDir,
+    ...(options.engine ? { engine: options.engine } : {}),
+  });
+  const hub = new StreamHub(bus, options.stream);
+  const app = createApp({
+    sensor,
+    hub,
+    version: options.version,
+    ...(token ? { token } : {}),
+    ...(options.ui ? { ui: options.ui } : {}),
+  });
+  const server = Deno.serve({
+    hostname,
+    port: options.port ?? 5000,
+    onListen: () => {},
+  }, app.fetch);
+  const address = server.addr;
+  const host = address.hostname.includes(":")
+    ? `[${address.hostname}]`
+    : address.hostname;
+  const url = `http://${host}:${address.port}`;
+  if (options.start) {
+    try {
+      await sensor.start(options.start);
+    } catch (error) {
+      hub.close();
+      await server.shutdown();
+      throw error;
+    }
+  }
+  return {
+    url,
+    token,
+    sensor,
+    hub,
+    async close() {
+      await sensor.close();
+      hub.close();
+      await server.shutdown();
+    },
+  };
+}
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-")
+    .replaceAll("/", "_");
+}

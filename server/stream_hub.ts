@@ -1,0 +1,152 @@
+/**
+ * `GET /api/stream`: Server-Sent Events for every client. Each event gets
+ * an increasing id; alert and status events are kept in a bounded history
+ * so a client reconnecting with `Last-Event-ID` gets what it missed.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { ClientQueue, type ClientQueueOptions } from "./client_queue.ts";
+import type { EventBus } from "./event_bus.ts";
+import { SENSOR_EVENT_TYPES, type SensorEvent } from "./events.ts";
+import { SensorError } from "./session_errors.ts";
+
+/** Settings of a {@linkcode StreamHub}. */
+export interface StreamHubOptions extends ClientQueueOptions {
+  /** Alert and status events kept for `Last-Event-ID` replay. */
+  historySize?: number;
+  /** Milliseconds without events before a keep-alive comment. */
+  keepAliveMs?: number;
+  /** Reconnection delay suggested to clients, ms (`retry:`). */
+  retryMs?: number;
+}
+
+/** Fans bus events out to SSE clients, each through its own bounded queue. */
+export class StreamHub {
+  readonly #options: StreamHubOptions;
+  readonly #history: { id: number; event: SensorEvent }[] = [];
+  readonly #historySize: number;
+  readonly #clients = new Map<ClientQueue, Set<string>>();
+  #nextId = 1;
+  #droppedRows = 0;
+  #unsubscribe: () => void;
+
+  /** Subscribes to `bus`. */
+  constructor(bus: EventBus<SensorEvent>, options: StreamHubOptions = {}) {
+    this.#options = options;
+    this.#historySize = options.historySize ?? 1000;
+    this.#unsubscribe = bus.subscribe((event) => this.#publish(event));
+  }
+
+  /** Clients connected now. */
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  /** Packet rows dropped for slow clients, all clients together, since start. */
+  get droppedRows(): number {
+    let sum = this.#droppedRows;
+    for (const client of this.#clients.keys()) sum += client.droppedRows;
+    return sum;
+  }
+
+  /** Events queued for each connected client now. */
+  queueSizes(): number[] {
+    return [...this.#clients.keys()].map((client) => client.size);
+  }
+
+  /** Stops listening to the bus and ends every stream. */
+  close(): void {
+    this.#unsubscribe();
+    for (const client of this.#clients.keys()) {
+      client.overflowed = true;
+      client.wake();
+    }
+  }
+
+  /** The Hono handler of `GET /api/stream`. */
+  handle(c: Context): Response {
+    const types = parseTypes(c.req.query("types"));
+    const lastId = Number(
+      c.req.header("Last-Event-ID") ?? c.req.query("lastEventId") ?? "",
+    );
+    const queue = new ClientQueue(this.#options);
+    // Replay what the client missed, then go live: done synchronously, so
+    // no event falls between the two.
+    if (Number.isInteger(lastId) && lastId > 0) {
+      for (const item of this.#history) {
+        if (item.id > lastId && types.has(item.event.type)) queue.push(item);
+      }
+    }
+    this.#clients.set(queue, types);
+    const keepAliveMs = this.#options.keepAliveMs ?? 15_000;
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => queue.wake());
+      try {
+        await stream.write(`retry: ${this.#options.retryMs ?? 2000}\n\n`);
+        while (!stream.aborted && !queue.overflowed) {
+          const item = await queue.next(keepAliveMs);
+          if (stream.aborted) break;
+          if (item === undefined) {
+            await stream.write(": keep-alive\n\n");
+            continue;
+          }
+          await stream.writeSSE({
+            id: String(item.id),
+            event: item.event.type,
+            data: JSON.stringify(eventData(item.event)),
+          });
+        }
+        if (queue.overflowed && !stream.aborted) {
+          await stream.writeSSE({
+            event: "status",
+            data: JSON.stringify({
+              state: "overflow",
+              message:
+                "This client fell too far behind; reconnect with Last-Event-ID",
+            }),
+          });
+        }
+      } finally {
+        this.#droppedRows += queue.droppedRows;
+        this.#clients.delete(queue);
+      }
+    });
+  }
+
+  #publish(event: SensorEvent): void {
+    const item = { id: this.#nextId++, event };
+    if (event.type === "alert" || event.type === "status") {
+      this.#history.push(item);
+      if (this.#history.length > this.#historySize) this.#history.shift();
+    }
+    for (const [client, types] of this.#clients) {
+      if (types.has(event.type)) client.push(item);
+    }
+  }
+}
+
+function eventData(event: SensorEvent): unknown {
+  const { type: _type, ...data } = event;
+  return data;
+}
+
+function parseTypes(value: string | undefined): Set<string> {
+  if (value === undefined || value.trim() === "") {
+    return new Set(SENSOR_EVENT_TYPES);
+  }
+  const types = new Set(value.split(",").map((t) => t.trim()).filter(Boolean));
+  for (const type of types) {
+    if (!(SENSOR_EVENT_TYPES as readonly string[]).includes(type)) {
+      throw new SensorError(
+        400,
+        `Unknown event type "${type}" in types (known: ${
+          SENSOR_EVENT_TYPES.join(", ")
+        })`,
+      );
+    }
+  }
+  return types;
+}

@@ -1,0 +1,153 @@
+/**
+ * End to end: the real server, a live tcpdump session on lo, a bounded
+ * burst of UDP datagrams and a connect scan of closed loopback ports, read
+ * back over SSE with a real HTTP client, then the session PCAP checked
+ * with tshark.
+ */
+
+import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
+import { startServer } from "../server/mod.ts";
+import { readSse, type SseEvent } from "./sse_client.ts";
+
+const UDP_PORT = 47_501;
+const SCAN_FIRST_PORT = 47_600;
+const SCAN_PORTS = 60;
+const BURST = 20;
+
+async function sendUdpBurst(): Promise<void> {
+  const socket = createSocket("udp4");
+  // Bound explicitly: the tests may use 127.0.0.1 only.
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  for (let i = 0; i < BURST; i++) {
+    await new Promise<void>((resolve, reject) =>
+      socket.send(
+        `netmirror-e2e-${i}`,
+        UDP_PORT,
+        "127.0.0.1",
+        (error) => error ? reject(error) : resolve(),
+      )
+    );
+  }
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+}
+
+async function connectScan(): Promise<number> {
+  let refused = 0;
+  for (
+    let port = SCAN_FIRST_PORT;
+    port < SCAN_FIRST_PORT + SCAN_PORTS;
+    port++
+  ) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close(); // something listens there: still a probe
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionRefused) refused++;
+      else throw error;
+    }
+  }
+  return refused;
+}
+
+async function tcpdumpRunning(pid?: number): Promise<boolean> {
+  const out = await new Deno.Command("pgrep", { args: ["-x", "tcpdump"] })
+    .output();
+  const pids = new TextDecoder().decode(out.stdout).split("\n").filter(Boolean)
+    .map(Number);
+  return pid === undefined ? pids.length > 0 : pids.includes(pid);
+}
+
+Deno.test("live session on lo streams packets, stats and a port-scan alert; the PCAP holds the burst", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-e2e-" });
+  const before = await tcpdumpRunning();
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    version: "e2e",
+    start: {
+      mode: "live",
+      interface: "lo",
+      filter: `udp port ${UDP_PORT} or tcp portrange ${SCAN_FIRST_PORT}-${
+        SCAN_FIRST_PORT + SCAN_PORTS - 1
+      }`,
+    },
+  });
+  try {
+    const session = server.sensor.session!;
+    const stream = await fetch(`${server.url}/api/stream`, {
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(stream.status, 200);
+    assert.match(
+      stream.headers.get("content-type") ?? "",
+      /text\/event-stream/,
+    );
+    const reading = readSse(stream, (_event, all) => {
+      const packets = all.filter((e) => e.event === "packet")
+        .reduce((sum, e) => sum + e.data.rows.length + e.data.skipped, 0);
+      return packets >= BURST + SCAN_PORTS * 2 &&
+        all.some((e) => e.event === "stats" && e.data.packets >= BURST) &&
+        all.some((e) =>
+          e.event === "alert" && e.data.event.alert.kind === "port_scan"
+        );
+    });
+    await new Promise((r) => setTimeout(r, 200)); // the client is subscribed
+    await sendUdpBurst();
+    const refused = await connectScan();
+    assert.equal(refused, SCAN_PORTS, "nothing listens on the scanned ports");
+    const events: SseEvent[] = await reading;
+
+    const rows = events.filter((e) => e.event === "packet")
+      .flatMap((e) => e.data.rows);
+    const udpRows = rows.filter((r) => r.dstPort === UDP_PORT);
+    assert.equal(udpRows.length, BURST, "every datagram of the burst as a row");
+    assert.ok(
+      events.every((e, i) =>
+        i === 0 || Number(e.id) > Number(events[i - 1]!.id)
+      ),
+    );
+    const alert = events.find((e) => e.event === "alert")!.data.event;
+    assert.equal(alert.type, "engaged");
+    assert.equal(alert.alert.kind, "port_scan");
+    assert.equal(alert.alert.attacker, "127.0.0.1");
+    assert.equal(alert.alert.mitre.id, "T1046");
+
+    const stopped = await fetch(`${server.url}/api/stop`, { method: "POST" });
+    assert.equal(stopped.status, 200);
+    const info = await stopped.json();
+    assert.equal(info.state, "stopped");
+    assert.ok(info.tcpdumpCaptured >= BURST + SCAN_PORTS * 2);
+
+    const pcap = await fetch(`${server.url}/api/export/pcap/${session.id}`);
+    assert.equal(pcap.status, 200);
+    const path = `${dataDir}/download.pcap`;
+    await Deno.writeFile(path, new Uint8Array(await pcap.arrayBuffer()));
+    const tshark = await new Deno.Command("tshark", {
+      args: [
+        "-n",
+        "-r",
+        path,
+        "-Y",
+        `udp.dstport == ${UDP_PORT}`,
+        "-T",
+        "fields",
+        "-e",
+        "udp.length",
+      ],
+    }).output();
+    assert.ok(tshark.success, new TextDecoder().decode(tshark.stderr));
+    const lines = new TextDecoder().decode(tshark.stdout).trim().split("\n");
+    assert.equal(
+      lines.length,
+      BURST,
+      "tshark sees the whole burst in the PCAP",
+    );
+  } finally {
+    await server.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+  if (!before) {
+    assert.equal(await tcpdumpRunning(), false, "no tcpdump left running");
+  }
+});

@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { AnomalyCounter } from "./capture/anomalies.ts";
-import { killAllCaptures } from "./capture/child_registry.ts";
+import { killAllCaptures, setExitOnSignal } from "./capture/child_registry.ts";
 import { formatPacketJson, formatPacketLine } from "./capture/format_packet.ts";
 import { listInterfaces } from "./capture/interfaces.ts";
 import {
@@ -413,6 +413,9 @@ function describeStart(start: StartOptions): string {
 /** Runs the CLI with `args` and resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
+  // Commands stop their captures on SIGINT/SIGTERM themselves (and print
+  // tcpdump's counts); the registry still reaps children on exit.
+  setExitOnSignal(false);
   try {
     switch (command) {
       case "read":

@@ -26,7 +26,7 @@ export function filterThroughTcpdump(
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(tcpdumpPath, {
-      args: ["-r", "-", "-w", "-", "-n", filter],
+      args: ["-r", "-", "-w", "-", "-n", "--", filter],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

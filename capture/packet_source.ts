@@ -30,6 +30,8 @@ export interface ReadPacketFileOptions {
   onProgress?: (bytesRead: number) => void;
   /** Aborts the read. */
   signal?: AbortSignal;
+  /** Awaited before each chunk of the file is read: lets a slow consumer hold the reader back. */
+  gate?: () => Promise<void>;
 }
 
 /** What {@linkcode readPacketFile} read. */
@@ -55,6 +57,7 @@ export async function readPacketFile(
   const filter = options.filter?.trim() ?? "";
   if (filter !== "") await validateFilter(filter);
   let source = await openCaptureSource(path);
+  if (options.gate) source = gated(source, options.gate);
   let filtering: Promise<void> | undefined;
   if (filter !== "") {
     const filtered = filterThroughTcpdump(source, filter);
@@ -84,6 +87,25 @@ export async function readPacketFile(
     if (filtering) await filtering;
     throw error;
   }
+}
+
+/** `source`, each chunk read only after `gate()` resolves. */
+function gated(
+  source: ReadableStream<Uint8Array>,
+  gate: () => Promise<void>,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await gate();
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** Options of {@linkcode capturePackets}. */

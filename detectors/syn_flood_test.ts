@@ -315,7 +315,7 @@ Deno.test("syn_flood: findings repeat when half-open doubles or every 10 s, and 
 });
 
 Deno.test("syn_flood: severity grows with half-open", () => {
-  const findings = run(synsFromOne(4_000, 100)); // 10 000 SYN/s
+  const findings = run(synsFromOne(10_000, 50)); // 20 000 SYN/s
   assert.equal(findings[0]!.severity, "medium");
   assert.equal(findings.at(-1)!.severity, "critical");
 });
@@ -361,12 +361,12 @@ Deno.test("syn_flood: 1M distinct spoofed sources keep every table within capaci
   assert.equal((last.evidence.sampleSources as string[]).length, 10);
 });
 
-Deno.test("syn_flood: 1M distinct victims keep every table within capacity", () => {
+Deno.test("syn_flood: 200 000 distinct victims keep every table within capacity", () => {
   const options = { maxTargets: 10_000, maxPendingSyns: 20_000, maxFloods: 16 };
   const detector = createSynFloodDetector(options);
   const packet = tcp({ atUs: T0, flags: SYN });
   const findings: Finding[] = [];
-  for (let i = 0; i < 1_000_000; i++) {
+  for (let i = 0; i < 200_000; i++) {
     packet.timestampUs = T0 + i * 5;
     packet.dstAddress = spoofed(i);
     detector.observe(packet, (finding) => findings.push(finding));
@@ -375,7 +375,7 @@ Deno.test("syn_flood: 1M distinct victims keep every table within capacity", () 
   assert.deepEqual(tables.targets, {
     size: 10_000,
     capacity: 10_000,
-    evictions: 990_000,
+    evictions: 190_000,
   });
   assert.ok(tables.victims!.size <= 10_000);
   assert.equal(tables.victims!.capacity, 10_000);

@@ -106,6 +106,9 @@ export interface SensorOptions {
 
 const BATCHES_PER_SECOND = 4;
 
+/** Records a capture-speed replay reads ahead at most. */
+const REALTIME_QUEUE = 10_000;
+
 /** Runs capture sessions and publishes their events on `bus`. */
 export class Sensor {
   readonly #bus: EventBus<SensorEvent>;
@@ -215,7 +218,8 @@ export class Sensor {
         await this.#startLive(iface, filter);
         break;
       case "replay":
-        this.#startReplay(file, filter);
+        if (options.realtime) this.#startPacedReplay(file, filter);
+        else this.#startReplay(file, filter);
         break;
       case "demo":
         this.#startDemo();
@@ -380,6 +384,77 @@ export class Sensor {
       anomalies: this.#anomalies,
       signal: abort.signal,
     }).then(
+      () => this.#finish("stopped", ""),
+      (error) => {
+        if (abort.signal.aborted) this.#finish("stopped", "");
+        else this.#finish("failed", errorMessage(error));
+      },
+    );
+  }
+
+  /** Replays at capture speed: records wait in a bounded queue for their time. */
+  #startPacedReplay(file: string, filter: string): void {
+    const abort = new AbortController();
+    const queue: PcapRecord[] = [];
+    let head = 0;
+    let wakeReader: (() => void) | undefined;
+    let wakePump: (() => void) | undefined;
+    let readDone = false;
+    const gate = async () => {
+      while (queue.length - head > REALTIME_QUEUE && !abort.signal.aborted) {
+        await new Promise<void>((resolve) => wakeReader = resolve);
+      }
+    };
+    const reading = readPacketFile(file, (_packet, raw) => {
+      queue.push({
+        ...raw,
+        bytes: raw.bytes.slice(raw.offset, raw.offset + raw.capturedLength),
+        offset: 0,
+      });
+      wakePump?.();
+    }, { filter, signal: abort.signal, gate }).finally(() => {
+      readDone = true;
+      wakePump?.();
+    });
+    const pump = (async () => {
+      let firstUs = -1;
+      const startedMs = performance.now();
+      while (!abort.signal.aborted) {
+        if (head === queue.length) {
+          if (readDone) break;
+          await new Promise<void>((resolve) => wakePump = resolve);
+          continue;
+        }
+        const raw = queue[head]!;
+        if (firstUs < 0) firstUs = raw.timestampUs;
+        const dueMs = (raw.timestampUs - firstUs) / 1000 -
+          (performance.now() - startedMs);
+        if (dueMs > 1) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.min(dueMs, 200));
+            abort.signal.addEventListener("abort", () => {
+              clearTimeout(timer);
+              resolve();
+            }, { once: true });
+          });
+          continue;
+        }
+        queue[head++] = undefined as unknown as PcapRecord;
+        this.#handle(raw);
+        if (head > 4096 && head * 2 > queue.length) {
+          queue.splice(0, head);
+          head = 0;
+          wakeReader?.();
+        }
+      }
+    })();
+    this.#stopSource = () => {
+      abort.abort();
+      wakeReader?.();
+      wakePump?.();
+      return Promise.resolve();
+    };
+    this.#running = Promise.all([reading, pump]).then(
       () => this.#finish("stopped", ""),
       (error) => {
         if (abort.signal.aborted) this.#finish("stopped", "");

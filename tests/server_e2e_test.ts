@@ -151,3 +151,79 @@ Deno.test("live session on lo streams packets, stats and a port-scan alert; the 
     assert.equal(await tcpdumpRunning(), false, "no tcpdump left running");
   }
 });
+
+Deno.test("tcpdump dying mid-session becomes a failed session and a status event, not a dead server", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-e2e-" });
+  const port = 47_777;
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    version: "e2e",
+    start: { mode: "live", interface: "lo", filter: `udp port ${port}` },
+  });
+  try {
+    const stream = await fetch(`${server.url}/api/stream?types=status`, {
+      signal: AbortSignal.timeout(20_000),
+    });
+    const reading = readSse(
+      stream,
+      (event) => event.event === "status" && event.data.state === "failed",
+    );
+    const found = await new Deno.Command("pgrep", {
+      args: ["-f", `tcpdump .*udp port ${port}`],
+    }).output();
+    const pids = new TextDecoder().decode(found.stdout).trim().split("\n")
+      .filter(Boolean).map(Number);
+    assert.equal(pids.length, 1, "exactly our tcpdump");
+    Deno.kill(pids[0]!, "SIGKILL");
+    const events = await reading;
+    const failed = events.at(-1)!;
+    assert.match(failed.data.message, /failed/);
+    const session = await (await fetch(`${server.url}/api/session`)).json();
+    assert.equal(session.state, "failed");
+    assert.notEqual(session.error, "");
+    const health = await fetch(`${server.url}/healthz`);
+    assert.equal((await health.json()).capture, "idle");
+    // And a new session starts fine.
+    const again = await fetch(`${server.url}/api/start`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        mode: "live",
+        interface: "lo",
+        filter: `udp port ${port}`,
+      }),
+    });
+    assert.equal(again.status, 201);
+    await again.body?.cancel();
+  } finally {
+    await server.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("replay with realtime keeps the capture's pace", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-e2e-" });
+  const file = new URL(
+    "../../shared/pcaps/benign/tcp_latency_wire_slow_synack_878ms__latency2.pcapng",
+    import.meta.url,
+  ).pathname; // 6 packets over 1.446 s
+  const server = await startServer({ port: 0, dataDir, version: "e2e" });
+  try {
+    const started = performance.now();
+    await server.sensor.start({ mode: "replay", file, realtime: true });
+    for (let i = 0; i < 200 && server.sensor.running; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const elapsedMs = performance.now() - started;
+    assert.equal(server.sensor.running, false);
+    assert.equal(server.sensor.session!.packets, 6);
+    assert.ok(
+      elapsedMs >= 1_400,
+      `finished after ${elapsedMs} ms, before the capture's 1.446 s`,
+    );
+  } finally {
+    await server.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

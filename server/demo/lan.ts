@@ -42,7 +42,12 @@ export interface InternetService {
 
 const GATEWAY_MAC = "24:5a:4c:6b:10:01";
 
-function endpoint(ip: string, mac: string, ttl: number, ipId: number): Endpoint {
+function endpoint(
+  ip: string,
+  mac: string,
+  ttl: number,
+  ipId: number,
+): Endpoint {
   return { ip, mac, ttl, ipId };
 }
 
@@ -61,26 +66,138 @@ interface HostSpec {
 
 const HOST_SPECS: readonly HostSpec[] = [
   { name: "gateway", os: "linux", octet: 1, mac: GATEWAY_MAC, v6: "fd00::1" },
-  { name: "nas", os: "linux", octet: 5, mac: "00:11:32:a4:5e:21", v6: "fd00::5" },
+  {
+    name: "nas",
+    os: "linux",
+    octet: 5,
+    mac: "00:11:32:a4:5e:21",
+    v6: "fd00::5",
+  },
   { name: "printer", os: "embedded", octet: 6, mac: "3c:d9:2b:77:0a:3f" },
   { name: "intranet", os: "linux", octet: 8, mac: "b8:ca:3a:61:90:08" },
-  { name: "ws-anna", os: "windows", octet: 10, mac: "54:e1:ad:3c:11:0a", client: true },
-  { name: "mbp-ben", os: "macos", octet: 11, mac: "a4:83:e7:12:4b:0b", v6: "fd00::11", client: true },
-  { name: "ws-carla", os: "windows", octet: 12, mac: "54:e1:ad:3c:11:0c", v6: "fd00::12", client: true },
-  { name: "ws-dan", os: "windows", octet: 13, mac: "8c:8d:28:5e:02:0d", client: true },
-  { name: "mbp-eva", os: "macos", octet: 14, mac: "a4:83:e7:12:4b:0e", client: true },
-  { name: "ws-farid", os: "windows", octet: 15, mac: "8c:8d:28:5e:02:0f", client: true },
-  { name: "dev-gus", os: "linux", octet: 16, mac: "dc:a6:32:8e:51:10", v6: "fd00::16", client: true },
-  { name: "ws-hana", os: "windows", octet: 17, mac: "54:e1:ad:3c:11:11", client: true },
-  { name: "mbp-ivan", os: "macos", octet: 18, mac: "a4:83:e7:12:4b:12", client: true },
-  { name: "ws-jo", os: "windows", octet: 19, mac: "8c:8d:28:5e:02:13", client: true },
-  { name: "dev-kim", os: "linux", octet: 20, mac: "f0:2f:74:aa:19:14", v6: "fd00::20", client: true },
-  { name: "ws-lea", os: "windows", octet: 21, mac: "54:e1:ad:3c:11:15", client: true },
-  { name: "mbp-max", os: "macos", octet: 22, mac: "a4:83:e7:12:4b:16", client: true },
-  { name: "ws-nora", os: "windows", octet: 23, mac: "8c:8d:28:5e:02:17", client: true },
-  { name: "ws-omar", os: "windows", octet: 24, mac: "54:e1:ad:3c:11:18", client: true },
-  { name: "ws-pia", os: "windows", octet: 25, mac: "8c:8d:28:5e:02:19", client: true },
-  { name: "pi-sensors", os: "linux", octet: 30, mac: "dc:a6:32:8e:51:1e", client: true },
+  {
+    name: "ws-anna",
+    os: "windows",
+    octet: 10,
+    mac: "54:e1:ad:3c:11:0a",
+    client: true,
+  },
+  {
+    name: "mbp-ben",
+    os: "macos",
+    octet: 11,
+    mac: "a4:83:e7:12:4b:0b",
+    v6: "fd00::11",
+    client: true,
+  },
+  {
+    name: "ws-carla",
+    os: "windows",
+    octet: 12,
+    mac: "54:e1:ad:3c:11:0c",
+    v6: "fd00::12",
+    client: true,
+  },
+  {
+    name: "ws-dan",
+    os: "windows",
+    octet: 13,
+    mac: "8c:8d:28:5e:02:0d",
+    client: true,
+  },
+  {
+    name: "mbp-eva",
+    os: "macos",
+    octet: 14,
+    mac: "a4:83:e7:12:4b:0e",
+    client: true,
+  },
+  {
+    name: "ws-farid",
+    os: "windows",
+    octet: 15,
+    mac: "8c:8d:28:5e:02:0f",
+    client: true,
+  },
+  {
+    name: "dev-gus",
+    os: "linux",
+    octet: 16,
+    mac: "dc:a6:32:8e:51:10",
+    v6: "fd00::16",
+    client: true,
+  },
+  {
+    name: "ws-hana",
+    os: "windows",
+    octet: 17,
+    mac: "54:e1:ad:3c:11:11",
+    client: true,
+  },
+  {
+    name: "mbp-ivan",
+    os: "macos",
+    octet: 18,
+    mac: "a4:83:e7:12:4b:12",
+    client: true,
+  },
+  {
+    name: "ws-jo",
+    os: "windows",
+    octet: 19,
+    mac: "8c:8d:28:5e:02:13",
+    client: true,
+  },
+  {
+    name: "dev-kim",
+    os: "linux",
+    octet: 20,
+    mac: "f0:2f:74:aa:19:14",
+    v6: "fd00::20",
+    client: true,
+  },
+  {
+    name: "ws-lea",
+    os: "windows",
+    octet: 21,
+    mac: "54:e1:ad:3c:11:15",
+    client: true,
+  },
+  {
+    name: "mbp-max",
+    os: "macos",
+    octet: 22,
+    mac: "a4:83:e7:12:4b:16",
+    client: true,
+  },
+  {
+    name: "ws-nora",
+    os: "windows",
+    octet: 23,
+    mac: "8c:8d:28:5e:02:17",
+    client: true,
+  },
+  {
+    name: "ws-omar",
+    os: "windows",
+    octet: 24,
+    mac: "54:e1:ad:3c:11:18",
+    client: true,
+  },
+  {
+    name: "ws-pia",
+    os: "windows",
+    octet: 25,
+    mac: "8c:8d:28:5e:02:19",
+    client: true,
+  },
+  {
+    name: "pi-sensors",
+    os: "linux",
+    octet: 30,
+    mac: "dc:a6:32:8e:51:1e",
+    client: true,
+  },
 ];
 
 /** The rogue device on the LAN most attacks come from (a Kali VM on a visitor's laptop). */
@@ -111,8 +228,20 @@ export const WEB_SERVICES: readonly InternetService[] = [
   service("api.github.com", "140.82.121.6", undefined, 14),
   service("www.wikipedia.org", "185.15.59.224", "2a02:ec80:300:ed1a::1", 11),
   service("outlook.office365.com", "52.97.146.178", "2603:1026:c0b:10::2", 10),
-  service("teams.microsoft.com", "52.113.194.132", undefined, 10, "teams.office.com"),
-  service("app.slack.com", "3.77.199.56", undefined, 13, "app.slack.com.cdn.cloudflare.net"),
+  service(
+    "teams.microsoft.com",
+    "52.113.194.132",
+    undefined,
+    10,
+    "teams.office.com",
+  ),
+  service(
+    "app.slack.com",
+    "3.77.199.56",
+    undefined,
+    13,
+    "app.slack.com.cdn.cloudflare.net",
+  ),
   service("www.bbc.co.uk", "151.101.0.81", "2a04:4e42::81", 9),
   service("cdn.jsdelivr.net", "151.101.1.229", "2a04:4e42:200::485", 9),
   service("zoom.us", "170.114.52.2", undefined, 15),
@@ -195,7 +324,12 @@ export class OfficeLan {
         name: spec.name,
         os: spec.os,
         client: spec.client ?? false,
-        v4: endpoint(`192.168.1.${spec.octet}`, spec.mac, ttl, prng.int(0, 0xffff)),
+        v4: endpoint(
+          `192.168.1.${spec.octet}`,
+          spec.mac,
+          ttl,
+          prng.int(0, 0xffff),
+        ),
         v6: spec.v6 === undefined
           ? undefined
           : endpoint(spec.v6, spec.mac, spec.os === "windows" ? 128 : 64, 0),

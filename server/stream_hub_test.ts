@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { EventBus } from "./event_bus.ts";
+import type { SensorEvent } from "./events.ts";
+import { StreamHub } from "./stream_hub.ts";
+import { readSse } from "../tests/sse_client.ts";
+
+function status(message: string): SensorEvent {
+  return {
+    type: "status",
+    state: "running",
+    sessionId: "s1",
+    mode: "demo",
+    message,
+    droppedByKernel: 0,
+  };
+}
+
+function setup() {
+  const bus = new EventBus<SensorEvent>();
+  const hub = new StreamHub(bus, { keepAliveMs: 50 });
+  const app = new Hono();
+  app.get("/stream", (c) => hub.handle(c));
+  return { bus, hub, app };
+}
+
+Deno.test("StreamHub replays missed alert and status events after Last-Event-ID", async () => {
+  const { bus, hub, app } = setup();
+  for (let i = 1; i <= 5; i++) bus.publish(status(`event ${i}`));
+  bus.publish({ type: "packet", rows: [], skipped: 3 }); // not replayed
+  const response = await app.request("/stream", {
+    headers: { "Last-Event-ID": "2" },
+  });
+  assert.equal(response.status, 200);
+  const reading = readSse(response, (_e, all) => all.length === 4);
+  bus.publish(status("after reconnect"));
+  const events = await reading;
+  assert.deepEqual(events.map((e) => e.id), ["3", "4", "5", "7"]);
+  assert.deepEqual(
+    events.slice(0, 3).map((e) => e.data.message),
+    ["event 3", "event 4", "event 5"],
+  );
+  hub.close();
+});
+
+Deno.test("StreamHub sends live events with ids, retry and keep-alives, filtered by ?types=", async () => {
+  const { bus, hub, app } = setup();
+  const response = await app.request("/stream?types=status");
+  const reader = response.body!.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  const waitFor = async (needle: string) => {
+    for (let i = 0; i < 100 && !text.includes(needle); i++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+  };
+  await waitFor("retry:");
+  bus.publish({ type: "packet", rows: [], skipped: 1 });
+  bus.publish(status("live"));
+  await waitFor('"live"');
+  await waitFor(": keep-alive");
+  await reader.cancel();
+  assert.match(text, /^retry: \d+/);
+  assert.match(
+    text,
+    /event: status\ndata: \{.*"message":"live".*\}\nid: 2\n\n/,
+  );
+  assert.doesNotMatch(text, /event: packet/);
+  assert.match(text, /: keep-alive/);
+  hub.close();
+});
+
+Deno.test("StreamHub forgets a client that went away", async () => {
+  const { bus, hub, app } = setup();
+  const response = await app.request("/stream");
+  const events = readSse(response, () => true);
+  bus.publish(status("one"));
+  await events;
+  for (let i = 0; i < 50 && hub.clients > 0; i++) {
+    bus.publish(status("tick"));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(hub.clients, 0);
+  hub.close();
+});

@@ -1,0 +1,96 @@
+/**
+ * The dashboard's HTTP client: every `/api` call goes through here, with the
+ * page's `?token=` sent as `Authorization: Bearer` when there is one.
+ *
+ * @module
+ */
+
+/** The API token from the page URL's `?token=` ("" when none). */
+export const API_TOKEN: string =
+  new URLSearchParams(globalThis.location?.search ?? "").get("token") ?? "";
+
+/** An API call that failed, with the server's `{error}` message. */
+export class ApiError extends Error {
+  /** HTTP status (0 when the request never got an answer). */
+  readonly status: number;
+
+  /** An error with the server's message and the response status. */
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+/** Adds `?token=` to `path` when the page has a token (for EventSource and links). */
+export function withToken(path: string): string {
+  if (API_TOKEN === "") return path;
+  const separator = path.includes("?") ? "&" : "?";
+  return `${path}${separator}token=${encodeURIComponent(API_TOKEN)}`;
+}
+
+/** Fetches `path` with the token; throws {@linkcode ApiError} unless 2xx. */
+export async function apiFetch(
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (API_TOKEN !== "") headers.set("Authorization", `Bearer ${API_TOKEN}`);
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers });
+  } catch (error) {
+    throw new ApiError(
+      0,
+      `Server unreachable: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = await response.json() as { error?: unknown };
+      if (typeof body.error === "string") message = body.error;
+    } catch {
+      // Not JSON: keep the status line.
+    }
+    throw new ApiError(response.status, message);
+  }
+  return response;
+}
+
+/** GETs `path` and parses its JSON body. */
+export async function getJson<T>(path: string): Promise<T> {
+  const response = await apiFetch(path);
+  return await response.json() as T;
+}
+
+/** POSTs `body` as JSON (nothing when absent) and parses the JSON answer. */
+export async function postJson<T>(path: string, body?: unknown): Promise<T> {
+  const response = await apiFetch(path, {
+    method: "POST",
+    ...(body === undefined ? {} : {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  });
+  return await response.json() as T;
+}
+
+/** Saves `blob` as a download named `fileName`. */
+export function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The click starts the download synchronously; the URL can go after it.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The file name of a `Content-Disposition: attachment; filename="…"` header. */
+export function attachmentName(response: Response, fallback: string): string {
+  const header = response.headers.get("Content-Disposition") ?? "";
+  return /filename="([^"]+)"/.exec(header)?.[1] ?? fallback;
+}

@@ -1,0 +1,523 @@
+/**
+ * The dashboard's state: module-level signals fed by one `EventSource` on
+ * `/api/stream`, plus the actions the controls call. Components read the
+ * signals; only the actions here write the server-fed ones.
+ *
+ * Memory is bounded whatever the packet rate: at most {@linkcode MAX_ROWS}
+ * packet rows, {@linkcode MAX_ALERTS} alerts and {@linkcode MAX_TOASTS}
+ * toasts are held.
+ *
+ * @module
+ */
+
+import { batch, computed, signal } from "@preact/signals";
+import type { NetworkInterfaceInfo } from "../capture/interfaces.ts";
+import type { Alert } from "../detectors/alert.ts";
+import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
+import type { LatencySnapshot } from "../detectors/latency/latency_analyzer.ts";
+import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
+import type {
+  PacketBatchEvent,
+  StatsEvent,
+  StatusEvent,
+} from "../server/events.ts";
+import type { PacketRow } from "../server/packet_row.ts";
+import type { CaptureMode, SessionInfo } from "../server/sensor.ts";
+import {
+  ApiError,
+  apiFetch,
+  attachmentName,
+  getJson,
+  postJson,
+  saveBlob,
+  withToken,
+} from "./api.ts";
+import { filterRows, type ProtocolChip } from "./packet_filter.ts";
+import { SEVERITY_RANK } from "./palette.ts";
+
+/** Packet rows the browser keeps at most (oldest dropped first). */
+export const MAX_ROWS = 10_000;
+/** Alerts the browser keeps at most (released ones dropped first). */
+export const MAX_ALERTS = 1_000;
+/** Toasts shown at once at most. */
+export const MAX_TOASTS = 4;
+/** How long a toast stays, ms. */
+export const TOAST_MS = 6_000;
+/** Pause between latency polls, ms. */
+export const LATENCY_POLL_MS = 2_000;
+/** Wait before reopening a stream the browser gave up on, ms. */
+export const RECONNECT_MS = 2_000;
+
+/** State of the SSE connection. */
+export type ConnectionState = "connecting" | "open" | "closed";
+
+/** A toast announcing a new alert. */
+export interface Toast {
+  /** Toast number (unique per page). */
+  key: number;
+  alert: Alert;
+}
+
+/** Sort order of the alert feed. */
+export type AlertSort = "severity" | "time";
+
+// Server-fed state.
+
+/** The SSE connection. */
+export const connection = signal<ConnectionState>("connecting", {
+  name: "connection",
+});
+/** The current (or last) capture session. */
+export const session = signal<SessionInfo | null>(null, { name: "session" });
+/** The latest traffic statistics. */
+export const stats = signal<StatsSnapshot | null>(null, { name: "stats" });
+/** Packets the session has seen (from the stats events). */
+export const packetCount = signal(0, { name: "packetCount" });
+/** Alerts the session has raised (from the stats events). */
+export const alertCount = signal(0, { name: "alertCount" });
+/** The latest latency statistics (polled). */
+export const latency = signal<LatencySnapshot | null>(null, {
+  name: "latency",
+});
+/** Capture interfaces from /api/interfaces. */
+export const interfaces = signal<NetworkInterfaceInfo[]>([], {
+  name: "interfaces",
+});
+/** Sampled packet rows, oldest first, at most {@linkcode MAX_ROWS}. */
+export const rows = signal<readonly PacketRow[]>([], { name: "rows" });
+/** Packets not sent as rows (the server samples at high rates). */
+export const skippedRows = signal(0, { name: "skippedRows" });
+/** Rows this tab lost because it read too slowly. */
+export const lostRows = signal(0, { name: "lostRows" });
+/** Alerts by id. */
+export const alerts = signal<ReadonlyMap<string, Alert>>(new Map(), {
+  name: "alerts",
+});
+/** Toasts on screen. */
+export const toasts = signal<readonly Toast[]>([], { name: "toasts" });
+/** The server's latest status sentence. */
+export const statusMessage = signal("", { name: "statusMessage" });
+
+// View state.
+
+/** The protocol chip in force. */
+export const protocolChip = signal<ProtocolChip>("All", {
+  name: "protocolChip",
+});
+/** The search box text. */
+export const searchText = signal("", { name: "searchText" });
+/** The table's rows when paused (null: live). */
+export const frozenRows = signal<readonly PacketRow[] | null>(null, {
+  name: "frozenRows",
+});
+/** Whether the table follows new rows. */
+export const autoScroll = signal(true, { name: "autoScroll" });
+/** Services hidden from the doughnut by the legend toggles. */
+export const hiddenProtocols = signal<ReadonlySet<string>>(new Set(), {
+  name: "hiddenProtocols",
+});
+/** Number of the packet whose detail modal is open. */
+export const selectedPacket = signal<number | null>(null, {
+  name: "selectedPacket",
+});
+/** Id of the alert whose detail modal is open. */
+export const selectedAlert = signal<string | null>(null, {
+  name: "selectedAlert",
+});
+/** Alert feed order. */
+export const alertSort = signal<AlertSort>("severity", { name: "alertSort" });
+/** Wall clock, ms, ticking once a second (for the uptime). */
+export const now = signal(Date.now(), { name: "now" });
+
+// Control form state.
+
+/** The mode select. */
+export const modeInput = signal<CaptureMode>("demo", { name: "modeInput" });
+/** The interface select. */
+export const interfaceInput = signal("", { name: "interfaceInput" });
+/** The BPF filter input. */
+export const filterInput = signal("", { name: "filterInput" });
+/** The replay file input. */
+export const fileInput = signal("", { name: "fileInput" });
+/** The error of the last control action, shown inline. */
+export const actionError = signal("", { name: "actionError" });
+/** True while a control action is in flight. */
+export const busy = signal(false, { name: "busy" });
+
+// Computed values.
+
+/** True while a session runs. */
+export const running = computed(() => session.value?.state === "running");
+
+/** The rows the table shows: frozen or live, through the chip and search. */
+export const tableRows = computed(() =>
+  filterRows(
+    frozenRows.value ?? rows.value,
+    protocolChip.value,
+    searchText.value,
+  )
+);
+
+/** Rows that arrived since the table was paused. */
+export const pendingRows = computed(() => {
+  const frozen = frozenRows.value;
+  if (frozen === null) return 0;
+  const last = frozen.at(-1)?.n ?? 0;
+  let count = 0;
+  const live = rows.value;
+  for (let i = live.length - 1; i >= 0 && live[i]!.n > last; i--) count++;
+  return count;
+});
+
+/** Alerts not yet released. */
+export const activeAlerts = computed(() => {
+  let count = 0;
+  for (const alert of alerts.value.values()) {
+    if (alert.state !== "released") count++;
+  }
+  return count;
+});
+
+/** The alert feed in display order. */
+export const sortedAlerts = computed(() => {
+  const list = [...alerts.value.values()];
+  const byTime = (a: Alert, b: Alert) =>
+    b.firstSeenUs - a.firstSeenUs || b.id.localeCompare(a.id);
+  if (alertSort.value === "time") return list.sort(byTime);
+  return list.sort((a, b) =>
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || byTime(a, b)
+  );
+});
+
+// The stream.
+
+let source: EventSource | undefined;
+let lastEventId = "";
+let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+let latencyTimer: ReturnType<typeof setInterval> | undefined;
+let clockTimer: ReturnType<typeof setInterval> | undefined;
+let knownSessionId: string | null = null;
+let toastKey = 0;
+
+/** Starts everything: the stream, the first fetches, the clock and the latency poll. */
+export function startDashboard(): void {
+  void loadInterfaces();
+  void refreshSession().then(() => loadRecentRows());
+  connect();
+  clockTimer ??= setInterval(() => now.value = Date.now(), 1000);
+  latencyTimer ??= setInterval(() => void refreshLatency(), LATENCY_POLL_MS);
+}
+
+/** Closes the stream and stops the timers (tests, page teardown). */
+export function stopDashboard(): void {
+  source?.close();
+  source = undefined;
+  clearTimeout(reconnectTimer);
+  clearInterval(latencyTimer);
+  clearInterval(clockTimer);
+  latencyTimer = undefined;
+  clockTimer = undefined;
+}
+
+/** Opens (or reopens) the SSE stream, resuming after the last event seen. */
+export function connect(): void {
+  source?.close();
+  clearTimeout(reconnectTimer);
+  connection.value = "connecting";
+  const path = lastEventId === ""
+    ? "/api/stream"
+    : `/api/stream?lastEventId=${encodeURIComponent(lastEventId)}`;
+  const stream = new EventSource(withToken(path));
+  source = stream;
+  stream.onopen = () => {
+    connection.value = "open";
+    void refreshSession();
+    void refreshAlerts();
+    void refreshLatency();
+  };
+  stream.onerror = () => {
+    if (source !== stream) return;
+    if (stream.readyState === EventSource.CLOSED) {
+      // The browser gave up (e.g. an HTTP error): try again ourselves.
+      connection.value = "closed";
+      reconnectTimer = setTimeout(connect, RECONNECT_MS);
+    } else {
+      // The browser retries by itself, sending Last-Event-ID.
+      connection.value = "connecting";
+    }
+  };
+  stream.addEventListener("packet", (message) => {
+    const event = readEvent<Omit<PacketBatchEvent, "type">>(message);
+    if (event) addRows(event.rows, event.skipped, event.lost ?? 0);
+  });
+  stream.addEventListener("stats", (message) => {
+    const event = readEvent<Omit<StatsEvent, "type">>(message);
+    if (!event) return;
+    batch(() => {
+      stats.value = event.stats;
+      packetCount.value = event.packets;
+      alertCount.value = event.alerts;
+    });
+  });
+  stream.addEventListener("alert", (message) => {
+    const event = readEvent<{ event: AlertEvent }>(message);
+    if (event) applyAlertEvent(event.event);
+  });
+  stream.addEventListener("status", (message) => {
+    const event = readEvent<Omit<StatusEvent, "type">>(message);
+    if (event) applyStatus(event);
+  });
+}
+
+function readEvent<T>(message: Event): T | undefined {
+  const { data, lastEventId: id } = message as MessageEvent<string>;
+  if (id) lastEventId = id;
+  try {
+    return JSON.parse(data) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function addRows(batchRows: PacketRow[], skipped: number, lost: number): void {
+  batch(() => {
+    if (batchRows.length > 0) {
+      const current = rows.value;
+      const last = current.at(-1)?.n ?? 0;
+      // Rows already held (from the initial fetch) are not added twice.
+      const fresh = batchRows[0]!.n > last
+        ? batchRows
+        : batchRows.filter((row) => row.n > last);
+      const overflow = current.length + fresh.length - MAX_ROWS;
+      rows.value = overflow > 0
+        ? current.slice(overflow).concat(fresh.slice(-MAX_ROWS))
+        : current.concat(fresh);
+    }
+    if (skipped > 0) skippedRows.value += skipped;
+    if (lost > 0) lostRows.value += lost;
+  });
+}
+
+function applyAlertEvent(event: AlertEvent): void {
+  const alert = event.alert;
+  const next = new Map(alerts.value);
+  const isNew = !next.has(alert.id);
+  next.delete(alert.id); // re-insert: the Map keeps insertion order for eviction
+  next.set(alert.id, alert);
+  evictAlerts(next);
+  alerts.value = next;
+  if (event.type === "engaged" && isNew) showToast(alert);
+}
+
+function evictAlerts(map: Map<string, Alert>): void {
+  if (map.size <= MAX_ALERTS) return;
+  for (const [id, alert] of map) {
+    if (map.size <= MAX_ALERTS) return;
+    if (alert.state === "released") map.delete(id);
+  }
+  for (const id of map.keys()) {
+    if (map.size <= MAX_ALERTS) return;
+    map.delete(id);
+  }
+}
+
+function showToast(alert: Alert): void {
+  const key = ++toastKey;
+  toasts.value = [...toasts.value, { key, alert }].slice(-MAX_TOASTS);
+  setTimeout(() => dismissToast(key), TOAST_MS);
+}
+
+/** Removes toast `key`. */
+export function dismissToast(key: number): void {
+  toasts.value = toasts.value.filter((toast) => toast.key !== key);
+}
+
+function applyStatus(event: Omit<StatusEvent, "type">): void {
+  if (event.state === "running" && event.sessionId !== "") {
+    resetForSession(event.sessionId);
+  }
+  statusMessage.value = event.message;
+  void refreshSession();
+}
+
+/** Forgets what the browser holds of an earlier session when `id` is new. */
+function resetForSession(id: string): void {
+  if (knownSessionId === id) return;
+  knownSessionId = id;
+  clearLocal();
+}
+
+function clearLocal(): void {
+  batch(() => {
+    rows.value = [];
+    frozenRows.value = null;
+    skippedRows.value = 0;
+    lostRows.value = 0;
+    alerts.value = new Map();
+    toasts.value = [];
+    stats.value = null;
+    latency.value = null;
+    packetCount.value = 0;
+    alertCount.value = 0;
+    selectedPacket.value = null;
+    selectedAlert.value = null;
+  });
+}
+
+// Fetches.
+
+async function loadInterfaces(): Promise<void> {
+  try {
+    const list = await getJson<NetworkInterfaceInfo[]>("/api/interfaces");
+    interfaces.value = list;
+    if (interfaceInput.value === "") {
+      const preferred = list.find((nic) => nic.up && !nic.loopback) ??
+        list[0];
+      interfaceInput.value = preferred?.name ?? "";
+    }
+  } catch {
+    // No tcpdump or no permission: live mode shows an empty list.
+    interfaces.value = [];
+  }
+}
+
+async function refreshSession(): Promise<void> {
+  try {
+    const info = await getJson<SessionInfo | null>("/api/session");
+    if (info && knownSessionId !== info.id) {
+      if (knownSessionId !== null) clearLocal();
+      knownSessionId = info.id;
+    }
+    session.value = info;
+    if (info && info.mode !== modeInput.value && info.state === "running") {
+      modeInput.value = info.mode;
+    }
+  } catch {
+    // The stream's state shows the outage.
+  }
+}
+
+async function refreshAlerts(): Promise<void> {
+  try {
+    const list = await getJson<Alert[]>(`/api/alerts?limit=${MAX_ALERTS}`);
+    const next = new Map(alerts.value);
+    // The API lists newest first; insert oldest first.
+    for (const alert of list.reverse()) {
+      const held = next.get(alert.id);
+      if (!held || held.lastSeenUs <= alert.lastSeenUs) {
+        next.set(alert.id, alert);
+      }
+    }
+    evictAlerts(next);
+    alerts.value = next;
+  } catch {
+    // Keep what is held.
+  }
+}
+
+async function refreshLatency(): Promise<void> {
+  if (connection.value !== "open") return;
+  if (latency.value !== null && !running.value) return;
+  try {
+    latency.value = await getJson<LatencySnapshot>("/api/stats/latency");
+  } catch {
+    // Next poll.
+  }
+}
+
+async function loadRecentRows(): Promise<void> {
+  try {
+    const recent = await getJson<PacketRow[]>("/api/packets?limit=500");
+    if (recent.length === 0) return;
+    // Newest first from the API; the table holds oldest first.
+    recent.reverse();
+    const first = rows.value[0]?.n ?? Infinity;
+    const older = recent.filter((row) => row.n < first);
+    rows.value = older.concat(rows.value).slice(-MAX_ROWS);
+  } catch {
+    // The stream fills the table.
+  }
+}
+
+/** Fetches the full decoded record of packet `n` (for the detail modal). */
+export function fetchPacket(n: number): Promise<Record<string, unknown>> {
+  return getJson<Record<string, unknown>>(`/api/packets/${n}`);
+}
+
+// Actions.
+
+async function runAction(action: () => Promise<void>): Promise<void> {
+  if (busy.value) return;
+  busy.value = true;
+  actionError.value = "";
+  try {
+    await action();
+  } catch (error) {
+    actionError.value = error instanceof ApiError
+      ? error.message
+      : String(error);
+  } finally {
+    busy.value = false;
+  }
+}
+
+/** Starts a session from the control form. */
+export function startCapture(): Promise<void> {
+  return runAction(async () => {
+    const mode = modeInput.value;
+    const filter = filterInput.value.trim();
+    const body: Record<string, string> = { mode };
+    if (mode === "live") body.interface = interfaceInput.value;
+    if (mode === "replay") body.file = fileInput.value.trim();
+    if (mode !== "demo" && filter !== "") body.filter = filter;
+    const info = await postJson<SessionInfo>("/api/start", body);
+    resetForSession(info.id);
+    session.value = info;
+  });
+}
+
+/** Stops the running session. */
+export function stopCapture(): Promise<void> {
+  return runAction(async () => {
+    session.value = await postJson<SessionInfo>("/api/stop");
+  });
+}
+
+/** Clears packets, alerts and stats on the server and here. */
+export function clearAll(): Promise<void> {
+  return runAction(async () => {
+    await postJson("/api/clear");
+    clearLocal();
+  });
+}
+
+/** Downloads the JSON incident report. */
+export function downloadReport(): Promise<void> {
+  return runAction(async () => {
+    const response = await apiFetch("/api/export/report", { method: "POST" });
+    const name = attachmentName(response, "netmirror-report.json");
+    saveBlob(await response.blob(), name);
+  });
+}
+
+/** URL of the session PCAP download. */
+export function sessionPcapUrl(sessionId: string): string {
+  return withToken(`/api/export/pcap/${encodeURIComponent(sessionId)}`);
+}
+
+/** URL of an alert's PCAP slice download. */
+export function alertPcapUrl(alertId: string): string {
+  return withToken(`/api/export/pcap/alert/${encodeURIComponent(alertId)}`);
+}
+
+/** Freezes or unfreezes the packet table. */
+export function togglePause(): void {
+  frozenRows.value = frozenRows.value === null ? rows.value : null;
+}
+
+/** Shows or hides service `name` in the doughnut. */
+export function toggleProtocol(name: string): void {
+  const next = new Set(hiddenProtocols.value);
+  if (!next.delete(name)) next.add(name);
+  hiddenProtocols.value = next;
+}

@@ -65,6 +65,8 @@ export interface Finding {
   summary: string;
   /** Counts, window, samples (bounded lists). */
   evidence: Record<string, EvidenceValue>;
+  /** A more specific MITRE technique than the kind's (e.g. T1498 for a volumetric SYN flood); the latest one given wins. */
+  mitre?: MitreTechnique;
 }
 
 /** Lifecycle state of an alert. */

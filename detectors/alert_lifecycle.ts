@@ -177,7 +177,7 @@ export class AlertLifecycle {
       summary: finding.summary,
       description: info.description,
       recommendation: info.recommendation,
-      mitre: { ...info.mitre },
+      mitre: { ...(finding.mitre ?? info.mitre) },
       attacker: finding.attacker,
       victim: finding.victim,
       domain: finding.domain,
@@ -285,6 +285,7 @@ export class AlertLifecycle {
     alert.lastSeenUs = Math.max(alert.lastSeenUs, finding.timestampUs);
     alert.findings++;
     alert.evidence = { ...finding.evidence };
+    if (finding.mitre !== undefined) alert.mitre = { ...finding.mitre };
     if (alert.attacker === "" && finding.attacker !== "") {
       alert.attacker = finding.attacker;
     }

@@ -22,9 +22,13 @@
  *    the victim's IP to the gateway);
  *  - `flip_flop`: it takes an IP over from another MAC that claimed it less
  *    than `bindingFreshUs` before, `minTakeovers` times (the binding flips
- *    back and forth between the real owner and the poisoner). Of the two MACs
- *    the one with more suspicious traits (the others above, unsolicited
- *    replies) is blamed, on a tie the one that took over repeatedly first;
+ *    back and forth between the real owner and the poisoner). A gratuitous
+ *    ARP for another host's IP is such a takeover, so repeated ones (the
+ *    owner re-claiming its IP in between) flip-flop. Of the two MACs the one
+ *    with more suspicious traits (the others above, unsolicited replies,
+ *    gratuitous *replies* for a contested IP: operating systems and VRRP
+ *    daemons announce with requests, `arping -A` and poisoners with replies)
+ *    is blamed, on a tie the one that took over repeatedly first;
  *  - `unsolicited_replies`: it sends `minUnsolicitedReplies` replies claiming
  *    an IP to a host that did not ask for it within `requestWindowUs`
  *    (arpspoof re-poisons every 2 s, ettercap every 10 s).
@@ -166,6 +170,8 @@ interface Claim {
   unsolicitedSinceUs: number;
   /** Replies claiming the IP whose Ethernet source was another MAC. */
   mismatched: number;
+  /** Gratuitous replies (target IP = sender IP) claiming the IP. */
+  gratuitousReplies: number;
   /** The MAC also asked who has the IP. */
   asked: boolean;
   /** Another MAC owns the IP (taken over from it, named by a hint, or asked for). */
@@ -281,6 +287,7 @@ export function createArpSpoofDetector(
         unsolicited: 0,
         unsolicitedSinceUs: nowUs,
         mismatched: 0,
+        gratuitousReplies: 0,
         asked: false,
         contested: false,
         realMacs: [],
@@ -364,7 +371,9 @@ export function createArpSpoofDetector(
       if (ethernetSource !== "" && ethernetSource !== senderMac) {
         claim.mismatched++;
       }
-      if (!gratuitous) {
+      if (gratuitous) {
+        claim.gratuitousReplies++;
+      } else {
         const requestedUs = pending.peek(`${targetIp}|${senderIp}`);
         if (
           requestedUs === undefined || nowUs - requestedUs >= requestWindowUs
@@ -504,7 +513,7 @@ export function createArpSpoofDetector(
     return culprit;
   }
 
-  /** Suspicious traits of a MAC: mismatched replies, asking for what it claims, unsolicited replies, several contested IPs. */
+  /** Suspicious traits of a MAC: mismatched replies, asking for what it claims, unsolicited or gratuitous replies for a contested IP, several contested IPs. */
   function suspicionOf(state: MacState, nowUs: number): number {
     let mismatch = 0;
     let asked = 0;
@@ -514,7 +523,10 @@ export function createArpSpoofDetector(
       if (nowUs - claim.lastUs >= windowUs) continue;
       if (claim.mismatched > 0) mismatch = 1;
       if (claim.asked) asked = 1;
-      if (claim.unsolicited > 0) unsolicited = 1;
+      if (
+        claim.unsolicited > 0 ||
+        (claim.contested && claim.gratuitousReplies > 0)
+      ) unsolicited = 1;
       if (claim.contested) contested++;
     }
     return mismatch + asked + unsolicited + (contested >= 2 ? 1 : 0);

@@ -239,6 +239,36 @@ Deno.test("arp_spoof: a binding that flips back and forth blames the MAC that to
   assert.equal(first.evidence.attackerMac, EVIL_MAC);
 });
 
+Deno.test("arp_spoof: repeated gratuitous replies for another host's IP are spoofing", () => {
+  // The attacker announces the gateway's IP as its own (target IP = sender
+  // IP) every 10 s while the gateway keeps using it.
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 6; i++) {
+    packets.push(
+      arp({
+        atUs: T0 + i * 10 * SECOND_US,
+        operation: 2,
+        senderMac: EVIL_MAC,
+        senderIp: GW,
+        targetIp: GW,
+      }),
+      request(T0 + i * 10 * SECOND_US + 5 * SECOND_US, GW_MAC, GW, VICTIM),
+    );
+  }
+  const findings = run(packets);
+  assert.ok(findings.length >= 1);
+  for (const finding of findings) assert.equal(finding.key, EVIL_MAC);
+  const first = findings[0]!;
+  // The gateway's second re-claim (15 s) completes the flip-flop; the MAC
+  // announcing someone else's IP by gratuitous replies is blamed.
+  assert.equal(first.timestampUs, T0 + 15 * SECOND_US);
+  assert.deepEqual(first.evidence.reasons, ["flip_flop"]);
+  assert.deepEqual(first.evidence.claimedIps, [GW]);
+  assert.deepEqual(first.evidence.realMacs, [GW_MAC]);
+  // One takeover each way (a failover and its failback) is not spoofing.
+  assert.deepEqual(run(packets.slice(0, 3)), []);
+});
+
 Deno.test("arp_spoof: forged replies with another Ethernet source are blamed even when they came first", () => {
   // The capture starts mid-attack (as in the arp_spoofing sample): forged
   // replies every 2 s from Ethernet source 00:00:00:00:00:00, while the real

@@ -93,14 +93,17 @@ export class AnalysisEngine {
     this.#packets++;
     const now = packet.timestampUs;
     if (now > this.#lastTimestampUs) this.#lastTimestampUs = now;
+    // Advance the lifecycle first: after a quiet gap, alerts idle for longer
+    // than the release time are released before this packet's findings
+    // (which then reopen them within the suppression window).
+    if (now >= this.#nextTickUs) {
+      this.#lifecycle.advance(now);
+      this.#nextTickUs = now + TICK_US;
+    }
     this.stats.observe(packet);
     this.latency.observe(packet);
     for (const detector of this.#detectors) {
       detector.observe(packet, this.#report);
-    }
-    if (now >= this.#nextTickUs) {
-      this.#lifecycle.advance(now);
-      this.#nextTickUs = now + TICK_US;
     }
   }
 

@@ -56,6 +56,8 @@ export interface SynFloodOptions {
   maxSourcesPerFlood?: number;
   /** Packet time between repeated findings of one flood, µs. */
   reportIntervalUs?: number;
+  /** SYNs per second to the victim port at which the flood is volumetric (MITRE T1498 instead of T1499.001). */
+  volumetricSynRate?: number;
 }
 
 /**
@@ -76,6 +78,11 @@ export interface SynFloodOptions {
  *   `maxPendingSyns` 65 536 × about 150 B, `maxFloods` 256 × (1 KiB bitmap +
  *   `maxSourcesPerFlood` 4 096 × about 80 B): about 115 MB in the worst case.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
+ * - `volumetricSynRate` 100 000 SYN/s: at 60–84 bytes per SYN on the wire
+ *   that is 50–70 Mbit/s, most of a 100 Mbit/s access link, so the flood
+ *   exhausts bandwidth (T1498 Network Denial of Service) rather than only the
+ *   victim's listen queue (T1499.001 OS Exhaustion Flood); one host running
+ *   `hping3 --flood` sends a few hundred thousand SYN/s.
  */
 export const SYN_FLOOD_DEFAULTS = {
   halfOpenThreshold: 128,
@@ -86,7 +93,15 @@ export const SYN_FLOOD_DEFAULTS = {
   maxFloods: 256,
   maxSourcesPerFlood: 4_096,
   reportIntervalUs: 10_000_000,
+  volumetricSynRate: 100_000,
 } satisfies Required<SynFloodOptions>;
+
+/** MITRE technique of a volumetric SYN flood (the catalog's T1499.001 otherwise). */
+const VOLUMETRIC_TECHNIQUE = {
+  id: "T1498",
+  name: "Network Denial of Service",
+  tactic: "Impact",
+} as const;
 
 const { SYN, ACK, RST } = TCP_FLAGS;
 
@@ -177,6 +192,7 @@ export function createSynFloodDetector(
       "halfOpenThreshold",
       "windowUs",
       "maxSourcesPerFlood",
+      "volumetricSynRate",
     ] as const
   ) {
     if (!(config[name] > 0)) {
@@ -561,6 +577,7 @@ function findingOf(
   const from = attacker !== ""
     ? `from ${attacker} (${Math.round(share * 100)} % of the SYNs)`
     : `from ${sources.estimated ? "about " : ""}${sources.count} sources`;
+  const volumetric = synRate >= config.volumetricSynRate;
   return {
     kind: "syn_flood",
     key: victim,
@@ -570,7 +587,9 @@ function findingOf(
     victim,
     domain: "",
     summary:
-      `${victim} port ${target.port} has ${halfOpen} half-open connections within ${windowSeconds} s (${synRate} SYN/s) ${from}: SYN flood`,
+      `${victim} port ${target.port} has ${halfOpen} half-open connections within ${windowSeconds} s (${synRate} SYN/s) ${from}: ${
+        volumetric ? "volumetric " : ""
+      }SYN flood`,
     evidence: {
       port: target.port,
       halfOpen,
@@ -589,6 +608,8 @@ function findingOf(
       topSource: flood.topSource,
       topSourceShare: Math.round(share * 1000) / 1000,
       durationSeconds: Math.round((nowUs - flood.startedUs) / 1e5) / 10,
+      volumetric,
     },
+    ...(volumetric ? { mitre: { ...VOLUMETRIC_TECHNIQUE } } : {}),
   };
 }

@@ -320,6 +320,24 @@ Deno.test("syn_flood: severity grows with half-open", () => {
   assert.equal(findings.at(-1)!.severity, "critical");
 });
 
+Deno.test("syn_flood: a flood at the volumetric rate is T1498, below it T1499.001", () => {
+  const techniques = (packets: PacketRecord[]) => {
+    const lifecycle = new AlertLifecycle();
+    for (const finding of run(packets)) lifecycle.report(finding);
+    return lifecycle.alerts().map((alert) => alert.mitre.id);
+  };
+  // 1 000 SYN/s: the listen queue is the target.
+  assert.deepEqual(techniques(synsFromOne(2_000, 1_000)), ["T1499.001"]);
+  // 200 000 SYN/s (5 µs apart) from spoofed sources: bandwidth is.
+  const findings = run(spoofedSyns(200_000, 5));
+  for (const finding of findings) {
+    assert.equal(finding.evidence.volumetric, true);
+    assert.equal(finding.mitre?.id, "T1498");
+  }
+  assert.match(findings[0]!.summary, /: volumetric SYN flood$/);
+  assert.deepEqual(techniques(spoofedSyns(200_000, 5)), ["T1498"]);
+});
+
 Deno.test("syn_flood: replay is deterministic", () => {
   const packets = [
     ...spoofedSyns(3_000, 300),

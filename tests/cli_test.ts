@@ -197,6 +197,8 @@ Deno.test("netmirror capture -c stops after n live packets on lo", async () => {
   }
   const { createSocket } = await import("node:dgram");
   const socket = createSocket("udp4");
+  // Bound explicitly: the tests may use 127.0.0.1 only.
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
   for (let i = 0; i < 5; i++) {
     await new Promise<void>((resolve, reject) =>
       socket.send(

@@ -48,6 +48,33 @@ const REQUIRED = [
   "benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap",
 ];
 
+/**
+ * Exchanges on the wire that tshark does not report, µs, by file and
+ * protocol; the test expects tshark's values plus these. Evidence
+ * (tshark 4.0, `-Y "tls.handshake.type==1 || tls.handshake.type==2"`):
+ *
+ * - KakaoTalk, TCP stream 2 (10.24.82.188:35503 → 173.252.97.2:443):
+ *   ClientHello in frame 44 at 5.463013 s; frame 91 at 8.772522 s starts
+ *   with `16 03 01 00 59 02`, a ServerHello, but tshark's sequence analysis
+ *   marks it "[TCP Retransmission]" (the server re-sent its SYN/ACK with
+ *   another ISN, frame 46: "TCP Port numbers reused") and does not dissect
+ *   it; with `-o tcp.analyze_sequence_numbers:FALSE` tshark shows
+ *   "Server Hello" in frame 91: 3.309509 s.
+ * - KakaoTalk, TCP stream 18 (10.24.82.188:58964 → 54.255.253.199:5223):
+ *   ClientHello in frame 345 at 51.242584 s; frame 347 at 51.340820 s starts
+ *   with `16 03 01 06 b5 02`, a ServerHello in a 1 717-byte record of which
+ *   the capture holds only the first 1 388-byte segment, so tshark waits for
+ *   reassembly ("[TCP segment of a reassembled PDU]"): 0.098236 s.
+ */
+const TSHARK_MISSED: Record<
+  string,
+  Partial<Record<LatencyProtocol, number[]>>
+> = {
+  "formats/sll_linux_cooked_mixed_dns_tls_http__KakaoTalk_chat.pcap": {
+    tls: [98_236, 3_309_509],
+  },
+};
+
 /** Our latencies of one capture, µs ascending per protocol, plus every measurement and the analyzer. */
 async function measure(
   file: string,
@@ -130,9 +157,10 @@ for (const [file, expected] of Object.entries(FIXTURE.files)) {
   Deno.test(`LatencyAnalyzer matches tshark on ${file}`, async () => {
     const { latencies, measurements, analyzer } = await measure(file);
     for (const protocol of LATENCY_PROTOCOLS) {
+      const missed = TSHARK_MISSED[file]?.[protocol] ?? [];
       assertClose(
         latencies[protocol],
-        expected[protocol],
+        [...expected[protocol], ...missed].sort((a, b) => a - b),
         `${file} ${protocol}`,
       );
     }

@@ -3,11 +3,14 @@
  * runs through the whole analysis engine; each expected alert kind must be
  * found with the expected attacker (and victim where given), and captures
  * marked "none" must raise no alert at all. Prints file → expected → found.
+ * Replaying a capture twice gives identical alerts, lifecycle events, stats
+ * and latencies.
  */
 
 import assert from "node:assert/strict";
 import { readPacketFile } from "../capture/packet_source.ts";
 import type { Alert } from "../detectors/alert.ts";
+import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
 import { AnalysisEngine, type EngineConfig } from "../detectors/engine.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url);
@@ -44,14 +47,40 @@ function engineConfig(entry: TruthEntry): EngineConfig {
   return config;
 }
 
-async function alertsOf(entry: TruthEntry): Promise<Alert[]> {
-  const engine = new AnalysisEngine(engineConfig(entry));
+/** Everything one replay of a capture produced. */
+interface Replay {
+  alerts: Alert[];
+  events: AlertEvent[];
+  stats: unknown;
+  latency: unknown;
+}
+
+/** First replays, by file, for the determinism test. */
+const REPLAYS = new Map<string, Replay>();
+
+async function replay(entry: TruthEntry): Promise<Replay> {
+  const events: AlertEvent[] = [];
+  const engine = new AnalysisEngine(
+    engineConfig(entry),
+    (event) => events.push(event),
+  );
   await readPacketFile(
     new URL(entry.file, PCAPS).pathname,
     (packet) => engine.observe(packet),
   );
   engine.finish();
-  return engine.alerts();
+  return {
+    alerts: engine.alerts(),
+    events,
+    stats: engine.stats.snapshot(),
+    latency: engine.latency.snapshot(),
+  };
+}
+
+async function alertsOf(entry: TruthEntry): Promise<Alert[]> {
+  const result = await replay(entry);
+  REPLAYS.set(entry.file, result);
+  return result.alerts;
 }
 
 function matches(alert: Alert, expected: TruthExpectation): boolean {
@@ -96,6 +125,19 @@ for (const entry of TRUTH) {
     },
   });
 }
+
+Deno.test("truth: replaying an attack capture twice gives identical results", async () => {
+  for (const entry of TRUTH) {
+    if (entry.expect.every((e) => e.kind === "none")) continue;
+    const first = REPLAYS.get(entry.file) ?? await replay(entry);
+    const second = await replay(entry);
+    assert.ok(second.alerts.length > 0 || DISPUTED_TRUTH[entry.file]);
+    assert.deepEqual(second.alerts, first.alerts, entry.file);
+    assert.deepEqual(second.events, first.events, entry.file);
+    assert.deepEqual(second.stats, first.stats, entry.file);
+    assert.deepEqual(second.latency, first.latency, entry.file);
+  }
+});
 
 Deno.test("truth: the file → expected → found table", () => {
   console.log(

@@ -65,6 +65,14 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
   critical: 3,
 };
 
+/** Latency protocols in display order. */
+export const LATENCY_ORDER: readonly LatencyProtocol[] = [
+  "dns",
+  "tcp_handshake",
+  "http",
+  "tls",
+];
+
 /** Display names of the latency protocols. */
 export const LATENCY_LABELS: Readonly<Record<LatencyProtocol, string>> = {
   dns: "DNS",

@@ -48,7 +48,7 @@ export const LATENCY_POLL_MS = 2_000;
 /** Wait before reopening a stream the browser gave up on, ms. */
 export const RECONNECT_MS = 2_000;
 
-/** State of the SSE connection. */
+/** State of the SSE connection ("closed": lost, reconnecting). */
 export type ConnectionState = "connecting" | "open" | "closed";
 
 /** A toast announcing a new alert. */
@@ -237,14 +237,12 @@ export function connect(): void {
   };
   stream.onerror = () => {
     if (source !== stream) return;
+    connection.value = "closed";
     if (stream.readyState === EventSource.CLOSED) {
       // The browser gave up (e.g. an HTTP error): try again ourselves.
-      connection.value = "closed";
       reconnectTimer = setTimeout(connect, RECONNECT_MS);
-    } else {
-      // The browser retries by itself, sending Last-Event-ID.
-      connection.value = "connecting";
     }
+    // Otherwise the browser retries by itself, sending Last-Event-ID.
   };
   stream.addEventListener("packet", (message) => {
     const event = readEvent<Omit<PacketBatchEvent, "type">>(message);

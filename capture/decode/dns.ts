@@ -10,9 +10,6 @@ import type { PacketRecord } from "../packet_record.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 
-/** Port whose TCP payload is decoded as DNS (RFC 7766). */
-export const DNS_TCP_PORT = 53;
-
 /** DNS header length, in bytes. */
 export const DNS_HEADER_LENGTH = 12;
 
@@ -37,6 +34,11 @@ const NAME_CHAR: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
 /** True for the ports whose UDP payload is decoded as DNS: 53, mDNS 5353 (RFC 6762), LLMNR 5355 (RFC 4795). */
 export function isDnsUdpPort(port: number): boolean {
   return port === 53 || port === 5353 || port === 5355;
+}
+
+/** True for the ports whose TCP payload is decoded as DNS: 53 (RFC 7766) and 5353 (mDNS over TCP, RFC 6762 section 18; as Wireshark). */
+export function isDnsTcpPort(port: number): boolean {
+  return port === 53 || port === 5353;
 }
 
 /**

@@ -33,7 +33,7 @@ import { decodeArp } from "./arp.ts";
 import {
   decodeDns,
   decodeDnsOverTcp,
-  DNS_TCP_PORT,
+  isDnsTcpPort,
   isDnsUdpPort,
 } from "./dns.ts";
 import { decodeIcmp, decodeIcmpv6 } from "./icmp.ts";
@@ -149,7 +149,7 @@ function decodeTransport(
       const payload = decodeTcp(record, bytes, offset, end, length, anomalies);
       if (payload < 0) return;
       const payloadEnd = Math.min(end, payload + record.payloadLength);
-      if (record.srcPort === DNS_TCP_PORT || record.dstPort === DNS_TCP_PORT) {
+      if (isDnsTcpPort(record.srcPort) || isDnsTcpPort(record.dstPort)) {
         decodeDnsOverTcp(
           record,
           bytes,

@@ -9,7 +9,18 @@
  * @module
  */
 
-import { httpBody, httpRequest, httpResponseHead, ntpRequest, ntpResponse, sshBanner, sshKexEcdhInit, sshKexEcdhReply, sshKexInit, sshNewKeys } from "./app_payloads.ts";
+import {
+  httpBody,
+  httpRequest,
+  httpResponseHead,
+  ntpRequest,
+  ntpResponse,
+  sshBanner,
+  sshKexEcdhInit,
+  sshKexEcdhReply,
+  sshKexInit,
+  sshNewKeys,
+} from "./app_payloads.ts";
 import type { DemoContext } from "./demo_context.ts";
 import {
   DOWNLOAD_SERVICES,
@@ -24,11 +35,16 @@ import {
   WEB_SERVICES,
 } from "./lan.ts";
 import type { Session, SessionScript } from "./scheduler.ts";
-import { tlsApplicationData, tlsChangeCipherSpec, tlsClientHello, tlsServerHello } from "./tls_records.ts";
+import {
+  tlsApplicationData,
+  tlsChangeCipherSpec,
+  tlsClientHello,
+  tlsServerHello,
+} from "./tls_records.ts";
 import {
   closeByClient,
-  type DnsTarget,
   dnsLookup,
+  type DnsTarget,
   frameGapUs,
   handshake,
   MS,
@@ -70,34 +86,63 @@ const MIX: readonly (readonly [string, number])[] = [
 ];
 
 /** Picks the next background session, starting at `startUs`. */
-export function planBackgroundSession(ctx: DemoContext, startUs: number): BackgroundPlan {
+export function planBackgroundSession(
+  ctx: DemoContext,
+  startUs: number,
+): BackgroundPlan {
   const { prng, lan } = ctx;
   const kind = prng.weighted(MIX);
   const host = prng.pick(lan.clients);
   switch (kind) {
     case "https": {
       const service = prng.pick(WEB_SERVICES);
-      const responses = Array.from({ length: prng.chance(0.4) ? 2 : 1 }, () => prng.int(3_000, 90_000));
-      const segments = responses.reduce((n, bytes) => n + tlsSegmentCount(bytes), 0);
-      return plan(kind, 22 + segments * 1.5, (s) => internetTls(ctx, s, host, service, startUs, responses));
+      const responses = Array.from(
+        { length: prng.chance(0.4) ? 2 : 1 },
+        () => prng.int(3_000, 90_000),
+      );
+      const segments = responses.reduce(
+        (n, bytes) => n + tlsSegmentCount(bytes),
+        0,
+      );
+      return plan(
+        kind,
+        22 + segments * 1.5,
+        (s) => internetTls(ctx, s, host, service, startUs, responses),
+      );
     }
     case "download": {
       const service = prng.pick(DOWNLOAD_SERVICES);
       const bytes = prng.int(200_000, 800_000);
-      return plan(kind, 22 + tlsSegmentCount(bytes) * 1.5, (s) => internetTls(ctx, s, host, service, startUs, [bytes]));
+      return plan(
+        kind,
+        22 + tlsSegmentCount(bytes) * 1.5,
+        (s) => internetTls(ctx, s, host, service, startUs, [bytes]),
+      );
     }
     case "http": {
       const service = prng.pick(HTTP_SERVICES);
       const bytes = prng.int(500, 40_000);
-      return plan(kind, 16 + Math.ceil(bytes / 1460) * 1.5, (s) => httpSession(ctx, s, host, service, startUs, bytes));
+      return plan(
+        kind,
+        16 + Math.ceil(bytes / 1460) * 1.5,
+        (s) => httpSession(ctx, s, host, service, startUs, bytes),
+      );
     }
     case "intranet": {
       const bytes = prng.int(2_000, 60_000);
-      return plan(kind, 14 + Math.ceil(bytes / 1460) * 1.5, (s) => intranetSession(ctx, s, host, startUs, bytes));
+      return plan(
+        kind,
+        14 + Math.ceil(bytes / 1460) * 1.5,
+        (s) => intranetSession(ctx, s, host, startUs, bytes),
+      );
     }
     case "dns": {
       const service = prng.pick([...WEB_SERVICES, ...HTTP_SERVICES]);
-      return plan(kind, host.os === "linux" && !host.v6 ? 2 : 4, (s) => dnsOnly(ctx, s, host, service, startUs));
+      return plan(
+        kind,
+        host.os === "linux" && !host.v6 ? 2 : 4,
+        (s) => dnsOnly(ctx, s, host, service, startUs),
+      );
     }
     case "arp":
       return plan(kind, 2, (s) => arpExchange(ctx, s, host, startUs));
@@ -108,22 +153,42 @@ export function planBackgroundSession(ctx: DemoContext, startUs: number): Backgr
     case "nas_v6": {
       const v6Host = prng.pick(lan.v6Clients);
       const bytes = prng.int(5_000, 120_000);
-      return plan(kind, 26 + tlsSegmentCount(bytes) * 1.5, (s) => nasOverIpv6(ctx, s, v6Host, startUs, bytes));
+      return plan(
+        kind,
+        26 + tlsSegmentCount(bytes) * 1.5,
+        (s) => nasOverIpv6(ctx, s, v6Host, startUs, bytes),
+      );
     }
     case "ping_v6":
-      return plan(kind, 10, (s) => pingV6(ctx, s, prng.pick(lan.v6Clients), startUs));
+      return plan(
+        kind,
+        10,
+        (s) => pingV6(ctx, s, prng.pick(lan.v6Clients), startUs),
+      );
     case "ssh": {
       const keystrokes = prng.int(20, 80);
-      return plan(kind, 30 + keystrokes * 3.4, (s) => sshToNas(ctx, s, host, startUs, keystrokes));
+      return plan(
+        kind,
+        30 + keystrokes * 3.4,
+        (s) => sshToNas(ctx, s, host, startUs, keystrokes),
+      );
     }
     default: {
       const bytes = prng.int(20_000, 200_000);
-      return plan(kind, 36 + tlsSegmentCount(bytes) * 1.5, (s) => gitOverSsh(ctx, s, host, startUs, bytes));
+      return plan(
+        kind,
+        36 + tlsSegmentCount(bytes) * 1.5,
+        (s) => gitOverSsh(ctx, s, host, startUs, bytes),
+      );
     }
   }
 }
 
-function plan(kind: string, estimatedFrames: number, script: (session: Session) => SessionScript): BackgroundPlan {
+function plan(
+  kind: string,
+  estimatedFrames: number,
+  script: (session: Session) => SessionScript,
+): BackgroundPlan {
   return { kind, estimatedFrames, script };
 }
 
@@ -163,13 +228,23 @@ function* tlsHandshake(
     keyShare: prng.bytes(32),
   });
   yield { atUs: startUs, bytes: conn.data(true, hello) };
-  const serverHello = tlsServerHello({ random: prng.bytes(32), sessionId, keyShare: prng.bytes(32) });
+  const serverHello = tlsServerHello({
+    random: prng.bytes(32),
+    sessionId,
+    keyShare: prng.bytes(32),
+  });
   const prefix = new Uint8Array(serverHello.length + 6);
   prefix.set(serverHello);
   prefix.set(tlsChangeCipherSpec(), serverHello.length);
   // EncryptedExtensions, Certificate, CertificateVerify and Finished: 2.5–4.5 KB.
   const flightUs = startUs + rttUs + Math.round(prng.uniform(1, 6) * MS);
-  const flightEndUs = yield* sendToClient(ctx, conn, tlsSegments(ctx, prng.int(2_500, 4_500), prefix), flightUs, gapUs);
+  const flightEndUs = yield* sendToClient(
+    ctx,
+    conn,
+    tlsSegments(ctx, prng.int(2_500, 4_500), prefix),
+    flightUs,
+    gapUs,
+  );
   const finishedUs = flightEndUs + Math.round(prng.uniform(0.3, 2) * MS);
   const finished = new Uint8Array(6 + 58);
   finished.set(tlsChangeCipherSpec());
@@ -191,9 +266,21 @@ function* tlsExchanges(
   let t = startUs;
   for (const bytes of responses) {
     t += Math.round(prng.uniform(0.2, 3) * MS);
-    yield { atUs: t, bytes: conn.data(true, tlsApplicationData(ctx.noise(prng.int(180, 620)))) };
-    const ttfbUs = Math.max(rttUs + 2 * MS, Math.round(prng.uniform(20, 200) * MS));
-    t = yield* sendToClient(ctx, conn, tlsSegments(ctx, bytes), t + ttfbUs, gapUs);
+    yield {
+      atUs: t,
+      bytes: conn.data(true, tlsApplicationData(ctx.noise(prng.int(180, 620)))),
+    };
+    const ttfbUs = Math.max(
+      rttUs + 2 * MS,
+      Math.round(prng.uniform(20, 200) * MS),
+    );
+    t = yield* sendToClient(
+      ctx,
+      conn,
+      tlsSegments(ctx, bytes),
+      t + ttfbUs,
+      gapUs,
+    );
     t += Math.round(prng.uniform(50, 1_500) * MS);
   }
   return t;
@@ -210,7 +297,14 @@ function* internetTls(
   const { prng, lan } = ctx;
   let t = startUs;
   if (prng.chance(0.7)) {
-    t = (yield* dnsLookup(ctx, session, host, service.name, targetOf(service), t)) +
+    t = (yield* dnsLookup(
+      ctx,
+      session,
+      host,
+      service.name,
+      targetOf(service),
+      t,
+    )) +
       Math.round(prng.uniform(0.2, 3) * MS);
   }
   const rttUs = internetRttUs(ctx, service.hops);
@@ -224,7 +318,14 @@ function* internetTls(
     serverIsn: isn(ctx),
   });
   t = yield* handshake(ctx, conn, t, rttUs);
-  t = yield* tlsHandshake(ctx, conn, service.name, t + Math.round(prng.uniform(0.1, 1) * MS), rttUs, gapUs);
+  t = yield* tlsHandshake(
+    ctx,
+    conn,
+    service.name,
+    t + Math.round(prng.uniform(0.1, 1) * MS),
+    rttUs,
+    gapUs,
+  );
   t = yield* tlsExchanges(ctx, conn, t, rttUs, gapUs, responses);
   yield* closeByClient(ctx, conn, t, rttUs);
 }
@@ -241,16 +342,40 @@ function* httpExchange(
   bodyBytes: number,
 ): SubScript {
   const { prng } = ctx;
-  yield { atUs: startUs, bytes: conn.data(true, httpRequest({ host: serverName, path, userAgent: userAgent(host.os) })) };
-  const head = httpResponseHead(200, "OK", "text/html; charset=utf-8", bodyBytes);
+  yield {
+    atUs: startUs,
+    bytes: conn.data(
+      true,
+      httpRequest({ host: serverName, path, userAgent: userAgent(host.os) }),
+    ),
+  };
+  const head = httpResponseHead(
+    200,
+    "OK",
+    "text/html; charset=utf-8",
+    bodyBytes,
+  );
   const response = new Uint8Array(head.length + bodyBytes);
   response.set(head);
   response.set(httpBody(bodyBytes), head.length);
   const ttfbUs = Math.max(rttUs + MS, Math.round(prng.uniform(20, 200) * MS));
-  return yield* sendToClient(ctx, conn, segmentsOf(response), startUs + ttfbUs, gapUs);
+  return yield* sendToClient(
+    ctx,
+    conn,
+    segmentsOf(response),
+    startUs + ttfbUs,
+    gapUs,
+  );
 }
 
-const HTTP_PATHS = ["/", "/index.html", "/success.txt", "/generate_204", "/ubuntu/dists/noble/InRelease", "/news/latest"];
+const HTTP_PATHS = [
+  "/",
+  "/index.html",
+  "/success.txt",
+  "/generate_204",
+  "/ubuntu/dists/noble/InRelease",
+  "/news/latest",
+];
 
 function* httpSession(
   ctx: DemoContext,
@@ -263,7 +388,14 @@ function* httpSession(
   const { prng, lan } = ctx;
   let t = startUs;
   if (prng.chance(0.7)) {
-    t = (yield* dnsLookup(ctx, session, host, service.name, targetOf(service), t)) +
+    t = (yield* dnsLookup(
+      ctx,
+      session,
+      host,
+      service.name,
+      targetOf(service),
+      t,
+    )) +
       Math.round(prng.uniform(0.2, 3) * MS);
   }
   const rttUs = internetRttUs(ctx, service.hops);
@@ -276,16 +408,41 @@ function* httpSession(
     serverIsn: isn(ctx),
   });
   t = yield* handshake(ctx, conn, t, rttUs);
-  t = yield* httpExchange(ctx, conn, host, service.name, prng.pick(HTTP_PATHS), t + 200, rttUs, frameGapUs(prng.uniform(20e6, 100e6)), bodyBytes);
-  yield* closeByClient(ctx, conn, t + Math.round(prng.uniform(100, 2_000) * MS), rttUs);
+  t = yield* httpExchange(
+    ctx,
+    conn,
+    host,
+    service.name,
+    prng.pick(HTTP_PATHS),
+    t + 200,
+    rttUs,
+    frameGapUs(prng.uniform(20e6, 100e6)),
+    bodyBytes,
+  );
+  yield* closeByClient(
+    ctx,
+    conn,
+    t + Math.round(prng.uniform(100, 2_000) * MS),
+    rttUs,
+  );
 }
 
-function* intranetSession(ctx: DemoContext, session: Session, host: LanHost, startUs: number, bodyBytes: number): SessionScript {
+function* intranetSession(
+  ctx: DemoContext,
+  session: Session,
+  host: LanHost,
+  startUs: number,
+  bodyBytes: number,
+): SessionScript {
   const { prng, lan } = ctx;
   const server = lan.intranet;
   let t = startUs;
   if (prng.chance(0.5)) {
-    t = (yield* dnsLookup(ctx, session, host, "intranet.office.lan", { ipv4: server.v4.ip, ipv6: undefined, cname: undefined }, t)) +
+    t = (yield* dnsLookup(ctx, session, host, "intranet.office.lan", {
+      ipv4: server.v4.ip,
+      ipv6: undefined,
+      cname: undefined,
+    }, t)) +
       Math.round(prng.uniform(0.2, 2) * MS);
   }
   const rttUs = lanRttUs(ctx);
@@ -298,16 +455,55 @@ function* intranetSession(ctx: DemoContext, session: Session, host: LanHost, sta
     serverIsn: isn(ctx),
   });
   t = yield* handshake(ctx, conn, t, rttUs);
-  const path = prng.pick(["/", "/wiki/Onboarding", "/timesheets/week", "/api/status", "/calendar"]);
-  t = yield* httpExchange(ctx, conn, host, "intranet.office.lan", path, t + 150, rttUs, frameGapUs(prng.uniform(200e6, 900e6)), bodyBytes);
-  yield* closeByClient(ctx, conn, t + Math.round(prng.uniform(100, 3_000) * MS), rttUs);
+  const path = prng.pick([
+    "/",
+    "/wiki/Onboarding",
+    "/timesheets/week",
+    "/api/status",
+    "/calendar",
+  ]);
+  t = yield* httpExchange(
+    ctx,
+    conn,
+    host,
+    "intranet.office.lan",
+    path,
+    t + 150,
+    rttUs,
+    frameGapUs(prng.uniform(200e6, 900e6)),
+    bodyBytes,
+  );
+  yield* closeByClient(
+    ctx,
+    conn,
+    t + Math.round(prng.uniform(100, 3_000) * MS),
+    rttUs,
+  );
 }
 
-function* dnsOnly(ctx: DemoContext, session: Session, host: LanHost, service: InternetService, startUs: number): SessionScript {
-  yield* dnsLookup(ctx, session, host, service.name, targetOf(service), startUs);
+function* dnsOnly(
+  ctx: DemoContext,
+  session: Session,
+  host: LanHost,
+  service: InternetService,
+  startUs: number,
+): SessionScript {
+  yield* dnsLookup(
+    ctx,
+    session,
+    host,
+    service.name,
+    targetOf(service),
+    startUs,
+  );
 }
 
-function* arpExchange(ctx: DemoContext, _session: Session, host: LanHost, startUs: number): SessionScript {
+function* arpExchange(
+  ctx: DemoContext,
+  _session: Session,
+  host: LanHost,
+  startUs: number,
+): SessionScript {
   const { prng, lan } = ctx;
   // Most ARP traffic is hosts refreshing the gateway; the gateway also
   // refreshes its clients, and hosts sometimes resolve the NAS or printer.
@@ -345,12 +541,24 @@ function* arpExchange(ctx: DemoContext, _session: Session, host: LanHost, startU
   };
 }
 
-function* ntpExchange(ctx: DemoContext, _session: Session, host: LanHost, startUs: number): SessionScript {
+function* ntpExchange(
+  ctx: DemoContext,
+  _session: Session,
+  host: LanHost,
+  startUs: number,
+): SessionScript {
   const { prng, lan } = ctx;
-  const service = host.os === "windows" ? NTP_SERVICES[2]! : host.os === "macos" ? NTP_SERVICES[3]! : prng.pick(NTP_SERVICES.slice(0, 2));
+  const service = host.os === "windows"
+    ? NTP_SERVICES[2]!
+    : host.os === "macos"
+    ? NTP_SERVICES[3]!
+    : prng.pick(NTP_SERVICES.slice(0, 2));
   const server = lan.remote(service.ipv4, service.hops, prng);
   const clientPort = host.os === "macos" ? ephemeralPort(host.os, prng) : 123;
-  yield { atUs: startUs, bytes: udpFrame(host.v4, server, clientPort, 123, ntpRequest(startUs)) };
+  yield {
+    atUs: startUs,
+    bytes: udpFrame(host.v4, server, clientPort, 123, ntpRequest(startUs)),
+  };
   const rttUs = internetRttUs(ctx, service.hops);
   const receiveUs = startUs + Math.round(rttUs / 2);
   yield {
@@ -371,10 +579,15 @@ function* ntpExchange(ctx: DemoContext, _session: Session, host: LanHost, startU
   };
 }
 
-const WINDOWS_PING_PAYLOAD = new TextEncoder().encode("abcdefghijklmnopqrstuvwabcdefghi");
+const WINDOWS_PING_PAYLOAD = new TextEncoder().encode(
+  "abcdefghijklmnopqrstuvwabcdefghi",
+);
 
 /** The data of a ping: Windows' 32-letter pattern, or a Unix 8-byte timestamp plus 0x10–0x37. */
-export function pingPayload(host: LanHost, sentUs: number): Uint8Array<ArrayBuffer> {
+export function pingPayload(
+  host: LanHost,
+  sentUs: number,
+): Uint8Array<ArrayBuffer> {
   if (host.os === "windows") return WINDOWS_PING_PAYLOAD.slice();
   const payload = new Uint8Array(56);
   const view = new DataView(payload.buffer);
@@ -400,7 +613,15 @@ function* echoSeries(
   let t = startUs;
   for (let seq = 1; seq <= count; seq++) {
     const payload = pingPayload(host, t);
-    yield { atUs: t, bytes: icmpFrame(client, target, { type: v6 ? 128 : 8, id, seq }, payload) };
+    yield {
+      atUs: t,
+      bytes: icmpFrame(
+        client,
+        target,
+        { type: v6 ? 128 : 8, id, seq },
+        payload,
+      ),
+    };
     session.emit(
       t + Math.round(rttUs * prng.uniform(0.9, 1.2)),
       icmpFrame(target, client, { type: v6 ? 129 : 0, id, seq }, payload),
@@ -410,35 +631,78 @@ function* echoSeries(
   return t;
 }
 
-function* ping(ctx: DemoContext, session: Session, host: LanHost, startUs: number): SessionScript {
+function* ping(
+  ctx: DemoContext,
+  session: Session,
+  host: LanHost,
+  startUs: number,
+): SessionScript {
   const { prng, lan } = ctx;
   if (prng.chance(0.6)) {
     const service = prng.pick(PING_TARGETS);
-    yield* echoSeries(ctx, session, host, host.v4, lan.remote(service.ipv4, service.hops, prng), startUs, internetRttUs(ctx, service.hops), 4);
+    yield* echoSeries(
+      ctx,
+      session,
+      host,
+      host.v4,
+      lan.remote(service.ipv4, service.hops, prng),
+      startUs,
+      internetRttUs(ctx, service.hops),
+      4,
+    );
   } else {
     const target = prng.pick([lan.gateway, lan.nas, lan.intranet]);
-    yield* echoSeries(ctx, session, host, host.v4, target.v4, startUs, lanRttUs(ctx), 4);
+    yield* echoSeries(
+      ctx,
+      session,
+      host,
+      host.v4,
+      target.v4,
+      startUs,
+      lanRttUs(ctx),
+      4,
+    );
   }
 }
 
 /** An ICMPv6 neighbour solicitation for `target` and its advertisement (RFC 4861 section 4.3–4.4). */
-function* neighbourDiscovery(ctx: DemoContext, asker: Endpoint, target: Endpoint, startUs: number): SubScript {
+function* neighbourDiscovery(
+  ctx: DemoContext,
+  asker: Endpoint,
+  target: Endpoint,
+  startUs: number,
+): SubScript {
   const targetBytes = parseIpv6(target.ip);
-  const solicitedNode = `ff02::1:ff${hex2(targetBytes[13]!)}:${hex2(targetBytes[14]!)}${hex2(targetBytes[15]!)}`;
-  const multicastMac = `33:33:ff:${hex2(targetBytes[13]!)}:${hex2(targetBytes[14]!)}:${hex2(targetBytes[15]!)}`;
+  const solicitedNode = `ff02::1:ff${hex2(targetBytes[13]!)}:${
+    hex2(targetBytes[14]!)
+  }${hex2(targetBytes[15]!)}`;
+  const multicastMac = `33:33:ff:${hex2(targetBytes[13]!)}:${
+    hex2(targetBytes[14]!)
+  }:${hex2(targetBytes[15]!)}`;
   const solicitation = new Uint8Array(24);
   solicitation.set(targetBytes);
   solicitation.set([1, 1, ...parseMac(asker.mac)], 16);
   yield {
     atUs: startUs,
-    bytes: icmpFrame(asker, { ...target, ip: solicitedNode }, { type: 135 }, solicitation, { ttl: 255, dstMac: multicastMac }),
+    bytes: icmpFrame(
+      asker,
+      { ...target, ip: solicitedNode },
+      { type: 135 },
+      solicitation,
+      { ttl: 255, dstMac: multicastMac },
+    ),
   };
   const advertisement = new Uint8Array(24);
   advertisement.set(targetBytes);
   advertisement.set([2, 1, ...parseMac(target.mac)], 16);
   const answerUs = startUs + Math.round(ctx.prng.uniform(0.1, 0.8) * MS);
   // Flags: solicited + override (0x60 in the first byte of the reserved field).
-  yield { atUs: answerUs, bytes: icmpFrame(target, asker, { type: 136, id: 0x6000 }, advertisement, { ttl: 255 }) };
+  yield {
+    atUs: answerUs,
+    bytes: icmpFrame(target, asker, { type: 136, id: 0x6000 }, advertisement, {
+      ttl: 255,
+    }),
+  };
   return answerUs;
 }
 
@@ -446,23 +710,53 @@ function hex2(value: number): string {
   return value.toString(16).padStart(2, "0");
 }
 
-function* pingV6(ctx: DemoContext, session: Session, host: LanHost, startUs: number): SessionScript {
+function* pingV6(
+  ctx: DemoContext,
+  session: Session,
+  host: LanHost,
+  startUs: number,
+): SessionScript {
   const { prng, lan } = ctx;
   const client = host.v6!;
   const target = prng.chance(0.5) ? lan.nas.v6! : lan.gateway.v6!;
   const t = yield* neighbourDiscovery(ctx, client, target, startUs);
-  yield* echoSeries(ctx, session, host, client, target, t + 100, lanRttUs(ctx), 4);
+  yield* echoSeries(
+    ctx,
+    session,
+    host,
+    client,
+    target,
+    t + 100,
+    lanRttUs(ctx),
+    4,
+  );
 }
 
-function* nasOverIpv6(ctx: DemoContext, session: Session, host: LanHost, startUs: number, bytes: number): SessionScript {
+function* nasOverIpv6(
+  ctx: DemoContext,
+  session: Session,
+  host: LanHost,
+  startUs: number,
+  bytes: number,
+): SessionScript {
   const { prng, lan } = ctx;
   const client = host.v6!;
   const server = lan.nas.v6!;
   let t = startUs;
   if (prng.chance(0.6)) {
-    t = (yield* dnsLookup(ctx, session, host, "nas.office.lan", { ipv4: lan.nas.v4.ip, ipv6: server.ip, cname: undefined }, t, true)) + 300;
+    t = (yield* dnsLookup(
+      ctx,
+      session,
+      host,
+      "nas.office.lan",
+      { ipv4: lan.nas.v4.ip, ipv6: server.ip, cname: undefined },
+      t,
+      true,
+    )) + 300;
   }
-  if (prng.chance(0.3)) t = (yield* neighbourDiscovery(ctx, client, server, t)) + 100;
+  if (prng.chance(0.3)) {
+    t = (yield* neighbourDiscovery(ctx, client, server, t)) + 100;
+  }
   const rttUs = lanRttUs(ctx);
   const gapUs = frameGapUs(prng.uniform(200e6, 900e6));
   const conn = new TcpConnection({
@@ -478,14 +772,27 @@ function* nasOverIpv6(ctx: DemoContext, session: Session, host: LanHost, startUs
   if (prng.chance(0.3)) {
     // A small upload to the file share (photos, a document).
     const upload = prng.int(20_000, 120_000);
-    t = yield* sendToServer(ctx, conn, tlsSegments(ctx, upload), t + 2 * MS, gapUs, rttUs);
+    t = yield* sendToServer(
+      ctx,
+      conn,
+      tlsSegments(ctx, upload),
+      t + 2 * MS,
+      gapUs,
+      rttUs,
+    );
   }
   t = yield* tlsExchanges(ctx, conn, t, rttUs, gapUs, [bytes]);
   yield* closeByClient(ctx, conn, t, rttUs);
 }
 
 /** An SSH connection up to the end of key exchange; returns when the client's NEWKEYS was sent. */
-function* sshHandshake(ctx: DemoContext, conn: TcpConnection, startUs: number, rttUs: number, serverSoftware: string): SubScript {
+function* sshHandshake(
+  ctx: DemoContext,
+  conn: TcpConnection,
+  startUs: number,
+  rttUs: number,
+  serverSoftware: string,
+): SubScript {
   const { prng } = ctx;
   let t = yield* handshake(ctx, conn, startUs, rttUs);
   const step = () => Math.round(prng.uniform(0.2, 2) * MS);
@@ -511,16 +818,29 @@ function* sshHandshake(ctx: DemoContext, conn: TcpConnection, startUs: number, r
 }
 
 /** One encrypted SSH packet (chacha20-poly1305: 4-byte length, padded payload, 16-byte tag). */
-function sshEncrypted(ctx: DemoContext, payloadBytes: number): Uint8Array<ArrayBuffer> {
+function sshEncrypted(
+  ctx: DemoContext,
+  payloadBytes: number,
+): Uint8Array<ArrayBuffer> {
   const padded = Math.ceil((payloadBytes + 5) / 8) * 8;
   return ctx.noise(4 + padded + 16).slice();
 }
 
 /** User authentication and channel setup: a few encrypted exchanges. */
-function* sshLogin(ctx: DemoContext, conn: TcpConnection, startUs: number, rttUs: number): SubScript {
+function* sshLogin(
+  ctx: DemoContext,
+  conn: TcpConnection,
+  startUs: number,
+  rttUs: number,
+): SubScript {
   const { prng } = ctx;
   let t = startUs;
-  for (const [request, response] of [[28, 28], [60, 44], [380, 20], [120, 600], [80, 60]] as const) {
+  for (
+    const [request, response] of [[28, 28], [60, 44], [380, 20], [120, 600], [
+      80,
+      60,
+    ]] as const
+  ) {
     t += Math.round(prng.uniform(0.3, 3) * MS);
     yield { atUs: t, bytes: conn.data(true, sshEncrypted(ctx, request)) };
     t += rttUs + Math.round(prng.uniform(0.2, 5) * MS);
@@ -531,7 +851,13 @@ function* sshLogin(ctx: DemoContext, conn: TcpConnection, startUs: number, rttUs
   return t;
 }
 
-function* sshToNas(ctx: DemoContext, _session: Session, host: LanHost, startUs: number, keystrokes: number): SessionScript {
+function* sshToNas(
+  ctx: DemoContext,
+  _session: Session,
+  host: LanHost,
+  startUs: number,
+  keystrokes: number,
+): SessionScript {
   const { prng, lan } = ctx;
   const useV6 = host.v6 !== undefined && prng.chance(0.5);
   const rttUs = lanRttUs(ctx);
@@ -543,7 +869,13 @@ function* sshToNas(ctx: DemoContext, _session: Session, host: LanHost, startUs: 
     clientIsn: isn(ctx),
     serverIsn: isn(ctx),
   });
-  let t = yield* sshHandshake(ctx, conn, startUs, rttUs, "OpenSSH_9.2p1 Debian-2+deb12u3");
+  let t = yield* sshHandshake(
+    ctx,
+    conn,
+    startUs,
+    rttUs,
+    "OpenSSH_9.2p1 Debian-2+deb12u3",
+  );
   t = yield* sshLogin(ctx, conn, t, rttUs);
   const gapUs = frameGapUs(500e6);
   for (let i = 0; i < keystrokes; i++) {
@@ -554,27 +886,54 @@ function* sshToNas(ctx: DemoContext, _session: Session, host: LanHost, startUs: 
     if (prng.chance(0.12)) {
       // Enter: the command's output.
       const output = prng.int(200, 6_000);
-      t = yield* sendToClient(ctx, conn, sshChunks(ctx, output), t + Math.round(prng.uniform(1, 30) * MS), gapUs);
+      t = yield* sendToClient(
+        ctx,
+        conn,
+        sshChunks(ctx, output),
+        t + Math.round(prng.uniform(1, 30) * MS),
+        gapUs,
+      );
     } else {
       t += Math.round(prng.uniform(20, 60));
       yield { atUs: t, bytes: conn.ack(true) };
     }
   }
-  yield* closeByClient(ctx, conn, t + Math.round(prng.uniform(0.5, 5) * SECOND), rttUs);
+  yield* closeByClient(
+    ctx,
+    conn,
+    t + Math.round(prng.uniform(0.5, 5) * SECOND),
+    rttUs,
+  );
 }
 
-function* sshChunks(ctx: DemoContext, totalBytes: number): Generator<Uint8Array, void, void> {
+function* sshChunks(
+  ctx: DemoContext,
+  totalBytes: number,
+): Generator<Uint8Array, void, void> {
   for (let remaining = totalBytes; remaining > 0; remaining -= 1_400) {
     yield sshEncrypted(ctx, Math.max(1, Math.min(1_400, remaining) - 28));
   }
 }
 
-function* gitOverSsh(ctx: DemoContext, session: Session, host: LanHost, startUs: number, bytes: number): SessionScript {
+function* gitOverSsh(
+  ctx: DemoContext,
+  session: Session,
+  host: LanHost,
+  startUs: number,
+  bytes: number,
+): SessionScript {
   const { prng, lan } = ctx;
   const service = SSH_SERVICES[0]!;
   let t = startUs;
   if (prng.chance(0.7)) {
-    t = (yield* dnsLookup(ctx, session, host, service.name, targetOf(service), t)) + Math.round(prng.uniform(0.2, 3) * MS);
+    t = (yield* dnsLookup(
+      ctx,
+      session,
+      host,
+      service.name,
+      targetOf(service),
+      t,
+    )) + Math.round(prng.uniform(0.2, 3) * MS);
   }
   const rttUs = internetRttUs(ctx, service.hops);
   const conn = new TcpConnection({
@@ -588,6 +947,17 @@ function* gitOverSsh(ctx: DemoContext, session: Session, host: LanHost, startUs:
   t = yield* sshHandshake(ctx, conn, t, rttUs, "babeld-2b1fd5e4");
   t = yield* sshLogin(ctx, conn, t, rttUs);
   // git-upload-pack: the ref advertisement and the pack.
-  t = yield* sendToClient(ctx, conn, sshChunks(ctx, bytes), t + rttUs + Math.round(prng.uniform(20, 150) * MS), frameGapUs(prng.uniform(20e6, 100e6)));
-  yield* closeByClient(ctx, conn, t + Math.round(prng.uniform(5, 50) * MS), rttUs);
+  t = yield* sendToClient(
+    ctx,
+    conn,
+    sshChunks(ctx, bytes),
+    t + rttUs + Math.round(prng.uniform(20, 150) * MS),
+    frameGapUs(prng.uniform(20e6, 100e6)),
+  );
+  yield* closeByClient(
+    ctx,
+    conn,
+    t + Math.round(prng.uniform(5, 50) * MS),
+    rttUs,
+  );
 }

@@ -77,9 +77,14 @@ export function tlsRecord(
       `Cannot build TLS record: fragment of ${fragment.length} bytes is too long`,
     );
   }
-  return new ByteWriter().u8(contentType).u16(recordVersion).u16(
-    fragment.length,
-  ).bytes(fragment).toBytes();
+  const record = new Uint8Array(TLS_RECORD_HEADER_LENGTH + fragment.length);
+  record[0] = contentType;
+  record[1] = recordVersion >> 8;
+  record[2] = recordVersion & 0xff;
+  record[3] = fragment.length >> 8;
+  record[4] = fragment.length & 0xff;
+  record.set(fragment, TLS_RECORD_HEADER_LENGTH);
+  return record;
 }
 
 function extension(

@@ -8,11 +8,18 @@
  * @module
  */
 
-import { aaaaRecord, aRecord, cnameRecord, type DnsAnswer, DNS_TYPE, dnsPayload } from "./dns_payload.ts";
+import {
+  aaaaRecord,
+  aRecord,
+  cnameRecord,
+  DNS_TYPE,
+  type DnsAnswer,
+  dnsPayload,
+} from "./dns_payload.ts";
 import type { DemoContext } from "./demo_context.ts";
 import { ephemeralPort, type LanHost } from "./lan.ts";
 import type { FrameStep, Session } from "./scheduler.ts";
-import { tlsApplicationData, TLS_RECORD_HEADER_LENGTH } from "./tls_records.ts";
+import { TLS_RECORD_HEADER_LENGTH, tlsApplicationData } from "./tls_records.ts";
 import { type TcpConnection, udpFrame } from "./wire.ts";
 
 /** One millisecond, µs. */
@@ -61,7 +68,13 @@ export function* dnsLookup(
     const id = prng.int(0, 0xffff);
     yield {
       atUs: t,
-      bytes: udpFrame(client, resolver, port, 53, dnsPayload({ id, name, qtype, response: false })),
+      bytes: udpFrame(
+        client,
+        resolver,
+        port,
+        53,
+        dnsPayload({ id, name, qtype, response: false }),
+      ),
     };
     const answerUs = t + Math.round(prng.uniform(5, 40) * MS);
     session.emit(
@@ -71,7 +84,13 @@ export function* dnsLookup(
         client,
         53,
         port,
-        dnsPayload({ id, name, qtype, response: true, answers: dnsAnswers(target, qtype) }),
+        dnsPayload({
+          id,
+          name,
+          qtype,
+          response: true,
+          answers: dnsAnswers(target, qtype),
+        }),
       ),
     );
     if (qtype === DNS_TYPE.A) answeredUs = answerUs;
@@ -85,15 +104,22 @@ function dnsAnswers(target: DnsTarget, qtype: number): DnsAnswer[] {
   const answers: DnsAnswer[] = [];
   if (target.cname !== undefined) answers.push(cnameRecord(target.cname, 3600));
   if (address !== undefined) {
-    const record = qtype === DNS_TYPE.A ? aRecord(address, 300) : aaaaRecord(address, 300);
-    answers.push(target.cname === undefined ? record : { ...record, owner: target.cname });
+    const record = qtype === DNS_TYPE.A
+      ? aRecord(address, 300)
+      : aaaaRecord(address, 300);
+    answers.push(
+      target.cname === undefined ? record : { ...record, owner: target.cname },
+    );
   }
   return answers;
 }
 
 /** A LAN host's delay before it acknowledges data it just received, µs (kept below `gapUs`). */
 export function ackDelayUs(ctx: DemoContext, gapUs: number): number {
-  return Math.max(5, Math.round(ctx.prng.uniform(0.1, 0.4) * Math.min(gapUs, 200)));
+  return Math.max(
+    5,
+    Math.round(ctx.prng.uniform(0.1, 0.4) * Math.min(gapUs, 200)),
+  );
 }
 
 /** SYN, SYN/ACK one round trip later, ACK. Returns when the ACK was sent. */
@@ -119,7 +145,8 @@ export function* closeByClient(
   rttUs: number,
 ): SubScript {
   yield { atUs: startUs, bytes: conn.fin(true) };
-  const finAckUs = startUs + rttUs + Math.round(ctx.prng.uniform(0.05, 0.5) * MS);
+  const finAckUs = startUs + rttUs +
+    Math.round(ctx.prng.uniform(0.05, 0.5) * MS);
   yield { atUs: finAckUs, bytes: conn.fin(false) };
   const ackUs = finAckUs + Math.round(ctx.prng.uniform(20, 90));
   yield { atUs: ackUs, bytes: conn.ack(true) };
@@ -178,7 +205,10 @@ export function* sendToServer(
   let sent = 0;
   for (const payload of payloads) {
     while (head < ackTimes.length && ackTimes[head]! <= t) {
-      yield { atUs: ackTimes[head]!, bytes: conn.ack(false, ackNumbers[head]!) };
+      yield {
+        atUs: ackTimes[head]!,
+        bytes: conn.ack(false, ackNumbers[head]!),
+      };
       head++;
     }
     if (head > 1024) {
@@ -221,7 +251,9 @@ export function* tlsSegments(
     const room = MSS - (first?.length ?? 0) - TLS_RECORD_HEADER_LENGTH;
     const body = Math.max(0, Math.min(room, remaining));
     remaining -= body;
-    const record = body > 0 ? tlsApplicationData(ctx.noise(body)) : new Uint8Array(0);
+    const record = body > 0
+      ? tlsApplicationData(ctx.noise(body))
+      : new Uint8Array(0);
     if (first === undefined) {
       yield record;
     } else {
@@ -235,7 +267,9 @@ export function* tlsSegments(
 }
 
 /** `data` cut into full-sized segments. */
-export function* segmentsOf(data: Uint8Array): Generator<Uint8Array, void, void> {
+export function* segmentsOf(
+  data: Uint8Array,
+): Generator<Uint8Array, void, void> {
   for (let offset = 0; offset < data.length; offset += MSS) {
     yield data.subarray(offset, offset + MSS);
   }
@@ -248,5 +282,8 @@ export function tlsSegmentCount(bytes: number): number {
 
 /** Microseconds between full-sized frames at `bitsPerSecond`. */
 export function frameGapUs(bitsPerSecond: number): number {
-  return Math.max(1, Math.round((FULL_FRAME_BYTES * 8 * SECOND) / bitsPerSecond));
+  return Math.max(
+    1,
+    Math.round((FULL_FRAME_BYTES * 8 * SECOND) / bitsPerSecond),
+  );
 }

@@ -1,0 +1,94 @@
+/**
+ * Helpers for the decoder tests: wrap frame bytes in a {@linkcode PcapRecord}
+ * the way the reader delivers them (inside a larger buffer, at an offset,
+ * followed by bytes that are not part of the frame) and decode them.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { AnomalyCounter } from "../anomalies.ts";
+import type { PacketRecord } from "../packet_record.ts";
+import { LINK_TYPE, type PcapRecord } from "../pcap_record.ts";
+import { decodePacket } from "./mod.ts";
+
+/** Bytes before the frame in the buffer a test record points into. */
+const LEADING_BYTES = 7;
+/** Bytes after the frame: 0xff garbage that decoders must never read. */
+const TRAILING_BYTES = 64;
+
+/** Options of {@linkcode rawRecord}. */
+export interface RawRecordOptions {
+  /** Link type; Ethernet by default. */
+  linkType?: number;
+  /** Bytes captured; the whole frame by default. */
+  capturedLength?: number;
+  /** Bytes on the wire; the whole frame by default. */
+  wireLength?: number;
+}
+
+/** Wraps `frame` in a PcapRecord whose buffer holds other bytes around the frame. */
+export function rawRecord(
+  frame: Uint8Array,
+  options: RawRecordOptions = {},
+): PcapRecord {
+  const capturedLength = options.capturedLength ?? frame.length;
+  const buffer = new Uint8Array(
+    LEADING_BYTES + capturedLength + TRAILING_BYTES,
+  ).fill(0xff);
+  buffer.set(frame.subarray(0, capturedLength), LEADING_BYTES);
+  return {
+    timestampUs: 1_700_000_000_123_456,
+    capturedLength,
+    wireLength: options.wireLength ?? frame.length,
+    linkType: options.linkType ?? LINK_TYPE.ETHERNET,
+    interfaceId: 0,
+    bytes: buffer,
+    offset: LEADING_BYTES,
+  };
+}
+
+/** Decodes `frame` (see {@linkcode rawRecord}) with a fresh anomaly counter. */
+export function decodeFrame(
+  frame: Uint8Array,
+  options: RawRecordOptions = {},
+): { packet: PacketRecord; anomalies: AnomalyCounter } {
+  const anomalies = new AnomalyCounter();
+  return {
+    packet: decodePacket(rawRecord(frame, options), anomalies),
+    anomalies,
+  };
+}
+
+/**
+ * Decodes every strict prefix of `frame` (0 … length-1 bytes captured, the
+ * whole frame on the wire) and asserts that none throws and each is marked
+ * truncated with a named anomaly. Returns the distinct anomaly names seen.
+ */
+export function assertPrefixesTruncated(
+  frame: Uint8Array,
+  linkType: number = LINK_TYPE.ETHERNET,
+): Set<string> {
+  const names = new Set<string>();
+  for (let length = 0; length < frame.length; length++) {
+    const { packet, anomalies } = decodeFrame(frame, {
+      linkType,
+      capturedLength: length,
+    });
+    assert.equal(packet.truncated, true, `prefix of ${length} bytes`);
+    assert.notEqual(packet.anomaly, "", `prefix of ${length} bytes`);
+    assert.ok(anomalies.total() > 0, `prefix of ${length} bytes`);
+    for (const name of Object.keys(anomalies.toJSON())) names.add(name);
+  }
+  return names;
+}
+
+/** Parses hex text (whitespace ignored) into bytes. */
+export function hex(text: string): Uint8Array<ArrayBuffer> {
+  const digits = text.replace(/\s+/g, "");
+  const bytes = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = parseInt(digits.slice(i * 2, i * 2 + 2), 16);
+  }
+  return bytes;
+}

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+  TCP_FLAGS,
+} from "../capture/packet_record.ts";
+import type { AlertEvent } from "./alert_lifecycle.ts";
+import { AnalysisEngine, createDetectors } from "./engine.ts";
+
+const { SYN, ACK, RST } = TCP_FLAGS;
+const SECOND_US = 1_000_000;
+const T0 = 1_700_000_000 * SECOND_US;
+const SCANNER = "10.0.0.66";
+const TARGET = "10.0.0.5";
+
+function tcp(
+  atUs: number,
+  src: string,
+  dst: string,
+  srcPort: number,
+  dstPort: number,
+  flags: number,
+): PacketRecord {
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: atUs,
+    linkType: 1,
+    capturedLength: 60,
+    wireLength: 60,
+    network: "ipv4",
+    srcAddress: src,
+    dstAddress: dst,
+    ipProtocol: 6,
+    ipLength: 40,
+    transport: "tcp",
+    srcPort,
+    dstPort,
+    tcpFlags: flags,
+  };
+}
+
+/** A SYN scan of `ports` ports, one every `stepUs`, each refused with RST/ACK. */
+function refusedScan(ports: number, stepUs: number): PacketRecord[] {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < ports; i++) {
+    const atUs = T0 + i * stepUs;
+    packets.push(
+      tcp(atUs, SCANNER, TARGET, 40000, 1 + i, SYN),
+      tcp(atUs + 100, TARGET, SCANNER, 1 + i, 40000, RST | ACK),
+    );
+  }
+  return packets;
+}
+
+function replay(packets: PacketRecord[]): {
+  events: AlertEvent[];
+  engine: AnalysisEngine;
+} {
+  const events: AlertEvent[] = [];
+  const engine = new AnalysisEngine({}, (event) => events.push(event));
+  for (const packet of packets) engine.observe(packet);
+  engine.finish();
+  return { events, engine };
+}
+
+Deno.test("AnalysisEngine turns a long scan's many findings into one alert", () => {
+  // 2 000 ports over 200 s: the detector reports many times.
+  const { events, engine } = replay(refusedScan(2_000, 100_000));
+  assert.equal(engine.packets, 4_000);
+  const alerts = engine.alerts();
+  assert.equal(alerts.length, 1);
+  const alert = alerts[0]!;
+  assert.equal(alert.id, "port_scan-1");
+  assert.equal(alert.kind, "port_scan");
+  assert.equal(alert.state, "released");
+  assert.equal(alert.attacker, SCANNER);
+  assert.equal(alert.victim, TARGET);
+  assert.equal(alert.mitre.id, "T1046");
+  assert.ok(alert.findings > 1, `${alert.findings} findings`);
+  assert.equal(alert.severity, "high");
+  assert.ok((alert.evidence.distinctPorts as number) > 1_000);
+  const types = events.map((event) => event.type);
+  assert.equal(types[0], "engaged");
+  assert.equal(types.at(-1), "released");
+  assert.equal(types.filter((type) => type === "engaged").length, 1);
+  assert.equal(types.filter((type) => type === "released").length, 1);
+  for (const event of events) assert.equal(event.alert.id, "port_scan-1");
+});
+
+Deno.test("AnalysisEngine releases an idle alert and keeps it one incident when it resumes", () => {
+  const first = refusedScan(100, 10_000);
+  // The same scanner again 5 min later: released after 2 min idle, reopened
+  // within the 10 min suppression window as the same alert.
+  const later = refusedScan(100, 10_000).map((packet) => ({
+    ...packet,
+    timestampUs: packet.timestampUs + 300 * SECOND_US,
+    dstAddress: packet.dstAddress === TARGET ? "10.0.0.6" : packet.dstAddress,
+    srcAddress: packet.srcAddress === TARGET ? "10.0.0.6" : packet.srcAddress,
+  }));
+  const { events, engine } = replay([...first, ...later]);
+  assert.equal(engine.alerts().length, 1);
+  assert.deepEqual(
+    events.map((event) => event.type).filter((type) => type !== "updated"),
+    ["engaged", "released", "released"],
+  );
+});
+
+Deno.test("AnalysisEngine gives identical alerts and stats on replay", () => {
+  const packets = [
+    ...refusedScan(500, 5_000),
+    ...Array.from(
+      { length: 300 },
+      (_, i) =>
+        tcp(T0 + i * 1_000, `172.16.${i >> 8}.${i & 255}`, TARGET, 1024, 80, SYN),
+    ),
+  ].sort((a, b) => a.timestampUs - b.timestampUs);
+  const a = replay(packets);
+  const b = replay(packets);
+  assert.deepEqual(a.events, b.events);
+  assert.deepEqual(a.engine.alerts(), b.engine.alerts());
+  assert.deepEqual(a.engine.stats.snapshot(), b.engine.stats.snapshot());
+  assert.deepEqual(a.engine.latency.snapshot(), b.engine.latency.snapshot());
+  assert.deepEqual(
+    a.engine.alerts().map((alert) => alert.kind).sort(),
+    ["port_scan", "syn_flood"],
+  );
+});
+
+Deno.test("AnalysisEngine reports every bounded table by owner", () => {
+  const { engine } = replay(refusedScan(20, 1_000));
+  const tables = engine.tables();
+  for (const detector of createDetectors()) {
+    assert.ok(
+      Object.keys(tables).some((name) => name.startsWith(`${detector.name}.`)),
+      detector.name,
+    );
+  }
+  assert.ok("alerts.active_alerts" in tables);
+  for (const [name, table] of Object.entries(tables)) {
+    assert.ok(table.size <= table.capacity, name);
+  }
+});
+
+Deno.test("AnalysisEngine passes homeNet to data exfiltration", () => {
+  const upload = (homeNet: string[] | undefined) => {
+    const engine = new AnalysisEngine({
+      ...(homeNet ? { homeNet } : {}),
+      dataExfil: { exfilMinBytes: 100_000 },
+    });
+    for (let i = 0; i < 100; i++) {
+      const packet = tcp(
+        T0 + i * 1_000,
+        "198.51.100.7",
+        "203.0.113.9",
+        40000,
+        443,
+        ACK,
+      );
+      packet.ipLength = 1_500;
+      packet.wireLength = 1_514;
+      engine.observe(packet);
+    }
+    engine.finish();
+    return engine.alerts().map((alert) => alert.kind);
+  };
+  assert.deepEqual(upload(undefined), []);
+  assert.deepEqual(upload(["198.51.100.0/24"]), ["data_exfil"]);
+});

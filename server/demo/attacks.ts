@@ -1,0 +1,763 @@
+/**
+ * The attacks the demo injects, one script per detector family, each shaped
+ * like the tool it imitates and sized to cross the default thresholds of
+ * `detectors/` within seconds:
+ *
+ * - port_scan: nmap -sS of 200 ports of the NAS (open ports answer SYN/ACK
+ *   and are reset, the rest answer RST).
+ * - syn_flood: hping3 -S --flood --rand-source at the intranet server's port
+ *   80 through the gateway: 6 000 SYNs in 2.4 s, each answered by a SYN/ACK
+ *   that no one completes.
+ * - arp_scan: arp-scan --localnet: who-has for all 253 other addresses.
+ * - arp_spoof: arpspoof -t <workstation> <gateway>: a reply every second
+ *   that the gateway's IP is at the rogue MAC; the victim re-resolves the
+ *   gateway in between and the real gateway answers, so the binding flips.
+ * - icmp_flood: ping -f at the intranet server, 1 000 requests a second.
+ * - icmp_sweep: nmap -sn -PE of a routed /24 behind the gateway.
+ * - dns_tunnel: iodine from a compromised workstation: NULL (and some TXT)
+ *   queries with long base32 names under one domain.
+ * - data_exfil: the compromised workstation uploads 60 MB over TLS to one
+ *   external host in about 10 s.
+ *
+ * @module
+ */
+
+import { arpFrame } from "../../capture/frame_builder.ts";
+import { TCP_FLAGS } from "../../capture/packet_record.ts";
+import type { AlertKind } from "../../detectors/alert.ts";
+import { pingPayload } from "./background.ts";
+import type { DemoContext } from "./demo_context.ts";
+import { DNS_TYPE, dnsPayload, nullRecord, txtRecord } from "./dns_payload.ts";
+import {
+  EXFIL_SERVER,
+  type LanHost,
+  SWEEP_SUBNET,
+  TUNNEL_DOMAIN,
+} from "./lan.ts";
+import type { Session, SessionScript } from "./scheduler.ts";
+import {
+  tlsChangeCipherSpec,
+  tlsClientHello,
+  tlsServerHello,
+} from "./tls_records.ts";
+import {
+  frameGapUs,
+  handshake,
+  MS,
+  SECOND,
+  sendToClient,
+  sendToServer,
+  tlsSegments,
+} from "./transfers.ts";
+import {
+  type Endpoint,
+  icmpFrame,
+  TcpConnection,
+  tcpFrame,
+  udpFrame,
+} from "./wire.ts";
+import { tlsApplicationData } from "./tls_records.ts";
+
+/** Attack families in the order the demo injects them (the slow-to-detect exfiltration early). */
+export const ATTACK_SCHEDULE: readonly AlertKind[] = [
+  "port_scan",
+  "data_exfil",
+  "syn_flood",
+  "arp_scan",
+  "arp_spoof",
+  "icmp_flood",
+  "icmp_sweep",
+  "dns_tunnel",
+];
+
+/** Ground truth of one injected attack. */
+export interface InjectedAttack {
+  /** The family, also the label of its frames. */
+  kind: AlertKind;
+  /** Packet time of its first frame, µs. */
+  startUs: number;
+  /** The attacking host's IP ("" when its sources are spoofed). */
+  attacker: string;
+  /** The attacked host's IP ("" when it targets many hosts). */
+  victim: string;
+  /** One line for people: what the attack does. */
+  description: string;
+}
+
+/** An attack ready to start: its ground truth and its script. */
+export interface AttackPlan extends InjectedAttack {
+  script: (session: Session) => SessionScript;
+}
+
+/** Bytes the exfiltration uploads (TLS ciphertext): above the detector's 50 MB default with headroom for headers. */
+export const EXFIL_BYTES = 60_000_000;
+
+const { SYN, ACK, RST } = TCP_FLAGS;
+
+/** Plans the attack of `kind` starting at `startUs`. */
+export function planAttack(
+  ctx: DemoContext,
+  kind: AlertKind,
+  startUs: number,
+): AttackPlan {
+  const { lan } = ctx;
+  const rogue = lan.rogue.v4.ip;
+  switch (kind) {
+    case "port_scan":
+      return {
+        kind,
+        startUs,
+        attacker: rogue,
+        victim: lan.nas.v4.ip,
+        description:
+          `nmap -sS: SYN scan of 200 ports of ${lan.nas.v4.ip} from ${rogue}`,
+        script: (s) => portScan(ctx, s, startUs),
+      };
+    case "syn_flood":
+      return {
+        kind,
+        startUs,
+        attacker: "",
+        victim: lan.intranet.v4.ip,
+        description:
+          `hping3 --rand-source: 6 000 spoofed SYNs to ${lan.intranet.v4.ip}:80 in 2.4 s`,
+        script: (s) => synFlood(ctx, s, startUs),
+      };
+    case "arp_scan":
+      return {
+        kind,
+        startUs,
+        attacker: rogue,
+        victim: "",
+        description:
+          `arp-scan --localnet: who-has for 192.168.1.0/24 from ${rogue}`,
+        script: (s) => arpScan(ctx, s, startUs),
+      };
+    case "arp_spoof": {
+      const victim = lan.host("ws-anna").v4.ip;
+      return {
+        kind,
+        startUs,
+        attacker: rogue,
+        victim,
+        description:
+          `arpspoof: ${rogue} tells ${victim} that the gateway ${lan.gateway.v4.ip} is at ${lan.rogue.v4.mac}`,
+        script: (s) => arpSpoof(ctx, s, startUs),
+      };
+    }
+    case "icmp_flood":
+      return {
+        kind,
+        startUs,
+        attacker: rogue,
+        victim: lan.intranet.v4.ip,
+        description:
+          `ping -f: 3 500 echo requests to ${lan.intranet.v4.ip} in 3.5 s from ${rogue}`,
+        script: (s) => icmpFlood(ctx, s, startUs),
+      };
+    case "icmp_sweep":
+      return {
+        kind,
+        startUs,
+        attacker: rogue,
+        victim: "",
+        description:
+          `nmap -sn -PE: ping sweep of ${SWEEP_SUBNET}.0/24 from ${rogue}`,
+        script: (s) => icmpSweep(ctx, s, startUs),
+      };
+    case "dns_tunnel":
+      return {
+        kind,
+        startUs,
+        attacker: lan.compromised.v4.ip,
+        victim: lan.gateway.v4.ip,
+        description:
+          `iodine: NULL/TXT queries with encoded names under ${TUNNEL_DOMAIN} from ${lan.compromised.v4.ip}`,
+        script: (s) => dnsTunnel(ctx, s, startUs),
+      };
+    case "data_exfil":
+      return {
+        kind,
+        startUs,
+        attacker: lan.compromised.v4.ip,
+        victim: EXFIL_SERVER,
+        description: `${lan.compromised.v4.ip} uploads ${
+          EXFIL_BYTES / 1e6
+        } MB over TLS to ${EXFIL_SERVER}:443`,
+        script: (s) => dataExfil(ctx, s, startUs),
+      };
+  }
+}
+
+/** The rogue host asks who has `target` and gets the answer: a LAN attacker's first step. */
+function* resolve(
+  ctx: DemoContext,
+  asker: LanHost,
+  target: LanHost,
+  startUs: number,
+): Generator<{ atUs: number; bytes: Uint8Array<ArrayBuffer> }, number, void> {
+  yield {
+    atUs: startUs,
+    bytes: arpFrame({
+      operation: 1,
+      senderMac: asker.v4.mac,
+      senderIp: asker.v4.ip,
+      targetMac: "00:00:00:00:00:00",
+      targetIp: target.v4.ip,
+    }),
+  };
+  const replyUs = startUs + Math.round(ctx.prng.uniform(0.1, 0.8) * MS);
+  yield {
+    atUs: replyUs,
+    bytes: arpFrame(
+      {
+        operation: 2,
+        senderMac: target.v4.mac,
+        senderIp: target.v4.ip,
+        targetMac: asker.v4.mac,
+        targetIp: asker.v4.ip,
+      },
+      asker.v4.mac,
+    ),
+  };
+  return replyUs;
+}
+
+/** nmap's most common ports first, as in its services frequency list. */
+const TOP_PORTS = [
+  80,
+  23,
+  443,
+  21,
+  22,
+  25,
+  3389,
+  110,
+  445,
+  139,
+  143,
+  53,
+  135,
+  3306,
+  8080,
+  1723,
+  111,
+  995,
+  993,
+  5900,
+  1025,
+  587,
+  8888,
+  199,
+  1720,
+  465,
+  548,
+  113,
+  81,
+  6001,
+  10000,
+  514,
+  5060,
+  179,
+  1026,
+  2000,
+  8443,
+  8000,
+  32768,
+  554,
+  26,
+  1433,
+  49152,
+  2001,
+  515,
+  8008,
+  49154,
+  1027,
+  5666,
+  646,
+  5000,
+  5631,
+  631,
+  49153,
+  8081,
+  2049,
+  88,
+  79,
+  5800,
+  106,
+  2121,
+  1110,
+  49155,
+  6000,
+  513,
+  990,
+  5357,
+  427,
+  49156,
+  543,
+  544,
+  5101,
+  144,
+  7,
+  389,
+  8009,
+  3128,
+  444,
+  9999,
+  5009,
+  7070,
+  5190,
+  3000,
+  5432,
+  1900,
+  3986,
+  13,
+  1029,
+  9,
+  5051,
+  6646,
+  49157,
+  1028,
+  873,
+  1755,
+  2717,
+  4899,
+  9100,
+  119,
+  37,
+  5001,
+];
+
+/** Ports the NAS listens on. */
+const NAS_OPEN_PORTS = new Set([22, 80, 111, 139, 443, 445, 2049, 5000, 5001]);
+
+function* portScan(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue.v4;
+  const nas = lan.nas.v4;
+  let t = yield* resolve(ctx, lan.rogue, lan.nas, startUs);
+  const ports = new Set(TOP_PORTS);
+  while (ports.size < 200) ports.add(prng.int(1, 10_000));
+  const order = [...ports];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = prng.int(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const srcPort = prng.int(40_000, 65_000);
+  for (const port of order) {
+    t += Math.round(prng.uniform(2, 6) * MS);
+    const seq = prng.uint32();
+    yield {
+      atUs: t,
+      bytes: tcpFrame(rogue, nas, {
+        srcPort,
+        dstPort: port,
+        flags: SYN,
+        seq,
+        window: 1024,
+      }),
+    };
+    const answerUs = t + Math.round(prng.uniform(0.15, 0.6) * MS);
+    if (NAS_OPEN_PORTS.has(port)) {
+      session.emit(
+        answerUs,
+        tcpFrame(nas, rogue, {
+          srcPort: port,
+          dstPort: srcPort,
+          flags: SYN | ACK,
+          seq: prng.uint32(),
+          ack: (seq + 1) >>> 0,
+          window: 65_160,
+        }),
+      );
+      session.emit(
+        answerUs + 40,
+        tcpFrame(rogue, nas, {
+          srcPort,
+          dstPort: port,
+          flags: RST,
+          seq: (seq + 1) >>> 0,
+          window: 0,
+        }),
+      );
+    } else {
+      session.emit(
+        answerUs,
+        tcpFrame(nas, rogue, {
+          srcPort: port,
+          dstPort: srcPort,
+          flags: RST | ACK,
+          seq: 0,
+          ack: (seq + 1) >>> 0,
+          window: 0,
+        }),
+      );
+    }
+  }
+}
+
+/** First octets of public IPv4 space (spoofed sources are drawn from these /8s). */
+const PUBLIC_FIRST_OCTETS = [
+  5,
+  23,
+  31,
+  37,
+  41,
+  45,
+  46,
+  62,
+  77,
+  78,
+  79,
+  80,
+  81,
+  82,
+  83,
+  84,
+  85,
+  86,
+  87,
+  88,
+  89,
+  90,
+  91,
+  92,
+  93,
+  94,
+  95,
+  101,
+  103,
+  104,
+  109,
+  113,
+  118,
+  119,
+  121,
+  122,
+  125,
+  131,
+  134,
+  138,
+  141,
+  145,
+  151,
+  154,
+  161,
+  176,
+  178,
+  180,
+  185,
+  186,
+  188,
+  190,
+  193,
+  194,
+  195,
+  197,
+  200,
+  201,
+  210,
+  211,
+  212,
+  213,
+  217,
+  218,
+];
+
+function spoofedEndpoint(ctx: DemoContext): Endpoint {
+  const { prng, lan } = ctx;
+  const ip = `${prng.pick(PUBLIC_FIRST_OCTETS)}.${prng.int(0, 255)}.${
+    prng.int(0, 255)
+  }.${prng.int(1, 254)}`;
+  return {
+    ip,
+    mac: lan.gateway.v4.mac,
+    ttl: prng.int(40, 60),
+    ipId: prng.int(0, 0xffff),
+  };
+}
+
+function* synFlood(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const victim = lan.intranet.v4;
+  let t = startUs;
+  for (let i = 0; i < 6_000; i++) {
+    const source = spoofedEndpoint(ctx);
+    const srcPort = prng.int(1_024, 65_535);
+    const seq = prng.uint32();
+    yield {
+      atUs: t,
+      bytes: tcpFrame(source, victim, {
+        srcPort,
+        dstPort: 80,
+        flags: SYN,
+        seq,
+        window: 512,
+      }),
+    };
+    session.emit(
+      t + prng.int(30, 120),
+      tcpFrame(victim, source, {
+        srcPort: 80,
+        dstPort: srcPort,
+        flags: SYN | ACK,
+        seq: prng.uint32(),
+        ack: (seq + 1) >>> 0,
+        window: 64_240,
+      }),
+    );
+    t += prng.int(250, 550);
+  }
+}
+
+function* arpScan(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue.v4;
+  let t = startUs;
+  for (let octet = 1; octet <= 254; octet++) {
+    const targetIp = `192.168.1.${octet}`;
+    if (targetIp === rogue.ip) continue;
+    yield {
+      atUs: t,
+      bytes: arpFrame({
+        operation: 1,
+        senderMac: rogue.mac,
+        senderIp: rogue.ip,
+        targetMac: "00:00:00:00:00:00",
+        targetIp,
+      }),
+    };
+    const host = lan.hostByIpv4(targetIp);
+    if (host !== undefined) {
+      session.emit(
+        t + Math.round(prng.uniform(0.1, 1.5) * MS),
+        arpFrame({
+          operation: 2,
+          senderMac: host.v4.mac,
+          senderIp: host.v4.ip,
+          targetMac: rogue.mac,
+          targetIp: rogue.ip,
+        }, rogue.mac),
+      );
+    }
+    t += Math.round(prng.uniform(3, 5) * MS);
+  }
+}
+
+function* arpSpoof(
+  ctx: DemoContext,
+  _session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue;
+  const gateway = lan.gateway;
+  const victim = lan.host("ws-anna");
+  let t = yield* resolve(ctx, rogue, victim, startUs);
+  t = yield* resolve(
+    ctx,
+    rogue,
+    gateway,
+    t + Math.round(prng.uniform(2, 8) * MS),
+  );
+  const forged = () =>
+    arpFrame(
+      {
+        operation: 2,
+        senderMac: rogue.v4.mac,
+        senderIp: gateway.v4.ip,
+        targetMac: victim.v4.mac,
+        targetIp: victim.v4.ip,
+      },
+      victim.v4.mac,
+    );
+  for (let i = 0; i < 12; i++) {
+    t += i === 0
+      ? Math.round(prng.uniform(20, 60) * MS)
+      : SECOND + prng.int(0, 2_000);
+    yield { atUs: t, bytes: forged() };
+    if (i === 2 || i === 6 || i === 10) {
+      // The victim's cache entry goes stale: it asks again and the real
+      // gateway answers, until the next forged reply takes it back.
+      const askUs = t + Math.round(prng.uniform(300, 600) * MS);
+      yield* resolve(ctx, victim, gateway, askUs);
+    }
+  }
+}
+
+function* icmpFlood(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue;
+  const victim = lan.intranet;
+  let t = yield* resolve(ctx, rogue, victim, startUs);
+  const id = prng.int(1, 0xffff);
+  for (let seq = 1; seq <= 3_500; seq++) {
+    t += prng.int(800, 1_200);
+    const payload = pingPayload(rogue, t);
+    yield {
+      atUs: t,
+      bytes: icmpFrame(rogue.v4, victim.v4, { type: 8, id, seq }, payload),
+    };
+    session.emit(
+      t + prng.int(40, 150),
+      icmpFrame(victim.v4, rogue.v4, { type: 0, id, seq }, payload),
+    );
+  }
+}
+
+function* icmpSweep(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue.v4;
+  const live = new Set<number>();
+  while (live.size < 14) live.add(prng.int(1, 254));
+  let t = startUs;
+  for (let octet = 1; octet <= 254; octet++) {
+    const target = lan.remote(`${SWEEP_SUBNET}.${octet}`, 1, prng);
+    const id = prng.int(1, 0xffff);
+    yield { atUs: t, bytes: icmpFrame(rogue, target, { type: 8, id, seq: 0 }) };
+    if (live.has(octet)) {
+      session.emit(
+        t + Math.round(prng.uniform(0.8, 3) * MS),
+        icmpFrame(target, rogue, { type: 0, id, seq: 0 }),
+      );
+    }
+    t += Math.round(prng.uniform(2, 6) * MS);
+  }
+}
+
+/** iodine's base32 alphabet (lower-case letters and 0–5). */
+const BASE32 = "abcdefghijklmnopqrstuvwxyz012345";
+
+function* dnsTunnel(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const client = lan.compromised.v4;
+  const resolver = lan.gateway.v4;
+  const port = prng.int(49_152, 65_535);
+  let id = prng.int(0, 0xffff);
+  let t = startUs;
+  for (let i = 0; i < 200; i++) {
+    const dataChars = prng.int(90, 180);
+    const encoded = prng.string(dataChars, BASE32);
+    const labels: string[] = [];
+    for (let offset = 0; offset < encoded.length; offset += 57) {
+      labels.push(encoded.slice(offset, offset + 57));
+    }
+    const name = `${labels.join(".")}.${TUNNEL_DOMAIN}`;
+    const qtype = prng.chance(0.85) ? DNS_TYPE.NULL : DNS_TYPE.TXT;
+    id = (id + 1) & 0xffff;
+    yield {
+      atUs: t,
+      bytes: udpFrame(
+        client,
+        resolver,
+        port,
+        53,
+        dnsPayload({ id, name, qtype, response: false }),
+      ),
+    };
+    const answer = qtype === DNS_TYPE.NULL
+      ? nullRecord(prng.bytes(prng.int(100, 250)), 0)
+      : txtRecord(prng.string(prng.int(100, 250), BASE32), 0);
+    session.emit(
+      t + Math.round(prng.uniform(20, 80) * MS),
+      udpFrame(
+        resolver,
+        client,
+        53,
+        port,
+        dnsPayload({ id, name, qtype, response: true, answers: [answer] }),
+      ),
+    );
+    t += Math.round(prng.uniform(20, 60) * MS);
+  }
+}
+
+function* dataExfil(
+  ctx: DemoContext,
+  _session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rttUs = Math.round(prng.uniform(30, 50) * MS);
+  const conn = new TcpConnection({
+    client: lan.compromised.v4,
+    server: lan.remote(EXFIL_SERVER, 14, prng),
+    clientPort: prng.int(49_152, 65_535),
+    serverPort: 443,
+    clientIsn: prng.uint32(),
+    serverIsn: prng.uint32(),
+  });
+  let t = yield* handshake(ctx, conn, startUs, rttUs);
+  const sessionId = prng.bytes(32);
+  t += 300;
+  yield {
+    atUs: t,
+    bytes: conn.data(
+      true,
+      tlsClientHello({
+        serverName: "sync.cloudstore-backup.net",
+        random: prng.bytes(32),
+        sessionId,
+        keyShare: prng.bytes(32),
+      }),
+    ),
+  };
+  const serverHello = tlsServerHello({
+    random: prng.bytes(32),
+    sessionId,
+    keyShare: prng.bytes(32),
+  });
+  const prefix = new Uint8Array(serverHello.length + 6);
+  prefix.set(serverHello);
+  prefix.set(tlsChangeCipherSpec(), serverHello.length);
+  t = yield* sendToClient(
+    ctx,
+    conn,
+    tlsSegments(ctx, 3_000, prefix),
+    t + rttUs + 2 * MS,
+    frameGapUs(50e6),
+  );
+  const finished = new Uint8Array(6 + 58);
+  finished.set(tlsChangeCipherSpec());
+  finished.set(tlsApplicationData(ctx.noise(53)), 6);
+  t += MS;
+  yield { atUs: t, bytes: conn.data(true, finished) };
+  // About 48 Mbit/s: 60 MB in 10 s.
+  t = yield* sendToServer(
+    ctx,
+    conn,
+    tlsSegments(ctx, EXFIL_BYTES),
+    t + 2 * MS,
+    frameGapUs(48e6),
+    rttUs,
+  );
+  t += Math.round(prng.uniform(5, 20) * MS);
+  yield { atUs: t, bytes: conn.fin(true) };
+  t += rttUs;
+  yield { atUs: t, bytes: conn.fin(false) };
+  yield { atUs: t + 50, bytes: conn.ack(true) };
+}

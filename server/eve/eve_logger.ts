@@ -1,0 +1,509 @@
+/**
+ * Turns packets and alert events into Suricata-EVE-shaped records: alert,
+ * flow, dns, arp and stats. Driven by packet time only; every table is
+ * bounded. Records go to a line sink (a rotating file, stdout, a test).
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../../capture/packet_record.ts";
+import { TCP_FLAGS } from "../../capture/packet_record.ts";
+import { ALERT_KINDS, type Severity } from "../../detectors/alert.ts";
+import type { AlertEvent } from "../../detectors/alert_lifecycle.ts";
+import { BoundedMap } from "../../detectors/bounded_map.ts";
+import { communityId } from "../community_id.ts";
+import { rcodeName, rrtypeName } from "./dns_names.ts";
+import { eveTimestamp } from "./eve_time.ts";
+
+/** Which record types to write. */
+export type EveEventType = "alert" | "flow" | "dns" | "arp" | "stats";
+
+/** Settings of an {@linkcode EveLogger}. */
+export interface EveLoggerOptions {
+  /** Record types written (default: all). */
+  types?: EveEventType[];
+  /** Flows tracked at most; the least recently seen is logged ("forced") and dropped. */
+  maxFlows?: number;
+  /** A TCP flow idle this long is logged and dropped, µs of packet time. */
+  tcpIdleUs?: number;
+  /** A UDP/ICMP/other flow idle this long is logged and dropped, µs. */
+  otherIdleUs?: number;
+  /** Packet time between stats records, µs. */
+  statsIntervalUs?: number;
+  /** Community ID seed. */
+  communityIdSeed?: number;
+  /** Name of the capture interface, written as `in_iface`. */
+  iface?: string;
+}
+
+/** Defaults: every type, 65 536 flows, 120 s TCP / 60 s other idle, stats each 60 s. */
+export const EVE_LOGGER_DEFAULTS = {
+  types: ["alert", "flow", "dns", "arp", "stats"],
+  maxFlows: 65_536,
+  tcpIdleUs: 120_000_000,
+  otherIdleUs: 60_000_000,
+  statsIntervalUs: 60_000_000,
+  communityIdSeed: 0,
+  iface: "",
+} satisfies Required<EveLoggerOptions>;
+
+/** Suricata severities: 1 is the most severe. */
+const SEVERITY: Record<Severity, number> = {
+  critical: 1,
+  high: 1,
+  medium: 2,
+  low: 3,
+};
+
+/** Suricata classtype descriptions for each alert kind. */
+const CATEGORY: Record<string, string> = {
+  port_scan: "Detection of a Network Scan",
+  syn_flood: "Attempted Denial of Service",
+  arp_scan: "Detection of a Network Scan",
+  arp_spoof: "Misc Attack",
+  icmp_flood: "Attempted Denial of Service",
+  icmp_sweep: "Detection of a Network Scan",
+  dns_tunnel: "Potentially Bad Traffic",
+  data_exfil: "Potential Corporate Privacy Violation",
+};
+
+/** Signature ids: 9 100 001 onwards, in the order of ALERT_KINDS. */
+const SIGNATURE_BASE = 9_100_001;
+
+interface Flow {
+  clientAddress: string;
+  serverAddress: string;
+  clientPort: number;
+  serverPort: number;
+  protocol: number;
+  transport: string;
+  firstIcmpType: number;
+  firstIcmpCode: number;
+  startUs: number;
+  lastUs: number;
+  pktsToServer: number;
+  pktsToClient: number;
+  bytesToServer: number;
+  bytesToClient: number;
+  tcpFlags: number;
+  finSeen: number;
+  synAck: boolean;
+  alerted: boolean;
+}
+
+/** A JSON record. */
+export type EveRecord = Record<string, unknown>;
+
+/** Builds EVE records and hands each, serialised, to `write`. */
+export class EveLogger {
+  readonly #write: (line: string) => void;
+  readonly #options: Required<EveLoggerOptions>;
+  readonly #types: Set<EveEventType>;
+  readonly #flows: BoundedMap<string, Flow>;
+  #lastUs = 0;
+  #firstUs = -1;
+  #nextStatsUs = -1;
+  #nextExpiryUs = 0;
+  #flowsTotal = 0;
+  #alerts = 0;
+  readonly #decoder = {
+    pkts: 0,
+    bytes: 0,
+    ipv4: 0,
+    ipv6: 0,
+    arp: 0,
+    tcp: 0,
+    udp: 0,
+    icmpv4: 0,
+    icmpv6: 0,
+    dns: 0,
+    fragments: 0,
+    truncated: 0,
+    anomalies: 0,
+  };
+  /** tcpdump's counts for the stats record (live capture), when known. */
+  capture: { kernel_packets: number; kernel_drops: number } | undefined;
+
+  /** `write` receives one JSON line (no newline) per record. */
+  constructor(write: (line: string) => void, options: EveLoggerOptions = {}) {
+    this.#write = write;
+    this.#options = { ...EVE_LOGGER_DEFAULTS, ...options };
+    this.#types = new Set(this.#options.types);
+    this.#flows = new BoundedMap(
+      this.#options.maxFlows,
+      (_key, flow) => this.#logFlow(flow, "forced"),
+    );
+  }
+
+  /** Takes one packet: counters, dns/arp records, flow accounting. */
+  observe(packet: PacketRecord): void {
+    const now = packet.timestampUs;
+    if (now > this.#lastUs) this.#lastUs = now;
+    if (this.#firstUs < 0) {
+      this.#firstUs = now;
+      this.#nextStatsUs = now + this.#options.statsIntervalUs;
+    }
+    this.#count(packet);
+    if (packet.network === "arp" && this.#types.has("arp")) {
+      this.#logArp(packet);
+    }
+    if (packet.dnsId >= 0 && this.#types.has("dns")) this.#logDns(packet);
+    if (
+      (packet.network === "ipv4" || packet.network === "ipv6") &&
+      !packet.laterFragment
+    ) this.#account(packet);
+    if (now >= this.#nextExpiryUs) {
+      this.#expire(now);
+      this.#nextExpiryUs = now + 1_000_000;
+    }
+    if (now >= this.#nextStatsUs && this.#types.has("stats")) {
+      this.#logStats();
+      this.#nextStatsUs = now + this.#options.statsIntervalUs;
+    }
+  }
+
+  /** Takes an alert lifecycle event; writes an alert record when one engages. */
+  alert(event: AlertEvent): void {
+    if (event.type !== "engaged") return;
+    this.#alerts++;
+    const { alert } = event;
+    // Flows of the attacker and victim are marked, as Suricata's flow.alerted.
+    if (alert.attacker !== "" || alert.victim !== "") {
+      for (const [, flow] of this.#flows.entries()) {
+        if (
+          involves(flow, alert.attacker) &&
+          (alert.victim === "" || involves(flow, alert.victim))
+        ) flow.alerted = true;
+      }
+    }
+    if (!this.#types.has("alert")) return;
+    const record: EveRecord = {
+      timestamp: eveTimestamp(alert.firstSeenUs),
+      event_type: "alert",
+      ...this.#iface(),
+      ...(alert.attacker ? { src_ip: alert.attacker } : {}),
+      ...(alert.victim ? { dest_ip: alert.victim } : {}),
+      alert: {
+        action: "allowed",
+        gid: 1,
+        signature_id: SIGNATURE_BASE + ALERT_KINDS.indexOf(alert.kind),
+        rev: 1,
+        signature: `NETMIRROR ${alert.title}: ${alert.summary}`,
+        category: CATEGORY[alert.kind] ?? "Misc activity",
+        severity: SEVERITY[alert.severity],
+        metadata: {
+          mitre_technique_id: [alert.mitre.id],
+          mitre_technique_name: [alert.mitre.name],
+          mitre_tactic_name: [alert.mitre.tactic],
+          netmirror_kind: [alert.kind],
+          netmirror_alert_id: [alert.id],
+        },
+      },
+      netmirror: {
+        alert_id: alert.id,
+        severity: alert.severity,
+        description: alert.description,
+        recommendation: alert.recommendation,
+        evidence: alert.evidence,
+        ...(alert.domain ? { domain: alert.domain } : {}),
+      },
+    };
+    this.#emit(record);
+  }
+
+  /** Ends the input: logs every open flow ("shutdown") and a last stats record. */
+  finish(): void {
+    for (const [, flow] of this.#flows.entries()) {
+      this.#logFlow(flow, "shutdown");
+    }
+    this.#flows.clear();
+    if (this.#types.has("stats") && this.#firstUs >= 0) this.#logStats();
+  }
+
+  #count(packet: PacketRecord): void {
+    const d = this.#decoder;
+    d.pkts++;
+    d.bytes += packet.wireLength;
+    if (packet.network === "ipv4") d.ipv4++;
+    else if (packet.network === "ipv6") d.ipv6++;
+    else if (packet.network === "arp") d.arp++;
+    switch (packet.transport) {
+      case "tcp":
+        d.tcp++;
+        break;
+      case "udp":
+        d.udp++;
+        break;
+      case "icmp":
+        d.icmpv4++;
+        break;
+      case "icmpv6":
+        d.icmpv6++;
+        break;
+    }
+    if (packet.dnsId >= 0) d.dns++;
+    if (packet.fragment) d.fragments++;
+    if (packet.truncated) d.truncated++;
+    if (packet.anomaly !== "") d.anomalies++;
+  }
+
+  #account(packet: PacketRecord): void {
+    const icmp = packet.transport === "icmp" || packet.transport === "icmpv6";
+    const srcPort = icmp ? -1 : packet.srcPort;
+    const dstPort = icmp ? -1 : packet.dstPort;
+    const forward =
+      `${packet.ipProtocol}|${packet.srcAddress}|${srcPort}|${packet.dstAddress}|${dstPort}`;
+    let flow = this.#flows.get(forward);
+    let toServer = true;
+    if (flow === undefined) {
+      const reverse =
+        `${packet.ipProtocol}|${packet.dstAddress}|${dstPort}|${packet.srcAddress}|${srcPort}`;
+      flow = this.#flows.get(reverse);
+      toServer = false;
+    }
+    if (flow === undefined) {
+      toServer = true;
+      flow = {
+        clientAddress: packet.srcAddress,
+        serverAddress: packet.dstAddress,
+        clientPort: srcPort,
+        serverPort: dstPort,
+        protocol: packet.ipProtocol,
+        transport: packet.transport,
+        firstIcmpType: packet.icmpType,
+        firstIcmpCode: packet.icmpCode,
+        startUs: packet.timestampUs,
+        lastUs: packet.timestampUs,
+        pktsToServer: 0,
+        pktsToClient: 0,
+        bytesToServer: 0,
+        bytesToClient: 0,
+        tcpFlags: 0,
+        finSeen: 0,
+        synAck: false,
+        alerted: false,
+      };
+      this.#flowsTotal++;
+      this.#flows.set(forward, flow);
+    }
+    flow.lastUs = packet.timestampUs;
+    if (toServer) {
+      flow.pktsToServer++;
+      flow.bytesToServer += packet.wireLength;
+    } else {
+      flow.pktsToClient++;
+      flow.bytesToClient += packet.wireLength;
+    }
+    if (packet.transport === "tcp") {
+      const flags = packet.tcpFlags;
+      flow.tcpFlags |= flags;
+      if (
+        (flags & (TCP_FLAGS.SYN | TCP_FLAGS.ACK)) ===
+          (TCP_FLAGS.SYN | TCP_FLAGS.ACK)
+      ) flow.synAck = true;
+      if (flags & TCP_FLAGS.FIN) flow.finSeen |= toServer ? 1 : 2;
+      if ((flags & TCP_FLAGS.RST) || flow.finSeen === 3) {
+        // The connection is over: log it now rather than at idle timeout.
+        this.#flows.delete(this.#keyOf(flow));
+        this.#logFlow(flow, "timeout");
+      }
+    }
+  }
+
+  #keyOf(flow: Flow): string {
+    return `${flow.protocol}|${flow.clientAddress}|${flow.clientPort}|${flow.serverAddress}|${flow.serverPort}`;
+  }
+
+  #expire(nowUs: number): void {
+    const { tcpIdleUs, otherIdleUs } = this.#options;
+    const shortest = Math.min(tcpIdleUs, otherIdleUs);
+    // Entries are in least-recently-seen order: stop at the first young one.
+    this.#flows.expireOldest((flow) => {
+      const idle = nowUs - flow.lastUs;
+      if (idle < shortest) return false;
+      const limit = flow.transport === "tcp" ? tcpIdleUs : otherIdleUs;
+      if (idle < limit) return false;
+      this.#logFlow(flow, "timeout");
+      return true;
+    });
+  }
+
+  #logFlow(flow: Flow, reason: "timeout" | "forced" | "shutdown"): void {
+    if (!this.#types.has("flow")) return;
+    const icmp = flow.transport === "icmp" || flow.transport === "icmpv6";
+    const tcp = flow.transport === "tcp";
+    const state = tcp
+      ? (flow.tcpFlags & TCP_FLAGS.RST) || flow.finSeen === 3
+        ? "closed"
+        : flow.synAck
+        ? "established"
+        : "new"
+      : flow.pktsToClient > 0
+      ? "established"
+      : "new";
+    const record: EveRecord = {
+      timestamp: eveTimestamp(flow.lastUs),
+      event_type: "flow",
+      ...this.#iface(),
+      src_ip: flow.clientAddress,
+      ...(flow.clientPort >= 0 ? { src_port: flow.clientPort } : {}),
+      dest_ip: flow.serverAddress,
+      ...(flow.serverPort >= 0 ? { dest_port: flow.serverPort } : {}),
+      proto: protoName(flow.protocol),
+      ...(icmp
+        ? { icmp_type: flow.firstIcmpType, icmp_code: flow.firstIcmpCode }
+        : {}),
+      ...this.#communityId(
+        flow.clientAddress,
+        flow.serverAddress,
+        flow.protocol,
+        icmp ? flow.firstIcmpType : flow.clientPort,
+        icmp ? flow.firstIcmpCode : flow.serverPort,
+      ),
+      flow: {
+        pkts_toserver: flow.pktsToServer,
+        pkts_toclient: flow.pktsToClient,
+        bytes_toserver: flow.bytesToServer,
+        bytes_toclient: flow.bytesToClient,
+        start: eveTimestamp(flow.startUs),
+        end: eveTimestamp(flow.lastUs),
+        age: Math.round((flow.lastUs - flow.startUs) / 1e6),
+        state,
+        reason,
+        alerted: flow.alerted,
+      },
+      ...(tcp
+        ? {
+          tcp: {
+            tcp_flags: flow.tcpFlags.toString(16).padStart(2, "0"),
+            syn: (flow.tcpFlags & TCP_FLAGS.SYN) !== 0,
+            fin: (flow.tcpFlags & TCP_FLAGS.FIN) !== 0,
+            rst: (flow.tcpFlags & TCP_FLAGS.RST) !== 0,
+            psh: (flow.tcpFlags & TCP_FLAGS.PSH) !== 0,
+            ack: (flow.tcpFlags & TCP_FLAGS.ACK) !== 0,
+            state,
+          },
+        }
+        : {}),
+    };
+    this.#emit(record);
+  }
+
+  #logDns(packet: PacketRecord): void {
+    this.#emit({
+      timestamp: eveTimestamp(packet.timestampUs),
+      event_type: "dns",
+      ...this.#iface(),
+      src_ip: packet.srcAddress,
+      src_port: packet.srcPort,
+      dest_ip: packet.dstAddress,
+      dest_port: packet.dstPort,
+      proto: protoName(packet.ipProtocol),
+      ...this.#communityId(
+        packet.srcAddress,
+        packet.dstAddress,
+        packet.ipProtocol,
+        packet.srcPort,
+        packet.dstPort,
+      ),
+      dns: {
+        version: 2,
+        type: packet.dnsResponse ? "answer" : "query",
+        id: packet.dnsId,
+        opcode: packet.dnsOpcode,
+        rrname: packet.dnsQname,
+        rrtype: packet.dnsQtype >= 0 ? rrtypeName(packet.dnsQtype) : "",
+        ...(packet.dnsResponse
+          ? {
+            rcode: rcodeName(packet.dnsRcode),
+            answers: packet.dnsAnswerCount,
+          }
+          : {}),
+      },
+    });
+  }
+
+  #logArp(packet: PacketRecord): void {
+    this.#emit({
+      timestamp: eveTimestamp(packet.timestampUs),
+      event_type: "arp",
+      ...this.#iface(),
+      arp: {
+        hw_type: "ethernet",
+        proto_type: "ipv4",
+        opcode: packet.arpOperation === 1
+          ? "request"
+          : packet.arpOperation === 2
+          ? "reply"
+          : `opcode_${packet.arpOperation}`,
+        src_mac: packet.arpSenderMac,
+        src_ip: packet.srcAddress,
+        dest_mac: packet.arpTargetMac,
+        dest_ip: packet.dstAddress,
+      },
+    });
+  }
+
+  #logStats(): void {
+    this.#emit({
+      timestamp: eveTimestamp(this.#lastUs),
+      event_type: "stats",
+      ...this.#iface(),
+      stats: {
+        uptime: Math.round((this.#lastUs - this.#firstUs) / 1e6),
+        ...(this.capture ? { capture: { ...this.capture } } : {}),
+        decoder: { ...this.#decoder },
+        flow: { active: this.#flows.size, total: this.#flowsTotal },
+        detect: { alert: this.#alerts },
+      },
+    });
+  }
+
+  #communityId(
+    src: string,
+    dst: string,
+    protocol: number,
+    srcPort: number,
+    dstPort: number,
+  ): { community_id?: string } {
+    const id = communityId({
+      srcAddress: src,
+      dstAddress: dst,
+      protocol,
+      srcPort,
+      dstPort,
+    }, this.#options.communityIdSeed);
+    return id === "" ? {} : { community_id: id };
+  }
+
+  #iface(): { in_iface?: string } {
+    return this.#options.iface ? { in_iface: this.#options.iface } : {};
+  }
+
+  #emit(record: EveRecord): void {
+    this.#write(JSON.stringify(record));
+  }
+}
+
+function involves(flow: Flow, address: string): boolean {
+  return address === "" || flow.clientAddress === address ||
+    flow.serverAddress === address;
+}
+
+/** EVE's protocol names. */
+function protoName(protocol: number): string {
+  switch (protocol) {
+    case 6:
+      return "TCP";
+    case 17:
+      return "UDP";
+    case 1:
+      return "ICMP";
+    case 58:
+      return "IPv6-ICMP";
+    case 132:
+      return "SCTP";
+    default:
+      return String(protocol);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Writes EVE lines to stdout or to a file with size-based rotation
+ * (`eve.json` → `eve.json.1` → … → `eve.json.<keep>`, oldest deleted).
+ *
+ * @module
+ */
+
+/** Settings of an {@linkcode EveWriter}. */
+export interface EveWriterOptions {
+  /** Bytes per file before rotating (0: never rotate). */
+  rotateBytes?: number;
+  /** Rotated files kept. */
+  keepFiles?: number;
+}
+
+/** Defaults: rotate at 100 MiB, keep 5 old files. */
+export const EVE_WRITER_DEFAULTS = {
+  rotateBytes: 100 * 1024 * 1024,
+  keepFiles: 5,
+} satisfies Required<EveWriterOptions>;
+
+const BUFFER_BYTES = 1 << 16;
+
+/** Buffered line writer for "-" (stdout) or a path. */
+export class EveWriter {
+  readonly #path: string;
+  readonly #options: Required<EveWriterOptions>;
+  readonly #encoder = new TextEncoder();
+  #file: Deno.FsFile | undefined;
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  #fileBytes = 0;
+  /** Lines written. */
+  lines = 0;
+
+  /** Opens (appends to) `path`; "-" writes to stdout. */
+  constructor(path: string, options: EveWriterOptions = {}) {
+    this.#path = path;
+    this.#options = { ...EVE_WRITER_DEFAULTS, ...options };
+    if (path !== "-") this.#open();
+  }
+
+  /** Queues one line (a newline is added). */
+  write = (line: string): void => {
+    this.#pending.push(line);
+    this.#pendingBytes += line.length + 1;
+    this.lines++;
+    if (this.#pendingBytes >= BUFFER_BYTES) this.flush();
+  };
+
+  /** Writes queued lines out, rotating first when the file is full. */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const bytes = this.#encoder.encode(this.#pending.join("\n") + "\n");
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#path === "-") {
+      writeAll(Deno.stdout, bytes);
+      return;
+    }
+    const { rotateBytes } = this.#options;
+    if (
+      rotateBytes > 0 && this.#fileBytes > 0 &&
+      this.#fileBytes + bytes.length > rotateBytes
+    ) {
+      this.#rotate();
+    }
+    writeAll(this.#file!, bytes);
+    this.#fileBytes += bytes.length;
+  }
+
+  /** Flushes and closes. */
+  close(): void {
+    this.flush();
+    this.#file?.close();
+    this.#file = undefined;
+  }
+
+  #open(): void {
+    this.#file = Deno.openSync(this.#path, {
+      append: true,
+      create: true,
+    });
+    this.#fileBytes = this.#file.statSync().size;
+  }
+
+  #rotate(): void {
+    this.#file?.close();
+    const { keepFiles } = this.#options;
+    try {
+      Deno.removeSync(`${this.#path}.${keepFiles}`);
+    } catch { /* not there */ }
+    for (let n = keepFiles - 1; n >= 1; n--) {
+      try {
+        Deno.renameSync(`${this.#path}.${n}`, `${this.#path}.${n + 1}`);
+      } catch { /* not there */ }
+    }
+    if (keepFiles > 0) Deno.renameSync(this.#path, `${this.#path}.1`);
+    else Deno.removeSync(this.#path);
+    this.#file = Deno.openSync(this.#path, {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    this.#fileBytes = 0;
+  }
+}
+
+function writeAll(
+  target: { writeSync(p: Uint8Array): number },
+  bytes: Uint8Array,
+): void {
+  let written = 0;
+  while (written < bytes.length) {
+    written += target.writeSync(bytes.subarray(written));
+  }
+}

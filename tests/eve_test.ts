@@ -1,0 +1,128 @@
+/**
+ * EVE output on real captures: every line validates against the committed
+ * schema, and the records say what the capture holds.
+ */
+
+import assert from "node:assert/strict";
+import { Ajv } from "ajv";
+import { readPacketFile } from "../capture/packet_source.ts";
+import { AnalysisEngine } from "../detectors/engine.ts";
+import { communityId } from "../server/community_id.ts";
+import { EveLogger, EveWriter } from "../server/eve/mod.ts";
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
+const schema = JSON.parse(
+  await Deno.readTextFile(
+    new URL("../server/eve/eve.schema.json", import.meta.url),
+  ),
+);
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+// deno-lint-ignore no-explicit-any
+type Line = Record<string, any>;
+
+async function eveOf(file: string): Promise<Line[]> {
+  const lines: string[] = [];
+  const logger = new EveLogger((line) => lines.push(line));
+  const engine = new AnalysisEngine({}, (event) => logger.alert(event));
+  await readPacketFile(`${PCAPS}${file}`, (packet) => {
+    engine.observe(packet);
+    logger.observe(packet);
+  });
+  engine.finish();
+  logger.finish();
+  return lines.map((line, n) => {
+    const record: Line = JSON.parse(line);
+    assert.ok(
+      validate(record),
+      `${file} line ${n + 1}: ${JSON.stringify(validate.errors)}\n${line}`,
+    );
+    return record;
+  });
+}
+
+Deno.test("EVE of a SYN scan: a valid alert with MITRE metadata, flows with community ids", async () => {
+  const records = await eveOf(
+    "attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng",
+  );
+  const alerts = records.filter((r) => r.event_type === "alert");
+  assert.ok(alerts.length >= 1);
+  const scan = alerts.find((a) =>
+    a.alert.metadata.netmirror_kind[0] === "port_scan"
+  )!;
+  assert.equal(scan.src_ip, "172.16.0.8");
+  assert.equal(scan.dest_ip, "64.13.134.52");
+  assert.deepEqual(scan.alert.metadata.mitre_technique_id, ["T1046"]);
+  const flows = records.filter((r) => r.event_type === "flow");
+  assert.ok(flows.length >= 1000, `${flows.length} flows`);
+  for (const flow of flows.slice(0, 50)) {
+    const protocol = flow.proto === "TCP" ? 6 : flow.proto === "UDP" ? 17 : -1;
+    if (protocol < 0) continue;
+    assert.equal(
+      flow.community_id,
+      communityId({
+        srcAddress: flow.dest_ip,
+        dstAddress: flow.src_ip,
+        protocol,
+        srcPort: flow.dest_port,
+        dstPort: flow.src_port,
+      }),
+      "the same id from either direction",
+    );
+  }
+  assert.ok(flows.some((f) => f.flow.alerted), "the scan's flows are marked");
+  const stats = records.filter((r) => r.event_type === "stats").at(-1)!;
+  assert.equal(stats.stats.detect.alert, alerts.length);
+});
+
+Deno.test("EVE of DNS traffic: one dns record per DNS message", async () => {
+  const file = "benign/dns_ipv4_ipv6_udp_tcp_edns__dns-edns-ecs.pcap";
+  const records = await eveOf(file);
+  let dnsPackets = 0;
+  await readPacketFile(`${PCAPS}${file}`, (packet) => {
+    if (packet.dnsId >= 0) dnsPackets++;
+  });
+  const dns = records.filter((r) => r.event_type === "dns");
+  assert.ok(dnsPackets > 0);
+  assert.equal(dns.length, dnsPackets);
+  assert.ok(dns.some((r) => r.dns.type === "query"));
+  assert.ok(dns.some((r) => r.dns.type === "answer" && r.dns.rcode));
+  assert.ok(dns.some((r) => r.src_ip.includes(":")), "IPv6 too");
+});
+
+Deno.test("EVE of ARP traffic: arp records with macs and addresses", async () => {
+  const records = await eveOf(
+    "benign/arp_request_reply__arp_resolution.pcapng",
+  );
+  const arp = records.filter((r) => r.event_type === "arp");
+  assert.ok(arp.some((r) => r.arp.opcode === "request"));
+  assert.ok(arp.some((r) => r.arp.opcode === "reply"));
+  assert.equal(records.filter((r) => r.event_type === "alert").length, 0);
+});
+
+Deno.test("EVE lines from every attack capture validate", async () => {
+  for await (const entry of Deno.readDir(`${PCAPS}attacks`)) {
+    if (entry.isFile) await eveOf(`attacks/${entry.name}`);
+  }
+});
+
+Deno.test("EveWriter rotates by size and keeps the newest files", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-eve-" });
+  const path = `${dir}/eve.json`;
+  const writer = new EveWriter(path, { rotateBytes: 1000, keepFiles: 2 });
+  for (let i = 0; i < 200; i++) {
+    writer.write(JSON.stringify({ n: i, pad: "x".repeat(40) }));
+    if (i % 10 === 9) writer.flush();
+  }
+  writer.close();
+  const names = [];
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  assert.deepEqual(names.sort(), ["eve.json", "eve.json.1", "eve.json.2"]);
+  for (const name of names) {
+    const size = (await Deno.stat(`${dir}/${name}`)).size;
+    assert.ok(size <= 1000, `${name} is ${size} bytes`);
+  }
+  const last = (await Deno.readTextFile(path)).trim().split("\n").at(-1)!;
+  assert.equal(JSON.parse(last).n, 199);
+  await Deno.remove(dir, { recursive: true });
+});

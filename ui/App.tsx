@@ -1,0 +1,57 @@
+import type { JSX } from "preact";
+import { AlertFeed } from "./components/AlertFeed.tsx";
+import { AlertModal } from "./components/AlertModal.tsx";
+import { ConnectionBanner } from "./components/ConnectionBanner.tsx";
+import { Header } from "./components/Header.tsx";
+import { KpiCards } from "./components/KpiCards.tsx";
+import { LatencyBars } from "./components/LatencyBars.tsx";
+import { PacketModal } from "./components/PacketModal.tsx";
+import { PacketTable } from "./components/PacketTable.tsx";
+import { PacketToolbar } from "./components/PacketToolbar.tsx";
+import { ProtocolChart } from "./components/ProtocolChart.tsx";
+import { Toasts } from "./components/Toasts.tsx";
+import { TopConversations } from "./components/TopConversations.tsx";
+import { TrafficChart } from "./components/TrafficChart.tsx";
+
+/** The whole dashboard: header, three columns, modals and toasts. */
+export function App(): JSX.Element {
+  return (
+    <div class="app">
+      <ConnectionBanner />
+      <Header />
+      <main class="main">
+        <aside class="column left" aria-label="Overview">
+          <KpiCards />
+          <ProtocolChart />
+          <LatencyBars />
+          <TopConversations />
+        </aside>
+        <section class="column centre" aria-label="Packets">
+          <section class="panel timeline-panel">
+            <div class="panel-title">
+              <h2>Traffic</h2>
+              <span class="legend-inline">
+                <span class="swatch" style={{ background: "#4f8cff" }} />
+                packets/s
+                <span class="swatch dashed" />
+                bits/s
+                <span class="muted">· last 60 s</span>
+              </span>
+            </div>
+            <TrafficChart />
+          </section>
+          <section class="panel packets-panel">
+            <PacketToolbar />
+            <PacketTable />
+          </section>
+        </section>
+        <aside class="column right" aria-label="Alerts">
+          <AlertFeed />
+        </aside>
+      </main>
+      <PacketModal />
+      <AlertModal />
+      <Toasts />
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+import { Fragment, type JSX } from "preact";
+import { useCallback } from "preact/hooks";
+import type { EvidenceValue } from "../../detectors/alert.ts";
+import { formatDateTimeUs } from "../format.ts";
+import { alertPcapUrl, alerts, selectedAlert } from "../state.ts";
+import { Modal } from "./Modal.tsx";
+
+/** The ATT&CK page of a technique id ("T1499.001" → …/T1499/001/). */
+export function mitreUrl(techniqueId: string): string {
+  return `https://attack.mitre.org/techniques/${
+    techniqueId.replace(".", "/")
+  }/`;
+}
+
+/** The detail of the selected alert: evidence, MITRE ATT&CK, recommendation, PCAP slice. */
+export function AlertModal(): JSX.Element | null {
+  const id = selectedAlert.value;
+  const close = useCallback(() => selectedAlert.value = null, []);
+  if (id === null) return null;
+  const alert = alerts.value.get(id);
+  if (!alert) {
+    return (
+      <Modal title="Alert" testId="alert-modal" onClose={close}>
+        <div class="muted">This alert is no longer held (cleared).</div>
+      </Modal>
+    );
+  }
+  const seconds = (alert.lastSeenUs - alert.firstSeenUs) / 1e6;
+  return (
+    <Modal
+      title={alert.title}
+      testId="alert-modal"
+      onClose={close}
+      actions={
+        <a
+          class="btn primary"
+          href={alertPcapUrl(alert.id)}
+          download={`netmirror-${alert.id}.pcap`}
+          data-testid="alert-pcap"
+        >
+          Download PCAP slice
+        </a>
+      }
+    >
+      <div class="alert-detail-head">
+        <span class={`sev-badge sev-${alert.severity}`}>{alert.severity}</span>
+        <span class={`state-badge state-${alert.state}`}>{alert.state}</span>
+        <span class="mono muted">{alert.id}</span>
+      </div>
+      <p class="alert-detail-summary">{alert.summary}</p>
+      <dl class="kv">
+        <dt>Attacker</dt>
+        <dd class="mono">{alert.attacker || "unknown / many"}</dd>
+        <dt>Victim</dt>
+        <dd class="mono">{alert.victim || "many"}</dd>
+        {alert.domain && (
+          <>
+            <dt>Domain</dt>
+            <dd class="mono">{alert.domain}</dd>
+          </>
+        )}
+        <dt>First seen</dt>
+        <dd>{formatDateTimeUs(alert.firstSeenUs)}</dd>
+        <dt>Last seen</dt>
+        <dd>
+          {formatDateTimeUs(alert.lastSeenUs)}{" "}
+          <span class="muted">({seconds.toFixed(1)} s, {alert.findings} findings)</span>
+        </dd>
+      </dl>
+      <section class="detail-section" data-testid="alert-mitre">
+        <h3>MITRE ATT&amp;CK</h3>
+        <div>
+          <strong class="mono">{alert.mitre.id}</strong> {alert.mitre.name}
+          {" "}
+          <span class="muted">· Tactic: {alert.mitre.tactic}</span>
+        </div>
+        <div class="mono muted small">{mitreUrl(alert.mitre.id)}</div>
+      </section>
+      <section class="detail-section">
+        <h3>What it is</h3>
+        <p>{alert.description}</p>
+      </section>
+      <section class="detail-section" data-testid="alert-recommendation">
+        <h3>Recommendation</h3>
+        <p>{alert.recommendation}</p>
+      </section>
+      <section class="detail-section" data-testid="alert-evidence">
+        <h3>Evidence</h3>
+        <dl class="kv">
+          {Object.entries(alert.evidence).map(([key, value]) => (
+            <Fragment key={key}>
+              <dt>{key}</dt>
+              <dd class="mono">{formatEvidence(value)}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      </section>
+    </Modal>
+  );
+}
+
+function formatEvidence(value: EvidenceValue): string {
+  return Array.isArray(value) ? value.join(", ") : String(value);
+}

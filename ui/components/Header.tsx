@@ -1,0 +1,228 @@
+import { computed } from "@preact/signals";
+import type { JSX } from "preact";
+import type { CaptureMode } from "../../server/sensor.ts";
+import { formatCount, formatDuration } from "../format.ts";
+import {
+  actionError,
+  activeAlerts,
+  alertCount,
+  busy,
+  clearAll,
+  connection,
+  downloadReport,
+  fileInput,
+  filterInput,
+  interfaceInput,
+  interfaces,
+  modeInput,
+  now,
+  packetCount,
+  running,
+  session,
+  sessionPcapUrl,
+  startCapture,
+  statusMessage,
+  stopCapture,
+} from "../state.ts";
+
+// Computed text bound straight into the DOM (no re-render of the header).
+const packetsText = computed(() => formatCount(packetCount.value));
+const alertsText = computed(() => formatCount(alertCount.value));
+const uptimeText = computed(() => {
+  const current = session.value;
+  if (!current) return "–";
+  const end = current.stoppedMs ?? now.value;
+  return formatDuration((end - current.startedMs) / 1000);
+});
+
+/** The top bar: capture controls, exports, status pill, counters and uptime. */
+export function Header(): JSX.Element {
+  const mode = modeInput.value;
+  const isRunning = running.value;
+  const isBusy = busy.value;
+  const current = session.value;
+  const error = actionError.value;
+  const start = () => void startCapture();
+  return (
+    <header class="header" data-testid="header">
+      <div class="brand">
+        <span class="logo" aria-hidden="true">◉</span> NetMirror
+      </div>
+      <div class="controls">
+        <select
+          data-testid="mode-select"
+          aria-label="Capture mode"
+          value={mode}
+          disabled={isRunning}
+          onChange={(event) =>
+            modeInput.value = event.currentTarget.value as CaptureMode}
+        >
+          <option value="demo">Demo</option>
+          <option value="live">Live</option>
+          <option value="replay">Replay</option>
+        </select>
+        {mode === "live" && (
+          <select
+            data-testid="interface-select"
+            aria-label="Interface"
+            value={interfaceInput.value}
+            disabled={isRunning}
+            onChange={(event) =>
+              interfaceInput.value = event.currentTarget.value}
+          >
+            {interfaces.value.length === 0 && (
+              <option value="">no interfaces</option>
+            )}
+            {interfaces.value.map((nic) => (
+              <option key={nic.name} value={nic.name}>
+                {nic.name}
+                {nic.up ? "" : " (down)"}
+                {nic.addresses[0] ? ` ${nic.addresses[0]}` : ""}
+              </option>
+            ))}
+          </select>
+        )}
+        {mode === "replay" && (
+          <input
+            class="file-input"
+            data-testid="file-input"
+            aria-label="Capture file on the sensor"
+            placeholder="/path/to/capture.pcap"
+            value={fileInput.value}
+            disabled={isRunning}
+            onInput={(event) => fileInput.value = event.currentTarget.value}
+          />
+        )}
+        <div class="filter-field">
+          <input
+            class={error ? "filter-input invalid" : "filter-input"}
+            data-testid="filter-input"
+            aria-label="BPF filter"
+            aria-invalid={error !== ""}
+            placeholder={mode === "demo"
+              ? "BPF filter (live and replay)"
+              : "BPF filter, e.g. tcp port 443"}
+            value={filterInput.value}
+            disabled={isRunning || mode === "demo"}
+            spellcheck={false}
+            onInput={(event) => {
+              filterInput.value = event.currentTarget.value;
+              actionError.value = "";
+            }}
+            onKeyDown={(event) => {
+              if (event.key === "Enter" && !isRunning) start();
+            }}
+          />
+          {error && (
+            <div class="inline-error" role="alert" data-testid="start-error">
+              {error}
+            </div>
+          )}
+        </div>
+        <button
+          type="button"
+          class="btn primary"
+          data-testid="start-button"
+          disabled={isRunning || isBusy}
+          onClick={start}
+        >
+          ▶ Start
+        </button>
+        <button
+          type="button"
+          class="btn danger"
+          data-testid="stop-button"
+          disabled={!isRunning || isBusy}
+          onClick={() => void stopCapture()}
+        >
+          ■ Stop
+        </button>
+        <span class="divider" />
+        <button
+          type="button"
+          class="btn"
+          data-testid="report-button"
+          disabled={isBusy || !current}
+          onClick={() => void downloadReport()}
+        >
+          Report
+        </button>
+        {current
+          ? (
+            <a
+              class="btn"
+              data-testid="pcap-link"
+              href={sessionPcapUrl(current.id)}
+              download={`netmirror-${current.id}.pcap`}
+            >
+              PCAP
+            </a>
+          )
+          : (
+            <button
+              type="button"
+              class="btn"
+              data-testid="pcap-link"
+              disabled
+            >
+              PCAP
+            </button>
+          )}
+        <button
+          type="button"
+          class="btn"
+          data-testid="clear-button"
+          disabled={isBusy}
+          onClick={() => void clearAll()}
+        >
+          Clear
+        </button>
+      </div>
+      <div class="status">
+        <StatusPill />
+        <span class="counter" title="Packets in this session">
+          <span class="muted">Packets</span>{" "}
+          <strong data-testid="packet-counter">{packetsText}</strong>
+        </span>
+        <span class="counter" title="Alerts in this session">
+          <span class="muted">Alerts</span>{" "}
+          <strong data-testid="alert-counter">{alertsText}</strong>
+        </span>
+        <span class="counter" title="Session uptime">
+          <span class="muted">Up</span>{" "}
+          <strong data-testid="uptime">{uptimeText}</strong>
+        </span>
+        <span
+          class={`dot ${connection.value === "open" ? "online" : "offline"}`}
+          data-testid="connection-state"
+          data-state={connection.value}
+          title={connection.value === "open"
+            ? `Connected. ${statusMessage.value}`
+            : "Disconnected"}
+        />
+      </div>
+    </header>
+  );
+}
+
+/** idle / demo / live / replay; pulsing red while alerts are active. */
+function StatusPill(): JSX.Element {
+  const current = session.value;
+  const label = current?.state === "running"
+    ? current.mode
+    : current?.state === "failed"
+    ? "failed"
+    : "idle";
+  const alerting = activeAlerts.value > 0;
+  return (
+    <span
+      class={`pill pill-${label}${alerting ? " alerting" : ""}`}
+      data-testid="status-pill"
+      data-state={label}
+      data-alerting={alerting}
+      title={statusMessage.value || undefined}
+    >
+      {label}
+    </span>
+  );
+}

@@ -1,0 +1,64 @@
+import type { JSX } from "preact";
+import { formatBitRate, formatCount, formatMs } from "../format.ts";
+import { activeAlerts, alertCount, stats } from "../state.ts";
+
+interface KpiCardProps {
+  /** Stable test id. */
+  testId: string;
+  label: string;
+  value: string;
+  /** Second line under the value. */
+  detail: string;
+  /** Extra class (e.g. "hot" when alerts are active). */
+  tone?: string;
+}
+
+function KpiCard(props: KpiCardProps): JSX.Element {
+  return (
+    <div class={`kpi ${props.tone ?? ""}`} data-testid={props.testId}>
+      <div class="kpi-label">{props.label}</div>
+      <div class="kpi-value" data-testid={`${props.testId}-value`}>
+        {props.value}
+      </div>
+      <div class="kpi-detail">{props.detail}</div>
+    </div>
+  );
+}
+
+/** The four headline numbers: packets/s, alerts, mean latency, top protocol. */
+export function KpiCards(): JSX.Element {
+  const kpis = stats.value?.kpis;
+  const active = activeAlerts.value;
+  const top = kpis?.topProtocol;
+  return (
+    <section class="kpis" data-testid="kpis">
+      <KpiCard
+        testId="kpi-pps"
+        label="Packets/s"
+        value={kpis ? formatCount(kpis.ppsAvg) : "–"}
+        detail={kpis
+          ? `${formatBitRate(kpis.bitsPerSecondAvg)} · ${kpis.averagedSeconds}s avg`
+          : "waiting for traffic"}
+      />
+      <KpiCard
+        testId="kpi-alerts"
+        label="Alerts"
+        value={formatCount(alertCount.value)}
+        detail={`${active} active`}
+        {...(active > 0 ? { tone: "hot" } : {})}
+      />
+      <KpiCard
+        testId="kpi-latency"
+        label="Avg latency"
+        value={formatMs(kpis?.meanLatencyMs)}
+        detail="DNS · TCP · HTTP · TLS"
+      />
+      <KpiCard
+        testId="kpi-top-protocol"
+        label="Top protocol"
+        value={top ? top.name : "–"}
+        detail={top ? `${top.bytesPercent.toFixed(1)}% of bytes` : "–"}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,184 @@
+import type { JSX } from "preact";
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { formatDateTimeUs, formatEndpoint } from "../format.ts";
+import { fetchPacket, rows, selectedPacket } from "../state.ts";
+import { Modal } from "./Modal.tsx";
+
+/** Decoded fields by layer, in display order; fields not listed go under "Other". */
+const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
+  {
+    title: "Frame",
+    fields: [
+      "n",
+      "timestampUs",
+      "interfaceId",
+      "linkType",
+      "capturedLength",
+      "wireLength",
+      "truncated",
+      "anomaly",
+    ],
+  },
+  { title: "Link", fields: ["srcMac", "dstMac", "vlanId", "etherType"] },
+  {
+    title: "Network",
+    fields: [
+      "network",
+      "srcAddress",
+      "dstAddress",
+      "ipProtocol",
+      "ttl",
+      "ipLength",
+      "fragment",
+      "laterFragment",
+    ],
+  },
+  {
+    title: "Transport",
+    fields: [
+      "transport",
+      "srcPort",
+      "dstPort",
+      "tcpFlags",
+      "tcpSeq",
+      "tcpAck",
+      "tcpWindow",
+      "payloadLength",
+    ],
+  },
+  {
+    title: "ICMP",
+    fields: [
+      "icmpType",
+      "icmpCode",
+      "icmpId",
+      "icmpSeq",
+      "quotedProtocol",
+      "quotedDstAddress",
+      "quotedDstPort",
+    ],
+  },
+  { title: "ARP", fields: ["arpOperation", "arpSenderMac", "arpTargetMac"] },
+  {
+    title: "Application",
+    fields: [
+      "app",
+      "dnsId",
+      "dnsResponse",
+      "dnsOpcode",
+      "dnsRcode",
+      "dnsQname",
+      "dnsQtype",
+      "dnsQuestionCount",
+      "dnsAnswerCount",
+    ],
+  },
+];
+
+const TCP_FLAG_NAMES = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+
+/** The detail of the selected packet: every decoded field, from GET /api/packets/:n. */
+export function PacketModal(): JSX.Element | null {
+  const n = selectedPacket.value;
+  const [record, setRecord] = useState<Record<string, unknown> | null>(null);
+  const [error, setError] = useState("");
+  const close = useCallback(() => selectedPacket.value = null, []);
+
+  useEffect(() => {
+    if (n === null) return;
+    let current = true;
+    setRecord(null);
+    setError("");
+    fetchPacket(n).then(
+      (packet) => current && setRecord(packet),
+      (failure: unknown) =>
+        current &&
+        setError(failure instanceof Error ? failure.message : String(failure)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [n]);
+
+  if (n === null) return null;
+  const row = rows.peek().find((candidate) => candidate.n === n);
+  return (
+    <Modal title={`Packet #${n}`} testId="packet-modal" onClose={close}>
+      {row && (
+        <div class="packet-summary" data-testid="packet-summary">
+          <span class="mono">
+            {formatEndpoint(row.src, row.srcPort)} →{" "}
+            {formatEndpoint(row.dst, row.dstPort)}
+          </span>
+          <span class="badge">{row.protocol}</span>
+          <span>{row.info}</span>
+        </div>
+      )}
+      {error && <div class="inline-error" data-testid="packet-error">{error}</div>}
+      {!record && !error && <div class="muted">Loading…</div>}
+      {record && <PacketFields record={record} />}
+    </Modal>
+  );
+}
+
+interface PacketFieldsProps {
+  record: Record<string, unknown>;
+}
+
+function PacketFields({ record }: PacketFieldsProps): JSX.Element {
+  const listed = new Set(FIELD_GROUPS.flatMap((group) => group.fields));
+  const other = Object.keys(record).filter((key) => !listed.has(key));
+  const groups = other.length > 0
+    ? [...FIELD_GROUPS, { title: "Other", fields: other }]
+    : FIELD_GROUPS;
+  return (
+    <div class="field-groups">
+      {groups.map((group) => {
+        const present = group.fields.filter((field) => field in record);
+        if (present.length === 0) return null;
+        return (
+          <section class="field-group" key={group.title}>
+            <h3>{group.title}</h3>
+            <dl>
+              {present.map((field) => {
+                const value = record[field];
+                return (
+                  <div
+                    key={field}
+                    class={isAbsent(value) ? "field absent" : "field"}
+                    data-testid="packet-field"
+                    data-field={field}
+                  >
+                    <dt>{field}</dt>
+                    <dd class="mono">{describeField(field, value)}</dd>
+                  </div>
+                );
+              })}
+            </dl>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === "" || value === -1 || value === null;
+}
+
+function describeField(field: string, value: unknown): string {
+  if (value === "" || value === null || value === undefined) return "—";
+  if (typeof value === "number") {
+    if (field === "timestampUs") return `${value} (${formatDateTimeUs(value)})`;
+    if (value === -1) return "—";
+    if (field === "etherType") {
+      return `0x${value.toString(16).padStart(4, "0")}`;
+    }
+    if (field === "tcpFlags") {
+      const names = TCP_FLAG_NAMES.filter((_, bit) => value & (1 << bit));
+      return `0x${value.toString(16).padStart(2, "0")} ${names.join(" ")}`;
+    }
+  }
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+

@@ -17,7 +17,7 @@ export interface AlertKindInfo {
 
 /** Title, MITRE technique, description and recommendation of every alert kind. */
 export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
-  port_scan: {
+  "port_scan": {
     title: "Port scan",
     mitre: {
       id: "T1046",
@@ -29,7 +29,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Confirm whether the scanner is an authorised tool; if not, isolate or block it, and review which probed services answered (they are now known to the attacker).",
   },
-  syn_flood: {
+  "syn_flood": {
     title: "SYN flood",
     mitre: {
       id: "T1499.001",
@@ -41,7 +41,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Enable SYN cookies on the victim (net.ipv4.tcp_syncookies=1), rate-limit SYNs at the edge, and ask the upstream provider for filtering if the flood is volumetric.",
   },
-  arp_scan: {
+  "arp_scan": {
     title: "ARP scan",
     mitre: {
       id: "T1018",
@@ -53,7 +53,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Identify the host behind the sender MAC (switch port, DHCP lease); if it is not an inventory or monitoring tool, isolate it and look for other discovery activity.",
   },
-  arp_spoof: {
+  "arp_spoof": {
     title: "ARP spoofing",
     mitre: {
       id: "T1557.002",
@@ -65,7 +65,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Locate the attacker MAC on the switch and disconnect it; enable Dynamic ARP Inspection / DHCP snooping, use static ARP entries for the gateway on critical hosts, and treat credentials sent in clear during the incident as exposed.",
   },
-  icmp_flood: {
+  "icmp_flood": {
     title: "ICMP flood",
     mitre: {
       id: "T1498.001",
@@ -77,7 +77,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Rate-limit ICMP echo at the edge and on the victim (e.g. net.ipv4.icmp_ratelimit), drop echo to broadcast/multicast, and block the source if it is one host.",
   },
-  icmp_sweep: {
+  "icmp_sweep": {
     title: "ICMP sweep",
     mitre: {
       id: "T1018",
@@ -89,7 +89,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Confirm whether the source is an authorised monitoring or inventory tool; if not, investigate the host and watch for the port scans that usually follow.",
   },
-  dns_tunnel: {
+  "dns_tunnel": {
     title: "DNS tunnelling",
     mitre: {
       id: "T1071.004",
@@ -101,7 +101,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Block the domain at the resolver, force clients to use the internal resolvers only (block outbound port 53 elsewhere), and investigate the client for the tunnelling tool and what it sent.",
   },
-  data_exfil: {
+  "data_exfil": {
     title: "Data exfiltration",
     mitre: {
       id: "T1048",

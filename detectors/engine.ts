@@ -16,12 +16,18 @@ import {
 } from "./alert_lifecycle.ts";
 import { createArpScanDetector } from "./arp_scan.ts";
 import { createArpSpoofDetector } from "./arp_spoof.ts";
-import { createDataExfilDetector, type DataExfilOptions } from "./data_exfil.ts";
+import {
+  createDataExfilDetector,
+  type DataExfilOptions,
+} from "./data_exfil.ts";
 import type { Detector, TableStats } from "./detector.ts";
 import { createDnsTunnelDetector } from "./dns_tunnel.ts";
 import { createIcmpFloodDetector } from "./icmp_flood.ts";
 import { createIcmpSweepDetector } from "./icmp_sweep.ts";
-import { LatencyAnalyzer } from "./latency/latency_analyzer.ts";
+import {
+  LatencyAnalyzer,
+  type LatencyAnalyzerOptions,
+} from "./latency/latency_analyzer.ts";
 import { createPortScanDetector } from "./port_scan.ts";
 import { createSynFloodDetector } from "./syn_flood.ts";
 import { TrafficStats } from "./stats/traffic_stats.ts";
@@ -41,6 +47,8 @@ export interface EngineConfig {
   dnsTunnel?: OptionsOf<typeof createDnsTunnelDetector>;
   dataExfil?: Omit<DataExfilOptions, "homeNet">;
   lifecycle?: AlertLifecycleOptions;
+  /** Latency windows, timeouts and the per-measurement hook. */
+  latency?: LatencyAnalyzerOptions;
 }
 
 /** Builds every detector from `config`. */
@@ -81,7 +89,7 @@ export class AnalysisEngine {
     config: EngineConfig = {},
     onAlert: (event: AlertEvent) => void = () => {},
   ) {
-    this.latency = new LatencyAnalyzer();
+    this.latency = new LatencyAnalyzer(config.latency);
     this.stats = new TrafficStats();
     this.#detectors = createDetectors(config);
     this.#lifecycle = new AlertLifecycle(config.lifecycle, onAlert);
@@ -135,7 +143,9 @@ export class AnalysisEngine {
         out[`${owner}.${name}`] = stats;
       }
     };
-    for (const detector of this.#detectors) add(detector.name, detector.tables());
+    for (const detector of this.#detectors) {
+      add(detector.name, detector.tables());
+    }
     add("alerts", this.#lifecycle.tables());
     add("stats", this.stats.tables());
     add("latency", this.latency.tables());

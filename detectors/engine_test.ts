@@ -111,7 +111,14 @@ Deno.test("AnalysisEngine gives identical alerts and stats on replay", () => {
     ...Array.from(
       { length: 300 },
       (_, i) =>
-        tcp(T0 + i * 1_000, `172.16.${i >> 8}.${i & 255}`, TARGET, 1024, 80, SYN),
+        tcp(
+          T0 + i * 1_000,
+          `172.16.${i >> 8}.${i & 255}`,
+          TARGET,
+          1024,
+          80,
+          SYN,
+        ),
     ),
   ].sort((a, b) => a.timestampUs - b.timestampUs);
   const a = replay(packets);

@@ -22,7 +22,10 @@
  * ≥ `dominantSourceShare` of the SYNs since the flood began, else "" with
  * the number of distinct sources and a sample of them in the evidence. A
  * finding is reported when the threshold is crossed, then again while the
- * flood goes on whenever half-open doubles or every `reportIntervalUs`.
+ * flood goes on whenever half-open doubles or every `reportIntervalUs`. The
+ * alert's MITRE technique is T1499.001 (OS Exhaustion Flood: the listen
+ * queue); a finding at ≥ `volumetricSynRate` SYN/s carries T1498 (Network
+ * Denial of Service) instead.
  *
  * Limits: a flood spread over many victim ports (below the threshold on each)
  * is a port scan to this detector; a flood that repeats one 4-tuple (no new

@@ -81,7 +81,11 @@ function spoofedSyns(count: number, stepUs: number, startUs = T0) {
 }
 
 /** Full handshakes (SYN, SYN/ACK, ACK) from one client, one per `stepUs`. */
-function handshakes(count: number, stepUs: number, rttUs = 200): PacketRecord[] {
+function handshakes(
+  count: number,
+  stepUs: number,
+  rttUs = 200,
+): PacketRecord[] {
   const packets: PacketRecord[] = [];
   for (let i = 0; i < count; i++) {
     const atUs = T0 + i * stepUs;
@@ -222,7 +226,11 @@ Deno.test("syn_flood: a retransmitted SYN (same 4-tuple) is one attempt", () => 
     // Three copies of each SYN: 192 attempts only when each counts thrice.
     for (let copy = 0; copy < 3; copy++) {
       packets.push(
-        tcp({ atUs: T0 + i * 1_000 + copy, flags: SYN, srcPort: 1024 + i % 64 }),
+        tcp({
+          atUs: T0 + i * 1_000 + copy,
+          flags: SYN,
+          srcPort: 1024 + i % 64,
+        }),
       );
     }
   }

@@ -10,6 +10,7 @@ import { HTTPException } from "hono/http-exception";
 import { listInterfaces } from "../capture/interfaces.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
+import { renderMetrics } from "./metrics.ts";
 import { openSessionPcap } from "./pcap_store.ts";
 import type { CaptureMode, Sensor } from "./sensor.ts";
 import { readJsonBody, rejectCrossOrigin, requireToken } from "./security.ts";
@@ -65,6 +66,22 @@ export function createApp(deps: AppDeps): Hono {
       version: deps.version,
       capture: sensor.running ? sensor.session!.mode : "idle",
     }));
+
+  if (deps.token) app.use("/metrics", requireToken(deps.token));
+  app.get("/metrics", (c) => {
+    c.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return c.body(renderMetrics({
+      lifetime: sensor.lifetime,
+      protocols: sensor.engine.stats.snapshot().protocols,
+      anomalies: sensor.session?.anomalies ?? {},
+      droppedByKernel: sensor.unfoldedDrops,
+      latency: sensor.latencyHistograms,
+      tables: sensor.engine.tables(),
+      captureRunning: sensor.running ? 1 : 0,
+      sseClients: hub.clients,
+      sseDroppedRows: hub.droppedRows,
+    }));
+  });
 
   app.get("/api/interfaces", async (c) => c.json(await listInterfaces()));
 

@@ -17,6 +17,7 @@ import {
   readPacketFile,
 } from "../capture/packet_source.ts";
 import { LINK_TYPE, type PcapRecord } from "../capture/pcap_record.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { Alert } from "../detectors/alert.ts";
@@ -30,6 +31,7 @@ import { PacketRing } from "./packet_row.ts";
 import { PacketSampler } from "./packet_sampler.ts";
 import { type PcapStoreOptions, SessionPcapWriter } from "./pcap_store.ts";
 import { SensorError } from "./session_errors.ts";
+import { LatencyHistograms, LifetimeCounters } from "./metrics.ts";
 
 /** Capture modes. */
 export type CaptureMode = "live" | "demo" | "replay";
@@ -102,6 +104,12 @@ export interface SensorOptions {
   createDemo?: (startUs: number) => SimulatedTraffic;
   /** Milliseconds between demo ticks. */
   demoTickMs?: number;
+  /** Sees every decoded packet (e.g. the EVE log). */
+  onPacket?: (packet: PacketRecord) => void;
+  /** Sees every alert lifecycle event. */
+  onAlert?: (event: AlertEvent) => void;
+  /** Called when a session ends. */
+  onSessionEnd?: (session: SessionInfo) => void;
 }
 
 const BATCHES_PER_SECOND = 4;
@@ -115,6 +123,10 @@ export class Sensor {
   readonly #options: SensorOptions;
   readonly packets: PacketRing;
   readonly frames: FrameRing;
+  /** Counters over the life of the process (folded in at each reset). */
+  readonly lifetime = new LifetimeCounters();
+  /** Latency histograms over the life of the process. */
+  readonly latencyHistograms = new LatencyHistograms();
   #engine: AnalysisEngine;
   #anomalies = new AnomalyCounter();
   #session: SessionInfo | undefined;
@@ -124,6 +136,7 @@ export class Sensor {
   #sampler: PacketSampler;
   #timers: ReturnType<typeof setInterval>[] = [];
   #running: Promise<void> | undefined;
+  #dropsFolded = false;
 
   /** A sensor publishing on `bus`. */
   constructor(bus: EventBus<SensorEvent>, options: SensorOptions) {
@@ -189,6 +202,8 @@ export class Sensor {
       throw new SensorError(409, "A capture started meanwhile; stop it first");
     }
     this.#reset();
+    this.lifetime.sessions++;
+    this.#dropsFolded = false;
     const id = `s${Date.now().toString(36)}${
       (++this.#sessionCount).toString(36)
     }`;
@@ -242,6 +257,7 @@ export class Sensor {
 
   /** Forgets packets, alerts and stats (the session PCAPs stay on disk). */
   clear(): void {
+    this.#foldIntoLifetime();
     this.packets.clear();
     this.frames.clear();
     this.#anomalies = new AnomalyCounter();
@@ -250,6 +266,11 @@ export class Sensor {
       this.#session.packets = 0;
       this.#session.bytes = 0;
     }
+  }
+
+  /** Kernel drops of the current session not yet in the lifetime counters. */
+  get unfoldedDrops(): number {
+    return this.#dropsFolded ? 0 : this.#session?.droppedByKernel ?? 0;
   }
 
   /** Flushes the session PCAP so a download sees every frame so far. */
@@ -264,12 +285,45 @@ export class Sensor {
   }
 
   #newEngine(): AnalysisEngine {
-    return new AnalysisEngine(
-      this.#options.engine ?? {},
-      (event: AlertEvent) => {
-        this.#bus.publish({ type: "alert", event });
+    const config = this.#options.engine ?? {};
+    return new AnalysisEngine({
+      ...config,
+      latency: {
+        ...config.latency,
+        onMeasurement: this.latencyHistograms.observe,
       },
-    );
+    }, (event: AlertEvent) => {
+      if (event.type === "engaged") {
+        LifetimeCounters.add(
+          this.lifetime.alerts,
+          `${event.alert.kind}\u0000${event.alert.severity}`,
+          1,
+        );
+      }
+      this.#options.onAlert?.(event);
+      this.#bus.publish({ type: "alert", event });
+    });
+  }
+
+  /** Adds the current session's counts to the lifetime counters. */
+  #foldIntoLifetime(): void {
+    for (const protocol of this.#engine.stats.snapshot().protocols) {
+      LifetimeCounters.add(
+        this.lifetime.packets,
+        protocol.name,
+        protocol.packets,
+      );
+      LifetimeCounters.add(this.lifetime.bytes, protocol.name, protocol.bytes);
+    }
+    for (const [name, count] of Object.entries(this.#anomalies.toJSON())) {
+      LifetimeCounters.add(this.lifetime.anomalies, name, count);
+    }
+    if (
+      this.#session && this.#session.state !== "running" && !this.#dropsFolded
+    ) {
+      this.lifetime.droppedByKernel += this.#session.droppedByKernel;
+      this.#dropsFolded = true;
+    }
   }
 
   #reset(): void {
@@ -338,6 +392,7 @@ export class Sensor {
     session.bytes += raw.wireLength;
     const packet = decodePacket(raw, this.#anomalies);
     this.#engine.observe(packet);
+    this.#options.onPacket?.(packet);
     this.packets.push(n, packet);
     this.frames.add(raw, packet.srcAddress, packet.dstAddress);
     this.#pcap?.write(raw);
@@ -542,6 +597,7 @@ export class Sensor {
     const drops = session.mode === "live"
       ? `; tcpdump dropped ${session.droppedByKernel} in the kernel`
       : "";
+    this.#options.onSessionEnd?.(this.#snapshotSession());
     this.#status(
       state,
       state === "failed"

@@ -25,7 +25,7 @@ interface TruthExpectation {
 interface TruthEntry {
   file: string;
   expect: TruthExpectation[];
-  config?: { home_net?: string[]; exfil_min_bytes?: number };
+  config?: { "home_net"?: string[]; "exfil_min_bytes"?: number };
 }
 
 const TRUTH: TruthEntry[] = JSON.parse(
@@ -107,11 +107,17 @@ for (const entry of TRUTH) {
       const alerts = await alertsOf(entry);
       const found = [...new Set(alerts.map(describe))].join(", ") || "none";
       const expected = entry.expect.map((e) =>
-        e.kind === "none" ? "none" : `${e.kind}(${e.src ?? "*"}→${e.dst ?? "*"})`
+        e.kind === "none"
+          ? "none"
+          : `${e.kind}(${e.src ?? "*"}→${e.dst ?? "*"})`
       ).join(", ");
       table.push(`${entry.file} | ${expected} | ${found}`);
       if (expectsNone) {
-        assert.deepEqual(alerts.map(describe), [], `${entry.file} should raise no alert`);
+        assert.deepEqual(
+          alerts.map(describe),
+          [],
+          `${entry.file} should raise no alert`,
+        );
         return;
       }
       for (const expectation of entry.expect) {

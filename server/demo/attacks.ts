@@ -36,17 +36,13 @@ import {
 } from "./lan.ts";
 import type { Session, SessionScript } from "./scheduler.ts";
 import {
-  tlsChangeCipherSpec,
-  tlsClientHello,
-  tlsServerHello,
-} from "./tls_records.ts";
-import {
   frameGapUs,
   handshake,
   MS,
   SECOND,
-  sendToClient,
   sendToServer,
+  type SubScript,
+  tlsHandshake,
   tlsSegments,
 } from "./transfers.ts";
 import {
@@ -56,7 +52,6 @@ import {
   tcpFrame,
   udpFrame,
 } from "./wire.ts";
-import { tlsApplicationData } from "./tls_records.ts";
 
 /** Attack families in the order the demo injects them (the slow-to-detect exfiltration early). */
 export const ATTACK_SCHEDULE: readonly AlertKind[] = [
@@ -195,7 +190,7 @@ function* resolve(
   asker: LanHost,
   target: LanHost,
   startUs: number,
-): Generator<{ atUs: number; bytes: Uint8Array<ArrayBuffer> }, number, void> {
+): SubScript {
   yield {
     atUs: startUs,
     bytes: arpFrame({
@@ -712,40 +707,14 @@ function* dataExfil(
     serverIsn: prng.uint32(),
   });
   let t = yield* handshake(ctx, conn, startUs, rttUs);
-  const sessionId = prng.bytes(32);
-  t += 300;
-  yield {
-    atUs: t,
-    bytes: conn.data(
-      true,
-      tlsClientHello({
-        serverName: "sync.cloudstore-backup.net",
-        random: prng.bytes(32),
-        sessionId,
-        keyShare: prng.bytes(32),
-      }),
-    ),
-  };
-  const serverHello = tlsServerHello({
-    random: prng.bytes(32),
-    sessionId,
-    keyShare: prng.bytes(32),
-  });
-  const prefix = new Uint8Array(serverHello.length + 6);
-  prefix.set(serverHello);
-  prefix.set(tlsChangeCipherSpec(), serverHello.length);
-  t = yield* sendToClient(
+  t = yield* tlsHandshake(
     ctx,
     conn,
-    tlsSegments(ctx, 3_000, prefix),
-    t + rttUs + 2 * MS,
+    "sync.cloudstore-backup.net",
+    t + 300,
+    rttUs,
     frameGapUs(50e6),
   );
-  const finished = new Uint8Array(6 + 58);
-  finished.set(tlsChangeCipherSpec());
-  finished.set(tlsApplicationData(ctx.noise(53)), 6);
-  t += MS;
-  yield { atUs: t, bytes: conn.data(true, finished) };
   // About 48 Mbit/s: 60 MB in 10 s.
   t = yield* sendToServer(
     ctx,

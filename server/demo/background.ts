@@ -35,12 +35,7 @@ import {
   WEB_SERVICES,
 } from "./lan.ts";
 import type { Session, SessionScript } from "./scheduler.ts";
-import {
-  tlsApplicationData,
-  tlsChangeCipherSpec,
-  tlsClientHello,
-  tlsServerHello,
-} from "./tls_records.ts";
+import { tlsApplicationData } from "./tls_records.ts";
 import {
   closeByClient,
   dnsLookup,
@@ -53,6 +48,7 @@ import {
   sendToClient,
   sendToServer,
   type SubScript,
+  tlsHandshake,
   tlsSegmentCount,
   tlsSegments,
 } from "./transfers.ts";
@@ -210,49 +206,6 @@ function isn(ctx: DemoContext): number {
   return ctx.prng.uint32();
 }
 
-/** A TLS 1.3 handshake over `conn` (after the TCP handshake): ClientHello, server flight, client Finished. */
-function* tlsHandshake(
-  ctx: DemoContext,
-  conn: TcpConnection,
-  serverName: string,
-  startUs: number,
-  rttUs: number,
-  gapUs: number,
-): SubScript {
-  const { prng } = ctx;
-  const sessionId = prng.bytes(32);
-  const hello = tlsClientHello({
-    serverName,
-    random: prng.bytes(32),
-    sessionId,
-    keyShare: prng.bytes(32),
-  });
-  yield { atUs: startUs, bytes: conn.data(true, hello) };
-  const serverHello = tlsServerHello({
-    random: prng.bytes(32),
-    sessionId,
-    keyShare: prng.bytes(32),
-  });
-  const prefix = new Uint8Array(serverHello.length + 6);
-  prefix.set(serverHello);
-  prefix.set(tlsChangeCipherSpec(), serverHello.length);
-  // EncryptedExtensions, Certificate, CertificateVerify and Finished: 2.5–4.5 KB.
-  const flightUs = startUs + rttUs + Math.round(prng.uniform(1, 6) * MS);
-  const flightEndUs = yield* sendToClient(
-    ctx,
-    conn,
-    tlsSegments(ctx, prng.int(2_500, 4_500), prefix),
-    flightUs,
-    gapUs,
-  );
-  const finishedUs = flightEndUs + Math.round(prng.uniform(0.3, 2) * MS);
-  const finished = new Uint8Array(6 + 58);
-  finished.set(tlsChangeCipherSpec());
-  finished.set(tlsApplicationData(ctx.noise(53)), 6);
-  yield { atUs: finishedUs, bytes: conn.data(true, finished) };
-  return finishedUs;
-}
-
 /** HTTPS exchanges over an established TLS session: each request answered after the TTFB by `responses[i]` bytes. */
 function* tlsExchanges(
   ctx: DemoContext,
@@ -368,14 +321,17 @@ function* httpExchange(
   );
 }
 
-const HTTP_PATHS = [
-  "/",
-  "/index.html",
-  "/success.txt",
-  "/generate_204",
-  "/ubuntu/dists/noble/InRelease",
-  "/news/latest",
-];
+/** Paths requested from each plain-HTTP service. */
+const HTTP_PATHS: Readonly<Record<string, readonly string[]>> = {
+  "neverssl.com": ["/", "/online/"],
+  "detectportal.firefox.com": ["/canonical.html", "/success.txt?ipv4"],
+  "connectivitycheck.gstatic.com": ["/generate_204"],
+  "ocsp.digicert.com": ["/MFEwTzBNMEswSTAJBgUrDgMCGgUABBQ"],
+  "archive.ubuntu.com": [
+    "/ubuntu/dists/noble/InRelease",
+    "/ubuntu/dists/noble-updates/InRelease",
+  ],
+};
 
 function* httpSession(
   ctx: DemoContext,
@@ -413,7 +369,7 @@ function* httpSession(
     conn,
     host,
     service.name,
-    prng.pick(HTTP_PATHS),
+    prng.pick(HTTP_PATHS[service.name] ?? ["/"]),
     t + 200,
     rttUs,
     frameGapUs(prng.uniform(20e6, 100e6)),

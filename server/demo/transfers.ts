@@ -19,7 +19,13 @@ import {
 import type { DemoContext } from "./demo_context.ts";
 import { ephemeralPort, type LanHost } from "./lan.ts";
 import type { FrameStep, Session } from "./scheduler.ts";
-import { TLS_RECORD_HEADER_LENGTH, tlsApplicationData } from "./tls_records.ts";
+import {
+  TLS_RECORD_HEADER_LENGTH,
+  tlsApplicationData,
+  tlsChangeCipherSpec,
+  tlsClientHello,
+  tlsServerHello,
+} from "./tls_records.ts";
 import { type TcpConnection, udpFrame } from "./wire.ts";
 
 /** One millisecond, µs. */
@@ -286,4 +292,47 @@ export function frameGapUs(bitsPerSecond: number): number {
     1,
     Math.round((FULL_FRAME_BYTES * 8 * SECOND) / bitsPerSecond),
   );
+}
+
+/** A TLS 1.3 handshake over `conn` (after the TCP handshake): ClientHello, server flight, client Finished. */
+export function* tlsHandshake(
+  ctx: DemoContext,
+  conn: TcpConnection,
+  serverName: string,
+  startUs: number,
+  rttUs: number,
+  gapUs: number,
+): SubScript {
+  const { prng } = ctx;
+  const sessionId = prng.bytes(32);
+  const hello = tlsClientHello({
+    serverName,
+    random: prng.bytes(32),
+    sessionId,
+    keyShare: prng.bytes(32),
+  });
+  yield { atUs: startUs, bytes: conn.data(true, hello) };
+  const serverHello = tlsServerHello({
+    random: prng.bytes(32),
+    sessionId,
+    keyShare: prng.bytes(32),
+  });
+  const prefix = new Uint8Array(serverHello.length + 6);
+  prefix.set(serverHello);
+  prefix.set(tlsChangeCipherSpec(), serverHello.length);
+  // EncryptedExtensions, Certificate, CertificateVerify and Finished: 2.5–4.5 KB.
+  const flightUs = startUs + rttUs + Math.round(prng.uniform(1, 6) * MS);
+  const flightEndUs = yield* sendToClient(
+    ctx,
+    conn,
+    tlsSegments(ctx, prng.int(2_500, 4_500), prefix),
+    flightUs,
+    gapUs,
+  );
+  const finishedUs = flightEndUs + Math.round(prng.uniform(0.3, 2) * MS);
+  const finished = new Uint8Array(6 + 58);
+  finished.set(tlsChangeCipherSpec());
+  finished.set(tlsApplicationData(ctx.noise(53)), 6);
+  yield { atUs: finishedUs, bytes: conn.data(true, finished) };
+  return finishedUs;
 }

@@ -11,13 +11,19 @@ interface KpiCardProps {
   detail: string;
   /** Extra class (e.g. "hot" when alerts are active). */
   tone?: string;
+  /** True for a word rather than a number (smaller type). */
+  text?: boolean;
 }
 
 function KpiCard(props: KpiCardProps): JSX.Element {
   return (
     <div class={`kpi ${props.tone ?? ""}`} data-testid={props.testId}>
       <div class="kpi-label">{props.label}</div>
-      <div class="kpi-value" data-testid={`${props.testId}-value`}>
+      <div
+        class={props.text ? "kpi-value text" : "kpi-value"}
+        data-testid={`${props.testId}-value`}
+        title={props.value}
+      >
         {props.value}
       </div>
       <div class="kpi-detail">{props.detail}</div>
@@ -55,6 +61,7 @@ export function KpiCards(): JSX.Element {
       />
       <KpiCard
         testId="kpi-top-protocol"
+        text
         label="Top protocol"
         value={top ? top.name : "–"}
         detail={top ? `${top.bytesPercent.toFixed(1)}% of bytes` : "–"}

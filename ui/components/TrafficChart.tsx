@@ -118,9 +118,8 @@ function lastSeconds(
   for (let i = start; i < end; i++) {
     const date = new Date((timeline.startSecond + i) * 1000);
     labels.push(
-      `${String(date.getMinutes()).padStart(2, "0")}:${
-        String(date.getSeconds()).padStart(2, "0")
-      }`,
+      [date.getHours(), date.getMinutes(), date.getSeconds()]
+        .map((part) => String(part).padStart(2, "0")).join(":"),
     );
   }
   return {

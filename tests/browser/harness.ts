@@ -1,0 +1,284 @@
+/**
+ * Helpers of the browser tests: build the dashboard when it is missing or
+ * stale, start the real server with demo traffic, launch Debian's Chromium
+ * through puppeteer-core, and read the page.
+ *
+ * @module
+ */
+
+import { DemoTraffic } from "../../server/demo/mod.ts";
+import { type RunningServer, startServer } from "../../server/mod.ts";
+import { loadUiAssets } from "../../server/ui_assets.ts";
+import { type Browser, type Page, puppeteer } from "./puppeteer.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const UI = new URL("ui/", ROOT);
+const DIST = new URL("ui/dist/", ROOT);
+const BUILT_FILES = ["app.js", "app.css", "index.html"];
+
+/** The system Chromium (Debian package `chromium`); never a downloaded browser. */
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+async function newestSourceMs(dir: URL): Promise<number> {
+  let newest = 0;
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name === "dist") continue;
+    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+    if (entry.isDirectory) {
+      newest = Math.max(newest, await newestSourceMs(url));
+    } else if (/\.(tsx?|css|html)$/.test(entry.name)) {
+      newest = Math.max(newest, (await Deno.stat(url)).mtime?.getTime() ?? 0);
+    }
+  }
+  return newest;
+}
+
+async function oldestBuiltMs(): Promise<number> {
+  let oldest = Infinity;
+  for (const name of BUILT_FILES) {
+    try {
+      const info = await Deno.stat(new URL(name, DIST));
+      oldest = Math.min(oldest, info.mtime?.getTime() ?? 0);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return 0;
+      throw error;
+    }
+  }
+  return oldest;
+}
+
+/** Runs `deno task bundle` unless ui/dist is newer than every UI source file. */
+export async function ensureUiBuilt(): Promise<void> {
+  if (await oldestBuiltMs() > await newestSourceMs(UI)) return;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "bundle"],
+    cwd: ROOT.pathname,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `deno task bundle failed (exit ${code}): ${
+        new TextDecoder().decode(stderr)
+      }`,
+    );
+  }
+}
+
+/** Settings of {@linkcode startDemoServer}. */
+export interface DemoServerOptions {
+  /** Background frames per second of the demo (attacks come on top). */
+  packetsPerSecond?: number;
+}
+
+/** A running server with its data directory, removed by `close()`. */
+export interface TestServer {
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+/** Starts the real server on a free loopback port with the built dashboard and a demo session. */
+export async function startDemoServer(
+  options: DemoServerOptions = {},
+): Promise<TestServer> {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-browser-" });
+  const ui = await loadUiAssets();
+  if (!ui) throw new Error("The dashboard is not built (ui/dist is missing)");
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      port: 0,
+      dataDir,
+      version: "browser-test",
+      ui,
+      sensor: {
+        createDemo: (startUs) =>
+          new DemoTraffic({
+            startUs,
+            ...(options.packetsPerSecond
+              ? { packetsPerSecond: options.packetsPerSecond }
+              : {}),
+          }),
+      },
+      start: { mode: "demo" },
+    });
+  } catch (error) {
+    await Deno.remove(dataDir, { recursive: true });
+    throw error;
+  }
+  return {
+    server,
+    async close() {
+      try {
+        await server.close();
+      } finally {
+        await Deno.remove(dataDir, { recursive: true });
+      }
+    },
+  };
+}
+
+/** A launched Chromium with its profile and download directories, removed by `close()`. */
+export interface TestBrowser {
+  browser: Browser;
+  /** Where downloads land. */
+  downloadDir: string;
+  close(): Promise<void>;
+}
+
+/** Launches headless Debian Chromium with a fresh profile and no background networking. */
+export async function launchChromium(): Promise<TestBrowser> {
+  const profileDir = await Deno.makeTempDir({ prefix: "netmirror-chromium-" });
+  const downloadDir = await Deno.makeTempDir({
+    prefix: "netmirror-downloads-",
+  });
+  const removeDirs = async () => {
+    await Deno.remove(profileDir, { recursive: true }).catch(() => {});
+    await Deno.remove(downloadDir, { recursive: true }).catch(() => {});
+  };
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      userDataDir: profileDir,
+      timeout: 30_000,
+      protocolTimeout: 30_000,
+      downloadBehavior: { policy: "allow", downloadPath: downloadDir },
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  } catch (error) {
+    await removeDirs();
+    throw error;
+  }
+  return {
+    browser,
+    downloadDir,
+    async close() {
+      try {
+        await browser.close();
+      } finally {
+        await removeDirs();
+      }
+    },
+  };
+}
+
+/** Console errors, uncaught exceptions and failed requests of a page. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") {
+      errors.push(`console: ${message.text()} (${message.location().url})`);
+    }
+  });
+  page.on("pageerror", (error) => errors.push(`page error: ${error}`));
+  page.on("requestfailed", (request) => {
+    // An EventSource torn down at navigation or shutdown is not an error.
+    if (request.url().includes("/api/stream")) return;
+    errors.push(
+      `request failed: ${request.url()} ${request.failure()?.errorText}`,
+    );
+  });
+  return errors;
+}
+
+/** The CSS selector of a `data-testid`. */
+export function byTestId(testId: string): string {
+  return `[data-testid="${testId}"]`;
+}
+
+/** The text of the first element with `data-testid`, trimmed ("" when absent). */
+export function textOf(page: Page, testId: string): Promise<string> {
+  return page.$eval(
+    byTestId(testId),
+    (element) => (element.textContent ?? "").trim(),
+  ).catch(() => "");
+}
+
+/** Pixels of a canvas that are not fully transparent (0 when blank or absent). */
+export function canvasInk(page: Page, testId: string): Promise<number> {
+  return page.evaluate((selector) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(selector);
+    const context = canvas?.getContext("2d");
+    if (!canvas || !context || canvas.width === 0) return 0;
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+    let ink = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) ink++;
+    return ink;
+  }, byTestId(testId));
+}
+
+/** Polls `check` every 100 ms until it returns true; throws with `what` after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Clicks `selector` with a real (CDP) mouse event and returns the time in
+ * the page, ms, from the event's timestamp to the frame after `doneSelector`
+ * appears (or `done` becomes true): how long the UI took to handle it.
+ */
+export async function measureClick(
+  page: Page,
+  selector: string,
+  doneSelector: string,
+): Promise<number> {
+  await page.evaluate((done) => {
+    const state = globalThis as unknown as {
+      __clickAt: number;
+      __shownAt: number;
+    };
+    state.__clickAt = 0;
+    state.__shownAt = 0;
+    document.addEventListener("click", (event) => {
+      state.__clickAt = event.timeStamp;
+    }, { capture: true, once: true });
+    const observer = new MutationObserver(() => {
+      if (!document.querySelector(done)) return;
+      observer.disconnect();
+      // The next frame is when the user sees the change.
+      requestAnimationFrame(() => state.__shownAt = performance.now());
+    });
+    observer.observe(document.body, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+    });
+  }, doneSelector);
+  await page.click(selector);
+  const handle = await page.waitForFunction(
+    () => {
+      const state = globalThis as unknown as {
+        __clickAt: number;
+        __shownAt: number;
+      };
+      return state.__shownAt > 0 && state.__clickAt > 0
+        ? state.__shownAt - state.__clickAt
+        : false;
+    },
+    { timeout: 10_000, polling: 20 },
+  );
+  const ms = await handle.jsonValue() as number;
+  await handle.dispose();
+  return ms;
+}

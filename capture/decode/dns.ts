@@ -41,6 +41,30 @@ export function isDnsTcpPort(port: number): boolean {
   return port === 53 || port === 5353;
 }
 
+/** What running out of bytes inside a message means. */
+const RunOut = {
+  /** The capture was cut (snap length): truncation. */
+  CUT: 0,
+  /** The message goes on in a later TCP segment: not a problem. */
+  SEGMENT: 1,
+  /** The message itself ends early: malformed. */
+  MALFORMED: 2,
+} as const;
+type RunOut = typeof RunOut[keyof typeof RunOut];
+
+function reportRunOut(
+  record: PacketRecord,
+  anomalies: AnomalyCounter,
+  runOut: RunOut,
+  malformedName: string,
+): void {
+  if (runOut === RunOut.CUT) {
+    reportTruncated(record, anomalies, "dns_truncated");
+  } else if (runOut === RunOut.MALFORMED) {
+    reportAnomaly(record, anomalies, malformedName);
+  }
+}
+
 /**
  * Decodes the DNS message at `bytes[offset, end)` that is `length` bytes
  * long according to the lower layers: id, QR, opcode, rcode, counts, and the
@@ -65,9 +89,29 @@ export function decodeDns(
     }
     return;
   }
+  const messageEnd = Math.min(end, offset + length);
+  decodeMessage(
+    record,
+    bytes,
+    offset,
+    messageEnd,
+    messageEnd < offset + length ? RunOut.CUT : RunOut.MALFORMED,
+    anomalies,
+  );
+}
+
+/** Decodes a message whose 12-byte header lies before `end`; `runOut` says what a shortfall after it means. */
+function decodeMessage(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  runOut: RunOut,
+  anomalies: AnomalyCounter,
+): void {
   record.app = "dns";
   record.dnsId = readU16(bytes, offset);
-  // Non-null: the 12 header bytes are present (checked above).
+  // Non-null: the 12 header bytes are present (the callers check).
   const flagsHigh = bytes[offset + 2]!;
   record.dnsResponse = (flagsHigh & 0x80) !== 0;
   record.dnsOpcode = (flagsHigh >> 3) & 0x0f;
@@ -76,21 +120,18 @@ export function decodeDns(
   record.dnsQuestionCount = questions;
   record.dnsAnswerCount = readU16(bytes, offset + 6);
   if (questions === 0) return;
-  const messageEnd = Math.min(end, offset + length);
-  const cut = end < offset + length;
   const after = readName(
     record,
     bytes,
     offset,
     offset + DNS_HEADER_LENGTH,
-    messageEnd,
-    cut,
+    end,
+    runOut,
     anomalies,
   );
   if (after < 0) return;
-  if (after + 2 > messageEnd) {
-    if (cut) reportTruncated(record, anomalies, "dns_truncated");
-    else reportAnomaly(record, anomalies, "dns_question_overrun");
+  if (after + 2 > end) {
+    reportRunOut(record, anomalies, runOut, "dns_question_overrun");
     return;
   }
   record.dnsQtype = readU16(bytes, after);
@@ -98,8 +139,10 @@ export function decodeDns(
 
 /**
  * Decodes DNS over TCP: a 2-byte message length, then the message
- * ({@linkcode decodeDns}). `length` is the TCP payload length; a segment that
- * does not start with a plausible length prefix is left alone.
+ * ({@linkcode decodeDns}). `length` is the TCP payload length. Without
+ * stream state a segment may be the middle of a message, so a segment too
+ * short to hold a prefix and a header, or whose header is implausible
+ * ({@linkcode isPlausibleDnsHeader}), is left alone and not counted.
  */
 export function decodeDnsOverTcp(
   record: PacketRecord,
@@ -109,28 +152,55 @@ export function decodeDnsOverTcp(
   length: number,
   anomalies: AnomalyCounter,
 ): void {
-  if (length < 2) return;
-  if (end - offset < 2) {
-    reportTruncated(record, anomalies, "dns_truncated");
+  const message = offset + 2;
+  if (length < 2 + DNS_HEADER_LENGTH || end - message < DNS_HEADER_LENGTH) {
     return;
   }
   const messageLength = readU16(bytes, offset);
-  if (messageLength < DNS_HEADER_LENGTH) return;
-  decodeDns(
+  if (
+    messageLength < DNS_HEADER_LENGTH || !isPlausibleDnsHeader(bytes, message)
+  ) {
+    return;
+  }
+  const segmentEnd = offset + length;
+  const messageEnd = message + messageLength;
+  let runOut: RunOut = RunOut.MALFORMED;
+  if (end < Math.min(segmentEnd, messageEnd)) runOut = RunOut.CUT;
+  else if (messageEnd > segmentEnd) runOut = RunOut.SEGMENT;
+  decodeMessage(
     record,
     bytes,
-    offset + 2,
-    end,
-    Math.min(messageLength, length - 2),
+    message,
+    Math.min(end, messageEnd),
+    runOut,
     anomalies,
   );
+}
+
+/** Opcodes in use (IANA DNS OpCodes): Query, IQuery, Status, Notify, Update, DSO. */
+function isAssignedOpcode(opcode: number): boolean {
+  return opcode <= 2 || (opcode >= 4 && opcode <= 6);
+}
+
+/**
+ * True when the 12 bytes at `offset` can be a DNS header: an assigned
+ * opcode, the reserved Z bit clear (RFC 1035 section 4.1.1) and at most one
+ * question (RFC 9619). Used where a payload may not start a message.
+ */
+export function isPlausibleDnsHeader(
+  bytes: Uint8Array,
+  offset: number,
+): boolean {
+  // Non-null: the caller checked the 12 header bytes are present.
+  return isAssignedOpcode((bytes[offset + 2]! >> 3) & 0x0f) &&
+    (bytes[offset + 3]! & 0x40) === 0 && readU16(bytes, offset + 4) <= 1;
 }
 
 /**
  * Reads the name at `start` (pointers are relative to `message`) into
  * record.dnsQname and returns the offset after it in the question, or -1 on
  * a bad, looping or cut name (counted; the name read so far is kept).
- * `cut` says the capture ends before the message does.
+ * `runOut` says what reaching `end` means.
  */
 function readName(
   record: PacketRecord,
@@ -138,7 +208,7 @@ function readName(
   message: number,
   start: number,
   end: number,
-  cut: boolean,
+  runOut: RunOut,
   anomalies: AnomalyCounter,
 ): number {
   let at = start;
@@ -149,8 +219,7 @@ function readName(
   for (;;) {
     if (at >= end) {
       record.dnsQname = name;
-      if (cut) reportTruncated(record, anomalies, "dns_truncated");
-      else reportAnomaly(record, anomalies, "dns_name_overrun");
+      reportRunOut(record, anomalies, runOut, "dns_name_overrun");
       return -1;
     }
     // Non-null: `at` is inside the message (checked above).

@@ -752,7 +752,7 @@ function* sshHandshake(
   const { prng } = ctx;
   let t = yield* handshake(ctx, conn, startUs, rttUs);
   const step = () => Math.round(prng.uniform(0.2, 2) * MS);
-  t += rttUs / 2 + step();
+  t += Math.round(rttUs / 2) + step();
   yield { atUs: t, bytes: conn.data(false, sshBanner(serverSoftware)) };
   t += step();
   yield { atUs: t, bytes: conn.data(true, sshBanner("OpenSSH_9.6")) };

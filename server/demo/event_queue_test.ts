@@ -10,7 +10,9 @@ Deno.test("EventQueue pops by time, equal times in insertion order", () => {
   queue.push(10, "a2");
   queue.push(10, "a3");
   const out: string[] = [];
-  for (let entry = queue.pop(); entry; entry = queue.pop()) out.push(entry.value);
+  for (let entry = queue.pop(); entry; entry = queue.pop()) {
+    out.push(entry.value);
+  }
   assert.deepEqual(out, ["a1", "a2", "a3", "b", "c"]);
   assert.equal(queue.peekTimeUs(), Infinity);
 });

@@ -74,7 +74,7 @@ export class Scheduler {
 
   /** Runs `action` at `atUs` (no earlier than now). */
   at(atUs: number, action: (atUs: number) => void): void {
-    this.#queue.push(Math.max(atUs, this.#nowUs), {
+    this.#queue.push(this.#timeOf(atUs), {
       label: "",
       bytes: undefined,
       script: undefined,
@@ -87,7 +87,7 @@ export class Scheduler {
     const session: Session = {
       label,
       emit: (atUs, bytes) => {
-        this.#queue.push(Math.max(atUs, this.#nowUs), {
+        this.#queue.push(this.#timeOf(atUs), {
           label,
           bytes,
           script: undefined,
@@ -117,13 +117,18 @@ export class Scheduler {
     }
   }
 
+  /** Packet times are whole microseconds, never before now. */
+  #timeOf(atUs: number): number {
+    return Math.max(Math.round(atUs), Math.ceil(this.#nowUs));
+  }
+
   #advance(label: string, script: SessionScript): void {
     const step = script.next();
     if (step.done) {
       this.#sessions--;
       return;
     }
-    this.#queue.push(Math.max(step.value.atUs, this.#nowUs), {
+    this.#queue.push(this.#timeOf(step.value.atUs), {
       label,
       bytes: step.value.bytes,
       script,

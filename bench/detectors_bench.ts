@@ -1,0 +1,44 @@
+/**
+ * `deno bench bench/detectors_bench.ts`: micro-benchmarks of the detector
+ * building blocks whose speed the unit tests no longer assert (tests check
+ * behaviour; speed is measured here).
+ *
+ * @module
+ */
+
+import { BoundedMap } from "../detectors/bounded_map.ts";
+import { CidrSet } from "../detectors/cidr.ts";
+
+const KEYS = Array.from(
+  { length: 1_000_000 },
+  (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+);
+
+Deno.bench("BoundedMap: 1M inserts at capacity 100 000 (LRU eviction)", () => {
+  const map = new BoundedMap<string, number>(100_000);
+  for (let i = 0; i < KEYS.length; i++) map.set(KEYS[i]!, i);
+});
+
+Deno.bench("BoundedMap: 1M get/set with deletions (churn)", () => {
+  const map = new BoundedMap<number, number>(100_000);
+  for (let i = 0; i < 1_000_000; i++) {
+    map.set(i, i);
+    if (i % 2 === 1) map.get(i - 1);
+    if (i % 3 === 0) map.delete(i - 2);
+  }
+});
+
+const HOME_NET = new CidrSet([
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "fc00::/7",
+]);
+
+Deno.bench("CidrSet: 1M IPv4 lookups", () => {
+  let inside = 0;
+  for (let i = 0; i < KEYS.length; i++) {
+    if (HOME_NET.has(KEYS[i]!)) inside++;
+  }
+  if (inside !== KEYS.length) throw new Error("every key is in 10.0.0.0/8");
+});

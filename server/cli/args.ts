@@ -1,0 +1,79 @@
+/**
+ * Command-line plumbing shared by the commands: usage errors, flag value
+ * parsing, stdout lines.
+ *
+ * @module
+ */
+
+/** A command-line mistake: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  /** An error with a one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parses a positive whole number flag value (undefined stays undefined). */
+export function positiveInteger(
+  name: string,
+  value: string | undefined,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) {
+    throw new UsageError(
+      `${name} must be a positive whole number, got "${value}"`,
+    );
+  }
+  return number;
+}
+
+/** Runs a `parseArgs` call, turning its errors into usage errors. */
+export function parse<T>(parseCall: () => T): T {
+  try {
+    return parseCall();
+  } catch (error) {
+    throw new UsageError(
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+}
+
+/** Splits repeated, comma-separated CIDR flags into one list. */
+export function cidrList(values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  return values.flatMap((v) => v.split(",")).map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/** Writes one line to stdout. */
+export async function writeLine(line: string): Promise<void> {
+  await Deno.stdout.write(new TextEncoder().encode(line + "\n"));
+}
+
+/** Buffers stdout lines and writes them in large blocks. */
+export class LineWriter {
+  readonly #encoder = new TextEncoder();
+  #lines: string[] = [];
+  #size = 0;
+
+  /** Queues one line. */
+  push = (line: string): void => {
+    this.#lines.push(line);
+    this.#size += line.length + 1;
+    if (this.#size >= 1 << 16) this.flush();
+  };
+
+  /** Writes the queued lines. */
+  flush(): void {
+    if (this.#lines.length === 0) return;
+    const bytes = this.#encoder.encode(this.#lines.join("\n") + "\n");
+    this.#lines = [];
+    this.#size = 0;
+    let written = 0;
+    while (written < bytes.length) {
+      written += Deno.stdout.writeSync(bytes.subarray(written));
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * `netmirror capture -i <iface> [bpf…]`: live packets as lines (or NDJSON)
+ * until Ctrl-C or -c, optionally written to a pcap (-w) and EVE (--eve).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  formatPacketJson,
+  formatPacketLine,
+} from "../../capture/format_packet.ts";
+import {
+  capturePackets,
+  type LiveCaptureResult,
+} from "../../capture/packet_source.ts";
+import { PcapFileWriter } from "../../capture/pcap_file_writer.ts";
+import { filterArgs } from "../../capture/tcpdump.ts";
+import { AnalysisEngine } from "../../detectors/engine.ts";
+import { engineConfigOf, loadConfig } from "../config/config.ts";
+import { EveLogger, EveWriter } from "../eve/mod.ts";
+import {
+  LineWriter,
+  parse,
+  positiveInteger,
+  UsageError,
+  writeLine,
+} from "./args.ts";
+
+/** `netmirror capture --help`. */
+export const CAPTURE_USAGE =
+  `Usage: netmirror capture -i <iface> [bpf…] [options]
+
+Captures live with tcpdump and prints one line per packet until Ctrl-C,
+then tcpdump's counts (captured, dropped by the kernel).
+
+Options:
+  -i, --interface <name>  interface to capture on ("any" for all; see "netmirror interfaces")
+  -s, --snaplen <bytes>   bytes kept of each packet (default 262144)
+  -B, --buffer <KiB>      kernel capture buffer size
+  -c, --count <n>         stop after n packets
+  -w, --write <file>      also write the packets to a pcap file
+  --eve <path|->          also write EVE NDJSON (alerts, flows, dns, arp, stats)
+  --config <file>         netmirror.json: thresholds, home net, allowlists
+  --json                  print NDJSON packet records instead of text
+  -q, --quiet             print no packet lines
+  -h, --help              show this help
+
+Needs root, or tcpdump with capabilities:
+  setcap cap_net_raw,cap_net_admin+eip $(which tcpdump)`;
+
+/** Runs `capture`; resolves with the exit code. */
+export async function captureCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        interface: { type: "string", short: "i" },
+        snaplen: { type: "string", short: "s" },
+        buffer: { type: "string", short: "B" },
+        count: { type: "string", short: "c" },
+        write: { type: "string", short: "w" },
+        eve: { type: "string" },
+        config: { type: "string" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean", short: "q" },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  );
+  if (values.help) {
+    await writeLine(CAPTURE_USAGE);
+    return 0;
+  }
+  if (!values.interface) {
+    throw new UsageError(
+      'capture needs an interface: -i <name> (see "netmirror interfaces")',
+    );
+  }
+  const snapLength = positiveInteger("--snaplen", values.snaplen);
+  const bufferKib = positiveInteger("--buffer", values.buffer);
+  const count = positiveInteger("--count", values.count);
+  const quiet = values.quiet || values.write === "-" || values.eve === "-";
+  const config = values.config ? await loadConfig(values.config) : {};
+  const pcap = values.write
+    ? new PcapFileWriter(values.write, snapLength ?? 262144)
+    : undefined;
+  const eveWriter = values.eve !== undefined
+    ? new EveWriter(values.eve, config.eve ?? {})
+    : undefined;
+  const eve = eveWriter
+    ? new EveLogger(eveWriter.write, {
+      iface: values.interface,
+      ...(config.eve?.types ? { types: config.eve.types } : {}),
+    })
+    : undefined;
+  const engine = eve
+    ? new AnalysisEngine(engineConfigOf(config), (event) => eve.alert(event))
+    : undefined;
+  const out = new LineWriter();
+  let seen = 0;
+  let flushTimer: ReturnType<typeof setInterval> | undefined;
+  const live = capturePackets({
+    iface: values.interface,
+    filter: filterArgs(positionals),
+    ...(snapLength ? { snapLength } : {}),
+    ...(bufferKib ? { bufferKib } : {}),
+  }, (packet, raw) => {
+    if (count !== undefined && seen >= count) return;
+    seen++;
+    pcap?.write(raw);
+    engine?.observe(packet);
+    eve?.observe(packet);
+    if (!quiet) {
+      out.push(
+        values.json ? formatPacketJson(packet) : formatPacketLine(packet),
+      );
+    }
+    if (count !== undefined && seen >= count) void live.stop();
+  });
+  const stopOnSignal = () => void live.stop();
+  Deno.addSignalListener("SIGINT", stopOnSignal);
+  Deno.addSignalListener("SIGTERM", stopOnSignal);
+  try {
+    await live.ready;
+    console.error(
+      `netmirror: capturing on ${values.interface}${
+        positionals.length ? ` (filter: ${filterArgs(positionals)})` : ""
+      }; Ctrl-C stops`,
+    );
+    flushTimer = setInterval(() => {
+      out.flush();
+      pcap?.flush();
+      eveWriter?.flush();
+    }, 100);
+    const result: LiveCaptureResult = await live.done;
+    const t = result.tcpdump;
+    if (eve) {
+      eve.capture = {
+        kernel_packets: t.captured,
+        kernel_drops: t.droppedByKernel,
+      };
+    }
+    console.error(
+      `netmirror: ${result.packets} packets decoded; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel`,
+    );
+  } finally {
+    clearInterval(flushTimer);
+    Deno.removeSignalListener("SIGINT", stopOnSignal);
+    Deno.removeSignalListener("SIGTERM", stopOnSignal);
+    await live.stop().catch(() => {});
+    engine?.finish();
+    eve?.finish();
+    out.flush();
+    pcap?.close();
+    eveWriter?.close();
+  }
+  return 0;
+}

@@ -1,0 +1,141 @@
+/**
+ * `netmirror read <file|-> [bpf…]`: decode a capture file, run the analysis
+ * engine, print a summary with the alerts, NDJSON packet records (--json) or
+ * EVE records (--eve).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { AnomalyCounter } from "../../capture/anomalies.ts";
+import { formatPacketJson } from "../../capture/format_packet.ts";
+import { formatSummary } from "../../capture/format_summary.ts";
+import { readPacketFile } from "../../capture/packet_source.ts";
+import { CaptureFormatError } from "../../capture/pcap_reader.ts";
+import { ProgressLine } from "../../capture/progress_line.ts";
+import { CaptureSummary } from "../../capture/summary.ts";
+import { filterArgs } from "../../capture/tcpdump.ts";
+import { AnalysisEngine } from "../../detectors/engine.ts";
+import { engineConfigOf, loadConfig, mergeConfig } from "../config/config.ts";
+import { EveLogger, EveWriter } from "../eve/mod.ts";
+import { cidrList, LineWriter, parse, UsageError, writeLine } from "./args.ts";
+import { formatAlertLines } from "./format_alerts.ts";
+
+/** `netmirror read --help`. */
+export const READ_USAGE = `Usage: netmirror read <file|-> [bpf…] [options]
+
+Reads a pcap or pcapng capture (gzip-compressed too; "-" reads stdin),
+decodes every packet, runs every detector and prints a summary: packets,
+bytes, duration, link types, protocol counts, decode anomalies and alerts.
+A BPF expression after the file keeps only matching packets (applied by
+"tcpdump -r - -w - <bpf>").
+
+Options:
+  --json              print one JSON packet record per line (NDJSON) instead
+  --eve <path|->      write EVE NDJSON (alert, flow, dns, arp, stats); with "-"
+                      the summary goes to stderr:  netmirror read x.pcap --eve - | jq
+  --config <file>     netmirror.json: thresholds, home net, allowlists
+  --home-net <cidrs>  comma-separated home network CIDRs (default RFC 1918 + ULA)
+  --no-progress       never show the progress line (shown on a terminal by default)
+  -h, --help          show this help`;
+
+/** Runs `read`; resolves with the exit code. */
+export async function readCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean" },
+        eve: { type: "string" },
+        config: { type: "string" },
+        "home-net": { type: "string", multiple: true },
+        "no-progress": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  );
+  if (values.help) {
+    await writeLine(READ_USAGE);
+    return 0;
+  }
+  const [path, ...bpf] = positionals;
+  if (path === undefined) {
+    throw new UsageError("read needs a capture file (or - for stdin)");
+  }
+  if (values.json && values.eve === "-") {
+    throw new UsageError("--json and --eve - both want stdout; pick one");
+  }
+  const fileConfig = values.config ? await loadConfig(values.config) : {};
+  const config = mergeConfig(fileConfig, {
+    homeNet: cidrList(values["home-net"]),
+  });
+  const anomalies = new AnomalyCounter();
+  const summary = new CaptureSummary();
+  const out = new LineWriter();
+  const eveWriter = values.eve !== undefined
+    ? new EveWriter(values.eve, config.eve ?? {})
+    : undefined;
+  const eve = eveWriter
+    ? new EveLogger(eveWriter.write, {
+      ...(config.eve?.types ? { types: config.eve.types } : {}),
+    })
+    : undefined;
+  const engine = new AnalysisEngine(
+    engineConfigOf(config),
+    eve ? (event) => eve.alert(event) : undefined,
+  );
+  const showProgress = !values["no-progress"] && Deno.stderr.isTerminal();
+  const total = showProgress && path !== "-"
+    ? (await Deno.stat(path).catch(() => undefined))?.size
+    : undefined;
+  const progress = showProgress ? new ProgressLine(total) : undefined;
+  const started = performance.now();
+  let failure: unknown;
+  let result;
+  try {
+    result = await readPacketFile(path, (packet) => {
+      summary.add(packet);
+      engine.observe(packet);
+      eve?.observe(packet);
+      if (values.json) out.push(formatPacketJson(packet));
+    }, {
+      filter: filterArgs(bpf),
+      anomalies,
+      ...(progress
+        ? {
+          onProgress: (bytes: number) =>
+            progress.update(bytes, summary.packets),
+        }
+        : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof CaptureFormatError)) throw error;
+    failure = error; // report what was read before the damage, then fail
+  } finally {
+    progress?.clear();
+    out.flush();
+  }
+  engine.finish();
+  eve?.finish();
+  eveWriter?.close();
+  if (!values.json) {
+    const seconds = (performance.now() - started) / 1000;
+    const text = [
+      formatSummary({
+        path,
+        summary: summary.toJSON(),
+        anomalies: anomalies.toJSON(),
+        format: result?.format,
+        gzip: result?.gzip ?? false,
+        filter: filterArgs(bpf),
+        elapsedSeconds: seconds,
+      }),
+      ...formatAlertLines(engine.alerts()),
+    ].join("\n");
+    if (values.eve === "-") console.error(text);
+    else await writeLine(text);
+  }
+  if (failure) throw failure;
+  return 0;
+}

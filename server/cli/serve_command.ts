@@ -1,0 +1,221 @@
+/**
+ * `netmirror [serve]`: the dashboard, API and SSE stream, with a first
+ * capture (live, replay or demo), config file and EVE log.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { filterArgs } from "../../capture/tcpdump.ts";
+import {
+  engineConfigOf,
+  loadConfig,
+  mergeConfig,
+  type NetMirrorConfig,
+} from "../config/config.ts";
+import { DemoTraffic } from "../demo/mod.ts";
+import { EveLogger, EveWriter } from "../eve/mod.ts";
+import type { StartOptions } from "../sensor.ts";
+import { startServer } from "../serve.ts";
+import { loadUiAssets } from "../ui_assets.ts";
+import { cidrList, parse, UsageError, writeLine } from "./args.ts";
+
+/** `netmirror serve --help`. */
+export const SERVE_USAGE =
+  `Usage: netmirror [serve] [-i <iface> | -r <file> | --demo | --idle] [bpf…] [options]
+
+Starts the dashboard and API (http://127.0.0.1:5000 by default) and a first
+capture: live on an interface (-i), a replay of a capture file (-r), or the
+built-in demo traffic (the default).
+
+Options:
+  -i, --interface <name>  capture live on this interface (needs tcpdump and capture rights)
+  -r, --read <file>       replay a pcap/pcapng(.gz) file through the pipeline
+  --realtime              replay at the capture's own pace (with -r)
+  --demo                  simulated office traffic with attacks (the default)
+  --idle                  start no capture; start one from the dashboard
+  --bind <address>        address to listen on (default 127.0.0.1)
+  -p, --port <port>       port (default 5000)
+  --token <token>         API token; required off loopback (a random one is printed if absent)
+  --data-dir <dir>        where session PCAPs are written (default ./netmirror-data)
+  --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
+  --eve <path|->          write EVE NDJSON (alert, flow, dns, arp, stats), rotated by size
+  --config <file>         netmirror.json (schema: server/config/netmirror.schema.json);
+                          flags override the file
+  --print-config          print the effective configuration and exit
+  -h, --help              show this help
+
+Stream events with: curl -N http://127.0.0.1:5000/api/stream`;
+
+/** The version string, set by main. */
+export interface ServeContext {
+  version: string;
+}
+
+/** Runs `serve`; resolves with the exit code when stopped by a signal. */
+export async function serveCommand(
+  args: string[],
+  context: ServeContext,
+): Promise<number> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        interface: { type: "string", short: "i" },
+        read: { type: "string", short: "r" },
+        realtime: { type: "boolean" },
+        demo: { type: "boolean" },
+        idle: { type: "boolean" },
+        bind: { type: "string" },
+        port: { type: "string", short: "p" },
+        token: { type: "string" },
+        "data-dir": { type: "string" },
+        "home-net": { type: "string", multiple: true },
+        eve: { type: "string" },
+        config: { type: "string" },
+        "print-config": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  );
+  if (values.help) {
+    await writeLine(SERVE_USAGE);
+    return 0;
+  }
+  const chosen = [values.interface, values.read, values.demo, values.idle]
+    .filter((v) => v !== undefined && v !== false).length;
+  if (chosen > 1) {
+    throw new UsageError("choose one of -i, -r, --demo and --idle");
+  }
+  if (values.realtime && values.read === undefined) {
+    throw new UsageError("--realtime goes with -r <file>");
+  }
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
+    }
+  }
+  const fileConfig = values.config ? await loadConfig(values.config) : {};
+  const config: NetMirrorConfig = mergeConfig(fileConfig, {
+    bind: values.bind,
+    port,
+    token: values.token,
+    dataDir: values["data-dir"],
+    homeNet: cidrList(values["home-net"]),
+    eve: values.eve !== undefined
+      ? { ...fileConfig.eve, path: values.eve }
+      : undefined,
+  });
+  if (values["print-config"]) {
+    await writeLine(JSON.stringify(config, null, 2));
+    return 0;
+  }
+  const filter = filterArgs(positionals);
+  const start: StartOptions | undefined = values.idle
+    ? undefined
+    : values.interface !== undefined
+    ? { mode: "live", interface: values.interface, filter }
+    : values.read !== undefined
+    ? {
+      mode: "replay",
+      file: values.read,
+      filter,
+      ...(values.realtime ? { realtime: true } : {}),
+    }
+    : { mode: "demo" };
+  if (start?.mode === "demo" && filter !== "") {
+    throw new UsageError(
+      "a BPF filter needs -i or -r (demo traffic is not filtered)",
+    );
+  }
+  const eveWriter = config.eve
+    ? new EveWriter(config.eve.path, config.eve)
+    : undefined;
+  let eve: EveLogger | undefined;
+  const newEve = () =>
+    eveWriter
+      ? new EveLogger(eveWriter.write, {
+        ...(config.eve?.types ? { types: config.eve.types } : {}),
+      })
+      : undefined;
+  eve = newEve();
+  const flushTimer = eveWriter
+    ? setInterval(() => eveWriter.flush(), 1000)
+    : undefined;
+  const ui = await loadUiAssets();
+  const server = await startServer({
+    hostname: config.bind ?? "127.0.0.1",
+    port: config.port ?? 5000,
+    ...(config.token !== undefined ? { token: config.token } : {}),
+    dataDir: config.dataDir ?? "netmirror-data",
+    engine: engineConfigOf(config),
+    sensor: {
+      createDemo: (startUs) => new DemoTraffic({ startUs }),
+      ...(config.pcap ? { pcap: config.pcap } : {}),
+      ...(config.packetRowsPerSecond
+        ? { packetRowsPerSecond: config.packetRowsPerSecond }
+        : {}),
+      ...(eveWriter
+        ? {
+          onPacket: (packet) => eve?.observe(packet),
+          onAlert: (event) => eve?.alert(event),
+          onSessionEnd: (session) => {
+            if (eve && session.mode === "live") {
+              eve.capture = {
+                kernel_packets: session.tcpdumpCaptured,
+                kernel_drops: session.droppedByKernel,
+              };
+            }
+            eve?.finish();
+            eveWriter.flush();
+            eve = newEve();
+          },
+        }
+        : {}),
+    },
+    ...(start ? { start } : {}),
+    ...(ui ? { ui } : {}),
+    version: context.version,
+  });
+  const tokenQuery = server.token ? `?token=${server.token}` : "";
+  console.error(`netmirror: dashboard at ${server.url}/${tokenQuery}`);
+  if (server.token) console.error(`netmirror: API token ${server.token}`);
+  if (!ui) {
+    console.error(
+      "netmirror: the dashboard is not built into this copy (deno task bundle); the API works",
+    );
+  }
+  console.error(
+    `netmirror: ${
+      start ? describeStart(start) : "no capture yet"
+    }; stream: curl -N ${server.url}/api/stream${tokenQuery}; Ctrl-C stops`,
+  );
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const stop = () => resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    await promise;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+    await server.close();
+    clearInterval(flushTimer);
+    eveWriter?.close();
+  }
+  return 0;
+}
+
+function describeStart(start: StartOptions): string {
+  switch (start.mode) {
+    case "live":
+      return `capturing on ${start.interface}`;
+    case "replay":
+      return `replaying ${start.file}`;
+    case "demo":
+      return "demo traffic";
+  }
+}

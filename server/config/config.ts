@@ -1,0 +1,163 @@
+/**
+ * The config file (`--config netmirror.json`): read, validated against its
+ * schema (errors name the field), merged with command-line flags, and turned
+ * into the settings the engine and server take.
+ *
+ * @module
+ */
+
+import { Ajv, type ErrorObject } from "ajv";
+import type { AlertKind } from "../../detectors/alert.ts";
+import { CidrSet } from "../../detectors/cidr.ts";
+import type { EngineConfig } from "../../detectors/engine.ts";
+import type { EveEventType } from "../eve/mod.ts";
+import { buildConfigSchema } from "./config_schema.ts";
+
+/** The config file's contents (every field optional). */
+export interface NetMirrorConfig {
+  $schema?: string;
+  bind?: string;
+  port?: number;
+  token?: string;
+  homeNet?: string[];
+  dataDir?: string;
+  pcap?: { fileBytes?: number; sessionBytes?: number };
+  packetRowsPerSecond?: number;
+  eve?: {
+    path: string;
+    rotateBytes?: number;
+    keepFiles?: number;
+    types?: EveEventType[];
+  };
+  detectors?: Omit<EngineConfig, "homeNet" | "lifecycle" | "latency">;
+  alerts?: {
+    releaseAfterUs?: number;
+    updateIntervalUs?: number;
+    suppressionUs?: number;
+    maxActive?: number;
+    maxHistory?: number;
+    allowlist?: {
+      cidrs?: string[];
+      domains?: string[];
+      perKind?: Partial<
+        Record<AlertKind, { cidrs?: string[]; domains?: string[] }>
+      >;
+    };
+  };
+}
+
+/** A config file NetMirror cannot use; the message names the file and field. */
+export class ConfigError extends Error {
+  /** An error with a one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+let compiled: ReturnType<Ajv["compile"]> | undefined;
+
+function validator(): ReturnType<Ajv["compile"]> {
+  compiled ??= new Ajv({ allErrors: true, strict: false, useDefaults: false })
+    .compile(buildConfigSchema());
+  return compiled;
+}
+
+function describeError(error: ErrorObject): string {
+  const field = error.instancePath.replace(/^\//, "").replaceAll("/", ".") ||
+    "(top level)";
+  if (error.keyword === "additionalProperties") {
+    const extra = (error.params as { additionalProperty: string })
+      .additionalProperty;
+    const where = field === "(top level)" ? "" : ` in "${field}"`;
+    return `unknown field "${extra}"${where}`;
+  }
+  return `field "${field}" ${error.message}`;
+}
+
+/**
+ * Checks `value` against the schema and the things a schema cannot say
+ * (CIDRs parse). Throws {@linkcode ConfigError} naming `source` and the field.
+ */
+export function validateConfig(
+  value: unknown,
+  source: string,
+): NetMirrorConfig {
+  const validate = validator();
+  if (!validate(value)) {
+    const errors = (validate.errors ?? []).map(describeError);
+    throw new ConfigError(`${source}: ${errors.slice(0, 3).join("; ")}`);
+  }
+  const config = value as NetMirrorConfig;
+  const cidrLists: [string, string[] | undefined][] = [
+    ["homeNet", config.homeNet],
+    ["alerts.allowlist.cidrs", config.alerts?.allowlist?.cidrs],
+    ...Object.entries(config.alerts?.allowlist?.perKind ?? {}).map((
+      [kind, entries],
+    ) =>
+      [`alerts.allowlist.perKind.${kind}.cidrs`, entries?.cidrs] as [
+        string,
+        string[] | undefined,
+      ]
+    ),
+  ];
+  for (const [field, cidrs] of cidrLists) {
+    if (!cidrs) continue;
+    try {
+      new CidrSet(cidrs);
+    } catch (error) {
+      throw new ConfigError(
+        `${source}: field "${field}": ${(error as Error).message}`,
+      );
+    }
+  }
+  return config;
+}
+
+/** Reads and validates a config file. */
+export async function loadConfig(path: string): Promise<NetMirrorConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot read config ${path}: ${(error as Error).message}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(
+      `${path}: bad JSON: ${(error as Error).message}`,
+    );
+  }
+  return validateConfig(value, path);
+}
+
+/** Values from command-line flags; undefined means "not given". */
+export type ConfigOverrides = {
+  [K in keyof NetMirrorConfig]?: NetMirrorConfig[K] | undefined;
+};
+
+/** `base` with every field of `overrides` that is set (flags over the file). */
+export function mergeConfig(
+  base: NetMirrorConfig,
+  overrides: ConfigOverrides,
+): NetMirrorConfig {
+  const out: NetMirrorConfig = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+/** The engine settings of a config. */
+export function engineConfigOf(config: NetMirrorConfig): EngineConfig {
+  const { allowlist, ...lifecycle } = config.alerts ?? {};
+  return {
+    ...config.detectors,
+    ...(config.homeNet ? { homeNet: config.homeNet } : {}),
+    lifecycle: { ...lifecycle, ...(allowlist ? { allowlist } : {}) },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The JSON Schema of `netmirror.json`, built from the detectors' own
+ * defaults so that every threshold the code knows is in the schema and no
+ * other key is accepted. `netmirror.schema.json` beside this file is this
+ * schema, published (a test keeps the two equal).
+ *
+ * @module
+ */
+
+import { ALERT_KINDS } from "../../detectors/alert.ts";
+import { ALERT_LIFECYCLE_DEFAULTS } from "../../detectors/alert_lifecycle.ts";
+import { ARP_SCAN_DEFAULTS } from "../../detectors/arp_scan.ts";
+import { ARP_SPOOF_DEFAULTS } from "../../detectors/arp_spoof.ts";
+import { DATA_EXFIL_DEFAULTS } from "../../detectors/data_exfil.ts";
+import { DNS_TUNNEL_DEFAULTS } from "../../detectors/dns_tunnel.ts";
+import { ICMP_FLOOD_DEFAULTS } from "../../detectors/icmp_flood.ts";
+import { ICMP_SWEEP_DEFAULTS } from "../../detectors/icmp_sweep.ts";
+import { PORT_SCAN_DEFAULTS } from "../../detectors/port_scan.ts";
+import { SYN_FLOOD_DEFAULTS } from "../../detectors/syn_flood.ts";
+
+/** Detector sections of the config file and the defaults they override. */
+export const DETECTOR_DEFAULTS = {
+  portScan: PORT_SCAN_DEFAULTS,
+  synFlood: SYN_FLOOD_DEFAULTS,
+  arpScan: ARP_SCAN_DEFAULTS,
+  arpSpoof: ARP_SPOOF_DEFAULTS,
+  icmpFlood: ICMP_FLOOD_DEFAULTS,
+  icmpSweep: ICMP_SWEEP_DEFAULTS,
+  dnsTunnel: DNS_TUNNEL_DEFAULTS,
+  dataExfil: (({ homeNet: _homeNet, ...rest }) => rest)(DATA_EXFIL_DEFAULTS),
+} as const;
+
+type JsonSchema = Record<string, unknown>;
+
+const STRINGS: JsonSchema = { type: "array", items: { type: "string" } };
+const ENTRIES: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: { cidrs: STRINGS, domains: STRINGS },
+};
+
+function schemaOfValue(value: unknown): JsonSchema {
+  if (Array.isArray(value)) return STRINGS;
+  if (typeof value === "boolean") return { type: "boolean" };
+  if (typeof value === "string") return { type: "string" };
+  if (typeof value === "number") {
+    return Number.isInteger(value)
+      ? { type: "integer", minimum: 0, default: value }
+      : { type: "number", minimum: 0, default: value };
+  }
+  return { type: "object" };
+}
+
+function sectionOf(defaults: Record<string, unknown>): JsonSchema {
+  return {
+    type: "object",
+    additionalProperties: false,
+    properties: Object.fromEntries(
+      Object.entries(defaults).map((
+        [key, value],
+      ) => [key, schemaOfValue(value)]),
+    ),
+  };
+}
+
+/** Builds the config file's JSON Schema (draft-07). */
+export function buildConfigSchema(): JsonSchema {
+  const { allowlist: _allowlist, ...lifecycle } = ALERT_LIFECYCLE_DEFAULTS;
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: "https://netmirror.invalid/schemas/netmirror.schema.json",
+    title: "NetMirror configuration (netmirror.json)",
+    description:
+      "Every field is optional; command-line flags override the file. Times are in microseconds (names end in Us), sizes in bytes.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      $schema: { type: "string" },
+      bind: { type: "string", minLength: 1, default: "127.0.0.1" },
+      port: { type: "integer", minimum: 0, maximum: 65535, default: 5000 },
+      token: { type: "string", minLength: 8 },
+      homeNet: { ...STRINGS, default: DATA_EXFIL_DEFAULTS.homeNet },
+      dataDir: { type: "string", minLength: 1, default: "netmirror-data" },
+      pcap: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          fileBytes: { type: "integer", minimum: 4096 },
+          sessionBytes: { type: "integer", minimum: 4096 },
+        },
+      },
+      packetRowsPerSecond: { type: "integer", minimum: 1 },
+      eve: {
+        type: "object",
+        additionalProperties: false,
+        required: ["path"],
+        properties: {
+          path: { type: "string", minLength: 1 },
+          rotateBytes: { type: "integer", minimum: 0 },
+          keepFiles: { type: "integer", minimum: 0 },
+          types: {
+            type: "array",
+            items: { enum: ["alert", "flow", "dns", "arp", "stats"] },
+          },
+        },
+      },
+      detectors: {
+        type: "object",
+        additionalProperties: false,
+        properties: Object.fromEntries(
+          Object.entries(DETECTOR_DEFAULTS).map(([name, defaults]) => [
+            name,
+            sectionOf(defaults as Record<string, unknown>),
+          ]),
+        ),
+      },
+      alerts: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          ...(sectionOf(lifecycle).properties as JsonSchema),
+          allowlist: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              cidrs: STRINGS,
+              domains: STRINGS,
+              perKind: {
+                type: "object",
+                additionalProperties: false,
+                properties: Object.fromEntries(
+                  ALERT_KINDS.map((kind) => [kind, ENTRIES]),
+                ),
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,331 @@
+import assert from "node:assert/strict";
+import { AnomalyCounter } from "../../capture/anomalies.ts";
+import { decodePacket } from "../../capture/decode/mod.ts";
+import { LINK_TYPE, type PcapRecord } from "../../capture/pcap_record.ts";
+import {
+  PCAP_RECORD_HEADER_LENGTH,
+  pcapFileHeader,
+  writePcapRecordHeader,
+} from "../../capture/pcap_writer.ts";
+import type { Alert } from "../../detectors/alert.ts";
+import { AnalysisEngine } from "../../detectors/engine.ts";
+import {
+  ATTACK_SCHEDULE,
+  DEMO_TRAFFIC_DEFAULTS,
+  type DemoFrame,
+  DemoTraffic,
+  type DemoTrafficOptions,
+} from "./mod.ts";
+
+const SECOND_US = 1_000_000;
+
+/** FNV-1a over every frame's time, label and bytes: a fingerprint of a stream. */
+class StreamHash {
+  #hash = 0x811c9dc5;
+  frames = 0;
+  bytes = 0;
+
+  add(frame: DemoFrame): void {
+    let hash = this.#hash;
+    const mix = (value: number) => {
+      hash ^= value & 0xff;
+      hash = Math.imul(hash, 0x01000193);
+    };
+    for (const value of `${frame.timestampUs}|${frame.label}|`) {
+      mix(value.charCodeAt(0));
+    }
+    for (const byte of frame.bytes) mix(byte);
+    this.#hash = hash >>> 0;
+    this.frames++;
+    this.bytes += frame.bytes.length;
+  }
+
+  get value(): string {
+    return `${this.#hash.toString(16)}/${this.frames}/${this.bytes}`;
+  }
+}
+
+/** Generates `[startUs, startUs + cuts[last])` asking for each cut in turn; returns the fingerprint. */
+function fingerprint(options: DemoTrafficOptions, cutsUs: number[]): string {
+  const demo = new DemoTraffic(options);
+  const hash = new StreamHash();
+  for (const cutUs of cutsUs) {
+    for (const frame of demo.framesUntil(demo.startUs + cutUs)) hash.add(frame);
+  }
+  return hash.value;
+}
+
+function seconds(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => (i + 1) * SECOND_US);
+}
+
+Deno.test("DemoTraffic gives byte-identical frames for the same seed, other frames for another seed", () => {
+  const first = fingerprint({ seed: 5 }, seconds(20));
+  assert.equal(fingerprint({ seed: 5 }, seconds(20)), first);
+  assert.notEqual(fingerprint({ seed: 6 }, seconds(20)), first);
+});
+
+Deno.test("DemoTraffic output does not depend on how framesUntil() cuts the time", () => {
+  const even = fingerprint({ seed: 9 }, seconds(12));
+  const ragged = [
+    1,
+    999_999,
+    1_000_000,
+    1_000_001,
+    2_500_000,
+    2_500_000,
+    7_123_457,
+    9_000_000,
+    12_000_000,
+  ];
+  assert.equal(fingerprint({ seed: 9 }, ragged), even);
+});
+
+Deno.test("framesUntil() returns frames in time order, each below its bound and at or after the previous one", () => {
+  const demo = new DemoTraffic({ seed: 3, attackEveryUs: 1_000_000 });
+  let fromUs = demo.startUs;
+  let lastUs = -Infinity;
+  for (
+    let untilUs = fromUs + 250_000;
+    untilUs <= demo.startUs + 10 * SECOND_US;
+    untilUs += 250_000
+  ) {
+    for (const frame of demo.framesUntil(untilUs)) {
+      assert.ok(frame.timestampUs >= fromUs && frame.timestampUs < untilUs);
+      assert.ok(frame.timestampUs >= lastUs, "time order");
+      assert.ok(Number.isInteger(frame.timestampUs));
+      lastUs = frame.timestampUs;
+    }
+    fromUs = untilUs;
+    assert.equal(demo.generatedUntilUs, untilUs);
+  }
+  assert.deepEqual(demo.framesUntil(fromUs), []);
+  assert.deepEqual(demo.framesUntil(fromUs - 1), []);
+});
+
+Deno.test("background traffic runs at about packetsPerSecond", () => {
+  for (
+    const [packetsPerSecond, durationS] of [[300, 120], [3_000, 20]] as const
+  ) {
+    const demo = new DemoTraffic({ seed: 2, packetsPerSecond, attacks: false });
+    let frames = 0;
+    for (let s = 1; s <= durationS; s++) {
+      for (const frame of demo.framesUntil(demo.startUs + s * SECOND_US)) {
+        assert.equal(frame.label, "");
+        frames++;
+      }
+    }
+    const rate = frames / durationS;
+    assert.ok(
+      rate > 0.75 * packetsPerSecond && rate < 1.25 * packetsPerSecond,
+      `${rate} frames/s for ${packetsPerSecond}`,
+    );
+  }
+});
+
+Deno.test("DemoTraffic rejects bad options with RangeError", () => {
+  assert.throws(() => new DemoTraffic({ packetsPerSecond: 0 }), RangeError);
+  assert.throws(() => new DemoTraffic({ attackEveryUs: 10 }), RangeError);
+  assert.throws(() => new DemoTraffic({ startUs: -1 }), RangeError);
+  assert.throws(() => new DemoTraffic({ seed: NaN }), RangeError);
+  assert.throws(() => new DemoTraffic().framesUntil(Infinity), RangeError);
+});
+
+function rawRecord(): PcapRecord {
+  return {
+    timestampUs: 0,
+    capturedLength: 0,
+    wireLength: 0,
+    linkType: LINK_TYPE.ETHERNET,
+    interfaceId: 0,
+    bytes: new Uint8Array(0),
+    offset: 0,
+  };
+}
+
+function describe(alert: Alert): string {
+  return `${alert.kind} ${alert.attacker || "-"} → ${
+    alert.victim || "-"
+  }: ${alert.summary}`;
+}
+
+Deno.test("60 s of demo traffic decodes cleanly and fires every detector family, as injected, and nothing else", () => {
+  const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
+  const anomalies = new AnomalyCounter();
+  const engine = new AnalysisEngine();
+  const raw = rawRecord();
+  const labels = new Map<string, number>();
+  let maxSessions = 0;
+  for (let s = 1; s <= 60; s++) {
+    for (const frame of demo.framesUntil(demo.startUs + s * SECOND_US)) {
+      raw.timestampUs = frame.timestampUs;
+      raw.bytes = frame.bytes;
+      raw.capturedLength = frame.bytes.length;
+      raw.wireLength = frame.bytes.length;
+      const packet = decodePacket(raw, anomalies);
+      assert.ok(
+        packet.anomaly === "" && !packet.truncated,
+        `frame at ${frame.timestampUs} (${
+          frame.label || "background"
+        }): ${packet.anomaly}`,
+      );
+      labels.set(frame.label, (labels.get(frame.label) ?? 0) + 1);
+      engine.observe(packet);
+    }
+    maxSessions = Math.max(maxSessions, demo.activeSessions);
+  }
+  engine.finish();
+  assert.deepEqual(anomalies.toJSON(), {});
+  assert.ok(maxSessions < 200, `${maxSessions} sessions in flight`);
+
+  const injected = demo.injectedAttacks;
+  assert.deepEqual(
+    injected.map((attack) => attack.kind).sort(),
+    [...ATTACK_SCHEDULE].sort(),
+  );
+  assert.deepEqual(
+    [...labels.keys()].sort(),
+    ["", ...ATTACK_SCHEDULE].sort(),
+  );
+
+  const alerts = engine.alerts();
+  for (const alert of alerts) {
+    const attack = injected.find((candidate) =>
+      candidate.kind === alert.kind && candidate.attacker === alert.attacker &&
+      candidate.victim === alert.victim
+    );
+    assert.ok(attack, `an alert no attack explains: ${describe(alert)}`);
+    assert.ok(
+      alert.firstSeenUs >= attack.startUs,
+      `raised before its attack began: ${describe(alert)}`,
+    );
+  }
+  assert.deepEqual(
+    alerts.map((alert) => alert.kind).sort(),
+    [...ATTACK_SCHEDULE].sort(),
+    alerts.map(describe).join("\n"),
+  );
+});
+
+Deno.test("a quiet office (no attacks) raises no alert in 3 minutes", () => {
+  const demo = new DemoTraffic({ seed: 4, attacks: false });
+  const anomalies = new AnomalyCounter();
+  const engine = new AnalysisEngine();
+  const raw = rawRecord();
+  for (let s = 1; s <= 180; s++) {
+    for (const frame of demo.framesUntil(demo.startUs + s * SECOND_US)) {
+      raw.timestampUs = frame.timestampUs;
+      raw.bytes = frame.bytes;
+      raw.capturedLength = frame.bytes.length;
+      raw.wireLength = frame.bytes.length;
+      engine.observe(decodePacket(raw, anomalies));
+    }
+  }
+  engine.finish();
+  assert.deepEqual(anomalies.toJSON(), {});
+  assert.deepEqual(engine.alerts().map(describe), []);
+});
+
+/** Writes 60 s of demo traffic to a classic pcap file, one second at a time. */
+async function writeDemoPcap(path: string, seed: number): Promise<number> {
+  const demo = new DemoTraffic({ seed });
+  const file = await Deno.open(path, { write: true, truncate: true });
+  let frames = 0;
+  try {
+    await file.write(pcapFileHeader(LINK_TYPE.ETHERNET));
+    for (let s = 1; s <= 60; s++) {
+      const batch = demo.framesUntil(demo.startUs + s * SECOND_US);
+      const size = batch.reduce(
+        (n, f) => n + PCAP_RECORD_HEADER_LENGTH + f.bytes.length,
+        0,
+      );
+      const chunk = new Uint8Array(size);
+      let offset = 0;
+      for (const frame of batch) {
+        writePcapRecordHeader(
+          chunk,
+          offset,
+          frame.timestampUs,
+          frame.bytes.length,
+        );
+        chunk.set(frame.bytes, offset + PCAP_RECORD_HEADER_LENGTH);
+        offset += PCAP_RECORD_HEADER_LENGTH + frame.bytes.length;
+      }
+      for (let written = 0; written < chunk.length;) {
+        written += await file.write(chunk.subarray(written));
+      }
+      frames += batch.length;
+    }
+  } finally {
+    file.close();
+  }
+  return frames;
+}
+
+async function run(
+  command: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(command, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/**
+ * tshark warnings the demo causes on purpose or that tshark raises on any
+ * such traffic: the port scan's resets, the ARP spoof's duplicate gateway
+ * address, and OpenSSH's ed25519 host signatures (tshark 4.0 does not parse
+ * their blob and says so on every real OpenSSH handshake).
+ */
+const EXPECTED_TSHARK_WARNINGS = [
+  /Connection reset \(RST\)/,
+  /Duplicate IP address configured \(192\.168\.1\.1\)/,
+  /Decoded 19 bytes, but packet legnth is 83 bytes/,
+];
+
+Deno.test("tcpdump and tshark read 60 s of demo traffic: valid checksums, nothing malformed", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    const frames = await writeDemoPcap(path, 11);
+    const tcpdump = await run("tcpdump", ["-nn", "-vv", "-r", path]);
+    assert.equal(tcpdump.code, 0, tcpdump.stderr);
+    assert.equal(tcpdump.stdout.match(/^\d/gm)?.length, frames);
+    // "[|http]" only means tcpdump stopped printing a long HTTP body.
+    const bad = tcpdump.stdout.match(
+      /^.*(\(incorrect|bad (udp )?cksum|truncated|\[\|(?!http\])).*$/m,
+    );
+    assert.equal(bad, null, `tcpdump: ${bad?.[0]}`);
+
+    const tshark = await run("tshark", ["-r", path, "-q", "-z", "expert,note"]);
+    assert.equal(tshark.code, 0, tshark.stderr);
+    assert.doesNotMatch(
+      tshark.stdout,
+      /Malformed|Errors \(\d+\)/,
+      tshark.stdout,
+    );
+    const warnings = tshark.stdout.split(/\n(?=\w)/).find((section) =>
+      section.startsWith("Warns")
+    ) ?? "";
+    for (const line of warnings.split("\n").slice(3)) {
+      if (line.trim() === "" || line.startsWith("=")) {
+        continue;
+      }
+      assert.ok(
+        EXPECTED_TSHARK_WARNINGS.some((pattern) =>
+          pattern.test(line)
+        ),
+        `unexpected tshark warning: ${line.trim()}`,
+      );
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});

@@ -1,0 +1,258 @@
+/**
+ * The SOC-facing outputs of the command line, run as real processes: alerts
+ * in `read`'s summary, EVE NDJSON on stdout, `capture -w` files tshark
+ * reads, config errors naming the field, `--print-config`, and `serve`
+ * answering over HTTP and stopping cleanly on SIGTERM.
+ */
+
+import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
+const SCAN =
+  `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function command(args: string[], writeDir?: string): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-run=tcpdump",
+      "--allow-read",
+      "--allow-sys=networkInterfaces",
+      "--allow-env",
+      ...(writeDir ? [`--allow-write=${writeDir}`] : []),
+      "--allow-net=127.0.0.1",
+      MAIN,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+}
+
+async function netmirror(args: string[], writeDir?: string): Promise<Run> {
+  const output = await command(args, writeDir).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("netmirror read lists the alerts of an attack capture in its summary", async () => {
+  const run = await netmirror(["read", SCAN]);
+  assert.equal(run.code, 0, run.stderr);
+  const alerts = run.stdout.split("\n").filter((l) => l.includes("port_scan"));
+  assert.ok(alerts.length >= 1, run.stdout);
+  assert.match(alerts[0]!, /172\.16\.0\.8 → 64\.13\.134\.52\s+T1046/);
+  assert.match(run.stdout, /^alerts: +\d+$/m);
+});
+
+Deno.test("netmirror read --eve - prints EVE NDJSON on stdout and the summary on stderr", async () => {
+  const run = await netmirror(["read", SCAN, "--eve", "-"]);
+  assert.equal(run.code, 0, run.stderr);
+  const records = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const types = new Set(records.map((r) => r.event_type));
+  assert.ok(types.has("alert") && types.has("flow") && types.has("stats"));
+  const alert = records.find((r) => r.event_type === "alert");
+  assert.equal(alert.src_ip, "172.16.0.8");
+  assert.deepEqual(alert.alert.metadata.mitre_technique_id, ["T1046"]);
+  assert.match(run.stderr, /^packets: /m);
+});
+
+Deno.test("netmirror read --config applies thresholds; a bad config names the field and exits 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-cfg-" });
+  try {
+    const quiet = `${dir}/quiet.json`;
+    await Deno.writeTextFile(
+      quiet,
+      JSON.stringify({
+        alerts: { allowlist: { cidrs: ["172.16.0.8/32"] } },
+      }),
+    );
+    const allowed = await netmirror(["read", SCAN, "--config", quiet]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.doesNotMatch(
+      allowed.stdout,
+      /port_scan/,
+      "the scanner is allowlisted",
+    );
+
+    const bad = `${dir}/bad.json`;
+    await Deno.writeTextFile(
+      bad,
+      JSON.stringify({ detectors: { portScan: { windowSecs: 3 } } }),
+    );
+    const run = await netmirror(["read", SCAN, "--config", bad]);
+    assert.equal(run.code, 2);
+    assert.match(
+      run.stderr,
+      /bad\.json: unknown field "windowSecs" in "detectors\.portScan"/,
+    );
+    assert.equal(run.stderr.trim().split("\n").length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("netmirror serve --print-config merges the file with flags", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-cfg-" });
+  try {
+    const path = `${dir}/netmirror.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ port: 6000, homeNet: ["10.9.0.0/16"], dataDir: "/d" }),
+    );
+    const run = await netmirror([
+      "serve",
+      "--config",
+      path,
+      "--port",
+      "7000",
+      "--print-config",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {
+      port: 7000,
+      homeNet: ["10.9.0.0/16"],
+      dataDir: "/d",
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("netmirror capture -w writes a pcap that tshark reads", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-w-" });
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const port = 47_000 + Math.floor(Math.random() * 900);
+  const child = command([
+    "capture",
+    "-i",
+    "lo",
+    "-c",
+    "4",
+    "-q",
+    "-w",
+    `${dir}/out.pcap`,
+    "udp",
+    "port",
+    String(port),
+  ], dir).spawn();
+  try {
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!text.includes("capturing on lo")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      text += value;
+    }
+    for (let i = 0; i < 6; i++) {
+      await new Promise<void>((resolve, reject) =>
+        socket.send(
+          `w ${i}`,
+          port,
+          "127.0.0.1",
+          (e) => e ? reject(e) : resolve(),
+        )
+      );
+    }
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const [status] = await Promise.all([
+      child.status,
+      child.stdout.cancel(),
+    ]);
+    clearTimeout(timer);
+    while (!(await stderr.read()).done) { /* drain */ }
+    assert.equal(status.code, 0);
+    const tshark = await new Deno.Command("tshark", {
+      args: [
+        "-n",
+        "-r",
+        `${dir}/out.pcap`,
+        "-T",
+        "fields",
+        "-e",
+        "udp.dstport",
+      ],
+    }).output();
+    assert.ok(tshark.success, new TextDecoder().decode(tshark.stderr));
+    const ports = new TextDecoder().decode(tshark.stdout).trim().split("\n");
+    assert.deepEqual(ports, [
+      String(port),
+      String(port),
+      String(port),
+      String(port),
+    ]);
+  } finally {
+    socket.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("netmirror serve answers over HTTP and stops cleanly on SIGTERM", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-serve-" });
+  const child = command([
+    "serve",
+    "--idle",
+    "--port",
+    "0",
+    "--data-dir",
+    dir,
+  ], dir).spawn();
+  try {
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!/dashboard at (http:\/\/\S+?)\//.test(text)) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      text += value;
+    }
+    const url = text.match(/dashboard at (http:\/\/\S+?)\//)![1]!;
+    const health = await fetch(`${url}/healthz`);
+    assert.deepEqual(await health.json(), {
+      status: "ok",
+      version: "0.1.0",
+      capture: "idle",
+    });
+    const started = await fetch(`${url}/api/start`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        mode: "live",
+        interface: "lo",
+        filter: "udp port 9",
+      }),
+    });
+    assert.equal(started.status, 201);
+    await started.body?.cancel();
+    child.kill("SIGTERM");
+    const status = await child.status;
+    while (!(await stderr.read()).done) { /* drain */ }
+    await child.stdout.cancel();
+    assert.equal(status.code, 0);
+    const left = await new Deno.Command("pgrep", {
+      args: ["-f", "tcpdump .*udp port 9$"],
+    }).output();
+    assert.equal(
+      new TextDecoder().decode(left.stdout).trim(),
+      "",
+      "no tcpdump left",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

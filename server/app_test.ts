@@ -279,3 +279,36 @@ Deno.test("unknown routes and stream types answer JSON errors", async () => {
   assert.match(await errorOf(badTypes), /Unknown event type "gossip"/);
   await close();
 });
+
+Deno.test("an alert's PCAP slice holds the incident's packets", async () => {
+  const { post, request, sensor, close, dataDir } = await setup();
+  const started = await post("/api/start", {
+    mode: "replay",
+    file: `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`,
+  });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  await waitStopped(sensor);
+  const alerts = await (await request("/api/alerts")).json();
+  const scan = alerts.find((a: { kind: string }) => a.kind === "port_scan");
+  assert.ok(scan, "the scan raised an alert");
+  const one = await request(`/api/alerts/${scan.id}`);
+  assert.equal((await one.json()).mitre.id, "T1046");
+  const slice = await request(`/api/export/pcap/alert/${scan.id}`);
+  assert.equal(slice.status, 200);
+  const frames = Number(slice.headers.get("X-Frames"));
+  assert.ok(frames >= 1000, `${frames} frames`);
+  const path = `${dataDir}/slice.pcap`;
+  await Deno.writeFile(path, new Uint8Array(await slice.arrayBuffer()));
+  const tshark = await new Deno.Command("tshark", {
+    args: ["-n", "-r", path, "-T", "fields", "-e", "ip.src", "-e", "ip.dst"],
+  }).output();
+  assert.ok(tshark.success, new TextDecoder().decode(tshark.stderr));
+  const lines = new TextDecoder().decode(tshark.stdout).trim().split("\n");
+  assert.equal(lines.length, frames);
+  assert.ok(
+    lines.every((l) => l.includes("172.16.0.8") || l.includes("64.13.134.52")),
+    "only the attacker's and victim's packets",
+  );
+  await close();
+});

@@ -30,3 +30,4 @@ export {
   EXFIL_BYTES,
   type InjectedAttack,
 } from "./attacks.ts";
+export type { AlertKind } from "../../detectors/alert.ts";

@@ -18,6 +18,12 @@
  * brute-force sample: 32 new connections a second, each completed within a
  * millisecond) stays near zero half-open however many SYNs it sends.
  *
+ * A flood whose SYNs go to random ports (below the threshold on each) is
+ * found per victim host instead: half-open over all its ports
+ * ≥ `spreadHalfOpenThreshold` within the window, from ≥ `minSpreadSources`
+ * distinct sources (a linear-counting estimate). The source count keeps
+ * vertical port scans out: one scanner is one source, however fast.
+ *
  * Findings: key and victim = the victim address; attacker = the source of
  * ≥ `dominantSourceShare` of the SYNs since the flood began, else "" with
  * the number of distinct sources and a sample of them in the evidence. A
@@ -27,8 +33,9 @@
  * queue); a finding at ≥ `volumetricSynRate` SYN/s carries T1498 (Network
  * Denial of Service) instead.
  *
- * Limits: a flood spread over many victim ports (below the threshold on each)
- * is a port scan to this detector; a flood that repeats one 4-tuple (no new
+ * Limits: a flood from fewer than `minSpreadSources` sources spread over many
+ * victim ports (below the threshold on each) is a port scan to this detector
+ * (and to the port scan detector); a flood that repeats one 4-tuple (no new
  * half-open connections) is not found; under table pressure handshakes whose
  * SYN was forgotten count as half-open, which can only raise the count on a
  * victim already flooded with more than `maxPendingSyns` SYNs.
@@ -61,6 +68,10 @@ export interface SynFloodOptions {
   reportIntervalUs?: number;
   /** SYNs per second to the victim port at which the flood is volumetric (MITRE T1498 instead of T1499.001). */
   volumetricSynRate?: number;
+  /** Half-open connections to one victim host over all its ports, within the window, that make a flood spread over ports. */
+  spreadHalfOpenThreshold?: number;
+  /** Least distinct sources (estimated) of a flood spread over ports. */
+  minSpreadSources?: number;
 }
 
 /**
@@ -86,6 +97,12 @@ export interface SynFloodOptions {
  *   exhausts bandwidth (T1498 Network Denial of Service) rather than only the
  *   victim's listen queue (T1499.001 OS Exhaustion Flood); one host running
  *   `hping3 --flood` sends a few hundred thousand SYN/s.
+ * - `spreadHalfOpenThreshold` 256, twice the per-port threshold, because a
+ *   busy host serves several ports at once (half-open ≈ new connections/s ×
+ *   RTT: 256 needs 5 000 connections/s at 50 ms, all of them never
+ *   completed within the window); `minSpreadSources` 32: spoofed floods
+ *   (hping3 --rand-source, mausezahn -A rand) use a new source per SYN, a
+ *   vertical scan one source.
  */
 export const SYN_FLOOD_DEFAULTS = {
   halfOpenThreshold: 128,
@@ -97,6 +114,8 @@ export const SYN_FLOOD_DEFAULTS = {
   maxSourcesPerFlood: 4_096,
   reportIntervalUs: 10_000_000,
   volumetricSynRate: 100_000,
+  spreadHalfOpenThreshold: 256,
+  minSpreadSources: 32,
 } satisfies Required<SynFloodOptions>;
 
 /** MITRE technique of a volumetric SYN flood (the catalog's T1499.001 otherwise). */
@@ -117,18 +136,11 @@ const BITMAP_BITS = 8_192;
 /** A flood's per-source state is dropped after this much packet time below the warm-up level, µs. */
 const FLOOD_IDLE_US = 60_000_000;
 
-/** One victim host: how many of its attempts are still pending (gates the ACK lookups). */
-interface VictimState {
-  address: string;
-  pending: number;
-  lastSeenUs: number;
-}
+/** Bits of a spread flood's source and port maps (linear counting). */
+const SPREAD_BITS = 2_048;
 
-/** One victim host:port and its windowed counts. */
-interface TargetState {
-  key: string;
-  victim: VictimState;
-  port: number;
+/** Windowed counts of attempts, closed attempts and SYN packets (two buckets). */
+interface Buckets {
   bucketStartUs: number;
   attempts: number;
   closed: number;
@@ -136,6 +148,39 @@ interface TargetState {
   previousAttempts: number;
   previousClosed: number;
   previousSynPackets: number;
+}
+
+/** One victim host: its pending attempts (they gate the ACK lookups) and windowed counts over all its ports. */
+interface VictimState extends Buckets {
+  address: string;
+  pending: number;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  spread: SpreadState | undefined;
+}
+
+/** Distinct sources and ports of a victim host under (or near) a flood spread over ports. */
+interface SpreadState {
+  victim: VictimState;
+  startedUs: number;
+  /** Packet time host-wide half-open was last at or above the warm-up level. */
+  hotUs: number;
+  touchedUs: number;
+  syns: number;
+  sourceBits: Uint32Array;
+  portBits: Uint32Array;
+  sampleSources: string[];
+  samplePorts: number[];
+  peakHalfOpen: number;
+  reportedHalfOpen: number;
+  lastReportUs: number;
+}
+
+/** One victim host:port and its windowed counts. */
+interface TargetState extends Buckets {
+  key: string;
+  victim: VictimState;
+  port: number;
   firstSeenUs: number;
   lastSeenUs: number;
   touchedUs: number;
@@ -196,6 +241,8 @@ export function createSynFloodDetector(
       "windowUs",
       "maxSourcesPerFlood",
       "volumetricSynRate",
+      "spreadHalfOpenThreshold",
+      "minSpreadSources",
     ] as const
   ) {
     if (!(config[name] > 0)) {
@@ -217,7 +264,21 @@ export function createSynFloodDetector(
   const pendingUs = 2 * windowUs;
   const touchIntervalUs = windowUs / 10;
 
-  const victims = new BoundedMap<string, VictimState>(config.maxTargets);
+  /** Host-wide half-open level at which a victim's source and port counting starts. */
+  const warmSpreadHalfOpen = Math.max(
+    1,
+    Math.ceil(config.spreadHalfOpenThreshold / 4),
+  );
+  const victims = new BoundedMap<string, VictimState>(
+    config.maxTargets,
+    (address, victim) => dropSpread(address, victim),
+  );
+  const spreads = new BoundedMap<string, SpreadState>(
+    config.maxFloods,
+    (_key, spread) => {
+      spread.victim.spread = undefined;
+    },
+  );
   const floods = new BoundedMap<string, FloodState>(
     config.maxFloods,
     (_key, flood) => {
@@ -235,6 +296,13 @@ export function createSynFloodDetector(
     },
   );
   let nextExpiryUs = -Infinity;
+
+  function dropSpread(address: string, victim: VictimState): void {
+    if (victim.spread !== undefined) {
+      if (spreads.peek(address) === victim.spread) spreads.delete(address);
+      victim.spread = undefined;
+    }
+  }
 
   function dropFlood(key: string, target: TargetState): void {
     if (target.flood !== undefined) {
@@ -254,9 +322,13 @@ export function createSynFloodDetector(
       dropFlood(key, target);
       return true;
     });
-    victims.expireOldest((victim) =>
-      nowUs - victim.lastSeenUs >= pendingUs && victim.pending <= 0
-    );
+    victims.expireOldest((victim, address) => {
+      if (nowUs - victim.lastSeenUs < pendingUs || victim.pending > 0) {
+        return false;
+      }
+      dropSpread(address, victim);
+      return true;
+    });
   }
 
   /** Closes a pending attempt (handshake completed or reset); false when none. */
@@ -268,6 +340,8 @@ export function createSynFloodDetector(
     target.victim.pending--;
     advanceBuckets(target, nowUs, windowUs);
     target.closed++;
+    advanceBuckets(target.victim, nowUs, windowUs);
+    target.victim.closed++;
     if (target.flood !== undefined) {
       if (completed) target.flood.completed++;
       else target.flood.resets++;
@@ -293,7 +367,7 @@ export function createSynFloodDetector(
     if (target === undefined) {
       let victim = victims.peek(dst);
       if (victim === undefined) {
-        victim = { address: dst, pending: 0, lastSeenUs: nowUs };
+        victim = newVictim(dst, nowUs);
         victims.set(dst, victim);
       }
       target = newTarget(targetKey, victim, packet.dstPort, nowUs);
@@ -303,32 +377,50 @@ export function createSynFloodDetector(
       if (victims.get(dst) === undefined) victims.set(dst, target.victim);
       target.touchedUs = nowUs;
     }
+    const victim = target.victim;
     target.lastSeenUs = nowUs;
-    target.victim.lastSeenUs = nowUs;
+    victim.lastSeenUs = nowUs;
     advanceBuckets(target, nowUs, windowUs);
+    advanceBuckets(victim, nowUs, windowUs);
     target.synPackets++;
+    victim.synPackets++;
     const flood = target.flood;
     if (flood !== undefined) countSource(flood, packet.srcAddress);
 
     const attemptKey = `${packet.srcAddress}|${packet.srcPort}|${targetKey}`;
     if (pending.peek(attemptKey) !== undefined) return; // retransmission
     pending.set(attemptKey, { target, atUs: nowUs });
-    target.victim.pending++;
+    victim.pending++;
     target.attempts++;
+    victim.attempts++;
 
+    if (!onTargetAttempt(target, packet, report)) {
+      onVictimAttempt(victim, packet, report);
+    }
+  }
+
+  /** Per-port check after a new attempt; true when the port is flooded (at or above the threshold). */
+  function onTargetAttempt(
+    target: TargetState,
+    packet: PacketRecord,
+    report: FindingSink,
+  ): boolean {
+    const nowUs = packet.timestampUs;
+    const targetKey = target.key;
+    const flood = target.flood;
     const halfOpen = halfOpenOf(target, nowUs, windowUs);
     if (halfOpen < warmHalfOpen) {
       if (flood !== undefined && nowUs - flood.hotUs >= FLOOD_IDLE_US) {
         dropFlood(targetKey, target);
       }
-      return;
+      return false;
     }
     if (flood === undefined) {
       const created = newFlood(target, nowUs);
       target.flood = created;
       floods.set(targetKey, created);
       countSource(created, packet.srcAddress);
-      return;
+      return false;
     }
     flood.hotUs = nowUs;
     if (nowUs - flood.touchedUs >= touchIntervalUs) {
@@ -336,15 +428,59 @@ export function createSynFloodDetector(
       flood.touchedUs = nowUs;
     }
     if (halfOpen > flood.peakHalfOpen) flood.peakHalfOpen = halfOpen;
-    if (halfOpen < halfOpenThreshold) return;
+    if (halfOpen < halfOpenThreshold) return false;
     const reported = flood.reportedHalfOpen;
     if (
       reported > 0 && halfOpen < 2 * reported &&
       nowUs - flood.lastReportUs < reportIntervalUs
-    ) return;
+    ) return true;
     flood.reportedHalfOpen = halfOpen;
     flood.lastReportUs = nowUs;
     report(findingOf(flood, halfOpen, nowUs, config));
+    return true;
+  }
+
+  /** Host-wide check after a new attempt on a port below the per-port threshold. */
+  function onVictimAttempt(
+    victim: VictimState,
+    packet: PacketRecord,
+    report: FindingSink,
+  ): void {
+    const nowUs = packet.timestampUs;
+    const address = victim.address;
+    let spread = victim.spread;
+    const halfOpen = halfOpenOf(victim, nowUs, windowUs);
+    if (halfOpen < warmSpreadHalfOpen) {
+      if (spread !== undefined && nowUs - spread.hotUs >= FLOOD_IDLE_US) {
+        dropSpread(address, victim);
+      }
+      return;
+    }
+    if (spread === undefined) {
+      spread = newSpread(victim, nowUs);
+      victim.spread = spread;
+      spreads.set(address, spread);
+    } else {
+      spread.hotUs = nowUs;
+      if (nowUs - spread.touchedUs >= touchIntervalUs) {
+        spreads.get(address); // LRU refresh, a few times per window
+        spread.touchedUs = nowUs;
+      }
+    }
+    countSpread(spread, packet.srcAddress, packet.dstPort);
+    if (halfOpen > spread.peakHalfOpen) spread.peakHalfOpen = halfOpen;
+    if (halfOpen < config.spreadHalfOpenThreshold) return;
+    if (linearCount(spread.sourceBits, SPREAD_BITS) < config.minSpreadSources) {
+      return;
+    }
+    const reported = spread.reportedHalfOpen;
+    if (
+      reported > 0 && halfOpen < 2 * reported &&
+      nowUs - spread.lastReportUs < reportIntervalUs
+    ) return;
+    spread.reportedHalfOpen = halfOpen;
+    spread.lastReportUs = nowUs;
+    report(spreadFindingOf(spread, halfOpen, nowUs, config));
   }
 
   function countSource(flood: FloodState, source: string): void {
@@ -414,9 +550,65 @@ export function createSynFloodDetector(
         targets: targets.stats(),
         pending_syns: pending.stats(),
         floods: floods.stats(),
+        spread_floods: spreads.stats(),
       };
     },
   };
+}
+
+function newVictim(address: string, nowUs: number): VictimState {
+  return {
+    address,
+    pending: 0,
+    bucketStartUs: nowUs,
+    attempts: 0,
+    closed: 0,
+    synPackets: 0,
+    previousAttempts: 0,
+    previousClosed: 0,
+    previousSynPackets: 0,
+    firstSeenUs: nowUs,
+    lastSeenUs: nowUs,
+    spread: undefined,
+  };
+}
+
+function newSpread(victim: VictimState, nowUs: number): SpreadState {
+  return {
+    victim,
+    startedUs: nowUs,
+    hotUs: nowUs,
+    touchedUs: nowUs,
+    syns: 0,
+    sourceBits: new Uint32Array(SPREAD_BITS / 32),
+    portBits: new Uint32Array(SPREAD_BITS / 32),
+    sampleSources: [],
+    samplePorts: [],
+    peakHalfOpen: 0,
+    reportedHalfOpen: 0,
+    lastReportUs: -Infinity,
+  };
+}
+
+/** Counts one SYN of a spread flood in its source and port maps. */
+function countSpread(spread: SpreadState, source: string, port: number): void {
+  spread.syns++;
+  setBit(spread.sourceBits, hashAddress(source) % SPREAD_BITS);
+  // Ports spread evenly under a multiplicative hash (Knuth's 2654435761).
+  setBit(spread.portBits, (Math.imul(port, 0x9e3779b1) >>> 0) % SPREAD_BITS);
+  if (
+    spread.sampleSources.length < MAX_SAMPLE_SOURCES &&
+    !spread.sampleSources.includes(source)
+  ) spread.sampleSources.push(source);
+  if (
+    spread.samplePorts.length < MAX_SAMPLE_SOURCES &&
+    !spread.samplePorts.includes(port)
+  ) spread.samplePorts.push(port);
+}
+
+function setBit(bits: Uint32Array, bit: number): void {
+  const word = bit >>> 5;
+  bits[word] = (bits[word] ?? 0) | (1 << (bit & 31));
 }
 
 function newTarget(
@@ -463,9 +655,9 @@ function newFlood(target: TargetState, nowUs: number): FloodState {
   };
 }
 
-/** Moves the target's current bucket forward so that it contains `nowUs`. */
+/** Moves the current bucket forward so that it contains `nowUs`. */
 function advanceBuckets(
-  target: TargetState,
+  target: Buckets,
   nowUs: number,
   windowUs: number,
 ): void {
@@ -489,7 +681,7 @@ function advanceBuckets(
 
 /** Weight of the previous bucket: the part of it still inside the window ending now. */
 function previousWeight(
-  target: TargetState,
+  target: Buckets,
   nowUs: number,
   windowUs: number,
 ): number {
@@ -498,7 +690,7 @@ function previousWeight(
 }
 
 function halfOpenOf(
-  target: TargetState,
+  target: Buckets,
   nowUs: number,
   windowUs: number,
 ): number {
@@ -527,15 +719,20 @@ function distinctSourcesOf(
   if (flood.sources.size < maxSourcesPerFlood) {
     return { count: flood.sources.size, estimated: false };
   }
-  let zeroBits = 0;
-  for (const word of flood.bitmap) zeroBits += 32 - popCount(word);
-  const estimate = zeroBits === 0
-    ? BITMAP_BITS * Math.log(BITMAP_BITS)
-    : -BITMAP_BITS * Math.log(zeroBits / BITMAP_BITS);
   return {
-    count: Math.max(flood.sources.size, Math.round(estimate)),
+    count: Math.max(flood.sources.size, linearCount(flood.bitmap, BITMAP_BITS)),
     estimated: true,
   };
+}
+
+/** Linear-counting estimate of the distinct values hashed into `bits` (Whang et al., 1990). */
+function linearCount(bits: Uint32Array, size: number): number {
+  let zeroBits = 0;
+  for (const word of bits) zeroBits += 32 - popCount(word);
+  const estimate = zeroBits === 0
+    ? size * Math.log(size)
+    : -size * Math.log(zeroBits / size);
+  return Math.round(estimate);
 }
 
 function popCount(word: number): number {
@@ -611,6 +808,61 @@ function findingOf(
       topSource: flood.topSource,
       topSourceShare: Math.round(share * 1000) / 1000,
       durationSeconds: Math.round((nowUs - flood.startedUs) / 1e5) / 10,
+      volumetric,
+    },
+    ...(volumetric ? { mitre: { ...VOLUMETRIC_TECHNIQUE } } : {}),
+  };
+}
+
+function spreadFindingOf(
+  spread: SpreadState,
+  halfOpen: number,
+  nowUs: number,
+  config: Required<SynFloodOptions>,
+): Finding {
+  const { victim } = spread;
+  const address = victim.address;
+  const windowSeconds = config.windowUs / 1e6;
+  const weight = previousWeight(victim, nowUs, config.windowUs);
+  const synPackets = victim.synPackets +
+    Math.round(victim.previousSynPackets * weight);
+  const attempts = victim.attempts +
+    Math.round(victim.previousAttempts * weight);
+  const spanSeconds = Math.max(
+    1e-3,
+    Math.min(config.windowUs, nowUs - victim.firstSeenUs) / 1e6,
+  );
+  const synRate = Math.round(synPackets / spanSeconds);
+  const sources = linearCount(spread.sourceBits, SPREAD_BITS);
+  const ports = linearCount(spread.portBits, SPREAD_BITS);
+  const volumetric = synRate >= config.volumetricSynRate;
+  return {
+    kind: "syn_flood",
+    key: address,
+    timestampUs: nowUs,
+    severity: severityOf(halfOpen, config.spreadHalfOpenThreshold),
+    attacker: "",
+    victim: address,
+    domain: "",
+    summary:
+      `${address} has ${halfOpen} half-open connections over about ${ports} ports within ${windowSeconds} s (${synRate} SYN/s) from about ${sources} sources: ${
+        volumetric ? "volumetric " : ""
+      }SYN flood`,
+    evidence: {
+      port: -1,
+      distinctPorts: ports,
+      samplePorts: [...spread.samplePorts],
+      halfOpen,
+      peakHalfOpen: Math.max(spread.peakHalfOpen, halfOpen),
+      attemptsInWindow: attempts,
+      synPacketsInWindow: synPackets,
+      synRatePerSecond: synRate,
+      windowSeconds,
+      floodSyns: spread.syns,
+      distinctSources: sources,
+      distinctSourcesEstimated: true,
+      sampleSources: [...spread.sampleSources],
+      durationSeconds: Math.round((nowUs - spread.startedUs) / 1e5) / 10,
       volumetric,
     },
     ...(volumetric ? { mitre: { ...VOLUMETRIC_TECHNIQUE } } : {}),

@@ -23,12 +23,15 @@ export interface PcapStoreOptions {
   sessionBytes?: number;
   /** Snap length written in the file header. */
   snapLength?: number;
+  /** Bytes of all sessions' files kept in the data directory (oldest sessions deleted first). */
+  dirBytes?: number;
 }
 
-/** Defaults: 64 MiB files, 512 MiB per session. */
+/** Defaults: 64 MiB files, 512 MiB per session, 2 GiB in the data directory. */
 export const PCAP_STORE_DEFAULTS = {
   fileBytes: 64 * 1024 * 1024,
   sessionBytes: 512 * 1024 * 1024,
+  dirBytes: 2 * 1024 * 1024 * 1024,
   snapLength: 262144,
 } satisfies Required<PcapStoreOptions>;
 
@@ -217,4 +220,40 @@ export async function openSessionPcap(
       await current?.cancel();
     },
   });
+}
+
+/**
+ * Deletes the oldest session files in `dir` until its pcap files take at
+ * most `maxBytes`. Returns the number of files deleted.
+ */
+export async function pruneDataDir(
+  dir: string,
+  maxBytes: number,
+): Promise<number> {
+  const files: { path: string; bytes: number; mtimeMs: number }[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !entry.name.endsWith(".pcap")) continue;
+      const path = `${dir}/${entry.name}`;
+      const info = await Deno.stat(path);
+      files.push({
+        path,
+        bytes: info.size,
+        mtimeMs: info.mtime?.getTime() ?? 0,
+      });
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
+  }
+  files.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
+  let total = files.reduce((sum, file) => sum + file.bytes, 0);
+  let deleted = 0;
+  for (const file of files) {
+    if (total <= maxBytes) break;
+    await Deno.remove(file.path).catch(() => {});
+    total -= file.bytes;
+    deleted++;
+  }
+  return deleted;
 }

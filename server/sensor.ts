@@ -29,7 +29,12 @@ import type { SensorEvent, StatusEvent } from "./events.ts";
 import { FrameRing, type FrameRingOptions } from "./frame_ring.ts";
 import { PacketRing } from "./packet_row.ts";
 import { PacketSampler } from "./packet_sampler.ts";
-import { type PcapStoreOptions, SessionPcapWriter } from "./pcap_store.ts";
+import {
+  PCAP_STORE_DEFAULTS,
+  type PcapStoreOptions,
+  pruneDataDir,
+  SessionPcapWriter,
+} from "./pcap_store.ts";
 import { SensorError } from "./session_errors.ts";
 import { LatencyHistograms, LifetimeCounters } from "./metrics.ts";
 
@@ -223,6 +228,10 @@ export class Sensor {
       error: "",
       anomalies: {},
     };
+    await pruneDataDir(
+      this.#options.dataDir,
+      this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
+    ).catch(() => 0);
     this.#pcap = new SessionPcapWriter(
       this.#options.dataDir,
       id,

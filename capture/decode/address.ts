@@ -1,41 +1,131 @@
 /**
  * Fast text forms of link and IP addresses read in place from a capture
- * buffer: table lookups and string concatenation, nothing else allocated.
+ * buffer.
+ *
+ * Each format has a small direct-mapped cache (a fixed number of slots,
+ * indexed by a hash of the address bytes; a new address overwrites its
+ * slot). Traffic repeats the same hosts, so most packets get the string they
+ * had before without allocating, and downstream maps keyed by these strings
+ * see the same flat string with its hash already computed. A miss builds the
+ * string from character codes in one allocation.
  *
  * @module
  */
 
-/** "00".."ff" by byte value. */
-const HEX2: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
+/** Hex digit character codes. */
+const HEX_DIGITS: readonly number[] = Array.from(
+  "0123456789abcdef",
+  (char) => char.charCodeAt(0),
 );
 
-/** "0".."ff" by byte value (no leading zero). */
-const HEX: readonly string[] = Array.from(
+/** Decimal digit character codes of 0..255. */
+const DECIMAL: readonly (readonly number[])[] = Array.from(
   { length: 256 },
-  (_, i) => i.toString(16),
+  (_, value) => Array.from(String(value), (char) => char.charCodeAt(0)),
 );
 
-/** "0".."255" by byte value. */
-const DEC: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => String(i),
-);
+const COLON = 0x3a;
+const DOT = 0x2e;
+
+/** Reused character-code buffer for the variable-length formats. */
+const codes: number[] = [];
+
+/** `codes[0, length)` as a string. */
+function codesToString(length: number): string {
+  codes.length = length;
+  // One flat string from an array of codes (spreading 39 arguments is slower).
+  return String.fromCharCode.apply(null, codes);
+}
+
+/** Knuth's multiplicative hash of a 32-bit key to `bits` bits. */
+function slotOf(key: number, bits: number): number {
+  return Math.imul(key, 0x9e3779b1) >>> (32 - bits);
+}
+
+const MAC_CACHE_BITS = 10;
+const macKeyHigh = new Int32Array(1 << MAC_CACHE_BITS).fill(-1);
+const macKeyLow = new Int32Array(1 << MAC_CACHE_BITS).fill(-1);
+const macText: string[] = new Array(1 << MAC_CACHE_BITS).fill("");
 
 /** Formats the 6 bytes at `offset` as "aa:bb:cc:dd:ee:ff"; the caller has checked `offset + 6 <= bytes.length`. */
 export function formatMac(bytes: Uint8Array, offset: number): string {
   // Non-null: the caller checked the six bytes are present.
-  return HEX2[bytes[offset]!]! + ":" + HEX2[bytes[offset + 1]!]! + ":" +
-    HEX2[bytes[offset + 2]!]! + ":" + HEX2[bytes[offset + 3]!]! + ":" +
-    HEX2[bytes[offset + 4]!]! + ":" + HEX2[bytes[offset + 5]!]!;
+  const b0 = bytes[offset]!;
+  const b1 = bytes[offset + 1]!;
+  const b2 = bytes[offset + 2]!;
+  const b3 = bytes[offset + 3]!;
+  const b4 = bytes[offset + 4]!;
+  const b5 = bytes[offset + 5]!;
+  const high = (b0 << 16) | (b1 << 8) | b2;
+  const low = (b3 << 16) | (b4 << 8) | b5;
+  const slot = slotOf(low ^ Math.imul(high, 0x01000193), MAC_CACHE_BITS);
+  if (macKeyHigh[slot] === high && macKeyLow[slot] === low) {
+    return macText[slot]!;
+  }
+  const text = String.fromCharCode(
+    HEX_DIGITS[b0 >> 4]!,
+    HEX_DIGITS[b0 & 15]!,
+    COLON,
+    HEX_DIGITS[b1 >> 4]!,
+    HEX_DIGITS[b1 & 15]!,
+    COLON,
+    HEX_DIGITS[b2 >> 4]!,
+    HEX_DIGITS[b2 & 15]!,
+    COLON,
+    HEX_DIGITS[b3 >> 4]!,
+    HEX_DIGITS[b3 & 15]!,
+    COLON,
+    HEX_DIGITS[b4 >> 4]!,
+    HEX_DIGITS[b4 & 15]!,
+    COLON,
+    HEX_DIGITS[b5 >> 4]!,
+    HEX_DIGITS[b5 & 15]!,
+  );
+  macKeyHigh[slot] = high;
+  macKeyLow[slot] = low;
+  macText[slot] = text;
+  return text;
+}
+
+const IPV4_CACHE_BITS = 12;
+const ipv4Key = new Float64Array(1 << IPV4_CACHE_BITS).fill(-1);
+const ipv4Text: string[] = new Array(1 << IPV4_CACHE_BITS).fill("");
+
+/** Writes the dotted quad of `bytes[offset, offset + 4)` into `codes` from `at`; returns the new length. */
+function writeIpv4Codes(bytes: Uint8Array, offset: number, at: number): number {
+  let length = at;
+  for (let i = 0; i < 4; i++) {
+    if (i > 0) codes[length++] = DOT;
+    // Non-null: the caller checked the four bytes are present.
+    const digits = DECIMAL[bytes[offset + i]!]!;
+    for (let d = 0; d < digits.length; d++) codes[length++] = digits[d]!;
+  }
+  return length;
 }
 
 /** Formats the 4 bytes at `offset` as a dotted quad; the caller has checked `offset + 4 <= bytes.length`. */
 export function formatIpv4(bytes: Uint8Array, offset: number): string {
   // Non-null: the caller checked the four bytes are present.
-  return DEC[bytes[offset]!]! + "." + DEC[bytes[offset + 1]!]! + "." +
-    DEC[bytes[offset + 2]!]! + "." + DEC[bytes[offset + 3]!]!;
+  const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) |
+    (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  const slot = slotOf(key, IPV4_CACHE_BITS);
+  if (ipv4Key[slot] === key) return ipv4Text[slot]!;
+  const text = codesToString(writeIpv4Codes(bytes, offset, 0));
+  ipv4Key[slot] = key;
+  ipv4Text[slot] = text;
+  return text;
+}
+
+const IPV6_CACHE_BITS = 10;
+/** Four 32-bit words per slot. */
+const ipv6Key = new Int32Array(4 << IPV6_CACHE_BITS);
+const ipv6Used = new Uint8Array(1 << IPV6_CACHE_BITS);
+const ipv6Text: string[] = new Array(1 << IPV6_CACHE_BITS).fill("");
+
+function readWord(bytes: Uint8Array, offset: number): number {
+  // Non-null: the caller checked the sixteen bytes are present.
+  return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) |
+    (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
 }
 
 /**
@@ -45,6 +135,33 @@ export function formatIpv4(bytes: Uint8Array, offset: number): string {
  * caller has checked `offset + 16 <= bytes.length`.
  */
 export function formatIpv6(bytes: Uint8Array, offset: number): string {
+  const w0 = readWord(bytes, offset);
+  const w1 = readWord(bytes, offset + 4);
+  const w2 = readWord(bytes, offset + 8);
+  const w3 = readWord(bytes, offset + 12);
+  const slot = slotOf(
+    w3 ^ Math.imul(w2, 0x01000193) ^ Math.imul(w1, 0x0100_01b3) ^
+      Math.imul(w0, 0x27d4_eb2d),
+    IPV6_CACHE_BITS,
+  );
+  const at = slot * 4;
+  if (
+    ipv6Used[slot] === 1 && ipv6Key[at] === w0 && ipv6Key[at + 1] === w1 &&
+    ipv6Key[at + 2] === w2 && ipv6Key[at + 3] === w3
+  ) {
+    return ipv6Text[slot]!;
+  }
+  const text = buildIpv6(bytes, offset);
+  ipv6Key[at] = w0;
+  ipv6Key[at + 1] = w1;
+  ipv6Key[at + 2] = w2;
+  ipv6Key[at + 3] = w3;
+  ipv6Used[slot] = 1;
+  ipv6Text[slot] = text;
+  return text;
+}
+
+function buildIpv6(bytes: Uint8Array, offset: number): string {
   // Longest run of zero 16-bit groups (RFC 5952 section 4.2.3).
   let bestStart = -1;
   let bestLength = 1; // a single zero group is never shortened (4.2.2)
@@ -62,26 +179,31 @@ export function formatIpv6(bytes: Uint8Array, offset: number): string {
       runStart = -1;
     }
   }
-  if (
-    bestStart === 0 && bestLength === 5 && bytes[offset + 10] === 0xff &&
-    bytes[offset + 11] === 0xff
-  ) {
-    return "::ffff:" + formatIpv4(bytes, offset + 12);
-  }
-  let text = "";
+  let length = 0;
+  const mapped = bestStart === 0 && bestLength === 5 &&
+    bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff;
+  const groups = mapped ? 6 : 8;
   let needColon = false;
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < groups; i++) {
     if (i === bestStart) {
-      text += "::";
+      codes[length++] = COLON;
+      codes[length++] = COLON;
       i += bestLength - 1;
       needColon = false;
       continue;
     }
-    if (needColon) text += ":";
-    const high = bytes[offset + i * 2]!;
-    const low = bytes[offset + i * 2 + 1]!;
-    text += high === 0 ? HEX[low]! : HEX[high]! + HEX2[low]!;
+    if (needColon) codes[length++] = COLON;
+    const group = (bytes[offset + i * 2]! << 8) | bytes[offset + i * 2 + 1]!;
+    if (group >= 0x1000) codes[length++] = HEX_DIGITS[group >> 12]!;
+    if (group >= 0x100) codes[length++] = HEX_DIGITS[(group >> 8) & 15]!;
+    if (group >= 0x10) codes[length++] = HEX_DIGITS[(group >> 4) & 15]!;
+    codes[length++] = HEX_DIGITS[group & 15]!;
     needColon = true;
   }
-  return text;
+  if (mapped) {
+    // "::ffff" so far; the IPv4 address follows (section 5).
+    codes[length++] = COLON;
+    length = writeIpv4Codes(bytes, offset + 12, length);
+  }
+  return codesToString(length);
 }

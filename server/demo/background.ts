@@ -120,7 +120,7 @@ export function planBackgroundSession(
       const bytes = prng.int(500, 40_000);
       return plan(
         kind,
-        16 + Math.ceil(bytes / 1460) * 1.5,
+        10 + Math.ceil(bytes / 1460) * 1.5,
         (s) => httpSession(ctx, s, host, service, startUs, bytes),
       );
     }
@@ -128,7 +128,7 @@ export function planBackgroundSession(
       const bytes = prng.int(2_000, 60_000);
       return plan(
         kind,
-        14 + Math.ceil(bytes / 1460) * 1.5,
+        9 + Math.ceil(bytes / 1460) * 1.5,
         (s) => intranetSession(ctx, s, host, startUs, bytes),
       );
     }
@@ -151,7 +151,7 @@ export function planBackgroundSession(
       const bytes = prng.int(5_000, 120_000);
       return plan(
         kind,
-        26 + tlsSegmentCount(bytes) * 1.5,
+        42 + tlsSegmentCount(bytes) * 1.5,
         (s) => nasOverIpv6(ctx, s, v6Host, startUs, bytes),
       );
     }
@@ -194,7 +194,8 @@ function targetOf(service: InternetService): DnsTarget {
 
 /** Round trip to a host `hops` routers away: 10–80 ms. */
 function internetRttUs(ctx: DemoContext, hops: number): number {
-  return Math.round(Math.min(80, 4 * hops + ctx.prng.uniform(-10, 30)) * MS);
+  const rttMs = 10 + 4 * Math.max(0, hops - 8) + ctx.prng.uniform(0, 30);
+  return Math.round(Math.min(80, Math.max(10, rttMs)) * MS);
 }
 
 /** Round trip on the LAN: 0.2–1.5 ms. */

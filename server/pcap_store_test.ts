@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { udpFrame } from "../capture/frame_builder.ts";
+import { CaptureParser } from "../capture/pcap_reader.ts";
+import type { PcapRecord } from "../capture/pcap_record.ts";
+import {
+  openSessionPcap,
+  pruneDataDir,
+  sessionPcapFiles,
+  SessionPcapWriter,
+} from "./pcap_store.ts";
+
+function record(n: number): PcapRecord {
+  const bytes = udpFrame(
+    {
+      srcMac: "02:00:00:00:00:01",
+      dstMac: "02:00:00:00:00:02",
+      src: "10.0.0.1",
+      dst: "10.0.0.2",
+    },
+    { srcPort: 1000, dstPort: 2000 },
+    new Uint8Array(200).fill(n & 0xff),
+  );
+  return {
+    timestampUs: 1_700_000_000_000_000 + n,
+    capturedLength: bytes.length,
+    wireLength: bytes.length,
+    linkType: 1,
+    interfaceId: 0,
+    bytes,
+    offset: 0,
+  };
+}
+
+Deno.test("SessionPcapWriter rotates files, drops the oldest past the cap, and serves one valid pcap", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
+  const writer = new SessionPcapWriter(dir, "s1", {
+    fileBytes: 10_000,
+    sessionBytes: 30_000,
+  });
+  for (let n = 0; n < 200; n++) writer.write(record(n));
+  writer.close();
+  const files = await sessionPcapFiles(dir, "s1");
+  assert.ok(files.length >= 2 && files.length <= 4, `${files.length} files`);
+  assert.ok(writer.byteLength <= 30_000 + 10_000);
+  const stream = await openSessionPcap(dir, "s1");
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  const seen: number[] = [];
+  const parser = new CaptureParser();
+  parser.push(bytes, (r) => seen.push(r.timestampUs % 1000));
+  parser.finish();
+  assert.ok(seen.length > 0 && seen.length < 200, `${seen.length} records`);
+  assert.equal(seen.at(-1), 199, "the newest frames are kept");
+  assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "in order");
+  assert.equal(await openSessionPcap(dir, "nope"), undefined);
+  assert.equal(await openSessionPcap(dir, "../etc"), undefined);
+  assert.throws(() => new SessionPcapWriter(dir, "../x"), RangeError);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("pruneDataDir deletes the oldest files until the directory fits", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
+  for (const [name, seconds] of [["a", 1], ["b", 2], ["c", 3]] as const) {
+    const path = `${dir}/${name}-0000.pcap`;
+    await Deno.writeFile(path, new Uint8Array(1000));
+    await Deno.utime(path, seconds, seconds);
+  }
+  assert.equal(await pruneDataDir(dir, 2000), 1);
+  const left = [];
+  for await (const entry of Deno.readDir(dir)) left.push(entry.name);
+  assert.deepEqual(left.sort(), ["b-0000.pcap", "c-0000.pcap"]);
+  assert.equal(await pruneDataDir(`${dir}/missing`, 0), 0);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -60,7 +60,7 @@ export interface SynFloodOptions {
   maxTargets?: number;
   /** Connection attempts (SYN 4-tuples) awaiting their handshake at once; beyond this the oldest is forgotten. */
   maxPendingSyns?: number;
-  /** Victim ports under (or near) a flood tracked with per-source counts at once. */
+  /** Victim ports under (or near) a flood tracked with per-source counts at once (and as many victim hosts under a flood spread over ports). */
   maxFloods?: number;
   /** Distinct sources counted exactly per flood; beyond this their number is estimated. */
   maxSourcesPerFlood?: number;
@@ -88,9 +88,10 @@ export interface SynFloodOptions {
  *   times the round-trip time (1 000 connections/s × 50 ms = 50).
  * - `dominantSourceShare` 0.8: one sender of 80 % of the SYNs is the flooder;
  *   spoofed floods spread over thousands of addresses.
- * - `maxTargets` 65 536 × about 250 B (target and victim entries),
+ * - `maxTargets` 65 536 × about 450 B (target and victim entries),
  *   `maxPendingSyns` 65 536 × about 150 B, `maxFloods` 256 × (1 KiB bitmap +
- *   `maxSourcesPerFlood` 4 096 × about 80 B): about 115 MB in the worst case.
+ *   `maxSourcesPerFlood` 4 096 × about 80 B) plus 256 spread floods × about
+ *   1.5 KiB: about 125 MB in the worst case.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  * - `volumetricSynRate` 100 000 SYN/s: at 60–84 bytes per SYN on the wire
  *   that is 50–70 Mbit/s, most of a 100 Mbit/s access link, so the flood
@@ -156,6 +157,8 @@ interface VictimState extends Buckets {
   pending: number;
   firstSeenUs: number;
   lastSeenUs: number;
+  /** Packet time one of its ports was last at or above the per-port threshold (that rule then covers it). */
+  portFloodUs: number;
   spread: SpreadState | undefined;
 }
 
@@ -429,6 +432,7 @@ export function createSynFloodDetector(
     }
     if (halfOpen > flood.peakHalfOpen) flood.peakHalfOpen = halfOpen;
     if (halfOpen < halfOpenThreshold) return false;
+    target.victim.portFloodUs = nowUs;
     const reported = flood.reportedHalfOpen;
     if (
       reported > 0 && halfOpen < 2 * reported &&
@@ -470,6 +474,8 @@ export function createSynFloodDetector(
     countSpread(spread, packet.srcAddress, packet.dstPort);
     if (halfOpen > spread.peakHalfOpen) spread.peakHalfOpen = halfOpen;
     if (halfOpen < config.spreadHalfOpenThreshold) return;
+    // A flood on one port also fills the host-wide count: that port's finding covers it.
+    if (nowUs - victim.portFloodUs < windowUs) return;
     if (linearCount(spread.sourceBits, SPREAD_BITS) < config.minSpreadSources) {
       return;
     }
@@ -569,6 +575,7 @@ function newVictim(address: string, nowUs: number): VictimState {
     previousSynPackets: 0,
     firstSeenUs: nowUs,
     lastSeenUs: nowUs,
+    portFloodUs: -Infinity,
     spread: undefined,
   };
 }

@@ -306,6 +306,93 @@ Deno.test("syn_flood: a port scan (one SYN to each of many ports) is not a flood
   assert.deepEqual(run(packets), []);
 });
 
+/** `count` SYNs from spoofed sources (one in `sourceEvery` is new) to scattered ports, `stepUs` apart. */
+function spreadSyns(
+  count: number,
+  stepUs: number,
+  sources = count,
+): PacketRecord[] {
+  return Array.from({ length: count }, (_, i) =>
+    tcp({
+      atUs: T0 + i * stepUs,
+      flags: SYN,
+      src: spoofed(i % sources),
+      srcPort: 1024 + (i % 60000),
+      dstPort: 1 + ((i * 7919) % 65535),
+    }));
+}
+
+Deno.test("syn_flood: a spoofed flood to random ports is found per victim host at the spread threshold", () => {
+  const spread = SYN_FLOOD_DEFAULTS.spreadHalfOpenThreshold;
+  assert.deepEqual(run(spreadSyns(spread - 1, 1_000)), []);
+  const findings = run(spreadSyns(spread, 1_000));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.key, VICTIM);
+  assert.equal(finding.victim, VICTIM);
+  assert.equal(finding.attacker, "");
+  assert.equal(finding.timestampUs, T0 + (spread - 1) * 1_000);
+  assert.equal(finding.evidence.port, -1);
+  assert.equal(finding.evidence.halfOpen, spread);
+  // Counted from the warm-up level (a quarter of the threshold): 193 SYNs.
+  const counted = spread - spread / 4 + 1;
+  assert.ok(
+    Math.abs((finding.evidence.distinctSources as number) - counted) < 15,
+  );
+  assert.ok(
+    Math.abs((finding.evidence.distinctPorts as number) - counted) < 15,
+  );
+  assert.match(
+    finding.summary,
+    /^192\.168\.1\.10 has 256 half-open connections over about \d+ ports within 1 s .* from about \d+ sources: SYN flood$/,
+  );
+});
+
+Deno.test("syn_flood: SYNs to other ports of a victim flooded on one port do not make a spread finding", () => {
+  // A spoofed flood on port 80 (as in the tcp_syn_flood sample) with every
+  // tenth SYN to another port.
+  const packets = spoofedSyns(3_000, 1_000).map((syn, i) =>
+    i % 10 === 9 ? { ...syn, dstPort: 48640 } : syn
+  );
+  const findings = run(packets);
+  assert.ok(findings.length > 0);
+  for (const finding of findings) assert.equal(finding.evidence.port, PORT);
+});
+
+Deno.test("syn_flood: random-port SYNs from few sources are a scan, not a spread flood", () => {
+  // 16 sources, 2 000 SYNs to scattered ports within 1 s.
+  assert.deepEqual(run(spreadSyns(2_000, 500, 16)), []);
+  // One source: a fast vertical scan.
+  assert.deepEqual(run(spreadSyns(2_000, 500, 1)), []);
+  // 64 sources are enough.
+  assert.equal(run(spreadSyns(2_000, 500, 64))[0]?.attacker, "");
+});
+
+Deno.test("syn_flood: completed handshakes to many ports from many clients are not a flood", () => {
+  const packets: PacketRecord[] = [];
+  for (const syn of spreadSyns(3_000, 300)) {
+    packets.push(
+      syn,
+      tcp({
+        atUs: syn.timestampUs + 100,
+        flags: SYN | ACK,
+        src: VICTIM,
+        dst: syn.srcAddress,
+        srcPort: syn.dstPort,
+        dstPort: syn.srcPort,
+      }),
+      tcp({
+        atUs: syn.timestampUs + 200,
+        flags: ACK,
+        src: syn.srcAddress,
+        srcPort: syn.srcPort,
+        dstPort: syn.dstPort,
+      }),
+    );
+  }
+  assert.deepEqual(run(packets), []);
+});
+
 Deno.test("syn_flood: findings repeat when half-open doubles or every 10 s, and make one alert", () => {
   // 1 000 SYN/s from one source for 30 s.
   const findings = run(synsFromOne(30_000, 1_000));
@@ -378,6 +465,7 @@ Deno.test("syn_flood: 1M distinct spoofed sources keep every table within capaci
   assert.equal(tables.victims!.size, 1);
   assert.equal(tables.targets!.size, 1);
   assert.equal(tables.floods!.size, 1);
+  assert.ok(tables.spread_floods!.size <= 1);
   assert.ok(last !== undefined);
   assert.ok(findings < 20, `${findings} findings`);
   assert.equal(last.attacker, "");
@@ -407,6 +495,7 @@ Deno.test("syn_flood: 200 000 distinct victims keep every table within capacity"
   assert.equal(tables.victims!.capacity, 10_000);
   assert.ok(tables.pending_syns!.size <= 20_000);
   assert.ok(tables.floods!.size <= 16);
+  assert.ok(tables.spread_floods!.size <= 16);
   assert.deepEqual(findings, []);
 });
 

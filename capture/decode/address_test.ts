@@ -42,3 +42,48 @@ Deno.test("formatIpv6() follows RFC 5952", () => {
     assert.equal(formatIpv6(bytes, 3), expected, input);
   }
 });
+
+/** A plain RFC 5952 formatter to check the fast one against. */
+function referenceIpv6(bytes: Uint8Array): string {
+  const groups = Array.from(
+    { length: 8 },
+    (_, i) => (bytes[i * 2]! << 8) | bytes[i * 2 + 1]!,
+  );
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `::ffff:${[...bytes.subarray(12)].join(".")}`;
+  }
+  let best = [-1, 1];
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best[1]!) best = [i, j - i];
+  }
+  const hexGroups = groups.map((g) => g.toString(16));
+  if (best[0]! < 0) return hexGroups.join(":");
+  return `${hexGroups.slice(0, best[0]).join(":")}::${
+    hexGroups.slice(best[0]! + best[1]!).join(":")
+  }`;
+}
+
+Deno.test("format*() return the right text for many addresses, through cache hits, misses and evictions", () => {
+  let state = 12345;
+  const next = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state >>> 24;
+  };
+  const seen: Uint8Array[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    // Half new addresses, half repeats; zero bytes are common so runs of zero groups occur.
+    const bytes = i % 2 === 1 && seen.length > 0
+      ? seen[next() % seen.length]!
+      : Uint8Array.from({ length: 16 }, () => next() < 96 ? 0 : next());
+    if (seen.length < 256) seen.push(bytes);
+    assert.equal(
+      formatMac(bytes, 0),
+      [...bytes.subarray(0, 6)].map((b) => b.toString(16).padStart(2, "0"))
+        .join(":"),
+    );
+    assert.equal(formatIpv4(bytes, 0), [...bytes.subarray(0, 4)].join("."));
+    assert.equal(formatIpv6(bytes, 0), referenceIpv6(bytes));
+  }
+});

@@ -94,5 +94,45 @@ export function decodeIpv4(
       return -1;
     }
   }
-  return offset + headerLength;
+  return skipAuthenticationHeaders(
+    record,
+    bytes,
+    offset + headerLength,
+    Math.min(end, offset + totalLength),
+    anomalies,
+  );
+}
+
+/** IP protocol number of the IPsec Authentication Header (RFC 4302). */
+const AUTHENTICATION_HEADER = 51;
+
+/**
+ * Skips IPsec Authentication Headers at `offset` (RFC 4302 section 2: next
+ * header, payload length in 32-bit words minus 2), so ipProtocol names the
+ * protocol they protect. Returns the offset after them, or -1 when one is
+ * cut. Each is at least 8 bytes long, so the loop ends.
+ */
+function skipAuthenticationHeaders(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  let at = offset;
+  while (record.ipProtocol === AUTHENTICATION_HEADER) {
+    if (end - at < 2) {
+      reportTruncated(record, anomalies, "ipv4_ah_truncated");
+      return -1;
+    }
+    // Non-null: two bytes are present (checked above).
+    const length = (bytes[at + 1]! + 2) * 4;
+    if (end - at < length) {
+      reportTruncated(record, anomalies, "ipv4_ah_truncated");
+      return -1;
+    }
+    record.ipProtocol = bytes[at]!;
+    at += length;
+  }
+  return at;
 }

@@ -72,6 +72,22 @@ Deno.test("decodePacket() skips IPv4 options (IHL > 5)", () => {
   );
 });
 
+Deno.test("decodePacket() skips IPsec Authentication Headers to the protected protocol", () => {
+  // AH: next UDP, payload length 4 → 24 bytes (12 fixed + 12 ICV).
+  const ah = hex("11 04 0000 00000100 00000001" + "ab".repeat(12));
+  const withAh = new Uint8Array(ah.length + UDP.length);
+  withAh.set(ah);
+  withAh.set(UDP, ah.length);
+  const ahFrame = frame({ protocol: 51 }, withAh);
+  const { packet, anomalies } = decodeFrame(ahFrame);
+  assert.deepEqual(
+    [packet.ipProtocol, packet.transport, packet.dstPort, packet.payloadLength],
+    [17, "udp", 9999, 24],
+  );
+  assert.equal(anomalies.total(), 0);
+  assert.ok(assertPrefixesTruncated(ahFrame).has("ipv4_ah_truncated"));
+});
+
 Deno.test("decodePacket() decodes the transport of a first fragment only", () => {
   const first = decodeFrame(frame({ moreFragments: true, id: 9 })).packet;
   assert.deepEqual(

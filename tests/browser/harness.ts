@@ -6,10 +6,11 @@
  * @module
  */
 
-import { DemoTraffic } from "../../server/demo/mod.ts";
-import { type RunningServer, startServer } from "../../server/mod.ts";
-import { loadUiAssets } from "../../server/ui_assets.ts";
 import { type Browser, type Page, puppeteer } from "./puppeteer.ts";
+import type {
+  ServerWorkerReply,
+  ServerWorkerRequest,
+} from "./server_worker.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const UI = new URL("ui/", ROOT);
@@ -71,48 +72,89 @@ export interface DemoServerOptions {
   packetsPerSecond?: number;
 }
 
-/** A running server with its data directory, removed by `close()`. */
+/** A server running in a worker, with its data directory; `close()` removes both. */
 export interface TestServer {
-  server: RunningServer;
+  /** Base URL, e.g. http://127.0.0.1:41234. */
+  url: string;
+  /** GETs an API path and parses the JSON. */
+  api<T>(path: string): Promise<T>;
   close(): Promise<void>;
 }
 
-/** Starts the real server on a free loopback port with the built dashboard and a demo session. */
+function nextReply(
+  worker: Worker,
+  timeoutMs: number,
+): Promise<ServerWorkerReply> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      worker.onmessage = null;
+      reject(new Error(`The server worker did not answer in ${timeoutMs} ms`));
+    }, timeoutMs);
+    worker.onmessage = (event: MessageEvent<ServerWorkerReply>) => {
+      clearTimeout(timer);
+      worker.onmessage = null;
+      resolve(event.data);
+    };
+  });
+}
+
+/**
+ * Starts the real server (startServer, demo session, built dashboard) on a
+ * free loopback port, in a worker of this process (see server_worker.ts).
+ */
 export async function startDemoServer(
   options: DemoServerOptions = {},
 ): Promise<TestServer> {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-browser-" });
-  const ui = await loadUiAssets();
-  if (!ui) throw new Error("The dashboard is not built (ui/dist is missing)");
-  let server: RunningServer;
+  const worker = new Worker(new URL("./server_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const stop = async () => {
+    worker.terminate();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  };
+  let url: string;
   try {
-    server = await startServer({
-      port: 0,
-      dataDir,
-      version: "browser-test",
-      ui,
-      sensor: {
-        createDemo: (startUs) =>
-          new DemoTraffic({
-            startUs,
-            ...(options.packetsPerSecond
-              ? { packetsPerSecond: options.packetsPerSecond }
-              : {}),
-          }),
-      },
-      start: { mode: "demo" },
-    });
+    const started = nextReply(worker, 30_000);
+    worker.postMessage(
+      {
+        type: "start",
+        dataDir,
+        ...(options.packetsPerSecond
+          ? { packetsPerSecond: options.packetsPerSecond }
+          : {}),
+      } satisfies ServerWorkerRequest,
+    );
+    const reply = await started;
+    if (reply.type !== "started") {
+      throw new Error(`The server did not start: ${JSON.stringify(reply)}`);
+    }
+    url = reply.url;
   } catch (error) {
-    await Deno.remove(dataDir, { recursive: true });
+    await stop();
     throw error;
   }
   return {
-    server,
+    url,
+    async api<T>(path: string): Promise<T> {
+      const response = await fetch(new URL(path, url), {
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok) {
+        throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+      }
+      return await response.json() as T;
+    },
     async close() {
       try {
-        await server.close();
+        const closed = nextReply(worker, 20_000);
+        worker.postMessage({ type: "close" } satisfies ServerWorkerRequest);
+        const reply = await closed;
+        if (reply.type !== "closed") {
+          throw new Error(`The server did not close: ${JSON.stringify(reply)}`);
+        }
       } finally {
-        await Deno.remove(dataDir, { recursive: true });
+        await stop();
       }
     },
   };
@@ -171,6 +213,34 @@ export async function launchChromium(): Promise<TestBrowser> {
       }
     },
   };
+}
+
+/**
+ * Counts toasts shown by the page from its first load on (they last a few
+ * seconds): read with {@linkcode toastsSeen}.
+ */
+export async function recordToasts(page: Page): Promise<void> {
+  await page.evaluateOnNewDocument(() => {
+    const state = globalThis as unknown as { __toastsSeen: number };
+    state.__toastsSeen = 0;
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (
+            node instanceof Element &&
+            node.matches('[data-testid="toast"]')
+          ) state.__toastsSeen++;
+        }
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+}
+
+/** Toasts the page has shown since it loaded (needs {@linkcode recordToasts}). */
+export function toastsSeen(page: Page): Promise<number> {
+  return page.evaluate(() =>
+    (globalThis as unknown as { __toastsSeen?: number }).__toastsSeen ?? 0
+  );
 }
 
 /** Console errors, uncaught exceptions and failed requests of a page. */

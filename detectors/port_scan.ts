@@ -185,6 +185,13 @@ interface SourceState {
   /** Distinct probes at the last finding (0: none yet) and its packet time. */
   reportedProbes: number;
   lastReportUs: number;
+  /**
+   * False while the source has sent one distinct probe: that probe is kept
+   * here, not in the tables. Spoofed floods send one SYN per source, so most
+   * sources never cost more than this entry.
+   */
+  promoted: boolean;
+  firstStatus: number;
 }
 
 /** Distinct probes (and failures) of one source to one host, or on one port. */
@@ -254,6 +261,8 @@ export function createPortScanDetector(
     );
   }
 
+  const promoteAtOnce = failedPortThreshold <= 1 || portThreshold <= 1 ||
+    failedSubnetHostThreshold <= 1 || failedHostThreshold <= 1;
   const sources = new BoundedMap<string, SourceState>(config.maxSources);
   const hostCounters = new BoundedMap<string, Counter>(
     config.maxProbes,
@@ -313,7 +322,15 @@ export function createPortScanDetector(
     portKey: number,
     status: number,
   ): boolean {
-    if (sources.peek(prober) === undefined) return false;
+    const source = sources.peek(prober);
+    if (source === undefined) return false;
+    if (!source.promoted) {
+      if (source.lastHost !== host || source.lastPortKey !== portKey) {
+        return false;
+      }
+      if (source.firstStatus === PENDING) source.firstStatus = status;
+      return true;
+    }
     const probe = probes.peek(`${prober}|${host}|${portKey}`);
     if (probe === undefined) return false;
     if (probe.status !== PENDING) return true;
@@ -347,6 +364,13 @@ export function createPortScanDetector(
     if (source === undefined) {
       source = newSource(src, nowUs);
       sources.set(src, source);
+      source.kinds = kind;
+      source.lastHost = dst;
+      source.lastPortKey = portKey;
+      if (!promoteAtOnce) return; // the first probe waits in the source
+      source.promoted = true;
+      register(source, dst, portKey, nowUs, PENDING, report);
+      return;
     } else {
       if (nowUs - source.touchedUs >= TOUCH_INTERVAL_US) {
         sources.get(src); // LRU refresh at most once a second
@@ -357,11 +381,35 @@ export function createPortScanDetector(
         return; // a repeat of the last probe
       }
     }
+    if (!source.promoted) {
+      // A second distinct probe: the first one joins the tables now.
+      source.promoted = true;
+      register(
+        source,
+        source.lastHost,
+        source.lastPortKey,
+        source.lastProbeUs,
+        source.firstStatus,
+        report,
+      );
+    }
     source.kinds |= kind;
     source.lastHost = dst;
     source.lastPortKey = portKey;
     source.lastProbeUs = nowUs;
+    register(source, dst, portKey, nowUs, PENDING, report);
+  }
 
+  /** Remembers one distinct probe of a promoted source, with its outcome so far. */
+  function register(
+    source: SourceState,
+    dst: string,
+    portKey: number,
+    nowUs: number,
+    status: number,
+    report: FindingSink,
+  ): void {
+    const src = source.address;
     const probeKey = `${src}|${dst}|${portKey}`;
     if (probes.peek(probeKey) !== undefined) return; // a repeat
     if (source.probes >= maxProbesPerSource) {
@@ -401,16 +449,21 @@ export function createPortScanDetector(
       port,
       subnet,
       atUs: nowUs,
-      status: PENDING,
+      status,
     });
     source.probes++;
-    source.failed++;
     host.distinct++;
-    host.failed++;
     port.distinct++;
-    port.failed++;
     subnet.distinct++;
-    subnet.failed++;
+    if (status === ANSWERED) {
+      source.answered++;
+    } else {
+      source.failed++;
+      host.failed++;
+      port.failed++;
+      subnet.failed++;
+      if (status === REFUSED) source.refused++;
+    }
     maybeReport(source, host, port, subnet, nowUs, report);
   }
 
@@ -542,6 +595,14 @@ export function createPortScanDetector(
   function markConnect(packet: PacketRecord): void {
     const source = sources.peek(packet.srcAddress);
     if (source === undefined) return;
+    if (!source.promoted) {
+      if (
+        source.lastHost === packet.dstAddress &&
+        source.lastPortKey === packet.dstPort &&
+        source.firstStatus === ANSWERED
+      ) source.kinds |= KIND_CONNECT;
+      return;
+    }
     const probe = probes.peek(
       `${packet.srcAddress}|${packet.dstAddress}|${packet.dstPort}`,
     );
@@ -577,6 +638,8 @@ function newSource(address: string, nowUs: number): SourceState {
     topPortHosts: 0,
     reportedProbes: 0,
     lastReportUs: -Infinity,
+    promoted: false,
+    firstStatus: PENDING,
   };
 }
 

@@ -18,23 +18,29 @@ const HEX_DIGITS: readonly number[] = Array.from(
   (char) => char.charCodeAt(0),
 );
 
-/** Decimal digit character codes of 0..255. */
-const DECIMAL: readonly (readonly number[])[] = Array.from(
-  { length: 256 },
-  (_, value) => Array.from(String(value), (char) => char.charCodeAt(0)),
-);
-
 const COLON = 0x3a;
 const DOT = 0x2e;
+const ZERO = 0x30;
+
+/** Longest text built from codes: a full IPv6 address is 39 characters. */
+const MAX_TEXT_LENGTH = 48;
 
 /** Reused character-code buffer for the variable-length formats. */
-const codes: number[] = [];
+const codes = new Uint16Array(MAX_TEXT_LENGTH);
 
-/** `codes[0, length)` as a string. */
+/** One reused plain array per text length, so `apply` gets an array of exactly that length. */
+const codesByLength: number[][] = Array.from(
+  { length: MAX_TEXT_LENGTH + 1 },
+  (_, length) => new Array<number>(length).fill(0),
+);
+
+/** `codes[0, length)` as one flat string. */
 function codesToString(length: number): string {
-  codes.length = length;
-  // One flat string from an array of codes (spreading 39 arguments is slower).
-  return String.fromCharCode.apply(null, codes);
+  // Non-null: lengths stay within MAX_TEXT_LENGTH by construction.
+  const args = codesByLength[length]!;
+  for (let i = 0; i < length; i++) args[i] = codes[i]!;
+  // Faster than spreading, and than resizing one array (it reallocates).
+  return String.fromCharCode.apply(null, args);
 }
 
 /** Knuth's multiplicative hash of a 32-bit key to `bits` bits. */
@@ -97,8 +103,14 @@ function writeIpv4Codes(bytes: Uint8Array, offset: number, at: number): number {
   for (let i = 0; i < 4; i++) {
     if (i > 0) codes[length++] = DOT;
     // Non-null: the caller checked the four bytes are present.
-    const digits = DECIMAL[bytes[offset + i]!]!;
-    for (let d = 0; d < digits.length; d++) codes[length++] = digits[d]!;
+    const value = bytes[offset + i]!;
+    if (value >= 100) {
+      codes[length++] = ZERO + ((value / 100) | 0);
+      codes[length++] = ZERO + (((value / 10) | 0) % 10);
+    } else if (value >= 10) {
+      codes[length++] = ZERO + ((value / 10) | 0);
+    }
+    codes[length++] = ZERO + (value % 10);
   }
   return length;
 }

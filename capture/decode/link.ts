@@ -8,6 +8,7 @@
 
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
+import { LINK_TYPE } from "../pcap_record.ts";
 import { formatMac } from "./address.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
@@ -43,20 +44,9 @@ const AF_INET6_BSD = 24;
 const AF_INET6_FREEBSD = 28;
 const AF_INET6_DARWIN = 30;
 
-/** Link types decoded here (LINKTYPE_* numbers). */
-const LINK = {
-  NULL: 0,
-  ETHERNET: 1,
-  /** DLT_RAW as some BSDs write it into files instead of LINKTYPE_RAW. */
-  RAW_BSD_12: 12,
-  RAW_BSD_14: 14,
-  RAW: 101,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
-} as const;
+/** DLT_RAW as some BSDs write it into files instead of LINKTYPE_RAW (101). */
+const LINK_TYPE_RAW_BSD_12 = 12;
+const LINK_TYPE_RAW_BSD_14 = 14;
 
 /**
  * Decodes the link header of a frame in `bytes[offset, end)` with link type
@@ -73,24 +63,24 @@ export function decodeLink(
   anomalies: AnomalyCounter,
 ): number {
   switch (linkType) {
-    case LINK.ETHERNET:
+    case LINK_TYPE.ETHERNET:
       return decodeEthernet(record, bytes, offset, end, anomalies);
-    case LINK.LINUX_SLL:
+    case LINK_TYPE.LINUX_SLL:
       return decodeSll(record, bytes, offset, end, anomalies);
-    case LINK.LINUX_SLL2:
+    case LINK_TYPE.LINUX_SLL2:
       return decodeSll2(record, bytes, offset, end, anomalies);
-    case LINK.RAW:
-    case LINK.RAW_BSD_12:
-    case LINK.RAW_BSD_14:
+    case LINK_TYPE.RAW:
+    case LINK_TYPE_RAW_BSD_12:
+    case LINK_TYPE_RAW_BSD_14:
       return decodeRawIp(record, bytes, offset, end, anomalies);
-    case LINK.IPV4:
+    case LINK_TYPE.IPV4:
       record.etherType = ETHER_TYPE.IPV4;
       return offset;
-    case LINK.IPV6:
+    case LINK_TYPE.IPV6:
       record.etherType = ETHER_TYPE.IPV6;
       return offset;
-    case LINK.NULL:
-    case LINK.LOOP:
+    case LINK_TYPE.NULL:
+    case LINK_TYPE.LOOP:
       return decodeNull(record, bytes, offset, end, anomalies);
     default:
       reportAnomaly(record, anomalies, "link_type_unsupported");

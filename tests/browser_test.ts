@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import {
   byTestId,
   canvasInk,
+  centreOf,
   collectPageErrors,
   ensureUiBuilt,
   launchChromium,
@@ -19,15 +20,26 @@ import {
   startDemoServer,
   textOf,
   toastsSeen,
+  visibleRowPoint,
   waitUntil,
 } from "./browser/harness.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { SessionInfo } from "../server/sensor.ts";
 
 const SCREENSHOT = new URL("./output/dashboard.png", import.meta.url);
+/** Four pings and their replies (8 packets), for a replay from the UI. */
+const PING_PCAP = new URL(
+  "../../shared/pcaps/benign/icmp_normal_ping_4x__icmp_echo.pcapng",
+  import.meta.url,
+).pathname;
 const VIEWPORT = { width: 1440, height: 900 };
 /** Slowest acceptable click handling, ms (issue #5). */
 const CLICK_BUDGET_MS = 200;
+/** Most JS heap the page may use at 20k packets/s (rows are capped at 10k). */
+const MAX_HEAP_BYTES = 100 * 2 ** 20;
+
+/** Chromium's console line for a packet record the server no longer holds. */
+const EVICTED_PACKET = /status of 404 .*\/api\/packets\/\d+\)$/;
 
 /** The services the DNS chip stands for (ui/packet_filter.ts). */
 const DNS_SERVICES = ["DNS", "mDNS", "LLMNR"];
@@ -126,9 +138,14 @@ Deno.test("dashboard: live demo traffic, chips, search, modals, alerts, report, 
     await page.click(byTestId("pause-button"));
     assert.ok(totalRows > 0);
 
-    // Clicking the newest row opens the packet modal with decoded fields.
+    // Clicking the newest row opens the packet modal with decoded fields
+    // (paused, so the row stays put between finding and clicking it).
+    await page.click(byTestId("pause-button"));
     const newest = `${byTestId("packet-row")}:last-child`;
-    const number = await page.$eval(newest, (row) => row.getAttribute("data-n"));
+    const number = await page.$eval(
+      newest,
+      (row) => row.getAttribute("data-n"),
+    );
     await page.click(newest);
     await page.waitForSelector(byTestId("packet-modal"));
     await page.waitForSelector(
@@ -145,10 +162,20 @@ Deno.test("dashboard: live demo traffic, chips, search, modals, alerts, report, 
     assert.match(await textOf(page, "packet-modal"), new RegExp(`#${number}`));
     await page.keyboard.press("Escape");
     await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
+    await page.click(byTestId("pause-button"));
 
     // An alert of the demo's first attack appears, with a toast.
     await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
-    await waitUntil("a toast", async () => (await toastsSeen(page)) > 0, 5_000);
+    await page.waitForSelector(
+      `${byTestId("status-pill")}[data-alerting="true"]`,
+    );
+    // The first alert may engage before the page connects (no toast then);
+    // the demo's next attack comes within 7.5 s.
+    await waitUntil(
+      "a toast",
+      async () => (await toastsSeen(page)) > 0,
+      20_000,
+    );
     await page.click(byTestId("alert-item"));
     await page.waitForSelector(byTestId("alert-modal"));
     const mitre = await textOf(page, "alert-mitre");
@@ -156,7 +183,7 @@ Deno.test("dashboard: live demo traffic, chips, search, modals, alerts, report, 
     assert.match(mitre, /Tactic: \w/, "MITRE tactic");
     assert.ok(
       (await textOf(page, "alert-recommendation")).length > "Recommendation"
-          .length + 10,
+            .length + 10,
       "a recommendation",
     );
     assert.ok(
@@ -168,7 +195,10 @@ Deno.test("dashboard: live demo traffic, chips, search, modals, alerts, report, 
       async (link) => {
         const response = await fetch((link as HTMLAnchorElement).href);
         const bytes = new Uint8Array(await response.arrayBuffer());
-        return { status: response.status, magic: Array.from(bytes.slice(0, 4)) };
+        return {
+          status: response.status,
+          magic: Array.from(bytes.slice(0, 4)),
+        };
       },
     );
     assert.equal(slice.status, 200);
@@ -221,11 +251,46 @@ Deno.test("dashboard: live demo traffic, chips, search, modals, alerts, report, 
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     assert.equal(await textOf(page, "packet-counter"), stoppedAt);
     assert.equal(
-      await page.$eval(byTestId("start-button"), (b) => b.hasAttribute("disabled")),
+      await page.$eval(
+        byTestId("start-button"),
+        (b) => b.hasAttribute("disabled"),
+      ),
       false,
     );
 
     assert.deepEqual(errors, [], "no console errors");
+
+    // A bad BPF filter is refused by the server and shown inline; a good
+    // one starts a replay from the header controls.
+    await page.select(byTestId("mode-select"), "replay");
+    await page.type(byTestId("file-input"), PING_PCAP);
+    await page.type(byTestId("filter-input"), "tcp port");
+    await page.click(byTestId("start-button"));
+    await page.waitForSelector(byTestId("start-error"));
+    assert.match(await textOf(page, "start-error"), /filter/i);
+    await page.$eval(byTestId("filter-input"), (input) => {
+      (input as HTMLInputElement).value = "";
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    await page.waitForSelector(byTestId("start-error"), { hidden: true });
+    await page.type(byTestId("filter-input"), "icmp");
+    await page.click(byTestId("start-button"));
+    await waitUntil(
+      "the replay session",
+      async () => {
+        const replay = await server.api<SessionInfo>("/api/session");
+        return replay.mode === "replay" && replay.state === "stopped";
+      },
+    );
+    await waitUntil(
+      "the replay's packets in the counter",
+      async () => (await textOf(page, "packet-counter")) === "8",
+    );
+    // Chromium logs the refused start (400); nothing else may appear.
+    assert.deepEqual(
+      errors.filter((error) => !/status of 400 .*\/api\/start\)$/.test(error)),
+      [],
+    );
   } finally {
     await closeBrowser?.();
     await server.close();
@@ -259,7 +324,7 @@ Deno.test("dashboard: clicks are handled within 200 ms at 20k packets/s of demo 
       timings.push(
         await measureClick(
           page,
-          `${byTestId("packet-row")}:last-child`,
+          await visibleRowPoint(page),
           byTestId("packet-modal"),
         ),
       );
@@ -269,7 +334,7 @@ Deno.test("dashboard: clicks are handled within 200 ms at 20k packets/s of demo 
         timings.push(
           await measureClick(
             page,
-            byTestId(`chip-${chip}`),
+            await centreOf(page, byTestId(`chip-${chip}`)),
             `${byTestId(`chip-${chip}`)}[aria-pressed="true"]`,
           ),
         );
@@ -277,18 +342,79 @@ Deno.test("dashboard: clicks are handled within 200 ms at 20k packets/s of demo 
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     const worst = Math.max(...timings);
+    const heapBytes = await page.evaluate(() =>
+      (performance as unknown as { memory?: { usedJSHeapSize: number } })
+        .memory?.usedJSHeapSize ?? 0
+    );
     console.log(
       `click handling at ${Math.round(await ppsAvg())} packets/s: ${
         timings.map((t) => t.toFixed(0)).join(", ")
-      } ms`,
+      } ms; JS heap ${(heapBytes / 2 ** 20).toFixed(1)} MiB`,
     );
+    assert.ok(heapBytes < MAX_HEAP_BYTES, "the page's memory stays bounded");
     assert.ok(
       worst <= CLICK_BUDGET_MS,
       `every click handled within ${CLICK_BUDGET_MS} ms (worst ${
         worst.toFixed(0)
       } ms)`,
     );
-    assert.deepEqual(errors, [], "no console errors");
+    // At this rate the server's 10k-packet record ring spans well under a
+    // second, so a clicked row's full record may be gone (404, which
+    // Chromium logs); the modal then shows the row's own fields. Anything
+    // else is an error.
+    assert.deepEqual(
+      errors.filter((error) => !EVICTED_PACKET.test(error)),
+      [],
+      "no console errors",
+    );
+  } finally {
+    await closeBrowser?.();
+    await server.close();
+  }
+});
+
+Deno.test("dashboard: shows the outage and reconnects by itself when the server is back", async () => {
+  await ensureUiBuilt();
+  let server = await startDemoServer();
+  const port = Number(new URL(server.url).port);
+  let closeBrowser: (() => Promise<void>) | undefined;
+  try {
+    const chromium = await launchChromium();
+    closeBrowser = chromium.close;
+    const page = await chromium.browser.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.setViewport(VIEWPORT);
+    const errors = collectPageErrors(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(
+      `${byTestId("connection-state")}[data-state="open"]`,
+    );
+    await page.waitForSelector(byTestId("packet-row"));
+    const firstSession = (await server.api<SessionInfo>("/api/session")).id;
+
+    await server.close();
+    await page.waitForSelector(byTestId("connection-banner"));
+    assert.match(await textOf(page, "connection-banner"), /Disconnected/);
+
+    server = await startDemoServer({ port });
+    const secondSession = (await server.api<SessionInfo>("/api/session")).id;
+    assert.notEqual(secondSession, firstSession);
+    await page.waitForSelector(
+      `${byTestId("connection-state")}[data-state="open"]`,
+    );
+    await page.waitForSelector(byTestId("connection-banner"), {
+      hidden: true,
+    });
+    // The new session's traffic flows into the page again.
+    const counter = await textOf(page, "packet-counter");
+    await waitUntil(
+      "the packet counter to move after reconnecting",
+      async () => (await textOf(page, "packet-counter")) !== counter,
+    );
+    assert.equal(await textOf(page, "status-pill"), "demo");
+    // Refused connections while the server is down are logged by Chromium;
+    // the page itself must not throw.
+    assert.deepEqual(errors.filter((e) => e.startsWith("page error")), []);
   } finally {
     await closeBrowser?.();
     await server.close();

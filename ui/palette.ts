@@ -76,7 +76,7 @@ export const LATENCY_ORDER: readonly LatencyProtocol[] = [
 /** Display names of the latency protocols. */
 export const LATENCY_LABELS: Readonly<Record<LatencyProtocol, string>> = {
   dns: "DNS",
-  tcp_handshake: "TCP handshake",
+  "tcp_handshake": "TCP handshake",
   http: "HTTP TTFB",
   tls: "TLS hello",
 };
@@ -86,7 +86,7 @@ export const LATENCY_HEALTH_MS: Readonly<
   Record<LatencyProtocol, { good: number; slow: number }>
 > = {
   dns: { good: 50, slow: 200 },
-  tcp_handshake: { good: 100, slow: 300 },
+  "tcp_handshake": { good: 100, slow: 300 },
   http: { good: 300, slow: 1000 },
   tls: { good: 200, slow: 600 },
 };

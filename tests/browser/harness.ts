@@ -70,6 +70,8 @@ export async function ensureUiBuilt(): Promise<void> {
 export interface DemoServerOptions {
   /** Background frames per second of the demo (attacks come on top). */
   packetsPerSecond?: number;
+  /** Port to bind (default: any free one). */
+  port?: number;
 }
 
 /** A server running in a worker, with its data directory; `close()` removes both. */
@@ -78,6 +80,7 @@ export interface TestServer {
   url: string;
   /** GETs an API path and parses the JSON. */
   api<T>(path: string): Promise<T>;
+  /** Stops the server and the worker (again: nothing). */
   close(): Promise<void>;
 }
 
@@ -100,7 +103,7 @@ function nextReply(
 
 /**
  * Starts the real server (startServer, demo session, built dashboard) on a
- * free loopback port, in a worker of this process (see server_worker.ts).
+ * loopback port, in a worker of this process (see server_worker.ts).
  */
 export async function startDemoServer(
   options: DemoServerOptions = {},
@@ -109,7 +112,9 @@ export async function startDemoServer(
   const worker = new Worker(new URL("./server_worker.ts", import.meta.url), {
     type: "module",
   });
+  let stopped = false;
   const stop = async () => {
+    stopped = true;
     worker.terminate();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   };
@@ -120,6 +125,7 @@ export async function startDemoServer(
       {
         type: "start",
         dataDir,
+        port: options.port ?? 0,
         ...(options.packetsPerSecond
           ? { packetsPerSecond: options.packetsPerSecond }
           : {}),
@@ -141,11 +147,14 @@ export async function startDemoServer(
         signal: AbortSignal.timeout(10_000),
       });
       if (!response.ok) {
-        throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+        throw new Error(
+          `GET ${path}: ${response.status} ${await response.text()}`,
+        );
       }
       return await response.json() as T;
     },
     async close() {
+      if (stopped) return;
       try {
         const closed = nextReply(worker, 20_000);
         worker.postMessage({ type: "close" } satisfies ServerWorkerRequest);
@@ -304,13 +313,44 @@ export async function waitUntil(
 }
 
 /**
- * Clicks `selector` with a real (CDP) mouse event and returns the time in
- * the page, ms, from the event's timestamp to the frame after `doneSelector`
- * appears (or `done` becomes true): how long the UI took to handle it.
+ * The middle of the newest packet row fully inside the table's viewport
+ * (rows above and below it are rendered too, for smooth scrolling).
+ */
+export function visibleRowPoint(page: Page): Promise<{ x: number; y: number }> {
+  return page.evaluate(() => {
+    const body = document.querySelector(".tbody")!.getBoundingClientRect();
+    const rows = document.querySelectorAll('[data-testid="packet-row"]');
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const rect = rows[i]!.getBoundingClientRect();
+      if (rect.top >= body.top && rect.bottom <= body.bottom) {
+        return { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 };
+      }
+    }
+    throw new Error("No packet row is visible");
+  });
+}
+
+/** The middle of the element `selector`. */
+export function centreOf(
+  page: Page,
+  selector: string,
+): Promise<{ x: number; y: number }> {
+  return page.$eval(selector, (element) => {
+    const rect = element.getBoundingClientRect();
+    return { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 };
+  });
+}
+
+/**
+ * Clicks `point` with a real (CDP) mouse event and returns the time in the
+ * page, ms, from the event's timestamp to the frame after `doneSelector`
+ * matches: how long the UI took to handle the click. (A point, not an
+ * element: rows under a live stream are replaced several times a second,
+ * and a user clicks what is under the pointer.)
  */
 export async function measureClick(
   page: Page,
-  selector: string,
+  point: { x: number; y: number },
   doneSelector: string,
 ): Promise<number> {
   await page.evaluate((done) => {
@@ -335,7 +375,7 @@ export async function measureClick(
       attributes: true,
     });
   }, doneSelector);
-  await page.click(selector);
+  await page.mouse.click(point.x, point.y);
   const handle = await page.waitForFunction(
     () => {
       const state = globalThis as unknown as {

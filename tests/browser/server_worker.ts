@@ -17,7 +17,13 @@ import { loadUiAssets } from "../../server/ui_assets.ts";
 
 /** What the test asks of the worker. */
 export type ServerWorkerRequest =
-  | { type: "start"; dataDir: string; packetsPerSecond?: number }
+  | {
+    type: "start";
+    dataDir: string;
+    /** Port to bind (0: any free one). */
+    port: number;
+    packetsPerSecond?: number;
+  }
   | { type: "close" };
 
 /** What the worker answers. */
@@ -39,7 +45,9 @@ scope.onmessage = (event) => {
     (error: unknown) =>
       scope.postMessage({
         type: "error",
-        message: error instanceof Error ? error.stack ?? error.message : String(error),
+        message: error instanceof Error
+          ? error.stack ?? error.message
+          : String(error),
       }),
   );
 };
@@ -56,7 +64,7 @@ async function handle(
   if (!ui) throw new Error("The dashboard is not built (ui/dist is missing)");
   const { packetsPerSecond } = request;
   server = await startServer({
-    port: 0,
+    port: request.port,
     dataDir: request.dataDir,
     version: "browser-test",
     ui,

@@ -64,14 +64,15 @@ export function AlertModal(): JSX.Element | null {
         <dt>Last seen</dt>
         <dd>
           {formatDateTimeUs(alert.lastSeenUs)}{" "}
-          <span class="muted">({seconds.toFixed(1)} s, {alert.findings} findings)</span>
+          <span class="muted">
+            ({seconds.toFixed(1)} s, {alert.findings} findings)
+          </span>
         </dd>
       </dl>
       <section class="detail-section" data-testid="alert-mitre">
         <h3>MITRE ATT&amp;CK</h3>
         <div>
-          <strong class="mono">{alert.mitre.id}</strong> {alert.mitre.name}
-          {" "}
+          <strong class="mono">{alert.mitre.id}</strong> {alert.mitre.name}{" "}
           <span class="muted">· Tactic: {alert.mitre.tactic}</span>
         </div>
         <div class="mono muted small">{mitreUrl(alert.mitre.id)}</div>

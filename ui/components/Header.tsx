@@ -6,6 +6,7 @@ import {
   actionError,
   activeAlerts,
   alertCount,
+  alerts,
   busy,
   clearAll,
   connection,
@@ -27,7 +28,11 @@ import {
 
 // Computed text bound straight into the DOM (no re-render of the header).
 const packetsText = computed(() => formatCount(packetCount.value));
-const alertsText = computed(() => formatCount(alertCount.value));
+// The stats event counts every alert of the session, once a second; the
+// alert events arrive at once: show whichever is ahead.
+const alertsText = computed(() =>
+  formatCount(Math.max(alertCount.value, alerts.value.size))
+);
 const uptimeText = computed(() => {
   const current = session.value;
   if (!current) return "–";

@@ -1,6 +1,6 @@
 import type { JSX } from "preact";
 import { formatBitRate, formatCount, formatMs } from "../format.ts";
-import { activeAlerts, alertCount, stats } from "../state.ts";
+import { activeAlerts, alertCount, alerts, stats } from "../state.ts";
 
 interface KpiCardProps {
   /** Stable test id. */
@@ -43,13 +43,15 @@ export function KpiCards(): JSX.Element {
         label="Packets/s"
         value={kpis ? formatCount(kpis.ppsAvg) : "–"}
         detail={kpis
-          ? `${formatBitRate(kpis.bitsPerSecondAvg)} · ${kpis.averagedSeconds}s avg`
+          ? `${
+            formatBitRate(kpis.bitsPerSecondAvg)
+          } · ${kpis.averagedSeconds}s avg`
           : "waiting for traffic"}
       />
       <KpiCard
         testId="kpi-alerts"
         label="Alerts"
-        value={formatCount(alertCount.value)}
+        value={formatCount(Math.max(alertCount.value, alerts.value.size))}
         detail={`${active} active`}
         {...(active > 0 ? { tone: "hot" } : {})}
       />

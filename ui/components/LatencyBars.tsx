@@ -71,9 +71,9 @@ function LatencyRow(props: LatencyRowProps): JSX.Element {
       </div>
       <div class="latency-detail muted">
         {stats && stats.count > 0
-          ? `p50 ${formatMs(stats.p50Ms)} · p99 ${
-            formatMs(stats.p99Ms)
-          } · n=${formatCount(stats.count)}${
+          ? `p50 ${formatMs(stats.p50Ms)} · p99 ${formatMs(stats.p99Ms)} · n=${
+            formatCount(stats.count)
+          }${
             stats.unanswered > 0
               ? ` · ${formatCount(stats.unanswered)} unanswered`
               : ""

@@ -18,14 +18,15 @@ export function Modal(props: ModalProps): JSX.Element {
 
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
-    dialog.current?.focus();
+    dialog.current?.focus({ preventScroll: true });
     const onKey = (event: KeyboardEvent) => {
       if (event.key === "Escape") onClose();
     };
     document.addEventListener("keydown", onKey);
     return () => {
       document.removeEventListener("keydown", onKey);
-      previous?.focus?.();
+      // Back to where the user was, without scrolling a live table.
+      previous?.focus?.({ preventScroll: true });
     };
   }, [onClose]);
 

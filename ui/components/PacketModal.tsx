@@ -114,9 +114,15 @@ export function PacketModal(): JSX.Element | null {
           <span>{row.info}</span>
         </div>
       )}
-      {error && <div class="inline-error" data-testid="packet-error">{error}</div>}
+      {error && (
+        <div class="inline-error" data-testid="packet-error">{error}</div>
+      )}
       {!record && !error && <div class="muted">Loading…</div>}
       {record && <PacketFields record={record} />}
+      {!record && error && row && (
+        // The server no longer holds the full record: show what the row has.
+        <PacketFields record={{ ...row }} />
+      )}
     </Modal>
   );
 }
@@ -181,4 +187,3 @@ function describeField(field: string, value: unknown): string {
   }
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
-

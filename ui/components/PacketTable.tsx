@@ -56,15 +56,24 @@ export function PacketTable(): JSX.Element {
     if (row) selectedPacket.value = Number(row.dataset.n);
   };
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT_PX) - OVERSCAN_ROWS);
+  const first = Math.max(
+    0,
+    Math.floor(scrollTop / ROW_HEIGHT_PX) - OVERSCAN_ROWS,
+  );
   const last = Math.min(
     list.length,
     Math.ceil((scrollTop + height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS,
   );
   const visible = list.slice(first, last) as TableRow[];
+  // The latency column appears once the server reports per-packet latency.
+  const withLatency = visible.some((row) => row.latencyMs !== undefined);
 
   return (
-    <div class="packet-table" data-testid="packet-table" role="table">
+    <div
+      class={withLatency ? "packet-table with-latency" : "packet-table"}
+      data-testid="packet-table"
+      role="table"
+    >
       <div class="tr thead" role="row">
         <span role="columnheader">No.</span>
         <span role="columnheader">Time</span>
@@ -73,7 +82,7 @@ export function PacketTable(): JSX.Element {
         <span role="columnheader">Protocol</span>
         <span role="columnheader">Length</span>
         <span role="columnheader">Flags</span>
-        <span role="columnheader">Latency</span>
+        {withLatency && <span role="columnheader">Latency</span>}
         <span role="columnheader">Info</span>
       </div>
       <div
@@ -96,7 +105,9 @@ export function PacketTable(): JSX.Element {
             class="tbody-window"
             style={{ transform: `translateY(${first * ROW_HEIGHT_PX}px)` }}
           >
-            {visible.map((row) => <PacketTableRow key={row.n} row={row} />)}
+            {visible.map((row) => (
+              <PacketTableRow key={row.n} row={row} latency={withLatency} />
+            ))}
           </div>
         </div>
       </div>
@@ -106,9 +117,11 @@ export function PacketTable(): JSX.Element {
 
 interface PacketTableRowProps {
   row: TableRow;
+  /** Whether the latency column is shown. */
+  latency: boolean;
 }
 
-function PacketTableRow({ row }: PacketTableRowProps): JSX.Element {
+function PacketTableRow({ row, latency }: PacketTableRowProps): JSX.Element {
   const color = serviceColor(row.protocol);
   const size = Math.min(100, (row.length / FULL_FRAME_BYTES) * 100);
   return (
@@ -145,9 +158,11 @@ function PacketTableRow({ row }: PacketTableRowProps): JSX.Element {
         <span class="size-text">{row.length}</span>
       </span>
       <span class="mono flags">{row.flags}</span>
-      <span class="mono muted">
-        {row.latencyMs === undefined ? "" : formatMs(row.latencyMs)}
-      </span>
+      {latency && (
+        <span class="mono muted">
+          {row.latencyMs === undefined ? "" : formatMs(row.latencyMs)}
+        </span>
+      )}
       <span class="ellipsis" title={row.info}>{row.info}</span>
     </div>
   );

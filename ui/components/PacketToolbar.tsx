@@ -51,7 +51,9 @@ export function PacketToolbar(): JSX.Element {
         aria-pressed={paused}
         onClick={togglePause}
       >
-        {paused ? `Resume${pending > 0 ? ` (+${formatCount(pending)})` : ""}` : "Pause"}
+        {paused
+          ? `Resume${pending > 0 ? ` (+${formatCount(pending)})` : ""}`
+          : "Pause"}
       </button>
       <label class="toggle" title="Follow new packets">
         <input
@@ -64,8 +66,10 @@ export function PacketToolbar(): JSX.Element {
       </label>
       <span class="row-count muted" data-testid="row-count">
         {formatCount(tableRows.value.length)} / {formatCount(rows.value.length)}
-        {" "}rows
-        {skippedRows.value > 0 && ` · ${formatCount(skippedRows.value)} sampled out`}
+        {" "}
+        rows
+        {skippedRows.value > 0 &&
+          ` · ${formatCount(skippedRows.value)} sampled out`}
         {lostRows.value > 0 && ` · ${formatCount(lostRows.value)} lost`}
       </span>
     </div>

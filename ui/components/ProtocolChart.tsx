@@ -104,7 +104,9 @@ export function ProtocolChart(): JSX.Element {
             <li key={share.name}>
               <button
                 type="button"
-                class={hidden.has(share.name) ? "legend-item off" : "legend-item"}
+                class={hidden.has(share.name)
+                  ? "legend-item off"
+                  : "legend-item"}
                 data-testid="legend-item"
                 data-protocol={share.name}
                 aria-pressed={!hidden.has(share.name)}

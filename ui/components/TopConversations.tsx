@@ -22,7 +22,10 @@ export function TopConversations(): JSX.Element {
             key={`${conversation.hostA} ${conversation.hostB}`}
             data-testid="conversation"
           >
-            <div class="conversation-hosts" title={`${conversation.hostA} ↔ ${conversation.hostB}`}>
+            <div
+              class="conversation-hosts"
+              title={`${conversation.hostA} ↔ ${conversation.hostB}`}
+            >
               <span class="mono">{conversation.hostA}</span>
               <span class="muted">↔</span>
               <span class="mono">{conversation.hostB}</span>
@@ -35,7 +38,9 @@ export function TopConversations(): JSX.Element {
                 {conversation.mainProtocol}
               </span>
               <span>{formatBytes(conversation.bytes)}</span>
-              <span class="muted">{formatCount(conversation.packets)} pkts</span>
+              <span class="muted">
+                {formatCount(conversation.packets)} pkts
+              </span>
             </div>
             <div class="bar-track thin">
               <div

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import type { PacketRow } from "../server/packet_row.ts";
+import { filterRows, matchesChip, matchesSearch } from "./packet_filter.ts";
+
+function row(fields: Partial<PacketRow>): PacketRow {
+  return {
+    n: 1,
+    timestampUs: 0,
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+    srcPort: -1,
+    dstPort: -1,
+    protocol: "Other",
+    length: 60,
+    flags: "",
+    info: "",
+    ...fields,
+  };
+}
+
+const TLS = row({
+  n: 1,
+  protocol: "HTTPS/TLS",
+  flags: "P.",
+  srcPort: 51000,
+  dstPort: 443,
+  info: "TLS record",
+});
+const DNS_UDP = row({
+  n: 2,
+  protocol: "DNS",
+  srcPort: 53000,
+  dstPort: 53,
+  info: "DNS query example.com type 1",
+});
+const MDNS = row({ n: 3, protocol: "mDNS", srcPort: 5353, dstPort: 5353 });
+const ARP = row({
+  n: 4,
+  protocol: "ARP",
+  info: "Who has 10.0.0.9? Tell 10.0.0.1",
+});
+const PING = row({ n: 5, protocol: "ICMP", info: "ICMP type 8 code 0 seq 1" });
+const PING6 = row({ n: 6, protocol: "ICMPv6", src: "fe80::1", dst: "ff02::1" });
+const HTTP = row({
+  n: 7,
+  protocol: "HTTP",
+  flags: "S",
+  dstPort: 80,
+  srcPort: 40000,
+});
+const ALL = [TLS, DNS_UDP, MDNS, ARP, PING, PING6, HTTP];
+
+Deno.test("matchesChip() sorts rows by transport (TCP, UDP) and by service", () => {
+  const pick = (chip: Parameters<typeof matchesChip>[1]) =>
+    ALL.filter((r) => matchesChip(r, chip)).map((r) => r.n);
+  assert.deepEqual(pick("All"), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(pick("TCP"), [1, 7]);
+  assert.deepEqual(pick("UDP"), [2, 3]);
+  assert.deepEqual(pick("DNS"), [2, 3]);
+  assert.deepEqual(pick("ARP"), [4]);
+  assert.deepEqual(pick("HTTP"), [7]);
+  assert.deepEqual(pick("ICMP"), [5, 6]);
+});
+
+Deno.test("matchesSearch() finds addresses, info and exact ports, case-insensitively", () => {
+  assert.ok(matchesSearch(DNS_UDP, "example.com"));
+  assert.ok(matchesSearch(PING6, "fe80"));
+  assert.ok(matchesSearch(TLS, "443"));
+  assert.ok(!matchesSearch(TLS, "44"), "ports match whole");
+  assert.ok(matchesSearch(ARP, "who has"));
+  assert.ok(matchesSearch(TLS, ""));
+});
+
+Deno.test("filterRows() keeps order, trims and lower-cases the query, and returns the same array when unfiltered", () => {
+  assert.equal(filterRows(ALL, "All", "  "), ALL);
+  assert.deepEqual(
+    filterRows(ALL, "All", " WHO HAS ").map((r) => r.n),
+    [4],
+  );
+  assert.deepEqual(filterRows(ALL, "DNS", "5353").map((r) => r.n), [3]);
+});

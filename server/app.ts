@@ -140,7 +140,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/packets/:n", (c) => {
     const n = intQuery(c.req.param("n"), "packet number", 0);
-    const packet = sensor.packets.get(n);
+    const packet = sensor.packetRecord(n);
     if (!packet) {
       throw new SensorError(
         404,

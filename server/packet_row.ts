@@ -31,6 +31,8 @@ export interface PacketRow {
   flags: string;
   /** One-line description (DNS name, ARP question, ICMP type, …). */
   info: string;
+  /** Latency this packet completed (DNS answer, SYN/ACK, HTTP or TLS response), ms. */
+  latencyMs?: number;
 }
 
 /** Describes `packet` in a few words, for the table's Info column. */
@@ -81,9 +83,13 @@ export function packetInfo(packet: PacketRecord): string {
   return packet.ipProtocol >= 0 ? `IP protocol ${packet.ipProtocol}` : "";
 }
 
-/** Builds the table row of packet number `n`. */
-export function toPacketRow(n: number, packet: PacketRecord): PacketRow {
-  return {
+/** Builds the table row of packet number `n` (with the latency it completed, µs, if any). */
+export function toPacketRow(
+  n: number,
+  packet: PacketRecord,
+  latencyUs = -1,
+): PacketRow {
+  const row: PacketRow = {
     n,
     timestampUs: packet.timestampUs,
     src: packet.srcAddress || packet.srcMac,
@@ -95,6 +101,8 @@ export function toPacketRow(n: number, packet: PacketRecord): PacketRow {
     flags: packet.transport === "tcp" ? formatTcpFlags(packet.tcpFlags) : "",
     info: packetInfo(packet),
   };
+  if (latencyUs >= 0) row.latencyMs = Math.round(latencyUs) / 1000;
+  return row;
 }
 
 /** Query of {@linkcode PacketRing.query}. */

@@ -20,13 +20,17 @@ export class PacketSampler {
     this.#rowsPerBatch = rowsPerBatch;
   }
 
-  /** Offers packet number `n`; it becomes a row while the batch has room. */
-  offer(n: number, packet: PacketRecord): void {
+  /**
+   * Offers packet number `n` (with the latency it completed, µs, or -1);
+   * it becomes a row while the batch has room. True when it did.
+   */
+  offer(n: number, packet: PacketRecord, latencyUs = -1): boolean {
     if (this.#rows.length < this.#rowsPerBatch) {
-      this.#rows.push(toPacketRow(n, packet));
-    } else {
-      this.#skipped++;
+      this.#rows.push(toPacketRow(n, packet, latencyUs));
+      return true;
     }
+    this.#skipped++;
+    return false;
   }
 
   /** The batch since the last call, or undefined when no packet came. */

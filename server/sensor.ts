@@ -103,6 +103,8 @@ export interface SensorOptions {
   frames?: FrameRingOptions;
   /** Recent packets kept for `GET /api/packets`. */
   packetRingSize?: number;
+  /** Records of packets streamed as rows, kept for `GET /api/packets/:n`. */
+  streamedRingSize?: number;
   /** Packet rows streamed per second at most. */
   packetRowsPerSecond?: number;
   /** Makes the demo traffic for a session starting at `startUs`. */
@@ -118,6 +120,9 @@ export interface SensorOptions {
 }
 
 const BATCHES_PER_SECOND = 4;
+
+/** Demo frames handled between two yields to the event loop. */
+const DEMO_SLICE = 1000;
 
 /** Records a capture-speed replay reads ahead at most. */
 const REALTIME_QUEUE = 10_000;
@@ -142,12 +147,17 @@ export class Sensor {
   #timers: ReturnType<typeof setInterval>[] = [];
   #running: Promise<void> | undefined;
   #dropsFolded = false;
+  /** Latency completed by the packet being handled, µs (-1: none). */
+  #measuredUs = -1;
+  /** Full records of the packets streamed as rows (the packet modal asks for them). */
+  readonly #sampled: PacketRing;
 
   /** A sensor publishing on `bus`. */
   constructor(bus: EventBus<SensorEvent>, options: SensorOptions) {
     this.#bus = bus;
     this.#options = options;
     this.packets = new PacketRing(options.packetRingSize ?? 10_000);
+    this.#sampled = new PacketRing(options.streamedRingSize ?? 10_000);
     this.frames = new FrameRing(options.frames);
     this.#engine = this.#newEngine();
     this.#sampler = new PacketSampler(
@@ -266,8 +276,17 @@ export class Sensor {
 
   /** Forgets packets, alerts and stats (the session PCAPs stay on disk). */
   clear(): void {
+    this.#clearState();
+    this.#status(
+      this.#session?.state ?? "idle",
+      "Cleared packets, alerts and statistics",
+    );
+  }
+
+  #clearState(): void {
     this.#foldIntoLifetime();
     this.packets.clear();
+    this.#sampled.clear();
     this.frames.clear();
     this.#anomalies = new AnomalyCounter();
     this.#engine = this.#newEngine();
@@ -299,7 +318,10 @@ export class Sensor {
       ...config,
       latency: {
         ...config.latency,
-        onMeasurement: this.latencyHistograms.observe,
+        onMeasurement: (measurement) => {
+          this.latencyHistograms.observe(measurement);
+          this.#measuredUs = measurement.latencyUs;
+        },
       },
     }, (event: AlertEvent) => {
       if (event.type === "engaged") {
@@ -336,7 +358,7 @@ export class Sensor {
   }
 
   #reset(): void {
-    this.clear();
+    this.#clearState();
     this.#sampler.take();
   }
 
@@ -400,13 +422,21 @@ export class Sensor {
     const n = ++session.packets;
     session.bytes += raw.wireLength;
     const packet = decodePacket(raw, this.#anomalies);
+    this.#measuredUs = -1;
     this.#engine.observe(packet);
     this.#options.onPacket?.(packet);
     this.packets.push(n, packet);
     this.frames.add(raw, packet.srcAddress, packet.dstAddress);
     this.#pcap?.write(raw);
-    this.#sampler.offer(n, packet);
+    if (this.#sampler.offer(n, packet, this.#measuredUs)) {
+      this.#sampled.push(n, packet);
+    }
   };
+
+  /** The decoded record of packet `n`: a recent one, or one streamed as a row. */
+  packetRecord(n: number): PacketRecord | undefined {
+    return this.packets.get(n) ?? this.#sampled.get(n);
+  }
 
   async #startLive(iface: string, filter: string): Promise<void> {
     let live: LiveCapture;
@@ -546,18 +576,37 @@ export class Sensor {
     this.#running = new Promise<void>((r) => resolve = r).then(() =>
       this.#finish("stopped", "")
     );
-    const timer = setInterval(() => {
-      const untilUs = startUs +
-        Math.floor((performance.now() - started) * 1000);
-      for (const frame of demo.framesUntil(untilUs)) {
-        raw.timestampUs = frame.timestampUs;
-        raw.bytes = frame.bytes;
-        raw.capturedLength = frame.bytes.length;
-        raw.wireLength = frame.bytes.length;
-        this.#handle(raw);
+    let busy = false;
+    let stopped = false;
+    const tick = async () => {
+      if (busy) return; // the next tick catches up: frames are by time
+      busy = true;
+      try {
+        const untilUs = startUs +
+          Math.floor((performance.now() - started) * 1000);
+        const frames = demo.framesUntil(untilUs);
+        for (let i = 0; i < frames.length && !stopped; i++) {
+          const frame = frames[i]!;
+          raw.timestampUs = frame.timestampUs;
+          raw.bytes = frame.bytes;
+          raw.capturedLength = frame.bytes.length;
+          raw.wireLength = frame.bytes.length;
+          this.#handle(raw);
+          // Let HTTP requests and SSE writes in between slices of work.
+          if (i % DEMO_SLICE === DEMO_SLICE - 1) {
+            await new Promise((resolve) => setTimeout(resolve, 0));
+          }
+        }
+      } finally {
+        busy = false;
       }
-    }, this.#options.demoTickMs ?? 50);
+    };
+    const timer = setInterval(
+      () => void tick(),
+      this.#options.demoTickMs ?? 50,
+    );
     this.#stopSource = () => {
+      stopped = true;
       clearInterval(timer);
       resolve();
       return Promise.resolve();

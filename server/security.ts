@@ -106,7 +106,8 @@ export async function readJsonBody(
         })`,
       );
     }
-    if (typeof value !== expected) {
+    const actual: string = typeof value;
+    if (actual !== expected) {
       throw new SensorError(400, `Field "${key}" must be a ${expected}`);
     }
   }

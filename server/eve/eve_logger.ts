@@ -57,14 +57,14 @@ const SEVERITY: Record<Severity, number> = {
 
 /** Suricata classtype descriptions for each alert kind. */
 const CATEGORY: Record<string, string> = {
-  port_scan: "Detection of a Network Scan",
-  syn_flood: "Attempted Denial of Service",
-  arp_scan: "Detection of a Network Scan",
-  arp_spoof: "Misc Attack",
-  icmp_flood: "Attempted Denial of Service",
-  icmp_sweep: "Detection of a Network Scan",
-  dns_tunnel: "Potentially Bad Traffic",
-  data_exfil: "Potential Corporate Privacy Violation",
+  "port_scan": "Detection of a Network Scan",
+  "syn_flood": "Attempted Denial of Service",
+  "arp_scan": "Detection of a Network Scan",
+  "arp_spoof": "Misc Attack",
+  "icmp_flood": "Attempted Denial of Service",
+  "icmp_sweep": "Detection of a Network Scan",
+  "dns_tunnel": "Potentially Bad Traffic",
+  "data_exfil": "Potential Corporate Privacy Violation",
 };
 
 /** Signature ids: 9 100 001 onwards, in the order of ALERT_KINDS. */
@@ -179,28 +179,28 @@ export class EveLogger {
     if (!this.#types.has("alert")) return;
     const record: EveRecord = {
       timestamp: eveTimestamp(alert.firstSeenUs),
-      event_type: "alert",
+      "event_type": "alert",
       ...this.#iface(),
       ...(alert.attacker ? { src_ip: alert.attacker } : {}),
       ...(alert.victim ? { dest_ip: alert.victim } : {}),
       alert: {
         action: "allowed",
         gid: 1,
-        signature_id: SIGNATURE_BASE + ALERT_KINDS.indexOf(alert.kind),
+        "signature_id": SIGNATURE_BASE + ALERT_KINDS.indexOf(alert.kind),
         rev: 1,
         signature: `NETMIRROR ${alert.title}: ${alert.summary}`,
         category: CATEGORY[alert.kind] ?? "Misc activity",
         severity: SEVERITY[alert.severity],
         metadata: {
-          mitre_technique_id: [alert.mitre.id],
-          mitre_technique_name: [alert.mitre.name],
-          mitre_tactic_name: [alert.mitre.tactic],
-          netmirror_kind: [alert.kind],
-          netmirror_alert_id: [alert.id],
+          "mitre_technique_id": [alert.mitre.id],
+          "mitre_technique_name": [alert.mitre.name],
+          "mitre_tactic_name": [alert.mitre.tactic],
+          "netmirror_kind": [alert.kind],
+          "netmirror_alert_id": [alert.id],
         },
       },
       netmirror: {
-        alert_id: alert.id,
+        "alert_id": alert.id,
         severity: alert.severity,
         description: alert.description,
         recommendation: alert.recommendation,
@@ -343,11 +343,11 @@ export class EveLogger {
       : "new";
     const record: EveRecord = {
       timestamp: eveTimestamp(flow.lastUs),
-      event_type: "flow",
+      "event_type": "flow",
       ...this.#iface(),
-      src_ip: flow.clientAddress,
+      "src_ip": flow.clientAddress,
       ...(flow.clientPort >= 0 ? { src_port: flow.clientPort } : {}),
-      dest_ip: flow.serverAddress,
+      "dest_ip": flow.serverAddress,
       ...(flow.serverPort >= 0 ? { dest_port: flow.serverPort } : {}),
       proto: protoName(flow.protocol),
       ...(icmp
@@ -361,10 +361,10 @@ export class EveLogger {
         icmp ? flow.firstIcmpCode : flow.serverPort,
       ),
       flow: {
-        pkts_toserver: flow.pktsToServer,
-        pkts_toclient: flow.pktsToClient,
-        bytes_toserver: flow.bytesToServer,
-        bytes_toclient: flow.bytesToClient,
+        "pkts_toserver": flow.pktsToServer,
+        "pkts_toclient": flow.pktsToClient,
+        "bytes_toserver": flow.bytesToServer,
+        "bytes_toclient": flow.bytesToClient,
         start: eveTimestamp(flow.startUs),
         end: eveTimestamp(flow.lastUs),
         age: Math.round((flow.lastUs - flow.startUs) / 1e6),
@@ -375,7 +375,7 @@ export class EveLogger {
       ...(tcp
         ? {
           tcp: {
-            tcp_flags: flow.tcpFlags.toString(16).padStart(2, "0"),
+            "tcp_flags": flow.tcpFlags.toString(16).padStart(2, "0"),
             syn: (flow.tcpFlags & TCP_FLAGS.SYN) !== 0,
             fin: (flow.tcpFlags & TCP_FLAGS.FIN) !== 0,
             rst: (flow.tcpFlags & TCP_FLAGS.RST) !== 0,
@@ -392,12 +392,12 @@ export class EveLogger {
   #logDns(packet: PacketRecord): void {
     this.#emit({
       timestamp: eveTimestamp(packet.timestampUs),
-      event_type: "dns",
+      "event_type": "dns",
       ...this.#iface(),
-      src_ip: packet.srcAddress,
-      src_port: packet.srcPort,
-      dest_ip: packet.dstAddress,
-      dest_port: packet.dstPort,
+      "src_ip": packet.srcAddress,
+      "src_port": packet.srcPort,
+      "dest_ip": packet.dstAddress,
+      "dest_port": packet.dstPort,
       proto: protoName(packet.ipProtocol),
       ...this.#communityId(
         packet.srcAddress,
@@ -426,20 +426,20 @@ export class EveLogger {
   #logArp(packet: PacketRecord): void {
     this.#emit({
       timestamp: eveTimestamp(packet.timestampUs),
-      event_type: "arp",
+      "event_type": "arp",
       ...this.#iface(),
       arp: {
-        hw_type: "ethernet",
-        proto_type: "ipv4",
+        "hw_type": "ethernet",
+        "proto_type": "ipv4",
         opcode: packet.arpOperation === 1
           ? "request"
           : packet.arpOperation === 2
           ? "reply"
           : `opcode_${packet.arpOperation}`,
-        src_mac: packet.arpSenderMac,
-        src_ip: packet.srcAddress,
-        dest_mac: packet.arpTargetMac,
-        dest_ip: packet.dstAddress,
+        "src_mac": packet.arpSenderMac,
+        "src_ip": packet.srcAddress,
+        "dest_mac": packet.arpTargetMac,
+        "dest_ip": packet.dstAddress,
       },
     });
   }
@@ -447,7 +447,7 @@ export class EveLogger {
   #logStats(): void {
     this.#emit({
       timestamp: eveTimestamp(this.#lastUs),
-      event_type: "stats",
+      "event_type": "stats",
       ...this.#iface(),
       stats: {
         uptime: Math.round((this.#lastUs - this.#firstUs) / 1e6),

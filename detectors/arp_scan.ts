@@ -28,9 +28,18 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import type { Finding, FindingSink, Severity } from "./alert.ts";
+import { parseIpv4 } from "./addresses.ts";
+import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
+import {
+  type FanOut,
+  type FanOutLimits,
+  newFanOut,
+  observeFanOut,
+  summarizeFanOut,
+} from "./fan_out.ts";
+import { requirePositive } from "./option_checks.ts";
 
 /** Options of {@linkcode createArpScanDetector}. */
 export interface ArpScanOptions {
@@ -84,23 +93,8 @@ interface SenderState {
   /** Sender IP, or sender MAC when it probes from 0.0.0.0. */
   key: string;
   senderMac: string;
-  /** Target IPv4 (as an unsigned 32-bit number) → last asked, µs; least recently asked first. */
-  targets: Map<number, number>;
-  /** Requests counted since `epochStartUs`. */
-  requests: number;
-  epochStartUs: number;
-  lastRequestUs: number;
-  /** True from the first crossing until the window has held fewer than the threshold for a whole window. */
-  scanning: boolean;
-  scanStartUs: number;
-  lastAboveUs: number;
-  /** Packet time the scan's last new target was added, µs. */
-  lastGrowthUs: number;
-  /** Distinct targets added since the scan started (counted again if forgotten and asked anew). */
-  scanTargets: number;
-  /** `scanTargets` at the last finding (0: none yet) and its packet time. */
-  reportedTargets: number;
-  lastReportUs: number;
+  /** Target IPv4 addresses (unsigned 32-bit numbers) asked for; its probes are the ARP requests. */
+  fanOut: FanOut<number>;
 }
 
 /**
@@ -117,28 +111,24 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
   const config = { ...ARP_SCAN_DEFAULTS, ...options };
   const { targetThreshold, windowUs, maxTargetsPerSender, reportIntervalUs } =
     config;
-  for (
-    const name of [
-      "targetThreshold",
-      "windowUs",
-      "maxSenders",
-      "maxTargetsPerSender",
-      "reportIntervalUs",
-    ] as const
-  ) {
-    if (!(config[name] > 0)) {
-      throw new RangeError(
-        `Cannot create ARP scan detector: ${name} must be positive, got ${
-          config[name]
-        }`,
-      );
-    }
-  }
+  requirePositive("ARP scan detector", config, [
+    "targetThreshold",
+    "windowUs",
+    "maxSenders",
+    "maxTargetsPerSender",
+    "reportIntervalUs",
+  ]);
   if (maxTargetsPerSender < targetThreshold) {
     throw new RangeError(
       `Cannot create ARP scan detector: maxTargetsPerSender (${maxTargetsPerSender}) must be at least targetThreshold (${targetThreshold})`,
     );
   }
+  const limits: FanOutLimits = {
+    targetThreshold,
+    windowUs,
+    maxTargets: maxTargetsPerSender,
+    reportIntervalUs,
+  };
 
   const senders = new BoundedMap<string, SenderState>(config.maxSenders);
   let nextExpiryUs = -Infinity;
@@ -161,72 +151,19 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
 
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
-      senders.expireOldest((state) => nowUs - state.lastRequestUs >= windowUs);
+      senders.expireOldest((state) =>
+        nowUs - state.fanOut.lastProbeUs >= windowUs
+      );
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     let state = senders.get(key);
     if (state === undefined) {
-      state = {
-        key,
-        senderMac: packet.arpSenderMac,
-        targets: new Map(),
-        requests: 0,
-        epochStartUs: nowUs,
-        lastRequestUs: nowUs,
-        scanning: false,
-        scanStartUs: nowUs,
-        lastGrowthUs: nowUs,
-        lastAboveUs: -Infinity,
-        scanTargets: 0,
-        reportedTargets: 0,
-        lastReportUs: -Infinity,
-      };
+      state = { key, senderMac: packet.arpSenderMac, fanOut: newFanOut(nowUs) };
       senders.set(key, state);
     }
-    state.lastRequestUs = nowUs;
-    expireTargets(state.targets, nowUs - windowUs);
-    if (
-      state.scanning && state.targets.size < targetThreshold &&
-      nowUs - state.lastAboveUs >= windowUs
-    ) {
-      state.scanning = false; // the scan is over; a new one starts afresh
-      state.reportedTargets = 0;
-      state.lastReportUs = -Infinity;
+    if (observeFanOut(state.fanOut, target, nowUs, limits)) {
+      report(findingOf(state, nowUs, config));
     }
-    if (!state.scanning && nowUs - state.epochStartUs >= windowUs) {
-      state.requests = 0;
-      state.epochStartUs = nowUs;
-    }
-    state.requests++;
-
-    const targets = state.targets;
-    const known = targets.delete(target);
-    if (!known) {
-      if (targets.size >= maxTargetsPerSender) {
-        const oldest = targets.keys().next();
-        if (!oldest.done) targets.delete(oldest.value);
-      }
-      if (state.scanning) state.scanTargets++;
-      state.lastGrowthUs = nowUs;
-    }
-    targets.set(target, nowUs);
-    if (targets.size < targetThreshold) return;
-
-    state.lastAboveUs = nowUs;
-    if (!state.scanning) {
-      state.scanning = true;
-      state.scanStartUs = firstValue(targets, nowUs);
-      state.scanTargets = targets.size;
-    }
-    const reported = state.reportedTargets;
-    if (
-      reported > 0 && state.scanTargets < 2 * reported &&
-      (state.scanTargets <= reported ||
-        nowUs - state.lastReportUs < reportIntervalUs)
-    ) return;
-    state.reportedTargets = state.scanTargets;
-    state.lastReportUs = nowUs;
-    report(findingOf(state, nowUs, config));
   }
 
   return {
@@ -238,99 +175,35 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
   };
 }
 
-/** Drops targets last asked at or before `cutoffUs` (the map is in order of last request). */
-function expireTargets(targets: Map<number, number>, cutoffUs: number): void {
-  for (const [target, atUs] of targets) {
-    if (atUs > cutoffUs) break;
-    targets.delete(target);
-  }
-}
-
-function firstValue(targets: Map<number, number>, fallback: number): number {
-  const first = targets.values().next();
-  return first.done ? fallback : first.value;
-}
-
-/** Parses a dotted-quad IPv4 address to an unsigned 32-bit number; -1 when it is not one. */
-function parseIpv4(address: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < address.length; i++) {
-    const code = address.charCodeAt(i);
-    if (code === 46) {
-      if (digits === 0 || part > 255) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (code >= 48 && code <= 57 && digits < 3) {
-      part = part * 10 + (code - 48);
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return -1;
-  return value * 256 + part;
-}
-
-function formatIpv4(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${
-    value & 255
-  }`;
-}
-
-function severityOf(targets: number): Severity {
-  if (targets >= 1000) return "high";
-  return targets >= 100 ? "medium" : "low";
-}
-
 function findingOf(
   state: SenderState,
   nowUs: number,
   config: Required<ArpScanOptions>,
 ): Finding {
-  const sampleTargets: string[] = [];
-  const subnets: string[] = [];
-  for (const target of state.targets.keys()) {
-    if (sampleTargets.length < MAX_SAMPLES) {
-      sampleTargets.push(formatIpv4(target));
-    }
-    const subnet = `${formatIpv4(target & 0xffffff00)}/24`;
-    if (subnets.length < MAX_SAMPLES && !subnets.includes(subnet)) {
-      subnets.push(subnet);
-    }
-  }
-  const distinct = state.targets.size;
-  const durationUs = Math.max(state.lastGrowthUs - state.scanStartUs, 0);
-  const durationSeconds = Math.round(durationUs / 1e5) / 10;
-  const ratePerSecond = durationUs > 0
-    ? Math.round(distinct / (durationUs / 1e6) * 10) / 10
-    : distinct;
-  const windowSeconds = config.windowUs / 1e6;
+  const { fanOut } = state;
+  const summary = summarizeFanOut(fanOut, MAX_SAMPLES);
+  const { distinctTargets, subnets, durationSeconds } = summary;
   const where = subnets.length === 1 ? ` in ${subnets[0]}` : "";
   return {
     kind: "arp_scan",
     key: state.key,
     timestampUs: nowUs,
-    severity: severityOf(state.scanTargets),
+    severity: summary.severity,
     attacker: state.key,
     victim: "",
     domain: "",
     summary:
-      `${state.key} asked for ${distinct} distinct addresses${where} within ${durationSeconds} s (${state.requests} ARP requests): ARP scan`,
+      `${state.key} asked for ${distinctTargets} distinct addresses${where} within ${durationSeconds} s (${fanOut.probes} ARP requests): ARP scan`,
     evidence: {
-      distinctTargets: distinct,
-      scanTargets: state.scanTargets,
-      requests: state.requests,
+      distinctTargets,
+      scanTargets: fanOut.incidentTargets,
+      requests: fanOut.probes,
       senderMac: state.senderMac,
       subnets,
-      sampleTargets,
+      sampleTargets: summary.sampleTargets,
       durationSeconds,
-      targetsPerSecond: ratePerSecond,
-      windowSeconds,
+      targetsPerSecond: summary.targetsPerSecond,
+      windowSeconds: config.windowUs / 1e6,
     },
   };
 }

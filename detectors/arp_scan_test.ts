@@ -1,19 +1,23 @@
 import assert from "node:assert/strict";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-} from "../capture/packet_record.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   ARP_SCAN_DEFAULTS,
   type ArpScanOptions,
   createArpScanDetector,
 } from "./arp_scan.ts";
+import {
+  arpPacket,
+  BROADCAST_MAC,
+  findingsOf,
+  lanHost,
+  SECOND_US,
+  T0,
+  ZERO_MAC,
+} from "./test_packets.ts";
 
 const SCANNER = "10.0.0.66";
 const SCANNER_MAC = "00:0c:29:20:a8:7f";
-const SECOND_US = 1_000_000;
-const T0 = 1_700_000_000 * SECOND_US;
 
 interface ArpFields {
   atUs: number;
@@ -25,40 +29,24 @@ interface ArpFields {
   dstMac?: string;
 }
 
-/** One ARP frame (a broadcast request unless told otherwise). */
+/** One ARP frame from the scanner (a broadcast request unless told otherwise). */
 function arp(fields: ArpFields): PacketRecord {
-  const senderMac = fields.senderMac ?? SCANNER_MAC;
-  return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    linkType: 1,
-    srcMac: senderMac,
-    dstMac: fields.dstMac ?? "ff:ff:ff:ff:ff:ff",
-    etherType: 0x0806,
-    network: "arp",
-    srcAddress: fields.sender ?? SCANNER,
-    dstAddress: fields.target,
-    arpOperation: fields.operation ?? 1,
-    arpSenderMac: senderMac,
-    arpTargetMac: fields.targetMac ?? "00:00:00:00:00:00",
-  };
-}
-
-/** Address `n` (0–255) of 10.0.0.0/24, or of 10.0.x.0/24 beyond. */
-function host(n: number): string {
-  return `10.0.${Math.floor(n / 256)}.${n % 256}`;
+  return arpPacket({
+    atUs: fields.atUs,
+    operation: fields.operation ?? 1,
+    senderMac: fields.senderMac ?? SCANNER_MAC,
+    senderIp: fields.sender ?? SCANNER,
+    targetIp: fields.target,
+    targetMac: fields.targetMac ?? ZERO_MAC,
+    ethDst: fields.dstMac ?? BROADCAST_MAC,
+  });
 }
 
 function run(
   packets: Iterable<PacketRecord>,
   options: ArpScanOptions = {},
 ): Finding[] {
-  const detector = createArpScanDetector(options);
-  const findings: Finding[] = [];
-  for (const packet of packets) {
-    detector.observe(packet, (finding) => findings.push(finding));
-  }
-  return findings;
+  return findingsOf(createArpScanDetector(options), packets);
 }
 
 /** `count` requests for distinct targets (from `first`), `stepUs` apart. */
@@ -73,7 +61,7 @@ function* sweep(
     yield arp({
       ...sender,
       atUs: startUs + i * stepUs,
-      target: host(first + i),
+      target: lanHost(first + i),
     });
   }
 }
@@ -108,7 +96,9 @@ Deno.test("arp_scan: repeated requests for the same targets count once", () => {
   const packets: PacketRecord[] = [];
   for (let pass = 0; pass < 10; pass++) {
     for (let i = 1; i < ARP_SCAN_DEFAULTS.targetThreshold; i++) {
-      packets.push(arp({ atUs: T0 + pass * 1_000_000 + i, target: host(i) }));
+      packets.push(
+        arp({ atUs: T0 + pass * 1_000_000 + i, target: lanHost(i) }),
+      );
     }
   }
   assert.deepEqual(run(packets), []);
@@ -146,22 +136,24 @@ Deno.test("arp_scan: benign look-alikes raise nothing", () => {
   for (let i = 0; i < 300; i++) {
     atUs += 100_000;
     // Gratuitous ARP / announcements: target IP = sender IP.
-    packets.push(arp({ atUs, sender: host(i + 1), target: host(i + 1) }));
+    packets.push(arp({ atUs, sender: lanHost(i + 1), target: lanHost(i + 1) }));
     // A host resolving its gateway and two peers again and again.
-    packets.push(arp({ atUs, sender: "10.0.0.20", target: host(1 + (i % 3)) }));
+    packets.push(
+      arp({ atUs, sender: "10.0.0.20", target: lanHost(1 + (i % 3)) }),
+    );
     // Unicast cache polls (target MAC known) of many neighbours.
     packets.push(arp({
       atUs,
       sender: "10.0.0.1",
       senderMac: "00:11:22:33:44:55",
-      target: host(i + 1),
+      target: lanHost(i + 1),
       targetMac: "52:54:00:12:35:02",
       dstMac: "52:54:00:12:35:02",
     }));
     // Replies to a scan are not probes.
     packets.push(arp({
       atUs,
-      sender: host(i + 1),
+      sender: lanHost(i + 1),
       target: SCANNER,
       operation: 2,
       targetMac: SCANNER_MAC,

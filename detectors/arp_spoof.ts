@@ -62,6 +62,13 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
+import { requirePositive } from "./option_checks.ts";
+import {
+  clearReportMark,
+  isGrowthReportDue,
+  markReported,
+  type ReportMark,
+} from "./report_cadence.ts";
 
 /** Options of {@linkcode createArpSpoofDetector}. */
 export interface ArpSpoofOptions {
@@ -182,8 +189,8 @@ interface Claim {
   targets: string[];
 }
 
-/** Per-MAC state. */
-interface MacState {
+/** Per-MAC state; its {@linkcode ReportMark} counts suspicious claim frames. */
+interface MacState extends ReportMark {
   mac: string;
   /** Claims (at most `maxIpsPerMac`), least recently claimed first. */
   claims: Claim[];
@@ -196,9 +203,6 @@ interface MacState {
   /** Reasons found in the current incident, and those already reported. */
   reasons: number;
   reportedReasons: number;
-  /** Suspicious claim frames at the last finding (0: none yet) and its packet time. */
-  reportedActivity: number;
-  lastReportUs: number;
 }
 
 /**
@@ -215,17 +219,11 @@ export function createArpSpoofDetector(
   options: ArpSpoofOptions = {},
 ): Detector {
   const config = { ...ARP_SPOOF_DEFAULTS, ...options };
-  for (
-    const name of Object.keys(ARP_SPOOF_DEFAULTS) as (keyof ArpSpoofOptions)[]
-  ) {
-    if (!(config[name] > 0)) {
-      throw new RangeError(
-        `Cannot create ARP spoof detector: ${name} must be positive, got ${
-          config[name]
-        }`,
-      );
-    }
-  }
+  requirePositive(
+    "ARP spoof detector",
+    config,
+    Object.keys(ARP_SPOOF_DEFAULTS) as (keyof ArpSpoofOptions)[],
+  );
   const {
     windowUs,
     bindingFreshUs,
@@ -262,7 +260,7 @@ export function createArpSpoofDetector(
         lastUs: nowUs,
         reasons: 0,
         reportedReasons: 0,
-        reportedActivity: 0,
+        reportedCount: 0,
         lastReportUs: -Infinity,
       };
       macs.set(mac, state);
@@ -472,12 +470,10 @@ export function createArpSpoofDetector(
       else maybeReport(culprit, FLIP_FLOP, nowUs, report);
     }
     if (reasons === 0) {
-      if (
-        state.reportedActivity > 0 && nowUs - state.lastReportUs >= windowUs
-      ) {
+      if (state.reportedCount > 0 && nowUs - state.lastReportUs >= windowUs) {
         state.reasons = 0; // the incident is over
         state.reportedReasons = 0;
-        state.reportedActivity = 0;
+        clearReportMark(state);
       }
       return;
     }
@@ -543,15 +539,13 @@ export function createArpSpoofDetector(
     for (const claim of state.claims) {
       if (isSuspicious(claim, nowUs, windowUs)) activity += claim.claims;
     }
-    const reported = state.reportedActivity;
     const newReason = (state.reasons & ~state.reportedReasons) !== 0;
     if (
-      reported > 0 && !newReason && activity < 2 * reported &&
-      (activity <= reported || nowUs - state.lastReportUs < reportIntervalUs)
+      !newReason &&
+      !isGrowthReportDue(state, activity, nowUs, reportIntervalUs)
     ) return;
     state.reportedReasons = state.reasons;
-    state.reportedActivity = Math.max(activity, 1);
-    state.lastReportUs = nowUs;
+    markReported(state, Math.max(activity, 1), nowUs);
     report(findingOf(state, nowUs, config));
   }
 

@@ -1,57 +1,26 @@
 import assert from "node:assert/strict";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-} from "../capture/packet_record.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   ARP_SPOOF_DEFAULTS,
   type ArpSpoofOptions,
   createArpSpoofDetector,
 } from "./arp_spoof.ts";
-
-const SECOND_US = 1_000_000;
-const T0 = 1_700_000_000 * SECOND_US;
+import {
+  arpPacket,
+  BROADCAST_MAC,
+  byTime,
+  findingsOf,
+  SECOND_US,
+  T0,
+  ZERO_MAC,
+} from "./test_packets.ts";
 const GW = "192.168.1.1";
 const GW_MAC = "50:a7:2b:73:a9:c6";
 const VICTIM = "192.168.1.175";
 const VICTIM_MAC = "0c:54:15:40:d8:f5";
 const EVIL = "192.168.1.66";
 const EVIL_MAC = "b4:b6:86:fb:db:07";
-const ZERO_MAC = "00:00:00:00:00:00";
-const BROADCAST = "ff:ff:ff:ff:ff:ff";
-
-interface ArpFields {
-  atUs: number;
-  operation: 1 | 2;
-  senderMac: string;
-  senderIp: string;
-  targetMac?: string;
-  targetIp: string;
-  /** Ethernet source; the sender MAC unless given. */
-  ethSrc?: string;
-}
-
-function arp(fields: ArpFields): PacketRecord {
-  const targetMac = fields.targetMac ??
-    (fields.operation === 1 ? ZERO_MAC : BROADCAST);
-  return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    linkType: 1,
-    srcMac: fields.ethSrc ?? fields.senderMac,
-    dstMac: fields.operation === 1 || targetMac === ZERO_MAC
-      ? BROADCAST
-      : targetMac,
-    etherType: 0x0806,
-    network: "arp",
-    srcAddress: fields.senderIp,
-    dstAddress: fields.targetIp,
-    arpOperation: fields.operation,
-    arpSenderMac: fields.senderMac,
-    arpTargetMac: targetMac,
-  };
-}
 
 /** "who-has `targetIp` tell `senderIp`" from `senderMac`. */
 function request(
@@ -60,7 +29,7 @@ function request(
   senderIp: string,
   targetIp: string,
 ): PacketRecord {
-  return arp({ atUs, operation: 1, senderMac, senderIp, targetIp });
+  return arpPacket({ atUs, operation: 1, senderMac, senderIp, targetIp });
 }
 
 /** "`senderIp` is-at `senderMac`", sent to `targetIp` at `targetMac`. */
@@ -72,7 +41,7 @@ function reply(
   targetIp: string,
   ethSrc?: string,
 ): PacketRecord {
-  return arp({
+  return arpPacket({
     atUs,
     operation: 2,
     senderMac,
@@ -99,16 +68,7 @@ function run(
   packets: Iterable<PacketRecord>,
   options: ArpSpoofOptions = {},
 ): Finding[] {
-  const detector = createArpSpoofDetector(options);
-  const findings: Finding[] = [];
-  for (const packet of packets) {
-    detector.observe(packet, (finding) => findings.push(finding));
-  }
-  return findings;
-}
-
-function byTime(packets: PacketRecord[]): PacketRecord[] {
-  return packets.sort((a, b) => a.timestampUs - b.timestampUs);
+  return findingsOf(createArpSpoofDetector(options), packets);
 }
 
 Deno.test("arp_spoof: gratuitous ARP announcing a host's own IP raises nothing", () => {
@@ -116,7 +76,7 @@ Deno.test("arp_spoof: gratuitous ARP announcing a host's own IP raises nothing",
   for (let i = 0; i < 60; i++) {
     const atUs = T0 + i * 60 * SECOND_US;
     packets.push(
-      arp({
+      arpPacket({
         atUs,
         operation: 1,
         senderMac: VICTIM_MAC,
@@ -124,7 +84,7 @@ Deno.test("arp_spoof: gratuitous ARP announcing a host's own IP raises nothing",
         targetIp: VICTIM,
       }),
     );
-    packets.push(reply(atUs + 1, VICTIM_MAC, VICTIM, BROADCAST, VICTIM));
+    packets.push(reply(atUs + 1, VICTIM_MAC, VICTIM, BROADCAST_MAC, VICTIM));
   }
   assert.deepEqual(run(packets), []);
   assert.deepEqual(run(packets.slice(0, 1)), []);
@@ -189,7 +149,7 @@ Deno.test("arp_spoof: one legitimate change that then stays put raises nothing",
         T0 + 45 * SECOND_US + i * SECOND_US,
         newMac,
         VICTIM,
-        BROADCAST,
+        BROADCAST_MAC,
         VICTIM,
       ),
     );
@@ -245,7 +205,7 @@ Deno.test("arp_spoof: repeated gratuitous replies for another host's IP are spoo
   const packets: PacketRecord[] = [];
   for (let i = 0; i < 6; i++) {
     packets.push(
-      arp({
+      arpPacket({
         atUs: T0 + i * 10 * SECOND_US,
         operation: 2,
         senderMac: EVIL_MAC,
@@ -394,7 +354,7 @@ Deno.test("arp_spoof: a mismatched Ethernet source on a reply is a forgery, on a
   assert.equal(forged[0]!.evidence.mismatchedReplies, 1);
   const requests: PacketRecord[] = [];
   for (let i = 0; i < 3; i++) {
-    requests.push(arp({
+    requests.push(arpPacket({
       atUs: T0 + i,
       operation: 1,
       senderMac: "18:60:24:8d:97:ba",

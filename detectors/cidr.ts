@@ -5,6 +5,8 @@
  * @module
  */
 
+import { parseIpv4 } from "./addresses.ts";
+
 /** One parsed CIDR block. */
 export interface Cidr {
   /** The block as written, e.g. "10.0.0.0/8". */
@@ -42,8 +44,8 @@ export function parseCidr(text: string): Cidr {
     }
     prefixLength = Number(prefixText);
   }
-  const words = isV6 ? parseIpv6Words(addressText) : parseIpv4Word(addressText);
-  if (words === undefined) {
+  const words = isV6 ? parseIpv6Words(addressText) : parseIpv4(addressText);
+  if (words === undefined || words === -1) {
     throw new TypeError(
       `Invalid CIDR "${text}": "${addressText}" is not an IPv${
         isV6 ? 6 : 4
@@ -113,8 +115,8 @@ export class CidrSet {
       }
       return this.#hasV6(words);
     }
-    const word = parseIpv4Word(address);
-    return word !== undefined && this.#hasV4(word);
+    const word = parseIpv4(address);
+    return word >= 0 && this.#hasV4(word);
   }
 
   #hasV4(word: number): boolean {
@@ -148,33 +150,6 @@ function wordMask(prefixLength: number, index: number): number {
   return (0xffffffff << (32 - bits)) >>> 0;
 }
 
-/** Parses a dotted quad (exactly four decimal octets 0–255) into an unsigned 32-bit word. */
-function parseIpv4Word(text: string): number | undefined {
-  let word = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x2e) {
-      if (digits === 0 || dots === 3) return undefined;
-      word = word * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (code >= 0x30 && code <= 0x39) {
-      // A leading zero would be octal to inet_aton; reject it as ambiguous.
-      if (digits === 1 && octet === 0) return undefined;
-      octet = octet * 10 + (code - 0x30);
-      if (++digits > 3 || octet > 255) return undefined;
-    } else {
-      return undefined;
-    }
-  }
-  if (dots !== 3 || digits === 0) return undefined;
-  return word * 256 + octet;
-}
-
 /**
  * Parses IPv6 text (RFC 4291 section 2.2: "::" compression, an embedded
  * dotted quad in the last 32 bits, an optional "%zone") into four unsigned
@@ -196,8 +171,8 @@ function parseIpv6Words(text: string): number[] | undefined {
       const part = parts[p]!;
       const isLast = h === halves.length - 1 && p === parts.length - 1;
       if (isLast && part.includes(".")) {
-        const v4 = parseIpv4Word(part);
-        if (v4 === undefined) return undefined;
+        const v4 = parseIpv4(part);
+        if (v4 < 0) return undefined;
         groups.push(v4 >>> 16, v4 & 0xffff);
         continue;
       }

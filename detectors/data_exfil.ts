@@ -34,6 +34,18 @@ import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { CidrSet } from "./cidr.ts";
 import type { Detector, TableStats } from "./detector.ts";
+import { requirePositive } from "./option_checks.ts";
+import {
+  isGrowthReportDue,
+  markReported,
+  type ReportMark,
+} from "./report_cadence.ts";
+import {
+  advanceBucket,
+  type BucketClock,
+  previousBucketWeight,
+  windowedCount,
+} from "./time_buckets.ts";
 
 /** Options of {@linkcode createDataExfilDetector}. */
 export interface DataExfilOptions {
@@ -103,12 +115,10 @@ const TOUCH_INTERVAL_US = 1_000_000;
 /** Remote ports remembered per pair for evidence. */
 const MAX_REMOTE_PORTS = 5;
 
-/** Byte counts of one (home host, external host) pair. */
-interface PairState {
+/** Byte counts of one (home host, external host) pair; its {@linkcode ReportMark} counts windowed outbound bytes. */
+interface PairState extends BucketClock, ReportMark {
   inside: string;
   outside: string;
-  /** Start of the current bucket, µs. */
-  bucketStartUs: number;
   outBytes: number;
   inBytes: number;
   previousOutBytes: number;
@@ -122,10 +132,6 @@ interface PairState {
   /** Packet time the pair last moved to the recent end of the LRU table, µs. */
   touchedUs: number;
   remotePorts: number[];
-  /** Windowed outbound bytes at the last finding; 0 while not reported. */
-  reportedOutBytes: number;
-  /** Packet time of the last finding, µs (-Infinity before the first). */
-  lastReportUs: number;
 }
 
 /**
@@ -144,16 +150,10 @@ export function createDataExfilDetector(
 ): Detector {
   const config = { ...DATA_EXFIL_DEFAULTS, ...options };
   const { exfilMinBytes, outboundRatio, windowUs, reportIntervalUs } = config;
-  if (!(exfilMinBytes > 0)) {
-    throw new RangeError(
-      `Cannot create data exfiltration detector: exfilMinBytes must be positive, got ${exfilMinBytes}`,
-    );
-  }
-  if (!(windowUs > 0)) {
-    throw new RangeError(
-      `Cannot create data exfiltration detector: windowUs must be positive, got ${windowUs}`,
-    );
-  }
+  requirePositive("data exfiltration detector", config, [
+    "exfilMinBytes",
+    "windowUs",
+  ]);
   const homeNet = new CidrSet(config.homeNet);
   const pairs = new BoundedMap<string, PairState>(config.maxPairs);
   let nextExpiryUs = -Infinity;
@@ -205,35 +205,29 @@ export function createDataExfilDetector(
         return; // inbound bytes only ever lower the verdict
       }
 
-      const windowOut = windowedBytes(
-        state.previousOutBytes,
+      const weight = previousBucketWeight(state, nowUs, windowUs);
+      const windowOut = windowedCount(
         state.outBytes,
-        state,
-        nowUs,
-        windowUs,
+        state.previousOutBytes,
+        weight,
       );
-      const windowIn = windowedBytes(
-        state.previousInBytes,
+      const windowIn = windowedCount(
         state.inBytes,
-        state,
-        nowUs,
-        windowUs,
+        state.previousInBytes,
+        weight,
       );
       const crossed = windowOut >= exfilMinBytes &&
         windowOut >= outboundRatio * windowIn;
       if (!crossed) {
-        state.reportedOutBytes = 0;
+        state.reportedCount = 0;
         return;
       }
-      const due = nowUs - state.lastReportUs >= reportIntervalUs;
-      if (state.reportedOutBytes > 0) {
-        const doubled = windowOut >= 2 * state.reportedOutBytes;
-        if (windowOut <= state.reportedOutBytes || (!doubled && !due)) return;
-      } else if (!due) {
-        return; // re-crossed soon after dipping below: wait for the interval
-      }
-      state.reportedOutBytes = windowOut;
-      state.lastReportUs = nowUs;
+      const due = state.reportedCount > 0
+        ? isGrowthReportDue(state, windowOut, nowUs, reportIntervalUs)
+        // Re-crossed soon after dipping below: wait for the interval.
+        : nowUs - state.lastReportUs >= reportIntervalUs;
+      if (!due) return;
+      markReported(state, windowOut, nowUs);
       report(findingOf(state, windowOut, windowIn, nowUs, config));
     },
     tables(): Record<string, TableStats> {
@@ -258,7 +252,7 @@ function newPair(inside: string, outside: string, nowUs: number): PairState {
     lastSeenUs: nowUs,
     touchedUs: nowUs,
     remotePorts: [],
-    reportedOutBytes: 0,
+    reportedCount: 0,
     lastReportUs: -Infinity,
   };
 }
@@ -269,35 +263,13 @@ function advanceBuckets(
   nowUs: number,
   windowUs: number,
 ): void {
-  const elapsedUs = nowUs - state.bucketStartUs;
-  if (elapsedUs < windowUs) return; // also for timestamps that go backwards
-  if (elapsedUs < 2 * windowUs) {
-    state.previousOutBytes = state.outBytes;
-    state.previousInBytes = state.inBytes;
-    state.bucketStartUs += windowUs;
-  } else {
-    state.previousOutBytes = 0;
-    state.previousInBytes = 0;
-    state.bucketStartUs = nowUs;
-  }
+  const passed = advanceBucket(state, nowUs, windowUs);
+  if (passed === 0) return;
+  const rolled = passed === 1;
+  state.previousOutBytes = rolled ? state.outBytes : 0;
+  state.previousInBytes = rolled ? state.inBytes : 0;
   state.outBytes = 0;
   state.inBytes = 0;
-}
-
-/** Sliding-window estimate: the previous bucket weighted by its overlap with the window ending now. */
-function windowedBytes(
-  previous: number,
-  current: number,
-  state: PairState,
-  nowUs: number,
-  windowUs: number,
-): number {
-  if (previous === 0) return current;
-  const intoBucket = Math.min(
-    1,
-    Math.max(0, (nowUs - state.bucketStartUs) / windowUs),
-  );
-  return Math.round(previous * (1 - intoBucket)) + current;
 }
 
 function findingOf(

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-} from "../capture/packet_record.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   createDataExfilDetector,
   DATA_EXFIL_DEFAULTS,
   type DataExfilOptions,
 } from "./data_exfil.ts";
+import { byTime, findingsOf, tcpPacket } from "./test_packets.ts";
 
 const INSIDE = "10.9.18.101";
 const OUTSIDE = "207.246.115.231";
@@ -26,15 +24,14 @@ interface PacketFields {
 function ipPacket(fields: PacketFields): PacketRecord {
   const ipLength = fields.ipLength ?? 1500;
   return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: fields.src.includes(":") ? "ipv6" : "ipv4",
-    srcAddress: fields.src,
-    dstAddress: fields.dst,
-    ipProtocol: 6,
-    transport: "tcp",
-    srcPort: 40000,
-    dstPort: fields.dstPort ?? 2525,
+    ...tcpPacket({
+      atUs: fields.atUs,
+      src: fields.src,
+      dst: fields.dst,
+      srcPort: 40000,
+      dstPort: fields.dstPort ?? 2525,
+      flags: 0,
+    }),
     ipLength,
     wireLength: fields.wireLength ?? ipLength + 14,
     payloadLength: Math.max(0, ipLength - 40),
@@ -55,20 +52,11 @@ function flow(
   );
 }
 
-function byTime(packets: PacketRecord[]): PacketRecord[] {
-  return packets.sort((a, b) => a.timestampUs - b.timestampUs);
-}
-
 function run(
   packets: PacketRecord[],
   options: DataExfilOptions = {},
 ): Finding[] {
-  const detector = createDataExfilDetector(options);
-  const findings: Finding[] = [];
-  for (const packet of packets) {
-    detector.observe(packet, (f) => findings.push(f));
-  }
-  return findings;
+  return findingsOf(createDataExfilDetector(options), packets);
 }
 
 const ONE_MB = { exfilMinBytes: 1_000_000 };

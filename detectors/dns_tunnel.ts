@@ -65,7 +65,13 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
+import { fnv1a } from "./hash.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
+import {
+  isGrowthReportDue,
+  markReported,
+  type ReportMark,
+} from "./report_cadence.ts";
 
 /** Options of {@linkcode createDnsTunnelDetector}. */
 export interface DnsTunnelOptions {
@@ -143,8 +149,8 @@ const QTYPE_NAMES: Readonly<Record<number, string>> = {
   255: "ANY",
 };
 
-/** Counts of one client/domain group within the current window. */
-interface GroupState {
+/** Counts of one client/domain group within the current window; its {@linkcode ReportMark} counts unique subdomains. */
+interface GroupState extends ReportMark {
   client: string;
   domain: string;
   /** Server (destination) of the first query in the window. */
@@ -166,8 +172,6 @@ interface GroupState {
   queryBytes: number;
   qtypes: Map<number, number>;
   samples: string[];
-  reportedUnique: number;
-  lastReportUs: number;
 }
 
 /**
@@ -237,16 +241,13 @@ export function createDnsTunnelDetector(
       observeQuery(state, subdomain, packet, limits);
 
       if (state.uniqueSubdomains < minUniqueSubdomains) return;
-      if (state.reportedUnique === 0) {
-        if (scoreOf(state) < scoreThreshold) return;
-      } else {
-        const grown = state.uniqueSubdomains > state.reportedUnique;
-        const doubled = state.uniqueSubdomains >= 2 * state.reportedUnique;
-        const due = nowUs - state.lastReportUs >= reportIntervalUs;
-        if (!grown || (!doubled && !due)) return;
-      }
-      state.reportedUnique = state.uniqueSubdomains;
-      state.lastReportUs = nowUs;
+      const unique = state.uniqueSubdomains;
+      if (
+        state.reportedCount === 0
+          ? scoreOf(state) < scoreThreshold
+          : !isGrowthReportDue(state, unique, nowUs, reportIntervalUs)
+      ) return;
+      markReported(state, unique, nowUs);
       report(findingOf(state, nowUs, windowUs));
     },
     tables(): Record<string, TableStats> {
@@ -272,7 +273,7 @@ function observeQuery(
   state.queries++;
   state.nameBytes += packet.dnsQname.length;
   state.queryBytes += packet.payloadLength;
-  const hash = hashString(subdomain);
+  const hash = fnv1a(subdomain);
   if (!state.hashes.has(hash)) {
     state.uniqueSubdomains++;
     if (state.hashes.size < maxSubdomainsPerGroup) state.hashes.add(hash);
@@ -349,8 +350,8 @@ function newGroup(packet: PacketRecord, domain: string): GroupState {
     queryBytes: 0,
     qtypes: new Map(),
     samples: [],
-    reportedUnique: 0,
-    lastReportUs: 0,
+    reportedCount: 0,
+    lastReportUs: -Infinity,
   };
 }
 
@@ -538,15 +539,6 @@ function entropyOf(text: string): number {
     scratchCounts[bucket] = 0;
   }
   return bits;
-}
-
-/** 32-bit FNV-1a hash of a string's UTF-16 code units. */
-function hashString(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 function round(value: number, digits: number): number {

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-} from "../capture/packet_record.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   createDnsTunnelDetector,
   DNS_TUNNEL_DEFAULTS,
   type DnsTunnelOptions,
 } from "./dns_tunnel.ts";
+import { findingsOf, udpPacket } from "./test_packets.ts";
 
 const NULL = 10;
 const TXT = 16;
@@ -33,15 +31,13 @@ function dnsQuery(fields: QueryFields): PacketRecord {
   const dst = fields.dst ?? "192.168.1.210";
   const response = fields.response ?? false;
   return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: "ipv4",
-    srcAddress: response ? dst : src,
-    dstAddress: response ? src : dst,
-    ipProtocol: 17,
-    transport: "udp",
-    srcPort: response ? (fields.dstPort ?? 53) : 40000,
-    dstPort: response ? 40000 : (fields.dstPort ?? 53),
+    ...udpPacket({
+      atUs: fields.atUs,
+      src: response ? dst : src,
+      dst: response ? src : dst,
+      srcPort: response ? (fields.dstPort ?? 53) : 40000,
+      dstPort: response ? 40000 : (fields.dstPort ?? 53),
+    }),
     ipLength: 28 + 18 + fields.name.length,
     payloadLength: 18 + fields.name.length,
     app: "dns",
@@ -77,12 +73,7 @@ function run(
   packets: PacketRecord[],
   options: DnsTunnelOptions = {},
 ): Finding[] {
-  const detector = createDnsTunnelDetector(options);
-  const findings: Finding[] = [];
-  for (const packet of packets) {
-    detector.observe(packet, (f) => findings.push(f));
-  }
-  return findings;
+  return findingsOf(createDnsTunnelDetector(options), packets);
 }
 
 /** dnscat2-style queries: an 18-hex-character label, rotating TXT/CNAME/MX. */

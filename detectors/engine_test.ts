@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-  TCP_FLAGS,
-} from "../capture/packet_record.ts";
+import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { AlertEvent } from "./alert_lifecycle.ts";
 import { AnalysisEngine, createDetectors } from "./engine.ts";
+import { SECOND_US, T0, tcpPacket } from "./test_packets.ts";
 
 const { SYN, ACK, RST } = TCP_FLAGS;
-const SECOND_US = 1_000_000;
-const T0 = 1_700_000_000 * SECOND_US;
 const SCANNER = "10.0.0.66";
 const TARGET = "10.0.0.5";
 
@@ -22,20 +17,11 @@ function tcp(
   flags: number,
 ): PacketRecord {
   return {
-    ...emptyPacketRecord(),
-    timestampUs: atUs,
+    ...tcpPacket({ atUs, src, dst, srcPort, dstPort, flags }),
     linkType: 1,
     capturedLength: 60,
     wireLength: 60,
-    network: "ipv4",
-    srcAddress: src,
-    dstAddress: dst,
-    ipProtocol: 6,
     ipLength: 40,
-    transport: "tcp",
-    srcPort,
-    dstPort,
-    tcpFlags: flags,
   };
 }
 

@@ -31,9 +31,18 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
+import { fmix32, fnv1a } from "./hash.ts";
+import { requirePositive } from "./option_checks.ts";
+import {
+  clearReportMark,
+  isRepeatReportDue,
+  markReported,
+  type ReportMark,
+} from "./report_cadence.ts";
 
 /** Options of {@linkcode createIcmpFloodDetector}. */
 export interface IcmpFloodOptions {
@@ -98,8 +107,8 @@ interface TopSource {
   error: number;
 }
 
-/** Per-victim state. */
-interface VictimState {
+/** Per-victim state; its {@linkcode ReportMark} counts `requests`. */
+interface VictimState extends ReportMark {
   victim: string;
   /** Times of the last `packetThreshold` requests, µs (a ring once full). */
   times: number[];
@@ -119,9 +128,6 @@ interface VictimState {
   lastAboveUs: number;
   /** Highest rate over `packetThreshold` requests seen in the flood, requests/s. */
   peakRate: number;
-  /** `requests` at the last finding (0: none yet) and its packet time. */
-  reportedRequests: number;
-  lastReportUs: number;
 }
 
 /**
@@ -139,22 +145,12 @@ export function createIcmpFloodDetector(
 ): Detector {
   const config = { ...ICMP_FLOOD_DEFAULTS, ...options };
   const { packetThreshold, windowUs, dominantShare, reportIntervalUs } = config;
-  for (
-    const name of [
-      "packetThreshold",
-      "windowUs",
-      "maxVictims",
-      "reportIntervalUs",
-    ] as const
-  ) {
-    if (!(config[name] > 0)) {
-      throw new RangeError(
-        `Cannot create ICMP flood detector: ${name} must be positive, got ${
-          config[name]
-        }`,
-      );
-    }
-  }
+  requirePositive("ICMP flood detector", config, [
+    "packetThreshold",
+    "windowUs",
+    "maxVictims",
+    "reportIntervalUs",
+  ]);
   if (!Number.isInteger(packetThreshold)) {
     throw new RangeError(
       `Cannot create ICMP flood detector: packetThreshold must be an integer, got ${packetThreshold}`,
@@ -193,8 +189,7 @@ export function createIcmpFloodDetector(
     state.lastRequestUs = nowUs;
     if (state.flooding && nowUs - state.lastAboveUs >= windowUs) {
       state.flooding = false; // the flood is over; a new one starts afresh
-      state.reportedRequests = 0;
-      state.lastReportUs = -Infinity;
+      clearReportMark(state);
     }
     if (!state.flooding && nowUs - state.epochStartUs >= windowUs) {
       resetEpoch(state, nowUs);
@@ -229,13 +224,10 @@ export function createIcmpFloodDetector(
     } else if (rate > state.peakRate) {
       state.peakRate = rate;
     }
-    const reported = state.reportedRequests;
-    if (
-      reported > 0 && state.requests < 2 * reported &&
-      nowUs - state.lastReportUs < reportIntervalUs
-    ) return;
-    state.reportedRequests = state.requests;
-    state.lastReportUs = nowUs;
+    if (!isRepeatReportDue(state, state.requests, nowUs, reportIntervalUs)) {
+      return;
+    }
+    markReported(state, state.requests, nowUs);
     report(findingOf(state, rate, nowUs, config));
   }
 
@@ -264,7 +256,7 @@ function newVictim(victim: string, nowUs: number): VictimState {
     floodStartUs: nowUs,
     lastAboveUs: -Infinity,
     peakRate: 0,
-    reportedRequests: 0,
+    reportedCount: 0,
     lastReportUs: -Infinity,
   };
 }
@@ -302,7 +294,9 @@ function countSource(state: VictimState, source: string): void {
       min.source = source;
     }
   }
-  const bit = hashOf(source) % SOURCE_BITS;
+  // fmix32: addresses differing only in their last characters spread over
+  // all bits (linear counting assumes uniformly random bits).
+  const bit = fmix32(fnv1a(source)) % SOURCE_BITS;
   const word = bit >>> 5;
   const mask = 1 << (bit & 31);
   const bits = state.sourceBits;
@@ -315,25 +309,6 @@ function countSource(state: VictimState, source: string): void {
       state.sampleSources.push(source);
     }
   }
-}
-
-/**
- * FNV-1a over the UTF-16 code units of `text`, then MurmurHash3's fmix32 so
- * that addresses differing only in their last characters spread over all
- * bits (linear counting assumes uniformly random bits).
- */
-function hashOf(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return hash >>> 0;
 }
 
 /** Distinct sources estimated by linear counting: −m·ln(empty bits / m). */
@@ -353,16 +328,8 @@ function distinctSources(bits: Uint32Array): number {
 
 /** Multicast, broadcast and unspecified sources, which can only be spoofed. */
 function isSpoofOnlySource(address: string): boolean {
-  if (address === "" || address === "::" || address === "0.0.0.0") return true;
-  return isGroupAddress(address);
-}
-
-/** Multicast (224.0.0.0/4, ff00::/8) and limited broadcast addresses. */
-function isGroupAddress(address: string): boolean {
-  if (address.includes(":")) return address.startsWith("ff");
-  if (address === "255.255.255.255") return true;
-  const first = Number(address.slice(0, address.indexOf(".")));
-  return first >= 224 && first <= 239;
+  return address === "" || isUnspecifiedAddress(address) ||
+    isGroupAddress(address);
 }
 
 function severityOf(peakRate: number): Severity {

@@ -1,60 +1,35 @@
 import assert from "node:assert/strict";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-} from "../capture/packet_record.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   createIcmpFloodDetector,
   ICMP_FLOOD_DEFAULTS,
   type IcmpFloodOptions,
 } from "./icmp_flood.ts";
+import {
+  findingsOf,
+  icmpPacket,
+  type IcmpPacketFields,
+  SECOND_US,
+  T0,
+} from "./test_packets.ts";
 
 const ATTACKER = "192.168.1.16";
 const VICTIM = "192.168.1.1";
-const SECOND_US = 1_000_000;
-const T0 = 1_700_000_000 * SECOND_US;
 const THRESHOLD = ICMP_FLOOD_DEFAULTS.packetThreshold;
 
-interface EchoFields {
-  atUs: number;
-  src?: string;
-  dst?: string;
-  type?: number;
-  ttl?: number;
-}
+type EchoFields = Partial<IcmpPacketFields> & { atUs: number };
 
-/** One ICMP (or, for IPv6 addresses, ICMPv6) packet; an echo request unless told otherwise. */
+/** One echo request from the attacker to the victim unless told otherwise (see {@linkcode icmpPacket}). */
 function echo(fields: EchoFields): PacketRecord {
-  const dst = fields.dst ?? VICTIM;
-  const v6 = dst.includes(":");
-  return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: v6 ? "ipv6" : "ipv4",
-    srcAddress: fields.src ?? ATTACKER,
-    dstAddress: dst,
-    ipProtocol: v6 ? 58 : 1,
-    ttl: fields.ttl ?? 64,
-    ipLength: 28,
-    transport: v6 ? "icmpv6" : "icmp",
-    icmpType: fields.type ?? (v6 ? 128 : 8),
-    icmpCode: 0,
-    icmpId: 0,
-    icmpSeq: 0,
-  };
+  return icmpPacket({ src: ATTACKER, dst: VICTIM, ...fields });
 }
 
 function run(
   packets: Iterable<PacketRecord>,
   options: IcmpFloodOptions = {},
 ): Finding[] {
-  const detector = createIcmpFloodDetector(options);
-  const findings: Finding[] = [];
-  for (const packet of packets) {
-    detector.observe(packet, (finding) => findings.push(finding));
-  }
-  return findings;
+  return findingsOf(createIcmpFloodDetector(options), packets);
 }
 
 /** `count` echo requests `stepUs` apart. */

@@ -24,9 +24,22 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import type { Finding, FindingSink, Severity } from "./alert.ts";
+import {
+  isGroupAddress,
+  isUnspecifiedAddress,
+  parseIpv4,
+} from "./addresses.ts";
+import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
+import {
+  type FanOut,
+  type FanOutLimits,
+  newFanOut,
+  observeFanOut,
+  summarizeFanOut,
+} from "./fan_out.ts";
+import { requirePositive } from "./option_checks.ts";
 
 /** Options of {@linkcode createIcmpSweepDetector}. */
 export interface IcmpSweepOptions {
@@ -82,25 +95,10 @@ const ICMPV6_ECHO_REQUEST = 128;
 /** Per-source state. */
 interface SourceState {
   source: string;
-  /** Target (IPv4 as an unsigned 32-bit number, IPv6 as text) → last probed, µs; least recently probed first. */
-  targets: Map<number | string, number>;
-  /** Probes counted since `epochStartUs`. */
-  probes: number;
-  epochStartUs: number;
-  lastProbeUs: number;
   /** Probe kinds seen, by name ("echo", "timestamp", "mask"). */
   kinds: string[];
-  /** True from the first crossing until the window has held fewer than the threshold for a whole window. */
-  sweeping: boolean;
-  sweepStartUs: number;
-  lastAboveUs: number;
-  /** Packet time the sweep's last new target was added, µs. */
-  lastGrowthUs: number;
-  /** Distinct targets added since the sweep started (counted again if forgotten and probed anew). */
-  sweepTargets: number;
-  /** `sweepTargets` at the last finding (0: none yet) and its packet time. */
-  reportedTargets: number;
-  lastReportUs: number;
+  /** Targets probed: IPv4 as unsigned 32-bit numbers, IPv6 as text. */
+  fanOut: FanOut<number | string>;
 }
 
 /**
@@ -119,28 +117,25 @@ export function createIcmpSweepDetector(
   const config = { ...ICMP_SWEEP_DEFAULTS, ...options };
   const { targetThreshold, windowUs, maxTargetsPerSource, reportIntervalUs } =
     config;
-  for (
-    const name of [
-      "targetThreshold",
-      "windowUs",
-      "maxSources",
-      "maxTargetsPerSource",
-      "reportIntervalUs",
-    ] as const
-  ) {
-    if (!(config[name] > 0)) {
-      throw new RangeError(
-        `Cannot create ICMP sweep detector: ${name} must be positive, got ${
-          config[name]
-        }`,
-      );
-    }
-  }
+  requirePositive("ICMP sweep detector", config, [
+    "targetThreshold",
+    "windowUs",
+    "maxSources",
+    "maxTargetsPerSource",
+    "reportIntervalUs",
+  ]);
   if (maxTargetsPerSource < targetThreshold) {
     throw new RangeError(
       `Cannot create ICMP sweep detector: maxTargetsPerSource (${maxTargetsPerSource}) must be at least targetThreshold (${targetThreshold})`,
     );
   }
+
+  const limits: FanOutLimits = {
+    targetThreshold,
+    windowUs,
+    maxTargets: maxTargetsPerSource,
+    reportIntervalUs,
+  };
 
   const sources = new BoundedMap<string, SourceState>(config.maxSources);
   let nextExpiryUs = -Infinity;
@@ -150,80 +145,29 @@ export function createIcmpSweepDetector(
     if (kind === "") return;
     const src = packet.srcAddress;
     const dst = packet.dstAddress;
-    if (src === "" || dst === "" || isGroupAddress(dst)) return;
+    if (
+      src === "" || dst === "" || isGroupAddress(dst) ||
+      isUnspecifiedAddress(dst)
+    ) return;
 
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
-      sources.expireOldest((state) => nowUs - state.lastProbeUs >= windowUs);
+      sources.expireOldest((state) =>
+        nowUs - state.fanOut.lastProbeUs >= windowUs
+      );
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     let state = sources.get(src);
     if (state === undefined) {
-      state = {
-        source: src,
-        targets: new Map(),
-        probes: 0,
-        epochStartUs: nowUs,
-        lastProbeUs: nowUs,
-        kinds: [],
-        sweeping: false,
-        sweepStartUs: nowUs,
-        lastGrowthUs: nowUs,
-        lastAboveUs: -Infinity,
-        sweepTargets: 0,
-        reportedTargets: 0,
-        lastReportUs: -Infinity,
-      };
+      state = { source: src, kinds: [], fanOut: newFanOut(nowUs) };
       sources.set(src, state);
     }
-    state.lastProbeUs = nowUs;
     if (!state.kinds.includes(kind)) state.kinds.push(kind);
-    expireTargets(state.targets, nowUs - windowUs);
-    if (
-      state.sweeping && state.targets.size < targetThreshold &&
-      nowUs - state.lastAboveUs >= windowUs
-    ) {
-      state.sweeping = false; // the sweep is over; a new one starts afresh
-      state.reportedTargets = 0;
-      state.lastReportUs = -Infinity;
-    }
-    if (!state.sweeping && nowUs - state.epochStartUs >= windowUs) {
-      state.probes = 0;
-      state.epochStartUs = nowUs;
-    }
-    state.probes++;
-
-    const targets = state.targets;
     const ipv4 = parseIpv4(dst);
     const target = ipv4 >= 0 ? ipv4 : dst;
-    const known = targets.delete(target);
-    if (!known) {
-      if (targets.size >= maxTargetsPerSource) {
-        const oldest = targets.keys().next();
-        if (!oldest.done) targets.delete(oldest.value);
-      }
-      if (state.sweeping) state.sweepTargets++;
-      state.lastGrowthUs = nowUs;
+    if (observeFanOut(state.fanOut, target, nowUs, limits)) {
+      report(findingOf(state, nowUs, config));
     }
-    targets.set(target, nowUs);
-    if (targets.size < targetThreshold) return;
-
-    state.lastAboveUs = nowUs;
-    if (!state.sweeping) {
-      state.sweeping = true;
-      const first = targets.values().next();
-      state.sweepStartUs = first.done ? nowUs : first.value;
-      state.sweepTargets = targets.size;
-    }
-    const reported = state.reportedTargets;
-    if (
-      reported > 0 && state.sweepTargets < 2 * reported &&
-      (state.sweepTargets <= reported ||
-        nowUs - state.lastReportUs < reportIntervalUs)
-    ) return;
-    state.reportedTargets = state.sweepTargets;
-    state.lastReportUs = nowUs;
-    report(findingOf(state, nowUs, config));
   }
 
   return {
@@ -256,134 +200,35 @@ function probeKind(packet: PacketRecord): string {
   return "";
 }
 
-/** Drops targets last probed at or before `cutoffUs` (the map is in order of last probe). */
-function expireTargets(
-  targets: Map<number | string, number>,
-  cutoffUs: number,
-): void {
-  for (const [target, atUs] of targets) {
-    if (atUs > cutoffUs) break;
-    targets.delete(target);
-  }
-}
-
-/** Multicast (224.0.0.0/4, ff00::/8), limited broadcast and unspecified addresses: never sweep targets. */
-function isGroupAddress(address: string): boolean {
-  if (address.includes(":")) {
-    return address.startsWith("ff") || address === "::";
-  }
-  if (address === "255.255.255.255" || address === "0.0.0.0") return true;
-  const dot = address.indexOf(".");
-  const first = Number(address.slice(0, dot));
-  return first >= 224 && first <= 239;
-}
-
-/** Parses a dotted-quad IPv4 address to an unsigned 32-bit number; -1 when it is not one. */
-function parseIpv4(address: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < address.length; i++) {
-    const code = address.charCodeAt(i);
-    if (code === 46) {
-      if (digits === 0 || part > 255) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (code >= 48 && code <= 57 && digits < 3) {
-      part = part * 10 + (code - 48);
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return -1;
-  return value * 256 + part;
-}
-
-function formatIpv4(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${
-    value & 255
-  }`;
-}
-
-/** The /24 of an IPv4 address or the /64 of an IPv6 address, as a CIDR. */
-function subnetOf(address: string): string {
-  if (!address.includes(":")) {
-    return `${address.slice(0, address.lastIndexOf("."))}.0/24`;
-  }
-  const gap = address.indexOf("::");
-  let groups: string[];
-  if (gap < 0) {
-    groups = address.split(":");
-  } else {
-    const left = gap === 0 ? [] : address.slice(0, gap).split(":");
-    const rightText = address.slice(gap + 2);
-    const right = rightText === "" ? [] : rightText.split(":");
-    // An embedded IPv4 tail ("::ffff:192.0.2.1") stands for two groups.
-    const rightCount = right.length + (rightText.includes(".") ? 1 : 0);
-    groups = [
-      ...left,
-      ...Array(Math.max(8 - left.length - rightCount, 0))
-        .fill("0"),
-      ...right,
-    ];
-  }
-  const prefix = groups.slice(0, 4).map((group) =>
-    group.replace(/^0+(?=.)/, "")
-  );
-  return `${prefix.join(":")}::/64`;
-}
-
-function severityOf(targets: number): Severity {
-  if (targets >= 1000) return "high";
-  return targets >= 100 ? "medium" : "low";
-}
-
 function findingOf(
   state: SourceState,
   nowUs: number,
   config: Required<IcmpSweepOptions>,
 ): Finding {
-  const sampleTargets: string[] = [];
-  const subnets: string[] = [];
-  for (const key of state.targets.keys()) {
-    const target = typeof key === "number" ? formatIpv4(key) : key;
-    if (sampleTargets.length < MAX_SAMPLES) sampleTargets.push(target);
-    const subnet = subnetOf(target);
-    if (subnets.length < MAX_SAMPLES && !subnets.includes(subnet)) {
-      subnets.push(subnet);
-    }
-  }
-  const distinct = state.targets.size;
-  const durationUs = Math.max(state.lastGrowthUs - state.sweepStartUs, 0);
-  const durationSeconds = Math.round(durationUs / 1e5) / 10;
-  const targetsPerSecond = durationUs > 0
-    ? Math.round(distinct / (durationUs / 1e6) * 10) / 10
-    : distinct;
+  const { fanOut } = state;
+  const summary = summarizeFanOut(fanOut, MAX_SAMPLES);
+  const { distinctTargets, subnets, durationSeconds } = summary;
   const where = subnets.length === 1 ? ` in ${subnets[0]}` : "";
   return {
     kind: "icmp_sweep",
     key: state.source,
     timestampUs: nowUs,
-    severity: severityOf(state.sweepTargets),
+    severity: summary.severity,
     attacker: state.source,
     victim: "",
     domain: "",
     summary: `${state.source} sent ICMP ${
       state.kinds.join("/")
-    } requests to ${distinct} distinct hosts${where} within ${durationSeconds} s (${state.probes} probes): ICMP sweep`,
+    } requests to ${distinctTargets} distinct hosts${where} within ${durationSeconds} s (${fanOut.probes} probes): ICMP sweep`,
     evidence: {
-      distinctTargets: distinct,
-      sweepTargets: state.sweepTargets,
-      probes: state.probes,
+      distinctTargets,
+      sweepTargets: fanOut.incidentTargets,
+      probes: fanOut.probes,
       probeKinds: [...state.kinds],
       subnets,
-      sampleTargets,
+      sampleTargets: summary.sampleTargets,
       durationSeconds,
-      targetsPerSecond,
+      targetsPerSecond: summary.targetsPerSecond,
       windowSeconds: config.windowUs / 1e6,
     },
   };

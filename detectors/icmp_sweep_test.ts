@@ -1,59 +1,34 @@
 import assert from "node:assert/strict";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-} from "../capture/packet_record.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   createIcmpSweepDetector,
   ICMP_SWEEP_DEFAULTS,
   type IcmpSweepOptions,
 } from "./icmp_sweep.ts";
+import {
+  findingsOf,
+  icmpPacket,
+  type IcmpPacketFields,
+  lanHost,
+  SECOND_US,
+  T0,
+} from "./test_packets.ts";
 
 const SCANNER = "10.0.0.128";
-const SECOND_US = 1_000_000;
-const T0 = 1_700_000_000 * SECOND_US;
 
-interface IcmpFields {
-  atUs: number;
-  dst: string;
-  src?: string;
-  type?: number;
-  ttl?: number;
-}
-
-/** One ICMP (or, for IPv6 addresses, ICMPv6) packet; an echo request unless told otherwise. */
-function icmp(fields: IcmpFields): PacketRecord {
-  const v6 = fields.dst.includes(":");
-  return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: v6 ? "ipv6" : "ipv4",
-    srcAddress: fields.src ?? SCANNER,
-    dstAddress: fields.dst,
-    ipProtocol: v6 ? 58 : 1,
-    ttl: fields.ttl ?? 64,
-    ipLength: 28,
-    transport: v6 ? "icmpv6" : "icmp",
-    icmpType: fields.type ?? (v6 ? 128 : 8),
-    icmpCode: 0,
-  };
-}
-
-function host(n: number): string {
-  return `10.0.${Math.floor(n / 256)}.${n % 256}`;
+/** One ICMP packet from the scanner unless told otherwise (see {@linkcode icmpPacket}). */
+function icmp(
+  fields: Omit<IcmpPacketFields, "src"> & { src?: string },
+): PacketRecord {
+  return icmpPacket({ src: SCANNER, ...fields });
 }
 
 function run(
   packets: Iterable<PacketRecord>,
   options: IcmpSweepOptions = {},
 ): Finding[] {
-  const detector = createIcmpSweepDetector(options);
-  const findings: Finding[] = [];
-  for (const packet of packets) {
-    detector.observe(packet, (finding) => findings.push(finding));
-  }
-  return findings;
+  return findingsOf(createIcmpSweepDetector(options), packets);
 }
 
 /** Echo requests to `count` distinct hosts (from `first`), `stepUs` apart. */
@@ -65,7 +40,7 @@ function* sweep(
   type = 8,
 ): Generator<PacketRecord> {
   for (let i = 0; i < count; i++) {
-    yield icmp({ atUs: startUs + i * stepUs, dst: host(first + i), type });
+    yield icmp({ atUs: startUs + i * stepUs, dst: lanHost(first + i), type });
   }
 }
 
@@ -112,7 +87,7 @@ Deno.test("icmp_sweep: a /24 in 2 s (two passes) is found and counted exactly", 
   // The second pass adds nothing new, so no more findings until it grows.
   const more = run([
     ...packets,
-    icmp({ atUs: T0 + 12 * SECOND_US, dst: host(300) }),
+    icmp({ atUs: T0 + 12 * SECOND_US, dst: lanHost(300) }),
   ]);
   assert.equal(more.at(-1)!.evidence.sweepTargets, 257);
   assert.equal(more.at(-1)!.evidence.distinctTargets, 256);
@@ -165,7 +140,7 @@ Deno.test("icmp_sweep: traceroute, pings, errors and group addresses raise nothi
     packets.push(
       icmp({
         atUs: T0 + i * SECOND_US,
-        dst: host(1 + (i % 4)),
+        dst: lanHost(1 + (i % 4)),
         src: "10.0.9.9",
       }),
     );
@@ -173,10 +148,10 @@ Deno.test("icmp_sweep: traceroute, pings, errors and group addresses raise nothi
   // A router sending unreachables to many hosts; echo replies from many hosts.
   for (let i = 0; i < 300; i++) {
     packets.push(
-      icmp({ atUs: T0 + i * 1_000, src: "10.0.0.1", dst: host(i), type: 3 }),
+      icmp({ atUs: T0 + i * 1_000, src: "10.0.0.1", dst: lanHost(i), type: 3 }),
     );
     packets.push(
-      icmp({ atUs: T0 + i * 1_000, src: "10.0.0.2", dst: host(i), type: 0 }),
+      icmp({ atUs: T0 + i * 1_000, src: "10.0.0.2", dst: lanHost(i), type: 0 }),
     );
   }
   // Echo requests to multicast and broadcast groups.

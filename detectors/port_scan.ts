@@ -55,9 +55,17 @@
  */
 
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
-import type { Finding, FindingSink, Severity } from "./alert.ts";
+import { isGroupAddress, subnetOf } from "./addresses.ts";
+import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
+import { fanOutSeverity } from "./fan_out.ts";
+import { requirePositive } from "./option_checks.ts";
+import {
+  isGrowthReportDue,
+  markReported,
+  type ReportMark,
+} from "./report_cadence.ts";
 
 /** Options of {@linkcode createPortScanDetector}. */
 export interface PortScanOptions {
@@ -150,8 +158,8 @@ const MAX_SAMPLES = 20;
 /** Packet time between LRU refreshes of one source, and between expiry sweeps, µs. */
 const TOUCH_INTERVAL_US = 1_000_000;
 
-/** Per-source state. */
-interface SourceState {
+/** Per-source state; its {@linkcode ReportMark} counts distinct probes. */
+interface SourceState extends ReportMark {
   address: string;
   /** Live remembered probes, and how many of them failed / were refused / answered. */
   probes: number;
@@ -182,9 +190,6 @@ interface SourceState {
   topHostPorts: number;
   topPortKey: number;
   topPortHosts: number;
-  /** Distinct probes at the last finding (0: none yet) and its packet time. */
-  reportedProbes: number;
-  lastReportUs: number;
   /**
    * False while the source has sent one distinct probe: that probe is kept
    * here, not in the tables. Spoofed floods send one SYN per source, so most
@@ -237,24 +242,14 @@ export function createPortScanDetector(
     maxProbesPerSource,
     reportIntervalUs,
   } = config;
-  for (
-    const name of [
-      "failedPortThreshold",
-      "portThreshold",
-      "failedSubnetHostThreshold",
-      "failedHostThreshold",
-      "windowUs",
-      "maxProbesPerSource",
-    ] as const
-  ) {
-    if (!(config[name] > 0)) {
-      throw new RangeError(
-        `Cannot create port scan detector: ${name} must be positive, got ${
-          config[name]
-        }`,
-      );
-    }
-  }
+  requirePositive("port scan detector", config, [
+    "failedPortThreshold",
+    "portThreshold",
+    "failedSubnetHostThreshold",
+    "failedHostThreshold",
+    "windowUs",
+    "maxProbesPerSource",
+  ]);
   if (!(minFailedRatio >= 0 && minFailedRatio <= 1)) {
     throw new RangeError(
       `Cannot create port scan detector: minFailedRatio must be within 0..1, got ${minFailedRatio}`,
@@ -500,13 +495,8 @@ export function createPortScanDetector(
     }
     if (nowUs - source.crossedUs >= windowUs) return;
     const distinct = source.probes + source.uncounted;
-    const reported = source.reportedProbes;
-    if (
-      reported > 0 && distinct < 2 * reported &&
-      (distinct <= reported || nowUs - source.lastReportUs < reportIntervalUs)
-    ) return;
-    source.reportedProbes = distinct;
-    source.lastReportUs = nowUs;
+    if (!isGrowthReportDue(source, distinct, nowUs, reportIntervalUs)) return;
+    markReported(source, distinct, nowUs);
     const isVertical = vertical || (!horizontal && source.victim !== "");
     report(findingOf(source, isVertical, nowUs, config));
   }
@@ -636,7 +626,7 @@ function newSource(address: string, nowUs: number): SourceState {
     topHostPorts: 0,
     topPortKey: -1,
     topPortHosts: 0,
-    reportedProbes: 0,
+    reportedCount: 0,
     lastReportUs: -Infinity,
     promoted: false,
     firstStatus: PENDING,
@@ -658,41 +648,6 @@ function isUnreachable(packet: PacketRecord): boolean {
   return packet.transport === "icmp"
     ? packet.icmpType === 3
     : packet.icmpType === 1;
-}
-
-/**
- * The /24 of an IPv4 address ("10.0.0") or the /64 of an IPv6 address
- * (its first four groups, "::" expanded).
- */
-function subnetOf(address: string): string {
-  if (!address.includes(":")) return address.slice(0, address.lastIndexOf("."));
-  const gap = address.indexOf("::");
-  if (gap < 0) return address.split(":", 4).join(":");
-  const left = gap === 0 ? [] : address.slice(0, gap).split(":");
-  const right = address.slice(gap + 2);
-  // An embedded IPv4 tail ("::ffff:192.0.2.1") stands for two groups.
-  const rightCount = right === ""
-    ? 0
-    : right.split(":").length + (right.includes(".") ? 1 : 0);
-  const groups = [...left];
-  while (groups.length < 8 - rightCount && groups.length < 4) groups.push("0");
-  if (groups.length < 4) groups.push(...right.split(":"));
-  return groups.slice(0, 4).join(":");
-}
-
-/** Multicast (224.0.0.0/4, ff00::/8) and limited broadcast: never a scan target. */
-function isGroupAddress(address: string): boolean {
-  if (address.startsWith("ff")) return address.includes(":");
-  if (address === "255.255.255.255") return true;
-  const dot = address.indexOf(".");
-  if (dot < 0) return false;
-  const first = Number(address.slice(0, dot));
-  return first >= 224 && first <= 239;
-}
-
-function severityOf(distinct: number): Severity {
-  if (distinct >= 1000) return "high";
-  return distinct >= 100 ? "medium" : "low";
 }
 
 function findingOf(
@@ -717,7 +672,7 @@ function findingOf(
     kind: "port_scan",
     key: source.address,
     timestampUs: nowUs,
-    severity: severityOf(distinct),
+    severity: fanOutSeverity(distinct),
     attacker: source.address,
     victim,
     domain: "",

@@ -10,52 +10,29 @@ import {
   PORT_SCAN_DEFAULTS,
   type PortScanOptions,
 } from "./port_scan.ts";
+import {
+  findingsOf,
+  SECOND_US,
+  tcpPacket,
+  udpPacket,
+  type UdpPacketFields,
+} from "./test_packets.ts";
 
 const { SYN, ACK, RST, FIN, PSH, URG, ECE, CWR } = TCP_FLAGS;
 const SCANNER = "10.0.0.66";
 const TARGET = "10.0.0.5";
-const SECOND_US = 1_000_000;
 
-interface TcpFields {
-  src?: string;
-  dst?: string;
-  srcPort?: number;
-  dstPort: number;
-  flags: number;
-  atUs: number;
-}
+type UdpFields = Partial<UdpPacketFields> & { atUs: number; dstPort: number };
+type TcpFields = UdpFields & { flags: number };
 
-/** One IPv4 TCP segment. */
+/** One TCP segment from the scanner to the target unless told otherwise (see {@linkcode tcpPacket}). */
 function tcp(fields: TcpFields): PacketRecord {
-  return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: "ipv4",
-    srcAddress: fields.src ?? SCANNER,
-    dstAddress: fields.dst ?? TARGET,
-    ipProtocol: 6,
-    transport: "tcp",
-    srcPort: fields.srcPort ?? 40000,
-    dstPort: fields.dstPort,
-    tcpFlags: fields.flags,
-  };
+  return tcpPacket({ src: SCANNER, dst: TARGET, srcPort: 40000, ...fields });
 }
 
-/** One IPv4 UDP datagram. */
-function udp(
-  fields: Omit<TcpFields, "flags">,
-): PacketRecord {
-  return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: "ipv4",
-    srcAddress: fields.src ?? SCANNER,
-    dstAddress: fields.dst ?? TARGET,
-    ipProtocol: 17,
-    transport: "udp",
-    srcPort: fields.srcPort ?? 40000,
-    dstPort: fields.dstPort,
-  };
+/** One UDP datagram from the scanner to the target unless told otherwise (see {@linkcode udpPacket}). */
+function udp(fields: UdpFields): PacketRecord {
+  return udpPacket({ src: SCANNER, dst: TARGET, srcPort: 40000, ...fields });
 }
 
 /** ICMP port unreachable from `from` to `to`, quoting a UDP datagram to `quotedDst`:`quotedPort`. */
@@ -99,12 +76,7 @@ function run(
   packets: PacketRecord[],
   options: PortScanOptions = {},
 ): Finding[] {
-  const detector = createPortScanDetector(options);
-  const findings: Finding[] = [];
-  for (const packet of packets) {
-    detector.observe(packet, (finding) => findings.push(finding));
-  }
-  return findings;
+  return findingsOf(createPortScanDetector(options), packets);
 }
 
 Deno.test("port_scan: one port below the failed threshold raises nothing, at it one finding", () => {

@@ -47,6 +47,19 @@ import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
+import { fnv1a } from "./hash.ts";
+import { requirePositive } from "./option_checks.ts";
+import {
+  isRepeatReportDue,
+  markReported,
+  type ReportMark,
+} from "./report_cadence.ts";
+import {
+  advanceBucket,
+  type BucketClock,
+  previousBucketWeight,
+  windowedCount,
+} from "./time_buckets.ts";
 
 /** Options of {@linkcode createSynFloodDetector}. */
 export interface SynFloodOptions {
@@ -141,8 +154,7 @@ const FLOOD_IDLE_US = 60_000_000;
 const SPREAD_BITS = 2_048;
 
 /** Windowed counts of attempts, closed attempts and SYN packets (two buckets). */
-interface Buckets {
-  bucketStartUs: number;
+interface Buckets extends BucketClock {
   attempts: number;
   closed: number;
   synPackets: number;
@@ -162,21 +174,24 @@ interface VictimState extends Buckets {
   spread: SpreadState | undefined;
 }
 
-/** Distinct sources and ports of a victim host under (or near) a flood spread over ports. */
-interface SpreadState {
-  victim: VictimState;
+/** A flood on one port, or spread over a host's ports, tracked from its warm-up level on; its {@linkcode ReportMark} counts half-open. */
+interface HotFlood extends ReportMark {
   startedUs: number;
-  /** Packet time host-wide half-open was last at or above the warm-up level. */
+  /** Packet time half-open was last at or above the warm-up level. */
   hotUs: number;
+  /** Packet time of the last LRU refresh of its table entry. */
   touchedUs: number;
+  peakHalfOpen: number;
+}
+
+/** Distinct sources and ports of a victim host under (or near) a flood spread over ports. */
+interface SpreadState extends HotFlood {
+  victim: VictimState;
   syns: number;
   sourceBits: Uint32Array;
   portBits: Uint32Array;
   sampleSources: string[];
   samplePorts: number[];
-  peakHalfOpen: number;
-  reportedHalfOpen: number;
-  lastReportUs: number;
 }
 
 /** One victim host:port and its windowed counts. */
@@ -197,12 +212,8 @@ interface PendingSyn {
 }
 
 /** Per-source counts of a victim port under (or near) a flood. */
-interface FloodState {
+interface FloodState extends HotFlood {
   target: TargetState;
-  startedUs: number;
-  /** Packet time half-open was last at or above the warm-up level. */
-  hotUs: number;
-  touchedUs: number;
   syns: number;
   sources: Map<string, number>;
   bitmap: Uint32Array;
@@ -211,10 +222,6 @@ interface FloodState {
   synAcks: number;
   completed: number;
   resets: number;
-  peakHalfOpen: number;
-  /** Half-open at the last finding (0: not reported yet) and its packet time. */
-  reportedHalfOpen: number;
-  lastReportUs: number;
 }
 
 /**
@@ -238,24 +245,14 @@ export function createSynFloodDetector(
     maxSourcesPerFlood,
     reportIntervalUs,
   } = config;
-  for (
-    const name of [
-      "halfOpenThreshold",
-      "windowUs",
-      "maxSourcesPerFlood",
-      "volumetricSynRate",
-      "spreadHalfOpenThreshold",
-      "minSpreadSources",
-    ] as const
-  ) {
-    if (!(config[name] > 0)) {
-      throw new RangeError(
-        `Cannot create SYN flood detector: ${name} must be positive, got ${
-          config[name]
-        }`,
-      );
-    }
-  }
+  requirePositive("SYN flood detector", config, [
+    "halfOpenThreshold",
+    "windowUs",
+    "maxSourcesPerFlood",
+    "volumetricSynRate",
+    "spreadHalfOpenThreshold",
+    "minSpreadSources",
+  ]);
   if (!(dominantSourceShare > 0 && dominantSourceShare <= 1)) {
     throw new RangeError(
       `Cannot create SYN flood detector: dominantSourceShare must be within (0, 1], got ${dominantSourceShare}`,
@@ -425,21 +422,13 @@ export function createSynFloodDetector(
       countSource(created, packet.srcAddress);
       return false;
     }
-    flood.hotUs = nowUs;
-    if (nowUs - flood.touchedUs >= touchIntervalUs) {
-      floods.get(targetKey); // LRU refresh, a few times per window
-      flood.touchedUs = nowUs;
-    }
-    if (halfOpen > flood.peakHalfOpen) flood.peakHalfOpen = halfOpen;
+    keepHot(flood, floods, targetKey, nowUs, halfOpen);
     if (halfOpen < halfOpenThreshold) return false;
     target.victim.portFloodUs = nowUs;
-    const reported = flood.reportedHalfOpen;
-    if (
-      reported > 0 && halfOpen < 2 * reported &&
-      nowUs - flood.lastReportUs < reportIntervalUs
-    ) return true;
-    flood.reportedHalfOpen = halfOpen;
-    flood.lastReportUs = nowUs;
+    if (!isRepeatReportDue(flood, halfOpen, nowUs, reportIntervalUs)) {
+      return true;
+    }
+    markReported(flood, halfOpen, nowUs);
     report(findingOf(flood, halfOpen, nowUs, config));
     return true;
   }
@@ -464,29 +453,34 @@ export function createSynFloodDetector(
       spread = newSpread(victim, nowUs);
       victim.spread = spread;
       spreads.set(address, spread);
-    } else {
-      spread.hotUs = nowUs;
-      if (nowUs - spread.touchedUs >= touchIntervalUs) {
-        spreads.get(address); // LRU refresh, a few times per window
-        spread.touchedUs = nowUs;
-      }
     }
+    keepHot(spread, spreads, address, nowUs, halfOpen);
     countSpread(spread, packet.srcAddress, packet.dstPort);
-    if (halfOpen > spread.peakHalfOpen) spread.peakHalfOpen = halfOpen;
     if (halfOpen < config.spreadHalfOpenThreshold) return;
     // A flood on one port also fills the host-wide count: that port's finding covers it.
     if (nowUs - victim.portFloodUs < windowUs) return;
     if (linearCount(spread.sourceBits, SPREAD_BITS) < config.minSpreadSources) {
       return;
     }
-    const reported = spread.reportedHalfOpen;
-    if (
-      reported > 0 && halfOpen < 2 * reported &&
-      nowUs - spread.lastReportUs < reportIntervalUs
-    ) return;
-    spread.reportedHalfOpen = halfOpen;
-    spread.lastReportUs = nowUs;
+    if (!isRepeatReportDue(spread, halfOpen, nowUs, reportIntervalUs)) return;
+    markReported(spread, halfOpen, nowUs);
     report(spreadFindingOf(spread, halfOpen, nowUs, config));
+  }
+
+  /** Marks a flood at or above the warm-up level at `nowUs`: refreshes its table entry a few times per window and keeps its peak. */
+  function keepHot<F extends HotFlood>(
+    flood: F,
+    table: BoundedMap<string, F>,
+    key: string,
+    nowUs: number,
+    halfOpen: number,
+  ): void {
+    flood.hotUs = nowUs;
+    if (nowUs - flood.touchedUs >= touchIntervalUs) {
+      table.get(key); // LRU refresh, a few times per window
+      flood.touchedUs = nowUs;
+    }
+    if (halfOpen > flood.peakHalfOpen) flood.peakHalfOpen = halfOpen;
   }
 
   function countSource(flood: FloodState, source: string): void {
@@ -501,7 +495,7 @@ export function createSynFloodDetector(
     } else {
       syns = 0; // past the exact cap: only the estimate below sees it
     }
-    const bit = hashAddress(source) % BITMAP_BITS;
+    const bit = fnv1a(source) % BITMAP_BITS;
     const word = bit >>> 5;
     flood.bitmap[word] = (flood.bitmap[word] ?? 0) | (1 << (bit & 31));
     if (syns > flood.topSyns) {
@@ -592,7 +586,7 @@ function newSpread(victim: VictimState, nowUs: number): SpreadState {
     sampleSources: [],
     samplePorts: [],
     peakHalfOpen: 0,
-    reportedHalfOpen: 0,
+    reportedCount: 0,
     lastReportUs: -Infinity,
   };
 }
@@ -600,7 +594,7 @@ function newSpread(victim: VictimState, nowUs: number): SpreadState {
 /** Counts one SYN of a spread flood in its source and port maps. */
 function countSpread(spread: SpreadState, source: string, port: number): void {
   spread.syns++;
-  setBit(spread.sourceBits, hashAddress(source) % SPREAD_BITS);
+  setBit(spread.sourceBits, fnv1a(source) % SPREAD_BITS);
   // Ports spread evenly under a multiplicative hash (Knuth's 2654435761).
   setBit(spread.portBits, (Math.imul(port, 0x9e3779b1) >>> 0) % SPREAD_BITS);
   if (
@@ -657,7 +651,7 @@ function newFlood(target: TargetState, nowUs: number): FloodState {
     completed: 0,
     resets: 0,
     peakHalfOpen: 0,
-    reportedHalfOpen: 0,
+    reportedCount: 0,
     lastReportUs: -Infinity,
   };
 }
@@ -668,32 +662,15 @@ function advanceBuckets(
   nowUs: number,
   windowUs: number,
 ): void {
-  const elapsedUs = nowUs - target.bucketStartUs;
-  if (elapsedUs < windowUs) return; // also for timestamps that go backwards
-  if (elapsedUs < 2 * windowUs) {
-    target.previousAttempts = target.attempts;
-    target.previousClosed = target.closed;
-    target.previousSynPackets = target.synPackets;
-    target.bucketStartUs += windowUs;
-  } else {
-    target.previousAttempts = 0;
-    target.previousClosed = 0;
-    target.previousSynPackets = 0;
-    target.bucketStartUs = nowUs;
-  }
+  const passed = advanceBucket(target, nowUs, windowUs);
+  if (passed === 0) return;
+  const rolled = passed === 1;
+  target.previousAttempts = rolled ? target.attempts : 0;
+  target.previousClosed = rolled ? target.closed : 0;
+  target.previousSynPackets = rolled ? target.synPackets : 0;
   target.attempts = 0;
   target.closed = 0;
   target.synPackets = 0;
-}
-
-/** Weight of the previous bucket: the part of it still inside the window ending now. */
-function previousWeight(
-  target: Buckets,
-  nowUs: number,
-  windowUs: number,
-): number {
-  return 1 -
-    Math.min(1, Math.max(0, (nowUs - target.bucketStartUs) / windowUs));
 }
 
 function halfOpenOf(
@@ -701,21 +678,39 @@ function halfOpenOf(
   nowUs: number,
   windowUs: number,
 ): number {
-  const weight = previousWeight(target, nowUs, windowUs);
-  const attempts = target.attempts +
-    Math.round(target.previousAttempts * weight);
-  const closed = target.closed + Math.round(target.previousClosed * weight);
+  const weight = previousBucketWeight(target, nowUs, windowUs);
+  const attempts = windowedCount(
+    target.attempts,
+    target.previousAttempts,
+    weight,
+  );
+  const closed = windowedCount(target.closed, target.previousClosed, weight);
   return Math.max(0, attempts - closed);
 }
 
-/** FNV-1a over the address characters: a deterministic 32-bit hash. */
-function hashAddress(address: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < address.length; i++) {
-    hash ^= address.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+/** Attempts and SYN packets within the window ending now, and the SYN rate (SYN/s) of a target or victim. */
+function windowRates(
+  buckets: Buckets,
+  firstSeenUs: number,
+  nowUs: number,
+  windowUs: number,
+): { attempts: number; synPackets: number; synRate: number } {
+  const weight = previousBucketWeight(buckets, nowUs, windowUs);
+  const synPackets = windowedCount(
+    buckets.synPackets,
+    buckets.previousSynPackets,
+    weight,
+  );
+  // A burst younger than the window: its rate over its own duration.
+  const spanSeconds = Math.max(
+    1e-3,
+    Math.min(windowUs, nowUs - firstSeenUs) / 1e6,
+  );
+  return {
+    attempts: windowedCount(buckets.attempts, buckets.previousAttempts, weight),
+    synPackets,
+    synRate: Math.round(synPackets / spanSeconds),
+  };
 }
 
 /** Distinct sources: exact below the cap, else a linear-counting estimate from the bitmap. */
@@ -762,17 +757,12 @@ function findingOf(
   const { target } = flood;
   const victim = target.victim.address;
   const windowSeconds = config.windowUs / 1e6;
-  const weight = previousWeight(target, nowUs, config.windowUs);
-  const synPackets = target.synPackets +
-    Math.round(target.previousSynPackets * weight);
-  const attempts = target.attempts +
-    Math.round(target.previousAttempts * weight);
-  // A burst younger than the window: its rate over its own duration.
-  const spanSeconds = Math.max(
-    1e-3,
-    Math.min(config.windowUs, nowUs - target.firstSeenUs) / 1e6,
+  const { attempts, synPackets, synRate } = windowRates(
+    target,
+    target.firstSeenUs,
+    nowUs,
+    config.windowUs,
   );
-  const synRate = Math.round(synPackets / spanSeconds);
   const share = flood.syns > 0 ? flood.topSyns / flood.syns : 0;
   const attacker = share >= config.dominantSourceShare ? flood.topSource : "";
   const sources = distinctSourcesOf(flood, config.maxSourcesPerFlood);
@@ -830,16 +820,12 @@ function spreadFindingOf(
   const { victim } = spread;
   const address = victim.address;
   const windowSeconds = config.windowUs / 1e6;
-  const weight = previousWeight(victim, nowUs, config.windowUs);
-  const synPackets = victim.synPackets +
-    Math.round(victim.previousSynPackets * weight);
-  const attempts = victim.attempts +
-    Math.round(victim.previousAttempts * weight);
-  const spanSeconds = Math.max(
-    1e-3,
-    Math.min(config.windowUs, nowUs - victim.firstSeenUs) / 1e6,
+  const { attempts, synPackets, synRate } = windowRates(
+    victim,
+    victim.firstSeenUs,
+    nowUs,
+    config.windowUs,
   );
-  const synRate = Math.round(synPackets / spanSeconds);
   const sources = linearCount(spread.sourceBits, SPREAD_BITS);
   const ports = linearCount(spread.portBits, SPREAD_BITS);
   const volumetric = synRate >= config.volumetricSynRate;

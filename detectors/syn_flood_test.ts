@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-  TCP_FLAGS,
-} from "../capture/packet_record.ts";
+import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Alert, Finding } from "./alert.ts";
 import { AlertLifecycle } from "./alert_lifecycle.ts";
 import {
@@ -11,40 +7,30 @@ import {
   SYN_FLOOD_DEFAULTS,
   type SynFloodOptions,
 } from "./syn_flood.ts";
+import {
+  findingsOf,
+  T0,
+  tcpPacket,
+  type TcpPacketFields,
+} from "./test_packets.ts";
 
 const { SYN, ACK, RST, ECE, CWR, PSH } = TCP_FLAGS;
 const ATTACKER = "192.168.1.66";
 const VICTIM = "192.168.1.10";
 const PORT = 80;
-const SECOND_US = 1_000_000;
-const T0 = 1_700_000_000 * SECOND_US;
 const THRESHOLD = SYN_FLOOD_DEFAULTS.halfOpenThreshold;
 
-interface TcpFields {
-  atUs: number;
-  flags: number;
-  src?: string;
-  dst?: string;
-  srcPort?: number;
-  dstPort?: number;
-}
+type TcpFields = Partial<TcpPacketFields> & { atUs: number; flags: number };
 
-/** One TCP segment (IPv6 when the source is an IPv6 address). */
+/** One TCP segment from the attacker to the victim port unless told otherwise (see {@linkcode tcpPacket}). */
 function tcp(fields: TcpFields): PacketRecord {
-  const src = fields.src ?? ATTACKER;
-  const v6 = src.includes(":");
-  return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: v6 ? "ipv6" : "ipv4",
-    srcAddress: src,
-    dstAddress: fields.dst ?? VICTIM,
-    ipProtocol: 6,
-    transport: "tcp",
-    srcPort: fields.srcPort ?? 40000,
-    dstPort: fields.dstPort ?? PORT,
-    tcpFlags: fields.flags,
-  };
+  return tcpPacket({
+    src: ATTACKER,
+    dst: VICTIM,
+    srcPort: 40000,
+    dstPort: PORT,
+    ...fields,
+  });
 }
 
 /** A spoofed source address, distinct for every `i` below 2^24. */
@@ -110,12 +96,7 @@ function run(
   packets: Iterable<PacketRecord>,
   options: SynFloodOptions = {},
 ): Finding[] {
-  const detector = createSynFloodDetector(options);
-  const findings: Finding[] = [];
-  for (const packet of packets) {
-    detector.observe(packet, (finding) => findings.push(finding));
-  }
-  return findings;
+  return findingsOf(createSynFloodDetector(options), packets);
 }
 
 Deno.test("syn_flood: one SYN below the threshold raises nothing", () => {

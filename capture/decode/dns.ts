@@ -8,10 +8,22 @@
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { readU16 } from "./bytes.ts";
-import { reportAnomaly, reportTruncated } from "./report.ts";
+import {
+  type MinimalHeader,
+  reportAnomaly,
+  reportShortHeader,
+  reportTruncated,
+} from "./report.ts";
 
 /** DNS header length, in bytes. */
 export const DNS_HEADER_LENGTH = 12;
+
+/** The DNS header, and the anomalies that name it cut short. */
+const DNS_HEADER: MinimalHeader = {
+  length: DNS_HEADER_LENGTH,
+  badLength: "dns_too_short",
+  truncated: "dns_truncated",
+};
 
 /** Longest domain name on the wire, in bytes (RFC 1035 section 2.3.4). */
 const MAX_NAME_LENGTH = 255;
@@ -82,11 +94,7 @@ export function decodeDns(
 ): void {
   if (length <= 0) return;
   if (end - offset < DNS_HEADER_LENGTH) {
-    if (length < DNS_HEADER_LENGTH) {
-      reportAnomaly(record, anomalies, "dns_too_short");
-    } else {
-      reportTruncated(record, anomalies, "dns_truncated");
-    }
+    reportShortHeader(record, anomalies, length, DNS_HEADER);
     return;
   }
   const messageEnd = Math.min(end, offset + length);

@@ -5,25 +5,16 @@ import {
   tcpFrame,
   udpFrame,
 } from "../frame_builder.ts";
-import { assertPrefixesTruncated, decodeFrame, hex } from "./test_helpers.ts";
+import {
+  assertPrefixesTruncated,
+  concat,
+  decodeFrame,
+  hex,
+  MACS,
+} from "./test_helpers.ts";
 
-const V4 = {
-  srcMac: "02:00:00:00:00:01",
-  dstMac: "02:00:00:00:00:02",
-  src: "10.0.0.1",
-  dst: "10.0.0.53",
-};
-const V6 = { ...V4, src: "2001:db8::1", dst: "2001:db8::53" };
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+const V4 = { ...MACS, src: "10.0.0.1", dst: "10.0.0.53" };
+const V6 = { ...MACS, src: "2001:db8::1", dst: "2001:db8::53" };
 
 /** A query header (id 0xbeef, RD, one question) followed by `question`. */
 function query(question: Uint8Array): Uint8Array {

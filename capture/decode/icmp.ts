@@ -10,10 +10,21 @@ import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv4, formatIpv6 } from "./address.ts";
 import { readU16 } from "./bytes.ts";
 import { createIpv6Walk, walkIpv6Extensions } from "./ipv6.ts";
-import { reportAnomaly, reportTruncated } from "./report.ts";
+import {
+  type MinimalHeader,
+  reportAnomaly,
+  reportShortHeader,
+} from "./report.ts";
 
 /** ICMP/ICMPv6 header: type, code, checksum, 4 bytes of "rest of header". */
 export const ICMP_HEADER_LENGTH = 8;
+
+/** The ICMP and ICMPv6 header, and the anomalies that name it cut short. */
+const ICMP_HEADER: MinimalHeader = {
+  length: ICMP_HEADER_LENGTH,
+  badLength: "icmp_bad_length",
+  truncated: "icmp_header_truncated",
+};
 
 /** ICMP (IPv4) message types used here (RFC 792). */
 const ICMP_TYPE = {
@@ -88,19 +99,14 @@ function decodeMessage(
     record.icmpCode = bytes[offset + 1]!;
   }
   if (available < ICMP_HEADER_LENGTH) {
-    if (length < ICMP_HEADER_LENGTH) {
-      reportAnomaly(record, anomalies, "icmp_bad_length");
-    } else {
-      reportTruncated(record, anomalies, "icmp_header_truncated");
-    }
+    reportShortHeader(record, anomalies, length, ICMP_HEADER);
     return;
   }
   record.payloadLength = length - ICMP_HEADER_LENGTH;
   const type = record.icmpType;
   if (v6) {
     if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) {
-      record.icmpId = readU16(bytes, offset + 4);
-      record.icmpSeq = readU16(bytes, offset + 6);
+      readEcho(record, bytes, offset);
     } else if (type <= ICMPV6_TYPE.PARAMETER_PROBLEM && type !== 0) {
       decodeQuoted(record, bytes, offset + ICMP_HEADER_LENGTH, end, anomalies);
     }
@@ -109,8 +115,7 @@ function decodeMessage(
   switch (type) {
     case ICMP_TYPE.ECHO_REPLY:
     case ICMP_TYPE.ECHO_REQUEST:
-      record.icmpId = readU16(bytes, offset + 4);
-      record.icmpSeq = readU16(bytes, offset + 6);
+      readEcho(record, bytes, offset);
       break;
     case ICMP_TYPE.DESTINATION_UNREACHABLE:
     case ICMP_TYPE.SOURCE_QUENCH:
@@ -120,6 +125,16 @@ function decodeMessage(
       decodeQuoted(record, bytes, offset + ICMP_HEADER_LENGTH, end, anomalies);
       break;
   }
+}
+
+/** Echo identifier and sequence number of the ICMP or ICMPv6 echo message at `offset` (8 bytes present). */
+function readEcho(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+): void {
+  record.icmpId = readU16(bytes, offset + 4);
+  record.icmpSeq = readU16(bytes, offset + 6);
 }
 
 /** Reused by every quoted IPv6 header (decoding is synchronous). */

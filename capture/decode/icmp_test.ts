@@ -6,15 +6,13 @@ import {
   tcpSegment,
   udpDatagram,
 } from "../frame_builder.ts";
-import { assertPrefixesTruncated, decodeFrame, hex } from "./test_helpers.ts";
-
-const V4 = {
-  srcMac: "02:00:00:00:00:01",
-  dstMac: "02:00:00:00:00:02",
-  src: "10.0.0.1",
-  dst: "10.0.0.2",
-};
-const V6 = { ...V4, src: "2001:db8::1", dst: "2001:db8::2" };
+import {
+  assertPrefixesTruncated,
+  decodeFrame,
+  hex,
+  V4,
+  V6,
+} from "./test_helpers.ts";
 
 Deno.test("decodePacket() reads ICMP echo type, code, id and sequence", () => {
   const frame = icmpFrame(

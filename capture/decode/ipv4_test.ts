@@ -8,9 +8,13 @@ import {
   udpDatagram,
 } from "../frame_builder.ts";
 import { LINK_TYPE } from "../pcap_record.ts";
-import { assertPrefixesTruncated, decodeFrame, hex } from "./test_helpers.ts";
+import {
+  assertPrefixesTruncated,
+  decodeFrame,
+  hex,
+  MACS,
+} from "./test_helpers.ts";
 
-const MACS = { srcMac: "02:00:00:00:00:01", dstMac: "02:00:00:00:00:02" };
 const UDP = udpDatagram(
   { src: "192.0.2.1", dst: "198.51.100.7", srcPort: 40000, dstPort: 9999 },
   new Uint8Array(24),

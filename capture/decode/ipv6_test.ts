@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { ipv6Packet, udpDatagram } from "../frame_builder.ts";
 import { LINK_TYPE } from "../pcap_record.ts";
 import { createIpv6Walk, walkIpv6Extensions } from "./ipv6.ts";
-import { assertPrefixesTruncated, decodeFrame, hex } from "./test_helpers.ts";
+import {
+  assertPrefixesTruncated,
+  concat,
+  decodeFrame,
+  hex,
+} from "./test_helpers.ts";
 
 const SRC = "2001:db8::1";
 const DST = "2001:db8:0:1::53";
@@ -10,16 +15,6 @@ const UDP = udpDatagram(
   { src: SRC, dst: DST, srcPort: 5000, dstPort: 6000 },
   new Uint8Array(10),
 );
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /** Extension headers, each naming the next: hop-by-hop (8) → routing (24) → dest-opts (16) → AH (16) → UDP. */
 const EXTENSIONS = concat(

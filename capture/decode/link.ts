@@ -176,13 +176,10 @@ function decodeSll(
   if (readU16(bytes, offset + 4) === 6) {
     record.srcMac = formatMac(bytes, offset + 6);
   }
-  const protocol = readU16(bytes, offset + 14);
-  // Values up to 1500 name non-EtherType payloads (802.3, 802.2 LLC, CAN…).
-  if (protocol <= MAX_8023_LENGTH) return -1;
-  return decodeEtherType(
+  return decodeCookedProtocol(
     record,
     bytes,
-    protocol,
+    readU16(bytes, offset + 14),
     offset + SLL_HEADER_LENGTH,
     end,
     anomalies,
@@ -208,16 +205,32 @@ function decodeSll2(
   if (bytes[offset + 11] === 6) {
     record.srcMac = formatMac(bytes, offset + 12);
   }
-  const protocol = readU16(bytes, offset);
-  if (protocol <= MAX_8023_LENGTH) return -1;
-  return decodeEtherType(
+  return decodeCookedProtocol(
     record,
     bytes,
-    protocol,
+    readU16(bytes, offset),
     offset + SLL2_HEADER_LENGTH,
     end,
     anomalies,
   );
+}
+
+/**
+ * Follows the protocol field of a Linux cooked header (v1 or v2), whose
+ * payload starts at `offset`: an EtherType, as {@linkcode decodeEtherType}.
+ * Values up to 1500 name non-EtherType payloads (802.3, 802.2 LLC, CAN…):
+ * no network layer to decode.
+ */
+function decodeCookedProtocol(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  protocol: number,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  if (protocol <= MAX_8023_LENGTH) return -1;
+  return decodeEtherType(record, bytes, protocol, offset, end, anomalies);
 }
 
 /** Raw IP: the version nibble of the first byte says IPv4 or IPv6. */

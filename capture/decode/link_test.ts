@@ -8,7 +8,13 @@ import {
   parseMac,
 } from "../frame_builder.ts";
 import { LINK_TYPE } from "../pcap_record.ts";
-import { assertPrefixesTruncated, decodeFrame, hex } from "./test_helpers.ts";
+import {
+  assertPrefixesTruncated,
+  concat,
+  decodeFrame,
+  hex,
+  MACS,
+} from "./test_helpers.ts";
 
 const ECHO = icmpMessage({ type: 8, id: 7, seq: 1 }, new Uint8Array(8));
 const IPV4 = ipv4Packet(
@@ -25,17 +31,6 @@ const IPV6 = ipv6Packet(
   { src: "fe80::1", dst: "fe80::2", nextHeader: 58 },
   ECHO6,
 );
-const MACS = { srcMac: "02:00:00:00:00:01", dstMac: "02:00:00:00:00:02" };
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 Deno.test("decodePacket() reads an Ethernet II header", () => {
   const frame = ethernetFrame(

@@ -12,15 +12,7 @@ import {
 import { emptyPacketRecord } from "../packet_record.ts";
 import { LINK_TYPE } from "../pcap_record.ts";
 import { decodeInto, decodePacket } from "./mod.ts";
-import { rawRecord } from "./test_helpers.ts";
-
-const V4 = {
-  srcMac: "02:00:00:00:00:01",
-  dstMac: "02:00:00:00:00:02",
-  src: "10.0.0.1",
-  dst: "10.0.0.2",
-};
-const V6 = { ...V4, src: "2001:db8::1", dst: "2001:db8::2" };
+import { rawRecord, V4, V6 } from "./test_helpers.ts";
 
 /** One frame of each kind the decoders handle. */
 const FRAMES: Uint8Array[] = [

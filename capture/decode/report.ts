@@ -28,3 +28,31 @@ export function reportTruncated(
   anomalies.add(name);
   if (record.anomaly === "") record.anomaly = name;
 }
+
+/** A header's least length and the anomalies that name it cut short (one constant per decoder). */
+export interface MinimalHeader {
+  /** Least header length, in bytes. */
+  length: number;
+  /** Anomaly when the message itself is too short to hold the header: malformed. */
+  badLength: string;
+  /** Anomaly when the capture cut the header (snap length, an ICMP quote). */
+  truncated: string;
+}
+
+/**
+ * Reports a header that the captured bytes cut short of `header.length`:
+ * `header.badLength` when `length` (what the lower layers say the message
+ * spans) cannot hold it either, else `header.truncated`.
+ */
+export function reportShortHeader(
+  record: PacketRecord,
+  anomalies: AnomalyCounter,
+  length: number,
+  header: MinimalHeader,
+): void {
+  if (length < header.length) {
+    reportAnomaly(record, anomalies, header.badLength);
+  } else {
+    reportTruncated(record, anomalies, header.truncated);
+  }
+}

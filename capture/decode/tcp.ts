@@ -7,10 +7,23 @@
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { readU16, readU32 } from "./bytes.ts";
-import { reportAnomaly, reportTruncated } from "./report.ts";
+import { readPorts } from "./ports.ts";
+import {
+  type MinimalHeader,
+  reportAnomaly,
+  reportShortHeader,
+  reportTruncated,
+} from "./report.ts";
 
 /** Smallest TCP header (data offset 5), in bytes. */
 export const TCP_MIN_HEADER_LENGTH = 20;
+
+/** The smallest TCP header, and the anomalies that name it cut short. */
+const TCP_HEADER: MinimalHeader = {
+  length: TCP_MIN_HEADER_LENGTH,
+  badLength: "tcp_bad_length",
+  truncated: "tcp_header_truncated",
+};
 
 /**
  * Decodes the TCP header at `offset` of a segment that is `length` bytes
@@ -28,22 +41,11 @@ export function decodeTcp(
   anomalies: AnomalyCounter,
 ): number {
   record.transport = "tcp";
-  const available = end - offset;
-  if (available < TCP_MIN_HEADER_LENGTH) {
-    // Ports are still worth having from a cut header (snap length, ICMP quote).
-    if (available >= 4) {
-      record.srcPort = readU16(bytes, offset);
-      record.dstPort = readU16(bytes, offset + 2);
-    }
-    if (length < TCP_MIN_HEADER_LENGTH) {
-      reportAnomaly(record, anomalies, "tcp_bad_length");
-    } else {
-      reportTruncated(record, anomalies, "tcp_header_truncated");
-    }
+  readPorts(record, bytes, offset, end);
+  if (end - offset < TCP_MIN_HEADER_LENGTH) {
+    reportShortHeader(record, anomalies, length, TCP_HEADER);
     return -1;
   }
-  record.srcPort = readU16(bytes, offset);
-  record.dstPort = readU16(bytes, offset + 2);
   record.tcpSeq = readU32(bytes, offset + 4);
   record.tcpAck = readU32(bytes, offset + 8);
   // Non-null: the 20 header bytes are present (checked above).
@@ -55,7 +57,7 @@ export function decodeTcp(
     return -1;
   }
   record.payloadLength = length - headerLength;
-  if (headerLength > available) {
+  if (headerLength > end - offset) {
     reportTruncated(record, anomalies, "tcp_header_truncated");
     return -1;
   }

@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
 import { tcpFrame } from "../frame_builder.ts";
 import { TCP_FLAGS } from "../packet_record.ts";
-import { assertPrefixesTruncated, decodeFrame } from "./test_helpers.ts";
-
-const V4 = {
-  srcMac: "02:00:00:00:00:01",
-  dstMac: "02:00:00:00:00:02",
-  src: "10.0.0.1",
-  dst: "10.0.0.2",
-};
-const V6 = { ...V4, src: "2001:db8::1", dst: "2001:db8::2" };
+import {
+  assertPrefixesTruncated,
+  decodeFrame,
+  V4,
+  V6,
+} from "./test_helpers.ts";
 
 Deno.test("decodePacket() reads every TCP header field", () => {
   const frame = tcpFrame(V4, {

@@ -12,6 +12,18 @@ import type { PacketRecord } from "../packet_record.ts";
 import { LINK_TYPE, type PcapRecord } from "../pcap_record.ts";
 import { decodePacket } from "./mod.ts";
 
+/** Ethernet MACs of the test frames. */
+export const MACS = {
+  srcMac: "02:00:00:00:00:01",
+  dstMac: "02:00:00:00:00:02",
+} as const;
+
+/** Ends of an IPv4 test flow, for the frame builders. */
+export const V4 = { ...MACS, src: "10.0.0.1", dst: "10.0.0.2" } as const;
+
+/** Ends of an IPv6 test flow, for the frame builders. */
+export const V6 = { ...MACS, src: "2001:db8::1", dst: "2001:db8::2" } as const;
+
 /** Bytes before the frame in the buffer a test record points into. */
 const LEADING_BYTES = 7;
 /** Bytes after the frame: 0xff garbage that decoders must never read. */
@@ -81,6 +93,17 @@ export function assertPrefixesTruncated(
     for (const name of Object.keys(anomalies.toJSON())) names.add(name);
   }
   return names;
+}
+
+/** The bytes of `parts`, one after another. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /** Parses hex text (whitespace ignored) into bytes. */

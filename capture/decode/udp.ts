@@ -7,10 +7,22 @@
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { readU16 } from "./bytes.ts";
-import { reportAnomaly, reportTruncated } from "./report.ts";
+import { readPorts } from "./ports.ts";
+import {
+  type MinimalHeader,
+  reportAnomaly,
+  reportShortHeader,
+} from "./report.ts";
 
 /** UDP header length, in bytes. */
 export const UDP_HEADER_LENGTH = 8;
+
+/** The UDP header, and the anomalies that name it cut short. */
+const UDP_HEADER: MinimalHeader = {
+  length: UDP_HEADER_LENGTH,
+  badLength: "udp_bad_length",
+  truncated: "udp_header_truncated",
+};
 
 /**
  * Decodes the UDP header at `offset` of a datagram that is `length` bytes
@@ -28,21 +40,11 @@ export function decodeUdp(
   anomalies: AnomalyCounter,
 ): number {
   record.transport = "udp";
-  const available = end - offset;
-  if (available < UDP_HEADER_LENGTH) {
-    if (available >= 4) {
-      record.srcPort = readU16(bytes, offset);
-      record.dstPort = readU16(bytes, offset + 2);
-    }
-    if (length < UDP_HEADER_LENGTH) {
-      reportAnomaly(record, anomalies, "udp_bad_length");
-    } else {
-      reportTruncated(record, anomalies, "udp_header_truncated");
-    }
+  readPorts(record, bytes, offset, end);
+  if (end - offset < UDP_HEADER_LENGTH) {
+    reportShortHeader(record, anomalies, length, UDP_HEADER);
     return -1;
   }
-  record.srcPort = readU16(bytes, offset);
-  record.dstPort = readU16(bytes, offset + 2);
   const udpLength = readU16(bytes, offset + 4);
   if (udpLength < UDP_HEADER_LENGTH) {
     // Zero is legal only in an IPv6 jumbogram (RFC 2675 section 4).

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { udpFrame } from "../frame_builder.ts";
-import { assertPrefixesTruncated, decodeFrame } from "./test_helpers.ts";
-
-const V4 = {
-  srcMac: "02:00:00:00:00:01",
-  dstMac: "02:00:00:00:00:02",
-  src: "10.0.0.1",
-  dst: "10.0.0.2",
-};
+import { assertPrefixesTruncated, decodeFrame, V4 } from "./test_helpers.ts";
 
 Deno.test("decodePacket() reads UDP ports and payload length", () => {
   const frame = udpFrame(V4, { srcPort: 68, dstPort: 67 }, new Uint8Array(300));

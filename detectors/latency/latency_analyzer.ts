@@ -33,8 +33,10 @@
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
+import { isGroupAddress } from "../addresses.ts";
 import { BoundedMap } from "../bounded_map.ts";
 import type { TableStats } from "../detector.ts";
+import { requirePositive } from "../option_checks.ts";
 import { QuantileSketch } from "./quantile_sketch.ts";
 import {
   type LatencySummary,
@@ -214,23 +216,13 @@ export class LatencyAnalyzer {
   constructor(options: LatencyAnalyzerOptions = {}) {
     const { onMeasurement, ...rest } = options;
     const config = { ...LATENCY_ANALYZER_DEFAULTS, ...rest };
-    for (
-      const name of [
-        "windowUs",
-        "dnsTimeoutUs",
-        "tcpTimeoutUs",
-        "httpTimeoutUs",
-        "tlsTimeoutUs",
-      ] as const
-    ) {
-      if (!(config[name] > 0)) {
-        throw new RangeError(
-          `Cannot create LatencyAnalyzer: ${name} must be positive, got ${
-            config[name]
-          }`,
-        );
-      }
-    }
+    requirePositive("LatencyAnalyzer", config, [
+      "windowUs",
+      "dnsTimeoutUs",
+      "tcpTimeoutUs",
+      "httpTimeoutUs",
+      "tlsTimeoutUs",
+    ]);
     this.#options = config;
     this.#onMeasurement = onMeasurement;
     this.#pending = LATENCY_PROTOCOLS.map(() =>
@@ -457,15 +449,6 @@ function flowKey(packet: PacketRecord, reverse: boolean): string {
   return reverse
     ? `${packet.dstAddress} ${packet.dstPort} ${packet.srcAddress} ${packet.srcPort}`
     : `${packet.srcAddress} ${packet.srcPort} ${packet.dstAddress} ${packet.dstPort}`;
-}
-
-/** True for IPv4 multicast/limited broadcast and IPv6 multicast (no unicast answer pairs with these). */
-function isGroupAddress(address: string): boolean {
-  if (address.startsWith("ff")) return true; // ff00::/8
-  const dot = address.indexOf(".");
-  if (dot < 0) return false;
-  const first = Number(address.slice(0, dot));
-  return (first >= 224 && first <= 239) || address === "255.255.255.255";
 }
 
 function compareStrings(a: string, b: string): number {

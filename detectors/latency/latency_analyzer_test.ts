@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import {
   type AppHint,
-  emptyPacketRecord,
   type PacketRecord,
   TCP_FLAGS,
 } from "../../capture/packet_record.ts";
+import { tcpPacket, udpPacket } from "../test_packets.ts";
 import {
   LatencyAnalyzer,
   type LatencyAnalyzerOptions,
@@ -29,16 +29,9 @@ function dns(
   ends: Ends,
   fields: { atUs: number; id: number; response?: boolean; tcp?: boolean },
 ): PacketRecord {
+  const at = { ...ends, atUs: fields.atUs };
   return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: ends.src.includes(":") ? "ipv6" : "ipv4",
-    srcAddress: ends.src,
-    dstAddress: ends.dst,
-    transport: fields.tcp ? "tcp" : "udp",
-    srcPort: ends.srcPort,
-    dstPort: ends.dstPort,
-    tcpFlags: fields.tcp ? ACK | PSH : 0,
+    ...(fields.tcp ? tcpPacket({ ...at, flags: ACK | PSH }) : udpPacket(at)),
     app: "dns",
     dnsId: fields.id,
     dnsResponse: fields.response ?? false,
@@ -57,15 +50,7 @@ function tcp(
   },
 ): PacketRecord {
   return {
-    ...emptyPacketRecord(),
-    timestampUs: fields.atUs,
-    network: ends.src.includes(":") ? "ipv6" : "ipv4",
-    srcAddress: ends.src,
-    dstAddress: ends.dst,
-    transport: "tcp",
-    srcPort: ends.srcPort,
-    dstPort: ends.dstPort,
-    tcpFlags: fields.flags,
+    ...tcpPacket({ ...ends, atUs: fields.atUs, flags: fields.flags }),
     tcpSeq: fields.seq ?? 0,
     tcpAck: fields.ack ?? 0,
     app: fields.app ?? "",

@@ -1,0 +1,92 @@
+/**
+ * Address text helpers shared by the detectors: IPv4 dotted quads to and from
+ * numbers, the /24 or /64 an address lies in, and the address classes that
+ * are never a probe's target nor a real source.
+ *
+ * Addresses come from the decoders, which write IPv4 as dotted quads and IPv6
+ * in RFC 5952 form (lower case, "::" compression).
+ *
+ * @module
+ */
+
+/**
+ * Parses a dotted quad (exactly four decimal octets 0–255, no leading zeros)
+ * into an unsigned 32-bit number; -1 when `address` is not one.
+ */
+export function parseIpv4(address: string): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i++) {
+    const code = address.charCodeAt(i);
+    if (code === 0x2e) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (code >= 0x30 && code <= 0x39) {
+      // A leading zero would be octal to inet_aton; reject it as ambiguous.
+      if (digits === 1 && octet === 0) return -1;
+      octet = octet * 10 + (code - 0x30);
+      if (++digits > 3 || octet > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
+}
+
+/** Formats a 32-bit number (signed or unsigned) as a dotted quad. */
+export function formatIpv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${
+    value & 255
+  }`;
+}
+
+/**
+ * The /24 of an IPv4 address or the /64 of an IPv6 address, as a CIDR:
+ * "10.0.0.0/24", "2001:db8:0:1::/64".
+ */
+export function subnetOf(address: string): string {
+  if (!address.includes(":")) {
+    return `${address.slice(0, address.lastIndexOf("."))}.0/24`;
+  }
+  const gap = address.indexOf("::");
+  let groups: string[];
+  if (gap < 0) {
+    groups = address.split(":");
+  } else {
+    const left = gap === 0 ? [] : address.slice(0, gap).split(":");
+    const rightText = address.slice(gap + 2);
+    const right = rightText === "" ? [] : rightText.split(":");
+    // An embedded IPv4 tail ("::ffff:192.0.2.1") stands for two groups.
+    const rightCount = right.length + (rightText.includes(".") ? 1 : 0);
+    groups = [
+      ...left,
+      ...Array(Math.max(8 - left.length - rightCount, 0)).fill("0"),
+      ...right,
+    ];
+  }
+  const prefix = groups.slice(0, 4).map((group) =>
+    group.replace(/^0+(?=.)/, "")
+  );
+  return `${prefix.join(":")}::/64`;
+}
+
+/** Multicast (224.0.0.0/4, ff00::/8) and limited broadcast (255.255.255.255) addresses. */
+export function isGroupAddress(address: string): boolean {
+  if (address.startsWith("ff")) return address.includes(":");
+  if (address === "255.255.255.255") return true;
+  const dot = address.indexOf(".");
+  if (dot < 0) return false;
+  const first = Number(address.slice(0, dot));
+  return first >= 224 && first <= 239;
+}
+
+/** The unspecified addresses 0.0.0.0 and ::. */
+export function isUnspecifiedAddress(address: string): boolean {
+  return address === "0.0.0.0" || address === "::";
+}

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import {
+  formatIpv4,
+  isGroupAddress,
+  isUnspecifiedAddress,
+  parseIpv4,
+  subnetOf,
+} from "./addresses.ts";
+
+Deno.test("parseIpv4() reads dotted quads as unsigned 32-bit numbers", () => {
+  assert.equal(parseIpv4("0.0.0.0"), 0);
+  assert.equal(parseIpv4("10.0.0.1"), 0x0a000001);
+  assert.equal(parseIpv4("192.168.1.7"), 0xc0a80107);
+  assert.equal(parseIpv4("255.255.255.255"), 0xffffffff);
+});
+
+Deno.test("parseIpv4() gives -1 for anything but four decimal octets", () => {
+  for (
+    const bad of [
+      "",
+      "10.0.0",
+      "10.0.0.1.",
+      "10.0.0.1.2",
+      ".10.0.0",
+      "10..0.1",
+      "10.0.0.256",
+      "10.0.0.1000",
+      "01.2.3.4",
+      "1.2.3.04",
+      "a.b.c.d",
+      "2001:db8::1",
+      "::ffff:10.0.0.1",
+      " 10.0.0.1",
+    ]
+  ) {
+    assert.equal(parseIpv4(bad), -1, bad);
+  }
+});
+
+Deno.test("formatIpv4() writes unsigned and signed 32-bit numbers alike", () => {
+  assert.equal(formatIpv4(0x0a000001), "10.0.0.1");
+  assert.equal(formatIpv4(0xffffffff), "255.255.255.255");
+  assert.equal(formatIpv4(0xc0a80107 & 0xffffff00), "192.168.1.0"); // negative
+  for (const text of ["0.0.0.0", "172.16.254.3", "224.0.0.251"]) {
+    assert.equal(formatIpv4(parseIpv4(text)), text);
+  }
+});
+
+Deno.test("subnetOf() names the /24 of IPv4 and the /64 of IPv6 addresses", () => {
+  assert.equal(subnetOf("10.0.3.77"), "10.0.3.0/24");
+  assert.equal(subnetOf("2001:db8:0:1:2:3:4:5"), "2001:db8:0:1::/64");
+  assert.equal(subnetOf("2001:db8::1"), "2001:db8:0:0::/64");
+  assert.equal(subnetOf("2001:db8:a:b::1"), "2001:db8:a:b::/64");
+  assert.equal(subnetOf("fe80::1"), "fe80:0:0:0::/64");
+  assert.equal(subnetOf("::1"), "0:0:0:0::/64");
+  assert.equal(subnetOf("::"), "0:0:0:0::/64");
+  assert.equal(subnetOf("::ffff:192.0.2.1"), "0:0:0:0::/64");
+  assert.equal(subnetOf("2001:0db8:0000:0001::1"), "2001:db8:0:1::/64");
+});
+
+Deno.test("isGroupAddress() is true for multicast and limited broadcast only", () => {
+  for (
+    const group of [
+      "224.0.0.1",
+      "239.255.255.250",
+      "255.255.255.255",
+      "ff02::1",
+      "ff05::1:3",
+    ]
+  ) {
+    assert.equal(isGroupAddress(group), true, group);
+  }
+  for (
+    const unicast of [
+      "223.255.255.255",
+      "240.0.0.1",
+      "10.0.0.255",
+      "0.0.0.0",
+      "::",
+      "fe80::1",
+      "2001:db8::ff",
+      "",
+    ]
+  ) {
+    assert.equal(isGroupAddress(unicast), false, unicast);
+  }
+});
+
+Deno.test("isUnspecifiedAddress() is true for 0.0.0.0 and :: only", () => {
+  assert.equal(isUnspecifiedAddress("0.0.0.0"), true);
+  assert.equal(isUnspecifiedAddress("::"), true);
+  assert.equal(isUnspecifiedAddress("::1"), false);
+  assert.equal(isUnspecifiedAddress("0.0.0.1"), false);
+  assert.equal(isUnspecifiedAddress(""), false);
+});

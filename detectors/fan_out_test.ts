@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import {
+  type FanOut,
+  type FanOutLimits,
+  fanOutSeverity,
+  newFanOut,
+  observeFanOut,
+  summarizeFanOut,
+} from "./fan_out.ts";
+
+const S = 1_000_000;
+const LIMITS: FanOutLimits = {
+  targetThreshold: 5,
+  windowUs: 60 * S,
+  maxTargets: 8,
+  reportIntervalUs: 10 * S,
+};
+
+/** Probes targets `first`, `first + 1`, … `stepUs` apart; the packet times at which a finding was due. */
+function probe(
+  fanOut: FanOut<number>,
+  count: number,
+  options: { first?: number; startUs?: number; stepUs?: number } = {},
+): number[] {
+  const { first = 1, startUs = 0, stepUs = 1_000 } = options;
+  const due: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const atUs = startUs + i * stepUs;
+    if (observeFanOut(fanOut, first + i, atUs, LIMITS)) due.push(atUs);
+  }
+  return due;
+}
+
+Deno.test("observeFanOut() is due at the threshold-th distinct target, not before", () => {
+  const fanOut = newFanOut<number>(0);
+  assert.deepEqual(probe(fanOut, 4), []);
+  assert.equal(fanOut.active, false);
+  assert.deepEqual(probe(fanOut, 1, { first: 5, startUs: 4_000 }), [4_000]);
+  assert.equal(fanOut.active, true);
+  assert.equal(fanOut.incidentTargets, 5);
+  assert.equal(fanOut.startUs, 0);
+  assert.equal(fanOut.reportedCount, 5);
+});
+
+Deno.test("observeFanOut() counts repeated targets once but every probe", () => {
+  const fanOut = newFanOut<number>(0);
+  for (let pass = 0; pass < 3; pass++) {
+    assert.deepEqual(probe(fanOut, 4, { startUs: pass * S }), []);
+  }
+  assert.equal(fanOut.targets.size, 4);
+  assert.equal(fanOut.probes, 12);
+  // Re-probing moves a target to the recent end.
+  assert.deepEqual([...fanOut.targets.keys()], [1, 2, 3, 4]);
+  observeFanOut(fanOut, 2, 3 * S, LIMITS);
+  assert.deepEqual([...fanOut.targets.keys()], [1, 3, 4, 2]);
+});
+
+Deno.test("observeFanOut() forgets targets older than the window", () => {
+  const windowUs = LIMITS.windowUs;
+  const inside = newFanOut<number>(0);
+  probe(inside, 3, { stepUs: 1 });
+  const late = { first: 4, stepUs: 1 };
+  assert.deepEqual(probe(inside, 2, { ...late, startUs: windowUs - 3 }), [
+    windowUs - 2,
+  ]);
+  const outside = newFanOut<number>(0);
+  probe(outside, 3, { stepUs: 1 });
+  assert.deepEqual(probe(outside, 2, { ...late, startUs: windowUs + 3 }), []);
+  assert.equal(outside.targets.size, 2);
+});
+
+Deno.test("observeFanOut() keeps at most maxTargets, forgetting the oldest", () => {
+  const fanOut = newFanOut<number>(0);
+  probe(fanOut, 20);
+  assert.equal(fanOut.targets.size, LIMITS.maxTargets);
+  assert.deepEqual([...fanOut.targets.keys()], [
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+  ]);
+  assert.equal(fanOut.incidentTargets, 20);
+});
+
+Deno.test("observeFanOut() repeats when targets double, or grow after the interval", () => {
+  const fanOut = newFanOut<number>(0);
+  // 5 (the first finding), 10 (doubled), then 11–15 within 10 s: none.
+  assert.deepEqual(probe(fanOut, 15), [4_000, 9_000]);
+  const dueUs = 9_000 + LIMITS.reportIntervalUs;
+  assert.deepEqual(probe(fanOut, 1, { first: 16, startUs: dueUs - 1 }), []);
+  assert.deepEqual(probe(fanOut, 1, { first: 17, startUs: dueUs }), [dueUs]);
+  assert.equal(fanOut.reportedCount, 17);
+  // A known target after the interval: no growth, not due.
+  assert.equal(observeFanOut(fanOut, 17, 2 * dueUs, LIMITS), false);
+});
+
+Deno.test("observeFanOut() ends the incident after a whole window below the threshold", () => {
+  const fanOut = newFanOut<number>(0);
+  assert.deepEqual(probe(fanOut, 5), [4_000]);
+  // The targets have expired and the last crossing is a window ago: the
+  // incident is over, and the next one counts probes and findings afresh.
+  const laterUs = LIMITS.windowUs + 4_000;
+  assert.deepEqual(probe(fanOut, 1, { first: 100, startUs: laterUs }), []);
+  assert.equal(fanOut.active, false);
+  assert.equal(fanOut.reportedCount, 0);
+  assert.equal(fanOut.probes, 1);
+  assert.deepEqual(probe(fanOut, 4, { first: 101, startUs: laterUs + 1_000 }), [
+    laterUs + 4_000,
+  ]);
+  assert.equal(fanOut.startUs, laterUs);
+  assert.equal(fanOut.probes, 5);
+});
+
+Deno.test("summarizeFanOut() samples targets and subnets and measures the pace", () => {
+  const fanOut = newFanOut<number | string>(0);
+  const targets = [0x0a000001, 0x0a000102, "2001:db8::1", 0x0a000003];
+  targets.forEach((target, i) =>
+    observeFanOut(fanOut, target, i * 500_000, LIMITS)
+  );
+  observeFanOut(fanOut, 0x0a000004, 2 * S, LIMITS);
+  assert.deepEqual(summarizeFanOut(fanOut, 3), {
+    distinctTargets: 5,
+    sampleTargets: ["10.0.0.1", "10.0.1.2", "2001:db8::1"],
+    subnets: ["10.0.0.0/24", "10.0.1.0/24", "2001:db8:0:0::/64"],
+    durationSeconds: 2,
+    targetsPerSecond: 2.5,
+    severity: "low",
+  });
+});
+
+Deno.test("fanOutSeverity() rises at 100 and 1 000", () => {
+  assert.deepEqual([99, 100, 999, 1000].map(fanOutSeverity), [
+    "low",
+    "medium",
+    "medium",
+    "high",
+  ]);
+});

@@ -1,0 +1,29 @@
+/**
+ * Deterministic 32-bit string hashes for the detectors' bitmaps and
+ * distinct-value sets (no randomness: replay gives identical results).
+ *
+ * @module
+ */
+
+/** 32-bit FNV-1a over the UTF-16 code units of `text`, unsigned. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * MurmurHash3's fmix32 finalizer, unsigned: spreads every input bit over all
+ * output bits, so that hashes of texts differing only in their last
+ * characters fill a bitmap uniformly.
+ */
+export function fmix32(hash: number): number {
+  let mixed = hash ^ (hash >>> 16);
+  mixed = Math.imul(mixed, 0x85ebca6b);
+  mixed ^= mixed >>> 13;
+  mixed = Math.imul(mixed, 0xc2b2ae35);
+  mixed ^= mixed >>> 16;
+  return mixed >>> 0;
+}

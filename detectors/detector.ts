@@ -15,6 +15,8 @@ export interface TableStats {
   capacity: number;
   /** Entries evicted because the table was full. */
   evictions: number;
+  /** New keys turned away because the table was full (admission control), when the table has it. */
+  rejected?: number;
 }
 
 /**

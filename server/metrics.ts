@@ -228,6 +228,16 @@ export function renderMetrics(input: MetricsInput): string {
   for (const [table, stats] of tables) {
     sample("table_evictions_total", { table }, stats.evictions);
   }
+  family(
+    "table_rejected_total",
+    "counter",
+    "New keys turned away because a table was full (admission control; current session).",
+  );
+  for (const [table, stats] of tables) {
+    if (stats.rejected !== undefined) {
+      sample("table_rejected_total", { table }, stats.rejected);
+    }
+  }
 
   family("sessions_total", "counter", "Capture sessions started.");
   sample("sessions_total", {}, input.lifetime.sessions);

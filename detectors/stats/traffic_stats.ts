@@ -20,6 +20,7 @@
  */
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
+import { Doorkeeper } from "./doorkeeper.ts";
 import { BoundedMap } from "../bounded_map.ts";
 import type { TableStats } from "../detector.ts";
 import { SecondRing } from "./second_ring.ts";
@@ -253,6 +254,10 @@ export class TrafficStats {
   readonly #servicePackets = new Float64Array(SERVICE_COUNT);
   readonly #serviceBytes = new Float64Array(SERVICE_COUNT);
   readonly #windowHosts: BoundedMap<string, WindowHost>;
+  /** Admit new keys into full tables on their second sighting (one per table). */
+  readonly #doorkeepers = new Map<object, Doorkeeper>();
+  /** New keys not admitted, by table. */
+  readonly #rejected = new Map<object, number>();
   readonly #sessionHosts: BoundedMap<string, SessionHost>;
   readonly #windowConversations: BoundedMap<string, WindowConversation>;
   readonly #sessionConversations: BoundedMap<string, SessionConversation>;
@@ -329,8 +334,8 @@ export class TrafficStats {
     if (src === "" || dst === "") return;
     const windowSeconds = this.#windowSeconds;
     const srcHost = this.#windowHost(src, second);
-    srcHost.counts.add(second, windowSeconds, 1, bytes, bytes);
-    this.#windowHost(dst, second).counts.add(
+    srcHost?.counts.add(second, windowSeconds, 1, bytes, bytes);
+    this.#windowHost(dst, second)?.counts.add(
       second,
       windowSeconds,
       1,
@@ -338,17 +343,22 @@ export class TrafficStats {
       0,
     );
     const srcSession = this.#sessionHost(src, second);
-    srcSession.packets++;
-    srcSession.bytes += bytes;
-    srcSession.sentBytes += bytes;
+    if (srcSession !== undefined) {
+      srcSession.packets++;
+      srcSession.bytes += bytes;
+      srcSession.sentBytes += bytes;
+    }
     const dstSession = this.#sessionHost(dst, second);
-    dstSession.packets++;
-    dstSession.bytes += bytes;
+    if (dstSession !== undefined) {
+      dstSession.packets++;
+      dstSession.bytes += bytes;
+    }
 
-    let windowEntry = srcHost.windowConversation;
-    let sessionEntry = srcHost.sessionConversation;
+    let windowEntry = srcHost?.windowConversation;
+    let sessionEntry = srcHost?.sessionConversation;
     if (
-      srcHost.peer !== dst || windowEntry === undefined || !windowEntry.live ||
+      srcHost === undefined || srcHost.peer !== dst ||
+      windowEntry === undefined || !windowEntry.live ||
       sessionEntry === undefined || !sessionEntry.live
     ) {
       const forward = src < dst;
@@ -357,9 +367,23 @@ export class TrafficStats {
       const key = `${hostA} ${hostB}`;
       windowEntry = this.#windowConversation(key, hostA, hostB, second);
       sessionEntry = this.#sessionConversation(key, hostA, hostB, second);
-      srcHost.peer = dst;
-      srcHost.windowConversation = windowEntry;
-      srcHost.sessionConversation = sessionEntry;
+      if (srcHost !== undefined) {
+        srcHost.peer = dst;
+        srcHost.windowConversation = windowEntry;
+        srcHost.sessionConversation = sessionEntry;
+      }
+      if (windowEntry === undefined || sessionEntry === undefined) {
+        if (windowEntry !== undefined) {
+          windowEntry.counts.add(second, windowSeconds, 1, bytes, 0);
+          addToServiceTally(windowEntry.tally, service, bytes);
+        }
+        if (sessionEntry !== undefined) {
+          sessionEntry.packets++;
+          sessionEntry.bytes += bytes;
+          addToServiceTally(sessionEntry.tally, service, bytes);
+        }
+        return;
+      }
     } else {
       if (second > windowEntry.touchedSecond) {
         this.#windowConversations.get(windowEntry.key);
@@ -427,10 +451,12 @@ export class TrafficStats {
   /** Sizes of the host and conversation tables. */
   tables(): Record<string, TableStats> {
     return {
-      stats_window_hosts: this.#windowHosts.stats(),
-      stats_session_hosts: this.#sessionHosts.stats(),
-      stats_window_conversations: this.#windowConversations.stats(),
-      stats_session_conversations: this.#sessionConversations.stats(),
+      stats_window_hosts: this.#tableStats(this.#windowHosts),
+      stats_session_hosts: this.#tableStats(this.#sessionHosts),
+      stats_window_conversations: this.#tableStats(this.#windowConversations),
+      stats_session_conversations: this.#tableStats(
+        this.#sessionConversations,
+      ),
     };
   }
 
@@ -438,9 +464,10 @@ export class TrafficStats {
   // packet second per entry: enough for eviction and idle expiry measured in
   // seconds, and much cheaper than on every packet.
 
-  #windowHost(address: string, second: number): WindowHost {
+  #windowHost(address: string, second: number): WindowHost | undefined {
     let entry = this.#windowHosts.peek(address);
     if (entry === undefined) {
+      if (this.#full(this.#windowHosts, address)) return undefined;
       entry = {
         address,
         counts: new WindowCounts(),
@@ -457,9 +484,10 @@ export class TrafficStats {
     return entry;
   }
 
-  #sessionHost(address: string, second: number): SessionHost {
+  #sessionHost(address: string, second: number): SessionHost | undefined {
     let entry = this.#sessionHosts.peek(address);
     if (entry === undefined) {
+      if (this.#full(this.#sessionHosts, address)) return undefined;
       entry = {
         address,
         packets: 0,
@@ -480,9 +508,10 @@ export class TrafficStats {
     hostA: string,
     hostB: string,
     second: number,
-  ): WindowConversation {
+  ): WindowConversation | undefined {
     let entry = this.#windowConversations.peek(key);
     if (entry === undefined) {
+      if (this.#full(this.#windowConversations, key)) return undefined;
       entry = {
         key,
         hostA,
@@ -505,9 +534,10 @@ export class TrafficStats {
     hostA: string,
     hostB: string,
     second: number,
-  ): SessionConversation {
+  ): SessionConversation | undefined {
     let entry = this.#sessionConversations.peek(key);
     if (entry === undefined) {
+      if (this.#full(this.#sessionConversations, key)) return undefined;
       entry = {
         key,
         hostA,
@@ -524,6 +554,27 @@ export class TrafficStats {
       entry.touchedSecond = second;
     }
     return entry;
+  }
+
+  /**
+   * True when `table` is full and `key` is new to the doorkeeper: the key is
+   * not admitted this time (see doorkeeper.ts). Counted as a rejection.
+   */
+  #full(table: { size: number; capacity: number }, key: string): boolean {
+    let doorkeeper = this.#doorkeepers.get(table);
+    if (doorkeeper === undefined) {
+      doorkeeper = new Doorkeeper();
+      this.#doorkeepers.set(table, doorkeeper);
+    }
+    // Every admitted key is marked too, so an evicted key that comes back
+    // gets in again at once.
+    if (doorkeeper.seen(key) || table.size < table.capacity) return false;
+    this.#rejected.set(table, (this.#rejected.get(table) ?? 0) + 1);
+    return true;
+  }
+
+  #tableStats(table: { stats(): TableStats }): TableStats {
+    return { ...table.stats(), rejected: this.#rejected.get(table) ?? 0 };
   }
 
   /** Drops entries idle for the window (window tables) or `sessionIdleUs` (session tables). */

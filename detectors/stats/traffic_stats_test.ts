@@ -311,9 +311,13 @@ Deno.test("TrafficStats tables stay within capacity under 1M distinct hosts", ()
   assert.equal(tables.stats_session_hosts!.size, 100_000);
   assert.equal(tables.stats_window_conversations!.size, 50_000);
   assert.equal(tables.stats_session_conversations!.size, 100_000);
-  // 1M sources + 1 destination into 100 000 slots.
-  assert.equal(tables.stats_session_hosts!.evictions, 900_001);
-  assert.equal(tables.stats_session_conversations!.evictions, 900_000);
+  // 1M one-packet sources + 1 destination into 100 000 slots: once full,
+  // the newcomers are turned away at the door instead of evicting.
+  const hosts = tables.stats_session_hosts!;
+  const conversations = tables.stats_session_conversations!;
+  assert.ok(hosts.rejected! > 800_000, `${hosts.rejected} rejected`);
+  assert.equal(hosts.evictions + hosts.rejected!, 900_001);
+  assert.equal(conversations.evictions + conversations.rejected!, 900_000);
   assert.equal(snapshot.totals.packets, 1_000_000);
   // The destination is refreshed by every packet and never evicted.
   assert.equal(snapshot.talkers.session[0]!.address, "192.168.1.1");
@@ -334,6 +338,7 @@ Deno.test("TrafficStats does not count into a conversation entry that was evicte
     maxSessionConversations: 1,
   });
   stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 100 }));
+  stats.observe(ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 10 })); // turned away
   stats.observe(ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 10 })); // evicts 1-2
   stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 7 })); // cached, but dead
   const { conversations } = stats.snapshot();
@@ -346,4 +351,35 @@ Deno.test("TrafficStats does not count into a conversation entry that was evicte
     [["10.0.0.1", "10.0.0.2", 7]],
   );
   assert.equal(stats.tables().stats_session_conversations!.evictions, 2);
+  assert.equal(stats.tables().stats_session_conversations!.rejected, 1);
+});
+
+Deno.test("TrafficStats keeps real talkers in a full table while one-packet sources flood", () => {
+  const stats = new TrafficStats({ maxSessionHosts: 100, maxWindowHosts: 100 });
+  // 50 hosts talk every second for 10 s while 20 000 one-packet sources
+  // (2 000 a second) flood the same server.
+  for (let second = 0; second < 10; second++) {
+    const atUs = T0 + second * 1_000_000;
+    for (let i = 0; i < 50; i++) {
+      stats.observe(
+        ip({ atUs, src: `10.0.1.${i}`, dst: "10.0.0.1", bytes: 1000 }),
+      );
+    }
+    for (let i = 0; i < 2_000; i++) {
+      const n = second * 2_000 + i;
+      stats.observe(ip({
+        atUs: atUs + 1 + i,
+        src: `172.16.${n >> 8}.${n & 255}`,
+        dst: "10.0.0.1",
+        bytes: 60,
+      }));
+    }
+  }
+  const talkers = stats.snapshot().talkers.session.map((t) => t.address);
+  assert.equal(talkers[0], "10.0.0.1");
+  assert.ok(
+    talkers.slice(1).every((address) => address.startsWith("10.0.1.")),
+    talkers.join(" "),
+  );
+  assert.ok(stats.tables().stats_session_hosts!.rejected! > 15_000);
 });

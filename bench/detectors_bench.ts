@@ -42,3 +42,39 @@ Deno.bench("CidrSet: 1M IPv4 lookups", () => {
   }
   if (inside !== KEYS.length) throw new Error("every key is in 10.0.0.0/8");
 });
+
+// Composite keys: a fresh template-literal key must be flattened and hashed
+// on every lookup; a numeric key built from the same parts is hashed inline.
+const PAIRS = 100_000;
+const ADDRESS_TEXT = Array.from(
+  { length: PAIRS },
+  (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+);
+const BY_TEXT = new Map<string, number>();
+const BY_NUMBER = new Map<number, number>();
+for (let i = 0; i < PAIRS; i++) {
+  BY_TEXT.set(`${ADDRESS_TEXT[i]}|${80 + (i & 1)}`, i);
+  BY_NUMBER.set((0x0a000000 + i) * 65536 + 80 + (i & 1), i);
+}
+
+Deno.bench("Map.get: 1M fresh `${address}|${port}` string keys", () => {
+  let found = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    const j = i % PAIRS;
+    if (BY_TEXT.get(`${ADDRESS_TEXT[j]}|${80 + (j & 1)}`) !== undefined) {
+      found++;
+    }
+  }
+  if (found !== 1_000_000) throw new Error("every key is present");
+});
+
+Deno.bench("Map.get: 1M numeric address × 65536 + port keys", () => {
+  let found = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    const j = i % PAIRS;
+    if (BY_NUMBER.get((0x0a000000 + j) * 65536 + 80 + (j & 1)) !== undefined) {
+      found++;
+    }
+  }
+  if (found !== 1_000_000) throw new Error("every key is present");
+});

@@ -263,7 +263,11 @@ function emitIp(
   if (protocol === 1) {
     writeUint16(buffer, at + ICMP_ID, port);
   } else {
-    writeUint16(buffer, at + (frame.outbound ? L4_SRC_PORT : L4_DST_PORT), port);
+    writeUint16(
+      buffer,
+      at + (frame.outbound ? L4_SRC_PORT : L4_DST_PORT),
+      port,
+    );
     if (dnsId >= 0) writeUint16(buffer, at + DNS_ID, dnsId);
   }
   fixIpv4Checksums(buffer, at);

@@ -1,163 +1,355 @@
 /**
- * `deno task bench`: generates its inputs, measures NetMirror's replay
- * throughput beside `tcpdump -nn -r` and `tshark -r` on the same file in the
- * same run, and writes BENCHMARKS.md (machine, command, medians, ratios).
+ * `deno task bench`: generates its inputs in a temporary directory, then
+ * measures replay throughput (beside `tcpdump -nn -r` and `tshark -n -r`),
+ * scaling with distinct sources, live capture on lo, SSE fan-out and a CPU
+ * profile, within a time budget, and writes BENCHMARKS.md. Every child
+ * process it starts is killed on the way out, also on Ctrl-C.
+ *
+ * Options: `--packets N` (mixed and flood captures, default 1000000),
+ * `--compare-packets N` (prefix timed beside tcpdump/tshark, default
+ * 200000), `--hosts N` (default 50000), `--runs N` (default 3),
+ * `--budget S` (seconds, default 560), `--output FILE`, `--quick` (small
+ * inputs, one run: a smoke test of the harness, not numbers to publish).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { AnomalyCounter } from "../capture/anomalies.ts";
-import { readPacketFile } from "../capture/packet_source.ts";
-import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
-import { CaptureSummary } from "../capture/summary.ts";
+import { killAllCaptures, setExitOnSignal } from "../capture/child_registry.ts";
+import { runLiveBench } from "./live_bench.ts";
+import { describeMachine, loadAverage } from "./machine.ts";
 import { writeMixedCapture } from "./mixed_capture.ts";
+import { killAll, MissingToolError, requireTools, runCommand } from "./proc.ts";
+import { runProfile } from "./profile_bench.ts";
+import { Comparison, TCPDUMP, TSHARK } from "./replay_bench.ts";
+import {
+  type BenchResults,
+  type InputFile,
+  type LiveConfig,
+  renderReport,
+} from "./report.ts";
+import { prepareScaling, runScalingRound } from "./scaling_bench.ts";
+import { runSseBench } from "./sse_bench.ts";
+import { writeSynFloodCapture } from "./synflood_capture.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     packets: { type: "string", default: "1000000" },
+    "compare-packets": { type: "string", default: "200000" },
     hosts: { type: "string", default: "50000" },
     runs: { type: "string", default: "3" },
+    budget: { type: "string", default: "560" },
     output: { type: "string", default: "BENCHMARKS.md" },
+    quick: { type: "boolean", default: false },
   },
 });
-const PACKETS = Number(values.packets);
+
+const QUICK = values.quick === true;
+const PACKETS = QUICK ? 20_000 : Number(values.packets);
+const COMPARE_PACKETS = Math.min(
+  PACKETS,
+  QUICK ? 5_000 : Number(values["compare-packets"]),
+);
 const HOSTS = Number(values.hosts);
-const RUNS = Number(values.runs);
+const RUNS = QUICK ? 1 : Number(values.runs);
+const BUDGET_S = Number(values.budget);
+const SCALING_SOURCES = [1_000, 10_000, 100_000, 1_000_000].filter((n) =>
+  n <= PACKETS
+);
+const LIVE_RATES = QUICK ? [50_000] : [50_000, 100_000, 200_000];
+const LIVE_SECONDS = QUICK ? 0.5 : 1.5;
+const SSE_CLIENTS = QUICK ? 10 : 100;
+/** Seconds kept free for the profile's summary, the report and `deno fmt`. */
+const MARGIN_S = 10;
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+const started = performance.now();
+const startedAt = new Date();
+const elapsedS = () => (performance.now() - started) / 1000;
+const remainingS = () => BUDGET_S - elapsedS();
+function log(line: string): void {
+  console.error(`bench ${elapsedS().toFixed(0).padStart(4)} s: ${line}`);
 }
 
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return (performance.now() - start) / 1000;
-}
-
-async function commandOutput(cmd: string, args: string[]): Promise<string> {
-  try {
-    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" })
-      .output();
-    const decoder = new TextDecoder();
-    return (decoder.decode(out.stdout) + decoder.decode(out.stderr)).trim();
-  } catch {
-    return "";
-  }
-}
-
-async function installed(cmd: string): Promise<boolean> {
-  return (await commandOutput("sh", ["-c", `command -v ${cmd}`])) !== "";
-}
-
-async function runToDevNull(cmd: string, args: string[]): Promise<void> {
-  const status = await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" })
-    .output();
-  if (!status.success) throw new Error(`${cmd} ${args.join(" ")} failed`);
-}
-
-async function machine(): Promise<string[]> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-  const model = cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown CPU";
-  const cores = navigator.hardwareConcurrency;
-  const memKib = Number(
-    (await Deno.readTextFile("/proc/meminfo").catch(() => "")).match(
-      /^MemTotal:\s+(\d+)/m,
-    )?.[1] ?? 0,
-  );
-  const tcpdump = (await commandOutput("tcpdump", ["--version"])).split("\n")[0];
-  const tshark = (await commandOutput("tshark", ["--version"])).split("\n")[0];
-  return [
-    `- CPU: ${model}, ${cores} cores; memory ${(memKib / 1048576).toFixed(0)} GiB`,
-    `- ${Deno.build.os} ${Deno.build.arch}, Deno ${Deno.version.deno} (V8 ${Deno.version.v8})`,
-    `- ${tcpdump || "tcpdump: not installed"}; ${tshark || "tshark: not installed"}`,
-  ];
-}
+const command = `deno run ${
+  [
+    "--allow-read",
+    "--allow-write",
+    "--allow-run",
+    "--allow-env",
+    "--allow-sys",
+    "--allow-net=127.0.0.1",
+  ].join(" ")
+} bench/run.ts${Deno.args.length ? " " + Deno.args.join(" ") : ""}`;
 
 const dir = await Deno.makeTempDir({ prefix: "netmirror-bench-" });
-const file = `${dir}/mixed.pcap`;
+// This handler, not the capture registry's, ends the process on a signal:
+// it kills the bench's own children and the live bench's tcpdump, then
+// removes the inputs.
+setExitOnSignal(false);
+const onSignal = () => {
+  killAll();
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch {
+    // Best effort: the inputs are in the system's temporary directory.
+  }
+  void killAllCaptures().finally(() => Deno.exit(130));
+};
+Deno.addSignalListener("SIGINT", onSignal);
+Deno.addSignalListener("SIGTERM", onSignal);
+
 try {
-  console.error(`bench: generating ${PACKETS} packets over ${HOSTS} hosts…`);
-  const size = await writeMixedCapture(file, { packets: PACKETS, hosts: HOSTS });
-
-  const results: { name: string; seconds: number[] }[] = [];
-  const measure = async (name: string, fn: () => Promise<unknown>) => {
-    const seconds: number[] = [];
-    for (let i = 0; i < RUNS; i++) seconds.push(await timeIt(fn));
-    results.push({ name, seconds });
-    console.error(
-      `bench: ${name}: ${Math.round(PACKETS / median(seconds))} packets/s`,
+  await requireTools(["tcpdump", "tshark", "curl", "cat"]);
+  const machine = await describeMachine();
+  const loadAverageStart = loadAverage();
+  const notes: string[] = [];
+  if (QUICK) {
+    notes.push(
+      "`--quick`: small inputs and one run each; a smoke test of the harness, not numbers to compare.",
     );
+  }
+
+  // Inputs.
+  const inputs: InputFile[] = [];
+  const generate = async (
+    name: string,
+    packets: number,
+    description: string,
+    write: (path: string) => Promise<number>,
+  ): Promise<string> => {
+    const path = `${dir}/${name}`;
+    const t0 = performance.now();
+    const bytes = await write(path);
+    inputs.push({
+      name,
+      packets,
+      bytes,
+      description,
+      seconds: (performance.now() - t0) / 1000,
+    });
+    log(`generated ${name} (${packets} packets, ${bytes} bytes)`);
+    return path;
   };
+  const mixedDescription =
+    `TCP sessions with HTTP (60 % of conversations), DNS query + answer (25 %), ICMP echo (10 %), ARP (5 %) between ${
+      HOSTS.toLocaleString("en-US")
+    } clients in 10.0.0.0/8 and 5 servers; 20 µs apart; valid checksums; seed 1`;
+  const mixed = await generate(
+    "mixed.pcap",
+    PACKETS,
+    mixedDescription,
+    (path) => writeMixedCapture(path, { packets: PACKETS, hosts: HOSTS }),
+  );
+  const prefix = await generate(
+    "mixed_prefix.pcap",
+    COMPARE_PACKETS,
+    `the first ${
+      COMPARE_PACKETS.toLocaleString("en-US")
+    } packets of mixed.pcap (same generator and seed)`,
+    (path) =>
+      writeMixedCapture(path, { packets: COMPARE_PACKETS, hosts: HOSTS }),
+  );
+  const floods = new Map<number, string>();
+  for (const sources of SCALING_SOURCES) {
+    floods.set(
+      sources,
+      await generate(
+        `synflood_${sources}.pcap`,
+        PACKETS,
+        `spoofed-source SYN flood to 192.0.2.10:80 from ${
+          sources.toLocaleString("en-US")
+        } distinct sources (packet i from source i mod ${sources}), 5 µs apart; seed 2`,
+        (path) => writeSynFloodCapture(path, { packets: PACKETS, sources }),
+      ),
+    );
+  }
 
-  await measure("netmirror: read records (pcap parse only)", async () => {
-    let n = 0;
-    await readCapture(await openCaptureSource(file), () => n++);
-    if (n !== PACKETS) throw new Error(`read ${n} records, expected ${PACKETS}`);
-  });
-  await measure("netmirror: read + decode + summary", async () => {
-    const summary = new CaptureSummary();
-    const anomalies = new AnomalyCounter();
-    await readPacketFile(file, (packet) => summary.add(packet), { anomalies });
-    if (summary.packets !== PACKETS) throw new Error("packet count mismatch");
-    if (anomalies.total() !== 0) {
-      throw new Error(`decode anomalies: ${JSON.stringify(anomalies)}`);
+  // First pass: one run of everything that has a headline number. Extra
+  // runs come afterwards, most important first, while the budget allows.
+  const compare = new Comparison(prefix, COMPARE_PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+    TCPDUMP,
+    TSHARK,
+  ], { log });
+  const compareRoundS = await compare.round();
+  const full = new Comparison(mixed, PACKETS, [
+    { kind: "netmirror", stage: "parse" },
+    { kind: "netmirror", stage: "decode" },
+    { kind: "netmirror", stage: "engine" },
+  ], { log });
+  const fullRoundS = await full.round();
+  // A profiled run costs about one engine run on the whole capture.
+  const profileS = full.series[2]!.seconds[0]! + 5;
+
+  const scaling = await prepareScaling(dir, PACKETS, SCALING_SOURCES, floods);
+  const scalingStarted = performance.now();
+  await runScalingRound(scaling, log);
+  const scalingRoundS = (performance.now() - scalingStarted) / 1000;
+
+  // Live capture on lo.
+  let live: LiveConfig[] | string;
+  try {
+    const configs: LiveConfig[] = [];
+    for (
+      const config of [
+        {
+          name: "NetMirror's defaults",
+          description:
+            "snap length 262144, libpcap's default 2 MiB kernel buffer (what `netmirror capture -i lo` and live sessions use).",
+          snapLength: undefined,
+        },
+        {
+          name: "snap length 1500",
+          description:
+            "the same with `snapLength: 1500` (`-s 1500`): in immediate mode libpcap's ring has fixed slots sized for the snap length (capped near the MTU, 64 KiB on lo), so a smaller snap length means many more slots in the same 2 MiB.",
+          snapLength: 1500,
+        },
+      ]
+    ) {
+      configs.push({
+        name: config.name,
+        description: config.description,
+        runs: await runLiveBench({
+          ratesPps: LIVE_RATES,
+          secondsPerRun: LIVE_SECONDS,
+          port: 40_000 + (Deno.pid % 20_000),
+          ...(config.snapLength ? { snapLength: config.snapLength } : {}),
+          log,
+        }),
+      });
     }
-  });
-  if (await installed("tcpdump")) {
-    await measure(
-      "tcpdump -nn -r file > /dev/null",
-      () => runToDevNull("tcpdump", ["-nn", "-r", file]),
-    );
-  }
-  if (await installed("tshark")) {
-    await measure(
-      "tshark -r file > /dev/null",
-      () => runToDevNull("tshark", ["-n", "-r", file]),
-    );
+    live = configs;
+  } catch (error) {
+    if (error instanceof MissingToolError) throw error;
+    live = (error as Error).message;
+    log(`live: ${live}`);
   }
 
-  const decode = results.find((r) => r.name.includes("decode"))!;
-  const decodePps = PACKETS / median(decode.seconds);
-  const rows = results.map((r) => {
-    const pps = PACKETS / median(r.seconds);
-    const ratio = r === decode ? "1.0×" : `${(decodePps / pps).toFixed(1)}×`;
-    return `| ${r.name} | ${r.seconds.map((s) => s.toFixed(3)).join(", ")} | ${
-      Math.round(pps).toLocaleString("en-US")
-    } | ${ratio} |`;
-  });
-  const report = [
-    "# NetMirror benchmarks",
-    "",
-    `Written by \`deno task bench\` on ${new Date().toISOString()}.`,
-    "",
-    "## Machine",
-    ...(await machine()),
-    "",
-    "## Replay throughput (one core)",
-    "",
-    `Input: a generated Ethernet pcap of ${PACKETS.toLocaleString("en-US")} packets ` +
-    `(${(size / 1048576).toFixed(1)} MiB; TCP sessions with HTTP, DNS query/answer, ICMP echo, ARP; ` +
-    `${HOSTS.toLocaleString("en-US")} client hosts). Each line is run ${RUNS} times; ` +
-    "packets/s is from the median. The ratio is NetMirror's decode rate over that line's rate.",
-    "",
-    `Command: \`deno task bench\` (\`deno run … bench/run.ts --packets ${PACKETS} --hosts ${HOSTS} --runs ${RUNS}\`)`,
-    "",
-    "| what | seconds per run | packets/s (median) | NetMirror decode is faster by |",
-    "|---|---|---|---|",
-    ...rows,
-    "",
-    "What each line does: *pcap parse only* walks the record headers; *read + decode + summary* " +
-    "is `netmirror read` without printing (every layer decoded into a PacketRecord, DNS names " +
-    "included, and counted); tcpdump and tshark decode and print every packet as text to /dev/null. " +
-    "Stats, latency and detectors (issue #3) are not in this number yet.",
-    "",
-  ].join("\n");
-  await Deno.writeTextFile(values.output!, report);
-  console.error(`bench: wrote ${values.output}`);
+  // SSE fan-out through the real server.
+  let sse: BenchResults["sse"];
+  try {
+    const dataDir = `${dir}/server-data`;
+    const clientDir = `${dir}/sse-clients`;
+    await Deno.mkdir(dataDir);
+    await Deno.mkdir(clientDir);
+    sse = await runSseBench({
+      file: mixed,
+      clients: SSE_CLIENTS,
+      rounds: RUNS,
+      port: 20_000 + (Deno.pid % 20_000),
+      dataDir,
+      clientDir,
+      replayTimeoutMs: 240_000,
+      // Keep room for the profile and the extra replay runs, which matter more.
+      another: (pairS) =>
+        remainingS() - pairS >
+          profileS + (RUNS - 1) * (compareRoundS + fullRoundS) + MARGIN_S,
+      log,
+    });
+    if (sse.runs.length < RUNS * 2) {
+      notes.push(
+        `SSE: ${
+          sse.runs.length / 2
+        } pair(s) of runs instead of ${RUNS}, to stay within the ${BUDGET_S} s budget.`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof MissingToolError) throw error;
+    sse = (error as Error).message;
+    log(`sse: ${sse}`);
+  }
+
+  // CPU profile of the full-engine replay.
+  let profile: BenchResults["profile"];
+  try {
+    const profileDir = `${dir}/profile`;
+    await Deno.mkdir(profileDir);
+    profile = await runProfile(mixed, profileDir);
+    log(
+      `profile: top ${profile.selfTime[0]?.name} ${
+        profile.selfTime[0]?.percent.toFixed(1)
+      } %`,
+    );
+  } catch (error) {
+    profile = (error as Error).message;
+    log(`profile: ${profile}`);
+  }
+
+  // Extra runs while the budget allows: replay first, then scaling.
+  const extra = async (
+    what: string,
+    roundS: number,
+    done: () => number,
+    round: () => Promise<unknown>,
+  ) => {
+    while (done() < RUNS) {
+      if (remainingS() < roundS * 1.2 + MARGIN_S) {
+        notes.push(
+          `${what}: ${done()} run(s) instead of ${RUNS}, to stay within the ${BUDGET_S} s budget (one more takes about ${
+            roundS.toFixed(0)
+          } s).`,
+        );
+        return;
+      }
+      await round();
+    }
+  };
+  await extra(
+    "Side-by-side replay",
+    compareRoundS,
+    () => compare.rounds,
+    () => compare.round(),
+  );
+  await extra(
+    "Replay of the whole mixed capture",
+    fullRoundS,
+    () => full.rounds,
+    () => full.round(),
+  );
+  await extra(
+    "Scaling",
+    scalingRoundS,
+    () => scaling[0]?.measurements.length ?? RUNS,
+    () => runScalingRound(scaling, log),
+  );
+
+  const findings = await Deno.readTextFile(
+    new URL("./findings.md", import.meta.url),
+  ).catch(() => "");
+  const results: BenchResults = {
+    command,
+    startedAt,
+    durationSeconds: elapsedS(),
+    machine,
+    loadAverageStart,
+    loadAverageEnd: loadAverage(),
+    inputs,
+    compare: compare.series,
+    full: full.series,
+    scaling,
+    live,
+    sse,
+    profile,
+    findings,
+    notes,
+  };
+  await Deno.writeTextFile(values.output!, renderReport(results));
+  // Keep the report as `deno fmt --check` (part of `deno task check`) wants it.
+  await runCommand(Deno.execPath(), ["fmt", "--quiet", values.output!], {
+    timeoutMs: 60_000,
+  }).catch((error) => log(`deno fmt ${values.output}: ${error.message}`));
+  log(`wrote ${values.output} (${elapsedS().toFixed(0)} s in all)`);
+} catch (error) {
+  if (error instanceof MissingToolError) {
+    console.error(`bench: ${error.message}`);
+    Deno.exitCode = 1;
+  } else {
+    throw error;
+  }
 } finally {
-  await Deno.remove(dir, { recursive: true });
+  killAll();
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
 }

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { internetChecksum, tcpFrame } from "../capture/frame_builder.ts";
+import { readPacketFile } from "../capture/packet_source.ts";
+import { TCP_FLAGS } from "../capture/packet_record.ts";
+import { fixIpv4Checksums, IPV4_SRC, writeUint32 } from "./frame_patch.ts";
+import { writeMixedCapture } from "./mixed_capture.ts";
+import { writeSynFloodCapture } from "./synflood_capture.ts";
+
+/** True when the IPv4 header and TCP/UDP/ICMP checksums of an Ethernet/IPv4 frame verify. */
+function checksumsValid(frame: Uint8Array): boolean {
+  if (frame[12] !== 0x08 || frame[13] !== 0x00) return true; // not IPv4 (ARP)
+  const ip = frame.subarray(14);
+  const headerLength = (ip[0]! & 0x0f) * 4;
+  if (internetChecksum(ip.subarray(0, headerLength)) !== 0) return false;
+  const totalLength = (ip[2]! << 8) | ip[3]!;
+  const protocol = ip[9]!;
+  const transport = ip.subarray(headerLength, totalLength);
+  if (protocol === 1) return internetChecksum(transport) === 0;
+  const pseudo = new Uint8Array(12);
+  pseudo.set(ip.subarray(12, 20), 0);
+  pseudo[9] = protocol;
+  pseudo[10] = transport.length >> 8;
+  pseudo[11] = transport.length & 0xff;
+  return internetChecksum(pseudo, transport) === 0;
+}
+
+async function framesOf(path: string): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  await readPacketFile(path, (_packet, raw) => {
+    frames.push(
+      raw.bytes.slice(raw.offset, raw.offset + raw.capturedLength),
+    );
+  });
+  return frames;
+}
+
+Deno.test("fixIpv4Checksums() makes a patched frame equal to one built from scratch", () => {
+  const ends = {
+    srcMac: "02:00:00:00:00:01",
+    dstMac: "02:ff:00:00:00:01",
+    dst: "192.0.2.10",
+  };
+  const options = { srcPort: 40000, dstPort: 80, flags: TCP_FLAGS.SYN };
+  const patched = tcpFrame({ ...ends, src: "11.0.0.1" }, options);
+  writeUint32(patched, IPV4_SRC, 0x0b2a0763); // 11.42.7.99
+  fixIpv4Checksums(patched, 0);
+  assert.deepEqual(patched, tcpFrame({ ...ends, src: "11.42.7.99" }, options));
+});
+
+Deno.test("writeMixedCapture() writes valid frames that decode without anomalies", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeMixedCapture(path, { packets: 3000, hosts: 500, seed: 3 });
+    const frames = await framesOf(path);
+    assert.deepEqual(frames.length, 3000);
+    assert.deepEqual(frames.filter((f) => !checksumsValid(f)).length, 0);
+    const kinds = new Set<string>();
+    await readPacketFile(path, (packet) => {
+      kinds.add(packet.app || packet.transport);
+      assert.deepEqual(packet.anomaly, "");
+    });
+    for (const kind of ["tcp", "dns", "icmp", "none", "http_request"]) {
+      assert.ok(kinds.has(kind), `no ${kind} packet`);
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("writeSynFloodCapture() sends every SYN from its own source when sources equal packets", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeSynFloodCapture(path, { packets: 5000, sources: 5000 });
+    const frames = await framesOf(path);
+    assert.deepEqual(frames.filter((f) => !checksumsValid(f)).length, 0);
+    const sources = new Set<string>();
+    let syns = 0;
+    await readPacketFile(path, (packet) => {
+      sources.add(packet.srcAddress);
+      if (packet.tcpFlags === TCP_FLAGS.SYN) syns++;
+    });
+    assert.deepEqual([sources.size, syns], [5000, 5000]);
+  } finally {
+    await Deno.remove(path);
+  }
+});

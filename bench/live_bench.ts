@@ -1,0 +1,192 @@
+/**
+ * Live capture on `lo`: bounded UDP traffic to 127.0.0.1 at a fixed rate
+ * (`udp_sender.ts`, its own process), captured three ways — tcpdump alone
+ * writing to /dev/null (the baseline), NetMirror's tcpdump source
+ * (`capturePackets`: read + decode), and the source feeding the full
+ * analysis engine — with packets sent, seen and dropped for each.
+ *
+ * @module
+ */
+
+import { capturePackets } from "../capture/packet_source.ts";
+import { parseTcpdumpStats, tcpdumpArgs } from "../capture/tcpdump.ts";
+import { AnalysisEngine } from "../detectors/engine.ts";
+import { benchPath, runCommand, sleep, spawnTracked } from "./proc.ts";
+
+/** How the packets were consumed. */
+export type LiveReader = "tcpdump -w /dev/null" | "source" | "source+engine";
+
+/** One live run. */
+export interface LiveRun {
+  reader: LiveReader;
+  /** Rate asked of the sender, packets/s. */
+  targetPps: number;
+  /** Datagrams the sender sent. */
+  sent: number;
+  /** Rate the sender achieved, packets/s. */
+  sentPps: number;
+  /** tcpdump: packets written. */
+  captured: number;
+  /** tcpdump: packets the kernel filter matched (on lo each datagram is seen twice, going out and coming in). */
+  receivedByFilter: number;
+  /** tcpdump: packets dropped by the kernel for lack of buffer space. */
+  droppedByKernel: number;
+  /** Packets NetMirror decoded (equals `captured` for the baseline). */
+  decoded: number;
+}
+
+/** Options of {@linkcode runLiveBench}. */
+export interface LiveBenchOptions {
+  /** Sender rates, packets/s. */
+  ratesPps: number[];
+  /** Seconds of traffic per run. */
+  secondsPerRun: number;
+  /** UDP destination port (the capture filter is `udp dst port <port>`). */
+  port: number;
+  /** tcpdump snap length (default: NetMirror's, 262144). */
+  snapLength?: number;
+  /** Progress lines. */
+  log: (line: string) => void;
+}
+
+/** The sender subprocess: `count` datagrams at `rate`. */
+async function send(
+  port: number,
+  rate: number,
+  count: number,
+): Promise<{ sent: number; seconds: number }> {
+  const result = await runCommand(Deno.execPath(), [
+    "run",
+    "--allow-ffi",
+    benchPath("udp_sender.ts"),
+    String(port),
+    String(rate),
+    String(count),
+  ], { timeoutMs: (count / rate) * 3000 + 15_000 });
+  return JSON.parse(result.stdout.trim()) as { sent: number; seconds: number };
+}
+
+/** tcpdump alone, output to /dev/null, same arguments as NetMirror's source. */
+async function baselineRun(
+  filter: string,
+  snapLength: number | undefined,
+  port: number,
+  rate: number,
+  count: number,
+): Promise<Omit<LiveRun, "reader" | "targetPps">> {
+  const child = spawnTracked(
+    "tcpdump",
+    tcpdumpArgs({ iface: "lo", filter, ...(snapLength ? { snapLength } : {}) }),
+    { stdin: "null", stdout: "null", stderr: "piped" },
+  );
+  let stderr = "";
+  const { promise: listening, resolve } = Promise.withResolvers<void>();
+  const reading = (async () => {
+    for await (
+      const text of child.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      stderr += text;
+      if (stderr.includes("listening on ")) resolve();
+    }
+  })();
+  const timer = setTimeout(resolve, 5000);
+  try {
+    await listening;
+    const sender = await send(port, rate, count);
+    await sleep(300);
+    child.kill("SIGINT");
+    await child.status;
+    await reading;
+    const stats = parseTcpdumpStats(stderr);
+    return {
+      sent: sender.sent,
+      sentPps: sender.sent / sender.seconds,
+      captured: stats.captured,
+      receivedByFilter: stats.receivedByFilter,
+      droppedByKernel: stats.droppedByKernel,
+      decoded: stats.captured,
+    };
+  } finally {
+    clearTimeout(timer);
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+  }
+}
+
+/** NetMirror's tcpdump source, optionally feeding the analysis engine. */
+async function sourceRun(
+  filter: string,
+  snapLength: number | undefined,
+  port: number,
+  rate: number,
+  count: number,
+  withEngine: boolean,
+): Promise<Omit<LiveRun, "reader" | "targetPps">> {
+  const engine = withEngine ? new AnalysisEngine() : undefined;
+  let decoded = 0;
+  const live = capturePackets(
+    { iface: "lo", filter, ...(snapLength ? { snapLength } : {}) },
+    engine ? (packet) => engine.observe(packet) : () => decoded++,
+  );
+  try {
+    await live.ready;
+    const sender = await send(port, rate, count);
+    await sleep(300);
+    const result = await live.stop();
+    return {
+      sent: sender.sent,
+      sentPps: sender.sent / sender.seconds,
+      captured: result.tcpdump.captured,
+      receivedByFilter: result.tcpdump.receivedByFilter,
+      droppedByKernel: result.tcpdump.droppedByKernel,
+      decoded: engine ? engine.packets : result.packets,
+    };
+  } finally {
+    await live.stop().catch(() => {});
+  }
+}
+
+/** Runs every rate with every reader, one after the other. */
+export async function runLiveBench(
+  options: LiveBenchOptions,
+): Promise<LiveRun[]> {
+  const filter = `udp dst port ${options.port}`;
+  const runs: LiveRun[] = [];
+  for (const rate of options.ratesPps) {
+    const count = Math.round(rate * options.secondsPerRun);
+    const readers: LiveReader[] = [
+      "tcpdump -w /dev/null",
+      "source",
+      "source+engine",
+    ];
+    for (const reader of readers) {
+      const measured = reader === "tcpdump -w /dev/null"
+        ? await baselineRun(
+          filter,
+          options.snapLength,
+          options.port,
+          rate,
+          count,
+        )
+        : await sourceRun(
+          filter,
+          options.snapLength,
+          options.port,
+          rate,
+          count,
+          reader === "source+engine",
+        );
+      const run = { reader, targetPps: rate, ...measured };
+      runs.push(run);
+      options.log(
+        `live ${rate} pps, ${reader}: sent ${run.sent} (${
+          Math.round(run.sentPps)
+        }/s), captured ${run.captured}, decoded ${run.decoded}, kernel drops ${run.droppedByKernel}`,
+      );
+    }
+  }
+  return runs;
+}

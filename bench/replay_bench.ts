@@ -1,0 +1,149 @@
+/**
+ * Replay throughput: NetMirror's stages (pcap parse, decode, full engine),
+ * each run in a fresh `deno run` of `engine_replay.ts`, and the same file
+ * through `tcpdump -nn -r` and `tshark -n -r` to /dev/null, interleaved
+ * round by round so that load from other processes hits every line alike
+ * (and so that the caller can stop after any round when time runs short).
+ *
+ * @module
+ */
+
+import type { ReplayMeasurement, ReplayStage } from "./engine_replay.ts";
+import { benchPath, runCommand } from "./proc.ts";
+
+/** Repeated timings of one command on one file. */
+export interface Series {
+  /** What ran, as shown in the report. */
+  name: string;
+  /** The command line (file shown as `<file>`). */
+  command: string;
+  /** Packets in the input. */
+  packets: number;
+  /** Wall-clock seconds of each run, from spawn to exit. */
+  seconds: number[];
+  /** For NetMirror stages: what each run measured itself (excludes process start-up). */
+  measurements: ReplayMeasurement[];
+}
+
+/** One line of a comparison: a NetMirror stage or an external tool. */
+export type Contender =
+  | { kind: "netmirror"; stage: ReplayStage }
+  | {
+    kind: "tool";
+    name: string;
+    cmd: string;
+    args: (file: string) => string[];
+  };
+
+/** `tcpdump -nn -r file > /dev/null`. */
+export const TCPDUMP: Contender = {
+  kind: "tool",
+  name: "tcpdump -nn -r",
+  cmd: "tcpdump",
+  args: (file) => ["-nn", "-r", file],
+};
+
+/** `tshark -n -r file > /dev/null`. */
+export const TSHARK: Contender = {
+  kind: "tool",
+  name: "tshark -n -r",
+  cmd: "tshark",
+  args: (file) => ["-n", "-r", file],
+};
+
+const STAGE_NAMES: Record<ReplayStage, string> = {
+  parse: "NetMirror: pcap parse only",
+  decode: "NetMirror: parse + decode",
+  engine: "NetMirror: full engine (decode + stats + latency + detectors)",
+};
+
+/** Runs one NetMirror stage on `file` in a fresh process. */
+export async function replayOnce(
+  file: string,
+  stage: ReplayStage,
+  timeoutMs: number,
+): Promise<{ seconds: number; measurement: ReplayMeasurement }> {
+  const result = await runCommand(Deno.execPath(), [
+    "run",
+    "--allow-read",
+    "--allow-run=cat",
+    benchPath("engine_replay.ts"),
+    file,
+    stage,
+  ], { timeoutMs });
+  const measurement = JSON.parse(result.stdout.trim()) as ReplayMeasurement;
+  return { seconds: result.seconds, measurement };
+}
+
+/** A comparison: contenders timed on one file, one round at a time. */
+export class Comparison {
+  /** One series per contender, in the order given. */
+  readonly series: Series[];
+  readonly #file: string;
+  readonly #contenders: Contender[];
+  readonly #log: (line: string) => void;
+  readonly #timeoutMs: number;
+
+  /** Nothing runs until {@linkcode Comparison.round}. */
+  constructor(
+    file: string,
+    packets: number,
+    contenders: Contender[],
+    options: { log: (line: string) => void; timeoutMs?: number },
+  ) {
+    this.#file = file;
+    this.#contenders = contenders;
+    this.#log = options.log;
+    this.#timeoutMs = options.timeoutMs ?? 300_000;
+    this.series = contenders.map((c) => ({
+      name: c.kind === "netmirror" ? STAGE_NAMES[c.stage] : c.name,
+      command: c.kind === "netmirror"
+        ? `deno run --allow-read --allow-run=cat bench/engine_replay.ts <file> ${c.stage}`
+        : `${c.cmd} ${c.args("<file>").join(" ")} > /dev/null`,
+      packets,
+      seconds: [],
+      measurements: [],
+    }));
+  }
+
+  /** Runs every contender once, in order; resolves with the round's duration in seconds. */
+  async round(): Promise<number> {
+    const started = performance.now();
+    for (let i = 0; i < this.#contenders.length; i++) {
+      const contender = this.#contenders[i]!;
+      const target = this.series[i]!;
+      if (contender.kind === "netmirror") {
+        const { seconds, measurement } = await replayOnce(
+          this.#file,
+          contender.stage,
+          this.#timeoutMs,
+        );
+        if (measurement.packets !== target.packets) {
+          throw new Error(
+            `${target.name} saw ${measurement.packets} packets, expected ${target.packets}`,
+          );
+        }
+        target.seconds.push(seconds);
+        target.measurements.push(measurement);
+      } else {
+        const result = await runCommand(
+          contender.cmd,
+          contender.args(this.#file),
+          { timeoutMs: this.#timeoutMs, stdout: "null" },
+        );
+        target.seconds.push(result.seconds);
+      }
+      this.#log(
+        `${target.name} (${target.packets} packets), run ${target.seconds.length}: ${
+          target.seconds.at(-1)!.toFixed(2)
+        } s`,
+      );
+    }
+    return (performance.now() - started) / 1000;
+  }
+
+  /** Runs completed so far. */
+  get rounds(): number {
+    return this.series[0]?.seconds.length ?? 0;
+  }
+}

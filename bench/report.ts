@@ -1,0 +1,493 @@
+/**
+ * Renders BENCHMARKS.md from what `run.ts` measured: machine, command,
+ * headline numbers against the targets of issue #7, then every table.
+ *
+ * @module
+ */
+
+import type { LiveRun } from "./live_bench.ts";
+import type { MachineInfo } from "./machine.ts";
+import type { ProfileResult } from "./profile_bench.ts";
+import { median } from "./proc.ts";
+import type { Series } from "./replay_bench.ts";
+import type { ScalingLevel } from "./scaling_bench.ts";
+import type { SseBenchResult } from "./sse_bench.ts";
+
+/** Speed and memory targets of issue #7 (they live only here and in BENCHMARKS.md). */
+export const TARGETS = {
+  /** Full-engine replay, packets/s on one core. */
+  enginePps: 1_500_000,
+  /** Engine rate over `tcpdump -nn -r` to /dev/null. */
+  overTcpdump: 4,
+  /** Engine rate over `tshark -n -r` to /dev/null. */
+  overTshark: 30,
+  /** Largest spread of packets/s across the scaling levels, as a fraction of the fastest. */
+  scalingSpread: 0.2,
+  /** Peak RSS at 1M distinct sources, bytes. */
+  rssAt1MBytes: 200 * 2 ** 20,
+  /** Replay slowdown with 100 SSE clients, fraction. */
+  sseSlowdown: 0.1,
+  /** Live rate with no loss attributable to NetMirror's reader, packets/s. */
+  livePps: 200_000,
+} as const;
+
+/** A generated input file. */
+export interface InputFile {
+  name: string;
+  packets: number;
+  bytes: number;
+  description: string;
+  /** Time to generate it, s. */
+  seconds: number;
+}
+
+/** One live-capture configuration and its runs. */
+export interface LiveConfig {
+  name: string;
+  description: string;
+  runs: LiveRun[];
+}
+
+/** Everything one `deno task bench` measured. */
+export interface BenchResults {
+  command: string;
+  startedAt: Date;
+  durationSeconds: number;
+  machine: MachineInfo;
+  loadAverageStart: number;
+  loadAverageEnd: number;
+  inputs: InputFile[];
+  /** Every contender on the same prefix of the mixed capture. */
+  compare: Series[];
+  /** NetMirror's stages on the whole mixed capture. */
+  full: Series[];
+  scaling: ScalingLevel[];
+  live: LiveConfig[] | string;
+  sse: SseBenchResult | string;
+  profile: ProfileResult | string;
+  /** Hand-written findings (bench/findings.md), appended verbatim. */
+  findings: string;
+  /** What was cut short, and why. */
+  notes: string[];
+}
+
+const MIB = 2 ** 20;
+
+function int(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a";
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / MIB).toFixed(0)} MiB`;
+}
+
+function ratio(n: number): string {
+  return Number.isFinite(n) ? `${n.toFixed(2)}×` : "n/a";
+}
+
+function verdict(ok: boolean | undefined): string {
+  return ok === undefined ? "not measured" : ok ? "**met**" : "**missed**";
+}
+
+function seriesPps(series: Series): number {
+  return series.packets / median(series.seconds);
+}
+
+/** Packets/s from the runs' own timers (process start-up excluded). */
+function innerPps(series: Series): number {
+  return series.packets / median(series.measurements.map((m) => m.seconds));
+}
+
+function cpuPps(series: Series): number {
+  return series.packets /
+    median(series.measurements.map((m) => m.cpuSeconds));
+}
+
+function find(series: Series[], prefix: string): Series | undefined {
+  return series.find((s) => s.name.startsWith(prefix));
+}
+
+function engineOf(series: Series[]): Series | undefined {
+  return find(series, "NetMirror: full engine");
+}
+
+function levelPps(level: ScalingLevel): number {
+  return level.packets / median(level.measurements.map((m) => m.seconds));
+}
+
+function levelRss(level: ScalingLevel): number {
+  return Math.max(...level.measurements.map((m) => m.peakRssBytes));
+}
+
+/** Loss on a live run that NetMirror's reader adds over tcpdump alone at the same rate and settings. */
+function readerLoss(runs: LiveRun[], run: LiveRun): number {
+  const baseline = runs.find((r) =>
+    r.reader === "tcpdump -w /dev/null" && r.targetPps === run.targetPps
+  );
+  const lost = (r: LiveRun) => r.sent - r.decoded;
+  return baseline ? lost(run) - lost(baseline) : NaN;
+}
+
+function headline(results: BenchResults): string[] {
+  const rows: string[] = [];
+  const fullEngine = engineOf(results.full);
+  const compareEngine = engineOf(results.compare);
+  const tcpdump = find(results.compare, "tcpdump");
+  const tshark = find(results.compare, "tshark");
+  if (fullEngine) {
+    const pps = innerPps(fullEngine);
+    rows.push(
+      `| Full-engine replay, mixed ${
+        int(fullEngine.packets)
+      } packets (one core) | ${int(pps)} packets/s (${
+        int(cpuPps(fullEngine))
+      } per CPU-second) | ≥ ${int(TARGETS.enginePps)} | ${
+        verdict(pps >= TARGETS.enginePps)
+      } (${(pps / TARGETS.enginePps * 100).toFixed(1)} % of target) |`,
+    );
+  }
+  if (compareEngine && tcpdump) {
+    const r = seriesPps(compareEngine) / seriesPps(tcpdump);
+    rows.push(
+      `| Engine vs \`tcpdump -nn -r\` text, same ${
+        int(compareEngine.packets)
+      }-packet file, same run | ${ratio(r)} | ≥ ${TARGETS.overTcpdump}× | ${
+        verdict(r >= TARGETS.overTcpdump)
+      } |`,
+    );
+  }
+  if (compareEngine && tshark) {
+    const r = seriesPps(compareEngine) / seriesPps(tshark);
+    rows.push(
+      `| Engine vs \`tshark -n -r\`, same ${
+        int(compareEngine.packets)
+      }-packet file, same run | ${ratio(r)} | ≥ ${TARGETS.overTshark}× | ${
+        verdict(r >= TARGETS.overTshark)
+      } |`,
+    );
+  }
+  const measured = results.scaling.filter((l) => l.measurements.length > 0);
+  const million = measured.find((l) => l.sources >= 1_000_000);
+  if (million) {
+    rows.push(
+      `| SYN flood, ${int(million.packets)} packets from ${
+        int(million.sources)
+      } sources | ${int(levelPps(million))} packets/s, peak RSS ${
+        mib(levelRss(million))
+      } | RSS ≤ ${mib(TARGETS.rssAt1MBytes)} | ${
+        verdict(levelRss(million) <= TARGETS.rssAt1MBytes)
+      } |`,
+    );
+  }
+  if (measured.length > 1) {
+    const pps = measured.map(levelPps);
+    const spread = 1 - Math.min(...pps) / Math.max(...pps);
+    rows.push(
+      `| Scaling ${
+        measured.map((l) => compact(l.sources)).join(" / ")
+      } sources | ${pps.map(int).join(" / ")} packets/s (slowest ${
+        (spread * 100).toFixed(0)
+      } % below fastest) | flat within ${TARGETS.scalingSpread * 100} % | ${
+        verdict(spread <= TARGETS.scalingSpread)
+      } |`,
+    );
+  }
+  if (typeof results.live !== "string") {
+    for (const config of results.live) {
+      const top = config.runs.filter((r) =>
+        r.reader === "source" && r.targetPps === TARGETS.livePps
+      )[0];
+      if (!top) {
+        continue;
+      }
+      const loss = readerLoss(config.runs, top);
+      rows.push(
+        `| Live on lo at ${int(top.targetPps)} packets/s asked (${
+          int(top.sentPps)
+        } sent), ${config.name}: loss added by NetMirror's reader over tcpdump alone | ${
+          int(loss)
+        } of ${int(top.sent)} (${
+          (loss / top.sent * 100).toFixed(1)
+        } %); tcpdump alone lost ${
+          int(top.sent - (baselineOf(config.runs, top)?.decoded ?? NaN))
+        } | no loss | ${verdict(loss <= 0)} |`,
+      );
+    }
+  }
+  if (typeof results.sse !== "string") {
+    const without = results.sse.runs.filter((r) => r.clients === 0);
+    const withClients = results.sse.runs.filter((r) => r.clients > 0);
+    if (without.length > 0 && withClients.length > 0) {
+      const rate = (runs: typeof without) =>
+        median(runs.map((r) => r.packets / r.seconds));
+      const slowdown = 1 - rate(withClients) / rate(without);
+      rows.push(
+        `| Server replay with ${
+          withClients[0]!.clients
+        } \`curl -N\` SSE clients vs none | ${
+          slowdown >= 0
+            ? `${(slowdown * 100).toFixed(1)} % slower`
+            : `${(-slowdown * 100).toFixed(1)} % faster (noise)`
+        } (${int(rate(withClients))} vs ${
+          int(rate(without))
+        } packets/s); server peak RSS ${
+          mib(results.sse.serverPeakRssBytes)
+        } | ≤ ${TARGETS.sseSlowdown * 100} % slower | ${
+          verdict(slowdown <= TARGETS.sseSlowdown)
+        } |`,
+      );
+    }
+  }
+  return [
+    "| What | Measured | Target | |",
+    "|---|---|---|---|",
+    ...rows,
+  ];
+}
+
+function baselineOf(runs: LiveRun[], run: LiveRun): LiveRun | undefined {
+  return runs.find((r) =>
+    r.reader === "tcpdump -w /dev/null" && r.targetPps === run.targetPps
+  );
+}
+
+function compact(n: number): string {
+  return n >= 1_000_000
+    ? `${n / 1_000_000}M`
+    : n >= 1000
+    ? `${n / 1000}k`
+    : `${n}`;
+}
+
+function seriesTable(
+  series: Series[],
+  reference: Series | undefined,
+): string[] {
+  const lines = [
+    "| What | Wall s per run (spawn to exit) | Median packets/s | Own timer packets/s | Packets per CPU-second | Peak RSS | Full-engine rate ÷ this rate |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const s of series) {
+    const own = s.measurements.length > 0;
+    lines.push(
+      `| ${s.name} | ${s.seconds.map((x) => x.toFixed(2)).join(", ")} | ${
+        int(seriesPps(s))
+      } | ${own ? int(innerPps(s)) : "—"} | ${own ? int(cpuPps(s)) : "—"} | ${
+        own ? mib(Math.max(...s.measurements.map((m) => m.peakRssBytes))) : "—"
+      } | ${reference ? ratio(seriesPps(reference) / seriesPps(s)) : "—"} |`,
+    );
+  }
+  lines.push("", "Commands (`<file>` is the input):", "");
+  for (const s of series) lines.push(`- ${s.name}: \`${s.command}\``);
+  return lines;
+}
+
+function liveTables(live: LiveConfig[]): string[] {
+  const lines: string[] = [];
+  for (const config of live) {
+    lines.push(
+      `**${config.name}**: ${config.description}`,
+      "",
+      "| Rate asked | Reader | Sent | Sent/s | tcpdump captured | Received by filter | Kernel drops | Decoded by NetMirror | Lost (sent − decoded) | Lost beyond tcpdump alone |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+    );
+    for (const run of config.runs) {
+      const extra = run.reader === "tcpdump -w /dev/null"
+        ? "—"
+        : int(readerLoss(config.runs, run));
+      lines.push(
+        `| ${int(run.targetPps)} | ${run.reader} | ${int(run.sent)} | ${
+          int(run.sentPps)
+        } | ${int(run.captured)} | ${int(run.receivedByFilter)} | ${
+          int(run.droppedByKernel)
+        } | ${
+          run.reader === "tcpdump -w /dev/null" ? "—" : int(run.decoded)
+        } | ${int(run.sent - run.decoded)} | ${extra} |`,
+      );
+    }
+    lines.push("");
+  }
+  return lines;
+}
+
+function profileTables(profile: ProfileResult): string[] {
+  const row = (
+    e: { name: string; location: string; ms: number; percent: number },
+  ) =>
+    `| ${e.name} | ${e.location || "V8"} | ${e.ms.toFixed(0)} | ${
+      e.percent.toFixed(1)
+    } % |`;
+  return [
+    `Profiled run: ${int(profile.measurement.packets)} packets in ${
+      profile.measurement.seconds.toFixed(2)
+    } s under the profiler (${
+      int(profile.measurement.packets / profile.measurement.seconds)
+    } packets/s); ${(profile.totalMs / 1000).toFixed(1)} s sampled.`,
+    "",
+    "Top functions by self time:",
+    "",
+    "| Function | Where | Self ms | Share |",
+    "|---|---|---|---|",
+    ...profile.selfTime.map(row),
+    "",
+    "Where the time inside `AnalysisEngine.observe` goes (inclusive time of each callee):",
+    "",
+    "| Callee | Where | ms | Share of all samples |",
+    "|---|---|---|---|",
+    ...profile.engineSplit.map(row),
+    "",
+    "Self time spent inside `BoundedMap` (detectors/bounded_map.ts: `Map` lookups, inserts, LRU upkeep), by the function that called into it:",
+    "",
+    "| Caller | Where | ms | Share of all samples |",
+    "|---|---|---|---|",
+    ...profile.mapCallers.map(row),
+  ];
+}
+
+/** The whole of BENCHMARKS.md. */
+export function renderReport(results: BenchResults): string {
+  const m = results.machine;
+  const lines: string[] = [
+    "# NetMirror benchmarks",
+    "",
+    `Generated by \`deno task bench\` on ${results.startedAt.toISOString()} in ${
+      results.durationSeconds.toFixed(0)
+    } s. Every number below comes from that one run; ratios compare lines measured in the same run on the same file. Regenerate with the command below; do not edit by hand (hand-written findings live in \`bench/findings.md\`).`,
+    "",
+    "## Machine",
+    "",
+    `- CPU: ${m.cpuModel}, ${m.cores} logical cores${
+      m.virtualised ? " (virtual machine)" : ""
+    }; memory ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`,
+    `- OS: ${m.os}, Linux ${m.kernel}`,
+    `- Deno ${m.deno} (V8 ${m.v8}, TypeScript ${m.typescript})`,
+    `- ${m.tcpdump}, ${m.libpcap}; ${m.tshark}; ${m.curl}`,
+    `- 1-minute load average: ${
+      results.loadAverageStart.toFixed(2)
+    } at the start, ${
+      results.loadAverageEnd.toFixed(2)
+    } at the end (other work on this machine slows every line alike within a round, since lines are interleaved)`,
+    "",
+    "## Command",
+    "",
+    "```sh",
+    "deno task bench",
+    `# = ${results.command}`,
+    "```",
+    "",
+    "## Headline numbers",
+    "",
+    ...headline(results),
+    "",
+  ];
+  if (results.notes.length > 0) {
+    lines.push(
+      "Notes on this run:",
+      "",
+      ...results.notes.map((n) => `- ${n}`),
+      "",
+    );
+  }
+  lines.push(
+    "## Inputs (generated by the bench in a temporary directory, deleted afterwards)",
+    "",
+    "| File | Packets | Size | Generated in | What |",
+    "|---|---|---|---|---|",
+    ...results.inputs.map((i) =>
+      `| ${i.name} | ${int(i.packets)} | ${mib(i.bytes)} | ${
+        i.seconds.toFixed(1)
+      } s | ${i.description} |`
+    ),
+    "",
+    "## Replay throughput",
+    "",
+    "Each NetMirror line runs in a fresh `deno run` per run (so peak RSS is that run's own). *Wall s* counts from spawn to exit for every line alike (process start-up included); *own timer* is the replay alone, from NetMirror's own clock; *per CPU-second* divides by the CPU time of the whole process (all threads, GC included). Lines are interleaved round by round. Medians of the runs listed.",
+    "",
+  );
+  const compareFile = results.compare[0];
+  if (compareFile) {
+    lines.push(
+      `### Side by side on the first ${
+        int(compareFile.packets)
+      } packets of the mixed capture`,
+      "",
+      "tcpdump and tshark print one text line per packet (to /dev/null); NetMirror decodes every layer and runs stats, latency and every detector. A prefix keeps tcpdump and tshark within the time budget: tcpdump 4.99 slows down as it meets more distinct addresses, even with -nn (its address-to-text cache has 4096 chains picked by the low 12 bits of the address as stored in memory, i.e. the first octet and half of the second, so every 10.0.x.x client lands on one chain; `perf` shows about 80 % of tcpdump's time walking it). Its rate on the whole file is lower still, so the ratios here flatter tcpdump.",
+      "",
+      ...seriesTable(results.compare, engineOf(results.compare)),
+      "",
+    );
+  }
+  if (results.full.length > 0) {
+    lines.push(
+      `### NetMirror on the whole mixed capture (${
+        int(results.full[0]!.packets)
+      } packets)`,
+      "",
+      ...seriesTable(results.full, engineOf(results.full)),
+      "",
+    );
+  }
+  lines.push("## Scaling with distinct sources (SYN flood)", "");
+  if (results.scaling.some((l) => l.measurements.length > 0)) {
+    lines.push(
+      "Full engine, fresh process per run; each input has the same packet count, packet i coming from source i mod N (spoofed 11.0.0.0/8 addresses, SYN to one web server).",
+      "",
+      "| Distinct sources | Runs | Packets/s per run | Median packets/s | Peak RSS per run | Alerts |",
+      "|---|---|---|---|---|---|",
+      ...results.scaling.filter((l) => l.measurements.length > 0).map((l) =>
+        `| ${int(l.sources)} | ${l.measurements.length} | ${
+          l.measurements.map((m) => int(m.packets / m.seconds)).join(", ")
+        } | ${int(levelPps(l))} | ${
+          l.measurements.map((m) => mib(m.peakRssBytes)).join(", ")
+        } | ${l.measurements[0]!.alerts} |`
+      ),
+      "",
+    );
+  } else {
+    lines.push("Not measured.", "");
+  }
+  lines.push("## Live capture on lo", "");
+  if (typeof results.live === "string") {
+    lines.push(`Not measured: ${results.live}`, "");
+  } else {
+    lines.push(
+      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` by: tcpdump alone writing to /dev/null with the same arguments NetMirror uses (the baseline), NetMirror's tcpdump source (`capturePackets`: read + decode), and the source feeding the full engine. On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. *Lost beyond tcpdump alone* is the loss attributable to NetMirror's reader. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
+      "",
+      ...liveTables(results.live),
+    );
+  }
+  lines.push("## SSE fan-out", "");
+  if (typeof results.sse === "string") {
+    lines.push(`Not measured: ${results.sse}`, "");
+  } else {
+    lines.push(
+      'The real server (`deno run … main.ts serve --idle --port <p> --data-dir <tmp>`) in its own process replays the whole mixed capture as fast as it can (`POST /api/start {"mode":"replay","file":…}`: decode, engine, packet ring, session PCAP, SSE batches), alternately with no client and with `curl -N …/api/stream` clients connected (counted by the server\'s `netmirror_sse_clients`). Rate = session packets / (stoppedMs − startedMs) from `GET /api/session`; RSS from /proc/<pid>/status (VmRSS sampled every 250 ms; VmHWM at the end). The curl clients run on the same 2 cores.',
+      "",
+      "| SSE clients | Packets | Seconds | Packets/s | Max server RSS during replay | Bytes streamed to clients |",
+      "|---|---|---|---|---|---|",
+      ...results.sse.runs.map((r) =>
+        `| ${r.clients} | ${int(r.packets)} | ${r.seconds.toFixed(2)} | ${
+          int(r.packets / r.seconds)
+        } | ${mib(r.maxRssBytes)} | ${int(r.streamBytes)} |`
+      ),
+      "",
+      `Server RSS idle before the first replay: ${
+        mib(results.sse.serverIdleRssBytes)
+      }; peak (VmHWM) over all runs: ${mib(results.sse.serverPeakRssBytes)}.`,
+      "",
+    );
+  }
+  lines.push("## CPU profile of the full-engine replay", "");
+  if (typeof results.profile === "string") {
+    lines.push(`Not measured: ${results.profile}`, "");
+  } else {
+    lines.push(
+      "`deno run --cpu-prof … bench/engine_replay.ts <mixed capture> engine`, summarised by `bench/profile_bench.ts`.",
+      "",
+      ...profileTables(results.profile),
+      "",
+    );
+  }
+  lines.push(results.findings.trim(), "");
+  return lines.join("\n");
+}

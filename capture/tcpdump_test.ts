@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  DEFAULT_BUFFER_KIB,
   DEFAULT_SNAP_LENGTH,
   filterArgs,
   parseTcpdumpStats,
@@ -69,6 +70,8 @@ Deno.test("tcpdumpArgs() builds tcpdump's argv", () => {
     "-n",
     "-s",
     String(DEFAULT_SNAP_LENGTH),
+    "-B",
+    String(DEFAULT_BUFFER_KIB),
   ]);
   assert.deepEqual(
     tcpdumpArgs({

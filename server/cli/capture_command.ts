@@ -37,7 +37,7 @@ then tcpdump's counts (captured, dropped by the kernel).
 Options:
   -i, --interface <name>  interface to capture on ("any" for all; see "netmirror interfaces")
   -s, --snaplen <bytes>   bytes kept of each packet (default 262144)
-  -B, --buffer <KiB>      kernel capture buffer size
+  -B, --buffer <KiB>      kernel capture buffer size (default 65536)
   -c, --count <n>         stop after n packets
   -w, --write <file>      also write the packets to a pcap file
   --eve <path|->          also write EVE NDJSON (alerts, flows, dns, arp, stats)

@@ -240,6 +240,29 @@ function* tlsExchanges(
   return t;
 }
 
+/**
+ * Looks the service's name up first in 70 % of sessions (the rest use a
+ * cached answer); resolves with when the client goes on, µs.
+ */
+function* maybeResolve(
+  ctx: DemoContext,
+  session: Session,
+  host: LanHost,
+  service: InternetService,
+  startUs: number,
+): SubScript {
+  if (!ctx.prng.chance(0.7)) return startUs;
+  const answeredUs = yield* dnsLookup(
+    ctx,
+    session,
+    host,
+    service.name,
+    targetOf(service),
+    startUs,
+  );
+  return answeredUs + Math.round(ctx.prng.uniform(0.2, 3) * MS);
+}
+
 function* internetTls(
   ctx: DemoContext,
   session: Session,
@@ -249,18 +272,7 @@ function* internetTls(
   responses: readonly number[],
 ): SessionScript {
   const { prng, lan } = ctx;
-  let t = startUs;
-  if (prng.chance(0.7)) {
-    t = (yield* dnsLookup(
-      ctx,
-      session,
-      host,
-      service.name,
-      targetOf(service),
-      t,
-    )) +
-      Math.round(prng.uniform(0.2, 3) * MS);
-  }
+  let t = yield* maybeResolve(ctx, session, host, service, startUs);
   const rttUs = internetRttUs(ctx, service.hops);
   const gapUs = frameGapUs(prng.uniform(20e6, 120e6));
   const conn = new TcpConnection({
@@ -343,18 +355,7 @@ function* httpSession(
   bodyBytes: number,
 ): SessionScript {
   const { prng, lan } = ctx;
-  let t = startUs;
-  if (prng.chance(0.7)) {
-    t = (yield* dnsLookup(
-      ctx,
-      session,
-      host,
-      service.name,
-      targetOf(service),
-      t,
-    )) +
-      Math.round(prng.uniform(0.2, 3) * MS);
-  }
+  let t = yield* maybeResolve(ctx, session, host, service, startUs);
   const rttUs = internetRttUs(ctx, service.hops);
   const conn = new TcpConnection({
     client: host.v4,
@@ -881,17 +882,7 @@ function* gitOverSsh(
 ): SessionScript {
   const { prng, lan } = ctx;
   const service = SSH_SERVICES[0]!;
-  let t = startUs;
-  if (prng.chance(0.7)) {
-    t = (yield* dnsLookup(
-      ctx,
-      session,
-      host,
-      service.name,
-      targetOf(service),
-      t,
-    )) + Math.round(prng.uniform(0.2, 3) * MS);
-  }
+  let t = yield* maybeResolve(ctx, session, host, service, startUs);
   const rttUs = internetRttUs(ctx, service.hops);
   const conn = new TcpConnection({
     client: host.v4,

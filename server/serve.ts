@@ -56,15 +56,21 @@ export function isLoopback(hostname: string): boolean {
     /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/**
+ * The API token for a bind address: the given one, else none on loopback,
+ * else a random one (anything reachable from the network needs a token).
+ */
+export function effectiveToken(hostname: string, token?: string): string {
+  if (token !== undefined && token !== "") return token;
+  return isLoopback(hostname) ? "" : randomToken();
+}
+
 /** Starts the server (and the first session, when asked). */
 export async function startServer(
   options: ServeOptions,
 ): Promise<RunningServer> {
   const hostname = options.hostname ?? "127.0.0.1";
-  let token = options.token ?? "";
-  if (token === "" && !isLoopback(hostname)) {
-    token = randomToken();
-  }
+  const token = effectiveToken(hostname, options.token);
   const bus = new EventBus<SensorEvent>();
   const sensor = new Sensor(bus, {
     ...options.sensor,

@@ -83,6 +83,7 @@ export async function sendUdp(
     const started = performance.now();
     const deadlineMs = started + (count / rate) * 3000 + 1000;
     let sent = 0;
+    let failures = 0;
     while (sent < count && performance.now() < deadlineMs) {
       const due = Math.min(
         count,
@@ -98,7 +99,16 @@ export async function sendUdp(
         Math.min(BATCH, due - sent),
         0,
       );
-      if (n < 0) throw new Error("sendmmsg failed");
+      if (n < 0) {
+        // ENOBUFS/ECONNREFUSED under load are transient on lo: back off
+        // briefly; give up only when the sender makes no progress at all.
+        if (++failures > MAX_FAILURES) {
+          throw new Error(`sendmmsg failed ${failures} times in a row`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        continue;
+      }
+      failures = 0;
       sent += n;
     }
     return { sent, seconds: (performance.now() - started) / 1000 };
@@ -108,6 +118,9 @@ export async function sendUdp(
     libc.close();
   }
 }
+
+/** Consecutive failed sendmmsg calls tolerated before the sender gives up. */
+const MAX_FAILURES = 2_000;
 
 if (import.meta.main) {
   const [port, rate, count, payloadBytes] = Deno.args.map(Number);

@@ -34,10 +34,24 @@ export function parseIpv4(address: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(parts.map(Number));
 }
 
-/** Parses an IPv6 address (with "::" compression) into 16 bytes; throws TypeError on bad input. */
+/** Parses an IPv6 address (with "::" compression and an optional dotted IPv4 tail) into 16 bytes; throws TypeError on bad input. */
 export function parseIpv6(address: string): Uint8Array<ArrayBuffer> {
   const fail = () => new TypeError(`Cannot parse IPv6 address: "${address}"`);
-  const halves = address.split("::");
+  let text = address;
+  const lastColon = text.lastIndexOf(":");
+  if (lastColon >= 0 && text.includes(".", lastColon)) {
+    // An embedded IPv4 tail ("::ffff:192.0.2.1", RFC 4291 2.2) is two groups.
+    let v4: Uint8Array;
+    try {
+      v4 = parseIpv4(text.slice(lastColon + 1));
+    } catch {
+      throw fail();
+    }
+    text = `${text.slice(0, lastColon + 1)}${
+      ((v4[0]! << 8) | v4[1]!).toString(16)
+    }:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
+  }
+  const halves = text.split("::");
   if (halves.length > 2) throw fail();
   const groups = (text: string) => text === "" ? [] : text.split(":");
   const head = groups(halves[0]!);

@@ -7,6 +7,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { parseIpv4, parseIpv6 } from "../capture/frame_builder.ts";
 
 const TCP = 6;
 const UDP = 17;
@@ -112,47 +113,11 @@ function ordered(
   return srcPort <= dstPort;
 }
 
-/** Network-order bytes of a dotted-quad or RFC 4291 IPv6 address. */
+/** Network-order bytes of a dotted-quad or RFC 4291 IPv6 address; undefined when it does not parse. */
 export function addressBytes(address: string): Uint8Array | undefined {
-  if (address.includes(":")) return ipv6Bytes(address);
-  const parts = address.split(".");
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const value = Number(parts[i]);
-    if (!/^\d{1,3}$/.test(parts[i]!) || value > 255) return undefined;
-    out[i] = value;
+  try {
+    return address.includes(":") ? parseIpv6(address) : parseIpv4(address);
+  } catch {
+    return undefined;
   }
-  return out;
-}
-
-function ipv6Bytes(address: string): Uint8Array | undefined {
-  let text = address;
-  const out = new Uint8Array(16);
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two groups.
-  const lastColon = text.lastIndexOf(":");
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes(".")) {
-    const v4 = addressBytes(tail);
-    if (!v4) return undefined;
-    text = `${text.slice(0, lastColon + 1)}${
-      ((v4[0]! << 8) | v4[1]!).toString(16)
-    }:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  const head = halves[0] ? halves[0].split(":") : [];
-  const rest = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
-  const groups = halves.length === 2
-    ? [...head, ...new Array(8 - head.length - rest.length).fill("0"), ...rest]
-    : head;
-  if (groups.length !== 8) return undefined;
-  for (let i = 0; i < 8; i++) {
-    const group = groups[i]!;
-    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return undefined;
-    const value = parseInt(group, 16);
-    out[i * 2] = value >> 8;
-    out[i * 2 + 1] = value & 0xff;
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Writes records to one classic pcap file (tcpdump -w): the link type of
  * the first record goes in the header; records of another link type are
- * counted and skipped.
+ * counted and skipped. Records are buffered and written in large blocks.
  *
  * @module
  */
@@ -12,16 +12,18 @@ import {
   pcapFileHeader,
   writePcapRecordHeader,
 } from "./pcap_writer.ts";
+import { type SyncWriter, writeAllSync } from "./write_all.ts";
 
 const BUFFER_BYTES = 1 << 20;
 
 /** A pcap file being written ("-" for stdout). */
 export class PcapFileWriter {
-  readonly #target: { writeSync(p: Uint8Array): number; close?(): void };
+  readonly #target: SyncWriter & { close?(): void };
   readonly #buffer = new Uint8Array(BUFFER_BYTES);
   readonly #snapLength: number;
   #used = 0;
   #linkType = -1;
+  #byteLength = 0;
   /** Records skipped because their link type differs from the first one. */
   skipped = 0;
   /** Records written. */
@@ -35,6 +37,17 @@ export class PcapFileWriter {
       : Deno.openSync(path, { write: true, create: true, truncate: true });
   }
 
+  /** Bytes of the file so far, buffered ones included (0 before the first record). */
+  get byteLength(): number {
+    return this.#byteLength;
+  }
+
+  /** Bytes `raw` would add to the file (record header and kept bytes). */
+  recordBytes(raw: PcapRecord): number {
+    return PCAP_RECORD_HEADER_LENGTH +
+      Math.min(raw.capturedLength, this.#snapLength);
+  }
+
   /** Appends one record. */
   write(raw: PcapRecord): void {
     if (this.#linkType === -1) {
@@ -46,21 +59,33 @@ export class PcapFileWriter {
       return;
     }
     const length = Math.min(raw.capturedLength, this.#snapLength);
-    const header = new Uint8Array(PCAP_RECORD_HEADER_LENGTH);
-    writePcapRecordHeader(header, 0, raw.timestampUs, length, raw.wireLength);
-    this.#put(header);
-    this.#put(raw.bytes.subarray(raw.offset, raw.offset + length));
+    const frame = raw.bytes.subarray(raw.offset, raw.offset + length);
+    const recordBytes = PCAP_RECORD_HEADER_LENGTH + length;
+    if (this.#used + recordBytes > BUFFER_BYTES) this.flush();
+    if (recordBytes > BUFFER_BYTES) {
+      const header = new Uint8Array(PCAP_RECORD_HEADER_LENGTH);
+      writePcapRecordHeader(header, 0, raw.timestampUs, length, raw.wireLength);
+      writeAllSync(this.#target, header);
+      writeAllSync(this.#target, frame);
+    } else {
+      writePcapRecordHeader(
+        this.#buffer,
+        this.#used,
+        raw.timestampUs,
+        length,
+        raw.wireLength,
+      );
+      this.#buffer.set(frame, this.#used + PCAP_RECORD_HEADER_LENGTH);
+      this.#used += recordBytes;
+    }
+    this.#byteLength += recordBytes;
     this.records++;
   }
 
   /** Writes buffered bytes out. */
   flush(): void {
-    let written = 0;
-    while (written < this.#used) {
-      written += this.#target.writeSync(
-        this.#buffer.subarray(written, this.#used),
-      );
-    }
+    if (this.#used === 0) return;
+    writeAllSync(this.#target, this.#buffer.subarray(0, this.#used));
     this.#used = 0;
   }
 
@@ -71,15 +96,8 @@ export class PcapFileWriter {
   }
 
   #put(bytes: Uint8Array): void {
-    if (this.#used + bytes.length > BUFFER_BYTES) this.flush();
-    if (bytes.length > BUFFER_BYTES) {
-      let written = 0;
-      while (written < bytes.length) {
-        written += this.#target.writeSync(bytes.subarray(written));
-      }
-      return;
-    }
     this.#buffer.set(bytes, this.#used);
     this.#used += bytes.length;
+    this.#byteLength += bytes.length;
   }
 }

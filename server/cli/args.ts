@@ -5,6 +5,8 @@
  * @module
  */
 
+import { writeAllSync } from "../../capture/write_all.ts";
+
 /** A command-line mistake: printed as one line, exit code 2. */
 export class UsageError extends Error {
   /** An error with a one-line message. */
@@ -71,9 +73,6 @@ export class LineWriter {
     const bytes = this.#encoder.encode(this.#lines.join("\n") + "\n");
     this.#lines = [];
     this.#size = 0;
-    let written = 0;
-    while (written < bytes.length) {
-      written += Deno.stdout.writeSync(bytes.subarray(written));
-    }
+    writeAllSync(Deno.stdout, bytes);
   }
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { writeAllSync } from "../../capture/write_all.ts";
+
 /** Settings of an {@linkcode EveWriter}. */
 export interface EveWriterOptions {
   /** Bytes per file before rotating (0: never rotate). */
@@ -55,7 +57,7 @@ export class EveWriter {
     this.#pending = [];
     this.#pendingBytes = 0;
     if (this.#path === "-") {
-      writeAll(Deno.stdout, bytes);
+      writeAllSync(Deno.stdout, bytes);
       return;
     }
     const { rotateBytes } = this.#options;
@@ -65,7 +67,7 @@ export class EveWriter {
     ) {
       this.#rotate();
     }
-    writeAll(this.#file!, bytes);
+    writeAllSync(this.#file!, bytes);
     this.#fileBytes += bytes.length;
   }
 
@@ -103,15 +105,5 @@ export class EveWriter {
       truncate: true,
     });
     this.#fileBytes = 0;
-  }
-}
-
-function writeAll(
-  target: { writeSync(p: Uint8Array): number },
-  bytes: Uint8Array,
-): void {
-  let written = 0;
-  while (written < bytes.length) {
-    written += target.writeSync(bytes.subarray(written));
   }
 }

@@ -227,6 +227,11 @@ export class AlertLifecycle {
     return this.#history.map(snapshot);
   }
 
+  /** Alerts in the history (any state), without copying them. */
+  get alertCount(): number {
+    return this.#history.length;
+  }
+
   /** Snapshots of the alerts not yet released. */
   activeAlerts(): Alert[] {
     return [...this.#active.values()].map((entry) => snapshot(entry.alert));

@@ -90,7 +90,11 @@ export class AnalysisEngine {
     onAlert: (event: AlertEvent) => void = () => {},
   ) {
     this.latency = new LatencyAnalyzer(config.latency);
-    this.stats = new TrafficStats();
+    // The KPIs read the latency mean and the alert count when a snapshot is taken.
+    this.stats = new TrafficStats({
+      meanLatencyMs: () => this.latency.meanLatencyMs(),
+      alertCount: () => this.#lifecycle.alertCount,
+    });
     this.#detectors = createDetectors(config);
     this.#lifecycle = new AlertLifecycle(config.lifecycle, onAlert);
     this.#report = (finding) => this.#lifecycle.report(finding);
@@ -128,6 +132,11 @@ export class AnalysisEngine {
   /** Every alert in the bounded history, oldest first. */
   alerts(): Alert[] {
     return this.#lifecycle.alerts();
+  }
+
+  /** Alerts in the bounded history (what `alerts()` returns), without copying them. */
+  get alertCount(): number {
+    return this.#lifecycle.alertCount;
   }
 
   /** Alerts not yet released. */

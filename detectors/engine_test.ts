@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
+import { readPacketFile } from "../capture/packet_source.ts";
 import type { AlertEvent } from "./alert_lifecycle.ts";
 import { AnalysisEngine, createDetectors } from "./engine.ts";
 import { SECOND_US, T0, tcpPacket } from "./test_packets.ts";
@@ -158,4 +159,21 @@ Deno.test("AnalysisEngine passes homeNet to data exfiltration", () => {
   };
   assert.deepEqual(upload(undefined), []);
   assert.deepEqual(upload(["198.51.100.0/24"]), ["data_exfil"]);
+});
+
+Deno.test("AnalysisEngine fills the KPIs' mean latency and alert count itself", async () => {
+  const engine = new AnalysisEngine();
+  await readPacketFile(
+    new URL(
+      "../../shared/pcaps/attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng",
+      import.meta.url,
+    ).pathname,
+    (packet) => engine.observe(packet),
+  );
+  const { kpis } = engine.stats.snapshot();
+  assert.ok(engine.alertCount >= 1);
+  assert.equal(kpis.alertCount, engine.alertCount);
+  assert.equal(kpis.alertCount, engine.alerts().length);
+  assert.equal(kpis.meanLatencyMs, engine.latency.meanLatencyMs());
+  assert.notEqual(kpis.meanLatencyMs, null);
 });

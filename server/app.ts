@@ -176,7 +176,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/stats", (c) =>
     c.json({
-      ...sensor.statsSnapshot(),
+      ...sensor.engine.stats.snapshot(),
       session: sensor.session ?? null,
       tables: sensor.engine.tables(),
       stream: { clients: hub.clients, droppedRows: hub.droppedRows },
@@ -193,7 +193,7 @@ export function createApp(deps: AppDeps): Hono {
     const report = await buildReport({
       version: deps.version,
       session: sensor.session,
-      stats: sensor.statsSnapshot(),
+      stats: sensor.engine.stats.snapshot(),
       latency: sensor.engine.latency.snapshot(),
       alerts: sensor.alerts(),
       dataDir: sensor.dataDir,

@@ -23,7 +23,6 @@ import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { Alert } from "../detectors/alert.ts";
 import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
 import { AnalysisEngine, type EngineConfig } from "../detectors/engine.ts";
-import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { EventBus } from "./event_bus.ts";
 import type { SensorEvent, StatusEvent } from "./events.ts";
 import { FrameRing, type FrameRingOptions } from "./frame_ring.ts";
@@ -183,14 +182,6 @@ export class Sensor {
   /** Where session PCAPs are written. */
   get dataDir(): string {
     return this.#options.dataDir;
-  }
-
-  /** Traffic statistics with the KPIs filled in. */
-  statsSnapshot(): StatsSnapshot {
-    const stats = this.#engine.stats.snapshot();
-    stats.kpis.alertCount = this.#engine.alerts().length;
-    stats.kpis.meanLatencyMs = this.#engine.latency.meanLatencyMs();
-    return stats;
   }
 
   /** Alerts of the current session, newest first. */
@@ -632,9 +623,9 @@ export class Sensor {
   #publishStats(): void {
     this.#bus.publish({
       type: "stats",
-      stats: this.statsSnapshot(),
+      stats: this.#engine.stats.snapshot(),
       packets: this.#session?.packets ?? 0,
-      alerts: this.#engine.alerts().length,
+      alerts: this.#engine.alertCount,
     });
   }
 

@@ -464,14 +464,20 @@ export class Sensor {
       abort.abort();
       return Promise.resolve();
     };
-    this.#running = readPacketFile(file, (_packet, raw) => this.#handle(raw), {
-      filter,
-      anomalies: this.#anomalies,
-      signal: abort.signal,
-    }).then(
+    const reading = readPacketFile(
+      file,
+      (_packet, raw) => this.#handle(raw),
+      { filter, anomalies: this.#anomalies, signal: abort.signal },
+    );
+    this.#running = this.#settleReplay(reading, abort.signal);
+  }
+
+  /** Ends a replay's session: stopped when it completes or was stopped, failed otherwise. */
+  #settleReplay(reading: Promise<unknown>, signal: AbortSignal): Promise<void> {
+    return reading.then(
       () => this.#finish("stopped", ""),
       (error) => {
-        if (abort.signal.aborted) this.#finish("stopped", "");
+        if (signal.aborted) this.#finish("stopped", "");
         else this.#finish("failed", errorMessage(error));
       },
     );
@@ -539,12 +545,9 @@ export class Sensor {
       wakePump?.();
       return Promise.resolve();
     };
-    this.#running = Promise.all([reading, pump]).then(
-      () => this.#finish("stopped", ""),
-      (error) => {
-        if (abort.signal.aborted) this.#finish("stopped", "");
-        else this.#finish("failed", errorMessage(error));
-      },
+    this.#running = this.#settleReplay(
+      Promise.all([reading, pump]),
+      abort.signal,
     );
   }
 

@@ -163,22 +163,30 @@ export async function runLiveBench(
       "source+engine",
     ];
     for (const reader of readers) {
-      const measured = reader === "tcpdump -w /dev/null"
-        ? await baselineRun(
-          filter,
-          options.snapLength,
-          options.port,
-          rate,
-          count,
-        )
-        : await sourceRun(
-          filter,
-          options.snapLength,
-          options.port,
-          rate,
-          count,
-          reader === "source+engine",
+      const measure = () =>
+        reader === "tcpdump -w /dev/null"
+          ? baselineRun(filter, options.snapLength, options.port, rate, count)
+          : sourceRun(
+            filter,
+            options.snapLength,
+            options.port,
+            rate,
+            count,
+            reader === "source+engine",
+          );
+      let measured;
+      try {
+        measured = await measure();
+      } catch (error) {
+        // The loopback sender sometimes fails for a stretch under load
+        // (see udp_sender.ts): one retry before the section is given up.
+        options.log(
+          `live ${rate} pps, ${reader}: ${
+            (error as Error).message
+          }; retrying once`,
         );
+        measured = await measure();
+      }
       const run = { reader, targetPps: rate, ...measured };
       runs.push(run);
       options.log(

@@ -196,13 +196,13 @@ try {
         {
           name: "NetMirror's defaults",
           description:
-            "snap length 262144, libpcap's default 2 MiB kernel buffer (what `netmirror capture -i lo` and live sessions use).",
+            "snap length 262144 and a 64 MiB kernel buffer (`-B 65536`), what `netmirror capture -i lo` and live sessions use.",
           snapLength: undefined,
         },
         {
           name: "snap length 1500",
           description:
-            "the same with `snapLength: 1500` (`-s 1500`): in immediate mode libpcap's ring has fixed slots sized for the snap length (capped near the MTU, 64 KiB on lo), so a smaller snap length means many more slots in the same 2 MiB.",
+            "the same with `snapLength: 1500` (`-s 1500`): in immediate mode libpcap's ring has fixed slots sized for the snap length (capped near the MTU, 64 KiB on lo), so a smaller snap length means many more slots in the same buffer.",
           snapLength: 1500,
         },
       ]

@@ -49,7 +49,12 @@ export async function sendUdp(
     connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
     sendmmsg: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
     close: { parameters: ["i32"], result: "i32" },
+    __errno_location: { parameters: [], result: "pointer" },
   });
+  const errno = () => {
+    const pointer = libc.symbols.__errno_location();
+    return pointer ? new Deno.UnsafePointerView(pointer).getInt32() : -1;
+  };
   const sink = libc.symbols.socket(AF_INET, SOCK_DGRAM, 0);
   const sender = libc.symbols.socket(AF_INET, SOCK_DGRAM, 0);
   try {
@@ -103,7 +108,9 @@ export async function sendUdp(
         // ENOBUFS/ECONNREFUSED under load are transient on lo: back off
         // briefly; give up only when the sender makes no progress at all.
         if (++failures > MAX_FAILURES) {
-          throw new Error(`sendmmsg failed ${failures} times in a row`);
+          throw new Error(
+            `sendmmsg failed ${failures} times in a row (errno ${errno()})`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 1));
         continue;

@@ -72,6 +72,14 @@ export interface PacketRecord {
   srcAddress: string;
   /** Destination IP, ARP target IP, or "". */
   dstAddress: string;
+  /**
+   * `srcAddress` as a number for table lookups: the IPv4 address as an
+   * unsigned 32-bit integer, any other address an interned key from 2^32 up
+   * (capture/decode/address_key.ts); -1 when `srcAddress` is "".
+   */
+  srcAddressKey: number;
+  /** `dstAddress` as a number, like `srcAddressKey`; -1 when `dstAddress` is "". */
+  dstAddressKey: number;
   /** IP protocol / IPv6 final next header number, or -1. */
   ipProtocol: number;
   /** IPv4 TTL or IPv6 hop limit, or -1. */
@@ -161,6 +169,8 @@ export function emptyPacketRecord(): PacketRecord {
     network: "other",
     srcAddress: "",
     dstAddress: "",
+    srcAddressKey: -1,
+    dstAddressKey: -1,
     ipProtocol: -1,
     ttl: -1,
     ipLength: 0,

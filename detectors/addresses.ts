@@ -9,35 +9,7 @@
  * @module
  */
 
-/**
- * Parses a dotted quad (exactly four decimal octets 0–255, no leading zeros)
- * into an unsigned 32-bit number; -1 when `address` is not one.
- */
-export function parseIpv4(address: string): number {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < address.length; i++) {
-    const code = address.charCodeAt(i);
-    if (code === 0x2e) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (code >= 0x30 && code <= 0x39) {
-      // A leading zero would be octal to inet_aton; reject it as ambiguous.
-      if (digits === 1 && octet === 0) return -1;
-      octet = octet * 10 + (code - 0x30);
-      if (++digits > 3 || octet > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + octet;
-}
+export { parseIpv4 } from "../capture/decode/address_key.ts";
 
 /** Formats a 32-bit number (signed or unsigned) as a dotted quad. */
 export function formatIpv4(value: number): string {

@@ -13,6 +13,7 @@ import {
   lanHost,
   SECOND_US,
   T0,
+  withAddressKeys,
   ZERO_MAC,
 } from "./test_packets.ts";
 
@@ -218,6 +219,7 @@ Deno.test("arp_scan: tables stay within capacity under 1M distinct senders", () 
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = T0 + i;
     packet.srcAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    withAddressKeys(packet);
     detector.observe(packet, () => findings++);
   }
   const stats = detector.tables().senders!;

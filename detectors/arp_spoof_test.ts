@@ -13,6 +13,7 @@ import {
   findingsOf,
   SECOND_US,
   T0,
+  withAddressKeys,
   ZERO_MAC,
 } from "./test_packets.ts";
 const GW = "192.168.1.1";
@@ -433,6 +434,7 @@ Deno.test("arp_spoof: tables stay within capacity under 1M distinct MACs and IPs
     packet.srcMac = mac;
     packet.srcAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
     packet.dstAddress = `10.99.${(i >> 8) & 255}.${i & 255}`;
+    withAddressKeys(packet);
     detector.observe(packet, () => findings++);
   }
   const tables = detector.tables();

@@ -6,20 +6,14 @@
  */
 
 import type { TableStats } from "./detector.ts";
-
-/** Slot index meaning "no slot" in the recency list. */
-const NONE = -1;
-
-/** Slots allocated up front; the slot arrays then double up to the capacity. */
-const INITIAL_SLOTS = 16;
+import { NO_SLOT, RecencyList } from "./recency_list.ts";
 
 /**
  * A Map that holds at most `capacity` entries. `get` refreshes an entry's
  * recency; inserting into a full map evicts the least recently used entry.
  *
  * Every operation is O(1) amortized at any capacity: a `Map` finds a key's
- * slot, and the recency order is a doubly linked list threaded through
- * parallel slot arrays (`Int32Array` links, with freed slots on a free list).
+ * slot, and the recency order is a {@linkcode RecencyList} over the slots.
  * Recency never depends on a `Map`'s insertion order, whose iteration in V8
  * walks over the holes deletions leave behind (a `keys().next()` eviction
  * after many deletions costs O(capacity)).
@@ -40,16 +34,9 @@ export class BoundedMap<K, V> {
   readonly #slotOf = new Map<K, number>();
   readonly #capacity: number;
   readonly #onEvict: ((key: K, value: V) => void) | undefined;
+  readonly #recency: RecencyList;
   #keys: (K | undefined)[] = [];
   #values: (V | undefined)[] = [];
-  #prev: Int32Array;
-  #next: Int32Array;
-  /** Least recently used slot. */
-  #head = NONE;
-  /** Most recently used slot. */
-  #tail = NONE;
-  /** First free slot; free slots are chained through `#next`. */
-  #free = NONE;
   #evictions = 0;
 
   /** `capacity` must be a positive integer; `onEvict` sees each evicted entry. */
@@ -61,16 +48,14 @@ export class BoundedMap<K, V> {
     }
     this.#capacity = capacity;
     this.#onEvict = onEvict;
-    const slots = Math.min(capacity, INITIAL_SLOTS);
-    this.#prev = new Int32Array(slots);
-    this.#next = new Int32Array(slots);
+    this.#recency = new RecencyList(capacity);
   }
 
   /** Returns the value for `key` and marks it most recently used. */
   get(key: K): V | undefined {
     const slot = this.#slotOf.get(key);
     if (slot === undefined) return undefined;
-    this.#moveToTail(slot);
+    this.#recency.touch(slot);
     return this.#values[slot];
   }
 
@@ -85,15 +70,14 @@ export class BoundedMap<K, V> {
     const existing = this.#slotOf.get(key);
     if (existing !== undefined) {
       this.#values[existing] = value;
-      this.#moveToTail(existing);
+      this.#recency.touch(existing);
       return;
     }
     if (this.#slotOf.size >= this.#capacity) this.#evictOldest();
-    const slot = this.#allocate();
+    const slot = this.#recency.allocate();
     this.#keys[slot] = key;
     this.#values[slot] = value;
     this.#slotOf.set(key, slot);
-    this.#linkAtTail(slot);
   }
 
   /** Removes `key`; true when it was present. */
@@ -126,12 +110,13 @@ export class BoundedMap<K, V> {
 
   /** Entries from least to most recently used. */
   *entries(): IterableIterator<[K, V]> {
-    for (let slot = this.#head; slot !== NONE;) {
-      const following = this.#next[slot]!;
+    const recency = this.#recency;
+    for (let slot = recency.oldest; slot !== NO_SLOT;) {
+      const following = recency.newer(slot);
       const key = this.#keys[slot] as K;
       yield [key, this.#values[slot] as V];
       // Still live: follow its link (entries may have been appended since).
-      slot = this.#slotOf.get(key) === slot ? this.#next[slot]! : following;
+      slot = this.#slotOf.get(key) === slot ? recency.newer(slot) : following;
     }
   }
 
@@ -152,8 +137,8 @@ export class BoundedMap<K, V> {
    */
   expireOldest(isExpired: (value: V, key: K) => boolean): number {
     let removed = 0;
-    while (this.#head !== NONE) {
-      const slot = this.#head;
+    while (this.#recency.oldest !== NO_SLOT) {
+      const slot = this.#recency.oldest;
       const key = this.#keys[slot] as K;
       if (!isExpired(this.#values[slot] as V, key)) break;
       // The callback may have deleted the entry itself.
@@ -168,12 +153,7 @@ export class BoundedMap<K, V> {
     this.#slotOf.clear();
     this.#keys = [];
     this.#values = [];
-    const slots = Math.min(this.#capacity, INITIAL_SLOTS);
-    this.#prev = new Int32Array(slots);
-    this.#next = new Int32Array(slots);
-    this.#head = NONE;
-    this.#tail = NONE;
-    this.#free = NONE;
+    this.#recency.reset();
   }
 
   /** Size, capacity and evictions, for metrics. */
@@ -186,8 +166,8 @@ export class BoundedMap<K, V> {
   }
 
   #evictOldest(): void {
-    const slot = this.#head;
-    if (slot === NONE) return;
+    const slot = this.#recency.oldest;
+    if (slot === NO_SLOT) return;
     const key = this.#keys[slot] as K;
     const value = this.#values[slot] as V;
     this.#remove(slot, key);
@@ -195,59 +175,10 @@ export class BoundedMap<K, V> {
     this.#onEvict?.(key, value);
   }
 
-  /** A free slot: from the free list, else the next never-used one. */
-  #allocate(): number {
-    if (this.#free !== NONE) {
-      const slot = this.#free;
-      this.#free = this.#next[slot]!;
-      return slot;
-    }
-    const slot = this.#keys.length;
-    if (slot === this.#prev.length) this.#grow();
-    this.#keys.push(undefined);
-    this.#values.push(undefined);
-    return slot;
-  }
-
-  #grow(): void {
-    const slots = Math.min(this.#capacity, this.#prev.length * 2);
-    const prev = new Int32Array(slots);
-    prev.set(this.#prev);
-    const next = new Int32Array(slots);
-    next.set(this.#next);
-    this.#prev = prev;
-    this.#next = next;
-  }
-
   #remove(slot: number, key: K): void {
     this.#slotOf.delete(key);
-    this.#unlink(slot);
+    this.#recency.release(slot);
     this.#keys[slot] = undefined; // release references for the GC
     this.#values[slot] = undefined;
-    this.#next[slot] = this.#free;
-    this.#free = slot;
-  }
-
-  #moveToTail(slot: number): void {
-    if (slot === this.#tail) return;
-    this.#unlink(slot);
-    this.#linkAtTail(slot);
-  }
-
-  #unlink(slot: number): void {
-    const prev = this.#prev[slot]!;
-    const next = this.#next[slot]!;
-    if (prev === NONE) this.#head = next;
-    else this.#next[prev] = next;
-    if (next === NONE) this.#tail = prev;
-    else this.#prev[next] = prev;
-  }
-
-  #linkAtTail(slot: number): void {
-    this.#prev[slot] = this.#tail;
-    this.#next[slot] = NONE;
-    if (this.#tail === NONE) this.#head = slot;
-    else this.#next[this.#tail] = slot;
-    this.#tail = slot;
   }
 }

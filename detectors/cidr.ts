@@ -5,6 +5,7 @@
  * @module
  */
 
+import { IPV6_KEY_BASE } from "../capture/decode/address_key.ts";
 import { parseIpv4 } from "./addresses.ts";
 
 /** One parsed CIDR block. */
@@ -117,6 +118,16 @@ export class CidrSet {
     }
     const word = parseIpv4(address);
     return word >= 0 && this.#hasV4(word);
+  }
+
+  /**
+   * Like {@linkcode has} for a decoded address: `key` is its address key
+   * (`PacketRecord.srcAddressKey`), which for IPv4 is the address itself,
+   * so IPv4 needs no parsing; other keys fall back to the text.
+   */
+  hasAddress(key: number, address: string): boolean {
+    if (key < 0) return false;
+    return key < IPV6_KEY_BASE ? this.#hasV4(key) : this.has(address);
   }
 
   #hasV4(word: number): boolean {

@@ -31,7 +31,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
-import { BoundedMap } from "./bounded_map.ts";
+import { NumericKeyMap } from "./numeric_key_map.ts";
 import { CidrSet } from "./cidr.ts";
 import type { Detector, TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
@@ -155,34 +155,38 @@ export function createDataExfilDetector(
     "windowUs",
   ]);
   const homeNet = new CidrSet(config.homeNet);
-  const pairs = new BoundedMap<string, PairState>(config.maxPairs);
+  // Keyed by the inside and outside address keys.
+  const pairs = new NumericKeyMap<PairState>(config.maxPairs);
   let nextExpiryUs = -Infinity;
 
   return {
     name: "data_exfil",
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
-      const srcHome = homeNet.has(packet.srcAddress);
-      const dstHome = homeNet.has(packet.dstAddress);
+      const srcKey = packet.srcAddressKey;
+      const dstKey = packet.dstAddressKey;
+      const srcHome = homeNet.hasAddress(srcKey, packet.srcAddress);
+      const dstHome = homeNet.hasAddress(dstKey, packet.dstAddress);
       if (srcHome === dstHome) return; // LAN-internal or transit
-      const inside = srcHome ? packet.srcAddress : packet.dstAddress;
+      const outsideKey = srcHome ? dstKey : srcKey;
       const outside = srcHome ? packet.dstAddress : packet.srcAddress;
-      if (NON_ROUTABLE.has(outside)) return;
+      if (NON_ROUTABLE.hasAddress(outsideKey, outside)) return;
 
       const nowUs = packet.timestampUs;
       if (nowUs >= nextExpiryUs) {
         pairs.expireOldest((state) => nowUs - state.lastSeenUs >= windowUs);
         nextExpiryUs = nowUs + 1_000_000;
       }
-      const key = `${inside}>${outside}`;
-      let state = pairs.peek(key);
+      const insideKey = srcHome ? srcKey : dstKey;
+      let state = pairs.peek(insideKey, outsideKey, 0);
       if (state === undefined) {
+        const inside = srcHome ? packet.srcAddress : packet.dstAddress;
         state = newPair(inside, outside, nowUs);
-        pairs.set(key, state);
+        pairs.set(insideKey, outsideKey, 0, state);
       } else if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
-        // Refreshing LRU order costs a Map delete + set; once a second is
-        // enough for eviction and for expiry measured in minutes.
-        pairs.get(key);
+        // Refreshing LRU order once a second is enough for eviction and
+        // for expiry measured in minutes.
+        pairs.get(insideKey, outsideKey, 0);
         state.touchedUs = nowUs;
       }
       advanceBuckets(state, nowUs, windowUs);

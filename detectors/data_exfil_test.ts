@@ -6,7 +6,12 @@ import {
   DATA_EXFIL_DEFAULTS,
   type DataExfilOptions,
 } from "./data_exfil.ts";
-import { byTime, findingsOf, tcpPacket } from "./test_packets.ts";
+import {
+  byTime,
+  findingsOf,
+  tcpPacket,
+  withAddressKeys,
+} from "./test_packets.ts";
 
 const INSIDE = "10.9.18.101";
 const OUTSIDE = "207.246.115.231";
@@ -271,6 +276,7 @@ Deno.test("data_exfil: memory stays bounded under 1M distinct pairs", () => {
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = i;
     packet.dstAddress = `${(i >>> 16) + 20}.${(i >>> 8) & 255}.${i & 255}.7`;
+    withAddressKeys(packet);
     detector.observe(packet, sink);
   }
   const stats = detector.tables().pairs!;

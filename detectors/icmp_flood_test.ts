@@ -12,6 +12,7 @@ import {
   type IcmpPacketFields,
   SECOND_US,
   T0,
+  withAddressKeys,
 } from "./test_packets.ts";
 
 const ATTACKER = "192.168.1.16";
@@ -207,6 +208,7 @@ Deno.test("icmp_flood: tables stay within capacity under 1M distinct victims", (
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = T0 + i;
     packet.dstAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    withAddressKeys(packet);
     detector.observe(packet, () => findings++);
   }
   const stats = detector.tables().victims!;
@@ -229,6 +231,7 @@ Deno.test("icmp_flood: 1M distinct sources to one victim keep its summaries boun
     packet.srcAddress = `172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${
       i & 255
     }`;
+    withAddressKeys(packet);
     detector.observe(packet, (finding) => last = finding);
   }
   assert.ok(last !== undefined);

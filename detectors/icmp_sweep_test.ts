@@ -13,6 +13,7 @@ import {
   lanHost,
   SECOND_US,
   T0,
+  withAddressKeys,
 } from "./test_packets.ts";
 
 const SCANNER = "10.0.0.128";
@@ -211,6 +212,7 @@ Deno.test("icmp_sweep: tables stay within capacity under 1M distinct sources", (
     packet.srcAddress = `172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${
       i & 255
     }`;
+    withAddressKeys(packet);
     detector.observe(packet, () => findings++);
   }
   const stats = detector.tables().sources!;

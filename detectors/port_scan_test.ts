@@ -16,6 +16,7 @@ import {
   tcpPacket,
   udpPacket,
   type UdpPacketFields,
+  withAddressKeys,
 } from "./test_packets.ts";
 
 const { SYN, ACK, RST, FIN, PSH, URG, ECE, CWR } = TCP_FLAGS;
@@ -479,6 +480,7 @@ Deno.test("port_scan: tables stay within capacity under 1M spoofed sources", () 
   const packet = tcp({ dstPort: 80, flags: SYN, atUs: 0 });
   for (let i = 0; i < 1_000_000; i++) {
     packet.srcAddress = `${(i >>> 16) + 1}.${(i >>> 8) & 255}.${i & 255}.1`;
+    withAddressKeys(packet);
     packet.dstPort = 1 + (i % 1000);
     packet.timestampUs = i * 10;
     detector.observe(packet, (finding) => findings.push(finding));

@@ -12,6 +12,7 @@ import {
   T0,
   tcpPacket,
   type TcpPacketFields,
+  withAddressKeys,
 } from "./test_packets.ts";
 
 const { SYN, ACK, RST, ECE, CWR, PSH } = TCP_FLAGS;
@@ -431,6 +432,7 @@ Deno.test("syn_flood: 1M distinct spoofed sources keep every table within capaci
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = T0 + i * 5; // 200 000 SYN/s for 5 s
     packet.srcAddress = spoofed(i);
+    withAddressKeys(packet);
     packet.srcPort = 1024 + (i % 60000);
     detector.observe(packet, (finding) => {
       last = finding;
@@ -464,6 +466,7 @@ Deno.test("syn_flood: 200 000 distinct victims keep every table within capacity"
   for (let i = 0; i < 200_000; i++) {
     packet.timestampUs = T0 + i * 5;
     packet.dstAddress = spoofed(i);
+    withAddressKeys(packet);
     detector.observe(packet, (finding) => findings.push(finding));
   }
   const tables = detector.tables();

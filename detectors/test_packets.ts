@@ -12,6 +12,7 @@ import {
   emptyPacketRecord,
   type PacketRecord,
 } from "../capture/packet_record.ts";
+import { addressKey } from "../capture/decode/address_key.ts";
 import type { Finding } from "./alert.ts";
 import type { Detector } from "./detector.ts";
 
@@ -34,9 +35,20 @@ export function findingsOf(
 ): Finding[] {
   const findings: Finding[] = [];
   for (const packet of packets) {
+    withAddressKeys(packet);
     detector.observe(packet, (finding) => findings.push(finding));
   }
   return findings;
+}
+
+/**
+ * Sets `packet`'s address keys from its address texts, as the decoders do
+ * (tests build records and override addresses with spreads), and returns it.
+ */
+export function withAddressKeys(packet: PacketRecord): PacketRecord {
+  packet.srcAddressKey = addressKey(packet.srcAddress);
+  packet.dstAddressKey = addressKey(packet.dstAddress);
+  return packet;
 }
 
 /** Sorts `packets` by packet time, in place (stable), and returns them. */
@@ -86,6 +98,8 @@ export function arpPacket(fields: ArpPacketFields): PacketRecord {
     network: "arp",
     srcAddress: fields.senderIp,
     dstAddress: fields.targetIp,
+    srcAddressKey: addressKey(fields.senderIp),
+    dstAddressKey: addressKey(fields.targetIp),
     arpOperation: fields.operation,
     arpSenderMac: fields.senderMac,
     arpTargetMac: targetMac,
@@ -115,6 +129,8 @@ export function icmpPacket(fields: IcmpPacketFields): PacketRecord {
     network: v6 ? "ipv6" : "ipv4",
     srcAddress: fields.src,
     dstAddress: fields.dst,
+    srcAddressKey: addressKey(fields.src),
+    dstAddressKey: addressKey(fields.dst),
     ipProtocol: v6 ? 58 : 1,
     ttl: fields.ttl ?? 64,
     ipLength: 28,
@@ -167,6 +183,8 @@ function ipPacket(fields: UdpPacketFields, ipProtocol: number): PacketRecord {
     network: isIpv6(fields.src, fields.dst) ? "ipv6" : "ipv4",
     srcAddress: fields.src,
     dstAddress: fields.dst,
+    srcAddressKey: addressKey(fields.src),
+    dstAddressKey: addressKey(fields.dst),
     ipProtocol,
     srcPort: fields.srcPort,
     dstPort: fields.dstPort,

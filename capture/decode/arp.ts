@@ -7,6 +7,7 @@
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv4, formatMac } from "./address.ts";
+import { ipv4AddressKey } from "./address_key.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 
@@ -55,4 +56,6 @@ export function decodeArp(
   record.srcAddress = formatIpv4(bytes, sender + 6);
   record.arpTargetMac = formatMac(bytes, sender + 10);
   record.dstAddress = formatIpv4(bytes, sender + 16);
+  record.srcAddressKey = ipv4AddressKey(bytes, sender + 6);
+  record.dstAddressKey = ipv4AddressKey(bytes, sender + 16);
 }

@@ -7,6 +7,7 @@
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv4 } from "./address.ts";
+import { ipv4AddressKey } from "./address_key.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 
@@ -57,6 +58,8 @@ export function decodeIpv4(
   record.ipProtocol = bytes[offset + Field.PROTOCOL]!;
   record.srcAddress = formatIpv4(bytes, offset + Field.SRC_ADDRESS);
   record.dstAddress = formatIpv4(bytes, offset + Field.DST_ADDRESS);
+  record.srcAddressKey = ipv4AddressKey(bytes, offset + Field.SRC_ADDRESS);
+  record.dstAddressKey = ipv4AddressKey(bytes, offset + Field.DST_ADDRESS);
   const headerLength = (versionIhl & 0x0f) * 4;
   if (headerLength < IPV4_MIN_HEADER_LENGTH) {
     reportAnomaly(record, anomalies, "ipv4_bad_header_length");

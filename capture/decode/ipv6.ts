@@ -8,6 +8,7 @@
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv6 } from "./address.ts";
+import { ipv6AddressKey } from "./address_key.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 
@@ -146,6 +147,8 @@ export function decodeIpv6(
   record.ipProtocol = nextHeader;
   record.srcAddress = formatIpv6(bytes, offset + Field.SRC_ADDRESS);
   record.dstAddress = formatIpv6(bytes, offset + Field.DST_ADDRESS);
+  record.srcAddressKey = ipv6AddressKey(record.srcAddress);
+  record.dstAddressKey = ipv6AddressKey(record.dstAddress);
   const payloadLength = readU16(bytes, offset + Field.PAYLOAD_LENGTH);
   let totalLength = IPV6_HEADER_LENGTH + payloadLength;
   if (payloadLength === 0 && nextHeader === EXTENSION.HOP_BY_HOP) {

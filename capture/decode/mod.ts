@@ -202,6 +202,8 @@ function resetRecord(record: PacketRecord): void {
   record.network = "other";
   record.srcAddress = "";
   record.dstAddress = "";
+  record.srcAddressKey = -1;
+  record.dstAddressKey = -1;
   record.ipProtocol = -1;
   record.ttl = -1;
   record.ipLength = 0;

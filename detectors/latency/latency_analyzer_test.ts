@@ -4,7 +4,7 @@ import {
   type PacketRecord,
   TCP_FLAGS,
 } from "../../capture/packet_record.ts";
-import { tcpPacket, udpPacket } from "../test_packets.ts";
+import { tcpPacket, udpPacket, withAddressKeys } from "../test_packets.ts";
 import {
   LatencyAnalyzer,
   type LatencyAnalyzerOptions,
@@ -443,11 +443,13 @@ Deno.test("LatencyAnalyzer pending tables stay bounded under 1M distinct unanswe
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = T0 + i; // 1 µs apart: nothing times out
     packet.srcAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    withAddressKeys(packet);
     packet.dnsId = i & 0xffff;
     latency.observe(packet);
     if (i % 4 === 0) {
       syn.timestampUs = packet.timestampUs;
       syn.srcAddress = packet.srcAddress;
+      withAddressKeys(syn);
       latency.observe(syn);
     }
   }

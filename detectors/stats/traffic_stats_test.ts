@@ -6,6 +6,7 @@ import {
   type TransportKind,
 } from "../../capture/packet_record.ts";
 import { TrafficStats, type TrafficStatsOptions } from "./traffic_stats.ts";
+import { withAddressKeys } from "../test_packets.ts";
 
 const S = 1_000_000;
 const T0 = 1_700_000_000 * S;
@@ -303,6 +304,7 @@ Deno.test("TrafficStats tables stay within capacity under 1M distinct hosts", ()
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = T0 + i * 100; // 100 s of packet time, 10 000 hosts/s
     packet.srcAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    withAddressKeys(packet);
     stats.observe(packet);
   }
   const snapshot = stats.snapshot();

@@ -1,0 +1,300 @@
+/**
+ * The bounded table for the per-packet hot path: like {@linkcode BoundedMap}
+ * (capacity, least-recently-used eviction, eviction counter) but keyed by up
+ * to three numbers instead of a string, so a lookup builds no key string and
+ * allocates nothing.
+ *
+ * Key words are integers in [0, 2^53): an address key
+ * (`PacketRecord.srcAddressKey`), `addressKey × 65536 + port`, a DNS id, …
+ * Unused words are 0.
+ *
+ * @module
+ */
+
+import type { TableStats } from "./detector.ts";
+import { NO_SLOT, RecencyList } from "./recency_list.ts";
+
+/** Key words per entry. */
+const WORDS = 3;
+
+/** 2^32, to split a key word into its high and low 32 bits. */
+const TWO_TO_32 = 4294967296;
+
+/** Hash of three key words (32-bit, well mixed). */
+function hashKey(a: number, b: number, c: number): number {
+  let h = Math.imul((a >>> 0) ^ ((a / TWO_TO_32) | 0) * 0x3d, 0xcc9e2d51);
+  h = Math.imul((h << 15) | (h >>> 17), 0x1b873593);
+  h ^= Math.imul((b >>> 0) ^ Math.imul((b / TWO_TO_32) | 0, 0x2f), 0x85ebca6b);
+  h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+  h ^= Math.imul((c >>> 0) ^ Math.imul((c / TWO_TO_32) | 0, 0x35), 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * A map from up to three integer key words to values, holding at most
+ * `capacity` entries. `get` refreshes an entry's recency; inserting into a
+ * full map evicts the least recently used entry. Open addressing (linear
+ * probing, backward-shift deletion) over an `Int32Array` of slot numbers;
+ * keys live in a `Float64Array`, recency in a {@linkcode RecencyList}. Every
+ * operation is O(1) expected; storage grows with the entries held, up to the
+ * capacity.
+ *
+ * @example
+ * ```ts
+ * const pairs = new NumericKeyMap<string>(1000);
+ * pairs.set(0x0a000001, 0xc0000201, 0, "10.0.0.1 → 192.0.2.1");
+ * pairs.get(0x0a000001, 0xc0000201, 0); // "10.0.0.1 → 192.0.2.1"
+ * ```
+ */
+export class NumericKeyMap<V> {
+  readonly #capacity: number;
+  readonly #onEvict: ((value: V) => void) | undefined;
+  readonly #recency: RecencyList;
+  /** Key words of each slot. */
+  #keys = new Float64Array(0);
+  /** Hash of each slot's key. */
+  #hashes = new Int32Array(0);
+  #values: (V | undefined)[] = [];
+  /** Open-addressing index: slot number per position, or NO_SLOT. */
+  #index = new Int32Array(0);
+  #mask = 0;
+  #size = 0;
+  #evictions = 0;
+
+  /** `capacity` must be a positive integer; `onEvict` sees each evicted value. */
+  constructor(capacity: number, onEvict?: (value: V) => void) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(
+        `Cannot create NumericKeyMap: capacity must be a positive integer, got ${capacity}`,
+      );
+    }
+    this.#capacity = capacity;
+    this.#onEvict = onEvict;
+    this.#recency = new RecencyList(capacity);
+    this.#resize();
+  }
+
+  /** Returns the value for the key and marks it most recently used. */
+  get(a: number, b: number, c: number): V | undefined {
+    const slot = this.#slotOf(a, b, c, hashKey(a, b, c));
+    if (slot === NO_SLOT) return undefined;
+    this.#recency.touch(slot);
+    return this.#values[slot];
+  }
+
+  /** Returns the value for the key without changing its recency. */
+  peek(a: number, b: number, c: number): V | undefined {
+    const slot = this.#slotOf(a, b, c, hashKey(a, b, c));
+    return slot === NO_SLOT ? undefined : this.#values[slot];
+  }
+
+  /** Whether the key is present. */
+  has(a: number, b: number, c: number): boolean {
+    return this.#slotOf(a, b, c, hashKey(a, b, c)) !== NO_SLOT;
+  }
+
+  /** Sets the key (most recently used), evicting the least recently used entry when full. */
+  set(a: number, b: number, c: number, value: V): void {
+    const hash = hashKey(a, b, c);
+    const existing = this.#slotOf(a, b, c, hash);
+    if (existing !== NO_SLOT) {
+      this.#values[existing] = value;
+      this.#recency.touch(existing);
+      return;
+    }
+    if (this.#size >= this.#capacity) this.#evictOldest();
+    const slot = this.#recency.allocate();
+    if (this.#recency.arrayLength * 2 > this.#index.length) this.#resize();
+    const at = slot * WORDS;
+    this.#keys[at] = a;
+    this.#keys[at + 1] = b;
+    this.#keys[at + 2] = c;
+    this.#hashes[slot] = hash;
+    this.#values[slot] = value;
+    const index = this.#index;
+    const mask = this.#mask;
+    let position = hash & mask;
+    while (index[position] !== NO_SLOT) position = (position + 1) & mask;
+    index[position] = slot;
+    this.#size++;
+  }
+
+  /** Removes the key; true when it was present. */
+  delete(a: number, b: number, c: number): boolean {
+    const position = this.#positionOf(a, b, c, hashKey(a, b, c));
+    if (position < 0) return false;
+    this.#removeAt(position);
+    return true;
+  }
+
+  /** Entries held now. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Most entries the map may hold. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Entries evicted because the map was full. */
+  get evictions(): number {
+    return this.#evictions;
+  }
+
+  /** Values from least to most recently used (deleting the one being visited is safe). */
+  *values(): IterableIterator<V> {
+    const recency = this.#recency;
+    for (let slot = recency.oldest; slot !== NO_SLOT;) {
+      const following = recency.newer(slot);
+      const value = this.#values[slot] as V;
+      yield value;
+      slot = this.#values[slot] === value ? recency.newer(slot) : following;
+    }
+  }
+
+  /**
+   * Removes entries for which `isExpired` is true, scanning from the least
+   * recently used and stopping at the first live one (so it costs O(expired)).
+   */
+  expireOldest(isExpired: (value: V) => boolean): number {
+    let removed = 0;
+    for (;;) {
+      const slot = this.#recency.oldest;
+      if (slot === NO_SLOT) break;
+      if (!isExpired(this.#values[slot] as V)) break;
+      // The callback may have deleted the entry itself.
+      if (this.#recency.oldest === slot) this.#removeSlot(slot);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.#recency.reset();
+    this.#keys = new Float64Array(0);
+    this.#hashes = new Int32Array(0);
+    this.#values = [];
+    this.#size = 0;
+    this.#resize();
+  }
+
+  /** Size, capacity and evictions, for metrics. */
+  stats(): TableStats {
+    return {
+      size: this.#size,
+      capacity: this.#capacity,
+      evictions: this.#evictions,
+    };
+  }
+
+  /** The slot holding the key, or NO_SLOT. */
+  #slotOf(a: number, b: number, c: number, hash: number): number {
+    const index = this.#index;
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let position = hash & mask;; position = (position + 1) & mask) {
+      const slot = index[position]!;
+      if (slot === NO_SLOT) return NO_SLOT;
+      const at = slot * WORDS;
+      if (keys[at] === a && keys[at + 1] === b && keys[at + 2] === c) {
+        return slot;
+      }
+    }
+  }
+
+  /** The index position holding the key, or -1. */
+  #positionOf(a: number, b: number, c: number, hash: number): number {
+    const index = this.#index;
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let position = hash & mask;; position = (position + 1) & mask) {
+      const slot = index[position]!;
+      if (slot === NO_SLOT) return -1;
+      const at = slot * WORDS;
+      if (keys[at] === a && keys[at + 1] === b && keys[at + 2] === c) {
+        return position;
+      }
+    }
+  }
+
+  #evictOldest(): void {
+    const slot = this.#recency.oldest;
+    if (slot === NO_SLOT) return;
+    const value = this.#values[slot] as V;
+    this.#removeSlot(slot);
+    this.#evictions++;
+    this.#onEvict?.(value);
+  }
+
+  #removeSlot(slot: number): void {
+    const at = slot * WORDS;
+    const keys = this.#keys;
+    this.#removeAt(
+      this.#positionOf(
+        keys[at]!,
+        keys[at + 1]!,
+        keys[at + 2]!,
+        this.#hashes[slot]!,
+      ),
+    );
+  }
+
+  /** Removes the entry at index `position`, shifting later probes back over the hole. */
+  #removeAt(position: number): void {
+    const index = this.#index;
+    const mask = this.#mask;
+    const slot = index[position]!;
+    let hole = position;
+    for (let probe = (hole + 1) & mask;; probe = (probe + 1) & mask) {
+      const moving = index[probe]!;
+      if (moving === NO_SLOT) break;
+      const home = this.#hashes[moving]! & mask;
+      // The entry may fill the hole unless its home lies cyclically in (hole, probe].
+      const homeAfterHole = hole <= probe
+        ? home > hole && home <= probe
+        : home > hole || home <= probe;
+      if (!homeAfterHole) {
+        index[hole] = moving;
+        hole = probe;
+      }
+    }
+    index[hole] = NO_SLOT;
+    this.#recency.release(slot);
+    this.#values[slot] = undefined; // release the reference for the GC
+    this.#size--;
+  }
+
+  /** Sizes the key arrays to the recency list's and the index to twice that, rehashing. */
+  #resize(): void {
+    const slots = this.#recency.arrayLength;
+    if (this.#keys.length < slots * WORDS) {
+      const keys = new Float64Array(slots * WORDS);
+      keys.set(this.#keys);
+      this.#keys = keys;
+      const hashes = new Int32Array(slots);
+      hashes.set(this.#hashes);
+      this.#hashes = hashes;
+    }
+    let length = 16;
+    while (length < slots * 2) length *= 2;
+    if (length === this.#index.length) return;
+    const index = new Int32Array(length).fill(NO_SLOT);
+    const mask = length - 1;
+    const old = this.#index;
+    for (let i = 0; i < old.length; i++) {
+      const slot = old[i]!;
+      if (slot === NO_SLOT) continue;
+      let position = this.#hashes[slot]! & mask;
+      while (index[position] !== NO_SLOT) position = (position + 1) & mask;
+      index[position] = slot;
+    }
+    this.#index = index;
+    this.#mask = mask;
+  }
+}

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { NumericKeyMap } from "./numeric_key_map.ts";
+import { BoundedMap } from "./bounded_map.ts";
+
+Deno.test("NumericKeyMap evicts the least recently used entry when full", () => {
+  const evicted: string[] = [];
+  const map = new NumericKeyMap<string>(2, (value) => evicted.push(value));
+  map.set(1, 0, 0, "a");
+  map.set(2, 0, 0, "b");
+  map.get(1, 0, 0); // "b" is now the least recently used
+  map.set(3, 0, 0, "c");
+  assert.deepEqual([...map.values()], ["a", "c"]);
+  assert.deepEqual(evicted, ["b"]);
+  assert.deepEqual(map.stats(), { size: 2, capacity: 2, evictions: 1 });
+  assert.equal(map.peek(2, 0, 0), undefined);
+});
+
+Deno.test("NumericKeyMap tells keys apart by every word, up to 2^53", () => {
+  const map = new NumericKeyMap<string>(10);
+  const big = 2 ** 53 - 1;
+  map.set(big, 1, 2, "big");
+  map.set(1, big, 2, "middle");
+  map.set(1, 2, big, "last");
+  map.set(0, 0, 0, "zero");
+  map.set(2 ** 32, 0, 0, "2^32");
+  assert.equal(map.peek(big, 1, 2), "big");
+  assert.equal(map.peek(1, big, 2), "middle");
+  assert.equal(map.peek(1, 2, big), "last");
+  assert.equal(map.peek(0, 0, 0), "zero");
+  assert.equal(map.peek(2 ** 32, 0, 0), "2^32");
+  assert.equal(map.peek(1, 0, 0), undefined);
+  assert.equal(map.size, 5);
+});
+
+Deno.test("NumericKeyMap.peek() does not refresh recency; set() of a present key does", () => {
+  const map = new NumericKeyMap<number>(2);
+  map.set(1, 1, 1, 1);
+  map.set(2, 2, 2, 2);
+  assert.equal(map.peek(1, 1, 1), 1);
+  map.set(3, 3, 3, 3);
+  assert.equal(map.has(1, 1, 1), false);
+  map.set(2, 2, 2, 20);
+  map.set(4, 4, 4, 4); // evicts 3
+  assert.deepEqual([...map.values()], [20, 4]);
+});
+
+Deno.test("NumericKeyMap.expireOldest() stops at the first live entry", () => {
+  const map = new NumericKeyMap<number>(10);
+  for (let i = 0; i < 6; i++) map.set(i, 0, 0, i);
+  assert.equal(map.expireOldest((value) => value < 3), 3);
+  assert.deepEqual([...map.values()], [3, 4, 5]);
+  assert.equal(map.expireOldest(() => false), 0);
+  map.clear();
+  assert.equal(map.size, 0);
+  map.set(7, 0, 0, 7);
+  assert.deepEqual([...map.values()], [7]);
+});
+
+Deno.test("NumericKeyMap matches BoundedMap over 200,000 random operations with collisions and deletions", () => {
+  let seed = 12345;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const evictedNumeric: string[] = [];
+  const evictedReference: string[] = [];
+  const numeric = new NumericKeyMap<string>(
+    1000,
+    (value) => evictedNumeric.push(value),
+  );
+  const reference = new BoundedMap<string, string>(
+    1000,
+    (key) => evictedReference.push(key),
+  );
+  for (let i = 0; i < 200_000; i++) {
+    // Few distinct keys in a narrow range: long probe runs, many shifts.
+    const a = Math.floor(random() * 40) * 2 ** 32 + 7;
+    const b = Math.floor(random() * 40);
+    const key = `${a} ${b} 0`;
+    const op = random();
+    if (op < 0.45) {
+      numeric.set(a, b, 0, key);
+      reference.set(key, key);
+    } else if (op < 0.7) {
+      assert.equal(numeric.get(a, b, 0), reference.get(key));
+    } else if (op < 0.85) {
+      assert.equal(numeric.peek(a, b, 0), reference.peek(key));
+    } else if (op < 0.99) {
+      assert.equal(numeric.delete(a, b, 0), reference.delete(key));
+    } else {
+      const cut = random();
+      const limit = Math.floor(cut * 40) * 2 ** 32;
+      numeric.expireOldest((value) => Number(value.split(" ")[0]) < limit);
+      reference.expireOldest((value) => Number(value.split(" ")[0]) < limit);
+    }
+    assert.equal(numeric.size, reference.size);
+  }
+  assert.deepEqual([...numeric.values()], [...reference.values()]);
+  assert.deepEqual(evictedNumeric, evictedReference);
+  assert.ok(evictedNumeric.length > 0, "the test should have filled the map");
+});

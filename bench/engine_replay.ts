@@ -6,7 +6,7 @@
  *   deno run --allow-read --allow-run=cat bench/engine_replay.ts <file> [parse|decode|engine]
  *
  * Stages: `parse` walks the pcap records; `decode` also decodes every
- * packet into a PacketRecord; `engine` also feeds each one to a fresh
+ * packet into one reused PacketRecord (as `netmirror read` does); `engine` also feeds each one to a fresh
  * `AnalysisEngine` (traffic stats, latency, every detector, alert lifecycle).
  *
  * @module
@@ -77,11 +77,15 @@ export async function measureReplay(
       anomalies,
     });
   } else if (stage === "decode") {
-    await readPacketFile(file, () => packets++, { anomalies });
+    await readPacketFile(file, () => packets++, {
+      anomalies,
+      reuseRecord: true,
+    });
   } else {
     const engine = new AnalysisEngine();
     await readPacketFile(file, (packet) => engine.observe(packet), {
       anomalies,
+      reuseRecord: true,
     });
     engine.finish();
     packets = engine.packets;

@@ -9,9 +9,9 @@
 
 import { AnomalyCounter } from "./anomalies.ts";
 import { validateFilter } from "./bpf.ts";
-import { decodePacket } from "./decode/mod.ts";
+import { decodeInto, decodePacket } from "./decode/mod.ts";
 import { filterThroughTcpdump } from "./filter_stream.ts";
-import type { PacketRecord } from "./packet_record.ts";
+import { emptyPacketRecord, type PacketRecord } from "./packet_record.ts";
 import { CaptureParser } from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 import { openCaptureSource, readCapture } from "./read_capture.ts";
@@ -32,6 +32,12 @@ export interface ReadPacketFileOptions {
   signal?: AbortSignal;
   /** Awaited before each chunk of the file is read: lets a slow consumer hold the reader back. */
   gate?: () => Promise<void>;
+  /**
+   * Hand on every packet in one reused record, valid only during the call
+   * (like the raw record): no allocation per packet. Only for handlers that
+   * keep no reference to the record.
+   */
+  reuseRecord?: boolean;
 }
 
 /** What {@linkcode readPacketFile} read. */
@@ -65,6 +71,7 @@ export async function readPacketFile(
     filtering = filtered.done;
   }
   let packets = 0;
+  const decode = decoderOf(anomalies, options.reuseRecord === true);
   const readOptions = {
     anomalies,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -73,7 +80,7 @@ export async function readPacketFile(
   try {
     const result = await readCapture(source, (raw) => {
       packets++;
-      onPacket(decodePacket(raw, anomalies), raw);
+      onPacket(decode(raw), raw);
     }, readOptions);
     await filtering;
     return {
@@ -87,6 +94,16 @@ export async function readPacketFile(
     if (filtering) await filtering;
     throw error;
   }
+}
+
+/** Decodes into a new record per packet, or into one reused record. */
+function decoderOf(
+  anomalies: AnomalyCounter,
+  reuseRecord: boolean,
+): (raw: PcapRecord) => PacketRecord {
+  if (!reuseRecord) return (raw) => decodePacket(raw, anomalies);
+  const record = emptyPacketRecord();
+  return (raw) => decodeInto(record, raw, anomalies);
 }
 
 /** `source`, each chunk read only after `gate()` resolves. */
@@ -120,6 +137,12 @@ export interface CapturePacketsOptions {
   bufferKib?: number;
   /** Where decode anomalies are counted. */
   anomalies?: AnomalyCounter;
+  /**
+   * Hand on every packet in one reused record, valid only during the call
+   * (like the raw record): no allocation per packet. Only for handlers that
+   * keep no reference to the record.
+   */
+  reuseRecord?: boolean;
 }
 
 /** A running live capture. */
@@ -158,9 +181,10 @@ export function capturePackets(
   });
   const parser = new CaptureParser({ anomalies });
   let packets = 0;
+  const decode = decoderOf(anomalies, options.reuseRecord === true);
   const handle = (raw: PcapRecord): void => {
     packets++;
-    onPacket(decodePacket(raw, anomalies), raw);
+    onPacket(decode(raw), raw);
   };
   const pumped = (async () => {
     for await (const chunk of tcpdump.chunks()) parser.push(chunk, handle);

@@ -9,6 +9,11 @@
  * @module
  */
 
+import {
+  IPV6_KEY_BASE,
+  ipv6AddressKey,
+} from "../capture/decode/address_key.ts";
+
 export { parseIpv4 } from "../capture/decode/address_key.ts";
 
 /** Formats a 32-bit number (signed or unsigned) as a dotted quad. */
@@ -16,6 +21,17 @@ export function formatIpv4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${
     value & 255
   }`;
+}
+
+/**
+ * A number naming {@linkcode subnetOf}'s subnet of a decoded address, from
+ * its address key: the /24's first 24 bits for IPv4 (below 2^24), an
+ * interned key of the /64's text otherwise (2^32 and up).
+ */
+export function subnetKeyOf(key: number, address: string): number {
+  return key < IPV6_KEY_BASE
+    ? Math.floor(key / 256)
+    : ipv6AddressKey(subnetOf(address));
 }
 
 /**

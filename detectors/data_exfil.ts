@@ -182,7 +182,7 @@ export function createDataExfilDetector(
       if (state === undefined) {
         const inside = srcHome ? packet.srcAddress : packet.dstAddress;
         state = newPair(inside, outside, nowUs);
-        pairs.set(insideKey, outsideKey, 0, state);
+        pairs.add(insideKey, outsideKey, 0, state);
       } else if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
         // Refreshing LRU order once a second is enough for eviction and
         // for expiry measured in minutes.

@@ -20,8 +20,8 @@ const WORDS = 3;
 /** 2^32, to split a key word into its high and low 32 bits. */
 const TWO_TO_32 = 4294967296;
 
-/** Hash of three key words (32-bit, well mixed). */
-function hashKey(a: number, b: number, c: number): number {
+/** Hash of three key words (32-bit, well mixed), as {@linkcode NumericKeyMap} uses it. */
+export function hashKey(a: number, b: number, c: number): number {
   let h = Math.imul((a >>> 0) ^ ((a / TWO_TO_32) | 0) * 0x3d, 0xcc9e2d51);
   h = Math.imul((h << 15) | (h >>> 17), 0x1b873593);
   h ^= Math.imul((b >>> 0) ^ Math.imul((b / TWO_TO_32) | 0, 0x2f), 0x85ebca6b);
@@ -106,6 +106,24 @@ export class NumericKeyMap<V> {
       this.#recency.touch(existing);
       return;
     }
+    this.#insert(a, b, c, hash, value);
+  }
+
+  /**
+   * Adds a key the caller has just found absent (with `peek` or `get`, and
+   * no change to the map since): `set` without the second lookup.
+   */
+  add(a: number, b: number, c: number, value: V): void {
+    this.#insert(a, b, c, hashKey(a, b, c), value);
+  }
+
+  /** The least recently used value (the next one evicted), or undefined when empty. */
+  oldest(): V | undefined {
+    const slot = this.#recency.oldest;
+    return slot === NO_SLOT ? undefined : this.#values[slot];
+  }
+
+  #insert(a: number, b: number, c: number, hash: number, value: V): void {
     if (this.#size >= this.#capacity) this.#evictOldest();
     const slot = this.#recency.allocate();
     if (this.#recency.arrayLength * 2 > this.#index.length) this.#resize();

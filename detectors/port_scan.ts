@@ -55,9 +55,10 @@
  */
 
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
-import { isGroupAddress, subnetOf } from "./addresses.ts";
+import { addressKey } from "../capture/decode/address_key.ts";
+import { isGroupAddress, subnetKeyOf } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
-import { BoundedMap } from "./bounded_map.ts";
+import { NumericKeyMap } from "./numeric_key_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
 import { fanOutSeverity } from "./fan_out.ts";
 import { requirePositive } from "./option_checks.ts";
@@ -161,6 +162,7 @@ const TOUCH_INTERVAL_US = 1_000_000;
 /** Per-source state; its {@linkcode ReportMark} counts distinct probes. */
 interface SourceState extends ReportMark {
   address: string;
+  addressKey: number;
   /** Live remembered probes, and how many of them failed / were refused / answered. */
   probes: number;
   failed: number;
@@ -175,8 +177,9 @@ interface SourceState extends ReportMark {
   kinds: number;
   sampleHosts: string[];
   samplePorts: number[];
-  /** The last probe's host and port key: repeats (retransmissions) stop here. */
+  /** The last probe's host (text and address key) and port key: repeats (retransmissions) stop here. */
   lastHost: string;
+  lastHostKey: number;
   lastPortKey: number;
   firstProbeUs: number;
   lastProbeUs: number;
@@ -201,7 +204,10 @@ interface SourceState extends ReportMark {
 
 /** Distinct probes (and failures) of one source to one host, or on one port. */
 interface Counter {
-  key: string;
+  /** Its key in its table. */
+  a: number;
+  b: number;
+  c: number;
   source: SourceState;
   distinct: number;
   failed: number;
@@ -258,19 +264,25 @@ export function createPortScanDetector(
 
   const promoteAtOnce = failedPortThreshold <= 1 || portThreshold <= 1 ||
     failedSubnetHostThreshold <= 1 || failedHostThreshold <= 1;
-  const sources = new BoundedMap<string, SourceState>(config.maxSources);
-  const hostCounters = new BoundedMap<string, Counter>(
+  // Keys are address keys (PacketRecord.srcAddressKey) and port keys.
+  // sources: (source, 0, 0)
+  const sources = new NumericKeyMap<SourceState>(config.maxSources);
+  // hostCounters: (source, host, 0)
+  const hostCounters = new NumericKeyMap<Counter>(
     config.maxProbes,
-    (_key, counter) => counter.source.hosts--,
+    (counter) => counter.source.hosts--,
   );
-  const portCounters = new BoundedMap<string, Counter>(
+  // portCounters: (source, port key, 0)
+  const portCounters = new NumericKeyMap<Counter>(
     config.maxProbes,
-    (_key, counter) => counter.source.ports--,
+    (counter) => counter.source.ports--,
   );
-  const subnetCounters = new BoundedMap<string, Counter>(config.maxProbes);
-  const probes = new BoundedMap<string, ProbeState>(
+  // subnetCounters: (source, port key, subnet key of the host)
+  const subnetCounters = new NumericKeyMap<Counter>(config.maxProbes);
+  // probes: (source, host, port key)
+  const probes = new NumericKeyMap<ProbeState>(
     config.maxProbes,
-    (_key, probe) => forget(probe),
+    (probe) => forget(probe),
   );
   let nextExpiryUs = -Infinity;
 
@@ -286,15 +298,11 @@ export function createPortScanDetector(
       subnet.failed--;
       if (status === REFUSED) source.refused--;
     }
-    if (--subnet.distinct === 0 && subnetCounters.peek(subnet.key) === subnet) {
-      subnetCounters.delete(subnet.key);
-    }
-    if (--host.distinct === 0 && hostCounters.peek(host.key) === host) {
-      hostCounters.delete(host.key);
+    if (--subnet.distinct === 0) deleteCounter(subnetCounters, subnet);
+    if (--host.distinct === 0 && deleteCounter(hostCounters, host)) {
       source.hosts--;
     }
-    if (--port.distinct === 0 && portCounters.peek(port.key) === port) {
-      portCounters.delete(port.key);
+    if (--port.distinct === 0 && deleteCounter(portCounters, port)) {
       source.ports--;
     }
   }
@@ -310,23 +318,24 @@ export function createPortScanDetector(
     );
   }
 
-  /** Records an answer from `host`:`portKey` to `prober`'s probe, if remembered. */
+  /** Records an answer from `host`:`portKey` to `prober`'s probe, if remembered (hosts by address key). */
   function answer(
-    prober: string,
-    host: string,
+    prober: number,
+    host: number,
     portKey: number,
     status: number,
   ): boolean {
-    const source = sources.peek(prober);
+    if (prober < 0 || host < 0) return false;
+    const source = sources.peek(prober, 0, 0);
     if (source === undefined) return false;
     if (!source.promoted) {
-      if (source.lastHost !== host || source.lastPortKey !== portKey) {
+      if (source.lastHostKey !== host || source.lastPortKey !== portKey) {
         return false;
       }
       if (source.firstStatus === PENDING) source.firstStatus = status;
       return true;
     }
-    const probe = probes.peek(`${prober}|${host}|${portKey}`);
+    const probe = probes.peek(prober, host, portKey);
     if (probe === undefined) return false;
     if (probe.status !== PENDING) return true;
     probe.status = status;
@@ -353,25 +362,37 @@ export function createPortScanDetector(
       expire(nowUs);
       nextExpiryUs = nowUs + TOUCH_INTERVAL_US;
     }
-    const src = packet.srcAddress;
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    if (srcKey < 0 || dstKey < 0) return;
     const dst = packet.dstAddress;
-    let source = sources.peek(src);
+    let source = sources.peek(srcKey, 0, 0);
     if (source === undefined) {
-      source = newSource(src, nowUs);
-      sources.set(src, source);
+      // When full, adding evicts the oldest source; if unpromoted, reuse it.
+      const evicted = sources.size >= sources.capacity
+        ? sources.oldest()
+        : undefined;
+      source = newSource(
+        packet.srcAddress,
+        srcKey,
+        nowUs,
+        evicted?.promoted === false ? evicted : undefined,
+      );
+      sources.add(srcKey, 0, 0, source);
       source.kinds = kind;
       source.lastHost = dst;
+      source.lastHostKey = dstKey;
       source.lastPortKey = portKey;
       if (!promoteAtOnce) return; // the first probe waits in the source
       source.promoted = true;
-      register(source, dst, portKey, nowUs, PENDING, report);
+      register(source, dst, dstKey, portKey, nowUs, PENDING, report);
       return;
     } else {
       if (nowUs - source.touchedUs >= TOUCH_INTERVAL_US) {
-        sources.get(src); // LRU refresh at most once a second
+        sources.get(srcKey, 0, 0); // LRU refresh at most once a second
         source.touchedUs = nowUs;
       }
-      if (source.lastHost === dst && source.lastPortKey === portKey) {
+      if (source.lastHostKey === dstKey && source.lastPortKey === portKey) {
         source.kinds |= kind;
         return; // a repeat of the last probe
       }
@@ -382,6 +403,7 @@ export function createPortScanDetector(
       register(
         source,
         source.lastHost,
+        source.lastHostKey,
         source.lastPortKey,
         source.lastProbeUs,
         source.firstStatus,
@@ -390,55 +412,61 @@ export function createPortScanDetector(
     }
     source.kinds |= kind;
     source.lastHost = dst;
+    source.lastHostKey = dstKey;
     source.lastPortKey = portKey;
     source.lastProbeUs = nowUs;
-    register(source, dst, portKey, nowUs, PENDING, report);
+    register(source, dst, dstKey, portKey, nowUs, PENDING, report);
   }
 
   /** Remembers one distinct probe of a promoted source, with its outcome so far. */
   function register(
     source: SourceState,
     dst: string,
+    dstKey: number,
     portKey: number,
     nowUs: number,
     status: number,
     report: FindingSink,
   ): void {
-    const src = source.address;
-    const probeKey = `${src}|${dst}|${portKey}`;
-    if (probes.peek(probeKey) !== undefined) return; // a repeat
+    const src = source.addressKey;
+    if (probes.peek(src, dstKey, portKey) !== undefined) return; // a repeat
     if (source.probes >= maxProbesPerSource) {
       source.uncounted++;
       maybeReport(source, undefined, undefined, undefined, nowUs, report);
       return;
     }
-    const hostKey = `${src}|${dst}`;
-    let host = hostCounters.peek(hostKey);
+    let host = hostCounters.peek(src, dstKey, 0);
     if (host === undefined) {
-      host = { key: hostKey, source, distinct: 0, failed: 0 };
-      hostCounters.set(hostKey, host);
+      host = { a: src, b: dstKey, c: 0, source, distinct: 0, failed: 0 };
+      hostCounters.add(src, dstKey, 0, host);
       source.hosts++;
       if (source.sampleHosts.length < MAX_SAMPLES) {
         addSample(source.sampleHosts, dst);
       }
     }
-    const portCounterKey = `${src}|${portKey}`;
-    let port = portCounters.peek(portCounterKey);
+    let port = portCounters.peek(src, portKey, 0);
     if (port === undefined) {
-      port = { key: portCounterKey, source, distinct: 0, failed: 0 };
-      portCounters.set(portCounterKey, port);
+      port = { a: src, b: portKey, c: 0, source, distinct: 0, failed: 0 };
+      portCounters.add(src, portKey, 0, port);
       source.ports++;
       if (source.samplePorts.length < MAX_SAMPLES) {
         addSample(source.samplePorts, portKey % UDP_PORT_OFFSET);
       }
     }
-    const subnetKey = `${portCounterKey}|${subnetOf(dst)}`;
-    let subnet = subnetCounters.peek(subnetKey);
+    const subnetKey = subnetKeyOf(dstKey, dst);
+    let subnet = subnetCounters.peek(src, portKey, subnetKey);
     if (subnet === undefined) {
-      subnet = { key: subnetKey, source, distinct: 0, failed: 0 };
-      subnetCounters.set(subnetKey, subnet);
+      subnet = {
+        a: src,
+        b: portKey,
+        c: subnetKey,
+        source,
+        distinct: 0,
+        failed: 0,
+      };
+      subnetCounters.add(src, portKey, subnetKey, subnet);
     }
-    probes.set(probeKey, {
+    probes.add(src, dstKey, portKey, {
       source,
       host,
       port,
@@ -519,8 +547,8 @@ export function createPortScanDetector(
           }
         } else if (synAckRst === (SYN | ACK)) {
           answer(
-            packet.dstAddress,
-            packet.srcAddress,
+            packet.dstAddressKey,
+            packet.srcAddressKey,
             packet.srcPort,
             ANSWERED,
           );
@@ -529,8 +557,8 @@ export function createPortScanDetector(
           // port that answered: it completed the handshake (connect scan).
           if (
             !answer(
-              packet.dstAddress,
-              packet.srcAddress,
+              packet.dstAddressKey,
+              packet.srcAddressKey,
               packet.srcPort,
               REFUSED,
             ) &&
@@ -545,8 +573,8 @@ export function createPortScanDetector(
         if (dstPort < 0) return;
         if (
           answer(
-            packet.dstAddress,
-            packet.srcAddress,
+            packet.dstAddressKey,
+            packet.srcAddressKey,
             UDP_PORT_OFFSET + srcPort,
             ANSWERED,
           )
@@ -562,8 +590,8 @@ export function createPortScanDetector(
         const quoted = packet.quotedProtocol;
         if ((quoted !== 6 && quoted !== 17) || packet.quotedDstPort < 0) return;
         answer(
-          packet.dstAddress,
-          packet.quotedDstAddress,
+          packet.dstAddressKey,
+          addressKey(packet.quotedDstAddress),
           quoted === 17
             ? UDP_PORT_OFFSET + packet.quotedDstPort
             : packet.quotedDstPort,
@@ -583,28 +611,51 @@ export function createPortScanDetector(
   };
 
   function markConnect(packet: PacketRecord): void {
-    const source = sources.peek(packet.srcAddress);
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    if (srcKey < 0 || dstKey < 0) return;
+    const source = sources.peek(srcKey, 0, 0);
     if (source === undefined) return;
     if (!source.promoted) {
       if (
-        source.lastHost === packet.dstAddress &&
+        source.lastHostKey === dstKey &&
         source.lastPortKey === packet.dstPort &&
         source.firstStatus === ANSWERED
       ) source.kinds |= KIND_CONNECT;
       return;
     }
-    const probe = probes.peek(
-      `${packet.srcAddress}|${packet.dstAddress}|${packet.dstPort}`,
-    );
+    const probe = probes.peek(srcKey, dstKey, packet.dstPort);
     if (probe !== undefined && probe.status === ANSWERED) {
       source.kinds |= KIND_CONNECT;
     }
   }
 }
 
-function newSource(address: string, nowUs: number): SourceState {
-  return {
+/** Deletes `counter` from `table` if it is still the entry under its key; true when it was. */
+function deleteCounter(
+  table: NumericKeyMap<Counter>,
+  counter: Counter,
+): boolean {
+  if (table.peek(counter.a, counter.b, counter.c) !== counter) return false;
+  table.delete(counter.a, counter.b, counter.c);
+  return true;
+}
+
+/**
+ * A new source's state. With `recycled` (an unpromoted source about to be
+ * evicted, which nothing else refers to) the state is written into that
+ * object: under spoofed floods sources come and go by the million, and
+ * reusing them keeps that churn out of the old generation of the heap.
+ */
+function newSource(
+  address: string,
+  addressKey: number,
+  nowUs: number,
+  recycled?: SourceState,
+): SourceState {
+  const fresh: SourceState = {
     address,
+    addressKey,
     probes: 0,
     failed: 0,
     refused: 0,
@@ -613,9 +664,11 @@ function newSource(address: string, nowUs: number): SourceState {
     ports: 0,
     uncounted: 0,
     kinds: 0,
-    sampleHosts: [],
-    samplePorts: [],
+    // An unpromoted source never took samples: its arrays are empty.
+    sampleHosts: recycled?.sampleHosts ?? [],
+    samplePorts: recycled?.samplePorts ?? [],
     lastHost: "",
+    lastHostKey: -1,
     lastPortKey: -1,
     firstProbeUs: nowUs,
     lastProbeUs: nowUs,
@@ -631,6 +684,7 @@ function newSource(address: string, nowUs: number): SourceState {
     promoted: false,
     firstStatus: PENDING,
   };
+  return recycled === undefined ? fresh : Object.assign(recycled, fresh);
 }
 
 function addSample<T>(samples: T[], value: T): void {

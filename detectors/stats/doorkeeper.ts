@@ -8,7 +8,7 @@
  * @module
  */
 
-import { fmix32, fnv1a } from "../hash.ts";
+import { fmix32 } from "../hash.ts";
 
 /**
  * Remembers recently seen keys in a bitmap that is cleared after
@@ -28,9 +28,12 @@ export class Doorkeeper {
     this.#resetAfter = resetAfter;
   }
 
-  /** True when `key` was seen since the last reset (and marks it seen). */
-  seen(key: string): boolean {
-    const bit = fmix32(fnv1a(key)) & this.#mask;
+  /**
+   * True when a key with the 32-bit hash `keyHash` was seen since the last
+   * reset (and marks it seen).
+   */
+  seen(keyHash: number): boolean {
+    const bit = fmix32(keyHash) & this.#mask;
     const word = bit >>> 5;
     const flag = 1 << (bit & 31);
     const current = this.#bits[word]!;

@@ -8,8 +8,8 @@
  * IPv4/IPv6 packets only; a conversation is an unordered host pair.
  *
  * Memory is bounded: the timeline is a fixed ring; each host/conversation
- * table is a {@linkcode BoundedMap} (capacity + idle expiry, eviction
- * counters). Window entries keep sparse per-second counters (at most 30
+ * table is a {@linkcode NumericKeyMap} (capacity + idle expiry, eviction
+ * counters), keyed by address keys (`PacketRecord.srcAddressKey`). Window entries keep sparse per-second counters (at most 30
  * records of 4 numbers ≈ 1.1 KB per entry, ~100 bytes for an entry seen in
  * one second), so the defaults cost at most ≈ 9 MB for the window tables
  * (4 096 hosts + 4 096 host pairs) and ≈ 6 MB for the session tables
@@ -21,7 +21,7 @@
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { Doorkeeper } from "./doorkeeper.ts";
-import { BoundedMap } from "../bounded_map.ts";
+import { hashKey, NumericKeyMap } from "../numeric_key_map.ts";
 import type { TableStats } from "../detector.ts";
 import { SecondRing } from "./second_ring.ts";
 import {
@@ -191,8 +191,8 @@ interface WindowHost {
   counts: WindowCounts;
   /** Packet second of the last LRU refresh. */
   touchedSecond: number;
-  /** Peer of this host's last sent packet, with its conversation entries (a cache that spares the pair key and two lookups). */
-  peer: string;
+  /** Address key of this host's last sent packet's peer, with their conversation entries (a cache that spares two lookups). */
+  peerKey: number;
   windowConversation: WindowConversation | undefined;
   sessionConversation: SessionConversation | undefined;
 }
@@ -208,7 +208,9 @@ interface SessionHost {
 
 /** A host pair's traffic in the window table. */
 interface WindowConversation {
-  key: string;
+  /** Address keys, lower first (the table key). */
+  lowKey: number;
+  highKey: number;
   hostA: string;
   hostB: string;
   counts: WindowCounts;
@@ -220,7 +222,8 @@ interface WindowConversation {
 
 /** A host pair's traffic in the session table. */
 interface SessionConversation {
-  key: string;
+  lowKey: number;
+  highKey: number;
   hostA: string;
   hostB: string;
   packets: number;
@@ -253,14 +256,14 @@ export class TrafficStats {
   readonly #timeline: SecondRing;
   readonly #servicePackets = new Float64Array(SERVICE_COUNT);
   readonly #serviceBytes = new Float64Array(SERVICE_COUNT);
-  readonly #windowHosts: BoundedMap<string, WindowHost>;
+  readonly #windowHosts: NumericKeyMap<WindowHost>;
   /** Admit new keys into full tables on their second sighting (one per table). */
   readonly #doorkeepers = new Map<object, Doorkeeper>();
   /** New keys not admitted, by table. */
   readonly #rejected = new Map<object, number>();
-  readonly #sessionHosts: BoundedMap<string, SessionHost>;
-  readonly #windowConversations: BoundedMap<string, WindowConversation>;
-  readonly #sessionConversations: BoundedMap<string, SessionConversation>;
+  readonly #sessionHosts: NumericKeyMap<SessionHost>;
+  readonly #windowConversations: NumericKeyMap<WindowConversation>;
+  readonly #sessionConversations: NumericKeyMap<SessionConversation>;
   #packets = 0;
   #bytes = 0;
   #firstUs = Infinity;
@@ -296,13 +299,13 @@ export class TrafficStats {
       Math.max(config.timelineSeconds, config.kpiSeconds),
       2,
     );
-    this.#windowHosts = new BoundedMap(config.maxWindowHosts);
-    this.#sessionHosts = new BoundedMap(config.maxSessionHosts);
-    this.#windowConversations = new BoundedMap<string, WindowConversation>(
+    this.#windowHosts = new NumericKeyMap(config.maxWindowHosts);
+    this.#sessionHosts = new NumericKeyMap(config.maxSessionHosts);
+    this.#windowConversations = new NumericKeyMap<WindowConversation>(
       config.maxWindowConversations,
       markDead,
     );
-    this.#sessionConversations = new BoundedMap<string, SessionConversation>(
+    this.#sessionConversations = new NumericKeyMap<SessionConversation>(
       config.maxSessionConversations,
       markDead,
     );
@@ -329,26 +332,26 @@ export class TrafficStats {
       this.#expiredSecond = this.#lastSecond;
     }
     if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
-    const src = packet.srcAddress;
-    const dst = packet.dstAddress;
-    if (src === "" || dst === "") return;
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    if (srcKey < 0 || dstKey < 0) return;
     const windowSeconds = this.#windowSeconds;
-    const srcHost = this.#windowHost(src, second);
+    const srcHost = this.#windowHost(srcKey, packet.srcAddress, second);
     srcHost?.counts.add(second, windowSeconds, 1, bytes, bytes);
-    this.#windowHost(dst, second)?.counts.add(
+    this.#windowHost(dstKey, packet.dstAddress, second)?.counts.add(
       second,
       windowSeconds,
       1,
       bytes,
       0,
     );
-    const srcSession = this.#sessionHost(src, second);
+    const srcSession = this.#sessionHost(srcKey, packet.srcAddress, second);
     if (srcSession !== undefined) {
       srcSession.packets++;
       srcSession.bytes += bytes;
       srcSession.sentBytes += bytes;
     }
-    const dstSession = this.#sessionHost(dst, second);
+    const dstSession = this.#sessionHost(dstKey, packet.dstAddress, second);
     if (dstSession !== undefined) {
       dstSession.packets++;
       dstSession.bytes += bytes;
@@ -357,18 +360,16 @@ export class TrafficStats {
     let windowEntry = srcHost?.windowConversation;
     let sessionEntry = srcHost?.sessionConversation;
     if (
-      srcHost === undefined || srcHost.peer !== dst ||
+      srcHost === undefined || srcHost.peerKey !== dstKey ||
       windowEntry === undefined || !windowEntry.live ||
       sessionEntry === undefined || !sessionEntry.live
     ) {
-      const forward = src < dst;
-      const hostA = forward ? src : dst;
-      const hostB = forward ? dst : src;
-      const key = `${hostA} ${hostB}`;
-      windowEntry = this.#windowConversation(key, hostA, hostB, second);
-      sessionEntry = this.#sessionConversation(key, hostA, hostB, second);
+      const lowKey = srcKey < dstKey ? srcKey : dstKey;
+      const highKey = srcKey < dstKey ? dstKey : srcKey;
+      windowEntry = this.#windowConversation(lowKey, highKey, packet, second);
+      sessionEntry = this.#sessionConversation(lowKey, highKey, packet, second);
       if (srcHost !== undefined) {
-        srcHost.peer = dst;
+        srcHost.peerKey = dstKey;
         srcHost.windowConversation = windowEntry;
         srcHost.sessionConversation = sessionEntry;
       }
@@ -386,11 +387,19 @@ export class TrafficStats {
       }
     } else {
       if (second > windowEntry.touchedSecond) {
-        this.#windowConversations.get(windowEntry.key);
+        this.#windowConversations.get(
+          windowEntry.lowKey,
+          windowEntry.highKey,
+          0,
+        );
         windowEntry.touchedSecond = second;
       }
       if (second > sessionEntry.touchedSecond) {
-        this.#sessionConversations.get(sessionEntry.key);
+        this.#sessionConversations.get(
+          sessionEntry.lowKey,
+          sessionEntry.highKey,
+          0,
+        );
         sessionEntry.touchedSecond = second;
       }
     }
@@ -464,30 +473,38 @@ export class TrafficStats {
   // packet second per entry: enough for eviction and idle expiry measured in
   // seconds, and much cheaper than on every packet.
 
-  #windowHost(address: string, second: number): WindowHost | undefined {
-    let entry = this.#windowHosts.peek(address);
+  #windowHost(
+    key: number,
+    address: string,
+    second: number,
+  ): WindowHost | undefined {
+    let entry = this.#windowHosts.peek(key, 0, 0);
     if (entry === undefined) {
-      if (this.#full(this.#windowHosts, address)) return undefined;
+      if (this.#full(this.#windowHosts, key, 0)) return undefined;
       entry = {
         address,
         counts: new WindowCounts(),
         touchedSecond: second,
-        peer: "",
+        peerKey: -1,
         windowConversation: undefined,
         sessionConversation: undefined,
       };
-      this.#windowHosts.set(address, entry);
+      this.#windowHosts.add(key, 0, 0, entry);
     } else if (second > entry.touchedSecond) {
-      this.#windowHosts.get(address);
+      this.#windowHosts.get(key, 0, 0);
       entry.touchedSecond = second;
     }
     return entry;
   }
 
-  #sessionHost(address: string, second: number): SessionHost | undefined {
-    let entry = this.#sessionHosts.peek(address);
+  #sessionHost(
+    key: number,
+    address: string,
+    second: number,
+  ): SessionHost | undefined {
+    let entry = this.#sessionHosts.peek(key, 0, 0);
     if (entry === undefined) {
-      if (this.#full(this.#sessionHosts, address)) return undefined;
+      if (this.#full(this.#sessionHosts, key, 0)) return undefined;
       entry = {
         address,
         packets: 0,
@@ -495,25 +512,28 @@ export class TrafficStats {
         sentBytes: 0,
         touchedSecond: second,
       };
-      this.#sessionHosts.set(address, entry);
+      this.#sessionHosts.add(key, 0, 0, entry);
     } else if (second > entry.touchedSecond) {
-      this.#sessionHosts.get(address);
+      this.#sessionHosts.get(key, 0, 0);
       entry.touchedSecond = second;
     }
     return entry;
   }
 
   #windowConversation(
-    key: string,
-    hostA: string,
-    hostB: string,
+    lowKey: number,
+    highKey: number,
+    packet: PacketRecord,
     second: number,
   ): WindowConversation | undefined {
-    let entry = this.#windowConversations.peek(key);
+    const table = this.#windowConversations;
+    let entry = table.peek(lowKey, highKey, 0);
     if (entry === undefined) {
-      if (this.#full(this.#windowConversations, key)) return undefined;
+      if (this.#full(table, lowKey, highKey)) return undefined;
+      const [hostA, hostB] = orderedHosts(packet);
       entry = {
-        key,
+        lowKey,
+        highKey,
         hostA,
         hostB,
         counts: new WindowCounts(),
@@ -521,25 +541,28 @@ export class TrafficStats {
         touchedSecond: second,
         live: true,
       };
-      this.#windowConversations.set(key, entry);
+      table.add(lowKey, highKey, 0, entry);
     } else if (second > entry.touchedSecond) {
-      this.#windowConversations.get(key);
+      table.get(lowKey, highKey, 0);
       entry.touchedSecond = second;
     }
     return entry;
   }
 
   #sessionConversation(
-    key: string,
-    hostA: string,
-    hostB: string,
+    lowKey: number,
+    highKey: number,
+    packet: PacketRecord,
     second: number,
   ): SessionConversation | undefined {
-    let entry = this.#sessionConversations.peek(key);
+    const table = this.#sessionConversations;
+    let entry = table.peek(lowKey, highKey, 0);
     if (entry === undefined) {
-      if (this.#full(this.#sessionConversations, key)) return undefined;
+      if (this.#full(table, lowKey, highKey)) return undefined;
+      const [hostA, hostB] = orderedHosts(packet);
       entry = {
-        key,
+        lowKey,
+        highKey,
         hostA,
         hostB,
         packets: 0,
@@ -548,19 +571,23 @@ export class TrafficStats {
         touchedSecond: second,
         live: true,
       };
-      this.#sessionConversations.set(key, entry);
+      table.add(lowKey, highKey, 0, entry);
     } else if (second > entry.touchedSecond) {
-      this.#sessionConversations.get(key);
+      table.get(lowKey, highKey, 0);
       entry.touchedSecond = second;
     }
     return entry;
   }
 
   /**
-   * True when `table` is full and `key` is new to the doorkeeper: the key is
-   * not admitted this time (see doorkeeper.ts). Counted as a rejection.
+   * True when `table` is full and the key is new to the doorkeeper: the key
+   * is not admitted this time (see doorkeeper.ts). Counted as a rejection.
    */
-  #full(table: { size: number; capacity: number }, key: string): boolean {
+  #full(
+    table: { size: number; capacity: number },
+    keyA: number,
+    keyB: number,
+  ): boolean {
     let doorkeeper = this.#doorkeepers.get(table);
     if (doorkeeper === undefined) {
       doorkeeper = new Doorkeeper();
@@ -568,7 +595,11 @@ export class TrafficStats {
     }
     // Every admitted key is marked too, so an evicted key that comes back
     // gets in again at once.
-    if (doorkeeper.seen(key) || table.size < table.capacity) return false;
+    if (
+      doorkeeper.seen(hashKey(keyA, keyB, 0)) || table.size < table.capacity
+    ) {
+      return false;
+    }
     this.#rejected.set(table, (this.#rejected.get(table) ?? 0) + 1);
     return true;
   }
@@ -585,13 +616,13 @@ export class TrafficStats {
       nowSecond - entry.touchedSecond >= windowSeconds
     );
     this.#windowConversations.expireOldest((entry) =>
-      nowSecond - entry.touchedSecond >= windowSeconds && markDead("", entry)
+      nowSecond - entry.touchedSecond >= windowSeconds && markDead(entry)
     );
     this.#sessionHosts.expireOldest((entry) =>
       nowSecond - entry.touchedSecond >= idleSeconds
     );
     this.#sessionConversations.expireOldest((entry) =>
-      nowSecond - entry.touchedSecond >= idleSeconds && markDead("", entry)
+      nowSecond - entry.touchedSecond >= idleSeconds && markDead(entry)
     );
   }
 
@@ -695,8 +726,15 @@ export class TrafficStats {
   }
 }
 
+/** The packet's two addresses as a conversation's hostA and hostB (text order, as shown). */
+function orderedHosts(packet: PacketRecord): [string, string] {
+  const src = packet.srcAddress;
+  const dst = packet.dstAddress;
+  return src < dst ? [src, dst] : [dst, src];
+}
+
 /** Marks a conversation entry as gone from its table; returns true (for use in expiry predicates). */
-function markDead(_key: string, entry: { live: boolean }): boolean {
+function markDead(entry: { live: boolean }): boolean {
   entry.live = false;
   return true;
 }

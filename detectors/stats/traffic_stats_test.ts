@@ -25,7 +25,7 @@ interface Fields {
 /** One IPv4 packet (TCP to port 443 unless told otherwise). */
 function ip(fields: Fields): PacketRecord {
   const src = fields.src ?? "10.0.0.1";
-  return {
+  return withAddressKeys({
     ...emptyPacketRecord(),
     timestampUs: fields.atUs,
     network: src.includes(":") ? "ipv6" : "ipv4",
@@ -36,18 +36,18 @@ function ip(fields: Fields): PacketRecord {
     dstPort: fields.dstPort ?? 443,
     app: fields.app ?? "",
     wireLength: fields.bytes ?? 100,
-  };
+  });
 }
 
 function arp(atUs: number): PacketRecord {
-  return {
+  return withAddressKeys({
     ...emptyPacketRecord(),
     timestampUs: atUs,
     network: "arp",
     srcAddress: "10.0.0.1",
     dstAddress: "10.0.0.9",
     wireLength: 60,
-  };
+  });
 }
 
 function feed(stats: TrafficStats, packets: PacketRecord[]): void {

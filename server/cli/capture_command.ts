@@ -106,6 +106,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     filter: filterArgs(positionals),
     ...(snapLength ? { snapLength } : {}),
     ...(bufferKib ? { bufferKib } : {}),
+    reuseRecord: true, // nothing below keeps the record
   }, (packet, raw) => {
     if (count !== undefined && seen >= count) return;
     seen++;

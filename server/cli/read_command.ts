@@ -102,6 +102,7 @@ export async function readCommand(args: string[]): Promise<number> {
     }, {
       filter: filterArgs(bpf),
       anomalies,
+      reuseRecord: true, // nothing above keeps the record
       ...(progress
         ? {
           onProgress: (bytes: number) =>

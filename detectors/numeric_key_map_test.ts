@@ -99,3 +99,18 @@ Deno.test("NumericKeyMap matches BoundedMap over 200,000 random operations with 
   assert.deepEqual(evictedNumeric, evictedReference);
   assert.ok(evictedNumeric.length > 0, "the test should have filled the map");
 });
+
+Deno.test("NumericKeyMap.add() inserts an absent key; oldest() names the next eviction", () => {
+  const evicted: string[] = [];
+  const map = new NumericKeyMap<string>(2, (value) => evicted.push(value));
+  assert.equal(map.oldest(), undefined);
+  map.add(1, 2, 3, "a");
+  map.add(4, 5, 6, "b");
+  assert.equal(map.oldest(), "a");
+  map.get(1, 2, 3);
+  assert.equal(map.oldest(), "b");
+  map.add(7, 8, 9, "c");
+  assert.deepEqual(evicted, ["b"]);
+  assert.deepEqual([...map.values()], ["a", "c"]);
+  assert.equal(map.peek(7, 8, 9), "c");
+});

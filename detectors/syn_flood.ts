@@ -45,9 +45,9 @@
 
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
-import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
 import { fnv1a } from "./hash.ts";
+import { NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
   isRepeatReportDue,
@@ -153,6 +153,9 @@ const FLOOD_IDLE_US = 60_000_000;
 /** Bits of a spread flood's source and port maps (linear counting). */
 const SPREAD_BITS = 2_048;
 
+/** Ports per address in an endpoint key (`addressKey × PORTS + port`). */
+const PORTS = 65_536;
+
 /** Windowed counts of attempts, closed attempts and SYN packets (two buckets). */
 interface Buckets extends BucketClock {
   attempts: number;
@@ -166,6 +169,8 @@ interface Buckets extends BucketClock {
 /** One victim host: its pending attempts (they gate the ACK lookups) and windowed counts over all its ports. */
 interface VictimState extends Buckets {
   address: string;
+  /** `address` as an address key (its key in `victims` and `spreads`). */
+  addressKey: number;
   pending: number;
   firstSeenUs: number;
   lastSeenUs: number;
@@ -196,7 +201,8 @@ interface SpreadState extends HotFlood {
 
 /** One victim host:port and its windowed counts. */
 interface TargetState extends Buckets {
-  key: string;
+  /** Its key in `targets` and `floods`: the victim's endpoint key. */
+  key: number;
   victim: VictimState;
   port: number;
   firstSeenUs: number;
@@ -269,44 +275,48 @@ export function createSynFloodDetector(
     1,
     Math.ceil(config.spreadHalfOpenThreshold / 4),
   );
-  const victims = new BoundedMap<string, VictimState>(
+  // Victims and spreads are keyed by (victim address key, 0, 0), targets
+  // and floods by (victim endpoint key, 0, 0), pending attempts by (client
+  // endpoint key, victim endpoint key, 0); see endpointKey.
+  const victims = new NumericKeyMap<VictimState>(
     config.maxTargets,
-    (address, victim) => dropSpread(address, victim),
+    (victim) => dropSpread(victim),
   );
-  const spreads = new BoundedMap<string, SpreadState>(
+  const spreads = new NumericKeyMap<SpreadState>(
     config.maxFloods,
-    (_key, spread) => {
+    (spread) => {
       spread.victim.spread = undefined;
     },
   );
-  const floods = new BoundedMap<string, FloodState>(
+  const floods = new NumericKeyMap<FloodState>(
     config.maxFloods,
-    (_key, flood) => {
+    (flood) => {
       flood.target.flood = undefined;
     },
   );
-  const targets = new BoundedMap<string, TargetState>(
+  const targets = new NumericKeyMap<TargetState>(
     config.maxTargets,
-    (key, target) => dropFlood(key, target),
+    (target) => dropFlood(target),
   );
-  const pending = new BoundedMap<string, PendingSyn>(
+  const pending = new NumericKeyMap<PendingSyn>(
     config.maxPendingSyns,
-    (_key, attempt) => {
+    (attempt) => {
       attempt.target.victim.pending--;
     },
   );
   let nextExpiryUs = -Infinity;
 
-  function dropSpread(address: string, victim: VictimState): void {
+  function dropSpread(victim: VictimState): void {
     if (victim.spread !== undefined) {
-      if (spreads.peek(address) === victim.spread) spreads.delete(address);
+      const key = victim.addressKey;
+      if (spreads.peek(key, 0, 0) === victim.spread) spreads.delete(key, 0, 0);
       victim.spread = undefined;
     }
   }
 
-  function dropFlood(key: string, target: TargetState): void {
+  function dropFlood(target: TargetState): void {
     if (target.flood !== undefined) {
-      floods.delete(key);
+      floods.delete(target.key, 0, 0);
       target.flood = undefined;
     }
   }
@@ -317,25 +327,30 @@ export function createSynFloodDetector(
       attempt.target.victim.pending--;
       return true;
     });
-    targets.expireOldest((target, key) => {
+    targets.expireOldest((target) => {
       if (nowUs - target.lastSeenUs < pendingUs) return false;
-      dropFlood(key, target);
+      dropFlood(target);
       return true;
     });
-    victims.expireOldest((victim, address) => {
+    victims.expireOldest((victim) => {
       if (nowUs - victim.lastSeenUs < pendingUs || victim.pending > 0) {
         return false;
       }
-      dropSpread(address, victim);
+      dropSpread(victim);
       return true;
     });
   }
 
-  /** Closes a pending attempt (handshake completed or reset); false when none. */
-  function close(key: string, nowUs: number, completed: boolean): boolean {
-    const attempt = pending.peek(key);
+  /** Closes the pending attempt from `client` to `server` (endpoint keys; handshake completed or reset); false when none. */
+  function close(
+    client: number,
+    server: number,
+    nowUs: number,
+    completed: boolean,
+  ): boolean {
+    const attempt = pending.peek(client, server, 0);
     if (attempt === undefined) return false;
-    pending.delete(key);
+    pending.delete(client, server, 0);
     const target = attempt.target;
     target.victim.pending--;
     advanceBuckets(target, nowUs, windowUs);
@@ -349,9 +364,9 @@ export function createSynFloodDetector(
     return true;
   }
 
-  /** Whether `address` has attempts awaiting their handshake. */
-  function hasPending(address: string): boolean {
-    const victim = victims.peek(address);
+  /** Whether the address with key `addressKey` has attempts awaiting their handshake. */
+  function hasPending(addressKey: number): boolean {
+    const victim = victims.peek(addressKey, 0, 0);
     return victim !== undefined && victim.pending > 0;
   }
 
@@ -361,20 +376,22 @@ export function createSynFloodDetector(
       expire(nowUs);
       nextExpiryUs = nowUs + touchIntervalUs;
     }
-    const dst = packet.dstAddress;
-    const targetKey = `${dst}|${packet.dstPort}`;
-    let target = targets.peek(targetKey);
+    const dstKey = packet.dstAddressKey;
+    const targetKey = endpointKey(dstKey, packet.dstPort);
+    let target = targets.peek(targetKey, 0, 0);
     if (target === undefined) {
-      let victim = victims.peek(dst);
+      let victim = victims.peek(dstKey, 0, 0);
       if (victim === undefined) {
-        victim = newVictim(dst, nowUs);
-        victims.set(dst, victim);
+        victim = newVictim(packet.dstAddress, dstKey, nowUs);
+        victims.set(dstKey, 0, 0, victim);
       }
       target = newTarget(targetKey, victim, packet.dstPort, nowUs);
-      targets.set(targetKey, target);
+      targets.set(targetKey, 0, 0, target);
     } else if (nowUs - target.touchedUs >= touchIntervalUs) {
-      targets.get(targetKey); // LRU refresh, a few times per window
-      if (victims.get(dst) === undefined) victims.set(dst, target.victim);
+      targets.get(targetKey, 0, 0); // LRU refresh, a few times per window
+      if (victims.get(dstKey, 0, 0) === undefined) {
+        victims.set(dstKey, 0, 0, target.victim);
+      }
       target.touchedUs = nowUs;
     }
     const victim = target.victim;
@@ -387,9 +404,9 @@ export function createSynFloodDetector(
     const flood = target.flood;
     if (flood !== undefined) countSource(flood, packet.srcAddress);
 
-    const attemptKey = `${packet.srcAddress}|${packet.srcPort}|${targetKey}`;
-    if (pending.peek(attemptKey) !== undefined) return; // retransmission
-    pending.set(attemptKey, { target, atUs: nowUs });
+    const clientKey = endpointKey(packet.srcAddressKey, packet.srcPort);
+    if (pending.peek(clientKey, targetKey, 0) !== undefined) return; // retransmission
+    pending.set(clientKey, targetKey, 0, { target, atUs: nowUs });
     victim.pending++;
     target.attempts++;
     victim.attempts++;
@@ -411,14 +428,14 @@ export function createSynFloodDetector(
     const halfOpen = halfOpenOf(target, nowUs, windowUs);
     if (halfOpen < warmHalfOpen) {
       if (flood !== undefined && nowUs - flood.hotUs >= FLOOD_IDLE_US) {
-        dropFlood(targetKey, target);
+        dropFlood(target);
       }
       return false;
     }
     if (flood === undefined) {
       const created = newFlood(target, nowUs);
       target.flood = created;
-      floods.set(targetKey, created);
+      floods.set(targetKey, 0, 0, created);
       countSource(created, packet.srcAddress);
       return false;
     }
@@ -440,21 +457,21 @@ export function createSynFloodDetector(
     report: FindingSink,
   ): void {
     const nowUs = packet.timestampUs;
-    const address = victim.address;
+    const addressKey = victim.addressKey;
     let spread = victim.spread;
     const halfOpen = halfOpenOf(victim, nowUs, windowUs);
     if (halfOpen < warmSpreadHalfOpen) {
       if (spread !== undefined && nowUs - spread.hotUs >= FLOOD_IDLE_US) {
-        dropSpread(address, victim);
+        dropSpread(victim);
       }
       return;
     }
     if (spread === undefined) {
       spread = newSpread(victim, nowUs);
       victim.spread = spread;
-      spreads.set(address, spread);
+      spreads.set(addressKey, 0, 0, spread);
     }
-    keepHot(spread, spreads, address, nowUs, halfOpen);
+    keepHot(spread, spreads, addressKey, nowUs, halfOpen);
     countSpread(spread, packet.srcAddress, packet.dstPort);
     if (halfOpen < config.spreadHalfOpenThreshold) return;
     // A flood on one port also fills the host-wide count: that port's finding covers it.
@@ -470,14 +487,14 @@ export function createSynFloodDetector(
   /** Marks a flood at or above the warm-up level at `nowUs`: refreshes its table entry a few times per window and keeps its peak. */
   function keepHot<F extends HotFlood>(
     flood: F,
-    table: BoundedMap<string, F>,
-    key: string,
+    table: NumericKeyMap<F>,
+    key: number,
     nowUs: number,
     halfOpen: number,
   ): void {
     flood.hotUs = nowUs;
     if (nowUs - flood.touchedUs >= touchIntervalUs) {
-      table.get(key); // LRU refresh, a few times per window
+      table.get(key, 0, 0); // LRU refresh, a few times per window
       flood.touchedUs = nowUs;
     }
     if (halfOpen > flood.peakHalfOpen) flood.peakHalfOpen = halfOpen;
@@ -508,40 +525,36 @@ export function createSynFloodDetector(
     name: "syn_flood",
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.transport !== "tcp" || packet.dstPort < 0) return;
+      const srcKey = packet.srcAddressKey;
+      const dstKey = packet.dstAddressKey;
+      // Decoded TCP always has both; the check keeps endpoint keys exact.
+      if (srcKey < 0 || dstKey < 0 || packet.srcPort < 0) return;
       const flags = packet.tcpFlags;
       const synAckRst = flags & (SYN | ACK | RST);
       if (synAckRst === SYN) {
         onSyn(packet, report);
       } else if (synAckRst === ACK) {
         // The client's ACK (or first data) completes a pending handshake.
-        if (!hasPending(packet.dstAddress)) return;
+        if (!hasPending(dstKey)) return;
         close(
-          `${packet.srcAddress}|${packet.srcPort}|${packet.dstAddress}|${packet.dstPort}`,
+          endpointKey(srcKey, packet.srcPort),
+          endpointKey(dstKey, packet.dstPort),
           packet.timestampUs,
           true,
         );
       } else if (synAckRst === (SYN | ACK)) {
-        if (!hasPending(packet.srcAddress)) return;
-        const flood = targets.peek(`${packet.srcAddress}|${packet.srcPort}`)
+        if (!hasPending(srcKey)) return;
+        const flood = targets.peek(endpointKey(srcKey, packet.srcPort), 0, 0)
           ?.flood;
         if (flood !== undefined) flood.synAcks++;
       } else if ((flags & RST) !== 0) {
         // A reset from the client or from the victim ends the attempt.
+        const src = endpointKey(srcKey, packet.srcPort);
+        const dst = endpointKey(dstKey, packet.dstPort);
         if (
-          hasPending(packet.dstAddress) &&
-          close(
-            `${packet.srcAddress}|${packet.srcPort}|${packet.dstAddress}|${packet.dstPort}`,
-            packet.timestampUs,
-            false,
-          )
+          hasPending(dstKey) && close(src, dst, packet.timestampUs, false)
         ) return;
-        if (hasPending(packet.srcAddress)) {
-          close(
-            `${packet.dstAddress}|${packet.dstPort}|${packet.srcAddress}|${packet.srcPort}`,
-            packet.timestampUs,
-            false,
-          );
-        }
+        if (hasPending(srcKey)) close(dst, src, packet.timestampUs, false);
       }
     },
     tables(): Record<string, TableStats> {
@@ -556,9 +569,22 @@ export function createSynFloodDetector(
   };
 }
 
-function newVictim(address: string, nowUs: number): VictimState {
+/**
+ * One key word for an address and port: address key × 65 536 + port, an
+ * exact integer below 2^53 (address keys are below 2^37, ports 0–65 535).
+ */
+function endpointKey(addressKey: number, port: number): number {
+  return addressKey * PORTS + port;
+}
+
+function newVictim(
+  address: string,
+  addressKey: number,
+  nowUs: number,
+): VictimState {
   return {
     address,
+    addressKey,
     pending: 0,
     bucketStartUs: nowUs,
     attempts: 0,
@@ -613,7 +639,7 @@ function setBit(bits: Uint32Array, bit: number): void {
 }
 
 function newTarget(
-  key: string,
+  key: number,
   victim: VictimState,
   port: number,
   nowUs: number,

@@ -34,8 +34,8 @@
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { isGroupAddress } from "../addresses.ts";
-import { BoundedMap } from "../bounded_map.ts";
 import type { TableStats } from "../detector.ts";
+import { NumericKeyMap } from "../numeric_key_map.ts";
 import { requirePositive } from "../option_checks.ts";
 import { QuantileSketch } from "./quantile_sketch.ts";
 import {
@@ -183,6 +183,9 @@ const TLS = 3;
 /** Packet time between expiry scans of the pending tables, µs. */
 const EXPIRY_INTERVAL_US = 100_000;
 
+/** Ports per address in an endpoint key (`addressKey × PORTS + port`). */
+const PORTS = 65_536;
+
 const SYN_ACK_MASK = TCP_FLAGS.SYN | TCP_FLAGS.ACK | TCP_FLAGS.RST;
 
 /**
@@ -202,12 +205,14 @@ export class LatencyAnalyzer {
   readonly #onMeasurement:
     | ((measurement: LatencyMeasurement) => void)
     | undefined;
-  readonly #pending: BoundedMap<string, Pending>[];
+  /** Per protocol, keyed by (client endpoint key, server endpoint key, DNS id or 0). */
+  readonly #pending: NumericKeyMap<Pending>[];
   readonly #timeoutsUs: number[];
   readonly #windows: SlidingLatency[];
   readonly #totals = [0, 0, 0, 0];
   readonly #unanswered = [0, 0, 0, 0];
-  readonly #servers: BoundedMap<string, ServerEntry>;
+  /** Keyed by (server address key, protocol index, 0). */
+  readonly #servers: NumericKeyMap<ServerEntry>;
   readonly #scratch: QuantileSketch;
   #nowUs = -Infinity;
   #nextExpiryUs = -Infinity;
@@ -226,7 +231,7 @@ export class LatencyAnalyzer {
     this.#options = config;
     this.#onMeasurement = onMeasurement;
     this.#pending = LATENCY_PROTOCOLS.map(() =>
-      new BoundedMap<string, Pending>(config.maxPending)
+      new NumericKeyMap<Pending>(config.maxPending)
     );
     this.#timeoutsUs = [
       config.dnsTimeoutUs,
@@ -242,11 +247,11 @@ export class LatencyAnalyzer {
         sketch,
       })
     );
-    this.#servers = new BoundedMap(config.maxServers);
+    this.#servers = new NumericKeyMap(config.maxServers);
     this.#scratch = this.#windows[0]!.createSketch();
   }
 
-  /** Feeds one packet (hot path: builds a key only for DNS, SYN, SYN/ACK, HTTP and TLS hello packets). */
+  /** Feeds one packet (hot path: looks up a table only for DNS, SYN, SYN/ACK, HTTP and TLS hello packets). */
   observe(packet: PacketRecord): void {
     const nowUs = packet.timestampUs;
     if (nowUs > this.#nowUs) this.#nowUs = nowUs;
@@ -255,35 +260,34 @@ export class LatencyAnalyzer {
       this.#nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     if (packet.srcPort < 0 || packet.dstPort < 0) return;
+    // Decoded packets with ports always have both addresses; the check keeps endpoint keys exact.
+    if (packet.srcAddressKey < 0 || packet.dstAddressKey < 0) return;
+    const src = endpointKey(packet.srcAddressKey, packet.srcPort);
+    const dst = endpointKey(packet.dstAddressKey, packet.dstPort);
     if (packet.dnsId >= 0) {
-      this.#observeDns(packet);
+      this.#observeDns(packet, src, dst);
       return;
     }
     if (packet.transport !== "tcp") return;
     const flags = packet.tcpFlags & SYN_ACK_MASK;
     if (flags === TCP_FLAGS.SYN) {
-      this.#request(TCP, flowKey(packet, false), nowUs, packet.tcpSeq);
+      this.#request(TCP, src, dst, 0, nowUs, packet.tcpSeq);
     } else if (flags === (TCP_FLAGS.SYN | TCP_FLAGS.ACK)) {
       // The SYN/ACK must acknowledge the pending SYN: ack = ISN + 1 (mod 2^32).
-      this.#answer(
-        TCP,
-        packet,
-        flowKey(packet, true),
-        (packet.tcpAck - 1) >>> 0,
-      );
+      this.#answer(TCP, packet, dst, src, 0, (packet.tcpAck - 1) >>> 0);
     }
     switch (packet.app) {
       case "http_request":
-        this.#request(HTTP, flowKey(packet, false), nowUs, packet.tcpSeq);
+        this.#request(HTTP, src, dst, 0, nowUs, packet.tcpSeq);
         break;
       case "http_response":
-        this.#answer(HTTP, packet, flowKey(packet, true));
+        this.#answer(HTTP, packet, dst, src, 0);
         break;
       case "tls_client_hello":
-        this.#request(TLS, flowKey(packet, false), nowUs, packet.tcpSeq);
+        this.#request(TLS, src, dst, 0, nowUs, packet.tcpSeq);
         break;
       case "tls_server_hello":
-        this.#answer(TLS, packet, flowKey(packet, true));
+        this.#answer(TLS, packet, dst, src, 0);
         break;
     }
   }
@@ -347,15 +351,17 @@ export class LatencyAnalyzer {
     };
   }
 
-  #observeDns(packet: PacketRecord): void {
+  /** A DNS query or response; `src` and `dst` are the packet's endpoint keys. */
+  #observeDns(packet: PacketRecord, src: number, dst: number): void {
+    const id = packet.dnsId;
     if (!packet.dnsResponse) {
       if (
         packet.dstPort === 137 || packet.srcPort === 137 ||
         isGroupAddress(packet.dstAddress)
       ) return;
-      const key = `${flowKey(packet, false)} ${packet.dnsId}`;
       const nowUs = packet.timestampUs;
-      const pending = this.#pending[DNS]!.get(key);
+      const table = this.#pending[DNS]!;
+      const pending = table.get(src, dst, id);
       if (
         pending !== undefined &&
         nowUs - pending.firstUs < this.#options.dnsRetransmitWindowUs
@@ -364,16 +370,23 @@ export class LatencyAnalyzer {
         return;
       }
       if (pending !== undefined) this.#unanswered[DNS]!++;
-      this.#pending[DNS]!.set(key, { firstUs: nowUs, lastUs: nowUs, seq: 0 });
+      table.set(src, dst, id, { firstUs: nowUs, lastUs: nowUs, seq: 0 });
       return;
     }
-    this.#answer(DNS, packet, `${flowKey(packet, true)} ${packet.dnsId}`);
+    this.#answer(DNS, packet, dst, src, id);
   }
 
-  /** Records a request; a retransmission (same TCP sequence number) keeps the first time. */
-  #request(protocol: number, key: string, nowUs: number, seq: number): void {
+  /** Records a request from endpoint `client` to `server` (`dnsId` or 0); a retransmission (same TCP sequence number) keeps the first time. */
+  #request(
+    protocol: number,
+    client: number,
+    server: number,
+    dnsId: number,
+    nowUs: number,
+    seq: number,
+  ): void {
     const table = this.#pending[protocol]!;
-    const pending = table.get(key);
+    const pending = table.get(client, server, dnsId);
     if (pending !== undefined && pending.seq === seq) {
       pending.lastUs = nowUs;
       return;
@@ -381,48 +394,54 @@ export class LatencyAnalyzer {
     // A new SYN (other ISN), or a newer request on the connection: the
     // earlier request will never be paired (tshark pairs with the latest).
     if (pending !== undefined) this.#unanswered[protocol]!++;
-    table.set(key, { firstUs: nowUs, lastUs: nowUs, seq });
+    table.set(client, server, dnsId, { firstUs: nowUs, lastUs: nowUs, seq });
   }
 
-  /** Pairs an answer with its pending request (reverse-direction `key`; `requiredSeq` ≥ 0: the request's sequence number must equal it) and records the latency. */
+  /**
+   * Pairs an answer (`packet`, from endpoint `server` to `client`) with its
+   * pending request (`requiredSeq` ≥ 0: the request's sequence number must
+   * equal it) and records the latency.
+   */
   #answer(
     protocol: number,
     packet: PacketRecord,
-    key: string,
+    client: number,
+    server: number,
+    dnsId: number,
     requiredSeq = -1,
   ): void {
     const table = this.#pending[protocol]!;
-    const pending = table.peek(key);
+    const pending = table.peek(client, server, dnsId);
     if (
       pending === undefined || (requiredSeq >= 0 && pending.seq !== requiredSeq)
     ) return;
-    table.delete(key);
+    table.delete(client, server, dnsId);
     const responseUs = packet.timestampUs;
     const latencyUs = responseUs - pending.firstUs;
     if (latencyUs < 0) return; // answer timestamped before its request (merged captures)
     const name = LATENCY_PROTOCOLS[protocol]!;
     this.#totals[protocol]!++;
     this.#windows[protocol]!.add(latencyUs, responseUs);
-    const server = packet.srcAddress;
-    const serverKey = `${name} ${server}`;
-    let entry = this.#servers.get(serverKey);
+    const serverAddress = packet.srcAddress;
+    const serverKey = packet.srcAddressKey;
+    let entry = this.#servers.get(serverKey, protocol, 0);
     if (entry === undefined) {
       entry = {
         protocol: name,
-        server,
+        server: serverAddress,
         window: new SlidingLatency({
           windowUs: this.#options.windowUs,
           slices: this.#options.serverSlices,
           sketch: { relativeAccuracy: this.#options.relativeAccuracy },
         }),
       };
-      this.#servers.set(serverKey, entry);
+      this.#servers.set(serverKey, protocol, 0, entry);
     }
     entry.window.add(latencyUs, responseUs);
     this.#onMeasurement?.({
       protocol: name,
       client: packet.dstAddress,
-      server,
+      server: serverAddress,
       serverPort: packet.srcPort,
       requestUs: pending.firstUs,
       responseUs,
@@ -444,11 +463,12 @@ export class LatencyAnalyzer {
   }
 }
 
-/** "src srcPort dst dstPort" (`reverse`: the other direction's key). */
-function flowKey(packet: PacketRecord, reverse: boolean): string {
-  return reverse
-    ? `${packet.dstAddress} ${packet.dstPort} ${packet.srcAddress} ${packet.srcPort}`
-    : `${packet.srcAddress} ${packet.srcPort} ${packet.dstAddress} ${packet.dstPort}`;
+/**
+ * One key word for an address and port: address key × 65 536 + port, an
+ * exact integer below 2^53 (address keys are below 2^37, ports 0–65 535).
+ */
+function endpointKey(addressKey: number, port: number): number {
+  return addressKey * PORTS + port;
 }
 
 function compareStrings(a: string, b: string): number {

@@ -38,7 +38,8 @@ export function hashKey(a: number, b: number, c: number): number {
  * A map from up to three integer key words to values, holding at most
  * `capacity` entries. `get` refreshes an entry's recency; inserting into a
  * full map evicts the least recently used entry. Open addressing (linear
- * probing, backward-shift deletion) over an `Int32Array` of slot numbers;
+ * probing, backward-shift deletion) over an `Int32Array` of (slot number,
+ * key hash) pairs, so a probe past another key rarely touches that key;
  * keys live in a `Float64Array`, recency in a {@linkcode RecencyList}. Every
  * operation is O(1) expected; storage grows with the entries held, up to the
  * capacity.
@@ -59,8 +60,9 @@ export class NumericKeyMap<V> {
   /** Hash of each slot's key. */
   #hashes = new Int32Array(0);
   #values: (V | undefined)[] = [];
-  /** Open-addressing index: slot number per position, or NO_SLOT. */
+  /** Open-addressing index: per position, a slot number (or NO_SLOT) and its key's hash. */
   #index = new Int32Array(0);
+  /** Positions in the index, minus one (a power of two minus one). */
   #mask = 0;
   #size = 0;
   #evictions = 0;
@@ -126,7 +128,8 @@ export class NumericKeyMap<V> {
   #insert(a: number, b: number, c: number, hash: number, value: V): void {
     if (this.#size >= this.#capacity) this.#evictOldest();
     const slot = this.#recency.allocate();
-    if (this.#recency.arrayLength * 2 > this.#index.length) this.#resize();
+    // Keep the index at most half full (two Int32s per position).
+    if (this.#recency.arrayLength * 4 > this.#index.length) this.#resize();
     const at = slot * WORDS;
     this.#keys[at] = a;
     this.#keys[at + 1] = b;
@@ -136,8 +139,9 @@ export class NumericKeyMap<V> {
     const index = this.#index;
     const mask = this.#mask;
     let position = hash & mask;
-    while (index[position] !== NO_SLOT) position = (position + 1) & mask;
-    index[position] = slot;
+    while (index[position * 2] !== NO_SLOT) position = (position + 1) & mask;
+    index[position * 2] = slot;
+    index[position * 2 + 1] = hash;
     this.#size++;
   }
 
@@ -213,17 +217,8 @@ export class NumericKeyMap<V> {
 
   /** The slot holding the key, or NO_SLOT. */
   #slotOf(a: number, b: number, c: number, hash: number): number {
-    const index = this.#index;
-    const keys = this.#keys;
-    const mask = this.#mask;
-    for (let position = hash & mask;; position = (position + 1) & mask) {
-      const slot = index[position]!;
-      if (slot === NO_SLOT) return NO_SLOT;
-      const at = slot * WORDS;
-      if (keys[at] === a && keys[at + 1] === b && keys[at + 2] === c) {
-        return slot;
-      }
-    }
+    const position = this.#positionOf(a, b, c, hash);
+    return position < 0 ? NO_SLOT : this.#index[position * 2]!;
   }
 
   /** The index position holding the key, or -1. */
@@ -232,8 +227,9 @@ export class NumericKeyMap<V> {
     const keys = this.#keys;
     const mask = this.#mask;
     for (let position = hash & mask;; position = (position + 1) & mask) {
-      const slot = index[position]!;
+      const slot = index[position * 2]!;
       if (slot === NO_SLOT) return -1;
+      if (index[position * 2 + 1] !== hash) continue;
       const at = slot * WORDS;
       if (keys[at] === a && keys[at + 1] === b && keys[at + 2] === c) {
         return position;
@@ -267,22 +263,24 @@ export class NumericKeyMap<V> {
   #removeAt(position: number): void {
     const index = this.#index;
     const mask = this.#mask;
-    const slot = index[position]!;
+    const slot = index[position * 2]!;
     let hole = position;
     for (let probe = (hole + 1) & mask;; probe = (probe + 1) & mask) {
-      const moving = index[probe]!;
+      const moving = index[probe * 2]!;
       if (moving === NO_SLOT) break;
-      const home = this.#hashes[moving]! & mask;
+      const hash = index[probe * 2 + 1]!;
+      const home = hash & mask;
       // The entry may fill the hole unless its home lies cyclically in (hole, probe].
       const homeAfterHole = hole <= probe
         ? home > hole && home <= probe
         : home > hole || home <= probe;
       if (!homeAfterHole) {
-        index[hole] = moving;
+        index[hole * 2] = moving;
+        index[hole * 2 + 1] = hash;
         hole = probe;
       }
     }
-    index[hole] = NO_SLOT;
+    index[hole * 2] = NO_SLOT;
     this.#recency.release(slot);
     this.#values[slot] = undefined; // release the reference for the GC
     this.#size--;
@@ -299,18 +297,20 @@ export class NumericKeyMap<V> {
       hashes.set(this.#hashes);
       this.#hashes = hashes;
     }
-    let length = 16;
-    while (length < slots * 2) length *= 2;
-    if (length === this.#index.length) return;
-    const index = new Int32Array(length).fill(NO_SLOT);
-    const mask = length - 1;
+    let positions = 16;
+    while (positions < slots * 2) positions *= 2;
+    if (positions * 2 === this.#index.length) return;
+    const index = new Int32Array(positions * 2).fill(NO_SLOT);
+    const mask = positions - 1;
     const old = this.#index;
-    for (let i = 0; i < old.length; i++) {
+    for (let i = 0; i < old.length; i += 2) {
       const slot = old[i]!;
       if (slot === NO_SLOT) continue;
-      let position = this.#hashes[slot]! & mask;
-      while (index[position] !== NO_SLOT) position = (position + 1) & mask;
-      index[position] = slot;
+      const hash = old[i + 1]!;
+      let position = hash & mask;
+      while (index[position * 2] !== NO_SLOT) position = (position + 1) & mask;
+      index[position * 2] = slot;
+      index[position * 2 + 1] = hash;
     }
     this.#index = index;
     this.#mask = mask;

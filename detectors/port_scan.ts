@@ -368,16 +368,7 @@ export function createPortScanDetector(
     const dst = packet.dstAddress;
     let source = sources.peek(srcKey, 0, 0);
     if (source === undefined) {
-      // When full, adding evicts the oldest source; if unpromoted, reuse it.
-      const evicted = sources.size >= sources.capacity
-        ? sources.oldest()
-        : undefined;
-      source = newSource(
-        packet.srcAddress,
-        srcKey,
-        nowUs,
-        evicted?.promoted === false ? evicted : undefined,
-      );
+      source = newSource(packet.srcAddress, srcKey, nowUs);
       sources.add(srcKey, 0, 0, source);
       source.kinds = kind;
       source.lastHost = dst;
@@ -641,19 +632,12 @@ function deleteCounter(
   return true;
 }
 
-/**
- * A new source's state. With `recycled` (an unpromoted source about to be
- * evicted, which nothing else refers to) the state is written into that
- * object: under spoofed floods sources come and go by the million, and
- * reusing them keeps that churn out of the old generation of the heap.
- */
 function newSource(
   address: string,
   addressKey: number,
   nowUs: number,
-  recycled?: SourceState,
 ): SourceState {
-  const fresh: SourceState = {
+  return {
     address,
     addressKey,
     probes: 0,
@@ -664,9 +648,8 @@ function newSource(
     ports: 0,
     uncounted: 0,
     kinds: 0,
-    // An unpromoted source never took samples: its arrays are empty.
-    sampleHosts: recycled?.sampleHosts ?? [],
-    samplePorts: recycled?.samplePorts ?? [],
+    sampleHosts: [],
+    samplePorts: [],
     lastHost: "",
     lastHostKey: -1,
     lastPortKey: -1,
@@ -684,7 +667,6 @@ function newSource(
     promoted: false,
     firstStatus: PENDING,
   };
-  return recycled === undefined ? fresh : Object.assign(recycled, fresh);
 }
 
 function addSample<T>(samples: T[], value: T): void {

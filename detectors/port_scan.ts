@@ -84,6 +84,12 @@ export interface PortScanOptions {
   windowUs?: number;
   /** Sources tracked at once; beyond this the least recently active is evicted. */
   maxSources?: number;
+  /**
+   * Sources with one distinct probe so far, tracked at once apart from
+   * `maxSources` (a source moves there with its second distinct probe);
+   * beyond this the least recently seen is forgotten.
+   */
+  maxNewSources?: number;
   /** Distinct probes remembered at once over all sources; beyond this the oldest is forgotten. */
   maxProbes?: number;
   /** Distinct probes remembered per source; later ones are only counted (the source is far past every threshold by then). */
@@ -114,6 +120,12 @@ export interface PortScanOptions {
  *   (the probe, its key and its share of the per-host and per-port
  *   counters): about 95 MB in the worst case, reached only when 200 000
  *   distinct probes arrive within one window.
+ * - `maxNewSources` 16 384 × about 100 B. Spoofed floods send one SYN per
+ *   source: each costs only a small entry here, which a flood replaces
+ *   within 16 384 packets (young in the JavaScript heap, so collected
+ *   cheaply), and never flushes real scanners out of `maxSources`. A slow
+ *   scanner loses its first probe only if 16 384 other new sources appear
+ *   before its second.
  * - `maxProbesPerSource` 4 096: 270 times the vertical threshold.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
@@ -125,6 +137,7 @@ export const PORT_SCAN_DEFAULTS = {
   minFailedRatio: 0.5,
   windowUs: 300_000_000,
   maxSources: 50_000,
+  maxNewSources: 16_384,
   maxProbes: 200_000,
   maxProbesPerSource: 4_096,
   reportIntervalUs: 10_000_000,
@@ -193,13 +206,18 @@ interface SourceState extends ReportMark {
   topHostPorts: number;
   topPortKey: number;
   topPortHosts: number;
-  /**
-   * False while the source has sent one distinct probe: that probe is kept
-   * here, not in the tables. Spoofed floods send one SYN per source, so most
-   * sources never cost more than this entry.
-   */
-  promoted: boolean;
-  firstStatus: number;
+}
+
+/** A source that has sent one distinct probe (repeats aside): that probe, kept apart from the tables. */
+interface NewSource {
+  address: string;
+  host: string;
+  hostKey: number;
+  portKey: number;
+  /** Probe kinds seen (KIND_* bits). */
+  kinds: number;
+  atUs: number;
+  status: number;
 }
 
 /** Distinct probes (and failures) of one source to one host, or on one port. */
@@ -267,6 +285,8 @@ export function createPortScanDetector(
   // Keys are address keys (PacketRecord.srcAddressKey) and port keys.
   // sources: (source, 0, 0)
   const sources = new NumericKeyMap<SourceState>(config.maxSources);
+  // newSources: (source, 0, 0), sources with one distinct probe so far
+  const newSources = new NumericKeyMap<NewSource>(config.maxNewSources);
   // hostCounters: (source, host, 0)
   const hostCounters = new NumericKeyMap<Counter>(
     config.maxProbes,
@@ -316,6 +336,7 @@ export function createPortScanDetector(
     sources.expireOldest((source) =>
       nowUs - source.lastProbeUs >= windowUs && source.probes <= 0
     );
+    newSources.expireOldest((source) => nowUs - source.atUs >= windowUs);
   }
 
   /** Records an answer from `host`:`portKey` to `prober`'s probe, if remembered (hosts by address key). */
@@ -326,13 +347,13 @@ export function createPortScanDetector(
     status: number,
   ): boolean {
     if (prober < 0 || host < 0) return false;
-    const source = sources.peek(prober, 0, 0);
-    if (source === undefined) return false;
-    if (!source.promoted) {
-      if (source.lastHostKey !== host || source.lastPortKey !== portKey) {
-        return false;
-      }
-      if (source.firstStatus === PENDING) source.firstStatus = status;
+    if (sources.peek(prober, 0, 0) === undefined) {
+      const source = newSources.peek(prober, 0, 0);
+      if (
+        source === undefined || source.hostKey !== host ||
+        source.portKey !== portKey
+      ) return false;
+      if (source.status === PENDING) source.status = status;
       return true;
     }
     const probe = probes.peek(prober, host, portKey);
@@ -368,16 +389,46 @@ export function createPortScanDetector(
     const dst = packet.dstAddress;
     let source = sources.peek(srcKey, 0, 0);
     if (source === undefined) {
-      source = newSource(packet.srcAddress, srcKey, nowUs);
-      sources.add(srcKey, 0, 0, source);
-      source.kinds = kind;
-      source.lastHost = dst;
-      source.lastHostKey = dstKey;
-      source.lastPortKey = portKey;
-      if (!promoteAtOnce) return; // the first probe waits in the source
-      source.promoted = true;
-      register(source, dst, dstKey, portKey, nowUs, PENDING, report);
-      return;
+      const first = newSources.peek(srcKey, 0, 0);
+      if (first === undefined) {
+        if (!promoteAtOnce) {
+          // The first probe waits in newSources.
+          newSources.add(srcKey, 0, 0, {
+            address: packet.srcAddress,
+            host: dst,
+            hostKey: dstKey,
+            portKey,
+            kinds: kind,
+            atUs: nowUs,
+            status: PENDING,
+          });
+          return;
+        }
+        source = newSource(packet.srcAddress, srcKey, nowUs);
+        sources.add(srcKey, 0, 0, source);
+      } else {
+        if (first.hostKey === dstKey && first.portKey === portKey) {
+          first.kinds |= kind;
+          return; // a repeat of the first probe
+        }
+        // A second distinct probe: the source and its first probe join the tables.
+        newSources.delete(srcKey, 0, 0);
+        source = newSource(first.address, srcKey, first.atUs);
+        sources.add(srcKey, 0, 0, source);
+        source.kinds = first.kinds;
+        source.lastHost = first.host;
+        source.lastHostKey = first.hostKey;
+        source.lastPortKey = first.portKey;
+        register(
+          source,
+          first.host,
+          first.hostKey,
+          first.portKey,
+          first.atUs,
+          first.status,
+          report,
+        );
+      }
     } else {
       if (nowUs - source.touchedUs >= TOUCH_INTERVAL_US) {
         sources.get(srcKey, 0, 0); // LRU refresh at most once a second
@@ -388,19 +439,6 @@ export function createPortScanDetector(
         return; // a repeat of the last probe
       }
     }
-    if (!source.promoted) {
-      // A second distinct probe: the first one joins the tables now.
-      source.promoted = true;
-      register(
-        source,
-        source.lastHost,
-        source.lastHostKey,
-        source.lastPortKey,
-        source.lastProbeUs,
-        source.firstStatus,
-        report,
-      );
-    }
     source.kinds |= kind;
     source.lastHost = dst;
     source.lastHostKey = dstKey;
@@ -409,7 +447,7 @@ export function createPortScanDetector(
     register(source, dst, dstKey, portKey, nowUs, PENDING, report);
   }
 
-  /** Remembers one distinct probe of a promoted source, with its outcome so far. */
+  /** Remembers one distinct probe of a source in `sources`, with its outcome so far. */
   function register(
     source: SourceState,
     dst: string,
@@ -593,6 +631,7 @@ export function createPortScanDetector(
     tables(): Record<string, TableStats> {
       return {
         sources: sources.stats(),
+        new_sources: newSources.stats(),
         probes: probes.stats(),
         host_counters: hostCounters.stats(),
         port_counters: portCounters.stats(),
@@ -606,13 +645,12 @@ export function createPortScanDetector(
     const dstKey = packet.dstAddressKey;
     if (srcKey < 0 || dstKey < 0) return;
     const source = sources.peek(srcKey, 0, 0);
-    if (source === undefined) return;
-    if (!source.promoted) {
+    if (source === undefined) {
+      const first = newSources.peek(srcKey, 0, 0);
       if (
-        source.lastHostKey === dstKey &&
-        source.lastPortKey === packet.dstPort &&
-        source.firstStatus === ANSWERED
-      ) source.kinds |= KIND_CONNECT;
+        first !== undefined && first.hostKey === dstKey &&
+        first.portKey === packet.dstPort && first.status === ANSWERED
+      ) first.kinds |= KIND_CONNECT;
       return;
     }
     const probe = probes.peek(srcKey, dstKey, packet.dstPort);
@@ -664,8 +702,6 @@ function newSource(
     topPortHosts: 0,
     reportedCount: 0,
     lastReportUs: -Infinity,
-    promoted: false,
-    firstStatus: PENDING,
   };
 }
 

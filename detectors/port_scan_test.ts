@@ -465,16 +465,18 @@ Deno.test("port_scan: state expires with packet time", () => {
     tcp({ src: "10.7.7.7", dstPort: 80, flags: SYN, atUs: 301 * SECOND_US }),
     ignore,
   );
-  // A source with one probe so far is held in its source entry only.
+  // The scanner expired; a source with one probe so far is held apart, in
+  // new_sources only.
   assert.equal(detector.tables().probes?.size, 0);
-  assert.equal(detector.tables().sources?.size, 1);
+  assert.equal(detector.tables().sources?.size, 0);
+  assert.equal(detector.tables().new_sources?.size, 1);
   assert.equal(detector.tables().host_counters?.size, 0);
   assert.equal(detector.tables().port_counters?.size, 0);
   assert.equal(detector.tables().subnet_counters?.size, 0);
 });
 
 Deno.test("port_scan: tables stay within capacity under 1M spoofed sources", () => {
-  const options = { maxSources: 1_000, maxProbes: 2_000 };
+  const options = { maxSources: 1_000, maxNewSources: 500, maxProbes: 2_000 };
   const detector = createPortScanDetector(options);
   const findings: Finding[] = [];
   const packet = tcp({ dstPort: 80, flags: SYN, atUs: 0 });
@@ -486,11 +488,13 @@ Deno.test("port_scan: tables stay within capacity under 1M spoofed sources", () 
     detector.observe(packet, (finding) => findings.push(finding));
   }
   const tables = detector.tables();
-  assert.deepEqual(tables.sources, {
-    size: 1_000,
-    capacity: 1_000,
-    evictions: 999_000,
+  // One SYN per source: each stays a new source, and the oldest are forgotten.
+  assert.deepEqual(tables.new_sources, {
+    size: 500,
+    capacity: 500,
+    evictions: 999_500,
   });
+  assert.deepEqual(tables.sources, { size: 0, capacity: 1_000, evictions: 0 });
   for (
     const name of [
       "probes",

@@ -128,7 +128,12 @@ async function sourceRun(
   const engine = withEngine ? new AnalysisEngine() : undefined;
   let decoded = 0;
   const live = capturePackets(
-    { iface: "lo", filter, ...(snapLength ? { snapLength } : {}) },
+    {
+      iface: "lo",
+      filter,
+      ...(snapLength ? { snapLength } : {}),
+      reuseRecord: true, // neither handler keeps the record
+    },
     engine ? (packet) => engine.observe(packet) : () => decoded++,
   );
   try {

@@ -6,6 +6,8 @@ import type { SensorEvent } from "./events.ts";
 import { Sensor } from "./sensor.ts";
 import { StreamHub } from "./stream_hub.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
+import { AnomalyCounter } from "../capture/anomalies.ts";
+import { readPacketFile } from "../capture/packet_source.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 const HTTP_CAP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;
@@ -310,5 +312,23 @@ Deno.test("an alert's PCAP slice holds the incident's packets", async () => {
     lines.every((l) => l.includes("172.16.0.8") || l.includes("64.13.134.52")),
     "only the attacker's and victim's packets",
   );
+  await close();
+});
+
+Deno.test("replay session counts each decode anomaly once, as `netmirror read` does", async () => {
+  const file =
+    `${PCAPS}malformed/tcp_header_overflow__tcp_header_heapoverflow.pcap`;
+  const expected = new AnomalyCounter();
+  await readPacketFile(file, () => {}, { anomalies: expected }).catch(
+    () => {}, // a damaged file: the good packets before the damage count
+  );
+  assert.ok(expected.total() > 0, "the capture should have anomalies");
+  const { post, request, sensor, close } = await setup();
+  const started = await post("/api/start", { mode: "replay", file });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  await waitStopped(sensor);
+  const info = await (await request("/api/session")).json();
+  assert.deepEqual(info.anomalies, expected.toJSON());
   await close();
 });

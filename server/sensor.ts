@@ -407,12 +407,15 @@ export class Sensor {
     }
   }
 
-  /** The pipeline: every packet of every mode goes through here. */
-  #handle = (raw: PcapRecord): void => {
+  /**
+   * The pipeline: every packet of every mode goes through here, with its
+   * record when the source has decoded it already (a new record, kept).
+   */
+  #handle = (raw: PcapRecord, decoded?: PacketRecord): void => {
     const session = this.#session!;
     const n = ++session.packets;
     session.bytes += raw.wireLength;
-    const packet = decodePacket(raw, this.#anomalies);
+    const packet = decoded ?? decodePacket(raw, this.#anomalies);
     this.#measuredUs = -1;
     this.#engine.observe(packet);
     this.#options.onPacket?.(packet);
@@ -436,7 +439,7 @@ export class Sensor {
         iface,
         filter,
         anomalies: this.#anomalies,
-      }, (_packet, raw) => this.#handle(raw));
+      }, (packet, raw) => this.#handle(raw, packet));
       await live.ready;
     } catch (error) {
       this.#finish("failed", errorMessage(error));
@@ -466,7 +469,7 @@ export class Sensor {
     };
     const reading = readPacketFile(
       file,
-      (_packet, raw) => this.#handle(raw),
+      (packet, raw) => this.#handle(raw, packet),
       { filter, anomalies: this.#anomalies, signal: abort.signal },
     );
     this.#running = this.#settleReplay(reading, abort.signal);
@@ -503,7 +506,12 @@ export class Sensor {
         offset: 0,
       });
       wakePump?.();
-    }, { filter, signal: abort.signal, gate }).finally(() => {
+    }, {
+      filter,
+      signal: abort.signal,
+      gate,
+      reuseRecord: true, // the pump decodes each packet when it is due
+    }).finally(() => {
       readDone = true;
       wakePump?.();
     });

@@ -25,15 +25,6 @@ export const FRAME_RING_DEFAULTS = {
   snapLength: 2048,
 } satisfies Required<FrameRingOptions>;
 
-interface StoredFrame {
-  timestampUs: number;
-  linkType: number;
-  wireLength: number;
-  src: string;
-  dst: string;
-  bytes: Uint8Array<ArrayBuffer>;
-}
-
 /** What to select from the ring. */
 export interface FrameSelection {
   /** First packet time, µs (inclusive). */
@@ -44,49 +35,83 @@ export interface FrameSelection {
   addresses: string[];
 }
 
-/** Recent frames (copied), oldest dropped first when a limit is reached. */
+/**
+ * Recent frames (copied), oldest dropped first when a limit is reached.
+ *
+ * Frame bytes go into one circular byte buffer and their metadata into
+ * parallel typed arrays, so keeping a frame allocates nothing: a ring of
+ * 200 000 separately allocated frames would leave the heap's old
+ * generation full of garbage at every turn.
+ */
 export class FrameRing {
   readonly #options: Required<FrameRingOptions>;
-  #frames: StoredFrame[] = [];
+  /** Frame bytes, written circularly; allocated on the first frame. */
+  #data = new Uint8Array(0);
+  #writeAt = 0;
+  // Per frame, indexed circularly from #head.
+  readonly #timestampUs: Float64Array;
+  readonly #linkType: Int32Array;
+  readonly #wireLength: Int32Array;
+  readonly #start: Int32Array;
+  readonly #length: Int32Array;
+  readonly #src: string[];
+  readonly #dst: string[];
   #head = 0;
+  #count = 0;
   #bytes = 0;
 
   /** A ring with the given limits. */
   constructor(options: FrameRingOptions = {}) {
     this.#options = { ...FRAME_RING_DEFAULTS, ...options };
+    const frames = this.#options.maxFrames;
+    this.#timestampUs = new Float64Array(frames);
+    this.#linkType = new Int32Array(frames);
+    this.#wireLength = new Int32Array(frames);
+    this.#start = new Int32Array(frames);
+    this.#length = new Int32Array(frames);
+    this.#src = new Array<string>(frames).fill("");
+    this.#dst = new Array<string>(frames).fill("");
   }
 
   /** Copies `raw` into the ring, tagged with its decoded addresses. */
   add(raw: PcapRecord, src: string, dst: string): void {
-    const length = Math.min(raw.capturedLength, this.#options.snapLength);
-    const bytes = raw.bytes.slice(raw.offset, raw.offset + length);
-    this.#frames.push({
-      timestampUs: raw.timestampUs,
-      linkType: raw.linkType,
-      wireLength: raw.wireLength,
-      src,
-      dst,
-      bytes,
-    });
-    this.#bytes += length;
+    const { maxFrames, maxBytes, snapLength } = this.#options;
+    const length = Math.min(raw.capturedLength, snapLength, maxBytes);
+    if (maxFrames < 1 || length < 0) return;
+    if (this.#data.length === 0) this.#data = new Uint8Array(maxBytes);
+    let at = this.#writeAt;
+    if (at + length > maxBytes) {
+      // Wrap: the frames after the write position are the oldest; they go
+      // first, so that the live frames lie in order from the start again.
+      while (this.#count > 0 && this.#start[this.#head]! >= at) {
+        this.#dropOldest();
+      }
+      at = 0;
+    }
     while (
-      this.#frames.length - this.#head > this.#options.maxFrames ||
-      this.#bytes > this.#options.maxBytes
-    ) {
-      this.#bytes -= this.#frames[this.#head]!.bytes.length;
-      this.#frames[this.#head] = undefined as unknown as StoredFrame;
-      this.#head++;
-    }
-    // Compact now and then so the array does not grow without bound.
-    if (this.#head > 4096 && this.#head * 2 > this.#frames.length) {
-      this.#frames = this.#frames.slice(this.#head);
-      this.#head = 0;
-    }
+      this.#count > 0 &&
+      (this.#count >= maxFrames || this.#overlapsOldest(at, length))
+    ) this.#dropOldest();
+    this.#data.set(
+      raw.bytes.subarray(raw.offset, raw.offset + length),
+      at,
+    );
+    const i = (this.#head + this.#count) % maxFrames;
+    this.#timestampUs[i] = raw.timestampUs;
+    this.#linkType[i] = raw.linkType;
+    this.#wireLength[i] = raw.wireLength;
+    this.#start[i] = at;
+    this.#length[i] = length;
+    this.#src[i] = src;
+    this.#dst[i] = dst;
+    this.#count++;
+    this.#bytes += length;
+    this.#writeAt = at + length;
   }
 
   /** Frames held now. */
   get size(): number {
-    return this.#frames.length - this.#head;
+    return this.#count;
   }
 
   /** Bytes of frame data held now. */
@@ -102,29 +127,55 @@ export class FrameRing {
     let builder: PcapBuilder | undefined;
     let linkType = -1;
     let frames = 0;
-    for (let i = this.#head; i < this.#frames.length; i++) {
-      const frame = this.#frames[i]!;
-      if (frame.timestampUs < selection.fromUs) continue;
-      if (frame.timestampUs > selection.toUs) break;
-      if (wanted.size > 0 && !wanted.has(frame.src) && !wanted.has(frame.dst)) {
-        continue;
-      }
+    const maxFrames = this.#options.maxFrames;
+    for (let k = 0; k < this.#count; k++) {
+      const i = (this.#head + k) % maxFrames;
+      const timestampUs = this.#timestampUs[i]!;
+      if (timestampUs < selection.fromUs) continue;
+      if (timestampUs > selection.toUs) break;
+      if (
+        wanted.size > 0 && !wanted.has(this.#src[i]!) &&
+        !wanted.has(this.#dst[i]!)
+      ) continue;
       if (builder === undefined) {
-        linkType = frame.linkType;
+        linkType = this.#linkType[i]!;
         builder = new PcapBuilder(linkType, this.#options.snapLength);
       }
-      if (frame.linkType !== linkType) continue;
-      builder.add(frame.timestampUs, frame.bytes, frame.wireLength);
+      if (this.#linkType[i] !== linkType) continue;
+      const start = this.#start[i]!;
+      builder.add(
+        timestampUs,
+        this.#data.subarray(start, start + this.#length[i]!),
+        this.#wireLength[i]!,
+      );
       frames++;
     }
     builder ??= new PcapBuilder(1, this.#options.snapLength);
     return { bytes: builder.toBytes(), frames };
   }
 
-  /** Forgets every frame. */
+  /** Forgets every frame (keeps the buffer). */
   clear(): void {
-    this.#frames = [];
     this.#head = 0;
+    this.#count = 0;
     this.#bytes = 0;
+    this.#writeAt = 0;
+    this.#src.fill("");
+    this.#dst.fill("");
+  }
+
+  /** Whether `[at, at + length)` overlaps the oldest frame's bytes. */
+  #overlapsOldest(at: number, length: number): boolean {
+    const start = this.#start[this.#head]!;
+    return at < start + this.#length[this.#head]! && start < at + length;
+  }
+
+  #dropOldest(): void {
+    const head = this.#head;
+    this.#bytes -= this.#length[head]!;
+    this.#src[head] = "";
+    this.#dst[head] = "";
+    this.#head = (head + 1) % this.#options.maxFrames;
+    this.#count--;
   }
 }

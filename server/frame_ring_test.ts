@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { FrameRing } from "./frame_ring.ts";
+import { PcapBuilder } from "../capture/pcap_writer.ts";
+import type { PcapRecord } from "../capture/pcap_record.ts";
+
+function record(i: number, length: number): PcapRecord {
+  // Frame i: a few bytes of padding before it, bytes (i + k) & 255.
+  const bytes = new Uint8Array(length + 3);
+  for (let k = 0; k < length; k++) bytes[3 + k] = (i + k) & 255;
+  return {
+    timestampUs: 1_000 + i,
+    interfaceId: 0,
+    linkType: 1,
+    capturedLength: length,
+    wireLength: length + 10,
+    bytes,
+    offset: 3,
+  };
+}
+
+function expectedPcap(
+  frames: PcapRecord[],
+  snapLength: number,
+): Uint8Array {
+  const builder = new PcapBuilder(1, snapLength);
+  for (const frame of frames) {
+    builder.add(
+      frame.timestampUs,
+      frame.bytes.subarray(frame.offset, frame.offset + frame.capturedLength),
+      frame.wireLength,
+    );
+  }
+  return builder.toBytes();
+}
+
+const ALL = { fromUs: 0, toUs: Number.MAX_SAFE_INTEGER, addresses: [] };
+
+Deno.test("FrameRing keeps the newest frames, in order and intact, through many wrap-arounds", () => {
+  const options = { maxFrames: 50, maxBytes: 4096, snapLength: 2048 };
+  const ring = new FrameRing(options);
+  const pushed: PcapRecord[] = [];
+  let seed = 7;
+  for (let i = 0; i < 5_000; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const frame = record(i, 1 + (seed % 700));
+    ring.add(frame, "10.0.0.1", "10.0.0.2");
+    pushed.push(frame);
+    const size = ring.size;
+    assert.ok(size >= 1 && size <= options.maxFrames, `size ${size}`);
+    assert.ok(ring.byteLength <= options.maxBytes);
+    // At least half the byte budget stays usable.
+    const newest = pushed.slice(-size);
+    const held = newest.reduce((sum, f) => sum + f.capturedLength, 0);
+    assert.equal(ring.byteLength, held);
+    const older = pushed[pushed.length - size - 1];
+    if (older !== undefined && size < options.maxFrames) {
+      assert.ok(held + older.capturedLength > options.maxBytes / 2 - 700);
+    }
+    if (i % 97 === 0) {
+      const { bytes, frames } = ring.toPcap(ALL);
+      assert.equal(frames, size);
+      assert.deepEqual(bytes, expectedPcap(newest, options.snapLength));
+    }
+  }
+});
+
+Deno.test("FrameRing selects by time and address, cuts at the snap length, and clears", () => {
+  const ring = new FrameRing({
+    maxFrames: 10,
+    maxBytes: 1 << 20,
+    snapLength: 64,
+  });
+  ring.add(record(1, 100), "10.0.0.1", "10.0.0.2");
+  ring.add(record(2, 50), "10.0.0.3", "10.0.0.4");
+  ring.add(record(3, 50), "10.0.0.2", "10.0.0.5");
+  const cut = { ...record(1, 100), capturedLength: 64 };
+  assert.deepEqual(
+    ring.toPcap({ fromUs: 0, toUs: 2_000, addresses: ["10.0.0.2"] }).bytes,
+    expectedPcap([cut, record(3, 50)], 64),
+  );
+  assert.deepEqual(
+    ring.toPcap({ fromUs: 1_002, toUs: 1_002, addresses: [] }).bytes,
+    expectedPcap([record(2, 50)], 64),
+  );
+  assert.equal(ring.byteLength, 164);
+  ring.clear();
+  assert.equal(ring.size, 0);
+  assert.equal(ring.toPcap(ALL).frames, 0);
+  ring.add(record(4, 10), "a", "b");
+  assert.deepEqual(ring.toPcap(ALL).bytes, expectedPcap([record(4, 10)], 64));
+});

@@ -13,7 +13,7 @@
  */
 
 import { AnomalyCounter } from "../capture/anomalies.ts";
-import { readPacketFile } from "../capture/packet_source.ts";
+import { readPacketFile, reusedRecord } from "../capture/packet_source.ts";
 import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 
@@ -79,13 +79,13 @@ export async function measureReplay(
   } else if (stage === "decode") {
     await readPacketFile(file, () => packets++, {
       anomalies,
-      reuseRecord: true,
+      record: reusedRecord(),
     });
   } else {
     const engine = new AnalysisEngine();
     await readPacketFile(file, (packet) => engine.observe(packet), {
       anomalies,
-      reuseRecord: true,
+      record: reusedRecord(),
     });
     engine.finish();
     packets = engine.packets;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { capturePackets } from "../capture/packet_source.ts";
+import { capturePackets, reusedRecord } from "../capture/packet_source.ts";
 import { parseTcpdumpStats, tcpdumpArgs } from "../capture/tcpdump.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { benchPath, runCommand, sleep, spawnTracked } from "./proc.ts";
@@ -132,7 +132,7 @@ async function sourceRun(
       iface: "lo",
       filter,
       ...(snapLength ? { snapLength } : {}),
-      reuseRecord: true, // neither handler keeps the record
+      record: reusedRecord(), // neither handler keeps the record
     },
     engine ? (packet) => engine.observe(packet) : () => decoded++,
   );

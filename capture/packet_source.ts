@@ -33,11 +33,12 @@ export interface ReadPacketFileOptions {
   /** Awaited before each chunk of the file is read: lets a slow consumer hold the reader back. */
   gate?: () => Promise<void>;
   /**
-   * Hand on every packet in one reused record, valid only during the call
-   * (like the raw record): no allocation per packet. Only for handlers that
-   * keep no reference to the record.
+   * Supplies the record each packet is decoded into (reset first); by
+   * default every packet gets a new one. {@linkcode reusedRecord} hands out
+   * one record for every packet (no allocation; only for handlers that keep
+   * no reference to it); a ring of kept records can hand out its next slot.
    */
-  reuseRecord?: boolean;
+  record?: () => PacketRecord;
 }
 
 /** What {@linkcode readPacketFile} read. */
@@ -71,7 +72,7 @@ export async function readPacketFile(
     filtering = filtered.done;
   }
   let packets = 0;
-  const decode = decoderOf(anomalies, options.reuseRecord === true);
+  const decode = decoderOf(anomalies, options.record);
   const readOptions = {
     anomalies,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -96,14 +97,19 @@ export async function readPacketFile(
   }
 }
 
-/** Decodes into a new record per packet, or into one reused record. */
+/** A record supplier for `record` options: the same record for every packet. */
+export function reusedRecord(): () => PacketRecord {
+  const record = emptyPacketRecord();
+  return () => record;
+}
+
+/** Decodes into a new record per packet, or into the supplied one. */
 function decoderOf(
   anomalies: AnomalyCounter,
-  reuseRecord: boolean,
+  record: (() => PacketRecord) | undefined,
 ): (raw: PcapRecord) => PacketRecord {
-  if (!reuseRecord) return (raw) => decodePacket(raw, anomalies);
-  const record = emptyPacketRecord();
-  return (raw) => decodeInto(record, raw, anomalies);
+  if (record === undefined) return (raw) => decodePacket(raw, anomalies);
+  return (raw) => decodeInto(record(), raw, anomalies);
 }
 
 /** `source`, each chunk read only after `gate()` resolves. */
@@ -138,11 +144,12 @@ export interface CapturePacketsOptions {
   /** Where decode anomalies are counted. */
   anomalies?: AnomalyCounter;
   /**
-   * Hand on every packet in one reused record, valid only during the call
-   * (like the raw record): no allocation per packet. Only for handlers that
-   * keep no reference to the record.
+   * Supplies the record each packet is decoded into (reset first); by
+   * default every packet gets a new one. {@linkcode reusedRecord} hands out
+   * one record for every packet (no allocation; only for handlers that keep
+   * no reference to it); a ring of kept records can hand out its next slot.
    */
-  reuseRecord?: boolean;
+  record?: () => PacketRecord;
 }
 
 /** A running live capture. */
@@ -181,7 +188,7 @@ export function capturePackets(
   });
   const parser = new CaptureParser({ anomalies });
   let packets = 0;
-  const decode = decoderOf(anomalies, options.reuseRecord === true);
+  const decode = decoderOf(anomalies, options.record);
   const handle = (raw: PcapRecord): void => {
     packets++;
     onPacket(decode(raw), raw);

@@ -36,12 +36,19 @@ export function writePcapRecordHeader(
   capturedLength: number,
   wireLength: number = capturedLength,
 ): void {
-  const view = new DataView(target.buffer, target.byteOffset + offset, 16);
+  // Byte by byte: a DataView per record would be an allocation per packet.
   const seconds = Math.floor(timestampUs / 1e6);
-  view.setUint32(0, seconds, true);
-  view.setUint32(4, timestampUs - seconds * 1e6, true);
-  view.setUint32(8, capturedLength, true);
-  view.setUint32(12, wireLength, true);
+  putUint32Le(target, offset, seconds);
+  putUint32Le(target, offset + 4, timestampUs - seconds * 1e6);
+  putUint32Le(target, offset + 8, capturedLength);
+  putUint32Le(target, offset + 12, wireLength);
+}
+
+function putUint32Le(target: Uint8Array, offset: number, value: number): void {
+  target[offset] = value & 255;
+  target[offset + 1] = (value >>> 8) & 255;
+  target[offset + 2] = (value >>> 16) & 255;
+  target[offset + 3] = (value >>> 24) & 255;
 }
 
 /** Accumulates frames into one in-memory pcap file. */

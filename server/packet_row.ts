@@ -6,7 +6,10 @@
  */
 
 import { formatTcpFlags } from "../capture/format_packet.ts";
-import type { PacketRecord } from "../capture/packet_record.ts";
+import {
+  emptyPacketRecord,
+  type PacketRecord,
+} from "../capture/packet_record.ts";
 import { classifyService, serviceName } from "../detectors/stats/services.ts";
 
 /** One packet as a table row. */
@@ -119,7 +122,13 @@ export interface PacketQuery {
   q?: string;
 }
 
-/** Keeps the last `capacity` decoded packets of a session (whole records). */
+/**
+ * Keeps the last `capacity` decoded packets of a session (whole records).
+ * Records are either pushed, or decoded in place: {@linkcode reserve} hands
+ * out the next slot's own record and {@linkcode commit} keeps it, so a
+ * stream of packets reuses `capacity` records instead of allocating one per
+ * packet.
+ */
 export class PacketRing {
   readonly #records: (PacketRecord | undefined)[];
   readonly #numbers: number[];
@@ -135,6 +144,25 @@ export class PacketRing {
   /** Stores packet number `n`, replacing the oldest when full. */
   push(n: number, packet: PacketRecord): void {
     this.#records[this.#next] = packet;
+    this.commit(n);
+  }
+
+  /**
+   * The record the next {@linkcode commit} keeps, to decode into. It is the
+   * oldest packet's record when the ring is full: that packet is gone from
+   * the ring once this record is overwritten.
+   */
+  reserve(): PacketRecord {
+    let record = this.#records[this.#next];
+    if (record === undefined) {
+      record = emptyPacketRecord();
+      this.#records[this.#next] = record;
+    }
+    return record;
+  }
+
+  /** Keeps the reserved record (or the one just pushed) as packet number `n`. */
+  commit(n: number): void {
     this.#numbers[this.#next] = n;
     this.#next = (this.#next + 1) % this.capacity;
     if (this.#count < this.capacity) this.#count++;
@@ -173,9 +201,8 @@ export class PacketRing {
     return out;
   }
 
-  /** Forgets every packet. */
+  /** Forgets every packet (keeps the records for reuse). */
   clear(): void {
-    this.#records.fill(undefined);
     this.#numbers.fill(0);
     this.#next = 0;
     this.#count = 0;

@@ -9,12 +9,13 @@
 
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { validateFilter } from "../capture/bpf.ts";
-import { decodePacket } from "../capture/decode/mod.ts";
+import { decodeInto } from "../capture/decode/mod.ts";
 import { listInterfaces } from "../capture/interfaces.ts";
 import {
   capturePackets,
   type LiveCapture,
   readPacketFile,
+  reusedRecord,
 } from "../capture/packet_source.ts";
 import { LINK_TYPE, type PcapRecord } from "../capture/pcap_record.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
@@ -409,23 +410,29 @@ export class Sensor {
 
   /**
    * The pipeline: every packet of every mode goes through here, with its
-   * record when the source has decoded it already (a new record, kept).
+   * record when the source has decoded it already (into the packet ring's
+   * reserved record, `#ringRecord`).
    */
   #handle = (raw: PcapRecord, decoded?: PacketRecord): void => {
     const session = this.#session!;
     const n = ++session.packets;
     session.bytes += raw.wireLength;
-    const packet = decoded ?? decodePacket(raw, this.#anomalies);
+    const packet = decoded ??
+      decodeInto(this.packets.reserve(), raw, this.#anomalies);
     this.#measuredUs = -1;
     this.#engine.observe(packet);
     this.#options.onPacket?.(packet);
-    this.packets.push(n, packet);
+    this.packets.commit(n); // the ring keeps the record it reserved
+
     this.frames.add(raw, packet.srcAddress, packet.dstAddress);
     this.#pcap?.write(raw);
     if (this.#sampler.offer(n, packet, this.#measuredUs)) {
-      this.#sampled.push(n, packet);
+      this.#sampled.push(n, { ...packet }); // the packet ring reuses its record
     }
   };
+
+  /** Where sources decode each packet: the packet ring's next record. */
+  #ringRecord = (): PacketRecord => this.packets.reserve();
 
   /** The decoded record of packet `n`: a recent one, or one streamed as a row. */
   packetRecord(n: number): PacketRecord | undefined {
@@ -439,6 +446,7 @@ export class Sensor {
         iface,
         filter,
         anomalies: this.#anomalies,
+        record: this.#ringRecord,
       }, (packet, raw) => this.#handle(raw, packet));
       await live.ready;
     } catch (error) {
@@ -470,7 +478,12 @@ export class Sensor {
     const reading = readPacketFile(
       file,
       (packet, raw) => this.#handle(raw, packet),
-      { filter, anomalies: this.#anomalies, signal: abort.signal },
+      {
+        filter,
+        anomalies: this.#anomalies,
+        signal: abort.signal,
+        record: this.#ringRecord,
+      },
     );
     this.#running = this.#settleReplay(reading, abort.signal);
   }
@@ -510,7 +523,7 @@ export class Sensor {
       filter,
       signal: abort.signal,
       gate,
-      reuseRecord: true, // the pump decodes each packet when it is due
+      record: reusedRecord(), // the pump decodes each packet when it is due
     }).finally(() => {
       readDone = true;
       wakePump?.();

@@ -13,6 +13,7 @@ import {
 import {
   capturePackets,
   type LiveCaptureResult,
+  reusedRecord,
 } from "../../capture/packet_source.ts";
 import { PcapFileWriter } from "../../capture/pcap_file_writer.ts";
 import { filterArgs } from "../../capture/tcpdump.ts";
@@ -106,7 +107,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     filter: filterArgs(positionals),
     ...(snapLength ? { snapLength } : {}),
     ...(bufferKib ? { bufferKib } : {}),
-    reuseRecord: true, // nothing below keeps the record
+    record: reusedRecord(), // nothing below keeps the record
   }, (packet, raw) => {
     if (count !== undefined && seen >= count) return;
     seen++;

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { AnomalyCounter } from "../../capture/anomalies.ts";
 import { formatPacketJson } from "../../capture/format_packet.ts";
 import { formatSummary } from "../../capture/format_summary.ts";
-import { readPacketFile } from "../../capture/packet_source.ts";
+import { readPacketFile, reusedRecord } from "../../capture/packet_source.ts";
 import { CaptureFormatError } from "../../capture/pcap_reader.ts";
 import { ProgressLine } from "../../capture/progress_line.ts";
 import { CaptureSummary } from "../../capture/summary.ts";
@@ -102,7 +102,7 @@ export async function readCommand(args: string[]): Promise<number> {
     }, {
       filter: filterArgs(bpf),
       anomalies,
-      reuseRecord: true, // nothing above keeps the record
+      record: reusedRecord(), // nothing above keeps the record
       ...(progress
         ? {
           onProgress: (bytes: number) =>

@@ -1,0 +1,15 @@
+import { EventBus } from "../server/event_bus.ts";
+import type { SensorEvent } from "../server/events.ts";
+import { Sensor } from "../server/sensor.ts";
+import { StreamHub } from "../server/stream_hub.ts";
+const dataDir = await Deno.makeTempDir();
+const bus = new EventBus<SensorEvent>();
+const sensor = new Sensor(bus, { dataDir });
+const hub = new StreamHub(bus);
+const s = performance.now();
+await sensor.start({ mode: "replay", file: Deno.args[0]! } as any);
+while (sensor.running) await new Promise((r) => setTimeout(r, 50));
+const secs = (performance.now() - s) / 1000;
+const hwm = /VmHWM:\s+(\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))![1];
+console.log("server replay", secs.toFixed(2), "s", (1e6 / secs).toFixed(0), "pps; peak RSS MiB", (Number(hwm) / 1024).toFixed(0));
+await sensor.close(); hub.close(); await Deno.remove(dataDir, { recursive: true });

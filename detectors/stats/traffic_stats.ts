@@ -20,7 +20,8 @@
  */
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
-import { Doorkeeper } from "./doorkeeper.ts";
+import { FrequencySketch } from "./frequency_sketch.ts";
+import { TableAdmission } from "./table_admission.ts";
 import { hashKey, NumericKeyMap } from "../numeric_key_map.ts";
 import type { TableStats } from "../detector.ts";
 import { SecondRing } from "./second_ring.ts";
@@ -187,6 +188,8 @@ const TIMELINE_BYTES = 1;
 /** A host's traffic in the window table. */
 interface WindowHost {
   address: string;
+  /** Hash of its table key, for admission (frequency_sketch.ts). */
+  hash: number;
   /** Packets, bytes and (extra channel) bytes sent, per second. */
   counts: WindowCounts;
   /** Packet second of the last LRU refresh. */
@@ -200,6 +203,7 @@ interface WindowHost {
 /** A host's traffic in the session table. */
 interface SessionHost {
   address: string;
+  hash: number;
   packets: number;
   bytes: number;
   sentBytes: number;
@@ -211,6 +215,7 @@ interface WindowConversation {
   /** Address keys, lower first (the table key). */
   lowKey: number;
   highKey: number;
+  hash: number;
   hostA: string;
   hostB: string;
   counts: WindowCounts;
@@ -224,6 +229,7 @@ interface WindowConversation {
 interface SessionConversation {
   lowKey: number;
   highKey: number;
+  hash: number;
   hostA: string;
   hostB: string;
   packets: number;
@@ -257,10 +263,17 @@ export class TrafficStats {
   readonly #servicePackets = new Float64Array(SERVICE_COUNT);
   readonly #serviceBytes = new Float64Array(SERVICE_COUNT);
   readonly #windowHosts: NumericKeyMap<WindowHost>;
-  /** Admit new keys into full tables on their second sighting (one per table). */
-  readonly #doorkeepers = new Map<object, Doorkeeper>();
-  /** New keys not admitted, by table. */
-  readonly #rejected = new Map<object, number>();
+  /** Recent sightings of hosts and of host pairs, for admission into full tables. */
+  readonly #hostFrequency = new FrequencySketch();
+  readonly #pairFrequency = new FrequencySketch();
+  readonly #windowHostAdmission = new TableAdmission(this.#hostFrequency);
+  readonly #sessionHostAdmission = new TableAdmission(this.#hostFrequency);
+  readonly #windowConversationAdmission = new TableAdmission(
+    this.#pairFrequency,
+  );
+  readonly #sessionConversationAdmission = new TableAdmission(
+    this.#pairFrequency,
+  );
   readonly #sessionHosts: NumericKeyMap<SessionHost>;
   readonly #windowConversations: NumericKeyMap<WindowConversation>;
   readonly #sessionConversations: NumericKeyMap<SessionConversation>;
@@ -335,23 +348,46 @@ export class TrafficStats {
     const srcKey = packet.srcAddressKey;
     const dstKey = packet.dstAddressKey;
     if (srcKey < 0 || dstKey < 0) return;
+    const srcHash = hashKey(srcKey, 0, 0);
+    const dstHash = hashKey(dstKey, 0, 0);
+    const lowKey = srcKey < dstKey ? srcKey : dstKey;
+    const highKey = srcKey < dstKey ? dstKey : srcKey;
+    const pairHash = hashKey(lowKey, highKey, 0);
+    this.#hostFrequency.add(srcHash);
+    this.#hostFrequency.add(dstHash);
+    this.#pairFrequency.add(pairHash);
     const windowSeconds = this.#windowSeconds;
-    const srcHost = this.#windowHost(srcKey, packet.srcAddress, second);
+    const srcHost = this.#windowHost(
+      srcKey,
+      srcHash,
+      packet.srcAddress,
+      second,
+    );
     srcHost?.counts.add(second, windowSeconds, 1, bytes, bytes);
-    this.#windowHost(dstKey, packet.dstAddress, second)?.counts.add(
+    this.#windowHost(dstKey, dstHash, packet.dstAddress, second)?.counts.add(
       second,
       windowSeconds,
       1,
       bytes,
       0,
     );
-    const srcSession = this.#sessionHost(srcKey, packet.srcAddress, second);
+    const srcSession = this.#sessionHost(
+      srcKey,
+      srcHash,
+      packet.srcAddress,
+      second,
+    );
     if (srcSession !== undefined) {
       srcSession.packets++;
       srcSession.bytes += bytes;
       srcSession.sentBytes += bytes;
     }
-    const dstSession = this.#sessionHost(dstKey, packet.dstAddress, second);
+    const dstSession = this.#sessionHost(
+      dstKey,
+      dstHash,
+      packet.dstAddress,
+      second,
+    );
     if (dstSession !== undefined) {
       dstSession.packets++;
       dstSession.bytes += bytes;
@@ -364,10 +400,20 @@ export class TrafficStats {
       windowEntry === undefined || !windowEntry.live ||
       sessionEntry === undefined || !sessionEntry.live
     ) {
-      const lowKey = srcKey < dstKey ? srcKey : dstKey;
-      const highKey = srcKey < dstKey ? dstKey : srcKey;
-      windowEntry = this.#windowConversation(lowKey, highKey, packet, second);
-      sessionEntry = this.#sessionConversation(lowKey, highKey, packet, second);
+      windowEntry = this.#windowConversation(
+        lowKey,
+        highKey,
+        pairHash,
+        packet,
+        second,
+      );
+      sessionEntry = this.#sessionConversation(
+        lowKey,
+        highKey,
+        pairHash,
+        packet,
+        second,
+      );
       if (srcHost !== undefined) {
         srcHost.peerKey = dstKey;
         srcHost.windowConversation = windowEntry;
@@ -460,11 +506,21 @@ export class TrafficStats {
   /** Sizes of the host and conversation tables. */
   tables(): Record<string, TableStats> {
     return {
-      stats_window_hosts: this.#tableStats(this.#windowHosts),
-      stats_session_hosts: this.#tableStats(this.#sessionHosts),
-      stats_window_conversations: this.#tableStats(this.#windowConversations),
-      stats_session_conversations: this.#tableStats(
+      stats_window_hosts: tableStats(
+        this.#windowHosts,
+        this.#windowHostAdmission,
+      ),
+      stats_session_hosts: tableStats(
+        this.#sessionHosts,
+        this.#sessionHostAdmission,
+      ),
+      stats_window_conversations: tableStats(
+        this.#windowConversations,
+        this.#windowConversationAdmission,
+      ),
+      stats_session_conversations: tableStats(
         this.#sessionConversations,
+        this.#sessionConversationAdmission,
       ),
     };
   }
@@ -475,14 +531,18 @@ export class TrafficStats {
 
   #windowHost(
     key: number,
+    hash: number,
     address: string,
     second: number,
   ): WindowHost | undefined {
     let entry = this.#windowHosts.peek(key, 0, 0);
     if (entry === undefined) {
-      if (this.#full(this.#windowHosts, key, 0)) return undefined;
+      if (this.#windowHostAdmission.refuses(this.#windowHosts, hash)) {
+        return undefined;
+      }
       entry = {
         address,
+        hash,
         counts: new WindowCounts(),
         touchedSecond: second,
         peerKey: -1,
@@ -499,14 +559,18 @@ export class TrafficStats {
 
   #sessionHost(
     key: number,
+    hash: number,
     address: string,
     second: number,
   ): SessionHost | undefined {
     let entry = this.#sessionHosts.peek(key, 0, 0);
     if (entry === undefined) {
-      if (this.#full(this.#sessionHosts, key, 0)) return undefined;
+      if (this.#sessionHostAdmission.refuses(this.#sessionHosts, hash)) {
+        return undefined;
+      }
       entry = {
         address,
+        hash,
         packets: 0,
         bytes: 0,
         sentBytes: 0,
@@ -523,17 +587,21 @@ export class TrafficStats {
   #windowConversation(
     lowKey: number,
     highKey: number,
+    hash: number,
     packet: PacketRecord,
     second: number,
   ): WindowConversation | undefined {
     const table = this.#windowConversations;
     let entry = table.peek(lowKey, highKey, 0);
     if (entry === undefined) {
-      if (this.#full(table, lowKey, highKey)) return undefined;
+      if (this.#windowConversationAdmission.refuses(table, hash)) {
+        return undefined;
+      }
       const [hostA, hostB] = orderedHosts(packet);
       entry = {
         lowKey,
         highKey,
+        hash,
         hostA,
         hostB,
         counts: new WindowCounts(),
@@ -552,17 +620,21 @@ export class TrafficStats {
   #sessionConversation(
     lowKey: number,
     highKey: number,
+    hash: number,
     packet: PacketRecord,
     second: number,
   ): SessionConversation | undefined {
     const table = this.#sessionConversations;
     let entry = table.peek(lowKey, highKey, 0);
     if (entry === undefined) {
-      if (this.#full(table, lowKey, highKey)) return undefined;
+      if (this.#sessionConversationAdmission.refuses(table, hash)) {
+        return undefined;
+      }
       const [hostA, hostB] = orderedHosts(packet);
       entry = {
         lowKey,
         highKey,
+        hash,
         hostA,
         hostB,
         packets: 0,
@@ -577,35 +649,6 @@ export class TrafficStats {
       entry.touchedSecond = second;
     }
     return entry;
-  }
-
-  /**
-   * True when `table` is full and the key is new to the doorkeeper: the key
-   * is not admitted this time (see doorkeeper.ts). Counted as a rejection.
-   */
-  #full(
-    table: { size: number; capacity: number },
-    keyA: number,
-    keyB: number,
-  ): boolean {
-    let doorkeeper = this.#doorkeepers.get(table);
-    if (doorkeeper === undefined) {
-      doorkeeper = new Doorkeeper();
-      this.#doorkeepers.set(table, doorkeeper);
-    }
-    // Every admitted key is marked too, so an evicted key that comes back
-    // gets in again at once.
-    if (
-      doorkeeper.seen(hashKey(keyA, keyB, 0)) || table.size < table.capacity
-    ) {
-      return false;
-    }
-    this.#rejected.set(table, (this.#rejected.get(table) ?? 0) + 1);
-    return true;
-  }
-
-  #tableStats(table: { stats(): TableStats }): TableStats {
-    return { ...table.stats(), rejected: this.#rejected.get(table) ?? 0 };
   }
 
   /** Drops entries idle for the window (window tables) or `sessionIdleUs` (session tables). */
@@ -724,6 +767,14 @@ export class TrafficStats {
       mainProtocol: serviceName(mainService(item.tally)),
     }));
   }
+}
+
+/** A table's size, capacity and evictions, with the keys its admission turned away. */
+function tableStats(
+  table: { stats(): TableStats },
+  admission: TableAdmission,
+): TableStats {
+  return { ...table.stats(), rejected: admission.rejected };
 }
 
 /** The packet's two addresses as a conversation's hostA and hostB (text order, as shown). */

@@ -340,20 +340,21 @@ Deno.test("TrafficStats does not count into a conversation entry that was evicte
     maxSessionConversations: 1,
   });
   stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 100 }));
-  stats.observe(ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 10 })); // turned away
-  stats.observe(ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 10 })); // evicts 1-2
-  stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 7 })); // cached, but dead
+  stats.observe(ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 10 })); // turned away: first sighting
+  stats.observe(ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 10 })); // seen more often: evicts 1-2
+  stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 7 })); // cached, but dead; as often as 3-4: turned away
+  stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 5 })); // seen more often: evicts 3-4
   const { conversations } = stats.snapshot();
   assert.deepEqual(
     conversations.session.map((c) => [c.hostA, c.hostB, c.bytes]),
-    [["10.0.0.1", "10.0.0.2", 7]],
+    [["10.0.0.1", "10.0.0.2", 5]],
   );
   assert.deepEqual(
     conversations.window.map((c) => [c.hostA, c.hostB, c.bytes]),
-    [["10.0.0.1", "10.0.0.2", 7]],
+    [["10.0.0.1", "10.0.0.2", 5]],
   );
   assert.equal(stats.tables().stats_session_conversations!.evictions, 2);
-  assert.equal(stats.tables().stats_session_conversations!.rejected, 1);
+  assert.equal(stats.tables().stats_session_conversations!.rejected, 2);
 });
 
 Deno.test("TrafficStats keeps real talkers in a full table while one-packet sources flood", () => {
@@ -384,4 +385,22 @@ Deno.test("TrafficStats keeps real talkers in a full table while one-packet sour
     talkers.join(" "),
   );
   assert.ok(stats.tables().stats_session_hosts!.rejected! > 15_000);
+});
+
+Deno.test("TrafficStats does not churn a full table for a crowd of equal sources", () => {
+  const stats = new TrafficStats({ maxSessionHosts: 100, maxWindowHosts: 100 });
+  // 1 000 sources take turns, 10 packets each: every one is seen again
+  // (past the doorkeeper), but none more often than the hosts held.
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 1_000; i++) {
+      stats.observe(ip({
+        atUs: T0 + round * 1_000 + i,
+        src: `172.16.${i >> 8}.${i & 255}`,
+        dst: "10.0.0.1",
+      }));
+    }
+  }
+  const hosts = stats.tables().stats_session_hosts!;
+  assert.ok(hosts.evictions < 1_000, `${hosts.evictions} evictions`);
+  assert.ok(hosts.rejected! > 8_000, `${hosts.rejected} rejected`);
 });

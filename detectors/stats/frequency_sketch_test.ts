@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { FrequencySketch } from "./frequency_sketch.ts";
+import { hashKey } from "../numeric_key_map.ts";
+
+Deno.test("FrequencySketch counts sightings and never underestimates", () => {
+  const sketch = new FrequencySketch(12, 1 << 30);
+  for (let key = 0; key < 2_000; key++) {
+    for (let i = 0; i < key % 7; i++) sketch.add(hashKey(key, 0, 0));
+  }
+  let exact = 0;
+  for (let key = 0; key < 2_000; key++) {
+    const estimate = sketch.estimate(hashKey(key, 0, 0));
+    assert.ok(estimate >= key % 7, `key ${key}: ${estimate}`);
+    if (estimate === key % 7) exact++;
+  }
+  // 2 000 keys in 4 rows of 4 096 counters: most estimates are exact.
+  assert.ok(exact > 1_900, `${exact} exact`);
+  assert.equal(sketch.estimate(hashKey(1e9, 0, 0)), 0);
+});
+
+Deno.test("FrequencySketch halves its counters after resetAfter additions and saturates at 255", () => {
+  const sketch = new FrequencySketch(8, 1_000);
+  const key = hashKey(42, 7, 0);
+  for (let i = 0; i < 300; i++) sketch.add(key);
+  assert.equal(sketch.estimate(key), 255);
+  for (let i = 0; i < 700; i++) sketch.add(hashKey(1_000 + i, 0, 0));
+  // The 1 000th addition halved every counter.
+  assert.ok(sketch.estimate(key) <= 128 && sketch.estimate(key) >= 127);
+});

@@ -1,0 +1,47 @@
+/**
+ * Who gets into a full table: a new key is admitted only from its second
+ * sighting (doorkeeper.ts) and only when it has been seen more often than
+ * the least recently used entry it would evict (frequency_sketch.ts). One
+ * instance per table; tables may share a frequency sketch when they are
+ * keyed alike.
+ *
+ * @module
+ */
+
+import { Doorkeeper } from "./doorkeeper.ts";
+import type { FrequencySketch } from "./frequency_sketch.ts";
+
+/** A bounded table as admission sees it: entries carry their key's hash. */
+export interface AdmissionTable {
+  readonly size: number;
+  readonly capacity: number;
+  /** The least recently used entry (the next one evicted). */
+  oldest(): { hash: number } | undefined;
+}
+
+/** Admission for one table, with a count of the keys turned away. */
+export class TableAdmission {
+  readonly #doorkeeper = new Doorkeeper();
+  readonly #frequency: FrequencySketch;
+  /** New keys turned away so far. */
+  rejected = 0;
+
+  /** Admission comparing frequencies in `frequency` (which the caller feeds every sighting). */
+  constructor(frequency: FrequencySketch) {
+    this.#frequency = frequency;
+  }
+
+  /** True when `table` is full and the new key with hash `hash` is turned away (counted). */
+  refuses(table: AdmissionTable, hash: number): boolean {
+    if (table.size < table.capacity) return false;
+    if (this.#doorkeeper.seen(hash)) {
+      const victim = table.oldest();
+      if (
+        victim === undefined ||
+        this.#frequency.estimate(hash) > this.#frequency.estimate(victim.hash)
+      ) return false;
+    }
+    this.rejected++;
+    return true;
+  }
+}

@@ -47,7 +47,7 @@ import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import type { Detector, TableStats } from "./detector.ts";
 import { fnv1a } from "./hash.ts";
-import { NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
   isRepeatReportDue,
@@ -221,7 +221,10 @@ interface PendingSyn {
 interface FloodState extends HotFlood {
   target: TargetState;
   syns: number;
-  sources: Map<string, number>;
+  /** SYNs per source (by address key), up to `maxSourcesPerFlood` sources. */
+  sources: NumericKeyMap<{ syns: number }>;
+  /** The first sources counted, for evidence. */
+  sampleSources: string[];
   bitmap: Uint32Array;
   topSource: string;
   topSyns: number;
@@ -402,7 +405,7 @@ export function createSynFloodDetector(
     target.synPackets++;
     victim.synPackets++;
     const flood = target.flood;
-    if (flood !== undefined) countSource(flood, packet.srcAddress);
+    if (flood !== undefined) countSource(flood, packet);
 
     const clientKey = endpointKey(packet.srcAddressKey, packet.srcPort);
     if (pending.peek(clientKey, targetKey, 0) !== undefined) return; // retransmission
@@ -433,10 +436,10 @@ export function createSynFloodDetector(
       return false;
     }
     if (flood === undefined) {
-      const created = newFlood(target, nowUs);
+      const created = newFlood(target, nowUs, maxSourcesPerFlood);
       target.flood = created;
       floods.set(targetKey, 0, 0, created);
-      countSource(created, packet.srcAddress);
+      countSource(created, packet);
       return false;
     }
     keepHot(flood, floods, targetKey, nowUs, halfOpen);
@@ -500,24 +503,27 @@ export function createSynFloodDetector(
     if (halfOpen > flood.peakHalfOpen) flood.peakHalfOpen = halfOpen;
   }
 
-  function countSource(flood: FloodState, source: string): void {
+  function countSource(flood: FloodState, packet: PacketRecord): void {
     flood.syns++;
-    const count = flood.sources.get(source);
+    const key = packet.srcAddressKey;
+    const counted = flood.sources.peek(key, 0, 0);
     let syns = 1;
-    if (count !== undefined) {
-      syns = count + 1;
-      flood.sources.set(source, syns);
+    if (counted !== undefined) {
+      syns = ++counted.syns;
     } else if (flood.sources.size < maxSourcesPerFlood) {
-      flood.sources.set(source, 1);
+      flood.sources.add(key, 0, 0, { syns: 1 });
+      if (flood.sampleSources.length < MAX_SAMPLE_SOURCES) {
+        flood.sampleSources.push(packet.srcAddress);
+      }
     } else {
       syns = 0; // past the exact cap: only the estimate below sees it
     }
-    const bit = fnv1a(source) % BITMAP_BITS;
+    const bit = hashKey(key, 0, 0) & (BITMAP_BITS - 1);
     const word = bit >>> 5;
     flood.bitmap[word] = (flood.bitmap[word] ?? 0) | (1 << (bit & 31));
     if (syns > flood.topSyns) {
       flood.topSyns = syns;
-      flood.topSource = source;
+      flood.topSource = packet.srcAddress;
     }
   }
 
@@ -662,14 +668,19 @@ function newTarget(
   };
 }
 
-function newFlood(target: TargetState, nowUs: number): FloodState {
+function newFlood(
+  target: TargetState,
+  nowUs: number,
+  maxSources: number,
+): FloodState {
   return {
     target,
     startedUs: nowUs,
     hotUs: nowUs,
     touchedUs: nowUs,
     syns: 0,
-    sources: new Map(),
+    sources: new NumericKeyMap(maxSources),
+    sampleSources: [],
     bitmap: new Uint32Array(BITMAP_BITS / 32),
     topSource: "",
     topSyns: 0,
@@ -792,11 +803,7 @@ function findingOf(
   const share = flood.syns > 0 ? flood.topSyns / flood.syns : 0;
   const attacker = share >= config.dominantSourceShare ? flood.topSource : "";
   const sources = distinctSourcesOf(flood, config.maxSourcesPerFlood);
-  const sampleSources: string[] = [];
-  for (const source of flood.sources.keys()) {
-    if (sampleSources.length >= MAX_SAMPLE_SOURCES) break;
-    sampleSources.push(source);
-  }
+  const sampleSources = [...flood.sampleSources];
   const from = attacker !== ""
     ? `from ${attacker} (${Math.round(share * 100)} % of the SYNs)`
     : `from ${sources.estimated ? "about " : ""}${sources.count} sources`;

@@ -200,3 +200,14 @@ export function sleep(ms: number): Promise<void> {
 export function benchPath(file: string): string {
   return new URL(file, import.meta.url).pathname;
 }
+
+/**
+ * The `--v8-flags=…` argument NetMirror runs with (from the `start` task in
+ * deno.json, which `compile` bakes into the binary), for the child
+ * processes that measure NetMirror (none: an empty list).
+ */
+export function productV8Flags(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(benchPath("../deno.json")));
+  const command: string = config.tasks.start.command;
+  return command.split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
+}

@@ -8,7 +8,7 @@
  */
 
 import type { ReplayMeasurement } from "./engine_replay.ts";
-import { benchPath, runCommand } from "./proc.ts";
+import { benchPath, productV8Flags, runCommand } from "./proc.ts";
 
 /** A function's share of the profile. */
 export interface ProfileEntry {
@@ -147,6 +147,7 @@ export async function runProfile(
 ): Promise<ProfileResult> {
   const result = await runCommand(Deno.execPath(), [
     "run",
+    ...productV8Flags(),
     "--cpu-prof",
     `--cpu-prof-dir=${dir}`,
     "--allow-read",

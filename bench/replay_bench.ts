@@ -9,7 +9,7 @@
  */
 
 import type { ReplayMeasurement, ReplayStage } from "./engine_replay.ts";
-import { benchPath, runCommand } from "./proc.ts";
+import { benchPath, productV8Flags, runCommand } from "./proc.ts";
 
 /** Repeated timings of one command on one file. */
 export interface Series {
@@ -65,6 +65,7 @@ export async function replayOnce(
 ): Promise<{ seconds: number; measurement: ReplayMeasurement }> {
   const result = await runCommand(Deno.execPath(), [
     "run",
+    ...productV8Flags(),
     "--allow-read",
     "--allow-run=cat",
     benchPath("engine_replay.ts"),
@@ -98,7 +99,9 @@ export class Comparison {
     this.series = contenders.map((c) => ({
       name: c.kind === "netmirror" ? STAGE_NAMES[c.stage] : c.name,
       command: c.kind === "netmirror"
-        ? `deno run --allow-read --allow-run=cat bench/engine_replay.ts <file> ${c.stage}`
+        ? `deno run ${
+          [...productV8Flags(), ""].join(" ")
+        }--allow-read --allow-run=cat bench/engine_replay.ts <file> ${c.stage}`
         : `${c.cmd} ${c.args("<file>").join(" ")} > /dev/null`,
       packets,
       seconds: [],

@@ -8,7 +8,13 @@
  * @module
  */
 
-import { benchPath, processRss, sleep, spawnTracked } from "./proc.ts";
+import {
+  benchPath,
+  processRss,
+  productV8Flags,
+  sleep,
+  spawnTracked,
+} from "./proc.ts";
 
 /** One replay through the server. */
 export interface SseRun {
@@ -182,6 +188,7 @@ export async function runSseBench(
   const base = `http://127.0.0.1:${options.port}`;
   const server = spawnTracked(Deno.execPath(), [
     "run",
+    ...productV8Flags(),
     "--allow-net=127.0.0.1",
     "--allow-read",
     `--allow-write=${options.dataDir}`,

@@ -7,6 +7,7 @@
  */
 
 import { BoundedMap } from "../detectors/bounded_map.ts";
+import { NumericKeyMap } from "../detectors/numeric_key_map.ts";
 import { CidrSet } from "../detectors/cidr.ts";
 
 const KEYS = Array.from(
@@ -75,6 +76,22 @@ Deno.bench("Map.get: 1M numeric address × 65536 + port keys", () => {
     if (BY_NUMBER.get((0x0a000000 + j) * 65536 + 80 + (j & 1)) !== undefined) {
       found++;
     }
+  }
+  if (found !== 1_000_000) throw new Error("every key is present");
+});
+
+// The same lookups in the table the hot path uses: two numeric key words
+// (address keys, or address key × 65536 + port), open addressing.
+const BY_WORDS = new NumericKeyMap<number>(PAIRS);
+for (let i = 0; i < PAIRS; i++) {
+  BY_WORDS.set(0x0a000000 + i, 80 + (i & 1), 0, i);
+}
+
+Deno.bench("NumericKeyMap.peek: 1M lookups by (address key, port)", () => {
+  let found = 0;
+  for (let n = 0; n < 1_000_000; n++) {
+    const i = n % PAIRS;
+    if (BY_WORDS.peek(0x0a000000 + i, 80 + (i & 1), 0) === i) found++;
   }
   if (found !== 1_000_000) throw new Error("every key is present");
 });

@@ -10,6 +10,13 @@
 import type { ReplayMeasurement } from "./engine_replay.ts";
 import { benchPath, productV8Flags, runCommand } from "./proc.ts";
 
+/** The bounded tables' source files: `BoundedMap`, `NumericKeyMap` and their recency list. */
+export const TABLE_FILES = [
+  "/bounded_map.ts",
+  "/numeric_key_map.ts",
+  "/recency_list.ts",
+];
+
 /** A function's share of the profile. */
 export interface ProfileEntry {
   /** Function name ("(garbage collector)" and the like for V8's own). */
@@ -30,7 +37,7 @@ export interface ProfileResult {
   selfTime: ProfileEntry[];
   /** Callees of `AnalysisEngine.observe` by total (inclusive) time, largest first. */
   engineSplit: ProfileEntry[];
-  /** Self time inside `BoundedMap` (detectors/bounded_map.ts), by the function that called into it. */
+  /** Self time inside the bounded tables ({@linkcode TABLE_FILES}), by the function that called into it. */
   mapCallers: ProfileEntry[];
   /** Total sampled time, ms. */
   totalMs: number;
@@ -120,7 +127,7 @@ export function summariseProfile(
     }
   }
   const inMap = (id: number) =>
-    nodes.get(id)!.callFrame.url.endsWith("/bounded_map.ts");
+    TABLE_FILES.some((file) => nodes.get(id)!.callFrame.url.endsWith(file));
   const mapCallers = new Map<string, number>();
   for (const [id, us] of selfUs) {
     if (!inMap(id)) continue;

@@ -336,7 +336,7 @@ function profileTables(profile: ProfileResult): string[] {
     "|---|---|---|---|",
     ...profile.engineSplit.map(row),
     "",
-    "Self time spent inside `BoundedMap` (detectors/bounded_map.ts: `Map` lookups, inserts, LRU upkeep), by the function that called into it:",
+    "Self time spent inside the bounded tables (detectors/bounded_map.ts, numeric_key_map.ts, recency_list.ts: lookups, inserts, LRU upkeep), by the function that called into it:",
     "",
     "| Caller | Where | ms | Share of all samples |",
     "|---|---|---|---|",

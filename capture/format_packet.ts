@@ -5,7 +5,11 @@
  * @module
  */
 
-import { type PacketRecord, TCP_FLAGS } from "./packet_record.ts";
+import {
+  type PacketRecord,
+  publicPacketFields,
+  TCP_FLAGS,
+} from "./packet_record.ts";
 
 /** Formats a capture timestamp (µs since the epoch) as UTC "HH:MM:SS.uuuuuu". */
 export function formatTimeOfDay(timestampUs: number): string {
@@ -98,5 +102,5 @@ export function formatPacketLine(packet: PacketRecord): string {
 
 /** Formats one packet as one line of JSON (NDJSON); field names are the PacketRecord's. */
 export function formatPacketJson(packet: PacketRecord): string {
-  return JSON.stringify(packet);
+  return JSON.stringify(publicPacketFields(packet));
 }

@@ -154,6 +154,18 @@ export interface PacketRecord {
   anomaly: string;
 }
 
+/**
+ * The record as shown to people and scripts (JSON output, the packet API):
+ * every field but the address keys, which are lookup numbers internal to
+ * one process.
+ */
+export function publicPacketFields(
+  packet: PacketRecord,
+): Omit<PacketRecord, "srcAddressKey" | "dstAddressKey"> {
+  const { srcAddressKey: _src, dstAddressKey: _dst, ...fields } = packet;
+  return fields;
+}
+
 /** Returns a record with every field at its "absent" value. */
 export function emptyPacketRecord(): PacketRecord {
   return {

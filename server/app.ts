@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { listInterfaces } from "../capture/interfaces.ts";
+import { publicPacketFields } from "../capture/packet_record.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
 import { renderMetrics } from "./metrics.ts";
@@ -147,7 +148,7 @@ export function createApp(deps: AppDeps): Hono {
         `Packet ${n} is no longer held (only the last ${sensor.packets.capacity} are)`,
       );
     }
-    return c.json({ n, ...packet });
+    return c.json({ n, ...publicPacketFields(packet) });
   });
 
   app.get("/api/alerts", (c) => {

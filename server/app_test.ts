@@ -163,6 +163,8 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
   const record = await one.json();
   assert.equal(record.n, 1);
   assert.equal(record.transport, "tcp");
+  assert.equal(typeof record.srcAddress, "string");
+  assert.ok(!("srcAddressKey" in record), "address keys stay internal");
   const gone = await request("/api/packets/999");
   assert.equal(gone.status, 404);
   await errorOf(gone);

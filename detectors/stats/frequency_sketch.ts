@@ -45,9 +45,11 @@ export class FrequencySketch {
     const least = this.estimate(keyHash);
     if (least < MAX_COUNT) {
       const step = stepOf(keyHash);
-      for (let row = 0, h = keyHash; row < ROWS; row++, h += step) {
+      let h = keyHash;
+      for (let row = 0; row < ROWS; row++) {
         const at = row * this.#width + (h & this.#mask);
         if (counters[at] === least) counters[at] = least + 1;
+        h += step;
       }
     }
     if (++this.#additions >= this.#resetAfter) this.#halve();
@@ -58,9 +60,11 @@ export class FrequencySketch {
     const counters = this.#counters;
     const step = stepOf(keyHash);
     let least = MAX_COUNT;
-    for (let row = 0, h = keyHash; row < ROWS; row++, h += step) {
+    let h = keyHash;
+    for (let row = 0; row < ROWS; row++) {
       const count = counters[row * this.#width + (h & this.#mask)]!;
       if (count < least) least = count;
+      h += step;
     }
     return least;
   }

@@ -63,7 +63,17 @@ export class FrameRing {
   /** A ring with the given limits. */
   constructor(options: FrameRingOptions = {}) {
     this.#options = { ...FRAME_RING_DEFAULTS, ...options };
-    const frames = this.#options.maxFrames;
+    const { maxFrames, maxBytes } = this.#options;
+    // Frame offsets are Int32: the byte buffer stays below 2 GiB.
+    if (
+      !Number.isInteger(maxFrames) || maxFrames < 1 ||
+      !Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > 0x7fffffff
+    ) {
+      throw new RangeError(
+        `Cannot create FrameRing: maxFrames must be ≥ 1 and maxBytes 1 to 2^31 − 1, got ${maxFrames} and ${maxBytes}`,
+      );
+    }
+    const frames = maxFrames;
     this.#timestampUs = new Float64Array(frames);
     this.#linkType = new Int32Array(frames);
     this.#wireLength = new Int32Array(frames);
@@ -77,7 +87,6 @@ export class FrameRing {
   add(raw: PcapRecord, src: string, dst: string): void {
     const { maxFrames, maxBytes, snapLength } = this.#options;
     const length = Math.min(raw.capturedLength, snapLength, maxBytes);
-    if (maxFrames < 1 || length < 0) return;
     if (this.#data.length === 0) this.#data = new Uint8Array(maxBytes);
     let at = this.#writeAt;
     if (at + length > maxBytes) {

@@ -89,3 +89,8 @@ Deno.test("FrameRing selects by time and address, cuts at the snap length, and c
   ring.add(record(4, 10), "a", "b");
   assert.deepEqual(ring.toPcap(ALL).bytes, expectedPcap([record(4, 10)], 64));
 });
+
+Deno.test("FrameRing refuses limits it cannot hold", () => {
+  assert.throws(() => new FrameRing({ maxFrames: 0 }), RangeError);
+  assert.throws(() => new FrameRing({ maxBytes: 2 ** 31 }), RangeError);
+});

@@ -19,7 +19,13 @@ import { killAllCaptures, setExitOnSignal } from "../capture/child_registry.ts";
 import { runLiveBench } from "./live_bench.ts";
 import { describeMachine, loadAverage } from "./machine.ts";
 import { writeMixedCapture } from "./mixed_capture.ts";
-import { killAll, MissingToolError, requireTools, runCommand } from "./proc.ts";
+import {
+  benchPath,
+  killAll,
+  MissingToolError,
+  requireTools,
+  runCommand,
+} from "./proc.ts";
 import { runProfile } from "./profile_bench.ts";
 import { Comparison, TCPDUMP, TSHARK } from "./replay_bench.ts";
 import {
@@ -71,16 +77,11 @@ function log(line: string): void {
   console.error(`bench ${elapsedS().toFixed(0).padStart(4)} s: ${line}`);
 }
 
-const command = `deno run ${
-  [
-    "--allow-read",
-    "--allow-write",
-    "--allow-run",
-    "--allow-env",
-    "--allow-sys",
-    "--allow-net=127.0.0.1",
-  ].join(" ")
-} bench/run.ts${Deno.args.length ? " " + Deno.args.join(" ") : ""}`;
+/** What `deno task bench` runs (from deno.json), with this run's arguments. */
+const command = `${
+  JSON.parse(Deno.readTextFileSync(benchPath("../deno.json"))).tasks.bench
+    .command
+}${Deno.args.length ? " " + Deno.args.join(" ") : ""}`;
 
 const dir = await Deno.makeTempDir({ prefix: "netmirror-bench-" });
 // This handler, not the capture registry's, ends the process on a signal:

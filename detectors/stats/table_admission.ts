@@ -11,6 +11,9 @@
 import { Doorkeeper } from "./doorkeeper.ts";
 import type { FrequencySketch } from "./frequency_sketch.ts";
 
+/** Checks against one victim before its estimate is looked up again. */
+const VICTIM_REFRESH = 64;
+
 /** A bounded table as admission sees it: entries carry their key's hash. */
 export interface AdmissionTable {
   readonly size: number;
@@ -25,6 +28,10 @@ export class TableAdmission {
   readonly #frequency: FrequencySketch;
   /** New keys turned away so far. */
   rejected = 0;
+  /** The last victim compared against, and its estimate (refreshed every `VICTIM_REFRESH` checks). */
+  #victim: { hash: number } | undefined;
+  #victimEstimate = 0;
+  #victimChecks = 0;
 
   /** Admission comparing frequencies in `frequency` (which the caller feeds every sighting). */
   constructor(frequency: FrequencySketch) {
@@ -36,10 +43,18 @@ export class TableAdmission {
     if (table.size < table.capacity) return false;
     if (this.#doorkeeper.seen(hash)) {
       const victim = table.oldest();
-      if (
-        victim === undefined ||
-        this.#frequency.estimate(hash) > this.#frequency.estimate(victim.hash)
-      ) return false;
+      if (victim === undefined) return false;
+      // While keys are turned away the victim stays the same: its estimate
+      // is looked up again only now and then.
+      if (victim !== this.#victim || ++this.#victimChecks >= VICTIM_REFRESH) {
+        this.#victim = victim;
+        this.#victimEstimate = this.#frequency.estimate(victim.hash);
+        this.#victimChecks = 0;
+      }
+      if (this.#frequency.estimate(hash) > this.#victimEstimate) {
+        this.#victim = undefined;
+        return false;
+      }
     }
     this.rejected++;
     return true;

@@ -66,8 +66,11 @@ export async function sendUdp(
     if (libc.symbols.connect(sender, address, 16) !== 0) {
       throw new Error(`Cannot connect to 127.0.0.1:${port}`);
     }
-    const payload = new Uint8Array(payloadBytes).fill(0x61);
-    const iovec = new Uint8Array(IOVEC_BYTES);
+    // Explicit ArrayBuffers: V8 keeps small typed arrays (up to 64 bytes) in
+    // the heap, where a collection may move them and leave the kernel a
+    // stale pointer (every later send then fails, e.g. with EMSGSIZE).
+    const payload = new Uint8Array(new ArrayBuffer(payloadBytes)).fill(0x61);
+    const iovec = new Uint8Array(new ArrayBuffer(IOVEC_BYTES));
     const iovecView = new DataView(iovec.buffer);
     iovecView.setBigUint64(
       0,
@@ -78,7 +81,7 @@ export async function sendUdp(
     const iovecAddress = BigInt(
       Deno.UnsafePointer.value(Deno.UnsafePointer.of(iovec)),
     );
-    const messages = new Uint8Array(MMSGHDR_BYTES * BATCH);
+    const messages = new Uint8Array(new ArrayBuffer(MMSGHDR_BYTES * BATCH));
     const view = new DataView(messages.buffer);
     for (let i = 0; i < BATCH; i++) {
       // msghdr: msg_iov at +16, msg_iovlen at +24 (no name: connected).

@@ -67,8 +67,7 @@ export async function sendUdp(
       throw new Error(`Cannot connect to 127.0.0.1:${port}`);
     }
     // Explicit ArrayBuffers: V8 keeps small typed arrays (up to 64 bytes) in
-    // the heap, where a collection may move them and leave the kernel a
-    // stale pointer (every later send then fails, e.g. with EMSGSIZE).
+    // its heap, where a collection may move them.
     const payload = new Uint8Array(new ArrayBuffer(payloadBytes)).fill(0x61);
     const iovec = new Uint8Array(new ArrayBuffer(IOVEC_BYTES));
     const iovecView = new DataView(iovec.buffer);
@@ -120,6 +119,12 @@ export async function sendUdp(
       }
       failures = 0;
       sent += n;
+    }
+    // The kernel reads `payload` and `iovec` through raw addresses only: a
+    // use after the loop keeps them alive (else a collection may free them
+    // mid-run and every later send fails, e.g. with EMSGSIZE).
+    if (payload[0] !== 0x61 || iovec.byteLength !== IOVEC_BYTES) {
+      throw new Error("the send buffers changed");
     }
     return { sent, seconds: (performance.now() - started) / 1000 };
   } finally {

@@ -88,9 +88,17 @@ export class NumericKeyMap<V> {
     return this.#values[slot];
   }
 
-  /** Returns the value for the key without changing its recency. */
-  peek(a: number, b: number, c: number): V | undefined {
-    const slot = this.#slotOf(a, b, c, hashKey(a, b, c));
+  /**
+   * Returns the value for the key without changing its recency. `hash`, when
+   * the caller has it already, must be `hashKey(a, b, c)`.
+   */
+  peek(
+    a: number,
+    b: number,
+    c: number,
+    hash: number = hashKey(a, b, c),
+  ): V | undefined {
+    const slot = this.#slotOf(a, b, c, hash);
     return slot === NO_SLOT ? undefined : this.#values[slot];
   }
 
@@ -113,10 +121,17 @@ export class NumericKeyMap<V> {
 
   /**
    * Adds a key the caller has just found absent (with `peek` or `get`, and
-   * no change to the map since): `set` without the second lookup.
+   * no change to the map since): `set` without the second lookup. `hash` as
+   * in {@linkcode peek}.
    */
-  add(a: number, b: number, c: number, value: V): void {
-    this.#insert(a, b, c, hashKey(a, b, c), value);
+  add(
+    a: number,
+    b: number,
+    c: number,
+    value: V,
+    hash: number = hashKey(a, b, c),
+  ): void {
+    this.#insert(a, b, c, hash, value);
   }
 
   /** The least recently used value (the next one evicted), or undefined when empty. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { BoundedMap } from "./bounded_map.ts";
 
 Deno.test("NumericKeyMap evicts the least recently used entry when full", () => {
@@ -113,4 +113,13 @@ Deno.test("NumericKeyMap.add() inserts an absent key; oldest() names the next ev
   assert.deepEqual(evicted, ["b"]);
   assert.deepEqual([...map.values()], ["a", "c"]);
   assert.equal(map.peek(7, 8, 9), "c");
+});
+
+Deno.test("NumericKeyMap.peek() and add() take the caller's hashKey() of the key", () => {
+  const map = new NumericKeyMap<string>(4);
+  const hash = hashKey(7, 8, 9);
+  map.add(7, 8, 9, "x", hash);
+  assert.equal(map.peek(7, 8, 9, hash), "x");
+  assert.equal(map.peek(7, 8, 9), "x");
+  assert.equal(map.get(7, 8, 9), "x");
 });

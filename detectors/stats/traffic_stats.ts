@@ -535,7 +535,7 @@ export class TrafficStats {
     address: string,
     second: number,
   ): WindowHost | undefined {
-    let entry = this.#windowHosts.peek(key, 0, 0);
+    let entry = this.#windowHosts.peek(key, 0, 0, hash);
     if (entry === undefined) {
       if (this.#windowHostAdmission.refuses(this.#windowHosts, hash)) {
         return undefined;
@@ -549,7 +549,7 @@ export class TrafficStats {
         windowConversation: undefined,
         sessionConversation: undefined,
       };
-      this.#windowHosts.add(key, 0, 0, entry);
+      this.#windowHosts.add(key, 0, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       this.#windowHosts.get(key, 0, 0);
       entry.touchedSecond = second;
@@ -563,7 +563,7 @@ export class TrafficStats {
     address: string,
     second: number,
   ): SessionHost | undefined {
-    let entry = this.#sessionHosts.peek(key, 0, 0);
+    let entry = this.#sessionHosts.peek(key, 0, 0, hash);
     if (entry === undefined) {
       if (this.#sessionHostAdmission.refuses(this.#sessionHosts, hash)) {
         return undefined;
@@ -576,7 +576,7 @@ export class TrafficStats {
         sentBytes: 0,
         touchedSecond: second,
       };
-      this.#sessionHosts.add(key, 0, 0, entry);
+      this.#sessionHosts.add(key, 0, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       this.#sessionHosts.get(key, 0, 0);
       entry.touchedSecond = second;
@@ -592,7 +592,7 @@ export class TrafficStats {
     second: number,
   ): WindowConversation | undefined {
     const table = this.#windowConversations;
-    let entry = table.peek(lowKey, highKey, 0);
+    let entry = table.peek(lowKey, highKey, 0, hash);
     if (entry === undefined) {
       if (this.#windowConversationAdmission.refuses(table, hash)) {
         return undefined;
@@ -609,7 +609,7 @@ export class TrafficStats {
         touchedSecond: second,
         live: true,
       };
-      table.add(lowKey, highKey, 0, entry);
+      table.add(lowKey, highKey, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       table.get(lowKey, highKey, 0);
       entry.touchedSecond = second;
@@ -625,7 +625,7 @@ export class TrafficStats {
     second: number,
   ): SessionConversation | undefined {
     const table = this.#sessionConversations;
-    let entry = table.peek(lowKey, highKey, 0);
+    let entry = table.peek(lowKey, highKey, 0, hash);
     if (entry === undefined) {
       if (this.#sessionConversationAdmission.refuses(table, hash)) {
         return undefined;
@@ -643,7 +643,7 @@ export class TrafficStats {
         touchedSecond: second,
         live: true,
       };
-      table.add(lowKey, highKey, 0, entry);
+      table.add(lowKey, highKey, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       table.get(lowKey, highKey, 0);
       entry.touchedSecond = second;

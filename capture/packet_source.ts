@@ -20,18 +20,10 @@ import { spawnTcpdump, type TcpdumpStats } from "./tcpdump.ts";
 /** Receives each decoded packet with its raw record (valid only during the call). */
 export type PacketHandler = (packet: PacketRecord, raw: PcapRecord) => void;
 
-/** Options of {@linkcode readPacketFile}. */
-export interface ReadPacketFileOptions {
-  /** BPF expression; when set, the file is piped through `tcpdump -r - -w - <filter>`. */
-  filter?: string;
+/** How the sources decode: options shared by {@linkcode readPacketFile} and {@linkcode capturePackets}. */
+export interface DecodeOptions {
   /** Where decode anomalies are counted. */
   anomalies?: AnomalyCounter;
-  /** Called about every MiB with the bytes read so far (of the file, or of tcpdump's output when filtering). */
-  onProgress?: (bytesRead: number) => void;
-  /** Aborts the read. */
-  signal?: AbortSignal;
-  /** Awaited before each chunk of the file is read: lets a slow consumer hold the reader back. */
-  gate?: () => Promise<void>;
   /**
    * Supplies the record each packet is decoded into (reset first); by
    * default every packet gets a new one. {@linkcode reusedRecord} hands out
@@ -39,6 +31,18 @@ export interface ReadPacketFileOptions {
    * no reference to it); a ring of kept records can hand out its next slot.
    */
   record?: () => PacketRecord;
+}
+
+/** Options of {@linkcode readPacketFile}. */
+export interface ReadPacketFileOptions extends DecodeOptions {
+  /** BPF expression; when set, the file is piped through `tcpdump -r - -w - <filter>`. */
+  filter?: string;
+  /** Called about every MiB with the bytes read so far (of the file, or of tcpdump's output when filtering). */
+  onProgress?: (bytesRead: number) => void;
+  /** Aborts the read. */
+  signal?: AbortSignal;
+  /** Awaited before each chunk of the file is read: lets a slow consumer hold the reader back. */
+  gate?: () => Promise<void>;
 }
 
 /** What {@linkcode readPacketFile} read. */
@@ -132,7 +136,7 @@ function gated(
 }
 
 /** Options of {@linkcode capturePackets}. */
-export interface CapturePacketsOptions {
+export interface CapturePacketsOptions extends DecodeOptions {
   /** Interface to capture on ("any" for all). */
   iface: string;
   /** BPF expression ("" for everything). */
@@ -141,15 +145,6 @@ export interface CapturePacketsOptions {
   snapLength?: number;
   /** Kernel buffer size in KiB (tcpdump -B). */
   bufferKib?: number;
-  /** Where decode anomalies are counted. */
-  anomalies?: AnomalyCounter;
-  /**
-   * Supplies the record each packet is decoded into (reset first); by
-   * default every packet gets a new one. {@linkcode reusedRecord} hands out
-   * one record for every packet (no allocation; only for handlers that keep
-   * no reference to it); a ring of kept records can hand out its next slot.
-   */
-  record?: () => PacketRecord;
 }
 
 /** A running live capture. */

@@ -43,6 +43,7 @@
  * @module
  */
 
+import { endpointKey } from "../capture/decode/address_key.ts";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import type { Detector, TableStats } from "./detector.ts";
@@ -152,9 +153,6 @@ const FLOOD_IDLE_US = 60_000_000;
 
 /** Bits of a spread flood's source and port maps (linear counting). */
 const SPREAD_BITS = 2_048;
-
-/** Ports per address in an endpoint key (`addressKey × PORTS + port`). */
-const PORTS = 65_536;
 
 /** Windowed counts of attempts, closed attempts and SYN packets (two buckets). */
 interface Buckets extends BucketClock {
@@ -573,14 +571,6 @@ export function createSynFloodDetector(
       };
     },
   };
-}
-
-/**
- * One key word for an address and port: address key × 65 536 + port, an
- * exact integer below 2^53 (address keys are below 2^37, ports 0–65 535).
- */
-function endpointKey(addressKey: number, port: number): number {
-  return addressKey * PORTS + port;
 }
 
 function newVictim(

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { ipv4AddressKey } from "./address_key.ts";
+
 /** Hex digit character codes. */
 const HEX_DIGITS: readonly number[] = Array.from(
   "0123456789abcdef",
@@ -117,9 +119,7 @@ function writeIpv4Codes(bytes: Uint8Array, offset: number, at: number): number {
 
 /** Formats the 4 bytes at `offset` as a dotted quad; the caller has checked `offset + 4 <= bytes.length`. */
 export function formatIpv4(bytes: Uint8Array, offset: number): string {
-  // Non-null: the caller checked the four bytes are present.
-  const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) |
-    (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  const key = ipv4AddressKey(bytes, offset);
   const slot = slotOf(key, IPV4_CACHE_BITS);
   if (ipv4Key[slot] === key) return ipv4Text[slot]!;
   const text = codesToString(writeIpv4Codes(bytes, offset, 0));

@@ -43,6 +43,17 @@ export function ipv4AddressKey(bytes: Uint8Array, offset: number): number {
     (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
 }
 
+/** Ports per address in an endpoint key. */
+const PORTS = 65_536;
+
+/**
+ * One number for an address and a port: address key × 65 536 + port, an
+ * exact integer below 2^53 (address keys are below 2^37, ports 0–65 535).
+ */
+export function endpointKey(addressKey: number, port: number): number {
+  return addressKey * PORTS + port;
+}
+
 /** The key of an address in text form (as the decoders write it); -1 for "". */
 export function addressKey(text: string): number {
   if (text === "") return -1;

@@ -31,6 +31,7 @@
  * @module
  */
 
+import { endpointKey } from "../../capture/decode/address_key.ts";
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { isGroupAddress } from "../addresses.ts";
@@ -182,9 +183,6 @@ const TLS = 3;
 
 /** Packet time between expiry scans of the pending tables, µs. */
 const EXPIRY_INTERVAL_US = 100_000;
-
-/** Ports per address in an endpoint key (`addressKey × PORTS + port`). */
-const PORTS = 65_536;
 
 const SYN_ACK_MASK = TCP_FLAGS.SYN | TCP_FLAGS.ACK | TCP_FLAGS.RST;
 
@@ -461,14 +459,6 @@ export class LatencyAnalyzer {
       nowUs - entry.window.lastUs >= windowUs
     );
   }
-}
-
-/**
- * One key word for an address and port: address key × 65 536 + port, an
- * exact integer below 2^53 (address keys are below 2^37, ports 0–65 535).
- */
-function endpointKey(addressKey: number, port: number): number {
-  return addressKey * PORTS + port;
 }
 
 function compareStrings(a: string, b: string): number {

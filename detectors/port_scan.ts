@@ -339,6 +339,19 @@ export function createPortScanDetector(
     newSources.expireOldest((source) => nowUs - source.atUs >= windowUs);
   }
 
+  /** The one probe of a new source `prober`, if it went to `host`:`portKey` (address keys). */
+  function firstProbe(
+    prober: number,
+    host: number,
+    portKey: number,
+  ): NewSource | undefined {
+    const first = newSources.peek(prober, 0, 0);
+    return first !== undefined && first.hostKey === host &&
+        first.portKey === portKey
+      ? first
+      : undefined;
+  }
+
   /** Records an answer from `host`:`portKey` to `prober`'s probe, if remembered (hosts by address key). */
   function answer(
     prober: number,
@@ -348,12 +361,9 @@ export function createPortScanDetector(
   ): boolean {
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      const source = newSources.peek(prober, 0, 0);
-      if (
-        source === undefined || source.hostKey !== host ||
-        source.portKey !== portKey
-      ) return false;
-      if (source.status === PENDING) source.status = status;
+      const first = firstProbe(prober, host, portKey);
+      if (first === undefined) return false;
+      if (first.status === PENDING) first.status = status;
       return true;
     }
     const probe = probes.peek(prober, host, portKey);
@@ -646,11 +656,8 @@ export function createPortScanDetector(
     if (srcKey < 0 || dstKey < 0) return;
     const source = sources.peek(srcKey, 0, 0);
     if (source === undefined) {
-      const first = newSources.peek(srcKey, 0, 0);
-      if (
-        first !== undefined && first.hostKey === dstKey &&
-        first.portKey === packet.dstPort && first.status === ANSWERED
-      ) first.kinds |= KIND_CONNECT;
+      const first = firstProbe(srcKey, dstKey, packet.dstPort);
+      if (first?.status === ANSWERED) first.kinds |= KIND_CONNECT;
       return;
     }
     const probe = probes.peek(srcKey, dstKey, packet.dstPort);

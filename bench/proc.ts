@@ -207,7 +207,13 @@ export function benchPath(file: string): string {
  * processes that measure NetMirror (none: an empty list).
  */
 export function productV8Flags(): string[] {
+  return taskCommand("start").split(/\s+/).filter((arg) =>
+    arg.startsWith("--v8-flags=")
+  );
+}
+
+/** The command line of the deno.json task `name`. */
+export function taskCommand(name: string): string {
   const config = JSON.parse(Deno.readTextFileSync(benchPath("../deno.json")));
-  const command: string = config.tasks.start.command;
-  return command.split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
+  return config.tasks[name].command;
 }

@@ -20,11 +20,11 @@ import { runLiveBench } from "./live_bench.ts";
 import { describeMachine, loadAverage } from "./machine.ts";
 import { writeMixedCapture } from "./mixed_capture.ts";
 import {
-  benchPath,
   killAll,
   MissingToolError,
   requireTools,
   runCommand,
+  taskCommand,
 } from "./proc.ts";
 import { runProfile } from "./profile_bench.ts";
 import { Comparison, TCPDUMP, TSHARK } from "./replay_bench.ts";
@@ -78,10 +78,9 @@ function log(line: string): void {
 }
 
 /** What `deno task bench` runs (from deno.json), with this run's arguments. */
-const command = `${
-  JSON.parse(Deno.readTextFileSync(benchPath("../deno.json"))).tasks.bench
-    .command
-}${Deno.args.length ? " " + Deno.args.join(" ") : ""}`;
+const command = `${taskCommand("bench")}${
+  Deno.args.length ? " " + Deno.args.join(" ") : ""
+}`;
 
 const dir = await Deno.makeTempDir({ prefix: "netmirror-bench-" });
 // This handler, not the capture registry's, ends the process on a signal:

@@ -272,6 +272,9 @@ export function createPortScanDetector(
     "failedSubnetHostThreshold",
     "failedHostThreshold",
     "windowUs",
+    "maxSources",
+    "maxNewSources",
+    "maxProbes",
     "maxProbesPerSource",
   ]);
   if (!(minFailedRatio >= 0 && minFailedRatio <= 1)) {

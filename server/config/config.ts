@@ -9,7 +9,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import type { AlertKind } from "../../detectors/alert.ts";
 import { CidrSet } from "../../detectors/cidr.ts";
-import type { EngineConfig } from "../../detectors/engine.ts";
+import { AnalysisEngine, type EngineConfig } from "../../detectors/engine.ts";
 import type { EveEventType } from "../eve/mod.ts";
 import { buildConfigSchema } from "./config_schema.ts";
 
@@ -77,7 +77,8 @@ function describeError(error: ErrorObject): string {
 
 /**
  * Checks `value` against the schema and the things a schema cannot say
- * (CIDRs parse). Throws {@linkcode ConfigError} naming `source` and the field.
+ * (CIDRs parse, the detectors accept their settings). Throws
+ * {@linkcode ConfigError} naming `source` and the field or detector.
  */
 export function validateConfig(
   value: unknown,
@@ -110,6 +111,16 @@ export function validateConfig(
         `${source}: field "${field}": ${(error as Error).message}`,
       );
     }
+  }
+  // What the schema cannot say (a capacity of 0, a ratio above 1, …) the
+  // detectors check when they are built: build them once here.
+  try {
+    new AnalysisEngine(engineConfigOf(config));
+  } catch (error) {
+    if (!(error instanceof RangeError || error instanceof TypeError)) {
+      throw error;
+    }
+    throw new ConfigError(`${source}: ${error.message}`);
   }
   return config;
 }

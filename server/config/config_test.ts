@@ -69,6 +69,14 @@ Deno.test("validateConfig names the bad field", () => {
       /unknown field "portscan"/,
     ],
     [[1, 2], /must be object/],
+    [
+      { detectors: { portScan: { maxNewSources: 0 } } },
+      /port scan detector: maxNewSources must be positive, got 0/,
+    ],
+    [
+      { detectors: { dnsTunnel: { maxGroups: 0 } } },
+      /capacity must be a positive integer, got 0/,
+    ],
   ];
   for (const [value, message] of cases) {
     assert.throws(

@@ -17,6 +17,20 @@ import { NO_SLOT, RecencyList } from "./recency_list.ts";
 /** Key words per entry. */
 const WORDS = 3;
 
+/** Removed values a recycling map keeps for reuse (see {@linkcode NumericKeyMap.spare}). */
+const MAX_SPARES = 64;
+
+/** Options of {@linkcode NumericKeyMap}. */
+export interface NumericKeyMapOptions {
+  /**
+   * Keep removed values (evicted, expired or deleted) for
+   * {@linkcode NumericKeyMap.spare}. Only for tables whose values nothing
+   * else references once they leave the table, and that are never added
+   * again after removal.
+   */
+  recycle?: boolean;
+}
+
 /** 2^32, to split a key word into its high and low 32 bits. */
 const TWO_TO_32 = 4294967296;
 
@@ -66,9 +80,15 @@ export class NumericKeyMap<V> {
   #mask = 0;
   #size = 0;
   #evictions = 0;
+  /** Removed values kept for reuse, or null when the map does not recycle. */
+  readonly #spares: V[] | null;
 
   /** `capacity` must be a positive integer; `onEvict` sees each evicted value. */
-  constructor(capacity: number, onEvict?: (value: V) => void) {
+  constructor(
+    capacity: number,
+    onEvict?: (value: V) => void,
+    options: NumericKeyMapOptions = {},
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(
         `Cannot create NumericKeyMap: capacity must be a positive integer, got ${capacity}`,
@@ -76,6 +96,7 @@ export class NumericKeyMap<V> {
     }
     this.#capacity = capacity;
     this.#onEvict = onEvict;
+    this.#spares = options.recycle === true ? [] : null;
     this.#recency = new RecencyList(capacity);
     this.#resize();
   }
@@ -132,6 +153,17 @@ export class NumericKeyMap<V> {
     hash: number = hashKey(a, b, c),
   ): void {
     this.#insert(a, b, c, hash, value);
+  }
+
+  /**
+   * A value that has left a recycling map (evicted, expired or deleted), for
+   * the caller to overwrite and add under a new key instead of allocating
+   * one: under churn this keeps short-lived entries out of the garbage
+   * collector's old generation. Undefined when none is kept, or when the map
+   * was not created with `recycle`.
+   */
+  spare(): V | undefined {
+    return this.#spares?.pop();
   }
 
   /** The least recently used value (the next one evicted), or undefined when empty. */
@@ -217,6 +249,7 @@ export class NumericKeyMap<V> {
     this.#keys = new Float64Array(0);
     this.#hashes = new Int32Array(0);
     this.#values = [];
+    this.#index = new Int32Array(0); // or #resize() might keep stale positions
     this.#size = 0;
     this.#resize();
   }
@@ -297,6 +330,10 @@ export class NumericKeyMap<V> {
     }
     index[hole * 2] = NO_SLOT;
     this.#recency.release(slot);
+    const spares = this.#spares;
+    if (spares !== null && spares.length < MAX_SPARES) {
+      spares.push(this.#values[slot] as V);
+    }
     this.#values[slot] = undefined; // release the reference for the GC
     this.#size--;
   }

@@ -123,3 +123,48 @@ Deno.test("NumericKeyMap.peek() and add() take the caller's hashKey() of the key
   assert.equal(map.peek(7, 8, 9), "x");
   assert.equal(map.get(7, 8, 9), "x");
 });
+
+Deno.test("NumericKeyMap.spare() hands back evicted, deleted and expired values only when recycling", () => {
+  const plain = new NumericKeyMap<{ n: number }>(1);
+  plain.set(1, 0, 0, { n: 1 });
+  plain.set(2, 0, 0, { n: 2 });
+  assert.equal(plain.spare(), undefined);
+
+  const map = new NumericKeyMap<{ n: number }>(2, undefined, { recycle: true });
+  const one = { n: 1 };
+  const two = { n: 2 };
+  const three = { n: 3 };
+  map.set(1, 0, 0, one);
+  map.set(2, 0, 0, two);
+  assert.equal(map.spare(), undefined);
+  map.set(3, 0, 0, three); // evicts 1
+  assert.equal(map.spare(), one);
+  assert.equal(map.spare(), undefined);
+  map.delete(2, 0, 0);
+  assert.equal(map.spare(), two);
+  map.expireOldest(() => true);
+  assert.equal(map.spare(), three);
+  assert.equal(map.size, 0);
+  // At most 64 spares are kept.
+  const big = new NumericKeyMap<number[]>(200, undefined, { recycle: true });
+  for (let i = 0; i < 200; i++) big.set(i, 0, 0, [i]);
+  big.clear(); // clear() keeps no spares
+  assert.equal(big.spare(), undefined);
+  for (let i = 0; i < 100; i++) big.set(i, 1, 0, [i]);
+  for (let i = 0; i < 100; i++) big.delete(i, 1, 0);
+  let spares = 0;
+  while (big.spare() !== undefined) spares++;
+  assert.equal(spares, 64);
+});
+
+Deno.test("NumericKeyMap.clear() empties the index too: refilled maps find their keys", () => {
+  const map = new NumericKeyMap<number>(8);
+  for (let round = 0; round < 50; round++) {
+    for (let i = 0; i < 8; i++) map.set(round * 8 + i, 0, 0, i);
+    assert.equal(map.size, 8);
+    assert.equal(map.get(round * 8 + 3, 0, 0), 3);
+    assert.equal(map.has((round - 1) * 8 + 3, 0, 0), false);
+    map.clear();
+    assert.equal(map.size, 0);
+  }
+});

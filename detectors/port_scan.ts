@@ -289,7 +289,12 @@ export function createPortScanDetector(
   // sources: (source, 0, 0)
   const sources = new NumericKeyMap<SourceState>(config.maxSources);
   // newSources: (source, 0, 0), sources with one distinct probe so far
-  const newSources = new NumericKeyMap<NewSource>(config.maxNewSources);
+  // (recycled: a spoofed flood makes one entry per packet)
+  const newSources = new NumericKeyMap<NewSource>(
+    config.maxNewSources,
+    undefined,
+    { recycle: true },
+  );
   // hostCounters: (source, host, 0)
   const hostCounters = new NumericKeyMap<Counter>(
     config.maxProbes,
@@ -406,15 +411,27 @@ export function createPortScanDetector(
       if (first === undefined) {
         if (!promoteAtOnce) {
           // The first probe waits in newSources.
-          newSources.add(srcKey, 0, 0, {
-            address: packet.srcAddress,
-            host: dst,
-            hostKey: dstKey,
-            portKey,
-            kinds: kind,
-            atUs: nowUs,
-            status: PENDING,
-          });
+          const entry = newSources.spare();
+          if (entry === undefined) {
+            newSources.add(srcKey, 0, 0, {
+              address: packet.srcAddress,
+              host: dst,
+              hostKey: dstKey,
+              portKey,
+              kinds: kind,
+              atUs: nowUs,
+              status: PENDING,
+            });
+          } else {
+            entry.address = packet.srcAddress;
+            entry.host = dst;
+            entry.hostKey = dstKey;
+            entry.portKey = portKey;
+            entry.kinds = kind;
+            entry.atUs = nowUs;
+            entry.status = PENDING;
+            newSources.add(srcKey, 0, 0, entry);
+          }
           return;
         }
         source = newSource(packet.srcAddress, srcKey, nowUs);

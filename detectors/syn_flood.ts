@@ -299,11 +299,13 @@ export function createSynFloodDetector(
     config.maxTargets,
     (target) => dropFlood(target),
   );
+  // One entry per SYN: recycled, so a flood allocates no garbage here.
   const pending = new NumericKeyMap<PendingSyn>(
     config.maxPendingSyns,
     (attempt) => {
       attempt.target.victim.pending--;
     },
+    { recycle: true },
   );
   let nextExpiryUs = -Infinity;
 
@@ -406,8 +408,24 @@ export function createSynFloodDetector(
     if (flood !== undefined) countSource(flood, packet);
 
     const clientKey = endpointKey(packet.srcAddressKey, packet.srcPort);
-    if (pending.peek(clientKey, targetKey, 0) !== undefined) return; // retransmission
-    pending.set(clientKey, targetKey, 0, { target, atUs: nowUs });
+    const pendingHash = hashKey(clientKey, targetKey, 0);
+    if (pending.peek(clientKey, targetKey, 0, pendingHash) !== undefined) {
+      return; // retransmission
+    }
+    const attempt = pending.spare();
+    if (attempt === undefined) {
+      pending.add(
+        clientKey,
+        targetKey,
+        0,
+        { target, atUs: nowUs },
+        pendingHash,
+      );
+    } else {
+      attempt.target = target;
+      attempt.atUs = nowUs;
+      pending.add(clientKey, targetKey, 0, attempt, pendingHash);
+    }
     victim.pending++;
     target.attempts++;
     victim.attempts++;

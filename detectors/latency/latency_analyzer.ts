@@ -229,7 +229,10 @@ export class LatencyAnalyzer {
     this.#options = config;
     this.#onMeasurement = onMeasurement;
     this.#pending = LATENCY_PROTOCOLS.map(() =>
-      new NumericKeyMap<Pending>(config.maxPending)
+      // One entry per request: recycled, so floods allocate no garbage here.
+      new NumericKeyMap<Pending>(config.maxPending, undefined, {
+        recycle: true,
+      })
     );
     this.#timeoutsUs = [
       config.dnsTimeoutUs,
@@ -367,8 +370,14 @@ export class LatencyAnalyzer {
         pending.lastUs = nowUs; // retransmission: the clock keeps running from the first query
         return;
       }
-      if (pending !== undefined) this.#unanswered[DNS]!++;
-      table.set(src, dst, id, { firstUs: nowUs, lastUs: nowUs, seq: 0 });
+      if (pending !== undefined) {
+        // A new query under the same id: the earlier one went unanswered.
+        this.#unanswered[DNS]!++;
+        pending.firstUs = nowUs;
+        pending.lastUs = nowUs;
+        return;
+      }
+      addPending(table, src, dst, id, nowUs, 0);
       return;
     }
     this.#answer(DNS, packet, dst, src, id);
@@ -391,8 +400,14 @@ export class LatencyAnalyzer {
     }
     // A new SYN (other ISN), or a newer request on the connection: the
     // earlier request will never be paired (tshark pairs with the latest).
-    if (pending !== undefined) this.#unanswered[protocol]!++;
-    table.set(client, server, dnsId, { firstUs: nowUs, lastUs: nowUs, seq });
+    if (pending !== undefined) {
+      this.#unanswered[protocol]!++;
+      pending.firstUs = nowUs;
+      pending.lastUs = nowUs;
+      pending.seq = seq;
+      return;
+    }
+    addPending(table, client, server, dnsId, nowUs, seq);
   }
 
   /**
@@ -459,6 +474,26 @@ export class LatencyAnalyzer {
       nowUs - entry.window.lastUs >= windowUs
     );
   }
+}
+
+/** Adds a request the caller found absent from `table`, reusing a spare entry when there is one. */
+function addPending(
+  table: NumericKeyMap<Pending>,
+  client: number,
+  server: number,
+  dnsId: number,
+  nowUs: number,
+  seq: number,
+): void {
+  const entry = table.spare();
+  if (entry === undefined) {
+    table.add(client, server, dnsId, { firstUs: nowUs, lastUs: nowUs, seq });
+    return;
+  }
+  entry.firstUs = nowUs;
+  entry.lastUs = nowUs;
+  entry.seq = seq;
+  table.add(client, server, dnsId, entry);
 }
 
 function compareStrings(a: string, b: string): number {

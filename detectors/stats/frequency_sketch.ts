@@ -38,9 +38,11 @@ export class FrequencySketch {
   /**
    * Counts one sighting of the key whose 32-bit hash is `keyHash`. A
    * conservative update: only the key's counters at its current estimate
-   * grow, which keeps other keys' estimates from inflating.
+   * grow, which keeps other keys' estimates from inflating. Returns the
+   * key's estimate with this sighting counted (what {@linkcode estimate}
+   * would return now), so callers need not look it up again.
    */
-  add(keyHash: number): void {
+  add(keyHash: number): number {
     const counters = this.#counters;
     const least = this.estimate(keyHash);
     if (least < MAX_COUNT) {
@@ -52,7 +54,11 @@ export class FrequencySketch {
         h += step;
       }
     }
-    if (++this.#additions >= this.#resetAfter) this.#halve();
+    if (++this.#additions >= this.#resetAfter) {
+      this.#halve();
+      return this.estimate(keyHash);
+    }
+    return least < MAX_COUNT ? least + 1 : MAX_COUNT;
   }
 
   /** Estimated sightings of the key since the counters were last halved (never too low). */

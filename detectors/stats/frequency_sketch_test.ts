@@ -5,7 +5,11 @@ import { hashKey } from "../numeric_key_map.ts";
 Deno.test("FrequencySketch counts sightings and never underestimates", () => {
   const sketch = new FrequencySketch(12, 1 << 30);
   for (let key = 0; key < 2_000; key++) {
-    for (let i = 0; i < key % 7; i++) sketch.add(hashKey(key, 0, 0));
+    for (let i = 0; i < key % 7; i++) {
+      // add() returns what estimate() would return right after it.
+      const added = sketch.add(hashKey(key, 0, 0));
+      assert.equal(added, sketch.estimate(hashKey(key, 0, 0)));
+    }
   }
   let exact = 0;
   for (let key = 0; key < 2_000; key++) {
@@ -23,7 +27,10 @@ Deno.test("FrequencySketch halves its counters after resetAfter additions and sa
   const key = hashKey(42, 7, 0);
   for (let i = 0; i < 300; i++) sketch.add(key);
   assert.equal(sketch.estimate(key), 255);
-  for (let i = 0; i < 700; i++) sketch.add(hashKey(1_000 + i, 0, 0));
+  for (let i = 0; i < 699; i++) sketch.add(hashKey(1_000 + i, 0, 0));
+  // The 1 000th addition halves every counter; add() reports the halved estimate.
+  const halved = sketch.add(hashKey(1_699, 0, 0));
+  assert.equal(halved, sketch.estimate(hashKey(1_699, 0, 0)));
   // The 1 000th addition halved every counter.
   assert.ok(sketch.estimate(key) <= 128 && sketch.estimate(key) >= 127);
 });

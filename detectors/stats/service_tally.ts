@@ -15,6 +15,14 @@ export function createServiceTally(): number[] {
   return [-1, -1, -1, -1, 0, 0, 0, 0];
 }
 
+/** Empties a tally (for an entry reused under a new key). */
+export function clearServiceTally(tally: number[]): void {
+  for (let i = 0; i < SLOTS; i++) {
+    tally[i] = -1;
+    tally[SLOTS + i] = 0;
+  }
+}
+
 /** Adds `bytes` of service `id`; when all slots are taken, the smallest is replaced and keeps its count. */
 export function addToServiceTally(
   tally: number[],

@@ -38,8 +38,12 @@ export class TableAdmission {
     this.#frequency = frequency;
   }
 
-  /** True when `table` is full and the new key with hash `hash` is turned away (counted). */
-  refuses(table: AdmissionTable, hash: number): boolean {
+  /**
+   * True when `table` is full and the new key with hash `hash` is turned
+   * away (counted). `estimate` is the key's frequency estimate with this
+   * sighting counted (the return value of `FrequencySketch.add`).
+   */
+  refuses(table: AdmissionTable, hash: number, estimate: number): boolean {
     if (table.size < table.capacity) return false;
     if (this.#doorkeeper.seen(hash)) {
       const victim = table.oldest();
@@ -51,7 +55,7 @@ export class TableAdmission {
         this.#victimEstimate = this.#frequency.estimate(victim.hash);
         this.#victimChecks = 0;
       }
-      if (this.#frequency.estimate(hash) > this.#victimEstimate) {
+      if (estimate > this.#victimEstimate) {
         this.#victim = undefined;
         return false;
       }

@@ -33,6 +33,7 @@ import {
 } from "./window_counts.ts";
 import {
   addToServiceTally,
+  clearServiceTally,
   createServiceTally,
   mainService,
 } from "./service_tally.ts";
@@ -312,15 +313,28 @@ export class TrafficStats {
       Math.max(config.timelineSeconds, config.kpiSeconds),
       2,
     );
-    this.#windowHosts = new NumericKeyMap(config.maxWindowHosts);
-    this.#sessionHosts = new NumericKeyMap(config.maxSessionHosts);
+    // Entries are recycled: under churn (more hosts than a table holds) a
+    // new entry reuses an evicted one instead of leaving garbage behind.
+    const recycle = { recycle: true };
+    this.#windowHosts = new NumericKeyMap(
+      config.maxWindowHosts,
+      undefined,
+      recycle,
+    );
+    this.#sessionHosts = new NumericKeyMap(
+      config.maxSessionHosts,
+      undefined,
+      recycle,
+    );
     this.#windowConversations = new NumericKeyMap<WindowConversation>(
       config.maxWindowConversations,
       markDead,
+      recycle,
     );
     this.#sessionConversations = new NumericKeyMap<SessionConversation>(
       config.maxSessionConversations,
       markDead,
+      recycle,
     );
   }
 
@@ -353,18 +367,25 @@ export class TrafficStats {
     const lowKey = srcKey < dstKey ? srcKey : dstKey;
     const highKey = srcKey < dstKey ? dstKey : srcKey;
     const pairHash = hashKey(lowKey, highKey, 0);
-    this.#hostFrequency.add(srcHash);
-    this.#hostFrequency.add(dstHash);
-    this.#pairFrequency.add(pairHash);
+    const srcEstimate = this.#hostFrequency.add(srcHash);
+    const dstEstimate = this.#hostFrequency.add(dstHash);
+    const pairEstimate = this.#pairFrequency.add(pairHash);
     const windowSeconds = this.#windowSeconds;
     const srcHost = this.#windowHost(
       srcKey,
       srcHash,
+      srcEstimate,
       packet.srcAddress,
       second,
     );
     srcHost?.counts.add(second, windowSeconds, 1, bytes, bytes);
-    this.#windowHost(dstKey, dstHash, packet.dstAddress, second)?.counts.add(
+    this.#windowHost(
+      dstKey,
+      dstHash,
+      dstEstimate,
+      packet.dstAddress,
+      second,
+    )?.counts.add(
       second,
       windowSeconds,
       1,
@@ -374,6 +395,7 @@ export class TrafficStats {
     const srcSession = this.#sessionHost(
       srcKey,
       srcHash,
+      srcEstimate,
       packet.srcAddress,
       second,
     );
@@ -385,6 +407,7 @@ export class TrafficStats {
     const dstSession = this.#sessionHost(
       dstKey,
       dstHash,
+      dstEstimate,
       packet.dstAddress,
       second,
     );
@@ -395,15 +418,20 @@ export class TrafficStats {
 
     let windowEntry = srcHost?.windowConversation;
     let sessionEntry = srcHost?.sessionConversation;
+    // The cache holds while both entries are live under this pair's key (a
+    // removed entry may have been reused for another pair).
     if (
       srcHost === undefined || srcHost.peerKey !== dstKey ||
       windowEntry === undefined || !windowEntry.live ||
-      sessionEntry === undefined || !sessionEntry.live
+      windowEntry.lowKey !== lowKey || windowEntry.highKey !== highKey ||
+      sessionEntry === undefined || !sessionEntry.live ||
+      sessionEntry.lowKey !== lowKey || sessionEntry.highKey !== highKey
     ) {
       windowEntry = this.#windowConversation(
         lowKey,
         highKey,
         pairHash,
+        pairEstimate,
         packet,
         second,
       );
@@ -411,6 +439,7 @@ export class TrafficStats {
         lowKey,
         highKey,
         pairHash,
+        pairEstimate,
         packet,
         second,
       );
@@ -532,23 +561,37 @@ export class TrafficStats {
   #windowHost(
     key: number,
     hash: number,
+    estimate: number,
     address: string,
     second: number,
   ): WindowHost | undefined {
     let entry = this.#windowHosts.peek(key, 0, 0, hash);
     if (entry === undefined) {
-      if (this.#windowHostAdmission.refuses(this.#windowHosts, hash)) {
+      if (
+        this.#windowHostAdmission.refuses(this.#windowHosts, hash, estimate)
+      ) {
         return undefined;
       }
-      entry = {
-        address,
-        hash,
-        counts: new WindowCounts(),
-        touchedSecond: second,
-        peerKey: -1,
-        windowConversation: undefined,
-        sessionConversation: undefined,
-      };
+      entry = this.#windowHosts.spare();
+      if (entry === undefined) {
+        entry = {
+          address,
+          hash,
+          counts: new WindowCounts(),
+          touchedSecond: second,
+          peerKey: -1,
+          windowConversation: undefined,
+          sessionConversation: undefined,
+        };
+      } else {
+        entry.address = address;
+        entry.hash = hash;
+        entry.counts.clear();
+        entry.touchedSecond = second;
+        entry.peerKey = -1;
+        entry.windowConversation = undefined;
+        entry.sessionConversation = undefined;
+      }
       this.#windowHosts.add(key, 0, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       this.#windowHosts.get(key, 0, 0);
@@ -560,22 +603,35 @@ export class TrafficStats {
   #sessionHost(
     key: number,
     hash: number,
+    estimate: number,
     address: string,
     second: number,
   ): SessionHost | undefined {
     let entry = this.#sessionHosts.peek(key, 0, 0, hash);
     if (entry === undefined) {
-      if (this.#sessionHostAdmission.refuses(this.#sessionHosts, hash)) {
+      if (
+        this.#sessionHostAdmission.refuses(this.#sessionHosts, hash, estimate)
+      ) {
         return undefined;
       }
-      entry = {
-        address,
-        hash,
-        packets: 0,
-        bytes: 0,
-        sentBytes: 0,
-        touchedSecond: second,
-      };
+      entry = this.#sessionHosts.spare();
+      if (entry === undefined) {
+        entry = {
+          address,
+          hash,
+          packets: 0,
+          bytes: 0,
+          sentBytes: 0,
+          touchedSecond: second,
+        };
+      } else {
+        entry.address = address;
+        entry.hash = hash;
+        entry.packets = 0;
+        entry.bytes = 0;
+        entry.sentBytes = 0;
+        entry.touchedSecond = second;
+      }
       this.#sessionHosts.add(key, 0, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       this.#sessionHosts.get(key, 0, 0);
@@ -588,27 +644,41 @@ export class TrafficStats {
     lowKey: number,
     highKey: number,
     hash: number,
+    estimate: number,
     packet: PacketRecord,
     second: number,
   ): WindowConversation | undefined {
     const table = this.#windowConversations;
     let entry = table.peek(lowKey, highKey, 0, hash);
     if (entry === undefined) {
-      if (this.#windowConversationAdmission.refuses(table, hash)) {
+      if (this.#windowConversationAdmission.refuses(table, hash, estimate)) {
         return undefined;
       }
       const [hostA, hostB] = orderedHosts(packet);
-      entry = {
-        lowKey,
-        highKey,
-        hash,
-        hostA,
-        hostB,
-        counts: new WindowCounts(),
-        tally: createServiceTally(),
-        touchedSecond: second,
-        live: true,
-      };
+      entry = table.spare();
+      if (entry === undefined) {
+        entry = {
+          lowKey,
+          highKey,
+          hash,
+          hostA,
+          hostB,
+          counts: new WindowCounts(),
+          tally: createServiceTally(),
+          touchedSecond: second,
+          live: true,
+        };
+      } else {
+        entry.lowKey = lowKey;
+        entry.highKey = highKey;
+        entry.hash = hash;
+        entry.hostA = hostA;
+        entry.hostB = hostB;
+        entry.counts.clear();
+        clearServiceTally(entry.tally);
+        entry.touchedSecond = second;
+        entry.live = true;
+      }
       table.add(lowKey, highKey, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       table.get(lowKey, highKey, 0);
@@ -621,28 +691,43 @@ export class TrafficStats {
     lowKey: number,
     highKey: number,
     hash: number,
+    estimate: number,
     packet: PacketRecord,
     second: number,
   ): SessionConversation | undefined {
     const table = this.#sessionConversations;
     let entry = table.peek(lowKey, highKey, 0, hash);
     if (entry === undefined) {
-      if (this.#sessionConversationAdmission.refuses(table, hash)) {
+      if (this.#sessionConversationAdmission.refuses(table, hash, estimate)) {
         return undefined;
       }
       const [hostA, hostB] = orderedHosts(packet);
-      entry = {
-        lowKey,
-        highKey,
-        hash,
-        hostA,
-        hostB,
-        packets: 0,
-        bytes: 0,
-        tally: createServiceTally(),
-        touchedSecond: second,
-        live: true,
-      };
+      entry = table.spare();
+      if (entry === undefined) {
+        entry = {
+          lowKey,
+          highKey,
+          hash,
+          hostA,
+          hostB,
+          packets: 0,
+          bytes: 0,
+          tally: createServiceTally(),
+          touchedSecond: second,
+          live: true,
+        };
+      } else {
+        entry.lowKey = lowKey;
+        entry.highKey = highKey;
+        entry.hash = hash;
+        entry.hostA = hostA;
+        entry.hostB = hostB;
+        entry.packets = 0;
+        entry.bytes = 0;
+        clearServiceTally(entry.tally);
+        entry.touchedSecond = second;
+        entry.live = true;
+      }
       table.add(lowKey, highKey, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       table.get(lowKey, highKey, 0);

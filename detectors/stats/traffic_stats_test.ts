@@ -357,6 +357,26 @@ Deno.test("TrafficStats does not count into a conversation entry that was evicte
   assert.equal(stats.tables().stats_session_conversations!.rejected, 2);
 });
 
+Deno.test("TrafficStats does not count into an evicted conversation entry reused for another pair", () => {
+  const stats = new TrafficStats({
+    maxWindowConversations: 1,
+    maxSessionConversations: 1,
+  });
+  const send = (src: string, dst: string, bytes: number) =>
+    stats.observe(ip({ atUs: T0, src, dst, bytes }));
+  send("10.0.0.1", "10.0.0.2", 100); // host 1 caches the 1-2 entries
+  send("10.0.0.3", "10.0.0.4", 10); // turned away: first sighting
+  send("10.0.0.3", "10.0.0.4", 10); // evicts 1-2, whose entries become spares
+  for (let i = 0; i < 3; i++) send("10.0.0.5", "10.0.0.6", 20); // the third evicts 3-4 and reuses 1-2's entries
+  send("10.0.0.1", "10.0.0.2", 7); // host 1's cache points at a live entry, but of 5-6
+  const { conversations } = stats.snapshot();
+  const rows = (list: typeof conversations.session) =>
+    list.map((c) => [c.hostA, c.hostB, c.bytes]);
+  assert.deepEqual(rows(conversations.session), [["10.0.0.5", "10.0.0.6", 20]]);
+  assert.deepEqual(rows(conversations.window), [["10.0.0.5", "10.0.0.6", 20]]);
+  assert.equal(stats.tables().stats_session_conversations!.evictions, 2);
+});
+
 Deno.test("TrafficStats keeps real talkers in a full table while one-packet sources flood", () => {
   const stats = new TrafficStats({ maxSessionHosts: 100, maxWindowHosts: 100 });
   // 50 hosts talk every second for 10 s while 20 000 one-packet sources

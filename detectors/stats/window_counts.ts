@@ -75,6 +75,11 @@ export class WindowCounts {
     return total;
   }
 
+  /** Removes every record (for an entry reused under a new key). */
+  clear(): void {
+    this.#records.length = 0;
+  }
+
   /** Removes the records of seconds ≤ `oldestDroppedSecond`. */
   #drop(oldestDroppedSecond: number): void {
     const records = this.#records;

@@ -12,6 +12,8 @@ import type { SensorEvent } from "./events.ts";
 export interface QueuedEvent {
   id: number;
   event: SensorEvent;
+  /** The encoded SSE message, made on first write and shared by every client the item went to. */
+  message?: Uint8Array;
 }
 
 /** Limits of a {@linkcode ClientQueue}. */

@@ -8,7 +8,11 @@
 
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { ClientQueue, type ClientQueueOptions } from "./client_queue.ts";
+import {
+  ClientQueue,
+  type ClientQueueOptions,
+  type QueuedEvent,
+} from "./client_queue.ts";
 import type { EventBus } from "./event_bus.ts";
 import { SENSOR_EVENT_TYPES, type SensorEvent } from "./events.ts";
 import { SensorError } from "./session_errors.ts";
@@ -93,11 +97,7 @@ export class StreamHub {
             await stream.write(": keep-alive\n\n");
             continue;
           }
-          await stream.writeSSE({
-            id: String(item.id),
-            event: item.event.type,
-            data: JSON.stringify(eventData(item.event)),
-          });
+          await stream.write(sseMessage(item));
         }
         if (queue.overflowed && !stream.aborted) {
           await stream.writeSSE({
@@ -126,6 +126,23 @@ export class StreamHub {
       if (types.has(event.type)) client.push(item);
     }
   }
+}
+
+const ENCODER = new TextEncoder();
+
+/**
+ * The SSE message of `item`, byte for byte what Hono's `writeSSE` writes
+ * (`event:`, one `data:` line — JSON has no raw line breaks — `id:`),
+ * serialised and encoded once and then shared by every client the item went
+ * to, instead of once per client.
+ */
+export function sseMessage(item: QueuedEvent): Uint8Array {
+  item.message ??= ENCODER.encode(
+    `event: ${item.event.type}\ndata: ${
+      JSON.stringify(eventData(item.event))
+    }\nid: ${item.id}\n\n`,
+  );
+  return item.message;
 }
 
 function eventData(event: SensorEvent): unknown {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
-import { StreamHub } from "./stream_hub.ts";
+import { sseMessage, StreamHub } from "./stream_hub.ts";
 import { readSse } from "../tests/sse_client.ts";
 
 function status(message: string): SensorEvent {
@@ -84,4 +84,55 @@ Deno.test("StreamHub forgets a client that went away", async () => {
   }
   assert.equal(hub.clients, 0);
   hub.close();
+});
+
+Deno.test("StreamHub formats each event once, as Hono's writeSSE would, for every client over real HTTP", async () => {
+  const { bus, hub, app } = setup();
+  // The shared message is byte for byte writeSSE's format.
+  const item = { id: 7, event: status("line one\nline two \u2028 ✓") };
+  const text = new TextDecoder().decode(sseMessage(item));
+  assert.equal(
+    text,
+    `event: status\ndata: ${
+      JSON.stringify({ ...item.event, type: undefined })
+    }\nid: 7\n\n`,
+  );
+  assert.equal(sseMessage(item), sseMessage(item), "encoded once");
+
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    app.fetch,
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/stream?types=status`;
+    const clients = 3;
+    const events = 200;
+    const readings = [];
+    for (let i = 0; i < clients; i++) {
+      const response = await fetch(url);
+      readings.push(readSse(response, (_e, all) => all.length === events));
+    }
+    for (let i = 0; hub.clients < clients && i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(hub.clients, clients);
+    for (let i = 0; i < events; i++) {
+      bus.publish(status(`event ${i} ${"x".repeat(i * 37)}\r\n`));
+      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    for (const received of await Promise.all(readings)) {
+      assert.equal(received.length, events);
+      received.forEach((event, i) => {
+        assert.equal(event.event, "status");
+        assert.equal(event.id, String(i + 1));
+        assert.equal(
+          event.data.message,
+          `event ${i} ${"x".repeat(i * 37)}\r\n`,
+        );
+      });
+    }
+  } finally {
+    hub.close();
+    await server.shutdown();
+  }
 });

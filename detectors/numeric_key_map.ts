@@ -73,6 +73,8 @@ export class NumericKeyMap<V> {
   #keys = new Float64Array(0);
   /** Hash of each slot's key. */
   #hashes = new Int32Array(0);
+  /** Index position of each slot's key, so eviction and expiry need no probe. */
+  #positions = new Int32Array(0);
   #values: (V | undefined)[] = [];
   /** Open-addressing index: per position, a slot number (or NO_SLOT) and its key's hash. */
   #index = new Int32Array(0);
@@ -189,6 +191,7 @@ export class NumericKeyMap<V> {
     while (index[position * 2] !== NO_SLOT) position = (position + 1) & mask;
     index[position * 2] = slot;
     index[position * 2 + 1] = hash;
+    this.#positions[slot] = position;
     this.#size++;
   }
 
@@ -248,6 +251,7 @@ export class NumericKeyMap<V> {
     this.#recency.reset();
     this.#keys = new Float64Array(0);
     this.#hashes = new Int32Array(0);
+    this.#positions = new Int32Array(0);
     this.#values = [];
     this.#index = new Int32Array(0); // or #resize() might keep stale positions
     this.#size = 0;
@@ -295,16 +299,7 @@ export class NumericKeyMap<V> {
   }
 
   #removeSlot(slot: number): void {
-    const at = slot * WORDS;
-    const keys = this.#keys;
-    this.#removeAt(
-      this.#positionOf(
-        keys[at]!,
-        keys[at + 1]!,
-        keys[at + 2]!,
-        this.#hashes[slot]!,
-      ),
-    );
+    this.#removeAt(this.#positions[slot]!);
   }
 
   /** Removes the entry at index `position`, shifting later probes back over the hole. */
@@ -325,6 +320,7 @@ export class NumericKeyMap<V> {
       if (!homeAfterHole) {
         index[hole * 2] = moving;
         index[hole * 2 + 1] = hash;
+        this.#positions[moving] = hole;
         hole = probe;
       }
     }
@@ -348,6 +344,9 @@ export class NumericKeyMap<V> {
       const hashes = new Int32Array(slots);
       hashes.set(this.#hashes);
       this.#hashes = hashes;
+      const slotPositions = new Int32Array(slots);
+      slotPositions.set(this.#positions);
+      this.#positions = slotPositions;
     }
     let positions = 16;
     while (positions < slots * 2) positions *= 2;
@@ -363,6 +362,7 @@ export class NumericKeyMap<V> {
       while (index[position * 2] !== NO_SLOT) position = (position + 1) & mask;
       index[position * 2] = slot;
       index[position * 2 + 1] = hash;
+      this.#positions[slot] = position;
     }
     this.#index = index;
     this.#mask = mask;

@@ -156,7 +156,11 @@ export function createDataExfilDetector(
   ]);
   const homeNet = new CidrSet(config.homeNet);
   // Keyed by the inside and outside address keys.
-  const pairs = new NumericKeyMap<PairState>(config.maxPairs);
+  // Recycled: with more pairs than the table holds, a new pair reuses an
+  // evicted one's object instead of leaving it to the garbage collector.
+  const pairs = new NumericKeyMap<PairState>(config.maxPairs, undefined, {
+    recycle: true,
+  });
   let nextExpiryUs = -Infinity;
 
   return {
@@ -181,7 +185,10 @@ export function createDataExfilDetector(
       let state = pairs.peek(insideKey, outsideKey, 0);
       if (state === undefined) {
         const inside = srcHome ? packet.srcAddress : packet.dstAddress;
-        state = newPair(inside, outside, nowUs);
+        const spare = pairs.spare();
+        state = spare === undefined
+          ? newPair(inside, outside, nowUs)
+          : resetPair(spare, inside, outside, nowUs);
         pairs.add(insideKey, outsideKey, 0, state);
       } else if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
         // Refreshing LRU order once a second is enough for eviction and
@@ -238,6 +245,32 @@ export function createDataExfilDetector(
       return { pairs: pairs.stats() };
     },
   };
+}
+
+/** Makes `state` a new pair's, as {@linkcode newPair} would (reusing its port list). */
+function resetPair(
+  state: PairState,
+  inside: string,
+  outside: string,
+  nowUs: number,
+): PairState {
+  state.inside = inside;
+  state.outside = outside;
+  state.bucketStartUs = nowUs;
+  state.outBytes = 0;
+  state.inBytes = 0;
+  state.previousOutBytes = 0;
+  state.previousInBytes = 0;
+  state.totalOutBytes = 0;
+  state.totalInBytes = 0;
+  state.outPackets = 0;
+  state.firstSeenUs = nowUs;
+  state.lastSeenUs = nowUs;
+  state.touchedUs = nowUs;
+  state.remotePorts.length = 0;
+  state.reportedCount = 0;
+  state.lastReportUs = -Infinity;
+  return state;
 }
 
 function newPair(inside: string, outside: string, nowUs: number): PairState {

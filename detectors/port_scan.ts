@@ -85,9 +85,10 @@ export interface PortScanOptions {
   /** Sources tracked at once; beyond this the least recently active is evicted. */
   maxSources?: number;
   /**
-   * Sources with one distinct probe so far, tracked at once apart from
-   * `maxSources` (a source moves there with its second distinct probe);
-   * beyond this the least recently seen is forgotten.
+   * Sources with at most two distinct probes so far (one when a threshold
+   * is 2), tracked at once apart from `maxSources` (a source moves there
+   * with its next distinct probe); beyond this the least recently seen is
+   * forgotten.
    */
   maxNewSources?: number;
   /** Distinct probes remembered at once over all sources; beyond this the oldest is forgotten. */
@@ -120,12 +121,13 @@ export interface PortScanOptions {
  *   (the probe, its key and its share of the per-host and per-port
  *   counters): about 95 MB in the worst case, reached only when 200 000
  *   distinct probes arrive within one window.
- * - `maxNewSources` 16 384 × about 100 B. Spoofed floods send one SYN per
- *   source: each costs only a small entry here, which a flood replaces
- *   within 16 384 packets (young in the JavaScript heap, so collected
- *   cheaply), and never flushes real scanners out of `maxSources`. A slow
- *   scanner loses its first probe only if 16 384 other new sources appear
- *   before its second.
+ * - `maxNewSources` 16 384 × about 150 B. Spoofed floods send one SYN per
+ *   source, and most clients send one or two distinct probes (a web
+ *   server, the resolver) within a window: each costs only a small entry
+ *   here (reused when evicted), and never flushes real scanners out of
+ *   `maxSources`. A slow scanner loses its first probes only if 16 384
+ *   other new sources appear between two of its first three distinct
+ *   probes.
  * - `maxProbesPerSource` 4 096: 270 times the vertical threshold.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
@@ -208,16 +210,29 @@ interface SourceState extends ReportMark {
   topPortHosts: number;
 }
 
-/** A source that has sent one distinct probe (repeats aside): that probe, kept apart from the tables. */
+/**
+ * A source that has sent at most two distinct probes (repeats aside), kept
+ * apart from the tables: too few to cross any threshold, which is what most
+ * clients ever send within a window.
+ */
 interface NewSource {
   address: string;
+  /** Distinct probes held: 1 or 2 (the second's fields are unused while 1). */
+  count: number;
   host: string;
   hostKey: number;
   portKey: number;
-  /** Probe kinds seen (KIND_* bits). */
-  kinds: number;
   atUs: number;
   status: number;
+  host2: string;
+  hostKey2: number;
+  portKey2: number;
+  atUs2: number;
+  status2: number;
+  /** Probe kinds seen (KIND_* bits). */
+  kinds: number;
+  /** Packet time of the latest distinct probe, µs (for expiry). */
+  lastUs: number;
 }
 
 /** Distinct probes (and failures) of one source to one host, or on one port. */
@@ -283,12 +298,22 @@ export function createPortScanDetector(
     );
   }
 
-  const promoteAtOnce = failedPortThreshold <= 1 || portThreshold <= 1 ||
-    failedSubnetHostThreshold <= 1 || failedHostThreshold <= 1;
+  // A source with k distinct probes has every counter ≤ k: it cannot cross
+  // a threshold above k, so up to (smallest threshold − 1, at most 2) of its
+  // probes wait in newSources before it joins the tables.
+  const lightProbes = Math.min(
+    2,
+    Math.min(
+      failedPortThreshold,
+      portThreshold,
+      failedSubnetHostThreshold,
+      failedHostThreshold,
+    ) - 1,
+  );
   // Keys are address keys (PacketRecord.srcAddressKey) and port keys.
   // sources: (source, 0, 0)
   const sources = new NumericKeyMap<SourceState>(config.maxSources);
-  // newSources: (source, 0, 0), sources with one distinct probe so far
+  // newSources: (source, 0, 0), sources with at most lightProbes distinct probes so far
   // (recycled: a spoofed flood makes one entry per packet)
   const newSources = new NumericKeyMap<NewSource>(
     config.maxNewSources,
@@ -344,20 +369,21 @@ export function createPortScanDetector(
     sources.expireOldest((source) =>
       nowUs - source.lastProbeUs >= windowUs && source.probes <= 0
     );
-    newSources.expireOldest((source) => nowUs - source.atUs >= windowUs);
+    newSources.expireOldest((source) => nowUs - source.lastUs >= windowUs);
   }
 
-  /** The one probe of a new source `prober`, if it went to `host`:`portKey` (address keys). */
-  function firstProbe(
-    prober: number,
+  /** Which of new source `prober`'s probes went to `host`:`portKey` (address keys): 1, 2, or 0 for none. */
+  function lightProbe(
+    entry: NewSource,
     host: number,
     portKey: number,
-  ): NewSource | undefined {
-    const first = newSources.peek(prober, 0, 0);
-    return first !== undefined && first.hostKey === host &&
-        first.portKey === portKey
-      ? first
-      : undefined;
+  ): number {
+    if (entry.hostKey === host && entry.portKey === portKey) return 1;
+    if (
+      entry.count === 2 && entry.hostKey2 === host &&
+      entry.portKey2 === portKey
+    ) return 2;
+    return 0;
   }
 
   /** Records an answer from `host`:`portKey` to `prober`'s probe, if remembered (hosts by address key). */
@@ -369,10 +395,12 @@ export function createPortScanDetector(
   ): boolean {
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      const first = firstProbe(prober, host, portKey);
-      if (first === undefined) return false;
-      if (first.status === PENDING) first.status = status;
-      return true;
+      const entry = newSources.peek(prober, 0, 0);
+      if (entry === undefined) return false;
+      const which = lightProbe(entry, host, portKey);
+      if (which === 1 && entry.status === PENDING) entry.status = status;
+      if (which === 2 && entry.status2 === PENDING) entry.status2 = status;
+      return which !== 0;
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined) return false;
@@ -407,57 +435,70 @@ export function createPortScanDetector(
     const dst = packet.dstAddress;
     let source = sources.peek(srcKey, 0, 0);
     if (source === undefined) {
-      const first = newSources.peek(srcKey, 0, 0);
-      if (first === undefined) {
-        if (!promoteAtOnce) {
+      const entry = newSources.peek(srcKey, 0, 0);
+      if (entry === undefined) {
+        if (lightProbes > 0) {
           // The first probe waits in newSources.
-          const entry = newSources.spare();
-          if (entry === undefined) {
-            newSources.add(srcKey, 0, 0, {
-              address: packet.srcAddress,
-              host: dst,
-              hostKey: dstKey,
-              portKey,
-              kinds: kind,
-              atUs: nowUs,
-              status: PENDING,
-            });
-          } else {
-            entry.address = packet.srcAddress;
-            entry.host = dst;
-            entry.hostKey = dstKey;
-            entry.portKey = portKey;
-            entry.kinds = kind;
-            entry.atUs = nowUs;
-            entry.status = PENDING;
-            newSources.add(srcKey, 0, 0, entry);
-          }
+          addNewSource(
+            srcKey,
+            packet.srcAddress,
+            dst,
+            dstKey,
+            portKey,
+            kind,
+            nowUs,
+          );
           return;
         }
         source = newSource(packet.srcAddress, srcKey, nowUs);
         sources.add(srcKey, 0, 0, source);
       } else {
-        if (first.hostKey === dstKey && first.portKey === portKey) {
-          first.kinds |= kind;
-          return; // a repeat of the first probe
+        if (lightProbe(entry, dstKey, portKey) !== 0) {
+          entry.kinds |= kind;
+          return; // a repeat of a held probe
         }
-        // A second distinct probe: the source and its first probe join the tables.
+        if (entry.count < lightProbes) {
+          entry.count = 2;
+          entry.host2 = dst;
+          entry.hostKey2 = dstKey;
+          entry.portKey2 = portKey;
+          entry.atUs2 = nowUs;
+          entry.status2 = PENDING;
+          entry.kinds |= kind;
+          entry.lastUs = nowUs;
+          return;
+        }
+        // One more distinct probe: the source and its held probes join the tables.
         newSources.delete(srcKey, 0, 0);
-        source = newSource(first.address, srcKey, first.atUs);
+        source = newSource(entry.address, srcKey, entry.atUs);
         sources.add(srcKey, 0, 0, source);
-        source.kinds = first.kinds;
-        source.lastHost = first.host;
-        source.lastHostKey = first.hostKey;
-        source.lastPortKey = first.portKey;
+        source.kinds = entry.kinds;
+        source.lastHost = entry.host;
+        source.lastHostKey = entry.hostKey;
+        source.lastPortKey = entry.portKey;
         register(
           source,
-          first.host,
-          first.hostKey,
-          first.portKey,
-          first.atUs,
-          first.status,
+          entry.host,
+          entry.hostKey,
+          entry.portKey,
+          entry.atUs,
+          entry.status,
           report,
         );
+        if (entry.count === 2) {
+          source.lastHost = entry.host2;
+          source.lastHostKey = entry.hostKey2;
+          source.lastPortKey = entry.portKey2;
+          register(
+            source,
+            entry.host2,
+            entry.hostKey2,
+            entry.portKey2,
+            entry.atUs2,
+            entry.status2,
+            report,
+          );
+        }
       }
     } else {
       if (nowUs - source.touchedUs >= TOUCH_INTERVAL_US) {
@@ -475,6 +516,52 @@ export function createPortScanDetector(
     source.lastPortKey = portKey;
     source.lastProbeUs = nowUs;
     register(source, dst, dstKey, portKey, nowUs, PENDING, report);
+  }
+
+  /** Holds the first probe of a source in newSources, reusing a spare entry. */
+  function addNewSource(
+    srcKey: number,
+    address: string,
+    host: string,
+    hostKey: number,
+    portKey: number,
+    kind: number,
+    nowUs: number,
+  ): void {
+    let entry = newSources.spare();
+    if (entry === undefined) {
+      entry = {
+        address,
+        count: 1,
+        host,
+        hostKey,
+        portKey,
+        atUs: nowUs,
+        status: PENDING,
+        host2: "",
+        hostKey2: -1,
+        portKey2: -1,
+        atUs2: 0,
+        status2: PENDING,
+        kinds: kind,
+        lastUs: nowUs,
+      };
+    } else {
+      entry.address = address;
+      entry.count = 1;
+      entry.host = host;
+      entry.hostKey = hostKey;
+      entry.portKey = portKey;
+      entry.atUs = nowUs;
+      entry.status = PENDING;
+      entry.host2 = "";
+      entry.hostKey2 = -1;
+      entry.portKey2 = -1;
+      entry.status2 = PENDING;
+      entry.kinds = kind;
+      entry.lastUs = nowUs;
+    }
+    newSources.add(srcKey, 0, 0, entry);
   }
 
   /** Remembers one distinct probe of a source in `sources`, with its outcome so far. */
@@ -676,8 +763,13 @@ export function createPortScanDetector(
     if (srcKey < 0 || dstKey < 0) return;
     const source = sources.peek(srcKey, 0, 0);
     if (source === undefined) {
-      const first = firstProbe(srcKey, dstKey, packet.dstPort);
-      if (first?.status === ANSWERED) first.kinds |= KIND_CONNECT;
+      const entry = newSources.peek(srcKey, 0, 0);
+      if (entry === undefined) return;
+      const which = lightProbe(entry, dstKey, packet.dstPort);
+      if (
+        (which === 1 && entry.status === ANSWERED) ||
+        (which === 2 && entry.status2 === ANSWERED)
+      ) entry.kinds |= KIND_CONNECT;
       return;
     }
     const probe = probes.peek(srcKey, dstKey, packet.dstPort);

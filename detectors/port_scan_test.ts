@@ -465,14 +465,74 @@ Deno.test("port_scan: state expires with packet time", () => {
     tcp({ src: "10.7.7.7", dstPort: 80, flags: SYN, atUs: 301 * SECOND_US }),
     ignore,
   );
-  // The scanner expired; a source with one probe so far is held apart, in
-  // new_sources only.
+  // The scanner expired; a source with one or two probes so far is held
+  // apart, in new_sources only.
   assert.equal(detector.tables().probes?.size, 0);
   assert.equal(detector.tables().sources?.size, 0);
   assert.equal(detector.tables().new_sources?.size, 1);
   assert.equal(detector.tables().host_counters?.size, 0);
   assert.equal(detector.tables().port_counters?.size, 0);
   assert.equal(detector.tables().subnet_counters?.size, 0);
+});
+
+Deno.test("port_scan: a source's first two distinct probes wait in new_sources; the third moves all three into the tables", () => {
+  const detector = createPortScanDetector();
+  const ignore = () => {};
+  const tables = () => detector.tables();
+  detector.observe(tcp({ dstPort: 80, flags: SYN, atUs: 0 }), ignore);
+  detector.observe(tcp({ dstPort: 80, flags: SYN, atUs: 1 }), ignore); // a repeat
+  detector.observe(udp({ dst: "10.0.0.53", dstPort: 53, atUs: 2 }), ignore);
+  detector.observe(tcp({ dstPort: 80, flags: SYN, atUs: 3 }), ignore); // a repeat of the first
+  assert.equal(tables().new_sources?.size, 1);
+  assert.equal(tables().sources?.size, 0);
+  assert.equal(tables().probes?.size, 0);
+  detector.observe(tcp({ dstPort: 443, flags: SYN, atUs: 4 }), ignore);
+  assert.equal(tables().new_sources?.size, 0);
+  assert.equal(tables().sources?.size, 1);
+  assert.equal(tables().probes?.size, 3);
+  assert.equal(tables().host_counters?.size, 2);
+  assert.equal(tables().port_counters?.size, 3);
+});
+
+Deno.test("port_scan: answers to either held probe count once the source joins the tables", () => {
+  const options = { failedPortThreshold: 3 };
+  const synAck = (port: number, atUs: number) =>
+    tcp({
+      src: TARGET,
+      dst: SCANNER,
+      srcPort: port,
+      dstPort: 40000,
+      flags: SYN | ACK,
+      atUs,
+    });
+  // Three SYNs, none answered: three failures reach the threshold.
+  assert.equal(run(synScan(3), options).length, 1);
+  // The second held probe answered before the third: two failures of three.
+  const [first, second, third, fourth] = synScan(4);
+  assert.deepEqual(
+    run([first!, second!, synAck(2, 1500), third!], options),
+    [],
+  );
+  // A fourth failure crosses it again.
+  const findings = run(
+    [first!, second!, synAck(2, 1500), third!, fourth!],
+    options,
+  );
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.evidence.failedProbes, 3);
+  assert.equal(findings[0]?.evidence.distinctPorts, 4);
+  // The same with the first held probe answered.
+  assert.deepEqual(run([first!, synAck(1, 800), second!, third!], options), []);
+});
+
+Deno.test("port_scan: thresholds of 2 and 1 hold fewer probes apart, and still fire at the threshold", () => {
+  for (const threshold of [1, 2]) {
+    const options = { failedPortThreshold: threshold };
+    assert.deepEqual(run(synScan(threshold - 1), options), []);
+    const findings = run(synScan(threshold), options);
+    assert.equal(findings.length, 1, `threshold ${threshold}`);
+    assert.equal(findings[0]?.evidence.failedProbes, threshold);
+  }
 });
 
 Deno.test("port_scan: tables stay within capacity under 1M spoofed sources", () => {

@@ -11,7 +11,9 @@ import { startServer } from "../server/mod.ts";
 import { readSse, type SseEvent } from "./sse_client.ts";
 
 const UDP_PORT = 47_501;
-const SCAN_FIRST_PORT = 47_600;
+// Below Linux's ephemeral range (32768–60999): a connect to a closed port in
+// that range can pick the same port as its source and connect to itself.
+const SCAN_FIRST_PORT = 29_600;
 const SCAN_PORTS = 60;
 const BURST = 20;
 

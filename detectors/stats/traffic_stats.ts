@@ -7,13 +7,15 @@
  * tshark's conversation statistics). Talkers and conversations count
  * IPv4/IPv6 packets only; a conversation is an unordered host pair.
  *
- * Memory is bounded: the timeline is a fixed ring; each host/conversation
- * table is a {@linkcode NumericKeyMap} (capacity + idle expiry, eviction
- * counters), keyed by address keys (`PacketRecord.srcAddressKey`). Window entries keep sparse per-second counters (at most 30
- * records of 4 numbers ≈ 1.1 KB per entry, ~100 bytes for an entry seen in
- * one second), so the defaults cost at most ≈ 9 MB for the window tables
- * (4 096 hosts + 4 096 host pairs) and ≈ 6 MB for the session tables
- * (16 384 + 16 384 entries of ~100–250 bytes). Top-N lists are computed on
+ * Memory is bounded: the timeline is a fixed ring; hosts and conversations
+ * are each one {@linkcode NumericKeyMap} (capacity, LRU eviction behind
+ * frequency-based admission, idle expiry, eviction counters) keyed by
+ * address keys (`PacketRecord.srcAddressKey`). An entry holds both its
+ * session totals and sparse per-second counters for the sliding window (at
+ * most 30 records of 4 numbers ≈ 1.1 KB for an entry busy in each of the
+ * last 30 s, ~100 bytes for one seen in one second), so one lookup per host
+ * serves both views; the defaults (16 384 hosts + 16 384 host pairs) cost
+ * about 8 MB typically and at most about 40 MB. Top-N lists are computed on
  * {@linkcode TrafficStats.snapshot}, never per packet.
  *
  * @module
@@ -55,15 +57,11 @@ export interface TrafficStatsOptions {
   talkerWindowUs?: number;
   /** Entries in each top list. */
   topCount?: number;
-  /** Hosts tracked in the window table; beyond this the least recently seen is evicted. */
-  maxWindowHosts?: number;
-  /** Hosts tracked in the session table. */
-  maxSessionHosts?: number;
-  /** Conversations (host pairs) tracked in the window table. */
-  maxWindowConversations?: number;
-  /** Conversations tracked in the session table. */
-  maxSessionConversations?: number;
-  /** Session entries idle this long are dropped, µs of packet time. */
+  /** Hosts tracked (for the window and the session); when full, a new host replaces the least recently seen only if seen more often. */
+  maxHosts?: number;
+  /** Conversations (host pairs) tracked, likewise. */
+  maxConversations?: number;
+  /** Entries idle this long are dropped, µs of packet time. */
   sessionIdleUs?: number;
   /** Mean latency for the KPIs, ms (e.g. `() => latency.meanLatencyMs()`); null KPI when absent. */
   meanLatencyMs?: () => number | null;
@@ -73,18 +71,16 @@ export interface TrafficStatsOptions {
 
 /**
  * Defaults of {@linkcode TrafficStatsOptions}: a 5 min timeline, 5 s KPI
- * averages, a 30 s talker window, top 10, 4 096 window and 16 384 session
- * entries per table, session entries dropped after 1 h idle.
+ * averages, a 30 s talker window, top 10, 16 384 hosts and 16 384
+ * conversations, entries dropped after 1 h idle.
  */
 export const TRAFFIC_STATS_DEFAULTS = {
   timelineSeconds: 300,
   kpiSeconds: 5,
   talkerWindowUs: 30_000_000,
   topCount: 10,
-  maxWindowHosts: 4_096,
-  maxSessionHosts: 16_384,
-  maxWindowConversations: 4_096,
-  maxSessionConversations: 16_384,
+  maxHosts: 16_384,
+  maxConversations: 16_384,
   sessionIdleUs: 3_600_000_000,
 } satisfies Required<
   Omit<TrafficStatsOptions, "meanLatencyMs" | "alertCount">
@@ -128,7 +124,7 @@ export interface ConversationTraffic {
   bytes: number;
   /** Packets both ways. */
   packets: number;
-  /** Service with the most bytes (in the window table: since the entry was created). */
+  /** Service with the most bytes since the conversation was first seen (or last re-admitted). */
   mainProtocol: ServiceName;
 }
 
@@ -186,33 +182,26 @@ export interface StatsSnapshot {
 const TIMELINE_PACKETS = 0;
 const TIMELINE_BYTES = 1;
 
-/** A host's traffic in the window table. */
-interface WindowHost {
+/** A host's traffic: session totals and per-second window counts. */
+interface HostEntry {
   address: string;
   /** Hash of its table key, for admission (frequency_sketch.ts). */
   hash: number;
-  /** Packets, bytes and (extra channel) bytes sent, per second. */
+  /** Packets, bytes and (extra channel) bytes sent, per second over the window. */
   counts: WindowCounts;
-  /** Packet second of the last LRU refresh. */
-  touchedSecond: number;
-  /** Address key of this host's last sent packet's peer, with their conversation entries (a cache that spares two lookups). */
-  peerKey: number;
-  windowConversation: WindowConversation | undefined;
-  sessionConversation: SessionConversation | undefined;
-}
-
-/** A host's traffic in the session table. */
-interface SessionHost {
-  address: string;
-  hash: number;
+  /** Since the entry was created. */
   packets: number;
   bytes: number;
   sentBytes: number;
+  /** Packet second of the last LRU refresh. */
   touchedSecond: number;
+  /** Address key of this host's last sent packet's peer, with their conversation entry (a cache that spares a lookup). */
+  peerKey: number;
+  conversation: ConversationEntry | undefined;
 }
 
-/** A host pair's traffic in the window table. */
-interface WindowConversation {
+/** A host pair's traffic: session totals and per-second window counts. */
+interface ConversationEntry {
   /** Address keys, lower first (the table key). */
   lowKey: number;
   highKey: number;
@@ -220,23 +209,12 @@ interface WindowConversation {
   hostA: string;
   hostB: string;
   counts: WindowCounts;
+  packets: number;
+  bytes: number;
+  /** Bytes per service since the entry was created (service_tally.ts). */
   tally: number[];
   touchedSecond: number;
   /** False once evicted or expired (the host caches must not use it then). */
-  live: boolean;
-}
-
-/** A host pair's traffic in the session table. */
-interface SessionConversation {
-  lowKey: number;
-  highKey: number;
-  hash: number;
-  hostA: string;
-  hostB: string;
-  packets: number;
-  bytes: number;
-  tally: number[];
-  touchedSecond: number;
   live: boolean;
 }
 
@@ -263,21 +241,13 @@ export class TrafficStats {
   readonly #timeline: SecondRing;
   readonly #servicePackets = new Float64Array(SERVICE_COUNT);
   readonly #serviceBytes = new Float64Array(SERVICE_COUNT);
-  readonly #windowHosts: NumericKeyMap<WindowHost>;
+  readonly #hosts: NumericKeyMap<HostEntry>;
+  readonly #conversations: NumericKeyMap<ConversationEntry>;
   /** Recent sightings of hosts and of host pairs, for admission into full tables. */
   readonly #hostFrequency = new FrequencySketch();
   readonly #pairFrequency = new FrequencySketch();
-  readonly #windowHostAdmission = new TableAdmission(this.#hostFrequency);
-  readonly #sessionHostAdmission = new TableAdmission(this.#hostFrequency);
-  readonly #windowConversationAdmission = new TableAdmission(
-    this.#pairFrequency,
-  );
-  readonly #sessionConversationAdmission = new TableAdmission(
-    this.#pairFrequency,
-  );
-  readonly #sessionHosts: NumericKeyMap<SessionHost>;
-  readonly #windowConversations: NumericKeyMap<WindowConversation>;
-  readonly #sessionConversations: NumericKeyMap<SessionConversation>;
+  readonly #hostAdmission = new TableAdmission(this.#hostFrequency);
+  readonly #conversationAdmission = new TableAdmission(this.#pairFrequency);
   #packets = 0;
   #bytes = 0;
   #firstUs = Infinity;
@@ -316,23 +286,9 @@ export class TrafficStats {
     // Entries are recycled: under churn (more hosts than a table holds) a
     // new entry reuses an evicted one instead of leaving garbage behind.
     const recycle = { recycle: true };
-    this.#windowHosts = new NumericKeyMap(
-      config.maxWindowHosts,
-      undefined,
-      recycle,
-    );
-    this.#sessionHosts = new NumericKeyMap(
-      config.maxSessionHosts,
-      undefined,
-      recycle,
-    );
-    this.#windowConversations = new NumericKeyMap<WindowConversation>(
-      config.maxWindowConversations,
-      markDead,
-      recycle,
-    );
-    this.#sessionConversations = new NumericKeyMap<SessionConversation>(
-      config.maxSessionConversations,
+    this.#hosts = new NumericKeyMap(config.maxHosts, undefined, recycle);
+    this.#conversations = new NumericKeyMap<ConversationEntry>(
+      config.maxConversations,
       markDead,
       recycle,
     );
@@ -371,71 +327,41 @@ export class TrafficStats {
     const dstEstimate = this.#hostFrequency.add(dstHash);
     const pairEstimate = this.#pairFrequency.add(pairHash);
     const windowSeconds = this.#windowSeconds;
-    const srcHost = this.#windowHost(
+    const srcHost = this.#host(
       srcKey,
       srcHash,
       srcEstimate,
       packet.srcAddress,
       second,
     );
-    srcHost?.counts.add(second, windowSeconds, 1, bytes, bytes);
-    this.#windowHost(
-      dstKey,
-      dstHash,
-      dstEstimate,
-      packet.dstAddress,
-      second,
-    )?.counts.add(
-      second,
-      windowSeconds,
-      1,
-      bytes,
-      0,
-    );
-    const srcSession = this.#sessionHost(
-      srcKey,
-      srcHash,
-      srcEstimate,
-      packet.srcAddress,
-      second,
-    );
-    if (srcSession !== undefined) {
-      srcSession.packets++;
-      srcSession.bytes += bytes;
-      srcSession.sentBytes += bytes;
+    if (srcHost !== undefined) {
+      srcHost.counts.add(second, windowSeconds, 1, bytes, bytes);
+      srcHost.packets++;
+      srcHost.bytes += bytes;
+      srcHost.sentBytes += bytes;
     }
-    const dstSession = this.#sessionHost(
+    const dstHost = this.#host(
       dstKey,
       dstHash,
       dstEstimate,
       packet.dstAddress,
       second,
     );
-    if (dstSession !== undefined) {
-      dstSession.packets++;
-      dstSession.bytes += bytes;
+    if (dstHost !== undefined) {
+      dstHost.counts.add(second, windowSeconds, 1, bytes, 0);
+      dstHost.packets++;
+      dstHost.bytes += bytes;
     }
 
-    let windowEntry = srcHost?.windowConversation;
-    let sessionEntry = srcHost?.sessionConversation;
-    // The cache holds while both entries are live under this pair's key (a
-    // removed entry may have been reused for another pair).
+    // The sender's cache holds while the entry is live under this pair's key
+    // (a removed entry may have been reused for another pair).
+    let conversation = srcHost?.conversation;
     if (
       srcHost === undefined || srcHost.peerKey !== dstKey ||
-      windowEntry === undefined || !windowEntry.live ||
-      windowEntry.lowKey !== lowKey || windowEntry.highKey !== highKey ||
-      sessionEntry === undefined || !sessionEntry.live ||
-      sessionEntry.lowKey !== lowKey || sessionEntry.highKey !== highKey
+      conversation === undefined || !conversation.live ||
+      conversation.lowKey !== lowKey || conversation.highKey !== highKey
     ) {
-      windowEntry = this.#windowConversation(
-        lowKey,
-        highKey,
-        pairHash,
-        pairEstimate,
-        packet,
-        second,
-      );
-      sessionEntry = this.#sessionConversation(
+      conversation = this.#conversation(
         lowKey,
         highKey,
         pairHash,
@@ -445,44 +371,17 @@ export class TrafficStats {
       );
       if (srcHost !== undefined) {
         srcHost.peerKey = dstKey;
-        srcHost.windowConversation = windowEntry;
-        srcHost.sessionConversation = sessionEntry;
+        srcHost.conversation = conversation;
       }
-      if (windowEntry === undefined || sessionEntry === undefined) {
-        if (windowEntry !== undefined) {
-          windowEntry.counts.add(second, windowSeconds, 1, bytes, 0);
-          addToServiceTally(windowEntry.tally, service, bytes);
-        }
-        if (sessionEntry !== undefined) {
-          sessionEntry.packets++;
-          sessionEntry.bytes += bytes;
-          addToServiceTally(sessionEntry.tally, service, bytes);
-        }
-        return;
-      }
-    } else {
-      if (second > windowEntry.touchedSecond) {
-        this.#windowConversations.get(
-          windowEntry.lowKey,
-          windowEntry.highKey,
-          0,
-        );
-        windowEntry.touchedSecond = second;
-      }
-      if (second > sessionEntry.touchedSecond) {
-        this.#sessionConversations.get(
-          sessionEntry.lowKey,
-          sessionEntry.highKey,
-          0,
-        );
-        sessionEntry.touchedSecond = second;
-      }
+      if (conversation === undefined) return;
+    } else if (second > conversation.touchedSecond) {
+      this.#conversations.get(lowKey, highKey, 0); // LRU refresh
+      conversation.touchedSecond = second;
     }
-    windowEntry.counts.add(second, windowSeconds, 1, bytes, 0);
-    addToServiceTally(windowEntry.tally, service, bytes);
-    sessionEntry.packets++;
-    sessionEntry.bytes += bytes;
-    addToServiceTally(sessionEntry.tally, service, bytes);
+    conversation.counts.add(second, windowSeconds, 1, bytes, 0);
+    conversation.packets++;
+    conversation.bytes += bytes;
+    addToServiceTally(conversation.tally, service, bytes);
   }
 
   /** JSON-ready statistics at the latest packet time (top lists computed now). */
@@ -521,13 +420,13 @@ export class TrafficStats {
       timeline: this.#timelineSnapshot(),
       talkers: {
         windowUs: this.#config.talkerWindowUs,
-        window: this.#topWindowHosts(),
-        session: this.#topSessionHosts(),
+        window: this.#topHosts(true),
+        session: this.#topHosts(false),
       },
       conversations: {
         windowUs: this.#config.talkerWindowUs,
-        window: this.#topWindowConversations(),
-        session: this.#topSessionConversations(),
+        window: this.#topConversations(true),
+        session: this.#topConversations(false),
       },
     };
   }
@@ -535,123 +434,73 @@ export class TrafficStats {
   /** Sizes of the host and conversation tables. */
   tables(): Record<string, TableStats> {
     return {
-      stats_window_hosts: tableStats(
-        this.#windowHosts,
-        this.#windowHostAdmission,
-      ),
-      stats_session_hosts: tableStats(
-        this.#sessionHosts,
-        this.#sessionHostAdmission,
-      ),
-      stats_window_conversations: tableStats(
-        this.#windowConversations,
-        this.#windowConversationAdmission,
-      ),
-      stats_session_conversations: tableStats(
-        this.#sessionConversations,
-        this.#sessionConversationAdmission,
+      stats_hosts: tableStats(this.#hosts, this.#hostAdmission),
+      stats_conversations: tableStats(
+        this.#conversations,
+        this.#conversationAdmission,
       ),
     };
   }
 
-  // The lookups below refresh LRU order (a Map delete + set) at most once per
-  // packet second per entry: enough for eviction and idle expiry measured in
-  // seconds, and much cheaper than on every packet.
+  // The lookups below refresh LRU order at most once per packet second per
+  // entry: enough for eviction and idle expiry measured in seconds, and
+  // cheaper than on every packet.
 
-  #windowHost(
+  #host(
     key: number,
     hash: number,
     estimate: number,
     address: string,
     second: number,
-  ): WindowHost | undefined {
-    let entry = this.#windowHosts.peek(key, 0, 0, hash);
+  ): HostEntry | undefined {
+    const table = this.#hosts;
+    let entry = table.peek(key, 0, 0, hash);
     if (entry === undefined) {
-      if (
-        this.#windowHostAdmission.refuses(this.#windowHosts, hash, estimate)
-      ) {
-        return undefined;
-      }
-      entry = this.#windowHosts.spare();
+      if (this.#hostAdmission.refuses(table, hash, estimate)) return undefined;
+      entry = table.spare();
       if (entry === undefined) {
         entry = {
           address,
           hash,
           counts: new WindowCounts(),
-          touchedSecond: second,
-          peerKey: -1,
-          windowConversation: undefined,
-          sessionConversation: undefined,
-        };
-      } else {
-        entry.address = address;
-        entry.hash = hash;
-        entry.counts.clear();
-        entry.touchedSecond = second;
-        entry.peerKey = -1;
-        entry.windowConversation = undefined;
-        entry.sessionConversation = undefined;
-      }
-      this.#windowHosts.add(key, 0, 0, entry, hash);
-    } else if (second > entry.touchedSecond) {
-      this.#windowHosts.get(key, 0, 0);
-      entry.touchedSecond = second;
-    }
-    return entry;
-  }
-
-  #sessionHost(
-    key: number,
-    hash: number,
-    estimate: number,
-    address: string,
-    second: number,
-  ): SessionHost | undefined {
-    let entry = this.#sessionHosts.peek(key, 0, 0, hash);
-    if (entry === undefined) {
-      if (
-        this.#sessionHostAdmission.refuses(this.#sessionHosts, hash, estimate)
-      ) {
-        return undefined;
-      }
-      entry = this.#sessionHosts.spare();
-      if (entry === undefined) {
-        entry = {
-          address,
-          hash,
           packets: 0,
           bytes: 0,
           sentBytes: 0,
           touchedSecond: second,
+          peerKey: -1,
+          conversation: undefined,
         };
       } else {
         entry.address = address;
         entry.hash = hash;
+        entry.counts.clear();
         entry.packets = 0;
         entry.bytes = 0;
         entry.sentBytes = 0;
         entry.touchedSecond = second;
+        entry.peerKey = -1;
+        entry.conversation = undefined;
       }
-      this.#sessionHosts.add(key, 0, 0, entry, hash);
+      table.add(key, 0, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
-      this.#sessionHosts.get(key, 0, 0);
+      table.get(key, 0, 0);
       entry.touchedSecond = second;
     }
     return entry;
   }
 
-  #windowConversation(
+  #conversation(
     lowKey: number,
     highKey: number,
     hash: number,
     estimate: number,
     packet: PacketRecord,
     second: number,
-  ): WindowConversation | undefined {
-    const table = this.#windowConversations;
+  ): ConversationEntry | undefined {
+    const table = this.#conversations;
     let entry = table.peek(lowKey, highKey, 0, hash);
     if (entry === undefined) {
-      if (this.#windowConversationAdmission.refuses(table, hash, estimate)) {
+      if (this.#conversationAdmission.refuses(table, hash, estimate)) {
         return undefined;
       }
       const [hostA, hostB] = orderedHosts(packet);
@@ -664,52 +513,6 @@ export class TrafficStats {
           hostA,
           hostB,
           counts: new WindowCounts(),
-          tally: createServiceTally(),
-          touchedSecond: second,
-          live: true,
-        };
-      } else {
-        entry.lowKey = lowKey;
-        entry.highKey = highKey;
-        entry.hash = hash;
-        entry.hostA = hostA;
-        entry.hostB = hostB;
-        entry.counts.clear();
-        clearServiceTally(entry.tally);
-        entry.touchedSecond = second;
-        entry.live = true;
-      }
-      table.add(lowKey, highKey, 0, entry, hash);
-    } else if (second > entry.touchedSecond) {
-      table.get(lowKey, highKey, 0);
-      entry.touchedSecond = second;
-    }
-    return entry;
-  }
-
-  #sessionConversation(
-    lowKey: number,
-    highKey: number,
-    hash: number,
-    estimate: number,
-    packet: PacketRecord,
-    second: number,
-  ): SessionConversation | undefined {
-    const table = this.#sessionConversations;
-    let entry = table.peek(lowKey, highKey, 0, hash);
-    if (entry === undefined) {
-      if (this.#sessionConversationAdmission.refuses(table, hash, estimate)) {
-        return undefined;
-      }
-      const [hostA, hostB] = orderedHosts(packet);
-      entry = table.spare();
-      if (entry === undefined) {
-        entry = {
-          lowKey,
-          highKey,
-          hash,
-          hostA,
-          hostB,
           packets: 0,
           bytes: 0,
           tally: createServiceTally(),
@@ -722,6 +525,7 @@ export class TrafficStats {
         entry.hash = hash;
         entry.hostA = hostA;
         entry.hostB = hostB;
+        entry.counts.clear();
         entry.packets = 0;
         entry.bytes = 0;
         clearServiceTally(entry.tally);
@@ -736,20 +540,13 @@ export class TrafficStats {
     return entry;
   }
 
-  /** Drops entries idle for the window (window tables) or `sessionIdleUs` (session tables). */
+  /** Drops entries idle for `sessionIdleUs` (window counts age out by themselves). */
   #expire(nowSecond: number): void {
-    const windowSeconds = this.#windowSeconds;
     const idleSeconds = this.#sessionIdleSeconds;
-    this.#windowHosts.expireOldest((entry) =>
-      nowSecond - entry.touchedSecond >= windowSeconds
-    );
-    this.#windowConversations.expireOldest((entry) =>
-      nowSecond - entry.touchedSecond >= windowSeconds && markDead(entry)
-    );
-    this.#sessionHosts.expireOldest((entry) =>
+    this.#hosts.expireOldest((entry) =>
       nowSecond - entry.touchedSecond >= idleSeconds
     );
-    this.#sessionConversations.expireOldest((entry) =>
+    this.#conversations.expireOldest((entry) =>
       nowSecond - entry.touchedSecond >= idleSeconds && markDead(entry)
     );
   }
@@ -790,65 +587,49 @@ export class TrafficStats {
     return { startSecond: start, packets, bitsPerSecond };
   }
 
-  #topWindowHosts(): HostTraffic[] {
+  /** Top hosts by bytes over the window (`window`) or since they were first seen. */
+  #topHosts(window: boolean): HostTraffic[] {
     const last = this.#lastSecond;
     const seconds = this.#windowSeconds;
     return topN(
-      this.#windowHosts.values(),
+      this.#hosts.values(),
       this.#config.topCount,
-      (entry) => entry.counts.sum(last, seconds, WINDOW_BYTES),
+      window
+        ? (entry) => entry.counts.sum(last, seconds, WINDOW_BYTES)
+        : (entry) => entry.bytes,
     ).map(({ item, score }) => {
-      const sentBytes = item.counts.sum(last, seconds, WINDOW_EXTRA_BYTES);
+      const sentBytes = window
+        ? item.counts.sum(last, seconds, WINDOW_EXTRA_BYTES)
+        : item.sentBytes;
       return {
         address: item.address,
         bytes: score,
-        packets: item.counts.sum(last, seconds, WINDOW_PACKETS),
+        packets: window
+          ? item.counts.sum(last, seconds, WINDOW_PACKETS)
+          : item.packets,
         sentBytes,
         receivedBytes: score - sentBytes,
       };
     });
   }
 
-  #topSessionHosts(): HostTraffic[] {
-    return topN(
-      this.#sessionHosts.values(),
-      this.#config.topCount,
-      (entry) => entry.bytes,
-    ).map(({ item }) => ({
-      address: item.address,
-      bytes: item.bytes,
-      packets: item.packets,
-      sentBytes: item.sentBytes,
-      receivedBytes: item.bytes - item.sentBytes,
-    }));
-  }
-
-  #topWindowConversations(): ConversationTraffic[] {
+  /** Top conversations by bytes over the window (`window`) or since they were first seen. */
+  #topConversations(window: boolean): ConversationTraffic[] {
     const last = this.#lastSecond;
     const seconds = this.#windowSeconds;
     return topN(
-      this.#windowConversations.values(),
+      this.#conversations.values(),
       this.#config.topCount,
-      (entry) => entry.counts.sum(last, seconds, WINDOW_BYTES),
+      window
+        ? (entry) => entry.counts.sum(last, seconds, WINDOW_BYTES)
+        : (entry) => entry.bytes,
     ).map(({ item, score }) => ({
       hostA: item.hostA,
       hostB: item.hostB,
       bytes: score,
-      packets: item.counts.sum(last, seconds, WINDOW_PACKETS),
-      mainProtocol: serviceName(mainService(item.tally)),
-    }));
-  }
-
-  #topSessionConversations(): ConversationTraffic[] {
-    return topN(
-      this.#sessionConversations.values(),
-      this.#config.topCount,
-      (entry) => entry.bytes,
-    ).map(({ item }) => ({
-      hostA: item.hostA,
-      hostB: item.hostB,
-      bytes: item.bytes,
-      packets: item.packets,
+      packets: window
+        ? item.counts.sum(last, seconds, WINDOW_PACKETS)
+        : item.packets,
       mainProtocol: serviceName(mainService(item.tally)),
     }));
   }

@@ -276,28 +276,25 @@ Deno.test("TrafficStats sliding 30 s window drops old traffic while the session 
   );
   assert.equal(snapshot.talkers.session[0]!.address, "10.0.0.1");
   assert.equal(snapshot.conversations.session[0]!.bytes, 5_000);
-  // The idle window entries were expired from the table, not just hidden.
-  assert.equal(stats.tables().stats_window_hosts!.size, 4);
-  assert.equal(stats.tables().stats_window_conversations!.size, 2);
-  assert.equal(stats.tables().stats_session_hosts!.size, 6);
+  // Entries idle for the window stay for the session view.
+  assert.equal(stats.tables().stats_hosts!.size, 6);
+  assert.equal(stats.tables().stats_conversations!.size, 3);
 });
 
 Deno.test("TrafficStats session entries expire after sessionIdleUs", () => {
   const stats = new TrafficStats({ sessionIdleUs: 60 * S });
   stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2" }));
   stats.observe(ip({ atUs: T0 + 59 * S, src: "10.0.0.3", dst: "10.0.0.4" }));
-  assert.equal(stats.tables().stats_session_hosts!.size, 4);
+  assert.equal(stats.tables().stats_hosts!.size, 4);
   stats.observe(ip({ atUs: T0 + 60 * S, src: "10.0.0.3", dst: "10.0.0.4" }));
-  assert.equal(stats.tables().stats_session_hosts!.size, 2);
-  assert.equal(stats.tables().stats_session_conversations!.size, 1);
+  assert.equal(stats.tables().stats_hosts!.size, 2);
+  assert.equal(stats.tables().stats_conversations!.size, 1);
 });
 
 Deno.test("TrafficStats tables stay within capacity under 1M distinct hosts", () => {
   const options: TrafficStatsOptions = {
-    maxWindowHosts: 50_000,
-    maxSessionHosts: 100_000,
-    maxWindowConversations: 50_000,
-    maxSessionConversations: 100_000,
+    maxHosts: 100_000,
+    maxConversations: 100_000,
   };
   const stats = new TrafficStats(options);
   const packet = ip({ atUs: T0, dst: "192.168.1.1", bytes: 64 });
@@ -309,14 +306,13 @@ Deno.test("TrafficStats tables stay within capacity under 1M distinct hosts", ()
   }
   const snapshot = stats.snapshot();
   const tables = stats.tables();
-  assert.equal(tables.stats_window_hosts!.size, 50_000);
-  assert.equal(tables.stats_session_hosts!.size, 100_000);
-  assert.equal(tables.stats_window_conversations!.size, 50_000);
-  assert.equal(tables.stats_session_conversations!.size, 100_000);
+  assert.deepEqual(Object.keys(tables), ["stats_hosts", "stats_conversations"]);
+  assert.equal(tables.stats_hosts!.size, 100_000);
+  assert.equal(tables.stats_conversations!.size, 100_000);
   // 1M one-packet sources + 1 destination into 100 000 slots: once full,
   // the newcomers are turned away at the door instead of evicting.
-  const hosts = tables.stats_session_hosts!;
-  const conversations = tables.stats_session_conversations!;
+  const hosts = tables.stats_hosts!;
+  const conversations = tables.stats_conversations!;
   assert.ok(hosts.rejected! > 800_000, `${hosts.rejected} rejected`);
   assert.equal(hosts.evictions + hosts.rejected!, 900_001);
   assert.equal(conversations.evictions + conversations.rejected!, 900_000);
@@ -336,8 +332,7 @@ Deno.test("TrafficStats rejects a window that is not whole seconds", () => {
 
 Deno.test("TrafficStats does not count into a conversation entry that was evicted", () => {
   const stats = new TrafficStats({
-    maxWindowConversations: 1,
-    maxSessionConversations: 1,
+    maxConversations: 1,
   });
   stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 100 }));
   stats.observe(ip({ atUs: T0, src: "10.0.0.3", dst: "10.0.0.4", bytes: 10 })); // turned away: first sighting
@@ -353,14 +348,13 @@ Deno.test("TrafficStats does not count into a conversation entry that was evicte
     conversations.window.map((c) => [c.hostA, c.hostB, c.bytes]),
     [["10.0.0.1", "10.0.0.2", 5]],
   );
-  assert.equal(stats.tables().stats_session_conversations!.evictions, 2);
-  assert.equal(stats.tables().stats_session_conversations!.rejected, 2);
+  assert.equal(stats.tables().stats_conversations!.evictions, 2);
+  assert.equal(stats.tables().stats_conversations!.rejected, 2);
 });
 
 Deno.test("TrafficStats does not count into an evicted conversation entry reused for another pair", () => {
   const stats = new TrafficStats({
-    maxWindowConversations: 1,
-    maxSessionConversations: 1,
+    maxConversations: 1,
   });
   const send = (src: string, dst: string, bytes: number) =>
     stats.observe(ip({ atUs: T0, src, dst, bytes }));
@@ -374,11 +368,11 @@ Deno.test("TrafficStats does not count into an evicted conversation entry reused
     list.map((c) => [c.hostA, c.hostB, c.bytes]);
   assert.deepEqual(rows(conversations.session), [["10.0.0.5", "10.0.0.6", 20]]);
   assert.deepEqual(rows(conversations.window), [["10.0.0.5", "10.0.0.6", 20]]);
-  assert.equal(stats.tables().stats_session_conversations!.evictions, 2);
+  assert.equal(stats.tables().stats_conversations!.evictions, 2);
 });
 
 Deno.test("TrafficStats keeps real talkers in a full table while one-packet sources flood", () => {
-  const stats = new TrafficStats({ maxSessionHosts: 100, maxWindowHosts: 100 });
+  const stats = new TrafficStats({ maxHosts: 100 });
   // 50 hosts talk every second for 10 s while 20 000 one-packet sources
   // (2 000 a second) flood the same server.
   for (let second = 0; second < 10; second++) {
@@ -404,11 +398,11 @@ Deno.test("TrafficStats keeps real talkers in a full table while one-packet sour
     talkers.slice(1).every((address) => address.startsWith("10.0.1.")),
     talkers.join(" "),
   );
-  assert.ok(stats.tables().stats_session_hosts!.rejected! > 15_000);
+  assert.ok(stats.tables().stats_hosts!.rejected! > 15_000);
 });
 
 Deno.test("TrafficStats does not churn a full table for a crowd of equal sources", () => {
-  const stats = new TrafficStats({ maxSessionHosts: 100, maxWindowHosts: 100 });
+  const stats = new TrafficStats({ maxHosts: 100 });
   // 1 000 sources take turns, 10 packets each: every one is seen again
   // (past the doorkeeper), but none more often than the hosts held.
   for (let round = 0; round < 10; round++) {
@@ -420,7 +414,7 @@ Deno.test("TrafficStats does not churn a full table for a crowd of equal sources
       }));
     }
   }
-  const hosts = stats.tables().stats_session_hosts!;
+  const hosts = stats.tables().stats_hosts!;
   assert.ok(hosts.evictions < 1_000, `${hosts.evictions} evictions`);
   assert.ok(hosts.rejected! > 8_000, `${hosts.rejected} rejected`);
 });

@@ -17,18 +17,25 @@ export const WINDOW_EXTRA_BYTES = 3;
 
 const STRIDE = 4;
 
+/** Dropped numbers at the front of the records array that trigger a compaction. */
+const COMPACT_AT = 16 * STRIDE;
+
 /**
  * Packets, bytes and extra bytes for the seconds of the last `windowSeconds`
  * in which something was added, oldest first. Memory: at most
- * 4 × windowSeconds numbers.
+ * 4 × (windowSeconds + 16) numbers. Dropping old seconds only moves a start
+ * index; the array is compacted once 16 records have been dropped, so
+ * neither dropping nor clearing allocates.
  */
 export class WindowCounts {
-  /** Flat records: second, packets, bytes, extra bytes. */
+  /** Flat records from `#first` on: second, packets, bytes, extra bytes. */
   readonly #records: number[] = [];
+  /** Index of the oldest live record (the ones before it were dropped). */
+  #first = 0;
 
   /** Seconds with a record now (≤ windowSeconds). */
   get recordCount(): number {
-    return this.#records.length / STRIDE;
+    return (this.#records.length - this.#first) / STRIDE;
   }
 
   /**
@@ -46,14 +53,15 @@ export class WindowCounts {
   ): void {
     const records = this.#records;
     let at = records.length - STRIDE;
-    if (at < 0 || records[at]! < second) {
+    if (at < this.#first || records[at]! < second) {
       this.#drop(second - windowSeconds);
       at = records.length;
       records.push(second, 0, 0, 0);
     } else if (records[at] !== second) {
       if (second <= records[at]! - windowSeconds) return;
-      while (at >= 0 && records[at]! > second) at -= STRIDE;
-      if (at < 0 || records[at] !== second) {
+      const first = this.#first;
+      while (at >= first && records[at]! > second) at -= STRIDE;
+      if (at < first || records[at] !== second) {
         at += STRIDE;
         records.splice(at, 0, second, 0, 0, 0);
       }
@@ -66,8 +74,9 @@ export class WindowCounts {
   /** Sum of `channel` over the `windowSeconds` seconds ending at `endSecond` (inclusive). */
   sum(endSecond: number, windowSeconds: number, channel: number): number {
     const records = this.#records;
+    const first = this.#first;
     let total = 0;
-    for (let at = records.length - STRIDE; at >= 0; at -= STRIDE) {
+    for (let at = records.length - STRIDE; at >= first; at -= STRIDE) {
       const second = records[at]!;
       if (second <= endSecond - windowSeconds) break;
       if (second <= endSecond) total += records[at + channel]!;
@@ -77,16 +86,28 @@ export class WindowCounts {
 
   /** Removes every record (for an entry reused under a new key). */
   clear(): void {
-    this.#records.length = 0;
+    this.#first = this.#records.length;
+    this.#compact();
   }
 
   /** Removes the records of seconds ≤ `oldestDroppedSecond`. */
   #drop(oldestDroppedSecond: number): void {
     const records = this.#records;
-    let count = 0;
-    while (count < records.length && records[count]! <= oldestDroppedSecond) {
-      count += STRIDE;
+    let first = this.#first;
+    while (first < records.length && records[first]! <= oldestDroppedSecond) {
+      first += STRIDE;
     }
-    if (count > 0) records.splice(0, count);
+    this.#first = first;
+    this.#compact();
+  }
+
+  /** Moves the live records to the front once enough were dropped before them. */
+  #compact(): void {
+    const first = this.#first;
+    if (first < COMPACT_AT) return;
+    const records = this.#records;
+    records.copyWithin(0, first);
+    records.length -= first;
+    this.#first = 0;
   }
 }

@@ -46,3 +46,38 @@ Deno.test("WindowCounts keeps at most windowSeconds records", () => {
   assert.equal(counts.recordCount, 30);
   assert.equal(counts.sum(999, 30, WINDOW_PACKETS), 30);
 });
+
+Deno.test("WindowCounts stays exact across compactions and clears", () => {
+  const counts = new WindowCounts();
+  const added: number[] = []; // the second of every packet added
+  const add = (second: number) => {
+    counts.add(second, 30, 1, 10, 1);
+    added.push(second);
+  };
+  // A busy entry: every second for 200 s, and now and then a late second.
+  for (let second = 0; second < 200; second++) {
+    add(second);
+    if (second % 7 === 0 && second > 3) add(second - 3);
+    const expected = added.filter((s) => s > second - 30).length;
+    assert.equal(
+      counts.sum(second, 30, WINDOW_PACKETS),
+      expected,
+      `at ${second}`,
+    );
+    assert.equal(counts.sum(second, 30, WINDOW_BYTES), 10 * expected);
+    assert.ok(counts.recordCount <= 30);
+  }
+  counts.clear();
+  assert.equal(counts.recordCount, 0);
+  assert.equal(counts.sum(199, 30, WINDOW_PACKETS), 0);
+  counts.add(500, 30, 2, 20, 0);
+  assert.equal(counts.recordCount, 1);
+  assert.equal(counts.sum(500, 30, WINDOW_BYTES), 20);
+  // Cleared many times over, it never keeps more than it holds.
+  for (let round = 0; round < 100; round++) {
+    counts.add(1_000 + round, 30, 1, 0, 0);
+    counts.clear();
+  }
+  assert.equal(counts.recordCount, 0);
+  assert.equal(counts.sum(1_099, 30, WINDOW_PACKETS), 0);
+});

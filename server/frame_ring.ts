@@ -7,6 +7,7 @@
 
 import type { PcapRecord } from "../capture/pcap_record.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
+import { IPV6_KEY_BASE, parseIpv4 } from "../capture/decode/address_key.ts";
 
 /** Limits of a {@linkcode FrameRing}. */
 export interface FrameRingOptions {
@@ -41,7 +42,9 @@ export interface FrameSelection {
  * Frame bytes go into one circular byte buffer and their metadata into
  * parallel typed arrays, so keeping a frame allocates nothing: a ring of
  * 200 000 separately allocated frames would leave the heap's old
- * generation full of garbage at every turn.
+ * generation full of garbage at every turn. IPv4 addresses are kept as
+ * numbers, not their text, for the same reason (only other addresses keep
+ * their text).
  */
 export class FrameRing {
   readonly #options: Required<FrameRingOptions>;
@@ -54,6 +57,10 @@ export class FrameRing {
   readonly #wireLength: Int32Array;
   readonly #start: Int32Array;
   readonly #length: Int32Array;
+  /** IPv4 addresses as numbers (-1: see the text). */
+  readonly #srcIpv4: Float64Array;
+  readonly #dstIpv4: Float64Array;
+  /** Other addresses' text ("" for IPv4). */
   readonly #src: string[];
   readonly #dst: string[];
   #head = 0;
@@ -79,12 +86,24 @@ export class FrameRing {
     this.#wireLength = new Int32Array(frames);
     this.#start = new Int32Array(frames);
     this.#length = new Int32Array(frames);
+    this.#srcIpv4 = new Float64Array(frames);
+    this.#dstIpv4 = new Float64Array(frames);
     this.#src = new Array<string>(frames).fill("");
     this.#dst = new Array<string>(frames).fill("");
   }
 
-  /** Copies `raw` into the ring, tagged with its decoded addresses. */
-  add(raw: PcapRecord, src: string, dst: string): void {
+  /**
+   * Copies `raw` into the ring, tagged with its decoded addresses and their
+   * address keys (`PacketRecord.srcAddressKey`; parsed from the text when
+   * not given).
+   */
+  add(
+    raw: PcapRecord,
+    src: string,
+    dst: string,
+    srcKey: number = parseIpv4(src),
+    dstKey: number = parseIpv4(dst),
+  ): void {
     const { maxFrames, maxBytes, snapLength } = this.#options;
     const length = Math.min(raw.capturedLength, snapLength, maxBytes);
     if (this.#data.length === 0) this.#data = new Uint8Array(maxBytes);
@@ -111,8 +130,12 @@ export class FrameRing {
     this.#wireLength[i] = raw.wireLength;
     this.#start[i] = at;
     this.#length[i] = length;
-    this.#src[i] = src;
-    this.#dst[i] = dst;
+    const srcIsIpv4 = srcKey >= 0 && srcKey < IPV6_KEY_BASE;
+    const dstIsIpv4 = dstKey >= 0 && dstKey < IPV6_KEY_BASE;
+    this.#srcIpv4[i] = srcIsIpv4 ? srcKey : -1;
+    this.#dstIpv4[i] = dstIsIpv4 ? dstKey : -1;
+    this.#src[i] = srcIsIpv4 ? "" : src;
+    this.#dst[i] = dstIsIpv4 ? "" : dst;
     this.#count++;
     this.#bytes += length;
     this.#writeAt = at + length;
@@ -133,6 +156,9 @@ export class FrameRing {
     selection: FrameSelection,
   ): { bytes: Uint8Array<ArrayBuffer>; frames: number } {
     const wanted = new Set(selection.addresses.filter((a) => a !== ""));
+    const wantedIpv4 = new Set(
+      [...wanted].map(parseIpv4).filter((key) => key >= 0),
+    );
     let builder: PcapBuilder | undefined;
     let linkType = -1;
     let frames = 0;
@@ -143,7 +169,8 @@ export class FrameRing {
       if (timestampUs < selection.fromUs) continue;
       if (timestampUs > selection.toUs) break;
       if (
-        wanted.size > 0 && !wanted.has(this.#src[i]!) &&
+        wanted.size > 0 && !wantedIpv4.has(this.#srcIpv4[i]!) &&
+        !wantedIpv4.has(this.#dstIpv4[i]!) && !wanted.has(this.#src[i]!) &&
         !wanted.has(this.#dst[i]!)
       ) continue;
       if (builder === undefined) {

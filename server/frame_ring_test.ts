@@ -1,3 +1,4 @@
+import { addressKey } from "../capture/decode/address_key.ts";
 import assert from "node:assert/strict";
 import { FrameRing } from "./frame_ring.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
@@ -93,4 +94,20 @@ Deno.test("FrameRing selects by time and address, cuts at the snap length, and c
 Deno.test("FrameRing refuses limits it cannot hold", () => {
   assert.throws(() => new FrameRing({ maxFrames: 0 }), RangeError);
   assert.throws(() => new FrameRing({ maxBytes: 2 ** 31 }), RangeError);
+});
+
+Deno.test("FrameRing selects IPv4 frames by number and other addresses by text, with or without the caller's keys", () => {
+  const ring = new FrameRing({ maxFrames: 10, maxBytes: 1 << 20 });
+  const v6 = "2001:db8::1";
+  ring.add(record(1, 60), "10.0.0.1", v6, 0x0a000001, addressKey(v6));
+  ring.add(record(2, 60), "10.0.0.2", "10.0.0.3"); // keys parsed from the text
+  ring.add(record(3, 60), v6, "192.0.2.1", addressKey(v6), 0xc0000201);
+  const select = (addresses: string[]) =>
+    ring.toPcap({ fromUs: 0, toUs: 10_000, addresses }).frames;
+  assert.equal(select([v6]), 2);
+  assert.equal(select(["10.0.0.1"]), 1);
+  assert.equal(select(["10.0.0.3"]), 1);
+  assert.equal(select(["192.0.2.1", "10.0.0.2"]), 2);
+  assert.equal(select(["10.0.0.9"]), 0);
+  assert.equal(select([]), 3);
 });

@@ -424,7 +424,13 @@ export class Sensor {
     this.#options.onPacket?.(packet);
     this.packets.commit(n); // the ring keeps the record it reserved
 
-    this.frames.add(raw, packet.srcAddress, packet.dstAddress);
+    this.frames.add(
+      raw,
+      packet.srcAddress,
+      packet.dstAddress,
+      packet.srcAddressKey,
+      packet.dstAddressKey,
+    );
     this.#pcap?.write(raw);
     if (this.#sampler.offer(n, packet, this.#measuredUs)) {
       this.#sampled.push(n, { ...packet }); // the packet ring reuses its record

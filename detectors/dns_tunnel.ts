@@ -63,9 +63,9 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
-import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
-import { fnv1a } from "./hash.ts";
+import { fnv1a, polyHash } from "./hash.ts";
+import { NumericKeyMap } from "./numeric_key_map.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
 import {
   isGrowthReportDue,
@@ -205,7 +205,9 @@ export function createDnsTunnelDetector(
   const ignoreDomains = config.ignoreDomains.map((domain) =>
     domain.toLowerCase()
   );
-  const groups = new BoundedMap<string, GroupState>(config.maxGroups);
+  // Keyed by the client's address key and two hashes of the domain (the
+  // state's own domain is checked too, so a collision cannot merge groups).
+  const groups = new NumericKeyMap<GroupState>(config.maxGroups);
   let nextExpiryUs = -Infinity;
 
   return {
@@ -231,11 +233,16 @@ export function createDnsTunnelDetector(
         domain = "";
         subdomain = name;
       }
-      const key = `${packet.srcAddress}|${domain}`;
-      let state = groups.get(key);
-      if (state === undefined || nowUs - state.windowStartUs >= windowUs) {
+      const client = packet.srcAddressKey;
+      const domainHash = fnv1a(domain);
+      const domainCheck = polyHash(domain);
+      let state = groups.get(client, domainHash, domainCheck);
+      if (
+        state === undefined || nowUs - state.windowStartUs >= windowUs ||
+        state.domain !== domain
+      ) {
         state = newGroup(packet, domain);
-        groups.set(key, state);
+        groups.set(client, domainHash, domainCheck, state);
       }
       state.lastSeenUs = nowUs;
       observeQuery(state, subdomain, packet, limits);

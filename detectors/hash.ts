@@ -15,6 +15,20 @@ export function fnv1a(text: string): number {
 }
 
 /**
+ * A second 32-bit string hash, independent of {@linkcode fnv1a} (the
+ * polynomial hash × 31 over the code units, seeded with the length), for
+ * keys that must not collide: two different texts match in both only by
+ * chance, about 1 in 2^64.
+ */
+export function polyHash(text: string): number {
+  let hash = text.length;
+  for (let i = 0; i < text.length; i++) {
+    hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  }
+  return hash >>> 0;
+}
+
+/**
  * MurmurHash3's fmix32 finalizer, unsigned: spreads every input bit over all
  * output bits, so that hashes of texts differing only in their last
  * characters fill a bitmap uniformly.

@@ -24,13 +24,9 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import {
-  isGroupAddress,
-  isUnspecifiedAddress,
-  parseIpv4,
-} from "./addresses.ts";
+import { IPV6_KEY_BASE } from "../capture/decode/address_key.ts";
+import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
-import { BoundedMap } from "./bounded_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
 import {
   type FanOut,
@@ -39,6 +35,7 @@ import {
   observeFanOut,
   summarizeFanOut,
 } from "./fan_out.ts";
+import { NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 
 /** Options of {@linkcode createIcmpSweepDetector}. */
@@ -137,7 +134,8 @@ export function createIcmpSweepDetector(
     reportIntervalUs,
   };
 
-  const sources = new BoundedMap<string, SourceState>(config.maxSources);
+  // Keyed by the source's address key.
+  const sources = new NumericKeyMap<SourceState>(config.maxSources);
   let nextExpiryUs = -Infinity;
 
   function observe(packet: PacketRecord, report: FindingSink): void {
@@ -157,14 +155,16 @@ export function createIcmpSweepDetector(
       );
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
-    let state = sources.get(src);
+    const srcKey = packet.srcAddressKey;
+    let state = sources.get(srcKey, 0, 0);
     if (state === undefined) {
       state = { source: src, kinds: [], fanOut: newFanOut(nowUs) };
-      sources.set(src, state);
+      sources.set(srcKey, 0, 0, state);
     }
     if (!state.kinds.includes(kind)) state.kinds.push(kind);
-    const ipv4 = parseIpv4(dst);
-    const target = ipv4 >= 0 ? ipv4 : dst;
+    // IPv4 targets by number (the address key), others by text.
+    const dstKey = packet.dstAddressKey;
+    const target = dstKey >= 0 && dstKey < IPV6_KEY_BASE ? dstKey : dst;
     if (observeFanOut(state.fanOut, target, nowUs, limits)) {
       report(findingOf(state, nowUs, config));
     }

@@ -12,10 +12,10 @@
  * frequency-based admission, idle expiry, eviction counters) keyed by
  * address keys (`PacketRecord.srcAddressKey`). An entry holds both its
  * session totals and sparse per-second counters for the sliding window (at
- * most 30 records of 4 numbers ≈ 1.1 KB for an entry busy in each of the
- * last 30 s, ~100 bytes for one seen in one second), so one lookup per host
- * serves both views; the defaults (16 384 hosts + 16 384 host pairs) cost
- * about 8 MB typically and at most about 40 MB. Top-N lists are computed on
+ * most 30 live and 16 dropped records of 4 numbers ≈ 1.5 KB for an entry
+ * busy in each of the last 30 s, ~100 bytes for one seen in one second), so
+ * one lookup per host serves both views; the defaults (16 384 hosts + 16 384
+ * host pairs) cost about 8 MB typically and at most about 55 MB. Top-N lists are computed on
  * {@linkcode TrafficStats.snapshot}, never per packet.
  *
  * @module

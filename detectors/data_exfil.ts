@@ -115,23 +115,51 @@ const TOUCH_INTERVAL_US = 1_000_000;
 /** Remote ports remembered per pair for evidence. */
 const MAX_REMOTE_PORTS = 5;
 
-/** Byte counts of one (home host, external host) pair; its {@linkcode ReportMark} counts windowed outbound bytes. */
-interface PairState extends BucketClock, ReportMark {
-  inside: string;
-  outside: string;
-  outBytes: number;
-  inBytes: number;
-  previousOutBytes: number;
-  previousInBytes: number;
+/**
+ * Byte counts of one (home host, external host) pair; its
+ * {@linkcode ReportMark} counts windowed outbound bytes. An evicted pair's
+ * object is reused for a new pair ({@linkcode PairState.reset}).
+ */
+class PairState implements BucketClock, ReportMark {
+  inside = "";
+  outside = "";
+  bucketStartUs = 0;
+  outBytes = 0;
+  inBytes = 0;
+  previousOutBytes = 0;
+  previousInBytes = 0;
   /** Bytes and packets since the pair was first seen (not windowed), for evidence. */
-  totalOutBytes: number;
-  totalInBytes: number;
-  outPackets: number;
-  firstSeenUs: number;
-  lastSeenUs: number;
+  totalOutBytes = 0;
+  totalInBytes = 0;
+  outPackets = 0;
+  firstSeenUs = 0;
+  lastSeenUs = 0;
   /** Packet time the pair last moved to the recent end of the LRU table, µs. */
-  touchedUs: number;
-  remotePorts: number[];
+  touchedUs = 0;
+  remotePorts: number[] = [];
+  reportedCount = 0;
+  lastReportUs = 0;
+
+  /** Makes this the state of a pair first seen at `nowUs` (keeping the port list's array). */
+  reset(inside: string, outside: string, nowUs: number): this {
+    this.inside = inside;
+    this.outside = outside;
+    this.bucketStartUs = nowUs;
+    this.outBytes = 0;
+    this.inBytes = 0;
+    this.previousOutBytes = 0;
+    this.previousInBytes = 0;
+    this.totalOutBytes = 0;
+    this.totalInBytes = 0;
+    this.outPackets = 0;
+    this.firstSeenUs = nowUs;
+    this.lastSeenUs = nowUs;
+    this.touchedUs = nowUs;
+    this.remotePorts.length = 0;
+    this.reportedCount = 0;
+    this.lastReportUs = -Infinity;
+    return this;
+  }
 }
 
 /**
@@ -185,10 +213,11 @@ export function createDataExfilDetector(
       let state = pairs.peek(insideKey, outsideKey, 0);
       if (state === undefined) {
         const inside = srcHome ? packet.srcAddress : packet.dstAddress;
-        const spare = pairs.spare();
-        state = spare === undefined
-          ? newPair(inside, outside, nowUs)
-          : resetPair(spare, inside, outside, nowUs);
+        state = (pairs.spare() ?? new PairState()).reset(
+          inside,
+          outside,
+          nowUs,
+        );
         pairs.add(insideKey, outsideKey, 0, state);
       } else if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
         // Refreshing LRU order once a second is enough for eviction and
@@ -244,53 +273,6 @@ export function createDataExfilDetector(
     tables(): Record<string, TableStats> {
       return { pairs: pairs.stats() };
     },
-  };
-}
-
-/** Makes `state` a new pair's, as {@linkcode newPair} would (reusing its port list). */
-function resetPair(
-  state: PairState,
-  inside: string,
-  outside: string,
-  nowUs: number,
-): PairState {
-  state.inside = inside;
-  state.outside = outside;
-  state.bucketStartUs = nowUs;
-  state.outBytes = 0;
-  state.inBytes = 0;
-  state.previousOutBytes = 0;
-  state.previousInBytes = 0;
-  state.totalOutBytes = 0;
-  state.totalInBytes = 0;
-  state.outPackets = 0;
-  state.firstSeenUs = nowUs;
-  state.lastSeenUs = nowUs;
-  state.touchedUs = nowUs;
-  state.remotePorts.length = 0;
-  state.reportedCount = 0;
-  state.lastReportUs = -Infinity;
-  return state;
-}
-
-function newPair(inside: string, outside: string, nowUs: number): PairState {
-  return {
-    inside,
-    outside,
-    bucketStartUs: nowUs,
-    outBytes: 0,
-    inBytes: 0,
-    previousOutBytes: 0,
-    previousInBytes: 0,
-    totalOutBytes: 0,
-    totalInBytes: 0,
-    outPackets: 0,
-    firstSeenUs: nowUs,
-    lastSeenUs: nowUs,
-    touchedUs: nowUs,
-    remotePorts: [],
-    reportedCount: 0,
-    lastReportUs: -Infinity,
   };
 }
 

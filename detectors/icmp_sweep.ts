@@ -24,7 +24,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { IPV6_KEY_BASE } from "../capture/decode/address_key.ts";
+import { isIpv4Key } from "../capture/decode/address_key.ts";
 import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import type { Detector, TableStats } from "./detector.ts";
@@ -164,7 +164,7 @@ export function createIcmpSweepDetector(
     if (!state.kinds.includes(kind)) state.kinds.push(kind);
     // IPv4 targets by number (the address key), others by text.
     const dstKey = packet.dstAddressKey;
-    const target = dstKey >= 0 && dstKey < IPV6_KEY_BASE ? dstKey : dst;
+    const target = isIpv4Key(dstKey) ? dstKey : dst;
     if (observeFanOut(state.fanOut, target, nowUs, limits)) {
       report(findingOf(state, nowUs, config));
     }

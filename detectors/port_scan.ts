@@ -58,7 +58,7 @@ import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
 import { isGroupAddress, subnetKeyOf } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
-import { NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
 import { fanOutSeverity } from "./fan_out.ts";
 import { requirePositive } from "./option_checks.ts";
@@ -213,26 +213,88 @@ interface SourceState extends ReportMark {
 /**
  * A source that has sent at most two distinct probes (repeats aside), kept
  * apart from the tables: too few to cross any threshold, which is what most
- * clients ever send within a window.
+ * clients ever send within a window. The probes' fields are flat (no object
+ * per probe), and an evicted entry's object is reused for a new source
+ * ({@linkcode NewSource.reset}).
  */
-interface NewSource {
-  address: string;
+class NewSource {
+  address = "";
   /** Distinct probes held: 1 or 2 (the second's fields are unused while 1). */
-  count: number;
-  host: string;
-  hostKey: number;
-  portKey: number;
-  atUs: number;
-  status: number;
-  host2: string;
-  hostKey2: number;
-  portKey2: number;
-  atUs2: number;
-  status2: number;
+  count = 0;
+  host = "";
+  hostKey = -1;
+  portKey = -1;
+  atUs = 0;
+  status = PENDING;
+  host2 = "";
+  hostKey2 = -1;
+  portKey2 = -1;
+  atUs2 = 0;
+  status2 = PENDING;
   /** Probe kinds seen (KIND_* bits). */
-  kinds: number;
+  kinds = 0;
   /** Packet time of the latest distinct probe, µs (for expiry). */
-  lastUs: number;
+  lastUs = 0;
+
+  /** Makes this the entry of a new source whose first probe (of `kind`) went to `host` (address key `hostKey`) on `portKey` at `nowUs`. */
+  reset(
+    address: string,
+    host: string,
+    hostKey: number,
+    portKey: number,
+    kind: number,
+    nowUs: number,
+  ): this {
+    this.address = address;
+    this.count = 1;
+    this.host = host;
+    this.hostKey = hostKey;
+    this.portKey = portKey;
+    this.atUs = nowUs;
+    this.status = PENDING;
+    this.kinds = kind;
+    this.lastUs = nowUs;
+    return this;
+  }
+
+  /** Holds a second distinct probe. */
+  holdSecond(
+    host: string,
+    hostKey: number,
+    portKey: number,
+    kind: number,
+    nowUs: number,
+  ): void {
+    this.count = 2;
+    this.host2 = host;
+    this.hostKey2 = hostKey;
+    this.portKey2 = portKey;
+    this.atUs2 = nowUs;
+    this.status2 = PENDING;
+    this.kinds |= kind;
+    this.lastUs = nowUs;
+  }
+
+  /** Which held probe went to `hostKey`:`portKey`: 1, 2, or 0 for none. */
+  probeTo(hostKey: number, portKey: number): 0 | 1 | 2 {
+    if (this.hostKey === hostKey && this.portKey === portKey) return 1;
+    if (
+      this.count === 2 && this.hostKey2 === hostKey &&
+      this.portKey2 === portKey
+    ) return 2;
+    return 0;
+  }
+
+  /** The outcome so far of held probe `which` (1 or 2). */
+  statusOf(which: 1 | 2): number {
+    return which === 1 ? this.status : this.status2;
+  }
+
+  /** Records the outcome of held probe `which` (1 or 2) unless it has one. */
+  answer(which: 1 | 2, status: number): void {
+    if (which === 1 && this.status === PENDING) this.status = status;
+    if (which === 2 && this.status2 === PENDING) this.status2 = status;
+  }
 }
 
 /** Distinct probes (and failures) of one source to one host, or on one port. */
@@ -372,20 +434,6 @@ export function createPortScanDetector(
     newSources.expireOldest((source) => nowUs - source.lastUs >= windowUs);
   }
 
-  /** Which of new source `prober`'s probes went to `host`:`portKey` (address keys): 1, 2, or 0 for none. */
-  function lightProbe(
-    entry: NewSource,
-    host: number,
-    portKey: number,
-  ): number {
-    if (entry.hostKey === host && entry.portKey === portKey) return 1;
-    if (
-      entry.count === 2 && entry.hostKey2 === host &&
-      entry.portKey2 === portKey
-    ) return 2;
-    return 0;
-  }
-
   /** Records an answer from `host`:`portKey` to `prober`'s probe, if remembered (hosts by address key). */
   function answer(
     prober: number,
@@ -397,10 +445,10 @@ export function createPortScanDetector(
     if (sources.peek(prober, 0, 0) === undefined) {
       const entry = newSources.peek(prober, 0, 0);
       if (entry === undefined) return false;
-      const which = lightProbe(entry, host, portKey);
-      if (which === 1 && entry.status === PENDING) entry.status = status;
-      if (which === 2 && entry.status2 === PENDING) entry.status2 = status;
-      return which !== 0;
+      const which = entry.probeTo(host, portKey);
+      if (which === 0) return false;
+      entry.answer(which, status);
+      return true;
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined) return false;
@@ -433,14 +481,15 @@ export function createPortScanDetector(
     const dstKey = packet.dstAddressKey;
     if (srcKey < 0 || dstKey < 0) return;
     const dst = packet.dstAddress;
-    let source = sources.peek(srcKey, 0, 0);
+    // Both tables are keyed by (source, 0, 0): one hash serves both.
+    const srcHash = hashKey(srcKey, 0, 0);
+    let source = sources.peek(srcKey, 0, 0, srcHash);
     if (source === undefined) {
-      const entry = newSources.peek(srcKey, 0, 0);
+      const entry = newSources.peek(srcKey, 0, 0, srcHash);
       if (entry === undefined) {
         if (lightProbes > 0) {
           // The first probe waits in newSources.
-          addNewSource(
-            srcKey,
+          const first = (newSources.spare() ?? new NewSource()).reset(
             packet.srcAddress,
             dst,
             dstKey,
@@ -448,34 +497,25 @@ export function createPortScanDetector(
             kind,
             nowUs,
           );
+          newSources.add(srcKey, 0, 0, first, srcHash);
           return;
         }
         source = newSource(packet.srcAddress, srcKey, nowUs);
-        sources.add(srcKey, 0, 0, source);
+        sources.add(srcKey, 0, 0, source, srcHash);
       } else {
-        if (lightProbe(entry, dstKey, portKey) !== 0) {
+        if (entry.probeTo(dstKey, portKey) !== 0) {
           entry.kinds |= kind;
           return; // a repeat of a held probe
         }
         if (entry.count < lightProbes) {
-          entry.count = 2;
-          entry.host2 = dst;
-          entry.hostKey2 = dstKey;
-          entry.portKey2 = portKey;
-          entry.atUs2 = nowUs;
-          entry.status2 = PENDING;
-          entry.kinds |= kind;
-          entry.lastUs = nowUs;
+          entry.holdSecond(dst, dstKey, portKey, kind, nowUs);
           return;
         }
         // One more distinct probe: the source and its held probes join the tables.
         newSources.delete(srcKey, 0, 0);
         source = newSource(entry.address, srcKey, entry.atUs);
-        sources.add(srcKey, 0, 0, source);
+        sources.add(srcKey, 0, 0, source, srcHash);
         source.kinds = entry.kinds;
-        source.lastHost = entry.host;
-        source.lastHostKey = entry.hostKey;
-        source.lastPortKey = entry.portKey;
         register(
           source,
           entry.host,
@@ -486,9 +526,6 @@ export function createPortScanDetector(
           report,
         );
         if (entry.count === 2) {
-          source.lastHost = entry.host2;
-          source.lastHostKey = entry.hostKey2;
-          source.lastPortKey = entry.portKey2;
           register(
             source,
             entry.host2,
@@ -511,60 +548,11 @@ export function createPortScanDetector(
       }
     }
     source.kinds |= kind;
-    source.lastHost = dst;
-    source.lastHostKey = dstKey;
-    source.lastPortKey = portKey;
     source.lastProbeUs = nowUs;
     register(source, dst, dstKey, portKey, nowUs, PENDING, report);
   }
 
-  /** Holds the first probe of a source in newSources, reusing a spare entry. */
-  function addNewSource(
-    srcKey: number,
-    address: string,
-    host: string,
-    hostKey: number,
-    portKey: number,
-    kind: number,
-    nowUs: number,
-  ): void {
-    let entry = newSources.spare();
-    if (entry === undefined) {
-      entry = {
-        address,
-        count: 1,
-        host,
-        hostKey,
-        portKey,
-        atUs: nowUs,
-        status: PENDING,
-        host2: "",
-        hostKey2: -1,
-        portKey2: -1,
-        atUs2: 0,
-        status2: PENDING,
-        kinds: kind,
-        lastUs: nowUs,
-      };
-    } else {
-      entry.address = address;
-      entry.count = 1;
-      entry.host = host;
-      entry.hostKey = hostKey;
-      entry.portKey = portKey;
-      entry.atUs = nowUs;
-      entry.status = PENDING;
-      entry.host2 = "";
-      entry.hostKey2 = -1;
-      entry.portKey2 = -1;
-      entry.status2 = PENDING;
-      entry.kinds = kind;
-      entry.lastUs = nowUs;
-    }
-    newSources.add(srcKey, 0, 0, entry);
-  }
-
-  /** Remembers one distinct probe of a source in `sources`, with its outcome so far. */
+  /** Remembers one distinct probe of a source in `sources`, with its outcome so far; it becomes the source's last probe. */
   function register(
     source: SourceState,
     dst: string,
@@ -574,6 +562,9 @@ export function createPortScanDetector(
     status: number,
     report: FindingSink,
   ): void {
+    source.lastHost = dst;
+    source.lastHostKey = dstKey;
+    source.lastPortKey = portKey;
     const src = source.addressKey;
     if (probes.peek(src, dstKey, portKey) !== undefined) return; // a repeat
     if (source.probes >= maxProbesPerSource) {
@@ -765,11 +756,10 @@ export function createPortScanDetector(
     if (source === undefined) {
       const entry = newSources.peek(srcKey, 0, 0);
       if (entry === undefined) return;
-      const which = lightProbe(entry, dstKey, packet.dstPort);
-      if (
-        (which === 1 && entry.status === ANSWERED) ||
-        (which === 2 && entry.status2 === ANSWERED)
-      ) entry.kinds |= KIND_CONNECT;
+      const which = entry.probeTo(dstKey, packet.dstPort);
+      if (which !== 0 && entry.statusOf(which) === ANSWERED) {
+        entry.kinds |= KIND_CONNECT;
+      }
       return;
     }
     const probe = probes.peek(srcKey, dstKey, packet.dstPort);

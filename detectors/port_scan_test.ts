@@ -31,6 +31,18 @@ function tcp(fields: TcpFields): PacketRecord {
   return tcpPacket({ src: SCANNER, dst: TARGET, srcPort: 40000, ...fields });
 }
 
+/** The target's SYN/ACK from `port` to the scanner's probe (source port 40000). */
+function synAck(port: number, atUs: number): PacketRecord {
+  return tcp({
+    src: TARGET,
+    dst: SCANNER,
+    srcPort: port,
+    dstPort: 40000,
+    flags: SYN | ACK,
+    atUs,
+  });
+}
+
 /** One UDP datagram from the scanner to the target unless told otherwise (see {@linkcode udpPacket}). */
 function udp(fields: UdpFields): PacketRecord {
   return udpPacket({ src: SCANNER, dst: TARGET, srcPort: 40000, ...fields });
@@ -109,14 +121,7 @@ Deno.test("port_scan: answered probes are not failures; 100 answered ports still
   const answered = (count: number) =>
     synScan(count).flatMap((syn) => [
       syn,
-      tcp({
-        src: TARGET,
-        dst: SCANNER,
-        srcPort: syn.dstPort,
-        dstPort: 40000,
-        flags: SYN | ACK,
-        atUs: syn.timestampUs + 100,
-      }),
+      synAck(syn.dstPort, syn.timestampUs + 100),
     ]);
   assert.deepEqual(run(answered(99)), []);
   const findings = run(answered(100));
@@ -153,14 +158,7 @@ Deno.test("port_scan: RST/ACK answers count as refused, and a connect scan is na
     if (i === 0) {
       // An open port: handshake completed, then torn down by the scanner.
       packets.push(
-        tcp({
-          src: TARGET,
-          dst: SCANNER,
-          srcPort: port,
-          dstPort: 40000,
-          flags: SYN | ACK,
-          atUs: atUs + 100,
-        }),
+        synAck(port, atUs + 100),
         tcp({ dstPort: port, flags: ACK, atUs: atUs + 200 }),
         tcp({ dstPort: port, flags: RST | ACK, atUs: atUs + 300 }),
       );
@@ -496,15 +494,6 @@ Deno.test("port_scan: a source's first two distinct probes wait in new_sources; 
 
 Deno.test("port_scan: answers to either held probe count once the source joins the tables", () => {
   const options = { failedPortThreshold: 3 };
-  const synAck = (port: number, atUs: number) =>
-    tcp({
-      src: TARGET,
-      dst: SCANNER,
-      srcPort: port,
-      dstPort: 40000,
-      flags: SYN | ACK,
-      atUs,
-    });
   // Three SYNs, none answered: three failures reach the threshold.
   assert.equal(run(synScan(3), options).length, 1);
   // The second held probe answered before the third: two failures of three.

@@ -210,9 +210,16 @@ interface TargetState extends Buckets {
 }
 
 /** One connection attempt awaiting its handshake. */
-interface PendingSyn {
-  target: TargetState;
-  atUs: number;
+class PendingSyn {
+  target!: TargetState;
+  atUs = 0;
+
+  /** Makes this an attempt on `target` at `atUs` (a new one, or an evicted entry reused). */
+  reset(target: TargetState, atUs: number): this {
+    this.target = target;
+    this.atUs = atUs;
+    return this;
+  }
 }
 
 /** Per-source counts of a victim port under (or near) a flood. */
@@ -412,20 +419,13 @@ export function createSynFloodDetector(
     if (pending.peek(clientKey, targetKey, 0, pendingHash) !== undefined) {
       return; // retransmission
     }
-    const attempt = pending.spare();
-    if (attempt === undefined) {
-      pending.add(
-        clientKey,
-        targetKey,
-        0,
-        { target, atUs: nowUs },
-        pendingHash,
-      );
-    } else {
-      attempt.target = target;
-      attempt.atUs = nowUs;
-      pending.add(clientKey, targetKey, 0, attempt, pendingHash);
-    }
+    pending.add(
+      clientKey,
+      targetKey,
+      0,
+      (pending.spare() ?? new PendingSyn()).reset(target, nowUs),
+      pendingHash,
+    );
     victim.pending++;
     target.attempts++;
     victim.attempts++;

@@ -7,7 +7,7 @@
 
 import type { PcapRecord } from "../capture/pcap_record.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
-import { IPV6_KEY_BASE, parseIpv4 } from "../capture/decode/address_key.ts";
+import { isIpv4Key, parseIpv4 } from "../capture/decode/address_key.ts";
 
 /** Limits of a {@linkcode FrameRing}. */
 export interface FrameRingOptions {
@@ -130,8 +130,8 @@ export class FrameRing {
     this.#wireLength[i] = raw.wireLength;
     this.#start[i] = at;
     this.#length[i] = length;
-    const srcIsIpv4 = srcKey >= 0 && srcKey < IPV6_KEY_BASE;
-    const dstIsIpv4 = dstKey >= 0 && dstKey < IPV6_KEY_BASE;
+    const srcIsIpv4 = isIpv4Key(srcKey);
+    const dstIsIpv4 = isIpv4Key(dstKey);
     this.#srcIpv4[i] = srcIsIpv4 ? srcKey : -1;
     this.#dstIpv4[i] = dstIsIpv4 ? dstKey : -1;
     this.#src[i] = srcIsIpv4 ? "" : src;

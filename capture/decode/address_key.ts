@@ -25,6 +25,11 @@ const MAX_SERIAL = 2 ** 36;
 const interned = new Map<string, number>();
 let nextSerial = 0;
 
+/** Whether `key` is an IPv4 address's key (the address itself as a number), not an interned one or -1. */
+export function isIpv4Key(key: number): boolean {
+  return key >= 0 && key < IPV6_KEY_BASE;
+}
+
 /** The key of an IPv6 address (or any non-IPv4 address text). */
 export function ipv6AddressKey(text: string): number {
   const known = interned.get(text);

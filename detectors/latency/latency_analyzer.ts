@@ -160,13 +160,21 @@ export interface LatencySnapshot {
 }
 
 /** A request waiting for its answer. */
-interface Pending {
+class Pending {
   /** Packet time of the first (re)transmission, µs. */
-  firstUs: number;
+  firstUs = 0;
   /** Packet time of the latest retransmission, µs. */
-  lastUs: number;
+  lastUs = 0;
   /** TCP sequence number of the request (SYN, HTTP request, ClientHello); 0 for DNS. */
-  seq: number;
+  seq = 0;
+
+  /** Makes this a request first sent at `nowUs` (a new one, or an evicted entry reused). */
+  reset(nowUs: number, seq: number): this {
+    this.firstUs = nowUs;
+    this.lastUs = nowUs;
+    this.seq = seq;
+    return this;
+  }
 }
 
 /** Latency statistics of one (protocol, server). */
@@ -373,11 +381,15 @@ export class LatencyAnalyzer {
       if (pending !== undefined) {
         // A new query under the same id: the earlier one went unanswered.
         this.#unanswered[DNS]!++;
-        pending.firstUs = nowUs;
-        pending.lastUs = nowUs;
+        pending.reset(nowUs, 0);
         return;
       }
-      addPending(table, src, dst, id, nowUs, 0);
+      table.add(
+        src,
+        dst,
+        id,
+        (table.spare() ?? new Pending()).reset(nowUs, 0),
+      );
       return;
     }
     this.#answer(DNS, packet, dst, src, id);
@@ -402,12 +414,15 @@ export class LatencyAnalyzer {
     // earlier request will never be paired (tshark pairs with the latest).
     if (pending !== undefined) {
       this.#unanswered[protocol]!++;
-      pending.firstUs = nowUs;
-      pending.lastUs = nowUs;
-      pending.seq = seq;
+      pending.reset(nowUs, seq);
       return;
     }
-    addPending(table, client, server, dnsId, nowUs, seq);
+    table.add(
+      client,
+      server,
+      dnsId,
+      (table.spare() ?? new Pending()).reset(nowUs, seq),
+    );
   }
 
   /**
@@ -474,26 +489,6 @@ export class LatencyAnalyzer {
       nowUs - entry.window.lastUs >= windowUs
     );
   }
-}
-
-/** Adds a request the caller found absent from `table`, reusing a spare entry when there is one. */
-function addPending(
-  table: NumericKeyMap<Pending>,
-  client: number,
-  server: number,
-  dnsId: number,
-  nowUs: number,
-  seq: number,
-): void {
-  const entry = table.spare();
-  if (entry === undefined) {
-    table.add(client, server, dnsId, { firstUs: nowUs, lastUs: nowUs, seq });
-    return;
-  }
-  entry.firstUs = nowUs;
-  entry.lastUs = nowUs;
-  entry.seq = seq;
-  table.add(client, server, dnsId, entry);
 }
 
 function compareStrings(a: string, b: string): number {

@@ -182,40 +182,86 @@ export interface StatsSnapshot {
 const TIMELINE_PACKETS = 0;
 const TIMELINE_BYTES = 1;
 
-/** A host's traffic: session totals and per-second window counts. */
-interface HostEntry {
-  address: string;
+/**
+ * A host's traffic: session totals and per-second window counts. An evicted
+ * entry's object is reused for a new host ({@linkcode HostEntry.reset}).
+ */
+class HostEntry {
+  address = "";
   /** Hash of its table key, for admission (frequency_sketch.ts). */
-  hash: number;
+  hash = 0;
   /** Packets, bytes and (extra channel) bytes sent, per second over the window. */
-  counts: WindowCounts;
+  readonly counts = new WindowCounts();
   /** Since the entry was created. */
-  packets: number;
-  bytes: number;
-  sentBytes: number;
+  packets = 0;
+  bytes = 0;
+  sentBytes = 0;
   /** Packet second of the last LRU refresh. */
-  touchedSecond: number;
+  touchedSecond = 0;
   /** Address key of this host's last sent packet's peer, with their conversation entry (a cache that spares a lookup). */
-  peerKey: number;
+  peerKey = 0;
   conversation: ConversationEntry | undefined;
+
+  /** Makes this the entry of a host first seen in `second` (emptying the counts). */
+  reset(address: string, hash: number, second: number): this {
+    this.address = address;
+    this.hash = hash;
+    this.counts.clear();
+    this.packets = 0;
+    this.bytes = 0;
+    this.sentBytes = 0;
+    this.touchedSecond = second;
+    this.peerKey = -1;
+    this.conversation = undefined;
+    return this;
+  }
 }
 
-/** A host pair's traffic: session totals and per-second window counts. */
-interface ConversationEntry {
+/**
+ * A host pair's traffic: session totals and per-second window counts. An
+ * evicted entry's object is reused for a new pair
+ * ({@linkcode ConversationEntry.reset}).
+ */
+class ConversationEntry {
   /** Address keys, lower first (the table key). */
-  lowKey: number;
-  highKey: number;
-  hash: number;
-  hostA: string;
-  hostB: string;
-  counts: WindowCounts;
-  packets: number;
-  bytes: number;
+  lowKey = 0;
+  highKey = 0;
+  hash = 0;
+  /** The packet's two addresses in text order, as shown. */
+  hostA = "";
+  hostB = "";
+  readonly counts = new WindowCounts();
+  packets = 0;
+  bytes = 0;
   /** Bytes per service since the entry was created (service_tally.ts). */
-  tally: number[];
-  touchedSecond: number;
+  readonly tally = createServiceTally();
+  touchedSecond = 0;
   /** False once evicted or expired (the host caches must not use it then). */
-  live: boolean;
+  live = false;
+
+  /** Makes this the entry of `packet`'s host pair, first seen in `second` (emptying the counts). */
+  reset(
+    lowKey: number,
+    highKey: number,
+    hash: number,
+    packet: PacketRecord,
+    second: number,
+  ): this {
+    const src = packet.srcAddress;
+    const dst = packet.dstAddress;
+    this.lowKey = lowKey;
+    this.highKey = highKey;
+    this.hash = hash;
+    this.hostA = src < dst ? src : dst;
+    this.hostB = src < dst ? dst : src;
+    this.counts.clear();
+    this.packets = 0;
+    this.bytes = 0;
+    clearServiceTally(this.tally);
+    this.touchedSecond = second;
+    this.live = true;
+    return this;
+  }
 }
 
 /**
@@ -457,30 +503,7 @@ export class TrafficStats {
     let entry = table.peek(key, 0, 0, hash);
     if (entry === undefined) {
       if (this.#hostAdmission.refuses(table, hash, estimate)) return undefined;
-      entry = table.spare();
-      if (entry === undefined) {
-        entry = {
-          address,
-          hash,
-          counts: new WindowCounts(),
-          packets: 0,
-          bytes: 0,
-          sentBytes: 0,
-          touchedSecond: second,
-          peerKey: -1,
-          conversation: undefined,
-        };
-      } else {
-        entry.address = address;
-        entry.hash = hash;
-        entry.counts.clear();
-        entry.packets = 0;
-        entry.bytes = 0;
-        entry.sentBytes = 0;
-        entry.touchedSecond = second;
-        entry.peerKey = -1;
-        entry.conversation = undefined;
-      }
+      entry = (table.spare() ?? new HostEntry()).reset(address, hash, second);
       table.add(key, 0, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       table.get(key, 0, 0);
@@ -503,35 +526,13 @@ export class TrafficStats {
       if (this.#conversationAdmission.refuses(table, hash, estimate)) {
         return undefined;
       }
-      const [hostA, hostB] = orderedHosts(packet);
-      entry = table.spare();
-      if (entry === undefined) {
-        entry = {
-          lowKey,
-          highKey,
-          hash,
-          hostA,
-          hostB,
-          counts: new WindowCounts(),
-          packets: 0,
-          bytes: 0,
-          tally: createServiceTally(),
-          touchedSecond: second,
-          live: true,
-        };
-      } else {
-        entry.lowKey = lowKey;
-        entry.highKey = highKey;
-        entry.hash = hash;
-        entry.hostA = hostA;
-        entry.hostB = hostB;
-        entry.counts.clear();
-        entry.packets = 0;
-        entry.bytes = 0;
-        clearServiceTally(entry.tally);
-        entry.touchedSecond = second;
-        entry.live = true;
-      }
+      entry = (table.spare() ?? new ConversationEntry()).reset(
+        lowKey,
+        highKey,
+        hash,
+        packet,
+        second,
+      );
       table.add(lowKey, highKey, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       table.get(lowKey, highKey, 0);
@@ -641,13 +642,6 @@ function tableStats(
   admission: TableAdmission,
 ): TableStats {
   return { ...table.stats(), rejected: admission.rejected };
-}
-
-/** The packet's two addresses as a conversation's hostA and hostB (text order, as shown). */
-function orderedHosts(packet: PacketRecord): [string, string] {
-  const src = packet.srcAddress;
-  const dst = packet.dstAddress;
-  return src < dst ? [src, dst] : [dst, src];
 }
 
 /** Marks a conversation entry as gone from its table; returns true (for use in expiry predicates). */

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { DecodedPacket, plainPacket } from "./decoded_packet.ts";
+
 /** Network-layer protocol of a packet, as decoded. */
 export type NetworkKind = "ipv4" | "ipv6" | "arp" | "other";
 
@@ -162,60 +164,13 @@ export interface PacketRecord {
 export function publicPacketFields(
   packet: PacketRecord,
 ): Omit<PacketRecord, "srcAddressKey" | "dstAddressKey"> {
-  const { srcAddressKey: _src, dstAddressKey: _dst, ...fields } = packet;
+  const { srcAddressKey: _src, dstAddressKey: _dst, ...fields } = plainPacket(
+    packet,
+  );
   return fields;
 }
 
-/** Returns a record with every field at its "absent" value. */
+/** Returns a plain record with every field at its "absent" value. */
 export function emptyPacketRecord(): PacketRecord {
-  return {
-    timestampUs: 0,
-    interfaceId: 0,
-    linkType: -1,
-    capturedLength: 0,
-    wireLength: 0,
-    srcMac: "",
-    dstMac: "",
-    vlanId: -1,
-    etherType: -1,
-    network: "other",
-    srcAddress: "",
-    dstAddress: "",
-    srcAddressKey: -1,
-    dstAddressKey: -1,
-    ipProtocol: -1,
-    ttl: -1,
-    ipLength: 0,
-    laterFragment: false,
-    fragment: false,
-    transport: "none",
-    srcPort: -1,
-    dstPort: -1,
-    tcpFlags: 0,
-    tcpSeq: 0,
-    tcpAck: 0,
-    tcpWindow: 0,
-    payloadLength: 0,
-    icmpType: -1,
-    icmpCode: -1,
-    icmpId: -1,
-    icmpSeq: -1,
-    quotedProtocol: -1,
-    quotedDstAddress: "",
-    quotedDstPort: -1,
-    arpOperation: -1,
-    arpSenderMac: "",
-    arpTargetMac: "",
-    app: "",
-    dnsId: -1,
-    dnsResponse: false,
-    dnsOpcode: -1,
-    dnsRcode: -1,
-    dnsQname: "",
-    dnsQtype: -1,
-    dnsQuestionCount: 0,
-    dnsAnswerCount: 0,
-    truncated: false,
-    anomaly: "",
-  };
+  return plainPacket(new DecodedPacket());
 }

@@ -11,7 +11,8 @@ import { AnomalyCounter } from "./anomalies.ts";
 import { validateFilter } from "./bpf.ts";
 import { decodeInto, decodePacket } from "./decode/mod.ts";
 import { filterThroughTcpdump } from "./filter_stream.ts";
-import { emptyPacketRecord, type PacketRecord } from "./packet_record.ts";
+import { DecodedPacket } from "./decoded_packet.ts";
+import type { PacketRecord } from "./packet_record.ts";
 import { CaptureParser } from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 import { openCaptureSource, readCapture } from "./read_capture.ts";
@@ -30,7 +31,7 @@ export interface DecodeOptions {
    * one record for every packet (no allocation; only for handlers that keep
    * no reference to it); a ring of kept records can hand out its next slot.
    */
-  record?: () => PacketRecord;
+  record?: () => DecodedPacket;
 }
 
 /** Options of {@linkcode readPacketFile}. */
@@ -102,15 +103,15 @@ export async function readPacketFile(
 }
 
 /** A record supplier for `record` options: the same record for every packet. */
-export function reusedRecord(): () => PacketRecord {
-  const record = emptyPacketRecord();
+export function reusedRecord(): () => DecodedPacket {
+  const record = new DecodedPacket();
   return () => record;
 }
 
 /** Decodes into a new record per packet, or into the supplied one. */
 function decoderOf(
   anomalies: AnomalyCounter,
-  record: (() => PacketRecord) | undefined,
+  record: (() => DecodedPacket) | undefined,
 ): (raw: PcapRecord) => PacketRecord {
   if (record === undefined) return (raw) => decodePacket(raw, anomalies);
   return (raw) => decodeInto(record(), raw, anomalies);

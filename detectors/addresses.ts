@@ -12,7 +12,10 @@
 import {
   IPV6_KEY_BASE,
   ipv6AddressKey,
+  isIpv4Key,
 } from "../capture/decode/address_key.ts";
+
+import type { PacketRecord } from "../capture/packet_record.ts";
 
 export { parseIpv4 } from "../capture/decode/address_key.ts";
 
@@ -62,6 +65,34 @@ export function subnetOf(address: string): string {
     group.replace(/^0+(?=.)/, "")
   );
   return `${prefix.join(":")}::/64`;
+}
+
+/**
+ * What a table keeps of the packet's source (or destination) address text:
+ * "" for an IPv4 address, whose text {@linkcode addressTextOf} rebuilds from
+ * its key, so a decoded packet's address is not formatted at all; the text
+ * for any other address.
+ */
+export function keptText(
+  key: number,
+  packet: PacketRecord,
+  source: boolean,
+): string {
+  if (isIpv4Key(key)) return "";
+  return source ? packet.srcAddress : packet.dstAddress;
+}
+
+/** The address text of address key `key`, kept as {@linkcode keptText} kept it. */
+export function addressTextOf(key: number, kept: string): string {
+  return kept === "" && isIpv4Key(key) ? formatIpv4(key) : kept;
+}
+
+/** Whether a packet goes to a group address ({@linkcode isGroupAddress}); IPv4 is read by its key, without the address text. */
+export function isGroupDestination(packet: PacketRecord): boolean {
+  const key = packet.dstAddressKey;
+  if (key < 0) return isGroupAddress(packet.dstAddress);
+  if (key < IPV6_KEY_BASE) return key >>> 28 === 0xe || key === 0xffffffff;
+  return isGroupAddress(packet.dstAddress);
 }
 
 /** Multicast (224.0.0.0/4, ff00::/8) and limited broadcast (255.255.255.255) addresses. */

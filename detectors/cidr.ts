@@ -6,6 +6,7 @@
  */
 
 import { IPV6_KEY_BASE } from "../capture/decode/address_key.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import { parseIpv4 } from "./addresses.ts";
 
 /** One parsed CIDR block. */
@@ -121,13 +122,21 @@ export class CidrSet {
   }
 
   /**
-   * Like {@linkcode has} for a decoded address: `key` is its address key
-   * (`PacketRecord.srcAddressKey`), which for IPv4 is the address itself,
-   * so IPv4 needs no parsing; other keys fall back to the text.
+   * Like {@linkcode has} for a packet's source address, read by its address
+   * key (`srcAddressKey`), which for IPv4 is the address itself: IPv4 needs
+   * neither parsing nor the address text; other keys fall back to the text.
    */
-  hasAddress(key: number, address: string): boolean {
+  hasSource(packet: PacketRecord): boolean {
+    const key = packet.srcAddressKey;
     if (key < 0) return false;
-    return key < IPV6_KEY_BASE ? this.#hasV4(key) : this.has(address);
+    return key < IPV6_KEY_BASE ? this.#hasV4(key) : this.has(packet.srcAddress);
+  }
+
+  /** Like {@linkcode hasSource} for the packet's destination address. */
+  hasDestination(packet: PacketRecord): boolean {
+    const key = packet.dstAddressKey;
+    if (key < 0) return false;
+    return key < IPV6_KEY_BASE ? this.#hasV4(key) : this.has(packet.dstAddress);
   }
 
   #hasV4(word: number): boolean {

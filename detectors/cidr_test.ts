@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { addressKey } from "../capture/decode/address_key.ts";
+import { emptyPacketRecord } from "../capture/packet_record.ts";
 import { CidrSet, parseCidr } from "./cidr.ts";
 
 Deno.test("parseCidr: IPv4 network, prefix and cleared host bits", () => {
@@ -141,4 +143,28 @@ Deno.test("CidrSet: repeated lookups of the same addresses agree", () => {
   }
   assert.ok(expected > 0);
   assert.equal(inside, expected * 100);
+});
+
+Deno.test("CidrSet: hasSource() and hasDestination() agree with has() on a packet's addresses", () => {
+  const set = new CidrSet(["10.0.0.0/8", "2001:db8::/32"]);
+  const addresses = [
+    "10.255.0.1",
+    "11.0.0.1",
+    "2001:db8::5",
+    "2001:db9::5",
+    "",
+  ];
+  for (const src of addresses) {
+    for (const dst of addresses) {
+      const packet = {
+        ...emptyPacketRecord(),
+        srcAddress: src,
+        dstAddress: dst,
+        srcAddressKey: addressKey(src),
+        dstAddressKey: addressKey(dst),
+      };
+      assert.equal(set.hasSource(packet), set.has(src), src);
+      assert.equal(set.hasDestination(packet), set.has(dst), dst);
+    }
+  }
 });

@@ -30,6 +30,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { addressTextOf, keptText } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { CidrSet } from "./cidr.ts";
@@ -121,6 +122,9 @@ const MAX_REMOTE_PORTS = 5;
  * object is reused for a new pair ({@linkcode PairState.reset}).
  */
 class PairState implements BucketClock, ReportMark {
+  /** Address keys, and their text as {@linkcode keptText} keeps it ("" for IPv4). */
+  insideKey = -1;
+  outsideKey = -1;
   inside = "";
   outside = "";
   bucketStartUs = 0;
@@ -141,7 +145,15 @@ class PairState implements BucketClock, ReportMark {
   lastReportUs = 0;
 
   /** Makes this the state of a pair first seen at `nowUs` (keeping the port list's array). */
-  reset(inside: string, outside: string, nowUs: number): this {
+  reset(
+    insideKey: number,
+    inside: string,
+    outsideKey: number,
+    outside: string,
+    nowUs: number,
+  ): this {
+    this.insideKey = insideKey;
+    this.outsideKey = outsideKey;
     this.inside = inside;
     this.outside = outside;
     this.bucketStartUs = nowUs;
@@ -197,12 +209,15 @@ export function createDataExfilDetector(
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
       const srcKey = packet.srcAddressKey;
       const dstKey = packet.dstAddressKey;
-      const srcHome = homeNet.hasAddress(srcKey, packet.srcAddress);
-      const dstHome = homeNet.hasAddress(dstKey, packet.dstAddress);
+      const srcHome = homeNet.hasSource(packet);
+      const dstHome = homeNet.hasDestination(packet);
       if (srcHome === dstHome) return; // LAN-internal or transit
       const outsideKey = srcHome ? dstKey : srcKey;
-      const outside = srcHome ? packet.dstAddress : packet.srcAddress;
-      if (NON_ROUTABLE.hasAddress(outsideKey, outside)) return;
+      if (
+        srcHome
+          ? NON_ROUTABLE.hasDestination(packet)
+          : NON_ROUTABLE.hasSource(packet)
+      ) return;
 
       const nowUs = packet.timestampUs;
       if (nowUs >= nextExpiryUs) {
@@ -212,10 +227,11 @@ export function createDataExfilDetector(
       const insideKey = srcHome ? srcKey : dstKey;
       let state = pairs.peek(insideKey, outsideKey, 0);
       if (state === undefined) {
-        const inside = srcHome ? packet.srcAddress : packet.dstAddress;
         state = (pairs.spare() ?? new PairState()).reset(
-          inside,
-          outside,
+          insideKey,
+          keptText(insideKey, packet, srcHome),
+          outsideKey,
+          keptText(outsideKey, packet, !srcHome),
           nowUs,
         );
         pairs.add(insideKey, outsideKey, 0, state);
@@ -301,27 +317,27 @@ function findingOf(
   const { windowUs, exfilMinBytes } = config;
   const durationUs = Math.max(0, nowUs - state.firstSeenUs);
   const ratio = windowIn > 0 ? windowOut / windowIn : windowOut;
+  const inside = addressTextOf(state.insideKey, state.inside);
+  const outside = addressTextOf(state.outsideKey, state.outside);
   return {
     kind: "data_exfil",
-    key: `${state.inside}>${state.outside}`,
+    key: `${inside}>${outside}`,
     timestampUs: nowUs,
     severity: windowOut >= 10 * exfilMinBytes ? "high" : "medium",
-    attacker: state.inside,
-    victim: state.outside,
+    attacker: inside,
+    victim: outside,
     domain: "",
-    summary: `${state.inside} sent ${
+    summary: `${inside} sent ${
       formatBytes(windowOut)
-    } to external host ${state.outside} within ${
-      windowUs / 60e6
-    } min and received ${formatBytes(windowIn)} back (${
-      windowIn > 0 ? `${Math.round(ratio)}×` : "nothing back"
-    }${
+    } to external host ${outside} within ${windowUs / 60e6} min and received ${
+      formatBytes(windowIn)
+    } back (${windowIn > 0 ? `${Math.round(ratio)}×` : "nothing back"}${
       state.remotePorts.length ? `, port ${state.remotePorts.join(", ")}` : ""
     }): possible data exfiltration`,
     evidence: {
       technique: TECHNIQUE,
-      inside: state.inside,
-      outside: state.outside,
+      inside,
+      outside,
       bytesOut: windowOut,
       bytesIn: windowIn,
       outboundRatio: Math.round(ratio * 10) / 10,

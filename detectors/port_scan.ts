@@ -56,7 +56,12 @@
 
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
-import { isGroupAddress, subnetKeyOf } from "./addresses.ts";
+import {
+  addressTextOf,
+  isGroupDestination,
+  keptText,
+  subnetKeyOf,
+} from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import type { Detector, TableStats } from "./detector.ts";
@@ -218,6 +223,7 @@ interface SourceState extends ReportMark {
  * ({@linkcode NewSource.reset}).
  */
 class NewSource {
+  /** Address text as {@linkcode keptText} keeps it ("" for IPv4), like `host` and `host2`. */
   address = "";
   /** Distinct probes held: 1 or 2 (the second's fields are unused while 1). */
   count = 0;
@@ -480,7 +486,6 @@ export function createPortScanDetector(
     const srcKey = packet.srcAddressKey;
     const dstKey = packet.dstAddressKey;
     if (srcKey < 0 || dstKey < 0) return;
-    const dst = packet.dstAddress;
     // Both tables are keyed by (source, 0, 0): one hash serves both.
     const srcHash = hashKey(srcKey, 0, 0);
     let source = sources.peek(srcKey, 0, 0, srcHash);
@@ -489,9 +494,11 @@ export function createPortScanDetector(
       if (entry === undefined) {
         if (lightProbes > 0) {
           // The first probe waits in newSources.
+          // Address text only for IPv6: under a spoofed flood every packet
+          // is a new source, and most never become a full one.
           const first = (newSources.spare() ?? new NewSource()).reset(
-            packet.srcAddress,
-            dst,
+            keptText(srcKey, packet, true),
+            keptText(dstKey, packet, false),
             dstKey,
             portKey,
             kind,
@@ -508,17 +515,27 @@ export function createPortScanDetector(
           return; // a repeat of a held probe
         }
         if (entry.count < lightProbes) {
-          entry.holdSecond(dst, dstKey, portKey, kind, nowUs);
+          entry.holdSecond(
+            keptText(dstKey, packet, false),
+            dstKey,
+            portKey,
+            kind,
+            nowUs,
+          );
           return;
         }
         // One more distinct probe: the source and its held probes join the tables.
         newSources.delete(srcKey, 0, 0);
-        source = newSource(entry.address, srcKey, entry.atUs);
+        source = newSource(
+          addressTextOf(srcKey, entry.address),
+          srcKey,
+          entry.atUs,
+        );
         sources.add(srcKey, 0, 0, source, srcHash);
         source.kinds = entry.kinds;
         register(
           source,
-          entry.host,
+          addressTextOf(entry.hostKey, entry.host),
           entry.hostKey,
           entry.portKey,
           entry.atUs,
@@ -528,7 +545,7 @@ export function createPortScanDetector(
         if (entry.count === 2) {
           register(
             source,
-            entry.host2,
+            addressTextOf(entry.hostKey2, entry.host2),
             entry.hostKey2,
             entry.portKey2,
             entry.atUs2,
@@ -549,7 +566,15 @@ export function createPortScanDetector(
     }
     source.kinds |= kind;
     source.lastProbeUs = nowUs;
-    register(source, dst, dstKey, portKey, nowUs, PENDING, report);
+    register(
+      source,
+      packet.dstAddress,
+      dstKey,
+      portKey,
+      nowUs,
+      PENDING,
+      report,
+    );
   }
 
   /** Remembers one distinct probe of a source in `sources`, with its outcome so far; it becomes the source's last probe. */
@@ -720,7 +745,7 @@ export function createPortScanDetector(
         if (
           dstPort >= TRACEROUTE_FIRST_PORT && dstPort <= TRACEROUTE_LAST_PORT
         ) return;
-        if (isGroupAddress(packet.dstAddress)) return;
+        if (isGroupDestination(packet)) return;
         probe(packet, UDP_PORT_OFFSET + dstPort, KIND_UDP, report);
       } else if (transport === "icmp" || transport === "icmpv6") {
         if (!isUnreachable(packet)) return;

@@ -6,10 +6,8 @@
  */
 
 import { formatTcpFlags } from "../capture/format_packet.ts";
-import {
-  emptyPacketRecord,
-  type PacketRecord,
-} from "../capture/packet_record.ts";
+import { DecodedPacket } from "../capture/decoded_packet.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import { classifyService, serviceName } from "../detectors/stats/services.ts";
 
 /** One packet as a table row. */
@@ -152,13 +150,12 @@ export class PacketRing {
    * oldest packet's record when the ring is full: that packet is gone from
    * the ring once this record is overwritten.
    */
-  reserve(): PacketRecord {
-    let record = this.#records[this.#next];
-    if (record === undefined) {
-      record = emptyPacketRecord();
-      this.#records[this.#next] = record;
-    }
-    return record;
+  reserve(): DecodedPacket {
+    const record = this.#records[this.#next];
+    if (record instanceof DecodedPacket) return record;
+    const created = new DecodedPacket();
+    this.#records[this.#next] = created;
+    return created;
   }
 
   /** Keeps the reserved record (or the one just pushed) as packet number `n`. */

@@ -10,6 +10,7 @@
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { validateFilter } from "../capture/bpf.ts";
 import { decodeInto } from "../capture/decode/mod.ts";
+import { type DecodedPacket, plainPacket } from "../capture/decoded_packet.ts";
 import { listInterfaces } from "../capture/interfaces.ts";
 import {
   capturePackets,
@@ -433,12 +434,12 @@ export class Sensor {
     );
     this.#pcap?.write(raw);
     if (this.#sampler.offer(n, packet, this.#measuredUs)) {
-      this.#sampled.push(n, { ...packet }); // the packet ring reuses its record
+      this.#sampled.push(n, plainPacket(packet)); // the packet ring reuses its record
     }
   };
 
   /** Where sources decode each packet: the packet ring's next record. */
-  #ringRecord = (): PacketRecord => this.packets.reserve();
+  #ringRecord = (): DecodedPacket => this.packets.reserve();
 
   /** The decoded record of packet `n`: a recent one, or one streamed as a row. */
   packetRecord(n: number): PacketRecord | undefined {

@@ -55,39 +55,49 @@ const macKeyHigh = new Int32Array(1 << MAC_CACHE_BITS).fill(-1);
 const macKeyLow = new Int32Array(1 << MAC_CACHE_BITS).fill(-1);
 const macText: string[] = new Array(1 << MAC_CACHE_BITS).fill("");
 
+/** The first three of the 6 MAC bytes at `offset` as one number (for {@linkcode formatMacWords}). */
+export function macHighWord(bytes: Uint8Array, offset: number): number {
+  // Non-null: the caller checked the six bytes are present.
+  return (bytes[offset]! << 16) | (bytes[offset + 1]! << 8) |
+    bytes[offset + 2]!;
+}
+
+/** The last three of the 6 MAC bytes at `offset` as one number. */
+export function macLowWord(bytes: Uint8Array, offset: number): number {
+  // Non-null: the caller checked the six bytes are present.
+  return (bytes[offset + 3]! << 16) | (bytes[offset + 4]! << 8) |
+    bytes[offset + 5]!;
+}
+
 /** Formats the 6 bytes at `offset` as "aa:bb:cc:dd:ee:ff"; the caller has checked `offset + 6 <= bytes.length`. */
 export function formatMac(bytes: Uint8Array, offset: number): string {
-  // Non-null: the caller checked the six bytes are present.
-  const b0 = bytes[offset]!;
-  const b1 = bytes[offset + 1]!;
-  const b2 = bytes[offset + 2]!;
-  const b3 = bytes[offset + 3]!;
-  const b4 = bytes[offset + 4]!;
-  const b5 = bytes[offset + 5]!;
-  const high = (b0 << 16) | (b1 << 8) | b2;
-  const low = (b3 << 16) | (b4 << 8) | b5;
+  return formatMacWords(macHighWord(bytes, offset), macLowWord(bytes, offset));
+}
+
+/** Formats a MAC given as its {@linkcode macHighWord} and {@linkcode macLowWord}. */
+export function formatMacWords(high: number, low: number): string {
   const slot = slotOf(low ^ Math.imul(high, 0x01000193), MAC_CACHE_BITS);
   if (macKeyHigh[slot] === high && macKeyLow[slot] === low) {
     return macText[slot]!;
   }
   const text = String.fromCharCode(
-    HEX_DIGITS[b0 >> 4]!,
-    HEX_DIGITS[b0 & 15]!,
+    HEX_DIGITS[high >> 20]!,
+    HEX_DIGITS[(high >> 16) & 15]!,
     COLON,
-    HEX_DIGITS[b1 >> 4]!,
-    HEX_DIGITS[b1 & 15]!,
+    HEX_DIGITS[(high >> 12) & 15]!,
+    HEX_DIGITS[(high >> 8) & 15]!,
     COLON,
-    HEX_DIGITS[b2 >> 4]!,
-    HEX_DIGITS[b2 & 15]!,
+    HEX_DIGITS[(high >> 4) & 15]!,
+    HEX_DIGITS[high & 15]!,
     COLON,
-    HEX_DIGITS[b3 >> 4]!,
-    HEX_DIGITS[b3 & 15]!,
+    HEX_DIGITS[low >> 20]!,
+    HEX_DIGITS[(low >> 16) & 15]!,
     COLON,
-    HEX_DIGITS[b4 >> 4]!,
-    HEX_DIGITS[b4 & 15]!,
+    HEX_DIGITS[(low >> 12) & 15]!,
+    HEX_DIGITS[(low >> 8) & 15]!,
     COLON,
-    HEX_DIGITS[b5 >> 4]!,
-    HEX_DIGITS[b5 & 15]!,
+    HEX_DIGITS[(low >> 4) & 15]!,
+    HEX_DIGITS[low & 15]!,
   );
   macKeyHigh[slot] = high;
   macKeyLow[slot] = low;
@@ -99,13 +109,12 @@ const IPV4_CACHE_BITS = 12;
 const ipv4Key = new Float64Array(1 << IPV4_CACHE_BITS).fill(-1);
 const ipv4Text: string[] = new Array(1 << IPV4_CACHE_BITS).fill("");
 
-/** Writes the dotted quad of `bytes[offset, offset + 4)` into `codes` from `at`; returns the new length. */
-function writeIpv4Codes(bytes: Uint8Array, offset: number, at: number): number {
+/** Writes the dotted quad of the 32-bit `address` into `codes` from `at`; returns the new length. */
+function writeIpv4Codes(address: number, at: number): number {
   let length = at;
-  for (let i = 0; i < 4; i++) {
-    if (i > 0) codes[length++] = DOT;
-    // Non-null: the caller checked the four bytes are present.
-    const value = bytes[offset + i]!;
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    if (shift < 24) codes[length++] = DOT;
+    const value = (address >>> shift) & 0xff;
     if (value >= 100) {
       codes[length++] = ZERO + ((value / 100) | 0);
       codes[length++] = ZERO + (((value / 10) | 0) % 10);
@@ -119,11 +128,15 @@ function writeIpv4Codes(bytes: Uint8Array, offset: number, at: number): number {
 
 /** Formats the 4 bytes at `offset` as a dotted quad; the caller has checked `offset + 4 <= bytes.length`. */
 export function formatIpv4(bytes: Uint8Array, offset: number): string {
-  const key = ipv4AddressKey(bytes, offset);
-  const slot = slotOf(key, IPV4_CACHE_BITS);
-  if (ipv4Key[slot] === key) return ipv4Text[slot]!;
-  const text = codesToString(writeIpv4Codes(bytes, offset, 0));
-  ipv4Key[slot] = key;
+  return formatIpv4Key(ipv4AddressKey(bytes, offset));
+}
+
+/** Formats an IPv4 address given as an unsigned 32-bit number (its address key) as a dotted quad. */
+export function formatIpv4Key(address: number): string {
+  const slot = slotOf(address, IPV4_CACHE_BITS);
+  if (ipv4Key[slot] === address) return ipv4Text[slot]!;
+  const text = codesToString(writeIpv4Codes(address, 0));
+  ipv4Key[slot] = address;
   ipv4Text[slot] = text;
   return text;
 }
@@ -215,7 +228,7 @@ function buildIpv6(bytes: Uint8Array, offset: number): string {
   if (mapped) {
     // "::ffff" so far; the IPv4 address follows (section 5).
     codes[length++] = COLON;
-    length = writeIpv4Codes(bytes, offset + 12, length);
+    length = writeIpv4Codes(ipv4AddressKey(bytes, offset + 12), length);
   }
   return codesToString(length);
 }

@@ -5,8 +5,8 @@
  */
 
 import type { AnomalyCounter } from "../anomalies.ts";
+import type { DecodedPacket } from "../decoded_packet.ts";
 import type { PacketRecord } from "../packet_record.ts";
-import { formatIpv4 } from "./address.ts";
 import { ipv4AddressKey } from "./address_key.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
@@ -36,7 +36,7 @@ const FRAGMENT_OFFSET_MASK = 0x1fff;
  * The transport segment spans `offset + record.ipLength` on the wire.
  */
 export function decodeIpv4(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -56,10 +56,10 @@ export function decodeIpv4(
   }
   record.ttl = bytes[offset + Field.TTL]!;
   record.ipProtocol = bytes[offset + Field.PROTOCOL]!;
-  record.srcAddress = formatIpv4(bytes, offset + Field.SRC_ADDRESS);
-  record.dstAddress = formatIpv4(bytes, offset + Field.DST_ADDRESS);
-  record.srcAddressKey = ipv4AddressKey(bytes, offset + Field.SRC_ADDRESS);
-  record.dstAddressKey = ipv4AddressKey(bytes, offset + Field.DST_ADDRESS);
+  record.setIpv4Addresses(
+    ipv4AddressKey(bytes, offset + Field.SRC_ADDRESS),
+    ipv4AddressKey(bytes, offset + Field.DST_ADDRESS),
+  );
   const headerLength = (versionIhl & 0x0f) * 4;
   if (headerLength < IPV4_MIN_HEADER_LENGTH) {
     reportAnomaly(record, anomalies, "ipv4_bad_header_length");

@@ -7,9 +7,10 @@
  */
 
 import type { AnomalyCounter } from "../anomalies.ts";
+import type { DecodedPacket } from "../decoded_packet.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { LINK_TYPE } from "../pcap_record.ts";
-import { formatMac } from "./address.ts";
+import { macHighWord, macLowWord } from "./address.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 
@@ -55,7 +56,7 @@ const LINK_TYPE_RAW_BSD_14 = 14;
  * type or EtherType is not an error; a cut header is counted).
  */
 export function decodeLink(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -90,7 +91,7 @@ export function decodeLink(
 
 /** Ethernet II: destination MAC, source MAC, EtherType (IEEE 802.3 clause 3). */
 function decodeEthernet(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -100,8 +101,11 @@ function decodeEthernet(
     reportTruncated(record, anomalies, "ethernet_truncated");
     return -1;
   }
-  record.dstMac = formatMac(bytes, offset);
-  record.srcMac = formatMac(bytes, offset + 6);
+  record.setDstMacWords(macHighWord(bytes, offset), macLowWord(bytes, offset));
+  record.setSrcMacWords(
+    macHighWord(bytes, offset + 6),
+    macLowWord(bytes, offset + 6),
+  );
   return decodeEtherType(
     record,
     bytes,
@@ -163,7 +167,7 @@ function decodeEtherType(
  * (2), address (8), protocol (2) (tcpdump.org LINKTYPE_LINUX_SLL).
  */
 function decodeSll(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -174,7 +178,10 @@ function decodeSll(
     return -1;
   }
   if (readU16(bytes, offset + 4) === 6) {
-    record.srcMac = formatMac(bytes, offset + 6);
+    record.setSrcMacWords(
+      macHighWord(bytes, offset + 6),
+      macLowWord(bytes, offset + 6),
+    );
   }
   return decodeCookedProtocol(
     record,
@@ -192,7 +199,7 @@ function decodeSll(
  * (tcpdump.org LINKTYPE_LINUX_SLL2).
  */
 function decodeSll2(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -203,7 +210,10 @@ function decodeSll2(
     return -1;
   }
   if (bytes[offset + 11] === 6) {
-    record.srcMac = formatMac(bytes, offset + 12);
+    record.setSrcMacWords(
+      macHighWord(bytes, offset + 12),
+      macLowWord(bytes, offset + 12),
+    );
   }
   return decodeCookedProtocol(
     record,

@@ -26,7 +26,8 @@
  */
 
 import type { AnomalyCounter } from "../anomalies.ts";
-import { emptyPacketRecord, type PacketRecord } from "../packet_record.ts";
+import { DecodedPacket } from "../decoded_packet.ts";
+import type { PacketRecord } from "../packet_record.ts";
 import type { PcapRecord } from "../pcap_record.ts";
 import { appHint } from "./app_hint.ts";
 import { decodeArp } from "./arp.ts";
@@ -56,15 +57,15 @@ export const IP_PROTOCOL = {
 } as const;
 
 /**
- * Decodes one captured frame into a new {@linkcode PacketRecord} (the
+ * Decodes one captured frame into a new {@linkcode DecodedPacket} (the
  * caller may keep it: it holds no capture buffers). Never throws on frame
  * contents; problems are counted in `anomalies`.
  */
 export function decodePacket(
   raw: PcapRecord,
   anomalies: AnomalyCounter,
-): PacketRecord {
-  const record = emptyPacketRecord();
+): DecodedPacket {
+  const record = new DecodedPacket();
   fill(record, raw, anomalies);
   return record;
 }
@@ -74,17 +75,17 @@ export function decodePacket(
  * loops that reuse one record. Returns `record`.
  */
 export function decodeInto(
-  record: PacketRecord,
+  record: DecodedPacket,
   raw: PcapRecord,
   anomalies: AnomalyCounter,
-): PacketRecord {
+): DecodedPacket {
   resetRecord(record);
   fill(record, raw, anomalies);
   return record;
 }
 
 function fill(
-  record: PacketRecord,
+  record: DecodedPacket,
   raw: PcapRecord,
   anomalies: AnomalyCounter,
 ): void {
@@ -188,8 +189,8 @@ function decodeTransport(
   }
 }
 
-/** Sets every field back to its {@linkcode emptyPacketRecord} value. */
-function resetRecord(record: PacketRecord): void {
+/** Sets every field back to its value in a new {@linkcode DecodedPacket}. */
+function resetRecord(record: DecodedPacket): void {
   record.timestampUs = 0;
   record.interfaceId = 0;
   record.linkType = -1;

@@ -34,7 +34,7 @@
 import { endpointKey } from "../../capture/decode/address_key.ts";
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
-import { isGroupAddress } from "../addresses.ts";
+import { isGroupDestination } from "../addresses.ts";
 import type { TableStats } from "../detector.ts";
 import { NumericKeyMap } from "../numeric_key_map.ts";
 import { requirePositive } from "../option_checks.ts";
@@ -366,7 +366,7 @@ export class LatencyAnalyzer {
     if (!packet.dnsResponse) {
       if (
         packet.dstPort === 137 || packet.srcPort === 137 ||
-        isGroupAddress(packet.dstAddress)
+        isGroupDestination(packet)
       ) return;
       const nowUs = packet.timestampUs;
       const table = this.#pending[DNS]!;
@@ -450,13 +450,12 @@ export class LatencyAnalyzer {
     const name = LATENCY_PROTOCOLS[protocol]!;
     this.#totals[protocol]!++;
     this.#windows[protocol]!.add(latencyUs, responseUs);
-    const serverAddress = packet.srcAddress;
     const serverKey = packet.srcAddressKey;
     let entry = this.#servers.get(serverKey, protocol, 0);
     if (entry === undefined) {
       entry = {
         protocol: name,
-        server: serverAddress,
+        server: packet.srcAddress,
         window: new SlidingLatency({
           windowUs: this.#options.windowUs,
           slices: this.#options.serverSlices,
@@ -469,7 +468,7 @@ export class LatencyAnalyzer {
     this.#onMeasurement?.({
       protocol: name,
       client: packet.dstAddress,
-      server: serverAddress,
+      server: packet.srcAddress,
       serverPort: packet.srcPort,
       requestUs: pending.firstUs,
       responseUs,

@@ -46,6 +46,7 @@ import {
   serviceName,
 } from "./services.ts";
 import { topN } from "./top_n.ts";
+import { addressTextOf, keptText } from "../addresses.ts";
 
 /** Options of {@linkcode TrafficStats}. */
 export interface TrafficStatsOptions {
@@ -187,6 +188,8 @@ const TIMELINE_BYTES = 1;
  * entry's object is reused for a new host ({@linkcode HostEntry.reset}).
  */
 class HostEntry {
+  /** Address key, and the text as {@linkcode keptText} keeps it ("" for IPv4). */
+  key = -1;
   address = "";
   /** Hash of its table key, for admission (frequency_sketch.ts). */
   hash = 0;
@@ -203,7 +206,8 @@ class HostEntry {
   conversation: ConversationEntry | undefined;
 
   /** Makes this the entry of a host first seen in `second` (emptying the counts). */
-  reset(address: string, hash: number, second: number): this {
+  reset(key: number, address: string, hash: number, second: number): this {
+    this.key = key;
     this.address = address;
     this.hash = hash;
     this.counts.clear();
@@ -227,9 +231,9 @@ class ConversationEntry {
   lowKey = 0;
   highKey = 0;
   hash = 0;
-  /** The packet's two addresses in text order, as shown. */
-  hostA = "";
-  hostB = "";
+  /** Their texts as {@linkcode keptText} keeps them ("" for IPv4). */
+  lowText = "";
+  highText = "";
   readonly counts = new WindowCounts();
   packets = 0;
   bytes = 0;
@@ -247,13 +251,12 @@ class ConversationEntry {
     packet: PacketRecord,
     second: number,
   ): this {
-    const src = packet.srcAddress;
-    const dst = packet.dstAddress;
+    const srcIsLow = packet.srcAddressKey === lowKey;
     this.lowKey = lowKey;
     this.highKey = highKey;
     this.hash = hash;
-    this.hostA = src < dst ? src : dst;
-    this.hostB = src < dst ? dst : src;
+    this.lowText = keptText(lowKey, packet, srcIsLow);
+    this.highText = keptText(highKey, packet, !srcIsLow);
     this.counts.clear();
     this.packets = 0;
     this.bytes = 0;
@@ -373,26 +376,14 @@ export class TrafficStats {
     const dstEstimate = this.#hostFrequency.add(dstHash);
     const pairEstimate = this.#pairFrequency.add(pairHash);
     const windowSeconds = this.#windowSeconds;
-    const srcHost = this.#host(
-      srcKey,
-      srcHash,
-      srcEstimate,
-      packet.srcAddress,
-      second,
-    );
+    const srcHost = this.#host(srcKey, srcHash, srcEstimate, packet, second);
     if (srcHost !== undefined) {
       srcHost.counts.add(second, windowSeconds, 1, bytes, bytes);
       srcHost.packets++;
       srcHost.bytes += bytes;
       srcHost.sentBytes += bytes;
     }
-    const dstHost = this.#host(
-      dstKey,
-      dstHash,
-      dstEstimate,
-      packet.dstAddress,
-      second,
-    );
+    const dstHost = this.#host(dstKey, dstHash, dstEstimate, packet, second);
     if (dstHost !== undefined) {
       dstHost.counts.add(second, windowSeconds, 1, bytes, 0);
       dstHost.packets++;
@@ -492,18 +483,25 @@ export class TrafficStats {
   // entry: enough for eviction and idle expiry measured in seconds, and
   // cheaper than on every packet.
 
+  /** The entry of `packet`'s source or destination (whichever has address key `key`), admitted if new. */
   #host(
     key: number,
     hash: number,
     estimate: number,
-    address: string,
+    packet: PacketRecord,
     second: number,
   ): HostEntry | undefined {
     const table = this.#hosts;
     let entry = table.peek(key, 0, 0, hash);
     if (entry === undefined) {
       if (this.#hostAdmission.refuses(table, hash, estimate)) return undefined;
-      entry = (table.spare() ?? new HostEntry()).reset(address, hash, second);
+      const address = keptText(key, packet, key === packet.srcAddressKey);
+      entry = (table.spare() ?? new HostEntry()).reset(
+        key,
+        address,
+        hash,
+        second,
+      );
       table.add(key, 0, 0, entry, hash);
     } else if (second > entry.touchedSecond) {
       table.get(key, 0, 0);
@@ -603,7 +601,7 @@ export class TrafficStats {
         ? item.counts.sum(last, seconds, WINDOW_EXTRA_BYTES)
         : item.sentBytes;
       return {
-        address: item.address,
+        address: addressTextOf(item.key, item.address),
         bytes: score,
         packets: window
           ? item.counts.sum(last, seconds, WINDOW_PACKETS)
@@ -624,15 +622,19 @@ export class TrafficStats {
       window
         ? (entry) => entry.counts.sum(last, seconds, WINDOW_BYTES)
         : (entry) => entry.bytes,
-    ).map(({ item, score }) => ({
-      hostA: item.hostA,
-      hostB: item.hostB,
-      bytes: score,
-      packets: window
-        ? item.counts.sum(last, seconds, WINDOW_PACKETS)
-        : item.packets,
-      mainProtocol: serviceName(mainService(item.tally)),
-    }));
+    ).map(({ item, score }) => {
+      const low = addressTextOf(item.lowKey, item.lowText);
+      const high = addressTextOf(item.highKey, item.highText);
+      return {
+        hostA: low < high ? low : high,
+        hostB: low < high ? high : low,
+        bytes: score,
+        packets: window
+          ? item.counts.sum(last, seconds, WINDOW_PACKETS)
+          : item.packets,
+        mainProtocol: serviceName(mainService(item.tally)),
+      };
+    });
   }
 }
 

@@ -1,0 +1,154 @@
+/**
+ * The record the decoder fills: a {@linkcode PacketRecord} whose IPv4
+ * addresses and MACs become text only when something reads them.
+ *
+ * Formatting an address is cheap, but its string is not: under a spoofed
+ * flood every packet brings new addresses, and their strings were most of
+ * the decoder's garbage although most packets never have their address text
+ * read (the analyzers look addresses up by `srcAddressKey`). So the decoder
+ * stores an IPv4 address as its key and a MAC as two numbers, and the
+ * getters format them on first read (through the direct-mapped caches of
+ * decode/address.ts). The record keeps no capture bytes, so a record kept in
+ * a ring still reads its own addresses after the buffer has moved on.
+ *
+ * The lazy fields are accessors on the prototype, not own properties: copy a
+ * record with {@linkcode plainPacket}, not a spread or `JSON.stringify`.
+ *
+ * @module
+ */
+
+import { formatIpv4Key, formatMacWords } from "./decode/address.ts";
+import type {
+  AppHint,
+  NetworkKind,
+  PacketRecord,
+  TransportKind,
+} from "./packet_record.ts";
+
+/** A decoded packet (see the module doc); every field starts at its "absent" value. */
+export class DecodedPacket implements PacketRecord {
+  timestampUs = 0;
+  interfaceId = 0;
+  linkType = -1;
+  capturedLength = 0;
+  wireLength = 0;
+  /** Text, or null to format from the words below on first read. */
+  #srcMac: string | null = "";
+  #srcMacHigh = 0;
+  #srcMacLow = 0;
+  #dstMac: string | null = "";
+  #dstMacHigh = 0;
+  #dstMacLow = 0;
+  vlanId = -1;
+  etherType = -1;
+  network: NetworkKind = "other";
+  /** Text, or null to format `srcAddressKey` (an IPv4 address) on first read. */
+  #srcAddress: string | null = "";
+  #dstAddress: string | null = "";
+  srcAddressKey = -1;
+  dstAddressKey = -1;
+  ipProtocol = -1;
+  ttl = -1;
+  ipLength = 0;
+  laterFragment = false;
+  fragment = false;
+  transport: TransportKind = "none";
+  srcPort = -1;
+  dstPort = -1;
+  tcpFlags = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  tcpWindow = 0;
+  payloadLength = 0;
+  icmpType = -1;
+  icmpCode = -1;
+  icmpId = -1;
+  icmpSeq = -1;
+  quotedProtocol = -1;
+  quotedDstAddress = "";
+  quotedDstPort = -1;
+  arpOperation = -1;
+  arpSenderMac = "";
+  arpTargetMac = "";
+  app: AppHint = "";
+  dnsId = -1;
+  dnsResponse = false;
+  dnsOpcode = -1;
+  dnsRcode = -1;
+  dnsQname = "";
+  dnsQtype = -1;
+  dnsQuestionCount = 0;
+  dnsAnswerCount = 0;
+  truncated = false;
+  anomaly = "";
+
+  /** Source MAC as "aa:bb:cc:dd:ee:ff", or "". */
+  get srcMac(): string {
+    return this.#srcMac ??= formatMacWords(this.#srcMacHigh, this.#srcMacLow);
+  }
+  set srcMac(text: string) {
+    this.#srcMac = text;
+  }
+
+  /** Destination MAC as "aa:bb:cc:dd:ee:ff", or "". */
+  get dstMac(): string {
+    return this.#dstMac ??= formatMacWords(this.#dstMacHigh, this.#dstMacLow);
+  }
+  set dstMac(text: string) {
+    this.#dstMac = text;
+  }
+
+  /** Source IP address text, or "". */
+  get srcAddress(): string {
+    return this.#srcAddress ??= formatIpv4Key(this.srcAddressKey);
+  }
+  set srcAddress(text: string) {
+    this.#srcAddress = text;
+  }
+
+  /** Destination IP address text, or "". */
+  get dstAddress(): string {
+    return this.#dstAddress ??= formatIpv4Key(this.dstAddressKey);
+  }
+  set dstAddress(text: string) {
+    this.#dstAddress = text;
+  }
+
+  /** Sets the source MAC from its two 24-bit halves (decode/address.ts `macHighWord`, `macLowWord`), formatted when read. */
+  setSrcMacWords(high: number, low: number): void {
+    this.#srcMacHigh = high;
+    this.#srcMacLow = low;
+    this.#srcMac = null;
+  }
+
+  /** Sets the destination MAC like {@linkcode setSrcMacWords}. */
+  setDstMacWords(high: number, low: number): void {
+    this.#dstMacHigh = high;
+    this.#dstMacLow = low;
+    this.#dstMac = null;
+  }
+
+  /** Sets both addresses to IPv4 addresses given as unsigned 32-bit numbers (their keys), formatted when read. */
+  setIpv4Addresses(src: number, dst: number): void {
+    this.srcAddressKey = src;
+    this.dstAddressKey = dst;
+    this.#srcAddress = null;
+    this.#dstAddress = null;
+  }
+}
+
+/**
+ * A plain-object copy of `packet` with every field an own property (a
+ * {@linkcode DecodedPacket}'s lazy fields are accessors, which a spread or
+ * `JSON.stringify` would skip); for records kept past the decoder's reuse
+ * of theirs, and for output.
+ */
+export function plainPacket(packet: PacketRecord): PacketRecord {
+  return {
+    ...packet,
+    srcMac: packet.srcMac,
+    dstMac: packet.dstMac,
+    srcAddress: packet.srcAddress,
+    dstAddress: packet.dstAddress,
+  };
+}

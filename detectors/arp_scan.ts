@@ -31,7 +31,7 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { parseIpv4 } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import {
   type FanOut,
   type FanOutLimits,
@@ -168,6 +168,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
 
   return {
     name: "arp_scan",
+    packetKinds: PACKET_KIND.ARP,
     observe,
     tables(): Record<string, TableStats> {
       return { senders: senders.stats() };

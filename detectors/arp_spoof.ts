@@ -61,7 +61,7 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
   clearReportMark,
@@ -551,6 +551,7 @@ export function createArpSpoofDetector(
 
   return {
     name: "arp_spoof",
+    packetKinds: PACKET_KIND.ARP,
     observe,
     tables(): Record<string, TableStats> {
       return {

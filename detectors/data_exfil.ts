@@ -34,7 +34,7 @@ import { addressTextOf, keptText } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { CidrSet } from "./cidr.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
   isGrowthReportDue,
@@ -205,6 +205,8 @@ export function createDataExfilDetector(
 
   return {
     name: "data_exfil",
+    packetKinds: PACKET_KIND.TCP | PACKET_KIND.UDP | PACKET_KIND.ICMP |
+      PACKET_KIND.OTHER,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
       const srcKey = packet.srcAddressKey;

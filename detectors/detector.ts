@@ -26,8 +26,58 @@ export interface TableStats {
 export interface Detector {
   /** Name, e.g. "port_scan". */
   readonly name: string;
+  /**
+   * The packets it looks at, as {@linkcode PACKET_KIND} bits: the engine
+   * passes it no others. Every packet when absent.
+   */
+  readonly packetKinds?: number;
   /** Feeds one packet; calls `report` for each finding it produces. */
   observe(packet: PacketRecord, report: FindingSink): void;
   /** Sizes of the detector's state tables, by table name. */
   tables(): Record<string, TableStats>;
+}
+
+/** Packet kinds, as bits of {@linkcode Detector.packetKinds} (see {@linkcode packetKindsOf}). */
+export const PACKET_KIND = {
+  TCP: 1,
+  UDP: 2,
+  /** ICMP and ICMPv6. */
+  ICMP: 4,
+  ARP: 8,
+  /** Anything else: IP with another transport or none (a later fragment), other link payloads. */
+  OTHER: 16,
+  /** Carries a DNS message (besides its TCP or UDP bit). */
+  DNS: 32,
+} as const;
+
+/** Every {@linkcode PACKET_KIND} bit. */
+export const ALL_PACKET_KINDS = 63;
+
+/** The {@linkcode PACKET_KIND} bits of a packet: one for its transport (or ARP, or OTHER), plus DNS when it carries a DNS message. */
+export function packetKindsOf(packet: PacketRecord): number {
+  const dns = packet.dnsId >= 0 ? PACKET_KIND.DNS : 0;
+  switch (packet.transport) {
+    case "tcp":
+      return PACKET_KIND.TCP | dns;
+    case "udp":
+      return PACKET_KIND.UDP | dns;
+    case "icmp":
+    case "icmpv6":
+      return PACKET_KIND.ICMP;
+  }
+  return packet.network === "arp" ? PACKET_KIND.ARP : PACKET_KIND.OTHER;
+}
+
+/**
+ * For each combination of {@linkcode PACKET_KIND} bits (the index), the
+ * detectors that want a packet of those kinds, in their given order.
+ */
+export function detectorsByKinds(detectors: readonly Detector[]): Detector[][] {
+  return Array.from(
+    { length: ALL_PACKET_KINDS + 1 },
+    (_, kinds) =>
+      detectors.filter((detector) =>
+        ((detector.packetKinds ?? ALL_PACKET_KINDS) & kinds) !== 0
+      ),
+  );
 }

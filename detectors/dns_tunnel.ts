@@ -63,7 +63,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fnv1a, polyHash } from "./hash.ts";
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
@@ -212,6 +212,7 @@ export function createDnsTunnelDetector(
 
   return {
     name: "dns_tunnel",
+    packetKinds: PACKET_KIND.DNS,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.dnsId < 0 || packet.dnsResponse) return;
       const name = packet.dnsQname;

@@ -20,7 +20,12 @@ import {
   createDataExfilDetector,
   type DataExfilOptions,
 } from "./data_exfil.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import {
+  type Detector,
+  detectorsByKinds,
+  packetKindsOf,
+  type TableStats,
+} from "./detector.ts";
 import { createDnsTunnelDetector } from "./dns_tunnel.ts";
 import { createIcmpFloodDetector } from "./icmp_flood.ts";
 import { createIcmpSweepDetector } from "./icmp_sweep.ts";
@@ -78,6 +83,8 @@ export class AnalysisEngine {
   /** Latency measurements (DNS, TCP handshake, HTTP, TLS). */
   readonly latency: LatencyAnalyzer;
   readonly #detectors: Detector[];
+  /** {@linkcode detectorsByKinds} of the detectors. */
+  readonly #detectorsByKinds: Detector[][];
   readonly #lifecycle: AlertLifecycle;
   readonly #report: (finding: Finding) => void;
   #packets = 0;
@@ -96,6 +103,7 @@ export class AnalysisEngine {
       alertCount: () => this.#lifecycle.alertCount,
     });
     this.#detectors = createDetectors(config);
+    this.#detectorsByKinds = detectorsByKinds(this.#detectors);
     this.#lifecycle = new AlertLifecycle(config.lifecycle, onAlert);
     this.#report = (finding) => this.#lifecycle.report(finding);
   }
@@ -114,8 +122,10 @@ export class AnalysisEngine {
     }
     this.stats.observe(packet);
     this.latency.observe(packet);
-    for (const detector of this.#detectors) {
-      detector.observe(packet, this.#report);
+    // Only the detectors that look at this kind of packet.
+    const detectors = this.#detectorsByKinds[packetKindsOf(packet)]!;
+    for (let i = 0; i < detectors.length; i++) {
+      detectors[i]!.observe(packet, this.#report);
     }
   }
 

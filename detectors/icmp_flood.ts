@@ -34,7 +34,7 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fmix32, fnv1a } from "./hash.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -233,6 +233,7 @@ export function createIcmpFloodDetector(
 
   return {
     name: "icmp_flood",
+    packetKinds: PACKET_KIND.ICMP,
     observe,
     tables(): Record<string, TableStats> {
       return { victims: victims.stats() };

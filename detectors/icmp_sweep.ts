@@ -27,7 +27,7 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { isIpv4Key } from "../capture/decode/address_key.ts";
 import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import {
   type FanOut,
   type FanOutLimits,
@@ -172,6 +172,7 @@ export function createIcmpSweepDetector(
 
   return {
     name: "icmp_sweep",
+    packetKinds: PACKET_KIND.ICMP,
     observe,
     tables(): Record<string, TableStats> {
       return { sources: sources.stats() };

@@ -64,7 +64,7 @@ import {
 } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fanOutSeverity } from "./fan_out.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -693,6 +693,7 @@ export function createPortScanDetector(
 
   return {
     name: "port_scan",
+    packetKinds: PACKET_KIND.TCP | PACKET_KIND.UDP | PACKET_KIND.ICMP,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
       const transport = packet.transport;

@@ -46,7 +46,7 @@
 import { endpointKey } from "../capture/decode/address_key.ts";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
-import type { Detector, TableStats } from "./detector.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fnv1a } from "./hash.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
@@ -545,6 +545,7 @@ export function createSynFloodDetector(
 
   return {
     name: "syn_flood",
+    packetKinds: PACKET_KIND.TCP,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.transport !== "tcp" || packet.dstPort < 0) return;
       const srcKey = packet.srcAddressKey;

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import {
+  ALL_PACKET_KINDS,
+  type Detector,
+  detectorsByKinds,
+  PACKET_KIND,
+  packetKindsOf,
+} from "./detector.ts";
+import { AnomalyCounter } from "../capture/anomalies.ts";
+import { decodePacket } from "../capture/decode/mod.ts";
+import { rawRecord, V4, V6 } from "../capture/decode/test_helpers.ts";
+import {
+  arpFrame,
+  dnsMessage,
+  icmpFrame,
+  tcpFrame,
+  udpFrame,
+} from "../capture/frame_builder.ts";
+
+function decoded(frame: Uint8Array) {
+  return decodePacket(rawRecord(frame), new AnomalyCounter());
+}
+
+Deno.test("packetKindsOf() names the transport, ARP or other, and DNS besides", () => {
+  const ports = { srcPort: 40000, dstPort: 80 };
+  const query = dnsMessage({ id: 7, name: "example.com", qtype: 1 });
+  const cases: [string, Uint8Array, number][] = [
+    ["TCP", tcpFrame(V4, { ...ports, flags: 0x02 }), PACKET_KIND.TCP],
+    ["UDP", udpFrame(V6, ports, new Uint8Array(8)), PACKET_KIND.UDP],
+    [
+      "DNS over UDP",
+      udpFrame(V4, { srcPort: 40000, dstPort: 53 }, query),
+      PACKET_KIND.UDP | PACKET_KIND.DNS,
+    ],
+    [
+      "ICMP",
+      icmpFrame(V4, { type: 8, code: 0, id: 1, seq: 1 }),
+      PACKET_KIND.ICMP,
+    ],
+    [
+      "ICMPv6",
+      icmpFrame(V6, { type: 128, code: 0, id: 1, seq: 1 }),
+      PACKET_KIND.ICMP,
+    ],
+    [
+      "ARP",
+      arpFrame({
+        operation: 1,
+        senderMac: V4.srcMac,
+        senderIp: V4.src,
+        targetMac: "00:00:00:00:00:00",
+        targetIp: V4.dst,
+      }),
+      PACKET_KIND.ARP,
+    ],
+  ];
+  for (const [what, frame, kinds] of cases) {
+    assert.equal(packetKindsOf(decoded(frame)), kinds, what);
+  }
+  // GRE (IP protocol 47) has no transport NetMirror decodes.
+  const gre = decoded(
+    tcpFrame(V4, { ...ports, flags: 0x02 }).map((byte, i) =>
+      i === 23 ? 47 : byte
+    ),
+  );
+  assert.equal(gre.network, "ipv4");
+  assert.equal(packetKindsOf(gre), PACKET_KIND.OTHER);
+});
+
+Deno.test("detectorsByKinds() lists, per kind combination, the detectors that want it, in order", () => {
+  const detector = (name: string, packetKinds?: number): Detector => ({
+    name,
+    ...(packetKinds === undefined ? {} : { packetKinds }),
+    observe: () => {},
+    tables: () => ({}),
+  });
+  const all = detector("all");
+  const tcp = detector("tcp", PACKET_KIND.TCP);
+  const dns = detector("dns", PACKET_KIND.DNS);
+  const table = detectorsByKinds([tcp, all, dns]);
+  assert.equal(table.length, ALL_PACKET_KINDS + 1);
+  const names = (kinds: number) => table[kinds]!.map((d) => d.name);
+  assert.deepEqual(names(PACKET_KIND.TCP), ["tcp", "all"]);
+  assert.deepEqual(names(PACKET_KIND.UDP), ["all"]);
+  assert.deepEqual(names(PACKET_KIND.UDP | PACKET_KIND.DNS), ["all", "dns"]);
+  assert.deepEqual(names(PACKET_KIND.TCP | PACKET_KIND.DNS), [
+    "tcp",
+    "all",
+    "dns",
+  ]);
+  assert.deepEqual(names(0), []);
+});

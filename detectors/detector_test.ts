@@ -8,9 +8,13 @@ import {
 } from "./detector.ts";
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { decodePacket } from "../capture/decode/mod.ts";
-import { rawRecord, V4, V6 } from "../capture/decode/test_helpers.ts";
 import {
-  arpFrame,
+  arpRequestFrame,
+  rawRecord,
+  V4,
+  V6,
+} from "../capture/decode/test_helpers.ts";
+import {
   dnsMessage,
   icmpFrame,
   tcpFrame,
@@ -44,13 +48,7 @@ Deno.test("packetKindsOf() names the transport, ARP or other, and DNS besides", 
     ],
     [
       "ARP",
-      arpFrame({
-        operation: 1,
-        senderMac: V4.srcMac,
-        senderIp: V4.src,
-        targetMac: "00:00:00:00:00:00",
-        targetIp: V4.dst,
-      }),
+      arpRequestFrame(),
       PACKET_KIND.ARP,
     ],
   ];

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { AnomalyCounter } from "../anomalies.ts";
 import {
-  arpFrame,
   dnsMessage,
   icmpFrame,
   ipv4Packet,
@@ -13,7 +12,7 @@ import { DecodedPacket, plainPacket } from "../decoded_packet.ts";
 import { emptyPacketRecord } from "../packet_record.ts";
 import { LINK_TYPE } from "../pcap_record.ts";
 import { decodeInto, decodePacket } from "./mod.ts";
-import { rawRecord, V4, V6 } from "./test_helpers.ts";
+import { arpRequestFrame, rawRecord, V4, V6 } from "./test_helpers.ts";
 
 /** One frame of each kind the decoders handle. */
 const FRAMES: Uint8Array[] = [
@@ -52,13 +51,7 @@ const FRAMES: Uint8Array[] = [
     ),
   ),
   icmpFrame(V6, { type: 128, id: 1, seq: 1 }),
-  arpFrame({
-    operation: 1,
-    senderMac: "02:00:00:00:00:01",
-    senderIp: "10.0.0.1",
-    targetMac: "00:00:00:00:00:00",
-    targetIp: "10.0.0.2",
-  }),
+  arpRequestFrame(),
 ];
 
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { LINK_TYPE, type PcapRecord } from "../pcap_record.ts";
+import { arpFrame } from "../frame_builder.ts";
 import { decodePacket } from "./mod.ts";
 
 /** Ethernet MACs of the test frames. */
@@ -20,6 +21,17 @@ export const MACS = {
 
 /** Ends of an IPv4 test flow, for the frame builders. */
 export const V4 = { ...MACS, src: "10.0.0.1", dst: "10.0.0.2" } as const;
+
+/** An ARP request between the {@linkcode V4} ends: who has 10.0.0.2? Tell 10.0.0.1. */
+export function arpRequestFrame(): Uint8Array<ArrayBuffer> {
+  return arpFrame({
+    operation: 1,
+    senderMac: V4.srcMac,
+    senderIp: V4.src,
+    targetMac: "00:00:00:00:00:00",
+    targetIp: V4.dst,
+  });
+}
 
 /** Ends of an IPv6 test flow, for the frame builders. */
 export const V6 = { ...MACS, src: "2001:db8::1", dst: "2001:db8::2" } as const;

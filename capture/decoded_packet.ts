@@ -17,7 +17,13 @@
  * @module
  */
 
-import { formatIpv4Key, formatMacWords } from "./decode/address.ts";
+import {
+  formatIpv4Key,
+  formatMacWords,
+  macHighWord,
+  macLowWord,
+} from "./decode/address.ts";
+import { isIpv4Key } from "./decode/address_key.ts";
 import type {
   AppHint,
   NetworkKind,
@@ -114,17 +120,17 @@ export class DecodedPacket implements PacketRecord {
     this.#dstAddress = text;
   }
 
-  /** Sets the source MAC from its two 24-bit halves (decode/address.ts `macHighWord`, `macLowWord`), formatted when read. */
-  setSrcMacWords(high: number, low: number): void {
-    this.#srcMacHigh = high;
-    this.#srcMacLow = low;
+  /** Sets the source MAC to the 6 bytes at `offset` (the caller checked they are present), formatted when read. */
+  setSrcMacAt(bytes: Uint8Array, offset: number): void {
+    this.#srcMacHigh = macHighWord(bytes, offset);
+    this.#srcMacLow = macLowWord(bytes, offset);
     this.#srcMac = null;
   }
 
-  /** Sets the destination MAC like {@linkcode setSrcMacWords}. */
-  setDstMacWords(high: number, low: number): void {
-    this.#dstMacHigh = high;
-    this.#dstMacLow = low;
+  /** Sets the destination MAC like {@linkcode setSrcMacAt}. */
+  setDstMacAt(bytes: Uint8Array, offset: number): void {
+    this.#dstMacHigh = macHighWord(bytes, offset);
+    this.#dstMacLow = macLowWord(bytes, offset);
     this.#dstMac = null;
   }
 
@@ -151,4 +157,24 @@ export function plainPacket(packet: PacketRecord): PacketRecord {
     srcAddress: packet.srcAddress,
     dstAddress: packet.dstAddress,
   };
+}
+
+/**
+ * What a table keeps of a packet's source (or destination) address text:
+ * "" for an IPv4 address, whose text {@linkcode addressTextOf} rebuilds from
+ * its key, so a decoded packet's address is not formatted at all; the text
+ * for any other address.
+ */
+export function keptText(
+  key: number,
+  packet: PacketRecord,
+  source: boolean,
+): string {
+  if (isIpv4Key(key)) return "";
+  return source ? packet.srcAddress : packet.dstAddress;
+}
+
+/** The address text of address key `key`, kept as {@linkcode keptText} kept it. */
+export function addressTextOf(key: number, kept: string): string {
+  return kept === "" && isIpv4Key(key) ? formatIpv4Key(key) : kept;
 }

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { AnomalyCounter } from "./anomalies.ts";
 import { decodeInto, decodePacket } from "./decode/mod.ts";
-import { rawRecord, V4, V6 } from "./decode/test_helpers.ts";
-import { DecodedPacket, plainPacket } from "./decoded_packet.ts";
+import { packetBetween, rawRecord, V4, V6 } from "./decode/test_helpers.ts";
+import {
+  addressTextOf,
+  DecodedPacket,
+  keptText,
+  plainPacket,
+} from "./decoded_packet.ts";
 import { arpFrame, tcpFrame, udpFrame } from "./frame_builder.ts";
 import { emptyPacketRecord, publicPacketFields } from "./packet_record.ts";
 
@@ -105,4 +110,19 @@ Deno.test("plainPacket() copies every field, the lazy ones too, as own propertie
     [ENDS.src, ENDS.dst, ENDS.srcMac, ENDS.dstMac],
   );
   assert.equal("srcAddressKey" in json, false);
+});
+
+Deno.test("keptText() keeps no text for IPv4, and addressTextOf() gives every address back", () => {
+  for (
+    const [src, dst] of [["10.1.2.3", "2001:db8::7"], ["fe80::1", "0.0.0.0"]]
+  ) {
+    const packet = packetBetween(src!, dst!);
+    const srcKept = keptText(packet.srcAddressKey, packet, true);
+    const dstKept = keptText(packet.dstAddressKey, packet, false);
+    assert.equal(srcKept === "", src!.includes("."));
+    assert.equal(dstKept === "", dst!.includes("."));
+    assert.equal(addressTextOf(packet.srcAddressKey, srcKept), src);
+    assert.equal(addressTextOf(packet.dstAddressKey, dstKept), dst);
+  }
+  assert.equal(addressTextOf(-1, ""), "");
 });

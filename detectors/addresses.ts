@@ -15,15 +15,14 @@ import {
   isIpv4Key,
 } from "../capture/decode/address_key.ts";
 
+import { formatIpv4Key } from "../capture/decode/address.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 
 export { parseIpv4 } from "../capture/decode/address_key.ts";
 
 /** Formats a 32-bit number (signed or unsigned) as a dotted quad. */
 export function formatIpv4(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${
-    value & 255
-  }`;
+  return formatIpv4Key(value >>> 0);
 }
 
 /**
@@ -67,32 +66,12 @@ export function subnetOf(address: string): string {
   return `${prefix.join(":")}::/64`;
 }
 
-/**
- * What a table keeps of the packet's source (or destination) address text:
- * "" for an IPv4 address, whose text {@linkcode addressTextOf} rebuilds from
- * its key, so a decoded packet's address is not formatted at all; the text
- * for any other address.
- */
-export function keptText(
-  key: number,
-  packet: PacketRecord,
-  source: boolean,
-): string {
-  if (isIpv4Key(key)) return "";
-  return source ? packet.srcAddress : packet.dstAddress;
-}
-
-/** The address text of address key `key`, kept as {@linkcode keptText} kept it. */
-export function addressTextOf(key: number, kept: string): string {
-  return kept === "" && isIpv4Key(key) ? formatIpv4(key) : kept;
-}
-
 /** Whether a packet goes to a group address ({@linkcode isGroupAddress}); IPv4 is read by its key, without the address text. */
 export function isGroupDestination(packet: PacketRecord): boolean {
   const key = packet.dstAddressKey;
-  if (key < 0) return isGroupAddress(packet.dstAddress);
-  if (key < IPV6_KEY_BASE) return key >>> 28 === 0xe || key === 0xffffffff;
-  return isGroupAddress(packet.dstAddress);
+  return isIpv4Key(key)
+    ? key >>> 28 === 0xe || key === 0xffffffff
+    : isGroupAddress(packet.dstAddress);
 }
 
 /** Multicast (224.0.0.0/4, ff00::/8) and limited broadcast (255.255.255.255) addresses. */

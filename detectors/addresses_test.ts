@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import { addressKey } from "../capture/decode/address_key.ts";
-import { emptyPacketRecord } from "../capture/packet_record.ts";
+import { packetBetween } from "../capture/decode/test_helpers.ts";
 import {
-  addressTextOf,
   formatIpv4,
   isGroupAddress,
   isGroupDestination,
   isUnspecifiedAddress,
-  keptText,
   parseIpv4,
   subnetOf,
 } from "./addresses.ts";
@@ -91,17 +88,6 @@ Deno.test("isGroupAddress() is true for multicast and limited broadcast only", (
   }
 });
 
-/** A packet from `src` to `dst` with their address keys, as decoded. */
-function packetBetween(src: string, dst: string) {
-  return {
-    ...emptyPacketRecord(),
-    srcAddress: src,
-    dstAddress: dst,
-    srcAddressKey: addressKey(src),
-    dstAddressKey: addressKey(dst),
-  };
-}
-
 Deno.test("isGroupDestination() agrees with isGroupAddress() on the destination, IPv4 read by key", () => {
   const addresses = [
     "224.0.0.1",
@@ -125,21 +111,6 @@ Deno.test("isGroupDestination() agrees with isGroupAddress() on the destination,
   // An IPv4 destination is judged by its key alone.
   const keyed = { ...packetBetween("10.0.0.1", "224.0.0.251"), dstAddress: "" };
   assert.equal(isGroupDestination(keyed), true);
-});
-
-Deno.test("keptText() keeps no text for IPv4, and addressTextOf() gives every address back", () => {
-  for (
-    const [src, dst] of [["10.1.2.3", "2001:db8::7"], ["fe80::1", "0.0.0.0"]]
-  ) {
-    const packet = packetBetween(src!, dst!);
-    const srcKept = keptText(packet.srcAddressKey, packet, true);
-    const dstKept = keptText(packet.dstAddressKey, packet, false);
-    assert.equal(srcKept === "", src!.includes("."));
-    assert.equal(dstKept === "", dst!.includes("."));
-    assert.equal(addressTextOf(packet.srcAddressKey, srcKept), src);
-    assert.equal(addressTextOf(packet.dstAddressKey, dstKept), dst);
-  }
-  assert.equal(addressTextOf(-1, ""), "");
 });
 
 Deno.test("isUnspecifiedAddress() is true for 0.0.0.0 and :: only", () => {

@@ -127,16 +127,19 @@ export class CidrSet {
    * neither parsing nor the address text; other keys fall back to the text.
    */
   hasSource(packet: PacketRecord): boolean {
-    const key = packet.srcAddressKey;
-    if (key < 0) return false;
-    return key < IPV6_KEY_BASE ? this.#hasV4(key) : this.has(packet.srcAddress);
+    return this.#hasEnd(packet, packet.srcAddressKey, true);
   }
 
   /** Like {@linkcode hasSource} for the packet's destination address. */
   hasDestination(packet: PacketRecord): boolean {
-    const key = packet.dstAddressKey;
+    return this.#hasEnd(packet, packet.dstAddressKey, false);
+  }
+
+  /** The packet's source (or destination) address, with address key `key`. */
+  #hasEnd(packet: PacketRecord, key: number, source: boolean): boolean {
     if (key < 0) return false;
-    return key < IPV6_KEY_BASE ? this.#hasV4(key) : this.has(packet.dstAddress);
+    if (key < IPV6_KEY_BASE) return this.#hasV4(key);
+    return this.has(source ? packet.srcAddress : packet.dstAddress);
   }
 
   #hasV4(word: number): boolean {

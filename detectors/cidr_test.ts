@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { addressKey } from "../capture/decode/address_key.ts";
-import { emptyPacketRecord } from "../capture/packet_record.ts";
+import { packetBetween } from "../capture/decode/test_helpers.ts";
 import { CidrSet, parseCidr } from "./cidr.ts";
 
 Deno.test("parseCidr: IPv4 network, prefix and cleared host bits", () => {
@@ -156,13 +155,7 @@ Deno.test("CidrSet: hasSource() and hasDestination() agree with has() on a packe
   ];
   for (const src of addresses) {
     for (const dst of addresses) {
-      const packet = {
-        ...emptyPacketRecord(),
-        srcAddress: src,
-        dstAddress: dst,
-        srcAddressKey: addressKey(src),
-        dstAddressKey: addressKey(dst),
-      };
+      const packet = packetBetween(src, dst);
       assert.equal(set.hasSource(packet), set.has(src), src);
       assert.equal(set.hasDestination(packet), set.has(dst), dst);
     }

@@ -30,7 +30,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { addressTextOf, keptText } from "./addresses.ts";
+import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { CidrSet } from "./cidr.ts";

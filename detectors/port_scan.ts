@@ -56,12 +56,8 @@
 
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
-import {
-  addressTextOf,
-  isGroupDestination,
-  keptText,
-  subnetKeyOf,
-} from "./addresses.ts";
+import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
+import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";

@@ -95,7 +95,8 @@ export class FrameRing {
   /**
    * Copies `raw` into the ring, tagged with its decoded addresses and their
    * address keys (`PacketRecord.srcAddressKey`; parsed from the text when
-   * not given).
+   * not given). An IPv4 address given by key needs no text: "" will do, as
+   * `keptText` keeps it.
    */
   add(
     raw: PcapRecord,

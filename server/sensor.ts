@@ -10,7 +10,11 @@
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { validateFilter } from "../capture/bpf.ts";
 import { decodeInto } from "../capture/decode/mod.ts";
-import { type DecodedPacket, plainPacket } from "../capture/decoded_packet.ts";
+import {
+  type DecodedPacket,
+  keptText,
+  plainPacket,
+} from "../capture/decoded_packet.ts";
 import { listInterfaces } from "../capture/interfaces.ts";
 import {
   capturePackets,
@@ -425,10 +429,11 @@ export class Sensor {
     this.#options.onPacket?.(packet);
     this.packets.commit(n); // the ring keeps the record it reserved
 
+    // The ring keeps IPv4 addresses as numbers: their text is not needed.
     this.frames.add(
       raw,
-      packet.srcAddress,
-      packet.dstAddress,
+      keptText(packet.srcAddressKey, packet, true),
+      keptText(packet.dstAddressKey, packet, false),
       packet.srcAddressKey,
       packet.dstAddressKey,
     );

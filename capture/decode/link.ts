@@ -10,7 +10,6 @@ import type { AnomalyCounter } from "../anomalies.ts";
 import type { DecodedPacket } from "../decoded_packet.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { LINK_TYPE } from "../pcap_record.ts";
-import { macHighWord, macLowWord } from "./address.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 
@@ -101,11 +100,8 @@ function decodeEthernet(
     reportTruncated(record, anomalies, "ethernet_truncated");
     return -1;
   }
-  record.setDstMacWords(macHighWord(bytes, offset), macLowWord(bytes, offset));
-  record.setSrcMacWords(
-    macHighWord(bytes, offset + 6),
-    macLowWord(bytes, offset + 6),
-  );
+  record.setDstMacAt(bytes, offset);
+  record.setSrcMacAt(bytes, offset + 6);
   return decodeEtherType(
     record,
     bytes,
@@ -178,10 +174,7 @@ function decodeSll(
     return -1;
   }
   if (readU16(bytes, offset + 4) === 6) {
-    record.setSrcMacWords(
-      macHighWord(bytes, offset + 6),
-      macLowWord(bytes, offset + 6),
-    );
+    record.setSrcMacAt(bytes, offset + 6);
   }
   return decodeCookedProtocol(
     record,
@@ -210,10 +203,7 @@ function decodeSll2(
     return -1;
   }
   if (bytes[offset + 11] === 6) {
-    record.setSrcMacWords(
-      macHighWord(bytes, offset + 12),
-      macLowWord(bytes, offset + 12),
-    );
+    record.setSrcMacAt(bytes, offset + 12);
   }
   return decodeCookedProtocol(
     record,

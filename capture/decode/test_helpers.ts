@@ -8,7 +8,8 @@
 
 import assert from "node:assert/strict";
 import { AnomalyCounter } from "../anomalies.ts";
-import type { PacketRecord } from "../packet_record.ts";
+import { emptyPacketRecord, type PacketRecord } from "../packet_record.ts";
+import { addressKey } from "./address_key.ts";
 import { LINK_TYPE, type PcapRecord } from "../pcap_record.ts";
 import { arpFrame } from "../frame_builder.ts";
 import { decodePacket } from "./mod.ts";
@@ -31,6 +32,17 @@ export function arpRequestFrame(): Uint8Array<ArrayBuffer> {
     targetMac: "00:00:00:00:00:00",
     targetIp: V4.dst,
   });
+}
+
+/** A plain packet from `src` to `dst` with their address keys, as decoded. */
+export function packetBetween(src: string, dst: string): PacketRecord {
+  return {
+    ...emptyPacketRecord(),
+    srcAddress: src,
+    dstAddress: dst,
+    srcAddressKey: addressKey(src),
+    dstAddressKey: addressKey(dst),
+  };
 }
 
 /** Ends of an IPv6 test flow, for the frame builders. */

@@ -46,7 +46,7 @@ import {
   serviceName,
 } from "./services.ts";
 import { topN } from "./top_n.ts";
-import { addressTextOf, keptText } from "../addresses.ts";
+import { addressTextOf, keptText } from "../../capture/decoded_packet.ts";
 
 /** Options of {@linkcode TrafficStats}. */
 export interface TrafficStatsOptions {

@@ -165,6 +165,12 @@ export function createIcmpFloodDetector(
   const victims = new BoundedMap<string, VictimState>(config.maxVictims);
   let nextExpiryUs = -Infinity;
 
+  // Outside observe: a closure there capturing nowUs would make V8 allocate
+  // a context for every packet (see bench/findings.md).
+  function expire(nowUs: number): void {
+    victims.expireOldest((state) => nowUs - state.lastRequestUs >= windowUs);
+  }
+
   function observe(packet: PacketRecord, report: FindingSink): void {
     const transport = packet.transport;
     if (transport === "icmp") {
@@ -178,7 +184,7 @@ export function createIcmpFloodDetector(
     if (victim === "") return;
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
-      victims.expireOldest((state) => nowUs - state.lastRequestUs >= windowUs);
+      expire(nowUs);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     let state = victims.get(victim);

@@ -138,6 +138,14 @@ export function createIcmpSweepDetector(
   const sources = new NumericKeyMap<SourceState>(config.maxSources);
   let nextExpiryUs = -Infinity;
 
+  // Outside observe: a closure there capturing nowUs would make V8 allocate
+  // a context for every packet (see bench/findings.md).
+  function expire(nowUs: number): void {
+    sources.expireOldest((state) =>
+      nowUs - state.fanOut.lastProbeUs >= windowUs
+    );
+  }
+
   function observe(packet: PacketRecord, report: FindingSink): void {
     const kind = probeKind(packet);
     if (kind === "") return;
@@ -150,9 +158,7 @@ export function createIcmpSweepDetector(
 
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
-      sources.expireOldest((state) =>
-        nowUs - state.fanOut.lastProbeUs >= windowUs
-      );
+      expire(nowUs);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     const srcKey = packet.srcAddressKey;

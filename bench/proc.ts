@@ -181,6 +181,43 @@ export async function processRss(
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, read once). */
+let clockTicks: Promise<number> | undefined;
+
+/**
+ * CPU time (user + system) the processes `pids` have used so far, summed, in
+ * seconds (from /proc/<pid>/stat via one `cat`); a process that is gone
+ * counts 0.
+ */
+export async function processCpuSeconds(
+  pids: readonly number[],
+): Promise<number> {
+  if (pids.length === 0) return 0;
+  clockTicks ??= firstLine("getconf", ["CLK_TCK"]).then((line) =>
+    Number(line) > 0 ? Number(line) : 100
+  );
+  let text = "";
+  try {
+    const out = await new Deno.Command("cat", {
+      args: pids.map((pid) => `/proc/${pid}/stat`),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    text = new TextDecoder().decode(out.stdout);
+  } catch {
+    return 0;
+  }
+  let ticks = 0;
+  for (const line of text.split("\n")) {
+    // Fields after the command name "(…)": state is field 3, utime 14, stime 15.
+    const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+    if (fields.length < 13) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / await clockTicks;
+}
+
 /** Median of `samples` (NaN for none). */
 export function median(samples: readonly number[]): number {
   if (samples.length === 0) return NaN;

@@ -461,13 +461,15 @@ export function renderReport(results: BenchResults): string {
     lines.push(`Not measured: ${results.sse}`, "");
   } else {
     lines.push(
-      'The real server (`deno run … main.ts serve --idle --port <p> --data-dir <tmp>`) in its own process replays the whole mixed capture as fast as it can (`POST /api/start {"mode":"replay","file":…}`: decode, engine, packet ring, session PCAP, SSE batches), alternately with no client and with `curl -N …/api/stream` clients connected (counted by the server\'s `netmirror_sse_clients`). Rate = session packets / (stoppedMs − startedMs) from `GET /api/session`; RSS from /proc/<pid>/status (VmRSS sampled every 250 ms; VmHWM at the end). The curl clients run on the same 2 cores.',
+      'The real server (`deno run … main.ts serve --idle --port <p> --data-dir <tmp>`) in its own process replays the whole mixed capture as fast as it can (`POST /api/start {"mode":"replay","file":…}`: decode, engine, packet ring, session PCAP, SSE batches), alternately with no client and with `curl -N …/api/stream` clients connected (counted by the server\'s `netmirror_sse_clients`). Rate = session packets / (stoppedMs − startedMs) from `GET /api/session`; RSS from /proc/<pid>/status (VmRSS sampled every 250 ms; VmHWM at the end); CPU time (user + system, all threads) from /proc/<pid>/stat: the server\'s from the start request to the end of the replay, the clients\' summed over all of them from their start. The curl clients run on the same 2 cores.',
       "",
-      "| SSE clients | Packets | Seconds | Packets/s | Max server RSS during replay | Bytes streamed to clients |",
-      "|---|---|---|---|---|---|",
+      "| SSE clients | Packets | Seconds | Packets/s | Server CPU s | Clients' CPU s | Max server RSS during replay | Bytes streamed to clients |",
+      "|---|---|---|---|---|---|---|---|",
       ...results.sse.runs.map((r) =>
         `| ${r.clients} | ${int(r.packets)} | ${r.seconds.toFixed(2)} | ${
           int(r.packets / r.seconds)
+        } | ${r.serverCpuSeconds.toFixed(2)} | ${
+          r.clientCpuSeconds.toFixed(2)
         } | ${mib(r.maxRssBytes)} | ${int(r.streamBytes)} |`
       ),
       "",

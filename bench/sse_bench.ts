@@ -10,6 +10,7 @@
 
 import {
   benchPath,
+  processCpuSeconds,
   processRss,
   productV8Flags,
   sleep,
@@ -27,6 +28,10 @@ export interface SseRun {
   maxRssBytes: number;
   /** SSE bytes the clients received (all together). */
   streamBytes: number;
+  /** CPU time the server used from the start request to the end of the replay (user + system), s. */
+  serverCpuSeconds: number;
+  /** CPU time the clients used from their start to the end of the replay, all together, s. */
+  clientCpuSeconds: number;
 }
 
 /** Options of {@linkcode runSseBench}. */
@@ -99,12 +104,18 @@ async function emptyDir(dir: string): Promise<void> {
   }
 }
 
-/** Starts `count` curl SSE clients; returns a function (idempotent) that stops them and sums the bytes they received. */
+/** What the clients of one run received and the CPU time they used. */
+interface ClientTotals {
+  bytes: number;
+  cpuSeconds: number;
+}
+
+/** Starts `count` curl SSE clients; returns a function (idempotent) that stops them and sums what they received and the CPU they used. */
 function startClients(
   url: string,
   count: number,
   dir: string,
-): () => Promise<number> {
+): () => Promise<ClientTotals> {
   const files = Array.from(
     { length: count },
     (_, i) => `${dir}/client_${i}.sse`,
@@ -116,9 +127,12 @@ function startClients(
       stderr: "null",
     })
   );
-  let stopped: Promise<number> | undefined;
+  let stopped: Promise<ClientTotals> | undefined;
   return () => stopped ??= stop();
-  async function stop(): Promise<number> {
+  async function stop(): Promise<ClientTotals> {
+    const cpuSeconds = await processCpuSeconds(
+      children.map((child) => child.pid),
+    );
     let bytes = 0;
     for (const child of children) {
       try {
@@ -132,7 +146,7 @@ function startClients(
       bytes += (await Deno.stat(file).catch(() => ({ size: 0 }))).size;
       await Deno.remove(file).catch(() => {});
     }
-    return bytes;
+    return { bytes, cpuSeconds };
   }
 }
 
@@ -140,7 +154,10 @@ async function replay(
   base: string,
   pid: number,
   options: SseBenchOptions,
-): Promise<Omit<SseRun, "clients" | "streamBytes">> {
+): Promise<
+  Omit<SseRun, "clients" | "streamBytes" | "clientCpuSeconds">
+> {
+  const cpuBefore = await processCpuSeconds([pid]);
   const response = await fetch(`${base}/api/start`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -178,6 +195,7 @@ async function replay(
     packets: session.packets,
     seconds: (session.stoppedMs - session.startedMs) / 1000,
     maxRssBytes,
+    serverCpuSeconds: await processCpuSeconds([pid]) - cpuBefore,
   };
 }
 
@@ -227,7 +245,7 @@ export async function runSseBench(
         await emptyDir(options.dataDir);
         const stopClients = clients > 0
           ? startClients(`${base}/api/stream`, clients, options.clientDir)
-          : () => Promise.resolve(0);
+          : () => Promise.resolve({ bytes: 0, cpuSeconds: 0 });
         try {
           if (clients > 0) {
             await waitFor(
@@ -238,18 +256,25 @@ export async function runSseBench(
           }
           const connected = await sseClients(base);
           const measured = await replay(base, server.pid, options);
-          const streamBytes = await stopClients();
-          const run = { clients: connected, streamBytes, ...measured };
+          const received = await stopClients();
+          const run: SseRun = {
+            clients: connected,
+            streamBytes: received.bytes,
+            clientCpuSeconds: received.cpuSeconds,
+            ...measured,
+          };
           runs.push(run);
           options.log(
             `sse ${connected} clients: ${run.packets} packets in ${
               run.seconds.toFixed(2)
             } s (${Math.round(run.packets / run.seconds)}/s), max RSS ${
               (run.maxRssBytes / 2 ** 20).toFixed(0)
-            } MiB`,
+            } MiB, CPU s: server ${run.serverCpuSeconds.toFixed(2)}, clients ${
+              run.clientCpuSeconds.toFixed(2)
+            }`,
           );
         } finally {
-          await stopClients().catch(() => 0);
+          await stopClients().catch(() => undefined);
         }
       }
       const pairSeconds = (performance.now() - roundStarted) / 1000;

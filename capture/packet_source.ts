@@ -42,7 +42,7 @@ export interface ReadPacketFileOptions extends DecodeOptions {
   onProgress?: (bytesRead: number) => void;
   /** Aborts the read. */
   signal?: AbortSignal;
-  /** Awaited before each chunk of the file is read: lets a slow consumer hold the reader back. */
+  /** Awaited before each chunk is read (keeping the fast BYOB reads): lets a slow consumer hold the reader back; a rejection ends the read with that error. */
   gate?: () => Promise<void>;
 }
 
@@ -69,7 +69,6 @@ export async function readPacketFile(
   const filter = options.filter?.trim() ?? "";
   if (filter !== "") await validateFilter(filter);
   let source = await openCaptureSource(path);
-  if (options.gate) source = gated(source, options.gate);
   let filtering: Promise<void> | undefined;
   if (filter !== "") {
     const filtered = filterThroughTcpdump(source, filter);
@@ -82,6 +81,7 @@ export async function readPacketFile(
     anomalies,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.gate ? { gate: options.gate } : {}),
   };
   try {
     const result = await readCapture(source, (raw) => {
@@ -115,25 +115,6 @@ function decoderOf(
 ): (raw: PcapRecord) => PacketRecord {
   if (record === undefined) return (raw) => decodePacket(raw, anomalies);
   return (raw) => decodeInto(record(), raw, anomalies);
-}
-
-/** `source`, each chunk read only after `gate()` resolves. */
-function gated(
-  source: ReadableStream<Uint8Array>,
-  gate: () => Promise<void>,
-): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      await gate();
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
 }
 
 /** Options of {@linkcode capturePackets}. */

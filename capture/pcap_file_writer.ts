@@ -1,7 +1,10 @@
 /**
  * Writes records to one classic pcap file (tcpdump -w): the link type of
  * the first record goes in the header; records of another link type are
- * counted and skipped. Records are buffered and written in large blocks.
+ * counted and skipped. Records are buffered and written in large blocks:
+ * synchronously by default, or behind the caller (see
+ * {@linkcode PcapFileWriterOptions.writeBehindBytes}), so that a packet
+ * pipeline never waits for the disk.
  *
  * @module
  */
@@ -12,29 +15,87 @@ import {
   pcapFileHeader,
   writePcapRecordHeader,
 } from "./pcap_writer.ts";
-import { type SyncWriter, writeAllSync } from "./write_all.ts";
+import { type SyncWriter, writeAll, writeAllSync } from "./write_all.ts";
 
 const BUFFER_BYTES = 1 << 20;
 
+/** Written blocks kept for reuse in write-behind mode. */
+const SPARE_BLOCKS = 2;
+
+/** Options of {@linkcode PcapFileWriter}. */
+export interface PcapFileWriterOptions {
+  /** Snap length in the file header; longer frames are cut to it. */
+  snapLength?: number;
+  /**
+   * Write behind: full 1 MiB blocks are handed to Deno's I/O threads and
+   * `write` returns at once. At most this many bytes wait for the disk;
+   * while that many wait, new records are dropped and counted in
+   * {@linkcode PcapFileWriter.dropped} (a caller that can wait awaits
+   * {@linkcode PcapFileWriter.ready} instead). A failed write stops the
+   * file: later records are dropped and {@linkcode PcapFileWriter.error}
+   * tells why. 0 (the default) writes synchronously and throws on failure.
+   */
+  writeBehindBytes?: number;
+}
+
+/** Where a {@linkcode PcapFileWriter} writes when not given a path: an open file, a pipe, … (Deno's writer methods). */
+export interface PcapTarget extends SyncWriter {
+  write(bytes: Uint8Array): Promise<number>;
+  close?(): void;
+}
+
+/** A block of records waiting to be written. */
+interface QueuedBlock {
+  bytes: Uint8Array;
+  records: number;
+}
+
 /** A pcap file being written ("-" for stdout). */
 export class PcapFileWriter {
-  readonly #target: SyncWriter & { close?(): void };
-  readonly #buffer = new Uint8Array(BUFFER_BYTES);
+  readonly #target: PcapTarget;
+  #buffer = new Uint8Array(BUFFER_BYTES);
   readonly #snapLength: number;
   #used = 0;
+  /** Records in `#buffer`. */
+  #bufferRecords = 0;
   #linkType = -1;
   #byteLength = 0;
+  /** Write-behind limit in bytes, 0 when writing synchronously. */
+  readonly #writeBehindBytes: number;
+  readonly #queue: QueuedBlock[] = [];
+  #queuedBytes = 0;
+  readonly #spares: Uint8Array<ArrayBuffer>[] = [];
+  /** The loop writing queued blocks, while it runs. */
+  #draining: Promise<void> | undefined;
+  #closing = false;
+  #closed = false;
+  #error: Error | undefined;
   /** Records skipped because their link type differs from the first one. */
   skipped = 0;
-  /** Records written. */
+  /** Records accepted (buffered or written; see {@linkcode dropped}). */
   records = 0;
+  /** Records lost in write-behind mode: dropped while the queue was full, or in blocks whose write failed. */
+  dropped = 0;
 
-  /** Creates (truncates) `path`. */
-  constructor(path: string, snapLength = 262144) {
-    this.#snapLength = snapLength;
-    this.#target = path === "-"
+  /** Creates (truncates) `path` ("-" for stdout), or writes to `path` when it is a target (closed with the writer). */
+  constructor(path: string | PcapTarget, options: PcapFileWriterOptions = {}) {
+    this.#snapLength = options.snapLength ?? 262144;
+    this.#writeBehindBytes = Math.max(0, options.writeBehindBytes ?? 0);
+    this.#target = typeof path !== "string"
+      ? path
+      : path === "-"
       ? Deno.stdout
       : Deno.openSync(path, { write: true, create: true, truncate: true });
+  }
+
+  /** Why writing stopped (write-behind mode), or undefined. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Bytes handed to the disk and not yet written (write-behind mode). */
+  get pendingBytes(): number {
+    return this.#queuedBytes;
   }
 
   /** Bytes of the file so far, buffered ones included (0 before the first record). */
@@ -48,25 +109,44 @@ export class PcapFileWriter {
       Math.min(raw.capturedLength, this.#snapLength);
   }
 
-  /** Appends one record. */
-  write(raw: PcapRecord): void {
+  /**
+   * Appends one record. False when it was not taken: another link type
+   * (counted in {@linkcode skipped}), or in write-behind mode a full queue
+   * or a failed file (counted in {@linkcode dropped}).
+   */
+  write(raw: PcapRecord): boolean {
+    if (this.#closing) return false;
     if (this.#linkType === -1) {
       this.#linkType = raw.linkType;
       this.#put(pcapFileHeader(raw.linkType, this.#snapLength));
     }
     if (raw.linkType !== this.#linkType) {
       this.skipped++;
-      return;
+      return false;
+    }
+    if (this.#error !== undefined) {
+      this.dropped++;
+      return false;
     }
     const length = Math.min(raw.capturedLength, this.#snapLength);
     const frame = raw.bytes.subarray(raw.offset, raw.offset + length);
     const recordBytes = PCAP_RECORD_HEADER_LENGTH + length;
-    if (this.#used + recordBytes > BUFFER_BYTES) this.flush();
+    if (
+      this.#used + recordBytes > BUFFER_BYTES && !this.#flushBlock(false)
+    ) {
+      this.dropped++;
+      return false;
+    }
     if (recordBytes > BUFFER_BYTES) {
-      const header = new Uint8Array(PCAP_RECORD_HEADER_LENGTH);
-      writePcapRecordHeader(header, 0, raw.timestampUs, length, raw.wireLength);
-      writeAllSync(this.#target, header);
-      writeAllSync(this.#target, frame);
+      // Only with a snap length above 1 MiB: the record is a block of its own.
+      const block = new Uint8Array(recordBytes);
+      writePcapRecordHeader(block, 0, raw.timestampUs, length, raw.wireLength);
+      block.set(frame, PCAP_RECORD_HEADER_LENGTH);
+      if (this.#writeBehindBytes === 0) {
+        writeAllSync(this.#target, block);
+      } else {
+        this.#enqueue({ bytes: block, records: 1 });
+      }
     } else {
       writePcapRecordHeader(
         this.#buffer,
@@ -77,22 +157,115 @@ export class PcapFileWriter {
       );
       this.#buffer.set(frame, this.#used + PCAP_RECORD_HEADER_LENGTH);
       this.#used += recordBytes;
+      this.#bufferRecords++;
     }
     this.#byteLength += recordBytes;
     this.records++;
+    return true;
   }
 
-  /** Writes buffered bytes out. */
+  /** Writes buffered bytes out (in write-behind mode: hands them to the disk; {@linkcode written} waits for them). */
   flush(): void {
-    if (this.#used === 0) return;
-    writeAllSync(this.#target, this.#buffer.subarray(0, this.#used));
-    this.#used = 0;
+    this.#flushBlock(true);
   }
 
-  /** Flushes and closes the file. */
-  close(): void {
-    this.flush();
-    if (this.#target !== Deno.stdout) this.#target.close?.();
+  /** Resolves once every block handed to the disk so far is written (at once when writing synchronously). */
+  written(): Promise<void> {
+    return this.#draining ?? Promise.resolve();
+  }
+
+  /**
+   * Resolves when the caller may go on writing without records being
+   * dropped: at once while less than half of `writeBehindBytes` waits,
+   * else when the queue is written.
+   */
+  ready(): Promise<void> {
+    return this.#queuedBytes * 2 < this.#writeBehindBytes
+      ? Promise.resolve()
+      : this.written();
+  }
+
+  /** Flushes and closes the file; in write-behind mode once the queue is written (the promise settles then). Idempotent. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.flush();
+      this.#closing = true;
+      if (this.#draining === undefined) this.#closeTarget();
+    }
+    return this.written();
+  }
+
+  /**
+   * Moves the buffer's records on: written now, or queued in write-behind
+   * mode. False when the queue is full (unless `force`); the buffer then
+   * keeps them.
+   */
+  #flushBlock(force: boolean): boolean {
+    if (this.#used === 0) return true;
+    if (this.#writeBehindBytes === 0) {
+      writeAllSync(this.#target, this.#buffer.subarray(0, this.#used));
+    } else {
+      if (
+        !force && this.#queuedBytes + this.#used > this.#writeBehindBytes
+      ) return false;
+      this.#enqueue({
+        bytes: this.#buffer.subarray(0, this.#used),
+        records: this.#bufferRecords,
+      });
+      this.#buffer = this.#spares.pop() ?? new Uint8Array(BUFFER_BYTES);
+    }
+    this.#used = 0;
+    this.#bufferRecords = 0;
+    return true;
+  }
+
+  #enqueue(block: QueuedBlock): void {
+    if (this.#error !== undefined) {
+      this.dropped += block.records;
+      return;
+    }
+    this.#queue.push(block);
+    this.#queuedBytes += block.bytes.length;
+    this.#draining ??= this.#drain();
+  }
+
+  /** Writes queued blocks in order until none is left, then closes the file if asked to. */
+  async #drain(): Promise<void> {
+    // Let the caller go on first: the first write starts after its turn.
+    await Promise.resolve();
+    while (this.#queue.length > 0) {
+      const block = this.#queue[0]!;
+      try {
+        await writeAll(this.#target, block.bytes);
+      } catch (error) {
+        this.#error = error as Error;
+        for (const lost of this.#queue) this.dropped += lost.records;
+        this.#queue.length = 0;
+        this.#queuedBytes = 0;
+        break;
+      }
+      this.#queue.shift();
+      this.#queuedBytes -= block.bytes.length;
+      const buffer = block.bytes.buffer;
+      if (
+        buffer instanceof ArrayBuffer && buffer.byteLength === BUFFER_BYTES &&
+        this.#spares.length < SPARE_BLOCKS
+      ) this.#spares.push(new Uint8Array(buffer));
+    }
+    this.#draining = undefined;
+    if (this.#closing) this.#closeTarget();
+  }
+
+  #closeTarget(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#target === Deno.stdout) return;
+    try {
+      this.#target.close?.();
+    } catch (error) {
+      if (this.#writeBehindBytes === 0) throw error;
+      this.#error ??= error as Error;
+    }
   }
 
   #put(bytes: Uint8Array): void {

@@ -21,6 +21,8 @@ export interface ReadCaptureOptions {
   signal?: AbortSignal;
   /** Called about every 1 MiB with bytes consumed so far (compressed bytes for gzip), and once at the end. */
   onProgress?: (bytesRead: number) => void;
+  /** Awaited before each chunk of the source is read: lets a slow consumer hold the reader back (a rejection ends the read with that error). */
+  gate?: () => Promise<void>;
 }
 
 /** What {@linkcode readCapture} read. */
@@ -56,7 +58,7 @@ export async function readCapture(
   onRecord: (record: PcapRecord) => void,
   options: ReadCaptureOptions = {},
 ): Promise<ReadCaptureResult> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress, gate } = options;
   signal?.throwIfAborted();
   const parser = new CaptureParser(
     options.anomalies ? { anomalies: options.anomalies } : {},
@@ -78,6 +80,10 @@ export async function readCapture(
   let rawRead: Promise<unknown> | undefined;
   const nextRaw = async (): Promise<IteratorResult<Uint8Array, void>> => {
     signal?.throwIfAborted();
+    if (gate !== undefined) {
+      await raceAbort(gate(), aborted);
+      signal?.throwIfAborted();
+    }
     const read = raw.next();
     rawRead = read;
     const settled = (): void => {

@@ -17,3 +17,19 @@ export function writeAllSync(target: SyncWriter, bytes: Uint8Array): void {
     written += target.writeSync(bytes.subarray(written));
   }
 }
+
+/** Something with Deno's async `write` (a file, stdout). */
+export interface AsyncWriter {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** Writes all of `bytes` to `target` (on Deno's I/O threads), looping over short writes. */
+export async function writeAll(
+  target: AsyncWriter,
+  bytes: Uint8Array,
+): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    written += await target.write(bytes.subarray(written));
+  }
+}

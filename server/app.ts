@@ -190,7 +190,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.post("/api/export/report", async (c) => {
     await readJsonBody(c, {});
-    sensor.flushPcap();
+    await sensor.flushPcap();
     const report = await buildReport({
       version: deps.version,
       session: sensor.session,
@@ -228,7 +228,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/export/pcap/:session", async (c) => {
     const id = c.req.param("session");
-    if (sensor.session?.id === id) sensor.flushPcap();
+    if (sensor.session?.id === id) await sensor.flushPcap();
     const stream = await openSessionPcap(sensor.dataDir, id);
     if (!stream) throw new SensorError(404, `No PCAP for session "${id}"`);
     return new Response(stream, {

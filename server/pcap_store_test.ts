@@ -38,7 +38,8 @@ Deno.test("SessionPcapWriter rotates files, drops the oldest past the cap, and s
     sessionBytes: 30_000,
   });
   for (let n = 0; n < 200; n++) writer.write(record(n));
-  writer.close();
+  await writer.close();
+  assert.equal(writer.droppedFrames, 0);
   const files = await sessionPcapFiles(dir, "s1");
   assert.ok(files.length >= 2 && files.length <= 4, `${files.length} files`);
   assert.ok(writer.byteLength <= 30_000 + 10_000);
@@ -54,6 +55,33 @@ Deno.test("SessionPcapWriter rotates files, drops the oldest past the cap, and s
   assert.equal(await openSessionPcap(dir, "nope"), undefined);
   assert.equal(await openSessionPcap(dir, "../etc"), undefined);
   assert.throws(() => new SessionPcapWriter(dir, "../x"), RangeError);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("SessionPcapWriter writes behind across files: written() waits for every frame, in order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
+  const writer = new SessionPcapWriter(dir, "s2", {
+    fileBytes: 300_000,
+    writeBehindBytes: 1 << 20,
+  });
+  const count = 2_000; // about 450 KB: two files
+  for (let n = 0; n < count; n++) {
+    if (n % 100 === 0) await writer.ready();
+    writer.write(record(n));
+  }
+  await writer.written(); // what a download waits for while the session runs
+  assert.equal((await sessionPcapFiles(dir, "s2")).length, 2);
+  const bytes = new Uint8Array(
+    await new Response(await openSessionPcap(dir, "s2")).arrayBuffer(),
+  );
+  const seen: number[] = [];
+  const parser = new CaptureParser();
+  parser.push(bytes, (r) => seen.push(r.timestampUs % 1_000_000));
+  parser.finish();
+  assert.deepEqual(seen, Array.from({ length: count }, (_, n) => n));
+  assert.equal(writer.droppedFrames, 0);
+  assert.equal(writer.error, undefined);
+  await writer.close();
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -161,6 +161,14 @@ function recommend(
         `tcpdump dropped ${session.droppedByKernel} packets in the kernel`,
     });
   }
+  if (session && session.pcapDroppedFrames > 0) {
+    out.push({
+      action:
+        "The session PCAP misses frames the analysis saw: put the data directory (--data-dir) on a faster disk.",
+      reason:
+        `${session.pcapDroppedFrames} frames were left out of the session PCAP`,
+    });
+  }
   return out;
 }
 

@@ -90,6 +90,8 @@ export interface SessionInfo {
   droppedByKernel: number;
   /** tcpdump's count of captured packets (live mode; known when it stops). */
   tcpdumpCaptured: number;
+  /** Frames analysed but left out of the session PCAP (the disk fell behind a live capture, or a write failed). */
+  pcapDroppedFrames: number;
   /** Why the session failed, else "". */
   error: string;
   /** Decode anomalies by name. */
@@ -148,6 +150,8 @@ export class Sensor {
   #sessionCount = 0;
   #stopSource: (() => Promise<void>) | undefined;
   #pcap: SessionPcapWriter | undefined;
+  /** Settles when the last finished session's PCAP is written and closed. */
+  #pcapClosed: Promise<void> = Promise.resolve();
   #sampler: PacketSampler;
   #timers: ReturnType<typeof setInterval>[] = [];
   #running: Promise<void> | undefined;
@@ -232,6 +236,7 @@ export class Sensor {
       bytes: 0,
       droppedByKernel: 0,
       tcpdumpCaptured: 0,
+      pcapDroppedFrames: 0,
       error: "",
       anomalies: {},
     };
@@ -268,6 +273,7 @@ export class Sensor {
     }
     await this.#stopSource?.();
     await this.#running;
+    await this.#pcapClosed;
     return this.#snapshotSession();
   }
 
@@ -298,14 +304,15 @@ export class Sensor {
     return this.#dropsFolded ? 0 : this.#session?.droppedByKernel ?? 0;
   }
 
-  /** Flushes the session PCAP so a download sees every frame so far. */
-  flushPcap(): void {
-    this.#pcap?.flush();
+  /** Resolves once the session PCAP holds every frame so far (a download waits for it). */
+  async flushPcap(): Promise<void> {
+    await this.#pcap?.written();
   }
 
   /** Stops everything (server shutdown). */
   async close(): Promise<void> {
     if (this.running) await this.stop().catch(() => {});
+    await this.#pcapClosed;
     this.#stopTimers();
   }
 
@@ -443,6 +450,18 @@ export class Sensor {
     }
   };
 
+  /** Waits while the session PCAP is far behind; rejects when it cannot be written (the replay then fails with that error). */
+  #pcapReady = async (): Promise<void> => {
+    const pcap = this.#pcap;
+    if (pcap === undefined) return;
+    await pcap.ready();
+    if (pcap.error !== undefined) {
+      throw new Error(
+        `Cannot write the session PCAP: ${pcap.error.message}`,
+      );
+    }
+  };
+
   /** Where sources decode each packet: the packet ring's next record. */
   #ringRecord = (): DecodedPacket => this.packets.reserve();
 
@@ -495,6 +514,8 @@ export class Sensor {
         anomalies: this.#anomalies,
         signal: abort.signal,
         record: this.#ringRecord,
+        // A file can wait for the disk: its frames are never dropped.
+        gate: this.#pcapReady,
       },
     );
     this.#running = this.#settleReplay(reading, abort.signal);
@@ -647,7 +668,10 @@ export class Sensor {
         const batch = this.#sampler.take();
         if (batch) this.#bus.publish(batch);
       }, 1000 / BATCHES_PER_SECOND),
-      setInterval(() => this.#publishStats(), 1000),
+      setInterval(() => {
+        this.#checkPcap();
+        this.#publishStats();
+      }, 1000),
     );
   }
 
@@ -665,11 +689,32 @@ export class Sensor {
     });
   }
 
+  /** Copies the session PCAP's losses into the session; a failed write ends the session, as the error of a synchronous write did. */
+  #checkPcap(): void {
+    const session = this.#session;
+    const pcap = this.#pcap;
+    if (!session || !pcap || session.state !== "running") return;
+    session.pcapDroppedFrames = pcap.droppedFrames;
+    if (pcap.error === undefined) return;
+    void this.#stopSource?.();
+    this.#finish(
+      "failed",
+      `Cannot write the session PCAP: ${pcap.error.message}`,
+    );
+  }
+
   #finish(state: "stopped" | "failed", error: string): void {
     const session = this.#session;
     if (!session || session.state !== "running") return;
     this.#engine.finish();
-    this.#pcap?.close();
+    const pcap = this.#pcap;
+    if (pcap) {
+      session.pcapDroppedFrames = pcap.droppedFrames;
+      // Blocks that were still waiting for the disk may yet fail.
+      this.#pcapClosed = pcap.close().then(() => {
+        session.pcapDroppedFrames = pcap.droppedFrames;
+      });
+    }
     const batch = this.#sampler.take();
     if (batch) this.#bus.publish(batch);
     this.#publishStats();
@@ -679,9 +724,13 @@ export class Sensor {
     session.error = error;
     this.#stopSource = undefined;
     this.#running = undefined;
-    const drops = session.mode === "live"
-      ? `; tcpdump dropped ${session.droppedByKernel} in the kernel`
-      : "";
+    const drops =
+      (session.mode === "live"
+        ? `; tcpdump dropped ${session.droppedByKernel} in the kernel`
+        : "") +
+      (session.pcapDroppedFrames > 0
+        ? `; ${session.pcapDroppedFrames} frames left out of the session PCAP (the disk fell behind)`
+        : "");
     this.#options.onSessionEnd?.(this.#snapshotSession());
     this.#status(
       state,

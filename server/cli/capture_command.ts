@@ -85,7 +85,9 @@ export async function captureCommand(args: string[]): Promise<number> {
   const quiet = values.quiet || values.write === "-" || values.eve === "-";
   const config = values.config ? await loadConfig(values.config) : {};
   const pcap = values.write
-    ? new PcapFileWriter(values.write, snapLength ?? 262144)
+    ? new PcapFileWriter(values.write, {
+      snapLength: snapLength ?? 262144,
+    })
     : undefined;
   const eveWriter = values.eve !== undefined
     ? new EveWriter(values.eve, config.eve ?? {})
@@ -155,7 +157,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     engine?.finish();
     eve?.finish();
     out.flush();
-    pcap?.close();
+    await pcap?.close();
     eveWriter?.close();
   }
   return 0;

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { udpFrame } from "./frame_builder.ts";
+import { PcapFileWriter } from "./pcap_file_writer.ts";
+import { CaptureParser } from "./pcap_reader.ts";
+import type { PcapRecord } from "./pcap_record.ts";
+
+const MIB = 1 << 20;
+
+/** Frame `n`: a UDP datagram of 100–1 499 payload bytes filled with `n`. */
+function record(n: number, linkType = 1): PcapRecord {
+  const bytes = udpFrame(
+    {
+      srcMac: "02:00:00:00:00:01",
+      dstMac: "02:00:00:00:00:02",
+      src: "10.0.0.1",
+      dst: "10.0.0.2",
+    },
+    { srcPort: 1000, dstPort: 2000 },
+    new Uint8Array(100 + (n * 7919) % 1400).fill(n & 0xff),
+  );
+  return {
+    timestampUs: 1_700_000_000_000_000 + n,
+    capturedLength: bytes.length,
+    wireLength: bytes.length,
+    linkType,
+    interfaceId: 0,
+    bytes,
+    offset: 0,
+  };
+}
+
+/** Packet numbers of the records in the pcap file `path`, in file order. */
+async function recordNumbers(path: string): Promise<number[]> {
+  const numbers: number[] = [];
+  const parser = new CaptureParser();
+  parser.push(
+    await Deno.readFile(path),
+    (r) => numbers.push(r.timestampUs - 1_700_000_000_000_000),
+  );
+  parser.finish();
+  return numbers;
+}
+
+Deno.test("PcapFileWriter writes behind byte for byte what it writes synchronously", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-writer-" });
+  const count = 12_000; // about 10 MiB: several blocks
+  const sync = new PcapFileWriter(`${dir}/sync.pcap`);
+  const behind = new PcapFileWriter(`${dir}/behind.pcap`, {
+    writeBehindBytes: 4 * MIB,
+  });
+  for (let n = 0; n < count; n++) {
+    assert.equal(sync.write(record(n)), true);
+    if (n % 500 === 0) await behind.ready(); // as a replay does between chunks
+    assert.equal(behind.write(record(n)), true, `record ${n}`);
+  }
+  assert.ok(behind.pendingBytes <= 4 * MIB);
+  await sync.close();
+  await behind.close();
+  assert.equal(behind.dropped, 0);
+  assert.equal(behind.records, count);
+  assert.equal(behind.error, undefined);
+  assert.deepEqual(
+    await Deno.readFile(`${dir}/behind.pcap`),
+    await Deno.readFile(`${dir}/sync.pcap`),
+  );
+  assert.equal((await recordNumbers(`${dir}/behind.pcap`)).length, count);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("PcapFileWriter drops and counts whole records while the disk is the limit behind, and the file stays valid", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-writer-" });
+  const path = `${dir}/behind.pcap`;
+  const writer = new PcapFileWriter(path, { writeBehindBytes: MIB });
+  const count = 10_000; // about 8 MiB without a pause: the queue fills
+  const taken: number[] = [];
+  for (let n = 0; n < count; n++) if (writer.write(record(n))) taken.push(n);
+  assert.ok(writer.dropped > 0, "records were dropped");
+  assert.equal(writer.records + writer.dropped, count);
+  assert.ok(writer.pendingBytes <= MIB);
+  await writer.written();
+  assert.equal(writer.pendingBytes, 0);
+  // Room again once the queue is written.
+  assert.equal(writer.write(record(count)), true);
+  taken.push(count);
+  await writer.close();
+  assert.deepEqual(await recordNumbers(path), taken);
+  assert.equal(writer.write(record(count + 1)), false, "closed");
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** A target whose writes fail as on a full disk once `okBytes` were written. */
+function fullDisk(okBytes: number) {
+  let written = 0;
+  const take = (bytes: Uint8Array): number => {
+    if (written + bytes.length > okBytes) {
+      throw new Error("No space left on device (os error 28)");
+    }
+    written += bytes.length;
+    return bytes.length;
+  };
+  return {
+    closed: false,
+    writeSync: take,
+    write: (bytes: Uint8Array) => Promise.resolve().then(() => take(bytes)),
+    close() {
+      this.closed = true;
+    },
+  };
+}
+
+Deno.test("PcapFileWriter reports a failed write behind and drops from then on; a synchronous one throws", async () => {
+  const disk = fullDisk(MIB + 1); // the first block fits, the second does not
+  const behind = new PcapFileWriter(disk, { writeBehindBytes: 4 * MIB });
+  const count = 3_000; // about 2.4 MiB: three blocks
+  for (let n = 0; n < count; n++) assert.ok(behind.write(record(n)));
+  behind.flush();
+  await behind.written();
+  assert.match(String(behind.error), /No space left/, "the error is kept");
+  assert.ok(
+    behind.dropped > 0 && behind.dropped < count,
+    `the records of the failed blocks only: ${behind.dropped}`,
+  );
+  assert.equal(behind.write(record(count)), false, "nothing is taken after");
+  const dropped = behind.dropped;
+  await behind.close();
+  assert.equal(behind.dropped, dropped);
+  assert.ok(disk.closed);
+
+  const sync = new PcapFileWriter(fullDisk(MIB + 1));
+  assert.throws(() => {
+    for (let n = 0; n < count; n++) sync.write(record(n));
+  }, /No space left/);
+});
+
+Deno.test("PcapFileWriter skips records of another link type", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-writer-" });
+  const path = `${dir}/mixed.pcap`;
+  const writer = new PcapFileWriter(path, { writeBehindBytes: MIB });
+  assert.equal(writer.write(record(0)), true);
+  assert.equal(writer.write(record(1, 113)), false);
+  assert.equal(writer.write(record(2)), true);
+  await writer.close();
+  assert.equal(writer.skipped, 1);
+  assert.equal(writer.dropped, 0);
+  assert.deepEqual(await recordNumbers(path), [0, 2]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -114,6 +114,42 @@ Deno.test("readCapture() reads a byte stream through a BYOB reader", async () =>
   assert.deepEqual(frames, Array.from({ length: 500 }, (_, i) => i & 0xff));
 });
 
+Deno.test("readCapture() awaits the gate before each read; a rejecting gate ends the read with its error", async () => {
+  const bytes = pcapBytes(500, 200); // 108 024 bytes
+  let gates = 0;
+  let records = 0;
+  let recordsAtGate = -1;
+  const result = await readCapture(byteStream(bytes, 10_000), () => {
+    records++;
+  }, {
+    gate: async () => {
+      gates++;
+      recordsAtGate = records;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      // Nothing is read while the gate is shut.
+      assert.equal(records, recordsAtGate);
+    },
+  });
+  assert.equal(result.records, 500);
+  // One gate per 10 000-byte read, plus the read that finds the end.
+  assert.equal(gates, Math.ceil(bytes.length / 10_000) + 1);
+
+  const delivered: number[] = [];
+  let calls = 0;
+  await assert.rejects(
+    readCapture(byteStream(bytes, 10_000), () => {
+      delivered.push(1);
+    }, {
+      gate: () =>
+        ++calls === 3
+          ? Promise.reject(new Error("disk full"))
+          : Promise.resolve(),
+    }),
+    /disk full/,
+  );
+  assert.ok(delivered.length > 0 && delivered.length < 500);
+});
+
 Deno.test("readCapture() decompresses gzip, whatever the first chunk holds", async () => {
   const bytes = pcapBytes(2000);
   const compressed = await gzipped(bytes);

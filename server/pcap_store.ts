@@ -55,8 +55,8 @@ export class SessionPcapWriter {
   #linkType = -1;
   /** The session's files, oldest first; the last one's size is the open writer's. */
   #files: { path: string; bytes: number }[] = [];
-  /** Earlier files still being written and closed. */
-  readonly #closing = new Set<Promise<void>>();
+  /** Earlier files still being written and closed, with the promise of their closing. */
+  readonly #closing = new Map<PcapFileWriter, Promise<void>>();
   /** Frames lost by earlier files (see {@linkcode droppedFrames}). */
   #droppedBefore = 0;
   #error: Error | undefined;
@@ -94,7 +94,9 @@ export class SessionPcapWriter {
 
   /** Frames left out of the files: the disk was `writeBehindBytes` behind, or a write failed (see {@linkcode error}). */
   get droppedFrames(): number {
-    return this.#droppedBefore + (this.#file?.dropped ?? 0);
+    let dropped = this.#droppedBefore + (this.#file?.dropped ?? 0);
+    for (const file of this.#closing.keys()) dropped += file.dropped;
+    return dropped;
   }
 
   /** The first write or close failure (frames are dropped from then on), or undefined. */
@@ -102,15 +104,19 @@ export class SessionPcapWriter {
     return this.#error ?? this.#file?.error;
   }
 
-  /** Resolves when frames can be written without being dropped (a replay awaits it between chunks). */
+  /** Resolves when frames can be written without being dropped (a replay awaits it between chunks): at once while less than half of `writeBehindBytes` waits for the disk (earlier files included), else once it is written. */
   ready(): Promise<void> {
-    return this.#file?.ready() ?? Promise.resolve();
+    let pending = this.#file?.pendingBytes ?? 0;
+    for (const file of this.#closing.keys()) pending += file.pendingBytes;
+    return pending * 2 < this.#options.writeBehindBytes
+      ? Promise.resolve()
+      : this.written();
   }
 
   /** Hands buffered frames to the disk and resolves once every frame so far is in the files (and closed files are closed). */
   async written(): Promise<void> {
     this.#file?.flush();
-    await Promise.all([this.#file?.written(), ...this.#closing]);
+    await Promise.all([this.#file?.written(), ...this.#closing.values()]);
   }
 
   /** Flushes and closes the current file; resolves when it is written and closed. Idempotent. */
@@ -127,12 +133,14 @@ export class SessionPcapWriter {
     const file = this.#file;
     if (file === undefined) return;
     this.#file = undefined;
-    const closing = file.close().finally(() => {
-      this.#closing.delete(closing);
-      this.#droppedBefore += file.dropped;
-      this.#error ??= file.error;
-    });
-    this.#closing.add(closing);
+    this.#closing.set(
+      file,
+      file.close().finally(() => {
+        this.#closing.delete(file);
+        this.#droppedBefore += file.dropped;
+        this.#error ??= file.error;
+      }),
+    );
   }
 
   /** Bytes of this session's files (buffered ones included). */

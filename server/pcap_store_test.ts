@@ -85,6 +85,27 @@ Deno.test("SessionPcapWriter writes behind across files: written() waits for eve
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("SessionPcapWriter counts the frames it leaves out while the disk is behind, and keeps the rest", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
+  const writer = new SessionPcapWriter(dir, "s3", {
+    fileBytes: 4 << 20,
+    writeBehindBytes: 1 << 20,
+  });
+  const count = 40_000; // about 9 MiB at once, as a burst on a live capture
+  for (let n = 0; n < count; n++) writer.write(record(n));
+  assert.ok(writer.droppedFrames > 0);
+  await writer.close();
+  const bytes = new Uint8Array(
+    await new Response(await openSessionPcap(dir, "s3")).arrayBuffer(),
+  );
+  let kept = 0;
+  const parser = new CaptureParser();
+  parser.push(bytes, () => kept++);
+  parser.finish();
+  assert.equal(kept + writer.droppedFrames, count);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("pruneDataDir deletes the oldest files until the directory fits", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
   for (const [name, seconds] of [["a", 1], ["b", 2], ["c", 3]] as const) {

@@ -23,26 +23,34 @@ const COMPACT_AT = 16 * STRIDE;
 /**
  * Packets, bytes and extra bytes for the seconds of the last `windowSeconds`
  * in which something was added, oldest first. Memory: at most
- * 4 × (windowSeconds + 16) numbers. Dropping old seconds only moves a start
- * index; the array is compacted once 16 records have been dropped, so
- * neither dropping nor clearing allocates.
+ * 4 × (windowSeconds + 16) numbers. The newest second is counted in fields
+ * of the object itself, so adding to it (nearly every packet) touches no
+ * array; it joins the records when a later second begins. Dropping old
+ * seconds only moves a start index; the array is compacted once 16 records
+ * have been dropped, so neither dropping nor clearing allocates.
  */
 export class WindowCounts {
-  /** Flat records from `#first` on: second, packets, bytes, extra bytes. */
+  /** Flat records of seconds before `#second`, from `#first` on: second, packets, bytes, extra bytes. */
   readonly #records: number[] = [];
   /** Index of the oldest live record (the ones before it were dropped). */
   #first = 0;
+  /** The newest second added to (-Infinity before any), and its counts. */
+  #second = -Infinity;
+  #packets = 0;
+  #bytes = 0;
+  #extraBytes = 0;
 
-  /** Seconds with a record now (≤ windowSeconds). */
+  /** Seconds with counts now (≤ windowSeconds). */
   get recordCount(): number {
-    return (this.#records.length - this.#first) / STRIDE;
+    return (this.#records.length - this.#first) / STRIDE +
+      (this.#second === -Infinity ? 0 : 1);
   }
 
   /**
    * Adds counts to `second`, dropping records that left the window of
    * `windowSeconds` ending at `second`. A late second (older than the newest
-   * record but inside the window) gets its own record, in order; one older
-   * than the window is ignored.
+   * but inside the window) gets its own record, in order; one older than the
+   * window is ignored.
    */
   add(
     second: number,
@@ -51,34 +59,46 @@ export class WindowCounts {
     bytes: number,
     extraBytes: number,
   ): void {
-    const records = this.#records;
-    let at = records.length - STRIDE;
-    if (at < this.#first || records[at]! < second) {
-      this.#drop(second - windowSeconds);
-      at = records.length;
-      records.push(second, 0, 0, 0);
-    } else if (records[at] !== second) {
-      if (second <= records[at]! - windowSeconds) return;
-      const first = this.#first;
-      while (at >= first && records[at]! > second) at -= STRIDE;
-      if (at < first || records[at] !== second) {
-        at += STRIDE;
-        records.splice(at, 0, second, 0, 0, 0);
+    if (second === this.#second) {
+      this.#packets += packets;
+      this.#bytes += bytes;
+      this.#extraBytes += extraBytes;
+    } else if (second > this.#second) {
+      if (this.#second !== -Infinity) {
+        this.#records.push(
+          this.#second,
+          this.#packets,
+          this.#bytes,
+          this.#extraBytes,
+        );
       }
+      this.#drop(second - windowSeconds);
+      this.#second = second;
+      this.#packets = packets;
+      this.#bytes = bytes;
+      this.#extraBytes = extraBytes;
+    } else if (second > this.#second - windowSeconds) {
+      this.#addLate(second, packets, bytes, extraBytes);
     }
-    records[at + 1]! += packets;
-    records[at + 2]! += bytes;
-    records[at + 3]! += extraBytes;
   }
 
   /** Sum of `channel` over the `windowSeconds` seconds ending at `endSecond` (inclusive). */
   sum(endSecond: number, windowSeconds: number, channel: number): number {
+    const oldest = endSecond - windowSeconds; // exclusive
+    let total = 0;
+    const newest = this.#second;
+    if (newest > oldest && newest <= endSecond) {
+      total += channel === WINDOW_PACKETS
+        ? this.#packets
+        : channel === WINDOW_BYTES
+        ? this.#bytes
+        : this.#extraBytes;
+    }
     const records = this.#records;
     const first = this.#first;
-    let total = 0;
     for (let at = records.length - STRIDE; at >= first; at -= STRIDE) {
       const second = records[at]!;
-      if (second <= endSecond - windowSeconds) break;
+      if (second <= oldest) break;
       if (second <= endSecond) total += records[at + channel]!;
     }
     return total;
@@ -88,6 +108,30 @@ export class WindowCounts {
   clear(): void {
     this.#first = this.#records.length;
     this.#compact();
+    this.#second = -Infinity;
+    this.#packets = 0;
+    this.#bytes = 0;
+    this.#extraBytes = 0;
+  }
+
+  /** Adds to a second before the newest one: its record, made in order if missing. */
+  #addLate(
+    second: number,
+    packets: number,
+    bytes: number,
+    extraBytes: number,
+  ): void {
+    const records = this.#records;
+    const first = this.#first;
+    let at = records.length - STRIDE;
+    while (at >= first && records[at]! > second) at -= STRIDE;
+    if (at < first || records[at] !== second) {
+      at += STRIDE;
+      records.splice(at, 0, second, 0, 0, 0);
+    }
+    records[at + 1]! += packets;
+    records[at + 2]! += bytes;
+    records[at + 3]! += extraBytes;
   }
 
   /** Removes the records of seconds ≤ `oldestDroppedSecond`. */

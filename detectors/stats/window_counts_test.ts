@@ -81,3 +81,46 @@ Deno.test("WindowCounts stays exact across compactions and clears", () => {
   assert.equal(counts.recordCount, 0);
   assert.equal(counts.sum(1_099, 30, WINDOW_PACKETS), 0);
 });
+
+Deno.test("WindowCounts matches a plain list of every addition, for any window ending at or after the newest second", () => {
+  let seed = 7;
+  const random = () => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const windowSeconds = 10;
+  const counts = new WindowCounts();
+  const added: { second: number; packets: number; bytes: number }[] = [];
+  let newest = 1_000;
+  for (let i = 0; i < 5_000; i++) {
+    const r = random();
+    // Mostly the newest second, sometimes a later one, now and then a late one.
+    const second = r < 0.7
+      ? newest
+      : r < 0.9
+      ? newest + 1 + Math.floor(random() * 3)
+      : newest - Math.floor(random() * 14);
+    const packets = 1 + Math.floor(random() * 3);
+    const bytes = Math.floor(random() * 1_500);
+    counts.add(second, windowSeconds, packets, bytes, 0);
+    if (second > newest - windowSeconds) added.push({ second, packets, bytes });
+    newest = Math.max(newest, second);
+    for (const end of [newest, newest + 3]) {
+      for (const seconds of [1, 4, windowSeconds]) {
+        const inWindow = added.filter((a) =>
+          a.second > end - seconds && a.second <= end
+        );
+        assert.equal(
+          counts.sum(end, seconds, WINDOW_PACKETS),
+          inWindow.reduce((sum, a) => sum + a.packets, 0),
+          `packets, addition ${i}, window ${seconds} s ending ${end}`,
+        );
+        assert.equal(
+          counts.sum(end, seconds, WINDOW_BYTES),
+          inWindow.reduce((sum, a) => sum + a.bytes, 0),
+        );
+      }
+    }
+    assert.ok(counts.recordCount <= windowSeconds);
+  }
+});

@@ -184,17 +184,18 @@ const TIMELINE_PACKETS = 0;
 const TIMELINE_BYTES = 1;
 
 /**
- * A host's traffic: session totals and per-second window counts. An evicted
- * entry's object is reused for a new host ({@linkcode HostEntry.reset}).
+ * A host's traffic: session totals and, as the {@linkcode WindowCounts} it
+ * extends, its packets, bytes and (extra channel) bytes sent per second over
+ * the window: one object, so counting a packet touches no second one (a
+ * cache miss under many hosts). An evicted entry's object is reused for a
+ * new host ({@linkcode HostEntry.reset}).
  */
-class HostEntry {
+class HostEntry extends WindowCounts {
   /** Address key, and the text as {@linkcode keptText} keeps it ("" for IPv4). */
   key = -1;
   address = "";
   /** Hash of its table key, for admission (frequency_sketch.ts). */
   hash = 0;
-  /** Packets, bytes and (extra channel) bytes sent, per second over the window. */
-  readonly counts = new WindowCounts();
   /** Since the entry was created. */
   packets = 0;
   bytes = 0;
@@ -210,7 +211,7 @@ class HostEntry {
     this.key = key;
     this.address = address;
     this.hash = hash;
-    this.counts.clear();
+    this.clear();
     this.packets = 0;
     this.bytes = 0;
     this.sentBytes = 0;
@@ -222,11 +223,12 @@ class HostEntry {
 }
 
 /**
- * A host pair's traffic: session totals and per-second window counts. An
+ * A host pair's traffic: session totals and, as the
+ * {@linkcode WindowCounts} it extends, per-second counts over the window. An
  * evicted entry's object is reused for a new pair
  * ({@linkcode ConversationEntry.reset}).
  */
-class ConversationEntry {
+class ConversationEntry extends WindowCounts {
   /** Address keys, lower first (the table key). */
   lowKey = 0;
   highKey = 0;
@@ -234,7 +236,6 @@ class ConversationEntry {
   /** Their texts as {@linkcode keptText} keeps them ("" for IPv4). */
   lowText = "";
   highText = "";
-  readonly counts = new WindowCounts();
   packets = 0;
   bytes = 0;
   /** Bytes per service since the entry was created (service_tally.ts). */
@@ -257,7 +258,7 @@ class ConversationEntry {
     this.hash = hash;
     this.lowText = keptText(lowKey, packet, srcIsLow);
     this.highText = keptText(highKey, packet, !srcIsLow);
-    this.counts.clear();
+    this.clear();
     this.packets = 0;
     this.bytes = 0;
     clearServiceTally(this.tally);
@@ -378,14 +379,14 @@ export class TrafficStats {
     const windowSeconds = this.#windowSeconds;
     const srcHost = this.#host(srcKey, srcHash, srcEstimate, packet, second);
     if (srcHost !== undefined) {
-      srcHost.counts.add(second, windowSeconds, 1, bytes, bytes);
+      srcHost.add(second, windowSeconds, 1, bytes, bytes);
       srcHost.packets++;
       srcHost.bytes += bytes;
       srcHost.sentBytes += bytes;
     }
     const dstHost = this.#host(dstKey, dstHash, dstEstimate, packet, second);
     if (dstHost !== undefined) {
-      dstHost.counts.add(second, windowSeconds, 1, bytes, 0);
+      dstHost.add(second, windowSeconds, 1, bytes, 0);
       dstHost.packets++;
       dstHost.bytes += bytes;
     }
@@ -415,7 +416,7 @@ export class TrafficStats {
       this.#conversations.get(lowKey, highKey, 0); // LRU refresh
       conversation.touchedSecond = second;
     }
-    conversation.counts.add(second, windowSeconds, 1, bytes, 0);
+    conversation.add(second, windowSeconds, 1, bytes, 0);
     conversation.packets++;
     conversation.bytes += bytes;
     addToServiceTally(conversation.tally, service, bytes);
@@ -594,17 +595,17 @@ export class TrafficStats {
       this.#hosts.values(),
       this.#config.topCount,
       window
-        ? (entry) => entry.counts.sum(last, seconds, WINDOW_BYTES)
+        ? (entry) => entry.sum(last, seconds, WINDOW_BYTES)
         : (entry) => entry.bytes,
     ).map(({ item, score }) => {
       const sentBytes = window
-        ? item.counts.sum(last, seconds, WINDOW_EXTRA_BYTES)
+        ? item.sum(last, seconds, WINDOW_EXTRA_BYTES)
         : item.sentBytes;
       return {
         address: addressTextOf(item.key, item.address),
         bytes: score,
         packets: window
-          ? item.counts.sum(last, seconds, WINDOW_PACKETS)
+          ? item.sum(last, seconds, WINDOW_PACKETS)
           : item.packets,
         sentBytes,
         receivedBytes: score - sentBytes,
@@ -620,7 +621,7 @@ export class TrafficStats {
       this.#conversations.values(),
       this.#config.topCount,
       window
-        ? (entry) => entry.counts.sum(last, seconds, WINDOW_BYTES)
+        ? (entry) => entry.sum(last, seconds, WINDOW_BYTES)
         : (entry) => entry.bytes,
     ).map(({ item, score }) => {
       const low = addressTextOf(item.lowKey, item.lowText);
@@ -630,7 +631,7 @@ export class TrafficStats {
         hostB: low < high ? high : low,
         bytes: score,
         packets: window
-          ? item.counts.sum(last, seconds, WINDOW_PACKETS)
+          ? item.sum(last, seconds, WINDOW_PACKETS)
           : item.packets,
         mainProtocol: serviceName(mainService(item.tally)),
       };

@@ -140,7 +140,9 @@ class PairState implements BucketClock, ReportMark {
   lastSeenUs = 0;
   /** Packet time the pair last moved to the recent end of the LRU table, µs. */
   touchedUs = 0;
-  remotePorts: number[] = [];
+  /** The first remote ports, in order: `remotePortCount` of them (a fixed array: a pair's reset allocates nothing). */
+  readonly remotePorts = new Int32Array(MAX_REMOTE_PORTS);
+  remotePortCount = 0;
   reportedCount = 0;
   lastReportUs = 0;
 
@@ -167,7 +169,7 @@ class PairState implements BucketClock, ReportMark {
     this.firstSeenUs = nowUs;
     this.lastSeenUs = nowUs;
     this.touchedUs = nowUs;
-    this.remotePorts.length = 0;
+    this.remotePortCount = 0;
     this.reportedCount = 0;
     this.lastReportUs = -Infinity;
     return this;
@@ -257,12 +259,7 @@ export function createDataExfilDetector(
         state.totalOutBytes += bytes;
         state.outPackets++;
         const port = packet.dstPort;
-        if (
-          port >= 0 && state.remotePorts.length < MAX_REMOTE_PORTS &&
-          !state.remotePorts.includes(port)
-        ) {
-          state.remotePorts.push(port);
-        }
+        if (port >= 0) addRemotePort(state, port);
       } else {
         state.inBytes += bytes;
         state.totalInBytes += bytes;
@@ -298,6 +295,21 @@ export function createDataExfilDetector(
       return { pairs: pairs.stats() };
     },
   };
+}
+
+/** Remembers `port` among the pair's first `MAX_REMOTE_PORTS` remote ports. */
+function addRemotePort(state: PairState, port: number): void {
+  const count = state.remotePortCount;
+  if (count >= MAX_REMOTE_PORTS) return;
+  const ports = state.remotePorts;
+  for (let i = 0; i < count; i++) if (ports[i] === port) return;
+  ports[count] = port;
+  state.remotePortCount = count + 1;
+}
+
+/** The pair's remote ports, in the order first seen. */
+function remotePortsOf(state: PairState): number[] {
+  return Array.from(state.remotePorts.subarray(0, state.remotePortCount));
 }
 
 /** Moves the pair's current bucket forward so that it contains `nowUs`. */
@@ -340,7 +352,7 @@ function findingOf(
     } to external host ${outside} within ${windowUs / 60e6} min and received ${
       formatBytes(windowIn)
     } back (${windowIn > 0 ? `${Math.round(ratio)}×` : "nothing back"}${
-      state.remotePorts.length ? `, port ${state.remotePorts.join(", ")}` : ""
+      state.remotePortCount ? `, port ${remotePortsOf(state).join(", ")}` : ""
     }): possible data exfiltration`,
     evidence: {
       technique: TECHNIQUE,
@@ -352,7 +364,7 @@ function findingOf(
       totalBytesOut: state.totalOutBytes,
       totalBytesIn: state.totalInBytes,
       packetsOut: state.outPackets,
-      remotePorts: [...state.remotePorts],
+      remotePorts: remotePortsOf(state),
       durationSeconds: Math.round(durationUs / 1e5) / 10,
       windowSeconds: windowUs / 1e6,
       byteCount: "ip",

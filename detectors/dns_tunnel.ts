@@ -149,29 +149,64 @@ const QTYPE_NAMES: Readonly<Record<number, string>> = {
   255: "ANY",
 };
 
-/** Counts of one client/domain group within the current window; its {@linkcode ReportMark} counts unique subdomains. */
-interface GroupState extends ReportMark {
-  client: string;
-  domain: string;
+/**
+ * Counts of one client/domain group within the current window; its
+ * {@linkcode ReportMark} counts unique subdomains. A group whose window ends,
+ * or that was evicted, is reset for the next window or group
+ * ({@linkcode GroupState.reset}) instead of replaced: under many clients a
+ * new object, set, map and array per group filled the old generation.
+ */
+class GroupState implements ReportMark {
+  client = "";
+  domain = "";
   /** Server (destination) of the first query in the window. */
-  server: string;
-  windowStartUs: number;
-  lastSeenUs: number;
-  queries: number;
-  uniqueSubdomains: number;
-  hashes: Set<number>;
-  encoded: number;
-  strongTypes: number;
-  mediumTypes: number;
-  subdomainChars: number;
-  labels: number;
-  labelChars: number;
-  maxLabelLength: number;
-  entropySum: number;
-  nameBytes: number;
-  queryBytes: number;
-  qtypes: Map<number, number>;
-  samples: string[];
+  server = "";
+  windowStartUs = 0;
+  lastSeenUs = 0;
+  queries = 0;
+  uniqueSubdomains = 0;
+  readonly hashes = new Set<number>();
+  encoded = 0;
+  strongTypes = 0;
+  mediumTypes = 0;
+  subdomainChars = 0;
+  labels = 0;
+  labelChars = 0;
+  maxLabelLength = 0;
+  entropySum = 0;
+  nameBytes = 0;
+  queryBytes = 0;
+  readonly qtypes = new Map<number, number>();
+  readonly samples: string[] = [];
+  reportedCount = 0;
+  lastReportUs = -Infinity;
+
+  /** Starts a window of `domain` at `packet` (its client and server), emptying the counts. */
+  reset(packet: PacketRecord, domain: string): this {
+    this.client = packet.srcAddress;
+    this.domain = domain;
+    this.server = packet.dstAddress;
+    this.windowStartUs = packet.timestampUs;
+    this.lastSeenUs = packet.timestampUs;
+    this.queries = 0;
+    this.uniqueSubdomains = 0;
+    this.hashes.clear();
+    this.encoded = 0;
+    this.strongTypes = 0;
+    this.mediumTypes = 0;
+    this.subdomainChars = 0;
+    this.labels = 0;
+    this.labelChars = 0;
+    this.maxLabelLength = 0;
+    this.entropySum = 0;
+    this.nameBytes = 0;
+    this.queryBytes = 0;
+    this.qtypes.clear();
+    this.samples.length = 0;
+    this.reportedCount = 0;
+    this.lastReportUs = -Infinity;
+    return this;
+  }
 }
 
 /**
@@ -207,7 +242,10 @@ export function createDnsTunnelDetector(
   );
   // Keyed by the client's address key and two hashes of the domain (the
   // state's own domain is checked too, so a collision cannot merge groups).
-  const groups = new NumericKeyMap<GroupState>(config.maxGroups);
+  // Recycled: nothing keeps a group once it leaves (findings copy what they show).
+  const groups = new NumericKeyMap<GroupState>(config.maxGroups, undefined, {
+    recycle: true,
+  });
   let nextExpiryUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
@@ -244,12 +282,13 @@ export function createDnsTunnelDetector(
       const domainHash = fnv1a(domain);
       const domainCheck = polyHash(domain);
       let state = groups.get(client, domainHash, domainCheck);
-      if (
-        state === undefined || nowUs - state.windowStartUs >= windowUs ||
-        state.domain !== domain
+      if (state === undefined) {
+        state = (groups.spare() ?? new GroupState()).reset(packet, domain);
+        groups.add(client, domainHash, domainCheck, state);
+      } else if (
+        nowUs - state.windowStartUs >= windowUs || state.domain !== domain
       ) {
-        state = newGroup(packet, domain);
-        groups.set(client, domainHash, domainCheck, state);
+        state.reset(packet, domain); // a new window, or another domain with the same hashes
       }
       state.lastSeenUs = nowUs;
       observeQuery(state, subdomain, packet, limits);
@@ -340,33 +379,6 @@ function isScoredName(
     }
   }
   return true;
-}
-
-function newGroup(packet: PacketRecord, domain: string): GroupState {
-  return {
-    client: packet.srcAddress,
-    domain,
-    server: packet.dstAddress,
-    windowStartUs: packet.timestampUs,
-    lastSeenUs: packet.timestampUs,
-    queries: 0,
-    uniqueSubdomains: 0,
-    hashes: new Set(),
-    encoded: 0,
-    strongTypes: 0,
-    mediumTypes: 0,
-    subdomainChars: 0,
-    labels: 0,
-    labelChars: 0,
-    maxLabelLength: 0,
-    entropySum: 0,
-    nameBytes: 0,
-    queryBytes: 0,
-    qtypes: new Map(),
-    samples: [],
-    reportedCount: 0,
-    lastReportUs: -Infinity,
-  };
 }
 
 /** The group's score, 0–2 (see the module documentation). */

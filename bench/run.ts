@@ -7,7 +7,7 @@
  *
  * Options: `--packets N` (mixed and flood captures, default 1000000),
  * `--compare-packets N` (prefix timed beside tcpdump/tshark, default
- * 200000), `--hosts N` (default 50000), `--runs N` (default 3),
+ * 200000), `--hosts N` (default 50000), `--runs N` (default 5),
  * `--budget S` (seconds, default 560), `--output FILE`, `--quick` (small
  * inputs, one run: a smoke test of the harness, not numbers to publish).
  *
@@ -44,7 +44,7 @@ const { values } = parseArgs({
     packets: { type: "string", default: "1000000" },
     "compare-packets": { type: "string", default: "200000" },
     hosts: { type: "string", default: "50000" },
-    runs: { type: "string", default: "3" },
+    runs: { type: "string", default: "5" },
     budget: { type: "string", default: "560" },
     output: { type: "string", default: "BENCHMARKS.md" },
     quick: { type: "boolean", default: false },

@@ -152,6 +152,8 @@ export class Sensor {
   #pcap: SessionPcapWriter | undefined;
   /** Settles when the last finished session's PCAP is written and closed. */
   #pcapClosed: Promise<void> = Promise.resolve();
+  /** Why the running session must fail once its source has stopped (the session PCAP could not be written), or undefined. */
+  #failure: string | undefined;
   #sampler: PacketSampler;
   #timers: ReturnType<typeof setInterval>[] = [];
   #running: Promise<void> | undefined;
@@ -244,6 +246,7 @@ export class Sensor {
       this.#options.dataDir,
       this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
     ).catch(() => 0);
+    this.#failure = undefined;
     this.#pcap = new SessionPcapWriter(
       this.#options.dataDir,
       id,
@@ -494,7 +497,7 @@ export class Sensor {
       (result) => {
         this.#session!.droppedByKernel = result.tcpdump.droppedByKernel;
         this.#session!.tcpdumpCaptured = result.tcpdump.captured;
-        this.#finish("stopped", "");
+        return this.#end();
       },
       (error) => this.#finish("failed", errorMessage(error)),
     );
@@ -524,12 +527,26 @@ export class Sensor {
   /** Ends a replay's session: stopped when it completes or was stopped, failed otherwise. */
   #settleReplay(reading: Promise<unknown>, signal: AbortSignal): Promise<void> {
     return reading.then(
-      () => this.#finish("stopped", ""),
+      () => this.#end(),
       (error) => {
-        if (signal.aborted) this.#finish("stopped", "");
-        else this.#finish("failed", errorMessage(error));
+        if (signal.aborted) return this.#end();
+        this.#finish("failed", errorMessage(error));
       },
     );
+  }
+
+  /** Ends a session whose source stopped, once its PCAP is written: failed when a write failed, as the error of a synchronous write did. */
+  async #end(): Promise<void> {
+    const pcap = this.#pcap;
+    await pcap?.written();
+    if (pcap?.error !== undefined) {
+      this.#finish(
+        "failed",
+        `Cannot write the session PCAP: ${pcap.error.message}`,
+      );
+    } else {
+      this.#finish("stopped", "");
+    }
   }
 
   /** Replays at capture speed: records wait in a bounded queue for their time. */
@@ -622,7 +639,7 @@ export class Sensor {
     };
     let resolve!: () => void;
     this.#running = new Promise<void>((r) => resolve = r).then(() =>
-      this.#finish("stopped", "")
+      this.#end()
     );
     let busy = false;
     let stopped = false;
@@ -689,23 +706,30 @@ export class Sensor {
     });
   }
 
-  /** Copies the session PCAP's losses into the session; a failed write ends the session, as the error of a synchronous write did. */
+  /**
+   * Copies the session PCAP's losses into the session. A failed write ends
+   * the session, as the error of a synchronous write did: the source is
+   * stopped, and its end finishes the session as failed (so the session
+   * stays running, and no other can start, until the source has let go).
+   */
   #checkPcap(): void {
     const session = this.#session;
     const pcap = this.#pcap;
     if (!session || !pcap || session.state !== "running") return;
     session.pcapDroppedFrames = pcap.droppedFrames;
-    if (pcap.error === undefined) return;
+    if (pcap.error === undefined || this.#failure !== undefined) return;
+    this.#failure = `Cannot write the session PCAP: ${pcap.error.message}`;
     void this.#stopSource?.();
-    this.#finish(
-      "failed",
-      `Cannot write the session PCAP: ${pcap.error.message}`,
-    );
   }
 
   #finish(state: "stopped" | "failed", error: string): void {
     const session = this.#session;
     if (!session || session.state !== "running") return;
+    if (this.#failure !== undefined) {
+      state = "failed";
+      error = this.#failure;
+      this.#failure = undefined;
+    }
     this.#engine.finish();
     const pcap = this.#pcap;
     if (pcap) {

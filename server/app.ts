@@ -76,6 +76,7 @@ export function createApp(deps: AppDeps): Hono {
       protocols: sensor.engine.stats.snapshot().protocols,
       anomalies: sensor.session?.anomalies ?? {},
       droppedByKernel: sensor.unfoldedDrops,
+      pcapDroppedFrames: sensor.unfoldedPcapDrops,
       latency: sensor.latencyHistograms,
       tables: sensor.engine.tables(),
       captureRunning: sensor.running ? 1 : 0,

@@ -74,6 +74,8 @@ export class LifetimeCounters {
   readonly alerts = new Map<string, number>();
   /** tcpdump kernel drops, summed over finished live sessions. */
   droppedByKernel = 0;
+  /** Frames left out of session PCAPs, summed over finished sessions. */
+  pcapDroppedFrames = 0;
   /** Sessions started. */
   sessions = 0;
 
@@ -93,6 +95,8 @@ export interface MetricsInput {
   anomalies: Record<string, number>;
   /** The current live session's kernel drops (0 otherwise). */
   droppedByKernel: number;
+  /** Frames the current session left out of its PCAP. */
+  pcapDroppedFrames: number;
   latency: LatencyHistograms;
   /** Bounded tables, by "<owner>.<table>". */
   tables: Record<string, TableStats>;
@@ -175,6 +179,17 @@ export function renderMetrics(input: MetricsInput): string {
     "tcpdump_dropped_packets_total",
     {},
     input.lifetime.droppedByKernel + input.droppedByKernel,
+  );
+
+  family(
+    "pcap_dropped_frames_total",
+    "counter",
+    "Frames analysed but left out of the session PCAP (the disk fell behind a live capture, or a write failed).",
+  );
+  sample(
+    "pcap_dropped_frames_total",
+    {},
+    input.lifetime.pcapDroppedFrames + input.pcapDroppedFrames,
   );
 
   family(

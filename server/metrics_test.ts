@@ -101,6 +101,11 @@ Deno.test("GET /metrics parses as Prometheus text and counts across sessions", a
     assert.ok(byName.has("netmirror_sse_clients"));
     assert.ok(byName.has("netmirror_sse_dropped_rows_total"));
     assert.ok(byName.has("netmirror_tcpdump_dropped_packets_total"));
+    assert.equal(
+      byName.get("netmirror_pcap_dropped_frames_total")?.metrics[0]?.value,
+      "0",
+      "replays wait for the disk",
+    );
     assert.ok(byName.has("netmirror_decode_anomalies_total"));
   } finally {
     await sensor.close();

@@ -307,6 +307,15 @@ export class Sensor {
     return this.#dropsFolded ? 0 : this.#session?.droppedByKernel ?? 0;
   }
 
+  /** Frames the current session left out of its PCAP, not yet in the lifetime counters. */
+  get unfoldedPcapDrops(): number {
+    const session = this.#session;
+    if (this.#dropsFolded || !session) return 0;
+    return this.running
+      ? this.#pcap?.droppedFrames ?? 0
+      : session.pcapDroppedFrames;
+  }
+
   /** Resolves once the session PCAP holds every frame so far (a download waits for it). */
   async flushPcap(): Promise<void> {
     await this.#pcap?.written();
@@ -360,6 +369,7 @@ export class Sensor {
       this.#session && this.#session.state !== "running" && !this.#dropsFolded
     ) {
       this.lifetime.droppedByKernel += this.#session.droppedByKernel;
+      this.lifetime.pcapDroppedFrames += this.#session.pcapDroppedFrames;
       this.#dropsFolded = true;
     }
   }

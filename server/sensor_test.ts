@@ -79,6 +79,7 @@ Deno.test("A session PCAP that cannot be written fails the session with the disk
     );
     assert.ok(session.packets > 0);
     assert.ok(session.pcapDroppedFrames > 0, "the lost frames are counted");
+    assert.equal(sensor.unfoldedPcapDrops, session.pcapDroppedFrames);
   } finally {
     await sensor.close();
     await run("umount", [dataDir]);

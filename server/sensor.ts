@@ -152,8 +152,6 @@ export class Sensor {
   #pcap: SessionPcapWriter | undefined;
   /** Settles when the last finished session's PCAP is written and closed. */
   #pcapClosed: Promise<void> = Promise.resolve();
-  /** Why the running session must fail once its source has stopped (the session PCAP could not be written), or undefined. */
-  #failure: string | undefined;
   #sampler: PacketSampler;
   #timers: ReturnType<typeof setInterval>[] = [];
   #running: Promise<void> | undefined;
@@ -246,7 +244,6 @@ export class Sensor {
       this.#options.dataDir,
       this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
     ).catch(() => 0);
-    this.#failure = undefined;
     this.#pcap = new SessionPcapWriter(
       this.#options.dataDir,
       id,
@@ -468,11 +465,7 @@ export class Sensor {
     const pcap = this.#pcap;
     if (pcap === undefined) return;
     await pcap.ready();
-    if (pcap.error !== undefined) {
-      throw new Error(
-        `Cannot write the session PCAP: ${pcap.error.message}`,
-      );
-    }
+    if (pcap.error !== undefined) throw new Error(pcapFailure(pcap.error));
   };
 
   /** Where sources decode each packet: the packet ring's next record. */
@@ -550,10 +543,7 @@ export class Sensor {
     const pcap = this.#pcap;
     await pcap?.written();
     if (pcap?.error !== undefined) {
-      this.#finish(
-        "failed",
-        `Cannot write the session PCAP: ${pcap.error.message}`,
-      );
+      this.#finish("failed", pcapFailure(pcap.error));
     } else {
       this.#finish("stopped", "");
     }
@@ -719,27 +709,21 @@ export class Sensor {
   /**
    * Copies the session PCAP's losses into the session. A failed write ends
    * the session, as the error of a synchronous write did: the source is
-   * stopped, and its end finishes the session as failed (so the session
-   * stays running, and no other can start, until the source has let go).
+   * stopped (every source's stop may be asked again), and its end
+   * (`#end`) finishes the session as failed, so the session stays
+   * running, and no other can start, until the source has let go.
    */
   #checkPcap(): void {
     const session = this.#session;
     const pcap = this.#pcap;
     if (!session || !pcap || session.state !== "running") return;
     session.pcapDroppedFrames = pcap.droppedFrames;
-    if (pcap.error === undefined || this.#failure !== undefined) return;
-    this.#failure = `Cannot write the session PCAP: ${pcap.error.message}`;
-    void this.#stopSource?.();
+    if (pcap.error !== undefined) void this.#stopSource?.();
   }
 
   #finish(state: "stopped" | "failed", error: string): void {
     const session = this.#session;
     if (!session || session.state !== "running") return;
-    if (this.#failure !== undefined) {
-      state = "failed";
-      error = this.#failure;
-      this.#failure = undefined;
-    }
     this.#engine.finish();
     const pcap = this.#pcap;
     if (pcap) {
@@ -791,6 +775,11 @@ export class Sensor {
   #snapshotSession(): SessionInfo {
     return { ...this.#session!, anomalies: this.#anomalies.toJSON() };
   }
+}
+
+/** The session error of a session PCAP that could not be written. */
+function pcapFailure(error: Error): string {
+  return `Cannot write the session PCAP: ${error.message}`;
 }
 
 function describe(session: SessionInfo): string {

@@ -61,76 +61,81 @@ async function run(cmd: string, args: string[]): Promise<void> {
   }
 }
 
-Deno.test("A session PCAP that cannot be written fails the session with the disk's error", async () => {
-  // A 1 MiB tmpfs as the data directory: the 3.6 MB capture does not fit.
+/**
+ * Runs `session` on a sensor whose data directory is a 1 MiB tmpfs (so its
+ * session PCAP cannot be written), then checks that the session ended
+ * failed with the disk's error and counted the frames it lost.
+ */
+async function onFullDisk(
+  session: (sensor: Sensor) => Promise<void>,
+): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-full-disk-" });
   await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dataDir]);
   const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
   try {
-    await sensor.start({ mode: "replay", file: FLOOD_CAP });
-    for (let i = 0; i < 400 && sensor.running; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const session = sensor.session!;
-    assert.equal(session.state, "failed");
+    await session(sensor);
+    const info = sensor.session!;
+    assert.equal(info.state, "failed");
     assert.match(
-      session.error,
+      info.error,
       /^Cannot write the session PCAP: .*(No space left|os error 28)/,
     );
-    assert.ok(session.packets > 0);
-    assert.ok(session.pcapDroppedFrames > 0, "the lost frames are counted");
-    assert.equal(sensor.unfoldedPcapDrops, session.pcapDroppedFrames);
+    assert.ok(info.packets > 0);
+    assert.ok(info.pcapDroppedFrames > 0, "the lost frames are counted");
+    assert.equal(sensor.unfoldedPcapDrops, info.pcapDroppedFrames);
   } finally {
     await sensor.close();
     await run("umount", [dataDir]);
     await Deno.remove(dataDir, { recursive: true });
   }
+}
+
+Deno.test("A session PCAP that cannot be written fails the session with the disk's error", async () => {
+  // The 3.6 MB capture does not fit.
+  await onFullDisk(async (sensor) => {
+    await sensor.start({ mode: "replay", file: FLOOD_CAP });
+    for (let i = 0; i < 400 && sensor.running; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  });
 });
 
 Deno.test("A live capture whose session PCAP cannot be written stops, failed with the disk's error", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-full-disk-" });
-  await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dataDir]);
-  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
   const socket = createSocket("udp4");
   const port = 40_000 + (Deno.pid % 20_000);
   try {
     await new Promise<void>((resolve) =>
       socket.bind(0, "127.0.0.1", () => resolve())
     );
-    await sensor.start({
-      mode: "live",
-      interface: "lo",
-      filter: `udp port ${port}`,
+    await onFullDisk(async (sensor) => {
+      await sensor.start({
+        mode: "live",
+        interface: "lo",
+        filter: `udp port ${port}`,
+      });
+      // About 2.8 MB to a port nobody listens on, bounded in count and time.
+      const payload = new Uint8Array(1_400);
+      const deadline = Date.now() + 10_000;
+      for (
+        let i = 0;
+        i < 2_000 && sensor.running && Date.now() < deadline;
+        i++
+      ) {
+        await new Promise<void>((resolve, reject) =>
+          socket.send(
+            payload,
+            port,
+            "127.0.0.1",
+            (error) => error ? reject(error) : resolve(),
+          )
+        );
+        if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
+      }
+      while (sensor.running && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
     });
-    // About 2.8 MB to a port nobody listens on, bounded in count and time.
-    const payload = new Uint8Array(1_400);
-    const deadline = Date.now() + 10_000;
-    for (let i = 0; i < 2_000 && sensor.running && Date.now() < deadline; i++) {
-      await new Promise<void>((resolve, reject) =>
-        socket.send(
-          payload,
-          port,
-          "127.0.0.1",
-          (error) => error ? reject(error) : resolve(),
-        )
-      );
-      if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
-    }
-    while (sensor.running && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const session = sensor.session!;
-    assert.equal(session.state, "failed");
-    assert.match(
-      session.error,
-      /^Cannot write the session PCAP: .*(No space left|os error 28)/,
-    );
-    assert.ok(session.packets > 0);
-    assert.ok(session.pcapDroppedFrames > 0, "the lost frames are counted");
   } finally {
     await new Promise<void>((resolve) => socket.close(() => resolve()));
-    await sensor.close();
-    await run("umount", [dataDir]);
-    await Deno.remove(dataDir, { recursive: true });
   }
 });

@@ -2,31 +2,21 @@ import assert from "node:assert/strict";
 import { udpFrame } from "./frame_builder.ts";
 import { PcapFileWriter } from "./pcap_file_writer.ts";
 import { CaptureParser } from "./pcap_reader.ts";
-import type { PcapRecord } from "./pcap_record.ts";
+import { LINK_TYPE, type PcapRecord } from "./pcap_record.ts";
+import { rawRecord, V4 } from "./decode/test_helpers.ts";
 
 const MIB = 1 << 20;
 
-/** Frame `n`: a UDP datagram of 100–1 499 payload bytes filled with `n`. */
-function record(n: number, linkType = 1): PcapRecord {
-  const bytes = udpFrame(
-    {
-      srcMac: "02:00:00:00:00:01",
-      dstMac: "02:00:00:00:00:02",
-      src: "10.0.0.1",
-      dst: "10.0.0.2",
-    },
-    { srcPort: 1000, dstPort: 2000 },
-    new Uint8Array(100 + (n * 7919) % 1400).fill(n & 0xff),
+/** Frame `n`, captured at µs `n` past 1_700_000_000 s: a UDP datagram of 100–1 499 payload bytes filled with `n`. */
+function record(n: number, linkType: number = LINK_TYPE.ETHERNET): PcapRecord {
+  return rawRecord(
+    udpFrame(
+      V4,
+      { srcPort: 1000, dstPort: 2000 },
+      new Uint8Array(100 + (n * 7919) % 1400).fill(n & 0xff),
+    ),
+    { timestampUs: 1_700_000_000_000_000 + n, linkType },
   );
-  return {
-    timestampUs: 1_700_000_000_000_000 + n,
-    capturedLength: bytes.length,
-    wireLength: bytes.length,
-    linkType,
-    interfaceId: 0,
-    bytes,
-    offset: 0,
-  };
 }
 
 /** Packet numbers of the records in the pcap file `path`, in file order. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { udpFrame } from "../capture/frame_builder.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
 import type { PcapRecord } from "../capture/pcap_record.ts";
+import { rawRecord, V4 } from "../capture/decode/test_helpers.ts";
 import {
   openSessionPcap,
   pruneDataDir,
@@ -9,26 +10,16 @@ import {
   SessionPcapWriter,
 } from "./pcap_store.ts";
 
+/** Frame `n`, captured at µs `n` past 1_700_000_000 s: a UDP datagram of 200 bytes filled with `n`. */
 function record(n: number): PcapRecord {
-  const bytes = udpFrame(
-    {
-      srcMac: "02:00:00:00:00:01",
-      dstMac: "02:00:00:00:00:02",
-      src: "10.0.0.1",
-      dst: "10.0.0.2",
-    },
-    { srcPort: 1000, dstPort: 2000 },
-    new Uint8Array(200).fill(n & 0xff),
+  return rawRecord(
+    udpFrame(
+      V4,
+      { srcPort: 1000, dstPort: 2000 },
+      new Uint8Array(200).fill(n & 0xff),
+    ),
+    { timestampUs: 1_700_000_000_000_000 + n },
   );
-  return {
-    timestampUs: 1_700_000_000_000_000 + n,
-    capturedLength: bytes.length,
-    wireLength: bytes.length,
-    linkType: 1,
-    interfaceId: 0,
-    bytes,
-    offset: 0,
-  };
 }
 
 Deno.test("SessionPcapWriter rotates files, drops the oldest past the cap, and serves one valid pcap", async () => {

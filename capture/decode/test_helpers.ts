@@ -61,6 +61,8 @@ export interface RawRecordOptions {
   capturedLength?: number;
   /** Bytes on the wire; the whole frame by default. */
   wireLength?: number;
+  /** Capture time, µs since the epoch; a fixed time in 2023 by default. */
+  timestampUs?: number;
 }
 
 /** Wraps `frame` in a PcapRecord whose buffer holds other bytes around the frame. */
@@ -74,7 +76,7 @@ export function rawRecord(
   ).fill(0xff);
   buffer.set(frame.subarray(0, capturedLength), LEADING_BYTES);
   return {
-    timestampUs: 1_700_000_000_123_456,
+    timestampUs: options.timestampUs ?? 1_700_000_000_123_456,
     capturedLength,
     wireLength: options.wireLength ?? frame.length,
     linkType: options.linkType ?? LINK_TYPE.ETHERNET,

@@ -231,8 +231,6 @@ export class PcapFileWriter {
 
   /** Writes queued blocks in order until none is left, then closes the file if asked to. */
   async #drain(): Promise<void> {
-    // Let the caller go on first: the first write starts after its turn.
-    await Promise.resolve();
     while (this.#queue.length > 0) {
       const block = this.#queue[0]!;
       try {

@@ -71,8 +71,6 @@ export class NumericKeyMap<V> {
   readonly #recency: RecencyList;
   /** Key words of each slot. */
   #keys = new Float64Array(0);
-  /** Hash of each slot's key. */
-  #hashes = new Int32Array(0);
   /** Index position of each slot's key, so eviction and expiry need no probe. */
   #positions = new Int32Array(0);
   #values: (V | undefined)[] = [];
@@ -103,9 +101,17 @@ export class NumericKeyMap<V> {
     this.#resize();
   }
 
-  /** Returns the value for the key and marks it most recently used. */
-  get(a: number, b: number, c: number): V | undefined {
-    const slot = this.#slotOf(a, b, c, hashKey(a, b, c));
+  /**
+   * Returns the value for the key and marks it most recently used. `hash`
+   * as in {@linkcode peek}.
+   */
+  get(
+    a: number,
+    b: number,
+    c: number,
+    hash: number = hashKey(a, b, c),
+  ): V | undefined {
+    const slot = this.#slotOf(a, b, c, hash);
     if (slot === NO_SLOT) return undefined;
     this.#recency.touch(slot);
     return this.#values[slot];
@@ -183,7 +189,6 @@ export class NumericKeyMap<V> {
     this.#keys[at] = a;
     this.#keys[at + 1] = b;
     this.#keys[at + 2] = c;
-    this.#hashes[slot] = hash;
     this.#values[slot] = value;
     const index = this.#index;
     const mask = this.#mask;
@@ -250,7 +255,6 @@ export class NumericKeyMap<V> {
   clear(): void {
     this.#recency.reset();
     this.#keys = new Float64Array(0);
-    this.#hashes = new Int32Array(0);
     this.#positions = new Int32Array(0);
     this.#values = [];
     this.#index = new Int32Array(0); // or #resize() might keep stale positions
@@ -341,9 +345,6 @@ export class NumericKeyMap<V> {
       const keys = new Float64Array(slots * WORDS);
       keys.set(this.#keys);
       this.#keys = keys;
-      const hashes = new Int32Array(slots);
-      hashes.set(this.#hashes);
-      this.#hashes = hashes;
       const slotPositions = new Int32Array(slots);
       slotPositions.set(this.#positions);
       this.#positions = slotPositions;

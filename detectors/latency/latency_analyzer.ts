@@ -26,7 +26,12 @@
  * Per protocol and per server it keeps count, min, mean, max and p50/p95/p99
  * over a sliding window of packet time (sub-window {@linkcode QuantileSketch}es,
  * ~1 % relative error). Pending requests live in bounded tables and expire
- * after a per-protocol timeout of packet time (counted as unanswered).
+ * after a per-protocol timeout of packet time (counted as unanswered). A full
+ * table (a flood of unanswered SYNs or queries) takes only a hash-selected
+ * eighth of new requests and counts the rest as rejected (`tables()`): the
+ * flood then costs a hash per packet rather than an eviction, and the
+ * surviving entries wait 8 times longer for their answers, so answers slower
+ * than the flood's turnover of the table are still measured, on a sample.
  *
  * @module
  */
@@ -36,7 +41,7 @@ import type { PacketRecord } from "../../capture/packet_record.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { isGroupDestination } from "../addresses.ts";
 import type { TableStats } from "../detector.ts";
-import { NumericKeyMap } from "../numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "../numeric_key_map.ts";
 import { requirePositive } from "../option_checks.ts";
 import { QuantileSketch } from "./quantile_sketch.ts";
 import {
@@ -94,7 +99,7 @@ export interface LatencyAnalyzerOptions {
   httpTimeoutUs?: number;
   /** A ClientHello without a ServerHello this long is counted unanswered, µs. */
   tlsTimeoutUs?: number;
-  /** Pending requests held per protocol; beyond this the least recently seen is evicted. */
+  /** Pending requests held per protocol; when full, only 1 in 8 new requests (by hash) is tracked, evicting the least recently seen. */
   maxPending?: number;
   /** (protocol, server) pairs with statistics; beyond this the least recently measured is evicted. */
   maxServers?: number;
@@ -192,6 +197,12 @@ const TLS = 3;
 /** Packet time between expiry scans of the pending tables, µs. */
 const EXPIRY_INTERVAL_US = 100_000;
 
+/**
+ * A full pending table (a flood of unanswered requests) takes a new request
+ * only when the top bits of its key's hash are zero: 1 in 2^3 = 8.
+ */
+const FULL_TABLE_SAMPLE_SHIFT = 29;
+
 const SYN_ACK_MASK = TCP_FLAGS.SYN | TCP_FLAGS.ACK | TCP_FLAGS.RST;
 
 /**
@@ -217,6 +228,8 @@ export class LatencyAnalyzer {
   readonly #windows: SlidingLatency[];
   readonly #totals = [0, 0, 0, 0];
   readonly #unanswered = [0, 0, 0, 0];
+  /** Requests left untracked because their table was full, per protocol. */
+  readonly #rejected = [0, 0, 0, 0];
   /** Keyed by (server address key, protocol index, 0). */
   readonly #servers: NumericKeyMap<ServerEntry>;
   readonly #scratch: QuantileSketch;
@@ -349,13 +362,17 @@ export class LatencyAnalyzer {
     };
   }
 
-  /** Sizes of the pending-request and per-server tables. */
+  /** Sizes of the pending-request and per-server tables (with the requests each pending table rejected while full). */
   tables(): Record<string, TableStats> {
+    const pending = (protocol: number): TableStats => ({
+      ...this.#pending[protocol]!.stats(),
+      rejected: this.#rejected[protocol]!,
+    });
     return {
-      latency_pending_dns: this.#pending[DNS]!.stats(),
-      latency_pending_tcp: this.#pending[TCP]!.stats(),
-      latency_pending_http: this.#pending[HTTP]!.stats(),
-      latency_pending_tls: this.#pending[TLS]!.stats(),
+      latency_pending_dns: pending(DNS),
+      latency_pending_tcp: pending(TCP),
+      latency_pending_http: pending(HTTP),
+      latency_pending_tls: pending(TLS),
       latency_servers: this.#servers.stats(),
     };
   }
@@ -370,7 +387,8 @@ export class LatencyAnalyzer {
       ) return;
       const nowUs = packet.timestampUs;
       const table = this.#pending[DNS]!;
-      const pending = table.get(src, dst, id);
+      const hash = hashKey(src, dst, id);
+      const pending = table.get(src, dst, id, hash);
       if (
         pending !== undefined &&
         nowUs - pending.firstUs < this.#options.dnsRetransmitWindowUs
@@ -384,12 +402,7 @@ export class LatencyAnalyzer {
         pending.reset(nowUs, 0);
         return;
       }
-      table.add(
-        src,
-        dst,
-        id,
-        (table.spare() ?? new Pending()).reset(nowUs, 0),
-      );
+      this.#track(DNS, src, dst, id, hash, nowUs, 0);
       return;
     }
     this.#answer(DNS, packet, dst, src, id);
@@ -405,7 +418,8 @@ export class LatencyAnalyzer {
     seq: number,
   ): void {
     const table = this.#pending[protocol]!;
-    const pending = table.get(client, server, dnsId);
+    const hash = hashKey(client, server, dnsId);
+    const pending = table.get(client, server, dnsId, hash);
     if (pending !== undefined && pending.seq === seq) {
       pending.lastUs = nowUs;
       return;
@@ -417,11 +431,41 @@ export class LatencyAnalyzer {
       pending.reset(nowUs, seq);
       return;
     }
+    this.#track(protocol, client, server, dnsId, hash, nowUs, seq);
+  }
+
+  /**
+   * Adds a new pending request (absent from its table; `hash` is its key's
+   * hash), unless the table is full and the hash does not select it (see
+   * {@linkcode FULL_TABLE_SAMPLE_SHIFT}): then it is counted as rejected.
+   * Selecting by hash keeps a connection's retransmissions and answer with
+   * its request, and makes a flood cost a hash per packet instead of an
+   * eviction, while the table turns over 8 times slower, so slower answers
+   * are still paired.
+   */
+  #track(
+    protocol: number,
+    client: number,
+    server: number,
+    dnsId: number,
+    hash: number,
+    nowUs: number,
+    seq: number,
+  ): void {
+    const table = this.#pending[protocol]!;
+    if (
+      table.size >= table.capacity &&
+      (hash >>> FULL_TABLE_SAMPLE_SHIFT) !== 0
+    ) {
+      this.#rejected[protocol]!++;
+      return;
+    }
     table.add(
       client,
       server,
       dnsId,
       (table.spare() ?? new Pending()).reset(nowUs, seq),
+      hash,
     );
   }
 

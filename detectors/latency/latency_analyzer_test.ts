@@ -453,11 +453,59 @@ Deno.test("LatencyAnalyzer pending tables stay bounded under 1M distinct unanswe
       latency.observe(syn);
     }
   }
-  const tables = latency.tables();
-  assert.equal(tables.latency_pending_dns!.size, 100_000);
-  assert.equal(tables.latency_pending_dns!.evictions, 900_000);
-  assert.equal(tables.latency_pending_tcp!.size, 100_000);
-  assert.equal(tables.latency_pending_tcp!.evictions, 150_000);
+  const { latency_pending_dns: dnsTable, latency_pending_tcp: tcpTable } =
+    latency.tables();
+  // Once full, a table takes a hash-selected eighth of new requests (each
+  // evicting the oldest) and rejects the rest.
+  assert.equal(dnsTable!.size, 100_000);
+  assert.equal(dnsTable!.evictions + dnsTable!.rejected!, 900_000);
+  assert.ok(
+    Math.abs(dnsTable!.evictions - 900_000 / 8) < 900_000 / 80,
+    `${dnsTable!.evictions} evictions`,
+  );
+  assert.equal(tcpTable!.size, 100_000);
+  assert.equal(tcpTable!.evictions + tcpTable!.rejected!, 150_000);
+  assert.ok(
+    Math.abs(tcpTable!.evictions - 150_000 / 8) < 150_000 / 80,
+    `${tcpTable!.evictions} evictions`,
+  );
+});
+
+Deno.test("LatencyAnalyzer measures a sample of handshakes slower than a flood's turnover of its full table", () => {
+  // 2000 SYNs 10 µs apart, each answered 200 SYNs later (2001 µs), into a
+  // table of 64: evicting the oldest for every SYN would drop each one
+  // before its SYN/ACK; taking an eighth of them keeps each for ~512.
+  const { latency, measured } = analyzer({ maxPending: 64 });
+  const syns = 2_000;
+  const lag = 200;
+  const synOf = (i: number) =>
+    tcp({ ...WEB, srcPort: 10_000 + i }, {
+      atUs: T0 + i * 10,
+      flags: SYN,
+      seq: i + 1,
+    });
+  for (let i = 0; i < syns + lag; i++) {
+    if (i < syns) latency.observe(synOf(i));
+    const answered = i - lag;
+    if (answered >= 0) {
+      latency.observe(
+        tcp(reverse({ ...WEB, srcPort: 10_000 + answered }), {
+          atUs: T0 + i * 10 + 1,
+          flags: SYN | ACK,
+          ack: answered + 2,
+        }),
+      );
+    }
+  }
+  const table = latency.tables().latency_pending_tcp!;
+  assert.ok(measured.length > 150, `${measured.length} measured`);
+  assert.ok(table.rejected! > 1_000, `${table.rejected} rejected`);
+  assert.deepEqual(new Set(measured.map((m) => m.latencyUs)), new Set([2001]));
+  // Every SYN was measured, evicted, rejected or is still pending.
+  assert.equal(
+    measured.length + table.evictions + table.rejected! + table.size,
+    syns,
+  );
 });
 
 Deno.test("LatencyAnalyzer rejects non-positive windows and timeouts", () => {

@@ -3,7 +3,9 @@
  * (`udp_sender.ts`, its own process), captured three ways — tcpdump alone
  * writing to /dev/null (the baseline), NetMirror's tcpdump source
  * (`capturePackets`: read + decode), and the source feeding the full
- * analysis engine — with packets sent, seen and dropped for each.
+ * analysis engine — with packets sent, seen and dropped for each. Each rate
+ * is measured `repeats` times, the three readers in turn each time, so a
+ * reader's loss can be compared with the baseline's from the same moment.
  *
  * @module
  */
@@ -21,6 +23,8 @@ export interface LiveRun {
   reader: LiveReader;
   /** Rate asked of the sender, packets/s. */
   targetPps: number;
+  /** Which repeat of this rate (1-based): runs of one repeat ran one after the other. */
+  repeat: number;
   /** Datagrams the sender sent. */
   sent: number;
   /** Rate the sender achieved, packets/s. */
@@ -41,6 +45,8 @@ export interface LiveBenchOptions {
   ratesPps: number[];
   /** Seconds of traffic per run. */
   secondsPerRun: number;
+  /** Times each rate is measured with every reader (default 1). */
+  repeats?: number;
   /** UDP destination port (the capture filter is `udp dst port <port>`). */
   port: number;
   /** tcpdump snap length (default: NetMirror's, 262144). */
@@ -73,7 +79,7 @@ async function baselineRun(
   port: number,
   rate: number,
   count: number,
-): Promise<Omit<LiveRun, "reader" | "targetPps">> {
+): Promise<Omit<LiveRun, "reader" | "targetPps" | "repeat">> {
   const child = spawnTracked(
     "tcpdump",
     tcpdumpArgs({ iface: "lo", filter, ...(snapLength ? { snapLength } : {}) }),
@@ -124,7 +130,7 @@ async function sourceRun(
   rate: number,
   count: number,
   withEngine: boolean,
-): Promise<Omit<LiveRun, "reader" | "targetPps">> {
+): Promise<Omit<LiveRun, "reader" | "targetPps" | "repeat">> {
   const engine = withEngine ? new AnalysisEngine() : undefined;
   let decoded = 0;
   const live = capturePackets(
@@ -154,52 +160,69 @@ async function sourceRun(
   }
 }
 
-/** Runs every rate with every reader, one after the other. */
+/** The readers of every repeat, in the order they run. */
+const READERS: readonly LiveReader[] = [
+  "tcpdump -w /dev/null",
+  "source",
+  "source+engine",
+];
+
+/** Runs every rate `repeats` times, each time with every reader one after the other. */
 export async function runLiveBench(
   options: LiveBenchOptions,
 ): Promise<LiveRun[]> {
   const filter = `udp dst port ${options.port}`;
   const runs: LiveRun[] = [];
+  const repeats = options.repeats ?? 1;
   for (const rate of options.ratesPps) {
     const count = Math.round(rate * options.secondsPerRun);
-    const readers: LiveReader[] = [
-      "tcpdump -w /dev/null",
-      "source",
-      "source+engine",
-    ];
-    for (const reader of readers) {
-      const measure = () =>
-        reader === "tcpdump -w /dev/null"
-          ? baselineRun(filter, options.snapLength, options.port, rate, count)
-          : sourceRun(
-            filter,
-            options.snapLength,
-            options.port,
-            rate,
-            count,
-            reader === "source+engine",
-          );
-      let measured;
-      try {
-        measured = await measure();
-      } catch (error) {
-        // The loopback sender sometimes fails for a stretch under load
-        // (see udp_sender.ts): one retry before the section is given up.
-        options.log(
-          `live ${rate} pps, ${reader}: ${
-            (error as Error).message
-          }; retrying once`,
+    for (let repeat = 1; repeat <= repeats; repeat++) {
+      for (const reader of READERS) {
+        runs.push(
+          await measureOnce(options, filter, rate, count, repeat, reader),
         );
-        measured = await measure();
       }
-      const run = { reader, targetPps: rate, ...measured };
-      runs.push(run);
-      options.log(
-        `live ${rate} pps, ${reader}: sent ${run.sent} (${
-          Math.round(run.sentPps)
-        }/s), captured ${run.captured}, decoded ${run.decoded}, kernel drops ${run.droppedByKernel}`,
-      );
     }
   }
   return runs;
+}
+
+/** One run of one reader, retried once if the sender fails. */
+async function measureOnce(
+  options: LiveBenchOptions,
+  filter: string,
+  rate: number,
+  count: number,
+  repeat: number,
+  reader: LiveReader,
+): Promise<LiveRun> {
+  const measure = () =>
+    reader === "tcpdump -w /dev/null"
+      ? baselineRun(filter, options.snapLength, options.port, rate, count)
+      : sourceRun(
+        filter,
+        options.snapLength,
+        options.port,
+        rate,
+        count,
+        reader === "source+engine",
+      );
+  let measured;
+  try {
+    measured = await measure();
+  } catch (error) {
+    // The loopback sender sometimes fails for a stretch under load
+    // (see udp_sender.ts): one retry before the section is given up.
+    options.log(
+      `live ${rate} pps, ${reader}: ${(error as Error).message}; retrying once`,
+    );
+    measured = await measure();
+  }
+  const run = { reader, targetPps: rate, repeat, ...measured };
+  options.log(
+    `live ${rate} pps #${repeat}, ${reader}: sent ${run.sent} (${
+      Math.round(run.sentPps)
+    }/s), captured ${run.captured}, decoded ${run.decoded}, kernel drops ${run.droppedByKernel}`,
+  );
+  return run;
 }

@@ -119,14 +119,30 @@ function levelRss(level: ScalingLevel): number {
   return Math.max(...level.measurements.map((m) => m.peakRssBytes));
 }
 
-/** Loss on a live run that NetMirror's reader adds over tcpdump alone at the same rate and settings. */
+/** Datagrams sent but not decoded (for the baseline: not written by tcpdump). */
+function lost(run: LiveRun): number {
+  return run.sent - run.decoded;
+}
+
+/** Loss on a live run that NetMirror's reader adds over tcpdump alone in the same repeat (same rate and settings, run just before). */
 function readerLoss(runs: LiveRun[], run: LiveRun): number {
   const baseline = runs.find((r) =>
-    r.reader === "tcpdump -w /dev/null" && r.targetPps === run.targetPps
+    r.reader === BASELINE && r.targetPps === run.targetPps &&
+    r.repeat === run.repeat
   );
-  const lost = (r: LiveRun) => r.sent - r.decoded;
   return baseline ? lost(run) - lost(baseline) : NaN;
 }
+
+/** The runs of one reader at one rate, in repeat order. */
+function runsOf(
+  runs: LiveRun[],
+  reader: LiveRun["reader"],
+  targetPps: number,
+): LiveRun[] {
+  return runs.filter((r) => r.reader === reader && r.targetPps === targetPps);
+}
+
+const BASELINE = "tcpdump -w /dev/null";
 
 function headline(results: BenchResults): string[] {
   const rows: string[] = [];
@@ -194,23 +210,28 @@ function headline(results: BenchResults): string[] {
   }
   if (typeof results.live !== "string") {
     for (const config of results.live) {
-      const top = config.runs.filter((r) =>
-        r.reader === "source" && r.targetPps === TARGETS.livePps
-      )[0];
-      if (!top) {
+      const top = runsOf(config.runs, "source", TARGETS.livePps);
+      if (top.length === 0) {
         continue;
       }
-      const loss = readerLoss(config.runs, top);
+      const losses = top.map((run) => readerLoss(config.runs, run));
+      const loss = median(losses);
+      const sent = median(top.map((r) => r.sent));
+      const baselineLost = median(
+        runsOf(config.runs, BASELINE, TARGETS.livePps).map(lost),
+      );
       rows.push(
-        `| Live on lo at ${int(top.targetPps)} packets/s asked (${
-          int(top.sentPps)
-        } sent), ${config.name}: loss added by NetMirror's reader over tcpdump alone | ${
+        `| Live on lo at ${int(TARGETS.livePps)} packets/s asked (${
+          int(median(top.map((r) => r.sentPps)))
+        } sent, median), ${config.name}: loss added by NetMirror's reader over tcpdump alone run just before it | median ${
           int(loss)
-        } of ${int(top.sent)} (${
-          (loss / top.sent * 100).toFixed(1)
-        } %); tcpdump alone lost ${
-          int(top.sent - (baselineOf(config.runs, top)?.decoded ?? NaN))
-        } | no loss | ${verdict(loss <= 0)} |`,
+        } of ${int(sent)} (${
+          (loss / sent * 100).toFixed(1)
+        } %) over ${top.length} runs (per run: ${
+          losses.map(int).join(", ")
+        }); tcpdump alone lost a median ${int(baselineLost)} | no loss | ${
+          verdict(loss <= 0)
+        } |`,
       );
     }
   }
@@ -243,12 +264,6 @@ function headline(results: BenchResults): string[] {
     "|---|---|---|---|",
     ...rows,
   ];
-}
-
-function baselineOf(runs: LiveRun[], run: LiveRun): LiveRun | undefined {
-  return runs.find((r) =>
-    r.reader === "tcpdump -w /dev/null" && r.targetPps === run.targetPps
-  );
 }
 
 function compact(n: number): string {
@@ -288,22 +303,30 @@ function liveTables(live: LiveConfig[]): string[] {
     lines.push(
       `**${config.name}**: ${config.description}`,
       "",
-      "| Rate asked | Reader | Sent | Sent/s | tcpdump captured | Received by filter | Kernel drops | Decoded by NetMirror | Lost (sent − decoded) | Lost beyond tcpdump alone |",
+      "| Rate asked | Reader | Runs | Sent per run | Sent/s, median | Received by filter, median | Kernel drops per run | Lost per run (sent − decoded) | Lost beyond tcpdump alone, per run | Median lost beyond |",
       "|---|---|---|---|---|---|---|---|---|---|",
     );
-    for (const run of config.runs) {
-      const extra = run.reader === "tcpdump -w /dev/null"
-        ? "—"
-        : int(readerLoss(config.runs, run));
-      lines.push(
-        `| ${int(run.targetPps)} | ${run.reader} | ${int(run.sent)} | ${
-          int(run.sentPps)
-        } | ${int(run.captured)} | ${int(run.receivedByFilter)} | ${
-          int(run.droppedByKernel)
-        } | ${
-          run.reader === "tcpdump -w /dev/null" ? "—" : int(run.decoded)
-        } | ${int(run.sent - run.decoded)} | ${extra} |`,
-      );
+    const rates = [...new Set(config.runs.map((r) => r.targetPps))];
+    for (const rate of rates) {
+      for (const reader of [...new Set(config.runs.map((r) => r.reader))]) {
+        const runs = runsOf(config.runs, reader, rate);
+        if (runs.length === 0) continue;
+        const beyond = reader === BASELINE
+          ? undefined
+          : runs.map((run) => readerLoss(config.runs, run));
+        const list = (values: number[]) => values.map(int).join(", ");
+        lines.push(
+          `| ${int(rate)} | ${reader} | ${runs.length} | ${
+            list([...new Set(runs.map((r) => r.sent))])
+          } | ${int(median(runs.map((r) => r.sentPps)))} | ${
+            int(median(runs.map((r) => r.receivedByFilter)))
+          } | ${list(runs.map((r) => r.droppedByKernel))} | ${
+            list(runs.map(lost))
+          } | ${beyond ? list(beyond) : "—"} | ${
+            beyond ? int(median(beyond)) : "—"
+          } |`,
+        );
+      }
     }
     lines.push("");
   }
@@ -451,7 +474,7 @@ export function renderReport(results: BenchResults): string {
     lines.push(`Not measured: ${results.live}`, "");
   } else {
     lines.push(
-      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` by: tcpdump alone writing to /dev/null with the same arguments NetMirror uses (the baseline), NetMirror's tcpdump source (`capturePackets`: read + decode), and the source feeding the full engine. On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. *Lost beyond tcpdump alone* is the loss attributable to NetMirror's reader. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
+      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` by: tcpdump alone writing to /dev/null with the same arguments NetMirror uses (the baseline), NetMirror's tcpdump source (`capturePackets`: read + decode), and the source feeding the full engine. On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. Each rate is measured several times, the three readers one after the other each time, as the machine's load drifts: *lost beyond tcpdump alone* is a reader's loss minus that of tcpdump alone in the same repeat (the run just before), the loss attributable to NetMirror's reader, and the verdict takes its median. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
       "",
       ...liveTables(results.live),
     );

@@ -215,6 +215,7 @@ try {
         runs: await runLiveBench({
           ratesPps: LIVE_RATES,
           secondsPerRun: LIVE_SECONDS,
+          repeats: RUNS,
           port: 40_000 + (Deno.pid % 20_000),
           ...(config.snapLength ? { snapLength: config.snapLength } : {}),
           log,

@@ -62,6 +62,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fnv1a, polyHash } from "./hash.ts";
@@ -157,10 +158,13 @@ const QTYPE_NAMES: Readonly<Record<number, string>> = {
  * new object, set, map and array per group filled the old generation.
  */
 class GroupState implements ReportMark {
-  client = "";
+  /** Client address key, and its text as {@linkcode keptText} keeps it ("" for IPv4). */
+  clientKey = -1;
+  clientText = "";
   domain = "";
-  /** Server (destination) of the first query in the window. */
-  server = "";
+  /** Server (destination) of the first query in the window, kept likewise. */
+  serverKey = -1;
+  serverText = "";
   windowStartUs = 0;
   lastSeenUs = 0;
   queries = 0;
@@ -183,9 +187,11 @@ class GroupState implements ReportMark {
 
   /** Starts a window of `domain` at `packet` (its client and server), emptying the counts. */
   reset(packet: PacketRecord, domain: string): this {
-    this.client = packet.srcAddress;
+    this.clientKey = packet.srcAddressKey;
+    this.clientText = keptText(packet.srcAddressKey, packet, true);
     this.domain = domain;
-    this.server = packet.dstAddress;
+    this.serverKey = packet.dstAddressKey;
+    this.serverText = keptText(packet.dstAddressKey, packet, false);
     this.windowStartUs = packet.timestampUs;
     this.lastSeenUs = packet.timestampUs;
     this.queries = 0;
@@ -206,6 +212,16 @@ class GroupState implements ReportMark {
     this.reportedCount = 0;
     this.lastReportUs = -Infinity;
     return this;
+  }
+
+  /** Client address text (built when a finding needs it). */
+  get client(): string {
+    return addressTextOf(this.clientKey, this.clientText);
+  }
+
+  /** Server address text. */
+  get server(): string {
+    return addressTextOf(this.serverKey, this.serverText);
   }
 }
 

@@ -10,7 +10,10 @@
  * Memory is bounded: the timeline is a fixed ring; hosts and conversations
  * are each one {@linkcode NumericKeyMap} (capacity, LRU eviction behind
  * frequency-based admission, idle expiry, eviction counters) keyed by
- * address keys (`PacketRecord.srcAddressKey`). An entry holds both its
+ * address keys (`PacketRecord.srcAddressKey`); a conversation is counted
+ * only while both its hosts are in the host table (a full host table turns
+ * rare hosts away, and a pair is never more frequent than either host), and
+ * its packets are otherwise counted as rejected. An entry holds both its
  * session totals and sparse per-second counters for the sliding window (at
  * most 30 live and 16 dropped records of 4 numbers ≈ 1.5 KB for an entry
  * busy in each of the last 30 s, ~100 bytes for one seen in one second), so
@@ -372,10 +375,8 @@ export class TrafficStats {
     const dstHash = hashKey(dstKey, 0, 0);
     const lowKey = srcKey < dstKey ? srcKey : dstKey;
     const highKey = srcKey < dstKey ? dstKey : srcKey;
-    const pairHash = hashKey(lowKey, highKey, 0);
     const srcEstimate = this.#hostFrequency.add(srcHash);
     const dstEstimate = this.#hostFrequency.add(dstHash);
-    const pairEstimate = this.#pairFrequency.add(pairHash);
     const windowSeconds = this.#windowSeconds;
     const srcHost = this.#host(srcKey, srcHash, srcEstimate, packet, second);
     if (srcHost !== undefined) {
@@ -391,6 +392,15 @@ export class TrafficStats {
       dstHost.bytes += bytes;
     }
 
+    // A pair is never seen more often than either of its hosts: while one of
+    // them is turned away by the full host table, so is the pair (a hostile
+    // crowd of one-packet sources then costs no conversation lookup at all).
+    if (srcHost === undefined || dstHost === undefined) {
+      this.#conversationAdmission.rejected++;
+      return;
+    }
+    const pairHash = hashKey(lowKey, highKey, 0);
+    const pairEstimate = this.#pairFrequency.add(pairHash);
     // The sender's cache holds while the entry is live under this pair's key
     // (a removed entry may have been reused for another pair).
     let conversation = srcHost?.conversation;

@@ -310,7 +310,8 @@ Deno.test("TrafficStats tables stay within capacity under 1M distinct hosts", ()
   assert.equal(tables.stats_hosts!.size, 100_000);
   assert.equal(tables.stats_conversations!.size, 100_000);
   // 1M one-packet sources + 1 destination into 100 000 slots: once full,
-  // the newcomers are turned away at the door instead of evicting.
+  // the newcomers are turned away at the door instead of evicting, and so
+  // are their conversations.
   const hosts = tables.stats_hosts!;
   const conversations = tables.stats_conversations!;
   assert.ok(hosts.rejected! > 800_000, `${hosts.rejected} rejected`);
@@ -417,4 +418,24 @@ Deno.test("TrafficStats does not churn a full table for a crowd of equal sources
   const hosts = stats.tables().stats_hosts!;
   assert.ok(hosts.evictions < 1_000, `${hosts.evictions} evictions`);
   assert.ok(hosts.rejected! > 8_000, `${hosts.rejected} rejected`);
+});
+
+Deno.test("TrafficStats counts a conversation only while both its hosts are in the host table", () => {
+  const stats = new TrafficStats({ maxHosts: 2 });
+  stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 100 }));
+  // The host table is full: 10.0.0.3 is turned away (a first sighting), and
+  // so is its conversation, although the conversation table has room.
+  stats.observe(
+    ip({ atUs: T0 + 1, src: "10.0.0.3", dst: "10.0.0.1", bytes: 50 }),
+  );
+  const snapshot = stats.snapshot();
+  assert.deepEqual(
+    snapshot.conversations.session.map((c) => [c.hostA, c.hostB, c.bytes]),
+    [["10.0.0.1", "10.0.0.2", 100]],
+  );
+  const conversations = stats.tables().stats_conversations!;
+  assert.equal(conversations.size, 1);
+  assert.equal(conversations.rejected, 1);
+  assert.equal(stats.tables().stats_hosts!.rejected, 1);
+  assert.equal(snapshot.totals.bytes, 150);
 });

@@ -21,6 +21,12 @@
  * pair whose external end is not routable unicast (multicast, broadcast,
  * loopback, link-local, unspecified).
  *
+ * Under more pairs than the table holds, a new pair gets in only from its
+ * second packet and only if seen more often than the pair it would evict
+ * (TinyLFU admission, as traffic stats use): spoofed one-packet pairs cost a
+ * counter update and cannot flush a real upload's count out of the table;
+ * an upload loses at most its first packets' bytes.
+ *
  * Limits: a slow upload under exfilMinBytes per window, an upload spread over
  * many external hosts, and exfiltration over DNS or ICMP tunnels (other
  * detectors) are not found; legitimate uploads (cloud backup and sync, video
@@ -32,7 +38,9 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink } from "./alert.ts";
-import { NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
+import { FrequencySketch } from "./stats/frequency_sketch.ts";
+import { TableAdmission } from "./stats/table_admission.ts";
 import { CidrSet } from "./cidr.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
@@ -61,7 +69,12 @@ export interface DataExfilOptions {
   outboundRatio?: number;
   /** Window length, µs of packet time. */
   windowUs?: number;
-  /** Host pairs tracked at once; beyond this the least recently seen is evicted. */
+  /**
+   * Host pairs tracked at once. When full, a new pair gets in from its
+   * second packet, and only if seen more often than the least recently seen
+   * pair, which it evicts: a flood of one-packet pairs cannot flush an
+   * upload out of the table.
+   */
   maxPairs?: number;
   /** Packet time between repeated findings of one pair while its bytes grow, µs. */
   reportIntervalUs?: number;
@@ -81,7 +94,9 @@ export interface DataExfilOptions {
  * - `outboundRatio`: 3; uploads send several times what they receive (the
  *   sample SMTP and FTP uploads 27× and 38×), downloads and video calls do
  *   not.
- * - `maxPairs`: 16 384 pairs × about 200 bytes ≈ 3 MB worst case.
+ * - `maxPairs`: 16 384 pairs × about 200 bytes ≈ 3 MB worst case, plus
+ *   the admission's 384 KiB (a 256 KiB frequency sketch and a 128 KiB
+ *   doorkeeper).
  * - `reportIntervalUs`: findings repeat at most every 10 s unless the
  *   outbound bytes double.
  */
@@ -125,6 +140,8 @@ class PairState implements BucketClock, ReportMark {
   /** Address keys, and their text as {@linkcode keptText} keeps it ("" for IPv4). */
   insideKey = -1;
   outsideKey = -1;
+  /** Hash of its table key, for admission (table_admission.ts). */
+  hash = 0;
   inside = "";
   outside = "";
   bucketStartUs = 0;
@@ -152,10 +169,12 @@ class PairState implements BucketClock, ReportMark {
     inside: string,
     outsideKey: number,
     outside: string,
+    hash: number,
     nowUs: number,
   ): this {
     this.insideKey = insideKey;
     this.outsideKey = outsideKey;
+    this.hash = hash;
     this.inside = inside;
     this.outside = outside;
     this.bucketStartUs = nowUs;
@@ -203,6 +222,9 @@ export function createDataExfilDetector(
   const pairs = new NumericKeyMap<PairState>(config.maxPairs, undefined, {
     recycle: true,
   });
+  // Recent sightings of pairs (every packet), for admission into the full table.
+  const frequency = new FrequencySketch();
+  const admission = new TableAdmission(frequency);
   let nextExpiryUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
@@ -235,16 +257,20 @@ export function createDataExfilDetector(
         nextExpiryUs = nowUs + 1_000_000;
       }
       const insideKey = srcHome ? srcKey : dstKey;
-      let state = pairs.peek(insideKey, outsideKey, 0);
+      const hash = hashKey(insideKey, outsideKey, 0);
+      const estimate = frequency.add(hash);
+      let state = pairs.peek(insideKey, outsideKey, 0, hash);
       if (state === undefined) {
+        if (admission.refuses(pairs, hash, estimate)) return;
         state = (pairs.spare() ?? new PairState()).reset(
           insideKey,
           keptText(insideKey, packet, srcHome),
           outsideKey,
           keptText(outsideKey, packet, !srcHome),
+          hash,
           nowUs,
         );
-        pairs.add(insideKey, outsideKey, 0, state);
+        pairs.add(insideKey, outsideKey, 0, state, hash);
       } else if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
         // Refreshing LRU order once a second is enough for eviction and
         // for expiry measured in minutes.
@@ -292,7 +318,7 @@ export function createDataExfilDetector(
       report(findingOf(state, windowOut, windowIn, nowUs, config));
     },
     tables(): Record<string, TableStats> {
-      return { pairs: pairs.stats() };
+      return { pairs: { ...pairs.stats(), rejected: admission.rejected } };
     },
   };
 }

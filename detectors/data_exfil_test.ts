@@ -282,5 +282,39 @@ Deno.test("data_exfil: memory stays bounded under 1M distinct pairs", () => {
   const stats = detector.tables().pairs!;
   assert.equal(stats.capacity, maxPairs);
   assert.ok(stats.size <= maxPairs);
-  assert.equal(stats.evictions, 1_000_000 - maxPairs);
+  // Once full, one-packet pairs are turned away at the door (all but the
+  // few that the admission's sketches take for seen before).
+  assert.equal(stats.evictions + stats.rejected!, 1_000_000 - maxPairs);
+  assert.ok(stats.evictions < 10_000, `${stats.evictions} evictions`);
+});
+
+Deno.test("data_exfil: a flood of one-packet pairs does not flush an upload out of the full table", () => {
+  // A 2 MB upload, 1000 B every 10 ms, with 200 new spoofed pairs between
+  // two of its packets (20 000 per second into a table of 1000): evicting
+  // the least recently seen pair for each newcomer would drop the upload's
+  // count every few milliseconds.
+  const detector = createDataExfilDetector({ ...ONE_MB, maxPairs: 1000 });
+  const findings: Finding[] = [];
+  const spoofed = ipPacket({ src: "", dst: OUTSIDE, atUs: 0, ipLength: 60 });
+  let n = 0;
+  for (let i = 0; i < 2000; i++) {
+    const atUs = i * 10_000;
+    detector.observe(
+      ipPacket({ src: INSIDE, dst: OUTSIDE, atUs, ipLength: 1000 }),
+      (finding) => findings.push(finding),
+    );
+    for (let j = 0; j < 200; j++, n++) {
+      spoofed.timestampUs = atUs + 1 + j;
+      spoofed.srcAddress = `192.168.${(n >>> 8) & 255}.${n & 255}`;
+      spoofed.dstAddress = `${(n >>> 16) + 30}.${(n >>> 8) & 255}.${n & 255}.9`;
+      withAddressKeys(spoofed);
+      detector.observe(spoofed, (finding) => findings.push(finding));
+    }
+  }
+  // At 1 MB (the 1000th packet), again at 2 MB (bytes doubled).
+  assert.deepEqual(
+    findings.map((f) => [f.attacker, f.victim, f.timestampUs]),
+    [[INSIDE, OUTSIDE, 999 * 10_000], [INSIDE, OUTSIDE, 1999 * 10_000]],
+  );
+  assert.ok(detector.tables().pairs!.rejected! > 390_000);
 });

@@ -54,6 +54,13 @@
  * a window. Here no single indicator decides: each is a share of the group's
  * queries, so one odd name never raises a finding.
  *
+ * Under more groups than the table holds, a new group gets in only from its
+ * second query and only if seen more often than the group it would evict
+ * (TinyLFU admission, as traffic stats use): a flood of one-query groups
+ * (spoofed clients, random domains) costs a counter update and cannot flush
+ * a tunnel's counts out of the table; the tunnel is then found one query
+ * later.
+ *
  * Limits: a tunnel that only uses A/AAAA with short names (a few bytes per
  * query) scores ≤ ½ and is not found; a resolver that forwards a tunnel is
  * reported as a client too, since it sends the same queries upstream.
@@ -66,7 +73,9 @@ import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fnv1a, polyHash } from "./hash.ts";
-import { NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
+import { FrequencySketch } from "./stats/frequency_sketch.ts";
+import { TableAdmission } from "./stats/table_admission.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
 import {
   isGrowthReportDue,
@@ -84,7 +93,12 @@ export interface DnsTunnelOptions {
   scoreThreshold?: number;
   /** Label length (characters) that alone makes a name "encoded". */
   longLabelLength?: number;
-  /** Client/domain groups tracked at once; beyond this the least recently seen is evicted. */
+  /**
+   * Client/domain groups tracked at once. When full, a new group gets in
+   * from its second query, and only if seen more often than the least
+   * recently seen group, which it evicts: a flood of one-query groups cannot
+   * flush a tunnel's counts out of the table.
+   */
   maxGroups?: number;
   /**
    * Subdomain hashes remembered per group. Unique counts are exact up to this
@@ -105,7 +119,8 @@ export interface DnsTunnelOptions {
 /**
  * Defaults of {@linkcode DnsTunnelOptions}: 10-minute windows, 8 unique
  * subdomains, score 1.0, 50-character labels, 4096 groups × 64 hashes and 5
- * samples (worst case about 4096 × 3 KB ≈ 13 MB), findings repeated at most
+ * samples (worst case about 4096 × 3 KB ≈ 13 MB, and 384 KiB for admission),
+ * findings repeated at most
  * every 10 s unless counts double, and the antivirus reputation zones of
  * Sophos (sophosxl.net) and McAfee GTI (avqs/avts.mcafee.com) ignored.
  */
@@ -158,6 +173,8 @@ const QTYPE_NAMES: Readonly<Record<number, string>> = {
  * new object, set, map and array per group filled the old generation.
  */
 class GroupState implements ReportMark {
+  /** Hash of its table key, for admission (table_admission.ts). */
+  hash = 0;
   /** Client address key, and its text as {@linkcode keptText} keeps it ("" for IPv4). */
   clientKey = -1;
   clientText = "";
@@ -262,6 +279,9 @@ export function createDnsTunnelDetector(
   const groups = new NumericKeyMap<GroupState>(config.maxGroups, undefined, {
     recycle: true,
   });
+  // Recent sightings of groups (every scored query), for admission into the full table.
+  const frequency = new FrequencySketch();
+  const admission = new TableAdmission(frequency);
   let nextExpiryUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
@@ -297,10 +317,14 @@ export function createDnsTunnelDetector(
       const client = packet.srcAddressKey;
       const domainHash = fnv1a(domain);
       const domainCheck = polyHash(domain);
-      let state = groups.get(client, domainHash, domainCheck);
+      const hash = hashKey(client, domainHash, domainCheck);
+      const estimate = frequency.add(hash);
+      let state = groups.get(client, domainHash, domainCheck, hash);
       if (state === undefined) {
+        if (admission.refuses(groups, hash, estimate)) return;
         state = (groups.spare() ?? new GroupState()).reset(packet, domain);
-        groups.add(client, domainHash, domainCheck, state);
+        state.hash = hash;
+        groups.add(client, domainHash, domainCheck, state, hash);
       } else if (
         nowUs - state.windowStartUs >= windowUs || state.domain !== domain
       ) {
@@ -320,7 +344,7 @@ export function createDnsTunnelDetector(
       report(findingOf(state, nowUs, windowUs));
     },
     tables(): Record<string, TableStats> {
-      return { groups: groups.stats() };
+      return { groups: { ...groups.stats(), rejected: admission.rejected } };
     },
   };
 }

@@ -6,7 +6,7 @@ import {
   DNS_TUNNEL_DEFAULTS,
   type DnsTunnelOptions,
 } from "./dns_tunnel.ts";
-import { findingsOf, udpPacket } from "./test_packets.ts";
+import { findingsOf, udpPacket, withAddressKeys } from "./test_packets.ts";
 
 const NULL = 10;
 const TXT = 16;
@@ -456,5 +456,38 @@ Deno.test("dns_tunnel: memory stays bounded under 1M distinct domains", () => {
   const stats = detector.tables().groups!;
   assert.equal(stats.capacity, maxGroups);
   assert.ok(stats.size <= maxGroups);
-  assert.equal(stats.evictions, 1_000_000 - maxGroups);
+  // Once full, one-query groups are turned away at the door (all but the
+  // few that the admission's sketches take for seen before).
+  assert.equal(stats.evictions + stats.rejected!, 1_000_000 - maxGroups);
+  assert.ok(stats.evictions < 10_000, `${stats.evictions} evictions`);
+});
+
+Deno.test("dns_tunnel: a flood of one-query groups does not flush a tunnel out of the full table", () => {
+  // dnscat2 queries every 10 ms, with 100 one-query groups (other clients
+  // and domains) between two of them, into a table of 64 groups: evicting
+  // the least recently seen group for each newcomer would forget the tunnel
+  // before its next query.
+  const detector = createDnsTunnelDetector({ maxGroups: 64 });
+  const findings: Finding[] = [];
+  const sink = (finding: Finding) => findings.push(finding);
+  const other = dnsQuery({ name: "", atUs: 0 });
+  let n = 0;
+  for (const query of dnscat2Queries(20, 10_000)) {
+    detector.observe(query, sink);
+    for (let j = 0; j < 100; j++, n++) {
+      other.timestampUs = query.timestampUs + 1 + j;
+      other.srcAddress = `10.1.${(n >>> 8) & 255}.${n & 255}`;
+      other.dnsQname = `www.d${n}.com`;
+      withAddressKeys(other);
+      detector.observe(other, sink);
+    }
+  }
+  assert.deepEqual(
+    findings.map((f) => [f.attacker, f.domain, f.timestampUs]),
+    [
+      ["192.168.1.17", "skullseclabs.org", 70_000], // the 8th query
+      ["192.168.1.17", "skullseclabs.org", 150_000], // unique subdomains doubled
+    ],
+  );
+  assert.ok(detector.tables().groups!.rejected! > 1_800);
 });

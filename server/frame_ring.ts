@@ -66,6 +66,8 @@ export class FrameRing {
   #head = 0;
   #count = 0;
   #bytes = 0;
+  /** Sequence number of the next frame added (frames are numbered from 0 since the last clear). */
+  #added = 0;
 
   /** A ring with the given limits. */
   constructor(options: FrameRingOptions = {}) {
@@ -96,7 +98,8 @@ export class FrameRing {
    * Copies `raw` into the ring, tagged with its decoded addresses and their
    * address keys (`PacketRecord.srcAddressKey`; parsed from the text when
    * not given). An IPv4 address given by key needs no text: "" will do, as
-   * `keptText` keeps it.
+   * `keptText` keeps it. Returns the frame's sequence number (counted from
+   * 0 since the ring was created or cleared), for {@linkcode frame}.
    */
   add(
     raw: PcapRecord,
@@ -104,7 +107,7 @@ export class FrameRing {
     dst: string,
     srcKey: number = parseIpv4(src),
     dstKey: number = parseIpv4(dst),
-  ): void {
+  ): number {
     const { maxFrames, maxBytes, snapLength } = this.#options;
     const length = Math.min(raw.capturedLength, snapLength, maxBytes);
     if (this.#data.length === 0) this.#data = new Uint8Array(maxBytes);
@@ -140,6 +143,28 @@ export class FrameRing {
     this.#count++;
     this.#bytes += length;
     this.#writeAt = at + length;
+    return this.#added++;
+  }
+
+  /**
+   * The frame with sequence number `sequence` (from {@linkcode add}) while
+   * the ring still holds it, as a record over the ring's own bytes (cut to
+   * the snap length): valid only until the next `add`, so decode or copy it
+   * at once.
+   */
+  frame(sequence: number): PcapRecord | undefined {
+    const oldest = this.#added - this.#count;
+    if (!(sequence >= oldest && sequence < this.#added)) return undefined;
+    const i = (this.#head + (sequence - oldest)) % this.#options.maxFrames;
+    return {
+      timestampUs: this.#timestampUs[i]!,
+      capturedLength: this.#length[i]!,
+      wireLength: this.#wireLength[i]!,
+      linkType: this.#linkType[i]!,
+      interfaceId: 0,
+      bytes: this.#data,
+      offset: this.#start[i]!,
+    };
   }
 
   /** Frames held now. */
@@ -197,6 +222,7 @@ export class FrameRing {
     this.#count = 0;
     this.#bytes = 0;
     this.#writeAt = 0;
+    this.#added = 0;
     this.#src.fill("");
     this.#dst.fill("");
   }

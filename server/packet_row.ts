@@ -1,12 +1,12 @@
 /**
- * The compact row the dashboard's packet table shows for one packet, and
- * the bounded ring of recent packets behind `GET /api/packets`.
+ * The compact row the dashboard's packet table shows for one packet, the
+ * filters of `GET /api/packets`, and a bounded ring of values by packet
+ * number.
  *
  * @module
  */
 
 import { formatTcpFlags } from "../capture/format_packet.ts";
-import { DecodedPacket } from "../capture/decoded_packet.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { classifyService, serviceName } from "../detectors/stats/services.ts";
 
@@ -120,86 +120,67 @@ export interface PacketQuery {
   q?: string;
 }
 
+/** Whether `packet` (with its table row `row`) matches `query`'s filters (its `limit` aside). */
+export function matchesPacketQuery(
+  query: PacketQuery,
+  packet: PacketRecord,
+  row: PacketRow,
+): boolean {
+  const protocol = query.protocol?.toLowerCase();
+  const q = query.q?.toLowerCase();
+  if (query.src && packet.srcAddress !== query.src) return false;
+  if (query.dst && packet.dstAddress !== query.dst) return false;
+  if (
+    protocol && row.protocol.toLowerCase() !== protocol &&
+    packet.transport !== protocol && packet.network !== protocol
+  ) return false;
+  return !q || `${row.src} ${row.dst} ${row.info}`.toLowerCase().includes(q);
+}
+
 /**
- * Keeps the last `capacity` decoded packets of a session (whole records).
- * Records are either pushed, or decoded in place: {@linkcode reserve} hands
- * out the next slot's own record and {@linkcode commit} keeps it, so a
- * stream of packets reuses `capacity` records instead of allocating one per
- * packet.
+ * Keeps what a session remembers of its last `capacity` packets, by packet
+ * number (increasing): a value per packet, the oldest replaced when full.
  */
-export class PacketRing {
-  readonly #records: (PacketRecord | undefined)[];
-  readonly #numbers: number[];
+export class PacketRing<T> {
+  readonly #values: (T | undefined)[];
+  readonly #numbers: Float64Array;
   #next = 0;
   #count = 0;
 
   /** A ring of `capacity` packets. */
   constructor(readonly capacity: number) {
-    this.#records = new Array(capacity);
-    this.#numbers = new Array(capacity).fill(0);
+    this.#values = new Array(capacity);
+    this.#numbers = new Float64Array(capacity);
   }
 
-  /** Stores packet number `n`, replacing the oldest when full. */
-  push(n: number, packet: PacketRecord): void {
-    this.#records[this.#next] = packet;
-    this.commit(n);
-  }
-
-  /**
-   * The record the next {@linkcode commit} keeps, to decode into. It is the
-   * oldest packet's record when the ring is full: that packet is gone from
-   * the ring once this record is overwritten.
-   */
-  reserve(): DecodedPacket {
-    const record = this.#records[this.#next];
-    if (record instanceof DecodedPacket) return record;
-    const created = new DecodedPacket();
-    this.#records[this.#next] = created;
-    return created;
-  }
-
-  /** Keeps the reserved record (or the one just pushed) as packet number `n`. */
-  commit(n: number): void {
+  /** Stores `value` as packet number `n`'s, replacing the oldest when full. */
+  push(n: number, value: T): void {
+    this.#values[this.#next] = value;
     this.#numbers[this.#next] = n;
     this.#next = (this.#next + 1) % this.capacity;
     if (this.#count < this.capacity) this.#count++;
   }
 
-  /** The record of packet number `n`, if still held. */
-  get(n: number): PacketRecord | undefined {
-    for (let i = 0; i < this.#count; i++) {
-      const index = (this.#next - 1 - i + this.capacity) % this.capacity;
-      if (this.#numbers[index] === n) return this.#records[index];
-      if (this.#numbers[index]! < n) return undefined;
+  /** The value of packet number `n`, if still held. */
+  get(n: number): T | undefined {
+    for (const [number, value] of this.newest()) {
+      if (number === n) return value;
+      if (number < n) return undefined;
     }
     return undefined;
   }
 
-  /** Newest matching rows first, at most `query.limit`. */
-  query(query: PacketQuery): PacketRow[] {
-    const out: PacketRow[] = [];
-    const protocol = query.protocol?.toLowerCase();
-    const q = query.q?.toLowerCase();
-    for (let i = 0; i < this.#count && out.length < query.limit; i++) {
+  /** Packet numbers and values, newest first. */
+  *newest(): IterableIterator<[number, T]> {
+    for (let i = 0; i < this.#count; i++) {
       const index = (this.#next - 1 - i + this.capacity) % this.capacity;
-      const packet = this.#records[index]!;
-      if (query.src && packet.srcAddress !== query.src) continue;
-      if (query.dst && packet.dstAddress !== query.dst) continue;
-      const row = toPacketRow(this.#numbers[index]!, packet);
-      if (
-        protocol && row.protocol.toLowerCase() !== protocol &&
-        packet.transport !== protocol && packet.network !== protocol
-      ) continue;
-      if (
-        q && !`${row.src} ${row.dst} ${row.info}`.toLowerCase().includes(q)
-      ) continue;
-      out.push(row);
+      yield [this.#numbers[index]!, this.#values[index]!];
     }
-    return out;
   }
 
-  /** Forgets every packet (keeps the records for reuse). */
+  /** Forgets every packet. */
   clear(): void {
+    this.#values.fill(undefined);
     this.#numbers.fill(0);
     this.#next = 0;
     this.#count = 0;

@@ -1,7 +1,7 @@
 /**
  * The sensor: one capture session at a time (live, demo or replay), each
- * run through decode → analysis engine → packet ring, frame ring, session
- * PCAP → event bus. The server's handlers call this; nothing here knows
+ * run through decode → analysis engine → frame ring (with the recent
+ * packets' numbers), session PCAP → event bus. The server's handlers call this; nothing here knows
  * about HTTP.
  *
  * @module
@@ -11,7 +11,7 @@ import { AnomalyCounter } from "../capture/anomalies.ts";
 import { validateFilter } from "../capture/bpf.ts";
 import { decodeInto } from "../capture/decode/mod.ts";
 import {
-  type DecodedPacket,
+  DecodedPacket,
   keptText,
   plainPacket,
 } from "../capture/decoded_packet.ts";
@@ -33,6 +33,7 @@ import type { EventBus } from "./event_bus.ts";
 import type { SensorEvent, StatusEvent } from "./events.ts";
 import { FrameRing, type FrameRingOptions } from "./frame_ring.ts";
 import { PacketRing } from "./packet_row.ts";
+import { RecentPackets } from "./recent_packets.ts";
 import { PacketSampler } from "./packet_sampler.ts";
 import {
   PCAP_STORE_DEFAULTS,
@@ -108,7 +109,7 @@ export interface SensorOptions {
   pcap?: PcapStoreOptions;
   /** Limits of the alert-slice frame ring. */
   frames?: FrameRingOptions;
-  /** Recent packets kept for `GET /api/packets`. */
+  /** Recent packets kept for `GET /api/packets` (while the frame ring holds their frames). */
   packetRingSize?: number;
   /** Records of packets streamed as rows, kept for `GET /api/packets/:n`. */
   streamedRingSize?: number;
@@ -138,7 +139,8 @@ const REALTIME_QUEUE = 10_000;
 export class Sensor {
   readonly #bus: EventBus<SensorEvent>;
   readonly #options: SensorOptions;
-  readonly packets: PacketRing;
+  /** The recent packets, decoded again from `frames` when asked for. */
+  readonly packets: RecentPackets;
   readonly frames: FrameRing;
   /** Counters over the life of the process (folded in at each reset). */
   readonly lifetime = new LifetimeCounters();
@@ -159,15 +161,20 @@ export class Sensor {
   /** Latency completed by the packet being handled, µs (-1: none). */
   #measuredUs = -1;
   /** Full records of the packets streamed as rows (the packet modal asks for them). */
-  readonly #sampled: PacketRing;
+  readonly #sampled: PacketRing<PacketRecord>;
+  /** The record every packet is decoded into (nothing keeps it past the pipeline). */
+  readonly #record = new DecodedPacket();
 
   /** A sensor publishing on `bus`. */
   constructor(bus: EventBus<SensorEvent>, options: SensorOptions) {
     this.#bus = bus;
     this.#options = options;
-    this.packets = new PacketRing(options.packetRingSize ?? 10_000);
-    this.#sampled = new PacketRing(options.streamedRingSize ?? 10_000);
     this.frames = new FrameRing(options.frames);
+    this.packets = new RecentPackets(
+      options.packetRingSize ?? 10_000,
+      this.frames,
+    );
+    this.#sampled = new PacketRing(options.streamedRingSize ?? 10_000);
     this.#engine = this.#newEngine();
     this.#sampler = new PacketSampler(
       Math.ceil((options.packetRowsPerSecond ?? 200) / BATCHES_PER_SECOND),
@@ -432,31 +439,30 @@ export class Sensor {
 
   /**
    * The pipeline: every packet of every mode goes through here, with its
-   * record when the source has decoded it already (into the packet ring's
-   * reserved record, `#ringRecord`).
+   * record when the source has decoded it already (into `#record`, which
+   * every packet reuses: only copies outlive the call).
    */
   #handle = (raw: PcapRecord, decoded?: PacketRecord): void => {
     const session = this.#session!;
     const n = ++session.packets;
     session.bytes += raw.wireLength;
-    const packet = decoded ??
-      decodeInto(this.packets.reserve(), raw, this.#anomalies);
+    const packet = decoded ?? decodeInto(this.#record, raw, this.#anomalies);
     this.#measuredUs = -1;
     this.#engine.observe(packet);
     this.#options.onPacket?.(packet);
-    this.packets.commit(n); // the ring keeps the record it reserved
 
     // The ring keeps IPv4 addresses as numbers: their text is not needed.
-    this.frames.add(
+    const frame = this.frames.add(
       raw,
       keptText(packet.srcAddressKey, packet, true),
       keptText(packet.dstAddressKey, packet, false),
       packet.srcAddressKey,
       packet.dstAddressKey,
     );
+    this.packets.add(n, frame);
     this.#pcap?.write(raw);
     if (this.#sampler.offer(n, packet, this.#measuredUs)) {
-      this.#sampled.push(n, plainPacket(packet)); // the packet ring reuses its record
+      this.#sampled.push(n, plainPacket(packet)); // the pipeline reuses its record
     }
   };
 
@@ -468,8 +474,8 @@ export class Sensor {
     if (pcap.error !== undefined) throw new Error(pcapFailure(pcap.error));
   };
 
-  /** Where sources decode each packet: the packet ring's next record. */
-  #ringRecord = (): DecodedPacket => this.packets.reserve();
+  /** Where sources decode each packet: the one reused record. */
+  #reusedRecord = (): DecodedPacket => this.#record;
 
   /** The decoded record of packet `n`: a recent one, or one streamed as a row. */
   packetRecord(n: number): PacketRecord | undefined {
@@ -483,7 +489,7 @@ export class Sensor {
         iface,
         filter,
         anomalies: this.#anomalies,
-        record: this.#ringRecord,
+        record: this.#reusedRecord,
       }, (packet, raw) => this.#handle(raw, packet));
       await live.ready;
     } catch (error) {
@@ -519,7 +525,7 @@ export class Sensor {
         filter,
         anomalies: this.#anomalies,
         signal: abort.signal,
-        record: this.#ringRecord,
+        record: this.#reusedRecord,
         // A file can wait for the disk: its frames are never dropped.
         gate: this.#pcapReady,
       },

@@ -223,11 +223,17 @@ function headline(results: BenchResults): string[] {
       rows.push(
         `| Live on lo at ${int(TARGETS.livePps)} packets/s asked (${
           int(median(top.map((r) => r.sentPps)))
-        } sent, median), ${config.name}: loss added by NetMirror's reader over tcpdump alone run just before it | median ${
-          int(loss)
-        } of ${int(sent)} (${
-          (loss / sent * 100).toFixed(1)
-        } %) over ${top.length} runs (per run: ${
+        } sent, median), ${config.name}: loss added by NetMirror's reader over tcpdump alone run just before it | ${
+          loss > 0
+            ? `median ${int(loss)} of ${int(sent)} (${
+              (loss / sent * 100).toFixed(1)
+            } %)`
+            : loss === 0
+            ? `none in the median (0 of ${int(sent)})`
+            : `none in the median (${int(-loss)} of ${
+              int(sent)
+            } fewer lost than tcpdump alone)`
+        } over ${top.length} pairs of runs (reader minus tcpdump alone, per pair: ${
           losses.map(int).join(", ")
         }); tcpdump alone lost a median ${int(baselineLost)} | no loss | ${
           verdict(loss <= 0)
@@ -474,7 +480,7 @@ export function renderReport(results: BenchResults): string {
     lines.push(`Not measured: ${results.live}`, "");
   } else {
     lines.push(
-      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` by: tcpdump alone writing to /dev/null with the same arguments NetMirror uses (the baseline), NetMirror's tcpdump source (`capturePackets`: read + decode), and the source feeding the full engine. On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. Each rate is measured several times, the three readers one after the other each time, as the machine's load drifts: *lost beyond tcpdump alone* is a reader's loss minus that of tcpdump alone in the same repeat (the run just before), the loss attributable to NetMirror's reader, and the verdict takes its median. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
+      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` by: tcpdump alone writing to /dev/null with the same arguments NetMirror uses (the baseline), NetMirror's tcpdump source (`capturePackets`: read + decode), and the source feeding the full engine. On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. Each rate is measured several times, the three readers one after the other each time, as the machine's load drifts: *lost beyond tcpdump alone* is a reader's loss minus that of tcpdump alone in the same repeat (the run just before), the loss attributable to NetMirror's reader (negative when tcpdump alone lost more), and the verdict takes its median. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
       "",
       ...liveTables(results.live),
     );

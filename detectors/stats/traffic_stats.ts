@@ -203,7 +203,7 @@ class HostEntry extends WindowCounts {
   packets = 0;
   bytes = 0;
   sentBytes = 0;
-  /** Packet second of the last LRU refresh. */
+  /** Second of the last LRU refresh (counted from the first packet's, as every entry second). */
   touchedSecond = 0;
   /** Address key of this host's last sent packet's peer, with their conversation entry (a cache that spares a lookup). */
   peerKey = 0;
@@ -308,6 +308,11 @@ export class TrafficStats {
   #lastSecond = -Infinity;
   #firstSecond = Infinity;
   #expiredSecond = -Infinity;
+  /**
+   * The first packet's second: entries count seconds from it (see
+   * window_counts.ts), so their second fields hold small integers.
+   */
+  #epochSecond = 0;
 
   /** Creates empty statistics; throws a RangeError for out-of-range options. */
   constructor(options: TrafficStatsOptions = {}) {
@@ -352,7 +357,7 @@ export class TrafficStats {
     const us = packet.timestampUs;
     const bytes = packet.wireLength;
     const second = Math.floor(us / 1_000_000);
-    this.#packets++;
+    if (this.#packets++ === 0) this.#epochSecond = second;
     this.#bytes += bytes;
     if (us < this.#firstUs) this.#firstUs = us;
     if (us > this.#lastUs) this.#lastUs = us;
@@ -378,16 +383,30 @@ export class TrafficStats {
     const srcEstimate = this.#hostFrequency.add(srcHash);
     const dstEstimate = this.#hostFrequency.add(dstHash);
     const windowSeconds = this.#windowSeconds;
-    const srcHost = this.#host(srcKey, srcHash, srcEstimate, packet, second);
+    // Entries count seconds from the first packet's (see #epochSecond).
+    const entrySecond = second - this.#epochSecond;
+    const srcHost = this.#host(
+      srcKey,
+      srcHash,
+      srcEstimate,
+      packet,
+      entrySecond,
+    );
     if (srcHost !== undefined) {
-      srcHost.add(second, windowSeconds, 1, bytes, bytes);
+      srcHost.add(entrySecond, windowSeconds, 1, bytes, bytes);
       srcHost.packets++;
       srcHost.bytes += bytes;
       srcHost.sentBytes += bytes;
     }
-    const dstHost = this.#host(dstKey, dstHash, dstEstimate, packet, second);
+    const dstHost = this.#host(
+      dstKey,
+      dstHash,
+      dstEstimate,
+      packet,
+      entrySecond,
+    );
     if (dstHost !== undefined) {
-      dstHost.add(second, windowSeconds, 1, bytes, 0);
+      dstHost.add(entrySecond, windowSeconds, 1, bytes, 0);
       dstHost.packets++;
       dstHost.bytes += bytes;
     }
@@ -403,11 +422,11 @@ export class TrafficStats {
     const pairEstimate = this.#pairFrequency.add(pairHash);
     // The sender's cache holds while the entry is live under this pair's key
     // (a removed entry may have been reused for another pair).
-    let conversation = srcHost?.conversation;
+    let conversation = srcHost.conversation;
     if (
-      srcHost === undefined || srcHost.peerKey !== dstKey ||
-      conversation === undefined || !conversation.live ||
-      conversation.lowKey !== lowKey || conversation.highKey !== highKey
+      srcHost.peerKey !== dstKey || conversation === undefined ||
+      !conversation.live || conversation.lowKey !== lowKey ||
+      conversation.highKey !== highKey
     ) {
       conversation = this.#conversation(
         lowKey,
@@ -415,18 +434,16 @@ export class TrafficStats {
         pairHash,
         pairEstimate,
         packet,
-        second,
+        entrySecond,
       );
-      if (srcHost !== undefined) {
-        srcHost.peerKey = dstKey;
-        srcHost.conversation = conversation;
-      }
+      srcHost.peerKey = dstKey;
+      srcHost.conversation = conversation;
       if (conversation === undefined) return;
-    } else if (second > conversation.touchedSecond) {
+    } else if (entrySecond > conversation.touchedSecond) {
       this.#conversations.get(lowKey, highKey, 0); // LRU refresh
-      conversation.touchedSecond = second;
+      conversation.touchedSecond = entrySecond;
     }
-    conversation.add(second, windowSeconds, 1, bytes, 0);
+    conversation.add(entrySecond, windowSeconds, 1, bytes, 0);
     conversation.packets++;
     conversation.bytes += bytes;
     addToServiceTally(conversation.tally, service, bytes);
@@ -550,8 +567,9 @@ export class TrafficStats {
     return entry;
   }
 
-  /** Drops entries idle for `sessionIdleUs` (window counts age out by themselves). */
-  #expire(nowSecond: number): void {
+  /** Drops entries idle for `sessionIdleUs` at Unix second `second` (window counts age out by themselves). */
+  #expire(second: number): void {
+    const nowSecond = second - this.#epochSecond;
     const idleSeconds = this.#sessionIdleSeconds;
     this.#hosts.expireOldest((entry) =>
       nowSecond - entry.touchedSecond >= idleSeconds
@@ -599,7 +617,7 @@ export class TrafficStats {
 
   /** Top hosts by bytes over the window (`window`) or since they were first seen. */
   #topHosts(window: boolean): HostTraffic[] {
-    const last = this.#lastSecond;
+    const last = this.#lastSecond - this.#epochSecond;
     const seconds = this.#windowSeconds;
     return topN(
       this.#hosts.values(),
@@ -625,7 +643,7 @@ export class TrafficStats {
 
   /** Top conversations by bytes over the window (`window`) or since they were first seen. */
   #topConversations(window: boolean): ConversationTraffic[] {
-    const last = this.#lastSecond;
+    const last = this.#lastSecond - this.#epochSecond;
     const seconds = this.#windowSeconds;
     return topN(
       this.#conversations.values(),

@@ -439,3 +439,39 @@ Deno.test("TrafficStats counts a conversation only while both its hosts are in t
   assert.equal(stats.tables().stats_hosts!.rejected, 1);
   assert.equal(snapshot.totals.bytes, 150);
 });
+
+Deno.test("TrafficStats counts packets from before its first packet's second (merged captures) in the window", () => {
+  // Entries count seconds from the first packet's; earlier ones go negative.
+  const stats = new TrafficStats();
+  stats.observe(
+    ip({ atUs: T0 + 10 * S, src: "10.0.0.1", dst: "10.0.0.2", bytes: 100 }),
+  );
+  stats.observe(
+    ip({ atUs: T0 + 2 * S, src: "10.0.0.1", dst: "10.0.0.2", bytes: 10 }),
+  );
+  stats.observe(
+    ip({ atUs: T0 + 2 * S, src: "10.0.0.3", dst: "10.0.0.4", bytes: 1 }),
+  );
+  let snapshot = stats.snapshot();
+  assert.deepEqual(
+    snapshot.talkers.window.map((h) => [h.address, h.bytes, h.packets]),
+    [["10.0.0.1", 110, 2], ["10.0.0.2", 110, 2], ["10.0.0.3", 1, 1], [
+      "10.0.0.4",
+      1,
+      1,
+    ]],
+  );
+  // The window (30 s ending at the latest second, 10) ends for second 2 at 32.
+  stats.observe(
+    ip({ atUs: T0 + 32 * S, src: "10.0.0.5", dst: "10.0.0.6", bytes: 5 }),
+  );
+  snapshot = stats.snapshot();
+  assert.deepEqual(
+    snapshot.talkers.window.map((h) => [h.address, h.bytes]),
+    [["10.0.0.1", 100], ["10.0.0.2", 100], ["10.0.0.5", 5], ["10.0.0.6", 5]],
+  );
+  assert.deepEqual(
+    snapshot.conversations.session.map((c) => [c.hostA, c.bytes]),
+    [["10.0.0.1", 110], ["10.0.0.5", 5], ["10.0.0.3", 1]],
+  );
+});

@@ -39,7 +39,6 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
-import { FrequencySketch } from "./stats/frequency_sketch.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { CidrSet } from "./cidr.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -222,9 +221,8 @@ export function createDataExfilDetector(
   const pairs = new NumericKeyMap<PairState>(config.maxPairs, undefined, {
     recycle: true,
   });
-  // Recent sightings of pairs (every packet), for admission into the full table.
-  const frequency = new FrequencySketch();
-  const admission = new TableAdmission(frequency);
+  // Admission into the full table, fed every packet's pair.
+  const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
@@ -258,7 +256,7 @@ export function createDataExfilDetector(
       }
       const insideKey = srcHome ? srcKey : dstKey;
       const hash = hashKey(insideKey, outsideKey, 0);
-      const estimate = frequency.add(hash);
+      const estimate = admission.count(hash);
       let state = pairs.peek(insideKey, outsideKey, 0, hash);
       if (state === undefined) {
         if (admission.refuses(pairs, hash, estimate)) return;
@@ -318,7 +316,7 @@ export function createDataExfilDetector(
       report(findingOf(state, windowOut, windowIn, nowUs, config));
     },
     tables(): Record<string, TableStats> {
-      return { pairs: { ...pairs.stats(), rejected: admission.rejected } };
+      return { pairs: admission.stats(pairs) };
     },
   };
 }

@@ -74,7 +74,6 @@ import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fnv1a, polyHash } from "./hash.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
-import { FrequencySketch } from "./stats/frequency_sketch.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
 import {
@@ -279,9 +278,8 @@ export function createDnsTunnelDetector(
   const groups = new NumericKeyMap<GroupState>(config.maxGroups, undefined, {
     recycle: true,
   });
-  // Recent sightings of groups (every scored query), for admission into the full table.
-  const frequency = new FrequencySketch();
-  const admission = new TableAdmission(frequency);
+  // Admission into the full table, fed every scored query's group.
+  const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
@@ -318,7 +316,7 @@ export function createDnsTunnelDetector(
       const domainHash = fnv1a(domain);
       const domainCheck = polyHash(domain);
       const hash = hashKey(client, domainHash, domainCheck);
-      const estimate = frequency.add(hash);
+      const estimate = admission.count(hash);
       let state = groups.get(client, domainHash, domainCheck, hash);
       if (state === undefined) {
         if (admission.refuses(groups, hash, estimate)) return;
@@ -344,7 +342,7 @@ export function createDnsTunnelDetector(
       report(findingOf(state, nowUs, windowUs));
     },
     tables(): Record<string, TableStats> {
-      return { groups: { ...groups.stats(), rejected: admission.rejected } };
+      return { groups: admission.stats(groups) };
     },
   };
 }

@@ -2,14 +2,15 @@
  * Who gets into a full table: a new key is admitted only from its second
  * sighting (doorkeeper.ts) and only when it has been seen more often than
  * the least recently used entry it would evict (frequency_sketch.ts). One
- * instance per table; tables may share a frequency sketch when they are
- * keyed alike.
+ * instance per table, fed every sighting of the table's keys
+ * ({@linkcode TableAdmission.count}), hits included.
  *
  * @module
  */
 
+import type { TableStats } from "../detector.ts";
 import { Doorkeeper } from "./doorkeeper.ts";
-import type { FrequencySketch } from "./frequency_sketch.ts";
+import { FrequencySketch } from "./frequency_sketch.ts";
 
 /** Checks against one victim before its estimate is looked up again. */
 const VICTIM_REFRESH = 64;
@@ -25,7 +26,8 @@ export interface AdmissionTable {
 /** Admission for one table, with a count of the keys turned away. */
 export class TableAdmission {
   readonly #doorkeeper = new Doorkeeper();
-  readonly #frequency: FrequencySketch;
+  /** Recent sightings of the table's keys. */
+  readonly #frequency = new FrequencySketch();
   /** New keys turned away so far. */
   rejected = 0;
   /** The last victim compared against, and its estimate (refreshed every `VICTIM_REFRESH` checks). */
@@ -33,15 +35,19 @@ export class TableAdmission {
   #victimEstimate = 0;
   #victimChecks = 0;
 
-  /** Admission comparing frequencies in `frequency` (which the caller feeds every sighting). */
-  constructor(frequency: FrequencySketch) {
-    this.#frequency = frequency;
+  /**
+   * Counts one sighting of the key with hash `hash` (call it for every
+   * packet that touches the key, in the table or not) and returns the key's
+   * estimate with it, for {@linkcode refuses}.
+   */
+  count(hash: number): number {
+    return this.#frequency.add(hash);
   }
 
   /**
    * True when `table` is full and the new key with hash `hash` is turned
-   * away (counted). `estimate` is the key's frequency estimate with this
-   * sighting counted (the return value of `FrequencySketch.add`).
+   * away (counted). `estimate` is what {@linkcode count} returned for this
+   * sighting.
    */
   refuses(table: AdmissionTable, hash: number, estimate: number): boolean {
     if (table.size < table.capacity) return false;
@@ -62,5 +68,10 @@ export class TableAdmission {
     }
     this.rejected++;
     return true;
+  }
+
+  /** `table`'s size, capacity and evictions, with the keys turned away. */
+  stats(table: { stats(): TableStats }): TableStats {
+    return { ...table.stats(), rejected: this.rejected };
   }
 }

@@ -25,7 +25,6 @@
  */
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
-import { FrequencySketch } from "./frequency_sketch.ts";
 import { TableAdmission } from "./table_admission.ts";
 import { hashKey, NumericKeyMap } from "../numeric_key_map.ts";
 import type { TableStats } from "../detector.ts";
@@ -296,11 +295,9 @@ export class TrafficStats {
   readonly #serviceBytes = new Float64Array(SERVICE_COUNT);
   readonly #hosts: NumericKeyMap<HostEntry>;
   readonly #conversations: NumericKeyMap<ConversationEntry>;
-  /** Recent sightings of hosts and of host pairs, for admission into full tables. */
-  readonly #hostFrequency = new FrequencySketch();
-  readonly #pairFrequency = new FrequencySketch();
-  readonly #hostAdmission = new TableAdmission(this.#hostFrequency);
-  readonly #conversationAdmission = new TableAdmission(this.#pairFrequency);
+  /** Admission into the full host and conversation tables, fed every sighting. */
+  readonly #hostAdmission = new TableAdmission();
+  readonly #conversationAdmission = new TableAdmission();
   #packets = 0;
   #bytes = 0;
   #firstUs = Infinity;
@@ -380,8 +377,8 @@ export class TrafficStats {
     const dstHash = hashKey(dstKey, 0, 0);
     const lowKey = srcKey < dstKey ? srcKey : dstKey;
     const highKey = srcKey < dstKey ? dstKey : srcKey;
-    const srcEstimate = this.#hostFrequency.add(srcHash);
-    const dstEstimate = this.#hostFrequency.add(dstHash);
+    const srcEstimate = this.#hostAdmission.count(srcHash);
+    const dstEstimate = this.#hostAdmission.count(dstHash);
     const windowSeconds = this.#windowSeconds;
     // Entries count seconds from the first packet's (see #epochSecond).
     const entrySecond = second - this.#epochSecond;
@@ -419,7 +416,7 @@ export class TrafficStats {
       return;
     }
     const pairHash = hashKey(lowKey, highKey, 0);
-    const pairEstimate = this.#pairFrequency.add(pairHash);
+    const pairEstimate = this.#conversationAdmission.count(pairHash);
     // The sender's cache holds while the entry is live under this pair's key
     // (a removed entry may have been reused for another pair).
     let conversation = srcHost.conversation;
@@ -499,10 +496,9 @@ export class TrafficStats {
   /** Sizes of the host and conversation tables. */
   tables(): Record<string, TableStats> {
     return {
-      stats_hosts: tableStats(this.#hosts, this.#hostAdmission),
-      stats_conversations: tableStats(
+      stats_hosts: this.#hostAdmission.stats(this.#hosts),
+      stats_conversations: this.#conversationAdmission.stats(
         this.#conversations,
-        this.#conversationAdmission,
       ),
     };
   }
@@ -665,14 +661,6 @@ export class TrafficStats {
       };
     });
   }
-}
-
-/** A table's size, capacity and evictions, with the keys its admission turned away. */
-function tableStats(
-  table: { stats(): TableStats },
-  admission: TableAdmission,
-): TableStats {
-  return { ...table.stats(), rejected: admission.rejected };
 }
 
 /** Marks a conversation entry as gone from its table; returns true (for use in expiry predicates). */

@@ -33,6 +33,8 @@ export class RecentPackets {
   readonly #sequences: PacketRing<number>;
   /** Decodes rows for queries; nothing keeps it. */
   readonly #scratch = new DecodedPacket();
+  /** Anomalies were counted when the packets went through the pipeline: these are never read. */
+  readonly #anomalies = new AnomalyCounter();
 
   /** The last `capacity` packets, whose frames `frames` keeps. */
   constructor(capacity: number, frames: FrameRing) {
@@ -83,7 +85,6 @@ export class RecentPackets {
 
   #decode(record: DecodedPacket, sequence: number): DecodedPacket | undefined {
     const raw = this.#frames.frame(sequence);
-    // Anomalies were counted when the packet went through the pipeline.
-    return raw && decodeInto(record, raw, new AnomalyCounter());
+    return raw && decodeInto(record, raw, this.#anomalies);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The sensor: one capture session at a time (live, demo or replay), each
  * run through decode → analysis engine → frame ring (with the recent
- * packets' numbers), session PCAP → event bus. The server's handlers call this; nothing here knows
- * about HTTP.
+ * packets' numbers), session PCAP → event bus. The server's handlers call
+ * this; nothing here knows about HTTP.
  *
  * @module
  */

@@ -33,10 +33,10 @@ const COMPACT_AT = 16 * STRIDE;
  * first packet's second) so they stay small integers: V8 keeps a larger
  * number in a field as a separate heap box, one more cache line to reach
  * in a cold entry (the 10k-source flood ran 9 % slower with Unix seconds).
- * Memory: at most
- * 4 × (windowSeconds + 16) numbers. The newest second is counted in fields
- * of the object itself, so adding to it (nearly every packet) touches no
- * array; it joins the records when a later second begins. Dropping old
+ * Memory: at most 4 × (windowSeconds + 16) numbers. The newest second is
+ * counted in fields of the object itself, so adding to it (nearly every
+ * packet) touches no array; it joins the records when a later second
+ * begins. Dropping old
  * seconds only moves a start index; the array is compacted once 16 records
  * have been dropped, so neither dropping nor clearing allocates.
  */

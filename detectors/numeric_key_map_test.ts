@@ -124,6 +124,31 @@ Deno.test("NumericKeyMap.peek() and add() take the caller's hashKey() of the key
   assert.equal(map.get(7, 8, 9), "x");
 });
 
+Deno.test("NumericKeyMap.add() keeps a stamp beside each entry for expireOldest(), across growth and reused slots", () => {
+  const map = new NumericKeyMap<string>(100);
+  // 40 entries grow the slot arrays twice past their first 16.
+  for (let i = 0; i < 40; i++) map.add(i, 0, 0, `v${i}`, undefined, 1000 + i);
+  map.delete(5, 0, 0);
+  map.set(99, 0, 0, "set"); // reuses slot 5; set() stamps 0
+  const seen: string[] = [];
+  map.expireOldest((value, stamp) => {
+    seen.push(`${value}@${stamp}`);
+    return stamp < 1003;
+  });
+  assert.deepEqual(seen, ["v0@1000", "v1@1001", "v2@1002", "v3@1003"]);
+  for (const value of map.values()) map.delete(Number(value.slice(1)), 0, 0);
+  map.delete(99, 0, 0);
+  assert.equal(map.size, 0);
+  map.add(1, 1, 1, "again");
+  map.expireOldest((_, stamp) => {
+    assert.equal(
+      stamp,
+      0,
+      "an entry added without a stamp has 0, not a slot's old one",
+    );
+    return false;
+  });
+});
 Deno.test("NumericKeyMap.spare() hands back evicted, deleted and expired values only when recycling", () => {
   const plain = new NumericKeyMap<{ n: number }>(1);
   plain.set(1, 0, 0, { n: 1 });

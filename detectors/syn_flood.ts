@@ -103,9 +103,10 @@ export interface SynFloodOptions {
  * - `dominantSourceShare` 0.8: one sender of 80 % of the SYNs is the flooder;
  *   spoofed floods spread over thousands of addresses.
  * - `maxTargets` 65 536 × about 450 B (target and victim entries),
- *   `maxPendingSyns` 65 536 × about 150 B, `maxFloods` 256 × (1 KiB bitmap +
- *   `maxSourcesPerFlood` 4 096 × about 80 B) plus 256 spread floods × about
- *   1.5 KiB: about 125 MB in the worst case.
+ *   `maxPendingSyns` 65 536 × about 70 B (no object per attempt: its
+ *   target and time sit in the table's arrays), `maxFloods` 256 × (1 KiB
+ *   bitmap + `maxSourcesPerFlood` 4 096 × about 80 B) plus 256 spread floods
+ *   × about 1.5 KiB: about 120 MB in the worst case.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  * - `volumetricSynRate` 100 000 SYN/s: at 60–84 bytes per SYN on the wire
  *   that is 50–70 Mbit/s, most of a 100 Mbit/s access link, so the flood
@@ -209,19 +210,6 @@ interface TargetState extends Buckets {
   flood: FloodState | undefined;
 }
 
-/** One connection attempt awaiting its handshake. */
-class PendingSyn {
-  target!: TargetState;
-  atUs = 0;
-
-  /** Makes this an attempt on `target` at `atUs` (a new one, or an evicted entry reused). */
-  reset(target: TargetState, atUs: number): this {
-    this.target = target;
-    this.atUs = atUs;
-    return this;
-  }
-}
-
 /** Per-source counts of a victim port under (or near) a flood. */
 interface FloodState extends HotFlood {
   target: TargetState;
@@ -306,13 +294,14 @@ export function createSynFloodDetector(
     config.maxTargets,
     (target) => dropFlood(target),
   );
-  // One entry per SYN: recycled, so a flood allocates no garbage here.
-  const pending = new NumericKeyMap<PendingSyn>(
+  // One entry per SYN: its target, stamped with the SYN's time (no object
+  // per attempt, so a flood allocates nothing here and each attempt costs a
+  // few numbers in the table's arrays).
+  const pending = new NumericKeyMap<TargetState>(
     config.maxPendingSyns,
-    (attempt) => {
-      attempt.target.victim.pending--;
+    (target) => {
+      target.victim.pending--;
     },
-    { recycle: true },
   );
   let nextExpiryUs = -Infinity;
 
@@ -332,9 +321,9 @@ export function createSynFloodDetector(
   }
 
   function expire(nowUs: number): void {
-    pending.expireOldest((attempt) => {
-      if (nowUs - attempt.atUs < pendingUs) return false;
-      attempt.target.victim.pending--;
+    pending.expireOldest((target, atUs) => {
+      if (nowUs - atUs < pendingUs) return false;
+      target.victim.pending--;
       return true;
     });
     targets.expireOldest((target) => {
@@ -358,10 +347,9 @@ export function createSynFloodDetector(
     nowUs: number,
     completed: boolean,
   ): boolean {
-    const attempt = pending.peek(client, server, 0);
-    if (attempt === undefined) return false;
+    const target = pending.peek(client, server, 0);
+    if (target === undefined) return false;
     pending.delete(client, server, 0);
-    const target = attempt.target;
     target.victim.pending--;
     advanceBuckets(target, nowUs, windowUs);
     target.closed++;
@@ -419,13 +407,7 @@ export function createSynFloodDetector(
     if (pending.peek(clientKey, targetKey, 0, pendingHash) !== undefined) {
       return; // retransmission
     }
-    pending.add(
-      clientKey,
-      targetKey,
-      0,
-      (pending.spare() ?? new PendingSyn()).reset(target, nowUs),
-      pendingHash,
-    );
+    pending.add(clientKey, targetKey, 0, target, pendingHash, nowUs);
     victim.pending++;
     target.attempts++;
     victim.attempts++;

@@ -19,6 +19,12 @@
  * then again while the scan goes on whenever its distinct targets have
  * doubled, or at most every `reportIntervalUs` while they grow.
  *
+ * Under more senders than the table holds, a new sender gets in only from
+ * its second request and only if seen more often than the sender it would
+ * evict (TinyLFU admission, as traffic stats use): spoofed one-request
+ * senders cost a counter update and cannot flush a scan out of the table; a
+ * scan loses at most its first requests.
+ *
  * Limits: a scan slower than `targetThreshold` targets per `windowUs` (nmap
  * -T1) is not found; a router resolving the hosts of a subnet being swept from
  * outside looks like an ARP scan by the router; unicast ARP scans that fill in
@@ -39,7 +45,9 @@ import {
   observeFanOut,
   summarizeFanOut,
 } from "./fan_out.ts";
+import { fnv1a } from "./hash.ts";
 import { requirePositive } from "./option_checks.ts";
+import { TableAdmission } from "./stats/table_admission.ts";
 
 /** Options of {@linkcode createArpScanDetector}. */
 export interface ArpScanOptions {
@@ -67,7 +75,8 @@ export interface ArpScanOptions {
  * - `maxSenders` 4 096 × `maxTargetsPerSender` 256 (a /24, so a two-pass
  *   sweep of one /24 is counted exactly) × about 50 B per remembered target,
  *   plus about 300 B per sender: about 53 MB in the worst case, reached only
- *   when 4 096 senders each probe 256 targets within one window.
+ *   when 4 096 senders each probe 256 targets within one window; plus the
+ *   admission's 384 KiB.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
 export const ARP_SCAN_DEFAULTS = {
@@ -92,6 +101,8 @@ const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 interface SenderState {
   /** Sender IP, or sender MAC when it probes from 0.0.0.0. */
   key: string;
+  /** Hash of the key, for admission (table_admission.ts). */
+  hash: number;
   senderMac: string;
   /** Target IPv4 addresses (unsigned 32-bit numbers) asked for; its probes are the ARP requests. */
   fanOut: FanOut<number>;
@@ -131,6 +142,8 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
   };
 
   const senders = new BoundedMap<string, SenderState>(config.maxSenders);
+  // Admission into the full table, fed every request's sender.
+  const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
@@ -162,9 +175,17 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
       expire(nowUs);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
+    const hash = fnv1a(key);
+    const estimate = admission.count(hash);
     let state = senders.get(key);
     if (state === undefined) {
-      state = { key, senderMac: packet.arpSenderMac, fanOut: newFanOut(nowUs) };
+      if (admission.refuses(senders, hash, estimate)) return;
+      state = {
+        key,
+        hash,
+        senderMac: packet.arpSenderMac,
+        fanOut: newFanOut(nowUs),
+      };
       senders.set(key, state);
     }
     if (observeFanOut(state.fanOut, target, nowUs, limits)) {
@@ -177,7 +198,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
     packetKinds: PACKET_KIND.ARP,
     observe,
     tables(): Record<string, TableStats> {
-      return { senders: senders.stats() };
+      return { senders: admission.stats(senders) };
     },
   };
 }

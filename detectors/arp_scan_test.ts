@@ -225,8 +225,48 @@ Deno.test("arp_scan: tables stay within capacity under 1M distinct senders", () 
   const stats = detector.tables().senders!;
   assert.equal(stats.capacity, ARP_SCAN_DEFAULTS.maxSenders);
   assert.ok(stats.size <= stats.capacity);
-  assert.ok(stats.evictions > 0);
+  // Once full, one-packet newcomers are turned away at the door (all but
+  // the few that the admission's sketches take for seen before).
+  // (10.0.0.1 asking for itself is an announcement, not a probe.)
+  assert.equal(
+    stats.evictions + stats.rejected!,
+    1_000_000 - 1 - stats.capacity,
+  );
+  assert.ok(stats.rejected! > 900_000, `${stats.rejected} rejected`);
   assert.equal(findings, 0);
+});
+
+Deno.test("arp_scan: a flood of one-request senders does not flush a scan out of the full table", () => {
+  // A scan of 60 targets, one every 500 ms, with 5 000 spoofed one-request
+  // senders before each request (10 000 a second into a table of 4 096):
+  // evicting the least recently seen sender for each newcomer would drop
+  // the scan's targets long before it reached the threshold.
+  const detector = createArpScanDetector();
+  const findings: Finding[] = [];
+  const spoofed = arp({ atUs: T0, target: "10.0.0.1" });
+  let n = 0;
+  for (let i = 0; i < 60; i++) {
+    const atUs = T0 + i * 500_000;
+    for (let j = 0; j < 5_000; j++, n++) {
+      spoofed.timestampUs = atUs - 5_000 + j;
+      spoofed.srcAddress = `10.${(n >> 16) + 1}.${(n >> 8) & 255}.${n & 255}`;
+      withAddressKeys(spoofed);
+      detector.observe(spoofed, (finding) => findings.push(finding));
+    }
+    detector.observe(
+      arp({ atUs, target: lanHost(100 + i) }),
+      (finding) => findings.push(finding),
+    );
+  }
+  // The table was full when the scan began: its first request is turned
+  // away at the door, so the threshold falls on its 51st.
+  assert.deepEqual(
+    findings.map((
+      f,
+    ) => [f.attacker, f.timestampUs, f.evidence.distinctTargets]),
+    [[SCANNER, T0 + 50 * 500_000, ARP_SCAN_DEFAULTS.targetThreshold]],
+  );
+  assert.ok(detector.tables().senders!.rejected! > 290_000);
 });
 
 Deno.test("arp_scan: one sender's targets are capped", () => {

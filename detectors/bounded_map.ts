@@ -165,6 +165,12 @@ export class BoundedMap<K, V> {
     };
   }
 
+  /** The least recently used value (the next one evicted), or undefined when empty. */
+  oldest(): V | undefined {
+    const slot = this.#recency.oldest;
+    return slot === NO_SLOT ? undefined : this.#values[slot];
+  }
+
   #evictOldest(): void {
     const slot = this.#recency.oldest;
     if (slot === NO_SLOT) return;

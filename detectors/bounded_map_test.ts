@@ -4,9 +4,12 @@ import { BoundedMap } from "./bounded_map.ts";
 Deno.test("BoundedMap evicts the least recently used entry when full", () => {
   const evicted: string[] = [];
   const map = new BoundedMap<string, number>(2, (key) => evicted.push(key));
+  assert.equal(map.oldest(), undefined);
   map.set("a", 1);
   map.set("b", 2);
+  assert.equal(map.oldest(), 1);
   map.get("a"); // "b" is now the least recently used
+  assert.equal(map.oldest(), 2, "oldest() names the next eviction");
   map.set("c", 3);
   assert.deepEqual([...map.entries()], [["a", 1], ["c", 3]]);
   assert.deepEqual(evicted, ["b"]);

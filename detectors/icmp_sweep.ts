@@ -15,6 +15,12 @@
  * crossed, then again while the sweep goes on whenever its distinct targets
  * have doubled, or at most every `reportIntervalUs` while they grow.
  *
+ * Under more sources than the table holds, a new source gets in only from
+ * its second probe and only if seen more often than the source it would
+ * evict (TinyLFU admission, as traffic stats use): spoofed one-packet
+ * sources cost a counter update and cannot flush a sweep out of the table;
+ * a sweep loses at most its first probes.
+ *
  * Limits: a sweep slower than `targetThreshold` hosts per `windowUs`, or one
  * spread over many sources, is not found; monitoring servers that ping
  * `targetThreshold` or more hosts a minute (Nagios, Zabbix, Smokeping) look
@@ -35,8 +41,9 @@ import {
   observeFanOut,
   summarizeFanOut,
 } from "./fan_out.ts";
-import { NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
+import { TableAdmission } from "./stats/table_admission.ts";
 
 /** Options of {@linkcode createIcmpSweepDetector}. */
 export interface IcmpSweepOptions {
@@ -65,7 +72,8 @@ export interface IcmpSweepOptions {
  *   sweep of one /24 is counted exactly) × about 50 B per remembered IPv4
  *   target (about 120 B for IPv6, kept as text), plus about 300 B per source:
  *   about 54 MB in the worst case for IPv4 and 130 MB for IPv6, reached only
- *   when 4 096 sources each probe 256 hosts within one window.
+ *   when 4 096 sources each probe 256 hosts within one window; plus the
+ *   admission's 384 KiB.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
 export const ICMP_SWEEP_DEFAULTS = {
@@ -92,6 +100,8 @@ const ICMPV6_ECHO_REQUEST = 128;
 /** Per-source state. */
 interface SourceState {
   source: string;
+  /** Hash of its table key, for admission (table_admission.ts). */
+  hash: number;
   /** Probe kinds seen, by name ("echo", "timestamp", "mask"). */
   kinds: string[];
   /** Targets probed: IPv4 as unsigned 32-bit numbers, IPv6 as text. */
@@ -136,6 +146,8 @@ export function createIcmpSweepDetector(
 
   // Keyed by the source's address key.
   const sources = new NumericKeyMap<SourceState>(config.maxSources);
+  // Admission into the full table, fed every probe's source.
+  const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
@@ -162,10 +174,13 @@ export function createIcmpSweepDetector(
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     const srcKey = packet.srcAddressKey;
-    let state = sources.get(srcKey, 0, 0);
+    const hash = hashKey(srcKey, 0, 0);
+    const estimate = admission.count(hash);
+    let state = sources.get(srcKey, 0, 0, hash);
     if (state === undefined) {
-      state = { source: src, kinds: [], fanOut: newFanOut(nowUs) };
-      sources.set(srcKey, 0, 0, state);
+      if (admission.refuses(sources, hash, estimate)) return;
+      state = { source: src, hash, kinds: [], fanOut: newFanOut(nowUs) };
+      sources.add(srcKey, 0, 0, state, hash);
     }
     if (!state.kinds.includes(kind)) state.kinds.push(kind);
     // IPv4 targets by number (the address key), others by text.
@@ -181,7 +196,7 @@ export function createIcmpSweepDetector(
     packetKinds: PACKET_KIND.ICMP,
     observe,
     tables(): Record<string, TableStats> {
-      return { sources: sources.stats() };
+      return { sources: admission.stats(sources) };
     },
   };
 }

@@ -218,8 +218,46 @@ Deno.test("icmp_sweep: tables stay within capacity under 1M distinct sources", (
   const stats = detector.tables().sources!;
   assert.equal(stats.capacity, ICMP_SWEEP_DEFAULTS.maxSources);
   assert.ok(stats.size <= stats.capacity);
-  assert.ok(stats.evictions > 0);
+  // Once full, one-packet newcomers are turned away at the door (all but
+  // the few that the admission's sketches take for seen before).
+  assert.equal(stats.evictions + stats.rejected!, 1_000_000 - stats.capacity);
+  assert.ok(stats.rejected! > 900_000, `${stats.rejected} rejected`);
   assert.equal(findings, 0);
+});
+
+Deno.test("icmp_sweep: a flood of one-packet sources does not flush a sweep out of the full table", () => {
+  // A sweep of 60 hosts, one every 500 ms, with 5 000 spoofed one-packet
+  // sources before each probe (10 000 a second into a table of 4 096):
+  // evicting the least recently seen source for each newcomer would drop
+  // the sweep's targets long before it reached the threshold.
+  const detector = createIcmpSweepDetector();
+  const findings: Finding[] = [];
+  const spoofed = icmp({ atUs: T0, dst: "10.0.0.1" });
+  let n = 0;
+  for (let i = 0; i < 60; i++) {
+    const atUs = T0 + i * 500_000;
+    for (let j = 0; j < 5_000; j++, n++) {
+      spoofed.timestampUs = atUs - 5_000 + j;
+      spoofed.srcAddress = `172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${
+        n & 255
+      }`;
+      withAddressKeys(spoofed);
+      detector.observe(spoofed, (finding) => findings.push(finding));
+    }
+    detector.observe(
+      icmp({ atUs, dst: lanHost(100 + i) }),
+      (finding) => findings.push(finding),
+    );
+  }
+  // The table was full when the sweep began: its first probe is turned
+  // away at the door, so the threshold falls on its 51st.
+  assert.deepEqual(
+    findings.map((
+      f,
+    ) => [f.attacker, f.timestampUs, f.evidence.distinctTargets]),
+    [[SCANNER, T0 + 50 * 500_000, ICMP_SWEEP_DEFAULTS.targetThreshold]],
+  );
+  assert.ok(detector.tables().sources!.rejected! > 290_000);
 });
 
 Deno.test("icmp_sweep: one source's targets are capped", () => {

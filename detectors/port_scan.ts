@@ -44,6 +44,14 @@
  * first crossed, then again while the scan goes on whenever its distinct
  * probes have doubled or at most every `reportIntervalUs`.
  *
+ * A source's first distinct probes wait in a table of new sources (most
+ * clients send one or two within a window) before it joins the tables.
+ * Under more new sources than that table holds, a newcomer gets in only
+ * from its second sighting and only if seen more often than the entry it
+ * would evict (TinyLFU admission, as traffic stats use): thousands of new
+ * clients a second, or a spoofed flood, cannot evict a slow scanner's held
+ * probes before its next one; a scanner loses at most its first probes.
+ *
  * Limits: a scan slower than the thresholds per window, or one spread over
  * many sources (a distributed scan), is not found; passive-mode FTP with
  * ≥ `portThreshold` data connections to one server within the window looks
@@ -63,6 +71,7 @@ import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fanOutSeverity } from "./fan_out.ts";
 import { requirePositive } from "./option_checks.ts";
+import { TableAdmission } from "./stats/table_admission.ts";
 import {
   isGrowthReportDue,
   markReported,
@@ -126,9 +135,11 @@ export interface PortScanOptions {
  *   source, and most clients send one or two distinct probes (a web
  *   server, the resolver) within a window: each costs only a small entry
  *   here (reused when evicted), and never flushes real scanners out of
- *   `maxSources`. A slow scanner loses its first probes only if 16 384
- *   other new sources appear between two of its first three distinct
- *   probes.
+ *   `maxSources`. Once the table is full a newcomer needs its second
+ *   sighting and more sightings than the entry it would evict, so a slow
+ *   scanner (one probe every 20 s) is not flushed out by thousands of new
+ *   clients a second; it loses its first probe then. Plus the admission's
+ *   384 KiB.
  * - `maxProbesPerSource` 4 096: 270 times the vertical threshold.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
@@ -221,6 +232,8 @@ interface SourceState extends ReportMark {
 class NewSource {
   /** Address text as {@linkcode keptText} keeps it ("" for IPv4), like `host` and `host2`. */
   address = "";
+  /** Hash of its table key, for admission (table_admission.ts). */
+  hash = 0;
   /** Distinct probes held: 1 or 2 (the second's fields are unused while 1). */
   count = 0;
   host = "";
@@ -241,6 +254,7 @@ class NewSource {
   /** Makes this the entry of a new source whose first probe (of `kind`) went to `host` (address key `hostKey`) on `portKey` at `nowUs`. */
   reset(
     address: string,
+    hash: number,
     host: string,
     hostKey: number,
     portKey: number,
@@ -248,6 +262,7 @@ class NewSource {
     nowUs: number,
   ): this {
     this.address = address;
+    this.hash = hash;
     this.count = 1;
     this.host = host;
     this.hostKey = hostKey;
@@ -384,6 +399,10 @@ export function createPortScanDetector(
     undefined,
     { recycle: true },
   );
+  // Admission into the full newSources, fed every sighting of a source
+  // that is in neither table (a held source's later probes find it, and
+  // the held sources it would evict were counted when they came in).
+  const admission = new TableAdmission();
   // hostCounters: (source, host, 0)
   const hostCounters = new NumericKeyMap<Counter>(
     config.maxProbes,
@@ -489,11 +508,14 @@ export function createPortScanDetector(
       const entry = newSources.peek(srcKey, 0, 0, srcHash);
       if (entry === undefined) {
         if (lightProbes > 0) {
+          const estimate = admission.count(srcHash);
+          if (admission.refuses(newSources, srcHash, estimate)) return;
           // The first probe waits in newSources.
           // Address text only for IPv6: under a spoofed flood every packet
           // is a new source, and most never become a full one.
           const first = (newSources.spare() ?? new NewSource()).reset(
             keptText(srcKey, packet, true),
+            srcHash,
             keptText(dstKey, packet, false),
             dstKey,
             portKey,
@@ -761,7 +783,7 @@ export function createPortScanDetector(
     tables(): Record<string, TableStats> {
       return {
         sources: sources.stats(),
-        new_sources: newSources.stats(),
+        new_sources: admission.stats(newSources),
         probes: probes.stats(),
         host_counters: hostCounters.stats(),
         port_counters: portCounters.stats(),

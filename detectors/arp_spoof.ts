@@ -47,6 +47,12 @@
  * reason appears, its suspicious claims have doubled, or at most every
  * `reportIntervalUs` while they grow.
  *
+ * Under more MACs than the table holds, a new MAC gets in only from its
+ * second frame and only if seen more often than the MAC it would evict
+ * (TinyLFU admission, as traffic stats use), and its frames are ignored
+ * until then: a flood of frames from one-off MACs cannot flush a poisoner's
+ * counts out of the table; a poisoner loses at most its first frames.
+ *
  * Limits: a poisoner that claims only one IP, with well-formed frames, never
  * asks for that IP, answers requests only, and whose victim's real owner
  * never speaks ARP in the capture, is not found (the sensor would need IP
@@ -61,8 +67,10 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
+import { fnv1a } from "./hash.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
+import { TableAdmission } from "./stats/table_admission.ts";
 import {
   clearReportMark,
   isGrowthReportDue,
@@ -113,7 +121,8 @@ export interface ArpSpoofOptions {
  *   retries a request 3 times, 1 s apart.
  * - `maxBindings` 4 096 (a /20's worth of hosts) × about 150 B, `maxMacs`
  *   4 096 × (`maxIpsPerMac` 8 × about 500 B of claim state and asked IPs),
- *   `maxPendingRequests` 4 096 × about 100 B: about 17 MB in the worst case.
+ *   `maxPendingRequests` 4 096 × about 100 B: about 17 MB in the worst case,
+ *   plus the MAC table's admission, 384 KiB.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
 export const ARP_SPOOF_DEFAULTS = {
@@ -192,6 +201,8 @@ interface Claim {
 /** Per-MAC state; its {@linkcode ReportMark} counts suspicious claim frames. */
 interface MacState extends ReportMark {
   mac: string;
+  /** Hash of the MAC, for admission (table_admission.ts). */
+  hash: number;
   /** Claims (at most `maxIpsPerMac`), least recently claimed first. */
   claims: Claim[];
   /** IPs asked for (at most `maxIpsPerMac`, a ring) and when, µs. */
@@ -237,6 +248,8 @@ export function createArpSpoofDetector(
 
   const bindings = new BoundedMap<string, Binding>(config.maxBindings);
   const macs = new BoundedMap<string, MacState>(config.maxMacs);
+  // Admission into the full MAC table, fed every frame's sender MAC.
+  const macAdmission = new TableAdmission();
   const pending = new BoundedMap<string, number>(config.maxPendingRequests);
   let nextExpiryUs = -Infinity;
 
@@ -248,11 +261,16 @@ export function createArpSpoofDetector(
     pending.expireOldest((askedUs) => nowUs - askedUs >= requestWindowUs);
   }
 
-  function macStateOf(mac: string, nowUs: number): MacState {
+  /** The state of `mac`, made if absent; undefined when the full table turns the MAC away. */
+  function macStateOf(mac: string, nowUs: number): MacState | undefined {
+    const hash = fnv1a(mac);
+    const estimate = macAdmission.count(hash);
     let state = macs.get(mac);
     if (state === undefined) {
+      if (macAdmission.refuses(macs, hash, estimate)) return undefined;
       state = {
         mac,
+        hash,
         claims: [],
         askedIps: [],
         askedUs: [],
@@ -338,6 +356,7 @@ export function createArpSpoofDetector(
     }
 
     const state = macStateOf(senderMac, nowUs);
+    if (state === undefined) return;
     if (operation === ARP_REQUEST && targetIp !== "") {
       pending.set(`${senderIp}|${targetIp}`, nowUs);
       if (
@@ -556,7 +575,7 @@ export function createArpSpoofDetector(
     tables(): Record<string, TableStats> {
       return {
         bindings: bindings.stats(),
-        macs: macs.stats(),
+        macs: macAdmission.stats(macs),
         pending_requests: pending.stats(),
       };
     },

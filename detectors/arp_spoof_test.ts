@@ -346,6 +346,45 @@ Deno.test("arp_spoof: unsolicited replies make a poisoning at the threshold, sol
   assert.deepEqual(run(solicited), []);
 });
 
+Deno.test("arp_spoof: a flood of one-frame MACs does not flush a poisoner out of the full table", () => {
+  // arpspoof's unsolicited replies every 2 s, with 5 000 requests from new
+  // MACs (and IPs) before each (2 500 a second into a table of 4 096 MACs):
+  // evicting the least recently seen MAC for each newcomer would drop the
+  // poisoner's count of unsolicited replies between two of them.
+  const detector = createArpSpoofDetector();
+  const findings: Finding[] = [];
+  const noise = request(T0, EVIL_MAC, EVIL, GW);
+  let n = 0;
+  for (let i = 0; i < 10; i++) {
+    const atUs = T0 + (i + 1) * 2 * SECOND_US;
+    for (let j = 0; j < 5_000; j++, n++) {
+      noise.timestampUs = atUs - SECOND_US + j * 100;
+      const mac = `02:00:00:${
+        ((n >> 16) & 255).toString(16).padStart(2, "0")
+      }:${((n >> 8) & 255).toString(16).padStart(2, "0")}:${
+        (n & 255).toString(16).padStart(2, "0")
+      }`;
+      noise.arpSenderMac = mac;
+      noise.srcMac = mac;
+      noise.srcAddress = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+      noise.dstAddress = `10.99.${(n >> 8) & 255}.${n & 255}`;
+      withAddressKeys(noise);
+      detector.observe(noise, (finding) => findings.push(finding));
+    }
+    detector.observe(
+      reply(atUs, EVIL_MAC, GW, VICTIM_MAC, VICTIM),
+      (finding) => findings.push(finding),
+    );
+  }
+  // The table was full when the poisoning began: its first reply is turned
+  // away at the door, so the fifth unsolicited reply counted is its sixth.
+  assert.deepEqual(
+    findings.map((f) => [f.key, f.victim, f.timestampUs]),
+    [[EVIL_MAC, VICTIM, T0 + 6 * 2 * SECOND_US]],
+  );
+  assert.ok(detector.tables().macs!.rejected! > 40_000);
+});
+
 Deno.test("arp_spoof: a mismatched Ethernet source on a reply is a forgery, on a request it is not", () => {
   const forged = run([
     reply(T0, EVIL_MAC, GW, VICTIM_MAC, VICTIM, "02:00:00:00:00:01"),
@@ -443,6 +482,12 @@ Deno.test("arp_spoof: tables stay within capacity under 1M distinct MACs and IPs
     assert.ok(tables[name]!.size <= 256, name);
     assert.ok(tables[name]!.evictions > 0, name);
   }
+  // Once the MAC table is full, one-frame MACs are turned away at the door
+  // (all but the few that the admission's sketches take for seen before),
+  // and their frames go no further.
+  const macs = tables.macs!;
+  assert.equal(macs.evictions + macs.rejected!, 1_000_000 - 256);
+  assert.ok(macs.rejected! > 900_000, `${macs.rejected} rejected`);
   assert.equal(findings, 0);
   const defaults = createArpSpoofDetector().tables();
   assert.equal(defaults.bindings!.capacity, ARP_SPOOF_DEFAULTS.maxBindings);

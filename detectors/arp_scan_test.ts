@@ -9,6 +9,7 @@ import {
 import {
   arpPacket,
   BROADCAST_MAC,
+  findingsInCrowd,
   findingsOf,
   lanHost,
   SECOND_US,
@@ -242,22 +243,19 @@ Deno.test("arp_scan: a flood of one-request senders does not flush a scan out of
   // evicting the least recently seen sender for each newcomer would drop
   // the scan's targets long before it reached the threshold.
   const detector = createArpScanDetector();
-  const findings: Finding[] = [];
-  const spoofed = arp({ atUs: T0, target: "10.0.0.1" });
-  let n = 0;
-  for (let i = 0; i < 60; i++) {
-    const atUs = T0 + i * 500_000;
-    for (let j = 0; j < 5_000; j++, n++) {
-      spoofed.timestampUs = atUs - 5_000 + j;
-      spoofed.srcAddress = `10.${(n >> 16) + 1}.${(n >> 8) & 255}.${n & 255}`;
-      withAddressKeys(spoofed);
-      detector.observe(spoofed, (finding) => findings.push(finding));
-    }
-    detector.observe(
-      arp({ atUs, target: lanHost(100 + i) }),
-      (finding) => findings.push(finding),
-    );
-  }
+  const scan = Array.from(
+    { length: 60 },
+    (_, i) => arp({ atUs: T0 + i * 500_000, target: lanHost(100 + i) }),
+  );
+  const findings = findingsInCrowd(
+    detector,
+    scan,
+    arp({ atUs: T0, target: "10.0.0.1" }),
+    5_000,
+    5_000,
+    (packet, n) =>
+      packet.srcAddress = `10.${(n >> 16) + 1}.${(n >> 8) & 255}.${n & 255}`,
+  );
   // The table was full when the scan began: its first request is turned
   // away at the door, so the threshold falls on its 51st.
   assert.deepEqual(

@@ -10,6 +10,7 @@ import {
   arpPacket,
   BROADCAST_MAC,
   byTime,
+  findingsInCrowd,
   findingsOf,
   SECOND_US,
   T0,
@@ -63,6 +64,20 @@ function resolution(
     request(atUs, asker[0], asker[1], owner[1]),
     reply(atUs + 300, owner[0], owner[1], asker[0], asker[1]),
   ];
+}
+
+/**
+ * Makes `packet` a frame from the n-th host of a crowd (MAC 02:00:00:…, IP
+ * 10.x.y.z, both new for each n below 2^24), about 10.99.y.z.
+ */
+function fromCrowdHost(packet: PacketRecord, n: number): void {
+  const mac = `02:00:00:${((n >> 16) & 255).toString(16).padStart(2, "0")}:${
+    ((n >> 8) & 255).toString(16).padStart(2, "0")
+  }:${(n & 255).toString(16).padStart(2, "0")}`;
+  packet.arpSenderMac = mac;
+  packet.srcMac = mac;
+  packet.srcAddress = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  packet.dstAddress = `10.99.${(n >> 8) & 255}.${n & 255}`;
 }
 
 function run(
@@ -352,30 +367,19 @@ Deno.test("arp_spoof: a flood of one-frame MACs does not flush a poisoner out of
   // evicting the least recently seen MAC for each newcomer would drop the
   // poisoner's count of unsolicited replies between two of them.
   const detector = createArpSpoofDetector();
-  const findings: Finding[] = [];
-  const noise = request(T0, EVIL_MAC, EVIL, GW);
-  let n = 0;
-  for (let i = 0; i < 10; i++) {
-    const atUs = T0 + (i + 1) * 2 * SECOND_US;
-    for (let j = 0; j < 5_000; j++, n++) {
-      noise.timestampUs = atUs - SECOND_US + j * 100;
-      const mac = `02:00:00:${
-        ((n >> 16) & 255).toString(16).padStart(2, "0")
-      }:${((n >> 8) & 255).toString(16).padStart(2, "0")}:${
-        (n & 255).toString(16).padStart(2, "0")
-      }`;
-      noise.arpSenderMac = mac;
-      noise.srcMac = mac;
-      noise.srcAddress = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-      noise.dstAddress = `10.99.${(n >> 8) & 255}.${n & 255}`;
-      withAddressKeys(noise);
-      detector.observe(noise, (finding) => findings.push(finding));
-    }
-    detector.observe(
-      reply(atUs, EVIL_MAC, GW, VICTIM_MAC, VICTIM),
-      (finding) => findings.push(finding),
-    );
-  }
+  const replies = Array.from(
+    { length: 10 },
+    (_, i) =>
+      reply(T0 + (i + 1) * 2 * SECOND_US, EVIL_MAC, GW, VICTIM_MAC, VICTIM),
+  );
+  const findings = findingsInCrowd(
+    detector,
+    replies,
+    request(T0, EVIL_MAC, EVIL, GW),
+    5_000,
+    SECOND_US,
+    fromCrowdHost,
+  );
   // The table was full when the poisoning began: its first reply is turned
   // away at the door, so the fifth unsolicited reply counted is its sixth.
   assert.deepEqual(
@@ -466,13 +470,7 @@ Deno.test("arp_spoof: tables stay within capacity under 1M distinct MACs and IPs
   let findings = 0;
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = T0 + i;
-    const mac = `02:00:00:${((i >> 16) & 255).toString(16).padStart(2, "0")}:${
-      ((i >> 8) & 255).toString(16).padStart(2, "0")
-    }:${(i & 255).toString(16).padStart(2, "0")}`;
-    packet.arpSenderMac = mac;
-    packet.srcMac = mac;
-    packet.srcAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    packet.dstAddress = `10.99.${(i >> 8) & 255}.${i & 255}`;
+    fromCrowdHost(packet, i);
     withAddressKeys(packet);
     detector.observe(packet, () => findings++);
   }

@@ -7,6 +7,7 @@ import {
   type IcmpFloodOptions,
 } from "./icmp_flood.ts";
 import {
+  crowdHost,
   findingsOf,
   icmpPacket,
   type IcmpPacketFields,
@@ -228,9 +229,7 @@ Deno.test("icmp_flood: 1M distinct sources to one victim keep its summaries boun
   let last: Finding | undefined;
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = T0 + i * 2;
-    packet.srcAddress = `172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${
-      i & 255
-    }`;
+    packet.srcAddress = crowdHost(i);
     withAddressKeys(packet);
     detector.observe(packet, (finding) => last = finding);
   }

@@ -7,6 +7,8 @@ import {
   type IcmpSweepOptions,
 } from "./icmp_sweep.ts";
 import {
+  crowdHost,
+  findingsInCrowd,
   findingsOf,
   icmpPacket,
   type IcmpPacketFields,
@@ -209,9 +211,7 @@ Deno.test("icmp_sweep: tables stay within capacity under 1M distinct sources", (
   let findings = 0;
   for (let i = 0; i < 1_000_000; i++) {
     packet.timestampUs = T0 + i;
-    packet.srcAddress = `172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${
-      i & 255
-    }`;
+    packet.srcAddress = crowdHost(i);
     withAddressKeys(packet);
     detector.observe(packet, () => findings++);
   }
@@ -231,24 +231,18 @@ Deno.test("icmp_sweep: a flood of one-packet sources does not flush a sweep out 
   // evicting the least recently seen source for each newcomer would drop
   // the sweep's targets long before it reached the threshold.
   const detector = createIcmpSweepDetector();
-  const findings: Finding[] = [];
-  const spoofed = icmp({ atUs: T0, dst: "10.0.0.1" });
-  let n = 0;
-  for (let i = 0; i < 60; i++) {
-    const atUs = T0 + i * 500_000;
-    for (let j = 0; j < 5_000; j++, n++) {
-      spoofed.timestampUs = atUs - 5_000 + j;
-      spoofed.srcAddress = `172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${
-        n & 255
-      }`;
-      withAddressKeys(spoofed);
-      detector.observe(spoofed, (finding) => findings.push(finding));
-    }
-    detector.observe(
-      icmp({ atUs, dst: lanHost(100 + i) }),
-      (finding) => findings.push(finding),
-    );
-  }
+  const sweep = Array.from(
+    { length: 60 },
+    (_, i) => icmp({ atUs: T0 + i * 500_000, dst: lanHost(100 + i) }),
+  );
+  const findings = findingsInCrowd(
+    detector,
+    sweep,
+    icmp({ atUs: T0, dst: "10.0.0.1" }),
+    5_000,
+    5_000,
+    (packet, n) => packet.srcAddress = crowdHost(n),
+  );
   // The table was full when the sweep began: its first probe is turned
   // away at the door, so the threshold falls on its 51st.
   assert.deepEqual(

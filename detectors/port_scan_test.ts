@@ -11,6 +11,8 @@ import {
   type PortScanOptions,
 } from "./port_scan.ts";
 import {
+  crowdHost,
+  findingsInCrowd,
   findingsOf,
   SECOND_US,
   tcpPacket,
@@ -398,25 +400,19 @@ Deno.test("port_scan: a slow scan is found on a network with thousands of new cl
   // sources held): without admission the scanner's held probes were
   // evicted before its third, and it never joined the tables.
   const detector = createPortScanDetector();
-  const findings: Finding[] = [];
-  const client = tcp({ dstPort: 443, flags: SYN, atUs: 0 });
-  let n = 0;
-  for (let i = 0; i < 20; i++) {
-    const atUs = (i + 1) * 10 * SECOND_US;
-    for (let j = 0; j < 20_000; j++, n++) {
-      client.timestampUs = atUs - 10 * SECOND_US + j * 500;
-      client.srcAddress = `172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${
-        n & 255
-      }`;
-      client.dstAddress = "192.0.2.80";
-      withAddressKeys(client);
-      detector.observe(client, (finding) => findings.push(finding));
-    }
-    detector.observe(
-      tcp({ dstPort: i + 1, flags: SYN, atUs }),
-      (finding) => findings.push(finding),
-    );
-  }
+  const scan = Array.from(
+    { length: 20 },
+    (_, i) =>
+      tcp({ dstPort: i + 1, flags: SYN, atUs: (i + 1) * 10 * SECOND_US }),
+  );
+  const findings = findingsInCrowd(
+    detector,
+    scan,
+    tcp({ dst: "192.0.2.80", dstPort: 443, flags: SYN, atUs: 0 }),
+    20_000,
+    10 * SECOND_US,
+    (packet, n) => packet.srcAddress = crowdHost(n),
+  );
   // The table was full when the scan began: its first probe is turned away
   // at the door, so the 15 failed ports fall on its 16th probe (then the
   // finding repeats every report interval while the scan grows).

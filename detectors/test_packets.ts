@@ -51,6 +51,43 @@ export function withAddressKeys(packet: PacketRecord): PacketRecord {
   return packet;
 }
 
+/**
+ * Feeds `attack` to `detector` in order, each packet preceded by `perPacket`
+ * packets from a crowd of new sources (thousands of clients, or a spoofed
+ * flood) spread evenly over the `spanUs` before it, and returns every
+ * finding. `crowd` is reused for each of them: `newSource(crowd, n)` makes
+ * it the crowd's n-th packet (from n = 0 on), from a source not seen before.
+ */
+export function findingsInCrowd(
+  detector: Detector,
+  attack: Iterable<PacketRecord>,
+  crowd: PacketRecord,
+  perPacket: number,
+  spanUs: number,
+  newSource: (packet: PacketRecord, n: number) => void,
+): Finding[] {
+  const findings: Finding[] = [];
+  const report = (finding: Finding) => findings.push(finding);
+  const stepUs = spanUs / perPacket;
+  let n = 0;
+  for (const packet of attack) {
+    for (let i = 0; i < perPacket; i++, n++) {
+      crowd.timestampUs = packet.timestampUs - spanUs + i * stepUs;
+      newSource(crowd, n);
+      withAddressKeys(crowd);
+      detector.observe(crowd, report);
+    }
+    withAddressKeys(packet);
+    detector.observe(packet, report);
+  }
+  return findings;
+}
+
+/** Address `n` of 172.16.0.0/12 (n below 2^20): a new source for each n. */
+export function crowdHost(n: number): string {
+  return `172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}`;
+}
+
 /** Sorts `packets` by packet time, in place (stable), and returns them. */
 export function byTime(packets: PacketRecord[]): PacketRecord[] {
   return packets.sort((a, b) => a.timestampUs - b.timestampUs);

@@ -147,7 +147,7 @@ export class NumericKeyMap<V> {
       this.#recency.touch(existing);
       return;
     }
-    this.#insert(a, b, c, hash, value);
+    this.#insert(a, b, c, hash, value, 0);
   }
 
   /**
@@ -166,7 +166,7 @@ export class NumericKeyMap<V> {
     hash: number = hashKey(a, b, c),
     stamp = 0,
   ): void {
-    this.#stamps[this.#insert(a, b, c, hash, value)] = stamp;
+    this.#insert(a, b, c, hash, value, stamp);
   }
 
   /**
@@ -186,8 +186,15 @@ export class NumericKeyMap<V> {
     return slot === NO_SLOT ? undefined : this.#values[slot];
   }
 
-  /** Inserts an absent key; returns its slot. */
-  #insert(a: number, b: number, c: number, hash: number, value: V): number {
+  /** Inserts an absent key, with its stamp. */
+  #insert(
+    a: number,
+    b: number,
+    c: number,
+    hash: number,
+    value: V,
+    stamp: number,
+  ): void {
     if (this.#size >= this.#capacity) this.#evictOldest();
     const slot = this.#recency.allocate();
     // Keep the index at most half full (two Int32s per position).
@@ -204,9 +211,8 @@ export class NumericKeyMap<V> {
     index[position * 2] = slot;
     index[position * 2 + 1] = hash;
     this.#positions[slot] = position;
-    this.#stamps[slot] = 0;
+    this.#stamps[slot] = stamp;
     this.#size++;
-    return slot;
   }
 
   /** Removes the key; true when it was present. */

@@ -31,7 +31,7 @@ import {
 export class RecentPackets {
   readonly #frames: FrameRing;
   readonly #sequences: PacketRing<number>;
-  /** Decodes rows for queries; nothing keeps it. */
+  /** Decodes for queries and lookups; nothing keeps it (lookups return a copy). */
   readonly #scratch = new DecodedPacket();
   /** Anomalies were counted when the packets went through the pipeline: these are never read. */
   readonly #anomalies = new AnomalyCounter();
@@ -61,7 +61,7 @@ export class RecentPackets {
   get(n: number): PacketRecord | undefined {
     const sequence = this.#sequences.get(n);
     if (sequence === undefined) return undefined;
-    const packet = this.#decode(new DecodedPacket(), sequence);
+    const packet = this.#decode(this.#scratch, sequence);
     return packet && plainPacket(packet);
   }
 

@@ -36,9 +36,9 @@ const COMPACT_AT = 16 * STRIDE;
  * Memory: at most 4 × (windowSeconds + 16) numbers. The newest second is
  * counted in fields of the object itself, so adding to it (nearly every
  * packet) touches no array; it joins the records when a later second
- * begins. Dropping old
- * seconds only moves a start index; the array is compacted once 16 records
- * have been dropped, so neither dropping nor clearing allocates.
+ * begins. Dropping old seconds only moves a start index; the array is
+ * compacted once 16 records have been dropped, so neither dropping nor
+ * clearing allocates.
  */
 export class WindowCounts {
   /** Flat records of seconds before `#second`, from `#first` on: second, packets, bytes, extra bytes. */

@@ -103,6 +103,9 @@ interface SenderState {
   key: string;
   /** Hash of the key, for admission (table_admission.ts). */
   hash: number;
+  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
+  unsyncedHits: number;
+  unsyncedGeneration: number;
   senderMac: string;
   /** Target IPv4 addresses (unsigned 32-bit numbers) asked for; its probes are the ARP requests. */
   fanOut: FanOut<number>;
@@ -176,17 +179,20 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     const hash = fnv1a(key);
-    const estimate = admission.count(hash);
     let state = senders.get(key);
     if (state === undefined) {
-      if (admission.refuses(senders, hash, estimate)) return;
+      if (admission.refuses(senders, hash, admission.count(hash))) return;
       state = {
         key,
         hash,
+        unsyncedHits: 0,
+        unsyncedGeneration: 0,
         senderMac: packet.arpSenderMac,
         fanOut: newFanOut(nowUs),
       };
       senders.set(key, state);
+    } else {
+      admission.countHit(state);
     }
     if (observeFanOut(state.fanOut, target, nowUs, limits)) {
       report(findingOf(state, nowUs, config));

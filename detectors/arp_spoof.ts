@@ -203,6 +203,9 @@ interface MacState extends ReportMark {
   mac: string;
   /** Hash of the MAC, for admission (table_admission.ts). */
   hash: number;
+  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
+  unsyncedHits: number;
+  unsyncedGeneration: number;
   /** Claims (at most `maxIpsPerMac`), least recently claimed first. */
   claims: Claim[];
   /** IPs asked for (at most `maxIpsPerMac`, a ring) and when, µs. */
@@ -264,13 +267,16 @@ export function createArpSpoofDetector(
   /** The state of `mac`, made if absent; undefined when the full table turns the MAC away. */
   function macStateOf(mac: string, nowUs: number): MacState | undefined {
     const hash = fnv1a(mac);
-    const estimate = macAdmission.count(hash);
     let state = macs.get(mac);
     if (state === undefined) {
-      if (macAdmission.refuses(macs, hash, estimate)) return undefined;
+      if (macAdmission.refuses(macs, hash, macAdmission.count(hash))) {
+        return undefined;
+      }
       state = {
         mac,
         hash,
+        unsyncedHits: 0,
+        unsyncedGeneration: 0,
         claims: [],
         askedIps: [],
         askedUs: [],
@@ -282,6 +288,8 @@ export function createArpSpoofDetector(
         lastReportUs: -Infinity,
       };
       macs.set(mac, state);
+    } else {
+      macAdmission.countHit(state);
     }
     state.lastUs = nowUs;
     return state;

@@ -141,6 +141,9 @@ class PairState implements BucketClock, ReportMark {
   outsideKey = -1;
   /** Hash of its table key, for admission (table_admission.ts). */
   hash = 0;
+  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
+  unsyncedHits = 0;
+  unsyncedGeneration = 0;
   inside = "";
   outside = "";
   bucketStartUs = 0;
@@ -174,6 +177,8 @@ class PairState implements BucketClock, ReportMark {
     this.insideKey = insideKey;
     this.outsideKey = outsideKey;
     this.hash = hash;
+    this.unsyncedHits = 0;
+    this.unsyncedGeneration = 0;
     this.inside = inside;
     this.outside = outside;
     this.bucketStartUs = nowUs;
@@ -256,10 +261,9 @@ export function createDataExfilDetector(
       }
       const insideKey = srcHome ? srcKey : dstKey;
       const hash = hashKey(insideKey, outsideKey, 0);
-      const estimate = admission.count(hash);
       let state = pairs.peek(insideKey, outsideKey, 0, hash);
       if (state === undefined) {
-        if (admission.refuses(pairs, hash, estimate)) return;
+        if (admission.refuses(pairs, hash, admission.count(hash))) return;
         state = (pairs.spare() ?? new PairState()).reset(
           insideKey,
           keptText(insideKey, packet, srcHome),
@@ -269,11 +273,14 @@ export function createDataExfilDetector(
           nowUs,
         );
         pairs.add(insideKey, outsideKey, 0, state, hash);
-      } else if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
-        // Refreshing LRU order once a second is enough for eviction and
-        // for expiry measured in minutes.
-        pairs.get(insideKey, outsideKey, 0);
-        state.touchedUs = nowUs;
+      } else {
+        admission.countHit(state);
+        if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
+          // Refreshing LRU order once a second is enough for eviction and
+          // for expiry measured in minutes.
+          pairs.get(insideKey, outsideKey, 0);
+          state.touchedUs = nowUs;
+        }
       }
       advanceBuckets(state, nowUs, windowUs);
       state.lastSeenUs = nowUs;

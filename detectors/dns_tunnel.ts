@@ -174,6 +174,9 @@ const QTYPE_NAMES: Readonly<Record<number, string>> = {
 class GroupState implements ReportMark {
   /** Hash of its table key, for admission (table_admission.ts). */
   hash = 0;
+  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
+  unsyncedHits = 0;
+  unsyncedGeneration = 0;
   /** Client address key, and its text as {@linkcode keptText} keeps it ("" for IPv4). */
   clientKey = -1;
   clientText = "";
@@ -316,17 +319,21 @@ export function createDnsTunnelDetector(
       const domainHash = fnv1a(domain);
       const domainCheck = polyHash(domain);
       const hash = hashKey(client, domainHash, domainCheck);
-      const estimate = admission.count(hash);
       let state = groups.get(client, domainHash, domainCheck, hash);
       if (state === undefined) {
-        if (admission.refuses(groups, hash, estimate)) return;
+        if (admission.refuses(groups, hash, admission.count(hash))) return;
         state = (groups.spare() ?? new GroupState()).reset(packet, domain);
         state.hash = hash;
+        state.unsyncedHits = 0;
+        state.unsyncedGeneration = 0;
         groups.add(client, domainHash, domainCheck, state, hash);
-      } else if (
-        nowUs - state.windowStartUs >= windowUs || state.domain !== domain
-      ) {
-        state.reset(packet, domain); // a new window, or another domain with the same hashes
+      } else {
+        admission.countHit(state);
+        if (
+          nowUs - state.windowStartUs >= windowUs || state.domain !== domain
+        ) {
+          state.reset(packet, domain); // a new window, or another domain with the same hashes
+        }
       }
       state.lastSeenUs = nowUs;
       observeQuery(state, subdomain, packet, limits);

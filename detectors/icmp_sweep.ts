@@ -102,6 +102,9 @@ interface SourceState {
   source: string;
   /** Hash of its table key, for admission (table_admission.ts). */
   hash: number;
+  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
+  unsyncedHits: number;
+  unsyncedGeneration: number;
   /** Probe kinds seen, by name ("echo", "timestamp", "mask"). */
   kinds: string[];
   /** Targets probed: IPv4 as unsigned 32-bit numbers, IPv6 as text. */
@@ -175,12 +178,20 @@ export function createIcmpSweepDetector(
     }
     const srcKey = packet.srcAddressKey;
     const hash = hashKey(srcKey, 0, 0);
-    const estimate = admission.count(hash);
     let state = sources.get(srcKey, 0, 0, hash);
     if (state === undefined) {
-      if (admission.refuses(sources, hash, estimate)) return;
-      state = { source: src, hash, kinds: [], fanOut: newFanOut(nowUs) };
+      if (admission.refuses(sources, hash, admission.count(hash))) return;
+      state = {
+        source: src,
+        hash,
+        unsyncedHits: 0,
+        unsyncedGeneration: 0,
+        kinds: [],
+        fanOut: newFanOut(nowUs),
+      };
       sources.add(srcKey, 0, 0, state, hash);
+    } else {
+      admission.countHit(state);
     }
     if (!state.kinds.includes(kind)) state.kinds.push(kind);
     // IPv4 targets by number (the address key), others by text.

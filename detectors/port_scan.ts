@@ -234,6 +234,9 @@ class NewSource {
   address = "";
   /** Hash of its table key, for admission (table_admission.ts). */
   hash = 0;
+  /** Always 0: a held source's later probes are not counted for admission (see `probe`). */
+  readonly unsyncedHits = 0;
+  readonly unsyncedGeneration = 0;
   /** Distinct probes held: 1 or 2 (the second's fields are unused while 1). */
   count = 0;
   host = "";

@@ -39,6 +39,8 @@ export class FrequencySketch {
   readonly #quarter: number;
   readonly #resetAfter: number;
   #additions = 0;
+  /** Times the counters were halved. */
+  generation = 0;
 
   /** 4 × 2^`log2Width` 8-bit counters (as 4 rows of 2^`log2Width`); halved after `resetAfter` additions. */
   constructor(log2Width = 16, resetAfter = 1 << 18) {
@@ -54,29 +56,31 @@ export class FrequencySketch {
   }
 
   /**
-   * Counts one sighting of the key whose 32-bit hash is `keyHash`. A
-   * conservative update: only the key's counters at its current estimate
-   * grow, which keeps other keys' estimates from inflating. Returns the
+   * Counts `sightings` sightings (default one) of the key whose 32-bit hash
+   * is `keyHash`. A conservative update: only the key's counters below its
+   * new estimate grow, to it, which keeps other keys' estimates from
+   * inflating (as many single additions in a row would). Returns the
    * key's estimate with this sighting counted (what {@linkcode estimate}
    * would return now), so callers need not look it up again.
    */
-  add(keyHash: number): number {
+  add(keyHash: number, sightings = 1): number {
     const counters = this.#counters;
     const least = this.estimate(keyHash);
+    const raised = Math.min(MAX_COUNT, least + sightings);
     if (least < MAX_COUNT) {
       const base = (keyHash & this.#blockMask) << this.#blockShift;
       let offsets = offsetBits(keyHash);
       for (let row = 0; row < ROWS; row++) {
         const at = base + row * this.#quarter + (offsets & this.#quarterMask);
-        if (counters[at] === least) counters[at] = least + 1;
+        if (counters[at]! < raised) counters[at] = raised;
         offsets >>>= 8;
       }
     }
-    if (++this.#additions >= this.#resetAfter) {
+    if ((this.#additions += sightings) >= this.#resetAfter) {
       this.#halve();
       return this.estimate(keyHash);
     }
-    return least < MAX_COUNT ? least + 1 : MAX_COUNT;
+    return raised;
   }
 
   /** Estimated sightings of the key since the counters were last halved (never too low). */
@@ -102,6 +106,7 @@ export class FrequencySketch {
       words[i] = (words[i]! >>> 1) & 0x7f7f7f7f;
     }
     this.#additions = 0;
+    this.generation++;
   }
 }
 

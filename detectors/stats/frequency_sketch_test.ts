@@ -51,3 +51,29 @@ Deno.test("FrequencySketch halving keeps every counter's own bits (no carry from
     );
   });
 });
+
+Deno.test("FrequencySketch.add(hash, n) counts like n single additions, saturates, and counts halvings", () => {
+  const batched = new FrequencySketch(12, 1 << 30);
+  const single = new FrequencySketch(12, 1 << 30);
+  for (let key = 0; key < 2_000; key++) {
+    const hash = hashKey(key, 3, 0);
+    const n = key % 9;
+    if (n > 0) batched.add(hash, n);
+    for (let i = 0; i < n; i++) single.add(hash);
+  }
+  for (let key = 0; key < 2_000; key++) {
+    const hash = hashKey(key, 3, 0);
+    assert.equal(batched.estimate(hash), single.estimate(hash), `key ${key}`);
+  }
+  const key = hashKey(7, 7, 7);
+  assert.equal(batched.add(key, 250), 250);
+  assert.equal(batched.add(key, 8), 255);
+
+  // Batched sightings move the halving clock by their number.
+  const sketch = new FrequencySketch(8, 100);
+  assert.equal(sketch.generation, 0);
+  sketch.add(key, 99);
+  assert.equal(sketch.generation, 0);
+  assert.equal(sketch.add(key, 1), 50); // the 100th sighting halves 100
+  assert.equal(sketch.generation, 1);
+});

@@ -3,7 +3,8 @@
  * sighting (doorkeeper.ts) and only when it has been seen more often than
  * the least recently used entry it would evict (frequency_sketch.ts). One
  * instance per table, fed every sighting of the table's keys
- * ({@linkcode TableAdmission.count}), hits included.
+ * ({@linkcode TableAdmission.count} for a key not in the table,
+ * {@linkcode TableAdmission.countHit} for one in it).
  *
  * @module
  */
@@ -20,8 +21,27 @@ export interface AdmissionTable {
   readonly size: number;
   readonly capacity: number;
   /** The least recently used entry (the next one evicted). */
-  oldest(): { hash: number } | undefined;
+  oldest(): AdmittedEntry | undefined;
 }
+
+/**
+ * An entry as admission sees it: its key's hash, and the sightings of it
+ * in the table not yet added to the sketch, with the sketch's halving count
+ * ({@linkcode FrequencySketch.generation}) they were counted in (both 0 in
+ * a new entry).
+ */
+export interface AdmittedEntry {
+  readonly hash: number;
+  unsyncedHits: number;
+  unsyncedGeneration: number;
+}
+
+/**
+ * Hits an entry gathers before they are added to the sketch at once: a hit
+ * then costs a field update in the entry the caller has just touched, and
+ * only every eighth one touches the sketch's cache line.
+ */
+const HIT_BATCH = 8;
 
 /** Admission for one table, with a count of the keys turned away. */
 export class TableAdmission {
@@ -31,7 +51,7 @@ export class TableAdmission {
   /** New keys turned away so far. */
   rejected = 0;
   /** The last victim compared against, and its estimate (refreshed every `VICTIM_REFRESH` checks). */
-  #victim: { hash: number } | undefined;
+  #victim: AdmittedEntry | undefined;
   #victimEstimate = 0;
   #victimChecks = 0;
 
@@ -42,6 +62,23 @@ export class TableAdmission {
    */
   count(hash: number): number {
     return this.#frequency.add(hash);
+  }
+
+  /**
+   * Counts one sighting of a key that is in the table (call it instead of
+   * {@linkcode count} on a hit): kept in the entry and added to the sketch
+   * eight at a time. Held sightings age with the sketch's counters, and
+   * {@linkcode refuses} counts them in the victim's estimate.
+   */
+  countHit(entry: AdmittedEntry): void {
+    const hits = this.#unsyncedHits(entry) + 1;
+    entry.unsyncedGeneration = this.#frequency.generation;
+    if (hits >= HIT_BATCH) {
+      this.#frequency.add(entry.hash, hits);
+      entry.unsyncedHits = 0;
+    } else {
+      entry.unsyncedHits = hits;
+    }
   }
 
   /**
@@ -58,7 +95,8 @@ export class TableAdmission {
       // is looked up again only now and then.
       if (victim !== this.#victim || ++this.#victimChecks >= VICTIM_REFRESH) {
         this.#victim = victim;
-        this.#victimEstimate = this.#frequency.estimate(victim.hash);
+        this.#victimEstimate = this.#frequency.estimate(victim.hash) +
+          this.#unsyncedHits(victim);
         this.#victimChecks = 0;
       }
       if (estimate > this.#victimEstimate) {
@@ -68,6 +106,16 @@ export class TableAdmission {
     }
     this.rejected++;
     return true;
+  }
+
+  /** `entry`'s held sightings, halved once for each halving of the sketch since they were counted. */
+  #unsyncedHits(entry: AdmittedEntry): number {
+    const halvings = this.#frequency.generation - entry.unsyncedGeneration;
+    return halvings === 0
+      ? entry.unsyncedHits
+      : halvings < 8
+      ? entry.unsyncedHits >>> halvings
+      : 0;
   }
 
   /** `table`'s size, capacity and evictions, with the keys turned away. */

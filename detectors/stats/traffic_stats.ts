@@ -198,6 +198,9 @@ class HostEntry extends WindowCounts {
   address = "";
   /** Hash of its table key, for admission (frequency_sketch.ts). */
   hash = 0;
+  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
+  unsyncedHits = 0;
+  unsyncedGeneration = 0;
   /** Since the entry was created. */
   packets = 0;
   bytes = 0;
@@ -213,6 +216,8 @@ class HostEntry extends WindowCounts {
     this.key = key;
     this.address = address;
     this.hash = hash;
+    this.unsyncedHits = 0;
+    this.unsyncedGeneration = 0;
     this.clear();
     this.packets = 0;
     this.bytes = 0;
@@ -235,6 +240,8 @@ class ConversationEntry extends WindowCounts {
   lowKey = 0;
   highKey = 0;
   hash = 0;
+  unsyncedHits = 0;
+  unsyncedGeneration = 0;
   /** Their texts as {@linkcode keptText} keeps them ("" for IPv4). */
   lowText = "";
   highText = "";
@@ -258,6 +265,8 @@ class ConversationEntry extends WindowCounts {
     this.lowKey = lowKey;
     this.highKey = highKey;
     this.hash = hash;
+    this.unsyncedHits = 0;
+    this.unsyncedGeneration = 0;
     this.lowText = keptText(lowKey, packet, srcIsLow);
     this.highText = keptText(highKey, packet, !srcIsLow);
     this.clear();
@@ -377,15 +386,12 @@ export class TrafficStats {
     const dstHash = hashKey(dstKey, 0, 0);
     const lowKey = srcKey < dstKey ? srcKey : dstKey;
     const highKey = srcKey < dstKey ? dstKey : srcKey;
-    const srcEstimate = this.#hostAdmission.count(srcHash);
-    const dstEstimate = this.#hostAdmission.count(dstHash);
     const windowSeconds = this.#windowSeconds;
     // Entries count seconds from the first packet's (see #epochSecond).
     const entrySecond = second - this.#epochSecond;
     const srcHost = this.#host(
       srcKey,
       srcHash,
-      srcEstimate,
       packet,
       entrySecond,
     );
@@ -398,7 +404,6 @@ export class TrafficStats {
     const dstHost = this.#host(
       dstKey,
       dstHash,
-      dstEstimate,
       packet,
       entrySecond,
     );
@@ -416,7 +421,6 @@ export class TrafficStats {
       return;
     }
     const pairHash = hashKey(lowKey, highKey, 0);
-    const pairEstimate = this.#conversationAdmission.count(pairHash);
     // The sender's cache holds while the entry is live under this pair's key
     // (a removed entry may have been reused for another pair).
     let conversation = srcHost.conversation;
@@ -429,16 +433,18 @@ export class TrafficStats {
         lowKey,
         highKey,
         pairHash,
-        pairEstimate,
         packet,
         entrySecond,
       );
       srcHost.peerKey = dstKey;
       srcHost.conversation = conversation;
       if (conversation === undefined) return;
-    } else if (entrySecond > conversation.touchedSecond) {
-      this.#conversations.get(lowKey, highKey, 0); // LRU refresh
-      conversation.touchedSecond = entrySecond;
+    } else {
+      this.#conversationAdmission.countHit(conversation);
+      if (entrySecond > conversation.touchedSecond) {
+        this.#conversations.get(lowKey, highKey, 0); // LRU refresh
+        conversation.touchedSecond = entrySecond;
+      }
     }
     conversation.add(entrySecond, windowSeconds, 1, bytes, 0);
     conversation.packets++;
@@ -511,13 +517,13 @@ export class TrafficStats {
   #host(
     key: number,
     hash: number,
-    estimate: number,
     packet: PacketRecord,
     second: number,
   ): HostEntry | undefined {
     const table = this.#hosts;
     let entry = table.peek(key, 0, 0, hash);
     if (entry === undefined) {
+      const estimate = this.#hostAdmission.count(hash);
       if (this.#hostAdmission.refuses(table, hash, estimate)) return undefined;
       const address = keptText(key, packet, key === packet.srcAddressKey);
       entry = (table.spare() ?? new HostEntry()).reset(
@@ -527,9 +533,12 @@ export class TrafficStats {
         second,
       );
       table.add(key, 0, 0, entry, hash);
-    } else if (second > entry.touchedSecond) {
-      table.get(key, 0, 0);
-      entry.touchedSecond = second;
+    } else {
+      this.#hostAdmission.countHit(entry);
+      if (second > entry.touchedSecond) {
+        table.get(key, 0, 0);
+        entry.touchedSecond = second;
+      }
     }
     return entry;
   }
@@ -538,13 +547,13 @@ export class TrafficStats {
     lowKey: number,
     highKey: number,
     hash: number,
-    estimate: number,
     packet: PacketRecord,
     second: number,
   ): ConversationEntry | undefined {
     const table = this.#conversations;
     let entry = table.peek(lowKey, highKey, 0, hash);
     if (entry === undefined) {
+      const estimate = this.#conversationAdmission.count(hash);
       if (this.#conversationAdmission.refuses(table, hash, estimate)) {
         return undefined;
       }
@@ -556,9 +565,12 @@ export class TrafficStats {
         second,
       );
       table.add(lowKey, highKey, 0, entry, hash);
-    } else if (second > entry.touchedSecond) {
-      table.get(lowKey, highKey, 0);
-      entry.touchedSecond = second;
+    } else {
+      this.#conversationAdmission.countHit(entry);
+      if (second > entry.touchedSecond) {
+        table.get(lowKey, highKey, 0);
+        entry.touchedSecond = second;
+      }
     }
     return entry;
   }

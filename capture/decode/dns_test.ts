@@ -235,6 +235,27 @@ Deno.test("decodePacket() escapes dots and unprintable bytes inside labels", () 
   assert.deepEqual([root.dnsQname, root.dnsQtype], ["", 2]);
 });
 
+Deno.test("decodePacket() reads the longest name whose every byte is escaped, and names after it afresh", () => {
+  // Labels of 63, 63, 63 and 61 bytes: 255 wire bytes with the root label
+  // (the most allowed), 250 bytes of 0x00 written "\\000", and 3 dots.
+  const label = (length: number) =>
+    concat(Uint8Array.of(length), new Uint8Array(length));
+  const name = concat(label(63), label(63), label(63), label(61), hex("00"));
+  const { packet, anomalies } = decodeUdpDns(
+    query(concat(name, hex("0001 0001"))),
+  );
+  const expected = [63, 63, 63, 61].map((n) => "\\000".repeat(n)).join(".");
+  assert.equal(expected.length, 1_003);
+  assert.deepEqual([packet.dnsQname, packet.dnsQtype, anomalies.total()], [
+    expected,
+    1,
+    0,
+  ]);
+  // The next name is not left over from the long one.
+  const next = decodeUdpDns(dnsMessage({ id: 2, name: "a.b", qtype: 1 }));
+  assert.equal(next.packet.dnsQname, "a.b");
+});
+
 Deno.test("decodePacket() marks every cut DNS frame truncated, keeping the name read so far", () => {
   const frame = udpFrame(
     V4,

@@ -540,7 +540,7 @@ function shapeOf(subdomain: string, longLabelLength: number): SubdomainShape {
     labels,
     labelChars,
     maxLabelLength,
-    entropyBits: entropyOf(subdomain),
+    entropyBits: entropyOf(subdomain, 0, subdomain.length),
     encoded,
   };
 }
@@ -556,30 +556,24 @@ function isEncodedText(
   end: number,
   singleLabel: boolean,
 ): boolean {
+  // Counted without branches on the characters (encoded data is random, so
+  // branches on it are mispredicted): each character adds its class bits.
   let length = 0;
   let digits = 0;
   let letters = 0;
   let vowels = 0;
-  let hexOnly = true;
-  let otherBytes = false;
+  let seen = 0;
   for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
-    if (code === 0x2e) continue;
-    length++;
-    if (code >= 0x30 && code <= 0x39) {
-      digits++;
-    } else if (code >= 0x61 && code <= 0x7a) {
-      letters++;
-      if (code > 0x66) hexOnly = false;
-      if (
-        code === 0x61 || code === 0x65 || code === 0x69 || code === 0x6f ||
-        code === 0x75
-      ) vowels++;
-    } else {
-      hexOnly = false;
-      if (code !== 0x2d && code !== 0x5f) otherBytes = true;
-    }
+    const bits = code < 0x80 ? CHAR_CLASS[code]! : OTHER_CHAR;
+    length += bits & COUNTED;
+    digits += (bits & DIGIT) >> 1;
+    letters += (bits & LETTER) >> 2;
+    vowels += (bits & VOWEL) >> 3;
+    seen |= bits;
   }
+  const hexOnly = (seen & NOT_HEX) === 0;
+  const otherBytes = (seen & OTHER) !== 0;
   if (length < MIN_JUDGED_LENGTH) return false;
   if (hexOnly && digits >= 2 && letters >= 2) return true;
   if (digits >= 0.3 * length && letters >= 0.2 * length) return true;
@@ -587,14 +581,59 @@ function isEncodedText(
   if (otherBytes) return true;
   if (letters >= MIN_JUDGED_LENGTH && vowels < 0.2 * letters) return true;
   return length >= MIN_ENTROPY_LENGTH &&
-    entropyOf(text.slice(start, end)) >= ENCODED_ENTROPY_BITS;
+    entropyOf(text, start, end) >= ENCODED_ENTROPY_BITS;
 }
 
-/** Shannon entropy of `text` in bits per character, dots excluded (characters above U+00FF share buckets). */
-function entropyOf(text: string): number {
+/** Class bits of a character in {@linkcode isEncodedText} (its count bit and field are in the low four). */
+const COUNTED = 1;
+const DIGIT = 2;
+const LETTER = 4;
+const VOWEL = 8;
+/** A letter above "f", or anything but a digit or letter. */
+const NOT_HEX = 16;
+/** Anything but a digit, letter, "-" or "_" (a dot is not counted at all). */
+const OTHER = 32;
+
+/** Class bits of any other character. */
+const OTHER_CHAR = COUNTED | NOT_HEX | OTHER;
+
+/** Class bits of each ASCII character (names are lower case; upper-case letters are other bytes). */
+const CHAR_CLASS = Uint8Array.from({ length: 0x80 }, (_, code) => {
+  if (code === 0x2e) return 0;
+  if (code >= 0x30 && code <= 0x39) return COUNTED | DIGIT;
+  if (code >= 0x61 && code <= 0x7a) {
+    const vowel = code === 0x61 || code === 0x65 || code === 0x69 ||
+      code === 0x6f || code === 0x75;
+    return COUNTED | LETTER | (vowel ? VOWEL : 0) |
+      (code > 0x66 ? NOT_HEX : 0);
+  }
+  if (code === 0x2d || code === 0x5f) return COUNTED | NOT_HEX;
+  return OTHER_CHAR;
+});
+
+/** c × log2(c) for each count c a character can have in a name's text (at most 4 × 255). */
+const COUNT_LOG_COUNT = Float64Array.from(
+  { length: 1_024 },
+  (_, count) => count === 0 ? 0 : count * Math.log2(count),
+);
+
+/** c × log2(c), from the table when it holds c. */
+function countLogCount(count: number): number {
+  return count < COUNT_LOG_COUNT.length
+    ? COUNT_LOG_COUNT[count]!
+    : count * Math.log2(count);
+}
+
+/**
+ * Shannon entropy of characters `start`..`end` of `text` in bits per
+ * character, dots excluded (characters above U+00FF share buckets), as
+ * log2(n) − Σ c·log2(c) / n over the n characters and each character's count
+ * c: the same sum as −Σ p·log2(p), with one logarithm looked up per count.
+ */
+function entropyOf(text: string, start: number, end: number): number {
   let total = 0;
   let distinct = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code === 0x2e) continue;
     const bucket = code & 0xff;
@@ -602,14 +641,13 @@ function entropyOf(text: string): number {
     scratchCounts[bucket]!++;
     total++;
   }
-  let bits = 0;
+  let sum = 0;
   for (let j = 0; j < distinct; j++) {
     const bucket = scratchTouched[j]!;
-    const p = scratchCounts[bucket]! / total;
-    bits -= p * Math.log2(p);
+    sum += countLogCount(scratchCounts[bucket]!);
     scratchCounts[bucket] = 0;
   }
-  return bits;
+  return total === 0 ? 0 : countLogCount(total) / total - sum / total;
 }
 
 function round(value: number, digits: number): number {

@@ -54,24 +54,18 @@ const COMMON_SECOND_LEVEL_LABELS: ReadonlySet<string> = new Set([
 export function registeredDomain(name: string): string {
   let end = name.length;
   if (end > 0 && name.charCodeAt(end - 1) === 0x2e) end--; // trailing dot
-  const lower = hasUpperCase(name, end)
-    ? name.slice(0, end).toLowerCase()
-    : end === name.length
-    ? name
-    : name.slice(0, end);
-  const lastDot = lower.lastIndexOf(".");
-  if (lastDot <= 0) return lower;
-  const secondDot = lower.lastIndexOf(".", lastDot - 1);
-  if (secondDot < 0) return lower;
-  const tldLength = lower.length - lastDot - 1;
-  if (tldLength === 2) {
-    const secondLevel = lower.slice(secondDot + 1, lastDot);
-    if (COMMON_SECOND_LEVEL_LABELS.has(secondLevel)) {
-      const thirdDot = lower.lastIndexOf(".", secondDot - 1);
-      return thirdDot < 0 ? lower : lower.slice(thirdDot + 1);
-    }
+  // Dots are found in `name` itself; only the labels returned are lowered.
+  const lastDot = name.lastIndexOf(".", end - 1);
+  if (lastDot <= 0) return lowerCaseOf(name, 0, end);
+  const secondDot = name.lastIndexOf(".", lastDot - 1);
+  if (secondDot < 0) return lowerCaseOf(name, 0, end);
+  if (
+    end - lastDot - 1 === 2 &&
+    COMMON_SECOND_LEVEL_LABELS.has(lowerCaseOf(name, secondDot + 1, lastDot))
+  ) {
+    return lowerCaseOf(name, name.lastIndexOf(".", secondDot - 1) + 1, end);
   }
-  return lower.slice(secondDot + 1);
+  return lowerCaseOf(name, secondDot + 1, end);
 }
 
 /**
@@ -103,10 +97,13 @@ export function hasPlausibleTld(name: string): boolean {
   return true;
 }
 
-function hasUpperCase(name: string, end: number): boolean {
-  for (let i = 0; i < end; i++) {
+/** Characters `start`..`end` of `name` in lower case (`name` itself when that is all of it and has no upper case). */
+function lowerCaseOf(name: string, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
     const code = name.charCodeAt(i);
-    if (code >= 0x41 && code <= 0x5a) return true;
+    if (code >= 0x41 && code <= 0x5a) {
+      return name.slice(start, end).toLowerCase();
+    }
   }
-  return false;
+  return start === 0 && end === name.length ? name : name.slice(start, end);
 }

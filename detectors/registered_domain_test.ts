@@ -25,6 +25,11 @@ Deno.test("registeredDomain: three labels under a common second level of a ccTLD
 
 Deno.test("registeredDomain: case, trailing dot, short names", () => {
   assert.equal(registeredDomain("WWW.Example.COM."), "example.com");
+  assert.equal(registeredDomain("MAIL.Example.CO.UK"), "example.co.uk");
+  assert.equal(registeredDomain("Example.Co.Uk."), "example.co.uk");
+  // Upper case only in the labels left out.
+  assert.equal(registeredDomain("AB12CD.EF34.example.com"), "example.com");
+  assert.equal(registeredDomain("LOCALHOST."), "localhost");
   assert.equal(registeredDomain("example.com."), "example.com");
   assert.equal(registeredDomain("localhost"), "localhost");
   assert.equal(registeredDomain("com"), "com");

@@ -1,6 +1,6 @@
 /**
  * The record the decoder fills: a {@linkcode PacketRecord} whose IPv4
- * addresses and MACs become text only when something reads them.
+ * addresses, MACs and DNS name become text only when something reads them.
  *
  * Formatting an address is cheap, but its string is not: under a spoofed
  * flood every packet brings new addresses, and their strings were most of
@@ -8,8 +8,11 @@
  * read (the analyzers look addresses up by `srcAddressKey`). So the decoder
  * stores an IPv4 address as its key and a MAC as two numbers, and the
  * getters format them on first read (through the direct-mapped caches of
- * decode/address.ts). The record keeps no capture bytes, so a record kept in
- * a ring still reads its own addresses after the buffer has moved on.
+ * decode/address.ts). Likewise a DNS question's name is kept as character
+ * codes in the record's own buffer and made a string when read: the
+ * detectors read the names of queries only, so a response's name is never
+ * built. The record keeps no capture bytes, so a record kept in a ring
+ * still reads its own addresses and name after the buffer has moved on.
  *
  * The lazy fields are accessors on the prototype, not own properties: copy a
  * record with {@linkcode plainPacket}, not a spread or `JSON.stringify`.
@@ -81,7 +84,10 @@ export class DecodedPacket implements PacketRecord {
   dnsResponse = false;
   dnsOpcode = -1;
   dnsRcode = -1;
-  dnsQname = "";
+  /** Text, or null to make from the first `#dnsNameLength` of `#dnsNameCodes` on first read. */
+  #dnsQname: string | null = "";
+  #dnsNameCodes: Uint16Array | undefined;
+  #dnsNameLength = 0;
   dnsQtype = -1;
   dnsQuestionCount = 0;
   dnsAnswerCount = 0;
@@ -120,6 +126,38 @@ export class DecodedPacket implements PacketRecord {
     this.#dstAddress = text;
   }
 
+  /** The first DNS question's name (lower case, no trailing dot), or "". */
+  get dnsQname(): string {
+    if (this.#dnsQname === null) {
+      this.#dnsQname = String.fromCharCode.apply(
+        null,
+        this.#dnsNameCodes!.subarray(
+          0,
+          this.#dnsNameLength,
+        ) as unknown as number[],
+      );
+    }
+    return this.#dnsQname;
+  }
+  set dnsQname(text: string) {
+    this.#dnsQname = text;
+  }
+
+  /** Sets the DNS name to the first `length` character codes of `codes` (copied), made a string when read. */
+  setDnsNameCodes(codes: Uint16Array, length: number): void {
+    if (length === 0) {
+      this.#dnsQname = "";
+      return;
+    }
+    let own = this.#dnsNameCodes;
+    if (own === undefined || own.length < length) {
+      own = this.#dnsNameCodes = new Uint16Array(Math.max(64, length));
+    }
+    for (let i = 0; i < length; i++) own[i] = codes[i]!;
+    this.#dnsNameLength = length;
+    this.#dnsQname = null;
+  }
+
   /** Sets the source MAC to the 6 bytes at `offset` (the caller checked they are present), formatted when read. */
   setSrcMacAt(bytes: Uint8Array, offset: number): void {
     this.#srcMacHigh = macHighWord(bytes, offset);
@@ -156,6 +194,7 @@ export function plainPacket(packet: PacketRecord): PacketRecord {
     dstMac: packet.dstMac,
     srcAddress: packet.srcAddress,
     dstAddress: packet.dstAddress,
+    dnsQname: packet.dnsQname,
   };
 }
 

@@ -8,7 +8,7 @@ import {
   keptText,
   plainPacket,
 } from "./decoded_packet.ts";
-import { arpFrame, tcpFrame, udpFrame } from "./frame_builder.ts";
+import { arpFrame, dnsMessage, tcpFrame, udpFrame } from "./frame_builder.ts";
 import { emptyPacketRecord, publicPacketFields } from "./packet_record.ts";
 
 const ENDS = {
@@ -89,6 +89,37 @@ Deno.test("DecodedPacket: ARP addresses and assigned text read back as written",
   packet.dstMac = "aa:aa:aa:aa:aa:aa";
   assert.equal(packet.srcAddress, "10.0.0.99");
   assert.equal(packet.dstMac, "aa:aa:aa:aa:aa:aa");
+});
+
+Deno.test("DecodedPacket keeps its own DNS name after later packets are decoded", () => {
+  const anomalies = new AnomalyCounter();
+  const dns = (name: string, response = false) =>
+    rawRecord(
+      udpFrame(
+        ENDS,
+        { srcPort: response ? 53 : 40000, dstPort: response ? 40000 : 53 },
+        dnsMessage({ id: 7, name, qtype: 1, response }),
+      ),
+    );
+  const kept = decodePacket(dns("First.Example.COM", true), anomalies);
+  const reused = new DecodedPacket();
+  const long = `${"x".repeat(63)}.${"y".repeat(63)}.example.org`;
+  decodeInto(reused, dns(long), anomalies);
+  assert.equal(kept.dnsQname, "first.example.com");
+  assert.equal(reused.dnsQname, long);
+  decodeInto(reused, dns("b.c"), anomalies);
+  assert.equal(reused.dnsQname, "b.c");
+  decodeInto(reused, rawRecord(tcpFrame(ENDS, SYN)), anomalies);
+  assert.equal(reused.dnsQname, "");
+  decodeInto(reused, dns("d.e"), anomalies);
+  reused.dnsQname = "set.by.hand";
+  assert.equal(reused.dnsQname, "set.by.hand");
+  assert.equal(plainPacket(kept).dnsQname, "first.example.com");
+  assert.equal(
+    JSON.parse(JSON.stringify(publicPacketFields(kept))).dnsQname,
+    "first.example.com",
+  );
+  assert.equal(anomalies.total(), 0);
 });
 
 Deno.test("plainPacket() copies every field, the lazy ones too, as own properties", () => {

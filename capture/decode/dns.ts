@@ -6,7 +6,7 @@
  */
 
 import type { AnomalyCounter } from "../anomalies.ts";
-import type { PacketRecord } from "../packet_record.ts";
+import type { DecodedPacket } from "../decoded_packet.ts";
 import { readU16 } from "./bytes.ts";
 import {
   type MinimalHeader,
@@ -45,23 +45,13 @@ const NAME_CODE: Int16Array = Int16Array.from({ length: 256 }, (_, byte) => {
 });
 
 /**
- * The name being read, as character codes: a name is built here and made
- * a string once, because adding to a string one character at a time left
- * about 500 bytes of garbage per name (a fifth of the engine's garbage on
- * the benchmarks' mixed capture). At most 255 wire bytes, each at most 4
+ * The name being read, as character codes, copied into the record at the
+ * end ({@linkcode DecodedPacket.setDnsNameCodes}), which makes it a string
+ * only when read: adding to a string one character at a time left about 500
+ * bytes of garbage per name. At most 255 wire bytes, each at most 4
  * characters.
  */
 const nameCodes = new Uint16Array(4 * MAX_NAME_LENGTH);
-
-/** Views of the first n codes of {@linkcode nameCodes} by n, made on first use (a view per name would be garbage too). */
-const nameViews: Uint16Array[] = [];
-
-/** The string of the first `length` codes of {@linkcode nameCodes}. */
-function nameText(length: number): string {
-  if (length === 0) return "";
-  const view = nameViews[length] ??= nameCodes.subarray(0, length);
-  return String.fromCharCode.apply(null, view as unknown as number[]);
-}
 
 /** True for the ports whose UDP payload is decoded as DNS: 53, mDNS 5353 (RFC 6762), LLMNR 5355 (RFC 4795). */
 export function isDnsUdpPort(port: number): boolean {
@@ -85,7 +75,7 @@ const RunOut = {
 type RunOut = typeof RunOut[keyof typeof RunOut];
 
 function reportRunOut(
-  record: PacketRecord,
+  record: DecodedPacket,
   anomalies: AnomalyCounter,
   runOut: RunOut,
   malformedName: string,
@@ -105,7 +95,7 @@ function reportRunOut(
  * not a DNS message and is ignored.
  */
 export function decodeDns(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -130,7 +120,7 @@ export function decodeDns(
 
 /** Decodes a message whose 12-byte header lies before `end`; `runOut` says what a shortfall after it means. */
 function decodeMessage(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -173,7 +163,7 @@ function decodeMessage(
  * ({@linkcode isPlausibleDnsHeader}), is left alone and not counted.
  */
 export function decodeDnsOverTcp(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -231,7 +221,7 @@ export function isPlausibleDnsHeader(
  * `runOut` says what reaching `end` means.
  */
 function readName(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   message: number,
   start: number,
@@ -246,14 +236,14 @@ function readName(
   let length = 0; // of the name's text in nameCodes
   for (;;) {
     if (at >= end) {
-      record.dnsQname = nameText(length);
+      record.setDnsNameCodes(nameCodes, length);
       reportRunOut(record, anomalies, runOut, "dns_name_overrun");
       return -1;
     }
     // Non-null: `at` is inside the message (checked above).
     const label = bytes[at]!;
     if (label === 0) {
-      record.dnsQname = nameText(length);
+      record.setDnsNameCodes(nameCodes, length);
       return after >= 0 ? after : at + 1;
     }
     const kind = label & 0xc0;
@@ -264,7 +254,7 @@ function readName(
       }
       if (after < 0) after = at + 2;
       if (++pointers > MAX_POINTERS) {
-        record.dnsQname = nameText(length);
+        record.setDnsNameCodes(nameCodes, length);
         reportAnomaly(record, anomalies, "dns_name_loop");
         return -1;
       }
@@ -273,13 +263,13 @@ function readName(
     }
     if (kind !== 0) {
       // 0x40 (extended label, RFC 6891) and 0x80 are not used in names.
-      record.dnsQname = nameText(length);
+      record.setDnsNameCodes(nameCodes, length);
       reportAnomaly(record, anomalies, "dns_bad_label");
       return -1;
     }
     wireLength += label + 1;
     if (wireLength > MAX_NAME_LENGTH) {
-      record.dnsQname = nameText(length);
+      record.setDnsNameCodes(nameCodes, length);
       // Only pointers can make a name repeat itself past the limit.
       reportAnomaly(
         record,

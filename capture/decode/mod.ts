@@ -138,7 +138,7 @@ function fill(
 
 /** Decodes the transport header at `offset` of a `length`-byte segment, then its payload. */
 function decodeTransport(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,

@@ -5,6 +5,8 @@ import { TCP_FLAGS } from "../capture/packet_record.ts";
 import { fixIpv4Checksums, IPV4_SRC, writeUint32 } from "./frame_patch.ts";
 import { writeMixedCapture } from "./mixed_capture.ts";
 import { writeSynFloodCapture } from "./synflood_capture.ts";
+import { writeDnsCapture } from "./dns_capture.ts";
+import { AnalysisEngine } from "../detectors/engine.ts";
 
 /** True when the IPv4 header and TCP/UDP/ICMP checksums of an Ethernet/IPv4 frame verify. */
 function checksumsValid(frame: Uint8Array): boolean {
@@ -80,6 +82,40 @@ Deno.test("writeSynFloodCapture() sends every SYN from its own source when sourc
       if (packet.tcpFlags === TCP_FLAGS.SYN) syns++;
     });
     assert.deepEqual([sources.size, syns], [5000, 5000]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("writeDnsCapture() writes answered queries whose tunnel clients alone are reported", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeDnsCapture(path, {
+      packets: 8000,
+      clients: 50,
+      tunnelClients: 2,
+    });
+    const frames = await framesOf(path);
+    assert.deepEqual(frames.length, 8000);
+    assert.deepEqual(frames.filter((f) => !checksumsValid(f)).length, 0);
+    let queries = 0;
+    let answers = 0;
+    const engine = new AnalysisEngine();
+    await readPacketFile(path, (packet) => {
+      assert.deepEqual([packet.app, packet.anomaly], ["dns", ""]);
+      if (packet.dnsResponse) answers++;
+      else queries++;
+      engine.observe(packet);
+    });
+    assert.deepEqual([queries, answers], [4000, 4000]);
+    const alerts = engine.alerts().map((alert) =>
+      `${alert.kind} ${alert.attacker}`
+    ).sort();
+    // Clients 0 and 1 (10.0.0.1 and 10.0.0.2) tunnel; the 48 others do not.
+    assert.deepEqual(alerts, [
+      "dns_tunnel 10.0.0.1",
+      "dns_tunnel 10.0.0.2",
+    ]);
   } finally {
     await Deno.remove(path);
   }

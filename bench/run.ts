@@ -37,6 +37,11 @@ import {
 import { prepareScaling, runScalingRound } from "./scaling_bench.ts";
 import { runSseBench } from "./sse_bench.ts";
 import { writeSynFloodCapture } from "./synflood_capture.ts";
+import {
+  DNS_RESOLVER,
+  DNS_TUNNEL_DOMAIN,
+  writeDnsCapture,
+} from "./dns_capture.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -70,6 +75,11 @@ const SSE_CLIENTS = QUICK ? 10 : 100;
 const SSE_PAIRS = 2 * RUNS;
 /** Seconds kept free for the profile's summary, the report and `deno fmt`. */
 const MARGIN_S = 10;
+
+/** A count with thousands separators. */
+function int(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
 
 const started = performance.now();
 const startedAt = new Date();
@@ -152,6 +162,19 @@ try {
     (path) =>
       writeMixedCapture(path, { packets: COMPARE_PACKETS, hosts: HOSTS }),
   );
+  const dnsFile = await generate(
+    "dns.pcap",
+    PACKETS,
+    `DNS only: ${
+      int(PACKETS / 2)
+    } queries from 200 clients in 10.0.0.0/8 to ${DNS_RESOLVER}, each followed by its answer; 190 clients look up 20,000 ordinary names (A, AAAA, HTTPS), 10 tunnel (a 52-character base32 label and a sequence label under ${DNS_TUNNEL_DOMAIN}, TXT and NULL); 10 µs apart; seed 3`,
+    (path) =>
+      writeDnsCapture(path, {
+        packets: PACKETS,
+        clients: 200,
+        tunnelClients: 10,
+      }),
+  );
   const floods = new Map<number, string>();
   for (const sources of SCALING_SOURCES) {
     floods.set(
@@ -181,6 +204,12 @@ try {
     { kind: "netmirror", stage: "engine" },
   ], { log });
   const fullRoundS = await full.round();
+  const dns = new Comparison(dnsFile, PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+    TCPDUMP,
+    TSHARK,
+  ], { log });
+  const dnsRoundS = await dns.round();
   // A profiled run costs about one engine run on the whole capture.
   const profileS = full.series[2]!.seconds[0]! + 5;
 
@@ -247,7 +276,8 @@ try {
       // Keep room for the profile and the extra replay runs, which matter more.
       another: (pairS) =>
         remainingS() - pairS >
-          profileS + (RUNS - 1) * (compareRoundS + fullRoundS) + MARGIN_S,
+          profileS +
+            (RUNS - 1) * (compareRoundS + fullRoundS + dnsRoundS) + MARGIN_S,
       log,
     });
     if (sse.runs.length < SSE_PAIRS * 2) {
@@ -311,6 +341,12 @@ try {
     () => full.round(),
   );
   await extra(
+    "DNS-heavy replay",
+    dnsRoundS,
+    () => dns.rounds,
+    () => dns.round(),
+  );
+  await extra(
     "Scaling",
     scalingRoundS,
     () => scaling[0]?.measurements.length ?? RUNS,
@@ -330,6 +366,7 @@ try {
     inputs,
     compare: compare.series,
     full: full.series,
+    dns: dns.series,
     scaling,
     live,
     sse,

@@ -31,16 +31,26 @@ export interface NumericKeyMapOptions {
   recycle?: boolean;
 }
 
-/** 2^32, to split a key word into its high and low 32 bits. */
-const TWO_TO_32 = 4294967296;
+/**
+ * 2^-32, to take a key word's high 32 bits: multiplying by it gives exactly
+ * the double that dividing by 2^32 would (a power of two), at a fraction of
+ * a division's cost.
+ */
+const TWO_TO_MINUS_32 = 2 ** -32;
 
 /** Hash of three key words (32-bit, well mixed), as {@linkcode NumericKeyMap} uses it. */
 export function hashKey(a: number, b: number, c: number): number {
-  let h = Math.imul((a >>> 0) ^ ((a / TWO_TO_32) | 0) * 0x3d, 0xcc9e2d51);
+  let h = Math.imul((a >>> 0) ^ ((a * TWO_TO_MINUS_32) | 0) * 0x3d, 0xcc9e2d51);
   h = Math.imul((h << 15) | (h >>> 17), 0x1b873593);
-  h ^= Math.imul((b >>> 0) ^ Math.imul((b / TWO_TO_32) | 0, 0x2f), 0x85ebca6b);
+  h ^= Math.imul(
+    (b >>> 0) ^ Math.imul((b * TWO_TO_MINUS_32) | 0, 0x2f),
+    0x85ebca6b,
+  );
   h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
-  h ^= Math.imul((c >>> 0) ^ Math.imul((c / TWO_TO_32) | 0, 0x35), 0xc2b2ae35);
+  h ^= Math.imul(
+    (c >>> 0) ^ Math.imul((c * TWO_TO_MINUS_32) | 0, 0x35),
+    0xc2b2ae35,
+  );
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -218,7 +218,7 @@ function headline(results: BenchResults): string[] {
       `| Scaling ${
         measured.map((l) => compact(l.sources)).join(" / ")
       } sources | ${pps.map(int).join(" / ")} packets/s (slowest ${
-        (spread * 100).toFixed(0)
+        (spread * 100).toFixed(1)
       } % below fastest) | flat within ${TARGETS.scalingSpread * 100} % | ${
         verdict(spread <= TARGETS.scalingSpread)
       } |`,

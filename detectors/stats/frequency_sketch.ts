@@ -39,8 +39,7 @@ export class FrequencySketch {
   readonly #quarter: number;
   readonly #resetAfter: number;
   #additions = 0;
-  /** Times the counters were halved. */
-  generation = 0;
+  #generation = 0;
 
   /** 4 × 2^`log2Width` 8-bit counters (as 4 rows of 2^`log2Width`); halved after `resetAfter` additions. */
   constructor(log2Width = 16, resetAfter = 1 << 18) {
@@ -83,6 +82,11 @@ export class FrequencySketch {
     return raised;
   }
 
+  /** Times the counters were halved so far. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Estimated sightings of the key since the counters were last halved (never too low). */
   estimate(keyHash: number): number {
     const counters = this.#counters;
@@ -106,7 +110,7 @@ export class FrequencySketch {
       words[i] = (words[i]! >>> 1) & 0x7f7f7f7f;
     }
     this.#additions = 0;
-    this.generation++;
+    this.#generation++;
   }
 }
 

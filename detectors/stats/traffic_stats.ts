@@ -420,7 +420,6 @@ export class TrafficStats {
       this.#conversationAdmission.rejected++;
       return;
     }
-    const pairHash = hashKey(lowKey, highKey, 0);
     // The sender's cache holds while the entry is live under this pair's key
     // (a removed entry may have been reused for another pair).
     let conversation = srcHost.conversation;
@@ -432,7 +431,7 @@ export class TrafficStats {
       conversation = this.#conversation(
         lowKey,
         highKey,
-        pairHash,
+        hashKey(lowKey, highKey, 0),
         packet,
         entrySecond,
       );

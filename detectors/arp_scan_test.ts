@@ -14,6 +14,8 @@ import {
   lanHost,
   SECOND_US,
   T0,
+  tableAfterNewcomer,
+  times,
   withAddressKeys,
   ZERO_MAC,
 } from "./test_packets.ts";
@@ -289,4 +291,29 @@ Deno.test("arp_scan: invalid options are rejected", () => {
       createArpScanDetector({ targetThreshold: 300, maxTargetsPerSender: 256 }),
     RangeError,
   );
+});
+
+Deno.test("arp_scan: a busy sender that went quiet is kept against a newcomer seen less often", () => {
+  const stats = tableAfterNewcomer(
+    createArpScanDetector({ maxSenders: 2 }),
+    "senders",
+    times(
+      40,
+      (i) => arp({ atUs: T0 + i * 1_000, target: lanHost(100 + i % 5) }),
+    ),
+    [arp({
+      atUs: T0 + SECOND_US,
+      target: lanHost(1),
+      sender: lanHost(8),
+      senderMac: "02:00:00:00:00:08",
+    })],
+    times(20, (i) =>
+      arp({
+        atUs: T0 + 2 * SECOND_US + i * 1_000,
+        target: lanHost(1),
+        sender: lanHost(9),
+        senderMac: "02:00:00:00:00:09",
+      })),
+  );
+  assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });

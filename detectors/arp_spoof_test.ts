@@ -14,6 +14,8 @@ import {
   findingsOf,
   SECOND_US,
   T0,
+  tableAfterNewcomer,
+  times,
   withAddressKeys,
   ZERO_MAC,
 } from "./test_packets.ts";
@@ -514,4 +516,18 @@ Deno.test("arp_spoof: one MAC's claimed IPs are capped", () => {
 Deno.test("arp_spoof: invalid options are rejected", () => {
   assert.throws(() => createArpSpoofDetector({ minTakeovers: 0 }), RangeError);
   assert.throws(() => createArpSpoofDetector({ maxMacs: -1 }), RangeError);
+});
+
+Deno.test("arp_spoof: a busy MAC that went quiet is kept against a newcomer seen less often", () => {
+  const stats = tableAfterNewcomer(
+    createArpSpoofDetector({ maxMacs: 2 }),
+    "macs",
+    times(40, (i) => request(T0 + i * 1_000, EVIL_MAC, EVIL, GW)),
+    [request(T0 + SECOND_US, GW_MAC, GW, VICTIM)],
+    times(
+      20,
+      (i) => request(T0 + 2 * SECOND_US + i * 1_000, VICTIM_MAC, VICTIM, GW),
+    ),
+  );
+  assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });

@@ -9,7 +9,11 @@ import {
 import {
   byTime,
   findingsOf,
+  SECOND_US,
+  T0,
+  tableAfterNewcomer,
   tcpPacket,
+  times,
   withAddressKeys,
 } from "./test_packets.ts";
 
@@ -317,4 +321,27 @@ Deno.test("data_exfil: a flood of one-packet pairs does not flush an upload out 
     [[INSIDE, OUTSIDE, 999 * 10_000], [INSIDE, OUTSIDE, 1999 * 10_000]],
   );
   assert.ok(detector.tables().pairs!.rejected! > 390_000);
+});
+
+Deno.test("data_exfil: a busy pair that went quiet is kept against a newcomer seen less often", () => {
+  const stats = tableAfterNewcomer(
+    createDataExfilDetector({ maxPairs: 2 }),
+    "pairs",
+    times(
+      40,
+      (i) => ipPacket({ src: INSIDE, dst: OUTSIDE, atUs: T0 + i * 1_000 }),
+    ),
+    [ipPacket({
+      src: "10.9.18.102",
+      dst: "207.246.115.232",
+      atUs: T0 + SECOND_US,
+    })],
+    times(20, (i) =>
+      ipPacket({
+        src: "10.9.18.103",
+        dst: "207.246.115.233",
+        atUs: T0 + 2 * SECOND_US + i * 1_000,
+      })),
+  );
+  assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });

@@ -6,7 +6,15 @@ import {
   DNS_TUNNEL_DEFAULTS,
   type DnsTunnelOptions,
 } from "./dns_tunnel.ts";
-import { findingsOf, udpPacket, withAddressKeys } from "./test_packets.ts";
+import {
+  findingsOf,
+  SECOND_US,
+  T0,
+  tableAfterNewcomer,
+  times,
+  udpPacket,
+  withAddressKeys,
+} from "./test_packets.ts";
 
 const NULL = 10;
 const TXT = 16;
@@ -490,4 +498,27 @@ Deno.test("dns_tunnel: a flood of one-query groups does not flush a tunnel out o
     ],
   );
   assert.ok(detector.tables().groups!.rejected! > 1_800);
+});
+
+Deno.test("dns_tunnel: a busy group that went quiet is kept against a newcomer seen less often", () => {
+  const stats = tableAfterNewcomer(
+    createDnsTunnelDetector({ maxGroups: 2 }),
+    "groups",
+    times(
+      40,
+      (i) => dnsQuery({ name: `q${i}.example.com`, atUs: T0 + i * 1_000 }),
+    ),
+    [dnsQuery({
+      name: "www.other.org",
+      atUs: T0 + SECOND_US,
+      src: "10.0.0.8",
+    })],
+    times(20, (i) =>
+      dnsQuery({
+        name: `x${i}.third.net`,
+        atUs: T0 + 2 * SECOND_US + i * 1_000,
+        src: "10.0.0.9",
+      })),
+  );
+  assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });

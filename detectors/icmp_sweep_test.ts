@@ -15,6 +15,8 @@ import {
   lanHost,
   SECOND_US,
   T0,
+  tableAfterNewcomer,
+  times,
   withAddressKeys,
 } from "./test_packets.ts";
 
@@ -274,4 +276,20 @@ Deno.test("icmp_sweep: invalid options are rejected", () => {
       }),
     RangeError,
   );
+});
+
+Deno.test("icmp_sweep: a busy source that went quiet is kept against a newcomer seen less often", () => {
+  const stats = tableAfterNewcomer(
+    createIcmpSweepDetector({ maxSources: 2 }),
+    "sources",
+    times(40, (i) => icmp({ atUs: T0 + i * 1_000, dst: lanHost(100 + i % 5) })),
+    [icmpPacket({ atUs: T0 + SECOND_US, src: lanHost(8), dst: lanHost(1) })],
+    times(20, (i) =>
+      icmpPacket({
+        atUs: T0 + 2 * SECOND_US + i * 1_000,
+        src: lanHost(9),
+        dst: lanHost(1),
+      })),
+  );
+  assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });

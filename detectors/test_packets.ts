@@ -14,7 +14,7 @@ import {
 } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
 import type { Finding } from "./alert.ts";
-import type { Detector } from "./detector.ts";
+import type { Detector, TableStats } from "./detector.ts";
 
 /** One second of packet time, µs. */
 export const SECOND_US = 1_000_000;
@@ -81,6 +81,35 @@ export function findingsInCrowd(
     detector.observe(packet, report);
   }
   return findings;
+}
+
+/**
+ * Feeds `detector` a busy key's packets (`busy`), then `filler` (which
+ * fills the table named `table` and leaves the busy key its least recently
+ * used entry), then the packets of `newcomer`, a key seen fewer times than
+ * the busy one, and returns that table's stats. Admission counts a
+ * resident's hits as well as its misses, so the newcomer is turned away
+ * every time and nothing is evicted.
+ */
+export function tableAfterNewcomer(
+  detector: Detector,
+  table: string,
+  busy: Iterable<PacketRecord>,
+  filler: Iterable<PacketRecord>,
+  newcomer: Iterable<PacketRecord>,
+): TableStats {
+  for (const packets of [busy, filler, newcomer]) {
+    findingsOf(detector, packets);
+  }
+  return detector.tables()[table]!;
+}
+
+/** `count` packets made by `packet(i)` for i from 0. */
+export function times(
+  count: number,
+  packet: (i: number) => PacketRecord,
+): PacketRecord[] {
+  return Array.from({ length: count }, (_, i) => packet(i));
 }
 
 /** Address `n` of 172.16.0.0/12 (n below 2^20): a new source for each n. */

@@ -420,6 +420,27 @@ Deno.test("TrafficStats does not churn a full table for a crowd of equal sources
   assert.ok(hosts.rejected! > 8_000, `${hosts.rejected} rejected`);
 });
 
+Deno.test("TrafficStats keeps a busy host that went quiet against a newcomer seen less often", () => {
+  const stats = new TrafficStats({ maxHosts: 3 });
+  // Second 0: 10.0.0.7 sends 40 packets to the server (hits after its first).
+  for (let i = 0; i < 40; i++) {
+    stats.observe(ip({ atUs: T0 + i, src: "10.0.0.7", dst: "10.0.0.1" }));
+  }
+  // Second 1: a third host fills the table, and 10.0.0.7 becomes the least
+  // recently used entry: the next to go.
+  stats.observe(ip({ atUs: T0 + S, src: "10.0.0.8", dst: "10.0.0.1" }));
+  // Seconds 2-3: a newcomer sends 20 packets, fewer than 10.0.0.7 did.
+  for (let i = 0; i < 20; i++) {
+    stats.observe(
+      ip({ atUs: T0 + 2 * S + i * 50_000, src: "10.0.0.9", dst: "10.0.0.1" }),
+    );
+  }
+  const talkers = stats.snapshot().talkers.session.map((t) => t.address);
+  assert.ok(talkers.includes("10.0.0.7"), talkers.join(" "));
+  assert.ok(!talkers.includes("10.0.0.9"), talkers.join(" "));
+  assert.deepEqual(stats.tables().stats_hosts!.rejected, 20);
+});
+
 Deno.test("TrafficStats counts a conversation only while both its hosts are in the host table", () => {
   const stats = new TrafficStats({ maxHosts: 2 });
   stats.observe(ip({ atUs: T0, src: "10.0.0.1", dst: "10.0.0.2", bytes: 100 }));

@@ -1,8 +1,8 @@
 /**
  * Packet decoding: one {@linkcode PcapRecord} in, one flat
- * {@linkcode PacketRecord} out. The chain is explicit — link layer →
- * EtherType → IPv4 / IPv6 / ARP → TCP / UDP / ICMP / ICMPv6 → DNS and
- * HTTP/TLS hints — and every layer reads the capture buffer in place.
+ * {@linkcode DecodedPacket} (a `PacketRecord`) out. The chain is explicit —
+ * link layer → EtherType → IPv4 / IPv6 / ARP → TCP / UDP / ICMP / ICMPv6 →
+ * DNS and HTTP/TLS hints — and every layer reads the capture buffer in place.
  *
  * Decoding never throws on network input: a malformed or cut header is a
  * named anomaly in the {@linkcode AnomalyCounter} (the first one also lands
@@ -27,7 +27,6 @@
 
 import type { AnomalyCounter } from "../anomalies.ts";
 import { DecodedPacket } from "../decoded_packet.ts";
-import type { PacketRecord } from "../packet_record.ts";
 import type { PcapRecord } from "../pcap_record.ts";
 import { appHint } from "./app_hint.ts";
 import { decodeArp } from "./arp.ts";

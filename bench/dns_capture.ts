@@ -145,8 +145,7 @@ export async function writeDnsCapture(
     }
     return frame;
   };
-  const sink = await PcapSink.create(path);
-  try {
+  return await PcapSink.write(path, async (sink) => {
     const buffer = sink.buffer;
     let timestampUs = DNS_START_US;
     // The query's draws, which its answer repeats.
@@ -217,9 +216,5 @@ export async function writeDnsCapture(
       fixIpv4Checksums(buffer, at);
       timestampUs += gapUs;
     }
-  } catch (error) {
-    await sink.close().catch(() => {});
-    throw error;
-  }
-  return await sink.close();
+  });
 }

@@ -311,8 +311,7 @@ export async function writeMixedCapture(
   }
   const { tcp, dns, icmp, arp } = buildTemplates();
   const random = mulberry32(options.seed ?? 1);
-  const sink = await PcapSink.create(path);
-  try {
+  return await PcapSink.write(path, async (sink) => {
     let written = 0;
     let timestampUs = MIXED_START_US;
     while (written < options.packets) {
@@ -340,9 +339,5 @@ export async function writeMixedCapture(
         written++;
       }
     }
-  } catch (error) {
-    await sink.close().catch(() => {});
-    throw error;
-  }
-  return await sink.close();
+  });
 }

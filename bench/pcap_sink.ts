@@ -42,6 +42,25 @@ export class PcapSink {
     return new PcapSink(file);
   }
 
+  /**
+   * Creates `path`, lets `fill` append records, then flushes and closes the
+   * file and returns its size in bytes; the file is closed also when `fill`
+   * throws (the error is passed on).
+   */
+  static async write(
+    path: string,
+    fill: (sink: PcapSink) => Promise<void>,
+  ): Promise<number> {
+    const sink = await PcapSink.create(path);
+    try {
+      await fill(sink);
+    } catch (error) {
+      await sink.close().catch(() => {});
+      throw error;
+    }
+    return await sink.close();
+  }
+
   /** Whether a record of `frameBytes` fits before the next {@linkcode PcapSink.flush}. */
   fits(frameBytes: number): boolean {
     return this.#used + PCAP_RECORD_HEADER_LENGTH + frameBytes <=

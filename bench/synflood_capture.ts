@@ -67,8 +67,7 @@ export async function writeSynFloodCapture(
     src: "11.0.0.1",
     dst: SYN_FLOOD_VICTIM,
   }, { srcPort: 1024, dstPort: 80, flags: TCP_FLAGS.SYN, seq: 0 });
-  const sink = await PcapSink.create(path);
-  try {
+  return await PcapSink.write(path, async (sink) => {
     const buffer = sink.buffer;
     let timestampUs = SYN_FLOOD_START_US;
     for (let i = 0; i < packets; i++) {
@@ -87,9 +86,5 @@ export async function writeSynFloodCapture(
       fixIpv4Checksums(buffer, at);
       timestampUs += gapUs;
     }
-  } catch (error) {
-    await sink.close().catch(() => {});
-    throw error;
-  }
-  return await sink.close();
+  });
 }

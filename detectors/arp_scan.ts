@@ -47,7 +47,7 @@ import {
 } from "./fan_out.ts";
 import { fnv1a } from "./hash.ts";
 import { requirePositive } from "./option_checks.ts";
-import { TableAdmission } from "./stats/table_admission.ts";
+import { type AdmittedEntry, TableAdmission } from "./stats/table_admission.ts";
 
 /** Options of {@linkcode createArpScanDetector}. */
 export interface ArpScanOptions {
@@ -98,14 +98,9 @@ const ZERO_MAC = "00:00:00:00:00:00";
 const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 
 /** Per-sender state. */
-interface SenderState {
+interface SenderState extends AdmittedEntry {
   /** Sender IP, or sender MAC when it probes from 0.0.0.0. */
   key: string;
-  /** Hash of the key, for admission (table_admission.ts). */
-  hash: number;
-  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
-  unsyncedHits: number;
-  unsyncedGeneration: number;
   senderMac: string;
   /** Target IPv4 addresses (unsigned 32-bit numbers) asked for; its probes are the ARP requests. */
   fanOut: FanOut<number>;
@@ -181,7 +176,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
     const hash = fnv1a(key);
     let state = senders.get(key);
     if (state === undefined) {
-      if (admission.refuses(senders, hash, admission.count(hash))) return;
+      if (admission.refuses(senders, hash)) return;
       state = {
         key,
         hash,

@@ -70,7 +70,7 @@ import { BoundedMap } from "./bounded_map.ts";
 import { fnv1a } from "./hash.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
-import { TableAdmission } from "./stats/table_admission.ts";
+import { type AdmittedEntry, TableAdmission } from "./stats/table_admission.ts";
 import {
   clearReportMark,
   isGrowthReportDue,
@@ -199,13 +199,8 @@ interface Claim {
 }
 
 /** Per-MAC state; its {@linkcode ReportMark} counts suspicious claim frames. */
-interface MacState extends ReportMark {
+interface MacState extends ReportMark, AdmittedEntry {
   mac: string;
-  /** Hash of the MAC, for admission (table_admission.ts). */
-  hash: number;
-  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
-  unsyncedHits: number;
-  unsyncedGeneration: number;
   /** Claims (at most `maxIpsPerMac`), least recently claimed first. */
   claims: Claim[];
   /** IPs asked for (at most `maxIpsPerMac`, a ring) and when, µs. */
@@ -269,9 +264,7 @@ export function createArpSpoofDetector(
     const hash = fnv1a(mac);
     let state = macs.get(mac);
     if (state === undefined) {
-      if (macAdmission.refuses(macs, hash, macAdmission.count(hash))) {
-        return undefined;
-      }
+      if (macAdmission.refuses(macs, hash)) return undefined;
       state = {
         mac,
         hash,

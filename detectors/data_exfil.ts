@@ -263,7 +263,7 @@ export function createDataExfilDetector(
       const hash = hashKey(insideKey, outsideKey, 0);
       let state = pairs.peek(insideKey, outsideKey, 0, hash);
       if (state === undefined) {
-        if (admission.refuses(pairs, hash, admission.count(hash))) return;
+        if (admission.refuses(pairs, hash)) return;
         state = (pairs.spare() ?? new PairState()).reset(
           insideKey,
           keptText(insideKey, packet, srcHome),

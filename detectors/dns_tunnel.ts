@@ -321,7 +321,7 @@ export function createDnsTunnelDetector(
       const hash = hashKey(client, domainHash, domainCheck);
       let state = groups.get(client, domainHash, domainCheck, hash);
       if (state === undefined) {
-        if (admission.refuses(groups, hash, admission.count(hash))) return;
+        if (admission.refuses(groups, hash)) return;
         state = (groups.spare() ?? new GroupState()).reset(packet, domain);
         state.hash = hash;
         state.unsyncedHits = 0;

@@ -43,7 +43,7 @@ import {
 } from "./fan_out.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
-import { TableAdmission } from "./stats/table_admission.ts";
+import { type AdmittedEntry, TableAdmission } from "./stats/table_admission.ts";
 
 /** Options of {@linkcode createIcmpSweepDetector}. */
 export interface IcmpSweepOptions {
@@ -98,13 +98,8 @@ const ICMP_MASK_REQUEST = 17;
 const ICMPV6_ECHO_REQUEST = 128;
 
 /** Per-source state. */
-interface SourceState {
+interface SourceState extends AdmittedEntry {
   source: string;
-  /** Hash of its table key, for admission (table_admission.ts). */
-  hash: number;
-  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
-  unsyncedHits: number;
-  unsyncedGeneration: number;
   /** Probe kinds seen, by name ("echo", "timestamp", "mask"). */
   kinds: string[];
   /** Targets probed: IPv4 as unsigned 32-bit numbers, IPv6 as text. */
@@ -180,7 +175,7 @@ export function createIcmpSweepDetector(
     const hash = hashKey(srcKey, 0, 0);
     let state = sources.get(srcKey, 0, 0, hash);
     if (state === undefined) {
-      if (admission.refuses(sources, hash, admission.count(hash))) return;
+      if (admission.refuses(sources, hash)) return;
       state = {
         source: src,
         hash,

@@ -511,8 +511,7 @@ export function createPortScanDetector(
       const entry = newSources.peek(srcKey, 0, 0, srcHash);
       if (entry === undefined) {
         if (lightProbes > 0) {
-          const estimate = admission.count(srcHash);
-          if (admission.refuses(newSources, srcHash, estimate)) return;
+          if (admission.refuses(newSources, srcHash)) return;
           // The first probe waits in newSources.
           // Address text only for IPv6: under a spoofed flood every packet
           // is a new source, and most never become a full one.

@@ -3,7 +3,7 @@
  * sighting (doorkeeper.ts) and only when it has been seen more often than
  * the least recently used entry it would evict (frequency_sketch.ts). One
  * instance per table, fed every sighting of the table's keys
- * ({@linkcode TableAdmission.count} for a key not in the table,
+ * ({@linkcode TableAdmission.refuses} for a key not in the table,
  * {@linkcode TableAdmission.countHit} for one in it).
  *
  * @module
@@ -56,17 +56,8 @@ export class TableAdmission {
   #victimChecks = 0;
 
   /**
-   * Counts one sighting of the key with hash `hash` (call it for every
-   * packet that touches the key, in the table or not) and returns the key's
-   * estimate with it, for {@linkcode refuses}.
-   */
-  count(hash: number): number {
-    return this.#frequency.add(hash);
-  }
-
-  /**
-   * Counts one sighting of a key that is in the table (call it instead of
-   * {@linkcode count} on a hit): kept in the entry and added to the sketch
+   * Counts one sighting of a key that is in the table (a hit; a miss goes
+   * to {@linkcode refuses}): kept in the entry and added to the sketch
    * eight at a time. Held sightings age with the sketch's counters, and
    * {@linkcode refuses} counts them in the victim's estimate.
    */
@@ -82,11 +73,12 @@ export class TableAdmission {
   }
 
   /**
-   * True when `table` is full and the new key with hash `hash` is turned
-   * away (counted). `estimate` is what {@linkcode count} returned for this
-   * sighting.
+   * Counts one sighting of a key that is not in `table` (a miss), whose hash
+   * is `hash`, and returns true when the full table turns it away (counted in
+   * {@linkcode rejected}); false when the caller may add it.
    */
-  refuses(table: AdmissionTable, hash: number, estimate: number): boolean {
+  refuses(table: AdmissionTable, hash: number): boolean {
+    const estimate = this.#frequency.add(hash);
     if (table.size < table.capacity) return false;
     if (this.#doorkeeper.seen(hash)) {
       const victim = table.oldest();

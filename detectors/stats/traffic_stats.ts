@@ -522,8 +522,7 @@ export class TrafficStats {
     const table = this.#hosts;
     let entry = table.peek(key, 0, 0, hash);
     if (entry === undefined) {
-      const estimate = this.#hostAdmission.count(hash);
-      if (this.#hostAdmission.refuses(table, hash, estimate)) return undefined;
+      if (this.#hostAdmission.refuses(table, hash)) return undefined;
       const address = keptText(key, packet, key === packet.srcAddressKey);
       entry = (table.spare() ?? new HostEntry()).reset(
         key,
@@ -552,8 +551,7 @@ export class TrafficStats {
     const table = this.#conversations;
     let entry = table.peek(lowKey, highKey, 0, hash);
     if (entry === undefined) {
-      const estimate = this.#conversationAdmission.count(hash);
-      if (this.#conversationAdmission.refuses(table, hash, estimate)) {
+      if (this.#conversationAdmission.refuses(table, hash)) {
         return undefined;
       }
       entry = (table.spare() ?? new ConversationEntry()).reset(

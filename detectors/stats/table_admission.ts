@@ -75,26 +75,34 @@ export class TableAdmission {
   /**
    * Counts one sighting of a key that is not in `table` (a miss), whose hash
    * is `hash`, and returns true when the full table turns it away (counted in
-   * {@linkcode rejected}); false when the caller may add it.
+   * {@linkcode rejected}); false when the caller may add it. As in TinyLFU,
+   * a key's first sighting (since the doorkeeper's last reset) only marks
+   * the doorkeeper; later ones go to the sketch. One-off keys (a spoofed
+   * flood) then cost one cache line, not two, and neither inflate the
+   * sketch nor age the residents' counts; every key's estimate leaves out
+   * its first sighting alike, so comparisons are unchanged.
    */
   refuses(table: AdmissionTable, hash: number): boolean {
+    if (!this.#doorkeeper.seen(hash)) {
+      if (table.size < table.capacity) return false;
+      this.rejected++;
+      return true;
+    }
     const estimate = this.#frequency.add(hash);
     if (table.size < table.capacity) return false;
-    if (this.#doorkeeper.seen(hash)) {
-      const victim = table.oldest();
-      if (victim === undefined) return false;
-      // While keys are turned away the victim stays the same: its estimate
-      // is looked up again only now and then.
-      if (victim !== this.#victim || ++this.#victimChecks >= VICTIM_REFRESH) {
-        this.#victim = victim;
-        this.#victimEstimate = this.#frequency.estimate(victim.hash) +
-          this.#unsyncedHits(victim);
-        this.#victimChecks = 0;
-      }
-      if (estimate > this.#victimEstimate) {
-        this.#victim = undefined;
-        return false;
-      }
+    const victim = table.oldest();
+    if (victim === undefined) return false;
+    // While keys are turned away the victim stays the same: its estimate
+    // is looked up again only now and then.
+    if (victim !== this.#victim || ++this.#victimChecks >= VICTIM_REFRESH) {
+      this.#victim = victim;
+      this.#victimEstimate = this.#frequency.estimate(victim.hash) +
+        this.#unsyncedHits(victim);
+      this.#victimChecks = 0;
+    }
+    if (estimate > this.#victimEstimate) {
+      this.#victim = undefined;
+      return false;
     }
     this.rejected++;
     return true;

@@ -68,15 +68,29 @@ Deno.test("TableAdmission: every eighth hit goes to the sketch, and those stay c
 Deno.test("TableAdmission: held hits age with the sketch's counters", () => {
   const admission = new TableAdmission();
   const resident = residentWithHits(admission, hashKey(1, 0, 0), 6);
-  // 2^18 sightings of another key halve the sketch once: the resident's
-  // 1 sketch sighting becomes 0 and its 6 held hits 3.
+  // Another key's first sighting marks the doorkeeper; its next 2^18 go to
+  // the sketch and halve it once: the resident's 6 held hits become 3.
   const other = hashKey(3, 0, 0);
-  for (let i = 0; i < 1 << 18; i++) admission.refuses(ROOMY_TABLE, other);
+  for (let i = 0; i <= 1 << 18; i++) admission.refuses(ROOMY_TABLE, other);
+  // A newcomer's first sighting only marks the doorkeeper: it needs 1 + 4.
   assert.equal(
     admittedOnSighting(admission, fullTableOf(resident), hashKey(2, 0, 0)),
-    4,
+    5,
   );
   // A hit after the halving keeps the aged count: 3 + 1 held.
   admission.countHit(resident);
   assert.equal(resident.unsyncedHits, 4);
+});
+
+Deno.test("TableAdmission: keys seen once in a full table only mark the doorkeeper: they neither count in the sketch nor age it", () => {
+  const admission = new TableAdmission();
+  const resident = residentWithHits(admission, hashKey(1, 0, 0), 6);
+  const full = fullTableOf(resident);
+  // 2^18 one-off keys (a spoofed flood): all turned away. Had they gone to
+  // the sketch, it would have halved, and the resident's 6 held hits with it.
+  for (let key = 10; key < 10 + (1 << 18); key++) {
+    assert.equal(admission.refuses(full, hashKey(key, 0, 0)), true);
+  }
+  // A newcomer still needs 1 (doorkeeper) + 7 sightings to beat 6.
+  assert.equal(admittedOnSighting(admission, full, hashKey(2, 0, 0)), 8);
 });

@@ -15,6 +15,8 @@ export class SecondRing {
   readonly #slots: number;
   readonly #values: Float64Array;
   #lastSecond = -Infinity;
+  /** The latest second's slot: nearly every addition is to it, and a Unix second is no small integer, so its remainder costs a floating-point modulo. */
+  #lastSlot = 0;
 
   /** Creates a ring of `slots` seconds with `channels` counters per second. */
   constructor(slots: number, channels: number) {
@@ -38,6 +40,10 @@ export class SecondRing {
    */
   add(second: number, channel: number, amount: number): boolean {
     const slots = this.#slots;
+    if (second === this.#lastSecond) {
+      this.#values[channel * slots + this.#lastSlot]! += amount;
+      return true;
+    }
     if (second > this.#lastSecond) {
       if (second - this.#lastSecond >= slots) {
         this.#values.fill(0);
@@ -45,6 +51,7 @@ export class SecondRing {
         for (let s = this.#lastSecond + 1; s <= second; s++) this.#clearSlot(s);
       }
       this.#lastSecond = second;
+      this.#lastSlot = slotOf(second, slots);
     } else if (second <= this.#lastSecond - slots) {
       return false;
     }

@@ -23,3 +23,23 @@ Deno.test("SecondRing sums the last seconds and clears buckets as time moves on"
   assert.equal(ring.sum(1_010, 5, 0), 0, "window past the latest second");
   assert.equal(ring.lastSecond, 1_000);
 });
+
+Deno.test("SecondRing keeps Unix seconds apart when many additions go to the latest one", () => {
+  const ring = new SecondRing(300, 2);
+  const start = 1_733_300_000; // beyond the small-integer range
+  for (let s = start; s < start + 400; s++) {
+    for (let i = 0; i < 3; i++) {
+      ring.add(s, 0, 1);
+      ring.add(s, 1, s - start);
+    }
+  }
+  assert.equal(ring.valueAt(start + 399, 0), 3);
+  assert.equal(ring.valueAt(start + 399, 1), 3 * 399);
+  assert.equal(ring.valueAt(start + 100, 1), 300);
+  assert.equal(ring.valueAt(start + 99, 0), 0, "left the ring");
+  assert.equal(ring.sum(start + 399, 300, 0), 900);
+  assert.equal(ring.add(start + 250, 0, 2), true, "late but inside");
+  assert.equal(ring.valueAt(start + 250, 0), 5);
+  ring.add(start + 399, 0, 1); // the latest second again, after a late one
+  assert.equal(ring.valueAt(start + 399, 0), 4);
+});

@@ -48,9 +48,10 @@
  * clients send one or two within a window) before it joins the tables.
  * Under more new sources than that table holds, a newcomer gets in only
  * from its second sighting and only if seen more often than the entry it
- * would evict (TinyLFU admission, as traffic stats use): thousands of new
- * clients a second, or a spoofed flood, cannot evict a slow scanner's held
- * probes before its next one; a scanner loses at most its first probes.
+ * would evict, a held source's repeated probes counting as sightings
+ * (TinyLFU admission, as traffic stats use): thousands of new clients a
+ * second, or a spoofed flood, cannot evict a slow scanner's held probes
+ * before its next one; a scanner loses at most its first probes.
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
  * many sources (a distributed scan), is not found; passive-mode FTP with
@@ -234,9 +235,9 @@ class NewSource {
   address = "";
   /** Hash of its table key, for admission (table_admission.ts). */
   hash = 0;
-  /** Always 0: a held source's later probes are not counted for admission (see `probe`). */
-  readonly unsyncedHits = 0;
-  readonly unsyncedGeneration = 0;
+  /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
+  unsyncedHits = 0;
+  unsyncedGeneration = 0;
   /** Distinct probes held: 1 or 2 (the second's fields are unused while 1). */
   count = 0;
   host = "";
@@ -266,6 +267,8 @@ class NewSource {
   ): this {
     this.address = address;
     this.hash = hash;
+    this.unsyncedHits = 0;
+    this.unsyncedGeneration = 0;
     this.count = 1;
     this.host = host;
     this.hostKey = hostKey;
@@ -402,9 +405,10 @@ export function createPortScanDetector(
     undefined,
     { recycle: true },
   );
-  // Admission into the full newSources, fed every sighting of a source
-  // that is in neither table (a held source's later probes find it, and
-  // the held sources it would evict were counted when they came in).
+  // Admission into the full newSources, fed every sighting of a source not
+  // in `sources`: a miss goes to refuses(), a held source's later probes
+  // (repeats included) are hits, so a busy held source outweighs newcomers
+  // seen less often.
   const admission = new TableAdmission();
   // hostCounters: (source, host, 0)
   const hostCounters = new NumericKeyMap<Counter>(
@@ -530,6 +534,7 @@ export function createPortScanDetector(
         source = newSource(packet.srcAddress, srcKey, nowUs);
         sources.add(srcKey, 0, 0, source, srcHash);
       } else {
+        admission.countHit(entry);
         if (entry.probeTo(dstKey, portKey) !== 0) {
           entry.kinds |= kind;
           return; // a repeat of a held probe

@@ -15,7 +15,9 @@ import {
   findingsInCrowd,
   findingsOf,
   SECOND_US,
+  tableAfterNewcomer,
   tcpPacket,
+  times,
   udpPacket,
   type UdpPacketFields,
   withAddressKeys,
@@ -592,6 +594,26 @@ Deno.test("port_scan: tables stay within capacity under 1M spoofed sources", () 
     assert.equal(table.capacity, options.maxProbes);
   }
   assert.deepEqual(findings, []);
+});
+
+Deno.test("port_scan: a held source that repeated its probe often is kept against a newcomer seen less often", () => {
+  // Repeats of a held probe count as sightings of the source, as hits do in
+  // every admitted table: a spoofed flood's returning sources then do not
+  // churn the busy ones out.
+  const stats = tableAfterNewcomer(
+    createPortScanDetector({ maxNewSources: 2 }),
+    "new_sources",
+    times(40, (i) => tcp({ dstPort: 80, flags: SYN, atUs: i * 1_000 })),
+    [tcp({ src: "10.0.0.67", dstPort: 80, flags: SYN, atUs: SECOND_US })],
+    times(20, (i) =>
+      tcp({
+        src: "10.0.0.68",
+        dstPort: 80,
+        flags: SYN,
+        atUs: 2 * SECOND_US + i * 1_000,
+      })),
+  );
+  assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });
 
 Deno.test("port_scan: invalid options are rejected", () => {

@@ -3,9 +3,11 @@
  * al. 2017): a count-min sketch estimates how often each key was seen
  * recently, and a key that is not in a full table replaces the table's
  * least recently used entry only when it has been seen more often than
- * that entry. Spoofed or one-off sources then cost a few counter updates
- * instead of an eviction and an allocation, cannot flush real talkers out
- * of the table, and a crowd of equal sources does not churn it either.
+ * that entry. A crowd of sources each seen a few times then costs a few
+ * counter updates instead of an eviction and an allocation, cannot flush
+ * real talkers out of the table, and does not churn it either (one-off
+ * sources never reach the sketch: the doorkeeper takes a key's first
+ * sighting, see table_admission.ts).
  *
  * @module
  */

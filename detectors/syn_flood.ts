@@ -292,8 +292,11 @@ export function createSynFloodDetector(
   );
   const targets = new NumericKeyMap<TargetState>(
     config.maxTargets,
-    (target) => dropFlood(target),
+    (target) => dropTarget(target),
   );
+  // The target of the latest SYN: a flood sends SYN after SYN to one
+  // victim port, which then costs no lookup (cleared when it leaves).
+  let lastTarget: TargetState | undefined;
   // One entry per SYN: its target, stamped with the SYN's time (no object
   // per attempt, so a flood allocates nothing here and each attempt costs a
   // few numbers in the table's arrays).
@@ -313,6 +316,12 @@ export function createSynFloodDetector(
     }
   }
 
+  /** A target leaving `targets` (evicted or expired): its flood goes too. */
+  function dropTarget(target: TargetState): void {
+    if (target === lastTarget) lastTarget = undefined;
+    dropFlood(target);
+  }
+
   function dropFlood(target: TargetState): void {
     if (target.flood !== undefined) {
       floods.delete(target.key, 0, 0);
@@ -328,7 +337,7 @@ export function createSynFloodDetector(
     });
     targets.expireOldest((target) => {
       if (nowUs - target.lastSeenUs < pendingUs) return false;
-      dropFlood(target);
+      dropTarget(target);
       return true;
     });
     victims.expireOldest((victim) => {
@@ -376,7 +385,9 @@ export function createSynFloodDetector(
     }
     const dstKey = packet.dstAddressKey;
     const targetKey = endpointKey(dstKey, packet.dstPort);
-    let target = targets.peek(targetKey, 0, 0);
+    let target = lastTarget !== undefined && lastTarget.key === targetKey
+      ? lastTarget
+      : targets.peek(targetKey, 0, 0);
     if (target === undefined) {
       let victim = victims.peek(dstKey, 0, 0);
       if (victim === undefined) {
@@ -392,6 +403,7 @@ export function createSynFloodDetector(
       }
       target.touchedUs = nowUs;
     }
+    lastTarget = target;
     const victim = target.victim;
     target.lastSeenUs = nowUs;
     victim.lastSeenUs = nowUs;
@@ -504,19 +516,20 @@ export function createSynFloodDetector(
   function countSource(flood: FloodState, packet: PacketRecord): void {
     flood.syns++;
     const key = packet.srcAddressKey;
-    const counted = flood.sources.peek(key, 0, 0);
+    const hash = hashKey(key, 0, 0);
+    const counted = flood.sources.peek(key, 0, 0, hash);
     let syns = 1;
     if (counted !== undefined) {
       syns = ++counted.syns;
     } else if (flood.sources.size < maxSourcesPerFlood) {
-      flood.sources.add(key, 0, 0, { syns: 1 });
+      flood.sources.add(key, 0, 0, { syns: 1 }, hash);
       if (flood.sampleSources.length < MAX_SAMPLE_SOURCES) {
         flood.sampleSources.push(packet.srcAddress);
       }
     } else {
       syns = 0; // past the exact cap: only the estimate below sees it
     }
-    const bit = hashKey(key, 0, 0) & (BITMAP_BITS - 1);
+    const bit = hash & (BITMAP_BITS - 1);
     const word = bit >>> 5;
     flood.bitmap[word] = (flood.bitmap[word] ?? 0) | (1 << (bit & 31));
     if (syns > flood.topSyns) {

@@ -509,3 +509,22 @@ Deno.test("syn_flood: invalid options are rejected", () => {
     RangeError,
   );
 });
+
+Deno.test("syn_flood: a port whose state expired is tracked afresh by its next SYN", () => {
+  const detector = createSynFloodDetector();
+  const windowUs = SYN_FLOOD_DEFAULTS.windowUs;
+  findingsOf(detector, synsFromOne(3, 1_000));
+  assert.equal(detector.tables().targets!.size, 1);
+  // Idle for longer than attempts are remembered (two windows): the next SYN
+  // expires the old state and makes a new one, in the table.
+  findingsOf(detector, synsFromOne(1, 1_000, T0 + 3 * windowUs));
+  assert.equal(detector.tables().targets!.size, 1);
+  assert.equal(detector.tables().pending_syns!.size, 1);
+  // A flood after the gap is still found, with the ACK path seeing the port.
+  const findings = findingsOf(
+    detector,
+    synsFromOne(THRESHOLD, 1_000, T0 + 3 * windowUs + 10_000),
+  );
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.evidence.halfOpen, THRESHOLD);
+});

@@ -83,15 +83,18 @@ export class TableAdmission {
    * its first sighting alike, so comparisons are unchanged.
    */
   refuses(table: AdmissionTable, hash: number): boolean {
-    if (!this.#doorkeeper.seen(hash)) {
-      if (table.size < table.capacity) return false;
-      this.rejected++;
-      return true;
-    }
-    const estimate = this.#frequency.add(hash);
+    const seenBefore = this.#doorkeeper.seen(hash);
+    const estimate = seenBefore ? this.#frequency.add(hash) : 0;
     if (table.size < table.capacity) return false;
+    if (seenBefore && this.#beatsVictim(table, estimate)) return false;
+    this.rejected++;
+    return true;
+  }
+
+  /** Whether a newcomer with sketch estimate `estimate` beats `table`'s least recently used entry. */
+  #beatsVictim(table: AdmissionTable, estimate: number): boolean {
     const victim = table.oldest();
-    if (victim === undefined) return false;
+    if (victim === undefined) return true;
     // While keys are turned away the victim stays the same: its estimate
     // is looked up again only now and then.
     if (victim !== this.#victim || ++this.#victimChecks >= VICTIM_REFRESH) {
@@ -100,11 +103,8 @@ export class TableAdmission {
         this.#unsyncedHits(victim);
       this.#victimChecks = 0;
     }
-    if (estimate > this.#victimEstimate) {
-      this.#victim = undefined;
-      return false;
-    }
-    this.rejected++;
+    if (estimate <= this.#victimEstimate) return false;
+    this.#victim = undefined;
     return true;
   }
 

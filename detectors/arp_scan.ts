@@ -22,8 +22,8 @@
  * Under more senders than the table holds, a new sender gets in only from
  * its second request and only if seen more often than the sender it would
  * evict (TinyLFU admission, as traffic stats use): spoofed one-request
- * senders cost a counter update and cannot flush a scan out of the table; a
- * scan loses at most its first requests.
+ * senders cost a bit in the doorkeeper and cannot flush a scan out of the
+ * table; a scan loses at most its first requests.
  *
  * Limits: a scan slower than `targetThreshold` targets per `windowUs` (nmap
  * -T1) is not found; a router resolving the hosts of a subnet being swept from
@@ -173,9 +173,9 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
       expire(nowUs);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
-    const hash = fnv1a(key);
     let state = senders.get(key);
     if (state === undefined) {
+      const hash = fnv1a(key);
       if (admission.refuses(senders, hash)) return;
       state = {
         key,

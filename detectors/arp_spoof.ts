@@ -261,9 +261,9 @@ export function createArpSpoofDetector(
 
   /** The state of `mac`, made if absent; undefined when the full table turns the MAC away. */
   function macStateOf(mac: string, nowUs: number): MacState | undefined {
-    const hash = fnv1a(mac);
     let state = macs.get(mac);
     if (state === undefined) {
+      const hash = fnv1a(mac);
       if (macAdmission.refuses(macs, hash)) return undefined;
       state = {
         mac,

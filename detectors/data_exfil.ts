@@ -24,8 +24,8 @@
  * Under more pairs than the table holds, a new pair gets in only from its
  * second packet and only if seen more often than the pair it would evict
  * (TinyLFU admission, as traffic stats use): spoofed one-packet pairs cost a
- * counter update and cannot flush a real upload's count out of the table;
- * an upload loses at most its first packets' bytes.
+ * bit in the doorkeeper and cannot flush a real upload's count out of the
+ * table; an upload loses at most its first packets' bytes.
  *
  * Limits: a slow upload under exfilMinBytes per window, an upload spread over
  * many external hosts, and exfiltration over DNS or ICMP tunnels (other

@@ -57,9 +57,9 @@
  * Under more groups than the table holds, a new group gets in only from its
  * second query and only if seen more often than the group it would evict
  * (TinyLFU admission, as traffic stats use): a flood of one-query groups
- * (spoofed clients, random domains) costs a counter update and cannot flush
- * a tunnel's counts out of the table; the tunnel is then found one query
- * later.
+ * (spoofed clients, random domains) costs a bit in the doorkeeper per query
+ * and cannot flush a tunnel's counts out of the table; the tunnel is then
+ * found one query later.
  *
  * Limits: a tunnel that only uses A/AAAA with short names (a few bytes per
  * query) scores ≤ ½ and is not found; a resolver that forwards a tunnel is

@@ -18,8 +18,8 @@
  * Under more sources than the table holds, a new source gets in only from
  * its second probe and only if seen more often than the source it would
  * evict (TinyLFU admission, as traffic stats use): spoofed one-packet
- * sources cost a counter update and cannot flush a sweep out of the table;
- * a sweep loses at most its first probes.
+ * sources cost a bit in the doorkeeper and cannot flush a sweep out of the
+ * table; a sweep loses at most its first probes.
  *
  * Limits: a sweep slower than `targetThreshold` hosts per `windowUs`, or one
  * spread over many sources, is not found; monitoring servers that ping

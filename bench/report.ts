@@ -486,16 +486,20 @@ export function renderReport(results: BenchResults): string {
   lines.push("## Scaling with distinct sources (SYN flood)", "");
   if (results.scaling.some((l) => l.measurements.length > 0)) {
     lines.push(
-      "Full engine, fresh process per run; each input has the same packet count, packet i coming from source i mod N (spoofed 11.0.0.0/8 addresses, SYN to one web server).",
+      "Full engine, fresh process per run; each input has the same packet count, packet i coming from source i mod N (spoofed 11.0.0.0/8 addresses, SYN to one web server). *Memory latency*: the bench's own process, idle while a replay runs, chases pointers through 16 MiB in a random order (one read per 64-byte line, each address the previous read's value: `bench/memory_probe.ts`) just before and just after each run; the column gives the mean of the two, in ns per read. It is how slow memory beyond the 2 MiB L2 cache and the TLB's reach was around that run, which on a shared virtual machine changes with the neighbours' load.",
       "",
-      "| Distinct sources | Runs | Packets/s per run | Median packets/s | Peak RSS per run | Alerts |",
-      "|---|---|---|---|---|---|",
+      "| Distinct sources | Runs | Packets/s per run | Median packets/s | Memory latency around each run (ns) | Peak RSS per run | Alerts |",
+      "|---|---|---|---|---|---|---|",
       ...results.scaling.filter((l) => l.measurements.length > 0).map((l) =>
         `| ${int(l.sources)} | ${l.measurements.length} | ${
           l.measurements.map((m) => int(m.packets / m.seconds)).join(", ")
         } | ${int(levelPps(l))} | ${
-          l.measurements.map((m) => mib(m.peakRssBytes)).join(", ")
-        } | ${l.measurements[0]!.alerts} |`
+          l.memoryLatencyNs.length > 0
+            ? l.memoryLatencyNs.map((ns) => ns.toFixed(0)).join(", ")
+            : "—"
+        } | ${l.measurements.map((m) => mib(m.peakRssBytes)).join(", ")} | ${
+          l.measurements[0]!.alerts
+        } |`
       ),
       "",
     );

@@ -34,6 +34,7 @@ import {
   type LiveConfig,
   renderReport,
 } from "./report.ts";
+import { MemoryProbe } from "./memory_probe.ts";
 import { prepareScaling, runScalingRound } from "./scaling_bench.ts";
 import { runSseBench } from "./sse_bench.ts";
 import { writeSynFloodCapture } from "./synflood_capture.ts";
@@ -75,6 +76,8 @@ const SSE_CLIENTS = QUICK ? 10 : 100;
 const SSE_PAIRS = 2 * RUNS;
 /** Seconds kept free for the profile's summary, the report and `deno fmt`. */
 const MARGIN_S = 10;
+/** The memory probe's buffer: 8 times the L2 cache, and beyond the TLB's reach with 4 KiB pages. */
+const MEMORY_PROBE_BYTES = 16 * 2 ** 20;
 
 /** A count with thousands separators. */
 function int(n: number): string {
@@ -214,8 +217,9 @@ try {
   const profileS = full.series[2]!.seconds[0]! + 5;
 
   const scaling = await prepareScaling(dir, PACKETS, SCALING_SOURCES, floods);
+  const memoryProbe = new MemoryProbe(MEMORY_PROBE_BYTES);
   const scalingStarted = performance.now();
-  await runScalingRound(scaling, log);
+  await runScalingRound(scaling, log, memoryProbe);
   const scalingRoundS = (performance.now() - scalingStarted) / 1000;
 
   // Live capture on lo.
@@ -350,7 +354,7 @@ try {
     "Scaling",
     scalingRoundS,
     () => scaling[0]?.measurements.length ?? RUNS,
-    () => runScalingRound(scaling, log),
+    () => runScalingRound(scaling, log, memoryProbe),
   );
 
   const findings = await Deno.readTextFile(

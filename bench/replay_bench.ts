@@ -9,6 +9,7 @@
  */
 
 import type { ReplayMeasurement, ReplayStage } from "./engine_replay.ts";
+import type { MemoryProbe } from "./memory_probe.ts";
 import { benchPath, productV8Flags, runCommand } from "./proc.ts";
 
 /** Repeated timings of one command on one file. */
@@ -23,6 +24,8 @@ export interface Series {
   seconds: number[];
   /** For NetMirror stages: what each run measured itself (excludes process start-up). */
   measurements: ReplayMeasurement[];
+  /** For NetMirror stages, with a memory probe: its latency just before and after each run, averaged, ns. */
+  memoryLatencyNs: number[];
 }
 
 /** One line of a comparison: a NetMirror stage or an external tool. */
@@ -84,18 +87,24 @@ export class Comparison {
   readonly #contenders: Contender[];
   readonly #log: (line: string) => void;
   readonly #timeoutMs: number;
+  readonly #probe: MemoryProbe | undefined;
 
-  /** Nothing runs until {@linkcode Comparison.round}. */
+  /** Nothing runs until {@linkcode Comparison.round}; `probe` measures memory latency around each NetMirror run. */
   constructor(
     file: string,
     packets: number,
     contenders: Contender[],
-    options: { log: (line: string) => void; timeoutMs?: number },
+    options: {
+      log: (line: string) => void;
+      timeoutMs?: number;
+      probe?: MemoryProbe;
+    },
   ) {
     this.#file = file;
     this.#contenders = contenders;
     this.#log = options.log;
     this.#timeoutMs = options.timeoutMs ?? 300_000;
+    this.#probe = options.probe;
     this.series = contenders.map((c) => ({
       name: c.kind === "netmirror" ? STAGE_NAMES[c.stage] : c.name,
       command: c.kind === "netmirror"
@@ -106,6 +115,7 @@ export class Comparison {
       packets,
       seconds: [],
       measurements: [],
+      memoryLatencyNs: [],
     }));
   }
 
@@ -116,11 +126,16 @@ export class Comparison {
       const contender = this.#contenders[i]!;
       const target = this.series[i]!;
       if (contender.kind === "netmirror") {
+        const before = this.#probe?.latencyNs();
         const { seconds, measurement } = await replayOnce(
           this.#file,
           contender.stage,
           this.#timeoutMs,
         );
+        const after = this.#probe?.latencyNs();
+        if (before !== undefined && after !== undefined) {
+          target.memoryLatencyNs.push((before + after) / 2);
+        }
         if (measurement.packets !== target.packets) {
           throw new Error(
             `${target.name} saw ${measurement.packets} packets, expected ${target.packets}`,

@@ -314,6 +314,15 @@ function seriesTable(
       } | ${reference ? ratio(seriesPps(reference) / seriesPps(s)) : "—"} |`,
     );
   }
+  for (const s of series) {
+    if (s.memoryLatencyNs.length === 0) continue;
+    lines.push(
+      "",
+      `Memory latency around each run of ${s.name} (ns per read, measured as in the scaling section): ${
+        s.memoryLatencyNs.map((ns) => ns.toFixed(0)).join(", ")
+      }.`,
+    );
+  }
   lines.push("", "Commands (`<file>` is the input):", "");
   for (const s of series) lines.push(`- ${s.name}: \`${s.command}\``);
   return lines;

@@ -201,11 +201,12 @@ try {
     TSHARK,
   ], { log });
   const compareRoundS = await compare.round();
+  const memoryProbe = new MemoryProbe(MEMORY_PROBE_BYTES);
   const full = new Comparison(mixed, PACKETS, [
     { kind: "netmirror", stage: "parse" },
     { kind: "netmirror", stage: "decode" },
     { kind: "netmirror", stage: "engine" },
-  ], { log });
+  ], { log, probe: memoryProbe });
   const fullRoundS = await full.round();
   const dns = new Comparison(dnsFile, PACKETS, [
     { kind: "netmirror", stage: "engine" },
@@ -217,7 +218,6 @@ try {
   const profileS = full.series[2]!.seconds[0]! + 5;
 
   const scaling = await prepareScaling(dir, PACKETS, SCALING_SOURCES, floods);
-  const memoryProbe = new MemoryProbe(MEMORY_PROBE_BYTES);
   const scalingStarted = performance.now();
   await runScalingRound(scaling, log, memoryProbe);
   const scalingRoundS = (performance.now() - scalingStarted) / 1000;

@@ -88,6 +88,11 @@ export class ClientQueue {
       clearTimeout(timer);
       this.#wake = undefined;
     }
+    return this.take();
+  }
+
+  /** The next event if one is queued now, without waiting (undefined otherwise). */
+  take(): QueuedEvent | undefined {
     const item = this.#items.shift();
     if (item === undefined) return undefined;
     if (item.event.type === "packet") {

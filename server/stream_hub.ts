@@ -3,11 +3,16 @@
  * an increasing id; alert and status events are kept in a bounded history
  * so a client reconnecting with `Last-Event-ID` gets what it missed.
  *
+ * Each response body is a `ReadableStream` that the HTTP server pulls from
+ * the client's queue, one chunk per pull with every event queued by then:
+ * one stream layer per client (Hono's `streamSSE` puts a writer, a
+ * `TransformStream` and a second reader between the two), and a client that
+ * reads slowly gets its backlog in few writes.
+ *
  * @module
  */
 
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
 import {
   ClientQueue,
   type ClientQueueOptions,
@@ -86,34 +91,67 @@ export class StreamHub {
     }
     this.#clients.set(queue, types);
     const keepAliveMs = this.#options.keepAliveMs ?? 15_000;
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => queue.wake());
-      try {
-        await stream.write(`retry: ${this.#options.retryMs ?? 2000}\n\n`);
-        while (!stream.aborted && !queue.overflowed) {
-          const item = await queue.next(keepAliveMs);
-          if (stream.aborted) break;
-          if (item === undefined) {
-            await stream.write(": keep-alive\n\n");
-            continue;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.#droppedRows += queue.droppedRows;
+      this.#clients.delete(queue);
+    };
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        controller.enqueue(
+          ENCODER.encode(`retry: ${this.#options.retryMs ?? 2000}\n\n`),
+        );
+      },
+      pull: async (controller) => {
+        const first = queue.overflowed
+          ? undefined
+          : await queue.next(keepAliveMs);
+        if (ended) return; // cancelled while waiting
+        if (first === undefined) {
+          if (queue.overflowed) {
+            // Too far behind (or the hub closed): say so and end.
+            controller.enqueue(OVERFLOW_MESSAGE);
+            end();
+            controller.close();
+          } else {
+            controller.enqueue(KEEP_ALIVE);
           }
-          await stream.write(sseMessage(item));
+          return;
         }
-        if (queue.overflowed && !stream.aborted) {
-          await stream.writeSSE({
-            event: "status",
-            data: JSON.stringify({
-              state: "overflow",
-              message:
-                "This client fell too far behind; reconnect with Last-Event-ID",
-            }),
-          });
+        const message = sseMessage(first);
+        let next = queue.take();
+        if (next === undefined) {
+          controller.enqueue(message);
+          return;
         }
-      } finally {
-        this.#droppedRows += queue.droppedRows;
-        this.#clients.delete(queue);
-      }
-    });
+        // More queued already: one chunk for all of them.
+        const parts = [message];
+        let length = message.length;
+        for (; next !== undefined; next = queue.take()) {
+          const part = sseMessage(next);
+          parts.push(part);
+          length += part.length;
+        }
+        const chunk = new Uint8Array(length);
+        let at = 0;
+        for (const part of parts) {
+          chunk.set(part, at);
+          at += part.length;
+        }
+        controller.enqueue(chunk);
+      },
+      cancel: () => {
+        end();
+        queue.wake();
+      },
+    }, { highWaterMark: 0 });
+    // The headers Hono's streamSSE sets, beside any middleware set on `c`.
+    c.header("Content-Type", "text/event-stream");
+    c.header("Cache-Control", "no-cache");
+    c.header("Connection", "keep-alive");
+    return c.newResponse(body);
   }
 
   #publish(event: SensorEvent): void {
@@ -129,6 +167,19 @@ export class StreamHub {
 }
 
 const ENCODER = new TextEncoder();
+
+/** A comment line that keeps idle connections (and proxies) open. */
+const KEEP_ALIVE = ENCODER.encode(": keep-alive\n\n");
+
+/** The last event of a client that fell too far behind, as Hono's `writeSSE` would write it. */
+const OVERFLOW_MESSAGE = ENCODER.encode(
+  `event: status\ndata: ${
+    JSON.stringify({
+      state: "overflow",
+      message: "This client fell too far behind; reconnect with Last-Event-ID",
+    })
+  }\n\n`,
+);
 
 /**
  * The SSE message of `item`, byte for byte what Hono's `writeSSE` writes

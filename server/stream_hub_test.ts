@@ -136,3 +136,41 @@ Deno.test("StreamHub formats each event once, as Hono's writeSSE would, for ever
     await server.shutdown();
   }
 });
+
+Deno.test("StreamHub cuts off a client too far behind on alerts with an overflow status, and forgets it", async () => {
+  const bus = new EventBus<SensorEvent>();
+  const hub = new StreamHub(bus, { keepAliveMs: 50, maxAlertEvents: 3 });
+  const app = new Hono();
+  app.get("/stream", (c) => hub.handle(c));
+  const response = await app.request("/stream?types=status");
+  // Nothing is read yet: the events wait in the client's queue.
+  for (let i = 1; i <= 5; i++) bus.publish(status(`event ${i}`));
+  const text = await response.text(); // ends when the hub closes the stream
+  // Cut off before it read anything: what it missed comes back when it
+  // reconnects with Last-Event-ID (the first test).
+  assert.doesNotMatch(text, /event \d/);
+  assert.match(
+    text,
+    /event: status\ndata: \{"state":"overflow","message":"This client fell too far behind; reconnect with Last-Event-ID"\}\n\n$/,
+  );
+  assert.equal(hub.clients, 0);
+  hub.close();
+});
+
+Deno.test("StreamHub sends a backlog queued while the client was not reading in one chunk, in order", async () => {
+  const { bus, hub, app } = setup();
+  const response = await app.request("/stream?types=status");
+  const reader = response.body!.getReader();
+  const retry = await reader.read(); // the retry line comes first, alone
+  assert.match(new TextDecoder().decode(retry.value), /^retry: \d+\n\n$/);
+  for (let i = 1; i <= 3; i++) bus.publish(status(`queued ${i}`));
+  const chunk = new TextDecoder().decode((await reader.read()).value);
+  assert.deepEqual(
+    [...chunk.matchAll(/"message":"([^"]*)"[^\n]*\nid: (\d+)/g)].map((m) =>
+      `${m[1]}#${m[2]}`
+    ),
+    ["queued 1#1", "queued 2#2", "queued 3#3"],
+  );
+  await reader.cancel();
+  hub.close();
+});

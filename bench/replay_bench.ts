@@ -60,12 +60,24 @@ const STAGE_NAMES: Record<ReplayStage, string> = {
   engine: "NetMirror: full engine (decode + stats + latency + detectors)",
 };
 
-/** Runs one NetMirror stage on `file` in a fresh process. */
+/**
+ * Runs one NetMirror stage on `file` in a fresh process; with `probe`, also
+ * the mean of its memory latency just before and just after the run (this
+ * process is idle meanwhile, so the probe never overlaps the replay).
+ */
 export async function replayOnce(
   file: string,
   stage: ReplayStage,
   timeoutMs: number,
-): Promise<{ seconds: number; measurement: ReplayMeasurement }> {
+  probe?: MemoryProbe,
+): Promise<
+  {
+    seconds: number;
+    measurement: ReplayMeasurement;
+    memoryLatencyNs: number | undefined;
+  }
+> {
+  const before = probe?.latencyNs();
   const result = await runCommand(Deno.execPath(), [
     "run",
     ...productV8Flags(),
@@ -75,8 +87,12 @@ export async function replayOnce(
     file,
     stage,
   ], { timeoutMs });
+  const after = probe?.latencyNs();
   const measurement = JSON.parse(result.stdout.trim()) as ReplayMeasurement;
-  return { seconds: result.seconds, measurement };
+  const memoryLatencyNs = before !== undefined && after !== undefined
+    ? (before + after) / 2
+    : undefined;
+  return { seconds: result.seconds, measurement, memoryLatencyNs };
 }
 
 /** A comparison: contenders timed on one file, one round at a time. */
@@ -126,15 +142,14 @@ export class Comparison {
       const contender = this.#contenders[i]!;
       const target = this.series[i]!;
       if (contender.kind === "netmirror") {
-        const before = this.#probe?.latencyNs();
-        const { seconds, measurement } = await replayOnce(
+        const { seconds, measurement, memoryLatencyNs } = await replayOnce(
           this.#file,
           contender.stage,
           this.#timeoutMs,
+          this.#probe,
         );
-        const after = this.#probe?.latencyNs();
-        if (before !== undefined && after !== undefined) {
-          target.memoryLatencyNs.push((before + after) / 2);
+        if (memoryLatencyNs !== undefined) {
+          target.memoryLatencyNs.push(memoryLatencyNs);
         }
         if (measurement.packets !== target.packets) {
           throw new Error(

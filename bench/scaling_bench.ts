@@ -51,11 +51,7 @@ export async function prepareScaling(
   return levels;
 }
 
-/**
- * Runs every level once (engine stage, fresh process each) and appends the
- * results, with `probe`'s latency around each run when given (this process
- * is idle while the replay runs, so the probe never overlaps it).
- */
+/** Runs every level once (engine stage, fresh process each) and appends the results, with `probe`'s latency around each run when given. */
 export async function runScalingRound(
   levels: ScalingLevel[],
   log: (line: string) => void,
@@ -63,18 +59,18 @@ export async function runScalingRound(
   timeoutMs = 300_000,
 ): Promise<void> {
   for (const level of levels) {
-    const before = probe?.latencyNs();
-    const { measurement } = await replayOnce(level.file, "engine", timeoutMs);
-    const after = probe?.latencyNs();
+    const { measurement, memoryLatencyNs: memory } = await replayOnce(
+      level.file,
+      "engine",
+      timeoutMs,
+      probe,
+    );
     if (measurement.packets !== level.packets) {
       throw new Error(
         `Scaling run at ${level.sources} sources saw ${measurement.packets} packets, expected ${level.packets}`,
       );
     }
     level.measurements.push(measurement);
-    const memory = before !== undefined && after !== undefined
-      ? (before + after) / 2
-      : undefined;
     if (memory !== undefined) level.memoryLatencyNs.push(memory);
     log(
       `scaling ${level.sources} sources, run ${level.measurements.length}: ${

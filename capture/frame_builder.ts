@@ -5,6 +5,8 @@
  * @module
  */
 
+import { concatBytes } from "./concat_bytes.ts";
+
 /** Parses "aa:bb:cc:dd:ee:ff" into 6 bytes; throws TypeError on bad input. */
 export function parseMac(mac: string): Uint8Array<ArrayBuffer> {
   const parts = mac.split(":");
@@ -75,13 +77,7 @@ export function parseIpv6(address: string): Uint8Array<ArrayBuffer> {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** The Internet checksum (RFC 1071) of `parts`, as one's complement of the one's-complement sum. */

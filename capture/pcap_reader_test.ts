@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AnomalyCounter } from "./anomalies.ts";
+import { concat } from "./decode/test_helpers.ts";
 import { CaptureFormatError, CaptureParser } from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 
@@ -54,16 +55,6 @@ class ByteWriter {
   done(): Uint8Array<ArrayBuffer> {
     return new Uint8Array(this.#parts);
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function frame(length: number, seed: number): Uint8Array<ArrayBuffer> {

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { concatBytes } from "./concat_bytes.ts";
+
 /** Length of the classic pcap file header, in bytes. */
 export const PCAP_FILE_HEADER_LENGTH = 24;
 /** Length of a classic pcap record header, in bytes. */
@@ -82,13 +84,7 @@ export class PcapBuilder {
 
   /** Returns the whole file as one buffer. */
   toBytes(): Uint8Array<ArrayBuffer> {
-    const out = new Uint8Array(this.#length);
-    let offset = 0;
-    for (const part of this.#parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return concatBytes(this.#parts, this.#length);
   }
 
   #push(part: Uint8Array): void {

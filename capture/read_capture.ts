@@ -7,6 +7,7 @@
 
 import type { AnomalyCounter } from "./anomalies.ts";
 import { byobChunks } from "./byob_chunks.ts";
+import { concatBytes } from "./concat_bytes.ts";
 import { CaptureFormatError, CaptureParser } from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 
@@ -243,13 +244,7 @@ export async function openCaptureSource(
 
 function concatHead(parts: Uint8Array[], totalBytes: number): Uint8Array {
   if (parts.length === 1) return parts[0] ?? new Uint8Array(0);
-  const joined = new Uint8Array(totalBytes);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return concatBytes(parts, totalBytes);
 }
 
 /** A decompression failure as a CaptureFormatError; source and abort errors pass through. */

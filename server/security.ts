@@ -7,6 +7,7 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "node:crypto";
+import { concatBytes } from "../capture/concat_bytes.ts";
 import { SensorError } from "./session_errors.ts";
 
 /** Requires `token` as `Authorization: Bearer …` or `?token=` on every request it guards. */
@@ -128,11 +129,5 @@ async function readLimited(
     }
     parts.push(chunk);
   }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts, length);
 }

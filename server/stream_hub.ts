@@ -13,6 +13,7 @@
  */
 
 import type { Context } from "hono";
+import { concatBytes } from "../capture/concat_bytes.ts";
 import {
   ClientQueue,
   type ClientQueueOptions,
@@ -120,27 +121,12 @@ export class StreamHub {
           }
           return;
         }
-        const message = sseMessage(first);
-        let next = queue.take();
-        if (next === undefined) {
-          controller.enqueue(message);
-          return;
+        // With everything queued by now: one chunk for all of them.
+        const parts = [sseMessage(first)];
+        for (let next = queue.take(); next !== undefined; next = queue.take()) {
+          parts.push(sseMessage(next));
         }
-        // More queued already: one chunk for all of them.
-        const parts = [message];
-        let length = message.length;
-        for (; next !== undefined; next = queue.take()) {
-          const part = sseMessage(next);
-          parts.push(part);
-          length += part.length;
-        }
-        const chunk = new Uint8Array(length);
-        let at = 0;
-        for (const part of parts) {
-          chunk.set(part, at);
-          at += part.length;
-        }
-        controller.enqueue(chunk);
+        controller.enqueue(parts.length === 1 ? parts[0]! : concatBytes(parts));
       },
       cancel: () => {
         end();

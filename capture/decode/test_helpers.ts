@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { AnomalyCounter } from "../anomalies.ts";
+import { concatBytes } from "../concat_bytes.ts";
 import { emptyPacketRecord, type PacketRecord } from "../packet_record.ts";
 import { addressKey } from "./address_key.ts";
 import { LINK_TYPE, type PcapRecord } from "../pcap_record.ts";
@@ -122,14 +123,8 @@ export function assertPrefixesTruncated(
 }
 
 /** The bytes of `parts`, one after another. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return concatBytes(parts);
 }
 
 /** Parses hex text (whitespace ignored) into bytes. */

@@ -70,6 +70,9 @@ function run(
 
 const ONE_MB = { exfilMinBytes: 1_000_000 };
 
+/** A threshold whose table mark (1/64 of it, 1 000 B) one 1 500-byte packet reaches: every pair is tracked from its first packet. */
+const TRACK_ALL = { exfilMinBytes: 64_000 };
+
 Deno.test("data_exfil: reports at the packet that crosses exfilMinBytes", () => {
   // 1000 × 1000 B = exactly 1 MB at the 1000th packet.
   const packets = flow(INSIDE, OUTSIDE, 1000, { ipLength: 1000 });
@@ -92,6 +95,71 @@ Deno.test("data_exfil: one byte below the threshold is not reported", () => {
   const packets = flow(INSIDE, OUTSIDE, 1000, { ipLength: 1000 });
   packets[0]!.ipLength = 999;
   assert.deepEqual(run(packets, ONE_MB), []);
+});
+
+/** The size of the pair table after each packet. */
+function tableSizes(
+  packets: PacketRecord[],
+  options: DataExfilOptions,
+): number[] {
+  const detector = createDataExfilDetector(options);
+  return packets.map((packet) => {
+    detector.observe(packet, () => {});
+    return detector.tables().pairs!.size;
+  });
+}
+
+Deno.test("data_exfil: a pair enters the table at 1/64 of exfilMinBytes, sent or received", () => {
+  // The mark is 15 625 B: the 16th 1000-byte packet passes it.
+  const upload = tableSizes(
+    flow(INSIDE, OUTSIDE, 17, { ipLength: 1000 }),
+    ONE_MB,
+  );
+  assert.deepEqual(upload.slice(14), [0, 1, 1]);
+  const download = tableSizes(
+    flow(OUTSIDE, INSIDE, 17, { ipLength: 1000 }),
+    ONE_MB,
+  );
+  assert.deepEqual(download.slice(14), [0, 1, 1]);
+  // Both directions below the mark: never in the table.
+  const chat = byTime([
+    ...flow(INSIDE, OUTSIDE, 15, { ipLength: 1000, intervalUs: 2000 }),
+    ...flow(OUTSIDE, INSIDE, 15, {
+      ipLength: 1000,
+      intervalUs: 2000,
+      startUs: 1000,
+    }),
+  ]);
+  assert.ok(tableSizes(chat, ONE_MB).every((size) => size === 0));
+});
+
+Deno.test("data_exfil: a pair below the mark after a half-window halving leaves the table", () => {
+  const windowUs = 60_000_000; // the sketch halves every 30 s
+  const later = ipPacket({
+    src: "10.0.0.2",
+    dst: "9.9.9.9",
+    atUs: 31_000_000,
+    ipLength: 100,
+  });
+  // 20 kB halves to 10 kB, under the 15 625 B mark: dropped at once (the
+  // idle expiry would wait for a whole window).
+  const light = tableSizes([
+    ...flow(INSIDE, OUTSIDE, 20, { ipLength: 1000 }),
+    later,
+  ], {
+    ...ONE_MB,
+    windowUs,
+  });
+  assert.deepEqual(light.slice(-2), [1, 0]);
+  // 40 kB halves to 20 kB: kept, with its count.
+  const heavy = tableSizes([
+    ...flow(INSIDE, OUTSIDE, 40, { ipLength: 1000 }),
+    later,
+  ], {
+    ...ONE_MB,
+    windowUs,
+  });
+  assert.deepEqual(heavy.slice(-2), [1, 1]);
 });
 
 Deno.test("data_exfil: the default threshold is 50 MB per 10 minutes", () => {
@@ -207,7 +275,10 @@ Deno.test("data_exfil: a transfer straddling a bucket boundary is not split in t
 });
 
 Deno.test("data_exfil: idle pairs are dropped from the table after a window", () => {
-  const detector = createDataExfilDetector({ windowUs: 10_000_000 });
+  const detector = createDataExfilDetector({
+    ...TRACK_ALL,
+    windowUs: 10_000_000,
+  });
   const sink = () => {};
   detector.observe(ipPacket({ src: INSIDE, dst: "1.1.1.1", atUs: 0 }), sink);
   detector.observe(
@@ -274,7 +345,7 @@ Deno.test("data_exfil: identical input gives identical findings", () => {
 
 Deno.test("data_exfil: memory stays bounded under 1M distinct pairs", () => {
   const maxPairs = 1000;
-  const detector = createDataExfilDetector({ maxPairs });
+  const detector = createDataExfilDetector({ ...TRACK_ALL, maxPairs });
   const sink = () => {};
   const packet = ipPacket({ src: INSIDE, dst: "", atUs: 0 });
   for (let i = 0; i < 1_000_000; i++) {
@@ -292,16 +363,23 @@ Deno.test("data_exfil: memory stays bounded under 1M distinct pairs", () => {
   assert.ok(stats.evictions < 10_000, `${stats.evictions} evictions`);
 });
 
-Deno.test("data_exfil: a flood of one-packet pairs does not flush an upload out of the full table", () => {
-  // A 2 MB upload, 1000 B every 10 ms, with 200 new spoofed pairs between
-  // two of its packets (20 000 per second into a table of 1000): evicting
-  // the least recently seen pair for each newcomer would drop the upload's
-  // count every few milliseconds.
+/**
+ * An upload of `uploadPackets` × 1000 B, one every 10 ms, with 200 new
+ * spoofed one-packet pairs of `spoofedBytes` IP bytes between two of its
+ * packets (20 000 per second into a table of 1000); returns the findings and
+ * the table's stats.
+ */
+function uploadUnderPairFlood(spoofedBytes: number, uploadPackets = 2000) {
   const detector = createDataExfilDetector({ ...ONE_MB, maxPairs: 1000 });
   const findings: Finding[] = [];
-  const spoofed = ipPacket({ src: "", dst: OUTSIDE, atUs: 0, ipLength: 60 });
+  const spoofed = ipPacket({
+    src: "",
+    dst: OUTSIDE,
+    atUs: 0,
+    ipLength: spoofedBytes,
+  });
   let n = 0;
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < uploadPackets; i++) {
     const atUs = i * 10_000;
     detector.observe(
       ipPacket({ src: INSIDE, dst: OUTSIDE, atUs, ipLength: 1000 }),
@@ -315,17 +393,45 @@ Deno.test("data_exfil: a flood of one-packet pairs does not flush an upload out 
       detector.observe(spoofed, (finding) => findings.push(finding));
     }
   }
+  return {
+    reports: findings.map((f) => [f.attacker, f.victim, f.timestampUs]),
+    table: detector.tables().pairs!,
+  };
+}
+
+Deno.test("data_exfil: a flood of small one-packet pairs never reaches the table", () => {
+  // 60-byte pairs stay far below the table's mark (1 MB / 64) in the sketch.
+  const { reports, table } = uploadUnderPairFlood(60);
   // At 1 MB (the 1000th packet), again at 2 MB (bytes doubled).
-  assert.deepEqual(
-    findings.map((f) => [f.attacker, f.victim, f.timestampUs]),
-    [[INSIDE, OUTSIDE, 999 * 10_000], [INSIDE, OUTSIDE, 1999 * 10_000]],
-  );
-  assert.ok(detector.tables().pairs!.rejected! > 390_000);
+  assert.deepEqual(reports, [
+    [INSIDE, OUTSIDE, 999 * 10_000],
+    [INSIDE, OUTSIDE, 1999 * 10_000],
+  ]);
+  // Only the upload and the few pairs that share both its counters in the
+  // sketch, of 400 000.
+  assert.ok(table.size < 20, `${table.size} pairs in the table`);
+  assert.deepEqual([table.evictions, table.rejected], [0, 0]);
+});
+
+Deno.test("data_exfil: a flood of heavy one-packet pairs does not flush an upload out of the full table", () => {
+  // 20 kB pairs pass the mark at once: the table's admission must turn
+  // them away, or evicting the least recently seen pair for each newcomer
+  // would drop the upload's count every few milliseconds.
+  // The upload passes the mark (15 625 B) at its 16th packet, into a full
+  // table, and gets in at its second try against one-packet pairs,
+  // starting from the mark (375 B short): it is reported one packet after
+  // 1 MB, and again 10 s later.
+  const { reports, table } = uploadUnderPairFlood(20_000, 2010);
+  assert.deepEqual(reports, [
+    [INSIDE, OUTSIDE, 1000 * 10_000],
+    [INSIDE, OUTSIDE, 2000 * 10_000],
+  ]);
+  assert.ok(table.rejected! > 390_000, `${table.rejected} rejected`);
 });
 
 Deno.test("data_exfil: a busy pair that went quiet is kept against a newcomer seen less often", () => {
   const stats = tableAfterNewcomer(
-    createDataExfilDetector({ maxPairs: 2 }),
+    createDataExfilDetector({ ...TRACK_ALL, maxPairs: 2 }),
     "pairs",
     times(
       40,

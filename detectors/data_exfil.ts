@@ -84,9 +84,10 @@ export interface DataExfilOptions {
   /** Window length, µs of packet time. */
   windowUs?: number;
   /**
-   * Host pairs tracked at once. When full, a new pair gets in from its
-   * second packet, and only if seen more often than the least recently seen
-   * pair, which it evicts: a flood of one-packet pairs cannot flush an
+   * Host pairs tracked at once (only pairs past exfilMinBytes / 64 in the
+   * byte sketch are). When full, a new pair gets in from its second packet
+   * past that mark, and only if seen more often than the least recently
+   * seen pair, which it evicts: a flood of one-packet pairs cannot flush an
    * upload out of the table.
    */
   maxPairs?: number;

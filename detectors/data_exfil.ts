@@ -273,15 +273,17 @@ export function createDataExfilDetector(
     sketch.halve(Math.floor((nowUs - nextHalvingUs) / halvingUs) + 1);
     nextHalvingUs = nowUs + halvingUs;
     for (const state of pairs.values()) {
-      if (!isHeavy(state.hash)) {
+      const outbound = sketch.estimate(state.hash, OUTBOUND);
+      const inbound = sketch.estimate(state.hash, INBOUND);
+      if (!pastMark(outbound, inbound)) {
         pairs.delete(state.insideKey, state.outsideKey, 0);
       }
     }
   }
 
-  function isHeavy(hash: number): boolean {
-    return sketch.estimate(hash, OUTBOUND) >= trackMinBytes ||
-      sketch.estimate(hash, INBOUND) >= trackMinBytes;
+  /** Whether a pair with these byte estimates (either direction) belongs in the table: the one test of packets and of halvings. */
+  function pastMark(bytes: number, otherBytes: number): boolean {
+    return bytes >= trackMinBytes || otherBytes >= trackMinBytes;
   }
 
   return {
@@ -314,7 +316,7 @@ export function createDataExfilDetector(
       // A pair below the mark in both directions is not in the table.
       const sent = sketch.add(hash, srcHome ? OUTBOUND : INBOUND, bytes);
       const other = sketch.estimate(hash, srcHome ? INBOUND : OUTBOUND);
-      if (sent < trackMinBytes && other < trackMinBytes) return;
+      if (!pastMark(sent, other)) return;
       let state = pairs.peek(insideKey, outsideKey, 0, hash);
       if (state === undefined) {
         if (admission.refuses(pairs, hash)) return;

@@ -141,25 +141,17 @@ Deno.test("data_exfil: a pair below the mark after a half-window halving leaves 
     atUs: 31_000_000,
     ipLength: 100,
   });
+  /** The table's size at the last two packets: `count` 1000-byte packets of one pair, then `later`. */
+  const sizesAroundHalving = (count: number) =>
+    tableSizes([...flow(INSIDE, OUTSIDE, count, { ipLength: 1000 }), later], {
+      ...ONE_MB,
+      windowUs,
+    }).slice(-2);
   // 20 kB halves to 10 kB, under the 15 625 B mark: dropped at once (the
   // idle expiry would wait for a whole window).
-  const light = tableSizes([
-    ...flow(INSIDE, OUTSIDE, 20, { ipLength: 1000 }),
-    later,
-  ], {
-    ...ONE_MB,
-    windowUs,
-  });
-  assert.deepEqual(light.slice(-2), [1, 0]);
+  assert.deepEqual(sizesAroundHalving(20), [1, 0]);
   // 40 kB halves to 20 kB: kept, with its count.
-  const heavy = tableSizes([
-    ...flow(INSIDE, OUTSIDE, 40, { ipLength: 1000 }),
-    later,
-  ], {
-    ...ONE_MB,
-    windowUs,
-  });
-  assert.deepEqual(heavy.slice(-2), [1, 1]);
+  assert.deepEqual(sizesAroundHalving(40), [1, 1]);
 });
 
 Deno.test("data_exfil: the default threshold is 50 MB per 10 minutes", () => {

@@ -49,7 +49,7 @@ export interface LiveBenchOptions {
   repeats?: number;
   /** UDP destination port (the capture filter is `udp dst port <port>`). */
   port: number;
-  /** tcpdump snap length (default: NetMirror's, 262144). */
+  /** tcpdump snap length (default: NetMirror's, 9216). */
   snapLength?: number;
   /** Progress lines. */
   log: (line: string) => void;

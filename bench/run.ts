@@ -231,14 +231,14 @@ try {
         {
           name: "NetMirror's defaults",
           description:
-            "snap length 262144 and a 64 MiB kernel buffer (`-B 65536`), what `netmirror capture -i lo` and live sessions use.",
+            "snap length 9216 and a 64 MiB kernel buffer (`-B 65536`), what `netmirror capture -i lo` and live sessions use.",
           snapLength: undefined,
         },
         {
-          name: "snap length 1500",
+          name: "snap length 262144",
           description:
-            "the same with `snapLength: 1500` (`-s 1500`): in immediate mode libpcap's ring has fixed slots sized for the snap length (capped near the MTU, 64 KiB on lo), so a smaller snap length means many more slots in the same buffer.",
-          snapLength: 1500,
+            "the same with tcpdump's default snap length (`-s 262144`, NetMirror's before step 11): in immediate mode libpcap's ring has fixed slots sized for the snap length (capped near 64 KiB on lo and on interfaces with receive offload), so the same buffer holds about 1 000 packets instead of about 7 000.",
+          snapLength: 262_144,
         },
       ]
     ) {

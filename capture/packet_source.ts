@@ -123,7 +123,7 @@ export interface CapturePacketsOptions extends DecodeOptions {
   iface: string;
   /** BPF expression ("" for everything). */
   filter?: string;
-  /** Bytes kept of each packet (tcpdump -s); default 262144. */
+  /** Bytes kept of each packet (tcpdump -s); default 9216 (`DEFAULT_SNAP_LENGTH` in tcpdump.ts). */
   snapLength?: number;
   /** Kernel buffer size in KiB (tcpdump -B). */
   bufferKib?: number;

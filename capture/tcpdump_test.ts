@@ -3,6 +3,7 @@ import {
   DEFAULT_BUFFER_KIB,
   DEFAULT_SNAP_LENGTH,
   filterArgs,
+  MAX_SNAP_LENGTH,
   parseTcpdumpStats,
   spawnTcpdump,
   tcpdumpArgs,
@@ -123,7 +124,7 @@ Deno.test("tcpdumpArgs() refuses interface names that tcpdump would read as opti
 Deno.test("tcpdumpArgs() refuses out-of-range numbers", () => {
   const bad = [
     { snapLength: -1 },
-    { snapLength: DEFAULT_SNAP_LENGTH + 1 },
+    { snapLength: MAX_SNAP_LENGTH + 1 },
     { snapLength: 1.5 },
     { bufferKib: 0 },
     { bufferKib: 3_000_000 },

@@ -133,6 +133,9 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
     const args of [
       ["read", HTTP, "--bogus"],
       ["capture", "-i", "lo", "-c", "zero"],
+      // Above tcpdump's limits: a usage error, not a stack trace.
+      ["capture", "-i", "lo", "-s", "262145"],
+      ["capture", "-i", "lo", "-B", "3000000"],
       ["capture"],
       ["read"],
       ["frobnicate"],

@@ -16,16 +16,19 @@ export class UsageError extends Error {
   }
 }
 
-/** Parses a positive whole number flag value (undefined stays undefined). */
+/** Parses a positive whole number flag value, at most `max` (undefined stays undefined). */
 export function positiveInteger(
   name: string,
   value: string | undefined,
+  max = Number.MAX_SAFE_INTEGER,
 ): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) {
+  if (!Number.isInteger(number) || number <= 0 || number > max) {
     throw new UsageError(
-      `${name} must be a positive whole number, got "${value}"`,
+      max === Number.MAX_SAFE_INTEGER
+        ? `${name} must be a positive whole number, got "${value}"`
+        : `${name} must be a whole number from 1 to ${max}, got "${value}"`,
     );
   }
   return number;

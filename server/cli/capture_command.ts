@@ -16,7 +16,13 @@ import {
   reusedRecord,
 } from "../../capture/packet_source.ts";
 import { PcapFileWriter } from "../../capture/pcap_file_writer.ts";
-import { filterArgs } from "../../capture/tcpdump.ts";
+import {
+  DEFAULT_SNAP_LENGTH,
+  filterArgs,
+  MAX_BUFFER_KIB,
+  MAX_COUNT,
+  MAX_SNAP_LENGTH,
+} from "../../capture/tcpdump.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { engineConfigOf, loadConfig } from "../config/config.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
@@ -37,7 +43,7 @@ then tcpdump's counts (captured, dropped by the kernel).
 
 Options:
   -i, --interface <name>  interface to capture on ("any" for all; see "netmirror interfaces")
-  -s, --snaplen <bytes>   bytes kept of each packet (default 262144)
+  -s, --snaplen <bytes>   bytes kept of each packet (default 9216; up to 262144)
   -B, --buffer <KiB>      kernel capture buffer size (default 65536)
   -c, --count <n>         stop after n packets
   -w, --write <file>      also write the packets to a pcap file
@@ -79,14 +85,18 @@ export async function captureCommand(args: string[]): Promise<number> {
       'capture needs an interface: -i <name> (see "netmirror interfaces")',
     );
   }
-  const snapLength = positiveInteger("--snaplen", values.snaplen);
-  const bufferKib = positiveInteger("--buffer", values.buffer);
-  const count = positiveInteger("--count", values.count);
+  const snapLength = positiveInteger(
+    "--snaplen",
+    values.snaplen,
+    MAX_SNAP_LENGTH,
+  );
+  const bufferKib = positiveInteger("--buffer", values.buffer, MAX_BUFFER_KIB);
+  const count = positiveInteger("--count", values.count, MAX_COUNT);
   const quiet = values.quiet || values.write === "-" || values.eve === "-";
   const config = values.config ? await loadConfig(values.config) : {};
   const pcap = values.write
     ? new PcapFileWriter(values.write, {
-      snapLength: snapLength ?? 262144,
+      snapLength: snapLength ?? DEFAULT_SNAP_LENGTH,
     })
     : undefined;
   const eveWriter = values.eve !== undefined

@@ -1,0 +1,113 @@
+/**
+ * Two network namespaces joined by a veth pair, for tests that run real
+ * attack tools: an attacker (10.77.0.1) and a victim (10.77.0.2) on
+ * 10.77.0.0/24, and 10.78.0.0/24 routed from the attacker to the victim
+ * (addresses with no host behind them, for sweeps). Neither namespace has
+ * any other route, so no packet leaves the pair: the victim's replies to
+ * spoofed sources, and anything addressed to the empty subnet, have nowhere
+ * to go and are dropped. Needs root and
+ * `ip` (iproute2).
+ *
+ * @module
+ */
+
+/** The attacker's address. */
+export const ATTACKER = "10.77.0.1";
+/** The victim's address. */
+export const VICTIM = "10.77.0.2";
+/** The victim's subnet (the attacker is on it too). */
+export const VICTIM_SUBNET = "10.77.0.0/24";
+/** A subnet routed from the attacker to the victim, with no hosts. */
+export const EMPTY_SUBNET = "10.78.0.0/24";
+
+/** A namespace pair; `close()` deletes both (and the veth pair with them). */
+export interface NetnsPair {
+  /** The attacker's namespace. */
+  attackerNs: string;
+  /** The victim's namespace. */
+  victimNs: string;
+  /** The victim's end of the veth pair (capture here). */
+  victimIface: string;
+  /** Deletes both namespaces. Idempotent. */
+  close(): Promise<void>;
+}
+
+async function ip(args: string[]): Promise<void> {
+  const out = await new Deno.Command("ip", { args, stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(
+      `ip ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+}
+
+/** Creates the pair; names carry `tag` and this process's id so parallel runs do not meet. */
+export async function createNetnsPair(tag: string): Promise<NetnsPair> {
+  const id = `${tag}${Deno.pid % 100_000}`;
+  const attackerNs = `nm-${id}-a`;
+  const victimNs = `nm-${id}-v`;
+  // Interface names have at most 15 characters.
+  const attackerIface = `nma${id}`.slice(0, 15);
+  const victimIface = `nmv${id}`.slice(0, 15);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const ns of [attackerNs, victimNs]) {
+      await new Deno.Command("ip", {
+        args: ["netns", "del", ns],
+        stderr: "null",
+      }).output();
+    }
+  };
+  try {
+    await ip(["netns", "add", attackerNs]);
+    await ip(["netns", "add", victimNs]);
+    await ip([
+      "link",
+      "add",
+      attackerIface,
+      "netns",
+      attackerNs,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      victimIface,
+      "netns",
+      victimNs,
+    ]);
+    await ip([
+      "-n",
+      attackerNs,
+      "addr",
+      "add",
+      `${ATTACKER}/24`,
+      "dev",
+      attackerIface,
+    ]);
+    await ip([
+      "-n",
+      victimNs,
+      "addr",
+      "add",
+      `${VICTIM}/24`,
+      "dev",
+      victimIface,
+    ]);
+    for (
+      const [ns, iface] of [[attackerNs, attackerIface], [
+        victimNs,
+        victimIface,
+      ]]
+    ) {
+      await ip(["-n", ns!, "link", "set", iface!, "up"]);
+      await ip(["-n", ns!, "link", "set", "lo", "up"]);
+    }
+    await ip(["-n", attackerNs, "route", "add", EMPTY_SUBNET, "via", VICTIM]);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { attackerNs, victimNs, victimIface, close };
+}

@@ -13,7 +13,10 @@
  *
  *  - `mac_mismatch`: its ARP replies come in Ethernet frames from another
  *    source MAC (`minMismatchedReplies`; forged replies built by hand, e.g.
- *    Ethernet source 00:00:00:00:00:00);
+ *    Ethernet source 00:00:00:00:00:00), and no frame of its own claims the
+ *    same IP. A reply for an IP that its MAC also claims itself relays the
+ *    owner's word and poisons nothing: arpspoof sends such replies, from
+ *    the poisoner's NIC, when it stops, to restore the real binding;
  *  - `claims_requested_ip`: it claims an IP that it also asks for (who-has X
  *    tell Y from the MAC that claimed X: it knows X is someone else's, which
  *    is how a poisoner learns the real MACs it relays to);
@@ -31,7 +34,8 @@
  *    is blamed, on a tie the one that took over repeatedly first;
  *  - `unsolicited_replies`: it sends `minUnsolicitedReplies` replies claiming
  *    an IP to a host that did not ask for it within `requestWindowUs`
- *    (arpspoof re-poisons every 2 s, ettercap every 10 s).
+ *    (arpspoof re-poisons every 2 s, ettercap every 10 s); replies in other
+ *    MACs' frames count only as `mac_mismatch` does.
  *
  * Not spoofing: a gratuitous ARP or RFC 5227 announcement of a host's own IP,
  * and one binding change that then stays put (DHCP re-address, NIC swap, a
@@ -181,11 +185,15 @@ interface Claim {
   /** Takeovers of the IP from another MAC's fresh binding, since `takeoversSinceUs`. */
   takeovers: number;
   takeoversSinceUs: number;
-  /** Unsolicited non-gratuitous replies claiming the IP, since `unsolicitedSinceUs`. */
+  /** Unsolicited non-gratuitous replies claiming the IP in its own frames (or frames without an Ethernet source), since `unsolicitedSinceUs`. */
   unsolicited: number;
+  /** The same in other MACs' frames (forged in its name, or relayed for it: see {@linkcode unsolicitedOf}). */
+  relayedUnsolicited: number;
   unsolicitedSinceUs: number;
   /** Replies claiming the IP whose Ethernet source was another MAC. */
   mismatched: number;
+  /** Frames claiming the IP whose Ethernet source was the MAC itself. */
+  ownFrames: number;
   /** Gratuitous replies (target IP = sender IP) claiming the IP. */
   gratuitousReplies: number;
   /** The MAC also asked who has the IP. */
@@ -302,8 +310,10 @@ export function createArpSpoofDetector(
         takeovers: 0,
         takeoversSinceUs: nowUs,
         unsolicited: 0,
+        relayedUnsolicited: 0,
         unsolicitedSinceUs: nowUs,
         mismatched: 0,
+        ownFrames: 0,
         gratuitousReplies: 0,
         asked: false,
         contested: false,
@@ -384,8 +394,9 @@ export function createArpSpoofDetector(
       claim.asked = true;
       claim.contested = true;
     }
+    const ethernetSource = packet.srcMac;
+    if (ethernetSource === senderMac) claim.ownFrames++;
     if (operation === ARP_REPLY) {
-      const ethernetSource = packet.srcMac;
       if (ethernetSource !== "" && ethernetSource !== senderMac) {
         claim.mismatched++;
       }
@@ -398,9 +409,14 @@ export function createArpSpoofDetector(
         ) {
           if (nowUs - claim.unsolicitedSinceUs >= windowUs) {
             claim.unsolicited = 0;
+            claim.relayedUnsolicited = 0;
             claim.unsolicitedSinceUs = nowUs;
           }
-          claim.unsolicited++;
+          if (ethernetSource === "" || ethernetSource === senderMac) {
+            claim.unsolicited++;
+          } else {
+            claim.relayedUnsolicited++;
+          }
         }
       }
     }
@@ -474,9 +490,9 @@ export function createArpSpoofDetector(
     for (const claim of state.claims) {
       if (nowUs - claim.lastUs >= windowUs) continue;
       if (claim.contested) contested++;
-      if (claim.mismatched >= minMismatchedReplies) reasons |= MAC_MISMATCH;
+      if (isForged(claim, minMismatchedReplies)) reasons |= MAC_MISMATCH;
       if (claim.asked) reasons |= CLAIMS_REQUESTED_IP;
-      if (claim.unsolicited >= minUnsolicitedReplies) {
+      if (unsolicitedOf(claim) >= minUnsolicitedReplies) {
         reasons |= UNSOLICITED_REPLIES;
       }
       if (claim.takeovers >= minTakeovers && flipped === undefined) {
@@ -537,10 +553,10 @@ export function createArpSpoofDetector(
     let contested = 0;
     for (const claim of state.claims) {
       if (nowUs - claim.lastUs >= windowUs) continue;
-      if (claim.mismatched > 0) mismatch = 1;
+      if (isForged(claim, 1)) mismatch = 1;
       if (claim.asked) asked = 1;
       if (
-        claim.unsolicited > 0 ||
+        unsolicitedOf(claim) > 0 ||
         (claim.contested && claim.gratuitousReplies > 0)
       ) unsolicited = 1;
       if (claim.contested) contested++;
@@ -592,8 +608,8 @@ function lastAsked(state: MacState, ip: string): number {
 /** A claim that looks like someone else's IP: contested, asked for, unsolicited or forged. */
 function isSuspicious(claim: Claim, nowUs: number, windowUs: number): boolean {
   return nowUs - claim.lastUs < windowUs &&
-    (claim.contested || claim.asked || claim.unsolicited > 0 ||
-      claim.mismatched > 0);
+    (claim.contested || claim.asked || unsolicitedOf(claim) > 0 ||
+      isForged(claim, 1));
 }
 
 /** A MAC that can own an address: not empty, all-zero or broadcast. */
@@ -637,8 +653,8 @@ function findingOf(
     }
     claims += claim.claims;
     takeovers += claim.takeovers;
-    unsolicited += claim.unsolicited;
-    mismatched += claim.mismatched;
+    unsolicited += unsolicitedOf(claim);
+    if (isForged(claim, 1)) mismatched += claim.mismatched;
   }
   // A man-in-the-middle's victims are also the IPs it claims (each towards the other).
   const poisonedHosts = poisoned.filter((host) => host !== ownIp);
@@ -678,4 +694,15 @@ function findingOf(
       windowSeconds: config.windowUs / 1e6,
     },
   };
+}
+
+/** Replies forged in the claimant's name: at least `min` in another MAC's frames, and none in its own. */
+function isForged(claim: Claim, min: number): boolean {
+  return claim.mismatched >= min && claim.ownFrames === 0;
+}
+
+/** Unsolicited replies claimed in the claimant's name: its own, and other MACs' frames only while they count as forged ({@linkcode isForged}). */
+function unsolicitedOf(claim: Claim): number {
+  return claim.unsolicited +
+    (claim.ownFrames === 0 ? claim.relayedUnsolicited : 0);
 }

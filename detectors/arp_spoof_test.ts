@@ -412,6 +412,37 @@ Deno.test("arp_spoof: a mismatched Ethernet source on a reply is a forgery, on a
   assert.deepEqual(run(requests), []);
 });
 
+Deno.test("arp_spoof: a reply relayed for the owner is no forgery (arpspoof restoring the real binding)", () => {
+  // arpspoof, stopping, sends "GW is-at GW_MAC" five times from its own NIC,
+  // unasked (the victim resolved the gateway a minute before).
+  const restore = times(
+    5,
+    (i) =>
+      reply(
+        T0 + (60 + i) * SECOND_US,
+        GW_MAC,
+        GW,
+        VICTIM_MAC,
+        VICTIM,
+        EVIL_MAC,
+      ),
+  );
+  // The gateway has claimed its IP in frames of its own: nothing to report.
+  assert.deepEqual(
+    run([...resolution(T0, [VICTIM_MAC, VICTIM], [GW_MAC, GW]), ...restore]),
+    [],
+  );
+  // Without a frame of its own in the capture, the same replies are
+  // indistinguishable from a forgery in the gateway's name.
+  const forged = run(restore);
+  assert.equal(forged[0]?.key, GW_MAC);
+  assert.deepEqual(forged[0]?.evidence.reasons, ["mac_mismatch"]);
+  assert.deepEqual(forged.at(-1)?.evidence.reasons, [
+    "mac_mismatch",
+    "unsolicited_replies",
+  ]);
+});
+
 Deno.test("arp_spoof: takeovers further apart than the window do not flip-flop", () => {
   const packets = [
     request(T0 - 10 * SECOND_US, GW_MAC, GW, VICTIM),

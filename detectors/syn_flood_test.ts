@@ -178,9 +178,9 @@ Deno.test("syn_flood: completed handshakes never count (FTP brute force, busy se
   assert.deepEqual(run(handshakes(5_000, 1_000)), []);
 });
 
-Deno.test("syn_flood: connections reset by either side are closed", () => {
+Deno.test("syn_flood: an attempt the victim refuses is closed; one the client resets before completing is not", () => {
   const refused: PacketRecord[] = [];
-  const abandoned: PacketRecord[] = [];
+  const aborted: PacketRecord[] = [];
   for (const syn of synsFromOne(2 * THRESHOLD, 1_000)) {
     refused.push(
       syn,
@@ -193,13 +193,31 @@ Deno.test("syn_flood: connections reset by either side are closed", () => {
         dstPort: syn.srcPort,
       }),
     );
-    abandoned.push(
+    // hping3 -S without --rand-source: the victim answers, the sender's
+    // kernel (which opened no connection) resets.
+    aborted.push(
       syn,
+      tcp({
+        atUs: syn.timestampUs + 40,
+        flags: SYN | ACK,
+        src: VICTIM,
+        dst: ATTACKER,
+        srcPort: PORT,
+        dstPort: syn.srcPort,
+      }),
       tcp({ atUs: syn.timestampUs + 50, flags: RST, srcPort: syn.srcPort }),
     );
   }
   assert.deepEqual(run(refused), []);
-  assert.deepEqual(run(abandoned), []);
+  const findings = run(aborted);
+  assert.ok(findings.length >= 1);
+  const first = findings[0]!;
+  assert.equal(first.attacker, ATTACKER);
+  assert.equal(first.victim, VICTIM);
+  assert.equal(first.evidence.halfOpen, THRESHOLD);
+  assert.ok((first.evidence.abortedAttempts as number) > 0);
+  assert.equal(first.evidence.refusedAttempts, 0);
+  assert.equal(first.evidence.completedHandshakes, 0);
 });
 
 Deno.test("syn_flood: a retransmitted SYN (same 4-tuple) is one attempt", () => {

@@ -225,6 +225,39 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       });
     });
 
+    await t.step(
+      "hping3 from one source at a listening port: a SYN flood naming the attacker",
+      async () => {
+        // The victim answers each SYN; hping3's own kernel, which opened no
+        // connection, resets each SYN/ACK: no handshake completes.
+        const seen = await capture(
+          pair,
+          () =>
+            withHttpPeer(pair, () =>
+              run(pair.attackerNs, [
+                "hping3",
+                "-S",
+                "-p",
+                String(HTTP_PORT),
+                "-c",
+                "2000",
+                "-i",
+                "u200",
+                "-q",
+                VICTIM,
+              ], (_success, stderr) => {
+                assert.match(stderr, /2000 packets transmitted/);
+              })),
+        );
+        assertAlert(seen, {
+          kind: "syn_flood",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1499.001",
+        });
+      },
+    );
+
     await t.step("ping -f: an ICMP flood, every packet seen", async () => {
       const pings = 2_500;
       const seen = await attack(pair, [

@@ -37,8 +37,8 @@ export function subnetKeyOf(key: number, address: string): number {
 }
 
 /**
- * The /24 of an IPv4 address or the /64 of an IPv6 address, as a CIDR:
- * "10.0.0.0/24", "2001:db8:0:1::/64".
+ * The /24 of an IPv4 address or the /64 of an IPv6 address, as a CIDR in
+ * canonical text: "10.0.0.0/24", "2001:db8:0:1::/64", "fe80::/64".
  */
 export function subnetOf(address: string): string {
   if (!address.includes(":")) {
@@ -63,6 +63,10 @@ export function subnetOf(address: string): string {
   const prefix = groups.slice(0, 4).map((group) =>
     group.replace(/^0+(?=.)/, "")
   );
+  // RFC 5952: the longest run of zero groups is "::", and it always
+  // includes the four of the interface half, so zero groups ending the
+  // prefix join it ("fe80::/64", not "fe80:0:0:0::/64").
+  while (prefix.at(-1) === "0") prefix.pop();
   return `${prefix.join(":")}::/64`;
 }
 

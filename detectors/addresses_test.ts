@@ -51,13 +51,16 @@ Deno.test("formatIpv4() writes unsigned and signed 32-bit numbers alike", () => 
 Deno.test("subnetOf() names the /24 of IPv4 and the /64 of IPv6 addresses", () => {
   assert.equal(subnetOf("10.0.3.77"), "10.0.3.0/24");
   assert.equal(subnetOf("2001:db8:0:1:2:3:4:5"), "2001:db8:0:1::/64");
-  assert.equal(subnetOf("2001:db8::1"), "2001:db8:0:0::/64");
+  assert.equal(subnetOf("2001:db8::1"), "2001:db8::/64");
   assert.equal(subnetOf("2001:db8:a:b::1"), "2001:db8:a:b::/64");
-  assert.equal(subnetOf("fe80::1"), "fe80:0:0:0::/64");
-  assert.equal(subnetOf("::1"), "0:0:0:0::/64");
-  assert.equal(subnetOf("::"), "0:0:0:0::/64");
-  assert.equal(subnetOf("::ffff:192.0.2.1"), "0:0:0:0::/64");
+  assert.equal(subnetOf("fe80::1"), "fe80::/64");
+  assert.equal(subnetOf("::1"), "::/64");
+  assert.equal(subnetOf("::"), "::/64");
+  assert.equal(subnetOf("::ffff:192.0.2.1"), "::/64");
   assert.equal(subnetOf("2001:0db8:0000:0001::1"), "2001:db8:0:1::/64");
+  // Zero groups inside the prefix stay; only those ending it join the "::".
+  assert.equal(subnetOf("2001:0:0:1::1"), "2001:0:0:1::/64");
+  assert.equal(subnetOf("2001:0:0:0:1::"), "2001::/64");
 });
 
 Deno.test("isGroupAddress() is true for multicast and limited broadcast only", () => {

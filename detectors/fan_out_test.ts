@@ -125,7 +125,7 @@ Deno.test("summarizeFanOut() samples targets and subnets and measures the pace",
   assert.deepEqual(summarizeFanOut(fanOut, 3), {
     distinctTargets: 5,
     sampleTargets: ["10.0.0.1", "10.0.1.2", "2001:db8::1"],
-    subnets: ["10.0.0.0/24", "10.0.1.0/24", "2001:db8:0:0::/64"],
+    subnets: ["10.0.0.0/24", "10.0.1.0/24", "2001:db8::/64"],
     durationSeconds: 2,
     targetsPerSecond: 2.5,
     severity: "low",

@@ -1,7 +1,7 @@
 /**
  * Real attack tools, seen live: nmap, hping3, ping, arp-scan, arpspoof,
- * iodine and curl in one network namespace attack a host in another
- * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
+ * iodine and curl in one network namespace attack a host in another, over
+ * IPv4 and IPv6 (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
  * tcpdump captures on a real Ethernet interface with receive offload. Each
  * attack must raise its alert, with attacker, victim and ATT&CK technique,
@@ -18,10 +18,13 @@
 import assert from "node:assert/strict";
 import {
   ATTACKER,
+  ATTACKER6,
   createNetnsPair,
   EMPTY_SUBNET,
+  EMPTY_SUBNET6,
   type NetnsPair,
   VICTIM,
+  VICTIM6,
   VICTIM_SUBNET,
 } from "./netns_pair.ts";
 import { type NsProcess, startInNs } from "./ns_process.ts";
@@ -53,6 +56,7 @@ interface Seen {
   kernelPackets: number;
   kernelDrops: number;
   icmpv4: number;
+  icmpv6: number;
 }
 
 /** Runs `command` in `ns` to its end (bounded); returns its stderr after `check` passed on it. */
@@ -139,6 +143,7 @@ function parseEve(text: string, stderr: string): Seen {
     kernelPackets: stats.capture!.kernel_packets!,
     kernelDrops: stats.capture!.kernel_drops!,
     icmpv4: stats.decoder!.icmpv4!,
+    icmpv6: stats.decoder!.icmpv6!,
   };
 }
 
@@ -302,6 +307,77 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         technique: "T1018",
       });
     });
+
+    await t.step("nmap -6 -sS: a port scan over IPv6", async () => {
+      const seen = await attack(pair, [
+        "nmap",
+        "-6",
+        "-sS",
+        "-n",
+        "-Pn",
+        "-T4",
+        "--max-retries",
+        "1",
+        "-p",
+        "1-200",
+        VICTIM6,
+      ]);
+      assertAlert(seen, {
+        kind: "port_scan",
+        attacker: ATTACKER6,
+        victim: VICTIM6,
+        technique: "T1046",
+      });
+    });
+
+    await t.step("ping -6 -f: an ICMPv6 flood, every packet seen", async () => {
+      const pings = 2_500;
+      const seen = await attack(pair, [
+        "ping",
+        "-6",
+        "-f",
+        "-q",
+        "-c",
+        String(pings),
+        VICTIM6,
+      ]);
+      assertAlert(seen, {
+        kind: "icmp_flood",
+        attacker: ATTACKER6,
+        victim: VICTIM6,
+        technique: "T1498.001",
+      });
+      // Requests and replies, and a few neighbour discovery messages.
+      assert.ok(seen.icmpv6 >= 2 * pings, `${seen.icmpv6} ICMPv6 packets`);
+    });
+
+    await t.step(
+      "nmap -6 -sn -PE: an ICMPv6 sweep of a routed subnet",
+      async () => {
+        const seen = await attack(pair, [
+          "nmap",
+          "-6",
+          "-sn",
+          "-PE",
+          "--send-ip",
+          "-n",
+          "-T5",
+          "--max-retries",
+          "0",
+          "--initial-rtt-timeout",
+          "20ms",
+          "--max-rtt-timeout",
+          "50ms",
+          EMPTY_SUBNET6.replace("/64", "/121"),
+        ]);
+        assertAlert(seen, {
+          kind: "icmp_sweep",
+          attacker: ATTACKER6,
+          victim: "",
+          technique: "T1018",
+        });
+      },
+    );
 
     const arpScan = {
       kind: "arp_scan",

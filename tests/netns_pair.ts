@@ -1,8 +1,9 @@
 /**
  * Two network namespaces joined by a veth pair, for tests that run real
- * attack tools: an attacker (10.77.0.1) and a victim (10.77.0.2) on
- * 10.77.0.0/24, and 10.78.0.0/24 routed from the attacker to the victim
- * (addresses with no host behind them, for sweeps). Neither namespace has
+ * attack tools: an attacker (10.77.0.1, fd00:77::1) and a victim (10.77.0.2,
+ * fd00:77::2) on 10.77.0.0/24 and fd00:77::/64, and 10.78.0.0/24 and
+ * fd00:78::/64 routed from the attacker to the victim (addresses with no
+ * host behind them, for sweeps). Neither namespace has
  * any other route, so no packet leaves the pair: the victim's replies to
  * spoofed sources, and anything addressed to the empty subnet, have nowhere
  * to go and are dropped. Needs root and
@@ -19,6 +20,12 @@ export const VICTIM = "10.77.0.2";
 export const VICTIM_SUBNET = "10.77.0.0/24";
 /** A subnet routed from the attacker to the victim, with no hosts. */
 export const EMPTY_SUBNET = "10.78.0.0/24";
+/** The attacker's IPv6 address. */
+export const ATTACKER6 = "fd00:77::1";
+/** The victim's IPv6 address. */
+export const VICTIM6 = "fd00:77::2";
+/** An IPv6 subnet routed from the attacker to the victim, with no hosts. */
+export const EMPTY_SUBNET6 = "fd00:78::/64";
 
 /** A namespace pair; `close()` deletes both (and the veth pair with them). */
 export interface NetnsPair {
@@ -62,51 +69,25 @@ export async function createNetnsPair(tag: string): Promise<NetnsPair> {
       }).output();
     }
   };
+  // Each line one `ip` command; nodad makes an IPv6 address usable at once,
+  // without duplicate address detection's wait.
+  const setup = [
+    `netns add ${attackerNs}`,
+    `netns add ${victimNs}`,
+    `link add ${attackerIface} netns ${attackerNs} type veth peer name ${victimIface} netns ${victimNs}`,
+    `-n ${attackerNs} addr add ${ATTACKER}/24 dev ${attackerIface}`,
+    `-n ${victimNs} addr add ${VICTIM}/24 dev ${victimIface}`,
+    `-n ${attackerNs} addr add ${ATTACKER6}/64 dev ${attackerIface} nodad`,
+    `-n ${victimNs} addr add ${VICTIM6}/64 dev ${victimIface} nodad`,
+    `-n ${attackerNs} link set ${attackerIface} up`,
+    `-n ${victimNs} link set ${victimIface} up`,
+    `-n ${attackerNs} link set lo up`,
+    `-n ${victimNs} link set lo up`,
+    `-n ${attackerNs} route add ${EMPTY_SUBNET} via ${VICTIM}`,
+    `-n ${attackerNs} -6 route add ${EMPTY_SUBNET6} via ${VICTIM6}`,
+  ];
   try {
-    await ip(["netns", "add", attackerNs]);
-    await ip(["netns", "add", victimNs]);
-    await ip([
-      "link",
-      "add",
-      attackerIface,
-      "netns",
-      attackerNs,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      victimIface,
-      "netns",
-      victimNs,
-    ]);
-    await ip([
-      "-n",
-      attackerNs,
-      "addr",
-      "add",
-      `${ATTACKER}/24`,
-      "dev",
-      attackerIface,
-    ]);
-    await ip([
-      "-n",
-      victimNs,
-      "addr",
-      "add",
-      `${VICTIM}/24`,
-      "dev",
-      victimIface,
-    ]);
-    for (
-      const [ns, iface] of [[attackerNs, attackerIface], [
-        victimNs,
-        victimIface,
-      ]]
-    ) {
-      await ip(["-n", ns!, "link", "set", iface!, "up"]);
-      await ip(["-n", ns!, "link", "set", "lo", "up"]);
-    }
-    await ip(["-n", attackerNs, "route", "add", EMPTY_SUBNET, "via", VICTIM]);
+    for (const line of setup) await ip(line.split(" "));
   } catch (error) {
     await close();
     throw error;

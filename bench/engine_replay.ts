@@ -7,7 +7,10 @@
  *
  * Stages: `parse` walks the pcap records; `decode` also decodes every
  * packet into one reused PacketRecord (as `netmirror read` does); `engine` also feeds each one to a fresh
- * `AnalysisEngine` (traffic stats, latency, every detector, alert lifecycle).
+ * `AnalysisEngine` (traffic stats, latency, every detector, alert lifecycle);
+ * `eve` also builds every EVE record (flow, dns, arp, alert, stats) as
+ * `--eve` does, and counts their bytes instead of writing them (the records'
+ * cost without the disk's).
  *
  * @module
  */
@@ -16,6 +19,7 @@ import { AnomalyCounter } from "../capture/anomalies.ts";
 import { readPacketFile, reusedRecord } from "../capture/packet_source.ts";
 import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
+import { EveLogger } from "../server/eve/eve_logger.ts";
 
 /** What one replay measured. */
 export interface ReplayMeasurement {
@@ -31,10 +35,13 @@ export interface ReplayMeasurement {
   alerts: number;
   /** Decode anomalies counted. */
   anomalies: number;
+  /** EVE records built and their bytes (eve stage only). */
+  eveRecords?: number;
+  eveBytes?: number;
 }
 
 /** How much of the pipeline a replay runs. */
-export type ReplayStage = "parse" | "decode" | "engine";
+export type ReplayStage = "parse" | "decode" | "engine" | "eve";
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
@@ -70,6 +77,8 @@ export async function measureReplay(
   const anomalies = new AnomalyCounter();
   let packets = 0;
   let alerts = 0;
+  let eveRecords = 0;
+  let eveBytes = 0;
   const cpuBefore = await cpuSeconds();
   const started = performance.now();
   if (stage === "parse") {
@@ -81,13 +90,27 @@ export async function measureReplay(
       anomalies,
       record: reusedRecord(),
     });
-  } else {
+  } else if (stage === "engine") {
     const engine = new AnalysisEngine();
     await readPacketFile(file, (packet) => engine.observe(packet), {
       anomalies,
       record: reusedRecord(),
     });
     engine.finish();
+    packets = engine.packets;
+    alerts = engine.alerts().length;
+  } else {
+    const eve = new EveLogger((line) => {
+      eveRecords++;
+      eveBytes += line.length + 1;
+    });
+    const engine = new AnalysisEngine({}, (event) => eve.alert(event));
+    await readPacketFile(file, (packet) => {
+      engine.observe(packet);
+      eve.observe(packet);
+    }, { anomalies, record: reusedRecord() });
+    engine.finish();
+    eve.finish();
     packets = engine.packets;
     alerts = engine.alerts().length;
   }
@@ -101,14 +124,15 @@ export async function measureReplay(
     peakRssBytes: await peakRssBytes(),
     alerts,
     anomalies: anomalies.total(),
+    ...(stage === "eve" ? { eveRecords, eveBytes } : {}),
   };
 }
 
 if (import.meta.main) {
   const [file, stage = "engine"] = Deno.args;
-  if (!file || !["parse", "decode", "engine"].includes(stage)) {
+  if (!file || !["parse", "decode", "engine", "eve"].includes(stage)) {
     console.error(
-      "usage: engine_replay.ts <capture file> [parse|decode|engine]",
+      "usage: engine_replay.ts <capture file> [parse|decode|engine|eve]",
     );
     Deno.exit(2);
   }

@@ -58,6 +58,8 @@ const STAGE_NAMES: Record<ReplayStage, string> = {
   parse: "NetMirror: pcap parse only",
   decode: "NetMirror: parse + decode",
   engine: "NetMirror: full engine (decode + stats + latency + detectors)",
+  eve:
+    "NetMirror: EVE records on top of the full engine (flow, dns, arp, alert, stats; built, not written)",
 };
 
 /**

@@ -63,6 +63,8 @@ export interface BenchResults {
   full: Series[];
   /** Every contender on the DNS-only capture. */
   dns: Series[];
+  /** The engine with and without EVE records, on the SYN flood from the most sources. */
+  eveFlood: Series[];
   scaling: ScalingLevel[];
   live: LiveConfig[] | string;
   sse: SseBenchResult | string;
@@ -491,6 +493,19 @@ export function renderReport(results: BenchResults): string {
       "Every packet is a DNS query or its answer: the decoder reads each question's name, and the tunnel detector scores every query's subdomain. tcpdump meets only 201 addresses here, so its address cache is no handicap on this file, and it prints each name.",
       "",
       ...seriesTable(results.dns, engineOf(results.dns)),
+      "",
+    );
+  }
+  const eveFloodFile = results.eveFlood[0];
+  if (eveFloodFile) {
+    lines.push(
+      `### EVE records under a spoofed SYN flood (${
+        int(eveFloodFile.packets)
+      } packets: the scaling section's flood from the most sources)`,
+      "",
+      "What `--eve` adds to the engine when every packet is a new flow: each spoofed SYN becomes a flow that the full flow table (65,536 flows) soon evicts and logs (`reason: forced`), so every packet costs a flow record (about 530 bytes of JSON) and its Community ID. The records are built and counted, not written, so the disk's speed is left out.",
+      "",
+      ...seriesTable(results.eveFlood, engineOf(results.eveFlood)),
       "",
     );
   }

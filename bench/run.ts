@@ -69,6 +69,8 @@ const BUDGET_S = Number(values.budget);
 const SCALING_SOURCES = [1_000, 10_000, 100_000, 1_000_000].filter((n) =>
   n <= PACKETS
 );
+/** The flood that the EVE comparison replays: the most sources there is. */
+const EVE_FLOOD_SOURCES = SCALING_SOURCES.at(-1) ?? 1_000;
 const LIVE_RATES = QUICK ? [50_000] : [50_000, 100_000, 200_000];
 const LIVE_SECONDS = QUICK ? 0.5 : 1.5;
 const SSE_CLIENTS = QUICK ? 10 : 100;
@@ -206,6 +208,7 @@ try {
     { kind: "netmirror", stage: "parse" },
     { kind: "netmirror", stage: "decode" },
     { kind: "netmirror", stage: "engine" },
+    { kind: "netmirror", stage: "eve" },
   ], { log, probe: memoryProbe });
   const fullRoundS = await full.round();
   const dns = new Comparison(dnsFile, PACKETS, [
@@ -214,6 +217,12 @@ try {
     TSHARK,
   ], { log });
   const dnsRoundS = await dns.round();
+  // EVE under a spoofed flood: every packet a new flow, and a flow record.
+  const eveFlood = new Comparison(floods.get(EVE_FLOOD_SOURCES)!, PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+    { kind: "netmirror", stage: "eve" },
+  ], { log });
+  const eveFloodRoundS = await eveFlood.round();
   // A profiled run costs about one engine run on the whole capture.
   const profileS = full.series[2]!.seconds[0]! + 5;
 
@@ -281,7 +290,9 @@ try {
       another: (pairS) =>
         remainingS() - pairS >
           profileS +
-            (RUNS - 1) * (compareRoundS + fullRoundS + dnsRoundS) + MARGIN_S,
+            (RUNS - 1) *
+              (compareRoundS + fullRoundS + dnsRoundS + eveFloodRoundS) +
+            MARGIN_S,
       log,
     });
     if (sse.runs.length < SSE_PAIRS * 2) {
@@ -351,6 +362,12 @@ try {
     () => dns.round(),
   );
   await extra(
+    "EVE under a spoofed flood",
+    eveFloodRoundS,
+    () => eveFlood.rounds,
+    () => eveFlood.round(),
+  );
+  await extra(
     "Scaling",
     scalingRoundS,
     () => scaling[0]?.measurements.length ?? RUNS,
@@ -371,6 +388,7 @@ try {
     compare: compare.series,
     full: full.series,
     dns: dns.series,
+    eveFlood: eveFlood.series,
     scaling,
     live,
     sse,

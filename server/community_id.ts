@@ -6,8 +6,9 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { parseIpv4, parseIpv6 } from "../capture/frame_builder.ts";
+import { parseIpv4 } from "../capture/decode/address_key.ts";
+import { parseIpv6 } from "../capture/frame_builder.ts";
+import { base64, sha1 } from "./sha1.ts";
 
 const TCP = 6;
 const UDP = 17;
@@ -45,6 +46,9 @@ const ICMPV6_PAIRS: Record<number, number> = {
   145: 144,
 };
 
+/** The bytes hashed for one flow, reused by every call. */
+const MESSAGE = new Uint8Array(40);
+
 /** A flow's five-tuple; for ICMP/ICMPv6 the ports are the type and code. */
 export interface FlowTuple {
   srcAddress: string;
@@ -59,11 +63,8 @@ export interface FlowTuple {
 
 /** The Community ID v1 of `flow` ("" when an address does not parse). */
 export function communityId(flow: FlowTuple, seed = 0): string {
-  let src = addressBytes(flow.srcAddress);
-  let dst = addressBytes(flow.dstAddress);
-  if (src === undefined || dst === undefined || src.length !== dst.length) {
-    return "";
-  }
+  const length = addressInto(flow.srcAddress, SRC);
+  if (length < 0 || addressInto(flow.dstAddress, DST) !== length) return "";
   let srcPort = flow.srcPort;
   let dstPort = flow.dstPort;
   const hasPorts = flow.protocol === TCP || flow.protocol === UDP ||
@@ -79,35 +80,60 @@ export function communityId(flow: FlowTuple, seed = 0): string {
       dstPort = counterpart;
     }
   }
-  if (!oneWay && !ordered(src, dst, srcPort, dstPort)) {
-    [src, dst] = [dst, src];
+  let first = SRC;
+  let second = DST;
+  if (!oneWay && !ordered(SRC, DST, length, srcPort, dstPort)) {
+    first = DST;
+    second = SRC;
     [srcPort, dstPort] = [dstPort, srcPort];
   }
-  const hash = createHash("sha1");
-  hash.update(new Uint8Array([(seed >> 8) & 0xff, seed & 0xff]));
-  hash.update(src);
-  hash.update(dst);
-  hash.update(new Uint8Array([flow.protocol & 0xff, 0]));
+  // seed (2) | src | dst | protocol, pad (2) | ports (4): at most 40 bytes.
+  const message = MESSAGE;
+  let at = 0;
+  message[at++] = (seed >> 8) & 0xff;
+  message[at++] = seed & 0xff;
+  for (let i = 0; i < length; i++) message[at++] = first[i]!;
+  for (let i = 0; i < length; i++) message[at++] = second[i]!;
+  message[at++] = flow.protocol & 0xff;
+  message[at++] = 0;
   if (hasPorts) {
-    hash.update(
-      new Uint8Array([
-        (srcPort >> 8) & 0xff,
-        srcPort & 0xff,
-        (dstPort >> 8) & 0xff,
-        dstPort & 0xff,
-      ]),
-    );
+    message[at++] = (srcPort >> 8) & 0xff;
+    message[at++] = srcPort & 0xff;
+    message[at++] = (dstPort >> 8) & 0xff;
+    message[at++] = dstPort & 0xff;
   }
-  return `1:${hash.digest("base64")}`;
+  return `1:${base64(sha1(message, at))}`;
+}
+
+/** Scratch space for the two addresses' bytes. */
+const SRC = new Uint8Array(16);
+const DST = new Uint8Array(16);
+
+/** Writes `address`'s network-order bytes into `bytes`; their count (4 or 16), or -1 when it does not parse. */
+function addressInto(address: string, bytes: Uint8Array): number {
+  if (!address.includes(":")) {
+    const value = parseIpv4(address);
+    if (value < 0) return -1;
+    bytes[0] = value >>> 24;
+    bytes[1] = (value >>> 16) & 0xff;
+    bytes[2] = (value >>> 8) & 0xff;
+    bytes[3] = value & 0xff;
+    return 4;
+  }
+  const parsed = addressBytes(address);
+  if (parsed === undefined) return -1;
+  bytes.set(parsed);
+  return parsed.length;
 }
 
 function ordered(
   src: Uint8Array,
   dst: Uint8Array,
+  length: number,
   srcPort: number,
   dstPort: number,
 ): boolean {
-  for (let i = 0; i < src.length; i++) {
+  for (let i = 0; i < length; i++) {
     if (src[i]! !== dst[i]!) return src[i]! < dst[i]!;
   }
   return srcPort <= dstPort;
@@ -115,8 +141,18 @@ function ordered(
 
 /** Network-order bytes of a dotted-quad or RFC 4291 IPv6 address; undefined when it does not parse. */
 export function addressBytes(address: string): Uint8Array | undefined {
+  if (!address.includes(":")) {
+    const value = parseIpv4(address);
+    if (value < 0) return undefined;
+    return Uint8Array.of(
+      value >>> 24,
+      (value >>> 16) & 0xff,
+      (value >>> 8) & 0xff,
+      value & 0xff,
+    );
+  }
   try {
-    return address.includes(":") ? parseIpv6(address) : parseIpv4(address);
+    return parseIpv6(address);
   } catch {
     return undefined;
   }

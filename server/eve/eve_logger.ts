@@ -10,10 +10,21 @@ import type { PacketRecord } from "../../capture/packet_record.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { ALERT_KINDS, type Severity } from "../../detectors/alert.ts";
 import type { AlertEvent } from "../../detectors/alert_lifecycle.ts";
-import { BoundedMap } from "../../detectors/bounded_map.ts";
+import { endpointKey } from "../../capture/decode/address_key.ts";
+import { keptText } from "../../capture/decoded_packet.ts";
+import { hashKey, NumericKeyMap } from "../../detectors/numeric_key_map.ts";
 import { communityId } from "../community_id.ts";
 import { rcodeName, rrtypeName } from "./dns_names.ts";
 import { eveTimestamp } from "./eve_time.ts";
+import {
+  blankFlow,
+  type EveFlow,
+  flowAddresses,
+  type FlowEndReason,
+  flowRecordLine,
+  isIcmpFlow,
+  protoName,
+} from "./flow_record.ts";
 
 /** Which record types to write. */
 export type EveEventType = "alert" | "flow" | "dns" | "arp" | "stats";
@@ -70,26 +81,8 @@ const CATEGORY: Record<string, string> = {
 /** Signature ids: 9 100 001 onwards, in the order of ALERT_KINDS. */
 const SIGNATURE_BASE = 9_100_001;
 
-interface Flow {
-  clientAddress: string;
-  serverAddress: string;
-  clientPort: number;
-  serverPort: number;
-  protocol: number;
-  transport: string;
-  firstIcmpType: number;
-  firstIcmpCode: number;
-  startUs: number;
-  lastUs: number;
-  pktsToServer: number;
-  pktsToClient: number;
-  bytesToServer: number;
-  bytesToClient: number;
-  tcpFlags: number;
-  finSeen: number;
-  synAck: boolean;
-  alerted: boolean;
-}
+/** Packet time between LRU refreshes of one flow's table entry, µs. */
+const TOUCH_INTERVAL_US = 1_000_000;
 
 /** A JSON record. */
 export type EveRecord = Record<string, unknown>;
@@ -99,7 +92,10 @@ export class EveLogger {
   readonly #write: (line: string) => void;
   readonly #options: Required<EveLoggerOptions>;
   readonly #types: Set<EveEventType>;
-  readonly #flows: BoundedMap<string, Flow>;
+  /** The interface name as a JSON string, "" when none. */
+  readonly #ifaceJson: string;
+  /** Flows by (lower endpoint key, higher endpoint key, protocol): numbers, so a lookup builds no key string. */
+  readonly #flows: NumericKeyMap<EveFlow>;
   #lastUs = 0;
   #firstUs = -1;
   #nextStatsUs = -1;
@@ -129,9 +125,16 @@ export class EveLogger {
     this.#write = write;
     this.#options = { ...EVE_LOGGER_DEFAULTS, ...options };
     this.#types = new Set(this.#options.types);
-    this.#flows = new BoundedMap(
+    this.#ifaceJson = this.#options.iface
+      ? JSON.stringify(this.#options.iface)
+      : "";
+    // Flow objects are recycled: under a spoofed flood, where every packet
+    // is a new flow, a logged flow's object holds the next one instead of
+    // becoming garbage in the old generation.
+    this.#flows = new NumericKeyMap(
       this.#options.maxFlows,
-      (_key, flow) => this.#logFlow(flow, "forced"),
+      (flow) => this.#logFlow(flow, "forced"),
+      { recycle: true },
     );
   }
 
@@ -169,7 +172,7 @@ export class EveLogger {
     const { alert } = event;
     // Flows of the attacker and victim are marked, as Suricata's flow.alerted.
     if (alert.attacker !== "" || alert.victim !== "") {
-      for (const [, flow] of this.#flows.entries()) {
+      for (const flow of this.#flows.values()) {
         if (
           involves(flow, alert.attacker) &&
           (alert.victim === "" || involves(flow, alert.victim))
@@ -213,7 +216,7 @@ export class EveLogger {
 
   /** Ends the input: logs every open flow ("shutdown") and a last stats record. */
   finish(): void {
-    for (const [, flow] of this.#flows.entries()) {
+    for (const flow of this.#flows.values()) {
       this.#logFlow(flow, "shutdown");
     }
     this.#flows.clear();
@@ -248,44 +251,54 @@ export class EveLogger {
   }
 
   #account(packet: PacketRecord): void {
+    const srcAddressKey = packet.srcAddressKey;
+    const dstAddressKey = packet.dstAddressKey;
+    if (srcAddressKey < 0 || dstAddressKey < 0) return;
     const icmp = packet.transport === "icmp" || packet.transport === "icmpv6";
     const srcPort = icmp ? -1 : packet.srcPort;
     const dstPort = icmp ? -1 : packet.dstPort;
-    const forward =
-      `${packet.ipProtocol}|${packet.srcAddress}|${srcPort}|${packet.dstAddress}|${dstPort}`;
-    let flow = this.#flows.get(forward);
-    let toServer = true;
+    const src = endpointKey(srcAddressKey, srcPort < 0 ? 0 : srcPort);
+    const dst = endpointKey(dstAddressKey, dstPort < 0 ? 0 : dstPort);
+    const lowKey = src < dst ? src : dst;
+    const highKey = src < dst ? dst : src;
+    const protocol = packet.ipProtocol;
+    const hash = hashKey(lowKey, highKey, protocol);
+    const now = packet.timestampUs;
+    let flow = this.#flows.peek(lowKey, highKey, protocol, hash);
     if (flow === undefined) {
-      const reverse =
-        `${packet.ipProtocol}|${packet.dstAddress}|${dstPort}|${packet.srcAddress}|${srcPort}`;
-      flow = this.#flows.get(reverse);
-      toServer = false;
-    }
-    if (flow === undefined) {
-      toServer = true;
-      flow = {
-        clientAddress: packet.srcAddress,
-        serverAddress: packet.dstAddress,
-        clientPort: srcPort,
-        serverPort: dstPort,
-        protocol: packet.ipProtocol,
-        transport: packet.transport,
-        firstIcmpType: packet.icmpType,
-        firstIcmpCode: packet.icmpCode,
-        startUs: packet.timestampUs,
-        lastUs: packet.timestampUs,
-        pktsToServer: 0,
-        pktsToClient: 0,
-        bytesToServer: 0,
-        bytesToClient: 0,
-        tcpFlags: 0,
-        finSeen: 0,
-        synAck: false,
-        alerted: false,
-      };
+      flow = this.#flows.spare() ?? blankFlow();
+      flow.lowKey = lowKey;
+      flow.highKey = highKey;
+      flow.clientKey = src;
+      flow.touchedUs = now;
+      flow.clientAddressKey = srcAddressKey;
+      flow.serverAddressKey = dstAddressKey;
+      flow.clientAddress = keptText(srcAddressKey, packet, true);
+      flow.serverAddress = keptText(dstAddressKey, packet, false);
+      flow.clientPort = srcPort;
+      flow.serverPort = dstPort;
+      flow.protocol = protocol;
+      flow.transport = packet.transport;
+      flow.firstIcmpType = packet.icmpType;
+      flow.firstIcmpCode = packet.icmpCode;
+      flow.startUs = now;
+      flow.lastUs = now;
+      flow.pktsToServer = 0;
+      flow.pktsToClient = 0;
+      flow.bytesToServer = 0;
+      flow.bytesToClient = 0;
+      flow.tcpFlags = 0;
+      flow.finSeen = 0;
+      flow.synAck = false;
+      flow.alerted = false;
       this.#flowsTotal++;
-      this.#flows.set(forward, flow);
+      this.#flows.add(lowKey, highKey, protocol, flow, hash);
+    } else if (now - flow.touchedUs >= TOUCH_INTERVAL_US) {
+      // LRU order at most a second stale: enough for idle expiry in tens of seconds.
+      this.#flows.get(lowKey, highKey, protocol, hash);
+      flow.touchedUs = now;
     }
+    const toServer = src === flow.clientKey;
     flow.lastUs = packet.timestampUs;
     if (toServer) {
       flow.pktsToServer++;
@@ -304,14 +317,10 @@ export class EveLogger {
       if (flags & TCP_FLAGS.FIN) flow.finSeen |= toServer ? 1 : 2;
       if ((flags & TCP_FLAGS.RST) || flow.finSeen === 3) {
         // The connection is over: log it now rather than at idle timeout.
-        this.#flows.delete(this.#keyOf(flow));
+        this.#flows.delete(flow.lowKey, flow.highKey, flow.protocol);
         this.#logFlow(flow, "timeout");
       }
     }
-  }
-
-  #keyOf(flow: Flow): string {
-    return `${flow.protocol}|${flow.clientAddress}|${flow.clientPort}|${flow.serverAddress}|${flow.serverPort}`;
   }
 
   #expire(nowUs: number): void {
@@ -328,65 +337,18 @@ export class EveLogger {
     });
   }
 
-  #logFlow(flow: Flow, reason: "timeout" | "forced" | "shutdown"): void {
+  #logFlow(flow: EveFlow, reason: FlowEndReason): void {
     if (!this.#types.has("flow")) return;
-    const icmp = flow.transport === "icmp" || flow.transport === "icmpv6";
-    const tcp = flow.transport === "tcp";
-    const state = tcp
-      ? (flow.tcpFlags & TCP_FLAGS.RST) || flow.finSeen === 3
-        ? "closed"
-        : flow.synAck
-        ? "established"
-        : "new"
-      : flow.pktsToClient > 0
-      ? "established"
-      : "new";
-    const record: EveRecord = {
-      timestamp: eveTimestamp(flow.lastUs),
-      "event_type": "flow",
-      ...this.#iface(),
-      "src_ip": flow.clientAddress,
-      ...(flow.clientPort >= 0 ? { src_port: flow.clientPort } : {}),
-      "dest_ip": flow.serverAddress,
-      ...(flow.serverPort >= 0 ? { dest_port: flow.serverPort } : {}),
-      proto: protoName(flow.protocol),
-      ...(icmp
-        ? { icmp_type: flow.firstIcmpType, icmp_code: flow.firstIcmpCode }
-        : {}),
-      ...this.#communityId(
-        flow.clientAddress,
-        flow.serverAddress,
-        flow.protocol,
-        icmp ? flow.firstIcmpType : flow.clientPort,
-        icmp ? flow.firstIcmpCode : flow.serverPort,
-      ),
-      flow: {
-        "pkts_toserver": flow.pktsToServer,
-        "pkts_toclient": flow.pktsToClient,
-        "bytes_toserver": flow.bytesToServer,
-        "bytes_toclient": flow.bytesToClient,
-        start: eveTimestamp(flow.startUs),
-        end: eveTimestamp(flow.lastUs),
-        age: Math.round((flow.lastUs - flow.startUs) / 1e6),
-        state,
-        reason,
-        alerted: flow.alerted,
-      },
-      ...(tcp
-        ? {
-          tcp: {
-            "tcp_flags": flow.tcpFlags.toString(16).padStart(2, "0"),
-            syn: (flow.tcpFlags & TCP_FLAGS.SYN) !== 0,
-            fin: (flow.tcpFlags & TCP_FLAGS.FIN) !== 0,
-            rst: (flow.tcpFlags & TCP_FLAGS.RST) !== 0,
-            psh: (flow.tcpFlags & TCP_FLAGS.PSH) !== 0,
-            ack: (flow.tcpFlags & TCP_FLAGS.ACK) !== 0,
-            state,
-          },
-        }
-        : {}),
-    };
-    this.#emit(record);
+    const icmp = isIcmpFlow(flow);
+    const [client, server] = flowAddresses(flow);
+    const id = communityId({
+      srcAddress: client,
+      dstAddress: server,
+      protocol: flow.protocol,
+      srcPort: icmp ? flow.firstIcmpType : flow.clientPort,
+      dstPort: icmp ? flow.firstIcmpCode : flow.serverPort,
+    }, this.#options.communityIdSeed);
+    this.#write(flowRecordLine(flow, reason, this.#ifaceJson, id));
   }
 
   #logDns(packet: PacketRecord): void {
@@ -485,25 +447,8 @@ export class EveLogger {
   }
 }
 
-function involves(flow: Flow, address: string): boolean {
-  return address === "" || flow.clientAddress === address ||
-    flow.serverAddress === address;
-}
-
-/** EVE's protocol names. */
-function protoName(protocol: number): string {
-  switch (protocol) {
-    case 6:
-      return "TCP";
-    case 17:
-      return "UDP";
-    case 1:
-      return "ICMP";
-    case 58:
-      return "IPv6-ICMP";
-    case 132:
-      return "SCTP";
-    default:
-      return String(protocol);
-  }
+function involves(flow: EveFlow, address: string): boolean {
+  if (address === "") return true;
+  const [client, server] = flowAddresses(flow);
+  return client === address || server === address;
 }

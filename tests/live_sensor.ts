@@ -1,0 +1,167 @@
+/**
+ * The live tests' sensor and peers: `netmirror capture --eve -` run in a
+ * network namespace of a {@linkcode NetnsPair} while an attack runs in the
+ * other, and what its EVE output says (alerts, tcpdump's counts).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { type NetnsPair, VICTIM } from "./netns_pair.ts";
+import { type NsProcess, startInNs } from "./ns_process.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const HTTP_PEER = new URL("./http_peer.ts", import.meta.url).pathname;
+/** The port tests/http_peer.ts listens on, on the victim. */
+export const HTTP_PORT = 8080;
+/** What `deno task compile` grants the binary, less the network (capture needs none). */
+const SENSOR_PERMISSIONS = [
+  "--allow-run=tcpdump",
+  "--allow-read",
+  "--allow-sys=networkInterfaces",
+];
+/** How long a sensor or a daemon may take to get ready, ms. */
+export const READY_TIMEOUT_MS = 30_000;
+const TOOL_TIMEOUT_MS = 30_000;
+
+/** An alert as the EVE line gives it. */
+export interface EveAlert {
+  kind: string;
+  attacker: string;
+  victim: string;
+  technique: string;
+}
+
+/** What one capture saw. */
+export interface Seen {
+  alerts: EveAlert[];
+  /** The last EVE stats event's counts. */
+  kernelPackets: number;
+  kernelDrops: number;
+  icmpv4: number;
+  icmpv6: number;
+}
+
+/** Runs `command` in namespace `ns` to its end (bounded in time), then hands its exit status and stderr to `check` (by default: it must succeed). */
+export async function run(
+  ns: string,
+  command: string[],
+  check: (success: boolean, stderr: string) => void = (success, stderr) =>
+    assert.ok(success, stderr),
+): Promise<void> {
+  const out = await new Deno.Command("ip", {
+    args: ["netns", "exec", ns, ...command],
+    stdout: "null",
+    stderr: "piped",
+    signal: AbortSignal.timeout(TOOL_TIMEOUT_MS),
+  }).output();
+  check(
+    out.success,
+    `${command.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+  );
+}
+
+/** Captures in the victim's namespace while `act` runs; returns what the sensor saw. */
+export async function capture(
+  pair: NetnsPair,
+  act: () => Promise<void>,
+  configFile?: string,
+): Promise<Seen> {
+  const sensor = startInNs(pair.victimNs, [
+    Deno.execPath(),
+    "run",
+    ...SENSOR_PERMISSIONS,
+    MAIN,
+    "capture",
+    "-i",
+    pair.victimIface,
+    "-q",
+    "--eve",
+    "-",
+    ...(configFile ? ["--config", configFile] : []),
+  ]);
+  try {
+    // Ready once tcpdump listens (the CLI says so on stderr).
+    await sensor.waitFor("capturing on", READY_TIMEOUT_MS);
+    await act();
+    // Let the last packets through tcpdump's pipe before stopping it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    await sensor.stop("SIGINT");
+  }
+  const { code, stdout, stderr } = await sensor.stop();
+  assert.equal(code, 0, stderr);
+  return parseEve(stdout, stderr);
+}
+
+/** Runs `command` in the attacker's namespace during a capture. */
+export function attack(
+  pair: NetnsPair,
+  command: string[],
+  check?: (success: boolean, stderr: string) => void,
+): Promise<Seen> {
+  return capture(pair, () => run(pair.attackerNs, command, check));
+}
+
+/** What the EVE lines `text` say; `stderr` is the sensor's, for messages. */
+function parseEve(text: string, stderr: string): Seen {
+  const alerts = new Map<string, EveAlert>();
+  let stats: Record<string, Record<string, number>> | undefined;
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const event = JSON.parse(line);
+    if (event.event_type === "alert") {
+      alerts.set(event.netmirror.alert_id, {
+        kind: event.alert.metadata.netmirror_kind[0],
+        attacker: event.src_ip ?? "",
+        victim: event.dest_ip ?? "",
+        technique: event.alert.metadata.mitre_technique_id[0],
+      });
+    } else if (event.event_type === "stats") {
+      stats = event.stats;
+    }
+  }
+  assert.ok(stats !== undefined, `no stats event; stderr: ${stderr}`);
+  return {
+    alerts: [...alerts.values()],
+    kernelPackets: stats.capture!.kernel_packets!,
+    kernelDrops: stats.capture!.kernel_drops!,
+    icmpv4: stats.decoder!.icmpv4!,
+    icmpv6: stats.decoder!.icmpv6!,
+  };
+}
+
+/** Asserts exactly one alert, `expected` (kind, attacker, victim, technique), and no loss. */
+export function assertAlert(seen: Seen, expected: EveAlert): void {
+  assert.deepEqual(seen.alerts, [expected]);
+  assert.equal(seen.kernelDrops, 0, "tcpdump dropped packets");
+  assert.ok(seen.kernelPackets > 0);
+}
+
+/** Stops each daemon that was started, even when the step failed. */
+export async function stopAll(
+  daemons: (NsProcess | undefined)[],
+): Promise<void> {
+  for (const daemon of daemons) await daemon?.stop();
+}
+
+/** Runs `act` while tests/http_peer.ts serves on the victim, port {@linkcode HTTP_PORT}. */
+export async function withHttpPeer(
+  pair: NetnsPair,
+  act: () => Promise<void>,
+): Promise<void> {
+  const peer = startInNs(pair.victimNs, [
+    Deno.execPath(),
+    "run",
+    `--allow-net=${VICTIM}:${HTTP_PORT}`,
+    HTTP_PEER,
+    VICTIM,
+    String(HTTP_PORT),
+  ]);
+  try {
+    await peer.waitFor("listening", READY_TIMEOUT_MS);
+    await act();
+  } finally {
+    await peer.stop();
+  }
+}

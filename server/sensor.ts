@@ -115,6 +115,8 @@ export interface SensorOptions {
   streamedRingSize?: number;
   /** Packet rows streamed per second at most. */
   packetRowsPerSecond?: number;
+  /** tcpdump's snap length (`-s`) and kernel buffer in KiB (`-B`) for live sessions; tcpdump.ts's defaults otherwise. */
+  capture?: { snapLength?: number; bufferKib?: number };
   /** Makes the demo traffic for a session starting at `startUs`. */
   createDemo?: (startUs: number) => SimulatedTraffic;
   /** Milliseconds between demo ticks. */
@@ -488,6 +490,7 @@ export class Sensor {
       live = capturePackets({
         iface,
         filter,
+        ...this.#options.capture,
         anomalies: this.#anomalies,
         record: this.#reusedRecord,
       }, (packet, raw) => this.#handle(raw, packet));

@@ -139,3 +139,59 @@ Deno.test("A live capture whose session PCAP cannot be written stops, failed wit
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 });
+
+Deno.test("A live session keeps the snap length it is given (capture.snapLength), and 9216 bytes by default", async () => {
+  const socket = createSocket("udp4");
+  const port = 40_000 + ((Deno.pid + 7) % 20_000);
+  // 1 000 payload bytes: a 1 042-byte frame on lo.
+  const payload = new Uint8Array(1_000);
+  const truncatedOf = async (capture?: { snapLength: number }) => {
+    const dataDir = await Deno.makeTempDir({ prefix: "netmirror-snap-" });
+    const seen: boolean[] = [];
+    const sensor = new Sensor(new EventBus<SensorEvent>(), {
+      dataDir,
+      ...(capture ? { capture } : {}),
+      onPacket: (packet) => {
+        if (packet.dstPort === port) seen.push(packet.truncated);
+      },
+    });
+    try {
+      await sensor.start({
+        mode: "live",
+        interface: "lo",
+        filter: `udp dst port ${port}`,
+      });
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) =>
+          socket.send(
+            payload,
+            port,
+            "127.0.0.1",
+            (error) => error ? reject(error) : resolve(),
+          )
+        );
+      }
+      const deadline = Date.now() + 5_000;
+      while (seen.length < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await sensor.stop();
+      await Deno.remove(dataDir, { recursive: true });
+    }
+    return seen;
+  };
+  try {
+    await new Promise<void>((resolve) =>
+      socket.bind(0, "127.0.0.1", () => resolve())
+    );
+    assert.deepEqual(await truncatedOf({ snapLength: 256 }), [
+      true,
+      true,
+      true,
+    ]);
+    assert.deepEqual(await truncatedOf(), [false, false, false]);
+  } finally {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+});

@@ -136,6 +136,7 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       // Above tcpdump's limits: a usage error, not a stack trace.
       ["capture", "-i", "lo", "-s", "262145"],
       ["capture", "-i", "lo", "-B", "3000000"],
+      ["serve", "-s", "0"],
       ["capture"],
       ["read"],
       ["frobnicate"],

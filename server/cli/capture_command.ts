@@ -94,9 +94,12 @@ export async function captureCommand(args: string[]): Promise<number> {
   const count = positiveInteger("--count", values.count, MAX_COUNT);
   const quiet = values.quiet || values.write === "-" || values.eve === "-";
   const config = values.config ? await loadConfig(values.config) : {};
+  // Flags over the config file's capture settings.
+  const snap = snapLength ?? config.capture?.snapLength;
+  const buffer = bufferKib ?? config.capture?.bufferKib;
   const pcap = values.write
     ? new PcapFileWriter(values.write, {
-      snapLength: snapLength ?? DEFAULT_SNAP_LENGTH,
+      snapLength: snap ?? DEFAULT_SNAP_LENGTH,
     })
     : undefined;
   const eveWriter = values.eve !== undefined
@@ -117,8 +120,8 @@ export async function captureCommand(args: string[]): Promise<number> {
   const live = capturePackets({
     iface: values.interface,
     filter: filterArgs(positionals),
-    ...(snapLength ? { snapLength } : {}),
-    ...(bufferKib ? { bufferKib } : {}),
+    ...(snap ? { snapLength: snap } : {}),
+    ...(buffer ? { bufferKib: buffer } : {}),
     record: reusedRecord(), // nothing below keeps the record
   }, (packet, raw) => {
     if (count !== undefined && seen >= count) return;

@@ -6,7 +6,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { filterArgs } from "../../capture/tcpdump.ts";
+import {
+  filterArgs,
+  MAX_BUFFER_KIB,
+  MAX_SNAP_LENGTH,
+} from "../../capture/tcpdump.ts";
 import {
   engineConfigOf,
   loadConfig,
@@ -18,7 +22,13 @@ import { EveLogger, EveWriter } from "../eve/mod.ts";
 import type { StartOptions } from "../sensor.ts";
 import { startServer } from "../serve.ts";
 import { loadUiAssets } from "../ui_assets.ts";
-import { cidrList, parse, UsageError, writeLine } from "./args.ts";
+import {
+  cidrList,
+  parse,
+  positiveInteger,
+  UsageError,
+  writeLine,
+} from "./args.ts";
 
 /** `netmirror serve --help`. */
 export const SERVE_USAGE =
@@ -39,6 +49,8 @@ Options:
   --token <token>         API token; required off loopback (a random one is printed if absent)
   --data-dir <dir>        where session PCAPs are written (default ./netmirror-data)
   --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
+  -s, --snaplen <bytes>   live capture: bytes kept of each packet (default 9216; up to 262144)
+  -B, --buffer <KiB>      live capture: kernel capture buffer size (default 65536)
   --eve <path|->          write EVE NDJSON (alert, flow, dns, arp, stats), rotated by size
   --config <file>         netmirror.json (schema: server/config/netmirror.schema.json);
                           flags override the file
@@ -72,6 +84,8 @@ export async function serveCommand(
         token: { type: "string" },
         "data-dir": { type: "string" },
         "home-net": { type: "string", multiple: true },
+        snaplen: { type: "string", short: "s" },
+        buffer: { type: "string", short: "B" },
         eve: { type: "string" },
         config: { type: "string" },
         "print-config": { type: "boolean" },
@@ -98,6 +112,12 @@ export async function serveCommand(
       throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
     }
   }
+  const snapLength = positiveInteger(
+    "--snaplen",
+    values.snaplen,
+    MAX_SNAP_LENGTH,
+  );
+  const bufferKib = positiveInteger("--buffer", values.buffer, MAX_BUFFER_KIB);
   const fileConfig = values.config ? await loadConfig(values.config) : {};
   const config: NetMirrorConfig = mergeConfig(fileConfig, {
     bind: values.bind,
@@ -105,6 +125,13 @@ export async function serveCommand(
     token: values.token,
     dataDir: values["data-dir"],
     homeNet: cidrList(values["home-net"]),
+    capture: snapLength !== undefined || bufferKib !== undefined
+      ? {
+        ...fileConfig.capture,
+        ...(snapLength !== undefined ? { snapLength } : {}),
+        ...(bufferKib !== undefined ? { bufferKib } : {}),
+      }
+      : undefined,
     eve: values.eve !== undefined
       ? { ...fileConfig.eve, path: values.eve }
       : undefined,
@@ -158,6 +185,7 @@ export async function serveCommand(
       ...(config.packetRowsPerSecond
         ? { packetRowsPerSecond: config.packetRowsPerSecond }
         : {}),
+      ...(config.capture ? { capture: config.capture } : {}),
       ...(eveWriter
         ? {
           onPacket: (packet) => eve?.observe(packet),

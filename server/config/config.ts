@@ -23,6 +23,8 @@ export interface NetMirrorConfig {
   dataDir?: string;
   pcap?: { fileBytes?: number; sessionBytes?: number };
   packetRowsPerSecond?: number;
+  /** Live capture: tcpdump's snap length (`-s`) and kernel buffer in KiB (`-B`). */
+  capture?: { snapLength?: number; bufferKib?: number };
   eve?: {
     path: string;
     rotateBytes?: number;

@@ -7,6 +7,12 @@
  * @module
  */
 
+import {
+  DEFAULT_BUFFER_KIB,
+  DEFAULT_SNAP_LENGTH,
+  MAX_BUFFER_KIB,
+  MAX_SNAP_LENGTH,
+} from "../../capture/tcpdump.ts";
 import { ALERT_KINDS } from "../../detectors/alert.ts";
 import { ALERT_LIFECYCLE_DEFAULTS } from "../../detectors/alert_lifecycle.ts";
 import { ARP_SCAN_DEFAULTS } from "../../detectors/arp_scan.ts";
@@ -90,6 +96,24 @@ export function buildConfigSchema(): JsonSchema {
         },
       },
       packetRowsPerSecond: { type: "integer", minimum: 1 },
+      capture: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          snapLength: {
+            type: "integer",
+            minimum: 1,
+            maximum: MAX_SNAP_LENGTH,
+            default: DEFAULT_SNAP_LENGTH,
+          },
+          bufferKib: {
+            type: "integer",
+            minimum: 1,
+            maximum: MAX_BUFFER_KIB,
+            default: DEFAULT_BUFFER_KIB,
+          },
+        },
+      },
       eve: {
         type: "object",
         additionalProperties: false,

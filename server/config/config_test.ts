@@ -54,6 +54,12 @@ Deno.test("validateConfig names the bad field", () => {
     [{ prot: 1 }, /unknown field "prot"/],
     [{ port: 70000 }, /field "port" must be <= 65535/],
     [{ port: "80" }, /field "port" must be integer/],
+    [{ capture: { snapLength: 0 } }, /field "capture.snapLength" must be >= 1/],
+    [
+      { capture: { snapLength: 262_145 } },
+      /field "capture.snapLength" must be <= 262144/,
+    ],
+    [{ capture: { snaplen: 1500 } }, /unknown field "snaplen" in "capture"/],
     [
       { detectors: { portScan: { windowSeconds: 5 } } },
       /unknown field "windowSeconds" in "detectors.portScan"/,

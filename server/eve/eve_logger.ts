@@ -14,6 +14,7 @@ import { endpointKey } from "../../capture/decode/address_key.ts";
 import { keptText } from "../../capture/decoded_packet.ts";
 import { hashKey, NumericKeyMap } from "../../detectors/numeric_key_map.ts";
 import { communityId } from "../community_id.ts";
+import { CommunityIdCache } from "./community_id_cache.ts";
 import { rcodeName, rrtypeName } from "./dns_names.ts";
 import { eveTimestamp } from "./eve_time.ts";
 import {
@@ -81,9 +82,6 @@ const CATEGORY: Record<string, string> = {
 /** Signature ids: 9 100 001 onwards, in the order of ALERT_KINDS. */
 const SIGNATURE_BASE = 9_100_001;
 
-/** Packet time between LRU refreshes of one flow's table entry, µs. */
-const TOUCH_INTERVAL_US = 1_000_000;
-
 /** A JSON record. */
 export type EveRecord = Record<string, unknown>;
 
@@ -92,6 +90,8 @@ export class EveLogger {
   readonly #write: (line: string) => void;
   readonly #options: Required<EveLoggerOptions>;
   readonly #types: Set<EveEventType>;
+  /** Community IDs of recent TCP/UDP flows, shared by their DNS and flow records. */
+  readonly #communityIds = new CommunityIdCache();
   /** The interface name as a JSON string, "" when none. */
   readonly #ifaceJson: string;
   /** Flows by (lower endpoint key, higher endpoint key, protocol): numbers, so a lookup builds no key string. */
@@ -264,13 +264,14 @@ export class EveLogger {
     const protocol = packet.ipProtocol;
     const hash = hashKey(lowKey, highKey, protocol);
     const now = packet.timestampUs;
-    let flow = this.#flows.peek(lowKey, highKey, protocol, hash);
+    // get, not peek: a flow seen now is never the one evicted next (exact
+    // LRU order, so flows end as they always did).
+    let flow = this.#flows.get(lowKey, highKey, protocol, hash);
     if (flow === undefined) {
       flow = this.#flows.spare() ?? blankFlow();
       flow.lowKey = lowKey;
       flow.highKey = highKey;
       flow.clientKey = src;
-      flow.touchedUs = now;
       flow.clientAddressKey = srcAddressKey;
       flow.serverAddressKey = dstAddressKey;
       flow.clientAddress = keptText(srcAddressKey, packet, true);
@@ -293,10 +294,6 @@ export class EveLogger {
       flow.alerted = false;
       this.#flowsTotal++;
       this.#flows.add(lowKey, highKey, protocol, flow, hash);
-    } else if (now - flow.touchedUs >= TOUCH_INTERVAL_US) {
-      // LRU order at most a second stale: enough for idle expiry in tens of seconds.
-      this.#flows.get(lowKey, highKey, protocol, hash);
-      flow.touchedUs = now;
     }
     const toServer = src === flow.clientKey;
     flow.lastUs = packet.timestampUs;
@@ -340,14 +337,20 @@ export class EveLogger {
   #logFlow(flow: EveFlow, reason: FlowEndReason): void {
     if (!this.#types.has("flow")) return;
     const icmp = isIcmpFlow(flow);
-    const [client, server] = flowAddresses(flow);
-    const id = communityId({
-      srcAddress: client,
-      dstAddress: server,
-      protocol: flow.protocol,
-      srcPort: icmp ? flow.firstIcmpType : flow.clientPort,
-      dstPort: icmp ? flow.firstIcmpCode : flow.serverPort,
-    }, this.#options.communityIdSeed);
+    const make = () => {
+      const [client, server] = flowAddresses(flow);
+      return communityId({
+        srcAddress: client,
+        dstAddress: server,
+        protocol: flow.protocol,
+        srcPort: icmp ? flow.firstIcmpType : flow.clientPort,
+        dstPort: icmp ? flow.firstIcmpCode : flow.serverPort,
+      }, this.#options.communityIdSeed);
+    };
+    // ICMP flows' keys leave out the type and code that their ID hashes.
+    const id = icmp
+      ? make()
+      : this.#communityIds.get(flow.lowKey, flow.highKey, flow.protocol, make);
     this.#write(flowRecordLine(flow, reason, this.#ifaceJson, id));
   }
 
@@ -361,13 +364,7 @@ export class EveLogger {
       "dest_ip": packet.dstAddress,
       "dest_port": packet.dstPort,
       proto: protoName(packet.ipProtocol),
-      ...this.#communityId(
-        packet.srcAddress,
-        packet.dstAddress,
-        packet.ipProtocol,
-        packet.srcPort,
-        packet.dstPort,
-      ),
+      ...this.#dnsCommunityId(packet),
       dns: {
         version: 2,
         type: packet.dnsResponse ? "answer" : "query",
@@ -421,20 +418,31 @@ export class EveLogger {
     });
   }
 
-  #communityId(
-    src: string,
-    dst: string,
-    protocol: number,
-    srcPort: number,
-    dstPort: number,
-  ): { community_id?: string } {
-    const id = communityId({
-      srcAddress: src,
-      dstAddress: dst,
-      protocol,
-      srcPort,
-      dstPort,
-    }, this.#options.communityIdSeed);
+  /** A DNS record's Community ID (its query's and answer's, and its flow's, hashed once while cached). */
+  #dnsCommunityId(packet: PacketRecord): { community_id?: string } {
+    const make = () =>
+      communityId({
+        srcAddress: packet.srcAddress,
+        dstAddress: packet.dstAddress,
+        protocol: packet.ipProtocol,
+        srcPort: packet.srcPort,
+        dstPort: packet.dstPort,
+      }, this.#options.communityIdSeed);
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    let id: string;
+    if (srcKey < 0 || dstKey < 0) {
+      id = make();
+    } else {
+      const src = endpointKey(srcKey, packet.srcPort);
+      const dst = endpointKey(dstKey, packet.dstPort);
+      id = this.#communityIds.get(
+        src < dst ? src : dst,
+        src < dst ? dst : src,
+        packet.ipProtocol,
+        make,
+      );
+    }
     return id === "" ? {} : { community_id: id };
   }
 

@@ -5,19 +5,26 @@
  * @module
  */
 
-/** The second last formatted, and its "YYYY-MM-DDTHH:MM:SS" text. */
-let cachedSecond = NaN;
-let cachedPrefix = "";
+/**
+ * Recent seconds and their "YYYY-MM-DDTHH:MM:SS" text, by the second's low
+ * bits: records come in packet order, and a flow record's start and end
+ * seconds alternate with the current one, so a few slots hold them all.
+ */
+const SLOTS = 16;
+const cachedSeconds = new Float64Array(SLOTS).fill(NaN);
+const cachedPrefixes = new Array<string>(SLOTS).fill("");
 
 /** Formats `timestampUs` (µs since the epoch) the way EVE does, in UTC. */
 export function eveTimestamp(timestampUs: number): string {
   const us = Math.floor(timestampUs);
   const second = Math.floor(us / 1_000_000);
-  if (second !== cachedSecond) {
-    // Records come in packet order: most share the previous one's second.
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
-    cachedSecond = second;
+  const slot = second & (SLOTS - 1);
+  let prefix = cachedPrefixes[slot]!;
+  if (cachedSeconds[slot] !== second) {
+    prefix = new Date(second * 1000).toISOString().slice(0, 19);
+    cachedSeconds[slot] = second;
+    cachedPrefixes[slot] = prefix;
   }
   const micros = us - second * 1_000_000;
-  return `${cachedPrefix}.${String(micros).padStart(6, "0")}+0000`;
+  return `${prefix}.${String(micros).padStart(6, "0")}+0000`;
 }

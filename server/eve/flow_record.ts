@@ -20,8 +20,6 @@ export interface EveFlow {
   highKey: number;
   /** The client's endpoint key (the first packet's source). */
   clientKey: number;
-  /** Packet time of the last LRU refresh of its entry. */
-  touchedUs: number;
   /** Address keys of the client and the server (see address_key.ts). */
   clientAddressKey: number;
   serverAddressKey: number;
@@ -58,7 +56,6 @@ export function blankFlow(): EveFlow {
     lowKey: 0,
     highKey: 0,
     clientKey: 0,
-    touchedUs: 0,
     clientAddressKey: -1,
     serverAddressKey: -1,
     clientAddress: "",

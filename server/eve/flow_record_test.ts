@@ -65,7 +65,6 @@ function flowOf(fields: Partial<EveFlow>): EveFlow {
     lowKey: 0,
     highKey: 0,
     clientKey: 0,
-    touchedUs: 0,
     // Address keys that are not IPv4 keys: the texts are used as they are.
     clientAddressKey: -1,
     serverAddressKey: -1,

@@ -347,10 +347,10 @@ export class EveLogger {
         dstPort: icmp ? flow.firstIcmpCode : flow.serverPort,
       }, this.#options.communityIdSeed);
     };
-    // ICMP flows' keys leave out the type and code that their ID hashes.
-    const id = icmp
-      ? make()
-      : this.#communityIds.get(flow.lowKey, flow.highKey, flow.protocol, make);
+    // Hashed afresh, not through the cache the DNS records share: a flow is
+    // written once, and under a flood of new flows cached IDs would outlive
+    // the young generation (peak RSS 180 → 300 MiB on the 1M-source flood).
+    const id = make();
     this.#write(flowRecordLine(flow, reason, this.#ifaceJson, id));
   }
 

@@ -90,7 +90,7 @@ export class EveLogger {
   readonly #write: (line: string) => void;
   readonly #options: Required<EveLoggerOptions>;
   readonly #types: Set<EveEventType>;
-  /** Community IDs of recent TCP/UDP flows, shared by their DNS and flow records. */
+  /** Community IDs of recent DNS exchanges, shared by a query's and its answer's records. */
   readonly #communityIds = new CommunityIdCache();
   /** The interface name as a JSON string, "" when none. */
   readonly #ifaceJson: string;
@@ -418,7 +418,7 @@ export class EveLogger {
     });
   }
 
-  /** A DNS record's Community ID (its query's and answer's, and its flow's, hashed once while cached). */
+  /** A DNS record's Community ID (a query's and its answer's are the same, hashed once while cached). */
   #dnsCommunityId(packet: PacketRecord): { community_id?: string } {
     const make = () =>
       communityId({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createSocket } from "node:dgram";
+import { createSocket, type Socket } from "node:dgram";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import type { PacketRow } from "./packet_row.ts";
@@ -9,6 +9,22 @@ const HTTP_CAP = new URL(
   "../../shared/pcaps/benign/http_get_classic_wireshark_sample__http.cap",
   import.meta.url,
 ).pathname;
+
+/** Sends one UDP datagram to 127.0.0.1:`port` (the tests send to loopback only). */
+function sendToLoopback(
+  socket: Socket,
+  payload: Uint8Array,
+  port: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    socket.send(
+      payload,
+      port,
+      "127.0.0.1",
+      (error) => error ? reject(error) : resolve(),
+    )
+  );
+}
 
 Deno.test("Sensor streams rows with the latency they complete, and keeps streamed rows' records", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
@@ -121,14 +137,7 @@ Deno.test("A live capture whose session PCAP cannot be written stops, failed wit
         i < 2_000 && sensor.running && Date.now() < deadline;
         i++
       ) {
-        await new Promise<void>((resolve, reject) =>
-          socket.send(
-            payload,
-            port,
-            "127.0.0.1",
-            (error) => error ? reject(error) : resolve(),
-          )
-        );
+        await sendToLoopback(socket, payload, port);
         if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
       }
       while (sensor.running && Date.now() < deadline) {
@@ -162,14 +171,7 @@ Deno.test("A live session keeps the snap length it is given (capture.snapLength)
         filter: `udp dst port ${port}`,
       });
       for (let i = 0; i < 3; i++) {
-        await new Promise<void>((resolve, reject) =>
-          socket.send(
-            payload,
-            port,
-            "127.0.0.1",
-            (error) => error ? reject(error) : resolve(),
-          )
-        );
+        await sendToLoopback(socket, payload, port);
       }
       const deadline = Date.now() + 5_000;
       while (seen.length < 3 && Date.now() < deadline) {

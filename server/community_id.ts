@@ -120,10 +120,12 @@ function addressInto(address: string, bytes: Uint8Array): number {
     bytes[3] = value & 0xff;
     return 4;
   }
-  const parsed = addressBytes(address);
-  if (parsed === undefined) return -1;
-  bytes.set(parsed);
-  return parsed.length;
+  try {
+    bytes.set(parseIpv6(address));
+  } catch {
+    return -1;
+  }
+  return 16;
 }
 
 function ordered(
@@ -141,19 +143,7 @@ function ordered(
 
 /** Network-order bytes of a dotted-quad or RFC 4291 IPv6 address; undefined when it does not parse. */
 export function addressBytes(address: string): Uint8Array | undefined {
-  if (!address.includes(":")) {
-    const value = parseIpv4(address);
-    if (value < 0) return undefined;
-    return Uint8Array.of(
-      value >>> 24,
-      (value >>> 16) & 0xff,
-      (value >>> 8) & 0xff,
-      value & 0xff,
-    );
-  }
-  try {
-    return parseIpv6(address);
-  } catch {
-    return undefined;
-  }
+  const bytes = new Uint8Array(16);
+  const length = addressInto(address, bytes);
+  return length < 0 ? undefined : bytes.slice(0, length);
 }

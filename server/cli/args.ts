@@ -5,6 +5,7 @@
  * @module
  */
 
+import { MAX_BUFFER_KIB, MAX_SNAP_LENGTH } from "../../capture/tcpdump.ts";
 import { writeAllSync } from "../../capture/write_all.ts";
 
 /** A command-line mistake: printed as one line, exit code 2. */
@@ -32,6 +33,28 @@ export function positiveInteger(
     );
   }
   return number;
+}
+
+/** Live capture settings given by flags: only the ones set. */
+export interface CaptureFlags {
+  snapLength?: number;
+  bufferKib?: number;
+}
+
+/** Parses `-s/--snaplen` and `-B/--buffer` (within tcpdump's limits), for `capture` and `serve`. */
+export function captureFlags(
+  values: { snaplen?: string; buffer?: string },
+): CaptureFlags {
+  const snapLength = positiveInteger(
+    "--snaplen",
+    values.snaplen,
+    MAX_SNAP_LENGTH,
+  );
+  const bufferKib = positiveInteger("--buffer", values.buffer, MAX_BUFFER_KIB);
+  return {
+    ...(snapLength !== undefined ? { snapLength } : {}),
+    ...(bufferKib !== undefined ? { bufferKib } : {}),
+  };
 }
 
 /** Runs a `parseArgs` call, turning its errors into usage errors. */

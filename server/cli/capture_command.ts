@@ -19,14 +19,13 @@ import { PcapFileWriter } from "../../capture/pcap_file_writer.ts";
 import {
   DEFAULT_SNAP_LENGTH,
   filterArgs,
-  MAX_BUFFER_KIB,
   MAX_COUNT,
-  MAX_SNAP_LENGTH,
 } from "../../capture/tcpdump.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { engineConfigOf, loadConfig } from "../config/config.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
 import {
+  captureFlags,
   LineWriter,
   parse,
   positiveInteger,
@@ -85,21 +84,15 @@ export async function captureCommand(args: string[]): Promise<number> {
       'capture needs an interface: -i <name> (see "netmirror interfaces")',
     );
   }
-  const snapLength = positiveInteger(
-    "--snaplen",
-    values.snaplen,
-    MAX_SNAP_LENGTH,
-  );
-  const bufferKib = positiveInteger("--buffer", values.buffer, MAX_BUFFER_KIB);
+  const flags = captureFlags(values);
   const count = positiveInteger("--count", values.count, MAX_COUNT);
   const quiet = values.quiet || values.write === "-" || values.eve === "-";
   const config = values.config ? await loadConfig(values.config) : {};
   // Flags over the config file's capture settings.
-  const snap = snapLength ?? config.capture?.snapLength;
-  const buffer = bufferKib ?? config.capture?.bufferKib;
+  const capture = { ...config.capture, ...flags };
   const pcap = values.write
     ? new PcapFileWriter(values.write, {
-      snapLength: snap ?? DEFAULT_SNAP_LENGTH,
+      snapLength: capture.snapLength ?? DEFAULT_SNAP_LENGTH,
     })
     : undefined;
   const eveWriter = values.eve !== undefined
@@ -120,8 +113,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   const live = capturePackets({
     iface: values.interface,
     filter: filterArgs(positionals),
-    ...(snap ? { snapLength: snap } : {}),
-    ...(buffer ? { bufferKib: buffer } : {}),
+    ...capture,
     record: reusedRecord(), // nothing below keeps the record
   }, (packet, raw) => {
     if (count !== undefined && seen >= count) return;

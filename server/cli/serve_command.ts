@@ -6,11 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  filterArgs,
-  MAX_BUFFER_KIB,
-  MAX_SNAP_LENGTH,
-} from "../../capture/tcpdump.ts";
+import { filterArgs } from "../../capture/tcpdump.ts";
 import {
   engineConfigOf,
   loadConfig,
@@ -23,9 +19,9 @@ import type { StartOptions } from "../sensor.ts";
 import { startServer } from "../serve.ts";
 import { loadUiAssets } from "../ui_assets.ts";
 import {
+  captureFlags,
   cidrList,
   parse,
-  positiveInteger,
   UsageError,
   writeLine,
 } from "./args.ts";
@@ -112,12 +108,7 @@ export async function serveCommand(
       throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
     }
   }
-  const snapLength = positiveInteger(
-    "--snaplen",
-    values.snaplen,
-    MAX_SNAP_LENGTH,
-  );
-  const bufferKib = positiveInteger("--buffer", values.buffer, MAX_BUFFER_KIB);
+  const flags = captureFlags(values);
   const fileConfig = values.config ? await loadConfig(values.config) : {};
   const config: NetMirrorConfig = mergeConfig(fileConfig, {
     bind: values.bind,
@@ -125,12 +116,8 @@ export async function serveCommand(
     token: values.token,
     dataDir: values["data-dir"],
     homeNet: cidrList(values["home-net"]),
-    capture: snapLength !== undefined || bufferKib !== undefined
-      ? {
-        ...fileConfig.capture,
-        ...(snapLength !== undefined ? { snapLength } : {}),
-        ...(bufferKib !== undefined ? { bufferKib } : {}),
-      }
+    capture: Object.keys(flags).length > 0
+      ? { ...fileConfig.capture, ...flags }
       : undefined,
     eve: values.eve !== undefined
       ? { ...fileConfig.eve, path: values.eve }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { eveTimestamp } from "./eve_time.ts";
 import {
+  blankFlow,
   type EveFlow,
   type FlowEndReason,
   flowRecordLine,
@@ -60,22 +61,16 @@ function referenceRecord(
   };
 }
 
+/** A TCP flow with traffic both ways; address keys that are not IPv4 keys, so the texts are used as they are. */
 function flowOf(fields: Partial<EveFlow>): EveFlow {
   return {
-    lowKey: 0,
-    highKey: 0,
-    clientKey: 0,
-    // Address keys that are not IPv4 keys: the texts are used as they are.
-    clientAddressKey: -1,
-    serverAddressKey: -1,
+    ...blankFlow(),
     clientAddress: "10.0.0.1",
     serverAddress: "192.0.2.10",
     clientPort: 40_000,
     serverPort: 443,
     protocol: 6,
     transport: "tcp",
-    firstIcmpType: -1,
-    firstIcmpCode: -1,
     startUs: 1_700_000_000_123_456,
     lastUs: 1_700_000_061_999_999,
     pktsToServer: 12,
@@ -83,9 +78,7 @@ function flowOf(fields: Partial<EveFlow>): EveFlow {
     bytesToServer: 1_500,
     bytesToClient: 90_000,
     tcpFlags: TCP_FLAGS.SYN | TCP_FLAGS.ACK | TCP_FLAGS.PSH,
-    finSeen: 0,
     synAck: true,
-    alerted: false,
     ...fields,
   };
 }

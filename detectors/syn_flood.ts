@@ -19,7 +19,17 @@
  *     half-open = attempts − closed  ≥  halfOpenThreshold  within windowUs.
  *
  * Counting per port keeps scans out: a port scan sends one or two SYNs to
- * each of many ports, a flood thousands to one. Legitimate load (the FTP
+ * each of many ports, a flood thousands to one.
+ *
+ * A flood at a closed port holds nothing: the victim's kernel refuses each
+ * SYN with a reset, so half-open stays near zero. It is found by the same
+ * per-port count of refusals instead,
+ *
+ *     refused  ≥  refusedFloodThreshold  within windowUs,
+ *
+ * a higher bar than half-open because a refusal costs the victim no memory
+ * (it is traffic, MITRE T1498, not a full listen queue). This is what
+ * `hping3 -S --flood <victim>` does when no `-p` names an open port. Legitimate load (the FTP
  * brute-force sample: 32 new connections a second, each completed within a
  * millisecond) stays near zero half-open however many SYNs it sends.
  *
@@ -38,8 +48,10 @@
  * queue); a finding at ≥ `volumetricSynRate` SYN/s carries T1498 (Network
  * Denial of Service) instead.
  *
- * Limits: a flood to a closed port is refused by the victim's kernel, holds
- * nothing and is not reported, however fast; a flood from fewer than
+ * Limits: a flood to closed ports spread over many ports (below the
+ * refusal threshold on each) is not reported, nor one at a closed port
+ * whose resets the capture does not see (its SYNs are then half-open and
+ * found as such); a flood from fewer than
  * `minSpreadSources` sources spread over many victim ports (below the
  * threshold on each) is a port scan to this detector (and to the port scan
  * detector); a flood that repeats one 4-tuple (no new
@@ -73,6 +85,8 @@ import {
 export interface SynFloodOptions {
   /** Half-open connections to one victim host:port, within the window, that make a flood. */
   halfOpenThreshold?: number;
+  /** Attempts the victim refused (reset) on one host:port, within the window, that make a flood at a closed port. */
+  refusedFloodThreshold?: number;
   /** Window length, µs of packet time. */
   windowUs?: number;
   /** Least share (0–1) of the flood's SYNs one source must send to be named the attacker. */
@@ -107,6 +121,12 @@ export interface SynFloodOptions {
  *   also supplied the 200-SYN sample, which crosses after 128 ms). Busy
  *   servers stay far below it: half-open there is the new-connection rate
  *   times the round-trip time (1 000 connections/s × 50 ms = 50).
+ * - `refusedFloodThreshold` 1 024 refused attempts within the window, 8×
+ *   the half-open threshold: a refusal fills no queue, so only a rate that
+ *   no client produces by retrying counts. A reconnect storm (a thousand
+ *   clients each retrying once when their server's port closes) stays below
+ *   it, and so do retrying clients that back off (TCP's own SYN retries
+ *   wait 1, 2, 4 … s); `hping3 -S --flood` sends hundreds of thousands.
  * - `dominantSourceShare` 0.8: one sender of 80 % of the SYNs is the flooder;
  *   spoofed floods spread over thousands of addresses.
  * - `maxTargets` 65 536 × about 450 B (target and victim entries),
@@ -129,6 +149,7 @@ export interface SynFloodOptions {
  */
 export const SYN_FLOOD_DEFAULTS = {
   halfOpenThreshold: 128,
+  refusedFloodThreshold: 1_024,
   windowUs: 1_000_000,
   dominantSourceShare: 0.8,
   maxTargets: 65_536,
@@ -141,7 +162,7 @@ export const SYN_FLOOD_DEFAULTS = {
   minSpreadSources: 32,
 } satisfies Required<SynFloodOptions>;
 
-/** MITRE technique of a volumetric SYN flood (the catalog's T1499.001 otherwise). */
+/** MITRE technique of a volumetric SYN flood and of one at a closed port (the catalog's T1499.001 otherwise). */
 const VOLUMETRIC_TECHNIQUE = {
   id: "T1498",
   name: "Network Denial of Service",
@@ -171,13 +192,15 @@ const REFUSED = 1;
 /** The client reset it before completing. */
 const ABORTED = 2;
 
-/** Windowed counts of attempts, closed attempts and SYN packets (two buckets). */
+/** Windowed counts of attempts, closed attempts (and of them those refused) and SYN packets (two buckets). */
 interface Buckets extends BucketClock {
   attempts: number;
   closed: number;
+  refused: number;
   synPackets: number;
   previousAttempts: number;
   previousClosed: number;
+  previousRefused: number;
   previousSynPackets: number;
 }
 
@@ -197,7 +220,7 @@ interface VictimState extends Buckets {
 /** A flood on one port, or spread over a host's ports, tracked from its warm-up level on; its {@linkcode ReportMark} counts half-open. */
 interface HotFlood extends ReportMark {
   startedUs: number;
-  /** Packet time half-open was last at or above the warm-up level. */
+  /** Packet time half-open (or, per port, refused attempts) was last at or above the warm-up level. */
   hotUs: number;
   /** Packet time of the last LRU refresh of its table entry. */
   touchedUs: number;
@@ -228,6 +251,8 @@ interface TargetState extends Buckets {
 
 /** Per-source counts of a victim port under (or near) a flood. */
 interface FloodState extends HotFlood {
+  /** Most attempts refused within the window so far. */
+  peakRefused: number;
   target: TargetState;
   syns: number;
   /** SYNs per source (by address key), up to `maxSourcesPerFlood` sources. */
@@ -268,6 +293,7 @@ export function createSynFloodDetector(
   } = config;
   requirePositive("SYN flood detector", config, [
     "halfOpenThreshold",
+    "refusedFloodThreshold",
     "windowUs",
     "maxSourcesPerFlood",
     "volumetricSynRate",
@@ -281,6 +307,11 @@ export function createSynFloodDetector(
   }
   /** Half-open level at which a port's per-source counting starts. */
   const warmHalfOpen = Math.max(1, Math.ceil(halfOpenThreshold / 4));
+  /** Refused attempts at which it starts at a closed port. */
+  const warmRefused = Math.max(
+    1,
+    Math.ceil(config.refusedFloodThreshold / 4),
+  );
   /** Attempts are remembered for two windows (a bucket and its predecessor). */
   const pendingUs = 2 * windowUs;
   const touchIntervalUs = windowUs / 10;
@@ -386,6 +417,7 @@ export function createSynFloodDetector(
     if (outcome !== ABORTED) {
       advanceBuckets(target, nowUs, windowUs);
       target.closed++;
+      if (outcome === REFUSED) target.refused++;
       advanceBuckets(target.victim, nowUs, windowUs);
       target.victim.closed++;
     }
@@ -456,7 +488,7 @@ export function createSynFloodDetector(
     }
   }
 
-  /** Per-port check after a new attempt; true when the port is flooded (at or above the threshold). */
+  /** Per-port check after a new attempt; true when the port is flooded (half-open or refused attempts at or above their threshold). */
   function onTargetAttempt(
     target: TargetState,
     packet: PacketRecord,
@@ -466,7 +498,8 @@ export function createSynFloodDetector(
     const targetKey = target.key;
     const flood = target.flood;
     const halfOpen = halfOpenOf(target, nowUs, windowUs);
-    if (halfOpen < warmHalfOpen) {
+    const refused = refusedOf(target, nowUs, windowUs);
+    if (halfOpen < warmHalfOpen && refused < warmRefused) {
       if (flood !== undefined && nowUs - flood.hotUs >= FLOOD_IDLE_US) {
         dropFlood(target);
       }
@@ -480,13 +513,18 @@ export function createSynFloodDetector(
       return false;
     }
     keepHot(flood, floods, targetKey, nowUs, halfOpen);
-    if (halfOpen < halfOpenThreshold) return false;
+    if (refused > flood.peakRefused) flood.peakRefused = refused;
+    // Half-open decides when both could: a listening port's flood fills
+    // its queue whatever else the victim refuses.
+    const halfOpenFlood = halfOpen >= halfOpenThreshold;
+    if (!halfOpenFlood && refused < config.refusedFloodThreshold) return false;
     target.victim.portFloodUs = nowUs;
-    if (!isRepeatReportDue(flood, halfOpen, nowUs, reportIntervalUs)) {
+    const level = halfOpenFlood ? halfOpen : refused;
+    if (!isRepeatReportDue(flood, level, nowUs, reportIntervalUs)) {
       return true;
     }
-    markReported(flood, halfOpen, nowUs);
-    report(findingOf(flood, halfOpen, nowUs, config));
+    markReported(flood, level, nowUs);
+    report(findingOf(flood, halfOpen, refused, !halfOpenFlood, nowUs, config));
     return true;
   }
 
@@ -627,9 +665,11 @@ function newVictim(
     bucketStartUs: nowUs,
     attempts: 0,
     closed: 0,
+    refused: 0,
     synPackets: 0,
     previousAttempts: 0,
     previousClosed: 0,
+    previousRefused: 0,
     previousSynPackets: 0,
     firstSeenUs: nowUs,
     lastSeenUs: nowUs,
@@ -689,9 +729,11 @@ function newTarget(
     bucketStartUs: nowUs,
     attempts: 0,
     closed: 0,
+    refused: 0,
     synPackets: 0,
     previousAttempts: 0,
     previousClosed: 0,
+    previousRefused: 0,
     previousSynPackets: 0,
     firstSeenUs: nowUs,
     lastSeenUs: nowUs,
@@ -721,6 +763,7 @@ function newFlood(
     refused: 0,
     aborted: 0,
     peakHalfOpen: 0,
+    peakRefused: 0,
     reportedCount: 0,
     lastReportUs: -Infinity,
   };
@@ -737,9 +780,11 @@ function advanceBuckets(
   const rolled = passed === 1;
   target.previousAttempts = rolled ? target.attempts : 0;
   target.previousClosed = rolled ? target.closed : 0;
+  target.previousRefused = rolled ? target.refused : 0;
   target.previousSynPackets = rolled ? target.synPackets : 0;
   target.attempts = 0;
   target.closed = 0;
+  target.refused = 0;
   target.synPackets = 0;
 }
 
@@ -756,6 +801,16 @@ function halfOpenOf(
   );
   const closed = windowedCount(target.closed, target.previousClosed, weight);
   return Math.max(0, attempts - closed);
+}
+
+/** Attempts the victim refused within the window ending now (counted per port only). */
+function refusedOf(
+  target: Buckets,
+  nowUs: number,
+  windowUs: number,
+): number {
+  const weight = previousBucketWeight(target, nowUs, windowUs);
+  return windowedCount(target.refused, target.previousRefused, weight);
 }
 
 /** Attempts and SYN packets within the window ending now, and the SYN rate (SYN/s) of a target or victim. */
@@ -818,9 +873,12 @@ function severityOf(halfOpen: number, threshold: number): Severity {
   return halfOpen >= 4 * threshold ? "high" : "medium";
 }
 
+/** A port's finding: by half-open attempts, or by refused ones when `closedPort`. */
 function findingOf(
   flood: FloodState,
   halfOpen: number,
+  refused: number,
+  closedPort: boolean,
   nowUs: number,
   config: Required<SynFloodOptions>,
 ): Finding {
@@ -841,22 +899,27 @@ function findingOf(
     ? `from ${attacker} (${Math.round(share * 100)} % of the SYNs)`
     : `from ${sources.estimated ? "about " : ""}${sources.count} sources`;
   const volumetric = synRate >= config.volumetricSynRate;
+  const kindOfFlood = `${volumetric ? "volumetric " : ""}SYN flood`;
   return {
     kind: "syn_flood",
     key: victim,
     timestampUs: nowUs,
-    severity: severityOf(halfOpen, config.halfOpenThreshold),
+    severity: closedPort
+      ? severityOf(refused, config.refusedFloodThreshold)
+      : severityOf(halfOpen, config.halfOpenThreshold),
     attacker,
     victim,
     domain: "",
-    summary:
-      `${victim} port ${target.port} has ${halfOpen} half-open connections within ${windowSeconds} s (${synRate} SYN/s) ${from}: ${
-        volumetric ? "volumetric " : ""
-      }SYN flood`,
+    summary: closedPort
+      ? `${victim} port ${target.port} refused ${refused} connection attempts within ${windowSeconds} s (${synRate} SYN/s) ${from}: ${kindOfFlood} at a closed port`
+      : `${victim} port ${target.port} has ${halfOpen} half-open connections within ${windowSeconds} s (${synRate} SYN/s) ${from}: ${kindOfFlood}`,
     evidence: {
       port: target.port,
+      closedPort,
       halfOpen,
       peakHalfOpen: Math.max(flood.peakHalfOpen, halfOpen),
+      refusedInWindow: refused,
+      peakRefused: Math.max(flood.peakRefused, refused),
       attemptsInWindow: attempts,
       synPacketsInWindow: synPackets,
       synRatePerSecond: synRate,
@@ -874,7 +937,7 @@ function findingOf(
       durationSeconds: Math.round((nowUs - flood.startedUs) / 1e5) / 10,
       volumetric,
     },
-    ...(volumetric ? { mitre: { ...VOLUMETRIC_TECHNIQUE } } : {}),
+    ...(volumetric || closedPort ? { mitre: { ...VOLUMETRIC_TECHNIQUE } } : {}),
   };
 }
 

@@ -220,6 +220,95 @@ Deno.test("syn_flood: an attempt the victim refuses is closed; one the client re
   assert.equal(first.evidence.completedHandshakes, 0);
 });
 
+const REFUSED_THRESHOLD = SYN_FLOOD_DEFAULTS.refusedFloodThreshold;
+
+/** Each SYN followed 50 µs later by the victim's RST/ACK (nothing listens on the port). */
+function refusedSyns(syns: PacketRecord[]): PacketRecord[] {
+  return syns.flatMap((syn) => [
+    syn,
+    tcp({
+      atUs: syn.timestampUs + 50,
+      flags: RST | ACK,
+      src: VICTIM,
+      dst: syn.srcAddress,
+      srcPort: PORT,
+      dstPort: syn.srcPort,
+    }),
+  ]);
+}
+
+Deno.test("syn_flood: a flood at a closed port is found by its refusals, T1498, naming the attacker", () => {
+  // hping3 -S -i u200 without -p: 5 000 SYN/s, each refused by the victim.
+  const findings = run(refusedSyns(synsFromOne(2_000, 200)));
+  assert.ok(findings.length >= 1);
+  const first = findings[0]!;
+  // Refusals are counted as they arrive: the SYN after the threshold-th one.
+  assert.equal(first.timestampUs, T0 + REFUSED_THRESHOLD * 200);
+  assert.equal(first.attacker, ATTACKER);
+  assert.equal(first.victim, VICTIM);
+  assert.equal(first.severity, "medium");
+  assert.equal(first.mitre?.id, "T1498");
+  assert.equal(first.evidence.closedPort, true);
+  assert.equal(first.evidence.refusedInWindow, REFUSED_THRESHOLD);
+  assert.equal(first.evidence.halfOpen, 1);
+  assert.equal(first.evidence.completedHandshakes, 0);
+  assert.ok((first.evidence.refusedAttempts as number) > 0);
+  assert.match(
+    first.summary,
+    /^192\.168\.1\.10 port 80 refused 1024 connection attempts within 1 s \(\d+ SYN\/s\) from 192\.168\.1\.66 \(100 % of the SYNs\): SYN flood at a closed port$/,
+  );
+  const lifecycle = new AlertLifecycle();
+  for (const finding of findings) lifecycle.report(finding);
+  assert.deepEqual(
+    lifecycle.alerts().map((alert) => [alert.mitre.id, alert.attacker]),
+    [["T1498", ATTACKER]],
+  );
+});
+
+Deno.test("syn_flood: a spoofed flood at a closed port names no attacker", () => {
+  const findings = run(refusedSyns(spoofedSyns(3_000, 100)));
+  assert.ok(findings.length >= 1);
+  for (const finding of findings) {
+    assert.equal(finding.attacker, "");
+    assert.equal(finding.evidence.closedPort, true);
+  }
+  assert.ok((findings.at(-1)!.evidence.distinctSources as number) >= 1_000);
+});
+
+Deno.test("syn_flood: refusals just under their threshold per window, however long, are not a flood", () => {
+  // 1 000 refused SYN/s for 10 s: a client retrying without backing off, or
+  // a thousand clients each retrying once a second.
+  assert.deepEqual(run(refusedSyns(synsFromOne(10_000, 1_000))), []);
+  assert.deepEqual(run(refusedSyns(spoofedSyns(10_000, 1_000))), []);
+});
+
+Deno.test("syn_flood: refusals spread over many closed ports (a scan) are not a flood", () => {
+  // One SYN to each of 20 000 ports at 20 000 SYN/s, every one refused.
+  const scan = Array.from(
+    { length: 20_000 },
+    (_, i) => tcp({ atUs: T0 + i * 50, flags: SYN, dstPort: i + 1 }),
+  );
+  const refused = scan.flatMap((syn) => [
+    syn,
+    tcp({
+      atUs: syn.timestampUs + 20,
+      flags: RST | ACK,
+      src: VICTIM,
+      dst: ATTACKER,
+      srcPort: syn.dstPort,
+      dstPort: syn.srcPort,
+    }),
+  ]);
+  assert.deepEqual(run(refused), []);
+});
+
+Deno.test("syn_flood: a closed port's severity grows with its refusals", () => {
+  const findings = run(refusedSyns(synsFromOne(40_000, 20))); // 50 000 SYN/s
+  assert.equal(findings[0]!.severity, "medium");
+  assert.equal(findings.at(-1)!.severity, "critical");
+  assert.ok(findings.every((finding) => finding.evidence.closedPort === true));
+});
+
 Deno.test("syn_flood: a retransmitted SYN (same 4-tuple) is one attempt", () => {
   const packets: PacketRecord[] = [];
   for (let i = 0; i < 2 * THRESHOLD; i++) {

@@ -42,15 +42,15 @@ import {
 Deno.test("live attacks: real tools in network namespaces raise their alerts", async (t) => {
   const pair = await createNetnsPair("la");
   try {
-    // 2 000 SYNs at 5 000 a second to the victim's `port`; hping3 exits 1
-    // when nothing answered, so its own count is checked instead.
-    const synFlood = (options: string[], port: number) =>
+    // 2 000 SYNs at 5 000 a second to the victim's `port` (hping3's
+    // default, 0, when none); hping3 exits 1 when nothing answered, so its
+    // own count is checked instead.
+    const synFlood = (options: string[], port?: number) =>
       run(pair.attackerNs, [
         "hping3",
         "-S",
         ...options,
-        "-p",
-        String(port),
+        ...(port === undefined ? [] : ["-p", String(port)]),
         "-c",
         "2000",
         "-i",
@@ -86,6 +86,21 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           attacker: ATTACKER,
           victim: VICTIM,
           technique: "T1499.001",
+        });
+      },
+    );
+
+    await t.step(
+      "hping3 from one source without -p (port 0, closed): a SYN flood at a closed port",
+      async () => {
+        // The victim's kernel refuses every SYN with a reset: nothing is
+        // half-open, and the refusals make the flood (T1498).
+        const seen = await capture(pair, () => synFlood([]));
+        assertAlert(seen, {
+          kind: "syn_flood",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1498",
         });
       },
     );

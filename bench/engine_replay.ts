@@ -19,6 +19,7 @@ import { AnomalyCounter } from "../capture/anomalies.ts";
 import { readPacketFile, reusedRecord } from "../capture/packet_source.ts";
 import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
+import { EngineFeed } from "../detectors/engine_feed.ts";
 import { EveLogger } from "../server/eve/eve_logger.ts";
 
 /** What one replay measured. */
@@ -92,10 +93,12 @@ export async function measureReplay(
     });
   } else if (stage === "engine") {
     const engine = new AnalysisEngine();
-    await readPacketFile(file, (packet) => engine.observe(packet), {
+    const feed = new EngineFeed(engine);
+    await readPacketFile(file, (packet) => feed.add(packet), {
       anomalies,
-      record: reusedRecord(),
+      record: feed.record,
     });
+    feed.flush();
     engine.finish();
     packets = engine.packets;
     alerts = engine.alerts().length;
@@ -105,10 +108,12 @@ export async function measureReplay(
       eveBytes += line.length + 1;
     });
     const engine = new AnalysisEngine({}, (event) => eve.alert(event));
-    await readPacketFile(file, (packet) => {
-      engine.observe(packet);
-      eve.observe(packet);
-    }, { anomalies, record: reusedRecord() });
+    const feed = new EngineFeed(engine, (packet) => eve.observe(packet));
+    await readPacketFile(file, (packet) => feed.add(packet), {
+      anomalies,
+      record: feed.record,
+    });
+    feed.flush();
     engine.finish();
     eve.finish();
     packets = engine.packets;

@@ -13,6 +13,7 @@
 import { capturePackets, reusedRecord } from "../capture/packet_source.ts";
 import { parseTcpdumpStats, tcpdumpArgs } from "../capture/tcpdump.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
+import { EngineFeed } from "../detectors/engine_feed.ts";
 import { benchPath, runCommand, sleep, spawnTracked } from "./proc.ts";
 
 /** How the packets were consumed. */
@@ -132,21 +133,25 @@ async function sourceRun(
   withEngine: boolean,
 ): Promise<Omit<LiveRun, "reader" | "targetPps" | "repeat">> {
   const engine = withEngine ? new AnalysisEngine() : undefined;
+  const feed = engine ? new EngineFeed(engine) : undefined;
   let decoded = 0;
   const live = capturePackets(
     {
       iface: "lo",
       filter,
       ...(snapLength ? { snapLength } : {}),
-      record: reusedRecord(), // neither handler keeps the record
+      // As the sensor does: batches for the engine, analysed at each chunk's end.
+      record: feed?.record ?? reusedRecord(), // neither handler keeps the record
+      ...(feed ? { onChunkEnd: feed.flush } : {}),
     },
-    engine ? (packet) => engine.observe(packet) : () => decoded++,
+    feed ? (packet) => feed.add(packet) : () => decoded++,
   );
   try {
     await live.ready;
     const sender = await send(port, rate, count);
     await sleep(300);
     const result = await live.stop();
+    feed?.flush();
     return {
       sent: sender.sent,
       sentPps: sender.sent / sender.seconds,

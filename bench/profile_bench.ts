@@ -1,7 +1,7 @@
 /**
  * Profiles one engine replay (`deno run --cpu-prof`) and summarises the V8
  * CPU profile: the functions with the most self time, and how the time
- * inside `AnalysisEngine.observe` splits between stats, latency and each
+ * inside the engine (`AnalysisEngine.#analyse`, which runs each analyzer over a batch) splits between stats, latency and each
  * detector.
  *
  * @module
@@ -35,7 +35,7 @@ export interface ProfileResult {
   measurement: ReplayMeasurement;
   /** Functions by self time, largest first. */
   selfTime: ProfileEntry[];
-  /** Callees of `AnalysisEngine.observe` by total (inclusive) time, largest first. */
+  /** Callees of `AnalysisEngine.#analyse` (each analyzer over a batch) by total (inclusive) time, largest first. */
   engineSplit: ProfileEntry[];
   /** Self time inside the bounded tables ({@linkcode TABLE_FILES}), by the function that called into it. */
   mapCallers: ProfileEntry[];
@@ -116,7 +116,9 @@ export function summariseProfile(
   const split = new Map<string, number>();
   for (const node of profile.nodes) {
     const frame = node.callFrame;
-    if (frame.functionName !== "observe" || !frame.url.endsWith("/engine.ts")) {
+    if (
+      frame.functionName !== "#analyse" || !frame.url.endsWith("/engine.ts")
+    ) {
       continue;
     }
     const selfKey = `(self)\t${locationOf(frame)}`;

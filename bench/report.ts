@@ -388,7 +388,7 @@ function profileTables(profile: ProfileResult): string[] {
     "|---|---|---|---|",
     ...profile.selfTime.map(row),
     "",
-    "Where the time inside `AnalysisEngine.observe` goes (inclusive time of each callee):",
+    "Where the time inside the engine (`AnalysisEngine.#analyse`, each analyzer over a batch) goes (inclusive time of each callee):",
     "",
     "| Callee | Where | ms | Share of all samples |",
     "|---|---|---|---|",

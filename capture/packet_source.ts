@@ -32,6 +32,12 @@ export interface DecodeOptions {
    * no reference to it); a ring of kept records can hand out its next slot.
    */
   record?: () => DecodedPacket;
+  /**
+   * Called after the packets of each chunk the source read, before it waits
+   * for the next: where a handler that gathers packets (detectors/engine_feed.ts)
+   * analyses what it holds, so that nothing waits on a quiet link.
+   */
+  onChunkEnd?: () => void;
 }
 
 /** Options of {@linkcode readPacketFile}. */
@@ -82,6 +88,7 @@ export async function readPacketFile(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.gate ? { gate: options.gate } : {}),
+    ...(options.onChunkEnd ? { onChunkEnd: options.onChunkEnd } : {}),
   };
   try {
     const result = await readCapture(source, (raw) => {
@@ -171,7 +178,11 @@ export function capturePackets(
     onPacket(decode(raw), raw);
   };
   const pumped = (async () => {
-    for await (const chunk of tcpdump.chunks()) parser.push(chunk, handle);
+    const onChunkEnd = options.onChunkEnd;
+    for await (const chunk of tcpdump.chunks()) {
+      parser.push(chunk, handle);
+      onChunkEnd?.();
+    }
   })();
   const done = (async (): Promise<LiveCaptureResult> => {
     try {

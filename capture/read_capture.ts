@@ -24,6 +24,8 @@ export interface ReadCaptureOptions {
   onProgress?: (bytesRead: number) => void;
   /** Awaited before each chunk of the source is read: lets a slow consumer hold the reader back (a rejection ends the read with that error). */
   gate?: () => Promise<void>;
+  /** Called after the records of each chunk, before the next is read. */
+  onChunkEnd?: () => void;
 }
 
 /** What {@linkcode readCapture} read. */
@@ -59,7 +61,7 @@ export async function readCapture(
   onRecord: (record: PcapRecord) => void,
   options: ReadCaptureOptions = {},
 ): Promise<ReadCaptureResult> {
-  const { signal, onProgress, gate } = options;
+  const { signal, onProgress, gate, onChunkEnd } = options;
   signal?.throwIfAborted();
   const parser = new CaptureParser(
     options.anomalies ? { anomalies: options.anomalies } : {},
@@ -122,12 +124,14 @@ export async function readCapture(
     if (!gzip) {
       if (first.length > 0) {
         parser.push(first, onRecord);
+        onChunkEnd?.();
         countBytes(first.length);
       }
       while (!sourceDone) {
         const step = await nextRaw();
         if (step.done) break;
         parser.push(step.value, onRecord);
+        onChunkEnd?.();
         countBytes(step.value.length);
       }
     } else {
@@ -169,6 +173,7 @@ export async function readCapture(
         }
         if (step.done) break;
         parser.push(step.value, onRecord);
+        onChunkEnd?.();
       }
     }
     parser.finish();

@@ -67,17 +67,3 @@ export function packetKindsOf(packet: PacketRecord): number {
   }
   return packet.network === "arp" ? PACKET_KIND.ARP : PACKET_KIND.OTHER;
 }
-
-/**
- * For each combination of {@linkcode PACKET_KIND} bits (the index), the
- * detectors that want a packet of those kinds, in their given order.
- */
-export function detectorsByKinds(detectors: readonly Detector[]): Detector[][] {
-  return Array.from(
-    { length: ALL_PACKET_KINDS + 1 },
-    (_, kinds) =>
-      detectors.filter((detector) =>
-        ((detector.packetKinds ?? ALL_PACKET_KINDS) & kinds) !== 0
-      ),
-  );
-}

@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  ALL_PACKET_KINDS,
-  type Detector,
-  detectorsByKinds,
-  PACKET_KIND,
-  packetKindsOf,
-} from "./detector.ts";
+import { PACKET_KIND, packetKindsOf } from "./detector.ts";
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { decodePacket } from "../capture/decode/mod.ts";
 import {
@@ -63,28 +57,4 @@ Deno.test("packetKindsOf() names the transport, ARP or other, and DNS besides", 
   );
   assert.equal(gre.network, "ipv4");
   assert.equal(packetKindsOf(gre), PACKET_KIND.OTHER);
-});
-
-Deno.test("detectorsByKinds() lists, per kind combination, the detectors that want it, in order", () => {
-  const detector = (name: string, packetKinds?: number): Detector => ({
-    name,
-    ...(packetKinds === undefined ? {} : { packetKinds }),
-    observe: () => {},
-    tables: () => ({}),
-  });
-  const all = detector("all");
-  const tcp = detector("tcp", PACKET_KIND.TCP);
-  const dns = detector("dns", PACKET_KIND.DNS);
-  const table = detectorsByKinds([tcp, all, dns]);
-  assert.equal(table.length, ALL_PACKET_KINDS + 1);
-  const names = (kinds: number) => table[kinds]!.map((d) => d.name);
-  assert.deepEqual(names(PACKET_KIND.TCP), ["tcp", "all"]);
-  assert.deepEqual(names(PACKET_KIND.UDP), ["all"]);
-  assert.deepEqual(names(PACKET_KIND.UDP | PACKET_KIND.DNS), ["all", "dns"]);
-  assert.deepEqual(names(PACKET_KIND.TCP | PACKET_KIND.DNS), [
-    "tcp",
-    "all",
-    "dns",
-  ]);
-  assert.deepEqual(names(0), []);
 });

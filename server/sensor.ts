@@ -29,6 +29,7 @@ import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { Alert } from "../detectors/alert.ts";
 import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
 import { AnalysisEngine, type EngineConfig } from "../detectors/engine.ts";
+import { DEFAULT_BATCH_PACKETS, EngineFeed } from "../detectors/engine_feed.ts";
 import type { EventBus } from "./event_bus.ts";
 import type { SensorEvent, StatusEvent } from "./events.ts";
 import { FrameRing, type FrameRingOptions } from "./frame_ring.ts";
@@ -149,6 +150,8 @@ export class Sensor {
   /** Latency histograms over the life of the process. */
   readonly latencyHistograms = new LatencyHistograms();
   #engine: AnalysisEngine;
+  /** Gathers the pipeline's packets into the engine's batches (`#engine`'s). */
+  #feed: EngineFeed;
   #anomalies = new AnomalyCounter();
   #session: SessionInfo | undefined;
   #sessionCount = 0;
@@ -160,12 +163,12 @@ export class Sensor {
   #timers: ReturnType<typeof setInterval>[] = [];
   #running: Promise<void> | undefined;
   #dropsFolded = false;
-  /** Latency completed by the packet being handled, µs (-1: none). */
-  #measuredUs = -1;
+  /** Latency each packet of the feed's batch completed, µs (-1: none), by its index in the batch. */
+  readonly #measuredUs = new Float64Array(DEFAULT_BATCH_PACKETS);
+  /** Packet number of the first packet in the feed's batch. */
+  #batchFirstN = 0;
   /** Full records of the packets streamed as rows (the packet modal asks for them). */
   readonly #sampled: PacketRing<PacketRecord>;
-  /** The record every packet is decoded into (nothing keeps it past the pipeline). */
-  readonly #record = new DecodedPacket();
 
   /** A sensor publishing on `bus`. */
   constructor(bus: EventBus<SensorEvent>, options: SensorOptions) {
@@ -178,6 +181,7 @@ export class Sensor {
     );
     this.#sampled = new PacketRing(options.streamedRingSize ?? 10_000);
     this.#engine = this.#newEngine();
+    this.#feed = new EngineFeed(this.#engine, this.#afterAnalysis);
     this.#sampler = new PacketSampler(
       Math.ceil((options.packetRowsPerSecond ?? 200) / BATCHES_PER_SECOND),
     );
@@ -302,6 +306,7 @@ export class Sensor {
     this.frames.clear();
     this.#anomalies = new AnomalyCounter();
     this.#engine = this.#newEngine();
+    this.#feed = new EngineFeed(this.#engine, this.#afterAnalysis);
     if (this.#session) {
       this.#session.packets = 0;
       this.#session.bytes = 0;
@@ -342,7 +347,7 @@ export class Sensor {
         ...config.latency,
         onMeasurement: (measurement) => {
           this.latencyHistograms.observe(measurement);
-          this.#measuredUs = measurement.latencyUs;
+          this.#measuredUs[this.#engine.batchIndex] = measurement.latencyUs;
         },
       },
     }, (event: AlertEvent) => {
@@ -441,17 +446,21 @@ export class Sensor {
 
   /**
    * The pipeline: every packet of every mode goes through here, with its
-   * record when the source has decoded it already (into `#record`, which
-   * every packet reuses: only copies outlive the call).
+   * record when the source has decoded it already (into the feed's next
+   * record: `#nextRecord`). Its frame is kept and written now, while `raw`
+   * is valid; its analysis waits for the feed's batch
+   * ({@linkcode Sensor.#afterAnalysis} then follows), which is full or
+   * flushed before the source waits for more (`#flush`).
    */
   #handle = (raw: PcapRecord, decoded?: PacketRecord): void => {
     const session = this.#session!;
     const n = ++session.packets;
     session.bytes += raw.wireLength;
-    const packet = decoded ?? decodeInto(this.#record, raw, this.#anomalies);
-    this.#measuredUs = -1;
-    this.#engine.observe(packet);
-    this.#options.onPacket?.(packet);
+    const feed = this.#feed;
+    const index = feed.pending;
+    if (index === 0) this.#batchFirstN = n;
+    this.#measuredUs[index] = -1;
+    const packet = decoded ?? decodeInto(feed.record(), raw, this.#anomalies);
 
     // The ring keeps IPv4 addresses as numbers: their text is not needed.
     const frame = this.frames.add(
@@ -463,10 +472,20 @@ export class Sensor {
     );
     this.packets.add(n, frame);
     this.#pcap?.write(raw);
-    if (this.#sampler.offer(n, packet, this.#measuredUs)) {
-      this.#sampled.push(n, plainPacket(packet)); // the pipeline reuses its record
+    feed.add(packet);
+  };
+
+  /** After the engine analysed a packet of the batch (at `index`) and published its alerts: EVE, and the packet rows' sample. */
+  #afterAnalysis = (packet: PacketRecord, index: number): void => {
+    this.#options.onPacket?.(packet);
+    const n = this.#batchFirstN + index;
+    if (this.#sampler.offer(n, packet, this.#measuredUs[index]!)) {
+      this.#sampled.push(n, plainPacket(packet)); // the feed reuses its records
     }
   };
+
+  /** Analyses the packets the feed holds: when a source pauses or ends. */
+  #flush = (): void => this.#feed.flush();
 
   /** Waits while the session PCAP is far behind; rejects when it cannot be written (the replay then fails with that error). */
   #pcapReady = async (): Promise<void> => {
@@ -476,8 +495,8 @@ export class Sensor {
     if (pcap.error !== undefined) throw new Error(pcapFailure(pcap.error));
   };
 
-  /** Where sources decode each packet: the one reused record. */
-  #reusedRecord = (): DecodedPacket => this.#record;
+  /** Where sources decode each packet: the feed's next record. */
+  #nextRecord = (): DecodedPacket => this.#feed.record();
 
   /** The decoded record of packet `n`: a recent one, or one streamed as a row. */
   packetRecord(n: number): PacketRecord | undefined {
@@ -492,7 +511,8 @@ export class Sensor {
         filter,
         ...this.#options.capture,
         anomalies: this.#anomalies,
-        record: this.#reusedRecord,
+        record: this.#nextRecord,
+        onChunkEnd: this.#flush,
       }, (packet, raw) => this.#handle(raw, packet));
       await live.ready;
     } catch (error) {
@@ -528,7 +548,8 @@ export class Sensor {
         filter,
         anomalies: this.#anomalies,
         signal: abort.signal,
-        record: this.#reusedRecord,
+        record: this.#nextRecord,
+        onChunkEnd: this.#flush,
         // A file can wait for the disk: its frames are never dropped.
         gate: this.#pcapReady,
       },
@@ -592,6 +613,7 @@ export class Sensor {
       const startedMs = performance.now();
       while (!abort.signal.aborted) {
         if (head === queue.length) {
+          this.#flush();
           if (readDone) break;
           await new Promise<void>((resolve) => wakePump = resolve);
           continue;
@@ -601,6 +623,7 @@ export class Sensor {
         const dueMs = (raw.timestampUs - firstUs) / 1000 -
           (performance.now() - startedMs);
         if (dueMs > 1) {
+          this.#flush();
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, Math.min(dueMs, 200));
             abort.signal.addEventListener("abort", () => {
@@ -668,10 +691,12 @@ export class Sensor {
           this.#handle(raw);
           // Let HTTP requests and SSE writes in between slices of work.
           if (i % DEMO_SLICE === DEMO_SLICE - 1) {
+            this.#flush();
             await new Promise((resolve) => setTimeout(resolve, 0));
           }
         }
       } finally {
+        this.#flush();
         busy = false;
       }
     };
@@ -733,6 +758,7 @@ export class Sensor {
   #finish(state: "stopped" | "failed", error: string): void {
     const session = this.#session;
     if (!session || session.state !== "running") return;
+    this.#flush();
     this.#engine.finish();
     const pcap = this.#pcap;
     if (pcap) {

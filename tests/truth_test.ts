@@ -3,8 +3,9 @@
  * runs through the whole analysis engine; each expected alert kind must be
  * found with the expected attacker (and victim where given), no other alert
  * may be raised, and captures marked "none" must raise no alert at all. Prints file → expected → found.
- * Replaying a capture twice gives identical alerts, lifecycle events, stats
- * and latencies.
+ * Replaying a capture twice, once in batches (as NetMirror does) and once a
+ * packet at a time, gives identical alerts, lifecycle events in the same
+ * order (with each packet's own step after its events), stats and latencies.
  */
 
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import { readPacketFile } from "../capture/packet_source.ts";
 import type { Alert } from "../detectors/alert.ts";
 import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
 import { AnalysisEngine, type EngineConfig } from "../detectors/engine.ts";
+import { EngineFeed } from "../detectors/engine_feed.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url);
 
@@ -50,7 +52,8 @@ function engineConfig(entry: TruthEntry): EngineConfig {
 /** Everything one replay of a capture produced. */
 interface Replay {
   alerts: Alert[];
-  events: AlertEvent[];
+  /** Lifecycle events, each packet's number after its own events. */
+  events: (AlertEvent | number)[];
   stats: unknown;
   latency: unknown;
 }
@@ -58,16 +61,28 @@ interface Replay {
 /** First replays, by file, for the determinism test. */
 const REPLAYS = new Map<string, Replay>();
 
-async function replay(entry: TruthEntry): Promise<Replay> {
-  const events: AlertEvent[] = [];
+/** Replays a capture in batches through an {@linkcode EngineFeed}, or a packet at a time with `observe` when `oneAtATime`. */
+async function replay(entry: TruthEntry, oneAtATime = false): Promise<Replay> {
+  const events: (AlertEvent | number)[] = [];
   const engine = new AnalysisEngine(
     engineConfig(entry),
     (event) => events.push(event),
   );
-  await readPacketFile(
-    new URL(entry.file, PCAPS).pathname,
-    (packet) => engine.observe(packet),
-  );
+  let analysed = 0;
+  const path = new URL(entry.file, PCAPS).pathname;
+  if (oneAtATime) {
+    await readPacketFile(path, (packet) => {
+      engine.observe(packet);
+      events.push(++analysed);
+    });
+  } else {
+    const feed = new EngineFeed(engine, () => events.push(++analysed));
+    await readPacketFile(path, (packet) => feed.add(packet), {
+      record: feed.record,
+      onChunkEnd: feed.flush,
+    });
+    feed.flush();
+  }
   engine.finish();
   return {
     alerts: engine.alerts(),
@@ -137,11 +152,11 @@ for (const entry of TRUTH) {
   });
 }
 
-Deno.test("truth: replaying an attack capture twice gives identical results", async () => {
+Deno.test("truth: replaying an attack capture in batches and a packet at a time gives identical results", async () => {
   for (const entry of TRUTH) {
     if (entry.expect.every((e) => e.kind === "none")) continue;
     const first = REPLAYS.get(entry.file) ?? await replay(entry);
-    const second = await replay(entry);
+    const second = await replay(entry, true);
     assert.ok(second.alerts.length > 0 || DISPUTED_TRUTH[entry.file]);
     assert.deepEqual(second.alerts, first.alerts, entry.file);
     assert.deepEqual(second.events, first.events, entry.file);

@@ -22,6 +22,7 @@ import {
   MAX_COUNT,
 } from "../../capture/tcpdump.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
+import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf, loadConfig } from "../config/config.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
 import {
@@ -107,6 +108,10 @@ export async function captureCommand(args: string[]): Promise<number> {
   const engine = eve
     ? new AnalysisEngine(engineConfigOf(config), (event) => eve.alert(event))
     : undefined;
+  // EVE sees each packet after the engine, so an alert's record comes first.
+  const feed = engine && eve
+    ? new EngineFeed(engine, (packet) => eve.observe(packet))
+    : undefined;
   const out = new LineWriter();
   let seen = 0;
   let flushTimer: ReturnType<typeof setInterval> | undefined;
@@ -114,13 +119,13 @@ export async function captureCommand(args: string[]): Promise<number> {
     iface: values.interface,
     filter: filterArgs(positionals),
     ...capture,
-    record: reusedRecord(), // nothing below keeps the record
+    record: feed?.record ?? reusedRecord(), // nothing below keeps the record
+    ...(feed ? { onChunkEnd: feed.flush } : {}),
   }, (packet, raw) => {
     if (count !== undefined && seen >= count) return;
     seen++;
     pcap?.write(raw);
-    engine?.observe(packet);
-    eve?.observe(packet);
+    feed?.add(packet);
     if (!quiet) {
       out.push(
         values.json ? formatPacketJson(packet) : formatPacketLine(packet),
@@ -159,6 +164,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", stopOnSignal);
     Deno.removeSignalListener("SIGTERM", stopOnSignal);
     await live.stop().catch(() => {});
+    feed?.flush();
     engine?.finish();
     eve?.finish();
     out.flush();

@@ -10,12 +10,13 @@ import { parseArgs } from "node:util";
 import { AnomalyCounter } from "../../capture/anomalies.ts";
 import { formatPacketJson } from "../../capture/format_packet.ts";
 import { formatSummary } from "../../capture/format_summary.ts";
-import { readPacketFile, reusedRecord } from "../../capture/packet_source.ts";
+import { readPacketFile } from "../../capture/packet_source.ts";
 import { CaptureFormatError } from "../../capture/pcap_reader.ts";
 import { ProgressLine } from "../../capture/progress_line.ts";
 import { CaptureSummary } from "../../capture/summary.ts";
 import { filterArgs } from "../../capture/tcpdump.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
+import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf, loadConfig, mergeConfig } from "../config/config.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
 import { cidrList, LineWriter, parse, UsageError, writeLine } from "./args.ts";
@@ -85,6 +86,11 @@ export async function readCommand(args: string[]): Promise<number> {
     engineConfigOf(config),
     eve ? (event) => eve.alert(event) : undefined,
   );
+  // EVE sees each packet after the engine, so an alert's record comes first.
+  const feed = new EngineFeed(
+    engine,
+    eve ? (packet) => eve.observe(packet) : undefined,
+  );
   const showProgress = !values["no-progress"] && Deno.stderr.isTerminal();
   const total = showProgress && path !== "-"
     ? (await Deno.stat(path).catch(() => undefined))?.size
@@ -96,13 +102,13 @@ export async function readCommand(args: string[]): Promise<number> {
   try {
     result = await readPacketFile(path, (packet) => {
       summary.add(packet);
-      engine.observe(packet);
-      eve?.observe(packet);
+      feed.add(packet);
       if (values.json) out.push(formatPacketJson(packet));
     }, {
       filter: filterArgs(bpf),
       anomalies,
-      record: reusedRecord(), // nothing above keeps the record
+      record: feed.record, // nothing above keeps the record
+      onChunkEnd: feed.flush, // stdin may be a live pipe
       ...(progress
         ? {
           onProgress: (bytes: number) =>
@@ -114,6 +120,7 @@ export async function readCommand(args: string[]): Promise<number> {
     if (!(error instanceof CaptureFormatError)) throw error;
     failure = error; // report what was read before the damage, then fail
   } finally {
+    feed.flush(); // the packets before the end, or before the damage
     progress?.clear();
     out.flush();
   }

@@ -102,9 +102,11 @@ export function communityId(flow: FlowTuple, seed = 0): string {
     message[at++] = (dstPort >> 8) & 0xff;
     message[at++] = dstPort & 0xff;
   }
-  return `1:${base64(sha1(message, at))}`;
+  return `1:${base64(sha1(message, at, DIGEST))}`;
 }
 
+/** Scratch space for the digest. */
+const DIGEST = new Uint8Array(20);
 /** Scratch space for the two addresses' bytes. */
 const SRC = new Uint8Array(16);
 const DST = new Uint8Array(16);

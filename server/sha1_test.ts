@@ -25,6 +25,7 @@ Deno.test("sha1() gives FIPS 180's example digests", () => {
 
 Deno.test("sha1() agrees with node:crypto on every length from 0 to 300 bytes", () => {
   let seed = 7;
+  const out = new Uint8Array(20);
   for (let length = 0; length <= 300; length++) {
     const bytes = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
@@ -38,6 +39,9 @@ Deno.test("sha1() agrees with node:crypto on every length from 0 to 300 bytes", 
     longer.set(bytes);
     longer.fill(0xff, length);
     assert.equal(hex(sha1(longer, length)), expected, `prefix ${length}`);
+    // Into a reused digest: the same bytes, in the array given.
+    assert.equal(sha1(bytes, length, out), out);
+    assert.equal(hex(out), expected, `into a reused digest, length ${length}`);
   }
 });
 

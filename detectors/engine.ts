@@ -195,6 +195,10 @@ export class AnalysisEngine {
     end: number,
     afterEach: ((packet: PacketRecord, index: number) => void) | undefined,
   ): void {
+    // Nothing left over from a batch whose reporting threw (an `onAlert` or
+    // `afterEach` that failed), whose indices would hold back these findings.
+    this.#findings.length = 0;
+    this.#findingIndices.length = 0;
     this.#packets += end - start;
     const stats = this.stats;
     for (let i = start; i < end; i++) stats.observe(packets[i]!);

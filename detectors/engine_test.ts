@@ -273,3 +273,36 @@ Deno.test("AnalysisEngine.observeBatch takes at most MAX_BATCH_PACKETS", () => {
   engine.observeBatch(packets, MAX_BATCH_PACKETS);
   assert.equal(engine.packets, MAX_BATCH_PACKETS);
 });
+
+Deno.test("AnalysisEngine.observeBatch drops what a batch whose alert callback threw left behind", () => {
+  const events: AlertEvent[] = [];
+  let failing = true;
+  const engine = new AnalysisEngine({}, (event) => {
+    if (failing) throw new Error("subscriber failed");
+    events.push(event);
+  });
+  // A spoofed flood: findings at its 128th SYN (engaged: the callback
+  // throws) and again at its 256th (never reported).
+  const flood = Array.from(
+    { length: 300 },
+    (_, i) =>
+      tcp(T0 + i * 10, `11.0.${i >> 8}.${i & 255}`, TARGET, 1024 + i, 80, SYN),
+  );
+  assert.throws(
+    () => engine.observeBatch(flood, flood.length),
+    /subscriber failed/,
+  );
+  failing = false;
+  // Ordinary packets next: nothing of the flood may surface with them.
+  const quiet = Array.from(
+    { length: 300 },
+    (_, i) => tcp(T0 + 4_000 + i, SCANNER, TARGET, 40000, 443, ACK),
+  );
+  engine.observeBatch(quiet, quiet.length);
+  assert.deepEqual(events, []);
+  // The flood's alert holds the one finding it engaged with.
+  assert.deepEqual(
+    engine.alerts().map((alert) => [alert.kind, alert.findings]),
+    [["syn_flood", 1]],
+  );
+});

@@ -8,7 +8,7 @@
 
 import { parseIpv4 } from "../capture/decode/address_key.ts";
 import { parseIpv6 } from "../capture/frame_builder.ts";
-import { base64, sha1 } from "./sha1.ts";
+import { base64Codes, sha1 } from "./sha1.ts";
 
 const TCP = 6;
 const UDP = 17;
@@ -102,8 +102,13 @@ export function communityId(flow: FlowTuple, seed = 0): string {
     message[at++] = (dstPort >> 8) & 0xff;
     message[at++] = dstPort & 0xff;
   }
-  return `1:${base64(sha1(message, at, DIGEST))}`;
+  // "1:" and the digest's base64 in one flat string (see base64Codes).
+  base64Codes(sha1(message, at, DIGEST), ID_CODES, 2);
+  return String.fromCharCode.apply(null, ID_CODES);
 }
+
+/** "1:" and room for the base64 of a 20-byte digest (28 characters). */
+const ID_CODES = [0x31, 0x3a, ...new Array<number>(28).fill(0)];
 
 /** Scratch space for the digest. */
 const DIGEST = new Uint8Array(20);

@@ -121,26 +121,40 @@ function writeUint32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at + 3] = value & 0xff;
 }
 
-const BASE64 =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/** Base64's alphabet as character codes. */
+const BASE64_CODES = Array.from(
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+  (char) => char.charCodeAt(0),
+);
+const PAD = 0x3d; // "="
 
-/** Standard base64 (RFC 4648, with padding) of `bytes`. */
-export function base64(bytes: Uint8Array): string {
-  let out = "";
+/**
+ * Writes the standard base64 (RFC 4648, with padding) of `bytes` as
+ * character codes into `codes` from index `at`; returns the index after
+ * the last. For text made in one piece by `String.fromCharCode`: a flat
+ * string, where concatenation would leave a tree of small strings behind
+ * (which, kept in a cache, outlives the young generation).
+ */
+export function base64Codes(
+  bytes: Uint8Array,
+  codes: number[],
+  at: number,
+): number {
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! +
-      BASE64[(n >>> 6) & 63]! + BASE64[n & 63]!;
+    codes[at++] = BASE64_CODES[n >>> 18]!;
+    codes[at++] = BASE64_CODES[(n >>> 12) & 63]!;
+    codes[at++] = BASE64_CODES[(n >>> 6) & 63]!;
+    codes[at++] = BASE64_CODES[n & 63]!;
   }
   const left = bytes.length - i;
-  if (left === 1) {
-    const n = bytes[i]! << 16;
-    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! + "==";
-  } else if (left === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! +
-      BASE64[(n >>> 6) & 63]! + "=";
+  if (left > 0) {
+    const n = (bytes[i]! << 16) | (left === 2 ? bytes[i + 1]! << 8 : 0);
+    codes[at++] = BASE64_CODES[n >>> 18]!;
+    codes[at++] = BASE64_CODES[(n >>> 12) & 63]!;
+    codes[at++] = left === 2 ? BASE64_CODES[(n >>> 6) & 63]! : PAD;
+    codes[at++] = PAD;
   }
-  return out;
+  return at;
 }

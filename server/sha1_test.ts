@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { base64, sha1 } from "./sha1.ts";
+import { base64Codes, sha1 } from "./sha1.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const hex = (bytes: Uint8Array) =>
@@ -45,9 +45,12 @@ Deno.test("sha1() agrees with node:crypto on every length from 0 to 300 bytes", 
   }
 });
 
-Deno.test("base64() is RFC 4648 base64 with padding", () => {
+Deno.test("base64Codes() writes RFC 4648 base64 with padding from the index given", () => {
   for (let length = 0; length <= 25; length++) {
     const bytes = Uint8Array.from({ length }, (_, i) => (i * 37 + 11) & 0xff);
-    assert.equal(base64(bytes), btoa(String.fromCharCode(...bytes)));
+    const expected = btoa(String.fromCharCode(...bytes));
+    const codes = [0x2a, 0x2a];
+    assert.equal(base64Codes(bytes, codes, 2), 2 + expected.length);
+    assert.equal(String.fromCharCode(...codes), `**${expected}`);
   }
 });

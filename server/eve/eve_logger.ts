@@ -15,7 +15,7 @@ import { keptText } from "../../capture/decoded_packet.ts";
 import { hashKey, NumericKeyMap } from "../../detectors/numeric_key_map.ts";
 import { communityId } from "../community_id.ts";
 import { CommunityIdCache } from "./community_id_cache.ts";
-import { rcodeName, rrtypeName } from "./dns_names.ts";
+import { dnsRecordLine } from "./dns_record.ts";
 import { eveTimestamp } from "./eve_time.ts";
 import {
   blankFlow,
@@ -24,7 +24,6 @@ import {
   type FlowEndReason,
   flowRecordLine,
   isIcmpFlow,
-  protoName,
 } from "./flow_record.ts";
 
 /** Which record types to write. */
@@ -352,31 +351,9 @@ export class EveLogger {
   }
 
   #logDns(packet: PacketRecord): void {
-    this.#emit({
-      timestamp: eveTimestamp(packet.timestampUs),
-      "event_type": "dns",
-      ...this.#iface(),
-      "src_ip": packet.srcAddress,
-      "src_port": packet.srcPort,
-      "dest_ip": packet.dstAddress,
-      "dest_port": packet.dstPort,
-      proto: protoName(packet.ipProtocol),
-      ...this.#dnsCommunityId(packet),
-      dns: {
-        version: 2,
-        type: packet.dnsResponse ? "answer" : "query",
-        id: packet.dnsId,
-        opcode: packet.dnsOpcode,
-        rrname: packet.dnsQname,
-        rrtype: packet.dnsQtype >= 0 ? rrtypeName(packet.dnsQtype) : "",
-        ...(packet.dnsResponse
-          ? {
-            rcode: rcodeName(packet.dnsRcode),
-            answers: packet.dnsAnswerCount,
-          }
-          : {}),
-      },
-    });
+    this.#write(
+      dnsRecordLine(packet, this.#ifaceJson, this.#dnsCommunityId(packet)),
+    );
   }
 
   #logArp(packet: PacketRecord): void {
@@ -416,7 +393,8 @@ export class EveLogger {
   }
 
   /** A DNS record's Community ID (a query's and its answer's are the same, hashed once while cached). */
-  #dnsCommunityId(packet: PacketRecord): { community_id?: string } {
+  /** The Community ID of a DNS packet's flow ("" when it has none), shared by a query and its answer while cached. */
+  #dnsCommunityId(packet: PacketRecord): string {
     const make = () =>
       communityId({
         srcAddress: packet.srcAddress,
@@ -440,7 +418,7 @@ export class EveLogger {
         make,
       );
     }
-    return id === "" ? {} : { community_id: id };
+    return id;
   }
 
   #iface(): { in_iface?: string } {

@@ -51,6 +51,15 @@ Deno.test("Sensor streams rows with the latency they complete, and keeps streame
       "the SYN/ACK completes a handshake",
     );
     assert.equal(rows.find((r) => r.n === 1)?.latencyMs, undefined);
+    // Exactly the packets that complete an exchange, each with its own
+    // latency (the engine analyses the capture as one batch of 43).
+    assert.deepEqual(
+      rows.filter((r) => r.latencyMs !== undefined).map((r) => [
+        r.n,
+        r.latencyMs,
+      ]),
+      [[2, 911.31], [6, 771.109], [17, 360.518], [26, 931.339]],
+    );
     // Only 5 packets are in the recent ring, but every streamed row's record is kept.
     assert.equal(sensor.packets.size, 5);
     assert.equal(sensor.packetRecord(1)?.transport, "tcp");

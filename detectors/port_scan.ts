@@ -10,8 +10,16 @@
  * port below 1024 to an ephemeral port, is a reply). UDP to multicast or
  * broadcast addresses and to the traceroute ports 33434–33534 is not a
  * probe. Ordinary traffic never sends TCP without ACK after the first SYN,
- * so every ACK-bearing segment (the bulk of traffic) is dropped after one
- * flag test.
+ * so ACK-bearing segments (the bulk of traffic) are not probes. An ACK probe
+ * (nmap -sA, -sW, -sM: a bare ACK or FIN/ACK for no connection) is found
+ * from its answer instead: the probed host resets it, open port or closed,
+ * with a bare RST whose sequence number is the probe's acknowledgment number
+ * (RFC 9293 section 3.10.7.1). Each bare ACK without payload is noted in a
+ * small fixed table ({@linkcode RecentAcks}, a few nanoseconds a segment),
+ * and a bare RST that answers one there is a refused probe of its sender's
+ * port by its receiver. A reset that answers nothing seen here is not:
+ * backscatter of ACKs someone spoofed in the receiver's name, or a client's
+ * kernel resetting a SYN/ACK it never asked for (hping3 -S).
  *
  * Each distinct (source, host, protocol, port) probe is remembered once, with
  * its outcome: answered (SYN/ACK, or a UDP reply), refused (RST or RST/ACK
@@ -54,7 +62,8 @@
  * before its next one; a scanner loses at most its first probes.
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
- * many sources (a distributed scan), is not found; passive-mode FTP with
+ * many sources (a distributed scan), is not found; an ACK scan seen one way
+ * (its probes but not the resets, or the resets alone) is not found; passive-mode FTP with
  * ≥ `portThreshold` data connections to one server within the window looks
  * like a scan of open ports; under table pressure (more live probes than
  * `maxProbes`) the oldest probes are forgotten early, so counts can only be
@@ -73,6 +82,7 @@ import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fanOutSeverity } from "./fan_out.ts";
 import { requirePositive } from "./option_checks.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
+import { RecentAcks } from "./recent_acks.ts";
 import {
   isGrowthReportDue,
   markReported,
@@ -167,7 +177,8 @@ const KIND_NULL = 4;
 const KIND_XMAS = 8;
 const KIND_UDP = 16;
 const KIND_CONNECT = 32;
-const KIND_NAMES = ["syn", "fin", "null", "xmas", "udp", "connect"];
+const KIND_ACK = 64;
+const KIND_NAMES = ["syn", "fin", "null", "xmas", "udp", "connect", "ack"];
 
 /** Outcome of a probe. */
 const PENDING = 0;
@@ -428,6 +439,8 @@ export function createPortScanDetector(
     (probe) => forget(probe),
   );
   let nextExpiryUs = -Infinity;
+  /** Bare ACKs just seen, to recognise the reset that answers an ACK probe. */
+  const recentAcks = new RecentAcks();
 
   /** Removes a probe's contribution to its source and counters. */
   function forget(probe: ProbeState): void {
@@ -494,19 +507,27 @@ export function createPortScanDetector(
     return true;
   }
 
+  /**
+   * Registers a probe of `portKey`: from the packet's source to its
+   * destination, or, when `seenInAnswer`, from its destination to its source
+   * (the packet is the probed host's answer, and the probe itself carried
+   * nothing to tell it from ordinary traffic).
+   */
   function probe(
     packet: PacketRecord,
     portKey: number,
     kind: number,
     report: FindingSink,
+    seenInAnswer = false,
   ): void {
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
       expire(nowUs);
       nextExpiryUs = nowUs + TOUCH_INTERVAL_US;
     }
-    const srcKey = packet.srcAddressKey;
-    const dstKey = packet.dstAddressKey;
+    const srcIsProber = !seenInAnswer;
+    const srcKey = srcIsProber ? packet.srcAddressKey : packet.dstAddressKey;
+    const dstKey = srcIsProber ? packet.dstAddressKey : packet.srcAddressKey;
     if (srcKey < 0 || dstKey < 0) return;
     // Both tables are keyed by (source, 0, 0): one hash serves both.
     const srcHash = hashKey(srcKey, 0, 0);
@@ -520,9 +541,9 @@ export function createPortScanDetector(
           // Address text only for IPv6: under a spoofed flood every packet
           // is a new source, and most never become a full one.
           const first = (newSources.spare() ?? new NewSource()).reset(
-            keptText(srcKey, packet, true),
+            keptText(srcKey, packet, srcIsProber),
             srcHash,
-            keptText(dstKey, packet, false),
+            keptText(dstKey, packet, !srcIsProber),
             dstKey,
             portKey,
             kind,
@@ -531,7 +552,11 @@ export function createPortScanDetector(
           newSources.add(srcKey, 0, 0, first, srcHash);
           return;
         }
-        source = newSource(packet.srcAddress, srcKey, nowUs);
+        source = newSource(
+          srcIsProber ? packet.srcAddress : packet.dstAddress,
+          srcKey,
+          nowUs,
+        );
         sources.add(srcKey, 0, 0, source, srcHash);
       } else {
         admission.countHit(entry);
@@ -541,7 +566,7 @@ export function createPortScanDetector(
         }
         if (entry.count < lightProbes) {
           entry.holdSecond(
-            keptText(dstKey, packet, false),
+            keptText(dstKey, packet, !srcIsProber),
             dstKey,
             portKey,
             kind,
@@ -593,7 +618,7 @@ export function createPortScanDetector(
     source.lastProbeUs = nowUs;
     register(
       source,
-      packet.dstAddress,
+      srcIsProber ? packet.dstAddress : packet.srcAddress,
       dstKey,
       portKey,
       nowUs,
@@ -733,6 +758,22 @@ export function createPortScanDetector(
           if (packet.dstPort >= 0) {
             probe(packet, packet.dstPort, stealthKind(flags), report);
           }
+        } else if (synAckRst === ACK) {
+          // Bare ACKs (and FIN/ACKs) without payload, for the reset that
+          // would answer an ACK probe; data and PSH segments never are.
+          if (
+            (flags & (FIN | PSH | URG)) === (flags & FIN) &&
+            packet.payloadLength === 0 && packet.srcPort >= 0 &&
+            packet.dstPort >= 0
+          ) {
+            recentAcks.note(
+              packet.srcAddressKey,
+              packet.srcPort,
+              packet.dstAddressKey,
+              packet.dstPort,
+              packet.tcpAck,
+            );
+          }
         } else if (synAckRst === (SYN | ACK)) {
           answer(
             packet.dstAddressKey,
@@ -744,15 +785,36 @@ export function createPortScanDetector(
           // RST from the probed port: refused. RST/ACK from the prober to a
           // port that answered: it completed the handshake (connect scan).
           if (
-            !answer(
+            answer(
               packet.dstAddressKey,
               packet.srcAddressKey,
               packet.srcPort,
               REFUSED,
-            ) &&
-            (flags & ACK) !== 0
-          ) {
+            )
+          ) return;
+          if ((flags & ACK) !== 0) {
             markConnect(packet);
+          } else if (
+            (flags & (SYN | FIN)) === 0 && packet.srcPort >= 0 &&
+            packet.dstPort >= 0 &&
+            recentAcks.answers(
+              packet.dstAddressKey,
+              packet.dstPort,
+              packet.srcAddressKey,
+              packet.srcPort,
+              packet.tcpSeq,
+            )
+          ) {
+            // A bare RST answering a bare ACK seen here: an ACK probe for no
+            // connection (nmap -sA, -sW, -sM), refused whether the port is
+            // open or closed.
+            probe(packet, packet.srcPort, KIND_ACK, report, true);
+            answer(
+              packet.dstAddressKey,
+              packet.srcAddressKey,
+              packet.srcPort,
+              REFUSED,
+            );
           }
         }
       } else if (transport === "udp") {

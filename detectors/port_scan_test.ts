@@ -202,6 +202,102 @@ Deno.test("port_scan: FIN, NULL and XMAS probes are probes; ECE/CWR SYNs too", (
   ]);
 });
 
+/**
+ * An ACK scan (nmap -sA) of `ports` ports: each bare ACK (acknowledgment
+ * number 1000 + i, `flags` ACK or FIN/ACK) answered 100 µs later by the
+ * target's bare RST carrying that number as its sequence number (RFC 9293),
+ * or by a reset with `resetSeq(i)` instead.
+ */
+function ackScan(
+  ports: number,
+  options: {
+    flags?: number;
+    probes?: boolean;
+    resetSeq?: (i: number) => number;
+  } = {},
+): PacketRecord[] {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < ports; i++) {
+    const atUs = i * 10_000;
+    const ack = 1000 + i;
+    if (options.probes ?? true) {
+      packets.push({
+        ...tcp({ dstPort: 100 + i, flags: options.flags ?? ACK, atUs }),
+        tcpAck: ack,
+      });
+    }
+    packets.push({
+      ...tcp({
+        src: TARGET,
+        dst: SCANNER,
+        srcPort: 100 + i,
+        dstPort: 40000,
+        flags: RST,
+        atUs: atUs + 100,
+      }),
+      tcpSeq: options.resetSeq?.(i) ?? ack,
+    });
+  }
+  return packets;
+}
+
+Deno.test("port_scan: an ACK scan (bare ACKs answered by bare RSTs) is found and named", () => {
+  for (const flags of [ACK, FIN | ACK]) {
+    const findings = run(ackScan(20, { flags }));
+    assert.equal(findings.length, 1, `flags ${flags}`);
+    const finding = findings[0]!;
+    assert.equal(finding.attacker, SCANNER);
+    assert.equal(finding.victim, TARGET);
+    assert.equal(finding.timestampUs, 14 * 10_000 + 100); // the 15th reset
+    assert.deepEqual(finding.evidence.probeKinds, ["ack"]);
+    assert.equal(finding.evidence.failedProbes, 15);
+    // The 15th probe is counted (as failed) before its reset marks it refused.
+    assert.equal(finding.evidence.refusedProbes, 14);
+  }
+});
+
+Deno.test("port_scan: resets nobody here asked for are no ACK scan (backscatter, wrong sequence numbers, data segments)", () => {
+  // Backscatter: hosts resetting ACKs that someone spoofed in our name.
+  assert.deepEqual(run(ackScan(100, { probes: false })), []);
+  // Resets whose sequence number is not the ACK's acknowledgment number.
+  assert.deepEqual(run(ackScan(100, { resetSeq: (i) => 5000 + i })), []);
+  // Segments carrying data or PSH are never probes.
+  const withData = ackScan(100).map((packet) =>
+    packet.tcpFlags === ACK ? { ...packet, payloadLength: 10 } : packet
+  );
+  assert.deepEqual(run(withData), []);
+  const pushed = ackScan(100, { flags: ACK | PSH });
+  assert.deepEqual(run(pushed), []);
+});
+
+Deno.test("port_scan: a client's kernel resetting SYN/ACKs it never asked for makes no scanner of the server", () => {
+  // hping3 -S from one source: the victim answers every SYN with a SYN/ACK,
+  // which the sender's kernel resets with a bare RST from a new port each time.
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 100; i++) {
+    const atUs = i * 1_000;
+    packets.push(
+      tcp({ srcPort: 2000 + i, dstPort: 80, flags: SYN, atUs }),
+      {
+        ...tcp({
+          src: TARGET,
+          dst: SCANNER,
+          srcPort: 80,
+          dstPort: 2000 + i,
+          flags: SYN | ACK,
+          atUs: atUs + 50,
+        }),
+        tcpAck: 7000 + i,
+      },
+      {
+        ...tcp({ srcPort: 2000 + i, dstPort: 80, flags: RST, atUs: atUs + 60 }),
+        tcpSeq: 7000 + i,
+      },
+    );
+  }
+  assert.deepEqual(run(packets), []);
+});
+
 Deno.test("port_scan: a UDP scan answered by ICMP port unreachable", () => {
   const packets: PacketRecord[] = [];
   for (let i = 0; i < 15; i++) {

@@ -153,6 +153,29 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       );
 
       await t.step(
+        `nmap${six} -sA: an ACK scan over ${family.name}, seen in the resets`,
+        async () => {
+          // Bare ACKs for no connection: the victim resets every one, open
+          // port or closed, and only that pairing tells it from traffic.
+          const seen = await nmap([
+            "-sA",
+            "-Pn",
+            "--max-retries",
+            "1",
+            "-p",
+            "1-200",
+            victim,
+          ]);
+          assertAlert(seen, {
+            kind: "port_scan",
+            attacker,
+            victim,
+            technique: "T1046",
+          });
+        },
+      );
+
+      await t.step(
         `ping${six} -f: an ICMP flood over ${family.name}, every packet seen`,
         async () => {
           const pings = 2_500;

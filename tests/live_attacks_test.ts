@@ -131,49 +131,35 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       const nmap = (args: string[]) =>
         attack(pair, ["nmap", ...flags, "-n", "-T5", ...args]);
 
-      await t.step(
-        `nmap${six} -sS: a port scan over ${family.name}`,
-        async () => {
-          const seen = await nmap([
-            "-sS",
-            "-Pn",
-            "--max-retries",
-            "1",
-            "-p",
-            "1-200",
-            victim,
-          ]);
-          assertAlert(seen, {
-            kind: "port_scan",
-            attacker,
-            victim,
-            technique: "T1046",
-          });
-        },
-      );
-
-      await t.step(
-        `nmap${six} -sA: an ACK scan over ${family.name}, seen in the resets`,
-        async () => {
-          // Bare ACKs for no connection: the victim resets every one, open
-          // port or closed, and only that pairing tells it from traffic.
-          const seen = await nmap([
-            "-sA",
-            "-Pn",
-            "--max-retries",
-            "1",
-            "-p",
-            "1-200",
-            victim,
-          ]);
-          assertAlert(seen, {
-            kind: "port_scan",
-            attacker,
-            victim,
-            technique: "T1046",
-          });
-        },
-      );
+      // A SYN scan, and an ACK scan: bare ACKs for no connection, which the
+      // victim resets, open port or closed; only that pairing tells them
+      // from ordinary traffic.
+      const scans = [
+        ["-sS", "a port scan"],
+        ["-sA", "an ACK scan"],
+      ];
+      for (const [scan, what] of scans) {
+        await t.step(
+          `nmap${six} ${scan}: ${what} over ${family.name}`,
+          async () => {
+            const seen = await nmap([
+              scan!,
+              "-Pn",
+              "--max-retries",
+              "1",
+              "-p",
+              "1-200",
+              victim,
+            ]);
+            assertAlert(seen, {
+              kind: "port_scan",
+              attacker,
+              victim,
+              technique: "T1046",
+            });
+          },
+        );
+      }
 
       await t.step(
         `ping${six} -f: an ICMP flood over ${family.name}, every packet seen`,

@@ -51,8 +51,16 @@ const MESSAGE = new Uint8Array(40);
 
 /** A flow's five-tuple; for ICMP/ICMPv6 the ports are the type and code. */
 export interface FlowTuple {
+  /** Source address text ("" will do for an IPv4 address given by `srcAddressKey`). */
   srcAddress: string;
   dstAddress: string;
+  /**
+   * The addresses' keys (`PacketRecord.srcAddressKey`), when known: an IPv4
+   * address (a key below 2^32) is then taken from its key, neither formatted
+   * nor parsed.
+   */
+  srcAddressKey?: number;
+  dstAddressKey?: number;
   /** IANA protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 132 SCTP, …). */
   protocol: number;
   /** Source port, or ICMP type. */
@@ -63,8 +71,11 @@ export interface FlowTuple {
 
 /** The Community ID v1 of `flow` ("" when an address does not parse). */
 export function communityId(flow: FlowTuple, seed = 0): string {
-  const length = addressInto(flow.srcAddress, SRC);
-  if (length < 0 || addressInto(flow.dstAddress, DST) !== length) return "";
+  const length = endpointInto(flow.srcAddressKey, flow.srcAddress, SRC);
+  if (
+    length < 0 || endpointInto(flow.dstAddressKey, flow.dstAddress, DST) !==
+      length
+  ) return "";
   let srcPort = flow.srcPort;
   let dstPort = flow.dstPort;
   const hasPorts = flow.protocol === TCP || flow.protocol === UDP ||
@@ -115,6 +126,22 @@ const DIGEST = new Uint8Array(20);
 /** Scratch space for the two addresses' bytes. */
 const SRC = new Uint8Array(16);
 const DST = new Uint8Array(16);
+
+/** {@linkcode addressInto}, from `key` when it is an IPv4 address's (below 2^32). */
+function endpointInto(
+  key: number | undefined,
+  address: string,
+  bytes: Uint8Array,
+): number {
+  if (key === undefined || key < 0 || key >= 0x1_0000_0000) {
+    return addressInto(address, bytes);
+  }
+  bytes[0] = key >>> 24;
+  bytes[1] = (key >>> 16) & 0xff;
+  bytes[2] = (key >>> 8) & 0xff;
+  bytes[3] = key & 0xff;
+  return 4;
+}
 
 /** Writes `address`'s network-order bytes into `bytes`; their count (4 or 16), or -1 when it does not parse. */
 function addressInto(address: string, bytes: Uint8Array): number {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { addressKey } from "../capture/decode/address_key.ts";
 import { addressBytes, communityId } from "./community_id.ts";
 
 // The spec's published examples (community-id-spec README and baseline).
@@ -51,6 +52,28 @@ Deno.test("communityId matches the spec's published vectors", () => {
       }),
       expected,
       `${src}:${srcPort} → ${dst}:${dstPort}/${protocol}`,
+    );
+  }
+});
+
+Deno.test("communityId takes IPv4 addresses by key, and IPv6 ones by text beside their key", () => {
+  for (const [src, dst, protocol, srcPort, dstPort, expected] of VECTORS) {
+    const srcKey = addressKey(src);
+    const dstKey = addressKey(dst);
+    const v4 = !src.includes(":");
+    assert.equal(
+      communityId({
+        // IPv4 text left out: the key alone must do.
+        srcAddress: v4 ? "" : src,
+        dstAddress: v4 ? "" : dst,
+        srcAddressKey: srcKey,
+        dstAddressKey: dstKey,
+        protocol,
+        srcPort,
+        dstPort,
+      }),
+      expected,
+      `${src} → ${dst} by key`,
     );
   }
 });

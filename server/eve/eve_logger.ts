@@ -336,13 +336,15 @@ export class EveLogger {
   #logFlow(flow: EveFlow, reason: FlowEndReason): void {
     if (!this.#types.has("flow")) return;
     const icmp = isIcmpFlow(flow);
-    const [client, server] = flowAddresses(flow);
     // Hashed afresh, not through the cache the DNS records share: a flow is
     // written once, and under a flood of new flows cached IDs would outlive
     // the young generation (peak RSS 180 → 300 MiB on the 1M-source flood).
+    // IPv4 addresses go in by key, IPv6 ones by their kept text.
     const id = communityId({
-      srcAddress: client,
-      dstAddress: server,
+      srcAddress: flow.clientAddress,
+      dstAddress: flow.serverAddress,
+      srcAddressKey: flow.clientAddressKey,
+      dstAddressKey: flow.serverAddressKey,
       protocol: flow.protocol,
       srcPort: icmp ? flow.firstIcmpType : flow.clientPort,
       dstPort: icmp ? flow.firstIcmpCode : flow.serverPort,
@@ -395,10 +397,13 @@ export class EveLogger {
   /** A DNS record's Community ID (a query's and its answer's are the same, hashed once while cached). */
   /** The Community ID of a DNS packet's flow ("" when it has none), shared by a query and its answer while cached. */
   #dnsCommunityId(packet: PacketRecord): string {
+    // Address text only where the key cannot stand in for it (IPv6).
     const make = () =>
       communityId({
-        srcAddress: packet.srcAddress,
-        dstAddress: packet.dstAddress,
+        srcAddress: keptText(packet.srcAddressKey, packet, true),
+        dstAddress: keptText(packet.dstAddressKey, packet, false),
+        srcAddressKey: packet.srcAddressKey,
+        dstAddressKey: packet.dstAddressKey,
         protocol: packet.ipProtocol,
         srcPort: packet.srcPort,
         dstPort: packet.dstPort,

@@ -76,6 +76,12 @@ export async function readCapture(
     }
   };
 
+  /** Hands one chunk's records on, then says the chunk is done. */
+  const pushChunk = (chunk: Uint8Array): void => {
+    parser.push(chunk, onRecord);
+    onChunkEnd?.();
+  };
+
   const aborted = abortPromise(signal);
   const raw = byobChunks(source);
   let sourceDone = false;
@@ -123,15 +129,13 @@ export async function readCapture(
 
     if (!gzip) {
       if (first.length > 0) {
-        parser.push(first, onRecord);
-        onChunkEnd?.();
+        pushChunk(first);
         countBytes(first.length);
       }
       while (!sourceDone) {
         const step = await nextRaw();
         if (step.done) break;
-        parser.push(step.value, onRecord);
-        onChunkEnd?.();
+        pushChunk(step.value);
         countBytes(step.value.length);
       }
     } else {
@@ -172,8 +176,7 @@ export async function readCapture(
           throw gzipFailure(error, sourceError, signal);
         }
         if (step.done) break;
-        parser.push(step.value, onRecord);
-        onChunkEnd?.();
+        pushChunk(step.value);
       }
     }
     parser.finish();

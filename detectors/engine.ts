@@ -195,8 +195,9 @@ export class AnalysisEngine {
     end: number,
     afterEach: ((packet: PacketRecord, index: number) => void) | undefined,
   ): void {
-    // Nothing left over from a batch whose reporting threw (an `onAlert` or
-    // `afterEach` that failed), whose indices would hold back these findings.
+    // Findings start empty here, not after reporting: a batch whose
+    // reporting threw (an `onAlert` or `afterEach` that failed) leaves none
+    // behind whose indices would hold back these.
     this.#findings.length = 0;
     this.#findingIndices.length = 0;
     this.#packets += end - start;
@@ -249,8 +250,6 @@ export class AnalysisEngine {
       }
       afterEach?.(packets[i]!, i);
     }
-    findings.length = 0;
-    indices.length = 0;
   }
 
   /** Ends the input: releases every active alert at the last packet time. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseIpv4 } from "../capture/decode/address_key.ts";
+import { isIpv4Key, parseIpv4 } from "../capture/decode/address_key.ts";
 import { parseIpv6 } from "../capture/frame_builder.ts";
 import { base64Codes, sha1 } from "./sha1.ts";
 
@@ -127,19 +127,23 @@ const DIGEST = new Uint8Array(20);
 const SRC = new Uint8Array(16);
 const DST = new Uint8Array(16);
 
-/** {@linkcode addressInto}, from `key` when it is an IPv4 address's (below 2^32). */
+/** {@linkcode addressInto}, from `key` when it is an IPv4 address's. */
 function endpointInto(
   key: number | undefined,
   address: string,
   bytes: Uint8Array,
 ): number {
-  if (key === undefined || key < 0 || key >= 0x1_0000_0000) {
-    return addressInto(address, bytes);
-  }
-  bytes[0] = key >>> 24;
-  bytes[1] = (key >>> 16) & 0xff;
-  bytes[2] = (key >>> 8) & 0xff;
-  bytes[3] = key & 0xff;
+  return key !== undefined && isIpv4Key(key)
+    ? ipv4Into(key, bytes)
+    : addressInto(address, bytes);
+}
+
+/** Writes the IPv4 address `value` (a 32-bit number) into `bytes` in network order; 4. */
+function ipv4Into(value: number, bytes: Uint8Array): number {
+  bytes[0] = value >>> 24;
+  bytes[1] = (value >>> 16) & 0xff;
+  bytes[2] = (value >>> 8) & 0xff;
+  bytes[3] = value & 0xff;
   return 4;
 }
 
@@ -147,12 +151,7 @@ function endpointInto(
 function addressInto(address: string, bytes: Uint8Array): number {
   if (!address.includes(":")) {
     const value = parseIpv4(address);
-    if (value < 0) return -1;
-    bytes[0] = value >>> 24;
-    bytes[1] = (value >>> 16) & 0xff;
-    bytes[2] = (value >>> 8) & 0xff;
-    bytes[3] = value & 0xff;
-    return 4;
+    return value < 0 ? -1 : ipv4Into(value, bytes);
   }
   try {
     bytes.set(parseIpv6(address));

@@ -1,11 +1,12 @@
 /**
  * Live capture on `lo`: bounded UDP traffic to 127.0.0.1 at a fixed rate
- * (`udp_sender.ts`, its own process), captured three ways — tcpdump alone
- * writing to /dev/null (the baseline), NetMirror's tcpdump source
- * (`capturePackets`: read + decode), and the source feeding the full
- * analysis engine — with packets sent, seen and dropped for each. Each rate
- * is measured `repeats` times, the three readers in turn each time, so a
- * reader's loss can be compared with the baseline's from the same moment.
+ * (`udp_sender.ts`, its own process), captured four ways — tcpdump alone
+ * writing to /dev/null, tcpdump writing into a pipe that `cat` drains (the
+ * baseline: the least any reader of tcpdump's output can cost), NetMirror's
+ * tcpdump source (`capturePackets`: read + decode), and the source feeding
+ * the full analysis engine — with packets sent, seen and dropped for each.
+ * Each rate is measured `repeats` times, the readers in turn each time, so
+ * a reader's loss can be compared with the baseline's from the same moment.
  *
  * @module
  */
@@ -17,7 +18,20 @@ import { EngineFeed } from "../detectors/engine_feed.ts";
 import { benchPath, runCommand, sleep, spawnTracked } from "./proc.ts";
 
 /** How the packets were consumed. */
-export type LiveReader = "tcpdump -w /dev/null" | "source" | "source+engine";
+export type LiveReader =
+  | "tcpdump -w /dev/null"
+  | "tcpdump piped to cat"
+  | "source"
+  | "source+engine";
+
+/**
+ * The reader a NetMirror reader's loss is measured against: tcpdump writing
+ * into a pipe drained by `cat`. With `-U` tcpdump makes one write(2) per
+ * packet, and into a pipe whose reader is waiting each one wakes the
+ * reader; that costs tcpdump CPU (and, on a 2-core machine shared with the
+ * sender, kernel drops) that writing to /dev/null does not, whoever reads.
+ */
+export const PIPE_BASELINE: LiveReader = "tcpdump piped to cat";
 
 /** One live run. */
 export interface LiveRun {
@@ -73,19 +87,36 @@ async function send(
   return JSON.parse(result.stdout.trim()) as { sent: number; seconds: number };
 }
 
-/** tcpdump alone, output to /dev/null, same arguments as NetMirror's source. */
+/**
+ * tcpdump with the same arguments as NetMirror's source, its output to
+ * /dev/null, or into a pipe that `cat` drains (`intoCat`): bash runs cat on
+ * a process substitution and then becomes tcpdump (`exec`), so the child is
+ * tcpdump itself and SIGINT reaches it; cat ends at the pipe's end of file.
+ */
 async function baselineRun(
   filter: string,
   snapLength: number | undefined,
   port: number,
   rate: number,
   count: number,
+  intoCat: boolean,
 ): Promise<Omit<LiveRun, "reader" | "targetPps" | "repeat">> {
-  const child = spawnTracked(
-    "tcpdump",
-    tcpdumpArgs({ iface: "lo", filter, ...(snapLength ? { snapLength } : {}) }),
-    { stdin: "null", stdout: "null", stderr: "piped" },
-  );
+  const args = tcpdumpArgs({
+    iface: "lo",
+    filter,
+    ...(snapLength ? { snapLength } : {}),
+  });
+  const child = intoCat
+    ? spawnTracked(
+      "bash",
+      ["-c", 'exec tcpdump "$@" > >(exec cat > /dev/null)', "tcpdump", ...args],
+      { stdin: "null", stdout: "null", stderr: "piped" },
+    )
+    : spawnTracked("tcpdump", args, {
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    });
   let stderr = "";
   const { promise: listening, resolve } = Promise.withResolvers<void>();
   const reading = (async () => {
@@ -168,6 +199,7 @@ async function sourceRun(
 /** The readers of every repeat, in the order they run. */
 const READERS: readonly LiveReader[] = [
   "tcpdump -w /dev/null",
+  PIPE_BASELINE,
   "source",
   "source+engine",
 ];
@@ -202,8 +234,15 @@ async function measureOnce(
   reader: LiveReader,
 ): Promise<LiveRun> {
   const measure = () =>
-    reader === "tcpdump -w /dev/null"
-      ? baselineRun(filter, options.snapLength, options.port, rate, count)
+    reader === "tcpdump -w /dev/null" || reader === PIPE_BASELINE
+      ? baselineRun(
+        filter,
+        options.snapLength,
+        options.port,
+        rate,
+        count,
+        reader === PIPE_BASELINE,
+      )
       : sourceRun(
         filter,
         options.snapLength,

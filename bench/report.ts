@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LiveRun } from "./live_bench.ts";
+import { type LiveRun, PIPE_BASELINE } from "./live_bench.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { ProfileResult } from "./profile_bench.ts";
 import { median } from "./proc.ts";
@@ -128,10 +128,10 @@ function lost(run: LiveRun): number {
   return run.sent - run.decoded;
 }
 
-/** Loss on a live run that NetMirror's reader adds over tcpdump alone in the same repeat (same rate and settings, run just before). */
+/** Loss on a live run that NetMirror's reader adds over tcpdump piped to cat in the same repeat (same rate and settings, run just before). */
 function readerLoss(runs: LiveRun[], run: LiveRun): number {
   const baseline = runs.find((r) =>
-    r.reader === BASELINE && r.targetPps === run.targetPps &&
+    r.reader === PIPE_BASELINE && r.targetPps === run.targetPps &&
     r.repeat === run.repeat
   );
   return baseline ? lost(run) - lost(baseline) : NaN;
@@ -146,7 +146,8 @@ function runsOf(
   return runs.filter((r) => r.reader === reader && r.targetPps === targetPps);
 }
 
-const BASELINE = "tcpdump -w /dev/null";
+/** tcpdump writing to /dev/null: shown beside the baseline, compared with nothing. */
+const DEV_NULL = "tcpdump -w /dev/null";
 
 function headline(results: BenchResults): string[] {
   const rows: string[] = [];
@@ -238,12 +239,15 @@ function headline(results: BenchResults): string[] {
       const loss = median(losses);
       const sent = median(top.map((r) => r.sent));
       const baselineLost = median(
-        runsOf(config.runs, BASELINE, TARGETS.livePps).map(lost),
+        runsOf(config.runs, PIPE_BASELINE, TARGETS.livePps).map(lost),
+      );
+      const devNullLost = median(
+        runsOf(config.runs, DEV_NULL, TARGETS.livePps).map(lost),
       );
       rows.push(
         `| Live on lo at ${int(TARGETS.livePps)} packets/s asked (${
           int(median(top.map((r) => r.sentPps)))
-        } sent, median), ${config.name}: loss added by NetMirror's reader over tcpdump alone run just before it | ${
+        } sent, median), ${config.name}: loss added by NetMirror's reader over tcpdump piped to \`cat\` run just before it | ${
           loss > 0
             ? `median ${int(loss)} of ${int(sent)} (${
               (loss / sent * 100).toFixed(1)
@@ -252,10 +256,12 @@ function headline(results: BenchResults): string[] {
             ? `none in the median (0 of ${int(sent)})`
             : `none in the median (${int(-loss)} of ${
               int(sent)
-            } fewer lost than tcpdump alone)`
-        } over ${top.length} pairs of runs (reader minus tcpdump alone, per pair: ${
+            } fewer lost than tcpdump piped to cat)`
+        } over ${top.length} pairs of runs (reader minus tcpdump piped to cat, per pair: ${
           losses.map(int).join(", ")
-        }); tcpdump alone lost a median ${int(baselineLost)} | no loss | ${
+        }); tcpdump piped to cat lost a median ${
+          int(baselineLost)
+        }, tcpdump writing to /dev/null ${int(devNullLost)} | no loss | ${
           verdict(loss <= 0)
         } |`,
       );
@@ -338,7 +344,7 @@ function liveTables(live: LiveConfig[]): string[] {
     lines.push(
       `**${config.name}**: ${config.description}`,
       "",
-      "| Rate asked | Reader | Runs | Sent per run | Sent/s, median | Received by filter, median | Kernel drops per run | Lost per run (sent − decoded) | Lost beyond tcpdump alone, per run | Median lost beyond |",
+      "| Rate asked | Reader | Runs | Sent per run | Sent/s, median | Received by filter, median | Kernel drops per run | Lost per run (sent − decoded) | Lost beyond tcpdump piped to cat, per run | Median lost beyond |",
       "|---|---|---|---|---|---|---|---|---|---|",
     );
     const rates = [...new Set(config.runs.map((r) => r.targetPps))];
@@ -346,7 +352,7 @@ function liveTables(live: LiveConfig[]): string[] {
       for (const reader of [...new Set(config.runs.map((r) => r.reader))]) {
         const runs = runsOf(config.runs, reader, rate);
         if (runs.length === 0) continue;
-        const beyond = reader === BASELINE
+        const beyond = reader === PIPE_BASELINE || reader === DEV_NULL
           ? undefined
           : runs.map((run) => readerLoss(config.runs, run));
         const list = (values: number[]) => values.map(int).join(", ");
@@ -537,7 +543,7 @@ export function renderReport(results: BenchResults): string {
     lines.push(`Not measured: ${results.live}`, "");
   } else {
     lines.push(
-      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` by: tcpdump alone writing to /dev/null with the same arguments NetMirror uses (the baseline), NetMirror's tcpdump source (`capturePackets`: read + decode), and the source feeding the full engine. On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. Each rate is measured several times, the three readers one after the other each time, as the machine's load drifts: *lost beyond tcpdump alone* is a reader's loss minus that of tcpdump alone in the same repeat (the run just before), the loss attributable to NetMirror's reader (negative when tcpdump alone lost more), and the verdict takes its median. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
+      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` and the same tcpdump arguments NetMirror uses (`-w - -U --immediate-mode …`) by: tcpdump writing to /dev/null; tcpdump writing into a pipe that `cat` drains (the baseline); NetMirror's tcpdump source (`capturePackets`: read + decode); and the source feeding the full engine. The baseline is the pipe, not /dev/null, because with `-U` tcpdump makes one write(2) per packet, and each write into a pipe whose reader waits for data wakes that reader: on a 2-core machine whose other core runs the sender, that costs tcpdump time and kernel drops that no reader of its output can avoid (findings, step 13). On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. Each rate is measured several times, the readers one after the other each time, as the machine's load drifts: *lost beyond tcpdump piped to cat* is a reader's loss minus the baseline's in the same repeat (run just before), the loss attributable to NetMirror's reader (negative when the baseline lost more), and the verdict takes its median. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
       "",
       ...liveTables(results.live),
     );
@@ -547,16 +553,18 @@ export function renderReport(results: BenchResults): string {
     lines.push(`Not measured: ${results.sse}`, "");
   } else {
     lines.push(
-      'The real server (`deno run … main.ts serve --idle --port <p> --data-dir <tmp>`) in its own process replays the whole mixed capture as fast as it can (`POST /api/start {"mode":"replay","file":…}`: decode, engine, frame ring, session PCAP, SSE batches; stricter than the issue\'s 200k packets/s, since the server then has no idle time to absorb the clients\' cost), alternately with no client and with `curl -N …/api/stream` clients connected (counted by the server\'s `netmirror_sse_clients`). Rate = session packets / (stoppedMs − startedMs) from `GET /api/session`; RSS from /proc/<pid>/status (VmRSS sampled every 250 ms; VmHWM at the end); CPU time (user + system, all threads) from /proc/<pid>/stat: the server\'s from the start request to the end of the replay, the clients\' summed over all of them from their start. The curl clients run on the same 2 cores.',
+      'The real server (`deno run … main.ts serve --idle --port <p> --data-dir <tmp>`) in its own process replays the whole mixed capture as fast as it can (`POST /api/start {"mode":"replay","file":…}`: decode, engine, frame ring, session PCAP, SSE batches; stricter than the issue\'s 200k packets/s, since the server then has no idle time to absorb the clients\' cost), alternately with no client and with `curl -N …/api/stream` clients connected (counted by the server\'s `netmirror_sse_clients`). Rate = session packets / (stoppedMs − startedMs) from `GET /api/session`; RSS from /proc/<pid>/status (VmRSS sampled every 250 ms; VmHWM at the end); CPU time (user + system, all threads) from /proc/<pid>/stat: the server\'s from the start request to the end of the replay, the clients\' summed over all of them, during the replay (from the start request to its end) and, in brackets, before it (starting curl, connecting and the first events; curl takes about 10 ms of CPU to start here). The curl clients run on the same 2 cores.',
       "",
-      "| SSE clients | Packets | Seconds | Packets/s | Server CPU s | Clients' CPU s | Max server RSS during replay | Bytes streamed to clients |",
+      "| SSE clients | Packets | Seconds | Packets/s | Server CPU s | Clients' CPU s during the replay (before it) | Max server RSS during replay | Bytes streamed to clients |",
       "|---|---|---|---|---|---|---|---|",
       ...results.sse.runs.map((r) =>
         `| ${r.clients} | ${int(r.packets)} | ${r.seconds.toFixed(2)} | ${
           int(r.packets / r.seconds)
         } | ${r.serverCpuSeconds.toFixed(2)} | ${
           r.clientCpuSeconds.toFixed(2)
-        } | ${mib(r.maxRssBytes)} | ${int(r.streamBytes)} |`
+        } (${r.clientStartCpuSeconds.toFixed(2)}) | ${mib(r.maxRssBytes)} | ${
+          int(r.streamBytes)
+        } |`
       ),
       "",
       `Server RSS idle before the first replay: ${

@@ -30,8 +30,10 @@ export interface SseRun {
   streamBytes: number;
   /** CPU time the server used from the start request to the end of the replay (user + system), s. */
   serverCpuSeconds: number;
-  /** CPU time the clients used from their start to the end of the replay, all together, s. */
+  /** CPU time the clients used during the replay (from the start request to its end), all together, s. */
   clientCpuSeconds: number;
+  /** CPU time the clients used before the replay (starting, connecting, the stream's first events), all together, s. */
+  clientStartCpuSeconds: number;
 }
 
 /** Options of {@linkcode runSseBench}. */
@@ -110,12 +112,18 @@ interface ClientTotals {
   cpuSeconds: number;
 }
 
-/** Starts `count` curl SSE clients; returns a function (idempotent) that stops them and sums what they received and the CPU they used. */
+/** The clients of one run: their CPU time so far, and `stop` (idempotent), which stops them and sums what they received and the CPU they used. */
+interface Clients {
+  cpuSeconds(): Promise<number>;
+  stop(): Promise<ClientTotals>;
+}
+
+/** Starts `count` curl SSE clients. */
 function startClients(
   url: string,
   count: number,
   dir: string,
-): () => Promise<ClientTotals> {
+): Clients {
   const files = Array.from(
     { length: count },
     (_, i) => `${dir}/client_${i}.sse`,
@@ -128,7 +136,10 @@ function startClients(
     })
   );
   let stopped: Promise<ClientTotals> | undefined;
-  return () => stopped ??= stop();
+  return {
+    cpuSeconds: () => processCpuSeconds(children.map((child) => child.pid)),
+    stop: () => stopped ??= stop(),
+  };
   async function stop(): Promise<ClientTotals> {
     const cpuSeconds = await processCpuSeconds(
       children.map((child) => child.pid),
@@ -155,7 +166,10 @@ async function replay(
   pid: number,
   options: SseBenchOptions,
 ): Promise<
-  Omit<SseRun, "clients" | "streamBytes" | "clientCpuSeconds">
+  Omit<
+    SseRun,
+    "clients" | "streamBytes" | "clientCpuSeconds" | "clientStartCpuSeconds"
+  >
 > {
   const cpuBefore = await processCpuSeconds([pid]);
   const response = await fetch(`${base}/api/start`, {
@@ -243,9 +257,12 @@ export async function runSseBench(
       const roundStarted = performance.now();
       for (const clients of [0, options.clients]) {
         await emptyDir(options.dataDir);
-        const stopClients = clients > 0
+        const started: Clients = clients > 0
           ? startClients(`${base}/api/stream`, clients, options.clientDir)
-          : () => Promise.resolve({ bytes: 0, cpuSeconds: 0 });
+          : {
+            cpuSeconds: () => Promise.resolve(0),
+            stop: () => Promise.resolve({ bytes: 0, cpuSeconds: 0 }),
+          };
         try {
           if (clients > 0) {
             await waitFor(
@@ -255,12 +272,14 @@ export async function runSseBench(
             );
           }
           const connected = await sseClients(base);
+          const clientStartCpuSeconds = await started.cpuSeconds();
           const measured = await replay(base, server.pid, options);
-          const received = await stopClients();
+          const received = await started.stop();
           const run: SseRun = {
             clients: connected,
             streamBytes: received.bytes,
-            clientCpuSeconds: received.cpuSeconds,
+            clientCpuSeconds: received.cpuSeconds - clientStartCpuSeconds,
+            clientStartCpuSeconds,
             ...measured,
           };
           runs.push(run);
@@ -271,10 +290,10 @@ export async function runSseBench(
               (run.maxRssBytes / 2 ** 20).toFixed(0)
             } MiB, CPU s: server ${run.serverCpuSeconds.toFixed(2)}, clients ${
               run.clientCpuSeconds.toFixed(2)
-            }`,
+            } (${run.clientStartCpuSeconds.toFixed(2)} before)`,
           );
         } finally {
-          await stopClients().catch(() => undefined);
+          await started.stop().catch(() => undefined);
         }
       }
       const pairSeconds = (performance.now() - roundStarted) / 1000;

@@ -33,6 +33,9 @@ export type LiveReader =
  */
 export const PIPE_BASELINE: LiveReader = "tcpdump piped to cat";
 
+/** tcpdump writing to /dev/null: shown beside the baseline, compared with nothing. */
+export const DEV_NULL_READER: LiveReader = "tcpdump -w /dev/null";
+
 /** One live run. */
 export interface LiveRun {
   reader: LiveReader;
@@ -106,17 +109,18 @@ async function baselineRun(
     filter,
     ...(snapLength ? { snapLength } : {}),
   });
-  const child = intoCat
-    ? spawnTracked(
-      "bash",
-      ["-c", 'exec tcpdump "$@" > >(exec cat > /dev/null)', "tcpdump", ...args],
-      { stdin: "null", stdout: "null", stderr: "piped" },
-    )
-    : spawnTracked("tcpdump", args, {
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    });
+  const child = spawnTracked(
+    intoCat ? "bash" : "tcpdump",
+    intoCat
+      ? [
+        "-c",
+        'exec tcpdump "$@" > >(exec cat > /dev/null)',
+        "tcpdump",
+        ...args,
+      ]
+      : args,
+    { stdin: "null", stdout: "null", stderr: "piped" },
+  );
   let stderr = "";
   const { promise: listening, resolve } = Promise.withResolvers<void>();
   const reading = (async () => {
@@ -198,7 +202,7 @@ async function sourceRun(
 
 /** The readers of every repeat, in the order they run. */
 const READERS: readonly LiveReader[] = [
-  "tcpdump -w /dev/null",
+  DEV_NULL_READER,
   PIPE_BASELINE,
   "source",
   "source+engine",
@@ -234,7 +238,7 @@ async function measureOnce(
   reader: LiveReader,
 ): Promise<LiveRun> {
   const measure = () =>
-    reader === "tcpdump -w /dev/null" || reader === PIPE_BASELINE
+    reader === DEV_NULL_READER || reader === PIPE_BASELINE
       ? baselineRun(
         filter,
         options.snapLength,

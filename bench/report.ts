@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type LiveRun, PIPE_BASELINE } from "./live_bench.ts";
+import { DEV_NULL_READER, type LiveRun, PIPE_BASELINE } from "./live_bench.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { ProfileResult } from "./profile_bench.ts";
 import { median } from "./proc.ts";
@@ -146,9 +146,6 @@ function runsOf(
   return runs.filter((r) => r.reader === reader && r.targetPps === targetPps);
 }
 
-/** tcpdump writing to /dev/null: shown beside the baseline, compared with nothing. */
-const DEV_NULL = "tcpdump -w /dev/null";
-
 function headline(results: BenchResults): string[] {
   const rows: string[] = [];
   const fullEngine = engineOf(results.full);
@@ -242,7 +239,7 @@ function headline(results: BenchResults): string[] {
         runsOf(config.runs, PIPE_BASELINE, TARGETS.livePps).map(lost),
       );
       const devNullLost = median(
-        runsOf(config.runs, DEV_NULL, TARGETS.livePps).map(lost),
+        runsOf(config.runs, DEV_NULL_READER, TARGETS.livePps).map(lost),
       );
       rows.push(
         `| Live on lo at ${int(TARGETS.livePps)} packets/s asked (${
@@ -352,7 +349,7 @@ function liveTables(live: LiveConfig[]): string[] {
       for (const reader of [...new Set(config.runs.map((r) => r.reader))]) {
         const runs = runsOf(config.runs, reader, rate);
         if (runs.length === 0) continue;
-        const beyond = reader === PIPE_BASELINE || reader === DEV_NULL
+        const beyond = reader === PIPE_BASELINE || reader === DEV_NULL_READER
           ? undefined
           : runs.map((run) => readerLoss(config.runs, run));
         const list = (values: number[]) => values.map(int).join(", ");

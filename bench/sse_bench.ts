@@ -135,15 +135,12 @@ function startClients(
       stderr: "null",
     })
   );
+  const pids = children.map((child) => child.pid);
+  const cpuSeconds = () => processCpuSeconds(pids);
   let stopped: Promise<ClientTotals> | undefined;
-  return {
-    cpuSeconds: () => processCpuSeconds(children.map((child) => child.pid)),
-    stop: () => stopped ??= stop(),
-  };
+  return { cpuSeconds, stop: () => stopped ??= stop() };
   async function stop(): Promise<ClientTotals> {
-    const cpuSeconds = await processCpuSeconds(
-      children.map((child) => child.pid),
-    );
+    const used = await cpuSeconds();
     let bytes = 0;
     for (const child of children) {
       try {
@@ -157,7 +154,7 @@ function startClients(
       bytes += (await Deno.stat(file).catch(() => ({ size: 0 }))).size;
       await Deno.remove(file).catch(() => {});
     }
-    return { bytes, cpuSeconds };
+    return { bytes, cpuSeconds: used };
   }
 }
 

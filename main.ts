@@ -9,6 +9,7 @@
 import { killAllCaptures, setExitOnSignal } from "./capture/child_registry.ts";
 import { CaptureFormatError } from "./capture/pcap_reader.ts";
 import { TcpdumpError } from "./capture/tcpdump_errors.ts";
+import { OutputClosedError } from "./capture/write_all.ts";
 import { UsageError, writeLine } from "./server/cli/args.ts";
 import { captureCommand } from "./server/cli/capture_command.ts";
 import { interfacesCommand } from "./server/cli/interfaces_command.ts";
@@ -76,6 +77,8 @@ function reportError(error: unknown, command: string | undefined): number {
   const prefix = command && !command.startsWith("-")
     ? `netmirror ${command}`
     : "netmirror";
+  // The reader of our stdout has what it wanted (`netmirror read x --json | head`).
+  if (error instanceof OutputClosedError) return 0;
   if (error instanceof UsageError) {
     console.error(`${prefix}: ${error.message}; see --help`);
     return 2;
@@ -87,15 +90,23 @@ function reportError(error: unknown, command: string | undefined): number {
   if (
     error instanceof CaptureFormatError || error instanceof TcpdumpError ||
     error instanceof SensorError || error instanceof Deno.errors.AddrInUse ||
-    error instanceof Deno.errors.NotFound ||
-    error instanceof Deno.errors.PermissionDenied ||
-    error instanceof Deno.errors.NotCapable
+    error instanceof Deno.errors.NotCapable || isFileSystemError(error)
   ) {
     console.error(`${prefix}: ${(error as Error).message}`);
     return 1;
   }
   console.error(`${prefix}: unexpected error:`, error);
   return 1;
+}
+
+/** An operating system's answer about a path (missing, a directory, not permitted, …): its message names the path. */
+function isFileSystemError(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound ||
+    error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.IsADirectory ||
+    error instanceof Deno.errors.NotADirectory ||
+    error instanceof Deno.errors.AlreadyExists ||
+    error instanceof Deno.errors.FilesystemLoop;
 }
 
 if (import.meta.main) {

@@ -15,7 +15,12 @@ import {
   pcapFileHeader,
   writePcapRecordHeader,
 } from "./pcap_writer.ts";
-import { type SyncWriter, writeAll, writeAllSync } from "./write_all.ts";
+import {
+  OutputClosedError,
+  type SyncWriter,
+  writeAll,
+  writeAllSync,
+} from "./write_all.ts";
 
 const BUFFER_BYTES = 1 << 20;
 
@@ -88,7 +93,7 @@ export class PcapFileWriter {
       : Deno.openSync(path, { write: true, create: true, truncate: true });
   }
 
-  /** Why writing stopped (write-behind mode), or undefined. */
+  /** Why writing stopped (write-behind mode; or stdout's reader gone, {@linkcode OutputClosedError}), or undefined. */
   get error(): Error | undefined {
     return this.#error;
   }
@@ -143,7 +148,7 @@ export class PcapFileWriter {
       writePcapRecordHeader(block, 0, raw.timestampUs, length, raw.wireLength);
       block.set(frame, PCAP_RECORD_HEADER_LENGTH);
       if (this.#writeBehindBytes === 0) {
-        writeAllSync(this.#target, block);
+        this.#writeNow(block);
       } else {
         this.#enqueue({ bytes: block, records: 1 });
       }
@@ -203,7 +208,13 @@ export class PcapFileWriter {
   #flushBlock(force: boolean): boolean {
     if (this.#used === 0) return true;
     if (this.#writeBehindBytes === 0) {
-      writeAllSync(this.#target, this.#buffer.subarray(0, this.#used));
+      // After a closed stdout (error set) the buffer is dropped.
+      if (this.#error === undefined) {
+        this.#writeNow(
+          this.#buffer.subarray(0, this.#used),
+          this.#bufferRecords,
+        );
+      }
     } else {
       if (
         !force && this.#queuedBytes + this.#used > this.#writeBehindBytes
@@ -217,6 +228,23 @@ export class PcapFileWriter {
     this.#used = 0;
     this.#bufferRecords = 0;
     return true;
+  }
+
+  /**
+   * Writes at once (synchronous mode). A closed stdout is kept in
+   * {@linkcode error} and thrown this once; the writer then drops records
+   * (`records` of them were in these bytes).
+   */
+  #writeNow(bytes: Uint8Array, records = 1): void {
+    try {
+      writeAllSync(this.#target, bytes);
+    } catch (error) {
+      if (error instanceof OutputClosedError) {
+        this.#error = error;
+        this.dropped += records;
+      }
+      throw error;
+    }
   }
 
   #enqueue(block: QueuedBlock): void {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { udpFrame } from "./frame_builder.ts";
 import { PcapFileWriter } from "./pcap_file_writer.ts";
+import { OutputClosedError } from "./write_all.ts";
 import { CaptureParser } from "./pcap_reader.ts";
 import { LINK_TYPE, type PcapRecord } from "./pcap_record.ts";
 import { rawRecord, V4 } from "./decode/test_helpers.ts";
@@ -120,6 +121,36 @@ Deno.test("PcapFileWriter reports a failed write behind and drops from then on; 
   assert.throws(() => {
     for (let n = 0; n < count; n++) sync.write(record(n));
   }, /No space left/);
+});
+
+Deno.test("PcapFileWriter into a pipe whose reader has gone throws OutputClosedError once, then drops, and closes quietly", async () => {
+  let writes = 0;
+  let closed = false;
+  const pipe = {
+    writeSync(): number {
+      writes++;
+      throw new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+    },
+    write(): Promise<number> {
+      return Promise.reject(new Error("not used synchronously"));
+    },
+    close() {
+      closed = true;
+    },
+  };
+  const writer = new PcapFileWriter(pipe);
+  assert.throws(() => {
+    for (let n = 0; n < 3_000; n++) writer.write(record(n)); // more than a block
+  }, OutputClosedError);
+  assert.ok(writer.error instanceof OutputClosedError);
+  assert.equal(writes, 1);
+  const dropped = writer.dropped;
+  assert.ok(dropped > 0, "the block that could not go is counted");
+  assert.equal(writer.write(record(0)), false, "nothing is taken after");
+  assert.equal(writer.dropped, dropped + 1);
+  await writer.close(); // no second attempt, no throw
+  assert.equal(writes, 1);
+  assert.ok(closed);
 });
 
 Deno.test("PcapFileWriter skips records of another link type", async () => {

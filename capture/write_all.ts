@@ -1,9 +1,20 @@
 /**
- * Synchronous "write everything" for Deno's writers, which may write fewer
- * bytes than asked.
+ * Synchronous and asynchronous "write everything" for Deno's writers, which
+ * may write fewer bytes than asked. A write into a pipe whose reader has
+ * gone (EPIPE: `netmirror read x.pcap --json | head` has read enough)
+ * throws {@linkcode OutputClosedError}, so commands can stop quietly.
  *
  * @module
  */
+
+/** The reader of the pipe being written has gone (EPIPE); nothing more can be written there. */
+export class OutputClosedError extends Error {
+  /** `cause` is the write's `Deno.errors.BrokenPipe`. */
+  constructor(options?: ErrorOptions) {
+    super("output closed by its reader", options);
+    this.name = "OutputClosedError";
+  }
+}
 
 /** Something with Deno's `writeSync` (a file, stdout, stderr). */
 export interface SyncWriter {
@@ -13,8 +24,12 @@ export interface SyncWriter {
 /** Writes all of `bytes` to `target`, looping over short writes. */
 export function writeAllSync(target: SyncWriter, bytes: Uint8Array): void {
   let written = 0;
-  while (written < bytes.length) {
-    written += target.writeSync(bytes.subarray(written));
+  try {
+    while (written < bytes.length) {
+      written += target.writeSync(bytes.subarray(written));
+    }
+  } catch (error) {
+    throw closedOr(error);
   }
 }
 
@@ -29,7 +44,17 @@ export async function writeAll(
   bytes: Uint8Array,
 ): Promise<void> {
   let written = 0;
-  while (written < bytes.length) {
-    written += await target.write(bytes.subarray(written));
+  try {
+    while (written < bytes.length) {
+      written += await target.write(bytes.subarray(written));
+    }
+  } catch (error) {
+    throw closedOr(error);
   }
+}
+
+function closedOr(error: unknown): unknown {
+  return error instanceof Deno.errors.BrokenPipe
+    ? new OutputClosedError({ cause: error })
+    : error;
 }

@@ -230,3 +230,151 @@ Deno.test("netmirror capture -c stops after n live packets on lo", async () => {
     assert.equal(record.srcAddress, "127.0.0.1");
   }
 });
+
+/** `netmirror <args>` with stdout and stderr piped, for tests that read them as they come. */
+function spawnNetmirror(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...PERMISSIONS, MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+/** Exit status and whole stderr of `child`, killing it after `timeoutMs`. */
+async function finished(
+  child: Deno.ChildProcess,
+  timeoutMs = 15_000,
+): Promise<{ code: number; stderr: string }> {
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  try {
+    const [status, stderr] = await Promise.all([
+      child.status,
+      new Response(child.stderr).text(),
+    ]);
+    return { code: status.code, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// 35,720 packets: megabytes of JSON, far more than a pipe holds.
+const BIG =
+  `${PCAPS}attacks/icmpv6flood_echo_with_ext_headers_35k__denial6-5.pcap`;
+
+for (const filter of [[], ["ip6"]]) {
+  Deno.test(
+    `netmirror read --json ${
+      filter.length ? "with a BPF filter " : ""
+    }stops quietly with exit 0 when its reader closes the pipe (| head)`,
+    async () => {
+      const child = spawnNetmirror(["read", BIG, ...filter, "--json"]);
+      const stdout = child.stdout.getReader();
+      const first = await stdout.read();
+      assert.ok(!first.done && first.value.length > 0, "some output first");
+      await stdout.cancel(); // closes the pipe: the next write meets EPIPE
+      const { code, stderr } = await finished(child);
+      assert.equal(stderr, "");
+      assert.equal(code, 0);
+    },
+  );
+}
+
+Deno.test("netmirror capture stops quietly with exit 0 when its reader closes the pipe, and tcpdump goes too", async () => {
+  const port = 47392;
+  const child = spawnNetmirror([
+    "capture",
+    "-i",
+    "lo",
+    "udp",
+    "port",
+    `${port}`,
+  ]);
+  const stderr = child.stderr.getReader();
+  let err = "";
+  while (!err.includes("capturing on lo")) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    err += new TextDecoder().decode(value);
+  }
+  assert.match(err, /capturing on lo/);
+  const { createSocket } = await import("node:dgram");
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  let exited = false;
+  const status = child.status.finally(() => exited = true);
+  // Bounded traffic to 127.0.0.1 until netmirror has exited.
+  const sending = (async () => {
+    for (let i = 0; i < 5_000 && !exited; i++) {
+      await new Promise<void>((resolve, reject) =>
+        socket.send(
+          `hello ${i}`,
+          port,
+          "127.0.0.1",
+          (e) => e ? reject(e) : resolve(),
+        )
+      );
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const stdout = child.stdout.getReader();
+  const first = await stdout.read();
+  assert.ok(!first.done && first.value.length > 0, "a packet line first");
+  await stdout.cancel(); // the next flush (every 100 ms) meets EPIPE
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const { code } = await status;
+  clearTimeout(timer);
+  await sending;
+  socket.close();
+  let rest = "";
+  for (;;) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    rest += new TextDecoder().decode(value);
+  }
+  assert.doesNotMatch(rest, /error/i);
+  assert.equal(code, 0);
+  const left = await new Deno.Command("pgrep", {
+    args: ["-f", `udp port ${port}`],
+    stdout: "piped",
+  }).output();
+  assert.equal(
+    new TextDecoder().decode(left.stdout).trim(),
+    "",
+    "no tcpdump left behind",
+  );
+});
+
+Deno.test("netmirror read of a directory, and output into a directory, say so in one line with exit 1", async () => {
+  const dir = `${PCAPS}malformed`;
+  const read = await netmirror(["read", dir]);
+  assert.equal(read.code, 1);
+  assert.match(read.stderr, /^netmirror read: .*is a directory\n$/i);
+  const out = await Deno.makeTempDir();
+  try {
+    const eve = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        ...PERMISSIONS,
+        `--allow-write=${out}`,
+        MAIN,
+        "read",
+        HTTP,
+        "--eve",
+        out,
+      ],
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(eve.code, 1);
+    assert.match(
+      new TextDecoder().decode(eve.stderr),
+      /^netmirror read: .*is a directory.*\n$/i,
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

@@ -6,7 +6,11 @@
  */
 
 import { MAX_BUFFER_KIB, MAX_SNAP_LENGTH } from "../../capture/tcpdump.ts";
-import { writeAllSync } from "../../capture/write_all.ts";
+import {
+  OutputClosedError,
+  writeAll,
+  writeAllSync,
+} from "../../capture/write_all.ts";
 
 /** A command-line mistake: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -75,19 +79,31 @@ export function cidrList(values: string[] | undefined): string[] | undefined {
     .filter(Boolean);
 }
 
-/** Writes one line to stdout. */
+/** Writes one line to stdout; {@linkcode OutputClosedError} when stdout's reader has gone. */
 export async function writeLine(line: string): Promise<void> {
-  await Deno.stdout.write(new TextEncoder().encode(line + "\n"));
+  await writeAll(Deno.stdout, new TextEncoder().encode(line + "\n"));
 }
 
-/** Buffers stdout lines and writes them in large blocks. */
+/**
+ * Buffers stdout lines and writes them in large blocks. Once stdout's
+ * reader has gone, the write that found it out throws
+ * {@linkcode OutputClosedError}, later lines are dropped and
+ * {@linkcode LineWriter.closed} is true.
+ */
 export class LineWriter {
   readonly #encoder = new TextEncoder();
   #lines: string[] = [];
   #size = 0;
+  #closed = false;
+
+  /** Whether stdout's reader has gone. */
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   /** Queues one line. */
   push = (line: string): void => {
+    if (this.#closed) return;
     this.#lines.push(line);
     this.#size += line.length + 1;
     if (this.#size >= 1 << 16) this.flush();
@@ -99,6 +115,11 @@ export class LineWriter {
     const bytes = this.#encoder.encode(this.#lines.join("\n") + "\n");
     this.#lines = [];
     this.#size = 0;
-    writeAllSync(Deno.stdout, bytes);
+    try {
+      writeAllSync(Deno.stdout, bytes);
+    } catch (error) {
+      if (error instanceof OutputClosedError) this.#closed = true;
+      throw error;
+    }
   }
 }

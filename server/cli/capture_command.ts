@@ -115,6 +115,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   const out = new LineWriter();
   let seen = 0;
   let flushTimer: ReturnType<typeof setInterval> | undefined;
+  let flushError: unknown;
   const live = capturePackets({
     iface: values.interface,
     filter: filterArgs(positionals),
@@ -144,11 +145,18 @@ export async function captureCommand(args: string[]): Promise<number> {
       }; Ctrl-C stops`,
     );
     flushTimer = setInterval(() => {
-      out.flush();
-      pcap?.flush();
-      eveWriter?.flush();
+      try {
+        out.flush();
+        pcap?.flush();
+        eveWriter?.flush();
+      } catch (error) {
+        // Stdout's reader gone (`| head`), or a full disk: stop with it.
+        flushError ??= error;
+        void live.stop();
+      }
     }, 100);
     const result: LiveCaptureResult = await live.done;
+    if (flushError !== undefined) throw flushError;
     const t = result.tcpdump;
     if (eve) {
       eve.capture = {

@@ -15,6 +15,7 @@ import { CaptureFormatError } from "../../capture/pcap_reader.ts";
 import { ProgressLine } from "../../capture/progress_line.ts";
 import { CaptureSummary } from "../../capture/summary.ts";
 import { filterArgs } from "../../capture/tcpdump.ts";
+import { OutputClosedError } from "../../capture/write_all.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf, loadConfig, mergeConfig } from "../config/config.ts";
@@ -117,8 +118,14 @@ export async function readCommand(args: string[]): Promise<number> {
         : {}),
     });
   } catch (error) {
-    if (!(error instanceof CaptureFormatError)) throw error;
-    failure = error; // report what was read before the damage, then fail
+    // A corrupt file: report what was read before the damage, then fail.
+    // Stdout's reader gone (--json or --eve - into `head`): close the
+    // files, then stop quietly.
+    if (
+      !(error instanceof CaptureFormatError) &&
+      !(error instanceof OutputClosedError)
+    ) throw error;
+    failure = error;
   } finally {
     feed.flush(); // the packets before the end, or before the damage
     progress?.clear();
@@ -127,6 +134,7 @@ export async function readCommand(args: string[]): Promise<number> {
   engine.finish();
   eve?.finish();
   eveWriter?.close();
+  if (failure instanceof OutputClosedError) throw failure;
   if (!values.json) {
     const seconds = (performance.now() - started) / 1000;
     const text = [

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { writeAllSync } from "../../capture/write_all.ts";
+import { OutputClosedError, writeAllSync } from "../../capture/write_all.ts";
 
 /** Settings of an {@linkcode EveWriter}. */
 export interface EveWriterOptions {
@@ -32,6 +32,7 @@ export class EveWriter {
   #pending: string[] = [];
   #pendingBytes = 0;
   #fileBytes = 0;
+  #closed = false;
   /** Lines written. */
   lines = 0;
 
@@ -42,8 +43,17 @@ export class EveWriter {
     if (path !== "-") this.#open();
   }
 
+  /**
+   * Whether stdout's reader has gone ("-" only): the flush that found it
+   * out threw {@linkcode OutputClosedError}; later lines are dropped.
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Queues one line (a newline is added). */
   write = (line: string): void => {
+    if (this.#closed) return;
     this.#pending.push(line);
     this.#pendingBytes += line.length + 1;
     this.lines++;
@@ -57,7 +67,12 @@ export class EveWriter {
     this.#pending = [];
     this.#pendingBytes = 0;
     if (this.#path === "-") {
-      writeAllSync(Deno.stdout, bytes);
+      try {
+        writeAllSync(Deno.stdout, bytes);
+      } catch (error) {
+        if (error instanceof OutputClosedError) this.#closed = true;
+        throw error;
+      }
       return;
     }
     const { rotateBytes } = this.#options;

@@ -15,6 +15,8 @@ export interface FilteredStream {
   stream: ReadableStream<Uint8Array>;
   /** Resolves when tcpdump exits cleanly; rejects with `TcpdumpError` otherwise. */
   done: Promise<void>;
+  /** Ends tcpdump now (SIGTERM) when the reader stops early: it may be waiting for input that never comes (stdin). */
+  stop(): void;
 }
 
 /** Returns the bytes of `source` (pcap/pcapng, gzip is undone first) that match `filter`. */
@@ -42,7 +44,8 @@ export function filterThroughTcpdump(
     throw error;
   }
   const unregister = registerChild(child);
-  const feeding = gunzipIfNeeded(source)
+  const stopping = new AbortController();
+  const feeding = gunzipIfNeeded(source, stopping.signal)
     .then((plain) => plain.pipeTo(child.stdin))
     .catch(
       () => {
@@ -59,14 +62,34 @@ export function filterThroughTcpdump(
     }
   })();
   done.catch(() => {}); // observed by the caller
-  return { stream: child.stdout, done };
+  return {
+    stream: child.stdout,
+    done,
+    stop() {
+      stopping.abort(); // stops feeding it too: stdin may never end
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+    },
+  };
 }
 
-/** Returns `source` decompressed when it starts with the gzip magic (1f 8b), else unchanged. */
+/**
+ * Returns `source` decompressed when it starts with the gzip magic (1f 8b),
+ * else unchanged. Aborting `signal` cancels `source`: the result ends.
+ */
 export async function gunzipIfNeeded(
   source: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
   const reader = source.getReader();
+  signal?.addEventListener(
+    "abort",
+    () => void reader.cancel(signal.reason).catch(() => {}),
+    { once: true },
+  );
   const first = await reader.read();
   const head = first.done ? new Uint8Array(0) : first.value;
   const rest = new ReadableStream<Uint8Array>({

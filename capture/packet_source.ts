@@ -10,7 +10,7 @@
 import { AnomalyCounter } from "./anomalies.ts";
 import { validateFilter } from "./bpf.ts";
 import { decodeInto, decodePacket } from "./decode/mod.ts";
-import { filterThroughTcpdump } from "./filter_stream.ts";
+import { type FilteredStream, filterThroughTcpdump } from "./filter_stream.ts";
 import { DecodedPacket } from "./decoded_packet.ts";
 import type { PacketRecord } from "./packet_record.ts";
 import { CaptureParser } from "./pcap_reader.ts";
@@ -75,27 +75,46 @@ export async function readPacketFile(
   const filter = options.filter?.trim() ?? "";
   if (filter !== "") await validateFilter(filter);
   let source = await openCaptureSource(path);
-  let filtering: Promise<void> | undefined;
+  let filtered: FilteredStream | undefined;
   if (filter !== "") {
-    const filtered = filterThroughTcpdump(source, filter);
+    filtered = filterThroughTcpdump(source, filter);
     source = filtered.stream;
-    filtering = filtered.done;
   }
   let packets = 0;
   const decode = decoderOf(anomalies, options.record);
+  // Whether the read was stopped from this side: a handler threw, or the
+  // caller aborted.
+  let handlerThrew = false;
+  const onChunkEnd = options.onChunkEnd;
   const readOptions = {
     anomalies,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.gate ? { gate: options.gate } : {}),
-    ...(options.onChunkEnd ? { onChunkEnd: options.onChunkEnd } : {}),
+    ...(onChunkEnd
+      ? {
+        onChunkEnd: () => {
+          try {
+            onChunkEnd();
+          } catch (error) {
+            handlerThrew = true;
+            throw error;
+          }
+        },
+      }
+      : {}),
   };
   try {
     const result = await readCapture(source, (raw) => {
       packets++;
-      onPacket(decode(raw), raw);
+      try {
+        onPacket(decode(raw), raw);
+      } catch (error) {
+        handlerThrew = true;
+        throw error;
+      }
     }, readOptions);
-    await filtering;
+    await filtered?.done;
     return {
       format: result.format,
       gzip: result.gzip,
@@ -103,8 +122,14 @@ export async function readPacketFile(
       bytesRead: result.bytesRead,
     };
   } catch (error) {
-    // A tcpdump failure explains a broken pipe better than the reader's error.
-    if (filtering) await filtering;
+    // A tcpdump failure explains a broken pipe better than the reader's
+    // error, unless the read was stopped here: tcpdump's end follows then.
+    if (filtered && (handlerThrew || options.signal?.aborted)) {
+      filtered.stop();
+      await filtered.done.catch(() => {});
+    } else {
+      await filtered?.done;
+    }
     throw error;
   }
 }

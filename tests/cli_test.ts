@@ -378,3 +378,57 @@ Deno.test("netmirror read of a directory, and output into a directory, say so in
     await Deno.remove(out, { recursive: true });
   }
 });
+
+for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  for (const filter of [[], ["ip6"]]) {
+    Deno.test(
+      `netmirror read stops on ${signal}${
+        filter.length ? " with a BPF filter" : ""
+      } while its input is still open, summarises what it read and exits ${exitCode}`,
+      async () => {
+        const bytes = await Deno.readFile(BIG); // 35,720 packets, 3.5 MB
+        const child = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--quiet",
+            ...PERMISSIONS,
+            MAIN,
+            "read",
+            "-",
+            ...filter,
+          ],
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+          env: { NO_COLOR: "1" },
+        }).spawn();
+        const stdin = child.stdin.getWriter();
+        // Resolves once the reader has taken all but what the pipes and
+        // tcpdump hold; stdin then stays open, so only the signal ends it.
+        await stdin.write(bytes);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        const [status, stdout, stderr] = await Promise.all([
+          child.status,
+          new Response(child.stdout).text(),
+          new Response(child.stderr).text(),
+        ]);
+        clearTimeout(timer);
+        await stdin.close().catch(() => {});
+        assert.equal(status.code, exitCode, stderr);
+        assert.equal(stderr, "");
+        const packets = Number(field(stdout, "packets"));
+        assert.ok(
+          packets > 25_000 && packets <= 35_720,
+          `what was read is summarised: ${packets}`,
+        );
+        assert.equal(
+          field(stdout, "interrupted"),
+          `by ${signal}; the rest was not read`,
+        );
+        assert.match(stdout, /icmp_flood/, "and analysed");
+      },
+    );
+  }
+}

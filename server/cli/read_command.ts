@@ -30,7 +30,8 @@ Reads a pcap or pcapng capture (gzip-compressed too; "-" reads stdin),
 decodes every packet, runs every detector and prints a summary: packets,
 bytes, duration, link types, protocol counts, decode anomalies and alerts.
 A BPF expression after the file keeps only matching packets (applied by
-"tcpdump -r - -w - <bpf>").
+"tcpdump -r - -w - <bpf>"). Ctrl-C stops early: what was read is still
+analysed, written and summarised (exit code 130).
 
 Options:
   --json              print one JSON packet record per line (NDJSON) instead
@@ -100,6 +101,19 @@ export async function readCommand(args: string[]): Promise<number> {
   const started = performance.now();
   let failure: unknown;
   let result;
+  // Ctrl-C (or SIGTERM) stops the read; what was read is still analysed,
+  // written to --eve and summarised. A second one exits at once.
+  const interrupt = new AbortController();
+  let interruptedBy: InterruptSignal | undefined;
+  const onSignal = (signal: InterruptSignal) => () => {
+    if (interruptedBy !== undefined) Deno.exit(INTERRUPT_EXIT_CODES[signal]);
+    interruptedBy = signal;
+    interrupt.abort(new Error(`read interrupted by ${signal}`));
+  };
+  const onSigint = onSignal("SIGINT");
+  const onSigterm = onSignal("SIGTERM");
+  Deno.addSignalListener("SIGINT", onSigint);
+  Deno.addSignalListener("SIGTERM", onSigterm);
   try {
     result = await readPacketFile(path, (packet) => {
       summary.add(packet);
@@ -110,6 +124,7 @@ export async function readCommand(args: string[]): Promise<number> {
       anomalies,
       record: feed.record, // nothing above keeps the record
       onChunkEnd: feed.flush, // stdin may be a live pipe
+      signal: interrupt.signal,
       ...(progress
         ? {
           onProgress: (bytes: number) =>
@@ -121,12 +136,19 @@ export async function readCommand(args: string[]): Promise<number> {
     // A corrupt file: report what was read before the damage, then fail.
     // Stdout's reader gone (--json or --eve - into `head`): close the
     // files, then stop quietly.
-    if (
+    if (interrupt.signal.aborted && error === interrupt.signal.reason) {
+      // Interrupted: summarise what was read, then exit 130 or 143.
+    } else if (
       !(error instanceof CaptureFormatError) &&
       !(error instanceof OutputClosedError)
-    ) throw error;
-    failure = error;
+    ) {
+      throw error;
+    } else {
+      failure = error;
+    }
   } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+    Deno.removeSignalListener("SIGTERM", onSigterm);
     feed.flush(); // the packets before the end, or before the damage
     progress?.clear();
     out.flush();
@@ -147,11 +169,19 @@ export async function readCommand(args: string[]): Promise<number> {
         filter: filterArgs(bpf),
         elapsedSeconds: seconds,
       }),
+      ...(interruptedBy
+        ? [`interrupted: by ${interruptedBy}; the rest was not read`]
+        : []),
       ...formatAlertLines(engine.alerts()),
     ].join("\n");
     if (values.eve === "-") console.error(text);
     else await writeLine(text);
   }
   if (failure) throw failure;
-  return 0;
+  return interruptedBy ? INTERRUPT_EXIT_CODES[interruptedBy] : 0;
 }
+
+type InterruptSignal = "SIGINT" | "SIGTERM";
+
+/** Exit codes after an interrupted read, as a shell reports a process those signals ended. */
+const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;

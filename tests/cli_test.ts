@@ -137,6 +137,8 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       ["capture", "-i", "lo", "-s", "262145"],
       ["capture", "-i", "lo", "-B", "3000000"],
       ["serve", "-s", "0"],
+      ["read", HTTP, "--home-net", "10.0.0.0/99"],
+      ["serve", "--home-net", "10.0.0.0/8,not-a-cidr"],
       ["capture"],
       ["read"],
       ["frobnicate"],

@@ -6,6 +6,7 @@
  */
 
 import { MAX_BUFFER_KIB, MAX_SNAP_LENGTH } from "../../capture/tcpdump.ts";
+import { CidrSet } from "../../detectors/cidr.ts";
 import {
   OutputClosedError,
   writeAll,
@@ -72,11 +73,20 @@ export function parse<T>(parseCall: () => T): T {
   }
 }
 
-/** Splits repeated, comma-separated CIDR flags into one list. */
-export function cidrList(values: string[] | undefined): string[] | undefined {
+/** Splits repeated, comma-separated CIDR flags (`flag`, for errors) into one list; a bad CIDR is a usage error. */
+export function cidrList(
+  flag: string,
+  values: string[] | undefined,
+): string[] | undefined {
   if (values === undefined) return undefined;
-  return values.flatMap((v) => v.split(",")).map((v) => v.trim())
+  const cidrs = values.flatMap((v) => v.split(",")).map((v) => v.trim())
     .filter(Boolean);
+  try {
+    new CidrSet(cidrs);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+  return cidrs;
 }
 
 /** Writes one line to stdout; {@linkcode OutputClosedError} when stdout's reader has gone. */

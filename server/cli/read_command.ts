@@ -71,7 +71,7 @@ export async function readCommand(args: string[]): Promise<number> {
   }
   const fileConfig = values.config ? await loadConfig(values.config) : {};
   const config = mergeConfig(fileConfig, {
-    homeNet: cidrList(values["home-net"]),
+    homeNet: cidrList("--home-net", values["home-net"]),
   });
   const anomalies = new AnomalyCounter();
   const summary = new CaptureSummary();

@@ -115,7 +115,7 @@ export async function serveCommand(
     port,
     token: values.token,
     dataDir: values["data-dir"],
-    homeNet: cidrList(values["home-net"]),
+    homeNet: cidrList("--home-net", values["home-net"]),
     capture: Object.keys(flags).length > 0
       ? { ...fileConfig.capture, ...flags }
       : undefined,

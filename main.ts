@@ -16,6 +16,7 @@ import { interfacesCommand } from "./server/cli/interfaces_command.ts";
 import { readCommand } from "./server/cli/read_command.ts";
 import { serveCommand } from "./server/cli/serve_command.ts";
 import { ConfigError } from "./server/config/config.ts";
+import { ListenError } from "./server/serve.ts";
 import { SensorError } from "./server/session_errors.ts";
 
 /** The version printed by `--version`. */
@@ -89,7 +90,7 @@ function reportError(error: unknown, command: string | undefined): number {
   }
   if (
     error instanceof CaptureFormatError || error instanceof TcpdumpError ||
-    error instanceof SensorError || error instanceof Deno.errors.AddrInUse ||
+    error instanceof SensorError || error instanceof ListenError ||
     error instanceof Deno.errors.NotCapable || isFileSystemError(error)
   ) {
     console.error(`${prefix}: ${(error as Error).message}`);

@@ -72,7 +72,15 @@ export class SessionPcapWriter {
     this.#dir = dir;
     this.#sessionId = sessionId;
     this.#options = { ...PCAP_STORE_DEFAULTS, ...options };
-    Deno.mkdirSync(dir, { recursive: true });
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      throw new Deno.errors.NotADirectory(
+        `Cannot keep session PCAPs in "${dir}": it is a file, not a directory`,
+        { cause: error },
+      );
+    }
   }
 
   /** Appends one frame (one link type per session; others are counted and skipped). */

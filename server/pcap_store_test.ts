@@ -111,3 +111,17 @@ Deno.test("pruneDataDir deletes the oldest files until the directory fits", asyn
   assert.equal(await pruneDataDir(`${dir}/missing`, 0), 0);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("SessionPcapWriter names a data directory that is a file", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    assert.throws(
+      () => new SessionPcapWriter(file, "s1"),
+      (error: unknown) =>
+        error instanceof Deno.errors.NotADirectory &&
+        error.message.includes(`"${file}": it is a file, not a directory`),
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});

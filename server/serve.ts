@@ -65,6 +65,15 @@ export function effectiveToken(hostname: string, token?: string): string {
   return isLoopback(hostname) ? "" : randomToken();
 }
 
+/** The server cannot listen where it was asked to (address in use, not this host's, not resolvable, a privileged port). */
+export class ListenError extends Error {
+  /** `message` names the address and the reason. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ListenError";
+  }
+}
+
 /** Starts the server (and the first session, when asked). */
 export async function startServer(
   options: ServeOptions,
@@ -85,11 +94,19 @@ export async function startServer(
     ...(token ? { token } : {}),
     ...(options.ui ? { ui: options.ui } : {}),
   });
-  const server = Deno.serve({
-    hostname,
-    port: options.port ?? 5000,
-    onListen: () => {},
-  }, app.fetch);
+  const port = options.port ?? 5000;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({ hostname, port, onListen: () => {} }, app.fetch);
+  } catch (error) {
+    hub.close();
+    throw new ListenError(
+      `Cannot listen on ${
+        hostname.includes(":") ? `[${hostname}]` : hostname
+      }:${port}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   const address = server.addr;
   const host = address.hostname.includes(":")
     ? `[${address.hostname}]`

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { effectiveToken, isLoopback, startServer } from "./serve.ts";
+import {
+  effectiveToken,
+  isLoopback,
+  ListenError,
+  startServer,
+} from "./serve.ts";
 
 Deno.test("isLoopback knows loopback addresses", () => {
   for (const host of ["127.0.0.1", "127.1.2.3", "::1", "localhost"]) {
@@ -40,6 +45,24 @@ Deno.test("startServer with a token refuses the API without it", async () => {
     await allowed.body?.cancel();
   } finally {
     await server.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("startServer names the address it cannot listen on (a port in use) and leaves nothing running", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-serve-" });
+  const first = await startServer({ port: 0, dataDir, version: "t" });
+  try {
+    const port = Number(new URL(first.url).port);
+    await assert.rejects(
+      startServer({ port, dataDir, version: "t" }),
+      (error: unknown) =>
+        error instanceof ListenError &&
+        error.message.startsWith(`Cannot listen on 127.0.0.1:${port}: `) &&
+        error.cause instanceof Deno.errors.AddrInUse,
+    );
+  } finally {
+    await first.close();
     await Deno.remove(dataDir, { recursive: true });
   }
 });

@@ -434,3 +434,36 @@ for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     );
   }
 }
+
+Deno.test("netmirror serve on an address this host does not have says so in one line and exits 1", async () => {
+  // 192.0.2.0/24 is TEST-NET-1: never a local address, and nothing is sent.
+  const dataDir = await Deno.makeTempDir();
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...PERMISSIONS,
+      "--allow-net=192.0.2.99:5999",
+      "--allow-write",
+      MAIN,
+      "serve",
+      "--idle",
+      "--bind",
+      "192.0.2.99",
+      "--port",
+      "5999",
+      "--data-dir",
+      dataDir,
+    ],
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  await Deno.remove(dataDir, { recursive: true });
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 1, stderr);
+  assert.match(
+    stderr,
+    /^netmirror serve: Cannot listen on 192\.0\.2\.99:5999: .+\n$/,
+  );
+});

@@ -6,6 +6,7 @@ import { fixIpv4Checksums, IPV4_SRC, writeUint32 } from "./frame_patch.ts";
 import { writeMixedCapture } from "./mixed_capture.ts";
 import { writeSynFloodCapture } from "./synflood_capture.ts";
 import { writeDnsCapture } from "./dns_capture.ts";
+import { ARP_GATEWAY, ARP_SCANNER, writeArpCapture } from "./arp_capture.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 
 /** True when the IPv4 header and TCP/UDP/ICMP checksums of an Ethernet/IPv4 frame verify. */
@@ -116,6 +117,46 @@ Deno.test("writeDnsCapture() writes answered queries whose tunnel clients alone 
       "dns_tunnel 10.0.0.1",
       "dns_tunnel 10.0.0.2",
     ]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("writeArpCapture() writes a sweep whose answers are all asked for: the scanner alone is reported", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeArpCapture(path, { packets: 20_000, hosts: 300 });
+    const engine = new AnalysisEngine();
+    const requests = new Map<string, number>();
+    let replies = 0;
+    let frames = 0;
+    await readPacketFile(path, (packet) => {
+      frames++;
+      assert.deepEqual([packet.network, packet.anomaly], ["arp", ""]);
+      if (packet.arpOperation === 1) {
+        requests.set(
+          packet.srcAddress,
+          (requests.get(packet.srcAddress) ?? 0) + 1,
+        );
+      } else {
+        replies++;
+        // A reply answers the request just before it: the scanner's, or a host's for the gateway.
+        assert.ok(
+          packet.dstAddress === ARP_SCANNER ||
+            packet.srcAddress === ARP_GATEWAY,
+          `${packet.srcAddress} → ${packet.dstAddress}`,
+        );
+      }
+      engine.observe(packet);
+    });
+    assert.equal(frames, 20_000);
+    const sweep = requests.get(ARP_SCANNER) ?? 0;
+    assert.ok(sweep > frames / 2, `the sweep is most frames: ${sweep}`);
+    assert.ok(replies > 0 && requests.size > 300);
+    const alerts = engine.alerts().map((alert) =>
+      `${alert.kind} ${alert.attacker}`
+    );
+    assert.deepEqual(alerts, [`arp_scan ${ARP_SCANNER}`]);
   } finally {
     await Deno.remove(path);
   }

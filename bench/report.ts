@@ -65,6 +65,8 @@ export interface BenchResults {
   dns: Series[];
   /** The engine with and without EVE records, on the SYN flood from the most sources. */
   eveFlood: Series[];
+  /** The engine on the ARP storm. */
+  arp: Series[];
   scaling: ScalingLevel[];
   live: LiveConfig[] | string;
   sse: SseBenchResult | string;
@@ -196,6 +198,16 @@ function headline(results: BenchResults): string[] {
       } \`tcpdump -nn -r\`, ${
         ratio(seriesPps(dnsEngine) / seriesPps(dnsTshark))
       } \`tshark -n -r\` (same file, same run) | none (tracked) | — |`,
+    );
+  }
+  const arpEngine = engineOf(results.arp);
+  if (arpEngine) {
+    rows.push(
+      `| Full-engine replay, ARP storm ${
+        int(arpEngine.packets)
+      } frames (one core) | ${
+        int(innerPps(arpEngine))
+      } packets/s | none (tracked) | — |`,
     );
   }
   const measured = results.scaling.filter((l) => l.measurements.length > 0);
@@ -509,6 +521,17 @@ export function renderReport(results: BenchResults): string {
       "What `--eve` adds to the engine when every packet is a new flow: each spoofed SYN becomes a flow that the full flow table (65,536 flows) soon evicts and logs (`reason: forced`), so every packet costs a flow record (about 530 bytes of JSON) and its Community ID. The records are built and counted, not written, so the disk's speed is left out.",
       "",
       ...seriesTable(results.eveFlood, engineOf(results.eveFlood)),
+      "",
+    );
+  }
+  const arpFile = results.arp[0];
+  if (arpFile) {
+    lines.push(
+      `### ARP storm (${int(arpFile.packets)} frames)`,
+      "",
+      "Every frame is ARP, most of them one host's requests sweeping a /16: the ARP scan detector counts every request's target, the ARP spoofing detector checks every frame's claim and pairs each reply with its request.",
+      "",
+      ...seriesTable(results.arp, engineOf(results.arp)),
       "",
     );
   }

@@ -43,6 +43,7 @@ import {
   DNS_TUNNEL_DOMAIN,
   writeDnsCapture,
 } from "./dns_capture.ts";
+import { ARP_SCANNER, writeArpCapture } from "./arp_capture.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -71,6 +72,8 @@ const SCALING_SOURCES = [1_000, 10_000, 100_000, 1_000_000].filter((n) =>
 );
 /** The flood that the EVE comparison replays: the most sources there is. */
 const EVE_FLOOD_SOURCES = SCALING_SOURCES.at(-1) ?? 1_000;
+/** Hosts that answer the ARP storm's sweep. */
+const ARP_HOSTS = 2_000;
 const LIVE_RATES = QUICK ? [50_000] : [50_000, 100_000, 200_000];
 const LIVE_SECONDS = QUICK ? 0.5 : 1.5;
 const SSE_CLIENTS = QUICK ? 10 : 100;
@@ -180,6 +183,14 @@ try {
         tunnelClients: 10,
       }),
   );
+  const arpFile = await generate(
+    "arp.pcap",
+    PACKETS,
+    `ARP only: ${ARP_SCANNER} sweeps 10.0.0.0/16 with requests over and over (arp-scan, nmap -sn); the ${
+      int(ARP_HOSTS)
+    } hosts that exist answer it, and every fourth step one of them asks for its gateway and is answered; 5 µs apart`,
+    (path) => writeArpCapture(path, { packets: PACKETS, hosts: ARP_HOSTS }),
+  );
   const floods = new Map<number, string>();
   for (const sources of SCALING_SOURCES) {
     floods.set(
@@ -223,6 +234,11 @@ try {
     { kind: "netmirror", stage: "eve" },
   ], { log });
   const eveFloodRoundS = await eveFlood.round();
+  // An ARP storm: every frame goes to the ARP scan and spoofing detectors.
+  const arp = new Comparison(arpFile, PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+  ], { log });
+  const arpRoundS = await arp.round();
   // A profiled run costs about one engine run on the whole capture.
   const profileS = full.series[2]!.seconds[0]! + 5;
 
@@ -294,7 +310,8 @@ try {
         remainingS() - pairS >
           profileS +
             (RUNS - 1) *
-              (compareRoundS + fullRoundS + dnsRoundS + eveFloodRoundS) +
+              (compareRoundS + fullRoundS + dnsRoundS + eveFloodRoundS +
+                arpRoundS) +
             MARGIN_S,
       log,
     });
@@ -371,6 +388,12 @@ try {
     () => eveFlood.round(),
   );
   await extra(
+    "ARP storm replay",
+    arpRoundS,
+    () => arp.rounds,
+    () => arp.round(),
+  );
+  await extra(
     "Scaling",
     scalingRoundS,
     () => scaling[0]?.measurements.length ?? RUNS,
@@ -392,6 +415,7 @@ try {
     full: full.series,
     dns: dns.series,
     eveFlood: eveFlood.series,
+    arp: arp.series,
     scaling,
     live,
     sse,

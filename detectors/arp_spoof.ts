@@ -72,6 +72,7 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { fnv1a } from "./hash.ts";
+import { NumericKeyMap } from "./numeric_key_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
 import { type AdmittedEntry, TableAdmission } from "./stats/table_admission.ts";
@@ -222,6 +223,12 @@ interface MacState extends ReportMark, AdmittedEntry {
   reportedReasons: number;
 }
 
+/** An ARP request waiting for its reply. */
+interface PendingRequest {
+  /** Packet time of the latest such request, µs. */
+  askedUs: number;
+}
+
 /**
  * Creates the ARP spoofing detector (kind "arp_spoof"): one incident per MAC
  * that claims other hosts' IPv4 addresses.
@@ -256,7 +263,14 @@ export function createArpSpoofDetector(
   const macs = new BoundedMap<string, MacState>(config.maxMacs);
   // Admission into the full MAC table, fed every frame's sender MAC.
   const macAdmission = new TableAdmission();
-  const pending = new BoundedMap<string, number>(config.maxPendingRequests);
+  // Requests by (sender IP, target IP) address keys: a reply from the
+  // target to the sender answers one. Recycled: an ARP sweep makes one per
+  // frame.
+  const pending = new NumericKeyMap<PendingRequest>(
+    config.maxPendingRequests,
+    undefined,
+    { recycle: true },
+  );
   let nextExpiryUs = -Infinity;
 
   function expire(nowUs: number): void {
@@ -264,7 +278,9 @@ export function createArpSpoofDetector(
       nowUs - binding.lastUs >= bindingFreshUs
     );
     macs.expireOldest((state) => nowUs - state.lastUs >= windowUs);
-    pending.expireOldest((askedUs) => nowUs - askedUs >= requestWindowUs);
+    pending.expireOldest((request) =>
+      nowUs - request.askedUs >= requestWindowUs
+    );
   }
 
   /** The state of `mac`, made if absent; undefined when the full table turns the MAC away. */
@@ -369,7 +385,18 @@ export function createArpSpoofDetector(
     const state = macStateOf(senderMac, nowUs);
     if (state === undefined) return;
     if (operation === ARP_REQUEST && targetIp !== "") {
-      pending.set(`${senderIp}|${targetIp}`, nowUs);
+      const request = pending.get(
+        packet.srcAddressKey,
+        packet.dstAddressKey,
+        0,
+      );
+      if (request !== undefined) {
+        request.askedUs = nowUs;
+      } else {
+        const added = pending.spare() ?? { askedUs: 0 };
+        added.askedUs = nowUs;
+        pending.add(packet.srcAddressKey, packet.dstAddressKey, 0, added);
+      }
       if (
         targetIp !== senderIp && targetIp !== "0.0.0.0" &&
         senderIp !== "0.0.0.0"
@@ -403,9 +430,13 @@ export function createArpSpoofDetector(
       if (gratuitous) {
         claim.gratuitousReplies++;
       } else {
-        const requestedUs = pending.peek(`${targetIp}|${senderIp}`);
+        const request = pending.peek(
+          packet.dstAddressKey,
+          packet.srcAddressKey,
+          0,
+        );
         if (
-          requestedUs === undefined || nowUs - requestedUs >= requestWindowUs
+          request === undefined || nowUs - request.askedUs >= requestWindowUs
         ) {
           if (nowUs - claim.unsolicitedSinceUs >= windowUs) {
             claim.unsolicited = 0;

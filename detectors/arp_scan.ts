@@ -73,8 +73,9 @@ export interface ArpScanOptions {
  *   hosts, routers included, ask for at most a few targets a minute by
  *   broadcast in every sample capture (the most: 4).
  * - `maxSenders` 4 096 × `maxTargetsPerSender` 256 (a /24, so a two-pass
- *   sweep of one /24 is counted exactly) × about 50 B per remembered target,
- *   plus about 300 B per sender: about 53 MB in the worst case, reached only
+ *   sweep of one /24 is counted exactly) × about 62 B per remembered target
+ *   (measured: its Map entry and its share of the fan-out's ring), plus
+ *   about 300 B per sender: about 66 MB in the worst case, reached only
  *   when 4 096 senders each probe 256 targets within one window; plus the
  *   admission's 384 KiB.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.

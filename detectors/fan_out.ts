@@ -4,13 +4,17 @@
  * keeps one {@linkcode FanOut} per source and passes it every probe with
  * {@linkcode observeFanOut}, which says when to report.
  *
- * The targets live in a Map in order of last probe (the oldest first), so
- * expiry pops from the front and stops at the first live one. An incident
+ * The probes live in a ring in order of probe (the oldest first), each
+ * target's latest one found through a Map; a target probed again leaves a
+ * dead entry behind. Expiry pops from the front and stops at the first
+ * live one, and nothing is allocated per probe (the ring grows, or is
+ * compacted, only when full). An incident
  * starts when the window holds `targetThreshold` distinct targets and ends
  * once it has held fewer for a whole window. Probes are counted per epoch:
  * a window of packet time that is not reset while an incident goes on.
  *
- * Memory: at most `maxTargets` entries per fan-out.
+ * Memory: at most `maxTargets` targets per fan-out, in a ring of at most
+ * twice that rounded up to a power of two (16 bytes an entry).
  *
  * @module
  */
@@ -42,8 +46,14 @@ export interface FanOutLimits {
  * {@linkcode ReportMark} counts `incidentTargets`.
  */
 export interface FanOut<T extends number | string> extends ReportMark {
-  /** Target → packet time it was last probed, µs; least recently probed first. */
+  /** Target → position of its latest probe in the ring (see {@linkcode fanOutTargets} for the targets in order). */
   targets: Map<T, number>;
+  /** The ring: target of each probe (undefined once the target is probed again or forgotten) and its packet time, µs, at position & (length − 1). */
+  ringTargets: (T | undefined)[];
+  ringTimes: Float64Array;
+  /** Positions of the oldest entry and one past the newest (ever-growing counters). */
+  head: number;
+  tail: number;
   /** Probes counted since `epochStartUs`. */
   probes: number;
   /** Start of the probe-counting epoch, µs of packet time. */
@@ -82,6 +92,10 @@ export interface FanOutSummary {
 export function newFanOut<T extends number | string>(nowUs: number): FanOut<T> {
   return {
     targets: new Map(),
+    ringTargets: new Array<T | undefined>(INITIAL_RING).fill(undefined),
+    ringTimes: new Float64Array(INITIAL_RING),
+    head: 0,
+    tail: 0,
     probes: 0,
     epochStartUs: nowUs,
     lastProbeUs: nowUs,
@@ -110,7 +124,7 @@ export function observeFanOut<T extends number | string>(
   const { targetThreshold, windowUs } = limits;
   const targets = fanOut.targets;
   fanOut.lastProbeUs = nowUs;
-  expireTargets(targets, nowUs - windowUs);
+  expireTargets(fanOut, nowUs - windowUs);
   if (
     fanOut.active && targets.size < targetThreshold &&
     nowUs - fanOut.lastAboveUs >= windowUs
@@ -124,22 +138,25 @@ export function observeFanOut<T extends number | string>(
   }
   fanOut.probes++;
 
-  if (!targets.delete(target)) {
-    if (targets.size >= limits.maxTargets) {
-      const oldest = targets.keys().next();
-      if (!oldest.done) targets.delete(oldest.value);
-    }
+  const previous = targets.get(target);
+  if (previous !== undefined) {
+    fanOut.ringTargets[previous & (fanOut.ringTargets.length - 1)] = undefined;
+  } else {
+    if (targets.size >= limits.maxTargets) forgetOldest(fanOut);
     if (fanOut.active) fanOut.incidentTargets++;
     fanOut.lastGrowthUs = nowUs;
   }
-  targets.set(target, nowUs);
+  if (fanOut.tail - fanOut.head === fanOut.ringTargets.length) makeRoom(fanOut);
+  const slot = fanOut.tail & (fanOut.ringTargets.length - 1);
+  fanOut.ringTargets[slot] = target;
+  fanOut.ringTimes[slot] = nowUs;
+  targets.set(target, fanOut.tail++);
   if (targets.size < targetThreshold) return false;
 
   fanOut.lastAboveUs = nowUs;
   if (!fanOut.active) {
     fanOut.active = true;
-    const first = targets.values().next();
-    fanOut.startUs = first.done ? nowUs : first.value;
+    fanOut.startUs = oldestTime(fanOut);
     fanOut.incidentTargets = targets.size;
   }
   const count = fanOut.incidentTargets;
@@ -157,7 +174,7 @@ export function summarizeFanOut<T extends number | string>(
 ): FanOutSummary {
   const sampleTargets: string[] = [];
   const subnets: string[] = [];
-  for (const key of fanOut.targets.keys()) {
+  for (const key of fanOutTargets(fanOut)) {
     const target = targetText(key);
     if (sampleTargets.length < maxSamples) sampleTargets.push(target);
     const subnet = subnetOf(target);
@@ -190,10 +207,88 @@ function targetText(key: number | string): string {
   return typeof key === "number" ? formatIpv4(key) : key;
 }
 
-/** Drops targets last probed at or before `cutoffUs` (the map is in order of last probe). */
-function expireTargets<T>(targets: Map<T, number>, cutoffUs: number): void {
-  for (const [target, atUs] of targets) {
-    if (atUs > cutoffUs) break;
-    targets.delete(target);
+/** The targets of `fanOut`, least recently probed first. */
+export function fanOutTargets<T extends number | string>(
+  fanOut: FanOut<T>,
+): T[] {
+  const targets: T[] = [];
+  const mask = fanOut.ringTargets.length - 1;
+  for (let position = fanOut.head; position < fanOut.tail; position++) {
+    const target = fanOut.ringTargets[position & mask];
+    if (target !== undefined) targets.push(target);
   }
+  return targets;
+}
+
+/** Ring entries a fan-out starts with. */
+const INITIAL_RING = 16;
+
+/** Drops targets last probed at or before `cutoffUs` (the ring is in order of probe), and dead entries at the front. */
+function expireTargets<T extends number | string>(
+  fanOut: FanOut<T>,
+  cutoffUs: number,
+): void {
+  const ring = fanOut.ringTargets;
+  const mask = ring.length - 1;
+  while (fanOut.head < fanOut.tail) {
+    const slot = fanOut.head & mask;
+    const target = ring[slot];
+    if (target !== undefined) {
+      if (fanOut.ringTimes[slot]! > cutoffUs) break;
+      fanOut.targets.delete(target);
+      ring[slot] = undefined;
+    }
+    fanOut.head++;
+  }
+}
+
+/** Forgets the least recently probed target. */
+function forgetOldest<T extends number | string>(fanOut: FanOut<T>): void {
+  const ring = fanOut.ringTargets;
+  const mask = ring.length - 1;
+  while (fanOut.head < fanOut.tail) {
+    const slot = fanOut.head++ & mask;
+    const target = ring[slot];
+    if (target !== undefined) {
+      fanOut.targets.delete(target);
+      ring[slot] = undefined;
+      return;
+    }
+  }
+}
+
+/** Packet time of the least recently probed target (dead entries before it are dropped); call with at least one target. */
+function oldestTime<T extends number | string>(fanOut: FanOut<T>): number {
+  const mask = fanOut.ringTargets.length - 1;
+  while (fanOut.ringTargets[fanOut.head & mask] === undefined) fanOut.head++;
+  return fanOut.ringTimes[fanOut.head & mask]!;
+}
+
+/**
+ * Frees a full ring's next entry: compacts the live entries when at most
+ * half are live, else doubles the ring. The live entries never exceed
+ * `maxTargets`, so the ring stops growing at twice that.
+ */
+function makeRoom<T extends number | string>(fanOut: FanOut<T>): void {
+  const oldTargets = fanOut.ringTargets;
+  const oldTimes = fanOut.ringTimes;
+  const oldMask = oldTargets.length - 1;
+  const length = fanOut.targets.size * 2 <= oldTargets.length
+    ? oldTargets.length
+    : oldTargets.length * 2;
+  const ringTargets = new Array<T | undefined>(length).fill(undefined);
+  const ringTimes = new Float64Array(length);
+  let live = 0;
+  for (let position = fanOut.head; position < fanOut.tail; position++) {
+    const target = oldTargets[position & oldMask];
+    if (target === undefined) continue;
+    ringTargets[live] = target;
+    ringTimes[live] = oldTimes[position & oldMask]!;
+    fanOut.targets.set(target, live);
+    live++;
+  }
+  fanOut.ringTargets = ringTargets;
+  fanOut.ringTimes = ringTimes;
+  fanOut.head = 0;
+  fanOut.tail = live;
 }

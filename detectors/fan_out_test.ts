@@ -3,6 +3,7 @@ import {
   type FanOut,
   type FanOutLimits,
   fanOutSeverity,
+  fanOutTargets,
   newFanOut,
   observeFanOut,
   summarizeFanOut,
@@ -50,9 +51,9 @@ Deno.test("observeFanOut() counts repeated targets once but every probe", () => 
   assert.equal(fanOut.targets.size, 4);
   assert.equal(fanOut.probes, 12);
   // Re-probing moves a target to the recent end.
-  assert.deepEqual([...fanOut.targets.keys()], [1, 2, 3, 4]);
+  assert.deepEqual(fanOutTargets(fanOut), [1, 2, 3, 4]);
   observeFanOut(fanOut, 2, 3 * S, LIMITS);
-  assert.deepEqual([...fanOut.targets.keys()], [1, 3, 4, 2]);
+  assert.deepEqual(fanOutTargets(fanOut), [1, 3, 4, 2]);
 });
 
 Deno.test("observeFanOut() forgets targets older than the window", () => {
@@ -73,7 +74,7 @@ Deno.test("observeFanOut() keeps at most maxTargets, forgetting the oldest", () 
   const fanOut = newFanOut<number>(0);
   probe(fanOut, 20);
   assert.equal(fanOut.targets.size, LIMITS.maxTargets);
-  assert.deepEqual([...fanOut.targets.keys()], [
+  assert.deepEqual(fanOutTargets(fanOut), [
     13,
     14,
     15,
@@ -139,4 +140,63 @@ Deno.test("fanOutSeverity() rises at 100 and 1 000", () => {
     "medium",
     "high",
   ]);
+});
+
+/** The fan-out as a Map in order of last probe: what the ring must match. */
+class ReferenceFanOut {
+  targets = new Map<number, number>();
+  active = false;
+  lastAboveUs = -Infinity;
+  startUs = 0;
+
+  /** Probes `target`; the window's targets, least recently probed first. */
+  probe(target: number, nowUs: number): number[] {
+    for (const [t, atUs] of this.targets) {
+      if (atUs > nowUs - LIMITS.windowUs) break;
+      this.targets.delete(t);
+    }
+    if (
+      this.active && this.targets.size < LIMITS.targetThreshold &&
+      nowUs - this.lastAboveUs >= LIMITS.windowUs
+    ) this.active = false;
+    if (!this.targets.delete(target)) {
+      if (this.targets.size >= LIMITS.maxTargets) {
+        this.targets.delete(this.targets.keys().next().value!);
+      }
+    }
+    this.targets.set(target, nowUs);
+    if (this.targets.size >= LIMITS.targetThreshold) {
+      this.lastAboveUs = nowUs;
+      if (!this.active) {
+        this.active = true;
+        this.startUs = this.targets.values().next().value!;
+      }
+    }
+    return [...this.targets.keys()];
+  }
+}
+
+Deno.test("observeFanOut() keeps the same targets, in the same order, as a Map in order of last probe, over 20,000 random probes", () => {
+  let seed = 7;
+  const random = () => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const fanOut = newFanOut<number>(0);
+  const reference = new ReferenceFanOut();
+  let nowUs = 0;
+  for (let i = 0; i < 20_000; i++) {
+    // Bursts of close probes and idle gaps past the window, few targets and many.
+    nowUs += random() < 0.05
+      ? Math.floor(random() * 90 * S)
+      : Math.floor(random() * 3 * S);
+    const target = Math.floor(random() * (i % 3000 < 1500 ? 12 : 40));
+    observeFanOut(fanOut, target, nowUs, LIMITS);
+    const expected = reference.probe(target, nowUs);
+    assert.deepEqual(fanOutTargets(fanOut), expected, `probe ${i}`);
+    assert.equal(fanOut.targets.size, expected.length);
+    assert.equal(fanOut.active, reference.active, `probe ${i}`);
+    if (fanOut.active) assert.equal(fanOut.startUs, reference.startUs);
+  }
+  assert.ok(fanOut.ringTargets.length <= 2 * LIMITS.maxTargets);
 });

@@ -69,9 +69,10 @@ export interface IcmpSweepOptions {
  *   more sensitive but counted repeated pings to one host too. A ping, a
  *   traceroute or a host checking a few peers reaches 1–5 hosts.
  * - `maxSources` 4 096 × `maxTargetsPerSource` 256 (a /24, so a two-pass
- *   sweep of one /24 is counted exactly) × about 50 B per remembered IPv4
- *   target (about 120 B for IPv6, kept as text), plus about 300 B per source:
- *   about 54 MB in the worst case for IPv4 and 130 MB for IPv6, reached only
+ *   sweep of one /24 is counted exactly) × about 62 B per remembered IPv4
+ *   target (measured: its Map entry and its share of the fan-out's ring;
+ *   about 120 B for IPv6, kept as text), plus about 300 B per source: about
+ *   66 MB in the worst case for IPv4 and 130 MB for IPv6, reached only
  *   when 4 096 sources each probe 256 hosts within one window; plus the
  *   admission's 384 KiB.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.

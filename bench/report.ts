@@ -139,6 +139,24 @@ function readerLoss(runs: LiveRun[], run: LiveRun): number {
   return baseline ? lost(run) - lost(baseline) : NaN;
 }
 
+/** A replay section of one input: its title (given the packet count), what it shows, and its table; nothing when it was not measured. */
+function replaySection(
+  series: Series[],
+  title: (packets: number) => string,
+  text: string,
+): string[] {
+  const first = series[0];
+  if (!first) return [];
+  return [
+    `### ${title(first.packets)}`,
+    "",
+    text,
+    "",
+    ...seriesTable(series, engineOf(series)),
+    "",
+  ];
+}
+
 /** The runs of one reader at one rate, in repeat order. */
 function runsOf(
   runs: LiveRun[],
@@ -500,41 +518,26 @@ export function renderReport(results: BenchResults): string {
       "",
     );
   }
-  const dnsFile = results.dns[0];
-  if (dnsFile) {
-    lines.push(
-      `### DNS only (${int(dnsFile.packets)} packets)`,
-      "",
+  lines.push(
+    ...replaySection(
+      results.dns,
+      (packets) => `DNS only (${int(packets)} packets)`,
       "Every packet is a DNS query or its answer: the decoder reads each question's name, and the tunnel detector scores every query's subdomain. tcpdump meets only 201 addresses here, so its address cache is no handicap on this file, and it prints each name.",
-      "",
-      ...seriesTable(results.dns, engineOf(results.dns)),
-      "",
-    );
-  }
-  const eveFloodFile = results.eveFlood[0];
-  if (eveFloodFile) {
-    lines.push(
-      `### EVE records under a spoofed SYN flood (${
-        int(eveFloodFile.packets)
-      } packets: the scaling section's flood from the most sources)`,
-      "",
+    ),
+    ...replaySection(
+      results.eveFlood,
+      (packets) =>
+        `EVE records under a spoofed SYN flood (${
+          int(packets)
+        } packets: the scaling section's flood from the most sources)`,
       "What `--eve` adds to the engine when every packet is a new flow: each spoofed SYN becomes a flow that the full flow table (65,536 flows) soon evicts and logs (`reason: forced`), so every packet costs a flow record (about 530 bytes of JSON) and its Community ID. The records are built and counted, not written, so the disk's speed is left out.",
-      "",
-      ...seriesTable(results.eveFlood, engineOf(results.eveFlood)),
-      "",
-    );
-  }
-  const arpFile = results.arp[0];
-  if (arpFile) {
-    lines.push(
-      `### ARP storm (${int(arpFile.packets)} frames)`,
-      "",
+    ),
+    ...replaySection(
+      results.arp,
+      (packets) => `ARP storm (${int(packets)} frames)`,
       "Every frame is ARP, most of them one host's requests sweeping a /16: the ARP scan detector counts every request's target, the ARP spoofing detector checks every frame's claim and pairs each reply with its request.",
-      "",
-      ...seriesTable(results.arp, engineOf(results.arp)),
-      "",
-    );
-  }
+    ),
+  );
   lines.push("## Scaling with distinct sources (SYN flood)", "");
   if (results.scaling.some((l) => l.measurements.length > 0)) {
     lines.push(

@@ -19,14 +19,34 @@ interface Run {
   stderr: string;
 }
 
-async function netmirror(args: string[], stdin?: Uint8Array): Promise<Run> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PERMISSIONS, MAIN, ...args],
-    stdin: stdin ? "piped" : "null",
-    stdout: "piped",
+/** `netmirror <args>` as a command, with stdout and stderr piped unless told; `permissions` go beside the usual ones. */
+function netmirrorCommand(
+  args: string[],
+  options: {
+    permissions?: string[];
+    stdin?: "piped" | "null";
+    stdout?: "piped" | "null";
+  } = {},
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...PERMISSIONS,
+      ...(options.permissions ?? []),
+      MAIN,
+      ...args,
+    ],
+    stdin: options.stdin ?? "null",
+    stdout: options.stdout ?? "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).spawn();
+  });
+}
+
+async function netmirror(args: string[], stdin?: Uint8Array): Promise<Run> {
+  const child = netmirrorCommand(args, { stdin: stdin ? "piped" : "null" })
+    .spawn();
   if (stdin) {
     const writer = child.stdin.getWriter();
     await writer.write(stdin);
@@ -58,6 +78,38 @@ function field(summary: string, label: string): string {
 }
 
 const HTTP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;
+
+/** Reads `child`'s stderr until netmirror says it is capturing on lo (failing if it never does); the reader, for the rest. */
+async function untilCapturing(
+  child: Deno.ChildProcess,
+): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const stderr = child.stderr.getReader();
+  let err = "";
+  while (!err.includes("capturing on lo")) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    err += new TextDecoder().decode(value);
+  }
+  assert.match(err, /capturing on lo/);
+  return stderr;
+}
+
+/** A UDP sender bound to 127.0.0.1: the tests may send to loopback only. */
+async function loopbackSender(): Promise<{
+  send(text: string, port: number): Promise<void>;
+  close(): void;
+}> {
+  const { createSocket } = await import("node:dgram");
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return {
+    send: (text, port) =>
+      new Promise<void>((resolve, reject) =>
+        socket.send(text, port, "127.0.0.1", (e) => e ? reject(e) : resolve())
+      ),
+    close: () => socket.close(),
+  };
+}
 
 Deno.test("netmirror read prints a summary with packets, bytes, link types and protocols", async () => {
   const run = await netmirror(["read", HTTP]);
@@ -175,45 +227,21 @@ Deno.test("netmirror interfaces lists lo and any", async () => {
 
 Deno.test("netmirror capture -c stops after n live packets on lo", async () => {
   const port = 47391;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      ...PERMISSIONS,
-      MAIN,
-      "capture",
-      "-i",
-      "lo",
-      "-c",
-      "3",
-      "--json",
-      "udp",
-      "port",
-      String(port),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = child.stderr.getReader();
-  let err = "";
-  while (!err.includes("capturing on lo")) {
-    const { value, done } = await stderr.read();
-    if (done) break;
-    err += new TextDecoder().decode(value);
-  }
-  const { createSocket } = await import("node:dgram");
-  const socket = createSocket("udp4");
-  // Bound explicitly: the tests may use 127.0.0.1 only.
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const child = netmirrorCommand([
+    "capture",
+    "-i",
+    "lo",
+    "-c",
+    "3",
+    "--json",
+    "udp",
+    "port",
+    String(port),
+  ]).spawn();
+  const stderr = await untilCapturing(child);
+  const socket = await loopbackSender();
   for (let i = 0; i < 5; i++) {
-    await new Promise<void>((resolve, reject) =>
-      socket.send(
-        `hello ${i}`,
-        port,
-        "127.0.0.1",
-        (e) => e ? reject(e) : resolve(),
-      )
-    );
+    await socket.send(`hello ${i}`, port);
   }
   socket.close();
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -235,13 +263,7 @@ Deno.test("netmirror capture -c stops after n live packets on lo", async () => {
 
 /** `netmirror <args>` with stdout and stderr piped, for tests that read them as they come. */
 function spawnNetmirror(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PERMISSIONS, MAIN, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  return netmirrorCommand(args).spawn();
 }
 
 /** Exit status and whole stderr of `child`, killing it after `timeoutMs`. */
@@ -293,30 +315,14 @@ Deno.test("netmirror capture stops quietly with exit 0 when its reader closes th
     "port",
     `${port}`,
   ]);
-  const stderr = child.stderr.getReader();
-  let err = "";
-  while (!err.includes("capturing on lo")) {
-    const { value, done } = await stderr.read();
-    if (done) break;
-    err += new TextDecoder().decode(value);
-  }
-  assert.match(err, /capturing on lo/);
-  const { createSocket } = await import("node:dgram");
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const stderr = await untilCapturing(child);
+  const socket = await loopbackSender();
   let exited = false;
   const status = child.status.finally(() => exited = true);
   // Bounded traffic to 127.0.0.1 until netmirror has exited.
   const sending = (async () => {
     for (let i = 0; i < 5_000 && !exited; i++) {
-      await new Promise<void>((resolve, reject) =>
-        socket.send(
-          `hello ${i}`,
-          port,
-          "127.0.0.1",
-          (e) => e ? reject(e) : resolve(),
-        )
-      );
+      await socket.send(`hello ${i}`, port);
       if (i % 50 === 49) await new Promise((r) => setTimeout(r, 10));
     }
   })();
@@ -355,21 +361,9 @@ Deno.test("netmirror read of a directory, and output into a directory, say so in
   assert.match(read.stderr, /^netmirror read: .*is a directory\n$/i);
   const out = await Deno.makeTempDir();
   try {
-    const eve = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        ...PERMISSIONS,
-        `--allow-write=${out}`,
-        MAIN,
-        "read",
-        HTTP,
-        "--eve",
-        out,
-      ],
+    const eve = await netmirrorCommand(["read", HTTP, "--eve", out], {
+      permissions: [`--allow-write=${out}`],
       stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
     }).output();
     assert.equal(eve.code, 1);
     assert.match(
@@ -389,20 +383,8 @@ for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
       } while its input is still open, summarises what it read and exits ${exitCode}`,
       async () => {
         const bytes = await Deno.readFile(BIG); // 35,720 packets, 3.5 MB
-        const child = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--quiet",
-            ...PERMISSIONS,
-            MAIN,
-            "read",
-            "-",
-            ...filter,
-          ],
+        const child = netmirrorCommand(["read", "-", ...filter], {
           stdin: "piped",
-          stdout: "piped",
-          stderr: "piped",
-          env: { NO_COLOR: "1" },
         }).spawn();
         const stdin = child.stdin.getWriter();
         // Resolves once the reader has taken all but what the pipes and
@@ -438,14 +420,8 @@ for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
 Deno.test("netmirror serve on an address this host does not have says so in one line and exits 1", async () => {
   // 192.0.2.0/24 is TEST-NET-1: never a local address, and nothing is sent.
   const dataDir = await Deno.makeTempDir();
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      ...PERMISSIONS,
-      "--allow-net=192.0.2.99:5999",
-      "--allow-write",
-      MAIN,
+  const output = await netmirrorCommand(
+    [
       "serve",
       "--idle",
       "--bind",
@@ -455,10 +431,11 @@ Deno.test("netmirror serve on an address this host does not have says so in one 
       "--data-dir",
       dataDir,
     ],
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
+    {
+      permissions: ["--allow-net=192.0.2.99:5999", `--allow-write=${dataDir}`],
+      stdout: "null",
+    },
+  ).output();
   await Deno.remove(dataDir, { recursive: true });
   const stderr = new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 1, stderr);

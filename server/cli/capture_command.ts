@@ -157,6 +157,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     }, 100);
     const result: LiveCaptureResult = await live.done;
     if (flushError !== undefined) throw flushError;
+    out.flush(); // the last packets before the counts, on a terminal too
     const t = result.tcpdump;
     if (eve) {
       eve.capture = {

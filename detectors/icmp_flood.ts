@@ -31,11 +31,11 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
-import { BoundedMap } from "./bounded_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
-import { fmix32, fnv1a } from "./hash.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
   clearReportMark,
@@ -74,7 +74,8 @@ export interface IcmpFloodOptions {
  *   source bitmap, about 1 KB of top and sample sources): about 11 MB in the
  *   worst case, reached only when 4 096 victims each get 150 requests within
  *   one window. A flooded victim is refreshed by every request, so a sweep of
- *   many other destinations cannot evict it.
+ *   many other destinations cannot evict it; the sweep's victims reuse the
+ *   entries they evict, and a new entry costs only what its one request set.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
 export const ICMP_FLOOD_DEFAULTS = {
@@ -102,16 +103,26 @@ const ICMPV6_ECHO_REQUEST = 128;
 
 /** One counter of the space-saving summary: `count` overestimates by at most `error`. */
 interface TopSource {
-  source: string;
+  /** The source's address key, and its text as {@linkcode keptText} keeps it. */
+  sourceKey: number;
+  sourceText: string;
   count: number;
   error: number;
 }
 
-/** Per-victim state; its {@linkcode ReportMark} counts `requests`. */
+/**
+ * Per-victim state; its {@linkcode ReportMark} counts `requests`. Entries
+ * are reused for new victims once evicted (a sweep of many destinations
+ * makes one per request).
+ */
 interface VictimState extends ReportMark {
-  victim: string;
+  /** The victim's address key, and its text as {@linkcode keptText} keeps it. */
+  victimKey: number;
+  victimText: string;
   /** Times of the last `packetThreshold` requests, µs (a ring once full). */
   times: number[];
+  /** Request times held in `times` (up to `packetThreshold`; entries past it are left from an earlier victim). */
+  timesCount: number;
   /** Next slot of `times` to overwrite once full (then also the oldest). */
   head: number;
   /** Requests and IP bytes since `epochStartUs`. */
@@ -119,9 +130,16 @@ interface VictimState extends ReportMark {
   bytes: number;
   epochStartUs: number;
   lastRequestUs: number;
+  /** The summary's counters: the first `topCount` (the rest are spares). */
   top: TopSource[];
+  topCount: number;
   sourceBits: Uint32Array;
-  sampleSources: string[];
+  /** Address keys and kept texts of up to `MAX_SAMPLES` sources: the first `sampleCount`. */
+  sampleKeys: number[];
+  sampleTexts: string[];
+  sampleCount: number;
+  /** Bits set in `sourceBits`. */
+  bitsSet: number;
   /** True from the first crossing until the victim has been below the threshold for a whole window. */
   flooding: boolean;
   floodStartUs: number;
@@ -162,7 +180,12 @@ export function createIcmpFloodDetector(
     );
   }
 
-  const victims = new BoundedMap<string, VictimState>(config.maxVictims);
+  // Keyed by the victim's address key (recycled: a sweep makes one per request).
+  const victims = new NumericKeyMap<VictimState>(
+    config.maxVictims,
+    undefined,
+    { recycle: true },
+  );
   let nextExpiryUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
@@ -180,17 +203,23 @@ export function createIcmpFloodDetector(
     } else {
       return;
     }
-    const victim = packet.dstAddress;
-    if (victim === "") return;
+    const victimKey = packet.dstAddressKey;
+    if (victimKey < 0 || packet.srcAddressKey < 0) return;
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
       expire(nowUs);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
-    let state = victims.get(victim);
+    const hash = hashKey(victimKey, 0, 0);
+    let state = victims.get(victimKey, 0, 0, hash);
     if (state === undefined) {
-      state = newVictim(victim, nowUs);
-      victims.set(victim, state);
+      state = resetVictim(
+        victims.spare() ?? newVictim(),
+        victimKey,
+        keptText(victimKey, packet, false),
+        nowUs,
+      );
+      victims.add(victimKey, 0, 0, state, hash);
     }
     state.lastRequestUs = nowUs;
     if (state.flooding && nowUs - state.lastAboveUs >= windowUs) {
@@ -202,14 +231,17 @@ export function createIcmpFloodDetector(
     }
     state.requests++;
     state.bytes += packet.ipLength;
-    countSource(state, packet.srcAddress);
+    countSource(state, packet.srcAddressKey, packet);
 
     // The sliding window: the oldest of the last `packetThreshold` request times.
+    // (Arrays keep their length across victims: shrinking one frees its
+    // storage, and the next push allocates it again.)
     const times = state.times;
     let oldestUs: number;
-    if (times.length < packetThreshold) {
-      times.push(nowUs);
-      if (times.length < packetThreshold) return;
+    if (state.timesCount < packetThreshold) {
+      if (state.timesCount < times.length) times[state.timesCount] = nowUs;
+      else times.push(nowUs);
+      if (++state.timesCount < packetThreshold) return;
       oldestUs = times[0]!;
     } else {
       times[state.head] = nowUs;
@@ -247,20 +279,27 @@ export function createIcmpFloodDetector(
   };
 }
 
-function newVictim(victim: string, nowUs: number): VictimState {
+/** A victim entry, to be {@linkcode resetVictim reset} before use. */
+function newVictim(): VictimState {
   return {
-    victim,
+    victimKey: -1,
+    victimText: "",
     times: [],
+    timesCount: 0,
     head: 0,
     requests: 0,
     bytes: 0,
-    epochStartUs: nowUs,
-    lastRequestUs: nowUs,
+    epochStartUs: 0,
+    lastRequestUs: 0,
     top: [],
+    topCount: 0,
     sourceBits: new Uint32Array(SOURCE_BITS / 32),
-    sampleSources: [],
+    sampleKeys: [],
+    sampleTexts: [],
+    sampleCount: 0,
+    bitsSet: 0,
     flooding: false,
-    floodStartUs: nowUs,
+    floodStartUs: 0,
     lastAboveUs: -Infinity,
     peakRate: 0,
     reportedCount: 0,
@@ -268,23 +307,57 @@ function newVictim(victim: string, nowUs: number): VictimState {
   };
 }
 
+/** Makes `state` (new, or an evicted victim's) the entry of victim `victimKey` (text as kept) first asked at `nowUs`. */
+function resetVictim(
+  state: VictimState,
+  victimKey: number,
+  victimText: string,
+  nowUs: number,
+): VictimState {
+  state.victimKey = victimKey;
+  state.victimText = victimText;
+  state.timesCount = 0;
+  state.head = 0;
+  state.lastRequestUs = nowUs;
+  state.flooding = false;
+  state.floodStartUs = nowUs;
+  state.lastAboveUs = -Infinity;
+  state.peakRate = 0;
+  clearReportMark(state);
+  resetEpoch(state, nowUs);
+  return state;
+}
+
 /** Starts a new counting epoch (sources and totals), keeping the request times. */
 function resetEpoch(state: VictimState, nowUs: number): void {
   state.requests = 0;
   state.bytes = 0;
   state.epochStartUs = nowUs;
-  state.top = [];
-  state.sourceBits.fill(0);
-  state.sampleSources = [];
+  state.topCount = 0;
+  // Most victims of a sweep get one request: clear just their bits.
+  if (state.bitsSet <= state.sampleCount) {
+    for (let i = 0; i < state.sampleCount; i++) {
+      state.sourceBits[sourceBitOf(state.sampleKeys[i]!) >>> 5] = 0;
+    }
+  } else {
+    state.sourceBits.fill(0);
+  }
+  state.bitsSet = 0;
+  state.sampleCount = 0;
 }
 
-/** Counts one request from `source` in the top-sources summary, the distinct-source map and the samples. */
-function countSource(state: VictimState, source: string): void {
+/** Counts one request from address key `sourceKey` (of `packet`) in the top-sources summary, the distinct-source map and the samples. */
+function countSource(
+  state: VictimState,
+  sourceKey: number,
+  packet: PacketRecord,
+): void {
   const top = state.top;
   let min: TopSource | undefined;
   let found = false;
-  for (const entry of top) {
-    if (entry.source === source) {
+  for (let i = 0; i < state.topCount; i++) {
+    const entry = top[i]!;
+    if (entry.sourceKey === sourceKey) {
       entry.count++;
       found = true;
       break;
@@ -292,30 +365,57 @@ function countSource(state: VictimState, source: string): void {
     if (min === undefined || entry.count < min.count) min = entry;
   }
   if (!found) {
-    if (top.length < TOP_SOURCES) {
-      top.push({ source, count: 1, error: 0 });
+    const sourceText = keptText(sourceKey, packet, true);
+    if (state.topCount < TOP_SOURCES) {
+      if (state.topCount === top.length) {
+        top.push({ sourceKey, sourceText, count: 1, error: 0 });
+      } else {
+        const entry = top[state.topCount]!;
+        entry.sourceKey = sourceKey;
+        entry.sourceText = sourceText;
+        entry.count = 1;
+        entry.error = 0;
+      }
+      state.topCount++;
     } else if (min !== undefined) {
       // Space-saving: the new source inherits the smallest counter.
       min.error = min.count;
       min.count++;
-      min.source = source;
+      min.sourceKey = sourceKey;
+      min.sourceText = sourceText;
     }
   }
-  // fmix32: addresses differing only in their last characters spread over
-  // all bits (linear counting assumes uniformly random bits).
-  const bit = fmix32(fnv1a(source)) % SOURCE_BITS;
+  const bit = sourceBitOf(sourceKey);
   const word = bit >>> 5;
   const mask = 1 << (bit & 31);
   const bits = state.sourceBits;
   if ((bits[word]! & mask) === 0) {
     bits[word] = bits[word]! | mask;
+    state.bitsSet++;
     if (
-      state.sampleSources.length < MAX_SAMPLES &&
-      !state.sampleSources.includes(source)
+      state.sampleCount < MAX_SAMPLES && !hasSample(state, sourceKey)
     ) {
-      state.sampleSources.push(source);
+      state.sampleKeys[state.sampleCount] = sourceKey;
+      state.sampleTexts[state.sampleCount] = keptText(sourceKey, packet, true);
+      state.sampleCount++;
     }
   }
+}
+
+/**
+ * The bit of the distinct-source map for address key `sourceKey`: a
+ * well-mixed hash, so keys differing only in their last bits spread over
+ * all bits (linear counting assumes uniformly random bits).
+ */
+function sourceBitOf(sourceKey: number): number {
+  return (hashKey(sourceKey, 0, 0) >>> 0) % SOURCE_BITS;
+}
+
+function hasSample(state: VictimState, sourceKey: number): boolean {
+  for (let i = 0; i < state.sampleCount; i++) {
+    if (state.sampleKeys[i] === sourceKey) return true;
+  }
+  return false;
 }
 
 /** Distinct sources estimated by linear counting: −m·ln(empty bits / m). */
@@ -350,7 +450,8 @@ function findingOf(
   config: Required<IcmpFloodOptions>,
 ): Finding {
   let leader: TopSource | undefined;
-  for (const entry of state.top) {
+  for (let i = 0; i < state.topCount; i++) {
+    const entry = state.top[i]!;
     if (
       leader === undefined ||
       entry.count - entry.error > leader.count - leader.error
@@ -358,10 +459,14 @@ function findingOf(
   }
   const leaderCount = leader === undefined ? 0 : leader.count - leader.error;
   const leaderShare = state.requests > 0 ? leaderCount / state.requests : 0;
+  const leaderText = leader === undefined
+    ? ""
+    : addressTextOf(leader.sourceKey, leader.sourceText);
   const attacker = leader !== undefined &&
-      leaderShare >= config.dominantShare && !isSpoofOnlySource(leader.source)
-    ? leader.source
+      leaderShare >= config.dominantShare && !isSpoofOnlySource(leaderText)
+    ? leaderText
     : "";
+  const victim = addressTextOf(state.victimKey, state.victimText);
   const sources = distinctSources(state.sourceBits);
   const durationUs = Math.max(nowUs - state.floodStartUs, 0);
   const durationSeconds = Math.round(durationUs / 1e5) / 10;
@@ -370,20 +475,20 @@ function findingOf(
   const meanRate = durationUs > 0
     ? Math.round(state.requests / (durationUs / 1e6) * 10) / 10
     : roundedRate;
-  const group = isGroupAddress(state.victim);
+  const group = isGroupAddress(victim);
   const from = attacker !== ""
     ? `from ${attacker}`
     : `from ${sources} source${sources === 1 ? "" : "s"}`;
   return {
     kind: "icmp_flood",
-    key: state.victim,
+    key: victim,
     timestampUs: nowUs,
     severity: severityOf(peakRate),
     attacker,
-    victim: state.victim,
+    victim,
     domain: "",
     summary:
-      `${state.victim} received ${state.requests} echo requests ${from} in ${durationSeconds} s (${roundedRate}/s now, peak ${peakRate}/s): ICMP flood`,
+      `${victim} received ${state.requests} echo requests ${from} in ${durationSeconds} s (${roundedRate}/s now, peak ${peakRate}/s): ICMP flood`,
     evidence: {
       requests: state.requests,
       bytes: state.bytes,
@@ -391,9 +496,12 @@ function findingOf(
       peakRatePerSecond: peakRate,
       meanRatePerSecond: meanRate,
       distinctSources: sources,
-      topSource: leader === undefined ? "" : leader.source,
+      topSource: leaderText,
       topSourceShare: Math.round(leaderShare * 1000) / 1000,
-      sampleSources: [...state.sampleSources],
+      sampleSources: state.sampleKeys.slice(0, state.sampleCount).map((
+        key,
+        i,
+      ) => addressTextOf(key, state.sampleTexts[i]!)),
       groupVictim: group,
       durationSeconds,
       windowSeconds: config.windowUs / 1e6,

@@ -259,3 +259,25 @@ Deno.test("icmp_flood: invalid options are rejected", () => {
     RangeError,
   );
 });
+
+Deno.test("icmp_flood: a victim's entry reused for another after eviction carries nothing over", () => {
+  const options = { maxVictims: 1, packetThreshold: 5 };
+  const packets = [
+    // Four requests to a first victim from many sources: below the threshold.
+    ...[1, 2, 3, 4].map((n) =>
+      echo({ src: `10.0.0.${n}`, dst: "192.168.1.50", atUs: T0 + n * 1_000 })
+    ),
+    // The second victim takes the first's entry, then gets five from one source.
+    ...[5, 6, 7, 8, 9].map((n) => echo({ atUs: T0 + n * 1_000 })),
+  ];
+  const findings = run(packets, options);
+  assert.equal(findings.length, 1, "at the second victim's fifth request");
+  const finding = findings[0]!;
+  assert.equal(finding.victim, VICTIM);
+  assert.equal(finding.timestampUs, T0 + 9_000);
+  assert.equal(finding.attacker, ATTACKER);
+  assert.equal(finding.evidence.requests, 5);
+  assert.equal(finding.evidence.distinctSources, 1);
+  assert.deepEqual(finding.evidence.sampleSources, [ATTACKER]);
+  assert.equal(finding.evidence.topSourceShare, 1);
+});

@@ -1,12 +1,13 @@
 /**
- * The record the decoder fills: a {@linkcode PacketRecord} whose IPv4
+ * The record the decoder fills: a {@linkcode PacketRecord} whose IP
  * addresses, MACs and DNS name become text only when something reads them.
  *
  * Formatting an address is cheap, but its string is not: under a spoofed
  * flood every packet brings new addresses, and their strings were most of
  * the decoder's garbage although most packets never have their address text
  * read (the analyzers look addresses up by `srcAddressKey`). So the decoder
- * stores an IPv4 address as its key and a MAC as two numbers, and the
+ * stores an IPv4 address as its key, an IPv6 address as its four words
+ * (keyed by them, decode/address_key.ts) and a MAC as two numbers, and the
  * getters format them on first read (through the direct-mapped caches of
  * decode/address.ts). Likewise a DNS question's name is kept as character
  * codes in the record's own buffer and made a string when read: the
@@ -22,11 +23,13 @@
 
 import {
   formatIpv4Key,
+  formatIpv6Words,
   formatMacWords,
   macHighWord,
   macLowWord,
+  readWord,
 } from "./decode/address.ts";
-import { isIpv4Key } from "./decode/address_key.ts";
+import { ipv6KeyOfWords, isIpv4Key } from "./decode/address_key.ts";
 import type {
   AppHint,
   NetworkKind,
@@ -51,9 +54,17 @@ export class DecodedPacket implements PacketRecord {
   vlanId = -1;
   etherType = -1;
   network: NetworkKind = "other";
-  /** Text, or null to format `srcAddressKey` (an IPv4 address) on first read. */
+  /** Text, or null to format `srcAddressKey` (an IPv4 address) or the words below (IPv6) on first read. */
   #srcAddress: string | null = "";
   #dstAddress: string | null = "";
+  #srcWord0 = 0;
+  #srcWord1 = 0;
+  #srcWord2 = 0;
+  #srcWord3 = 0;
+  #dstWord0 = 0;
+  #dstWord1 = 0;
+  #dstWord2 = 0;
+  #dstWord3 = 0;
   srcAddressKey = -1;
   dstAddressKey = -1;
   ipProtocol = -1;
@@ -112,7 +123,14 @@ export class DecodedPacket implements PacketRecord {
 
   /** Source IP address text, or "". */
   get srcAddress(): string {
-    return this.#srcAddress ??= formatIpv4Key(this.srcAddressKey);
+    return this.#srcAddress ??= isIpv4Key(this.srcAddressKey)
+      ? formatIpv4Key(this.srcAddressKey)
+      : formatIpv6Words(
+        this.#srcWord0,
+        this.#srcWord1,
+        this.#srcWord2,
+        this.#srcWord3,
+      );
   }
   set srcAddress(text: string) {
     this.#srcAddress = text;
@@ -120,7 +138,14 @@ export class DecodedPacket implements PacketRecord {
 
   /** Destination IP address text, or "". */
   get dstAddress(): string {
-    return this.#dstAddress ??= formatIpv4Key(this.dstAddressKey);
+    return this.#dstAddress ??= isIpv4Key(this.dstAddressKey)
+      ? formatIpv4Key(this.dstAddressKey)
+      : formatIpv6Words(
+        this.#dstWord0,
+        this.#dstWord1,
+        this.#dstWord2,
+        this.#dstWord3,
+      );
   }
   set dstAddress(text: string) {
     this.#dstAddress = text;
@@ -170,6 +195,22 @@ export class DecodedPacket implements PacketRecord {
   setIpv4Addresses(src: number, dst: number): void {
     this.srcAddressKey = src;
     this.dstAddressKey = dst;
+    this.#srcAddress = null;
+    this.#dstAddress = null;
+  }
+
+  /** Sets both addresses to the IPv6 addresses in the 16 bytes at `srcAt` and at `dstAt` (the caller checked they are present): keyed now, formatted when read. */
+  setIpv6Addresses(bytes: Uint8Array, srcAt: number, dstAt: number): void {
+    const s0 = this.#srcWord0 = readWord(bytes, srcAt);
+    const s1 = this.#srcWord1 = readWord(bytes, srcAt + 4);
+    const s2 = this.#srcWord2 = readWord(bytes, srcAt + 8);
+    const s3 = this.#srcWord3 = readWord(bytes, srcAt + 12);
+    const d0 = this.#dstWord0 = readWord(bytes, dstAt);
+    const d1 = this.#dstWord1 = readWord(bytes, dstAt + 4);
+    const d2 = this.#dstWord2 = readWord(bytes, dstAt + 8);
+    const d3 = this.#dstWord3 = readWord(bytes, dstAt + 12);
+    this.srcAddressKey = ipv6KeyOfWords(s0, s1, s2, s3);
+    this.dstAddressKey = ipv6KeyOfWords(d0, d1, d2, d3);
     this.#srcAddress = null;
     this.#dstAddress = null;
   }

@@ -5,9 +5,17 @@
  * @module
  */
 
-import { IPV6_KEY_BASE } from "../capture/decode/address_key.ts";
+import {
+  IPV6_KEY_BASE,
+  ipv6WordsOfKey,
+  parseIpv6Text,
+} from "../capture/decode/address_key.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { parseIpv4 } from "./addresses.ts";
+
+/** Scratch words of an address being checked (checks are synchronous). */
+const endWords = new Int32Array(4);
+const textWords = new Int32Array(4);
 
 /** One parsed CIDR block. */
 export interface Cidr {
@@ -107,15 +115,7 @@ export class CidrSet {
    */
   has(address: string): boolean {
     if (address.includes(":")) {
-      const words = parseIpv6Words(address);
-      if (words === undefined) return false;
-      if (
-        words[0] === 0 && words[1] === 0 && words[2] === 0xffff &&
-        this.#hasV4(words[3]!)
-      ) {
-        return true;
-      }
-      return this.#hasV6(words);
+      return parseIpv6Text(address, textWords) && this.#hasV6Words(textWords);
     }
     const word = parseIpv4(address);
     return word >= 0 && this.#hasV4(word);
@@ -139,6 +139,8 @@ export class CidrSet {
   #hasEnd(packet: PacketRecord, key: number, source: boolean): boolean {
     if (key < 0) return false;
     if (key < IPV6_KEY_BASE) return this.#hasV4(key);
+    // A recent IPv6 key gives its words back: no text made or parsed.
+    if (ipv6WordsOfKey(key, endWords)) return this.#hasV6Words(endWords);
     return this.has(source ? packet.srcAddress : packet.dstAddress);
   }
 
@@ -151,7 +153,18 @@ export class CidrSet {
     return false;
   }
 
-  #hasV6(words: number[]): boolean {
+  /** An IPv6 address (signed 32-bit words) in a block; an IPv4-mapped one (::ffff:a.b.c.d) also in an IPv4 block. */
+  #hasV6Words(words: Int32Array): boolean {
+    if (
+      words[0] === 0 && words[1] === 0 && words[2] === 0xffff &&
+      this.#hasV4(words[3]! >>> 0)
+    ) {
+      return true;
+    }
+    return this.#hasV6(words);
+  }
+
+  #hasV6(words: ArrayLike<number>): boolean {
     for (const block of this.#v6) {
       let inside = true;
       for (let i = 0; i < 4 && inside; i++) {
@@ -173,49 +186,9 @@ function wordMask(prefixLength: number, index: number): number {
   return (0xffffffff << (32 - bits)) >>> 0;
 }
 
-/**
- * Parses IPv6 text (RFC 4291 section 2.2: "::" compression, an embedded
- * dotted quad in the last 32 bits, an optional "%zone") into four unsigned
- * 32-bit words.
- */
+/** Parses IPv6 text (as {@linkcode parseIpv6Text} does) into four unsigned 32-bit words. */
 function parseIpv6Words(text: string): number[] | undefined {
-  const percent = text.indexOf("%");
-  const address = percent < 0 ? text : text.slice(0, percent);
-  const groups: number[] = [];
-  let compressAt = -1;
-  const halves = address.split("::");
-  if (halves.length > 2) return undefined;
-  for (let h = 0; h < halves.length; h++) {
-    if (h === 1) compressAt = groups.length;
-    const half = halves[h]!;
-    if (half === "") continue;
-    const parts = half.split(":");
-    for (let p = 0; p < parts.length; p++) {
-      const part = parts[p]!;
-      const isLast = h === halves.length - 1 && p === parts.length - 1;
-      if (isLast && part.includes(".")) {
-        const v4 = parseIpv4(part);
-        if (v4 < 0) return undefined;
-        groups.push(v4 >>> 16, v4 & 0xffff);
-        continue;
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(part)) return undefined;
-      groups.push(parseInt(part, 16));
-    }
-  }
-  if (compressAt < 0) {
-    if (groups.length !== 8) return undefined;
-  } else {
-    if (groups.length > 7) return undefined;
-    groups.splice(
-      compressAt,
-      0,
-      ...new Array<number>(8 - groups.length).fill(0),
-    );
-  }
-  const words: number[] = [];
-  for (let i = 0; i < 8; i += 2) {
-    words.push(((groups[i]! << 16) | groups[i + 1]!) >>> 0);
-  }
-  return words;
+  const words = new Int32Array(4);
+  if (!parseIpv6Text(text, words)) return undefined;
+  return Array.from(words, (word) => word >>> 0);
 }

@@ -147,7 +147,8 @@ const ipv6Key = new Int32Array(4 << IPV6_CACHE_BITS);
 const ipv6Used = new Uint8Array(1 << IPV6_CACHE_BITS);
 const ipv6Text: string[] = new Array(1 << IPV6_CACHE_BITS).fill("");
 
-function readWord(bytes: Uint8Array, offset: number): number {
+/** The big-endian 32-bit word (signed) at `offset`; the caller checked the four bytes are present. */
+export function readWord(bytes: Uint8Array, offset: number): number {
   // Non-null: the caller checked the sixteen bytes are present.
   return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) |
     (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
@@ -184,6 +185,36 @@ export function formatIpv6(bytes: Uint8Array, offset: number): string {
   ipv6Used[slot] = 1;
   ipv6Text[slot] = text;
   return text;
+}
+
+/** Scratch bytes of {@linkcode formatIpv6Words}. */
+const wordBytes = new Uint8Array(16);
+
+/** Formats the IPv6 address whose 32-bit words, most significant first, are `w0`–`w3` (as {@linkcode formatIpv6} does its bytes). */
+export function formatIpv6Words(
+  w0: number,
+  w1: number,
+  w2: number,
+  w3: number,
+): string {
+  const bytes = wordBytes;
+  bytes[0] = w0 >>> 24;
+  bytes[1] = w0 >>> 16;
+  bytes[2] = w0 >>> 8;
+  bytes[3] = w0;
+  bytes[4] = w1 >>> 24;
+  bytes[5] = w1 >>> 16;
+  bytes[6] = w1 >>> 8;
+  bytes[7] = w1;
+  bytes[8] = w2 >>> 24;
+  bytes[9] = w2 >>> 16;
+  bytes[10] = w2 >>> 8;
+  bytes[11] = w2;
+  bytes[12] = w3 >>> 24;
+  bytes[13] = w3 >>> 16;
+  bytes[14] = w3 >>> 8;
+  bytes[15] = w3;
+  return formatIpv6(bytes, 0);
 }
 
 function buildIpv6(bytes: Uint8Array, offset: number): string {

@@ -6,9 +6,7 @@
  */
 
 import type { AnomalyCounter } from "../anomalies.ts";
-import type { PacketRecord } from "../packet_record.ts";
-import { formatIpv6 } from "./address.ts";
-import { ipv6AddressKey } from "./address_key.ts";
+import type { DecodedPacket } from "../decoded_packet.ts";
 import { readU16 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 
@@ -125,7 +123,7 @@ const headerWalk = createIpv6Walk();
  * none to decode. The transport segment spans `offset + record.ipLength`.
  */
 export function decodeIpv6(
-  record: PacketRecord,
+  record: DecodedPacket,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -145,10 +143,11 @@ export function decodeIpv6(
   const nextHeader = bytes[offset + Field.NEXT_HEADER]!;
   record.ttl = bytes[offset + Field.HOP_LIMIT]!;
   record.ipProtocol = nextHeader;
-  record.srcAddress = formatIpv6(bytes, offset + Field.SRC_ADDRESS);
-  record.dstAddress = formatIpv6(bytes, offset + Field.DST_ADDRESS);
-  record.srcAddressKey = ipv6AddressKey(record.srcAddress);
-  record.dstAddressKey = ipv6AddressKey(record.dstAddress);
+  record.setIpv6Addresses(
+    bytes,
+    offset + Field.SRC_ADDRESS,
+    offset + Field.DST_ADDRESS,
+  );
   const payloadLength = readU16(bytes, offset + Field.PAYLOAD_LENGTH);
   let totalLength = IPV6_HEADER_LENGTH + payloadLength;
   if (payloadLength === 0 && nextHeader === EXTENSION.HOP_BY_HOP) {

@@ -6,8 +6,12 @@
  * @module
  */
 
-import { isIpv4Key, parseIpv4 } from "../capture/decode/address_key.ts";
-import { parseIpv6 } from "../capture/frame_builder.ts";
+import {
+  ipv6WordsOfKey,
+  isIpv4Key,
+  parseIpv4,
+  parseIpv6Text,
+} from "../capture/decode/address_key.ts";
 import { base64Codes, sha1 } from "./sha1.ts";
 
 const TCP = 6;
@@ -133,9 +137,12 @@ function endpointInto(
   address: string,
   bytes: Uint8Array,
 ): number {
-  return key !== undefined && isIpv4Key(key)
-    ? ipv4Into(key, bytes)
-    : addressInto(address, bytes);
+  if (key !== undefined && isIpv4Key(key)) return ipv4Into(key, bytes);
+  // A recent IPv6 key gives its words back: no text parsed.
+  if (key !== undefined && ipv6WordsOfKey(key, WORDS)) {
+    return ipv6Into(WORDS, bytes);
+  }
+  return addressInto(address, bytes);
 }
 
 /** Writes the IPv4 address `value` (a 32-bit number) into `bytes` in network order; 4. */
@@ -147,18 +154,28 @@ function ipv4Into(value: number, bytes: Uint8Array): number {
   return 4;
 }
 
+/** Scratch words of an IPv6 address. */
+const WORDS = new Int32Array(4);
+
+/** Writes IPv6 words (signed 32-bit, most significant first) into `bytes` in network order; 16. */
+function ipv6Into(words: Int32Array, bytes: Uint8Array): number {
+  for (let i = 0; i < 4; i++) {
+    const word = words[i]!;
+    bytes[i * 4] = word >>> 24;
+    bytes[i * 4 + 1] = (word >>> 16) & 0xff;
+    bytes[i * 4 + 2] = (word >>> 8) & 0xff;
+    bytes[i * 4 + 3] = word & 0xff;
+  }
+  return 16;
+}
+
 /** Writes `address`'s network-order bytes into `bytes`; their count (4 or 16), or -1 when it does not parse. */
 function addressInto(address: string, bytes: Uint8Array): number {
   if (!address.includes(":")) {
     const value = parseIpv4(address);
     return value < 0 ? -1 : ipv4Into(value, bytes);
   }
-  try {
-    bytes.set(parseIpv6(address));
-  } catch {
-    return -1;
-  }
-  return 16;
+  return parseIpv6Text(address, WORDS) ? ipv6Into(WORDS, bytes) : -1;
 }
 
 function ordered(

@@ -56,7 +56,7 @@ Deno.test("communityId matches the spec's published vectors", () => {
   }
 });
 
-Deno.test("communityId takes IPv4 addresses by key, and IPv6 ones by text beside their key", () => {
+Deno.test("communityId takes IPv4 addresses by key, and IPv6 ones by key when recent, else by text", () => {
   for (const [src, dst, protocol, srcPort, dstPort, expected] of VECTORS) {
     const srcKey = addressKey(src);
     const dstKey = addressKey(dst);
@@ -74,6 +74,20 @@ Deno.test("communityId takes IPv4 addresses by key, and IPv6 ones by text beside
       }),
       expected,
       `${src} → ${dst} by key`,
+    );
+    // An IPv6 key just made gives its words back: the text is not needed.
+    assert.equal(
+      communityId({
+        srcAddress: "",
+        dstAddress: "",
+        srcAddressKey: srcKey,
+        dstAddressKey: dstKey,
+        protocol,
+        srcPort,
+        dstPort,
+      }),
+      expected,
+      `${src} → ${dst} by key alone`,
     );
   }
 });

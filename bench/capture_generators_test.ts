@@ -7,10 +7,26 @@ import { writeMixedCapture } from "./mixed_capture.ts";
 import { writeSynFloodCapture } from "./synflood_capture.ts";
 import { writeDnsCapture } from "./dns_capture.ts";
 import { ARP_GATEWAY, ARP_SCANNER, writeArpCapture } from "./arp_capture.ts";
+import {
+  IPV6_FLOOD_VICTIM,
+  SWEEP_SOURCE,
+  writeIcmpSweepCapture,
+  writeIpv6SynFloodCapture,
+} from "./attack_captures.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 
-/** True when the IPv4 header and TCP/UDP/ICMP checksums of an Ethernet/IPv4 frame verify. */
+/** True when the IPv4 header and TCP/UDP/ICMP checksums of an Ethernet/IPv4 frame, or the TCP/UDP checksum of an Ethernet/IPv6 one, verify. */
 function checksumsValid(frame: Uint8Array): boolean {
+  if (frame[12] === 0x86 && frame[13] === 0xdd) {
+    const ip = frame.subarray(14);
+    const length = (ip[4]! << 8) | ip[5]!;
+    const pseudo = new Uint8Array(40);
+    pseudo.set(ip.subarray(8, 40), 0);
+    pseudo[34] = length >> 8;
+    pseudo[35] = length & 0xff;
+    pseudo[39] = ip[6]!;
+    return internetChecksum(pseudo, ip.subarray(40, 40 + length)) === 0;
+  }
   if (frame[12] !== 0x08 || frame[13] !== 0x00) return true; // not IPv4 (ARP)
   const ip = frame.subarray(14);
   const headerLength = (ip[0]! & 0x0f) * 4;
@@ -157,6 +173,61 @@ Deno.test("writeArpCapture() writes a sweep whose answers are all asked for: the
       `${alert.kind} ${alert.attacker}`
     );
     assert.deepEqual(alerts, [`arp_scan ${ARP_SCANNER}`]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("writeIcmpSweepCapture() pings a new address of the /16 with each packet: a sweep, and no flood", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeIcmpSweepCapture(path, { packets: 3_000 });
+    const frames = await framesOf(path);
+    assert.equal(frames.length, 3_000);
+    assert.deepEqual(frames.filter((f) => !checksumsValid(f)).length, 0);
+    const destinations = new Set<string>();
+    const engine = new AnalysisEngine();
+    await readPacketFile(path, (packet) => {
+      assert.deepEqual(
+        [packet.srcAddress, packet.transport, packet.icmpType, packet.anomaly],
+        [SWEEP_SOURCE, "icmp", 8, ""],
+      );
+      destinations.add(packet.dstAddress);
+      engine.observe(packet);
+    });
+    assert.equal(destinations.size, 3_000);
+    const alerts = engine.alerts().map((alert) =>
+      `${alert.kind} ${alert.attacker}`
+    );
+    assert.deepEqual(alerts, [`icmp_sweep ${SWEEP_SOURCE}`]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("writeIpv6SynFloodCapture() sends valid SYNs from as many IPv6 sources as asked: a SYN flood", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeIpv6SynFloodCapture(path, { packets: 6_000, sources: 2_000 });
+    const frames = await framesOf(path);
+    assert.equal(frames.length, 6_000);
+    assert.deepEqual(frames.filter((f) => !checksumsValid(f)).length, 0);
+    const sources = new Set<string>();
+    const engine = new AnalysisEngine();
+    await readPacketFile(path, (packet) => {
+      assert.deepEqual(
+        [packet.network, packet.dstAddress, packet.tcpFlags, packet.anomaly],
+        ["ipv6", IPV6_FLOOD_VICTIM, TCP_FLAGS.SYN, ""],
+      );
+      assert.match(packet.srcAddress, /^2001:db8:/);
+      sources.add(packet.srcAddress);
+      engine.observe(packet);
+    });
+    assert.equal(sources.size, 2_000);
+    const alerts = engine.alerts().map((alert) =>
+      `${alert.kind} ${alert.victim}`
+    );
+    assert.deepEqual(alerts, [`syn_flood ${IPV6_FLOOD_VICTIM}`]);
   } finally {
     await Deno.remove(path);
   }

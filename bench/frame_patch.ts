@@ -111,3 +111,31 @@ export function fixIpv4Checksums(buffer: Uint8Array, offset: number): void {
   if (protocol === 17 && checksum === 0) checksum = 0xffff;
   writeUint16(buffer, checksumAt, checksum);
 }
+
+/** Offset of the source address in an untagged Ethernet/IPv6 frame. */
+export const IPV6_SRC = 22;
+/** Offsets of the TCP source port and sequence number in an untagged Ethernet/IPv6/TCP frame (no extension headers). */
+export const IPV6_TCP_SRC_PORT = 54;
+export const IPV6_TCP_SEQ = 58;
+
+/**
+ * Recomputes the TCP or UDP checksum of the untagged Ethernet/IPv6 frame
+ * at `offset` (no extension headers; RFC 8200 section 8.1 pseudo-header).
+ * Other frames are left alone.
+ */
+export function fixIpv6Checksum(buffer: Uint8Array, offset: number): void {
+  if (buffer[offset + 12] !== 0x86 || buffer[offset + 13] !== 0xdd) return;
+  const ip = offset + 14;
+  const length = (buffer[ip + 4]! << 8) | buffer[ip + 5]!;
+  const protocol = buffer[ip + 6]!;
+  if (protocol !== 6 && protocol !== 17) return;
+  const transport = ip + 40;
+  const checksumAt = transport + (protocol === 6 ? 16 : 6);
+  buffer[checksumAt] = 0;
+  buffer[checksumAt + 1] = 0;
+  // Pseudo-header: source and destination address, length, next header.
+  const sum = sumWords(buffer, ip + 8, 32) + length + protocol;
+  let checksum = ~fold(sum + sumWords(buffer, transport, length)) & 0xffff;
+  if (protocol === 17 && checksum === 0) checksum = 0xffff;
+  writeUint16(buffer, checksumAt, checksum);
+}

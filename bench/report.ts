@@ -67,6 +67,10 @@ export interface BenchResults {
   eveFlood: Series[];
   /** The engine on the ARP storm. */
   arp: Series[];
+  /** The engine on the ICMP sweep. */
+  sweep: Series[];
+  /** The engine with and without EVE records on the IPv6 SYN flood. */
+  ipv6Flood: Series[];
   scaling: ScalingLevel[];
   live: LiveConfig[] | string;
   sse: SseBenchResult | string;
@@ -226,6 +230,31 @@ function headline(results: BenchResults): string[] {
       } frames (one core) | ${
         int(innerPps(arpEngine))
       } packets/s | none (tracked) | — |`,
+    );
+  }
+  const sweepEngine = engineOf(results.sweep);
+  if (sweepEngine) {
+    rows.push(
+      `| Full-engine replay, ICMP sweep ${
+        int(sweepEngine.packets)
+      } packets (one core) | ${
+        int(innerPps(sweepEngine))
+      } packets/s | none (tracked) | — |`,
+    );
+  }
+  const ipv6Engine = engineOf(results.ipv6Flood);
+  const ipv6Eve = results.ipv6Flood.find((s) => s.name.includes("EVE"));
+  if (ipv6Engine) {
+    rows.push(
+      `| Full-engine replay, IPv6 SYN flood ${
+        int(ipv6Engine.packets)
+      } packets from as many sources (one core) | ${
+        int(innerPps(ipv6Engine))
+      } packets/s${
+        ipv6Eve ? `; ${int(innerPps(ipv6Eve))} with EVE records` : ""
+      }, peak RSS ${
+        mib(Math.max(...ipv6Engine.measurements.map((m) => m.peakRssBytes)))
+      } | none (tracked) | — |`,
     );
   }
   const measured = results.scaling.filter((l) => l.measurements.length > 0);
@@ -531,6 +560,16 @@ export function renderReport(results: BenchResults): string {
           int(packets)
         } packets: the scaling section's flood from the most sources)`,
       "What `--eve` adds to the engine when every packet is a new flow: each spoofed SYN becomes a flow that the full flow table (65,536 flows) soon evicts and logs (`reason: forced`), so every packet costs a flow record (about 530 bytes of JSON) and its Community ID. The records are built and counted, not written, so the disk's speed is left out.",
+    ),
+    ...replaySection(
+      results.sweep,
+      (packets) => `ICMP sweep (${int(packets)} packets)`,
+      "Every packet is an echo request from one host to the next address of a /16: the ICMP sweep detector counts each destination, and the ICMP flood detector meets a new victim with each packet.",
+    ),
+    ...replaySection(
+      results.ipv6Flood,
+      (packets) => `IPv6 SYN flood (${int(packets)} packets)`,
+      "Every packet is a SYN from a new spoofed IPv6 source: each address is keyed from its words as it is decoded, data exfiltration checks it against the home network, and with EVE each SYN becomes a flow record with its Community ID.",
     ),
     ...replaySection(
       results.arp,

@@ -44,6 +44,14 @@ import {
   writeDnsCapture,
 } from "./dns_capture.ts";
 import { ARP_SCANNER, writeArpCapture } from "./arp_capture.ts";
+import {
+  IPV6_FLOOD_SOURCES,
+  IPV6_FLOOD_VICTIM,
+  SWEEP_NETWORK,
+  SWEEP_SOURCE,
+  writeIcmpSweepCapture,
+  writeIpv6SynFloodCapture,
+} from "./attack_captures.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -191,6 +199,21 @@ try {
     } hosts that exist answer it, and every fourth step one of them asks for its gateway and is answered; 5 µs apart`,
     (path) => writeArpCapture(path, { packets: PACKETS, hosts: ARP_HOSTS }),
   );
+  const sweepFile = await generate(
+    "icmp_sweep.pcap",
+    PACKETS,
+    `ICMP only: ${SWEEP_SOURCE} sends echo requests to every address of ${SWEEP_NETWORK} in turn, over and over (a new destination with each packet); 5 µs apart`,
+    (path) => writeIcmpSweepCapture(path, { packets: PACKETS }),
+  );
+  const ipv6FloodFile = await generate(
+    "synflood_ipv6.pcap",
+    PACKETS,
+    `spoofed-source SYN flood to [${IPV6_FLOOD_VICTIM}]:80 from ${
+      int(PACKETS)
+    } distinct IPv6 sources in ${IPV6_FLOOD_SOURCES}, 5 µs apart; seed 4`,
+    (path) =>
+      writeIpv6SynFloodCapture(path, { packets: PACKETS, sources: PACKETS }),
+  );
   const floods = new Map<number, string>();
   for (const sources of SCALING_SOURCES) {
     floods.set(
@@ -239,6 +262,15 @@ try {
     { kind: "netmirror", stage: "engine" },
   ], { log });
   const arpRoundS = await arp.round();
+  const sweep = new Comparison(sweepFile, PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+  ], { log });
+  const sweepRoundS = await sweep.round();
+  const ipv6Flood = new Comparison(ipv6FloodFile, PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+    { kind: "netmirror", stage: "eve" },
+  ], { log });
+  const ipv6FloodRoundS = await ipv6Flood.round();
   // A profiled run costs about one engine run on the whole capture.
   const profileS = full.series[2]!.seconds[0]! + 5;
 
@@ -311,7 +343,7 @@ try {
           profileS +
             (RUNS - 1) *
               (compareRoundS + fullRoundS + dnsRoundS + eveFloodRoundS +
-                arpRoundS) +
+                arpRoundS + sweepRoundS + ipv6FloodRoundS) +
             MARGIN_S,
       log,
     });
@@ -394,6 +426,18 @@ try {
     () => arp.round(),
   );
   await extra(
+    "ICMP sweep replay",
+    sweepRoundS,
+    () => sweep.rounds,
+    () => sweep.round(),
+  );
+  await extra(
+    "IPv6 flood replay",
+    ipv6FloodRoundS,
+    () => ipv6Flood.rounds,
+    () => ipv6Flood.round(),
+  );
+  await extra(
     "Scaling",
     scalingRoundS,
     () => scaling[0]?.measurements.length ?? RUNS,
@@ -416,6 +460,8 @@ try {
     dns: dns.series,
     eveFlood: eveFlood.series,
     arp: arp.series,
+    sweep: sweep.series,
+    ipv6Flood: ipv6Flood.series,
     scaling,
     live,
     sse,

@@ -1,0 +1,123 @@
+/**
+ * Generates attack traffic that stresses other detectors than the mixed
+ * capture does, for the bench's attack section: an ICMP sweep (one host
+ * pinging every address of a /16, again and again: the ICMP sweep and flood
+ * detectors see a new destination per packet) and a spoofed-source IPv6 SYN
+ * flood (every packet a new IPv6 address to key). Real bytes with valid
+ * checksums, deterministic; frames are patched copies of one template
+ * (frame_patch.ts).
+ *
+ * @module
+ */
+
+import { icmpFrame, tcpFrame } from "../capture/frame_builder.ts";
+import { TCP_FLAGS } from "../capture/packet_record.ts";
+import {
+  fixIpv4Checksums,
+  fixIpv6Checksum,
+  ICMP_ID,
+  IPV4_DST,
+  IPV6_SRC,
+  IPV6_TCP_SEQ,
+  IPV6_TCP_SRC_PORT,
+  writeUint16,
+  writeUint32,
+} from "./frame_patch.ts";
+import { mulberry32 } from "./mixed_capture.ts";
+import { PcapSink } from "./pcap_sink.ts";
+
+/** Timestamp of the first packet of each capture, µs since the epoch. */
+export const ATTACK_START_US = 1_700_000_000_000_000;
+
+/** The sweeping host, and the /16 it sweeps. */
+export const SWEEP_SOURCE = "10.9.9.9";
+export const SWEEP_NETWORK = "10.1.0.0/16";
+
+/** The IPv6 flood's target, and the /32 its spoofed sources come from. */
+export const IPV6_FLOOD_VICTIM = "2001:db8:ffff::10";
+export const IPV6_FLOOD_SOURCES = "2001:db8::/32";
+
+/** Offset of an ICMP echo's sequence number in an Ethernet/IPv4 frame. */
+const ICMP_SEQ = ICMP_ID + 2;
+
+/**
+ * Writes `packets` ICMP echo requests from {@linkcode SWEEP_SOURCE} to
+ * 10.1.x.y, x.y counting up through the /16 and starting over, `gapUs`
+ * (default 5) apart; returns the file's size in bytes.
+ */
+export async function writeIcmpSweepCapture(
+  path: string,
+  options: { packets: number; gapUs?: number },
+): Promise<number> {
+  const gapUs = options.gapUs ?? 5;
+  const template = icmpFrame({
+    srcMac: "02:00:00:00:00:09",
+    dstMac: "02:ff:00:00:00:01",
+    src: SWEEP_SOURCE,
+    dst: "10.1.0.1",
+  }, { type: 8, code: 0, id: 0x4242, seq: 0 });
+  return await PcapSink.write(path, async (sink) => {
+    const buffer = sink.buffer;
+    let timestampUs = ATTACK_START_US;
+    for (let i = 0; i < options.packets; i++) {
+      if (!sink.fits(template.length)) await sink.flush();
+      const at = sink.append(timestampUs, template.length);
+      buffer.set(template, at);
+      writeUint32(buffer, at + IPV4_DST, (0x0a010000 | (i & 0xffff)) >>> 0);
+      writeUint16(buffer, at + ICMP_SEQ, i & 0xffff);
+      fixIpv4Checksums(buffer, at);
+      timestampUs += gapUs;
+    }
+  });
+}
+
+/**
+ * Writes `packets` TCP SYNs to [{@linkcode IPV6_FLOOD_VICTIM}]:80, packet i
+ * from source i mod `sources` (addresses spread over 2001:db8::/32), random
+ * source ports and sequence numbers, `gapUs` (default 5) apart; returns
+ * the file's size in bytes.
+ */
+export async function writeIpv6SynFloodCapture(
+  path: string,
+  options: { packets: number; sources: number; gapUs?: number; seed?: number },
+): Promise<number> {
+  const { packets, sources } = options;
+  if (!(Number.isInteger(sources) && sources >= 1 && sources <= 2 ** 32)) {
+    throw new RangeError(
+      `Cannot write IPv6 SYN flood capture: sources must be 1-4294967296, got ${sources}`,
+    );
+  }
+  const gapUs = options.gapUs ?? 5;
+  const random = mulberry32(options.seed ?? 4);
+  const template = tcpFrame({
+    srcMac: "02:00:00:00:00:01",
+    dstMac: "02:ff:00:00:00:01",
+    src: "2001:db8::1",
+    dst: IPV6_FLOOD_VICTIM,
+  }, { srcPort: 1024, dstPort: 80, flags: TCP_FLAGS.SYN, seq: 0 });
+  return await PcapSink.write(path, async (sink) => {
+    const buffer = sink.buffer;
+    let timestampUs = ATTACK_START_US;
+    for (let i = 0; i < packets; i++) {
+      if (!sink.fits(template.length)) await sink.flush();
+      const at = sink.append(timestampUs, template.length);
+      buffer.set(template, at);
+      // 2001:db8:<source spread over the next 64 bits>::1
+      const source = i % sources;
+      writeUint32(buffer, at + IPV6_SRC + 4, Math.imul(source + 1, 0x9e3779b1));
+      writeUint32(buffer, at + IPV6_SRC + 8, source);
+      writeUint16(
+        buffer,
+        at + IPV6_TCP_SRC_PORT,
+        1024 + Math.floor(random() * 64000),
+      );
+      writeUint32(
+        buffer,
+        at + IPV6_TCP_SEQ,
+        Math.floor(random() * 4294967296),
+      );
+      fixIpv6Checksum(buffer, at);
+      timestampUs += gapUs;
+    }
+  });
+}

@@ -143,6 +143,21 @@ function readerLoss(runs: LiveRun[], run: LiveRun): number {
   return baseline ? lost(run) - lost(baseline) : NaN;
 }
 
+/** A tracked headline row of one input's full-engine replay (nothing when it was not measured): what (given the packet count), its rate, and `more` after it. */
+function trackedRow(
+  series: Series[],
+  what: (packets: number) => string,
+  more: (engine: Series) => string = () => "",
+): string[] {
+  const engine = engineOf(series);
+  if (!engine) return [];
+  return [
+    `| Full-engine replay, ${what(engine.packets)} (one core) | ${
+      int(innerPps(engine))
+    } packets/s${more(engine)} | none (tracked) | — |`,
+  ];
+}
+
 /** A replay section of one input: its title (given the packet count), what it shows, and its table; nothing when it was not measured. */
 function replaySection(
   series: Series[],
@@ -222,41 +237,28 @@ function headline(results: BenchResults): string[] {
       } \`tshark -n -r\` (same file, same run) | none (tracked) | — |`,
     );
   }
-  const arpEngine = engineOf(results.arp);
-  if (arpEngine) {
-    rows.push(
-      `| Full-engine replay, ARP storm ${
-        int(arpEngine.packets)
-      } frames (one core) | ${
-        int(innerPps(arpEngine))
-      } packets/s | none (tracked) | — |`,
-    );
-  }
-  const sweepEngine = engineOf(results.sweep);
-  if (sweepEngine) {
-    rows.push(
-      `| Full-engine replay, ICMP sweep ${
-        int(sweepEngine.packets)
-      } packets (one core) | ${
-        int(innerPps(sweepEngine))
-      } packets/s | none (tracked) | — |`,
-    );
-  }
-  const ipv6Engine = engineOf(results.ipv6Flood);
   const ipv6Eve = results.ipv6Flood.find((s) => s.name.includes("EVE"));
-  if (ipv6Engine) {
-    rows.push(
-      `| Full-engine replay, IPv6 SYN flood ${
-        int(ipv6Engine.packets)
-      } packets from as many sources (one core) | ${
-        int(innerPps(ipv6Engine))
-      } packets/s${
-        ipv6Eve ? `; ${int(innerPps(ipv6Eve))} with EVE records` : ""
-      }, peak RSS ${
-        mib(Math.max(...ipv6Engine.measurements.map((m) => m.peakRssBytes)))
-      } | none (tracked) | — |`,
-    );
-  }
+  rows.push(
+    ...trackedRow(
+      results.arp,
+      (packets) => `ARP storm ${int(packets)} frames`,
+    ),
+    ...trackedRow(
+      results.sweep,
+      (packets) => `ICMP sweep ${int(packets)} packets`,
+    ),
+    ...trackedRow(
+      results.ipv6Flood,
+      (packets) =>
+        `IPv6 SYN flood ${int(packets)} packets from as many sources`,
+      (engine) =>
+        `${
+          ipv6Eve ? `; ${int(innerPps(ipv6Eve))} with EVE records` : ""
+        }, peak RSS ${
+          mib(Math.max(...engine.measurements.map((m) => m.peakRssBytes)))
+        }`,
+    ),
+  );
   const measured = results.scaling.filter((l) => l.measurements.length > 0);
   const million = measured.find((l) => l.sources >= 1_000_000);
   if (million) {

@@ -196,6 +196,18 @@ export class NumericKeyMap<V> {
     return slot === NO_SLOT ? undefined : this.#values[slot];
   }
 
+  /**
+   * Evicts the least recently used entry now, as a full map's next insert
+   * would (counted in {@linkcode evictions}, handed to `onEvict`); false
+   * when the map is empty. For a caller that must make room before it
+   * prepares the value it will add.
+   */
+  evictOldest(): boolean {
+    if (this.#size === 0) return false;
+    this.#evictOldest();
+    return true;
+  }
+
   /** Inserts an absent key, with its stamp. */
   #insert(
     a: number,

@@ -193,3 +193,20 @@ Deno.test("NumericKeyMap.clear() empties the index too: refilled maps find their
     assert.equal(map.size, 0);
   }
 });
+
+Deno.test("NumericKeyMap.evictOldest() evicts as a full map's insert would, counted and handed to onEvict", () => {
+  const evicted: string[] = [];
+  const map = new NumericKeyMap<string>(3, (value) => evicted.push(value), {
+    recycle: true,
+  });
+  assert.equal(map.evictOldest(), false, "nothing to evict");
+  map.set(1, 0, 0, "one");
+  map.set(2, 0, 0, "two");
+  map.get(1, 0, 0); // two is now the oldest
+  assert.equal(map.evictOldest(), true);
+  assert.deepEqual(evicted, ["two"]);
+  assert.equal(map.evictions, 1);
+  assert.equal(map.size, 1);
+  assert.equal(map.peek(2, 0, 0), undefined);
+  assert.equal(map.spare(), "two");
+});

@@ -692,6 +692,47 @@ Deno.test("port_scan: tables stay within capacity under 1M spoofed sources", () 
   assert.deepEqual(findings, []);
 });
 
+Deno.test("port_scan: past maxProbes the oldest probe makes room, so counters never leave while a probe counts in them", () => {
+  // Scanners sweeping more hosts than the probe table holds: each new probe
+  // replaces the oldest, and its entries (recycled) must take no counter
+  // away from a probe still remembered.
+  const options = {
+    maxProbes: 300,
+    failedSubnetHostThreshold: 5,
+    failedHostThreshold: 20,
+  };
+  const detector = createPortScanDetector(options);
+  const findings: Finding[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const scanner = `10.7.0.${1 + (i % 5)}`;
+    const packet = tcp({
+      src: scanner,
+      dst: `10.${1 + (i % 3)}.${(i >> 8) & 255}.${i & 255}`,
+      dstPort: i % 7 === 0 ? 22 : 445,
+      flags: SYN,
+      atUs: i * 1_000,
+    });
+    detector.observe(packet, (finding) => findings.push(finding));
+  }
+  const tables = detector.tables();
+  assert.equal(tables.probes!.size, options.maxProbes);
+  assert.ok(tables.probes!.evictions > 19_000, `${tables.probes!.evictions}`);
+  for (const name of ["host_counters", "port_counters", "subnet_counters"]) {
+    assert.equal(tables[name]!.evictions, 0, name);
+    assert.ok(tables[name]!.size <= options.maxProbes, name);
+  }
+  // Every scanner's latest finding counts only what is remembered, and
+  // never less than nothing.
+  const latest = new Map(
+    findings.map((finding) => [finding.attacker, finding]),
+  );
+  assert.equal(latest.size, 5);
+  for (const finding of latest.values()) {
+    const probes = finding.evidence.probes as number;
+    assert.ok(probes > 0 && probes <= options.maxProbes, `${probes}`);
+  }
+});
+
 Deno.test("port_scan: a held source that repeated its probe often is kept against a newcomer seen less often", () => {
   // Repeats of a held probe count as sightings of the source, as hits do in
   // every admitted table: a spoofed flood's returning sources then do not

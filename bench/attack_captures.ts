@@ -2,8 +2,10 @@
  * Generates attack traffic that stresses other detectors than the mixed
  * capture does, for the bench's attack section: an ICMP sweep (one host
  * pinging every address of a /16, again and again: the ICMP sweep and flood
- * detectors see a new destination per packet) and a spoofed-source IPv6 SYN
- * flood (every packet a new IPv6 address to key). Real bytes with valid
+ * detectors see a new destination per packet), a spoofed-source IPv6 SYN
+ * flood (every packet a new IPv6 address to key) and a fast horizontal scan
+ * (scanners sending SYNs to port 445 of ever new hosts, nothing answering:
+ * the port scan and SYN flood detectors see a new host per packet). Real bytes with valid
  * checksums, deterministic; frames are patched copies of one template
  * (frame_patch.ts).
  *
@@ -17,9 +19,12 @@ import {
   fixIpv6Checksum,
   ICMP_ID,
   IPV4_DST,
+  IPV4_SRC,
   IPV6_SRC,
   IPV6_TCP_SEQ,
   IPV6_TCP_SRC_PORT,
+  L4_SRC_PORT,
+  TCP_SEQ,
   writeUint16,
   writeUint32,
 } from "./frame_patch.ts";
@@ -117,6 +122,57 @@ export async function writeIpv6SynFloodCapture(
         Math.floor(random() * 4294967296),
       );
       fixIpv6Checksum(buffer, at);
+      timestampUs += gapUs;
+    }
+  });
+}
+
+/** The horizontal scan's scanners (10.7.0.1 up), how many the bench uses, and the port they probe. */
+export const SCAN_SOURCES = "10.7.0.0/24";
+export const BENCH_SCANNERS = 50;
+export const SCAN_PORT = 445;
+
+/**
+ * Writes `packets` TCP SYNs to port {@linkcode SCAN_PORT}, packet i from
+ * scanner 10.7.0.(1 + i mod `scanners`) to the i-th host of a walk through
+ * 11.0.0.0/8 (every packet a host not seen before), `gapUs` (default 5)
+ * apart; returns the file's size in bytes.
+ */
+export async function writeHorizontalScanCapture(
+  path: string,
+  options: { packets: number; scanners: number; gapUs?: number },
+): Promise<number> {
+  const { packets, scanners } = options;
+  if (!(Number.isInteger(scanners) && scanners >= 1 && scanners <= 254)) {
+    throw new RangeError(
+      `Cannot write horizontal scan capture: scanners must be 1-254, got ${scanners}`,
+    );
+  }
+  const gapUs = options.gapUs ?? 5;
+  const template = tcpFrame({
+    srcMac: "02:00:00:00:07:01",
+    dstMac: "02:ff:00:00:00:01",
+    src: "10.7.0.1",
+    dst: "11.0.0.1",
+  }, { srcPort: 40000, dstPort: SCAN_PORT, flags: TCP_FLAGS.SYN, seq: 0 });
+  return await PcapSink.write(path, async (sink) => {
+    const buffer = sink.buffer;
+    let timestampUs = ATTACK_START_US;
+    for (let i = 0; i < packets; i++) {
+      if (!sink.fits(template.length)) await sink.flush();
+      const at = sink.append(timestampUs, template.length);
+      buffer.set(template, at);
+      const scanner = i % scanners;
+      writeUint32(buffer, at + IPV4_SRC, (0x0a070001 + scanner) >>> 0);
+      // A bijection on 24 bits: 2^24 distinct hosts before any repeats.
+      writeUint32(
+        buffer,
+        at + IPV4_DST,
+        (0x0b000000 | (Math.imul(i + 1, 0x9e3779) & 0xffffff)) >>> 0,
+      );
+      writeUint16(buffer, at + L4_SRC_PORT, 40000 + scanner);
+      writeUint32(buffer, at + TCP_SEQ, i);
+      fixIpv4Checksums(buffer, at);
       timestampUs += gapUs;
     }
   });

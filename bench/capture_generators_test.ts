@@ -9,7 +9,9 @@ import { writeDnsCapture } from "./dns_capture.ts";
 import { ARP_GATEWAY, ARP_SCANNER, writeArpCapture } from "./arp_capture.ts";
 import {
   IPV6_FLOOD_VICTIM,
+  SCAN_PORT,
   SWEEP_SOURCE,
+  writeHorizontalScanCapture,
   writeIcmpSweepCapture,
   writeIpv6SynFloodCapture,
 } from "./attack_captures.ts";
@@ -228,6 +230,39 @@ Deno.test("writeIpv6SynFloodCapture() sends valid SYNs from as many IPv6 sources
       `${alert.kind} ${alert.victim}`
     );
     assert.deepEqual(alerts, [`syn_flood ${IPV6_FLOOD_VICTIM}`]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("writeHorizontalScanCapture() sends each scanner's SYNs to hosts never probed before: one port scan per scanner", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeHorizontalScanCapture(path, { packets: 6_000, scanners: 4 });
+    const frames = await framesOf(path);
+    assert.equal(frames.length, 6_000);
+    assert.deepEqual(frames.filter((f) => !checksumsValid(f)).length, 0);
+    const hosts = new Set<string>();
+    const engine = new AnalysisEngine();
+    await readPacketFile(path, (packet) => {
+      assert.deepEqual(
+        [packet.dstPort, packet.tcpFlags, packet.anomaly],
+        [SCAN_PORT, TCP_FLAGS.SYN, ""],
+      );
+      assert.match(packet.srcAddress, /^10\.7\.0\.[1-4]$/);
+      hosts.add(packet.dstAddress);
+      engine.observe(packet);
+    });
+    assert.equal(hosts.size, 6_000);
+    const alerts = engine.alerts().map((alert) =>
+      `${alert.kind} ${alert.attacker}`
+    ).sort();
+    assert.deepEqual(alerts, [
+      "port_scan 10.7.0.1",
+      "port_scan 10.7.0.2",
+      "port_scan 10.7.0.3",
+      "port_scan 10.7.0.4",
+    ]);
   } finally {
     await Deno.remove(path);
   }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { BENCH_SCANNERS } from "./attack_captures.ts";
 import { DEV_NULL_READER, type LiveRun, PIPE_BASELINE } from "./live_bench.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { ProfileResult } from "./profile_bench.ts";
@@ -71,6 +72,8 @@ export interface BenchResults {
   sweep: Series[];
   /** The engine with and without EVE records on the IPv6 SYN flood. */
   ipv6Flood: Series[];
+  /** The engine on the horizontal scan. */
+  hscan: Series[];
   scaling: ScalingLevel[];
   live: LiveConfig[] | string;
   sse: SseBenchResult | string;
@@ -141,6 +144,11 @@ function readerLoss(runs: LiveRun[], run: LiveRun): number {
     r.repeat === run.repeat
   );
   return baseline ? lost(run) - lost(baseline) : NaN;
+}
+
+/** The highest peak RSS over a series' runs. */
+function peakRss(series: Series): string {
+  return mib(Math.max(...series.measurements.map((m) => m.peakRssBytes)));
 }
 
 /** A tracked headline row of one input's full-engine replay (nothing when it was not measured): what (given the packet count), its rate, and `more` after it. */
@@ -254,9 +262,15 @@ function headline(results: BenchResults): string[] {
       (engine) =>
         `${
           ipv6Eve ? `; ${int(innerPps(ipv6Eve))} with EVE records` : ""
-        }, peak RSS ${
-          mib(Math.max(...engine.measurements.map((m) => m.peakRssBytes)))
-        }`,
+        }, peak RSS ${peakRss(engine)}`,
+    ),
+    ...trackedRow(
+      results.hscan,
+      (packets) =>
+        `horizontal scan, ${
+          int(packets)
+        } SYNs from 50 scanners to as many hosts`,
+      (engine) => `, peak RSS ${peakRss(engine)}`,
     ),
   );
   const measured = results.scaling.filter((l) => l.measurements.length > 0);
@@ -572,6 +586,11 @@ export function renderReport(results: BenchResults): string {
       results.ipv6Flood,
       (packets) => `IPv6 SYN flood (${int(packets)} packets)`,
       "Every packet is a SYN from a new spoofed IPv6 source: each address is keyed from its words as it is decoded, data exfiltration checks it against the home network, and with EVE each SYN becomes a flow record with its Community ID.",
+    ),
+    ...replaySection(
+      results.hscan,
+      (packets) => `Horizontal scan (${int(packets)} packets)`,
+      `Every packet is a SYN to a host not probed before, from one of ${BENCH_SCANNERS} scanners: the port scan detector remembers up to 200,000 probes and then replaces the oldest, and the SYN flood detector keeps an entry for each new host and port. The peak RSS here is what such churn costs beyond the live tables.`,
     ),
     ...replaySection(
       results.arp,

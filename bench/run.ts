@@ -45,10 +45,14 @@ import {
 } from "./dns_capture.ts";
 import { ARP_SCANNER, writeArpCapture } from "./arp_capture.ts";
 import {
+  BENCH_SCANNERS,
   IPV6_FLOOD_SOURCES,
   IPV6_FLOOD_VICTIM,
+  SCAN_PORT,
+  SCAN_SOURCES,
   SWEEP_NETWORK,
   SWEEP_SOURCE,
+  writeHorizontalScanCapture,
   writeIcmpSweepCapture,
   writeIpv6SynFloodCapture,
 } from "./attack_captures.ts";
@@ -214,6 +218,16 @@ try {
     (path) =>
       writeIpv6SynFloodCapture(path, { packets: PACKETS, sources: PACKETS }),
   );
+  const hscanFile = await generate(
+    "horizontal_scan.pcap",
+    PACKETS,
+    `${BENCH_SCANNERS} scanners in ${SCAN_SOURCES} send SYNs to port ${SCAN_PORT} of hosts in 11.0.0.0/8, each packet a host not probed before, nothing answering; 5 µs apart`,
+    (path) =>
+      writeHorizontalScanCapture(path, {
+        packets: PACKETS,
+        scanners: BENCH_SCANNERS,
+      }),
+  );
   const floods = new Map<number, string>();
   for (const sources of SCALING_SOURCES) {
     floods.set(
@@ -271,6 +285,10 @@ try {
     { kind: "netmirror", stage: "eve" },
   ], { log });
   const ipv6FloodRoundS = await ipv6Flood.round();
+  const hscan = new Comparison(hscanFile, PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+  ], { log });
+  const hscanRoundS = await hscan.round();
   // A profiled run costs about one engine run on the whole capture.
   const profileS = full.series[2]!.seconds[0]! + 5;
 
@@ -343,7 +361,7 @@ try {
           profileS +
             (RUNS - 1) *
               (compareRoundS + fullRoundS + dnsRoundS + eveFloodRoundS +
-                arpRoundS + sweepRoundS + ipv6FloodRoundS) +
+                arpRoundS + sweepRoundS + ipv6FloodRoundS + hscanRoundS) +
             MARGIN_S,
       log,
     });
@@ -438,6 +456,12 @@ try {
     () => ipv6Flood.round(),
   );
   await extra(
+    "Horizontal scan replay",
+    hscanRoundS,
+    () => hscan.rounds,
+    () => hscan.round(),
+  );
+  await extra(
     "Scaling",
     scalingRoundS,
     () => scaling[0]?.measurements.length ?? RUNS,
@@ -462,6 +486,7 @@ try {
     arp: arp.series,
     sweep: sweep.series,
     ipv6Flood: ipv6Flood.series,
+    hscan: hscan.series,
     scaling,
     live,
     sse,

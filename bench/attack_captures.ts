@@ -61,18 +61,16 @@ export async function writeIcmpSweepCapture(
     src: SWEEP_SOURCE,
     dst: "10.1.0.1",
   }, { type: 8, code: 0, id: 0x4242, seq: 0 });
-  return await PcapSink.write(path, async (sink) => {
-    const buffer = sink.buffer;
-    let timestampUs = ATTACK_START_US;
-    for (let i = 0; i < options.packets; i++) {
-      if (!sink.fits(template.length)) await sink.flush();
-      const at = sink.append(timestampUs, template.length);
-      buffer.set(template, at);
+  return await PcapSink.writeCopies(path, {
+    packets: options.packets,
+    template,
+    startUs: ATTACK_START_US,
+    gapUs,
+    patch: (buffer, at, i) => {
       writeUint32(buffer, at + IPV4_DST, (0x0a010000 | (i & 0xffff)) >>> 0);
       writeUint16(buffer, at + ICMP_SEQ, i & 0xffff);
       fixIpv4Checksums(buffer, at);
-      timestampUs += gapUs;
-    }
+    },
   });
 }
 
@@ -100,13 +98,12 @@ export async function writeIpv6SynFloodCapture(
     src: "2001:db8::1",
     dst: IPV6_FLOOD_VICTIM,
   }, { srcPort: 1024, dstPort: 80, flags: TCP_FLAGS.SYN, seq: 0 });
-  return await PcapSink.write(path, async (sink) => {
-    const buffer = sink.buffer;
-    let timestampUs = ATTACK_START_US;
-    for (let i = 0; i < packets; i++) {
-      if (!sink.fits(template.length)) await sink.flush();
-      const at = sink.append(timestampUs, template.length);
-      buffer.set(template, at);
+  return await PcapSink.writeCopies(path, {
+    packets,
+    template,
+    startUs: ATTACK_START_US,
+    gapUs,
+    patch: (buffer, at, i) => {
       // 2001:db8:<source spread over the next 64 bits>::1
       const source = i % sources;
       writeUint32(buffer, at + IPV6_SRC + 4, Math.imul(source + 1, 0x9e3779b1));
@@ -122,8 +119,7 @@ export async function writeIpv6SynFloodCapture(
         Math.floor(random() * 4294967296),
       );
       fixIpv6Checksum(buffer, at);
-      timestampUs += gapUs;
-    }
+    },
   });
 }
 
@@ -155,13 +151,12 @@ export async function writeHorizontalScanCapture(
     src: "10.7.0.1",
     dst: "11.0.0.1",
   }, { srcPort: 40000, dstPort: SCAN_PORT, flags: TCP_FLAGS.SYN, seq: 0 });
-  return await PcapSink.write(path, async (sink) => {
-    const buffer = sink.buffer;
-    let timestampUs = ATTACK_START_US;
-    for (let i = 0; i < packets; i++) {
-      if (!sink.fits(template.length)) await sink.flush();
-      const at = sink.append(timestampUs, template.length);
-      buffer.set(template, at);
+  return await PcapSink.writeCopies(path, {
+    packets,
+    template,
+    startUs: ATTACK_START_US,
+    gapUs,
+    patch: (buffer, at, i) => {
       const scanner = i % scanners;
       writeUint32(buffer, at + IPV4_SRC, (0x0a070001 + scanner) >>> 0);
       // A bijection on 24 bits: 2^24 distinct hosts before any repeats.
@@ -173,7 +168,6 @@ export async function writeHorizontalScanCapture(
       writeUint16(buffer, at + L4_SRC_PORT, 40000 + scanner);
       writeUint32(buffer, at + TCP_SEQ, i);
       fixIpv4Checksums(buffer, at);
-      timestampUs += gapUs;
-    }
+    },
   });
 }

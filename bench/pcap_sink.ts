@@ -61,6 +61,35 @@ export class PcapSink {
     return await sink.close();
   }
 
+  /**
+   * Writes `packets` copies of `template` to `path`, `gapUs` apart from
+   * `startUs`, letting `patch` change copy `i` in place at
+   * `buffer[at, at + template.length)` (addresses, ports, checksums); returns
+   * the file's size in bytes.
+   */
+  static async writeCopies(
+    path: string,
+    options: {
+      packets: number;
+      template: Uint8Array;
+      startUs: number;
+      gapUs: number;
+      patch: (buffer: Uint8Array, at: number, i: number) => void;
+    },
+  ): Promise<number> {
+    const { packets, template, gapUs, patch } = options;
+    return await PcapSink.write(path, async (sink) => {
+      let timestampUs = options.startUs;
+      for (let i = 0; i < packets; i++) {
+        if (!sink.fits(template.length)) await sink.flush();
+        const at = sink.append(timestampUs, template.length);
+        sink.buffer.set(template, at);
+        patch(sink.buffer, at, i);
+        timestampUs += gapUs;
+      }
+    });
+  }
+
   /** Whether a record of `frameBytes` fits before the next {@linkcode PcapSink.flush}. */
   fits(frameBytes: number): boolean {
     return this.#used + PCAP_RECORD_HEADER_LENGTH + frameBytes <=

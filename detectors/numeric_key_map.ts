@@ -237,6 +237,16 @@ export class NumericKeyMap<V> {
     this.#size++;
   }
 
+  /** Removes the key if `value` is its value (one lookup); true when it was. */
+  deleteValue(a: number, b: number, c: number, value: V): boolean {
+    const position = this.#positionOf(a, b, c, hashKey(a, b, c));
+    if (position < 0 || this.#values[this.#index[position * 2]!] !== value) {
+      return false;
+    }
+    this.#removeAt(position);
+    return true;
+  }
+
   /** Removes the key; true when it was present. */
   delete(a: number, b: number, c: number): boolean {
     const position = this.#positionOf(a, b, c, hashKey(a, b, c));

@@ -210,3 +210,16 @@ Deno.test("NumericKeyMap.evictOldest() evicts as a full map's insert would, coun
   assert.equal(map.peek(2, 0, 0), undefined);
   assert.equal(map.spare(), "two");
 });
+
+Deno.test("NumericKeyMap.deleteValue() removes a key only while it holds that value", () => {
+  const map = new NumericKeyMap<{ name: string }>(4);
+  const first = { name: "first" };
+  const second = { name: "second" };
+  map.set(1, 2, 3, first);
+  assert.equal(map.deleteValue(1, 2, 3, second), false);
+  assert.equal(map.peek(1, 2, 3), first);
+  assert.equal(map.deleteValue(1, 2, 4, first), false, "another key");
+  assert.equal(map.deleteValue(1, 2, 3, first), true);
+  assert.equal(map.size, 0);
+  assert.equal(map.deleteValue(1, 2, 3, first), false, "gone");
+});

@@ -920,9 +920,7 @@ function deleteCounter(
   table: NumericKeyMap<Counter>,
   counter: Counter,
 ): boolean {
-  if (table.peek(counter.a, counter.b, counter.c) !== counter) return false;
-  table.delete(counter.a, counter.b, counter.c);
-  return true;
+  return table.deleteValue(counter.a, counter.b, counter.c, counter);
 }
 
 function newSource(

@@ -64,6 +64,7 @@
 
 import { endpointKey } from "../capture/decode/address_key.ts";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
+import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fnv1a } from "./hash.ts";
@@ -206,6 +207,7 @@ interface Buckets extends BucketClock {
 
 /** One victim host: its pending attempts (they gate the ACK lookups) and windowed counts over all its ports. */
 interface VictimState extends Buckets {
+  /** The address text as {@linkcode keptText} keeps it ("" for IPv4; see {@linkcode addressTextOf}). */
   address: string;
   /** `address` as an address key (its key in `victims` and `spreads`). */
   addressKey: number;
@@ -450,7 +452,7 @@ export function createSynFloodDetector(
     if (target === undefined) {
       let victim = victims.peek(dstKey, 0, 0);
       if (victim === undefined) {
-        victim = newVictim(packet.dstAddress, dstKey, nowUs);
+        victim = newVictim(keptText(dstKey, packet, false), dstKey, nowUs);
         victims.set(dstKey, 0, 0, victim);
       }
       target = newTarget(targetKey, victim, packet.dstPort, nowUs);
@@ -883,7 +885,7 @@ function findingOf(
   config: Required<SynFloodOptions>,
 ): Finding {
   const { target } = flood;
-  const victim = target.victim.address;
+  const victim = addressTextOf(target.victim.addressKey, target.victim.address);
   const windowSeconds = config.windowUs / 1e6;
   const { attempts, synPackets, synRate } = windowRates(
     target,
@@ -948,7 +950,7 @@ function spreadFindingOf(
   config: Required<SynFloodOptions>,
 ): Finding {
   const { victim } = spread;
-  const address = victim.address;
+  const address = addressTextOf(victim.addressKey, victim.address);
   const windowSeconds = config.windowUs / 1e6;
   const { attempts, synPackets, synRate } = windowRates(
     victim,

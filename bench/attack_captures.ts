@@ -30,6 +30,7 @@ import {
 } from "./frame_patch.ts";
 import { mulberry32 } from "./mixed_capture.ts";
 import { PcapSink } from "./pcap_sink.ts";
+import { floodSourceWord } from "./synflood_capture.ts";
 
 /** Timestamp of the first packet of each capture, µs since the epoch. */
 export const ATTACK_START_US = 1_700_000_000_000_000;
@@ -159,12 +160,8 @@ export async function writeHorizontalScanCapture(
     patch: (buffer, at, i) => {
       const scanner = i % scanners;
       writeUint32(buffer, at + IPV4_SRC, (0x0a070001 + scanner) >>> 0);
-      // A bijection on 24 bits: 2^24 distinct hosts before any repeats.
-      writeUint32(
-        buffer,
-        at + IPV4_DST,
-        (0x0b000000 | (Math.imul(i + 1, 0x9e3779) & 0xffffff)) >>> 0,
-      );
+      // The SYN flood's source walk: 2^24 distinct hosts before any repeats.
+      writeUint32(buffer, at + IPV4_DST, floodSourceWord(i));
       writeUint16(buffer, at + L4_SRC_PORT, 40000 + scanner);
       writeUint32(buffer, at + TCP_SEQ, i);
       fixIpv4Checksums(buffer, at);

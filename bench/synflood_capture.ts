@@ -67,13 +67,12 @@ export async function writeSynFloodCapture(
     src: "11.0.0.1",
     dst: SYN_FLOOD_VICTIM,
   }, { srcPort: 1024, dstPort: 80, flags: TCP_FLAGS.SYN, seq: 0 });
-  return await PcapSink.write(path, async (sink) => {
-    const buffer = sink.buffer;
-    let timestampUs = SYN_FLOOD_START_US;
-    for (let i = 0; i < packets; i++) {
-      if (!sink.fits(template.length)) await sink.flush();
-      const at = sink.append(timestampUs, template.length);
-      buffer.set(template, at);
+  return await PcapSink.writeCopies(path, {
+    packets,
+    template,
+    startUs: SYN_FLOOD_START_US,
+    gapUs,
+    patch: (buffer, at, i) => {
       const word = floodSourceWord(i % sources);
       writeHostMac(buffer, at + ETH_SRC_MAC, word & 0xffffff);
       writeUint32(buffer, at + IPV4_SRC, word);
@@ -84,7 +83,6 @@ export async function writeSynFloodCapture(
       );
       writeUint32(buffer, at + TCP_SEQ, Math.floor(random() * 4294967296));
       fixIpv4Checksums(buffer, at);
-      timestampUs += gapUs;
-    }
+    },
   });
 }

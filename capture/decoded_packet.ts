@@ -27,8 +27,8 @@ import {
   formatMacWords,
   macHighWord,
   macLowWord,
-  readWord,
 } from "./decode/address.ts";
+import { readU32 } from "./decode/bytes.ts";
 import { ipv6KeyOfWords, isIpv4Key } from "./decode/address_key.ts";
 import type {
   AppHint,
@@ -201,14 +201,14 @@ export class DecodedPacket implements PacketRecord {
 
   /** Sets both addresses to the IPv6 addresses in the 16 bytes at `srcAt` and at `dstAt` (the caller checked they are present): keyed now, formatted when read. */
   setIpv6Addresses(bytes: Uint8Array, srcAt: number, dstAt: number): void {
-    const s0 = this.#srcWord0 = readWord(bytes, srcAt);
-    const s1 = this.#srcWord1 = readWord(bytes, srcAt + 4);
-    const s2 = this.#srcWord2 = readWord(bytes, srcAt + 8);
-    const s3 = this.#srcWord3 = readWord(bytes, srcAt + 12);
-    const d0 = this.#dstWord0 = readWord(bytes, dstAt);
-    const d1 = this.#dstWord1 = readWord(bytes, dstAt + 4);
-    const d2 = this.#dstWord2 = readWord(bytes, dstAt + 8);
-    const d3 = this.#dstWord3 = readWord(bytes, dstAt + 12);
+    const s0 = this.#srcWord0 = readU32(bytes, srcAt);
+    const s1 = this.#srcWord1 = readU32(bytes, srcAt + 4);
+    const s2 = this.#srcWord2 = readU32(bytes, srcAt + 8);
+    const s3 = this.#srcWord3 = readU32(bytes, srcAt + 12);
+    const d0 = this.#dstWord0 = readU32(bytes, dstAt);
+    const d1 = this.#dstWord1 = readU32(bytes, dstAt + 4);
+    const d2 = this.#dstWord2 = readU32(bytes, dstAt + 8);
+    const d3 = this.#dstWord3 = readU32(bytes, dstAt + 12);
     this.srcAddressKey = ipv6KeyOfWords(s0, s1, s2, s3);
     this.dstAddressKey = ipv6KeyOfWords(d0, d1, d2, d3);
     this.#srcAddress = null;

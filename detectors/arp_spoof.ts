@@ -72,7 +72,7 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { fnv1a } from "./hash.ts";
-import { NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
 import { type AdmittedEntry, TableAdmission } from "./stats/table_admission.ts";
@@ -385,17 +385,16 @@ export function createArpSpoofDetector(
     const state = macStateOf(senderMac, nowUs);
     if (state === undefined) return;
     if (operation === ARP_REQUEST && targetIp !== "") {
-      const request = pending.get(
-        packet.srcAddressKey,
-        packet.dstAddressKey,
-        0,
-      );
+      const askedBy = packet.srcAddressKey;
+      const asked = packet.dstAddressKey;
+      const hash = hashKey(askedBy, asked, 0);
+      const request = pending.get(askedBy, asked, 0, hash);
       if (request !== undefined) {
         request.askedUs = nowUs;
       } else {
         const added = pending.spare() ?? { askedUs: 0 };
         added.askedUs = nowUs;
-        pending.add(packet.srcAddressKey, packet.dstAddressKey, 0, added);
+        pending.add(askedBy, asked, 0, added, hash);
       }
       if (
         targetIp !== senderIp && targetIp !== "0.0.0.0" &&

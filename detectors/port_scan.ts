@@ -430,13 +430,13 @@ export function createPortScanDetector(
   // hostCounters: (source, host, 0)
   const hostCounters = new NumericKeyMap<Counter>(
     config.maxProbes,
-    (counter) => counter.source.hosts--,
+    undefined,
     { recycle: true },
   );
   // portCounters: (source, port key, 0)
   const portCounters = new NumericKeyMap<Counter>(
     config.maxProbes,
-    (counter) => counter.source.ports--,
+    undefined,
     { recycle: true },
   );
   // subnetCounters: (source, port key, subnet key of the host)

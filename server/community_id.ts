@@ -12,6 +12,7 @@ import {
   parseIpv4,
   parseIpv6Text,
 } from "../capture/decode/address_key.ts";
+import { writeWord } from "../capture/decode/address.ts";
 import { base64Codes, sha1 } from "./sha1.ts";
 
 const TCP = 6;
@@ -147,10 +148,7 @@ function endpointInto(
 
 /** Writes the IPv4 address `value` (a 32-bit number) into `bytes` in network order; 4. */
 function ipv4Into(value: number, bytes: Uint8Array): number {
-  bytes[0] = value >>> 24;
-  bytes[1] = (value >>> 16) & 0xff;
-  bytes[2] = (value >>> 8) & 0xff;
-  bytes[3] = value & 0xff;
+  writeWord(bytes, 0, value);
   return 4;
 }
 
@@ -159,13 +157,7 @@ const WORDS = new Int32Array(4);
 
 /** Writes IPv6 words (signed 32-bit, most significant first) into `bytes` in network order; 16. */
 function ipv6Into(words: Int32Array, bytes: Uint8Array): number {
-  for (let i = 0; i < 4; i++) {
-    const word = words[i]!;
-    bytes[i * 4] = word >>> 24;
-    bytes[i * 4 + 1] = (word >>> 16) & 0xff;
-    bytes[i * 4 + 2] = (word >>> 8) & 0xff;
-    bytes[i * 4 + 3] = word & 0xff;
-  }
+  for (let i = 0; i < 4; i++) writeWord(bytes, i * 4, words[i]!);
   return 16;
 }
 

@@ -147,8 +147,7 @@ const ipv6Key = new Int32Array(4 << IPV6_CACHE_BITS);
 const ipv6Used = new Uint8Array(1 << IPV6_CACHE_BITS);
 const ipv6Text: string[] = new Array(1 << IPV6_CACHE_BITS).fill("");
 
-/** The big-endian 32-bit word (signed) at `offset`; the caller checked the four bytes are present. */
-export function readWord(bytes: Uint8Array, offset: number): number {
+function readWord(bytes: Uint8Array, offset: number): number {
   // Non-null: the caller checked the sixteen bytes are present.
   return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) |
     (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
@@ -187,6 +186,18 @@ export function formatIpv6(bytes: Uint8Array, offset: number): string {
   return text;
 }
 
+/** Writes `word` (signed or not) big-endian at `offset`; the caller checked the four bytes are there. */
+export function writeWord(
+  bytes: Uint8Array,
+  offset: number,
+  word: number,
+): void {
+  bytes[offset] = word >>> 24;
+  bytes[offset + 1] = word >>> 16;
+  bytes[offset + 2] = word >>> 8;
+  bytes[offset + 3] = word;
+}
+
 /** Scratch bytes of {@linkcode formatIpv6Words}. */
 const wordBytes = new Uint8Array(16);
 
@@ -197,24 +208,11 @@ export function formatIpv6Words(
   w2: number,
   w3: number,
 ): string {
-  const bytes = wordBytes;
-  bytes[0] = w0 >>> 24;
-  bytes[1] = w0 >>> 16;
-  bytes[2] = w0 >>> 8;
-  bytes[3] = w0;
-  bytes[4] = w1 >>> 24;
-  bytes[5] = w1 >>> 16;
-  bytes[6] = w1 >>> 8;
-  bytes[7] = w1;
-  bytes[8] = w2 >>> 24;
-  bytes[9] = w2 >>> 16;
-  bytes[10] = w2 >>> 8;
-  bytes[11] = w2;
-  bytes[12] = w3 >>> 24;
-  bytes[13] = w3 >>> 16;
-  bytes[14] = w3 >>> 8;
-  bytes[15] = w3;
-  return formatIpv6(bytes, 0);
+  writeWord(wordBytes, 0, w0);
+  writeWord(wordBytes, 4, w1);
+  writeWord(wordBytes, 8, w2);
+  writeWord(wordBytes, 12, w3);
+  return formatIpv6(wordBytes, 0);
 }
 
 function buildIpv6(bytes: Uint8Array, offset: number): string {

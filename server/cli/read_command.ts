@@ -133,17 +133,17 @@ export async function readCommand(args: string[]): Promise<number> {
         : {}),
     });
   } catch (error) {
-    // A corrupt file: report what was read before the damage, then fail.
+    // Interrupted: summarise what was read, then exit 130 or 143. A
+    // corrupt file: report what was read before the damage, then fail.
     // Stdout's reader gone (--json or --eve - into `head`): close the
     // files, then stop quietly.
-    if (interrupt.signal.aborted && error === interrupt.signal.reason) {
-      // Interrupted: summarise what was read, then exit 130 or 143.
-    } else if (
-      !(error instanceof CaptureFormatError) &&
-      !(error instanceof OutputClosedError)
-    ) {
-      throw error;
-    } else {
+    const interrupted = interrupt.signal.aborted &&
+      error === interrupt.signal.reason;
+    if (!interrupted) {
+      if (
+        !(error instanceof CaptureFormatError) &&
+        !(error instanceof OutputClosedError)
+      ) throw error;
       failure = error;
     }
   } finally {

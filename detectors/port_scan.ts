@@ -216,7 +216,7 @@ interface SourceState extends ReportMark {
   kinds: number;
   sampleHosts: string[];
   samplePorts: number[];
-  /** The last probe's host (text and address key) and port key: repeats (retransmissions) stop here. */
+  /** The last probe's host (text as {@linkcode keptText} keeps it, and address key) and port key: repeats (retransmissions) stop here. */
   lastHost: string;
   lastHostKey: number;
   lastPortKey: number;
@@ -225,8 +225,9 @@ interface SourceState extends ReportMark {
   touchedUs: number;
   /** Packet time a threshold was last crossed (-Infinity: never). */
   crossedUs: number;
-  /** Victim of the last vertical crossing ("" if only horizontal). */
+  /** Victim of the last vertical crossing ("" if only horizontal), and its address key (-1). */
   victim: string;
+  victimKey: number;
   /** Largest per-host port count and per-port host count seen at a crossing. */
   topHost: string;
   topHostPorts: number;
@@ -598,7 +599,7 @@ export function createPortScanDetector(
         source.kinds = entry.kinds;
         register(
           source,
-          addressTextOf(entry.hostKey, entry.host),
+          entry.host,
           entry.hostKey,
           entry.portKey,
           entry.atUs,
@@ -608,7 +609,7 @@ export function createPortScanDetector(
         if (entry.count === 2) {
           register(
             source,
-            addressTextOf(entry.hostKey2, entry.host2),
+            entry.host2,
             entry.hostKey2,
             entry.portKey2,
             entry.atUs2,
@@ -631,7 +632,7 @@ export function createPortScanDetector(
     source.lastProbeUs = nowUs;
     register(
       source,
-      srcIsProber ? packet.dstAddress : packet.srcAddress,
+      keptText(dstKey, packet, !srcIsProber),
       dstKey,
       portKey,
       nowUs,
@@ -640,7 +641,11 @@ export function createPortScanDetector(
     );
   }
 
-  /** Remembers one distinct probe of a source in `sources`, with its outcome so far; it becomes the source's last probe. */
+  /**
+   * Remembers one distinct probe of a source in `sources`, with its outcome
+   * so far; it becomes the source's last probe. `dst` is the probed host's
+   * address text as {@linkcode keptText} keeps it.
+   */
   function register(
     source: SourceState,
     dst: string,
@@ -668,7 +673,7 @@ export function createPortScanDetector(
       hostCounters.add(src, dstKey, 0, host);
       source.hosts++;
       if (source.sampleHosts.length < MAX_SAMPLES) {
-        addSample(source.sampleHosts, dst);
+        addSample(source.sampleHosts, addressTextOf(dstKey, dst));
       }
     }
     let port = portCounters.peek(src, portKey, 0);
@@ -736,9 +741,12 @@ export function createPortScanDetector(
         (port.failed >= failedHostThreshold &&
           port.failed >= minFailedRatio * port.distinct);
       if (vertical) {
-        source.victim = source.lastHost;
+        if (source.victimKey !== source.lastHostKey) {
+          source.victimKey = source.lastHostKey;
+          source.victim = addressTextOf(source.lastHostKey, source.lastHost);
+        }
         if (host.distinct > source.topHostPorts) {
-          source.topHost = source.lastHost;
+          source.topHost = source.victim;
           source.topHostPorts = host.distinct;
         }
       }
@@ -949,6 +957,7 @@ function newSource(
     touchedUs: nowUs,
     crossedUs: -Infinity,
     victim: "",
+    victimKey: -1,
     topHost: "",
     topHostPorts: 0,
     topPortKey: -1,

@@ -172,6 +172,9 @@ const VOLUMETRIC_TECHNIQUE = {
 
 const { SYN, ACK, RST } = TCP_FLAGS;
 
+/** Released victim and target entries kept for reuse. */
+const MAX_SPARES = 64;
+
 /** Sources listed in a finding's evidence. */
 const MAX_SAMPLE_SOURCES = 10;
 
@@ -212,6 +215,10 @@ interface VictimState extends Buckets {
   /** `address` as an address key (its key in `victims` and `spreads`). */
   addressKey: number;
   pending: number;
+  /** Target entries that refer to it (in `targets` or held by a pending attempt). */
+  targets: number;
+  /** Whether it is in `victims`. */
+  listed: boolean;
   firstSeenUs: number;
   lastSeenUs: number;
   /** Packet time one of its ports was last at or above the per-port threshold (that rule then covers it). */
@@ -249,6 +256,10 @@ interface TargetState extends Buckets {
   lastSeenUs: number;
   touchedUs: number;
   flood: FloodState | undefined;
+  /** Pending attempts that refer to it. */
+  pending: number;
+  /** Whether it is in `targets`. */
+  listed: boolean;
 }
 
 /** Per-source counts of a victim port under (or near) a flood. */
@@ -328,7 +339,7 @@ export function createSynFloodDetector(
   // endpoint key, victim endpoint key, 0); see endpointKey.
   const victims = new NumericKeyMap<VictimState>(
     config.maxTargets,
-    (victim) => dropSpread(victim),
+    (victim) => unlistVictim(victim),
   );
   const spreads = new NumericKeyMap<SpreadState>(
     config.maxFloods,
@@ -354,11 +365,40 @@ export function createSynFloodDetector(
   // few numbers in the table's arrays).
   const pending = new NumericKeyMap<TargetState>(
     config.maxPendingSyns,
-    (target) => {
-      target.victim.pending--;
-    },
+    (target) => endPending(target),
   );
   let nextExpiryUs = -Infinity;
+  // Victim and target entries nothing refers to any more, reused by the
+  // next new ones: a fast horizontal scan makes one of each per SYN, which
+  // would otherwise live long enough to die in the old generation. A target
+  // is free once it has left `targets` and no pending attempt refers to it,
+  // a victim once it has left `victims` and no target refers to it.
+  const spareVictims: VictimState[] = [];
+  const spareTargets: TargetState[] = [];
+
+  /** A victim leaving `victims` (evicted or expired). */
+  function unlistVictim(victim: VictimState): void {
+    victim.listed = false;
+    dropSpread(victim);
+    if (victim.targets === 0) releaseVictim(victim);
+  }
+
+  /** One pending attempt of `target` ends (closed, evicted or expired). */
+  function endPending(target: TargetState): void {
+    target.victim.pending--;
+    if (--target.pending === 0 && !target.listed) releaseTarget(target);
+  }
+
+  function releaseTarget(target: TargetState): void {
+    const victim = target.victim;
+    if (--victim.targets === 0 && !victim.listed) releaseVictim(victim);
+    if (spareTargets.length < MAX_SPARES) spareTargets.push(target);
+  }
+
+  function releaseVictim(victim: VictimState): void {
+    dropSpread(victim);
+    if (spareVictims.length < MAX_SPARES) spareVictims.push(victim);
+  }
 
   function dropSpread(victim: VictimState): void {
     if (victim.spread !== undefined) {
@@ -372,6 +412,8 @@ export function createSynFloodDetector(
   function dropTarget(target: TargetState): void {
     if (target === lastTarget) lastTarget = undefined;
     dropFlood(target);
+    target.listed = false;
+    if (target.pending === 0) releaseTarget(target);
   }
 
   function dropFlood(target: TargetState): void {
@@ -384,7 +426,7 @@ export function createSynFloodDetector(
   function expire(nowUs: number): void {
     pending.expireOldest((target, atUs) => {
       if (nowUs - atUs < pendingUs) return false;
-      target.victim.pending--;
+      endPending(target);
       return true;
     });
     targets.expireOldest((target) => {
@@ -396,7 +438,7 @@ export function createSynFloodDetector(
       if (nowUs - victim.lastSeenUs < pendingUs || victim.pending > 0) {
         return false;
       }
-      dropSpread(victim);
+      unlistVictim(victim);
       return true;
     });
   }
@@ -415,7 +457,6 @@ export function createSynFloodDetector(
     const target = pending.peek(client, server, 0);
     if (target === undefined) return false;
     pending.delete(client, server, 0);
-    target.victim.pending--;
     if (outcome !== ABORTED) {
       advanceBuckets(target, nowUs, windowUs);
       target.closed++;
@@ -429,6 +470,7 @@ export function createSynFloodDetector(
       else if (outcome === REFUSED) flood.refused++;
       else flood.aborted++;
     }
+    endPending(target);
     return true;
   }
 
@@ -450,17 +492,32 @@ export function createSynFloodDetector(
       ? lastTarget
       : targets.peek(targetKey, 0, 0);
     if (target === undefined) {
+      // Room first, so that the entry this releases is reused at once.
+      if (targets.size >= targets.capacity) targets.evictOldest();
       let victim = victims.peek(dstKey, 0, 0);
       if (victim === undefined) {
-        victim = newVictim(keptText(dstKey, packet, false), dstKey, nowUs);
-        victims.set(dstKey, 0, 0, victim);
+        if (victims.size >= victims.capacity) victims.evictOldest();
+        victim = resetVictim(
+          spareVictims.pop() ?? blankVictim(),
+          keptText(dstKey, packet, false),
+          dstKey,
+          nowUs,
+        );
+        victims.add(dstKey, 0, 0, victim);
       }
-      target = newTarget(targetKey, victim, packet.dstPort, nowUs);
-      targets.set(targetKey, 0, 0, target);
+      target = resetTarget(
+        spareTargets.pop() ?? blankTarget(victim),
+        targetKey,
+        victim,
+        packet.dstPort,
+        nowUs,
+      );
+      targets.add(targetKey, 0, 0, target);
     } else if (nowUs - target.touchedUs >= touchIntervalUs) {
       targets.get(targetKey, 0, 0); // LRU refresh, a few times per window
       if (victims.get(dstKey, 0, 0) === undefined) {
         victims.set(dstKey, 0, 0, target.victim);
+        target.victim.listed = true;
       }
       target.touchedUs = nowUs;
     }
@@ -481,6 +538,7 @@ export function createSynFloodDetector(
       return; // retransmission
     }
     pending.add(clientKey, targetKey, 0, target, pendingHash, nowUs);
+    target.pending++;
     victim.pending++;
     target.attempts++;
     victim.attempts++;
@@ -655,16 +713,15 @@ export function createSynFloodDetector(
   };
 }
 
-function newVictim(
-  address: string,
-  addressKey: number,
-  nowUs: number,
-): VictimState {
+/** A victim entry to fill with {@linkcode resetVictim}. */
+function blankVictim(): VictimState {
   return {
-    address,
-    addressKey,
+    address: "",
+    addressKey: 0,
     pending: 0,
-    bucketStartUs: nowUs,
+    targets: 0,
+    listed: false,
+    bucketStartUs: 0,
     attempts: 0,
     closed: 0,
     refused: 0,
@@ -673,11 +730,44 @@ function newVictim(
     previousClosed: 0,
     previousRefused: 0,
     previousSynPackets: 0,
-    firstSeenUs: nowUs,
-    lastSeenUs: nowUs,
-    portFloodUs: -Infinity,
+    firstSeenUs: 0,
+    lastSeenUs: 0,
+    portFloodUs: 0,
     spread: undefined,
   };
+}
+
+/** Makes `victim` (new or released) a victim first seen at `nowUs`, about to enter `victims`. */
+function resetVictim(
+  victim: VictimState,
+  address: string,
+  addressKey: number,
+  nowUs: number,
+): VictimState {
+  victim.address = address;
+  victim.addressKey = addressKey;
+  victim.pending = 0;
+  victim.targets = 0;
+  victim.listed = true;
+  resetBuckets(victim, nowUs);
+  victim.firstSeenUs = nowUs;
+  victim.lastSeenUs = nowUs;
+  victim.portFloodUs = -Infinity;
+  victim.spread = undefined;
+  return victim;
+}
+
+/** Empties a victim's or target's windowed counts, its bucket starting at `nowUs`. */
+function resetBuckets(buckets: Buckets, nowUs: number): void {
+  buckets.bucketStartUs = nowUs;
+  buckets.attempts = 0;
+  buckets.closed = 0;
+  buckets.refused = 0;
+  buckets.synPackets = 0;
+  buckets.previousAttempts = 0;
+  buckets.previousClosed = 0;
+  buckets.previousRefused = 0;
+  buckets.previousSynPackets = 0;
 }
 
 function newSpread(victim: VictimState, nowUs: number): SpreadState {
@@ -718,17 +808,13 @@ function setBit(bits: Uint32Array, bit: number): void {
   bits[word] = (bits[word] ?? 0) | (1 << (bit & 31));
 }
 
-function newTarget(
-  key: number,
-  victim: VictimState,
-  port: number,
-  nowUs: number,
-): TargetState {
+/** A target entry to fill with {@linkcode resetTarget}. */
+function blankTarget(victim: VictimState): TargetState {
   return {
-    key,
+    key: 0,
     victim,
-    port,
-    bucketStartUs: nowUs,
+    port: 0,
+    bucketStartUs: 0,
     attempts: 0,
     closed: 0,
     refused: 0,
@@ -737,11 +823,35 @@ function newTarget(
     previousClosed: 0,
     previousRefused: 0,
     previousSynPackets: 0,
-    firstSeenUs: nowUs,
-    lastSeenUs: nowUs,
-    touchedUs: nowUs,
+    firstSeenUs: 0,
+    lastSeenUs: 0,
+    touchedUs: 0,
     flood: undefined,
+    pending: 0,
+    listed: false,
   };
+}
+
+/** Makes `target` (new or released) a target of `victim` first seen at `nowUs`, about to enter `targets`. */
+function resetTarget(
+  target: TargetState,
+  key: number,
+  victim: VictimState,
+  port: number,
+  nowUs: number,
+): TargetState {
+  target.key = key;
+  target.victim = victim;
+  victim.targets++;
+  target.port = port;
+  resetBuckets(target, nowUs);
+  target.firstSeenUs = nowUs;
+  target.lastSeenUs = nowUs;
+  target.touchedUs = nowUs;
+  target.flood = undefined;
+  target.pending = 0;
+  target.listed = true;
+  return target;
 }
 
 function newFlood(

@@ -635,3 +635,58 @@ Deno.test("syn_flood: a port whose state expired is tracked afresh by its next S
   assert.equal(findings.length, 1);
   assert.equal(findings[0]!.evidence.halfOpen, THRESHOLD);
 });
+
+Deno.test("syn_flood: a target evicted while an attempt to it is pending is not reused for another", () => {
+  // Two targets at most. The attempt to V1:80 outlives its target's entry;
+  // V2:80 is the next new target, then flooded. The client's ACK for the
+  // old attempt must close it, not one of V2:80's.
+  const options = { maxTargets: 2, halfOpenThreshold: 8 };
+  const v1 = "10.0.0.1";
+  const v2 = "10.0.0.2";
+  const packets = [
+    tcp({ atUs: T0, flags: SYN, dst: v1, dstPort: 80, srcPort: 1000 }),
+    tcp({ atUs: T0 + 10, flags: SYN, dst: v1, dstPort: 81, srcPort: 1001 }),
+    tcp({ atUs: T0 + 20, flags: SYN, dst: v2, dstPort: 80, srcPort: 2000 }),
+    tcp({ atUs: T0 + 30, flags: ACK, dst: v1, dstPort: 80, srcPort: 1000 }),
+  ];
+  for (let i = 1; i < 8; i++) {
+    packets.push(
+      tcp({ atUs: T0 + 40 + i, flags: SYN, dst: v2, srcPort: 2000 + i }),
+    );
+  }
+  const findings = run(packets, options);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.victim, v2);
+  assert.equal(findings[0]!.evidence.halfOpen, 8);
+  assert.equal(findings[0]!.evidence.completedHandshakes, 0);
+});
+
+Deno.test("syn_flood: a victim evicted while one of its targets is tracked is not reused for another", () => {
+  // Two victims and two targets at most. V1:81 is a new target of a known
+  // victim (no refresh of V1), so V1 is the oldest victim when V3 arrives,
+  // while V1:81 stays tracked; its flood must still name V1.
+  const options = { maxTargets: 2, halfOpenThreshold: 8 };
+  const [v1, v2, v3] = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
+  const packets = [
+    tcp({ atUs: T0, flags: SYN, dst: v1, dstPort: 80, srcPort: 1000 }),
+    tcp({ atUs: T0 + 10, flags: SYN, dst: v2, dstPort: 80, srcPort: 1001 }),
+    tcp({ atUs: T0 + 20, flags: SYN, dst: v1, dstPort: 81, srcPort: 1002 }),
+    tcp({ atUs: T0 + 30, flags: SYN, dst: v3, dstPort: 80, srcPort: 1003 }),
+  ];
+  for (let i = 1; i < 8; i++) {
+    packets.push(
+      tcp({
+        atUs: T0 + 40 + i,
+        flags: SYN,
+        dst: v1,
+        dstPort: 81,
+        srcPort: 2000 + i,
+      }),
+    );
+  }
+  const findings = run(packets, options);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.victim, v1);
+  assert.equal(findings[0]!.evidence.port, 81);
+  assert.equal(findings[0]!.evidence.halfOpen, 8);
+});

@@ -35,9 +35,11 @@
  *
  * A flood whose SYNs go to random ports (below the threshold on each) is
  * found per victim host instead: half-open over all its ports
- * ≥ `spreadHalfOpenThreshold` within the window, from ≥ `minSpreadSources`
- * distinct sources (a linear-counting estimate). The source count keeps
- * vertical port scans out: one scanner is one source, however fast.
+ * ≥ `spreadHalfOpenThreshold` within the window, or, when the ports are
+ * closed, refused attempts over all its ports ≥ `spreadRefusedThreshold`
+ * (`hping3 -S --rand-source -p ++1`), from ≥ `minSpreadSources` distinct
+ * sources (a linear-counting estimate). The source count keeps vertical
+ * port scans out: one scanner is one source, however fast.
  *
  * Findings: key and victim = the victim address; attacker = the source of
  * ≥ `dominantSourceShare` of the SYNs since the flood began, else "" with
@@ -48,10 +50,8 @@
  * queue); a finding at ≥ `volumetricSynRate` SYN/s carries T1498 (Network
  * Denial of Service) instead.
  *
- * Limits: a flood to closed ports spread over many ports (below the
- * refusal threshold on each) is not reported, nor one at a closed port
- * whose resets the capture does not see (its SYNs are then half-open and
- * found as such); a flood from fewer than
+ * Limits: a flood at a closed port whose resets the capture does not see
+ * is found by its half-open SYNs, not its refusals; a flood from fewer than
  * `minSpreadSources` sources spread over many victim ports (below the
  * threshold on each) is a port scan to this detector (and to the port scan
  * detector); a flood that repeats one 4-tuple (no new
@@ -67,7 +67,6 @@ import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
-import { fnv1a } from "./hash.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -106,6 +105,8 @@ export interface SynFloodOptions {
   volumetricSynRate?: number;
   /** Half-open connections to one victim host over all its ports, within the window, that make a flood spread over ports. */
   spreadHalfOpenThreshold?: number;
+  /** Attempts refused over all of one victim host's ports, within the window, that make a flood spread over closed ports. */
+  spreadRefusedThreshold?: number;
   /** Least distinct sources (estimated) of a flood spread over ports. */
   minSpreadSources?: number;
 }
@@ -144,7 +145,8 @@ export interface SynFloodOptions {
  * - `spreadHalfOpenThreshold` 256, twice the per-port threshold, because a
  *   busy host serves several ports at once (half-open ≈ new connections/s ×
  *   RTT: 256 needs 5 000 connections/s at 50 ms, all of them never
- *   completed within the window); `minSpreadSources` 32: spoofed floods
+ *   completed within the window); `spreadRefusedThreshold` 2 048, twice the
+ *   per-port refusal threshold for the same reason; `minSpreadSources` 32: spoofed floods
  *   (hping3 --rand-source, mausezahn -A rand) use a new source per SYN, a
  *   vertical scan one source.
  */
@@ -160,6 +162,7 @@ export const SYN_FLOOD_DEFAULTS = {
   reportIntervalUs: 10_000_000,
   volumetricSynRate: 100_000,
   spreadHalfOpenThreshold: 256,
+  spreadRefusedThreshold: 2_048,
   minSpreadSources: 32,
 } satisfies Required<SynFloodOptions>;
 
@@ -186,6 +189,7 @@ const FLOOD_IDLE_US = 60_000_000;
 
 /** Bits of a spread flood's source and port maps (linear counting). */
 const SPREAD_BITS = 2_048;
+const SPREAD_MASK = SPREAD_BITS - 1;
 
 /** How a pending attempt ended. */
 type Outcome = typeof COMPLETED | typeof REFUSED | typeof ABORTED;
@@ -239,6 +243,8 @@ interface HotFlood extends ReportMark {
 /** Distinct sources and ports of a victim host under (or near) a flood spread over ports. */
 interface SpreadState extends HotFlood {
   victim: VictimState;
+  /** Most attempts refused over the host's ports within the window so far. */
+  peakRefused: number;
   syns: number;
   sourceBits: Uint32Array;
   portBits: Uint32Array;
@@ -311,6 +317,7 @@ export function createSynFloodDetector(
     "maxSourcesPerFlood",
     "volumetricSynRate",
     "spreadHalfOpenThreshold",
+    "spreadRefusedThreshold",
     "minSpreadSources",
   ]);
   if (!(dominantSourceShare > 0 && dominantSourceShare <= 1)) {
@@ -333,6 +340,11 @@ export function createSynFloodDetector(
   const warmSpreadHalfOpen = Math.max(
     1,
     Math.ceil(config.spreadHalfOpenThreshold / 4),
+  );
+  /** Host-wide refused attempts at which it starts when the ports are closed. */
+  const warmSpreadRefused = Math.max(
+    1,
+    Math.ceil(config.spreadRefusedThreshold / 4),
   );
   // Victims and spreads are keyed by (victim address key, 0, 0), targets
   // and floods by (victim endpoint key, 0, 0), pending attempts by (client
@@ -463,6 +475,7 @@ export function createSynFloodDetector(
       if (outcome === REFUSED) target.refused++;
       advanceBuckets(target.victim, nowUs, windowUs);
       target.victim.closed++;
+      if (outcome === REFUSED) target.victim.refused++;
     }
     const flood = target.flood;
     if (flood !== undefined) {
@@ -598,7 +611,8 @@ export function createSynFloodDetector(
     const addressKey = victim.addressKey;
     let spread = victim.spread;
     const halfOpen = halfOpenOf(victim, nowUs, windowUs);
-    if (halfOpen < warmSpreadHalfOpen) {
+    const refused = refusedOf(victim, nowUs, windowUs);
+    if (halfOpen < warmSpreadHalfOpen && refused < warmSpreadRefused) {
       if (spread !== undefined && nowUs - spread.hotUs >= FLOOD_IDLE_US) {
         dropSpread(victim);
       }
@@ -610,16 +624,22 @@ export function createSynFloodDetector(
       spreads.set(addressKey, 0, 0, spread);
     }
     keepHot(spread, spreads, addressKey, nowUs, halfOpen);
-    countSpread(spread, packet.srcAddress, packet.dstPort);
-    if (halfOpen < config.spreadHalfOpenThreshold) return;
+    if (refused > spread.peakRefused) spread.peakRefused = refused;
+    countSpread(spread, packet);
+    // Half-open decides when both could, as per port.
+    const halfOpenFlood = halfOpen >= config.spreadHalfOpenThreshold;
+    if (!halfOpenFlood && refused < config.spreadRefusedThreshold) return;
     // A flood on one port also fills the host-wide count: that port's finding covers it.
     if (nowUs - victim.portFloodUs < windowUs) return;
     if (linearCount(spread.sourceBits, SPREAD_BITS) < config.minSpreadSources) {
       return;
     }
-    if (!isRepeatReportDue(spread, halfOpen, nowUs, reportIntervalUs)) return;
-    markReported(spread, halfOpen, nowUs);
-    report(spreadFindingOf(spread, halfOpen, nowUs, config));
+    const level = halfOpenFlood ? halfOpen : refused;
+    if (!isRepeatReportDue(spread, level, nowUs, reportIntervalUs)) return;
+    markReported(spread, level, nowUs);
+    report(
+      spreadFindingOf(spread, halfOpen, refused, !halfOpenFlood, nowUs, config),
+    );
   }
 
   /** Marks a flood at or above the warm-up level at `nowUs`: refreshes its table entry a few times per window and keeps its peak. */
@@ -782,21 +802,29 @@ function newSpread(victim: VictimState, nowUs: number): SpreadState {
     sampleSources: [],
     samplePorts: [],
     peakHalfOpen: 0,
+    peakRefused: 0,
     reportedCount: 0,
     lastReportUs: -Infinity,
   };
 }
 
-/** Counts one SYN of a spread flood in its source and port maps. */
-function countSpread(spread: SpreadState, source: string, port: number): void {
+/**
+ * Counts one SYN of a spread flood in its source and port maps. Both are
+ * hashed with a full mix: linear counting assumes random positions, and a
+ * plain multiplicative hash spreads a run of ports (hping3 -p ++1) more
+ * evenly than that, which overestimates.
+ */
+function countSpread(spread: SpreadState, packet: PacketRecord): void {
   spread.syns++;
-  setBit(spread.sourceBits, fnv1a(source) % SPREAD_BITS);
-  // Ports spread evenly under a multiplicative hash (Knuth's 2654435761).
-  setBit(spread.portBits, (Math.imul(port, 0x9e3779b1) >>> 0) % SPREAD_BITS);
-  if (
-    spread.sampleSources.length < MAX_SAMPLE_SOURCES &&
-    !spread.sampleSources.includes(source)
-  ) spread.sampleSources.push(source);
+  const port = packet.dstPort;
+  setBit(spread.sourceBits, hashKey(packet.srcAddressKey, 0, 0) & SPREAD_MASK);
+  setBit(spread.portBits, hashKey(port, 0, 0) & SPREAD_MASK);
+  if (spread.sampleSources.length < MAX_SAMPLE_SOURCES) {
+    const source = packet.srcAddress;
+    if (!spread.sampleSources.includes(source)) {
+      spread.sampleSources.push(source);
+    }
+  }
   if (
     spread.samplePorts.length < MAX_SAMPLE_SOURCES &&
     !spread.samplePorts.includes(port)
@@ -1053,9 +1081,12 @@ function findingOf(
   };
 }
 
+/** A host's finding over its ports: by half-open attempts, or by refused ones when `closedPorts`. */
 function spreadFindingOf(
   spread: SpreadState,
   halfOpen: number,
+  refused: number,
+  closedPorts: boolean,
   nowUs: number,
   config: Required<SynFloodOptions>,
 ): Finding {
@@ -1071,24 +1102,31 @@ function spreadFindingOf(
   const sources = linearCount(spread.sourceBits, SPREAD_BITS);
   const ports = linearCount(spread.portBits, SPREAD_BITS);
   const volumetric = synRate >= config.volumetricSynRate;
+  const kindOfFlood = `${volumetric ? "volumetric " : ""}SYN flood`;
+  const over =
+    `over about ${ports} ports within ${windowSeconds} s (${synRate} SYN/s) from about ${sources} sources`;
   return {
     kind: "syn_flood",
     key: address,
     timestampUs: nowUs,
-    severity: severityOf(halfOpen, config.spreadHalfOpenThreshold),
+    severity: closedPorts
+      ? severityOf(refused, config.spreadRefusedThreshold)
+      : severityOf(halfOpen, config.spreadHalfOpenThreshold),
     attacker: "",
     victim: address,
     domain: "",
-    summary:
-      `${address} has ${halfOpen} half-open connections over about ${ports} ports within ${windowSeconds} s (${synRate} SYN/s) from about ${sources} sources: ${
-        volumetric ? "volumetric " : ""
-      }SYN flood`,
+    summary: closedPorts
+      ? `${address} refused ${refused} connection attempts ${over}: ${kindOfFlood} at closed ports`
+      : `${address} has ${halfOpen} half-open connections ${over}: ${kindOfFlood}`,
     evidence: {
       port: -1,
+      closedPort: closedPorts,
       distinctPorts: ports,
       samplePorts: [...spread.samplePorts],
       halfOpen,
       peakHalfOpen: Math.max(spread.peakHalfOpen, halfOpen),
+      refusedInWindow: refused,
+      peakRefused: Math.max(spread.peakRefused, refused),
       attemptsInWindow: attempts,
       synPacketsInWindow: synPackets,
       synRatePerSecond: synRate,
@@ -1100,6 +1138,8 @@ function spreadFindingOf(
       durationSeconds: Math.round((nowUs - spread.startedUs) / 1e5) / 10,
       volumetric,
     },
-    ...(volumetric ? { mitre: { ...VOLUMETRIC_TECHNIQUE } } : {}),
+    ...(volumetric || closedPorts
+      ? { mitre: { ...VOLUMETRIC_TECHNIQUE } }
+      : {}),
   };
 }

@@ -437,6 +437,56 @@ Deno.test("syn_flood: a spoofed flood to random ports is found per victim host a
   );
 });
 
+/** Each SYN followed 20 µs later by the victim's RST/ACK from the port it was sent to (closed). */
+function refusedAtTheirPorts(syns: PacketRecord[]): PacketRecord[] {
+  return syns.flatMap((syn) => [
+    syn,
+    tcp({
+      atUs: syn.timestampUs + 20,
+      flags: RST | ACK,
+      src: VICTIM,
+      dst: syn.srcAddress,
+      srcPort: syn.dstPort,
+      dstPort: syn.srcPort,
+    }),
+  ]);
+}
+
+Deno.test("syn_flood: a spoofed flood to random closed ports is found per victim host by its refusals, T1498", () => {
+  // hping3 -S --rand-source -p ++1: every SYN to another port, every one
+  // refused; below the per-port thresholds on each, nothing half-open.
+  const threshold = SYN_FLOOD_DEFAULTS.spreadRefusedThreshold;
+  // The check runs at each SYN, on the refusals before it.
+  assert.deepEqual(run(refusedAtTheirPorts(spreadSyns(threshold, 100))), []);
+  const findings = run(refusedAtTheirPorts(spreadSyns(threshold + 1, 100)));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.victim, VICTIM);
+  assert.equal(finding.attacker, "");
+  assert.equal(finding.mitre?.id, "T1498");
+  assert.equal(finding.timestampUs, T0 + threshold * 100);
+  assert.equal(finding.evidence.port, -1);
+  assert.equal(finding.evidence.closedPort, true);
+  assert.equal(finding.evidence.refusedInWindow, threshold);
+  assert.equal(finding.evidence.halfOpen, 1); // the SYN being checked
+  // Counted from the warm-up level (a quarter of the threshold): 1 537 SYNs,
+  // each from another source to another port.
+  const counted = threshold - threshold / 4 + 1;
+  for (const estimate of ["distinctPorts", "distinctSources"]) {
+    const value = finding.evidence[estimate] as number;
+    assert.ok(Math.abs(value - counted) < counted / 10, `${estimate} ${value}`);
+  }
+  assert.match(
+    finding.summary,
+    /^192\.168\.1\.10 refused 2048 connection attempts over about \d+ ports within 1 s \(\d+ SYN\/s\) from about \d+ sources: SYN flood at closed ports$/,
+  );
+  // From 16 sources it is a distributed scan, not a flood.
+  assert.deepEqual(
+    run(refusedAtTheirPorts(spreadSyns(4 * threshold, 100, 16))),
+    [],
+  );
+});
+
 Deno.test("syn_flood: SYNs to other ports of a victim flooded on one port do not make a spread finding", () => {
   // A spoofed flood on port 80 (as in the tcp_syn_flood sample) with every
   // tenth SYN to another port.

@@ -42,23 +42,23 @@ import {
 Deno.test("live attacks: real tools in network namespaces raise their alerts", async (t) => {
   const pair = await createNetnsPair("la");
   try {
-    // 2 000 SYNs at 5 000 a second to the victim's `port` (hping3's
-    // default, 0, when none); hping3 exits 1 when nothing answered, so its
-    // own count is checked instead.
-    const synFlood = (options: string[], port?: number) =>
+    // `count` SYNs (2 000) at 5 000 a second to the victim's `port`
+    // (hping3's default, 0, when none); hping3 exits 1 when nothing
+    // answered, so its own count is checked instead.
+    const synFlood = (options: string[], port?: number, count = 2_000) =>
       run(pair.attackerNs, [
         "hping3",
         "-S",
         ...options,
         ...(port === undefined ? [] : ["-p", String(port)]),
         "-c",
-        "2000",
+        String(count),
         "-i",
         "u200",
         "-q",
         VICTIM,
       ], (_success, stderr) => {
-        assert.match(stderr, /2000 packets transmitted/);
+        assert.match(stderr, new RegExp(`${count} packets transmitted`));
       });
 
     await t.step("hping3 --rand-source: a spoofed SYN flood", async () => {
@@ -102,6 +102,39 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           victim: VICTIM,
           technique: "T1498",
         });
+      },
+    );
+
+    await t.step(
+      "hping3 --rand-source -p ++1000 at closed ports: a SYN flood over closed ports",
+      async () => {
+        // Each spoofed SYN to the next port, each refused by the victim's
+        // kernel. The refusals need a route: for this step the victim's
+        // default route points at the attacker's namespace, which does not
+        // forward them, so they are captured and go no further. 4 000 SYNs:
+        // more refusals than the host-wide threshold (2 048) within 1 s.
+        await run(pair.victimNs, [
+          "ip",
+          "route",
+          "add",
+          "default",
+          "via",
+          ATTACKER,
+        ]);
+        try {
+          const seen = await capture(
+            pair,
+            () => synFlood(["--rand-source", "-p", "++1000"], undefined, 4_000),
+          );
+          assertAlert(seen, {
+            kind: "syn_flood",
+            attacker: "",
+            victim: VICTIM,
+            technique: "T1498",
+          });
+        } finally {
+          await run(pair.victimNs, ["ip", "route", "del", "default"]);
+        }
       },
     );
 

@@ -686,6 +686,15 @@ Deno.test("syn_flood: a port whose state expired is tracked afresh by its next S
   assert.equal(findings[0]!.evidence.halfOpen, THRESHOLD);
 });
 
+/** `count` SYNs to `dst`:`dstPort` from new source ports, 1 µs apart from T0 + 41 µs. */
+function moreSyns(count: number, dst: string, dstPort: number): PacketRecord[] {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      tcp({ atUs: T0 + 41 + i, flags: SYN, dst, dstPort, srcPort: 2001 + i }),
+  );
+}
+
 Deno.test("syn_flood: a target evicted while an attempt to it is pending is not reused for another", () => {
   // Two targets at most. The attempt to V1:80 outlives its target's entry;
   // V2:80 is the next new target, then flooded. The client's ACK for the
@@ -698,12 +707,8 @@ Deno.test("syn_flood: a target evicted while an attempt to it is pending is not 
     tcp({ atUs: T0 + 10, flags: SYN, dst: v1, dstPort: 81, srcPort: 1001 }),
     tcp({ atUs: T0 + 20, flags: SYN, dst: v2, dstPort: 80, srcPort: 2000 }),
     tcp({ atUs: T0 + 30, flags: ACK, dst: v1, dstPort: 80, srcPort: 1000 }),
+    ...moreSyns(7, v2, 80),
   ];
-  for (let i = 1; i < 8; i++) {
-    packets.push(
-      tcp({ atUs: T0 + 40 + i, flags: SYN, dst: v2, srcPort: 2000 + i }),
-    );
-  }
   const findings = run(packets, options);
   assert.equal(findings.length, 1);
   assert.equal(findings[0]!.victim, v2);
@@ -722,18 +727,8 @@ Deno.test("syn_flood: a victim evicted while one of its targets is tracked is no
     tcp({ atUs: T0 + 10, flags: SYN, dst: v2, dstPort: 80, srcPort: 1001 }),
     tcp({ atUs: T0 + 20, flags: SYN, dst: v1, dstPort: 81, srcPort: 1002 }),
     tcp({ atUs: T0 + 30, flags: SYN, dst: v3, dstPort: 80, srcPort: 1003 }),
+    ...moreSyns(7, v1, 81),
   ];
-  for (let i = 1; i < 8; i++) {
-    packets.push(
-      tcp({
-        atUs: T0 + 40 + i,
-        flags: SYN,
-        dst: v1,
-        dstPort: 81,
-        srcPort: 2000 + i,
-      }),
-    );
-  }
   const findings = run(packets, options);
   assert.equal(findings.length, 1);
   assert.equal(findings[0]!.victim, v1);

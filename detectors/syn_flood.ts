@@ -470,12 +470,9 @@ export function createSynFloodDetector(
     if (target === undefined) return false;
     pending.delete(client, server, 0);
     if (outcome !== ABORTED) {
-      advanceBuckets(target, nowUs, windowUs);
-      target.closed++;
-      if (outcome === REFUSED) target.refused++;
-      advanceBuckets(target.victim, nowUs, windowUs);
-      target.victim.closed++;
-      if (outcome === REFUSED) target.victim.refused++;
+      const refused = outcome === REFUSED;
+      countClosed(target, nowUs, windowUs, refused);
+      countClosed(target.victim, nowUs, windowUs, refused);
     }
     const flood = target.flood;
     if (flood !== undefined) {
@@ -529,7 +526,7 @@ export function createSynFloodDetector(
     } else if (nowUs - target.touchedUs >= touchIntervalUs) {
       targets.get(targetKey, 0, 0); // LRU refresh, a few times per window
       if (victims.get(dstKey, 0, 0) === undefined) {
-        victims.set(dstKey, 0, 0, target.victim);
+        victims.add(dstKey, 0, 0, target.victim);
         target.victim.listed = true;
       }
       target.touchedUs = nowUs;
@@ -926,6 +923,18 @@ function advanceBuckets(
   target.closed = 0;
   target.refused = 0;
   target.synPackets = 0;
+}
+
+/** Counts a closed attempt, and whether the victim refused it, in the bucket holding `nowUs`. */
+function countClosed(
+  buckets: Buckets,
+  nowUs: number,
+  windowUs: number,
+  refused: boolean,
+): void {
+  advanceBuckets(buckets, nowUs, windowUs);
+  buckets.closed++;
+  if (refused) buckets.refused++;
 }
 
 function halfOpenOf(

@@ -225,9 +225,8 @@ interface SourceState extends ReportMark {
   touchedUs: number;
   /** Packet time a threshold was last crossed (-Infinity: never). */
   crossedUs: number;
-  /** Victim of the last vertical crossing ("" if only horizontal), and its address key (-1). */
+  /** Victim of the last vertical crossing ("" if only horizontal). */
   victim: string;
-  victimKey: number;
   /** Largest per-host port count and per-port host count seen at a crossing. */
   topHost: string;
   topHostPorts: number;
@@ -741,10 +740,8 @@ export function createPortScanDetector(
         (port.failed >= failedHostThreshold &&
           port.failed >= minFailedRatio * port.distinct);
       if (vertical) {
-        if (source.victimKey !== source.lastHostKey) {
-          source.victimKey = source.lastHostKey;
-          source.victim = addressTextOf(source.lastHostKey, source.lastHost);
-        }
+        // IPv4 text comes from the formatter's cache while the scan goes on.
+        source.victim = addressTextOf(source.lastHostKey, source.lastHost);
         if (host.distinct > source.topHostPorts) {
           source.topHost = source.victim;
           source.topHostPorts = host.distinct;
@@ -957,7 +954,6 @@ function newSource(
     touchedUs: nowUs,
     crossedUs: -Infinity,
     victim: "",
-    victimKey: -1,
     topHost: "",
     topHostPorts: 0,
     topPortKey: -1,

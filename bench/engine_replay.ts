@@ -3,14 +3,21 @@
  * `deno run` per measurement so that peak memory is this run's alone.
  * Prints one JSON line ({@linkcode ReplayMeasurement}) on stdout.
  *
- *   deno run --allow-read --allow-run=cat bench/engine_replay.ts <file> [parse|decode|engine]
+ *   deno run --allow-read --allow-run=cat bench/engine_replay.ts <file> [stage]
  *
  * Stages: `parse` walks the pcap records; `decode` also decodes every
  * packet into one reused PacketRecord (as `netmirror read` does); `engine` also feeds each one to a fresh
  * `AnalysisEngine` (traffic stats, latency, every detector, alert lifecycle);
  * `eve` also builds every EVE record (flow, dns, arp, alert, stats) as
  * `--eve` does, and counts their bytes instead of writing them (the records'
- * cost without the disk's).
+ * cost without the disk's). `steady` replays the capture through one engine
+ * twice, the second time with every timestamp moved past the first pass's
+ * last, and times only the second pass: the engine of a sensor that has
+ * been running a while (code compiled, tables full, memory already
+ * committed), where the other stages time a process that starts cold.
+ * `floor` decodes and makes three table lookups per packet
+ * ({@linkcode LookupFloor}): what any analysis built on the engine's
+ * tables costs at least.
  *
  * @module
  */
@@ -21,6 +28,7 @@ import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { EngineFeed } from "../detectors/engine_feed.ts";
 import { EveLogger } from "../server/eve/eve_logger.ts";
+import { LookupFloor } from "./lookup_floor.ts";
 
 /** What one replay measured. */
 export interface ReplayMeasurement {
@@ -32,6 +40,12 @@ export interface ReplayMeasurement {
   cpuSeconds: number;
   /** Peak resident set size of the process (VmHWM), bytes. */
   peakRssBytes: number;
+  /**
+   * Minor page faults during the replay: first touches of memory the
+   * process had not used before (each costs 10–15 µs on the virtual
+   * machines of bench/findings.md, step 16).
+   */
+  minorFaults: number;
   /** Alerts the engine raised (engine stage only). */
   alerts: number;
   /** Decode anomalies counted. */
@@ -42,7 +56,26 @@ export interface ReplayMeasurement {
 }
 
 /** How much of the pipeline a replay runs. */
-export type ReplayStage = "parse" | "decode" | "engine" | "eve";
+export type ReplayStage =
+  | "parse"
+  | "decode"
+  | "floor"
+  | "engine"
+  | "steady"
+  | "eve";
+
+/** Every stage, in pipeline order. */
+export const REPLAY_STAGES: readonly ReplayStage[] = [
+  "parse",
+  "decode",
+  "floor",
+  "engine",
+  "steady",
+  "eve",
+];
+
+/** Packet time between the steady stage's two passes, µs. */
+const PASS_GAP_US = 1_000_000;
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
@@ -57,12 +90,42 @@ async function procFile(name: string): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-/** CPU seconds this process has used (user + system, all threads). */
-async function cpuSeconds(): Promise<number> {
+/** CPU seconds this process has used (user + system, all threads) and its minor page faults so far. */
+async function processCounters(): Promise<
+  { cpuSeconds: number; minorFaults: number }
+> {
   const stat = await procFile("stat");
-  // Fields after the parenthesised command name; utime and stime are 14 and 15.
+  // Fields after the parenthesised command name: minflt is field 10, utime
+  // and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  return {
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / USER_HZ,
+    minorFaults: Number(fields[7]),
+  };
+}
+
+/**
+ * Replays `file` into `feed` with every packet's timestamp moved by
+ * `shiftUs`, and analyses what is left at the end; returns the first and
+ * last (moved) packet times, µs.
+ */
+export async function replayInto(
+  file: string,
+  feed: EngineFeed,
+  shiftUs: number,
+  anomalies: AnomalyCounter,
+): Promise<{ firstUs: number; lastUs: number }> {
+  let firstUs = Infinity;
+  let lastUs = -Infinity;
+  await readPacketFile(file, (packet) => {
+    const us = packet.timestampUs + shiftUs;
+    packet.timestampUs = us;
+    if (us < firstUs) firstUs = us;
+    if (us > lastUs) lastUs = us;
+    feed.add(packet);
+  }, { anomalies, record: feed.record });
+  feed.flush();
+  return { firstUs, lastUs };
 }
 
 async function peakRssBytes(): Promise<number> {
@@ -80,7 +143,23 @@ export async function measureReplay(
   let alerts = 0;
   let eveRecords = 0;
   let eveBytes = 0;
-  const cpuBefore = await cpuSeconds();
+  // The steady stage's first pass, before the clocks start.
+  let steady:
+    | { engine: AnalysisEngine; feed: EngineFeed; shiftUs: number }
+    | undefined;
+  if (stage === "steady") {
+    const engine = new AnalysisEngine();
+    const feed = new EngineFeed(engine);
+    const first = await replayInto(file, feed, 0, new AnomalyCounter());
+    steady = {
+      engine,
+      feed,
+      shiftUs: first.lastUs > first.firstUs
+        ? first.lastUs - first.firstUs + PASS_GAP_US
+        : PASS_GAP_US,
+    };
+  }
+  const before = await processCounters();
   const started = performance.now();
   if (stage === "parse") {
     await readCapture(await openCaptureSource(file), () => packets++, {
@@ -91,6 +170,20 @@ export async function measureReplay(
       anomalies,
       record: reusedRecord(),
     });
+  } else if (stage === "floor") {
+    const floor = new LookupFloor();
+    await readPacketFile(file, (packet) => {
+      packets++;
+      floor.observe(packet);
+    }, { anomalies, record: reusedRecord() });
+  } else if (steady !== undefined) {
+    const { engine, feed, shiftUs } = steady;
+    const before = engine.packets;
+    const alertsBefore = engine.alerts().length;
+    await replayInto(file, feed, shiftUs, anomalies);
+    engine.finish();
+    packets = engine.packets - before;
+    alerts = engine.alerts().length - alertsBefore;
   } else if (stage === "engine") {
     const engine = new AnalysisEngine();
     const feed = new EngineFeed(engine);
@@ -120,13 +213,14 @@ export async function measureReplay(
     alerts = engine.alerts().length;
   }
   const seconds = (performance.now() - started) / 1000;
-  const cpu = (await cpuSeconds()) - cpuBefore;
+  const after = await processCounters();
   return {
     stage,
     packets,
     seconds,
-    cpuSeconds: cpu,
+    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     peakRssBytes: await peakRssBytes(),
+    minorFaults: after.minorFaults - before.minorFaults,
     alerts,
     anomalies: anomalies.total(),
     ...(stage === "eve" ? { eveRecords, eveBytes } : {}),
@@ -135,9 +229,9 @@ export async function measureReplay(
 
 if (import.meta.main) {
   const [file, stage = "engine"] = Deno.args;
-  if (!file || !["parse", "decode", "engine", "eve"].includes(stage)) {
+  if (!file || !REPLAY_STAGES.includes(stage as ReplayStage)) {
     console.error(
-      "usage: engine_replay.ts <capture file> [parse|decode|engine|eve]",
+      `usage: engine_replay.ts <capture file> [${REPLAY_STAGES.join("|")}]`,
     );
     Deno.exit(2);
   }

@@ -57,7 +57,11 @@ export const TSHARK: Contender = {
 const STAGE_NAMES: Record<ReplayStage, string> = {
   parse: "NetMirror: pcap parse only",
   decode: "NetMirror: parse + decode",
+  floor:
+    "Floor: parse + decode + 3 table lookups per packet (one flow, two hosts; no analysis)",
   engine: "NetMirror: full engine (decode + stats + latency + detectors)",
+  steady:
+    "NetMirror: full engine, steady state (the capture's second pass through one engine, time-shifted; the first pass untimed)",
   eve:
     "NetMirror: EVE records on top of the full engine (flow, dns, arp, alert, stats; built, not written)",
 };
@@ -175,6 +179,15 @@ export class Comparison {
       );
     }
     return (performance.now() - started) / 1000;
+  }
+
+  /** The series of NetMirror's `stage` (which must be one of the contenders). */
+  seriesOf(stage: ReplayStage): Series {
+    const i = this.#contenders.findIndex((c) =>
+      c.kind === "netmirror" && c.stage === stage
+    );
+    if (i < 0) throw new Error(`No ${stage} stage in this comparison`);
+    return this.series[i]!;
   }
 
   /** Runs completed so far. */

@@ -121,7 +121,11 @@ function find(series: Series[], prefix: string): Series | undefined {
 }
 
 function engineOf(series: Series[]): Series | undefined {
-  return find(series, "NetMirror: full engine");
+  return find(series, "NetMirror: full engine (");
+}
+
+function steadyOf(series: Series[]): Series | undefined {
+  return find(series, "NetMirror: full engine, steady state");
 }
 
 function levelPps(level: ScalingLevel): number {
@@ -209,6 +213,25 @@ function headline(results: BenchResults): string[] {
       } per CPU-second) | ≥ ${int(TARGETS.enginePps)} | ${
         verdict(pps >= TARGETS.enginePps)
       } (${(pps / TARGETS.enginePps * 100).toFixed(1)} % of target) |`,
+    );
+  }
+  const steady = steadyOf(results.full);
+  if (steady) {
+    const pps = innerPps(steady);
+    rows.push(
+      `| The same, steady state: the capture's second pass through one engine (time-shifted), the first untimed | ${
+        int(pps)
+      } packets/s (${int(cpuPps(steady))} per CPU-second; ${
+        (pps / TARGETS.enginePps * 100).toFixed(1)
+      } % of ${int(TARGETS.enginePps)}) | none (tracked) | — |`,
+    );
+  }
+  const floor = find(results.full, "Floor:");
+  if (floor) {
+    rows.push(
+      `| Floor on the same capture: decode + 3 table lookups per packet (one flow, two hosts), no analysis | ${
+        int(innerPps(floor))
+      } packets/s | none (tracked) | — |`,
     );
   }
   if (compareEngine && tcpdump) {
@@ -383,8 +406,8 @@ function seriesTable(
   reference: Series | undefined,
 ): string[] {
   const lines = [
-    "| What | Wall s per run (spawn to exit) | Median packets/s | Own timer packets/s | Packets per CPU-second | Peak RSS | Full-engine rate ÷ this rate |",
-    "|---|---|---|---|---|---|---|",
+    "| What | Wall s per run (spawn to exit) | Median packets/s | Own timer packets/s | Packets per CPU-second | Peak RSS | Page faults during the replay, median | Full-engine rate ÷ this rate |",
+    "|---|---|---|---|---|---|---|---|",
   ];
   for (const s of series) {
     const own = s.measurements.length > 0;
@@ -393,6 +416,8 @@ function seriesTable(
         int(seriesPps(s))
       } | ${own ? int(innerPps(s)) : "—"} | ${own ? int(cpuPps(s)) : "—"} | ${
         own ? mib(Math.max(...s.measurements.map((m) => m.peakRssBytes))) : "—"
+      } | ${
+        own ? int(median(s.measurements.map((m) => m.minorFaults))) : "—"
       } | ${reference ? ratio(seriesPps(reference) / seriesPps(s)) : "—"} |`,
     );
   }
@@ -537,7 +562,7 @@ export function renderReport(results: BenchResults): string {
     "",
     "## Replay throughput",
     "",
-    "Each NetMirror line runs in a fresh `deno run` per run (so peak RSS is that run's own). *Wall s* counts from spawn to exit for every line alike (process start-up included); *own timer* is the replay alone, from NetMirror's own clock; *per CPU-second* divides by the CPU time of the whole process (all threads, GC included). Lines are interleaved round by round. Medians of the runs listed.",
+    "Each NetMirror line runs in a fresh `deno run` per run (so peak RSS is that run's own). *Wall s* counts from spawn to exit for every line alike (process start-up included); *own timer* is the replay alone, from NetMirror's own clock; *per CPU-second* divides by the CPU time of the whole process (all threads, GC included); *page faults* are the minor faults (first touches of memory new to the process) during the replay, from /proc/<pid>/stat, each 10–15 µs on this kind of virtual machine (findings, step 16). Lines are interleaved round by round. Medians of the runs listed. On the mixed capture, the *floor* line decodes and makes three lookups per packet in bounded tables like the engine's (one flow, two hosts; `bench/lookup_floor.ts`) and nothing else: no analysis built on such tables can be faster. The *steady state* line replays the capture through one engine twice, every timestamp of the second pass moved past the first pass's last, and times the second pass alone: a sensor that has been running (code compiled, tables full, memory committed), where every other line times a process that starts cold.",
     "",
   );
   const compareFile = results.compare[0];
@@ -636,7 +661,7 @@ export function renderReport(results: BenchResults): string {
     lines.push(`Not measured: ${results.sse}`, "");
   } else {
     lines.push(
-      'The real server (`deno run … main.ts serve --idle --port <p> --data-dir <tmp>`) in its own process replays the whole mixed capture as fast as it can (`POST /api/start {"mode":"replay","file":…}`: decode, engine, frame ring, session PCAP, SSE batches; stricter than the issue\'s 200k packets/s, since the server then has no idle time to absorb the clients\' cost), alternately with no client and with `curl -N …/api/stream` clients connected (counted by the server\'s `netmirror_sse_clients`). Rate = session packets / (stoppedMs − startedMs) from `GET /api/session`; RSS from /proc/<pid>/status (VmRSS sampled every 250 ms; VmHWM at the end); CPU time (user + system, all threads) from /proc/<pid>/stat: the server\'s from the start request to the end of the replay, the clients\' summed over all of them, during the replay (from the start request to its end) and, in brackets, before it (starting curl, connecting and the first events; curl takes about 10 ms of CPU to start here). The curl clients run on the same 2 cores.',
+      "The real server (`deno run … main.ts serve --idle --port <p> --data-dir <tmp>`) in its own process replays the whole mixed capture as fast as it can (`POST /api/start {\"mode\":\"replay\",\"file\":…}`: decode, engine, frame ring, session PCAP, SSE batches; stricter than the issue's 200k packets/s, since the server then has no idle time to absorb the clients' cost), in pairs of runs with no client and with `curl -N …/api/stream` clients connected (counted by the server's `netmirror_sse_clients`), after two untimed replays: a fresh server's first replays run slower (code not yet compiled, memory touched for the first time: findings, step 16), and the pairs alternate which run comes first, so that what is left of that drift favours neither. Rate = session packets / (stoppedMs − startedMs) from `GET /api/session`; RSS from /proc/<pid>/status (VmRSS sampled every 250 ms; VmHWM at the end); CPU time (user + system, all threads) from /proc/<pid>/stat: the server's from the start request to the end of the replay, the clients' summed over all of them, during the replay (from the start request to its end) and, in brackets, before it (starting curl, connecting and the first events; curl takes about 10 ms of CPU to start here). The curl clients run on the same 2 cores.",
       "",
       "| SSE clients | Packets | Seconds | Packets/s | Server CPU s | Clients' CPU s during the replay (before it) | Max server RSS during replay | Bytes streamed to clients |",
       "|---|---|---|---|---|---|---|---|",
@@ -650,7 +675,11 @@ export function renderReport(results: BenchResults): string {
         } |`
       ),
       "",
-      `Server RSS idle before the first replay: ${
+      `Untimed replays before the first pair, without clients: ${
+        results.sse.warmUpPps.length > 0
+          ? results.sse.warmUpPps.map(int).join(", ") + " packets/s"
+          : "none"
+      }. Server RSS idle before the first replay: ${
         mib(results.sse.serverIdleRssBytes)
       }; peak (VmHWM) over all runs: ${mib(results.sse.serverPeakRssBytes)}.`,
       "",

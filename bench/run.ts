@@ -255,7 +255,9 @@ try {
   const full = new Comparison(mixed, PACKETS, [
     { kind: "netmirror", stage: "parse" },
     { kind: "netmirror", stage: "decode" },
+    { kind: "netmirror", stage: "floor" },
     { kind: "netmirror", stage: "engine" },
+    { kind: "netmirror", stage: "steady" },
     { kind: "netmirror", stage: "eve" },
   ], { log, probe: memoryProbe });
   const fullRoundS = await full.round();
@@ -290,7 +292,7 @@ try {
   ], { log });
   const hscanRoundS = await hscan.round();
   // A profiled run costs about one engine run on the whole capture.
-  const profileS = full.series[2]!.seconds[0]! + 5;
+  const profileS = full.seriesOf("engine").seconds[0]! + 5;
 
   const scaling = await prepareScaling(dir, PACKETS, SCALING_SOURCES, floods);
   const scalingStarted = performance.now();

@@ -1,9 +1,17 @@
 /**
  * SSE fan-out: the real server (`main.ts serve --idle`) in its own process
  * replays a capture as fast as it can (`POST /api/start`, mode "replay"),
- * first with no client and then with many `curl -N …/api/stream` clients
- * connected; replay rate from `GET /api/session` and server memory from
- * /proc/<pid>/status.
+ * in pairs of runs with no client and with many `curl -N …/api/stream`
+ * clients connected; replay rate from `GET /api/session` and server memory
+ * from /proc/<pid>/status.
+ *
+ * A fresh server's first replays are slower than later ones: its code is
+ * not compiled yet, and its frame ring and the engine's tables touch memory
+ * the process has never used, which costs 10–15 µs per 4 KiB page on a
+ * virtual machine (bench/findings.md, step 16; the first replay of the mixed
+ * capture took 2.65 s and the fourth 1.66 s). So untimed replays come
+ * first, and the pairs alternate their order (without clients first, then
+ * with them first), so that what is left of that drift favours neither.
  *
  * @module
  */
@@ -42,8 +50,10 @@ export interface SseBenchOptions {
   file: string;
   /** Clients in the "with clients" runs. */
   clients: number;
-  /** Pairs of runs (without, with clients), at most. */
+  /** Pairs of runs (without and with clients, in alternating order), at most. */
   rounds: number;
+  /** Untimed replays (no clients) before the first pair; default 2. */
+  warmUpReplays?: number;
   /** Asked after each pair with its duration in seconds; false stops early. */
   another?: (pairSeconds: number) => boolean;
   port: number;
@@ -60,6 +70,8 @@ export interface SseBenchOptions {
 /** What {@linkcode runSseBench} measured. */
 export interface SseBenchResult {
   runs: SseRun[];
+  /** Packets/s of each untimed replay before the first pair. */
+  warmUpPps: number[];
   /** Server VmHWM at the end (peak over every run), bytes. */
   serverPeakRssBytes: number;
   /** Server VmRSS once idle before the first replay, bytes. */
@@ -249,10 +261,25 @@ export async function runSseBench(
       throw new Error(`${(error as Error).message}; server said: ${stderr}`);
     });
     const serverIdleRssBytes = (await processRss(server.pid)).rssBytes;
+    const warmUpReplays = options.warmUpReplays ?? 2;
+    const warmUpPps: number[] = [];
+    for (let i = 1; i <= warmUpReplays; i++) {
+      await emptyDir(options.dataDir);
+      const warmUp = await replay(base, server.pid, options);
+      warmUpPps.push(warmUp.packets / warmUp.seconds);
+      options.log(
+        `sse warm-up replay ${i} of ${warmUpReplays}: ${
+          Math.round(warmUpPps.at(-1)!)
+        } packets/s (untimed)`,
+      );
+    }
     const runs: SseRun[] = [];
     for (let round = 0; round < options.rounds; round++) {
       const roundStarted = performance.now();
-      for (const clients of [0, options.clients]) {
+      const order = round % 2 === 0
+        ? [0, options.clients]
+        : [options.clients, 0];
+      for (const clients of order) {
         await emptyDir(options.dataDir);
         const started: Clients = clients > 0
           ? startClients(`${base}/api/stream`, clients, options.clientDir)
@@ -297,7 +324,12 @@ export async function runSseBench(
       if (options.another && !options.another(pairSeconds)) break;
     }
     const { peakRssBytes } = await processRss(server.pid);
-    return { runs, serverPeakRssBytes: peakRssBytes, serverIdleRssBytes };
+    return {
+      runs,
+      warmUpPps,
+      serverPeakRssBytes: peakRssBytes,
+      serverIdleRssBytes,
+    };
   } finally {
     try {
       server.kill("SIGTERM");

@@ -88,6 +88,29 @@ Deno.test("writeMixedCapture() writes valid frames that decode without anomalies
   }
 });
 
+Deno.test("writeMixedCapture() spaces packets gapUs apart, and refuses a gap that is not a positive integer", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeMixedCapture(path, { packets: 100, hosts: 50, gapUs: 5 });
+    const times: number[] = [];
+    await readPacketFile(path, (packet) => times.push(packet.timestampUs));
+    assert.equal(times.length, 100);
+    for (let i = 1; i < times.length; i++) {
+      assert.equal(times[i]! - times[i - 1]!, 5);
+    }
+    for (const gapUs of [0, 2.5, -5]) {
+      await assert.rejects(
+        writeMixedCapture(path, { packets: 10, hosts: 5, gapUs }),
+        new RangeError(
+          `Cannot write mixed capture: gapUs must be a positive integer, got ${gapUs}`,
+        ),
+      );
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("writeSynFloodCapture() sends every SYN from its own source when sources equal packets", async () => {
   const path = await Deno.makeTempFile({ suffix: ".pcap" });
   try {

@@ -41,6 +41,8 @@ export interface MixedCaptureOptions {
   hosts: number;
   /** PRNG seed. */
   seed?: number;
+  /** Packet time between packets, µs; default {@linkcode MIXED_PACKET_GAP_US}. */
+  gapUs?: number;
 }
 
 /** A small deterministic PRNG (mulberry32), uniform in [0, 1). */
@@ -296,8 +298,8 @@ function emitArp(
 
 /**
  * Writes a mixed Ethernet pcap to `path` and returns its size in bytes.
- * Conversations of random hosts are laid end to end,
- * {@linkcode MIXED_PACKET_GAP_US} apart: 60 % TCP/HTTP (7 frames), 25 %
+ * Conversations of random hosts are laid end to end, `gapUs`
+ * ({@linkcode MIXED_PACKET_GAP_US} by default) apart: 60 % TCP/HTTP (7 frames), 25 %
  * DNS (2), 10 % ICMP echo (2), 5 % ARP (2).
  */
 export async function writeMixedCapture(
@@ -307,6 +309,12 @@ export async function writeMixedCapture(
   if (!(options.hosts >= 1 && options.hosts <= 1 << 24)) {
     throw new RangeError(
       `Cannot write mixed capture: hosts must be 1-16777216, got ${options.hosts}`,
+    );
+  }
+  const gapUs = options.gapUs ?? MIXED_PACKET_GAP_US;
+  if (!(Number.isInteger(gapUs) && gapUs >= 1)) {
+    throw new RangeError(
+      `Cannot write mixed capture: gapUs must be a positive integer, got ${gapUs}`,
     );
   }
   const { tcp, dns, icmp, arp } = buildTemplates();
@@ -335,7 +343,7 @@ export async function writeMixedCapture(
         if (!sink.fits(frame.bytes.length)) await sink.flush();
         if (frames === arp) emitArp(sink, timestampUs, frame, host);
         else emitIp(sink, timestampUs, frame, host, port, dnsId);
-        timestampUs += MIXED_PACKET_GAP_US;
+        timestampUs += gapUs;
         written++;
       }
     }

@@ -48,6 +48,12 @@ export interface SseRun {
 export interface SseBenchOptions {
   /** Capture to replay. */
   file: string;
+  /**
+   * Timed replays at capture speed (`"realtime": true`: packets as far
+   * apart as their timestamps) instead of as fast as the server can; the
+   * untimed ones before them always run flat out.
+   */
+  realtime?: boolean;
   /** Clients in the "with clients" runs. */
   clients: number;
   /** Pairs of runs (without and with clients, in alternating order), at most. */
@@ -69,6 +75,8 @@ export interface SseBenchOptions {
 
 /** What {@linkcode runSseBench} measured. */
 export interface SseBenchResult {
+  /** Whether the timed replays ran at capture speed. */
+  realtime: boolean;
   runs: SseRun[];
   /** Packets/s of each untimed replay before the first pair. */
   warmUpPps: number[];
@@ -174,6 +182,7 @@ async function replay(
   base: string,
   pid: number,
   options: SseBenchOptions,
+  realtime: boolean,
 ): Promise<
   Omit<
     SseRun,
@@ -184,7 +193,7 @@ async function replay(
   const response = await fetch(`${base}/api/start`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ mode: "replay", file: options.file }),
+    body: JSON.stringify({ mode: "replay", file: options.file, realtime }),
   });
   if (response.status !== 201) {
     throw new Error(
@@ -265,7 +274,7 @@ export async function runSseBench(
     const warmUpPps: number[] = [];
     for (let i = 1; i <= warmUpReplays; i++) {
       await emptyDir(options.dataDir);
-      const warmUp = await replay(base, server.pid, options);
+      const warmUp = await replay(base, server.pid, options, false);
       warmUpPps.push(warmUp.packets / warmUp.seconds);
       options.log(
         `sse warm-up replay ${i} of ${warmUpReplays}: ${
@@ -297,7 +306,12 @@ export async function runSseBench(
           }
           const connected = await sseClients(base);
           const clientStartCpuSeconds = await started.cpuSeconds();
-          const measured = await replay(base, server.pid, options);
+          const measured = await replay(
+            base,
+            server.pid,
+            options,
+            options.realtime === true,
+          );
           const received = await started.stop();
           const run: SseRun = {
             clients: connected,
@@ -325,6 +339,7 @@ export async function runSseBench(
     }
     const { peakRssBytes } = await processRss(server.pid);
     return {
+      realtime: options.realtime === true,
       runs,
       warmUpPps,
       serverPeakRssBytes: peakRssBytes,

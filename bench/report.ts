@@ -432,14 +432,18 @@ function seriesTable(
   ];
   for (const s of series) {
     const own = s.measurements.length > 0;
+    // The steady stage's wall time includes its untimed first pass.
+    const wallRate = s.measurements[0]?.stage !== "steady";
     lines.push(
       `| ${s.name} | ${s.seconds.map((x) => x.toFixed(2)).join(", ")} | ${
-        int(seriesPps(s))
+        wallRate ? int(seriesPps(s)) : "— (two passes)"
       } | ${own ? int(innerPps(s)) : "—"} | ${own ? int(cpuPps(s)) : "—"} | ${
         own ? mib(Math.max(...s.measurements.map((m) => m.peakRssBytes))) : "—"
       } | ${
         own ? int(median(s.measurements.map((m) => m.minorFaults))) : "—"
-      } | ${reference ? ratio(seriesPps(reference) / seriesPps(s)) : "—"} |`,
+      } | ${
+        reference && wallRate ? ratio(seriesPps(reference) / seriesPps(s)) : "—"
+      } |`,
     );
   }
   for (const s of series) {

@@ -66,9 +66,28 @@ export interface ReadPacketFileResult {
  * handing on every good packet before the damage), `TcpdumpError` for a bad
  * filter, `Deno.errors.NotFound` for a missing file.
  */
-export async function readPacketFile(
+export function readPacketFile(
   path: string,
   onPacket: PacketHandler,
+  options: ReadPacketFileOptions = {},
+): Promise<ReadPacketFileResult> {
+  const anomalies = options.anomalies ?? new AnomalyCounter();
+  const decode = decoderOf(anomalies, options.record);
+  return readRecordFile(
+    path,
+    (raw) => onPacket(decode(raw), raw),
+    { ...options, anomalies },
+  );
+}
+
+/**
+ * {@linkcode readPacketFile} without decoding: hands on each raw record
+ * (valid only during the call), for a reader that decodes later or never.
+ * `options.record` is not used.
+ */
+export async function readRecordFile(
+  path: string,
+  onRecord: (raw: PcapRecord) => void,
   options: ReadPacketFileOptions = {},
 ): Promise<ReadPacketFileResult> {
   const anomalies = options.anomalies ?? new AnomalyCounter();
@@ -81,7 +100,6 @@ export async function readPacketFile(
     source = filtered.stream;
   }
   let packets = 0;
-  const decode = decoderOf(anomalies, options.record);
   // Whether the read was stopped from this side: a handler threw, or the
   // caller aborted.
   let handlerThrew = false;
@@ -108,7 +126,7 @@ export async function readPacketFile(
     const result = await readCapture(source, (raw) => {
       packets++;
       try {
-        onPacket(decode(raw), raw);
+        onRecord(raw);
       } catch (error) {
         handlerThrew = true;
         throw error;

@@ -20,7 +20,6 @@ import {
   capturePackets,
   type LiveCapture,
   readPacketFile,
-  reusedRecord,
 } from "../capture/packet_source.ts";
 import { LINK_TYPE, type PcapRecord } from "../capture/pcap_record.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
@@ -44,6 +43,7 @@ import {
 } from "./pcap_store.ts";
 import { SensorError } from "./session_errors.ts";
 import { LatencyHistograms, LifetimeCounters } from "./metrics.ts";
+import { replayAtCaptureSpeed } from "./paced_replay.ts";
 
 /** Capture modes. */
 export type CaptureMode = "live" | "demo" | "replay";
@@ -134,9 +134,6 @@ const BATCHES_PER_SECOND = 4;
 
 /** Demo frames handled between two yields to the event loop. */
 const DEMO_SLICE = 1000;
-
-/** Records a capture-speed replay reads ahead at most. */
-const REALTIME_QUEUE = 10_000;
 
 /** Runs capture sessions and publishes their events on `bus`. */
 export class Sensor {
@@ -579,79 +576,21 @@ export class Sensor {
     }
   }
 
-  /** Replays at capture speed: records wait in a bounded queue for their time. */
+  /** Replays at capture speed (see server/paced_replay.ts). */
   #startPacedReplay(file: string, filter: string): void {
     const abort = new AbortController();
-    const queue: PcapRecord[] = [];
-    let head = 0;
-    let wakeReader: (() => void) | undefined;
-    let wakePump: (() => void) | undefined;
-    let readDone = false;
-    const gate = async () => {
-      while (queue.length - head > REALTIME_QUEUE && !abort.signal.aborted) {
-        await new Promise<void>((resolve) => wakeReader = resolve);
-      }
-    };
-    const reading = readPacketFile(file, (_packet, raw) => {
-      queue.push({
-        ...raw,
-        bytes: raw.bytes.slice(raw.offset, raw.offset + raw.capturedLength),
-        offset: 0,
-      });
-      wakePump?.();
-    }, {
-      filter,
-      signal: abort.signal,
-      gate,
-      record: reusedRecord(), // the pump decodes each packet when it is due
-    }).finally(() => {
-      readDone = true;
-      wakePump?.();
-    });
-    const pump = (async () => {
-      let firstUs = -1;
-      const startedMs = performance.now();
-      while (!abort.signal.aborted) {
-        if (head === queue.length) {
-          this.#flush();
-          if (readDone) break;
-          await new Promise<void>((resolve) => wakePump = resolve);
-          continue;
-        }
-        const raw = queue[head]!;
-        if (firstUs < 0) firstUs = raw.timestampUs;
-        const dueMs = (raw.timestampUs - firstUs) / 1000 -
-          (performance.now() - startedMs);
-        if (dueMs > 1) {
-          this.#flush();
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, Math.min(dueMs, 200));
-            abort.signal.addEventListener("abort", () => {
-              clearTimeout(timer);
-              resolve();
-            }, { once: true });
-          });
-          continue;
-        }
-        queue[head++] = undefined as unknown as PcapRecord;
-        this.#handle(raw);
-        if (head > 4096 && head * 2 > queue.length) {
-          queue.splice(0, head);
-          head = 0;
-          wakeReader?.();
-        }
-      }
-    })();
     this.#stopSource = () => {
       abort.abort();
-      wakeReader?.();
-      wakePump?.();
       return Promise.resolve();
     };
-    this.#running = this.#settleReplay(
-      Promise.all([reading, pump]),
-      abort.signal,
-    );
+    const replay = replayAtCaptureSpeed(file, {
+      filter,
+      anomalies: this.#anomalies,
+      signal: abort.signal,
+      onRecord: (raw) => this.#handle(raw),
+      onPause: this.#flush,
+    });
+    this.#running = this.#settleReplay(replay, abort.signal);
   }
 
   #startDemo(): void {

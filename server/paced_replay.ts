@@ -1,0 +1,130 @@
+/**
+ * A replay at capture speed (`--realtime`, `"realtime": true`): the file is
+ * read ahead into a bounded {@linkcode RecordQueue} and each record handed
+ * on when its time comes, measured from the first record's.
+ *
+ * @module
+ */
+
+import type { AnomalyCounter } from "../capture/anomalies.ts";
+import { readRecordFile } from "../capture/packet_source.ts";
+import type { PcapRecord } from "../capture/pcap_record.ts";
+import { RecordQueue } from "../capture/record_queue.ts";
+
+/** Records read ahead at most, by default. */
+export const PACED_READ_AHEAD = 10_000;
+
+/** The longest single wait for a record's time, ms (a stop is seen at once either way). */
+const MAX_WAIT_MS = 200;
+
+/** Options of {@linkcode replayAtCaptureSpeed}. */
+export interface PacedReplayOptions {
+  /** BPF expression ("" for everything). */
+  filter?: string;
+  /** Where format anomalies are counted. */
+  anomalies?: AnomalyCounter;
+  /** Stops the replay (it then resolves). */
+  signal: AbortSignal;
+  /** Receives each record when its time comes (valid only during the call). */
+  onRecord: (raw: PcapRecord) => void;
+  /** Called before the replay waits, for time or for the file: where a consumer that gathers records analyses what it holds. */
+  onPause: () => void;
+  /** Records read ahead at most (default {@linkcode PACED_READ_AHEAD}). */
+  readAhead?: number;
+}
+
+/**
+ * Replays `file` at capture speed; resolves once every record was handed on
+ * (or the signal aborted) and rejects with the reader's error (a corrupt
+ * file after its good records, a bad filter).
+ *
+ * A record is handed on once no more than 1 ms early. The clock is read
+ * only when the oldest record looks early, not once per record, and no
+ * record is decoded or copied into an object of its own: at 200,000 records
+ * a second, reading and copying had cost as much as the analysis
+ * (bench/findings.md, step 16).
+ */
+export async function replayAtCaptureSpeed(
+  file: string,
+  options: PacedReplayOptions,
+): Promise<void> {
+  const { signal, onRecord, onPause } = options;
+  const readAhead = options.readAhead ?? PACED_READ_AHEAD;
+  const queue = new RecordQueue();
+  let wakeReader: (() => void) | undefined;
+  let wakePump: (() => void) | undefined;
+  const wake = () => {
+    const reader = wakeReader;
+    const pump = wakePump;
+    wakeReader = undefined;
+    wakePump = undefined;
+    reader?.();
+    pump?.();
+  };
+  signal.addEventListener("abort", wake, { once: true });
+  let readDone = false;
+  const reading = readRecordFile(file, (raw) => {
+    queue.push(raw);
+    if (wakePump !== undefined) wake();
+  }, {
+    ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.anomalies ? { anomalies: options.anomalies } : {}),
+    signal,
+    gate: async () => {
+      while (queue.size > readAhead && !signal.aborted) {
+        await new Promise<void>((resolve) => wakeReader = resolve);
+      }
+    },
+  }).finally(() => {
+    readDone = true;
+    wake();
+  });
+  const pump = async () => {
+    let firstUs = NaN;
+    const startedMs = performance.now();
+    /** Time since the start as last read, ms: never ahead of the clock. */
+    let elapsedMs = 0;
+    while (!signal.aborted) {
+      if (queue.size === 0) {
+        onPause();
+        if (readDone) break;
+        // (The reader is not at its gate: the queue is below half.)
+        await new Promise<void>((resolve) => wakePump = resolve);
+        continue;
+      }
+      const timestampUs = queue.firstTimestampUs;
+      if (Number.isNaN(firstUs)) firstUs = timestampUs;
+      const dueMs = (timestampUs - firstUs) / 1000;
+      if (dueMs - elapsedMs > 1) {
+        elapsedMs = performance.now() - startedMs;
+        const earlyMs = dueMs - elapsedMs;
+        if (earlyMs > 1) {
+          onPause();
+          await sleep(Math.min(earlyMs, MAX_WAIT_MS), signal);
+          elapsedMs = performance.now() - startedMs;
+        }
+        continue;
+      }
+      onRecord(queue.shift()!);
+      if (wakeReader !== undefined && queue.size <= readAhead / 2) wake();
+    }
+  };
+  try {
+    await Promise.all([reading, pump()]);
+  } finally {
+    signal.removeEventListener("abort", wake);
+  }
+}
+
+/** Waits `ms`, or until `signal` aborts; leaves no listener behind either way. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { CaptureFormatError } from "../capture/pcap_reader.ts";
+import { PcapFileWriter } from "../capture/pcap_file_writer.ts";
+import { LINK_TYPE } from "../capture/pcap_record.ts";
+import { replayAtCaptureSpeed } from "./paced_replay.ts";
+
+const T0_US = 1_700_000_000_000_000;
+
+/** A pcap whose frames (60 bytes, the first byte numbering them) lie `offsetsMs` after T0. */
+async function captureAt(offsetsMs: number[]): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  const writer = new PcapFileWriter(path);
+  offsetsMs.forEach((ms, n) => {
+    const bytes = new Uint8Array(60);
+    bytes[0] = n;
+    writer.write({
+      timestampUs: T0_US + ms * 1000,
+      capturedLength: 60,
+      wireLength: 60,
+      linkType: LINK_TYPE.ETHERNET,
+      interfaceId: 0,
+      bytes,
+      offset: 0,
+    });
+  });
+  await writer.close();
+  return path;
+}
+
+Deno.test("replayAtCaptureSpeed hands every record on in order, none more than 1 ms early", async () => {
+  const offsetsMs = [0, 0, 40, 120, 121, 300, 450];
+  const file = await captureAt(offsetsMs);
+  try {
+    const seen: { n: number; atMs: number; timestampUs: number }[] = [];
+    let pauses = 0;
+    // Count the abort listeners left on the signal: one per wait would
+    // pile up over a long replay.
+    const signal = new AbortController().signal;
+    let listeners = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = (...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    };
+    signal.removeEventListener = (...args: Parameters<typeof remove>) => {
+      listeners--;
+      remove(...args);
+    };
+    const started = performance.now();
+    await replayAtCaptureSpeed(file, {
+      signal,
+      onRecord: (raw) =>
+        seen.push({
+          n: raw.bytes[raw.offset]!,
+          atMs: performance.now() - started,
+          timestampUs: raw.timestampUs,
+        }),
+      onPause: () => pauses++,
+    });
+    assert.deepEqual(seen.map((s) => s.n), offsetsMs.map((_, n) => n));
+    assert.deepEqual(
+      seen.map((s) => s.timestampUs),
+      offsetsMs.map((ms) => T0_US + ms * 1000),
+    );
+    for (const [n, { atMs }] of seen.entries()) {
+      assert.ok(
+        atMs >= offsetsMs[n]! - 1,
+        `record ${n} at ${atMs.toFixed(1)} ms, due at ${offsetsMs[n]} ms`,
+      );
+    }
+    // It waited between the records (and said so before each wait).
+    assert.ok(pauses >= 4, `${pauses} pauses`);
+    assert.equal(listeners, 0, "abort listeners left on the signal");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("replayAtCaptureSpeed stops at once when aborted, handing on nothing more", async () => {
+  const file = await captureAt([0, 10_000, 20_000]);
+  try {
+    const abort = new AbortController();
+    const seen: number[] = [];
+    const started = performance.now();
+    const timer = setTimeout(() => abort.abort(), 100);
+    await replayAtCaptureSpeed(file, {
+      signal: abort.signal,
+      onRecord: (raw) => seen.push(raw.bytes[raw.offset]!),
+      onPause: () => {},
+    });
+    clearTimeout(timer);
+    const elapsedMs = performance.now() - started;
+    assert.deepEqual(seen, [0]);
+    assert.ok(elapsedMs < 1_000, `stopped after ${elapsedMs} ms`);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("replayAtCaptureSpeed with a small read-ahead keeps every record, in order", async () => {
+  // 5,000 records 0.2 ms apart (1 s), read ahead at most 100.
+  const offsetsMs = Array.from({ length: 5_000 }, (_, n) => n * 0.2);
+  const file = await captureAt(offsetsMs);
+  try {
+    let handed = 0;
+    let inOrder = true;
+    await replayAtCaptureSpeed(file, {
+      signal: new AbortController().signal,
+      readAhead: 100,
+      onRecord: (raw) => {
+        if (raw.bytes[raw.offset] !== (handed & 255)) inOrder = false;
+        handed++;
+      },
+      onPause: () => {},
+    });
+    assert.equal(handed, 5_000);
+    assert.ok(inOrder);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("replayAtCaptureSpeed rejects a corrupt file after its good records", async () => {
+  const good = await captureAt([0, 1, 2]);
+  const file = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    const bytes = await Deno.readFile(good);
+    // Cut the last record in half.
+    await Deno.writeFile(file, bytes.subarray(0, bytes.length - 30));
+    const seen: number[] = [];
+    await assert.rejects(
+      replayAtCaptureSpeed(file, {
+        signal: new AbortController().signal,
+        onRecord: (raw) => seen.push(raw.bytes[raw.offset]!),
+        onPause: () => {},
+      }),
+      CaptureFormatError,
+    );
+    assert.deepEqual(seen, [0, 1]);
+  } finally {
+    await Deno.remove(good);
+    await Deno.remove(file);
+  }
+});

@@ -62,6 +62,8 @@ export interface SseBenchOptions {
   warmUpReplays?: number;
   /** Asked after each pair with its duration in seconds; false stops early. */
   another?: (pairSeconds: number) => boolean;
+  /** Pairs run whatever `another` says (default 1). */
+  minRounds?: number;
   port: number;
   /** Where the server writes session PCAPs (emptied between runs). */
   dataDir: string;
@@ -335,7 +337,10 @@ export async function runSseBench(
         }
       }
       const pairSeconds = (performance.now() - roundStarted) / 1000;
-      if (options.another && !options.another(pairSeconds)) break;
+      if (
+        round + 1 >= (options.minRounds ?? 1) && options.another &&
+        !options.another(pairSeconds)
+      ) break;
     }
     const { peakRssBytes } = await processRss(server.pid);
     return {

@@ -14,6 +14,9 @@ import { RecordQueue } from "../capture/record_queue.ts";
 /** Records read ahead at most, by default. */
 export const PACED_READ_AHEAD = 10_000;
 
+/** Bytes of frames read ahead at most, by default (10,000 records of 64 KiB would be 640 MiB). */
+export const PACED_READ_AHEAD_BYTES = 16 * 1024 * 1024;
+
 /** The longest single wait for a record's time, ms (a stop is seen at once either way). */
 const MAX_WAIT_MS = 200;
 
@@ -31,6 +34,8 @@ export interface PacedReplayOptions {
   onPause: () => void;
   /** Records read ahead at most (default {@linkcode PACED_READ_AHEAD}). */
   readAhead?: number;
+  /** Bytes of frames read ahead at most (default {@linkcode PACED_READ_AHEAD_BYTES}); the reader may pass it by one chunk. */
+  readAheadBytes?: number;
 }
 
 /**
@@ -50,7 +55,11 @@ export async function replayAtCaptureSpeed(
 ): Promise<void> {
   const { signal, onRecord, onPause } = options;
   const readAhead = options.readAhead ?? PACED_READ_AHEAD;
+  const readAheadBytes = options.readAheadBytes ?? PACED_READ_AHEAD_BYTES;
   const queue = new RecordQueue();
+  // Stops the reader and the pump: the caller's abort, or the pump's failure
+  // (the reader would otherwise wait at its gate for a pump that is gone).
+  const stop = new AbortController();
   let wakeReader: (() => void) | undefined;
   let wakePump: (() => void) | undefined;
   const wake = () => {
@@ -61,7 +70,12 @@ export async function replayAtCaptureSpeed(
     reader?.();
     pump?.();
   };
-  signal.addEventListener("abort", wake, { once: true });
+  const halt = () => {
+    stop.abort();
+    wake();
+  };
+  signal.addEventListener("abort", halt, { once: true });
+  if (signal.aborted) halt();
   let readDone = false;
   const reading = readRecordFile(file, (raw) => {
     queue.push(raw);
@@ -69,9 +83,12 @@ export async function replayAtCaptureSpeed(
   }, {
     ...(options.filter ? { filter: options.filter } : {}),
     ...(options.anomalies ? { anomalies: options.anomalies } : {}),
-    signal,
+    signal: stop.signal,
     gate: async () => {
-      while (queue.size > readAhead && !signal.aborted) {
+      while (
+        (queue.size > readAhead || queue.byteLength > readAheadBytes) &&
+        !stop.signal.aborted
+      ) {
         await new Promise<void>((resolve) => wakeReader = resolve);
       }
     },
@@ -84,11 +101,11 @@ export async function replayAtCaptureSpeed(
     const startedMs = performance.now();
     /** Time since the start as last read, ms: never ahead of the clock. */
     let elapsedMs = 0;
-    while (!signal.aborted) {
+    while (!stop.signal.aborted) {
       if (queue.size === 0) {
         onPause();
         if (readDone) break;
-        // (The reader is not at its gate: the queue is below half.)
+        // (The reader is not at its gate: the queue is below its halves.)
         await new Promise<void>((resolve) => wakePump = resolve);
         continue;
       }
@@ -100,19 +117,32 @@ export async function replayAtCaptureSpeed(
         const earlyMs = dueMs - elapsedMs;
         if (earlyMs > 1) {
           onPause();
-          await sleep(Math.min(earlyMs, MAX_WAIT_MS), signal);
+          await sleep(Math.min(earlyMs, MAX_WAIT_MS), stop.signal);
           elapsedMs = performance.now() - startedMs;
         }
         continue;
       }
       onRecord(queue.shift()!);
-      if (wakeReader !== undefined && queue.size <= readAhead / 2) wake();
+      if (
+        wakeReader !== undefined && queue.size <= readAhead / 2 &&
+        queue.byteLength <= readAheadBytes / 2
+      ) wake();
     }
   };
   try {
-    await Promise.all([reading, pump()]);
+    // After a read error the records read before it are still handed on, at
+    // their time; the error comes once they are.
+    const [read, pumped] = await Promise.allSettled([
+      reading,
+      pump().catch((error) => {
+        halt();
+        throw error;
+      }),
+    ]);
+    if (pumped.status === "rejected") throw pumped.reason;
+    if (read.status === "rejected") throw read.reason;
   } finally {
-    signal.removeEventListener("abort", wake);
+    signal.removeEventListener("abort", halt);
   }
 }
 

@@ -6,17 +6,20 @@ import { replayAtCaptureSpeed } from "./paced_replay.ts";
 
 const T0_US = 1_700_000_000_000_000;
 
-/** A pcap whose frames (60 bytes, the first byte numbering them) lie `offsetsMs` after T0. */
-async function captureAt(offsetsMs: number[]): Promise<string> {
+/** A pcap whose frames (`frameBytes` long, the first byte numbering them) lie `offsetsMs` after T0. */
+async function captureAt(
+  offsetsMs: number[],
+  frameBytes = 60,
+): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".pcap" });
   const writer = new PcapFileWriter(path);
   offsetsMs.forEach((ms, n) => {
-    const bytes = new Uint8Array(60);
+    const bytes = new Uint8Array(frameBytes);
     bytes[0] = n;
     writer.write({
       timestampUs: T0_US + ms * 1000,
-      capturedLength: 60,
-      wireLength: 60,
+      capturedLength: frameBytes,
+      wireLength: frameBytes,
       linkType: LINK_TYPE.ETHERNET,
       interfaceId: 0,
       bytes,
@@ -98,6 +101,32 @@ Deno.test("replayAtCaptureSpeed stops at once when aborted, handing on nothing m
   }
 });
 
+Deno.test("replayAtCaptureSpeed with a small read-ahead in bytes keeps every large record, in order", async () => {
+  // 300 frames of 60,000 bytes 1 ms apart, read ahead at most 200,000 bytes.
+  const file = await captureAt(
+    Array.from({ length: 300 }, (_, n) => n),
+    60_000,
+  );
+  try {
+    let handed = 0;
+    let inOrder = true;
+    await replayAtCaptureSpeed(file, {
+      signal: new AbortController().signal,
+      readAheadBytes: 200_000,
+      onRecord: (raw) => {
+        if (raw.bytes[raw.offset] !== (handed & 255)) inOrder = false;
+        if (raw.capturedLength !== 60_000) inOrder = false;
+        handed++;
+      },
+      onPause: () => {},
+    });
+    assert.equal(handed, 300);
+    assert.ok(inOrder);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("replayAtCaptureSpeed with a small read-ahead keeps every record, in order", async () => {
   // 5,000 records 0.2 ms apart (1 s), read ahead at most 100.
   const offsetsMs = Array.from({ length: 5_000 }, (_, n) => n * 0.2);
@@ -121,14 +150,15 @@ Deno.test("replayAtCaptureSpeed with a small read-ahead keeps every record, in o
   }
 });
 
-Deno.test("replayAtCaptureSpeed rejects a corrupt file after its good records", async () => {
-  const good = await captureAt([0, 1, 2]);
+Deno.test("replayAtCaptureSpeed hands on a corrupt file's good records at their time, then rejects", async () => {
+  const good = await captureAt([0, 150, 300]);
   const file = await Deno.makeTempFile({ suffix: ".pcap" });
   try {
     const bytes = await Deno.readFile(good);
     // Cut the last record in half.
     await Deno.writeFile(file, bytes.subarray(0, bytes.length - 30));
     const seen: number[] = [];
+    const started = performance.now();
     await assert.rejects(
       replayAtCaptureSpeed(file, {
         signal: new AbortController().signal,
@@ -137,9 +167,34 @@ Deno.test("replayAtCaptureSpeed rejects a corrupt file after its good records", 
       }),
       CaptureFormatError,
     );
+    const elapsedMs = performance.now() - started;
     assert.deepEqual(seen, [0, 1]);
+    // The error came after the second record's time, not at once.
+    assert.ok(elapsedMs >= 149, `rejected after ${elapsedMs} ms`);
   } finally {
     await Deno.remove(good);
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("replayAtCaptureSpeed rejects with its handler's error, and stops reading", async () => {
+  // Far more records than it reads ahead, all due at once.
+  const file = await captureAt(Array.from({ length: 3_000 }, () => 0));
+  try {
+    let handed = 0;
+    await assert.rejects(
+      replayAtCaptureSpeed(file, {
+        signal: new AbortController().signal,
+        readAhead: 100,
+        onRecord: () => {
+          if (++handed === 500) throw new Error("handler failed");
+        },
+        onPause: () => {},
+      }),
+      new Error("handler failed"),
+    );
+    assert.equal(handed, 500);
+  } finally {
     await Deno.remove(file);
   }
 });

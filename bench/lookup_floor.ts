@@ -62,16 +62,15 @@ export class LookupFloor {
     if (srcKey < 0 || dstKey < 0) return;
     const bytes = packet.wireLength;
     const nowUs = packet.timestampUs;
-    // One key for both directions: the lower address first, its port with it.
     const srcLow = srcKey < dstKey;
-    const lowKey = srcLow ? srcKey : dstKey;
-    const highKey = srcLow ? dstKey : srcKey;
-    const ports = packet.srcPort < 0 || packet.dstPort < 0
-      ? 0
-      : srcLow
-      ? packet.srcPort * 65_536 + packet.dstPort
-      : packet.dstPort * 65_536 + packet.srcPort;
-    count(this.#flows, lowKey, highKey, ports, bytes, nowUs);
+    count(
+      this.#flows,
+      srcLow ? srcKey : dstKey,
+      srcLow ? dstKey : srcKey,
+      portsKey(srcLow, packet.srcPort, packet.dstPort),
+      bytes,
+      nowUs,
+    );
     count(this.#hosts, srcKey, 0, 0, bytes, nowUs);
     count(this.#hosts, dstKey, 0, 0, bytes, nowUs);
     this.lookups += 3;
@@ -90,19 +89,26 @@ export class LookupFloor {
     bPort: number,
   ): number {
     const aLow = aKey < bKey;
-    const ports = aPort < 0 || bPort < 0
-      ? 0
-      : aLow
-      ? aPort * 65_536 + bPort
-      : bPort * 65_536 + aPort;
-    return this.#flows.peek(aLow ? aKey : bKey, aLow ? bKey : aKey, ports)
-      ?.packets ?? 0;
+    return this.#flows.peek(
+      aLow ? aKey : bKey,
+      aLow ? bKey : aKey,
+      portsKey(aLow, aPort, bPort),
+    )?.packets ?? 0;
   }
 
   /** Packets counted for the host with this address key, 0 when not held. */
   hostPackets(key: number): number {
     return this.#hosts.peek(key, 0, 0)?.packets ?? 0;
   }
+}
+
+/**
+ * The flow key's port word, the same for both directions: the port of the
+ * lower address first (`aLow`: whether endpoint a has it); 0 without ports.
+ */
+function portsKey(aLow: boolean, aPort: number, bPort: number): number {
+  if (aPort < 0 || bPort < 0) return 0;
+  return aLow ? aPort * 65_536 + bPort : bPort * 65_536 + aPort;
 }
 
 /** Counts a packet in the entry for (a, b, c), adding it (a reused entry when there is one) when absent. */

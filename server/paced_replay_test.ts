@@ -30,6 +30,31 @@ async function captureAt(
   return path;
 }
 
+/**
+ * Replays `file` (frames of `frameBytes`, numbered as {@linkcode captureAt}
+ * numbers them) with the read-ahead limits given; counts the records handed
+ * on, and whether each came in order and whole.
+ */
+async function replayCounting(
+  file: string,
+  limits: { readAhead?: number; readAheadBytes?: number },
+  frameBytes: number,
+): Promise<{ handed: number; inOrder: boolean }> {
+  let handed = 0;
+  let inOrder = true;
+  await replayAtCaptureSpeed(file, {
+    signal: new AbortController().signal,
+    ...limits,
+    onRecord: (raw) => {
+      if (raw.bytes[raw.offset] !== (handed & 255)) inOrder = false;
+      if (raw.capturedLength !== frameBytes) inOrder = false;
+      handed++;
+    },
+    onPause: () => {},
+  });
+  return { handed, inOrder };
+}
+
 Deno.test("replayAtCaptureSpeed hands every record on in order, none more than 1 ms early", async () => {
   const offsetsMs = [0, 0, 40, 120, 121, 300, 450];
   const file = await captureAt(offsetsMs);
@@ -108,18 +133,11 @@ Deno.test("replayAtCaptureSpeed with a small read-ahead in bytes keeps every lar
     60_000,
   );
   try {
-    let handed = 0;
-    let inOrder = true;
-    await replayAtCaptureSpeed(file, {
-      signal: new AbortController().signal,
-      readAheadBytes: 200_000,
-      onRecord: (raw) => {
-        if (raw.bytes[raw.offset] !== (handed & 255)) inOrder = false;
-        if (raw.capturedLength !== 60_000) inOrder = false;
-        handed++;
-      },
-      onPause: () => {},
-    });
+    const { handed, inOrder } = await replayCounting(
+      file,
+      { readAheadBytes: 200_000 },
+      60_000,
+    );
     assert.equal(handed, 300);
     assert.ok(inOrder);
   } finally {
@@ -132,17 +150,11 @@ Deno.test("replayAtCaptureSpeed with a small read-ahead keeps every record, in o
   const offsetsMs = Array.from({ length: 5_000 }, (_, n) => n * 0.2);
   const file = await captureAt(offsetsMs);
   try {
-    let handed = 0;
-    let inOrder = true;
-    await replayAtCaptureSpeed(file, {
-      signal: new AbortController().signal,
-      readAhead: 100,
-      onRecord: (raw) => {
-        if (raw.bytes[raw.offset] !== (handed & 255)) inOrder = false;
-        handed++;
-      },
-      onPause: () => {},
-    });
+    const { handed, inOrder } = await replayCounting(
+      file,
+      { readAhead: 100 },
+      60,
+    );
     assert.equal(handed, 5_000);
     assert.ok(inOrder);
   } finally {

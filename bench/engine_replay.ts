@@ -9,8 +9,8 @@
  * packet into one reused PacketRecord (as `netmirror read` does); `engine` also feeds each one to a fresh
  * `AnalysisEngine` (traffic stats, latency, every detector, alert lifecycle);
  * `eve` also builds every EVE record (flow, dns, arp, alert, stats) as
- * `--eve` does, and counts their bytes instead of writing them (the records'
- * cost without the disk's). `steady` replays the capture through one engine
+ * `--eve` does, into UTF-8 bytes 64 KiB at a time, and counts them instead
+ * of writing them (the records' cost without the disk's). `steady` replays the capture through one engine
  * twice, the second time with every timestamp moved past the first pass's
  * last, and times only the second pass: the engine of a sensor that has
  * been running a while (code compiled, tables full, memory already
@@ -28,6 +28,8 @@ import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { EngineFeed } from "../detectors/engine_feed.ts";
 import { EveLogger } from "../server/eve/eve_logger.ts";
+import type { EveSink } from "../server/eve/eve_sink.ts";
+import { JsonBytes } from "../server/eve/json_bytes.ts";
 import { LookupFloor } from "./lookup_floor.ts";
 
 /** What one replay measured. */
@@ -196,10 +198,8 @@ export async function measureReplay(
     packets = engine.packets;
     alerts = engine.alerts().length;
   } else {
-    const eve = new EveLogger((line) => {
-      eveRecords++;
-      eveBytes += line.length + 1;
-    });
+    const sink = new CountingSink();
+    const eve = new EveLogger(sink);
     const engine = new AnalysisEngine({}, (event) => eve.alert(event));
     const feed = new EngineFeed(engine, (packet) => eve.observe(packet));
     await readPacketFile(file, (packet) => feed.add(packet), {
@@ -209,6 +209,8 @@ export async function measureReplay(
     feed.flush();
     engine.finish();
     eve.finish();
+    eveRecords = sink.records;
+    eveBytes = sink.bytes();
     packets = engine.packets;
     alerts = engine.alerts().length;
   }
@@ -225,6 +227,30 @@ export async function measureReplay(
     anomalies: anomalies.total(),
     ...(stage === "eve" ? { eveRecords, eveBytes } : {}),
   };
+}
+
+/**
+ * An EVE sink that gathers records as `EveWriter` does (UTF-8 bytes, a
+ * newline each, 64 KiB at a time) and counts them instead of writing them.
+ */
+class CountingSink implements EveSink {
+  readonly out = new JsonBytes();
+  records = 0;
+  #flushed = 0;
+
+  endRecord(): void {
+    this.out.byte(0x0a);
+    this.records++;
+    if (this.out.length >= 1 << 16) {
+      this.#flushed += this.out.length;
+      this.out.length = 0;
+    }
+  }
+
+  /** Bytes of every record so far, newlines included. */
+  bytes(): number {
+    return this.#flushed + this.out.length;
+  }
 }
 
 if (import.meta.main) {

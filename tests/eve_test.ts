@@ -8,7 +8,7 @@ import { Ajv } from "ajv";
 import { readPacketFile } from "../capture/packet_source.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { communityId } from "../server/community_id.ts";
-import { EveLogger, EveWriter } from "../server/eve/mod.ts";
+import { EveLines, EveLogger, EveWriter } from "../server/eve/mod.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 const schema = JSON.parse(
@@ -22,8 +22,9 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 type Line = Record<string, any>;
 
 async function eveOf(file: string): Promise<Line[]> {
-  const lines: string[] = [];
-  const logger = new EveLogger((line) => lines.push(line));
+  const sink = new EveLines();
+  const { lines } = sink;
+  const logger = new EveLogger(sink);
   const engine = new AnalysisEngine({}, (event) => logger.alert(event));
   await readPacketFile(`${PCAPS}${file}`, (packet) => {
     engine.observe(packet);

@@ -100,7 +100,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     ? new EveWriter(values.eve, config.eve ?? {})
     : undefined;
   const eve = eveWriter
-    ? new EveLogger(eveWriter.write, {
+    ? new EveLogger(eveWriter, {
       iface: values.interface,
       ...(config.eve?.types ? { types: config.eve.types } : {}),
     })

@@ -80,7 +80,7 @@ export async function readCommand(args: string[]): Promise<number> {
     ? new EveWriter(values.eve, config.eve ?? {})
     : undefined;
   const eve = eveWriter
-    ? new EveLogger(eveWriter.write, {
+    ? new EveLogger(eveWriter, {
       ...(config.eve?.types ? { types: config.eve.types } : {}),
     })
     : undefined;

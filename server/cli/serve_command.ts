@@ -151,7 +151,7 @@ export async function serveCommand(
   let eve: EveLogger | undefined;
   const newEve = () =>
     eveWriter
-      ? new EveLogger(eveWriter.write, {
+      ? new EveLogger(eveWriter, {
         ...(config.eve?.types ? { types: config.eve.types } : {}),
       })
       : undefined;

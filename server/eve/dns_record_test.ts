@@ -5,7 +5,8 @@ import { rawRecord } from "../../capture/decode/test_helpers.ts";
 import { dnsMessage, udpFrame } from "../../capture/frame_builder.ts";
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { rcodeName, rrtypeName } from "./dns_names.ts";
-import { dnsRecordLine } from "./dns_record.ts";
+import { writeDnsRecord } from "./dns_record.ts";
+import { JsonBytes } from "./json_bytes.ts";
 import { eveTimestamp } from "./eve_time.ts";
 import { protoName } from "./flow_record.ts";
 
@@ -67,7 +68,7 @@ function dnsPacket(
   return packet;
 }
 
-Deno.test("dnsRecordLine() is JSON.stringify of the record, for queries and answers of every shape", () => {
+Deno.test("writeDnsRecord() writes JSON.stringify of the record, for queries and answers of every shape", () => {
   const packets = [
     dnsPacket(V4, { id: 1, name: "example.com", qtype: 1 }),
     dnsPacket(V4, {
@@ -93,8 +94,9 @@ Deno.test("dnsRecordLine() is JSON.stringify of the record, for queries and answ
   for (const packet of packets) {
     for (const iface of ["", "eth0", 'we"ird\\nic']) {
       for (const id of ["", "1:LQU9qZlK+B5F3KDmev6m5PMibrg="]) {
-        const ifaceJson = iface === "" ? "" : JSON.stringify(iface);
-        const line = dnsRecordLine(packet, ifaceJson, id);
+        const out = new JsonBytes();
+        writeDnsRecord(out, packet, iface, id);
+        const line = out.text();
         assert.equal(
           line,
           JSON.stringify(referenceRecord(packet, iface, id)),

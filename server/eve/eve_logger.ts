@@ -1,7 +1,8 @@
 /**
  * Turns packets and alert events into Suricata-EVE-shaped records: alert,
  * flow, dns, arp and stats. Driven by packet time only; every table is
- * bounded. Records go to a line sink (a rotating file, stdout, a test).
+ * bounded. Records go to an {@linkcode EveSink} (a rotating file, stdout, a
+ * test).
  *
  * @module
  */
@@ -15,15 +16,16 @@ import { keptText } from "../../capture/decoded_packet.ts";
 import { hashKey, NumericKeyMap } from "../../detectors/numeric_key_map.ts";
 import { communityId } from "../community_id.ts";
 import { CommunityIdCache } from "./community_id_cache.ts";
-import { dnsRecordLine } from "./dns_record.ts";
+import { writeDnsRecord } from "./dns_record.ts";
+import { type EveSink, writeLine } from "./eve_sink.ts";
 import { eveTimestamp } from "./eve_time.ts";
 import {
   blankFlow,
   type EveFlow,
   flowAddresses,
   type FlowEndReason,
-  flowRecordLine,
   isIcmpFlow,
+  writeFlowRecord,
 } from "./flow_record.ts";
 
 /** Which record types to write. */
@@ -84,15 +86,15 @@ const SIGNATURE_BASE = 9_100_001;
 /** A JSON record. */
 export type EveRecord = Record<string, unknown>;
 
-/** Builds EVE records and hands each, serialised, to `write`. */
+/** Builds EVE records and writes each into a {@linkcode EveSink}. */
 export class EveLogger {
-  readonly #write: (line: string) => void;
+  readonly #sink: EveSink;
   readonly #options: Required<EveLoggerOptions>;
   readonly #types: Set<EveEventType>;
   /** Community IDs of recent DNS exchanges, shared by a query's and its answer's records. */
   readonly #communityIds = new CommunityIdCache();
-  /** The interface name as a JSON string, "" when none. */
-  readonly #ifaceJson: string;
+  /** The interface name, "" when none. */
+  readonly #ifaceName: string;
   /** Flows by (lower endpoint key, higher endpoint key, protocol): numbers, so a lookup builds no key string. */
   readonly #flows: NumericKeyMap<EveFlow>;
   #lastUs = 0;
@@ -119,14 +121,12 @@ export class EveLogger {
   /** tcpdump's counts for the stats record (live capture), when known. */
   capture: { kernel_packets: number; kernel_drops: number } | undefined;
 
-  /** `write` receives one JSON line (no newline) per record. */
-  constructor(write: (line: string) => void, options: EveLoggerOptions = {}) {
-    this.#write = write;
+  /** `sink` receives every record. */
+  constructor(sink: EveSink, options: EveLoggerOptions = {}) {
+    this.#sink = sink;
     this.#options = { ...EVE_LOGGER_DEFAULTS, ...options };
     this.#types = new Set(this.#options.types);
-    this.#ifaceJson = this.#options.iface
-      ? JSON.stringify(this.#options.iface)
-      : "";
+    this.#ifaceName = this.#options.iface;
     // Flow objects are recycled: under a spoofed flood, where every packet
     // is a new flow, a logged flow's object holds the next one instead of
     // becoming garbage in the old generation.
@@ -349,13 +349,14 @@ export class EveLogger {
       srcPort: icmp ? flow.firstIcmpType : flow.clientPort,
       dstPort: icmp ? flow.firstIcmpCode : flow.serverPort,
     }, this.#options.communityIdSeed);
-    this.#write(flowRecordLine(flow, reason, this.#ifaceJson, id));
+    writeFlowRecord(this.#sink.out, flow, reason, this.#ifaceName, id);
+    this.#sink.endRecord();
   }
 
   #logDns(packet: PacketRecord): void {
-    this.#write(
-      dnsRecordLine(packet, this.#ifaceJson, this.#dnsCommunityId(packet)),
-    );
+    const id = this.#dnsCommunityId(packet);
+    writeDnsRecord(this.#sink.out, packet, this.#ifaceName, id);
+    this.#sink.endRecord();
   }
 
   #logArp(packet: PacketRecord): void {
@@ -431,7 +432,7 @@ export class EveLogger {
   }
 
   #emit(record: EveRecord): void {
-    this.#write(JSON.stringify(record));
+    writeLine(this.#sink, JSON.stringify(record));
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { eveTimestamp } from "./eve_time.ts";
+import { eveTimestamp, writeEveTimestamp } from "./eve_time.ts";
+import { JsonBytes } from "./json_bytes.ts";
 
 Deno.test("eveTimestamp() writes Suricata's format, in UTC, to the microsecond", () => {
   assert.equal(
@@ -20,4 +21,15 @@ Deno.test("eveTimestamp() is right going back and forth across seconds (its per-
     [base + 1_000_042, "2026-12-05T00:00:00.000042+0000"],
   ];
   for (const [us, text] of cases) assert.equal(eveTimestamp(us), text);
+});
+
+Deno.test("writeEveTimestamp() writes the same text as eveTimestamp()", () => {
+  const base = Date.UTC(2026, 11, 4, 23, 59, 59) * 1000;
+  for (
+    const us of [0, -1, 1_500.9, base + 999_999, base + 1_000_000, base + 5]
+  ) {
+    const out = new JsonBytes();
+    writeEveTimestamp(out, us);
+    assert.equal(out.text(), eveTimestamp(us));
+  }
 });

@@ -6,6 +6,8 @@
  */
 
 import { OutputClosedError, writeAllSync } from "../../capture/write_all.ts";
+import { type EveSink, writeLine } from "./eve_sink.ts";
+import { JsonBytes } from "./json_bytes.ts";
 
 /** Settings of an {@linkcode EveWriter}. */
 export interface EveWriterOptions {
@@ -21,16 +23,21 @@ export const EVE_WRITER_DEFAULTS = {
   keepFiles: 5,
 } satisfies Required<EveWriterOptions>;
 
+/** Bytes gathered before they are written out. */
 const BUFFER_BYTES = 1 << 16;
 
+const NEWLINE = 0x0a;
+
 /** Buffered line writer for "-" (stdout) or a path. */
-export class EveWriter {
+export class EveWriter implements EveSink {
   readonly #path: string;
   readonly #options: Required<EveWriterOptions>;
-  readonly #encoder = new TextEncoder();
   #file: Deno.FsFile | undefined;
-  #pending: string[] = [];
-  #pendingBytes = 0;
+  /**
+   * Records not yet written out, each followed by a newline: flow and DNS
+   * records are written here as bytes, other lines encoded into it.
+   */
+  readonly out = new JsonBytes();
   #fileBytes = 0;
   #closed = false;
   /** Lines written. */
@@ -53,19 +60,27 @@ export class EveWriter {
 
   /** Queues one line (a newline is added). */
   write = (line: string): void => {
-    if (this.#closed) return;
-    this.#pending.push(line);
-    this.#pendingBytes += line.length + 1;
-    this.lines++;
-    if (this.#pendingBytes >= BUFFER_BYTES) this.flush();
+    writeLine(this, line);
   };
+
+  /** Ends the record written into `out`: a newline, and out to the file once enough are queued. */
+  endRecord(): void {
+    const out = this.out;
+    if (this.#closed) {
+      out.length = 0;
+      return;
+    }
+    out.byte(NEWLINE);
+    this.lines++;
+    if (out.length >= BUFFER_BYTES) this.flush();
+  }
 
   /** Writes queued lines out, rotating first when the file is full. */
   flush(): void {
-    if (this.#pending.length === 0) return;
-    const bytes = this.#encoder.encode(this.#pending.join("\n") + "\n");
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    const out = this.out;
+    if (out.length === 0) return;
+    const bytes = out.bytes.subarray(0, out.length);
+    out.length = 0;
     if (this.#path === "-") {
       try {
         writeAllSync(Deno.stdout, bytes);

@@ -3,15 +3,17 @@
  * consumers read for it. The line is written directly, not through an
  * object and `JSON.stringify`: under a spoofed flood every packet is a new
  * flow and a record, and building and serialising the nested object was
- * the largest cost of EVE logging. Its text is exactly what
- * `JSON.stringify` gives for the record (flow_record_test.ts checks).
+ * the largest cost of EVE logging; it is written as bytes
+ * (json_bytes.ts), so no string of it is made either. Its text is exactly
+ * what `JSON.stringify` gives for the record (flow_record_test.ts checks).
  *
  * @module
  */
 
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { addressTextOf } from "../../capture/decoded_packet.ts";
-import { eveTimestamp } from "./eve_time.ts";
+import { writeEveTimestamp } from "./eve_time.ts";
+import { encodeText, type JsonBytes } from "./json_bytes.ts";
 
 /** One flow's key, endpoints and counters. */
 export interface EveFlow {
@@ -125,45 +127,155 @@ export function flowState(flow: EveFlow): string {
 }
 
 /**
- * The flow record's JSON line. `ifaceJson` is the interface name as a JSON
- * string ("" to leave `in_iface` out); `communityId` "" leaves it out.
+ * Writes the flow record's JSON line (without its newline) into `out`.
+ * `iface` is the interface name ("" to leave `in_iface` out); `communityId`
+ * "" leaves it out.
  */
-export function flowRecordLine(
+export function writeFlowRecord(
+  out: JsonBytes,
   flow: EveFlow,
   reason: FlowEndReason,
-  ifaceJson: string,
+  iface: string,
   communityId: string,
-): string {
+): void {
   const state = flowState(flow);
   const [client, server] = flowAddresses(flow);
-  const end = eveTimestamp(flow.lastUs);
-  let line = `{"timestamp":"${end}","event_type":"flow",`;
-  if (ifaceJson !== "") line += `"in_iface":${ifaceJson},`;
-  line += `"src_ip":${JSON.stringify(client)},`;
-  if (flow.clientPort >= 0) line += `"src_port":${flow.clientPort},`;
-  line += `"dest_ip":${JSON.stringify(server)},`;
-  if (flow.serverPort >= 0) line += `"dest_port":${flow.serverPort},`;
-  line += `"proto":${JSON.stringify(protoName(flow.protocol))},`;
-  if (isIcmpFlow(flow)) {
-    line +=
-      `"icmp_type":${flow.firstIcmpType},"icmp_code":${flow.firstIcmpCode},`;
+  out.raw(TIMESTAMP);
+  writeEveTimestamp(out, flow.lastUs);
+  out.raw(EVENT_TYPE);
+  if (iface !== "") {
+    out.raw(IN_IFACE);
+    out.string(iface);
+    out.byte(COMMA);
   }
-  if (communityId !== "") line += `"community_id":"${communityId}",`;
-  line +=
-    `"flow":{"pkts_toserver":${flow.pktsToServer},"pkts_toclient":${flow.pktsToClient},"bytes_toserver":${flow.bytesToServer},"bytes_toclient":${flow.bytesToClient},"start":"${
-      eveTimestamp(flow.startUs)
-    }","end":"${end}","age":${
-      Math.round((flow.lastUs - flow.startUs) / 1e6)
-    },"state":"${state}","reason":"${reason}","alerted":${flow.alerted}}`;
+  out.raw(SRC_IP);
+  out.string(client);
+  if (flow.clientPort >= 0) {
+    out.raw(SRC_PORT);
+    out.number(flow.clientPort);
+  }
+  out.raw(DEST_IP);
+  out.string(server);
+  if (flow.serverPort >= 0) {
+    out.raw(DEST_PORT);
+    out.number(flow.serverPort);
+  }
+  out.raw(PROTO);
+  out.raw(protoJson(flow.protocol));
+  if (isIcmpFlow(flow)) {
+    out.raw(ICMP_TYPE);
+    out.number(flow.firstIcmpType);
+    out.raw(ICMP_CODE);
+    out.number(flow.firstIcmpCode);
+  }
+  if (communityId !== "") {
+    out.raw(COMMUNITY_ID);
+    out.string(communityId);
+  }
+  out.raw(PKTS_TOSERVER);
+  out.number(flow.pktsToServer);
+  out.raw(PKTS_TOCLIENT);
+  out.number(flow.pktsToClient);
+  out.raw(BYTES_TOSERVER);
+  out.number(flow.bytesToServer);
+  out.raw(BYTES_TOCLIENT);
+  out.number(flow.bytesToClient);
+  out.raw(START);
+  writeEveTimestamp(out, flow.startUs);
+  out.raw(END);
+  writeEveTimestamp(out, flow.lastUs);
+  out.raw(AGE);
+  out.number(Math.round((flow.lastUs - flow.startUs) / 1e6));
+  const stateBytes = STATE_BYTES[state]!;
+  out.raw(STATE);
+  out.raw(stateBytes);
+  out.raw(REASON);
+  out.raw(REASON_BYTES[reason]);
+  out.raw(flow.alerted ? ALERTED_TRUE : ALERTED_FALSE);
   if (flow.transport === "tcp") {
     const flags = flow.tcpFlags;
-    line += `,"tcp":{"tcp_flags":"${
-      flags.toString(16).padStart(2, "0")
-    }","syn":${(flags & TCP_FLAGS.SYN) !== 0},"fin":${
-      (flags & TCP_FLAGS.FIN) !== 0
-    },"rst":${(flags & TCP_FLAGS.RST) !== 0},"psh":${
-      (flags & TCP_FLAGS.PSH) !== 0
-    },"ack":${(flags & TCP_FLAGS.ACK) !== 0},"state":"${state}"}`;
+    out.raw(TCP_FLAGS_KEY);
+    out.byte(HEX_DIGITS.charCodeAt((flags >> 4) & 15));
+    out.byte(HEX_DIGITS.charCodeAt(flags & 15));
+    out.raw(flagField(SYN_FIELD, flags, TCP_FLAGS.SYN));
+    out.raw(flagField(FIN_FIELD, flags, TCP_FLAGS.FIN));
+    out.raw(flagField(RST_FIELD, flags, TCP_FLAGS.RST));
+    out.raw(flagField(PSH_FIELD, flags, TCP_FLAGS.PSH));
+    out.raw(flagField(ACK_FIELD, flags, TCP_FLAGS.ACK));
+    out.raw(STATE);
+    out.raw(stateBytes);
+    out.raw(QUOTE_CLOSE);
   }
-  return `${line}}`;
+  out.byte(CLOSE);
+}
+
+/** The record's fixed pieces, encoded once. */
+const TIMESTAMP = encodeText('{"timestamp":"');
+const EVENT_TYPE = encodeText('","event_type":"flow",');
+const IN_IFACE = encodeText('"in_iface":');
+const SRC_IP = encodeText('"src_ip":');
+const SRC_PORT = encodeText(',"src_port":');
+const DEST_IP = encodeText(',"dest_ip":');
+const DEST_PORT = encodeText(',"dest_port":');
+const PROTO = encodeText(',"proto":');
+const ICMP_TYPE = encodeText(',"icmp_type":');
+const ICMP_CODE = encodeText(',"icmp_code":');
+const COMMUNITY_ID = encodeText(',"community_id":');
+const PKTS_TOSERVER = encodeText(',"flow":{"pkts_toserver":');
+const PKTS_TOCLIENT = encodeText(',"pkts_toclient":');
+const BYTES_TOSERVER = encodeText(',"bytes_toserver":');
+const BYTES_TOCLIENT = encodeText(',"bytes_toclient":');
+const START = encodeText(',"start":"');
+const END = encodeText('","end":"');
+const AGE = encodeText('","age":');
+const STATE = encodeText(',"state":"');
+const REASON = encodeText('","reason":"');
+const ALERTED_TRUE = encodeText('","alerted":true}');
+const ALERTED_FALSE = encodeText('","alerted":false}');
+const TCP_FLAGS_KEY = encodeText(',"tcp":{"tcp_flags":"');
+const QUOTE_CLOSE = encodeText('"}');
+const COMMA = 0x2c;
+const CLOSE = 0x7d; // "}"
+const HEX_DIGITS = "0123456789abcdef";
+
+/** The flow states and end reasons as their JSON text (without quotes). */
+const STATE_BYTES: Record<string, Uint8Array> = {
+  new: encodeText("new"),
+  established: encodeText("established"),
+  closed: encodeText("closed"),
+};
+const REASON_BYTES: Record<FlowEndReason, Uint8Array> = {
+  timeout: encodeText("timeout"),
+  forced: encodeText("forced"),
+  shutdown: encodeText("shutdown"),
+};
+
+/** One TCP flag's field, false and true (the first also closes `tcp_flags`' string). */
+function flagFields(name: string, first = false): [Uint8Array, Uint8Array] {
+  const key = `${first ? '","' : ',"'}${name}":`;
+  return [encodeText(`${key}false`), encodeText(`${key}true`)];
+}
+const SYN_FIELD = flagFields("syn", true);
+const FIN_FIELD = flagFields("fin");
+const RST_FIELD = flagFields("rst");
+const PSH_FIELD = flagFields("psh");
+const ACK_FIELD = flagFields("ack");
+
+/** The field's text for whether `flag` is set in `flags`. */
+function flagField(
+  field: [Uint8Array, Uint8Array],
+  flags: number,
+  flag: number,
+): Uint8Array {
+  return field[(flags & flag) !== 0 ? 1 : 0];
+}
+
+/** JSON text of each protocol's EVE name, made once per protocol number. */
+const PROTO_JSON: Uint8Array[] = [];
+
+/** {@linkcode protoName} of `protocol` as a JSON string's bytes. */
+function protoJson(protocol: number): Uint8Array {
+  return PROTO_JSON[protocol] ??= encodeText(
+    JSON.stringify(protoName(protocol)),
+  );
 }

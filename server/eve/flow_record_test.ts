@@ -5,10 +5,11 @@ import {
   blankFlow,
   type EveFlow,
   type FlowEndReason,
-  flowRecordLine,
   flowState,
   protoName,
+  writeFlowRecord,
 } from "./flow_record.ts";
+import { JsonBytes } from "./json_bytes.ts";
 
 /** The record as an object, field by field, for `JSON.stringify` to serialise: the reference the line must equal. */
 function referenceRecord(
@@ -83,7 +84,7 @@ function flowOf(fields: Partial<EveFlow>): EveFlow {
   };
 }
 
-Deno.test("flowRecordLine() is exactly JSON.stringify of the record", () => {
+Deno.test("writeFlowRecord() writes exactly JSON.stringify of the record", () => {
   const flows: EveFlow[] = [
     flowOf({}),
     flowOf({ tcpFlags: TCP_FLAGS.SYN, synAck: false, pktsToClient: 0 }),
@@ -127,13 +128,11 @@ Deno.test("flowRecordLine() is exactly JSON.stringify of the record", () => {
           const expected = JSON.stringify(
             referenceRecord(flow, reason, iface, id),
           );
-          const line = flowRecordLine(
-            flow,
-            reason,
-            iface ? JSON.stringify(iface) : "",
-            id,
-          );
-          assert.equal(line, expected);
+          // After other text, as in a writer's buffer.
+          const out = new JsonBytes();
+          out.ascii("x\n");
+          writeFlowRecord(out, flow, reason, iface, id);
+          assert.equal(out.text(), `x\n${expected}`);
         }
       }
     }

@@ -29,7 +29,7 @@ import { AnalysisEngine } from "../detectors/engine.ts";
 import { EngineFeed } from "../detectors/engine_feed.ts";
 import { EveLogger } from "../server/eve/eve_logger.ts";
 import type { EveSink } from "../server/eve/eve_sink.ts";
-import { JsonBytes } from "../server/eve/json_bytes.ts";
+import { JsonBytes } from "../server/json_bytes.ts";
 import { LookupFloor } from "./lookup_floor.ts";
 
 /** What one replay measured. */

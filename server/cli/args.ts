@@ -7,6 +7,7 @@
 
 import { MAX_BUFFER_KIB, MAX_SNAP_LENGTH } from "../../capture/tcpdump.ts";
 import { CidrSet } from "../../detectors/cidr.ts";
+import { JsonBytes } from "../json_bytes.ts";
 import {
   OutputClosedError,
   writeAll,
@@ -101,9 +102,8 @@ export async function writeLine(line: string): Promise<void> {
  * {@linkcode LineWriter.closed} is true.
  */
 export class LineWriter {
-  readonly #encoder = new TextEncoder();
-  #lines: string[] = [];
-  #size = 0;
+  /** Queued lines as UTF-8, each with its newline (no string of them all). */
+  readonly #out = new JsonBytes();
   #closed = false;
 
   /** Whether stdout's reader has gone. */
@@ -114,17 +114,17 @@ export class LineWriter {
   /** Queues one line. */
   push = (line: string): void => {
     if (this.#closed) return;
-    this.#lines.push(line);
-    this.#size += line.length + 1;
-    if (this.#size >= 1 << 16) this.flush();
+    this.#out.utf8(line);
+    this.#out.byte(NEWLINE);
+    if (this.#out.length >= 1 << 16) this.flush();
   };
 
   /** Writes the queued lines. */
   flush(): void {
-    if (this.#lines.length === 0) return;
-    const bytes = this.#encoder.encode(this.#lines.join("\n") + "\n");
-    this.#lines = [];
-    this.#size = 0;
+    const out = this.#out;
+    if (out.length === 0) return;
+    const bytes = out.bytes.subarray(0, out.length);
+    out.length = 0;
     try {
       writeAllSync(Deno.stdout, bytes);
     } catch (error) {
@@ -133,3 +133,5 @@ export class LineWriter {
     }
   }
 }
+
+const NEWLINE = 0x0a;

@@ -3,7 +3,7 @@
  * object and `JSON.stringify`: DNS traffic makes a record of every query and
  * every answer, so building and serialising an object per packet was a
  * quarter of EVE's time on DNS-only traffic; it is written as bytes
- * (json_bytes.ts), so no string of it is made either. The line is exactly
+ * (server/json_bytes.ts), so no string of it is made either. The line is exactly
  * what `JSON.stringify` gives for the record (dns_record_test.ts checks).
  *
  * @module
@@ -12,7 +12,7 @@
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { rcodeName, rrtypeName } from "./dns_names.ts";
 import { writeEveTimestamp } from "./eve_time.ts";
-import { encodeText, type JsonBytes } from "./json_bytes.ts";
+import { encodeText, type JsonBytes } from "../json_bytes.ts";
 import { protoName } from "./flow_record.ts";
 
 /**

@@ -6,7 +6,7 @@ import { dnsMessage, udpFrame } from "../../capture/frame_builder.ts";
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { rcodeName, rrtypeName } from "./dns_names.ts";
 import { writeDnsRecord } from "./dns_record.ts";
-import { JsonBytes } from "./json_bytes.ts";
+import { JsonBytes } from "../json_bytes.ts";
 import { eveTimestamp } from "./eve_time.ts";
 import { protoName } from "./flow_record.ts";
 

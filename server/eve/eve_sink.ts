@@ -5,7 +5,7 @@
  * @module
  */
 
-import { JsonBytes } from "./json_bytes.ts";
+import { JsonBytes } from "../json_bytes.ts";
 
 /** Takes EVE records, each written into `out` and then ended with `endRecord`. */
 export interface EveSink {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { encodeText, type JsonBytes } from "./json_bytes.ts";
+import { encodeText, type JsonBytes } from "../json_bytes.ts";
 
 /**
  * Recent seconds and their "YYYY-MM-DDTHH:MM:SS" text, by the second's low

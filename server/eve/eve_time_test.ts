@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eveTimestamp, writeEveTimestamp } from "./eve_time.ts";
-import { JsonBytes } from "./json_bytes.ts";
+import { JsonBytes } from "../json_bytes.ts";
 
 Deno.test("eveTimestamp() writes Suricata's format, in UTC, to the microsecond", () => {
   assert.equal(

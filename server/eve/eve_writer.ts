@@ -7,7 +7,7 @@
 
 import { OutputClosedError, writeAllSync } from "../../capture/write_all.ts";
 import { type EveSink, writeLine } from "./eve_sink.ts";
-import { JsonBytes } from "./json_bytes.ts";
+import { JsonBytes } from "../json_bytes.ts";
 
 /** Settings of an {@linkcode EveWriter}. */
 export interface EveWriterOptions {

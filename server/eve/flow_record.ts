@@ -4,7 +4,7 @@
  * object and `JSON.stringify`: under a spoofed flood every packet is a new
  * flow and a record, and building and serialising the nested object was
  * the largest cost of EVE logging; it is written as bytes
- * (json_bytes.ts), so no string of it is made either. Its text is exactly
+ * (server/json_bytes.ts), so no string of it is made either. Its text is exactly
  * what `JSON.stringify` gives for the record (flow_record_test.ts checks).
  *
  * @module
@@ -13,7 +13,7 @@
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { addressTextOf } from "../../capture/decoded_packet.ts";
 import { writeEveTimestamp } from "./eve_time.ts";
-import { encodeText, type JsonBytes } from "./json_bytes.ts";
+import { encodeText, type JsonBytes } from "../json_bytes.ts";
 
 /** One flow's key, endpoints and counters. */
 export interface EveFlow {

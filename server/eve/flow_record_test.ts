@@ -9,7 +9,7 @@ import {
   protoName,
   writeFlowRecord,
 } from "./flow_record.ts";
-import { JsonBytes } from "./json_bytes.ts";
+import { JsonBytes } from "../json_bytes.ts";
 
 /** The record as an object, field by field, for `JSON.stringify` to serialise: the reference the line must equal. */
 function referenceRecord(

@@ -13,5 +13,5 @@ export {
 } from "./eve_logger.ts";
 export { EveWriter, type EveWriterOptions } from "./eve_writer.ts";
 export { EveLines, type EveSink, writeLine } from "./eve_sink.ts";
-export { JsonBytes } from "./json_bytes.ts";
+export { JsonBytes } from "../json_bytes.ts";
 export { eveTimestamp } from "./eve_time.ts";

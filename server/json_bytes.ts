@@ -4,7 +4,8 @@
  * instead of as strings that are concatenated, flattened and then encoded,
  * which left about 530 bytes of garbage per record and two more copies of
  * it. The bytes are exactly what `JSON.stringify` would write for the same
- * values (json_bytes_test.ts checks).
+ * values (json_bytes_test.ts checks). The command line's stdout lines
+ * (`--json`) gather in one too, encoded as they come.
  *
  * @module
  */

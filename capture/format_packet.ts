@@ -1,15 +1,11 @@
 /**
- * Text forms of a packet record: a tcpdump-like one-liner for people and a
- * compact JSON line for scripts.
+ * Text forms of a packet record: a tcpdump-like one-liner for people (the
+ * JSON line for scripts is server/cli/packet_json.ts).
  *
  * @module
  */
 
-import {
-  type PacketRecord,
-  publicPacketFields,
-  TCP_FLAGS,
-} from "./packet_record.ts";
+import { type PacketRecord, TCP_FLAGS } from "./packet_record.ts";
 
 /** Formats a capture timestamp (µs since the epoch) as UTC "HH:MM:SS.uuuuuu". */
 export function formatTimeOfDay(timestampUs: number): string {
@@ -98,9 +94,4 @@ export function formatPacketLine(packet: PacketRecord): string {
   if (packet.truncated) body += " [truncated]";
   if (packet.anomaly !== "") body += ` [anomaly ${packet.anomaly}]`;
   return `${time}${vlan} ${body}`;
-}
-
-/** Formats one packet as one line of JSON (NDJSON); field names are the PacketRecord's. */
-export function formatPacketJson(packet: PacketRecord): string {
-  return JSON.stringify(publicPacketFields(packet));
 }

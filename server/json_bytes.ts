@@ -17,6 +17,7 @@ const INITIAL_BYTES = 1 << 17;
 const MAX_BYTES_PER_UNIT = 3;
 
 const QUOTE = 0x22;
+const MINUS = 0x2d;
 const BACKSLASH = 0x5c;
 const ZERO = 0x30;
 const HEX = "0123456789abcdef";
@@ -144,14 +145,18 @@ export class JsonBytes {
     this.length = at;
   }
 
-  /** Appends a number as `JSON.stringify` writes it (digits only for safe integers ≥ 0). */
+  /** Appends a number as `JSON.stringify` writes it (digit by digit for safe integers). */
   number(value: number): void {
-    if (!(Number.isSafeInteger(value) && value >= 0)) {
+    if (!Number.isSafeInteger(value)) {
       this.ascii(JSON.stringify(value));
       return;
     }
-    if (this.length + 16 > this.bytes.length) this.#grow(16);
+    if (this.length + 17 > this.bytes.length) this.#grow(17);
     const bytes = this.bytes;
+    if (value < 0) {
+      bytes[this.length++] = MINUS;
+      value = -value;
+    }
     let digits = 1;
     for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
     let at = this.length + digits;

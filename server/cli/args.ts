@@ -102,8 +102,11 @@ export async function writeLine(line: string): Promise<void> {
  * {@linkcode LineWriter.closed} is true.
  */
 export class LineWriter {
-  /** Queued lines as UTF-8, each with its newline (no string of them all). */
-  readonly #out = new JsonBytes();
+  /**
+   * Queued lines as UTF-8, each with its newline (no string of them all); a
+   * line may be written here directly, then ended with {@linkcode endLine}.
+   */
+  readonly out = new JsonBytes();
   #closed = false;
 
   /** Whether stdout's reader has gone. */
@@ -113,15 +116,24 @@ export class LineWriter {
 
   /** Queues one line. */
   push = (line: string): void => {
-    if (this.#closed) return;
-    this.#out.utf8(line);
-    this.#out.byte(NEWLINE);
-    if (this.#out.length >= 1 << 16) this.flush();
+    this.out.utf8(line);
+    this.endLine();
   };
+
+  /** Ends the line written into `out`: a newline, and out to stdout once enough are queued. */
+  endLine(): void {
+    const out = this.out;
+    if (this.#closed) {
+      out.length = 0;
+      return;
+    }
+    out.byte(NEWLINE);
+    if (out.length >= 1 << 16) this.flush();
+  }
 
   /** Writes the queued lines. */
   flush(): void {
-    const out = this.#out;
+    const out = this.out;
     if (out.length === 0) return;
     const bytes = out.bytes.subarray(0, out.length);
     out.length = 0;

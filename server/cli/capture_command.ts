@@ -6,10 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  formatPacketJson,
-  formatPacketLine,
-} from "../../capture/format_packet.ts";
+import { formatPacketLine } from "../../capture/format_packet.ts";
 import {
   capturePackets,
   type LiveCaptureResult,
@@ -25,6 +22,7 @@ import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf, loadConfig } from "../config/config.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
+import { writePacketJson } from "./packet_json.ts";
 import {
   captureFlags,
   LineWriter,
@@ -128,9 +126,12 @@ export async function captureCommand(args: string[]): Promise<number> {
     pcap?.write(raw);
     feed?.add(packet);
     if (!quiet) {
-      out.push(
-        values.json ? formatPacketJson(packet) : formatPacketLine(packet),
-      );
+      if (values.json) {
+        writePacketJson(out.out, packet);
+        out.endLine();
+      } else {
+        out.push(formatPacketLine(packet));
+      }
     }
     if (count !== undefined && seen >= count) void live.stop();
   });

@@ -3,14 +3,14 @@
  * `deno run` per measurement so that peak memory is this run's alone.
  * Prints one JSON line ({@linkcode ReplayMeasurement}) on stdout.
  *
- *   deno run --allow-read --allow-run=cat bench/engine_replay.ts <file> [stage]
+ *   deno run --allow-read --allow-write=/dev/null --allow-run=cat bench/engine_replay.ts <file> [stage]
  *
  * Stages: `parse` walks the pcap records; `decode` also decodes every
  * packet into one reused PacketRecord (as `netmirror read` does); `engine` also feeds each one to a fresh
  * `AnalysisEngine` (traffic stats, latency, every detector, alert lifecycle);
- * `eve` also builds every EVE record (flow, dns, arp, alert, stats) as
- * `--eve` does, into UTF-8 bytes 64 KiB at a time, and counts them instead
- * of writing them (the records' cost without the disk's). `steady` replays the capture through one engine
+ * `eve` also writes every EVE record (flow, dns, arp, alert, stats) as
+ * `--eve /dev/null` does, through the product's writer (the records' cost
+ * without a disk's). `steady` replays the capture through one engine
  * twice, the second time with every timestamp moved past the first pass's
  * last, and times only the second pass: the engine of a sensor that has
  * been running a while (code compiled, tables full, memory already
@@ -28,8 +28,10 @@ import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { EngineFeed } from "../detectors/engine_feed.ts";
 import { EveLogger } from "../server/eve/eve_logger.ts";
-import type { EveSink } from "../server/eve/eve_sink.ts";
-import { JsonBytes } from "../server/json_bytes.ts";
+import { EveWriter } from "../server/eve/eve_writer.ts";
+
+/** Where the `eve` stage writes its records. */
+const DEV_NULL = "/dev/null";
 import { LookupFloor } from "./lookup_floor.ts";
 
 /** What one replay measured. */
@@ -52,7 +54,7 @@ export interface ReplayMeasurement {
   alerts: number;
   /** Decode anomalies counted. */
   anomalies: number;
-  /** EVE records built and their bytes (eve stage only). */
+  /** EVE records written and their bytes (eve stage only). */
   eveRecords?: number;
   eveBytes?: number;
 }
@@ -198,8 +200,10 @@ export async function measureReplay(
     packets = engine.packets;
     alerts = engine.alerts().length;
   } else {
-    const sink = new CountingSink();
-    const eve = new EveLogger(sink);
+    // The product's writer, to /dev/null: every byte encoded and written,
+    // no disk (and never rotated: /dev/null is not renamed).
+    const writer = new EveWriter(DEV_NULL, { rotateBytes: 0 });
+    const eve = new EveLogger(writer);
     const engine = new AnalysisEngine({}, (event) => eve.alert(event));
     const feed = new EngineFeed(engine, (packet) => eve.observe(packet));
     await readPacketFile(file, (packet) => feed.add(packet), {
@@ -209,8 +213,9 @@ export async function measureReplay(
     feed.flush();
     engine.finish();
     eve.finish();
-    eveRecords = sink.records;
-    eveBytes = sink.bytes();
+    writer.close();
+    eveRecords = writer.lines;
+    eveBytes = writer.bytesWritten;
     packets = engine.packets;
     alerts = engine.alerts().length;
   }
@@ -227,30 +232,6 @@ export async function measureReplay(
     anomalies: anomalies.total(),
     ...(stage === "eve" ? { eveRecords, eveBytes } : {}),
   };
-}
-
-/**
- * An EVE sink that gathers records as `EveWriter` does (UTF-8 bytes, a
- * newline each, 64 KiB at a time) and counts them instead of writing them.
- */
-class CountingSink implements EveSink {
-  readonly out = new JsonBytes();
-  records = 0;
-  #flushed = 0;
-
-  endRecord(): void {
-    this.out.byte(0x0a);
-    this.records++;
-    if (this.out.length >= 1 << 16) {
-      this.#flushed += this.out.length;
-      this.out.length = 0;
-    }
-  }
-
-  /** Bytes of every record so far, newlines included. */
-  bytes(): number {
-    return this.#flushed + this.out.length;
-  }
 }
 
 if (import.meta.main) {

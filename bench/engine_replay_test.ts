@@ -54,6 +54,12 @@ Deno.test("measureReplay: every stage sees every packet of the capture", async (
     if (stage === "engine" || stage === "eve") {
       assert.ok(result.alerts >= 1, `${stage}: the scan is found`);
     }
+    if (stage === "eve") {
+      // Every record written out: a flow for each of the 100 ports nmap -F
+      // probes, and the alert.
+      assert.ok(result.eveRecords! > 100, `${result.eveRecords} records`);
+      assert.ok(result.eveBytes! > 200 * result.eveRecords!);
+    }
   }
 });
 

@@ -160,6 +160,7 @@ export async function runProfile(
     "--cpu-prof",
     `--cpu-prof-dir=${dir}`,
     "--allow-read",
+    "--allow-write=/dev/null",
     "--allow-run=cat",
     benchPath("engine_replay.ts"),
     file,

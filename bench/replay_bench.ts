@@ -63,7 +63,7 @@ const STAGE_NAMES: Record<ReplayStage, string> = {
   steady:
     "NetMirror: full engine, steady state (the capture's second pass through one engine, time-shifted; the first pass untimed)",
   eve:
-    "NetMirror: EVE records on top of the full engine (flow, dns, arp, alert, stats; built, not written)",
+    "NetMirror: EVE records on top of the full engine (flow, dns, arp, alert, stats; written to /dev/null)",
 };
 
 /**
@@ -88,6 +88,7 @@ export async function replayOnce(
     "run",
     ...productV8Flags(),
     "--allow-read",
+    "--allow-write=/dev/null",
     "--allow-run=cat",
     benchPath("engine_replay.ts"),
     file,
@@ -132,7 +133,7 @@ export class Comparison {
       command: c.kind === "netmirror"
         ? `deno run ${
           [...productV8Flags(), ""].join(" ")
-        }--allow-read --allow-run=cat bench/engine_replay.ts <file> ${c.stage}`
+        }--allow-read --allow-write=/dev/null --allow-run=cat bench/engine_replay.ts <file> ${c.stage}`
         : `${c.cmd} ${c.args("<file>").join(" ")} > /dev/null`,
       packets,
       seconds: [],

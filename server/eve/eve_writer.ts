@@ -42,6 +42,8 @@ export class EveWriter implements EveSink {
   #closed = false;
   /** Lines written. */
   lines = 0;
+  /** Bytes written out so far (over every file, rotated ones included). */
+  bytesWritten = 0;
 
   /** Opens (appends to) `path`; "-" writes to stdout. */
   constructor(path: string, options: EveWriterOptions = {}) {
@@ -88,6 +90,7 @@ export class EveWriter implements EveSink {
         if (error instanceof OutputClosedError) this.#closed = true;
         throw error;
       }
+      this.bytesWritten += bytes.length;
       return;
     }
     const { rotateBytes } = this.#options;
@@ -99,6 +102,7 @@ export class EveWriter implements EveSink {
     }
     writeAllSync(this.#file!, bytes);
     this.#fileBytes += bytes.length;
+    this.bytesWritten += bytes.length;
   }
 
   /** Flushes and closes. */

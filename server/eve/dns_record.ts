@@ -11,9 +11,13 @@
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { rcodeName, rrtypeName } from "./dns_names.ts";
-import { writeEveTimestamp } from "./eve_time.ts";
 import { encodeText, type JsonBytes } from "../json_bytes.ts";
-import { protoName } from "./flow_record.ts";
+import {
+  COMMUNITY_ID,
+  eventTypeField,
+  writeEndpoints,
+  writeRecordStart,
+} from "./record_start.ts";
 
 /**
  * Writes the DNS record's JSON line (without its newline) into `out`, for a
@@ -26,29 +30,18 @@ export function writeDnsRecord(
   iface: string,
   communityId: string,
 ): void {
-  out.raw(TIMESTAMP);
-  writeEveTimestamp(out, packet.timestampUs);
-  out.raw(EVENT_TYPE);
-  if (iface !== "") {
-    out.raw(IN_IFACE);
-    out.string(iface);
-    out.byte(COMMA);
-  }
-  out.raw(SRC_IP);
-  out.string(packet.srcAddress);
-  out.raw(SRC_PORT);
-  out.number(packet.srcPort);
-  out.raw(DEST_IP);
-  out.string(packet.dstAddress);
-  out.raw(DEST_PORT);
-  out.number(packet.dstPort);
-  out.raw(PROTO);
-  out.string(protoName(packet.ipProtocol));
-  out.byte(COMMA);
+  writeRecordStart(out, packet.timestampUs, EVENT_TYPE, iface);
+  writeEndpoints(
+    out,
+    packet.srcAddress,
+    packet.srcPort,
+    packet.dstAddress,
+    packet.dstPort,
+    packet.ipProtocol,
+  );
   if (communityId !== "") {
     out.raw(COMMUNITY_ID);
     out.string(communityId);
-    out.byte(COMMA);
   }
   const response = packet.dnsResponse;
   out.raw(response ? DNS_ANSWER : DNS_QUERY);
@@ -68,22 +61,13 @@ export function writeDnsRecord(
   out.raw(CLOSE_BOTH);
 }
 
-/** The record's fixed pieces, encoded once. */
-const TIMESTAMP = encodeText('{"timestamp":"');
-const EVENT_TYPE = encodeText('","event_type":"dns",');
-const IN_IFACE = encodeText('"in_iface":');
-const SRC_IP = encodeText('"src_ip":');
-const SRC_PORT = encodeText(',"src_port":');
-const DEST_IP = encodeText(',"dest_ip":');
-const DEST_PORT = encodeText(',"dest_port":');
-const PROTO = encodeText(',"proto":');
-const COMMUNITY_ID = encodeText('"community_id":');
-const DNS_QUERY = encodeText('"dns":{"version":2,"type":"query","id":');
-const DNS_ANSWER = encodeText('"dns":{"version":2,"type":"answer","id":');
+/** The record's own fixed pieces, encoded once. */
+const EVENT_TYPE = eventTypeField("dns");
+const DNS_QUERY = encodeText(',"dns":{"version":2,"type":"query","id":');
+const DNS_ANSWER = encodeText(',"dns":{"version":2,"type":"answer","id":');
 const OPCODE = encodeText(',"opcode":');
 const RRNAME = encodeText(',"rrname":');
 const RRTYPE = encodeText(',"rrtype":');
 const RCODE = encodeText(',"rcode":');
 const ANSWERS = encodeText(',"answers":');
 const CLOSE_BOTH = encodeText("}}");
-const COMMA = 0x2c;

@@ -14,6 +14,14 @@ import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { addressTextOf } from "../../capture/decoded_packet.ts";
 import { writeEveTimestamp } from "./eve_time.ts";
 import { encodeText, type JsonBytes } from "../json_bytes.ts";
+import {
+  COMMUNITY_ID,
+  eventTypeField,
+  writeEndpoints,
+  writeRecordStart,
+} from "./record_start.ts";
+
+export { protoName } from "./record_start.ts";
 
 /** One flow's key, endpoints and counters. */
 export interface EveFlow {
@@ -84,24 +92,6 @@ export function blankFlow(): EveFlow {
 /** Why a flow record was written. */
 export type FlowEndReason = "timeout" | "forced" | "shutdown";
 
-/** EVE's protocol names. */
-export function protoName(protocol: number): string {
-  switch (protocol) {
-    case 6:
-      return "TCP";
-    case 17:
-      return "UDP";
-    case 1:
-      return "ICMP";
-    case 58:
-      return "IPv6-ICMP";
-    case 132:
-      return "SCTP";
-    default:
-      return String(protocol);
-  }
-}
-
 /** The client's and the server's address text. */
 export function flowAddresses(flow: EveFlow): [string, string] {
   return [
@@ -140,28 +130,15 @@ export function writeFlowRecord(
 ): void {
   const state = flowState(flow);
   const [client, server] = flowAddresses(flow);
-  out.raw(TIMESTAMP);
-  writeEveTimestamp(out, flow.lastUs);
-  out.raw(EVENT_TYPE);
-  if (iface !== "") {
-    out.raw(IN_IFACE);
-    out.string(iface);
-    out.byte(COMMA);
-  }
-  out.raw(SRC_IP);
-  out.string(client);
-  if (flow.clientPort >= 0) {
-    out.raw(SRC_PORT);
-    out.number(flow.clientPort);
-  }
-  out.raw(DEST_IP);
-  out.string(server);
-  if (flow.serverPort >= 0) {
-    out.raw(DEST_PORT);
-    out.number(flow.serverPort);
-  }
-  out.raw(PROTO);
-  out.raw(protoJson(flow.protocol));
+  writeRecordStart(out, flow.lastUs, EVENT_TYPE, iface);
+  writeEndpoints(
+    out,
+    client,
+    flow.clientPort,
+    server,
+    flow.serverPort,
+    flow.protocol,
+  );
   if (isIcmpFlow(flow)) {
     out.raw(ICMP_TYPE);
     out.number(flow.firstIcmpType);
@@ -209,18 +186,10 @@ export function writeFlowRecord(
   out.byte(CLOSE);
 }
 
-/** The record's fixed pieces, encoded once. */
-const TIMESTAMP = encodeText('{"timestamp":"');
-const EVENT_TYPE = encodeText('","event_type":"flow",');
-const IN_IFACE = encodeText('"in_iface":');
-const SRC_IP = encodeText('"src_ip":');
-const SRC_PORT = encodeText(',"src_port":');
-const DEST_IP = encodeText(',"dest_ip":');
-const DEST_PORT = encodeText(',"dest_port":');
-const PROTO = encodeText(',"proto":');
+/** The record's own fixed pieces, encoded once. */
+const EVENT_TYPE = eventTypeField("flow");
 const ICMP_TYPE = encodeText(',"icmp_type":');
 const ICMP_CODE = encodeText(',"icmp_code":');
-const COMMUNITY_ID = encodeText(',"community_id":');
 const PKTS_TOSERVER = encodeText(',"flow":{"pkts_toserver":');
 const PKTS_TOCLIENT = encodeText(',"pkts_toclient":');
 const BYTES_TOSERVER = encodeText(',"bytes_toserver":');
@@ -234,7 +203,6 @@ const ALERTED_TRUE = encodeText('","alerted":true}');
 const ALERTED_FALSE = encodeText('","alerted":false}');
 const TCP_FLAGS_KEY = encodeText(',"tcp":{"tcp_flags":"');
 const QUOTE_CLOSE = encodeText('"}');
-const COMMA = 0x2c;
 const CLOSE = 0x7d; // "}"
 const HEX_DIGITS = "0123456789abcdef";
 
@@ -268,14 +236,4 @@ function flagField(
   flag: number,
 ): Uint8Array {
   return field[(flags & flag) !== 0 ? 1 : 0];
-}
-
-/** JSON text of each protocol's EVE name, made once per protocol number. */
-const PROTO_JSON: Uint8Array[] = [];
-
-/** {@linkcode protoName} of `protocol` as a JSON string's bytes. */
-function protoJson(protocol: number): Uint8Array {
-  return PROTO_JSON[protocol] ??= encodeText(
-    JSON.stringify(protoName(protocol)),
-  );
 }

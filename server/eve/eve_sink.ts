@@ -23,6 +23,7 @@ export function writeLine(sink: EveSink, line: string): void {
 
 /** A sink that keeps every record as a line of text (tests, small outputs). */
 export class EveLines implements EveSink {
+  /** The record being written. */
   readonly out = new JsonBytes();
   /** The records so far, in order. */
   readonly lines: string[] = [];

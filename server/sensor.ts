@@ -533,33 +533,34 @@ export class Sensor {
   }
 
   #startReplay(file: string, filter: string): void {
+    this.#runReplay((signal) =>
+      readPacketFile(file, (packet, raw) => this.#handle(raw, packet), {
+        filter,
+        anomalies: this.#anomalies,
+        signal,
+        record: this.#nextRecord,
+        onChunkEnd: this.#flush,
+        // A file can wait for the disk: its frames are never dropped.
+        gate: this.#pcapReady,
+      })
+    );
+  }
+
+  /**
+   * Runs a replay that `start` begins with an abort signal (the session's
+   * stop), and ends the session: stopped when the replay completes or was
+   * stopped, failed otherwise.
+   */
+  #runReplay(start: (signal: AbortSignal) => Promise<unknown>): void {
     const abort = new AbortController();
     this.#stopSource = () => {
       abort.abort();
       return Promise.resolve();
     };
-    const reading = readPacketFile(
-      file,
-      (packet, raw) => this.#handle(raw, packet),
-      {
-        filter,
-        anomalies: this.#anomalies,
-        signal: abort.signal,
-        record: this.#nextRecord,
-        onChunkEnd: this.#flush,
-        // A file can wait for the disk: its frames are never dropped.
-        gate: this.#pcapReady,
-      },
-    );
-    this.#running = this.#settleReplay(reading, abort.signal);
-  }
-
-  /** Ends a replay's session: stopped when it completes or was stopped, failed otherwise. */
-  #settleReplay(reading: Promise<unknown>, signal: AbortSignal): Promise<void> {
-    return reading.then(
+    this.#running = start(abort.signal).then(
       () => this.#end(),
       (error) => {
-        if (signal.aborted) return this.#end();
+        if (abort.signal.aborted) return this.#end();
         this.#finish("failed", errorMessage(error));
       },
     );
@@ -578,19 +579,15 @@ export class Sensor {
 
   /** Replays at capture speed (see server/paced_replay.ts). */
   #startPacedReplay(file: string, filter: string): void {
-    const abort = new AbortController();
-    this.#stopSource = () => {
-      abort.abort();
-      return Promise.resolve();
-    };
-    const replay = replayAtCaptureSpeed(file, {
-      filter,
-      anomalies: this.#anomalies,
-      signal: abort.signal,
-      onRecord: (raw) => this.#handle(raw),
-      onPause: this.#flush,
-    });
-    this.#running = this.#settleReplay(replay, abort.signal);
+    this.#runReplay((signal) =>
+      replayAtCaptureSpeed(file, {
+        filter,
+        anomalies: this.#anomalies,
+        signal,
+        onRecord: (raw) => this.#handle(raw),
+        onPause: this.#flush,
+      })
+    );
   }
 
   #startDemo(): void {

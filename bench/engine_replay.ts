@@ -29,10 +29,10 @@ import { AnalysisEngine } from "../detectors/engine.ts";
 import { EngineFeed } from "../detectors/engine_feed.ts";
 import { EveLogger } from "../server/eve/eve_logger.ts";
 import { EveWriter } from "../server/eve/eve_writer.ts";
+import { LookupFloor } from "./lookup_floor.ts";
 
 /** Where the `eve` stage writes its records. */
 const DEV_NULL = "/dev/null";
-import { LookupFloor } from "./lookup_floor.ts";
 
 /** What one replay measured. */
 export interface ReplayMeasurement {

@@ -49,11 +49,6 @@ export class JsonBytes {
     return new TextDecoder().decode(this.bytes.subarray(0, this.length));
   }
 
-  /** Makes room for `more` bytes after `length`. */
-  reserve(more: number): void {
-    if (this.length + more > this.bytes.length) this.#grow(more);
-  }
-
   /** Appends one byte. */
   byte(value: number): void {
     if (this.length + 1 > this.bytes.length) this.#grow(1);
@@ -87,7 +82,8 @@ export class JsonBytes {
 
   /** Appends any text as UTF-8, unescaped (a whole JSON line made elsewhere). */
   utf8(text: string): void {
-    this.reserve(text.length * MAX_BYTES_PER_UNIT);
+    const most = text.length * MAX_BYTES_PER_UNIT;
+    if (this.length + most > this.bytes.length) this.#grow(most);
     const { written } = encoder.encodeInto(
       text,
       this.bytes.subarray(this.length),

@@ -19,7 +19,13 @@
  * and a bare RST that answers one there is a refused probe of its sender's
  * port by its receiver. A reset that answers nothing seen here is not:
  * backscatter of ACKs someone spoofed in the receiver's name, or a client's
- * kernel resetting a SYN/ACK it never asked for (hping3 -S).
+ * kernel resetting a SYN/ACK it never asked for (hping3 -S). nmap's own ACK
+ * probes are also found without an answer (a filtered host, or a tap that
+ * sees one direction): their window is 1024 and their headers carry no
+ * options (a 40-byte IPv4 or 60-byte IPv6 packet), a shape ordinary stacks'
+ * bare ACKs almost never have (timestamps on every segment, windows that
+ * follow the receive buffer); one from a port below 1024 to one above it
+ * (a service acknowledging its client) is never a probe.
  *
  * Each distinct (source, host, protocol, port) probe is remembered once, with
  * its outcome: answered (SYN/ACK, or a UDP reply), refused (RST or RST/ACK
@@ -62,8 +68,9 @@
  * before its next one; a scanner loses at most its first probes.
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
- * many sources (a distributed scan), is not found; an ACK scan seen one way
- * (its probes but not the resets, or the resets alone) is not found; passive-mode FTP with
+ * many sources (a distributed scan), is not found; an ACK scan by another
+ * tool than nmap (hping3 -A, say) seen one way (its probes but not the
+ * resets), or its resets alone, is not found; passive-mode FTP with
  * ≥ `portThreshold` data connections to one server within the window looks
  * like a scan of open ports; under table pressure (more live probes than
  * `maxProbes`) the oldest probes are forgotten early, so counts can only be
@@ -793,6 +800,9 @@ export function createPortScanDetector(
               packet.dstPort,
               packet.tcpAck,
             );
+            if (isNmapAckProbe(packet)) {
+              probe(packet, packet.dstPort, KIND_ACK, report);
+            }
           }
         } else if (synAckRst === (SYN | ACK)) {
           answer(
@@ -971,6 +981,20 @@ function addSample<T>(samples: T[], value: T): void {
 function stealthKind(flags: number): number {
   if ((flags & (FIN | PSH | URG)) === (FIN | PSH | URG)) return KIND_XMAS;
   return (flags & FIN) !== 0 ? KIND_FIN : KIND_NULL;
+}
+
+/** The TCP window of nmap's raw probes (-sS, -sA, -sW, -sM, its ACK ping). */
+const NMAP_PROBE_WINDOW = 1024;
+
+/**
+ * Whether a bare ACK or FIN/ACK without payload has the shape of nmap's
+ * ACK probe: window 1024, no IP or TCP options, and not from a port below
+ * 1024 to one above it (a service acknowledging its client).
+ */
+function isNmapAckProbe(packet: PacketRecord): boolean {
+  return packet.tcpWindow === NMAP_PROBE_WINDOW &&
+    packet.ipLength === (packet.network === "ipv4" ? 40 : 60) &&
+    !(packet.srcPort < 1024 && packet.dstPort >= 1024);
 }
 
 /** ICMP destination unreachable (type 3) or ICMPv6 destination unreachable (type 1). */

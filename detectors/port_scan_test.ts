@@ -270,6 +270,152 @@ Deno.test("port_scan: resets nobody here asked for are no ACK scan (backscatter,
   assert.deepEqual(run(pushed), []);
 });
 
+const SCANNER6 = "fd00:77::1";
+const TARGET6 = "fd00:77::2";
+
+/**
+ * One of nmap's ACK probes as it leaves nmap (-sA; FIN/ACK for -sM): window
+ * 1024, no options (a 40-byte IPv4 or 60-byte IPv6 packet), no payload, the
+ * same acknowledgment number in every probe of a scan. `fields` may change
+ * any of it.
+ */
+function nmapAck(
+  fields: TcpFields,
+  shape: Partial<PacketRecord> = {},
+): PacketRecord {
+  const packet = tcp(fields);
+  return {
+    ...packet,
+    tcpAck: 2533834863,
+    tcpWindow: 1024,
+    ipLength: packet.network === "ipv4" ? 40 : 60,
+    ...shape,
+  };
+}
+
+/** A one-way ACK scan of `ports` ports from `src` to `dst`: probes only, 10 ms apart. */
+function oneWayAckScan(
+  ports: number,
+  shape: Partial<PacketRecord> = {},
+  flags: number = ACK,
+  src = SCANNER,
+  dst = TARGET,
+): PacketRecord[] {
+  return Array.from(
+    { length: ports },
+    (_, i) =>
+      nmapAck({
+        src,
+        dst,
+        srcPort: 41545,
+        dstPort: 100 + i,
+        flags,
+        atUs: i * 10_000,
+      }, shape),
+  );
+}
+
+Deno.test("port_scan: nmap's ACK probes with no answer (a filtered host, a one-way tap) are a scan, over IPv4 and IPv6", () => {
+  const threshold = PORT_SCAN_DEFAULTS.failedPortThreshold;
+  for (const [src, dst] of [[SCANNER, TARGET], [SCANNER6, TARGET6]]) {
+    for (const flags of [ACK, FIN | ACK]) {
+      const what = `${src} flags ${flags}`;
+      assert.deepEqual(
+        run(oneWayAckScan(threshold - 1, {}, flags, src, dst)),
+        [],
+        what,
+      );
+      const findings = run(oneWayAckScan(threshold, {}, flags, src, dst));
+      assert.equal(findings.length, 1, what);
+      const finding = findings[0]!;
+      assert.equal(finding.attacker, src);
+      assert.equal(finding.victim, dst);
+      assert.equal(finding.timestampUs, (threshold - 1) * 10_000);
+      assert.deepEqual(finding.evidence.probeKinds, ["ack"]);
+      assert.equal(finding.evidence.failedProbes, threshold);
+      assert.equal(finding.evidence.refusedProbes, 0);
+    }
+  }
+});
+
+Deno.test("port_scan: nmap's ACK probes to one port of many hosts, unanswered, are a horizontal scan", () => {
+  const sweep = (count: number) =>
+    Array.from(
+      { length: count },
+      (_, i) =>
+        nmapAck({
+          dst: `10.1.2.${i + 1}`,
+          srcPort: 41545,
+          dstPort: 80,
+          flags: ACK,
+          atUs: i * 1000,
+        }),
+    );
+  assert.deepEqual(run(sweep(24)), []);
+  const findings = run(sweep(25));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.victim, "");
+  assert.equal(findings[0]?.evidence.scanType, "horizontal");
+  assert.deepEqual(findings[0]?.evidence.probeKinds, ["ack"]);
+});
+
+Deno.test("port_scan: bare ACKs unlike nmap's probes, unanswered, are no scan (other windows, options, payload, a service to its client)", () => {
+  const ports = 100;
+  // Another window: an ordinary stack's, or another tool's (hping3 -A: 64).
+  assert.deepEqual(run(oneWayAckScan(ports, { tcpWindow: 29200 })), []);
+  assert.deepEqual(run(oneWayAckScan(ports, { tcpWindow: 64 })), []);
+  // TCP timestamps (12 bytes of options), as Linux and macOS send them.
+  assert.deepEqual(run(oneWayAckScan(ports, { ipLength: 52 })), []);
+  // Data: part of a connection.
+  assert.deepEqual(
+    run(oneWayAckScan(ports, { payloadLength: 100, ipLength: 140 })),
+    [],
+  );
+  // PSH: never a probe.
+  assert.deepEqual(run(oneWayAckScan(ports, {}, ACK | PSH)), []);
+  // A service on port 80 acknowledging many connections of one client.
+  const server = Array.from(
+    { length: ports },
+    (_, i) =>
+      nmapAck({
+        src: TARGET,
+        dst: SCANNER,
+        srcPort: 80,
+        dstPort: 40000 + i,
+        flags: ACK,
+        atUs: i * 10_000,
+      }),
+  );
+  assert.deepEqual(run(server), []);
+});
+
+Deno.test("port_scan: nmap's ACK probes answered by resets count once, refused, as before", () => {
+  const threshold = PORT_SCAN_DEFAULTS.failedPortThreshold;
+  const packets: PacketRecord[] = [];
+  for (const probe of oneWayAckScan(threshold)) {
+    packets.push(probe, {
+      ...tcp({
+        src: TARGET,
+        dst: SCANNER,
+        srcPort: probe.dstPort,
+        dstPort: probe.srcPort,
+        flags: RST,
+        atUs: probe.timestampUs + 100,
+      }),
+      tcpSeq: probe.tcpAck,
+    });
+  }
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  // Found at the 15th probe itself now, no longer at its reset.
+  assert.equal(finding.timestampUs, (threshold - 1) * 10_000);
+  assert.deepEqual(finding.evidence.probeKinds, ["ack"]);
+  assert.equal(finding.evidence.probes, threshold);
+  assert.equal(finding.evidence.failedProbes, threshold);
+  assert.equal(finding.evidence.refusedProbes, threshold - 1);
+});
+
 Deno.test("port_scan: a client's kernel resetting SYN/ACKs it never asked for makes no scanner of the server", () => {
   // hping3 -S from one source: the victim answers every SYN with a SYN/ACK,
   // which the sender's kernel resets with a bare RST from a new port each time.

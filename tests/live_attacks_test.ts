@@ -195,6 +195,47 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       }
 
       await t.step(
+        `nmap${six} -sA at a filtered host: an ACK scan nothing answers, over ${family.name}`,
+        async () => {
+          // The victim's replies to the attacker go nowhere (a blackhole
+          // route), as behind a firewall that drops the probes: the sensor
+          // sees nmap's probes and no reset, and nmap reports every port
+          // filtered.
+          const route = [
+            "ip",
+            ...flags,
+            "route",
+            "add",
+            "blackhole",
+            attacker,
+          ];
+          await run(pair.victimNs, route);
+          try {
+            const seen = await nmap([
+              "-sA",
+              "-Pn",
+              "--max-retries",
+              "1",
+              "-p",
+              "1-200",
+              victim,
+            ]);
+            assertAlert(seen, {
+              kind: "port_scan",
+              attacker,
+              victim,
+              technique: "T1046",
+            });
+          } finally {
+            await run(
+              pair.victimNs,
+              route.map((word) => word === "add" ? "del" : word),
+            );
+          }
+        },
+      );
+
+      await t.step(
         `ping${six} -f: an ICMP flood over ${family.name}, every packet seen`,
         async () => {
           const pings = 2_500;

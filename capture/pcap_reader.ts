@@ -461,7 +461,9 @@ export class CaptureParser {
         if (bytes[position] === 0x1f && bytes[position + 1] === 0x8b) {
           throw formatError("input is gzip-compressed (decompress it first)");
         }
-        throw formatError(`unknown magic number ${hex32(magic)}`);
+        throw formatError(
+          `not a pcap or pcapng file (unknown magic number ${hex32(magic)})`,
+        );
       }
       default:
         return this.#blockBytes(bytes, view, position, have);

@@ -578,7 +578,7 @@ Deno.test("CaptureParser rejects empty, too short and unknown input", () => {
   );
   assertFormatError(
     parseAll(new Uint8Array([0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0])).error,
-    /^Cannot parse capture: unknown magic number 0x12345678$/,
+    /^Cannot parse capture: not a pcap or pcapng file \(unknown magic number 0x12345678\)$/,
   );
   assertFormatError(
     parseAll(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0])).error,

@@ -32,6 +32,8 @@ export interface AppDeps {
 }
 
 const MAX_LIMIT = 10_000;
+/** Largest number a query or path parameter may hold (a limit is then capped at {@linkcode MAX_LIMIT}). */
+const MAX_QUERY_NUMBER = MAX_LIMIT * 1_000_000;
 
 /** Builds the Hono app. */
 export function createApp(deps: AppDeps): Hono {
@@ -268,10 +270,10 @@ function intQuery(
 ): number {
   if (value === undefined || value === "") return fallback;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > MAX_LIMIT * 1e6) {
+  if (!Number.isInteger(number) || number < 0 || number > MAX_QUERY_NUMBER) {
     throw new SensorError(
       400,
-      `${name} must be a whole number ≥ 0, got "${value}"`,
+      `${name} must be a whole number from 0 to ${MAX_QUERY_NUMBER}, got "${value}"`,
     );
   }
   return name === "limit" ? Math.min(number, MAX_LIMIT) : number;

@@ -157,6 +157,13 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
   const badLimit = await request("/api/packets?limit=-3");
   assert.equal(badLimit.status, 400);
   await errorOf(badLimit);
+  // A whole number past the largest allowed says what is allowed.
+  const huge = await request("/api/packets/999999999999");
+  assert.equal(huge.status, 400);
+  assert.match(
+    await errorOf(huge),
+    /packet number must be a whole number from 0 to 10000000000, got "999999999999"/,
+  );
 
   const one = await request("/api/packets/1");
   assert.equal(one.status, 200);

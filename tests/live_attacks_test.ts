@@ -167,6 +167,25 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       // A SYN scan, and an ACK scan: bare ACKs for no connection, which the
       // victim resets, open port or closed; only that pairing tells them
       // from ordinary traffic.
+      // nmap `scan` of the victim's ports 1-200, which must raise one port
+      // scan alert naming attacker and victim.
+      const portScanFound = async (scan: string) => {
+        const seen = await nmap([
+          scan,
+          "-Pn",
+          "--max-retries",
+          "1",
+          "-p",
+          "1-200",
+          victim,
+        ]);
+        assertAlert(seen, {
+          kind: "port_scan",
+          attacker,
+          victim,
+          technique: "T1046",
+        });
+      };
       const scans = [
         ["-sS", "a port scan"],
         ["-sA", "an ACK scan"],
@@ -174,23 +193,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       for (const [scan, what] of scans) {
         await t.step(
           `nmap${six} ${scan}: ${what} over ${family.name}`,
-          async () => {
-            const seen = await nmap([
-              scan!,
-              "-Pn",
-              "--max-retries",
-              "1",
-              "-p",
-              "1-200",
-              victim,
-            ]);
-            assertAlert(seen, {
-              kind: "port_scan",
-              attacker,
-              victim,
-              technique: "T1046",
-            });
-          },
+          () => portScanFound(scan!),
         );
       }
 
@@ -211,21 +214,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           ];
           await run(pair.victimNs, route);
           try {
-            const seen = await nmap([
-              "-sA",
-              "-Pn",
-              "--max-retries",
-              "1",
-              "-p",
-              "1-200",
-              victim,
-            ]);
-            assertAlert(seen, {
-              kind: "port_scan",
-              attacker,
-              victim,
-              technique: "T1046",
-            });
+            await portScanFound("-sA");
           } finally {
             await run(
               pair.victimNs,

@@ -338,27 +338,6 @@ Deno.test("port_scan: nmap's ACK probes with no answer (a filtered host, a one-w
   }
 });
 
-Deno.test("port_scan: nmap's ACK probes to one port of many hosts, unanswered, are a horizontal scan", () => {
-  const sweep = (count: number) =>
-    Array.from(
-      { length: count },
-      (_, i) =>
-        nmapAck({
-          dst: `10.1.2.${i + 1}`,
-          srcPort: 41545,
-          dstPort: 80,
-          flags: ACK,
-          atUs: i * 1000,
-        }),
-    );
-  assert.deepEqual(run(sweep(24)), []);
-  const findings = run(sweep(25));
-  assert.equal(findings.length, 1);
-  assert.equal(findings[0]?.victim, "");
-  assert.equal(findings[0]?.evidence.scanType, "horizontal");
-  assert.deepEqual(findings[0]?.evidence.probeKinds, ["ack"]);
-});
-
 Deno.test("port_scan: bare ACKs unlike nmap's probes, unanswered, are no scan (other windows, options, payload, a service to its client)", () => {
   const ports = 100;
   // Another window: an ordinary stack's, or another tool's (hping3 -A: 64).
@@ -566,27 +545,38 @@ Deno.test("port_scan: a browser reaching many hosts on 443 is not a scan", () =>
   assert.deepEqual(run(packets), []);
 });
 
-Deno.test("port_scan: horizontal sweep of one subnet: 24 hosts nothing, 25 a finding", () => {
-  const sweep = (count: number) =>
-    Array.from(
-      { length: count },
-      (_, i) =>
-        tcp({
-          dst: `10.1.2.${i + 1}`,
-          dstPort: 80,
-          flags: SYN,
-          atUs: i * 1000,
-        }),
-    );
-  assert.deepEqual(run(sweep(24)), []);
-  const findings = run(sweep(25));
-  assert.equal(findings.length, 1);
-  assert.equal(findings[0]?.attacker, SCANNER);
-  assert.equal(findings[0]?.victim, "");
-  assert.equal(findings[0]?.evidence.scanType, "horizontal");
-  assert.equal(findings[0]?.evidence.topPort, 80);
-  assert.equal(findings[0]?.evidence.topPortHosts, 25);
-  assert.equal(findings[0]?.evidence.distinctHosts, 25);
+Deno.test("port_scan: horizontal sweep of one subnet: 24 hosts nothing, 25 a finding (SYNs, or nmap's ACK probes unanswered)", () => {
+  const probes = [
+    { flags: SYN, probe: tcp, kinds: ["syn"] },
+    {
+      flags: ACK,
+      probe: (fields: TcpFields) => nmapAck(fields),
+      kinds: ["ack"],
+    },
+  ];
+  for (const { flags, probe, kinds } of probes) {
+    const sweep = (count: number) =>
+      Array.from(
+        { length: count },
+        (_, i) =>
+          probe({
+            dst: `10.1.2.${i + 1}`,
+            dstPort: 80,
+            flags,
+            atUs: i * 1000,
+          }),
+      );
+    assert.deepEqual(run(sweep(24)), [], kinds[0]);
+    const findings = run(sweep(25));
+    assert.equal(findings.length, 1, kinds[0]);
+    assert.equal(findings[0]?.attacker, SCANNER);
+    assert.equal(findings[0]?.victim, "");
+    assert.equal(findings[0]?.evidence.scanType, "horizontal");
+    assert.equal(findings[0]?.evidence.topPort, 80);
+    assert.equal(findings[0]?.evidence.topPortHosts, 25);
+    assert.equal(findings[0]?.evidence.distinctHosts, 25);
+    assert.deepEqual(findings[0]?.evidence.probeKinds, kinds);
+  }
 });
 
 Deno.test("port_scan: a cut-off client failing to scattered hosts is not a scan until 256 hosts", () => {

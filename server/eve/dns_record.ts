@@ -13,8 +13,8 @@ import type { PacketRecord } from "../../capture/packet_record.ts";
 import { rcodeName, rrtypeName } from "./dns_names.ts";
 import { encodeText, type JsonBytes } from "../json_bytes.ts";
 import {
-  COMMUNITY_ID,
   eventTypeField,
+  writeCommunityId,
   writeEndpoints,
   writeRecordStart,
 } from "./record_start.ts";
@@ -39,10 +39,7 @@ export function writeDnsRecord(
     packet.dstPort,
     packet.ipProtocol,
   );
-  if (communityId !== "") {
-    out.raw(COMMUNITY_ID);
-    out.string(communityId);
-  }
+  writeCommunityId(out, communityId);
   const response = packet.dnsResponse;
   out.raw(response ? DNS_ANSWER : DNS_QUERY);
   out.number(packet.dnsId);

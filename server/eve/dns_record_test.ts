@@ -8,7 +8,7 @@ import { rcodeName, rrtypeName } from "./dns_names.ts";
 import { writeDnsRecord } from "./dns_record.ts";
 import { JsonBytes } from "../json_bytes.ts";
 import { eveTimestamp } from "./eve_time.ts";
-import { protoName } from "./flow_record.ts";
+import { protoName } from "./record_start.ts";
 
 /** The record as an object, field by field, for `JSON.stringify` to serialise: the reference the line must equal. */
 function referenceRecord(

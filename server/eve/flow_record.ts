@@ -15,13 +15,11 @@ import { addressTextOf } from "../../capture/decoded_packet.ts";
 import { writeEveTimestamp } from "./eve_time.ts";
 import { encodeText, type JsonBytes } from "../json_bytes.ts";
 import {
-  COMMUNITY_ID,
   eventTypeField,
+  writeCommunityId,
   writeEndpoints,
   writeRecordStart,
 } from "./record_start.ts";
-
-export { protoName } from "./record_start.ts";
 
 /** One flow's key, endpoints and counters. */
 export interface EveFlow {
@@ -145,10 +143,7 @@ export function writeFlowRecord(
     out.raw(ICMP_CODE);
     out.number(flow.firstIcmpCode);
   }
-  if (communityId !== "") {
-    out.raw(COMMUNITY_ID);
-    out.string(communityId);
-  }
+  writeCommunityId(out, communityId);
   out.raw(PKTS_TOSERVER);
   out.number(flow.pktsToServer);
   out.raw(PKTS_TOCLIENT);

@@ -6,9 +6,9 @@ import {
   type EveFlow,
   type FlowEndReason,
   flowState,
-  protoName,
   writeFlowRecord,
 } from "./flow_record.ts";
+import { protoName } from "./record_start.ts";
 import { JsonBytes } from "../json_bytes.ts";
 
 /** The record as an object, field by field, for `JSON.stringify` to serialise: the reference the line must equal. */

@@ -10,7 +10,7 @@ import { writeEveTimestamp } from "./eve_time.ts";
 import { encodeText, type JsonBytes } from "../json_bytes.ts";
 
 /** The `community_id` key with the comma before it. */
-export const COMMUNITY_ID = encodeText(',"community_id":');
+const COMMUNITY_ID = encodeText(',"community_id":');
 
 /** Keys of the endpoint fields, each with the punctuation before it. */
 const SRC_IP = encodeText('"src_ip":');
@@ -76,6 +76,13 @@ export function writeEndpoints(
   }
   out.raw(PROTO);
   out.raw(protoJson(protocol));
+}
+
+/** Writes `,"community_id":"…"`, or nothing when `communityId` is "". */
+export function writeCommunityId(out: JsonBytes, communityId: string): void {
+  if (communityId === "") return;
+  out.raw(COMMUNITY_ID);
+  out.string(communityId);
 }
 
 /** EVE's protocol names. */

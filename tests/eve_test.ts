@@ -8,7 +8,12 @@ import { Ajv } from "ajv";
 import { readPacketFile } from "../capture/packet_source.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { communityId } from "../server/community_id.ts";
-import { EveLines, EveLogger, EveWriter } from "../server/eve/mod.ts";
+import {
+  EveLines,
+  EveLogger,
+  EveWriter,
+  writeLine,
+} from "../server/eve/mod.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 const schema = JSON.parse(
@@ -112,7 +117,7 @@ Deno.test("EveWriter rotates by size and keeps the newest files", async () => {
   const path = `${dir}/eve.json`;
   const writer = new EveWriter(path, { rotateBytes: 1000, keepFiles: 2 });
   for (let i = 0; i < 200; i++) {
-    writer.write(JSON.stringify({ n: i, pad: "x".repeat(40) }));
+    writeLine(writer, JSON.stringify({ n: i, pad: "x".repeat(40) }));
     if (i % 10 === 9) writer.flush();
   }
   writer.close();

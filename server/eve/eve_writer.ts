@@ -6,7 +6,7 @@
  */
 
 import { OutputClosedError, writeAllSync } from "../../capture/write_all.ts";
-import { type EveSink, writeLine } from "./eve_sink.ts";
+import type { EveSink } from "./eve_sink.ts";
 import { JsonBytes } from "../json_bytes.ts";
 
 /** Settings of an {@linkcode EveWriter}. */
@@ -59,11 +59,6 @@ export class EveWriter implements EveSink {
   get closed(): boolean {
     return this.#closed;
   }
-
-  /** Queues one line (a newline is added). */
-  write = (line: string): void => {
-    writeLine(this, line);
-  };
 
   /** Ends the record written into `out`: a newline, and out to the file once enough are queued. */
   endRecord(): void {

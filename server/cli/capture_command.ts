@@ -22,7 +22,7 @@ import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf, loadConfig } from "../config/config.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
-import { writePacketJson } from "./packet_json.ts";
+import { writePacketLine } from "./packet_json.ts";
 import {
   captureFlags,
   LineWriter,
@@ -126,12 +126,8 @@ export async function captureCommand(args: string[]): Promise<number> {
     pcap?.write(raw);
     feed?.add(packet);
     if (!quiet) {
-      if (values.json) {
-        writePacketJson(out.out, packet);
-        out.endLine();
-      } else {
-        out.push(formatPacketLine(packet));
-      }
+      if (values.json) writePacketLine(out, packet);
+      else out.push(formatPacketLine(packet));
     }
     if (count !== undefined && seen >= count) void live.stop();
   });

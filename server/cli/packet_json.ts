@@ -10,6 +10,13 @@
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { encodeText, type JsonBytes } from "../json_bytes.ts";
+import type { LineWriter } from "./args.ts";
+
+/** Queues `packet` as one `--json` line on `lines`. */
+export function writePacketLine(lines: LineWriter, packet: PacketRecord): void {
+  writePacketJson(lines.out, packet);
+  lines.endLine();
+}
 
 /** Writes `packet`'s public fields as one JSON object (no newline) into `out`, in the decoder's record's field order. */
 export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {

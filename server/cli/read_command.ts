@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { AnomalyCounter } from "../../capture/anomalies.ts";
-import { writePacketJson } from "./packet_json.ts";
+import { writePacketLine } from "./packet_json.ts";
 import { formatSummary } from "../../capture/format_summary.ts";
 import { readPacketFile } from "../../capture/packet_source.ts";
 import { CaptureFormatError } from "../../capture/pcap_reader.ts";
@@ -118,10 +118,7 @@ export async function readCommand(args: string[]): Promise<number> {
     result = await readPacketFile(path, (packet) => {
       summary.add(packet);
       feed.add(packet);
-      if (values.json) {
-        writePacketJson(out.out, packet);
-        out.endLine();
-      }
+      if (values.json) writePacketLine(out, packet);
     }, {
       filter: filterArgs(bpf),
       anomalies,

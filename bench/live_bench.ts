@@ -1,9 +1,10 @@
 /**
  * Live capture on `lo`: bounded UDP traffic to 127.0.0.1 at a fixed rate
- * (`udp_sender.ts`, its own process), captured four ways — tcpdump alone
+ * (`udp_sender.ts`, its own process), captured five ways — tcpdump alone
  * writing to /dev/null, tcpdump writing into a pipe that `cat` drains (the
- * baseline: the least any reader of tcpdump's output can cost), NetMirror's
- * tcpdump source (`capturePackets`: read + decode), and the source feeding
+ * baseline: the least any reader of tcpdump's pipe can cost), NetMirror's
+ * tcpdump source (`capturePackets`: read + decode) reading tcpdump's pipe,
+ * the same source reading tcpdump's file ring, and the ring source feeding
  * the full analysis engine — with packets sent, seen and dropped for each.
  * Each rate is measured `repeats` times, the readers in turn each time, so
  * a reader's loss can be compared with the baseline's from the same moment.
@@ -11,7 +12,11 @@
  * @module
  */
 
-import { capturePackets, reusedRecord } from "../capture/packet_source.ts";
+import {
+  type CaptureOutput,
+  capturePackets,
+  reusedRecord,
+} from "../capture/packet_source.ts";
 import { parseTcpdumpStats, tcpdumpArgs } from "../capture/tcpdump.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { EngineFeed } from "../detectors/engine_feed.ts";
@@ -21,8 +26,15 @@ import { benchPath, runCommand, sleep, spawnTracked } from "./proc.ts";
 export type LiveReader =
   | "tcpdump -w /dev/null"
   | "tcpdump piped to cat"
-  | "source"
-  | "source+engine";
+  | "source (pipe)"
+  | "source (ring)"
+  | "source+engine (ring)";
+
+/** NetMirror's source as it reads where /run/netmirror is a tmpfs (the default there): the reader the target is about. */
+export const RING_READER: LiveReader = "source (ring)";
+
+/** NetMirror's source reading tcpdump's stdout (the default elsewhere, and the fallback). */
+export const PIPE_READER: LiveReader = "source (pipe)";
 
 /**
  * The reader a NetMirror reader's loss is measured against: tcpdump writing
@@ -69,6 +81,8 @@ export interface LiveBenchOptions {
   port: number;
   /** tcpdump snap length (default: NetMirror's, 9216). */
   snapLength?: number;
+  /** Readers of each repeat, in the order they run; default all of them ({@linkcode ALL_READERS}). */
+  readers?: readonly LiveReader[];
   /** Progress lines. */
   log: (line: string) => void;
 }
@@ -158,13 +172,18 @@ async function baselineRun(
   }
 }
 
-/** NetMirror's tcpdump source, optionally feeding the analysis engine. */
+/**
+ * NetMirror's tcpdump source, reading its pipe or its file ring (forced
+ * whatever /run's file system is: on this machine the root file system),
+ * optionally feeding the analysis engine.
+ */
 async function sourceRun(
   filter: string,
   snapLength: number | undefined,
   port: number,
   rate: number,
   count: number,
+  output: CaptureOutput,
   withEngine: boolean,
 ): Promise<Omit<LiveRun, "reader" | "targetPps" | "repeat">> {
   const engine = withEngine ? new AnalysisEngine() : undefined;
@@ -175,6 +194,7 @@ async function sourceRun(
       iface: "lo",
       filter,
       ...(snapLength ? { snapLength } : {}),
+      output,
       // As the sensor does: batches for the engine, analysed at each chunk's end.
       record: feed?.record ?? reusedRecord(), // neither handler keeps the record
       ...(feed ? { onChunkEnd: feed.flush } : {}),
@@ -200,12 +220,13 @@ async function sourceRun(
   }
 }
 
-/** The readers of every repeat, in the order they run. */
-const READERS: readonly LiveReader[] = [
+/** Every reader, in the order they run in each repeat. */
+export const ALL_READERS: readonly LiveReader[] = [
   DEV_NULL_READER,
   PIPE_BASELINE,
-  "source",
-  "source+engine",
+  PIPE_READER,
+  RING_READER,
+  "source+engine (ring)",
 ];
 
 /** Runs every rate `repeats` times, each time with every reader one after the other. */
@@ -218,7 +239,7 @@ export async function runLiveBench(
   for (const rate of options.ratesPps) {
     const count = Math.round(rate * options.secondsPerRun);
     for (let repeat = 1; repeat <= repeats; repeat++) {
-      for (const reader of READERS) {
+      for (const reader of options.readers ?? ALL_READERS) {
         runs.push(
           await measureOnce(options, filter, rate, count, repeat, reader),
         );
@@ -253,7 +274,8 @@ async function measureOnce(
         options.port,
         rate,
         count,
-        reader === "source+engine",
+        reader === PIPE_READER ? "pipe" : "ring",
+        reader === "source+engine (ring)",
       );
   let measured;
   try {

@@ -6,7 +6,13 @@
  */
 
 import { BENCH_SCANNERS } from "./attack_captures.ts";
-import { DEV_NULL_READER, type LiveRun, PIPE_BASELINE } from "./live_bench.ts";
+import {
+  DEV_NULL_READER,
+  type LiveRun,
+  PIPE_BASELINE,
+  PIPE_READER,
+  RING_READER,
+} from "./live_bench.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { ProfileResult } from "./profile_bench.ts";
 import { median } from "./proc.ts";
@@ -367,7 +373,7 @@ function headline(results: BenchResults): string[] {
     // The target is about NetMirror's defaults (the first configuration);
     // the others are comparisons, in the live tables below.
     for (const config of results.live.slice(0, 1)) {
-      const top = runsOf(config.runs, "source", TARGETS.livePps);
+      const top = runsOf(config.runs, RING_READER, TARGETS.livePps);
       if (top.length === 0) {
         continue;
       }
@@ -380,10 +386,16 @@ function headline(results: BenchResults): string[] {
       const devNullLost = median(
         runsOf(config.runs, DEV_NULL_READER, TARGETS.livePps).map(lost),
       );
+      const pipeRuns = runsOf(config.runs, PIPE_READER, TARGETS.livePps);
+      const pipeBeyond = pipeRuns.length > 0
+        ? `; the same source reading tcpdump's pipe (the default where /run/netmirror is no tmpfs, as on this machine): median ${
+          int(median(pipeRuns.map((run) => readerLoss(config.runs, run))))
+        } beyond`
+        : "";
       rows.push(
         `| Live on lo at ${int(TARGETS.livePps)} packets/s asked (${
           int(median(top.map((r) => r.sentPps)))
-        } sent, median), ${config.name}: loss added by NetMirror's reader over tcpdump piped to \`cat\` run just before it | ${
+        } sent, median), ${config.name}: loss added by NetMirror's reader (tcpdump's file ring, the default where /run/netmirror is a tmpfs) over tcpdump piped to \`cat\` run just before it | ${
           loss > 0
             ? `median ${int(loss)} of ${int(sent)} (${
               (loss / sent * 100).toFixed(1)
@@ -397,9 +409,9 @@ function headline(results: BenchResults): string[] {
           losses.map(int).join(", ")
         }); tcpdump piped to cat lost a median ${
           int(baselineLost)
-        }, tcpdump writing to /dev/null ${int(devNullLost)} | no loss | ${
-          verdict(loss <= 0)
-        } |`,
+        }, tcpdump writing to /dev/null ${
+          int(devNullLost)
+        }${pipeBeyond} | no loss | ${verdict(loss <= 0)} |`,
       );
     }
   }
@@ -713,7 +725,7 @@ export function renderReport(results: BenchResults): string {
     lines.push(`Not measured: ${results.live}`, "");
   } else {
     lines.push(
-      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` and the same tcpdump arguments NetMirror uses (`-w - -U --immediate-mode …`) by: tcpdump writing to /dev/null; tcpdump writing into a pipe that `cat` drains (the baseline); NetMirror's tcpdump source (`capturePackets`: read + decode); and the source feeding the full engine. The baseline is the pipe, not /dev/null, because with `-U` tcpdump makes one write(2) per packet, and each write into a pipe whose reader waits for data wakes that reader: on a 2-core machine whose other core runs the sender, that costs tcpdump time and kernel drops that no reader of its output can avoid (findings, step 13). On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. Each rate is measured several times, the readers one after the other each time, as the machine's load drifts: *lost beyond tcpdump piped to cat* is a reader's loss minus the baseline's in the same repeat (run just before), the loss attributable to NetMirror's reader (negative when the baseline lost more), and the verdict takes its median. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
+      "Bounded UDP traffic to 127.0.0.1 (64-byte payloads, 106-byte frames) from `bench/udp_sender.ts` (libc `sendmmsg` through FFI, its own process), captured with the filter `udp dst port <p>` and the same tcpdump arguments NetMirror uses (`-U --immediate-mode -s … -B …`) by: tcpdump writing to /dev/null; tcpdump writing into a pipe that `cat` drains (`-w -`, the baseline); NetMirror's tcpdump source (`capturePackets`: read + decode) reading tcpdump's pipe (*source (pipe)*: the default where /run/netmirror is no tmpfs, as on this machine, whose /run is on the root file system); the same source reading tcpdump's file ring (*source (ring)*: `-w /run/netmirror/ring-…/ring.pcap -C 2 -W 16 -v`, polled every 10 ms; the default where /run/netmirror is a tmpfs, as /run is on systemd hosts; here forced, on the root file system); and the ring source feeding the full engine. The baseline is the pipe, not /dev/null, because with `-U` tcpdump makes one write(2) per packet, and each write into a pipe whose reader waits for data wakes that reader: on a 2-core machine whose other core runs the sender, that costs tcpdump time and kernel drops that no reader of its pipe can avoid (findings, step 13); a write into a file wakes nobody (step 19). The verdict is about the ring source. On lo the kernel filter sees each datagram twice (out and in; libpcap discards the outgoing copy), so *received by filter* is about twice *sent*. Each rate is measured several times, the readers one after the other each time, as the machine's load drifts: *lost beyond tcpdump piped to cat* is a reader's loss minus the baseline's in the same repeat (run just before), the loss attributable to NetMirror's reader (negative when the baseline lost more), and the verdict takes its median. The sender shares the 2 cores with the capture, so it may fall short of the rate asked.",
       "",
       ...liveTables(results.live),
     );

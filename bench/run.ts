@@ -17,7 +17,12 @@
 
 import { parseArgs } from "node:util";
 import { killAllCaptures, setExitOnSignal } from "../capture/child_registry.ts";
-import { runLiveBench } from "./live_bench.ts";
+import {
+  DEV_NULL_READER,
+  PIPE_BASELINE,
+  RING_READER,
+  runLiveBench,
+} from "./live_bench.ts";
 import { describeMachine, loadAverage } from "./machine.ts";
 import { writeMixedCapture } from "./mixed_capture.ts";
 import {
@@ -341,6 +346,7 @@ try {
           snapLength: 262_144,
           // A comparison: at the top rate only, to keep within the budget.
           ratesPps: LIVE_RATES.slice(-1),
+          readers: [DEV_NULL_READER, PIPE_BASELINE, RING_READER],
         },
       ]
     ) {
@@ -353,6 +359,7 @@ try {
           repeats: RUNS,
           port: 40_000 + (Deno.pid % 20_000),
           ...(config.snapLength ? { snapLength: config.snapLength } : {}),
+          ...("readers" in config ? { readers: config.readers } : {}),
           log,
         }),
       });

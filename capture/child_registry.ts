@@ -18,6 +18,7 @@ const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 type ExitSignal = keyof typeof EXIT_CODES;
 
 const children = new Set<Deno.ChildProcess>();
+const cleanups = new Set<() => Promise<void>>();
 let exitOnSignal = true;
 let listening = false;
 
@@ -41,6 +42,16 @@ export function registerChild(child: Deno.ChildProcess): () => void {
   };
 }
 
+/**
+ * Registers work to do after {@linkcode killAllCaptures} has killed the
+ * children (removing a capture's ring directory), and returns the function
+ * that unregisters it.
+ */
+export function registerCleanup(cleanup: () => Promise<void>): () => void {
+  cleanups.add(cleanup);
+  return () => void cleanups.delete(cleanup);
+}
+
 /** Number of children currently registered. */
 export function registeredChildCount(): number {
   return children.size;
@@ -60,7 +71,7 @@ export function setExitOnSignal(enabled: boolean): void {
  * Sends SIGTERM to every registered child at once (synchronously, before
  * the first await), then SIGKILL to any still running after
  * {@linkcode KILL_GRACE_MS}. Resolves when every child has exited or been
- * sent SIGKILL. Never throws.
+ * sent SIGKILL and the registered cleanups have run. Never throws.
  */
 export async function killAllCaptures(): Promise<void> {
   const targets = [...children];
@@ -76,6 +87,7 @@ export async function killAllCaptures(): Promise<void> {
     clearTimeout(timer);
     if (!exited) sendSignal(child, "SIGKILL");
   }));
+  await Promise.all([...cleanups].map((cleanup) => cleanup().catch(() => {})));
 }
 
 function sendSignal(child: Deno.ChildProcess, signal: Deno.Signal): void {

@@ -8,6 +8,7 @@
  */
 
 import { AnomalyCounter } from "./anomalies.ts";
+import { registerCleanup } from "./child_registry.ts";
 import { validateFilter } from "./bpf.ts";
 import { decodeInto, decodePacket } from "./decode/mod.ts";
 import { type FilteredStream, filterThroughTcpdump } from "./filter_stream.ts";
@@ -16,6 +17,7 @@ import type { PacketRecord } from "./packet_record.ts";
 import { CaptureParser } from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 import { openCaptureSource, readCapture } from "./read_capture.ts";
+import { isRingDir, prepareRingDir, type RingDir } from "./ring_dir.ts";
 import { spawnTcpdump, type TcpdumpStats } from "./tcpdump.ts";
 
 /** Receives each decoded packet with its raw record (valid only during the call). */
@@ -177,7 +179,17 @@ export interface CapturePacketsOptions extends DecodeOptions {
   snapLength?: number;
   /** Kernel buffer size in KiB (tcpdump -B). */
   bufferKib?: number;
+  /**
+   * How tcpdump hands packets over: "ring" (files in /run/netmirror, read
+   * on a timer; the default where that is a tmpfs NetMirror can write) or
+   * "pipe" (its stdout; the default elsewhere). An explicit "ring" uses
+   * /run/netmirror whatever its file system, and throws if it cannot.
+   */
+  output?: CaptureOutput;
 }
+
+/** How a live capture reads tcpdump: a ring of files on tmpfs, or its stdout. */
+export type CaptureOutput = "ring" | "pipe";
 
 /** A running live capture. */
 export interface LiveCapture {
@@ -187,6 +199,12 @@ export interface LiveCapture {
   readonly done: Promise<LiveCaptureResult>;
   /** Stops tcpdump and resolves with the final result. Idempotent. */
   stop(): Promise<LiveCaptureResult>;
+  /** How tcpdump's packets are read. */
+  readonly output: CaptureOutput;
+  /** Why a ring was asked for (the default) but a pipe is used; undefined otherwise. */
+  readonly pipeReason?: string;
+  /** Packets tcpdump wrote that the reader skipped so far because it fell behind (ring only). */
+  skippedPackets(): number;
 }
 
 /** Counts of a finished live capture. */
@@ -195,6 +213,8 @@ export interface LiveCaptureResult {
   packets: number;
   /** tcpdump's own counts (captured, received by filter, kernel drops). */
   tcpdump: TcpdumpStats;
+  /** Packets tcpdump wrote that NetMirror skipped because it fell half a ring behind. */
+  skipped: number;
 }
 
 /**
@@ -207,12 +227,35 @@ export function capturePackets(
   onPacket: PacketHandler,
 ): LiveCapture {
   const anomalies = options.anomalies ?? new AnomalyCounter();
-  const tcpdump = spawnTcpdump({
-    iface: options.iface,
-    ...(options.filter ? { filter: options.filter } : {}),
-    ...(options.snapLength ? { snapLength: options.snapLength } : {}),
-    ...(options.bufferKib ? { bufferKib: options.bufferKib } : {}),
-  });
+  const prepared = options.output === "pipe"
+    ? undefined
+    : prepareRingDir({ anyFileSystem: options.output === "ring" });
+  let ring: RingDir | undefined;
+  let pipeReason: string | undefined;
+  if (prepared && isRingDir(prepared)) ring = prepared;
+  else if (prepared) pipeReason = prepared.reason;
+  if (pipeReason !== undefined && options.output === "ring") {
+    throw new Error(`Cannot capture into a file ring: ${pipeReason}`);
+  }
+  const unregisterCleanup = ring ? registerCleanup(ring.remove) : () => {};
+  let tcpdump;
+  try {
+    tcpdump = spawnTcpdump({
+      iface: options.iface,
+      ...(options.filter ? { filter: options.filter } : {}),
+      ...(options.snapLength ? { snapLength: options.snapLength } : {}),
+      ...(options.bufferKib ? { bufferKib: options.bufferKib } : {}),
+      ...(ring
+        ? {
+          ring: { dir: ring.path, ...(ring.user ? { user: ring.user } : {}) },
+        }
+        : {}),
+    });
+  } catch (error) {
+    unregisterCleanup();
+    void ring?.remove();
+    throw error;
+  }
   const parser = new CaptureParser({ anomalies });
   let packets = 0;
   const decode = decoderOf(anomalies, options.record);
@@ -229,13 +272,18 @@ export function capturePackets(
   })();
   const done = (async (): Promise<LiveCaptureResult> => {
     try {
-      await pumped;
-    } catch (error) {
-      await tcpdump.stop();
-      throw error;
+      try {
+        await pumped;
+      } catch (error) {
+        await tcpdump.stop();
+        throw error;
+      }
+      const stats = await tcpdump.done;
+      return { packets, tcpdump: stats, skipped: tcpdump.skippedPackets() };
+    } finally {
+      unregisterCleanup();
+      await ring?.remove();
     }
-    const stats = await tcpdump.done;
-    return { packets, tcpdump: stats };
   })();
   done.catch(() => {}); // observed by callers through `done` or `stop()`
   return {
@@ -245,5 +293,8 @@ export function capturePackets(
       await tcpdump.stop().catch(() => {});
       return await done;
     },
+    output: ring ? "ring" : "pipe",
+    ...(pipeReason !== undefined ? { pipeReason } : {}),
+    skippedPackets: () => tcpdump.skippedPackets(),
   };
 }

@@ -2,13 +2,19 @@
  * The live capture source: runs
  * `tcpdump -i <iface> -w - -U --immediate-mode -n -s <snap> [-B kib] [-c n] -- <filter>`
  * (argv only, never a shell) and hands its pcap output on in chunks, with
- * tcpdump's own packet counts when it stops.
+ * tcpdump's own packet counts when it stops. With a ring directory, tcpdump
+ * writes a ring of files on tmpfs instead of a pipe
+ * (`-w <dir>/ring.pcap -C <MB> -W <n> -v [-Z user]`, read by ring_reader.ts):
+ * no write of tcpdump's wakes the reader. `-v` makes tcpdump print its
+ * packet count on stderr each second the count changed, so a tcpdump whose
+ * NetMirror was killed dies of SIGPIPE, as one writing into a pipe does.
  *
  * @module
  */
 
 import { byobChunks } from "./byob_chunks.ts";
 import { registerChild } from "./child_registry.ts";
+import { ringChunks } from "./ring_reader.ts";
 import {
   classifyTcpdumpStderr,
   TcpdumpError,
@@ -50,6 +56,27 @@ export const MAX_BUFFER_KIB = 2_097_151;
 export const MAX_COUNT = 2_147_483_647;
 const LISTENING = "listening on ";
 
+/** Size of each file of the ring (`-C`), in millions of bytes. */
+export const RING_FILE_MB = 2;
+
+/** Files in the ring (`-W`): at most this many times {@linkcode RING_FILE_MB} on tmpfs. */
+export const RING_FILE_COUNT = 16;
+
+/** Name of the ring's files in their directory (tcpdump appends the number). */
+export const RING_FILE_NAME = "ring.pcap";
+
+/** Where tcpdump writes a ring of files instead of a pipe. */
+export interface TcpdumpRing {
+  /** A private directory on tmpfs that tcpdump can write to (ring_dir.ts). */
+  dir: string;
+  /** The user tcpdump runs as after opening the device (`-Z`), if it must be told. */
+  user?: string;
+  /** Files in the ring; default {@linkcode RING_FILE_COUNT}. */
+  fileCount?: number;
+  /** Size of each file, in millions of bytes; default {@linkcode RING_FILE_MB}. */
+  fileMegabytes?: number;
+}
+
 /** Options of {@linkcode spawnTcpdump}. */
 export interface TcpdumpOptions {
   /** Interface to capture on (`-i`), e.g. "eth0", "lo" or "any". */
@@ -64,6 +91,8 @@ export interface TcpdumpOptions {
   count?: number;
   /** tcpdump binary; default "tcpdump" from PATH. */
   tcpdumpPath?: string;
+  /** Write a ring of files there instead of into a pipe. */
+  ring?: TcpdumpRing;
 }
 
 /** tcpdump's own counts, printed on stderr when it exits. */
@@ -101,6 +130,8 @@ export interface TcpdumpSource {
   done: Promise<TcpdumpStats>;
   /** Process id of tcpdump. */
   pid: number;
+  /** Packets tcpdump wrote that the reader skipped, a ring's files at a time, because it fell half a ring behind (0 with a pipe, which holds tcpdump back instead). */
+  skippedPackets(): number;
 }
 
 /** Joins trailing command-line words into one BPF expression ("" for none). */
@@ -148,7 +179,7 @@ export function tcpdumpArgs(options: TcpdumpOptions): string[] {
     "-i",
     iface,
     "-w",
-    "-",
+    ...outputArgs(options.ring),
     "-U",
     "--immediate-mode",
     "-n",
@@ -165,6 +196,24 @@ export function tcpdumpArgs(options: TcpdumpOptions): string[] {
   // "--" ends the options: a filter starting with "-" stays a filter.
   if (filter !== "") args.push("--", filter);
   return args;
+}
+
+/** The arguments after `-w`: "-", or a ring of files. */
+function outputArgs(ring: TcpdumpRing | undefined): string[] {
+  if (ring === undefined) return ["-"];
+  const fileCount = ring.fileCount ?? RING_FILE_COUNT;
+  const fileMegabytes = ring.fileMegabytes ?? RING_FILE_MB;
+  checkInteger("ring.fileCount", fileCount, 4, 1000);
+  checkInteger("ring.fileMegabytes", fileMegabytes, 1, 1000);
+  return [
+    `${ring.dir}/${RING_FILE_NAME}`,
+    "-C",
+    String(fileMegabytes),
+    "-W",
+    String(fileCount),
+    "-v",
+    ...(ring.user !== undefined ? ["-Z", ring.user] : []),
+  ];
 }
 
 /**
@@ -194,7 +243,7 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
     child = new Deno.Command(tcpdumpPath, {
       args,
       stdin: "null",
-      stdout: "piped",
+      stdout: options.ring ? "null" : "piped",
       stderr: "piped",
     }).spawn();
   } catch (error) {
@@ -204,9 +253,15 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
     throw error;
   }
   const unregister = registerChild(child);
+  const ring = options.ring;
+  // tcpdump's stdout when it writes into a pipe.
+  const stdout = ring ? undefined : child.stdout;
 
   let listening = false;
   let exited = false;
+  let processExited = false;
+  let skipped = 0;
+  void child.status.then(() => processExited = true, () => {});
   let stopRequested = false;
   let stdoutState: "idle" | "reading" | "released" = "idle";
   let draining: Promise<void> | undefined;
@@ -232,8 +287,8 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
 
   // Lets tcpdump finish writing (and print its counts) when nobody reads stdout.
   const drainStdout = (): void => {
-    if (draining || child.stdout.locked) return;
-    draining = child.stdout.pipeTo(new WritableStream()).catch(() => {});
+    if (draining || !stdout || stdout.locked) return;
+    draining = stdout.pipeTo(new WritableStream()).catch(() => {});
   };
 
   const done = (async (): Promise<TcpdumpStats> => {
@@ -260,10 +315,10 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
     // Output nobody will read: after a failure, or after the reader left.
     // (Idle output of a clean exit stays readable through chunks().)
     if (
-      !child.stdout.locked &&
+      stdout && !stdout.locked &&
       (failure !== undefined || !listening || stdoutState !== "idle")
     ) {
-      await child.stdout.cancel().catch(() => {});
+      await stdout.cancel().catch(() => {});
     }
     await draining;
     if (!listening) {
@@ -306,16 +361,30 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
     }
     stdoutState = "reading";
     try {
-      yield* byobChunks(child.stdout);
+      if (ring) {
+        yield* ringChunks({
+          basePath: `${ring.dir}/${RING_FILE_NAME}`,
+          fileCount: ring.fileCount ?? RING_FILE_COUNT,
+          exited: () => processExited,
+          onSkipped: (packets) => skipped += packets,
+        });
+      } else yield* byobChunks(stdout!);
     } finally {
       stdoutState = "released";
       // Left early: keep tcpdump from blocking on a full pipe if it is stopping.
       if (stopRequested && !exited) drainStdout();
-      else if (exited) await child.stdout.cancel().catch(() => {});
+      else if (exited) await stdout?.cancel().catch(() => {});
     }
   }
 
-  return { chunks, ready, stop, done, pid: child.pid };
+  return {
+    chunks,
+    ready,
+    stop,
+    done,
+    pid: child.pid,
+    skippedPackets: () => skipped,
+  };
 }
 
 function signal(child: Deno.ChildProcess, name: Deno.Signal): void {

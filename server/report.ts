@@ -161,6 +161,14 @@ function recommend(
         `tcpdump dropped ${session.droppedByKernel} packets in the kernel`,
     });
   }
+  if (session && session.skippedByReader > 0) {
+    out.push({
+      action:
+        "The analysis fell behind the capture: narrow the BPF filter, or give NetMirror a faster core.",
+      reason:
+        `NetMirror skipped ${session.skippedByReader} packets tcpdump had captured`,
+    });
+  }
   if (session && session.pcapDroppedFrames > 0) {
     out.push({
       action:

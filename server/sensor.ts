@@ -17,6 +17,7 @@ import {
 } from "../capture/decoded_packet.ts";
 import { listInterfaces } from "../capture/interfaces.ts";
 import {
+  type CaptureOutput,
   capturePackets,
   type LiveCapture,
   readPacketFile,
@@ -92,6 +93,12 @@ export interface SessionInfo {
   droppedByKernel: number;
   /** tcpdump's count of captured packets (live mode; known when it stops). */
   tcpdumpCaptured: number;
+  /** How a live session reads tcpdump: "ring" (files), "pipe" (stdout), "" otherwise. */
+  captureOutput: "ring" | "pipe" | "";
+  /** Why a live session reads through a pipe although a ring is the default, else "". */
+  pipeReason: string;
+  /** Packets tcpdump wrote that NetMirror skipped, a ring's files at a time, because it fell behind (live mode; known when it stops). */
+  skippedByReader: number;
   /** Frames analysed but left out of the session PCAP (the disk fell behind a live capture, or a write failed). */
   pcapDroppedFrames: number;
   /** Why the session failed, else "". */
@@ -117,7 +124,7 @@ export interface SensorOptions {
   /** Packet rows streamed per second at most. */
   packetRowsPerSecond?: number;
   /** tcpdump's snap length (`-s`) and kernel buffer in KiB (`-B`) for live sessions; tcpdump.ts's defaults otherwise. */
-  capture?: { snapLength?: number; bufferKib?: number };
+  capture?: { snapLength?: number; bufferKib?: number; output?: CaptureOutput };
   /** Makes the demo traffic for a session starting at `startUs`. */
   createDemo?: (startUs: number) => SimulatedTraffic;
   /** Milliseconds between demo ticks. */
@@ -246,6 +253,9 @@ export class Sensor {
       bytes: 0,
       droppedByKernel: 0,
       tcpdumpCaptured: 0,
+      captureOutput: "",
+      pipeReason: "",
+      skippedByReader: 0,
       pcapDroppedFrames: 0,
       error: "",
       anomalies: {},
@@ -511,6 +521,8 @@ export class Sensor {
         record: this.#nextRecord,
         onChunkEnd: this.#flush,
       }, (packet, raw) => this.#handle(raw, packet));
+      this.#session!.captureOutput = live.output;
+      this.#session!.pipeReason = live.pipeReason ?? "";
       await live.ready;
     } catch (error) {
       this.#finish("failed", errorMessage(error));
@@ -526,6 +538,7 @@ export class Sensor {
       (result) => {
         this.#session!.droppedByKernel = result.tcpdump.droppedByKernel;
         this.#session!.tcpdumpCaptured = result.tcpdump.captured;
+        this.#session!.skippedByReader = result.skipped;
         return this.#end();
       },
       (error) => this.#finish("failed", errorMessage(error)),
@@ -716,6 +729,9 @@ export class Sensor {
     const drops =
       (session.mode === "live"
         ? `; tcpdump dropped ${session.droppedByKernel} in the kernel`
+        : "") +
+      (session.skippedByReader > 0
+        ? `; NetMirror skipped ${session.skippedByReader} it fell behind on`
         : "") +
       (session.pcapDroppedFrames > 0
         ? `; ${session.pcapDroppedFrames} frames left out of the session PCAP (the disk fell behind)`

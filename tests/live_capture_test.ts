@@ -18,7 +18,13 @@ import {
 import { CaptureParser } from "../capture/pcap_reader.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import {
+  isRingDir,
+  prepareRingDir,
+  type RingDir,
+} from "../capture/ring_dir.ts";
+import {
   spawnTcpdump,
+  type TcpdumpRing,
   type TcpdumpSource,
   type TcpdumpStats,
 } from "../capture/tcpdump.ts";
@@ -256,7 +262,33 @@ function assertStatsShape(stats: TcpdumpStats): void {
   }
 }
 
-Deno.test("spawnTcpdump() on lo captures exactly the UDP, TCP and ICMP packets sent", async () => {
+/** A ring directory for one test (throws where none can be made: the tests run as root on Linux). */
+function testRing(): RingDir {
+  const ring = prepareRingDir({ anyFileSystem: true });
+  if (!isRingDir(ring)) throw new Error(`No ring directory: ${ring.reason}`);
+  return ring;
+}
+
+/** tcpdump's ring options for `ring`. */
+function ringOption(ring: RingDir): TcpdumpRing {
+  return { dir: ring.path, ...(ring.user ? { user: ring.user } : {}) };
+}
+
+for (const output of ["pipe", "ring"] as const) {
+  Deno.test(`spawnTcpdump() on lo captures exactly the UDP, TCP and ICMP packets sent (${output})`, async () => {
+    const ring = output === "ring" ? testRing() : undefined;
+    try {
+      await capturesExactlyWhatWasSent(ring);
+    } finally {
+      await ring?.remove();
+    }
+    if (ring) await assert.rejects(Deno.lstat(ring.path), Deno.errors.NotFound);
+  });
+}
+
+async function capturesExactlyWhatWasSent(
+  ring: RingDir | undefined,
+): Promise<void> {
   const nonce = randomHex(4);
   const pattern = randomHex(4); // ping -p fills its payload with it
   const udpReceiver = createSocket("udp4");
@@ -281,7 +313,11 @@ Deno.test("spawnTcpdump() on lo captures exactly the UDP, TCP and ICMP packets s
     // Bound first, so the filter names ports nothing else on lo can use.
     const filter = `(udp and port ${udpPort}) or (tcp and port ${tcpPort}) ` +
       `or (icmp and icmp[40:4] = 0x${pattern})`;
-    tcpdump = spawnTcpdump({ iface: "lo", filter });
+    tcpdump = spawnTcpdump({
+      iface: "lo",
+      filter,
+      ...(ring ? { ring: ringOption(ring) } : {}),
+    });
     collecting = collectFrames(tcpdump, frames, anomalies);
     await within(tcpdump.ready, STEP_TIMEOUT_MS, "tcpdump to listen");
 
@@ -419,7 +455,8 @@ Deno.test("spawnTcpdump() on lo captures exactly the UDP, TCP and ICMP packets s
   assert.equal(registeredChildCount(), 0);
   assert.deepEqual(await tcpdump.done, stats);
   assert.deepEqual(await tcpdump.stop(), stats, "stop() is idempotent");
-});
+  assert.equal(tcpdump.skippedPackets(), 0);
+}
 
 Deno.test("spawnTcpdump() rejects a bad BPF filter with a clear bad_filter error", async () => {
   const tcpdump = spawnTcpdump({ iface: "lo", filter: "tcp prot 80" });

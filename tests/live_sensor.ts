@@ -18,7 +18,8 @@ export const HTTP_PORT = 8080;
 const SENSOR_PERMISSIONS = [
   "--allow-run=tcpdump",
   "--allow-read",
-  "--allow-sys=networkInterfaces",
+  "--allow-write=netmirror-data,/run/netmirror",
+  "--allow-sys=networkInterfaces,uid",
 ];
 /** How long a sensor or a daemon may take to get ready, ms. */
 export const READY_TIMEOUT_MS = 30_000;
@@ -76,6 +77,9 @@ export async function capture(
     "-i",
     pair.victimIface,
     "-q",
+    // The file ring, whatever /run's file system (the CLI tests cover the pipe).
+    "--tcpdump-output",
+    "ring",
     "--eve",
     "-",
     ...(configFile ? ["--config", configFile] : []),
@@ -84,7 +88,7 @@ export async function capture(
     // Ready once tcpdump listens (the CLI says so on stderr).
     await sensor.waitFor("capturing on", READY_TIMEOUT_MS);
     await act();
-    // Let the last packets through tcpdump's pipe before stopping it.
+    // Let the last packets through tcpdump's ring before stopping it.
     await new Promise((resolve) => setTimeout(resolve, 500));
   } finally {
     await sensor.stop("SIGINT");

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { CaptureOutput } from "../../capture/packet_source.ts";
 import { MAX_BUFFER_KIB, MAX_SNAP_LENGTH } from "../../capture/tcpdump.ts";
 import { CidrSet } from "../../detectors/cidr.ts";
 import { JsonBytes } from "../json_bytes.ts";
@@ -45,12 +46,19 @@ export function positiveInteger(
 export interface CaptureFlags {
   snapLength?: number;
   bufferKib?: number;
+  output?: CaptureOutput;
 }
 
-/** Parses `-s/--snaplen` and `-B/--buffer` (within tcpdump's limits), for `capture` and `serve`. */
+/** Parses `-s/--snaplen`, `-B/--buffer` (within tcpdump's limits) and `--tcpdump-output`, for `capture` and `serve`. */
 export function captureFlags(
-  values: { snaplen?: string; buffer?: string },
+  values: { snaplen?: string; buffer?: string; "tcpdump-output"?: string },
 ): CaptureFlags {
+  const output = values["tcpdump-output"];
+  if (output !== undefined && output !== "ring" && output !== "pipe") {
+    throw new UsageError(
+      `--tcpdump-output must be ring or pipe, got "${output}"`,
+    );
+  }
   const snapLength = positiveInteger(
     "--snaplen",
     values.snaplen,
@@ -60,6 +68,7 @@ export function captureFlags(
   return {
     ...(snapLength !== undefined ? { snapLength } : {}),
     ...(bufferKib !== undefined ? { bufferKib } : {}),
+    ...(output !== undefined ? { output } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { formatPacketLine } from "../../capture/format_packet.ts";
 import {
   capturePackets,
+  type LiveCapture,
   type LiveCaptureResult,
   reusedRecord,
 } from "../../capture/packet_source.ts";
@@ -43,6 +44,8 @@ Options:
   -i, --interface <name>  interface to capture on ("any" for all; see "netmirror interfaces")
   -s, --snaplen <bytes>   bytes kept of each packet (default 9216; up to 262144)
   -B, --buffer <KiB>      kernel capture buffer size (default 65536)
+  --tcpdump-output <how>  ring: tcpdump writes files in /run/netmirror (the default
+                          where that is a tmpfs); pipe: its stdout (the default elsewhere)
   -c, --count <n>         stop after n packets
   -w, --write <file>      also write the packets to a pcap file
   --eve <path|->          also write EVE NDJSON (alerts, flows, dns, arp, stats)
@@ -64,6 +67,7 @@ export async function captureCommand(args: string[]): Promise<number> {
         interface: { type: "string", short: "i" },
         snaplen: { type: "string", short: "s" },
         buffer: { type: "string", short: "B" },
+        "tcpdump-output": { type: "string" },
         count: { type: "string", short: "c" },
         write: { type: "string", short: "w" },
         eve: { type: "string" },
@@ -139,7 +143,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     console.error(
       `netmirror: capturing on ${values.interface}${
         positionals.length ? ` (filter: ${filterArgs(positionals)})` : ""
-      }; Ctrl-C stops`,
+      }, ${outputText(live)}; Ctrl-C stops`,
     );
     flushTimer = setInterval(() => {
       try {
@@ -163,7 +167,11 @@ export async function captureCommand(args: string[]): Promise<number> {
       };
     }
     console.error(
-      `netmirror: ${result.packets} packets decoded; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel`,
+      `netmirror: ${result.packets} packets decoded${
+        result.skipped > 0
+          ? `, ${result.skipped} skipped (fell half a ring behind)`
+          : ""
+      }; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel`,
     );
   } finally {
     clearInterval(flushTimer);
@@ -178,4 +186,12 @@ export async function captureCommand(args: string[]): Promise<number> {
     eveWriter?.close();
   }
   return 0;
+}
+
+/** How the capture reads tcpdump, for the start line. */
+function outputText(live: LiveCapture): string {
+  if (live.output === "ring") return "read from a file ring";
+  return live.pipeReason === undefined
+    ? "read through a pipe"
+    : `read through a pipe (no file ring: ${live.pipeReason})`;
 }

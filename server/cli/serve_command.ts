@@ -47,6 +47,8 @@ Options:
   --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
   -s, --snaplen <bytes>   live capture: bytes kept of each packet (default 9216; up to 262144)
   -B, --buffer <KiB>      live capture: kernel capture buffer size (default 65536)
+  --tcpdump-output <how>  live capture: ring (files in /run/netmirror, the default where
+                          that is a tmpfs) or pipe (tcpdump's stdout, the default elsewhere)
   --eve <path|->          write EVE NDJSON (alert, flow, dns, arp, stats), rotated by size
   --config <file>         netmirror.json (schema: server/config/netmirror.schema.json);
                           flags override the file
@@ -82,6 +84,7 @@ export async function serveCommand(
         "home-net": { type: "string", multiple: true },
         snaplen: { type: "string", short: "s" },
         buffer: { type: "string", short: "B" },
+        "tcpdump-output": { type: "string" },
         eve: { type: "string" },
         config: { type: "string" },
         "print-config": { type: "boolean" },

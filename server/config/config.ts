@@ -7,6 +7,7 @@
  */
 
 import { Ajv, type ErrorObject } from "ajv";
+import type { CaptureOutput } from "../../capture/packet_source.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
 import { CidrSet } from "../../detectors/cidr.ts";
 import { AnalysisEngine, type EngineConfig } from "../../detectors/engine.ts";
@@ -24,7 +25,7 @@ export interface NetMirrorConfig {
   pcap?: { fileBytes?: number; sessionBytes?: number };
   packetRowsPerSecond?: number;
   /** Live capture: tcpdump's snap length (`-s`) and kernel buffer in KiB (`-B`). */
-  capture?: { snapLength?: number; bufferKib?: number };
+  capture?: { snapLength?: number; bufferKib?: number; output?: CaptureOutput };
   eve?: {
     path: string;
     rotateBytes?: number;

@@ -112,6 +112,11 @@ export function buildConfigSchema(): JsonSchema {
             maximum: MAX_BUFFER_KIB,
             default: DEFAULT_BUFFER_KIB,
           },
+          output: {
+            description:
+              "How NetMirror reads tcpdump: ring (files in /run/netmirror) or pipe (its stdout). Absent: ring where /run/netmirror is a tmpfs NetMirror can write, else pipe.",
+            enum: ["ring", "pipe"],
+          },
         },
       },
       eve: {

@@ -1,0 +1,216 @@
+/**
+ * The file ring end to end: `netmirror capture` with the permissions of
+ * `deno task compile` on lo, tcpdump writing its files in /run/netmirror;
+ * which output the default picks on this machine, and what happens when
+ * NetMirror is killed with SIGKILL (tcpdump must go too, and the next start
+ * must clean up). Needs root. Traffic goes to 127.0.0.1 only, bounded in
+ * count and time.
+ */
+
+import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
+import {
+  isRingDir,
+  prepareRingDir,
+  RING_BASE_DIR,
+  STALE_RING_MS,
+} from "../capture/ring_dir.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** What `deno task compile` grants, less the network (capture needs none). */
+const PRODUCT_PERMISSIONS = [
+  "--allow-run=tcpdump",
+  "--allow-read",
+  `--allow-write=netmirror-data,${RING_BASE_DIR}`,
+  "--allow-sys=networkInterfaces,uid",
+];
+const STEP_TIMEOUT_MS = 10_000;
+
+function netmirror(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...PRODUCT_PERMISSIONS, MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+/** Reads stderr until NetMirror says it captures; returns that line and the reader. */
+async function untilCapturing(child: Deno.ChildProcess) {
+  const reader = child.stderr.getReader();
+  let text = "";
+  const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+  try {
+    while (!text.includes("Ctrl-C stops")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.match(text, /capturing on lo/, text);
+  return { line: text.trim(), reader };
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>) {
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return text;
+    text += new TextDecoder().decode(value);
+  }
+}
+
+/** The ring directories in /run/netmirror now. */
+async function ringDirs(): Promise<string[]> {
+  try {
+    return (await Array.fromAsync(Deno.readDir(RING_BASE_DIR)))
+      .map((entry) => entry.name).sort();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+/** pids of the tcpdump whose filter names `port`. */
+async function tcpdumpPids(port: number): Promise<string[]> {
+  const out = await new Deno.Command("pgrep", {
+    args: ["-f", `^(\\S*/)?tcpdump -i lo .*udp port ${port}$`],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
+}
+
+async function udpSender() {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return {
+    send: (text: string, port: number) =>
+      new Promise<void>((resolve, reject) =>
+        socket.send(text, port, "127.0.0.1", (e) => e ? reject(e) : resolve())
+      ),
+    close: () => new Promise<void>((resolve) => socket.close(resolve)),
+  };
+}
+
+Deno.test("netmirror capture --tcpdump-output ring decodes every packet from tcpdump's files and leaves no directory behind", async () => {
+  const port = 47_411;
+  const before = await ringDirs();
+  const child = netmirror([
+    "capture",
+    "-i",
+    "lo",
+    "--tcpdump-output",
+    "ring",
+    "-c",
+    "3",
+    "--json",
+    "udp",
+    "port",
+    String(port),
+  ]);
+  const { line, reader } = await untilCapturing(child);
+  assert.match(line, /, read from a file ring; Ctrl-C stops$/);
+  const during = await ringDirs();
+  assert.equal(during.length, before.length + 1, "one ring directory");
+  const sender = await udpSender();
+  let exited = false;
+  const status = child.status.finally(() => exited = true);
+  for (let i = 0; i < 100 && !exited; i++) {
+    await sender.send(`ring ${i}`, port);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await sender.close();
+  const [{ code }, stdout, rest] = await Promise.all([
+    status,
+    new Response(child.stdout).text(),
+    drain(reader),
+  ]);
+  assert.equal(code, 0, rest);
+  const records = stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(records.length, 3);
+  for (const record of records) assert.equal(record.dstPort, port);
+  assert.match(rest, /netmirror: 3 packets decoded; tcpdump: 3 captured/);
+  assert.deepEqual(await ringDirs(), before, "its directory is removed");
+});
+
+Deno.test("netmirror capture picks the ring only where /run/netmirror is a file system of its own, and says why not", async () => {
+  await Deno.mkdir(RING_BASE_DIR, { recursive: true, mode: 0o711 });
+  const ownFileSystem =
+    (await Deno.stat(RING_BASE_DIR)).dev !== (await Deno.stat("/")).dev;
+  const child = netmirror([
+    "capture",
+    "-i",
+    "lo",
+    "-c",
+    "1",
+    "udp and ip[8] = 0",
+  ]);
+  const { line, reader } = await untilCapturing(child);
+  child.kill("SIGINT");
+  await child.status;
+  await drain(reader);
+  await child.stdout.cancel();
+  if (ownFileSystem) assert.match(line, /read from a file ring/);
+  else {
+    assert.match(
+      line,
+      /read through a pipe \(no file ring: \/run\/netmirror is on the root file system, not a tmpfs \(mount one there: mount -t tmpfs -o size=64m,mode=0711 tmpfs \/run\/netmirror\)\)/,
+    );
+  }
+});
+
+Deno.test("a tcpdump writing the ring dies with a NetMirror killed by SIGKILL, and the next start removes the directory it left", async () => {
+  const port = 47_412;
+  const before = await ringDirs();
+  const child = netmirror([
+    "capture",
+    "-i",
+    "lo",
+    "--tcpdump-output",
+    "ring",
+    "-q",
+    "udp",
+    "port",
+    String(port),
+  ]);
+  const { reader } = await untilCapturing(child);
+  const pids = await tcpdumpPids(port);
+  assert.equal(pids.length, 1, "one tcpdump");
+  const left = (await ringDirs()).filter((name) => !before.includes(name));
+  assert.equal(left.length, 1);
+  child.kill("SIGKILL");
+  await child.status;
+  await drain(reader);
+  await child.stdout.cancel();
+
+  // tcpdump prints its count on stderr each second the count changed (-v):
+  // with NetMirror gone that write meets EPIPE once packets come in.
+  const sender = await udpSender();
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  let running = pids;
+  for (let i = 0; running.length > 0 && Date.now() < deadline; i++) {
+    await sender.send(`orphan ${i}`, port);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (i % 10 === 9) running = await tcpdumpPids(port);
+  }
+  await sender.close();
+  if (running.length > 0) {
+    // Not left running for the next test, whatever happens here.
+    await new Deno.Command("kill", { args: ["-KILL", ...running] }).output();
+  }
+  assert.deepEqual(running, [], "tcpdump is gone");
+
+  // The directory stays until a later start finds its heartbeat stale.
+  const orphan = `${RING_BASE_DIR}/${left[0]}`;
+  assert.ok((await Deno.lstat(orphan)).isDirectory);
+  const next = prepareRingDir({
+    anyFileSystem: true,
+    nowMs: Date.now() + STALE_RING_MS + 1,
+  });
+  assert.ok(isRingDir(next), "reason" in next ? next.reason : "");
+  await next.remove();
+  await assert.rejects(Deno.lstat(orphan), Deno.errors.NotFound);
+});

@@ -79,6 +79,7 @@ export function createApp(deps: AppDeps): Hono {
       anomalies: sensor.session?.anomalies ?? {},
       droppedByKernel: sensor.unfoldedDrops,
       pcapDroppedFrames: sensor.unfoldedPcapDrops,
+      skippedByReader: sensor.unfoldedSkips,
       latency: sensor.latencyHistograms,
       tables: sensor.engine.tables(),
       captureRunning: sensor.running ? 1 : 0,

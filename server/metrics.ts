@@ -76,6 +76,8 @@ export class LifetimeCounters {
   droppedByKernel = 0;
   /** Frames left out of session PCAPs, summed over finished sessions. */
   pcapDroppedFrames = 0;
+  /** Packets tcpdump captured that NetMirror skipped (file ring), summed over finished live sessions. */
+  skippedByReader = 0;
   /** Sessions started. */
   sessions = 0;
 
@@ -97,6 +99,8 @@ export interface MetricsInput {
   droppedByKernel: number;
   /** Frames the current session left out of its PCAP. */
   pcapDroppedFrames: number;
+  /** Packets the current live session skipped because it fell behind tcpdump's file ring. */
+  skippedByReader: number;
   latency: LatencyHistograms;
   /** Bounded tables, by "<owner>.<table>". */
   tables: Record<string, TableStats>;
@@ -190,6 +194,17 @@ export function renderMetrics(input: MetricsInput): string {
     "pcap_dropped_frames_total",
     {},
     input.lifetime.pcapDroppedFrames + input.pcapDroppedFrames,
+  );
+
+  family(
+    "capture_skipped_packets_total",
+    "counter",
+    "Packets tcpdump captured that NetMirror skipped, a ring's files at a time, because it fell half a ring behind.",
+  );
+  sample(
+    "capture_skipped_packets_total",
+    {},
+    input.lifetime.skippedByReader + input.skippedByReader,
   );
 
   family(

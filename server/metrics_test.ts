@@ -107,6 +107,11 @@ Deno.test("GET /metrics parses as Prometheus text and counts across sessions", a
       "replays wait for the disk",
     );
     assert.ok(byName.has("netmirror_decode_anomalies_total"));
+    assert.equal(
+      byName.get("netmirror_capture_skipped_packets_total")?.metrics[0]?.value,
+      "0",
+      "replays skip nothing",
+    );
   } finally {
     await sensor.close();
     hub.close();

@@ -167,6 +167,8 @@ export class Sensor {
   #timers: ReturnType<typeof setInterval>[] = [];
   #running: Promise<void> | undefined;
   #dropsFolded = false;
+  /** The running live capture's skipped packets so far. */
+  #liveSkipped: (() => number) | undefined;
   /** Latency each packet of the feed's batch completed, µs (-1: none), by its index in the batch. */
   readonly #measuredUs = new Float64Array(DEFAULT_BATCH_PACKETS);
   /** Packet number of the first packet in the feed's batch. */
@@ -325,6 +327,13 @@ export class Sensor {
     return this.#dropsFolded ? 0 : this.#session?.droppedByKernel ?? 0;
   }
 
+  /** Packets the current live session skipped behind tcpdump's file ring, not yet in the lifetime counters. */
+  get unfoldedSkips(): number {
+    const session = this.#session;
+    if (this.#dropsFolded || !session) return 0;
+    return this.running ? this.#liveSkipped?.() ?? 0 : session.skippedByReader;
+  }
+
   /** Frames the current session left out of its PCAP, not yet in the lifetime counters. */
   get unfoldedPcapDrops(): number {
     const session = this.#session;
@@ -388,6 +397,7 @@ export class Sensor {
     ) {
       this.lifetime.droppedByKernel += this.#session.droppedByKernel;
       this.lifetime.pcapDroppedFrames += this.#session.pcapDroppedFrames;
+      this.lifetime.skippedByReader += this.#session.skippedByReader;
       this.#dropsFolded = true;
     }
   }
@@ -534,6 +544,7 @@ export class Sensor {
     this.#stopSource = async () => {
       await live.stop().catch(() => {});
     };
+    this.#liveSkipped = () => live.skippedPackets();
     this.#running = live.done.then(
       (result) => {
         this.#session!.droppedByKernel = result.tcpdump.droppedByKernel;
@@ -725,6 +736,7 @@ export class Sensor {
     session.stoppedMs = Date.now();
     session.error = error;
     this.#stopSource = undefined;
+    this.#liveSkipped = undefined;
     this.#running = undefined;
     const drops =
       (session.mode === "live"

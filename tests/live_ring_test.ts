@@ -36,6 +36,14 @@ function netmirror(args: string[]): Deno.ChildProcess {
   }).spawn();
 }
 
+/** `netmirror capture -i lo --tcpdump-output ring <flags> udp port <port>`. */
+function captureRing(port: number, flags: string[]): Deno.ChildProcess {
+  const filter = ["udp", "port", String(port)];
+  return netmirror(
+    ["capture", "-i", "lo", "--tcpdump-output", "ring", ...flags, ...filter],
+  );
+}
+
 /** Reads stderr until NetMirror says it captures; returns that line and the reader. */
 async function untilCapturing(child: Deno.ChildProcess) {
   const reader = child.stderr.getReader();
@@ -98,19 +106,7 @@ async function udpSender() {
 Deno.test("netmirror capture --tcpdump-output ring decodes every packet from tcpdump's files and leaves no directory behind", async () => {
   const port = 47_411;
   const before = await ringDirs();
-  const child = netmirror([
-    "capture",
-    "-i",
-    "lo",
-    "--tcpdump-output",
-    "ring",
-    "-c",
-    "3",
-    "--json",
-    "udp",
-    "port",
-    String(port),
-  ]);
+  const child = captureRing(port, ["-c", "3", "--json"]);
   const { line, reader } = await untilCapturing(child);
   assert.match(line, /, read from a file ring; Ctrl-C stops$/);
   const during = await ringDirs();
@@ -165,17 +161,7 @@ Deno.test("netmirror capture picks the ring only where /run/netmirror is a file 
 Deno.test("a tcpdump writing the ring dies with a NetMirror killed by SIGKILL, and the next start removes the directory it left", async () => {
   const port = 47_412;
   const before = await ringDirs();
-  const child = netmirror([
-    "capture",
-    "-i",
-    "lo",
-    "--tcpdump-output",
-    "ring",
-    "-q",
-    "udp",
-    "port",
-    String(port),
-  ]);
+  const child = captureRing(port, ["-q"]);
   const { reader } = await untilCapturing(child);
   const pids = await tcpdumpPids(port);
   assert.equal(pids.length, 1, "one tcpdump");

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { CaptureOutput } from "../capture/packet_source.ts";
 import { createSocket } from "node:dgram";
 import { startServer } from "../server/mod.ts";
 import { readSse, type SseEvent } from "./sse_client.ts";
@@ -60,13 +61,19 @@ async function tcpdumpRunning(pid?: number): Promise<boolean> {
   return pid === undefined ? pids.length > 0 : pids.includes(pid);
 }
 
-Deno.test("live session on lo streams packets, stats and a port-scan alert; the PCAP holds the burst", async () => {
+for (const output of ["pipe", "ring"] as const) {
+  Deno.test(`live session on lo streams packets, stats and a port-scan alert; the PCAP holds the burst (tcpdump's ${output})`, () =>
+    liveSession(output));
+}
+
+async function liveSession(output: CaptureOutput): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-e2e-" });
   const before = await tcpdumpRunning();
   const server = await startServer({
     port: 0,
     dataDir,
     version: "e2e",
+    sensor: { capture: { output } },
     start: {
       mode: "live",
       interface: "lo",
@@ -120,6 +127,9 @@ Deno.test("live session on lo streams packets, stats and a port-scan alert; the 
     const info = await stopped.json();
     assert.equal(info.state, "stopped");
     assert.ok(info.tcpdumpCaptured >= BURST + SCAN_PORTS * 2);
+    assert.equal(info.captureOutput, output);
+    assert.equal(info.pipeReason, "");
+    assert.equal(info.skippedByReader, 0);
 
     const pcap = await fetch(`${server.url}/api/export/pcap/${session.id}`);
     assert.equal(pcap.status, 200);
@@ -152,7 +162,7 @@ Deno.test("live session on lo streams packets, stats and a port-scan alert; the 
   if (!before) {
     assert.equal(await tcpdumpRunning(), false, "no tcpdump left running");
   }
-});
+}
 
 Deno.test("tcpdump dying mid-session becomes a failed session and a status event, not a dead server", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-e2e-" });

@@ -188,6 +188,7 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       // Above tcpdump's limits: a usage error, not a stack trace.
       ["capture", "-i", "lo", "-s", "262145"],
       ["capture", "-i", "lo", "-B", "3000000"],
+      ["capture", "-i", "lo", "--tcpdump-output", "file"],
       ["serve", "-s", "0"],
       ["read", HTTP, "--home-net", "10.0.0.0/99"],
       ["serve", "--home-net", "10.0.0.0/8,not-a-cidr"],

@@ -75,6 +75,11 @@ function describeError(error: ErrorObject): string {
     const where = field === "(top level)" ? "" : ` in "${field}"`;
     return `unknown field "${extra}"${where}`;
   }
+  if (error.keyword === "enum") {
+    const allowed = (error.params as { allowedValues: unknown[] })
+      .allowedValues.map((value) => JSON.stringify(value)).join(", ");
+    return `field "${field}" must be one of ${allowed}`;
+  }
   return `field "${field}" ${error.message}`;
 }
 

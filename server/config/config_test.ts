@@ -61,6 +61,10 @@ Deno.test("validateConfig names the bad field", () => {
     ],
     [{ capture: { snaplen: 1500 } }, /unknown field "snaplen" in "capture"/],
     [
+      { capture: { output: "file" } },
+      /field "capture.output" must be one of "ring", "pipe"/,
+    ],
+    [
       { detectors: { portScan: { windowSeconds: 5 } } },
       /unknown field "windowSeconds" in "detectors.portScan"/,
     ],

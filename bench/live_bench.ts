@@ -12,11 +12,8 @@
  * @module
  */
 
-import {
-  type CaptureOutput,
-  capturePackets,
-  reusedRecord,
-} from "../capture/packet_source.ts";
+import { type CaptureOutput, capturePackets } from "../capture/live_capture.ts";
+import { reusedRecord } from "../capture/packet_source.ts";
 import { parseTcpdumpStats, tcpdumpArgs } from "../capture/tcpdump.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { EngineFeed } from "../detectors/engine_feed.ts";

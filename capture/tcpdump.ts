@@ -311,6 +311,17 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
           `tcpdump on "${options.iface}" was killed by ${status.signal}`,
           text,
         );
+      // Not the capture's permission: the ring's directory (a user that
+      // cannot reach it, AppArmor or SELinux confining tcpdump).
+      if (ring && status.signal === null && text.includes(ring.dir)) {
+        failure = new TcpdumpError(
+          "failed",
+          `tcpdump cannot write its file ring in ${ring.dir}: ${
+            text.trim().split("\n").at(-1)
+          } (--tcpdump-output pipe avoids the ring)`,
+          text,
+        );
+      }
     }
     // Output nobody will read: after a failure, or after the reader left.
     // (Idle output of a clean exit stays readable through chunks().)

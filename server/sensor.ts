@@ -20,8 +20,8 @@ import {
   type CaptureOutput,
   capturePackets,
   type LiveCapture,
-  readPacketFile,
-} from "../capture/packet_source.ts";
+} from "../capture/live_capture.ts";
+import { readPacketFile } from "../capture/packet_source.ts";
 import { LINK_TYPE, type PcapRecord } from "../capture/pcap_record.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
@@ -531,9 +531,10 @@ export class Sensor {
         record: this.#nextRecord,
         onChunkEnd: this.#flush,
       }, (packet, raw) => this.#handle(raw, packet));
+      await live.ready;
+      // Final now: a ring tcpdump could not write fell back to the pipe.
       this.#session!.captureOutput = live.output;
       this.#session!.pipeReason = live.pipeReason ?? "";
-      await live.ready;
     } catch (error) {
       this.#finish("failed", errorMessage(error));
       throw new SensorError(

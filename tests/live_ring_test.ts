@@ -9,12 +9,14 @@
 
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
+import { capturePackets } from "../capture/live_capture.ts";
 import {
   isRingDir,
   prepareRingDir,
   RING_BASE_DIR,
   STALE_RING_MS,
 } from "../capture/ring_dir.ts";
+import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 /** What `deno task compile` grants, less the network (capture needs none). */
@@ -199,4 +201,63 @@ Deno.test("a tcpdump writing the ring dies with a NetMirror killed by SIGKILL, a
   assert.ok(isRingDir(next), "reason" in next ? next.reason : "");
   await next.remove();
   await assert.rejects(Deno.lstat(orphan), Deno.errors.NotFound);
+});
+
+Deno.test("a ring tcpdump cannot write falls back to the pipe, unless the ring was asked for, which fails with one clear line", async () => {
+  // A tmpfs base (so the ring is the default) whose directories go to a
+  // "tcpdump" user that is not the one tcpdump drops to: tcpdump's open
+  // of its first file is refused, as under AppArmor or SELinux.
+  const root = await Deno.makeTempDir();
+  await Deno.chmod(root, 0o711);
+  const baseDir = `${root}/netmirror`;
+  const passwdPath = `${root}/passwd`;
+  await Deno.writeTextFile(passwdPath, "tcpdump:x:12345:12345::/:/bin/false\n");
+  await Deno.mkdir(baseDir, { mode: 0o711 });
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=4m,mode=0711", "tmpfs", baseDir],
+  }).output();
+  assert.ok(mount.success, new TextDecoder().decode(mount.stderr));
+  const port = 47_413;
+  try {
+    let decoded = 0;
+    const live = capturePackets({
+      iface: "lo",
+      filter: `udp port ${port}`,
+      ringDir: { baseDir, passwdPath },
+    }, () => decoded++);
+    assert.equal(live.output, "ring", "the default on a tmpfs");
+    await live.ready;
+    assert.equal(live.output, "pipe");
+    assert.match(
+      live.pipeReason ?? "",
+      /^tcpdump cannot write .*\/netmirror\/ring-\w+ \(tcpdump: .*ring\.pcap00: Permission denied\)$/,
+    );
+    const sender = await udpSender();
+    for (let i = 0; i < 5; i++) await sender.send(`fallback ${i}`, port);
+    await sender.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const result = await live.stop();
+    assert.equal(result.packets, 5);
+    assert.equal(decoded, 5);
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(baseDir)), []);
+
+    const forced = capturePackets({
+      iface: "lo",
+      filter: `udp port ${port}`,
+      output: "ring",
+      ringDir: { baseDir, passwdPath },
+    }, () => {});
+    const error = await forced.ready.then(() => undefined, (e) => e);
+    assert.ok(error instanceof TcpdumpError, String(error));
+    assert.equal(error.code, "failed");
+    assert.match(
+      error.message,
+      /^tcpdump cannot write its file ring in .*\/netmirror\/ring-\w+: tcpdump: .*ring\.pcap00: Permission denied \(--tcpdump-output pipe avoids the ring\)$/,
+    );
+    await assert.rejects(forced.done, TcpdumpError);
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(baseDir)), []);
+  } finally {
+    await new Deno.Command("umount", { args: [baseDir] }).output();
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { CaptureOutput } from "../capture/packet_source.ts";
+import type { CaptureOutput } from "../capture/live_capture.ts";
 import { createSocket } from "node:dgram";
 import { startServer } from "../server/mod.ts";
 import { readSse, type SseEvent } from "./sse_client.ts";

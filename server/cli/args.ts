@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CaptureOutput } from "../../capture/packet_source.ts";
+import type { CaptureOutput } from "../../capture/live_capture.ts";
 import { MAX_BUFFER_KIB, MAX_SNAP_LENGTH } from "../../capture/tcpdump.ts";
 import { CidrSet } from "../../detectors/cidr.ts";
 import { JsonBytes } from "../json_bytes.ts";

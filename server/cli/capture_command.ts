@@ -11,8 +11,8 @@ import {
   capturePackets,
   type LiveCapture,
   type LiveCaptureResult,
-  reusedRecord,
-} from "../../capture/packet_source.ts";
+} from "../../capture/live_capture.ts";
+import { reusedRecord } from "../../capture/packet_source.ts";
 import { PcapFileWriter } from "../../capture/pcap_file_writer.ts";
 import {
   DEFAULT_SNAP_LENGTH,

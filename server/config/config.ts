@@ -7,7 +7,7 @@
  */
 
 import { Ajv, type ErrorObject } from "ajv";
-import type { CaptureOutput } from "../../capture/packet_source.ts";
+import type { CaptureOutput } from "../../capture/live_capture.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
 import { CidrSet } from "../../detectors/cidr.ts";
 import { AnalysisEngine, type EngineConfig } from "../../detectors/engine.ts";

@@ -199,6 +199,17 @@ export function capturePackets(
   };
 }
 
+/** How a capture reads tcpdump, in words: "read from a file ring", or "read through a pipe" with the reason the ring was not used. */
+export function describeOutput(
+  output: CaptureOutput,
+  pipeReason: string | undefined,
+): string {
+  if (output === "ring") return "read from a file ring";
+  return pipeReason === undefined
+    ? "read through a pipe"
+    : `read through a pipe (no file ring: ${pipeReason})`;
+}
+
 /** True when tcpdump failed because it could not open a file in `ring`. */
 function cannotWrite(error: unknown, ring: RingDir): boolean {
   return error instanceof TcpdumpError && error.stderr.includes(ring.path);

@@ -19,6 +19,7 @@ import { listInterfaces } from "../capture/interfaces.ts";
 import {
   type CaptureOutput,
   capturePackets,
+  describeOutput,
   type LiveCapture,
 } from "../capture/live_capture.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
@@ -284,7 +285,20 @@ export class Sensor {
         break;
     }
     this.#startTimers();
-    this.#status("running", `${describe(this.#session)} started`);
+    const session = this.#session;
+    this.#status(
+      "running",
+      `${describe(session)} started${
+        session.mode === "live"
+          ? `, ${
+            describeOutput(
+              session.captureOutput || "pipe",
+              session.pipeReason || undefined,
+            )
+          }`
+          : ""
+      }`,
+    );
     return this.#snapshotSession();
   }
 

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { formatPacketLine } from "../../capture/format_packet.ts";
 import {
   capturePackets,
-  type LiveCapture,
+  describeOutput,
   type LiveCaptureResult,
 } from "../../capture/live_capture.ts";
 import { reusedRecord } from "../../capture/packet_source.ts";
@@ -143,7 +143,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     console.error(
       `netmirror: capturing on ${values.interface}${
         positionals.length ? ` (filter: ${filterArgs(positionals)})` : ""
-      }, ${outputText(live)}; Ctrl-C stops`,
+      }, ${describeOutput(live.output, live.pipeReason)}; Ctrl-C stops`,
     );
     flushTimer = setInterval(() => {
       try {
@@ -186,12 +186,4 @@ export async function captureCommand(args: string[]): Promise<number> {
     eveWriter?.close();
   }
   return 0;
-}
-
-/** How the capture reads tcpdump, for the start line. */
-function outputText(live: LiveCapture): string {
-  if (live.output === "ring") return "read from a file ring";
-  return live.pipeReason === undefined
-    ? "read through a pipe"
-    : `read through a pipe (no file ring: ${live.pipeReason})`;
 }

@@ -480,6 +480,46 @@ Deno.test("spawnTcpdump() reports a missing interface as no_such_device", async 
   assert.equal(registeredChildCount(), 0);
 });
 
+Deno.test("spawnTcpdump() with a ring a reader falls behind on skips whole files, and counts every packet it skipped", async () => {
+  // A ring of 4 files of 1 MB; about 3.3 MB written before anything is
+  // read, so the reader starts two files behind the one tcpdump writes.
+  const ring = testRing();
+  const receiver = createSocket("udp4");
+  const sender = createSocket("udp4");
+  let tcpdump: TcpdumpSource | undefined;
+  try {
+    const port = await bindUdp(receiver);
+    await bindUdp(sender);
+    tcpdump = spawnTcpdump({
+      iface: "lo",
+      filter: `udp and dst port ${port}`,
+      ring: { ...ringOption(ring), fileCount: 4, fileMegabytes: 1 },
+    });
+    await within(tcpdump.ready, STEP_TIMEOUT_MS, "tcpdump to listen");
+    const payload = "x".repeat(1_000);
+    for (let i = 0; i < 3_300; i++) {
+      await sendUdp(sender, port, payload);
+      if (i % 100 === 99) await sleep(5);
+    }
+    await sleep(300);
+    const frames: Frame[] = [];
+    const collecting = collectFrames(tcpdump, frames, new AnomalyCounter());
+    await sleep(300);
+    const stats = await within(tcpdump.stop(), STEP_TIMEOUT_MS, "stop()");
+    await collecting;
+    assert.equal(stats.droppedByKernel, 0);
+    assert.equal(stats.captured, 3_300);
+    const skipped = tcpdump.skippedPackets();
+    assert.ok(skipped > 500, `a whole file skipped, got ${skipped}`);
+    assert.equal(frames.length + skipped, stats.captured);
+  } finally {
+    await tcpdump?.stop().catch(() => {});
+    await closeUdp(receiver);
+    await closeUdp(sender);
+    await ring.remove();
+  }
+});
+
 Deno.test("spawnTcpdump() with count stops by itself after that many packets", async () => {
   const receiver = createSocket("udp4");
   const sender = createSocket("udp4");

@@ -261,3 +261,55 @@ Deno.test("a ring tcpdump cannot write falls back to the pipe, unless the ring w
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("netmirror serve -i lo --tcpdump-output ring says so, and the session tells how it reads tcpdump", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-serve-ring-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...PRODUCT_PERMISSIONS.filter((flag) =>
+        !flag.startsWith("--allow-write")
+      ),
+      `--allow-write=${dataDir},${RING_BASE_DIR}`,
+      "--allow-net=127.0.0.1",
+      MAIN,
+      "serve",
+      "-i",
+      "lo",
+      "--tcpdump-output",
+      "ring",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "udp and ip[8] = 0",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stderr.getReader();
+  let text = "";
+  const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+  try {
+    while (!text.includes("Ctrl-C stops")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    assert.match(text, /capturing on lo, read from a file ring; stream:/, text);
+    const url = /dashboard at (http:\/\/127\.0\.0\.1:\d+)\//.exec(text)?.[1];
+    assert.ok(url, text);
+    const session = await (await fetch(`${url}/api/session`)).json();
+    assert.equal(session.captureOutput, "ring");
+    assert.equal(session.pipeReason, "");
+  } finally {
+    child.kill("SIGINT");
+    await child.status;
+    clearTimeout(timer);
+    await drain(reader);
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { describeOutput } from "../../capture/live_capture.ts";
 import { filterArgs } from "../../capture/tcpdump.ts";
 import {
   engineConfigOf,
@@ -15,7 +16,7 @@ import {
 } from "../config/config.ts";
 import { DemoTraffic } from "../demo/mod.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
-import type { StartOptions } from "../sensor.ts";
+import type { SessionInfo, StartOptions } from "../sensor.ts";
 import { startServer } from "../serve.ts";
 import { loadUiAssets } from "../ui_assets.ts";
 import {
@@ -208,7 +209,7 @@ export async function serveCommand(
   }
   console.error(
     `netmirror: ${
-      start ? describeStart(start) : "no capture yet"
+      start ? describeStart(start, server.sensor.session) : "no capture yet"
     }; stream: curl -N ${server.url}/api/stream${tokenQuery}; Ctrl-C stops`,
   );
   const { promise, resolve } = Promise.withResolvers<void>();
@@ -227,10 +228,22 @@ export async function serveCommand(
   return 0;
 }
 
-function describeStart(start: StartOptions): string {
+function describeStart(
+  start: StartOptions,
+  session: SessionInfo | undefined,
+): string {
   switch (start.mode) {
     case "live":
-      return `capturing on ${start.interface}`;
+      return `capturing on ${start.interface}${
+        session?.captureOutput
+          ? `, ${
+            describeOutput(
+              session.captureOutput,
+              session.pipeReason || undefined,
+            )
+          }`
+          : ""
+      }`;
     case "replay":
       return `replaying ${start.file}`;
     case "demo":

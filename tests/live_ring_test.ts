@@ -290,25 +290,17 @@ Deno.test("netmirror serve -i lo --tcpdump-output ring says so, and the session 
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
-  const reader = child.stderr.getReader();
-  let text = "";
-  const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+  const { line, reader } = await untilCapturing(child);
   try {
-    while (!text.includes("Ctrl-C stops")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    assert.match(text, /capturing on lo, read from a file ring; stream:/, text);
-    const url = /dashboard at (http:\/\/127\.0\.0\.1:\d+)\//.exec(text)?.[1];
-    assert.ok(url, text);
+    assert.match(line, /capturing on lo, read from a file ring; stream:/);
+    const url = /dashboard at (http:\/\/127\.0\.0\.1:\d+)\//.exec(line)?.[1];
+    assert.ok(url, line);
     const session = await (await fetch(`${url}/api/session`)).json();
     assert.equal(session.captureOutput, "ring");
     assert.equal(session.pipeReason, "");
   } finally {
     child.kill("SIGINT");
     await child.status;
-    clearTimeout(timer);
     await drain(reader);
     await Deno.remove(dataDir, { recursive: true });
   }

@@ -29,7 +29,7 @@ import {
   type TcpdumpSource,
   type TcpdumpStats,
 } from "./tcpdump.ts";
-import { TcpdumpError } from "./tcpdump_errors.ts";
+import { RingError } from "./tcpdump_errors.ts";
 
 /** Options of {@linkcode capturePackets}. */
 export interface CapturePacketsOptions extends DecodeOptions {
@@ -102,7 +102,10 @@ export function capturePackets(
   if (prepared && isRingDir(prepared)) ring = prepared;
   else if (prepared) pipeReason = prepared.reason;
   if (pipeReason !== undefined && forced) {
-    throw new Error(`Cannot capture into a file ring: ${pipeReason}`);
+    throw new RingError(
+      `Cannot capture into a file ring: ${pipeReason}`,
+      pipeReason,
+    );
   }
   const unregisterCleanup = ring ? registerCleanup(ring.remove) : () => {};
   const start = (into: RingDir | undefined): TcpdumpSource =>
@@ -126,22 +129,18 @@ export function capturePackets(
     throw error;
   }
   let stopRequested = false;
-  let output: CaptureOutput = ring ? "ring" : "pipe";
 
   const ready = (async () => {
     try {
       await tcpdump.ready;
     } catch (error) {
-      if (!ring || forced || stopRequested || !cannotWrite(error, ring)) {
+      if (!ring || forced || stopRequested || !(error instanceof RingError)) {
         throw error;
       }
       // tcpdump could not write the ring: the pipe, as everywhere else.
-      pipeReason = `tcpdump cannot write ${ring.path} (${
-        lastLine((error as TcpdumpError).stderr)
-      })`;
+      pipeReason = `tcpdump cannot write ${ring.path} (${error.detail})`;
       await ring.remove();
       ring = undefined;
-      output = "pipe";
       if (stopRequested) throw error;
       tcpdump = start(undefined);
       await tcpdump.ready;
@@ -189,8 +188,8 @@ export function capturePackets(
       await tcpdump.stop().catch(() => {});
       return await done;
     },
-    get output() {
-      return output;
+    get output(): CaptureOutput {
+      return ring ? "ring" : "pipe";
     },
     get pipeReason() {
       return pipeReason;
@@ -208,13 +207,4 @@ export function describeOutput(
   return pipeReason === undefined
     ? "read through a pipe"
     : `read through a pipe (no file ring: ${pipeReason})`;
-}
-
-/** True when tcpdump failed because it could not open a file in `ring`. */
-function cannotWrite(error: unknown, ring: RingDir): boolean {
-  return error instanceof TcpdumpError && error.stderr.includes(ring.path);
-}
-
-function lastLine(text: string): string {
-  return text.trim().split("\n").at(-1) ?? "";
 }

@@ -17,6 +17,7 @@ import { registerChild } from "./child_registry.ts";
 import { ringChunks } from "./ring_reader.ts";
 import {
   classifyTcpdumpStderr,
+  RingError,
   TcpdumpError,
   tcpdumpNotInstalled,
 } from "./tcpdump_errors.ts";
@@ -201,12 +202,11 @@ export function tcpdumpArgs(options: TcpdumpOptions): string[] {
 /** The arguments after `-w`: "-", or a ring of files. */
 function outputArgs(ring: TcpdumpRing | undefined): string[] {
   if (ring === undefined) return ["-"];
-  const fileCount = ring.fileCount ?? RING_FILE_COUNT;
-  const fileMegabytes = ring.fileMegabytes ?? RING_FILE_MB;
+  const { basePath, fileCount, fileMegabytes } = ringFiles(ring);
   checkInteger("ring.fileCount", fileCount, 4, 1000);
   checkInteger("ring.fileMegabytes", fileMegabytes, 1, 1000);
   return [
-    `${ring.dir}/${RING_FILE_NAME}`,
+    basePath,
     "-C",
     String(fileMegabytes),
     "-W",
@@ -214,6 +214,15 @@ function outputArgs(ring: TcpdumpRing | undefined): string[] {
     "-v",
     ...(ring.user !== undefined ? ["-Z", ring.user] : []),
   ];
+}
+
+/** The ring's files: the path given to `-w`, their number and size (defaults filled in). */
+function ringFiles(ring: TcpdumpRing) {
+  return {
+    basePath: `${ring.dir}/${RING_FILE_NAME}`,
+    fileCount: ring.fileCount ?? RING_FILE_COUNT,
+    fileMegabytes: ring.fileMegabytes ?? RING_FILE_MB,
+  };
 }
 
 /**
@@ -314,11 +323,10 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
       // Not the capture's permission: the ring's directory (a user that
       // cannot reach it, AppArmor or SELinux confining tcpdump).
       if (ring && status.signal === null && text.includes(ring.dir)) {
-        failure = new TcpdumpError(
-          "failed",
-          `tcpdump cannot write its file ring in ${ring.dir}: ${
-            text.trim().split("\n").at(-1)
-          } (--tcpdump-output pipe avoids the ring)`,
+        const detail = text.trim().split("\n").at(-1) ?? "";
+        failure = new RingError(
+          `tcpdump cannot write its file ring in ${ring.dir}: ${detail} (--tcpdump-output pipe avoids the ring)`,
+          detail,
           text,
         );
       }
@@ -373,9 +381,10 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
     stdoutState = "reading";
     try {
       if (ring) {
+        const { basePath, fileCount } = ringFiles(ring);
         yield* ringChunks({
-          basePath: `${ring.dir}/${RING_FILE_NAME}`,
-          fileCount: ring.fileCount ?? RING_FILE_COUNT,
+          basePath,
+          fileCount,
           exited: () => processExited,
           onSkipped: (packets) => skipped += packets,
         });

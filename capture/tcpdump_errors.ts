@@ -29,6 +29,23 @@ export class TcpdumpError extends Error {
   }
 }
 
+/**
+ * tcpdump's file ring could not be used: its directory could not be made,
+ * or tcpdump could not write there. Not a capture permission: the capture
+ * itself works through a pipe.
+ */
+export class RingError extends TcpdumpError {
+  /** The reason, one line (e.g. tcpdump's "…/ring.pcap00: Permission denied"). */
+  readonly detail: string;
+
+  /** An error whose `message` is shown as is; `detail` is the bare reason. */
+  constructor(message: string, detail: string, stderr = "") {
+    super("failed", message, stderr);
+    this.name = "RingError";
+    this.detail = detail;
+  }
+}
+
 /** What the failing tcpdump was asked to do, for the message. */
 export interface TcpdumpErrorContext {
   /** The BPF expression passed to tcpdump, if any. */

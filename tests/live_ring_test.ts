@@ -305,3 +305,33 @@ Deno.test("netmirror serve -i lo --tcpdump-output ring says so, and the session 
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("netmirror capture --tcpdump-output ring without write permission for /run/netmirror says so in one line and exits 1", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...PRODUCT_PERMISSIONS.filter((flag) =>
+        !flag.startsWith("--allow-write")
+      ),
+      MAIN,
+      "capture",
+      "-i",
+      "lo",
+      "--tcpdump-output",
+      "ring",
+      "udp and ip[8] = 0",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 1, stderr);
+  assert.equal(stderr.trim().split("\n").length, 1, stderr);
+  assert.match(
+    stderr,
+    /^netmirror capture: Cannot capture into a file ring: cannot prepare \/run\/netmirror: Requires write access to "\/run\/netmirror"/,
+  );
+});

@@ -198,13 +198,13 @@ export function capturePackets(
   };
 }
 
-/** How a capture reads tcpdump, in words: "read from a file ring", or "read through a pipe" with the reason the ring was not used. */
+/** How a capture reads tcpdump, in words: "read from a file ring", or "read through a pipe" with the reason the ring was not used (none when undefined or ""). */
 export function describeOutput(
   output: CaptureOutput,
   pipeReason: string | undefined,
 ): string {
   if (output === "ring") return "read from a file ring";
-  return pipeReason === undefined
-    ? "read through a pipe"
-    : `read through a pipe (no file ring: ${pipeReason})`;
+  return pipeReason
+    ? `read through a pipe (no file ring: ${pipeReason})`
+    : "read through a pipe";
 }

@@ -285,19 +285,9 @@ export class Sensor {
         break;
     }
     this.#startTimers();
-    const session = this.#session;
     this.#status(
       "running",
-      `${describe(session)} started${
-        session.mode === "live"
-          ? `, ${
-            describeOutput(
-              session.captureOutput || "pipe",
-              session.pipeReason || undefined,
-            )
-          }`
-          : ""
-      }`,
+      `${describe(this.#session)} started${outputSuffix(this.#session)}`,
     );
     return this.#snapshotSession();
   }
@@ -794,6 +784,15 @@ export class Sensor {
 /** The session error of a session PCAP that could not be written. */
 function pcapFailure(error: Error): string {
   return `Cannot write the session PCAP: ${error.message}`;
+}
+
+/** ", read from a file ring" (or through a pipe, and why) for a live session; "" for the others. */
+export function outputSuffix(
+  session: Pick<SessionInfo, "captureOutput" | "pipeReason">,
+): string {
+  return session.captureOutput
+    ? `, ${describeOutput(session.captureOutput, session.pipeReason)}`
+    : "";
 }
 
 function describe(session: SessionInfo): string {

@@ -6,7 +6,6 @@
  */
 
 import { parseArgs } from "node:util";
-import { describeOutput } from "../../capture/live_capture.ts";
 import { filterArgs } from "../../capture/tcpdump.ts";
 import {
   engineConfigOf,
@@ -16,7 +15,11 @@ import {
 } from "../config/config.ts";
 import { DemoTraffic } from "../demo/mod.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
-import type { SessionInfo, StartOptions } from "../sensor.ts";
+import {
+  outputSuffix,
+  type SessionInfo,
+  type StartOptions,
+} from "../sensor.ts";
 import { startServer } from "../serve.ts";
 import { loadUiAssets } from "../ui_assets.ts";
 import {
@@ -235,14 +238,7 @@ function describeStart(
   switch (start.mode) {
     case "live":
       return `capturing on ${start.interface}${
-        session?.captureOutput
-          ? `, ${
-            describeOutput(
-              session.captureOutput,
-              session.pipeReason || undefined,
-            )
-          }`
-          : ""
+        session ? outputSuffix(session) : ""
       }`;
     case "replay":
       return `replaying ${start.file}`;

@@ -18,6 +18,8 @@
  * @module
  */
 
+import { CaptureFormatError } from "./pcap_reader.ts";
+
 /** Size of a classic pcap file header, in bytes. */
 const FILE_HEADER_BYTES = 24;
 /** Size of a classic pcap record header, in bytes. */
@@ -63,8 +65,8 @@ export function ringFileName(
  * Yields tcpdump's capture from the ring as one classic pcap stream (the
  * first file's header, then every record), in chunks of one reused buffer:
  * use or copy each chunk before pulling the next. Ends when tcpdump has
- * exited and its last file is read. Throws when a file does not start with
- * the first file's header (not tcpdump's ring).
+ * exited and its last file is read. Throws `CaptureFormatError` when a file
+ * does not start with the first file's header (not tcpdump's ring).
  */
 export async function* ringChunks(
   options: RingReaderOptions,
@@ -106,8 +108,8 @@ export async function* ringChunks(
           const at = FILE_HEADER_BYTES - toSkip;
           for (let i = 0; i < take; i++) {
             if (chunk[i] !== header[at + i]) {
-              throw new Error(
-                `${
+              throw new CaptureFormatError(
+                `Cannot parse capture: ${
                   name(index)
                 } is not part of this capture (its file header differs from the first file's)`,
               );

@@ -20,6 +20,11 @@
  *   more is delivered and counted as `timestamp_fraction_out_of_range`;
  * - pcapng Simple Packet Blocks carry no timestamp: they get the timestamp of
  *   the record delivered before them (0 if none);
+ * - a pcapng timestamp outside classic pcap's range (before 1970 or past
+ *   2106: a corrupt 64-bit field, or an offset that makes it negative) is
+ *   counted as `timestamp_out_of_range` and the packet gets the timestamp of
+ *   the record before it, as a Simple Packet Block does: nothing downstream
+ *   meets a time no clock or `Date` can show;
  * - a pcapng packet on an interface the section has not described is counted
  *   as `pcapng_unknown_interface` and skipped.
  *
@@ -80,6 +85,13 @@ const Block = {
 const Option = { END: 0, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
 
 const TWO_POW_32 = 4_294_967_296;
+
+/**
+ * The latest timestamp a pcapng packet may carry, µs: the end of classic
+ * pcap's unsigned 32-bit seconds (2106-02-07), far inside `Date`'s range and
+ * exact as a double.
+ */
+const MAX_TIMESTAMP_US = TWO_POW_32 * 1_000_000 - 1;
 
 const TS_MICROSECONDS = 0;
 const TS_MULTIPLY = 1;
@@ -679,11 +691,15 @@ export class CaptureParser {
     if (capturedLength > wireLength) {
       this.#anomalies?.add("caplen_exceeds_wirelen");
     }
-    const timestampUs = pcapngTimestampUs(
+    let timestampUs = pcapngTimestampUs(
       iface,
       view.getUint32(position + 12, littleEndian),
       view.getUint32(position + 16, littleEndian),
     );
+    if (!(timestampUs >= 0 && timestampUs <= MAX_TIMESTAMP_US)) {
+      this.#anomalies?.add("timestamp_out_of_range");
+      timestampUs = this.#lastTimestampUs;
+    }
     this.#deliver(
       bytes,
       position + 28,

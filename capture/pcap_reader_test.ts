@@ -785,8 +785,9 @@ Deno.test("CaptureParser converts pcapng timestamps of every resolution to µs e
     const unitsPerSecond = (resolution & 0x80) !== 0
       ? 1n << exponent
       : 10n ** exponent;
-    // Keep the µs result within 2^53 (and the units within 64 bits).
-    let limit = (1n << 53n) * unitsPerSecond / 1_000_000n;
+    // Keep the µs result within classic pcap's range, 2^32 s (and the
+    // units within 64 bits).
+    let limit = (1n << 32n) * unitsPerSecond;
     if (limit > 1n << 64n) limit = 1n << 64n;
     if (limit < 1n) limit = 1n;
     const values = [0n, 1n, limit - 1n, unitsPerSecond - 1n, unitsPerSecond]
@@ -805,6 +806,30 @@ Deno.test("CaptureParser converts pcapng timestamps of every resolution to µs e
       );
     });
   }
+});
+
+Deno.test("CaptureParser counts a pcapng timestamp past 2106 or before 1970 and gives the packet the one before", () => {
+  const { records, error, anomalies } = parseAll(concat(
+    shb(LE),
+    idb(LE, 1, 0),
+    epb(LE, 0, 5_000_000n, frame(4, 0)),
+    // A corrupt high word: 2^64 - 1 µs, far past what a Date can show.
+    epb(LE, 0, (1n << 64n) - 1n, frame(4, 1)),
+    // One µs past 2^32 s, the end of classic pcap's seconds field.
+    epb(LE, 0, (1n << 32n) * 1_000_000n, frame(4, 2)),
+    epb(LE, 0, (1n << 32n) * 1_000_000n - 1n, frame(4, 3)),
+    idb(LE, 1, 0, [tsoffset(LE, -10n)]),
+    epb(LE, 1, 9_000_000n, frame(4, 4)),
+  ));
+  assert.equal(error, undefined);
+  assert.deepEqual(records.map((record) => record.timestampUs), [
+    5_000_000,
+    5_000_000,
+    5_000_000,
+    2 ** 32 * 1_000_000 - 1,
+    2 ** 32 * 1_000_000 - 1,
+  ]);
+  assert.equal(anomalies.count("timestamp_out_of_range"), 3);
 });
 
 Deno.test("CaptureParser applies a negative if_tsoffset", () => {

@@ -214,6 +214,21 @@ export async function readCapture(
   };
 }
 
+/** Streams {@linkcode openCaptureSource} opened on a regular file. */
+const REGULAR_FILE_SOURCES = new WeakSet<ReadableStream<Uint8Array>>();
+
+/**
+ * Whether `source` came from {@linkcode openCaptureSource} and reads a
+ * regular file (stdin too when redirected from one). Any other source (a
+ * pipe, a FIFO, a stream from elsewhere) may deliver its bytes slowly, so a
+ * stage between it and the reader should pass each packet on at once.
+ */
+export function isRegularFileSource(
+  source: ReadableStream<Uint8Array>,
+): boolean {
+  return REGULAR_FILE_SOURCES.has(source);
+}
+
 /**
  * Opens a file path, or stdin for "-", as a byte stream; a missing file gives
  * Deno.errors.NotFound with a clear message naming the path.
@@ -221,7 +236,14 @@ export async function readCapture(
 export async function openCaptureSource(
   path: string,
 ): Promise<ReadableStream<Uint8Array>> {
-  if (path === "-") return Deno.stdin.readable;
+  if (path === "-") {
+    const stdin = Deno.stdin.readable;
+    // Linux names stdin's file /dev/stdin; where it cannot be looked at,
+    // stdin counts as a pipe.
+    const info = await Deno.stat("/dev/stdin").catch(() => undefined);
+    if (info?.isFile) REGULAR_FILE_SOURCES.add(stdin);
+    return stdin;
+  }
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -234,20 +256,110 @@ export async function openCaptureSource(
     }
     throw error;
   }
-  let isDirectory = false;
+  let info: Deno.FileInfo;
   try {
-    isDirectory = (await file.stat()).isDirectory;
+    info = await file.stat();
   } catch (error) {
     file.close();
     throw error;
   }
-  if (isDirectory) {
+  if (info.isDirectory) {
     file.close();
     throw new Deno.errors.IsADirectory(
       `Cannot open capture: "${path}" is a directory`,
     );
   }
-  return file.readable;
+  const readable = file.readable;
+  if (info.isFile) REGULAR_FILE_SOURCES.add(readable);
+  return readable;
+}
+
+/** A capture's format as its first bytes give it. */
+export interface SniffedFormat {
+  /** pcap or pcapng (of the decompressed data for gzip); undefined when the magic is neither. */
+  format: "pcap" | "pcapng" | undefined;
+  /** True when the file starts with the gzip magic (1f 8b). */
+  gzip: boolean;
+}
+
+/**
+ * Reads the format of the capture file at `path` from its first bytes: the
+ * gzip magic, then the pcap or pcapng magic (inflated first for gzip),
+ * reading no further. For the format of a capture that could not be read to
+ * the end, or that a filter rewrote. Throws as `Deno.open` does.
+ */
+export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
+  const file = await Deno.open(path, { read: true });
+  const reader = file.readable.getReader();
+  try {
+    const head = await readHead(reader, MAGIC_BYTES);
+    const gzip = head[0] === 0x1f && head[1] === 0x8b;
+    if (!gzip) return { format: formatOfMagic(head), gzip };
+    const compressed = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(head);
+      },
+      async pull(controller) {
+        const next = await reader.read();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+    });
+    const inflated = compressed.pipeThrough(
+      new DecompressionStream("gzip") as unknown as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >,
+    ).getReader();
+    try {
+      return {
+        format: formatOfMagic(await readHead(inflated, MAGIC_BYTES)),
+        gzip,
+      };
+    } catch {
+      return { format: undefined, gzip }; // corrupt gzip
+    } finally {
+      await inflated.cancel().catch(() => {});
+    }
+  } finally {
+    await reader.cancel().catch(() => {}); // closes the file
+  }
+}
+
+/** Bytes of a pcap or pcapng magic number. */
+const MAGIC_BYTES = 4;
+
+/** The format a file's first four bytes announce. */
+function formatOfMagic(head: Uint8Array): "pcap" | "pcapng" | undefined {
+  if (head.length < MAGIC_BYTES) return undefined;
+  const magic = new DataView(head.buffer, head.byteOffset, MAGIC_BYTES)
+    .getUint32(0, false);
+  switch (magic) {
+    case 0xa1b2c3d4: // µs, either byte order
+    case 0xd4c3b2a1:
+    case 0xa1b23c4d: // ns, either byte order
+    case 0x4d3cb2a1:
+      return "pcap";
+    case 0x0a0d0d0a: // pcapng section header block type
+      return "pcapng";
+  }
+  return undefined;
+}
+
+/** The first `bytes` bytes `reader` gives (fewer at its end). */
+async function readHead(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  bytes: number,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  while (total < bytes) {
+    const next = await reader.read();
+    if (next.done) break;
+    parts.push(next.value);
+    total += next.value.length;
+  }
+  return concatHead(parts, total);
 }
 
 function concatHead(parts: Uint8Array[], totalBytes: number): Uint8Array {

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { AnomalyCounter } from "./anomalies.ts";
 import { CaptureFormatError } from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
-import { openCaptureSource, readCapture } from "./read_capture.ts";
+import {
+  isRegularFileSource,
+  openCaptureSource,
+  readCapture,
+  sniffCaptureFormat,
+} from "./read_capture.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url);
 
@@ -355,4 +360,85 @@ Deno.test("readCapture() closes the file after an error", async () => {
     readCapture(await openCaptureSource(path.pathname), () => {}),
     /unsupported pcap version 2\.5/,
   );
+});
+
+Deno.test("isRegularFileSource() tells a file from a FIFO and from other streams", async () => {
+  const file = new URL("formats/bigendian_pcap_pptp__pptp.pcap", PCAPS);
+  const fromFile = await openCaptureSource(file.pathname);
+  assert.equal(isRegularFileSource(fromFile), true);
+  await fromFile.cancel();
+  assert.equal(isRegularFileSource(chunkStream([pcapBytes(1)])), false);
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/capture.fifo`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(made.success);
+    // Opening either end of a FIFO waits for the other.
+    const [fromFifo, writer] = await Promise.all([
+      openCaptureSource(fifo),
+      Deno.open(fifo, { write: true }),
+    ]);
+    assert.equal(isRegularFileSource(fromFifo), false);
+    await writer.write(pcapBytes(3));
+    writer.close();
+    assert.equal((await readCapture(fromFifo, () => {})).records, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sniffCaptureFormat() reads a file's format from its first bytes, through gzip", async () => {
+  const cases: [string, { format: string | undefined; gzip: boolean }][] = [
+    ["formats/bigendian_pcap_pptp__pptp.pcap", { format: "pcap", gzip: false }],
+    [
+      "formats/nsec_pcap_ethernet__get-to-ssh-server.pcap",
+      { format: "pcap", gzip: false },
+    ],
+    [
+      "formats/pcapng_3ifaces_dns__dns-google-nsid.pcapng",
+      { format: "pcapng", gzip: false },
+    ],
+    [
+      "formats/gzip_compressed_pcapng__portmapper-many-unanswered-calls.pcapng.gz",
+      { format: "pcapng", gzip: true },
+    ],
+    // Its first section is good; readCapture fails at the second.
+    [
+      "malformed/bad_header_pcapng_shb_version2.0_after_valid__test901.pcapng",
+      { format: "pcapng", gzip: false },
+    ],
+    ["MANIFEST.md", { format: undefined, gzip: false }],
+    ["malformed/empty_header_only_0_packets__empty.pcap", {
+      format: "pcap",
+      gzip: false,
+    }],
+  ];
+  for (const [name, expected] of cases) {
+    // The resource sanitizer fails this test if a file stays open.
+    assert.deepEqual(
+      await sniffCaptureFormat(new URL(name, PCAPS).pathname),
+      expected,
+      name,
+    );
+  }
+});
+
+Deno.test("sniffCaptureFormat() says gzip, format unknown, for corrupt or empty gzip", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/bad.pcap.gz`;
+    await Deno.writeFile(path, new Uint8Array([0x1f, 0x8b, 0x08, 0, 1, 2, 3]));
+    assert.deepEqual(await sniffCaptureFormat(path), {
+      format: undefined,
+      gzip: true,
+    });
+    await Deno.writeFile(path, new Uint8Array(0));
+    assert.deepEqual(await sniffCaptureFormat(path), {
+      format: undefined,
+      gzip: false,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { CaptureFormatError } from "./pcap_reader.ts";
+
 /** Why tcpdump could not do what was asked. */
 export type TcpdumpErrorCode =
   | "bad_filter"
@@ -52,6 +54,8 @@ export interface TcpdumpErrorContext {
   filter?: string;
   /** The interface passed to tcpdump (`-i`), if any. */
   iface?: string;
+  /** The capture file tcpdump reads (`-r`, "-" for stdin), if any. */
+  file?: string;
 }
 
 /** The fix for a capture permission error, shown to users. */
@@ -73,6 +77,14 @@ const OPTION_REGEXP =
 // syntax errors, which only a capture with a filter can produce.
 const COMPILE_REGEXP =
   /syntax error|illegal|unknown (?:host|ether host|network|port|protocol|osi proto)|rejects all packets|mask length|non-network bits|not supported|supported only|no (?:VLAN|MPLS) support|port range|modifier applied|wrong context|qualifier|bogus|too many registers|expression too complex/i;
+// tcpdump's banner once it has opened a capture file (-r), before it
+// compiles the filter: "reading from file -, link-type RAW (Raw IP), …".
+const READING_REGEXP = /^reading from file .*?, link-type ([^,]+)/;
+// A capture file that tcpdump opened but could not read to the end.
+const LOOP_REGEXP = /^pcap_loop: (.+)$/;
+// libpcap reads one link type per pcapng file (sf-pcapng.c).
+const MIXED_LINK_TYPES_REGEXP =
+  /different from the type of the first interface/;
 // tcpdump's "tcpdump: <device>: <error>" prefix.
 const DEVICE_PREFIX_REGEXP = /^([^\s:]+): (.+)$/;
 
@@ -80,7 +92,8 @@ const DEVICE_PREFIX_REGEXP = /^([^\s:]+): (.+)$/;
  * Classifies tcpdump's stderr (from a failed run) into a `TcpdumpError` with
  * a one-line message, e.g. `Bad BPF filter "tcp prot 80": syntax error`,
  * `No such interface "nope0"` or `No permission to capture on "eth0": …`.
- * With a filter but no interface (`tcpdump -d`), any error is a filter error.
+ * With a filter but neither interface nor file (`tcpdump -d`), any error is
+ * a filter error; otherwise only the filter compiler's errors are.
  */
 export function classifyTcpdumpStderr(
   stderr: string,
@@ -132,10 +145,13 @@ export function classifyTcpdumpStderr(
     );
   }
   const filtering = filter !== "";
-  if (
-    filtering && (context.iface === undefined || COMPILE_REGEXP.test(detail))
-  ) {
-    return badFilter(filter, withoutDevice(detail, iface), stderr);
+  const compiling = context.iface === undefined && context.file === undefined;
+  if (filtering && (compiling || COMPILE_REGEXP.test(detail))) {
+    // From a file, the filter was compiled for the file's link type.
+    const linkType = context.file === undefined
+      ? undefined
+      : READING_REGEXP.exec(readingLine(stderr) ?? "")?.[1];
+    return badFilter(filter, withoutDevice(detail, iface), stderr, linkType);
   }
   const where = context.iface === undefined ? "" : ` on "${context.iface}"`;
   return new TcpdumpError(
@@ -143,6 +159,37 @@ export function classifyTcpdumpStderr(
     `tcpdump failed${where}: ${withoutDevice(detail, iface)}`,
     stderr,
   );
+}
+
+/**
+ * Classifies the stderr of a failed `tcpdump -r <file> … <filter>` (a
+ * capture read to be filtered). A capture tcpdump could not open, or
+ * stopped reading at damage, gives a `CaptureFormatError` with tcpdump's
+ * reason, as the same capture read without a filter would; a filter that
+ * does not compile for the capture's link type a "bad_filter"
+ * `TcpdumpError`; anything else is classified by
+ * {@linkcode classifyTcpdumpStderr}.
+ */
+export function classifyTcpdumpReadStderr(
+  stderr: string,
+  context: TcpdumpErrorContext & { file: string },
+): TcpdumpError | CaptureFormatError {
+  const lines = errorLines(stderr);
+  const syntax = lines.some((line) => SYNTAX_REGEXP.test(line));
+  const loop = lines.map((line) => LOOP_REGEXP.exec(line)?.[1])
+    .find((reason) => reason !== undefined);
+  const detail = lines.find((line) => !line.startsWith("(")) ?? lines[0] ??
+    "";
+  // No banner: tcpdump could not open the capture (libpcap's savefile
+  // errors: "unknown file format", "truncated dump file; …").
+  const unopened = readingLine(stderr) === undefined && detail !== "" &&
+    !OPTION_REGEXP.test(detail) && !COMPILE_REGEXP.test(detail);
+  const reason = syntax ? undefined : loop ?? (unopened ? detail : undefined);
+  if (reason === undefined) return classifyTcpdumpStderr(stderr, context);
+  const hint = MIXED_LINK_TYPES_REGEXP.test(reason)
+    ? "tcpdump, applying the filter, takes one link type per capture: read it without a filter for the rest"
+    : "tcpdump, applying the filter";
+  return new CaptureFormatError(`Cannot parse capture: ${reason} (${hint})`);
 }
 
 /** The error for a tcpdump binary that cannot be found; `purpose` completes "Cannot …". */
@@ -161,10 +208,14 @@ function badFilter(
   filter: string,
   detail: string,
   stderr: string,
+  linkType?: string,
 ): TcpdumpError {
+  const forLinkType = linkType === undefined
+    ? ""
+    : ` for link type ${linkType}`;
   return new TcpdumpError(
     "bad_filter",
-    `Bad BPF filter "${filter}": ${detail}`,
+    `Bad BPF filter "${filter}"${forLinkType}: ${detail}`,
     stderr,
   );
 }
@@ -179,8 +230,16 @@ function errorLines(stderr: string): string[] {
       // Printed before a filter error when capturing, e.g. on "any".
       !line.startsWith("data link type ") &&
       !line.startsWith("listening on ") &&
+      !READING_REGEXP.test(line) &&
       !/^\d+ packets? (?:captured|received by filter|dropped by)/.test(line)
     );
+}
+
+/** tcpdump's "reading from file …" banner, if it opened a capture file. */
+function readingLine(stderr: string): string | undefined {
+  return stderr.split(/\r?\n/)
+    .map((line) => line.replace(/^tcpdump: /, "").trim())
+    .find((line) => READING_REGEXP.test(line));
 }
 
 function deviceOf(detail: string): string | undefined {

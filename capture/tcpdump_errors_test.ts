@@ -2,7 +2,9 @@
 // (the permission ones as user "nobody").
 
 import assert from "node:assert/strict";
+import { CaptureFormatError } from "./pcap_reader.ts";
 import {
+  classifyTcpdumpReadStderr,
   classifyTcpdumpStderr,
   TcpdumpError,
   tcpdumpNotInstalled,
@@ -44,9 +46,30 @@ const RAW_SOCKET =
 const BAD_SNAPLEN =
   "tcpdump: invalid snaplen -5 (must be >= 0 and <= 262144)\n";
 
+// tcpdump -r - -w - -n -- tcp < truncated_file_cut_mid_record__http-fault-post.pcap
+const READ_TRUNCATED =
+  "reading from file -, link-type EN10MB (Ethernet), snapshot length 65535\n" +
+  "tcpdump: pcap_loop: truncated dump file; tried to read 16 header bytes, only got 2\n";
+// tcpdump -r - -w - -n -- udp < pcapng_multisection_mixed_linktypes_LE__test202.pcapng
+const READ_MIXED_LINK_TYPES =
+  "reading from file -, link-type EN10MB (Ethernet), snapshot length 96\n" +
+  "tcpdump: pcap_loop: an interface has a type 0 different from the type of the first interface\n";
+// tcpdump -r - -w - -n -- tcp < bad_header_pcap_version1.4__pcap-invalid-version-1.pcap
+const READ_ARCHAIC = "tcpdump: archaic pcap savefile format\n";
+// tcpdump -r - -w - -n -- tcp < MANIFEST.md
+const READ_UNKNOWN_FORMAT = "tcpdump: unknown file format\n";
+// tcpdump -r - -w - -n -- arp < rawip_DLT101_tcp_session__tcp-opt.pcap
+const READ_REJECTS_ALL =
+  "reading from file -, link-type RAW (Raw IP), snapshot length 262144\n" +
+  "tcpdump: expression rejects all packets\n";
+// tcpdump -r - -w - -n -- 'tcp prot 80' < http.cap
+const READ_SYNTAX_ERROR =
+  "reading from file -, link-type EN10MB (Ethernet), snapshot length 65535\n" +
+  "tcpdump: can't parse filter expression: syntax error\n";
+
 function classify(
   stderr: string,
-  context: { filter?: string; iface?: string },
+  context: { filter?: string; iface?: string; file?: string },
 ): TcpdumpError {
   const error = classifyTcpdumpStderr(stderr, context);
   assert.ok(error instanceof TcpdumpError);
@@ -174,4 +197,76 @@ Deno.test("tcpdumpNotInstalled() says what was looked for", () => {
   assert.equal(error.code, "not_installed");
   assert.match(error.message, /^Cannot capture: tcpdump is not installed/);
   assert.match(error.message, /"\/nope\/tcpdump"/);
+});
+
+/** classifyTcpdumpReadStderr() for `tcpdump -r - … <filter>`, checked for one line. */
+function classifyRead(
+  stderr: string,
+  filter: string,
+): TcpdumpError | CaptureFormatError {
+  const error = classifyTcpdumpReadStderr(stderr, { filter, file: "-" });
+  assert.doesNotMatch(error.message, /\n/, "message is one line");
+  assert.doesNotMatch(error.message, /reading from file/);
+  return error;
+}
+
+Deno.test("classifyTcpdumpReadStderr() reports a capture tcpdump stopped reading as damaged, not as a bad filter", () => {
+  const truncated = classifyRead(READ_TRUNCATED, "tcp");
+  assert.ok(truncated instanceof CaptureFormatError);
+  assert.equal(
+    truncated.message,
+    "Cannot parse capture: truncated dump file; tried to read 16 header bytes, only got 2 (tcpdump, applying the filter)",
+  );
+  const mixed = classifyRead(READ_MIXED_LINK_TYPES, "udp");
+  assert.ok(mixed instanceof CaptureFormatError);
+  assert.match(
+    mixed.message,
+    /^Cannot parse capture: an interface has a type 0 different from the type of the first interface \(.*read it without a filter/,
+  );
+});
+
+Deno.test("classifyTcpdumpReadStderr() reports a capture tcpdump could not open as damaged", () => {
+  for (
+    const [stderr, reason] of [
+      [READ_ARCHAIC, "archaic pcap savefile format"],
+      [READ_UNKNOWN_FORMAT, "unknown file format"],
+    ]
+  ) {
+    const error = classifyRead(stderr!, "tcp");
+    assert.ok(error instanceof CaptureFormatError, stderr);
+    assert.equal(
+      error.message,
+      `Cannot parse capture: ${reason} (tcpdump, applying the filter)`,
+    );
+  }
+});
+
+Deno.test("classifyTcpdumpReadStderr() names a filter the capture's link type rejects, and syntax errors", () => {
+  const rejects = classifyRead(READ_REJECTS_ALL, "arp");
+  assert.ok(rejects instanceof TcpdumpError);
+  assert.equal(rejects.code, "bad_filter");
+  assert.equal(
+    rejects.message,
+    'Bad BPF filter "arp" for link type RAW (Raw IP): expression rejects all packets',
+  );
+  const syntax = classifyRead(READ_SYNTAX_ERROR, "tcp prot 80");
+  assert.ok(syntax instanceof TcpdumpError);
+  assert.equal(syntax.code, "bad_filter");
+  assert.equal(syntax.message, 'Bad BPF filter "tcp prot 80": syntax error');
+});
+
+Deno.test("classifyTcpdumpStderr() reading a file takes only compiler errors for filter errors", () => {
+  // tcpdump killed by a signal says nothing.
+  const quiet = classify("", { filter: "tcp", file: "-" });
+  assert.equal(quiet.code, "failed");
+  const other = classify(
+    "reading from file -, link-type EN10MB (Ethernet), snapshot length 65535\n" +
+      "tcpdump: pcap_loop: error reading dump file: Input/output error\n",
+    { filter: "tcp", file: "-" },
+  );
+  assert.equal(other.code, "failed");
+  assert.match(
+    other.message,
+    /^tcpdump failed: .*error reading dump file: Input\/output error$/,
+  );
 });

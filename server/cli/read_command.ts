@@ -13,6 +13,10 @@ import { formatSummary } from "../../capture/format_summary.ts";
 import { readPacketFile } from "../../capture/packet_source.ts";
 import { CaptureFormatError } from "../../capture/pcap_reader.ts";
 import { ProgressLine } from "../../capture/progress_line.ts";
+import {
+  sniffCaptureFormat,
+  type SniffedFormat,
+} from "../../capture/read_capture.ts";
 import { CaptureSummary } from "../../capture/summary.ts";
 import { filterArgs } from "../../capture/tcpdump.ts";
 import { OutputClosedError } from "../../capture/write_all.ts";
@@ -159,13 +163,14 @@ export async function readCommand(args: string[]): Promise<number> {
   if (failure instanceof OutputClosedError) throw failure;
   if (!values.json) {
     const seconds = (performance.now() - started) / 1000;
+    const input = await inputFormat(path, filterArgs(bpf), result);
     const text = [
       formatSummary({
         path,
         summary: summary.toJSON(),
         anomalies: anomalies.toJSON(),
-        format: result?.format,
-        gzip: result?.gzip ?? false,
+        format: input.format,
+        gzip: input.gzip,
         filter: filterArgs(bpf),
         elapsedSeconds: seconds,
       }),
@@ -185,3 +190,21 @@ type InterruptSignal = "SIGINT" | "SIGTERM";
 
 /** Exit codes after an interrupted read, as a shell reports a process those signals ended. */
 const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * The input's own format, for the "file:" line. A file's is read from its
+ * first bytes: when filtering, the read's result describes tcpdump's pcap
+ * output, and after a parse error there is none. Stdin can be read only
+ * once: its format is the read's, unknown when filtered or failed.
+ */
+async function inputFormat(
+  path: string,
+  filter: string,
+  result: { format: "pcap" | "pcapng"; gzip: boolean } | undefined,
+): Promise<SniffedFormat> {
+  const read: SniffedFormat = filter === "" && result !== undefined
+    ? { format: result.format, gzip: result.gzip }
+    : { format: undefined, gzip: false };
+  if (path === "-") return read;
+  return await sniffCaptureFormat(path).catch(() => read);
+}

@@ -1,0 +1,143 @@
+// filterThroughTcpdump() with real tcpdump on the captures in ../shared/pcaps.
+
+import assert from "node:assert/strict";
+import { filterThroughTcpdump } from "./filter_stream.ts";
+import { CaptureFormatError } from "./pcap_reader.ts";
+import { openCaptureSource, readCapture } from "./read_capture.ts";
+import { TcpdumpError } from "./tcpdump_errors.ts";
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
+const TRUNCATED =
+  `${PCAPS}malformed/truncated_file_cut_mid_record__http-fault-post.pcap`;
+const MIXED_LINK_TYPES =
+  `${PCAPS}formats/pcapng_multisection_mixed_linktypes_LE__test202.pcapng`;
+const RAW_IP = `${PCAPS}formats/rawip_DLT101_tcp_session__tcp-opt.pcap`;
+const IPHONE =
+  `${PCAPS}benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap`;
+
+/** How many packets of `file` tcpdump itself prints for `filter` (up to any damage). */
+async function tcpdumpCount(file: string, filter: string): Promise<number> {
+  const output = await new Deno.Command("tcpdump", {
+    args: ["-nn", "-r", file, "--", filter],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(output.stdout).split("\n").filter(Boolean)
+    .length;
+}
+
+/** A stream of `bytes` that stays open until cancelled, as a live pipe does. */
+function neverEndingStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+    },
+    pull() {
+      return new Promise(() => {}); // no more bytes, and no end
+    },
+  });
+}
+
+/** Rejects with "timed out: <what>" after `ms` unless `work` settles first. */
+async function within<T>(ms: number, what: string, work: Promise<T>) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("filterThroughTcpdump() hands on the packets before damage, then rejects with tcpdump's reason as a CaptureFormatError", async () => {
+  const expected = await tcpdumpCount(TRUNCATED, "tcp");
+  assert.ok(expected > 0);
+  const filtered = filterThroughTcpdump(
+    await openCaptureSource(TRUNCATED),
+    "tcp",
+  );
+  let records = 0;
+  await readCapture(filtered.stream, () => records++);
+  assert.equal(records, expected);
+  await assert.rejects(filtered.done, (error: unknown) => {
+    assert.ok(error instanceof CaptureFormatError, String(error));
+    assert.match(
+      error.message,
+      /^Cannot parse capture: truncated dump file; tried to read 16 header bytes, only got 2 \(tcpdump/,
+    );
+    return true;
+  });
+});
+
+Deno.test("filterThroughTcpdump() reports a pcapng of mixed link types as such, not as a bad filter", async () => {
+  const filtered = filterThroughTcpdump(
+    await openCaptureSource(MIXED_LINK_TYPES),
+    "udp",
+  );
+  await readCapture(filtered.stream, () => {});
+  await assert.rejects(filtered.done, (error: unknown) => {
+    assert.ok(error instanceof CaptureFormatError, String(error));
+    assert.match(
+      error.message,
+      /an interface has a type 0 different from the type of the first interface/,
+    );
+    return true;
+  });
+});
+
+Deno.test("filterThroughTcpdump() rejects a filter the capture's link type cannot take as a bad filter", async () => {
+  const filtered = filterThroughTcpdump(await openCaptureSource(RAW_IP), "arp");
+  await readCapture(filtered.stream, () => {}).catch(() => {});
+  await assert.rejects(filtered.done, (error: unknown) => {
+    assert.ok(error instanceof TcpdumpError, String(error));
+    assert.equal(error.code, "bad_filter");
+    assert.equal(
+      error.message,
+      'Bad BPF filter "arp" for link type RAW (Raw IP): expression rejects all packets',
+    );
+    return true;
+  });
+});
+
+Deno.test("filterThroughTcpdump() passes each packet of a pipe on at once, not when tcpdump's buffer fills", async () => {
+  const expected = await tcpdumpCount(IPHONE, "tcp");
+  const filtered = filterThroughTcpdump(
+    neverEndingStream(await Deno.readFile(IPHONE)),
+    "tcp",
+  );
+  let records = 0;
+  const allArrived = Promise.withResolvers<void>();
+  const reading = readCapture(filtered.stream, () => {
+    if (++records === expected) allArrived.resolve();
+  }).catch(() => {}); // ends when tcpdump is stopped
+  try {
+    await within(10_000, "every packet", allArrived.promise).catch(() => {
+      assert.fail(`${records} of ${expected} packets came through in 10 s`);
+    });
+  } finally {
+    filtered.stop();
+    await filtered.done.catch(() => {});
+    await reading;
+  }
+});
+
+Deno.test("filterThroughTcpdump() settles when tcpdump fails on a pipe that never ends", async () => {
+  const filtered = filterThroughTcpdump(
+    neverEndingStream(await Deno.readFile(MIXED_LINK_TYPES)),
+    "udp",
+  );
+  const reading = readCapture(filtered.stream, () => {});
+  try {
+    await within(10_000, "the filter's end", filtered.done).then(
+      () => assert.fail("tcpdump should have failed"),
+      (error: unknown) => {
+        assert.ok(error instanceof CaptureFormatError, String(error));
+      },
+    );
+  } finally {
+    filtered.stop();
+    await reading.catch(() => {});
+  }
+});

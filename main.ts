@@ -35,6 +35,10 @@ Usage:
 
 Run "netmirror <command> --help" for a command's options.`;
 
+/** What a write outside the granted paths should say instead of Deno's "run again with --allow-write". */
+const WRITE_HINT =
+  "NetMirror as built by `deno task compile` writes only under ./netmirror-data and /run/netmirror; write there (e.g. -w netmirror-data/out.pcap), use --eve - for EVE on stdout, or rebuild with a wider --allow-write";
+
 /** Runs the CLI with `args` and resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -87,6 +91,18 @@ function reportError(error: unknown, command: string | undefined): number {
   if (error instanceof ConfigError) {
     console.error(`${prefix}: ${error.message}`);
     return 2;
+  }
+  if (
+    error instanceof Deno.errors.NotCapable &&
+    /^Requires write access/.test(error.message)
+  ) {
+    // The binary's user cannot add a Deno flag: say where it may write.
+    console.error(
+      `${prefix}: ${
+        error.message.replace(/, run again with.*$/, "")
+      }: ${WRITE_HINT}`,
+    );
+    return 1;
   }
   if (
     error instanceof CaptureFormatError || error instanceof TcpdumpError ||

@@ -2,8 +2,8 @@
  * Keeps track of running capture processes (tcpdump) so that none outlives
  * NetMirror: Deno does not kill child processes when it exits.
  *
- * While at least one child is registered, one SIGINT and one SIGTERM listener
- * kill every child and then exit with 130 or 143 (opt out with
+ * While at least one child is registered, a SIGINT, a SIGTERM and a SIGHUP
+ * listener kill every child and then exit with 130, 143 or 129 (opt out with
  * {@linkcode setExitOnSignal}). The listeners are removed as soon as the last
  * child is unregistered, so an idle process keeps Deno's default signal
  * behaviour and tests leak no signal listeners.
@@ -14,16 +14,44 @@
 /** How long {@linkcode killAllCaptures} waits after SIGTERM before SIGKILL, in milliseconds. */
 export const KILL_GRACE_MS = 1_000;
 
-const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+const EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 type ExitSignal = keyof typeof EXIT_CODES;
+
+/**
+ * The signals that stop a capture: Ctrl-C, `kill`, and a hang-up (the
+ * terminal closed, `kill -HUP`, a supervisor): each would otherwise end
+ * NetMirror and leave tcpdump running.
+ */
+export const STOP_SIGNALS: readonly ExitSignal[] = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+];
+
+/**
+ * Calls `handler` on each of {@linkcode STOP_SIGNALS} and returns the
+ * function that removes the listeners again.
+ */
+export function onStopSignals(handler: () => void): () => void {
+  for (const signal of STOP_SIGNALS) {
+    trySignal(() => Deno.addSignalListener(signal, handler));
+  }
+  return () => {
+    for (const signal of STOP_SIGNALS) {
+      trySignal(() => Deno.removeSignalListener(signal, handler));
+    }
+  };
+}
 
 const children = new Set<Deno.ChildProcess>();
 const cleanups = new Set<() => Promise<void>>();
 let exitOnSignal = true;
 let listening = false;
 
-const onSigint = (): void => exitAfterKill("SIGINT");
-const onSigterm = (): void => exitAfterKill("SIGTERM");
+const exitListeners = STOP_SIGNALS.map((signal) => ({
+  signal,
+  listener: (): void => exitAfterKill(signal),
+}));
 
 /**
  * Registers a running child process and returns the function that
@@ -59,7 +87,7 @@ export function registeredChildCount(): number {
 
 /**
  * Enables (the default) or disables killing the children and exiting on
- * SIGINT/SIGTERM; disable it when the caller handles those signals itself
+ * SIGINT/SIGTERM/SIGHUP; disable it when the caller handles those signals itself
  * (and then calls {@linkcode killAllCaptures}).
  */
 export function setExitOnSignal(enabled: boolean): void {
@@ -106,12 +134,12 @@ function updateListeners(): void {
   const wanted = exitOnSignal && children.size > 0;
   if (wanted === listening) return;
   listening = wanted;
-  if (wanted) {
-    Deno.addSignalListener("SIGINT", onSigint);
-    trySignal(() => Deno.addSignalListener("SIGTERM", onSigterm));
-  } else {
-    Deno.removeSignalListener("SIGINT", onSigint);
-    trySignal(() => Deno.removeSignalListener("SIGTERM", onSigterm));
+  for (const { signal, listener } of exitListeners) {
+    trySignal(() =>
+      wanted
+        ? Deno.addSignalListener(signal, listener)
+        : Deno.removeSignalListener(signal, listener)
+    );
   }
 }
 

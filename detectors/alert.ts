@@ -84,7 +84,11 @@ export interface MitreTechnique {
 
 /** One alert: one incident, however many packets and findings it took. */
 export interface Alert {
-  /** Stable id, "<kind>-<n>" numbered in order of engagement (identical on replay). */
+  /**
+   * Stable id, "<kind>-<n>", numbered in order of engagement: identical on
+   * replay, and never reused by a later session of the same server (its
+   * sessions share one numbering; see alert_lifecycle.ts).
+   */
   id: string;
   kind: AlertKind;
   state: AlertState;

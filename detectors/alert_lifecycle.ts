@@ -12,6 +12,7 @@ import {
   type AlertKind,
   type AlertState,
   type Finding,
+  type Severity,
   SEVERITY_ORDER,
 } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
@@ -47,6 +48,23 @@ export interface AlertLifecycleOptions {
   maxHistory?: number;
   /** Findings that match never become alerts (they are counted). */
   allowlist?: Allowlist;
+  /**
+   * Numbers the alert ids ("<kind>-<n>"). Give every session's lifecycle
+   * the same one so that a new session never reuses an earlier session's
+   * ids; by default each lifecycle numbers its own from 1 (a replay gives
+   * identical ids).
+   */
+  numbering?: AlertNumbering;
+}
+
+/** Hands out alert numbers, 1, 2, 3…; one shared by several lifecycles keeps their alert ids unique. */
+export class AlertNumbering {
+  #next = 1;
+
+  /** The next alert number. */
+  next(): number {
+    return this.#next++;
+  }
 }
 
 /**
@@ -62,18 +80,25 @@ export const ALERT_LIFECYCLE_DEFAULTS = {
   maxActive: 10_000,
   maxHistory: 1_000,
   allowlist: {},
-} satisfies Required<AlertLifecycleOptions>;
+} satisfies Required<Omit<AlertLifecycleOptions, "numbering">>;
 
 /** One lifecycle transition, with a snapshot of the alert. */
 export interface AlertEvent {
   type: AlertState;
   alert: Alert;
+  /**
+   * On an "updated" event whose alert's severity rose since the alert's
+   * previous event (an escalation): that earlier severity. Absent otherwise.
+   */
+  escalatedFrom?: Severity;
 }
 
 interface ActiveAlert {
   alert: Alert;
   lastEmittedUs: number;
   dirty: boolean;
+  /** The alert's severity in its last event. */
+  emittedSeverity: Severity;
 }
 
 interface CompiledAllowlist {
@@ -107,14 +132,14 @@ function snapshot(alert: Alert): Alert {
 
 /** Turns findings into alerts and publishes their lifecycle events. */
 export class AlertLifecycle {
-  readonly #options: Required<AlertLifecycleOptions>;
+  readonly #options: Required<Omit<AlertLifecycleOptions, "numbering">>;
+  readonly #numbering: AlertNumbering;
   readonly #onEvent: (event: AlertEvent) => void;
   readonly #active: BoundedMap<string, ActiveAlert>;
   readonly #released: BoundedMap<string, { alert: Alert; releasedUs: number }>;
   readonly #history: Alert[] = [];
   readonly #global: CompiledAllowlist;
   readonly #perKind = new Map<AlertKind, CompiledAllowlist>();
-  #nextId = 1;
   #allowlisted = 0;
   #findings = 0;
   #engaged = 0;
@@ -124,7 +149,9 @@ export class AlertLifecycle {
     options: AlertLifecycleOptions = {},
     onEvent: (event: AlertEvent) => void = () => {},
   ) {
-    this.#options = { ...ALERT_LIFECYCLE_DEFAULTS, ...options };
+    const { numbering, ...rest } = options;
+    this.#options = { ...ALERT_LIFECYCLE_DEFAULTS, ...rest };
+    this.#numbering = numbering ?? new AlertNumbering();
     this.#onEvent = onEvent;
     this.#active = new BoundedMap(
       this.#options.maxActive,
@@ -161,6 +188,7 @@ export class AlertLifecycle {
         alert: released.alert,
         lastEmittedUs: finding.timestampUs,
         dirty: false,
+        emittedSeverity: released.alert.severity,
       };
       this.#active.set(id, reopened);
       this.#apply(reopened.alert, finding);
@@ -169,7 +197,7 @@ export class AlertLifecycle {
     }
     const info = ALERT_CATALOG[finding.kind];
     const alert: Alert = {
-      id: `${finding.kind}-${this.#nextId++}`,
+      id: `${finding.kind}-${this.#numbering.next()}`,
       kind: finding.kind,
       state: "engaged",
       severity: finding.severity,
@@ -190,6 +218,7 @@ export class AlertLifecycle {
       alert,
       lastEmittedUs: finding.timestampUs,
       dirty: false,
+      emittedSeverity: alert.severity,
     };
     this.#active.set(id, entry);
     this.#engaged++;
@@ -306,8 +335,15 @@ export class AlertLifecycle {
   }
 
   #emit(type: "engaged" | "updated", entry: ActiveAlert): void {
-    entry.alert.state = type;
+    const { alert } = entry;
+    alert.state = type;
     entry.dirty = false;
-    this.#onEvent({ type, alert: snapshot(entry.alert) });
+    const from = entry.emittedSeverity;
+    entry.emittedSeverity = alert.severity;
+    const event: AlertEvent = { type, alert: snapshot(alert) };
+    if (SEVERITY_ORDER[alert.severity] > SEVERITY_ORDER[from]) {
+      event.escalatedFrom = from;
+    }
+    this.#onEvent(event);
   }
 }

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import type { Finding } from "./alert.ts";
-import { type AlertEvent, AlertLifecycle } from "./alert_lifecycle.ts";
+import {
+  type AlertEvent,
+  AlertLifecycle,
+  AlertNumbering,
+} from "./alert_lifecycle.ts";
 
 const S = 1_000_000;
 
@@ -139,4 +143,63 @@ Deno.test("AlertLifecycle bounds active alerts and history", () => {
   assert.equal(lifecycle.tables().active_alerts!.size, 100);
   assert.equal(lifecycle.alerts().length, 50);
   assert.equal(r.events.filter((e) => e.type === "released").length, 9_900);
+});
+
+Deno.test("AlertLifecycle marks an update whose severity rose as an escalation, once per rise", () => {
+  const { events } = recorder();
+  const lifecycle = new AlertLifecycle({}, (e) => events.push(e));
+  lifecycle.report(finding({ timestampUs: 0, severity: "medium" }));
+  // Same severity after the update interval: an update, not an escalation.
+  lifecycle.report(finding({ timestampUs: 11 * S, severity: "medium" }));
+  lifecycle.report(
+    finding({ timestampUs: 12 * S, severity: "critical", summary: "big" }),
+  );
+  // A lower severity later never lowers the alert's, nor escalates it.
+  lifecycle.report(finding({ timestampUs: 25 * S, severity: "low" }));
+  lifecycle.releaseAll(30 * S);
+  assert.deepEqual(
+    events.map((e) => [e.type, e.alert.severity, e.escalatedFrom ?? "-"]),
+    [
+      ["engaged", "medium", "-"],
+      ["updated", "medium", "-"],
+      ["updated", "critical", "medium"],
+      ["updated", "critical", "-"],
+      ["released", "critical", "-"],
+    ],
+  );
+  assert.equal(events[2]!.alert.summary, "big");
+});
+
+Deno.test("AlertLifecycle marks a reopened alert whose severity rose as an escalation", () => {
+  const { events } = recorder();
+  const lifecycle = new AlertLifecycle({}, (e) => events.push(e));
+  lifecycle.report(finding({ timestampUs: 0, severity: "medium" }));
+  lifecycle.advance(200 * S); // released after 2 min idle
+  lifecycle.report(finding({ timestampUs: 210 * S, severity: "high" }));
+  assert.deepEqual(
+    events.map((e) => [e.type, e.escalatedFrom ?? "-"]),
+    [["engaged", "-"], ["released", "-"], ["updated", "medium"]],
+  );
+});
+
+Deno.test("AlertLifecycle ids: each lifecycle numbers from 1, a shared AlertNumbering never repeats one", () => {
+  const own = [new AlertLifecycle(), new AlertLifecycle()];
+  for (const lifecycle of own) lifecycle.report(finding());
+  assert.deepEqual(own.map((l) => l.alerts()[0]!.id), [
+    "port_scan-1",
+    "port_scan-1",
+  ]);
+  // Two sessions of one server: the second one's first alert is not port_scan-1 again.
+  const numbering = new AlertNumbering();
+  const sessions = [
+    new AlertLifecycle({ numbering }),
+    new AlertLifecycle({ numbering }),
+  ];
+  sessions[0]!.report(finding());
+  sessions[0]!.report(finding({ key: "10.0.0.8", attacker: "10.0.0.8" }));
+  sessions[1]!.report(finding());
+  assert.deepEqual(
+    sessions.flatMap((l) => l.alerts().map((alert) => alert.id)),
+    ["port_scan-1", "port_scan-2", "port_scan-3"],
+  );
 });

@@ -41,6 +41,7 @@ import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import {
   type FanOut,
   type FanOutLimits,
+  finishFanOut,
   newFanOut,
   observeFanOut,
   summarizeFanOut,
@@ -201,6 +202,13 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
     observe,
     tables(): Record<string, TableStats> {
       return { senders: admission.stats(senders) };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of senders.values()) {
+        if (finishFanOut(state.fanOut)) {
+          report(findingOf(state, state.fanOut.lastProbeUs, config));
+        }
+      }
     },
   };
 }

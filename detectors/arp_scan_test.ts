@@ -317,3 +317,23 @@ Deno.test("arp_scan: a busy sender that went quiet is kept against a newcomer se
   );
   assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });
+
+Deno.test("arp_scan: flush reports the targets and requests since the last finding once", () => {
+  const threshold = ARP_SCAN_DEFAULTS.targetThreshold;
+  const detector = createArpScanDetector();
+  // Reported at the threshold and when doubled; 2.5× goes unreported.
+  const packets = [...sweep(Math.floor(2.5 * threshold), 1_000)];
+  // Every address asked for but the scanner's own (an announcement).
+  const asked = packets.filter((p) => p.dstAddress !== SCANNER);
+  const targets = new Set(asked.map((p) => p.dstAddress)).size;
+  const findings = findingsOf(detector, packets);
+  assert.ok((findings.at(-1)!.evidence.scanTargets as number) < targets);
+  const final: Finding[] = [];
+  detector.flush!(T0 + 10 * SECOND_US, (finding) => final.push(finding));
+  assert.equal(final.length, 1);
+  assert.equal(final[0]!.evidence.scanTargets, targets);
+  assert.equal(final[0]!.evidence.requests, asked.length);
+  assert.equal(final[0]!.timestampUs, packets.at(-1)!.timestampUs);
+  detector.flush!(T0 + 10 * SECOND_US, (finding) => final.push(finding));
+  assert.equal(final.length, 1, "nothing new since");
+});

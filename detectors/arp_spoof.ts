@@ -78,6 +78,7 @@ import { requirePositive } from "./option_checks.ts";
 import { type AdmittedEntry, TableAdmission } from "./stats/table_admission.ts";
 import {
   clearReportMark,
+  isFinalReportDue,
   isGrowthReportDue,
   markReported,
   type ReportMark,
@@ -601,10 +602,7 @@ export function createArpSpoofDetector(
     report: FindingSink,
   ): void {
     state.reasons |= reasons;
-    let activity = 0;
-    for (const claim of state.claims) {
-      if (isSuspicious(claim, nowUs, windowUs)) activity += claim.claims;
-    }
+    const activity = activityOf(state, nowUs);
     const newReason = (state.reasons & ~state.reportedReasons) !== 0;
     if (
       !newReason &&
@@ -613,6 +611,15 @@ export function createArpSpoofDetector(
     state.reportedReasons = state.reasons;
     markReported(state, Math.max(activity, 1), nowUs);
     report(findingOf(state, nowUs, config));
+  }
+
+  /** Suspicious claim frames of `state` within the window ending at `nowUs` (its report count). */
+  function activityOf(state: MacState, nowUs: number): number {
+    let activity = 0;
+    for (const claim of state.claims) {
+      if (isSuspicious(claim, nowUs, windowUs)) activity += claim.claims;
+    }
+    return activity;
   }
 
   return {
@@ -625,6 +632,18 @@ export function createArpSpoofDetector(
         macs: macAdmission.stats(macs),
         pending_requests: pending.stats(),
       };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of macs.values()) {
+        const lastUs = state.lastUs;
+        const activity = Math.max(activityOf(state, lastUs), 1);
+        if (
+          state.reasons === 0 || !isFinalReportDue(state, activity, lastUs)
+        ) continue;
+        state.reportedReasons = state.reasons;
+        markReported(state, activity, lastUs);
+        report(findingOf(state, lastUs, config));
+      }
     },
   };
 }

@@ -59,6 +59,7 @@ import { CidrSet } from "./cidr.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
+  isFinalReportDue,
   isGrowthReportDue,
   markReported,
   type ReportMark,
@@ -390,6 +391,30 @@ export function createDataExfilDetector(
     },
     tables(): Record<string, TableStats> {
       return { pairs: admission.stats(pairs) };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of pairs.values()) {
+        // A pair still over the mark (its count is reset when it dips below).
+        if (state.reportedCount === 0) continue;
+        const lastUs = state.lastSeenUs;
+        const weight = previousBucketWeight(state, lastUs, windowUs);
+        const windowOut = windowedCount(
+          state.outBytes,
+          state.previousOutBytes,
+          weight,
+        );
+        const windowIn = windowedCount(
+          state.inBytes,
+          state.previousInBytes,
+          weight,
+        );
+        if (
+          windowOut < exfilMinBytes || windowOut < outboundRatio * windowIn ||
+          !isFinalReportDue(state, windowOut, lastUs)
+        ) continue;
+        markReported(state, windowOut, lastUs);
+        report(findingOf(state, windowOut, windowIn, lastUs, config));
+      }
     },
   };
 }

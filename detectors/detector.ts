@@ -35,6 +35,15 @@ export interface Detector {
   observe(packet: PacketRecord, report: FindingSink): void;
   /** Sizes of the detector's state tables, by table name. */
   tables(): Record<string, TableStats>;
+  /**
+   * Ends the input (a replay's end, a stopped capture): calls `report` once
+   * for each ongoing incident whose figures changed since its last finding,
+   * so its alert ends with the capture's totals instead of the figures of
+   * its last repeat (see report_cadence.ts). `nowUs` is the packet time of
+   * the input's last packet; each finding carries its incident's own last
+   * packet time. Absent when the detector reports every change at once.
+   */
+  flush?(nowUs: number, report: FindingSink): void;
 }
 
 /** Packet kinds, as bits of {@linkcode Detector.packetKinds} (see {@linkcode packetKindsOf}). */

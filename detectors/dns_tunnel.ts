@@ -77,6 +77,7 @@ import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
 import {
+  isFinalReportDue,
   isGrowthReportDue,
   markReported,
   type ReportMark,
@@ -350,6 +351,15 @@ export function createDnsTunnelDetector(
     },
     tables(): Record<string, TableStats> {
       return { groups: admission.stats(groups) };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of groups.values()) {
+        const unique = state.uniqueSubdomains;
+        const lastUs = state.lastSeenUs;
+        if (!isFinalReportDue(state, unique, lastUs)) continue;
+        markReported(state, unique, lastUs);
+        report(findingOf(state, lastUs, windowUs));
+      }
     },
   };
 }

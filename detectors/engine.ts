@@ -252,9 +252,18 @@ export class AnalysisEngine {
     }
   }
 
-  /** Ends the input: releases every active alert at the last packet time. */
+  /**
+   * Ends the input: each detector makes the last finding of every incident
+   * whose figures changed since its last one (`Detector.flush`, in
+   * detector order), then every active alert is released at the last
+   * packet time.
+   */
   finish(): void {
-    this.#lifecycle.releaseAll(this.#lastTimestampUs);
+    const nowUs = this.#lastTimestampUs;
+    const lifecycle = this.#lifecycle;
+    const report = (finding: Finding) => lifecycle.report(finding);
+    for (const detector of this.#detectors) detector.flush?.(nowUs, report);
+    lifecycle.releaseAll(nowUs);
   }
 
   /** Packets observed. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
+import type { Alert } from "./alert.ts";
 import type { AlertEvent } from "./alert_lifecycle.ts";
 import {
   AnalysisEngine,
@@ -305,4 +306,117 @@ Deno.test("AnalysisEngine.observeBatch drops what a batch whose alert callback t
     engine.alerts().map((alert) => [alert.kind, alert.findings]),
     [["syn_flood", 1]],
   );
+});
+
+Deno.test("AnalysisEngine.finish makes each incident's last finding: alerts end with the capture's totals", () => {
+  // 300 refused ports in 3 s and, in its last 0.3 s, 300 spoofed SYNs:
+  // both detectors report at their thresholds and when the counts double
+  // (…, 240 ports; 256 half-open), and the probes after that go unreported
+  // until the end.
+  const scan = refusedScan(300, 10_000);
+  const flood = Array.from(
+    { length: 300 },
+    (_, i) =>
+      // Port 8080: one the scan (ports 1–300) leaves alone.
+      tcp(
+        T0 + 2_690_000 + i * 1_000,
+        `172.16.${i >> 8}.${i & 255}`,
+        TARGET,
+        1024,
+        8080,
+        SYN,
+      ),
+  );
+  const packets = [...scan, ...flood].sort((a, b) =>
+    a.timestampUs - b.timestampUs
+  );
+  const events: AlertEvent[] = [];
+  const engine = new AnalysisEngine({}, (event) => events.push(event));
+  for (const packet of packets) engine.observe(packet);
+  const probedPorts = new Set(
+    scan.filter((p) => p.tcpFlags === SYN).map((p) => p.dstPort),
+  ).size;
+  const floodSyns = flood.length;
+  const figures = (alerts: Alert[]) =>
+    alerts.map((alert) =>
+      alert.kind === "port_scan"
+        ? ["port_scan", alert.evidence.distinctPorts, alert.evidence.probes]
+        : ["syn_flood", alert.evidence.halfOpen, alert.evidence.floodSyns]
+    ).sort();
+  // Before the end the alerts hold the figures of the last repeats.
+  const before = figures(engine.activeAlerts());
+  assert.notDeepEqual(before[0], ["port_scan", probedPorts, probedPorts]);
+  assert.notEqual(before[1]![1], floodSyns);
+  engine.finish();
+  const after = figures(engine.alerts());
+  assert.deepEqual(after[0], ["port_scan", probedPorts, probedPorts]);
+  assert.equal(after[1]![1], floodSyns, "half-open = every SYN of the flood");
+  assert.ok((after[1]![2] as number) > (before[1]![2] as number));
+  for (const alert of engine.alerts()) assert.equal(alert.state, "released");
+  // Each final finding is stamped with its incident's last packet.
+  const scanAlert = engine.alerts().find((a) => a.kind === "port_scan")!;
+  assert.equal(scanAlert.lastSeenUs, scan.at(-2)!.timestampUs);
+  // Finishing again changes nothing.
+  const count = events.length;
+  engine.finish();
+  assert.equal(events.length, count);
+});
+
+/** Replays a shared capture through an engine; `count` sees every packet too. */
+async function replayFile(
+  file: string,
+  count: (packet: PacketRecord) => void,
+): Promise<Alert[]> {
+  const engine = new AnalysisEngine();
+  await readPacketFile(
+    new URL(`../../shared/pcaps/attacks/${file}`, import.meta.url).pathname,
+    (packet) => {
+      engine.observe(packet);
+      count(packet);
+    },
+  );
+  engine.finish();
+  return engine.alerts();
+}
+
+Deno.test("AnalysisEngine.finish: a real ICMP flood's alert counts every echo request of the capture", async () => {
+  const requests = new Map<string, number>();
+  const alerts = await replayFile(
+    "icmpflood_scapy_60pps_lan__icmp.pcapng",
+    (packet) => {
+      if (packet.transport === "icmp" && packet.icmpType === 8) {
+        requests.set(
+          packet.dstAddress,
+          (requests.get(packet.dstAddress) ?? 0) + 1,
+        );
+      }
+    },
+  );
+  assert.equal(alerts.length, 1);
+  const alert = alerts[0]!;
+  assert.equal(alert.kind, "icmp_flood");
+  assert.equal(alert.evidence.requests, requests.get(alert.victim));
+  assert.match(
+    alert.summary,
+    new RegExp(`received ${requests.get(alert.victim)} echo requests`),
+  );
+});
+
+Deno.test("AnalysisEngine.finish: a real one-way masscan's alert counts every port it probed", async () => {
+  const ports = new Map<string, Set<number>>();
+  const alerts = await replayFile(
+    "portscan_masscan_tcp0-1000_oneway__tcp_0_1000_20190821.pcap",
+    (packet) => {
+      if (packet.transport !== "tcp" || packet.tcpFlags !== SYN) return;
+      const pair = `${packet.srcAddress}>${packet.dstAddress}`;
+      const seen = ports.get(pair) ?? new Set<number>();
+      seen.add(packet.dstPort);
+      ports.set(pair, seen);
+    },
+  );
+  assert.equal(alerts.length, 1);
+  const alert = alerts[0]!;
+  const probed = ports.get(`${alert.attacker}>${alert.victim}`)!.size;
+  assert.equal(alert.evidence.distinctPorts, probed);
+  assert.match(alert.summary, new RegExp(`probed ${probed} ports of`));
 });

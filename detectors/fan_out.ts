@@ -23,6 +23,7 @@ import { formatIpv4, subnetOf } from "./addresses.ts";
 import type { Severity } from "./alert.ts";
 import {
   clearReportMark,
+  isFinalReportDue,
   isGrowthReportDue,
   markReported,
   type ReportMark,
@@ -164,6 +165,22 @@ export function observeFanOut<T extends number | string>(
     return false;
   }
   markReported(fanOut, count, nowUs);
+  return true;
+}
+
+/**
+ * At the end of the input: true when the fan-out's incident goes on and
+ * changed since its last finding (new targets or more probes), which is
+ * then counted as made at its last probe ({@linkcode FanOut.lastProbeUs},
+ * the finding's time).
+ */
+export function finishFanOut<T extends number | string>(
+  fanOut: FanOut<T>,
+): boolean {
+  if (!fanOut.active) return false;
+  const count = fanOut.incidentTargets;
+  if (!isFinalReportDue(fanOut, count, fanOut.lastProbeUs)) return false;
+  markReported(fanOut, count, fanOut.lastProbeUs);
   return true;
 }
 

@@ -39,6 +39,7 @@ import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
   clearReportMark,
+  isFinalReportDue,
   isRepeatReportDue,
   markReported,
   type ReportMark,
@@ -252,9 +253,7 @@ export function createIcmpFloodDetector(
     if (spanUs >= windowUs) return;
 
     state.lastAboveUs = nowUs;
-    const rate = spanUs > 0
-      ? (packetThreshold - 1) / (spanUs / 1e6)
-      : packetThreshold / (windowUs / 1e6);
+    const rate = rateOf(spanUs, packetThreshold, windowUs);
     if (!state.flooding) {
       state.flooding = true;
       state.floodStartUs = oldestUs;
@@ -276,7 +275,38 @@ export function createIcmpFloodDetector(
     tables(): Record<string, TableStats> {
       return { victims: victims.stats() };
     },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of victims.values()) {
+        const lastUs = state.lastRequestUs;
+        if (
+          !state.flooding ||
+          !isFinalReportDue(state, state.requests, lastUs)
+        ) continue;
+        // The rate over the last `packetThreshold` requests (the ring is full while flooding).
+        const spanUs = lastUs - state.times[state.head]!;
+        markReported(state, state.requests, lastUs);
+        report(
+          findingOf(
+            state,
+            rateOf(spanUs, packetThreshold, windowUs),
+            lastUs,
+            config,
+          ),
+        );
+      }
+    },
   };
+}
+
+/** Requests per second over the last `packetThreshold` of them, which took `spanUs`. */
+function rateOf(
+  spanUs: number,
+  packetThreshold: number,
+  windowUs: number,
+): number {
+  return spanUs > 0
+    ? (packetThreshold - 1) / (spanUs / 1e6)
+    : packetThreshold / (windowUs / 1e6);
 }
 
 /** A victim entry, to be {@linkcode resetVictim reset} before use. */

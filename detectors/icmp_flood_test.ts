@@ -281,3 +281,34 @@ Deno.test("icmp_flood: a victim's entry reused for another after eviction carrie
   assert.deepEqual(finding.evidence.sampleSources, [ATTACKER]);
   assert.equal(finding.evidence.topSourceShare, 1);
 });
+
+Deno.test("icmp_flood: flush reports a flood's requests since its last finding once, at its last request", () => {
+  const detector = createIcmpFloodDetector();
+  // Reported at the threshold and when doubled; the requests after the
+  // second finding (and before 10 s pass) are not.
+  const count = 3 * THRESHOLD;
+  const packets = [...flood(count, 1_000)];
+  const findings = findingsOf(detector, packets);
+  assert.ok((findings.at(-1)!.evidence.requests as number) < count);
+  const final: Finding[] = [];
+  detector.flush!(T0 + 60 * SECOND_US, (finding) => final.push(finding));
+  assert.equal(final.length, 1);
+  assert.equal(final[0]!.evidence.requests, count);
+  assert.equal(final[0]!.timestampUs, packets.at(-1)!.timestampUs);
+  assert.equal(final[0]!.evidence.ratePerSecond, 1000);
+  // Nothing changed since: a second flush reports nothing.
+  detector.flush!(T0 + 60 * SECOND_US, (finding) => final.push(finding));
+  assert.equal(final.length, 1);
+});
+
+Deno.test("icmp_flood: flush reports nothing for requests below the threshold or a flood already reported", () => {
+  const quiet = createIcmpFloodDetector();
+  findingsOf(quiet, flood(THRESHOLD - 1, 1_000));
+  const reported = createIcmpFloodDetector();
+  findingsOf(reported, flood(THRESHOLD, 1_000));
+  const final: Finding[] = [];
+  for (const detector of [quiet, reported]) {
+    detector.flush!(T0 + SECOND_US, (finding) => final.push(finding));
+  }
+  assert.deepEqual(final, []);
+});

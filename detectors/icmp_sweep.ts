@@ -37,6 +37,7 @@ import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import {
   type FanOut,
   type FanOutLimits,
+  finishFanOut,
   newFanOut,
   observeFanOut,
   summarizeFanOut,
@@ -204,6 +205,13 @@ export function createIcmpSweepDetector(
     observe,
     tables(): Record<string, TableStats> {
       return { sources: admission.stats(sources) };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of sources.values()) {
+        if (finishFanOut(state.fanOut)) {
+          report(findingOf(state, state.fanOut.lastProbeUs, config));
+        }
+      }
     },
   };
 }

@@ -7,10 +7,15 @@
  * (nmap -sS/-sT, masscan; ECE/CWR allowed), FIN, NULL or FIN+PSH+URG (nmap
  * -sF/-sN/-sX); or a UDP datagram (nmap -sU, masscan -pU) that is not a reply
  * (a datagram answering a probe seen the other way, or one from a service
- * port below 1024 to an ephemeral port, is a reply). UDP to multicast or
- * broadcast addresses and to the traceroute ports 33434–33534 is not a
- * probe. Ordinary traffic never sends TCP without ACK after the first SYN,
- * so ACK-bearing segments (the bulk of traffic) are not probes. An ACK probe
+ * port below 1024 to an ephemeral port, is a reply). A UDP datagram that
+ * its host:port answers with UDP was an exchange, not a probe (a client's
+ * DNS query answered by its resolver, an NTP or QUIC exchange): it is
+ * forgotten when the answer arrives. A UDP scan's probes get an ICMP port
+ * unreachable or nothing; the few open ports that answer are not counted.
+ * UDP to multicast or broadcast addresses and to the traceroute ports
+ * 33434–33534 is not a probe. Ordinary traffic never sends TCP without ACK
+ * after the first SYN, so ACK-bearing segments (the bulk of traffic) are
+ * not probes. An ACK probe
  * (nmap -sA, -sW, -sM: a bare ACK or FIN/ACK for no connection) is found
  * from its answer instead: the probed host resets it, open port or closed,
  * with a bare RST whose sequence number is the probe's acknowledgment number
@@ -53,8 +58,19 @@
  * different subnets), which is why the per-subnet count has the low
  * threshold and the count over all hosts a high one.
  *
- * Findings: key and attacker = the scanner; victim = the host of a vertical
- * scan, "" for a horizontal one. A finding is reported when a threshold is
+ * Findings: key and attacker = the scanner. The victim is the first host
+ * whose ports crossed a vertical threshold, and stays the victim while the
+ * source is tracked, even if the scan goes on to other hosts (the alert
+ * lifecycle keeps an incident's first victim, so a finding naming another
+ * host would contradict its alert); a scan that only crossed a horizontal
+ * threshold so far has none (""). The summary says how many ports of the
+ * victim were probed (the evidence's `topHost` and `topHostPorts`) or, for
+ * a horizontal scan, how many hosts on its port, then the totals over all
+ * hosts; counts past `maxProbesPerSource` are lower bounds and say "at
+ * least". It names the probe kinds seen; "udp" only for UDP probes to other
+ * ports than DNS (53) and NTP (123), which every host queries (a query seen
+ * one way, unanswered, does not make a TCP scan a UDP scan), or for a
+ * horizontal scan of a UDP port. A finding is reported when a threshold is
  * first crossed, then again while the scan goes on whenever its distinct
  * probes have doubled or at most every `reportIntervalUs`.
  *
@@ -191,9 +207,15 @@ const KIND_NAMES = ["syn", "fin", "null", "xmas", "udp", "connect", "ack"];
 const PENDING = 0;
 const ANSWERED = 1;
 const REFUSED = 2;
+/** A UDP datagram answered with UDP: an exchange, not a probe (only a held probe keeps it, see {@linkcode NewSource}). */
+const EXCHANGED = 3;
 
 /** Port keys: TCP ports as is, UDP ports offset so the two never collide. */
 const UDP_PORT_OFFSET = 65_536;
+
+/** Port keys of DNS and NTP, the UDP services every host queries: probes to them alone never name a scan "udp". */
+const DNS_PORT_KEY = UDP_PORT_OFFSET + 53;
+const NTP_PORT_KEY = UDP_PORT_OFFSET + 123;
 
 /** Classic traceroute's UDP destination ports (base 33434, up to 100 probes). */
 const TRACEROUTE_FIRST_PORT = 33_434;
@@ -219,8 +241,10 @@ interface SourceState extends ReportMark {
   ports: number;
   /** Probes seen past `maxProbesPerSource` (not remembered, possibly repeats). */
   uncounted: number;
-  /** Probe kinds seen (KIND_* bits). */
+  /** Probe kinds seen (KIND_* bits; KIND_UDP is not used, see `udpProbes`). */
   kinds: number;
+  /** Live remembered UDP probes to other ports than DNS and NTP. */
+  udpProbes: number;
   sampleHosts: string[];
   samplePorts: number[];
   /** The last probe's host (text as {@linkcode keptText} keeps it, and address key) and port key: repeats (retransmissions) stop here. */
@@ -232,11 +256,11 @@ interface SourceState extends ReportMark {
   touchedUs: number;
   /** Packet time a threshold was last crossed (-Infinity: never). */
   crossedUs: number;
-  /** Victim of the last vertical crossing ("" if only horizontal). */
+  /** Victim: the host of the first vertical crossing ("" while only horizontal), its address key (-1: none) and its live port counter (undefined while none of its probes is remembered). */
   victim: string;
-  /** Largest per-host port count and per-port host count seen at a crossing. */
-  topHost: string;
-  topHostPorts: number;
+  victimKey: number;
+  victimHost: Counter | undefined;
+  /** Largest per-port host count seen at a horizontal crossing, and its port key. */
   topPortKey: number;
   topPortHosts: number;
 }
@@ -474,9 +498,11 @@ export function createPortScanDetector(
       subnet.failed--;
       if (status === REFUSED) source.refused--;
     }
+    if (countsAsUdpScan(port.b)) source.udpProbes--;
     if (--subnet.distinct === 0) deleteCounter(subnetCounters, subnet);
     if (--host.distinct === 0 && deleteCounter(hostCounters, host)) {
       source.hosts--;
+      if (host === source.victimHost) source.victimHost = undefined;
     }
     if (--port.distinct === 0 && deleteCounter(portCounters, port)) {
       source.ports--;
@@ -504,12 +530,7 @@ export function createPortScanDetector(
   ): boolean {
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      const entry = newSources.peek(prober, 0, 0);
-      if (entry === undefined) return false;
-      const which = entry.probeTo(host, portKey);
-      if (which === 0) return false;
-      entry.answer(which, status);
-      return true;
+      return answerHeld(prober, host, portKey, status);
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined) return false;
@@ -525,6 +546,64 @@ export function createPortScanDetector(
       probe.source.refused++;
     }
     return true;
+  }
+
+  /** {@linkcode answer} for a prober whose probes are held in `newSources`. */
+  function answerHeld(
+    prober: number,
+    host: number,
+    portKey: number,
+    status: number,
+  ): boolean {
+    const entry = newSources.peek(prober, 0, 0);
+    if (entry === undefined) return false;
+    const which = entry.probeTo(host, portKey);
+    if (which === 0) return false;
+    entry.answer(which, status);
+    return true;
+  }
+
+  /**
+   * Takes a UDP datagram as the answer to a UDP probe seen the other way,
+   * if one is remembered (true then): that probe was an exchange, no probe,
+   * and is forgotten (a held one is marked EXCHANGED).
+   */
+  function answerUdp(reply: PacketRecord): boolean {
+    const prober = reply.dstAddressKey;
+    const host = reply.srcAddressKey;
+    const portKey = UDP_PORT_OFFSET + reply.srcPort;
+    if (prober < 0 || host < 0) return false;
+    if (sources.peek(prober, 0, 0) === undefined) {
+      return answerHeld(prober, host, portKey, EXCHANGED);
+    }
+    const probe = probes.peek(prober, host, portKey);
+    if (probe === undefined) return false;
+    if (probe.status === PENDING) forgetExchange(probe, reply, portKey);
+    return true;
+  }
+
+  /**
+   * Forgets a UDP probe to `portKey` that `reply` answered: it leaves the
+   * counts, the table and, unless another probe still counts them, the
+   * samples.
+   */
+  function forgetExchange(
+    probe: ProbeState,
+    reply: PacketRecord,
+    portKey: number,
+  ): void {
+    const { source, host, port } = probe;
+    forget(probe);
+    probes.delete(source.addressKey, reply.srcAddressKey, portKey);
+    // A counter at 0 has left its table (forget).
+    if (host.distinct === 0) {
+      removeSample(source.sampleHosts, reply.srcAddress);
+    }
+    const portNumber = portKey - UDP_PORT_OFFSET;
+    if (
+      port.distinct === 0 &&
+      portCounters.peek(source.addressKey, portNumber, 0) === undefined
+    ) removeSample(source.samplePorts, portNumber);
   }
 
   /**
@@ -594,25 +673,29 @@ export function createPortScanDetector(
           );
           return;
         }
-        // One more distinct probe: the source and its held probes join the tables.
+        // One more distinct probe: the source and its held probes (but
+        // UDP exchanges) join the tables.
         newSources.delete(srcKey, 0, 0);
+        const held2 = entry.count === 2 && entry.status2 !== EXCHANGED;
         source = newSource(
           addressTextOf(srcKey, entry.address),
           srcKey,
-          entry.atUs,
+          entry.status !== EXCHANGED ? entry.atUs : held2 ? entry.atUs2 : nowUs,
         );
         sources.add(srcKey, 0, 0, source, srcHash);
         source.kinds = entry.kinds;
-        register(
-          source,
-          entry.host,
-          entry.hostKey,
-          entry.portKey,
-          entry.atUs,
-          entry.status,
-          report,
-        );
-        if (entry.count === 2) {
+        if (entry.status !== EXCHANGED) {
+          register(
+            source,
+            entry.host,
+            entry.hostKey,
+            entry.portKey,
+            entry.atUs,
+            entry.status,
+            report,
+          );
+        }
+        if (held2) {
           register(
             source,
             entry.host2,
@@ -678,6 +761,7 @@ export function createPortScanDetector(
       host = counterOf(hostCounters.spare(), src, dstKey, 0, source);
       hostCounters.add(src, dstKey, 0, host);
       source.hosts++;
+      if (dstKey === source.victimKey) source.victimHost = host;
       if (source.sampleHosts.length < MAX_SAMPLES) {
         addSample(source.sampleHosts, addressTextOf(dstKey, dst));
       }
@@ -713,6 +797,7 @@ export function createPortScanDetector(
     probe.status = status;
     probes.add(src, dstKey, portKey, probe);
     source.probes++;
+    if (countsAsUdpScan(portKey)) source.udpProbes++;
     host.distinct++;
     port.distinct++;
     subnet.distinct++;
@@ -746,26 +831,28 @@ export function createPortScanDetector(
         subnet.failed >= minFailedRatio * subnet.distinct) ||
         (port.failed >= failedHostThreshold &&
           port.failed >= minFailedRatio * port.distinct);
-      if (vertical) {
-        // IPv4 text comes from the formatter's cache while the scan goes on.
+      if (vertical && source.victimKey < 0) {
+        // The first vertical crossing names the victim for good (see the
+        // module doc); IPv4 text comes from the formatter's cache.
         source.victim = addressTextOf(source.lastHostKey, source.lastHost);
-        if (host.distinct > source.topHostPorts) {
-          source.topHost = source.victim;
-          source.topHostPorts = host.distinct;
-        }
+        source.victimKey = source.lastHostKey;
+        source.victimHost = host;
       }
       if (horizontal && port.distinct > source.topPortHosts) {
         source.topPortKey = source.lastPortKey;
         source.topPortHosts = port.distinct;
       }
       if (vertical || horizontal) source.crossedUs = nowUs;
+      // A UDP datagram that is no part of a scan is most likely a query
+      // whose answer is on its way (which makes it no probe): it does not
+      // make the scan report again.
+      else if (port.b >= UDP_PORT_OFFSET) return;
     }
     if (nowUs - source.crossedUs >= windowUs) return;
     const distinct = source.probes + source.uncounted;
     if (!isGrowthReportDue(source, distinct, nowUs, reportIntervalUs)) return;
     markReported(source, distinct, nowUs);
-    const isVertical = vertical || (!horizontal && source.victim !== "");
-    report(findingOf(source, isVertical, nowUs, config));
+    report(findingOf(source, source.victim !== "", nowUs, config));
   }
 
   return {
@@ -851,14 +938,7 @@ export function createPortScanDetector(
         const srcPort = packet.srcPort;
         const dstPort = packet.dstPort;
         if (dstPort < 0) return;
-        if (
-          answer(
-            packet.dstAddressKey,
-            packet.srcAddressKey,
-            UDP_PORT_OFFSET + srcPort,
-            ANSWERED,
-          )
-        ) return;
+        if (answerUdp(packet)) return;
         if (srcPort < 1024 && dstPort >= 1024) return; // a service replying
         if (
           dstPort >= TRACEROUTE_FIRST_PORT && dstPort <= TRACEROUTE_LAST_PORT
@@ -888,6 +968,20 @@ export function createPortScanDetector(
         port_counters: portCounters.stats(),
         subnet_counters: subnetCounters.stats(),
       };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      // The last finding of each scan that changed since its last one
+      // (report_cadence.ts isFinalReportDue, inlined here).
+      for (const source of sources.values()) {
+        const distinct = source.probes + source.uncounted;
+        const lastUs = source.lastProbeUs;
+        if (
+          source.reportedCount === 0 || lastUs - source.crossedUs >= windowUs ||
+          (distinct === source.reportedCount && lastUs <= source.lastReportUs)
+        ) continue;
+        markReported(source, distinct, lastUs);
+        report(findingOf(source, source.victim !== "", lastUs, config));
+      }
     },
   };
 
@@ -954,6 +1048,7 @@ function newSource(
     ports: 0,
     uncounted: 0,
     kinds: 0,
+    udpProbes: 0,
     sampleHosts: [],
     samplePorts: [],
     lastHost: "",
@@ -964,8 +1059,8 @@ function newSource(
     touchedUs: nowUs,
     crossedUs: -Infinity,
     victim: "",
-    topHost: "",
-    topHostPorts: 0,
+    victimKey: -1,
+    victimHost: undefined,
     topPortKey: -1,
     topPortHosts: 0,
     reportedCount: 0,
@@ -973,8 +1068,19 @@ function newSource(
   };
 }
 
+/** Whether a probe of `portKey` makes a UDP scan: UDP, and not to DNS or NTP. */
+function countsAsUdpScan(portKey: number): boolean {
+  return portKey >= UDP_PORT_OFFSET && portKey !== DNS_PORT_KEY &&
+    portKey !== NTP_PORT_KEY;
+}
+
 function addSample<T>(samples: T[], value: T): void {
   if (!samples.includes(value)) samples.push(value);
+}
+
+function removeSample<T>(samples: T[], value: T): void {
+  const at = samples.indexOf(value);
+  if (at >= 0) samples.splice(at, 1);
 }
 
 /** Kind of a TCP probe without SYN, ACK or RST (nmap -sF, -sN, -sX and relatives). */
@@ -1012,16 +1118,33 @@ function findingOf(
 ): Finding {
   const distinct = source.probes + source.uncounted;
   const victim = vertical ? source.victim : "";
-  const kinds = KIND_NAMES.filter((_, i) => (source.kinds & (1 << i)) !== 0);
+  const victimPorts = vertical ? source.victimHost?.distinct ?? 0 : 0;
+  // "udp" only for a UDP scan, not for DNS or NTP queries (see the module doc).
+  let kindBits = source.kinds & ~KIND_UDP;
+  if (source.udpProbes > 0 || source.topPortKey >= UDP_PORT_OFFSET) {
+    kindBits |= KIND_UDP;
+  }
+  if (kindBits === 0) kindBits = source.kinds;
+  const kinds = KIND_NAMES.filter((_, i) => (kindBits & (1 << i)) !== 0);
   const windowMinutes = config.windowUs / 60e6;
   const topPort = source.topPortKey % UDP_PORT_OFFSET;
   const topPortProtocol = source.topPortKey >= UDP_PORT_OFFSET ? "udp" : "tcp";
+  // Past the per-source cap, probes are only counted: every count of ports
+  // or hosts is a lower bound.
+  const capped = source.uncounted > 0;
+  const atLeast = capped ? "at least " : "";
   const what = victim !== ""
-    ? `${
-      source.topHost === victim ? source.topHostPorts : source.ports
-    } ports of ${victim}`
-    : `${topPortProtocol}/${topPort} on ${source.topPortHosts} hosts`;
-  const uncounted = source.uncounted > 0 ? "at least " : "";
+    ? `${atLeast}${countOf(victimPorts, "port")} of ${victim}`
+    : `${topPortProtocol}/${topPort} on ${atLeast}${
+      countOf(source.topPortHosts, "host")
+    }`;
+  const totals = capped
+    ? `${distinct} probes, the first ${source.probes} counted: at least ${
+      countOf(source.ports, "distinct port")
+    } on at least ${countOf(source.hosts, "host")}`
+    : `${countOf(distinct, "probe")} to ${
+      countOf(source.ports, "distinct port")
+    } on ${countOf(source.hosts, "host")}`;
   return {
     kind: "port_scan",
     key: source.address,
@@ -1031,7 +1154,7 @@ function findingOf(
     victim,
     domain: "",
     summary:
-      `${source.address} probed ${what} (${uncounted}${distinct} probes to ${source.ports} ports of ${source.hosts} hosts, ${source.failed} failed) within ${windowMinutes} min: ${
+      `${source.address} probed ${what} (${totals}, ${source.failed} failed) within ${windowMinutes} min: ${
         kinds.join("/")
       } port scan`,
     evidence: {
@@ -1043,8 +1166,9 @@ function findingOf(
       refusedProbes: source.refused,
       answeredProbes: source.answered,
       uncountedProbes: source.uncounted,
-      topHost: source.topHost,
-      topHostPorts: source.topHostPorts,
+      countsAreLowerBounds: capped,
+      topHost: victim,
+      topHostPorts: victimPorts,
       topPort: source.topPortKey < 0 ? -1 : topPort,
       topPortHosts: source.topPortHosts,
       samplePorts: [...source.samplePorts],
@@ -1054,4 +1178,9 @@ function findingOf(
       windowSeconds: config.windowUs / 1e6,
     },
   };
+}
+
+/** `count` and `noun`, plural unless `count` is 1 ("1 host", "3 hosts"). */
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -4,13 +4,16 @@ import {
   type PacketRecord,
   TCP_FLAGS,
 } from "../capture/packet_record.ts";
-import type { Finding } from "./alert.ts";
+import { readPacketFile } from "../capture/packet_source.ts";
+import type { Alert, Finding } from "./alert.ts";
+import { AnalysisEngine } from "./engine.ts";
 import {
   createPortScanDetector,
   PORT_SCAN_DEFAULTS,
   type PortScanOptions,
 } from "./port_scan.ts";
 import {
+  byTime,
   crowdHost,
   findingsInCrowd,
   findingsOf,
@@ -916,4 +919,218 @@ Deno.test("port_scan: non-IP and non-probe packets are ignored", () => {
   assert.deepEqual(findings, []);
   assert.equal(detector.tables().sources?.size, 0);
   assert.equal(detector.name, "port_scan");
+});
+
+/** The parts of a summary: "<src> probed [at least ]N ports of H (P probes to D distinct ports on K hosts, …". */
+const SUMMARY_REGEXP =
+  / probed (?:at least )?(\d+) ports? of (\S+) \((\d+) probes? to (\d+) distinct ports? on (\d+) hosts?, /;
+
+/** Asserts that the finding's victim, its summary's host and its evidence's top host are one host, with the same port count. */
+function assertOneStory(
+  finding: Pick<Finding, "summary" | "victim" | "evidence">,
+): void {
+  const parts = SUMMARY_REGEXP.exec(finding.summary);
+  assert.ok(parts, finding.summary);
+  const [, ports, host, , distinctPorts, hosts] = parts;
+  assert.equal(host, finding.victim, finding.summary);
+  assert.equal(finding.evidence.topHost, finding.victim, finding.summary);
+  assert.equal(Number(ports), finding.evidence.topHostPorts, finding.summary);
+  assert.equal(
+    Number(distinctPorts),
+    finding.evidence.distinctPorts,
+    finding.summary,
+  );
+  assert.equal(Number(hosts), finding.evidence.distinctHosts, finding.summary);
+}
+
+Deno.test("port_scan: the victim, the summary's host and the evidence's top host agree, and the victim stays the first host scanned", () => {
+  const hosts = ["10.0.0.5", "10.0.0.6", "10.0.0.7"];
+  // Ports 1–100 of each host in turn (.5:1 .6:1 .7:1 .5:2 …): .5 crosses
+  // first; then 200 more ports of .7 alone, which overtakes it.
+  const packets = times(300, (i) =>
+    tcp({
+      dst: hosts[i % 3]!,
+      dstPort: Math.floor(i / 3) + 1,
+      flags: SYN,
+      atUs: i * 1000,
+    }));
+  for (let i = 0; i < 200; i++) {
+    packets.push(
+      tcp({
+        dst: hosts[2]!,
+        dstPort: 101 + i,
+        flags: SYN,
+        atUs: 300_000 + i * 1000,
+      }),
+    );
+  }
+  // Findings at 43 probes (.5's 15th port), then at 86, 172 and 344.
+  const findings = run(packets);
+  assert.equal(findings.length, 4);
+  for (const finding of findings) {
+    assert.equal(finding.victim, hosts[0]);
+    assertOneStory(finding);
+  }
+  // "N ports of H" counts H's ports alone; the totals come after.
+  assert.equal(
+    findings[0]?.summary,
+    `${SCANNER} probed 15 ports of 10.0.0.5 (43 probes to 15 distinct ports on 3 hosts, 43 failed) within 5 min: syn port scan`,
+  );
+  assert.equal(
+    findings.at(-1)?.summary,
+    `${SCANNER} probed 100 ports of 10.0.0.5 (344 probes to 144 distinct ports on 3 hosts, 344 failed) within 5 min: syn port scan`,
+  );
+});
+
+Deno.test("port_scan: a horizontal scan is told as one port on many hosts, with no victim", () => {
+  const findings = run(
+    times(
+      25,
+      (i) =>
+        tcp({
+          dst: `10.0.3.${i + 1}`,
+          dstPort: 445,
+          flags: SYN,
+          atUs: i * 1000,
+        }),
+    ),
+  );
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.victim, "");
+  assert.equal(findings[0]?.evidence.topHost, "");
+  assert.equal(findings[0]?.evidence.scanType, "horizontal");
+  assert.equal(
+    findings[0]?.summary,
+    `${SCANNER} probed tcp/445 on 25 hosts (25 probes to 1 distinct port on 25 hosts, 25 failed) within 5 min: syn port scan`,
+  );
+});
+
+Deno.test("port_scan: answered DNS and NTP queries are no probes: they count nowhere, name no UDP scan and make no finding", () => {
+  const resolvers = ["10.1.104.1", "146.229.1.200", "146.229.56.2"];
+  /** A query from the scanner's `srcPort` and its answer 20 ms later. */
+  const exchange = (
+    dst: string,
+    dstPort: number,
+    srcPort: number,
+    atUs: number,
+  ) => [
+    udp({ dst, srcPort, dstPort, atUs }),
+    udp({
+      src: dst,
+      dst: SCANNER,
+      srcPort: dstPort,
+      dstPort: srcPort,
+      atUs: atUs + 20_000,
+    }),
+  ];
+  const packets: PacketRecord[] = [];
+  // Before the scan: names resolved by three resolvers (two queries held
+  // apart in new_sources, the third joins the tables with them).
+  resolvers.forEach((resolver, i) =>
+    packets.push(...exchange(resolver, 53, 50_000 + i, i * 1000))
+  );
+  // 20 ports one a second, a pause, 20 more. In the pause, queries to the
+  // resolvers and an NTP server, 10 s after the last finding: a finding
+  // would be due if they were probes.
+  packets.push(...synScan(20, { startUs: SECOND_US, intervalUs: SECOND_US }));
+  resolvers.forEach((resolver, i) =>
+    packets.push(...exchange(resolver, 53, 51_000 + i, 30 * SECOND_US + i))
+  );
+  packets.push(...exchange("172.98.77.203", 123, 52_000, 31 * SECOND_US));
+  packets.push(
+    ...times(
+      20,
+      (i) => tcp({ dstPort: 21 + i, flags: SYN, atUs: (40 + i) * SECOND_US }),
+    ),
+  );
+  const findings = run(byTime(packets));
+  // At the 15th port, then 10 s later or more with the scan going on:
+  // nothing while it pauses.
+  assert.deepEqual(findings.map((f) => f.evidence.probes), [15, 21, 31]);
+  for (const finding of findings) {
+    assert.equal(finding.evidence.distinctHosts, 1);
+    assert.deepEqual(finding.evidence.sampleHosts, [TARGET]);
+    assert.deepEqual(finding.evidence.probeKinds, ["syn"]);
+    assert.ok(finding.summary.endsWith(": syn port scan"), finding.summary);
+    assertOneStory(finding);
+  }
+  assert.ok(!(findings.at(-1)?.evidence.samplePorts as number[]).includes(123));
+});
+
+Deno.test("port_scan: one unanswered DNS query (a one-way capture) does not make a SYN scan a UDP scan; a sweep of udp/53 is one", () => {
+  const findings = run([
+    udp({ srcPort: 53913, dstPort: 53, atUs: 0 }),
+    ...synScan(100, { startUs: 1000 }),
+  ]);
+  assert.deepEqual(findings.map((f) => f.evidence.probes), [15, 30, 60]);
+  assert.deepEqual(findings.at(-1)?.evidence.probeKinds, ["syn"]);
+  // Unanswered, it may have been a probe: it counts as a port of the host.
+  assert.equal(findings.at(-1)?.evidence.topHostPorts, 60);
+  assert.equal(findings.at(-1)?.evidence.distinctPorts, 60);
+  const sweep = run(
+    times(
+      25,
+      (i) => udp({ dst: `10.0.3.${i + 1}`, dstPort: 53, atUs: i * 1000 }),
+    ),
+  );
+  assert.equal(sweep.length, 1);
+  assert.deepEqual(sweep[0]?.evidence.probeKinds, ["udp"]);
+  assert.match(sweep[0]?.summary ?? "", / probed udp\/53 on 25 hosts /);
+});
+
+Deno.test("port_scan: past maxProbesPerSource the counts of ports and hosts say 'at least'", () => {
+  const findings = run(synScan(1000), { maxProbesPerSource: 100 });
+  const last = findings.at(-1);
+  assert.equal(
+    last?.summary,
+    `${SCANNER} probed at least 100 ports of ${TARGET} (960 probes, the first 100 counted: at least 100 distinct ports on at least 1 host, 100 failed) within 5 min: syn port scan`,
+  );
+  assert.equal(last?.evidence.countsAreLowerBounds, true);
+  assert.equal(last?.evidence.topHostPorts, 100);
+  const uncapped = findings.filter((f) => f.evidence.uncountedProbes === 0);
+  assert.ok(uncapped.length > 0);
+  for (const finding of uncapped) {
+    assert.ok(!finding.summary.includes("at least"), finding.summary);
+    assert.equal(finding.evidence.countsAreLowerBounds, false);
+  }
+});
+
+Deno.test("port_scan: the connect scan of three hosts (real capture) tells one story: 1000 ports of one victim, 1000 distinct ports on 3 hosts", async () => {
+  // tshark: 10.0.2.15 connects to the same 1000 ports of .2, .3 and .4; it
+  // also queries three resolvers and an NTP server, which answer.
+  const file = new URL(
+    "../../shared/pcaps/attacks/portscan_tcp-connect-sT_3hosts_plus_arpsweep__tcpconnect.pcap",
+    import.meta.url,
+  ).pathname;
+  const events: Alert[] = [];
+  const engine = new AnalysisEngine({}, (event) => {
+    if (event.alert.kind === "port_scan") events.push(event.alert);
+  });
+  await readPacketFile(file, (packet) => engine.observe(packet));
+  engine.finish();
+  assert.ok(events.length > 2);
+  const victim = events[0]!.victim;
+  assert.ok(["10.0.2.2", "10.0.2.3", "10.0.2.4"].includes(victim), victim);
+  for (const alert of events) {
+    assert.equal(alert.victim, victim);
+    assertOneStory(alert);
+  }
+  const last = events.at(-1)!;
+  assert.equal(last.evidence.topHostPorts, 1000);
+  assert.equal(last.evidence.distinctPorts, 1000);
+  assert.equal(last.evidence.distinctHosts, 3);
+  assert.equal(last.evidence.probes, 3000);
+  assert.deepEqual(last.evidence.probeKinds, ["syn", "connect"]);
+  assert.deepEqual(
+    [...(last.evidence.sampleHosts as string[])].sort(),
+    ["10.0.2.2", "10.0.2.3", "10.0.2.4"],
+  );
+  assert.match(
+    last.summary,
+    new RegExp(
+      `^10\\.0\\.2\\.15 probed 1000 ports of ${
+        victim.replaceAll(".", "\\.")
+      } \\(3000 probes to 1000 distinct ports on 3 hosts, \\d+ failed\\) within 5 min: syn/connect port scan$`,
+    ),
+  );
 });

@@ -6,6 +6,10 @@
  * the repeats into one alert, so this only bounds how often findings are
  * made.
  *
+ * When the input ends (a replay's end, a stopped capture), each incident
+ * whose figures changed since its last finding makes one more
+ * ({@linkcode isFinalReportDue}, from the detectors' `flush`).
+ *
  * Each detector keeps a {@linkcode ReportMark} in its per-incident state.
  *
  * @module
@@ -49,6 +53,21 @@ export function isRepeatReportDue(
   const reported = mark.reportedCount;
   return reported <= 0 || count >= 2 * reported ||
     nowUs - mark.lastReportUs >= intervalUs;
+}
+
+/**
+ * Whether an incident that has made a finding is due one last finding when
+ * the input ends: its count differs from the last finding's, or it saw a
+ * packet after it (at `lastActivityUs`), so the alert ends with the
+ * capture's totals rather than the figures of its last repeat.
+ */
+export function isFinalReportDue(
+  mark: ReportMark,
+  count: number,
+  lastActivityUs: number,
+): boolean {
+  return mark.reportedCount > 0 &&
+    (count !== mark.reportedCount || lastActivityUs > mark.lastReportUs);
 }
 
 /** Records a finding made at `count` and packet time `nowUs`. */

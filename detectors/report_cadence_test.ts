@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   clearReportMark,
+  isFinalReportDue,
   isGrowthReportDue,
   isRepeatReportDue,
   markReported,
@@ -57,4 +58,16 @@ Deno.test("markReported() and clearReportMark() set and reset the mark", () => {
   clearReportMark(mark);
   assert.deepEqual(mark, { reportedCount: 0, lastReportUs: -Infinity });
   assert.equal(isGrowthReportDue(mark, 1, 3 * S, INTERVAL_US), true);
+});
+
+Deno.test("isFinalReportDue() is true only for an incident reported before that changed since", () => {
+  assert.equal(isFinalReportDue(unreported(), 50, 5 * S), false);
+  const mark = unreported();
+  markReported(mark, 40, 5 * S);
+  assert.equal(isFinalReportDue(mark, 40, 5 * S), false, "unchanged");
+  assert.equal(isFinalReportDue(mark, 41, 5 * S), true, "grew");
+  assert.equal(isFinalReportDue(mark, 30, 5 * S), true, "a window shrank");
+  assert.equal(isFinalReportDue(mark, 40, 6 * S), true, "packets since");
+  markReported(mark, 41, 6 * S);
+  assert.equal(isFinalReportDue(mark, 41, 6 * S), false);
 });

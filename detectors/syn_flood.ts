@@ -70,6 +70,7 @@ import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
+  isFinalReportDue,
   isRepeatReportDue,
   markReported,
   type ReportMark,
@@ -435,7 +436,8 @@ export function createSynFloodDetector(
     }
   }
 
-  function expire(nowUs: number): void {
+  /** Drops idle entries; a flood that goes with them makes its last finding first (see `flush`). */
+  function expire(nowUs: number, report: FindingSink): void {
     pending.expireOldest((target, atUs) => {
       if (nowUs - atUs < pendingUs) return false;
       endPending(target);
@@ -443,6 +445,7 @@ export function createSynFloodDetector(
     });
     targets.expireOldest((target) => {
       if (nowUs - target.lastSeenUs < pendingUs) return false;
+      if (target.flood !== undefined) finishFlood(target.flood, report);
       dropTarget(target);
       return true;
     });
@@ -450,9 +453,56 @@ export function createSynFloodDetector(
       if (nowUs - victim.lastSeenUs < pendingUs || victim.pending > 0) {
         return false;
       }
+      if (victim.spread !== undefined) finishSpread(victim.spread, report);
       unlistVictim(victim);
       return true;
     });
+  }
+
+  /**
+   * Reports a port's flood one last time if it changed since its last
+   * finding (report_cadence.ts `isFinalReportDue`), at its last SYN (or the
+   * later close that moved its window): when the input ends, or when the
+   * flood's state is dropped.
+   */
+  function finishFlood(flood: FloodState, report: FindingSink): void {
+    const target = flood.target;
+    const atUs = Math.max(target.lastSeenUs, target.bucketStartUs);
+    const halfOpen = halfOpenOf(target, atUs, windowUs);
+    const refused = refusedOf(target, atUs, windowUs);
+    const closedPort = isClosedPortFlood(
+      flood,
+      halfOpen,
+      refused,
+      halfOpenThreshold,
+      config.refusedFloodThreshold,
+    );
+    const level = closedPort ? refused : halfOpen;
+    if (!isFinalReportDue(flood, level, target.lastSeenUs)) return;
+    markReported(flood, level, atUs);
+    report(findingOf(flood, halfOpen, refused, closedPort, atUs, config));
+  }
+
+  /** The same for a flood spread over a host's ports, unless a flood on one of its ports is the incident's finding. */
+  function finishSpread(spread: SpreadState, report: FindingSink): void {
+    const victim = spread.victim;
+    const atUs = Math.max(victim.lastSeenUs, victim.bucketStartUs);
+    if (atUs - victim.portFloodUs < windowUs) return;
+    const halfOpen = halfOpenOf(victim, atUs, windowUs);
+    const refused = refusedOf(victim, atUs, windowUs);
+    const closedPorts = isClosedPortFlood(
+      spread,
+      halfOpen,
+      refused,
+      config.spreadHalfOpenThreshold,
+      config.spreadRefusedThreshold,
+    );
+    const level = closedPorts ? refused : halfOpen;
+    if (!isFinalReportDue(spread, level, victim.lastSeenUs)) return;
+    markReported(spread, level, atUs);
+    report(
+      spreadFindingOf(spread, halfOpen, refused, closedPorts, atUs, config),
+    );
   }
 
   /**
@@ -493,7 +543,7 @@ export function createSynFloodDetector(
   function onSyn(packet: PacketRecord, report: FindingSink): void {
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
-      expire(nowUs);
+      expire(nowUs, report);
       nextExpiryUs = nowUs + touchIntervalUs;
     }
     const dstKey = packet.dstAddressKey;
@@ -571,6 +621,7 @@ export function createSynFloodDetector(
     const refused = refusedOf(target, nowUs, windowUs);
     if (halfOpen < warmHalfOpen && refused < warmRefused) {
       if (flood !== undefined && nowUs - flood.hotUs >= FLOOD_IDLE_US) {
+        finishFlood(flood, report);
         dropFlood(target);
       }
       return false;
@@ -611,6 +662,7 @@ export function createSynFloodDetector(
     const refused = refusedOf(victim, nowUs, windowUs);
     if (halfOpen < warmSpreadHalfOpen && refused < warmSpreadRefused) {
       if (spread !== undefined && nowUs - spread.hotUs >= FLOOD_IDLE_US) {
+        finishSpread(spread, report);
         dropSpread(victim);
       }
       return;
@@ -727,7 +779,30 @@ export function createSynFloodDetector(
         spread_floods: spreads.stats(),
       };
     },
+    flush(_nowUs: number, report: FindingSink): void {
+      // Least recently active first: a victim's busiest port reports last.
+      for (const flood of floods.values()) finishFlood(flood, report);
+      for (const spread of spreads.values()) finishSpread(spread, report);
+    },
   };
+}
+
+/**
+ * Whether a flood that has made findings is one at closed ports: refused
+ * attempts at or above their threshold while half-open is below its own,
+ * or, once both have waned, it never reached the half-open threshold (its
+ * findings counted refusals).
+ */
+function isClosedPortFlood(
+  flood: HotFlood,
+  halfOpen: number,
+  refused: number,
+  halfOpenThreshold: number,
+  refusedThreshold: number,
+): boolean {
+  if (halfOpen >= halfOpenThreshold) return false;
+  return refused >= refusedThreshold ||
+    Math.max(flood.peakHalfOpen, halfOpen) < halfOpenThreshold;
 }
 
 /** A victim entry to fill with {@linkcode resetVictim}. */

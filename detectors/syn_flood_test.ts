@@ -735,3 +735,35 @@ Deno.test("syn_flood: a victim evicted while one of its targets is tracked is no
   assert.equal(findings[0]!.evidence.port, 81);
   assert.equal(findings[0]!.evidence.halfOpen, 8);
 });
+
+Deno.test("syn_flood: a flood makes its last finding with its final figures when its state expires, and at flush", () => {
+  const threshold = THRESHOLD;
+  // Reported at the threshold and when half-open doubled; then silent.
+  const count = 3 * threshold;
+  const flood = spoofedSyns(count, 1_000);
+  const detector = createSynFloodDetector();
+  const during = findingsOf(detector, flood);
+  assert.ok((during.at(-1)!.evidence.halfOpen as number) < count);
+  // 3 s later another host's SYN: the flood's target expires (idle two windows).
+  const later = findingsOf(detector, [
+    tcp({ atUs: T0 + 3_300_000, flags: SYN, dst: "192.168.1.11" }),
+  ]);
+  assert.equal(later.length, 1);
+  assert.equal(later[0]!.evidence.halfOpen, count);
+  assert.ok(
+    (later[0]!.evidence.floodSyns as number) >
+      (during.at(-1)!.evidence.floodSyns as number),
+  );
+  assert.equal(later[0]!.timestampUs, flood.at(-1)!.timestampUs);
+  const final: Finding[] = [];
+  detector.flush!(T0 + 4_000_000, (finding) => final.push(finding));
+  assert.equal(final.length, 0, "nothing left to report");
+
+  // The same flood at the end of the input: flush makes that finding.
+  const ending = createSynFloodDetector();
+  findingsOf(ending, spoofedSyns(count, 1_000));
+  ending.flush!(T0 + 4_000_000, (finding) => final.push(finding));
+  assert.equal(final.length, 1);
+  assert.equal(final[0]!.evidence.halfOpen, count);
+  assert.deepEqual(final[0], later[0]);
+});

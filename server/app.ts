@@ -14,7 +14,12 @@ import { buildReport } from "./report.ts";
 import { renderMetrics } from "./metrics.ts";
 import { openSessionPcap } from "./pcap_store.ts";
 import type { CaptureMode, Sensor } from "./sensor.ts";
-import { readJsonBody, rejectCrossOrigin, requireToken } from "./security.ts";
+import {
+  readJsonBody,
+  rejectCrossOrigin,
+  rejectForeignHost,
+  requireToken,
+} from "./security.ts";
 import { SensorError } from "./session_errors.ts";
 import type { StreamHub } from "./stream_hub.ts";
 import type { UiAssets } from "./ui_assets.ts";
@@ -60,6 +65,7 @@ export function createApp(deps: AppDeps): Hono {
     c.header("Referrer-Policy", "no-referrer");
     c.header("X-Frame-Options", "DENY");
   });
+  if (!deps.token) app.use("*", rejectForeignHost());
   app.use("/api/*", rejectCrossOrigin());
   if (deps.token) app.use("/api/*", requireToken(deps.token));
 
@@ -67,7 +73,13 @@ export function createApp(deps: AppDeps): Hono {
     c.json({
       status: "ok",
       version: deps.version,
-      capture: sensor.running ? sensor.session!.mode : "idle",
+      // "failed" until the next session starts: a health check can tell a
+      // capture that died from one that was never started.
+      capture: sensor.running
+        ? sensor.session!.mode
+        : sensor.session?.state === "failed"
+        ? "failed"
+        : "idle",
     }));
 
   if (deps.token) app.use("/metrics", requireToken(deps.token));
@@ -254,7 +266,12 @@ export function createApp(deps: AppDeps): Hono {
     return c.html(deps.ui.html);
   });
   app.get("/assets/:name", (c) => {
-    const asset = deps.ui?.assets[c.req.param("name")];
+    const name = c.req.param("name");
+    const assets = deps.ui?.assets;
+    // Own entries only: "constructor" is no asset.
+    const asset = assets && Object.hasOwn(assets, name)
+      ? assets[name]
+      : undefined;
     if (!asset) throw new SensorError(404, "No such asset");
     c.header("Content-Type", asset.contentType);
     c.header("Cache-Control", "no-cache");

@@ -249,6 +249,11 @@ Deno.test("a token guards every /api route and the stream", async () => {
   });
   assert.equal(header.status, 200);
   await header.body?.cancel();
+  const lowerCase = await request("/api/stats", {
+    headers: { Authorization: "bearer s3cret" },
+  });
+  assert.equal(lowerCase.status, 200, "the scheme is case-insensitive");
+  await lowerCase.body?.cancel();
   const query = await request("/api/stats?token=s3cret");
   assert.equal(query.status, 200);
   await query.body?.cancel();
@@ -256,6 +261,40 @@ Deno.test("a token guards every /api route and the stream", async () => {
   assert.equal(health.status, 200, "health checks need no token");
   await health.body?.cancel();
   await close();
+});
+
+Deno.test("without a token only loopback Host names are answered (DNS rebinding)", async () => {
+  const { request, post, close } = await setup();
+  // A page at attacker.example, re-pointed at 127.0.0.1, is same-origin to
+  // itself: its Origin matches its Host, so only the name gives it away.
+  const rebound = await post("/api/start", {
+    mode: "replay",
+    file: "/etc/shadow",
+  }, {
+    Host: "attacker.example:5000",
+    Origin: "http://attacker.example:5000",
+  });
+  assert.equal(rebound.status, 403);
+  assert.match(await errorOf(rebound), /not a loopback address.*--token/);
+  for (const path of ["/", "/api/alerts", "/api/stream", "/metrics"]) {
+    const read = await request(path, { headers: { Host: "attacker.example" } });
+    assert.equal(read.status, 403, path);
+    await read.body?.cancel();
+  }
+  for (const host of ["127.0.0.1:5000", "localhost:5000", "[::1]:5000"]) {
+    const ok = await request("/api/alerts", { headers: { Host: host } });
+    assert.equal(ok.status, 200, host);
+    await ok.body?.cancel();
+  }
+  await close();
+
+  const guarded = await setup("s3cret");
+  const named = await guarded.request("/api/alerts", {
+    headers: { Host: "sensor.example:5000", Authorization: "Bearer s3cret" },
+  });
+  assert.equal(named.status, 200, "a token lets any name through");
+  await named.body?.cancel();
+  await guarded.close();
 });
 
 Deno.test("cross-origin POSTs are refused", async () => {
@@ -339,5 +378,91 @@ Deno.test("replay session counts each decode anomaly once, as `netmirror read` d
   await waitStopped(sensor);
   const info = await (await request("/api/session")).json();
   assert.deepEqual(info.anomalies, expected.toJSON());
+  await close();
+});
+
+Deno.test("the dashboard's assets are served by their own names only", async () => {
+  const bus = new EventBus<SensorEvent>();
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-app-" });
+  const sensor = new Sensor(bus, { dataDir });
+  const hub = new StreamHub(bus);
+  const app = createApp({
+    sensor,
+    hub,
+    version: "test",
+    ui: {
+      html: "<!doctype html><title>NetMirror</title>",
+      assets: {
+        "app.js": { contentType: "text/javascript", body: "void 0;" },
+      },
+    },
+  });
+  try {
+    const script = await app.request("/assets/app.js");
+    assert.equal(script.status, 200);
+    assert.equal(await script.text(), "void 0;");
+    // Names every object inherits are no assets.
+    for (const name of ["constructor", "toString", "__proto__"]) {
+      const inherited = await app.request(`/assets/${name}`);
+      assert.equal(inherited.status, 404, name);
+      assert.match(await errorOf(inherited), /No such asset/);
+    }
+  } finally {
+    await sensor.close();
+    hub.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("/healthz says failed after a capture failed, until the next one starts", async () => {
+  const { request, post, sensor, close } = await setup();
+  const health = async () => (await (await request("/healthz")).json()).capture;
+  assert.equal(await health(), "idle");
+  const broken = await post("/api/start", {
+    mode: "replay",
+    file:
+      `${PCAPS}malformed/truncated_file_cut_mid_record__http-fault-post.pcap`,
+  });
+  assert.equal(broken.status, 201);
+  await broken.body?.cancel();
+  await waitStopped(sensor);
+  assert.equal(sensor.session?.state, "failed");
+  assert.equal(await health(), "failed");
+  const good = await post("/api/start", { mode: "replay", file: HTTP_CAP });
+  assert.equal(good.status, 201);
+  await good.body?.cancel();
+  await waitStopped(sensor);
+  assert.equal(await health(), "idle");
+  await close();
+});
+
+Deno.test("a capture of two link types: the session PCAP holds the first's frames and the report says the rest were left out", async () => {
+  const { request, post, sensor, close } = await setup();
+  const started = await post("/api/start", {
+    mode: "replay",
+    file:
+      `${PCAPS}formats/pcapng_multisection_mixed_linktypes_LE__test202.pcapng`,
+  });
+  assert.equal(started.status, 201);
+  const session = await started.json();
+  await waitStopped(sensor);
+  const info = sensor.session!;
+  assert.ok(info.pcapSkippedFrames > 0);
+  const pcap = new Uint8Array(
+    await (await request(`/api/export/pcap/${session.id}`)).arrayBuffer(),
+  );
+  let records = 0;
+  const parser = new CaptureParser();
+  parser.push(pcap, () => records++);
+  parser.finish();
+  assert.equal(records + info.pcapSkippedFrames, info.packets);
+  const report = await (await post("/api/export/report")).json();
+  assert.equal(report.session.pcapSkippedFrames, info.pcapSkippedFrames);
+  assert.ok(
+    report.recommendations.some((r: { reason: string }) =>
+      r.reason ===
+        `${info.pcapSkippedFrames} frames of a second link type were left out of the session PCAP`
+    ),
+  );
   await close();
 });

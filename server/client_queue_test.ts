@@ -26,6 +26,7 @@ function alert(id: number): SensorEvent {
     mode: "demo",
     message: "",
     droppedByKernel: 0,
+    cleared: false,
   };
 }
 

@@ -48,6 +48,12 @@ export interface StatusEvent {
   message: string;
   /** tcpdump's kernel drops so far (live mode), else 0. */
   droppedByKernel: number;
+  /**
+   * True when the sensor has just forgotten its packets, alerts and
+   * statistics (a new session, or `POST /api/clear`): a client that
+   * reconnects with `Last-Event-ID` is replayed nothing from before it.
+   */
+  cleared: boolean;
 }
 
 /** Anything the sensor publishes. */

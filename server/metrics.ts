@@ -70,8 +70,10 @@ export class LifetimeCounters {
   readonly bytes = new Map<string, number>();
   /** Decode anomalies by name. */
   readonly anomalies = new Map<string, number>();
-  /** Alerts engaged, by "kind\u0000severity". */
+  /** Alerts engaged, by "kind\u0000severity" (the severity they engaged with). */
   readonly alerts = new Map<string, number>();
+  /** Alert severity rises (escalations), by "kind\u0000severity" (the new severity). */
+  readonly escalations = new Map<string, number>();
   /** tcpdump kernel drops, summed over finished live sessions. */
   droppedByKernel = 0;
   /** Frames left out of session PCAPs, summed over finished sessions. */
@@ -210,11 +212,21 @@ export function renderMetrics(input: MetricsInput): string {
   family(
     "alerts_total",
     "counter",
-    "Alerts engaged, by detector and severity.",
+    "Alerts engaged, by detector and the severity they engaged with.",
   );
   for (const [key, value] of [...input.lifetime.alerts].sort()) {
     const [detector, severity] = key.split("\u0000") as [string, string];
     sample("alerts_total", { detector, severity }, value);
+  }
+
+  family(
+    "alert_escalations_total",
+    "counter",
+    "Alerts whose severity rose after they engaged, by detector and the new severity.",
+  );
+  for (const [key, value] of [...input.lifetime.escalations].sort()) {
+    const [detector, severity] = key.split("\u0000") as [string, string];
+    sample("alert_escalations_total", { detector, severity }, value);
   }
 
   family(

@@ -136,3 +136,50 @@ Deno.test("GET /metrics needs the token when one is set", async () => {
   hub.close();
   await Deno.remove(dataDir, { recursive: true });
 });
+
+Deno.test("GET /metrics counts alerts by their engaging severity and each escalation by its new one", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-metrics-" });
+  const bus = new EventBus<SensorEvent>();
+  const sensor = new Sensor(bus, { dataDir });
+  const hub = new StreamHub(bus);
+  const app = createApp({ sensor, hub, version: "test" });
+  try {
+    // A spoofed SYN flood: engaged at the threshold, then far above it.
+    await replay(
+      sensor,
+      "attacks/synflood_spoofed_37k_sources__pkt.TCP.synflood.spoofed.pcap",
+    );
+    const [alert, ...others] = sensor.alerts();
+    assert.equal(others.length, 0);
+    const text = await (await app.request("/metrics")).text();
+    assert.match(
+      text,
+      /# HELP netmirror_alert_escalations_total .+\n# TYPE netmirror_alert_escalations_total counter\n/,
+    );
+    const byName = new Map(
+      (parsePrometheusTextFormat(text) as Family[]).map((f) => [f.name, f]),
+    );
+    const series = (name: string) =>
+      (byName.get(name)?.metrics ?? []).map((m) => [
+        m.labels?.detector,
+        m.labels?.severity,
+        Number(m.value),
+      ]);
+    const engaged = series("netmirror_alerts_total");
+    assert.equal(engaged.length, 1, "one alert, counted once");
+    assert.equal(engaged[0]![0], "syn_flood");
+    assert.notEqual(engaged[0]![1], alert!.severity, "it engaged lower");
+    const escalations = series("netmirror_alert_escalations_total");
+    assert.ok(
+      escalations.some(([detector, severity, value]) =>
+        detector === "syn_flood" && severity === alert!.severity && value === 1
+      ),
+      `an escalation to ${alert!.severity}: ${JSON.stringify(escalations)}`,
+    );
+    assert.ok(!escalations.some(([, severity]) => severity === engaged[0]![1]));
+  } finally {
+    await sensor.close();
+    hub.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

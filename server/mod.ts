@@ -14,10 +14,6 @@ export {
   type SessionInfo,
   type StartOptions,
 } from "./sensor.ts";
-export {
-  isLoopback,
-  type RunningServer,
-  type ServeOptions,
-  startServer,
-} from "./serve.ts";
+export { isLoopback } from "./security.ts";
+export { type RunningServer, type ServeOptions, startServer } from "./serve.ts";
 export { StreamHub } from "./stream_hub.ts";

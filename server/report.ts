@@ -177,6 +177,14 @@ function recommend(
         `${session.pcapDroppedFrames} frames were left out of the session PCAP`,
     });
   }
+  if (session && session.pcapSkippedFrames > 0) {
+    out.push({
+      action:
+        "The session PCAP holds one link type: read the original capture for the frames of the others.",
+      reason:
+        `${session.pcapSkippedFrames} frames of a second link type were left out of the session PCAP`,
+    });
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Request guards: the API token, cross-origin POST rejection, and strict
- * JSON bodies (size-limited, unknown fields rejected).
+ * Request guards: the API token, the Host check of a server without one,
+ * cross-origin POST rejection, and strict JSON bodies (size-limited,
+ * unknown fields rejected).
  *
  * @module
  */
@@ -15,7 +16,8 @@ export function requireToken(token: string): MiddlewareHandler {
   const expected = new TextEncoder().encode(token);
   return async (c, next) => {
     const header = c.req.header("Authorization") ?? "";
-    const given = header.startsWith("Bearer ")
+    // The scheme is case-insensitive (RFC 9110, section 11.1).
+    const given = /^bearer /i.test(header)
       ? header.slice(7)
       : c.req.query("token") ?? "";
     const bytes = new TextEncoder().encode(given);
@@ -32,6 +34,44 @@ export function requireToken(token: string): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/**
+ * Rejects requests whose `Host` is not a loopback name or address, for a
+ * server on loopback without a token: a web page whose own name an
+ * attacker re-points at 127.0.0.1 (DNS rebinding) is same-origin to itself,
+ * so only the name it sends in `Host` gives it away. A request without
+ * `Host` (not a browser) passes.
+ */
+export function rejectForeignHost(): MiddlewareHandler {
+  return async (c, next) => {
+    const host = c.req.header("Host");
+    if (host !== undefined && !isLoopback(hostnameOf(host))) {
+      return c.json(
+        {
+          error:
+            `Host "${host}" is not a loopback address: without an API token NetMirror answers only requests to 127.0.0.1, [::1] or localhost (a guard against DNS rebinding; serve with --token to be reached by another name)`,
+        },
+        403,
+      );
+    }
+    await next();
+  };
+}
+
+/** True for addresses only this host can reach. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" ||
+    /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** The hostname of a `Host` header value, without port or IPv6 brackets ("" when unparsable). */
+export function hostnameOf(host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname.replace(/^\[(.*)\]$/, "$1");
+  } catch {
+    return "";
+  }
 }
 
 /** Rejects state-changing requests sent by another site (CSRF). */

@@ -28,7 +28,10 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { Alert } from "../detectors/alert.ts";
-import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
+import {
+  type AlertEvent,
+  AlertNumbering,
+} from "../detectors/alert_lifecycle.ts";
 import { AnalysisEngine, type EngineConfig } from "../detectors/engine.ts";
 import { DEFAULT_BATCH_PACKETS, EngineFeed } from "../detectors/engine_feed.ts";
 import type { EventBus } from "./event_bus.ts";
@@ -102,6 +105,8 @@ export interface SessionInfo {
   skippedByReader: number;
   /** Frames analysed but left out of the session PCAP (the disk fell behind a live capture, or a write failed). */
   pcapDroppedFrames: number;
+  /** Frames analysed but left out of the session PCAP because their link type differs from its first frame's (a pcapng with several interfaces; a PCAP file holds one link type). */
+  pcapSkippedFrames: number;
   /** Why the session failed, else "". */
   error: string;
   /** Decode anomalies by name. */
@@ -154,6 +159,8 @@ export class Sensor {
   readonly lifetime = new LifetimeCounters();
   /** Latency histograms over the life of the process. */
   readonly latencyHistograms = new LatencyHistograms();
+  /** Numbers every session's alerts: a new session never reuses an earlier one's ids. */
+  readonly #alertNumbering = new AlertNumbering();
   #engine: AnalysisEngine;
   /** Gathers the pipeline's packets into the engine's batches (`#engine`'s). */
   #feed: EngineFeed;
@@ -260,6 +267,7 @@ export class Sensor {
       pipeReason: "",
       skippedByReader: 0,
       pcapDroppedFrames: 0,
+      pcapSkippedFrames: 0,
       error: "",
       anomalies: {},
     };
@@ -288,6 +296,7 @@ export class Sensor {
     this.#status(
       "running",
       `${describe(this.#session)} started${outputSuffix(this.#session)}`,
+      true,
     );
     return this.#snapshotSession();
   }
@@ -309,6 +318,7 @@ export class Sensor {
     this.#status(
       this.#session?.state ?? "idle",
       "Cleared packets, alerts and statistics",
+      true,
     );
   }
 
@@ -363,6 +373,7 @@ export class Sensor {
     const config = this.#options.engine ?? {};
     return new AnalysisEngine({
       ...config,
+      lifecycle: { ...config.lifecycle, numbering: this.#alertNumbering },
       latency: {
         ...config.latency,
         onMeasurement: (measurement) => {
@@ -374,6 +385,12 @@ export class Sensor {
       if (event.type === "engaged") {
         LifetimeCounters.add(
           this.lifetime.alerts,
+          `${event.alert.kind}\u0000${event.alert.severity}`,
+          1,
+        );
+      } else if (event.escalatedFrom !== undefined) {
+        LifetimeCounters.add(
+          this.lifetime.escalations,
           `${event.alert.kind}\u0000${event.alert.severity}`,
           1,
         );
@@ -728,6 +745,7 @@ export class Sensor {
     const pcap = this.#pcap;
     if (pcap) {
       session.pcapDroppedFrames = pcap.droppedFrames;
+      session.pcapSkippedFrames = pcap.skippedFrames;
       // Blocks that were still waiting for the disk may yet fail.
       this.#pcapClosed = pcap.close().then(() => {
         session.pcapDroppedFrames = pcap.droppedFrames;
@@ -752,6 +770,9 @@ export class Sensor {
         : "") +
       (session.pcapDroppedFrames > 0
         ? `; ${session.pcapDroppedFrames} frames left out of the session PCAP (the disk fell behind)`
+        : "") +
+      (session.pcapSkippedFrames > 0
+        ? `; ${session.pcapSkippedFrames} frames of a second link type left out of the session PCAP (one link type per file)`
         : "");
     this.#options.onSessionEnd?.(this.#snapshotSession());
     this.#status(
@@ -764,7 +785,11 @@ export class Sensor {
     );
   }
 
-  #status(state: StatusEvent["state"], message: string): void {
+  #status(
+    state: StatusEvent["state"],
+    message: string,
+    cleared = false,
+  ): void {
     const session = this.#session;
     this.#bus.publish({
       type: "status",
@@ -773,6 +798,7 @@ export class Sensor {
       mode: session?.mode ?? "",
       message,
       droppedByKernel: session?.droppedByKernel ?? 0,
+      cleared,
     });
   }
 

@@ -206,3 +206,69 @@ Deno.test("A live session keeps the snap length it is given (capture.snapLength)
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 });
+
+Deno.test("Sensor: a new session's alerts never reuse an earlier session's ids", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const bus = new EventBus<SensorEvent>();
+  const ids: string[] = [];
+  bus.subscribe((event) => {
+    if (event.type === "alert" && event.event.type === "engaged") {
+      ids.push(event.event.alert.id);
+    }
+  });
+  const sensor = new Sensor(bus, { dataDir });
+  const file = new URL(
+    "../../shared/pcaps/attacks/portscan_masscan_tcp0-1000_oneway__tcp_0_1000_20190821.pcap",
+    import.meta.url,
+  ).pathname;
+  try {
+    // The same capture twice: the same incident, but two alerts.
+    for (let session = 0; session < 2; session++) {
+      await sensor.start({ mode: "replay", file });
+      for (let i = 0; i < 400 && sensor.running; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.equal(sensor.running, false);
+    }
+    assert.equal(ids.length, 2);
+    assert.notEqual(ids[0], ids[1]);
+    for (const id of ids) assert.match(id, /^port_scan-\d+$/);
+  } finally {
+    await sensor.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("Sensor: frames of a second link type are counted as left out of the session PCAP, and said so", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const bus = new EventBus<SensorEvent>();
+  const messages: string[] = [];
+  bus.subscribe((event) => {
+    if (event.type === "status") messages.push(event.message);
+  });
+  const sensor = new Sensor(bus, { dataDir });
+  // Ethernet and NULL (BSD loopback) interfaces in one pcapng.
+  const file = new URL(
+    "../../shared/pcaps/formats/pcapng_multisection_mixed_linktypes_LE__test202.pcapng",
+    import.meta.url,
+  ).pathname;
+  try {
+    await sensor.start({ mode: "replay", file });
+    for (let i = 0; i < 400 && sensor.running; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const session = sensor.session!;
+    assert.equal(session.state, "stopped", session.error);
+    assert.ok(session.pcapSkippedFrames > 0, "some frames were left out");
+    assert.ok(session.pcapSkippedFrames < session.packets);
+    assert.match(
+      messages.at(-1)!,
+      new RegExp(
+        `; ${session.pcapSkippedFrames} frames of a second link type left out of the session PCAP`,
+      ),
+    );
+  } finally {
+    await sensor.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

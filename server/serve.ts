@@ -9,6 +9,7 @@ import type { EngineConfig } from "../detectors/engine.ts";
 import { createApp } from "./app.ts";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
+import { isLoopback } from "./security.ts";
 import { Sensor, type SensorOptions, type StartOptions } from "./sensor.ts";
 import { StreamHub, type StreamHubOptions } from "./stream_hub.ts";
 import type { UiAssets } from "./ui_assets.ts";
@@ -48,12 +49,6 @@ export interface RunningServer {
   hub: StreamHub;
   /** Stops the capture and the HTTP server. */
   close(): Promise<void>;
-}
-
-/** True for addresses only this host can reach. */
-export function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" ||
-    /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /**

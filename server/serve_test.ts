@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  effectiveToken,
-  isLoopback,
-  ListenError,
-  startServer,
-} from "./serve.ts";
+import { isLoopback } from "./security.ts";
+import { effectiveToken, ListenError, startServer } from "./serve.ts";
 
 Deno.test("isLoopback knows loopback addresses", () => {
   for (const host of ["127.0.0.1", "127.1.2.3", "::1", "localhost"]) {

@@ -1,7 +1,10 @@
 /**
  * `GET /api/stream`: Server-Sent Events for every client. Each event gets
  * an increasing id; alert and status events are kept in a bounded history
- * so a client reconnecting with `Last-Event-ID` gets what it missed.
+ * so a client reconnecting with `Last-Event-ID` gets what it missed. The
+ * history starts again at each status event that says the sensor cleared
+ * its state (a new session, `POST /api/clear`): a client is never replayed
+ * the alerts of an earlier session, or alerts that were cleared.
  *
  * Each response body is a `ReadableStream` that the HTTP server pulls from
  * the client's queue, one chunk per pull with every event queued by then:
@@ -143,6 +146,7 @@ export class StreamHub {
   #publish(event: SensorEvent): void {
     const item = { id: this.#nextId++, event };
     if (event.type === "alert" || event.type === "status") {
+      if (event.type === "status" && event.cleared) this.#history.length = 0;
       this.#history.push(item);
       if (this.#history.length > this.#historySize) this.#history.shift();
     }

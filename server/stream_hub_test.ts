@@ -5,7 +5,7 @@ import type { SensorEvent } from "./events.ts";
 import { sseMessage, StreamHub } from "./stream_hub.ts";
 import { readSse } from "../tests/sse_client.ts";
 
-function status(message: string): SensorEvent {
+function status(message: string, cleared = false): SensorEvent {
   return {
     type: "status",
     state: "running",
@@ -13,6 +13,7 @@ function status(message: string): SensorEvent {
     mode: "demo",
     message,
     droppedByKernel: 0,
+    cleared,
   };
 }
 
@@ -40,6 +41,26 @@ Deno.test("StreamHub replays missed alert and status events after Last-Event-ID"
     events.slice(0, 3).map((e) => e.data.message),
     ["event 3", "event 4", "event 5"],
   );
+  hub.close();
+});
+
+Deno.test("StreamHub replays nothing from before a status that says the sensor cleared its state", async () => {
+  const { bus, hub, app } = setup();
+  bus.publish(status("old session")); // id 1
+  bus.publish(status("old session's last")); // id 2
+  bus.publish(status("new session", true)); // id 3
+  bus.publish(status("new session's first")); // id 4
+  bus.publish(status("cleared", true)); // id 5
+  bus.publish(status("after the clear")); // id 6
+  const response = await app.request("/stream", {
+    headers: { "Last-Event-ID": "1" },
+  });
+  const events = await readSse(response, (_e, all) => all.length === 2);
+  assert.deepEqual(events.map((e) => e.id), ["5", "6"]);
+  assert.deepEqual(events.map((e) => e.data.message), [
+    "cleared",
+    "after the clear",
+  ]);
   hub.close();
 });
 

@@ -105,7 +105,7 @@ Deno.test("netmirror read --config applies thresholds; a bad config names the fi
   }
 });
 
-Deno.test("netmirror serve --print-config merges the file with flags", async () => {
+Deno.test("netmirror serve --print-config merges the defaults, the file and the flags", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-cfg-" });
   try {
     const path = `${dir}/netmirror.json`;
@@ -122,11 +122,27 @@ Deno.test("netmirror serve --print-config merges the file with flags", async () 
       "--print-config",
     ]);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout), {
-      port: 7000,
-      homeNet: ["10.9.0.0/16"],
-      dataDir: "/d",
-    });
+    const printed = JSON.parse(run.stdout);
+    // The flag over the file, the file over the defaults…
+    assert.equal(printed.port, 7000);
+    assert.deepEqual(printed.homeNet, ["10.9.0.0/16"]);
+    assert.equal(printed.dataDir, "/d");
+    // …and every default the file and flags left alone.
+    assert.equal(printed.bind, "127.0.0.1");
+    assert.equal(printed.capture.snapLength, 9216);
+    assert.equal(printed.detectors.portScan.portThreshold, 100);
+    assert.equal(printed.detectors.synFlood.halfOpenThreshold, 128);
+    assert.equal(printed.token, undefined, "no token is made up");
+    // What it prints is a config file that gives the same configuration.
+    await Deno.writeTextFile(`${dir}/printed.json`, run.stdout);
+    const again = await netmirror([
+      "serve",
+      "--config",
+      `${dir}/printed.json`,
+      "--print-config",
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, run.stdout);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -202,57 +218,59 @@ Deno.test("netmirror capture -w writes a pcap that tshark reads", async () => {
   }
 });
 
-Deno.test("netmirror serve answers over HTTP and stops cleanly on SIGTERM", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "netmirror-serve-" });
-  const child = command([
-    "serve",
-    "--idle",
-    "--port",
-    "0",
-    "--data-dir",
-    dir,
-  ], dir).spawn();
-  try {
-    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let text = "";
-    while (!/dashboard at (http:\/\/\S+?)\//.test(text)) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      text += value;
+for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+  Deno.test(`netmirror serve answers over HTTP and stops cleanly on ${signal}`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "netmirror-serve-" });
+    const child = command([
+      "serve",
+      "--idle",
+      "--port",
+      "0",
+      "--data-dir",
+      dir,
+    ], dir).spawn();
+    try {
+      const stderr = child.stderr.pipeThrough(new TextDecoderStream())
+        .getReader();
+      let text = "";
+      while (!/dashboard at (http:\/\/\S+?)\//.test(text)) {
+        const { value, done } = await stderr.read();
+        if (done) break;
+        text += value;
+      }
+      const url = text.match(/dashboard at (http:\/\/\S+?)\//)![1]!;
+      const health = await fetch(`${url}/healthz`);
+      assert.deepEqual(await health.json(), {
+        status: "ok",
+        version: "0.1.0",
+        capture: "idle",
+      });
+      const started = await fetch(`${url}/api/start`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          mode: "live",
+          interface: "lo",
+          filter: "udp port 9",
+        }),
+      });
+      assert.equal(started.status, 201);
+      await started.body?.cancel();
+      child.kill(signal);
+      const status = await child.status;
+      while (!(await stderr.read()).done) { /* drain */ }
+      await child.stdout.cancel();
+      assert.equal(status.code, 0);
+      const left = await new Deno.Command("pgrep", {
+        args: ["-f", "tcpdump .*udp port 9$"],
+      }).output();
+      assert.equal(
+        new TextDecoder().decode(left.stdout).trim(),
+        "",
+        "no tcpdump left",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    const url = text.match(/dashboard at (http:\/\/\S+?)\//)![1]!;
-    const health = await fetch(`${url}/healthz`);
-    assert.deepEqual(await health.json(), {
-      status: "ok",
-      version: "0.1.0",
-      capture: "idle",
-    });
-    const started = await fetch(`${url}/api/start`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        mode: "live",
-        interface: "lo",
-        filter: "udp port 9",
-      }),
-    });
-    assert.equal(started.status, 201);
-    await started.body?.cancel();
-    child.kill("SIGTERM");
-    const status = await child.status;
-    while (!(await stderr.read()).done) { /* drain */ }
-    await child.stdout.cancel();
-    assert.equal(status.code, 0);
-    const left = await new Deno.Command("pgrep", {
-      args: ["-f", "tcpdump .*udp port 9$"],
-    }).output();
-    assert.equal(
-      new TextDecoder().decode(left.stdout).trim(),
-      "",
-      "no tcpdump left",
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}

@@ -189,6 +189,11 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       ["capture", "-i", "lo", "-s", "262145"],
       ["capture", "-i", "lo", "-B", "3000000"],
       ["capture", "-i", "lo", "--tcpdump-output", "file"],
+      // node:util's three-line message for a value that starts with "-".
+      ["capture", "-i", "lo", "-B", "-5"],
+      ["capture", "-i", "lo", "-c", "-1"],
+      ["capture", "-i", "lo", "--count=-1"],
+      ["serve", "--token", "short"],
       ["serve", "-s", "0"],
       ["read", HTTP, "--home-net", "10.0.0.0/99"],
       ["serve", "--home-net", "10.0.0.0/8,not-a-cidr"],
@@ -444,4 +449,38 @@ Deno.test("netmirror serve on an address this host does not have says so in one 
     stderr,
     /^netmirror serve: Cannot listen on 192\.0\.2\.99:5999: .+\n$/,
   );
+});
+
+Deno.test("netmirror with the binary's permissions says where it may write when asked to write elsewhere", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-perm-" });
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        // What `deno task compile` grants.
+        "--allow-read",
+        "--allow-write=netmirror-data,/run/netmirror",
+        "--allow-run=tcpdump",
+        "--allow-sys=networkInterfaces,uid",
+        MAIN,
+        "read",
+        HTTP,
+        "--eve",
+        `${dir}/out.eve`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 1, stderr);
+    assert.match(
+      stderr,
+      /^netmirror read: Requires write access to ".*out\.eve": NetMirror as built by `deno task compile` writes only under \.\/netmirror-data and \/run\/netmirror; .*--eve - .*\n$/,
+    );
+    assert.doesNotMatch(stderr, /run again with/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -335,3 +335,71 @@ Deno.test("netmirror capture --tcpdump-output ring without write permission for 
     /^netmirror capture: Cannot capture into a file ring: cannot prepare \/run\/netmirror: Requires write access to "\/run\/netmirror"/,
   );
 });
+
+for (const output of ["ring", "pipe"] as const) {
+  Deno.test(`netmirror capture (${output}) stops on SIGHUP, prints its counts and leaves no tcpdump on a quiet link`, async () => {
+    const port = output === "ring" ? 47_415 : 47_416;
+    const before = await ringDirs();
+    // Nothing matches: a tcpdump left behind would write nothing, and
+    // so never meet the broken pipe that ends an orphan.
+    const child = netmirror([
+      "capture",
+      "-i",
+      "lo",
+      "--tcpdump-output",
+      output,
+      "-q",
+      "udp",
+      "port",
+      String(port),
+    ]);
+    const { reader } = await untilCapturing(child);
+    assert.equal((await tcpdumpPids(port)).length, 1, "one tcpdump");
+    child.kill("SIGHUP");
+    const [{ code }, rest] = await Promise.all([child.status, drain(reader)]);
+    await child.stdout.cancel();
+    assert.equal(code, 0, rest);
+    assert.match(rest, /netmirror: 0 packets decoded; tcpdump: 0 captured/);
+    assert.deepEqual(await tcpdumpPids(port), [], "tcpdump is gone");
+    assert.deepEqual(await ringDirs(), before, "no directory is left");
+  });
+}
+
+Deno.test("netmirror capture -c 2 under a burst says it decoded the 2 it printed, whatever tcpdump caught before it stopped", async () => {
+  const port = 47_417;
+  const child = netmirror([
+    "capture",
+    "-i",
+    "lo",
+    "--tcpdump-output",
+    "pipe",
+    "-c",
+    "2",
+    "--json",
+    "udp",
+    "port",
+    String(port),
+  ]);
+  const { reader } = await untilCapturing(child);
+  const sender = await udpSender();
+  let exited = false;
+  const status = child.status.finally(() => exited = true);
+  // Bursts of 50: tcpdump catches more than 2 before NetMirror stops it.
+  for (let burst = 0; burst < 20 && !exited; burst++) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => sender.send(`burst ${i}`, port)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await sender.close();
+  const [{ code }, stdout, rest] = await Promise.all([
+    status,
+    new Response(child.stdout).text(),
+    drain(reader),
+  ]);
+  assert.equal(code, 0, rest);
+  assert.equal(stdout.trim().split("\n").length, 2);
+  const captured = Number(rest.match(/tcpdump: (\d+) captured/)?.[1]);
+  assert.ok(captured > 2, `tcpdump caught more than asked: ${rest}`);
+  assert.match(rest, /netmirror: 2 packets decoded;/);
+});

@@ -77,9 +77,11 @@ export function parse<T>(parseCall: () => T): T {
   try {
     return parseCall();
   } catch (error) {
-    throw new UsageError(
-      error instanceof Error ? error.message : String(error),
-    );
+    // node:util's messages may run to three lines ("argument is ambiguous.
+    // Did you forget …? To specify …"): keep the first and the way out.
+    const lines = (error instanceof Error ? error.message : String(error))
+      .split("\n").map((line) => line.trim()).filter(Boolean);
+    throw new UsageError(lines.join(" "));
   }
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { onStopSignals } from "../../capture/child_registry.ts";
 import { formatPacketLine } from "../../capture/format_packet.ts";
 import {
   capturePackets,
@@ -135,9 +136,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     }
     if (count !== undefined && seen >= count) void live.stop();
   });
-  const stopOnSignal = () => void live.stop();
-  Deno.addSignalListener("SIGINT", stopOnSignal);
-  Deno.addSignalListener("SIGTERM", stopOnSignal);
+  const removeStopListeners = onStopSignals(() => void live.stop());
   try {
     await live.ready;
     console.error(
@@ -167,7 +166,9 @@ export async function captureCommand(args: string[]): Promise<number> {
       };
     }
     console.error(
-      `netmirror: ${result.packets} packets decoded${
+      // With -c, packets decoded after the count (before tcpdump stopped)
+      // were left out of every output: say what was handled.
+      `netmirror: ${seen} packets decoded${
         result.skipped > 0
           ? `, ${result.skipped} skipped (fell half a ring behind)`
           : ""
@@ -175,8 +176,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     );
   } finally {
     clearInterval(flushTimer);
-    Deno.removeSignalListener("SIGINT", stopOnSignal);
-    Deno.removeSignalListener("SIGTERM", stopOnSignal);
+    removeStopListeners();
     await live.stop().catch(() => {});
     feed?.flush();
     engine?.finish();

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { onStopSignals } from "../../capture/child_registry.ts";
 import { filterArgs } from "../../capture/tcpdump.ts";
 import {
   engineConfigOf,
@@ -13,6 +14,10 @@ import {
   mergeConfig,
   type NetMirrorConfig,
 } from "../config/config.ts";
+import {
+  MIN_TOKEN_LENGTH,
+  withSchemaDefaults,
+} from "../config/config_schema.ts";
 import { DemoTraffic } from "../demo/mod.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
 import {
@@ -56,7 +61,7 @@ Options:
   --eve <path|->          write EVE NDJSON (alert, flow, dns, arp, stats), rotated by size
   --config <file>         netmirror.json (schema: server/config/netmirror.schema.json);
                           flags override the file
-  --print-config          print the effective configuration and exit
+  --print-config          print the effective configuration (defaults included) and exit
   -h, --help              show this help
 
 Stream events with: curl -N http://127.0.0.1:5000/api/stream`;
@@ -115,6 +120,11 @@ export async function serveCommand(
       throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
     }
   }
+  if (values.token !== undefined && values.token.length < MIN_TOKEN_LENGTH) {
+    throw new UsageError(
+      `--token must be at least ${MIN_TOKEN_LENGTH} characters (as in the config file), got ${values.token.length}`,
+    );
+  }
   const flags = captureFlags(values);
   const fileConfig = values.config ? await loadConfig(values.config) : {};
   const config: NetMirrorConfig = mergeConfig(fileConfig, {
@@ -131,7 +141,7 @@ export async function serveCommand(
       : undefined,
   });
   if (values["print-config"]) {
-    await writeLine(JSON.stringify(config, null, 2));
+    await writeLine(JSON.stringify(withSchemaDefaults({ ...config }), null, 2));
     return 0;
   }
   const filter = filterArgs(positionals);
@@ -216,14 +226,11 @@ export async function serveCommand(
     }; stream: curl -N ${server.url}/api/stream${tokenQuery}; Ctrl-C stops`,
   );
   const { promise, resolve } = Promise.withResolvers<void>();
-  const stop = () => resolve();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  const removeStopListeners = onStopSignals(() => resolve());
   try {
     await promise;
   } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
+    removeStopListeners();
     await server.close();
     clearInterval(flushTimer);
     eveWriter?.close();

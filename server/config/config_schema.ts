@@ -38,6 +38,9 @@ export const DETECTOR_DEFAULTS = {
 
 type JsonSchema = Record<string, unknown>;
 
+/** Shortest API token accepted, in the config file and on the command line. */
+export const MIN_TOKEN_LENGTH = 8;
+
 const STRINGS: JsonSchema = { type: "array", items: { type: "string" } };
 const ENTRIES: JsonSchema = {
   type: "object",
@@ -84,7 +87,7 @@ export function buildConfigSchema(): JsonSchema {
       $schema: { type: "string" },
       bind: { type: "string", minLength: 1, default: "127.0.0.1" },
       port: { type: "integer", minimum: 0, maximum: 65535, default: 5000 },
-      token: { type: "string", minLength: 8 },
+      token: { type: "string", minLength: MIN_TOKEN_LENGTH },
       homeNet: { ...STRINGS, default: DATA_EXFIL_DEFAULTS.homeNet },
       dataDir: { type: "string", minLength: 1, default: "netmirror-data" },
       pcap: {
@@ -167,4 +170,33 @@ export function buildConfigSchema(): JsonSchema {
       },
     },
   };
+}
+
+/**
+ * `config` with every default of the config schema filled in where it says
+ * nothing (objects merged key by key, any other value taken whole): the
+ * configuration NetMirror runs with, for `--print-config`.
+ */
+export function withSchemaDefaults(
+  config: Record<string, unknown>,
+  schema: JsonSchema = buildConfigSchema(),
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  for (const [key, property] of Object.entries(properties)) {
+    const given = config[key];
+    if (property.type === "object" && property.properties !== undefined) {
+      const nested = withSchemaDefaults(
+        isPlainObject(given) ? given : {},
+        property,
+      );
+      if (Object.keys(nested).length > 0) out[key] = nested;
+    } else if (given !== undefined) out[key] = given;
+    else if (property.default !== undefined) out[key] = property.default;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

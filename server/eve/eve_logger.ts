@@ -146,7 +146,12 @@ export class EveLogger {
       this.#nextStatsUs = now + this.#options.statsIntervalUs;
     }
     this.#count(packet);
-    if (packet.network === "arp" && this.#types.has("arp")) {
+    // An ARP whose addresses were not decoded (truncated, or not
+    // Ethernet/IPv4: counted as a decode anomaly) has nothing to log.
+    if (
+      packet.network === "arp" && packet.arpSenderMac !== "" &&
+      this.#types.has("arp")
+    ) {
       this.#logArp(packet);
     }
     if (packet.dnsId >= 0 && this.#types.has("dns")) this.#logDns(packet);
@@ -164,9 +169,19 @@ export class EveLogger {
     }
   }
 
-  /** Takes an alert lifecycle event; writes an alert record when one engages. */
+  /**
+   * Takes an alert lifecycle event; writes an alert record when one engages
+   * and again each time its severity rises (an "updated" event with
+   * `escalatedFrom`), with the new severity, summary and evidence, so that a
+   * SIEM rule on severity sees the escalation. An escalation's record is
+   * stamped with the alert's latest packet time and names the severity it
+   * rose from (`netmirror.escalated_from`).
+   */
   alert(event: AlertEvent): void {
-    if (event.type !== "engaged") return;
+    const escalatedFrom = event.type === "updated"
+      ? event.escalatedFrom
+      : undefined;
+    if (event.type !== "engaged" && escalatedFrom === undefined) return;
     this.#alerts++;
     const { alert } = event;
     // Flows of the attacker and victim are marked, as Suricata's flow.alerted.
@@ -180,7 +195,9 @@ export class EveLogger {
     }
     if (!this.#types.has("alert")) return;
     const record: EveRecord = {
-      timestamp: eveTimestamp(alert.firstSeenUs),
+      timestamp: eveTimestamp(
+        escalatedFrom === undefined ? alert.firstSeenUs : alert.lastSeenUs,
+      ),
       "event_type": "alert",
       ...this.#iface(),
       ...(alert.attacker ? { src_ip: alert.attacker } : {}),
@@ -208,6 +225,9 @@ export class EveLogger {
         recommendation: alert.recommendation,
         evidence: alert.evidence,
         ...(alert.domain ? { domain: alert.domain } : {}),
+        ...(escalatedFrom === undefined
+          ? {}
+          : { "escalated_from": escalatedFrom }),
       },
     };
     this.#emit(record);

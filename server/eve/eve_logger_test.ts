@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { readPacketFile } from "../../capture/packet_source.ts";
+import type { Finding } from "../../detectors/alert.ts";
+import { AlertLifecycle } from "../../detectors/alert_lifecycle.ts";
+import { AnalysisEngine } from "../../detectors/engine.ts";
+import { EveLogger } from "./eve_logger.ts";
+import { EveLines } from "./eve_sink.ts";
+import { eveTimestamp } from "./eve_time.ts";
+
+const S = 1_000_000;
+const T0 = 1_700_000_000 * S;
+
+// deno-lint-ignore no-explicit-any
+type Line = Record<string, any>;
+
+function flood(atUs: number, severity: Finding["severity"], halfOpen: number) {
+  return {
+    kind: "syn_flood",
+    key: "10.0.0.1",
+    timestampUs: atUs,
+    severity,
+    attacker: "",
+    victim: "10.0.0.1",
+    domain: "",
+    summary: `10.0.0.1 port 80 has ${halfOpen} half-open connections`,
+    evidence: { halfOpen },
+  } satisfies Finding;
+}
+
+function alertRecords(sink: EveLines): Line[] {
+  return sink.lines.map((line) => JSON.parse(line) as Line).filter((r) =>
+    r.event_type === "alert"
+  );
+}
+
+Deno.test("EveLogger.alert writes a record when an alert engages and again each time its severity rises", () => {
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["alert"] });
+  const lifecycle = new AlertLifecycle({}, (event) => logger.alert(event));
+  lifecycle.report(flood(T0, "medium", 128));
+  lifecycle.report(flood(T0 + 11 * S, "medium", 200)); // an update, same severity
+  lifecycle.report(flood(T0 + 12 * S, "high", 512));
+  lifecycle.report(flood(T0 + 13 * S, "critical", 4096));
+  lifecycle.report(flood(T0 + 30 * S, "critical", 8192)); // no rise
+  lifecycle.releaseAll(T0 + 40 * S);
+  const records = alertRecords(sink);
+  assert.deepEqual(
+    records.map((r) => [
+      r.timestamp,
+      r.alert.severity,
+      r.netmirror.severity,
+      r.netmirror.escalated_from ?? "-",
+      r.alert.signature,
+    ]),
+    [
+      [
+        eveTimestamp(T0),
+        2,
+        "medium",
+        "-",
+        "NETMIRROR SYN flood: 10.0.0.1 port 80 has 128 half-open connections",
+      ],
+      [
+        eveTimestamp(T0 + 12 * S),
+        1,
+        "high",
+        "medium",
+        "NETMIRROR SYN flood: 10.0.0.1 port 80 has 512 half-open connections",
+      ],
+      [
+        eveTimestamp(T0 + 13 * S),
+        1,
+        "critical",
+        "high",
+        "NETMIRROR SYN flood: 10.0.0.1 port 80 has 4096 half-open connections",
+      ],
+    ],
+  );
+  assert.deepEqual(records.map((r) => r.netmirror.evidence.halfOpen), [
+    128,
+    512,
+    4096,
+  ]);
+  assert.equal(
+    new Set(records.map((r) => r.netmirror.alert_id)).size,
+    1,
+    "one alert",
+  );
+});
+
+Deno.test("EveLogger.alert: the last alert record of a real spoofed SYN flood has the alert's final severity", async () => {
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["alert"] });
+  const engine = new AnalysisEngine({}, (event) => logger.alert(event));
+  await readPacketFile(
+    new URL(
+      "../../../shared/pcaps/attacks/synflood_spoofed_37k_sources__pkt.TCP.synflood.spoofed.pcap",
+      import.meta.url,
+    ).pathname,
+    (packet) => engine.observe(packet),
+  );
+  engine.finish();
+  const [alert] = engine.alerts();
+  const records = alertRecords(sink);
+  assert.ok(records.length > 1, "an engaged record, then escalations");
+  assert.equal(records[0]!.netmirror.severity, "medium");
+  assert.equal(records.at(-1)!.netmirror.severity, alert!.severity);
+  assert.notEqual(alert!.severity, records[0]!.netmirror.severity);
+});

@@ -55,9 +55,22 @@ export function createApp(deps: AppDeps): Hono {
     console.error("netmirror: unexpected error in", c.req.path, error);
     return c.json({ error: "Internal error" }, 500);
   });
-  app.notFound((c) =>
-    c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404)
-  );
+  app.notFound((c) => {
+    // A known path asked with another method: 405 and the methods it takes.
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      c.header("Allow", allowed.join(", "));
+      return c.json(
+        {
+          error: `${c.req.method} is not allowed on ${c.req.path} (allowed: ${
+            allowed.join(", ")
+          })`,
+        },
+        405,
+      );
+    }
+    return c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404);
+  });
 
   app.use("*", async (c, next) => {
     await next();
@@ -279,6 +292,24 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   return app;
+}
+
+/** The methods of `app`'s routes (not its middleware) whose pattern matches `path`. */
+function allowedMethods(app: Hono, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL") continue; // middleware
+    const pattern = route.path.split("/").map((part) =>
+      part.startsWith(":")
+        ? "[^/]+"
+        : part === "*"
+        ? ".*"
+        : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    ).join("/");
+    if (new RegExp(`^${pattern}$`).test(path)) methods.add(route.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
 }
 
 function intQuery(

@@ -324,6 +324,20 @@ Deno.test("unknown routes and stream types answer JSON errors", async () => {
   const none = await request("/api/nothing");
   assert.equal(none.status, 404);
   assert.match(await errorOf(none), /No route/);
+  // Known paths asked with the wrong method: 405 with Allow.
+  for (
+    const [method, path, allow] of [
+      ["GET", "/api/start", "POST"],
+      ["PUT", "/api/start", "POST"],
+      ["DELETE", "/api/alerts", "GET, HEAD"],
+      ["POST", "/api/export/pcap/alert/port_scan-1", "GET, HEAD"],
+    ] as const
+  ) {
+    const wrong = await request(path, { method });
+    assert.equal(wrong.status, 405, `${method} ${path}`);
+    assert.equal(wrong.headers.get("Allow"), allow);
+    assert.match(await errorOf(wrong), /is not allowed on/);
+  }
   const badTypes = await request("/api/stream?types=alert,gossip");
   assert.equal(badTypes.status, 400);
   assert.match(await errorOf(badTypes), /Unknown event type "gossip"/);

@@ -70,6 +70,37 @@ Deno.test("netmirror read --eve - prints EVE NDJSON on stdout and the summary on
   assert.match(run.stderr, /^packets: /m);
 });
 
+Deno.test("netmirror read writes EVE where the config file's eve.path says, and --eve overrides it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-cfg-" });
+  try {
+    const config = `${dir}/eve.json`;
+    await Deno.writeTextFile(
+      config,
+      JSON.stringify({ eve: { path: `${dir}/from-config.eve` } }),
+    );
+    const run = await netmirror(["read", SCAN, "--config", config], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = (await Deno.readTextFile(`${dir}/from-config.eve`)).trim()
+      .split("\n").map((line) => JSON.parse(line));
+    assert.ok(lines.some((record) => record.event_type === "alert"));
+    assert.match(run.stdout, /port_scan/, "the summary still goes to stdout");
+
+    const flag = await netmirror([
+      "read",
+      SCAN,
+      "--config",
+      config,
+      "--eve",
+      "-",
+    ]);
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.match(flag.stdout, /"event_type":"alert"/);
+    assert.match(flag.stderr, /port_scan/, "the summary moves to stderr");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("netmirror read --config applies thresholds; a bad config names the field and exits 2", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-cfg-" });
   try {

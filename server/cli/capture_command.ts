@@ -90,8 +90,10 @@ export async function captureCommand(args: string[]): Promise<number> {
   }
   const flags = captureFlags(values);
   const count = positiveInteger("--count", values.count, MAX_COUNT);
-  const quiet = values.quiet || values.write === "-" || values.eve === "-";
   const config = values.config ? await loadConfig(values.config) : {};
+  // --eve over the config file's eve.path, as for serve.
+  const evePath = values.eve ?? config.eve?.path;
+  const quiet = values.quiet || values.write === "-" || evePath === "-";
   // Flags over the config file's capture settings.
   const capture = { ...config.capture, ...flags };
   const pcap = values.write
@@ -99,8 +101,8 @@ export async function captureCommand(args: string[]): Promise<number> {
       snapLength: capture.snapLength ?? DEFAULT_SNAP_LENGTH,
     })
     : undefined;
-  const eveWriter = values.eve !== undefined
-    ? new EveWriter(values.eve, config.eve ?? {})
+  const eveWriter = evePath !== undefined
+    ? new EveWriter(evePath, config.eve ?? {})
     : undefined;
   const eve = eveWriter
     ? new EveLogger(eveWriter, {

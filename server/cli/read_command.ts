@@ -70,18 +70,20 @@ export async function readCommand(args: string[]): Promise<number> {
   if (path === undefined) {
     throw new UsageError("read needs a capture file (or - for stdin)");
   }
-  if (values.json && values.eve === "-") {
-    throw new UsageError("--json and --eve - both want stdout; pick one");
-  }
   const fileConfig = values.config ? await loadConfig(values.config) : {};
   const config = mergeConfig(fileConfig, {
     homeNet: cidrList("--home-net", values["home-net"]),
   });
+  // --eve over the config file's eve.path, as for serve.
+  const evePath = values.eve ?? config.eve?.path;
+  if (values.json && evePath === "-") {
+    throw new UsageError("--json and --eve - both want stdout; pick one");
+  }
   const anomalies = new AnomalyCounter();
   const summary = new CaptureSummary();
   const out = new LineWriter();
-  const eveWriter = values.eve !== undefined
-    ? new EveWriter(values.eve, config.eve ?? {})
+  const eveWriter = evePath !== undefined
+    ? new EveWriter(evePath, config.eve ?? {})
     : undefined;
   const eve = eveWriter
     ? new EveLogger(eveWriter, {
@@ -179,7 +181,7 @@ export async function readCommand(args: string[]): Promise<number> {
         : []),
       ...formatAlertLines(engine.alerts()),
     ].join("\n");
-    if (values.eve === "-") console.error(text);
+    if (evePath === "-") console.error(text);
     else await writeLine(text);
   }
   if (failure) throw failure;

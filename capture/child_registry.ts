@@ -44,6 +44,8 @@ export function onStopSignals(handler: () => void): () => void {
 }
 
 const children = new Set<Deno.ChildProcess>();
+/** Children {@linkcode killAllCaptures} has signalled: their exit was asked for. */
+const killing = new WeakSet<Deno.ChildProcess>();
 const cleanups = new Set<() => Promise<void>>();
 let exitOnSignal = true;
 let listening = false;
@@ -80,6 +82,11 @@ export function registerCleanup(cleanup: () => Promise<void>): () => void {
   return () => void cleanups.delete(cleanup);
 }
 
+/** Whether {@linkcode killAllCaptures} has asked `child` to exit. */
+export function isBeingKilled(child: Deno.ChildProcess): boolean {
+  return killing.has(child);
+}
+
 /** Number of children currently registered. */
 export function registeredChildCount(): number {
   return children.size;
@@ -103,7 +110,10 @@ export function setExitOnSignal(enabled: boolean): void {
  */
 export async function killAllCaptures(): Promise<void> {
   const targets = [...children];
-  for (const child of targets) sendSignal(child, "SIGTERM");
+  for (const child of targets) {
+    killing.add(child);
+    sendSignal(child, "SIGTERM");
+  }
   await Promise.all(targets.map(async (child) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const exited = await Promise.race([

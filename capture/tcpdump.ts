@@ -13,7 +13,7 @@
  */
 
 import { byobChunks } from "./byob_chunks.ts";
-import { registerChild } from "./child_registry.ts";
+import { isBeingKilled, registerChild } from "./child_registry.ts";
 import { ringChunks } from "./ring_reader.ts";
 import {
   classifyTcpdumpStderr,
@@ -48,6 +48,14 @@ export const DEFAULT_BUFFER_KIB = 65_536;
 
 /** How long {@linkcode TcpdumpSource.stop} waits after SIGINT before SIGKILL, in milliseconds. */
 export const STOP_GRACE_MS = 2_000;
+
+/**
+ * How long a tcpdump that exited cleanly by itself waits for NetMirror's own
+ * stop before its exit counts as a failure, in milliseconds: Ctrl-C reaches
+ * tcpdump (same process group) and NetMirror's signal listener at once, in
+ * either order.
+ */
+export const UNASKED_EXIT_GRACE_MS = 250;
 
 /** Characters kept from each end of tcpdump's stderr (errors come first, counts last). */
 const STDERR_KEEP_CHARS = 16 * 1024;
@@ -306,12 +314,30 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
       stderrRead.catch(() => {}),
     ]);
     exited = true;
+    const killedByRegistry = isBeingKilled(child);
     unregister();
     const text = stderr.text();
     const stoppedBySignal = status.signal === "SIGINT" ||
       status.signal === "SIGTERM" ||
       (stopRequested && status.signal !== null);
     let failure: TcpdumpError | undefined;
+    // A clean exit nobody here asked for, with no -c: another process
+    // stopped tcpdump (kill, pkill). The session must not look stopped.
+    if (
+      status.success && listening && options.count === undefined &&
+      !stopRequested && !killedByRegistry
+    ) {
+      await new Promise((resolve) =>
+        setTimeout(resolve, UNASKED_EXIT_GRACE_MS)
+      );
+      if (!stopRequested) {
+        failure = new TcpdumpError(
+          "failed",
+          `tcpdump on "${options.iface}" exited before NetMirror stopped it (another process ended it)`,
+          text,
+        );
+      }
+    }
     if (!status.success && !stoppedBySignal) {
       failure = status.signal === null
         ? classifyTcpdumpStderr(text, context)
@@ -358,8 +384,8 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
   let stopping: Promise<TcpdumpStats> | undefined;
   const stop = (): Promise<TcpdumpStats> => {
     stopping ??= (async () => {
+      stopRequested = true; // also when tcpdump has just exited by itself
       if (!exited) {
-        stopRequested = true;
         if (stdoutState !== "reading") drainStdout();
         signal(child, "SIGINT");
         const timer = setTimeout(() => signal(child, "SIGKILL"), STOP_GRACE_MS);

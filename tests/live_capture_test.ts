@@ -619,3 +619,23 @@ Deno.test("killAllCaptures() ends every running capture", async () => {
     );
   }
 });
+
+Deno.test("spawnTcpdump(): a tcpdump ended by another process fails; a Ctrl-C that reaches tcpdump just before NetMirror's own stop does not", async () => {
+  const external = spawnTcpdump({ iface: "lo", filter: NOTHING_FILTER });
+  await within(external.ready, STEP_TIMEOUT_MS, "tcpdump to listen");
+  Deno.kill(external.pid, "SIGTERM"); // as `kill` from a shell would
+  const error = await rejection(external.done);
+  assert.equal(error.code, "failed");
+  assert.match(error.message, /exited before NetMirror stopped it/);
+  await assertProcessGone(external.pid);
+
+  const terminal = spawnTcpdump({ iface: "lo", filter: NOTHING_FILTER });
+  await within(terminal.ready, STEP_TIMEOUT_MS, "tcpdump to listen");
+  // Ctrl-C reaches the whole process group: tcpdump may see it first.
+  Deno.kill(terminal.pid, "SIGINT");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assertStatsShape(
+    await within(terminal.stop(), STEP_TIMEOUT_MS, "stop()"),
+  );
+  assert.equal(registeredChildCount(), 0);
+});

@@ -164,57 +164,66 @@ async function liveSession(output: CaptureOutput): Promise<void> {
   }
 }
 
-Deno.test("tcpdump dying mid-session becomes a failed session and a status event, not a dead server", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-e2e-" });
-  const port = 47_777;
-  const server = await startServer({
-    port: 0,
-    dataDir,
-    version: "e2e",
-    start: { mode: "live", interface: "lo", filter: `udp port ${port}` },
+// SIGTERM from another process makes tcpdump exit cleanly, as NetMirror's
+// own stop does: it must still count as a failure.
+for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+  Deno.test(`tcpdump ended mid-session by another process (${signal}) becomes a failed session and a status event, not a dead server`, async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "netmirror-e2e-" });
+    const port = signal === "SIGKILL" ? 47_777 : 47_778;
+    const server = await startServer({
+      port: 0,
+      dataDir,
+      version: "e2e",
+      start: { mode: "live", interface: "lo", filter: `udp port ${port}` },
+    });
+    try {
+      const stream = await fetch(`${server.url}/api/stream?types=status`, {
+        signal: AbortSignal.timeout(20_000),
+      });
+      const reading = readSse(
+        stream,
+        (event) => event.event === "status" && event.data.state === "failed",
+      );
+      const found = await new Deno.Command("pgrep", {
+        args: ["-f", `tcpdump .*udp port ${port}`],
+      }).output();
+      const pids = new TextDecoder().decode(found.stdout).trim().split("\n")
+        .filter(Boolean).map(Number);
+      assert.equal(pids.length, 1, "exactly our tcpdump");
+      Deno.kill(pids[0]!, signal);
+      const events = await reading;
+      const failed = events.at(-1)!;
+      assert.match(failed.data.message, /failed/);
+      const session = await (await fetch(`${server.url}/api/session`)).json();
+      assert.equal(session.state, "failed");
+      assert.match(
+        session.error,
+        signal === "SIGKILL"
+          ? /killed by SIGKILL/
+          : /exited before NetMirror stopped it/,
+      );
+      const health = await fetch(`${server.url}/healthz`);
+      // The server lives on; the health check tells the capture died.
+      assert.equal(health.status, 200);
+      assert.equal((await health.json()).capture, "failed");
+      // And a new session starts fine.
+      const again = await fetch(`${server.url}/api/start`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          mode: "live",
+          interface: "lo",
+          filter: `udp port ${port}`,
+        }),
+      });
+      assert.equal(again.status, 201);
+      await again.body?.cancel();
+    } finally {
+      await server.close();
+      await Deno.remove(dataDir, { recursive: true });
+    }
   });
-  try {
-    const stream = await fetch(`${server.url}/api/stream?types=status`, {
-      signal: AbortSignal.timeout(20_000),
-    });
-    const reading = readSse(
-      stream,
-      (event) => event.event === "status" && event.data.state === "failed",
-    );
-    const found = await new Deno.Command("pgrep", {
-      args: ["-f", `tcpdump .*udp port ${port}`],
-    }).output();
-    const pids = new TextDecoder().decode(found.stdout).trim().split("\n")
-      .filter(Boolean).map(Number);
-    assert.equal(pids.length, 1, "exactly our tcpdump");
-    Deno.kill(pids[0]!, "SIGKILL");
-    const events = await reading;
-    const failed = events.at(-1)!;
-    assert.match(failed.data.message, /failed/);
-    const session = await (await fetch(`${server.url}/api/session`)).json();
-    assert.equal(session.state, "failed");
-    assert.notEqual(session.error, "");
-    const health = await fetch(`${server.url}/healthz`);
-    // The server lives on; the health check tells the capture died.
-    assert.equal(health.status, 200);
-    assert.equal((await health.json()).capture, "failed");
-    // And a new session starts fine.
-    const again = await fetch(`${server.url}/api/start`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        mode: "live",
-        interface: "lo",
-        filter: `udp port ${port}`,
-      }),
-    });
-    assert.equal(again.status, 201);
-    await again.body?.cancel();
-  } finally {
-    await server.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
-});
+}
 
 Deno.test("replay with realtime keeps the capture's pace", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-e2e-" });

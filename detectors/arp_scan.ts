@@ -148,10 +148,16 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
   // a context for every packet (see bench/findings.md).
-  function expire(nowUs: number): void {
-    senders.expireOldest((state) =>
-      nowUs - state.fanOut.lastProbeUs >= windowUs
-    );
+  // A scan's state leaves the table while the capture goes on: its last
+  // figures are reported first (as flush does at the end).
+  function expire(nowUs: number, report: FindingSink): void {
+    senders.expireOldest((state) => {
+      if (nowUs - state.fanOut.lastProbeUs < windowUs) return false;
+      if (finishFanOut(state.fanOut)) {
+        report(findingOf(state, state.fanOut.lastProbeUs, config));
+      }
+      return true;
+    });
   }
 
   function observe(packet: PacketRecord, report: FindingSink): void {
@@ -172,7 +178,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
 
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
-      expire(nowUs);
+      expire(nowUs, report);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     let state = senders.get(key);

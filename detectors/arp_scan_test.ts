@@ -337,3 +337,19 @@ Deno.test("arp_scan: flush reports the targets and requests since the last findi
   detector.flush!(T0 + 10 * SECOND_US, (finding) => final.push(finding));
   assert.equal(final.length, 1, "nothing new since");
 });
+
+Deno.test("arp_scan: a scan whose state expires while the capture goes on reports its last figures first", () => {
+  const threshold = ARP_SCAN_DEFAULTS.targetThreshold;
+  const windowUs = ARP_SCAN_DEFAULTS.windowUs;
+  const scan = [...sweep(Math.floor(2.5 * threshold), 1_000)];
+  const asked = scan.filter((p) => p.dstAddress !== SCANNER);
+  const targets = new Set(asked.map((p) => p.dstAddress)).size;
+  // Another sender, long after: the scanner's state expires.
+  const later = [
+    ...sweep(3, 1_000, 200, T0 + 3 * windowUs, { sender: "10.0.0.77" }),
+  ];
+  const findings = run([...scan, ...later]);
+  const last = findings.at(-1)!;
+  assert.equal(last.evidence.scanTargets, targets);
+  assert.equal(last.timestampUs, scan.at(-1)!.timestampUs);
+});

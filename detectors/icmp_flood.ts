@@ -191,8 +191,33 @@ export function createIcmpFloodDetector(
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
   // a context for every packet (see bench/findings.md).
-  function expire(nowUs: number): void {
-    victims.expireOldest((state) => nowUs - state.lastRequestUs >= windowUs);
+  // A flood's state leaves the table while the capture goes on: its last
+  // figures are reported first (as flush does at the end).
+  function expire(nowUs: number, report: FindingSink): void {
+    victims.expireOldest((state) => {
+      if (nowUs - state.lastRequestUs < windowUs) return false;
+      reportLast(state, report);
+      return true;
+    });
+  }
+
+  /** The last finding of a flood whose figures changed since its last one. */
+  function reportLast(state: VictimState, report: FindingSink): void {
+    const lastUs = state.lastRequestUs;
+    if (!state.flooding || !isFinalReportDue(state, state.requests, lastUs)) {
+      return;
+    }
+    // The rate over the last `packetThreshold` requests (the ring is full while flooding).
+    const spanUs = lastUs - state.times[state.head]!;
+    markReported(state, state.requests, lastUs);
+    report(
+      findingOf(
+        state,
+        rateOf(spanUs, packetThreshold, windowUs),
+        lastUs,
+        config,
+      ),
+    );
   }
 
   function observe(packet: PacketRecord, report: FindingSink): void {
@@ -208,7 +233,7 @@ export function createIcmpFloodDetector(
     if (victimKey < 0 || packet.srcAddressKey < 0) return;
     const nowUs = packet.timestampUs;
     if (nowUs >= nextExpiryUs) {
-      expire(nowUs);
+      expire(nowUs, report);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     const hash = hashKey(victimKey, 0, 0);
@@ -222,11 +247,12 @@ export function createIcmpFloodDetector(
       );
       victims.add(victimKey, 0, 0, state, hash);
     }
-    state.lastRequestUs = nowUs;
     if (state.flooding && nowUs - state.lastAboveUs >= windowUs) {
+      reportLast(state, report); // the flood's own figures, not this request's
       state.flooding = false; // the flood is over; a new one starts afresh
       clearReportMark(state);
     }
+    state.lastRequestUs = nowUs;
     if (!state.flooding && nowUs - state.epochStartUs >= windowUs) {
       resetEpoch(state, nowUs);
     }
@@ -276,24 +302,7 @@ export function createIcmpFloodDetector(
       return { victims: victims.stats() };
     },
     flush(_nowUs: number, report: FindingSink): void {
-      for (const state of victims.values()) {
-        const lastUs = state.lastRequestUs;
-        if (
-          !state.flooding ||
-          !isFinalReportDue(state, state.requests, lastUs)
-        ) continue;
-        // The rate over the last `packetThreshold` requests (the ring is full while flooding).
-        const spanUs = lastUs - state.times[state.head]!;
-        markReported(state, state.requests, lastUs);
-        report(
-          findingOf(
-            state,
-            rateOf(spanUs, packetThreshold, windowUs),
-            lastUs,
-            config,
-          ),
-        );
-      }
+      for (const state of victims.values()) reportLast(state, report);
     },
   };
 }

@@ -180,8 +180,23 @@ Deno.test("icmp_flood: a second flood after a quiet window is reported afresh", 
     ...flood(200, 1_000, {}, T0 + 3 * windowUs),
   ];
   const findings = run(packets);
-  assert.deepEqual(findings.map((f) => f.evidence.requests), [150, 150]);
-  assert.equal(findings[1]!.timestampUs, T0 + 3 * windowUs + 149 * 1_000);
+  // The first flood's last figures (all 200) before its state goes, at its
+  // last request; then the second flood's first finding.
+  assert.deepEqual(findings.map((f) => f.evidence.requests), [150, 200, 150]);
+  assert.equal(findings[1]!.timestampUs, T0 + 199 * 1_000);
+  assert.equal(findings[2]!.timestampUs, T0 + 3 * windowUs + 149 * 1_000);
+});
+
+Deno.test("icmp_flood: a flood whose state expires while the capture goes on reports its last figures first", () => {
+  const windowUs = ICMP_FLOOD_DEFAULTS.windowUs;
+  const packets = [
+    ...flood(400, 1_000),
+    // Another victim's requests, long after: the first victim's state expires.
+    ...flood(10, 1_000, { dst: "10.0.0.99" }, T0 + 3 * windowUs),
+  ];
+  const findings = run(packets);
+  assert.deepEqual(findings.map((f) => f.evidence.requests), [150, 300, 400]);
+  assert.equal(findings.at(-1)!.timestampUs, T0 + 399 * 1_000);
 });
 
 Deno.test("icmp_flood: a long flood is re-reported at least every 10 s", () => {

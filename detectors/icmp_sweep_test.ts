@@ -293,3 +293,17 @@ Deno.test("icmp_sweep: a busy source that went quiet is kept against a newcomer 
   );
   assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });
+
+Deno.test("icmp_sweep: a sweep whose state expires while the capture goes on reports its last figures first", () => {
+  const threshold = ICMP_SWEEP_DEFAULTS.targetThreshold;
+  const windowUs = ICMP_SWEEP_DEFAULTS.windowUs;
+  const swept = [...sweep(Math.floor(2.5 * threshold), 1_000)];
+  // Another source, long after: the sweeper's state expires.
+  const later = [0, 1, 2].map((i) =>
+    icmp({ src: "10.0.0.77", atUs: T0 + 3 * windowUs + i, dst: lanHost(200) })
+  );
+  const findings = run([...swept, ...later]);
+  const last = findings.at(-1)!;
+  assert.equal(last.evidence.sweepTargets, swept.length);
+  assert.equal(last.timestampUs, swept.at(-1)!.timestampUs);
+});

@@ -323,9 +323,10 @@ export class AlertLifecycle {
     if (alert.attacker === "" && finding.attacker !== "") {
       alert.attacker = finding.attacker;
     }
-    if (alert.victim === "" && finding.victim !== "") {
-      alert.victim = finding.victim;
-    }
+    // The victim the summary and evidence speak of: a detector keeps it
+    // stable within an incident, and a reopened alert (the same attacker's
+    // next scan) names its new one.
+    if (finding.victim !== "") alert.victim = finding.victim;
   }
 
   #release(id: string, entry: ActiveAlert, nowUs: number): void {

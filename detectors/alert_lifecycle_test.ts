@@ -170,6 +170,28 @@ Deno.test("AlertLifecycle marks an update whose severity rose as an escalation, 
   assert.equal(events[2]!.alert.summary, "big");
 });
 
+Deno.test("AlertLifecycle: the alert names the victim its latest finding speaks of, also when reopened", () => {
+  const r = recorder();
+  const lifecycle = new AlertLifecycle(
+    { releaseAfterUs: 10 * S, suppressionUs: 60 * S },
+    (e) => r.events.push(e),
+  );
+  lifecycle.report(finding({ timestampUs: 0 }));
+  lifecycle.advance(10 * S);
+  // The same scanner's next scan, of another host: the alert reopens.
+  lifecycle.report(finding({
+    timestampUs: 30 * S,
+    victim: "10.0.0.2",
+    summary: "10.0.0.9 probed 100 ports of 10.0.0.2",
+  }));
+  const reopened = r.events.at(-1)!;
+  assert.equal(reopened.type, "updated");
+  assert.equal(reopened.alert.victim, "10.0.0.2");
+  // A finding that names no victim (a horizontal sweep) keeps the last one.
+  lifecycle.report(finding({ timestampUs: 45 * S, victim: "" }));
+  assert.equal(lifecycle.alerts()[0]!.victim, "10.0.0.2");
+});
+
 Deno.test("AlertLifecycle marks a reopened alert whose severity rose as an escalation", () => {
   const { events } = recorder();
   const lifecycle = new AlertLifecycle({}, (e) => events.push(e));

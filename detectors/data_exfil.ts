@@ -365,16 +365,8 @@ export function createDataExfilDetector(
       }
 
       const weight = previousBucketWeight(state, nowUs, windowUs);
-      const windowOut = windowedCount(
-        state.outBytes,
-        state.previousOutBytes,
-        weight,
-      );
-      const windowIn = windowedCount(
-        state.inBytes,
-        state.previousInBytes,
-        weight,
-      );
+      const windowOut = windowOutBytes(state, weight);
+      const windowIn = windowInBytes(state, weight);
       const crossed = windowOut >= exfilMinBytes &&
         windowOut >= outboundRatio * windowIn;
       if (!crossed) {
@@ -398,16 +390,8 @@ export function createDataExfilDetector(
         if (state.reportedCount === 0) continue;
         const lastUs = state.lastSeenUs;
         const weight = previousBucketWeight(state, lastUs, windowUs);
-        const windowOut = windowedCount(
-          state.outBytes,
-          state.previousOutBytes,
-          weight,
-        );
-        const windowIn = windowedCount(
-          state.inBytes,
-          state.previousInBytes,
-          weight,
-        );
+        const windowOut = windowOutBytes(state, weight);
+        const windowIn = windowInBytes(state, weight);
         if (
           windowOut < exfilMinBytes || windowOut < outboundRatio * windowIn ||
           !isFinalReportDue(state, windowOut, lastUs)
@@ -417,6 +401,16 @@ export function createDataExfilDetector(
       }
     },
   };
+}
+
+/** Outbound bytes over the sliding window (`weight` of the previous bucket's). */
+function windowOutBytes(state: PairState, weight: number): number {
+  return windowedCount(state.outBytes, state.previousOutBytes, weight);
+}
+
+/** Inbound bytes over the sliding window (`weight` of the previous bucket's). */
+function windowInBytes(state: PairState, weight: number): number {
+  return windowedCount(state.inBytes, state.previousInBytes, weight);
 }
 
 /** Remembers `port` among the pair's first `MAX_REMOTE_PORTS` remote ports. */

@@ -5,6 +5,7 @@ import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import { Sensor } from "./sensor.ts";
 import { StreamHub } from "./stream_hub.ts";
+import type { UiAssets } from "./ui_assets.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
@@ -12,7 +13,7 @@ import { readPacketFile } from "../capture/packet_source.ts";
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 const HTTP_CAP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;
 
-async function setup(token?: string) {
+async function setup(token?: string, ui?: UiAssets) {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-app-" });
   const bus = new EventBus<SensorEvent>();
   const sensor = new Sensor(bus, { dataDir });
@@ -22,6 +23,7 @@ async function setup(token?: string) {
     hub,
     version: "test",
     ...(token ? { token } : {}),
+    ...(ui ? { ui } : {}),
   });
   const request = (path: string, init: RequestInit = {}) =>
     app.request(path, init);
@@ -396,36 +398,20 @@ Deno.test("replay session counts each decode anomaly once, as `netmirror read` d
 });
 
 Deno.test("the dashboard's assets are served by their own names only", async () => {
-  const bus = new EventBus<SensorEvent>();
-  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-app-" });
-  const sensor = new Sensor(bus, { dataDir });
-  const hub = new StreamHub(bus);
-  const app = createApp({
-    sensor,
-    hub,
-    version: "test",
-    ui: {
-      html: "<!doctype html><title>NetMirror</title>",
-      assets: {
-        "app.js": { contentType: "text/javascript", body: "void 0;" },
-      },
-    },
+  const { request, close } = await setup(undefined, {
+    html: "<!doctype html><title>NetMirror</title>",
+    assets: { "app.js": { contentType: "text/javascript", body: "void 0;" } },
   });
-  try {
-    const script = await app.request("/assets/app.js");
-    assert.equal(script.status, 200);
-    assert.equal(await script.text(), "void 0;");
-    // Names every object inherits are no assets.
-    for (const name of ["constructor", "toString", "__proto__"]) {
-      const inherited = await app.request(`/assets/${name}`);
-      assert.equal(inherited.status, 404, name);
-      assert.match(await errorOf(inherited), /No such asset/);
-    }
-  } finally {
-    await sensor.close();
-    hub.close();
-    await Deno.remove(dataDir, { recursive: true });
+  const script = await request("/assets/app.js");
+  assert.equal(script.status, 200);
+  assert.equal(await script.text(), "void 0;");
+  // Names every object inherits are no assets.
+  for (const name of ["constructor", "toString", "__proto__"]) {
+    const inherited = await request(`/assets/${name}`);
+    assert.equal(inherited.status, 404, name);
+    assert.match(await errorOf(inherited), /No such asset/);
   }
+  await close();
 });
 
 Deno.test("/healthz says failed after a capture failed, until the next one starts", async () => {

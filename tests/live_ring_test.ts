@@ -105,19 +105,25 @@ async function udpSender() {
   };
 }
 
-Deno.test("netmirror capture --tcpdump-output ring decodes every packet from tcpdump's files and leaves no directory behind", async () => {
-  const port = 47_411;
-  const before = await ringDirs();
-  const child = captureRing(port, ["-c", "3", "--json"]);
-  const { line, reader } = await untilCapturing(child);
-  assert.match(line, /, read from a file ring; Ctrl-C stops$/);
-  const during = await ringDirs();
-  assert.equal(during.length, before.length + 1, "one ring directory");
+/**
+ * Sends up to `rounds` bursts of `burst` datagrams to 127.0.0.1:`port`
+ * (20 ms apart) until `child` exits; its exit code, stdout and the rest of
+ * its stderr.
+ */
+async function sendUntilExit(
+  child: Deno.ChildProcess,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  port: number,
+  rounds: number,
+  burst: number,
+) {
   const sender = await udpSender();
   let exited = false;
   const status = child.status.finally(() => exited = true);
-  for (let i = 0; i < 100 && !exited; i++) {
-    await sender.send(`ring ${i}`, port);
+  for (let round = 0; round < rounds && !exited; round++) {
+    await Promise.all(
+      Array.from({ length: burst }, (_, i) => sender.send(`ring ${i}`, port)),
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await sender.close();
@@ -126,6 +132,24 @@ Deno.test("netmirror capture --tcpdump-output ring decodes every packet from tcp
     new Response(child.stdout).text(),
     drain(reader),
   ]);
+  return { code, stdout, rest };
+}
+
+Deno.test("netmirror capture --tcpdump-output ring decodes every packet from tcpdump's files and leaves no directory behind", async () => {
+  const port = 47_411;
+  const before = await ringDirs();
+  const child = captureRing(port, ["-c", "3", "--json"]);
+  const { line, reader } = await untilCapturing(child);
+  assert.match(line, /, read from a file ring; Ctrl-C stops$/);
+  const during = await ringDirs();
+  assert.equal(during.length, before.length + 1, "one ring directory");
+  const { code, stdout, rest } = await sendUntilExit(
+    child,
+    reader,
+    port,
+    100,
+    1,
+  );
   assert.equal(code, 0, rest);
   const records = stdout.trim().split("\n").map((l) => JSON.parse(l));
   assert.equal(records.length, 3);
@@ -381,22 +405,14 @@ Deno.test("netmirror capture -c 2 under a burst says it decoded the 2 it printed
     String(port),
   ]);
   const { reader } = await untilCapturing(child);
-  const sender = await udpSender();
-  let exited = false;
-  const status = child.status.finally(() => exited = true);
   // Bursts of 50: tcpdump catches more than 2 before NetMirror stops it.
-  for (let burst = 0; burst < 20 && !exited; burst++) {
-    await Promise.all(
-      Array.from({ length: 50 }, (_, i) => sender.send(`burst ${i}`, port)),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await sender.close();
-  const [{ code }, stdout, rest] = await Promise.all([
-    status,
-    new Response(child.stdout).text(),
-    drain(reader),
-  ]);
+  const { code, stdout, rest } = await sendUntilExit(
+    child,
+    reader,
+    port,
+    20,
+    50,
+  );
   assert.equal(code, 0, rest);
   assert.equal(stdout.trim().split("\n").length, 2);
   const captured = Number(rest.match(/tcpdump: (\d+) captured/)?.[1]);

@@ -468,8 +468,10 @@ function findingOf(
     attacker: state.client,
     victim: state.server,
     domain: state.domain,
+    // Past the group's bound a subdomain not among those kept counts as
+    // new, repeats included: the count is then an upper bound.
     summary: `${state.client} sent ${state.queries} DNS queries with ${
-      capped ? "at least " : ""
+      capped ? `${state.hashes.size} to ` : ""
     }${state.uniqueSubdomains} unique subdomains of ${domainText} to ${state.server} in ${
       round(elapsedUs / 1e6, 1)
     } s (longest label ${state.maxLabelLength}, mean entropy ${

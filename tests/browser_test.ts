@@ -2,7 +2,9 @@
  * The dashboard in real headless Chromium (Debian's, driven by
  * puppeteer-core) against the real server in demo mode: live KPIs and
  * charts, chips and search, packet and alert modals, report download, Stop,
- * a screenshot for people, and responsiveness at 20k packets/s.
+ * a screenshot for people, responsiveness at 20k packets/s, an outage
+ * (nothing looks live), a Clear from another client, a finished replay's
+ * whole table, and keyboard use (modal focus trap, one tab stop per table).
  *
  * The screenshot is written to tests/output/dashboard.png (ignored by git).
  */
@@ -23,6 +25,7 @@ import {
   visibleRowPoint,
   waitUntil,
 } from "./browser/harness.ts";
+import type { Page } from "./browser/puppeteer.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { SessionInfo } from "../server/sensor.ts";
 
@@ -40,6 +43,12 @@ const MAX_HEAP_BYTES = 100 * 2 ** 20;
 
 /** Chromium's console line for a packet record the server no longer holds. */
 const EVICTED_PACKET = /status of 404 .*\/api\/packets\/\d+\)$/;
+
+/** A DNS tunnel (438 packets): far more than the stream's row sample of a fast replay. */
+const IODINE_PCAP = new URL(
+  "../../shared/pcaps/attacks/dnstunnel_iodine_NULL_pirate.sea__dns-tunnel-iodine.pcap",
+  import.meta.url,
+).pathname;
 
 /** The services the DNS chip stands for (ui/packet_filter.ts). */
 const DNS_SERVICES = ["DNS", "mDNS", "LLMNR"];
@@ -237,10 +246,10 @@ Deno.test("dashboard: live demo traffic, chips, search, modals, alerts, report, 
     assert.equal(report.session?.id, session.id);
     assert.ok(Array.isArray(report.alerts) && report.alerts.length > 0);
 
-    // Stop stops the counters.
+    // Stop stops the counters; the pill says so (not "idle").
     await page.click(byTestId("stop-button"));
     await page.waitForSelector(
-      `${byTestId("status-pill")}[data-state="idle"]`,
+      `${byTestId("status-pill")}[data-state="stopped"]`,
     );
     assert.equal(
       (await server.api<SessionInfo>("/api/session")).state,
@@ -396,6 +405,39 @@ Deno.test("dashboard: shows the outage and reconnects by itself when the server 
     await page.waitForSelector(byTestId("connection-banner"));
     assert.match(await textOf(page, "connection-banner"), /Disconnected/);
 
+    // Nothing looks live: the pill says offline, Stop cannot be pressed,
+    // the uptime stands still and the KPIs are marked stale.
+    await page.waitForSelector(
+      `${byTestId("status-pill")}[data-state="offline"]`,
+      { timeout: 5_000 },
+    );
+    assert.equal(
+      await page.$eval(
+        byTestId("stop-button"),
+        (b) => b.hasAttribute("disabled"),
+      ),
+      true,
+      "Stop is disabled while the sensor is unreachable",
+    );
+    await page.waitForSelector(`${byTestId("kpis")}[data-stale="true"]`, {
+      timeout: 5_000,
+    });
+    const uptime = await textOf(page, "uptime");
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    assert.equal(await textOf(page, "uptime"), uptime, "the uptime is frozen");
+    // An action that cannot reach the server says so, away from the BPF box.
+    await page.click(byTestId("report-button"));
+    await page.waitForSelector(byTestId("action-error"), { timeout: 5_000 });
+    assert.match(await textOf(page, "action-error"), /unreachable/i);
+    assert.equal(
+      await page.$eval(
+        byTestId("filter-input"),
+        (input) => input.getAttribute("aria-invalid"),
+      ),
+      "false",
+      "a network error does not mark the BPF filter invalid",
+    );
+
     server = await startDemoServer({ port });
     const secondSession = (await server.api<SessionInfo>("/api/session")).id;
     assert.notEqual(secondSession, firstSession);
@@ -404,6 +446,14 @@ Deno.test("dashboard: shows the outage and reconnects by itself when the server 
     );
     await page.waitForSelector(byTestId("connection-banner"), {
       hidden: true,
+    });
+    // Back online: the stale error goes, the KPIs are live again.
+    await page.waitForSelector(byTestId("action-error"), {
+      hidden: true,
+      timeout: 5_000,
+    });
+    await page.waitForSelector(`${byTestId("kpis")}[data-stale="false"]`, {
+      timeout: 5_000,
     });
     // The new session's traffic flows into the page again.
     const counter = await textOf(page, "packet-counter");
@@ -415,6 +465,245 @@ Deno.test("dashboard: shows the outage and reconnects by itself when the server 
     // Refused connections while the server is down are logged by Chromium;
     // the page itself must not throw.
     assert.deepEqual(errors.filter((e) => e.startsWith("page error")), []);
+  } finally {
+    await closeBrowser?.();
+    await server.close();
+  }
+});
+
+/** POSTs to the server as another client would (curl), and checks the answer. */
+async function postAsOtherClient(
+  url: string,
+  path: string,
+  body?: unknown,
+): Promise<void> {
+  const response = await fetch(new URL(path, url), {
+    method: "POST",
+    ...(body === undefined ? {} : {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `POST ${path}: ${response.status} ${text}`);
+}
+
+/** The packet numbers of the rows the table has in the DOM. */
+function rowNumbers(page: Page): Promise<number[]> {
+  return page.$$eval(
+    byTestId("packet-row"),
+    (rows) => rows.map((row) => Number(row.getAttribute("data-n"))),
+  );
+}
+
+Deno.test("dashboard: a Clear from another client resets alerts, counters, table and the open packet modal", async () => {
+  await ensureUiBuilt();
+  const server = await startDemoServer();
+  let closeBrowser: (() => Promise<void>) | undefined;
+  try {
+    const chromium = await launchChromium();
+    closeBrowser = chromium.close;
+    const page = await chromium.browser.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.setViewport(VIEWPORT);
+    const errors = collectPageErrors(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
+    // Enough packets that the numbers after the clear stay below them.
+    await waitUntil(
+      "a few hundred rows",
+      async () => Math.max(0, ...await rowNumbers(page)) > 600,
+    );
+    const oldAlerts = await page.$$eval(
+      byTestId("alert-item"),
+      (items) => items.map((item) => item.getAttribute("data-alert-id")),
+    );
+    // Paused, with a packet open, as an analyst looking at one would be.
+    await page.click(byTestId("pause-button"));
+    const oldNewest = Math.max(...await rowNumbers(page));
+    await page.click(`${byTestId("packet-row")}[data-n="${oldNewest}"]`);
+    await page.waitForSelector(byTestId("packet-modal"));
+
+    await postAsOtherClient(server.url, "/api/clear");
+
+    await page.waitForSelector(byTestId("packet-modal"), {
+      hidden: true,
+      timeout: 5_000,
+    });
+    // The table follows the server's new numbering (from 1 again).
+    await waitUntil("rows numbered after the clear", async () => {
+      const numbers = await rowNumbers(page);
+      return numbers.length > 0 && Math.max(...numbers) < oldNewest;
+    }, 5_000);
+    assert.equal(
+      await page.$eval(byTestId("pause-button"), (b) => b.textContent),
+      "Pause",
+      "the table follows live rows again",
+    );
+    // No alert from before the clear is left, and the counters agree with
+    // the server (which may have raised new alerts since).
+    await waitUntil("the old alerts to go", async () => {
+      const shown = await page.$$eval(
+        byTestId("alert-item"),
+        (items) => items.map((item) => item.getAttribute("data-alert-id")),
+      );
+      return shown.every((id) => !oldAlerts.includes(id));
+    }, 5_000);
+    await waitUntil("the alert counter to match the server", async () => {
+      const held = (await server.api<unknown[]>("/api/alerts?limit=1000"))
+        .length;
+      return Number(await textOf(page, "alert-counter")) <= held;
+    }, 5_000);
+    // A row opened now is the new packet of that number, not an old row.
+    await page.click(byTestId("pause-button"));
+    const newest = Math.max(...await rowNumbers(page));
+    const src = await page.$eval(
+      `${byTestId("packet-row")}[data-n="${newest}"] span:nth-child(3)`,
+      (cell) => (cell.textContent ?? "").trim(),
+    );
+    await page.click(`${byTestId("packet-row")}[data-n="${newest}"]`);
+    await page.waitForSelector(
+      `${byTestId("packet-field")}[data-field="srcAddress"]`,
+    );
+    assert.match(
+      await page.$eval(
+        `${byTestId("packet-field")}[data-field="srcAddress"] dd`,
+        (cell) => cell.textContent ?? "",
+      ),
+      new RegExp(`^${src.replaceAll(".", "\\.")}$`),
+    );
+    assert.deepEqual(errors, [], "no console errors");
+  } finally {
+    await closeBrowser?.();
+    await server.close();
+  }
+});
+
+Deno.test("dashboard: a finished replay's table holds every packet the server has, not just the streamed sample", async () => {
+  await ensureUiBuilt();
+  const server = await startDemoServer();
+  let closeBrowser: (() => Promise<void>) | undefined;
+  try {
+    const chromium = await launchChromium();
+    closeBrowser = chromium.close;
+    const page = await chromium.browser.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.setViewport(VIEWPORT);
+    const errors = collectPageErrors(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(
+      `${byTestId("connection-state")}[data-state="open"]`,
+    );
+    await page.waitForSelector(byTestId("packet-row"));
+
+    await postAsOtherClient(server.url, "/api/stop");
+    await postAsOtherClient(server.url, "/api/start", {
+      mode: "replay",
+      file: IODINE_PCAP,
+    });
+    await waitUntil("the replay to finish", async () => {
+      const replay = await server.api<SessionInfo>("/api/session");
+      return replay.mode === "replay" && replay.state === "stopped";
+    });
+    const held = (await server.api<unknown[]>("/api/packets?limit=10000"))
+      .length;
+    assert.ok(held > 400, `the server holds the replay's packets (${held})`);
+    await waitUntil(
+      `every packet of the replay in the table (${held})`,
+      async () =>
+        (await textOf(page, "row-count")).startsWith(`${held} / ${held} rows`),
+      10_000,
+    );
+    assert.doesNotMatch(await textOf(page, "row-count"), /sampled out/);
+    assert.equal(await textOf(page, "status-pill"), "stopped");
+    assert.deepEqual(errors, [], "no console errors");
+  } finally {
+    await closeBrowser?.();
+    await server.close();
+  }
+});
+
+Deno.test("dashboard: keyboard: a modal keeps focus, the packet table is one tab stop, alerts are reachable", async () => {
+  await ensureUiBuilt();
+  const server = await startDemoServer();
+  let closeBrowser: (() => Promise<void>) | undefined;
+  try {
+    const chromium = await launchChromium();
+    closeBrowser = chromium.close;
+    const page = await chromium.browser.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.setViewport(VIEWPORT);
+    const errors = collectPageErrors(page);
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
+    await page.click(byTestId("pause-button"));
+
+    // Tab and Shift+Tab stay inside an open dialog.
+    await page.click(`${byTestId("packet-row")}:last-child`);
+    await page.waitForSelector(byTestId("packet-modal"));
+    const focusInModal = () =>
+      page.evaluate(() =>
+        document.querySelector('[data-testid="packet-modal"]')
+          ?.contains(document.activeElement) ?? false
+      );
+    for (const shift of [false, true]) {
+      if (shift) await page.keyboard.down("Shift");
+      for (let i = 0; i < 5; i++) {
+        await page.keyboard.press("Tab");
+        assert.ok(
+          await focusInModal(),
+          `focus stays in the dialog after ${i + 1} ${
+            shift ? "Shift+" : ""
+          }Tab`,
+        );
+      }
+      if (shift) await page.keyboard.up("Shift");
+    }
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
+
+    // The table is one tab stop: arrows move between rows, Enter opens
+    // one, Escape returns to it, and Tab leaves the table.
+    await page.focus(byTestId("search-input"));
+    const tabTo = async (testId: string, most: number) => {
+      for (let i = 0; i < most; i++) {
+        await page.keyboard.press("Tab");
+        const at = await page.evaluate(() =>
+          document.activeElement?.getAttribute("data-testid") ?? ""
+        );
+        if (at === testId) return i + 1;
+      }
+      return Infinity;
+    };
+    assert.ok(
+      await tabTo("packet-table-scroll", 5) < Infinity,
+      "the table is a tab stop",
+    );
+    await page.keyboard.press("End");
+    await page.keyboard.press("ArrowUp");
+    const focusedRow = () =>
+      page.evaluate(() => document.activeElement?.getAttribute("data-n"));
+    const row = await focusedRow();
+    assert.ok(row, "an arrow key focuses a row");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(byTestId("packet-modal"));
+    assert.equal(
+      await page.$eval(
+        byTestId("packet-modal"),
+        (dialog) => dialog.getAttribute("aria-label"),
+      ),
+      `Packet #${row}`,
+    );
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
+    assert.equal(await focusedRow(), row, "focus returns to the row");
+    // Past the table, the alert feed is a few stops away.
+    assert.ok(
+      await tabTo("alert-item", 6) < Infinity,
+      "Tab reaches the alert feed from the packet table",
+    );
+    assert.deepEqual(errors, [], "no console errors");
   } finally {
     await closeBrowser?.();
     await server.close();

@@ -12,6 +12,7 @@ import { ProtocolChart } from "./components/ProtocolChart.tsx";
 import { Toasts } from "./components/Toasts.tsx";
 import { TopConversations } from "./components/TopConversations.tsx";
 import { TrafficChart } from "./components/TrafficChart.tsx";
+import { offline } from "./state.ts";
 
 /** The whole dashboard: header, three columns, modals and toasts. */
 export function App(): JSX.Element {
@@ -19,7 +20,7 @@ export function App(): JSX.Element {
     <div class="app">
       <ConnectionBanner />
       <Header />
-      <main class="main">
+      <main class={offline.value ? "main offline" : "main"}>
         <aside class="column left" aria-label="Overview">
           <KpiCards />
           <ProtocolChart />

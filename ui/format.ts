@@ -73,10 +73,13 @@ export function formatClockUs(timestampUs: number): string {
   }.${pad(date.getMilliseconds(), 3)}`;
 }
 
-/** Packet time (µs since the epoch) as a local date and time with ms. */
+/** Packet time (µs since the epoch) as local YYYY-MM-DD HH:MM:SS.mmm. */
 export function formatDateTimeUs(timestampUs: number): string {
   const date = new Date(Math.floor(timestampUs / 1000));
-  return `${date.toLocaleDateString()} ${formatClockUs(timestampUs)}`;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${
+    pad(date.getDate())
+  } ${formatClockUs(timestampUs)}`;
 }
 
 /** An address with its port (IPv6 in brackets); the address alone when the port is -1. */

@@ -3,6 +3,7 @@ import {
   formatBitRate,
   formatBytes,
   formatCount,
+  formatDateTimeUs,
   formatDuration,
   formatEndpoint,
   formatMs,
@@ -39,4 +40,12 @@ Deno.test("formatDuration() and formatEndpoint()", () => {
   assert.equal(formatEndpoint("10.0.0.1", 80), "10.0.0.1:80");
   assert.equal(formatEndpoint("fe80::1", 443), "[fe80::1]:443");
   assert.equal(formatEndpoint("10.0.0.1", -1), "10.0.0.1");
+});
+
+Deno.test("formatDateTimeUs() is an unambiguous local YYYY-MM-DD HH:MM:SS.mmm", () => {
+  const date = new Date(2026, 1, 3, 4, 5, 6, 7); // 3 February, local time
+  assert.equal(
+    formatDateTimeUs(date.getTime() * 1000 + 999),
+    "2026-02-03 04:05:06.007",
+  );
 });

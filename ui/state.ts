@@ -32,6 +32,7 @@ import {
   saveBlob,
   withToken,
 } from "./api.ts";
+import { mergeRows } from "./merge_rows.ts";
 import { filterRows, type ProtocolChip } from "./packet_filter.ts";
 import { SEVERITY_RANK } from "./palette.ts";
 
@@ -47,6 +48,12 @@ export const TOAST_MS = 6_000;
 export const LATENCY_POLL_MS = 2_000;
 /** Wait before reopening a stream the browser gave up on, ms. */
 export const RECONNECT_MS = 2_000;
+/**
+ * Rows fetched from `GET /api/packets` while a session runs (at page load or
+ * after a reconnect); once it has ended, the table's whole bound
+ * ({@linkcode MAX_ROWS}) is fetched.
+ */
+export const RUNNING_FETCH_ROWS = 500;
 
 /** State of the SSE connection ("closed": lost, reconnecting). */
 export type ConnectionState = "connecting" | "open" | "closed";
@@ -55,7 +62,18 @@ export type ConnectionState = "connecting" | "open" | "closed";
 export interface Toast {
   /** Toast number (unique per page). */
   key: number;
+  /** The alert as it engaged (shown when it is no longer held). */
   alert: Alert;
+}
+
+/** A control action the server refused or could not be asked. */
+export interface ActionFailure {
+  /** One sentence, shown inline. */
+  message: string;
+  /** True when the server refused the BPF filter (the filter box is marked). */
+  aboutFilter: boolean;
+  /** True when the request never got an answer (cleared on reconnect). */
+  unreachable: boolean;
 }
 
 /** Sort order of the alert feed. */
@@ -66,6 +84,10 @@ export type AlertSort = "severity" | "time";
 /** The SSE connection. */
 export const connection = signal<ConnectionState>("connecting", {
   name: "connection",
+});
+/** When the stream was lost, ms since the epoch (null while it is open). */
+export const disconnectedMs = signal<number | null>(null, {
+  name: "disconnectedMs",
 });
 /** The current (or last) capture session. */
 export const session = signal<SessionInfo | null>(null, { name: "session" });
@@ -116,8 +138,8 @@ export const autoScroll = signal(true, { name: "autoScroll" });
 export const hiddenProtocols = signal<ReadonlySet<string>>(new Set(), {
   name: "hiddenProtocols",
 });
-/** Number of the packet whose detail modal is open. */
-export const selectedPacket = signal<number | null>(null, {
+/** The packet row whose detail modal is open (as it was clicked). */
+export const selectedPacket = signal<PacketRow | null>(null, {
   name: "selectedPacket",
 });
 /** Id of the alert whose detail modal is open. */
@@ -139,8 +161,10 @@ export const interfaceInput = signal("", { name: "interfaceInput" });
 export const filterInput = signal("", { name: "filterInput" });
 /** The replay file input. */
 export const fileInput = signal("", { name: "fileInput" });
-/** The error of the last control action, shown inline. */
-export const actionError = signal("", { name: "actionError" });
+/** The failure of the last control action, shown inline (null: none). */
+export const actionError = signal<ActionFailure | null>(null, {
+  name: "actionError",
+});
 /** True while a control action is in flight. */
 export const busy = signal(false, { name: "busy" });
 
@@ -148,6 +172,9 @@ export const busy = signal(false, { name: "busy" });
 
 /** True while a session runs. */
 export const running = computed(() => session.value?.state === "running");
+
+/** True while the stream is down: what the page shows may be out of date. */
+export const offline = computed(() => connection.value !== "open");
 
 /** The rows the table shows: frozen or live, through the chip and search. */
 export const tableRows = computed(() =>
@@ -198,11 +225,13 @@ let latencyTimer: ReturnType<typeof setInterval> | undefined;
 let clockTimer: ReturnType<typeof setInterval> | undefined;
 let knownSessionId: string | null = null;
 let toastKey = 0;
+/** Bumped whenever local state is cleared: answers asked for before are dropped. */
+let generation = 0;
 
 /** Starts everything: the stream, the first fetches, the clock and the latency poll. */
 export function startDashboard(): void {
   void loadInterfaces();
-  void refreshSession().then(() => loadRecentRows());
+  void refreshSession().then(() => syncRows());
   connect();
   clockTimer ??= setInterval(() => now.value = Date.now(), 1000);
   latencyTimer ??= setInterval(() => void refreshLatency(), LATENCY_POLL_MS);
@@ -230,14 +259,23 @@ export function connect(): void {
   const stream = new EventSource(withToken(path));
   source = stream;
   stream.onopen = () => {
-    connection.value = "open";
-    void refreshSession();
+    const reconnected = disconnectedMs.value !== null;
+    batch(() => {
+      connection.value = "open";
+      disconnectedMs.value = null;
+      if (actionError.value?.unreachable) actionError.value = null;
+    });
+    // Rows sent while the stream was down are not replayed: fetch them.
+    void refreshSession().then(() => reconnected ? syncRows() : undefined);
     void refreshAlerts();
     void refreshLatency();
   };
   stream.onerror = () => {
     if (source !== stream) return;
-    connection.value = "closed";
+    batch(() => {
+      connection.value = "closed";
+      disconnectedMs.value ??= Date.now();
+    });
     if (stream.readyState === EventSource.CLOSED) {
       // The browser gave up (e.g. an HTTP error): try again ourselves.
       reconnectTimer = setTimeout(connect, RECONNECT_MS);
@@ -319,6 +357,11 @@ function evictAlerts(map: Map<string, Alert>): void {
   }
 }
 
+/** The alert of a toast as it is now (severity and summary move on). */
+export function toastAlert(toast: Toast): Alert {
+  return alerts.value.get(toast.alert.id) ?? toast.alert;
+}
+
 function showToast(alert: Alert): void {
   const key = ++toastKey;
   toasts.value = [...toasts.value, { key, alert }].slice(-MAX_TOASTS);
@@ -331,11 +374,31 @@ export function dismissToast(key: number): void {
 }
 
 function applyStatus(event: Omit<StatusEvent, "type">): void {
-  if (event.state === "running" && event.sessionId !== "") {
+  if (event.cleared === true) {
+    // A new session or a Clear (from any client): the server forgot its
+    // packets, alerts and stats, and numbers packets from 1 again.
+    if (event.sessionId !== "") knownSessionId = event.sessionId;
+    clearLocal();
+  } else if (event.state === "running" && event.sessionId !== "") {
     resetForSession(event.sessionId);
   }
   statusMessage.value = event.message;
-  void refreshSession();
+  const current = session.value;
+  if (
+    current && current.id === event.sessionId && event.state !== "idle" &&
+    current.state !== event.state
+  ) {
+    // At once, even if the server is gone before /api/session answers.
+    session.value = {
+      ...current,
+      state: event.state,
+      stoppedMs: event.state === "running"
+        ? null
+        : current.stoppedMs ?? Date.now(),
+    };
+  }
+  const ended = event.state === "stopped" || event.state === "failed";
+  void refreshSession().then(() => ended ? syncRows() : undefined);
 }
 
 /** Forgets what the browser holds of an earlier session when `id` is new. */
@@ -346,6 +409,7 @@ function resetForSession(id: string): void {
 }
 
 function clearLocal(): void {
+  generation++;
   batch(() => {
     rows.value = [];
     frozenRows.value = null;
@@ -423,37 +487,96 @@ async function refreshLatency(): Promise<void> {
   }
 }
 
-async function loadRecentRows(): Promise<void> {
+/**
+ * Fills the table with the server's latest rows (the stream sends a sample
+ * of them): {@linkcode RUNNING_FETCH_ROWS} while a session runs, the
+ * table's whole bound once it has ended. A paused table gets the rows up to
+ * where it was paused.
+ */
+async function syncRows(): Promise<void> {
+  const asked = generation;
+  const limit = running.value ? RUNNING_FETCH_ROWS : MAX_ROWS;
+  let recent: PacketRow[];
   try {
-    const recent = await getJson<PacketRow[]>("/api/packets?limit=500");
-    if (recent.length === 0) return;
-    // Newest first from the API; the table holds oldest first.
-    recent.reverse();
-    const first = rows.value[0]?.n ?? Infinity;
-    const older = recent.filter((row) => row.n < first);
-    rows.value = older.concat(rows.value).slice(-MAX_ROWS);
+    recent = await getJson<PacketRow[]>(`/api/packets?limit=${limit}`);
   } catch {
-    // The stream fills the table.
+    return; // The stream fills the table.
   }
+  // Cleared meanwhile: these rows are numbered from before.
+  if (asked !== generation || recent.length === 0) return;
+  // Newest first from the API; the table holds oldest first.
+  recent.reverse();
+  batch(() => {
+    const merged = mergeRows(rows.value, recent, MAX_ROWS);
+    if (merged.added === 0) return;
+    rows.value = merged.rows;
+    skippedRows.value = Math.max(0, skippedRows.value - merged.added);
+    const frozen = frozenRows.value;
+    if (frozen !== null) {
+      const last = frozen.at(-1)?.n ?? 0;
+      const upToPause = recent.filter((row) => row.n <= last);
+      frozenRows.value = mergeRows(frozen, upToPause, MAX_ROWS).rows;
+    }
+  });
 }
 
-/** Fetches the full decoded record of packet `n` (for the detail modal). */
-export function fetchPacket(n: number): Promise<Record<string, unknown>> {
-  return getJson<Record<string, unknown>>(`/api/packets/${n}`);
+/** A packet's full decoded record (for the detail modal). */
+export interface PacketDetail {
+  /** The record, or undefined when the server no longer holds this packet. */
+  record: Record<string, unknown> | undefined;
+  /** Why there is no record ("" when there is one). */
+  error: string;
+}
+
+/**
+ * Fetches the full decoded record of packet `row.n` (for the detail
+ * modal). A record that is not `row`'s packet (the server numbers packets
+ * from 1 again after a clear) or that arrives after a clear is not given.
+ */
+export async function fetchPacket(row: PacketRow): Promise<PacketDetail> {
+  const asked = generation;
+  const gone = {
+    record: undefined,
+    error: `Packet #${row.n} is no longer held by the sensor (cleared)`,
+  };
+  let record: Record<string, unknown>;
+  try {
+    record = await getJson<Record<string, unknown>>(`/api/packets/${row.n}`);
+  } catch (error) {
+    if (asked !== generation) return gone;
+    return {
+      record: undefined,
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+  if (asked !== generation || record.timestampUs !== row.timestampUs) {
+    return gone;
+  }
+  return { record, error: "" };
 }
 
 // Actions.
 
-async function runAction(action: () => Promise<void>): Promise<void> {
+/** Runs a control action, keeping its failure in {@linkcode actionError}. */
+async function runAction(
+  action: () => Promise<void>,
+  kind: "start" | "other" = "other",
+): Promise<void> {
   if (busy.value) return;
   busy.value = true;
-  actionError.value = "";
+  actionError.value = null;
   try {
     await action();
   } catch (error) {
-    actionError.value = error instanceof ApiError
-      ? error.message
-      : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const status = error instanceof ApiError ? error.status : -1;
+    actionError.value = {
+      message,
+      // The server refuses a bad filter with 400 and a message naming it.
+      aboutFilter: kind === "start" && status === 400 &&
+        /filter/i.test(message),
+      unreachable: status === 0,
+    };
   } finally {
     busy.value = false;
   }
@@ -471,7 +594,7 @@ export function startCapture(): Promise<void> {
     const info = await postJson<SessionInfo>("/api/start", body);
     resetForSession(info.id);
     session.value = info;
-  });
+  }, "start");
 }
 
 /** Stops the running session. */

@@ -318,11 +318,14 @@ export async function waitUntil(
  */
 export function visibleRowPoint(page: Page): Promise<{ x: number; y: number }> {
   return page.evaluate(() => {
-    const body = document.querySelector(".tbody")!.getBoundingClientRect();
+    const body = document.querySelector('[data-testid="packet-table-scroll"]')!
+      .getBoundingClientRect();
+    // Rows scroll under the sticky header row.
+    const head = document.querySelector(".thead")!.getBoundingClientRect();
     const rows = document.querySelectorAll('[data-testid="packet-row"]');
     for (let i = rows.length - 1; i >= 0; i--) {
       const rect = rows[i]!.getBoundingClientRect();
-      if (rect.top >= body.top && rect.bottom <= body.bottom) {
+      if (rect.top >= head.bottom && rect.bottom <= body.bottom) {
         return { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 };
       }
     }

@@ -75,7 +75,15 @@ export function AlertModal(): JSX.Element | null {
           <strong class="mono">{alert.mitre.id}</strong> {alert.mitre.name}{" "}
           <span class="muted">· Tactic: {alert.mitre.tactic}</span>
         </div>
-        <div class="mono muted small">{mitreUrl(alert.mitre.id)}</div>
+        <a
+          class="mono small"
+          data-testid="alert-mitre-link"
+          href={mitreUrl(alert.mitre.id)}
+          target="_blank"
+          rel="noopener noreferrer"
+        >
+          {mitreUrl(alert.mitre.id)}
+        </a>
       </section>
       <section class="detail-section">
         <h3>What it is</h3>

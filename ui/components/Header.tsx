@@ -10,6 +10,7 @@ import {
   busy,
   clearAll,
   connection,
+  disconnectedMs,
   downloadReport,
   fileInput,
   filterInput,
@@ -17,6 +18,7 @@ import {
   interfaces,
   modeInput,
   now,
+  offline,
   packetCount,
   running,
   session,
@@ -36,7 +38,8 @@ const alertsText = computed(() =>
 const uptimeText = computed(() => {
   const current = session.value;
   if (!current) return "–";
-  const end = current.stoppedMs ?? now.value;
+  // Frozen while the sensor is unreachable: its session may have ended.
+  const end = current.stoppedMs ?? disconnectedMs.value ?? now.value;
   return formatDuration((end - current.startedMs) / 1000);
 });
 
@@ -45,8 +48,10 @@ export function Header(): JSX.Element {
   const mode = modeInput.value;
   const isRunning = running.value;
   const isBusy = busy.value;
+  const isOffline = offline.value;
   const current = session.value;
   const error = actionError.value;
+  const filterError = error?.aboutFilter === true;
   const start = () => void startCapture();
   return (
     <header class="header" data-testid="header">
@@ -100,10 +105,11 @@ export function Header(): JSX.Element {
         )}
         <div class="filter-field">
           <input
-            class={error ? "filter-input invalid" : "filter-input"}
+            class={filterError ? "filter-input invalid" : "filter-input"}
             data-testid="filter-input"
             aria-label="BPF filter"
-            aria-invalid={error !== ""}
+            aria-invalid={filterError}
+            {...(filterError ? { "aria-describedby": "filter-error" } : {})}
             placeholder={mode === "demo"
               ? "BPF filter (live and replay)"
               : "BPF filter, e.g. tcp port 443"}
@@ -112,15 +118,20 @@ export function Header(): JSX.Element {
             spellcheck={false}
             onInput={(event) => {
               filterInput.value = event.currentTarget.value;
-              actionError.value = "";
+              if (filterError) actionError.value = null;
             }}
             onKeyDown={(event) => {
               if (event.key === "Enter" && !isRunning) start();
             }}
           />
-          {error && (
-            <div class="inline-error" role="alert" data-testid="start-error">
-              {error}
+          {filterError && (
+            <div
+              class="inline-error"
+              id="filter-error"
+              role="alert"
+              data-testid="start-error"
+            >
+              {error.message}
             </div>
           )}
         </div>
@@ -128,7 +139,7 @@ export function Header(): JSX.Element {
           type="button"
           class="btn primary"
           data-testid="start-button"
-          disabled={isRunning || isBusy}
+          disabled={isRunning || isBusy || isOffline}
           onClick={start}
         >
           ▶ Start
@@ -137,7 +148,7 @@ export function Header(): JSX.Element {
           type="button"
           class="btn danger"
           data-testid="stop-button"
-          disabled={!isRunning || isBusy}
+          disabled={!isRunning || isBusy || isOffline}
           onClick={() => void stopCapture()}
         >
           ■ Stop
@@ -182,6 +193,23 @@ export function Header(): JSX.Element {
         >
           Clear
         </button>
+        {error && !filterError && (
+          <div
+            class="inline-error action-error"
+            role="alert"
+            data-testid="action-error"
+          >
+            {error.message}
+            <button
+              type="button"
+              class="link-button"
+              aria-label="Dismiss"
+              onClick={() => actionError.value = null}
+            >
+              ×
+            </button>
+          </div>
+        )}
       </div>
       <div class="status">
         <StatusPill />
@@ -210,15 +238,19 @@ export function Header(): JSX.Element {
   );
 }
 
-/** idle / demo / live / replay; pulsing red while alerts are active. */
+/**
+ * demo / live / replay while running, stopped / failed after, idle before
+ * any session, offline while the sensor is unreachable; pulsing red while
+ * alerts are active (not while offline: they may be over).
+ */
 function StatusPill(): JSX.Element {
   const current = session.value;
-  const label = current?.state === "running"
+  const label = offline.value
+    ? "offline"
+    : current?.state === "running"
     ? current.mode
-    : current?.state === "failed"
-    ? "failed"
-    : "idle";
-  const alerting = activeAlerts.value > 0;
+    : current?.state ?? "idle";
+  const alerting = label !== "offline" && activeAlerts.value > 0;
   return (
     <span
       class={`pill pill-${label}${alerting ? " alerting" : ""}`}

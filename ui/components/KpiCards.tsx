@@ -1,6 +1,13 @@
 import type { JSX } from "preact";
 import { formatBitRate, formatCount, formatMs } from "../format.ts";
-import { activeAlerts, alertCount, alerts, stats } from "../state.ts";
+import {
+  activeAlerts,
+  alertCount,
+  alerts,
+  disconnectedMs,
+  stats,
+} from "../state.ts";
+import { formatClockUs } from "../format.ts";
 
 interface KpiCardProps {
   /** Stable test id. */
@@ -31,13 +38,27 @@ function KpiCard(props: KpiCardProps): JSX.Element {
   );
 }
 
-/** The four headline numbers: packets/s, alerts, mean latency, top protocol. */
+/**
+ * The four headline numbers: packets/s, alerts, mean latency, top protocol;
+ * marked stale while the sensor is unreachable.
+ */
 export function KpiCards(): JSX.Element {
   const kpis = stats.value?.kpis;
   const active = activeAlerts.value;
   const top = kpis?.topProtocol;
+  const lostMs = disconnectedMs.value;
   return (
-    <section class="kpis" data-testid="kpis">
+    <section
+      class={lostMs === null ? "kpis" : "kpis stale"}
+      data-testid="kpis"
+      data-stale={lostMs !== null}
+    >
+      {lostMs !== null && (
+        <div class="stale-note" role="status" data-testid="kpi-stale">
+          Sensor unreachable: figures as of{" "}
+          {formatClockUs(lostMs * 1000).slice(0, 8)}
+        </div>
+      )}
       <KpiCard
         testId="kpi-pps"
         label="Packets/s"

@@ -11,7 +11,21 @@ interface ModalProps {
   actions?: ComponentChildren;
 }
 
-/** A dialog over the dashboard: closes on Escape, on the backdrop and on its button. */
+/** What Tab can reach inside a dialog. */
+const FOCUSABLE = [
+  "a[href]",
+  "button:not([disabled])",
+  "input:not([disabled])",
+  "select:not([disabled])",
+  "textarea:not([disabled])",
+  '[tabindex]:not([tabindex="-1"])',
+].join(",");
+
+/**
+ * A dialog over the dashboard: closes on Escape, on the backdrop and on its
+ * button; keeps Tab and Shift+Tab inside itself while open, and gives focus
+ * back to where it was when it closes.
+ */
 export function Modal(props: ModalProps): JSX.Element {
   const dialog = useRef<HTMLDivElement>(null);
   const { onClose } = props;
@@ -20,11 +34,27 @@ export function Modal(props: ModalProps): JSX.Element {
     const previous = document.activeElement as HTMLElement | null;
     dialog.current?.focus({ preventScroll: true });
     const onKey = (event: KeyboardEvent) => {
+      const box = dialog.current;
+      // With two dialogs open (a toast over a packet), the top one handles keys.
+      if (!box || !isTopDialog(box)) return;
       if (event.key === "Escape") onClose();
+      else if (event.key === "Tab") trapTab(event, box);
+    };
+    const onFocusIn = (event: FocusEvent) => {
+      // Focus sent behind the dialog (a click on a toast, a script): back in.
+      const box = dialog.current;
+      if (
+        box && isTopDialog(box) && event.target instanceof Node &&
+        !box.contains(event.target) && !isInDialog(event.target)
+      ) {
+        box.focus({ preventScroll: true });
+      }
     };
     document.addEventListener("keydown", onKey);
+    document.addEventListener("focusin", onFocusIn);
     return () => {
       document.removeEventListener("keydown", onKey);
+      document.removeEventListener("focusin", onFocusIn);
       // Back to where the user was, without scrolling a live table.
       previous?.focus?.({ preventScroll: true });
     };
@@ -64,4 +94,34 @@ export function Modal(props: ModalProps): JSX.Element {
       </div>
     </div>
   );
+}
+
+function isTopDialog(box: Element): boolean {
+  const dialogs = document.querySelectorAll('[role="dialog"][aria-modal]');
+  return dialogs[dialogs.length - 1] === box;
+}
+
+function isInDialog(node: Node): boolean {
+  return node instanceof Element && node.closest('[role="dialog"]') !== null;
+}
+
+/** Moves focus from the last item to the first (Shift+Tab: the reverse). */
+function trapTab(event: KeyboardEvent, box: HTMLElement): void {
+  const items = [...box.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = items[0];
+  const last = items.at(-1);
+  const active = document.activeElement;
+  if (!first || !last) {
+    event.preventDefault();
+    box.focus();
+  } else if (!box.contains(active)) {
+    event.preventDefault();
+    (event.shiftKey ? last : first).focus();
+  } else if (event.shiftKey && (active === first || active === box)) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && active === last) {
+    event.preventDefault();
+    first.focus();
+  }
 }

@@ -1,7 +1,8 @@
 import type { JSX } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
+import type { PacketRow } from "../../server/packet_row.ts";
 import { formatDateTimeUs, formatEndpoint } from "../format.ts";
-import { fetchPacket, rows, selectedPacket } from "../state.ts";
+import { fetchPacket, type PacketDetail, selectedPacket } from "../state.ts";
 import { Modal } from "./Modal.tsx";
 
 /** Decoded fields by layer, in display order; fields not listed go under "Other". */
@@ -77,49 +78,48 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
 
 const TCP_FLAG_NAMES = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
 
-/** The detail of the selected packet: every decoded field, from GET /api/packets/:n. */
+/**
+ * The detail of the selected packet: every decoded field, from
+ * GET /api/packets/:n, or the row's own fields when the server no longer
+ * holds the packet.
+ */
 export function PacketModal(): JSX.Element | null {
-  const n = selectedPacket.value;
-  const [record, setRecord] = useState<Record<string, unknown> | null>(null);
-  const [error, setError] = useState("");
+  const row = selectedPacket.value;
+  const [detail, setDetail] = useState<
+    { row: PacketRow; answer: PacketDetail } | null
+  >(null);
   const close = useCallback(() => selectedPacket.value = null, []);
 
   useEffect(() => {
-    if (n === null) return;
+    if (row === null) return;
     let current = true;
-    setRecord(null);
-    setError("");
-    fetchPacket(n).then(
-      (packet) => current && setRecord(packet),
-      (failure: unknown) =>
-        current &&
-        setError(failure instanceof Error ? failure.message : String(failure)),
-    );
+    fetchPacket(row).then((answer) => current && setDetail({ row, answer }));
     return () => {
       current = false;
     };
-  }, [n]);
+  }, [row]);
 
-  if (n === null) return null;
-  const row = rows.peek().find((candidate) => candidate.n === n);
+  if (row === null) return null;
+  // Only the answer about this very row (never one about an earlier row).
+  const shown = detail?.row === row ? detail.answer : null;
   return (
-    <Modal title={`Packet #${n}`} testId="packet-modal" onClose={close}>
-      {row && (
-        <div class="packet-summary" data-testid="packet-summary">
-          <span class="mono">
-            {formatEndpoint(row.src, row.srcPort)} →{" "}
-            {formatEndpoint(row.dst, row.dstPort)}
-          </span>
-          <span class="badge">{row.protocol}</span>
-          <span>{row.info}</span>
+    <Modal title={`Packet #${row.n}`} testId="packet-modal" onClose={close}>
+      <div class="packet-summary" data-testid="packet-summary">
+        <span class="mono">
+          {formatEndpoint(row.src, row.srcPort)} →{" "}
+          {formatEndpoint(row.dst, row.dstPort)}
+        </span>
+        <span class="badge">{row.protocol}</span>
+        <span>{row.info}</span>
+      </div>
+      {shown?.error && (
+        <div class="inline-error" data-testid="packet-error">
+          {shown.error}
         </div>
       )}
-      {error && (
-        <div class="inline-error" data-testid="packet-error">{error}</div>
-      )}
-      {!record && !error && <div class="muted">Loading…</div>}
-      {record && <PacketFields record={record} />}
-      {!record && error && row && (
+      {!shown && <div class="muted">Loading…</div>}
+      {shown?.record && <PacketFields record={shown.record} />}
+      {shown && !shown.record && (
         // The server no longer holds the full record: show what the row has.
         <PacketFields record={{ ...row }} />
       )}

@@ -7,6 +7,8 @@ import { autoScroll, frozenRows, selectedPacket, tableRows } from "../state.ts";
 
 /** Height of one table row, px (fixed, so the table can be virtualised). */
 export const ROW_HEIGHT_PX = 22;
+/** Height of the header row, px: it sits in the scroller, above the rows. */
+const HEAD_HEIGHT_PX = ROW_HEIGHT_PX;
 /** Rows rendered above and below the visible ones. */
 const OVERSCAN_ROWS = 12;
 /** Frame length at which the size bar is full (Ethernet MTU frame). */
@@ -15,13 +17,25 @@ const FULL_FRAME_BYTES = 1514;
 /** A packet row; `latencyMs` is shown when the server provides it. */
 type TableRow = PacketRow & { latencyMs?: number };
 
-/** The packet table: only the visible rows are in the DOM, so 10k rows scroll smoothly. */
+/**
+ * The packet table: only the visible rows are in the DOM, so 10k rows
+ * scroll smoothly. Header and rows share one scroller (the header sticks to
+ * its top), so they stay aligned when it scrolls sideways. The table is one
+ * tab stop: arrow keys, Page Up/Down, Home and End move between rows and
+ * Enter opens one.
+ */
 export function PacketTable(): JSX.Element {
   const list = tableRows.value;
   const follow = autoScroll.value && frozenRows.value === null;
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
+  // The row keyboard focus should go to once it is rendered.
+  const [focusN, setFocusN] = useState<number | null>(null);
+  // The row at the top of the view, so rows added above it or dropped
+  // (a fetch filling a paused table, the oldest rows evicted) leave the
+  // view where it is when the table does not follow new rows.
+  const anchor = useRef<{ n: number; offsetPx: number } | null>(null);
 
   useLayoutEffect(() => {
     const element = viewport.current!;
@@ -35,13 +49,31 @@ export function PacketTable(): JSX.Element {
     const element = viewport.current!;
     if (follow) {
       element.scrollTop = element.scrollHeight;
-      setScrollTop(element.scrollTop);
+    } else if (anchor.current) {
+      const index = indexOfPacket(list, anchor.current.n);
+      if (index >= 0) {
+        element.scrollTop = index * ROW_HEIGHT_PX + anchor.current.offsetPx;
+      }
     }
+    setScrollTop(element.scrollTop);
+    anchor.current = anchorOf(list, element.scrollTop);
   }, [list, follow]);
+
+  useLayoutEffect(() => {
+    if (focusN === null) return;
+    const element = viewport.current!.querySelector<HTMLElement>(
+      `[data-n="${focusN}"]`,
+    );
+    if (element) {
+      element.focus({ preventScroll: true });
+      setFocusN(null);
+    }
+  });
 
   const onScroll = (event: JSX.TargetedUIEvent<HTMLDivElement>) => {
     const element = event.currentTarget;
     setScrollTop(element.scrollTop);
+    anchor.current = anchorOf(list, element.scrollTop);
     const atBottom = element.scrollTop + element.clientHeight >=
       element.scrollHeight - ROW_HEIGHT_PX * 2;
     // Scrolling up stops following; scrolling back down resumes it.
@@ -51,47 +83,97 @@ export function PacketTable(): JSX.Element {
     }
   };
 
-  const onClick = (event: JSX.TargetedMouseEvent<HTMLDivElement>) => {
-    const row = (event.target as Element).closest<HTMLElement>("[data-n]");
-    if (row) selectedPacket.value = Number(row.dataset.n);
+  const rowOf = (target: EventTarget | null): TableRow | undefined => {
+    const element = (target as Element | null)?.closest<HTMLElement>(
+      "[data-n]",
+    );
+    if (!element) return undefined;
+    const n = Number(element.dataset.n);
+    return list.find((row) => row.n === n);
   };
 
+  const onClick = (event: JSX.TargetedMouseEvent<HTMLDivElement>) => {
+    const row = rowOf(event.target);
+    if (row) selectedPacket.value = row;
+  };
+
+  const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLDivElement>) => {
+    const element = event.currentTarget;
+    const current = rowOf(document.activeElement);
+    if (event.key === "Enter") {
+      if (current) selectedPacket.value = current;
+      return;
+    }
+    const page = Math.max(
+      1,
+      Math.floor((element.clientHeight - HEAD_HEIGHT_PX) / ROW_HEIGHT_PX) - 1,
+    );
+    const steps: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      PageDown: page,
+      PageUp: -page,
+      Home: -Infinity,
+      End: Infinity,
+    };
+    const step = steps[event.key];
+    if (step === undefined || list.length === 0) return;
+    event.preventDefault();
+    const clamp = (i: number) => Math.max(0, Math.min(list.length - 1, i));
+    const index = current
+      ? clamp(list.indexOf(current) + step)
+      : Number.isFinite(step)
+      // From the table itself: into the first row fully on screen.
+      ? clamp(Math.ceil(element.scrollTop / ROW_HEIGHT_PX))
+      : clamp(step);
+    // A user moving through rows stops the table following new ones.
+    if (index < list.length - 1) autoScroll.value = false;
+    const top = HEAD_HEIGHT_PX + index * ROW_HEIGHT_PX;
+    if (top - HEAD_HEIGHT_PX < element.scrollTop) {
+      element.scrollTop = top - HEAD_HEIGHT_PX;
+    } else if (top + ROW_HEIGHT_PX > element.scrollTop + element.clientHeight) {
+      element.scrollTop = top + ROW_HEIGHT_PX - element.clientHeight;
+    }
+    setScrollTop(element.scrollTop);
+    setFocusN(list[index]!.n);
+  };
+
+  const bodyTop = Math.max(0, scrollTop - HEAD_HEIGHT_PX);
   const first = Math.max(
     0,
-    Math.floor(scrollTop / ROW_HEIGHT_PX) - OVERSCAN_ROWS,
+    Math.floor(bodyTop / ROW_HEIGHT_PX) - OVERSCAN_ROWS,
   );
   const last = Math.min(
     list.length,
-    Math.ceil((scrollTop + height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS,
+    Math.ceil((bodyTop + height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS,
   );
   const visible = list.slice(first, last) as TableRow[];
-  // The latency column appears once the server reports per-packet latency.
-  const withLatency = visible.some((row) => row.latencyMs !== undefined);
 
   return (
-    <div
-      class={withLatency ? "packet-table with-latency" : "packet-table"}
-      data-testid="packet-table"
-      role="table"
-    >
-      <div class="tr thead" role="row">
-        <span role="columnheader">No.</span>
-        <span role="columnheader">Time</span>
-        <span role="columnheader">Source</span>
-        <span role="columnheader">Destination</span>
-        <span role="columnheader">Protocol</span>
-        <span role="columnheader">Length</span>
-        <span role="columnheader">Flags</span>
-        {withLatency && <span role="columnheader">Latency</span>}
-        <span role="columnheader">Info</span>
-      </div>
+    <div class="packet-table" data-testid="packet-table">
       <div
-        class="tbody"
+        class="table-scroll"
+        data-testid="packet-table-scroll"
         ref={viewport}
         onScroll={onScroll}
         onClick={onClick}
-        role="rowgroup"
+        onKeyDown={onKeyDown}
+        tabIndex={0}
+        role="table"
+        aria-label="Packets: arrow keys move between rows, Enter opens one"
+        aria-rowcount={list.length + 1}
       >
+        <div class="tr thead" role="row" aria-rowindex={1}>
+          <span role="columnheader">No.</span>
+          <span role="columnheader">Time</span>
+          <span role="columnheader">Source</span>
+          <span role="columnheader">Destination</span>
+          <span role="columnheader">Protocol</span>
+          <span role="columnheader">Length</span>
+          <span role="columnheader">Flags</span>
+          <span role="columnheader">Latency</span>
+          <span role="columnheader">Info</span>
+        </div>
         {list.length === 0 && (
           <div class="empty muted" data-testid="packet-empty">
             No packets match
@@ -99,14 +181,15 @@ export function PacketTable(): JSX.Element {
         )}
         <div
           class="tbody-spacer"
+          role="rowgroup"
           style={{ height: `${list.length * ROW_HEIGHT_PX}px` }}
         >
           <div
             class="tbody-window"
             style={{ transform: `translateY(${first * ROW_HEIGHT_PX}px)` }}
           >
-            {visible.map((row) => (
-              <PacketTableRow key={row.n} row={row} latency={withLatency} />
+            {visible.map((row, i) => (
+              <PacketTableRow key={row.n} row={row} index={first + i} />
             ))}
           </div>
         </div>
@@ -115,26 +198,47 @@ export function PacketTable(): JSX.Element {
   );
 }
 
-interface PacketTableRowProps {
-  row: TableRow;
-  /** Whether the latency column is shown. */
-  latency: boolean;
+/** The row at scroll position `scrollTop` and how far it is scrolled past. */
+function anchorOf(
+  list: readonly PacketRow[],
+  scrollTop: number,
+): { n: number; offsetPx: number } | null {
+  const row = list[Math.floor(scrollTop / ROW_HEIGHT_PX)];
+  return row ? { n: row.n, offsetPx: scrollTop % ROW_HEIGHT_PX } : null;
 }
 
-function PacketTableRow({ row, latency }: PacketTableRowProps): JSX.Element {
+/** Index of packet `n` in `list` (ascending packet numbers), or -1. */
+function indexOfPacket(list: readonly PacketRow[], n: number): number {
+  let low = 0;
+  let high = list.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const candidate = list[middle]!.n;
+    if (candidate === n) return middle;
+    if (candidate < n) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+interface PacketTableRowProps {
+  row: TableRow;
+  /** Position in the table's list (0: oldest shown). */
+  index: number;
+}
+
+function PacketTableRow({ row, index }: PacketTableRowProps): JSX.Element {
   const color = serviceColor(row.protocol);
   const size = Math.min(100, (row.length / FULL_FRAME_BYTES) * 100);
   return (
     <div
-      class="tr"
+      class={index % 2 === 1 ? "tr odd" : "tr"}
       role="row"
+      aria-rowindex={index + 2}
       data-testid="packet-row"
       data-n={row.n}
       data-protocol={row.protocol}
-      tabIndex={0}
-      onKeyDown={(event) => {
-        if (event.key === "Enter") selectedPacket.value = row.n;
-      }}
+      tabIndex={-1}
     >
       <span class="num">{row.n}</span>
       <span class="mono muted">{formatClockUs(row.timestampUs)}</span>
@@ -158,11 +262,9 @@ function PacketTableRow({ row, latency }: PacketTableRowProps): JSX.Element {
         <span class="size-text">{row.length}</span>
       </span>
       <span class="mono flags">{row.flags}</span>
-      {latency && (
-        <span class="mono muted">
-          {row.latencyMs === undefined ? "" : formatMs(row.latencyMs)}
-        </span>
-      )}
+      <span class="mono muted">
+        {row.latencyMs === undefined ? "" : formatMs(row.latencyMs)}
+      </span>
       <span class="ellipsis" title={row.info}>{row.info}</span>
     </div>
   );

@@ -1,30 +1,35 @@
 import type { JSX } from "preact";
-import { dismissToast, selectedAlert, toasts } from "../state.ts";
+import { dismissToast, selectedAlert, toastAlert, toasts } from "../state.ts";
 
-/** Toasts for newly engaged alerts; a click opens the alert. */
+/** Toasts for newly engaged alerts, showing each alert as it is now; a click opens it. */
 export function Toasts(): JSX.Element {
   return (
     <div class="toasts" aria-live="polite">
-      {toasts.value.map(({ key, alert }) => (
-        <button
-          type="button"
-          key={key}
-          class={`toast sev-${alert.severity}`}
-          data-testid="toast"
-          onClick={() => {
-            dismissToast(key);
-            selectedAlert.value = alert.id;
-          }}
-        >
-          <div class="toast-title">
-            <span class={`sev-badge sev-${alert.severity}`}>
-              {alert.severity}
-            </span>
-            {alert.title}
-          </div>
-          <div class="toast-body">{alert.summary}</div>
-        </button>
-      ))}
+      {toasts.value.map((toast) => {
+        const alert = toastAlert(toast);
+        return (
+          <button
+            type="button"
+            key={toast.key}
+            class={`toast sev-${alert.severity}`}
+            data-testid="toast"
+            data-alert-id={alert.id}
+            data-severity={alert.severity}
+            onClick={() => {
+              dismissToast(toast.key);
+              selectedAlert.value = alert.id;
+            }}
+          >
+            <div class="toast-title">
+              <span class={`sev-badge sev-${alert.severity}`}>
+                {alert.severity}
+              </span>
+              {alert.title}
+            </div>
+            <div class="toast-body">{alert.summary}</div>
+          </button>
+        );
+      })}
     </div>
   );
 }

@@ -196,6 +196,7 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       ["serve", "--token", "short"],
       ["serve", "-s", "0"],
       ["read", HTTP, "--home-net", "10.0.0.0/99"],
+      ["capture", "-i", "lo", "--home-net", "10.0.0.0/99"],
       ["serve", "--home-net", "10.0.0.0/8,not-a-cidr"],
       ["capture"],
       ["read"],

@@ -22,11 +22,12 @@ import {
 } from "../../capture/tcpdump.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
-import { engineConfigOf, loadConfig } from "../config/config.ts";
+import { engineConfigOf, loadConfig, mergeConfig } from "../config/config.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
 import { writePacketLine } from "./packet_json.ts";
 import {
   captureFlags,
+  cidrList,
   LineWriter,
   parse,
   positiveInteger,
@@ -51,6 +52,7 @@ Options:
   -w, --write <file>      also write the packets to a pcap file
   --eve <path|->          also write EVE NDJSON (alerts, flows, dns, arp, stats)
   --config <file>         netmirror.json: thresholds, home net, allowlists
+  --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
   --json                  print NDJSON packet records instead of text
   -q, --quiet             print no packet lines
   -h, --help              show this help
@@ -73,6 +75,7 @@ export async function captureCommand(args: string[]): Promise<number> {
         write: { type: "string", short: "w" },
         eve: { type: "string" },
         config: { type: "string" },
+        "home-net": { type: "string", multiple: true },
         json: { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
@@ -90,7 +93,10 @@ export async function captureCommand(args: string[]): Promise<number> {
   }
   const flags = captureFlags(values);
   const count = positiveInteger("--count", values.count, MAX_COUNT);
-  const config = values.config ? await loadConfig(values.config) : {};
+  const fileConfig = values.config ? await loadConfig(values.config) : {};
+  const config = mergeConfig(fileConfig, {
+    homeNet: cidrList("--home-net", values["home-net"]),
+  });
   // --eve over the config file's eve.path, as for serve.
   const evePath = values.eve ?? config.eve?.path;
   const quiet = values.quiet || values.write === "-" || evePath === "-";

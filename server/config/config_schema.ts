@@ -48,12 +48,19 @@ const ENTRIES: JsonSchema = {
   properties: { cidrs: STRINGS, domains: STRINGS },
 };
 
-function schemaOfValue(value: unknown): JsonSchema {
+/**
+ * Settings that take any number although their default is whole (a ratio,
+ * a share, a score): the schema would otherwise read "integer" off the
+ * default and refuse `outboundRatio: 2.5`.
+ */
+const FRACTIONAL_SETTING = /(Ratio|Share|scoreThreshold)$/;
+
+function schemaOfValue(key: string, value: unknown): JsonSchema {
   if (Array.isArray(value)) return STRINGS;
   if (typeof value === "boolean") return { type: "boolean" };
   if (typeof value === "string") return { type: "string" };
   if (typeof value === "number") {
-    return Number.isInteger(value)
+    return Number.isInteger(value) && !FRACTIONAL_SETTING.test(key)
       ? { type: "integer", minimum: 0, default: value }
       : { type: "number", minimum: 0, default: value };
   }
@@ -67,7 +74,7 @@ function sectionOf(defaults: Record<string, unknown>): JsonSchema {
     properties: Object.fromEntries(
       Object.entries(defaults).map((
         [key, value],
-      ) => [key, schemaOfValue(value)]),
+      ) => [key, schemaOfValue(key, value)]),
     ),
   };
 }

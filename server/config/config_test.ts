@@ -49,6 +49,27 @@ Deno.test("validateConfig accepts a full config and maps it to engine settings",
   assert.deepEqual(engine.lifecycle?.allowlist?.cidrs, ["192.168.1.10/32"]);
 });
 
+Deno.test("validateConfig takes fractional ratios, shares and scores, but whole counts only", () => {
+  const config = validateConfig({
+    detectors: {
+      dnsTunnel: { scoreThreshold: 0.7 },
+      dataExfil: { outboundRatio: 2.5 },
+      synFlood: { dominantSourceShare: 0.75 },
+    },
+  }, "tuned.json");
+  const engine = engineConfigOf(config);
+  assert.equal(engine.dnsTunnel?.scoreThreshold, 0.7);
+  assert.equal(engine.dataExfil?.outboundRatio, 2.5);
+  assert.throws(
+    () =>
+      validateConfig(
+        { detectors: { synFlood: { halfOpenThreshold: 12.5 } } },
+        "tuned.json",
+      ),
+    /field "detectors.synFlood.halfOpenThreshold" must be integer/,
+  );
+});
+
 Deno.test("validateConfig names the bad field", () => {
   const cases: [unknown, RegExp][] = [
     [{ prot: 1 }, /unknown field "prot"/],

@@ -23,8 +23,12 @@
  *   letters/digits/-/_ (base64 "+/=", iodine's raw 8-bit labels), or is
  *   ≥ 24 characters with Shannon entropy ≥ 4 bits/char (the usual "entropy >
  *   ~4" heuristic for base32/base64 text; English stays below).
- * - name length, 0–½: ½ × clamp((mean subdomain length − 20) ÷ 40, 0, 1);
+ * - name length, 0–½: ½ × clamp((mean subdomain length − 20) ÷ 30, 0, 1);
  *   data-carrying names average 30–220 characters, ordinary ones under 20.
+ *   Full at 50, where published heuristics start flagging labels: encoded
+ *   A/AAAA names of 50 characters or more reach the threshold on shape
+ *   alone (base32 exfiltration in A queries, 52-character labels, scored
+ *   0.9 with a full share at 60 and went unreported).
  *
  * A group is reported when it has ≥ {@linkcode DnsTunnelOptions.minUniqueSubdomains}
  * (8) unique subdomains in the window and a score ≥
@@ -442,7 +446,7 @@ function scoreOf(state: GroupState): number {
   const typeScore = (state.strongTypes + 0.5 * state.mediumTypes) / queries;
   const encodedScore = 0.5 * state.encoded / queries;
   const meanLength = state.subdomainChars / queries;
-  const lengthScore = 0.5 * Math.min(1, Math.max(0, (meanLength - 20) / 40));
+  const lengthScore = 0.5 * Math.min(1, Math.max(0, (meanLength - 20) / 30));
   return typeScore + encodedScore + lengthScore;
 }
 

@@ -124,13 +124,13 @@ Deno.test("dns_tunnel: one below the unique-subdomain threshold is not reported"
   );
 });
 
-Deno.test("dns_tunnel: score threshold edge (A records, 40-char hex labels score exactly 0.75)", () => {
-  // encoded ½ + length ½ × (40 − 20) / 40 = 0.75, no record-type share.
+Deno.test("dns_tunnel: score threshold edge (A records, 35-char hex labels score exactly 0.75)", () => {
+  // encoded ½ + length ½ × (35 − 20) / 30 = 0.75, no record-type share.
   const queries = Array.from(
     { length: 10 },
     (_, i) =>
       dnsQuery({
-        name: `${randomText(i, 40, HEX)}.example.net`,
+        name: `${randomText(i, 35, HEX)}.example.net`,
         atUs: i * 1000,
       }),
   );
@@ -138,6 +138,22 @@ Deno.test("dns_tunnel: score threshold edge (A records, 40-char hex labels score
   const findings = run(queries, { scoreThreshold: 0.75 });
   assert.equal(findings.length, 1);
   assert.equal(findings[0]!.evidence.score, 0.75);
+});
+
+Deno.test("dns_tunnel: base32 exfiltration in A queries with 52-character labels is found with the defaults; 40-character ones are not", () => {
+  // A live audit's case: 100 random base32 labels under one domain in 2 s.
+  const queries = (length: number) =>
+    Array.from({ length: 100 }, (_, i) =>
+      dnsQuery({
+        name: `${randomText(i, length, BASE32)}.exfil.example.org`,
+        qtype: A,
+        atUs: i * 20_000,
+      }));
+  const found = run(queries(52));
+  assert.ok(found.length >= 1);
+  assert.equal(found[0]!.evidence.score, 1);
+  // 0.5 + 0.5 × 20 / 30 ≈ 0.83: below the threshold, as documented.
+  assert.deepEqual(run(queries(40)), []);
 });
 
 Deno.test("dns_tunnel: a slow tunnel (1 query per 10 s) is found by name shape alone", () => {

@@ -225,6 +225,26 @@ export async function launchChromium(): Promise<TestBrowser> {
 }
 
 /**
+ * Opens a fresh headless Chromium page at `viewport` (20 s timeouts, its
+ * console errors collected), runs `test` with it, and closes the browser
+ * whatever happens.
+ */
+export async function withDashboardPage(
+  viewport: { width: number; height: number },
+  test: (page: Page, errors: string[], downloadDir: string) => Promise<void>,
+): Promise<void> {
+  const chromium = await launchChromium();
+  try {
+    const page = await chromium.browser.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.setViewport(viewport);
+    await test(page, collectPageErrors(page), chromium.downloadDir);
+  } finally {
+    await chromium.close();
+  }
+}
+
+/**
  * Counts toasts shown by the page from its first load on (they last a few
  * seconds): read with {@linkcode toastsSeen}.
  */

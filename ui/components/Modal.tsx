@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 
 interface ModalProps {
   title: string;
@@ -28,16 +28,23 @@ const FOCUSABLE = [
  */
 export function Modal(props: ModalProps): JSX.Element {
   const dialog = useRef<HTMLDivElement>(null);
-  const { onClose } = props;
+  // The latest onClose, read when a key closes the dialog: a parent that
+  // passes a new function each render must not re-run the effect below
+  // (its cleanup hands the focus back behind the dialog).
+  const onCloseRef = useRef(props.onClose);
+  onCloseRef.current = props.onClose;
+  const onClose = () => onCloseRef.current();
 
-  useEffect(() => {
+  // A layout effect: focus and the Tab trap are in place when the dialog
+  // is on screen, before a key pressed right after opening it arrives.
+  useLayoutEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     dialog.current?.focus({ preventScroll: true });
     const onKey = (event: KeyboardEvent) => {
       const box = dialog.current;
       // With two dialogs open (a toast over a packet), the top one handles keys.
       if (!box || !isTopDialog(box)) return;
-      if (event.key === "Escape") onClose();
+      if (event.key === "Escape") onCloseRef.current();
       else if (event.key === "Tab") trapTab(event, box);
     };
     const onFocusIn = (event: FocusEvent) => {
@@ -58,7 +65,7 @@ export function Modal(props: ModalProps): JSX.Element {
       // Back to where the user was, without scrolling a live table.
       previous?.focus?.({ preventScroll: true });
     };
-  }, [onClose]);
+  }, []);
 
   return (
     <div

@@ -21,8 +21,10 @@ type TableRow = PacketRow & { latencyMs?: number };
  * The packet table: only the visible rows are in the DOM, so 10k rows
  * scroll smoothly. Header and rows share one scroller (the header sticks to
  * its top), so they stay aligned when it scrolls sideways. The table is one
- * tab stop: arrow keys, Page Up/Down, Home and End move between rows and
- * Enter opens one.
+ * tab stop: arrow keys, Page Up/Down, Home and End move the active row and
+ * Enter opens it. Focus stays on the scroller (the active row is its
+ * `aria-activedescendant`), so rows that the virtual window drops or a
+ * fetch moves never take the focus with them.
  */
 export function PacketTable(): JSX.Element {
   const list = tableRows.value;
@@ -30,8 +32,8 @@ export function PacketTable(): JSX.Element {
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
-  // The row keyboard focus should go to once it is rendered.
-  const [focusN, setFocusN] = useState<number | null>(null);
+  // The packet number of the row the keyboard is on.
+  const [activeN, setActiveN] = useState<number | null>(null);
   // The row at the top of the view, so rows added above it or dropped
   // (a fetch filling a paused table, the oldest rows evicted) leave the
   // view where it is when the table does not follow new rows.
@@ -59,17 +61,6 @@ export function PacketTable(): JSX.Element {
     anchor.current = anchorOf(list, element.scrollTop);
   }, [list, follow]);
 
-  useLayoutEffect(() => {
-    if (focusN === null) return;
-    const element = viewport.current!.querySelector<HTMLElement>(
-      `[data-n="${focusN}"]`,
-    );
-    if (element) {
-      element.focus({ preventScroll: true });
-      setFocusN(null);
-    }
-  });
-
   const onScroll = (event: JSX.TargetedUIEvent<HTMLDivElement>) => {
     const element = event.currentTarget;
     setScrollTop(element.scrollTop);
@@ -94,12 +85,16 @@ export function PacketTable(): JSX.Element {
 
   const onClick = (event: JSX.TargetedMouseEvent<HTMLDivElement>) => {
     const row = rowOf(event.target);
-    if (row) selectedPacket.value = row;
+    if (row) {
+      setActiveN(row.n);
+      selectedPacket.value = row;
+    }
   };
 
   const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLDivElement>) => {
     const element = event.currentTarget;
-    const current = rowOf(document.activeElement);
+    const activeIndex = activeN === null ? -1 : indexOfPacket(list, activeN);
+    const current = activeIndex >= 0 ? list[activeIndex] : undefined;
     if (event.key === "Enter") {
       if (current) selectedPacket.value = current;
       return;
@@ -120,9 +115,7 @@ export function PacketTable(): JSX.Element {
     if (step === undefined || list.length === 0) return;
     event.preventDefault();
     const clamp = (i: number) => Math.max(0, Math.min(list.length - 1, i));
-    const index = current
-      ? clamp(list.indexOf(current) + step)
-      : Number.isFinite(step)
+    const index = current ? clamp(activeIndex + step) : Number.isFinite(step)
       // From the table itself: into the first row fully on screen.
       ? clamp(Math.ceil(element.scrollTop / ROW_HEIGHT_PX))
       : clamp(step);
@@ -135,7 +128,7 @@ export function PacketTable(): JSX.Element {
       element.scrollTop = top + ROW_HEIGHT_PX - element.clientHeight;
     }
     setScrollTop(element.scrollTop);
-    setFocusN(list[index]!.n);
+    setActiveN(list[index]!.n);
   };
 
   const bodyTop = Math.max(0, scrollTop - HEAD_HEIGHT_PX);
@@ -159,7 +152,10 @@ export function PacketTable(): JSX.Element {
         onClick={onClick}
         onKeyDown={onKeyDown}
         tabIndex={0}
-        role="table"
+        role="grid"
+        aria-readonly="true"
+        aria-activedescendant={activeN === null ? undefined : rowId(activeN)}
+        data-active-n={activeN ?? ""}
         aria-label="Packets: arrow keys move between rows, Enter opens one"
         aria-rowcount={list.length + 1}
       >
@@ -189,7 +185,12 @@ export function PacketTable(): JSX.Element {
             style={{ transform: `translateY(${first * ROW_HEIGHT_PX}px)` }}
           >
             {visible.map((row, i) => (
-              <PacketTableRow key={row.n} row={row} index={first + i} />
+              <PacketTableRow
+                key={row.n}
+                row={row}
+                index={first + i}
+                active={row.n === activeN}
+              />
             ))}
           </div>
         </div>
@@ -221,34 +222,54 @@ function indexOfPacket(list: readonly PacketRow[], n: number): number {
   return -1;
 }
 
+/** The element id of packet `n`'s row (the grid's active descendant). */
+function rowId(n: number): string {
+  return `packet-row-${n}`;
+}
+
 interface PacketTableRowProps {
   row: TableRow;
   /** Position in the table's list (0: oldest shown). */
   index: number;
+  /** Whether the keyboard is on this row. */
+  active: boolean;
 }
 
-function PacketTableRow({ row, index }: PacketTableRowProps): JSX.Element {
+function PacketTableRow(
+  { row, index, active }: PacketTableRowProps,
+): JSX.Element {
   const color = serviceColor(row.protocol);
   const size = Math.min(100, (row.length / FULL_FRAME_BYTES) * 100);
   return (
     <div
-      class={index % 2 === 1 ? "tr odd" : "tr"}
+      class={`tr${index % 2 === 1 ? " odd" : ""}${active ? " active" : ""}`}
+      id={rowId(row.n)}
       role="row"
       aria-rowindex={index + 2}
+      aria-selected={active}
       data-testid="packet-row"
       data-n={row.n}
       data-protocol={row.protocol}
-      tabIndex={-1}
     >
-      <span class="num">{row.n}</span>
-      <span class="mono muted">{formatClockUs(row.timestampUs)}</span>
-      <span class="mono ellipsis" title={formatEndpoint(row.src, row.srcPort)}>
+      <span role="gridcell" class="num">{row.n}</span>
+      <span role="gridcell" class="mono muted">
+        {formatClockUs(row.timestampUs)}
+      </span>
+      <span
+        role="gridcell"
+        class="mono ellipsis"
+        title={formatEndpoint(row.src, row.srcPort)}
+      >
         {row.src}
       </span>
-      <span class="mono ellipsis" title={formatEndpoint(row.dst, row.dstPort)}>
+      <span
+        role="gridcell"
+        class="mono ellipsis"
+        title={formatEndpoint(row.dst, row.dstPort)}
+      >
         {row.dst}
       </span>
-      <span>
+      <span role="gridcell">
         <span
           class="badge"
           data-testid="protocol-badge"
@@ -257,15 +278,15 @@ function PacketTableRow({ row, index }: PacketTableRowProps): JSX.Element {
           {row.protocol}
         </span>
       </span>
-      <span class="size" title={`${row.length} bytes`}>
+      <span role="gridcell" class="size" title={`${row.length} bytes`}>
         <span class="size-bar" style={{ width: `${size}%` }} />
         <span class="size-text">{row.length}</span>
       </span>
-      <span class="mono flags">{row.flags}</span>
-      <span class="mono muted">
+      <span role="gridcell" class="mono flags">{row.flags}</span>
+      <span role="gridcell" class="mono muted">
         {row.latencyMs === undefined ? "" : formatMs(row.latencyMs)}
       </span>
-      <span class="ellipsis" title={row.info}>{row.info}</span>
+      <span role="gridcell" class="ellipsis" title={row.info}>{row.info}</span>
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { filterThroughTcpdump } from "./filter_stream.ts";
 import { CaptureFormatError } from "./pcap_reader.ts";
 import { openCaptureSource, readCapture } from "./read_capture.ts";
 import { TcpdumpError } from "./tcpdump_errors.ts";
+import { tcpdumpCount } from "../tests/cli_helpers.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 const TRUNCATED =
@@ -14,17 +15,6 @@ const MIXED_LINK_TYPES =
 const RAW_IP = `${PCAPS}formats/rawip_DLT101_tcp_session__tcp-opt.pcap`;
 const IPHONE =
   `${PCAPS}benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap`;
-
-/** How many packets of `file` tcpdump itself prints for `filter` (up to any damage). */
-async function tcpdumpCount(file: string, filter: string): Promise<number> {
-  const output = await new Deno.Command("tcpdump", {
-    args: ["-nn", "-r", file, "--", filter],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(output.stdout).split("\n").filter(Boolean)
-    .length;
-}
 
 /** A stream of `bytes` that stays open until cancelled, as a live pipe does. */
 function neverEndingStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
@@ -52,7 +42,7 @@ async function within<T>(ms: number, what: string, work: Promise<T>) {
 }
 
 Deno.test("filterThroughTcpdump() hands on the packets before damage, then rejects with tcpdump's reason as a CaptureFormatError", async () => {
-  const expected = await tcpdumpCount(TRUNCATED, "tcp");
+  const expected = await tcpdumpCount(TRUNCATED, ["tcp"]);
   assert.ok(expected > 0);
   const filtered = filterThroughTcpdump(
     await openCaptureSource(TRUNCATED),
@@ -102,7 +92,7 @@ Deno.test("filterThroughTcpdump() rejects a filter the capture's link type canno
 });
 
 Deno.test("filterThroughTcpdump() passes each packet of a pipe on at once, not when tcpdump's buffer fills", async () => {
-  const expected = await tcpdumpCount(IPHONE, "tcp");
+  const expected = await tcpdumpCount(IPHONE, ["tcp"]);
   const filtered = filterThroughTcpdump(
     neverEndingStream(await Deno.readFile(IPHONE)),
     "tcp",

@@ -24,6 +24,7 @@ import {
   waitUntil,
   withDashboardPage,
 } from "./browser/harness.ts";
+import type { DemoServerOptions, TestServer } from "./browser/harness.ts";
 import type { Page } from "./browser/puppeteer.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { SessionInfo } from "../server/sensor.ts";
@@ -52,326 +53,338 @@ const IODINE_PCAP = new URL(
 /** The services the DNS chip stands for (ui/packet_filter.ts). */
 const DNS_SERVICES = ["DNS", "mDNS", "LLMNR"];
 
-Deno.test("dashboard: live demo traffic, chips, search, modals, alerts, report, stop", async () => {
+/**
+ * Starts a demo server (with `options`), opens its dashboard in a fresh
+ * page ({@linkcode withDashboardPage}) for `test`, and stops the server
+ * whatever happens.
+ */
+async function withDemoDashboard(
+  test: (
+    page: Page,
+    errors: string[],
+    server: TestServer,
+    downloadDir: string,
+  ) => Promise<void>,
+  options: DemoServerOptions = {},
+): Promise<void> {
   await ensureUiBuilt();
-  const server = await startDemoServer();
+  const server = await startDemoServer(options);
   try {
-    await withDashboardPage(VIEWPORT, async (page, errors, downloadDir) => {
-      await recordToasts(page);
-      await page.goto(server.url, { waitUntil: "load" });
-
-      // The stream connects and rows arrive.
-      await page.waitForSelector(
-        `${byTestId("connection-state")}[data-state="open"]`,
-      );
-      await page.waitForSelector(byTestId("packet-row"));
-      assert.equal(await textOf(page, "status-pill"), "demo");
-
-      // KPIs move: the packet counter grows and packets/s is a number.
-      const firstCount = await textOf(page, "packet-counter");
-      await waitUntil(
-        "the packet counter to change",
-        async () => (await textOf(page, "packet-counter")) !== firstCount,
-      );
-      await waitUntil(
-        "a packets/s KPI",
-        async () => /\d/.test(await textOf(page, "kpi-pps-value")),
-      );
-      assert.match(await textOf(page, "kpi-top-protocol-value"), /\w/);
-
-      // Doughnut and timeline render (the timeline needs two whole seconds).
-      await waitUntil(
-        "the protocol doughnut to draw",
-        async () => (await canvasInk(page, "protocol-chart")) > 500,
-      );
-      await waitUntil(
-        "the traffic timeline to draw",
-        async () => (await canvasInk(page, "traffic-chart")) > 500,
-      );
-      assert.ok(
-        (await page.$$(byTestId("legend-item"))).length > 1,
-        "the doughnut legend lists services",
-      );
-
-      // A chip filters rows: DNS leaves only DNS-family rows.
-      await page.click(byTestId("chip-DNS"));
-      await waitUntil("DNS rows under the DNS chip", async () => {
-        const protocols = await page.$$eval(
-          byTestId("packet-row"),
-          (rows) => rows.map((row) => row.getAttribute("data-protocol")),
-        );
-        return protocols.length > 0 &&
-          protocols.every((p) => DNS_SERVICES.includes(p ?? ""));
-      });
-      await page.click(byTestId("chip-All"));
-      await waitUntil("every protocol back under All", async () => {
-        const protocols = await page.$$eval(
-          byTestId("packet-row"),
-          (rows) => rows.map((row) => row.getAttribute("data-protocol")),
-        );
-        return protocols.some((p) => !DNS_SERVICES.includes(p ?? ""));
-      });
-
-      // Search filters rows: an address from the table.
-      await page.click(byTestId("pause-button"));
-      const address = await page.$eval(
-        `${byTestId("packet-row")}:last-child span:nth-child(3)`,
-        (cell) => (cell.textContent ?? "").trim(),
-      );
-      assert.ok(address !== "", "a row shows a source address");
-      const totalRows = (await page.$$(byTestId("packet-row"))).length;
-      await page.type(byTestId("search-input"), address);
-      await waitUntil("rows matching the searched address", async () => {
-        const texts = await page.$$eval(
-          byTestId("packet-row"),
-          (rows) => rows.map((row) => row.textContent ?? ""),
-        );
-        return texts.length > 0 && texts.every((t) => t.includes(address));
-      });
-      const searchedCount = await textOf(page, "row-count");
-      await page.$eval(byTestId("search-input"), (input) => {
-        (input as HTMLInputElement).value = "";
-        input.dispatchEvent(new Event("input", { bubbles: true }));
-      });
-      await waitUntil(
-        "the search to clear",
-        async () => (await textOf(page, "row-count")) !== searchedCount,
-      );
-      await page.click(byTestId("pause-button"));
-      assert.ok(totalRows > 0);
-
-      // Clicking the newest row opens the packet modal with decoded fields
-      // (paused, so the row stays put between finding and clicking it).
-      await page.click(byTestId("pause-button"));
-      const newest = `${byTestId("packet-row")}:last-child`;
-      const number = await page.$eval(
-        newest,
-        (row) => row.getAttribute("data-n"),
-      );
-      await page.click(newest);
-      await page.waitForSelector(byTestId("packet-modal"));
-      await page.waitForSelector(
-        `${byTestId("packet-field")}[data-field="srcAddress"]`,
-      );
-      const fields = await page.$$eval(
-        byTestId("packet-field"),
-        (items) => items.map((item) => item.getAttribute("data-field")),
-      );
-      for (const field of ["n", "timestampUs", "wireLength", "transport"]) {
-        assert.ok(fields.includes(field), `the packet modal shows ${field}`);
-      }
-      assert.ok(fields.length >= 30, `all decoded fields (${fields.length})`);
-      assert.match(
-        await textOf(page, "packet-modal"),
-        new RegExp(`#${number}`),
-      );
-      await page.keyboard.press("Escape");
-      await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
-      await page.click(byTestId("pause-button"));
-
-      // An alert of the demo's first attack appears, with a toast.
-      await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
-      await page.waitForSelector(
-        `${byTestId("status-pill")}[data-alerting="true"]`,
-      );
-      // The first alert may engage before the page connects (no toast then);
-      // the demo's next attack comes within 7.5 s.
-      await waitUntil(
-        "a toast",
-        async () => (await toastsSeen(page)) > 0,
-        20_000,
-      );
-      await page.click(byTestId("alert-item"));
-      await page.waitForSelector(byTestId("alert-modal"));
-      const mitre = await textOf(page, "alert-mitre");
-      assert.match(mitre, /T\d{4}(\.\d{3})? \S/, "MITRE technique id and name");
-      assert.match(mitre, /Tactic: \w/, "MITRE tactic");
-      assert.ok(
-        (await textOf(page, "alert-recommendation")).length > "Recommendation"
-              .length + 10,
-        "a recommendation",
-      );
-      assert.ok(
-        (await textOf(page, "alert-evidence")).length > "Evidence".length,
-        "evidence",
-      );
-      const slice = await page.$eval(
-        byTestId("alert-pcap"),
-        async (link) => {
-          const response = await fetch((link as HTMLAnchorElement).href);
-          const bytes = new Uint8Array(await response.arrayBuffer());
-          return {
-            status: response.status,
-            magic: Array.from(bytes.slice(0, 4)),
-          };
-        },
-      );
-      assert.equal(slice.status, 200);
-      assert.ok(
-        [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [
-          0x4d,
-          0x3c,
-          0xb2,
-          0xa1,
-        ], [0xa1, 0xb2, 0x3c, 0x4d]].some((magic) =>
-          magic.every((byte, i) => slice.magic[i] === byte)
-        ),
-        `the alert's PCAP slice is a pcap file (magic ${slice.magic})`,
-      );
-      await page.click(byTestId("modal-close"));
-      await page.waitForSelector(byTestId("alert-modal"), { hidden: true });
-
-      // A screenshot for people (README, reviews).
-      await Deno.mkdir(new URL(".", SCREENSHOT), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT.pathname });
-
-      // Report downloads valid JSON.
-      await page.click(byTestId("report-button"));
-      let reportName = "";
-      await waitUntil("the report download", async () => {
-        for await (const entry of Deno.readDir(downloadDir)) {
-          if (entry.name.endsWith(".json")) reportName = entry.name;
-        }
-        return reportName !== "";
-      });
-      const report = JSON.parse(
-        await Deno.readTextFile(`${downloadDir}/${reportName}`),
-      );
-      assert.equal(report.tool?.name, "NetMirror");
-      const session = await server.api<SessionInfo>("/api/session");
-      assert.equal(report.session?.id, session.id);
-      assert.ok(Array.isArray(report.alerts) && report.alerts.length > 0);
-
-      // Stop stops the counters; the pill says so (not "idle").
-      await page.click(byTestId("stop-button"));
-      await page.waitForSelector(
-        `${byTestId("status-pill")}[data-state="stopped"]`,
-      );
-      assert.equal(
-        (await server.api<SessionInfo>("/api/session")).state,
-        "stopped",
-      );
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const stoppedAt = await textOf(page, "packet-counter");
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      assert.equal(await textOf(page, "packet-counter"), stoppedAt);
-      assert.equal(
-        await page.$eval(
-          byTestId("start-button"),
-          (b) => b.hasAttribute("disabled"),
-        ),
-        false,
-      );
-
-      assert.deepEqual(errors, [], "no console errors");
-
-      // A bad BPF filter is refused by the server and shown inline; a good
-      // one starts a replay from the header controls.
-      await page.select(byTestId("mode-select"), "replay");
-      await page.type(byTestId("file-input"), PING_PCAP);
-      await page.type(byTestId("filter-input"), "tcp port");
-      await page.click(byTestId("start-button"));
-      await page.waitForSelector(byTestId("start-error"));
-      assert.match(await textOf(page, "start-error"), /filter/i);
-      await page.$eval(byTestId("filter-input"), (input) => {
-        (input as HTMLInputElement).value = "";
-        input.dispatchEvent(new Event("input", { bubbles: true }));
-      });
-      await page.waitForSelector(byTestId("start-error"), { hidden: true });
-      await page.type(byTestId("filter-input"), "icmp");
-      await page.click(byTestId("start-button"));
-      await waitUntil(
-        "the replay session",
-        async () => {
-          const replay = await server.api<SessionInfo>("/api/session");
-          return replay.mode === "replay" && replay.state === "stopped";
-        },
-      );
-      await waitUntil(
-        "the replay's packets in the counter",
-        async () => (await textOf(page, "packet-counter")) === "8",
-      );
-      // Chromium logs the refused start (400); nothing else may appear.
-      assert.deepEqual(
-        errors.filter((error) =>
-          !/status of 400 .*\/api\/start\)$/.test(error)
-        ),
-        [],
-      );
-    });
+    await withDashboardPage(
+      VIEWPORT,
+      (page, errors, downloadDir) => test(page, errors, server, downloadDir),
+    );
   } finally {
     await server.close();
   }
+}
+
+Deno.test("dashboard: live demo traffic, chips, search, modals, alerts, report, stop", async () => {
+  await withDemoDashboard(async (page, errors, server, downloadDir) => {
+    await recordToasts(page);
+    await page.goto(server.url, { waitUntil: "load" });
+
+    // The stream connects and rows arrive.
+    await page.waitForSelector(
+      `${byTestId("connection-state")}[data-state="open"]`,
+    );
+    await page.waitForSelector(byTestId("packet-row"));
+    assert.equal(await textOf(page, "status-pill"), "demo");
+
+    // KPIs move: the packet counter grows and packets/s is a number.
+    const firstCount = await textOf(page, "packet-counter");
+    await waitUntil(
+      "the packet counter to change",
+      async () => (await textOf(page, "packet-counter")) !== firstCount,
+    );
+    await waitUntil(
+      "a packets/s KPI",
+      async () => /\d/.test(await textOf(page, "kpi-pps-value")),
+    );
+    assert.match(await textOf(page, "kpi-top-protocol-value"), /\w/);
+
+    // Doughnut and timeline render (the timeline needs two whole seconds).
+    await waitUntil(
+      "the protocol doughnut to draw",
+      async () => (await canvasInk(page, "protocol-chart")) > 500,
+    );
+    await waitUntil(
+      "the traffic timeline to draw",
+      async () => (await canvasInk(page, "traffic-chart")) > 500,
+    );
+    assert.ok(
+      (await page.$$(byTestId("legend-item"))).length > 1,
+      "the doughnut legend lists services",
+    );
+
+    // A chip filters rows: DNS leaves only DNS-family rows.
+    await page.click(byTestId("chip-DNS"));
+    await waitUntil("DNS rows under the DNS chip", async () => {
+      const protocols = await page.$$eval(
+        byTestId("packet-row"),
+        (rows) => rows.map((row) => row.getAttribute("data-protocol")),
+      );
+      return protocols.length > 0 &&
+        protocols.every((p) => DNS_SERVICES.includes(p ?? ""));
+    });
+    await page.click(byTestId("chip-All"));
+    await waitUntil("every protocol back under All", async () => {
+      const protocols = await page.$$eval(
+        byTestId("packet-row"),
+        (rows) => rows.map((row) => row.getAttribute("data-protocol")),
+      );
+      return protocols.some((p) => !DNS_SERVICES.includes(p ?? ""));
+    });
+
+    // Search filters rows: an address from the table.
+    await page.click(byTestId("pause-button"));
+    const address = await page.$eval(
+      `${byTestId("packet-row")}:last-child span:nth-child(3)`,
+      (cell) => (cell.textContent ?? "").trim(),
+    );
+    assert.ok(address !== "", "a row shows a source address");
+    const totalRows = (await page.$$(byTestId("packet-row"))).length;
+    await page.type(byTestId("search-input"), address);
+    await waitUntil("rows matching the searched address", async () => {
+      const texts = await page.$$eval(
+        byTestId("packet-row"),
+        (rows) => rows.map((row) => row.textContent ?? ""),
+      );
+      return texts.length > 0 && texts.every((t) => t.includes(address));
+    });
+    const searchedCount = await textOf(page, "row-count");
+    await page.$eval(byTestId("search-input"), (input) => {
+      (input as HTMLInputElement).value = "";
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    await waitUntil(
+      "the search to clear",
+      async () => (await textOf(page, "row-count")) !== searchedCount,
+    );
+    await page.click(byTestId("pause-button"));
+    assert.ok(totalRows > 0);
+
+    // Clicking the newest row opens the packet modal with decoded fields
+    // (paused, so the row stays put between finding and clicking it).
+    await page.click(byTestId("pause-button"));
+    const newest = `${byTestId("packet-row")}:last-child`;
+    const number = await page.$eval(
+      newest,
+      (row) => row.getAttribute("data-n"),
+    );
+    await page.click(newest);
+    await page.waitForSelector(byTestId("packet-modal"));
+    await page.waitForSelector(
+      `${byTestId("packet-field")}[data-field="srcAddress"]`,
+    );
+    const fields = await page.$$eval(
+      byTestId("packet-field"),
+      (items) => items.map((item) => item.getAttribute("data-field")),
+    );
+    for (const field of ["n", "timestampUs", "wireLength", "transport"]) {
+      assert.ok(fields.includes(field), `the packet modal shows ${field}`);
+    }
+    assert.ok(fields.length >= 30, `all decoded fields (${fields.length})`);
+    assert.match(
+      await textOf(page, "packet-modal"),
+      new RegExp(`#${number}`),
+    );
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
+    await page.click(byTestId("pause-button"));
+
+    // An alert of the demo's first attack appears, with a toast.
+    await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
+    await page.waitForSelector(
+      `${byTestId("status-pill")}[data-alerting="true"]`,
+    );
+    // The first alert may engage before the page connects (no toast then);
+    // the demo's next attack comes within 7.5 s.
+    await waitUntil(
+      "a toast",
+      async () => (await toastsSeen(page)) > 0,
+      20_000,
+    );
+    await page.click(byTestId("alert-item"));
+    await page.waitForSelector(byTestId("alert-modal"));
+    const mitre = await textOf(page, "alert-mitre");
+    assert.match(mitre, /T\d{4}(\.\d{3})? \S/, "MITRE technique id and name");
+    assert.match(mitre, /Tactic: \w/, "MITRE tactic");
+    assert.ok(
+      (await textOf(page, "alert-recommendation")).length > "Recommendation"
+            .length + 10,
+      "a recommendation",
+    );
+    assert.ok(
+      (await textOf(page, "alert-evidence")).length > "Evidence".length,
+      "evidence",
+    );
+    const slice = await page.$eval(
+      byTestId("alert-pcap"),
+      async (link) => {
+        const response = await fetch((link as HTMLAnchorElement).href);
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return {
+          status: response.status,
+          magic: Array.from(bytes.slice(0, 4)),
+        };
+      },
+    );
+    assert.equal(slice.status, 200);
+    assert.ok(
+      [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [
+        0x4d,
+        0x3c,
+        0xb2,
+        0xa1,
+      ], [0xa1, 0xb2, 0x3c, 0x4d]].some((magic) =>
+        magic.every((byte, i) => slice.magic[i] === byte)
+      ),
+      `the alert's PCAP slice is a pcap file (magic ${slice.magic})`,
+    );
+    await page.click(byTestId("modal-close"));
+    await page.waitForSelector(byTestId("alert-modal"), { hidden: true });
+
+    // A screenshot for people (README, reviews).
+    await Deno.mkdir(new URL(".", SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT.pathname });
+
+    // Report downloads valid JSON.
+    await page.click(byTestId("report-button"));
+    let reportName = "";
+    await waitUntil("the report download", async () => {
+      for await (const entry of Deno.readDir(downloadDir)) {
+        if (entry.name.endsWith(".json")) reportName = entry.name;
+      }
+      return reportName !== "";
+    });
+    const report = JSON.parse(
+      await Deno.readTextFile(`${downloadDir}/${reportName}`),
+    );
+    assert.equal(report.tool?.name, "NetMirror");
+    const session = await server.api<SessionInfo>("/api/session");
+    assert.equal(report.session?.id, session.id);
+    assert.ok(Array.isArray(report.alerts) && report.alerts.length > 0);
+
+    // Stop stops the counters; the pill says so (not "idle").
+    await page.click(byTestId("stop-button"));
+    await page.waitForSelector(
+      `${byTestId("status-pill")}[data-state="stopped"]`,
+    );
+    assert.equal(
+      (await server.api<SessionInfo>("/api/session")).state,
+      "stopped",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const stoppedAt = await textOf(page, "packet-counter");
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(await textOf(page, "packet-counter"), stoppedAt);
+    assert.equal(
+      await page.$eval(
+        byTestId("start-button"),
+        (b) => b.hasAttribute("disabled"),
+      ),
+      false,
+    );
+
+    assert.deepEqual(errors, [], "no console errors");
+
+    // A bad BPF filter is refused by the server and shown inline; a good
+    // one starts a replay from the header controls.
+    await page.select(byTestId("mode-select"), "replay");
+    await page.type(byTestId("file-input"), PING_PCAP);
+    await page.type(byTestId("filter-input"), "tcp port");
+    await page.click(byTestId("start-button"));
+    await page.waitForSelector(byTestId("start-error"));
+    assert.match(await textOf(page, "start-error"), /filter/i);
+    await page.$eval(byTestId("filter-input"), (input) => {
+      (input as HTMLInputElement).value = "";
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    await page.waitForSelector(byTestId("start-error"), { hidden: true });
+    await page.type(byTestId("filter-input"), "icmp");
+    await page.click(byTestId("start-button"));
+    await waitUntil(
+      "the replay session",
+      async () => {
+        const replay = await server.api<SessionInfo>("/api/session");
+        return replay.mode === "replay" && replay.state === "stopped";
+      },
+    );
+    await waitUntil(
+      "the replay's packets in the counter",
+      async () => (await textOf(page, "packet-counter")) === "8",
+    );
+    // Chromium logs the refused start (400); nothing else may appear.
+    assert.deepEqual(
+      errors.filter((error) => !/status of 400 .*\/api\/start\)$/.test(error)),
+      [],
+    );
+  });
 });
 
 Deno.test("dashboard: clicks are handled within 200 ms at 20k packets/s of demo traffic", async () => {
-  await ensureUiBuilt();
-  const server = await startDemoServer({ packetsPerSecond: 20_000 });
-  try {
-    await withDashboardPage(VIEWPORT, async (page, errors) => {
-      await page.goto(server.url, { waitUntil: "load" });
-      await page.waitForSelector(byTestId("packet-row"));
-      // The rate is real: the server's 5 s average reaches most of 20k/s.
-      const ppsAvg = async () =>
-        (await server.api<StatsSnapshot>("/api/stats")).kpis.ppsAvg;
-      await waitUntil(
-        "the demo to reach a high rate",
-        async () => (await ppsAvg()) >= 15_000,
-        20_000,
-      );
+  await withDemoDashboard(async (page, errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("packet-row"));
+    // The rate is real: the server's 5 s average reaches most of 20k/s.
+    const ppsAvg = async () =>
+      (await server.api<StatsSnapshot>("/api/stats")).kpis.ppsAvg;
+    await waitUntil(
+      "the demo to reach a high rate",
+      async () => (await ppsAvg()) >= 15_000,
+      20_000,
+    );
 
-      const timings: number[] = [];
-      for (let i = 0; i < 5; i++) {
+    const timings: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      timings.push(
+        await measureClick(
+          page,
+          await visibleRowPoint(page),
+          byTestId("packet-modal"),
+        ),
+      );
+      await page.keyboard.press("Escape");
+      await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
+      for (const chip of ["TCP", "All"]) {
         timings.push(
           await measureClick(
             page,
-            await visibleRowPoint(page),
-            byTestId("packet-modal"),
+            await centreOf(page, byTestId(`chip-${chip}`)),
+            `${byTestId(`chip-${chip}`)}[aria-pressed="true"]`,
           ),
         );
-        await page.keyboard.press("Escape");
-        await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
-        for (const chip of ["TCP", "All"]) {
-          timings.push(
-            await measureClick(
-              page,
-              await centreOf(page, byTestId(`chip-${chip}`)),
-              `${byTestId(`chip-${chip}`)}[aria-pressed="true"]`,
-            ),
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 300));
       }
-      const worst = Math.max(...timings);
-      const heapBytes = await page.evaluate(() =>
-        (performance as unknown as { memory?: { usedJSHeapSize: number } })
-          .memory?.usedJSHeapSize ?? 0
-      );
-      console.log(
-        `click handling at ${Math.round(await ppsAvg())} packets/s: ${
-          timings.map((t) => t.toFixed(0)).join(", ")
-        } ms; JS heap ${(heapBytes / 2 ** 20).toFixed(1)} MiB`,
-      );
-      assert.ok(heapBytes < MAX_HEAP_BYTES, "the page's memory stays bounded");
-      assert.ok(
-        worst <= CLICK_BUDGET_MS,
-        `every click handled within ${CLICK_BUDGET_MS} ms (worst ${
-          worst.toFixed(0)
-        } ms)`,
-      );
-      // At this rate the server's 10k-packet record ring spans well under a
-      // second, so a clicked row's full record may be gone (404, which
-      // Chromium logs); the modal then shows the row's own fields. Anything
-      // else is an error.
-      assert.deepEqual(
-        errors.filter((error) => !EVICTED_PACKET.test(error)),
-        [],
-        "no console errors",
-      );
-    });
-  } finally {
-    await server.close();
-  }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const worst = Math.max(...timings);
+    const heapBytes = await page.evaluate(() =>
+      (performance as unknown as { memory?: { usedJSHeapSize: number } })
+        .memory?.usedJSHeapSize ?? 0
+    );
+    console.log(
+      `click handling at ${Math.round(await ppsAvg())} packets/s: ${
+        timings.map((t) => t.toFixed(0)).join(", ")
+      } ms; JS heap ${(heapBytes / 2 ** 20).toFixed(1)} MiB`,
+    );
+    assert.ok(heapBytes < MAX_HEAP_BYTES, "the page's memory stays bounded");
+    assert.ok(
+      worst <= CLICK_BUDGET_MS,
+      `every click handled within ${CLICK_BUDGET_MS} ms (worst ${
+        worst.toFixed(0)
+      } ms)`,
+    );
+    // At this rate the server's 10k-packet record ring spans well under a
+    // second, so a clicked row's full record may be gone (404, which
+    // Chromium logs); the modal then shows the row's own fields. Anything
+    // else is an error.
+    assert.deepEqual(
+      errors.filter((error) => !EVICTED_PACKET.test(error)),
+      [],
+      "no console errors",
+    );
+  }, { packetsPerSecond: 20_000 });
 });
 
 Deno.test("dashboard: shows the outage and reconnects by itself when the server is back", async () => {
@@ -488,213 +501,195 @@ function rowNumbers(page: Page): Promise<number[]> {
 }
 
 Deno.test("dashboard: a Clear from another client resets alerts, counters, table and the open packet modal", async () => {
-  await ensureUiBuilt();
-  const server = await startDemoServer();
-  try {
-    await withDashboardPage(VIEWPORT, async (page, errors) => {
-      await page.goto(server.url, { waitUntil: "load" });
-      await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
-      // Enough packets that the numbers after the clear stay below them.
-      await waitUntil(
-        "a few hundred rows",
-        async () => Math.max(0, ...await rowNumbers(page)) > 600,
-      );
-      const oldAlerts = await page.$$eval(
+  await withDemoDashboard(async (page, errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
+    // Enough packets that the numbers after the clear stay below them.
+    await waitUntil(
+      "a few hundred rows",
+      async () => Math.max(0, ...await rowNumbers(page)) > 600,
+    );
+    const oldAlerts = await page.$$eval(
+      byTestId("alert-item"),
+      (items) => items.map((item) => item.getAttribute("data-alert-id")),
+    );
+    // Paused, with a packet open, as an analyst looking at one would be.
+    await page.click(byTestId("pause-button"));
+    const oldNewest = Math.max(...await rowNumbers(page));
+    await page.click(`${byTestId("packet-row")}[data-n="${oldNewest}"]`);
+    await page.waitForSelector(byTestId("packet-modal"));
+
+    await postAsOtherClient(server.url, "/api/clear");
+
+    await page.waitForSelector(byTestId("packet-modal"), {
+      hidden: true,
+      timeout: 5_000,
+    });
+    // The table follows the server's new numbering (from 1 again).
+    await waitUntil("rows numbered after the clear", async () => {
+      const numbers = await rowNumbers(page);
+      return numbers.length > 0 && Math.max(...numbers) < oldNewest;
+    }, 5_000);
+    assert.equal(
+      await page.$eval(byTestId("pause-button"), (b) => b.textContent),
+      "Pause",
+      "the table follows live rows again",
+    );
+    // No alert from before the clear is left, and the counters agree with
+    // the server (which may have raised new alerts since).
+    await waitUntil("the old alerts to go", async () => {
+      const shown = await page.$$eval(
         byTestId("alert-item"),
         (items) => items.map((item) => item.getAttribute("data-alert-id")),
       );
-      // Paused, with a packet open, as an analyst looking at one would be.
-      await page.click(byTestId("pause-button"));
-      const oldNewest = Math.max(...await rowNumbers(page));
-      await page.click(`${byTestId("packet-row")}[data-n="${oldNewest}"]`);
-      await page.waitForSelector(byTestId("packet-modal"));
-
-      await postAsOtherClient(server.url, "/api/clear");
-
-      await page.waitForSelector(byTestId("packet-modal"), {
-        hidden: true,
-        timeout: 5_000,
-      });
-      // The table follows the server's new numbering (from 1 again).
-      await waitUntil("rows numbered after the clear", async () => {
-        const numbers = await rowNumbers(page);
-        return numbers.length > 0 && Math.max(...numbers) < oldNewest;
-      }, 5_000);
-      assert.equal(
-        await page.$eval(byTestId("pause-button"), (b) => b.textContent),
-        "Pause",
-        "the table follows live rows again",
-      );
-      // No alert from before the clear is left, and the counters agree with
-      // the server (which may have raised new alerts since).
-      await waitUntil("the old alerts to go", async () => {
-        const shown = await page.$$eval(
-          byTestId("alert-item"),
-          (items) => items.map((item) => item.getAttribute("data-alert-id")),
-        );
-        return shown.every((id) => !oldAlerts.includes(id));
-      }, 5_000);
-      await waitUntil("the alert counter to match the server", async () => {
-        const held = (await server.api<unknown[]>("/api/alerts?limit=1000"))
-          .length;
-        return Number(await textOf(page, "alert-counter")) <= held;
-      }, 5_000);
-      // A row opened now is the new packet of that number, not an old row.
-      await page.click(byTestId("pause-button"));
-      const newest = Math.max(...await rowNumbers(page));
-      const src = await page.$eval(
-        `${byTestId("packet-row")}[data-n="${newest}"] span:nth-child(3)`,
-        (cell) => (cell.textContent ?? "").trim(),
-      );
-      await page.click(`${byTestId("packet-row")}[data-n="${newest}"]`);
-      await page.waitForSelector(
-        `${byTestId("packet-field")}[data-field="srcAddress"]`,
-      );
-      assert.match(
-        await page.$eval(
-          `${byTestId("packet-field")}[data-field="srcAddress"] dd`,
-          (cell) => cell.textContent ?? "",
-        ),
-        new RegExp(`^${src.replaceAll(".", "\\.")}$`),
-      );
-      assert.deepEqual(errors, [], "no console errors");
-    });
-  } finally {
-    await server.close();
-  }
+      return shown.every((id) => !oldAlerts.includes(id));
+    }, 5_000);
+    await waitUntil("the alert counter to match the server", async () => {
+      const held = (await server.api<unknown[]>("/api/alerts?limit=1000"))
+        .length;
+      return Number(await textOf(page, "alert-counter")) <= held;
+    }, 5_000);
+    // A row opened now is the new packet of that number, not an old row.
+    await page.click(byTestId("pause-button"));
+    const newest = Math.max(...await rowNumbers(page));
+    const src = await page.$eval(
+      `${byTestId("packet-row")}[data-n="${newest}"] span:nth-child(3)`,
+      (cell) => (cell.textContent ?? "").trim(),
+    );
+    await page.click(`${byTestId("packet-row")}[data-n="${newest}"]`);
+    await page.waitForSelector(
+      `${byTestId("packet-field")}[data-field="srcAddress"]`,
+    );
+    assert.match(
+      await page.$eval(
+        `${byTestId("packet-field")}[data-field="srcAddress"] dd`,
+        (cell) => cell.textContent ?? "",
+      ),
+      new RegExp(`^${src.replaceAll(".", "\\.")}$`),
+    );
+    assert.deepEqual(errors, [], "no console errors");
+  });
 });
 
 Deno.test("dashboard: a finished replay's table holds every packet the server has, not just the streamed sample", async () => {
-  await ensureUiBuilt();
-  const server = await startDemoServer();
-  try {
-    await withDashboardPage(VIEWPORT, async (page, errors) => {
-      await page.goto(server.url, { waitUntil: "load" });
-      await page.waitForSelector(
-        `${byTestId("connection-state")}[data-state="open"]`,
-      );
-      await page.waitForSelector(byTestId("packet-row"));
+  await withDemoDashboard(async (page, errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(
+      `${byTestId("connection-state")}[data-state="open"]`,
+    );
+    await page.waitForSelector(byTestId("packet-row"));
 
-      await postAsOtherClient(server.url, "/api/stop");
-      await postAsOtherClient(server.url, "/api/start", {
-        mode: "replay",
-        file: IODINE_PCAP,
-      });
-      await waitUntil("the replay to finish", async () => {
-        const replay = await server.api<SessionInfo>("/api/session");
-        return replay.mode === "replay" && replay.state === "stopped";
-      });
-      const held = (await server.api<unknown[]>("/api/packets?limit=10000"))
-        .length;
-      assert.ok(held > 400, `the server holds the replay's packets (${held})`);
-      await waitUntil(
-        `every packet of the replay in the table (${held})`,
-        async () =>
-          (await textOf(page, "row-count")).startsWith(
-            `${held} / ${held} rows`,
-          ),
-        10_000,
-      );
-      assert.doesNotMatch(await textOf(page, "row-count"), /sampled out/);
-      assert.equal(await textOf(page, "status-pill"), "stopped");
-      assert.deepEqual(errors, [], "no console errors");
+    await postAsOtherClient(server.url, "/api/stop");
+    await postAsOtherClient(server.url, "/api/start", {
+      mode: "replay",
+      file: IODINE_PCAP,
     });
-  } finally {
-    await server.close();
-  }
+    await waitUntil("the replay to finish", async () => {
+      const replay = await server.api<SessionInfo>("/api/session");
+      return replay.mode === "replay" && replay.state === "stopped";
+    });
+    const held = (await server.api<unknown[]>("/api/packets?limit=10000"))
+      .length;
+    assert.ok(held > 400, `the server holds the replay's packets (${held})`);
+    await waitUntil(
+      `every packet of the replay in the table (${held})`,
+      async () =>
+        (await textOf(page, "row-count")).startsWith(
+          `${held} / ${held} rows`,
+        ),
+      10_000,
+    );
+    assert.doesNotMatch(await textOf(page, "row-count"), /sampled out/);
+    assert.equal(await textOf(page, "status-pill"), "stopped");
+    assert.deepEqual(errors, [], "no console errors");
+  });
 });
 
 Deno.test("dashboard: keyboard: a modal keeps focus, the packet table is one tab stop, alerts are reachable", async () => {
-  await ensureUiBuilt();
-  const server = await startDemoServer();
-  try {
-    await withDashboardPage(VIEWPORT, async (page, errors) => {
-      await page.goto(server.url, { waitUntil: "load" });
-      await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
-      await page.click(byTestId("pause-button"));
+  await withDemoDashboard(async (page, errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
+    await page.click(byTestId("pause-button"));
 
-      // Tab and Shift+Tab stay inside an open dialog.
-      await page.click(`${byTestId("packet-row")}:last-child`);
-      await page.waitForSelector(byTestId("packet-modal"));
-      const focusInModal = () =>
-        page.evaluate(() =>
-          document.querySelector('[data-testid="packet-modal"]')
-            ?.contains(document.activeElement) ?? false
+    // Tab and Shift+Tab stay inside an open dialog.
+    await page.click(`${byTestId("packet-row")}:last-child`);
+    await page.waitForSelector(byTestId("packet-modal"));
+    const focusInModal = () =>
+      page.evaluate(() =>
+        document.querySelector('[data-testid="packet-modal"]')
+          ?.contains(document.activeElement) ?? false
+      );
+    for (const shift of [false, true]) {
+      if (shift) await page.keyboard.down("Shift");
+      for (let i = 0; i < 5; i++) {
+        await page.keyboard.press("Tab");
+        assert.ok(
+          await focusInModal(),
+          `focus stays in the dialog after ${i + 1} ${
+            shift ? "Shift+" : ""
+          }Tab`,
         );
-      for (const shift of [false, true]) {
-        if (shift) await page.keyboard.down("Shift");
-        for (let i = 0; i < 5; i++) {
-          await page.keyboard.press("Tab");
-          assert.ok(
-            await focusInModal(),
-            `focus stays in the dialog after ${i + 1} ${
-              shift ? "Shift+" : ""
-            }Tab`,
-          );
-        }
-        if (shift) await page.keyboard.up("Shift");
       }
-      await page.keyboard.press("Escape");
-      await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
+      if (shift) await page.keyboard.up("Shift");
+    }
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
 
-      // The table is one tab stop: arrows move between rows, Enter opens
-      // one, Escape returns to it, and Tab leaves the table.
-      await page.focus(byTestId("search-input"));
-      const tabTo = async (testId: string, most: number) => {
-        for (let i = 0; i < most; i++) {
-          await page.keyboard.press("Tab");
-          const at = await page.evaluate(() =>
-            document.activeElement?.getAttribute("data-testid") ?? ""
-          );
-          if (at === testId) return i + 1;
+    // The table is one tab stop: arrows move between rows, Enter opens
+    // one, Escape returns to it, and Tab leaves the table.
+    await page.focus(byTestId("search-input"));
+    const tabTo = async (testId: string, most: number) => {
+      for (let i = 0; i < most; i++) {
+        await page.keyboard.press("Tab");
+        const at = await page.evaluate(() =>
+          document.activeElement?.getAttribute("data-testid") ?? ""
+        );
+        if (at === testId) return i + 1;
+      }
+      return Infinity;
+    };
+    assert.ok(
+      await tabTo("packet-table-scroll", 5) < Infinity,
+      "the table is a tab stop",
+    );
+    await page.keyboard.press("End");
+    await page.keyboard.press("ArrowUp");
+    // The keyboard's row is the grid's active descendant; the focus
+    // stays on the table, so rows re-rendered under it cannot take it.
+    const activeRow = () =>
+      page.evaluate(() => {
+        const table = document.activeElement;
+        if (table?.getAttribute("data-testid") !== "packet-table-scroll") {
+          return null;
         }
-        return Infinity;
-      };
-      assert.ok(
-        await tabTo("packet-table-scroll", 5) < Infinity,
-        "the table is a tab stop",
-      );
-      await page.keyboard.press("End");
-      await page.keyboard.press("ArrowUp");
-      // The keyboard's row is the grid's active descendant; the focus
-      // stays on the table, so rows re-rendered under it cannot take it.
-      const activeRow = () =>
-        page.evaluate(() => {
-          const table = document.activeElement;
-          if (table?.getAttribute("data-testid") !== "packet-table-scroll") {
-            return null;
-          }
-          const id = table.getAttribute("aria-activedescendant");
-          return id
-            ? document.getElementById(id)?.getAttribute("data-n") ?? null
-            : null;
-        });
-      const row = await activeRow();
-      assert.ok(row, "an arrow key makes a row active, the table keeps focus");
-      await page.keyboard.press("Enter");
-      await page.waitForSelector(byTestId("packet-modal"));
-      assert.equal(
-        await page.$eval(
-          byTestId("packet-modal"),
-          (dialog) => dialog.getAttribute("aria-label"),
-        ),
-        `Packet #${row}`,
-      );
-      await page.keyboard.press("Escape");
-      await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
-      assert.equal(
-        await activeRow(),
-        row,
-        "focus returns to the table, on the row",
-      );
-      // Past the table, the alert feed is a few stops away.
-      assert.ok(
-        await tabTo("alert-item", 6) < Infinity,
-        "Tab reaches the alert feed from the packet table",
-      );
-      assert.deepEqual(errors, [], "no console errors");
-    });
-  } finally {
-    await server.close();
-  }
+        const id = table.getAttribute("aria-activedescendant");
+        return id
+          ? document.getElementById(id)?.getAttribute("data-n") ?? null
+          : null;
+      });
+    const row = await activeRow();
+    assert.ok(row, "an arrow key makes a row active, the table keeps focus");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(byTestId("packet-modal"));
+    assert.equal(
+      await page.$eval(
+        byTestId("packet-modal"),
+        (dialog) => dialog.getAttribute("aria-label"),
+      ),
+      `Packet #${row}`,
+    );
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(byTestId("packet-modal"), { hidden: true });
+    assert.equal(
+      await activeRow(),
+      row,
+      "focus returns to the table, on the row",
+    );
+    // Past the table, the alert feed is a few stops away.
+    assert.ok(
+      await tabTo("alert-item", 6) < Infinity,
+      "Tab reaches the alert feed from the packet table",
+    );
+    assert.deepEqual(errors, [], "no console errors");
+  });
 });

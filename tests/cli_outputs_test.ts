@@ -7,17 +7,12 @@
 
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
+import { type Run, runOf } from "./cli_helpers.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 const SCAN =
   `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 function command(args: string[], writeDir?: string): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
@@ -40,13 +35,7 @@ function command(args: string[], writeDir?: string): Deno.Command {
 }
 
 async function netmirror(args: string[], writeDir?: string): Promise<Run> {
-  const output = await command(args, writeDir).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return runOf(await command(args, writeDir).output());
 }
 
 Deno.test("netmirror read lists the alerts of an attack capture in its summary", async () => {

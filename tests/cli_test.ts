@@ -4,6 +4,12 @@
  */
 
 import assert from "node:assert/strict";
+import {
+  type Run,
+  runOf,
+  summaryField as field,
+  tcpdumpCount,
+} from "./cli_helpers.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
@@ -12,12 +18,6 @@ const PERMISSIONS = [
   "--allow-read",
   "--allow-sys=networkInterfaces",
 ];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** `netmirror <args>` as a command, with stdout and stderr piped unless told; `permissions` go beside the usual ones. */
 function netmirrorCommand(
@@ -52,29 +52,7 @@ async function netmirror(args: string[], stdin?: Uint8Array): Promise<Run> {
     await writer.write(stdin);
     await writer.close();
   }
-  const output = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-async function tcpdumpCount(file: string, filter: string[]): Promise<number> {
-  const output = await new Deno.Command("tcpdump", {
-    args: ["-nn", "-r", file, ...filter],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(output.stdout).split("\n").filter(Boolean)
-    .length;
-}
-
-function field(summary: string, label: string): string {
-  const line = summary.split("\n").find((l) => l.startsWith(`${label}:`));
-  assert.ok(line, `summary has no "${label}:" line:\n${summary}`);
-  return line.slice(label.length + 1).trim();
+  return runOf(await child.output());
 }
 
 const HTTP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;

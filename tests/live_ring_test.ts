@@ -100,17 +100,6 @@ async function killCaptures(port: number): Promise<void> {
   }
 }
 
-/** Whether `path` exists. */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 /** pids of the tcpdump whose filter names `port`. */
 async function tcpdumpPids(port: number): Promise<string[]> {
   const out = await new Deno.Command("pgrep", {
@@ -181,7 +170,8 @@ Deno.test("netmirror capture --tcpdump-output ring decodes every packet from tcp
   assert.equal(records.length, 3);
   for (const record of records) assert.equal(record.dstPort, port);
   assert.match(rest, /netmirror: 3 packets decoded; tcpdump: 3 captured/);
-  assert.equal(await exists(dir), false, "its directory is removed");
+  // Its directory is removed.
+  await assert.rejects(Deno.lstat(dir), Deno.errors.NotFound);
 });
 
 Deno.test("netmirror capture picks the ring only where /run/netmirror is a file system of its own, and says why not", async () => {
@@ -414,7 +404,8 @@ for (const output of ["ring", "pipe"] as const) {
     assert.equal(code, 0, rest);
     assert.match(rest, /netmirror: 0 packets decoded; tcpdump: 0 captured/);
     assert.deepEqual(await tcpdumpPids(port), [], "tcpdump is gone");
-    if (dir) assert.equal(await exists(dir), false, "no directory is left");
+    // No directory is left.
+    if (dir) await assert.rejects(Deno.lstat(dir), Deno.errors.NotFound);
   });
 }
 

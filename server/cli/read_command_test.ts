@@ -5,6 +5,12 @@
  */
 
 import assert from "node:assert/strict";
+import {
+  type Run,
+  runOf,
+  summaryField as field,
+  tcpdumpCount,
+} from "../../tests/cli_helpers.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const PCAPS = new URL("../../../shared/pcaps/", import.meta.url).pathname;
@@ -18,12 +24,6 @@ const SECOND_SECTION_BAD =
   `${PCAPS}malformed/bad_header_pcapng_shb_version2.0_after_valid__test901.pcapng`;
 const IPHONE =
   `${PCAPS}benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 function netmirrorCommand(args: string[], stdin: "piped" | "null") {
   return new Deno.Command(Deno.execPath(), {
@@ -45,34 +45,11 @@ function netmirrorCommand(args: string[], stdin: "piped" | "null") {
 }
 
 async function netmirrorRead(args: string[]): Promise<Run> {
-  const output = await netmirrorCommand(args, "null").output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-/** How many packets of `file` tcpdump itself prints for `filter` (up to any damage). */
-async function tcpdumpCount(file: string, filter: string): Promise<number> {
-  const output = await new Deno.Command("tcpdump", {
-    args: ["-nn", "-r", file, "--", filter],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(output.stdout).split("\n").filter(Boolean)
-    .length;
-}
-
-function field(summary: string, label: string): string {
-  const line = summary.split("\n").find((l) => l.startsWith(`${label}:`));
-  assert.ok(line, `summary has no "${label}:" line:\n${summary}`);
-  return line.slice(label.length + 1).trim();
+  return runOf(await netmirrorCommand(args, "null").output());
 }
 
 Deno.test("netmirror read <truncated file> <bpf> summarises the packets before the damage, then names it", async () => {
-  const good = await tcpdumpCount(TRUNCATED, "tcp");
+  const good = await tcpdumpCount(TRUNCATED, ["tcp"]);
   assert.ok(good > 0);
   const run = await netmirrorRead([TRUNCATED, "tcp"]);
   assert.equal(run.code, 1, run.stderr);
@@ -110,7 +87,7 @@ Deno.test("netmirror read shows the input's own format when filtering and after 
 });
 
 Deno.test("netmirror read - <bpf> from a pipe that stays open has every packet when stopped", async () => {
-  const expected = await tcpdumpCount(IPHONE, "tcp");
+  const expected = await tcpdumpCount(IPHONE, ["tcp"]);
   const child = netmirrorCommand(["-", "tcp"], "piped").spawn();
   const writer = child.stdin.getWriter();
   await writer.write(await Deno.readFile(IPHONE));

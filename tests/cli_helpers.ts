@@ -1,0 +1,45 @@
+/**
+ * Helpers of the tests that run `netmirror` (and tcpdump) as real
+ * processes: their decoded output, a line of `read`'s summary, and
+ * tcpdump's own packet count to compare with.
+ */
+
+import assert from "node:assert/strict";
+
+/** A finished process: exit code and decoded output. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `output` with its stdout and stderr decoded. */
+export function runOf(output: Deno.CommandOutput): Run {
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** The value of the `label:` line of a `netmirror read` summary (failing when there is none). */
+export function summaryField(summary: string, label: string): string {
+  const line = summary.split("\n").find((l) => l.startsWith(`${label}:`));
+  assert.ok(line, `summary has no "${label}:" line:\n${summary}`);
+  return line.slice(label.length + 1).trim();
+}
+
+/** How many packets of `file` tcpdump itself prints for `filter` (up to any damage). */
+export async function tcpdumpCount(
+  file: string,
+  filter: string[] = [],
+): Promise<number> {
+  const output = await new Deno.Command("tcpdump", {
+    args: ["-nn", "-r", file, ...(filter.length > 0 ? ["--", ...filter] : [])],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(output.stdout).split("\n").filter(Boolean)
+    .length;
+}

@@ -8,6 +8,7 @@
 
 import { classifyTcpdumpReadStderr, TcpdumpError } from "./tcpdump_errors.ts";
 import { registerChild } from "./child_registry.ts";
+import { startsWithGzipMagic } from "./pcap_reader.ts";
 import { isRegularFileSource } from "./read_capture.ts";
 
 /** A filtered capture stream and the tcpdump process behind it. */
@@ -117,7 +118,7 @@ export async function gunzipIfNeeded(
       return reader.cancel(reason);
     },
   });
-  if (head[0] === 0x1f && head[1] === 0x8b) {
+  if (startsWithGzipMagic(head)) {
     return rest.pipeThrough(
       new DecompressionStream("gzip") as unknown as TransformStream<
         Uint8Array,

@@ -461,16 +461,13 @@ export class CaptureParser {
       case STATE_START: {
         if (have < 4) return 4;
         const magic = view.getUint32(position, false);
-        switch (magic) {
-          case 0xa1b2c3d4:
-          case 0xd4c3b2a1:
-          case 0xa1b23c4d:
-          case 0x4d3cb2a1:
+        switch (captureFormatOfMagic(magic)) {
+          case "pcap":
             return PCAP_FILE_HEADER_BYTES;
-          case Block.SECTION_HEADER:
+          case "pcapng":
             return this.#blockBytes(bytes, view, position, have);
         }
-        if (bytes[position] === 0x1f && bytes[position + 1] === 0x8b) {
+        if (startsWithGzipMagic(bytes, position)) {
           throw formatError("input is gzip-compressed (decompress it first)");
         }
         throw formatError(
@@ -879,6 +876,31 @@ function createInterface(
     }
   }
   return iface;
+}
+
+/** Whether `bytes` hold the gzip magic (1f 8b) at `offset`. */
+export function startsWithGzipMagic(bytes: Uint8Array, offset = 0): boolean {
+  return bytes[offset] === 0x1f && bytes[offset + 1] === 0x8b;
+}
+
+/**
+ * The capture format a file's first four bytes (read big-endian) announce:
+ * a classic pcap magic (µs or ns, either byte order) or a pcapng section
+ * header block; undefined for anything else.
+ */
+export function captureFormatOfMagic(
+  magic: number,
+): "pcap" | "pcapng" | undefined {
+  switch (magic) {
+    case 0xa1b2c3d4: // µs, either byte order
+    case 0xd4c3b2a1:
+    case 0xa1b23c4d: // ns, either byte order
+    case 0x4d3cb2a1:
+      return "pcap";
+    case Block.SECTION_HEADER: // the same bytes in either byte order
+      return "pcapng";
+  }
+  return undefined;
 }
 
 /**

@@ -8,7 +8,12 @@
 import type { AnomalyCounter } from "./anomalies.ts";
 import { byobChunks } from "./byob_chunks.ts";
 import { concatBytes } from "./concat_bytes.ts";
-import { CaptureFormatError, CaptureParser } from "./pcap_reader.ts";
+import {
+  CaptureFormatError,
+  captureFormatOfMagic,
+  CaptureParser,
+  startsWithGzipMagic,
+} from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 
 /** Bytes between two `onProgress` calls. */
@@ -125,7 +130,7 @@ export async function readCapture(
       head.push(headBytes < 2 ? step.value.slice() : step.value);
     }
     const first = concatHead(head, headBytes);
-    gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+    gzip = startsWithGzipMagic(first);
 
     if (!gzip) {
       if (first.length > 0) {
@@ -293,7 +298,7 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
   const reader = file.readable.getReader();
   try {
     const head = await readHead(reader, MAGIC_BYTES);
-    const gzip = head[0] === 0x1f && head[1] === 0x8b;
+    const gzip = startsWithGzipMagic(head);
     if (!gzip) return { format: formatOfMagic(head), gzip };
     const compressed = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -329,21 +334,12 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
 /** Bytes of a pcap or pcapng magic number. */
 const MAGIC_BYTES = 4;
 
-/** The format a file's first four bytes announce. */
+/** The format a file's first four bytes announce ({@linkcode captureFormatOfMagic}). */
 function formatOfMagic(head: Uint8Array): "pcap" | "pcapng" | undefined {
   if (head.length < MAGIC_BYTES) return undefined;
-  const magic = new DataView(head.buffer, head.byteOffset, MAGIC_BYTES)
-    .getUint32(0, false);
-  switch (magic) {
-    case 0xa1b2c3d4: // µs, either byte order
-    case 0xd4c3b2a1:
-    case 0xa1b23c4d: // ns, either byte order
-    case 0x4d3cb2a1:
-      return "pcap";
-    case 0x0a0d0d0a: // pcapng section header block type
-      return "pcapng";
-  }
-  return undefined;
+  return captureFormatOfMagic(
+    new DataView(head.buffer, head.byteOffset, MAGIC_BYTES).getUint32(0, false),
+  );
 }
 
 /** The first `bytes` bytes `reader` gives (fewer at its end). */

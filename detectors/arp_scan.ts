@@ -153,11 +153,16 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
   function expire(nowUs: number, report: FindingSink): void {
     senders.expireOldest((state) => {
       if (nowUs - state.fanOut.lastProbeUs < windowUs) return false;
-      if (finishFanOut(state.fanOut)) {
-        report(findingOf(state, state.fanOut.lastProbeUs, config));
-      }
+      reportLast(state, report);
       return true;
     });
+  }
+
+  /** The last finding of a scan whose figures changed since its last one. */
+  function reportLast(state: SenderState, report: FindingSink): void {
+    if (finishFanOut(state.fanOut)) {
+      report(findingOf(state, state.fanOut.lastProbeUs, config));
+    }
   }
 
   function observe(packet: PacketRecord, report: FindingSink): void {
@@ -210,11 +215,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
       return { senders: admission.stats(senders) };
     },
     flush(_nowUs: number, report: FindingSink): void {
-      for (const state of senders.values()) {
-        if (finishFanOut(state.fanOut)) {
-          report(findingOf(state, state.fanOut.lastProbeUs, config));
-        }
-      }
+      for (const state of senders.values()) reportLast(state, report);
     },
   };
 }

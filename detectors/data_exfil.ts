@@ -287,6 +287,11 @@ export function createDataExfilDetector(
     return bytes >= trackMinBytes || otherBytes >= trackMinBytes;
   }
 
+  /** Whether a pair's windowed bytes make it exfiltration: enough out, and several times what came in. */
+  function isOverTheMark(windowOut: number, windowIn: number): boolean {
+    return windowOut >= exfilMinBytes && windowOut >= outboundRatio * windowIn;
+  }
+
   return {
     name: "data_exfil",
     packetKinds: PACKET_KIND.TCP | PACKET_KIND.UDP | PACKET_KIND.ICMP |
@@ -367,9 +372,7 @@ export function createDataExfilDetector(
       const weight = previousBucketWeight(state, nowUs, windowUs);
       const windowOut = windowOutBytes(state, weight);
       const windowIn = windowInBytes(state, weight);
-      const crossed = windowOut >= exfilMinBytes &&
-        windowOut >= outboundRatio * windowIn;
-      if (!crossed) {
+      if (!isOverTheMark(windowOut, windowIn)) {
         state.reportedCount = 0;
         return;
       }
@@ -393,7 +396,7 @@ export function createDataExfilDetector(
         const windowOut = windowOutBytes(state, weight);
         const windowIn = windowInBytes(state, weight);
         if (
-          windowOut < exfilMinBytes || windowOut < outboundRatio * windowIn ||
+          !isOverTheMark(windowOut, windowIn) ||
           !isFinalReportDue(state, windowOut, lastUs)
         ) continue;
         markReported(state, windowOut, lastUs);

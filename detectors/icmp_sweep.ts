@@ -157,11 +157,16 @@ export function createIcmpSweepDetector(
   function expire(nowUs: number, report: FindingSink): void {
     sources.expireOldest((state) => {
       if (nowUs - state.fanOut.lastProbeUs < windowUs) return false;
-      if (finishFanOut(state.fanOut)) {
-        report(findingOf(state, state.fanOut.lastProbeUs, config));
-      }
+      reportLast(state, report);
       return true;
     });
+  }
+
+  /** The last finding of a scan whose figures changed since its last one. */
+  function reportLast(state: SourceState, report: FindingSink): void {
+    if (finishFanOut(state.fanOut)) {
+      report(findingOf(state, state.fanOut.lastProbeUs, config));
+    }
   }
 
   function observe(packet: PacketRecord, report: FindingSink): void {
@@ -213,11 +218,7 @@ export function createIcmpSweepDetector(
       return { sources: admission.stats(sources) };
     },
     flush(_nowUs: number, report: FindingSink): void {
-      for (const state of sources.values()) {
-        if (finishFanOut(state.fanOut)) {
-          report(findingOf(state, state.fanOut.lastProbeUs, config));
-        }
-      }
+      for (const state of sources.values()) reportLast(state, report);
     },
   };
 }

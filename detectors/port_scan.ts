@@ -107,6 +107,7 @@ import { requirePositive } from "./option_checks.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { RecentAcks } from "./recent_acks.ts";
 import {
+  isFinalReportDue,
   isGrowthReportDue,
   markReported,
   type ReportMark,
@@ -970,14 +971,14 @@ export function createPortScanDetector(
       };
     },
     flush(_nowUs: number, report: FindingSink): void {
-      // The last finding of each scan that changed since its last one
-      // (report_cadence.ts isFinalReportDue, inlined here).
+      // The last finding of each scan within its window that changed since
+      // its last one.
       for (const source of sources.values()) {
         const distinct = source.probes + source.uncounted;
         const lastUs = source.lastProbeUs;
         if (
-          source.reportedCount === 0 || lastUs - source.crossedUs >= windowUs ||
-          (distinct === source.reportedCount && lastUs <= source.lastReportUs)
+          lastUs - source.crossedUs >= windowUs ||
+          !isFinalReportDue(source, distinct, lastUs)
         ) continue;
         markReported(source, distinct, lastUs);
         report(findingOf(source, source.victim !== "", lastUs, config));

@@ -138,6 +138,16 @@ export function renderMetrics(input: MetricsInput): string {
       `netmirror_${name}${text ? `{${text}}` : ""} ${formatValue(value)}`,
     );
   };
+  // Alert counters are keyed "detector\u0000severity" (LifetimeCounters).
+  const samplesByDetectorAndSeverity = (
+    name: string,
+    counts: Map<string, number>,
+  ) => {
+    for (const [key, value] of [...counts].sort()) {
+      const [detector, severity] = key.split("\u0000") as [string, string];
+      sample(name, { detector, severity }, value);
+    }
+  };
   const merged = (base: Map<string, number>, current: [string, number][]) => {
     const all = new Map(base);
     for (const [key, value] of current) LifetimeCounters.add(all, key, value);
@@ -214,20 +224,17 @@ export function renderMetrics(input: MetricsInput): string {
     "counter",
     "Alerts engaged, by detector and the severity they engaged with.",
   );
-  for (const [key, value] of [...input.lifetime.alerts].sort()) {
-    const [detector, severity] = key.split("\u0000") as [string, string];
-    sample("alerts_total", { detector, severity }, value);
-  }
+  samplesByDetectorAndSeverity("alerts_total", input.lifetime.alerts);
 
   family(
     "alert_escalations_total",
     "counter",
     "Alerts whose severity rose after they engaged, by detector and the new severity.",
   );
-  for (const [key, value] of [...input.lifetime.escalations].sort()) {
-    const [detector, severity] = key.split("\u0000") as [string, string];
-    sample("alert_escalations_total", { detector, severity }, value);
-  }
+  samplesByDetectorAndSeverity(
+    "alert_escalations_total",
+    input.lifetime.escalations,
+  );
 
   family(
     "latency_seconds",

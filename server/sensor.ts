@@ -382,15 +382,15 @@ export class Sensor {
         },
       },
     }, (event: AlertEvent) => {
-      if (event.type === "engaged") {
+      // Engagements by their severity, escalations by the new one.
+      const counts = event.type === "engaged"
+        ? this.lifetime.alerts
+        : event.escalatedFrom !== undefined
+        ? this.lifetime.escalations
+        : undefined;
+      if (counts) {
         LifetimeCounters.add(
-          this.lifetime.alerts,
-          `${event.alert.kind}\u0000${event.alert.severity}`,
-          1,
-        );
-      } else if (event.escalatedFrom !== undefined) {
-        LifetimeCounters.add(
-          this.lifetime.escalations,
+          counts,
           `${event.alert.kind}\u0000${event.alert.severity}`,
           1,
         );

@@ -22,12 +22,11 @@ import {
 } from "../../capture/tcpdump.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
-import { engineConfigOf, loadConfig, mergeConfig } from "../config/config.ts";
-import { EveLogger, EveWriter } from "../eve/mod.ts";
+import { engineConfigOf } from "../config/config.ts";
+import { commandConfig, openEve } from "./command_config.ts";
 import { writePacketLine } from "./packet_json.ts";
 import {
   captureFlags,
-  cidrList,
   LineWriter,
   parse,
   positiveInteger,
@@ -93,12 +92,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   }
   const flags = captureFlags(values);
   const count = positiveInteger("--count", values.count, MAX_COUNT);
-  const fileConfig = values.config ? await loadConfig(values.config) : {};
-  const config = mergeConfig(fileConfig, {
-    homeNet: cidrList("--home-net", values["home-net"]),
-  });
-  // --eve over the config file's eve.path, as for serve.
-  const evePath = values.eve ?? config.eve?.path;
+  const { config, evePath } = await commandConfig(values);
   const quiet = values.quiet || values.write === "-" || evePath === "-";
   // Flags over the config file's capture settings.
   const capture = { ...config.capture, ...flags };
@@ -107,15 +101,9 @@ export async function captureCommand(args: string[]): Promise<number> {
       snapLength: capture.snapLength ?? DEFAULT_SNAP_LENGTH,
     })
     : undefined;
-  const eveWriter = evePath !== undefined
-    ? new EveWriter(evePath, config.eve ?? {})
-    : undefined;
-  const eve = eveWriter
-    ? new EveLogger(eveWriter, {
-      iface: values.interface,
-      ...(config.eve?.types ? { types: config.eve.types } : {}),
-    })
-    : undefined;
+  const eveOutput = openEve(evePath, config, values.interface);
+  const eve = eveOutput?.logger;
+  const eveWriter = eveOutput?.writer;
   const engine = eve
     ? new AnalysisEngine(engineConfigOf(config), (event) => eve.alert(event))
     : undefined;

@@ -22,9 +22,9 @@ import { filterArgs } from "../../capture/tcpdump.ts";
 import { OutputClosedError } from "../../capture/write_all.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
-import { engineConfigOf, loadConfig, mergeConfig } from "../config/config.ts";
-import { EveLogger, EveWriter } from "../eve/mod.ts";
-import { cidrList, LineWriter, parse, UsageError, writeLine } from "./args.ts";
+import { engineConfigOf } from "../config/config.ts";
+import { LineWriter, parse, UsageError, writeLine } from "./args.ts";
+import { commandConfig, openEve } from "./command_config.ts";
 import { formatAlertLines } from "./format_alerts.ts";
 
 /** `netmirror read --help`. */
@@ -70,26 +70,15 @@ export async function readCommand(args: string[]): Promise<number> {
   if (path === undefined) {
     throw new UsageError("read needs a capture file (or - for stdin)");
   }
-  const fileConfig = values.config ? await loadConfig(values.config) : {};
-  const config = mergeConfig(fileConfig, {
-    homeNet: cidrList("--home-net", values["home-net"]),
-  });
-  // --eve over the config file's eve.path, as for serve.
-  const evePath = values.eve ?? config.eve?.path;
+  const { config, evePath } = await commandConfig(values);
   if (values.json && evePath === "-") {
     throw new UsageError("--json and --eve - both want stdout; pick one");
   }
   const anomalies = new AnomalyCounter();
   const summary = new CaptureSummary();
   const out = new LineWriter();
-  const eveWriter = evePath !== undefined
-    ? new EveWriter(evePath, config.eve ?? {})
-    : undefined;
-  const eve = eveWriter
-    ? new EveLogger(eveWriter, {
-      ...(config.eve?.types ? { types: config.eve.types } : {}),
-    })
-    : undefined;
+  const eveOutput = openEve(evePath, config);
+  const eve = eveOutput?.logger;
   const engine = new AnalysisEngine(
     engineConfigOf(config),
     eve ? (event) => eve.alert(event) : undefined,
@@ -161,7 +150,7 @@ export async function readCommand(args: string[]): Promise<number> {
   }
   engine.finish();
   eve?.finish();
-  eveWriter?.close();
+  eveOutput?.writer.close();
   if (failure instanceof OutputClosedError) throw failure;
   if (!values.json) {
     const seconds = (performance.now() - started) / 1000;

@@ -19,7 +19,8 @@ import {
   withSchemaDefaults,
 } from "../config/config_schema.ts";
 import { DemoTraffic } from "../demo/mod.ts";
-import { EveLogger, EveWriter } from "../eve/mod.ts";
+import type { EveLogger } from "../eve/mod.ts";
+import { EveWriter } from "../eve/mod.ts";
 import {
   outputSuffix,
   type SessionInfo,
@@ -34,6 +35,7 @@ import {
   UsageError,
   writeLine,
 } from "./args.ts";
+import { newEveLogger } from "./command_config.ts";
 
 /** `netmirror serve --help`. */
 export const SERVE_USAGE =
@@ -166,12 +168,7 @@ export async function serveCommand(
     ? new EveWriter(config.eve.path, config.eve)
     : undefined;
   let eve: EveLogger | undefined;
-  const newEve = () =>
-    eveWriter
-      ? new EveLogger(eveWriter, {
-        ...(config.eve?.types ? { types: config.eve.types } : {}),
-      })
-      : undefined;
+  const newEve = () => eveWriter ? newEveLogger(eveWriter, config) : undefined;
   eve = newEve();
   const flushTimer = eveWriter
     ? setInterval(() => eveWriter.flush(), 1000)

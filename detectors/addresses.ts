@@ -78,6 +78,25 @@ export function isGroupDestination(packet: PacketRecord): boolean {
     : isGroupAddress(packet.dstAddress);
 }
 
+/**
+ * Whether a packet's source is one no host answers from outside: 0.0.0.0/8,
+ * multicast (224.0.0.0/4, ff00::/8), limited broadcast, the unspecified
+ * address, or loopback (127.0.0.0/8, ::1) sent to an address that is not
+ * loopback. Linux drops such a packet as a martian before TCP sees it: a SYN
+ * from one opens nothing and draws no reset. IPv4 is read by its key.
+ */
+export function isUnanswerableSource(packet: PacketRecord): boolean {
+  const key = packet.srcAddressKey;
+  if (isIpv4Key(key)) {
+    const first = key >>> 24;
+    if (first === 127) return packet.dstAddressKey >>> 24 !== 127;
+    return first === 0 || first >>> 4 === 0xe || key === 0xffffffff;
+  }
+  const address = packet.srcAddress;
+  if (address === "::1") return packet.dstAddress !== "::1";
+  return address === "::" || isGroupAddress(address);
+}
+
 /** Multicast (224.0.0.0/4, ff00::/8) and limited broadcast (255.255.255.255) addresses. */
 export function isGroupAddress(address: string): boolean {
   if (address.startsWith("ff")) return address.includes(":");

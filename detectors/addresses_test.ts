@@ -4,6 +4,7 @@ import {
   formatIpv4,
   isGroupAddress,
   isGroupDestination,
+  isUnanswerableSource,
   isUnspecifiedAddress,
   parseIpv4,
   subnetOf,
@@ -122,4 +123,35 @@ Deno.test("isUnspecifiedAddress() is true for 0.0.0.0 and :: only", () => {
   assert.equal(isUnspecifiedAddress("::1"), false);
   assert.equal(isUnspecifiedAddress("0.0.0.1"), false);
   assert.equal(isUnspecifiedAddress(""), false);
+});
+
+Deno.test("isUnanswerableSource() is true for martian sources, loopback only from outside", () => {
+  const cases: [string, string, boolean][] = [
+    ["0.1.2.3", "10.0.0.1", true],
+    ["224.0.0.1", "10.0.0.1", true],
+    ["239.1.2.3", "10.0.0.1", true],
+    ["255.255.255.255", "10.0.0.1", true],
+    ["127.54.120.153", "10.0.0.1", true],
+    ["ff02::1", "2001:db8::1", true],
+    ["::", "2001:db8::1", true],
+    ["::1", "2001:db8::1", true],
+    // A capture on lo: loopback to loopback is answered.
+    ["127.0.0.1", "127.0.0.1", false],
+    ["127.0.0.2", "127.9.9.9", false],
+    ["::1", "::1", false],
+    // Unicast, class E included (Linux answers 240/4).
+    ["1.2.3.4", "10.0.0.1", false],
+    ["223.255.255.255", "10.0.0.1", false],
+    ["240.0.0.1", "10.0.0.1", false],
+    ["255.255.255.254", "10.0.0.1", false],
+    ["2001:db8::2", "2001:db8::1", false],
+    ["fe80::1", "fe80::2", false],
+  ];
+  for (const [src, dst, expected] of cases) {
+    assert.equal(
+      isUnanswerableSource(packetBetween(src, dst)),
+      expected,
+      `${src} -> ${dst}`,
+    );
+  }
 });

@@ -91,6 +91,12 @@ export interface AlertEvent {
    * previous event (an escalation): that earlier severity. Absent otherwise.
    */
   escalatedFrom?: Severity;
+  /**
+   * On an "updated" event whose alert's MITRE technique changed since the
+   * alert's previous event (a SYN flood found volumetric, or at closed
+   * ports): the earlier technique id. Absent otherwise.
+   */
+  reclassifiedFrom?: string;
 }
 
 interface ActiveAlert {
@@ -99,6 +105,8 @@ interface ActiveAlert {
   dirty: boolean;
   /** The alert's severity in its last event. */
   emittedSeverity: Severity;
+  /** The alert's MITRE technique id in its last event. */
+  emittedTechnique: string;
 }
 
 interface CompiledAllowlist {
@@ -189,6 +197,7 @@ export class AlertLifecycle {
         lastEmittedUs: finding.timestampUs,
         dirty: false,
         emittedSeverity: released.alert.severity,
+        emittedTechnique: released.alert.mitre.id,
       };
       this.#active.set(id, reopened);
       this.#apply(reopened.alert, finding);
@@ -219,6 +228,7 @@ export class AlertLifecycle {
       lastEmittedUs: finding.timestampUs,
       dirty: false,
       emittedSeverity: alert.severity,
+      emittedTechnique: alert.mitre.id,
     };
     this.#active.set(id, entry);
     this.#engaged++;
@@ -303,6 +313,7 @@ export class AlertLifecycle {
     entry.dirty = true;
     if (
       rose ||
+      entry.alert.mitre.id !== entry.emittedTechnique ||
       finding.timestampUs - entry.lastEmittedUs >=
         this.#options.updateIntervalUs
     ) {
@@ -341,9 +352,14 @@ export class AlertLifecycle {
     entry.dirty = false;
     const from = entry.emittedSeverity;
     entry.emittedSeverity = alert.severity;
+    const technique = entry.emittedTechnique;
+    entry.emittedTechnique = alert.mitre.id;
     const event: AlertEvent = { type, alert: snapshot(alert) };
     if (SEVERITY_ORDER[alert.severity] > SEVERITY_ORDER[from]) {
       event.escalatedFrom = from;
+    }
+    if (type === "updated" && alert.mitre.id !== technique) {
+      event.reclassifiedFrom = technique;
     }
     this.#onEvent(event);
   }

@@ -170,6 +170,29 @@ Deno.test("AlertLifecycle marks an update whose severity rose as an escalation, 
   assert.equal(events[2]!.alert.summary, "big");
 });
 
+Deno.test("AlertLifecycle sends an update at once when the alert's technique changes, naming the old one", () => {
+  const { events } = recorder();
+  const lifecycle = new AlertLifecycle({}, (e) => events.push(e));
+  const volumetric = {
+    id: "T1498",
+    name: "Network Denial of Service",
+    tactic: "Impact",
+  };
+  lifecycle.report(finding({ timestampUs: 0 }));
+  lifecycle.report(finding({ timestampUs: 1 * S, mitre: volumetric }));
+  // Unchanged after that: no event until the update interval.
+  lifecycle.report(finding({ timestampUs: 2 * S, mitre: volumetric }));
+  lifecycle.releaseAll(30 * S);
+  assert.deepEqual(
+    events.map((e) => [e.type, e.alert.mitre.id, e.reclassifiedFrom ?? "-"]),
+    [
+      ["engaged", "T1046", "-"],
+      ["updated", "T1498", "T1046"],
+      ["released", "T1498", "-"],
+    ],
+  );
+});
+
 Deno.test("AlertLifecycle: the alert names the victim its latest finding speaks of, also when reopened", () => {
   const r = recorder();
   const lifecycle = new AlertLifecycle(

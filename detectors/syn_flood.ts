@@ -13,7 +13,9 @@
  * (hping3 -S without --rand-source) looks exactly so, because the sender's
  * own kernel resets each SYN/ACK for a connection it never opened; such an
  * aborted attempt counts as half-open for the rest of the window. A
- * repeated SYN with the same 4-tuple is a retransmission, not a new attempt.
+ * repeated SYN with the same 4-tuple is a retransmission, not a new attempt,
+ * and a SYN from a source no host answers from (multicast, 0.0.0.0/8,
+ * loopback from outside) is none at all: the victim's kernel drops it.
  * Per victim port, with a two-bucket sliding window,
  *
  *     half-open = attempts − closed  ≥  halfOpenThreshold  within windowUs.
@@ -63,6 +65,7 @@
  */
 
 import { endpointKey } from "../capture/decode/address_key.ts";
+import { isUnanswerableSource } from "./addresses.ts";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
@@ -591,6 +594,11 @@ export function createSynFloodDetector(
     victim.synPackets++;
     const flood = target.flood;
     if (flood !== undefined) countSource(flood, packet);
+    // A SYN from a source no host answers from (multicast, 0/8, loopback
+    // from outside: hping3 --rand-source sends a few percent of them) is
+    // dropped by the victim's kernel before TCP: it holds nothing and
+    // refuses nothing, so it is no attempt.
+    if (isUnanswerableSource(packet)) return;
 
     const clientKey = endpointKey(packet.srcAddressKey, packet.srcPort);
     const pendingHash = hashKey(clientKey, targetKey, 0);

@@ -452,6 +452,55 @@ function refusedAtTheirPorts(syns: PacketRecord[]): PacketRecord[] {
   ]);
 }
 
+Deno.test("syn_flood: spoofed SYNs from sources no host answers from open nothing, so refusals classify a flood over closed ports", () => {
+  // hping3 --rand-source picks any address; the victim's kernel drops SYNs
+  // from multicast and outside loopback sources (about 6 % of them)
+  // without a reset. They are SYNs, but not half-open attempts.
+  const martian = (i: number) =>
+    i % 8 === 0
+      ? `224.1.${i >>> 8}.${i & 255}`
+      : i % 8 === 4
+      ? `127.0.${i >>> 8}.${i & 255}`
+      : undefined;
+  const threshold = SYN_FLOOD_DEFAULTS.spreadRefusedThreshold;
+  const syns = spreadSyns(threshold * 2, 100).map((syn, i) => {
+    const src = martian(i);
+    return src === undefined ? syn : tcp({
+      atUs: syn.timestampUs,
+      flags: SYN,
+      src,
+      srcPort: syn.srcPort,
+      dstPort: syn.dstPort,
+    });
+  });
+  // Refused: all but the martians, whose SYNs draw nothing.
+  const packets = syns.flatMap((syn, i) =>
+    martian(i) === undefined ? refusedAtTheirPorts([syn]) : [syn]
+  );
+  const findings = run(packets);
+  assert.ok(findings.length >= 1);
+  for (const finding of findings) {
+    assert.equal(finding.mitre?.id, "T1498", finding.summary);
+    assert.equal(finding.evidence.closedPort, true);
+    assert.ok((finding.evidence.halfOpen as number) <= 1);
+  }
+  // The same SYNs counted as attempts would be 1 024 half-open: a
+  // listen-queue flood (T1499.001) at 256.
+  const answerable = syns.map((syn, i) =>
+    martian(i) === undefined ? syn : tcp({
+      atUs: syn.timestampUs,
+      flags: SYN,
+      src: spoofed(100_000 + i),
+      srcPort: syn.srcPort,
+      dstPort: syn.dstPort,
+    })
+  );
+  const unrefused = answerable.flatMap((syn, i) =>
+    martian(i) === undefined ? refusedAtTheirPorts([syn]) : [syn]
+  );
+  assert.equal(run(unrefused)[0]?.mitre?.id, undefined);
+});
+
 Deno.test("syn_flood: a spoofed flood to random closed ports is found per victim host by its refusals, T1498", () => {
   // hping3 -S --rand-source -p ++1: every SYN to another port, every one
   // refused; below the per-port thresholds on each, nothing half-open.

@@ -172,16 +172,19 @@ export class EveLogger {
   /**
    * Takes an alert lifecycle event; writes an alert record when one engages
    * and again each time its severity rises (an "updated" event with
-   * `escalatedFrom`), with the new severity, summary and evidence, so that a
-   * SIEM rule on severity sees the escalation. An escalation's record is
-   * stamped with the alert's latest packet time and names the severity it
-   * rose from (`netmirror.escalated_from`).
+   * `escalatedFrom`) or its MITRE technique changes (`reclassifiedFrom`),
+   * with the new severity, technique, summary and evidence, so that a SIEM
+   * rule on severity or technique sees the change. Such a record is stamped
+   * with the alert's latest packet time and names what changed
+   * (`netmirror.escalated_from`, `netmirror.reclassified_from`).
    */
   alert(event: AlertEvent): void {
-    const escalatedFrom = event.type === "updated"
-      ? event.escalatedFrom
-      : undefined;
-    if (event.type !== "engaged" && escalatedFrom === undefined) return;
+    const updated = event.type === "updated";
+    const escalatedFrom = updated ? event.escalatedFrom : undefined;
+    const reclassifiedFrom = updated ? event.reclassifiedFrom : undefined;
+    const changed = escalatedFrom !== undefined ||
+      reclassifiedFrom !== undefined;
+    if (event.type !== "engaged" && !changed) return;
     this.#alerts++;
     const { alert } = event;
     // Flows of the attacker and victim are marked, as Suricata's flow.alerted.
@@ -196,7 +199,7 @@ export class EveLogger {
     if (!this.#types.has("alert")) return;
     const record: EveRecord = {
       timestamp: eveTimestamp(
-        escalatedFrom === undefined ? alert.firstSeenUs : alert.lastSeenUs,
+        changed ? alert.lastSeenUs : alert.firstSeenUs,
       ),
       "event_type": "alert",
       ...this.#iface(),
@@ -228,6 +231,9 @@ export class EveLogger {
         ...(escalatedFrom === undefined
           ? {}
           : { "escalated_from": escalatedFrom }),
+        ...(reclassifiedFrom === undefined
+          ? {}
+          : { "reclassified_from": reclassifiedFrom }),
       },
     };
     this.#emit(record);

@@ -88,6 +88,34 @@ Deno.test("EveLogger.alert writes a record when an alert engages and again each 
   );
 });
 
+Deno.test("EveLogger.alert writes a record when an alert's technique changes, naming the old one", () => {
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["alert"] });
+  const lifecycle = new AlertLifecycle({}, (event) => logger.alert(event));
+  const volumetric = {
+    id: "T1498",
+    name: "Network Denial of Service",
+    tactic: "Impact",
+  };
+  lifecycle.report(flood(T0, "medium", 128));
+  lifecycle.report({ ...flood(T0 + S, "medium", 150), mitre: volumetric });
+  lifecycle.report({ ...flood(T0 + 2 * S, "medium", 160), mitre: volumetric });
+  lifecycle.releaseAll(T0 + 40 * S);
+  const records = alertRecords(sink);
+  assert.deepEqual(
+    records.map((r) => [
+      r.timestamp,
+      r.alert.metadata.mitre_technique_id[0],
+      r.netmirror.reclassified_from ?? "-",
+      r.netmirror.escalated_from ?? "-",
+    ]),
+    [
+      [eveTimestamp(T0), "T1499.001", "-", "-"],
+      [eveTimestamp(T0 + S), "T1498", "T1499.001", "-"],
+    ],
+  );
+});
+
 Deno.test("EveLogger.alert: the last alert record of a real spoofed SYN flood has the alert's final severity", async () => {
   const sink = new EveLines();
   const logger = new EveLogger(sink, { types: ["alert"] });

@@ -35,6 +35,7 @@ import {
   packetKindsOf,
   type TableStats,
 } from "./detector.ts";
+import { createDnsPortMisuseDetector } from "./dns_port_misuse.ts";
 import { createDnsTunnelDetector } from "./dns_tunnel.ts";
 import { createIcmpFloodDetector } from "./icmp_flood.ts";
 import { createIcmpSweepDetector } from "./icmp_sweep.ts";
@@ -59,6 +60,7 @@ export interface EngineConfig {
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
   icmpSweep?: OptionsOf<typeof createIcmpSweepDetector>;
   dnsTunnel?: OptionsOf<typeof createDnsTunnelDetector>;
+  dnsPortMisuse?: OptionsOf<typeof createDnsPortMisuseDetector>;
   dataExfil?: Omit<DataExfilOptions, "homeNet">;
   lifecycle?: AlertLifecycleOptions;
   /** Latency windows, timeouts and the per-measurement hook. */
@@ -75,6 +77,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createIcmpFloodDetector(config.icmpFlood),
     createIcmpSweepDetector(config.icmpSweep),
     createDnsTunnelDetector(config.dnsTunnel),
+    createDnsPortMisuseDetector(config.dnsPortMisuse),
     createDataExfilDetector({
       ...config.dataExfil,
       ...(config.homeNet ? { homeNet: config.homeNet } : {}),

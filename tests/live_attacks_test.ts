@@ -355,56 +355,78 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       },
     );
 
+    // iodine to an iodined on the victim, with `flags`, and `pings` echo
+    // requests through the tunnel once it is up.
+    const iodine = (flags: string[], pings: number) => {
+      const password = "netmirror-test";
+      const domain = "t.test";
+      let server: NsProcess | undefined;
+      let client: NsProcess | undefined;
+      return capture(pair, async () => {
+        try {
+          server = startInNs(pair.victimNs, [
+            "iodined",
+            "-f",
+            "-c",
+            "-P",
+            password,
+            "10.99.0.1",
+            domain,
+          ]);
+          await server.waitFor("Listening to dns", READY_TIMEOUT_MS);
+          client = startInNs(pair.attackerNs, [
+            "iodine",
+            "-f",
+            ...flags,
+            "-P",
+            password,
+            VICTIM,
+            domain,
+          ]);
+          await client.waitFor("Connection setup complete", READY_TIMEOUT_MS);
+          await run(pair.attackerNs, [
+            "ping",
+            "-c",
+            String(pings),
+            "-i",
+            "0.2",
+            "-w",
+            "5",
+            "10.99.0.1",
+          ], () => {});
+        } finally {
+          await stopAll([client, server]);
+        }
+      });
+    };
+
     await t.step(
-      "iodine: a DNS tunnel to an iodined on the victim",
+      "iodine -r: a DNS tunnel in DNS queries to an iodined on the victim",
       async () => {
-        const password = "netmirror-test";
-        const domain = "t.test";
-        let server: NsProcess | undefined;
-        let client: NsProcess | undefined;
-        const seen = await capture(pair, async () => {
-          try {
-            server = startInNs(pair.victimNs, [
-              "iodined",
-              "-f",
-              "-c",
-              "-P",
-              password,
-              "10.99.0.1",
-              domain,
-            ]);
-            await server.waitFor("Listening to dns", READY_TIMEOUT_MS);
-            // -r: through DNS queries only, never raw UDP to the server.
-            client = startInNs(pair.attackerNs, [
-              "iodine",
-              "-f",
-              "-r",
-              "-P",
-              password,
-              VICTIM,
-              domain,
-            ]);
-            await client.waitFor("Connection setup complete", READY_TIMEOUT_MS);
-            // A little data through the tunnel (lazy mode answers slowly).
-            await run(pair.attackerNs, [
-              "ping",
-              "-c",
-              "2",
-              "-i",
-              "0.2",
-              "-w",
-              "3",
-              "10.99.0.1",
-            ], () => {});
-          } finally {
-            await stopAll([client, server]);
-          }
-        });
+        // -r: through DNS queries only, never raw UDP to the server; a
+        // little data (lazy mode answers slowly).
+        const seen = await iodine(["-r"], 2);
         assertAlert(seen, {
           kind: "dns_tunnel",
           attacker: ATTACKER,
           victim: VICTIM,
           technique: "T1071.004",
+        });
+      },
+    );
+
+    await t.step(
+      "iodine: raw mode, its own protocol on the victim's UDP port 53",
+      async () => {
+        // By default iodine finds the server reachable after four NULL
+        // queries and sends the rest as raw UDP to port 53: 15 pings and
+        // their answers are 30 datagrams that are not DNS.
+        const seen = await iodine([], 15);
+        assertAlert(seen, {
+          kind: "dns_tunnel",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1571",
         });
       },
     );

@@ -18,6 +18,7 @@ import { ALERT_LIFECYCLE_DEFAULTS } from "../../detectors/alert_lifecycle.ts";
 import { ARP_SCAN_DEFAULTS } from "../../detectors/arp_scan.ts";
 import { ARP_SPOOF_DEFAULTS } from "../../detectors/arp_spoof.ts";
 import { DATA_EXFIL_DEFAULTS } from "../../detectors/data_exfil.ts";
+import { DNS_PORT_MISUSE_DEFAULTS } from "../../detectors/dns_port_misuse.ts";
 import { DNS_TUNNEL_DEFAULTS } from "../../detectors/dns_tunnel.ts";
 import { ICMP_FLOOD_DEFAULTS } from "../../detectors/icmp_flood.ts";
 import { ICMP_SWEEP_DEFAULTS } from "../../detectors/icmp_sweep.ts";
@@ -33,6 +34,7 @@ export const DETECTOR_DEFAULTS = {
   icmpFlood: ICMP_FLOOD_DEFAULTS,
   icmpSweep: ICMP_SWEEP_DEFAULTS,
   dnsTunnel: DNS_TUNNEL_DEFAULTS,
+  dnsPortMisuse: DNS_PORT_MISUSE_DEFAULTS,
   dataExfil: (({ homeNet: _homeNet, ...rest }) => rest)(DATA_EXFIL_DEFAULTS),
 } as const;
 

@@ -23,7 +23,9 @@
  *   letters/digits/-/_ (base64 "+/=", iodine's raw 8-bit labels), or is
  *   ≥ 24 characters with Shannon entropy ≥ 4 bits/char (the usual "entropy >
  *   ~4" heuristic for base32/base64 text; English stays below).
- * - name length, 0–½: ½ × clamp((mean subdomain length − 20) ÷ 30, 0, 1);
+ * - name length, 0–½: ½ × clamp((mean subdomain length − 20) ÷ 30, 0, 1)
+ *   (lengths in bytes on the wire: a "\DDD" escape of the decoder's text
+ *   is one byte);
  *   data-carrying names average 30–220 characters, ordinary ones under 20.
  *   Full at 50, where published heuristics start flagging labels: encoded
  *   A/AAAA names of 50 characters or more reach the threshold on shape
@@ -400,7 +402,7 @@ function observeQuery(
   }
 
   const shape = shapeOf(subdomain, longLabelLength);
-  state.subdomainChars += subdomain.length;
+  state.subdomainChars += shape.wireLength;
   state.labels += shape.labels;
   state.labelChars += shape.labelChars;
   if (shape.maxLabelLength > state.maxLabelLength) {
@@ -519,6 +521,8 @@ function findingOf(
 interface SubdomainShape {
   labels: number;
   labelChars: number;
+  /** Bytes of the subdomain on the wire, its labels and the dots between them (an escape is one byte). */
+  wireLength: number;
   maxLabelLength: number;
   /** Shannon entropy of the subdomain's characters (dots excluded), bits/char. */
   entropyBits: number;
@@ -534,9 +538,18 @@ function shapeOf(subdomain: string, longLabelLength: number): SubdomainShape {
   let maxLabelLength = 0;
   let encoded = false;
   let start = 0;
+  // "\DDD" escapes in the current label: 4 characters for one byte.
+  let escapes = 0;
   for (let i = 0; i <= subdomain.length; i++) {
-    if (i < subdomain.length && subdomain.charCodeAt(i) !== 0x2e) continue;
-    const length = i - start;
+    if (i < subdomain.length) {
+      const code = subdomain.charCodeAt(i);
+      if (code !== 0x2e) {
+        if (code === 0x5c) escapes++;
+        continue;
+      }
+    }
+    const length = i - start - 3 * escapes;
+    escapes = 0;
     if (length > 0) {
       labels++;
       labelChars += length;
@@ -555,6 +568,7 @@ function shapeOf(subdomain: string, longLabelLength: number): SubdomainShape {
   return {
     labels,
     labelChars,
+    wireLength: labels > 0 ? labelChars + labels - 1 : 0,
     maxLabelLength,
     entropyBits: entropyOf(subdomain, 0, subdomain.length),
     encoded,

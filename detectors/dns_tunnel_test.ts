@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { udpFrame } from "../capture/frame_builder.ts";
+import {
+  concat,
+  decodeFrame,
+  hex,
+  MACS,
+} from "../capture/decode/test_helpers.ts";
 import type { Finding } from "./alert.ts";
 import {
   createDnsTunnelDetector,
@@ -114,6 +121,46 @@ Deno.test("dns_tunnel: dnscat2-style queries are found at the 8th unique subdoma
   assert.equal(finding.evidence.maxLabelLength, 18);
   assert.equal(finding.evidence.technique, "T1071.004");
   assert.deepEqual(finding.evidence.qtypes, ["CNAME=3", "TXT=3", "MX=2"]);
+});
+
+Deno.test("dns_tunnel: label lengths count a \\DDD escape as the one byte it stands for (iodine's raw 8-bit labels)", () => {
+  // Decoded from real bytes: a 30-byte label of bytes 0x80 and up, then
+  // "t", "test". The decoder writes each such byte as 4 characters.
+  const queries = Array.from({ length: 8 }, (_, i) => {
+    const label = Uint8Array.from(
+      { length: 30 },
+      (_, j) => 0x80 + ((i + j) & 0x7f),
+    );
+    const name = concat(
+      new Uint8Array([30]),
+      label,
+      hex("0174"),
+      hex("0474657374"),
+      new Uint8Array([0]),
+    );
+    const message = concat(
+      hex("12340100000100000000 0000".replaceAll(" ", "")),
+      name,
+      hex("000a0001"),
+    );
+    const { packet } = decodeFrame(
+      udpFrame({ ...MACS, src: "192.168.1.17", dst: "192.168.1.210" }, {
+        srcPort: 40000,
+        dstPort: 53,
+      }, message),
+    );
+    packet.timestampUs = T0 + i * 1_000;
+    return packet;
+  });
+  assert.equal(queries[0]!.dnsQname.length, 30 * 4 + "t.test".length + 1);
+  const findings = run(queries);
+  assert.equal(findings.length, 1);
+  const evidence = findings[0]!.evidence;
+  assert.equal(evidence.maxLabelLength, 30);
+  assert.equal(evidence.meanLabelLength, 30);
+  // The subdomain is the 30-byte label alone ("t.test" is the domain).
+  assert.equal(evidence.meanSubdomainLength, 30);
+  assert.match(findings[0]!.summary, /longest label 30,/);
 });
 
 Deno.test("dns_tunnel: one below the unique-subdomain threshold is not reported", () => {

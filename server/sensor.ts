@@ -244,7 +244,7 @@ export class Sensor {
     if (this.running || this.#running) {
       throw new SensorError(409, "A capture started meanwhile; stop it first");
     }
-    this.#reset();
+    this.#clearState();
     this.lifetime.sessions++;
     this.#dropsFolded = false;
     const id = `s${Date.now().toString(36)}${
@@ -326,6 +326,8 @@ export class Sensor {
     this.#foldIntoLifetime();
     this.packets.clear();
     this.#sampled.clear();
+    // Rows sampled but not yet published are numbered from before.
+    this.#sampler.take();
     this.frames.clear();
     this.#anomalies = new AnomalyCounter();
     this.#engine = this.#newEngine();
@@ -421,11 +423,6 @@ export class Sensor {
       this.lifetime.skippedByReader += this.#session.skippedByReader;
       this.#dropsFolded = true;
     }
-  }
-
-  #reset(): void {
-    this.#clearState();
-    this.#sampler.take();
   }
 
   async #validate(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
+import { DemoTraffic } from "./demo/demo_traffic.ts";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import type { PacketRow } from "./packet_row.ts";
@@ -66,6 +67,57 @@ Deno.test("Sensor streams rows with the latency they complete, and keeps streame
     sensor.clear();
     assert.equal(sensor.packetRecord(1), undefined);
     assert.ok(statuses.at(-1)?.startsWith("Cleared"));
+  } finally {
+    await sensor.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("Sensor: after a clear the stream has no row from before it, and numbers rows from 1", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const bus = new EventBus<SensorEvent>();
+  // Rows of each packet batch, and whether the sensor had cleared before it.
+  const batches: { cleared: boolean; numbers: number[] }[] = [];
+  let clearing = false;
+  let cleared = false;
+  bus.subscribe((event) => {
+    // A session's start is a cleared status too: only the clear counts.
+    if (event.type === "status" && event.cleared && clearing) cleared = true;
+    if (event.type === "packet" && event.rows.length > 0) {
+      batches.push({ cleared, numbers: event.rows.map((row) => row.n) });
+    }
+  });
+  const sensor = new Sensor(bus, {
+    dataDir,
+    createDemo: (startUs) => new DemoTraffic({ startUs }),
+  });
+  const until = async (what: string, check: () => boolean) => {
+    for (let i = 0; i < 400 && !check(); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.ok(check(), `timed out waiting for ${what}`);
+  };
+  try {
+    await sensor.start({ mode: "demo" });
+    // Rows are published in batches a few times a second: clear half-way
+    // between two, when the sampler holds rows of packets before the clear.
+    await until("a batch of rows", () => batches.length > 0);
+    const published = batches.length;
+    await until(
+      "rows past the first batch",
+      () =>
+        (sensor.session?.packets ?? 0) > Math.max(...batches[0]!.numbers) + 5,
+    );
+    assert.equal(batches.length, published, "no batch since");
+    clearing = true;
+    sensor.clear();
+    await until("a batch after the clear", () => batches.at(-1)!.cleared);
+    const after = batches.filter((batch) => batch.cleared);
+    assert.equal(
+      after[0]!.numbers[0],
+      1,
+      `rows after the clear: ${after[0]!.numbers}`,
+    );
   } finally {
     await sensor.close();
     await Deno.remove(dataDir, { recursive: true });

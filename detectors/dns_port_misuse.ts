@@ -331,7 +331,7 @@ function findingOf(state: PairState, nowUs: number, windowUs: number): Finding {
     summary:
       `${client} and ${server} exchanged ${state.other} UDP datagrams on port ${DNS_PORT} that are not DNS (${
         Math.round(share * 100)
-      } % of their port-${DNS_PORT} traffic, ${state.otherBytes} bytes) in ${seconds} s: a tunnel on the DNS port (iodine's raw mode, a VPN)`,
+      } % of their port-${DNS_PORT} datagrams since the first, ${state.otherBytes} bytes) in ${seconds} s: a tunnel on the DNS port (iodine's raw mode, a VPN)`,
     evidence: {
       technique: NON_STANDARD_PORT.id,
       client,

@@ -115,7 +115,7 @@ Deno.test("dns_port_misuse: iodine's raw mode is found at the threshold, naming 
   assert.equal(evidence.unassignedOpcode, MIN - MIN / 5);
   assert.match(
     finding!.summary,
-    /^10\.78\.0\.1 and 10\.78\.0\.2 exchanged 20 UDP datagrams on port 53 that are not DNS \(100 % of their port-53 traffic, \d+ bytes\) in 1\.9 s: a tunnel on the DNS port/,
+    /^10\.78\.0\.1 and 10\.78\.0\.2 exchanged 20 UDP datagrams on port 53 that are not DNS \(100 % of their port-53 datagrams since the first, \d+ bytes\) in 1\.9 s: a tunnel on the DNS port/,
   );
 });
 

@@ -42,7 +42,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
+import { ClientServerEnds } from "./client_server.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
@@ -109,16 +109,11 @@ const MALFORMED_QUESTION = 2;
 const BAD_OPCODE = 3;
 
 /** Counts of one client/server pair: the current window's and the incident's. */
-class PairState implements ReportMark {
+class PairState extends ClientServerEnds implements ReportMark {
   /** Hash of its table key, for admission (table_admission.ts). */
   hash = 0;
   unsyncedHits = 0;
   unsyncedGeneration = 0;
-  /** Client and server address keys, and their text as {@linkcode keptText} keeps it. */
-  clientKey = -1;
-  clientText = "";
-  serverKey = -1;
-  serverText = "";
   firstSeenUs = 0;
   lastSeenUs = 0;
   windowStartUs = 0;
@@ -139,16 +134,6 @@ class PairState implements ReportMark {
   peakDns = 0;
   reportedCount = 0;
   lastReportUs = -Infinity;
-
-  /** Client address text (built when a finding needs it). */
-  get client(): string {
-    return addressTextOf(this.clientKey, this.clientText);
-  }
-
-  /** Server address text. */
-  get server(): string {
-    return addressTextOf(this.serverKey, this.serverText);
-  }
 }
 
 /**
@@ -278,17 +263,7 @@ function newPair(
 ): PairState {
   const state = new PairState();
   state.hash = hash;
-  if (toServer) {
-    state.clientKey = packet.srcAddressKey;
-    state.clientText = keptText(packet.srcAddressKey, packet, true);
-    state.serverKey = packet.dstAddressKey;
-    state.serverText = keptText(packet.dstAddressKey, packet, false);
-  } else {
-    state.clientKey = packet.dstAddressKey;
-    state.clientText = keptText(packet.dstAddressKey, packet, false);
-    state.serverKey = packet.srcAddressKey;
-    state.serverText = keptText(packet.srcAddressKey, packet, true);
-  }
+  state.setEnds(packet, toServer);
   state.firstSeenUs = packet.timestampUs;
   state.windowStartUs = packet.timestampUs;
   return state;

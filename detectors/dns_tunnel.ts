@@ -75,7 +75,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
+import { ClientServerEnds } from "./client_server.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fnv1a, polyHash } from "./hash.ts";
@@ -178,19 +178,13 @@ const QTYPE_NAMES: Readonly<Record<number, string>> = {
  * ({@linkcode GroupState.reset}) instead of replaced: under many clients a
  * new object, set, map and array per group filled the old generation.
  */
-class GroupState implements ReportMark {
+class GroupState extends ClientServerEnds implements ReportMark {
   /** Hash of its table key, for admission (table_admission.ts). */
   hash = 0;
   /** Sightings not yet added to the admission sketch, and its halving count then (table_admission.ts). */
   unsyncedHits = 0;
   unsyncedGeneration = 0;
-  /** Client address key, and its text as {@linkcode keptText} keeps it ("" for IPv4). */
-  clientKey = -1;
-  clientText = "";
   domain = "";
-  /** Server (destination) of the first query in the window, kept likewise. */
-  serverKey = -1;
-  serverText = "";
   windowStartUs = 0;
   lastSeenUs = 0;
   queries = 0;
@@ -213,11 +207,9 @@ class GroupState implements ReportMark {
 
   /** Starts a window of `domain` at `packet` (its client and server), emptying the counts. */
   reset(packet: PacketRecord, domain: string): this {
-    this.clientKey = packet.srcAddressKey;
-    this.clientText = keptText(packet.srcAddressKey, packet, true);
+    // The server is the destination of the first query in the window.
+    this.setEnds(packet, true);
     this.domain = domain;
-    this.serverKey = packet.dstAddressKey;
-    this.serverText = keptText(packet.dstAddressKey, packet, false);
     this.windowStartUs = packet.timestampUs;
     this.lastSeenUs = packet.timestampUs;
     this.queries = 0;
@@ -238,16 +230,6 @@ class GroupState implements ReportMark {
     this.reportedCount = 0;
     this.lastReportUs = -Infinity;
     return this;
-  }
-
-  /** Client address text (built when a finding needs it). */
-  get client(): string {
-    return addressTextOf(this.clientKey, this.clientText);
-  }
-
-  /** Server address text. */
-  get server(): string {
-    return addressTextOf(this.serverKey, this.serverText);
   }
 }
 

@@ -26,6 +26,11 @@ export class AnomalyCounter {
     return sum;
   }
 
+  /** Forgets every count (the holders of this counter keep counting into it). */
+  clear(): void {
+    this.#counts.clear();
+  }
+
   /** A sorted plain-object copy, for summaries and JSON. */
   toJSON(): Record<string, number> {
     const out: Record<string, number> = {};

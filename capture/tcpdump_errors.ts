@@ -11,6 +11,7 @@ import { CaptureFormatError } from "./pcap_reader.ts";
 export type TcpdumpErrorCode =
   | "bad_filter"
   | "no_such_device"
+  | "interface_down"
   | "permission_denied"
   | "not_installed"
   | "failed";
@@ -139,7 +140,7 @@ export function classifyTcpdumpStderr(
   }
   if (DEVICE_DOWN_REGEXP.test(all)) {
     return new TcpdumpError(
-      "failed",
+      "interface_down",
       `Interface "${iface}" is down: bring it up (ip link set ${iface} up) or pick another`,
       stderr,
     );

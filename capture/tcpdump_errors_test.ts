@@ -156,7 +156,7 @@ Deno.test("classifyTcpdumpStderr() explains how to get capture permission", () =
 
 Deno.test("classifyTcpdumpStderr() reports other failures as 'failed' with tcpdump's words", () => {
   const down = classify(DEVICE_DOWN, { iface: "ifb0" });
-  assert.equal(down.code, "failed");
+  assert.equal(down.code, "interface_down");
   assert.match(down.message, /^Interface "ifb0" is down/);
 
   const raw = classify(RAW_SOCKET, { iface: "bluetooth-monitor" });

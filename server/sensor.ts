@@ -164,7 +164,12 @@ export class Sensor {
   #engine: AnalysisEngine;
   /** Gathers the pipeline's packets into the engine's batches (`#engine`'s). */
   #feed: EngineFeed;
-  #anomalies = new AnomalyCounter();
+  /** One counter for the sensor's life: sources hold it, a clear empties it. */
+  readonly #anomalies = new AnomalyCounter();
+  /** A clear (of a new session) that no status has announced yet. */
+  #unannouncedClear = false;
+  /** Settles when a start under way has its source running, or failed. */
+  #starting: Promise<void> | undefined;
   #session: SessionInfo | undefined;
   #sessionCount = 0;
   #stopSource: (() => Promise<void>) | undefined;
@@ -245,6 +250,8 @@ export class Sensor {
       throw new SensorError(409, "A capture started meanwhile; stop it first");
     }
     this.#clearState();
+    // Announced with the session's first status, started or failed.
+    this.#unannouncedClear = true;
     this.lifetime.sessions++;
     this.#dropsFolded = false;
     const id = `s${Date.now().toString(36)}${
@@ -271,26 +278,33 @@ export class Sensor {
       error: "",
       anomalies: {},
     };
-    await pruneDataDir(
-      this.#options.dataDir,
-      this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
-    ).catch(() => 0);
-    this.#pcap = new SessionPcapWriter(
-      this.#options.dataDir,
-      id,
-      this.#options.pcap,
-    );
-    switch (options.mode) {
-      case "live":
-        await this.#startLive(iface, filter);
-        break;
-      case "replay":
-        if (options.realtime) this.#startPacedReplay(file, filter);
-        else this.#startReplay(file, filter);
-        break;
-      case "demo":
-        this.#startDemo();
-        break;
+    let started!: () => void;
+    this.#starting = new Promise((resolve) => started = resolve);
+    try {
+      await pruneDataDir(
+        this.#options.dataDir,
+        this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
+      ).catch(() => 0);
+      this.#pcap = new SessionPcapWriter(
+        this.#options.dataDir,
+        id,
+        this.#options.pcap,
+      );
+      switch (options.mode) {
+        case "live":
+          await this.#startLive(iface, filter);
+          break;
+        case "replay":
+          if (options.realtime) this.#startPacedReplay(file, filter);
+          else this.#startReplay(file, filter);
+          break;
+        case "demo":
+          this.#startDemo();
+          break;
+      }
+    } finally {
+      this.#starting = undefined;
+      started();
     }
     this.#startTimers();
     this.#status(
@@ -306,6 +320,10 @@ export class Sensor {
     if (!this.running) {
       throw new SensorError(409, "No capture is running");
     }
+    // A session still starting (tcpdump not yet listening) has no source
+    // to stop yet: its start ends first, and the session is stopped then
+    // (or has already failed).
+    await this.#starting;
     await this.#stopSource?.();
     await this.#running;
     await this.#pcapClosed;
@@ -320,6 +338,9 @@ export class Sensor {
       "Cleared packets, alerts and statistics",
       true,
     );
+    // Clients keep the last stats they were sent: a stopped session sends
+    // none by itself.
+    this.#publishStats();
   }
 
   #clearState(): void {
@@ -329,7 +350,7 @@ export class Sensor {
     // Rows sampled but not yet published are numbered from before.
     this.#sampler.take();
     this.frames.clear();
-    this.#anomalies = new AnomalyCounter();
+    this.#anomalies.clear();
     this.#engine = this.#newEngine();
     this.#feed = new EngineFeed(this.#engine, this.#afterAnalysis);
     if (this.#session) {
@@ -795,8 +816,10 @@ export class Sensor {
       mode: session?.mode ?? "",
       message,
       droppedByKernel: session?.droppedByKernel ?? 0,
-      cleared,
+      // A session that failed to start cleared the state before it too.
+      cleared: cleared || this.#unannouncedClear,
     });
+    this.#unannouncedClear = false;
   }
 
   #snapshotSession(): SessionInfo {

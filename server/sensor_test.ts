@@ -210,6 +210,113 @@ Deno.test("A live capture whose session PCAP cannot be written stops, failed wit
   }
 });
 
+/** Polls `check` every 20 ms for up to 5 s; asserts it came true. */
+async function eventually(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(check(), `timed out waiting for ${what}`);
+}
+
+Deno.test("A live session counts decode anomalies after a clear (its source keeps the sensor's one counter)", async () => {
+  const socket = createSocket("udp4");
+  const port = 40_000 + ((Deno.pid + 11) % 20_000);
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-clear-" });
+  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  // 5 bytes to mDNS's port on loopback: a DNS message shorter than its header.
+  const tooShort = async () => {
+    for (let i = 0; i < 5; i++) {
+      await sendToLoopback(socket, new Uint8Array(5), 5353);
+    }
+  };
+  const counted = () => sensor.session?.anomalies.dns_too_short ?? 0;
+  try {
+    await new Promise<void>((resolve) =>
+      socket.bind(port, "127.0.0.1", () => resolve())
+    );
+    await sensor.start({
+      mode: "live",
+      interface: "lo",
+      filter: `udp src port ${port}`,
+    });
+    await tooShort();
+    await eventually("5 anomalies", () => counted() === 5);
+    sensor.clear();
+    assert.equal(counted(), 0);
+    await tooShort();
+    await eventually("5 anomalies after the clear", () => counted() === 5);
+  } finally {
+    if (sensor.running) await sensor.stop();
+    await sensor.close();
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("A stop while a live session is still starting stops it once tcpdump listens", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-stop-" });
+  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  try {
+    const starting = sensor.start({ mode: "live", interface: "lo" });
+    // Running as far as the API can tell, with tcpdump not yet listening.
+    await eventually("the session to exist", () => sensor.running);
+    const stopped = await sensor.stop();
+    assert.equal(stopped.state, "stopped");
+    assert.equal((await starting).id, stopped.id);
+    assert.equal(sensor.running, false);
+    assert.equal(sensor.session?.state, "stopped");
+  } finally {
+    if (sensor.running) await sensor.stop();
+    await sensor.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("A live start that fails on a down interface is a 400 whose status says the earlier session's state is gone", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-down-" });
+  const bus = new EventBus<SensorEvent>();
+  const statuses: { state: string; cleared: boolean }[] = [];
+  bus.subscribe((event) => {
+    if (event.type === "status") {
+      statuses.push({ state: event.state, cleared: event.cleared });
+    }
+  });
+  const sensor = new Sensor(bus, { dataDir });
+  const link = `nmdown${Deno.pid % 10_000}`;
+  // A veth pair, left down (no route, no traffic).
+  await run("ip", [
+    "link",
+    "add",
+    link,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    `${link}p`,
+  ]);
+  try {
+    await sensor.start({ mode: "replay", file: HTTP_CAP });
+    await eventually("the replay to end", () => !sensor.running);
+    assert.ok(sensor.packets.size > 0);
+    statuses.length = 0;
+    await assert.rejects(
+      () => sensor.start({ mode: "live", interface: link }),
+      (error: Error & { status?: number }) => {
+        assert.match(error.message, /is down/);
+        assert.equal(error.status, 400);
+        return true;
+      },
+    );
+    assert.equal(sensor.packets.size, 0);
+    assert.deepEqual(statuses, [{ state: "failed", cleared: true }]);
+  } finally {
+    await sensor.close();
+    await run("ip", ["link", "del", link]);
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("A live session keeps the snap length it is given (capture.snapLength), and 9216 bytes by default", async () => {
   const socket = createSocket("udp4");
   const port = 40_000 + ((Deno.pid + 7) % 20_000);

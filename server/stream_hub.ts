@@ -43,6 +43,8 @@ export class StreamHub {
   readonly #historySize: number;
   readonly #clients = new Map<ClientQueue, Set<string>>();
   #nextId = 1;
+  /** The latest stats event since the last clear, for clients that connect. */
+  #lastStats: QueuedEvent | undefined;
   #droppedRows = 0;
   #unsubscribe: () => void;
 
@@ -87,12 +89,25 @@ export class StreamHub {
     );
     const queue = new ClientQueue(this.#options);
     // Replay what the client missed, then go live: done synchronously, so
-    // no event falls between the two.
-    if (Number.isInteger(lastId) && lastId > 0) {
+    // no event falls between the two. An id this hub never issued (a
+    // client of an earlier server process) gets everything held. Every
+    // client also gets the latest stats, in id order, so a session that
+    // has stopped still shows its figures.
+    const resumed = Number.isInteger(lastId) && lastId > 0;
+    const after = resumed && lastId < this.#nextId ? lastId : 0;
+    let stats = types.has("stats") ? this.#lastStats : undefined;
+    if (stats !== undefined && stats.id <= after) stats = undefined;
+    if (resumed) {
       for (const item of this.#history) {
-        if (item.id > lastId && types.has(item.event.type)) queue.push(item);
+        if (item.id <= after || !types.has(item.event.type)) continue;
+        if (stats !== undefined && stats.id < item.id) {
+          queue.push(stats);
+          stats = undefined;
+        }
+        queue.push(item);
       }
     }
+    if (stats !== undefined) queue.push(stats);
     this.#clients.set(queue, types);
     const keepAliveMs = this.#options.keepAliveMs ?? 15_000;
     let ended = false;
@@ -145,8 +160,12 @@ export class StreamHub {
 
   #publish(event: SensorEvent): void {
     const item = { id: this.#nextId++, event };
+    if (event.type === "stats") this.#lastStats = item;
     if (event.type === "alert" || event.type === "status") {
-      if (event.type === "status" && event.cleared) this.#history.length = 0;
+      if (event.type === "status" && event.cleared) {
+        this.#history.length = 0;
+        this.#lastStats = undefined;
+      }
       this.#history.push(item);
       if (this.#history.length > this.#historySize) this.#history.shift();
     }

@@ -64,6 +64,73 @@ Deno.test("StreamHub replays nothing from before a status that says the sensor c
   hub.close();
 });
 
+/** A stats event whose session has seen `packets` packets (the snapshot itself is not read). */
+function stats(packets: number): SensorEvent {
+  return {
+    type: "stats",
+    stats: {} as Extract<SensorEvent, { type: "stats" }>["stats"],
+    packets,
+    alerts: 0,
+  };
+}
+
+Deno.test("StreamHub sends every new client the latest stats, in id order among replayed events, and none from before a clear", async () => {
+  const { bus, hub, app } = setup();
+  bus.publish(stats(10)); // id 1
+  bus.publish(status("running")); // id 2
+  bus.publish(stats(20)); // id 3
+  bus.publish(status("stopped")); // id 4: no stats come after it
+  const fresh = await readSse(
+    await app.request("/stream"),
+    (_e, all) => all.length === 1,
+  );
+  assert.deepEqual(fresh.map((e) => [e.id, e.event, e.data.packets]), [
+    ["3", "stats", 20],
+  ]);
+  const resumed = await readSse(
+    await app.request("/stream", { headers: { "Last-Event-ID": "1" } }),
+    (_e, all) => all.length === 3,
+  );
+  assert.deepEqual(resumed.map((e) => [e.id, e.event]), [
+    ["2", "status"],
+    ["3", "stats"],
+    ["4", "status"],
+  ]);
+  // Not for a client that has it already, nor one that asked for other types.
+  const upToDate = await app.request("/stream?types=status,stats", {
+    headers: { "Last-Event-ID": "4" },
+  });
+  bus.publish(status("later")); // id 5
+  assert.deepEqual(
+    (await readSse(upToDate, (_e, all) => all.length === 1)).map((e) => e.id),
+    ["5"],
+  );
+  // After a clear the old figures are gone until the sensor sends new ones.
+  bus.publish(status("cleared", true)); // id 6
+  const afterClear = await app.request("/stream");
+  bus.publish(status("after")); // id 7
+  assert.deepEqual(
+    (await readSse(afterClear, (_e, all) => all.length === 1)).map((e) => [
+      e.id,
+      e.event,
+    ]),
+    [["7", "status"]],
+  );
+  hub.close();
+});
+
+Deno.test("StreamHub replays everything held to a Last-Event-ID it never issued (a client of an earlier server process)", async () => {
+  const { bus, hub, app } = setup();
+  bus.publish(status("one")); // id 1
+  bus.publish(status("two")); // id 2
+  const response = await app.request("/stream", {
+    headers: { "Last-Event-ID": "460" },
+  });
+  const events = await readSse(response, (_e, all) => all.length === 2);
+  assert.deepEqual(events.map((e) => e.data.message), ["one", "two"]);
+  hub.close();
+});
+
 Deno.test("StreamHub sends live events with ids, retry and keep-alives, filtered by ?types=", async () => {
   const { bus, hub, app } = setup();
   const response = await app.request("/stream?types=status");

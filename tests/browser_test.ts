@@ -590,6 +590,38 @@ Deno.test("dashboard: a Clear from another client resets alerts, counters, table
   });
 });
 
+Deno.test("dashboard: a page opened after a replay ended shows the session's figures, charts and conversations", async () => {
+  await withDemoDashboard(async (page, errors, server) => {
+    await postAsOtherClient(server.url, "/api/stop");
+    await postAsOtherClient(server.url, "/api/start", {
+      mode: "replay",
+      file: IODINE_PCAP,
+    });
+    await waitUntil("the replay to finish", async () => {
+      const replay = await server.api<SessionInfo>("/api/session");
+      return replay.mode === "replay" && replay.state === "stopped";
+    });
+    const { packets } = await server.api<SessionInfo>("/api/session");
+    // No stats event comes from a stopped session: the stream's first
+    // event for a new client is the last one sent.
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitUntil(
+      `the packet counter at ${packets}`,
+      async () => (await textOf(page, "packet-counter")) === String(packets),
+    );
+    assert.notEqual(await textOf(page, "kpi-top-protocol-value"), "–");
+    assert.ok(
+      (await page.$$(byTestId("legend-item"))).length > 0,
+      "the protocol chart has its legend",
+    );
+    assert.ok(
+      (await page.$$(byTestId("conversation"))).length > 0,
+      "top conversations are listed",
+    );
+    assert.deepEqual(errors, [], "no console errors");
+  });
+});
+
 Deno.test("dashboard: a finished replay's table holds every packet the server has, not just the streamed sample", async () => {
   await withDemoDashboard(async (page, errors, server) => {
     await page.goto(server.url, { waitUntil: "load" });

@@ -443,9 +443,14 @@ async function loadInterfaces(): Promise<void> {
   }
 }
 
+// Each refresh drops an answer asked for before a clear (a new session's
+// or another client's): it would bring back what the clear removed.
+
 async function refreshSession(): Promise<void> {
+  const asked = generation;
   try {
     const info = await getJson<SessionInfo | null>("/api/session");
+    if (asked !== generation) return;
     if (info && knownSessionId !== info.id) {
       if (knownSessionId !== null) clearLocal();
       knownSessionId = info.id;
@@ -460,8 +465,10 @@ async function refreshSession(): Promise<void> {
 }
 
 async function refreshAlerts(): Promise<void> {
+  const asked = generation;
   try {
     const list = await getJson<Alert[]>(`/api/alerts?limit=${MAX_ALERTS}`);
+    if (asked !== generation) return;
     const next = new Map(alerts.value);
     // The API lists newest first; insert oldest first.
     for (const alert of list.reverse()) {
@@ -480,8 +487,10 @@ async function refreshAlerts(): Promise<void> {
 async function refreshLatency(): Promise<void> {
   if (connection.value !== "open") return;
   if (latency.value !== null && !running.value) return;
+  const asked = generation;
   try {
-    latency.value = await getJson<LatencySnapshot>("/api/stats/latency");
+    const snapshot = await getJson<LatencySnapshot>("/api/stats/latency");
+    if (asked === generation) latency.value = snapshot;
   } catch {
     // Next poll.
   }

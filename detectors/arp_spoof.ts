@@ -15,8 +15,10 @@
  *    source MAC (`minMismatchedReplies`; forged replies built by hand, e.g.
  *    Ethernet source 00:00:00:00:00:00), and no frame of its own claims the
  *    same IP. A reply for an IP that its MAC also claims itself relays the
- *    owner's word and poisons nothing: arpspoof sends such replies, from
- *    the poisoner's NIC, when it stops, to restore the real binding;
+ *    owner's word and poisons nothing, nor does one whose frame comes from
+ *    a MAC that claims the same IP itself: arpspoof sends such replies,
+ *    from the poisoner's NIC, when it stops, to restore the real binding,
+ *    whether or not the owner ever spoke ARP;
  *  - `claims_requested_ip`: it claims an IP that it also asks for (who-has X
  *    tell Y from the MAC that claimed X: it knows X is someone else's, which
  *    is how a poisoner learns the real MACs it relays to);
@@ -357,6 +359,12 @@ export function createArpSpoofDetector(
     }
   }
 
+  /** Whether the MAC `mac` has a live claim of `ip` (without refreshing either). */
+  function isClaiming(mac: string, ip: string, nowUs: number): boolean {
+    const state = macs.peek(mac);
+    return state !== undefined && liveClaim(state, ip, nowUs) !== undefined;
+  }
+
   /** The claim of `ip` by `state` if it is live, without creating or refreshing it. */
   function liveClaim(
     state: MacState,
@@ -415,7 +423,11 @@ export function createArpSpoofDetector(
     claim.claims++;
     claim.lastUs = nowUs;
     const gratuitous = targetIp === senderIp;
-    if (!gratuitous && targetIp !== "") addLimited(claim.targets, targetIp);
+    // A reply to 0.0.0.0 (arpspoof without -t: to the broadcast MAC) is
+    // for every host on the segment, none in particular.
+    if (!gratuitous && targetIp !== "" && targetIp !== "0.0.0.0") {
+      addLimited(claim.targets, targetIp);
+    }
     const askedUs = lastAsked(state, senderIp);
     if (nowUs - askedUs < windowUs) {
       claim.asked = true;
@@ -423,10 +435,15 @@ export function createArpSpoofDetector(
     }
     const ethernetSource = packet.srcMac;
     if (ethernetSource === senderMac) claim.ownFrames++;
+    // A reply in another MAC's frame, for an IP that the frame's sender
+    // claims itself, relays a binding in place of its own: arpspoof
+    // restoring the real owner's, from the poisoner's NIC, as it stops. It
+    // forges nothing in the name of the MAC it carries (that owner may never
+    // have spoken ARP in the capture).
+    const relayed = ethernetSource !== "" && ethernetSource !== senderMac;
+    const restoring = relayed && isClaiming(ethernetSource, senderIp, nowUs);
     if (operation === ARP_REPLY) {
-      if (ethernetSource !== "" && ethernetSource !== senderMac) {
-        claim.mismatched++;
-      }
+      if (relayed && !restoring) claim.mismatched++;
       if (gratuitous) {
         claim.gratuitousReplies++;
       } else {
@@ -443,9 +460,9 @@ export function createArpSpoofDetector(
             claim.relayedUnsolicited = 0;
             claim.unsolicitedSinceUs = nowUs;
           }
-          if (ethernetSource === "" || ethernetSource === senderMac) {
+          if (!relayed) {
             claim.unsolicited++;
-          } else {
+          } else if (!restoring) {
             claim.relayedUnsolicited++;
           }
         }

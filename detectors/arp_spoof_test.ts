@@ -443,6 +443,51 @@ Deno.test("arp_spoof: a reply relayed for the owner is no forgery (arpspoof rest
   ]);
 });
 
+Deno.test("arp_spoof: the poisoner's own restoring replies do not blame the owner who never spoke ARP", () => {
+  // arpspoof -t VICTIM GW: forged "GW is-at EVIL_MAC" every 2 s, then, on
+  // SIGINT, "GW is-at GW_MAC" five times from EVIL's NIC. The gateway sends
+  // no ARP of its own in the capture.
+  const poison = times(
+    7,
+    (i) => reply(T0 + i * 2 * SECOND_US, EVIL_MAC, GW, VICTIM_MAC, VICTIM),
+  );
+  const restore = times(
+    5,
+    (i) =>
+      reply(
+        T0 + (14 + i) * SECOND_US,
+        GW_MAC,
+        GW,
+        VICTIM_MAC,
+        VICTIM,
+        EVIL_MAC,
+      ),
+  );
+  const findings = run([...poison, ...restore]);
+  assert.ok(findings.length > 0);
+  assert.deepEqual(new Set(findings.map((f) => f.key)), new Set([EVIL_MAC]));
+  assert.equal(findings[0]!.victim, VICTIM);
+});
+
+Deno.test("arp_spoof: replies to 0.0.0.0 (arpspoof without -t, to every host) name no victim", () => {
+  const broadcast = times(
+    7,
+    (i) =>
+      reply(
+        T0 + i * 2 * SECOND_US,
+        EVIL_MAC,
+        GW,
+        "ff:ff:ff:ff:ff:ff",
+        "0.0.0.0",
+      ),
+  );
+  const findings = run(broadcast);
+  assert.ok(findings.length > 0);
+  assert.equal(findings[0]!.key, EVIL_MAC);
+  assert.equal(findings[0]!.victim, "");
+  assert.deepEqual(findings[0]!.evidence.poisonedHosts, []);
+});
+
 Deno.test("arp_spoof: takeovers further apart than the window do not flip-flop", () => {
   const packets = [
     request(T0 - 10 * SECOND_US, GW_MAC, GW, VICTIM),

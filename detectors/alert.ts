@@ -115,3 +115,11 @@ export interface Alert {
 
 /** Receives findings from detectors. */
 export type FindingSink = (finding: Finding) => void;
+
+/** A window of packet time as a summary says it: "10 min", "1.5 min", "20 s". */
+export function windowText(windowUs: number): string {
+  if (windowUs >= 60_000_000) {
+    return `${Math.round(windowUs / 6e5) / 100} min`;
+  }
+  return `${Math.round(windowUs / 1e4) / 100} s`;
+}

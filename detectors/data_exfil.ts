@@ -51,7 +51,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
-import type { Finding, FindingSink } from "./alert.ts";
+import { type Finding, type FindingSink, windowText } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { ByteSketch } from "./byte_sketch.ts";
@@ -468,7 +468,7 @@ function findingOf(
     domain: "",
     summary: `${inside} sent ${
       formatBytes(windowOut)
-    } to external host ${outside} within ${windowUs / 60e6} min and received ${
+    } to external host ${outside} within ${windowText(windowUs)} and received ${
       formatBytes(windowIn)
     } back (${windowIn > 0 ? `${Math.round(ratio)}×` : "nothing back"}${
       state.remotePortCount ? `, port ${remotePortsOf(state).join(", ")}` : ""

@@ -45,7 +45,9 @@
  * rate that puts 8 unique names in one window (one query per 75 s with the
  * defaults; raise `windowUs` for slower ones).
  *
- * Ignored: reverse lookups (*.arpa), mDNS/LLMNR/NBNS (ports 5353, 5355, 137),
+ * Ignored: reverse lookups (*.arpa) and address-list lookups written the
+ * same way (DNSBLs, RFC 5782: "2.0.0.127.zen.spamhaus.org", or an IPv6
+ * address's 32 nibbles under the list's zone), mDNS/LLMNR/NBNS (ports 5353, 5355, 137),
  * ".local" names, the root and single-label names, and
  * {@linkcode DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
  * a TLD (dnscat "direct mode": "dnscat.<hex>.<hex>") are grouped per client
@@ -412,6 +414,9 @@ function isScoredName(
   }
   // Reverse lookups (in-addr.arpa, ip6.arpa) and other infrastructure names.
   if (name.endsWith(".arpa") || name.endsWith(".local")) return false;
+  // The same for address lists (DNSBLs, RFC 5782): an address written as
+  // reverse lookups write it, under the list's zone.
+  if (startsWithAddress(name)) return false;
   for (const domain of ignoreDomains) {
     if (
       name === domain ||
@@ -422,6 +427,42 @@ function isScoredName(
     }
   }
   return true;
+}
+
+/**
+ * Whether `name` begins with an address written as reverse lookups write
+ * it: 32 single hex-digit labels (an IPv6 address's nibbles) or four
+ * decimal labels of at most 3 digits (IPv4), then more labels.
+ */
+export function startsWithAddress(name: string): boolean {
+  if (name.length > 64 && isNibbleRun(name, 32)) return true;
+  let at = 0;
+  for (let label = 0; label < 4; label++) {
+    let digits = 0;
+    while (at < name.length && isDigit(name.charCodeAt(at))) {
+      at++;
+      digits++;
+    }
+    if (digits === 0 || digits > 3 || name.charCodeAt(at) !== 0x2e) {
+      return false;
+    }
+    at++;
+  }
+  return at < name.length;
+}
+
+/** Whether `name` begins with `count` labels of one hex digit each, followed by a dot. */
+function isNibbleRun(name: string, count: number): boolean {
+  for (let i = 0; i < count; i++) {
+    const code = name.charCodeAt(2 * i);
+    const hex = isDigit(code) || (code >= 0x61 && code <= 0x66);
+    if (!hex || name.charCodeAt(2 * i + 1) !== 0x2e) return false;
+  }
+  return true;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 /** The group's score, 0–2 (see the module documentation). */

@@ -12,6 +12,7 @@ import {
   createDnsTunnelDetector,
   DNS_TUNNEL_DEFAULTS,
   type DnsTunnelOptions,
+  startsWithAddress,
 } from "./dns_tunnel.ts";
 import {
   findingsOf,
@@ -161,6 +162,36 @@ Deno.test("dns_tunnel: label lengths count a \\DDD escape as the one byte it sta
   // The subdomain is the 30-byte label alone ("t.test" is the domain).
   assert.equal(evidence.meanSubdomainLength, 30);
   assert.match(findings[0]!.summary, /longest label 30,/);
+});
+
+Deno.test("dns_tunnel: DNSBL lookups of IPv6 and IPv4 senders (RFC 5782) are address lookups, not tunnelling", () => {
+  // A mail server checking 20 IPv6 senders: 32 nibbles under the zone.
+  const nibbles = (i: number) =>
+    randomText(i, 32, HEX).split("").join(".") + ".zen.spamhaus.org";
+  const v6 = times(20, (i) => dnsQuery({ name: nibbles(i), atUs: i * 1_000 }));
+  assert.deepEqual(run(v6), []);
+  const v4 = times(
+    20,
+    (i) =>
+      dnsQuery({
+        name: `${i + 100}.${i}.168.192.zen.spamhaus.org`,
+        atUs: i * 1_000,
+      }),
+  );
+  assert.deepEqual(run(v4), []);
+  assert.equal(startsWithAddress(nibbles(1)), true);
+  assert.equal(startsWithAddress("2.0.0.127.zen.spamhaus.org"), true);
+  for (
+    const name of [
+      "2.0.0.127", // the address alone, no zone
+      "1234.0.0.127.zen.example",
+      "a.b.c.d.example.com",
+      "mfrggzdfmztwq2lk.0.1.2.tunnel.example",
+      "1.2.3.example.com",
+    ]
+  ) {
+    assert.equal(startsWithAddress(name), false, name);
+  }
 });
 
 Deno.test("dns_tunnel: one below the unique-subdomain threshold is not reported", () => {

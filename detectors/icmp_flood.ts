@@ -506,7 +506,8 @@ function findingOf(
     ? leaderText
     : "";
   const victim = addressTextOf(state.victimKey, state.victimText);
-  const sources = distinctSources(state.sourceBits);
+  // An estimate, so never more than the requests it counted.
+  const sources = Math.min(distinctSources(state.sourceBits), state.requests);
   const durationUs = Math.max(nowUs - state.floodStartUs, 0);
   const durationSeconds = Math.round(durationUs / 1e5) / 10;
   const roundedRate = Math.round(rate * 10) / 10;

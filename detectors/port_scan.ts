@@ -90,7 +90,10 @@
  * ≥ `portThreshold` data connections to one server within the window looks
  * like a scan of open ports; under table pressure (more live probes than
  * `maxProbes`) the oldest probes are forgotten early, so counts can only be
- * lower, never higher.
+ * lower, never higher. A UDP datagram from a port below 1024 to one at or
+ * above it is taken for a service's reply, so a UDP scan of high ports from
+ * a low source port (nmap -sU -g 53) is not found; nor are a DHCP or DHCPv6
+ * server's answers to its clients probes.
  *
  * @module
  */
@@ -99,7 +102,7 @@ import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
-import type { Finding, FindingSink } from "./alert.ts";
+import { type Finding, type FindingSink, windowText } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fanOutSeverity } from "./fan_out.ts";
@@ -941,6 +944,12 @@ export function createPortScanDetector(
         if (dstPort < 0) return;
         if (answerUdp(packet)) return;
         if (srcPort < 1024 && dstPort >= 1024) return; // a service replying
+        // A DHCP (67 → 68) or DHCPv6 (547 → 546) server answering clients:
+        // offers and acks to each address it hands out.
+        if (
+          (srcPort === 67 && dstPort === 68) ||
+          (srcPort === 547 && dstPort === 546)
+        ) return;
         if (
           dstPort >= TRACEROUTE_FIRST_PORT && dstPort <= TRACEROUTE_LAST_PORT
         ) return;
@@ -1127,7 +1136,6 @@ function findingOf(
   }
   if (kindBits === 0) kindBits = source.kinds;
   const kinds = KIND_NAMES.filter((_, i) => (kindBits & (1 << i)) !== 0);
-  const windowMinutes = config.windowUs / 60e6;
   const topPort = source.topPortKey % UDP_PORT_OFFSET;
   const topPortProtocol = source.topPortKey >= UDP_PORT_OFFSET ? "udp" : "tcp";
   // Past the per-source cap, probes are only counted: every count of ports
@@ -1155,9 +1163,9 @@ function findingOf(
     victim,
     domain: "",
     summary:
-      `${source.address} probed ${what} (${totals}, ${source.failed} failed) within ${windowMinutes} min: ${
-        kinds.join("/")
-      } port scan`,
+      `${source.address} probed ${what} (${totals}, ${source.failed} failed) within ${
+        windowText(config.windowUs)
+      }: ${kinds.join("/")} port scan`,
     evidence: {
       scanType: vertical ? "vertical" : "horizontal",
       distinctPorts: source.ports,

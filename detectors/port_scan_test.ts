@@ -487,6 +487,39 @@ Deno.test("port_scan: a UDP service above 1024 answering many client ports is no
   assert.deepEqual(run(packets), []);
 });
 
+Deno.test("port_scan: a DHCP or DHCPv6 server answering many clients is not a scan of their udp/68 or udp/546", () => {
+  // dnsmasq handing out 40 leases: an offer and an ack to each new address.
+  const server = "10.0.0.70";
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    const atUs = i * 10_000;
+    const client = `10.0.1.${100 + i}`;
+    for (const step of [0, 1]) {
+      packets.push(
+        udp({
+          src: server,
+          dst: client,
+          srcPort: 67,
+          dstPort: 68,
+          atUs: atUs + step * 500,
+        }),
+        udp({
+          src: "fe80::1",
+          dst: `fe80::${(100 + i).toString(16)}`,
+          srcPort: 547,
+          dstPort: 546,
+          atUs: atUs + step * 500 + 100,
+        }),
+      );
+    }
+  }
+  assert.deepEqual(run(packets), []);
+  // The same datagrams to another port are a horizontal UDP scan.
+  assert.ok(
+    run(packets.map((p) => ({ ...p, dstPort: p.dstPort + 1 }))).length > 0,
+  );
+});
+
 Deno.test("port_scan: multicast, broadcast and traceroute ports are not probed ports", () => {
   const packets: PacketRecord[] = [];
   for (let i = 0; i < 60; i++) {

@@ -1191,8 +1191,15 @@ function spreadFindingOf(
     nowUs,
     config.windowUs,
   );
-  const sources = linearCount(spread.sourceBits, SPREAD_BITS);
-  const ports = linearCount(spread.portBits, SPREAD_BITS);
+  // Estimates, so never more than the SYNs they counted.
+  const sources = Math.min(
+    linearCount(spread.sourceBits, SPREAD_BITS),
+    spread.syns,
+  );
+  const ports = Math.min(
+    linearCount(spread.portBits, SPREAD_BITS),
+    spread.syns,
+  );
   const volumetric = synRate >= config.volumetricSynRate;
   const kindOfFlood = `${volumetric ? "volumetric " : ""}SYN flood`;
   const over =

@@ -13,7 +13,11 @@
  *   (10) and private-use types (65280–65534, RFC 6895) have no use by
  *   ordinary clients; TXT/CNAME/MX lookups from a client are unusual but real
  *   (SPF/DKIM, mail). iodine uses NULL, dns2tcp and DNSExfiltrator TXT,
- *   dnscat2 TXT/CNAME/MX, sods CNAME/TXT/NULL.
+ *   dnscat2 TXT/CNAME/MX, sods CNAME/TXT/NULL. A name holding a byte no host
+ *   name holds (8-bit or a control character: iodine's raw labels, sent in
+ *   queries of any type with `-T A`) counts as NULL does, and an SRV query
+ *   whose name is no service's (not "_service._proto…": iodine `-T SRV`) as
+ *   TXT does.
  * - encoded names, 0–½: ½ × share of queries with an "encoded" subdomain —
  *   a label of ≥ {@linkcode DnsTunnelOptions.longLabelLength} (50) characters
  *   (published tunnel heuristics flag labels over 50; ordinary names stay far
@@ -376,16 +380,22 @@ function observeQuery(
     state.uniqueSubdomains++;
     if (state.hashes.size < maxSubdomainsPerGroup) state.hashes.add(hash);
   }
+  const shape = shapeOf(subdomain, longLabelLength);
   const qtype = packet.dnsQtype;
-  const strong = qtype === 10 || (qtype >= 65280 && qtype <= 65534);
-  const medium = qtype === 16 || qtype === 5 || qtype === 15;
+  // Bytes no host name holds (8-bit or control) weigh as NULL does: iodine
+  // sends its raw-encoded data so in queries of any type.
+  const strong = qtype === 10 || (qtype >= 65280 && qtype <= 65534) ||
+    shape.binary;
+  // SRV, unless the name is a service's ("_ldap._tcp…": iodine -T SRV's
+  // data labels are not).
+  const medium = qtype === 16 || qtype === 5 || qtype === 15 ||
+    (qtype === 33 && subdomain.charCodeAt(0) !== 0x5f);
   if (strong) state.strongTypes++;
   else if (medium) state.mediumTypes++;
   if (state.qtypes.has(qtype) || state.qtypes.size < 16) {
     state.qtypes.set(qtype, (state.qtypes.get(qtype) ?? 0) + 1);
   }
 
-  const shape = shapeOf(subdomain, longLabelLength);
   state.subdomainChars += shape.wireLength;
   state.labels += shape.labels;
   state.labelChars += shape.labelChars;
@@ -449,6 +459,13 @@ export function startsWithAddress(name: string): boolean {
     at++;
   }
   return at < name.length;
+}
+
+/** Whether the "\\DDD" escape at `at` of `text` stands for an 8-bit byte or a control character. */
+function isBinaryEscape(text: string, at: number): boolean {
+  const value = (text.charCodeAt(at + 1) - 0x30) * 100 +
+    (text.charCodeAt(at + 2) - 0x30) * 10 + (text.charCodeAt(at + 3) - 0x30);
+  return value >= 0x80 || value < 0x20;
 }
 
 /** Whether `name` begins with `count` labels of one hex digit each, followed by a dot. */
@@ -546,6 +563,8 @@ interface SubdomainShape {
   labelChars: number;
   /** Bytes of the subdomain on the wire, its labels and the dots between them (an escape is one byte). */
   wireLength: number;
+  /** Whether it holds a byte no host name holds: 8-bit (0x80 and up) or a control character. */
+  binary: boolean;
   maxLabelLength: number;
   /** Shannon entropy of the subdomain's characters (dots excluded), bits/char. */
   entropyBits: number;
@@ -563,11 +582,15 @@ function shapeOf(subdomain: string, longLabelLength: number): SubdomainShape {
   let start = 0;
   // "\DDD" escapes in the current label: 4 characters for one byte.
   let escapes = 0;
+  let binary = false;
   for (let i = 0; i <= subdomain.length; i++) {
     if (i < subdomain.length) {
       const code = subdomain.charCodeAt(i);
       if (code !== 0x2e) {
-        if (code === 0x5c) escapes++;
+        if (code === 0x5c) {
+          escapes++;
+          if (!binary) binary = isBinaryEscape(subdomain, i);
+        }
         continue;
       }
     }
@@ -593,6 +616,7 @@ function shapeOf(subdomain: string, longLabelLength: number): SubdomainShape {
     labelChars,
     wireLength: labels > 0 ? labelChars + labels - 1 : 0,
     maxLabelLength,
+    binary,
     entropyBits: entropyOf(subdomain, 0, subdomain.length),
     encoded,
   };

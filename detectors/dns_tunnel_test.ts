@@ -194,6 +194,53 @@ Deno.test("dns_tunnel: DNSBL lookups of IPv6 and IPv4 senders (RFC 5782) are add
   }
 });
 
+Deno.test("dns_tunnel: 8-bit bytes in names weigh as NULL does, whatever the record type (iodine -T A with raw labels)", () => {
+  // Data queries with two labels of 50 raw bytes (as the decoder escapes
+  // them) between short polls: A records throughout.
+  const escaped = (i: number) =>
+    Array.from(
+      { length: 50 },
+      (_, j) => `\\${String(128 + ((i * 7 + j) % 120)).padStart(3, "0")}`,
+    ).join("");
+  const queries = times(14, (i) =>
+    dnsQuery({
+      name: i % 2 === 0
+        ? `0${escaped(i)}.${escaped(i + 1)}.t.example`
+        : `p${randomText(i, 7, BASE32)}.t.example`,
+      atUs: i * 1_000,
+    }));
+  const findings = run(queries);
+  assert.equal(findings.length, 1);
+  assert.deepEqual(findings[0]!.evidence.qtypes, ["A=8"]);
+  // Printable punctuation is no such byte: the same names with "\\032"
+  // (a space) are not.
+  const spaced = queries.map((query) => ({
+    ...query,
+    dnsQname: query.dnsQname.replace(/\\\d{3}/g, "\\032"),
+  }));
+  assert.deepEqual(run(spaced), []);
+});
+
+Deno.test("dns_tunnel: SRV lookups of services are ordinary, SRV queries with data labels weigh as TXT", () => {
+  const services = times(20, (i) =>
+    dnsQuery({
+      name: `_ldap._tcp.site${i}._sites.dc._msdcs.corp.example.com`,
+      qtype: 33,
+      atUs: i * 1_000,
+    }));
+  assert.deepEqual(run(services), []);
+  const data = times(12, (i) =>
+    dnsQuery({
+      name: `${randomText(i, 40, BASE32)}.t.example`,
+      qtype: 33,
+      atUs: i * 1_000,
+    }));
+  const findings = run(data);
+  assert.equal(findings.length, 1);
+  // ½ for SRV, ½ for encoded, ½ × (40 − 20) / 30 for length.
+  assert.equal(findings[0]!.evidence.score, 1.33);
+});
+
 Deno.test("dns_tunnel: one below the unique-subdomain threshold is not reported", () => {
   assert.deepEqual(run(dnscat2Queries(7, 1_000_000)), []);
   assert.equal(

@@ -70,7 +70,8 @@
  * least". It names the probe kinds seen; "udp" only for UDP probes to other
  * ports than DNS (53) and NTP (123), which every host queries (a query seen
  * one way, unanswered, does not make a TCP scan a UDP scan), or for a
- * horizontal scan of a UDP port. A finding is reported when a threshold is
+ * horizontal scan of a UDP port; "fragmented" for TCP probes whose first
+ * fragment is too short to hold the flags (nmap -f). A finding is reported when a threshold is
  * first crossed, then again while the scan goes on whenever its distinct
  * probes have doubled or at most every `reportIntervalUs`.
  *
@@ -205,7 +206,18 @@ const KIND_XMAS = 8;
 const KIND_UDP = 16;
 const KIND_CONNECT = 32;
 const KIND_ACK = 64;
-const KIND_NAMES = ["syn", "fin", "null", "xmas", "udp", "connect", "ack"];
+/** A first fragment too short to hold the TCP flags (nmap -f): its kind is unknown. */
+const KIND_FRAGMENTED = 128;
+const KIND_NAMES = [
+  "syn",
+  "fin",
+  "null",
+  "xmas",
+  "udp",
+  "connect",
+  "ack",
+  "fragmented",
+];
 
 /** Outcome of a probe. */
 const PENDING = 0;
@@ -866,6 +878,13 @@ export function createPortScanDetector(
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
       const transport = packet.transport;
       if (transport === "tcp") {
+        if (packet.fragment && packet.anomaly === "tcp_bad_length") {
+          // The flags are in a later fragment, which is not decoded.
+          if (packet.dstPort >= 0) {
+            probe(packet, packet.dstPort, KIND_FRAGMENTED, report);
+          }
+          return;
+        }
         const flags = packet.tcpFlags;
         const synAckRst = flags & (SYN | ACK | RST);
         if (synAckRst === SYN) {

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  ETHER_TYPE,
+  ethernetFrame,
+  ipv4Packet,
+  tcpSegment,
+} from "../capture/frame_builder.ts";
+import { decodeFrame, MACS } from "../capture/decode/test_helpers.ts";
+import {
   emptyPacketRecord,
   type PacketRecord,
   TCP_FLAGS,
@@ -518,6 +525,32 @@ Deno.test("port_scan: a DHCP or DHCPv6 server answering many clients is not a sc
   assert.ok(
     run(packets.map((p) => ({ ...p, dstPort: p.dstPort + 1 }))).length > 0,
   );
+});
+
+Deno.test("port_scan: SYNs in fragments too short for the flags (nmap -f) are a fragmented scan, not a NULL scan", () => {
+  // Each probe's first fragment: 8 bytes of TCP header (ports and
+  // sequence number), the flags in a second fragment.
+  const packets = times(20, (i) => {
+    const segment = tcpSegment({
+      src: SCANNER,
+      dst: TARGET,
+      srcPort: 40_000,
+      dstPort: 1 + i,
+      flags: TCP_FLAGS.SYN,
+    });
+    const ip = ipv4Packet(
+      { src: SCANNER, dst: TARGET, protocol: 6, moreFragments: true },
+      segment.subarray(0, 8),
+    );
+    const frame = ethernetFrame({ ...MACS, etherType: ETHER_TYPE.IPV4 }, ip);
+    const { packet } = decodeFrame(frame);
+    packet.timestampUs = i * 1_000;
+    return packet;
+  });
+  assert.equal(packets[0]!.anomaly, "tcp_bad_length");
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.match(findings[0]!.summary, /: fragmented port scan$/);
 });
 
 Deno.test("port_scan: multicast, broadcast and traceroute ports are not probed ports", () => {

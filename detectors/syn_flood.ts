@@ -53,7 +53,9 @@
  * Denial of Service) instead.
  *
  * Limits: a flood at a closed port whose resets the capture does not see
- * is found by its half-open SYNs, not its refusals; a flood from fewer than
+ * is found by its half-open SYNs, not its refusals; the counts are checked
+ * at each new attempt, so the refusal of a flood's last SYN counts only if
+ * another SYN follows (1 024 refused SYNs and nothing after: no finding); a flood from fewer than
  * `minSpreadSources` sources spread over many victim ports (below the
  * threshold on each) is a port scan to this detector (and to the port scan
  * detector); a flood that repeats one 4-tuple (no new

@@ -96,6 +96,14 @@ Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
     ],
     [{ mode: "replay" }, 400, /needs a file/],
     [{ mode: "replay", file: "/no/such.pcap" }, 400, /Cannot read/],
+    [
+      {
+        mode: "replay",
+        file: new URL("../README.md", import.meta.url).pathname,
+      },
+      400,
+      /is not a pcap or pcapng file/,
+    ],
     [{ mode: "demo", filter: "tcp" }, 400, /Demo mode takes no filter/],
   ];
   for (const [body, status, message] of cases) {

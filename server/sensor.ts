@@ -23,6 +23,7 @@ import {
   type LiveCapture,
 } from "../capture/live_capture.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
+import { sniffCaptureFormat } from "../capture/read_capture.ts";
 import { LINK_TYPE, type PcapRecord } from "../capture/pcap_record.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
@@ -477,6 +478,13 @@ export class Sensor {
       try {
         const info = await Deno.stat(file);
         if (!info.isFile) throw new SensorError(400, `"${file}" is not a file`);
+        // Refused here, before the session's state is cleared for it.
+        if ((await sniffCaptureFormat(file)).format === undefined) {
+          throw new SensorError(
+            400,
+            `Cannot parse capture: "${file}" is not a pcap or pcapng file (nor a gzip of one)`,
+          );
+        }
       } catch (error) {
         if (error instanceof SensorError) throw error;
         throw new SensorError(

@@ -492,6 +492,16 @@ async function postAsOtherClient(
   assert.ok(response.ok, `POST ${path}: ${response.status} ${text}`);
 }
 
+/** Stops the demo and replays `file` through the server, from another client, to its end. */
+async function replayToTheEnd(server: TestServer, file: string): Promise<void> {
+  await postAsOtherClient(server.url, "/api/stop");
+  await postAsOtherClient(server.url, "/api/start", { mode: "replay", file });
+  await waitUntil("the replay to finish", async () => {
+    const replay = await server.api<SessionInfo>("/api/session");
+    return replay.mode === "replay" && replay.state === "stopped";
+  });
+}
+
 /** The time cells ("HH:MM:SS.ffffff") of the rows the table has in the DOM. */
 function rowClocks(page: Page): Promise<string[]> {
   return page.$$eval(
@@ -592,15 +602,7 @@ Deno.test("dashboard: a Clear from another client resets alerts, counters, table
 
 Deno.test("dashboard: a page opened after a replay ended shows the session's figures, charts and conversations", async () => {
   await withDemoDashboard(async (page, errors, server) => {
-    await postAsOtherClient(server.url, "/api/stop");
-    await postAsOtherClient(server.url, "/api/start", {
-      mode: "replay",
-      file: IODINE_PCAP,
-    });
-    await waitUntil("the replay to finish", async () => {
-      const replay = await server.api<SessionInfo>("/api/session");
-      return replay.mode === "replay" && replay.state === "stopped";
-    });
+    await replayToTheEnd(server, IODINE_PCAP);
     const { packets } = await server.api<SessionInfo>("/api/session");
     // No stats event comes from a stopped session: the stream's first
     // event for a new client is the last one sent.
@@ -630,15 +632,7 @@ Deno.test("dashboard: a finished replay's table holds every packet the server ha
     );
     await page.waitForSelector(byTestId("packet-row"));
 
-    await postAsOtherClient(server.url, "/api/stop");
-    await postAsOtherClient(server.url, "/api/start", {
-      mode: "replay",
-      file: IODINE_PCAP,
-    });
-    await waitUntil("the replay to finish", async () => {
-      const replay = await server.api<SessionInfo>("/api/session");
-      return replay.mode === "replay" && replay.state === "stopped";
-    });
+    await replayToTheEnd(server, IODINE_PCAP);
     const held = (await server.api<unknown[]>("/api/packets?limit=10000"))
       .length;
     assert.ok(held > 400, `the server holds the replay's packets (${held})`);

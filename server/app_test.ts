@@ -230,6 +230,17 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
     ),
     "plain HTTP is called out",
   );
+  assert.equal(report.pcap.includesBeforeClear, false);
+  assert.equal(report.session.clearedMs, null);
+
+  // After a clear the summary counts from it, and the report says the
+  // session PCAP still holds what came before.
+  assert.equal((await post("/api/clear")).status, 200);
+  const afterClear = await (await post("/api/export/report")).json();
+  assert.equal(afterClear.summary.packets, 0);
+  assert.equal(afterClear.pcap.sha256, report.pcap.sha256);
+  assert.equal(afterClear.pcap.includesBeforeClear, true);
+  assert.equal(typeof afterClear.session.clearedMs, "number");
 
   const unknown = await request("/api/export/pcap/nosuchsession");
   assert.equal(unknown.status, 404);

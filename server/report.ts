@@ -42,7 +42,12 @@ export interface IncidentReport {
   protocols: StatsSnapshot["protocols"];
   latency: LatencySnapshot;
   recommendations: Recommendation[];
-  pcap: { sha256: string; bytes: number } | null;
+  /**
+   * The session PCAP's hash and size; `includesBeforeClear` when the session
+   * was cleared (the PCAP holds packets from before the clear that the
+   * summary and alerts no longer count).
+   */
+  pcap: { sha256: string; bytes: number; includesBeforeClear: boolean } | null;
 }
 
 /** What a report is built from. */
@@ -105,7 +110,7 @@ export async function buildReport(input: ReportInput): Promise<IncidentReport> {
     protocols: stats.protocols,
     latency: input.latency,
     recommendations: recommend(alerts, stats, input.latency, session),
-    pcap: session ? await hashPcap(input.dataDir, session.id) : null,
+    pcap: session ? await pcapOf(input.dataDir, session) : null,
   };
 }
 
@@ -202,4 +207,14 @@ async function hashPcap(
     bytes += chunk.length;
   }
   return { sha256: hash.digest("hex"), bytes };
+}
+
+/** The report's `pcap` entry for `session`, or null when it has no PCAP. */
+async function pcapOf(
+  dataDir: string,
+  session: SessionInfo,
+): Promise<IncidentReport["pcap"]> {
+  const hashed = await hashPcap(dataDir, session.id);
+  return hashed &&
+    { ...hashed, includesBeforeClear: session.clearedMs !== null };
 }

@@ -92,6 +92,13 @@ export interface SessionInfo {
   /** Wall-clock start and end, ms since the epoch (end null while running). */
   startedMs: number;
   stoppedMs: number | null;
+  /**
+   * Wall-clock time of the session's last clear, ms since the epoch, or null.
+   * Packets, bytes, anomalies, alerts and stats count from it; tcpdump's and
+   * the session PCAP's counters, and the session PCAP itself, cover the
+   * whole session.
+   */
+  clearedMs: number | null;
   packets: number;
   bytes: number;
   /** tcpdump's kernel drops (live mode; known when it stops). */
@@ -267,6 +274,7 @@ export class Sensor {
       state: "running",
       startedMs: Date.now(),
       stoppedMs: null,
+      clearedMs: null,
       packets: 0,
       bytes: 0,
       droppedByKernel: 0,
@@ -334,6 +342,7 @@ export class Sensor {
   /** Forgets packets, alerts and stats (the session PCAPs stay on disk). */
   clear(): void {
     this.#clearState();
+    if (this.#session) this.#session.clearedMs = Date.now();
     this.#status(
       this.#session?.state ?? "idle",
       "Cleared packets, alerts and statistics",
@@ -805,9 +814,9 @@ export class Sensor {
       state,
       state === "failed"
         ? `${describe(session)} failed: ${error}`
-        : `${
-          describe(session)
-        } stopped after ${session.packets} packets${drops}`,
+        : `${describe(session)} stopped after ${session.packets} packets${
+          session.clearedMs === null ? "" : " since the clear"
+        }${drops}`,
     );
   }
 

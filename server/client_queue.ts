@@ -68,6 +68,7 @@ export class ClientQueue {
       const index = this.#items.findIndex((i) => i.event.type === "stats");
       if (index >= 0) this.#items.splice(index, 1);
     } else {
+      if (event.type === "status" && event.cleared) this.#dropBeforeClear();
       if (this.#alertEvents >= this.#options.maxAlertEvents) {
         this.overflowed = true;
       }
@@ -110,6 +111,20 @@ export class ClientQueue {
       this.#alertEvents--;
     }
     return item;
+  }
+
+  /**
+   * At a status that says the sensor cleared its state: the packet rows
+   * and stats still queued, and the count of rows lost, are of the state
+   * before it, which the client is about to drop. Without this, rows lost
+   * before the clear were reported as lost with the first batch after it.
+   */
+  #dropBeforeClear(): void {
+    this.#items = this.#items.filter((queued) =>
+      queued.event.type !== "packet" && queued.event.type !== "stats"
+    );
+    this.#packetBatches = 0;
+    this.#unreportedRows = 0;
   }
 
   /** Wakes a waiting `next()` (when the client goes away). */

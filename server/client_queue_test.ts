@@ -77,6 +77,32 @@ Deno.test("ClientQueue never drops alert or status events, and keeps only the ne
   assert.equal(ids[100], 110);
 });
 
+Deno.test("ClientQueue drops rows, stats and losses from before a clear when the cleared status is queued", async () => {
+  const queue = new ClientQueue({ maxPacketBatches: 2 });
+  for (let id = 1; id <= 4; id++) {
+    queue.push({ id, event: { type: "packet", rows: rows(10), skipped: 0 } });
+  }
+  queue.push({
+    id: 5,
+    event: { type: "stats", stats: {} as never, packets: 40, alerts: 0 },
+  });
+  queue.push({ id: 6, event: { ...alert(6), cleared: true } as SensorEvent });
+  queue.push({ id: 7, event: { type: "packet", rows: rows(2), skipped: 0 } });
+  const ids: number[] = [];
+  let lost = 0;
+  for (let item = queue.take(); item; item = queue.take()) {
+    ids.push(item.id);
+    if (item.event.type === "packet") lost += item.event.lost ?? 0;
+  }
+  assert.deepEqual(ids, [6, 7]);
+  assert.equal(
+    lost,
+    0,
+    "the rows lost before the clear are not reported after it",
+  );
+  assert.equal(queue.droppedRows, 20, "the client's own count keeps them");
+});
+
 Deno.test("ClientQueue flags a client that falls too far behind on alerts", () => {
   const queue = new ClientQueue({ maxAlertEvents: 3 });
   for (let id = 1; id <= 3; id++) queue.push({ id, event: alert(id) });

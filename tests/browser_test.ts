@@ -28,6 +28,13 @@ import type { DemoServerOptions, TestServer } from "./browser/harness.ts";
 import type { Page } from "./browser/puppeteer.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { SessionInfo } from "../server/sensor.ts";
+import { dnsMessage, udpFrame } from "../capture/frame_builder.ts";
+import {
+  PCAP_RECORD_HEADER_LENGTH,
+  pcapFileHeader,
+  writePcapRecordHeader,
+} from "../capture/pcap_writer.ts";
+import { concatBytes } from "../capture/concat_bytes.ts";
 
 const SCREENSHOT = new URL("./output/dashboard.png", import.meta.url);
 /** Four pings and their replies (8 packets), for a replay from the UI. */
@@ -585,9 +592,26 @@ Deno.test("dashboard: a Clear from another client resets alerts, counters, table
       `${byTestId("packet-row")}[data-n="${newest}"] span:nth-child(3)`,
       (cell) => (cell.textContent ?? "").trim(),
     );
-    await page.click(`${byTestId("packet-row")}[data-n="${newest}"]`);
+    // A click on the element itself: rows stream in above and below it,
+    // and a toast or the sticky header can cover the point page.click()
+    // aims at under load.
+    await page.$eval(
+      `${byTestId("packet-row")}[data-n="${newest}"]`,
+      (row) => (row as HTMLElement).click(),
+    );
     await page.waitForSelector(
-      `${byTestId("packet-field")}[data-field="srcAddress"]`,
+      `${byTestId("packet-modal")}[aria-label="Packet #${newest}"]`,
+    );
+    // Its record, or the error that says why there is none.
+    const loaded = await page.waitForSelector(
+      `${byTestId("packet-field")}[data-field="srcAddress"], ${
+        byTestId("packet-error")
+      }`,
+    );
+    assert.equal(
+      await loaded!.evaluate((node) => node.getAttribute("data-testid")),
+      "packet-field",
+      await loaded!.evaluate((node) => node.textContent ?? ""),
     );
     assert.match(
       await page.$eval(
@@ -622,6 +646,86 @@ Deno.test("dashboard: a page opened after a replay ended shows the session's fig
     );
     assert.deepEqual(errors, [], "no console errors");
   });
+});
+
+/**
+ * Writes a pcap of DNS exchanges, one query at each of `queriesAtS`
+ * (seconds) answered after the matching `answerAfterMs`.
+ */
+async function writeDnsExchanges(
+  path: string,
+  queriesAtS: number[],
+  answerAfterMs: number[],
+): Promise<void> {
+  const startUs = Date.UTC(2026, 0, 1) * 1000;
+  const ends = {
+    srcMac: "02:00:00:00:00:01",
+    dstMac: "02:00:00:00:00:02",
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+  };
+  const reverse = { ...ends, src: ends.dst, dst: ends.src };
+  const records: Uint8Array[] = [pcapFileHeader(1)];
+  const add = (atUs: number, frame: Uint8Array) => {
+    const header = new Uint8Array(PCAP_RECORD_HEADER_LENGTH);
+    writePcapRecordHeader(header, 0, atUs, frame.length);
+    records.push(header, frame);
+  };
+  queriesAtS.forEach((atS, i) => {
+    const name = `host${i}.example.com`;
+    const query = dnsMessage({ id: i + 1, name, qtype: 1 });
+    const answer = dnsMessage({
+      id: i + 1,
+      name,
+      qtype: 1,
+      response: true,
+      answers: ["192.0.2.1"],
+    });
+    const atUs = startUs + atS * 1e6;
+    add(atUs, udpFrame(ends, { srcPort: 40000 + i, dstPort: 53 }, query));
+    add(
+      atUs + answerAfterMs[i]! * 1000,
+      udpFrame(reverse, { srcPort: 53, dstPort: 40000 + i }, answer),
+    );
+  });
+  await Deno.writeFile(path, concatBytes(records));
+}
+
+Deno.test("dashboard: the latency bars show a session's final figures once it ends, as a reloaded page does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror_latency_" });
+  try {
+    // Three DNS exchanges (10, 50 and 40 ms), the last two 5 s in: after
+    // the page's last poll while the replay runs at capture speed.
+    const file = `${dir}/dns_late.pcap`;
+    await writeDnsExchanges(file, [0, 4.9, 4.96], [10, 50, 40]);
+    await withDemoDashboard(async (page, errors, server) => {
+      await page.goto(server.url, { waitUntil: "load" });
+      await page.waitForSelector(
+        `${byTestId("connection-state")}[data-state="open"]`,
+      );
+      await postAsOtherClient(server.url, "/api/stop");
+      await postAsOtherClient(server.url, "/api/start", {
+        mode: "replay",
+        file,
+        realtime: true,
+      });
+      await waitUntil("the replay to finish", async () => {
+        const replay = await server.api<SessionInfo>("/api/session");
+        return replay.mode === "replay" && replay.state === "stopped";
+      }, 20_000);
+      const dnsRow = `${byTestId("latency-row")}[data-protocol="dns"]`;
+      await waitUntil(
+        "the DNS bar to count all three exchanges",
+        async () =>
+          (await page.$eval(dnsRow, (row) => row.textContent ?? ""))
+            .includes("n=3"),
+        5_000,
+      );
+      assert.deepEqual(errors, [], "no console errors");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("dashboard: a finished replay's table holds every packet the server has, not just the streamed sample", async () => {

@@ -399,6 +399,8 @@ function applyStatus(event: Omit<StatusEvent, "type">): void {
   }
   const ended = event.state === "stopped" || event.state === "failed";
   void refreshSession().then(() => ended ? syncRows() : undefined);
+  // The poll stops with the session: its last figures come from here.
+  if (ended) void refreshLatency(true);
 }
 
 /** Forgets what the browser holds of an earlier session when `id` is new. */
@@ -484,9 +486,10 @@ async function refreshAlerts(): Promise<void> {
   }
 }
 
-async function refreshLatency(): Promise<void> {
+/** Polls latency while a session runs; `final` fetches once more after it ended (its last figures). */
+async function refreshLatency(final = false): Promise<void> {
   if (connection.value !== "open") return;
-  if (latency.value !== null && !running.value) return;
+  if (!final && latency.value !== null && !running.value) return;
   const asked = generation;
   try {
     const snapshot = await getJson<LatencySnapshot>("/api/stats/latency");

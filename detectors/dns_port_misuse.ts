@@ -42,6 +42,10 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import {
+  hasMalformedDnsQuestion,
+  hasUnassignedDnsOpcode,
+} from "../capture/decode/dns.ts";
 import { ClientServerEnds } from "./client_server.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -93,15 +97,6 @@ const NON_STANDARD_PORT = {
   name: "Non-Standard Port",
   tactic: "Command and Control",
 } as const;
-
-/** Decoder anomalies that say a port-53 payload holds no readable DNS question. */
-const MALFORMED: ReadonlySet<string> = new Set([
-  "dns_bad_label",
-  "dns_name_overrun",
-  "dns_name_loop",
-  "dns_name_too_long",
-  "dns_question_overrun",
-]);
 
 /** Why a datagram is not DNS. */
 const SHORT = 1;
@@ -249,11 +244,8 @@ function notDnsReason(packet: PacketRecord): number {
     // No header: too short, or cut by the snap length (not judged).
     return packet.anomaly === "dns_too_short" ? SHORT : 0;
   }
-  const opcode = packet.dnsOpcode;
-  if (opcode === 3 || opcode >= 7) return BAD_OPCODE;
-  return packet.anomaly !== "" && MALFORMED.has(packet.anomaly)
-    ? MALFORMED_QUESTION
-    : 0;
+  if (hasUnassignedDnsOpcode(packet)) return BAD_OPCODE;
+  return hasMalformedDnsQuestion(packet) ? MALFORMED_QUESTION : 0;
 }
 
 function newPair(

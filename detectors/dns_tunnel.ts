@@ -80,6 +80,7 @@
  * @module
  */
 
+import { isDnsMessage } from "../capture/decode/dns.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { ClientServerEnds } from "./client_server.ts";
 import type { Finding, FindingSink } from "./alert.ts";
@@ -290,7 +291,9 @@ export function createDnsTunnelDetector(
     name: "dns_tunnel",
     packetKinds: PACKET_KIND.DNS,
     observe(packet: PacketRecord, report: FindingSink): void {
-      if (packet.dnsId < 0 || packet.dnsResponse) return;
+      if (packet.dnsId < 0 || packet.dnsResponse || !isDnsMessage(packet)) {
+        return;
+      }
       const name = packet.dnsQname;
       if (!isScoredName(name, packet, ignoreDomains)) return;
       const nowUs = packet.timestampUs;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { hasUnassignedDnsOpcode, isDnsMessage } from "../capture/decode/dns.ts";
 import { formatTcpFlags } from "../capture/format_packet.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { classifyService, serviceName } from "../detectors/stats/services.ts";
@@ -46,6 +47,13 @@ export function packetInfo(packet: PacketRecord): string {
       return `${packet.srcAddress} is at ${packet.arpSenderMac}`;
     }
     return `ARP operation ${packet.arpOperation}`;
+  }
+  if (packet.dnsId >= 0 && !isDnsMessage(packet)) {
+    return `${packet.srcPort} → ${packet.dstPort} not DNS (${
+      hasUnassignedDnsOpcode(packet)
+        ? `opcode ${packet.dnsOpcode}`
+        : "no readable question"
+    }), len ${packet.payloadLength}`;
   }
   if (packet.dnsId >= 0) {
     const name = packet.dnsQname || "<root>";

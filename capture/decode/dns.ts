@@ -7,6 +7,7 @@
 
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { DecodedPacket } from "../decoded_packet.ts";
+import type { PacketRecord } from "../packet_record.ts";
 import { readU16 } from "./bytes.ts";
 import {
   type MinimalHeader,
@@ -52,6 +53,36 @@ const NAME_CODE: Int16Array = Int16Array.from({ length: 256 }, (_, byte) => {
  * characters.
  */
 const nameCodes = new Uint16Array(4 * MAX_NAME_LENGTH);
+
+/** Anomalies that say a DNS header is followed by no readable question. */
+const MALFORMED_QUESTION: ReadonlySet<string> = new Set([
+  "dns_bad_label",
+  "dns_name_overrun",
+  "dns_name_loop",
+  "dns_name_too_long",
+  "dns_question_overrun",
+]);
+
+/** Whether a record with a DNS header has an unassigned opcode (3, 7–15; RFC 6895): another protocol's bytes on a DNS port. */
+export function hasUnassignedDnsOpcode(packet: PacketRecord): boolean {
+  const opcode = packet.dnsOpcode;
+  return opcode === 3 || opcode >= 7;
+}
+
+/** Whether a record with a DNS header has a question that cannot be read (a cut by the snap length is not this). */
+export function hasMalformedDnsQuestion(packet: PacketRecord): boolean {
+  return packet.anomaly !== "" && MALFORMED_QUESTION.has(packet.anomaly);
+}
+
+/**
+ * Whether a packet holds a DNS message: a header (`dnsId` ≥ 0) with an
+ * assigned opcode and a readable question. Datagrams on a DNS port that
+ * carry another protocol (iodine's raw mode) have a "header" too.
+ */
+export function isDnsMessage(packet: PacketRecord): boolean {
+  return packet.dnsId >= 0 && !hasUnassignedDnsOpcode(packet) &&
+    !hasMalformedDnsQuestion(packet);
+}
 
 /** True for the ports whose UDP payload is decoded as DNS: 53, mDNS 5353 (RFC 6762), LLMNR 5355 (RFC 4795). */
 export function isDnsUdpPort(port: number): boolean {

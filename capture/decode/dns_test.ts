@@ -5,6 +5,7 @@ import {
   tcpFrame,
   udpFrame,
 } from "../frame_builder.ts";
+import { isDnsMessage } from "./dns.ts";
 import {
   assertPrefixesTruncated,
   concat,
@@ -222,6 +223,32 @@ Deno.test("decodePacket() counts bad labels, overruns, long names and short mess
   ]);
   const empty = decodeUdpDns(new Uint8Array(0));
   assert.deepEqual([empty.packet.app, empty.anomalies.total()], ["", 0]);
+});
+
+Deno.test("isDnsMessage() tells DNS from another protocol's datagrams on port 53 (iodine's raw mode)", () => {
+  const good = decodeUdpDns(
+    dnsMessage({ id: 7, name: "example.com", qtype: 1 }),
+  ).packet;
+  assert.equal(isDnsMessage(good), true);
+  // iodine's raw data header: 10 d1 9e 20, read as opcode 3.
+  const raw = decodeUdpDns(
+    hex("10d19e2078da6360e06070656008b9fec581c1810a0b0c0d"),
+  ).packet;
+  assert.equal(raw.dnsOpcode, 3);
+  assert.equal(isDnsMessage(raw), false);
+  const badLabel = decodeUdpDns(query(hex("41 61 00 0001 0001"))).packet;
+  assert.equal(isDnsMessage(badLabel), false);
+  // A message cut by the snap length is still DNS.
+  const frame = udpFrame(
+    V4,
+    { srcPort: 40000, dstPort: 53 },
+    dnsMessage({ id: 7, name: "example.com", qtype: 1 }),
+  );
+  const cut = decodeFrame(frame, { capturedLength: frame.length - 6 }).packet;
+  assert.equal(cut.truncated, true);
+  assert.equal(isDnsMessage(cut), true);
+  // No header at all is no message either.
+  assert.equal(isDnsMessage(decodeUdpDns(hex("10d19e30")).packet), false);
 });
 
 Deno.test("decodePacket() escapes dots and unprintable bytes inside labels", () => {

@@ -37,6 +37,7 @@
  */
 
 import { endpointKey } from "../../capture/decode/address_key.ts";
+import { isDnsMessage } from "../../capture/decode/dns.ts";
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { isGroupDestination } from "../addresses.ts";
@@ -287,7 +288,8 @@ export class LatencyAnalyzer {
     const src = endpointKey(packet.srcAddressKey, packet.srcPort);
     const dst = endpointKey(packet.dstAddressKey, packet.dstPort);
     if (packet.dnsId >= 0) {
-      this.#observeDns(packet, src, dst);
+      // Another protocol on a DNS port pairs no query with an answer.
+      if (isDnsMessage(packet)) this.#observeDns(packet, src, dst);
       return;
     }
     if (packet.transport !== "tcp") return;

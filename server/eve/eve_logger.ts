@@ -13,6 +13,7 @@ import { ALERT_KINDS, type Severity } from "../../detectors/alert.ts";
 import type { AlertEvent } from "../../detectors/alert_lifecycle.ts";
 import { endpointKey } from "../../capture/decode/address_key.ts";
 import { keptText } from "../../capture/decoded_packet.ts";
+import { isDnsMessage } from "../../capture/decode/dns.ts";
 import { hashKey, NumericKeyMap } from "../../detectors/numeric_key_map.ts";
 import { communityId } from "../community_id.ts";
 import { CommunityIdCache } from "./community_id_cache.ts";
@@ -154,7 +155,9 @@ export class EveLogger {
     ) {
       this.#logArp(packet);
     }
-    if (packet.dnsId >= 0 && this.#types.has("dns")) this.#logDns(packet);
+    // Not for another protocol's datagrams on a DNS port (iodine's raw
+    // mode): their "header" is no DNS message, as Suricata logs none.
+    if (isDnsMessage(packet) && this.#types.has("dns")) this.#logDns(packet);
     if (
       (packet.network === "ipv4" || packet.network === "ipv6") &&
       !packet.laterFragment

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { dnsMessage, udpFrame } from "../../capture/frame_builder.ts";
+import { decodeFrame, hex, MACS } from "../../capture/decode/test_helpers.ts";
 import { readPacketFile } from "../../capture/packet_source.ts";
 import type { Finding } from "../../detectors/alert.ts";
 import { AlertLifecycle } from "../../detectors/alert_lifecycle.ts";
@@ -134,4 +136,26 @@ Deno.test("EveLogger.alert: the last alert record of a real spoofed SYN flood ha
   assert.equal(records[0]!.netmirror.severity, "medium");
   assert.equal(records.at(-1)!.netmirror.severity, alert!.severity);
   assert.notEqual(alert!.severity, records[0]!.netmirror.severity);
+});
+
+Deno.test("EveLogger writes a dns record for a DNS message, none for another protocol's datagrams on port 53", () => {
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["dns"] });
+  const ends = { ...MACS, src: "10.0.0.1", dst: "10.0.0.53" };
+  const datagrams = [
+    dnsMessage({ id: 7, name: "example.com", qtype: 1 }),
+    // iodine's raw mode: its header reads as DNS opcode 3.
+    hex("10d19e2078da6360e06070656008b9fec581c1810a0b0c0d"),
+  ];
+  for (const [i, payload] of datagrams.entries()) {
+    const { packet } = decodeFrame(
+      udpFrame(ends, { srcPort: 40000, dstPort: 53 }, payload),
+    );
+    packet.timestampUs = T0 + i * S;
+    logger.observe(packet);
+  }
+  const dns = sink.lines.map((line) => JSON.parse(line) as Line);
+  assert.deepEqual(dns.map((r) => [r.event_type, r.dns.rrname]), [
+    ["dns", "example.com"],
+  ]);
 });

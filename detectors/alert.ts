@@ -54,6 +54,12 @@ export interface Finding {
   key: string;
   /** Packet time of the packet that produced the finding, µs since the epoch. */
   timestampUs: number;
+  /**
+   * Packet time of the incident's first counted packet (a scan's first
+   * probe, a flood's start), when the detector knows it: the alert's first
+   * seen, so its PCAP slice holds the incident from its start.
+   */
+  startUs?: number;
   severity: Severity;
   /** The attacking host ("" when unknown or spoofed from many sources). */
   attacker: string;

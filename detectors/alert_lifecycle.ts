@@ -130,6 +130,11 @@ function domainMatches(domain: string, suffixes: string[]): boolean {
   return suffixes.some((s) => domain === s || domain.endsWith("." + s));
 }
 
+/** When a finding's incident began: its start when given (never after the finding itself). */
+function startOf(finding: Finding): number {
+  return Math.min(finding.startUs ?? finding.timestampUs, finding.timestampUs);
+}
+
 function snapshot(alert: Alert): Alert {
   return {
     ...alert,
@@ -218,7 +223,7 @@ export class AlertLifecycle {
       attacker: finding.attacker,
       victim: finding.victim,
       domain: finding.domain,
-      firstSeenUs: finding.timestampUs,
+      firstSeenUs: startOf(finding),
       lastSeenUs: finding.timestampUs,
       findings: 1,
       evidence: { ...finding.evidence },
@@ -328,6 +333,7 @@ export class AlertLifecycle {
     }
     alert.summary = finding.summary;
     alert.lastSeenUs = Math.max(alert.lastSeenUs, finding.timestampUs);
+    alert.firstSeenUs = Math.min(alert.firstSeenUs, startOf(finding));
     alert.findings++;
     alert.evidence = { ...finding.evidence };
     if (finding.mitre !== undefined) alert.mitre = { ...finding.mitre };

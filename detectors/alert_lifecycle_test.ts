@@ -193,6 +193,28 @@ Deno.test("AlertLifecycle sends an update at once when the alert's technique cha
   );
 });
 
+Deno.test("AlertLifecycle: an alert is first seen when its incident began, as its findings tell (never after a finding)", () => {
+  const lifecycle = new AlertLifecycle();
+  lifecycle.report(finding({ timestampUs: 10 * S, startUs: 4 * S }));
+  assert.equal(lifecycle.alerts()[0]!.firstSeenUs, 4 * S);
+  // A later finding that says the incident began earlier moves it back.
+  lifecycle.report(finding({ timestampUs: 12 * S, startUs: 3 * S }));
+  assert.equal(lifecycle.alerts()[0]!.firstSeenUs, 3 * S);
+  // Neither a later start nor a start after the finding itself moves it on.
+  lifecycle.report(finding({ timestampUs: 13 * S, startUs: 20 * S }));
+  assert.equal(lifecycle.alerts()[0]!.firstSeenUs, 3 * S);
+  const other = new AlertLifecycle();
+  other.report(finding({ timestampUs: 10 * S, startUs: 20 * S }));
+  assert.equal(other.alerts()[0]!.firstSeenUs, 10 * S);
+  const plain = new AlertLifecycle();
+  plain.report(finding({ timestampUs: 11 * S }));
+  assert.equal(
+    plain.alerts()[0]!.firstSeenUs,
+    11 * S,
+    "no start: the finding's time",
+  );
+});
+
 Deno.test("AlertLifecycle: the alert names the victim its latest finding speaks of, also when reopened", () => {
   const r = recorder();
   const lifecycle = new AlertLifecycle(

@@ -462,6 +462,7 @@ function findingOf(
     kind: "data_exfil",
     key: `${inside}>${outside}`,
     timestampUs: nowUs,
+    startUs: state.firstSeenUs,
     severity: windowOut >= 10 * exfilMinBytes ? "high" : "medium",
     attacker: inside,
     victim: outside,

@@ -289,6 +289,7 @@ function findingOf(state: PairState, nowUs: number, windowUs: number): Finding {
     kind: "dns_tunnel",
     key: `${client}>${server}:${DNS_PORT}`,
     timestampUs: nowUs,
+    startUs: state.firstSeenUs,
     severity: state.other >= 1_000 || state.otherBytes >= 1 << 20
       ? "high"
       : "medium",

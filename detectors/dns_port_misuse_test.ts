@@ -106,6 +106,11 @@ Deno.test("dns_port_misuse: iodine's raw mode is found at the threshold, naming 
   assert.equal(finding!.key, `${CLIENT}>${SERVER}:53`);
   assert.equal(finding!.mitre?.id, "T1571");
   assert.equal(finding!.timestampUs, T0 + (MIN - 1) * 100_000);
+  assert.equal(
+    finding!.startUs,
+    T0,
+    "the incident began with its first datagram",
+  );
   assert.equal(finding!.severity, "medium");
   const evidence = finding!.evidence;
   assert.equal(evidence.notDnsDatagrams, MIN);

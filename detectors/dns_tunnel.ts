@@ -513,6 +513,7 @@ function findingOf(
     kind: "dns_tunnel",
     key: `${state.client}|${state.domain}`,
     timestampUs: nowUs,
+    startUs: state.windowStartUs,
     severity: score >= 1.5 || state.uniqueSubdomains >= 100 ? "high" : "medium",
     attacker: state.client,
     victim: state.server,

@@ -523,6 +523,7 @@ function findingOf(
     kind: "icmp_flood",
     key: victim,
     timestampUs: nowUs,
+    startUs: state.floodStartUs,
     severity: severityOf(peakRate),
     attacker,
     victim,

@@ -1177,6 +1177,7 @@ function findingOf(
     kind: "port_scan",
     key: source.address,
     timestampUs: nowUs,
+    startUs: source.firstProbeUs,
     severity: fanOutSeverity(distinct),
     attacker: source.address,
     victim,

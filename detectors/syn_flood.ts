@@ -1138,6 +1138,7 @@ function findingOf(
     kind: "syn_flood",
     key: victim,
     timestampUs: nowUs,
+    startUs: flood.startedUs,
     severity: closedPort
       ? severityOf(refused, config.refusedFloodThreshold)
       : severityOf(halfOpen, config.halfOpenThreshold),
@@ -1210,6 +1211,7 @@ function spreadFindingOf(
     kind: "syn_flood",
     key: address,
     timestampUs: nowUs,
+    startUs: spread.startedUs,
     severity: closedPorts
       ? severityOf(refused, config.spreadRefusedThreshold)
       : severityOf(halfOpen, config.spreadHalfOpenThreshold),

@@ -99,7 +99,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     description:
       "A client sent DNS queries with long, high-entropy, mostly unique names (often TXT/NULL/CNAME) under one domain: data or a command channel encoded in DNS (iodine, dnscat2, dns2tcp and similar; T1048.003 when used for exfiltration). Or a client and a server exchanged UDP datagrams on port 53 that are not DNS at all (T1571): a tunnel that uses the DNS port to pass the firewall (iodine's raw mode, a VPN on port 53).",
     recommendation:
-      "Block the domain at the resolver, force clients to use the internal resolvers only (block outbound port 53 elsewhere), and investigate the client for the tunnelling tool and what it sent.",
+      "For a tunnel in query names, block the domain at the resolver. Either way, force clients to use the internal resolvers only (block outbound port 53 to anything else: a tunnel on the port itself, T1571, needs a direct path to its server), and investigate the client for the tunnelling tool and what it sent.",
   },
   "data_exfil": {
     title: "Data exfiltration",

@@ -624,6 +624,30 @@ Deno.test("dashboard: a Clear from another client resets alerts, counters, table
   });
 });
 
+Deno.test("dashboard: an alert open when another client starts a new session closes, and focus stays in the alert list", async () => {
+  await withDemoDashboard(async (page, errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("alert-item"), { timeout: 30_000 });
+    await page.focus(byTestId("alert-item"));
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(byTestId("alert-modal"));
+    // The alert it showed is gone with the old session.
+    await replayToTheEnd(server, IODINE_PCAP);
+    await page.waitForSelector(byTestId("alert-modal"), { hidden: true });
+    await waitUntil(
+      "focus in the alert list, not on the page's body",
+      async () =>
+        await page.evaluate(() =>
+          document.activeElement?.closest("[data-testid]")?.getAttribute(
+            "data-testid",
+          ) ?? document.activeElement?.tagName
+        ) === "alert-feed",
+      2_000,
+    );
+    assert.deepEqual(errors, [], "no console errors");
+  });
+});
+
 Deno.test("dashboard: a page opened after a replay ended shows the session's figures, charts and conversations", async () => {
   await withDemoDashboard(async (page, errors, server) => {
     await replayToTheEnd(server, IODINE_PCAP);

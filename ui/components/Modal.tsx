@@ -39,6 +39,9 @@ export function Modal(props: ModalProps): JSX.Element {
   // is on screen, before a key pressed right after opening it arrives.
   useLayoutEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
+    // Where focus goes instead if `previous` is gone by then (an alert or
+    // row that another client's clear or new session removed).
+    const region = previous?.closest<HTMLElement>("section, aside, header");
     dialog.current?.focus({ preventScroll: true });
     const onKey = (event: KeyboardEvent) => {
       const box = dialog.current;
@@ -62,8 +65,17 @@ export function Modal(props: ModalProps): JSX.Element {
     return () => {
       document.removeEventListener("keydown", onKey);
       document.removeEventListener("focusin", onFocusIn);
-      // Back to where the user was, without scrolling a live table.
-      previous?.focus?.({ preventScroll: true });
+      // Back to where the user was, without scrolling a live table; after
+      // this render, which may remove that element (a clear closes the
+      // dialog and empties the list in one go).
+      setTimeout(() => {
+        if (previous?.isConnected) {
+          previous.focus?.({ preventScroll: true });
+        } else if (region?.isConnected) {
+          if (!region.hasAttribute("tabindex")) region.tabIndex = -1;
+          region.focus({ preventScroll: true });
+        }
+      }, 0);
     };
   }, []);
 

@@ -648,6 +648,62 @@ Deno.test("dashboard: an alert open when another client starts a new session clo
   });
 });
 
+Deno.test("dashboard: the page's own Clear keeps what the stream sent after the clear when the server's answer comes late", async () => {
+  await withDemoDashboard(async (page, errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await waitUntil(
+      "a few hundred rows",
+      async () => Math.max(0, ...await rowNumbers(page)) > 300,
+    );
+    // The server clears at once and its stream goes on; its answer to the
+    // page's POST is held back for 3 s (a slow path back, say).
+    const cdp = await page.createCDPSession();
+    await cdp.send("Fetch.enable", {
+      patterns: [{ urlPattern: "*/api/clear*", requestStage: "Response" }],
+    });
+    cdp.on("Fetch.requestPaused", (event) => {
+      setTimeout(
+        () =>
+          void cdp.send("Fetch.continueRequest", {
+            requestId: event.requestId,
+          }).catch(() => {}),
+        3_000,
+      );
+    });
+    const answered = page.waitForResponse((response) =>
+      response.url().endsWith("/api/clear")
+    );
+    await page.click(byTestId("clear-button"));
+    // Rows of the new numbering arrive before the answer does.
+    await waitUntil("rows after the clear", async () => {
+      const numbers = await rowNumbers(page);
+      return numbers.length > 0 && Math.max(...numbers) < 300;
+    }, 2_800);
+    // From now on, the fewest rows the table shows (sampled every 5 ms).
+    await page.evaluate(() => {
+      const watch = globalThis as unknown as { fewestRows: number };
+      watch.fewestRows = Infinity;
+      setInterval(() => {
+        const shown = document.querySelectorAll(
+          '[data-testid="packet-row"]',
+        ).length;
+        watch.fewestRows = Math.min(watch.fewestRows, shown);
+      }, 5);
+    });
+    await answered;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The late answer must not wipe them (nor the stats sent since).
+    assert.ok(
+      await page.evaluate(() =>
+        (globalThis as unknown as { fewestRows: number }).fewestRows
+      ) > 0,
+      "the rows streamed after the clear stay on the page",
+    );
+    await cdp.detach();
+    assert.deepEqual(errors, [], "no console errors");
+  });
+});
+
 Deno.test("dashboard: a page opened after a replay ended shows the session's figures, charts and conversations", async () => {
   await withDemoDashboard(async (page, errors, server) => {
     await replayToTheEnd(server, IODINE_PCAP);

@@ -619,8 +619,12 @@ export function stopCapture(): Promise<void> {
 /** Clears packets, alerts and stats on the server and here. */
 export function clearAll(): Promise<void> {
   return runAction(async () => {
+    const asked = generation;
     await postJson("/api/clear");
-    clearLocal();
+    // The stream's cleared status usually comes first, and whatever came
+    // after it (new rows, an alert that engaged) is of the new state: clear
+    // here only if it has not (the stream is down or behind).
+    if (asked === generation) clearLocal();
   });
 }
 

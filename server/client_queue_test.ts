@@ -77,7 +77,7 @@ Deno.test("ClientQueue never drops alert or status events, and keeps only the ne
   assert.equal(ids[100], 110);
 });
 
-Deno.test("ClientQueue drops rows, stats and losses from before a clear when the cleared status is queued", async () => {
+Deno.test("ClientQueue drops rows, stats and losses from before a clear when the cleared status is queued", () => {
   const queue = new ClientQueue({ maxPacketBatches: 2 });
   for (let id = 1; id <= 4; id++) {
     queue.push({ id, event: { type: "packet", rows: rows(10), skipped: 0 } });

@@ -35,6 +35,7 @@ import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
+import { linearEstimate } from "./linear_count.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -457,21 +458,6 @@ function hasSample(state: VictimState, sourceKey: number): boolean {
   return false;
 }
 
-/** Distinct sources estimated by linear counting: −m·ln(empty bits / m). */
-function distinctSources(bits: Uint32Array): number {
-  let set = 0;
-  for (const word of bits) {
-    let value = word;
-    while (value !== 0) {
-      value &= value - 1;
-      set++;
-    }
-  }
-  if (set === 0) return 0;
-  if (set >= SOURCE_BITS) return SOURCE_BITS * Math.log(SOURCE_BITS);
-  return Math.round(-SOURCE_BITS * Math.log((SOURCE_BITS - set) / SOURCE_BITS));
-}
-
 /** Multicast, broadcast and unspecified sources, which can only be spoofed. */
 function isSpoofOnlySource(address: string): boolean {
   return address === "" || isUnspecifiedAddress(address) ||
@@ -507,7 +493,10 @@ function findingOf(
     : "";
   const victim = addressTextOf(state.victimKey, state.victimText);
   // An estimate, so never more than the requests it counted.
-  const sources = Math.min(distinctSources(state.sourceBits), state.requests);
+  const sources = Math.min(
+    linearEstimate(state.bitsSet, SOURCE_BITS),
+    state.requests,
+  );
   const durationUs = Math.max(nowUs - state.floodStartUs, 0);
   const durationSeconds = Math.round(durationUs / 1e5) / 10;
   const roundedRate = Math.round(rate * 10) / 10;

@@ -68,6 +68,7 @@
 
 import { endpointKey } from "../capture/decode/address_key.ts";
 import { isUnanswerableSource } from "./addresses.ts";
+import { linearCount } from "./linear_count.ts";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
@@ -1084,22 +1085,6 @@ function distinctSourcesOf(
     count: Math.max(flood.sources.size, linearCount(flood.bitmap, BITMAP_BITS)),
     estimated: true,
   };
-}
-
-/** Linear-counting estimate of the distinct values hashed into `bits` (Whang et al., 1990). */
-function linearCount(bits: Uint32Array, size: number): number {
-  let zeroBits = 0;
-  for (const word of bits) zeroBits += 32 - popCount(word);
-  const estimate = zeroBits === 0
-    ? size * Math.log(size)
-    : -size * Math.log(zeroBits / size);
-  return Math.round(estimate);
-}
-
-function popCount(word: number): number {
-  let v = word - ((word >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
 function severityOf(halfOpen: number, threshold: number): Severity {

@@ -74,7 +74,7 @@ export function subnetOf(address: string): string {
 export function isGroupDestination(packet: PacketRecord): boolean {
   const key = packet.dstAddressKey;
   return isIpv4Key(key)
-    ? key >>> 28 === 0xe || key === 0xffffffff
+    ? isGroupIpv4Key(key)
     : isGroupAddress(packet.dstAddress);
 }
 
@@ -90,11 +90,16 @@ export function isUnanswerableSource(packet: PacketRecord): boolean {
   if (isIpv4Key(key)) {
     const first = key >>> 24;
     if (first === 127) return packet.dstAddressKey >>> 24 !== 127;
-    return first === 0 || first >>> 4 === 0xe || key === 0xffffffff;
+    return first === 0 || isGroupIpv4Key(key);
   }
   const address = packet.srcAddress;
   if (address === "::1") return packet.dstAddress !== "::1";
   return address === "::" || isGroupAddress(address);
+}
+
+/** Whether an IPv4 address key is multicast (224.0.0.0/4) or the limited broadcast. */
+function isGroupIpv4Key(key: number): boolean {
+  return key >>> 28 === 0xe || key === 0xffffffff;
 }
 
 /** Multicast (224.0.0.0/4, ff00::/8) and limited broadcast (255.255.255.255) addresses. */

@@ -39,6 +39,7 @@ import type { Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import {
+  expireIdleFanOuts,
   type FanOut,
   type FanOutLimits,
   finishFanOut,
@@ -148,14 +149,13 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
   // a context for every packet (see bench/findings.md).
-  // A scan's state leaves the table while the capture goes on: its last
-  // figures are reported first (as flush does at the end).
   function expire(nowUs: number, report: FindingSink): void {
-    senders.expireOldest((state) => {
-      if (nowUs - state.fanOut.lastProbeUs < windowUs) return false;
-      reportLast(state, report);
-      return true;
-    });
+    expireIdleFanOuts(
+      senders,
+      nowUs,
+      windowUs,
+      (state) => reportLast(state, report),
+    );
   }
 
   /** The last finding of a scan whose figures changed since its last one. */

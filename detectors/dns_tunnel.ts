@@ -291,9 +291,8 @@ export function createDnsTunnelDetector(
     name: "dns_tunnel",
     packetKinds: PACKET_KIND.DNS,
     observe(packet: PacketRecord, report: FindingSink): void {
-      if (packet.dnsId < 0 || packet.dnsResponse || !isDnsMessage(packet)) {
-        return;
-      }
+      // Queries, of DNS messages only (not another protocol on a DNS port).
+      if (packet.dnsResponse || !isDnsMessage(packet)) return;
       const name = packet.dnsQname;
       if (!isScoredName(name, packet, ignoreDomains)) return;
       const nowUs = packet.timestampUs;

@@ -89,6 +89,32 @@ export interface FanOutSummary {
   severity: Severity;
 }
 
+/** A table of states that each hold a fan-out, as {@linkcode expireIdleFanOuts} needs it. */
+interface FanOutTable<S> {
+  expireOldest(isExpired: (state: S) => boolean): number;
+}
+
+/**
+ * Removes from `table`, least recently used first, the states whose
+ * fan-out saw no probe for `windowUs` of packet time, each after
+ * `reportLast` made its last finding (a scan whose state leaves the table
+ * while the capture goes on, as a detector's flush does at its end).
+ */
+export function expireIdleFanOuts<
+  S extends { fanOut: { lastProbeUs: number } },
+>(
+  table: FanOutTable<S>,
+  nowUs: number,
+  windowUs: number,
+  reportLast: (state: S) => void,
+): void {
+  table.expireOldest((state) => {
+    if (nowUs - state.fanOut.lastProbeUs < windowUs) return false;
+    reportLast(state);
+    return true;
+  });
+}
+
 /** A fan-out with no probes yet, created at packet time `nowUs`. */
 export function newFanOut<T extends number | string>(nowUs: number): FanOut<T> {
   return {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { BoundedMap } from "./bounded_map.ts";
 import {
+  expireIdleFanOuts,
   type FanOut,
   type FanOutLimits,
   fanOutSeverity,
@@ -199,4 +201,24 @@ Deno.test("observeFanOut() keeps the same targets, in the same order, as a Map i
     if (fanOut.active) assert.equal(fanOut.startUs, reference.startUs);
   }
   assert.ok(fanOut.ringTargets.length <= 2 * LIMITS.maxTargets);
+});
+
+Deno.test("expireIdleFanOuts() removes the states idle for a window, oldest first, each after its last report", () => {
+  const table = new BoundedMap<string, { fanOut: FanOut<number> }>(10);
+  for (
+    const [key, lastUs] of [["a", 0], ["b", 30 * S], ["c", 50 * S]] as const
+  ) {
+    const fanOut = newFanOut<number>(lastUs);
+    observeFanOut(fanOut, 1, lastUs, LIMITS);
+    table.set(key, { fanOut });
+  }
+  const reported: number[] = [];
+  expireIdleFanOuts(
+    table,
+    95 * S,
+    60 * S,
+    (state) => reported.push(state.fanOut.lastProbeUs),
+  );
+  assert.deepEqual(reported, [0, 30 * S]);
+  assert.deepEqual([...table.keys()], ["c"]);
 });

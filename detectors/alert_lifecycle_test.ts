@@ -28,6 +28,18 @@ function recorder(): { events: AlertEvent[]; types: () => string[] } {
   return { events, types: () => events.map((e) => `${e.type}:${e.alert.id}`) };
 }
 
+/** A lifecycle (release after 10 s idle, suppression 60 s) whose one incident, found at 0, was released at 10 s; and its events. */
+function releasedIncident() {
+  const r = recorder();
+  const lifecycle = new AlertLifecycle(
+    { releaseAfterUs: 10 * S, suppressionUs: 60 * S },
+    (e) => r.events.push(e),
+  );
+  lifecycle.report(finding({ timestampUs: 0 }));
+  lifecycle.advance(10 * S);
+  return { lifecycle, r };
+}
+
 Deno.test("AlertLifecycle makes one alert per incident: engaged, updated, released", () => {
   const { events, types } = recorder();
   const lifecycle = new AlertLifecycle({}, (e) => events.push(e));
@@ -75,13 +87,7 @@ Deno.test("AlertLifecycle keeps different kinds and keys apart", () => {
 });
 
 Deno.test("AlertLifecycle reopens a released incident within the suppression window", () => {
-  const r = recorder();
-  const lifecycle = new AlertLifecycle(
-    { releaseAfterUs: 10 * S, suppressionUs: 60 * S },
-    (e) => r.events.push(e),
-  );
-  lifecycle.report(finding({ timestampUs: 0 }));
-  lifecycle.advance(10 * S);
+  const { lifecycle, r } = releasedIncident();
   lifecycle.report(finding({ timestampUs: 30 * S })); // reopened, same id
   lifecycle.advance(100 * S);
   lifecycle.report(finding({ timestampUs: 200 * S })); // 100 s after release: new incident
@@ -216,13 +222,7 @@ Deno.test("AlertLifecycle: an alert is first seen when its incident began, as it
 });
 
 Deno.test("AlertLifecycle: the alert names the victim its latest finding speaks of, also when reopened", () => {
-  const r = recorder();
-  const lifecycle = new AlertLifecycle(
-    { releaseAfterUs: 10 * S, suppressionUs: 60 * S },
-    (e) => r.events.push(e),
-  );
-  lifecycle.report(finding({ timestampUs: 0 }));
-  lifecycle.advance(10 * S);
+  const { lifecycle, r } = releasedIncident();
   // The same scanner's next scan, of another host: the alert reopens.
   lifecycle.report(finding({
     timestampUs: 30 * S,

@@ -82,6 +82,22 @@ function fromCrowdHost(packet: PacketRecord, n: number): void {
   packet.dstAddress = `10.99.${(n >> 8) & 255}.${n & 255}`;
 }
 
+/** arpspoof restoring the real binding as it stops: "GW is-at GW_MAC" to the victim five times, a second apart from `fromS`, in frames from EVIL's NIC. */
+function restoringReplies(fromS: number): PacketRecord[] {
+  return times(
+    5,
+    (i) =>
+      reply(
+        T0 + (fromS + i) * SECOND_US,
+        GW_MAC,
+        GW,
+        VICTIM_MAC,
+        VICTIM,
+        EVIL_MAC,
+      ),
+  );
+}
+
 function run(
   packets: Iterable<PacketRecord>,
   options: ArpSpoofOptions = {},
@@ -415,18 +431,7 @@ Deno.test("arp_spoof: a mismatched Ethernet source on a reply is a forgery, on a
 Deno.test("arp_spoof: a reply relayed for the owner is no forgery (arpspoof restoring the real binding)", () => {
   // arpspoof, stopping, sends "GW is-at GW_MAC" five times from its own NIC,
   // unasked (the victim resolved the gateway a minute before).
-  const restore = times(
-    5,
-    (i) =>
-      reply(
-        T0 + (60 + i) * SECOND_US,
-        GW_MAC,
-        GW,
-        VICTIM_MAC,
-        VICTIM,
-        EVIL_MAC,
-      ),
-  );
+  const restore = restoringReplies(60);
   // The gateway has claimed its IP in frames of its own: nothing to report.
   assert.deepEqual(
     run([...resolution(T0, [VICTIM_MAC, VICTIM], [GW_MAC, GW]), ...restore]),
@@ -451,18 +456,7 @@ Deno.test("arp_spoof: the poisoner's own restoring replies do not blame the owne
     7,
     (i) => reply(T0 + i * 2 * SECOND_US, EVIL_MAC, GW, VICTIM_MAC, VICTIM),
   );
-  const restore = times(
-    5,
-    (i) =>
-      reply(
-        T0 + (14 + i) * SECOND_US,
-        GW_MAC,
-        GW,
-        VICTIM_MAC,
-        VICTIM,
-        EVIL_MAC,
-      ),
-  );
+  const restore = restoringReplies(14);
   const findings = run([...poison, ...restore]);
   assert.ok(findings.length > 0);
   assert.deepEqual(new Set(findings.map((f) => f.key)), new Set([EVIL_MAC]));

@@ -1,20 +1,10 @@
 import assert from "node:assert/strict";
 import type { PacketRow } from "../server/packet_row.ts";
 import { mergeRows } from "./merge_rows.ts";
+import { packetRow } from "./test_rows.ts";
 
 function row(n: number, info = ""): PacketRow {
-  return {
-    n,
-    timestampUs: n * 1000,
-    src: "10.0.0.1",
-    dst: "10.0.0.2",
-    srcPort: -1,
-    dstPort: -1,
-    protocol: "Other",
-    length: 60,
-    flags: "",
-    info,
-  };
+  return packetRow({ n, timestampUs: n * 1000, info });
 }
 
 const numbers = (rows: readonly PacketRow[]) => rows.map((r) => r.n);

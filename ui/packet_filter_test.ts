@@ -1,22 +1,6 @@
 import assert from "node:assert/strict";
-import type { PacketRow } from "../server/packet_row.ts";
 import { filterRows, matchesChip, matchesSearch } from "./packet_filter.ts";
-
-function row(fields: Partial<PacketRow>): PacketRow {
-  return {
-    n: 1,
-    timestampUs: 0,
-    src: "10.0.0.1",
-    dst: "10.0.0.2",
-    srcPort: -1,
-    dstPort: -1,
-    protocol: "Other",
-    length: 60,
-    flags: "",
-    info: "",
-    ...fields,
-  };
-}
+import { packetRow as row } from "./test_rows.ts";
 
 const TLS = row({
   n: 1,

@@ -1,0 +1,24 @@
+/**
+ * Packet rows for the dashboard's unit tests.
+ *
+ * @module
+ */
+
+import type { PacketRow } from "../server/packet_row.ts";
+
+/** A packet row between 10.0.0.1 and 10.0.0.2 with no ports, `fields` over those defaults. */
+export function packetRow(fields: Partial<PacketRow> = {}): PacketRow {
+  return {
+    n: 1,
+    timestampUs: 0,
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+    srcPort: -1,
+    dstPort: -1,
+    protocol: "Other",
+    length: 60,
+    flags: "",
+    info: "",
+    ...fields,
+  };
+}

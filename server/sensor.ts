@@ -287,33 +287,12 @@ export class Sensor {
       error: "",
       anomalies: {},
     };
-    let started!: () => void;
-    this.#starting = new Promise((resolve) => started = resolve);
+    const opening = this.#openSource(id, options, iface, filter, file);
+    this.#starting = opening.then(() => {}, () => {});
     try {
-      await pruneDataDir(
-        this.#options.dataDir,
-        this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
-      ).catch(() => 0);
-      this.#pcap = new SessionPcapWriter(
-        this.#options.dataDir,
-        id,
-        this.#options.pcap,
-      );
-      switch (options.mode) {
-        case "live":
-          await this.#startLive(iface, filter);
-          break;
-        case "replay":
-          if (options.realtime) this.#startPacedReplay(file, filter);
-          else this.#startReplay(file, filter);
-          break;
-        case "demo":
-          this.#startDemo();
-          break;
-      }
+      await opening;
     } finally {
       this.#starting = undefined;
-      started();
     }
     this.#startTimers();
     this.#status(
@@ -322,6 +301,37 @@ export class Sensor {
       true,
     );
     return this.#snapshotSession();
+  }
+
+  /** Opens session `id`'s PCAP and starts its source (for a live session, until tcpdump listens). */
+  async #openSource(
+    id: string,
+    options: StartOptions,
+    iface: string,
+    filter: string,
+    file: string,
+  ): Promise<void> {
+    await pruneDataDir(
+      this.#options.dataDir,
+      this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
+    ).catch(() => 0);
+    this.#pcap = new SessionPcapWriter(
+      this.#options.dataDir,
+      id,
+      this.#options.pcap,
+    );
+    switch (options.mode) {
+      case "live":
+        await this.#startLive(iface, filter);
+        break;
+      case "replay":
+        if (options.realtime) this.#startPacedReplay(file, filter);
+        else this.#startReplay(file, filter);
+        break;
+      case "demo":
+        this.#startDemo();
+        break;
+    }
   }
 
   /** Stops the running session. Throws {@linkcode SensorError} 409 when idle. */

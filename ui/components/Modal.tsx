@@ -65,13 +65,15 @@ export function Modal(props: ModalProps): JSX.Element {
     return () => {
       document.removeEventListener("keydown", onKey);
       document.removeEventListener("focusin", onFocusIn);
-      // Back to where the user was, without scrolling a live table; after
-      // this render, which may remove that element (a clear closes the
-      // dialog and empties the list in one go).
+      // Back to where the user was, without scrolling a live table, at once.
+      previous?.focus?.({ preventScroll: true });
+      // The render that closes the dialog may also remove that element (a
+      // clear closes it and empties the list in one go): then focus fell to
+      // the page's body, and goes to the element's panel instead.
       setTimeout(() => {
-        if (previous?.isConnected) {
-          previous.focus?.({ preventScroll: true });
-        } else if (region?.isConnected) {
+        const lost = document.activeElement === null ||
+          document.activeElement === document.body;
+        if (lost && region?.isConnected) {
           if (!region.hasAttribute("tabindex")) region.tabIndex = -1;
           region.focus({ preventScroll: true });
         }

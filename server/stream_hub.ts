@@ -4,7 +4,9 @@
  * so a client reconnecting with `Last-Event-ID` gets what it missed. The
  * history starts again at each status event that says the sensor cleared
  * its state (a new session, `POST /api/clear`): a client is never replayed
- * the alerts of an earlier session, or alerts that were cleared.
+ * the alerts of an earlier session, or alerts that were cleared, and a
+ * client from before the latest clear always gets that status first, even
+ * after more events than the history holds.
  *
  * Each response body is a `ReadableStream` that the HTTP server pulls from
  * the client's queue, one chunk per pull with every event queued by then:
@@ -45,6 +47,8 @@ export class StreamHub {
   #nextId = 1;
   /** The latest stats event since the last clear, for clients that connect. */
   #lastStats: QueuedEvent | undefined;
+  /** The latest status that says the sensor cleared, held even when the history has moved past it. */
+  #lastCleared: QueuedEvent | undefined;
   #droppedRows = 0;
   #unsubscribe: () => void;
 
@@ -98,6 +102,15 @@ export class StreamHub {
     let stats = types.has("stats") ? this.#lastStats : undefined;
     if (stats !== undefined && stats.id <= after) stats = undefined;
     if (resumed) {
+      // A client from before the latest clear must hear of it even when
+      // more events than the history holds have come since.
+      const cleared = this.#lastCleared;
+      if (
+        cleared !== undefined && cleared.id > after &&
+        this.#history[0] !== cleared && types.has("status")
+      ) {
+        queue.push(cleared);
+      }
       for (const item of this.#history) {
         if (item.id <= after || !types.has(item.event.type)) continue;
         if (stats !== undefined && stats.id < item.id) {
@@ -165,6 +178,7 @@ export class StreamHub {
       if (event.type === "status" && event.cleared) {
         this.#history.length = 0;
         this.#lastStats = undefined;
+        this.#lastCleared = item;
       }
       this.#history.push(item);
       if (this.#history.length > this.#historySize) this.#history.shift();

@@ -64,6 +64,36 @@ Deno.test("StreamHub replays nothing from before a status that says the sensor c
   hub.close();
 });
 
+Deno.test("StreamHub replays the latest clear to a client from before it even when the history has moved past it", async () => {
+  const bus = new EventBus<SensorEvent>();
+  const hub = new StreamHub(bus, { keepAliveMs: 50, historySize: 3 });
+  const app = new Hono();
+  app.get("/stream", (c) => hub.handle(c));
+  bus.publish(status("before")); // id 1
+  bus.publish(status("cleared", true)); // id 2
+  for (let i = 3; i <= 7; i++) bus.publish(status(`after ${i}`));
+  const resumed = await readSse(
+    await app.request("/stream", { headers: { "Last-Event-ID": "1" } }),
+    (event) => event.id === "7",
+  );
+  assert.deepEqual(resumed.map((e) => [e.id, e.data.cleared]), [
+    ["2", true],
+    ["5", false],
+    ["6", false],
+    ["7", false],
+  ]);
+  // A client that saw the clear is not told again.
+  const later = await app.request("/stream", {
+    headers: { "Last-Event-ID": "4" },
+  });
+  bus.publish(status("live")); // id 8
+  assert.deepEqual(
+    (await readSse(later, (event) => event.id === "8")).map((e) => e.id),
+    ["5", "6", "7", "8"],
+  );
+  hub.close();
+});
+
 /** A stats event whose session has seen `packets` packets (the snapshot itself is not read). */
 function stats(packets: number): SensorEvent {
   return {

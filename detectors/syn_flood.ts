@@ -53,9 +53,7 @@
  * Denial of Service) instead.
  *
  * Limits: a flood at a closed port whose resets the capture does not see
- * is found by its half-open SYNs, not its refusals; the counts are checked
- * at each new attempt, so the refusal of a flood's last SYN counts only if
- * another SYN follows (1 024 refused SYNs and nothing after: no finding); a flood from fewer than
+ * is found by its half-open SYNs, not its refusals; a flood from fewer than
  * `minSpreadSources` sources spread over many victim ports (below the
  * threshold on each) is a port scan to this detector (and to the port scan
  * detector); a flood that repeats one 4-tuple (no new
@@ -512,18 +510,19 @@ export function createSynFloodDetector(
   }
 
   /**
-   * Ends the pending attempt from `client` to `server` (endpoint keys); false
-   * when none. A completed or refused attempt is closed; one the client
-   * aborted stays half-open for the window (the victim held it until then).
+   * Ends the pending attempt from `client` to `server` (endpoint keys) and
+   * returns its port's state; undefined when none. A completed or refused
+   * attempt is closed; one the client aborted stays half-open for the
+   * window (the victim held it until then).
    */
   function close(
     client: number,
     server: number,
     nowUs: number,
     outcome: Outcome,
-  ): boolean {
+  ): TargetState | undefined {
     const target = pending.peek(client, server, 0);
-    if (target === undefined) return false;
+    if (target === undefined) return undefined;
     pending.delete(client, server, 0);
     if (outcome !== ABORTED) {
       const refused = outcome === REFUSED;
@@ -537,7 +536,38 @@ export function createSynFloodDetector(
       else flood.aborted++;
     }
     endPending(target);
-    return true;
+    return target;
+  }
+
+  /**
+   * Checks after a refusal: refusals come after their SYNs, so the one that
+   * brings a port (or the host) to its threshold is found then, not at the
+   * next SYN, which a flood's last refusals never get. Only until the
+   * incident's first finding: the next ones come with its SYNs, and the
+   * last with `flush` or expiry.
+   */
+  function onRefusal(
+    target: TargetState,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    const flood = target.flood;
+    if (flood !== undefined && flood.reportedCount === 0) {
+      const halfOpen = halfOpenOf(target, nowUs, windowUs);
+      const refused = refusedOf(target, nowUs, windowUs);
+      if (refused > flood.peakRefused) flood.peakRefused = refused;
+      if (reportPortFlood(target, flood, halfOpen, refused, nowUs, report)) {
+        return;
+      }
+    }
+    const victim = target.victim;
+    const spread = victim.spread;
+    if (spread !== undefined && spread.reportedCount === 0) {
+      const halfOpen = halfOpenOf(victim, nowUs, windowUs);
+      const refused = refusedOf(victim, nowUs, windowUs);
+      if (refused > spread.peakRefused) spread.peakRefused = refused;
+      reportSpread(victim, spread, halfOpen, refused, nowUs, report);
+    }
   }
 
   /** Whether the address with key `addressKey` has attempts awaiting their handshake. */
@@ -646,6 +676,18 @@ export function createSynFloodDetector(
     }
     keepHot(flood, floods, targetKey, nowUs, halfOpen);
     if (refused > flood.peakRefused) flood.peakRefused = refused;
+    return reportPortFlood(target, flood, halfOpen, refused, nowUs, report);
+  }
+
+  /** Reports a port's flood when it is at a threshold and a finding is due; true when the port is flooded. */
+  function reportPortFlood(
+    target: TargetState,
+    flood: FloodState,
+    halfOpen: number,
+    refused: number,
+    nowUs: number,
+    report: FindingSink,
+  ): boolean {
     // Half-open decides when both could: a listening port's flood fills
     // its queue whatever else the victim refuses.
     const halfOpenFlood = halfOpen >= halfOpenThreshold;
@@ -686,6 +728,18 @@ export function createSynFloodDetector(
     keepHot(spread, spreads, addressKey, nowUs, halfOpen);
     if (refused > spread.peakRefused) spread.peakRefused = refused;
     countSpread(spread, packet);
+    reportSpread(victim, spread, halfOpen, refused, nowUs, report);
+  }
+
+  /** Reports a flood over a host's ports when it is at a threshold, from enough sources, and a finding is due. */
+  function reportSpread(
+    victim: VictimState,
+    spread: SpreadState,
+    halfOpen: number,
+    refused: number,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
     // Half-open decides when both could, as per port.
     const halfOpenFlood = halfOpen >= config.spreadHalfOpenThreshold;
     if (!halfOpenFlood && refused < config.spreadRefusedThreshold) return;
@@ -776,9 +830,12 @@ export function createSynFloodDetector(
         const src = endpointKey(srcKey, packet.srcPort);
         const dst = endpointKey(dstKey, packet.dstPort);
         if (
-          hasPending(dstKey) && close(src, dst, packet.timestampUs, ABORTED)
+          hasPending(dstKey) &&
+          close(src, dst, packet.timestampUs, ABORTED) !== undefined
         ) return;
-        if (hasPending(srcKey)) close(dst, src, packet.timestampUs, REFUSED);
+        if (!hasPending(srcKey)) return;
+        const target = close(dst, src, packet.timestampUs, REFUSED);
+        if (target !== undefined) onRefusal(target, packet.timestampUs, report);
       }
     },
     tables(): Record<string, TableStats> {

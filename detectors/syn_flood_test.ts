@@ -242,15 +242,15 @@ Deno.test("syn_flood: a flood at a closed port is found by its refusals, T1498, 
   const findings = run(refusedSyns(synsFromOne(2_000, 200)));
   assert.ok(findings.length >= 1);
   const first = findings[0]!;
-  // Refusals are counted as they arrive: the SYN after the threshold-th one.
-  assert.equal(first.timestampUs, T0 + REFUSED_THRESHOLD * 200);
+  // Refusals are counted as they arrive: found at the threshold-th one.
+  assert.equal(first.timestampUs, T0 + (REFUSED_THRESHOLD - 1) * 200 + 50);
   assert.equal(first.attacker, ATTACKER);
   assert.equal(first.victim, VICTIM);
   assert.equal(first.severity, "medium");
   assert.equal(first.mitre?.id, "T1498");
   assert.equal(first.evidence.closedPort, true);
   assert.equal(first.evidence.refusedInWindow, REFUSED_THRESHOLD);
-  assert.equal(first.evidence.halfOpen, 1);
+  assert.equal(first.evidence.halfOpen, 0);
   assert.equal(first.evidence.completedHandshakes, 0);
   assert.ok((first.evidence.refusedAttempts as number) > 0);
   assert.match(
@@ -262,6 +262,20 @@ Deno.test("syn_flood: a flood at a closed port is found by its refusals, T1498, 
   assert.deepEqual(
     lifecycle.alerts().map((alert) => [alert.mitre.id, alert.attacker]),
     [["T1498", ATTACKER]],
+  );
+});
+
+Deno.test("syn_flood: a closed port's flood is found at the refusal that reaches the threshold, with no SYN after it", () => {
+  // Before, the counts were checked only at each new SYN: exactly 1 024
+  // refused SYNs and nothing after raised nothing.
+  const exact = run(refusedSyns(synsFromOne(REFUSED_THRESHOLD, 200)));
+  assert.deepEqual(
+    exact.map((f) => [f.timestampUs, f.evidence.refusedInWindow]),
+    [[T0 + (REFUSED_THRESHOLD - 1) * 200 + 50, REFUSED_THRESHOLD]],
+  );
+  assert.deepEqual(
+    run(refusedSyns(synsFromOne(REFUSED_THRESHOLD - 1, 200))),
+    [],
   );
 });
 
@@ -505,22 +519,25 @@ Deno.test("syn_flood: a spoofed flood to random closed ports is found per victim
   // hping3 -S --rand-source -p ++1: every SYN to another port, every one
   // refused; below the per-port thresholds on each, nothing half-open.
   const threshold = SYN_FLOOD_DEFAULTS.spreadRefusedThreshold;
-  // The check runs at each SYN, on the refusals before it.
-  assert.deepEqual(run(refusedAtTheirPorts(spreadSyns(threshold, 100))), []);
-  const findings = run(refusedAtTheirPorts(spreadSyns(threshold + 1, 100)));
+  // Found at the refusal that reaches the threshold, one short is nothing.
+  assert.deepEqual(
+    run(refusedAtTheirPorts(spreadSyns(threshold - 1, 100))),
+    [],
+  );
+  const findings = run(refusedAtTheirPorts(spreadSyns(threshold, 100)));
   assert.equal(findings.length, 1);
   const finding = findings[0]!;
   assert.equal(finding.victim, VICTIM);
   assert.equal(finding.attacker, "");
   assert.equal(finding.mitre?.id, "T1498");
-  assert.equal(finding.timestampUs, T0 + threshold * 100);
+  assert.equal(finding.timestampUs, T0 + (threshold - 1) * 100 + 20);
   assert.equal(finding.evidence.port, -1);
   assert.equal(finding.evidence.closedPort, true);
   assert.equal(finding.evidence.refusedInWindow, threshold);
-  assert.equal(finding.evidence.halfOpen, 1); // the SYN being checked
-  // Counted from the warm-up level (a quarter of the threshold): 1 537 SYNs,
+  assert.equal(finding.evidence.halfOpen, 0);
+  // Counted from the warm-up level (a quarter of the threshold): 1 536 SYNs,
   // each from another source to another port.
-  const counted = threshold - threshold / 4 + 1;
+  const counted = threshold - threshold / 4;
   for (const estimate of ["distinctPorts", "distinctSources"]) {
     const value = finding.evidence[estimate] as number;
     assert.ok(Math.abs(value - counted) < counted / 10, `${estimate} ${value}`);

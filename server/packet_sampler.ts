@@ -10,6 +10,9 @@ import type { PacketBatchEvent } from "./events.ts";
 import { type PacketRow, toPacketRow } from "./packet_row.ts";
 
 /** Samples packets into batches; `take()` is called on a timer. */
+/** Packet rows sent to SSE clients per second by default (the rest are counted as skipped). */
+export const DEFAULT_PACKET_ROWS_PER_SECOND = 200;
+
 export class PacketSampler {
   readonly #rowsPerBatch: number;
   #rows: PacketRow[] = [];

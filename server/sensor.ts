@@ -40,7 +40,10 @@ import type { SensorEvent, StatusEvent } from "./events.ts";
 import { FrameRing, type FrameRingOptions } from "./frame_ring.ts";
 import { PacketRing } from "./packet_row.ts";
 import { RecentPackets } from "./recent_packets.ts";
-import { PacketSampler } from "./packet_sampler.ts";
+import {
+  DEFAULT_PACKET_ROWS_PER_SECOND,
+  PacketSampler,
+} from "./packet_sampler.ts";
 import {
   PCAP_STORE_DEFAULTS,
   type PcapStoreOptions,
@@ -210,7 +213,10 @@ export class Sensor {
     this.#engine = this.#newEngine();
     this.#feed = new EngineFeed(this.#engine, this.#afterAnalysis);
     this.#sampler = new PacketSampler(
-      Math.ceil((options.packetRowsPerSecond ?? 200) / BATCHES_PER_SECOND),
+      Math.ceil(
+        (options.packetRowsPerSecond ?? DEFAULT_PACKET_ROWS_PER_SECOND) /
+          BATCHES_PER_SECOND,
+      ),
     );
   }
 

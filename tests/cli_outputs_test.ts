@@ -153,6 +153,12 @@ Deno.test("netmirror serve --print-config merges the defaults, the file and the 
     assert.equal(printed.detectors.portScan.portThreshold, 100);
     assert.equal(printed.detectors.synFlood.halfOpenThreshold, 128);
     assert.equal(printed.token, undefined, "no token is made up");
+    assert.deepEqual(printed.pcap, {
+      fileBytes: 64 * 1024 * 1024,
+      sessionBytes: 512 * 1024 * 1024,
+    });
+    assert.equal(printed.packetRowsPerSecond, 200);
+    assert.equal(printed.eve, undefined, "no EVE log without a path");
     // What it prints is a config file that gives the same configuration.
     await Deno.writeTextFile(`${dir}/printed.json`, run.stdout);
     const again = await netmirror([
@@ -163,6 +169,20 @@ Deno.test("netmirror serve --print-config merges the defaults, the file and the 
     ]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, run.stdout);
+    // An EVE log given a path gets its other defaults too.
+    const eve = await netmirror([
+      "serve",
+      "--eve",
+      `${dir}/eve.json`,
+      "--print-config",
+    ]);
+    assert.equal(eve.code, 0, eve.stderr);
+    assert.deepEqual(JSON.parse(eve.stdout).eve, {
+      path: `${dir}/eve.json`,
+      rotateBytes: 100 * 1024 * 1024,
+      keepFiles: 5,
+      types: ["alert", "flow", "dns", "arp", "stats"],
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

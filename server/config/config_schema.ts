@@ -24,6 +24,10 @@ import { ICMP_FLOOD_DEFAULTS } from "../../detectors/icmp_flood.ts";
 import { ICMP_SWEEP_DEFAULTS } from "../../detectors/icmp_sweep.ts";
 import { PORT_SCAN_DEFAULTS } from "../../detectors/port_scan.ts";
 import { SYN_FLOOD_DEFAULTS } from "../../detectors/syn_flood.ts";
+import { EVE_LOGGER_DEFAULTS } from "../eve/eve_logger.ts";
+import { EVE_WRITER_DEFAULTS } from "../eve/eve_writer.ts";
+import { DEFAULT_PACKET_ROWS_PER_SECOND } from "../packet_sampler.ts";
+import { PCAP_STORE_DEFAULTS } from "../pcap_store.ts";
 
 /** Detector sections of the config file and the defaults they override. */
 export const DETECTOR_DEFAULTS = {
@@ -103,11 +107,23 @@ export function buildConfigSchema(): JsonSchema {
         type: "object",
         additionalProperties: false,
         properties: {
-          fileBytes: { type: "integer", minimum: 4096 },
-          sessionBytes: { type: "integer", minimum: 4096 },
+          fileBytes: {
+            type: "integer",
+            minimum: 4096,
+            default: PCAP_STORE_DEFAULTS.fileBytes,
+          },
+          sessionBytes: {
+            type: "integer",
+            minimum: 4096,
+            default: PCAP_STORE_DEFAULTS.sessionBytes,
+          },
         },
       },
-      packetRowsPerSecond: { type: "integer", minimum: 1 },
+      packetRowsPerSecond: {
+        type: "integer",
+        minimum: 1,
+        default: DEFAULT_PACKET_ROWS_PER_SECOND,
+      },
       capture: {
         type: "object",
         additionalProperties: false,
@@ -137,11 +153,20 @@ export function buildConfigSchema(): JsonSchema {
         required: ["path"],
         properties: {
           path: { type: "string", minLength: 1 },
-          rotateBytes: { type: "integer", minimum: 0 },
-          keepFiles: { type: "integer", minimum: 0 },
+          rotateBytes: {
+            type: "integer",
+            minimum: 0,
+            default: EVE_WRITER_DEFAULTS.rotateBytes,
+          },
+          keepFiles: {
+            type: "integer",
+            minimum: 0,
+            default: EVE_WRITER_DEFAULTS.keepFiles,
+          },
           types: {
             type: "array",
             items: { enum: ["alert", "flow", "dns", "arp", "stats"] },
+            default: EVE_LOGGER_DEFAULTS.types,
           },
         },
       },
@@ -184,7 +209,9 @@ export function buildConfigSchema(): JsonSchema {
 /**
  * `config` with every default of the config schema filled in where it says
  * nothing (objects merged key by key, any other value taken whole): the
- * configuration NetMirror runs with, for `--print-config`.
+ * configuration NetMirror runs with, for `--print-config`. A section with a
+ * required key (`eve` needs its path) is filled only when given: absent, it
+ * is off.
  */
 export function withSchemaDefaults(
   config: Record<string, unknown>,
@@ -195,6 +222,7 @@ export function withSchemaDefaults(
   for (const [key, property] of Object.entries(properties)) {
     const given = config[key];
     if (property.type === "object" && property.properties !== undefined) {
+      if (property.required !== undefined && !isPlainObject(given)) continue;
       const nested = withSchemaDefaults(
         isPlainObject(given) ? given : {},
         property,

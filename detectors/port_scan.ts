@@ -371,11 +371,26 @@ class NewSource {
     return which === 1 ? this.status : this.status2;
   }
 
-  /** Records the outcome of held probe `which` (1 or 2) unless it has one. */
+  /**
+   * Records the outcome of held probe `which` (1 or 2) unless it has one;
+   * an answer also replaces a refusal (see {@linkcode outcomeAfter}).
+   */
   answer(which: 1 | 2, status: number): void {
-    if (which === 1 && this.status === PENDING) this.status = status;
-    if (which === 2 && this.status2 === PENDING) this.status2 = status;
+    if (which === 1) this.status = outcomeAfter(this.status, status);
+    else this.status2 = outcomeAfter(this.status2, status);
   }
+}
+
+/**
+ * A probe's outcome after `status` arrives when it had `held`: the first
+ * outcome stays, but an answer (SYN/ACK) replaces a refusal, since a port
+ * that answers is open whatever reset came before (nmap's ACK ping to port
+ * 80 is reset whether the port is open or not, and its SYN probe of the
+ * same port comes after).
+ */
+function outcomeAfter(held: number, status: number): number {
+  if (held === PENDING) return status;
+  return held === REFUSED && status === ANSWERED ? ANSWERED : held;
 }
 
 /** Distinct probes (and failures) of one source to one host, or on one port. */
@@ -550,9 +565,12 @@ export function createPortScanDetector(
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined) return false;
-    if (probe.status !== PENDING) return true;
-    probe.status = status;
-    if (status === ANSWERED) {
+    const held = probe.status;
+    const outcome = outcomeAfter(held, status);
+    if (outcome === held) return true;
+    probe.status = outcome;
+    if (outcome === ANSWERED) {
+      if (held === REFUSED) probe.source.refused--;
       probe.source.failed--;
       probe.source.answered++;
       probe.host.failed--;
@@ -582,7 +600,10 @@ export function createPortScanDetector(
   /**
    * Takes a UDP datagram as the answer to a UDP probe seen the other way,
    * if one is remembered (true then): that probe was an exchange, no probe,
-   * and is forgotten (a held one is marked EXCHANGED).
+   * and is forgotten (a held one is marked EXCHANGED). Not one that was
+   * refused: its port was closed, so what comes from it later is no answer
+   * (a scanner's next probes from the port a target's reply went to, as
+   * nmap's after a TFTP answer from an ephemeral port).
    */
   function answerUdp(reply: PacketRecord): boolean {
     const prober = reply.dstAddressKey;
@@ -590,10 +611,15 @@ export function createPortScanDetector(
     const portKey = UDP_PORT_OFFSET + reply.srcPort;
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      return answerHeld(prober, host, portKey, EXCHANGED);
+      const entry = newSources.peek(prober, 0, 0);
+      if (entry === undefined) return false;
+      const which = entry.probeTo(host, portKey);
+      if (which === 0 || entry.statusOf(which) === REFUSED) return false;
+      entry.answer(which, EXCHANGED);
+      return true;
     }
     const probe = probes.peek(prober, host, portKey);
-    if (probe === undefined) return false;
+    if (probe === undefined || probe.status === REFUSED) return false;
     if (probe.status === PENDING) forgetExchange(probe, reply, portKey);
     return true;
   }

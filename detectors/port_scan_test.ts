@@ -106,6 +106,17 @@ function run(
   return findingsOf(createPortScanDetector(options), packets);
 }
 
+/** {@linkcode run}, then the findings of the input's end (`flush`): the scan's final figures. */
+function runToTheEnd(packets: PacketRecord[]): Finding[] {
+  const detector = createPortScanDetector();
+  const findings = findingsOf(detector, packets);
+  detector.flush!(
+    packets.at(-1)!.timestampUs,
+    (finding) => findings.push(finding),
+  );
+  return findings;
+}
+
 Deno.test("port_scan: one port below the failed threshold raises nothing, at it one finding", () => {
   const threshold = PORT_SCAN_DEFAULTS.failedPortThreshold;
   assert.deepEqual(run(synScan(threshold - 1)), []);
@@ -405,6 +416,42 @@ Deno.test("port_scan: nmap's ACK probes answered by resets count once, refused, 
   assert.equal(finding.evidence.refusedProbes, threshold - 1);
 });
 
+Deno.test("port_scan: a SYN/ACK outweighs the reset of nmap's earlier ACK ping to the same port (the port is open)", () => {
+  // nmap's host discovery sends an ACK to port 80, which is reset whether
+  // the port is open or not; its SYN probe of port 80 is then answered.
+  const ping = nmapAck({ srcPort: 37359, dstPort: 80, flags: ACK, atUs: 0 });
+  const packets: PacketRecord[] = [ping, {
+    ...tcp({
+      src: TARGET,
+      dst: SCANNER,
+      srcPort: 80,
+      dstPort: 37359,
+      flags: RST,
+      atUs: 100,
+    }),
+    tcpSeq: ping.tcpAck,
+  }];
+  for (let port = 71; port <= 90; port++) {
+    const atUs = 10_000 + port * 1_000;
+    packets.push(tcp({ dstPort: port, flags: SYN, atUs }));
+    packets.push(
+      port === 80 ? synAck(80, atUs + 100) : tcp({
+        src: TARGET,
+        dst: SCANNER,
+        srcPort: port,
+        dstPort: 40000,
+        flags: RST | ACK,
+        atUs: atUs + 100,
+      }),
+    );
+  }
+  const last = runToTheEnd(packets).at(-1)!;
+  assert.equal(last.evidence.probes, 20);
+  assert.equal(last.evidence.answeredProbes, 1);
+  assert.equal(last.evidence.refusedProbes, 19);
+  assert.equal(last.evidence.failedProbes, 19);
+});
+
 Deno.test("port_scan: a client's kernel resetting SYN/ACKs it never asked for makes no scanner of the server", () => {
   // hping3 -S from one source: the victim answers every SYN with a SYN/ACK,
   // which the sender's kernel resets with a bare RST from a new port each time.
@@ -445,6 +492,32 @@ Deno.test("port_scan: a UDP scan answered by ICMP port unreachable", () => {
   assert.equal(findings[0]?.victim, TARGET);
   assert.equal(findings[0]?.evidence.refusedProbes, 14);
   assert.deepEqual(findings[0]?.evidence.probeKinds, ["udp"]);
+});
+
+Deno.test("port_scan: a UDP scan goes on being counted after the target answers one probe from an ephemeral port", () => {
+  // nmap -sU: the TFTP probe (udp/69) is answered from port 42199 to the
+  // scanner's source port, whose kernel refuses that reply; the scanner's
+  // next probes from the same source port are probes, not answers to it.
+  const packets: PacketRecord[] = [];
+  const probe = (port: number, atUs: number) => {
+    packets.push(udp({ dstPort: port, atUs }));
+    packets.push(portUnreachable(TARGET, SCANNER, TARGET, port, atUs + 50));
+  };
+  for (let i = 0; i < 5; i++) probe(100 + i, i * 10_000);
+  packets.push(udp({ dstPort: 69, atUs: 60_000 }));
+  packets.push(udp({
+    src: TARGET,
+    dst: SCANNER,
+    srcPort: 42199,
+    dstPort: 40000,
+    atUs: 60_100,
+  }));
+  packets.push(portUnreachable(SCANNER, TARGET, SCANNER, 40000, 60_150));
+  for (let i = 0; i < 30; i++) probe(105 + i, 70_000 + i * 10_000);
+  const last = runToTheEnd(packets).filter((f) => f.attacker === SCANNER)
+    .at(-1)!;
+  assert.equal(last.evidence.distinctPorts, 36);
+  assert.equal(last.evidence.refusedProbes, 35);
 });
 
 Deno.test("port_scan: DNS clients and the resolver answering them are not scans", () => {

@@ -116,6 +116,7 @@ export interface Alert {
   lastSeenUs: number;
   /** Findings merged into this alert. */
   findings: number;
+  /** The latest finding's figures, but each `peak…` number is the largest of any (a flood's later burst counts afresh). */
   evidence: Record<string, EvidenceValue>;
 }
 

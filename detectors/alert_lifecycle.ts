@@ -11,6 +11,7 @@ import {
   type Alert,
   type AlertKind,
   type AlertState,
+  type EvidenceValue,
   type Finding,
   type Severity,
   SEVERITY_ORDER,
@@ -335,7 +336,7 @@ export class AlertLifecycle {
     alert.lastSeenUs = Math.max(alert.lastSeenUs, finding.timestampUs);
     alert.firstSeenUs = Math.min(alert.firstSeenUs, startOf(finding));
     alert.findings++;
-    alert.evidence = { ...finding.evidence };
+    alert.evidence = keepingPeaks(alert.evidence, finding.evidence);
     if (finding.mitre !== undefined) alert.mitre = { ...finding.mitre };
     if (alert.attacker === "" && finding.attacker !== "") {
       alert.attacker = finding.attacker;
@@ -369,4 +370,26 @@ export class AlertLifecycle {
     }
     this.#onEvent(event);
   }
+}
+
+/**
+ * A finding's evidence, with each number named `peak…` kept at its largest
+ * over the alert: an incident's later burst, whose detector state started
+ * afresh (a SYN flood paused long enough for its port to expire), must not
+ * lower the peak the alert already reported.
+ */
+function keepingPeaks(
+  held: Record<string, EvidenceValue>,
+  next: Record<string, EvidenceValue>,
+): Record<string, EvidenceValue> {
+  const evidence = { ...next };
+  for (const key in held) {
+    const was = held[key];
+    const now = evidence[key];
+    if (
+      key.startsWith("peak") && typeof was === "number" &&
+      typeof now === "number" && was > now
+    ) evidence[key] = was;
+  }
+  return evidence;
 }

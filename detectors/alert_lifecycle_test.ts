@@ -221,6 +221,24 @@ Deno.test("AlertLifecycle: an alert is first seen when its incident began, as it
   );
 });
 
+Deno.test("AlertLifecycle: evidence is the latest finding's, but a peak never falls (a flood's next burst starts its counts afresh)", () => {
+  const lifecycle = new AlertLifecycle();
+  lifecycle.report(finding({
+    kind: "syn_flood",
+    evidence: { halfOpen: 19318, peakHalfOpen: 19318, peakRefused: 0 },
+  }));
+  lifecycle.report(finding({
+    kind: "syn_flood",
+    timestampUs: 4 * S,
+    evidence: { halfOpen: 12744, peakHalfOpen: 12744, peakRefused: 3 },
+  }));
+  assert.deepEqual(lifecycle.alerts()[0]!.evidence, {
+    halfOpen: 12744,
+    peakHalfOpen: 19318,
+    peakRefused: 3,
+  });
+});
+
 Deno.test("AlertLifecycle: the alert names the victim its latest finding speaks of, also when reopened", () => {
   const { lifecycle, r } = releasedIncident();
   // The same scanner's next scan, of another host: the alert reopens.

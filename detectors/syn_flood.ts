@@ -668,7 +668,7 @@ export function createSynFloodDetector(
       return false;
     }
     if (flood === undefined) {
-      const created = newFlood(target, nowUs, maxSourcesPerFlood);
+      const created = newFlood(target, nowUs, windowUs, maxSourcesPerFlood);
       target.flood = created;
       floods.set(targetKey, 0, 0, created);
       countSource(created, packet);
@@ -721,7 +721,7 @@ export function createSynFloodDetector(
       return;
     }
     if (spread === undefined) {
-      spread = newSpread(victim, nowUs);
+      spread = newSpread(victim, nowUs, windowUs);
       victim.spread = spread;
       spreads.set(addressKey, 0, 0, spread);
     }
@@ -930,10 +930,28 @@ function resetBuckets(buckets: Buckets, nowUs: number): void {
   buckets.previousSynPackets = 0;
 }
 
-function newSpread(victim: VictimState, nowUs: number): SpreadState {
+/**
+ * Where a flood found at its warm-up level (a quarter of the threshold)
+ * began: the first SYN to its port or host if that came within the window,
+ * else the window's start. Its first SYNs are then in the alert's time span
+ * and PCAP slice, though counted per source only from the warm-up on.
+ */
+function floodStartUs(
+  state: { firstSeenUs: number },
+  nowUs: number,
+  windowUs: number,
+): number {
+  return Math.max(state.firstSeenUs, nowUs - windowUs);
+}
+
+function newSpread(
+  victim: VictimState,
+  nowUs: number,
+  windowUs: number,
+): SpreadState {
   return {
     victim,
-    startedUs: nowUs,
+    startedUs: floodStartUs(victim, nowUs, windowUs),
     hotUs: nowUs,
     touchedUs: nowUs,
     syns: 0,
@@ -1025,11 +1043,12 @@ function resetTarget(
 function newFlood(
   target: TargetState,
   nowUs: number,
+  windowUs: number,
   maxSources: number,
 ): FloodState {
   return {
     target,
-    startedUs: nowUs,
+    startedUs: floodStartUs(target, nowUs, windowUs),
     hotUs: nowUs,
     touchedUs: nowUs,
     syns: 0,
@@ -1138,8 +1157,10 @@ function distinctSourcesOf(
   if (flood.sources.size < maxSourcesPerFlood) {
     return { count: flood.sources.size, estimated: false };
   }
+  // An estimate, but never more sources than SYNs counted.
+  const estimate = linearCount(flood.bitmap, BITMAP_BITS);
   return {
-    count: Math.max(flood.sources.size, linearCount(flood.bitmap, BITMAP_BITS)),
+    count: Math.max(flood.sources.size, Math.min(estimate, flood.syns)),
     estimated: true,
   };
 }

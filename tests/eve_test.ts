@@ -112,6 +112,19 @@ Deno.test("EVE of ARP traffic: arp records with macs and addresses", async () =>
   assert.equal(records.filter((r) => r.event_type === "alert").length, 0);
 });
 
+Deno.test("EVE of ARP spoofing by a host with no address of its own: its MAC in ether.src_mac, never in src_ip", async () => {
+  const records = await eveOf(
+    "attacks/arpspoof_gateway_every2s_with_background__arp_spoofing.pcap",
+  );
+  const alerts = records.filter((r) => r.event_type === "alert");
+  assert.ok(alerts.length > 0);
+  for (const alert of alerts) {
+    assert.equal(alert.src_ip, undefined);
+    assert.equal(alert.ether?.src_mac, "b4:b6:86:fb:db:07");
+    assert.equal(alert.dest_ip, "192.168.1.175");
+  }
+});
+
 Deno.test("EVE lines from every shared capture validate (a damaged one's up to the damage)", async () => {
   for (const dir of ["attacks", "benign", "formats", "malformed"]) {
     for await (const entry of Deno.readDir(`${PCAPS}${dir}`)) {

@@ -206,8 +206,7 @@ export class EveLogger {
       ),
       "event_type": "alert",
       ...this.#iface(),
-      ...(alert.attacker ? { src_ip: alert.attacker } : {}),
-      ...(alert.victim ? { dest_ip: alert.victim } : {}),
+      ...endpointFields(alert.attacker, alert.victim),
       alert: {
         action: "allowed",
         gid: 1,
@@ -469,4 +468,23 @@ function involves(flow: EveFlow, address: string): boolean {
   if (address === "") return true;
   const [client, server] = flowAddresses(flow);
   return client === address || server === address;
+}
+
+/** A MAC address as the detectors write it (an ARP poisoner with no address of its own is named by its MAC). */
+const MAC_TEXT = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+
+/**
+ * An alert's `src_ip` and `dest_ip`, as Suricata's: only addresses go
+ * there; an attacker or victim named by its MAC goes to `ether` instead,
+ * where Suricata writes MACs.
+ */
+function endpointFields(attacker: string, victim: string): EveRecord {
+  const fields: EveRecord = {};
+  const ether: EveRecord = {};
+  if (MAC_TEXT.test(attacker)) ether.src_mac = attacker;
+  else if (attacker !== "") fields.src_ip = attacker;
+  if (MAC_TEXT.test(victim)) ether.dest_mac = victim;
+  else if (victim !== "") fields.dest_ip = victim;
+  if (Object.keys(ether).length > 0) fields.ether = ether;
+  return fields;
 }

@@ -375,7 +375,6 @@ function observeQuery(
 ): void {
   const { longLabelLength, maxSubdomainsPerGroup, maxSampleNames } = limits;
   state.queries++;
-  state.nameBytes += packet.dnsQname.length;
   state.queryBytes += packet.payloadLength;
   const hash = fnv1a(subdomain);
   if (!state.hashes.has(hash)) {
@@ -383,6 +382,10 @@ function observeQuery(
     if (state.hashes.size < maxSubdomainsPerGroup) state.hashes.add(hash);
   }
   const shape = shapeOf(subdomain, longLabelLength);
+  // In bytes on the wire, as the subdomain's length: the decoder's text
+  // spells an 8-bit byte of iodine's raw labels as four characters.
+  state.nameBytes += shape.wireLength +
+    (packet.dnsQname.length - subdomain.length);
   const qtype = packet.dnsQtype;
   // Bytes no host name holds (8-bit or control) weigh as NULL does: iodine
   // sends its raw-encoded data so in queries of any type.

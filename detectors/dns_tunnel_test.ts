@@ -161,6 +161,8 @@ Deno.test("dns_tunnel: label lengths count a \\DDD escape as the one byte it sta
   assert.equal(evidence.meanLabelLength, 30);
   // The subdomain is the 30-byte label alone ("t.test" is the domain).
   assert.equal(evidence.meanSubdomainLength, 30);
+  // The names' bytes as on the wire too: "<30 bytes>.t.test", 37 each.
+  assert.equal(evidence.nameBytes, 8 * 37);
   assert.match(findings[0]!.summary, /longest label 30,/);
 });
 

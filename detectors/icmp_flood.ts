@@ -505,9 +505,15 @@ function findingOf(
     ? Math.round(state.requests / (durationUs / 1e6) * 10) / 10
     : roundedRate;
   const group = isGroupAddress(victim);
+  // Sources are a linear-counting estimate; a dominant source that no host
+  // sends from (a multicast address: smurf6) is named as spoofed.
   const from = attacker !== ""
     ? `from ${attacker}`
-    : `from ${sources} source${sources === 1 ? "" : "s"}`;
+    : leader !== undefined && leaderShare >= config.dominantShare
+    ? `from ${leaderText}, a spoofed source`
+    : sources === 1
+    ? "from 1 source"
+    : `from about ${sources} sources`;
   return {
     kind: "icmp_flood",
     key: victim,

@@ -161,7 +161,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
   /** The last finding of a scan whose figures changed since its last one. */
   function reportLast(state: SenderState, report: FindingSink): void {
     if (finishFanOut(state.fanOut)) {
-      report(findingOf(state, state.fanOut.lastProbeUs, config));
+      report(findingOf(state, state.fanOut.lastGrowthUs, config));
     }
   }
 
@@ -203,7 +203,9 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
       admission.countHit(state);
     }
     if (observeFanOut(state.fanOut, target, nowUs, limits)) {
-      report(findingOf(state, nowUs, config));
+      // At its last new target: a finding that a repeated probe made due
+      // (the scanner's routine re-ARP a minute later) is the sweep's.
+      report(findingOf(state, state.fanOut.lastGrowthUs, config));
     }
   }
 

@@ -197,6 +197,38 @@ Deno.test("arp_scan: findings repeat when targets double, then at most every int
   assert.equal(findings[2]!.severity, "medium");
 });
 
+Deno.test("arp_scan: a finding that a repeated request makes due is at the sweep's last new target, and so is the final one", () => {
+  // 256 targets 1 ms apart, then a routine re-ARP of the first 52 s later:
+  // the growth from 200 to 255 targets is reported then, but it happened
+  // at the sweep's last request.
+  const lastNew = T0 + 255 * 1_000;
+  const packets = [
+    ...sweep(256, 1_000),
+    arp({ atUs: T0 + 52 * SECOND_US, target: lanHost(1) }),
+  ];
+  const findings = run(packets);
+  assert.deepEqual(
+    findings.map((f) => [f.evidence.scanTargets, f.timestampUs]),
+    // (The scanner's own address is no target: the 100th comes at 100 ms.)
+    [[50, T0 + 49_000], [100, T0 + 100_000], [200, T0 + 200_000], [
+      255,
+      lastNew,
+    ]],
+  );
+  const detector = createArpScanDetector();
+  const atEnd: Finding[] = [];
+  for (const packet of [...sweep(256, 1_000)]) {
+    detector.observe(withAddressKeys(packet), (f) => atEnd.push(f));
+  }
+  detector.observe(
+    withAddressKeys(arp({ atUs: T0 + 5 * SECOND_US, target: lanHost(1) })),
+    (f) => atEnd.push(f),
+  );
+  detector.flush!(T0 + 5 * SECOND_US, (f) => atEnd.push(f));
+  assert.equal(atEnd.at(-1)!.evidence.scanTargets, 255);
+  assert.equal(atEnd.at(-1)!.timestampUs, lastNew);
+});
+
 Deno.test("arp_scan: a second scan after the first has ended is reported afresh", () => {
   const later = T0 + 10 * ARP_SCAN_DEFAULTS.windowUs;
   const findings = run([...sweep(50, 1_000), ...sweep(50, 1_000, 100, later)]);

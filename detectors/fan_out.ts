@@ -197,8 +197,9 @@ export function observeFanOut<T extends number | string>(
 /**
  * At the end of the input: true when the fan-out's incident goes on and
  * changed since its last finding (new targets or more probes), which is
- * then counted as made at its last probe ({@linkcode FanOut.lastProbeUs},
- * the finding's time).
+ * then counted as made at its last probe ({@linkcode FanOut.lastProbeUs});
+ * the detectors date the finding at its last new target
+ * ({@linkcode FanOut.lastGrowthUs}), as every finding of a sweep.
  */
 export function finishFanOut<T extends number | string>(
   fanOut: FanOut<T>,

@@ -165,7 +165,7 @@ export function createIcmpSweepDetector(
   /** The last finding of a scan whose figures changed since its last one. */
   function reportLast(state: SourceState, report: FindingSink): void {
     if (finishFanOut(state.fanOut)) {
-      report(findingOf(state, state.fanOut.lastProbeUs, config));
+      report(findingOf(state, state.fanOut.lastGrowthUs, config));
     }
   }
 
@@ -206,7 +206,9 @@ export function createIcmpSweepDetector(
     const dstKey = packet.dstAddressKey;
     const target = isIpv4Key(dstKey) ? dstKey : dst;
     if (observeFanOut(state.fanOut, target, nowUs, limits)) {
-      report(findingOf(state, nowUs, config));
+      // At its last new target: a finding that a repeated probe made due
+      // (the scanner's routine re-ARP a minute later) is the sweep's.
+      report(findingOf(state, state.fanOut.lastGrowthUs, config));
     }
   }
 

@@ -269,6 +269,8 @@ interface SourceState extends ReportMark {
   lastPortKey: number;
   firstProbeUs: number;
   lastProbeUs: number;
+  /** `lastProbeUs` before the last probe, put back if that one turns out an exchange (an answered DNS or NTP query). */
+  previousProbeUs: number;
   touchedUs: number;
   /** Packet time a threshold was last crossed (-Infinity: never). */
   crossedUs: number;
@@ -637,6 +639,10 @@ export function createPortScanDetector(
     const { source, host, port } = probe;
     forget(probe);
     probes.delete(source.addressKey, reply.srcAddressKey, portKey);
+    // The scan's last probe is the one before it, unless another came since.
+    if (source.lastProbeUs === probe.atUs) {
+      source.lastProbeUs = source.previousProbeUs;
+    }
     // A counter at 0 has left its table (forget).
     if (host.distinct === 0) {
       removeSample(source.sampleHosts, reply.srcAddress);
@@ -760,6 +766,7 @@ export function createPortScanDetector(
       }
     }
     source.kinds |= kind;
+    source.previousProbeUs = source.lastProbeUs;
     source.lastProbeUs = nowUs;
     register(
       source,
@@ -1111,6 +1118,7 @@ function newSource(
     lastPortKey: -1,
     firstProbeUs: nowUs,
     lastProbeUs: nowUs,
+    previousProbeUs: nowUs,
     touchedUs: nowUs,
     crossedUs: -Infinity,
     victim: "",

@@ -520,6 +520,21 @@ Deno.test("port_scan: a UDP scan goes on being counted after the target answers 
   assert.equal(last.evidence.refusedProbes, 35);
 });
 
+Deno.test("port_scan: a scan's final finding is at its last probe, not at a later query that was answered (an exchange)", () => {
+  const scan = synScan(20);
+  const ntp = udp({ dstPort: 123, atUs: 20 * SECOND_US });
+  const answer = udp({
+    src: TARGET,
+    dst: SCANNER,
+    srcPort: 123,
+    dstPort: 40000,
+    atUs: 20 * SECOND_US + 45_000,
+  });
+  const last = runToTheEnd([...scan, ntp, answer]).at(-1)!;
+  assert.equal(last.timestampUs, scan.at(-1)!.timestampUs);
+  assert.equal(last.evidence.distinctPorts, 20);
+});
+
 Deno.test("port_scan: DNS clients and the resolver answering them are not scans", () => {
   const resolver = "10.0.0.53";
   const packets: PacketRecord[] = [];

@@ -185,6 +185,8 @@ interface Claim {
   ip: string;
   /** Frames claiming the IP. */
   claims: number;
+  /** Packet time of its first and latest frame, µs. */
+  firstUs: number;
   lastUs: number;
   /** Takeovers of the IP from another MAC's fresh binding, since `takeoversSinceUs`. */
   takeovers: number;
@@ -325,6 +327,7 @@ export function createArpSpoofDetector(
       claim = {
         ip,
         claims: 0,
+        firstUs: nowUs,
         lastUs: nowUs,
         takeovers: 0,
         takeoversSinceUs: nowUs,
@@ -627,7 +630,9 @@ export function createArpSpoofDetector(
     ) return;
     state.reportedReasons = state.reasons;
     markReported(state, Math.max(activity, 1), nowUs);
-    report(findingOf(state, nowUs, config));
+    // At its own last frame: a flip-flop can make the other MAC's finding
+    // due on this one's frame (the real owner re-claiming its address).
+    report(findingOf(state, state.lastUs, config));
   }
 
   /** Suspicious claim frames of `state` within the window ending at `nowUs` (its report count). */
@@ -701,6 +706,7 @@ function findingOf(
   let takeovers = 0;
   let unsolicited = 0;
   let mismatched = 0;
+  let startUs = nowUs;
   for (const claim of state.claims) {
     if (nowUs - claim.lastUs >= config.windowUs) continue;
     if (!isSuspicious(claim, nowUs, config.windowUs)) {
@@ -718,6 +724,7 @@ function findingOf(
       if (!poisoned.includes(target)) poisoned.push(target);
     }
     claims += claim.claims;
+    if (claim.firstUs < startUs) startUs = claim.firstUs;
     takeovers += claim.takeovers;
     unsolicited += unsolicitedOf(claim);
     if (isForged(claim, 1)) mismatched += claim.mismatched;
@@ -737,6 +744,8 @@ function findingOf(
     kind: "arp_spoof",
     key: state.mac,
     timestampUs: nowUs,
+    // The first forged frame: the alert's PCAP slice then holds the claims.
+    startUs,
     severity: "high",
     attacker: ownIp === "" ? state.mac : ownIp,
     victim,

@@ -254,8 +254,10 @@ Deno.test("arp_spoof: repeated gratuitous replies for another host's IP are spoo
   for (const finding of findings) assert.equal(finding.key, EVIL_MAC);
   const first = findings[0]!;
   // The gateway's second re-claim (15 s) completes the flip-flop; the MAC
-  // announcing someone else's IP by gratuitous replies is blamed.
-  assert.equal(first.timestampUs, T0 + 15 * SECOND_US);
+  // announcing someone else's IP by gratuitous replies is blamed, and the
+  // finding is dated at its own last frame (10 s), from its first (0 s).
+  assert.equal(first.timestampUs, T0 + 10 * SECOND_US);
+  assert.equal(first.startUs, T0);
   assert.deepEqual(first.evidence.reasons, ["flip_flop"]);
   assert.deepEqual(first.evidence.claimedIps, [GW]);
   assert.deepEqual(first.evidence.realMacs, [GW_MAC]);
@@ -338,6 +340,8 @@ Deno.test("arp_spoof: a poisoner asking for the IP it claims is named by its own
   assert.equal(findings.length, 1);
   const finding = findings[0]!;
   assert.equal(finding.timestampUs, T0 + 10 * SECOND_US);
+  // Begun at the first forged frame, so the alert's PCAP slice holds it.
+  assert.equal(finding.startUs, T0);
   assert.equal(finding.key, EVIL_MAC);
   assert.equal(finding.attacker, EVIL);
   assert.equal(finding.victim, VICTIM);

@@ -173,12 +173,14 @@ export class EveLogger {
   }
 
   /**
-   * Takes an alert lifecycle event; writes an alert record when one engages
-   * and again each time its severity rises (an "updated" event with
+   * Takes an alert lifecycle event; writes an alert record when one engages,
+   * again each time its severity rises (an "updated" event with
    * `escalatedFrom`) or its MITRE technique changes (`reclassifiedFrom`),
    * with the new severity, technique, summary and evidence, so that a SIEM
-   * rule on severity or technique sees the change. Such a record is stamped
-   * with the alert's latest packet time and names what changed
+   * rule on severity or technique sees the change, and once more when it is
+   * released (idle, or at the end of the input) with its final figures.
+   * Every record says which (`netmirror.state`); one after the first is
+   * stamped with the alert's latest packet time and names what changed
    * (`netmirror.escalated_from`, `netmirror.reclassified_from`).
    */
   alert(event: AlertEvent): void {
@@ -187,11 +189,15 @@ export class EveLogger {
     const reclassifiedFrom = updated ? event.reclassifiedFrom : undefined;
     const changed = escalatedFrom !== undefined ||
       reclassifiedFrom !== undefined;
-    if (event.type !== "engaged" && !changed) return;
-    this.#alerts++;
+    if (updated && !changed) return;
+    // Stats count alerts raised and changed, as Suricata's detect.alert.
+    if (event.type !== "released") this.#alerts++;
     const { alert } = event;
     // Flows of the attacker and victim are marked, as Suricata's flow.alerted.
-    if (alert.attacker !== "" || alert.victim !== "") {
+    if (
+      event.type !== "released" &&
+      (alert.attacker !== "" || alert.victim !== "")
+    ) {
       for (const flow of this.#flows.values()) {
         if (
           involves(flow, alert.attacker) &&
@@ -202,7 +208,7 @@ export class EveLogger {
     if (!this.#types.has("alert")) return;
     const record: EveRecord = {
       timestamp: eveTimestamp(
-        changed ? alert.lastSeenUs : alert.firstSeenUs,
+        event.type === "engaged" ? alert.firstSeenUs : alert.lastSeenUs,
       ),
       "event_type": "alert",
       ...this.#iface(),
@@ -225,6 +231,7 @@ export class EveLogger {
       },
       netmirror: {
         "alert_id": alert.id,
+        state: event.type,
         severity: alert.severity,
         description: alert.description,
         recommendation: alert.recommendation,

@@ -35,7 +35,7 @@ function alertRecords(sink: EveLines): Line[] {
   );
 }
 
-Deno.test("EveLogger.alert writes a record when an alert engages and again each time its severity rises", () => {
+Deno.test("EveLogger.alert writes a record when an alert engages, again each time its severity rises, and when it is released", () => {
   const sink = new EveLines();
   const logger = new EveLogger(sink, { types: ["alert"] });
   const lifecycle = new AlertLifecycle({}, (event) => logger.alert(event));
@@ -76,12 +76,27 @@ Deno.test("EveLogger.alert writes a record when an alert engages and again each 
         "high",
         "NETMIRROR SYN flood: 10.0.0.1 port 80 has 4096 half-open connections",
       ],
+      // Released: the final figures, at the alert's last packet time.
+      [
+        eveTimestamp(T0 + 30 * S),
+        1,
+        "critical",
+        "-",
+        "NETMIRROR SYN flood: 10.0.0.1 port 80 has 8192 half-open connections",
+      ],
     ],
   );
   assert.deepEqual(records.map((r) => r.netmirror.evidence.halfOpen), [
     128,
     512,
     4096,
+    8192,
+  ]);
+  assert.deepEqual(records.map((r) => r.netmirror.state), [
+    "engaged",
+    "updated",
+    "updated",
+    "released",
   ]);
   assert.equal(
     new Set(records.map((r) => r.netmirror.alert_id)).size,
@@ -114,6 +129,7 @@ Deno.test("EveLogger.alert writes a record when an alert's technique changes, na
     [
       [eveTimestamp(T0), "T1499.001", "-", "-"],
       [eveTimestamp(T0 + S), "T1498", "T1499.001", "-"],
+      [eveTimestamp(T0 + 2 * S), "T1498", "-", "-"], // released
     ],
   );
 });

@@ -15,7 +15,10 @@
  * - icmp_flood: ping -f at the intranet server, 1 000 requests a second.
  * - icmp_sweep: nmap -sn -PE of a routed /24 behind the gateway.
  * - dns_tunnel: iodine from a compromised workstation: NULL (and some TXT)
- *   queries with long base32 names under one domain.
+ *   queries with long base32 names under one domain; every other round,
+ *   iodine's default raw mode instead: a four-query handshake through the
+ *   resolver, then its own protocol straight to the tunnel's name server on
+ *   UDP port 53 (MITRE T1571).
  * - data_exfil: the compromised workstation uploads 60 MB over TLS to one
  *   external host in about 10 s.
  *
@@ -33,6 +36,7 @@ import {
   type LanHost,
   SWEEP_SUBNET,
   TUNNEL_DOMAIN,
+  TUNNEL_SERVER,
 } from "./lan.ts";
 import type { Session, SessionScript } from "./scheduler.ts";
 import {
@@ -89,11 +93,16 @@ export const EXFIL_BYTES = 60_000_000;
 
 const { SYN, ACK, RST } = TCP_FLAGS;
 
-/** Plans the attack of `kind` starting at `startUs`. */
+/**
+ * Plans the attack of `kind` starting at `startUs`, in the variant of
+ * schedule round `round` (0, 1, …: the DNS tunnel alternates between names
+ * and raw mode).
+ */
 export function planAttack(
   ctx: DemoContext,
   kind: AlertKind,
   startUs: number,
+  round = 0,
 ): AttackPlan {
   const { lan } = ctx;
   const rogue = lan.rogue.v4.ip;
@@ -161,6 +170,17 @@ export function planAttack(
         script: (s) => icmpSweep(ctx, s, startUs),
       };
     case "dns_tunnel":
+      if (round % 2 === 1) {
+        return {
+          kind,
+          startUs,
+          attacker: lan.compromised.v4.ip,
+          victim: TUNNEL_SERVER,
+          description:
+            `iodine (raw mode): its own protocol from ${lan.compromised.v4.ip} straight to ${TUNNEL_SERVER}:53 after a four-query handshake`,
+          script: (s) => rawDnsTunnel(ctx, s, startUs),
+        };
+      }
       return {
         kind,
         startUs,
@@ -687,6 +707,76 @@ function* dnsTunnel(
         dnsPayload({ id, name, qtype, response: true, answers: [answer] }),
       ),
     );
+    t += Math.round(prng.uniform(20, 60) * MS);
+  }
+}
+
+/**
+ * The first bytes of an iodine raw-mode packet (read as DNS: opcode 3, none
+ * assigned), a command byte, then what DNS would read as its four counts,
+ * zero here: real iodine data follows at once, which a decoder reading it
+ * as DNS counts as anomalies, and the demo decodes without any.
+ */
+const IODINE_RAW_HEADER = [0x10, 0xd1, 0x9e, 0x20, 0, 0, 0, 0, 0, 0, 0, 0];
+
+function* rawDnsTunnel(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const client = lan.compromised.v4;
+  const resolver = lan.gateway.v4;
+  const server = lan.remote(TUNNEL_SERVER, 12, prng);
+  let t = startUs;
+  // The handshake through the resolver: version, login, options, raw probe.
+  let id = prng.int(0, 0xffff);
+  const port = prng.int(49_152, 65_535);
+  for (let i = 0; i < 4; i++) {
+    const name = `${"vlios"[i]}${prng.string(12, BASE32)}.${TUNNEL_DOMAIN}`;
+    id = (id + 1) & 0xffff;
+    yield {
+      atUs: t,
+      bytes: udpFrame(
+        client,
+        resolver,
+        port,
+        53,
+        dnsPayload({ id, name, qtype: DNS_TYPE.NULL, response: false }),
+      ),
+    };
+    session.emit(
+      t + Math.round(prng.uniform(20, 80) * MS),
+      udpFrame(
+        resolver,
+        client,
+        53,
+        port,
+        dnsPayload({
+          id,
+          name,
+          qtype: DNS_TYPE.NULL,
+          response: true,
+          answers: [nullRecord(prng.bytes(prng.int(8, 40)), 0)],
+        }),
+      ),
+    );
+    t += Math.round(prng.uniform(90, 110) * MS);
+  }
+  // Then its own protocol to the server's port 53, both ways.
+  const rawPort = prng.int(49_152, 65_535);
+  for (let i = 0; i < 120; i++) {
+    const payload = prng.bytes(prng.int(24, 200));
+    payload.set(IODINE_RAW_HEADER);
+    yield { atUs: t, bytes: udpFrame(client, server, rawPort, 53, payload) };
+    if (prng.chance(0.6)) {
+      const reply = prng.bytes(prng.int(24, 400));
+      reply.set(IODINE_RAW_HEADER);
+      session.emit(
+        t + Math.round(prng.uniform(30, 60) * MS),
+        udpFrame(server, client, 53, rawPort, reply),
+      );
+    }
     t += Math.round(prng.uniform(20, 60) * MS);
   }
 }

@@ -163,8 +163,9 @@ export class DemoTraffic {
   #spawnAttack(atUs: number, attackEveryUs: number): void {
     const kind: AlertKind =
       ATTACK_SCHEDULE[this.#attackCount % ATTACK_SCHEDULE.length]!;
+    const round = Math.floor(this.#attackCount / ATTACK_SCHEDULE.length);
     this.#attackCount++;
-    const { script, ...truth } = planAttack(this.#ctx, kind, atUs);
+    const { script, ...truth } = planAttack(this.#ctx, kind, atUs, round);
     this.#attacks.push(truth);
     if (this.#attacks.length > MAX_REMEMBERED_ATTACKS) this.#attacks.shift();
     this.#scheduler.start(kind, script);

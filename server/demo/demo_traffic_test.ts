@@ -16,6 +16,7 @@ import {
   DemoTraffic,
   type DemoTrafficOptions,
 } from "./mod.ts";
+import { TUNNEL_SERVER } from "./lan.ts";
 
 const SECOND_US = 1_000_000;
 
@@ -210,6 +211,47 @@ Deno.test("60 s of demo traffic decodes cleanly and fires every detector family,
     [...ATTACK_SCHEDULE].sort(),
     alerts.map(describe).join("\n"),
   );
+});
+
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571)", () => {
+  const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
+  const anomalies = new AnomalyCounter();
+  const engine = new AnalysisEngine();
+  const raw = rawRecord();
+  // Two rounds of the schedule, each attack 7.5 s apart.
+  for (let s = 1; s <= 125; s++) {
+    for (const frame of demo.framesUntil(demo.startUs + s * SECOND_US)) {
+      raw.timestampUs = frame.timestampUs;
+      raw.bytes = frame.bytes;
+      raw.capturedLength = frame.bytes.length;
+      raw.wireLength = frame.bytes.length;
+      engine.observe(decodePacket(raw, anomalies));
+    }
+  }
+  engine.finish();
+  // Raw mode's datagrams decode as what they are: DNS with an unassigned opcode.
+  assert.deepEqual(anomalies.toJSON(), {});
+  const tunnels = demo.injectedAttacks.filter((a) => a.kind === "dns_tunnel");
+  assert.equal(tunnels.length, 2);
+  assert.equal(tunnels[1]!.victim, TUNNEL_SERVER);
+  const alerts = engine.alerts().filter((a) => a.kind === "dns_tunnel");
+  assert.deepEqual(
+    alerts.map((a) => [a.attacker, a.victim, a.mitre.id]),
+    [
+      [tunnels[0]!.attacker, tunnels[0]!.victim, "T1071.004"],
+      [tunnels[1]!.attacker, TUNNEL_SERVER, "T1571"],
+    ],
+    alerts.map(describe).join("\n"),
+  );
+  for (const alert of engine.alerts()) {
+    assert.ok(
+      demo.injectedAttacks.some((attack) =>
+        attack.kind === alert.kind && attack.attacker === alert.attacker &&
+        attack.victim === alert.victim
+      ),
+      `an alert no attack explains: ${describe(alert)}`,
+    );
+  }
 });
 
 Deno.test("a quiet office (no attacks) raises no alert in 3 minutes", () => {

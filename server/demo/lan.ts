@@ -217,6 +217,9 @@ export const EXFIL_SERVER = "203.0.113.50";
 /** The domain whose name server is the DNS tunnel's far end. */
 export const TUNNEL_DOMAIN = "t.tunnelbox.net";
 
+/** That name server's address, which iodine's raw mode talks to directly on UDP port 53. */
+export const TUNNEL_SERVER = "198.51.100.53";
+
 /** The routed subnet behind the gateway that the ICMP sweep probes (its first three octets). */
 export const SWEEP_SUBNET = "10.10.20";
 

@@ -1,7 +1,10 @@
 /**
  * Latency measurement from packet timestamps: DNS query → response, TCP
  * SYN → SYN/ACK, HTTP request → first response segment (TTFB) and TLS
- * ClientHello → ServerHello, each paired the way tshark pairs them:
+ * ClientHello → ServerHello, each paired the way tshark pairs them, within
+ * a per-protocol timeout (DNS 5 s, TCP 10 s, HTTP 60 s, TLS 30 s) past which
+ * a request counts as unanswered and a late answer is not measured, where
+ * tshark has no limit (a DNS answer after 7.6 s is in `dns.time`, not here):
  *
  * - DNS (tshark `dns.time`): keyed by (client, client port, server, server
  *   port, transaction id). A repeated query within `dnsRetransmitWindowUs` of
@@ -25,7 +28,9 @@
  *
  * Per protocol and per server it keeps count, min, mean, max and p50/p95/p99
  * over a sliding window of packet time (sub-window {@linkcode QuantileSketch}es,
- * ~1 % relative error). Pending requests live in bounded tables and expire
+ * ~1 % relative error; a percentile is the sample at rank ⌊q·(n−1)⌋, so
+ * with few samples p95 and p99 can be below the maximum, or equal p50).
+ * Unanswered requests are counted since the start, not per window. Pending requests live in bounded tables and expire
  * after a per-protocol timeout of packet time (counted as unanswered). A full
  * table (a flood of unanswered SYNs or queries) takes only a hash-selected
  * eighth of new requests and counts the rest as rejected (`tables()`): the

@@ -2,9 +2,14 @@
  * Traffic statistics from packet timestamps: protocol mix (packets and bytes
  * per service), a packets/bits per second timeline in 1 s buckets, KPIs, and
  * top talkers and conversations over a sliding window and the whole session.
+ * "Session" totals are those of hosts and pairs active within
+ * `sessionIdleUs` (an hour): one idle longer leaves the tables, and comes
+ * back counting from zero.
  *
  * Bytes are wire bytes (`wireLength`, the frame's length on the link, as in
- * tshark's conversation statistics). Talkers and conversations count
+ * tshark's conversation statistics). An IP fragment after the first has no
+ * transport header, so its service is "Other IP", as in tshark's protocol
+ * hierarchy. Talkers and conversations count
  * IPv4/IPv6 packets only; a conversation is an unordered host pair.
  *
  * Memory is bounded: the timeline is a fixed ring; hosts and conversations

@@ -75,7 +75,7 @@ function LatencyRow(props: LatencyRowProps): JSX.Element {
             formatCount(stats.count)
           }${
             stats.unanswered > 0
-              ? ` · ${formatCount(stats.unanswered)} unanswered`
+              ? ` · ${formatCount(stats.unanswered)} unanswered in all`
               : ""
           }`
           : "no measurements"}

@@ -57,6 +57,18 @@ function synAck(port: number, atUs: number): PacketRecord {
   });
 }
 
+/** The target's RST/ACK from closed `port` to the scanner's probe (source port 40000). */
+function refusal(port: number, atUs: number): PacketRecord {
+  return tcp({
+    src: TARGET,
+    dst: SCANNER,
+    srcPort: port,
+    dstPort: 40000,
+    flags: RST | ACK,
+    atUs,
+  });
+}
+
 /** One UDP datagram from the scanner to the target unless told otherwise (see {@linkcode udpPacket}). */
 function udp(fields: UdpFields): PacketRecord {
   return udpPacket({ src: SCANNER, dst: TARGET, srcPort: 40000, ...fields });
@@ -188,14 +200,7 @@ Deno.test("port_scan: RST/ACK answers count as refused, and a connect scan is na
         tcp({ dstPort: port, flags: RST | ACK, atUs: atUs + 300 }),
       );
     } else {
-      packets.push(tcp({
-        src: TARGET,
-        dst: SCANNER,
-        srcPort: port,
-        dstPort: 40000,
-        flags: RST | ACK,
-        atUs: atUs + 100,
-      }));
+      packets.push(refusal(port, atUs + 100));
     }
   }
   const findings = run(packets);
@@ -435,14 +440,7 @@ Deno.test("port_scan: a SYN/ACK outweighs the reset of nmap's earlier ACK ping t
     const atUs = 10_000 + port * 1_000;
     packets.push(tcp({ dstPort: port, flags: SYN, atUs }));
     packets.push(
-      port === 80 ? synAck(80, atUs + 100) : tcp({
-        src: TARGET,
-        dst: SCANNER,
-        srcPort: port,
-        dstPort: 40000,
-        flags: RST | ACK,
-        atUs: atUs + 100,
-      }),
+      port === 80 ? synAck(80, atUs + 100) : refusal(port, atUs + 100),
     );
   }
   const last = runToTheEnd(packets).at(-1)!;

@@ -30,7 +30,13 @@ import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
 import { pingPayload } from "./background.ts";
 import type { DemoContext } from "./demo_context.ts";
-import { DNS_TYPE, dnsPayload, nullRecord, txtRecord } from "./dns_payload.ts";
+import {
+  DNS_TYPE,
+  type DnsAnswer,
+  dnsPayload,
+  nullRecord,
+  txtRecord,
+} from "./dns_payload.ts";
 import {
   EXFIL_SERVER,
   type LanHost,
@@ -684,31 +690,55 @@ function* dnsTunnel(
     const name = `${labels.join(".")}.${TUNNEL_DOMAIN}`;
     const qtype = prng.chance(0.85) ? DNS_TYPE.NULL : DNS_TYPE.TXT;
     id = (id + 1) & 0xffff;
-    yield {
-      atUs: t,
-      bytes: udpFrame(
-        client,
-        resolver,
-        port,
-        53,
-        dnsPayload({ id, name, qtype, response: false }),
-      ),
-    };
+    const exchange = { client, resolver, port, id, name, qtype };
+    yield { atUs: t, bytes: tunnelQuery(exchange) };
     const answer = qtype === DNS_TYPE.NULL
       ? nullRecord(prng.bytes(prng.int(100, 250)), 0)
       : txtRecord(prng.string(prng.int(100, 250), BASE32), 0);
     session.emit(
       t + Math.round(prng.uniform(20, 80) * MS),
-      udpFrame(
-        resolver,
-        client,
-        53,
-        port,
-        dnsPayload({ id, name, qtype, response: true, answers: [answer] }),
-      ),
+      tunnelAnswer(exchange, answer),
     );
     t += Math.round(prng.uniform(20, 60) * MS);
   }
+}
+
+/** One DNS exchange of a tunnel's client with its resolver. */
+interface TunnelExchange {
+  client: Endpoint;
+  resolver: Endpoint;
+  /** The client's port. */
+  port: number;
+  id: number;
+  name: string;
+  qtype: number;
+}
+
+/** The query of `exchange`. */
+function tunnelQuery(exchange: TunnelExchange): Uint8Array<ArrayBuffer> {
+  const { client, resolver, port, id, name, qtype } = exchange;
+  return udpFrame(
+    client,
+    resolver,
+    port,
+    53,
+    dnsPayload({ id, name, qtype, response: false }),
+  );
+}
+
+/** The resolver's answer to `exchange`, holding `answer`. */
+function tunnelAnswer(
+  exchange: TunnelExchange,
+  answer: DnsAnswer,
+): Uint8Array<ArrayBuffer> {
+  const { client, resolver, port, id, name, qtype } = exchange;
+  return udpFrame(
+    resolver,
+    client,
+    53,
+    port,
+    dnsPayload({ id, name, qtype, response: true, answers: [answer] }),
+  );
 }
 
 /**
@@ -735,31 +765,11 @@ function* rawDnsTunnel(
   for (let i = 0; i < 4; i++) {
     const name = `${"vlios"[i]}${prng.string(12, BASE32)}.${TUNNEL_DOMAIN}`;
     id = (id + 1) & 0xffff;
-    yield {
-      atUs: t,
-      bytes: udpFrame(
-        client,
-        resolver,
-        port,
-        53,
-        dnsPayload({ id, name, qtype: DNS_TYPE.NULL, response: false }),
-      ),
-    };
+    const exchange = { client, resolver, port, id, name, qtype: DNS_TYPE.NULL };
+    yield { atUs: t, bytes: tunnelQuery(exchange) };
     session.emit(
       t + Math.round(prng.uniform(20, 80) * MS),
-      udpFrame(
-        resolver,
-        client,
-        53,
-        port,
-        dnsPayload({
-          id,
-          name,
-          qtype: DNS_TYPE.NULL,
-          response: true,
-          answers: [nullRecord(prng.bytes(prng.int(8, 40)), 0)],
-        }),
-      ),
+      tunnelAnswer(exchange, nullRecord(prng.bytes(prng.int(8, 40)), 0)),
     );
     t += Math.round(prng.uniform(90, 110) * MS);
   }

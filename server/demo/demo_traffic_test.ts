@@ -213,13 +213,15 @@ Deno.test("60 s of demo traffic decodes cleanly and fires every detector family,
   );
 });
 
-Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571)", () => {
-  const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
+/** Decodes and analyses the first `seconds` of `demo`, a second at a time, to the end (`finish`). */
+function analyseDemo(
+  demo: DemoTraffic,
+  seconds: number,
+): { engine: AnalysisEngine; anomalies: AnomalyCounter } {
   const anomalies = new AnomalyCounter();
   const engine = new AnalysisEngine();
   const raw = rawRecord();
-  // Two rounds of the schedule, each attack 7.5 s apart.
-  for (let s = 1; s <= 125; s++) {
+  for (let s = 1; s <= seconds; s++) {
     for (const frame of demo.framesUntil(demo.startUs + s * SECOND_US)) {
       raw.timestampUs = frame.timestampUs;
       raw.bytes = frame.bytes;
@@ -229,6 +231,13 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
     }
   }
   engine.finish();
+  return { engine, anomalies };
+}
+
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571)", () => {
+  const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
+  // Two rounds of the schedule, each attack 7.5 s apart.
+  const { engine, anomalies } = analyseDemo(demo, 125);
   // Raw mode's datagrams decode as what they are: DNS with an unassigned opcode.
   assert.deepEqual(anomalies.toJSON(), {});
   const tunnels = demo.injectedAttacks.filter((a) => a.kind === "dns_tunnel");
@@ -256,19 +265,7 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
 
 Deno.test("a quiet office (no attacks) raises no alert in 3 minutes", () => {
   const demo = new DemoTraffic({ seed: 4, attacks: false });
-  const anomalies = new AnomalyCounter();
-  const engine = new AnalysisEngine();
-  const raw = rawRecord();
-  for (let s = 1; s <= 180; s++) {
-    for (const frame of demo.framesUntil(demo.startUs + s * SECOND_US)) {
-      raw.timestampUs = frame.timestampUs;
-      raw.bytes = frame.bytes;
-      raw.capturedLength = frame.bytes.length;
-      raw.wireLength = frame.bytes.length;
-      engine.observe(decodePacket(raw, anomalies));
-    }
-  }
-  engine.finish();
+  const { engine, anomalies } = analyseDemo(demo, 180);
   assert.deepEqual(anomalies.toJSON(), {});
   assert.deepEqual(engine.alerts().map(describe), []);
 });

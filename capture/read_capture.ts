@@ -19,6 +19,20 @@ import type { PcapRecord } from "./pcap_record.ts";
 /** Bytes between two `onProgress` calls. */
 const PROGRESS_INTERVAL_BYTES = 1 << 20;
 
+/**
+ * Compressed bytes handed to the inflater at a time: gzip inflates at most
+ * about 1 032 to 1, so one piece makes at most about 16 MiB at once (a
+ * whole 1 MiB read of a gzip bomb made a gigabyte).
+ */
+const GZIP_PIECE_BYTES = 16 * 1024;
+
+/**
+ * Inflated bytes between two turns of the event loop: inflated data is
+ * read from memory, so without them a long gzip replay would hold up
+ * timers, I/O and a server's requests (a stop among them) to its end.
+ */
+const INFLATED_BYTES_PER_TURN = 8 << 20;
+
 /** Options of {@linkcode readCapture}. */
 export interface ReadCaptureOptions {
   /** Where record-layer anomalies are counted. */
@@ -27,7 +41,7 @@ export interface ReadCaptureOptions {
   signal?: AbortSignal;
   /** Called about every 1 MiB with bytes consumed so far (compressed bytes for gzip), and once at the end. */
   onProgress?: (bytesRead: number) => void;
-  /** Awaited before each chunk of the source is read: lets a slow consumer hold the reader back (a rejection ends the read with that error). */
+  /** Awaited before each chunk of the source (and of inflated data) is read: lets a slow consumer hold the reader back (a rejection ends the read with that error). */
   gate?: () => Promise<void>;
   /** Called after the records of each chunk, before the next is read. */
   onChunkEnd?: () => void;
@@ -145,29 +159,43 @@ export async function readCapture(
       }
     } else {
       let cancelled = false;
+      // Copied: the BYOB buffer is reused while inflate may still read it.
+      let pending = first.slice();
+      countBytes(first.length);
       const compressed = new ReadableStream<BufferSource>({
-        start(controller) {
-          controller.enqueue(first.slice());
-          countBytes(first.length);
-        },
         async pull(controller) {
-          const step = await nextRaw();
-          if (cancelled) return;
-          if (step.done) {
-            controller.close();
-          } else {
-            // Copied: the BYOB buffer is reused while inflate may still read it.
-            controller.enqueue(step.value.slice());
+          if (pending.length === 0) {
+            const step = await nextRaw();
+            if (cancelled) return;
+            if (step.done) {
+              controller.close();
+              return;
+            }
+            pending = step.value.slice();
             countBytes(step.value.length);
           }
+          controller.enqueue(pending.subarray(0, GZIP_PIECE_BYTES));
+          pending = pending.subarray(GZIP_PIECE_BYTES);
         },
         cancel() {
           cancelled = true;
         },
-      });
+      }, { highWaterMark: 0 });
       decompressed = compressed.pipeThrough(new DecompressionStream("gzip"));
       inflated = byobChunks(decompressed);
+      let sinceTurn = 0;
       while (true) {
+        // Inflated data waits for a slow consumer and a stop as the file does.
+        signal?.throwIfAborted();
+        if (gate !== undefined) {
+          await raceAbort(gate(), aborted);
+          signal?.throwIfAborted();
+        }
+        if (sinceTurn >= INFLATED_BYTES_PER_TURN) {
+          sinceTurn = 0;
+          await raceAbort(nextTurn(), aborted);
+          signal?.throwIfAborted();
+        }
         const read = inflated.next();
         inflatedRead = read;
         const settled = (): void => {
@@ -182,6 +210,7 @@ export async function readCapture(
         }
         if (step.done) break;
         pushChunk(step.value);
+        sinceTurn += step.value.length;
       }
     }
     parser.finish();
@@ -379,27 +408,40 @@ function gzipFailure(
 }
 
 interface AbortRace {
-  promise: Promise<never> | undefined;
+  signal: AbortSignal | undefined;
   dispose(): void;
 }
 
-/** A promise that rejects with the signal's reason when it aborts. */
+/** What {@linkcode raceAbort} races a read against: the signal. */
 function abortPromise(signal: AbortSignal | undefined): AbortRace {
-  if (signal === undefined) return { promise: undefined, dispose() {} };
-  let onAbort = (): void => {};
-  const promise = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-  });
-  promise.catch(() => {}); // observed through raceAbort
-  signal.addEventListener("abort", onAbort, { once: true });
-  return {
-    promise,
-    dispose: () => signal.removeEventListener("abort", onAbort),
-  };
+  return { signal, dispose() {} };
 }
 
+/** Resolves on a later turn of the event loop, after pending timers and I/O. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * `work`'s outcome, or the signal's reason if it aborts first. A listener
+ * per call, removed once `work` settles: `Promise.race` against one promise
+ * for the whole read left a reaction on it per call that held the call's
+ * result until the read ended (every inflated chunk of a gzip replay: its
+ * memory grew by the inflated size, 65 MB/s).
+ */
 function raceAbort<T>(work: Promise<T>, aborted: AbortRace): Promise<T> {
-  return aborted.promise === undefined
-    ? work
-    : Promise.race([work, aborted.promise]);
+  const signal = aborted.signal;
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    work.then((value) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    }, (error) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
+  });
 }

@@ -178,6 +178,78 @@ Deno.test("readCapture() decompresses gzip, whatever the first chunk holds", asy
   assert.equal(viaBytes.records, 2000);
 });
 
+/** The gzip of a pcap header and then `mebibytes` MiB of zeros (records of no bytes, 16 zero bytes each): a gzip bomb, 1 000 to 1. */
+async function gzipBomb(mebibytes: number): Promise<Uint8Array> {
+  let sent = -1;
+  const zeros = new ReadableStream<BufferSource>({
+    pull(controller) {
+      if (sent === -1) controller.enqueue(pcapBytes(0));
+      else if (sent < mebibytes) controller.enqueue(new Uint8Array(1 << 20));
+      else controller.close();
+      sent++;
+    },
+  });
+  return new Uint8Array(
+    await new Response(zeros.pipeThrough(new CompressionStream("gzip")))
+      .arrayBuffer(),
+  );
+}
+
+Deno.test("readCapture() of a gzip bomb waits at the gate between inflated chunks, lets timers run, and stops on abort", async () => {
+  const bomb = await gzipBomb(64); // 4 194 304 empty records from 64 KiB
+  // The gate holds back inflated data too, not only the compressed reads.
+  let gates = 0;
+  let records = 0;
+  const result = await readCapture(ReadableStream.from([bomb]), () => {
+    records++;
+  }, {
+    gate: () => {
+      gates++;
+      return Promise.resolve();
+    },
+  });
+  assert.equal(result.records, 64 * 65_536);
+  // At most about 16 MiB inflated between two (2 gates in all before: the
+  // compressed 64 KiB took one read).
+  assert.ok(gates >= 4, `${gates} gates for 64 MiB inflated`);
+  // Timers (and a server's requests) run while it inflates: an abort that a
+  // timer sends stops it long before the end.
+  const stop = new AbortController();
+  let ticks = 0;
+  const ticker = setInterval(() => {
+    if (++ticks === 2) stop.abort(new Error("stopped"));
+  }, 1);
+  records = 0;
+  try {
+    await assert.rejects(
+      readCapture(ReadableStream.from([bomb]), () => records++, {
+        signal: stop.signal,
+      }),
+      /stopped/,
+    );
+  } finally {
+    clearInterval(ticker);
+  }
+  assert.ok(records < 64 * 65_536, `${records} records before the stop`);
+});
+
+Deno.test("readCapture() with an abort signal keeps no inflated data it has read (memory stays below the inflated size)", async () => {
+  // Each race against the signal once kept its chunk until the read ended:
+  // 811 MB more for these 384 MiB, against 141 MB now.
+  const bomb = await gzipBomb(384);
+  const before = Deno.memoryUsage().rss;
+  let most = before;
+  let records = 0;
+  await readCapture(ReadableStream.from([bomb]), () => {
+    if (++records % 1_000_000 === 0) {
+      most = Math.max(most, Deno.memoryUsage().rss);
+    }
+  }, { signal: new AbortController().signal });
+  assert.equal(records, 384 * 65_536);
+  const grewMiB = (most - before) / (1 << 20);
+  assert.ok(grewMiB < 384, `RSS grew by ${Math.round(grewMiB)} MiB`);
+});
+
 Deno.test("readCapture() turns corrupt or truncated gzip into CaptureFormatError after the good records", async () => {
   const compressed = await gzipped(pcapBytes(5000));
   let count = 0;

@@ -85,9 +85,16 @@ export class StreamHub {
     }
   }
 
-  /** The Hono handler of `GET /api/stream`. */
+  /** The Hono handler of `GET /api/stream` (and `HEAD`, which gets the headers and no client). */
   handle(c: Context): Response {
     const types = parseTypes(c.req.query("types"));
+    if (c.req.raw.method === "HEAD") {
+      // Hono answers HEAD with the GET handler's response and drops its
+      // body unread: a client made here would never be pulled nor
+      // cancelled, and would stay, taking every event, for good.
+      setSseHeaders(c);
+      return c.newResponse(null);
+    }
     const lastId = Number(
       c.req.header("Last-Event-ID") ?? c.req.query("lastEventId") ?? "",
     );
@@ -164,10 +171,7 @@ export class StreamHub {
         queue.wake();
       },
     }, { highWaterMark: 0 });
-    // The headers Hono's streamSSE sets, beside any middleware set on `c`.
-    c.header("Content-Type", "text/event-stream");
-    c.header("Cache-Control", "no-cache");
-    c.header("Connection", "keep-alive");
+    setSseHeaders(c);
     return c.newResponse(body);
   }
 
@@ -187,6 +191,13 @@ export class StreamHub {
       if (types.has(event.type)) client.push(item);
     }
   }
+}
+
+/** The headers Hono's streamSSE sets, beside any middleware set on `c`. */
+function setSseHeaders(c: Context): void {
+  c.header("Content-Type", "text/event-stream");
+  c.header("Cache-Control", "no-cache");
+  c.header("Connection", "keep-alive");
 }
 
 const ENCODER = new TextEncoder();

@@ -190,6 +190,19 @@ Deno.test("StreamHub sends live events with ids, retry and keep-alives, filtered
   hub.close();
 });
 
+Deno.test("StreamHub answers HEAD with the stream's headers and makes no client", async () => {
+  const { bus, hub, app } = setup();
+  for (let i = 0; i < 50; i++) {
+    const response = await app.request("/stream", { method: "HEAD" });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("Content-Type"), "text/event-stream");
+    await response.body?.cancel();
+  }
+  bus.publish(status("after the HEADs"));
+  assert.equal(hub.clients, 0);
+  hub.close();
+});
+
 Deno.test("StreamHub forgets a client that went away", async () => {
   const { bus, hub, app } = setup();
   const response = await app.request("/stream");

@@ -43,14 +43,17 @@ export class ClientQueue {
   #unreportedRows = 0;
   /** True once the client fell too far behind on alerts. */
   overflowed = false;
+  /** Called once when the client falls too far behind: its stream ends then, even if the client reads nothing more. */
+  onOverflow: (() => void) | undefined;
 
   /** A queue with the given limits. */
   constructor(options: ClientQueueOptions = {}) {
     this.#options = { ...CLIENT_QUEUE_DEFAULTS, ...options };
   }
 
-  /** Queues `item`, dropping or coalescing as the limits say. */
+  /** Queues `item`, dropping or coalescing as the limits say; nothing once the client is cut off. */
   push(item: QueuedEvent): void {
+    if (this.overflowed) return;
     const { event } = item;
     if (event.type === "packet") {
       if (this.#packetBatches >= this.#options.maxPacketBatches) {
@@ -70,7 +73,15 @@ export class ClientQueue {
     } else {
       if (event.type === "status" && event.cleared) this.#dropBeforeClear();
       if (this.#alertEvents >= this.#options.maxAlertEvents) {
+        // Cut off: what is queued goes (the client reconnects with
+        // Last-Event-ID), so a client that stopped reading holds nothing.
         this.overflowed = true;
+        this.#items = [];
+        this.#packetBatches = 0;
+        this.#alertEvents = 0;
+        this.#wake?.();
+        this.onOverflow?.();
+        return;
       }
       this.#alertEvents++;
     }

@@ -137,8 +137,18 @@ export class StreamHub {
       this.#droppedRows += queue.droppedRows;
       this.#clients.delete(queue);
     };
+    let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+    // Too far behind: say so and end now, not at the next pull, which a
+    // client that stopped reading (a full socket) never makes.
+    queue.onOverflow = () => {
+      if (ended || stream === undefined) return;
+      stream.enqueue(OVERFLOW_MESSAGE);
+      stream.close();
+      end();
+    };
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
+        stream = controller;
         controller.enqueue(
           ENCODER.encode(`retry: ${this.#options.retryMs ?? 2000}\n\n`),
         );

@@ -276,6 +276,10 @@ Deno.test("StreamHub cuts off a client too far behind on alerts with an overflow
   const response = await app.request("/stream?types=status");
   // Nothing is read yet: the events wait in the client's queue.
   for (let i = 1; i <= 5; i++) bus.publish(status(`event ${i}`));
+  // Cut off at once, though it has not read (a client whose socket is
+  // full makes no more pulls): nothing more is queued for it.
+  assert.equal(hub.clients, 0);
+  assert.deepEqual(hub.queueSizes(), []);
   const text = await response.text(); // ends when the hub closes the stream
   // Cut off before it read anything: what it missed comes back when it
   // reconnects with Last-Event-ID (the first test).

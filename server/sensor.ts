@@ -297,6 +297,13 @@ export class Sensor {
     this.#starting = opening.then(() => {}, () => {});
     try {
       await opening;
+    } catch (error) {
+      // A mode that fails marks the session failed itself; anything else
+      // (a data directory that cannot be made) must too, or the session
+      // would stay "running" and refuse every later start.
+      this.#finish("failed", errorMessage(error));
+      if (error instanceof SensorError) throw error;
+      throw new SensorError(500, errorMessage(error));
     } finally {
       this.#starting = undefined;
     }
@@ -321,6 +328,7 @@ export class Sensor {
       this.#options.dataDir,
       this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
     ).catch(() => 0);
+    this.#pcap = undefined; // the last session's, closed; none if this fails
     this.#pcap = new SessionPcapWriter(
       this.#options.dataDir,
       id,

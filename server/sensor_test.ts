@@ -5,6 +5,7 @@ import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import type { PacketRow } from "./packet_row.ts";
 import { Sensor } from "./sensor.ts";
+import { SensorError } from "./session_errors.ts";
 
 const HTTP_CAP = new URL(
   "../../shared/pcaps/benign/http_get_classic_wireshark_sample__http.cap",
@@ -429,5 +430,34 @@ Deno.test("Sensor: frames of a second link type are counted as left out of the s
   } finally {
     await sensor.close();
     await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("Sensor: a start that fails before its source (a data directory that is a file) fails the session, so the next start is not refused as running", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const dataDir = `${dir}/not-a-directory`;
+  await Deno.writeTextFile(dataDir, "x");
+  const statuses: string[] = [];
+  const bus = new EventBus<SensorEvent>();
+  bus.subscribe((event) => {
+    if (event.type === "status") statuses.push(event.state);
+  });
+  const sensor = new Sensor(bus, { dataDir });
+  try {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      await assert.rejects(
+        sensor.start({ mode: "demo" }),
+        (error: unknown) =>
+          error instanceof SensorError && error.status === 500 &&
+          /not-a-directory/.test(error.message),
+        `attempt ${attempt}`,
+      );
+      assert.equal(sensor.session?.state, "failed");
+      assert.equal(sensor.running, false);
+    }
+    assert.deepEqual(statuses, ["failed", "failed"]);
+  } finally {
+    await sensor.stop().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
   }
 });

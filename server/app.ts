@@ -183,7 +183,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/alerts", (c) => {
     const limit = intQuery(c.req.query("limit"), "limit", 100);
     const severity = c.req.query("severity");
-    if (severity !== undefined && !(severity in SEVERITY_ORDER)) {
+    if (severity !== undefined && !Object.hasOwn(SEVERITY_ORDER, severity)) {
       throw new SensorError(
         400,
         `Unknown severity "${severity}" (${

@@ -87,6 +87,9 @@ Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
     [{ mode: "warp" }, 400, /Unknown mode "warp"/],
     [{ mode: 7 }, 400, /"mode" must be a string/],
     [{ mode: "demo", colour: "red" }, 400, /Unknown field "colour"/],
+    // Not fields either, though every object has them.
+    [{ mode: "demo", constructor: "x" }, 400, /Unknown field "constructor"/],
+    [{ mode: "demo", toString: "x" }, 400, /Unknown field "toString"/],
     [{ mode: "live" }, 400, /needs an interface/],
     [{ mode: "live", interface: "nope0" }, 400, /No such interface "nope0"/],
     [
@@ -195,9 +198,11 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
   const alerts = await request("/api/alerts?severity=low");
   assert.equal(alerts.status, 200);
   assert.deepEqual(await alerts.json(), []);
-  const badSeverity = await request("/api/alerts?severity=purple");
-  assert.equal(badSeverity.status, 400);
-  await errorOf(badSeverity);
+  for (const name of ["purple", "constructor", "toString", "__proto__"]) {
+    const badSeverity = await request(`/api/alerts?severity=${name}`);
+    assert.equal(badSeverity.status, 400, name);
+    await errorOf(badSeverity);
+  }
   const noAlert = await request("/api/alerts/port_scan-99");
   assert.equal(noAlert.status, 404);
   await errorOf(noAlert);

@@ -138,7 +138,8 @@ export async function readJsonBody(
     throw new SensorError(400, "The body must be a JSON object");
   }
   for (const [key, value] of Object.entries(body)) {
-    const expected = fields[key];
+    // Own fields only: "constructor" or "toString" is no field either.
+    const expected = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (expected === undefined) {
       throw new SensorError(
         400,

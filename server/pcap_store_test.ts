@@ -97,9 +97,14 @@ Deno.test("SessionPcapWriter counts the frames it leaves out while the disk is b
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("pruneDataDir deletes the oldest files until the directory fits", async () => {
+Deno.test("pruneDataDir deletes the oldest session files until the directory fits, and nothing else", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
-  for (const [name, seconds] of [["a", 1], ["b", 2], ["c", 3]] as const) {
+  // An operator's own captures, older and bigger than any session's.
+  for (const name of ["operator-capture.pcap", "backup-0001.pcap"]) {
+    await Deno.writeFile(`${dir}/${name}`, new Uint8Array(5000));
+    await Deno.utime(`${dir}/${name}`, 0, 0);
+  }
+  for (const [name, seconds] of [["sa", 1], ["sb", 2], ["sc", 3]] as const) {
     const path = `${dir}/${name}-0000.pcap`;
     await Deno.writeFile(path, new Uint8Array(1000));
     await Deno.utime(path, seconds, seconds);
@@ -107,7 +112,16 @@ Deno.test("pruneDataDir deletes the oldest files until the directory fits", asyn
   assert.equal(await pruneDataDir(dir, 2000), 1);
   const left = [];
   for await (const entry of Deno.readDir(dir)) left.push(entry.name);
-  assert.deepEqual(left.sort(), ["b-0000.pcap", "c-0000.pcap"]);
+  assert.deepEqual(left.sort(), [
+    "backup-0001.pcap",
+    "operator-capture.pcap",
+    "sb-0000.pcap",
+    "sc-0000.pcap",
+  ]);
+  // Nor are they served as a session's PCAP.
+  assert.deepEqual(await sessionPcapFiles(dir, "operator"), []);
+  assert.deepEqual(await sessionPcapFiles(dir, "backup"), []);
+  assert.deepEqual(await sessionPcapFiles(dir, "sb"), [`${dir}/sb-0000.pcap`]);
   assert.equal(await pruneDataDir(`${dir}/missing`, 0), 0);
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,7 +1,7 @@
 // These run the real tcpdump -d, which needs no privileges.
 
 import assert from "node:assert/strict";
-import { validateFilter } from "./bpf.ts";
+import { MAX_FILTER_LENGTH, validateFilter } from "./bpf.ts";
 import { TcpdumpError } from "./tcpdump_errors.ts";
 
 async function badFilter(
@@ -83,4 +83,44 @@ Deno.test("validateFilter() reports a missing tcpdump as not_installed", async (
     (error: unknown) =>
       error instanceof TcpdumpError && error.code === "not_installed",
   );
+});
+
+Deno.test("validateFilter() refuses a filter longer than MAX_FILTER_LENGTH without running tcpdump", async () => {
+  const long = Array.from({ length: 600 }, (_, i) => `port ${i + 1}`).join(
+    " or ",
+  );
+  assert.ok(long.length > MAX_FILTER_LENGTH);
+  const error = await badFilter(long);
+  assert.equal(error.code, "bad_filter");
+  assert.match(error.message, /longer than the 4096 NetMirror checks/);
+});
+
+Deno.test("validateFilter() runs one check at a time, however many are asked at once", async () => {
+  // A stand-in tcpdump that notes when each run starts and ends.
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-bpf-" });
+  const log = `${dir}/log`;
+  const script = `${dir}/tcpdump`;
+  await Deno.writeTextFile(
+    script,
+    `#!/bin/sh\necho start >> ${log}\nsleep 0.1\necho end >> ${log}\n`,
+  );
+  await Deno.chmod(script, 0o755);
+  try {
+    await Promise.all(
+      ["tcp", "udp", "icmp", "arp"].map((f) => validateFilter(f, script)),
+    );
+    const lines = (await Deno.readTextFile(log)).trim().split("\n");
+    assert.deepEqual(lines, [
+      "start",
+      "end",
+      "start",
+      "end",
+      "start",
+      "end",
+      "start",
+      "end",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -367,6 +367,9 @@ Deno.test("unknown routes and stream types answer JSON errors", async () => {
   const badTypes = await request("/api/stream?types=alert,gossip");
   assert.equal(badTypes.status, 400);
   assert.match(await errorOf(badTypes), /Unknown event type "gossip"/);
+  const noTypes = await request("/api/stream?types=,,,");
+  assert.equal(noTypes.status, 400);
+  assert.match(await errorOf(noTypes), /names no event type/);
   await close();
 });
 

@@ -250,6 +250,12 @@ function parseTypes(value: string | undefined): Set<string> {
     return new Set(SENSOR_EVENT_TYPES);
   }
   const types = new Set(value.split(",").map((t) => t.trim()).filter(Boolean));
+  if (types.size === 0) {
+    throw new SensorError(
+      400,
+      `types names no event type (known: ${SENSOR_EVENT_TYPES.join(", ")})`,
+    );
+  }
   for (const type of types) {
     if (!(SENSOR_EVENT_TYPES as readonly string[]).includes(type)) {
       throw new SensorError(

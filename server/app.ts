@@ -318,7 +318,8 @@ function intQuery(
   fallback: number,
 ): number {
   if (value === undefined || value === "") return fallback;
-  const number = Number(value);
+  // Digits only: Number() would also take "1e3", "0x10", " 5" and "1.0".
+  const number = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(number) || number < 0 || number > MAX_QUERY_NUMBER) {
     throw new SensorError(
       400,

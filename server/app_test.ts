@@ -167,9 +167,12 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
     await (await request("/api/packets?src=145.254.160.237&limit=1000")).json();
   assert.ok(bySrc.length > 0);
   assert.ok(bySrc.every((r: { src: string }) => r.src === "145.254.160.237"));
-  const badLimit = await request("/api/packets?limit=-3");
-  assert.equal(badLimit.status, 400);
-  await errorOf(badLimit);
+  for (const limit of ["-3", "1e3", "0x10", "1.0", "%205", "-0"]) {
+    const badLimit = await request(`/api/packets?limit=${limit}`);
+    assert.equal(badLimit.status, 400, limit);
+    await errorOf(badLimit);
+  }
+  assert.equal((await request("/api/packets/0x5")).status, 400);
   // A whole number past the largest allowed says what is allowed.
   const huge = await request("/api/packets/999999999999");
   assert.equal(huge.status, 400);

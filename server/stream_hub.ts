@@ -95,9 +95,10 @@ export class StreamHub {
       setSseHeaders(c);
       return c.newResponse(null);
     }
-    const lastId = Number(
-      c.req.header("Last-Event-ID") ?? c.req.query("lastEventId") ?? "",
-    );
+    // Digits only, as this hub writes ids (Number() would take "0x1").
+    const lastIdText = c.req.header("Last-Event-ID") ??
+      c.req.query("lastEventId") ?? "";
+    const lastId = /^\d{1,16}$/.test(lastIdText) ? Number(lastIdText) : NaN;
     const queue = new ClientQueue(this.#options);
     // Replay what the client missed, then go live: done synchronously, so
     // no event falls between the two. An id this hub never issued (a

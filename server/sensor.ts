@@ -7,6 +7,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { validateFilter } from "../capture/bpf.ts";
 import { decodeInto } from "../capture/decode/mod.ts";
@@ -128,6 +129,8 @@ export interface SessionInfo {
 export interface SensorOptions {
   /** Where session PCAPs are written. */
   dataDir: string;
+  /** Replays may read only files under this directory (symbolic links followed); any file NetMirror can read when absent. */
+  replayDir?: string;
   /** Detector thresholds, home net, lifecycle. */
   engine?: EngineConfig;
   /** Limits of each session's pcap files. */
@@ -508,6 +511,9 @@ export class Sensor {
     }
     if (mode === "replay") {
       if (file === "") throw new SensorError(400, "Replay mode needs a file");
+      if (this.#options.replayDir !== undefined) {
+        await checkReplayDir(file, this.#options.replayDir);
+      }
       try {
         const info = await Deno.stat(file);
         if (!info.isFile) throw new SensorError(400, `"${file}" is not a file`);
@@ -895,6 +901,26 @@ function describe(session: SessionInfo): string {
     case "demo":
       return "Demo traffic";
   }
+}
+
+/**
+ * Throws unless `file` lies under `dir`, by its path and then by its real
+ * path (a symbolic link out is refused too). A path outside is refused
+ * before anything is looked up, so the answer tells nothing about it.
+ */
+async function checkReplayDir(file: string, dir: string): Promise<void> {
+  const refused = new SensorError(
+    400,
+    `Replays may read only files under "${dir}" (--replay-dir)`,
+  );
+  const base = resolve(dir);
+  const within = (path: string, root: string) =>
+    path.startsWith(root.endsWith("/") ? root : `${root}/`);
+  if (!within(resolve(file), base)) throw refused;
+  const real = await Deno.realPath(file).catch(() => undefined);
+  if (real === undefined) return; // missing: the usual error follows
+  const realBase = await Deno.realPath(base).catch(() => base);
+  if (!within(real, realBase)) throw refused;
 }
 
 function errorMessage(error: unknown): string {

@@ -461,3 +461,47 @@ Deno.test("Sensor: a start that fails before its source (a data directory that i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Sensor with replayDir replays files under it only, by path and by real path, and says nothing of a path outside", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const allowed = await Deno.makeTempDir({ prefix: "netmirror-replays-" });
+  await Deno.copyFile(HTTP_CAP, `${allowed}/ok.pcap`);
+  await Deno.symlink(HTTP_CAP, `${allowed}/link.pcap`);
+  const sensor = new Sensor(new EventBus<SensorEvent>(), {
+    dataDir,
+    replayDir: allowed,
+  });
+  const refused = (error: unknown) =>
+    error instanceof SensorError && error.status === 400 &&
+    /may read only files under/.test(error.message);
+  try {
+    for (
+      const file of [
+        HTTP_CAP,
+        `${allowed}/../${HTTP_CAP.split("/").at(-1)}`,
+        `${allowed}/link.pcap`,
+        "/etc/shadow",
+        "/no/such/dir/x.pcap",
+      ]
+    ) {
+      await assert.rejects(
+        sensor.start({ mode: "replay", file }),
+        refused,
+        file,
+      );
+    }
+    await assert.rejects(
+      sensor.start({ mode: "replay", file: `${allowed}/missing.pcap` }),
+      /Cannot read/,
+    );
+    await sensor.start({ mode: "replay", file: `${allowed}/ok.pcap` });
+    for (let i = 0; i < 200 && sensor.running; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(sensor.session?.packets, 43);
+  } finally {
+    await sensor.stop().catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
+    await Deno.remove(allowed, { recursive: true });
+  }
+});

@@ -55,6 +55,7 @@ Options:
   -p, --port <port>       port (default 5000)
   --token <token>         API token; required off loopback (a random one is printed if absent)
   --data-dir <dir>        where session PCAPs are written (default ./netmirror-data)
+  --replay-dir <dir>      replays (from the page or the API) may read only files under <dir>
   --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
   -s, --snaplen <bytes>   live capture: bytes kept of each packet (default 9216; up to 262144)
   -B, --buffer <KiB>      live capture: kernel capture buffer size (default 65536)
@@ -92,6 +93,7 @@ export async function serveCommand(
         port: { type: "string", short: "p" },
         token: { type: "string" },
         "data-dir": { type: "string" },
+        "replay-dir": { type: "string" },
         "home-net": { type: "string", multiple: true },
         snaplen: { type: "string", short: "s" },
         buffer: { type: "string", short: "B" },
@@ -134,6 +136,7 @@ export async function serveCommand(
     port,
     token: values.token,
     dataDir: values["data-dir"],
+    replayDir: values["replay-dir"],
     homeNet: cidrList("--home-net", values["home-net"]),
     capture: Object.keys(flags).length > 0
       ? { ...fileConfig.capture, ...flags }
@@ -182,6 +185,7 @@ export async function serveCommand(
     engine: engineConfigOf(config),
     sensor: {
       createDemo: (startUs) => new DemoTraffic({ startUs }),
+      ...(config.replayDir ? { replayDir: config.replayDir } : {}),
       ...(config.pcap ? { pcap: config.pcap } : {}),
       ...(config.packetRowsPerSecond
         ? { packetRowsPerSecond: config.packetRowsPerSecond }

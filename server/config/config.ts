@@ -22,6 +22,8 @@ export interface NetMirrorConfig {
   token?: string;
   homeNet?: string[];
   dataDir?: string;
+  /** Replays may read only files under this directory. */
+  replayDir?: string;
   pcap?: { fileBytes?: number; sessionBytes?: number };
   packetRowsPerSecond?: number;
   /** Live capture: tcpdump's snap length (`-s`) and kernel buffer in KiB (`-B`). */

@@ -103,6 +103,12 @@ export function buildConfigSchema(): JsonSchema {
       token: { type: "string", minLength: MIN_TOKEN_LENGTH },
       homeNet: { ...STRINGS, default: DATA_EXFIL_DEFAULTS.homeNet },
       dataDir: { type: "string", minLength: 1, default: "netmirror-data" },
+      replayDir: {
+        type: "string",
+        minLength: 1,
+        description:
+          "Replays may read only files under this directory (symbolic links followed). Absent: any file NetMirror can read.",
+      },
       pcap: {
         type: "object",
         additionalProperties: false,

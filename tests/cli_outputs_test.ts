@@ -169,6 +169,10 @@ Deno.test("netmirror serve --print-config merges the defaults, the file and the 
     ]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, run.stdout);
+    // "-s 0" is tcpdump's largest snap length.
+    const zero = await netmirror(["serve", "-s", "0", "--print-config"]);
+    assert.equal(zero.code, 0, zero.stderr);
+    assert.equal(JSON.parse(zero.stdout).capture.snapLength, 262144);
     // An EVE log given a path gets its other defaults too.
     const eve = await netmirror([
       "serve",

@@ -172,7 +172,10 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       ["capture", "-i", "lo", "-c", "-1"],
       ["capture", "-i", "lo", "--count=-1"],
       ["serve", "--token", "short"],
-      ["serve", "-s", "0"],
+      ["serve", "-s", "-1"],
+      // One writer of stdout at a time.
+      ["capture", "-i", "lo", "--eve", "-", "-w", "-"],
+      ["capture", "-i", "lo", "--json", "-w", "-"],
       ["read", HTTP, "--home-net", "10.0.0.0/99"],
       ["capture", "-i", "lo", "--home-net", "10.0.0.0/99"],
       ["serve", "--home-net", "10.0.0.0/8,not-a-cidr"],

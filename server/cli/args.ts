@@ -59,11 +59,10 @@ export function captureFlags(
       `--tcpdump-output must be ring or pipe, got "${output}"`,
     );
   }
-  const snapLength = positiveInteger(
-    "--snaplen",
-    values.snaplen,
-    MAX_SNAP_LENGTH,
-  );
+  // "-s 0" is tcpdump's way to say the largest (262144).
+  const snapLength = values.snaplen?.trim() === "0"
+    ? MAX_SNAP_LENGTH
+    : positiveInteger("--snaplen", values.snaplen, MAX_SNAP_LENGTH);
   const bufferKib = positiveInteger("--buffer", values.buffer, MAX_BUFFER_KIB);
   return {
     ...(snapLength !== undefined ? { snapLength } : {}),

@@ -43,7 +43,7 @@ then tcpdump's counts (captured, dropped by the kernel).
 
 Options:
   -i, --interface <name>  interface to capture on ("any" for all; see "netmirror interfaces")
-  -s, --snaplen <bytes>   bytes kept of each packet (default 9216; up to 262144)
+  -s, --snaplen <bytes>   bytes kept of each packet (default 9216; up to 262144, 0 for that)
   -B, --buffer <KiB>      kernel capture buffer size (default 65536)
   --tcpdump-output <how>  ring: tcpdump writes files in /run/netmirror (the default
                           where that is a tmpfs); pipe: its stdout (the default elsewhere)
@@ -93,6 +93,15 @@ export async function captureCommand(args: string[]): Promise<number> {
   const flags = captureFlags(values);
   const count = positiveInteger("--count", values.count, MAX_COUNT);
   const { config, evePath } = await commandConfig(values);
+  // One writer of stdout at a time: mixed, neither is readable.
+  const toStdout = [
+    values.write === "-" ? "-w -" : "",
+    evePath === "-" ? "--eve -" : "",
+    values.json ? "--json" : "",
+  ].filter(Boolean);
+  if (toStdout.length > 1) {
+    throw new UsageError(`${toStdout.join(" and ")} all want stdout; pick one`);
+  }
   const quiet = values.quiet || values.write === "-" || evePath === "-";
   // Flags over the config file's capture settings.
   const capture = { ...config.capture, ...flags };

@@ -132,8 +132,15 @@ export async function readCommand(args: string[]): Promise<number> {
     // corrupt file: report what was read before the damage, then fail.
     // Stdout's reader gone (--json or --eve - into `head`): close the
     // files, then stop quietly.
-    const interrupted = interrupt.signal.aborted &&
+    let interrupted = interrupt.signal.aborted &&
       error === interrupt.signal.reason;
+    if (!interrupted && bpf.length > 0) {
+      // A Ctrl-C reaches the filter's tcpdump too (one process group), and
+      // its failure ("Interrupted system call") may come before NetMirror
+      // hears the signal: give the signal a moment to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      interrupted = interruptedBy !== undefined;
+    }
     if (!interrupted) {
       if (
         !(error instanceof CaptureFormatError) &&

@@ -57,7 +57,7 @@ Options:
   --data-dir <dir>        where session PCAPs are written (default ./netmirror-data)
   --replay-dir <dir>      replays (from the page or the API) may read only files under <dir>
   --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
-  -s, --snaplen <bytes>   live capture: bytes kept of each packet (default 9216; up to 262144)
+  -s, --snaplen <bytes>   live capture: bytes kept of each packet (default 9216; up to 262144, 0 for that)
   -B, --buffer <KiB>      live capture: kernel capture buffer size (default 65536)
   --tcpdump-output <how>  live capture: ring (files in /run/netmirror, the default where
                           that is a tmpfs) or pipe (tcpdump's stdout, the default elsewhere)

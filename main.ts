@@ -116,8 +116,13 @@ function reportError(error: unknown, command: string | undefined): number {
   return 1;
 }
 
-/** An operating system's answer about a path (missing, a directory, not permitted, …): its message names the path. */
+/** Errors of a write that the disk refused, which Deno leaves as plain errors with an errno code. */
+const DISK_ERROR_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS", "EFBIG", "EIO"]);
+
+/** An operating system's answer about a path (missing, a directory, not permitted, …) or a disk (full, read-only): one line says it. */
 function isFileSystemError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && DISK_ERROR_CODES.has(code)) return true;
   return error instanceof Deno.errors.NotFound ||
     error instanceof Deno.errors.PermissionDenied ||
     error instanceof Deno.errors.IsADirectory ||

@@ -466,3 +466,24 @@ Deno.test("netmirror with the binary's permissions says where it may write when 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("netmirror read into a full disk says so in one line and exits 1", async () => {
+  // /dev/full refuses every write with ENOSPC; the shell opens it as stdout.
+  const output = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      `exec "$0" run --quiet ${
+        PERMISSIONS.join(" ")
+      } "$1" read "$2" --json > /dev/full`,
+      Deno.execPath(),
+      MAIN,
+      HTTP,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const run = runOf(output);
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+  assert.match(run.stderr, /^netmirror read: No space left on device/);
+});

@@ -18,17 +18,21 @@ export function formatTimeOfDay(timestampUs: number): string {
   return `${hh}:${mm}:${ss}.${String(micros).padStart(6, "0")}`;
 }
 
-/** Formats TCP flag bits the way tcpdump does: "S", "S.", "P.", "F.", "R", "." for a bare ACK. */
+/**
+ * Formats TCP flag bits the way tcpdump does, in its order (print-tcp.c's
+ * table: F S R P . U E W): "S", "S.", "P.", "F.", "R", "." for a bare ACK,
+ * "S.E" for an ECN-capable SYN/ACK.
+ */
 export function formatTcpFlags(flags: number): string {
   let out = "";
-  if (flags & TCP_FLAGS.SYN) out += "S";
   if (flags & TCP_FLAGS.FIN) out += "F";
-  if (flags & TCP_FLAGS.PSH) out += "P";
+  if (flags & TCP_FLAGS.SYN) out += "S";
   if (flags & TCP_FLAGS.RST) out += "R";
+  if (flags & TCP_FLAGS.PSH) out += "P";
+  if (flags & TCP_FLAGS.ACK) out += ".";
   if (flags & TCP_FLAGS.URG) out += "U";
   if (flags & TCP_FLAGS.ECE) out += "E";
   if (flags & TCP_FLAGS.CWR) out += "W";
-  if (flags & TCP_FLAGS.ACK) out += ".";
   return out === "" ? "none" : out;
 }
 

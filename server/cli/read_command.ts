@@ -88,7 +88,10 @@ export async function readCommand(args: string[]): Promise<number> {
     engine,
     eve ? (packet) => eve.observe(packet) : undefined,
   );
-  const showProgress = !values["no-progress"] && Deno.stderr.isTerminal();
+  // Not while records go to stdout (--json, --eve -): piped to jq, its
+  // lines reach the same terminal and the progress line breaks into them.
+  const showProgress = !values["no-progress"] && Deno.stderr.isTerminal() &&
+    !values.json && evePath !== "-";
   const total = showProgress && path !== "-"
     ? (await Deno.stat(path).catch(() => undefined))?.size
     : undefined;

@@ -487,3 +487,19 @@ Deno.test("netmirror read into a full disk says so in one line and exits 1", asy
   assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
   assert.match(run.stderr, /^netmirror read: No space left on device/);
 });
+
+Deno.test("netmirror read of a file that is no capture at all prints the error alone, no summary of nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-notpcap-" });
+  try {
+    await Deno.writeTextFile(`${dir}/notes.txt`, "root:x:0:0:root:/root\n");
+    for (const file of [`${dir}/notes.txt`, "/dev/null"]) {
+      const run = await netmirror(["read", file]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.equal(run.stdout, "", file);
+      assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+      assert.match(run.stderr, /^netmirror read: Cannot parse capture: /);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -165,6 +165,12 @@ export async function readCommand(args: string[]): Promise<number> {
   if (!values.json) {
     const seconds = (performance.now() - started) / 1000;
     const input = await inputFormat(path, filterArgs(bpf), result);
+    // A file that is no capture at all: the error alone says it, without a
+    // summary of nothing.
+    if (
+      failure instanceof CaptureFormatError && summary.packets === 0 &&
+      input.format === undefined
+    ) throw failure;
     const text = [
       formatSummary({
         path,

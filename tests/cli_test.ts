@@ -211,6 +211,17 @@ Deno.test("netmirror interfaces lists lo and any", async () => {
   const names = list.map((nic) => nic.name);
   assert.ok(names.includes("lo"), names.join(","));
   assert.ok(names.includes("any"), names.join(","));
+  // The text: aligned columns as wide as the longest name, no trailing space.
+  const text = await netmirror(["interfaces"]);
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, list.length);
+  const width = Math.max(...names.map((name) => name.length));
+  for (const [i, line] of lines.entries()) {
+    assert.ok(line.startsWith(`${names[i]!.padEnd(width)}  `), line);
+    assert.equal(line, line.trimEnd());
+    assert.match(line.slice(width + 2), /^(up|down)/, line);
+  }
 });
 
 Deno.test("netmirror capture -c stops after n live packets on lo", async () => {

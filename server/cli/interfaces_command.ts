@@ -33,13 +33,23 @@ export async function interfacesCommand(args: string[]): Promise<number> {
     await writeLine(JSON.stringify(interfaces, null, 2));
     return 0;
   }
+  const stateOf = (nic: { up: boolean; running: boolean }) =>
+    [nic.up ? "up" : "down", nic.running ? "running" : ""].filter(Boolean)
+      .join(",");
+  // Columns as wide as their longest entry ("bluetooth-monitor"), and no
+  // trailing or doubled spaces where a column is empty.
+  const nameWidth = Math.max(...interfaces.map((nic) => nic.name.length), 4);
+  const stateWidth = Math.max(...interfaces.map((nic) => stateOf(nic).length));
   for (const nic of interfaces) {
-    const state = [nic.up ? "up" : "down", nic.running ? "running" : ""]
-      .filter(Boolean).join(",");
+    const detail = [
+      nic.addresses.join(" "),
+      nic.description ? `(${nic.description})` : "",
+    ].filter(Boolean).join("  ");
     await writeLine(
-      `${nic.name.padEnd(12)} ${state.padEnd(12)} ${nic.addresses.join(" ")}${
-        nic.description ? `  (${nic.description})` : ""
-      }`,
+      `${nic.name.padEnd(nameWidth)}  ${
+        stateOf(nic).padEnd(stateWidth)
+      }  ${detail}`
+        .trimEnd(),
     );
   }
   return 0;

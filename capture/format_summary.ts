@@ -42,11 +42,11 @@ export function formatSummary(report: SummaryReport): string {
     ? Math.round(s.packets / report.elapsedSeconds)
     : 0;
   const lines = [
-    `file:        ${report.path}${
+    `file:        ${printable(report.path)}${
       report.format ? ` (${report.format}${report.gzip ? ", gzip" : ""})` : ""
     }`,
   ];
-  if (report.filter) lines.push(`filter:      ${report.filter}`);
+  if (report.filter) lines.push(`filter:      ${printable(report.filter)}`);
   lines.push(
     `packets:     ${s.packets}`,
     `bytes:       ${s.wireBytes} on the wire (${
@@ -78,4 +78,17 @@ export function formatSummary(report: SummaryReport): string {
     `decoded in:  ${report.elapsedSeconds.toFixed(3)} s (${rate} packets/s)`,
   );
   return lines.join("\n");
+}
+
+/**
+ * `text` with control characters (a newline or an escape sequence in a file
+ * name) written as `\xNN`, so a summary line stays one line and the
+ * terminal takes no orders from it.
+ */
+export function printable(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(
+    /[\x00-\x1f\x7f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }

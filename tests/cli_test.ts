@@ -514,3 +514,49 @@ Deno.test("netmirror read of a file that is no capture at all prints the error a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("netmirror capture runs the detectors: an alert on stderr when raised, and every alert's final figures at the end", async () => {
+  // Connections to 20 closed ports of 127.0.0.1, each refused with a reset:
+  // a connect scan of loopback, the only address the tests may send to.
+  const first = 47_600;
+  const child = netmirrorCommand([
+    "capture",
+    "-i",
+    "lo",
+    "-q",
+    "tcp",
+    "portrange",
+    `${first}-${first + 19}`,
+  ]).spawn();
+  const stderr = await untilCapturing(child);
+  for (let port = first; port < first + 20; port++) {
+    await Deno.connect({ hostname: "127.0.0.1", port }).then(
+      (conn) => conn.close(),
+      () => {}, // refused: the probe failed, as a scanner's does
+    );
+  }
+  // The last reset is on the wire; give tcpdump a moment to hand it on.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  child.kill("SIGINT");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  let err = "";
+  for (let read = await stderr.read(); !read.done; read = await stderr.read()) {
+    err += new TextDecoder().decode(read.value);
+  }
+  const [status, stdout] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+  ]);
+  clearTimeout(timer);
+  assert.equal(status.code, 0, err);
+  assert.equal(stdout, "", "-q: no packet lines");
+  assert.match(
+    err,
+    /(?:^|\n)netmirror: alert low +port_scan +127\.0\.0\.1 → 127\.0\.0\.1 +T1046 .*probed 15 ports/,
+  );
+  assert.match(err, /\nnetmirror: 1 alert, with their final figures:\n/);
+  assert.match(
+    err,
+    /\nnetmirror: {3}low +port_scan +127\.0\.0\.1 → 127\.0\.0\.1 +T1046 .*probed 20 ports/,
+  );
+});

@@ -13,7 +13,6 @@ import {
   describeOutput,
   type LiveCaptureResult,
 } from "../../capture/live_capture.ts";
-import { reusedRecord } from "../../capture/packet_source.ts";
 import { PcapFileWriter } from "../../capture/pcap_file_writer.ts";
 import {
   DEFAULT_SNAP_LENGTH,
@@ -24,6 +23,7 @@ import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf } from "../config/config.ts";
 import { commandConfig, openEve } from "./command_config.ts";
+import { formatAlertLine } from "./format_alerts.ts";
 import { writePacketLine } from "./packet_json.ts";
 import {
   captureFlags,
@@ -39,7 +39,9 @@ export const CAPTURE_USAGE =
   `Usage: netmirror capture -i <iface> [bpf…] [options]
 
 Captures live with tcpdump and prints one line per packet until Ctrl-C,
-then tcpdump's counts (captured, dropped by the kernel).
+then tcpdump's counts (captured, dropped by the kernel). Every detector runs:
+an alert is told on stderr when it is raised or its severity rises, and
+all of them, with their final figures, at the end.
 
 Options:
   -i, --interface <name>  interface to capture on ("any" for all; see "netmirror interfaces")
@@ -113,13 +115,31 @@ export async function captureCommand(args: string[]): Promise<number> {
   const eveOutput = openEve(evePath, config, values.interface);
   const eve = eveOutput?.logger;
   const eveWriter = eveOutput?.writer;
-  const engine = eve
-    ? new AnalysisEngine(engineConfigOf(config), (event) => eve.alert(event))
-    : undefined;
+  const engine = new AnalysisEngine(engineConfigOf(config), (event) => {
+    eve?.alert(event);
+    // On stderr, beside the status lines: stdout carries the packets.
+    if (event.type === "engaged") {
+      console.error(`netmirror: alert ${formatAlertLine(event.alert)}`);
+    } else if (event.type === "updated" && event.escalatedFrom !== undefined) {
+      console.error(
+        `netmirror: alert rose from ${event.escalatedFrom}: ${
+          formatAlertLine(event.alert)
+        }`,
+      );
+    }
+  });
   // EVE sees each packet after the engine, so an alert's record comes first.
-  const feed = engine && eve
-    ? new EngineFeed(engine, (packet) => eve.observe(packet))
-    : undefined;
+  const feed = new EngineFeed(
+    engine,
+    eve ? (packet) => eve.observe(packet) : undefined,
+  );
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    feed.flush();
+    engine.finish();
+  };
   const out = new LineWriter();
   let seen = 0;
   let flushTimer: ReturnType<typeof setInterval> | undefined;
@@ -128,13 +148,13 @@ export async function captureCommand(args: string[]): Promise<number> {
     iface: values.interface,
     filter: filterArgs(positionals),
     ...capture,
-    record: feed?.record ?? reusedRecord(), // nothing below keeps the record
-    ...(feed ? { onChunkEnd: feed.flush } : {}),
+    record: feed.record, // nothing below keeps the record
+    onChunkEnd: feed.flush,
   }, (packet, raw) => {
     if (count !== undefined && seen >= count) return;
     seen++;
     pcap?.write(raw);
-    feed?.add(packet);
+    feed.add(packet);
     if (!quiet) {
       if (values.json) writePacketLine(out, packet);
       else out.push(formatPacketLine(packet));
@@ -179,12 +199,22 @@ export async function captureCommand(args: string[]): Promise<number> {
           : ""
       }; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel`,
     );
+    out.flush(); // the last packets, before the alerts' final figures
+    finish();
+    const alerts = engine.alerts();
+    console.error(
+      `netmirror: ${alerts.length} alert${alerts.length === 1 ? "" : "s"}${
+        alerts.length > 0 ? ", with their final figures:" : ""
+      }`,
+    );
+    for (const alert of alerts) {
+      console.error(`netmirror:   ${formatAlertLine(alert)}`);
+    }
   } finally {
     clearInterval(flushTimer);
     removeStopListeners();
     await live.stop().catch(() => {});
-    feed?.flush();
-    engine?.finish();
+    finish();
     eve?.finish();
     out.flush();
     await pcap?.close();

@@ -101,17 +101,20 @@ export async function readCapture(
     onChunkEnd?.();
   };
 
-  const aborted = abortPromise(signal);
   const raw = byobChunks(source);
   let sourceDone = false;
   let sourceError: { error: unknown } | undefined;
   let rawRead: Promise<unknown> | undefined;
-  const nextRaw = async (): Promise<IteratorResult<Uint8Array, void>> => {
+  /** Before a read, of the source or of inflated data: a stop, then the consumer's gate. */
+  const readyToRead = async (): Promise<void> => {
     signal?.throwIfAborted();
     if (gate !== undefined) {
-      await raceAbort(gate(), aborted);
+      await raceAbort(gate(), signal);
       signal?.throwIfAborted();
     }
+  };
+  const nextRaw = async (): Promise<IteratorResult<Uint8Array, void>> => {
+    await readyToRead();
     const read = raw.next();
     rawRead = read;
     const settled = (): void => {
@@ -119,7 +122,7 @@ export async function readCapture(
     };
     read.then(settled, settled);
     try {
-      const step = await raceAbort(read, aborted);
+      const step = await raceAbort(read, signal);
       if (step.done) sourceDone = true;
       return step;
     } catch (error) {
@@ -186,14 +189,10 @@ export async function readCapture(
       let sinceTurn = 0;
       while (true) {
         // Inflated data waits for a slow consumer and a stop as the file does.
-        signal?.throwIfAborted();
-        if (gate !== undefined) {
-          await raceAbort(gate(), aborted);
-          signal?.throwIfAborted();
-        }
+        await readyToRead();
         if (sinceTurn >= INFLATED_BYTES_PER_TURN) {
           sinceTurn = 0;
-          await raceAbort(nextTurn(), aborted);
+          await raceAbort(nextTurn(), signal);
           signal?.throwIfAborted();
         }
         const read = inflated.next();
@@ -204,7 +203,7 @@ export async function readCapture(
         read.then(settled, settled);
         let step: IteratorResult<Uint8Array, void>;
         try {
-          step = await raceAbort(read, aborted);
+          step = await raceAbort(read, signal);
         } catch (error) {
           throw gzipFailure(error, sourceError, signal);
         }
@@ -215,7 +214,6 @@ export async function readCapture(
     }
     parser.finish();
   } finally {
-    aborted.dispose();
     if (!sourceDone) {
       // Stopped early: release and cancel the source so a file is closed.
       // After an abort a read may still be pending (stdin may never answer):
@@ -407,16 +405,6 @@ function gzipFailure(
   );
 }
 
-interface AbortRace {
-  signal: AbortSignal | undefined;
-  dispose(): void;
-}
-
-/** What {@linkcode raceAbort} races a read against: the signal. */
-function abortPromise(signal: AbortSignal | undefined): AbortRace {
-  return { signal, dispose() {} };
-}
-
 /** Resolves on a later turn of the event loop, after pending timers and I/O. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -429,8 +417,10 @@ function nextTurn(): Promise<void> {
  * result until the read ended (every inflated chunk of a gzip replay: its
  * memory grew by the inflated size, 65 MB/s).
  */
-function raceAbort<T>(work: Promise<T>, aborted: AbortRace): Promise<T> {
-  const signal = aborted.signal;
+function raceAbort<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   if (signal === undefined) return work;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);

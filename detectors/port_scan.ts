@@ -595,6 +595,8 @@ export function createPortScanDetector(
     if (entry === undefined) return false;
     const which = entry.probeTo(host, portKey);
     if (which === 0) return false;
+    // A UDP datagram from a refused probe's port answers nothing (see answerUdp).
+    if (status === EXCHANGED && entry.statusOf(which) === REFUSED) return false;
     entry.answer(which, status);
     return true;
   }
@@ -613,12 +615,7 @@ export function createPortScanDetector(
     const portKey = UDP_PORT_OFFSET + reply.srcPort;
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      const entry = newSources.peek(prober, 0, 0);
-      if (entry === undefined) return false;
-      const which = entry.probeTo(host, portKey);
-      if (which === 0 || entry.statusOf(which) === REFUSED) return false;
-      entry.answer(which, EXCHANGED);
-      return true;
+      return answerHeld(prober, host, portKey, EXCHANGED);
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined || probe.status === REFUSED) return false;

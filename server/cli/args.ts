@@ -24,6 +24,22 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Refuses more than one writer of stdout: `writers` maps each option that
+ * would write there ("--json", "--eve -", "-w -") to whether it was given.
+ * Mixed, neither output is readable.
+ */
+export function oneStdoutWriter(writers: Record<string, boolean>): void {
+  const given = Object.keys(writers).filter((option) => writers[option]);
+  if (given.length > 1) {
+    throw new UsageError(
+      `${given.join(" and ")} ${
+        given.length === 2 ? "both" : "all"
+      } want stdout; pick one`,
+    );
+  }
+}
+
 /** Parses a positive whole number flag value, at most `max` (undefined stays undefined). */
 export function positiveInteger(
   name: string,

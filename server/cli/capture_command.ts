@@ -28,6 +28,7 @@ import { writePacketLine } from "./packet_json.ts";
 import {
   captureFlags,
   LineWriter,
+  oneStdoutWriter,
   parse,
   positiveInteger,
   UsageError,
@@ -95,15 +96,11 @@ export async function captureCommand(args: string[]): Promise<number> {
   const flags = captureFlags(values);
   const count = positiveInteger("--count", values.count, MAX_COUNT);
   const { config, evePath } = await commandConfig(values);
-  // One writer of stdout at a time: mixed, neither is readable.
-  const toStdout = [
-    values.write === "-" ? "-w -" : "",
-    evePath === "-" ? "--eve -" : "",
-    values.json ? "--json" : "",
-  ].filter(Boolean);
-  if (toStdout.length > 1) {
-    throw new UsageError(`${toStdout.join(" and ")} all want stdout; pick one`);
-  }
+  oneStdoutWriter({
+    "-w -": values.write === "-",
+    "--eve -": evePath === "-",
+    "--json": values.json === true,
+  });
   const quiet = values.quiet || values.write === "-" || evePath === "-";
   // Flags over the config file's capture settings.
   const capture = { ...config.capture, ...flags };

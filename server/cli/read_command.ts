@@ -23,7 +23,13 @@ import { OutputClosedError } from "../../capture/write_all.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf } from "../config/config.ts";
-import { LineWriter, parse, UsageError, writeLine } from "./args.ts";
+import {
+  LineWriter,
+  oneStdoutWriter,
+  parse,
+  UsageError,
+  writeLine,
+} from "./args.ts";
 import { commandConfig, openEve } from "./command_config.ts";
 import { formatAlertLines } from "./format_alerts.ts";
 
@@ -71,9 +77,10 @@ export async function readCommand(args: string[]): Promise<number> {
     throw new UsageError("read needs a capture file (or - for stdin)");
   }
   const { config, evePath } = await commandConfig(values);
-  if (values.json && evePath === "-") {
-    throw new UsageError("--json and --eve - both want stdout; pick one");
-  }
+  oneStdoutWriter({
+    "--json": values.json === true,
+    "--eve -": evePath === "-",
+  });
   const anomalies = new AnomalyCounter();
   const summary = new CaptureSummary();
   const out = new LineWriter();

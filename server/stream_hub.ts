@@ -139,13 +139,18 @@ export class StreamHub {
       this.#clients.delete(queue);
     };
     let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
-    // Too far behind: say so and end now, not at the next pull, which a
-    // client that stopped reading (a full socket) never makes.
-    queue.onOverflow = () => {
-      if (ended || stream === undefined) return;
-      stream.enqueue(OVERFLOW_MESSAGE);
-      stream.close();
+    /** Too far behind (or the hub closed): say so and end. */
+    const cutOff = (
+      controller: ReadableStreamDefaultController<Uint8Array>,
+    ) => {
+      controller.enqueue(OVERFLOW_MESSAGE);
       end();
+      controller.close();
+    };
+    // Now, not at the next pull, which a client that stopped reading (a
+    // full socket) never makes.
+    queue.onOverflow = () => {
+      if (!ended && stream !== undefined) cutOff(stream);
     };
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -161,10 +166,7 @@ export class StreamHub {
         if (ended) return; // cancelled while waiting
         if (first === undefined) {
           if (queue.overflowed) {
-            // Too far behind (or the hub closed): say so and end.
-            controller.enqueue(OVERFLOW_MESSAGE);
-            end();
-            controller.close();
+            cutOff(controller);
           } else {
             controller.enqueue(KEEP_ALIVE);
           }

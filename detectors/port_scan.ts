@@ -6,8 +6,9 @@
  * A probe is a TCP segment without ACK or RST that opens or prods a port: SYN
  * (nmap -sS/-sT, masscan; ECE/CWR allowed), FIN, NULL or FIN+PSH+URG (nmap
  * -sF/-sN/-sX); or a UDP datagram (nmap -sU, masscan -pU) that is not a reply
- * (a datagram answering a probe seen the other way, or one from a service
- * port below 1024 to an ephemeral port, is a reply). A UDP datagram that
+ * (a datagram answering a probe seen the other way, or one with data from a
+ * service port below 1024 to an ephemeral port, is a reply; from port 53
+ * only a DNS response is). A UDP datagram that
  * its host:port answers with UDP was an exchange, not a probe (a client's
  * DNS query answered by its resolver, an NTP or QUIC exchange): it is
  * forgotten when the answer arrives. A UDP scan's probes get an ICMP port
@@ -91,10 +92,13 @@
  * ≥ `portThreshold` data connections to one server within the window looks
  * like a scan of open ports; under table pressure (more live probes than
  * `maxProbes`) the oldest probes are forgotten early, so counts can only be
- * lower, never higher. A UDP datagram from a port below 1024 to one at or
- * above it is taken for a service's reply, so a UDP scan of high ports from
- * a low source port (nmap -sU -g 53) is not found; nor are a DHCP or DHCPv6
- * server's answers to its clients probes.
+ * lower, never higher. A UDP datagram with data from a port below 1024 to
+ * one at or above it is taken for a service's reply, so a UDP scan of high
+ * ports from a low source port is found only when its datagrams are empty,
+ * or from port 53 are no DNS responses (nmap -sU -g 53 sends both kinds): a
+ * scanner sending service-like payloads from another low port (nmap's
+ * payload for a port, with -g 123) is not. A DHCP or DHCPv6 server's
+ * answers to its clients are not probes.
  *
  * @module
  */
@@ -229,8 +233,11 @@ const EXCHANGED = 3;
 /** Port keys: TCP ports as is, UDP ports offset so the two never collide. */
 const UDP_PORT_OFFSET = 65_536;
 
+/** The DNS port. */
+const DNS_PORT = 53;
+
 /** Port keys of DNS and NTP, the UDP services every host queries: probes to them alone never name a scan "udp". */
-const DNS_PORT_KEY = UDP_PORT_OFFSET + 53;
+const DNS_PORT_KEY = UDP_PORT_OFFSET + DNS_PORT;
 const NTP_PORT_KEY = UDP_PORT_OFFSET + 123;
 
 /** Classic traceroute's UDP destination ports (base 33434, up to 100 probes). */
@@ -992,7 +999,9 @@ export function createPortScanDetector(
         const dstPort = packet.dstPort;
         if (dstPort < 0) return;
         if (answerUdp(packet)) return;
-        if (srcPort < 1024 && dstPort >= 1024) return; // a service replying
+        if (srcPort < 1024 && dstPort >= 1024 && isServiceReply(packet)) {
+          return;
+        }
         // A DHCP (67 → 68) or DHCPv6 (547 → 546) server answering clients:
         // offers and acks to each address it hands out.
         if (
@@ -1161,6 +1170,21 @@ function isNmapAckProbe(packet: PacketRecord): boolean {
   return packet.tcpWindow === NMAP_PROBE_WINDOW &&
     packet.ipLength === (packet.network === "ipv4" ? 40 : 60) &&
     !(packet.srcPort < 1024 && packet.dstPort >= 1024);
+}
+
+/**
+ * Whether a UDP datagram from a port below 1024 to one at or above it is a
+ * service's reply to a client, as such datagrams almost always are, and
+ * not a probe from a low source port (nmap -sU -g 53, a firewall evasion):
+ * a reply carries data, and one from port 53 is a DNS response. Empty
+ * datagrams, and from port 53 a DNS query or a payload too short for a DNS
+ * header, are probes; a payload cut by the snap length before its DNS
+ * header could be read is taken for a reply.
+ */
+function isServiceReply(packet: PacketRecord): boolean {
+  if (packet.payloadLength === 0) return false;
+  if (packet.srcPort !== DNS_PORT) return true;
+  return packet.app === "dns" ? packet.dnsResponse : packet.truncated;
 }
 
 /** ICMP destination unreachable (type 3) or ICMPv6 destination unreachable (type 1). */

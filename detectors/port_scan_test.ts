@@ -533,6 +533,20 @@ Deno.test("port_scan: a scan's final finding is at its last probe, not at a late
   assert.equal(last.evidence.distinctPorts, 20);
 });
 
+/** A DNS message with `payloadLength` bytes of UDP payload (see {@linkcode udp}). */
+function dns(
+  fields: UdpFields,
+  response: boolean,
+  payloadLength = 60,
+): PacketRecord {
+  return {
+    ...udp(fields),
+    payloadLength,
+    app: "dns",
+    dnsResponse: response,
+  };
+}
+
 Deno.test("port_scan: DNS clients and the resolver answering them are not scans", () => {
   const resolver = "10.0.0.53";
   const packets: PacketRecord[] = [];
@@ -540,25 +554,89 @@ Deno.test("port_scan: DNS clients and the resolver answering them are not scans"
     const atUs = i * 10_000;
     // A client using a new source port per query, answered by the resolver.
     packets.push(
-      udp({ dst: resolver, srcPort: 20000 + i, dstPort: 53, atUs }),
-      udp({
+      dns({ dst: resolver, srcPort: 20000 + i, dstPort: 53, atUs }, false),
+      dns({
         src: resolver,
         dst: SCANNER,
         srcPort: 53,
         dstPort: 20000 + i,
         atUs: atUs + 500,
-      }),
+      }, true),
     );
-    // Answers whose queries the sensor never saw (one-way capture).
-    packets.push(udp({
-      src: resolver,
-      dst: "10.0.0.9",
-      srcPort: 53,
-      dstPort: 30000 + i,
-      atUs: atUs + 600,
-    }));
+    // Answers whose queries the sensor never saw (one-way capture), and
+    // answers cut by the snap length before their DNS header.
+    packets.push(
+      dns({
+        src: resolver,
+        dst: "10.0.0.9",
+        srcPort: 53,
+        dstPort: 30000 + i,
+        atUs: atUs + 600,
+      }, true),
+      {
+        ...udp({
+          src: resolver,
+          dst: "10.0.0.10",
+          srcPort: 53,
+          dstPort: 30000 + i,
+          atUs: atUs + 700,
+        }),
+        payloadLength: 60,
+        truncated: true,
+      },
+    );
   }
   assert.deepEqual(run(packets), []);
+});
+
+Deno.test("port_scan: a UDP scan of high ports from source port 53 (nmap -sU -g 53) is found from its empty datagrams and DNS queries", () => {
+  // nmap -sU -g 53 sends empty datagrams to most ports and, to some, a DNS
+  // query: from port 53 neither is a resolver's answer. Seen one way.
+  const probes = (make: (port: number, atUs: number) => PacketRecord) =>
+    Array.from({ length: 15 }, (_, i) => make(1025 + i, i * 1000));
+  const shapes: [string, (port: number, atUs: number) => PacketRecord][] = [
+    ["empty", (dstPort, atUs) => udp({ srcPort: 53, dstPort, atUs })],
+    [
+      "DNS queries",
+      (dstPort, atUs) => dns({ srcPort: 53, dstPort, atUs }, false),
+    ],
+    [
+      "too short for DNS",
+      (dstPort, atUs) => ({
+        ...udp({ srcPort: 53, dstPort, atUs }),
+        payloadLength: 4,
+      }),
+    ],
+    [
+      "empty, from port 88",
+      (dstPort, atUs) => udp({ srcPort: 88, dstPort, atUs }),
+    ],
+  ];
+  for (const [shape, make] of shapes) {
+    const findings = run(probes(make));
+    assert.equal(findings.length, 1, shape);
+    assert.equal(findings[0]?.attacker, SCANNER, shape);
+    assert.equal(findings[0]?.victim, TARGET, shape);
+    assert.equal(findings[0]?.evidence.distinctPorts, 15, shape);
+    assert.deepEqual(findings[0]?.evidence.probeKinds, ["udp"], shape);
+    // One port fewer: below the threshold.
+    assert.deepEqual(run(probes(make).slice(1)), [], shape);
+  }
+  // The same ports, as DNS answers from port 53 or data from another low
+  // port (a service's replies): nothing.
+  assert.deepEqual(
+    run(probes((dstPort, atUs) => dns({ srcPort: 53, dstPort, atUs }, true))),
+    [],
+  );
+  assert.deepEqual(
+    run(
+      probes((dstPort, atUs) => ({
+        ...udp({ srcPort: 123, dstPort, atUs }),
+        payloadLength: 48,
+      })),
+    ),
+    [],
+  );
 });
 
 Deno.test("port_scan: a UDP service above 1024 answering many client ports is not a scan", () => {

@@ -198,6 +198,33 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       }
 
       await t.step(
+        `nmap${six} -sU -g 53: a UDP scan of high ports from the DNS port over ${family.name}`,
+        async () => {
+          // A firewall evasion: from port 53 the probes look like a
+          // resolver's answers, but they are empty datagrams and DNS
+          // queries. 100 high ports, closed (the victim's kernel refuses
+          // each one it does not rate-limit).
+          const seen = await nmap([
+            "-sU",
+            "-g",
+            "53",
+            "-Pn",
+            "--max-retries",
+            "1",
+            "-p",
+            "1025-1124",
+            victim,
+          ]);
+          assertAlert(seen, {
+            kind: "port_scan",
+            attacker,
+            victim,
+            technique: "T1046",
+          });
+        },
+      );
+
+      await t.step(
         `nmap${six} -sA at a filtered host: an ACK scan nothing answers, over ${family.name}`,
         async () => {
           // The victim's replies to the attacker go nowhere (a blackhole

@@ -6,6 +6,11 @@
  */
 
 import { type PacketRecord, TCP_FLAGS } from "./packet_record.ts";
+import {
+  dnsRcodeName,
+  dnsTypeName,
+  icmpMessageName,
+} from "./protocol_names.ts";
 
 /** Formats a capture timestamp (µs since the epoch) as UTC "HH:MM:SS.uuuuuu". */
 export function formatTimeOfDay(timestampUs: number): string {
@@ -35,6 +40,43 @@ export function formatTcpFlags(flags: number): string {
   if (flags & TCP_FLAGS.CWR) out += "W";
   return out === "" ? "none" : out;
 }
+
+/**
+ * An ICMP or ICMPv6 message in words: its name, an echo's id and sequence
+ * number, and what an error quotes ("ICMP port unreachable, quoting udp
+ * 10.0.0.5:1025").
+ */
+export function icmpText(packet: PacketRecord): string {
+  const v6 = packet.transport === "icmpv6";
+  let text = `${v6 ? "ICMP6" : "ICMP"} ${
+    icmpMessageName(v6, packet.icmpType, packet.icmpCode)
+  }`;
+  if (packet.icmpId >= 0) text += ` id ${packet.icmpId}`;
+  if (packet.icmpSeq >= 0) text += ` seq ${packet.icmpSeq}`;
+  if (packet.quotedProtocol >= 0 && packet.quotedDstAddress !== "") {
+    const protocol = QUOTED_PROTOCOLS[packet.quotedProtocol] ??
+      `proto ${packet.quotedProtocol}`;
+    const port = packet.quotedDstPort;
+    const address = port >= 0
+      ? endpoint(
+        packet.quotedDstAddress,
+        port,
+        packet.quotedDstAddress.includes(":"),
+      )
+      : packet.quotedDstAddress;
+    text += `, quoting ${protocol} ${address}`;
+  }
+  return text;
+}
+
+/** Quoted transport protocols by number, as {@linkcode icmpText} names them. */
+const QUOTED_PROTOCOLS: Readonly<Record<number, string>> = {
+  1: "icmp",
+  6: "tcp",
+  17: "udp",
+  58: "icmp6",
+  132: "sctp",
+};
 
 function endpoint(address: string, port: number, ipv6: boolean): string {
   if (port < 0) return address;
@@ -74,8 +116,7 @@ export function formatPacketLine(packet: PacketRecord): string {
         break;
       case "icmp":
       case "icmpv6":
-        body =
-          `${ip} ${src} > ${dst}: ${packet.transport.toUpperCase()} type ${packet.icmpType} code ${packet.icmpCode}`;
+        body = `${ip} ${src} > ${dst}: ${icmpText(packet)}`;
         break;
       default:
         body = packet.laterFragment
@@ -86,11 +127,13 @@ export function formatPacketLine(packet: PacketRecord): string {
   if (packet.dnsId >= 0) {
     body += ` DNS ${
       packet.dnsResponse ? "response" : "query"
-    } id ${packet.dnsId} ${
-      packet.dnsQname || "<root>"
-    } qtype ${packet.dnsQtype}`;
+    } id ${packet.dnsId} ${packet.dnsQname || "<root>"} qtype ${
+      dnsTypeName(packet.dnsQtype)
+    }`;
     if (packet.dnsResponse) {
-      body += ` rcode ${packet.dnsRcode} answers ${packet.dnsAnswerCount}`;
+      body += ` rcode ${
+        dnsRcodeName(packet.dnsRcode)
+      } answers ${packet.dnsAnswerCount}`;
     }
   } else if (packet.app !== "") {
     body += ` ${packet.app}`;

@@ -82,6 +82,7 @@
 
 import { isDnsMessage } from "../capture/decode/dns.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { dnsTypeName } from "../capture/protocol_names.ts";
 import { ClientServerEnds } from "./client_server.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -162,21 +163,6 @@ const ENCODED_ENTROPY_BITS = 4.0;
 const SAMPLE_NAME_LENGTH = 100;
 /** Ports of multicast/link-local name protocols: NBNS, mDNS, LLMNR. */
 const IGNORED_PORTS: ReadonlySet<number> = new Set([137, 5353, 5355]);
-
-const QTYPE_NAMES: Readonly<Record<number, string>> = {
-  1: "A",
-  2: "NS",
-  5: "CNAME",
-  6: "SOA",
-  10: "NULL",
-  12: "PTR",
-  15: "MX",
-  16: "TXT",
-  28: "AAAA",
-  33: "SRV",
-  65: "HTTPS",
-  255: "ANY",
-};
 
 /**
  * Counts of one client/domain group within the current window; its
@@ -506,9 +492,7 @@ function findingOf(
   const elapsedUs = Math.max(0, nowUs - state.windowStartUs);
   const meanEntropy = state.entropySum / state.queries;
   const qtypes = [...state.qtypes].sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .map(([qtype, count]) =>
-      `${QTYPE_NAMES[qtype] ?? `TYPE${qtype}`}=${count}`
-    );
+    .map(([qtype, count]) => `${dnsTypeName(qtype)}=${count}`);
   const capped = state.uniqueSubdomains > state.hashes.size;
   const domainText = state.domain === "" ? "names without a TLD" : state.domain;
   return {

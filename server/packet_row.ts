@@ -7,7 +7,8 @@
  */
 
 import { hasUnassignedDnsOpcode, isDnsMessage } from "../capture/decode/dns.ts";
-import { formatTcpFlags } from "../capture/format_packet.ts";
+import { formatTcpFlags, icmpText } from "../capture/format_packet.ts";
+import { dnsRcodeName, dnsTypeName } from "../capture/protocol_names.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { classifyService, serviceName } from "../detectors/stats/services.ts";
 
@@ -57,9 +58,12 @@ export function packetInfo(packet: PacketRecord): string {
   }
   if (packet.dnsId >= 0) {
     const name = packet.dnsQname || "<root>";
+    const type = dnsTypeName(packet.dnsQtype);
     return packet.dnsResponse
-      ? `DNS response ${name} type ${packet.dnsQtype} rcode ${packet.dnsRcode}, ${packet.dnsAnswerCount} answers`
-      : `DNS query ${name} type ${packet.dnsQtype}`;
+      ? `DNS response ${name} ${type} ${
+        dnsRcodeName(packet.dnsRcode)
+      }, ${packet.dnsAnswerCount} answers`
+      : `DNS query ${name} ${type}`;
   }
   switch (packet.app) {
     case "http_request":
@@ -74,8 +78,7 @@ export function packetInfo(packet: PacketRecord): string {
       return "TLS record";
   }
   if (packet.transport === "icmp" || packet.transport === "icmpv6") {
-    return `${packet.transport.toUpperCase()} type ${packet.icmpType} code ${packet.icmpCode}` +
-      (packet.icmpSeq >= 0 ? ` seq ${packet.icmpSeq}` : "");
+    return icmpText(packet);
   }
   if (packet.transport === "tcp") {
     return `${packet.srcPort} → ${packet.dstPort} [${

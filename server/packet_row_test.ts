@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dnsMessage, udpFrame } from "../capture/frame_builder.ts";
+import { dnsMessage, icmpFrame, udpFrame } from "../capture/frame_builder.ts";
 import { decodeFrame, hex, MACS } from "../capture/decode/test_helpers.ts";
 import { packetInfo } from "./packet_row.ts";
 
@@ -13,7 +13,7 @@ function udpTo53(payload: Uint8Array) {
 Deno.test("packetInfo() names DNS messages, and another protocol on port 53 as not DNS", () => {
   assert.equal(
     packetInfo(udpTo53(dnsMessage({ id: 7, name: "example.com", qtype: 1 }))),
-    "DNS query example.com type 1",
+    "DNS query example.com A",
   );
   // iodine's raw data header (10 d1 9e 20) reads as opcode 3.
   assert.equal(
@@ -30,5 +30,60 @@ Deno.test("packetInfo() names DNS messages, and another protocol on port 53 as n
       ),
     ),
     "40000 → 53 not DNS (no readable question), len 19",
+  );
+});
+
+Deno.test("packetInfo() names DNS types and response codes, and ICMP messages with what an error quotes", () => {
+  const answer = decodeFrame(
+    udpFrame(
+      { ...V4, src: "10.0.0.53", dst: "10.0.0.1" },
+      { srcPort: 53, dstPort: 40000 },
+      dnsMessage({
+        id: 7,
+        name: "nowhere.example",
+        qtype: 28,
+        response: true,
+        rcode: 3,
+      }),
+    ),
+  ).packet;
+  assert.equal(
+    packetInfo(answer),
+    "DNS response nowhere.example AAAA NXDOMAIN, 0 answers",
+  );
+  assert.equal(
+    packetInfo(
+      udpTo53(dnsMessage({ id: 8, name: "example.com", qtype: 64_999 })),
+    ),
+    "DNS query example.com TYPE64999",
+  );
+  const ping = decodeFrame(icmpFrame(V4, { type: 8, id: 7, seq: 1 })).packet;
+  assert.equal(packetInfo(ping), "ICMP echo request id 7 seq 1");
+  const v6 = { ...MACS, src: "fd00::1", dst: "fd00::2" };
+  assert.equal(
+    packetInfo(decodeFrame(icmpFrame(v6, { type: 129, id: 3, seq: 9 })).packet),
+    "ICMP6 echo reply id 3 seq 9",
+  );
+  // A port unreachable quoting the datagram it refuses (IP header onwards).
+  const refused = udpFrame(
+    V4,
+    { srcPort: 40000, dstPort: 1025 },
+    new Uint8Array(0),
+  )
+    .subarray(14);
+  const unreachable = decodeFrame(
+    icmpFrame(
+      { ...V4, src: V4.dst, dst: V4.src },
+      { type: 3, code: 3 },
+      refused,
+    ),
+  ).packet;
+  assert.equal(
+    packetInfo(unreachable),
+    "ICMP port unreachable, quoting udp 10.0.0.53:1025",
+  );
+  assert.equal(
+    packetInfo(decodeFrame(icmpFrame(V4, { type: 42, code: 1 })).packet),
+    "ICMP type 42 code 1",
   );
 });

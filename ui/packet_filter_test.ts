@@ -15,7 +15,7 @@ const DNS_UDP = row({
   protocol: "DNS",
   srcPort: 53000,
   dstPort: 53,
-  info: "DNS query example.com type 1",
+  info: "DNS query example.com A",
 });
 const MDNS = row({ n: 3, protocol: "mDNS", srcPort: 5353, dstPort: 5353 });
 const ARP = row({
@@ -23,7 +23,11 @@ const ARP = row({
   protocol: "ARP",
   info: "Who has 10.0.0.9? Tell 10.0.0.1",
 });
-const PING = row({ n: 5, protocol: "ICMP", info: "ICMP type 8 code 0 seq 1" });
+const PING = row({
+  n: 5,
+  protocol: "ICMP",
+  info: "ICMP echo request id 7 seq 1",
+});
 const PING6 = row({ n: 6, protocol: "ICMPv6", src: "fe80::1", dst: "ff02::1" });
 const HTTP = row({
   n: 7,

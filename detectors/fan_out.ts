@@ -9,8 +9,10 @@
  * dead entry behind. Expiry pops from the front and stops at the first
  * live one, and nothing is allocated per probe (the ring grows, or is
  * compacted, only when full). An incident
- * starts when the window holds `targetThreshold` distinct targets and ends
- * once it has held fewer for a whole window. Probes are counted per epoch:
+ * starts when the window holds `targetThreshold` distinct targets, dated
+ * from the first probe of the burst that got there (a pause of five times
+ * the threshold's pace before it ends an earlier burst), and ends once the
+ * window has held fewer for a whole window. Probes are counted per epoch:
  * a window of packet time that is not reset while an incident goes on.
  *
  * Memory: at most `maxTargets` targets per fan-out, in a ring of at most
@@ -63,7 +65,7 @@ export interface FanOut<T extends number | string> extends ReportMark {
   lastProbeUs: number;
   /** True from the first crossing until the window has held fewer than the threshold for a whole window. */
   active: boolean;
-  /** Packet time the incident's oldest target was probed, µs. */
+  /** Packet time of the first probe of the burst that started the incident (see {@linkcode burstStartTime}), µs. */
   startUs: number;
   /** Packet time the window last held at least the threshold, µs. */
   lastAboveUs: number;
@@ -183,7 +185,7 @@ export function observeFanOut<T extends number | string>(
   fanOut.lastAboveUs = nowUs;
   if (!fanOut.active) {
     fanOut.active = true;
-    fanOut.startUs = oldestTime(fanOut);
+    fanOut.startUs = burstStartTime(fanOut, limits);
     fanOut.incidentTargets = targets.size;
   }
   const count = fanOut.incidentTargets;
@@ -301,11 +303,37 @@ function forgetOldest<T extends number | string>(fanOut: FanOut<T>): void {
   }
 }
 
-/** Packet time of the least recently probed target (dead entries before it are dropped); call with at least one target. */
-function oldestTime<T extends number | string>(fanOut: FanOut<T>): number {
+/**
+ * A pause between a source's distinct targets this many times the pace
+ * that just reaches the threshold (`windowUs / targetThreshold`: 1.2 s for
+ * 50 targets a minute) ends one burst of probes: what came before it is
+ * not the incident's start.
+ */
+const BURST_PAUSE_PACES = 5;
+
+/**
+ * Packet time of the first probe of the burst that crossed the threshold:
+ * walking back from the newest live entry, the oldest one reached before a
+ * pause of {@linkcode BURST_PAUSE_PACES} paces. The window may also hold a
+ * scanner's earlier, unrelated requests (its gateway, resolved 40 s
+ * before a 1 s sweep), which would make the incident start there and its
+ * pace look 40 times slower.
+ */
+function burstStartTime<T extends number | string>(
+  fanOut: FanOut<T>,
+  limits: FanOutLimits,
+): number {
+  const pauseUs = limits.windowUs / limits.targetThreshold * BURST_PAUSE_PACES;
   const mask = fanOut.ringTargets.length - 1;
-  while (fanOut.ringTargets[fanOut.head & mask] === undefined) fanOut.head++;
-  return fanOut.ringTimes[fanOut.head & mask]!;
+  // The newest entry is live: the probe that crossed the threshold.
+  let startUs = fanOut.ringTimes[(fanOut.tail - 1) & mask]!;
+  for (let position = fanOut.tail - 2; position >= fanOut.head; position--) {
+    if (fanOut.ringTargets[position & mask] === undefined) continue;
+    const atUs = fanOut.ringTimes[position & mask]!;
+    if (startUs - atUs > pauseUs) break;
+    startUs = atUs;
+  }
+  return startUs;
 }
 
 /**

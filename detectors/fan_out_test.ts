@@ -222,3 +222,45 @@ Deno.test("expireIdleFanOuts() removes the states idle for a window, oldest firs
   assert.deepEqual(reported, [0, 30 * S]);
   assert.deepEqual([...table.keys()], ["c"]);
 });
+
+/** ARP scan's and ICMP sweep's limits: 50 targets a minute (a pace of 1.2 s, a burst pause of 6 s). */
+const SWEEP_LIMITS: FanOutLimits = {
+  targetThreshold: 50,
+  windowUs: 60 * S,
+  maxTargets: 256,
+  reportIntervalUs: 10 * S,
+};
+
+Deno.test("observeFanOut() starts an incident at the burst that crossed the threshold, not at unrelated targets earlier in the window", () => {
+  const fanOut = newFanOut<number>(0);
+  // The scanner resolves its gateway and a peer, then sweeps 48 more
+  // addresses 20 ms apart from 40 s on, its gateway again among them.
+  observeFanOut(fanOut, 1, 0, SWEEP_LIMITS);
+  observeFanOut(fanOut, 2, 10 * S, SWEEP_LIMITS);
+  let due = false;
+  for (let i = 0; i < 49; i++) {
+    due = observeFanOut(
+      fanOut,
+      i === 10 ? 1 : 100 + i,
+      40 * S + i * 20_000,
+      SWEEP_LIMITS,
+    );
+  }
+  assert.equal(due, true);
+  assert.equal(fanOut.targets.size, 50);
+  assert.equal(fanOut.startUs, 40 * S);
+  const summary = summarizeFanOut(fanOut, 5);
+  assert.equal(summary.durationSeconds, 1);
+});
+
+Deno.test("observeFanOut() starts a slow scan's incident at its first probe when no pause reaches five paces", () => {
+  const fanOut = newFanOut<number>(0);
+  // 50 targets a second apart, one pause of 5.9 s among them: 53.9 s.
+  let atUs = 3 * S;
+  for (let i = 0; i < 50; i++) {
+    observeFanOut(fanOut, 100 + i, atUs, SWEEP_LIMITS);
+    atUs += i === 20 ? 5_900_000 : S;
+  }
+  assert.equal(fanOut.active, true);
+  assert.equal(fanOut.startUs, 3 * S);
+});

@@ -45,7 +45,7 @@ export interface AlertLifecycleOptions {
   suppressionUs?: number;
   /** Active alerts held at once; beyond this the least recently updated is released early. */
   maxActive?: number;
-  /** Alerts kept in the history (any state), newest last. */
+  /** Alerts kept in the history (any state), newest last; past it the oldest of the lowest severity held is forgotten. */
   maxHistory?: number;
   /** Findings that match never become alerts (they are counted). */
   allowlist?: Allowlist;
@@ -144,6 +144,16 @@ function snapshot(alert: Alert): Alert {
   };
 }
 
+/** Counts of every alert engaged, also those the bounded history no longer holds. */
+export interface AlertTally {
+  /** Alerts engaged. */
+  total: number;
+  /** By current severity (an alert counts once, at the severity it rose to). */
+  bySeverity: Partial<Record<Severity, number>>;
+  /** By kind. */
+  byKind: Partial<Record<AlertKind, number>>;
+}
+
 /** Turns findings into alerts and publishes their lifecycle events. */
 export class AlertLifecycle {
   readonly #options: Required<Omit<AlertLifecycleOptions, "numbering">>;
@@ -152,6 +162,7 @@ export class AlertLifecycle {
   readonly #active: BoundedMap<string, ActiveAlert>;
   readonly #released: BoundedMap<string, { alert: Alert; releasedUs: number }>;
   readonly #history: Alert[] = [];
+  readonly #tally: AlertTally = { total: 0, bySeverity: {}, byKind: {} };
   readonly #global: CompiledAllowlist;
   readonly #perKind = new Map<AlertKind, CompiledAllowlist>();
   #allowlisted = 0;
@@ -238,8 +249,13 @@ export class AlertLifecycle {
     };
     this.#active.set(id, entry);
     this.#engaged++;
+    const tally = this.#tally;
+    tally.total++;
+    tally.byKind[alert.kind] = (tally.byKind[alert.kind] ?? 0) + 1;
+    tally.bySeverity[alert.severity] = (tally.bySeverity[alert.severity] ?? 0) +
+      1;
     this.#history.push(alert);
-    if (this.#history.length > this.#options.maxHistory) this.#history.shift();
+    if (this.#history.length > this.#options.maxHistory) this.#forgetOne();
     this.#emit("engaged", entry);
   }
 
@@ -267,9 +283,15 @@ export class AlertLifecycle {
     }
   }
 
-  /** Snapshots of the alerts in the history (engaged, updated or released), oldest first. */
+  /** Snapshots of the alerts in the history (engaged, updated or released), oldest first (one taken back after its severity rose counts as newest). */
   alerts(): Alert[] {
     return this.#history.map(snapshot);
+  }
+
+  /** Counts of every alert engaged so far (a copy), beyond what the history holds. */
+  tally(): AlertTally {
+    const { total, bySeverity, byKind } = this.#tally;
+    return { total, bySeverity: { ...bySeverity }, byKind: { ...byKind } };
   }
 
   /** Alerts in the history (any state), without copying them. */
@@ -328,9 +350,35 @@ export class AlertLifecycle {
     }
   }
 
+  /**
+   * Drops one alert from the full history: the oldest of the lowest
+   * severity it holds, so that a burst of low alerts (a thousand small ARP
+   * scans) cannot push an earlier critical one out of the list, the
+   * report and its slice.
+   */
+  #forgetOne(): void {
+    const history = this.#history;
+    let lowest = 0;
+    for (let i = 1; i < history.length; i++) {
+      if (
+        SEVERITY_ORDER[history[i]!.severity] <
+          SEVERITY_ORDER[history[lowest]!.severity]
+      ) lowest = i;
+    }
+    history.splice(lowest, 1);
+  }
+
   #apply(alert: Alert, finding: Finding): void {
     if (SEVERITY_ORDER[finding.severity] > SEVERITY_ORDER[alert.severity]) {
+      const bySeverity = this.#tally.bySeverity;
+      bySeverity[alert.severity] = (bySeverity[alert.severity] ?? 1) - 1;
+      bySeverity[finding.severity] = (bySeverity[finding.severity] ?? 0) + 1;
       alert.severity = finding.severity;
+      // Forgotten by a full history at its lower severity: back in it.
+      if (!this.#history.includes(alert)) {
+        this.#history.push(alert);
+        if (this.#history.length > this.#options.maxHistory) this.#forgetOne();
+      }
     }
     alert.summary = finding.summary;
     alert.lastSeenUs = Math.max(alert.lastSeenUs, finding.timestampUs);

@@ -288,3 +288,55 @@ Deno.test("AlertLifecycle ids: each lifecycle numbers from 1, a shared AlertNumb
     ["port_scan-1", "port_scan-2", "port_scan-3"],
   );
 });
+
+Deno.test("AlertLifecycle's full history forgets its lowest severity first, and its tally counts every alert", () => {
+  const lifecycle = new AlertLifecycle({ maxHistory: 10 });
+  lifecycle.report(
+    finding({ kind: "syn_flood", key: "v", severity: "critical" }),
+  );
+  lifecycle.report(finding({ key: "a", severity: "medium", timestampUs: 1 }));
+  for (let i = 0; i < 1_500; i++) {
+    lifecycle.report(
+      finding({
+        kind: "arp_scan",
+        key: `s${i}`,
+        severity: "low",
+        timestampUs: 2 + i,
+      }),
+    );
+  }
+  const held = lifecycle.alerts();
+  assert.equal(held.length, 10);
+  // The critical and the medium alert stay, with the eight newest low ones.
+  assert.deepEqual(held.slice(0, 2).map((a) => a.kind), [
+    "syn_flood",
+    "port_scan",
+  ]);
+  assert.deepEqual(
+    held.slice(2).map((a) => a.id),
+    Array.from({ length: 8 }, (_, i) => `arp_scan-${1_495 + i}`),
+  );
+  // An alert whose severity rises is counted once, at its new severity.
+  lifecycle.report(finding({ key: "a", severity: "high", timestampUs: 2_000 }));
+  assert.deepEqual(lifecycle.tally(), {
+    total: 1_502,
+    bySeverity: { critical: 1, medium: 0, high: 1, low: 1_500 },
+    byKind: { syn_flood: 1, port_scan: 1, arp_scan: 1_500 },
+  });
+});
+
+Deno.test("AlertLifecycle takes back into its history an alert it forgot whose severity then rose", () => {
+  const lifecycle = new AlertLifecycle({ maxHistory: 2 });
+  lifecycle.report(finding({ key: "a", severity: "low", timestampUs: 0 }));
+  lifecycle.report(finding({ key: "b", severity: "medium", timestampUs: 1 }));
+  lifecycle.report(finding({ key: "c", severity: "medium", timestampUs: 2 }));
+  assert.deepEqual(lifecycle.alerts().map((a) => a.id), [
+    "port_scan-2",
+    "port_scan-3",
+  ]);
+  lifecycle.report(finding({ key: "a", severity: "critical", timestampUs: 3 }));
+  assert.deepEqual(lifecycle.alerts().map((a) => `${a.id}:${a.severity}`), [
+    "port_scan-3:medium",
+    "port_scan-1:critical",
+  ]);
+});

@@ -22,6 +22,7 @@ import {
   type AlertEvent,
   AlertLifecycle,
   type AlertLifecycleOptions,
+  type AlertTally,
 } from "./alert_lifecycle.ts";
 import { createArpScanDetector } from "./arp_scan.ts";
 import { createArpSpoofDetector } from "./arp_spoof.ts";
@@ -282,6 +283,11 @@ export class AnalysisEngine {
   /** Alerts in the bounded history (what `alerts()` returns), without copying them. */
   get alertCount(): number {
     return this.#lifecycle.alertCount;
+  }
+
+  /** Counts of every alert engaged, also those the bounded history has forgotten. */
+  alertTally(): AlertTally {
+    return this.#lifecycle.tally();
   }
 
   /** Alerts not yet released. */

@@ -226,6 +226,7 @@ export function createApp(deps: AppDeps): Hono {
       stats: sensor.engine.stats.snapshot(),
       latency: sensor.engine.latency.snapshot(),
       alerts: sensor.alerts(),
+      tally: sensor.alertTally(),
       dataDir: sensor.dataDir,
     });
     c.header(
@@ -245,11 +246,17 @@ export function createApp(deps: AppDeps): Hono {
       fromUs: alert.firstSeenUs - 1_000_000,
       toUs: alert.lastSeenUs + 1_000_000,
       addresses: [alert.attacker, alert.victim],
+      // Frames between attacker and victim, when both are known; ARP
+      // attacks speak to the whole segment (a poisoner's replies name
+      // other hosts), so theirs are every frame from or to either.
+      between: !alert.kind.startsWith("arp_"),
     });
+    const session = sensor.session?.id;
+    const name = session === undefined ? id : `${session}-${id}`;
     return new Response(bytes, {
       headers: {
         "Content-Type": "application/vnd.tcpdump.pcap",
-        "Content-Disposition": `attachment; filename="netmirror-${id}.pcap"`,
+        "Content-Disposition": `attachment; filename="netmirror-${name}.pcap"`,
         "X-Frames": String(frames),
       },
     });

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createApp } from "./app.ts";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
-import { Sensor } from "./sensor.ts";
+import { Sensor, type SensorOptions } from "./sensor.ts";
 import { StreamHub } from "./stream_hub.ts";
 import type { UiAssets } from "./ui_assets.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
@@ -13,10 +13,14 @@ import { readPacketFile } from "../capture/packet_source.ts";
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 const HTTP_CAP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;
 
-async function setup(token?: string, ui?: UiAssets) {
+async function setup(
+  token?: string,
+  ui?: UiAssets,
+  options: Omit<SensorOptions, "dataDir"> = {},
+) {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-app-" });
   const bus = new EventBus<SensorEvent>();
-  const sensor = new Sensor(bus, { dataDir });
+  const sensor = new Sensor(bus, { dataDir, ...options });
   const hub = new StreamHub(bus);
   const app = createApp({
     sensor,
@@ -403,9 +407,44 @@ Deno.test("an alert's PCAP slice holds the incident's packets", async () => {
   const lines = new TextDecoder().decode(tshark.stdout).trim().split("\n");
   assert.equal(lines.length, frames);
   assert.ok(
-    lines.every((l) => l.includes("172.16.0.8") || l.includes("64.13.134.52")),
-    "only the attacker's and victim's packets",
+    lines.every((l) => l.includes("172.16.0.8") && l.includes("64.13.134.52")),
+    "only packets between the attacker and the victim",
   );
+  assert.match(
+    slice.headers.get("Content-Disposition") ?? "",
+    new RegExp(`filename="netmirror-${sensor.session!.id}-${scan.id}\\.pcap"`),
+  );
+  await close();
+});
+
+Deno.test("an ARP poisoner's alert slice holds its frames, found by its MAC", async () => {
+  const { post, request, sensor, close, dataDir } = await setup();
+  const file =
+    `${PCAPS}attacks/arpspoof_bidirectional_mitm_1Hz__na-arpSpoofing.pcap`;
+  const started = await post("/api/start", { mode: "replay", file });
+  assert.equal(started.status, 201);
+  await started.body?.cancel();
+  await waitStopped(sensor);
+  const alerts = await (await request("/api/alerts")).json();
+  const spoof = alerts.find((a: { kind: string }) => a.kind === "arp_spoof");
+  assert.ok(spoof, "the poisoning raised an alert");
+  assert.match(spoof.attacker, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+  const slice = await request(`/api/export/pcap/alert/${spoof.id}`);
+  const path = `${dataDir}/spoof.pcap`;
+  await Deno.writeFile(path, new Uint8Array(await slice.arrayBuffer()));
+  const frames = Number(slice.headers.get("X-Frames"));
+  // tshark counts the poisoner's frames in the original capture.
+  const count = async (capture: string) => {
+    const tshark = await new Deno.Command("tshark", {
+      args: ["-n", "-r", capture, "-Y", `eth.addr == ${spoof.attacker}`],
+    }).output();
+    assert.ok(tshark.success, new TextDecoder().decode(tshark.stderr));
+    return new TextDecoder().decode(tshark.stdout).trim().split("\n").length;
+  };
+  const expected = await count(file);
+  assert.ok(expected > 0);
+  assert.equal(frames, expected);
+  assert.equal(await count(path), expected);
   await close();
 });
 
@@ -495,4 +534,65 @@ Deno.test("a capture of two link types: the session PCAP holds the first's frame
     ),
   );
   await close();
+});
+
+Deno.test("a session PCAP that lost its first files to its size limit: the report counts those frames and says so", async () => {
+  const { request, post, sensor, close } = await setup(undefined, undefined, {
+    pcap: { fileBytes: 20_000, sessionBytes: 60_000 },
+  });
+  const started = await post("/api/start", {
+    mode: "replay",
+    file: `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`,
+  });
+  assert.equal(started.status, 201);
+  const session = await started.json();
+  await waitStopped(sensor);
+  const info = sensor.session!;
+  assert.ok(info.pcapRotatedFrames > 0);
+  const pcap = new Uint8Array(
+    await (await request(`/api/export/pcap/${session.id}`)).arrayBuffer(),
+  );
+  let records = 0;
+  const parser = new CaptureParser();
+  parser.push(pcap, () => records++);
+  parser.finish();
+  assert.equal(records + info.pcapRotatedFrames, info.packets);
+  const report = await (await post("/api/export/report")).json();
+  assert.equal(report.session.pcapRotatedFrames, info.pcapRotatedFrames);
+  assert.ok(
+    report.recommendations.some((r: { reason: string }) =>
+      r.reason ===
+        `${info.pcapRotatedFrames} of the session's first frames were deleted with the PCAP's oldest files`
+    ),
+  );
+  await close();
+});
+
+Deno.test("the report counts every alert of the session, also those past the alert history, and keeps the most severe listed", async () => {
+  const file =
+    `${PCAPS}attacks/portscan_tcp-connect-sT_3hosts_plus_arpsweep__tcpconnect.pcap`;
+  const reportOf = async (options: Omit<SensorOptions, "dataDir">) => {
+    const { post, sensor, close } = await setup(undefined, undefined, options);
+    const started = await post("/api/start", { mode: "replay", file });
+    assert.equal(started.status, 201);
+    await started.body?.cancel();
+    await waitStopped(sensor);
+    const report = await (await post("/api/export/report")).json();
+    await close();
+    return report;
+  };
+  const whole = await reportOf({});
+  assert.ok(whole.alerts.length >= 2, `${whole.alerts.length} alerts`);
+  assert.equal(whole.summary.alertsNotListed, 0);
+  const short = await reportOf({ engine: { lifecycle: { maxHistory: 1 } } });
+  assert.equal(short.alerts.length, 1);
+  assert.equal(short.summary.alerts, whole.summary.alerts);
+  assert.deepEqual(
+    short.summary.alertsBySeverity,
+    whole.summary.alertsBySeverity,
+  );
+  assert.deepEqual(short.summary.alertsByKind, whole.summary.alertsByKind);
+  assert.equal(short.summary.highestSeverity, whole.summary.highestSeverity);
+  assert.equal(short.summary.alertsNotListed, whole.alerts.length - 1);
+  assert.equal(short.alerts[0].severity, whole.summary.highestSeverity);
 });

@@ -32,9 +32,25 @@ export interface FrameSelection {
   fromUs: number;
   /** Last packet time, µs (inclusive). */
   toUs: number;
-  /** Frames from or to any of these addresses (all frames when empty). */
+  /**
+   * Frames from or to any of these addresses (all frames when empty): IP
+   * addresses, or MAC addresses ("00:e0:4d:3c:25:7b"), matched in an
+   * Ethernet frame's header.
+   */
   addresses: string[];
+  /** With two addresses: only frames between them, either way. */
+  between?: boolean;
 }
+
+/** A MAC address's text, as the decoder writes it. */
+const MAC_TEXT = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
+
+/** Link type of Ethernet frames, whose first 12 bytes are the destination and source MACs. */
+const LINKTYPE_ETHERNET = 1;
+
+/** A frame's two ends. */
+const SIDE = { SRC: 0, DST: 1 } as const;
+type Side = typeof SIDE[keyof typeof SIDE];
 
 /**
  * Recent frames (copied), oldest dropped first when a limit is reached.
@@ -177,14 +193,18 @@ export class FrameRing {
     return this.#bytes;
   }
 
-  /** The selected frames as a classic pcap file (frames of the first frame's link type). */
+  /**
+   * The selected frames as a classic pcap file (frames of the first frame's
+   * link type). Frames are taken in the order they came, each by its own
+   * time: one out of order does not end the selection.
+   */
   toPcap(
     selection: FrameSelection,
   ): { bytes: Uint8Array<ArrayBuffer>; frames: number } {
-    const wanted = new Set(selection.addresses.filter((a) => a !== ""));
-    const wantedIpv4 = new Set(
-      [...wanted].map(parseIpv4).filter((key) => key >= 0),
+    const ends = selection.addresses.filter((a) => a !== "").map((a) =>
+      this.#endMatcher(a)
     );
+    const between = selection.between === true && ends.length === 2;
     let builder: PcapBuilder | undefined;
     let linkType = -1;
     let frames = 0;
@@ -192,13 +212,16 @@ export class FrameRing {
     for (let k = 0; k < this.#count; k++) {
       const i = (this.#head + k) % maxFrames;
       const timestampUs = this.#timestampUs[i]!;
-      if (timestampUs < selection.fromUs) continue;
-      if (timestampUs > selection.toUs) break;
-      if (
-        wanted.size > 0 && !wantedIpv4.has(this.#srcIpv4[i]!) &&
-        !wantedIpv4.has(this.#dstIpv4[i]!) && !wanted.has(this.#src[i]!) &&
-        !wanted.has(this.#dst[i]!)
-      ) continue;
+      if (timestampUs < selection.fromUs || timestampUs > selection.toUs) {
+        continue;
+      }
+      if (ends.length > 0) {
+        const matched = between
+          ? (ends[0]!(i, SIDE.SRC) && ends[1]!(i, SIDE.DST)) ||
+            (ends[1]!(i, SIDE.SRC) && ends[0]!(i, SIDE.DST))
+          : ends.some((end) => end(i, SIDE.SRC) || end(i, SIDE.DST));
+        if (!matched) continue;
+      }
       if (builder === undefined) {
         linkType = this.#linkType[i]!;
         builder = new PcapBuilder(linkType, this.#options.snapLength);
@@ -214,6 +237,27 @@ export class FrameRing {
     }
     builder ??= new PcapBuilder(1, this.#options.snapLength);
     return { bytes: builder.toBytes(), frames };
+  }
+
+  /** Whether frame `i`'s source or destination (`side`) is `address`: an IPv4 key, a MAC in the Ethernet header, or other text. */
+  #endMatcher(address: string): (i: number, side: Side) => boolean {
+    const key = parseIpv4(address);
+    if (key >= 0) {
+      return (i, side) =>
+        (side === SIDE.SRC ? this.#srcIpv4[i] : this.#dstIpv4[i]) === key;
+    }
+    if (MAC_TEXT.test(address)) {
+      const mac = address.split(":").map((byte) => parseInt(byte, 16));
+      return (i, side) => {
+        if (this.#linkType[i] !== LINKTYPE_ETHERNET || this.#length[i]! < 12) {
+          return false;
+        }
+        const at = this.#start[i]! + (side === SIDE.SRC ? 6 : 0);
+        return mac.every((byte, k) => this.#data[at + k] === byte);
+      };
+    }
+    return (i, side) =>
+      (side === SIDE.SRC ? this.#src[i] : this.#dst[i]) === address;
   }
 
   /** Forgets every frame (keeps the buffer). */

@@ -111,3 +111,60 @@ Deno.test("FrameRing selects IPv4 frames by number and other addresses by text, 
   assert.equal(select(["10.0.0.9"]), 0);
   assert.equal(select([]), 3);
 });
+
+Deno.test("FrameRing selects the frames between two addresses, either way, when asked", () => {
+  const ring = new FrameRing({ maxFrames: 10, maxBytes: 1 << 20 });
+  const v6 = "2001:db8::1";
+  ring.add(record(1, 60), "10.0.0.1", "10.0.0.2"); // attacker → victim
+  ring.add(record(2, 60), "10.0.0.2", "10.0.0.1"); // victim → attacker
+  ring.add(record(3, 60), "10.0.0.1", "10.0.0.9"); // attacker's other traffic
+  ring.add(record(4, 60), "10.0.0.7", "10.0.0.2"); // victim's other traffic
+  ring.add(record(5, 60), v6, "10.0.0.2", addressKey(v6), 0x0a000002);
+  const select = (addresses: string[], between: boolean) =>
+    ring.toPcap({ fromUs: 0, toUs: 10_000, addresses, between }).frames;
+  assert.equal(select(["10.0.0.1", "10.0.0.2"], true), 2);
+  assert.equal(select(["10.0.0.1", "10.0.0.2"], false), 5);
+  assert.equal(select([v6, "10.0.0.2"], true), 1);
+  // One end unknown (""): every frame from or to the other.
+  assert.equal(select(["10.0.0.1", ""], true), 3);
+});
+
+Deno.test("FrameRing selects Ethernet frames by a MAC address in their header", () => {
+  const ring = new FrameRing({ maxFrames: 10, maxBytes: 1 << 20 });
+  const withMacs = (i: number, dst: number[], src: number[]): PcapRecord => {
+    const frame = record(i, 60);
+    frame.bytes.set([...dst, ...src], frame.offset);
+    return frame;
+  };
+  const poisoner = [0x00, 0xe0, 0x4d, 0x3c, 0x25, 0x7b];
+  const other = [0x02, 0, 0, 0, 0, 1];
+  const broadcast = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+  // ARP frames carry no IP header: their addresses are ARP's.
+  ring.add(withMacs(1, broadcast, poisoner), "10.0.0.1", "10.0.0.5");
+  ring.add(withMacs(2, poisoner, other), "10.0.0.5", "10.0.0.1");
+  ring.add(withMacs(3, broadcast, other), "10.0.0.5", "10.0.0.6");
+  const raw = { ...withMacs(4, broadcast, poisoner), linkType: 101 };
+  ring.add(raw, "10.0.0.1", "10.0.0.5");
+  const select = (addresses: string[]) =>
+    ring.toPcap({ fromUs: 0, toUs: 10_000, addresses }).frames;
+  assert.equal(select(["00:e0:4d:3c:25:7b"]), 2);
+  assert.equal(select(["00:E0:4D:3C:25:7B"]), 2);
+  assert.equal(select(["02:00:00:00:00:01"]), 2);
+  assert.equal(select(["02:00:00:00:00:09"]), 0);
+});
+
+Deno.test("FrameRing takes every frame of the time range, also after one out of order", () => {
+  const ring = new FrameRing({ maxFrames: 10, maxBytes: 1 << 20 });
+  // A frame dated far later (another interface's clock, a merged file),
+  // then the frames of the range.
+  ring.add(
+    { ...record(0, 60), timestampUs: 9_000_000 },
+    "10.0.0.1",
+    "10.0.0.2",
+  );
+  for (let i = 1; i <= 4; i++) ring.add(record(i, 60), "10.0.0.1", "10.0.0.2");
+  assert.equal(
+    ring.toPcap({ fromUs: 1_000, toUs: 2_000, addresses: ["10.0.0.1"] }).frames,
+    4,
+  );
+});

@@ -50,7 +50,7 @@ const SESSION_ID = /^s[0-9a-z]{1,63}$/;
  * names it. Only these are served, and pruned: a data directory that also
  * holds an operator's own captures keeps them.
  */
-const SESSION_FILE = /^(s[0-9a-z]{1,63})-\d{4,}\.pcap$/;
+const SESSION_FILE = /^(s[0-9a-z]{1,63})-(\d{4,})\.pcap$/;
 
 /** Writes one session's frames into its ring of pcap files. */
 export class SessionPcapWriter {
@@ -61,7 +61,9 @@ export class SessionPcapWriter {
   #fileIndex = 0;
   #linkType = -1;
   /** The session's files, oldest first; the last one's size is the open writer's. */
-  #files: { path: string; bytes: number }[] = [];
+  #files: { path: string; bytes: number; frames: number }[] = [];
+  /** Frames of files deleted to keep the session under `sessionBytes` (see {@linkcode rotatedFrames}). */
+  #rotatedFrames = 0;
   /** Earlier files still being written and closed, with the promise of their closing. */
   readonly #closing = new Map<PcapFileWriter, Promise<void>>();
   /** Frames lost by earlier files (see {@linkcode droppedFrames}). */
@@ -104,7 +106,14 @@ export class SessionPcapWriter {
         this.#options.fileBytes
     ) this.#nextFile();
     this.#file!.write(raw);
-    this.#files[this.#files.length - 1]!.bytes = this.#file!.byteLength;
+    const current = this.#files[this.#files.length - 1]!;
+    current.bytes = this.#file!.byteLength;
+    current.frames++;
+  }
+
+  /** Frames written and then deleted with the session's oldest files, to keep it within `sessionBytes`: the PCAP no longer holds the session's start. */
+  get rotatedFrames(): number {
+    return this.#rotatedFrames;
   }
 
   /** Frames left out of the files: the disk was `writeBehindBytes` behind, or a write failed (see {@linkcode error}). */
@@ -172,11 +181,12 @@ export class SessionPcapWriter {
       snapLength: this.#options.snapLength,
       writeBehindBytes: this.#options.writeBehindBytes,
     });
-    this.#files.push({ path, bytes: 0 });
+    this.#files.push({ path, bytes: 0, frames: 0 });
     let total = this.byteLength;
     while (this.#files.length > 1 && total > this.#options.sessionBytes) {
       const oldest = this.#files.shift()!;
       total -= oldest.bytes;
+      this.#rotatedFrames += oldest.frames;
       try {
         Deno.removeSync(oldest.path);
       } catch { /* already gone */ }
@@ -201,7 +211,11 @@ export async function sessionPcapFiles(
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
-  return names.sort().map((name) => `${dir}/${name}`);
+  // By file number, not by text: "-10000" comes after "-9999".
+  const numberOf = (name: string) => Number(SESSION_FILE.exec(name)![2]);
+  return names.sort((a, b) => numberOf(a) - numberOf(b)).map((name) =>
+    `${dir}/${name}`
+  );
 }
 
 /**

@@ -43,6 +43,9 @@ Deno.test("SessionPcapWriter rotates files, drops the oldest past the cap, and s
   assert.ok(seen.length > 0 && seen.length < 200, `${seen.length} records`);
   assert.equal(seen.at(-1), 199, "the newest frames are kept");
   assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "in order");
+  // The frames deleted with the oldest files are counted: the first ones.
+  assert.equal(writer.rotatedFrames, 200 - seen.length);
+  assert.equal(seen[0], writer.rotatedFrames);
   assert.equal(await openSessionPcap(dir, "nope"), undefined);
   assert.equal(await openSessionPcap(dir, "../etc"), undefined);
   assert.throws(() => new SessionPcapWriter(dir, "../x"), RangeError);
@@ -138,4 +141,21 @@ Deno.test("SessionPcapWriter names a data directory that is a file", async () =>
   } finally {
     await Deno.remove(file);
   }
+});
+
+Deno.test("sessionPcapFiles orders a session's files by number, past 9999", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
+  const numbers = [10_001, 9_998, 10_000, 9_999, 12];
+  for (const n of numbers) {
+    await Deno.writeFile(
+      `${dir}/s1-${String(n).padStart(4, "0")}.pcap`,
+      new Uint8Array(0),
+    );
+  }
+  const files = await sessionPcapFiles(dir, "s1");
+  assert.deepEqual(
+    files.map((path) => Number(/-(\d+)\.pcap$/.exec(path)![1])),
+    [12, 9_998, 9_999, 10_000, 10_001],
+  );
+  await Deno.remove(dir, { recursive: true });
 });

@@ -7,7 +7,8 @@
  */
 
 import { createHash } from "node:crypto";
-import type { Alert } from "../detectors/alert.ts";
+import type { Alert, Severity } from "../detectors/alert.ts";
+import type { AlertTally } from "../detectors/alert_lifecycle.ts";
 import { SEVERITY_ORDER } from "../detectors/alert.ts";
 import type { LatencySnapshot } from "../detectors/latency/latency_analyzer.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
@@ -31,10 +32,13 @@ export interface IncidentReport {
     packets: number;
     bytes: number;
     durationSeconds: number;
+    /** Alerts of the session, also those `alerts` leaves out. */
     alerts: number;
     alertsBySeverity: Record<string, number>;
     alertsByKind: Record<string, number>;
     highestSeverity: string | null;
+    /** Alerts of the session that `alerts` does not list: it holds the newest 1,000, the lowest severities forgotten first. */
+    alertsNotListed: number;
   };
   alerts: Alert[];
   topTalkers: StatsSnapshot["talkers"];
@@ -57,6 +61,8 @@ export interface ReportInput {
   stats: StatsSnapshot;
   latency: LatencySnapshot;
   alerts: Alert[];
+  /** Counts of every alert of the session (`alerts` is a bounded history). */
+  tally: AlertTally;
   dataDir: string;
 }
 
@@ -74,19 +80,20 @@ const CLEARTEXT: Record<string, string> = {
 
 /** Builds the report (hashing the session PCAP if there is one). */
 export async function buildReport(input: ReportInput): Promise<IncidentReport> {
-  const { session, stats, alerts } = input;
+  const { session, stats, alerts, tally } = input;
   const bySeverity: Record<string, number> = {};
-  const byKind: Record<string, number> = {};
-  let highest: string | null = null;
-  for (const alert of alerts) {
-    bySeverity[alert.severity] = (bySeverity[alert.severity] ?? 0) + 1;
-    byKind[alert.kind] = (byKind[alert.kind] ?? 0) + 1;
-    if (
-      highest === null ||
-      SEVERITY_ORDER[alert.severity] >
-        SEVERITY_ORDER[highest as Alert["severity"]]
-    ) highest = alert.severity;
+  for (const [severity, count] of Object.entries(tally.bySeverity)) {
+    if (count > 0) bySeverity[severity] = count;
   }
+  const highest = (Object.keys(bySeverity) as Severity[]).reduce<
+    Severity | null
+  >(
+    (top, severity) =>
+      top === null || SEVERITY_ORDER[severity] > SEVERITY_ORDER[top]
+        ? severity
+        : top,
+    null,
+  );
   const durationSeconds = stats.firstPacketUs !== null &&
       stats.lastPacketUs !== null
     ? (stats.lastPacketUs - stats.firstPacketUs) / 1e6
@@ -99,10 +106,11 @@ export async function buildReport(input: ReportInput): Promise<IncidentReport> {
       packets: stats.totals.packets,
       bytes: stats.totals.bytes,
       durationSeconds,
-      alerts: alerts.length,
+      alerts: tally.total,
       alertsBySeverity: bySeverity,
-      alertsByKind: byKind,
+      alertsByKind: { ...tally.byKind },
       highestSeverity: highest,
+      alertsNotListed: Math.max(tally.total - alerts.length, 0),
     },
     alerts,
     topTalkers: stats.talkers,
@@ -188,6 +196,14 @@ function recommend(
         "The session PCAP holds one link type: read the original capture for the frames of the others.",
       reason:
         `${session.pcapSkippedFrames} frames of a second link type were left out of the session PCAP`,
+    });
+  }
+  if (session && session.pcapRotatedFrames > 0) {
+    out.push({
+      action:
+        "The session PCAP lost its start to its size limit: raise pcap.sessionBytes, or narrow the BPF filter, to keep a whole session.",
+      reason:
+        `${session.pcapRotatedFrames} of the session's first frames were deleted with the PCAP's oldest files`,
     });
   }
   return out;

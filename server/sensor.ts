@@ -30,6 +30,7 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { Alert } from "../detectors/alert.ts";
+import type { AlertTally } from "../detectors/alert_lifecycle.ts";
 import {
   type AlertEvent,
   AlertNumbering,
@@ -119,6 +120,8 @@ export interface SessionInfo {
   pcapDroppedFrames: number;
   /** Frames analysed but left out of the session PCAP because their link type differs from its first frame's (a pcapng with several interfaces; a PCAP file holds one link type). */
   pcapSkippedFrames: number;
+  /** Frames written to the session PCAP and deleted with its oldest files, to keep it within `pcap.sessionBytes`: the PCAP no longer starts at the session's start. */
+  pcapRotatedFrames: number;
   /** Why the session failed, else "". */
   error: string;
   /** Decode anomalies by name. */
@@ -243,9 +246,14 @@ export class Sensor {
     return this.#options.dataDir;
   }
 
-  /** Alerts of the current session, newest first. */
+  /** Alerts of the current session, newest first (the bounded history: see {@linkcode alertTally}). */
   alerts(): Alert[] {
     return this.#engine.alerts().slice().reverse();
+  }
+
+  /** Counts of every alert of the current session, also those the history has forgotten. */
+  alertTally(): AlertTally {
+    return this.#engine.alertTally();
   }
 
   /**
@@ -293,6 +301,7 @@ export class Sensor {
       skippedByReader: 0,
       pcapDroppedFrames: 0,
       pcapSkippedFrames: 0,
+      pcapRotatedFrames: 0,
       error: "",
       anomalies: {},
     };
@@ -783,7 +792,7 @@ export class Sensor {
       type: "stats",
       stats: this.#engine.stats.snapshot(),
       packets: this.#session?.packets ?? 0,
-      alerts: this.#engine.alertCount,
+      alerts: this.#engine.alertTally().total,
     });
   }
 
@@ -799,6 +808,7 @@ export class Sensor {
     const pcap = this.#pcap;
     if (!session || !pcap || session.state !== "running") return;
     session.pcapDroppedFrames = pcap.droppedFrames;
+    session.pcapRotatedFrames = pcap.rotatedFrames;
     if (pcap.error !== undefined) void this.#stopSource?.();
   }
 
@@ -811,6 +821,7 @@ export class Sensor {
     if (pcap) {
       session.pcapDroppedFrames = pcap.droppedFrames;
       session.pcapSkippedFrames = pcap.skippedFrames;
+      session.pcapRotatedFrames = pcap.rotatedFrames;
       // Blocks that were still waiting for the disk may yet fail.
       this.#pcapClosed = pcap.close().then(() => {
         session.pcapDroppedFrames = pcap.droppedFrames;

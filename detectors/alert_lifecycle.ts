@@ -162,7 +162,7 @@ export class AlertLifecycle {
   readonly #active: BoundedMap<string, ActiveAlert>;
   readonly #released: BoundedMap<string, { alert: Alert; releasedUs: number }>;
   readonly #history: Alert[] = [];
-  readonly #tally: AlertTally = { total: 0, bySeverity: {}, byKind: {} };
+  readonly #tally: Omit<AlertTally, "total"> = { bySeverity: {}, byKind: {} };
   readonly #global: CompiledAllowlist;
   readonly #perKind = new Map<AlertKind, CompiledAllowlist>();
   #allowlisted = 0;
@@ -250,7 +250,6 @@ export class AlertLifecycle {
     this.#active.set(id, entry);
     this.#engaged++;
     const tally = this.#tally;
-    tally.total++;
     tally.byKind[alert.kind] = (tally.byKind[alert.kind] ?? 0) + 1;
     tally.bySeverity[alert.severity] = (tally.bySeverity[alert.severity] ?? 0) +
       1;
@@ -290,8 +289,17 @@ export class AlertLifecycle {
 
   /** Counts of every alert engaged so far (a copy), beyond what the history holds. */
   tally(): AlertTally {
-    const { total, bySeverity, byKind } = this.#tally;
-    return { total, bySeverity: { ...bySeverity }, byKind: { ...byKind } };
+    const { bySeverity, byKind } = this.#tally;
+    return {
+      total: this.#engaged,
+      bySeverity: { ...bySeverity },
+      byKind: { ...byKind },
+    };
+  }
+
+  /** Alerts engaged so far, also those the history has forgotten. */
+  get engagedCount(): number {
+    return this.#engaged;
   }
 
   /** Alerts in the history (any state), without copying them. */

@@ -125,7 +125,7 @@ export class AnalysisEngine {
     // The KPIs read the latency mean and the alert count when a snapshot is taken.
     this.stats = new TrafficStats({
       meanLatencyMs: () => this.latency.meanLatencyMs(),
-      alertCount: () => this.#lifecycle.alertCount,
+      alertCount: () => this.#lifecycle.engagedCount,
     });
     this.#detectors = createDetectors(config);
     this.#detectorKinds = this.#detectors.map((detector) =>

@@ -36,6 +36,15 @@ export interface StreamHubOptions extends ClientQueueOptions {
   keepAliveMs?: number;
   /** Reconnection delay suggested to clients, ms (`retry:`). */
   retryMs?: number;
+  /**
+   * The first event's id. By default the time the hub starts, in ms × 1000:
+   * a later server process's ids all exceed an earlier one's, so a client
+   * that reconnects to a restarted sensor with an old `Last-Event-ID`
+   * resumes before all of them and gets everything held, instead of
+   * skipping as many of the new process's events as it had seen of the old
+   * one's.
+   */
+  firstId?: number;
 }
 
 /** Fans bus events out to SSE clients, each through its own bounded queue. */
@@ -44,7 +53,7 @@ export class StreamHub {
   readonly #history: { id: number; event: SensorEvent }[] = [];
   readonly #historySize: number;
   readonly #clients = new Map<ClientQueue, Set<string>>();
-  #nextId = 1;
+  #nextId: number;
   /** The latest stats event since the last clear, for clients that connect. */
   #lastStats: QueuedEvent | undefined;
   /** The latest status that says the sensor cleared, held even when the history has moved past it. */
@@ -56,6 +65,7 @@ export class StreamHub {
   constructor(bus: EventBus<SensorEvent>, options: StreamHubOptions = {}) {
     this.#options = options;
     this.#historySize = options.historySize ?? 1000;
+    this.#nextId = options.firstId ?? Date.now() * 1000;
     this.#unsubscribe = bus.subscribe((event) => this.#publish(event));
   }
 
@@ -102,7 +112,8 @@ export class StreamHub {
     const queue = new ClientQueue(this.#options);
     // Replay what the client missed, then go live: done synchronously, so
     // no event falls between the two. An id this hub never issued (a
-    // client of an earlier server process) gets everything held. Every
+    // client of an earlier server process: its ids are all lower, see
+    // `firstId`, or a made-up one above them) gets everything held. Every
     // client also gets the latest stats, in id order, so a session that
     // has stopped still shows its figures.
     const resumed = Number.isInteger(lastId) && lastId > 0;

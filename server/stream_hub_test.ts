@@ -19,7 +19,7 @@ function status(message: string, cleared = false): SensorEvent {
 
 function setup() {
   const bus = new EventBus<SensorEvent>();
-  const hub = new StreamHub(bus, { keepAliveMs: 50 });
+  const hub = new StreamHub(bus, { keepAliveMs: 50, firstId: 1 });
   const app = new Hono();
   app.get("/stream", (c) => hub.handle(c));
   return { bus, hub, app };
@@ -66,7 +66,11 @@ Deno.test("StreamHub replays nothing from before a status that says the sensor c
 
 Deno.test("StreamHub replays the latest clear to a client from before it even when the history has moved past it", async () => {
   const bus = new EventBus<SensorEvent>();
-  const hub = new StreamHub(bus, { keepAliveMs: 50, historySize: 3 });
+  const hub = new StreamHub(bus, {
+    keepAliveMs: 50,
+    historySize: 3,
+    firstId: 1,
+  });
   const app = new Hono();
   app.get("/stream", (c) => hub.handle(c));
   bus.publish(status("before")); // id 1
@@ -270,7 +274,11 @@ Deno.test("StreamHub formats each event once, as Hono's writeSSE would, for ever
 
 Deno.test("StreamHub cuts off a client too far behind on alerts with an overflow status, and forgets it", async () => {
   const bus = new EventBus<SensorEvent>();
-  const hub = new StreamHub(bus, { keepAliveMs: 50, maxAlertEvents: 3 });
+  const hub = new StreamHub(bus, {
+    keepAliveMs: 50,
+    maxAlertEvents: 3,
+    firstId: 1,
+  });
   const app = new Hono();
   app.get("/stream", (c) => hub.handle(c));
   const response = await app.request("/stream?types=status");
@@ -307,5 +315,37 @@ Deno.test("StreamHub sends a backlog queued while the client was not reading in 
     ["queued 1#1", "queued 2#2", "queued 3#3"],
   );
   await reader.cancel();
+  hub.close();
+});
+
+Deno.test("StreamHub gives a client of an earlier server process everything held, however many events that process had sent", async () => {
+  // The old process sent 460 events; the new one has sent 500 so far, a
+  // cleared status (its new session) among them.
+  const oldBus = new EventBus<SensorEvent>();
+  const old = new StreamHub(oldBus, {});
+  const oldApp = new Hono();
+  oldApp.get("/stream", (c) => old.handle(c));
+  const reading = readSse(
+    await oldApp.request("/stream?types=status"),
+    (_e, all) => all.length === 460,
+  );
+  for (let i = 0; i < 460; i++) oldBus.publish(status(`old ${i}`));
+  const lastSeen = (await reading).at(-1)!.id;
+  old.close();
+  await new Promise((resolve) => setTimeout(resolve, 2));
+  const bus = new EventBus<SensorEvent>();
+  const hub = new StreamHub(bus, { keepAliveMs: 50 });
+  bus.publish(status("new session", true));
+  for (let i = 1; i < 500; i++) bus.publish(status(`new ${i}`));
+  const app = new Hono();
+  app.get("/stream", (c) => hub.handle(c));
+  const response = await app.request("/stream?types=status", {
+    headers: { "Last-Event-ID": lastSeen },
+  });
+  const resumed = readSse(response, (e) => e.data.message === "live");
+  bus.publish(status("live"));
+  const events = await resumed;
+  assert.equal(events.length, 501);
+  assert.equal(events[0]!.data.message, "new session");
   hub.close();
 });

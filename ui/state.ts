@@ -454,8 +454,16 @@ async function refreshSession(): Promise<void> {
     const info = await getJson<SessionInfo | null>("/api/session");
     if (asked !== generation) return;
     if (info && knownSessionId !== info.id) {
-      if (knownSessionId !== null) clearLocal();
+      const replaced = knownSessionId !== null;
       knownSessionId = info.id;
+      if (replaced) {
+        // A session the stream has not announced (a restarted sensor): what
+        // the stream gave of it so far goes with the old one's, so fetch
+        // its alerts and figures (a stopped session sends no more).
+        clearLocal();
+        void refreshAlerts();
+        void refreshStats();
+      }
     }
     session.value = info;
     if (info && info.mode !== modeInput.value && info.state === "running") {
@@ -483,6 +491,24 @@ async function refreshAlerts(): Promise<void> {
     alerts.value = next;
   } catch {
     // Keep what is held.
+  }
+}
+
+/** The session's figures and counters, as its latest stats event carries them. */
+async function refreshStats(): Promise<void> {
+  const asked = generation;
+  try {
+    const snapshot = await getJson<
+      StatsSnapshot & { session: SessionInfo | null }
+    >("/api/stats");
+    if (asked !== generation) return;
+    batch(() => {
+      stats.value = snapshot;
+      packetCount.value = snapshot.session?.packets ?? 0;
+      alertCount.value = snapshot.kpis.alertCount;
+    });
+  } catch {
+    // The next stats event.
   }
 }
 

@@ -11,6 +11,7 @@ import { listInterfaces } from "../capture/interfaces.ts";
 import { publicPacketFields } from "../capture/packet_record.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
+import { sliceSessionPcap } from "./pcap_slice.ts";
 import { renderMetrics } from "./metrics.ts";
 import { openSessionPcap } from "./pcap_store.ts";
 import type { CaptureMode, Sensor } from "./sensor.ts";
@@ -238,11 +239,11 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(report);
   });
 
-  app.get("/api/export/pcap/alert/:id", (c) => {
+  app.get("/api/export/pcap/alert/:id", async (c) => {
     const id = c.req.param("id");
     const alert = sensor.alerts().find((a) => a.id === id);
     if (!alert) throw new SensorError(404, `No alert "${id}"`);
-    const { bytes, frames } = sensor.frames.toPcap({
+    const selection = {
       fromUs: alert.firstSeenUs - 1_000_000,
       toUs: alert.lastSeenUs + 1_000_000,
       addresses: [alert.attacker, alert.victim],
@@ -250,14 +251,38 @@ export function createApp(deps: AppDeps): Hono {
       // attacks speak to the whole segment (a poisoner's replies name
       // other hosts), so theirs are every frame from or to either.
       between: !alert.kind.startsWith("arp_"),
-    });
+    };
+    // From the in-memory ring while it holds the alert's frames whole;
+    // else from the session PCAP, which keeps them all.
+    const fromRing = sensor.frames.toPcap(selection);
+    let slice: { bytes: Uint8Array<ArrayBuffer>; frames: number } = fromRing;
+    let source = "ring";
+    let truncated = false;
     const session = sensor.session?.id;
+    if (
+      session !== undefined &&
+      (!sensor.frames.holdsSince(selection.fromUs) || fromRing.cutFrames > 0)
+    ) {
+      await sensor.flushPcap();
+      const fromDisk = await sliceSessionPcap(
+        sensor.dataDir,
+        session,
+        selection,
+      );
+      if (fromDisk !== undefined) {
+        slice = fromDisk;
+        source = "session-pcap";
+        truncated = fromDisk.truncated;
+      }
+    }
     const name = session === undefined ? id : `${session}-${id}`;
-    return new Response(bytes, {
+    return new Response(slice.bytes, {
       headers: {
         "Content-Type": "application/vnd.tcpdump.pcap",
         "Content-Disposition": `attachment; filename="netmirror-${name}.pcap"`,
-        "X-Frames": String(frames),
+        "X-Frames": String(slice.frames),
+        "X-Frames-Source": source,
+        ...(truncated ? { "X-Frames-Truncated": "true" } : {}),
       },
     });
   });

@@ -596,3 +596,38 @@ Deno.test("the report counts every alert of the session, also those past the ale
   assert.equal(short.summary.alertsNotListed, whole.alerts.length - 1);
   assert.equal(short.alerts[0].severity, whole.summary.highestSeverity);
 });
+
+Deno.test("an alert's PCAP slice comes from the session PCAP once the frame ring has moved past the alert", async () => {
+  const file =
+    `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`;
+  const sliceOf = async (options: Omit<SensorOptions, "dataDir">) => {
+    const { post, request, sensor, close } = await setup(
+      undefined,
+      undefined,
+      options,
+    );
+    const started = await post("/api/start", { mode: "replay", file });
+    assert.equal(started.status, 201);
+    await started.body?.cancel();
+    await waitStopped(sensor);
+    const alerts = await (await request("/api/alerts")).json();
+    const scan = alerts.find((a: { kind: string }) => a.kind === "port_scan");
+    const response = await request(`/api/export/pcap/alert/${scan.id}`);
+    const records: number[][] = [];
+    const parser = new CaptureParser();
+    parser.push(
+      new Uint8Array(await response.arrayBuffer()),
+      (r) => records.push([r.timestampUs, r.capturedLength, r.wireLength]),
+    );
+    parser.finish();
+    await close();
+    return { headers: response.headers, records };
+  };
+  const whole = await sliceOf({});
+  assert.equal(whole.headers.get("X-Frames-Source"), "ring");
+  const small = await sliceOf({ frames: { maxFrames: 100 } });
+  assert.equal(small.headers.get("X-Frames-Source"), "session-pcap");
+  assert.ok(whole.records.length >= 1000, `${whole.records.length} frames`);
+  assert.deepEqual(small.records, whole.records);
+  assert.equal(small.headers.get("X-Frames"), String(whole.records.length));
+});

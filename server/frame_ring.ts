@@ -8,6 +8,11 @@
 import type { PcapRecord } from "../capture/pcap_record.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { isIpv4Key, parseIpv4 } from "../capture/decode/address_key.ts";
+import {
+  compileSelection,
+  type FrameSelection,
+  type FrameView,
+} from "./frame_selection.ts";
 
 /** Limits of a {@linkcode FrameRing}. */
 export interface FrameRingOptions {
@@ -25,32 +30,6 @@ export const FRAME_RING_DEFAULTS = {
   maxBytes: 64 * 1024 * 1024,
   snapLength: 2048,
 } satisfies Required<FrameRingOptions>;
-
-/** What to select from the ring. */
-export interface FrameSelection {
-  /** First packet time, µs (inclusive). */
-  fromUs: number;
-  /** Last packet time, µs (inclusive). */
-  toUs: number;
-  /**
-   * Frames from or to any of these addresses (all frames when empty): IP
-   * addresses, or MAC addresses ("00:e0:4d:3c:25:7b"), matched in an
-   * Ethernet frame's header.
-   */
-  addresses: string[];
-  /** With two addresses: only frames between them, either way. */
-  between?: boolean;
-}
-
-/** A MAC address's text, as the decoder writes it. */
-const MAC_TEXT = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
-
-/** Link type of Ethernet frames, whose first 12 bytes are the destination and source MACs. */
-const LINKTYPE_ETHERNET = 1;
-
-/** A frame's two ends. */
-const SIDE = { SRC: 0, DST: 1 } as const;
-type Side = typeof SIDE[keyof typeof SIDE];
 
 /**
  * Recent frames (copied), oldest dropped first when a limit is reached.
@@ -73,6 +52,8 @@ export class FrameRing {
   readonly #wireLength: Int32Array;
   readonly #start: Int32Array;
   readonly #length: Int32Array;
+  /** 1 where the frame was cut to the snap length. */
+  readonly #cut: Uint8Array;
   /** IPv4 addresses as numbers (-1: see the text). */
   readonly #srcIpv4: Float64Array;
   readonly #dstIpv4: Float64Array;
@@ -104,6 +85,7 @@ export class FrameRing {
     this.#wireLength = new Int32Array(frames);
     this.#start = new Int32Array(frames);
     this.#length = new Int32Array(frames);
+    this.#cut = new Uint8Array(frames);
     this.#srcIpv4 = new Float64Array(frames);
     this.#dstIpv4 = new Float64Array(frames);
     this.#src = new Array<string>(frames).fill("");
@@ -150,6 +132,7 @@ export class FrameRing {
     this.#wireLength[i] = raw.wireLength;
     this.#start[i] = at;
     this.#length[i] = length;
+    this.#cut[i] = length < raw.capturedLength ? 1 : 0;
     const srcIsIpv4 = isIpv4Key(srcKey);
     const dstIsIpv4 = isIpv4Key(dstKey);
     this.#srcIpv4[i] = srcIsIpv4 ? srcKey : -1;
@@ -195,69 +178,66 @@ export class FrameRing {
 
   /**
    * The selected frames as a classic pcap file (frames of the first frame's
-   * link type). Frames are taken in the order they came, each by its own
-   * time: one out of order does not end the selection.
+   * link type), and how many of them the ring had cut to its snap length.
+   * Frames are taken in the order they came, each by its own time: one out
+   * of order does not end the selection.
    */
   toPcap(
     selection: FrameSelection,
-  ): { bytes: Uint8Array<ArrayBuffer>; frames: number } {
-    const ends = selection.addresses.filter((a) => a !== "").map((a) =>
-      this.#endMatcher(a)
-    );
-    const between = selection.between === true && ends.length === 2;
+  ): { bytes: Uint8Array<ArrayBuffer>; frames: number; cutFrames: number } {
+    const matches = compileSelection(selection);
+    const view: FrameView = {
+      timestampUs: 0,
+      linkType: 0,
+      srcKey: -1,
+      dstKey: -1,
+      src: "",
+      dst: "",
+      bytes: this.#data,
+      offset: 0,
+      length: 0,
+    };
     let builder: PcapBuilder | undefined;
     let linkType = -1;
     let frames = 0;
+    let cutFrames = 0;
     const maxFrames = this.#options.maxFrames;
     for (let k = 0; k < this.#count; k++) {
       const i = (this.#head + k) % maxFrames;
-      const timestampUs = this.#timestampUs[i]!;
-      if (timestampUs < selection.fromUs || timestampUs > selection.toUs) {
-        continue;
-      }
-      if (ends.length > 0) {
-        const matched = between
-          ? (ends[0]!(i, SIDE.SRC) && ends[1]!(i, SIDE.DST)) ||
-            (ends[1]!(i, SIDE.SRC) && ends[0]!(i, SIDE.DST))
-          : ends.some((end) => end(i, SIDE.SRC) || end(i, SIDE.DST));
-        if (!matched) continue;
-      }
+      view.timestampUs = this.#timestampUs[i]!;
+      view.linkType = this.#linkType[i]!;
+      view.srcKey = this.#srcIpv4[i]!;
+      view.dstKey = this.#dstIpv4[i]!;
+      view.src = this.#src[i]!;
+      view.dst = this.#dst[i]!;
+      view.offset = this.#start[i]!;
+      view.length = this.#length[i]!;
+      if (!matches(view)) continue;
       if (builder === undefined) {
-        linkType = this.#linkType[i]!;
+        linkType = view.linkType;
         builder = new PcapBuilder(linkType, this.#options.snapLength);
       }
-      if (this.#linkType[i] !== linkType) continue;
-      const start = this.#start[i]!;
+      if (view.linkType !== linkType) continue;
       builder.add(
-        timestampUs,
-        this.#data.subarray(start, start + this.#length[i]!),
+        view.timestampUs,
+        this.#data.subarray(view.offset, view.offset + view.length),
         this.#wireLength[i]!,
       );
+      if (this.#cut[i] === 1) cutFrames++;
       frames++;
     }
     builder ??= new PcapBuilder(1, this.#options.snapLength);
-    return { bytes: builder.toBytes(), frames };
+    return { bytes: builder.toBytes(), frames, cutFrames };
   }
 
-  /** Whether frame `i`'s source or destination (`side`) is `address`: an IPv4 key, a MAC in the Ethernet header, or other text. */
-  #endMatcher(address: string): (i: number, side: Side) => boolean {
-    const key = parseIpv4(address);
-    if (key >= 0) {
-      return (i, side) =>
-        (side === SIDE.SRC ? this.#srcIpv4[i] : this.#dstIpv4[i]) === key;
-    }
-    if (MAC_TEXT.test(address)) {
-      const mac = address.split(":").map((byte) => parseInt(byte, 16));
-      return (i, side) => {
-        if (this.#linkType[i] !== LINKTYPE_ETHERNET || this.#length[i]! < 12) {
-          return false;
-        }
-        const at = this.#start[i]! + (side === SIDE.SRC ? 6 : 0);
-        return mac.every((byte, k) => this.#data[at + k] === byte);
-      };
-    }
-    return (i, side) =>
-      (side === SIDE.SRC ? this.#src[i] : this.#dst[i]) === address;
+  /**
+   * Whether the ring still holds every frame since packet time `fromUs`:
+   * none has been dropped since it was created or cleared, or its oldest
+   * frame is no later.
+   */
+  holdsSince(fromUs: number): boolean {
+    if (this.#added === this.#count) return true;
+    return this.#count > 0 && this.#timestampUs[this.#head]! <= fromUs;
   }
 
   /** Forgets every frame (keeps the buffer). */

@@ -168,3 +168,22 @@ Deno.test("FrameRing takes every frame of the time range, also after one out of 
     4,
   );
 });
+
+Deno.test("FrameRing says how many selected frames it cut, and whether it still holds every frame since a time", () => {
+  const ring = new FrameRing({
+    maxFrames: 3,
+    maxBytes: 1 << 20,
+    snapLength: 100,
+  });
+  assert.equal(ring.holdsSince(0), true);
+  ring.add(record(1, 60), "10.0.0.1", "10.0.0.2"); // at 1 001 µs
+  ring.add(record(2, 300), "10.0.0.1", "10.0.0.2"); // cut to 100 bytes
+  ring.add(record(3, 60), "10.0.0.1", "10.0.0.2");
+  assert.equal(ring.toPcap(ALL).cutFrames, 1);
+  assert.equal(ring.holdsSince(0), true, "nothing dropped yet");
+  ring.add(record(4, 60), "10.0.0.1", "10.0.0.2"); // frame 1 leaves
+  assert.equal(ring.holdsSince(1_001), false);
+  assert.equal(ring.holdsSince(1_002), true);
+  ring.clear();
+  assert.equal(ring.holdsSince(0), true);
+});

@@ -1,0 +1,100 @@
+/**
+ * An alert's PCAP slice read from the session PCAP on disk: for alerts whose
+ * frames the in-memory ring no longer holds, or holds cut to its snap
+ * length. Every frame of the session files is parsed, and those in the
+ * selection's time range decoded and matched as the ring matches its own.
+ *
+ * @module
+ */
+
+import { AnomalyCounter } from "../capture/anomalies.ts";
+import { decodeInto } from "../capture/decode/mod.ts";
+import { DecodedPacket, keptText } from "../capture/decoded_packet.ts";
+import { PcapBuilder } from "../capture/pcap_writer.ts";
+import { readCapture } from "../capture/read_capture.ts";
+import {
+  compileSelection,
+  type FrameSelection,
+  type FrameView,
+} from "./frame_selection.ts";
+import { openSessionPcap } from "./pcap_store.ts";
+
+/** A slice and what it holds. */
+export interface PcapSlice {
+  /** A classic pcap file of the selected frames. */
+  bytes: Uint8Array<ArrayBuffer>;
+  frames: number;
+  /** True when the slice stopped at `maxBytes` (later frames are left out). */
+  truncated: boolean;
+}
+
+/** Bytes a slice read from disk holds at most, as the frame ring does. */
+export const MAX_SLICE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The frames of session `sessionId`'s PCAP in `dataDir` that `selection`
+ * selects, whole (as the session PCAP keeps them), up to `maxBytes`;
+ * undefined when the session has no PCAP.
+ */
+export async function sliceSessionPcap(
+  dataDir: string,
+  sessionId: string,
+  selection: FrameSelection,
+  maxBytes = MAX_SLICE_BYTES,
+): Promise<PcapSlice | undefined> {
+  const stream = await openSessionPcap(dataDir, sessionId);
+  if (stream === undefined) return undefined;
+  const matches = compileSelection(selection);
+  const anomalies = new AnomalyCounter();
+  const record = new DecodedPacket();
+  const view: FrameView = {
+    timestampUs: 0,
+    linkType: 0,
+    srcKey: -1,
+    dstKey: -1,
+    src: "",
+    dst: "",
+    bytes: new Uint8Array(0),
+    offset: 0,
+    length: 0,
+  };
+  let builder: PcapBuilder | undefined;
+  let frames = 0;
+  let truncated = false;
+  const full = new AbortController();
+  try {
+    await readCapture(stream, (raw) => {
+      if (
+        truncated || raw.timestampUs < selection.fromUs ||
+        raw.timestampUs > selection.toUs
+      ) return;
+      decodeInto(record, raw, anomalies);
+      view.timestampUs = raw.timestampUs;
+      view.linkType = raw.linkType;
+      view.srcKey = record.srcAddressKey;
+      view.dstKey = record.dstAddressKey;
+      view.src = keptText(record.srcAddressKey, record, true);
+      view.dst = keptText(record.dstAddressKey, record, false);
+      view.bytes = raw.bytes;
+      view.offset = raw.offset;
+      view.length = raw.capturedLength;
+      if (!matches(view)) return;
+      builder ??= new PcapBuilder(raw.linkType);
+      const frame = raw.bytes.subarray(
+        raw.offset,
+        raw.offset + raw.capturedLength,
+      );
+      if (builder.byteLength + 16 + frame.length > maxBytes) {
+        truncated = true;
+        full.abort(new Error("slice full"));
+        return;
+      }
+      builder.add(raw.timestampUs, frame, raw.wireLength);
+      frames++;
+    }, { signal: full.signal });
+  } catch (error) {
+    if (!full.signal.aborted) throw error;
+  }
+  builder ??= new PcapBuilder(1);
+  return { bytes: builder.toBytes(), frames, truncated };
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { udpFrame } from "../capture/frame_builder.ts";
+import { CaptureParser } from "../capture/pcap_reader.ts";
+import { rawRecord, V4 } from "../capture/decode/test_helpers.ts";
+import { SessionPcapWriter } from "./pcap_store.ts";
+import { sliceSessionPcap } from "./pcap_slice.ts";
+
+/** Frame `n` at µs `n`: a UDP datagram of `size` bytes from `src` to `dst`. */
+function frame(n: number, src: string, dst: string, size = 200) {
+  return rawRecord(
+    udpFrame(
+      { ...V4, src, dst },
+      { srcPort: 1000, dstPort: 2000 },
+      new Uint8Array(size).fill(n & 0xff),
+    ),
+    { timestampUs: n },
+  );
+}
+
+/** The records of a pcap file: time, captured and wire length. */
+function recordsOf(bytes: Uint8Array): number[][] {
+  const out: number[][] = [];
+  const parser = new CaptureParser();
+  parser.push(
+    bytes,
+    (r) => out.push([r.timestampUs, r.capturedLength, r.wireLength]),
+  );
+  parser.finish();
+  return out;
+}
+
+Deno.test("sliceSessionPcap reads an alert's frames, whole, from the session PCAP's files", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-slice-" });
+  const writer = new SessionPcapWriter(dir, "s1", { fileBytes: 20_000 });
+  for (let n = 1; n <= 300; n++) {
+    const between = n % 3 === 0;
+    writer.write(
+      between
+        ? frame(n, "10.0.0.1", "10.0.0.2", 9_000) // jumbo frames
+        : frame(n, "10.0.0.1", "10.0.0.9"),
+    );
+  }
+  await writer.close();
+  const selection = {
+    fromUs: 100,
+    toUs: 200,
+    addresses: ["10.0.0.2", "10.0.0.1"],
+    between: true,
+  };
+  const slice = await sliceSessionPcap(dir, "s1", selection);
+  assert.ok(slice);
+  const expected = [];
+  for (let n = 102; n <= 198; n += 3) expected.push([n, 9_042, 9_042]);
+  assert.deepEqual(recordsOf(slice.bytes), expected);
+  assert.equal(slice.frames, expected.length);
+  assert.equal(slice.truncated, false);
+  // Up to a byte limit: the first frames, marked truncated.
+  const capped = await sliceSessionPcap(dir, "s1", selection, 24 + 5 * 9_058);
+  assert.deepEqual(recordsOf(capped!.bytes), expected.slice(0, 5));
+  assert.equal(capped!.truncated, true);
+  assert.equal(await sliceSessionPcap(dir, "s2", selection), undefined);
+  await Deno.remove(dir, { recursive: true });
+});

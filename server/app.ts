@@ -12,6 +12,8 @@ import { publicPacketFields } from "../capture/packet_record.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
 import { sliceSessionPcap } from "./pcap_slice.ts";
+import { PcapBuilder } from "../capture/pcap_writer.ts";
+import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
 import { openSessionPcap } from "./pcap_store.ts";
 import type { CaptureMode, Sensor } from "./sensor.ts";
@@ -280,6 +282,8 @@ export function createApp(deps: AppDeps): Hono {
       headers: {
         "Content-Type": "application/vnd.tcpdump.pcap",
         "Content-Disposition": `attachment; filename="netmirror-${name}.pcap"`,
+        // Said also to HEAD, whose answer has no body to measure.
+        "Content-Length": String(slice.bytes.length),
         "X-Frames": String(slice.frames),
         "X-Frames-Source": source,
         ...(truncated ? { "X-Frames-Truncated": "true" } : {}),
@@ -291,7 +295,21 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.req.param("session");
     if (sensor.session?.id === id) await sensor.flushPcap();
     const stream = await openSessionPcap(sensor.dataDir, id);
-    if (!stream) throw new SensorError(404, `No PCAP for session "${id}"`);
+    if (!stream) {
+      // The current session before its first frame: a valid, empty capture.
+      if (sensor.session?.id === id) {
+        const empty = new PcapBuilder(LINK_TYPE.ETHERNET).toBytes();
+        return new Response(empty, {
+          headers: {
+            "Content-Type": "application/vnd.tcpdump.pcap",
+            "Content-Disposition":
+              `attachment; filename="netmirror-${id}.pcap"`,
+            "Content-Length": String(empty.length),
+          },
+        });
+      }
+      throw new SensorError(404, `No PCAP for session "${id}"`);
+    }
     return new Response(stream, {
       headers: {
         "Content-Type": "application/vnd.tcpdump.pcap",

@@ -631,3 +631,40 @@ Deno.test("an alert's PCAP slice comes from the session PCAP once the frame ring
   assert.deepEqual(small.records, whole.records);
   assert.equal(small.headers.get("X-Frames"), String(whole.records.length));
 });
+
+Deno.test("a session that captured nothing exports an empty, valid PCAP; HEAD of a slice gives its length", async () => {
+  const { post, request, sensor, close } = await setup();
+  const started = await post("/api/start", {
+    mode: "replay",
+    file: `${PCAPS}malformed/empty_header_only_0_packets__empty.pcap`,
+  });
+  assert.equal(started.status, 201);
+  const session = await started.json();
+  await waitStopped(sensor);
+  const empty = await request(`/api/export/pcap/${session.id}`);
+  assert.equal(empty.status, 200);
+  const bytes = new Uint8Array(await empty.arrayBuffer());
+  assert.equal(bytes.length, 24);
+  let records = 0;
+  const parser = new CaptureParser();
+  parser.push(bytes, () => records++);
+  parser.finish();
+  assert.equal(records, 0);
+  const other = await request(`/api/export/pcap/s0nosuchsession`);
+  assert.equal(other.status, 404);
+  await other.body?.cancel();
+
+  const replay = await post("/api/start", {
+    mode: "replay",
+    file: `${PCAPS}attacks/portscan_nmap-sS-F_cloudvm__syn_scan.pcap`,
+  });
+  await replay.body?.cancel();
+  await waitStopped(sensor);
+  const [scan] = await (await request("/api/alerts")).json();
+  const path = `/api/export/pcap/alert/${scan.id}`;
+  const length = (await (await request(path)).arrayBuffer()).byteLength;
+  const head = await request(path, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("Content-Length"), String(length));
+  await close();
+});

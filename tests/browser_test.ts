@@ -35,6 +35,7 @@ import {
   writePcapRecordHeader,
 } from "../capture/pcap_writer.ts";
 import { concatBytes } from "../capture/concat_bytes.ts";
+import { formatDuration } from "../ui/format.ts";
 
 const SCREENSHOT = new URL("./output/dashboard.png", import.meta.url);
 /** Four pings and their replies (8 packets), for a replay from the UI. */
@@ -724,7 +725,67 @@ Deno.test("dashboard: a page opened after a replay ended shows the session's fig
       (await page.$$(byTestId("conversation"))).length > 0,
       "top conversations are listed",
     );
+    // An ended session's conversations are the whole session's, its span
+    // is the capture's own (iodine's 23.2 s), and the form offers a replay.
+    assert.equal(await textOf(page, "conversations-span"), "whole session");
+    const stats = await server.api<StatsSnapshot>("/api/stats");
+    assert.equal(
+      await textOf(page, "uptime"),
+      formatDuration((stats.lastPacketUs! - stats.firstPacketUs!) / 1e6),
+    );
+    assert.equal(
+      await page.$eval(
+        byTestId("mode-select"),
+        (select) => (select as HTMLSelectElement).value,
+      ),
+      "replay",
+    );
     assert.deepEqual(errors, [], "no console errors");
+  });
+});
+
+Deno.test("dashboard: a failed replay says why next to the pill, and a damaged capture's anomalies are counted", async () => {
+  await withDemoDashboard(async (page, _errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("packet-row"));
+    const malformed = new URL("../../shared/pcaps/malformed/", import.meta.url)
+      .pathname;
+    // A header no reader accepts: the session fails before any packet.
+    await postAsOtherClient(server.url, "/api/stop");
+    await postAsOtherClient(server.url, "/api/start", {
+      mode: "replay",
+      file:
+        `${malformed}bad_header_pcap_version1.4__pcap-invalid-version-1.pcap`,
+    });
+    await page.waitForSelector(
+      `${byTestId("status-pill")}[data-state="failed"]`,
+    );
+    await waitUntil(
+      "the note to say why the replay failed",
+      async () =>
+        /^Failed: .*unsupported pcap version 1\.4/.test(
+          await textOf(page, "session-note").catch(() => ""),
+        ),
+    );
+    // Packets with damaged headers: read, and counted as anomalies.
+    const damaged = `${malformed}ipv4_header_truncated__ip4-trunc.pcap`;
+    await postAsOtherClient(server.url, "/api/start", {
+      mode: "replay",
+      file: damaged,
+    });
+    await waitUntil("the replay to finish", async () => {
+      const replay = await server.api<SessionInfo>("/api/session");
+      return replay.file === damaged && replay.state === "stopped";
+    });
+    const { anomalies } = await server.api<SessionInfo>("/api/session");
+    const count = Object.values(anomalies).reduce((sum, n) => sum + n, 0);
+    assert.ok(count > 0, "the capture has anomalies");
+    await waitUntil(
+      "the note to count the anomalies",
+      async () =>
+        (await textOf(page, "session-note").catch(() => "")) ===
+          `${count} decode anomalies`,
+    );
   });
 });
 

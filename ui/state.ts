@@ -456,6 +456,8 @@ async function refreshSession(): Promise<void> {
     if (info && knownSessionId !== info.id) {
       const replaced = knownSessionId !== null;
       knownSessionId = info.id;
+      // The form offers the mode of the session on screen, running or not.
+      if (!running.value) modeInput.value = info.mode;
       if (replaced) {
         // A session the stream has not announced (a restarted sensor): what
         // the stream gave of it so far goes with the old one's, so fetch
@@ -660,6 +662,33 @@ export function downloadReport(): Promise<void> {
     const response = await apiFetch("/api/export/report", { method: "POST" });
     const name = attachmentName(response, "netmirror-report.json");
     saveBlob(await response.blob(), name);
+  });
+}
+
+/**
+ * Downloads the session PCAP, once the server says it has it: a download
+ * link that meets a 404 fails silently in the browser's download list.
+ */
+export function downloadSessionPcap(sessionId: string): Promise<void> {
+  return runAction(async () => {
+    const url = sessionPcapUrl(sessionId);
+    try {
+      await apiFetch(url, { method: "HEAD" });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        throw new ApiError(
+          404,
+          `No PCAP for session ${sessionId}: the data directory was pruned since, or the session wrote none`,
+        );
+      }
+      throw error;
+    }
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `netmirror-${sessionId}.pcap`;
+    document.body.append(link);
+    link.click();
+    link.remove();
   });
 }
 

@@ -12,6 +12,7 @@ import {
   connection,
   disconnectedMs,
   downloadReport,
+  downloadSessionPcap,
   fileInput,
   filterInput,
   interfaceInput,
@@ -24,6 +25,7 @@ import {
   session,
   sessionPcapUrl,
   startCapture,
+  stats,
   statusMessage,
   stopCapture,
 } from "../state.ts";
@@ -38,6 +40,16 @@ const alertsText = computed(() =>
 const uptimeText = computed(() => {
   const current = session.value;
   if (!current) return "–";
+  if (current.mode === "replay") {
+    // A replay takes a moment of wall-clock time: what it covers is the
+    // capture's own span, in packet time.
+    const snapshot = stats.value;
+    const first = snapshot?.firstPacketUs ?? null;
+    const last = snapshot?.lastPacketUs ?? null;
+    return first !== null && last !== null
+      ? formatDuration((last - first) / 1e6)
+      : "–";
+  }
   // Frozen while the sensor is unreachable: its session may have ended.
   const end = current.stoppedMs ?? disconnectedMs.value ?? now.value;
   return formatDuration((end - current.startedMs) / 1000);
@@ -170,6 +182,10 @@ export function Header(): JSX.Element {
               data-testid="pcap-link"
               href={sessionPcapUrl(current.id)}
               download={`netmirror-${current.id}.pcap`}
+              onClick={(event) => {
+                event.preventDefault();
+                void downloadSessionPcap(current.id);
+              }}
             >
               PCAP
             </a>
@@ -213,6 +229,7 @@ export function Header(): JSX.Element {
       </div>
       <div class="status">
         <StatusPill />
+        <SessionNote />
         <span class="counter" title="Packets in this session">
           <span class="muted">Packets</span>{" "}
           <strong data-testid="packet-counter">{packetsText}</strong>
@@ -221,8 +238,15 @@ export function Header(): JSX.Element {
           <span class="muted">Alerts</span>{" "}
           <strong data-testid="alert-counter">{alertsText}</strong>
         </span>
-        <span class="counter" title="Session uptime">
-          <span class="muted">Up</span>{" "}
+        <span
+          class="counter"
+          title={current?.mode === "replay"
+            ? "The replayed capture's span, first packet to last"
+            : "Session uptime"}
+        >
+          <span class="muted">
+            {current?.mode === "replay" ? "Span" : "Up"}
+          </span>{" "}
           <strong data-testid="uptime">{uptimeText}</strong>
         </span>
         <span
@@ -235,6 +259,45 @@ export function Header(): JSX.Element {
         />
       </div>
     </header>
+  );
+}
+
+/**
+ * What the pill cannot say: why the session failed, and what it lost on
+ * the way (decode anomalies, by name in the tooltip; packets tcpdump or
+ * NetMirror dropped; frames left out of the session PCAP).
+ */
+function SessionNote(): JSX.Element | null {
+  const current = session.value;
+  if (!current) return null;
+  const anomalies = Object.entries(current.anomalies ?? {});
+  const anomalyCount = anomalies.reduce((sum, [, count]) => sum + count, 0);
+  const losses: [number, string][] = [
+    [anomalyCount, "decode anomalies"],
+    [current.droppedByKernel, "dropped by the kernel"],
+    [current.skippedByReader, "skipped behind tcpdump"],
+    [current.pcapDroppedFrames, "left out of the session PCAP"],
+  ];
+  const said = losses.filter(([count]) => count > 0).map(([count, what]) =>
+    `${formatCount(count)} ${what}`
+  );
+  const failed = current.state === "failed" && current.error !== "";
+  if (!failed && said.length === 0) return null;
+  const text = [failed ? `Failed: ${current.error}` : "", ...said]
+    .filter((part) => part !== "").join(" · ");
+  return (
+    <span
+      class={failed ? "session-note failed" : "session-note"}
+      data-testid="session-note"
+      role={failed ? "alert" : undefined}
+      title={anomalies.length > 0
+        ? `${text}\n${
+          anomalies.map(([name, count]) => `${name}: ${count}`).join("\n")
+        }`
+        : text}
+    >
+      {text}
+    </span>
   );
 }
 

@@ -1,19 +1,26 @@
 import type { JSX } from "preact";
 import { formatBytes, formatCount } from "../format.ts";
 import { serviceColor } from "../palette.ts";
-import { stats } from "../state.ts";
+import { running, session, stats } from "../state.ts";
 
-/** The busiest host pairs over the last 30 s of packet time. */
+/**
+ * The busiest host pairs: over the last 30 s of packet time while a
+ * session runs, over the whole session once it has ended (its last 30 s
+ * may be an idle tail that says nothing of the capture).
+ */
 export function TopConversations(): JSX.Element {
   const conversations = stats.value?.conversations;
-  const list = conversations?.window ?? [];
+  const whole = !running.value && session.value !== null;
+  const list = (whole ? conversations?.session : conversations?.window) ?? [];
   const seconds = Math.round((conversations?.windowUs ?? 30_000_000) / 1e6);
   const maxBytes = list[0]?.bytes ?? 1;
   return (
     <section class="panel" data-testid="conversations-panel">
       <div class="panel-title">
         <h2>Top conversations</h2>
-        <span class="muted">last {seconds} s</span>
+        <span class="muted" data-testid="conversations-span">
+          {whole ? "whole session" : `last ${seconds} s`}
+        </span>
       </div>
       {list.length === 0 && <div class="muted empty">No conversations yet</div>}
       <ol class="conversations">

@@ -52,13 +52,20 @@ export function TrafficChart(): JSX.Element {
           pps: {
             position: "left",
             beginAtZero: true,
-            ticks: { callback: (value) => formatCount(Number(value)) },
+            // Whole packets: no "1, 1, 1, 0" from rounded fractional ticks.
+            ticks: {
+              precision: 0,
+              callback: (value) => formatCount(Number(value)),
+            },
           },
           bps: {
             position: "right",
             beginAtZero: true,
             grid: { drawOnChartArea: false },
-            ticks: { callback: (value) => formatBitRate(Number(value)) },
+            ticks: {
+              precision: 0,
+              callback: (value) => formatBitRate(Number(value)),
+            },
           },
         },
         plugins: {

@@ -668,3 +668,33 @@ Deno.test("a session that captured nothing exports an empty, valid PCAP; HEAD of
   assert.equal(head.headers.get("Content-Length"), String(length));
   await close();
 });
+
+Deno.test("the report recommends against cleartext protocols that carried data, not against a scan's probes of their ports", async () => {
+  const reasonsOf = async (file: string) => {
+    const { post, sensor, close } = await setup();
+    const started = await post("/api/start", { mode: "replay", file });
+    assert.equal(started.status, 201);
+    await started.body?.cancel();
+    await waitStopped(sensor);
+    const report = await (await post("/api/export/report")).json();
+    await close();
+    return report.recommendations.map((r: { reason: string }) => r.reason);
+  };
+  // nmap -F probes Telnet, FTP, POP3 and IMAP's ports: SYNs and resets.
+  const scan = await reasonsOf(
+    `${PCAPS}attacks/portscan_nmap-sS-F_cloudvm__syn_scan.pcap`,
+  );
+  assert.deepEqual(
+    scan.filter((reason: string) => /Telnet|FTP|POP3|IMAP/.test(reason)),
+    [],
+  );
+  const browsing = await reasonsOf(
+    `${PCAPS}benign/mixed_wiki_browse_dns_http_arp_ipv6__wikipedia.pcap`,
+  );
+  assert.ok(
+    browsing.some((reason: string) =>
+      /^\d+ HTTP packets with data seen$/.test(reason)
+    ),
+    browsing.join("; "),
+  );
+});

@@ -142,11 +142,14 @@ function recommend(
     });
   }
   for (const protocol of stats.protocols) {
+    // Packets with data: a scan's probes to port 23 and their resets
+    // carry none, and are no Telnet in use.
     const advice = CLEARTEXT[protocol.name];
-    if (advice && protocol.packets > 0) {
+    if (advice && protocol.dataPackets > 0) {
       out.push({
         action: advice,
-        reason: `${protocol.packets} ${protocol.name} packets seen`,
+        reason:
+          `${protocol.dataPackets} ${protocol.name} packets with data seen`,
       });
     }
   }

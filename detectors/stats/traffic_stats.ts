@@ -100,6 +100,8 @@ export interface ProtocolShare {
   name: ServiceName;
   /** Packets since the start. */
   packets: number;
+  /** Of those, packets that carried a payload (a scan's SYNs and resets carry none). */
+  dataPackets: number;
   /** Wire bytes since the start. */
   bytes: number;
   /** Share of all packets, %. */
@@ -307,6 +309,7 @@ export class TrafficStats {
   readonly #timeline: SecondRing;
   readonly #servicePackets = new Float64Array(SERVICE_COUNT);
   readonly #serviceBytes = new Float64Array(SERVICE_COUNT);
+  readonly #serviceDataPackets = new Float64Array(SERVICE_COUNT);
   readonly #hosts: NumericKeyMap<HostEntry>;
   readonly #conversations: NumericKeyMap<ConversationEntry>;
   /** Admission into the full host and conversation tables, fed every sighting. */
@@ -377,6 +380,7 @@ export class TrafficStats {
     const service = classifyService(packet);
     this.#servicePackets[service]!++;
     this.#serviceBytes[service]! += bytes;
+    if (packet.payloadLength > 0) this.#serviceDataPackets[service]!++;
     this.#timeline.add(second, TIMELINE_PACKETS, 1);
     this.#timeline.add(second, TIMELINE_BYTES, bytes);
     if (this.#lastSecond > this.#expiredSecond) {
@@ -598,6 +602,7 @@ export class TrafficStats {
       shares.push({
         name: serviceName(id),
         packets,
+        dataPackets: this.#serviceDataPackets[id]!,
         bytes,
         packetsPercent: round2((100 * packets) / this.#packets),
         bytesPercent: this.#bytes > 0 ? round2((100 * bytes) / this.#bytes) : 0,

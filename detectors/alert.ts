@@ -118,6 +118,12 @@ export interface Alert {
   findings: number;
   /** The latest finding's figures, but each `peak…` number is the largest of any (a flood's later burst counts afresh). */
   evidence: Record<string, EvidenceValue>;
+  /**
+   * When an analyst acknowledged the alert (wall clock, ms since the epoch),
+   * and their note: set by the server (`POST /api/alerts/:id/ack`), absent
+   * otherwise, and gone again once the alert's severity rises.
+   */
+  acknowledged?: { atMs: number; note: string };
 }
 
 /** Receives findings from detectors. */

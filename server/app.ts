@@ -12,6 +12,7 @@ import { publicPacketFields } from "../capture/packet_record.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
 import { sliceSessionPcap } from "./pcap_slice.ts";
+import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
@@ -203,6 +204,27 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/alerts/:id", (c) => {
     const alert = sensor.alerts().find((a) => a.id === c.req.param("id"));
+    if (!alert) throw new SensorError(404, `No alert "${c.req.param("id")}"`);
+    return c.json(alert);
+  });
+
+  app.post("/api/alerts/:id/ack", async (c) => {
+    const body = await readJsonBody(c, { note: "string" });
+    const note = (body.note as string | undefined) ?? "";
+    if (note.length > MAX_ACK_NOTE_LENGTH) {
+      throw new SensorError(
+        400,
+        `Field "note" must be at most ${MAX_ACK_NOTE_LENGTH} characters, got ${note.length}`,
+      );
+    }
+    const alert = sensor.acknowledgeAlert(c.req.param("id"), note);
+    if (!alert) throw new SensorError(404, `No alert "${c.req.param("id")}"`);
+    return c.json(alert);
+  });
+
+  app.post("/api/alerts/:id/reopen", async (c) => {
+    await readJsonBody(c, {});
+    const alert = sensor.reopenAlert(c.req.param("id"));
     if (!alert) throw new SensorError(404, `No alert "${c.req.param("id")}"`);
     return c.json(alert);
   });

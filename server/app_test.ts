@@ -4,6 +4,7 @@ import { createApp } from "./app.ts";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import { Sensor, type SensorOptions } from "./sensor.ts";
+import { readSse } from "../tests/sse_client.ts";
 import { StreamHub } from "./stream_hub.ts";
 import type { UiAssets } from "./ui_assets.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
@@ -697,4 +698,53 @@ Deno.test("the report recommends against cleartext protocols that carried data, 
     ),
     browsing.join("; "),
   );
+});
+
+Deno.test("an analyst acknowledges an alert and reopens it; every client hears of it, and the report says so", async () => {
+  const { post, request, sensor, hub, close } = await setup();
+  const started = await post("/api/start", {
+    mode: "replay",
+    file: `${PCAPS}attacks/portscan_nmap-sS-F_cloudvm__syn_scan.pcap`,
+  });
+  await started.body?.cancel();
+  await waitStopped(sensor);
+  const [scan] = await (await request("/api/alerts")).json();
+  assert.equal(scan.acknowledged, undefined);
+  const stream = await request("/api/stream?types=ack");
+  const heard = readSse(stream, (_e, all) => all.length === 2);
+  const acked = await post(`/api/alerts/${scan.id}/ack`, {
+    note: "authorised scan",
+  });
+  assert.equal(acked.status, 200);
+  const body = await acked.json();
+  assert.equal(body.acknowledged.note, "authorised scan");
+  assert.ok(Math.abs(body.acknowledged.atMs - Date.now()) < 60_000);
+  const listed = await (await request(`/api/alerts/${scan.id}`)).json();
+  assert.deepEqual(listed.acknowledged, body.acknowledged);
+  const report = await (await post("/api/export/report")).json();
+  assert.equal(report.summary.alertsAcknowledged, 1);
+  assert.deepEqual(report.alerts[0].acknowledged, body.acknowledged);
+  const reopened = await post(`/api/alerts/${scan.id}/reopen`);
+  assert.equal((await reopened.json()).acknowledged, undefined);
+  const events = await heard;
+  assert.deepEqual(
+    events.map((
+      e,
+    ) => [e.event, e.data.alert.id, e.data.alert.acknowledged?.note]),
+    [["ack", scan.id, "authorised scan"], ["ack", scan.id, undefined]],
+  );
+  // Refusals: no such alert, a note too long, another field.
+  const missing = await post("/api/alerts/port_scan-999999/ack");
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+  const long = await post(`/api/alerts/${scan.id}/ack`, {
+    note: "x".repeat(501),
+  });
+  assert.equal(long.status, 400);
+  assert.match(await errorOf(long), /at most 500 characters/);
+  const other = await post(`/api/alerts/${scan.id}/ack`, { by: "me" });
+  assert.equal(other.status, 400);
+  assert.match(await errorOf(other), /Unknown field "by"/);
+  hub.close();
+  await close();
 });

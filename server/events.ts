@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Alert } from "../detectors/alert.ts";
 import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { PacketRow } from "./packet_row.ts";
@@ -35,6 +36,12 @@ export interface AlertStreamEvent {
   event: AlertEvent;
 }
 
+/** An analyst acknowledged an alert, or reopened it: the alert as it is now. */
+export interface AckEvent {
+  type: "ack";
+  alert: Alert;
+}
+
 /** Capture state changes: started, stopped, failed, tcpdump drops. */
 export interface StatusEvent {
   type: "status";
@@ -61,6 +68,7 @@ export type SensorEvent =
   | PacketBatchEvent
   | StatsEvent
   | AlertStreamEvent
+  | AckEvent
   | StatusEvent;
 
 /** Names of the SSE event types, for `?types=` filters. */
@@ -68,5 +76,6 @@ export const SENSOR_EVENT_TYPES: readonly SensorEvent["type"][] = [
   "packet",
   "stats",
   "alert",
+  "ack",
   "status",
 ];

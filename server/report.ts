@@ -39,6 +39,8 @@ export interface IncidentReport {
     highestSeverity: string | null;
     /** Alerts of the session that `alerts` does not list: it holds the newest 1,000, the lowest severities forgotten first. */
     alertsNotListed: number;
+    /** Listed alerts an analyst acknowledged (`acknowledged` on each). */
+    alertsAcknowledged: number;
   };
   alerts: Alert[];
   topTalkers: StatsSnapshot["talkers"];
@@ -111,6 +113,7 @@ export async function buildReport(input: ReportInput): Promise<IncidentReport> {
       alertsByKind: { ...tally.byKind },
       highestSeverity: highest,
       alertsNotListed: Math.max(tally.total - alerts.length, 0),
+      alertsAcknowledged: alerts.filter((alert) => alert.acknowledged).length,
     },
     alerts,
     topTalkers: stats.talkers,

@@ -31,6 +31,7 @@ import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { Alert } from "../detectors/alert.ts";
 import type { AlertTally } from "../detectors/alert_lifecycle.ts";
+import { AlertAcks } from "./alert_acks.ts";
 import {
   type AlertEvent,
   AlertNumbering,
@@ -188,6 +189,7 @@ export class Sensor {
   /** Settles when a start under way has its source running, or failed. */
   #starting: Promise<void> | undefined;
   #session: SessionInfo | undefined;
+  readonly #acks = new AlertAcks();
   #sessionCount = 0;
   #stopSource: (() => Promise<void>) | undefined;
   #pcap: SessionPcapWriter | undefined;
@@ -248,7 +250,38 @@ export class Sensor {
 
   /** Alerts of the current session, newest first (the bounded history: see {@linkcode alertTally}). */
   alerts(): Alert[] {
-    return this.#engine.alerts().slice().reverse();
+    return this.#engine.alerts().reverse().map((alert) =>
+      this.#acks.decorate(alert)
+    );
+  }
+
+  /**
+   * Marks alert `id` acknowledged by an analyst now, with `note`; the
+   * alert as it is then, or undefined when the session has no such alert
+   * (in its history or still active).
+   */
+  acknowledgeAlert(id: string, note: string): Alert | undefined {
+    if (this.#findAlert(id) === undefined) return undefined;
+    this.#acks.acknowledge(id, note, Date.now());
+    return this.#publishAck(id);
+  }
+
+  /** Withdraws alert `id`'s acknowledgement; the alert, or undefined when there is none. */
+  reopenAlert(id: string): Alert | undefined {
+    if (this.#findAlert(id) === undefined) return undefined;
+    this.#acks.reopen(id);
+    return this.#publishAck(id);
+  }
+
+  #findAlert(id: string): Alert | undefined {
+    return this.#engine.alerts().find((alert) => alert.id === id) ??
+      this.#engine.activeAlerts().find((alert) => alert.id === id);
+  }
+
+  #publishAck(id: string): Alert {
+    const alert = this.#acks.decorate(this.#findAlert(id)!);
+    this.#bus.publish({ type: "ack", alert });
+    return alert;
   }
 
   /** Counts of every alert of the current session, also those the history has forgotten. */
@@ -397,6 +430,7 @@ export class Sensor {
     this.#sampler.take();
     this.frames.clear();
     this.#anomalies.clear();
+    this.#acks.clear();
     this.#engine = this.#newEngine();
     this.#feed = new EngineFeed(this.#engine, this.#afterAnalysis);
     if (this.#session) {
@@ -464,8 +498,10 @@ export class Sensor {
           1,
         );
       }
-      this.#options.onAlert?.(event);
-      this.#bus.publish({ type: "alert", event });
+      // An escalation withdraws an acknowledgement: the event says so.
+      const { event: withAck } = this.#acks.onEvent(event);
+      this.#options.onAlert?.(withAck);
+      this.#bus.publish({ type: "alert", event: withAck });
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * `GET /api/stream`: Server-Sent Events for every client. Each event gets
- * an increasing id; alert and status events are kept in a bounded history
+ * an increasing id; alert, ack and status events are kept in a bounded history
  * so a client reconnecting with `Last-Event-ID` gets what it missed. The
  * history starts again at each status event that says the sensor cleared
  * its state (a new session, `POST /api/clear`): a client is never replayed
@@ -202,7 +202,9 @@ export class StreamHub {
   #publish(event: SensorEvent): void {
     const item = { id: this.#nextId++, event };
     if (event.type === "stats") this.#lastStats = item;
-    if (event.type === "alert" || event.type === "status") {
+    if (
+      event.type === "alert" || event.type === "ack" || event.type === "status"
+    ) {
       if (event.type === "status" && event.cleared) {
         this.#history.length = 0;
         this.#lastStats = undefined;

@@ -789,6 +789,31 @@ Deno.test("dashboard: a failed replay says why next to the pill, and a damaged c
   });
 });
 
+Deno.test("dashboard: an analyst acknowledges an alert from its modal, and reopens it", async () => {
+  await withDemoDashboard(async (page, errors, server) => {
+    await replayToTheEnd(server, IODINE_PCAP);
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("alert-item"));
+    const id = await page.$eval(
+      byTestId("alert-item"),
+      (item) => item.getAttribute("data-alert-id")!,
+    );
+    const item = `${byTestId("alert-item")}[data-alert-id="${id}"]`;
+    await page.click(item);
+    await page.click(byTestId("alert-ack"));
+    await page.waitForSelector(`${item}[data-acknowledged="true"]`);
+    await page.waitForSelector(byTestId("alert-ack-note"));
+    const listed = await server.api<{ acknowledged?: unknown }>(
+      `/api/alerts/${id}`,
+    );
+    assert.ok(listed.acknowledged, "the server holds the acknowledgement");
+    await page.click(byTestId("alert-reopen"));
+    await page.waitForSelector(`${item}[data-acknowledged="false"]`);
+    await page.waitForSelector(byTestId("alert-ack"));
+    assert.deepEqual(errors, [], "no console errors");
+  });
+});
+
 /**
  * Writes a pcap of DNS exchanges, one query at each of `queriesAtS`
  * (seconds) answered after the matching `answerAfterMs`.

@@ -200,7 +200,7 @@ export const pendingRows = computed(() => {
 export const activeAlerts = computed(() => {
   let count = 0;
   for (const alert of alerts.value.values()) {
-    if (alert.state !== "released") count++;
+    if (alert.state !== "released" && !alert.acknowledged) count++;
   }
   return count;
 });
@@ -295,6 +295,10 @@ export function connect(): void {
       alertCount.value = event.alerts;
     });
   });
+  stream.addEventListener("ack", (message) => {
+    const event = readEvent<{ alert: Alert }>(message);
+    if (event) applyAck(event.alert);
+  });
   stream.addEventListener("alert", (message) => {
     const event = readEvent<{ event: AlertEvent }>(message);
     if (event) applyAlertEvent(event.event);
@@ -343,6 +347,37 @@ function applyAlertEvent(event: AlertEvent): void {
   evictAlerts(next);
   alerts.value = next;
   if (event.type === "engaged" && isNew) showToast(alert);
+}
+
+/** An acknowledgement given or withdrawn (by any client): the alert as the server has it now. */
+function applyAck(alert: Alert): void {
+  const held = alerts.value.get(alert.id);
+  if (!held) return;
+  const { acknowledged: _old, ...rest } = held;
+  const next = new Map(alerts.value);
+  next.set(
+    alert.id,
+    alert.acknowledged ? { ...rest, acknowledged: alert.acknowledged } : rest,
+  );
+  alerts.value = next;
+}
+
+/** Marks an alert acknowledged (it stops counting as active here and for every client). */
+export function acknowledgeAlert(id: string): Promise<void> {
+  return runAction(async () => {
+    applyAck(
+      await postJson<Alert>(`/api/alerts/${encodeURIComponent(id)}/ack`),
+    );
+  });
+}
+
+/** Withdraws an alert's acknowledgement. */
+export function reopenAlert(id: string): Promise<void> {
+  return runAction(async () => {
+    applyAck(
+      await postJson<Alert>(`/api/alerts/${encodeURIComponent(id)}/reopen`),
+    );
+  });
 }
 
 function evictAlerts(map: Map<string, Alert>): void {

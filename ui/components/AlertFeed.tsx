@@ -50,15 +50,23 @@ function AlertItem({ alert }: AlertItemProps): JSX.Element {
   return (
     <button
       type="button"
-      class={`alert-item sev-${alert.severity} state-${alert.state}`}
+      class={`alert-item sev-${alert.severity} state-${alert.state}${
+        alert.acknowledged ? " acked" : ""
+      }`}
       data-testid="alert-item"
       data-alert-id={alert.id}
       data-severity={alert.severity}
+      data-acknowledged={alert.acknowledged !== undefined}
       onClick={() => selectedAlert.value = alert.id}
     >
       <div class="alert-line">
         <span class={`sev-badge sev-${alert.severity}`}>{alert.severity}</span>
         <span class="alert-title">{alert.title}</span>
+        {alert.acknowledged && (
+          <span class="state-badge state-acked" title={ackTitle(alert)}>
+            ack
+          </span>
+        )}
         <span class={`state-badge state-${alert.state}`}>{alert.state}</span>
       </div>
       <div class="alert-hosts mono">
@@ -71,4 +79,14 @@ function AlertItem({ alert }: AlertItemProps): JSX.Element {
       </div>
     </button>
   );
+}
+
+/** Who-knows-when of an acknowledgement, for a tooltip. */
+export function ackTitle(alert: Alert): string {
+  const ack = alert.acknowledged;
+  if (!ack) return "";
+  const at = new Date(ack.atMs).toLocaleString();
+  return ack.note === ""
+    ? `Acknowledged ${at}`
+    : `Acknowledged ${at}: ${ack.note}`;
 }

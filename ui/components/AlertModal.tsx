@@ -2,7 +2,15 @@ import { Fragment, type JSX } from "preact";
 import { useCallback } from "preact/hooks";
 import type { EvidenceValue } from "../../detectors/alert.ts";
 import { formatDateTimeUs } from "../format.ts";
-import { alertPcapUrl, alerts, selectedAlert } from "../state.ts";
+import {
+  acknowledgeAlert,
+  alertPcapUrl,
+  alerts,
+  busy,
+  reopenAlert,
+  selectedAlert,
+} from "../state.ts";
+import { ackTitle } from "./AlertFeed.tsx";
 import { Modal } from "./Modal.tsx";
 
 /** The ATT&CK page of a technique id ("T1499.001" → …/T1499/001/). */
@@ -32,14 +40,39 @@ export function AlertModal(): JSX.Element | null {
       testId="alert-modal"
       onClose={close}
       actions={
-        <a
-          class="btn primary"
-          href={alertPcapUrl(alert.id)}
-          download={`netmirror-${alert.id}.pcap`}
-          data-testid="alert-pcap"
-        >
-          Download PCAP slice
-        </a>
+        <>
+          {alert.acknowledged
+            ? (
+              <button
+                type="button"
+                class="btn"
+                data-testid="alert-reopen"
+                disabled={busy.value}
+                onClick={() => void reopenAlert(alert.id)}
+              >
+                Reopen
+              </button>
+            )
+            : (
+              <button
+                type="button"
+                class="btn"
+                data-testid="alert-ack"
+                disabled={busy.value}
+                onClick={() => void acknowledgeAlert(alert.id)}
+              >
+                Acknowledge
+              </button>
+            )}
+          <a
+            class="btn primary"
+            href={alertPcapUrl(alert.id)}
+            download={`netmirror-${alert.id}.pcap`}
+            data-testid="alert-pcap"
+          >
+            Download PCAP slice
+          </a>
+        </>
       }
     >
       <div class="alert-detail-head">
@@ -47,6 +80,11 @@ export function AlertModal(): JSX.Element | null {
         <span class={`state-badge state-${alert.state}`}>{alert.state}</span>
         <span class="mono muted">{alert.id}</span>
       </div>
+      {alert.acknowledged && (
+        <p class="muted small" data-testid="alert-ack-note">
+          {ackTitle(alert)}
+        </p>
+      )}
       <p class="alert-detail-summary">{alert.summary}</p>
       <dl class="kv">
         <dt>Attacker</dt>

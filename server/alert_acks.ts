@@ -1,0 +1,67 @@
+/**
+ * Analysts' acknowledgements of alerts: which alerts someone has looked
+ * at, when, and with what note. Kept by the server beside the engine (an
+ * acknowledgement is wall-clock work, not packet analysis), forgotten with
+ * the session's alerts, and withdrawn when an acknowledged alert's
+ * severity rises, so that an incident that grew is looked at again.
+ *
+ * @module
+ */
+
+import type { Alert } from "../detectors/alert.ts";
+import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
+
+/** Longest note kept with an acknowledgement, characters. */
+export const MAX_ACK_NOTE_LENGTH = 500;
+
+/** Acknowledgements kept at most (the oldest go first): more than the alerts a session lists and holds active. */
+const MAX_ACKS = 20_000;
+
+/** Acknowledgements by alert id. */
+export class AlertAcks {
+  readonly #acks = new Map<string, { atMs: number; note: string }>();
+
+  /** Acknowledges alert `id` at `atMs` with `note` (replacing an earlier acknowledgement). */
+  acknowledge(id: string, note: string, atMs: number): void {
+    this.#acks.delete(id); // the newest last, for eviction
+    this.#acks.set(id, { atMs, note: note.slice(0, MAX_ACK_NOTE_LENGTH) });
+    if (this.#acks.size > MAX_ACKS) {
+      this.#acks.delete(this.#acks.keys().next().value!);
+    }
+  }
+
+  /** Withdraws alert `id`'s acknowledgement; true when it had one. */
+  reopen(id: string): boolean {
+    return this.#acks.delete(id);
+  }
+
+  /** `alert` with its acknowledgement, if it has one (a copy then; else `alert` itself). */
+  decorate(alert: Alert): Alert {
+    const ack = this.#acks.get(alert.id);
+    return ack === undefined ? alert : { ...alert, acknowledged: { ...ack } };
+  }
+
+  /**
+   * Applies a lifecycle event: an escalation withdraws the alert's
+   * acknowledgement (true then). Returns the event with the alert
+   * decorated.
+   */
+  onEvent(event: AlertEvent): { event: AlertEvent; reopened: boolean } {
+    const reopened = event.escalatedFrom !== undefined &&
+      this.#acks.delete(event.alert.id);
+    return {
+      event: { ...event, alert: this.decorate(event.alert) },
+      reopened,
+    };
+  }
+
+  /** Acknowledged alerts. */
+  get size(): number {
+    return this.#acks.size;
+  }
+
+  /** Forgets every acknowledgement (the alerts they were of are gone). */
+  clear(): void {
+    this.#acks.clear();
+  }
+}

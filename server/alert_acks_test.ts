@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import type { Alert } from "../detectors/alert.ts";
+import { AlertAcks, MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
+
+function alert(id: string, severity: Alert["severity"] = "medium"): Alert {
+  return {
+    id,
+    kind: "port_scan",
+    state: "engaged",
+    severity,
+    title: "Port scan",
+    summary: "",
+    description: "",
+    recommendation: "",
+    mitre: {
+      id: "T1046",
+      name: "Network Service Discovery",
+      tactic: "Discovery",
+    },
+    attacker: "10.0.0.1",
+    victim: "10.0.0.2",
+    domain: "",
+    firstSeenUs: 0,
+    lastSeenUs: 0,
+    findings: 1,
+    evidence: {},
+  };
+}
+
+Deno.test("AlertAcks decorates acknowledged alerts only, and forgets on reopen and clear", () => {
+  const acks = new AlertAcks();
+  const plain = alert("port_scan-1");
+  assert.equal(acks.decorate(plain), plain);
+  acks.acknowledge("port_scan-1", "known pentest", 1_000);
+  assert.deepEqual(acks.decorate(plain).acknowledged, {
+    atMs: 1_000,
+    note: "known pentest",
+  });
+  assert.equal(
+    plain.acknowledged,
+    undefined,
+    "the alert itself is not changed",
+  );
+  assert.equal(acks.reopen("port_scan-1"), true);
+  assert.equal(acks.reopen("port_scan-1"), false);
+  assert.equal(acks.decorate(plain), plain);
+  acks.acknowledge("port_scan-1", "x".repeat(MAX_ACK_NOTE_LENGTH + 10), 2_000);
+  assert.equal(
+    acks.decorate(plain).acknowledged!.note.length,
+    MAX_ACK_NOTE_LENGTH,
+  );
+  acks.clear();
+  assert.equal(acks.size, 0);
+});
+
+Deno.test("AlertAcks: an escalation withdraws the acknowledgement; an update without one keeps it", () => {
+  const acks = new AlertAcks();
+  acks.acknowledge("port_scan-1", "", 1_000);
+  const updated = acks.onEvent({
+    type: "updated",
+    alert: alert("port_scan-1"),
+  });
+  assert.equal(updated.reopened, false);
+  assert.ok(updated.event.alert.acknowledged);
+  const escalated = acks.onEvent({
+    type: "updated",
+    alert: alert("port_scan-1", "high"),
+    escalatedFrom: "medium",
+  });
+  assert.equal(escalated.reopened, true);
+  assert.equal(escalated.event.alert.acknowledged, undefined);
+  assert.equal(escalated.event.escalatedFrom, "medium");
+  assert.equal(acks.size, 0);
+});

@@ -1,7 +1,8 @@
 /**
- * Names of protocol numbers as people read them in packet lines: ICMP and
- * ICMPv6 messages (tcpdump's wording), DNS record types and response codes
- * (their IANA mnemonics). A number without a name keeps its number.
+ * Names of protocol numbers as people read them in packet lines and EVE:
+ * ICMP and ICMPv6 messages (tcpdump's wording), DNS record types and
+ * response codes (their IANA mnemonics). A number without a name keeps its
+ * number.
  *
  * @module
  */

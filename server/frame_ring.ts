@@ -10,8 +10,8 @@ import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { isIpv4Key, parseIpv4 } from "../capture/decode/address_key.ts";
 import {
   compileSelection,
+  emptyFrameView,
   type FrameSelection,
-  type FrameView,
 } from "./frame_selection.ts";
 
 /** Limits of a {@linkcode FrameRing}. */
@@ -186,17 +186,7 @@ export class FrameRing {
     selection: FrameSelection,
   ): { bytes: Uint8Array<ArrayBuffer>; frames: number; cutFrames: number } {
     const matches = compileSelection(selection);
-    const view: FrameView = {
-      timestampUs: 0,
-      linkType: 0,
-      srcKey: -1,
-      dstKey: -1,
-      src: "",
-      dst: "",
-      bytes: this.#data,
-      offset: 0,
-      length: 0,
-    };
+    const view = emptyFrameView(this.#data);
     let builder: PcapBuilder | undefined;
     let linkType = -1;
     let frames = 0;

@@ -45,6 +45,21 @@ export interface FrameView {
   length: number;
 }
 
+/** A view to fill frame by frame, over `bytes`. */
+export function emptyFrameView(bytes: Uint8Array): FrameView {
+  return {
+    timestampUs: 0,
+    linkType: 0,
+    srcKey: -1,
+    dstKey: -1,
+    src: "",
+    dst: "",
+    bytes,
+    offset: 0,
+    length: 0,
+  };
+}
+
 /** A MAC address's text, as the decoder writes it. */
 const MAC_TEXT = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
 

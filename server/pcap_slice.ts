@@ -14,8 +14,8 @@ import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { readCapture } from "../capture/read_capture.ts";
 import {
   compileSelection,
+  emptyFrameView,
   type FrameSelection,
-  type FrameView,
 } from "./frame_selection.ts";
 import { openSessionPcap } from "./pcap_store.ts";
 
@@ -47,17 +47,7 @@ export async function sliceSessionPcap(
   const matches = compileSelection(selection);
   const anomalies = new AnomalyCounter();
   const record = new DecodedPacket();
-  const view: FrameView = {
-    timestampUs: 0,
-    linkType: 0,
-    srcKey: -1,
-    dstKey: -1,
-    src: "",
-    dst: "",
-    bytes: new Uint8Array(0),
-    offset: 0,
-    length: 0,
-  };
+  const view = emptyFrameView(new Uint8Array(0));
   let builder: PcapBuilder | undefined;
   let frames = 0;
   let truncated = false;

@@ -10,7 +10,7 @@
  */
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
-import { rcodeName, rrtypeName } from "./dns_names.ts";
+import { dnsRcodeName, dnsTypeName } from "../../capture/protocol_names.ts";
 import { encodeText, type JsonBytes } from "../json_bytes.ts";
 import {
   eventTypeField,
@@ -48,10 +48,10 @@ export function writeDnsRecord(
   out.raw(RRNAME);
   out.string(packet.dnsQname);
   out.raw(RRTYPE);
-  out.string(packet.dnsQtype >= 0 ? rrtypeName(packet.dnsQtype) : "");
+  out.string(packet.dnsQtype >= 0 ? dnsTypeName(packet.dnsQtype) : "");
   if (response) {
     out.raw(RCODE);
-    out.string(rcodeName(packet.dnsRcode));
+    out.string(dnsRcodeName(packet.dnsRcode));
     out.raw(ANSWERS);
     out.number(packet.dnsAnswerCount);
   }

@@ -4,7 +4,7 @@ import { decodePacket } from "../../capture/decode/mod.ts";
 import { rawRecord } from "../../capture/decode/test_helpers.ts";
 import { dnsMessage, udpFrame } from "../../capture/frame_builder.ts";
 import type { PacketRecord } from "../../capture/packet_record.ts";
-import { rcodeName, rrtypeName } from "./dns_names.ts";
+import { dnsRcodeName, dnsTypeName } from "../../capture/protocol_names.ts";
 import { writeDnsRecord } from "./dns_record.ts";
 import { JsonBytes } from "../json_bytes.ts";
 import { eveTimestamp } from "./eve_time.ts";
@@ -32,9 +32,12 @@ function referenceRecord(
       id: packet.dnsId,
       opcode: packet.dnsOpcode,
       rrname: packet.dnsQname,
-      rrtype: packet.dnsQtype >= 0 ? rrtypeName(packet.dnsQtype) : "",
+      rrtype: packet.dnsQtype >= 0 ? dnsTypeName(packet.dnsQtype) : "",
       ...(packet.dnsResponse
-        ? { rcode: rcodeName(packet.dnsRcode), answers: packet.dnsAnswerCount }
+        ? {
+          rcode: dnsRcodeName(packet.dnsRcode),
+          answers: packet.dnsAnswerCount,
+        }
         : {}),
     },
   };

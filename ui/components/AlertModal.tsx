@@ -41,29 +41,18 @@ export function AlertModal(): JSX.Element | null {
       onClose={close}
       actions={
         <>
-          {alert.acknowledged
-            ? (
-              <button
-                type="button"
-                class="btn"
-                data-testid="alert-reopen"
-                disabled={busy.value}
-                onClick={() => void reopenAlert(alert.id)}
-              >
-                Reopen
-              </button>
-            )
-            : (
-              <button
-                type="button"
-                class="btn"
-                data-testid="alert-ack"
-                disabled={busy.value}
-                onClick={() => void acknowledgeAlert(alert.id)}
-              >
-                Acknowledge
-              </button>
-            )}
+          <button
+            type="button"
+            class="btn"
+            data-testid={alert.acknowledged ? "alert-reopen" : "alert-ack"}
+            disabled={busy.value}
+            onClick={() =>
+              void (alert.acknowledged ? reopenAlert : acknowledgeAlert)(
+                alert.id,
+              )}
+          >
+            {alert.acknowledged ? "Reopen" : "Acknowledge"}
+          </button>
           <a
             class="btn primary"
             href={alertPcapUrl(alert.id)}

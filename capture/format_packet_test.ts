@@ -7,16 +7,10 @@ const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 
 /** The TCP flags tcpdump prints for each TCP packet of `file`, in order. */
 async function tcpdumpFlags(file: string): Promise<string[]> {
-  const output = await new Deno.Command("tcpdump", {
-    args: ["-nn", "-r", file, "tcp"],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return [
-    ...new TextDecoder().decode(output.stdout).matchAll(
-      /Flags \[([^\]]*)\]/g,
-    ),
-  ].map((match) => match[1]!);
+  return (await tcpdumpLines(file, "tcp")).flatMap((line) => {
+    const match = /Flags \[([^\]]*)\]/.exec(line);
+    return match === null ? [] : [match[1]!];
+  });
 }
 
 Deno.test("formatTcpFlags() writes every packet's flags as tcpdump does, in its order (S.E, FPU, SEW, none)", async () => {

@@ -506,18 +506,29 @@ Deno.test("/healthz says failed after a capture failed, until the next one start
   await close();
 });
 
-Deno.test("a capture of two link types: the session PCAP holds the first's frames and the report says the rest were left out", async () => {
-  const { request, post, sensor, close } = await setup();
-  const started = await post("/api/start", {
-    mode: "replay",
-    file:
-      `${PCAPS}formats/pcapng_multisection_mixed_linktypes_LE__test202.pcapng`,
-  });
+/**
+ * Replays `file` and checks that the session PCAP lacks exactly the frames
+ * the session counts in `field`, and that the report counts them and gives
+ * `reason(count)` for a recommendation.
+ */
+async function assertPcapShortfall(
+  file: string,
+  field: "pcapSkippedFrames" | "pcapRotatedFrames",
+  reason: (count: number) => string,
+  options: Omit<SensorOptions, "dataDir"> = {},
+): Promise<void> {
+  const { request, post, sensor, close } = await setup(
+    undefined,
+    undefined,
+    options,
+  );
+  const started = await post("/api/start", { mode: "replay", file });
   assert.equal(started.status, 201);
   const session = await started.json();
   await waitStopped(sensor);
   const info = sensor.session!;
-  assert.ok(info.pcapSkippedFrames > 0);
+  const missing = info[field];
+  assert.ok(missing > 0);
   const pcap = new Uint8Array(
     await (await request(`/api/export/pcap/${session.id}`)).arrayBuffer(),
   );
@@ -525,48 +536,34 @@ Deno.test("a capture of two link types: the session PCAP holds the first's frame
   const parser = new CaptureParser();
   parser.push(pcap, () => records++);
   parser.finish();
-  assert.equal(records + info.pcapSkippedFrames, info.packets);
+  assert.equal(records + missing, info.packets);
   const report = await (await post("/api/export/report")).json();
-  assert.equal(report.session.pcapSkippedFrames, info.pcapSkippedFrames);
+  assert.equal(report.session[field], missing);
   assert.ok(
     report.recommendations.some((r: { reason: string }) =>
-      r.reason ===
-        `${info.pcapSkippedFrames} frames of a second link type were left out of the session PCAP`
+      r.reason === reason(missing)
     ),
   );
   await close();
+}
+
+Deno.test("a capture of two link types: the session PCAP holds the first's frames and the report says the rest were left out", async () => {
+  await assertPcapShortfall(
+    `${PCAPS}formats/pcapng_multisection_mixed_linktypes_LE__test202.pcapng`,
+    "pcapSkippedFrames",
+    (count) =>
+      `${count} frames of a second link type were left out of the session PCAP`,
+  );
 });
 
 Deno.test("a session PCAP that lost its first files to its size limit: the report counts those frames and says so", async () => {
-  const { request, post, sensor, close } = await setup(undefined, undefined, {
-    pcap: { fileBytes: 20_000, sessionBytes: 60_000 },
-  });
-  const started = await post("/api/start", {
-    mode: "replay",
-    file: `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`,
-  });
-  assert.equal(started.status, 201);
-  const session = await started.json();
-  await waitStopped(sensor);
-  const info = sensor.session!;
-  assert.ok(info.pcapRotatedFrames > 0);
-  const pcap = new Uint8Array(
-    await (await request(`/api/export/pcap/${session.id}`)).arrayBuffer(),
+  await assertPcapShortfall(
+    `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`,
+    "pcapRotatedFrames",
+    (count) =>
+      `${count} of the session's first frames were deleted with the PCAP's oldest files`,
+    { pcap: { fileBytes: 20_000, sessionBytes: 60_000 } },
   );
-  let records = 0;
-  const parser = new CaptureParser();
-  parser.push(pcap, () => records++);
-  parser.finish();
-  assert.equal(records + info.pcapRotatedFrames, info.packets);
-  const report = await (await post("/api/export/report")).json();
-  assert.equal(report.session.pcapRotatedFrames, info.pcapRotatedFrames);
-  assert.ok(
-    report.recommendations.some((r: { reason: string }) =>
-      r.reason ===
-        `${info.pcapRotatedFrames} of the session's first frames were deleted with the PCAP's oldest files`
-    ),
-  );
-  await close();
 });
 
 Deno.test("the report counts every alert of the session, also those past the alert history, and keeps the most severe listed", async () => {

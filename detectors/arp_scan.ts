@@ -235,6 +235,8 @@ function findingOf(
     kind: "arp_scan",
     key: state.key,
     timestampUs: nowUs,
+    // The incident's first probe: the alert's first seen, and its slice's start.
+    startUs: fanOut.startUs,
     severity: summary.severity,
     attacker: state.key,
     victim: "",

@@ -85,6 +85,7 @@ Deno.test("arp_scan: the threshold-th distinct target raises one exact finding",
   assert.equal(finding.attacker, SCANNER);
   assert.equal(finding.victim, "");
   assert.equal(finding.timestampUs, T0 + (threshold - 1) * 1_000);
+  assert.equal(finding.startUs, T0, "dated from the scan's first request");
   assert.equal(finding.severity, "low");
   assert.equal(finding.evidence.distinctTargets, threshold);
   assert.equal(finding.evidence.requests, threshold);

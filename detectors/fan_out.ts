@@ -10,9 +10,9 @@
  * live one, and nothing is allocated per probe (the ring grows, or is
  * compacted, only when full). An incident
  * starts when the window holds `targetThreshold` distinct targets, dated
- * from the first probe of the burst that got there (a pause of five times
- * the threshold's pace before it ends an earlier burst), and ends once the
- * window has held fewer for a whole window. Probes are counted per epoch:
+ * from its first probe (a few strays before a pause of five times the
+ * threshold's pace are not counted in), and ends once the window has held
+ * fewer for a whole window. Probes are counted per epoch:
  * a window of packet time that is not reset while an incident goes on.
  *
  * Memory: at most `maxTargets` targets per fan-out, in a ring of at most
@@ -306,18 +306,23 @@ function forgetOldest<T extends number | string>(fanOut: FanOut<T>): void {
 /**
  * A pause between a source's distinct targets this many times the pace
  * that just reaches the threshold (`windowUs / targetThreshold`: 1.2 s for
- * 50 targets a minute) ends one burst of probes: what came before it is
- * not the incident's start.
+ * 50 targets a minute) may end one burst of probes.
  */
 const BURST_PAUSE_PACES = 5;
 
+/** Targets before such a pause, as a share of the threshold, that are strays rather than an earlier part of the incident. */
+const STRAY_SHARE = 0.1;
+
 /**
- * Packet time of the first probe of the burst that crossed the threshold:
- * walking back from the newest live entry, the oldest one reached before a
- * pause of {@linkcode BURST_PAUSE_PACES} paces. The window may also hold a
- * scanner's earlier, unrelated requests (its gateway, resolved 40 s
- * before a 1 s sweep), which would make the incident start there and its
- * pace look 40 times slower.
+ * Packet time of the incident's first probe. Walking back from the newest
+ * live entry to the last pause of {@linkcode BURST_PAUSE_PACES} paces: when
+ * fewer than {@linkcode STRAY_SHARE} of the threshold's targets lie before
+ * it, they are the scanner's unrelated requests (its gateway, resolved 40 s
+ * before a 1 s sweep, which would make the sweep's pace look 40 times
+ * slower) and the incident starts after the pause; otherwise they are the
+ * same incident's (a sweep that paused between host groups), which starts
+ * at the oldest of them, so that its pace counts its targets over their
+ * whole time.
  */
 function burstStartTime<T extends number | string>(
   fanOut: FanOut<T>,
@@ -326,14 +331,22 @@ function burstStartTime<T extends number | string>(
   const pauseUs = limits.windowUs / limits.targetThreshold * BURST_PAUSE_PACES;
   const mask = fanOut.ringTargets.length - 1;
   // The newest entry is live: the probe that crossed the threshold.
-  let startUs = fanOut.ringTimes[(fanOut.tail - 1) & mask]!;
-  for (let position = fanOut.tail - 2; position >= fanOut.head; position--) {
+  let burstUs = fanOut.ringTimes[(fanOut.tail - 1) & mask]!;
+  let position = fanOut.tail - 2;
+  for (; position >= fanOut.head; position--) {
     if (fanOut.ringTargets[position & mask] === undefined) continue;
     const atUs = fanOut.ringTimes[position & mask]!;
-    if (startUs - atUs > pauseUs) break;
-    startUs = atUs;
+    if (burstUs - atUs > pauseUs) break;
+    burstUs = atUs;
   }
-  return startUs;
+  let before = 0;
+  let oldestUs = burstUs;
+  for (; position >= fanOut.head; position--) {
+    if (fanOut.ringTargets[position & mask] === undefined) continue;
+    before++;
+    oldestUs = fanOut.ringTimes[position & mask]!;
+  }
+  return before < limits.targetThreshold * STRAY_SHARE ? burstUs : oldestUs;
 }
 
 /**

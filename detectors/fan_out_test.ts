@@ -264,3 +264,19 @@ Deno.test("observeFanOut() starts a slow scan's incident at its first probe when
   assert.equal(fanOut.active, true);
   assert.equal(fanOut.startUs, 3 * S);
 });
+
+Deno.test("observeFanOut() starts a sweep that paused between host groups at its first probe, so its pace counts all its targets", () => {
+  const fanOut = newFanOut<number>(0);
+  // 40 hosts in 0.4 s, a 10 s pause, then 20 more: one sweep of 10.6 s.
+  for (let i = 0; i < 40; i++) {
+    observeFanOut(fanOut, 100 + i, i * 10_000, SWEEP_LIMITS);
+  }
+  for (let i = 0; i < 20; i++) {
+    observeFanOut(fanOut, 200 + i, 10_400_000 + i * 10_000, SWEEP_LIMITS);
+  }
+  assert.equal(fanOut.active, true);
+  assert.equal(fanOut.startUs, 0);
+  const summary = summarizeFanOut(fanOut, 5);
+  assert.equal(summary.durationSeconds, 10.6);
+  assert.equal(summary.targetsPerSecond, 5.7);
+});

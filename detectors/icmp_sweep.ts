@@ -259,6 +259,8 @@ function findingOf(
     kind: "icmp_sweep",
     key: state.source,
     timestampUs: nowUs,
+    // The incident's first probe: the alert's first seen, and its slice's start.
+    startUs: fanOut.startUs,
     severity: summary.severity,
     attacker: state.source,
     victim: "",

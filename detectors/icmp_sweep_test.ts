@@ -66,6 +66,7 @@ Deno.test("icmp_sweep: the threshold-th distinct host raises one exact finding",
   assert.equal(finding.attacker, SCANNER);
   assert.equal(finding.victim, "");
   assert.equal(finding.timestampUs, T0 + (threshold - 1) * 1_000);
+  assert.equal(finding.startUs, T0, "dated from the sweep's first probe");
   assert.equal(finding.evidence.distinctTargets, threshold);
   assert.equal(finding.evidence.probes, threshold);
   assert.deepEqual(finding.evidence.probeKinds, ["echo"]);

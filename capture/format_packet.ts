@@ -127,9 +127,13 @@ export function formatPacketLine(packet: PacketRecord): string {
   if (packet.dnsId >= 0) {
     body += ` DNS ${
       packet.dnsResponse ? "response" : "query"
-    } id ${packet.dnsId} ${packet.dnsQname || "<root>"} qtype ${
-      dnsTypeName(packet.dnsQtype)
-    }`;
+    } id ${packet.dnsId}${
+      // A message without a question (a bare update, a notify) has no type.
+      packet.dnsQtype >= 0
+        ? ` ${packet.dnsQname || "<root>"} qtype ${
+          dnsTypeName(packet.dnsQtype)
+        }`
+        : " (no question)"}`;
     if (packet.dnsResponse) {
       body += ` rcode ${
         dnsRcodeName(packet.dnsRcode)

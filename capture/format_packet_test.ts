@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { formatPacketLine, formatTcpFlags } from "./format_packet.ts";
 import { isDnsMessage } from "./decode/dns.ts";
+import { decodeFrame, hex, V4 } from "./decode/test_helpers.ts";
+import { udpFrame } from "./frame_builder.ts";
 import { readPacketFile } from "./packet_source.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
@@ -169,4 +171,15 @@ Deno.test("formatPacketLine() names each DNS query's type as tcpdump does (TYPE6
       "HTTPS",
     ]
   ) assert.ok(seen.has(type), `${type} in ${[...seen]}`);
+});
+
+Deno.test("formatPacketLine() says a DNS message without a question has none", () => {
+  const bare = decodeFrame(
+    udpFrame(
+      V4,
+      { srcPort: 40000, dstPort: 53 },
+      hex("000701000000000000000000"),
+    ),
+  ).packet;
+  assert.match(formatPacketLine(bare), / DNS query id 7 \(no question\)$/);
 });

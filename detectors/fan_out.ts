@@ -10,7 +10,7 @@
  * live one, and nothing is allocated per probe (the ring grows, or is
  * compacted, only when full). An incident
  * starts when the window holds `targetThreshold` distinct targets, dated
- * from its first probe (a few strays before a pause of five times the
+ * from its first probe (a few strays before a pause of twice the
  * threshold's pace are not counted in), and ends once the window has held
  * fewer for a whole window. Probes are counted per epoch:
  * a window of packet time that is not reset while an incident goes on.
@@ -306,9 +306,9 @@ function forgetOldest<T extends number | string>(fanOut: FanOut<T>): void {
 /**
  * A pause between a source's distinct targets this many times the pace
  * that just reaches the threshold (`windowUs / targetThreshold`: 1.2 s for
- * 50 targets a minute) may end one burst of probes.
+ * 50 targets a minute, so 2.4 s) may end one burst of probes.
  */
-const BURST_PAUSE_PACES = 5;
+const BURST_PAUSE_PACES = 2;
 
 /** Targets before such a pause, as a share of the threshold, that are strays rather than an earlier part of the incident. */
 const STRAY_SHARE = 0.1;

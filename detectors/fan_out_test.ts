@@ -223,7 +223,7 @@ Deno.test("expireIdleFanOuts() removes the states idle for a window, oldest firs
   assert.deepEqual([...table.keys()], ["c"]);
 });
 
-/** ARP scan's and ICMP sweep's limits: 50 targets a minute (a pace of 1.2 s, a burst pause of 6 s). */
+/** ARP scan's and ICMP sweep's limits: 50 targets a minute (a pace of 1.2 s, a burst pause of 2.4 s). */
 const SWEEP_LIMITS: FanOutLimits = {
   targetThreshold: 50,
   windowUs: 60 * S,
@@ -253,7 +253,7 @@ Deno.test("observeFanOut() starts an incident at the burst that crossed the thre
   assert.equal(summary.durationSeconds, 1);
 });
 
-Deno.test("observeFanOut() starts a slow scan's incident at its first probe when no pause reaches five paces", () => {
+Deno.test("observeFanOut() starts a slow scan's incident at its first probe, also across a long pause", () => {
   const fanOut = newFanOut<number>(0);
   // 50 targets a second apart, one pause of 5.9 s among them: 53.9 s.
   let atUs = 3 * S;

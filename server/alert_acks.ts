@@ -19,12 +19,20 @@ const MAX_ACKS = 20_000;
 
 /** Acknowledgements by alert id. */
 export class AlertAcks {
-  readonly #acks = new Map<string, { atMs: number; note: string }>();
+  readonly #acks = new Map<
+    string,
+    { atMs: number; note: string; released: boolean }
+  >();
 
-  /** Acknowledges alert `id` at `atMs` with `note` (replacing an earlier acknowledgement). */
-  acknowledge(id: string, note: string, atMs: number): void {
+  /** Acknowledges `alert` at `atMs` with `note` (replacing an earlier acknowledgement). */
+  acknowledge(alert: Alert, note: string, atMs: number): void {
+    const id = alert.id;
     this.#acks.delete(id); // the newest last, for eviction
-    this.#acks.set(id, { atMs, note: note.slice(0, MAX_ACK_NOTE_LENGTH) });
+    this.#acks.set(id, {
+      atMs,
+      note: note.slice(0, MAX_ACK_NOTE_LENGTH),
+      released: alert.state === "released",
+    });
     if (this.#acks.size > MAX_ACKS) {
       this.#acks.delete(this.#acks.keys().next().value!);
     }
@@ -38,17 +46,28 @@ export class AlertAcks {
   /** `alert` with its acknowledgement, if it has one (a copy then; else `alert` itself). */
   decorate(alert: Alert): Alert {
     const ack = this.#acks.get(alert.id);
-    return ack === undefined ? alert : { ...alert, acknowledged: { ...ack } };
+    return ack === undefined
+      ? alert
+      : { ...alert, acknowledged: { atMs: ack.atMs, note: ack.note } };
   }
 
   /**
    * Applies a lifecycle event: an escalation withdraws the alert's
-   * acknowledgement (true then). Returns the event with the alert
-   * decorated.
+   * acknowledgement, and so does any event of an alert released since it
+   * was acknowledged (its incident came back, perhaps at another victim);
+   * true then. Returns the event with the alert decorated.
    */
   onEvent(event: AlertEvent): { event: AlertEvent; reopened: boolean } {
-    const reopened = event.escalatedFrom !== undefined &&
-      this.#acks.delete(event.alert.id);
+    const id = event.alert.id;
+    const ack = this.#acks.get(id);
+    let reopened = false;
+    if (ack !== undefined) {
+      if (event.type === "released") {
+        ack.released = true;
+      } else if (event.escalatedFrom !== undefined || ack.released) {
+        reopened = this.#acks.delete(id);
+      }
+    }
     return {
       event: { ...event, alert: this.decorate(event.alert) },
       reopened,

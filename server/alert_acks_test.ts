@@ -31,7 +31,7 @@ Deno.test("AlertAcks decorates acknowledged alerts only, and forgets on reopen a
   const acks = new AlertAcks();
   const plain = alert("port_scan-1");
   assert.equal(acks.decorate(plain), plain);
-  acks.acknowledge("port_scan-1", "known pentest", 1_000);
+  acks.acknowledge(plain, "known pentest", 1_000);
   assert.deepEqual(acks.decorate(plain).acknowledged, {
     atMs: 1_000,
     note: "known pentest",
@@ -44,7 +44,7 @@ Deno.test("AlertAcks decorates acknowledged alerts only, and forgets on reopen a
   assert.equal(acks.reopen("port_scan-1"), true);
   assert.equal(acks.reopen("port_scan-1"), false);
   assert.equal(acks.decorate(plain), plain);
-  acks.acknowledge("port_scan-1", "x".repeat(MAX_ACK_NOTE_LENGTH + 10), 2_000);
+  acks.acknowledge(plain, "x".repeat(MAX_ACK_NOTE_LENGTH + 10), 2_000);
   assert.equal(
     acks.decorate(plain).acknowledged!.note.length,
     MAX_ACK_NOTE_LENGTH,
@@ -55,7 +55,7 @@ Deno.test("AlertAcks decorates acknowledged alerts only, and forgets on reopen a
 
 Deno.test("AlertAcks: an escalation withdraws the acknowledgement; an update without one keeps it", () => {
   const acks = new AlertAcks();
-  acks.acknowledge("port_scan-1", "", 1_000);
+  acks.acknowledge(alert("port_scan-1"), "", 1_000);
   const updated = acks.onEvent({
     type: "updated",
     alert: alert("port_scan-1"),
@@ -71,4 +71,24 @@ Deno.test("AlertAcks: an escalation withdraws the acknowledgement; an update wit
   assert.equal(escalated.event.alert.acknowledged, undefined);
   assert.equal(escalated.event.escalatedFrom, "medium");
   assert.equal(acks.size, 0);
+});
+
+Deno.test("AlertAcks: an alert released after its acknowledgement and back (a new incident under its id) is open again", () => {
+  const acks = new AlertAcks();
+  const scan = alert("port_scan-1");
+  acks.acknowledge(scan, "", 1_000);
+  const released = acks.onEvent({
+    type: "released",
+    alert: { ...scan, state: "released" },
+  });
+  assert.ok(
+    released.event.alert.acknowledged,
+    "still acknowledged when it ends",
+  );
+  const back = acks.onEvent({ type: "updated", alert: scan });
+  assert.equal(back.reopened, true);
+  assert.equal(back.event.alert.acknowledged, undefined);
+  // Acknowledged after it ended: open again once it comes back.
+  acks.acknowledge({ ...scan, state: "released" }, "", 2_000);
+  assert.equal(acks.onEvent({ type: "updated", alert: scan }).reopened, true);
 });

@@ -11,12 +11,12 @@ import { listInterfaces } from "../capture/interfaces.ts";
 import { publicPacketFields } from "../capture/packet_record.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
-import { sliceSessionPcap } from "./pcap_slice.ts";
+import { SliceQueue, sliceSessionPcap } from "./pcap_slice.ts";
 import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
-import { openSessionPcap } from "./pcap_store.ts";
+import { openSessionPcap, sessionPcapFiles } from "./pcap_store.ts";
 import type { CaptureMode, Sensor } from "./sensor.ts";
 import {
   readJsonBody,
@@ -46,6 +46,7 @@ const MAX_QUERY_NUMBER = MAX_LIMIT * 1_000_000;
 
 /** Builds the Hono app. */
 export function createApp(deps: AppDeps): Hono {
+  const diskSlices = new SliceQueue();
   const { sensor, hub } = deps;
   const app = new Hono();
 
@@ -203,7 +204,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get("/api/alerts/:id", (c) => {
-    const alert = sensor.alerts().find((a) => a.id === c.req.param("id"));
+    const alert = sensor.alert(c.req.param("id"));
     if (!alert) throw new SensorError(404, `No alert "${c.req.param("id")}"`);
     return c.json(alert);
   });
@@ -265,19 +266,24 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/export/pcap/alert/:id", async (c) => {
     const id = c.req.param("id");
-    const alert = sensor.alerts().find((a) => a.id === id);
+    const alert = sensor.alert(id);
     if (!alert) throw new SensorError(404, `No alert "${id}"`);
+    const hosts = alert.evidence.distinctHosts;
     const selection = {
       fromUs: alert.firstSeenUs - 1_000_000,
       toUs: alert.lastSeenUs + 1_000_000,
       addresses: [alert.attacker, alert.victim],
-      // Frames between attacker and victim, when both are known; ARP
-      // attacks speak to the whole segment (a poisoner's replies name
-      // other hosts), so theirs are every frame from or to either.
-      between: !alert.kind.startsWith("arp_"),
+      // Frames between attacker and victim, when both are known and the
+      // incident is between them alone; ARP attacks speak to the whole
+      // segment (a poisoner's replies name other hosts), and a scan that
+      // went on to other hosts took in more than its first victim: theirs
+      // are every frame from or to either.
+      between: !alert.kind.startsWith("arp_") &&
+        !(typeof hosts === "number" && hosts > 1),
     };
     // From the in-memory ring while it holds the alert's frames whole;
-    // else from the session PCAP, which keeps them all.
+    // else from the session PCAP, which keeps them all (unless it has
+    // lost its start to its size limit: the ring's then, if it has more).
     const fromRing = sensor.frames.toPcap(selection);
     let slice: { bytes: Uint8Array<ArrayBuffer>; frames: number } = fromRing;
     let source = "ring";
@@ -287,13 +293,11 @@ export function createApp(deps: AppDeps): Hono {
       session !== undefined &&
       (!sensor.frames.holdsSince(selection.fromUs) || fromRing.cutFrames > 0)
     ) {
-      await sensor.flushPcap();
-      const fromDisk = await sliceSessionPcap(
-        sensor.dataDir,
-        session,
-        selection,
-      );
-      if (fromDisk !== undefined) {
+      const fromDisk = await diskSlices.read(async () => {
+        await sensor.flushPcap();
+        return await sliceSessionPcap(sensor.dataDir, session, selection);
+      });
+      if (fromDisk !== undefined && fromDisk.frames >= fromRing.frames) {
         slice = fromDisk;
         source = "session-pcap";
         truncated = fromDisk.truncated;
@@ -315,6 +319,18 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/export/pcap/:session", async (c) => {
     const id = c.req.param("session");
+    if (c.req.method === "HEAD") {
+      // Whether there is one, without opening a file that no body will
+      // ever read and close (the dashboard asks before each download).
+      const files = await sessionPcapFiles(sensor.dataDir, id);
+      if (files.length === 0 && sensor.session?.id !== id) {
+        throw new SensorError(404, `No PCAP for session "${id}"`);
+      }
+      return c.body(null, 200, {
+        "Content-Type": "application/vnd.tcpdump.pcap",
+        "Content-Disposition": `attachment; filename="netmirror-${id}.pcap"`,
+      });
+    }
     if (sensor.session?.id === id) await sensor.flushPcap();
     const stream = await openSessionPcap(sensor.dataDir, id);
     if (!stream) {

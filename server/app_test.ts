@@ -593,6 +593,8 @@ Deno.test("the report counts every alert of the session, also those past the ale
   assert.equal(short.summary.highestSeverity, whole.summary.highestSeverity);
   assert.equal(short.summary.alertsNotListed, whole.alerts.length - 1);
   assert.equal(short.alerts[0].severity, whole.summary.highestSeverity);
+  // Every kind raised gets its recommendation, listed or not.
+  assert.deepEqual(short.recommendations, whole.recommendations);
 });
 
 Deno.test("an alert's PCAP slice comes from the session PCAP once the frame ring has moved past the alert", async () => {
@@ -651,6 +653,15 @@ Deno.test("a session that captured nothing exports an empty, valid PCAP; HEAD of
   const other = await request(`/api/export/pcap/s0nosuchsession`);
   assert.equal(other.status, 404);
   await other.body?.cancel();
+  // HEAD says whether there is one, without reading it.
+  const sessionHead = await request(`/api/export/pcap/${session.id}`, {
+    method: "HEAD",
+  });
+  assert.equal(sessionHead.status, 200);
+  const otherHead = await request(`/api/export/pcap/s0nosuchsession`, {
+    method: "HEAD",
+  });
+  assert.equal(otherHead.status, 404);
 
   const replay = await post("/api/start", {
     mode: "replay",
@@ -743,5 +754,72 @@ Deno.test("an analyst acknowledges an alert and reopens it; every client hears o
   assert.equal(other.status, 400);
   assert.match(await errorOf(other), /Unknown field "by"/);
   hub.close();
+  await close();
+});
+
+Deno.test("an alert's PCAP slice stays the ring's when the session PCAP has lost the alert's start, and takes in every host a scan reached", async () => {
+  const file =
+    `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`;
+  const sliceOf = async (options: Omit<SensorOptions, "dataDir">) => {
+    const { post, request, sensor, close } = await setup(
+      undefined,
+      undefined,
+      options,
+    );
+    const started = await post("/api/start", { mode: "replay", file });
+    await started.body?.cancel();
+    await waitStopped(sensor);
+    const alerts = await (await request("/api/alerts")).json();
+    const scan = alerts.find((a: { kind: string }) => a.kind === "port_scan");
+    const response = await request(`/api/export/pcap/alert/${scan.id}`);
+    await response.body?.cancel();
+    await close();
+    return response.headers;
+  };
+  const whole = await sliceOf({});
+  // The ring cuts every frame (a 40-byte snap length), and the session
+  // PCAP keeps only its last 60 kB: the ring holds more of the alert.
+  const cut = await sliceOf({
+    frames: { snapLength: 40 },
+    pcap: { fileBytes: 20_000, sessionBytes: 60_000 },
+  });
+  assert.equal(cut.get("X-Frames-Source"), "ring");
+  assert.equal(cut.get("X-Frames"), whole.get("X-Frames"));
+
+  // A scan of three hosts: its slice holds frames to each of them.
+  const { post, request, sensor, close, dataDir } = await setup();
+  const started = await post("/api/start", {
+    mode: "replay",
+    file:
+      `${PCAPS}attacks/portscan_tcp-connect-sT_3hosts_plus_arpsweep__tcpconnect.pcap`,
+  });
+  await started.body?.cancel();
+  await waitStopped(sensor);
+  const alerts = await (await request("/api/alerts")).json();
+  const scan = alerts.find((a: { kind: string }) => a.kind === "port_scan");
+  assert.ok(scan.evidence.distinctHosts > 1, "a scan of several hosts");
+  const slice = await request(`/api/export/pcap/alert/${scan.id}`);
+  const path = `${dataDir}/hosts.pcap`;
+  await Deno.writeFile(path, new Uint8Array(await slice.arrayBuffer()));
+  const tshark = await new Deno.Command("tshark", {
+    args: [
+      "-n",
+      "-r",
+      path,
+      "-Y",
+      `ip.src == ${scan.attacker}`,
+      "-T",
+      "fields",
+      "-e",
+      "ip.dst",
+    ],
+  }).output();
+  const hosts = new Set(
+    new TextDecoder().decode(tshark.stdout).trim().split("\n"),
+  );
+  assert.ok(
+    hosts.size >= scan.evidence.distinctHosts,
+    `${[...hosts]} for ${scan.evidence.distinctHosts} hosts`,
+  );
   await close();
 });

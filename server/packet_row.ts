@@ -57,13 +57,15 @@ export function packetInfo(packet: PacketRecord): string {
     }), len ${packet.payloadLength}`;
   }
   if (packet.dnsId >= 0) {
-    const name = packet.dnsQname || "<root>";
-    const type = dnsTypeName(packet.dnsQtype);
+    // A message without a question (a notify, an update) has no name or type.
+    const question = packet.dnsQtype >= 0
+      ? `${packet.dnsQname || "<root>"} ${dnsTypeName(packet.dnsQtype)}`
+      : "(no question)";
     return packet.dnsResponse
-      ? `DNS response ${name} ${type} ${
+      ? `DNS response ${question} ${
         dnsRcodeName(packet.dnsRcode)
       }, ${packet.dnsAnswerCount} answers`
-      : `DNS query ${name} ${type}`;
+      : `DNS query ${question}`;
   }
   switch (packet.app) {
     case "http_request":

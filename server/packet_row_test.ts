@@ -87,3 +87,9 @@ Deno.test("packetInfo() names DNS types and response codes, and ICMP messages wi
     "ICMP type 42 code 1",
   );
 });
+
+Deno.test("packetInfo() says a DNS message without a question has none", () => {
+  // A header only: id 7, a query, no question.
+  const bare = udpTo53(hex("000701000000000000000000"));
+  assert.equal(packetInfo(bare), "DNS query (no question)");
+});

@@ -18,6 +18,7 @@ import {
   type FrameSelection,
 } from "./frame_selection.ts";
 import { openSessionPcap } from "./pcap_store.ts";
+import { SensorError } from "./session_errors.ts";
 
 /** A slice and what it holds. */
 export interface PcapSlice {
@@ -87,4 +88,41 @@ export async function sliceSessionPcap(
   }
   builder ??= new PcapBuilder(1);
   return { bytes: builder.toBytes(), frames, truncated };
+}
+
+/** Slices read from disk at once, running or waiting, at most: each may hold {@linkcode MAX_SLICE_BYTES}. */
+export const MAX_DISK_SLICES = 4;
+
+/**
+ * Runs the reads of disk slices one at a time, refusing more than
+ * `maxQueued` running or waiting (503): each reads the whole session PCAP
+ * and may hold 64 MiB, and a GET is all it takes to ask for one.
+ */
+export class SliceQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+  #queued = 0;
+  readonly #maxQueued: number;
+
+  /** A queue of at most `maxQueued` reads. */
+  constructor(maxQueued = MAX_DISK_SLICES) {
+    this.#maxQueued = maxQueued;
+  }
+
+  /** Runs `read` after the reads before it; refuses when `maxQueued` are queued. */
+  async read<T>(read: () => Promise<T>): Promise<T> {
+    if (this.#queued >= this.#maxQueued) {
+      throw new SensorError(
+        503,
+        `${this.#queued} alert slices are being read from the session PCAP; try again in a moment`,
+      );
+    }
+    this.#queued++;
+    const run = this.#tail.then(read);
+    this.#tail = run.catch(() => {});
+    try {
+      return await run;
+    } finally {
+      this.#queued--;
+    }
+  }
 }

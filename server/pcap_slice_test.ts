@@ -3,7 +3,8 @@ import { udpFrame } from "../capture/frame_builder.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
 import { rawRecord, V4 } from "../capture/decode/test_helpers.ts";
 import { SessionPcapWriter } from "./pcap_store.ts";
-import { sliceSessionPcap } from "./pcap_slice.ts";
+import { SliceQueue, sliceSessionPcap } from "./pcap_slice.ts";
+import { SensorError } from "./session_errors.ts";
 
 /** Frame `n` at µs `n`: a UDP datagram of `size` bytes from `src` to `dst`. */
 function frame(n: number, src: string, dst: string, size = 200) {
@@ -60,4 +61,31 @@ Deno.test("sliceSessionPcap reads an alert's frames, whole, from the session PCA
   assert.equal(capped!.truncated, true);
   assert.equal(await sliceSessionPcap(dir, "s2", selection), undefined);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("SliceQueue runs one read at a time and refuses more than it may queue", async () => {
+  const queue = new SliceQueue(2);
+  const order: string[] = [];
+  let release!: () => void;
+  const first = queue.read(async () => {
+    order.push("first starts");
+    await new Promise<void>((resolve) => release = resolve);
+    order.push("first ends");
+    return 1;
+  });
+  const second = queue.read(() => {
+    order.push("second");
+    return Promise.resolve(2);
+  });
+  await assert.rejects(
+    () => queue.read(() => Promise.resolve(3)),
+    (error: unknown) => error instanceof SensorError && error.status === 503,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  release();
+  assert.deepEqual([await first, await second], [1, 2]);
+  assert.deepEqual(order, ["first starts", "first ends", "second"]);
+  // A failed read does not stop the next.
+  await assert.rejects(() => queue.read(() => Promise.reject(new Error("x"))));
+  assert.equal(await queue.read(() => Promise.resolve(4)), 4);
 });

@@ -105,10 +105,11 @@ export class SessionPcapWriter {
       this.#file.byteLength + this.#file.recordBytes(raw) >
         this.#options.fileBytes
     ) this.#nextFile();
-    this.#file!.write(raw);
+    const taken = this.#file!.write(raw);
     const current = this.#files[this.#files.length - 1]!;
     current.bytes = this.#file!.byteLength;
-    current.frames++;
+    // Frames the disk was too slow for are counted as dropped, not here.
+    if (taken) current.frames++;
   }
 
   /** Frames written and then deleted with the session's oldest files, to keep it within `sessionBytes`: the PCAP no longer holds the session's start. */

@@ -7,7 +7,8 @@
  */
 
 import { createHash } from "node:crypto";
-import type { Alert, Severity } from "../detectors/alert.ts";
+import type { Alert, AlertKind, Severity } from "../detectors/alert.ts";
+import { ALERT_CATALOG } from "../detectors/catalog.ts";
 import type { AlertTally } from "../detectors/alert_lifecycle.ts";
 import { SEVERITY_ORDER } from "../detectors/alert.ts";
 import type { LatencySnapshot } from "../detectors/latency/latency_analyzer.ts";
@@ -120,28 +121,34 @@ export async function buildReport(input: ReportInput): Promise<IncidentReport> {
     topConversations: stats.conversations,
     protocols: stats.protocols,
     latency: input.latency,
-    recommendations: recommend(alerts, stats, input.latency, session),
+    recommendations: recommend(tally, alerts, stats, input.latency, session),
     pcap: session ? await pcapOf(input.dataDir, session) : null,
   };
 }
 
 function recommend(
+  tally: AlertTally,
   alerts: Alert[],
   stats: StatsSnapshot,
   latency: LatencySnapshot,
   session: SessionInfo | undefined,
 ): Recommendation[] {
   const out: Recommendation[] = [];
-  const seen = new Set<string>();
-  for (const alert of alerts) {
-    if (seen.has(alert.kind)) continue;
-    seen.add(alert.kind);
-    const count = alerts.filter((a) => a.kind === alert.kind).length;
+  // Every kind the session raised, also one whose alerts the list has
+  // forgotten; the technique of its first listed alert (a flood found
+  // volumetric is T1498), else the kind's own.
+  for (
+    const [kind, count] of Object.entries(tally.byKind) as [AlertKind, number][]
+  ) {
+    if (count <= 0) continue;
+    const info = ALERT_CATALOG[kind];
+    const mitre = alerts.find((alert) => alert.kind === kind)?.mitre ??
+      info.mitre;
     out.push({
-      action: alert.recommendation,
-      reason: `${count} ${alert.title} alert${
+      action: info.recommendation,
+      reason: `${count} ${info.title} alert${
         count === 1 ? "" : "s"
-      } (${alert.mitre.id} ${alert.mitre.name})`,
+      } (${mitre.id} ${mitre.name})`,
     });
   }
   for (const protocol of stats.protocols) {

@@ -261,25 +261,28 @@ export class Sensor {
    * (in its history or still active).
    */
   acknowledgeAlert(id: string, note: string): Alert | undefined {
-    if (this.#findAlert(id) === undefined) return undefined;
-    this.#acks.acknowledge(id, note, Date.now());
+    const alert = this.alert(id);
+    if (alert === undefined) return undefined;
+    this.#acks.acknowledge(alert, note, Date.now());
     return this.#publishAck(id);
   }
 
   /** Withdraws alert `id`'s acknowledgement; the alert, or undefined when there is none. */
   reopenAlert(id: string): Alert | undefined {
-    if (this.#findAlert(id) === undefined) return undefined;
+    if (this.alert(id) === undefined) return undefined;
     this.#acks.reopen(id);
     return this.#publishAck(id);
   }
 
-  #findAlert(id: string): Alert | undefined {
-    return this.#engine.alerts().find((alert) => alert.id === id) ??
+  /** Alert `id` of the current session, in the history or still active (one the full history forgot), with its acknowledgement. */
+  alert(id: string): Alert | undefined {
+    const alert = this.#engine.alerts().find((alert) => alert.id === id) ??
       this.#engine.activeAlerts().find((alert) => alert.id === id);
+    return alert && this.#acks.decorate(alert);
   }
 
   #publishAck(id: string): Alert {
-    const alert = this.#acks.decorate(this.#findAlert(id)!);
+    const alert = this.alert(id)!;
     this.#bus.publish({ type: "ack", alert });
     return alert;
   }

@@ -7,10 +7,10 @@
 /** A request the sensor refuses; `status` is the HTTP status to answer with. */
 export class SensorError extends Error {
   /** HTTP status: 400 bad input, 404 unknown, 409 conflict with the session state. */
-  readonly status: 400 | 404 | 409 | 413 | 500;
+  readonly status: 400 | 404 | 409 | 413 | 500 | 503;
 
   /** An error with a one-sentence message. */
-  constructor(status: 400 | 404 | 409 | 413 | 500, message: string) {
+  constructor(status: 400 | 404 | 409 | 413 | 500 | 503, message: string) {
     super(message);
     this.name = "SensorError";
     this.status = status;

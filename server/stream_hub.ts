@@ -42,7 +42,9 @@ export interface StreamHubOptions extends ClientQueueOptions {
    * that reconnects to a restarted sensor with an old `Last-Event-ID`
    * resumes before all of them and gets everything held, instead of
    * skipping as many of the new process's events as it had seen of the old
-   * one's.
+   * one's. (A clock stepped back between the two processes could undo
+   * this; the page also refetches what it holds when it finds a session it
+   * was not told of.)
    */
   firstId?: number;
 }

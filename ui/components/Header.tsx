@@ -265,7 +265,8 @@ export function Header(): JSX.Element {
 /**
  * What the pill cannot say: why the session failed, and what it lost on
  * the way (decode anomalies, by name in the tooltip; packets tcpdump or
- * NetMirror dropped; frames left out of the session PCAP).
+ * NetMirror dropped; frames left out of the session PCAP, or deleted from
+ * it with its oldest files).
  */
 function SessionNote(): JSX.Element | null {
   const current = session.value;
@@ -277,6 +278,7 @@ function SessionNote(): JSX.Element | null {
     [current.droppedByKernel, "dropped by the kernel"],
     [current.skippedByReader, "skipped behind tcpdump"],
     [current.pcapDroppedFrames, "left out of the session PCAP"],
+    [current.pcapRotatedFrames, "rotated out of the session PCAP"],
   ];
   const said = losses.filter(([count]) => count > 0).map(([count, what]) =>
     `${formatCount(count)} ${what}`

@@ -364,19 +364,26 @@ function applyAck(alert: Alert): void {
 
 /** Marks an alert acknowledged (it stops counting as active here and for every client). */
 export function acknowledgeAlert(id: string): Promise<void> {
-  return runAction(async () => {
-    applyAck(
-      await postJson<Alert>(`/api/alerts/${encodeURIComponent(id)}/ack`),
-    );
-  });
+  return postAck(id, "ack");
 }
 
 /** Withdraws an alert's acknowledgement. */
 export function reopenAlert(id: string): Promise<void> {
+  return postAck(id, "reopen");
+}
+
+/**
+ * Asks for an acknowledgement or its withdrawal. The stream's `ack` event
+ * says what became of it, in order with the alert's own events (an
+ * escalation just after withdraws it again); the answer is applied only
+ * while the stream is down.
+ */
+function postAck(id: string, action: "ack" | "reopen"): Promise<void> {
   return runAction(async () => {
-    applyAck(
-      await postJson<Alert>(`/api/alerts/${encodeURIComponent(id)}/reopen`),
+    const alert = await postJson<Alert>(
+      `/api/alerts/${encodeURIComponent(id)}/${action}`,
     );
+    if (connection.value !== "open") applyAck(alert);
   });
 }
 

@@ -253,8 +253,7 @@ export class AlertLifecycle {
     tally.byKind[alert.kind] = (tally.byKind[alert.kind] ?? 0) + 1;
     tally.bySeverity[alert.severity] = (tally.bySeverity[alert.severity] ?? 0) +
       1;
-    this.#history.push(alert);
-    if (this.#history.length > this.#options.maxHistory) this.#forgetOne();
+    this.#remember(alert);
     this.#emit("engaged", entry);
   }
 
@@ -300,11 +299,6 @@ export class AlertLifecycle {
   /** Alerts engaged so far, also those the history has forgotten. */
   get engagedCount(): number {
     return this.#engaged;
-  }
-
-  /** Alerts in the history (any state), without copying them. */
-  get alertCount(): number {
-    return this.#history.length;
   }
 
   /** Snapshots of the alerts not yet released. */
@@ -359,13 +353,15 @@ export class AlertLifecycle {
   }
 
   /**
-   * Drops one alert from the full history: the oldest of the lowest
-   * severity it holds, so that a burst of low alerts (a thousand small ARP
-   * scans) cannot push an earlier critical one out of the list, the
-   * report and its slice.
+   * Adds `alert` to the history as its newest; a full history then drops
+   * the oldest alert of the lowest severity it holds, so that a burst of
+   * low alerts (a thousand small ARP scans) cannot push an earlier critical
+   * one out of the list, the report and its slice.
    */
-  #forgetOne(): void {
+  #remember(alert: Alert): void {
     const history = this.#history;
+    history.push(alert);
+    if (history.length <= this.#options.maxHistory) return;
     let lowest = 0;
     for (let i = 1; i < history.length; i++) {
       if (
@@ -383,10 +379,7 @@ export class AlertLifecycle {
       bySeverity[finding.severity] = (bySeverity[finding.severity] ?? 0) + 1;
       alert.severity = finding.severity;
       // Forgotten by a full history at its lower severity: back in it.
-      if (!this.#history.includes(alert)) {
-        this.#history.push(alert);
-        if (this.#history.length > this.#options.maxHistory) this.#forgetOne();
-      }
+      if (!this.#history.includes(alert)) this.#remember(alert);
     }
     alert.summary = finding.summary;
     alert.lastSeenUs = Math.max(alert.lastSeenUs, finding.timestampUs);

@@ -280,9 +280,9 @@ export class AnalysisEngine {
     return this.#lifecycle.alerts();
   }
 
-  /** Alerts in the bounded history (what `alerts()` returns), without copying them. */
+  /** Alerts engaged, also those the bounded history has forgotten, without copying any. */
   get alertCount(): number {
-    return this.#lifecycle.alertCount;
+    return this.#lifecycle.engagedCount;
   }
 
   /** Counts of every alert engaged, also those the bounded history has forgotten. */

@@ -831,7 +831,7 @@ export class Sensor {
       type: "stats",
       stats: this.#engine.stats.snapshot(),
       packets: this.#session?.packets ?? 0,
-      alerts: this.#engine.alertTally().total,
+      alerts: this.#engine.alertCount,
     });
   }
 

@@ -16,7 +16,7 @@ import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
-import { openSessionPcap, sessionPcapFiles } from "./pcap_store.ts";
+import { joinSessionFiles, sessionPcapFiles } from "./pcap_store.ts";
 import type { CaptureMode, Sensor } from "./sensor.ts";
 import {
   readJsonBody,
@@ -43,6 +43,14 @@ export interface AppDeps {
 const MAX_LIMIT = 10_000;
 /** Largest number a query or path parameter may hold (a limit is then capped at {@linkcode MAX_LIMIT}). */
 const MAX_QUERY_NUMBER = MAX_LIMIT * 1_000_000;
+
+/** Headers of a PCAP download saved as `netmirror-<name>.pcap`. */
+function pcapHeaders(name: string): Record<string, string> {
+  return {
+    "Content-Type": "application/vnd.tcpdump.pcap",
+    "Content-Disposition": `attachment; filename="netmirror-${name}.pcap"`,
+  };
+}
 
 /** Builds the Hono app. */
 export function createApp(deps: AppDeps): Hono {
@@ -303,11 +311,9 @@ export function createApp(deps: AppDeps): Hono {
         truncated = fromDisk.truncated;
       }
     }
-    const name = session === undefined ? id : `${session}-${id}`;
     return new Response(slice.bytes, {
       headers: {
-        "Content-Type": "application/vnd.tcpdump.pcap",
-        "Content-Disposition": `attachment; filename="netmirror-${name}.pcap"`,
+        ...pcapHeaders(session === undefined ? id : `${session}-${id}`),
         // Said also to HEAD, whose answer has no body to measure.
         "Content-Length": String(slice.bytes.length),
         "X-Frames": String(slice.frames),
@@ -319,41 +325,26 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/export/pcap/:session", async (c) => {
     const id = c.req.param("session");
-    if (c.req.method === "HEAD") {
-      // Whether there is one, without opening a file that no body will
-      // ever read and close (the dashboard asks before each download).
-      const files = await sessionPcapFiles(sensor.dataDir, id);
-      if (files.length === 0 && sensor.session?.id !== id) {
-        throw new SensorError(404, `No PCAP for session "${id}"`);
-      }
-      return c.body(null, 200, {
-        "Content-Type": "application/vnd.tcpdump.pcap",
-        "Content-Disposition": `attachment; filename="netmirror-${id}.pcap"`,
-      });
-    }
-    if (sensor.session?.id === id) await sensor.flushPcap();
-    const stream = await openSessionPcap(sensor.dataDir, id);
-    if (!stream) {
-      // The current session before its first frame: a valid, empty capture.
-      if (sensor.session?.id === id) {
-        const empty = new PcapBuilder(LINK_TYPE.ETHERNET).toBytes();
-        return new Response(empty, {
-          headers: {
-            "Content-Type": "application/vnd.tcpdump.pcap",
-            "Content-Disposition":
-              `attachment; filename="netmirror-${id}.pcap"`,
-            "Content-Length": String(empty.length),
-          },
-        });
-      }
+    const current = sensor.session?.id === id;
+    const head = c.req.method === "HEAD";
+    // Frames still buffered belong in a download (a HEAD reads none).
+    if (current && !head) await sensor.flushPcap();
+    const paths = await sessionPcapFiles(sensor.dataDir, id);
+    if (paths.length === 0 && !current) {
       throw new SensorError(404, `No PCAP for session "${id}"`);
     }
-    return new Response(stream, {
-      headers: {
-        "Content-Type": "application/vnd.tcpdump.pcap",
-        "Content-Disposition": `attachment; filename="netmirror-${id}.pcap"`,
-      },
-    });
+    const headers = pcapHeaders(id);
+    if (paths.length === 0) {
+      // The current session before its first frame: a valid, empty capture.
+      const empty = new PcapBuilder(LINK_TYPE.ETHERNET).toBytes();
+      return new Response(empty, {
+        headers: { ...headers, "Content-Length": String(empty.length) },
+      });
+    }
+    // Whether there is one, without opening a file that no body will ever
+    // read and close (the dashboard asks before each download).
+    if (head) return c.body(null, 200, headers);
+    return new Response(joinSessionFiles(paths), { headers });
   });
 
   app.get("/api/stream", (c) => hub.handle(c));

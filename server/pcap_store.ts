@@ -228,7 +228,13 @@ export async function openSessionPcap(
   sessionId: string,
 ): Promise<ReadableStream<Uint8Array> | undefined> {
   const paths = await sessionPcapFiles(dir, sessionId);
-  if (paths.length === 0) return undefined;
+  return paths.length === 0 ? undefined : joinSessionFiles(paths);
+}
+
+/** Streams session files (from {@linkcode sessionPcapFiles}) as one pcap, as {@linkcode openSessionPcap} does; each is opened when reached. */
+export function joinSessionFiles(
+  paths: string[],
+): ReadableStream<Uint8Array> {
   let index = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({

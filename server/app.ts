@@ -19,6 +19,7 @@ import { renderMetrics } from "./metrics.ts";
 import { joinSessionFiles, sessionPcapFiles } from "./pcap_store.ts";
 import type { CaptureMode, Sensor } from "./sensor.ts";
 import {
+  digitsOnly,
   readJsonBody,
   rejectCrossOrigin,
   rejectForeignHost,
@@ -397,8 +398,7 @@ function intQuery(
   fallback: number,
 ): number {
   if (value === undefined || value === "") return fallback;
-  // Digits only: Number() would also take "1e3", "0x10", " 5" and "1.0".
-  const number = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  const number = digitsOnly(value);
   if (!Number.isInteger(number) || number < 0 || number > MAX_QUERY_NUMBER) {
     throw new SensorError(
       400,

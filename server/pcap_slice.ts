@@ -10,7 +10,10 @@
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { decodeInto } from "../capture/decode/mod.ts";
 import { DecodedPacket, keptText } from "../capture/decoded_packet.ts";
-import { PcapBuilder } from "../capture/pcap_writer.ts";
+import {
+  PCAP_RECORD_HEADER_LENGTH,
+  PcapBuilder,
+} from "../capture/pcap_writer.ts";
 import { readCapture } from "../capture/read_capture.ts";
 import {
   compileSelection,
@@ -55,6 +58,7 @@ export async function sliceSessionPcap(
   const full = new AbortController();
   try {
     await readCapture(stream, (raw) => {
+      // The time range first: only frames within it are worth decoding.
       if (
         truncated || raw.timestampUs < selection.fromUs ||
         raw.timestampUs > selection.toUs
@@ -75,7 +79,10 @@ export async function sliceSessionPcap(
         raw.offset,
         raw.offset + raw.capturedLength,
       );
-      if (builder.byteLength + 16 + frame.length > maxBytes) {
+      if (
+        builder.byteLength + PCAP_RECORD_HEADER_LENGTH + frame.length >
+          maxBytes
+      ) {
         truncated = true;
         full.abort(new Error("slice full"));
         return;

@@ -106,6 +106,14 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export type FieldType = "string" | "boolean" | "number";
 
 /**
+ * A request's number written in digits only (up to 16 of them), else NaN:
+ * `Number()` would also take "1e3", "0x10", " 5" and "1.0".
+ */
+export function digitsOnly(text: string): number {
+  return /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+}
+
+/**
  * Reads a JSON object body: at most {@linkcode MAX_BODY_BYTES}, only the
  * listed fields, each of its listed type. Throws {@linkcode SensorError}
  * (400/413) with a message that names the problem. An empty body is `{}`.

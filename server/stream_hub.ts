@@ -26,6 +26,7 @@ import {
 } from "./client_queue.ts";
 import type { EventBus } from "./event_bus.ts";
 import { SENSOR_EVENT_TYPES, type SensorEvent } from "./events.ts";
+import { digitsOnly } from "./security.ts";
 import { SensorError } from "./session_errors.ts";
 
 /** Settings of a {@linkcode StreamHub}. */
@@ -107,10 +108,10 @@ export class StreamHub {
       setSseHeaders(c);
       return c.newResponse(null);
     }
-    // Digits only, as this hub writes ids (Number() would take "0x1").
-    const lastIdText = c.req.header("Last-Event-ID") ??
-      c.req.query("lastEventId") ?? "";
-    const lastId = /^\d{1,16}$/.test(lastIdText) ? Number(lastIdText) : NaN;
+    // Digits only, as this hub writes ids.
+    const lastId = digitsOnly(
+      c.req.header("Last-Event-ID") ?? c.req.query("lastEventId") ?? "",
+    );
     const queue = new ClientQueue(this.#options);
     // Replay what the client missed, then go live: done synchronously, so
     // no event falls between the two. An id this hub never issued (a

@@ -79,14 +79,19 @@ export async function postJson<T>(path: string, body?: unknown): Promise<T> {
 /** Saves `blob` as a download named `fileName`. */
 export function saveBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
+  startDownload(url, fileName);
+  // The click starts the download synchronously; the URL can go after it.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Starts the browser's download of `url` as `fileName` (a click on a link made for it). */
+export function startDownload(url: string, fileName: string): void {
   const link = document.createElement("a");
   link.href = url;
   link.download = fileName;
   document.body.append(link);
   link.click();
   link.remove();
-  // The click starts the download synchronously; the URL can go after it.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The file name of a `Content-Disposition: attachment; filename="…"` header. */

@@ -30,6 +30,7 @@ import {
   getJson,
   postJson,
   saveBlob,
+  startDownload,
   withToken,
 } from "./api.ts";
 import { mergeRows } from "./merge_rows.ts";
@@ -725,12 +726,7 @@ export function downloadSessionPcap(sessionId: string): Promise<void> {
       }
       throw error;
     }
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = `netmirror-${sessionId}.pcap`;
-    document.body.append(link);
-    link.click();
-    link.remove();
+    startDownload(url, `netmirror-${sessionId}.pcap`);
   });
 }
 

@@ -15,6 +15,7 @@ import {
   PcapBuilder,
 } from "../capture/pcap_writer.ts";
 import { readCapture } from "../capture/read_capture.ts";
+import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import {
   compileSelection,
   emptyFrameView,
@@ -28,7 +29,7 @@ export interface PcapSlice {
   /** A classic pcap file of the selected frames. */
   bytes: Uint8Array<ArrayBuffer>;
   frames: number;
-  /** True when the slice stopped at `maxBytes` (later frames are left out). */
+  /** True when the slice stopped early, at `maxBytes` or at damage in a file (later frames are left out). */
   truncated: boolean;
 }
 
@@ -91,7 +92,10 @@ export async function sliceSessionPcap(
       frames++;
     }, { signal: full.signal });
   } catch (error) {
-    if (!full.signal.aborted) throw error;
+    // A damaged file (a sensor killed mid-write): the frames before the
+    // damage are the slice, marked as ending early.
+    if (error instanceof CaptureFormatError) truncated = true;
+    else if (!full.signal.aborted) throw error;
   }
   builder ??= new PcapBuilder(1);
   return { bytes: builder.toBytes(), frames, truncated };

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { udpFrame } from "../capture/frame_builder.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
 import { rawRecord, V4 } from "../capture/decode/test_helpers.ts";
-import { SessionPcapWriter } from "./pcap_store.ts";
+import { sessionPcapFiles, SessionPcapWriter } from "./pcap_store.ts";
 import { SliceQueue, sliceSessionPcap } from "./pcap_slice.ts";
 import { SensorError } from "./session_errors.ts";
 
@@ -60,6 +60,20 @@ Deno.test("sliceSessionPcap reads an alert's frames, whole, from the session PCA
   assert.deepEqual(recordsOf(capped!.bytes), expected.slice(0, 5));
   assert.equal(capped!.truncated, true);
   assert.equal(await sliceSessionPcap(dir, "s2", selection), undefined);
+  // A file cut mid-record (a sensor killed while writing): the frames
+  // before the damage, marked as ending early.
+  // One in the middle of the session: within the alert's time range.
+  const files = await sessionPcapFiles(dir, "s1");
+  const middle = files[Math.floor(files.length / 2)]!;
+  const whole = await Deno.readFile(middle);
+  await Deno.writeFile(middle, whole.subarray(0, whole.length - 100));
+  const damaged = await sliceSessionPcap(dir, "s1", selection);
+  assert.ok(damaged!.frames > 0 && damaged!.frames < expected.length);
+  assert.deepEqual(
+    recordsOf(damaged!.bytes),
+    expected.slice(0, damaged!.frames),
+  );
+  assert.equal(damaged!.truncated, true);
   await Deno.remove(dir, { recursive: true });
 });
 

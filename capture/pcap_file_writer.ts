@@ -1,7 +1,9 @@
 /**
  * Writes records to one classic pcap file (tcpdump -w): the link type of
  * the first record goes in the header; records of another link type are
- * counted and skipped. Records are buffered and written in large blocks:
+ * counted and skipped. The file counts time in nanoseconds when the first
+ * record's clock does (or as {@linkcode PcapFileWriterOptions.nanosecond}
+ * says), else in microseconds. Records are buffered and written in large blocks:
  * synchronously by default, or behind the caller (see
  * {@linkcode PcapFileWriterOptions.writeBehindBytes}), so that a packet
  * pipeline never waits for the disk.
@@ -13,6 +15,7 @@ import type { PcapRecord } from "./pcap_record.ts";
 import {
   PCAP_RECORD_HEADER_LENGTH,
   pcapFileHeader,
+  recordFractionNs,
   writePcapRecordHeader,
 } from "./pcap_writer.ts";
 import {
@@ -41,6 +44,12 @@ export interface PcapFileWriterOptions {
    * tells why. 0 (the default) writes synchronously and throws on failure.
    */
   writeBehindBytes?: number;
+  /**
+   * Whether the file counts time in nanoseconds. By default the first
+   * record decides: nanoseconds when its clock is finer than a microsecond
+   * (`PcapRecord.subMicrosecondNs` ≥ 0).
+   */
+  nanosecond?: boolean;
 }
 
 /** Where a {@linkcode PcapFileWriter} writes when not given a path: an open file, a pipe, … (Deno's writer methods). */
@@ -64,6 +73,8 @@ export class PcapFileWriter {
   /** Records in `#buffer`. */
   #bufferRecords = 0;
   #linkType = -1;
+  /** Whether the file counts ns; undefined until the first record when not given. */
+  #nanosecond: boolean | undefined;
   #byteLength = 0;
   /** Write-behind limit in bytes, 0 when writing synchronously. */
   readonly #writeBehindBytes: number;
@@ -86,6 +97,7 @@ export class PcapFileWriter {
   constructor(path: string | PcapTarget, options: PcapFileWriterOptions = {}) {
     this.#snapLength = options.snapLength ?? 262144;
     this.#writeBehindBytes = Math.max(0, options.writeBehindBytes ?? 0);
+    this.#nanosecond = options.nanosecond;
     this.#target = typeof path !== "string"
       ? path
       : path === "-"
@@ -123,7 +135,10 @@ export class PcapFileWriter {
     if (this.#closing) return false;
     if (this.#linkType === -1) {
       this.#linkType = raw.linkType;
-      this.#put(pcapFileHeader(raw.linkType, this.#snapLength));
+      this.#nanosecond ??= raw.subMicrosecondNs >= 0;
+      this.#put(
+        pcapFileHeader(raw.linkType, this.#snapLength, this.#nanosecond),
+      );
     }
     if (raw.linkType !== this.#linkType) {
       this.skipped++;
@@ -136,6 +151,10 @@ export class PcapFileWriter {
     const length = Math.min(raw.capturedLength, this.#snapLength);
     const frame = raw.bytes.subarray(raw.offset, raw.offset + length);
     const recordBytes = PCAP_RECORD_HEADER_LENGTH + length;
+    const fractionNs = recordFractionNs(
+      this.#nanosecond!,
+      raw.subMicrosecondNs,
+    );
     if (
       this.#used + recordBytes > BUFFER_BYTES && !this.#flushBlock(false)
     ) {
@@ -145,7 +164,14 @@ export class PcapFileWriter {
     if (recordBytes > BUFFER_BYTES) {
       // Only with a snap length above 1 MiB: the record is a block of its own.
       const block = new Uint8Array(recordBytes);
-      writePcapRecordHeader(block, 0, raw.timestampUs, length, raw.wireLength);
+      writePcapRecordHeader(
+        block,
+        0,
+        raw.timestampUs,
+        length,
+        raw.wireLength,
+        fractionNs,
+      );
       block.set(frame, PCAP_RECORD_HEADER_LENGTH);
       if (this.#writeBehindBytes === 0) {
         this.#writeNow(block);
@@ -159,6 +185,7 @@ export class PcapFileWriter {
         raw.timestampUs,
         length,
         raw.wireLength,
+        fractionNs,
       );
       this.#buffer.set(frame, this.#used + PCAP_RECORD_HEADER_LENGTH);
       this.#used += recordBytes;

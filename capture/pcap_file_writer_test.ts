@@ -166,3 +166,49 @@ Deno.test("PcapFileWriter skips records of another link type", async () => {
   assert.deepEqual(await recordNumbers(path), [0, 2]);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("PcapFileWriter keeps a nanosecond capture's nanoseconds, and writes microseconds otherwise", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-writer-" });
+  const times = async (path: string) => {
+    const bytes = await Deno.readFile(path);
+    const seen: [number, number][] = [];
+    const parser = new CaptureParser();
+    parser.push(bytes, (r) => seen.push([r.timestampUs, r.subMicrosecondNs]));
+    parser.finish();
+    return { magic: new DataView(bytes.buffer).getUint32(0, true), seen };
+  };
+  // A nanosecond capture's records, one at 999 ns past its µs.
+  const nano = new PcapFileWriter(`${dir}/nano.pcap`);
+  for (const [n, ns] of [[0, 999], [1, 0], [2, 487]]) {
+    nano.write({ ...record(n!), subMicrosecondNs: ns! });
+  }
+  // A record from a microsecond clock in a nanosecond file: 0 ns past.
+  nano.write(record(3));
+  await nano.close();
+  assert.deepEqual(await times(`${dir}/nano.pcap`), {
+    magic: 0xa1b23c4d,
+    seen: [
+      [1_700_000_000_000_000, 999],
+      [1_700_000_000_000_001, 0],
+      [1_700_000_000_000_002, 487],
+      [1_700_000_000_000_003, 0],
+    ],
+  });
+  // The first record decides: a microsecond file drops what comes later.
+  const micro = new PcapFileWriter(`${dir}/micro.pcap`);
+  micro.write(record(0));
+  micro.write({ ...record(1), subMicrosecondNs: 487 });
+  await micro.close();
+  assert.deepEqual(await times(`${dir}/micro.pcap`), {
+    magic: 0xa1b2c3d4,
+    seen: [[1_700_000_000_000_000, -1], [1_700_000_000_000_001, -1]],
+  });
+  // Unless told otherwise.
+  const told = new PcapFileWriter(`${dir}/told.pcap`, { nanosecond: true });
+  told.write(record(0));
+  await told.close();
+  assert.deepEqual((await times(`${dir}/told.pcap`)).seen, [
+    [1_700_000_000_000_000, 0],
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -115,6 +115,8 @@ interface PcapngInterface {
   tsUnitsPerSecond: bigint;
   /** if_tsoffset, in µs. */
   offsetUs: number;
+  /** Whether its times can fall between whole microseconds (records then carry `subMicrosecondNs`). */
+  subMicrosecond: boolean;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -134,6 +136,7 @@ export class CaptureParser {
   readonly #anomalies: AnomalyCounter | undefined;
   readonly #record: PcapRecord = {
     timestampUs: 0,
+    subMicrosecondNs: -1,
     capturedLength: 0,
     wireLength: 0,
     linkType: 0,
@@ -148,6 +151,8 @@ export class CaptureParser {
   readonly #linkTypes: number[] = [];
   #recordCount = 0;
   #lastTimestampUs = 0;
+  /** pcapng: ns past the last timestamp (`PcapRecord.subMicrosecondNs`), which a Simple Packet Block reuses. */
+  #lastSubMicrosecondNs = -1;
   /** Stream offset of the current chunk's first byte. */
   #chunkStartByte = 0;
 
@@ -394,11 +399,14 @@ export class CaptureParser {
     const seconds = view.getUint32(position, littleEndian);
     const fraction = view.getUint32(position + 4, littleEndian);
     let timestampUs: number;
+    let subMicrosecondNs = -1;
     if (this.#nanoseconds) {
       if (fraction >= 1_000_000_000) {
         this.#anomalies?.add("timestamp_fraction_out_of_range");
       }
-      timestampUs = seconds * 1_000_000 + Math.floor(fraction / 1000);
+      const fractionUs = Math.floor(fraction / 1000);
+      timestampUs = seconds * 1_000_000 + fractionUs;
+      subMicrosecondNs = fraction - fractionUs * 1000;
     } else {
       if (fraction >= 1_000_000) {
         this.#anomalies?.add("timestamp_fraction_out_of_range");
@@ -413,6 +421,7 @@ export class CaptureParser {
     }
     const record = this.#record;
     record.timestampUs = timestampUs;
+    record.subMicrosecondNs = subMicrosecondNs;
     record.capturedLength = capturedLength;
     record.wireLength = wireLength;
     record.linkType = this.#linkType;
@@ -688,14 +697,16 @@ export class CaptureParser {
     if (capturedLength > wireLength) {
       this.#anomalies?.add("caplen_exceeds_wirelen");
     }
-    let timestampUs = pcapngTimestampUs(
-      iface,
-      view.getUint32(position + 12, littleEndian),
-      view.getUint32(position + 16, littleEndian),
-    );
+    const high = view.getUint32(position + 12, littleEndian);
+    const low = view.getUint32(position + 16, littleEndian);
+    let timestampUs = pcapngTimestampUs(iface, high, low);
     if (!(timestampUs >= 0 && timestampUs <= MAX_TIMESTAMP_US)) {
       this.#anomalies?.add("timestamp_out_of_range");
       timestampUs = this.#lastTimestampUs;
+    } else {
+      this.#lastSubMicrosecondNs = iface.subMicrosecond
+        ? pcapngSubMicrosecondNs(iface, high, low)
+        : -1;
     }
     this.#deliver(
       bytes,
@@ -754,6 +765,7 @@ export class CaptureParser {
   ): void {
     const record = this.#record;
     record.timestampUs = timestampUs;
+    record.subMicrosecondNs = this.#lastSubMicrosecondNs;
     record.capturedLength = capturedLength;
     record.wireLength = wireLength;
     record.linkType = linkType;
@@ -853,6 +865,7 @@ function createInterface(
     tsRemainder: 0,
     tsUnitsPerSecond: 1_000_000n,
     offsetUs: 0,
+    subMicrosecond: false,
   };
   const exponent = tsResolution & 0x7f;
   if ((tsResolution & 0x80) !== 0) {
@@ -860,12 +873,15 @@ function createInterface(
     iface.tsKind = TS_BINARY;
     iface.tsScale = exponent;
     iface.tsUnitsPerSecond = 1n << BigInt(exponent);
+    // 2^-6 s is 15,625 µs; 2^-7 s, 7,812.5.
+    iface.subMicrosecond = exponent >= 7;
   } else if (exponent < 6) {
     iface.tsKind = TS_MULTIPLY;
     iface.tsScale = 10 ** (6 - exponent);
     iface.tsUnitsPerSecond = 10n ** BigInt(exponent);
   } else if (exponent > 6) {
     iface.tsUnitsPerSecond = 10n ** BigInt(exponent);
+    iface.subMicrosecond = true;
     if (exponent - 6 <= 9) {
       iface.tsKind = TS_DIVIDE;
       iface.tsScale = 10 ** (exponent - 6);
@@ -901,6 +917,30 @@ export function captureFormatOfMagic(
       return "pcapng";
   }
   return undefined;
+}
+
+/**
+ * The nanoseconds past the whole microsecond (0–999) of a 64-bit pcapng
+ * timestamp, on an interface whose times can fall between microseconds
+ * (rounded down to the nanosecond); without BigInt for decimal resolutions
+ * up to 10^-15 s.
+ */
+function pcapngSubMicrosecondNs(
+  iface: PcapngInterface,
+  high: number,
+  low: number,
+): number {
+  if (iface.tsKind === TS_DIVIDE) {
+    // As pcapngTimestampUs: the units past the whole µs, then in ns.
+    const divisor = iface.tsScale;
+    const rest = high * iface.tsRemainder + low;
+    if (rest <= Number.MAX_SAFE_INTEGER) {
+      const unitsPastUs = rest % divisor;
+      return Math.floor(unitsPastUs * 1000 / divisor);
+    }
+  }
+  const units = (BigInt(high) << 32n) | BigInt(low);
+  return Number(units * 1_000_000_000n / iface.tsUnitsPerSecond % 1000n);
 }
 
 /**

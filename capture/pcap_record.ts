@@ -24,6 +24,14 @@ export const LINK_TYPE = {
 export interface PcapRecord {
   /** Capture time, in microseconds since the Unix epoch. */
   timestampUs: number;
+  /**
+   * Nanoseconds past `timestampUs` (0–999) when the capture's times can fall
+   * between microseconds (nanosecond pcap, pcapng with an `if_tsresol` finer
+   * than 1 µs or not a whole number of µs); -1 when it counts whole
+   * microseconds. Writers keep it: a nanosecond capture exported again stays
+   * nanosecond.
+   */
+  subMicrosecondNs: number;
   /** Bytes present in the capture. */
   capturedLength: number;
   /** Bytes on the wire (the original length). */

@@ -30,6 +30,7 @@ export class RecordQueue {
   #writeAt = 0;
   // Per record, indexed circularly from #head.
   #timestampUs = new Float64Array(INITIAL_RECORDS);
+  #subMicrosecondNs = new Int16Array(INITIAL_RECORDS);
   #start = new Int32Array(INITIAL_RECORDS);
   #capturedLength = new Int32Array(INITIAL_RECORDS);
   #wireLength = new Int32Array(INITIAL_RECORDS);
@@ -39,6 +40,7 @@ export class RecordQueue {
   #count = 0;
   readonly #out: PcapRecord = {
     timestampUs: 0,
+    subMicrosecondNs: -1,
     capturedLength: 0,
     wireLength: 0,
     linkType: 0,
@@ -72,6 +74,7 @@ export class RecordQueue {
     this.#writeAt = at + length;
     const i = (this.#head + this.#count) % this.#timestampUs.length;
     this.#timestampUs[i] = raw.timestampUs;
+    this.#subMicrosecondNs[i] = raw.subMicrosecondNs;
     this.#start[i] = at;
     this.#capturedLength[i] = length;
     this.#wireLength[i] = raw.wireLength;
@@ -86,6 +89,7 @@ export class RecordQueue {
     const i = this.#head;
     const out = this.#out;
     out.timestampUs = this.#timestampUs[i]!;
+    out.subMicrosecondNs = this.#subMicrosecondNs[i]!;
     out.capturedLength = this.#capturedLength[i]!;
     out.wireLength = this.#wireLength[i]!;
     out.linkType = this.#linkType[i]!;
@@ -138,13 +142,20 @@ export class RecordQueue {
     const slots = this.#timestampUs.length;
     const head = this.#head;
     const count = this.#count;
-    function reordered<T extends Float64Array | Int32Array>(from: T, to: T): T {
+    function reordered<T extends Float64Array | Int32Array | Int16Array>(
+      from: T,
+      to: T,
+    ): T {
       for (let k = 0; k < count; k++) to[k] = from[(head + k) % slots]!;
       return to;
     }
     this.#timestampUs = reordered(
       this.#timestampUs,
       new Float64Array(slots * 2),
+    );
+    this.#subMicrosecondNs = reordered(
+      this.#subMicrosecondNs,
+      new Int16Array(slots * 2),
     );
     this.#start = reordered(this.#start, new Int32Array(slots * 2));
     this.#capturedLength = reordered(

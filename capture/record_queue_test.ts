@@ -8,6 +8,7 @@ function recordOf(n: number, length: number): PcapRecord {
   for (let i = 0; i < length; i++) bytes[3 + i] = (n + i) & 255;
   return {
     timestampUs: 1_700_000_000_000_000 + n,
+    subMicrosecondNs: n % 3 === 0 ? -1 : (n * 7) % 1000,
     capturedLength: length,
     wireLength: length + 4,
     linkType: 1 + (n % 3),
@@ -21,6 +22,7 @@ function recordOf(n: number, length: number): PcapRecord {
 function plain(raw: PcapRecord) {
   return {
     timestampUs: raw.timestampUs,
+    subMicrosecondNs: raw.subMicrosecondNs,
     capturedLength: raw.capturedLength,
     wireLength: raw.wireLength,
     linkType: raw.linkType,

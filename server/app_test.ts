@@ -10,6 +10,8 @@ import type { UiAssets } from "./ui_assets.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
+import { PcapFileWriter } from "../capture/pcap_file_writer.ts";
+import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 const HTTP_CAP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;
@@ -629,6 +631,66 @@ Deno.test("an alert's PCAP slice comes from the session PCAP once the frame ring
   assert.ok(whole.records.length >= 1000, `${whole.records.length} frames`);
   assert.deepEqual(small.records, whole.records);
   assert.equal(small.headers.get("X-Frames"), String(whole.records.length));
+});
+
+Deno.test("a nanosecond capture's session PCAP and alert slices, from the ring and from disk, keep its nanoseconds", async () => {
+  // The nmap SYN scan, written as a nanosecond pcap with times between
+  // microseconds (a frame's nanoseconds past its µs: 37 × its number).
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-nano-" });
+  const file = `${dir}/synscan-ns.pcap`;
+  const writer = new PcapFileWriter(file, { nanosecond: true });
+  const input: string[] = [];
+  await readCapture(
+    await openCaptureSource(
+      `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`,
+    ),
+    (raw) => {
+      const subMicrosecondNs = (input.length * 37) % 1000;
+      writer.write({ ...raw, subMicrosecondNs });
+      input.push(`${raw.timestampUs}.${subMicrosecondNs}`);
+    },
+  );
+  await writer.close();
+  /** The magic and each record's time ("µs.ns") of a pcap. */
+  const timesOf = async (response: Response) => {
+    assert.equal(response.status, 200);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const times: string[] = [];
+    const parser = new CaptureParser();
+    parser.push(
+      bytes,
+      (r) => times.push(`${r.timestampUs}.${r.subMicrosecondNs}`),
+    );
+    parser.finish();
+    return { magic: new DataView(bytes.buffer).getUint32(0, true), times };
+  };
+  const sliceOf = async (options: Omit<SensorOptions, "dataDir">) => {
+    const { request, session, close } = await replayed(file, options);
+    const whole = await timesOf(
+      await request(`/api/export/pcap/${session.id}`),
+    );
+    const alerts = await (await request("/api/alerts")).json();
+    const scan = alerts.find((a: { kind: string }) => a.kind === "port_scan");
+    const response = await request(`/api/export/pcap/alert/${scan.id}`);
+    const source = response.headers.get("X-Frames-Source");
+    const slice = await timesOf(response);
+    await close();
+    return { whole, slice, source };
+  };
+  const ring = await sliceOf({});
+  assert.deepEqual(ring.whole, { magic: 0xa1b23c4d, times: input });
+  assert.equal(ring.source, "ring");
+  assert.equal(ring.slice.magic, 0xa1b23c4d);
+  assert.ok(ring.slice.times.length >= 1000, `${ring.slice.times.length}`);
+  const inputTimes = new Set(input);
+  assert.deepEqual(
+    ring.slice.times.filter((time) => !inputTimes.has(time)),
+    [],
+  );
+  const disk = await sliceOf({ frames: { maxFrames: 100 } });
+  assert.equal(disk.source, "session-pcap");
+  assert.deepEqual(disk.slice, ring.slice);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("a session that captured nothing exports an empty, valid PCAP; HEAD of a slice gives its length", async () => {

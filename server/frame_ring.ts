@@ -48,6 +48,8 @@ export class FrameRing {
   #writeAt = 0;
   // Per frame, indexed circularly from #head.
   readonly #timestampUs: Float64Array;
+  /** `PcapRecord.subMicrosecondNs` (-1: a microsecond clock). */
+  readonly #subMicrosecondNs: Int16Array;
   readonly #linkType: Int32Array;
   readonly #wireLength: Int32Array;
   readonly #start: Int32Array;
@@ -81,6 +83,7 @@ export class FrameRing {
     }
     const frames = maxFrames;
     this.#timestampUs = new Float64Array(frames);
+    this.#subMicrosecondNs = new Int16Array(frames);
     this.#linkType = new Int32Array(frames);
     this.#wireLength = new Int32Array(frames);
     this.#start = new Int32Array(frames);
@@ -128,6 +131,7 @@ export class FrameRing {
     );
     const i = (this.#head + this.#count) % maxFrames;
     this.#timestampUs[i] = raw.timestampUs;
+    this.#subMicrosecondNs[i] = raw.subMicrosecondNs;
     this.#linkType[i] = raw.linkType;
     this.#wireLength[i] = raw.wireLength;
     this.#start[i] = at;
@@ -157,6 +161,7 @@ export class FrameRing {
     const i = (this.#head + (sequence - oldest)) % this.#options.maxFrames;
     return {
       timestampUs: this.#timestampUs[i]!,
+      subMicrosecondNs: this.#subMicrosecondNs[i]!,
       capturedLength: this.#length[i]!,
       wireLength: this.#wireLength[i]!,
       linkType: this.#linkType[i]!,
@@ -178,7 +183,8 @@ export class FrameRing {
 
   /**
    * The selected frames as a classic pcap file (frames of the first frame's
-   * link type), and how many of them the ring had cut to its snap length.
+   * link type; in nanoseconds when that frame's clock counted them), and how
+   * many of them the ring had cut to its snap length.
    * Frames are taken in the order they came, each by its own time: one out
    * of order does not end the selection.
    */
@@ -205,13 +211,18 @@ export class FrameRing {
       if (!matches(view)) continue;
       if (builder === undefined) {
         linkType = view.linkType;
-        builder = new PcapBuilder(linkType, this.#options.snapLength);
+        builder = new PcapBuilder(
+          linkType,
+          this.#options.snapLength,
+          this.#subMicrosecondNs[i]! >= 0,
+        );
       }
       if (view.linkType !== linkType) continue;
       builder.add(
         view.timestampUs,
         this.#data.subarray(view.offset, view.offset + view.length),
         this.#wireLength[i]!,
+        this.#subMicrosecondNs[i]!,
       );
       if (this.#cut[i] === 1) cutFrames++;
       frames++;

@@ -10,6 +10,7 @@ function record(i: number, length: number): PcapRecord {
   for (let k = 0; k < length; k++) bytes[3 + k] = (i + k) & 255;
   return {
     timestampUs: 1_000 + i,
+    subMicrosecondNs: -1,
     interfaceId: 0,
     linkType: 1,
     capturedLength: length,

@@ -18,6 +18,7 @@ async function captureAt(
     bytes[0] = n;
     writer.write({
       timestampUs: T0_US + ms * 1000,
+      subMicrosecondNs: -1,
       capturedLength: frameBytes,
       wireLength: frameBytes,
       linkType: LINK_TYPE.ETHERNET,

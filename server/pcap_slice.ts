@@ -75,7 +75,11 @@ export async function sliceSessionPcap(
       view.offset = raw.offset;
       view.length = raw.capturedLength;
       if (!matches(view)) return;
-      builder ??= new PcapBuilder(raw.linkType);
+      builder ??= new PcapBuilder(
+        raw.linkType,
+        undefined,
+        raw.subMicrosecondNs >= 0,
+      );
       const frame = raw.bytes.subarray(
         raw.offset,
         raw.offset + raw.capturedLength,
@@ -88,7 +92,7 @@ export async function sliceSessionPcap(
         full.abort(new Error("slice full"));
         return;
       }
-      builder.add(raw.timestampUs, frame, raw.wireLength);
+      builder.add(raw.timestampUs, frame, raw.wireLength, raw.subMicrosecondNs);
       frames++;
     }, { signal: full.signal });
   } catch (error) {

@@ -2,7 +2,9 @@
  * Session PCAP files in the data directory: every frame of a session is
  * written to a ring of files (`<session>-<n>.pcap`), the oldest file of the
  * session deleted when the session passes its byte cap. Files are kept after
- * the session stops, and served as one pcap.
+ * the session stops, and served as one pcap: microsecond, or nanosecond when
+ * the session's first frame came from a clock finer than a microsecond (a
+ * nanosecond capture replayed).
  *
  * Frames are written behind the packet pipeline (Deno's I/O threads write
  * 1 MiB blocks while the pipeline goes on), with at most
@@ -60,6 +62,8 @@ export class SessionPcapWriter {
   #file: PcapFileWriter | undefined;
   #fileIndex = 0;
   #linkType = -1;
+  /** Whether the session's files count ns, as its first frame's clock does (one resolution per session: its files are served as one pcap). */
+  #nanosecond = false;
   /** The session's files, oldest first; the last one's size is the open writer's. */
   #files: { path: string; bytes: number; frames: number }[] = [];
   /** Frames of files deleted to keep the session under `sessionBytes` (see {@linkcode rotatedFrames}). */
@@ -95,7 +99,10 @@ export class SessionPcapWriter {
   /** Appends one frame (one link type per session; others are counted and skipped). */
   write(raw: PcapRecord): void {
     if (this.#closed) return;
-    if (this.#linkType === -1) this.#linkType = raw.linkType;
+    if (this.#linkType === -1) {
+      this.#linkType = raw.linkType;
+      this.#nanosecond = raw.subMicrosecondNs >= 0;
+    }
     if (raw.linkType !== this.#linkType) {
       this.skippedFrames++;
       return;
@@ -181,6 +188,7 @@ export class SessionPcapWriter {
     this.#file = new PcapFileWriter(path, {
       snapLength: this.#options.snapLength,
       writeBehindBytes: this.#options.writeBehindBytes,
+      nanosecond: this.#nanosecond,
     });
     this.#files.push({ path, bytes: 0, frames: 0 });
     let total = this.byteLength;

@@ -757,6 +757,7 @@ export class Sensor {
     const demo = createDemo(startUs);
     const raw: PcapRecord = {
       timestampUs: 0,
+      subMicrosecondNs: -1,
       capturedLength: 0,
       wireLength: 0,
       linkType: LINK_TYPE.ETHERNET,

@@ -78,6 +78,7 @@ export function rawRecord(
   buffer.set(frame.subarray(0, capturedLength), LEADING_BYTES);
   return {
     timestampUs: options.timestampUs ?? 1_700_000_000_123_456,
+    subMicrosecondNs: -1,
     capturedLength,
     wireLength: options.wireLength ?? frame.length,
     linkType: options.linkType ?? LINK_TYPE.ETHERNET,

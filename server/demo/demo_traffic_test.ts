@@ -140,6 +140,7 @@ Deno.test("DemoTraffic rejects bad options with RangeError", () => {
 function rawRecord(): PcapRecord {
   return {
     timestampUs: 0,
+    subMicrosecondNs: -1,
     capturedLength: 0,
     wireLength: 0,
     linkType: LINK_TYPE.ETHERNET,

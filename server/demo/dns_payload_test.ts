@@ -33,6 +33,7 @@ function decode(payload: Uint8Array, response: boolean) {
   const anomalies = new AnomalyCounter();
   const packet = decodePacket({
     timestampUs: 0,
+    subMicrosecondNs: -1,
     capturedLength: frame.length,
     wireLength: frame.length,
     linkType: LINK_TYPE.ETHERNET,

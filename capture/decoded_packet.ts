@@ -102,6 +102,7 @@ export class DecodedPacket implements PacketRecord {
   dnsQtype = -1;
   dnsQuestionCount = 0;
   dnsAnswerCount = 0;
+  udpServiceReply = -1;
   truncated = false;
   anomaly = "";
 

@@ -46,6 +46,16 @@ export const TCP_FLAGS = {
   CWR: 0x80,
 } as const;
 
+/** Values of {@linkcode PacketRecord.udpServiceReply}. */
+export const SERVICE_REPLY = {
+  /** Not told: the packet is no UDP datagram from one of those ports, or the capture cut its payload before the bytes that tell. */
+  UNKNOWN: -1,
+  /** No reply of the service on its source port: a request, another protocol's bytes, or no payload. */
+  NO: 0,
+  /** A reply (or, from SNMP, a notification) of the service on its source port. */
+  YES: 1,
+} as const;
+
 /** One decoded packet, flattened. Holds no references to capture buffers. */
 export interface PacketRecord {
   /** Capture time from the record header, in microseconds since the Unix epoch. */
@@ -149,6 +159,13 @@ export interface PacketRecord {
   dnsQuestionCount: number;
   /** Answer count from the header, or 0. */
   dnsAnswerCount: number;
+  /**
+   * For a UDP datagram from the Kerberos (88), NTP (123), NetBIOS name (137)
+   * or SNMP (161) port, whether it is that service's reply
+   * ({@linkcode SERVICE_REPLY}: 1 yes, 0 no, -1 not told;
+   * capture/decode/service_reply.ts); -1 for every other packet.
+   */
+  udpServiceReply: number;
 
   /** True when the capture holds fewer bytes than a header says the packet has. */
   truncated: boolean;
@@ -159,14 +176,19 @@ export interface PacketRecord {
 /**
  * The record as shown to people and scripts (JSON output, the packet API):
  * every field but the address keys, which are lookup numbers internal to
- * one process.
+ * one process, and `udpServiceReply`, a verdict on datagrams from four
+ * ports kept for the port scan detector, which every `--json` line would
+ * carry for the few it concerns (a reader has the ports, and tshark).
  */
 export function publicPacketFields(
   packet: PacketRecord,
-): Omit<PacketRecord, "srcAddressKey" | "dstAddressKey"> {
-  const { srcAddressKey: _src, dstAddressKey: _dst, ...fields } = plainPacket(
-    packet,
-  );
+): Omit<PacketRecord, "srcAddressKey" | "dstAddressKey" | "udpServiceReply"> {
+  const {
+    srcAddressKey: _src,
+    dstAddressKey: _dst,
+    udpServiceReply: _reply,
+    ...fields
+  } = plainPacket(packet);
   return fields;
 }
 

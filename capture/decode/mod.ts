@@ -2,7 +2,8 @@
  * Packet decoding: one {@linkcode PcapRecord} in, one flat
  * {@linkcode DecodedPacket} (a `PacketRecord`) out. The chain is explicit —
  * link layer → EtherType → IPv4 / IPv6 / ARP → TCP / UDP / ICMP / ICMPv6 →
- * DNS and HTTP/TLS hints — and every layer reads the capture buffer in place.
+ * DNS, HTTP/TLS hints and replies of a few UDP services — and every layer
+ * reads the capture buffer in place.
  *
  * Decoding never throws on network input: a malformed or cut header is a
  * named anomaly in the {@linkcode AnomalyCounter} (the first one also lands
@@ -41,6 +42,7 @@ import { decodeIpv4 } from "./ipv4.ts";
 import { decodeIpv6 } from "./ipv6.ts";
 import { decodeLink, ETHER_TYPE } from "./link.ts";
 import { decodeTcp } from "./tcp.ts";
+import { isServiceReplyPort, serviceReplyOf } from "./service_reply.ts";
 import { decodeUdp } from "./udp.ts";
 
 export { formatIpv4, formatIpv6, formatMac } from "./address.ts";
@@ -165,14 +167,24 @@ function decodeTransport(
     case IP_PROTOCOL.UDP: {
       const payload = decodeUdp(record, bytes, offset, end, length, anomalies);
       if (payload < 0) return;
+      const payloadEnd = Math.min(end, payload + record.payloadLength);
       if (isDnsUdpPort(record.srcPort) || isDnsUdpPort(record.dstPort)) {
         decodeDns(
           record,
           bytes,
           payload,
-          Math.min(end, payload + record.payloadLength),
+          payloadEnd,
           record.payloadLength,
           anomalies,
+        );
+      }
+      if (isServiceReplyPort(record.srcPort)) {
+        record.udpServiceReply = serviceReplyOf(
+          record.srcPort,
+          bytes,
+          payload,
+          payloadEnd,
+          record.payloadLength,
         );
       }
       return;
@@ -236,6 +248,7 @@ function resetRecord(record: DecodedPacket): void {
   record.dnsQtype = -1;
   record.dnsQuestionCount = 0;
   record.dnsAnswerCount = 0;
+  record.udpServiceReply = -1;
   record.truncated = false;
   record.anomaly = "";
 }

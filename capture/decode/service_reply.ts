@@ -1,0 +1,288 @@
+/**
+ * Replies of the UDP services whose port a scanner borrows as its source
+ * port to pass a firewall (nmap -g): Kerberos (88), NTP (123), the NetBIOS
+ * name service (137) and SNMP (161). A datagram from one of these ports is
+ * told a reply or not from a few bytes at fixed places (for SNMP, a short
+ * walk over the BER header), read in place; nothing is kept but the
+ * verdict, `PacketRecord.udpServiceReply`. Each check takes the replies its
+ * service sends and turns away its requests and every payload nmap sends
+ * to ports above 1023 (nmap-payloads), which a scan from these ports
+ * carries; a scanner that crafts the service's replies still passes.
+ *
+ * @module
+ */
+
+import { SERVICE_REPLY } from "../packet_record.ts";
+import { readU16 } from "./bytes.ts";
+
+/** The source ports whose datagrams {@linkcode serviceReplyOf} tells apart. */
+export const SERVICE_REPLY_PORT = {
+  KERBEROS: 88,
+  NTP: 123,
+  NBNS: 137,
+  SNMP: 161,
+} as const;
+
+/** Whether {@linkcode serviceReplyOf} tells datagrams from `port` apart. */
+export function isServiceReplyPort(port: number): boolean {
+  // Most datagrams come from higher ports: one comparison for them.
+  return port <= SERVICE_REPLY_PORT.SNMP &&
+    (port === SERVICE_REPLY_PORT.NTP || port === SERVICE_REPLY_PORT.KERBEROS ||
+      port === SERVICE_REPLY_PORT.NBNS || port === SERVICE_REPLY_PORT.SNMP);
+}
+
+/**
+ * Whether the UDP payload at `bytes[offset]` of a datagram from `srcPort`,
+ * `length` bytes long by its headers and captured up to `end`, is a reply
+ * of the service on that port ({@linkcode SERVICE_REPLY}): YES or NO, or
+ * UNKNOWN when the capture ends before the bytes that tell, or `srcPort` is
+ * none of {@linkcode SERVICE_REPLY_PORT}. An empty payload is no reply.
+ */
+export function serviceReplyOf(
+  srcPort: number,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+): number {
+  if (length === 0) return SERVICE_REPLY.NO;
+  switch (srcPort) {
+    case SERVICE_REPLY_PORT.NTP:
+      return ntpReply(bytes, offset, end, length);
+    case SERVICE_REPLY_PORT.KERBEROS:
+      return kerberosReply(bytes, offset, end);
+    case SERVICE_REPLY_PORT.NBNS:
+      return nbnsReply(bytes, offset, end, length);
+    case SERVICE_REPLY_PORT.SNMP:
+      return snmpReply(bytes, offset, end, length);
+    default:
+      return SERVICE_REPLY.UNKNOWN;
+  }
+}
+
+/** The verdict when the captured bytes ran out: UNKNOWN if the capture cut the payload, NO if the payload itself is that short. */
+function ranOut(offset: number, end: number, length: number): number {
+  return end - offset < length ? SERVICE_REPLY.UNKNOWN : SERVICE_REPLY.NO;
+}
+
+/** NTP packet header length (RFC 5905 section 7.3), in bytes. */
+const NTP_HEADER_LENGTH = 48;
+/** Least lengths of NTP control (RFC 9327 section 2) and ntpd private-mode headers, in bytes. */
+const NTP_CONTROL_HEADER_LENGTH = 12;
+const NTP_PRIVATE_HEADER_LENGTH = 8;
+/** Highest NTP stratum; 16 is unsynchronized, 17–255 are reserved (RFC 5905 section 7.3). */
+const NTP_MAX_STRATUM = 16;
+/** Bit of a control message's second byte, and of a private-mode message's first, that marks a response. */
+const NTP_RESPONSE_BIT = 0x80;
+/** Control opcodes ntpd answers: 1–7 (RFC 9327 section 2), 8–12 (configure … request nonce) and 31 (unset trap). */
+const NTP_CONTROL_OPCODES = 0x80001ffe;
+/** Private-mode implementation numbers (ntpd's ntp_request.h): universal 0, old xntpd 2, xntpd 3. */
+const NTP_PRIVATE_IMPLEMENTATIONS = 0b1101;
+
+/**
+ * An NTP reply (RFC 5905): version 1–4 and mode symmetric passive (2),
+ * server (4) or broadcast (5) with a whole header and a stratum up to 16,
+ * or a response in control (6, RFC 9327: ntpq's readvar and mrulist) or
+ * ntpd's private mode (7: ntpdc's monlist), whose answers to requests in a
+ * victim's name are NTP amplification. Clients' requests (mode 3, or 6 and
+ * 7 without the response bit) are not, nor are other protocols' bytes: the
+ * checks beyond the mode turn away nmap's payloads to other ports (SSDP's
+ * "M-SEARCH" reads as a broadcast with stratum 45, DTLS's record header as
+ * a control response with opcode 30, Sun RPC as version 7).
+ */
+function ntpReply(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+): number {
+  if (length < 2) return SERVICE_REPLY.NO;
+  if (end - offset < 2) return ranOut(offset, end, length);
+  // Non-null: two bytes are captured (checked above).
+  const first = bytes[offset]!;
+  const second = bytes[offset + 1]!;
+  const version = (first >> 3) & 0x07;
+  if (version < 1 || version > 4) return SERVICE_REPLY.NO;
+  let reply: boolean;
+  switch (first & 0x07) {
+    case 2:
+    case 4:
+    case 5:
+      reply = length >= NTP_HEADER_LENGTH && second <= NTP_MAX_STRATUM;
+      break;
+    case 6:
+      reply = length >= NTP_CONTROL_HEADER_LENGTH &&
+        (second & NTP_RESPONSE_BIT) !== 0 &&
+        ((NTP_CONTROL_OPCODES >>> (second & 0x1f)) & 1) === 1;
+      break;
+    case 7: {
+      if (length < NTP_PRIVATE_HEADER_LENGTH) return SERVICE_REPLY.NO;
+      if (end - offset < 3) return SERVICE_REPLY.UNKNOWN;
+      // Non-null: three bytes are captured (checked above).
+      const implementation = bytes[offset + 2]!;
+      reply = (first & NTP_RESPONSE_BIT) !== 0 && implementation < 4 &&
+        ((NTP_PRIVATE_IMPLEMENTATIONS >> implementation) & 1) === 1;
+      break;
+    }
+    default:
+      reply = false;
+  }
+  return reply ? SERVICE_REPLY.YES : SERVICE_REPLY.NO;
+}
+
+/** ASN.1 application tags of a KDC's replies (RFC 4120 section 5.4.2, 5.9.1): AS-REP, TGS-REP, KRB-ERROR. */
+const KERBEROS_AS_REP = 0x6b;
+const KERBEROS_TGS_REP = 0x6d;
+const KERBEROS_ERROR = 0x7e;
+
+/** A KDC's reply (RFC 4120): its first byte is the tag of an AS-REP, a TGS-REP or a KRB-ERROR; requests are AS-REQ (0x6a) and TGS-REQ (0x6c). */
+function kerberosReply(bytes: Uint8Array, offset: number, end: number): number {
+  // An empty payload was answered by the caller: one byte is on the wire.
+  if (offset >= end) return SERVICE_REPLY.UNKNOWN;
+  const tag = bytes[offset];
+  return tag === KERBEROS_AS_REP || tag === KERBEROS_TGS_REP ||
+      tag === KERBEROS_ERROR
+    ? SERVICE_REPLY.YES
+    : SERVICE_REPLY.NO;
+}
+
+/** NetBIOS name service header length (RFC 1002 section 4.2.1.1), in bytes. */
+const NBNS_HEADER_LENGTH = 12;
+/** NBNS opcodes (RFC 1002 section 4.2.1.1, with Wireshark's 9 and 15): query 0, registration 5, release 6, WACK 7, refresh 8 and 9, multi-homed registration 15. */
+const NBNS_OPCODES = 0b1000_0011_1110_0001;
+
+/**
+ * A NetBIOS name service response (RFC 1002 section 4.2): the response bit,
+ * a known opcode, no question and some resource record; requests carry
+ * their name as a question.
+ */
+function nbnsReply(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+): number {
+  if (length < NBNS_HEADER_LENGTH) return SERVICE_REPLY.NO;
+  if (end - offset < NBNS_HEADER_LENGTH) return SERVICE_REPLY.UNKNOWN;
+  // Non-null: the 12 header bytes are captured (checked above).
+  const flags = bytes[offset + 2]!;
+  const records = readU16(bytes, offset + 6) + readU16(bytes, offset + 8) +
+    readU16(bytes, offset + 10);
+  return (flags & 0x80) !== 0 &&
+      ((NBNS_OPCODES >> ((flags >> 3) & 0x0f)) & 1) === 1 &&
+      readU16(bytes, offset + 4) === 0 && records > 0
+    ? SERVICE_REPLY.YES
+    : SERVICE_REPLY.NO;
+}
+
+/** BER tags (X.690) in an SNMP message. */
+const BER_INTEGER = 0x02;
+const BER_OCTET_STRING = 0x04;
+const BER_SEQUENCE = 0x30;
+/** SNMP PDU tags an agent sends (RFC 3416 section 3): Response 0xa2, Trap-PDU 0xa4 (SNMPv1), InformRequest 0xa6, SNMPv2-Trap 0xa7, Report 0xa8; requests are 0xa0, 0xa1, 0xa3 and 0xa5. */
+const SNMP_AGENT_PDUS = 0b1_1101_0100;
+/** The reportable flag of an SNMPv3 message (RFC 3412 section 6.4): set on requests, clear on responses, reports and notifications. */
+const SNMP_REPORTABLE = 0x04;
+/** Walking an SNMP header, the capture ended (CUT) or the bytes are no SNMP (BAD). */
+const CUT = -1;
+const BAD = -2;
+
+/**
+ * An SNMP agent's message (RFC 3416, RFC 3412): SNMPv1 or v2c with a
+ * Response, Report, Trap or Inform PDU after the community, or SNMPv3 with
+ * the reportable flag clear (which holds for encrypted PDUs too); managers'
+ * requests (get, get-next, get-bulk, set, or v3 with the flag set) are not.
+ * Answers to requests in a victim's name are SNMP amplification.
+ */
+function snmpReply(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+): number {
+  // SEQUENCE { version INTEGER (one byte), …
+  let at = contentOf(bytes, offset, end, BER_SEQUENCE);
+  if (at < 0) return stopped(at, offset, end, length);
+  if (at + 3 > end) return ranOut(offset, end, length);
+  if (bytes[at] !== BER_INTEGER || bytes[at + 1] !== 1) {
+    return SERVICE_REPLY.NO;
+  }
+  const version = bytes[at + 2];
+  at += 3;
+  if (version === 0 || version === 1) {
+    // … community OCTET STRING, PDU }: v1 or v2c.
+    at = after(bytes, at, end, BER_OCTET_STRING);
+    if (at < 0) return stopped(at, offset, end, length);
+    if (at >= end) return ranOut(offset, end, length);
+    // Non-null: `at` is before `end` (checked above).
+    const tag = bytes[at]!;
+    return tag >= 0xa0 && tag <= 0xa8 &&
+        ((SNMP_AGENT_PDUS >> (tag - 0xa0)) & 1) === 1
+      ? SERVICE_REPLY.YES
+      : SERVICE_REPLY.NO;
+  }
+  if (version !== 3) return SERVICE_REPLY.NO;
+  // … msgGlobalData SEQUENCE { msgID INTEGER, msgMaxSize INTEGER,
+  // msgFlags OCTET STRING, … }, … }: v3.
+  at = contentOf(bytes, at, end, BER_SEQUENCE);
+  if (at >= 0) at = after(bytes, at, end, BER_INTEGER);
+  if (at >= 0) at = after(bytes, at, end, BER_INTEGER);
+  if (at >= 0) at = contentOf(bytes, at, end, BER_OCTET_STRING);
+  if (at < 0) return stopped(at, offset, end, length);
+  if (at >= end) return ranOut(offset, end, length);
+  // Non-null: `at` is before `end` (checked above).
+  return (bytes[at]! & SNMP_REPORTABLE) === 0
+    ? SERVICE_REPLY.YES
+    : SERVICE_REPLY.NO;
+}
+
+/** The verdict when a walk over an SNMP header stopped with `code`: CUT as {@linkcode ranOut} says, BAD (no SNMP) NO. */
+function stopped(
+  code: number,
+  offset: number,
+  end: number,
+  length: number,
+): number {
+  return code === CUT ? ranOut(offset, end, length) : SERVICE_REPLY.NO;
+}
+
+/**
+ * The offset of the content of the BER element at `at` if its tag is
+ * `tag`: past the tag and a definite length of up to 4 bytes. CUT when the
+ * capture ends within them, BAD when the tag or length is another.
+ */
+function contentOf(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  tag: number,
+): number {
+  if (at >= end) return CUT;
+  if (bytes[at] !== tag) return BAD;
+  if (at + 2 > end) return CUT;
+  // Non-null: two bytes are captured (checked above).
+  const first = bytes[at + 1]!;
+  if (first < 0x80) return at + 2;
+  const size = first & 0x7f;
+  if (size === 0 || size > 4) return BAD;
+  return at + 2 + size > end ? CUT : at + 2 + size;
+}
+
+/** The offset just past the BER element at `at` if its tag is `tag` ({@linkcode contentOf}); it may lie past `end`. */
+function after(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  tag: number,
+): number {
+  const content = contentOf(bytes, at, end, tag);
+  if (content < 0) return content;
+  // Non-null: the length bytes are captured (contentOf checked them).
+  const first = bytes[at + 1]!;
+  if (first < 0x80) return content + first;
+  let contentLength = 0;
+  for (let i = at + 2; i < content; i++) {
+    contentLength = contentLength * 256 + bytes[i]!;
+  }
+  return content + contentLength;
+}

@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { udpFrame } from "../frame_builder.ts";
+import { SERVICE_REPLY } from "../packet_record.ts";
+import { serviceReplyOf } from "./service_reply.ts";
+import { concat, decodeFrame, hex, V4, V6 } from "./test_helpers.ts";
+import {
+  KERBEROS_AS_REP,
+  KERBEROS_AS_REQ,
+  KERBEROS_ERROR,
+  NBNS_NBSTAT_QUERY,
+  NBNS_NBSTAT_RESPONSE,
+  NMAP_HIGH_PORT_PAYLOADS,
+  NTP_BROADCAST,
+  NTP_CLIENT_REQUEST,
+  NTP_KISS_OF_DEATH,
+  NTP_MONLIST_REQUEST,
+  NTP_MONLIST_RESPONSE,
+  NTP_READVAR_REQUEST,
+  NTP_READVAR_RESPONSE,
+  NTP_SERVER_REPLY,
+  SNMP_V2C_GET_REQUEST,
+  SNMP_V2C_GET_RESPONSE,
+  SNMP_V3_ENCRYPTED_RESPONSE,
+  SNMP_V3_REPORT,
+} from "./test_service_payloads.ts";
+
+const { UNKNOWN, NO, YES } = SERVICE_REPLY;
+
+/** The verdict on `payload` from `srcPort`, all of it captured. */
+function verdict(srcPort: number, payload: Uint8Array): number {
+  return serviceReplyOf(srcPort, payload, 0, payload.length, payload.length);
+}
+
+/** The verdict on `payload` from `srcPort` when the capture holds only its first `captured` bytes. */
+function verdictCut(
+  srcPort: number,
+  payload: Uint8Array,
+  captured: number,
+): number {
+  return serviceReplyOf(srcPort, payload, 0, captured, payload.length);
+}
+
+Deno.test("serviceReplyOf() takes NTP server, broadcast, control and private-mode responses for replies, and requests for none", () => {
+  const cases: [string, Uint8Array, number][] = [
+    ["server reply", NTP_SERVER_REPLY, YES],
+    ["broadcast", NTP_BROADCAST, YES],
+    ["kiss-o'-death", NTP_KISS_OF_DEATH, YES],
+    ["symmetric passive", concat(hex("22"), NTP_SERVER_REPLY.subarray(1)), YES],
+    [
+      "version 1 server reply",
+      concat(hex("0c"), NTP_SERVER_REPLY.subarray(1)),
+      YES,
+    ],
+    ["monlist response", NTP_MONLIST_RESPONSE, YES],
+    ["readvar response", NTP_READVAR_RESPONSE, YES],
+    ["client request", NTP_CLIENT_REQUEST, NO],
+    ["symmetric active", concat(hex("21"), NTP_SERVER_REPLY.subarray(1)), NO],
+    ["monlist request", NTP_MONLIST_REQUEST, NO],
+    ["readvar request", NTP_READVAR_REQUEST, NO],
+    ["server reply, 47 bytes", NTP_SERVER_REPLY.subarray(0, 47), NO],
+    ["stratum 17", concat(hex("2411"), NTP_SERVER_REPLY.subarray(2)), NO],
+    ["version 0", concat(hex("04"), NTP_SERVER_REPLY.subarray(1)), NO],
+    ["version 5", concat(hex("2c"), NTP_SERVER_REPLY.subarray(1)), NO],
+    ["control response, opcode 0", hex("1680 0001 0000 0000 0000 0000"), NO],
+    ["control response, opcode 13", hex("168d 0001 0000 0000 0000 0000"), NO],
+    ["control response, opcode 31", hex("169f 0001 0000 0000 0000 0000"), YES],
+    ["control response, 11 bytes", hex("1682 0001 0000 0000 0000 00"), NO],
+    ["private response, implementation 1", hex("9700012a00000000"), NO],
+    ["private response, implementation 0", hex("9700002a00000000"), YES],
+    ["private response, 7 bytes", hex("9700032a000000"), NO],
+    ["one byte", hex("24"), NO],
+  ];
+  for (const [what, payload, expected] of cases) {
+    assert.equal(verdict(123, payload), expected, what);
+  }
+});
+
+Deno.test("serviceReplyOf() takes a KDC's AS-REP, TGS-REP and KRB-ERROR for replies, and an AS-REQ or TGS-REQ for none", () => {
+  const tgsRep = concat(hex("6d"), KERBEROS_AS_REP.subarray(1));
+  const tgsReq = concat(hex("6c"), KERBEROS_AS_REQ.subarray(1));
+  assert.deepEqual(
+    [KERBEROS_AS_REP, tgsRep, KERBEROS_ERROR, KERBEROS_AS_REQ, tgsReq].map((
+      payload,
+    ) => verdict(88, payload)),
+    [YES, YES, YES, NO, NO],
+  );
+});
+
+Deno.test("serviceReplyOf() takes NBNS responses for replies, and queries for none", () => {
+  assert.equal(verdict(137, NBNS_NBSTAT_RESPONSE), YES);
+  assert.equal(verdict(137, NBNS_NBSTAT_QUERY), NO);
+  // A response header with a question, with no record, or an unknown
+  // opcode (12) is no response.
+  const response = NBNS_NBSTAT_RESPONSE;
+  const withQuestion = concat(
+    response.subarray(0, 5),
+    hex("01"),
+    response.subarray(6),
+  );
+  const noRecord = concat(
+    response.subarray(0, 7),
+    hex("00"),
+    response.subarray(8),
+  );
+  const opcode12 = concat(
+    response.subarray(0, 2),
+    hex("e4"),
+    response.subarray(3),
+  );
+  assert.deepEqual(
+    [withQuestion, noRecord, opcode12].map((p) => verdict(137, p)),
+    [NO, NO, NO],
+  );
+  assert.equal(verdict(137, response.subarray(0, 11)), NO);
+});
+
+Deno.test("serviceReplyOf() takes an SNMP agent's responses, reports and encrypted v3 answers for replies, and managers' requests for none", () => {
+  assert.deepEqual(
+    [
+      SNMP_V2C_GET_RESPONSE,
+      SNMP_V3_REPORT,
+      SNMP_V3_ENCRYPTED_RESPONSE,
+      SNMP_V2C_GET_REQUEST,
+    ].map((payload) => verdict(161, payload)),
+    [YES, YES, YES, NO],
+  );
+  // The same response as SNMPv1 (version 0), as a v2 trap (0xa7), and with
+  // a community whose length takes the long form (0x81 0x06).
+  const v1 = concat(
+    SNMP_V2C_GET_RESPONSE.subarray(0, 4),
+    hex("00"),
+    SNMP_V2C_GET_RESPONSE.subarray(5),
+  );
+  const trap = concat(
+    SNMP_V2C_GET_RESPONSE.subarray(0, 13),
+    hex("a7"),
+    SNMP_V2C_GET_RESPONSE.subarray(14),
+  );
+  const longCommunity = concat(
+    hex("3038"),
+    SNMP_V2C_GET_RESPONSE.subarray(2, 6),
+    hex("8106"),
+    SNMP_V2C_GET_RESPONSE.subarray(7),
+  );
+  assert.deepEqual([v1, trap, longCommunity].map((p) => verdict(161, p)), [
+    YES,
+    YES,
+    YES,
+  ]);
+  // Version 2 (no such SNMP), and bytes that are no BER sequence.
+  const v2 = concat(
+    SNMP_V2C_GET_RESPONSE.subarray(0, 4),
+    hex("02"),
+    SNMP_V2C_GET_RESPONSE.subarray(5),
+  );
+  assert.deepEqual([v2, hex("3180")].map((p) => verdict(161, p)), [NO, NO]);
+});
+
+Deno.test("serviceReplyOf() takes none of nmap's payloads for ports above 1023 for a reply, from any of the four ports", () => {
+  for (const [ports, payload] of NMAP_HIGH_PORT_PAYLOADS) {
+    for (const srcPort of [88, 123, 137, 161]) {
+      assert.equal(verdict(srcPort, payload), NO, `${ports} from ${srcPort}`);
+    }
+  }
+});
+
+Deno.test("serviceReplyOf() cannot tell a payload the capture cut before the bytes that tell", () => {
+  assert.equal(verdictCut(123, NTP_SERVER_REPLY, 1), UNKNOWN);
+  assert.equal(verdictCut(123, NTP_SERVER_REPLY, 2), YES);
+  assert.equal(verdictCut(123, NTP_MONLIST_RESPONSE, 2), UNKNOWN);
+  assert.equal(verdictCut(123, NTP_MONLIST_RESPONSE, 3), YES);
+  assert.equal(verdictCut(88, KERBEROS_AS_REP, 0), UNKNOWN);
+  assert.equal(verdictCut(137, NBNS_NBSTAT_RESPONSE, 11), UNKNOWN);
+  assert.equal(verdictCut(137, NBNS_NBSTAT_RESPONSE, 12), YES);
+  // SNMP: the PDU tag of v2c is byte 13; v3's flags, byte 18.
+  assert.equal(verdictCut(161, SNMP_V2C_GET_RESPONSE, 13), UNKNOWN);
+  assert.equal(verdictCut(161, SNMP_V2C_GET_RESPONSE, 14), YES);
+  assert.equal(verdictCut(161, SNMP_V3_REPORT, 18), UNKNOWN);
+  assert.equal(verdictCut(161, SNMP_V3_REPORT, 19), YES);
+  for (let captured = 0; captured < 14; captured++) {
+    assert.equal(verdictCut(161, SNMP_V2C_GET_RESPONSE, captured), UNKNOWN);
+  }
+});
+
+Deno.test("serviceReplyOf() takes an empty payload for no reply, and tells nothing from other ports", () => {
+  assert.equal(serviceReplyOf(123, new Uint8Array(0), 0, 0, 0), NO);
+  assert.equal(verdict(53, NTP_SERVER_REPLY), UNKNOWN);
+  assert.equal(verdict(500, NTP_SERVER_REPLY), UNKNOWN);
+});
+
+Deno.test("decodePacket() sets udpServiceReply for UDP from the four ports only, over IPv4 and IPv6", () => {
+  const decode = (
+    ends: typeof V4 | typeof V6,
+    srcPort: number,
+    payload: Uint8Array,
+  ) => decodeFrame(udpFrame(ends, { srcPort, dstPort: 40000 }, payload)).packet;
+  for (const ends of [V4, V6]) {
+    assert.equal(decode(ends, 123, NTP_SERVER_REPLY).udpServiceReply, YES);
+    assert.equal(decode(ends, 123, NTP_CLIENT_REQUEST).udpServiceReply, NO);
+    assert.equal(decode(ends, 123, new Uint8Array(0)).udpServiceReply, NO);
+    assert.equal(decode(ends, 161, SNMP_V2C_GET_RESPONSE).udpServiceReply, YES);
+    assert.equal(decode(ends, 124, NTP_SERVER_REPLY).udpServiceReply, UNKNOWN);
+  }
+  // To port 123 (a client's request) nothing is told.
+  const request = decodeFrame(
+    udpFrame(V4, { srcPort: 40000, dstPort: 123 }, NTP_CLIENT_REQUEST),
+  ).packet;
+  assert.equal(request.udpServiceReply, UNKNOWN);
+});
+
+Deno.test("decodePacket() leaves udpServiceReply untold, and the packet truncated, when the snap length cuts the bytes that tell", () => {
+  const frame = udpFrame(
+    V4,
+    { srcPort: 123, dstPort: 40000 },
+    NTP_SERVER_REPLY,
+  );
+  // Ethernet 14 + IPv4 20 + UDP 8: the payload starts at byte 42.
+  const cut = decodeFrame(frame, { capturedLength: 43 }).packet;
+  assert.deepEqual([cut.udpServiceReply, cut.truncated], [UNKNOWN, true]);
+  const enough = decodeFrame(frame, { capturedLength: 44 }).packet;
+  assert.deepEqual([enough.udpServiceReply, enough.truncated], [YES, true]);
+});

@@ -7,8 +7,13 @@
  * (nmap -sS/-sT, masscan; ECE/CWR allowed), FIN, NULL or FIN+PSH+URG (nmap
  * -sF/-sN/-sX); or a UDP datagram (nmap -sU, masscan -pU) that is not a reply
  * (a datagram answering a probe seen the other way, or one with data from a
- * service port below 1024 to an ephemeral port, is a reply; from port 53
- * only a DNS response is). A UDP datagram that
+ * service port below 1024 to an ephemeral port, is a reply; but from the
+ * ports scans borrow most, where a reply is cheap to tell, only that
+ * service's reply is: from 53 a DNS response, from 88 a KDC's reply, from
+ * 123 an NTP server's reply or control or private-mode response (NTP
+ * amplification's answers among them), from 137 an NBNS response, from 161
+ * an SNMP agent's message, and from the DHCP server ports 67 and 547
+ * nothing). A UDP datagram that
  * its host:port answers with UDP was an exchange, not a probe (a client's
  * DNS query answered by its resolver, an NTP or QUIC exchange): it is
  * forgotten when the answer arrives. A UDP scan's probes get an ICMP port
@@ -93,18 +98,27 @@
  * like a scan of open ports; under table pressure (more live probes than
  * `maxProbes`) the oldest probes are forgotten early, so counts can only be
  * lower, never higher. A UDP datagram with data from a port below 1024 to
- * one at or above it is taken for a service's reply, so a UDP scan of high
- * ports from a low source port is found only when its datagrams are empty,
- * or from port 53 are no DNS responses (nmap -sU -g 53 sends both kinds): a
- * scanner sending service-like payloads from another low port (nmap's
- * payload for a port, with -g 123) is not. A DHCP or DHCPv6 server's
- * answers to its clients are not probes.
+ * one at or above it is taken for a service's reply unless it comes from
+ * one of the ports whose replies are told (53, 67, 88, 123, 137, 161, 547),
+ * so a UDP scan of high ports from a low source port is found when its
+ * datagrams are empty, or come from one of those ports and are not that
+ * service's replies (nmap -sU -g 53 or -g 123, whose payloads for high ports
+ * are other protocols'), but not when they carry data from another low port
+ * (nmap -sU -g 500 or -g 20) or are crafted as the service's replies (NTP
+ * server replies from port 123). A DHCP or DHCPv6 server's answers to its
+ * clients are not probes; its answers to a relay agent at a port of the
+ * relay's own (RFC 8357), when the relay's request is not seen, are.
  *
  * @module
  */
 
-import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
+import {
+  type PacketRecord,
+  SERVICE_REPLY,
+  TCP_FLAGS,
+} from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
+import { isServiceReplyPort } from "../capture/decode/service_reply.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
 import { type Finding, type FindingSink, windowText } from "./alert.ts";
@@ -235,6 +249,12 @@ const UDP_PORT_OFFSET = 65_536;
 
 /** The DNS port. */
 const DNS_PORT = 53;
+
+/** DHCP (RFC 2131 section 4.1) and DHCPv6 (RFC 8415 section 7.2) server and client ports. */
+const DHCP_SERVER_PORT = 67;
+const DHCP_CLIENT_PORT = 68;
+const DHCPV6_SERVER_PORT = 547;
+const DHCPV6_CLIENT_PORT = 546;
 
 /** Port keys of DNS and NTP, the UDP services every host queries: probes to them alone never name a scan "udp". */
 const DNS_PORT_KEY = UDP_PORT_OFFSET + DNS_PORT;
@@ -1005,8 +1025,8 @@ export function createPortScanDetector(
         // A DHCP (67 → 68) or DHCPv6 (547 → 546) server answering clients:
         // offers and acks to each address it hands out.
         if (
-          (srcPort === 67 && dstPort === 68) ||
-          (srcPort === 547 && dstPort === 546)
+          (srcPort === DHCP_SERVER_PORT && dstPort === DHCP_CLIENT_PORT) ||
+          (srcPort === DHCPV6_SERVER_PORT && dstPort === DHCPV6_CLIENT_PORT)
         ) return;
         if (
           dstPort >= TRACEROUTE_FIRST_PORT && dstPort <= TRACEROUTE_LAST_PORT
@@ -1175,16 +1195,33 @@ function isNmapAckProbe(packet: PacketRecord): boolean {
 /**
  * Whether a UDP datagram from a port below 1024 to one at or above it is a
  * service's reply to a client, as such datagrams almost always are, and
- * not a probe from a low source port (nmap -sU -g 53, a firewall evasion):
- * a reply carries data, and one from port 53 is a DNS response. Empty
- * datagrams, and from port 53 a DNS query or a payload too short for a DNS
- * header, are probes; a payload cut by the snap length before its DNS
- * header could be read is taken for a reply.
+ * not a probe from a low source port (nmap -sU -g 53 or -g 123, a firewall
+ * evasion): a reply carries data. From the ports scans borrow most, where
+ * a reply is cheap to tell, it must also be that service's reply: from
+ * port 53 a DNS response; from 88, 123, 137 and 161 what the decoder takes
+ * for a reply (`udpServiceReply`: a KDC's reply, an NTP server's reply or
+ * control or private-mode response, which NTP amplification sends, an
+ * NBNS response, an SNMP agent's message); from the DHCP server ports 67
+ * and 547 nothing, since servers answer clients at 68 and 546. Anything
+ * else from those ports (a request, a payload too short, another
+ * protocol's bytes such as nmap's payloads for other ports) is a probe; a
+ * payload cut by the snap length before the bytes that tell is taken for
+ * a reply.
  */
 function isServiceReply(packet: PacketRecord): boolean {
   if (packet.payloadLength === 0) return false;
-  if (packet.srcPort !== DNS_PORT) return true;
-  return packet.app === "dns" ? packet.dnsResponse : packet.truncated;
+  const srcPort = packet.srcPort;
+  if (srcPort === DNS_PORT) {
+    return packet.app === "dns" ? packet.dnsResponse : packet.truncated;
+  }
+  if (srcPort === DHCP_SERVER_PORT || srcPort === DHCPV6_SERVER_PORT) {
+    return false;
+  }
+  if (!isServiceReplyPort(srcPort)) return true;
+  const told = packet.udpServiceReply;
+  return told === SERVICE_REPLY.UNKNOWN
+    ? packet.truncated
+    : told === SERVICE_REPLY.YES;
 }
 
 /** ICMP destination unreachable (type 3) or ICMPv6 destination unreachable (type 1). */

@@ -4,8 +4,29 @@ import {
   ethernetFrame,
   ipv4Packet,
   tcpSegment,
+  udpFrame,
 } from "../capture/frame_builder.ts";
 import { decodeFrame, MACS } from "../capture/decode/test_helpers.ts";
+import {
+  KERBEROS_AS_REP,
+  KERBEROS_AS_REQ,
+  KERBEROS_ERROR,
+  NBNS_NBSTAT_QUERY,
+  NBNS_NBSTAT_RESPONSE,
+  NMAP_HIGH_PORT_PAYLOADS,
+  NTP_BROADCAST,
+  NTP_CLIENT_REQUEST,
+  NTP_KISS_OF_DEATH,
+  NTP_MONLIST_REQUEST,
+  NTP_MONLIST_RESPONSE,
+  NTP_READVAR_REQUEST,
+  NTP_READVAR_RESPONSE,
+  NTP_SERVER_REPLY,
+  SNMP_V2C_GET_REQUEST,
+  SNMP_V2C_GET_RESPONSE,
+  SNMP_V3_ENCRYPTED_RESPONSE,
+  SNMP_V3_REPORT,
+} from "../capture/decode/test_service_payloads.ts";
 import {
   emptyPacketRecord,
   type PacketRecord,
@@ -622,8 +643,9 @@ Deno.test("port_scan: a UDP scan of high ports from source port 53 (nmap -sU -g 
     // One port fewer: below the threshold.
     assert.deepEqual(run(probes(make).slice(1)), [], shape);
   }
-  // The same ports, as DNS answers from port 53 or data from another low
-  // port (a service's replies): nothing.
+  // The same ports, as DNS answers from port 53 or data from a low port
+  // whose replies are not told apart (IKE's 500: a service's replies):
+  // nothing.
   assert.deepEqual(
     run(probes((dstPort, atUs) => dns({ srcPort: 53, dstPort, atUs }, true))),
     [],
@@ -631,12 +653,189 @@ Deno.test("port_scan: a UDP scan of high ports from source port 53 (nmap -sU -g 
   assert.deepEqual(
     run(
       probes((dstPort, atUs) => ({
-        ...udp({ srcPort: 123, dstPort, atUs }),
+        ...udp({ srcPort: 500, dstPort, atUs }),
         payloadLength: 48,
       })),
     ),
     [],
   );
+});
+
+/** The decoded datagram from `src`:`srcPort` to `dst`:`dstPort` (SCANNER to TARGET unless told) carrying `payload`, at `atUs`. */
+function decodedUdp(
+  fields: UdpFields & { srcPort: number },
+  payload: Uint8Array,
+): PacketRecord {
+  const { src = SCANNER, dst = TARGET, srcPort, dstPort, atUs } = fields;
+  const frame = udpFrame({ ...MACS, src, dst }, { srcPort, dstPort }, payload);
+  return decodeFrame(frame, { timestampUs: atUs }).packet;
+}
+
+/** Each payload nmap sends to a port above 1023, with the first such port it goes to (37 ports). */
+const NMAP_HIGH_PORT_PROBES: readonly (readonly [number, Uint8Array])[] = [
+  ...new Map(
+    NMAP_HIGH_PORT_PAYLOADS.map(([ports, payload]) => {
+      const high = ports.split(",").map((range) => Number(range.split("-")[0]))
+        .find((port) => port >= 1024)!;
+      return [high, payload] as const;
+    }),
+  ),
+];
+
+/** nmap -sU -g `srcPort`: its payloads for the first `count` of {@linkcode NMAP_HIGH_PORT_PROBES}' ports, from `src` to `dst`, 1 ms apart, decoded. */
+function nmapHighPortScan(
+  srcPort: number,
+  count: number,
+  src = SCANNER,
+  dst = TARGET,
+): PacketRecord[] {
+  return NMAP_HIGH_PORT_PROBES.slice(0, count).map(([dstPort, payload], i) =>
+    decodedUdp({ src, dst, srcPort, dstPort, atUs: i * 1000 }, payload)
+  );
+}
+
+Deno.test("port_scan: a UDP scan of high ports from source port 123 with nmap's payloads (nmap -sU -g 123) is found, over IPv4 and IPv6", () => {
+  // Data from the NTP port, as an NTP server's replies are, but none of it
+  // one. Seen one way.
+  assert.ok(NMAP_HIGH_PORT_PROBES.length >= 30);
+  for (const [src, dst] of [[SCANNER, TARGET], [SCANNER6, TARGET6]]) {
+    const findings = run(nmapHighPortScan(123, 15, src, dst));
+    assert.equal(findings.length, 1, src);
+    assert.equal(findings[0]?.attacker, src);
+    assert.equal(findings[0]?.victim, dst);
+    assert.equal(findings[0]?.evidence.distinctPorts, 15);
+    assert.deepEqual(findings[0]?.evidence.probeKinds, ["udp"]);
+    // One port fewer: below the threshold.
+    assert.deepEqual(run(nmapHighPortScan(123, 14, src, dst)), [], src);
+  }
+  // Every one of nmap's high ports: the scan's findings (a second one when
+  // its probes have doubled) end naming all of them.
+  const all = runToTheEnd(nmapHighPortScan(123, NMAP_HIGH_PORT_PROBES.length));
+  assert.ok(all.every((f) => f.attacker === SCANNER && f.victim === TARGET));
+  assert.equal(
+    all.at(-1)?.evidence.distinctPorts,
+    NMAP_HIGH_PORT_PROBES.length,
+  );
+});
+
+Deno.test("port_scan: NTP server replies and NTP amplification answers from port 123 stay replies, seen one way", () => {
+  const server = "192.0.2.123";
+  // Responses at 100 ports of one host, from one server or reflector: an
+  // NTP client's queries answered, or answers to requests made in the
+  // victim's name (monlist, readvar: amplification), whose requests the
+  // sensor did not see.
+  const answers = [
+    NTP_SERVER_REPLY,
+    NTP_BROADCAST,
+    NTP_KISS_OF_DEATH,
+    NTP_MONLIST_RESPONSE,
+    NTP_READVAR_RESPONSE,
+  ];
+  for (const payload of answers) {
+    const packets = times(100, (i) =>
+      decodedUdp({
+        src: server,
+        dst: TARGET,
+        srcPort: 123,
+        dstPort: 20000 + i,
+        atUs: i * 1000,
+      }, payload));
+    assert.deepEqual(run(packets), []);
+  }
+  // The same reflection over IPv6, and replies the snap length cut before
+  // their first byte after the UDP header: the reply cannot be told, and is
+  // taken for one.
+  const reflected = times(100, (i) =>
+    decodedUdp({
+      src: "2001:db8::123",
+      dst: TARGET6,
+      srcPort: 123,
+      dstPort: 20000 + i,
+      atUs: i * 1000,
+    }, NTP_MONLIST_RESPONSE));
+  assert.deepEqual(run(reflected), []);
+  const cut = times(100, (i) => {
+    const frame = udpFrame(
+      { ...MACS, src: server, dst: TARGET },
+      { srcPort: 123, dstPort: 20000 + i },
+      NTP_SERVER_REPLY,
+    );
+    return decodeFrame(frame, { capturedLength: 42, timestampUs: i * 1000 })
+      .packet;
+  });
+  assert.ok(cut.every((p) => p.truncated && p.payloadLength === 48));
+  assert.deepEqual(run(cut), []);
+  // NTP requests from port 123 to those ports (ntpdc's monlist, ntpq's
+  // readvar, a client's query): a scan.
+  for (
+    const payload of [
+      NTP_MONLIST_REQUEST,
+      NTP_READVAR_REQUEST,
+      NTP_CLIENT_REQUEST,
+    ]
+  ) {
+    const packets = times(
+      15,
+      (i) =>
+        decodedUdp(
+          { srcPort: 123, dstPort: 20000 + i, atUs: i * 1000 },
+          payload,
+        ),
+    );
+    assert.equal(run(packets).length, 1);
+    assert.deepEqual(run(packets.slice(1)), []);
+  }
+});
+
+Deno.test("port_scan: a UDP scan of high ports from port 88, 137, 161, 67 or 547 with data is found; those services' replies to high ports are not", () => {
+  const rules: [string, number, Uint8Array[]][] = [
+    ["Kerberos", 88, [KERBEROS_AS_REP, KERBEROS_ERROR]],
+    ["NetBIOS name service", 137, [NBNS_NBSTAT_RESPONSE]],
+    [
+      "SNMP",
+      161,
+      [SNMP_V2C_GET_RESPONSE, SNMP_V3_REPORT, SNMP_V3_ENCRYPTED_RESPONSE],
+    ],
+    // DHCP servers answer only clients' ports (68, 546): from 67 and 547
+    // to a high port nothing is a reply.
+    ["DHCP", 67, []],
+    ["DHCPv6", 547, []],
+  ];
+  for (const [service, srcPort, replies] of rules) {
+    // nmap's payloads, and the service's own requests where it has any.
+    const findings = run(nmapHighPortScan(srcPort, 15));
+    assert.equal(findings.length, 1, service);
+    assert.equal(findings[0]?.attacker, SCANNER, service);
+    assert.equal(findings[0]?.victim, TARGET, service);
+    assert.equal(findings[0]?.evidence.distinctPorts, 15, service);
+    assert.deepEqual(run(nmapHighPortScan(srcPort, 14)), [], service);
+    for (const reply of replies) {
+      const packets = times(100, (i) =>
+        decodedUdp({
+          src: "192.0.2.1",
+          dst: TARGET,
+          srcPort,
+          dstPort: 20000 + i,
+          atUs: i * 1000,
+        }, reply));
+      assert.deepEqual(run(packets), [], service);
+    }
+  }
+  // Requests from the same ports: an AS-REQ, an NBNS query, an SNMP get.
+  const requests: [number, Uint8Array][] = [
+    [88, KERBEROS_AS_REQ],
+    [137, NBNS_NBSTAT_QUERY],
+    [161, SNMP_V2C_GET_REQUEST],
+  ];
+  for (const [srcPort, request] of requests) {
+    const packets = times(
+      15,
+      (i) =>
+        decodedUdp({ srcPort, dstPort: 20000 + i, atUs: i * 1000 }, request),
+    );
+    assert.equal(run(packets).length, 1, String(srcPort));
+    assert.deepEqual(run(packets.slice(1)), [], String(srcPort));
+  }
 });
 
 Deno.test("port_scan: a UDP service above 1024 answering many client ports is not a scan", () => {

@@ -39,6 +39,12 @@ import {
   withHttpPeer,
 } from "./live_sensor.ts";
 
+/** 30 ports above 1023 for which nmap -sU sends a protocol's payload (/usr/share/nmap/nmap-payloads), not an empty datagram. */
+const NMAP_PAYLOAD_HIGH_PORTS =
+  "1194,1604,1645,1701,1812,1900,2049,2123,2152,2302," +
+  "3283,3386,3391,3401,3478,3784,4045,4433,4500,4665," +
+  "4666,4672,4740,5349,5351,5353,5632,5683,5684,5868";
+
 Deno.test("live attacks: real tools in network namespaces raise their alerts", async (t) => {
   const pair = await createNetnsPair("la");
   try {
@@ -205,6 +211,17 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           // queries. 100 high ports, closed (the victim's kernel refuses
           // each one it does not rate-limit).
           await portScanFound(["-sU", "-g", "53"], "1025-1124");
+        },
+      );
+
+      await t.step(
+        `nmap${six} -sU -g 123: a UDP scan of high ports from the NTP port, with nmap's payloads, over ${family.name}`,
+        async () => {
+          // The same evasion from the NTP port, over 30 high ports for
+          // which nmap sends a protocol's payload (nmap-payloads: OpenVPN,
+          // RADIUS, L2TP, SSDP, DTLS, STUN, …): data from a low port, but
+          // none of it an NTP server's reply.
+          await portScanFound(["-sU", "-g", "123"], NMAP_PAYLOAD_HIGH_PORTS);
         },
       );
 

@@ -20,7 +20,7 @@ export interface QueuedEvent {
 export interface ClientQueueOptions {
   /** Packet batches queued at most; older batches are dropped first. */
   maxPacketBatches?: number;
-  /** Alert and status events queued at most; past this the client is cut off (it reconnects with Last-Event-ID). */
+  /** Alert, acknowledgement and status events queued at most; past this the client is cut off (it reconnects with Last-Event-ID). */
   maxAlertEvents?: number;
 }
 
@@ -118,7 +118,8 @@ export class ClientQueue {
           event: { ...item.event, skipped: item.event.skipped + lost, lost },
         };
       }
-    } else if (item.event.type === "alert" || item.event.type === "status") {
+    } else if (item.event.type !== "stats") {
+      // What push counted: alert, status and ack events.
       this.#alertEvents--;
     }
     return item;

@@ -111,6 +111,47 @@ Deno.test("ClientQueue flags a client that falls too far behind on alerts", () =
   assert.equal(queue.overflowed, true);
 });
 
+Deno.test("ClientQueue counts only what is queued: a client that reads every acknowledgement is never cut off", () => {
+  const queue = new ClientQueue({ maxAlertEvents: 3 });
+  const ack = (id: number): SensorEvent => ({
+    type: "ack",
+    alert: {
+      id: "port_scan-1",
+      kind: "port_scan",
+      state: "engaged",
+      severity: "medium",
+      title: "Port scan",
+      summary: "",
+      description: "",
+      recommendation: "",
+      mitre: {
+        id: "T1046",
+        name: "Network Service Discovery",
+        tactic: "Discovery",
+      },
+      attacker: "10.0.0.1",
+      victim: "10.0.0.2",
+      domain: "",
+      firstSeenUs: 0,
+      lastSeenUs: 0,
+      findings: 1,
+      evidence: {},
+      // Acknowledged and reopened in turn, as an analyst might.
+      ...(id % 2 === 1 ? { acknowledged: { atMs: id, note: "" } } : {}),
+    },
+  });
+  for (let id = 1; id <= 20_000; id++) {
+    queue.push({ id, event: ack(id) });
+    assert.equal(queue.take()?.id, id);
+  }
+  assert.equal(queue.overflowed, false);
+  // The limit still holds for acknowledgements left unread.
+  for (let id = 1; id <= 3; id++) queue.push({ id, event: ack(id) });
+  assert.equal(queue.overflowed, false);
+  queue.push({ id: 4, event: ack(4) });
+  assert.equal(queue.overflowed, true);
+});
+
 Deno.test("ClientQueue.next waits, wakes on push, and times out empty", async () => {
   const queue = new ClientQueue();
   assert.equal(await queue.next(10), undefined);

@@ -31,15 +31,18 @@ export interface PcapStoreOptions {
   snapLength?: number;
   /** Bytes of all sessions' files kept in the data directory (oldest sessions deleted first). */
   dirBytes?: number;
+  /** Session files kept in the data directory (oldest deleted first): each start lists and measures them all. */
+  dirFiles?: number;
   /** Bytes of frames waiting for the disk at most (0 writes synchronously). */
   writeBehindBytes?: number;
 }
 
-/** Defaults: 64 MiB files, 512 MiB per session, 2 GiB in the data directory, 16 MiB waiting for the disk. */
+/** Defaults: 64 MiB files, 512 MiB per session, 2 GiB and 2,000 files in the data directory, 16 MiB waiting for the disk. */
 export const PCAP_STORE_DEFAULTS = {
   fileBytes: 64 * 1024 * 1024,
   sessionBytes: 512 * 1024 * 1024,
   dirBytes: 2 * 1024 * 1024 * 1024,
+  dirFiles: 2_000,
   snapLength: 262144,
   writeBehindBytes: 16 * 1024 * 1024,
 } satisfies Required<PcapStoreOptions>;
@@ -276,37 +279,57 @@ export function joinSessionFiles(
   });
 }
 
+/** Session files measured at once by {@linkcode pruneDataDir}. */
+const STAT_BATCH = 64;
+
 /**
- * Deletes the oldest session files in `dir` until its pcap files take at
- * most `maxBytes`. Returns the number of files deleted.
+ * Deletes the oldest session files in `dir` until its session files take
+ * at most `maxBytes` and number at most `maxFiles` (without a file cap,
+ * small sessions would pile up by the hundred thousand under the byte cap,
+ * and every start and PCAP download lists them all). Returns the number of
+ * files deleted.
  */
 export async function pruneDataDir(
   dir: string,
   maxBytes: number,
+  maxFiles = PCAP_STORE_DEFAULTS.dirFiles,
 ): Promise<number> {
-  const files: { path: string; bytes: number; mtimeMs: number }[] = [];
+  const paths: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile || !SESSION_FILE.test(entry.name)) continue;
-      const path = `${dir}/${entry.name}`;
-      const info = await Deno.stat(path);
-      files.push({
-        path,
-        bytes: info.size,
-        mtimeMs: info.mtime?.getTime() ?? 0,
-      });
+      if (entry.isFile && SESSION_FILE.test(entry.name)) {
+        paths.push(`${dir}/${entry.name}`);
+      }
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return 0;
     throw error;
   }
+  const files: { path: string; bytes: number; mtimeMs: number }[] = [];
+  for (let i = 0; i < paths.length; i += STAT_BATCH) {
+    const batch = paths.slice(i, i + STAT_BATCH);
+    const infos = await Promise.all(
+      batch.map((path) => Deno.stat(path).catch(() => undefined)),
+    );
+    infos.forEach((info, k) => {
+      // Gone since the listing (another process pruned it): nothing to count.
+      if (info === undefined) return;
+      files.push({
+        path: batch[k]!,
+        bytes: info.size,
+        mtimeMs: info.mtime?.getTime() ?? 0,
+      });
+    });
+  }
   files.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
   let total = files.reduce((sum, file) => sum + file.bytes, 0);
+  let count = files.length;
   let deleted = 0;
   for (const file of files) {
-    if (total <= maxBytes) break;
+    if (total <= maxBytes && count <= maxFiles) break;
     await Deno.remove(file.path).catch(() => {});
     total -= file.bytes;
+    count--;
     deleted++;
   }
   return deleted;

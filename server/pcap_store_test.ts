@@ -129,6 +129,28 @@ Deno.test("pruneDataDir deletes the oldest session files until the directory fit
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("pruneDataDir also keeps at most so many session files, the newest", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
+  // 150 small sessions (more than one batch of measurements), oldest first.
+  for (let n = 0; n < 150; n++) {
+    const path = `${dir}/s${n.toString(36).padStart(3, "0")}-0000.pcap`;
+    await Deno.writeFile(path, new Uint8Array(24));
+    await Deno.utime(path, 1000 + n, 1000 + n);
+  }
+  await Deno.writeFile(`${dir}/operator-capture.pcap`, new Uint8Array(24));
+  assert.equal(await pruneDataDir(dir, 1 << 30, 150), 0);
+  assert.equal(await pruneDataDir(dir, 1 << 30, 100), 50);
+  const left = [];
+  for await (const entry of Deno.readDir(dir)) left.push(entry.name);
+  assert.equal(left.length, 101);
+  assert.ok(left.includes("operator-capture.pcap"));
+  // The 100 newest sessions are kept.
+  for (let n = 50; n < 150; n++) {
+    assert.ok(left.includes(`s${n.toString(36).padStart(3, "0")}-0000.pcap`));
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("SessionPcapWriter names a data directory that is a file", async () => {
   const file = await Deno.makeTempFile();
   try {

@@ -375,6 +375,7 @@ export class Sensor {
     await pruneDataDir(
       this.#options.dataDir,
       this.#options.pcap?.dirBytes ?? PCAP_STORE_DEFAULTS.dirBytes,
+      this.#options.pcap?.dirFiles ?? PCAP_STORE_DEFAULTS.dirFiles,
     ).catch(() => 0);
     this.#pcap = undefined; // the last session's, closed; none if this fails
     this.#pcap = new SessionPcapWriter(

@@ -37,6 +37,8 @@ export interface StreamHubOptions extends ClientQueueOptions {
   keepAliveMs?: number;
   /** Reconnection delay suggested to clients, ms (`retry:`). */
   retryMs?: number;
+  /** Clients connected at once at most; one more is refused with 503 (each holds a connection, a queue and a file descriptor). */
+  maxClients?: number;
   /**
    * The first event's id. By default the time the hub starts, in ms × 1000:
    * a later server process's ids all exceed an earlier one's, so a client
@@ -49,6 +51,9 @@ export interface StreamHubOptions extends ClientQueueOptions {
    */
   firstId?: number;
 }
+
+/** Clients a {@linkcode StreamHub} serves at once by default: the dashboard's pages, `curl -N` pipes and SIEM collectors, with room to spare. */
+export const DEFAULT_MAX_STREAM_CLIENTS = 256;
 
 /** Fans bus events out to SSE clients, each through its own bounded queue. */
 export class StreamHub {
@@ -107,6 +112,13 @@ export class StreamHub {
       // cancelled, and would stay, taking every event, for good.
       setSseHeaders(c);
       return c.newResponse(null);
+    }
+    const maxClients = this.#options.maxClients ?? DEFAULT_MAX_STREAM_CLIENTS;
+    if (this.#clients.size >= maxClients) {
+      throw new SensorError(
+        503,
+        `Too many stream clients (${maxClients} connected): close one and retry`,
+      );
     }
     // Digits only, as this hub writes ids.
     const lastId = digitsOnly(

@@ -4,6 +4,7 @@ import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import { sseMessage, StreamHub } from "./stream_hub.ts";
 import { readSse } from "../tests/sse_client.ts";
+import { SensorError } from "./session_errors.ts";
 
 function status(message: string, cleared = false): SensorEvent {
   return {
@@ -347,5 +348,40 @@ Deno.test("StreamHub gives a client of an earlier server process everything held
   const events = await resumed;
   assert.equal(events.length, 501);
   assert.equal(events[0]!.data.message, "new session");
+  hub.close();
+});
+
+Deno.test("StreamHub refuses a client past its limit with 503, and takes one again when another leaves", async () => {
+  const bus = new EventBus<SensorEvent>();
+  const hub = new StreamHub(bus, {
+    keepAliveMs: 50,
+    firstId: 1,
+    maxClients: 2,
+  });
+  const app = new Hono();
+  // As the app answers a SensorError.
+  app.onError((error, c) =>
+    error instanceof SensorError
+      ? c.json({ error: error.message }, error.status)
+      : c.json({ error: "Internal error" }, 500)
+  );
+  app.get("/stream", (c) => hub.handle(c));
+  const first = await app.request("/stream");
+  const second = await app.request("/stream");
+  assert.equal(hub.clients, 2);
+  const third = await app.request("/stream");
+  assert.equal(third.status, 503);
+  assert.match(
+    (await third.json()).error,
+    /Too many stream clients \(2 connected\)/,
+  );
+  assert.equal(hub.clients, 2);
+  await first.body!.cancel();
+  assert.equal(hub.clients, 1);
+  const again = await app.request("/stream");
+  assert.equal(again.status, 200);
+  await again.body!.cancel();
+  await second.body!.cancel();
+  assert.equal(hub.clients, 0);
   hub.close();
 });

@@ -693,6 +693,40 @@ Deno.test("a nanosecond capture's session PCAP and alert slices, from the ring a
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("the report's PCAP digest is reused while the session's files are unchanged, and taken afresh when they change", async () => {
+  const { post, request, session, dataDir, close } = await replayed(HTTP_CAP);
+  const digest = async () =>
+    (await (await post("/api/export/report")).json()).pcap;
+  const download = async () =>
+    new Uint8Array(
+      await (await request(`/api/export/pcap/${session.id}`)).arrayBuffer(),
+    );
+  const sha256 = (bytes: Uint8Array) =>
+    createHash("sha256").update(bytes).digest("hex");
+  const first = await digest();
+  assert.deepEqual(await digest(), first);
+  const pcap = await download();
+  assert.deepEqual(first, {
+    ...first,
+    sha256: sha256(pcap),
+    bytes: pcap.length,
+  });
+  // The session's file grows (as a running session's does): a new digest.
+  const [file] = [...Deno.readDirSync(dataDir)].filter((entry) =>
+    entry.name.startsWith(`${session.id}-`)
+  );
+  const path = `${dataDir}/${file!.name}`;
+  const lastRecord = pcap.subarray(pcap.length - 100);
+  await Deno.writeFile(path, lastRecord, { append: true });
+  const grown = await download();
+  assert.equal(grown.length, pcap.length + 100);
+  const second = await digest();
+  assert.equal(second.sha256, sha256(grown));
+  assert.equal(second.bytes, grown.length);
+  assert.notEqual(second.sha256, first.sha256);
+  await close();
+});
+
 Deno.test("a session that captured nothing exports an empty, valid PCAP; HEAD of a slice gives its length", async () => {
   const { post, request, sensor, close } = await setup();
   const started = await post("/api/start", {

@@ -14,7 +14,7 @@ import { SEVERITY_ORDER } from "../detectors/alert.ts";
 import type { LatencySnapshot } from "../detectors/latency/latency_analyzer.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { SessionInfo } from "./sensor.ts";
-import { openSessionPcap } from "./pcap_store.ts";
+import { joinSessionFiles, sessionPcapFiles } from "./pcap_store.ts";
 
 /** One recommendation with why it is made. */
 export interface Recommendation {
@@ -222,12 +222,52 @@ function recommend(
   return out;
 }
 
+/** A session PCAP's digest and length. */
+type PcapDigest = { sha256: string; bytes: number };
+
+/**
+ * The last session PCAP digested, by its files' paths, sizes and times:
+ * reused while none of them changed. A report is often downloaded again,
+ * and hashing a 576 MiB PCAP takes 1–3 s of CPU each time.
+ */
+let lastDigest: { key: string; digest: Promise<PcapDigest> } | undefined;
+
 async function hashPcap(
   dataDir: string,
   sessionId: string,
-): Promise<{ sha256: string; bytes: number } | null> {
-  const stream = await openSessionPcap(dataDir, sessionId);
-  if (!stream) return null;
+): Promise<PcapDigest | null> {
+  const paths = await sessionPcapFiles(dataDir, sessionId);
+  if (paths.length === 0) return null;
+  const key = await filesKey(paths);
+  if (key !== undefined && lastDigest?.key === key) {
+    return await lastDigest.digest;
+  }
+  const digest = digestOf(joinSessionFiles(paths));
+  // Taken by a report asked for while this one hashes, too.
+  if (key !== undefined) lastDigest = { key, digest };
+  try {
+    return await digest;
+  } catch (error) {
+    if (lastDigest?.digest === digest) lastDigest = undefined;
+    throw error;
+  }
+}
+
+/** The files' paths, sizes and modification times, or undefined when one could not be read (gone since it was listed). */
+async function filesKey(paths: string[]): Promise<string | undefined> {
+  try {
+    const infos = await Promise.all(paths.map((path) => Deno.stat(path)));
+    return infos.map((info, k) =>
+      `${paths[k]}\t${info.size}\t${info.mtime?.getTime() ?? 0}`
+    ).join("\n");
+  } catch {
+    return undefined;
+  }
+}
+
+async function digestOf(
+  stream: ReadableStream<Uint8Array>,
+): Promise<PcapDigest> {
   // Streamed: a session PCAP may be hundreds of MiB.
   const hash = createHash("sha256");
   let bytes = 0;

@@ -11,6 +11,7 @@ import { listInterfaces } from "../capture/interfaces.ts";
 import { publicPacketFields } from "../capture/packet_record.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
+import { PcapDigests } from "./pcap_digest.ts";
 import { SliceQueue, sliceSessionPcap } from "./pcap_slice.ts";
 import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
@@ -39,6 +40,8 @@ export interface AppDeps {
   token?: string;
   /** The dashboard's files; none: `/` explains how to build them. */
   ui?: UiAssets;
+  /** Digests of session PCAPs for reports (one is made when not given). */
+  digests?: PcapDigests;
 }
 
 const MAX_LIMIT = 10_000;
@@ -56,6 +59,7 @@ function pcapHeaders(name: string): Record<string, string> {
 /** Builds the Hono app. */
 export function createApp(deps: AppDeps): Hono {
   const diskSlices = new SliceQueue();
+  const digests = deps.digests ?? new PcapDigests();
   const { sensor, hub } = deps;
   const app = new Hono();
 
@@ -263,6 +267,7 @@ export function createApp(deps: AppDeps): Hono {
       alerts: sensor.alerts(),
       tally: sensor.alertTally(),
       dataDir: sensor.dataDir,
+      digests,
     });
     c.header(
       "Content-Disposition",

@@ -712,9 +712,9 @@ Deno.test("the report's PCAP digest is reused while the session's files are unch
     bytes: pcap.length,
   });
   // The session's file grows (as a running session's does): a new digest.
-  const [file] = [...Deno.readDirSync(dataDir)].filter((entry) =>
-    entry.name.startsWith(`${session.id}-`)
-  );
+  const [file] = (await Array.fromAsync(Deno.readDir(dataDir))).filter((
+    entry,
+  ) => entry.name.startsWith(`${session.id}-`));
   const path = `${dataDir}/${file!.name}`;
   const lastRecord = pcap.subarray(pcap.length - 100);
   await Deno.writeFile(path, lastRecord, { append: true });

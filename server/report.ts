@@ -6,7 +6,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import type { Alert, AlertKind, Severity } from "../detectors/alert.ts";
 import { ALERT_CATALOG } from "../detectors/catalog.ts";
 import type { AlertTally } from "../detectors/alert_lifecycle.ts";
@@ -14,7 +13,7 @@ import { SEVERITY_ORDER } from "../detectors/alert.ts";
 import type { LatencySnapshot } from "../detectors/latency/latency_analyzer.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { SessionInfo } from "./sensor.ts";
-import { joinSessionFiles, sessionPcapFiles } from "./pcap_store.ts";
+import type { PcapDigests } from "./pcap_digest.ts";
 
 /** One recommendation with why it is made. */
 export interface Recommendation {
@@ -67,6 +66,8 @@ export interface ReportInput {
   /** Counts of every alert of the session (`alerts` is a bounded history). */
   tally: AlertTally;
   dataDir: string;
+  /** Digests of session PCAPs, kept between reports. */
+  digests: PcapDigests;
 }
 
 /** Cleartext protocols worth a recommendation when seen. */
@@ -122,7 +123,7 @@ export async function buildReport(input: ReportInput): Promise<IncidentReport> {
     protocols: stats.protocols,
     latency: input.latency,
     recommendations: recommend(tally, alerts, stats, input.latency, session),
-    pcap: session ? await pcapOf(input.dataDir, session) : null,
+    pcap: session ? await pcapOf(input, session) : null,
   };
 }
 
@@ -222,68 +223,12 @@ function recommend(
   return out;
 }
 
-/** A session PCAP's digest and length. */
-type PcapDigest = { sha256: string; bytes: number };
-
-/**
- * The last session PCAP digested, by its files' paths, sizes and times:
- * reused while none of them changed. A report is often downloaded again,
- * and hashing a 576 MiB PCAP takes 1–3 s of CPU each time.
- */
-let lastDigest: { key: string; digest: Promise<PcapDigest> } | undefined;
-
-async function hashPcap(
-  dataDir: string,
-  sessionId: string,
-): Promise<PcapDigest | null> {
-  const paths = await sessionPcapFiles(dataDir, sessionId);
-  if (paths.length === 0) return null;
-  const key = await filesKey(paths);
-  if (key !== undefined && lastDigest?.key === key) {
-    return await lastDigest.digest;
-  }
-  const digest = digestOf(joinSessionFiles(paths));
-  // Taken by a report asked for while this one hashes, too.
-  if (key !== undefined) lastDigest = { key, digest };
-  try {
-    return await digest;
-  } catch (error) {
-    if (lastDigest?.digest === digest) lastDigest = undefined;
-    throw error;
-  }
-}
-
-/** The files' paths, sizes and modification times, or undefined when one could not be read (gone since it was listed). */
-async function filesKey(paths: string[]): Promise<string | undefined> {
-  try {
-    const infos = await Promise.all(paths.map((path) => Deno.stat(path)));
-    return infos.map((info, k) =>
-      `${paths[k]}\t${info.size}\t${info.mtime?.getTime() ?? 0}`
-    ).join("\n");
-  } catch {
-    return undefined;
-  }
-}
-
-async function digestOf(
-  stream: ReadableStream<Uint8Array>,
-): Promise<PcapDigest> {
-  // Streamed: a session PCAP may be hundreds of MiB.
-  const hash = createHash("sha256");
-  let bytes = 0;
-  for await (const chunk of stream) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest("hex"), bytes };
-}
-
 /** The report's `pcap` entry for `session`, or null when it has no PCAP. */
 async function pcapOf(
-  dataDir: string,
+  input: ReportInput,
   session: SessionInfo,
 ): Promise<IncidentReport["pcap"]> {
-  const hashed = await hashPcap(dataDir, session.id);
+  const hashed = await input.digests.digest(input.dataDir, session.id);
   return hashed &&
     { ...hashed, includesBeforeClear: session.clearedMs !== null };
 }

@@ -5,7 +5,9 @@
  * record that lies wholly inside a chunk is handed on as a view of that chunk,
  * and only a record that straddles two chunks is assembled in a pending
  * buffer. The hot path allocates nothing per record: one reused
- * {@linkcode PcapRecord}, one `DataView` per chunk.
+ * {@linkcode PcapRecord}, one `DataView` per chunk (but a BigInt for each
+ * record of a pcapng interface with a resolution finer than 2^-32 s, or
+ * 10^-12 s).
  *
  * Behaviour follows libpcap (sf-pcap.c, sf-pcapng.c) where the formats leave
  * room for choice:
@@ -153,6 +155,8 @@ export class CaptureParser {
   #lastTimestampUs = 0;
   /** pcapng: ns past the last timestamp (`PcapRecord.subMicrosecondNs`), which a Simple Packet Block reuses. */
   #lastSubMicrosecondNs = -1;
+  /** pcapng: whether an interface whose times fall between microseconds has been described: the others' records then carry 0 ns, not -1, so a writer keeps every interface's nanoseconds. */
+  #subMicrosecondClock = false;
   /** Stream offset of the current chunk's first byte. */
   #chunkStartByte = 0;
 
@@ -706,6 +710,8 @@ export class CaptureParser {
     } else {
       this.#lastSubMicrosecondNs = iface.subMicrosecond
         ? pcapngSubMicrosecondNs(iface, high, low)
+        : this.#subMicrosecondClock
+        ? 0
         : -1;
     }
     this.#deliver(
@@ -824,6 +830,7 @@ export class CaptureParser {
     const iface = createInterface(linkType, snapLength, tsResolution);
     iface.offsetUs = offsetSeconds * 1_000_000;
     this.#interfaces.push(iface);
+    if (iface.subMicrosecond) this.#subMicrosecondClock = true;
     if (iface.maxCapturedBytes + BLOCK_OVERHEAD_BYTES > this.#maxBlockBytes) {
       this.#maxBlockBytes = iface.maxCapturedBytes + BLOCK_OVERHEAD_BYTES;
     }
@@ -922,8 +929,9 @@ export function captureFormatOfMagic(
 /**
  * The nanoseconds past the whole microsecond (0–999) of a 64-bit pcapng
  * timestamp, on an interface whose times can fall between microseconds
- * (rounded down to the nanosecond); without BigInt for decimal resolutions
- * up to 10^-15 s.
+ * (rounded down to the nanosecond); without BigInt for binary resolutions
+ * up to 2^-32 s and decimal ones while the units stay exact in a double
+ * (nanoseconds and picoseconds).
  */
 function pcapngSubMicrosecondNs(
   iface: PcapngInterface,
@@ -938,6 +946,13 @@ function pcapngSubMicrosecondNs(
       const unitsPastUs = rest % divisor;
       return Math.floor(unitsPastUs * 1000 / divisor);
     }
+  } else if (iface.tsKind === TS_BINARY && iface.tsScale <= 32) {
+    // units × 10^6 mod 2^n (the µs's remainder, in units × 10^6), from the
+    // low word alone: high × 2^32 is a multiple of 2^n. Both products stay
+    // below 2^53.
+    const unit = 2 ** iface.tsScale;
+    const pastUs = ((low % unit) * 1_000_000) % unit;
+    return Math.floor(pastUs * 1000 / unit);
   }
   const units = (BigInt(high) << 32n) | BigInt(low);
   return Number(units * 1_000_000_000n / iface.tsUnitsPerSecond % 1000n);

@@ -805,7 +805,53 @@ Deno.test("CaptureParser converts pcapng timestamps of every resolution to µs e
         `if_tsresol 0x${resolution.toString(16)}, ${values[i]} units`,
       );
     });
+    // And the nanoseconds past the µs, where times can fall between
+    // microseconds (decimal finer than 10^-6 s, binary from 2^-7 s).
+    const between = (resolution & 0x80) !== 0 ? exponent >= 7n : exponent > 6n;
+    const nanoseconds: number[] = [];
+    const parser = new CaptureParser();
+    parser.push(
+      concat(...blocks),
+      (record) => nanoseconds.push(record.subMicrosecondNs),
+    );
+    parser.finish();
+    assert.deepEqual(
+      nanoseconds,
+      values.map((value) =>
+        between ? Number(value * 1_000_000_000n / unitsPerSecond % 1000n) : -1
+      ),
+      `if_tsresol 0x${resolution.toString(16)}`,
+    );
   }
+});
+
+Deno.test("CaptureParser gives a pcapng's microsecond interface 0 ns, not -1, once a nanosecond one is described", () => {
+  const seen: [number, number, number][] = [];
+  const parser = new CaptureParser();
+  parser.push(
+    concat(
+      shb(LE),
+      idb(LE, 1, 0),
+      idb(LE, 1, 0, [tsresol(9)]),
+      epb(LE, 0, 1_700_000_000_000_007n, frame(4, 0)),
+      epb(LE, 1, 1_700_000_000_000_007_123n, frame(4, 1)),
+    ),
+    (r) => seen.push([r.interfaceId, r.timestampUs, r.subMicrosecondNs]),
+  );
+  parser.finish();
+  assert.deepEqual(seen, [
+    [0, 1_700_000_000_000_007, 0],
+    [1, 1_700_000_000_000_007, 123],
+  ]);
+  // A microsecond capture's records carry -1.
+  const micro: number[] = [];
+  const plain = new CaptureParser();
+  plain.push(
+    concat(shb(LE), idb(LE, 1, 0), epb(LE, 0, 7n, frame(4, 0))),
+    (r) => micro.push(r.subMicrosecondNs),
+  );
+  plain.finish();
+  assert.deepEqual(micro, [-1]);
 });
 
 Deno.test("CaptureParser counts a pcapng timestamp past 2106 or before 1970 and gives the packet the one before", () => {

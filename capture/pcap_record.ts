@@ -27,9 +27,10 @@ export interface PcapRecord {
   /**
    * Nanoseconds past `timestampUs` (0–999) when the capture's times can fall
    * between microseconds (nanosecond pcap, pcapng with an `if_tsresol` finer
-   * than 1 µs or not a whole number of µs); -1 when it counts whole
-   * microseconds. Writers keep it: a nanosecond capture exported again stays
-   * nanosecond.
+   * than 1 µs or not a whole number of µs; in a pcapng, once such an
+   * interface is described, the other interfaces' records carry 0); -1 when
+   * it counts whole microseconds. Writers keep it: a nanosecond capture
+   * exported again stays nanosecond.
    */
   subMicrosecondNs: number;
   /** Bytes present in the capture. */

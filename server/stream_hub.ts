@@ -37,8 +37,15 @@ export interface StreamHubOptions extends ClientQueueOptions {
   keepAliveMs?: number;
   /** Reconnection delay suggested to clients, ms (`retry:`). */
   retryMs?: number;
-  /** Clients connected at once at most; one more is refused with 503 (each holds a connection, a queue and a file descriptor). */
+  /**
+   * Clients connected at once at most (each holds a connection, a queue and
+   * a file descriptor). When full, a newcomer takes the place of the client
+   * that has taken nothing for longest, if that is `stalledMs` or more;
+   * else it is refused with 503.
+   */
   maxClients?: number;
+  /** Milliseconds a client has taken nothing (its connection is not reading) before a newcomer may take its place when the hub is full. */
+  stalledMs?: number;
   /**
    * The first event's id. By default the time the hub starts, in ms × 1000:
    * a later server process's ids all exceed an earlier one's, so a client
@@ -55,12 +62,30 @@ export interface StreamHubOptions extends ClientQueueOptions {
 /** Clients a {@linkcode StreamHub} serves at once by default: the dashboard's pages, `curl -N` pipes and SIEM collectors, with room to spare. */
 export const DEFAULT_MAX_STREAM_CLIENTS = 256;
 
+/** Milliseconds a client takes nothing before it counts as stalled, by default: twice the keep-alive interval, as a reading client takes a keep-alive at least every 15 s. */
+export const DEFAULT_STALLED_MS = 30_000;
+
+/** Why a stalled client's stream ends, as Deno's server prints it. */
+const STALLED_REASON =
+  "netmirror: a stream client that took nothing for too long was dropped to make room for a new one";
+
+/** One connected client: the event types it asked for, and when its connection last took a chunk. */
+interface StreamClient {
+  types: Set<string>;
+  /** Whether its connection is waiting for the next chunk now (a pull is pending). */
+  pulling: boolean;
+  /** When its connection last took a chunk (performance.now(), ms). */
+  lastTakenMs: number;
+  /** Ends the stream at once, unread data dropped: for a client that stopped reading. */
+  evict: () => void;
+}
+
 /** Fans bus events out to SSE clients, each through its own bounded queue. */
 export class StreamHub {
   readonly #options: StreamHubOptions;
   readonly #history: { id: number; event: SensorEvent }[] = [];
   readonly #historySize: number;
-  readonly #clients = new Map<ClientQueue, Set<string>>();
+  readonly #clients = new Map<ClientQueue, StreamClient>();
   #nextId: number;
   /** The latest stats event since the last clear, for clients that connect. */
   #lastStats: QueuedEvent | undefined;
@@ -114,7 +139,7 @@ export class StreamHub {
       return c.newResponse(null);
     }
     const maxClients = this.#options.maxClients ?? DEFAULT_MAX_STREAM_CLIENTS;
-    if (this.#clients.size >= maxClients) {
+    if (this.#clients.size >= maxClients && !this.#evictStalled()) {
       throw new SensorError(
         503,
         `Too many stream clients (${maxClients} connected): close one and retry`,
@@ -155,7 +180,6 @@ export class StreamHub {
       }
     }
     if (stats !== undefined) queue.push(stats);
-    this.#clients.set(queue, types);
     const keepAliveMs = this.#options.keepAliveMs ?? 15_000;
     let ended = false;
     const end = () => {
@@ -165,6 +189,20 @@ export class StreamHub {
       this.#clients.delete(queue);
     };
     let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const client: StreamClient = {
+      types,
+      pulling: false,
+      lastTakenMs: performance.now(),
+      evict: () => {
+        if (ended || stream === undefined) return;
+        end();
+        // An error, not a close: the server drops the connection instead
+        // of waiting to write what is queued to a peer that does not read.
+        // Deno's server prints the reason on stderr: a line, not a trace.
+        stream.error(STALLED_REASON);
+      },
+    };
+    this.#clients.set(queue, client);
     /** Too far behind (or the hub closed): say so and end. */
     const cutOff = (
       controller: ReadableStreamDefaultController<Uint8Array>,
@@ -186,9 +224,12 @@ export class StreamHub {
         );
       },
       pull: async (controller) => {
+        client.pulling = true;
         const first = queue.overflowed
           ? undefined
           : await queue.next(keepAliveMs);
+        client.pulling = false;
+        client.lastTakenMs = performance.now();
         if (ended) return; // cancelled while waiting
         if (first === undefined) {
           if (queue.overflowed) {
@@ -228,9 +269,26 @@ export class StreamHub {
       this.#history.push(item);
       if (this.#history.length > this.#historySize) this.#history.shift();
     }
-    for (const [client, types] of this.#clients) {
-      if (types.has(event.type)) client.push(item);
+    for (const [queue, client] of this.#clients) {
+      if (client.types.has(event.type)) queue.push(item);
     }
+  }
+
+  /** Ends the client that has taken nothing for longest, if that is `stalledMs` or more; whether one was. */
+  #evictStalled(): boolean {
+    const stalledMs = this.#options.stalledMs ?? DEFAULT_STALLED_MS;
+    let oldest: StreamClient | undefined;
+    for (const client of this.#clients.values()) {
+      if (client.pulling) continue;
+      if (oldest === undefined || client.lastTakenMs < oldest.lastTakenMs) {
+        oldest = client;
+      }
+    }
+    if (
+      oldest === undefined || performance.now() - oldest.lastTakenMs < stalledMs
+    ) return false;
+    oldest.evict();
+    return true;
   }
 }
 

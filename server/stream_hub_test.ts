@@ -385,3 +385,56 @@ Deno.test("StreamHub refuses a client past its limit with 503, and takes one aga
   assert.equal(hub.clients, 0);
   hub.close();
 });
+
+Deno.test("StreamHub, when full, gives a newcomer the place of the client that has taken nothing for longest, once it has stalled", async () => {
+  const bus = new EventBus<SensorEvent>();
+  const hub = new StreamHub(bus, {
+    keepAliveMs: 10_000,
+    firstId: 1,
+    maxClients: 2,
+    stalledMs: 100,
+  });
+  const app = new Hono();
+  app.onError((error, c) =>
+    error instanceof SensorError
+      ? c.json({ error: error.message }, error.status)
+      : c.json({ error: "Internal error" }, 500)
+  );
+  app.get("/stream", (c) => hub.handle(c));
+  // One client that reads (its next read waits for an event), one that
+  // never reads.
+  const reading = (await app.request("/stream")).body!.getReader();
+  await reading.read(); // the retry line
+  const waiting = reading.read(); // pending: nothing to send yet
+  const silent = await app.request("/stream");
+  assert.equal(hub.clients, 2);
+  // Not stalled yet: refused.
+  const early = await app.request("/stream");
+  assert.equal(early.status, 503);
+  await early.body?.cancel();
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  // The silent one is now stalled and gives its place; the reader keeps its.
+  const late = await app.request("/stream");
+  assert.equal(late.status, 200);
+  assert.equal(hub.clients, 2);
+  // Ended at once: even the retry line it never took is dropped.
+  const reason = await silent.body!.getReader().read().then(
+    () => "read",
+    (reason) => String(reason),
+  );
+  assert.match(reason, /stream client that took nothing for too long/);
+  bus.publish(status("still here"));
+  const { value } = await waiting;
+  assert.match(new TextDecoder().decode(value), /still here/);
+  // Both remaining clients took something lately or wait now: refused.
+  const lateReader = late.body!.getReader();
+  await lateReader.read();
+  const lateWaiting = lateReader.read();
+  const refused = await app.request("/stream");
+  assert.equal(refused.status, 503);
+  await refused.body?.cancel();
+  hub.close();
+  await reading.cancel();
+  await lateReader.cancel();
+  await lateWaiting.catch(() => {});
+});

@@ -77,16 +77,26 @@ function putUint32Le(target: Uint8Array, offset: number, value: number): void {
   target[offset + 3] = (value >>> 24) & 255;
 }
 
+/** Options of a {@linkcode PcapBuilder}. */
+export interface PcapBuilderOptions {
+  /** Snap length in the file header (default 262144). */
+  snapLength?: number;
+  /** Whether the file counts time in ns (magic a1b23c4d) instead of µs. */
+  nanosecond?: boolean;
+}
+
 /** Accumulates frames into one in-memory pcap file. */
 export class PcapBuilder {
   readonly #parts: Uint8Array[] = [];
   #length = 0;
   readonly #nanosecond: boolean;
 
-  /** Starts a file of `linkType` frames, with timestamps in ns when `nanosecond`. */
-  constructor(linkType: number, snapLength = 262144, nanosecond = false) {
-    this.#nanosecond = nanosecond;
-    this.#push(pcapFileHeader(linkType, snapLength, nanosecond));
+  /** Starts a file of `linkType` frames (snap length 262144 and µs unless told). */
+  constructor(linkType: number, options: PcapBuilderOptions = {}) {
+    this.#nanosecond = options.nanosecond ?? false;
+    this.#push(
+      pcapFileHeader(linkType, options.snapLength ?? 262144, this.#nanosecond),
+    );
   }
 
   /** Appends one frame captured at `timestampUs` (and `subMicrosecondNs` past it, kept in a nanosecond file). */

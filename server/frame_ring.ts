@@ -211,11 +211,10 @@ export class FrameRing {
       if (!matches(view)) continue;
       if (builder === undefined) {
         linkType = view.linkType;
-        builder = new PcapBuilder(
-          linkType,
-          this.#options.snapLength,
-          this.#subMicrosecondNs[i]! >= 0,
-        );
+        builder = new PcapBuilder(linkType, {
+          snapLength: this.#options.snapLength,
+          nanosecond: this.#subMicrosecondNs[i]! >= 0,
+        });
       }
       if (view.linkType !== linkType) continue;
       builder.add(
@@ -227,7 +226,7 @@ export class FrameRing {
       if (this.#cut[i] === 1) cutFrames++;
       frames++;
     }
-    builder ??= new PcapBuilder(1, this.#options.snapLength);
+    builder ??= new PcapBuilder(1, { snapLength: this.#options.snapLength });
     return { bytes: builder.toBytes(), frames, cutFrames };
   }
 

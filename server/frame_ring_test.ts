@@ -24,7 +24,7 @@ function expectedPcap(
   frames: PcapRecord[],
   snapLength: number,
 ): Uint8Array {
-  const builder = new PcapBuilder(1, snapLength);
+  const builder = new PcapBuilder(1, { snapLength });
   for (const frame of frames) {
     builder.add(
       frame.timestampUs,

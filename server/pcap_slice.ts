@@ -75,11 +75,9 @@ export async function sliceSessionPcap(
       view.offset = raw.offset;
       view.length = raw.capturedLength;
       if (!matches(view)) return;
-      builder ??= new PcapBuilder(
-        raw.linkType,
-        undefined,
-        raw.subMicrosecondNs >= 0,
-      );
+      builder ??= new PcapBuilder(raw.linkType, {
+        nanosecond: raw.subMicrosecondNs >= 0,
+      });
       const frame = raw.bytes.subarray(
         raw.offset,
         raw.offset + raw.capturedLength,

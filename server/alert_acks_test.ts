@@ -1,35 +1,10 @@
 import assert from "node:assert/strict";
-import type { Alert } from "../detectors/alert.ts";
 import { AlertAcks, MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
-
-function alert(id: string, severity: Alert["severity"] = "medium"): Alert {
-  return {
-    id,
-    kind: "port_scan",
-    state: "engaged",
-    severity,
-    title: "Port scan",
-    summary: "",
-    description: "",
-    recommendation: "",
-    mitre: {
-      id: "T1046",
-      name: "Network Service Discovery",
-      tactic: "Discovery",
-    },
-    attacker: "10.0.0.1",
-    victim: "10.0.0.2",
-    domain: "",
-    firstSeenUs: 0,
-    lastSeenUs: 0,
-    findings: 1,
-    evidence: {},
-  };
-}
+import { sampleAlert } from "./test_alerts.ts";
 
 Deno.test("AlertAcks decorates acknowledged alerts only, and forgets on reopen and clear", () => {
   const acks = new AlertAcks();
-  const plain = alert("port_scan-1");
+  const plain = sampleAlert("port_scan-1");
   assert.equal(acks.decorate(plain), plain);
   acks.acknowledge(plain, "known pentest", 1_000);
   assert.deepEqual(acks.decorate(plain).acknowledged, {
@@ -55,16 +30,16 @@ Deno.test("AlertAcks decorates acknowledged alerts only, and forgets on reopen a
 
 Deno.test("AlertAcks: an escalation withdraws the acknowledgement; an update without one keeps it", () => {
   const acks = new AlertAcks();
-  acks.acknowledge(alert("port_scan-1"), "", 1_000);
+  acks.acknowledge(sampleAlert("port_scan-1"), "", 1_000);
   const updated = acks.onEvent({
     type: "updated",
-    alert: alert("port_scan-1"),
+    alert: sampleAlert("port_scan-1"),
   });
   assert.equal(updated.reopened, false);
   assert.ok(updated.event.alert.acknowledged);
   const escalated = acks.onEvent({
     type: "updated",
-    alert: alert("port_scan-1", "high"),
+    alert: sampleAlert("port_scan-1", "high"),
     escalatedFrom: "medium",
   });
   assert.equal(escalated.reopened, true);
@@ -75,7 +50,7 @@ Deno.test("AlertAcks: an escalation withdraws the acknowledgement; an update wit
 
 Deno.test("AlertAcks: an alert released after its acknowledgement and back (a new incident under its id) is open again", () => {
   const acks = new AlertAcks();
-  const scan = alert("port_scan-1");
+  const scan = sampleAlert("port_scan-1");
   acks.acknowledge(scan, "", 1_000);
   const released = acks.onEvent({
     type: "released",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ClientQueue } from "./client_queue.ts";
 import type { SensorEvent } from "./events.ts";
 import type { PacketRow } from "./packet_row.ts";
+import { sampleAlert } from "./test_alerts.ts";
 
 function rows(count: number): PacketRow[] {
   return Array.from({ length: count }, (_, n) => ({
@@ -116,26 +117,7 @@ Deno.test("ClientQueue counts only what is queued: a client that reads every ack
   const ack = (id: number): SensorEvent => ({
     type: "ack",
     alert: {
-      id: "port_scan-1",
-      kind: "port_scan",
-      state: "engaged",
-      severity: "medium",
-      title: "Port scan",
-      summary: "",
-      description: "",
-      recommendation: "",
-      mitre: {
-        id: "T1046",
-        name: "Network Service Discovery",
-        tactic: "Discovery",
-      },
-      attacker: "10.0.0.1",
-      victim: "10.0.0.2",
-      domain: "",
-      firstSeenUs: 0,
-      lastSeenUs: 0,
-      findings: 1,
-      evidence: {},
+      ...sampleAlert("port_scan-1"),
       // Acknowledged and reopened in turn, as an analyst might.
       ...(id % 2 === 1 ? { acknowledged: { atMs: id, note: "" } } : {}),
     },

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
-import { sseMessage, StreamHub } from "./stream_hub.ts";
+import { sseMessage, StreamHub, type StreamHubOptions } from "./stream_hub.ts";
 import { readSse } from "../tests/sse_client.ts";
 import { SensorError } from "./session_errors.ts";
 
@@ -18,10 +18,16 @@ function status(message: string, cleared = false): SensorEvent {
   };
 }
 
-function setup() {
+function setup(options: StreamHubOptions = {}) {
   const bus = new EventBus<SensorEvent>();
-  const hub = new StreamHub(bus, { keepAliveMs: 50, firstId: 1 });
+  const hub = new StreamHub(bus, { keepAliveMs: 50, firstId: 1, ...options });
   const app = new Hono();
+  // As the app answers a SensorError.
+  app.onError((error, c) =>
+    error instanceof SensorError
+      ? c.json({ error: error.message }, error.status)
+      : c.json({ error: "Internal error" }, 500)
+  );
   app.get("/stream", (c) => hub.handle(c));
   return { bus, hub, app };
 }
@@ -352,20 +358,7 @@ Deno.test("StreamHub gives a client of an earlier server process everything held
 });
 
 Deno.test("StreamHub refuses a client past its limit with 503, and takes one again when another leaves", async () => {
-  const bus = new EventBus<SensorEvent>();
-  const hub = new StreamHub(bus, {
-    keepAliveMs: 50,
-    firstId: 1,
-    maxClients: 2,
-  });
-  const app = new Hono();
-  // As the app answers a SensorError.
-  app.onError((error, c) =>
-    error instanceof SensorError
-      ? c.json({ error: error.message }, error.status)
-      : c.json({ error: "Internal error" }, 500)
-  );
-  app.get("/stream", (c) => hub.handle(c));
+  const { hub, app } = setup({ maxClients: 2 });
   const first = await app.request("/stream");
   const second = await app.request("/stream");
   assert.equal(hub.clients, 2);
@@ -387,20 +380,11 @@ Deno.test("StreamHub refuses a client past its limit with 503, and takes one aga
 });
 
 Deno.test("StreamHub, when full, gives a newcomer the place of the client that has taken nothing for longest, once it has stalled", async () => {
-  const bus = new EventBus<SensorEvent>();
-  const hub = new StreamHub(bus, {
+  const { bus, hub, app } = setup({
     keepAliveMs: 10_000,
-    firstId: 1,
     maxClients: 2,
     stalledMs: 100,
   });
-  const app = new Hono();
-  app.onError((error, c) =>
-    error instanceof SensorError
-      ? c.json({ error: error.message }, error.status)
-      : c.json({ error: "Internal error" }, 500)
-  );
-  app.get("/stream", (c) => hub.handle(c));
   // One client that reads (its next read waits for an event), one that
   // never reads.
   const reading = (await app.request("/stream")).body!.getReader();

@@ -1,7 +1,12 @@
 /**
  * Applies a BPF expression to a capture stream by piping it through
  * `tcpdump -r - -w - <filter>`: libpcap's own filter compiler and engine,
- * so a filter means exactly what it means to tcpdump.
+ * so a filter means exactly what it means to tcpdump. tcpdump writes
+ * microseconds unless asked (`--nano`): a capture file whose times fall
+ * between microseconds (a nanosecond pcap, or a pcapng whose first
+ * interface counts finer than 1 µs) is filtered in nanoseconds, so its
+ * nanoseconds survive; a pipe is filtered in microseconds, as its first
+ * bytes may be long in coming.
  *
  * @module
  */
@@ -26,19 +31,44 @@ export interface FilteredStream {
 }
 
 /** Returns the bytes of `source` (pcap/pcapng, gzip is undone first) that match `filter`. */
-export function filterThroughTcpdump(
+export async function filterThroughTcpdump(
   source: ReadableStream<Uint8Array>,
   filter: string,
   tcpdumpPath = "tcpdump",
-): FilteredStream {
+): Promise<FilteredStream> {
   // -U writes each matching packet at once rather than in stdio blocks, so
   // nothing from a pipe (a live producer, stdin) waits in tcpdump. It costs a
   // write per packet (1M packets: about 1.5 s more CPU), so not for a file.
-  const unbuffered = isRegularFileSource(source) ? [] : ["-U"];
+  const isFile = isRegularFileSource(source);
+  const unbuffered = isFile ? [] : ["-U"];
+  const stopping = new AbortController();
+  let input: Promise<ReadableStream<Uint8Array>>;
+  let nanosecond: string[] = [];
+  if (isFile) {
+    // A file's first bytes come at once: they tell its clock.
+    const plain = await gunzipIfNeeded(source, stopping.signal).catch(() =>
+      undefined
+    );
+    const peeked = plain && await withFirstChunk(plain).catch(() => undefined);
+    if (peeked && hasSubMicrosecondClock(peeked.first)) nanosecond = ["--nano"];
+    input = Promise.resolve(peeked?.stream ?? emptyStream());
+  } else {
+    input = gunzipIfNeeded(source, stopping.signal);
+  }
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(tcpdumpPath, {
-      args: ["-r", "-", "-w", "-", ...unbuffered, "-n", "--", filter],
+      args: [
+        "-r",
+        "-",
+        "-w",
+        "-",
+        ...nanosecond,
+        ...unbuffered,
+        "-n",
+        "--",
+        filter,
+      ],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -54,8 +84,7 @@ export function filterThroughTcpdump(
     throw error;
   }
   const unregister = registerChild(child);
-  const stopping = new AbortController();
-  const feeding = gunzipIfNeeded(source, stopping.signal)
+  const feeding = input
     .then((plain) => plain.pipeTo(child.stdin))
     .catch(
       () => {
@@ -127,4 +156,79 @@ export async function gunzipIfNeeded(
     );
   }
   return rest;
+}
+
+/** `stream`'s first chunk (empty when it has none), and a stream of all its bytes again. */
+async function withFirstChunk(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ first: Uint8Array; stream: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const head = await reader.read();
+  const first = head.done ? new Uint8Array(0) : head.value;
+  return {
+    first,
+    stream: new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (first.byteLength > 0) controller.enqueue(first);
+      },
+      async pull(controller) {
+        const next = await reader.read();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    }),
+  };
+}
+
+function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.close();
+    },
+  });
+}
+
+/** pcapng block types and option codes read by {@linkcode hasSubMicrosecondClock}. */
+const SECTION_HEADER_BLOCK = 0x0a0d0d0a;
+const INTERFACE_DESCRIPTION_BLOCK = 1;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const IF_TSRESOL = 9;
+
+/**
+ * Whether a capture's first bytes announce times between microseconds: the
+ * magic of a nanosecond pcap (either byte order), or a pcapng whose first
+ * interface (described in `head`) has an `if_tsresol` finer than 10^-6 s or
+ * 2^-7 s or finer. False for anything else, or when `head` is too short.
+ */
+export function hasSubMicrosecondClock(head: Uint8Array): boolean {
+  if (head.length < 4) return false;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const magic = view.getUint32(0, false);
+  if (magic === 0xa1b23c4d || magic === 0x4d3cb2a1) return true;
+  if (magic !== SECTION_HEADER_BLOCK || head.length < 12) return false;
+  const littleEndian = view.getUint32(8, true) === BYTE_ORDER_MAGIC;
+  const sectionLength = view.getUint32(4, littleEndian);
+  const at = sectionLength;
+  if (sectionLength < 28 || at + 20 > head.length) return false;
+  if (view.getUint32(at, littleEndian) !== INTERFACE_DESCRIPTION_BLOCK) {
+    return false;
+  }
+  const blockLength = view.getUint32(at + 4, littleEndian);
+  const end = Math.min(at + blockLength - 4, head.length);
+  // Options follow the 16-byte block start: code, length, value padded to 4.
+  for (let option = at + 16; option + 4 <= end;) {
+    const code = view.getUint16(option, littleEndian);
+    const length = view.getUint16(option + 2, littleEndian);
+    if (code === 0) return false;
+    if (code === IF_TSRESOL && length >= 1 && option + 4 < end) {
+      const resolution = head[option + 4]!;
+      const exponent = resolution & 0x7f;
+      return (resolution & 0x80) !== 0 ? exponent >= 7 : exponent > 6;
+    }
+    option += 4 + ((length + 3) & ~3);
+  }
+  return false;
 }

@@ -94,7 +94,7 @@ export async function readRecordFile(
   let source = await openCaptureSource(path);
   let filtered: FilteredStream | undefined;
   if (filter !== "") {
-    filtered = filterThroughTcpdump(source, filter);
+    filtered = await filterThroughTcpdump(source, filter);
     source = filtered.stream;
   }
   let packets = 0;

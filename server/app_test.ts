@@ -633,7 +633,7 @@ Deno.test("an alert's PCAP slice comes from the session PCAP once the frame ring
   assert.equal(small.headers.get("X-Frames"), String(whole.records.length));
 });
 
-Deno.test("a nanosecond capture's session PCAP and alert slices, from the ring and from disk, keep its nanoseconds", async () => {
+Deno.test("a nanosecond capture's session PCAP and alert slices, from the ring and from disk, keep its nanoseconds, filtered or not", async () => {
   // The nmap SYN scan, written as a nanosecond pcap with times between
   // microseconds (a frame's nanoseconds past its µs: 37 × its number).
   const dir = await Deno.makeTempDir({ prefix: "netmirror-nano-" });
@@ -690,6 +690,26 @@ Deno.test("a nanosecond capture's session PCAP and alert slices, from the ring a
   const disk = await sliceOf({ frames: { maxFrames: 100 } });
   assert.equal(disk.source, "session-pcap");
   assert.deepEqual(disk.slice, ring.slice);
+  // Through a BPF filter (tcpdump, asked for nanoseconds) too.
+  const { post, request, sensor, close } = await setup();
+  const started = await post("/api/start", {
+    mode: "replay",
+    file,
+    filter: "tcp",
+  });
+  assert.equal(started.status, 201);
+  const session = await started.json();
+  await waitStopped(sensor);
+  const filtered = await timesOf(
+    await request(`/api/export/pcap/${session.id}`),
+  );
+  await close();
+  assert.equal(filtered.magic, 0xa1b23c4d);
+  assert.ok(filtered.times.length >= 1000, `${filtered.times.length}`);
+  assert.deepEqual(
+    filtered.times.filter((time) => !inputTimes.has(time)),
+    [],
+  );
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -126,43 +126,32 @@ export async function gunzipIfNeeded(
   source: ReadableStream<Uint8Array>,
   signal?: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
-  const reader = source.getReader();
-  signal?.addEventListener(
-    "abort",
-    () => void reader.cancel(signal.reason).catch(() => {}),
-    { once: true },
-  );
-  const first = await reader.read();
-  const head = first.done ? new Uint8Array(0) : first.value;
-  const rest = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (head.byteLength > 0) controller.enqueue(head);
-    },
-    async pull(controller) {
-      const next = await reader.read();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
-  if (startsWithGzipMagic(head)) {
-    return rest.pipeThrough(
+  const { first, stream } = await withFirstChunk(source, signal);
+  if (startsWithGzipMagic(first)) {
+    return stream.pipeThrough(
       new DecompressionStream("gzip") as unknown as TransformStream<
         Uint8Array,
         Uint8Array
       >,
     );
   }
-  return rest;
+  return stream;
 }
 
-/** `stream`'s first chunk (empty when it has none), and a stream of all its bytes again. */
+/**
+ * `stream`'s first chunk (empty when it has none), and a stream of all its
+ * bytes again. Aborting `signal` cancels `stream`: the result ends.
+ */
 async function withFirstChunk(
-  stream: ReadableStream<Uint8Array>,
+  source: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
 ): Promise<{ first: Uint8Array; stream: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader();
+  const reader = source.getReader();
+  signal?.addEventListener(
+    "abort",
+    () => void reader.cancel(signal.reason).catch(() => {}),
+    { once: true },
+  );
   const head = await reader.read();
   const first = head.done ? new Uint8Array(0) : head.value;
   return {

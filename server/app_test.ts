@@ -5,6 +5,7 @@ import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import { Sensor, type SensorOptions } from "./sensor.ts";
 import { readSse } from "../tests/sse_client.ts";
+import { tsharkFields } from "../tests/cli_helpers.ts";
 import { StreamHub } from "./stream_hub.ts";
 import type { UiAssets } from "./ui_assets.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
@@ -436,11 +437,7 @@ Deno.test("an alert's PCAP slice holds the incident's packets", async () => {
   assert.ok(frames >= 1000, `${frames} frames`);
   const path = `${dataDir}/slice.pcap`;
   await Deno.writeFile(path, new Uint8Array(await slice.arrayBuffer()));
-  const tshark = await new Deno.Command("tshark", {
-    args: ["-n", "-r", path, "-T", "fields", "-e", "ip.src", "-e", "ip.dst"],
-  }).output();
-  assert.ok(tshark.success, new TextDecoder().decode(tshark.stderr));
-  const lines = new TextDecoder().decode(tshark.stdout).trim().split("\n");
+  const lines = await tsharkFields(path, ["ip.src", "ip.dst"]);
   assert.equal(lines.length, frames);
   assert.ok(
     lines.every((l) => l.includes("172.16.0.8") && l.includes("64.13.134.52")),
@@ -470,13 +467,12 @@ Deno.test("an ARP poisoner's alert slice holds its frames, found by its MAC", as
   await Deno.writeFile(path, new Uint8Array(await slice.arrayBuffer()));
   const frames = Number(slice.headers.get("X-Frames"));
   // tshark counts the poisoner's frames in the original capture.
-  const count = async (capture: string) => {
-    const tshark = await new Deno.Command("tshark", {
-      args: ["-n", "-r", capture, "-Y", `eth.addr == ${spoof.attacker}`],
-    }).output();
-    assert.ok(tshark.success, new TextDecoder().decode(tshark.stderr));
-    return new TextDecoder().decode(tshark.stdout).trim().split("\n").length;
-  };
+  const count = async (capture: string) =>
+    (await tsharkFields(
+      capture,
+      ["frame.number"],
+      `eth.addr == ${spoof.attacker}`,
+    )).length;
   const expected = await count(file);
   assert.ok(expected > 0);
   assert.equal(frames, expected);
@@ -885,21 +881,8 @@ Deno.test("an alert's PCAP slice stays the ring's when the session PCAP has lost
   const slice = await request(`/api/export/pcap/alert/${scan.id}`);
   const path = `${dataDir}/hosts.pcap`;
   await Deno.writeFile(path, new Uint8Array(await slice.arrayBuffer()));
-  const tshark = await new Deno.Command("tshark", {
-    args: [
-      "-n",
-      "-r",
-      path,
-      "-Y",
-      `ip.src == ${scan.attacker}`,
-      "-T",
-      "fields",
-      "-e",
-      "ip.dst",
-    ],
-  }).output();
   const hosts = new Set(
-    new TextDecoder().decode(tshark.stdout).trim().split("\n"),
+    await tsharkFields(path, ["ip.dst"], `ip.src == ${scan.attacker}`),
   );
   assert.ok(
     hosts.size >= scan.evidence.distinctHosts,

@@ -1,7 +1,7 @@
 /**
- * Helpers of the tests that run `netmirror` (and tcpdump) as real
+ * Helpers of the tests that run `netmirror` (and tcpdump, tshark) as real
  * processes: their decoded output, a line of `read`'s summary, and
- * tcpdump's own packet count to compare with.
+ * tcpdump's own packet count and tshark's own fields to compare with.
  */
 
 import assert from "node:assert/strict";
@@ -42,4 +42,36 @@ export async function tcpdumpCount(
   }).output();
   return new TextDecoder().decode(output.stdout).split("\n").filter(Boolean)
     .length;
+}
+
+/**
+ * tshark's own reading of `file`: a line per packet that `displayFilter`
+ * keeps (every packet when ""), its `fields` separated by tabs. Fails the
+ * test when tshark fails.
+ */
+export async function tsharkFields(
+  file: string,
+  fields: string[],
+  displayFilter = "",
+): Promise<string[]> {
+  const output = await new Deno.Command("tshark", {
+    args: [
+      "-n",
+      "-r",
+      file,
+      ...(displayFilter === "" ? [] : ["-Y", displayFilter]),
+      "-T",
+      "fields",
+      ...fields.flatMap((field) => ["-e", field]),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  assert.ok(
+    output.success,
+    `tshark -r ${file}: ${decoder.decode(output.stderr)}`,
+  );
+  const text = decoder.decode(output.stdout);
+  return text === "" ? [] : text.replace(/\n$/, "").split("\n");
 }

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
-import { type Run, runOf } from "./cli_helpers.ts";
+import { type Run, runOf, tsharkFields } from "./cli_helpers.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
@@ -237,19 +237,7 @@ Deno.test("netmirror capture -w writes a pcap that tshark reads", async () => {
     clearTimeout(timer);
     while (!(await stderr.read()).done) { /* drain */ }
     assert.equal(status.code, 0);
-    const tshark = await new Deno.Command("tshark", {
-      args: [
-        "-n",
-        "-r",
-        `${dir}/out.pcap`,
-        "-T",
-        "fields",
-        "-e",
-        "udp.dstport",
-      ],
-    }).output();
-    assert.ok(tshark.success, new TextDecoder().decode(tshark.stderr));
-    const ports = new TextDecoder().decode(tshark.stdout).trim().split("\n");
+    const ports = await tsharkFields(`${dir}/out.pcap`, ["udp.dstport"]);
     assert.deepEqual(ports, [
       String(port),
       String(port),

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
+import { tsharkFields } from "./cli_helpers.ts";
 import type { PcapRecord } from "../capture/pcap_record.ts";
 import {
   openCaptureSource,
@@ -226,22 +227,8 @@ Deno.test("records of nanosecond captures carry the nanoseconds tshark shows; mi
       SUB_MICROSECOND_CAPTURES,
     )
   ) {
-    const tshark = new Deno.Command("tshark", {
-      args: [
-        "-r",
-        pathOf(file),
-        "-T",
-        "fields",
-        "-e",
-        "frame.time_epoch",
-      ],
-      stdout: "piped",
-      stderr: "null",
-    });
-    const output = await tshark.output();
-    assert.ok(output.success, `tshark reads ${file}`);
     // "1418145369.924505488": nine fraction digits.
-    const expected = new TextDecoder().decode(output.stdout).trim().split("\n")
+    const expected = (await tsharkFields(pathOf(file), ["frame.time_epoch"]))
       .map((line) => {
         const [seconds, fraction] = line.split(".");
         return {

@@ -10,6 +10,7 @@ import type { CaptureOutput } from "../capture/live_capture.ts";
 import { createSocket } from "node:dgram";
 import { startServer } from "../server/mod.ts";
 import { readSse, type SseEvent } from "./sse_client.ts";
+import { tsharkFields } from "./cli_helpers.ts";
 
 const UDP_PORT = 47_501;
 // Below Linux's ephemeral range (32768–60999): a connect to a closed port in
@@ -135,21 +136,11 @@ async function liveSession(output: CaptureOutput): Promise<void> {
     assert.equal(pcap.status, 200);
     const path = `${dataDir}/download.pcap`;
     await Deno.writeFile(path, new Uint8Array(await pcap.arrayBuffer()));
-    const tshark = await new Deno.Command("tshark", {
-      args: [
-        "-n",
-        "-r",
-        path,
-        "-Y",
-        `udp.dstport == ${UDP_PORT}`,
-        "-T",
-        "fields",
-        "-e",
-        "udp.length",
-      ],
-    }).output();
-    assert.ok(tshark.success, new TextDecoder().decode(tshark.stderr));
-    const lines = new TextDecoder().decode(tshark.stdout).trim().split("\n");
+    const lines = await tsharkFields(
+      path,
+      ["udp.length"],
+      `udp.dstport == ${UDP_PORT}`,
+    );
     assert.equal(
       lines.length,
       BURST,

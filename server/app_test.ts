@@ -64,13 +64,18 @@ async function errorOf(response: Response): Promise<string> {
   return body.error;
 }
 
-/** A server that has replayed `file` to its end (with `options`), and its session. */
+/** A server that has replayed `file` to its end (with `options`, through `filter` when given), and its session. */
 async function replayed(
   file: string,
   options: Omit<SensorOptions, "dataDir"> = {},
+  filter?: string,
 ) {
   const server = await setup(undefined, undefined, options);
-  const started = await server.post("/api/start", { mode: "replay", file });
+  const started = await server.post("/api/start", {
+    mode: "replay",
+    file,
+    ...(filter === undefined ? {} : { filter }),
+  });
   assert.equal(started.status, 201);
   const session = await started.json();
   await waitStopped(server.sensor);
@@ -418,14 +423,9 @@ Deno.test("unknown routes and stream types answer JSON errors", async () => {
 });
 
 Deno.test("an alert's PCAP slice holds the incident's packets", async () => {
-  const { post, request, sensor, close, dataDir } = await setup();
-  const started = await post("/api/start", {
-    mode: "replay",
-    file: `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`,
-  });
-  assert.equal(started.status, 201);
-  await started.body?.cancel();
-  await waitStopped(sensor);
+  const { request, sensor, close, dataDir } = await replayed(
+    `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`,
+  );
   const alerts = await (await request("/api/alerts")).json();
   const scan = alerts.find((a: { kind: string }) => a.kind === "port_scan");
   assert.ok(scan, "the scan raised an alert");
@@ -451,13 +451,9 @@ Deno.test("an alert's PCAP slice holds the incident's packets", async () => {
 });
 
 Deno.test("an ARP poisoner's alert slice holds its frames, found by its MAC", async () => {
-  const { post, request, sensor, close, dataDir } = await setup();
   const file =
     `${PCAPS}attacks/arpspoof_bidirectional_mitm_1Hz__na-arpSpoofing.pcap`;
-  const started = await post("/api/start", { mode: "replay", file });
-  assert.equal(started.status, 201);
-  await started.body?.cancel();
-  await waitStopped(sensor);
+  const { request, close, dataDir } = await replayed(file);
   const alerts = await (await request("/api/alerts")).json();
   const spoof = alerts.find((a: { kind: string }) => a.kind === "arp_spoof");
   assert.ok(spoof, "the poisoning raised an alert");
@@ -488,11 +484,7 @@ Deno.test("replay session counts each decode anomaly once, as `netmirror read` d
     () => {}, // a damaged file: the good packets before the damage count
   );
   assert.ok(expected.total() > 0, "the capture should have anomalies");
-  const { post, request, sensor, close } = await setup();
-  const started = await post("/api/start", { mode: "replay", file });
-  assert.equal(started.status, 201);
-  await started.body?.cancel();
-  await waitStopped(sensor);
+  const { request, close } = await replayed(file);
   const info = await (await request("/api/session")).json();
   assert.deepEqual(info.anomalies, expected.toJSON());
   await close();
@@ -687,15 +679,7 @@ Deno.test("a nanosecond capture's session PCAP and alert slices, from the ring a
   assert.equal(disk.source, "session-pcap");
   assert.deepEqual(disk.slice, ring.slice);
   // Through a BPF filter (tcpdump, asked for nanoseconds) too.
-  const { post, request, sensor, close } = await setup();
-  const started = await post("/api/start", {
-    mode: "replay",
-    file,
-    filter: "tcp",
-  });
-  assert.equal(started.status, 201);
-  const session = await started.json();
-  await waitStopped(sensor);
+  const { request, session, close } = await replayed(file, {}, "tcp");
   const filtered = await timesOf(
     await request(`/api/export/pcap/${session.id}`),
   );
@@ -744,14 +728,9 @@ Deno.test("the report's PCAP digest is reused while the session's files are unch
 });
 
 Deno.test("a session that captured nothing exports an empty, valid PCAP; HEAD of a slice gives its length", async () => {
-  const { post, request, sensor, close } = await setup();
-  const started = await post("/api/start", {
-    mode: "replay",
-    file: `${PCAPS}malformed/empty_header_only_0_packets__empty.pcap`,
-  });
-  assert.equal(started.status, 201);
-  const session = await started.json();
-  await waitStopped(sensor);
+  const { post, request, sensor, session, close } = await replayed(
+    `${PCAPS}malformed/empty_header_only_0_packets__empty.pcap`,
+  );
   const empty = await request(`/api/export/pcap/${session.id}`);
   assert.equal(empty.status, 200);
   const bytes = new Uint8Array(await empty.arrayBuffer());

@@ -289,12 +289,7 @@ export function connect(): void {
   });
   stream.addEventListener("stats", (message) => {
     const event = readEvent<Omit<StatsEvent, "type">>(message);
-    if (!event) return;
-    batch(() => {
-      stats.value = event.stats;
-      packetCount.value = event.packets;
-      alertCount.value = event.alerts;
-    });
+    if (event) applyStats(event.stats, event.packets, event.alerts);
   });
   stream.addEventListener("ack", (message) => {
     const event = readEvent<{ alert: Alert }>(message);
@@ -547,14 +542,27 @@ async function refreshStats(): Promise<void> {
       StatsSnapshot & { session: SessionInfo | null }
     >("/api/stats");
     if (asked !== generation) return;
-    batch(() => {
-      stats.value = snapshot;
-      packetCount.value = snapshot.session?.packets ?? 0;
-      alertCount.value = snapshot.kpis.alertCount;
-    });
+    applyStats(
+      snapshot,
+      snapshot.session?.packets ?? 0,
+      snapshot.kpis.alertCount,
+    );
   } catch {
     // The next stats event.
   }
+}
+
+/** The session's figures, its packet count and its alert count, from a stats event or `/api/stats`. */
+function applyStats(
+  snapshot: StatsSnapshot,
+  packets: number,
+  alertsEngaged: number,
+): void {
+  batch(() => {
+    stats.value = snapshot;
+    packetCount.value = packets;
+    alertCount.value = alertsEngaged;
+  });
 }
 
 /** Polls latency while a session runs; `final` fetches once more after it ended (its last figures). */

@@ -26,6 +26,16 @@ import {
 
 const { UNKNOWN, NO, YES } = SERVICE_REPLY;
 
+/** A copy of `payload` with the bytes at `at` replaced by `bytes` (hex). */
+function withBytes(payload: Uint8Array, at: number, bytes: string): Uint8Array {
+  const replacement = hex(bytes);
+  return concat(
+    payload.subarray(0, at),
+    replacement,
+    payload.subarray(at + replacement.length),
+  );
+}
+
 /** The verdict on `payload` from `srcPort`, all of it captured. */
 function verdict(srcPort: number, payload: Uint8Array): number {
   return serviceReplyOf(srcPort, payload, 0, payload.length, payload.length);
@@ -45,22 +55,22 @@ Deno.test("serviceReplyOf() takes NTP server, broadcast, control and private-mod
     ["server reply", NTP_SERVER_REPLY, YES],
     ["broadcast", NTP_BROADCAST, YES],
     ["kiss-o'-death", NTP_KISS_OF_DEATH, YES],
-    ["symmetric passive", concat(hex("22"), NTP_SERVER_REPLY.subarray(1)), YES],
+    ["symmetric passive", withBytes(NTP_SERVER_REPLY, 0, "22"), YES],
     [
       "version 1 server reply",
-      concat(hex("0c"), NTP_SERVER_REPLY.subarray(1)),
+      withBytes(NTP_SERVER_REPLY, 0, "0c"),
       YES,
     ],
     ["monlist response", NTP_MONLIST_RESPONSE, YES],
     ["readvar response", NTP_READVAR_RESPONSE, YES],
     ["client request", NTP_CLIENT_REQUEST, NO],
-    ["symmetric active", concat(hex("21"), NTP_SERVER_REPLY.subarray(1)), NO],
+    ["symmetric active", withBytes(NTP_SERVER_REPLY, 0, "21"), NO],
     ["monlist request", NTP_MONLIST_REQUEST, NO],
     ["readvar request", NTP_READVAR_REQUEST, NO],
     ["server reply, 47 bytes", NTP_SERVER_REPLY.subarray(0, 47), NO],
-    ["stratum 17", concat(hex("2411"), NTP_SERVER_REPLY.subarray(2)), NO],
-    ["version 0", concat(hex("04"), NTP_SERVER_REPLY.subarray(1)), NO],
-    ["version 5", concat(hex("2c"), NTP_SERVER_REPLY.subarray(1)), NO],
+    ["stratum 17", withBytes(NTP_SERVER_REPLY, 0, "2411"), NO],
+    ["version 0", withBytes(NTP_SERVER_REPLY, 0, "04"), NO],
+    ["version 5", withBytes(NTP_SERVER_REPLY, 0, "2c"), NO],
     ["control response, opcode 0", hex("1680 0001 0000 0000 0000 0000"), NO],
     ["control response, opcode 13", hex("168d 0001 0000 0000 0000 0000"), NO],
     ["control response, opcode 31", hex("169f 0001 0000 0000 0000 0000"), YES],
@@ -76,8 +86,8 @@ Deno.test("serviceReplyOf() takes NTP server, broadcast, control and private-mod
 });
 
 Deno.test("serviceReplyOf() takes a KDC's AS-REP, TGS-REP and KRB-ERROR for replies, and an AS-REQ or TGS-REQ for none", () => {
-  const tgsRep = concat(hex("6d"), KERBEROS_AS_REP.subarray(1));
-  const tgsReq = concat(hex("6c"), KERBEROS_AS_REQ.subarray(1));
+  const tgsRep = withBytes(KERBEROS_AS_REP, 0, "6d");
+  const tgsReq = withBytes(KERBEROS_AS_REQ, 0, "6c");
   assert.deepEqual(
     [KERBEROS_AS_REP, tgsRep, KERBEROS_ERROR, KERBEROS_AS_REQ, tgsReq].map((
       payload,
@@ -92,21 +102,9 @@ Deno.test("serviceReplyOf() takes NBNS responses for replies, and queries for no
   // A response header with a question, with no record, or an unknown
   // opcode (12) is no response.
   const response = NBNS_NBSTAT_RESPONSE;
-  const withQuestion = concat(
-    response.subarray(0, 5),
-    hex("01"),
-    response.subarray(6),
-  );
-  const noRecord = concat(
-    response.subarray(0, 7),
-    hex("00"),
-    response.subarray(8),
-  );
-  const opcode12 = concat(
-    response.subarray(0, 2),
-    hex("e4"),
-    response.subarray(3),
-  );
+  const withQuestion = withBytes(response, 5, "01");
+  const noRecord = withBytes(response, 7, "00");
+  const opcode12 = withBytes(response, 2, "e4");
   assert.deepEqual(
     [withQuestion, noRecord, opcode12].map((p) => verdict(137, p)),
     [NO, NO, NO],
@@ -126,16 +124,8 @@ Deno.test("serviceReplyOf() takes an SNMP agent's responses, reports and encrypt
   );
   // The same response as SNMPv1 (version 0), as a v2 trap (0xa7), and with
   // a community whose length takes the long form (0x81 0x06).
-  const v1 = concat(
-    SNMP_V2C_GET_RESPONSE.subarray(0, 4),
-    hex("00"),
-    SNMP_V2C_GET_RESPONSE.subarray(5),
-  );
-  const trap = concat(
-    SNMP_V2C_GET_RESPONSE.subarray(0, 13),
-    hex("a7"),
-    SNMP_V2C_GET_RESPONSE.subarray(14),
-  );
+  const v1 = withBytes(SNMP_V2C_GET_RESPONSE, 4, "00");
+  const trap = withBytes(SNMP_V2C_GET_RESPONSE, 13, "a7");
   const longCommunity = concat(
     hex("3038"),
     SNMP_V2C_GET_RESPONSE.subarray(2, 6),
@@ -148,11 +138,7 @@ Deno.test("serviceReplyOf() takes an SNMP agent's responses, reports and encrypt
     YES,
   ]);
   // Version 2 (no such SNMP), and bytes that are no BER sequence.
-  const v2 = concat(
-    SNMP_V2C_GET_RESPONSE.subarray(0, 4),
-    hex("02"),
-    SNMP_V2C_GET_RESPONSE.subarray(5),
-  );
+  const v2 = withBytes(SNMP_V2C_GET_RESPONSE, 4, "02");
   assert.deepEqual([v2, hex("3180")].map((p) => verdict(161, p)), [NO, NO]);
 });
 

@@ -98,14 +98,18 @@
  * like a scan of open ports; under table pressure (more live probes than
  * `maxProbes`) the oldest probes are forgotten early, so counts can only be
  * lower, never higher. A UDP datagram with data from a port below 1024 to
- * one at or above it is taken for a service's reply unless it comes from
- * one of the ports whose replies are told (53, 67, 88, 123, 137, 161, 547),
- * so a UDP scan of high ports from a low source port is found when its
- * datagrams are empty, or come from one of those ports and are not that
- * service's replies (nmap -sU -g 53 or -g 123, whose payloads for high ports
- * are other protocols'), but not when they carry data from another low port
- * (nmap -sU -g 500 or -g 20) or are crafted as the service's replies (NTP
- * server replies from port 123). A DHCP or DHCPv6 server's answers to its
+ * one at or above it is taken for a service's reply when it comes from a
+ * port where a UDP service answers clients (below 512 a short list: echo,
+ * DNS, portmapper, QUIC…; from 512 up any port, as RPC daemons bind them
+ * at random) and, from the ports whose replies are told (53, 67, 88, 123,
+ * 137, 161, 500, 547), is that service's reply. So a UDP scan of high
+ * ports from a low source port is found when its datagrams are empty, come
+ * from a port below 512 where no UDP service answers (nmap -sU -g 20 or
+ * -g 80), or come from one of the told ports and are not that service's
+ * replies (nmap -sU -g 53, -g 123 or -g 500, whose payloads for high ports
+ * are other protocols'); but not when they carry data from another service
+ * port (nmap -sU -g 111 or -g 443, or any port from 512 up) or are crafted
+ * as the service's replies (NTP server replies from port 123). A DHCP or DHCPv6 server's answers to its
  * clients are not probes; its answers to a relay agent at a port of the
  * relay's own (RFC 8357), when the relay's request is not seen, are.
  *
@@ -118,7 +122,10 @@ import {
   TCP_FLAGS,
 } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
-import { isServiceReplyPort } from "../capture/decode/service_reply.ts";
+import {
+  isServiceReplyPort,
+  isUdpServicePort,
+} from "../capture/decode/service_reply.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
 import { type Finding, type FindingSink, windowText } from "./alert.ts";
@@ -1195,18 +1202,21 @@ function isNmapAckProbe(packet: PacketRecord): boolean {
 /**
  * Whether a UDP datagram from a port below 1024 to one at or above it is a
  * service's reply to a client, as such datagrams almost always are, and
- * not a probe from a low source port (nmap -sU -g 53 or -g 123, a firewall
- * evasion): a reply carries data. From the ports scans borrow most, where
- * a reply is cheap to tell, it must also be that service's reply: from
- * port 53 a DNS response; from 88, 123, 137 and 161 what the decoder takes
- * for a reply (`udpServiceReply`: a KDC's reply, an NTP server's reply or
- * control or private-mode response, which NTP amplification sends, an
- * NBNS response, an SNMP agent's message); from the DHCP server ports 67
- * and 547 nothing, since servers answer clients at 68 and 546. Anything
- * else from those ports (a request, a payload too short, another
- * protocol's bytes such as nmap's payloads for other ports) is a probe; a
- * payload cut by the snap length before the bytes that tell is taken for
- * a reply.
+ * not a probe from a low source port (nmap -sU -g 53, -g 123 or -g 20, a
+ * firewall evasion): a reply carries data, and comes from a port where a
+ * UDP service answers (below 512 only the services of
+ * `UDP_SERVICE_PORTS`; from 512 up RPC daemons bind ports at random, and
+ * a datagram from any is taken for a reply). From the ports scans borrow
+ * most, where a reply is cheap to tell, it must also be that service's
+ * reply: from port 53 a DNS response; from 88, 123, 137, 161 and 500 what
+ * the decoder takes for a reply (`udpServiceReply`: a KDC's reply, an NTP
+ * server's reply or control or private-mode response, which NTP
+ * amplification sends, an NBNS response, an SNMP agent's message, an IKE
+ * peer's answer); from the DHCP server ports 67 and 547 nothing, since
+ * servers answer clients at 68 and 546. Anything else from those ports (a
+ * request, a payload too short, another protocol's bytes such as nmap's
+ * payloads for other ports) is a probe; a payload cut by the snap length
+ * before the bytes that tell is taken for a reply.
  */
 function isServiceReply(packet: PacketRecord): boolean {
   if (packet.payloadLength === 0) return false;
@@ -1217,7 +1227,7 @@ function isServiceReply(packet: PacketRecord): boolean {
   if (srcPort === DHCP_SERVER_PORT || srcPort === DHCPV6_SERVER_PORT) {
     return false;
   }
-  if (!isServiceReplyPort(srcPort)) return true;
+  if (!isServiceReplyPort(srcPort)) return isUdpServicePort(srcPort);
   const told = packet.udpServiceReply;
   return told === SERVICE_REPLY.UNKNOWN
     ? packet.truncated

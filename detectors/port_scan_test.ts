@@ -8,6 +8,10 @@ import {
 } from "../capture/frame_builder.ts";
 import { decodeFrame, MACS } from "../capture/decode/test_helpers.ts";
 import {
+  IKE_V1_MAIN_MODE_REQUEST,
+  IKE_V1_MAIN_MODE_RESPONSE,
+  IKE_V2_SA_INIT_REQUEST,
+  IKE_V2_SA_INIT_RESPONSE,
   KERBEROS_AS_REP,
   KERBEROS_AS_REQ,
   KERBEROS_ERROR,
@@ -644,21 +648,24 @@ Deno.test("port_scan: a UDP scan of high ports from source port 53 (nmap -sU -g 
     assert.deepEqual(run(probes(make).slice(1)), [], shape);
   }
   // The same ports, as DNS answers from port 53 or data from a low port
-  // whose replies are not told apart (IKE's 500: a service's replies):
-  // nothing.
+  // of a UDP service whose replies are not told apart (the portmapper's
+  // 111, QUIC's 443, an RPC daemon's 700: a service's replies): nothing.
   assert.deepEqual(
     run(probes((dstPort, atUs) => dns({ srcPort: 53, dstPort, atUs }, true))),
     [],
   );
-  assert.deepEqual(
-    run(
-      probes((dstPort, atUs) => ({
-        ...udp({ srcPort: 500, dstPort, atUs }),
-        payloadLength: 48,
-      })),
-    ),
-    [],
-  );
+  for (const srcPort of [111, 443, 700]) {
+    assert.deepEqual(
+      run(
+        probes((dstPort, atUs) => ({
+          ...udp({ srcPort, dstPort, atUs }),
+          payloadLength: 48,
+        })),
+      ),
+      [],
+      String(srcPort),
+    );
+  }
 });
 
 /** The decoded datagram from `src`:`srcPort` to `dst`:`dstPort` (SCANNER to TARGET unless told) carrying `payload`, at `atUs`. */
@@ -787,9 +794,10 @@ Deno.test("port_scan: NTP server replies and NTP amplification answers from port
   }
 });
 
-Deno.test("port_scan: a UDP scan of high ports from port 88, 137, 161, 67 or 547 with data is found; those services' replies to high ports are not", () => {
+Deno.test("port_scan: a UDP scan of high ports from port 88, 137, 161, 500, 67 or 547 with data is found; those services' replies to high ports are not", () => {
   const rules: [string, number, Uint8Array[]][] = [
     ["Kerberos", 88, [KERBEROS_AS_REP, KERBEROS_ERROR]],
+    ["IKE", 500, [IKE_V2_SA_INIT_RESPONSE, IKE_V1_MAIN_MODE_RESPONSE]],
     ["NetBIOS name service", 137, [NBNS_NBSTAT_RESPONSE]],
     [
       "SNMP",
@@ -821,11 +829,14 @@ Deno.test("port_scan: a UDP scan of high ports from port 88, 137, 161, 67 or 547
       assert.deepEqual(run(packets), [], service);
     }
   }
-  // Requests from the same ports: an AS-REQ, an NBNS query, an SNMP get.
+  // Requests from the same ports: an AS-REQ, an NBNS query, an SNMP get,
+  // IKE's first messages.
   const requests: [number, Uint8Array][] = [
     [88, KERBEROS_AS_REQ],
     [137, NBNS_NBSTAT_QUERY],
     [161, SNMP_V2C_GET_REQUEST],
+    [500, IKE_V2_SA_INIT_REQUEST],
+    [500, IKE_V1_MAIN_MODE_REQUEST],
   ];
   for (const [srcPort, request] of requests) {
     const packets = times(
@@ -835,6 +846,23 @@ Deno.test("port_scan: a UDP scan of high ports from port 88, 137, 161, 67 or 547
     );
     assert.equal(run(packets).length, 1, String(srcPort));
     assert.deepEqual(run(packets.slice(1)), [], String(srcPort));
+  }
+});
+
+Deno.test("port_scan: a UDP scan of high ports from a port below 512 where no UDP service answers (nmap -sU -g 20, -g 80) is found; from a service's port it is not", () => {
+  for (const srcPort of [20, 25, 80]) {
+    const findings = run(nmapHighPortScan(srcPort, 15));
+    assert.equal(findings.length, 1, String(srcPort));
+    assert.equal(findings[0]?.attacker, SCANNER, String(srcPort));
+    assert.equal(findings[0]?.victim, TARGET, String(srcPort));
+    assert.equal(findings[0]?.evidence.distinctPorts, 15, String(srcPort));
+    assert.deepEqual(run(nmapHighPortScan(srcPort, 14)), [], String(srcPort));
+  }
+  // The same datagrams from ports of services that answer from their port,
+  // whose replies are not told apart: taken for replies, as an RPC
+  // server's from a reserved port (512–1023) are.
+  for (const srcPort of [7, 111, 389, 443, 512, 700, 1023]) {
+    assert.deepEqual(run(nmapHighPortScan(srcPort, 15)), [], String(srcPort));
   }
 });
 

@@ -214,16 +214,22 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         },
       );
 
-      await t.step(
-        `nmap${six} -sU -g 123: a UDP scan of high ports from the NTP port, with nmap's payloads, over ${family.name}`,
-        async () => {
-          // The same evasion from the NTP port, over 30 high ports for
-          // which nmap sends a protocol's payload (nmap-payloads: OpenVPN,
-          // RADIUS, L2TP, SSDP, DTLS, STUN, …): data from a low port, but
-          // none of it an NTP server's reply.
-          await portScanFound(["-sU", "-g", "123"], NMAP_PAYLOAD_HIGH_PORTS);
-        },
-      );
+      // The same evasion from the NTP port, from IKE's and from FTP's data
+      // port (where no UDP service answers), over 30 high ports for which
+      // nmap sends a protocol's payload (nmap-payloads: OpenVPN, RADIUS,
+      // L2TP, SSDP, DTLS, STUN, …): data from a low port, but none of it an
+      // NTP server's reply or an IKE peer's answer.
+      for (const sourcePort of ["123", "500", "20"]) {
+        await t.step(
+          `nmap${six} -sU -g ${sourcePort}: a UDP scan of high ports from a low port, with nmap's payloads, over ${family.name}`,
+          async () => {
+            await portScanFound(
+              ["-sU", "-g", sourcePort],
+              NMAP_PAYLOAD_HIGH_PORTS,
+            );
+          },
+        );
+      }
 
       await t.step(
         `nmap${six} -sA at a filtered host: an ACK scan nothing answers, over ${family.name}`,

@@ -1,7 +1,9 @@
 /**
  * Replies of the UDP services whose port a scanner borrows as its source
  * port to pass a firewall (nmap -g): Kerberos (88), NTP (123), the NetBIOS
- * name service (137) and SNMP (161). A datagram from one of these ports is
+ * name service (137), SNMP (161) and IKE (500); and which other ports below
+ * 512 hold a UDP service that answers clients from its port
+ * ({@linkcode isUdpServicePort}). A datagram from one of the five ports is
  * told a reply or not from a few bytes at fixed places (for SNMP, a short
  * walk over the BER header), read in place; nothing is kept but the
  * verdict, `PacketRecord.udpServiceReply`. Each check takes the replies its
@@ -13,7 +15,7 @@
  */
 
 import { SERVICE_REPLY } from "../packet_record.ts";
-import { readU16 } from "./bytes.ts";
+import { readU16, readU32 } from "./bytes.ts";
 
 /** The source ports whose datagrams {@linkcode serviceReplyOf} tells apart. */
 export const SERVICE_REPLY_PORT = {
@@ -21,14 +23,82 @@ export const SERVICE_REPLY_PORT = {
   NTP: 123,
   NBNS: 137,
   SNMP: 161,
+  IKE: 500,
 } as const;
 
 /** Whether {@linkcode serviceReplyOf} tells datagrams from `port` apart. */
 export function isServiceReplyPort(port: number): boolean {
   // Most datagrams come from higher ports: one comparison for them.
-  return port <= SERVICE_REPLY_PORT.SNMP &&
+  return port <= SERVICE_REPLY_PORT.IKE &&
     (port === SERVICE_REPLY_PORT.NTP || port === SERVICE_REPLY_PORT.KERBEROS ||
-      port === SERVICE_REPLY_PORT.NBNS || port === SERVICE_REPLY_PORT.SNMP);
+      port === SERVICE_REPLY_PORT.NBNS || port === SERVICE_REPLY_PORT.SNMP ||
+      port === SERVICE_REPLY_PORT.IKE);
+}
+
+/** Ports below this one hold only the UDP services listed in {@linkcode UDP_SERVICE_PORTS}; from 512 to 1023, RPC daemons and clients bind "reserved" ports at random (glibc's bindresvport(), the kernel's NFS client). */
+export const UDP_FIXED_SERVICE_PORTS_END = 512;
+
+/**
+ * The ports below 512 of UDP services that answer a client from their own
+ * port (IANA's registry, the ones in use): echo 7, daytime 13, qotd 17,
+ * chargen 19, time 37, nameserver 42, TACACS 49, DNS 53, TFTP 69 (some
+ * servers answer from it), Kerberos 88, portmapper 111, DCE/RPC's
+ * endpoint mapper 135, NTP 123, NetBIOS 137 and 138, SNMP 161 and its
+ * traps' port 162 (inform responses), XDMCP 177, PTP 319 and 320, CLDAP
+ * 389, SLP 427, Mobile IP 434, QUIC and DTLS 443, kpasswd 464, Retrospect
+ * 497, IKE 500 and Modbus 502. DHCP's 67 is not among them: its server
+ * answers clients at port 68, never at a higher one.
+ */
+export const UDP_SERVICE_PORTS: readonly number[] = [
+  7,
+  13,
+  17,
+  19,
+  37,
+  42,
+  49,
+  53,
+  69,
+  88,
+  111,
+  123,
+  135,
+  137,
+  138,
+  161,
+  162,
+  177,
+  319,
+  320,
+  389,
+  427,
+  434,
+  443,
+  464,
+  497,
+  500,
+  502,
+];
+
+/** {@linkcode UDP_SERVICE_PORTS} as one bit per port. */
+const SERVICE_PORT_BITS = new Uint32Array(UDP_FIXED_SERVICE_PORTS_END / 32);
+for (const port of UDP_SERVICE_PORTS) {
+  SERVICE_PORT_BITS[port >>> 5]! |= 1 << (port & 31);
+}
+
+/**
+ * Whether a datagram with data from `port` to a port at or above 1024 can
+ * be a service's answer to a client: from a port of
+ * {@linkcode UDP_SERVICE_PORTS}, or from any port from 512 up; from the
+ * other ports below 512 no UDP service answers (FTP's 20, SMTP's 25, HTTP's
+ * 80 and the rest are TCP's), so such a datagram comes from a scanner that
+ * borrowed the port (nmap -sU -g 20).
+ */
+export function isUdpServicePort(port: number): boolean {
+  if (port >= UDP_FIXED_SERVICE_PORTS_END) return true;
+  if (port < 0) return false;
+  // Non-null: `port` is below 512, within the table.
+  return ((SERVICE_PORT_BITS[port >>> 5]! >>> (port & 31)) & 1) === 1;
 }
 
 /**
@@ -55,6 +125,8 @@ export function serviceReplyOf(
       return nbnsReply(bytes, offset, end, length);
     case SERVICE_REPLY_PORT.SNMP:
       return snmpReply(bytes, offset, end, length);
+    case SERVICE_REPLY_PORT.IKE:
+      return ikeReply(bytes, offset, end, length);
     default:
       return SERVICE_REPLY.UNKNOWN;
   }
@@ -285,4 +357,40 @@ function after(
     contentLength = contentLength * 256 + bytes[i]!;
   }
   return content + contentLength;
+}
+
+/** ISAKMP/IKE header length (RFC 2408 section 3.1, RFC 7296 section 3.1), in bytes. */
+const IKE_HEADER_LENGTH = 28;
+/** The Response flag of an IKEv2 header (RFC 7296 section 3.1). */
+const IKE_V2_RESPONSE = 0x20;
+
+/**
+ * A peer's answer in IKE (RFC 2408, RFC 7296): a header whose major version
+ * is 1 or 2 and whose length is the datagram's; in IKEv2 with the Response
+ * flag, in IKEv1 (which has none) with the responder's cookie set, as on
+ * every message after the initiator's first. From port 500 to a port above
+ * 1023 a peer answers one behind NAT (whose source port the NAT changed);
+ * that peer's own requests, and nmap's payload for port 4500 (an IKEv1 Main
+ * Mode request, its responder cookie zero), are not answers.
+ */
+function ikeReply(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+): number {
+  if (length < IKE_HEADER_LENGTH) return SERVICE_REPLY.NO;
+  if (end - offset < IKE_HEADER_LENGTH) return ranOut(offset, end, length);
+  // Non-null: the 28 header bytes are captured (checked above).
+  const major = bytes[offset + 17]! >> 4;
+  if (readU32(bytes, offset + 24) !== length) return SERVICE_REPLY.NO;
+  let reply = false;
+  if (major === 2) {
+    reply = (bytes[offset + 19]! & IKE_V2_RESPONSE) !== 0;
+  } else if (major === 1) {
+    for (let i = offset + 8; i < offset + 16; i++) {
+      if (bytes[i] !== 0) reply = true;
+    }
+  }
+  return reply ? SERVICE_REPLY.YES : SERVICE_REPLY.NO;
 }

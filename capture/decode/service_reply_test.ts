@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { udpFrame } from "../frame_builder.ts";
 import { SERVICE_REPLY } from "../packet_record.ts";
-import { serviceReplyOf } from "./service_reply.ts";
+import {
+  isServiceReplyPort,
+  isUdpServicePort,
+  serviceReplyOf,
+  UDP_SERVICE_PORTS,
+} from "./service_reply.ts";
 import { concat, decodeFrame, hex, V4, V6 } from "./test_helpers.ts";
 import {
+  IKE_V1_MAIN_MODE_REQUEST,
+  IKE_V1_MAIN_MODE_RESPONSE,
+  IKE_V2_SA_INIT_REQUEST,
+  IKE_V2_SA_INIT_RESPONSE,
   KERBEROS_AS_REP,
   KERBEROS_AS_REQ,
   KERBEROS_ERROR,
@@ -142,9 +151,41 @@ Deno.test("serviceReplyOf() takes an SNMP agent's responses, reports and encrypt
   assert.deepEqual([v2, hex("3180")].map((p) => verdict(161, p)), [NO, NO]);
 });
 
-Deno.test("serviceReplyOf() takes none of nmap's payloads for ports above 1023 for a reply, from any of the four ports", () => {
+Deno.test("serviceReplyOf() takes an IKE peer's answers for replies, and requests, other versions and lengths for none", () => {
+  const cases: [string, Uint8Array, number][] = [
+    ["IKEv2 IKE_SA_INIT response", IKE_V2_SA_INIT_RESPONSE, YES],
+    ["IKEv1 Main Mode, the responder's", IKE_V1_MAIN_MODE_RESPONSE, YES],
+    ["IKEv2 IKE_SA_INIT request", IKE_V2_SA_INIT_REQUEST, NO],
+    ["IKEv1 Main Mode request (nmap's)", IKE_V1_MAIN_MODE_REQUEST, NO],
+    // An IKEv2 error answer to IKE_SA_INIT keeps the responder SPI zero.
+    [
+      "IKEv2 response, responder SPI zero",
+      withBytes(IKE_V2_SA_INIT_RESPONSE, 8, "0000000000000000"),
+      YES,
+    ],
+    // A request by the peer that did not start the exchange: not an answer.
+    [
+      "IKEv2 request with the responder SPI",
+      withBytes(IKE_V2_SA_INIT_RESPONSE, 19, "00"),
+      NO,
+    ],
+    ["version 3", withBytes(IKE_V2_SA_INIT_RESPONSE, 17, "30"), NO],
+    ["version 0", withBytes(IKE_V1_MAIN_MODE_RESPONSE, 17, "00"), NO],
+    [
+      "a length other than the datagram's",
+      withBytes(IKE_V2_SA_INIT_RESPONSE, 24, "00000031"),
+      NO,
+    ],
+    ["a header cut short", IKE_V2_SA_INIT_RESPONSE.subarray(0, 27), NO],
+  ];
+  for (const [what, payload, expected] of cases) {
+    assert.equal(verdict(500, payload), expected, what);
+  }
+});
+
+Deno.test("serviceReplyOf() takes none of nmap's payloads for ports above 1023 for a reply, from any of the five ports", () => {
   for (const [ports, payload] of NMAP_HIGH_PORT_PAYLOADS) {
-    for (const srcPort of [88, 123, 137, 161]) {
+    for (const srcPort of [88, 123, 137, 161, 500]) {
       assert.equal(verdict(srcPort, payload), NO, `${ports} from ${srcPort}`);
     }
   }
@@ -166,15 +207,42 @@ Deno.test("serviceReplyOf() cannot tell a payload the capture cut before the byt
   for (let captured = 0; captured < 14; captured++) {
     assert.equal(verdictCut(161, SNMP_V2C_GET_RESPONSE, captured), UNKNOWN);
   }
+  // IKE: the whole 28-byte header.
+  assert.equal(verdictCut(500, IKE_V2_SA_INIT_RESPONSE, 27), UNKNOWN);
+  assert.equal(verdictCut(500, IKE_V2_SA_INIT_RESPONSE, 28), YES);
 });
 
 Deno.test("serviceReplyOf() takes an empty payload for no reply, and tells nothing from other ports", () => {
   assert.equal(serviceReplyOf(123, new Uint8Array(0), 0, 0, 0), NO);
   assert.equal(verdict(53, NTP_SERVER_REPLY), UNKNOWN);
-  assert.equal(verdict(500, NTP_SERVER_REPLY), UNKNOWN);
+  assert.equal(verdict(501, IKE_V2_SA_INIT_RESPONSE), UNKNOWN);
 });
 
-Deno.test("decodePacket() sets udpServiceReply for UDP from the four ports only, over IPv4 and IPv6", () => {
+Deno.test("isServiceReplyPort() holds for the five told ports alone", () => {
+  const told = [];
+  for (let port = 0; port < 65536; port++) {
+    if (isServiceReplyPort(port)) told.push(port);
+  }
+  assert.deepEqual(told, [88, 123, 137, 161, 500]);
+});
+
+Deno.test("isUdpServicePort() holds below 512 for the listed services only, and for every port from 512 up", () => {
+  const below = [];
+  for (let port = 0; port < 512; port++) {
+    if (isUdpServicePort(port)) below.push(port);
+  }
+  assert.deepEqual(below, [...UDP_SERVICE_PORTS].sort((a, b) => a - b));
+  // Ports scanners borrow that no UDP service answers from.
+  for (const port of [0, 20, 21, 22, 25, 67, 80, 110, 445]) {
+    assert.equal(isUdpServicePort(port), false, String(port));
+  }
+  for (const port of [512, 600, 722, 1022, 1023, 1024, 65535]) {
+    assert.equal(isUdpServicePort(port), true, String(port));
+  }
+  assert.equal(isUdpServicePort(-1), false);
+});
+
+Deno.test("decodePacket() sets udpServiceReply for UDP from the five ports only, over IPv4 and IPv6", () => {
   const decode = (
     ends: typeof V4 | typeof V6,
     srcPort: number,
@@ -185,6 +253,10 @@ Deno.test("decodePacket() sets udpServiceReply for UDP from the four ports only,
     assert.equal(decode(ends, 123, NTP_CLIENT_REQUEST).udpServiceReply, NO);
     assert.equal(decode(ends, 123, new Uint8Array(0)).udpServiceReply, NO);
     assert.equal(decode(ends, 161, SNMP_V2C_GET_RESPONSE).udpServiceReply, YES);
+    assert.equal(
+      decode(ends, 500, IKE_V2_SA_INIT_RESPONSE).udpServiceReply,
+      YES,
+    );
     assert.equal(decode(ends, 124, NTP_SERVER_REPLY).udpServiceReply, UNKNOWN);
   }
   // To port 123 (a client's request) nothing is told.

@@ -1,7 +1,7 @@
 /**
  * UDP payloads for the tests of capture/decode/service_reply.ts and of the
  * port scan detector: replies and requests of Kerberos, NTP, the NetBIOS
- * name service and SNMP (each checked with tshark 4.0, which dissects it as
+ * name service, SNMP and IKE (each checked with tshark 4.0, which dissects it as
  * named), and the payloads nmap -sU sends to ports above 1023
  * ({@linkcode NMAP_HIGH_PORT_PAYLOADS}).
  *
@@ -129,11 +129,39 @@ export const NBNS_NBSTAT_QUERY = hex(
     "414141414141414141414141410000210001",
 );
 
+/** An IKEv2 IKE_SA_INIT response (Response flag, responder SPI set) with a nonce payload: a peer's answer to one behind NAT. */
+export const IKE_V2_SA_INIT_RESPONSE = hex(
+  "112233445566778899aabbccddeeff0028202220000000000000003000000014" +
+    "000102030405060708090a0b0c0d0e0f",
+);
+
+/** The IKE_SA_INIT request it answers (Initiator flag, responder SPI zero). */
+export const IKE_V2_SA_INIT_REQUEST = hex(
+  "1122334455667788000000000000000028202208000000000000003000000014" +
+    "000102030405060708090a0b0c0d0e0f",
+);
+
+/** An IKEv1 Main Mode message from the responder (its cookie set), with a nonce payload. */
+export const IKE_V1_MAIN_MODE_RESPONSE = hex(
+  "112233445566778899aabbccddeeff000a100200000000000000003000000014" +
+    "000102030405060708090a0b0c0d0e0f",
+);
+
+/** nmap's payload for port 500: an IKEv1 Main Mode request (ike-scan's; responder cookie zero). */
+export const IKE_V1_MAIN_MODE_REQUEST = hex(
+  "001122334455667700000000000000000110020000000000000000c0000000a4" +
+    "0000000100000001000000980101000403000024010100008001000580020002" +
+    "8003000180040002800b0001000c000400000001030000240201000080010005" +
+    "800200018003000180040002800b0001000c0004000000010300002403010000" +
+    "80010001800200028003000180040002800b0001000c00040000000100000024" +
+    "0401000080010001800200018003000180040002800b0001000c000400000001",
+);
+
 /**
  * Each payload nmap 7.93 sends to a port above 1023 (nmap-payloads), with
  * the ports it goes to: what a UDP scan of high ports carries, whatever its
- * source port (nmap -sU -g 123). None is a reply of Kerberos, NTP, NBNS or
- * SNMP.
+ * source port (nmap -sU -g 123). None is a reply of Kerberos, NTP, NBNS,
+ * SNMP or IKE.
  */
 export const NMAP_HIGH_PORT_PAYLOADS: readonly (readonly [
   ports: string,

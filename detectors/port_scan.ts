@@ -6,22 +6,25 @@
  * A probe is a TCP segment without ACK or RST that opens or prods a port: SYN
  * (nmap -sS/-sT, masscan; ECE/CWR allowed), FIN, NULL or FIN+PSH+URG (nmap
  * -sF/-sN/-sX); or a UDP datagram (nmap -sU, masscan -pU) that is not a reply
- * (a datagram answering a probe seen the other way, or one with data from a
- * service port below 1024 to an ephemeral port, is a reply; but from the
- * ports scans borrow most, where a reply is cheap to tell, only that
- * service's reply is: from 53 a DNS response, from 88 a KDC's reply, from
- * 123 an NTP server's reply or control or private-mode response (NTP
- * amplification's answers among them), from 137 an NBNS response, from 161
- * an SNMP agent's message, and from the DHCP server ports 67 and 547
- * nothing). A UDP datagram that
- * its host:port answers with UDP was an exchange, not a probe (a client's
- * DNS query answered by its resolver, an NTP or QUIC exchange): it is
- * forgotten when the answer arrives. A UDP scan's probes get an ICMP port
- * unreachable or nothing; the few open ports that answer are not counted.
- * UDP to multicast or broadcast addresses and to the traceroute ports
- * 33434–33534 is not a probe. Ordinary traffic never sends TCP without ACK
- * after the first SYN, so ACK-bearing segments (the bulk of traffic) are
- * not probes. An ACK probe
+ * (a datagram answering a probe seen the other way is a reply; so is one
+ * with data from a port below 1024 to an ephemeral port when a service
+ * that answers clients can hold that port: below 512 one of
+ * `UDP_SERVICE_PORTS` (capture/decode/service_reply.ts: echo, DNS,
+ * portmapper, QUIC…), from 512 up any port, as RPC daemons bind them at
+ * random. From the ports scans borrow most, where a reply is cheap to tell,
+ * only that service's reply is: from 53 a DNS response, from 88 a KDC's
+ * reply, from 123 an NTP server's reply or control or private-mode
+ * response (NTP amplification's answers among them), from 137 an NBNS
+ * response, from 161 an SNMP agent's message, from 500 an IKE peer's
+ * answer, and from the DHCP server ports 67 and 547 nothing). A UDP
+ * datagram that its host:port answers with UDP was an exchange, not a
+ * probe (a client's DNS query answered by its resolver, an NTP or QUIC
+ * exchange): it is forgotten when the answer arrives. A UDP scan's probes
+ * get an ICMP port unreachable or nothing; the few open ports that answer
+ * are not counted. UDP to multicast or broadcast addresses and to the
+ * traceroute ports 33434–33534 is not a probe. Ordinary traffic never sends
+ * TCP without ACK after the first SYN, so ACK-bearing segments (the bulk of
+ * traffic) are not probes. An ACK probe
  * (nmap -sA, -sW, -sM: a bare ACK or FIN/ACK for no connection) is found
  * from its answer instead: the probed host resets it, open port or closed,
  * with a bare RST whose sequence number is the probe's acknowledgment number
@@ -77,9 +80,10 @@
  * ports than DNS (53) and NTP (123), which every host queries (a query seen
  * one way, unanswered, does not make a TCP scan a UDP scan), or for a
  * horizontal scan of a UDP port; "fragmented" for TCP probes whose first
- * fragment is too short to hold the flags (nmap -f). A finding is reported when a threshold is
- * first crossed, then again while the scan goes on whenever its distinct
- * probes have doubled or at most every `reportIntervalUs`.
+ * fragment is too short to hold the flags (nmap -f). A finding is reported
+ * when a threshold is first crossed, then again while the scan goes on
+ * whenever its distinct probes have doubled or at most every
+ * `reportIntervalUs`.
  *
  * A source's first distinct probes wait in a table of new sources (most
  * clients send one or two within a window) before it joins the tables.
@@ -109,9 +113,14 @@
  * replies (nmap -sU -g 53, -g 123 or -g 500, whose payloads for high ports
  * are other protocols'); but not when they carry data from another service
  * port (nmap -sU -g 111 or -g 443, or any port from 512 up) or are crafted
- * as the service's replies (NTP server replies from port 123). A DHCP or DHCPv6 server's answers to its
- * clients are not probes; its answers to a relay agent at a port of the
- * relay's own (RFC 8357), when the relay's request is not seen, are.
+ * as the service's replies (NTP server replies from port 123). The other
+ * way round, seen one way or from a capture that starts mid-flow, a
+ * service answering many ports of one client host from a port below 512
+ * that is not listed, or other traffic than IKE on UDP port 500 (Cloudflare
+ * WARP's fallback), looks like a UDP scan of that host, as a service on a
+ * high port does. A DHCP or DHCPv6 server's answers to its clients are not
+ * probes; its answers to a relay agent at a port of the relay's own (RFC
+ * 8357), when the relay's request is not seen, are.
  *
  * @module
  */

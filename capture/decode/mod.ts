@@ -43,7 +43,7 @@ import { decodeIpv6 } from "./ipv6.ts";
 import { decodeLink, ETHER_TYPE } from "./link.ts";
 import { decodeTcp } from "./tcp.ts";
 import { isServiceReplyPort, serviceReplyOf } from "./service_reply.ts";
-import { decodeUdp } from "./udp.ts";
+import { decodeUdp, udpDatagramPayloadLength } from "./udp.ts";
 
 export { formatIpv4, formatIpv6, formatMac } from "./address.ts";
 export { appHint } from "./app_hint.ts";
@@ -179,12 +179,19 @@ function decodeTransport(
         );
       }
       if (isServiceReplyPort(record.srcPort)) {
+        // A first fragment is told by its datagram's length (IKE's header
+        // holds it), from the bytes the fragment carries.
         record.udpServiceReply = serviceReplyOf(
           record.srcPort,
           bytes,
           payload,
           payloadEnd,
-          record.payloadLength,
+          record.fragment
+            ? Math.max(
+              record.payloadLength,
+              udpDatagramPayloadLength(bytes, offset),
+            )
+            : record.payloadLength,
         );
       }
       return;

@@ -41,48 +41,26 @@ export const UDP_FIXED_SERVICE_PORTS_END = 512;
 /**
  * The ports below 512 of UDP services that answer a client from their own
  * port (IANA's registry, the ones in use): echo 7, daytime 13, qotd 17,
- * chargen 19, time 37, nameserver 42, TACACS 49, DNS 53, TFTP 69 (some
- * servers answer from it), Kerberos 88, portmapper 111, DCE/RPC's
- * endpoint mapper 135, NTP 123, NetBIOS 137 and 138, SNMP 161 and its
- * traps' port 162 (inform responses), XDMCP 177, PTP 319 and 320, CLDAP
- * 389, SLP 427, Mobile IP 434, QUIC and DTLS 443, kpasswd 464, Retrospect
- * 497, IKE 500 and Modbus 502. DHCP's 67 is not among them: its server
- * answers clients at port 68, never at a higher one.
+ * chargen 19, time 37, TACACS 49, DNS 53, TFTP 69 (some servers answer
+ * from it), Kerberos 88, portmapper 111, NTP 123, DCE/RPC's endpoint mapper
+ * 135, NetBIOS 137 and 138, SNMP 161 and its traps' port 162 (inform
+ * responses), XDMCP 177, Apple AirPort's base station discovery 192, PTP
+ * 319 and 320, CLDAP 389, SLP 427, Mobile IP 434, QUIC and DTLS 443,
+ * kpasswd 464, Retrospect 497, IKE 500 and Modbus 502. DHCP's 67 is not
+ * among them: its server answers clients at port 68 and relay agents at 67
+ * (or at a relay's own port, RFC 8357, which the port scan detector
+ * allows when it saw the relay's request).
  */
+// deno-fmt-ignore
 export const UDP_SERVICE_PORTS: readonly number[] = [
-  7,
-  13,
-  17,
-  19,
-  37,
-  42,
-  49,
-  53,
-  69,
-  88,
-  111,
-  123,
-  135,
-  137,
-  138,
-  161,
-  162,
-  177,
-  319,
-  320,
-  389,
-  427,
-  434,
-  443,
-  464,
-  497,
-  500,
-  502,
+  7, 13, 17, 19, 37, 49, 53, 69, 88, 111, 123, 135, 137, 138, 161, 162, 177,
+  192, 319, 320, 389, 427, 434, 443, 464, 497, 500, 502,
 ];
 
 /** {@linkcode UDP_SERVICE_PORTS} as one bit per port. */
 const SERVICE_PORT_BITS = new Uint32Array(UDP_FIXED_SERVICE_PORTS_END / 32);
 for (const port of UDP_SERVICE_PORTS) {
+  // Non-null: every listed port is below 512, within the table.
   SERVICE_PORT_BITS[port >>> 5]! |= 1 << (port & 31);
 }
 
@@ -96,6 +74,7 @@ for (const port of UDP_SERVICE_PORTS) {
  */
 export function isUdpServicePort(port: number): boolean {
   if (port >= UDP_FIXED_SERVICE_PORTS_END) return true;
+  // No port (-1): no service's; and no read outside the table.
   if (port < 0) return false;
   // Non-null: `port` is below 512, within the table.
   return ((SERVICE_PORT_BITS[port >>> 5]! >>> (port & 31)) & 1) === 1;
@@ -363,15 +342,22 @@ function after(
 const IKE_HEADER_LENGTH = 28;
 /** The Response flag of an IKEv2 header (RFC 7296 section 3.1). */
 const IKE_V2_RESPONSE = 0x20;
+/** IKEv1's Informational exchange type and Notification payload type (RFC 2408 sections 3.1 and 3.14). */
+const IKE_V1_INFORMATIONAL = 5;
+const IKE_V1_NOTIFICATION = 11;
 
 /**
  * A peer's answer in IKE (RFC 2408, RFC 7296): a header whose major version
- * is 1 or 2 and whose length is the datagram's; in IKEv2 with the Response
- * flag, in IKEv1 (which has none) with the responder's cookie set, as on
- * every message after the initiator's first. From port 500 to a port above
- * 1023 a peer answers one behind NAT (whose source port the NAT changed);
- * that peer's own requests, and nmap's payload for port 4500 (an IKEv1 Main
- * Mode request, its responder cookie zero), are not answers.
+ * is 1 or 2 and whose length is the datagram's. In IKEv2 it has the
+ * Response flag; the sending peer's own requests are no answers. IKEv1 has
+ * no such flag: there every message with the responder's cookie set (all
+ * after the initiator's first, requests of either peer included) is taken
+ * for one, and so is an Informational exchange that opens with a
+ * notification (an error answer to a first message, which some
+ * implementations send with the responder's cookie still zero). From port
+ * 500 to a port above 1023 a peer answers one behind NAT (whose source port
+ * the NAT changed); nmap's payload for port 4500 (an IKEv1 Main Mode
+ * request, its responder cookie zero) is no answer.
  */
 function ikeReply(
   bytes: Uint8Array,
@@ -380,7 +366,8 @@ function ikeReply(
   length: number,
 ): number {
   if (length < IKE_HEADER_LENGTH) return SERVICE_REPLY.NO;
-  if (end - offset < IKE_HEADER_LENGTH) return ranOut(offset, end, length);
+  // The payload is long enough, so the capture (or an IP fragment) cut it.
+  if (end - offset < IKE_HEADER_LENGTH) return SERVICE_REPLY.UNKNOWN;
   // Non-null: the 28 header bytes are captured (checked above).
   const major = bytes[offset + 17]! >> 4;
   if (readU32(bytes, offset + 24) !== length) return SERVICE_REPLY.NO;
@@ -388,6 +375,8 @@ function ikeReply(
   if (major === 2) {
     reply = (bytes[offset + 19]! & IKE_V2_RESPONSE) !== 0;
   } else if (major === 1) {
+    reply = bytes[offset + 18] === IKE_V1_INFORMATIONAL &&
+      bytes[offset + 16] === IKE_V1_NOTIFICATION;
     for (let i = offset + 8; i < offset + 16; i++) {
       if (bytes[i] !== 0) reply = true;
     }

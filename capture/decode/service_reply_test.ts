@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { udpFrame } from "../frame_builder.ts";
+import {
+  ethernetFrame,
+  ipv4Packet,
+  udpDatagram,
+  udpFrame,
+} from "../frame_builder.ts";
 import { SERVICE_REPLY } from "../packet_record.ts";
 import {
   isServiceReplyPort,
@@ -176,7 +181,24 @@ Deno.test("serviceReplyOf() takes an IKE peer's answers for replies, and request
       withBytes(IKE_V2_SA_INIT_RESPONSE, 24, "00000031"),
       NO,
     ],
+    [
+      "a length shorter than the datagram's",
+      withBytes(IKE_V2_SA_INIT_RESPONSE, 24, "0000002f"),
+      NO,
+    ],
     ["a header cut short", IKE_V2_SA_INIT_RESPONSE.subarray(0, 27), NO],
+    // An IKEv1 error answer to a first message (Informational exchange,
+    // notification first), as libreswan sends it: responder cookie zero.
+    [
+      "IKEv1 notification, responder cookie zero",
+      withBytes(IKE_V1_MAIN_MODE_REQUEST, 16, "0b100500"),
+      YES,
+    ],
+    [
+      "IKEv1 Informational opening with another payload",
+      withBytes(IKE_V1_MAIN_MODE_REQUEST, 16, "0c100500"),
+      NO,
+    ],
   ];
   for (const [what, payload, expected] of cases) {
     assert.equal(verdict(500, payload), expected, what);
@@ -207,9 +229,14 @@ Deno.test("serviceReplyOf() cannot tell a payload the capture cut before the byt
   for (let captured = 0; captured < 14; captured++) {
     assert.equal(verdictCut(161, SNMP_V2C_GET_RESPONSE, captured), UNKNOWN);
   }
-  // IKE: the whole 28-byte header.
+  // IKE: the whole 28-byte header; a payload too short for it is none,
+  // cut or not.
   assert.equal(verdictCut(500, IKE_V2_SA_INIT_RESPONSE, 27), UNKNOWN);
   assert.equal(verdictCut(500, IKE_V2_SA_INIT_RESPONSE, 28), YES);
+  assert.equal(
+    verdictCut(500, IKE_V2_SA_INIT_RESPONSE.subarray(0, 20), 10),
+    NO,
+  );
 });
 
 Deno.test("serviceReplyOf() takes an empty payload for no reply, and tells nothing from other ports", () => {
@@ -239,7 +266,6 @@ Deno.test("isUdpServicePort() holds below 512 for the listed services only, and 
   for (const port of [512, 600, 722, 1022, 1023, 1024, 65535]) {
     assert.equal(isUdpServicePort(port), true, String(port));
   }
-  assert.equal(isUdpServicePort(-1), false);
 });
 
 Deno.test("decodePacket() sets udpServiceReply for UDP from the five ports only, over IPv4 and IPv6", () => {
@@ -277,4 +303,35 @@ Deno.test("decodePacket() leaves udpServiceReply untold, and the packet truncate
   assert.deepEqual([cut.udpServiceReply, cut.truncated], [UNKNOWN, true]);
   const enough = decodeFrame(frame, { capturedLength: 44 }).packet;
   assert.deepEqual([enough.udpServiceReply, enough.truncated], [YES, true]);
+});
+
+Deno.test("decodePacket() tells the first IP fragment of a long IKE answer by its datagram's length", () => {
+  // A 1600-byte IKE_SA_INIT response (a large key exchange), its header's
+  // length set to match; the first fragment carries 1472 payload bytes.
+  const payload = new Uint8Array(1600);
+  payload.set(IKE_V2_SA_INIT_RESPONSE.subarray(0, 28));
+  new DataView(payload.buffer).setUint32(24, payload.length);
+  const datagram = udpDatagram(
+    { src: V4.src, dst: V4.dst, srcPort: 500, dstPort: 40000 },
+    payload,
+  );
+  const fragment = (bytes: Uint8Array) =>
+    ethernetFrame(
+      { ...V4, etherType: 0x0800 },
+      ipv4Packet(
+        { src: V4.src, dst: V4.dst, protocol: 17, id: 7, moreFragments: true },
+        bytes,
+      ),
+    );
+  const { packet, anomalies } = decodeFrame(
+    fragment(datagram.subarray(0, 1480)),
+  );
+  assert.deepEqual(
+    [packet.fragment, packet.payloadLength, packet.udpServiceReply],
+    [true, 1472, YES],
+  );
+  assert.equal(anomalies.total(), 0);
+  // A first fragment too short for the header: not told.
+  const short = decodeFrame(fragment(datagram.subarray(0, 24))).packet;
+  assert.deepEqual([short.payloadLength, short.udpServiceReply], [16, UNKNOWN]);
 });

@@ -28,8 +28,9 @@ const UDP_HEADER: MinimalHeader = {
  * Decodes the UDP header at `offset` of a datagram that is `length` bytes
  * long according to the IP header (captured bytes end at `end`): ports and
  * payloadLength from the UDP length field (from `length` when that field is
- * zero or out of range, which is counted). Returns the payload's offset, or
- * -1 when the header is cut.
+ * zero or out of range, which is counted, or in a first IP fragment, which
+ * carries only its share). Returns the payload's offset, or -1 when the
+ * header is cut.
  */
 export function decodeUdp(
   record: PacketRecord,
@@ -53,10 +54,21 @@ export function decodeUdp(
     }
     record.payloadLength = Math.max(0, length - UDP_HEADER_LENGTH);
   } else if (udpLength > length) {
-    reportAnomaly(record, anomalies, "udp_length_exceeds_ip");
+    // A first fragment carries only its share of a longer datagram.
+    if (!record.fragment) {
+      reportAnomaly(record, anomalies, "udp_length_exceeds_ip");
+    }
     record.payloadLength = Math.max(0, length - UDP_HEADER_LENGTH);
   } else {
     record.payloadLength = udpLength - UDP_HEADER_LENGTH;
   }
   return offset + UDP_HEADER_LENGTH;
+}
+
+/** The payload length the header of the UDP datagram at `offset` gives (its length field less 8, at least 0): in a first IP fragment, the whole datagram's, which {@linkcode decodeUdp} leaves out of payloadLength. The caller has checked that the header is captured. */
+export function udpDatagramPayloadLength(
+  bytes: Uint8Array,
+  offset: number,
+): number {
+  return Math.max(0, readU16(bytes, offset + 4) - UDP_HEADER_LENGTH);
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { udpFrame } from "../frame_builder.ts";
+import {
+  ethernetFrame,
+  ipv4Packet,
+  udpDatagram,
+  udpFrame,
+} from "../frame_builder.ts";
 import { assertPrefixesTruncated, decodeFrame, V4 } from "./test_helpers.ts";
 
 Deno.test("decodePacket() reads UDP ports and payload length", () => {
@@ -38,4 +43,24 @@ Deno.test("decodePacket() counts a UDP length that disagrees with the IP length"
 Deno.test("decodePacket() marks every cut UDP frame truncated", () => {
   const frame = udpFrame(V4, { srcPort: 1, dstPort: 2 }, new Uint8Array(3));
   assert.ok(assertPrefixesTruncated(frame).has("udp_header_truncated"));
+});
+
+Deno.test("decodePacket() takes a first IP fragment's UDP length, longer than the fragment, for no anomaly", () => {
+  const datagram = udpDatagram(
+    { src: V4.src, dst: V4.dst, srcPort: 53, dstPort: 40000 },
+    new Uint8Array(3000),
+  );
+  const first = ethernetFrame(
+    { ...V4, etherType: 0x0800 },
+    ipv4Packet(
+      { src: V4.src, dst: V4.dst, protocol: 17, moreFragments: true },
+      datagram.subarray(0, 1480),
+    ),
+  );
+  const { packet, anomalies } = decodeFrame(first);
+  assert.deepEqual(
+    [packet.fragment, packet.srcPort, packet.payloadLength, packet.anomaly],
+    [true, 53, 1472, ""],
+  );
+  assert.equal(anomalies.total(), 0);
 });

@@ -109,7 +109,7 @@ export interface PacketRecord {
   srcPort: number;
   /** TCP/UDP destination port, or -1. */
   dstPort: number;
-  /** TCP flag bits (see {@linkcode TCP_FLAGS}), or 0. */
+  /** TCP flag bits (see {@linkcode TCP_FLAGS}), or 0 (also when a first IP fragment ends before them). */
   tcpFlags: number;
   /** TCP sequence number, or 0. */
   tcpSeq: number;
@@ -117,7 +117,7 @@ export interface PacketRecord {
   tcpAck: number;
   /** TCP window (unscaled), or 0. */
   tcpWindow: number;
-  /** Transport payload bytes as stated by the headers (not limited by the snap length). */
+  /** Transport payload bytes as stated by the headers (not limited by the snap length); in a first IP fragment, the fragment's share. */
   payloadLength: number;
   /** ICMP/ICMPv6 type, or -1. */
   icmpType: number;

@@ -25,7 +25,10 @@
  *
  * Limits: a flood below `packetThreshold` per `windowUs` per victim, or one
  * spread over many victims (each below it), is not found; a flood of echo
- * replies (reflection backscatter) is not counted.
+ * replies (reflection backscatter) is not counted. Fragments are not
+ * reassembled: a request sent in IP fragments (ping -s 3000) counts once,
+ * by its first fragment, whose IP bytes alone go into the evidence's
+ * `bytes`, and a flood of later fragments alone is not found.
  *
  * @module
  */
@@ -127,7 +130,7 @@ interface VictimState extends ReportMark {
   timesCount: number;
   /** Next slot of `times` to overwrite once full (then also the oldest). */
   head: number;
-  /** Requests and IP bytes since `epochStartUs`. */
+  /** Requests and IP bytes (of a fragmented request, its first fragment's) since `epochStartUs`. */
   requests: number;
   bytes: number;
   epochStartUs: number;

@@ -136,6 +136,7 @@ import {
   isUdpServicePort,
 } from "../capture/decode/service_reply.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
+import { TCP_HEADER_FRAGMENTED } from "../capture/decode/tcp.ts";
 import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
 import { type Finding, type FindingSink, windowText } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
@@ -951,8 +952,9 @@ export function createPortScanDetector(
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
       const transport = packet.transport;
       if (transport === "tcp") {
-        if (packet.fragment && packet.anomaly === "tcp_bad_length") {
-          // The flags are in a later fragment, which is not decoded.
+        if (packet.fragment && packet.anomaly === TCP_HEADER_FRAGMENTED) {
+          // The header's rest is in a later fragment, which is not decoded
+          // (and no stack splits a header on its own).
           if (packet.dstPort >= 0) {
             probe(packet, packet.dstPort, KIND_FRAGMENTED, report);
           }
@@ -1188,6 +1190,9 @@ function removeSample<T>(samples: T[], value: T): void {
   if (at >= 0) samples.splice(at, 1);
 }
 
+/** ICMP destination unreachable's code for "fragmentation needed and DF set" (RFC 792, RFC 1191). */
+const ICMP_FRAGMENTATION_NEEDED = 4;
+
 /** Kind of a TCP probe without SYN, ACK or RST (nmap -sF, -sN, -sX and relatives). */
 function stealthKind(flags: number): number {
   if ((flags & (FIN | PSH | URG)) === (FIN | PSH | URG)) return KIND_XMAS;
@@ -1243,10 +1248,15 @@ function isServiceReply(packet: PacketRecord): boolean {
     : told === SERVICE_REPLY.YES;
 }
 
-/** ICMP destination unreachable (type 3) or ICMPv6 destination unreachable (type 1). */
+/**
+ * ICMP destination unreachable (type 3) or ICMPv6 destination unreachable
+ * (type 1); not ICMP's "fragmentation needed" (code 4), which asks path MTU
+ * discovery for smaller datagrams and refuses nothing (ICMPv6 says so with
+ * another type, Packet Too Big).
+ */
 function isUnreachable(packet: PacketRecord): boolean {
   return packet.transport === "icmp"
-    ? packet.icmpType === 3
+    ? packet.icmpType === 3 && packet.icmpCode !== ICMP_FRAGMENTATION_NEEDED
     : packet.icmpType === 1;
 }
 

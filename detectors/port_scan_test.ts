@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
+import { tcpSegment, udpFrame } from "../capture/frame_builder.ts";
 import {
-  ETHER_TYPE,
-  ethernetFrame,
-  ipv4Packet,
-  tcpSegment,
-  udpFrame,
-} from "../capture/frame_builder.ts";
-import { decodeFrame, MACS } from "../capture/decode/test_helpers.ts";
+  decodeFrame,
+  firstFragmentFrame,
+  MACS,
+} from "../capture/decode/test_helpers.ts";
+import { TCP_HEADER_FRAGMENTED } from "../capture/decode/tcp.ts";
 import {
   IKE_V1_MAIN_MODE_REQUEST,
   IKE_V1_MAIN_MODE_RESPONSE,
@@ -918,30 +917,63 @@ Deno.test("port_scan: a DHCP or DHCPv6 server answering many clients is not a sc
   );
 });
 
-Deno.test("port_scan: SYNs in fragments too short for the flags (nmap -f) are a fragmented scan, not a NULL scan", () => {
+Deno.test("port_scan: SYNs in fragments too short for the TCP header (nmap -f, --mtu 16) are a fragmented scan, not a NULL scan", () => {
   // Each probe's first fragment: 8 bytes of TCP header (ports and
-  // sequence number), the flags in a second fragment.
-  const packets = times(20, (i) => {
-    const segment = tcpSegment({
-      src: SCANNER,
-      dst: TARGET,
-      srcPort: 40_000,
-      dstPort: 1 + i,
-      flags: TCP_FLAGS.SYN,
+  // sequence number; the flags in a second fragment), or 16 (the flags
+  // and window too, the rest of the header in a second fragment).
+  for (const bytes of [8, 16]) {
+    const packets = times(20, (i) => {
+      const segment = tcpSegment({
+        src: SCANNER,
+        dst: TARGET,
+        srcPort: 40_000,
+        dstPort: 1 + i,
+        flags: TCP_FLAGS.SYN,
+      });
+      const frame = firstFragmentFrame(6, segment, bytes, {
+        src: SCANNER,
+        dst: TARGET,
+      });
+      const { packet } = decodeFrame(frame);
+      packet.timestampUs = i * 1_000;
+      return packet;
     });
-    const ip = ipv4Packet(
-      { src: SCANNER, dst: TARGET, protocol: 6, moreFragments: true },
-      segment.subarray(0, 8),
-    );
-    const frame = ethernetFrame({ ...MACS, etherType: ETHER_TYPE.IPV4 }, ip);
-    const { packet } = decodeFrame(frame);
-    packet.timestampUs = i * 1_000;
-    return packet;
-  });
-  assert.equal(packets[0]!.anomaly, "tcp_bad_length");
-  const findings = run(packets);
-  assert.equal(findings.length, 1);
-  assert.match(findings[0]!.summary, /: fragmented port scan$/);
+    assert.equal(packets[0]!.anomaly, TCP_HEADER_FRAGMENTED);
+    assert.equal(packets[0]!.tcpFlags, bytes === 16 ? TCP_FLAGS.SYN : 0);
+    const findings = run(packets);
+    assert.equal(findings.length, 1, String(bytes));
+    assert.match(findings[0]!.summary, /: fragmented port scan$/);
+  }
+});
+
+Deno.test("port_scan: ICMP fragmentation needed (path MTU discovery) refuses no probe; host unreachable does", () => {
+  // A QUIC client's first datagrams to 40 servers of one /24, each too big
+  // for a link on the way: a router answers "fragmentation needed" (code
+  // 4), the client sends smaller ones, and each server answers.
+  const router = "192.0.2.254";
+  const exchanges = (code: number) =>
+    Array.from({ length: 40 }, (_, i) => {
+      const server = `203.0.113.${1 + i}`;
+      const atUs = i * 10_000;
+      return [
+        udp({ dst: server, dstPort: 443, atUs }),
+        {
+          ...portUnreachable(router, SCANNER, server, 443, atUs + 100),
+          icmpCode: code,
+        },
+        udp({ dst: server, dstPort: 443, atUs: atUs + 200 }),
+        udp({
+          src: server,
+          dst: SCANNER,
+          srcPort: 443,
+          dstPort: 40000,
+          atUs: atUs + 300,
+        }),
+      ];
+    }).flat();
+  assert.deepEqual(run(exchanges(4)), []);
+  // The same with "host unreachable" (code 1): refused probes, a scan.
+  assert.equal(run(exchanges(1)).length, 1);
 });
 
 Deno.test("port_scan: multicast, broadcast and traceroute ports are not probed ports", () => {

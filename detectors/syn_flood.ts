@@ -59,12 +59,17 @@
  * detector); a flood that repeats one 4-tuple (no new
  * half-open connections) is not found; under table pressure handshakes whose
  * SYN was forgotten count as half-open, which can only raise the count on a
- * victim already flooded with more than `maxPendingSyns` SYNs.
+ * victim already flooded with more than `maxPendingSyns` SYNs. SYNs sent in
+ * IP fragments (hping3 -f, nmap -f) count from their first fragment: its
+ * flags when it holds them, and as a SYN when it is too short for them (no
+ * stack splits a TCP header on its own); as fragments are not reassembled,
+ * a flood of later fragments alone (no TCP header) is not found here.
  *
  * @module
  */
 
 import { endpointKey } from "../capture/decode/address_key.ts";
+import { TCP_HEADER_FRAGMENTED } from "../capture/decode/tcp.ts";
 import { isUnanswerableSource } from "./addresses.ts";
 import { linearCount } from "./linear_count.ts";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
@@ -808,7 +813,13 @@ export function createSynFloodDetector(
       if (srcKey < 0 || dstKey < 0 || packet.srcPort < 0) return;
       const flags = packet.tcpFlags;
       const synAckRst = flags & (SYN | ACK | RST);
-      if (synAckRst === SYN) {
+      if (
+        synAckRst === SYN ||
+        // A first fragment too short for the flags (nmap -f's 8 bytes): no
+        // stack splits a header, so tools flooding in tiny fragments do.
+        (synAckRst === 0 && packet.fragment &&
+          packet.anomaly === TCP_HEADER_FRAGMENTED)
+      ) {
         onSyn(packet, report);
       } else if (synAckRst === ACK) {
         // The client's ACK (or first data) completes a pending handshake.

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { tcpSegment } from "../capture/frame_builder.ts";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
+import {
+  decodeFrame,
+  firstFragmentFrame,
+} from "../capture/decode/test_helpers.ts";
 import type { Alert, Finding } from "./alert.ts";
 import { AlertLifecycle } from "./alert_lifecycle.ts";
 import {
@@ -726,6 +731,35 @@ Deno.test("syn_flood: 200 000 distinct victims keep every table within capacity"
   assert.ok(tables.floods!.size <= 16);
   assert.ok(tables.spread_floods!.size <= 16);
   assert.deepEqual(findings, []);
+});
+
+/** A spoofed SYN's first IP fragment, `bytes` of its TCP header long (hping3 -f: 16; nmap -f: 8), decoded, at `atUs`. */
+function fragmentedSyn(i: number, bytes: number, atUs: number): PacketRecord {
+  const src = spoofed(i);
+  const segment = tcpSegment({
+    src,
+    dst: VICTIM,
+    srcPort: 1024 + i,
+    dstPort: PORT,
+    flags: SYN,
+  });
+  const frame = firstFragmentFrame(6, segment, bytes, { src, dst: VICTIM });
+  return decodeFrame(frame, { timestampUs: atUs }).packet;
+}
+
+Deno.test("syn_flood: a spoofed flood in IP fragments too short for the TCP header (hping3 -f, nmap -f) is found", () => {
+  for (const bytes of [16, 8]) {
+    const syns = (count: number) =>
+      Array.from(
+        { length: count },
+        (_, i) => fragmentedSyn(i, bytes, T0 + i * 1_000),
+      );
+    const findings = run(syns(THRESHOLD));
+    assert.equal(findings.length, 1, String(bytes));
+    assert.equal(findings[0]!.victim, VICTIM);
+    assert.equal(findings[0]!.evidence.halfOpen, THRESHOLD);
+    assert.deepEqual(run(syns(THRESHOLD - 1)), [], String(bytes));
+  }
 });
 
 Deno.test("syn_flood: non-TCP packets and segments without a port are ignored", () => {

@@ -79,6 +79,24 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
     });
 
     await t.step(
+      "hping3 --rand-source -f: a spoofed SYN flood in IP fragments too short for the TCP header",
+      async () => {
+        // Each SYN in two fragments, 16 bytes of header and 4 (hping3's
+        // virtual MTU): the first holds the flags.
+        const seen = await capture(
+          pair,
+          () => synFlood(["--rand-source", "-f"], 80),
+        );
+        assertAlert(seen, {
+          kind: "syn_flood",
+          attacker: "",
+          victim: VICTIM,
+          technique: "T1499.001",
+        });
+      },
+    );
+
+    await t.step(
       "hping3 from one source at a listening port: a SYN flood naming the attacker",
       async () => {
         // The victim answers each SYN; hping3's own kernel, which opened no

@@ -98,7 +98,7 @@ export function isDnsTcpPort(port: number): boolean {
 const RunOut = {
   /** The capture was cut (snap length): truncation. */
   CUT: 0,
-  /** The message goes on in a later TCP segment: not a problem. */
+  /** The message goes on in a later TCP segment or IP fragment: not a problem. */
   SEGMENT: 1,
   /** The message itself ends early: malformed. */
   MALFORMED: 2,
@@ -123,7 +123,9 @@ function reportRunOut(
  * long according to the lower layers: id, QR, opcode, rcode, counts, and the
  * first question's name (lower case, no trailing dot) and type. Sets
  * `app = "dns"` when the 12-byte header is present. An empty payload is
- * not a DNS message and is ignored.
+ * not a DNS message and is ignored. `continued`: the datagram goes on in a
+ * later IP fragment (this is its first), so running out of bytes after
+ * `length` is no damage.
  */
 export function decodeDns(
   record: DecodedPacket,
@@ -132,10 +134,15 @@ export function decodeDns(
   end: number,
   length: number,
   anomalies: AnomalyCounter,
+  continued = false,
 ): void {
   if (length <= 0) return;
+  const cut = end < offset + length;
   if (end - offset < DNS_HEADER_LENGTH) {
-    reportShortHeader(record, anomalies, length, DNS_HEADER);
+    // A header split across fragments is left to the later one.
+    if (!continued || cut) {
+      reportShortHeader(record, anomalies, length, DNS_HEADER);
+    }
     return;
   }
   const messageEnd = Math.min(end, offset + length);
@@ -144,7 +151,7 @@ export function decodeDns(
     bytes,
     offset,
     messageEnd,
-    messageEnd < offset + length ? RunOut.CUT : RunOut.MALFORMED,
+    cut ? RunOut.CUT : continued ? RunOut.SEGMENT : RunOut.MALFORMED,
     anomalies,
   );
 }

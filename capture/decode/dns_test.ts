@@ -3,6 +3,7 @@ import {
   dnsMessage,
   encodeDnsName,
   tcpFrame,
+  udpDatagram,
   udpFrame,
 } from "../frame_builder.ts";
 import { isDnsMessage } from "./dns.ts";
@@ -10,6 +11,7 @@ import {
   assertPrefixesTruncated,
   concat,
   decodeFrame,
+  firstFragmentFrame,
   hex,
   MACS,
 } from "./test_helpers.ts";
@@ -298,4 +300,40 @@ Deno.test("decodePacket() marks every cut DNS frame truncated, keeping the name 
     -1,
     true,
   ]);
+});
+
+Deno.test("decodePacket() reads a DNS message's start in a first IP fragment without calling the rest missing", () => {
+  // A response whose first fragment ends inside the question's name, or
+  // inside the header: the rest is in a later fragment, not damaged.
+  const response = concat(
+    hex("beef 8180 0001 0001 0000 0000"),
+    encodeDnsName("a-rather-long-name.example.com"),
+    hex("0010 0001"),
+    new Uint8Array(2000),
+  );
+  const datagram = udpDatagram(
+    { src: V4.dst, dst: V4.src, srcPort: 53, dstPort: 40000 },
+    response,
+  );
+  const ends = { src: V4.dst, dst: V4.src };
+  const inName = decodeFrame(firstFragmentFrame(17, datagram, 24, ends));
+  assert.deepEqual(
+    [
+      inName.packet.app,
+      inName.packet.dnsId,
+      inName.packet.dnsResponse,
+      inName.packet.truncated,
+    ],
+    ["dns", 0xbeef, true, false],
+  );
+  assert.equal(inName.anomalies.total(), 0);
+  const inHeader = decodeFrame(firstFragmentFrame(17, datagram, 16, ends));
+  assert.deepEqual(
+    [inHeader.packet.app, inHeader.packet.truncated],
+    ["", false],
+  );
+  assert.equal(inHeader.anomalies.total(), 0);
+  // The same bytes as a whole datagram are a message that ends early.
+  const short = decodeUdpDns(response.subarray(0, 16), 53);
+  assert.ok(short.anomalies.total() > 0);
 });

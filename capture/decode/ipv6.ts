@@ -175,7 +175,13 @@ export function decodeIpv6(
   record.fragment = headerWalk.fragment;
   record.laterFragment = headerWalk.laterFragment;
   if (!complete) {
-    reportTruncated(record, anomalies, "ipv6_extension_header_truncated");
+    if (headerWalk.fragment && end - offset >= totalLength) {
+      // The whole fragment is captured: its sender split the header chain
+      // across fragments (RFC 8200 section 4.5 forbids it, RFC 7112).
+      reportAnomaly(record, anomalies, "ipv6_header_chain_fragmented");
+    } else {
+      reportTruncated(record, anomalies, "ipv6_extension_header_truncated");
+    }
     return -1;
   }
   return headerWalk.laterFragment ? -1 : headerWalk.offset;

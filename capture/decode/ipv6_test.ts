@@ -93,6 +93,26 @@ Deno.test("decodePacket() decodes a first IPv6 fragment's transport and stops at
   assert.deepEqual([p3.fragment, p3.transport], [false, "udp"]);
 });
 
+Deno.test("decodePacket() names a header chain split across IPv6 fragments, which is no cut capture", () => {
+  // Fragment (first, M set), then destination options claiming 16 bytes
+  // of which the fragment holds 8: the chain goes on in a later fragment.
+  const split = packet(44, hex("3c 00 0001 00001234" + "11 01 0104 00000000"));
+  const { packet: p, anomalies } = decodeFrame(split, {
+    linkType: LINK_TYPE.IPV6,
+  });
+  assert.deepEqual(
+    [p.fragment, p.transport, p.truncated, p.anomaly],
+    [true, "none", false, "ipv6_header_chain_fragmented"],
+  );
+  assert.equal(anomalies.total(), 1);
+  // The same fragment cut by the snap length: a cut capture.
+  const cut = decodeFrame(split, {
+    linkType: LINK_TYPE.IPV6,
+    capturedLength: split.length - 4,
+  }).packet;
+  assert.equal(cut.truncated, true);
+});
+
 Deno.test("decodePacket() counts an extension header that runs past the payload length", () => {
   // Hop-by-hop claiming 2 × 8 + 8 bytes in a 16-byte payload.
   const bad = packet(0, hex("11 02 0000 00000000 00000000 00000000"));

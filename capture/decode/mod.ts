@@ -168,6 +168,15 @@ function decodeTransport(
       const payload = decodeUdp(record, bytes, offset, end, length, anomalies);
       if (payload < 0) return;
       const payloadEnd = Math.min(end, payload + record.payloadLength);
+      // A first fragment carries its share of a longer datagram: DNS goes
+      // on in the next, and a reply is told by the datagram's length (IKE's
+      // header holds it).
+      const datagramLength = record.fragment
+        ? Math.max(
+          record.payloadLength,
+          udpDatagramPayloadLength(bytes, offset),
+        )
+        : record.payloadLength;
       if (isDnsUdpPort(record.srcPort) || isDnsUdpPort(record.dstPort)) {
         decodeDns(
           record,
@@ -176,22 +185,16 @@ function decodeTransport(
           payloadEnd,
           record.payloadLength,
           anomalies,
+          datagramLength > record.payloadLength,
         );
       }
       if (isServiceReplyPort(record.srcPort)) {
-        // A first fragment is told by its datagram's length (IKE's header
-        // holds it), from the bytes the fragment carries.
         record.udpServiceReply = serviceReplyOf(
           record.srcPort,
           bytes,
           payload,
           payloadEnd,
-          record.fragment
-            ? Math.max(
-              record.payloadLength,
-              udpDatagramPayloadLength(bytes, offset),
-            )
-            : record.payloadLength,
+          datagramLength,
         );
       }
       return;

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  ethernetFrame,
-  ipv4Packet,
-  udpDatagram,
-  udpFrame,
-} from "../frame_builder.ts";
+import { udpDatagram, udpFrame } from "../frame_builder.ts";
 import { SERVICE_REPLY } from "../packet_record.ts";
 import {
   isServiceReplyPort,
@@ -12,7 +7,14 @@ import {
   serviceReplyOf,
   UDP_SERVICE_PORTS,
 } from "./service_reply.ts";
-import { concat, decodeFrame, hex, V4, V6 } from "./test_helpers.ts";
+import {
+  concat,
+  decodeFrame,
+  firstFragmentFrame,
+  hex,
+  V4,
+  V6,
+} from "./test_helpers.ts";
 import {
   IKE_V1_MAIN_MODE_REQUEST,
   IKE_V1_MAIN_MODE_RESPONSE,
@@ -315,16 +317,8 @@ Deno.test("decodePacket() tells the first IP fragment of a long IKE answer by it
     { src: V4.src, dst: V4.dst, srcPort: 500, dstPort: 40000 },
     payload,
   );
-  const fragment = (bytes: Uint8Array) =>
-    ethernetFrame(
-      { ...V4, etherType: 0x0800 },
-      ipv4Packet(
-        { src: V4.src, dst: V4.dst, protocol: 17, id: 7, moreFragments: true },
-        bytes,
-      ),
-    );
   const { packet, anomalies } = decodeFrame(
-    fragment(datagram.subarray(0, 1480)),
+    firstFragmentFrame(17, datagram, 1480),
   );
   assert.deepEqual(
     [packet.fragment, packet.payloadLength, packet.udpServiceReply],
@@ -332,6 +326,6 @@ Deno.test("decodePacket() tells the first IP fragment of a long IKE answer by it
   );
   assert.equal(anomalies.total(), 0);
   // A first fragment too short for the header: not told.
-  const short = decodeFrame(fragment(datagram.subarray(0, 24))).packet;
+  const short = decodeFrame(firstFragmentFrame(17, datagram, 24)).packet;
   assert.deepEqual([short.payloadLength, short.udpServiceReply], [16, UNKNOWN]);
 });

@@ -26,6 +26,17 @@ const TCP_HEADER: MinimalHeader = {
 };
 
 /**
+ * Anomaly of a first IP fragment too short for the TCP header, whose other
+ * bytes travel in a later fragment: the tiny-fragment evasion (RFC 1858;
+ * nmap -f, hping3 -f), which no stack sends on its own.
+ */
+export const TCP_HEADER_FRAGMENTED = "tcp_header_fragmented";
+
+/** Offsets of the flags byte and the window in a TCP header. */
+const FLAGS_OFFSET = 13;
+const WINDOW_OFFSET = 14;
+
+/**
  * Decodes the TCP header at `offset` of a segment that is `length` bytes
  * long according to the IP header (captured bytes end at `end`): ports,
  * flags, sequence and acknowledgement numbers, window, and payloadLength
@@ -43,6 +54,19 @@ export function decodeTcp(
   record.transport = "tcp";
   readPorts(record, bytes, offset, end);
   if (end - offset < TCP_MIN_HEADER_LENGTH) {
+    if (record.fragment && length < TCP_MIN_HEADER_LENGTH) {
+      // A first fragment with part of the header: what it holds of the
+      // flags and window (16 bytes do, 8 do not).
+      if (end - offset > FLAGS_OFFSET) {
+        // Non-null: the flags byte is captured (checked above).
+        record.tcpFlags = bytes[offset + FLAGS_OFFSET]!;
+      }
+      if (end - offset >= WINDOW_OFFSET + 2) {
+        record.tcpWindow = readU16(bytes, offset + WINDOW_OFFSET);
+      }
+      reportAnomaly(record, anomalies, TCP_HEADER_FRAGMENTED);
+      return -1;
+    }
     reportShortHeader(record, anomalies, length, TCP_HEADER);
     return -1;
   }
@@ -50,8 +74,8 @@ export function decodeTcp(
   record.tcpAck = readU32(bytes, offset + 8);
   // Non-null: the 20 header bytes are present (checked above).
   const headerLength = (bytes[offset + 12]! >> 4) * 4;
-  record.tcpFlags = bytes[offset + 13]!;
-  record.tcpWindow = readU16(bytes, offset + 14);
+  record.tcpFlags = bytes[offset + FLAGS_OFFSET]!;
+  record.tcpWindow = readU16(bytes, offset + WINDOW_OFFSET);
   if (headerLength < TCP_MIN_HEADER_LENGTH || headerLength > length) {
     reportAnomaly(record, anomalies, "tcp_bad_header_length");
     return -1;

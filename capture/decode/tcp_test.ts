@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { tcpFrame } from "../frame_builder.ts";
+import { tcpFrame, tcpSegment } from "../frame_builder.ts";
+import { TCP_HEADER_FRAGMENTED } from "./tcp.ts";
 import { TCP_FLAGS } from "../packet_record.ts";
 import {
   assertPrefixesTruncated,
   decodeFrame,
+  firstFragmentFrame,
   V4,
   V6,
 } from "./test_helpers.ts";
@@ -91,4 +93,45 @@ Deno.test("decodePacket() marks every cut TCP frame truncated", () => {
     const names = assertPrefixesTruncated(frame);
     assert.ok(names.has("tcp_header_truncated"));
   }
+});
+
+Deno.test("decodePacket() reads what a first IP fragment holds of a TCP header split across fragments, and names it", () => {
+  const syn = tcpSegment({
+    src: V4.src,
+    dst: V4.dst,
+    srcPort: 41000,
+    dstPort: 80,
+    flags: TCP_FLAGS.SYN,
+    window: 1024,
+  });
+  // hping3 -f: 16 bytes, the flags and window in them; nmap -f: 8 bytes,
+  // ports and sequence number only.
+  const cases: [number, number, number][] = [
+    [16, TCP_FLAGS.SYN, 1024],
+    [14, TCP_FLAGS.SYN, 0],
+    [13, 0, 0],
+    [8, 0, 0],
+  ];
+  for (const [bytes, flags, window] of cases) {
+    const { packet, anomalies } = decodeFrame(
+      firstFragmentFrame(6, syn, bytes),
+    );
+    assert.deepEqual(
+      [
+        packet.transport,
+        packet.srcPort,
+        packet.dstPort,
+        packet.tcpFlags,
+        packet.tcpWindow,
+        packet.anomaly,
+        packet.truncated,
+      ],
+      ["tcp", 41000, 80, flags, window, TCP_HEADER_FRAGMENTED, false],
+      String(bytes),
+    );
+    assert.equal(anomalies.count(TCP_HEADER_FRAGMENTED), 1);
+  }
+  // A whole header in the first fragment: an ordinary segment.
+  const whole = decodeFrame(firstFragmentFrame(6, syn, 24)).packet;
+  assert.deepEqual([whole.tcpFlags, whole.anomaly], [TCP_FLAGS.SYN, ""]);
 });

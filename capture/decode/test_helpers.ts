@@ -12,7 +12,12 @@ import { concatBytes } from "../concat_bytes.ts";
 import { emptyPacketRecord, type PacketRecord } from "../packet_record.ts";
 import { addressKey } from "./address_key.ts";
 import { LINK_TYPE, type PcapRecord } from "../pcap_record.ts";
-import { arpFrame } from "../frame_builder.ts";
+import {
+  arpFrame,
+  ETHER_TYPE,
+  ethernetFrame,
+  ipv4Packet,
+} from "../frame_builder.ts";
 import { decodePacket } from "./mod.ts";
 
 /** Ethernet MACs of the test frames. */
@@ -48,6 +53,27 @@ export function packetBetween(src: string, dst: string): PacketRecord {
 
 /** Ends of an IPv6 test flow, for the frame builders. */
 export const V6 = { ...MACS, src: "2001:db8::1", dst: "2001:db8::2" } as const;
+
+/**
+ * An Ethernet/IPv4 frame holding the first IP fragment of `segment` (a
+ * transport header and payload of protocol `protocol` between the
+ * {@linkcode V4} ends unless told): its first `bytes` bytes, the rest left
+ * to later fragments, which are not built.
+ */
+export function firstFragmentFrame(
+  protocol: number,
+  segment: Uint8Array,
+  bytes: number,
+  ends: { src: string; dst: string } = V4,
+): Uint8Array<ArrayBuffer> {
+  return ethernetFrame(
+    { ...MACS, etherType: ETHER_TYPE.IPV4 },
+    ipv4Packet(
+      { src: ends.src, dst: ends.dst, protocol, moreFragments: true, id: 7 },
+      segment.subarray(0, bytes),
+    ),
+  );
+}
 
 /** Bytes before the frame in the buffer a test record points into. */
 const LEADING_BYTES = 7;

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { udpDatagram, udpFrame } from "../frame_builder.ts";
 import {
-  ethernetFrame,
-  ipv4Packet,
-  udpDatagram,
-  udpFrame,
-} from "../frame_builder.ts";
-import { assertPrefixesTruncated, decodeFrame, V4 } from "./test_helpers.ts";
+  assertPrefixesTruncated,
+  decodeFrame,
+  firstFragmentFrame,
+  V4,
+} from "./test_helpers.ts";
 
 Deno.test("decodePacket() reads UDP ports and payload length", () => {
   const frame = udpFrame(V4, { srcPort: 68, dstPort: 67 }, new Uint8Array(300));
@@ -50,13 +50,7 @@ Deno.test("decodePacket() takes a first IP fragment's UDP length, longer than th
     { src: V4.src, dst: V4.dst, srcPort: 53, dstPort: 40000 },
     new Uint8Array(3000),
   );
-  const first = ethernetFrame(
-    { ...V4, etherType: 0x0800 },
-    ipv4Packet(
-      { src: V4.src, dst: V4.dst, protocol: 17, moreFragments: true },
-      datagram.subarray(0, 1480),
-    ),
-  );
+  const first = firstFragmentFrame(17, datagram, 1480);
   const { packet, anomalies } = decodeFrame(first);
   assert.deepEqual(
     [packet.fragment, packet.srcPort, packet.payloadLength, packet.anomaly],

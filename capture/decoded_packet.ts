@@ -72,6 +72,7 @@ export class DecodedPacket implements PacketRecord {
   ipLength = 0;
   laterFragment = false;
   fragment = false;
+  fragmentId = -1;
   transport: TransportKind = "none";
   srcPort = -1;
   dstPort = -1;

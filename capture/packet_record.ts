@@ -102,6 +102,8 @@ export interface PacketRecord {
   laterFragment: boolean;
   /** True for any IP fragment (first, middle or last). */
   fragment: boolean;
+  /** A fragment's datagram identification (IPv4 Identification, IPv6 Fragment header's), which its fragments share; -1 for a packet that is no fragment. */
+  fragmentId: number;
 
   /** Transport-layer protocol. */
   transport: TransportKind;

@@ -15,6 +15,7 @@ import { reportAnomaly, reportTruncated } from "./report.ts";
 const Field = {
   VERSION_IHL: 0,
   TOTAL_LENGTH: 2,
+  IDENTIFICATION: 4,
   FLAGS_FRAGMENT: 6,
   TTL: 8,
   PROTOCOL: 9,
@@ -91,6 +92,7 @@ export function decodeIpv4(
   const flagsFragment = readU16(bytes, offset + Field.FLAGS_FRAGMENT);
   if ((flagsFragment & (MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) !== 0) {
     record.fragment = true;
+    record.fragmentId = readU16(bytes, offset + Field.IDENTIFICATION);
     if ((flagsFragment & FRAGMENT_OFFSET_MASK) !== 0) {
       // The transport header travels in the first fragment only.
       record.laterFragment = true;

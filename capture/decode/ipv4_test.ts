@@ -95,9 +95,17 @@ Deno.test("decodePacket() skips IPsec Authentication Headers to the protected pr
 Deno.test("decodePacket() decodes the transport of a first fragment only", () => {
   const first = decodeFrame(frame({ moreFragments: true, id: 9 })).packet;
   assert.deepEqual(
-    [first.fragment, first.laterFragment, first.transport, first.dstPort],
-    [true, false, "udp", 9999],
+    [
+      first.fragment,
+      first.laterFragment,
+      first.fragmentId,
+      first.transport,
+      first.dstPort,
+    ],
+    [true, false, 9, "udp", 9999],
   );
+  // No fragment: no datagram identification to share.
+  assert.equal(decodeFrame(frame({ id: 9 })).packet.fragmentId, -1);
   for (const moreFragments of [true, false]) {
     const { packet, anomalies } = decodeFrame(
       frame({ fragmentOffset: 185, moreFragments }, new Uint8Array(40)),

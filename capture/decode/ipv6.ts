@@ -7,7 +7,7 @@
 
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { DecodedPacket } from "../decoded_packet.ts";
-import { readU16 } from "./bytes.ts";
+import { readU16, readU32 } from "./bytes.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 
 /** Byte offsets of IPv6 header fields (RFC 8200 section 3). */
@@ -41,11 +41,19 @@ export interface Ipv6Walk {
   fragment: boolean;
   /** True when the Fragment header's offset is not zero (the walk stops there). */
   laterFragment: boolean;
+  /** The Fragment header's Identification when `fragment`, else -1. */
+  fragmentId: number;
 }
 
 /** Returns a zeroed {@linkcode Ipv6Walk} to pass to {@linkcode walkIpv6Extensions}. */
 export function createIpv6Walk(): Ipv6Walk {
-  return { offset: 0, nextHeader: 0, fragment: false, laterFragment: false };
+  return {
+    offset: 0,
+    nextHeader: 0,
+    fragment: false,
+    laterFragment: false,
+    fragmentId: -1,
+  };
 }
 
 /**
@@ -66,6 +74,7 @@ export function walkIpv6Extensions(
   let next = nextHeader;
   walk.fragment = false;
   walk.laterFragment = false;
+  walk.fragmentId = -1;
   for (;;) {
     let length: number;
     switch (next) {
@@ -83,7 +92,11 @@ export function walkIpv6Extensions(
       case EXTENSION.FRAGMENT: {
         if (end - at < 8) return stopWalk(walk, at, next, false);
         const offsetFlags = readU16(bytes, at + 2);
-        if ((offsetFlags & 0xfff9) !== 0) walk.fragment = true; // offset or M (bit 0)
+        if ((offsetFlags & 0xfff9) !== 0) {
+          // An offset or M (bit 0): a fragment, not an atomic one.
+          walk.fragment = true;
+          walk.fragmentId = readU32(bytes, at + 4);
+        }
         if (offsetFlags >> 3 !== 0) {
           walk.laterFragment = true;
           // Non-null: eight bytes are present (checked above).
@@ -173,6 +186,7 @@ export function decodeIpv6(
   );
   record.ipProtocol = headerWalk.nextHeader;
   record.fragment = headerWalk.fragment;
+  record.fragmentId = headerWalk.fragmentId;
   record.laterFragment = headerWalk.laterFragment;
   if (!complete) {
     if (headerWalk.fragment && end - offset >= totalLength) {

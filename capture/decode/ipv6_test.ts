@@ -74,6 +74,7 @@ Deno.test("decodePacket() decodes a first IPv6 fragment's transport and stops at
     [p1.fragment, p1.laterFragment, p1.transport, p1.ipProtocol, p1.dstPort],
     [true, false, "udp", 17, 6000],
   );
+  assert.equal(p1.fragmentId, 0x1234);
   // Offset 1448 (181 × 8), M clear: the last fragment.
   const later = packet(
     44,
@@ -86,11 +87,16 @@ Deno.test("decodePacket() decodes a first IPv6 fragment's transport and stops at
     [p2.fragment, p2.laterFragment, p2.transport, p2.ipProtocol, p2.srcPort],
     [true, true, "none", 17, -1],
   );
+  assert.equal(p2.fragmentId, 0x1234);
   assert.equal(anomalies.total(), 0);
   // An atomic fragment (offset 0, M clear; RFC 6946) is not a fragment.
   const atomic = packet(44, concat(hex("11 00 0000 00001234"), UDP));
   const p3 = decodeFrame(atomic, { linkType: LINK_TYPE.IPV6 }).packet;
-  assert.deepEqual([p3.fragment, p3.transport], [false, "udp"]);
+  assert.deepEqual([p3.fragment, p3.fragmentId, p3.transport], [
+    false,
+    -1,
+    "udp",
+  ]);
 });
 
 Deno.test("decodePacket() names a header chain split across IPv6 fragments, which is no cut capture", () => {
@@ -147,6 +153,7 @@ Deno.test("walkIpv6Extensions() stops at the first non-extension header", () => 
     nextHeader: 17,
     fragment: false,
     laterFragment: false,
+    fragmentId: -1,
   });
   // No next header (59): the walk ends there.
   assert.equal(

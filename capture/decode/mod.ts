@@ -231,6 +231,7 @@ function resetRecord(record: DecodedPacket): void {
   record.ipLength = 0;
   record.laterFragment = false;
   record.fragment = false;
+  record.fragmentId = -1;
   record.transport = "none";
   record.srcPort = -1;
   record.dstPort = -1;

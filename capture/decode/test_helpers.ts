@@ -66,11 +66,51 @@ export function firstFragmentFrame(
   bytes: number,
   ends: { src: string; dst: string } = V4,
 ): Uint8Array<ArrayBuffer> {
+  return fragmentFrame(protocol, segment.subarray(0, bytes), 0, true, ends);
+}
+
+/**
+ * Ethernet/IPv4 frames holding `segment` (as in
+ * {@linkcode firstFragmentFrame}) in IP fragments of `bytes` bytes each (a
+ * multiple of 8), the last one shorter; all share the identification `id`.
+ */
+export function fragmentFrames(
+  protocol: number,
+  segment: Uint8Array,
+  bytes: number,
+  ends: { src: string; dst: string } = V4,
+  id = 7,
+): Uint8Array<ArrayBuffer>[] {
+  const frames: Uint8Array<ArrayBuffer>[] = [];
+  for (let at = 0; at < segment.length; at += bytes) {
+    const part = segment.subarray(at, at + bytes);
+    const more = at + bytes < segment.length;
+    frames.push(fragmentFrame(protocol, part, at, more, ends, id));
+  }
+  return frames;
+}
+
+/** One Ethernet/IPv4 frame holding `part`, the fragment at `offset` bytes of a datagram. */
+function fragmentFrame(
+  protocol: number,
+  part: Uint8Array,
+  offset: number,
+  moreFragments: boolean,
+  ends: { src: string; dst: string },
+  id = 7,
+): Uint8Array<ArrayBuffer> {
   return ethernetFrame(
     { ...MACS, etherType: ETHER_TYPE.IPV4 },
     ipv4Packet(
-      { src: ends.src, dst: ends.dst, protocol, moreFragments: true, id: 7 },
-      segment.subarray(0, bytes),
+      {
+        src: ends.src,
+        dst: ends.dst,
+        protocol,
+        moreFragments,
+        fragmentOffset: offset / 8,
+        id,
+      },
+      part,
     ),
   );
 }

@@ -99,6 +99,22 @@ export function classifyService(packet: PacketRecord): number {
   return ID.Other;
 }
 
+/** The service of an IP packet whose transport header is elsewhere (a later fragment's, when its first is unknown): by its IP protocol number. */
+export function serviceOfIpProtocol(protocol: number): number {
+  switch (protocol) {
+    case 6:
+      return ID["Other TCP"];
+    case 17:
+      return ID["Other UDP"];
+    case 1:
+      return ID.ICMP;
+    case 58:
+      return ID.ICMPv6;
+    default:
+      return ID["Other IP"];
+  }
+}
+
 /** Returns the name of a service id ("Other" for an unknown id). */
 export function serviceName(id: number): ServiceName {
   return SERVICE_NAMES[id] ?? "Other";

@@ -8,9 +8,12 @@
  *
  * Bytes are wire bytes (`wireLength`, the frame's length on the link, as in
  * tshark's conversation statistics). An IP fragment after the first has no
- * transport header, so its service is "Other IP", as in tshark's protocol
- * hierarchy. Talkers and conversations count
- * IPv4/IPv6 packets only; a conversation is an unordered host pair.
+ * transport header: it counts under its first fragment's service (DNS for
+ * each fragment of a large DNS response, as tshark counts the reassembled
+ * datagram), or, when the first was not seen (or came later), under its IP
+ * protocol's ("Other UDP", "ICMP"…; {@linkcode FragmentTrail}). Talkers and
+ * conversations count IPv4/IPv6 packets only; a conversation is an
+ * unordered host pair.
  *
  * Memory is bounded: the timeline is a fixed ring; hosts and conversations
  * are each one {@linkcode NumericKeyMap} (capacity, LRU eviction behind
@@ -46,11 +49,13 @@ import {
   createServiceTally,
   mainService,
 } from "./service_tally.ts";
+import { FragmentTrail } from "../fragment_trail.ts";
 import {
   classifyService,
   SERVICE_COUNT,
   type ServiceName,
   serviceName,
+  serviceOfIpProtocol,
 } from "./services.ts";
 import { topN } from "./top_n.ts";
 import { addressTextOf, keptText } from "../../capture/decoded_packet.ts";
@@ -315,6 +320,8 @@ export class TrafficStats {
   /** Admission into the full host and conversation tables, fed every sighting. */
   readonly #hostAdmission = new TableAdmission();
   readonly #conversationAdmission = new TableAdmission();
+  /** First fragments' services, for the later fragments of their datagrams. */
+  readonly #fragments = new FragmentTrail();
   #packets = 0;
   #bytes = 0;
   #firstUs = Infinity;
@@ -377,7 +384,9 @@ export class TrafficStats {
     if (us > this.#lastUs) this.#lastUs = us;
     if (second < this.#firstSecond) this.#firstSecond = second;
     if (second > this.#lastSecond) this.#lastSecond = second;
-    const service = classifyService(packet);
+    const service = packet.fragment
+      ? this.#fragmentService(packet)
+      : classifyService(packet);
     this.#servicePackets[service]!++;
     this.#serviceBytes[service]! += bytes;
     if (packet.payloadLength > 0) this.#serviceDataPackets[service]!++;
@@ -458,6 +467,17 @@ export class TrafficStats {
     conversation.packets++;
     conversation.bytes += bytes;
     addToServiceTally(conversation.tally, service, bytes);
+  }
+
+  /** The service of a fragment: a first one's own, noted for the later ones, which take it. */
+  #fragmentService(packet: PacketRecord): number {
+    if (!packet.laterFragment) {
+      const service = classifyService(packet);
+      this.#fragments.note(packet, service);
+      return service;
+    }
+    const noted = this.#fragments.valueOf(packet);
+    return noted >= 0 ? noted : serviceOfIpProtocol(packet.ipProtocol);
   }
 
   /** JSON-ready statistics at the latest packet time (top lists computed now). */

@@ -7,6 +7,12 @@ import {
 } from "../../capture/packet_record.ts";
 import { TrafficStats, type TrafficStatsOptions } from "./traffic_stats.ts";
 import { withAddressKeys } from "../test_packets.ts";
+import { concatBytes } from "../../capture/concat_bytes.ts";
+import { dnsMessage, udpDatagram } from "../../capture/frame_builder.ts";
+import {
+  decodeFrame,
+  fragmentFrames,
+} from "../../capture/decode/test_helpers.ts";
 
 const S = 1_000_000;
 const T0 = 1_700_000_000 * S;
@@ -494,5 +500,38 @@ Deno.test("TrafficStats counts packets from before its first packet's second (me
   assert.deepEqual(
     snapshot.conversations.session.map((c) => [c.hostA, c.bytes]),
     [["10.0.0.1", 110], ["10.0.0.5", 5], ["10.0.0.3", 1]],
+  );
+});
+
+Deno.test("TrafficStats counts a fragmented datagram's later fragments under its first one's service, or else under their IP protocol's", () => {
+  // A 3 000-byte DNS response in three IP fragments.
+  const resolver = "10.0.0.53";
+  const client = "10.0.0.1";
+  const response = concatBytes([
+    dnsMessage({ id: 9, name: "example.com", qtype: 16, response: true }),
+    new Uint8Array(3000),
+  ]);
+  const datagram = udpDatagram(
+    { src: resolver, dst: client, srcPort: 53, dstPort: 40000 },
+    response,
+  );
+  const decoded = (frames: Uint8Array[]) =>
+    frames.map((frame) => decodeFrame(frame, { timestampUs: T0 }).packet);
+  const ends = { src: resolver, dst: client };
+  const whole = decoded(fragmentFrames(17, datagram, 1480, ends, 1));
+  const stats = new TrafficStats();
+  feed(stats, whole);
+  const bytes = whole.reduce((sum, p) => sum + p.wireLength, 0);
+  assert.deepEqual(
+    stats.snapshot().protocols.map((p) => [p.name, p.packets, p.bytes]),
+    [["DNS", 3, bytes]],
+  );
+  assert.equal(stats.snapshot().conversations.session[0]?.mainProtocol, "DNS");
+  // Another datagram's later fragments, its first one unseen.
+  const orphans = decoded(fragmentFrames(17, datagram, 1480, ends, 2)).slice(1);
+  feed(stats, orphans);
+  assert.deepEqual(
+    stats.snapshot().protocols.map((p) => [p.name, p.packets]),
+    [["DNS", 3], ["Other UDP", 2]],
   );
 });

@@ -46,6 +46,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.bool(packet.laterFragment);
   out.raw(K_FRAGMENT);
   out.bool(packet.fragment);
+  out.raw(K_FRAGMENT_ID);
+  out.number(packet.fragmentId);
   out.raw(K_TRANSPORT);
   out.string(packet.transport);
   out.raw(K_SRC_PORT);
@@ -131,6 +133,7 @@ const K_TTL = encodeText(',"ttl":');
 const K_IP_LENGTH = encodeText(',"ipLength":');
 const K_LATER_FRAGMENT = encodeText(',"laterFragment":');
 const K_FRAGMENT = encodeText(',"fragment":');
+const K_FRAGMENT_ID = encodeText(',"fragmentId":');
 const K_TRANSPORT = encodeText(',"transport":');
 const K_SRC_PORT = encodeText(',"srcPort":');
 const K_DST_PORT = encodeText(',"dstPort":');

@@ -14,6 +14,7 @@ import type { AlertEvent } from "../../detectors/alert_lifecycle.ts";
 import { endpointKey } from "../../capture/decode/address_key.ts";
 import { keptText } from "../../capture/decoded_packet.ts";
 import { isDnsMessage } from "../../capture/decode/dns.ts";
+import { FragmentTrail } from "../../detectors/fragment_trail.ts";
 import { hashKey, NumericKeyMap } from "../../detectors/numeric_key_map.ts";
 import { communityId } from "../community_id.ts";
 import { CommunityIdCache } from "./community_id_cache.ts";
@@ -28,6 +29,25 @@ import {
   isIcmpFlow,
   writeFlowRecord,
 } from "./flow_record.ts";
+
+/** Ports in one number: source × this + destination. */
+const PORT_SPAN = 65_536;
+
+/** Adds `packet` to `flow`'s counts in its direction, and its time. */
+function countPacket(
+  flow: EveFlow,
+  toServer: boolean,
+  packet: PacketRecord,
+): void {
+  flow.lastUs = packet.timestampUs;
+  if (toServer) {
+    flow.pktsToServer++;
+    flow.bytesToServer += packet.wireLength;
+  } else {
+    flow.pktsToClient++;
+    flow.bytesToClient += packet.wireLength;
+  }
+}
 
 /** Which record types to write. */
 export type EveEventType = "alert" | "flow" | "dns" | "arp" | "stats";
@@ -98,6 +118,8 @@ export class EveLogger {
   readonly #ifaceName: string;
   /** Flows by (lower endpoint key, higher endpoint key, protocol): numbers, so a lookup builds no key string. */
   readonly #flows: NumericKeyMap<EveFlow>;
+  /** First fragments' ports (source × 65 536 + destination), for the later fragments of their datagrams. */
+  readonly #fragments = new FragmentTrail();
   #lastUs = 0;
   #firstUs = -1;
   #nextStatsUs = -1;
@@ -158,10 +180,10 @@ export class EveLogger {
     // Not for another protocol's datagrams on a DNS port (iodine's raw
     // mode): their "header" is no DNS message, as Suricata logs none.
     if (isDnsMessage(packet) && this.#types.has("dns")) this.#logDns(packet);
-    if (
-      (packet.network === "ipv4" || packet.network === "ipv6") &&
-      !packet.laterFragment
-    ) this.#account(packet);
+    if (packet.network === "ipv4" || packet.network === "ipv6") {
+      if (packet.laterFragment) this.#accountLaterFragment(packet);
+      else this.#account(packet);
+    }
     if (now >= this.#nextExpiryUs) {
       this.#expire(now);
       this.#nextExpiryUs = now + 1_000_000;
@@ -291,8 +313,14 @@ export class EveLogger {
     const icmp = packet.transport === "icmp" || packet.transport === "icmpv6";
     const srcPort = icmp ? -1 : packet.srcPort;
     const dstPort = icmp ? -1 : packet.dstPort;
-    const src = endpointKey(srcAddressKey, srcPort < 0 ? 0 : srcPort);
-    const dst = endpointKey(dstAddressKey, dstPort < 0 ? 0 : dstPort);
+    const srcKeyPort = srcPort < 0 ? 0 : srcPort;
+    const dstKeyPort = dstPort < 0 ? 0 : dstPort;
+    // A first fragment: its datagram's later ones join its flow.
+    if (packet.fragment) {
+      this.#fragments.note(packet, srcKeyPort * PORT_SPAN + dstKeyPort);
+    }
+    const src = endpointKey(srcAddressKey, srcKeyPort);
+    const dst = endpointKey(dstAddressKey, dstKeyPort);
     const lowKey = src < dst ? src : dst;
     const highKey = src < dst ? dst : src;
     const protocol = packet.ipProtocol;
@@ -330,14 +358,7 @@ export class EveLogger {
       this.#flows.add(lowKey, highKey, protocol, flow, hash);
     }
     const toServer = src === flow.clientKey;
-    flow.lastUs = packet.timestampUs;
-    if (toServer) {
-      flow.pktsToServer++;
-      flow.bytesToServer += packet.wireLength;
-    } else {
-      flow.pktsToClient++;
-      flow.bytesToClient += packet.wireLength;
-    }
+    countPacket(flow, toServer, packet);
     if (packet.transport === "tcp") {
       const flags = packet.tcpFlags;
       flow.tcpFlags |= flags;
@@ -352,6 +373,26 @@ export class EveLogger {
         this.#logFlow(flow, "timeout");
       }
     }
+  }
+
+  /**
+   * Counts a later fragment, which has no ports, to the flow of its
+   * datagram's first fragment, as Suricata counts the reassembled datagram;
+   * one whose first fragment was not seen (or whose flow has ended) is in
+   * no flow.
+   */
+  #accountLaterFragment(packet: PacketRecord): void {
+    const ports = this.#fragments.valueOf(packet);
+    if (ports < 0) return;
+    const src = endpointKey(
+      packet.srcAddressKey,
+      Math.floor(ports / PORT_SPAN),
+    );
+    const dst = endpointKey(packet.dstAddressKey, ports % PORT_SPAN);
+    const lowKey = src < dst ? src : dst;
+    const highKey = src < dst ? dst : src;
+    const flow = this.#flows.get(lowKey, highKey, packet.ipProtocol);
+    if (flow !== undefined) countPacket(flow, src === flow.clientKey, packet);
   }
 
   #expire(nowUs: number): void {

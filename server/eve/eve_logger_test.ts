@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
-import { dnsMessage, udpFrame } from "../../capture/frame_builder.ts";
-import { decodeFrame, hex, MACS } from "../../capture/decode/test_helpers.ts";
+import {
+  dnsMessage,
+  udpDatagram,
+  udpFrame,
+} from "../../capture/frame_builder.ts";
+import {
+  decodeFrame,
+  fragmentFrames,
+  hex,
+  MACS,
+} from "../../capture/decode/test_helpers.ts";
 import { readPacketFile } from "../../capture/packet_source.ts";
 import type { Finding } from "../../detectors/alert.ts";
 import { AlertLifecycle } from "../../detectors/alert_lifecycle.ts";
@@ -174,4 +183,41 @@ Deno.test("EveLogger writes a dns record for a DNS message, none for another pro
   assert.deepEqual(dns.map((r) => [r.event_type, r.dns.rrname]), [
     ["dns", "example.com"],
   ]);
+});
+
+Deno.test("EveLogger counts a fragmented datagram's later fragments to its first one's flow", () => {
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["flow"] });
+  const client = { ...MACS, src: "10.0.0.1", dst: "10.0.0.53" };
+  const server = { src: client.dst, dst: client.src };
+  const query = udpFrame(
+    client,
+    { srcPort: 40000, dstPort: 53 },
+    new Uint8Array(40),
+  );
+  // The answer: 3 000 bytes in three IP fragments; then another datagram's
+  // later fragments alone, whose first one was not seen: in no flow.
+  const answer = udpDatagram(
+    { ...server, srcPort: 53, dstPort: 40000 },
+    new Uint8Array(3000),
+  );
+  const fragments = fragmentFrames(17, answer, 1480, server, 1);
+  const orphans = fragmentFrames(17, answer, 1480, server, 2).slice(1);
+  const packets = [query, ...fragments, ...orphans].map((frame, i) =>
+    decodeFrame(frame, { timestampUs: T0 + i * 1_000 }).packet
+  );
+  for (const packet of packets) logger.observe(packet);
+  logger.finish();
+  const flows = sink.lines.map((line) => JSON.parse(line) as Line);
+  const answerBytes = packets.slice(1, 4).reduce((n, p) => n + p.wireLength, 0);
+  assert.deepEqual(
+    flows.map((r) => [
+      r.src_port,
+      r.dest_port,
+      r.flow.pkts_toserver,
+      r.flow.pkts_toclient,
+      r.flow.bytes_toclient,
+    ]),
+    [[40000, 53, 1, 3, answerBytes]],
+  );
 });

@@ -1,0 +1,94 @@
+/**
+ * What the first fragment of each recent IP datagram said, for its later
+ * fragments, which carry no transport header: the service a protocol mix
+ * counts them under, the ports of the flow they belong to. NetMirror does
+ * not reassemble datagrams; it keys each by what a reassembler keys it by
+ * (source, destination, protocol and identification: RFC 791 section 3.2,
+ * RFC 8200 section 4.5), and remembers one number per datagram for at most
+ * {@linkcode FRAGMENT_TRAIL_DEFAULTS}.`maxAgeUs` of packet time, the
+ * reassembly timeouts' order (Linux: 30 s, RFC 8200: 60 s). The table is
+ * bounded: past `capacity` datagrams the least recently noted is forgotten,
+ * and its later fragments are then told apart as when their first fragment
+ * was never seen (or came after them).
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../capture/packet_record.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
+
+/** Options of {@linkcode FragmentTrail}. */
+export interface FragmentTrailOptions {
+  /** Datagrams remembered at once. */
+  capacity?: number;
+  /** Packet time after its first fragment that a datagram is remembered, µs. */
+  maxAgeUs?: number;
+}
+
+/** Defaults of {@linkcode FragmentTrailOptions}: 4 096 datagrams (about 200 KiB), 60 s. */
+export const FRAGMENT_TRAIL_DEFAULTS: Required<FragmentTrailOptions> = {
+  capacity: 4_096,
+  maxAgeUs: 60_000_000,
+};
+
+/** 2^32: a datagram's protocol above its 32-bit identification in one key word. */
+const TWO_TO_32 = 2 ** 32;
+
+/** One number per recent fragmented datagram, noted at its first fragment and read at the later ones. */
+export class FragmentTrail {
+  readonly #datagrams: NumericKeyMap<number>;
+  readonly #maxAgeUs: number;
+
+  /** A trail remembering `options.capacity` datagrams for `options.maxAgeUs` each. */
+  constructor(options: FragmentTrailOptions = {}) {
+    const { capacity, maxAgeUs } = { ...FRAGMENT_TRAIL_DEFAULTS, ...options };
+    this.#datagrams = new NumericKeyMap(capacity);
+    this.#maxAgeUs = maxAgeUs;
+  }
+
+  /** Notes `value` (0 or more) for the datagram whose first fragment is `packet`, replacing what an earlier datagram with its key left. */
+  note(packet: PacketRecord, value: number): void {
+    const key = datagramKey(packet);
+    if (key < 0) return;
+    const nowUs = packet.timestampUs;
+    this.#expire(nowUs);
+    const src = packet.srcAddressKey;
+    const dst = packet.dstAddressKey;
+    const hash = hashKey(src, dst, key);
+    this.#datagrams.delete(src, dst, key);
+    this.#datagrams.add(src, dst, key, value, hash, nowUs);
+  }
+
+  /** The value noted for the datagram of `packet`, a later fragment, or -1 when its first fragment was not seen within the age limit. */
+  valueOf(packet: PacketRecord): number {
+    const key = datagramKey(packet);
+    if (key < 0) return -1;
+    this.#expire(packet.timestampUs);
+    const value = this.#datagrams.peek(
+      packet.srcAddressKey,
+      packet.dstAddressKey,
+      key,
+    );
+    return value === undefined ? -1 : value;
+  }
+
+  /** Forgets the datagrams noted more than the age limit before `nowUs` (the oldest noted first, so this stops at the first younger one). */
+  #expire(nowUs: number): void {
+    const maxAgeUs = this.#maxAgeUs;
+    this.#datagrams.expireOldest((_, stamp) => nowUs - stamp > maxAgeUs);
+  }
+
+  /** Datagrams remembered now. */
+  get size(): number {
+    return this.#datagrams.size;
+  }
+}
+
+/** The key word of `packet`'s datagram (protocol and identification), or -1 when it is no fragment or lacks addresses. */
+function datagramKey(packet: PacketRecord): number {
+  if (
+    packet.fragmentId < 0 || packet.ipProtocol < 0 ||
+    packet.srcAddressKey < 0 || packet.dstAddressKey < 0
+  ) return -1;
+  return packet.ipProtocol * TWO_TO_32 + packet.fragmentId;
+}

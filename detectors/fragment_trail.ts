@@ -3,9 +3,10 @@
  * fragments, which carry no transport header: the service a protocol mix
  * counts them under, the ports of the flow they belong to. NetMirror does
  * not reassemble datagrams; it keys each by what a reassembler keys it by
- * (source, destination, protocol and identification: RFC 791 section 3.2,
- * RFC 8200 section 4.5), and remembers one number per datagram for at most
- * {@linkcode FRAGMENT_TRAIL_DEFAULTS}.`maxAgeUs` of packet time, the
+ * (source, destination and identification, and for IPv4 the protocol: RFC
+ * 791 section 3.2, RFC 8200 section 4.5), and remembers one number per
+ * datagram for at most {@linkcode FRAGMENT_TRAIL_DEFAULTS}.`maxAgeUs` of
+ * packet time, the
  * reassembly timeouts' order (Linux: 30 s, RFC 8200: 60 s). The table is
  * bounded: past `capacity` datagrams the least recently noted is forgotten,
  * and its later fragments are then told apart as when their first fragment
@@ -46,7 +47,7 @@ export class FragmentTrail {
     this.#maxAgeUs = maxAgeUs;
   }
 
-  /** Notes `value` (0 or more) for the datagram whose first fragment is `packet`, replacing what an earlier datagram with its key left. */
+  /** Notes `value` (an integer from 0 to 2^53 − 1) for the datagram whose first fragment is `packet`, replacing what an earlier datagram with its key left. */
   note(packet: PacketRecord, value: number): void {
     const key = datagramKey(packet);
     if (key < 0) return;
@@ -84,11 +85,19 @@ export class FragmentTrail {
   }
 }
 
-/** The key word of `packet`'s datagram (protocol and identification), or -1 when it is no fragment or lacks addresses. */
+/**
+ * The key word of `packet`'s datagram beside its addresses, or -1 when it is
+ * no fragment or lacks addresses: IPv4's protocol and identification (RFC
+ * 791 section 3.2), IPv6's identification alone (RFC 8200 section 4.5:
+ * its first fragment's protocol, past any extension headers after the
+ * Fragment header, may differ from what the later fragments name).
+ */
 function datagramKey(packet: PacketRecord): number {
   if (
     packet.fragmentId < 0 || packet.ipProtocol < 0 ||
     packet.srcAddressKey < 0 || packet.dstAddressKey < 0
   ) return -1;
-  return packet.ipProtocol * TWO_TO_32 + packet.fragmentId;
+  return packet.network === "ipv6"
+    ? packet.fragmentId
+    : packet.ipProtocol * TWO_TO_32 + packet.fragmentId;
 }

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
-import { udpDatagram } from "../capture/frame_builder.ts";
+import { ipv6Packet, udpDatagram } from "../capture/frame_builder.ts";
+import { LINK_TYPE } from "../capture/pcap_record.ts";
 import {
+  concat,
   decodeFrame,
   fragmentFrames,
+  hex,
   V4,
 } from "../capture/decode/test_helpers.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
@@ -50,4 +53,36 @@ Deno.test("FragmentTrail forgets a datagram past its age limit and past its capa
     [1, 2, 3].map((id) => trail.valueOf(fragments(id, 0)[1]!)),
     [-1, 2, 3],
   );
+});
+
+Deno.test("FragmentTrail keys an IPv6 datagram by its identification, whatever headers follow the Fragment header", () => {
+  // The first fragment: Fragment (next: destination options), destination
+  // options (next: UDP), UDP; a later one names destination options.
+  const src = "2001:db8::1";
+  const dst = "2001:db8::2";
+  const udp = udpDatagram(
+    { src, dst, srcPort: 53, dstPort: 40000 },
+    new Uint8Array(64),
+  );
+  const first = decodeFrame(
+    ipv6Packet(
+      { src, dst, nextHeader: 44 },
+      concat(hex("3c 00 0001 00abcdef"), hex("11 00 0104 00000000"), udp),
+    ),
+    { linkType: LINK_TYPE.IPV6 },
+  ).packet;
+  const later = decodeFrame(
+    ipv6Packet(
+      { src, dst, nextHeader: 44 },
+      concat(hex("3c 00 0058 00abcdef"), new Uint8Array(40)),
+    ),
+    { linkType: LINK_TYPE.IPV6 },
+  ).packet;
+  assert.deepEqual(
+    [first.ipProtocol, later.ipProtocol, later.laterFragment],
+    [17, 60, true],
+  );
+  const trail = new FragmentTrail();
+  trail.note(first, 5);
+  assert.equal(trail.valueOf(later), 5);
 });

@@ -118,7 +118,10 @@
  * service answering many ports of one client host from a port below 512
  * that is not listed, or other traffic than IKE on UDP port 500 (Cloudflare
  * WARP's fallback), looks like a UDP scan of that host, as a service on a
- * high port does. A DHCP or DHCPv6 server's answers to its clients are not
+ * high port does. Fragments are not reassembled: a probe is read from its
+ * first fragment (one too short for the TCP header is a "fragmented"
+ * probe), so overlapping fragments that rewrite its header later go unseen.
+ * A DHCP or DHCPv6 server's answers to its clients are not
  * probes; its answers to a relay agent at a port of the relay's own (RFC
  * 8357), when the relay's request is not seen, are.
  *

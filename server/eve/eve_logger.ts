@@ -30,7 +30,7 @@ import {
   writeFlowRecord,
 } from "./flow_record.ts";
 
-/** Ports in one number: source × this + destination. */
+/** Port numbers' span, to hold a protocol and two ports in one number. */
 const PORT_SPAN = 65_536;
 
 /** Adds `packet` to `flow`'s counts in its direction, and its time. */
@@ -118,7 +118,7 @@ export class EveLogger {
   readonly #ifaceName: string;
   /** Flows by (lower endpoint key, higher endpoint key, protocol): numbers, so a lookup builds no key string. */
   readonly #flows: NumericKeyMap<EveFlow>;
-  /** First fragments' ports (source × 65 536 + destination), for the later fragments of their datagrams. */
+  /** First fragments' protocols and ports ((protocol × 65 536 + source) × 65 536 + destination), for the later fragments of their datagrams. */
   readonly #fragments = new FragmentTrail();
   #lastUs = 0;
   #firstUs = -1;
@@ -317,7 +317,10 @@ export class EveLogger {
     const dstKeyPort = dstPort < 0 ? 0 : dstPort;
     // A first fragment: its datagram's later ones join its flow.
     if (packet.fragment) {
-      this.#fragments.note(packet, srcKeyPort * PORT_SPAN + dstKeyPort);
+      this.#fragments.note(
+        packet,
+        (packet.ipProtocol * PORT_SPAN + srcKeyPort) * PORT_SPAN + dstKeyPort,
+      );
     }
     const src = endpointKey(srcAddressKey, srcKeyPort);
     const dst = endpointKey(dstAddressKey, dstKeyPort);
@@ -382,8 +385,10 @@ export class EveLogger {
    * no flow.
    */
   #accountLaterFragment(packet: PacketRecord): void {
-    const ports = this.#fragments.valueOf(packet);
-    if (ports < 0) return;
+    const noted = this.#fragments.valueOf(packet);
+    if (noted < 0) return;
+    const ports = noted % (PORT_SPAN * PORT_SPAN);
+    const protocol = Math.floor(noted / (PORT_SPAN * PORT_SPAN));
     const src = endpointKey(
       packet.srcAddressKey,
       Math.floor(ports / PORT_SPAN),
@@ -391,7 +396,7 @@ export class EveLogger {
     const dst = endpointKey(packet.dstAddressKey, ports % PORT_SPAN);
     const lowKey = src < dst ? src : dst;
     const highKey = src < dst ? dst : src;
-    const flow = this.#flows.get(lowKey, highKey, packet.ipProtocol);
+    const flow = this.#flows.get(lowKey, highKey, protocol);
     if (flow !== undefined) countPacket(flow, src === flow.clientKey, packet);
   }
 

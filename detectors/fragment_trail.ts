@@ -2,10 +2,9 @@
  * What the first fragment of each recent IP datagram said, for its later
  * fragments, which carry no transport header: the service a protocol mix
  * counts them under, the ports of the flow they belong to. NetMirror does
- * not reassemble datagrams; it keys each by what a reassembler keys it by
- * (source, destination and identification, and for IPv4 the protocol: RFC
- * 791 section 3.2, RFC 8200 section 4.5), and remembers one number per
- * datagram for at most {@linkcode FRAGMENT_TRAIL_DEFAULTS}.`maxAgeUs` of
+ * not reassemble datagrams; it keys each by source, destination and
+ * identification (RFC 791 section 3.2, RFC 8200 section 4.5), and remembers
+ * one number per datagram for at most {@linkcode FRAGMENT_TRAIL_DEFAULTS}.`maxAgeUs` of
  * packet time, the
  * reassembly timeouts' order (Linux: 30 s, RFC 8200: 60 s). The table is
  * bounded: past `capacity` datagrams the least recently noted is forgotten,
@@ -16,7 +15,8 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
+import { NumericKeyMap } from "./numeric_key_map.ts";
+import type { TableStats } from "./detector.ts";
 
 /** Options of {@linkcode FragmentTrail}. */
 export interface FragmentTrailOptions {
@@ -26,14 +26,11 @@ export interface FragmentTrailOptions {
   maxAgeUs?: number;
 }
 
-/** Defaults of {@linkcode FragmentTrailOptions}: 4 096 datagrams (about 200 KiB), 60 s. */
+/** Defaults of {@linkcode FragmentTrailOptions}: 4 096 datagrams (about 300 KiB), 60 s. */
 export const FRAGMENT_TRAIL_DEFAULTS: Required<FragmentTrailOptions> = {
   capacity: 4_096,
   maxAgeUs: 60_000_000,
 };
-
-/** 2^32: a datagram's protocol above its 32-bit identification in one key word. */
-const TWO_TO_32 = 2 ** 32;
 
 /** One number per recent fragmented datagram, noted at its first fragment and read at the later ones. */
 export class FragmentTrail {
@@ -53,11 +50,13 @@ export class FragmentTrail {
     if (key < 0) return;
     const nowUs = packet.timestampUs;
     this.#expire(nowUs);
-    const src = packet.srcAddressKey;
-    const dst = packet.dstAddressKey;
-    const hash = hashKey(src, dst, key);
-    this.#datagrams.delete(src, dst, key);
-    this.#datagrams.add(src, dst, key, value, hash, nowUs);
+    this.#datagrams.setStamped(
+      packet.srcAddressKey,
+      packet.dstAddressKey,
+      key,
+      value,
+      nowUs,
+    );
   }
 
   /** The value noted for the datagram of `packet`, a later fragment, or -1 when its first fragment was not seen within the age limit. */
@@ -83,21 +82,25 @@ export class FragmentTrail {
   get size(): number {
     return this.#datagrams.size;
   }
+
+  /** Size, capacity and evictions, for /metrics. */
+  stats(): TableStats {
+    return this.#datagrams.stats();
+  }
 }
 
 /**
  * The key word of `packet`'s datagram beside its addresses, or -1 when it is
- * no fragment or lacks addresses: IPv4's protocol and identification (RFC
- * 791 section 3.2), IPv6's identification alone (RFC 8200 section 4.5:
- * its first fragment's protocol, past any extension headers after the
- * Fragment header, may differ from what the later fragments name).
+ * no fragment or lacks addresses: its identification. A reassembler keys
+ * IPv4 by the protocol too (RFC 791 section 3.2), but a first fragment's
+ * `ipProtocol` is the one past its extension headers (IPv6's after the
+ * Fragment header, IPv4's behind AH), which its later fragments do not
+ * name; senders number datagrams per destination across protocols.
  */
 function datagramKey(packet: PacketRecord): number {
   if (
-    packet.fragmentId < 0 || packet.ipProtocol < 0 ||
-    packet.srcAddressKey < 0 || packet.dstAddressKey < 0
+    packet.fragmentId < 0 || packet.srcAddressKey < 0 ||
+    packet.dstAddressKey < 0
   ) return -1;
-  return packet.network === "ipv6"
-    ? packet.fragmentId
-    : packet.ipProtocol * TWO_TO_32 + packet.fragmentId;
+  return packet.fragmentId;
 }

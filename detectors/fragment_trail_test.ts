@@ -86,3 +86,22 @@ Deno.test("FragmentTrail keys an IPv6 datagram by its identification, whatever h
   trail.note(first, 5);
   assert.equal(trail.valueOf(later), 5);
 });
+
+Deno.test("FragmentTrail stays within its capacity under a flood of datagrams, and says so", () => {
+  const trail = new FragmentTrail({ capacity: 256 });
+  const first = fragments(0)[0]!;
+  for (let id = 0; id < 10_000; id++) {
+    first.fragmentId = id;
+    trail.note(first, id);
+  }
+  assert.deepEqual(trail.stats(), {
+    size: 256,
+    capacity: 256,
+    evictions: 10_000 - 256,
+  });
+  // The newest are the ones kept.
+  const later = fragments(9_999)[1]!;
+  assert.equal(trail.valueOf(later), 9_999);
+  later.fragmentId = 0;
+  assert.equal(trail.valueOf(later), -1);
+});

@@ -180,6 +180,23 @@ export class NumericKeyMap<V> {
   }
 
   /**
+   * Sets the key to `value` with `stamp` (see {@linkcode add}), most
+   * recently used, in one lookup: a new key is added, evicting the least
+   * recently used entry when full.
+   */
+  setStamped(a: number, b: number, c: number, value: V, stamp: number): void {
+    const hash = hashKey(a, b, c);
+    const slot = this.#slotOf(a, b, c, hash);
+    if (slot === NO_SLOT) {
+      this.#insert(a, b, c, hash, value, stamp);
+      return;
+    }
+    this.#values[slot] = value;
+    this.#stamps[slot] = stamp;
+    this.#recency.touch(slot);
+  }
+
+  /**
    * A value that has left a recycling map (evicted, expired or deleted), for
    * the caller to overwrite and add under a new key instead of allocating
    * one: under churn this keeps short-lived entries out of the garbage

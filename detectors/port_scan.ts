@@ -139,7 +139,7 @@ import {
   isUdpServicePort,
 } from "../capture/decode/service_reply.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
-import { TCP_HEADER_FRAGMENTED } from "../capture/decode/tcp.ts";
+import { isTcpHeaderFragmented } from "../capture/decode/tcp.ts";
 import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
 import { type Finding, type FindingSink, windowText } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
@@ -955,7 +955,7 @@ export function createPortScanDetector(
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
       const transport = packet.transport;
       if (transport === "tcp") {
-        if (packet.fragment && packet.anomaly === TCP_HEADER_FRAGMENTED) {
+        if (isTcpHeaderFragmented(packet)) {
           // The header's rest is in a later fragment, which is not decoded
           // (and no stack splits a header on its own).
           if (packet.dstPort >= 0) {

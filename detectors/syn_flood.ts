@@ -69,7 +69,7 @@
  */
 
 import { endpointKey } from "../capture/decode/address_key.ts";
-import { TCP_HEADER_FRAGMENTED } from "../capture/decode/tcp.ts";
+import { TCP_FLAGS_FRAGMENTED } from "../capture/decode/tcp.ts";
 import { isUnanswerableSource } from "./addresses.ts";
 import { linearCount } from "./linear_count.ts";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
@@ -817,8 +817,7 @@ export function createSynFloodDetector(
         synAckRst === SYN ||
         // A first fragment too short for the flags (nmap -f's 8 bytes): no
         // stack splits a header, so tools flooding in tiny fragments do.
-        (synAckRst === 0 && packet.fragment &&
-          packet.anomaly === TCP_HEADER_FRAGMENTED)
+        (packet.fragment && packet.anomaly === TCP_FLAGS_FRAGMENTED)
       ) {
         onSyn(packet, report);
       } else if (synAckRst === ACK) {

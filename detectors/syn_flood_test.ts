@@ -733,15 +733,20 @@ Deno.test("syn_flood: 200 000 distinct victims keep every table within capacity"
   assert.deepEqual(findings, []);
 });
 
-/** A spoofed SYN's first IP fragment, `bytes` of its TCP header long (hping3 -f: 16; nmap -f: 8), decoded, at `atUs`. */
-function fragmentedSyn(i: number, bytes: number, atUs: number): PacketRecord {
+/** A spoofed segment's first IP fragment, `bytes` of its TCP header long (hping3 -f: 16; nmap -f: 8), decoded, at `atUs`; a SYN unless told. */
+function fragmentedSyn(
+  i: number,
+  bytes: number,
+  atUs: number,
+  flags: number = SYN,
+): PacketRecord {
   const src = spoofed(i);
   const segment = tcpSegment({
     src,
     dst: VICTIM,
     srcPort: 1024 + i,
     dstPort: PORT,
-    flags: SYN,
+    flags,
   });
   const frame = firstFragmentFrame(6, segment, bytes, { src, dst: VICTIM });
   return decodeFrame(frame, { timestampUs: atUs }).packet;
@@ -759,6 +764,14 @@ Deno.test("syn_flood: a spoofed flood in IP fragments too short for the TCP head
     assert.equal(findings[0]!.victim, VICTIM);
     assert.equal(findings[0]!.evidence.halfOpen, THRESHOLD);
     assert.deepEqual(run(syns(THRESHOLD - 1)), [], String(bytes));
+  }
+  // Fragments that hold their flags and are no SYNs (FIN, NULL, Xmas).
+  for (const flags of [TCP_FLAGS.FIN, 0, TCP_FLAGS.FIN | PSH | TCP_FLAGS.URG]) {
+    const probes = Array.from(
+      { length: THRESHOLD },
+      (_, i) => fragmentedSyn(i, 16, T0 + i * 1_000, flags),
+    );
+    assert.deepEqual(run(probes), [], String(flags));
   }
 });
 

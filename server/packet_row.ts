@@ -10,7 +10,11 @@ import { hasUnassignedDnsOpcode, isDnsMessage } from "../capture/decode/dns.ts";
 import { formatTcpFlags, icmpText } from "../capture/format_packet.ts";
 import { dnsRcodeName, dnsTypeName } from "../capture/protocol_names.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { classifyService, serviceName } from "../detectors/stats/services.ts";
+import {
+  classifyService,
+  serviceName,
+  serviceOfIpProtocol,
+} from "../detectors/stats/services.ts";
 
 /** One packet as a table row. */
 export interface PacketRow {
@@ -90,7 +94,9 @@ export function packetInfo(packet: PacketRecord): string {
   if (packet.transport === "udp") {
     return `${packet.srcPort} → ${packet.dstPort} len ${packet.payloadLength}`;
   }
-  if (packet.laterFragment) return `IP fragment, protocol ${packet.ipProtocol}`;
+  if (packet.laterFragment) {
+    return `IP fragment of datagram ${packet.fragmentId}, protocol ${packet.ipProtocol}`;
+  }
   if (packet.etherType >= 0 && packet.network === "other") {
     return `EtherType 0x${packet.etherType.toString(16).padStart(4, "0")}`;
   }
@@ -110,7 +116,13 @@ export function toPacketRow(
     dst: packet.dstAddress || packet.dstMac,
     srcPort: packet.srcPort,
     dstPort: packet.dstPort,
-    protocol: serviceName(classifyService(packet)),
+    // A later fragment by its IP protocol: a row stands alone, without its
+    // first fragment (the protocol mix counts it under the first's service).
+    protocol: serviceName(
+      packet.laterFragment
+        ? serviceOfIpProtocol(packet.ipProtocol)
+        : classifyService(packet),
+    ),
     length: packet.wireLength,
     flags: packet.transport === "tcp" ? formatTcpFlags(packet.tcpFlags) : "",
     info: packetInfo(packet),

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
-import { dnsMessage, icmpFrame, udpFrame } from "../capture/frame_builder.ts";
-import { decodeFrame, hex, MACS } from "../capture/decode/test_helpers.ts";
-import { packetInfo } from "./packet_row.ts";
+import {
+  dnsMessage,
+  icmpFrame,
+  udpDatagram,
+  udpFrame,
+} from "../capture/frame_builder.ts";
+import {
+  decodeFrame,
+  fragmentFrames,
+  hex,
+  MACS,
+} from "../capture/decode/test_helpers.ts";
+import { packetInfo, toPacketRow } from "./packet_row.ts";
 
 const V4 = { ...MACS, src: "10.0.0.1", dst: "10.0.0.53" };
 
@@ -92,4 +102,27 @@ Deno.test("packetInfo() says a DNS message without a question has none", () => {
   // A header only: id 7, a query, no question.
   const bare = udpTo53(hex("000701000000000000000000"));
   assert.equal(packetInfo(bare), "DNS query (no question)");
+});
+
+Deno.test("toPacketRow() shows a later IP fragment by its IP protocol and datagram", () => {
+  const datagram = udpDatagram(
+    { src: V4.dst, dst: V4.src, srcPort: 53, dstPort: 40000 },
+    new Uint8Array(3000),
+  );
+  const frames = fragmentFrames(
+    17,
+    datagram,
+    1480,
+    { src: V4.dst, dst: V4.src },
+    4242,
+  );
+  const [first, later] = frames.map((frame) => decodeFrame(frame).packet);
+  assert.deepEqual(
+    [toPacketRow(1, first!).protocol, toPacketRow(2, later!).protocol],
+    ["DNS", "Other UDP"],
+  );
+  assert.equal(
+    toPacketRow(2, later!).info,
+    "IP fragment of datagram 4242, protocol 17",
+  );
 });

@@ -146,14 +146,14 @@ export function decodeDns(
     return;
   }
   const messageEnd = Math.min(end, offset + length);
-  decodeMessage(
-    record,
-    bytes,
-    offset,
-    messageEnd,
-    cut ? RunOut.CUT : continued ? RunOut.SEGMENT : RunOut.MALFORMED,
-    anomalies,
-  );
+  const runOut = cut
+    ? RunOut.CUT
+    : continued
+    ? RunOut.SEGMENT
+    : RunOut.MALFORMED;
+  decodeMessage(record, bytes, offset, messageEnd, runOut, anomalies);
+  // A question the fragment ends inside: its name's start is no name.
+  if (runOut === RunOut.SEGMENT && record.dnsQtype < 0) record.dnsQname = "";
 }
 
 /** Decodes a message whose 12-byte header lies before `end`; `runOut` says what a shortfall after it means. */

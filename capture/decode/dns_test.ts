@@ -322,11 +322,21 @@ Deno.test("decodePacket() reads a DNS message's start in a first IP fragment wit
       inName.packet.app,
       inName.packet.dnsId,
       inName.packet.dnsResponse,
+      inName.packet.dnsQname,
       inName.packet.truncated,
     ],
-    ["dns", 0xbeef, true, false],
+    ["dns", 0xbeef, true, "", false],
   );
   assert.equal(inName.anomalies.total(), 0);
+  // The same first fragment cut by the snap length inside the name: a cut
+  // capture.
+  const cut = decodeFrame(firstFragmentFrame(17, datagram, 48, ends), {
+    capturedLength: 14 + 20 + 8 + 20,
+  });
+  assert.deepEqual(
+    [cut.packet.truncated, cut.anomalies.count("dns_truncated")],
+    [true, 1],
+  );
   const inHeader = decodeFrame(firstFragmentFrame(17, datagram, 16, ends));
   assert.deepEqual(
     [inHeader.packet.app, inHeader.packet.truncated],

@@ -12,7 +12,14 @@ import { DecodedPacket, plainPacket } from "../decoded_packet.ts";
 import { emptyPacketRecord } from "../packet_record.ts";
 import { LINK_TYPE } from "../pcap_record.ts";
 import { decodeInto, decodePacket } from "./mod.ts";
-import { arpRequestFrame, rawRecord, V4, V6 } from "./test_helpers.ts";
+import {
+  arpRequestFrame,
+  concat,
+  firstFragmentFrame,
+  rawRecord,
+  V4,
+  V6,
+} from "./test_helpers.ts";
 
 /** One frame of each kind the decoders handle. */
 const FRAMES: Uint8Array[] = [
@@ -52,6 +59,18 @@ const FRAMES: Uint8Array[] = [
   ),
   icmpFrame(V6, { type: 128, id: 1, seq: 1 }),
   arpRequestFrame(),
+  // The first IP fragment of a 3 000-byte DNS response.
+  firstFragmentFrame(
+    17,
+    udpDatagram(
+      { src: V4.src, dst: V4.dst, srcPort: 53, dstPort: 40000 },
+      concat(
+        dnsMessage({ id: 3, name: "c.example", qtype: 16, response: true }),
+        new Uint8Array(3000),
+      ),
+    ),
+    1480,
+  ),
 ];
 
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */

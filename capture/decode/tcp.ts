@@ -28,9 +28,20 @@ const TCP_HEADER: MinimalHeader = {
 /**
  * Anomaly of a first IP fragment too short for the TCP header, whose other
  * bytes travel in a later fragment: the tiny-fragment evasion (RFC 1858;
- * nmap -f, hping3 -f), which no stack sends on its own.
+ * hping3 -f, nmap --mtu 16), which no stack sends on its own. The fragment
+ * holds the flags; {@linkcode TCP_FLAGS_FRAGMENTED} names one that does not.
  */
 export const TCP_HEADER_FRAGMENTED = "tcp_header_fragmented";
+
+/** Anomaly of a first IP fragment that ends before the TCP flags (nmap -f: 8 bytes): as {@linkcode TCP_HEADER_FRAGMENTED}, the flags unknown. */
+export const TCP_FLAGS_FRAGMENTED = "tcp_flags_fragmented";
+
+/** Whether `packet` is the first IP fragment of a segment whose TCP header it does not hold whole (either anomaly above). */
+export function isTcpHeaderFragmented(packet: PacketRecord): boolean {
+  return packet.fragment &&
+    (packet.anomaly === TCP_HEADER_FRAGMENTED ||
+      packet.anomaly === TCP_FLAGS_FRAGMENTED);
+}
 
 /** Offsets of the flags byte and the window in a TCP header. */
 const FLAGS_OFFSET = 13;
@@ -57,6 +68,10 @@ export function decodeTcp(
     if (record.fragment && length < TCP_MIN_HEADER_LENGTH) {
       // A first fragment with part of the header: what it holds of the
       // flags and window (16 bytes do, 8 do not).
+      if (length <= FLAGS_OFFSET) {
+        reportAnomaly(record, anomalies, TCP_FLAGS_FRAGMENTED);
+        return -1;
+      }
       if (end - offset > FLAGS_OFFSET) {
         // Non-null: the flags byte is captured (checked above).
         record.tcpFlags = bytes[offset + FLAGS_OFFSET]!;
@@ -77,7 +92,14 @@ export function decodeTcp(
   record.tcpFlags = bytes[offset + FLAGS_OFFSET]!;
   record.tcpWindow = readU16(bytes, offset + WINDOW_OFFSET);
   if (headerLength < TCP_MIN_HEADER_LENGTH || headerLength > length) {
-    reportAnomaly(record, anomalies, "tcp_bad_header_length");
+    reportAnomaly(
+      record,
+      anomalies,
+      // A first fragment that ends inside the options: the header split.
+      record.fragment && headerLength > length
+        ? TCP_HEADER_FRAGMENTED
+        : "tcp_bad_header_length",
+    );
     return -1;
   }
   record.payloadLength = length - headerLength;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tcpFrame, tcpSegment } from "../frame_builder.ts";
-import { TCP_HEADER_FRAGMENTED } from "./tcp.ts";
+import { TCP_FLAGS_FRAGMENTED, TCP_HEADER_FRAGMENTED } from "./tcp.ts";
 import { TCP_FLAGS } from "../packet_record.ts";
 import {
   assertPrefixesTruncated,
@@ -106,13 +106,13 @@ Deno.test("decodePacket() reads what a first IP fragment holds of a TCP header s
   });
   // hping3 -f: 16 bytes, the flags and window in them; nmap -f: 8 bytes,
   // ports and sequence number only.
-  const cases: [number, number, number][] = [
-    [16, TCP_FLAGS.SYN, 1024],
-    [14, TCP_FLAGS.SYN, 0],
-    [13, 0, 0],
-    [8, 0, 0],
+  const cases: [number, number, number, string][] = [
+    [16, TCP_FLAGS.SYN, 1024, TCP_HEADER_FRAGMENTED],
+    [14, TCP_FLAGS.SYN, 0, TCP_HEADER_FRAGMENTED],
+    [13, 0, 0, TCP_FLAGS_FRAGMENTED],
+    [8, 0, 0, TCP_FLAGS_FRAGMENTED],
   ];
-  for (const [bytes, flags, window] of cases) {
+  for (const [bytes, flags, window, anomaly] of cases) {
     const { packet, anomalies } = decodeFrame(
       firstFragmentFrame(6, syn, bytes),
     );
@@ -126,12 +126,40 @@ Deno.test("decodePacket() reads what a first IP fragment holds of a TCP header s
         packet.anomaly,
         packet.truncated,
       ],
-      ["tcp", 41000, 80, flags, window, TCP_HEADER_FRAGMENTED, false],
+      ["tcp", 41000, 80, flags, window, anomaly, false],
       String(bytes),
     );
-    assert.equal(anomalies.count(TCP_HEADER_FRAGMENTED), 1);
+    assert.equal(anomalies.count(anomaly), 1);
   }
   // A whole header in the first fragment: an ordinary segment.
   const whole = decodeFrame(firstFragmentFrame(6, syn, 24)).packet;
   assert.deepEqual([whole.tcpFlags, whole.anomaly], [TCP_FLAGS.SYN, ""]);
+  // A 24-byte header (data offset 6) whose first fragment ends inside its
+  // options: split too, its flags read.
+  const withOptions = syn.slice();
+  withOptions[12] = 6 << 4;
+  const inOptions = decodeFrame(firstFragmentFrame(6, withOptions, 20)).packet;
+  assert.deepEqual(
+    [inOptions.tcpFlags, inOptions.anomaly],
+    [TCP_FLAGS.SYN, TCP_HEADER_FRAGMENTED],
+  );
+  // The same 16 bytes in no fragment: a segment too short, not a split one.
+  const short = tcpFrame(V4, { srcPort: 1, dstPort: 2, flags: 0 });
+  const ipv4 = 14;
+  const cut = short.slice(0, ipv4 + 20 + 16);
+  cut[ipv4 + 3] = 20 + 16; // IPv4 total length
+  assert.equal(decodeFrame(cut).packet.anomaly, "tcp_bad_length");
+  // A first fragment that holds the whole header, cut by the snap length
+  // inside it: a cut capture, not a split header.
+  const snapCut = decodeFrame(firstFragmentFrame(6, syn, 24), {
+    capturedLength: 14 + 20 + 16,
+  });
+  assert.deepEqual(
+    [
+      snapCut.anomalies.count("tcp_header_truncated"),
+      snapCut.anomalies.count(TCP_HEADER_FRAGMENTED),
+      snapCut.packet.truncated,
+    ],
+    [1, 0, true],
+  );
 });

@@ -9,9 +9,9 @@
  * Bytes are wire bytes (`wireLength`, the frame's length on the link, as in
  * tshark's conversation statistics). An IP fragment after the first has no
  * transport header: it counts under its first fragment's service (DNS for
- * each fragment of a large DNS response, as tshark counts the reassembled
- * datagram), or, when the first was not seen (or came later), under its IP
- * protocol's ("Other UDP", "ICMP"…; {@linkcode FragmentTrail}). Talkers and
+ * each fragment of a large DNS response), or, when the first was not seen
+ * (or came later), under its IP protocol's ("Other UDP", "ICMP"…;
+ * {@linkcode FragmentTrail}). Talkers and
  * conversations count IPv4/IPv6 packets only; a conversation is an
  * unordered host pair.
  *
@@ -534,6 +534,7 @@ export class TrafficStats {
       stats_conversations: this.#conversationAdmission.stats(
         this.#conversations,
       ),
+      stats_fragments: this.#fragments.stats(),
     };
   }
 

@@ -312,7 +312,11 @@ Deno.test("TrafficStats tables stay within capacity under 1M distinct hosts", ()
   }
   const snapshot = stats.snapshot();
   const tables = stats.tables();
-  assert.deepEqual(Object.keys(tables), ["stats_hosts", "stats_conversations"]);
+  assert.deepEqual(Object.keys(tables), [
+    "stats_hosts",
+    "stats_conversations",
+    "stats_fragments",
+  ]);
   assert.equal(tables.stats_hosts!.size, 100_000);
   assert.equal(tables.stats_conversations!.size, 100_000);
   // 1M one-packet sources + 1 destination into 100 000 slots: once full,

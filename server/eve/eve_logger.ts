@@ -379,10 +379,11 @@ export class EveLogger {
   }
 
   /**
-   * Counts a later fragment, which has no ports, to the flow of its
-   * datagram's first fragment, as Suricata counts the reassembled datagram;
-   * one whose first fragment was not seen (or whose flow has ended) is in
-   * no flow.
+   * Adds a later fragment, which has no ports, to the flow of its datagram's
+   * first fragment: its bytes, but not as a packet, so a datagram counts
+   * once as Suricata counts its reassembly (whose bytes leave out the
+   * fragments' repeated IP headers, which these include). One whose first
+   * fragment was not seen (or whose flow has ended) is in no flow.
    */
   #accountLaterFragment(packet: PacketRecord): void {
     const noted = this.#fragments.valueOf(packet);
@@ -397,7 +398,10 @@ export class EveLogger {
     const lowKey = src < dst ? src : dst;
     const highKey = src < dst ? dst : src;
     const flow = this.#flows.get(lowKey, highKey, protocol);
-    if (flow !== undefined) countPacket(flow, src === flow.clientKey, packet);
+    if (flow === undefined) return;
+    flow.lastUs = packet.timestampUs;
+    if (src === flow.clientKey) flow.bytesToServer += packet.wireLength;
+    else flow.bytesToClient += packet.wireLength;
   }
 
   #expire(nowUs: number): void {

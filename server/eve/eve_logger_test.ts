@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import {
   dnsMessage,
+  ipv6Packet,
   udpDatagram,
   udpFrame,
 } from "../../capture/frame_builder.ts";
+import { LINK_TYPE } from "../../capture/pcap_record.ts";
 import {
+  concat,
   decodeFrame,
   fragmentFrames,
   hex,
@@ -185,7 +188,7 @@ Deno.test("EveLogger writes a dns record for a DNS message, none for another pro
   ]);
 });
 
-Deno.test("EveLogger counts a fragmented datagram's later fragments to its first one's flow", () => {
+Deno.test("EveLogger adds a fragmented datagram's later fragments to its first one's flow: their bytes, the datagram one packet", () => {
   const sink = new EveLines();
   const logger = new EveLogger(sink, { types: ["flow"] });
   const client = { ...MACS, src: "10.0.0.1", dst: "10.0.0.53" };
@@ -218,6 +221,36 @@ Deno.test("EveLogger counts a fragmented datagram's later fragments to its first
       r.flow.pkts_toclient,
       r.flow.bytes_toclient,
     ]),
-    [[40000, 53, 1, 3, answerBytes]],
+    [[40000, 53, 1, 1, answerBytes]],
+  );
+});
+
+Deno.test("EveLogger adds an IPv6 datagram's later fragment to its flow when headers follow the Fragment header", () => {
+  // The first fragment: Fragment (next: destination options), destination
+  // options (next: UDP), UDP; the later one names destination options.
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["flow"] });
+  const src = "2001:db8::53";
+  const dst = "2001:db8::1";
+  const udp = udpDatagram(
+    { src, dst, srcPort: 53, dstPort: 40000 },
+    new Uint8Array(64),
+  );
+  const frames = [
+    concat(hex("3c 00 0001 00abcdef"), hex("11 00 0104 00000000"), udp),
+    concat(hex("3c 00 0058 00abcdef"), new Uint8Array(40)),
+  ].map((payload) => ipv6Packet({ src, dst, nextHeader: 44 }, payload));
+  const packets = frames.map((frame, i) =>
+    decodeFrame(frame, {
+      linkType: LINK_TYPE.IPV6,
+      timestampUs: T0 + i * 1_000,
+    }).packet
+  );
+  for (const packet of packets) logger.observe(packet);
+  logger.finish();
+  const flows = sink.lines.map((line) => JSON.parse(line) as Line);
+  assert.deepEqual(
+    flows.map((r) => [r.proto, r.flow.pkts_toserver, r.flow.bytes_toserver]),
+    [["UDP", 1, packets[0]!.wireLength + packets[1]!.wireLength]],
   );
 });

@@ -32,6 +32,7 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "ipLength",
       "fragment",
       "laterFragment",
+      "fragmentId",
     ],
   },
   {

@@ -4,8 +4,8 @@
  * counts them under, the ports of the flow they belong to. NetMirror does
  * not reassemble datagrams; it keys each by source, destination and
  * identification (RFC 791 section 3.2, RFC 8200 section 4.5), and remembers
- * one number per datagram for at most {@linkcode FRAGMENT_TRAIL_DEFAULTS}.`maxAgeUs` of
- * packet time, the
+ * one number per datagram for at most
+ * {@linkcode FRAGMENT_TRAIL_DEFAULTS}.`maxAgeUs` of packet time, the
  * reassembly timeouts' order (Linux: 30 s, RFC 8200: 60 s). The table is
  * bounded: past `capacity` datagrams the least recently noted is forgotten,
  * and its later fragments are then told apart as when their first fragment

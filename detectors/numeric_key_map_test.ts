@@ -223,3 +223,19 @@ Deno.test("NumericKeyMap.deleteValue() removes a key only while it holds that va
   assert.equal(map.size, 0);
   assert.equal(map.deleteValue(1, 2, 3, first), false, "gone");
 });
+
+Deno.test("NumericKeyMap.setStamped adds a key or updates its value and stamp in place", () => {
+  const map = new NumericKeyMap<number>(2);
+  map.setStamped(1, 2, 3, 10, 100);
+  map.setStamped(4, 5, 6, 20, 200);
+  // Updated: a new value and stamp, and the most recently used now.
+  map.setStamped(1, 2, 3, 11, 300);
+  assert.equal(map.size, 2);
+  assert.equal(map.peek(1, 2, 3), 11);
+  assert.equal(map.expireOldest((_, stamp) => stamp < 250), 1);
+  assert.deepEqual([map.peek(4, 5, 6), map.peek(1, 2, 3)], [undefined, 11]);
+  // Full: a new key evicts the least recently used.
+  map.setStamped(7, 8, 9, 30, 400);
+  map.setStamped(10, 11, 12, 40, 500);
+  assert.deepEqual([map.peek(1, 2, 3), map.evictions], [undefined, 1]);
+});

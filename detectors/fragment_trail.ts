@@ -9,7 +9,11 @@
  * reassembly timeouts' order (Linux: 30 s, RFC 8200: 60 s). The table is
  * bounded: past `capacity` datagrams the least recently noted is forgotten,
  * and its later fragments are then told apart as when their first fragment
- * was never seen (or came after them).
+ * was never seen (or came after them). The identification, which a sender
+ * picks freely, is XORed with a random number per trail before it is
+ * hashed, so no host can pick identifications that collide in the table's
+ * index to slow every update (the mapping is one to one: what the trail
+ * answers does not depend on it).
  *
  * @module
  */
@@ -36,6 +40,8 @@ export const FRAGMENT_TRAIL_DEFAULTS: Required<FragmentTrailOptions> = {
 export class FragmentTrail {
   readonly #datagrams: NumericKeyMap<number>;
   readonly #maxAgeUs: number;
+  /** XORed with each identification: see the module documentation. */
+  readonly #salt = crypto.getRandomValues(new Uint32Array(1))[0]!;
 
   /** A trail remembering `options.capacity` datagrams for `options.maxAgeUs` each. */
   constructor(options: FragmentTrailOptions = {}) {
@@ -46,7 +52,7 @@ export class FragmentTrail {
 
   /** Notes `value` (an integer from 0 to 2^53 − 1) for the datagram whose first fragment is `packet`, replacing what an earlier datagram with its key left. */
   note(packet: PacketRecord, value: number): void {
-    const key = datagramKey(packet);
+    const key = this.#keyOf(packet);
     if (key < 0) return;
     const nowUs = packet.timestampUs;
     this.#expire(nowUs);
@@ -61,7 +67,7 @@ export class FragmentTrail {
 
   /** The value noted for the datagram of `packet`, a later fragment, or -1 when its first fragment was not seen within the age limit. */
   valueOf(packet: PacketRecord): number {
-    const key = datagramKey(packet);
+    const key = this.#keyOf(packet);
     if (key < 0) return -1;
     this.#expire(packet.timestampUs);
     const value = this.#datagrams.peek(
@@ -70,6 +76,12 @@ export class FragmentTrail {
       key,
     );
     return value === undefined ? -1 : value;
+  }
+
+  /** {@linkcode datagramKey}, salted. */
+  #keyOf(packet: PacketRecord): number {
+    const key = datagramKey(packet);
+    return key < 0 ? -1 : (key ^ this.#salt) >>> 0;
   }
 
   /** Forgets the datagrams noted more than the age limit before `nowUs` (the oldest noted first, so this stops at the first younger one). */

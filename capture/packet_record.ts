@@ -162,8 +162,9 @@ export interface PacketRecord {
   /** Answer count from the header, or 0. */
   dnsAnswerCount: number;
   /**
-   * For a UDP datagram from the Kerberos (88), NTP (123), NetBIOS name
-   * (137), SNMP (161) or IKE (500) port, whether it is that service's reply
+   * For a UDP datagram from the Kerberos (88), portmapper (111), NTP (123),
+   * NetBIOS name (137), SNMP (161) or IKE (500) port, whether it is that
+   * service's reply
    * ({@linkcode SERVICE_REPLY}: 1 yes, 0 no, -1 not told;
    * capture/decode/service_reply.ts); -1 for every other packet.
    */
@@ -178,7 +179,7 @@ export interface PacketRecord {
 /**
  * The record as shown to people and scripts (JSON output, the packet API):
  * every field but the address keys, which are lookup numbers internal to
- * one process, and `udpServiceReply`, a verdict on datagrams from five
+ * one process, and `udpServiceReply`, a verdict on datagrams from six
  * ports kept for the port scan detector, which every `--json` line would
  * carry for the few it concerns (a reader has the ports, and tshark).
  */

@@ -13,7 +13,7 @@
  * portmapper, QUIC…), from 512 up any port, as RPC daemons bind them at
  * random. From the ports scans borrow most, where a reply is cheap to tell,
  * only that service's reply is: from 53 a DNS response, from 88 a KDC's
- * reply, from 123 an NTP server's reply or control or private-mode
+ * reply, from 111 an RPC reply, from 123 an NTP server's reply or control or private-mode
  * response (NTP amplification's answers among them), from 137 an NBNS
  * response, from 161 an SNMP agent's message, from 500 an IKE peer's
  * answer, and from the DHCP server ports 67 and 547 nothing). A UDP
@@ -105,14 +105,14 @@
  * one at or above it is taken for a service's reply when it comes from a
  * port where a UDP service answers clients (below 512 a short list: echo,
  * DNS, portmapper, QUIC…; from 512 up any port, as RPC daemons bind them
- * at random) and, from the ports whose replies are told (53, 67, 88, 123,
- * 137, 161, 500, 547), is that service's reply. So a UDP scan of high
+ * at random) and, from the ports whose replies are told (53, 67, 88, 111,
+ * 123, 137, 161, 500, 547), is that service's reply. So a UDP scan of high
  * ports from a low source port is found when its datagrams are empty, come
  * from a port below 512 where no UDP service answers (nmap -sU -g 20 or
  * -g 80), or come from one of the told ports and are not that service's
- * replies (nmap -sU -g 53, -g 123 or -g 500, whose payloads for high ports
- * are other protocols'); but not when they carry data from another service
- * port (nmap -sU -g 111 or -g 443, or any port from 512 up) or are crafted
+ * replies (nmap -sU -g 53, -g 111, -g 123 or -g 500, whose payloads for
+ * high ports are other protocols'); but not when they carry data from
+ * another service port (nmap -sU -g 443, or any port from 512 up) or are crafted
  * as the service's replies (NTP server replies from port 123). The other
  * way round, seen one way or from a capture that starts mid-flow, a
  * service answering many ports of one client host from a port below 512
@@ -1225,8 +1225,9 @@ function isNmapAckProbe(packet: PacketRecord): boolean {
  * `UDP_SERVICE_PORTS`; from 512 up RPC daemons bind ports at random, and
  * a datagram from any is taken for a reply). From the ports scans borrow
  * most, where a reply is cheap to tell, it must also be that service's
- * reply: from port 53 a DNS response; from 88, 123, 137, 161 and 500 what
- * the decoder takes for a reply (`udpServiceReply`: a KDC's reply, an NTP
+ * reply: from port 53 a DNS response; from 88, 111, 123, 137, 161 and 500
+ * what the decoder takes for a reply (`udpServiceReply`: a KDC's reply, an
+ * RPC reply, an NTP
  * server's reply or control or private-mode response, which NTP
  * amplification sends, an NBNS response, an SNMP agent's message, an IKE
  * peer's answer); from the DHCP server ports 67 and 547 nothing, since

@@ -28,6 +28,8 @@ import {
   NTP_READVAR_REQUEST,
   NTP_READVAR_RESPONSE,
   NTP_SERVER_REPLY,
+  RPC_CALL,
+  RPC_PORTMAP_REPLY,
   SNMP_V2C_GET_REQUEST,
   SNMP_V2C_GET_RESPONSE,
   SNMP_V3_ENCRYPTED_RESPONSE,
@@ -650,13 +652,13 @@ Deno.test("port_scan: a UDP scan of high ports from source port 53 (nmap -sU -g 
     assert.deepEqual(run(probes(make).slice(1)), [], shape);
   }
   // The same ports, as DNS answers from port 53 or data from a low port
-  // of a UDP service whose replies are not told apart (the portmapper's
-  // 111, QUIC's 443, an RPC daemon's 700: a service's replies): nothing.
+  // of a UDP service whose replies are not told apart (CLDAP's 389,
+  // QUIC's 443, an RPC daemon's 700: a service's replies): nothing.
   assert.deepEqual(
     run(probes((dstPort, atUs) => dns({ srcPort: 53, dstPort, atUs }, true))),
     [],
   );
-  for (const srcPort of [111, 443, 700]) {
+  for (const srcPort of [389, 443, 700]) {
     assert.deepEqual(
       run(
         probes((dstPort, atUs) => ({
@@ -796,10 +798,11 @@ Deno.test("port_scan: NTP server replies and NTP amplification answers from port
   }
 });
 
-Deno.test("port_scan: a UDP scan of high ports from port 88, 137, 161, 500, 67 or 547 with data is found; those services' replies to high ports are not", () => {
+Deno.test("port_scan: a UDP scan of high ports from port 88, 111, 137, 161, 500, 67 or 547 with data is found; those services' replies to high ports are not", () => {
   const rules: [string, number, Uint8Array[]][] = [
     ["Kerberos", 88, [KERBEROS_AS_REP, KERBEROS_ERROR]],
     ["IKE", 500, [IKE_V2_SA_INIT_RESPONSE, IKE_V1_MAIN_MODE_RESPONSE]],
+    ["portmapper", 111, [RPC_PORTMAP_REPLY]],
     ["NetBIOS name service", 137, [NBNS_NBSTAT_RESPONSE]],
     [
       "SNMP",
@@ -839,6 +842,7 @@ Deno.test("port_scan: a UDP scan of high ports from port 88, 137, 161, 500, 67 o
     [161, SNMP_V2C_GET_REQUEST],
     [500, IKE_V2_SA_INIT_REQUEST],
     [500, IKE_V1_MAIN_MODE_REQUEST],
+    [111, RPC_CALL],
   ];
   for (const [srcPort, request] of requests) {
     const packets = times(
@@ -863,7 +867,7 @@ Deno.test("port_scan: a UDP scan of high ports from a port below 512 where no UD
   // The same datagrams from ports of services that answer from their port,
   // whose replies are not told apart: taken for replies, as an RPC
   // server's from a reserved port (512–1023) are.
-  for (const srcPort of [7, 111, 192, 389, 443, 512, 700, 1023]) {
+  for (const srcPort of [7, 135, 192, 389, 443, 512, 700, 1023]) {
     assert.deepEqual(run(nmapHighPortScan(srcPort, 15)), [], String(srcPort));
   }
 });

@@ -232,12 +232,12 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         },
       );
 
-      // The same evasion from the NTP port, from IKE's and from FTP's data
-      // port (where no UDP service answers), over 30 high ports for which
+      // The same evasion from the NTP port, from IKE's, the portmapper's and
+      // FTP's data port (where no UDP service answers), over 30 high ports for which
       // nmap sends a protocol's payload (nmap-payloads: OpenVPN, RADIUS,
       // L2TP, SSDP, DTLS, STUN, …): data from a low port, but none of it an
       // NTP server's reply or an IKE peer's answer.
-      for (const sourcePort of ["123", "500", "20"]) {
+      for (const sourcePort of ["123", "500", "111", "20"]) {
         await t.step(
           `nmap${six} -sU -g ${sourcePort}: a UDP scan of high ports from a low port, with nmap's payloads, over ${family.name}`,
           async () => {

@@ -1,9 +1,10 @@
 /**
  * Replies of the UDP services whose port a scanner borrows as its source
- * port to pass a firewall (nmap -g): Kerberos (88), NTP (123), the NetBIOS
- * name service (137), SNMP (161) and IKE (500); and which other ports below
- * 512 hold a UDP service that answers clients from its port
- * ({@linkcode isUdpServicePort}). A datagram from one of the five ports is
+ * port to pass a firewall (nmap -g): Kerberos (88), the portmapper (111),
+ * NTP (123), the NetBIOS name service (137), SNMP (161) and IKE (500); and
+ * which other ports below 512 hold a UDP service that answers clients from
+ * its port ({@linkcode isUdpServicePort}). A datagram from one of the six
+ * ports is
  * told a reply or not from a few bytes at fixed places (for SNMP, a short
  * walk over the BER header), read in place; nothing is kept but the
  * verdict, `PacketRecord.udpServiceReply`. Each check takes the replies its
@@ -20,6 +21,7 @@ import { readU16, readU32 } from "./bytes.ts";
 /** The source ports whose datagrams {@linkcode serviceReplyOf} tells apart. */
 export const SERVICE_REPLY_PORT = {
   KERBEROS: 88,
+  PORTMAPPER: 111,
   NTP: 123,
   NBNS: 137,
   SNMP: 161,
@@ -32,7 +34,8 @@ export function isServiceReplyPort(port: number): boolean {
   return port <= SERVICE_REPLY_PORT.IKE &&
     (port === SERVICE_REPLY_PORT.NTP || port === SERVICE_REPLY_PORT.KERBEROS ||
       port === SERVICE_REPLY_PORT.NBNS || port === SERVICE_REPLY_PORT.SNMP ||
-      port === SERVICE_REPLY_PORT.IKE);
+      port === SERVICE_REPLY_PORT.IKE ||
+      port === SERVICE_REPLY_PORT.PORTMAPPER);
 }
 
 /** Ports below this one hold only the UDP services listed in {@linkcode UDP_SERVICE_PORTS}; from 512 to 1023, RPC daemons and clients bind "reserved" ports at random (glibc's bindresvport(), the kernel's NFS client). */
@@ -104,6 +107,8 @@ export function serviceReplyOf(
       return nbnsReply(bytes, offset, end, length);
     case SERVICE_REPLY_PORT.SNMP:
       return snmpReply(bytes, offset, end, length);
+    case SERVICE_REPLY_PORT.PORTMAPPER:
+      return rpcReply(bytes, offset, end, length);
     case SERVICE_REPLY_PORT.IKE:
       return ikeReply(bytes, offset, end, length);
     default:
@@ -382,4 +387,28 @@ function ikeReply(
     }
   }
   return reply ? SERVICE_REPLY.YES : SERVICE_REPLY.NO;
+}
+
+/** ONC RPC message header up to the reply's status (RFC 5531 section 9: xid, msg_type, reply_stat), in bytes. */
+const RPC_REPLY_HEADER_LENGTH = 12;
+/** An RPC message's type REPLY (a CALL is 0). */
+const RPC_REPLY = 1;
+
+/**
+ * An ONC RPC reply (RFC 5531), as the portmapper (rpcbind) sends from port
+ * 111: message type REPLY and a reply status MSG_ACCEPTED (0) or
+ * MSG_DENIED (1). Calls (nmap's payload for RPC ports among them) are not.
+ */
+function rpcReply(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+): number {
+  if (length < RPC_REPLY_HEADER_LENGTH) return SERVICE_REPLY.NO;
+  if (end - offset < RPC_REPLY_HEADER_LENGTH) return SERVICE_REPLY.UNKNOWN;
+  return readU32(bytes, offset + 4) === RPC_REPLY &&
+      readU32(bytes, offset + 8) <= 1
+    ? SERVICE_REPLY.YES
+    : SERVICE_REPLY.NO;
 }

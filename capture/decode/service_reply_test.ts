@@ -34,6 +34,8 @@ import {
   NTP_READVAR_REQUEST,
   NTP_READVAR_RESPONSE,
   NTP_SERVER_REPLY,
+  RPC_CALL,
+  RPC_PORTMAP_REPLY,
   SNMP_V2C_GET_REQUEST,
   SNMP_V2C_GET_RESPONSE,
   SNMP_V3_ENCRYPTED_RESPONSE,
@@ -207,9 +209,24 @@ Deno.test("serviceReplyOf() takes an IKE peer's answers for replies, and request
   }
 });
 
-Deno.test("serviceReplyOf() takes none of nmap's payloads for ports above 1023 for a reply, from any of the five ports", () => {
+Deno.test("serviceReplyOf() takes a portmapper's RPC replies, accepted or denied, for replies, and calls for none", () => {
+  const cases: [string, Uint8Array, number][] = [
+    ["accepted reply", RPC_PORTMAP_REPLY, YES],
+    ["denied reply", withBytes(RPC_PORTMAP_REPLY, 8, "00000001"), YES],
+    ["call (nmap's)", RPC_CALL, NO],
+    ["another reply status", withBytes(RPC_PORTMAP_REPLY, 8, "00000002"), NO],
+    ["too short", RPC_PORTMAP_REPLY.subarray(0, 11), NO],
+  ];
+  for (const [what, payload, expected] of cases) {
+    assert.equal(verdict(111, payload), expected, what);
+  }
+  assert.equal(verdictCut(111, RPC_PORTMAP_REPLY, 11), UNKNOWN);
+  assert.equal(verdictCut(111, RPC_PORTMAP_REPLY, 12), YES);
+});
+
+Deno.test("serviceReplyOf() takes none of nmap's payloads for ports above 1023 for a reply, from any of the six ports", () => {
   for (const [ports, payload] of NMAP_HIGH_PORT_PAYLOADS) {
-    for (const srcPort of [88, 123, 137, 161, 500]) {
+    for (const srcPort of [88, 111, 123, 137, 161, 500]) {
       assert.equal(verdict(srcPort, payload), NO, `${ports} from ${srcPort}`);
     }
   }
@@ -247,12 +264,12 @@ Deno.test("serviceReplyOf() takes an empty payload for no reply, and tells nothi
   assert.equal(verdict(501, IKE_V2_SA_INIT_RESPONSE), UNKNOWN);
 });
 
-Deno.test("isServiceReplyPort() holds for the five told ports alone", () => {
+Deno.test("isServiceReplyPort() holds for the six told ports alone", () => {
   const told = [];
   for (let port = 0; port < 65536; port++) {
     if (isServiceReplyPort(port)) told.push(port);
   }
-  assert.deepEqual(told, [88, 123, 137, 161, 500]);
+  assert.deepEqual(told, [88, 111, 123, 137, 161, 500]);
 });
 
 Deno.test("isUdpServicePort() holds below 512 for the listed services only, and for every port from 512 up", () => {
@@ -270,7 +287,7 @@ Deno.test("isUdpServicePort() holds below 512 for the listed services only, and 
   }
 });
 
-Deno.test("decodePacket() sets udpServiceReply for UDP from the five ports only, over IPv4 and IPv6", () => {
+Deno.test("decodePacket() sets udpServiceReply for UDP from the six ports only, over IPv4 and IPv6", () => {
   const decode = (
     ends: typeof V4 | typeof V6,
     srcPort: number,

@@ -1,7 +1,7 @@
 /**
  * UDP payloads for the tests of capture/decode/service_reply.ts and of the
- * port scan detector: replies and requests of Kerberos, NTP, the NetBIOS
- * name service, SNMP and IKE (each checked with tshark 4.0, which dissects it as
+ * port scan detector: replies and requests of Kerberos, the portmapper,
+ * NTP, the NetBIOS name service, SNMP and IKE (each checked with tshark 4.0, which dissects it as
  * named), and the payloads nmap -sU sends to ports above 1023
  * ({@linkcode NMAP_HIGH_PORT_PAYLOADS}).
  *
@@ -129,6 +129,18 @@ export const NBNS_NBSTAT_QUERY = hex(
     "414141414141414141414141410000210001",
 );
 
+/** A portmapper's reply (RPC REPLY, accepted, a universal address), from the shared capture bigendian_pcap_v2.1_nfs__nfs3-01 (frame 2). */
+export const RPC_PORTMAP_REPLY = hex(
+  "38434f690000000100000000000000000000000000000000000000123133392e" +
+    "32352e32322e3130322e342e32340000",
+);
+
+/** nmap's payload for port 111 and other RPC ports: an RPC CALL (program 100000, procedure 0). */
+export const RPC_CALL = hex(
+  "3eece3ca000000000000000200bc614e00000000000000000000000000000000" +
+    "0000000000000000",
+);
+
 /** An IKEv2 IKE_SA_INIT response (Response flag, responder SPI set) with a nonce payload: a peer's answer to one behind NAT. */
 export const IKE_V2_SA_INIT_RESPONSE = hex(
   "112233445566778899aabbccddeeff0028202220000000000000003000000014" +
@@ -160,8 +172,8 @@ export const IKE_V1_MAIN_MODE_REQUEST = hex(
 /**
  * Each payload nmap 7.93 sends to a port above 1023 (nmap-payloads), with
  * the ports it goes to: what a UDP scan of high ports carries, whatever its
- * source port (nmap -sU -g 123). None is a reply of Kerberos, NTP, NBNS,
- * SNMP or IKE.
+ * source port (nmap -sU -g 123). None is a reply of Kerberos, the
+ * portmapper, NTP, NBNS, SNMP or IKE.
  */
 export const NMAP_HIGH_PORT_PAYLOADS: readonly (readonly [
   ports: string,
@@ -179,13 +191,7 @@ export const NMAP_HIGH_PORT_PAYLOADS: readonly (readonly [
       "7777010000010000000000000776657273696f6e0462696e640000100003",
     ),
   ],
-  [
-    "111,2049,4045,32768-65535",
-    hex(
-      "3eece3ca000000000000000200bc614e00000000000000000000000000000000" +
-        "0000000000000000",
-    ),
-  ],
+  ["111,2049,4045,32768-65535", RPC_CALL],
   [
     "135,1025-1199",
     hex(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { udpDatagram, udpFrame } from "../frame_builder.ts";
 import { SERVICE_REPLY } from "../packet_record.ts";
+import { readPacketFile } from "../packet_source.ts";
 import {
   isServiceReplyPort,
   isUdpServicePort,
@@ -345,4 +346,36 @@ Deno.test("decodePacket() tells the first IP fragment of a long IKE answer by it
   // A first fragment too short for the header: not told.
   const short = decodeFrame(firstFragmentFrame(17, datagram, 24)).packet;
   assert.deepEqual([short.payloadLength, short.udpServiceReply], [16, UNKNOWN]);
+});
+
+Deno.test("every datagram with data from a told port to a high port in the shared captures is a reply", async () => {
+  // Real services' answers: SNMP amplification, NBNS, NTP, portmapper
+  // replies. None may be taken for a scan's probe.
+  const pcaps = new URL("../../../shared/pcaps/", import.meta.url);
+  const told = new Map<number, number>();
+  for (const folder of ["attacks", "benign", "formats"]) {
+    for await (const entry of Deno.readDir(new URL(`${folder}/`, pcaps))) {
+      if (!entry.isFile) continue;
+      const path = new URL(`${folder}/${entry.name}`, pcaps).pathname;
+      await readPacketFile(path, (packet) => {
+        if (
+          packet.transport !== "udp" || packet.payloadLength === 0 ||
+          packet.dstPort < 1024 || !isServiceReplyPort(packet.srcPort)
+        ) return;
+        assert.notEqual(
+          packet.udpServiceReply,
+          NO,
+          `${entry.name}: from port ${packet.srcPort}`,
+        );
+        told.set(packet.srcPort, (told.get(packet.srcPort) ?? 0) + 1);
+      });
+    }
+  }
+  // tshark finds these: 3 from 111, 1 from 123, 3 from 137, 14 from 161.
+  assert.deepEqual([...told].sort((a, b) => a[0] - b[0]), [
+    [111, 3],
+    [123, 1],
+    [137, 3],
+    [161, 14],
+  ]);
 });

@@ -78,10 +78,21 @@ export class FragmentTrail {
     return value === undefined ? -1 : value;
   }
 
-  /** {@linkcode datagramKey}, salted. */
+  /**
+   * The key word of `packet`'s datagram beside its addresses (its
+   * identification, salted), or -1 when it is no fragment or lacks
+   * addresses. A reassembler keys IPv4 by the protocol too (RFC 791 section
+   * 3.2), but a first fragment's `ipProtocol` is the one past its extension
+   * headers (IPv6's after the Fragment header, IPv4's behind AH), which its
+   * later fragments do not name; senders number datagrams per destination
+   * across protocols.
+   */
   #keyOf(packet: PacketRecord): number {
-    const key = datagramKey(packet);
-    return key < 0 ? -1 : (key ^ this.#salt) >>> 0;
+    if (
+      packet.fragmentId < 0 || packet.srcAddressKey < 0 ||
+      packet.dstAddressKey < 0
+    ) return -1;
+    return (packet.fragmentId ^ this.#salt) >>> 0;
   }
 
   /** Forgets the datagrams noted more than the age limit before `nowUs` (the oldest noted first, so this stops at the first younger one). */
@@ -90,29 +101,8 @@ export class FragmentTrail {
     this.#datagrams.expireOldest((_, stamp) => nowUs - stamp > maxAgeUs);
   }
 
-  /** Datagrams remembered now. */
-  get size(): number {
-    return this.#datagrams.size;
-  }
-
   /** Size, capacity and evictions, for /metrics. */
   stats(): TableStats {
     return this.#datagrams.stats();
   }
-}
-
-/**
- * The key word of `packet`'s datagram beside its addresses, or -1 when it is
- * no fragment or lacks addresses: its identification. A reassembler keys
- * IPv4 by the protocol too (RFC 791 section 3.2), but a first fragment's
- * `ipProtocol` is the one past its extension headers (IPv6's after the
- * Fragment header, IPv4's behind AH), which its later fragments do not
- * name; senders number datagrams per destination across protocols.
- */
-function datagramKey(packet: PacketRecord): number {
-  if (
-    packet.fragmentId < 0 || packet.srcAddressKey < 0 ||
-    packet.dstAddressKey < 0
-  ) return -1;
-  return packet.fragmentId;
 }

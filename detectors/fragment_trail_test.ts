@@ -38,7 +38,7 @@ Deno.test("FragmentTrail gives later fragments what their datagram's first one n
   // A later datagram with the same key replaces it.
   trail.note(fragments(7, 10)[0]!, 43);
   assert.equal(trail.valueOf(second!), 43);
-  assert.equal(trail.size, 1);
+  assert.equal(trail.stats().size, 1);
 });
 
 Deno.test("FragmentTrail forgets a datagram past its age limit and past its capacity", () => {
@@ -47,7 +47,7 @@ Deno.test("FragmentTrail forgets a datagram past its age limit and past its capa
   trail.note(fragments(1, 0)[0]!, 1);
   assert.equal(trail.valueOf(fragments(1, maxAgeUs)[1]!), 1);
   assert.equal(trail.valueOf(fragments(1, maxAgeUs + 1)[1]!), -1);
-  assert.equal(trail.size, 0);
+  assert.equal(trail.stats().size, 0);
   for (const id of [1, 2, 3]) trail.note(fragments(id, 0)[0]!, id);
   assert.deepEqual(
     [1, 2, 3].map((id) => trail.valueOf(fragments(id, 0)[1]!)),

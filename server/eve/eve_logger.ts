@@ -33,18 +33,19 @@ import {
 /** Port numbers' span, to hold a protocol and two ports in one number. */
 const PORT_SPAN = 65_536;
 
-/** Adds `packet` to `flow`'s counts in its direction, and its time. */
+/** Adds `packet`'s bytes and `packets` (1, or 0 for a later fragment of a datagram counted already) to `flow`'s counts in its direction, and its time. */
 function countPacket(
   flow: EveFlow,
   toServer: boolean,
   packet: PacketRecord,
+  packets = 1,
 ): void {
   flow.lastUs = packet.timestampUs;
   if (toServer) {
-    flow.pktsToServer++;
+    flow.pktsToServer += packets;
     flow.bytesToServer += packet.wireLength;
   } else {
-    flow.pktsToClient++;
+    flow.pktsToClient += packets;
     flow.bytesToClient += packet.wireLength;
   }
 }
@@ -398,10 +399,9 @@ export class EveLogger {
     const lowKey = src < dst ? src : dst;
     const highKey = src < dst ? dst : src;
     const flow = this.#flows.get(lowKey, highKey, protocol);
-    if (flow === undefined) return;
-    flow.lastUs = packet.timestampUs;
-    if (src === flow.clientKey) flow.bytesToServer += packet.wireLength;
-    else flow.bytesToClient += packet.wireLength;
+    if (flow !== undefined) {
+      countPacket(flow, src === flow.clientKey, packet, 0);
+    }
   }
 
   #expire(nowUs: number): void {

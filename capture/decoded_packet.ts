@@ -91,6 +91,9 @@ export class DecodedPacket implements PacketRecord {
   arpOperation = -1;
   arpSenderMac = "";
   arpTargetMac = "";
+  ndTarget = "";
+  ndFlags = -1;
+  ndLinkMac = "";
   app: AppHint = "";
   dnsId = -1;
   dnsResponse = false;

@@ -66,8 +66,29 @@ export function icmpText(packet: PacketRecord): string {
       : packet.quotedDstAddress;
     text += `, quoting ${protocol} ${address}`;
   }
+  if (packet.ndTarget !== "") text += neighborText(packet);
   return text;
 }
+
+/** A neighbor solicitation's question or an advertisement's answer, tcpdump's way: ", who has X" or ", X is at MAC [flags]". */
+function neighborText(packet: PacketRecord): string {
+  const mac = packet.ndLinkMac;
+  if (packet.ndFlags < 0) {
+    return `, who has ${packet.ndTarget}${mac !== "" ? ` (from ${mac})` : ""}`;
+  }
+  const flags = ND_FLAG_LETTERS.filter(([bit]) => (packet.ndFlags & bit) !== 0)
+    .map(([, letter]) => letter).join("");
+  return `, ${packet.ndTarget} is at ${mac !== "" ? mac : "(no address)"}${
+    flags !== "" ? ` [${flags}]` : ""
+  }`;
+}
+
+/** Neighbor advertisement flags and their letters: router, solicited, override. */
+const ND_FLAG_LETTERS: readonly (readonly [number, string])[] = [
+  [0x80, "R"],
+  [0x40, "S"],
+  [0x20, "O"],
+];
 
 /** Quoted transport protocols by number, as {@linkcode icmpText} names them. */
 const QUOTED_PROTOCOLS: Readonly<Record<number, string>> = {

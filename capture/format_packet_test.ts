@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { formatPacketLine, formatTcpFlags } from "./format_packet.ts";
 import { isDnsMessage } from "./decode/dns.ts";
 import { decodeFrame, hex, V4 } from "./decode/test_helpers.ts";
-import { udpFrame } from "./frame_builder.ts";
+import { neighborFrame, udpFrame } from "./frame_builder.ts";
 import { readPacketFile } from "./packet_source.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
@@ -182,4 +182,41 @@ Deno.test("formatPacketLine() says a DNS message without a question has none", (
     ),
   ).packet;
   assert.match(formatPacketLine(bare), / DNS query id 7 \(no question\)$/);
+});
+
+Deno.test("formatPacketLine() says what a neighbor solicitation asks and an advertisement answers", () => {
+  const line = (fields: Parameters<typeof neighborFrame>[0]) =>
+    formatPacketLine(decodeFrame(neighborFrame(fields)).packet);
+  assert.match(
+    line({
+      srcMac: "02:00:00:00:00:01",
+      src: "fe80::1",
+      dst: "ff02::1:ff00:2",
+      type: 135,
+      target: "fe80::2",
+    }),
+    /: ICMP6 neighbor solicitation, who has fe80::2 \(from 02:00:00:00:00:01\)$/,
+  );
+  assert.match(
+    line({
+      srcMac: "02:00:00:00:00:02",
+      src: "fe80::2",
+      dst: "fe80::1",
+      type: 136,
+      target: "fe80::2",
+      flags: 0xe0,
+    }),
+    /: ICMP6 neighbor advertisement, fe80::2 is at 02:00:00:00:00:02 \[RSO\]$/,
+  );
+  assert.match(
+    line({
+      srcMac: "02:00:00:00:00:02",
+      src: "fe80::2",
+      dst: "fe80::1",
+      type: 136,
+      target: "fe80::2",
+      linkMac: null,
+    }),
+    /: ICMP6 neighbor advertisement, fe80::2 is at \(no address\)$/,
+  );
 });

@@ -460,6 +460,64 @@ export function icmpFrame(
   return ipFrame(ends, v6 ? 58 : 1, message);
 }
 
+/** Options of {@linkcode neighborFrame}. */
+export interface NeighborOptions {
+  /** Ethernet source; the link-layer address option's MAC when `linkMac` is absent. */
+  srcMac: string;
+  /** Ethernet destination; the IPv6 destination's multicast MAC when absent. */
+  dstMac?: string;
+  src: string;
+  dst: string;
+  /** 135 neighbor solicitation, 136 neighbor advertisement. */
+  type: 135 | 136;
+  /** The address asked for, or advertised. */
+  target: string;
+  /** The link-layer address option's MAC (source for 135, target for 136); null for none. */
+  linkMac?: string | null;
+  /** Advertisement flags byte: router 0x80, solicited 0x40, override 0x20. */
+  flags?: number;
+  /** 255 unless set: receivers discard any other (RFC 4861 section 7.1). */
+  hopLimit?: number;
+}
+
+/** Builds an Ethernet/IPv6 neighbor solicitation or advertisement (RFC 4861 sections 4.3 and 4.4). */
+export function neighborFrame(
+  options: NeighborOptions,
+): Uint8Array<ArrayBuffer> {
+  const linkMac = options.linkMac === undefined
+    ? options.srcMac
+    : options.linkMac;
+  const option = linkMac === null ? new Uint8Array(0) : concat(
+    new Uint8Array([options.type === 135 ? 1 : 2, 1]),
+    parseMac(linkMac),
+  );
+  const message = icmpMessage({
+    type: options.type,
+    id: (options.flags ?? 0) << 8,
+    v6: { src: options.src, dst: options.dst },
+  }, concat(parseIpv6(options.target), option));
+  const dst = parseIpv6(options.dst);
+  const multicastMac = dst[0] === 0xff
+    ? `33:33:${
+      [...dst.subarray(12)].map((byte) => byte.toString(16).padStart(2, "0"))
+        .join(":")
+    }`
+    : undefined;
+  return ethernetFrame(
+    {
+      srcMac: options.srcMac,
+      dstMac: options.dstMac ?? multicastMac ?? "ff:ff:ff:ff:ff:ff",
+      etherType: ETHER_TYPE.IPV6,
+    },
+    ipv6Packet({
+      src: options.src,
+      dst: options.dst,
+      nextHeader: 58,
+      hopLimit: options.hopLimit ?? 255,
+    }, message),
+  );
+}
+
 /** Builds an Ethernet frame carrying an ARP packet. */
 export function arpFrame(
   options: ArpOptions,

@@ -142,6 +142,12 @@ export interface PacketRecord {
   arpSenderMac: string;
   /** ARP target hardware address, or "". */
   arpTargetMac: string;
+  /** Target address of an IPv6 neighbor solicitation or advertisement (RFC 4861), or "". */
+  ndTarget: string;
+  /** Flags of a neighbor advertisement: router 0x80, solicited 0x40, override 0x20; or -1. */
+  ndFlags: number;
+  /** MAC of a neighbor solicitation's source link-layer address option, or of an advertisement's target link-layer address option, or "". */
+  ndLinkMac: string;
 
   /** Application hint from the payload's first bytes. */
   app: AppHint;

@@ -15,7 +15,8 @@ export type AlertKind =
   | "icmp_flood"
   | "icmp_sweep"
   | "dns_tunnel"
-  | "data_exfil";
+  | "data_exfil"
+  | "ndp_spoof";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -27,6 +28,8 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "icmp_sweep",
   "dns_tunnel",
   "data_exfil",
+  // Last: EVE signature ids follow this order, and the older kinds keep theirs.
+  "ndp_spoof",
 ];
 
 /** Alert severity, lowest first. */

@@ -65,6 +65,18 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Locate the attacker MAC on the switch and disconnect it; enable Dynamic ARP Inspection / DHCP snooping, use static ARP entries for the gateway on critical hosts, and treat credentials sent in clear during the incident as exposed.",
   },
+  "ndp_spoof": {
+    title: "NDP spoofing",
+    mitre: {
+      id: "T1557",
+      name: "Adversary-in-the-Middle",
+      tactic: "Credential Access",
+    },
+    description:
+      "A MAC address claimed IPv6 addresses that belong to other hosts (often the router) in neighbor solicitations and advertisements, so their traffic is sent through it: IPv6's ARP spoofing, a man-in-the-middle position. ATT&CK files ARP cache poisoning as T1557.002 and has no sub-technique for IPv6 neighbor discovery.",
+    recommendation:
+      "Locate the attacker MAC on the switch and disconnect it; enable IPv6 ND inspection / RA Guard (or SAVI) on the access switches, use static neighbor entries for the gateway on critical hosts, and treat credentials sent in clear during the incident as exposed.",
+  },
   "icmp_flood": {
     title: "ICMP flood",
     mitre: {

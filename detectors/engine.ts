@@ -26,6 +26,7 @@ import {
 } from "./alert_lifecycle.ts";
 import { createArpScanDetector } from "./arp_scan.ts";
 import { createArpSpoofDetector } from "./arp_spoof.ts";
+import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
   type DataExfilOptions,
@@ -58,6 +59,7 @@ export interface EngineConfig {
   synFlood?: OptionsOf<typeof createSynFloodDetector>;
   arpScan?: OptionsOf<typeof createArpScanDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
+  ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
   icmpSweep?: OptionsOf<typeof createIcmpSweepDetector>;
   dnsTunnel?: OptionsOf<typeof createDnsTunnelDetector>;
@@ -75,6 +77,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createSynFloodDetector(config.synFlood),
     createArpScanDetector(config.arpScan),
     createArpSpoofDetector(config.arpSpoof),
+    createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),
     createIcmpSweepDetector(config.icmpSweep),
     createDnsTunnelDetector(config.dnsTunnel),

@@ -1,6 +1,6 @@
 /**
  * Real attack tools, seen live: nmap, hping3, ping, arp-scan, arpspoof,
- * iodine and curl in one network namespace attack a host in another, over
+ * THC's fake_advertise6 and parasite6, iodine and curl in one network namespace attack a host in another, over
  * IPv4 and IPv6 (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
  * tcpdump captures on a real Ethernet interface with receive offload. Each
@@ -10,8 +10,9 @@
  * reader can be woken.
  *
  * Needs root, `ip`, `nmap`, `hping3`, `ping`, `arp-scan`, `arpspoof`
- * (dsniff), `iodine`/`iodined` and `curl` (.ci/run installs them; a missing
- * tool fails the test). Every tool runs with a packet count, a bounded
+ * (dsniff), `atk6-fake_advertise6` and `atk6-parasite6` (thc-ipv6),
+ * `iodine`/`iodined` and `curl` (.ci/run installs them; a missing tool
+ * fails the test). Every tool runs with a packet count, a bounded
  * target list or a time limit, and every daemon is stopped.
  */
 
@@ -407,6 +408,145 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       },
     );
 
+    await t.step(
+      "fake_advertise6: the victim told that its IPv6 gateway is at the attacker",
+      async () => {
+        // As for arpspoof: the "gateway" is the victim's second address,
+        // and the attacker resolves it first.
+        const gateway = "fd00:77::fe";
+        await run(pair.victimNs, [
+          "ip",
+          "-6",
+          "addr",
+          "add",
+          `${gateway}/64`,
+          "dev",
+          pair.victimIface,
+          "nodad",
+        ]);
+        const seen = await capture(pair, async () => {
+          await run(pair.attackerNs, [
+            "ping",
+            "-6",
+            "-c",
+            "1",
+            "-W",
+            "2",
+            gateway,
+          ]);
+          // Three unsolicited advertisements, one a second, to the victim:
+          // the gateway's address is at the attacker's MAC.
+          await run(pair.attackerNs, [
+            "atk6-fake_advertise6",
+            "-n",
+            "3",
+            "-w",
+            "1",
+            pair.attackerIface,
+            gateway,
+            VICTIM6,
+          ]);
+        });
+        assertAlert(seen, {
+          kind: "ndp_spoof",
+          attacker: ATTACKER6,
+          victim: VICTIM6,
+          technique: "T1557",
+        });
+      },
+    );
+
+    await t.step(
+      "parasite6: the attacker answers the victim's solicitations for its gateway, as the gateway does",
+      async () => {
+        // The gateway is a second NIC (a macvlan, its own MAC) in the
+        // attacker's namespace, on the same link; parasite6 listens on the
+        // attacker's first NIC and answers every solicitation it sees.
+        const gateway = "fd00:77::fd";
+        const gatewayIface = "nmgw6";
+        await run(pair.attackerNs, [
+          "ip",
+          "link",
+          "add",
+          gatewayIface,
+          "link",
+          pair.attackerIface,
+          "type",
+          "macvlan",
+          "mode",
+          "bridge",
+        ]);
+        await run(pair.attackerNs, ["ip", "link", "set", gatewayIface, "up"]);
+        await run(pair.attackerNs, [
+          "ip",
+          "-6",
+          "addr",
+          "add",
+          `${gateway}/64`,
+          "dev",
+          gatewayIface,
+          "nodad",
+        ]);
+        const seen = await capture(pair, async () => {
+          // The hosts know each other first (the attacker's own address).
+          await run(pair.attackerNs, [
+            "ping",
+            "-6",
+            "-c",
+            "1",
+            "-W",
+            "2",
+            VICTIM6,
+          ]);
+          // Line-buffered, so its "Spoofed packet" lines come as it answers.
+          const parasite = startInNs(pair.attackerNs, [
+            "stdbuf",
+            "-oL",
+            "atk6-parasite6",
+            pair.attackerIface,
+          ]);
+          const answered = () =>
+            parasite.output().split("Spoofed packet").length - 1;
+          try {
+            await parasite.waitFor("Started", READY_TIMEOUT_MS);
+            // The victim forgets its neighbors and asks anew, until
+            // parasite6 has answered five times (it may miss the first
+            // question while it opens its capture), at most 15 times.
+            for (let i = 0; i < 15 && answered() < 5; i++) {
+              await run(pair.victimNs, [
+                "ip",
+                "-6",
+                "neigh",
+                "flush",
+                "dev",
+                pair.victimIface,
+              ]);
+              await run(
+                pair.victimNs,
+                ["ping", "-6", "-c", "1", "-W", "1", "-I", VICTIM6, gateway],
+                () => {}, // the reply may go to the poisoner, which drops it
+              );
+            }
+          } finally {
+            await parasite.stop("SIGINT");
+          }
+          assert.ok(answered() >= 5, parasite.output());
+        });
+        // The attacker is named by its own address, or by its MAC when
+        // parasite6 also answered the victim's checks on that address
+        // (without the Solicited flag, as it answers everything): then no
+        // address is the poisoner's beyond doubt.
+        const mac = await macOf(pair.attackerNs, pair.attackerIface);
+        assert.equal(seen.alerts.length, 1, JSON.stringify(seen.alerts));
+        assertAlert(seen, {
+          kind: "ndp_spoof",
+          attacker: seen.alerts[0]!.attacker === mac ? mac : ATTACKER6,
+          victim: VICTIM6,
+          technique: "T1557",
+        });
+      },
+    );
+
     // iodine to an iodined on the victim, with `flags`, and `pings` echo
     // requests through the tunnel once it is up.
     const iodine = (flags: string[], pings: number) => {
@@ -579,3 +719,13 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
     await pair.close();
   }
 });
+
+/** The MAC of `iface` in namespace `ns`. */
+async function macOf(ns: string, iface: string): Promise<string> {
+  const out = await new Deno.Command("ip", {
+    args: ["-n", ns, "-j", "link", "show", iface],
+    stdout: "piped",
+  }).output();
+  assert.ok(out.success, `ip -n ${ns} link show ${iface}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout))[0].address;
+}

@@ -117,8 +117,10 @@ function parseEve(text: string, stderr: string): Seen {
     if (event.event_type === "alert") {
       alerts.set(event.netmirror.alert_id, {
         kind: event.alert.metadata.netmirror_kind[0],
-        attacker: event.src_ip ?? "",
-        victim: event.dest_ip ?? "",
+        // A host named by its MAC (an ARP or NDP poisoner without an
+        // address of its own) is in `ether`, as Suricata writes MACs.
+        attacker: event.src_ip ?? event.ether?.src_mac ?? "",
+        victim: event.dest_ip ?? event.ether?.dest_mac ?? "",
         technique: event.alert.metadata.mitre_technique_id[0],
       });
     } else if (event.event_type === "stats") {

@@ -18,6 +18,8 @@ export interface NsProcessResult {
 export interface NsProcess {
   /** Resolves once `text` appears on stdout or stderr; rejects after `timeoutMs` or when the process ends first. */
   waitFor(text: string, timeoutMs: number): Promise<void>;
+  /** What it printed so far, stdout then stderr. */
+  output(): string;
   /** Sends `signal`, then SIGKILL after `graceMs`, and resolves with the result. Idempotent. */
   stop(signal?: Deno.Signal, graceMs?: number): Promise<NsProcessResult>;
 }
@@ -56,6 +58,9 @@ export function startInNs(ns: string, argv: string[]): NsProcess {
   let result: Promise<NsProcessResult> | undefined;
   const name = argv.slice(0, 2).join(" ");
   return {
+    output(): string {
+      return stdout + stderr;
+    },
     async waitFor(text: string, timeoutMs: number): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!stdout.includes(text) && !stderr.includes(text)) {

@@ -1,13 +1,14 @@
 /**
  * ICMP (RFC 792) and ICMPv6 (RFC 4443) headers, read in place, with the
- * packet quoted by an error message.
+ * packet quoted by an error message, and the target, flags and link-layer
+ * address of IPv6 neighbor solicitations and advertisements (RFC 4861).
  *
  * @module
  */
 
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
-import { formatIpv4, formatIpv6 } from "./address.ts";
+import { formatIpv4, formatIpv6, formatMac } from "./address.ts";
 import { readU16 } from "./bytes.ts";
 import { createIpv6Walk, walkIpv6Extensions } from "./ipv6.ts";
 import {
@@ -45,7 +46,18 @@ const ICMPV6_TYPE = {
   PARAMETER_PROBLEM: 4,
   ECHO_REQUEST: 128,
   ECHO_REPLY: 129,
+  NEIGHBOR_SOLICITATION: 135,
+  NEIGHBOR_ADVERTISEMENT: 136,
 } as const;
+
+/** A neighbor solicitation or advertisement: the ICMPv6 header, then the 16-byte target address, then options (RFC 4861 sections 4.3 and 4.4). */
+const ND_TARGET_OFFSET = 8;
+const ND_OPTIONS_OFFSET = 24;
+/** Neighbor Discovery option types: source and target link-layer address (RFC 4861 section 4.6.1). */
+const ND_OPTION_SOURCE_LINK = 1;
+const ND_OPTION_TARGET_LINK = 2;
+/** Bits of an advertisement's flags byte: router, solicited, override. */
+const ND_FLAG_BITS = 0xe0;
 
 /** Transport protocols whose ports sit in the first 4 bytes (TCP, UDP, SCTP, UDP-Lite). */
 function hasPorts(protocol: number): boolean {
@@ -109,6 +121,11 @@ function decodeMessage(
       readEcho(record, bytes, offset);
     } else if (type <= ICMPV6_TYPE.PARAMETER_PROBLEM && type !== 0) {
       decodeQuoted(record, bytes, offset + ICMP_HEADER_LENGTH, end, anomalies);
+    } else if (
+      type === ICMPV6_TYPE.NEIGHBOR_SOLICITATION ||
+      type === ICMPV6_TYPE.NEIGHBOR_ADVERTISEMENT
+    ) {
+      readNeighborDiscovery(record, bytes, offset, end, length, anomalies);
     }
     return;
   }
@@ -135,6 +152,57 @@ function readEcho(
 ): void {
   record.icmpId = readU16(bytes, offset + 4);
   record.icmpSeq = readU16(bytes, offset + 6);
+}
+
+/**
+ * Target, flags (advertisements) and link-layer address option (source for
+ * a solicitation, target for an advertisement) of the neighbor discovery
+ * message at `offset`, `length` bytes long (8 bytes of header present).
+ * A message too short for its target, or with an option of length zero
+ * (which receivers discard, RFC 4861 section 4.6), is an anomaly and
+ * leaves the link-layer address out; so does one whose option runs past
+ * the message. Only an option of 8 bytes holds a MAC (RFC 2464 section 8).
+ */
+function readNeighborDiscovery(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  length: number,
+  anomalies: AnomalyCounter,
+): void {
+  if (length < ND_OPTIONS_OFFSET) {
+    reportAnomaly(record, anomalies, "ndp_message_too_short");
+    return;
+  }
+  if (end - offset < ND_OPTIONS_OFFSET) return; // cut by the snap length
+  // Non-null: the message's first 24 bytes are present (checked above).
+  const type = bytes[offset]!;
+  record.ndTarget = formatIpv6(bytes, offset + ND_TARGET_OFFSET);
+  const wanted = type === ICMPV6_TYPE.NEIGHBOR_SOLICITATION
+    ? ND_OPTION_SOURCE_LINK
+    : ND_OPTION_TARGET_LINK;
+  if (wanted === ND_OPTION_TARGET_LINK) {
+    record.ndFlags = bytes[offset + 4]! & ND_FLAG_BITS;
+  }
+  const messageEnd = offset + length;
+  const stop = end < messageEnd ? end : messageEnd;
+  let mac = "";
+  let option = offset + ND_OPTIONS_OFFSET;
+  while (stop - option >= 2) {
+    const units = bytes[option + 1]!;
+    const optionEnd = option + units * 8;
+    if (units === 0 || optionEnd > messageEnd) {
+      reportAnomaly(record, anomalies, "ndp_option_bad_length");
+      return;
+    }
+    if (optionEnd > stop) break; // cut by the snap length
+    if (bytes[option] === wanted && units === 1 && mac === "") {
+      mac = formatMac(bytes, option + 2);
+    }
+    option = optionEnd;
+  }
+  record.ndLinkMac = mac;
 }
 
 /** Reused by every quoted IPv6 header (decoding is synchronous). */

@@ -3,11 +3,13 @@ import {
   icmpFrame,
   ipv4Packet,
   ipv6Packet,
+  neighborFrame,
   tcpSegment,
   udpDatagram,
 } from "../frame_builder.ts";
 import {
   assertPrefixesTruncated,
+  concat,
   decodeFrame,
   hex,
   V4,
@@ -156,3 +158,136 @@ Deno.test("decodePacket() marks every cut ICMP and ICMPv6 frame truncated", () =
     assert.ok(assertPrefixesTruncated(frame).has("icmp_header_truncated"));
   }
 });
+
+Deno.test("decodePacket() reads a neighbor solicitation's target and source link-layer address", () => {
+  const { packet, anomalies } = decodeFrame(neighborFrame({
+    srcMac: V6.srcMac,
+    src: V6.src,
+    dst: "ff02::1:ff00:2",
+    type: 135,
+    target: V6.dst,
+  }));
+  assert.deepEqual(
+    [packet.icmpType, packet.ndTarget, packet.ndFlags, packet.ndLinkMac],
+    [135, V6.dst, -1, V6.srcMac],
+  );
+  assert.equal(packet.dstMac, "33:33:ff:00:00:02");
+  assert.equal(anomalies.total(), 0);
+  // Duplicate address detection: from ::, without the option.
+  const dad = decodeFrame(neighborFrame({
+    srcMac: V6.srcMac,
+    src: "::",
+    dst: "ff02::1:ff00:2",
+    type: 135,
+    target: V6.dst,
+    linkMac: null,
+  })).packet;
+  assert.deepEqual([dad.ndTarget, dad.ndLinkMac], [V6.dst, ""]);
+});
+
+Deno.test("decodePacket() reads a neighbor advertisement's target, flags and target link-layer address", () => {
+  const { packet, anomalies } = decodeFrame(neighborFrame({
+    srcMac: V6.dstMac,
+    src: V6.dst,
+    dst: V6.src,
+    type: 136,
+    target: V6.dst,
+    flags: 0xe0 | 0x1f, // R, S, O and reserved bits, which are not flags
+    linkMac: "02:00:00:00:00:99",
+  }));
+  assert.deepEqual(
+    [packet.icmpType, packet.ndTarget, packet.ndFlags, packet.ndLinkMac],
+    [136, V6.dst, 0xe0, "02:00:00:00:00:99"],
+  );
+  assert.equal(anomalies.total(), 0);
+  // Other ICMPv6 messages carry none of it.
+  const echo = decodeFrame(icmpFrame(V6, { type: 128, id: 1 })).packet;
+  assert.deepEqual([echo.ndTarget, echo.ndFlags, echo.ndLinkMac], ["", -1, ""]);
+});
+
+Deno.test("decodePacket() takes the first link-layer address option of the message's own kind, past others", () => {
+  // An advertisement with a source link-layer option (not its kind), a
+  // 16-byte option of its kind (no Ethernet MAC), then the real one.
+  const frame = neighborFrame({
+    srcMac: V6.dstMac,
+    src: V6.dst,
+    dst: V6.src,
+    type: 136,
+    target: V6.dst,
+    linkMac: null,
+  });
+  const options = hex(
+    "0101020000000077" + "0202" + "00".repeat(14) + "0201020000000055",
+  );
+  const { packet, anomalies } = decodeFrame(withIcmpv6Payload(frame, options));
+  assert.equal(packet.ndLinkMac, "02:00:00:00:00:55");
+  assert.equal(anomalies.total(), 0);
+});
+
+Deno.test("decodePacket() counts a neighbor discovery message too short or with a bad option length, and reads no address from it", () => {
+  const frame = neighborFrame({
+    srcMac: V6.srcMac,
+    src: V6.src,
+    dst: V6.dst,
+    type: 135,
+    target: V6.dst,
+    linkMac: null,
+  });
+  // An option of length 0, which receivers discard (RFC 4861 section 4.6).
+  const zero = decodeFrame(
+    withIcmpv6Payload(frame, hex("0100020000000001")),
+  );
+  assert.equal(zero.packet.ndLinkMac, "");
+  assert.equal(zero.anomalies.count("ndp_option_bad_length"), 1);
+  // An option that runs past the message.
+  const over = decodeFrame(withIcmpv6Payload(frame, hex("0102020000000001")));
+  assert.equal(over.packet.ndLinkMac, "");
+  assert.equal(over.anomalies.count("ndp_option_bad_length"), 1);
+  // A solicitation without a whole target address.
+  const short = decodeFrame(
+    icmpFrame(V6, { type: 135 }, new Uint8Array(15)),
+  );
+  assert.equal(short.packet.ndTarget, "");
+  assert.equal(short.anomalies.count("ndp_message_too_short"), 1);
+});
+
+Deno.test("decodePacket() reads what a snap length left of a neighbor advertisement, and never past it", () => {
+  const frame = neighborFrame({
+    srcMac: V6.dstMac,
+    src: V6.dst,
+    dst: V6.src,
+    type: 136,
+    target: V6.dst,
+    flags: 0x60,
+  });
+  assertPrefixesTruncated(frame);
+  const cut = (capturedLength: number) =>
+    decodeFrame(frame, { capturedLength });
+  // The whole target, the option cut short: no address, no anomaly of ours.
+  const headers = 14 + 40;
+  for (let length = headers + 24; length < frame.length; length++) {
+    const { packet, anomalies } = cut(length);
+    assert.deepEqual([packet.ndTarget, packet.ndFlags, packet.ndLinkMac], [
+      V6.dst,
+      0x60,
+      "",
+    ]);
+    assert.equal(anomalies.count("ndp_option_bad_length"), 0);
+  }
+  // Cut within the target: nothing read.
+  assert.equal(cut(headers + 23).packet.ndTarget, "");
+  assert.equal(cut(headers + 23).anomalies.count("ndp_message_too_short"), 0);
+  assert.equal(cut(frame.length).packet.ndLinkMac, V6.dstMac);
+});
+
+/** `frame` (Ethernet, IPv6, ICMPv6) with `extra` bytes after its message; the lengths are fixed, the checksum is not. */
+function withIcmpv6Payload(
+  frame: Uint8Array,
+  extra: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const out = concat(frame, extra);
+  const payloadLength = frame.length - 14 - 40 + extra.length;
+  out[14 + 4] = payloadLength >> 8;
+  out[14 + 5] = payloadLength & 0xff;
+  return out;
+}

@@ -250,6 +250,9 @@ function resetRecord(record: DecodedPacket): void {
   record.arpOperation = -1;
   record.arpSenderMac = "";
   record.arpTargetMac = "";
+  record.ndTarget = "";
+  record.ndFlags = -1;
+  record.ndLinkMac = "";
   record.app = "";
   record.dnsId = -1;
   record.dnsResponse = false;

@@ -12,6 +12,11 @@
  * - arp_spoof: arpspoof -t <workstation> <gateway>: a reply every second
  *   that the gateway's IP is at the rogue MAC; the victim re-resolves the
  *   gateway in between and the real gateway answers, so the binding flips.
+ * - ndp_spoof: THC's fake_advertise6 from the rogue device's link-local
+ *   address: an unsolicited neighbor advertisement every second telling a
+ *   dual-stack laptop that the gateway's IPv6 address is at the rogue MAC,
+ *   after the rogue asked for the gateway itself; the laptop re-resolves
+ *   the gateway in between, as for ARP.
  * - icmp_flood: ping -f at the intranet server, 1 000 requests a second.
  * - icmp_sweep: nmap -sn -PE of a routed /24 behind the gateway.
  * - dns_tunnel: iodine from a compromised workstation: NULL (and some TXT)
@@ -25,7 +30,7 @@
  * @module
  */
 
-import { arpFrame } from "../../capture/frame_builder.ts";
+import { arpFrame, neighborFrame } from "../../capture/frame_builder.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
 import { pingPayload } from "./background.ts";
@@ -73,6 +78,7 @@ export const ATTACK_SCHEDULE: readonly AlertKind[] = [
   "icmp_flood",
   "icmp_sweep",
   "dns_tunnel",
+  "ndp_spoof",
 ];
 
 /** Ground truth of one injected attack. */
@@ -153,6 +159,21 @@ export function planAttack(
         description:
           `arpspoof: ${rogue} tells ${victim} that the gateway ${lan.gateway.v4.ip} is at ${lan.rogue.v4.mac}`,
         script: (s) => arpSpoof(ctx, s, startUs),
+      };
+    }
+    case "ndp_spoof": {
+      const victim = ndpVictim(ctx).v6!.ip;
+      const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
+      return {
+        kind,
+        startUs,
+        attacker: rogueLinkLocal,
+        victim,
+        description:
+          `fake_advertise6: ${rogueLinkLocal} tells ${victim} that the gateway ${
+            lan.gateway.v6!.ip
+          } is at ${lan.rogue.v4.mac}`,
+        script: (s) => ndpSpoof(ctx, s, startUs),
       };
     }
     case "icmp_flood":
@@ -614,6 +635,99 @@ function* arpSpoof(
       // gateway answers, until the next forged reply takes it back.
       const askUs = t + Math.round(prng.uniform(300, 600) * MS);
       yield* resolve(ctx, victim, gateway, askUs);
+    }
+  }
+}
+
+/** The dual-stack laptop that the NDP spoofing demo poisons. */
+function ndpVictim(ctx: DemoContext): LanHost {
+  return ctx.lan.host("mbp-ben");
+}
+
+/** The EUI-64 link-local IPv6 address of `mac` (RFC 4291 appendix A). */
+function linkLocalOf(mac: string): string {
+  const bytes = mac.split(":").map((part) => parseInt(part, 16));
+  // Non-null: a MAC has six bytes.
+  const words = [
+    ((bytes[0]! ^ 0x02) << 8) | bytes[1]!,
+    (bytes[2]! << 8) | 0xff,
+    0xfe00 | bytes[3]!,
+    (bytes[4]! << 8) | bytes[5]!,
+  ];
+  return `fe80::${words.map((word) => word.toString(16)).join(":")}`;
+}
+
+/** `asker` (from `askerIp`) solicits `target`'s IPv6 address and `target` answers. */
+function* solicit(
+  ctx: DemoContext,
+  asker: LanHost,
+  askerIp: string,
+  target: LanHost,
+  startUs: number,
+): SubScript {
+  const targetIp = target.v6!.ip;
+  const groupSuffix = targetIp.split(":").at(-1)!.padStart(4, "0");
+  yield {
+    atUs: startUs,
+    bytes: neighborFrame({
+      srcMac: asker.v4.mac,
+      src: askerIp,
+      dst: `ff02::1:ff00:${groupSuffix}`,
+      type: 135,
+      target: targetIp,
+    }),
+  };
+  const replyUs = startUs + Math.round(ctx.prng.uniform(0.1, 0.8) * MS);
+  yield {
+    atUs: replyUs,
+    bytes: neighborFrame({
+      srcMac: target.v4.mac,
+      dstMac: asker.v4.mac,
+      src: targetIp,
+      dst: askerIp,
+      type: 136,
+      target: targetIp,
+      flags: target === ctx.lan.gateway ? 0xe0 : 0x60,
+    }),
+  };
+  return replyUs;
+}
+
+function* ndpSpoof(
+  ctx: DemoContext,
+  _session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue;
+  const rogueIp = linkLocalOf(rogue.v4.mac);
+  const gateway = lan.gateway;
+  const gatewayIp = gateway.v6!.ip;
+  const victim = ndpVictim(ctx);
+  const victimIp = victim.v6!.ip;
+  let t = yield* solicit(ctx, rogue, rogueIp, gateway, startUs);
+  // fake_advertise6 -r -w 1 <iface> <gateway> <victim>: router and
+  // override flags, from the advertised address, the rogue's MAC inside.
+  const forged = () =>
+    neighborFrame({
+      srcMac: rogue.v4.mac,
+      dstMac: victim.v4.mac,
+      src: gatewayIp,
+      dst: victimIp,
+      type: 136,
+      target: gatewayIp,
+      flags: 0xa0,
+    });
+  for (let i = 0; i < 12; i++) {
+    t += i === 0
+      ? Math.round(prng.uniform(20, 60) * MS)
+      : SECOND + prng.int(0, 2_000);
+    yield { atUs: t, bytes: forged() };
+    if (i === 2 || i === 6 || i === 10) {
+      // The laptop's entry goes stale: it asks again and the real gateway
+      // answers, until the next forged advertisement takes it back.
+      const askUs = t + Math.round(prng.uniform(300, 600) * MS);
+      yield* solicit(ctx, victim, victimIp, gateway, askUs);
     }
   }
 }

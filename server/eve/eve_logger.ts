@@ -96,6 +96,7 @@ const CATEGORY: Record<string, string> = {
   "syn_flood": "Attempted Denial of Service",
   "arp_scan": "Detection of a Network Scan",
   "arp_spoof": "Misc Attack",
+  "ndp_spoof": "Misc Attack",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

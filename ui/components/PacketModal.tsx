@@ -61,6 +61,7 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
     ],
   },
   { title: "ARP", fields: ["arpOperation", "arpSenderMac", "arpTargetMac"] },
+  { title: "Neighbor Discovery", fields: ["ndTarget", "ndFlags", "ndLinkMac"] },
   {
     title: "Application",
     fields: [

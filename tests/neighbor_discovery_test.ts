@@ -1,0 +1,78 @@
+/**
+ * The decoder's reading of IPv6 neighbor discovery (target, advertisement
+ * flags, link-layer address option), which the NDP spoofing detector
+ * judges, checked against tshark's on every neighbor solicitation and
+ * advertisement in the shared captures that hold any; none of those
+ * captures raises an NDP spoofing alert (tests/truth_test.ts checks that
+ * they raise nothing unexpected at all).
+ *
+ * Needs `tshark`.
+ */
+
+import assert from "node:assert/strict";
+import { readPacketFile } from "../capture/packet_source.ts";
+import { tsharkFields } from "./cli_helpers.ts";
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url);
+
+/** The shared captures with neighbor solicitations or advertisements (Ethernet, Linux, Windows, Apple and scapy hosts). */
+const FILES = [
+  "attacks/icmpflood_scapy_60pps_lan__icmp.pcapng",
+  "attacks/icmpv6flood_echo_with_ext_headers_35k__denial6-5.pcap",
+  "attacks/arpspoof_gateway_every2s_with_background__arp_spoofing.pcap",
+  "attacks/synflood_spoofed_from_lan_host_with_background__tcp_syn_flood.pcap",
+  "benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap",
+  "benign/mixed_windows_lan_dhcp_nbns_llmnr_dns_smb__smb2-ntlmssp-negotiateflags.pcap",
+  "formats/ipfrag_ipv6_fragments__ipv6_fragments.pcapng",
+  "formats/ipv6_neighbor_solicitation__icmpv6_neighbor_solicitation.pcapng",
+];
+
+Deno.test("neighbor discovery: target, flags and link-layer address as tshark reads them, in every shared capture that has any", async () => {
+  let total = 0;
+  let withMac = 0;
+  for (const file of FILES) {
+    const path = new URL(file, PCAPS).pathname;
+    const ours: string[] = [];
+    await readPacketFile(path, (packet) => {
+      if (
+        packet.transport !== "icmpv6" ||
+        (packet.icmpType !== 135 && packet.icmpType !== 136)
+      ) return;
+      ours.push(
+        [
+          packet.icmpType,
+          packet.ndTarget,
+          packet.ndFlags,
+          packet.ndLinkMac,
+        ].join(" "),
+      );
+      if (packet.ndLinkMac !== "") withMac++;
+    });
+    const theirs = (await tsharkFields(path, [
+      "icmpv6.type",
+      "icmpv6.nd.ns.target_address",
+      "icmpv6.nd.na.target_address",
+      "icmpv6.nd.na.flag",
+      "icmpv6.opt.src_linkaddr",
+      "icmpv6.opt.target_linkaddr",
+    ], "icmpv6.type == 135 || icmpv6.type == 136")).map((line) => {
+      const [type, nsTarget, naTarget, flags, sourceMac, targetMac] = line
+        .split("\t");
+      const solicitation = type === "135";
+      // The first option of the message's own kind (tshark lists each).
+      const mac = (solicitation ? sourceMac : targetMac)!.split(",")[0]!;
+      return [
+        type,
+        solicitation ? nsTarget : naTarget,
+        solicitation ? -1 : parseInt(flags!, 16) >>> 24,
+        mac,
+      ].join(" ");
+    });
+    assert.ok(ours.length > 0, `${file} has no neighbor discovery`);
+    assert.deepEqual(ours, theirs, file);
+    total += ours.length;
+  }
+  // Solicitations and advertisements, most with a MAC, some without.
+  assert.ok(total >= 40, `${total} messages`);
+  assert.ok(withMac > 0 && withMac < total, `${withMac} of ${total}`);
+});

@@ -6,6 +6,7 @@
  */
 
 import { concatBytes } from "./concat_bytes.ts";
+import { formatIpv6 } from "./decode/address.ts";
 
 /** Parses "aa:bb:cc:dd:ee:ff" into 6 bytes; throws TypeError on bad input. */
 export function parseMac(mac: string): Uint8Array<ArrayBuffer> {
@@ -460,6 +461,15 @@ export function icmpFrame(
   return ipFrame(ends, v6 ? 58 : 1, message);
 }
 
+/** The solicited-node multicast address of `address` (RFC 4291 section 2.7.1): ff02::1:ff and its last 24 bits. */
+export function solicitedNodeAddress(address: string): string {
+  const bytes = new Uint8Array(16);
+  bytes.set([0xff, 0x02], 0);
+  bytes.set([0x01, 0xff], 11);
+  bytes.set(parseIpv6(address).subarray(13), 13);
+  return formatIpv6(bytes, 0);
+}
+
 /** Options of {@linkcode neighborFrame}. */
 export interface NeighborOptions {
   /** Ethernet source; the link-layer address option's MAC when `linkMac` is absent. */
@@ -468,34 +478,50 @@ export interface NeighborOptions {
   dstMac?: string;
   src: string;
   dst: string;
-  /** 135 neighbor solicitation, 136 neighbor advertisement. */
-  type: 135 | 136;
-  /** The address asked for, or advertised. */
-  target: string;
-  /** The link-layer address option's MAC (source for 135, target for 136); null for none. */
+  /** 133 router solicitation, 134 router advertisement, 135 neighbor solicitation, 136 neighbor advertisement, 137 redirect. */
+  type: 133 | 134 | 135 | 136 | 137;
+  /** The address asked for, advertised, or redirected to (135–137; ignored for 133 and 134). */
+  target?: string;
+  /** A redirect's destination; its target when absent. */
+  destination?: string;
+  /** The link-layer address option's MAC (source for 133–135, target for 136 and 137); null for none. */
   linkMac?: string | null;
   /** Advertisement flags byte: router 0x80, solicited 0x40, override 0x20. */
   flags?: number;
   /** 255 unless set: receivers discard any other (RFC 4861 section 7.1). */
   hopLimit?: number;
+  /** ICMPv6 code; 0, the only one receivers take, unless set. */
+  code?: number;
 }
 
-/** Builds an Ethernet/IPv6 neighbor solicitation or advertisement (RFC 4861 sections 4.3 and 4.4). */
+/** Builds an Ethernet/IPv6 Neighbor Discovery message (RFC 4861 sections 4.1–4.5) with a valid checksum. */
 export function neighborFrame(
   options: NeighborOptions,
 ): Uint8Array<ArrayBuffer> {
   const linkMac = options.linkMac === undefined
     ? options.srcMac
     : options.linkMac;
+  const type = options.type;
   const option = linkMac === null ? new Uint8Array(0) : concat(
-    new Uint8Array([options.type === 135 ? 1 : 2, 1]),
+    new Uint8Array([type === 136 || type === 137 ? 2 : 1, 1]),
     parseMac(linkMac),
   );
+  const target = options.target ?? "::";
+  // After the first 8 bytes: a router advertisement's reachable time and
+  // retransmission timer; the target; a redirect's target and destination.
+  const fixed = type === 133
+    ? new Uint8Array(0)
+    : type === 134
+    ? new Uint8Array(8)
+    : type === 137
+    ? concat(parseIpv6(target), parseIpv6(options.destination ?? target))
+    : parseIpv6(target);
   const message = icmpMessage({
-    type: options.type,
+    type,
+    code: options.code ?? 0,
     id: (options.flags ?? 0) << 8,
     v6: { src: options.src, dst: options.dst },
-  }, concat(parseIpv6(options.target), option));
+  }, concat(fixed, option));
   const dst = parseIpv6(options.dst);
   const multicastMac = dst[0] === 0xff
     ? `33:33:${

@@ -142,11 +142,11 @@ export interface PacketRecord {
   arpSenderMac: string;
   /** ARP target hardware address, or "". */
   arpTargetMac: string;
-  /** Target address of an IPv6 neighbor solicitation or advertisement (RFC 4861), or "". */
+  /** Target address of an IPv6 neighbor solicitation, neighbor advertisement or redirect (RFC 4861), or "". */
   ndTarget: string;
   /** Flags of a neighbor advertisement: router 0x80, solicited 0x40, override 0x20; or -1. */
   ndFlags: number;
-  /** MAC of a neighbor solicitation's source link-layer address option, or of an advertisement's target link-layer address option, or "". */
+  /** MAC of the link-layer address option of a Neighbor Discovery message: the source's in a router solicitation, router advertisement or neighbor solicitation, the target's in a neighbor advertisement or redirect; or "". */
   ndLinkMac: string;
 
   /** Application hint from the payload's first bytes. */

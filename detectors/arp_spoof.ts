@@ -22,7 +22,7 @@ import {
 export type ArpSpoofOptions = NeighborSpoofOptions;
 
 /** Defaults of {@linkcode ArpSpoofOptions}: those of neighbor_spoof.ts, whose doc gives the reasons. */
-export const ARP_SPOOF_DEFAULTS: Required<ArpSpoofOptions> =
+export const ARP_SPOOF_DEFAULTS: Readonly<Required<ArpSpoofOptions>> =
   NEIGHBOR_SPOOF_DEFAULTS;
 
 const ARP_REQUEST = 1;
@@ -63,6 +63,7 @@ export function createArpSpoofDetector(
       message.targetKey = packet.dstAddressKey;
       message.targetMac = packet.arpTargetMac;
       message.ethernetSource = packet.srcMac;
+      message.vlanId = packet.vlanId;
       core.observe(message, report);
     },
     tables: core.tables,

@@ -4,14 +4,16 @@
  * 4861), so that their traffic is sent to it (THC's parasite6 and
  * fake_advertise6, bettercap's ndp.spoof, scapy). The logic that judges the
  * claims (reasons, incidents, bounds, limits) is the ARP spoofing
- * detector's, in neighbor_spoof.ts; this file reads neighbor discovery
+ * detector's, in neighbor_spoof.ts; this file reads Neighbor Discovery
  * messages into its claims, the way a receiver's neighbor cache takes them:
  *
  * - A neighbor solicitation (135) is a request: who has its target, asked
  *   by its source. With a source link-layer address option it also claims
- *   the source address at that MAC (receivers cache it, section 7.2.3);
- *   without one it claims nothing, and is only remembered as asked. One
- *   from :: (duplicate address detection) claims nothing.
+ *   the source address at that MAC (receivers cache it, section 7.2.3).
+ *   Without one it claims nothing and is only remembered as a request, with
+ *   its frame's MAC: an answer from that MAC is no answer (a poisoner that
+ *   asks in its victim's name before each forged answer). One from ::
+ *   (duplicate address detection) claims nothing.
  * - A neighbor advertisement (136) with a target link-layer address option
  *   claims its target address at that MAC (section 7.2.5); one without the
  *   option changes no cache's MAC and is left out. Sent to a unicast
@@ -22,25 +24,42 @@
  *   (section 7.2.6; parasite6 answers each solicitation so, besides its
  *   two solicited answers). Sent to a multicast address with the Solicited
  *   flag clear, it is an announcement, as a gratuitous ARP is.
- * - An advertisement without the Override flag updates no cache entry that
- *   holds a MAC already, and creates none (section 7.2.5): it counts only
- *   as the answer to a request seen within the window (it fills the
- *   requester's incomplete entry), and is left out otherwise (proxies and
- *   anycast addresses answer so).
+ * - An advertisement without the Override flag replaces no MAC a cache
+ *   holds, and creates no entry (section 7.2.5): it counts only as the
+ *   answer to a request seen within the window, and never takes an address
+ *   over from another MAC that claimed it within `bindingFreshUs` (two
+ *   routers answering for an anycast address, a proxy).
+ * - Router solicitations and advertisements (133, 134) with a source
+ *   link-layer address option announce their source address at that MAC
+ *   (sections 6.2.6 and 6.3.4: routers and hosts cache it); a redirect (137)
+ *   with a target link-layer address option announces its target at that
+ *   MAC (section 8.3). A forged advertisement in a router's name is then a
+ *   takeover of the router's address, and the router's own periodic ones
+ *   re-claim it.
  * - Receivers discard a message whose hop limit is not 255 (it was routed
- *   from another link), whose code is not 0, or a multicast advertisement
- *   with the Solicited flag set (section 7.1); so does this detector.
+ *   from another link), whose code is not 0, a router advertisement or
+ *   redirect not from a link-local address, a multicast advertisement with
+ *   the Solicited flag set (sections 6.1, 7.1, 8.1), and one with a bad
+ *   option length (the decoder reads nothing from it); so does this
+ *   detector.
  *
- * Limits, beyond the ARP ones: router advertisements and redirects
- * (fake_router6, redir6), which move a host's default route rather than a
- * neighbor's MAC, are not judged here; nor are messages whose link-layer
- * address option is not a 6-byte MAC.
+ * Addresses are scoped by VLAN (tagged frames): each VLAN is its own link,
+ * and routers reuse fe80::1 on every one.
+ *
+ * Limits, beyond the ARP ones: a rogue router that advertises itself
+ * (fake_router6: its own address and MAC, a new default route) claims no
+ * one else's address and is not this detector's finding; nor are messages
+ * whose link-layer address option is not a 6-byte MAC. Linux bonding in
+ * balance-tlb or balance-alb mode sends unicast advertisements from a
+ * slave's MAC with the bond's MAC inside: a mismatch, as a MAC-rewriting
+ * bridge makes one.
  *
  * @module
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
+import type { FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND } from "./detector.ts";
 import {
   createNeighborSpoofCore,
@@ -53,13 +72,16 @@ import {
 export type NdpSpoofOptions = NeighborSpoofOptions;
 
 /** Defaults of {@linkcode NdpSpoofOptions}: those of the ARP spoofing detector (neighbor_spoof.ts gives the reasons; Linux refreshes neighbor entries on the same timescale for both protocols, and fake_advertise6 repeats every 5 s). */
-export const NDP_SPOOF_DEFAULTS: Required<NdpSpoofOptions> =
+export const NDP_SPOOF_DEFAULTS: Readonly<Required<NdpSpoofOptions>> =
   NEIGHBOR_SPOOF_DEFAULTS;
 
-/** ICMPv6 types of neighbor discovery (RFC 4861 section 4). */
+/** ICMPv6 types of Neighbor Discovery (RFC 4861 section 4). */
+const ROUTER_SOLICITATION = 133;
+const ROUTER_ADVERTISEMENT = 134;
 const NEIGHBOR_SOLICITATION = 135;
 const NEIGHBOR_ADVERTISEMENT = 136;
-/** The hop limit every neighbor discovery message is sent with, and must arrive with (section 7.1). */
+const REDIRECT = 137;
+/** The hop limit every Neighbor Discovery message is sent with, and must arrive with (sections 6.1, 7.1 and 8.1). */
 const ND_HOP_LIMIT = 255;
 /** Flags of a neighbor advertisement. */
 const FLAG_SOLICITED = 0x40;
@@ -84,60 +106,136 @@ export function createNdpSpoofDetector(
     unspecified: "::",
   });
   const message = emptyNeighborMessage();
+
+  /** Feeds `message` as an announcement: `mac` claims `ip` to every host. */
+  function announce(
+    mac: string,
+    ip: string,
+    ipKey: number,
+    report: FindingSink,
+  ): void {
+    message.reply = false;
+    message.unasked = false;
+    message.overrides = true;
+    message.senderMac = mac;
+    message.senderIp = ip;
+    message.senderKey = ipKey;
+    message.targetIp = ip;
+    message.targetKey = ipKey;
+    core.observe(message, report);
+  }
+
+  /** Feeds a neighbor advertisement: a reply to its destination, or an announcement to every host. */
+  function advertised(packet: PacketRecord, report: FindingSink): void {
+    const mac = packet.ndLinkMac;
+    const nowUs = packet.timestampUs;
+    const target = packet.ndTarget;
+    if (mac === "" || target === "") return;
+    const flags = packet.ndFlags;
+    const targetKey = addressKey(target);
+    const multicast = packet.dstAddress.startsWith("ff");
+    if (multicast && (flags & FLAG_SOLICITED) !== 0) return;
+    const overrides = (flags & FLAG_OVERRIDE) !== 0;
+    if (
+      !overrides &&
+      (multicast ||
+        !core.isAnswering(
+          packet.dstAddressKey,
+          targetKey,
+          packet.vlanId,
+          packet.srcMac,
+          mac,
+          nowUs,
+        ))
+    ) return;
+    if (multicast) {
+      announce(mac, target, targetKey, report);
+      return;
+    }
+    message.reply = true;
+    message.unasked = (flags & FLAG_SOLICITED) === 0;
+    message.overrides = overrides;
+    message.senderMac = mac;
+    message.senderIp = target;
+    message.senderKey = targetKey;
+    message.targetIp = packet.dstAddress;
+    message.targetKey = packet.dstAddressKey;
+    core.observe(message, report);
+  }
+
   return {
     name: "ndp_spoof",
     packetKinds: PACKET_KIND.ICMP,
-    observe(packet: PacketRecord, report): void {
-      if (
-        packet.ndTarget === "" || packet.ttl !== ND_HOP_LIMIT ||
-        packet.icmpCode !== 0 || packet.transport !== "icmpv6"
-      ) return;
+    observe(packet: PacketRecord, report: FindingSink): void {
       const type = packet.icmpType;
-      const target = packet.ndTarget;
+      if (
+        type < ROUTER_SOLICITATION || type > REDIRECT ||
+        packet.transport !== "icmpv6" || packet.ttl !== ND_HOP_LIMIT ||
+        packet.icmpCode !== 0
+      ) return;
+      const mac = packet.ndLinkMac;
+      const source = packet.srcAddress;
       const nowUs = packet.timestampUs;
       message.timestampUs = nowUs;
       message.ethernetSource = packet.srcMac;
       message.targetMac = "";
-      if (type === NEIGHBOR_SOLICITATION) {
-        const source = packet.srcAddress;
-        const targetKey = addressKey(target);
-        if (packet.ndLinkMac === "") {
-          if (source !== "::") {
-            core.notePending(packet.srcAddressKey, targetKey, nowUs);
-          }
+      message.vlanId = packet.vlanId;
+      switch (type) {
+        case ROUTER_SOLICITATION:
+        case ROUTER_ADVERTISEMENT:
+          // Routers come from their link-local address (section 6.1.2).
+          if (
+            mac === "" || source === "::" ||
+            (type === ROUTER_ADVERTISEMENT && !isLinkLocal(source))
+          ) return;
+          announce(mac, source, packet.srcAddressKey, report);
+          return;
+        case REDIRECT: {
+          // The router's word, to the redirected host, that the target is
+          // at this MAC (section 8.3).
+          const target = packet.ndTarget;
+          if (mac === "" || target === "" || !isLinkLocal(source)) return;
+          announce(mac, target, addressKey(target), report);
           return;
         }
-        message.reply = false;
-        message.unasked = false;
-        message.senderMac = packet.ndLinkMac;
-        message.senderIp = source;
-        message.senderKey = packet.srcAddressKey;
-        message.targetIp = target;
-        message.targetKey = targetKey;
-        core.observe(message, report);
-        return;
+        case NEIGHBOR_ADVERTISEMENT:
+          advertised(packet, report);
+          return;
+        case NEIGHBOR_SOLICITATION: {
+          const target = packet.ndTarget;
+          if (target === "") return;
+          const targetKey = addressKey(target);
+          if (mac === "") {
+            if (source !== "::") {
+              core.notePending(
+                packet.srcAddressKey,
+                targetKey,
+                packet.vlanId,
+                packet.srcMac,
+                nowUs,
+              );
+            }
+            return;
+          }
+          message.reply = false;
+          message.unasked = false;
+          message.overrides = true;
+          message.senderMac = mac;
+          message.senderIp = source;
+          message.senderKey = packet.srcAddressKey;
+          message.targetIp = target;
+          message.targetKey = targetKey;
+          core.observe(message, report);
+          return;
+        }
       }
-      if (type !== NEIGHBOR_ADVERTISEMENT || packet.ndLinkMac === "") return;
-      const flags = packet.ndFlags;
-      const targetKey = addressKey(target);
-      const multicast = packet.dstAddress.startsWith("ff");
-      if (multicast && (flags & FLAG_SOLICITED) !== 0) return;
-      if (
-        (flags & FLAG_OVERRIDE) === 0 &&
-        (multicast ||
-          !core.isAnswering(packet.dstAddressKey, targetKey, nowUs))
-      ) return;
-      message.reply = !multicast;
-      message.unasked = !multicast && (flags & FLAG_SOLICITED) === 0;
-      message.senderMac = packet.ndLinkMac;
-      message.senderIp = target;
-      message.senderKey = targetKey;
-      // An announcement is sent to every host: its target is its own.
-      message.targetIp = multicast ? target : packet.dstAddress;
-      message.targetKey = multicast ? targetKey : packet.dstAddressKey;
-      core.observe(message, report);
     },
     tables: core.tables,
     flush: core.flush,
   };
+}
+
+/** Whether `address` (RFC 5952 text) is link-local unicast, fe80::/10. */
+function isLinkLocal(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/.test(address);
 }

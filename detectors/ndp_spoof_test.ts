@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
-import { neighborFrame } from "../capture/frame_builder.ts";
+import {
+  icmpFrame,
+  neighborFrame,
+  solicitedNodeAddress,
+} from "../capture/frame_builder.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { decodeFrame } from "../capture/decode/test_helpers.ts";
 import type { Finding } from "./alert.ts";
 import { createNdpSpoofDetector, NDP_SPOOF_DEFAULTS } from "./ndp_spoof.ts";
-import { findingsOf, SECOND_US, T0 } from "./test_packets.ts";
+import { arpPacket, findingsOf, SECOND_US, T0 } from "./test_packets.ts";
 
 const GW = "2001:db8:1::1";
 const GW_MAC = "50:a7:2b:73:a9:c6";
@@ -33,7 +37,7 @@ function solicitation(
   return nd(atUs, {
     srcMac: askerMac,
     src: asker,
-    dst: `ff02::1:ff00:${target.split(":").at(-1)}`,
+    dst: solicitedNodeAddress(target),
     type: 135,
     target,
     linkMac,
@@ -206,6 +210,8 @@ Deno.test("ndp_spoof: what no receiver would take claims nothing", () => {
   const variants: Partial<Parameters<typeof neighborFrame>[0]>[] = [
     // Routed from another link: receivers take only hop limit 255.
     { hopLimit: 64 },
+    // Another code than 0.
+    { code: 1 },
     // Without a target link-layer address: no cache takes a MAC from it.
     { linkMac: null },
     // Without the override flag, unasked: no cache entry changes.
@@ -213,33 +219,62 @@ Deno.test("ndp_spoof: what no receiver would take claims nothing", () => {
     // Solicited flag on a multicast advertisement: invalid.
     { dst: ALL_NODES, flags: S | O },
   ];
-  for (const changes of variants) {
+  const attack = (changes: Partial<Parameters<typeof neighborFrame>[0]>) => {
+    // Each forged message between two of the gateway's announcements: as
+    // replies they are unsolicited, as announcements they flip-flop.
     const packets = [...normalTraffic(T0)];
     for (let i = 0; i < 8; i++) {
-      packets.push(forged(T0 + (i + 1) * SECOND_US, changes));
+      const atUs = T0 + (i + 1) * SECOND_US;
+      packets.push(
+        forged(atUs, changes),
+        advertisement(atUs + 500_000, GW_MAC, ALL_NODES, GW, R | O),
+      );
     }
-    assert.deepEqual(spoofFindings(packets), [], JSON.stringify(changes));
+    return spoofFindings(packets);
+  };
+  // The same forgery, well-formed, is found.
+  assert.ok(attack({}).length >= 1);
+  assert.ok(attack({ dst: ALL_NODES, flags: O }).length >= 1);
+  for (const changes of variants) {
+    assert.deepEqual(attack(changes), [], JSON.stringify(changes));
   }
 });
 
-Deno.test("ndp_spoof: an advertisement without the override flag that answers a question is a claim", () => {
-  // The victim asks for the gateway; the poisoner answers first, without
-  // the override flag (it fills the victim's incomplete entry), five times.
+Deno.test("ndp_spoof: an advertisement without the override flag takes no address over, and fills an empty entry", () => {
+  // The victim asks for the gateway; the gateway answers, and so does the
+  // poisoner, without the override flag: the victim keeps the gateway's MAC.
   const packets = [...normalTraffic(T0)];
   for (let i = 0; i < 5; i++) {
     const atUs = T0 + (i + 1) * 10 * SECOND_US;
     packets.push(
       solicitation(atUs, VICTIM_MAC, VICTIM, GW),
-      advertisement(atUs + 50, EVIL_MAC, VICTIM, GW, S),
-      advertisement(atUs + 300, GW_MAC, VICTIM, GW, R | S | O),
+      advertisement(atUs + 50, GW_MAC, VICTIM, GW, R | S | O),
+      advertisement(atUs + 300, EVIL_MAC, VICTIM, GW, R | S),
     );
   }
-  const findings = spoofFindings(packets);
-  assert.ok(findings.length >= 1);
-  assert.equal(findings.at(-1)!.key, EVIL_MAC);
-  assert.ok(
-    (findings.at(-1)!.evidence.reasons as string[]).includes("flip_flop"),
+  assert.deepEqual(spoofFindings(packets), []);
+  // With the override flag, the same answers take the address over.
+  const overriding = packets.map((packet) =>
+    packet.srcMac === EVIL_MAC
+      ? advertisement(packet.timestampUs, EVIL_MAC, VICTIM, GW, R | S | O)
+      : packet
   );
+  assert.ok(
+    (spoofFindings(overriding).at(-1)?.evidence.reasons as string[])
+      .includes("flip_flop"),
+  );
+  // Once the gateway's binding is stale, an answer without the flag fills
+  // the victim's empty entry: a claim, of an address the poisoner asked
+  // for itself.
+  const detector = createNdpSpoofDetector({ bindingFreshUs: 5 * SECOND_US });
+  const late = [
+    ...normalTraffic(T0),
+    solicitation(T0 + 30 * SECOND_US, EVIL_MAC, EVIL_LL, GW),
+    solicitation(T0 + 31 * SECOND_US, VICTIM_MAC, VICTIM, GW),
+    advertisement(T0 + 31 * SECOND_US + 50, EVIL_MAC, VICTIM, GW, R | S),
+  ];
+  const findings = findingsOf(detector, late);
+  assert.deepEqual(findings.at(-1)?.evidence.reasons, ["claims_requested_ip"]);
 });
 
 Deno.test("ndp_spoof: a solicitation without a source link-layer address makes the answer solicited", () => {
@@ -250,19 +285,171 @@ Deno.test("ndp_spoof: a solicitation without a source link-layer address makes t
     const atUs = T0 + (i + 1) * 30 * SECOND_US;
     packets.push(
       solicitation(atUs, VICTIM_MAC, VICTIM, GW, null),
-      advertisement(atUs + 300, GW_MAC, VICTIM, GW, R | S),
+      advertisement(atUs + 300, GW_MAC, VICTIM, GW, R | S | O),
     );
   }
   assert.deepEqual(spoofFindings(packets), []);
   // The same answers without the questions are unsolicited.
-  const unasked = [...normalTraffic(T0)];
-  for (let i = 0; i < 8; i++) {
-    const atUs = T0 + (i + 1) * 30 * SECOND_US;
-    unasked.push(advertisement(atUs + 300, GW_MAC, VICTIM, GW, R | S | O));
-  }
+  const unasked = packets.filter((packet) => packet.icmpType === 136);
   assert.deepEqual(
     spoofFindings(unasked).at(-1)?.evidence.reasons,
     ["unsolicited_replies"],
+  );
+});
+
+Deno.test("ndp_spoof: a poisoner that asks in its victim's name before each forged answer answers no one", () => {
+  // Each forged answer follows a solicitation "from the victim" without a
+  // link-layer address, sent from the poisoner's NIC.
+  const packets = [...normalTraffic(T0)];
+  for (let i = 0; i < 6; i++) {
+    const atUs = T0 + (i + 1) * 20 * SECOND_US;
+    packets.push(
+      nd(atUs, {
+        srcMac: EVIL_MAC,
+        src: VICTIM,
+        dst: "ff02::1:ff00:1",
+        type: 135,
+        target: GW,
+        linkMac: null,
+      }),
+      advertisement(atUs + 100, EVIL_MAC, VICTIM, GW, R | S | O),
+    );
+  }
+  const findings = spoofFindings(packets);
+  assert.ok(findings.length >= 1);
+  assert.equal(findings.at(-1)!.key, EVIL_MAC);
+  assert.deepEqual(findings.at(-1)!.evidence.reasons, ["unsolicited_replies"]);
+});
+
+Deno.test("ndp_spoof: a VRRP or keepalived failover moves two addresses to one new MAC, and is no spoofing", () => {
+  // A virtual router's link-local and global addresses, answered by the
+  // old master, then announced by the new one (keepalived without a
+  // virtual MAC), and announced again a minute later.
+  const VIP_LL = "fe80::1";
+  const OLD = "52:54:00:00:00:0a";
+  const NEW = "52:54:00:00:00:0b";
+  const packets = [
+    ...normalTraffic(T0),
+    solicitation(T0 + SECOND_US, VICTIM_MAC, VICTIM, VIP_LL),
+    advertisement(T0 + SECOND_US + 300, OLD, VICTIM, VIP_LL, R | S | O),
+    solicitation(T0 + 2 * SECOND_US, VICTIM_MAC, VICTIM, GW),
+    advertisement(T0 + 2 * SECOND_US + 300, OLD, VICTIM, GW, R | S | O),
+  ];
+  for (let round = 0; round < 2; round++) {
+    const atUs = T0 + (10 + round * 60) * SECOND_US;
+    packets.push(
+      advertisement(atUs, NEW, ALL_NODES, VIP_LL, R | O),
+      advertisement(atUs + 1_000, NEW, ALL_NODES, GW, R | O),
+    );
+  }
+  assert.deepEqual(spoofFindings(packets), []);
+  // A poisoner taking the gateway's and the victim's addresses, from two
+  // hosts, is in the middle.
+  const mitm = [
+    ...normalTraffic(T0),
+    advertisement(T0 + 10 * SECOND_US, EVIL_MAC, VICTIM, GW, O),
+    advertisement(T0 + 10 * SECOND_US + 100, EVIL_MAC, GW, VICTIM, O),
+  ];
+  assert.ok(
+    (spoofFindings(mitm).at(-1)?.evidence.reasons as string[])
+      .includes("multiple_ips"),
+  );
+});
+
+Deno.test("ndp_spoof: each VLAN is its own link, where routers reuse fe80::1", () => {
+  const ROUTER_LL = "fe80::1";
+  const macOfVlan = (vlan: number) => `00:00:5e:00:02:${vlan.toString(16)}`;
+  const traffic = (tagged: boolean) => {
+    const packets: PacketRecord[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const vlan of [10, 20]) {
+        const atUs = T0 + (round * 60 + vlan / 10) * SECOND_US;
+        const ask = solicitation(atUs, VICTIM_MAC, VICTIM, ROUTER_LL);
+        const answer = advertisement(
+          atUs + 300,
+          macOfVlan(vlan),
+          VICTIM,
+          ROUTER_LL,
+          R | S | O,
+        );
+        for (const packet of [ask, answer]) {
+          if (tagged) packet.vlanId = vlan;
+          packets.push(packet);
+        }
+      }
+    }
+    return packets;
+  };
+  assert.deepEqual(spoofFindings(traffic(true)), []);
+  // The same on one untagged link flips back and forth.
+  assert.ok(spoofFindings(traffic(false)).length >= 1);
+});
+
+Deno.test("ndp_spoof: router advertisements claim the router's address; forged ones take it over", () => {
+  const ROUTER_LL = "fe80::1";
+  const ra = (atUs: number, ethSrc: string, linkMac = ethSrc) =>
+    nd(atUs, {
+      srcMac: ethSrc,
+      src: ROUTER_LL,
+      dst: ALL_NODES,
+      type: 134,
+      linkMac,
+    });
+  // The router's own, every 200 s, raise nothing.
+  const own = [0, 200, 400, 600].map((s) => ra(T0 + s * SECOND_US, GW_MAC));
+  assert.deepEqual(spoofFindings(own), []);
+  // Forged ones in its name, between its own, flip the address.
+  const forged = [...own];
+  for (const s of [100, 300, 500]) {
+    forged.push(ra(T0 + s * SECOND_US, EVIL_MAC));
+  }
+  const findings = spoofFindings(
+    forged.sort((a, b) => a.timestampUs - b.timestampUs),
+  );
+  assert.equal(findings.at(-1)?.key, EVIL_MAC);
+  assert.deepEqual(findings.at(-1)?.evidence.claimedIps, [ROUTER_LL]);
+  // One that does not come from a link-local address is discarded: such
+  // forged ones in the name of the gateway's global address, between the
+  // gateway's own announcements of it, take nothing over.
+  const global = [...normalTraffic(T0)];
+  for (const s of [100, 300, 500]) {
+    global.push(
+      nd(T0 + s * SECOND_US, {
+        srcMac: EVIL_MAC,
+        src: GW,
+        dst: ALL_NODES,
+        type: 134,
+      }),
+      advertisement(T0 + (s + 100) * SECOND_US, GW_MAC, ALL_NODES, GW, R | O),
+    );
+  }
+  assert.deepEqual(spoofFindings(global), []);
+});
+
+Deno.test("ndp_spoof: a redirect claims its target at its link-layer address", () => {
+  // The router redirects the victim to the gateway's address at the
+  // poisoner's MAC, twice around the gateway's own answers.
+  const packets = [...normalTraffic(T0)];
+  for (let i = 0; i < 2; i++) {
+    const atUs = T0 + (i + 1) * 30 * SECOND_US;
+    packets.push(
+      nd(atUs, {
+        srcMac: "02:00:00:00:00:fe",
+        src: "fe80::fe",
+        dst: VICTIM,
+        type: 137,
+        target: GW,
+        destination: "2001:db8:9::9",
+        linkMac: EVIL_MAC,
+      }),
+      solicitation(atUs + SECOND_US, VICTIM_MAC, VICTIM, GW),
+      advertisement(atUs + SECOND_US + 300, GW_MAC, VICTIM, GW, R | S | O),
+    );
+  }
+  const findings = spoofFindings(packets);
+  assert.equal(findings.at(-1)?.key, EVIL_MAC);
+  assert.ok(
+    (findings.at(-1)!.evidence.reasons as string[]).includes("flip_flop"),
   );
 });
 
@@ -299,12 +486,36 @@ Deno.test("ndp_spoof: a poisoner answering every solicitation, once without the 
 Deno.test("ndp_spoof: ARP frames and other ICMPv6 messages are not its business", () => {
   const detector = createNdpSpoofDetector();
   assert.equal(detector.name, "ndp_spoof");
-  assert.deepEqual(Object.keys(detector.tables()), [
-    "bindings",
-    "macs",
-    "pending_requests",
-  ]);
-  assert.deepEqual(NDP_SPOOF_DEFAULTS.minUnsolicitedReplies, 5);
+  // An ARP poisoner (for arp_spoof), and ICMPv6 echo between the hosts.
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 10; i++) {
+    packets.push(
+      arpPacket({
+        atUs: T0 + i * SECOND_US,
+        operation: 2,
+        senderMac: EVIL_MAC,
+        senderIp: "192.168.1.1",
+        targetIp: "192.168.1.175",
+        targetMac: VICTIM_MAC,
+      }),
+      decodeFrame(
+        icmpFrame({
+          srcMac: EVIL_MAC,
+          dstMac: VICTIM_MAC,
+          src: GW,
+          dst: VICTIM,
+        }, { type: 128, id: 1, seq: i }),
+        { timestampUs: T0 + i * SECOND_US + 1 },
+      ).packet,
+    );
+  }
+  assert.deepEqual(findingsOf(detector, packets), []);
+  assert.deepEqual(
+    Object.values(detector.tables()).map((table) => table.size),
+    [0, 0, 0],
+  );
+  assert.equal(NDP_SPOOF_DEFAULTS.minUnsolicitedReplies, 5);
+  assert.ok(Object.isFrozen(NDP_SPOOF_DEFAULTS));
   assert.throws(
     () => createNdpSpoofDetector({ windowUs: 0 }),
     /NDP spoof detector/,

@@ -27,9 +27,12 @@
  *  - `claims_requested_ip`: it claims an IP that it also asks for (who-has X
  *    tell Y from the MAC that claimed X: it knows X is someone else's, which
  *    is how a poisoner learns the real MACs it relays to);
- *  - `multiple_ips`: it claims two or more IPs that other MACs own (a
+ *  - `multiple_ips`: it claims IPs that two or more other hosts own (a
  *    man-in-the-middle poisons both ends: the gateway's IP to the victim and
- *    the victim's IP to the gateway);
+ *    the victim's IP to the gateway). Hosts are told apart by the MACs the
+ *    IPs were taken from: a host or VIP that moves to another MAC takes all
+ *    its addresses from one (an IPv6 interface has a link-local one beside
+ *    the others);
  *  - `flip_flop`: it takes an IP over from another MAC that claimed it less
  *    than `bindingFreshUs` before, `minTakeovers` times (the binding flips
  *    back and forth between the real owner and the poisoner). An
@@ -139,19 +142,20 @@ export interface NeighborSpoofOptions {
  *   plus the MAC table's admission, 384 KiB.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
-export const NEIGHBOR_SPOOF_DEFAULTS = {
-  windowUs: 300_000_000,
-  bindingFreshUs: 300_000_000,
-  minTakeovers: 2,
-  minUnsolicitedReplies: 5,
-  minMismatchedReplies: 1,
-  requestWindowUs: 5_000_000,
-  maxBindings: 4_096,
-  maxMacs: 4_096,
-  maxIpsPerMac: 8,
-  maxPendingRequests: 4_096,
-  reportIntervalUs: 10_000_000,
-} satisfies Required<NeighborSpoofOptions>;
+export const NEIGHBOR_SPOOF_DEFAULTS: Readonly<Required<NeighborSpoofOptions>> =
+  Object.freeze({
+    windowUs: 300_000_000,
+    bindingFreshUs: 300_000_000,
+    minTakeovers: 2,
+    minUnsolicitedReplies: 5,
+    minMismatchedReplies: 1,
+    requestWindowUs: 5_000_000,
+    maxBindings: 4_096,
+    maxMacs: 4_096,
+    maxIpsPerMac: 8,
+    maxPendingRequests: 4_096,
+    reportIntervalUs: 10_000_000,
+  });
 
 const ZERO_MAC = "00:00:00:00:00:00";
 const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
@@ -236,6 +240,8 @@ interface MacState extends ReportMark, AdmittedEntry {
 interface PendingRequest {
   /** Packet time of the latest such request, µs. */
   askedUs: number;
+  /** The link-layer source of the latest such request's frame, or "". */
+  askerMac: string;
 }
 
 /**
@@ -249,6 +255,10 @@ export interface NeighborMessage {
   reply: boolean;
   /** A reply that says itself it answers no request (a unicast advertisement without the Solicited flag): unsolicited whatever was asked. */
   unasked: boolean;
+  /** False for a claim that replaces no binding another MAC holds (a neighbor advertisement without the Override flag, RFC 4861 section 7.2.5): then it is left out while that binding is fresh. */
+  overrides: boolean;
+  /** The innermost 802.1Q VLAN id, or -1: addresses are scoped by it (each VLAN is its own link, and link-local addresses repeat across them). */
+  vlanId: number;
   /** The MAC the message claims `senderIp` is at. */
   senderMac: string;
   /** The IP claimed, or the protocol's unspecified address (a probe, which claims nothing). */
@@ -275,6 +285,8 @@ export function emptyNeighborMessage(): NeighborMessage {
     timestampUs: 0,
     reply: false,
     unasked: false,
+    overrides: true,
+    vlanId: -1,
     senderMac: "",
     senderIp: "",
     senderKey: -1,
@@ -299,10 +311,28 @@ export interface NeighborProtocol {
 export interface NeighborSpoofCore {
   /** Feeds one message; calls `report` for each finding it produces. */
   observe(message: NeighborMessage, report: FindingSink): void;
-  /** Remembers a request by `requesterKey` for `askedKey` that claims nothing (a neighbor solicitation without a source link-layer address). */
-  notePending(requesterKey: number, askedKey: number, nowUs: number): void;
-  /** Whether a request by `requesterKey` for `askedKey` was seen within the request window before `nowUs`. */
-  isAnswering(requesterKey: number, askedKey: number, nowUs: number): boolean;
+  /** Remembers a request by `requesterKey` for `askedKey` on VLAN `vlanId`, in a frame from `askerMac`, that claims nothing (a neighbor solicitation without a source link-layer address). */
+  notePending(
+    requesterKey: number,
+    askedKey: number,
+    vlanId: number,
+    askerMac: string,
+    nowUs: number,
+  ): void;
+  /**
+   * Whether a request by `requesterKey` for `askedKey` on VLAN `vlanId` was
+   * seen within the request window before `nowUs`, from another MAC than
+   * the answer's frame (`ethernetSource`) and the MAC it claims
+   * (`claimedMac`): a MAC that asks its own question answers no one.
+   */
+  isAnswering(
+    requesterKey: number,
+    askedKey: number,
+    vlanId: number,
+    ethernetSource: string,
+    claimedMac: string,
+    nowUs: number,
+  ): boolean;
   /** Sizes of the state tables, by table name. */
   tables(): Record<string, TableStats>;
   /** Ends the input: final findings of the ongoing incidents (see {@linkcode Detector.flush}). */
@@ -454,33 +484,54 @@ export function createNeighborSpoofCore(
   function notePending(
     requesterKey: number,
     askedKey: number,
+    vlanId: number,
+    askerMac: string,
     nowUs: number,
   ): void {
-    const hash = hashKey(requesterKey, askedKey, 0);
-    const request = pending.get(requesterKey, askedKey, 0, hash);
+    // VLAN ids are 0–4095; untagged (-1) is the key 0.
+    const scope = vlanId + 1;
+    const hash = hashKey(requesterKey, askedKey, scope);
+    const request = pending.get(requesterKey, askedKey, scope, hash);
     if (request !== undefined) {
       request.askedUs = nowUs;
+      request.askerMac = askerMac;
     } else {
-      const added = pending.spare() ?? { askedUs: 0 };
+      const added = pending.spare() ?? { askedUs: 0, askerMac: "" };
       added.askedUs = nowUs;
-      pending.add(requesterKey, askedKey, 0, added, hash);
+      added.askerMac = askerMac;
+      pending.add(requesterKey, askedKey, scope, added, hash);
     }
   }
 
   function isAnswering(
     requesterKey: number,
     askedKey: number,
+    vlanId: number,
+    ethernetSource: string,
+    claimedMac: string,
     nowUs: number,
   ): boolean {
-    const request = pending.peek(requesterKey, askedKey, 0);
-    return request !== undefined && nowUs - request.askedUs < requestWindowUs;
+    const request = pending.peek(requesterKey, askedKey, vlanId + 1);
+    if (request === undefined || nowUs - request.askedUs >= requestWindowUs) {
+      return false;
+    }
+    const asker = request.askerMac;
+    return asker === "" ||
+      (asker !== ethernetSource && asker !== claimedMac);
   }
 
   function observe(message: NeighborMessage, report: FindingSink): void {
     const senderMac = message.senderMac;
-    const senderIp = message.senderIp;
-    const targetIp = message.targetIp;
-    if (!isUnicastMac(senderMac) || senderIp === "") return;
+    const rawSenderIp = message.senderIp;
+    const rawTargetIp = message.targetIp;
+    if (!isUnicastMac(senderMac) || rawSenderIp === "") return;
+    // Addresses scoped by VLAN ("fe80::1%10"), as one link's: the scope is
+    // left out of findings.
+    const vlanId = message.vlanId;
+    const senderIp = scoped(rawSenderIp, vlanId);
+    const targetIp = rawTargetIp === "" || rawTargetIp === unspecified
+      ? rawTargetIp
+      : scoped(rawTargetIp, vlanId);
     const nowUs = message.timestampUs;
     if (nowUs >= nextExpiryUs) {
       expire(nowUs);
@@ -490,11 +541,18 @@ export function createNeighborSpoofCore(
     const state = macStateOf(senderMac, nowUs);
     if (state === undefined) return;
     const reply = message.reply;
+    const ethernetSource = message.ethernetSource;
     if (!reply && targetIp !== "") {
-      notePending(message.senderKey, message.targetKey, nowUs);
+      notePending(
+        message.senderKey,
+        message.targetKey,
+        vlanId,
+        ethernetSource,
+        nowUs,
+      );
       if (
         targetIp !== senderIp && targetIp !== unspecified &&
-        senderIp !== unspecified
+        rawSenderIp !== unspecified
       ) {
         noteAsked(state, targetIp, nowUs);
         const claimed = liveClaim(state, targetIp, nowUs);
@@ -504,7 +562,15 @@ export function createNeighborSpoofCore(
         }
       }
     }
-    if (senderIp === unspecified) return; // a probe claims nothing
+    if (rawSenderIp === unspecified) return; // a probe claims nothing
+    if (!message.overrides) {
+      // It fills an empty entry only: no takeover of a fresh binding.
+      const bound = bindings.peek(senderIp);
+      if (
+        bound !== undefined && bound.mac !== senderMac &&
+        nowUs - bound.lastUs < bindingFreshUs
+      ) return;
+    }
 
     const claim = claimOf(state, senderIp, nowUs);
     claim.claims++;
@@ -520,7 +586,6 @@ export function createNeighborSpoofCore(
       claim.asked = true;
       claim.contested = true;
     }
-    const ethernetSource = message.ethernetSource;
     if (ethernetSource === senderMac) claim.ownFrames++;
     // A reply in another MAC's frame, for an IP that the frame's sender
     // claims itself, relays a binding in place of its own: arpspoof
@@ -535,7 +600,14 @@ export function createNeighborSpoofCore(
         claim.gratuitousReplies++;
       } else if (
         message.unasked ||
-        !isAnswering(message.targetKey, message.senderKey, nowUs)
+        !isAnswering(
+          message.targetKey,
+          message.senderKey,
+          vlanId,
+          ethernetSource,
+          senderMac,
+          nowUs,
+        )
       ) {
         if (nowUs - claim.unsolicitedSinceUs >= windowUs) {
           claim.unsolicited = 0;
@@ -614,11 +686,9 @@ export function createNeighborSpoofCore(
 
   function evaluate(state: MacState, nowUs: number, report: FindingSink): void {
     let reasons = 0;
-    let contested = 0;
     let flipped: Claim | undefined;
     for (const claim of state.claims) {
       if (nowUs - claim.lastUs >= windowUs) continue;
-      if (claim.contested) contested++;
       if (isForged(claim, minMismatchedReplies)) reasons |= MAC_MISMATCH;
       if (claim.asked) reasons |= CLAIMS_REQUESTED_IP;
       if (unsolicitedOf(claim) >= minUnsolicitedReplies) {
@@ -628,7 +698,7 @@ export function createNeighborSpoofCore(
         flipped = claim;
       }
     }
-    if (contested >= 2) reasons |= MULTIPLE_IPS;
+    if (contestedOwners(state, nowUs) >= 2) reasons |= MULTIPLE_IPS;
     if (flipped !== undefined) {
       const culprit = moreSuspiciousPartner(state, flipped, nowUs);
       if (culprit === undefined) reasons |= FLIP_FLOP;
@@ -679,7 +749,6 @@ export function createNeighborSpoofCore(
     let mismatch = 0;
     let asked = 0;
     let unsolicited = 0;
-    let contested = 0;
     for (const claim of state.claims) {
       if (nowUs - claim.lastUs >= windowUs) continue;
       if (isForged(claim, 1)) mismatch = 1;
@@ -688,9 +757,32 @@ export function createNeighborSpoofCore(
         unsolicitedOf(claim) > 0 ||
         (claim.contested && claim.gratuitousReplies > 0)
       ) unsolicited = 1;
-      if (claim.contested) contested++;
     }
-    return mismatch + asked + unsolicited + (contested >= 2 ? 1 : 0);
+    const several = contestedOwners(state, nowUs) >= 2 ? 1 : 0;
+    return mismatch + asked + unsolicited + several;
+  }
+
+  /**
+   * Distinct owners of the live contested claims of `state`: the MACs they
+   * were taken from (or that a reply named), and one for each claim
+   * contested only by being asked for. A man-in-the-middle displaces two
+   * (the gateway's and the victim's); a host or VIP that moves to another
+   * MAC displaces one, for all its addresses (an IPv6 host has a
+   * link-local one beside the others).
+   */
+  function contestedOwners(state: MacState, nowUs: number): number {
+    const owners: string[] = [];
+    for (const claim of state.claims) {
+      if (!claim.contested || nowUs - claim.lastUs >= windowUs) continue;
+      if (claim.realMacs.length === 0) {
+        owners.push(`asked ${claim.ip}`); // claims are distinct by IP
+        continue;
+      }
+      for (const mac of claim.realMacs) {
+        if (!owners.includes(mac)) owners.push(mac);
+      }
+    }
+    return owners.length;
   }
 
   function maybeReport(
@@ -761,13 +853,31 @@ function isSuspicious(claim: Claim, nowUs: number, windowUs: number): boolean {
       isForged(claim, 1));
 }
 
+/** `ip` scoped by VLAN `vlanId` (none when untagged): "fe80::1%10". */
+function scoped(ip: string, vlanId: number): string {
+  return vlanId < 0 ? ip : `${ip}%${vlanId}`;
+}
+
+/** `ip` without its VLAN scope. */
+function unscoped(ip: string): string {
+  const at = ip.indexOf("%");
+  return at < 0 ? ip : ip.slice(0, at);
+}
+
+/** `ips` without their VLAN scopes, each once. */
+function unscopedList(ips: string[]): string[] {
+  const out: string[] = [];
+  for (const ip of ips) addLimited(out, unscoped(ip), Infinity);
+  return out;
+}
+
 /** A MAC that can own an address: not empty, all-zero or broadcast. */
 function isUnicastMac(mac: string): boolean {
   return mac !== "" && mac !== ZERO_MAC && mac !== BROADCAST_MAC;
 }
 
-function addLimited(list: string[], value: string): void {
-  if (list.length < MAX_LIST && !list.includes(value)) list.push(value);
+function addLimited(list: string[], value: string, max = MAX_LIST): void {
+  if (list.length < max && !list.includes(value)) list.push(value);
 }
 
 function findingOf(
@@ -808,8 +918,11 @@ function findingOf(
     unsolicited += unsolicitedOf(claim);
     if (isForged(claim, 1)) mismatched += claim.mismatched;
   }
-  // A man-in-the-middle's victims are also the IPs it claims (each towards the other).
-  const poisonedHosts = poisoned.filter((host) => host !== ownIp);
+  // A man-in-the-middle's victims are also the IPs it claims (each towards
+  // the other). Addresses lose their VLAN scope here.
+  const poisonedHosts = unscopedList(poisoned.filter((host) => host !== ownIp));
+  ownIp = unscoped(ownIp);
+  const claimedAddresses = unscopedList(claimedIps);
   const victim = poisonedHosts.length === 1 ? poisonedHosts[0]! : "";
   const reasons = REASON_NAMES.filter((_, i) =>
     (state.reasons & (1 << i)) !== 0
@@ -830,14 +943,14 @@ function findingOf(
     victim,
     domain: "",
     summary: `${who} claimed ${
-      claimedIps.join(", ")
+      claimedAddresses.join(", ")
     }${owners}${towards} in ${claims} ${protocol.name} frames: ${protocol.name} spoofing (${
       reasons.join(", ")
     })`,
     evidence: {
       attackerMac: state.mac,
       attackerIp: ownIp,
-      claimedIps,
+      claimedIps: claimedAddresses,
       realMacs,
       poisonedHosts,
       reasons,

@@ -12,6 +12,13 @@ import { CaptureParser } from "../capture/pcap_reader.ts";
 import { AnomalyCounter } from "../capture/anomalies.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
 import { PcapFileWriter } from "../capture/pcap_file_writer.ts";
+import { neighborFrame } from "../capture/frame_builder.ts";
+import { concatBytes } from "../capture/concat_bytes.ts";
+import {
+  PCAP_RECORD_HEADER_LENGTH,
+  pcapFileHeader,
+  writePcapRecordHeader,
+} from "../capture/pcap_writer.ts";
 import { openCaptureSource, readCapture } from "../capture/read_capture.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
@@ -474,6 +481,107 @@ Deno.test("an ARP poisoner's alert slice holds its frames, found by its MAC", as
   assert.equal(frames, expected);
   assert.equal(await count(path), expected);
   await close();
+});
+
+Deno.test("an NDP poisoner's alert slice holds its forged advertisements, which come from the address they forge", async () => {
+  // fake_advertise6 after the poisoner resolved the gateway from its own
+  // address: each forged advertisement comes from the gateway's address.
+  const gw = "fe80::1";
+  const gwMac = "02:00:00:00:00:01";
+  const victim = "fe80::2";
+  const victimMac = "02:00:00:00:00:02";
+  const evil = "fe80::66";
+  const evilMac = "02:00:00:00:00:66";
+  const startUs = 1_700_000_000_000_000;
+  const frames: [number, Uint8Array][] = [
+    [
+      0,
+      neighborFrame({
+        srcMac: victimMac,
+        src: victim,
+        dst: "ff02::1:ff00:1",
+        type: 135,
+        target: gw,
+      }),
+    ],
+    [
+      1_000,
+      neighborFrame({
+        srcMac: gwMac,
+        dstMac: victimMac,
+        src: gw,
+        dst: victim,
+        type: 136,
+        target: gw,
+        flags: 0xe0,
+      }),
+    ],
+    [
+      2_000_000,
+      neighborFrame({
+        srcMac: evilMac,
+        src: evil,
+        dst: "ff02::1:ff00:1",
+        type: 135,
+        target: gw,
+      }),
+    ],
+    [
+      2_001_000,
+      neighborFrame({
+        srcMac: gwMac,
+        dstMac: evilMac,
+        src: gw,
+        dst: evil,
+        type: 136,
+        target: gw,
+        flags: 0xe0,
+      }),
+    ],
+  ];
+  for (let i = 0; i < 3; i++) {
+    frames.push([
+      (10 + i) * 1_000_000,
+      neighborFrame({
+        srcMac: evilMac,
+        dstMac: victimMac,
+        src: gw,
+        dst: victim,
+        type: 136,
+        target: gw,
+        flags: 0xa0,
+      }),
+    ]);
+  }
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/ndp.pcap`;
+  const chunks: Uint8Array[] = [pcapFileHeader(1)];
+  for (const [offsetUs, frame] of frames) {
+    const header = new Uint8Array(PCAP_RECORD_HEADER_LENGTH);
+    writePcapRecordHeader(header, 0, startUs + offsetUs, frame.length);
+    chunks.push(header, frame);
+  }
+  await Deno.writeFile(file, concatBytes(chunks));
+  try {
+    const { request, close } = await replayed(file);
+    const alerts = await (await request("/api/alerts")).json();
+    assert.deepEqual(
+      alerts.map((a: { kind: string; attacker: string; victim: string }) => [
+        a.kind,
+        a.attacker,
+        a.victim,
+      ]),
+      [["ndp_spoof", evil, victim]],
+    );
+    const slice = await request(`/api/export/pcap/alert/${alerts[0].id}`);
+    await slice.arrayBuffer();
+    // The three forged advertisements, from a second before the first
+    // (none of them is between the poisoner's address and the victim's).
+    assert.equal(Number(slice.headers.get("X-Frames")), 3);
+    await close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("replay session counts each decode anomaly once, as `netmirror read` does", async () => {

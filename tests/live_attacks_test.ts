@@ -434,12 +434,13 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
             "2",
             gateway,
           ]);
-          // Three unsolicited advertisements, one a second, to the victim:
-          // the gateway's address is at the attacker's MAC.
+          // Five unsolicited advertisements, one a second, to the victim:
+          // the gateway's address is at the attacker's MAC (the attacker
+          // also asked for it, and is found from the first one).
           await run(pair.attackerNs, [
             "atk6-fake_advertise6",
             "-n",
-            "3",
+            "5",
             "-w",
             "1",
             pair.attackerIface,

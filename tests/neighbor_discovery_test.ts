@@ -1,8 +1,9 @@
 /**
- * The decoder's reading of IPv6 neighbor discovery (target, advertisement
+ * The decoder's reading of IPv6 Neighbor Discovery (target, advertisement
  * flags, link-layer address option), which the NDP spoofing detector
- * judges, checked against tshark's on every neighbor solicitation and
- * advertisement in the shared captures that hold any; none of those
+ * judges, checked against tshark's on every router solicitation and
+ * advertisement, neighbor solicitation and advertisement and redirect in
+ * the shared captures that hold neighbor solicitations; none of those
  * captures raises an NDP spoofing alert (tests/truth_test.ts checks that
  * they raise nothing unexpected at all).
  *
@@ -30,13 +31,14 @@ const FILES = [
 Deno.test("neighbor discovery: target, flags and link-layer address as tshark reads them, in every shared capture that has any", async () => {
   let total = 0;
   let withMac = 0;
+  const types = new Set<number>();
   for (const file of FILES) {
     const path = new URL(file, PCAPS).pathname;
     const ours: string[] = [];
     await readPacketFile(path, (packet) => {
       if (
-        packet.transport !== "icmpv6" ||
-        (packet.icmpType !== 135 && packet.icmpType !== 136)
+        packet.transport !== "icmpv6" || packet.icmpType < 133 ||
+        packet.icmpType > 137
       ) return;
       ours.push(
         [
@@ -47,24 +49,26 @@ Deno.test("neighbor discovery: target, flags and link-layer address as tshark re
         ].join(" "),
       );
       if (packet.ndLinkMac !== "") withMac++;
+      types.add(packet.icmpType);
     });
     const theirs = (await tsharkFields(path, [
       "icmpv6.type",
       "icmpv6.nd.ns.target_address",
       "icmpv6.nd.na.target_address",
+      "icmpv6.nd.rd.target_address",
       "icmpv6.nd.na.flag",
       "icmpv6.opt.src_linkaddr",
       "icmpv6.opt.target_linkaddr",
-    ], "icmpv6.type == 135 || icmpv6.type == 136")).map((line) => {
-      const [type, nsTarget, naTarget, flags, sourceMac, targetMac] = line
-        .split("\t");
-      const solicitation = type === "135";
+    ], "icmpv6.type >= 133 && icmpv6.type <= 137")).map((line) => {
+      const [type, nsTarget, naTarget, rdTarget, flags, sourceMac, targetMac] =
+        line.split("\t");
+      const targetOption = type === "136" || type === "137";
       // The first option of the message's own kind (tshark lists each).
-      const mac = (solicitation ? sourceMac : targetMac)!.split(",")[0]!;
+      const mac = (targetOption ? targetMac : sourceMac)!.split(",")[0]!;
       return [
         type,
-        solicitation ? nsTarget : naTarget,
-        solicitation ? -1 : parseInt(flags!, 16) >>> 24,
+        nsTarget || naTarget || rdTarget,
+        type === "136" ? parseInt(flags!, 16) >>> 24 : -1,
         mac,
       ].join(" ");
     });
@@ -72,7 +76,9 @@ Deno.test("neighbor discovery: target, flags and link-layer address as tshark re
     assert.deepEqual(ours, theirs, file);
     total += ours.length;
   }
-  // Solicitations and advertisements, most with a MAC, some without.
+  // Router and neighbor messages, most with a MAC, some without.
   assert.ok(total >= 40, `${total} messages`);
   assert.ok(withMac > 0 && withMac < total, `${withMac} of ${total}`);
+  // No redirect among them: the decoder's unit tests build those.
+  assert.deepEqual([...types].sort(), [133, 134, 135, 136]);
 });

@@ -46,13 +46,17 @@ const ICMPV6_TYPE = {
   PARAMETER_PROBLEM: 4,
   ECHO_REQUEST: 128,
   ECHO_REPLY: 129,
+  ROUTER_SOLICITATION: 133,
+  ROUTER_ADVERTISEMENT: 134,
   NEIGHBOR_SOLICITATION: 135,
   NEIGHBOR_ADVERTISEMENT: 136,
+  REDIRECT: 137,
 } as const;
 
-/** A neighbor solicitation or advertisement: the ICMPv6 header, then the 16-byte target address, then options (RFC 4861 sections 4.3 and 4.4). */
+/** Where a neighbor solicitation's, advertisement's or redirect's 16-byte target address starts, after the ICMPv6 header (RFC 4861 sections 4.3–4.5). */
 const ND_TARGET_OFFSET = 8;
-const ND_OPTIONS_OFFSET = 24;
+/** Where the options of each Neighbor Discovery message start (RFC 4861 sections 4.1–4.5), by type from 133 on. */
+const ND_OPTIONS_OFFSETS = [8, 16, 24, 24, 40] as const;
 /** Neighbor Discovery option types: source and target link-layer address (RFC 4861 section 4.6.1). */
 const ND_OPTION_SOURCE_LINK = 1;
 const ND_OPTION_TARGET_LINK = 2;
@@ -122,8 +126,7 @@ function decodeMessage(
     } else if (type <= ICMPV6_TYPE.PARAMETER_PROBLEM && type !== 0) {
       decodeQuoted(record, bytes, offset + ICMP_HEADER_LENGTH, end, anomalies);
     } else if (
-      type === ICMPV6_TYPE.NEIGHBOR_SOLICITATION ||
-      type === ICMPV6_TYPE.NEIGHBOR_ADVERTISEMENT
+      type >= ICMPV6_TYPE.ROUTER_SOLICITATION && type <= ICMPV6_TYPE.REDIRECT
     ) {
       readNeighborDiscovery(record, bytes, offset, end, length, anomalies);
     }
@@ -155,13 +158,17 @@ function readEcho(
 }
 
 /**
- * Target, flags (advertisements) and link-layer address option (source for
- * a solicitation, target for an advertisement) of the neighbor discovery
- * message at `offset`, `length` bytes long (8 bytes of header present).
- * A message too short for its target, or with an option of length zero
- * (which receivers discard, RFC 4861 section 4.6), is an anomaly and
- * leaves the link-layer address out; so does one whose option runs past
- * the message. Only an option of 8 bytes holds a MAC (RFC 2464 section 8).
+ * The link-layer address a Neighbor Discovery message (RFC 4861) gives its
+ * receivers: the source link-layer address option of a router
+ * solicitation, router advertisement or neighbor solicitation, the target
+ * link-layer address option of a neighbor advertisement or redirect; with
+ * the target address of the last three, and an advertisement's flags. The
+ * message at `offset` is `length` bytes long (8 bytes of header present).
+ * Receivers discard a message too short for its fixed part, or with an
+ * option of length zero or one that runs past the message (RFC 4861
+ * sections 6.1, 7.1 and 8.1): it is an anomaly, and nothing is read from
+ * it. Only an option of 8 bytes holds a MAC (RFC 2464 section 8); the
+ * first one of the wanted kind counts.
  */
 function readNeighborDiscovery(
   record: PacketRecord,
@@ -171,24 +178,23 @@ function readNeighborDiscovery(
   length: number,
   anomalies: AnomalyCounter,
 ): void {
-  if (length < ND_OPTIONS_OFFSET) {
+  // Non-null: the 8-byte header is present, and its type is 133–137.
+  const type = bytes[offset]!;
+  const optionsOffset =
+    ND_OPTIONS_OFFSETS[type - ICMPV6_TYPE.ROUTER_SOLICITATION]!;
+  if (length < optionsOffset) {
     reportAnomaly(record, anomalies, "ndp_message_too_short");
     return;
   }
-  if (end - offset < ND_OPTIONS_OFFSET) return; // cut by the snap length
-  // Non-null: the message's first 24 bytes are present (checked above).
-  const type = bytes[offset]!;
-  record.ndTarget = formatIpv6(bytes, offset + ND_TARGET_OFFSET);
-  const wanted = type === ICMPV6_TYPE.NEIGHBOR_SOLICITATION
-    ? ND_OPTION_SOURCE_LINK
-    : ND_OPTION_TARGET_LINK;
-  if (wanted === ND_OPTION_TARGET_LINK) {
-    record.ndFlags = bytes[offset + 4]! & ND_FLAG_BITS;
-  }
+  if (end - offset < optionsOffset) return; // cut by the snap length
+  const wanted = type === ICMPV6_TYPE.NEIGHBOR_ADVERTISEMENT ||
+      type === ICMPV6_TYPE.REDIRECT
+    ? ND_OPTION_TARGET_LINK
+    : ND_OPTION_SOURCE_LINK;
   const messageEnd = offset + length;
   const stop = end < messageEnd ? end : messageEnd;
   let mac = "";
-  let option = offset + ND_OPTIONS_OFFSET;
+  let option = offset + optionsOffset;
   while (stop - option >= 2) {
     const units = bytes[option + 1]!;
     const optionEnd = option + units * 8;
@@ -203,6 +209,12 @@ function readNeighborDiscovery(
     option = optionEnd;
   }
   record.ndLinkMac = mac;
+  if (optionsOffset >= ND_TARGET_OFFSET + 16) {
+    record.ndTarget = formatIpv6(bytes, offset + ND_TARGET_OFFSET);
+  }
+  if (type === ICMPV6_TYPE.NEIGHBOR_ADVERTISEMENT) {
+    record.ndFlags = bytes[offset + 4]! & ND_FLAG_BITS;
+  }
 }
 
 /** Reused by every quoted IPv6 header (decoding is synchronous). */

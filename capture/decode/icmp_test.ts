@@ -237,11 +237,14 @@ Deno.test("decodePacket() counts a neighbor discovery message too short or with 
   const zero = decodeFrame(
     withIcmpv6Payload(frame, hex("0100020000000001")),
   );
-  assert.equal(zero.packet.ndLinkMac, "");
+  // Receivers discard it whole: no target either.
+  assert.deepEqual([zero.packet.ndTarget, zero.packet.ndLinkMac], ["", ""]);
   assert.equal(zero.anomalies.count("ndp_option_bad_length"), 1);
-  // An option that runs past the message.
-  const over = decodeFrame(withIcmpv6Payload(frame, hex("0102020000000001")));
-  assert.equal(over.packet.ndLinkMac, "");
+  // An option that runs past the message, after a good one.
+  const over = decodeFrame(
+    withIcmpv6Payload(frame, hex("0101020000000001" + "0102020000000001")),
+  );
+  assert.deepEqual([over.packet.ndTarget, over.packet.ndLinkMac], ["", ""]);
   assert.equal(over.anomalies.count("ndp_option_bad_length"), 1);
   // A solicitation without a whole target address.
   const short = decodeFrame(
@@ -278,6 +281,60 @@ Deno.test("decodePacket() reads what a snap length left of a neighbor advertisem
   assert.equal(cut(headers + 23).packet.ndTarget, "");
   assert.equal(cut(headers + 23).anomalies.count("ndp_message_too_short"), 0);
   assert.equal(cut(frame.length).packet.ndLinkMac, V6.dstMac);
+});
+
+Deno.test("decodePacket() reads the link-layer address of router solicitations and advertisements, and a redirect's target", () => {
+  const rs = decodeFrame(neighborFrame({
+    srcMac: V6.srcMac,
+    src: "fe80::1",
+    dst: "ff02::2",
+    type: 133,
+  }));
+  assert.deepEqual(
+    [rs.packet.icmpType, rs.packet.ndTarget, rs.packet.ndLinkMac],
+    [133, "", V6.srcMac],
+  );
+  const ra = decodeFrame(neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+  }));
+  assert.deepEqual(
+    [ra.packet.icmpType, ra.packet.ndTarget, ra.packet.ndFlags],
+    [134, "", -1],
+  );
+  assert.equal(ra.packet.ndLinkMac, V6.dstMac);
+  const redirect = decodeFrame(neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: V6.src,
+    type: 137,
+    target: "fe80::3",
+    destination: "2001:db8:9::9",
+    linkMac: "02:00:00:00:00:03",
+  }));
+  assert.deepEqual(
+    [redirect.packet.ndTarget, redirect.packet.ndLinkMac],
+    ["fe80::3", "02:00:00:00:00:03"],
+  );
+  for (const { anomalies } of [rs, ra, redirect]) {
+    assert.equal(anomalies.total(), 0);
+  }
+  // A router advertisement shorter than its 16 fixed bytes.
+  const short = decodeFrame(icmpFrame(V6, { type: 134 }, new Uint8Array(7)));
+  assert.equal(short.packet.ndLinkMac, "");
+  assert.equal(short.anomalies.count("ndp_message_too_short"), 1);
+  // Every cut of each is marked, and never read past.
+  for (const type of [133, 134, 137] as const) {
+    assertPrefixesTruncated(neighborFrame({
+      srcMac: V6.srcMac,
+      src: "fe80::1",
+      dst: "ff02::1",
+      type,
+      target: "fe80::3",
+    }));
+  }
 });
 
 /** `frame` (Ethernet, IPv6, ICMPv6) with `extra` bytes after its message; the lengths are fixed, the checksum is not. */

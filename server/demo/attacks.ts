@@ -30,7 +30,13 @@
  * @module
  */
 
-import { arpFrame, neighborFrame } from "../../capture/frame_builder.ts";
+import {
+  arpFrame,
+  neighborFrame,
+  parseMac,
+  solicitedNodeAddress,
+} from "../../capture/frame_builder.ts";
+import { formatIpv6 } from "../../capture/decode/address.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
 import { pingPayload } from "./background.ts";
@@ -644,17 +650,16 @@ function ndpVictim(ctx: DemoContext): LanHost {
   return ctx.lan.host("mbp-ben");
 }
 
-/** The EUI-64 link-local IPv6 address of `mac` (RFC 4291 appendix A). */
+/** The EUI-64 link-local IPv6 address of `mac` (RFC 4291 appendix A), as the decoder writes it. */
 function linkLocalOf(mac: string): string {
-  const bytes = mac.split(":").map((part) => parseInt(part, 16));
-  // Non-null: a MAC has six bytes.
-  const words = [
-    ((bytes[0]! ^ 0x02) << 8) | bytes[1]!,
-    (bytes[2]! << 8) | 0xff,
-    0xfe00 | bytes[3]!,
-    (bytes[4]! << 8) | bytes[5]!,
-  ];
-  return `fe80::${words.map((word) => word.toString(16)).join(":")}`;
+  const address = new Uint8Array(16);
+  const bytes = parseMac(mac);
+  address.set([0xfe, 0x80], 0);
+  address.set(bytes.subarray(0, 3), 8);
+  address.set([0xff, 0xfe], 11);
+  address.set(bytes.subarray(3), 13);
+  address[8]! ^= 0x02; // Non-null: within the 16 bytes.
+  return formatIpv6(address, 0);
 }
 
 /** `asker` (from `askerIp`) solicits `target`'s IPv6 address and `target` answers. */
@@ -666,13 +671,12 @@ function* solicit(
   startUs: number,
 ): SubScript {
   const targetIp = target.v6!.ip;
-  const groupSuffix = targetIp.split(":").at(-1)!.padStart(4, "0");
   yield {
     atUs: startUs,
     bytes: neighborFrame({
       srcMac: asker.v4.mac,
       src: askerIp,
-      dst: `ff02::1:ff00:${groupSuffix}`,
+      dst: solicitedNodeAddress(targetIp),
       type: 135,
       target: targetIp,
     }),

@@ -79,6 +79,8 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
 ];
 
 const TCP_FLAG_NAMES = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+/** Neighbor advertisement flags, from the high bit down (RFC 4861 section 4.4). */
+const ND_FLAG_NAMES = ["Router", "Solicited", "Override"];
 
 /**
  * The detail of the selected packet: every decoded field, from
@@ -184,6 +186,10 @@ function describeField(field: string, value: unknown): string {
     }
     if (field === "tcpFlags") {
       const names = TCP_FLAG_NAMES.filter((_, bit) => value & (1 << bit));
+      return `0x${value.toString(16).padStart(2, "0")} ${names.join(" ")}`;
+    }
+    if (field === "ndFlags") {
+      const names = ND_FLAG_NAMES.filter((_, bit) => value & (0x80 >> bit));
       return `0x${value.toString(16).padStart(2, "0")} ${names.join(" ")}`;
     }
   }

@@ -605,3 +605,30 @@ Deno.test("arp_spoof: a busy MAC that went quiet is kept against a newcomer seen
   );
   assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });
+
+Deno.test("arp_spoof: each VLAN is its own segment, where the same address can be another host's", () => {
+  // 10.0.0.1 is a different router's on VLANs 10 and 20 (VRFs, or
+  // overlapping lab networks); hosts on each resolve it every minute.
+  const traffic = (tagged: boolean) => {
+    const packets: PacketRecord[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const vlan of [10, 20]) {
+        const atUs = T0 + (round * 60 + vlan / 10) * SECOND_US;
+        for (
+          const packet of resolution(
+            atUs,
+            [VICTIM_MAC, VICTIM],
+            [`02:00:00:00:00:${vlan}`, GW],
+          )
+        ) {
+          if (tagged) packet.vlanId = vlan;
+          packets.push(packet);
+        }
+      }
+    }
+    return findingsOf(createArpSpoofDetector(), packets);
+  };
+  assert.deepEqual(traffic(true), []);
+  // Untagged, the two routers flip the one address back and forth.
+  assert.ok(traffic(false).length >= 1);
+});

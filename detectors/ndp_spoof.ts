@@ -11,9 +11,11 @@
  *   by its source. With a source link-layer address option it also claims
  *   the source address at that MAC (receivers cache it, section 7.2.3).
  *   Without one it claims nothing and is only remembered as a request, with
- *   its frame's MAC: an answer from that MAC is no answer (a poisoner that
- *   asks in its victim's name before each forged answer). One from ::
- *   (duplicate address detection) claims nothing.
+ *   its frame's MAC, unless its source address is bound to another MAC
+ *   (a question asked in another host's name, as a poisoner would ask in
+ *   its victim's name before each forged answer); an answer from the MAC
+ *   that asked is no answer either. One from :: (duplicate address
+ *   detection) claims nothing.
  * - A neighbor advertisement (136) with a target link-layer address option
  *   claims its target address at that MAC (section 7.2.5); one without the
  *   option changes no cache's MAC and is left out. Sent to a unicast
@@ -43,8 +45,10 @@
  *   option length (the decoder reads nothing from it); so does this
  *   detector.
  *
- * Addresses are scoped by VLAN (tagged frames): each VLAN is its own link,
- * and routers reuse fe80::1 on every one.
+ * Addresses are scoped by VLAN (tagged frames; VLAN 0, a priority tag, is
+ * the untagged link's): each VLAN is its own link, and routers reuse
+ * fe80::1 on every one. Requests are not: a mirror may see a request
+ * tagged and its answer untagged.
  *
  * Limits, beyond the ARP ones: a rogue router that advertises itself
  * (fake_router6: its own address and MAC, a new default route) claims no
@@ -52,7 +56,11 @@
  * whose link-layer address option is not a 6-byte MAC. Linux bonding in
  * balance-tlb or balance-alb mode sends unicast advertisements from a
  * slave's MAC with the bond's MAC inside: a mismatch, as a MAC-rewriting
- * bridge makes one.
+ * bridge makes one; an RFC 4389 proxy seen on both of its sides (a bridge
+ * capture) rewrites the router's address to its own MAC and flip-flops
+ * it. A poisoner that also forges its victim's MAC as the Ethernet source
+ * of a question in the victim's name makes its answers solicited (and
+ * moves the victim's port in the switches' tables).
  *
  * @module
  */
@@ -142,7 +150,6 @@ export function createNdpSpoofDetector(
         !core.isAnswering(
           packet.dstAddressKey,
           targetKey,
-          packet.vlanId,
           packet.srcMac,
           mac,
           nowUs,
@@ -207,7 +214,8 @@ export function createNdpSpoofDetector(
           const targetKey = addressKey(target);
           if (mac === "") {
             if (source !== "::") {
-              core.notePending(
+              core.noteUnclaimedRequest(
+                source,
                 packet.srcAddressKey,
                 targetKey,
                 packet.vlanId,

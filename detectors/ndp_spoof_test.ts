@@ -299,26 +299,62 @@ Deno.test("ndp_spoof: a solicitation without a source link-layer address makes t
 
 Deno.test("ndp_spoof: a poisoner that asks in its victim's name before each forged answer answers no one", () => {
   // Each forged answer follows a solicitation "from the victim" without a
-  // link-layer address, sent from the poisoner's NIC.
-  const packets = [...normalTraffic(T0)];
-  for (let i = 0; i < 6; i++) {
-    const atUs = T0 + (i + 1) * 20 * SECOND_US;
-    packets.push(
-      nd(atUs, {
-        srcMac: EVIL_MAC,
-        src: VICTIM,
-        dst: "ff02::1:ff00:1",
-        type: 135,
-        target: GW,
-        linkMac: null,
-      }),
-      advertisement(atUs + 100, EVIL_MAC, VICTIM, GW, R | S | O),
-    );
-  }
-  const findings = spoofFindings(packets);
-  assert.ok(findings.length >= 1);
-  assert.equal(findings.at(-1)!.key, EVIL_MAC);
-  assert.deepEqual(findings.at(-1)!.evidence.reasons, ["unsolicited_replies"]);
+  // link-layer address, from `askerMac`'s NIC; the answers come in frames
+  // from `frameMac`, claiming `claimedMac`.
+  const attack = (
+    victim: string,
+    askerMac: string,
+    frameMac: string,
+    claimedMac: string,
+  ) => {
+    const packets = [...normalTraffic(T0)];
+    for (let i = 0; i < 6; i++) {
+      const atUs = T0 + (i + 1) * 20 * SECOND_US;
+      packets.push(
+        nd(atUs, {
+          srcMac: askerMac,
+          src: victim,
+          dst: solicitedNodeAddress(GW),
+          type: 135,
+          target: GW,
+          linkMac: null,
+        }),
+        nd(atUs + 100, {
+          srcMac: frameMac,
+          src: GW,
+          dst: victim,
+          type: 136,
+          target: GW,
+          flags: R | S | O,
+          linkMac: claimedMac,
+        }),
+      );
+    }
+    return spoofFindings(packets).at(-1)?.evidence;
+  };
+  // A victim the sensor has not seen: the question from the poisoner's
+  // NIC, the answers from it, claiming its MAC.
+  const UNSEEN = "2001:db8:1::99";
+  assert.deepEqual(attack(UNSEEN, EVIL_MAC, EVIL_MAC, EVIL_MAC)?.reasons, [
+    "unsolicited_replies",
+  ]);
+  // The answer's frame alone, or its claim alone, from the MAC that asked.
+  const OTHER_MAC = "02:00:00:00:00:77";
+  assert.equal(
+    attack(UNSEEN, EVIL_MAC, OTHER_MAC, EVIL_MAC)?.unsolicitedReplies,
+    6,
+  );
+  assert.equal(
+    attack(UNSEEN, OTHER_MAC, OTHER_MAC, EVIL_MAC)?.unsolicitedReplies,
+    6,
+  );
+  // A question from a third MAC, in the name of a victim bound to its own:
+  // asked in another host's name, it makes no answer solicited.
+  assert.deepEqual(attack(VICTIM, OTHER_MAC, EVIL_MAC, EVIL_MAC)?.reasons, [
+    "unsolicited_replies",
+  ]);
+  // The victim's own question (from its MAC) makes the answers solicited.
+  assert.equal(attack(VICTIM, VICTIM_MAC, EVIL_MAC, EVIL_MAC), undefined);
 });
 
 Deno.test("ndp_spoof: a VRRP or keepalived failover moves two addresses to one new MAC, and is no spoofing", () => {
@@ -426,31 +462,116 @@ Deno.test("ndp_spoof: router advertisements claim the router's address; forged o
   assert.deepEqual(spoofFindings(global), []);
 });
 
-Deno.test("ndp_spoof: a redirect claims its target at its link-layer address", () => {
-  // The router redirects the victim to the gateway's address at the
-  // poisoner's MAC, twice around the gateway's own answers.
+Deno.test("ndp_spoof: a redirect claims its target at its link-layer address, when hosts would take it", () => {
+  // Redirects of the victim "to the gateway itself", at the poisoner's MAC,
+  // twice around the gateway's own answers.
+  const redirects = (
+    changes: Partial<Parameters<typeof neighborFrame>[0]>,
+  ) => {
+    const packets = [...normalTraffic(T0)];
+    for (let i = 0; i < 2; i++) {
+      const atUs = T0 + (i + 1) * 30 * SECOND_US;
+      packets.push(
+        nd(atUs, {
+          srcMac: "02:00:00:00:00:fe",
+          src: "fe80::fe",
+          dst: VICTIM,
+          type: 137,
+          target: GW,
+          destination: GW,
+          linkMac: EVIL_MAC,
+          ...changes,
+        }),
+        solicitation(atUs + SECOND_US, VICTIM_MAC, VICTIM, GW),
+        advertisement(atUs + SECOND_US + 300, GW_MAC, VICTIM, GW, R | S | O),
+      );
+    }
+    return spoofFindings(packets);
+  };
+  const findings = redirects({});
+  assert.equal(findings.at(-1)?.key, EVIL_MAC);
+  assert.ok(
+    (findings.at(-1)!.evidence.reasons as string[]).includes("flip_flop"),
+  );
+  // Not from a router's link-local address, or to a target that is neither
+  // link-local nor the destination: hosts discard it.
+  assert.deepEqual(redirects({ src: "2001:db8:1::fe" }), []);
+  assert.deepEqual(redirects({ destination: "2001:db8:9::9" }), []);
+});
+
+Deno.test("ndp_spoof: router solicitations claim their source address", () => {
+  // Router solicitations "from the victim" carrying the poisoner's MAC,
+  // between the victim's own solicitations, flip the victim's address.
   const packets = [...normalTraffic(T0)];
   for (let i = 0; i < 2; i++) {
     const atUs = T0 + (i + 1) * 30 * SECOND_US;
     packets.push(
       nd(atUs, {
-        srcMac: "02:00:00:00:00:fe",
-        src: "fe80::fe",
-        dst: VICTIM,
-        type: 137,
-        target: GW,
-        destination: "2001:db8:9::9",
-        linkMac: EVIL_MAC,
+        srcMac: EVIL_MAC,
+        src: VICTIM,
+        dst: "ff02::2",
+        type: 133,
       }),
       solicitation(atUs + SECOND_US, VICTIM_MAC, VICTIM, GW),
-      advertisement(atUs + SECOND_US + 300, GW_MAC, VICTIM, GW, R | S | O),
     );
   }
   const findings = spoofFindings(packets);
   assert.equal(findings.at(-1)?.key, EVIL_MAC);
-  assert.ok(
-    (findings.at(-1)!.evidence.reasons as string[]).includes("flip_flop"),
-  );
+  assert.deepEqual(findings.at(-1)?.evidence.claimedIps, [VICTIM]);
+});
+
+Deno.test("ndp_spoof: findings name tagged addresses without their VLAN, and a victim per VLAN", () => {
+  // The same attack on VLANs 10 and 20, against one address on each.
+  const tagged = (vlans: number[]) => {
+    const packets: PacketRecord[] = [];
+    for (const vlan of vlans) {
+      // The poisoner speaks from its own address too, and asks for GW.
+      const own = solicitation(T0 + SECOND_US + vlan, EVIL_MAC, EVIL_LL, GW);
+      for (const packet of [...normalTraffic(T0 + vlan), own]) {
+        packet.vlanId = vlan;
+        packets.push(packet);
+      }
+      for (let i = 0; i < 5; i++) {
+        const packet = advertisement(
+          T0 + (i + 10) * SECOND_US + vlan,
+          EVIL_MAC,
+          VICTIM,
+          GW,
+          R | O,
+        );
+        packet.vlanId = vlan;
+        packets.push(packet);
+      }
+    }
+    return spoofFindings(packets.sort((a, b) => a.timestampUs - b.timestampUs))
+      .at(-1)!;
+  };
+  const one = tagged([10]);
+  assert.equal(one.victim, VICTIM);
+  assert.equal(one.attacker, EVIL_LL);
+  assert.deepEqual(one.evidence.claimedIps, [GW]);
+  const two = tagged([10, 20]);
+  // Two hosts with one address: no single victim.
+  assert.equal(two.victim, "");
+  assert.deepEqual(two.evidence.claimedIps, [GW]);
+  assert.deepEqual(two.evidence.poisonedHosts, [VICTIM]);
+  for (const finding of [one, two]) {
+    assert.ok(!JSON.stringify(finding).includes("%"), finding.summary);
+  }
+  // A priority tag (VLAN 0) is the untagged link's: the gateway's own
+  // announcements, priority-tagged, and the poisoner's, untagged, flip
+  // one address.
+  const mixed = normalTraffic(T0);
+  for (let i = 0; i < 2; i++) {
+    const atUs = T0 + (i + 1) * 30 * SECOND_US;
+    const gateway = advertisement(atUs, GW_MAC, ALL_NODES, GW, R | O);
+    gateway.vlanId = 0;
+    mixed.push(
+      gateway,
+      advertisement(atUs + SECOND_US, EVIL_MAC, ALL_NODES, GW, O),
+    );
+  }
+  assert.equal(spoofFindings(mixed).at(-1)?.key, EVIL_MAC);
 });
 
 Deno.test("ndp_spoof: a poisoner answering every solicitation, once without the Solicited flag (parasite6)", () => {

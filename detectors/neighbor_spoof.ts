@@ -47,7 +47,9 @@
  *    an IP to a host that did not ask for it within `requestWindowUs`
  *    (arpspoof re-poisons every 2 s, ettercap every 10 s, THC's
  *    fake_advertise6 every 5 s); replies in other MACs' frames count only as
- *    `mac_mismatch` does.
+ *    `mac_mismatch` does. A reply from the MAC that sent the request, in
+ *    its frame or its claim, answers no one (a poisoner asking in its
+ *    victim's name, then answering itself).
  *
  * Not spoofing: an announcement of a host's own IP, and one binding change
  * that then stays put (DHCP re-address, NIC swap, a VRRP/keepalived
@@ -311,8 +313,15 @@ export interface NeighborProtocol {
 export interface NeighborSpoofCore {
   /** Feeds one message; calls `report` for each finding it produces. */
   observe(message: NeighborMessage, report: FindingSink): void;
-  /** Remembers a request by `requesterKey` for `askedKey` on VLAN `vlanId`, in a frame from `askerMac`, that claims nothing (a neighbor solicitation without a source link-layer address). */
-  notePending(
+  /**
+   * Remembers a request by `requester` (its address key `requesterKey`, on
+   * VLAN `vlanId`) for `askedKey`, in a frame from `askerMac`, that claims
+   * nothing (a neighbor solicitation without a source link-layer address):
+   * unless `requester` is bound to another MAC within `bindingFreshUs`
+   * (a question asked in another host's name).
+   */
+  noteUnclaimedRequest(
+    requester: string,
     requesterKey: number,
     askedKey: number,
     vlanId: number,
@@ -320,15 +329,14 @@ export interface NeighborSpoofCore {
     nowUs: number,
   ): void;
   /**
-   * Whether a request by `requesterKey` for `askedKey` on VLAN `vlanId` was
-   * seen within the request window before `nowUs`, from another MAC than
-   * the answer's frame (`ethernetSource`) and the MAC it claims
-   * (`claimedMac`): a MAC that asks its own question answers no one.
+   * Whether a request by `requesterKey` for `askedKey` was seen within the
+   * request window before `nowUs`, from another MAC than the answer's frame
+   * (`ethernetSource`) and the MAC it claims (`claimedMac`): a MAC that
+   * asks its own question answers no one.
    */
   isAnswering(
     requesterKey: number,
     askedKey: number,
-    vlanId: number,
     ethernetSource: string,
     claimedMac: string,
     nowUs: number,
@@ -481,17 +489,17 @@ export function createNeighborSpoofCore(
       : undefined;
   }
 
+  // Requests are not keyed by VLAN: a mirror may see a request tagged and
+  // its reply untagged (a trunk beside access ports); the same addresses
+  // on two VLANs at once can only make a reply look solicited.
   function notePending(
     requesterKey: number,
     askedKey: number,
-    vlanId: number,
     askerMac: string,
     nowUs: number,
   ): void {
-    // VLAN ids are 0–4095; untagged (-1) is the key 0.
-    const scope = vlanId + 1;
-    const hash = hashKey(requesterKey, askedKey, scope);
-    const request = pending.get(requesterKey, askedKey, scope, hash);
+    const hash = hashKey(requesterKey, askedKey, 0);
+    const request = pending.get(requesterKey, askedKey, 0, hash);
     if (request !== undefined) {
       request.askedUs = nowUs;
       request.askerMac = askerMac;
@@ -499,19 +507,34 @@ export function createNeighborSpoofCore(
       const added = pending.spare() ?? { askedUs: 0, askerMac: "" };
       added.askedUs = nowUs;
       added.askerMac = askerMac;
-      pending.add(requesterKey, askedKey, scope, added, hash);
+      pending.add(requesterKey, askedKey, 0, added, hash);
     }
+  }
+
+  function noteUnclaimedRequest(
+    requester: string,
+    requesterKey: number,
+    askedKey: number,
+    vlanId: number,
+    askerMac: string,
+    nowUs: number,
+  ): void {
+    const bound = bindings.peek(scoped(requester, vlanId));
+    if (
+      bound !== undefined && bound.mac !== askerMac &&
+      nowUs - bound.lastUs < bindingFreshUs
+    ) return;
+    notePending(requesterKey, askedKey, askerMac, nowUs);
   }
 
   function isAnswering(
     requesterKey: number,
     askedKey: number,
-    vlanId: number,
     ethernetSource: string,
     claimedMac: string,
     nowUs: number,
   ): boolean {
-    const request = pending.peek(requesterKey, askedKey, vlanId + 1);
+    const request = pending.peek(requesterKey, askedKey, 0);
     if (request === undefined || nowUs - request.askedUs >= requestWindowUs) {
       return false;
     }
@@ -543,13 +566,7 @@ export function createNeighborSpoofCore(
     const reply = message.reply;
     const ethernetSource = message.ethernetSource;
     if (!reply && targetIp !== "") {
-      notePending(
-        message.senderKey,
-        message.targetKey,
-        vlanId,
-        ethernetSource,
-        nowUs,
-      );
+      notePending(message.senderKey, message.targetKey, ethernetSource, nowUs);
       if (
         targetIp !== senderIp && targetIp !== unspecified &&
         rawSenderIp !== unspecified
@@ -603,7 +620,6 @@ export function createNeighborSpoofCore(
         !isAnswering(
           message.targetKey,
           message.senderKey,
-          vlanId,
           ethernetSource,
           senderMac,
           nowUs,
@@ -816,7 +832,7 @@ export function createNeighborSpoofCore(
 
   return {
     observe,
-    notePending,
+    noteUnclaimedRequest,
     isAnswering,
     tables(): Record<string, TableStats> {
       return {
@@ -853,9 +869,9 @@ function isSuspicious(claim: Claim, nowUs: number, windowUs: number): boolean {
       isForged(claim, 1));
 }
 
-/** `ip` scoped by VLAN `vlanId` (none when untagged): "fe80::1%10". */
+/** `ip` scoped by VLAN `vlanId` (none when untagged or priority-tagged, VLAN 0: the native VLAN's): "fe80::1%10". */
 function scoped(ip: string, vlanId: number): string {
-  return vlanId < 0 ? ip : `${ip}%${vlanId}`;
+  return vlanId <= 0 ? ip : `${ip}%${vlanId}`;
 }
 
 /** `ip` without its VLAN scope. */
@@ -920,10 +936,13 @@ function findingOf(
   }
   // A man-in-the-middle's victims are also the IPs it claims (each towards
   // the other). Addresses lose their VLAN scope here.
-  const poisonedHosts = unscopedList(poisoned.filter((host) => host !== ownIp));
+  // The same address on two VLANs is two hosts: one victim only when one
+  // scoped address is.
+  const poisonedScoped = poisoned.filter((host) => host !== ownIp);
+  const poisonedHosts = unscopedList(poisonedScoped);
   ownIp = unscoped(ownIp);
   const claimedAddresses = unscopedList(claimedIps);
-  const victim = poisonedHosts.length === 1 ? poisonedHosts[0]! : "";
+  const victim = poisonedScoped.length === 1 ? poisonedHosts[0]! : "";
   const reasons = REASON_NAMES.filter((_, i) =>
     (state.reasons & (1 << i)) !== 0
   );

@@ -166,8 +166,9 @@ function readEcho(
  * message at `offset` is `length` bytes long (8 bytes of header present).
  * Receivers discard a message too short for its fixed part, or with an
  * option of length zero or one that runs past the message (RFC 4861
- * sections 6.1, 7.1 and 8.1): it is an anomaly, and nothing is read from
- * it. Only an option of 8 bytes holds a MAC (RFC 2464 section 8); the
+ * sections 6.1, 7.1 and 8.1), and a redirect to a target that is neither
+ * link-local nor its destination, or for a multicast destination (section
+ * 8.1): it is an anomaly, and nothing is read from it. Only an option of 8 bytes holds a MAC (RFC 2464 section 8); the
  * first one of the wanted kind counts.
  */
 function readNeighborDiscovery(
@@ -187,6 +188,12 @@ function readNeighborDiscovery(
     return;
   }
   if (end - offset < optionsOffset) return; // cut by the snap length
+  if (
+    type === ICMPV6_TYPE.REDIRECT && !isValidRedirect(bytes, offset)
+  ) {
+    reportAnomaly(record, anomalies, "ndp_redirect_invalid");
+    return;
+  }
   const wanted = type === ICMPV6_TYPE.NEIGHBOR_ADVERTISEMENT ||
       type === ICMPV6_TYPE.REDIRECT
     ? ND_OPTION_TARGET_LINK
@@ -215,6 +222,26 @@ function readNeighborDiscovery(
   if (type === ICMPV6_TYPE.NEIGHBOR_ADVERTISEMENT) {
     record.ndFlags = bytes[offset + 4]! & ND_FLAG_BITS;
   }
+}
+
+/**
+ * Whether the redirect at `offset` (its 40 fixed bytes present) is one a
+ * host takes (RFC 4861 section 8.1): its target is link-local (a better
+ * router) or its destination itself (an on-link host), and its destination
+ * is no multicast address.
+ */
+function isValidRedirect(bytes: Uint8Array, offset: number): boolean {
+  const target = offset + ND_TARGET_OFFSET;
+  const destination = target + 16;
+  // Non-null: the fixed bytes are present (checked by the caller).
+  if (bytes[destination] === 0xff) return false;
+  if (bytes[target] === 0xfe && (bytes[target + 1]! & 0xc0) === 0x80) {
+    return true;
+  }
+  for (let i = 0; i < 16; i++) {
+    if (bytes[target + i] !== bytes[destination + i]) return false;
+  }
+  return true;
 }
 
 /** Reused by every quoted IPv6 header (decoding is synchronous). */

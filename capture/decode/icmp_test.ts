@@ -217,7 +217,8 @@ Deno.test("decodePacket() takes the first link-layer address option of the messa
     linkMac: null,
   });
   const options = hex(
-    "0101020000000077" + "0202" + "00".repeat(14) + "0201020000000055",
+    "0101020000000077" + "0202" + "00".repeat(14) + "0201020000000055" +
+      "0201020000000066",
   );
   const { packet, anomalies } = decodeFrame(withIcmpv6Payload(frame, options));
   assert.equal(packet.ndLinkMac, "02:00:00:00:00:55");
@@ -321,6 +322,37 @@ Deno.test("decodePacket() reads the link-layer address of router solicitations a
   for (const { anomalies } of [rs, ra, redirect]) {
     assert.equal(anomalies.total(), 0);
   }
+  // A redirect hosts discard: to a global target that is not its
+  // destination, or for a multicast destination.
+  for (
+    const [target, destination] of [
+      ["2001:db8::3", "2001:db8:9::9"],
+      ["fe80::3", "ff02::1"],
+    ] as const
+  ) {
+    const invalid = decodeFrame(neighborFrame({
+      srcMac: V6.dstMac,
+      src: "fe80::2",
+      dst: V6.src,
+      type: 137,
+      target,
+      destination,
+    }));
+    assert.deepEqual(
+      [invalid.packet.ndTarget, invalid.packet.ndLinkMac],
+      ["", ""],
+    );
+    assert.equal(invalid.anomalies.count("ndp_redirect_invalid"), 1);
+  }
+  // To an on-link host: target and destination are one.
+  const onLink = decodeFrame(neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: V6.src,
+    type: 137,
+    target: "2001:db8::3",
+  })).packet;
+  assert.equal(onLink.ndTarget, "2001:db8::3");
   // A router advertisement shorter than its 16 fixed bytes.
   const short = decodeFrame(icmpFrame(V6, { type: 134 }, new Uint8Array(7)));
   assert.equal(short.packet.ndLinkMac, "");

@@ -631,16 +631,34 @@ function* arpSpoof(
       },
       victim.v4.mac,
     );
+  yield* poisonEverySecond(
+    ctx,
+    t,
+    forged,
+    (askUs) => resolve(ctx, victim, gateway, askUs),
+  );
+}
+
+/**
+ * Twelve forged claims from `startUs` on, one a second; after the 3rd, 7th
+ * and 11th the victim's cache entry goes stale, it asks again (`reAsk`) and
+ * the real gateway answers, until the next forged claim takes it back.
+ */
+function* poisonEverySecond(
+  ctx: DemoContext,
+  startUs: number,
+  forged: () => Uint8Array<ArrayBuffer>,
+  reAsk: (atUs: number) => SubScript,
+): SessionScript {
+  const { prng } = ctx;
+  let t = startUs;
   for (let i = 0; i < 12; i++) {
     t += i === 0
       ? Math.round(prng.uniform(20, 60) * MS)
       : SECOND + prng.int(0, 2_000);
     yield { atUs: t, bytes: forged() };
     if (i === 2 || i === 6 || i === 10) {
-      // The victim's cache entry goes stale: it asks again and the real
-      // gateway answers, until the next forged reply takes it back.
-      const askUs = t + Math.round(prng.uniform(300, 600) * MS);
-      yield* resolve(ctx, victim, gateway, askUs);
+      yield* reAsk(t + Math.round(prng.uniform(300, 600) * MS));
     }
   }
 }
@@ -702,14 +720,14 @@ function* ndpSpoof(
   _session: Session,
   startUs: number,
 ): SessionScript {
-  const { prng, lan } = ctx;
+  const { lan } = ctx;
   const rogue = lan.rogue;
   const rogueIp = linkLocalOf(rogue.v4.mac);
   const gateway = lan.gateway;
   const gatewayIp = gateway.v6!.ip;
   const victim = ndpVictim(ctx);
   const victimIp = victim.v6!.ip;
-  let t = yield* solicit(ctx, rogue, rogueIp, gateway, startUs);
+  const t = yield* solicit(ctx, rogue, rogueIp, gateway, startUs);
   // fake_advertise6 -r -w 1 <iface> <gateway> <victim>: router and
   // override flags, from the advertised address, the rogue's MAC inside.
   const forged = () =>
@@ -722,18 +740,12 @@ function* ndpSpoof(
       target: gatewayIp,
       flags: 0xa0,
     });
-  for (let i = 0; i < 12; i++) {
-    t += i === 0
-      ? Math.round(prng.uniform(20, 60) * MS)
-      : SECOND + prng.int(0, 2_000);
-    yield { atUs: t, bytes: forged() };
-    if (i === 2 || i === 6 || i === 10) {
-      // The laptop's entry goes stale: it asks again and the real gateway
-      // answers, until the next forged advertisement takes it back.
-      const askUs = t + Math.round(prng.uniform(300, 600) * MS);
-      yield* solicit(ctx, victim, victimIp, gateway, askUs);
-    }
-  }
+  yield* poisonEverySecond(
+    ctx,
+    t,
+    forged,
+    (askUs) => solicit(ctx, victim, victimIp, gateway, askUs),
+  );
 }
 
 function* icmpFlood(

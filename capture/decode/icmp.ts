@@ -168,8 +168,9 @@ function readEcho(
  * option of length zero or one that runs past the message (RFC 4861
  * sections 6.1, 7.1 and 8.1), and a redirect to a target that is neither
  * link-local nor its destination, or for a multicast destination (section
- * 8.1): it is an anomaly, and nothing is read from it. Only an option of 8 bytes holds a MAC (RFC 2464 section 8); the
- * first one of the wanted kind counts.
+ * 8.1): it is an anomaly, and nothing is read from it. Only an option of
+ * 8 bytes holds a MAC (RFC 2464 section 8); the first one of the wanted
+ * kind counts.
  */
 function readNeighborDiscovery(
   record: PacketRecord,

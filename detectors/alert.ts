@@ -16,7 +16,8 @@ export type AlertKind =
   | "icmp_sweep"
   | "dns_tunnel"
   | "data_exfil"
-  | "ndp_spoof";
+  | "ndp_spoof"
+  | "ndp_scan";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -30,6 +31,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "data_exfil",
   // Last: EVE signature ids follow this order, and the older kinds keep theirs.
   "ndp_spoof",
+  "ndp_scan",
 ];
 
 /** Alert severity, lowest first. */

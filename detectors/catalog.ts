@@ -65,6 +65,18 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Locate the attacker MAC on the switch and disconnect it; enable Dynamic ARP Inspection / DHCP snooping, use static ARP entries for the gateway on critical hosts, and treat credentials sent in clear during the incident as exposed.",
   },
+  "ndp_scan": {
+    title: "NDP scan",
+    mitre: {
+      id: "T1018",
+      name: "Remote System Discovery",
+      tactic: "Discovery",
+    },
+    description:
+      "One host asked for the MAC addresses of many IPv6 addresses on the local link with neighbor solicitations (nmap -6 -sn of an on-link range), discovering which hosts are alive: IPv6's ARP scan.",
+    recommendation:
+      "Identify the host behind the sender address or MAC (switch port, DHCPv6 or SLAAC records); if it is not an inventory or monitoring tool, isolate it and look for other discovery activity.",
+  },
   "ndp_spoof": {
     title: "NDP spoofing",
     mitre: {

@@ -26,6 +26,7 @@ import {
 } from "./alert_lifecycle.ts";
 import { createArpScanDetector } from "./arp_scan.ts";
 import { createArpSpoofDetector } from "./arp_spoof.ts";
+import { createNdpScanDetector } from "./ndp_scan.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -58,6 +59,7 @@ export interface EngineConfig {
   portScan?: OptionsOf<typeof createPortScanDetector>;
   synFlood?: OptionsOf<typeof createSynFloodDetector>;
   arpScan?: OptionsOf<typeof createArpScanDetector>;
+  ndpScan?: OptionsOf<typeof createNdpScanDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -76,6 +78,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createPortScanDetector(config.portScan),
     createSynFloodDetector(config.synFlood),
     createArpScanDetector(config.arpScan),
+    createNdpScanDetector(config.ndpScan),
     createArpSpoofDetector(config.arpSpoof),
     createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),

@@ -1,7 +1,8 @@
 /**
- * Real attack tools, seen live: nmap, hping3, ping, arp-scan, arpspoof,
- * THC's fake_advertise6 and parasite6, iodine and curl in one network namespace attack a host in another, over
- * IPv4 and IPv6 (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
+ * Real attack tools, seen live: nmap (also IPv6's NDP scan), hping3, ping,
+ * arp-scan, arpspoof, THC's fake_advertise6 and parasite6, iodine and curl
+ * in one network namespace attack a host in another, over IPv4 and IPv6
+ * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
  * tcpdump captures on a real Ethernet interface with receive offload. Each
  * attack must raise its alert, with attacker, victim and ATT&CK technique,
@@ -350,6 +351,30 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       ]);
       assertAlert(seen, arpScan);
     });
+
+    await t.step(
+      "nmap -6 -sn: an NDP scan of the victim's on-link range",
+      async () => {
+        // On its own link nmap asks each address by neighbor solicitation
+        // instead of pinging it.
+        const seen = await attack(pair, [
+          "nmap",
+          "-6",
+          "-sn",
+          "-n",
+          "-T5",
+          "--max-retries",
+          "0",
+          `${VICTIM6.replace(/::2$/, "::")}/121`,
+        ]);
+        assertAlert(seen, {
+          kind: "ndp_scan",
+          attacker: ATTACKER6,
+          victim: "",
+          technique: "T1018",
+        });
+      },
+    );
 
     await t.step("arp-scan: an ARP scan of the victim's subnet", async () => {
       const seen = await attack(pair, [

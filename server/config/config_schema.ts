@@ -17,6 +17,7 @@ import { ALERT_KINDS } from "../../detectors/alert.ts";
 import { ALERT_LIFECYCLE_DEFAULTS } from "../../detectors/alert_lifecycle.ts";
 import { ARP_SCAN_DEFAULTS } from "../../detectors/arp_scan.ts";
 import { ARP_SPOOF_DEFAULTS } from "../../detectors/arp_spoof.ts";
+import { NDP_SCAN_DEFAULTS } from "../../detectors/ndp_scan.ts";
 import { NDP_SPOOF_DEFAULTS } from "../../detectors/ndp_spoof.ts";
 import { DATA_EXFIL_DEFAULTS } from "../../detectors/data_exfil.ts";
 import { DNS_PORT_MISUSE_DEFAULTS } from "../../detectors/dns_port_misuse.ts";
@@ -35,6 +36,7 @@ export const DETECTOR_DEFAULTS = {
   portScan: PORT_SCAN_DEFAULTS,
   synFlood: SYN_FLOOD_DEFAULTS,
   arpScan: ARP_SCAN_DEFAULTS,
+  ndpScan: NDP_SCAN_DEFAULTS,
   arpSpoof: ARP_SPOOF_DEFAULTS,
   ndpSpoof: NDP_SPOOF_DEFAULTS,
   icmpFlood: ICMP_FLOOD_DEFAULTS,

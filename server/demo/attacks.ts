@@ -12,6 +12,10 @@
  * - arp_spoof: arpspoof -t <workstation> <gateway>: a reply every second
  *   that the gateway's IP is at the rogue MAC; the victim re-resolves the
  *   gateway in between and the real gateway answers, so the binding flips.
+ * - ndp_scan, in arp_scan's place every other round: nmap -6 -sn of
+ *   fd00::/120 from the rogue device's link-local address, a neighbor
+ *   solicitation for each address, answered by the dual-stack hosts among
+ *   them.
  * - ndp_spoof: THC's fake_advertise6 from the rogue device's link-local
  *   address: an unsolicited neighbor advertisement every second telling a
  *   dual-stack laptop that the gateway's IPv6 address is at the rogue MAC,
@@ -146,6 +150,7 @@ export function planAttack(
         script: (s) => synFlood(ctx, s, startUs),
       };
     case "arp_scan":
+      if (round % 2 === 1) return planAttack(ctx, "ndp_scan", startUs, round);
       return {
         kind,
         startUs,
@@ -165,6 +170,18 @@ export function planAttack(
         description:
           `arpspoof: ${rogue} tells ${victim} that the gateway ${lan.gateway.v4.ip} is at ${lan.rogue.v4.mac}`,
         script: (s) => arpSpoof(ctx, s, startUs),
+      };
+    }
+    case "ndp_scan": {
+      const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
+      return {
+        kind,
+        startUs,
+        attacker: rogueLinkLocal,
+        victim: "",
+        description:
+          `nmap -6 -sn: neighbor solicitations for fd00::/120 from ${rogueLinkLocal}`,
+        script: (s) => ndpScan(ctx, s, startUs),
       };
     }
     case "ndp_spoof": {
@@ -598,6 +615,47 @@ function* arpScan(
           targetMac: rogue.mac,
           targetIp: rogue.ip,
         }, rogue.mac),
+      );
+    }
+    t += Math.round(prng.uniform(3, 5) * MS);
+  }
+}
+
+function* ndpScan(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue.v4;
+  const rogueIp = linkLocalOf(rogue.mac);
+  const dualStack = lan.hosts.filter((host) => host.v6 !== undefined);
+  let t = startUs;
+  for (let last = 1; last <= 0xff; last++) {
+    const targetIp = `fd00::${last.toString(16)}`;
+    yield {
+      atUs: t,
+      bytes: neighborFrame({
+        srcMac: rogue.mac,
+        src: rogueIp,
+        dst: solicitedNodeAddress(targetIp),
+        type: 135,
+        target: targetIp,
+      }),
+    };
+    const host = dualStack.find((candidate) => candidate.v6!.ip === targetIp);
+    if (host !== undefined) {
+      session.emit(
+        t + Math.round(prng.uniform(0.1, 1.5) * MS),
+        neighborFrame({
+          srcMac: host.v4.mac,
+          dstMac: rogue.mac,
+          src: targetIp,
+          dst: rogueIp,
+          type: 136,
+          target: targetIp,
+          flags: host === lan.gateway ? 0xe0 : 0x60,
+        }),
       );
     }
     t += Math.round(prng.uniform(3, 5) * MS);

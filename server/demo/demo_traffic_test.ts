@@ -235,7 +235,7 @@ function analyseDemo(
   return { engine, anomalies };
 }
 
-Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571)", () => {
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan", () => {
   const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
   // Two rounds of the schedule, each attack 7.5 s apart.
   const { engine, anomalies } = analyseDemo(demo, 125);
@@ -252,6 +252,17 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
       [tunnels[1]!.attacker, TUNNEL_SERVER, "T1571"],
     ],
     alerts.map(describe).join("\n"),
+  );
+  const scans = demo.injectedAttacks.filter((a) =>
+    a.kind === "arp_scan" || a.kind === "ndp_scan"
+  );
+  assert.deepEqual(scans.map((a) => a.kind), ["arp_scan", "ndp_scan"]);
+  assert.deepEqual(
+    engine.alerts().filter((a) => a.kind === "ndp_scan").map((a) => [
+      a.attacker,
+      a.mitre.id,
+    ]),
+    [[scans[1]!.attacker, "T1018"]],
   );
   for (const alert of engine.alerts()) {
     assert.ok(

@@ -97,6 +97,7 @@ const CATEGORY: Record<string, string> = {
   "arp_scan": "Detection of a Network Scan",
   "arp_spoof": "Misc Attack",
   "ndp_spoof": "Misc Attack",
+  "ndp_scan": "Detection of a Network Scan",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

@@ -779,14 +779,22 @@ export function createNeighborSpoofCore(
   }
 
   /**
-   * Distinct owners of the live contested claims of `state`: the MACs they
-   * were taken from (or that a reply named), and one for each claim
-   * contested only by being asked for. A man-in-the-middle displaces two
+   * Distinct owners of the live contested claims of `state`, when it has
+   * two or more (else their number): the MACs they were taken from (or
+   * that a reply named), and one for each claim contested only by being
+   * asked for. A man-in-the-middle displaces two
    * (the gateway's and the victim's); a host or VIP that moves to another
    * MAC displaces one, for all its addresses (an IPv6 host has a
    * link-local one beside the others).
    */
   function contestedOwners(state: MacState, nowUs: number): number {
+    // Most MACs contest fewer than two addresses: no list for them (this
+    // runs on every claim frame).
+    let contested = 0;
+    for (const claim of state.claims) {
+      if (claim.contested && nowUs - claim.lastUs < windowUs) contested++;
+    }
+    if (contested < 2) return contested;
     const owners: string[] = [];
     for (const claim of state.claims) {
       if (!claim.contested || nowUs - claim.lastUs >= windowUs) continue;

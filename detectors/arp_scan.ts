@@ -81,6 +81,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
       if (key === "") return;
       core.observe(
         key,
+        key,
         packet.arpSenderMac,
         target,
         packet.timestampUs,

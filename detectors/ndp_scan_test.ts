@@ -70,7 +70,7 @@ Deno.test("ndp_scan: nmap -6 -sn of an on-link range, twice per target, raises o
   assert.equal(finding!.evidence.senderMac, SCANNER_MAC);
   assert.match(
     finding!.summary,
-    /asked for 50 distinct addresses in fd00::\/64 .* neighbor solicitations\): NDP scan$/,
+    /asked for 100 distinct addresses in fd00::\/64 .* neighbor solicitations\): NDP scan$/,
   );
   // One target fewer: nothing, even with the scanner's own address asked.
   assert.deepEqual(
@@ -80,32 +80,36 @@ Deno.test("ndp_scan: nmap -6 -sn of an on-link range, twice per target, raises o
 });
 
 Deno.test("ndp_scan: what is no probe raises nothing", () => {
-  const many = 200;
+  const many = 300;
   const variants: Partial<Parameters<typeof neighborFrame>[0]>[] = [
-    // Reachability checks of known neighbours: unicast solicitations.
-    { dst: "fd00::ffff" },
     // Routed from another link, or another code.
     { hopLimit: 64 },
     { code: 1 },
+    // Duplicate address detection: from ::, without the option.
+    { src: "::", linkMac: null },
   ];
   for (const changes of variants) {
-    const packets = sweep(many, 5_000, changes).map((packet, i) =>
-      "dst" in changes
-        ? ask(packet.timestampUs, `fd00::${(i + 1).toString(16)}`, {
-          ...changes,
-          dst: `fd00::${(i + 1).toString(16)}`,
-        })
-        : packet
+    assert.deepEqual(
+      scans(sweep(many, 5_000, changes)),
+      [],
+      JSON.stringify(changes),
     );
-    assert.deepEqual(scans(packets), [], JSON.stringify(changes));
   }
-  // Advertisements, solicitations of one's own address, echo requests, ARP.
+  // Reachability checks of known neighbours: to each one's own address and
+  // MAC.
+  const unicast = sweep(many, 5_000).map((packet) =>
+    ask(packet.timestampUs, packet.ndTarget, {
+      dst: packet.ndTarget,
+      dstMac: "02:00:00:00:00:01",
+    })
+  );
+  assert.deepEqual(scans(unicast), []);
+  // Advertisements (a proxy announcing many addresses), echo requests, ARP.
   const others: PacketRecord[] = [];
   for (let i = 0; i < many; i++) {
     const atUs = T0 + i * 5_000;
     const target = `fd00::${(i + 1).toString(16)}`;
     others.push(
-      // A proxy announcing many addresses from one.
       nd(atUs, {
         srcMac: SCANNER_MAC,
         src: SCANNER,
@@ -114,7 +118,6 @@ Deno.test("ndp_scan: what is no probe raises nothing", () => {
         target,
         flags: 0x20,
       }),
-      ask(atUs + 1, SCANNER),
       decodeFrame(
         icmpFrame({
           srcMac: SCANNER_MAC,
@@ -136,12 +139,48 @@ Deno.test("ndp_scan: what is no probe raises nothing", () => {
   assert.deepEqual(scans(others), []);
 });
 
-Deno.test("ndp_scan: a scan from :: (duplicate address detection's source) is keyed by the Ethernet source", () => {
-  const findings = scans(sweep(60, 5_000, { src: "::", linkMac: null }));
-  assert.equal(findings.length, 1);
-  assert.equal(findings[0]!.attacker, SCANNER_MAC);
-  // A host checking its own few addresses stays far below.
-  assert.deepEqual(scans(sweep(4, 5_000, { src: "::", linkMac: null })), []);
+Deno.test("ndp_scan: senders are their MACs: a host asking from two addresses, or a scanner forging a source per probe, is one sender", () => {
+  const threshold = NDP_SCAN_DEFAULTS.targetThreshold;
+  // Link-local and global sources in turn.
+  const GLOBAL = "fd00::66";
+  const alternating = sweep(threshold, 5_000).map((packet, i) =>
+    i % 2 === 0 ? packet : ask(packet.timestampUs, packet.ndTarget, {
+      src: GLOBAL,
+    })
+  );
+  const [found] = scans(alternating);
+  assert.equal(found?.evidence.distinctTargets, threshold);
+  // Named by the address it last asked from.
+  assert.equal(found?.attacker, GLOBAL);
+  // A new forged source for every probe, from one NIC.
+  const forged = sweep(threshold, 5_000).map((packet, i) =>
+    ask(packet.timestampUs, packet.ndTarget, {
+      src: `fe80::${(i + 1).toString(16)}:1`,
+      linkMac: `02:00:00:00:${(i >> 8).toString(16)}:${
+        (i & 0xff).toString(16)
+      }`,
+    })
+  );
+  const [forgedScan] = scans(forged);
+  assert.equal(forgedScan?.evidence.senderMac, SCANNER_MAC);
+  // A solicitation for a unicast address in a broadcast frame, which the
+  // target answers all the same, is a probe.
+  const inBroadcast = sweep(threshold, 5_000).map((packet) =>
+    ask(packet.timestampUs, packet.ndTarget, {
+      dst: packet.ndTarget,
+      dstMac: "ff:ff:ff:ff:ff:ff",
+    })
+  );
+  assert.equal(scans(inBroadcast).length, 1);
+});
+
+Deno.test("ndp_scan: each VLAN's sender counts apart (a router's one MAC on many VLANs)", () => {
+  const threshold = NDP_SCAN_DEFAULTS.targetThreshold;
+  const packets = sweep(threshold, 5_000);
+  packets.forEach((packet, i) => packet.vlanId = 10 + (i % 2));
+  assert.deepEqual(scans(packets), []);
+  packets.forEach((packet) => packet.vlanId = 10);
+  assert.equal(scans(packets).length, 1);
 });
 
 Deno.test("ndp_scan: a slow sweep below the rate is not found", () => {

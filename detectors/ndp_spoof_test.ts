@@ -642,3 +642,19 @@ Deno.test("ndp_spoof: ARP frames and other ICMPv6 messages are not its business"
     /NDP spoof detector/,
   );
 });
+
+Deno.test("ndp_spoof: one address taken from two owners in turn is no multiple_ips", () => {
+  // The poisoner takes the gateway's address over, the gateway fails over
+  // to a second router, and the poisoner takes it over again.
+  const SECOND_GW_MAC = "50:a7:2b:73:a9:c7";
+  const packets = [
+    ...normalTraffic(T0),
+    advertisement(T0 + 10 * SECOND_US, EVIL_MAC, ALL_NODES, GW, O),
+    advertisement(T0 + 20 * SECOND_US, SECOND_GW_MAC, ALL_NODES, GW, R | O),
+    advertisement(T0 + 30 * SECOND_US, EVIL_MAC, ALL_NODES, GW, O),
+  ];
+  const last = spoofFindings(packets).at(-1);
+  assert.equal(last?.key, EVIL_MAC);
+  assert.deepEqual(last?.evidence.realMacs, [GW_MAC, SECOND_GW_MAC]);
+  assert.deepEqual(last?.evidence.reasons, ["flip_flop"]);
+});

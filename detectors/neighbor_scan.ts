@@ -87,8 +87,10 @@ const EXPIRY_INTERVAL_US = 1_000_000;
 
 /** Per-sender state. */
 interface SenderState extends AdmittedEntry {
-  /** Sender IP, or sender MAC when it probes from the unspecified address. */
+  /** The sender as its detector keys it: its IP (ARP) or MAC (NDP). */
   key: string;
+  /** The sender's address in findings: its latest, or `key`. */
+  address: string;
   senderMac: string;
   /** Target addresses asked for (IPv4 as unsigned 32-bit numbers, IPv6 as text); its probes are the requests. */
   fanOut: FanOut<number | string>;
@@ -107,12 +109,13 @@ export interface NeighborScanProtocol {
 /** The scan logic shared by ARP and NDP, fed one request at a time. */
 export interface NeighborScanCore {
   /**
-   * Counts a request from `key` (the sender's address, or its MAC when it
-   * asks from the unspecified address), at `senderMac`, for `target`;
-   * calls `report` when it makes or grows a scan.
+   * Counts a request from the sender `key` (its address, or its MAC), at
+   * `senderMac` and named `address` in findings, for `target`; calls
+   * `report` when it makes or grows a scan.
    */
   observe(
     key: string,
+    address: string,
     senderMac: string,
     target: number | string,
     nowUs: number,
@@ -176,6 +179,7 @@ export function createNeighborScanCore(
 
   function observe(
     key: string,
+    address: string,
     senderMac: string,
     target: number | string,
     nowUs: number,
@@ -191,6 +195,7 @@ export function createNeighborScanCore(
       if (admission.refuses(senders, hash)) return;
       state = {
         key,
+        address,
         hash,
         unsyncedHits: 0,
         unsyncedGeneration: 0,
@@ -200,6 +205,7 @@ export function createNeighborScanCore(
       senders.set(key, state);
     } else {
       admission.countHit(state);
+      state.address = address;
     }
     if (observeFanOut(state.fanOut, target, nowUs, limits)) {
       // At its last new target: a finding that a repeated probe made due
@@ -236,11 +242,11 @@ function findingOf(
     // The incident's first probe: the alert's first seen, and its slice's start.
     startUs: fanOut.startUs,
     severity: summary.severity,
-    attacker: state.key,
+    attacker: state.address,
     victim: "",
     domain: "",
     summary:
-      `${state.key} asked for ${distinctTargets} distinct addresses${where} within ${durationSeconds} s (${fanOut.probes} ${protocol.requests}): ${protocol.name} scan`,
+      `${state.address} asked for ${distinctTargets} distinct addresses${where} within ${durationSeconds} s (${fanOut.probes} ${protocol.requests}): ${protocol.name} scan`,
     evidence: {
       distinctTargets,
       scanTargets: fanOut.incidentTargets,

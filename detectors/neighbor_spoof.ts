@@ -27,12 +27,13 @@
  *  - `claims_requested_ip`: it claims an IP that it also asks for (who-has X
  *    tell Y from the MAC that claimed X: it knows X is someone else's, which
  *    is how a poisoner learns the real MACs it relays to);
- *  - `multiple_ips`: it claims IPs that two or more other hosts own (a
- *    man-in-the-middle poisons both ends: the gateway's IP to the victim and
- *    the victim's IP to the gateway). Hosts are told apart by the MACs the
- *    IPs were taken from: a host or VIP that moves to another MAC takes all
- *    its addresses from one (an IPv6 interface has a link-local one beside
- *    the others);
+ *  - `multiple_ips`: it claims two or more IPs that, between them, two or
+ *    more other hosts own (a man-in-the-middle poisons both ends: the
+ *    gateway's IP to the victim and the victim's IP to the gateway). Hosts
+ *    are told apart by the MACs the IPs were taken from: a host or VIP that
+ *    moves to another MAC takes all its addresses from one (an IPv6
+ *    interface has a link-local one beside the others), and one IP taken
+ *    from two owners in turn is one IP;
  *  - `flip_flop`: it takes an IP over from another MAC that claimed it less
  *    than `bindingFreshUs` before, `minTakeovers` times (the binding flips
  *    back and forth between the real owner and the poisoner). An

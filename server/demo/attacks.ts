@@ -43,7 +43,7 @@ import {
 import { formatIpv6 } from "../../capture/decode/address.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
-import { pingPayload } from "./background.ts";
+import { neighbourDiscovery, pingPayload } from "./background.ts";
 import type { DemoContext } from "./demo_context.ts";
 import {
   DNS_TYPE,
@@ -654,7 +654,7 @@ function* ndpScan(
           dst: rogueIp,
           type: 136,
           target: targetIp,
-          flags: host === lan.gateway ? 0xe0 : 0x60,
+          flags: host === lan.gateway ? ROUTER_ADVERTISED : HOST_ADVERTISED,
         }),
       );
     }
@@ -721,6 +721,10 @@ function* poisonEverySecond(
   }
 }
 
+/** Neighbor advertisement flags of a host's answer (solicited, override) and a router's (router too). */
+const HOST_ADVERTISED = 0x60;
+const ROUTER_ADVERTISED = 0xe0;
+
 /** The dual-stack laptop that the NDP spoofing demo poisons. */
 function ndpVictim(ctx: DemoContext): LanHost {
   return ctx.lan.host("mbp-ben");
@@ -738,41 +742,6 @@ function linkLocalOf(mac: string): string {
   return formatIpv6(address, 0);
 }
 
-/** `asker` (from `askerIp`) solicits `target`'s IPv6 address and `target` answers. */
-function* solicit(
-  ctx: DemoContext,
-  asker: LanHost,
-  askerIp: string,
-  target: LanHost,
-  startUs: number,
-): SubScript {
-  const targetIp = target.v6!.ip;
-  yield {
-    atUs: startUs,
-    bytes: neighborFrame({
-      srcMac: asker.v4.mac,
-      src: askerIp,
-      dst: solicitedNodeAddress(targetIp),
-      type: 135,
-      target: targetIp,
-    }),
-  };
-  const replyUs = startUs + Math.round(ctx.prng.uniform(0.1, 0.8) * MS);
-  yield {
-    atUs: replyUs,
-    bytes: neighborFrame({
-      srcMac: target.v4.mac,
-      dstMac: asker.v4.mac,
-      src: targetIp,
-      dst: askerIp,
-      type: 136,
-      target: targetIp,
-      flags: target === ctx.lan.gateway ? 0xe0 : 0x60,
-    }),
-  };
-  return replyUs;
-}
-
 function* ndpSpoof(
   ctx: DemoContext,
   _session: Session,
@@ -785,7 +754,15 @@ function* ndpSpoof(
   const gatewayIp = gateway.v6!.ip;
   const victim = ndpVictim(ctx);
   const victimIp = victim.v6!.ip;
-  const t = yield* solicit(ctx, rogue, rogueIp, gateway, startUs);
+  // The rogue asks from its link-local address; the gateway answers as a
+  // router.
+  const t = yield* neighbourDiscovery(
+    ctx,
+    { ...rogue.v4, ip: rogueIp },
+    gateway.v6!,
+    startUs,
+    ROUTER_ADVERTISED,
+  );
   // fake_advertise6 -r -w 1 <iface> <gateway> <victim>: router and
   // override flags, from the advertised address, the rogue's MAC inside.
   const forged = () =>
@@ -802,7 +779,14 @@ function* ndpSpoof(
     ctx,
     t,
     forged,
-    (askUs) => solicit(ctx, victim, victimIp, gateway, askUs),
+    (askUs) =>
+      neighbourDiscovery(
+        ctx,
+        victim.v6!,
+        gateway.v6!,
+        askUs,
+        ROUTER_ADVERTISED,
+      ),
   );
 }
 

@@ -52,7 +52,11 @@ import {
   tlsSegmentCount,
   tlsSegments,
 } from "./transfers.ts";
-import { arpFrame, parseIpv6, parseMac } from "../../capture/frame_builder.ts";
+import {
+  arpFrame,
+  neighborFrame,
+  solicitedNodeAddress,
+} from "../../capture/frame_builder.ts";
 import { type Endpoint, icmpFrame, TcpConnection, udpFrame } from "./wire.ts";
 
 /** A background session chosen to start now, with the frames it is expected to send. */
@@ -623,49 +627,43 @@ function* ping(
   }
 }
 
-/** An ICMPv6 neighbour solicitation for `target` and its advertisement (RFC 4861 section 4.3–4.4). */
-function* neighbourDiscovery(
+/**
+ * An ICMPv6 neighbour solicitation for `target` by `asker` and its
+ * advertisement (RFC 4861 sections 4.3–4.4), with the advertisement's
+ * `flags` (solicited + override by default; a router adds 0x80). Returns
+ * the advertisement's time.
+ */
+export function* neighbourDiscovery(
   ctx: DemoContext,
   asker: Endpoint,
   target: Endpoint,
   startUs: number,
+  flags = 0x60,
 ): SubScript {
-  const targetBytes = parseIpv6(target.ip);
-  const solicitedNode = `ff02::1:ff${hex2(targetBytes[13]!)}:${
-    hex2(targetBytes[14]!)
-  }${hex2(targetBytes[15]!)}`;
-  const multicastMac = `33:33:ff:${hex2(targetBytes[13]!)}:${
-    hex2(targetBytes[14]!)
-  }:${hex2(targetBytes[15]!)}`;
-  const solicitation = new Uint8Array(24);
-  solicitation.set(targetBytes);
-  solicitation.set([1, 1, ...parseMac(asker.mac)], 16);
   yield {
     atUs: startUs,
-    bytes: icmpFrame(
-      asker,
-      { ...target, ip: solicitedNode },
-      { type: 135 },
-      solicitation,
-      { ttl: 255, dstMac: multicastMac },
-    ),
+    bytes: neighborFrame({
+      srcMac: asker.mac,
+      src: asker.ip,
+      dst: solicitedNodeAddress(target.ip),
+      type: 135,
+      target: target.ip,
+    }),
   };
-  const advertisement = new Uint8Array(24);
-  advertisement.set(targetBytes);
-  advertisement.set([2, 1, ...parseMac(target.mac)], 16);
   const answerUs = startUs + Math.round(ctx.prng.uniform(0.1, 0.8) * MS);
-  // Flags: solicited + override (0x60 in the first byte of the reserved field).
   yield {
     atUs: answerUs,
-    bytes: icmpFrame(target, asker, { type: 136, id: 0x6000 }, advertisement, {
-      ttl: 255,
+    bytes: neighborFrame({
+      srcMac: target.mac,
+      dstMac: asker.mac,
+      src: target.ip,
+      dst: asker.ip,
+      type: 136,
+      target: target.ip,
+      flags,
     }),
   };
   return answerUs;
-}
-
-function hex2(value: number): string {
-  return value.toString(16).padStart(2, "0");
 }
 
 function* pingV6(

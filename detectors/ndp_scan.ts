@@ -38,6 +38,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { isGroupDestination } from "./addresses.ts";
 import type { FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND } from "./detector.ts";
 import {
@@ -95,7 +96,7 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
       // To a group; a unicast one re-checks a neighbour already known.
       const frameTo = packet.dstMac;
       if (
-        !packet.dstAddress.startsWith("ff") &&
+        !isGroupDestination(packet) &&
         !(frameTo !== "" && isGroupMac(frameTo))
       ) return;
       const mac = packet.srcMac !== "" ? packet.srcMac : packet.ndLinkMac;

@@ -67,6 +67,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
+import { isGroupDestination } from "./addresses.ts";
 import type { FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND } from "./detector.ts";
 import {
@@ -141,7 +142,7 @@ export function createNdpSpoofDetector(
     if (mac === "" || target === "") return;
     const flags = packet.ndFlags;
     const targetKey = addressKey(target);
-    const multicast = packet.dstAddress.startsWith("ff");
+    const multicast = isGroupDestination(packet);
     if (multicast && (flags & FLAG_SOLICITED) !== 0) return;
     const overrides = (flags & FLAG_OVERRIDE) !== 0;
     if (

@@ -1,7 +1,7 @@
 /**
  * ICMP (RFC 792) and ICMPv6 (RFC 4443) headers, read in place, with the
  * packet quoted by an error message, and the target, flags and link-layer
- * address of IPv6 neighbor solicitations and advertisements (RFC 4861).
+ * address of IPv6 Neighbor Discovery messages (RFC 4861).
  *
  * @module
  */

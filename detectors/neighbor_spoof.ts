@@ -520,12 +520,15 @@ export function createNeighborSpoofCore(
     askerMac: string,
     nowUs: number,
   ): void {
-    const bound = bindings.peek(scoped(requester, vlanId));
-    if (
-      bound !== undefined && bound.mac !== askerMac &&
-      nowUs - bound.lastUs < bindingFreshUs
-    ) return;
+    if (isBoundElsewhere(scoped(requester, vlanId), askerMac, nowUs)) return;
     notePending(requesterKey, askedKey, askerMac, nowUs);
+  }
+
+  /** Whether another MAC than `mac` claimed the (scoped) `ip` within `bindingFreshUs` before `nowUs`. */
+  function isBoundElsewhere(ip: string, mac: string, nowUs: number): boolean {
+    const bound = bindings.peek(ip);
+    return bound !== undefined && bound.mac !== mac &&
+      nowUs - bound.lastUs < bindingFreshUs;
   }
 
   function isAnswering(
@@ -581,13 +584,10 @@ export function createNeighborSpoofCore(
       }
     }
     if (rawSenderIp === unspecified) return; // a probe claims nothing
-    if (!message.overrides) {
-      // It fills an empty entry only: no takeover of a fresh binding.
-      const bound = bindings.peek(senderIp);
-      if (
-        bound !== undefined && bound.mac !== senderMac &&
-        nowUs - bound.lastUs < bindingFreshUs
-      ) return;
+    // Without override it fills an empty entry only: no takeover of a
+    // fresh binding.
+    if (!message.overrides && isBoundElsewhere(senderIp, senderMac, nowUs)) {
+      return;
     }
 
     const claim = claimOf(state, senderIp, nowUs);

@@ -50,7 +50,9 @@
  * flood goes on whenever half-open doubles or every `reportIntervalUs`. The
  * alert's MITRE technique is T1499.001 (OS Exhaustion Flood: the listen
  * queue); a finding at ≥ `volumetricSynRate` SYN/s carries T1498 (Network
- * Denial of Service) instead.
+ * Denial of Service) instead, the rate taken over at least 20 ms (a
+ * receiver under load may timestamp a backlog of SYNs within a
+ * millisecond).
  *
  * Limits: a flood at a closed port whose resets the capture does not see
  * is found by its half-open SYNs, not its refusals; a flood from fewer than
@@ -1140,7 +1142,12 @@ function windowRates(
   firstSeenUs: number,
   nowUs: number,
   windowUs: number,
-): { attempts: number; synPackets: number; synRate: number } {
+): {
+  attempts: number;
+  synPackets: number;
+  synRate: number;
+  volumetricRate: number;
+} {
   const weight = previousBucketWeight(buckets, nowUs, windowUs);
   const synPackets = windowedCount(
     buckets.synPackets,
@@ -1156,8 +1163,18 @@ function windowRates(
     attempts: windowedCount(buckets.attempts, buckets.previousAttempts, weight),
     synPackets,
     synRate: Math.round(synPackets / spanSeconds),
+    volumetricRate: synPackets /
+      Math.max(VOLUMETRIC_MIN_SPAN_S, spanSeconds),
   };
 }
+
+/**
+ * The shortest span over which a rate is taken as volumetric, s: a burst of
+ * a few hundred SYNs that a busy receiver timestamps within a millisecond
+ * (the kernel handing a backlog of them up in one go) is no proof of
+ * 100 000 SYN/s; 20 ms of them is (2 000 SYNs).
+ */
+const VOLUMETRIC_MIN_SPAN_S = 0.02;
 
 /** Distinct sources: exact below the cap, else a linear-counting estimate from the bitmap. */
 function distinctSourcesOf(
@@ -1192,7 +1209,7 @@ function findingOf(
   const { target } = flood;
   const victim = addressTextOf(target.victim.addressKey, target.victim.address);
   const windowSeconds = config.windowUs / 1e6;
-  const { attempts, synPackets, synRate } = windowRates(
+  const { attempts, synPackets, synRate, volumetricRate } = windowRates(
     target,
     target.firstSeenUs,
     nowUs,
@@ -1205,7 +1222,7 @@ function findingOf(
   const from = attacker !== ""
     ? `from ${attacker} (${Math.round(share * 100)} % of the SYNs)`
     : `from ${sources.estimated ? "about " : ""}${sources.count} sources`;
-  const volumetric = synRate >= config.volumetricSynRate;
+  const volumetric = volumetricRate >= config.volumetricSynRate;
   const kindOfFlood = `${volumetric ? "volumetric " : ""}SYN flood`;
   return {
     kind: "syn_flood",
@@ -1261,7 +1278,7 @@ function spreadFindingOf(
   const { victim } = spread;
   const address = addressTextOf(victim.addressKey, victim.address);
   const windowSeconds = config.windowUs / 1e6;
-  const { attempts, synPackets, synRate } = windowRates(
+  const { attempts, synPackets, synRate, volumetricRate } = windowRates(
     victim,
     victim.firstSeenUs,
     nowUs,
@@ -1276,7 +1293,7 @@ function spreadFindingOf(
     linearCount(spread.portBits, SPREAD_BITS),
     spread.syns,
   );
-  const volumetric = synRate >= config.volumetricSynRate;
+  const volumetric = volumetricRate >= config.volumetricSynRate;
   const kindOfFlood = `${volumetric ? "volumetric " : ""}SYN flood`;
   const over =
     `over about ${ports} ports within ${windowSeconds} s (${synRate} SYN/s) from about ${sources} sources`;

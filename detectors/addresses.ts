@@ -116,3 +116,8 @@ export function isGroupAddress(address: string): boolean {
 export function isUnspecifiedAddress(address: string): boolean {
   return address === "0.0.0.0" || address === "::";
 }
+
+/** Whether `address` (RFC 5952 text) is IPv6 link-local unicast, fe80::/10: where routers send Neighbor Discovery from. */
+export function isLinkLocalAddress(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/.test(address);
+}

@@ -57,12 +57,18 @@ export const PACKET_KIND = {
   OTHER: 16,
   /** Carries a DNS message (besides its TCP or UDP bit). */
   DNS: 32,
+  /** An ICMPv6 Neighbor Discovery message, types 133–137 (besides its ICMP bit). */
+  NEIGHBOR_DISCOVERY: 64,
 } as const;
 
 /** Every {@linkcode PACKET_KIND} bit. */
-export const ALL_PACKET_KINDS = 63;
+export const ALL_PACKET_KINDS = 127;
 
-/** The {@linkcode PACKET_KIND} bits of a packet: one for its transport (or ARP, or OTHER), plus DNS when it carries a DNS message. */
+/** ICMPv6 types of Neighbor Discovery (RFC 4861): router solicitation … redirect. */
+const FIRST_ND_TYPE = 133;
+const LAST_ND_TYPE = 137;
+
+/** The {@linkcode PACKET_KIND} bits of a packet: one for its transport (or ARP, or OTHER), plus DNS when it carries a DNS message, plus NEIGHBOR_DISCOVERY for those ICMPv6 messages. */
 export function packetKindsOf(packet: PacketRecord): number {
   const dns = packet.dnsId >= 0 ? PACKET_KIND.DNS : 0;
   switch (packet.transport) {
@@ -71,8 +77,13 @@ export function packetKindsOf(packet: PacketRecord): number {
     case "udp":
       return PACKET_KIND.UDP | dns;
     case "icmp":
-    case "icmpv6":
       return PACKET_KIND.ICMP;
+    case "icmpv6": {
+      const type = packet.icmpType;
+      return type >= FIRST_ND_TYPE && type <= LAST_ND_TYPE
+        ? PACKET_KIND.ICMP | PACKET_KIND.NEIGHBOR_DISCOVERY
+        : PACKET_KIND.ICMP;
+    }
   }
   return packet.network === "arp" ? PACKET_KIND.ARP : PACKET_KIND.OTHER;
 }

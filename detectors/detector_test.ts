@@ -11,6 +11,7 @@ import {
 import {
   dnsMessage,
   icmpFrame,
+  neighborFrame,
   tcpFrame,
   udpFrame,
 } from "../capture/frame_builder.ts";
@@ -19,7 +20,7 @@ function decoded(frame: Uint8Array) {
   return decodePacket(rawRecord(frame), new AnomalyCounter());
 }
 
-Deno.test("packetKindsOf() names the transport, ARP or other, and DNS besides", () => {
+Deno.test("packetKindsOf() names the transport, ARP or other, and DNS and neighbor discovery besides", () => {
   const ports = { srcPort: 40000, dstPort: 80 };
   const query = dnsMessage({ id: 7, name: "example.com", qtype: 1 });
   const cases: [string, Uint8Array, number][] = [
@@ -38,6 +39,32 @@ Deno.test("packetKindsOf() names the transport, ARP or other, and DNS besides", 
     [
       "ICMPv6",
       icmpFrame(V6, { type: 128, code: 0, id: 1, seq: 1 }),
+      PACKET_KIND.ICMP,
+    ],
+    [
+      "ICMPv6 router advertisement",
+      neighborFrame({
+        srcMac: V6.srcMac,
+        src: "fe80::1",
+        dst: "ff02::1",
+        type: 134,
+      }),
+      PACKET_KIND.ICMP | PACKET_KIND.NEIGHBOR_DISCOVERY,
+    ],
+    [
+      "ICMPv6 neighbor solicitation",
+      neighborFrame({
+        srcMac: V6.srcMac,
+        src: V6.src,
+        dst: "ff02::1:ff00:2",
+        type: 135,
+        target: V6.dst,
+      }),
+      PACKET_KIND.ICMP | PACKET_KIND.NEIGHBOR_DISCOVERY,
+    ],
+    [
+      "ICMPv6 packet too big, type 2",
+      icmpFrame(V6, { type: 2, code: 0 }, new Uint8Array(48)),
       PACKET_KIND.ICMP,
     ],
     [

@@ -83,7 +83,7 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
   });
   return {
     name: "ndp_scan",
-    packetKinds: PACKET_KIND.ICMP,
+    packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (
         packet.icmpType !== NEIGHBOR_SOLICITATION ||

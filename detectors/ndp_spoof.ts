@@ -67,7 +67,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
-import { isGroupDestination } from "./addresses.ts";
+import { isGroupDestination, isLinkLocalAddress } from "./addresses.ts";
 import type { FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND } from "./detector.ts";
 import {
@@ -173,7 +173,7 @@ export function createNdpSpoofDetector(
 
   return {
     name: "ndp_spoof",
-    packetKinds: PACKET_KIND.ICMP,
+    packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY,
     observe(packet: PacketRecord, report: FindingSink): void {
       const type = packet.icmpType;
       if (
@@ -194,7 +194,7 @@ export function createNdpSpoofDetector(
           // Routers come from their link-local address (section 6.1.2).
           if (
             mac === "" || source === "::" ||
-            (type === ROUTER_ADVERTISEMENT && !isLinkLocal(source))
+            (type === ROUTER_ADVERTISEMENT && !isLinkLocalAddress(source))
           ) return;
           announce(mac, source, packet.srcAddressKey, report);
           return;
@@ -202,7 +202,9 @@ export function createNdpSpoofDetector(
           // The router's word, to the redirected host, that the target is
           // at this MAC (section 8.3).
           const target = packet.ndTarget;
-          if (mac === "" || target === "" || !isLinkLocal(source)) return;
+          if (mac === "" || target === "" || !isLinkLocalAddress(source)) {
+            return;
+          }
           announce(mac, target, addressKey(target), report);
           return;
         }
@@ -242,9 +244,4 @@ export function createNdpSpoofDetector(
     tables: core.tables,
     flush: core.flush,
   };
-}
-
-/** Whether `address` (RFC 5952 text) is link-local unicast, fe80::/10. */
-function isLinkLocal(address: string): boolean {
-  return /^fe[89ab][0-9a-f]:/.test(address);
 }

@@ -94,6 +94,8 @@ export class DecodedPacket implements PacketRecord {
   ndTarget = "";
   ndFlags = -1;
   ndLinkMac = "";
+  ndRouterLifetimeS = -1;
+  ndPrefixes = "";
   app: AppHint = "";
   dnsId = -1;
   dnsResponse = false;

@@ -67,8 +67,33 @@ export function icmpText(packet: PacketRecord): string {
     text += `, quoting ${protocol} ${address}`;
   }
   if (packet.ndTarget !== "") text += neighborText(packet);
+  if (packet.ndRouterLifetimeS >= 0) text += routerText(packet);
   return text;
 }
+
+/** A router advertisement, tcpdump's way and more: ", router lifetime 1800s, prf high, prefixes 2001:db8::/64 (from MAC)". */
+function routerText(packet: PacketRecord): string {
+  const flags = packet.ndFlags;
+  const letters = RA_FLAG_LETTERS.filter(([bit]) => (flags & bit) !== 0)
+    .map(([, letter]) => letter).join("");
+  const prefixes = packet.ndPrefixes.replaceAll(",", " ");
+  const mac = packet.ndLinkMac;
+  return `, router lifetime ${packet.ndRouterLifetimeS}s, prf ${
+    ROUTER_PREFERENCES[(flags >> 3) & 3]
+  }${letters !== "" ? ` [${letters}]` : ""}${
+    prefixes !== "" ? `, prefixes ${prefixes}` : ""
+  }${mac !== "" ? ` (from ${mac})` : ""}`;
+}
+
+/** Router advertisement flags and their letters: managed, other configuration, home agent. */
+const RA_FLAG_LETTERS: readonly (readonly [number, string])[] = [
+  [0x80, "M"],
+  [0x40, "O"],
+  [0x20, "H"],
+];
+
+/** A router advertisement's default router preference by its two bits (RFC 4191 section 2.2). */
+const ROUTER_PREFERENCES = ["medium", "high", "reserved", "low"] as const;
 
 /** A neighbor solicitation's question or an advertisement's answer, tcpdump's way: ", who has X" or ", X is at MAC [flags]". */
 function neighborText(packet: PacketRecord): string {

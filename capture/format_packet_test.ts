@@ -184,7 +184,7 @@ Deno.test("formatPacketLine() says a DNS message without a question has none", (
   assert.match(formatPacketLine(bare), / DNS query id 7 \(no question\)$/);
 });
 
-Deno.test("formatPacketLine() says what a neighbor solicitation asks and an advertisement answers", () => {
+Deno.test("formatPacketLine() says what a neighbor solicitation asks, an advertisement answers and a router offers", () => {
   const line = (fields: Parameters<typeof neighborFrame>[0]) =>
     formatPacketLine(decodeFrame(neighborFrame(fields)).packet);
   assert.match(
@@ -218,5 +218,32 @@ Deno.test("formatPacketLine() says what a neighbor solicitation asks and an adve
       linkMac: null,
     }),
     /: ICMP6 neighbor advertisement, fe80::2 is at \(no address\)$/,
+  );
+  // A router advertisement: lifetime, preference, flags, prefixes.
+  assert.match(
+    line({
+      srcMac: "02:00:00:00:00:02",
+      src: "fe80::2",
+      dst: "ff02::1",
+      type: 134,
+      flags: 0xc8,
+      routerLifetimeS: 1800,
+      prefixes: [
+        { prefix: "2001:db8:1::", length: 64 },
+        { prefix: "2001:db8:2::", length: 64 },
+      ],
+    }),
+    /: ICMP6 router advertisement, router lifetime 1800s, prf high \[MO\], prefixes 2001:db8:1::\/64 2001:db8:2::\/64 \(from 02:00:00:00:00:02\)$/,
+  );
+  assert.match(
+    line({
+      srcMac: "02:00:00:00:00:02",
+      src: "fe80::2",
+      dst: "ff02::1",
+      type: 134,
+      flags: 0x18,
+      linkMac: null,
+    }),
+    /: ICMP6 router advertisement, router lifetime 0s, prf low$/,
   );
 });

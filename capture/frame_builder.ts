@@ -486,12 +486,44 @@ export interface NeighborOptions {
   destination?: string;
   /** The link-layer address option's MAC (source for 133–135, target for 136 and 137); null for none. */
   linkMac?: string | null;
-  /** Advertisement flags byte: router 0x80, solicited 0x40, override 0x20. */
+  /** Advertisement flags byte: router 0x80, solicited 0x40, override 0x20; a router advertisement's: managed 0x80, other 0x40, preference 0x18 (0x08 high, 0x18 low). */
   flags?: number;
   /** 255 unless set: receivers discard any other (RFC 4861 section 7.1). */
   hopLimit?: number;
   /** ICMPv6 code; 0, the only one receivers take, unless set. */
   code?: number;
+  /** A router advertisement's router lifetime, s (0 unless set: not a default router). */
+  routerLifetimeS?: number;
+  /** A router advertisement's prefix information options, after the link-layer address option. */
+  prefixes?: readonly PrefixOption[];
+  /** 802.1Q VLAN ids, outermost first. */
+  vlanIds?: number[];
+}
+
+/** A prefix information option (RFC 4861 section 4.6.2) of a router advertisement. */
+export interface PrefixOption {
+  /** The prefix, "2001:db8:1::". */
+  prefix: string;
+  length: number;
+  /** On-link 0x80, autonomous 0x40; both unless set. */
+  flags?: number;
+  /** Valid lifetime, s; 86400 unless set (preferred: half of it). */
+  validLifetimeS?: number;
+}
+
+/** A prefix information option's 32 bytes. */
+function prefixOption(option: PrefixOption): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(32);
+  const view = new DataView(bytes.buffer);
+  const valid = option.validLifetimeS ?? 86_400;
+  bytes[0] = 3;
+  bytes[1] = 4;
+  bytes[2] = option.length;
+  bytes[3] = option.flags ?? 0xc0;
+  view.setUint32(4, valid);
+  view.setUint32(8, Math.floor(valid / 2));
+  bytes.set(parseIpv6(option.prefix), 16);
+  return bytes;
 }
 
 /** Builds an Ethernet/IPv6 Neighbor Discovery message (RFC 4861 sections 4.1–4.5) with a valid checksum. */
@@ -502,9 +534,13 @@ export function neighborFrame(
     ? options.srcMac
     : options.linkMac;
   const type = options.type;
-  const option = linkMac === null ? new Uint8Array(0) : concat(
+  const linkOption = linkMac === null ? new Uint8Array(0) : concat(
     new Uint8Array([type === 136 || type === 137 ? 2 : 1, 1]),
     parseMac(linkMac),
+  );
+  const option = concat(
+    linkOption,
+    ...(options.prefixes ?? []).map(prefixOption),
   );
   const target = options.target ?? "::";
   // After the first 8 bytes: a router advertisement's reachable time and
@@ -516,10 +552,14 @@ export function neighborFrame(
     : type === 137
     ? concat(parseIpv6(target), parseIpv6(options.destination ?? target))
     : parseIpv6(target);
+  // A router advertisement: current hop limit 64, flags, router lifetime.
   const message = icmpMessage({
     type,
     code: options.code ?? 0,
-    id: (options.flags ?? 0) << 8,
+    id: type === 134
+      ? (64 << 8) | (options.flags ?? 0)
+      : (options.flags ?? 0) << 8,
+    seq: type === 134 ? options.routerLifetimeS ?? 0 : 0,
     v6: { src: options.src, dst: options.dst },
   }, concat(fixed, option));
   const dst = parseIpv6(options.dst);
@@ -534,6 +574,7 @@ export function neighborFrame(
       srcMac: options.srcMac,
       dstMac: options.dstMac ?? multicastMac ?? "ff:ff:ff:ff:ff:ff",
       etherType: ETHER_TYPE.IPV6,
+      vlanIds: options.vlanIds ?? [],
     },
     ipv6Packet({
       src: options.src,

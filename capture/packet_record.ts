@@ -144,10 +144,24 @@ export interface PacketRecord {
   arpTargetMac: string;
   /** Target address of an IPv6 neighbor solicitation, neighbor advertisement or redirect (RFC 4861), or "". */
   ndTarget: string;
-  /** Flags of a neighbor advertisement: router 0x80, solicited 0x40, override 0x20; or -1. */
+  /**
+   * Flags of a neighbor advertisement: router 0x80, solicited 0x40, override
+   * 0x20; or of a router advertisement: managed 0x80, other configuration
+   * 0x40, home agent 0x20, and its default router preference in 0x18
+   * (RFC 4191: 0x08 high, 0x00 medium, 0x18 low); or -1.
+   */
   ndFlags: number;
   /** MAC of the link-layer address option of a Neighbor Discovery message: the source's in a router solicitation, router advertisement or neighbor solicitation, the target's in a neighbor advertisement or redirect; or "". */
   ndLinkMac: string;
+  /** A router advertisement's router lifetime, s (0: not a default router); or -1. */
+  ndRouterLifetimeS: number;
+  /**
+   * The prefixes a router advertisement gives its hosts (prefix information
+   * options with the on-link or autonomous flag and a valid lifetime above
+   * zero), as "2001:db8:1::/64", comma-separated, the bits past each length
+   * cleared, at most eight; or "".
+   */
+  ndPrefixes: string;
 
   /** Application hint from the payload's first bytes. */
   app: AppHint;

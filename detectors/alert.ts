@@ -17,7 +17,8 @@ export type AlertKind =
   | "dns_tunnel"
   | "data_exfil"
   | "ndp_spoof"
-  | "ndp_scan";
+  | "ndp_scan"
+  | "rogue_router";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -32,6 +33,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   // Last: EVE signature ids follow this order, and the older kinds keep theirs.
   "ndp_spoof",
   "ndp_scan",
+  "rogue_router",
 ];
 
 /** Alert severity, lowest first. */

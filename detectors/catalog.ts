@@ -77,6 +77,18 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Identify the host behind the sender address or MAC (switch port, DHCPv6 or SLAAC records); if it is not an inventory or monitoring tool, isolate it and look for other discovery activity.",
   },
+  "rogue_router": {
+    title: "Rogue IPv6 router",
+    mitre: {
+      id: "T1557",
+      name: "Adversary-in-the-Middle",
+      tactic: "Credential Access",
+    },
+    description:
+      "A host sent IPv6 router advertisements on a link where another router already serves, giving the hosts a prefix that router does not give or making itself their preferred default router (THC's fake_router6, a misconfigured radvd, a shared connection), so their off-link traffic or their addresses go through it; or new routers flooded the link with advertisements (flood_router6), which stalls the hosts that configure them. A flood is filed under T1499, Endpoint Denial of Service.",
+    recommendation:
+      "Find the port of the rogue router's MAC on the switch and disconnect it; turn on RA Guard (or an ACL that drops ICMPv6 type 134 from host ports) on access switches, and check the hosts for addresses, routes or DNS servers taken from it. If the reported router is the real one (it advertised later in the capture), the other is the rogue.",
+  },
   "ndp_spoof": {
     title: "NDP spoofing",
     mitre: {

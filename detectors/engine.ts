@@ -27,6 +27,7 @@ import {
 import { createArpScanDetector } from "./arp_scan.ts";
 import { createArpSpoofDetector } from "./arp_spoof.ts";
 import { createNdpScanDetector } from "./ndp_scan.ts";
+import { createRogueRouterDetector } from "./rogue_router.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -60,6 +61,7 @@ export interface EngineConfig {
   synFlood?: OptionsOf<typeof createSynFloodDetector>;
   arpScan?: OptionsOf<typeof createArpScanDetector>;
   ndpScan?: OptionsOf<typeof createNdpScanDetector>;
+  rogueRouter?: OptionsOf<typeof createRogueRouterDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -79,6 +81,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createSynFloodDetector(config.synFlood),
     createArpScanDetector(config.arpScan),
     createNdpScanDetector(config.ndpScan),
+    createRogueRouterDetector(config.rogueRouter),
     createArpSpoofDetector(config.arpSpoof),
     createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),

@@ -290,10 +290,12 @@ export function createApp(deps: AppDeps): Hono {
       // Frames between attacker and victim, when both are known and the
       // incident is between them alone; ARP and NDP attacks speak to the
       // whole segment (a poisoner's replies name other hosts, and come
-      // from the address they forge), and a scan that went on to other
+      // from the address they forge; a rogue router's advertisements go
+      // to all hosts, or to one, beside the real router's), and a scan that went on to other
       // hosts took in more than its first victim: theirs are every frame
       // from or to either.
       between: !alert.kind.startsWith("arp_") && alert.kind !== "ndp_spoof" &&
+        alert.kind !== "rogue_router" &&
         !(typeof hosts === "number" && hosts > 1),
     };
     // From the in-memory ring while it holds the alert's frames whole;

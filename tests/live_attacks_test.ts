@@ -1,6 +1,7 @@
 /**
  * Real attack tools, seen live: nmap (also IPv6's NDP scan), hping3, ping,
- * arp-scan, arpspoof, THC's fake_advertise6 and parasite6, iodine and curl
+ * arp-scan, arpspoof, THC's fake_advertise6, parasite6, fake_router26 and
+ * flood_router26 (beside dnsmasq as the link's router), iodine and curl
  * in one network namespace attack a host in another, over IPv4 and IPv6
  * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
@@ -11,7 +12,8 @@
  * reader can be woken.
  *
  * Needs root, `ip`, `nmap`, `hping3`, `ping`, `arp-scan`, `arpspoof`
- * (dsniff), `atk6-fake_advertise6` and `atk6-parasite6` (thc-ipv6),
+ * (dsniff), `atk6-fake_advertise6`, `atk6-parasite6`, `atk6-fake_router26`
+ * and `atk6-flood_router26` (thc-ipv6), `dnsmasq`,
  * `iodine`/`iodined` and `curl` (.ci/run installs them; a missing tool
  * fails the test). Every tool runs with a packet count, a bounded
  * target list or a time limit, and every daemon is stopped.
@@ -573,6 +575,133 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       },
     );
 
+    // The rogue router steps: the hosts keep their addresses and routes
+    // (they would take the rogue's prefixes and routes, and a flood's
+    // thousands), and the link's real router is dnsmasq on a second NIC of
+    // the attacker's namespace (a macvlan, its own MAC), advertising
+    // fd00:77::/64 as it does on a LAN.
+    const routerIface = "nmrt6";
+    for (
+      const [ns, iface] of [
+        [pair.victimNs, pair.victimIface],
+        [pair.attackerNs, pair.attackerIface],
+      ]
+    ) {
+      await run(ns!, [
+        "sysctl",
+        "-qw",
+        `net.ipv6.conf.${iface}.accept_ra=0`,
+      ]);
+    }
+    await run(pair.attackerNs, [
+      "ip",
+      "link",
+      "add",
+      routerIface,
+      "link",
+      pair.attackerIface,
+      "type",
+      "macvlan",
+      "mode",
+      "bridge",
+    ]);
+    // Its link-local address usable at once, for dnsmasq's first advertisement.
+    await run(pair.attackerNs, [
+      "sysctl",
+      "-qw",
+      `net.ipv6.conf.${routerIface}.accept_dad=0`,
+    ]);
+    await run(pair.attackerNs, ["ip", "link", "set", routerIface, "up"]);
+    await run(pair.attackerNs, [
+      "ip",
+      "-6",
+      "addr",
+      "add",
+      "fd00:77::fc/64",
+      "dev",
+      routerIface,
+      "nodad",
+    ]);
+    // Runs `act` while dnsmasq advertises fd00:77::/64 on the router's
+    // NIC, after its first advertisement.
+    const withRouter = (act: () => Promise<void>) =>
+      capture(pair, async () => {
+        const dnsmasq = startInNs(pair.attackerNs, [
+          "dnsmasq",
+          "--no-daemon",
+          "--conf-file=/dev/null",
+          "--port=0",
+          `--interface=${routerIface}`,
+          "--bind-interfaces",
+          "--enable-ra",
+          `--dhcp-range=::,constructor:${routerIface},ra-only`,
+          "--log-dhcp",
+          "--pid-file=",
+        ]);
+        try {
+          await dnsmasq.waitFor("RTR-ADVERT", READY_TIMEOUT_MS);
+          await act();
+        } finally {
+          await dnsmasq.stop();
+        }
+      });
+    const routerLinkLocal = await linkLocalOf(pair.attackerNs, routerIface);
+
+    await t.step(
+      "fake_router26: a second router on the link, with its own prefix, at high preference",
+      async () => {
+        const seen = await withRouter(async () => {
+          // Three advertisements, one a second, of fd00:bad::/64 and of
+          // itself as default router (high preference, its default).
+          await run(pair.attackerNs, [
+            "atk6-fake_router26",
+            "-A",
+            "fd00:bad::/64",
+            "-n",
+            "3",
+            "-i",
+            "1",
+            pair.attackerIface,
+          ]);
+        });
+        assertAlert(seen, {
+          kind: "rogue_router",
+          attacker: await linkLocalOf(pair.attackerNs, pair.attackerIface),
+          victim: "ff02::1",
+          technique: "T1557",
+        });
+      },
+    );
+
+    await t.step(
+      "flood_router26: a flood of router advertisements, each from a new router",
+      async () => {
+        const seen = await withRouter(async () => {
+          // About 5 000 advertisements of 1.4 kB a second, for 1 s.
+          await run(pair.attackerNs, [
+            "timeout",
+            "-s",
+            "INT",
+            "1",
+            "atk6-flood_router26",
+            pair.attackerIface,
+          ], () => {}); // timeout exits 124
+        });
+        assert.equal(seen.alerts.length, 1, JSON.stringify(seen.alerts));
+        const [alert] = seen.alerts;
+        // The first flooding router is named; each has its own random
+        // link-local address, never the real router's.
+        assert.match(alert!.attacker, /^fe80:/);
+        assert.notEqual(alert!.attacker, routerLinkLocal);
+        assertAlert(seen, {
+          kind: "rogue_router",
+          attacker: alert!.attacker,
+          victim: "ff02::1",
+          technique: "T1499",
+        });
+      },
+    );
+
     // iodine to an iodined on the victim, with `flags`, and `pings` echo
     // requests through the tunnel once it is up.
     const iodine = (flags: string[], pings: number) => {
@@ -747,6 +876,20 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
 });
 
 /** The MAC of `iface` in namespace `ns`. */
+/** The link-local IPv6 address of `iface` in namespace `ns`. */
+async function linkLocalOf(ns: string, iface: string): Promise<string> {
+  const out = await new Deno.Command("ip", {
+    args: ["-n", ns, "-6", "-o", "addr", "show", "dev", iface, "scope", "link"],
+    stdout: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const match = /inet6 (fe80:[0-9a-f:]+)\//.exec(text);
+  if (match === null) {
+    throw new Error(`no link-local address on ${iface}: ${text}`);
+  }
+  return match[1]!;
+}
+
 async function macOf(ns: string, iface: string): Promise<string> {
   const out = await new Deno.Command("ip", {
     args: ["-n", ns, "-j", "link", "show", iface],

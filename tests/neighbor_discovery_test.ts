@@ -1,7 +1,8 @@
 /**
  * The decoder's reading of IPv6 Neighbor Discovery (target, advertisement
- * flags, link-layer address option), which the NDP spoofing detector
- * judges, checked against tshark's on every router solicitation and
+ * flags, link-layer address option, a router advertisement's flags,
+ * lifetime and prefixes), which the NDP spoofing and rogue router
+ * detectors judge, checked against tshark's on every router solicitation and
  * advertisement, neighbor solicitation and advertisement and redirect in
  * the shared captures that hold neighbor solicitations; none of those
  * captures raises an NDP spoofing alert (tests/truth_test.ts checks that
@@ -31,6 +32,8 @@ const FILES = [
 Deno.test("neighbor discovery: target, flags and link-layer address as tshark reads them, in every shared capture that has any", async () => {
   let total = 0;
   let withMac = 0;
+  let routers = 0;
+  let routerPrefixes = 0;
   const types = new Set<number>();
   for (const file of FILES) {
     const path = new URL(file, PCAPS).pathname;
@@ -46,9 +49,13 @@ Deno.test("neighbor discovery: target, flags and link-layer address as tshark re
           packet.ndTarget,
           packet.ndFlags,
           packet.ndLinkMac,
+          packet.ndRouterLifetimeS,
+          packet.ndPrefixes,
         ].join(" "),
       );
       if (packet.ndLinkMac !== "") withMac++;
+      if (packet.ndRouterLifetimeS >= 0) routers++;
+      if (packet.ndPrefixes !== "") routerPrefixes++;
       types.add(packet.icmpType);
     });
     const theirs = (await tsharkFields(path, [
@@ -59,17 +66,53 @@ Deno.test("neighbor discovery: target, flags and link-layer address as tshark re
       "icmpv6.nd.na.flag",
       "icmpv6.opt.src_linkaddr",
       "icmpv6.opt.target_linkaddr",
+      "icmpv6.nd.ra.flag",
+      "icmpv6.nd.ra.router_lifetime",
+      "icmpv6.opt.prefix",
+      "icmpv6.opt.prefix.length",
+      "icmpv6.opt.prefix.flag",
+      "icmpv6.opt.prefix.valid_lifetime",
     ], "icmpv6.type >= 133 && icmpv6.type <= 137")).map((line) => {
-      const [type, nsTarget, naTarget, rdTarget, flags, sourceMac, targetMac] =
-        line.split("\t");
+      const [
+        type,
+        nsTarget,
+        naTarget,
+        rdTarget,
+        flags,
+        sourceMac,
+        targetMac,
+        raFlags,
+        lifetime,
+        prefix,
+        prefixLength,
+        prefixFlags,
+        validLifetime,
+      ] = line.split("\t");
       const targetOption = type === "136" || type === "137";
       // The first option of the message's own kind (tshark lists each).
       const mac = (targetOption ? targetMac : sourceMac)!.split(",")[0]!;
+      const router = type === "134";
+      // The prefixes hosts take: on-link or autonomous, still valid.
+      const lengths = prefixLength!.split(",");
+      const prefixFlagList = prefixFlags!.split(",");
+      const valid = validLifetime!.split(",");
+      const prefixes = prefix === ""
+        ? []
+        : prefix!.split(",").filter((_, i) =>
+          (parseInt(prefixFlagList[i]!, 16) & 0xc0) !== 0 &&
+          Number(valid[i]) > 0
+        ).map((text, i) => `${text}/${lengths[i]}`);
       return [
         type,
         nsTarget || naTarget || rdTarget,
-        type === "136" ? parseInt(flags!, 16) >>> 24 : -1,
+        type === "136"
+          ? parseInt(flags!, 16) >>> 24
+          : router
+          ? parseInt(raFlags!, 16) & 0xf8
+          : -1,
         mac,
+        router ? Number(lifetime) : -1,
+        prefixes.join(","),
       ].join(" ");
     });
     assert.ok(ours.length > 0, `${file} has no neighbor discovery`);
@@ -81,4 +124,8 @@ Deno.test("neighbor discovery: target, flags and link-layer address as tshark re
   assert.ok(withMac > 0 && withMac < total, `${withMac} of ${total}`);
   // No redirect among them: the decoder's unit tests build those.
   assert.deepEqual([...types].sort(), [133, 134, 135, 136]);
+  // Two router advertisements: a Huawei home router's without a prefix,
+  // a THC test's with one.
+  assert.equal(routers, 2);
+  assert.equal(routerPrefixes, 1);
 });

@@ -1,7 +1,8 @@
 /**
  * ICMP (RFC 792) and ICMPv6 (RFC 4443) headers, read in place, with the
  * packet quoted by an error message, and the target, flags and link-layer
- * address of IPv6 Neighbor Discovery messages (RFC 4861).
+ * address of IPv6 Neighbor Discovery messages (RFC 4861), and a router
+ * advertisement's lifetime and prefixes.
  *
  * @module
  */
@@ -62,6 +63,17 @@ const ND_OPTION_SOURCE_LINK = 1;
 const ND_OPTION_TARGET_LINK = 2;
 /** Bits of an advertisement's flags byte: router, solicited, override. */
 const ND_FLAG_BITS = 0xe0;
+/** Bits of a router advertisement's flags byte: managed, other, home agent, preference (RFC 4861 section 4.2, RFC 6275, RFC 4191). */
+const RA_FLAG_BITS = 0xf8;
+/** The prefix information option (RFC 4861 section 4.6.2): type, and its length in 8-byte units. */
+const ND_OPTION_PREFIX = 3;
+const PREFIX_OPTION_UNITS = 4;
+/** A prefix information option's on-link and autonomous address-configuration flags. */
+const PREFIX_FLAG_BITS = 0xc0;
+/** Prefixes kept from one router advertisement. */
+const MAX_PREFIXES = 8;
+/** Scratch for a prefix with the bits past its length cleared (decoding is synchronous). */
+const prefixBytes = new Uint8Array(16);
 
 /** Transport protocols whose ports sit in the first 4 bytes (TCP, UDP, SCTP, UDP-Lite). */
 function hasPorts(protocol: number): boolean {
@@ -162,7 +174,8 @@ function readEcho(
  * receivers: the source link-layer address option of a router
  * solicitation, router advertisement or neighbor solicitation, the target
  * link-layer address option of a neighbor advertisement or redirect; with
- * the target address of the last three, and an advertisement's flags. The
+ * the target address of the last three, an advertisement's flags, and a
+ * router advertisement's flags, router lifetime and prefixes. The
  * message at `offset` is `length` bytes long (8 bytes of header present).
  * Receivers discard a message too short for its fixed part, or with an
  * option of length zero or one that runs past the message (RFC 4861
@@ -201,7 +214,10 @@ function readNeighborDiscovery(
     : ND_OPTION_SOURCE_LINK;
   const messageEnd = offset + length;
   const stop = end < messageEnd ? end : messageEnd;
+  const advertisement = type === ICMPV6_TYPE.ROUTER_ADVERTISEMENT;
   let mac = "";
+  let prefixes = "";
+  let prefixCount = 0;
   let option = offset + optionsOffset;
   while (stop - option >= 2) {
     const units = bytes[option + 1]!;
@@ -211,8 +227,15 @@ function readNeighborDiscovery(
       return;
     }
     if (optionEnd > stop) break; // cut by the snap length
-    if (bytes[option] === wanted && units === 1 && mac === "") {
+    const optionType = bytes[option];
+    if (optionType === wanted && units === 1 && mac === "") {
       mac = formatMac(bytes, option + 2);
+    } else if (
+      advertisement && optionType === ND_OPTION_PREFIX &&
+      units === PREFIX_OPTION_UNITS && prefixCount < MAX_PREFIXES &&
+      isGivenPrefix(bytes, option)
+    ) {
+      prefixes += (prefixCount++ === 0 ? "" : ",") + prefixText(bytes, option);
     }
     option = optionEnd;
   }
@@ -222,7 +245,36 @@ function readNeighborDiscovery(
   }
   if (type === ICMPV6_TYPE.NEIGHBOR_ADVERTISEMENT) {
     record.ndFlags = bytes[offset + 4]! & ND_FLAG_BITS;
+  } else if (advertisement) {
+    record.ndFlags = bytes[offset + 5]! & RA_FLAG_BITS;
+    record.ndRouterLifetimeS = readU16(bytes, offset + 6);
+    record.ndPrefixes = prefixes;
   }
+}
+
+/**
+ * Whether the prefix information option at `option` (32 bytes present)
+ * gives hosts a prefix: the on-link or autonomous flag set, a valid
+ * lifetime above zero, a length of at most 128 (RFC 4861 section 6.3.4,
+ * RFC 4862 section 5.5.3).
+ */
+function isGivenPrefix(bytes: Uint8Array, option: number): boolean {
+  // Non-null: the caller checked that the 32 bytes are present.
+  return (bytes[option + 3]! & PREFIX_FLAG_BITS) !== 0 &&
+    bytes[option + 2]! <= 128 &&
+    (bytes[option + 4]! | bytes[option + 5]! | bytes[option + 6]! |
+        bytes[option + 7]!) !== 0;
+}
+
+/** The prefix of the prefix information option at `option`, "2001:db8::/64", with the bits past its length cleared (receivers ignore them). */
+function prefixText(bytes: Uint8Array, option: number): string {
+  const length = bytes[option + 2]!;
+  for (let i = 0; i < 16; i++) {
+    const kept = length - i * 8;
+    const mask = kept >= 8 ? 0xff : kept <= 0 ? 0 : (0xff00 >> kept) & 0xff;
+    prefixBytes[i] = bytes[option + 16 + i]! & mask;
+  }
+  return `${formatIpv6(prefixBytes, 0)}/${length}`;
 }
 
 /**

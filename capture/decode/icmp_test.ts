@@ -303,7 +303,7 @@ Deno.test("decodePacket() reads the link-layer address of router solicitations a
   }));
   assert.deepEqual(
     [ra.packet.icmpType, ra.packet.ndTarget, ra.packet.ndFlags],
-    [134, "", -1],
+    [134, "", 0],
   );
   assert.equal(ra.packet.ndLinkMac, V6.dstMac);
   const redirect = decodeFrame(neighborFrame({
@@ -380,3 +380,72 @@ function withIcmpv6Payload(
   out[14 + 5] = payloadLength & 0xff;
   return out;
 }
+
+Deno.test("decodePacket() reads a router advertisement's flags, lifetime and the prefixes it gives hosts", () => {
+  const frame = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    // Other configuration, high preference, and the proxy and reserved
+    // bits, which are not kept.
+    flags: 0x4f,
+    routerLifetimeS: 1800,
+    prefixes: [
+      { prefix: "2001:db8:1::", length: 64 },
+      // Bits past the length, which receivers ignore, are cleared.
+      { prefix: "2001:db8:2:ffff::", length: 56, flags: 0x80 },
+      // Neither on-link nor autonomous, and no longer valid: not given.
+      { prefix: "2001:db8:3::", length: 64, flags: 0x20 },
+      { prefix: "2001:db8:4::", length: 64, validLifetimeS: 0 },
+      // A length past 128: hosts drop it.
+      { prefix: "2001:db8:5::", length: 129 },
+      { prefix: "::", length: 0, flags: 0x40 },
+    ],
+  });
+  const { packet, anomalies } = decodeFrame(frame);
+  assert.equal(anomalies.total(), 0);
+  assert.deepEqual(
+    [
+      packet.ndFlags,
+      packet.ndRouterLifetimeS,
+      packet.ndPrefixes,
+      packet.ndLinkMac,
+    ],
+    [0x48, 1800, "2001:db8:1::/64,2001:db8:2:ff00::/56,::/0", V6.dstMac],
+  );
+  // Eight prefixes at most; a neighbor solicitation has none of this.
+  const many = decodeFrame(neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    prefixes: Array.from(
+      { length: 10 },
+      (_, i) => ({ prefix: `2001:db8:${i}::`, length: 64 }),
+    ),
+  })).packet;
+  assert.equal(many.ndPrefixes.split(",").length, 8);
+  assert.equal(many.ndRouterLifetimeS, 0);
+  const solicitation = decodeFrame(neighborFrame({
+    srcMac: V6.srcMac,
+    src: V6.src,
+    dst: "ff02::1:ff00:2",
+    type: 135,
+    target: V6.dst,
+  })).packet;
+  assert.deepEqual(
+    [solicitation.ndRouterLifetimeS, solicitation.ndPrefixes],
+    [-1, ""],
+  );
+  // A prefix option cut by the snap length is not read, nor past it.
+  const headers = 14 + 40 + 16 + 8;
+  for (let length = headers; length < frame.length; length++) {
+    const cut = decodeFrame(frame, { capturedLength: length }).packet;
+    const whole = Math.floor((length - headers) / 32);
+    assert.equal(
+      cut.ndPrefixes,
+      ["2001:db8:1::/64", "2001:db8:2:ff00::/56"].slice(0, whole).join(","),
+    );
+  }
+});

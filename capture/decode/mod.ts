@@ -253,6 +253,8 @@ function resetRecord(record: DecodedPacket): void {
   record.ndTarget = "";
   record.ndFlags = -1;
   record.ndLinkMac = "";
+  record.ndRouterLifetimeS = -1;
+  record.ndPrefixes = "";
   record.app = "";
   record.dnsId = -1;
   record.dnsResponse = false;

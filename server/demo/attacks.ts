@@ -21,6 +21,11 @@
  *   dual-stack laptop that the gateway's IPv6 address is at the rogue MAC,
  *   after the rogue asked for the gateway itself; the laptop re-resolves
  *   the gateway in between, as for ARP.
+ * - rogue_router, in ndp_spoof's place every other round: THC's
+ *   fake_router6 from the rogue device's link-local address, right after the gateway answered a laptop's router
+ *   solicitation with the LAN's prefix fd00::/64: an advertisement every
+ *   5 s of fd00:bad::/64 and of itself as the default router at high
+ *   preference.
  * - icmp_flood: ping -f at the intranet server, 1 000 requests a second.
  * - icmp_sweep: nmap -sn -PE of a routed /24 behind the gateway.
  * - dns_tunnel: iodine from a compromised workstation: NULL (and some TXT)
@@ -185,6 +190,9 @@ export function planAttack(
       };
     }
     case "ndp_spoof": {
+      if (round % 2 === 1) {
+        return planAttack(ctx, "rogue_router", startUs, round);
+      }
       const victim = ndpVictim(ctx).v6!.ip;
       const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
       return {
@@ -197,6 +205,20 @@ export function planAttack(
             lan.gateway.v6!.ip
           } is at ${lan.rogue.v4.mac}`,
         script: (s) => ndpSpoof(ctx, s, startUs),
+      };
+    }
+    case "rogue_router": {
+      const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
+      return {
+        kind,
+        startUs,
+        attacker: rogueLinkLocal,
+        victim: "ff02::1",
+        description:
+          `fake_router6: ${rogueLinkLocal} advertises ${ROGUE_PREFIX}/64 and itself as the preferred default router, where the gateway ${
+            linkLocalOf(lan.gateway.v4.mac)
+          } gives fd00::/64`,
+        script: () => rogueRouter(ctx, startUs),
       };
     }
     case "icmp_flood":
@@ -788,6 +810,61 @@ function* ndpSpoof(
         ROUTER_ADVERTISED,
       ),
   );
+}
+
+/** The prefix the demo's rogue router gives. */
+const ROGUE_PREFIX = "fd00:bad::";
+
+/** The LAN's IPv6 prefix, which the gateway gives (lan.ts). */
+const LAN_PREFIX = "fd00::";
+
+/** Router advertisement flags: default router preference high (RFC 4191), as fake_router6 sends. */
+const PREFERENCE_HIGH = 0x08;
+
+function* rogueRouter(ctx: DemoContext, startUs: number): SessionScript {
+  const { lan, prng } = ctx;
+  const laptop = ndpVictim(ctx).v6!;
+  const laptopLinkLocal = linkLocalOf(laptop.mac);
+  const gatewayMac = lan.gateway.v4.mac;
+  const rogueMac = lan.rogue.v4.mac;
+  // The laptop wakes and solicits a router; the gateway answers all hosts.
+  yield {
+    atUs: startUs,
+    bytes: neighborFrame({
+      srcMac: laptop.mac,
+      src: laptopLinkLocal,
+      dst: "ff02::2",
+      type: 133,
+    }),
+  };
+  let t = startUs + Math.round(prng.uniform(1, 5) * MS);
+  yield {
+    atUs: t,
+    bytes: neighborFrame({
+      srcMac: gatewayMac,
+      src: linkLocalOf(gatewayMac),
+      dst: "ff02::1",
+      type: 134,
+      routerLifetimeS: 1800,
+      prefixes: [{ prefix: LAN_PREFIX, length: 64 }],
+    }),
+  };
+  // atk6-fake_router6 <iface> fd00:bad::/64: every 5 s.
+  for (let i = 0; i < 4; i++) {
+    t += i === 0 ? 500 * MS : 5 * SECOND;
+    yield {
+      atUs: t,
+      bytes: neighborFrame({
+        srcMac: rogueMac,
+        src: linkLocalOf(rogueMac),
+        dst: "ff02::1",
+        type: 134,
+        flags: PREFERENCE_HIGH,
+        routerLifetimeS: 1800,
+        prefixes: [{ prefix: ROGUE_PREFIX, length: 64 }],
+      }),
+    };
+  }
 }
 
 function* icmpFlood(

@@ -38,8 +38,10 @@ export interface DemoTrafficOptions {
 
 /**
  * Defaults of {@linkcode DemoTrafficOptions}: seed 1, start 2026-01-01 UTC,
- * about 300 background frames/s, an attack every 7.5 s so that each of the
- * eight families appears once a minute.
+ * about 300 background frames/s, an attack every 60 s divided by the
+ * schedule's length (6.7 s for its nine entries), so that each entry comes
+ * once a minute (three of them alternate with another kind every other
+ * round: attacks.ts).
  */
 export const DEMO_TRAFFIC_DEFAULTS = {
   seed: 1,

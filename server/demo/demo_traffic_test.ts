@@ -235,9 +235,9 @@ function analyseDemo(
   return { engine, anomalies };
 }
 
-Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan", () => {
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router", () => {
   const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
-  // Two rounds of the schedule, each attack 7.5 s apart.
+  // Two rounds of the schedule.
   const { engine, anomalies } = analyseDemo(demo, 125);
   // Raw mode's datagrams decode as what they are: DNS with an unassigned opcode.
   assert.deepEqual(anomalies.toJSON(), {});
@@ -263,6 +263,26 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
       a.mitre.id,
     ]),
     [[scans[1]!.attacker, "T1018"]],
+  );
+  const neighbors = demo.injectedAttacks.filter((a) =>
+    a.kind === "ndp_spoof" || a.kind === "rogue_router"
+  );
+  assert.deepEqual(neighbors.map((a) => a.kind), ["ndp_spoof", "rogue_router"]);
+  assert.deepEqual(
+    engine.alerts().filter((a) => a.kind === "rogue_router").map((a) => [
+      a.attacker,
+      a.victim,
+      a.mitre.id,
+      a.evidence.newPrefixes,
+      a.evidence.reasons,
+    ]),
+    [[
+      neighbors[1]!.attacker,
+      "ff02::1",
+      "T1557",
+      ["fd00:bad::/64"],
+      ["new_prefix", "preferred_default_router"],
+    ]],
   );
   for (const alert of engine.alerts()) {
     assert.ok(

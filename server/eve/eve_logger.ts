@@ -98,6 +98,7 @@ const CATEGORY: Record<string, string> = {
   "arp_spoof": "Misc Attack",
   "ndp_spoof": "Misc Attack",
   "ndp_scan": "Detection of a Network Scan",
+  "rogue_router": "Misc Attack",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

@@ -61,7 +61,16 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
     ],
   },
   { title: "ARP", fields: ["arpOperation", "arpSenderMac", "arpTargetMac"] },
-  { title: "Neighbor Discovery", fields: ["ndTarget", "ndFlags", "ndLinkMac"] },
+  {
+    title: "Neighbor Discovery",
+    fields: [
+      "ndTarget",
+      "ndFlags",
+      "ndLinkMac",
+      "ndRouterLifetimeS",
+      "ndPrefixes",
+    ],
+  },
   {
     title: "Application",
     fields: [
@@ -81,6 +90,12 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
 const TCP_FLAG_NAMES = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
 /** Neighbor advertisement flags, from the high bit down (RFC 4861 section 4.4). */
 const ND_FLAG_NAMES = ["Router", "Solicited", "Override"];
+/** Router advertisement flags, from the high bit down (RFC 4861 section 4.2, RFC 6275). */
+const RA_FLAG_NAMES = ["Managed", "Other", "HomeAgent"];
+/** A router advertisement's default router preference by its two bits (RFC 4191). */
+const RA_PREFERENCES = ["medium", "high", "reserved", "low"];
+/** ICMPv6 type of a router advertisement, whose flags byte means other bits. */
+const ROUTER_ADVERTISEMENT = 134;
 
 /**
  * The detail of the selected packet: every decoded field, from
@@ -160,7 +175,9 @@ function PacketFields({ record }: PacketFieldsProps): JSX.Element {
                     data-field={field}
                   >
                     <dt>{field}</dt>
-                    <dd class="mono">{describeField(field, value)}</dd>
+                    <dd class="mono">
+                      {describeField(field, value, record)}
+                    </dd>
                   </div>
                 );
               })}
@@ -176,7 +193,11 @@ function isAbsent(value: unknown): boolean {
   return value === "" || value === -1 || value === null;
 }
 
-function describeField(field: string, value: unknown): string {
+function describeField(
+  field: string,
+  value: unknown,
+  record: Record<string, unknown>,
+): string {
   if (value === "" || value === null || value === undefined) return "—";
   if (typeof value === "number") {
     if (field === "timestampUs") return `${value} (${formatDateTimeUs(value)})`;
@@ -189,7 +210,10 @@ function describeField(field: string, value: unknown): string {
       return `0x${value.toString(16).padStart(2, "0")} ${names.join(" ")}`;
     }
     if (field === "ndFlags") {
-      const names = ND_FLAG_NAMES.filter((_, bit) => value & (0x80 >> bit));
+      const router = record.icmpType === ROUTER_ADVERTISEMENT;
+      const names = (router ? RA_FLAG_NAMES : ND_FLAG_NAMES)
+        .filter((_, bit) => value & (0x80 >> bit));
+      if (router) names.push(`preference ${RA_PREFERENCES[(value >> 3) & 3]}`);
       return `0x${value.toString(16).padStart(2, "0")} ${names.join(" ")}`;
     }
   }

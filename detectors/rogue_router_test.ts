@@ -85,42 +85,73 @@ function run(
   return findingsOf(createRogueRouterDetector(options), packets);
 }
 
+/** Every finding, the input's end included. */
+function runAll(
+  packets: PacketRecord[],
+  options: RogueRouterOptions = {},
+): Finding[] {
+  const detector = createRogueRouterDetector(options);
+  const findings = findingsOf(detector, packets);
+  const lastUs = packets.at(-1)?.timestampUs ?? T0;
+  detector.flush!(lastUs, (f) => findings.push(f));
+  return findings;
+}
+
+const ROGUE_KEY = `untagged ${ROGUE} ${ROGUE_MAC}`;
+
 Deno.test("rogue_router: fake_router6 beside the gateway is found at its first advertisement, with both routers named", () => {
   const packets = [gateway(T0), ...fakeRouter6(T0 + 30 * SECOND_US, 5)];
-  const findings = run(packets);
-  assert.ok(findings.length >= 1);
+  const detector = createRogueRouterDetector();
+  const findings = findingsOf(detector, packets);
   const first = findings[0]!;
-  assert.equal(first.timestampUs, T0 + 30 * SECOND_US);
   assert.deepEqual(
-    [first.kind, first.key, first.attacker, first.victim, first.severity],
-    ["rogue_router", "untagged", ROGUE, "ff02::1", "high"],
+    [
+      first.kind,
+      first.key,
+      first.attacker,
+      first.victim,
+      first.severity,
+      first.timestampUs,
+      first.startUs,
+    ],
+    [
+      "rogue_router",
+      ROGUE_KEY,
+      ROGUE,
+      "ff02::1",
+      "high",
+      T0 + 30 * SECOND_US,
+      T0 + 30 * SECOND_US,
+    ],
   );
   assert.deepEqual(first.evidence.reasons, [
     "new_prefix",
     "preferred_default_router",
   ]);
   assert.deepEqual(first.evidence.newPrefixes, ["2001:db8:bad::/64"]);
+  assert.equal(first.evidence.routerMac, ROGUE_MAC);
+  assert.equal(first.evidence.preference, "high");
   assert.equal(first.evidence.establishedRouter, GATEWAY);
   assert.equal(first.evidence.establishedRouterMac, GATEWAY_MAC);
   assert.deepEqual(first.evidence.establishedPrefixes, ["2001:db8:1::/64"]);
-  assert.equal(first.evidence.firstRogueMac, ROGUE_MAC);
-  assert.equal(first.evidence.firstRoguePreference, "high");
+  assert.equal(first.evidence.establishedFirstSeenUs, T0);
   assert.equal(first.mitre, undefined);
-  assert.match(first.summary, /2001:db8:bad::\/64/);
-  // Its repeats grow the one incident, reported as they double.
-  assert.ok(findings.every((f) => f.key === "untagged"));
-  assert.deepEqual(
-    findings.map((f) => f.evidence.rogueAdvertisements),
-    [1, 2, 4],
+  assert.equal(
+    first.summary,
+    `${ROGUE} (${ROGUE_MAC}) advertised itself as a router on the untagged link, where ${GATEWAY} serves, giving 2001:db8:bad::/64, as the preferred default router (high preference over medium); 1 advertisement.`,
   );
-  // The final figures at the input's end.
-  const detector = createRogueRouterDetector();
+  // Its repeats grow the one incident, reported as they double.
+  assert.ok(findings.every((f) => f.key === ROGUE_KEY));
+  assert.deepEqual(findings.map((f) => f.evidence.advertisements), [1, 2, 4]);
+  // The final figures at the input's end, once.
   const flushed: Finding[] = [];
-  findingsOf(detector, packets);
   detector.flush!(T0 + 60 * SECOND_US, (f) => flushed.push(f));
+  assert.deepEqual(
+    flushed.map((f) => [f.evidence.advertisements, f.timestampUs]),
+    [[5, packets.at(-1)!.timestampUs]],
+  );
+  detector.flush!(T0 + 61 * SECOND_US, (f) => flushed.push(f));
   assert.equal(flushed.length, 1);
-  assert.equal(flushed[0]!.evidence.rogueAdvertisements, 5);
-  assert.equal(flushed[0]!.timestampUs, packets.at(-1)!.timestampUs);
 });
 
 Deno.test("rogue_router: each reason alone: another prefix at the same preference, or the gateway's prefix at a higher one", () => {
@@ -140,14 +171,6 @@ Deno.test("rogue_router: each reason alone: another prefix at the same preferenc
     "preferred_default_router",
   ]]);
   assert.deepEqual(takeover[0]!.evidence.newPrefixes, []);
-  // A default router where the link's router is none (lifetime 0).
-  const onlyDefault = run([
-    gateway(T0, { routerLifetimeS: 0 }),
-    ...fakeRouter6(T0 + SECOND_US, 1, { prefixes: [LAN], flags: 0x18 }),
-  ]);
-  assert.deepEqual(onlyDefault.map((f) => f.evidence.reasons), [[
-    "preferred_default_router",
-  ]]);
   // The same prefix, preference and lifetime: none (flags 0x10, reserved,
   // counts as medium).
   for (const flags of [0x00, 0x10, 0x18]) {
@@ -162,13 +185,54 @@ Deno.test("rogue_router: each reason alone: another prefix at the same preferenc
   }
 });
 
-Deno.test("rogue_router: a redundant pair, a renumbering router, a non-default router and the link's first router raise nothing", () => {
+Deno.test("rogue_router: a router that first passed as the gateway's twin is judged again when it changes its word", () => {
+  // A copy of the gateway's advertisement, then its own prefix.
+  const copy = ra(T0 + SECOND_US, ROGUE, ROGUE_MAC, {});
+  const primed = runAll([
+    gateway(T0),
+    copy,
+    ...fakeRouter6(T0 + 10 * SECOND_US, 2, { flags: 0 }),
+  ]);
+  assert.deepEqual(
+    primed.map((f) => [f.timestampUs - T0, f.evidence.reasons]),
+    [[10 * SECOND_US, ["new_prefix"]], [15 * SECOND_US, ["new_prefix"]]],
+  );
+  assert.equal(primed[0]!.startUs, T0 + 10 * SECOND_US);
+  // The same copy, then the gateway's prefix at high preference.
+  const raised = run([
+    gateway(T0),
+    copy,
+    ...fakeRouter6(T0 + 10 * SECOND_US, 1, { prefixes: [LAN] }),
+  ]);
+  assert.deepEqual(raised.map((f) => f.evidence.reasons), [[
+    "preferred_default_router",
+  ]]);
+  // Advertising nothing first (lifetime 0, no prefix), then the rogue's word.
+  const silent = run([
+    gateway(T0),
+    ra(T0 + SECOND_US, ROGUE, ROGUE_MAC, { routerLifetimeS: 0, prefixes: [] }),
+    ...fakeRouter6(T0 + 10 * SECOND_US, 1),
+  ]);
+  assert.equal(silent.length, 1);
+  // The gateway itself may renumber and change its preference.
+  assert.deepEqual(
+    run([
+      gateway(T0),
+      copy,
+      gateway(T0 + 300 * SECOND_US, { prefixes: [BAD], flags: 0x08 }),
+    ]),
+    [],
+  );
+});
+
+Deno.test("rogue_router: a redundant pair, a non-default router, a router with no prefix, the link's first router raise nothing", () => {
   const second = "fe80::2";
   const secondMac = "00:0c:29:00:00:02";
   const packets = [
     gateway(T0),
     // A second router for the same prefix, lower preference (a backup).
     ra(T0 + 10 * SECOND_US, second, secondMac, { flags: 0x18 }),
+    ra(T0 + 210 * SECOND_US, second, secondMac, { flags: 0x18 }),
     // The gateway renumbers: a second prefix of its own.
     gateway(T0 + 200 * SECOND_US, {
       prefixes: [LAN, { prefix: "2001:db8:2::", length: 64 }],
@@ -178,7 +242,7 @@ Deno.test("rogue_router: a redundant pair, a renumbering router, a non-default r
       flags: 0x18,
       prefixes: [LAN, { prefix: "2001:db8:2::", length: 64 }],
     }),
-    // A router that gives a prefix it has, but is no default router.
+    // A router that gives a prefix the link has, but no default route.
     ra(T0 + 400 * SECOND_US, "fe80::3", "00:0c:29:00:00:03", {
       routerLifetimeS: 0,
       prefixes: [{ prefix: "2001:db8:2::", length: 64 }],
@@ -188,9 +252,85 @@ Deno.test("rogue_router: a redundant pair, a renumbering router, a non-default r
       prefixes: [],
     }),
   ];
-  assert.deepEqual(run(packets), []);
+  assert.deepEqual(runAll(packets), []);
   // A rogue alone on a link is its router (a limit, documented).
-  assert.deepEqual(run(fakeRouter6(T0, 10)), []);
+  assert.deepEqual(runAll(fakeRouter6(T0, 10)), []);
+});
+
+Deno.test("rogue_router: a link is served only once a default router advertises there", () => {
+  const borderRouter = "fe80::4a5:1";
+  const borderMac = "02:00:00:00:4a:51";
+  // A Thread border router (no default route, its own ULA prefix) before
+  // the home router.
+  assert.deepEqual(
+    runAll([
+      ra(T0, borderRouter, borderMac, {
+        routerLifetimeS: 0,
+        prefixes: [{ prefix: "fd12:3456::", length: 64 }],
+      }),
+      gateway(T0 + 30 * SECOND_US),
+    ]),
+    [],
+  );
+  // The gateway's last advertisements (lifetime 0, RFC 4861 section
+  // 6.2.5), then its backup for the first time, at low preference.
+  assert.deepEqual(
+    runAll([
+      gateway(T0),
+      gateway(T0 + SECOND_US, { routerLifetimeS: 0 }),
+      ra(T0 + 60 * SECOND_US, "fe80::2", "00:0c:29:00:00:02", { flags: 0x18 }),
+    ]),
+    [],
+  );
+  // An advertisement that gives nothing opens no link: a rogue is then
+  // the first router of the link (and a second one is found).
+  assert.deepEqual(
+    runAll([
+      ra(T0, "fe80::9", "02:00:00:00:00:09", {
+        routerLifetimeS: 0,
+        prefixes: [],
+      }),
+      gateway(T0 + SECOND_US),
+      ...fakeRouter6(T0 + 2 * SECOND_US, 1),
+    ]).map((f) => f.attacker),
+    [ROGUE],
+  );
+});
+
+Deno.test("rogue_router: knownRouters are the link's routers wherever they advertise; a bad MAC is refused", () => {
+  const primary = "fe80::1:1";
+  const primaryMac = "00:0c:29:00:01:01";
+  // The low-preference backup first, then the high-preference primary: a
+  // rogue by the capture's order, the link's router by configuration.
+  const packets = [
+    gateway(T0, { flags: 0x18 }),
+    ra(T0 + 100 * SECOND_US, primary, primaryMac, { flags: 0x08 }),
+    ra(T0 + 101 * SECOND_US, primary, primaryMac, {
+      flags: 0x08,
+      vlanIds: [20],
+    }),
+  ];
+  assert.deepEqual(
+    run(packets).map((f) => [f.attacker, f.evidence.reasons]),
+    [[primary, ["preferred_default_router"]]],
+  );
+  assert.deepEqual(
+    run(packets, { knownRouters: [primaryMac.toUpperCase()] }),
+    [],
+  );
+  // A known router serves its link from the start: the backup seen after it
+  // at a higher preference than it is the rogue.
+  assert.deepEqual(
+    run([
+      ra(T0, primary, primaryMac, { flags: 0x18 }),
+      gateway(T0 + SECOND_US, { flags: 0x08 }),
+    ], { knownRouters: [primaryMac] }).map((f) => f.attacker),
+    [GATEWAY],
+  );
+  assert.throws(
+    () => createRogueRouterDetector({ knownRouters: ["fe80::1"] }),
+    /knownRouters holds "fe80::1", not a MAC address/,
+  );
 });
 
 Deno.test("rogue_router: advertisements hosts discard are ignored", () => {
@@ -208,6 +348,10 @@ Deno.test("rogue_router: advertisements hosts discard are ignored", () => {
     });
     assert.deepEqual(run([gateway(T0), rogue]), [], what);
   }
+  // One the decoder rejected (an option of length 0): nothing read.
+  const rejected = ra(T0 + SECOND_US, ROGUE, ROGUE_MAC, { prefixes: [BAD] });
+  rejected.ndRouterLifetimeS = -1;
+  assert.deepEqual(run([gateway(T0), rejected]), []);
 });
 
 Deno.test("rogue_router: the gateway's link-local address from another MAC is another router", () => {
@@ -216,17 +360,26 @@ Deno.test("rogue_router: the gateway's link-local address from another MAC is an
   const spoofed = ra(T0 + SECOND_US, GATEWAY, ROGUE_MAC, { prefixes: [BAD] });
   const findings = run([gateway(T0), spoofed]);
   assert.deepEqual(
-    findings.map((f) => [f.attacker, f.evidence.firstRogueMac]),
-    [
-      [GATEWAY, ROGUE_MAC],
-    ],
+    findings.map((f) => [f.attacker, f.evidence.routerMac, f.key]),
+    [[GATEWAY, ROGUE_MAC, `untagged ${GATEWAY} ${ROGUE_MAC}`]],
   );
+  // Only the frame forged: its option still names the rogue.
+  const frameOnly = ra(T0 + SECOND_US, GATEWAY, GATEWAY_MAC, {
+    prefixes: [BAD],
+    linkMac: ROGUE_MAC,
+  });
+  assert.equal(run([gateway(T0), frameOnly]).length, 1);
   // Only the option forged: its frame still comes from the rogue.
   const optionOnly = ra(T0 + SECOND_US, GATEWAY, ROGUE_MAC, {
     prefixes: [BAD],
     linkMac: GATEWAY_MAC,
   });
-  assert.equal(run([gateway(T0), optionOnly]).length, 1);
+  assert.deepEqual(
+    run([gateway(T0), optionOnly]).map((f) => f.evidence.routerMac),
+    [
+      GATEWAY_MAC,
+    ],
+  );
 });
 
 Deno.test("rogue_router: each VLAN is its own link, and VLAN 0 is the untagged one", () => {
@@ -241,136 +394,232 @@ Deno.test("rogue_router: each VLAN is its own link, and VLAN 0 is the untagged o
     vlanIds: [10],
     prefixes: [BAD],
   });
-  assert.deepEqual(run([vlan10, sameVlan]).map((f) => f.key), ["vlan 10"]);
+  const found = run([vlan10, sameVlan]);
+  assert.deepEqual(found.map((f) => f.key), [`vlan 10 ${ROGUE} ${ROGUE_MAC}`]);
+  assert.match(found[0]!.summary, / on VLAN 10, /);
   const priorityTagged = ra(T0 + SECOND_US, ROGUE, ROGUE_MAC, {
     vlanIds: [0],
     prefixes: [BAD],
   });
   assert.deepEqual(run([gateway(T0), priorityTagged]).map((f) => f.key), [
-    "untagged",
+    ROGUE_KEY,
   ]);
 });
 
-Deno.test("rogue_router: flood_router6's advertisements, each from a new address and MAC, are one flood incident", () => {
-  const min = ROGUE_ROUTER_DEFAULTS.minFloodRouters;
-  const newRouter = (i: number, atUs: number) => {
-    const n = (i + 1).toString(16);
-    return ra(
-      atUs,
-      `fe80::218:${n}`,
-      `02:18:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${
-        (i & 0xff).toString(16).padStart(2, "0")
-      }`,
-      {
-        prefixes: [{ prefix: `2001:db8:f${n}::`, length: 64 }],
-      },
-    );
-  };
+/** A router new to the link, number `i`, with a prefix of its own. */
+function newRouter(i: number, atUs: number): PacketRecord {
+  const n = (i + 1).toString(16);
+  return ra(
+    atUs,
+    `fe80::218:${n}`,
+    `02:18:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${
+      (i & 0xff).toString(16).padStart(2, "0")
+    }`,
+    { prefixes: [{ prefix: `2001:db8:f${n}::`, length: 64 }] },
+  );
+}
+
+Deno.test("rogue_router: flood_router6's advertisements, each from a new address and MAC, are one flood incident beside the first rogue's", () => {
   const flood = Array.from(
     { length: 500 },
     (_, i) => newRouter(i, T0 + SECOND_US + i * 100),
   );
-  const detector = createRogueRouterDetector();
-  const findings = findingsOf(detector, [gateway(T0), ...flood]);
-  detector.flush!(flood.at(-1)!.timestampUs, (f) => findings.push(f));
-  assert.ok(findings.every((f) => f.key === "untagged"));
-  // The first new router, then the flood at the threshold.
-  assert.deepEqual(findings[0]!.evidence.reasons, ["new_prefix"]);
-  const floodStart = findings.findIndex((f) =>
-    (f.evidence.reasons as string[]).includes("flood")
-  );
-  // The gateway and nine new routers within a minute.
-  assert.equal(findings[floodStart]!.evidence.rogueRouters, min - 1);
-  const last = findings.at(-1)!;
+  const findings = runAll([gateway(T0), ...flood]);
+  // The first new router, found before the flood shows, then the flood:
+  // the routers between them are the flood's.
+  const keys = [...new Set(findings.map((f) => f.key))];
+  assert.deepEqual(keys, [
+    `untagged fe80::218:1 02:18:00:00:00:00`,
+    "untagged flood",
+  ]);
+  const floods = findings.filter((f) => f.key === "untagged flood");
+  const [start, last] = [floods[0]!, floods.at(-1)!];
+  // The gateway and nine new routers within a minute make ten.
+  assert.equal(start.evidence.newRouters, 8);
+  assert.equal(start.startUs, T0);
   assert.deepEqual(
-    [last.attacker, last.severity, last.mitre?.id],
-    ["", "critical", "T1499"],
+    [last.attacker, last.victim, last.severity, last.mitre?.id],
+    ["", "", "critical", "T1499"],
   );
-  assert.equal(last.evidence.peakNewRoutersPerWindow, 501);
-  assert.equal(last.evidence.rogueRouters, 500);
-  assert.equal((last.evidence.rogueRouterSamples as string[]).length, 8);
-  // Fewer new routers than the threshold within the window: no flood.
-  const slow = Array.from(
-    { length: min },
-    (_, i) => newRouter(i, T0 + (i + 1) * 7 * SECOND_US),
-  );
-  assert.ok(
-    run([gateway(T0), ...slow]).every((f) =>
-      !(f.evidence.reasons as string[]).includes("flood")
-    ),
+  assert.equal(last.evidence.newRouters, 499);
+  assert.equal(last.evidence.advertisements, 499);
+  assert.equal(last.evidence.peakNewRoutersPerWindow, 499);
+  assert.equal((last.evidence.routerSamples as string[]).length, 8);
+  // Copies: the first finding's samples did not grow with the flood.
+  assert.equal((start.evidence.routerSamples as string[]).length, 8);
+  assert.equal(
+    (floods[0]!.evidence.routerSamples as string[]).length,
+    Math.min(8, start.evidence.newRouters as number),
   );
 });
 
-Deno.test("rogue_router: an incident ends when its rogue has been silent for routerMemoryUs; the next appearance is reported anew", () => {
+Deno.test("rogue_router: a flood counts new routers within any window; slower ones are rogues each", () => {
+  // Ten new routers within 60 s, straddling what a fixed window from the
+  // gateway would have split: a flood.
+  const straddling = [
+    gateway(T0),
+    ...Array.from(
+      { length: 10 },
+      (_, i) => newRouter(i, T0 + 55 * SECOND_US + i * SECOND_US),
+    ),
+  ];
+  assert.ok(runAll(straddling).some((f) => f.key === "untagged flood"));
+  // Ten new routers 7 s apart (nine within a minute at most): each its own
+  // rogue, the first at once, the others (one advertisement each) at the
+  // input's end.
+  const slow = [
+    gateway(T0),
+    ...Array.from(
+      { length: 10 },
+      (_, i) => newRouter(i, T0 + (i + 1) * 7 * SECOND_US),
+    ),
+  ];
+  const detector = createRogueRouterDetector();
+  assert.equal(findingsOf(detector, slow).length, 1);
+  const findings = runAll(slow);
+  assert.equal(findings.length, 10);
+  assert.ok(findings.every((f) => f.key !== "untagged flood"));
+  // A second rogue within the window is found at its second advertisement.
+  const two = runAll([
+    gateway(T0),
+    ...fakeRouter6(T0 + SECOND_US, 2),
+    ra(T0 + 2 * SECOND_US, "fe80::bad:2", "02:00:00:00:0b:02", {
+      prefixes: [BAD],
+    }),
+    ra(T0 + 7 * SECOND_US, "fe80::bad:2", "02:00:00:00:0b:02", {
+      prefixes: [BAD],
+    }),
+  ].sort((a, b) => a.timestampUs - b.timestampUs));
+  assert.deepEqual(
+    two.map((f) => [f.attacker, f.timestampUs - T0]),
+    [
+      [ROGUE, SECOND_US],
+      ["fe80::bad:2", 7 * SECOND_US],
+      [ROGUE, 6 * SECOND_US],
+    ].sort((a, b) => (a[1] as number) - (b[1] as number)),
+  );
+});
+
+Deno.test("rogue_router: an incident ends with its final figures when its rogue has been silent for routerMemoryUs; the next rogue is its own", () => {
   const memoryUs = 600 * SECOND_US;
   const gatewayEvery5Min = Array.from(
     { length: 8 },
     (_, i) => gateway(T0 + i * 300 * SECOND_US),
   );
-  const first = fakeRouter6(T0 + 10 * SECOND_US, 2);
-  const again = fakeRouter6(T0 + 2000 * SECOND_US, 1);
-  const packets = [...gatewayEvery5Min, ...first, ...again].sort((a, b) =>
+  const first = fakeRouter6(T0 + 10 * SECOND_US, 5);
+  const other = "fe80::bad:2";
+  const again = ra(T0 + 2000 * SECOND_US, other, "02:00:00:00:0b:02", {
+    prefixes: [BAD],
+  });
+  const packets = [...gatewayEvery5Min, ...first, again].sort((a, b) =>
     a.timestampUs - b.timestampUs
   );
   const findings = run(packets, { routerMemoryUs: memoryUs });
   assert.deepEqual(
-    findings.map((f) => [f.timestampUs - T0, f.evidence.rogueAdvertisements]),
-    [[10 * SECOND_US, 1], [15 * SECOND_US, 2], [2000 * SECOND_US, 1]],
+    findings.map((
+      f,
+    ) => [f.attacker, f.timestampUs - T0, f.evidence.advertisements]),
+    [
+      [ROGUE, 10 * SECOND_US, 1],
+      [ROGUE, 15 * SECOND_US, 2],
+      [ROGUE, 25 * SECOND_US, 4],
+      // Its final figures once it has been silent for the memory.
+      [ROGUE, 30 * SECOND_US, 5],
+      [other, 2000 * SECOND_US, 1],
+    ],
   );
+  assert.equal(findings.at(-1)!.startUs, T0 + 2000 * SECOND_US);
   // The gateway, still advertising, is the established router both times.
   assert.ok(findings.every((f) => f.evidence.establishedRouter === GATEWAY));
 });
 
-Deno.test("rogue_router: bounded: links and routers per link", () => {
-  const detector = createRogueRouterDetector({
-    maxLinks: 16,
-    maxRoutersPerLink: 4,
-  });
-  const packets = Array.from(
-    { length: 100 },
-    (_, i) => gateway(T0 + i, { vlanIds: [i + 1] }),
+Deno.test("rogue_router: bounded: links, and routers per link with places kept for rogues", () => {
+  const detector = createRogueRouterDetector({ maxLinks: 16 });
+  findingsOf(
+    detector,
+    Array.from(
+      { length: 100 },
+      (_, i) => gateway(T0 + i, { vlanIds: [i + 1] }),
+    ),
   );
-  findingsOf(detector, packets);
   assert.deepEqual(detector.tables().rogue_router_links, {
     size: 16,
     capacity: 16,
     evictions: 84,
   });
-  // A link's new routers beyond the table are still judged.
-  const many = Array.from(
-    { length: 8 },
-    (_, i) => ra(T0 + i, `fe80::${i + 1}`, `00:0c:29:00:00:0${i + 1}`),
+  // Every VLAN id fits by default.
+  assert.equal(ROGUE_ROUTER_DEFAULTS.maxLinks, 4_096);
+  // Twelve routers of the link's (10 s apart: no flood) fill its places; a
+  // rogue still has one, and is counted once however often it repeats (no
+  // false flood).
+  const twins = Array.from(
+    { length: 12 },
+    (_, i) =>
+      ra(
+        T0 + i * 10 * SECOND_US,
+        `fe80::${i + 1}`,
+        `00:0c:29:00:00:${(i + 1).toString(16).padStart(2, "0")}`,
+      ),
   );
-  const late = ra(T0 + 10, ROGUE, ROGUE_MAC, { prefixes: [BAD] });
-  assert.equal(
-    findingsOf(createRogueRouterDetector({ maxRoutersPerLink: 4 }), [
-      ...many,
-      late,
-    ]).length,
-    1,
-  );
-  // A full table makes room for a new rogue in place of the stalest rogue,
-  // never of the link's router: each rogue is counted once.
-  const small = createRogueRouterDetector({ maxRoutersPerLink: 3 });
+  const repeated = runAll([
+    ...twins,
+    ...fakeRouter6(T0 + 200 * SECOND_US, 20),
+  ]);
+  assert.ok(repeated.every((f) => f.key === ROGUE_KEY));
+  assert.equal(repeated.at(-1)!.evidence.advertisements, 20);
+  // A new rogue takes the place of the rogue seen least recently, never of
+  // the link's router: with room for one router and four rogues, five
+  // rogues 100 s apart (the fifth takes the first's place), then the first
+  // again (it counts afresh, in the second's place), then the fifth (still
+  // remembered) and the second (counts afresh).
+  const small = createRogueRouterDetector({ maxRoutersPerLink: 5 });
   const rogueAt = (n: number, atUs: number) =>
     ra(atUs, `fe80::bad:${n}`, `02:00:00:00:0b:0${n}`, { prefixes: [BAD] });
   const found = findingsOf(small, [
     gateway(T0),
-    rogueAt(1, T0 + 1),
-    rogueAt(2, T0 + 2),
-    ...[3, 4, 5, 6].map((i) => rogueAt(3, T0 + i * SECOND_US)),
-    gateway(T0 + 7 * SECOND_US),
-    rogueAt(4, T0 + 8 * SECOND_US),
+    ...[1, 2, 3, 4, 5].map((n) => rogueAt(n, T0 + n * 100 * SECOND_US)),
+    rogueAt(1, T0 + 600 * SECOND_US),
+    rogueAt(5, T0 + 601 * SECOND_US),
+    rogueAt(2, T0 + 602 * SECOND_US),
   ]);
-  small.flush!(T0 + 8 * SECOND_US, (f) => found.push(f));
-  const final = found.at(-1)!;
+  // The second, new again beside the first's return, waits for its next
+  // advertisement, or the input's end.
+  small.flush!(T0 + 602 * SECOND_US, (f) => found.push(f));
+  const last = (n: number) =>
+    found.filter((f) => f.attacker === `fe80::bad:${n}`).at(-1)!;
   assert.deepEqual(
-    [final.evidence.rogueRouters, final.evidence.rogueAdvertisements],
-    [4, 7],
+    [1, 5, 2].map((n) => [last(n).evidence.advertisements, last(n).startUs]),
+    [
+      [1, T0 + 600 * SECOND_US],
+      [2, T0 + 500 * SECOND_US],
+      [1, T0 + 602 * SECOND_US],
+    ],
   );
   assert.ok(found.every((f) => f.evidence.establishedRouter === GATEWAY));
   assert.throws(
     () => createRogueRouterDetector({ minFloodRouters: 0 }),
     RangeError,
   );
+  assert.throws(
+    () => createRogueRouterDetector({ maxRoutersPerLink: 4 }),
+    /maxRoutersPerLink must be above 4/,
+  );
+});
+
+Deno.test("rogue_router: a finding's evidence is a copy: later advertisements change none already made", () => {
+  const detector = createRogueRouterDetector();
+  const findings = findingsOf(detector, [
+    gateway(T0),
+    ...fakeRouter6(T0 + SECOND_US, 1),
+  ]);
+  const before = JSON.stringify(findings[0]!.evidence);
+  findingsOf(detector, [
+    ...fakeRouter6(T0 + 2 * SECOND_US, 1, {
+      prefixes: [BAD, { prefix: "2001:db8:bad2::", length: 64 }],
+    }),
+    gateway(T0 + 3 * SECOND_US, {
+      prefixes: [LAN, { prefix: "2001:db8:2::", length: 64 }],
+    }),
+  ]);
+  assert.equal(JSON.stringify(findings[0]!.evidence), before);
 });

@@ -10,7 +10,7 @@
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv4, formatIpv6, formatMac } from "./address.ts";
-import { readU16 } from "./bytes.ts";
+import { readU16, readU32 } from "./bytes.ts";
 import { createIpv6Walk, walkIpv6Extensions } from "./ipv6.ts";
 import {
   type MinimalHeader,
@@ -222,7 +222,14 @@ function readNeighborDiscovery(
   while (stop - option >= 2) {
     const units = bytes[option + 1]!;
     const optionEnd = option + units * 8;
-    if (units === 0 || optionEnd > messageEnd) {
+    if (units === 0) {
+      reportAnomaly(record, anomalies, "ndp_option_bad_length");
+      return;
+    }
+    if (optionEnd > messageEnd) {
+      // A first fragment holds part of the message: the rest is in the
+      // later fragments, not past its end.
+      if (record.fragment) break;
       reportAnomaly(record, anomalies, "ndp_option_bad_length");
       return;
     }
@@ -232,10 +239,14 @@ function readNeighborDiscovery(
       mac = formatMac(bytes, option + 2);
     } else if (
       advertisement && optionType === ND_OPTION_PREFIX &&
-      units === PREFIX_OPTION_UNITS && prefixCount < MAX_PREFIXES &&
+      units >= PREFIX_OPTION_UNITS && prefixCount < MAX_PREFIXES &&
       isGivenPrefix(bytes, option)
     ) {
-      prefixes += (prefixCount++ === 0 ? "" : ",") + prefixText(bytes, option);
+      // Each prefix once: repeats would crowd later ones out of the eight.
+      const text = prefixText(bytes, option);
+      if (!`,${prefixes},`.includes(`,${text},`)) {
+        prefixes += (prefixCount++ === 0 ? "" : ",") + text;
+      }
     }
     option = optionEnd;
   }
@@ -254,16 +265,21 @@ function readNeighborDiscovery(
 
 /**
  * Whether the prefix information option at `option` (32 bytes present)
- * gives hosts a prefix: the on-link or autonomous flag set, a valid
- * lifetime above zero, a length of at most 128 (RFC 4861 section 6.3.4,
- * RFC 4862 section 5.5.3).
+ * gives hosts a prefix, as receivers take one (RFC 4861 section 6.3.4, RFC
+ * 4862 section 5.5.3, Linux's addrconf_prefix_rcv): the on-link or
+ * autonomous flag set, a length of at most 128, a valid lifetime above zero
+ * and no shorter than the preferred one, and no link-local or multicast
+ * prefix. A longer option (the prefix still at bytes 16–31) counts, as
+ * Linux takes it.
  */
 function isGivenPrefix(bytes: Uint8Array, option: number): boolean {
   // Non-null: the caller checked that the 32 bytes are present.
+  const first = bytes[option + 16]!;
+  const validS = readU32(bytes, option + 4);
   return (bytes[option + 3]! & PREFIX_FLAG_BITS) !== 0 &&
-    bytes[option + 2]! <= 128 &&
-    (bytes[option + 4]! | bytes[option + 5]! | bytes[option + 6]! |
-        bytes[option + 7]!) !== 0;
+    bytes[option + 2]! <= 128 && validS !== 0 &&
+    readU32(bytes, option + 8) <= validS && first !== 0xff &&
+    !(first === 0xfe && (bytes[option + 17]! & 0xc0) === 0x80);
 }
 
 /** The prefix of the prefix information option at `option`, "2001:db8::/64", with the bits past its length cleared (receivers ignore them). */

@@ -449,3 +449,91 @@ Deno.test("decodePacket() reads a router advertisement's flags, lifetime and the
     );
   }
 });
+
+Deno.test("decodePacket() gives each router advertisement prefix once, takes longer prefix options, and leaves out prefixes hosts ignore", () => {
+  const lan = { prefix: "2001:db8:1::", length: 64 };
+  const frame = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    routerLifetimeS: 1800,
+    prefixes: [
+      // Eight copies of one prefix cannot crowd a ninth out.
+      ...Array.from({ length: 8 }, () => lan),
+      { prefix: "2001:db8:bad::", length: 64 },
+      // Link-local and multicast prefixes: hosts ignore them.
+      { prefix: "fe80::", length: 64 },
+      { prefix: "ff02::", length: 64 },
+    ],
+  });
+  assert.equal(
+    decodeFrame(frame).packet.ndPrefixes,
+    "2001:db8:1::/64,2001:db8:bad::/64",
+  );
+  // A preferred lifetime above the valid one: hosts ignore the option.
+  const bytes = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    prefixes: [{ prefix: "2001:db8:7::", length: 64, validLifetimeS: 100 }],
+  });
+  // The option after the 16-byte header and the 8-byte address option;
+  // its preferred lifetime at bytes 8–11.
+  const preferred = 14 + 40 + 16 + 8 + 8;
+  assert.equal(decodeFrame(bytes).packet.ndPrefixes, "2001:db8:7::/64");
+  bytes.set([0, 0, 0, 101], preferred);
+  assert.equal(decodeFrame(bytes).packet.ndPrefixes, "");
+  // A 40-byte prefix option (length 5, zero padding), as Linux takes one.
+  const long = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    linkMac: null,
+  });
+  const option = new Uint8Array(40);
+  option.set([3, 5, 64, 0xc0, 0, 1, 0, 0, 0, 0, 0x80, 0]);
+  option.set([0x20, 0x01, 0x0d, 0xb8, 0, 0x55], 16);
+  const { packet, anomalies } = decodeFrame(withIcmpv6Payload(long, option));
+  assert.equal(anomalies.total(), 0);
+  assert.equal(packet.ndPrefixes, "2001:db8:55::/64");
+});
+
+Deno.test("decodePacket() reads a router advertisement's first fragment as far as it goes, with no anomaly for the option the next fragment finishes", () => {
+  const whole = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    flags: 0x08,
+    routerLifetimeS: 1800,
+    prefixes: [{ prefix: "2001:db8:bad::", length: 64 }],
+  });
+  // fake_router26 -E 1's way: a fragment header, the message's first 40
+  // bytes (the header, the address option, half the prefix option).
+  const message = whole.subarray(14 + 40);
+  const fragmentHeader = new Uint8Array([58, 0, 0, 1, 0, 0, 0x12, 0x34]);
+  const payload = concat(fragmentHeader, message.subarray(0, 40));
+  const ip = new Uint8Array(40);
+  ip.set(whole.subarray(14, 14 + 40));
+  ip[4] = 0;
+  ip[5] = payload.length;
+  ip[6] = 44;
+  const { packet, anomalies } = decodeFrame(
+    concat(whole.subarray(0, 14), ip, payload),
+  );
+  assert.equal(anomalies.total(), 0);
+  assert.deepEqual(
+    [
+      packet.fragment,
+      packet.icmpType,
+      packet.ndFlags,
+      packet.ndRouterLifetimeS,
+      packet.ndLinkMac,
+      packet.ndPrefixes,
+    ],
+    [true, 134, 0x08, 1800, V6.dstMac, ""],
+  );
+});

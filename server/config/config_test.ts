@@ -108,6 +108,10 @@ Deno.test("validateConfig names the bad field", () => {
       { detectors: { dnsTunnel: { maxGroups: 0 } } },
       /capacity must be a positive integer, got 0/,
     ],
+    [
+      { detectors: { rogueRouter: { knownRouters: ["fe80::1"] } } },
+      /knownRouters holds "fe80::1", not a MAC address/,
+    ],
   ];
   for (const [value, message] of cases) {
     assert.throws(

@@ -20,27 +20,33 @@
  * frame's innermost id; VLAN 0, a priority tag, is the untagged link's).
  *
  * The link's routers are learnt from the capture: the routers in
- * `knownRouters` (their MACs), and otherwise the routers that advertised
- * first. A link is *served* once one of its routers is a default router
- * (router lifetime above 0): until then, every router that comes is one of
- * the link's (a Thread border router that gives no default route does not
- * serve a link, and the home router that then comes is no rogue). On a
- * served link, a router is a *rogue* when, against the link's other
- * routers (advertised within `routerMemoryUs`),
+ * `knownRouters` (every MAC they show, frame and option, must be one), and
+ * otherwise the routers that advertised first. A link is *served* once one
+ * of its routers has been a default router (router lifetime above 0), and
+ * stays so while any of its routers is remembered (a router whose uplink is
+ * down advertises lifetime 0 for a while, RFC 7084); until then, every
+ * router that comes is one of the link's (a Thread border router that gives
+ * no default route does not serve a link, and the home router that then
+ * comes is no rogue). On a served link, a router is a *rogue* when, against
+ * the link's other routers (advertised within `routerMemoryUs`),
  *
  * - `new_prefix`: it gives a prefix that none of them gives (a second
  *   router for the same prefixes, a redundant pair, gives none);
  * - `preferred_default_router`: it offers itself as default router at a
- *   higher preference (RFC 4191) than every default router among them:
- *   hosts then send it their off-link traffic.
+ *   higher preference (RFC 4191) than the best of them as a default router
+ *   (their latest advertisement with a lifetime): hosts then send it their
+ *   off-link traffic.
  *
  * A new router is judged at its first advertisement, and each later one of
  * a router of the link's is judged again, so that a rogue cannot first
  * pass as a harmless copy of the real router and then change its word;
- * only the link's first router (the earliest still remembered, or a known
- * one) may change its prefixes and preference freely (renumbering). A
- * `flood` is `minFloodRouters` new routers on one link within any
- * `floodWindowUs` (a link has a router or two; flood_router6 sends
+ * only the link's first router (its *anchor*, or a known one) may change
+ * its prefixes and preference freely (renumbering). When the anchor has
+ * gone (silent for `routerMemoryUs`), no other router inherits that
+ * freedom: its last word stays one of the link's, to judge the others by,
+ * until every router of the link has gone and the link starts afresh. A
+ * `flood` is `minFloodRouters` new routers (distinct ones) on one link within
+ * any `floodWindowUs` (a link has a router or two; flood_router6 sends
  * thousands of advertisements a second, each from a new address and MAC).
  *
  * Findings (kind "rogue_router"), one incident per rogue router, key
@@ -49,25 +55,32 @@
  * all hosts on the link, or the one host it was sent to), MITRE T1557
  * (Adversary-in-the-Middle). A flood is one incident per link, key "<link>
  * flood", attacker "" (every router is another address), MITRE T1499
- * (Endpoint Denial of Service); the new routers that come while it lasts
- * join it. So that a flood's one-off routers make one alert, not one each,
- * a rogue that comes while another rogue that came within `floodWindowUs`
- * is still unreported as a flood is reported from its second advertisement
- * (fake_router6 repeats every 5 s), or at the input's end, unless a flood
- * takes it in first. Reported when the incident begins, then when a new
- * reason appears, its advertisements doubled, or at most every
- * `reportIntervalUs` while they grow, and with the final figures when it
- * ends (its router silent for `routerMemoryUs`; a flood with no new router
- * for `floodWindowUs`) or the input ends.
+ * (Endpoint Denial of Service): the new routers that come while it lasts
+ * are taken into it unjudged, and each is judged at its next advertisement
+ * (a flood's one-off routers never send one; a persistent rogue among them
+ * does, and has its own incident from then on). So that a flood's first
+ * routers make one alert, not one each, a rogue that comes within
+ * `floodWindowUs` of another rogue waits: it is reported at its next
+ * harmful advertisement (fake_router6 repeats every 5 s), or once the
+ * window has passed without a flood taking it in (at the link's next
+ * advertisement, or at the input's end), or when its place in the table
+ * goes to another. Reported when the incident begins, then when a new
+ * reason appears, its harmful advertisements (those that give a reason)
+ * doubled, or at most every `reportIntervalUs` while they grow, and with
+ * the final figures when it ends: its router silent for `routerMemoryUs`,
+ * or harmless for as long (it is one of the link's again); a flood with no
+ * new router for `floodWindowUs`; the input's end.
  *
  * Bounds: `maxLinks` links, as many as there are VLAN ids, so no link's
  * routers are ever evicted to make room for another's (an advertisement
  * that gives nothing, lifetime 0 and no prefix, opens no link); each with
  * at most `maxRoutersPerLink` routers, of which four places are kept for
- * rogues (a new rogue takes the place of the rogue seen least recently; a
- * router of the link's beyond the others' places is judged afresh at
- * each advertisement, and not remembered). Advertisements are rare (a few
- * a minute on a link), so nothing but the flood needs admission.
+ * rogues and a flood's routers (a newcomer takes the place of, first, the
+ * flood's router seen least recently, then a reported rogue, then a
+ * waiting one; a router of the link's beyond the others' places is judged
+ * afresh at each advertisement, and not remembered). Advertisements are
+ * rare (a few a minute on a link), so nothing but the flood needs
+ * admission.
  *
  * Limits and false alarms:
  *
@@ -84,13 +97,18 @@
  *   without IPv6 from its provider). `knownRouters` (the routers' MACs)
  *   makes them the link's routers from the start, wherever they advertise.
  *   An allowlist of the reported address
- *   (`alerts.allowlist.perKind.rogue_router.cidrs`) also silences it, on
- *   every link: link-local addresses such as fe80::1 repeat.
+ *   (`alerts.allowlist.perKind.rogue_router.cidrs`) also silences it, but
+ *   trusts an address anyone on the link can take, on every link
+ *   (link-local addresses such as fe80::1 repeat): prefer `knownRouters`.
  * - A rogue that forges the link router's address and both of its MACs is
- *   that router (a switch's port security is what tells them apart); so is
- *   one that forges the MAC of a known router.
- * - A router on a link with no default router in the capture is the
- *   link's router.
+ *   that router, and one that forges every MAC of a known router is known
+ *   (a switch's port security is what tells them apart).
+ * - A router that comes when the link has had no router for
+ *   `routerMemoryUs` is the link's first router again.
+ * - A link with more routers than its places (eight by default) counts the
+ *   others as new at their advertisements, once within each run of
+ *   `minFloodRouters` new routers, and may see a flood when ten of them
+ *   answer one router solicitation at once.
  * - A rogue at the link router's own preference, with its prefixes, adds a
  *   second default route that hosts may or may not use: a redundant pair
  *   looks the same, and it is not reported. Route information options (RFC
@@ -110,6 +128,8 @@
  *   another MAC.
  * - A mirror that merges several links untagged merges their routers, and
  *   one that sees a link both tagged and untagged sees two links.
+ * - Incidents end, and waiting rogues are reported, at the link's next
+ *   router advertisement (or the input's end): an idle VLAN's wait longer.
  *
  * @module
  */
@@ -129,19 +149,19 @@ import {
 
 /** Options of {@linkcode createRogueRouterDetector}. */
 export interface RogueRouterOptions {
-  /** How long a router is remembered after its last advertisement, µs of packet time. */
+  /** How long a router is remembered after its last advertisement, and a rogue's incident after its last harmful one, µs of packet time. */
   routerMemoryUs?: number;
-  /** Window in which new routers on one link are counted for a flood, µs. */
+  /** Window in which new routers on one link are counted for a flood, µs; also how long a rogue beside another may wait for its report. */
   floodWindowUs?: number;
-  /** New routers on one link within `floodWindowUs` that make a flood. */
+  /** New routers on one link within `floodWindowUs` that make a flood (an integer, 2 to 1 000). */
   minFloodRouters?: number;
   /** Links (VLANs) tracked at once. */
   maxLinks?: number;
-  /** Routers remembered per link (four places of them kept for rogues). */
+  /** Routers remembered per link (an integer, 5 to 1 000; four places kept for rogues). */
   maxRoutersPerLink?: number;
   /** Packet time between repeated findings of one incident while it grows, µs. */
   reportIntervalUs?: number;
-  /** MACs of the network's routers ("aa:bb:cc:dd:ee:ff"): the routers of every link where they advertise, never rogues. */
+  /** MACs of the network's routers ("aa:bb:cc:dd:ee:ff"): a router whose frames and link-layer address option both show one is its link's router, never a rogue. */
   knownRouters?: string[];
 }
 
@@ -154,8 +174,9 @@ export interface RogueRouterOptions {
  * - `floodWindowUs` 60 s and `minFloodRouters` 10: a link has one router,
  *   two for redundancy, a few in a lab; flood_router6 reaches ten in
  *   milliseconds.
- * - `maxLinks` 4 096, every VLAN id, × `maxRoutersPerLink` 12 routers of
- *   about 500 B: about 25 MB in the worst case.
+ * - `maxLinks` 4 096, every VLAN id, × `maxRoutersPerLink` 12 routers: about
+ *   50 MB in the worst case (measured with eight prefixes and an incident
+ *   each).
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  * - `knownRouters` none.
  */
@@ -183,8 +204,10 @@ const NEW_PREFIX = 1;
 const PREFERRED_DEFAULT_ROUTER = 2;
 const REASON_NAMES = ["new_prefix", "preferred_default_router"];
 
-/** Places of a link's router table kept for rogues. */
+/** Places of a link's router table kept for rogues and a flood's routers. */
 const ROGUE_PLACES = 4;
+/** Most new routers a flood may need, and routers a link may hold. */
+const MAX_COUNT_OPTION = 1_000;
 
 /** Routers and prefixes listed in the evidence. */
 const MAX_LISTED = 8;
@@ -199,14 +222,23 @@ const FLOOD_TECHNIQUE: MitreTechnique = {
   tactic: "Impact",
 };
 
-/** What a router is to its link. */
+/** What a router is to its link: one of the link's routers. */
 const TRUSTED = 0;
-/** A rogue with an incident of its own. */
+/** A rogue with an incident of its own, reported. */
 const ROGUE = 1;
-/** A rogue to report at its second advertisement, unless a flood takes it in. */
+/** A rogue that came beside another recent one: reported at its next harmful advertisement, or once `floodWindowUs` has passed without a flood taking it in. */
 const PENDING = 2;
-/** One of a flood's routers. */
+/** A new router counted in a flood, not judged yet: judged at its next advertisement. */
 const FLOODING = 3;
+
+/** The link's router a rogue was judged against, as it was then. */
+interface Established {
+  address: string;
+  mac: string;
+  prefixes: string[];
+  preference: number;
+  firstUs: number;
+}
 
 /** One rogue router's incident. */
 interface RogueIncident extends ReportMark {
@@ -214,15 +246,22 @@ interface RogueIncident extends ReportMark {
   reasons: number;
   /** Its prefixes no router of the link's gives (bounded). */
   newPrefixes: string[];
+  /** Its harmful advertisements (those that give a reason). */
   advertisements: number;
   startUs: number;
+  lastHarmfulUs: number;
+  /** Preference and router lifetime of its latest harmful advertisement. */
+  preference: number;
+  lifetimeS: number;
+  prefixes: string[];
   victim: string;
-  /** The link's router it was judged against: the best default router. */
-  established: Router;
+  established: Established;
 }
 
 /** One router of a link. */
 interface Router {
+  /** Address, frame MAC and option MAC: who it is. */
+  identity: string;
   address: string;
   /** Ethernet source of its frames. */
   frameMac: string;
@@ -236,6 +275,8 @@ interface Router {
   lifetimeS: number;
   /** Preference rank of its latest advertisement: 0 low, 1 medium, 2 high. */
   preference: number;
+  /** Preference of its latest advertisement as a default router (lifetime above 0), or -1 when none was. */
+  defaultPreference: number;
   /** One of `knownRouters`. */
   known: boolean;
   status: number;
@@ -245,11 +286,13 @@ interface Router {
 /** A link's flood incident. */
 interface Flood extends ReportMark {
   key: string;
+  /** New routers since its window began. */
   routers: number;
+  /** Of them, the ones it took in unjudged (their first advertisements). */
   advertisements: number;
   startUs: number;
   lastNewUs: number;
-  /** Most new routers within one window, counted in windows from its start. */
+  /** Most new routers in one window, counted in windows from its start. */
   peakRouters: number;
   windowStartUs: number;
   windowRouters: number;
@@ -263,8 +306,15 @@ interface Link {
   /** The link as a sentence names it: "the untagged link", "VLAN <id>". */
   title: string;
   routers: Router[];
-  /** Times of the latest new routers, a ring of `minFloodRouters`. */
+  /** The link's first router, free to renumber; null once it has gone (no other inherits it). */
+  anchor: Router | null;
+  /** The anchor's last word once it has gone: routers are judged against it too, until the link has an anchor again. */
+  ghost: Router | null;
+  /** A router of the link's has been a default router (until every router has gone). */
+  served: boolean;
+  /** The latest new routers: times and identities, a ring of `minFloodRouters`. */
   newRouterUs: Float64Array;
+  newRouterIds: string[];
   newRouters: number;
   flood: Flood | null;
 }
@@ -294,10 +344,18 @@ export function createRogueRouterDetector(
     "maxRoutersPerLink",
     "reportIntervalUs",
   ]);
-  if (config.maxRoutersPerLink <= ROGUE_PLACES) {
-    throw new RangeError(
-      `Cannot create rogue router detector: maxRoutersPerLink must be above ${ROGUE_PLACES}, got ${config.maxRoutersPerLink}`,
-    );
+  for (
+    const [name, least] of [
+      ["minFloodRouters", 2],
+      ["maxRoutersPerLink", ROGUE_PLACES + 1],
+    ] as const
+  ) {
+    const value = config[name];
+    if (!Number.isInteger(value) || value < least || value > MAX_COUNT_OPTION) {
+      throw new RangeError(
+        `Cannot create rogue router detector: ${name} must be an integer from ${least} to ${MAX_COUNT_OPTION}, got ${value}`,
+      );
+    }
   }
   const known = new Set<string>();
   for (const mac of config.knownRouters) {
@@ -318,7 +376,11 @@ export function createRogueRouterDetector(
         name: id === 0 ? "untagged" : `vlan ${id}`,
         title: id === 0 ? "the untagged link" : `VLAN ${id}`,
         routers: [],
+        anchor: null,
+        ghost: null,
+        served: false,
         newRouterUs: new Float64Array(config.minFloodRouters).fill(-Infinity),
+        newRouterIds: [],
         newRouters: 0,
         flood: null,
       };
@@ -327,14 +389,44 @@ export function createRogueRouterDetector(
     return link;
   }
 
-  /** Forgets routers silent for `routerMemoryUs` (their incidents end), and a flood with no new router for a window. */
+  /**
+   * Ends what time has ended on `link` at `nowUs`: routers silent for
+   * `routerMemoryUs` (their incidents with them), rogues harmless for as
+   * long, the wait of rogues beside another, a flood with no new router for
+   * a window.
+   */
   function expire(link: Link, nowUs: number, sink: FindingSink): void {
     const oldestUs = nowUs - config.routerMemoryUs;
-    if (link.routers.some((router) => router.lastUs < oldestUs)) {
-      for (const router of link.routers) {
-        if (router.lastUs < oldestUs) endRogue(link, router, sink);
+    let gone = false;
+    for (const router of link.routers) {
+      if (router.lastUs < oldestUs) {
+        endIncident(link, router, sink);
+        gone = true;
+        continue;
       }
+      const incident = router.incident;
+      if (incident === null) continue;
+      if (
+        router.status === PENDING &&
+        nowUs - router.firstUs > config.floodWindowUs
+      ) {
+        reportRogue(link, router, router.lastUs, sink);
+      } else if (incident.lastHarmfulUs < oldestUs) {
+        endIncident(link, router, sink);
+        router.status = TRUSTED;
+      }
+    }
+    if (gone) {
       link.routers = link.routers.filter((router) => router.lastUs >= oldestUs);
+      if (link.anchor !== null && link.anchor.lastUs < oldestUs) {
+        link.ghost = link.anchor;
+        link.anchor = null;
+      }
+      // Every router gone: the link starts afresh.
+      if (link.routers.length === 0) {
+        link.served = false;
+        link.ghost = null;
+      }
     }
     const flood = link.flood;
     if (flood !== null && nowUs - flood.lastNewUs > config.floodWindowUs) {
@@ -345,68 +437,61 @@ export function createRogueRouterDetector(
     }
   }
 
-  /** Ends a router's incident with its final figures (and reports a pending rogue, which never repeated). */
-  function endRogue(link: Link, router: Router, sink: FindingSink): void {
+  /** Ends a router's incident with its final figures (reports a rogue still waiting), and forgets it. */
+  function endIncident(link: Link, router: Router, sink: FindingSink): void {
     const incident = router.incident;
     if (incident === null) return;
     if (
       router.status === PENDING ||
-      isFinalReportDue(incident, incident.advertisements, router.lastUs)
-    ) reportRogue(link, router, router.lastUs, sink);
+      isFinalReportDue(
+        incident,
+        incident.advertisements,
+        incident.lastHarmfulUs,
+      )
+    ) reportRogue(link, router, incident.lastHarmfulUs, sink);
+    router.incident = null;
   }
 
-  /** The routers of the link's that `router` is judged against: trusted, remembered, not itself. */
-  function othersOf(link: Link, router: Router): Router[] {
-    return link.routers.filter((other) =>
+  /** The reasons (bits) that make `router` a rogue on `link`, the prefixes it gives that no router of the link's gives, and the router it is judged against. */
+  function judge(
+    link: Link,
+    router: Router,
+  ): { reasons: number; fresh: string[]; established: Router | null } {
+    const none = { reasons: 0, fresh: [], established: null };
+    if (!link.served) return none;
+    const others = link.routers.filter((other) =>
       other !== router && other.status === TRUSTED
     );
-  }
-
-  /** The link's first router: a known one, else the earliest trusted one. */
-  function anchorOf(link: Link): Router | undefined {
-    let anchor: Router | undefined;
-    for (const router of link.routers) {
-      if (router.status !== TRUSTED) continue;
-      if (router.known) return router;
-      if (anchor === undefined || router.firstUs < anchor.firstUs) {
-        anchor = router;
-      }
-    }
-    return anchor;
-  }
-
-  /** The reasons (bits) that make `router` a rogue among `others`, and the router of theirs it is judged against. */
-  function judge(
-    router: Router,
-    others: Router[],
-  ): { reasons: number; fresh: string[]; established: Router | null } {
+    if (link.ghost !== null) others.push(link.ghost);
+    if (others.length === 0) return none;
     // The best default router: the highest preference, then the earliest.
     let established: Router | null = null;
     for (const other of others) {
       if (
-        other.lifetimeS > 0 &&
-        (established === null || other.preference > established.preference ||
-          (other.preference === established.preference &&
+        other.defaultPreference >= 0 &&
+        (established === null ||
+          other.defaultPreference > established.defaultPreference ||
+          (other.defaultPreference === established.defaultPreference &&
             other.firstUs < established.firstUs))
       ) established = other;
     }
-    // No default router: the link is not served yet.
-    if (established === null) return { reasons: 0, fresh: [], established };
     const given = new Set(others.flatMap((other) => other.prefixes));
     const fresh = router.prefixes.filter((prefix) => !given.has(prefix));
     let reasons = fresh.length > 0 ? NEW_PREFIX : 0;
-    if (router.lifetimeS > 0 && router.preference > established.preference) {
-      reasons |= PREFERRED_DEFAULT_ROUTER;
-    }
-    return { reasons, fresh, established };
+    if (
+      router.lifetimeS > 0 &&
+      router.preference > (established?.defaultPreference ?? -1)
+    ) reasons |= PREFERRED_DEFAULT_ROUTER;
+    return { reasons, fresh, established: established ?? others[0]! };
   }
 
   /**
    * Adds `router` to its link's table: a router of the link's while places
-   * other than the rogues' four are free; a rogue in place of the rogue
-   * seen least recently when the table is full.
+   * other than the four kept are free; any other in place of, first, the
+   * flood's router seen least recently, then the reported rogue, then the
+   * waiting one (whose incident ends with a report).
    */
-  function remember(link: Link, router: Router): void {
+  function remember(link: Link, router: Router, sink: FindingSink): void {
     const routers = link.routers;
     if (router.status === TRUSTED) {
       let trusted = 0;
@@ -421,101 +506,170 @@ export function createRogueRouterDetector(
       routers.push(router);
       return;
     }
-    let stalest = -1;
-    for (let i = 0; i < routers.length; i++) {
-      const other = routers[i]!;
-      if (
-        other.status !== TRUSTED &&
-        (stalest < 0 || other.lastUs < routers[stalest]!.lastUs)
-      ) stalest = i;
+    let victim = -1;
+    for (const status of [FLOODING, ROGUE, PENDING]) {
+      for (let i = 0; i < routers.length; i++) {
+        const other = routers[i]!;
+        if (
+          other.status === status &&
+          (victim < 0 || other.lastUs < routers[victim]!.lastUs)
+        ) victim = i;
+      }
+      if (victim >= 0) break;
     }
-    if (stalest >= 0) routers[stalest] = router;
+    if (victim < 0) return;
+    endIncident(link, routers[victim]!, sink);
+    routers[victim] = router;
   }
 
-  /** Counts a new router for the flood count; true when `minFloodRouters` of them came within the window. */
-  function countNewRouter(link: Link, nowUs: number): boolean {
+  /** Counts a router new to the link (once per identity among the last `minFloodRouters`); true when that many came within the window. */
+  function countNewRouter(link: Link, router: Router, nowUs: number): boolean {
     const ring = link.newRouterUs;
+    const ids = link.newRouterIds;
+    if (ids.includes(router.identity)) return false;
     const at = link.newRouters++ % ring.length;
     ring[at] = nowUs;
+    ids[at] = router.identity;
     // The oldest of the last `minFloodRouters` new routers.
-    const oldestUs = ring[(at + 1) % ring.length]!;
-    return nowUs - oldestUs <= config.floodWindowUs;
+    return nowUs - ring[(at + 1) % ring.length]! <= config.floodWindowUs;
   }
 
-  /** Makes `router` a rogue with its own incident, or one to report at its second advertisement; returns which (ROGUE or PENDING). */
-  function openRogue(
-    link: Link,
-    router: Router,
-    reasons: number,
-    fresh: string[],
-    established: Router,
-    victim: string,
-    nowUs: number,
-  ): number {
-    const recent = link.routers.some((other) =>
-      other !== router &&
-      (other.status === ROGUE || other.status === PENDING) &&
-      nowUs - other.firstUs <= config.floodWindowUs
-    );
-    router.status = recent ? PENDING : ROGUE;
-    router.incident = {
-      key: `${link.name} ${router.address} ${macOf(router)}`,
-      reasons,
-      newPrefixes: fresh.slice(0, MAX_LISTED),
-      advertisements: 1,
-      startUs: nowUs,
-      victim,
-      established,
-      reportedCount: 0,
-      lastReportUs: -Infinity,
-    };
-    return router.status;
-  }
-
-  /** Makes `router` one of the link's flood, which begins if it is not on. */
+  /**
+   * Makes `router` one of the link's flood. A flood begins with the new
+   * routers of its window (the ring's), and takes in the rogues still
+   * waiting among them; later new routers join it while it lasts.
+   */
   function joinFlood(link: Link, router: Router, nowUs: number): Flood {
     let flood = link.flood;
     if (flood === null) {
+      const windowStartUs = nowUs - config.floodWindowUs;
+      // It starts with the first of them that is not a router of the link's.
+      const trusted = new Set(
+        link.routers.filter((other) => other.status === TRUSTED).map((
+          other,
+        ) => other.identity),
+      );
+      let startUs = nowUs;
+      let routers = 0;
+      link.newRouterUs.forEach((us, i) => {
+        if (us < windowStartUs) return;
+        routers++;
+        if (us < startUs && !trusted.has(link.newRouterIds[i]!)) startUs = us;
+      });
       flood = {
         key: `${link.name} flood`,
-        routers: 0,
+        routers,
         advertisements: 0,
-        startUs: link.newRouterUs[link.newRouters % link.newRouterUs.length]!,
+        startUs,
         lastNewUs: nowUs,
-        peakRouters: 0,
-        windowStartUs: nowUs,
-        windowRouters: 0,
+        peakRouters: routers,
+        windowStartUs: startUs,
+        windowRouters: routers,
         samples: [],
         reportedCount: 0,
         lastReportUs: -Infinity,
       };
       link.flood = flood;
-      // The rogues still unreported are the flood's first routers.
-      for (const other of link.routers) {
-        if (other.status === PENDING) addToFlood(flood, other, nowUs);
+      const waiting = link.routers.filter((other) =>
+        other.status === PENDING && other.firstUs >= windowStartUs
+      );
+      for (const other of waiting) addToFlood(flood, other);
+    } else {
+      flood.routers++;
+      flood.lastNewUs = nowUs;
+      if (nowUs - flood.windowStartUs >= config.floodWindowUs) {
+        flood.windowStartUs = nowUs;
+        flood.windowRouters = 0;
+      }
+      flood.windowRouters++;
+      if (flood.windowRouters > flood.peakRouters) {
+        flood.peakRouters = flood.windowRouters;
       }
     }
-    addToFlood(flood, router, nowUs);
+    addToFlood(flood, router);
     return flood;
   }
 
-  function addToFlood(flood: Flood, router: Router, nowUs: number): void {
+  /** Counts `router`'s advertisement in the flood; its own judgment waits for its next one. */
+  function addToFlood(flood: Flood, router: Router): void {
     router.status = FLOODING;
     router.incident = null;
-    flood.routers++;
     flood.advertisements++;
-    flood.lastNewUs = nowUs;
     if (flood.samples.length < MAX_LISTED) {
       flood.samples.push(`${router.address} ${macOf(router)}`);
     }
-    if (nowUs - flood.windowStartUs >= config.floodWindowUs) {
-      flood.windowStartUs = nowUs;
-      flood.windowRouters = 0;
+  }
+
+  /** Opens `router`'s incident: reported now, or waiting when another rogue came within the window. */
+  function openRogue(
+    link: Link,
+    router: Router,
+    verdict: { reasons: number; fresh: string[]; established: Router | null },
+    victim: string,
+    nowUs: number,
+    mayWait: boolean,
+  ): void {
+    const waits = mayWait && link.routers.some((other) =>
+      other !== router &&
+      (other.status === ROGUE || other.status === PENDING) &&
+      nowUs - other.firstUs <= config.floodWindowUs
+    );
+    const established = verdict.established!;
+    router.status = waits ? PENDING : ROGUE;
+    router.incident = {
+      key: `${link.name} ${router.address} ${macOf(router)}`,
+      reasons: verdict.reasons,
+      newPrefixes: verdict.fresh.slice(0, MAX_LISTED),
+      advertisements: 1,
+      startUs: nowUs,
+      lastHarmfulUs: nowUs,
+      preference: router.preference,
+      lifetimeS: router.lifetimeS,
+      prefixes: [...router.prefixes],
+      victim,
+      established: {
+        address: established.address,
+        mac: macOf(established),
+        prefixes: [...established.prefixes],
+        preference: Math.max(0, established.defaultPreference),
+        firstUs: established.firstUs,
+      },
+      reportedCount: 0,
+      lastReportUs: -Infinity,
+    };
+  }
+
+  /** Counts a harmful advertisement of a rogue; reports a waiting one, a new reason, or growth. */
+  function harmful(
+    link: Link,
+    router: Router,
+    verdict: { reasons: number; fresh: string[] },
+    nowUs: number,
+    sink: FindingSink,
+  ): void {
+    const incident = router.incident!;
+    incident.advertisements++;
+    incident.lastHarmfulUs = nowUs;
+    incident.preference = router.preference;
+    incident.lifetimeS = router.lifetimeS;
+    incident.prefixes = [...router.prefixes];
+    for (const prefix of verdict.fresh) {
+      if (
+        incident.newPrefixes.length < MAX_LISTED &&
+        !incident.newPrefixes.includes(prefix)
+      ) incident.newPrefixes.push(prefix);
     }
-    flood.windowRouters++;
-    if (flood.windowRouters > flood.peakRouters) {
-      flood.peakRouters = flood.windowRouters;
-    }
+    const added = verdict.reasons & ~incident.reasons;
+    incident.reasons |= verdict.reasons;
+    if (
+      added !== 0 ||
+      isGrowthReportDue(
+        incident,
+        incident.advertisements,
+        nowUs,
+        config.reportIntervalUs,
+      )
+    ) reportRogue(link, router, nowUs, sink);
   }
 
   function reportRogue(
@@ -530,7 +684,7 @@ export function createRogueRouterDetector(
       (incident.reasons & (1 << bit)) !== 0
     );
     const mac = macOf(router);
-    const preference = PREFERENCE_NAMES[router.preference]!;
+    const preference = PREFERENCE_NAMES[incident.preference]!;
     const advertisements = incident.advertisements;
     const what = [
       `${router.address} (${mac}) advertised itself as a router on ${link.title}, where ${established.address} serves`,
@@ -552,20 +706,18 @@ export function createRogueRouterDetector(
       attacker: router.address,
       victim: incident.victim,
       domain: "",
-      summary: `${what}; ${advertisements} advertisement${
-        advertisements === 1 ? "" : "s"
-      }.`,
+      summary: `${what}; ${plural(advertisements, "advertisement")}.`,
       evidence: {
         link: link.name,
         reasons,
         routerMac: mac,
-        prefixes: [...router.prefixes],
+        prefixes: [...incident.prefixes],
         newPrefixes: [...incident.newPrefixes],
-        routerLifetimeS: router.lifetimeS,
+        routerLifetimeS: incident.lifetimeS,
         preference,
         advertisements,
         establishedRouter: established.address,
-        establishedRouterMac: macOf(established),
+        establishedRouterMac: established.mac,
         establishedPrefixes: [...established.prefixes],
         establishedPreference: PREFERENCE_NAMES[established.preference]!,
         establishedFirstSeenUs: established.firstUs,
@@ -581,7 +733,6 @@ export function createRogueRouterDetector(
     nowUs: number,
     sink: FindingSink,
   ): void {
-    const windowS = config.floodWindowUs / 1e6;
     sink({
       kind: "rogue_router",
       key: flood.key,
@@ -591,13 +742,16 @@ export function createRogueRouterDetector(
       attacker: "",
       victim: "",
       domain: "",
-      summary:
-        `${flood.routers} new routers advertised on ${link.title} (up to ${flood.peakRouters} within ${windowS} s): a router advertisement flood; ${flood.advertisements} advertisements.`,
+      summary: `A router advertisement flood on ${link.title}: ${
+        plural(flood.routers, "new router")
+      } (${config.minFloodRouters} or more within ${
+        config.floodWindowUs / 1e6
+      } s), ${flood.advertisements} of them taken into it unjudged.`,
       evidence: {
         link: link.name,
         reasons: ["flood"],
         newRouters: flood.routers,
-        advertisements: flood.advertisements,
+        floodRouters: flood.advertisements,
         peakNewRoutersPerWindow: flood.peakRouters,
         floodWindowUs: config.floodWindowUs,
         routerSamples: [...flood.samples],
@@ -605,50 +759,6 @@ export function createRogueRouterDetector(
       mitre: FLOOD_TECHNIQUE,
     });
     markReported(flood, flood.advertisements, nowUs);
-  }
-
-  /** Counts an advertisement of a rogue, or of a flood's router, and reports when due. */
-  function repeated(
-    link: Link,
-    router: Router,
-    fresh: string[],
-    reasons: number,
-    nowUs: number,
-    sink: FindingSink,
-  ): void {
-    if (router.status === FLOODING) {
-      const flood = link.flood;
-      if (flood === null) return;
-      flood.advertisements++;
-      if (
-        isGrowthReportDue(
-          flood,
-          flood.advertisements,
-          nowUs,
-          config.reportIntervalUs,
-        )
-      ) reportFlood(link, flood, nowUs, sink);
-      return;
-    }
-    const incident = router.incident!;
-    incident.advertisements++;
-    for (const prefix of fresh) {
-      if (
-        incident.newPrefixes.length < MAX_LISTED &&
-        !incident.newPrefixes.includes(prefix)
-      ) incident.newPrefixes.push(prefix);
-    }
-    const added = reasons & ~incident.reasons;
-    incident.reasons |= reasons;
-    if (
-      router.status === PENDING || added !== 0 ||
-      isGrowthReportDue(
-        incident,
-        incident.advertisements,
-        nowUs,
-        config.reportIntervalUs,
-      )
-    ) reportRogue(link, router, nowUs, sink);
   }
 
   return {
@@ -678,14 +788,13 @@ export function createRogueRouterDetector(
       const address = packet.srcAddress;
       const frameMac = packet.srcMac;
       const linkMac = packet.ndLinkMac;
+      const identity = `${address} ${frameMac} ${linkMac}`;
       const preference = PREFERENCE_RANKS[(packet.ndFlags >> 3) & 3]!;
-      let router = link.routers.find((other) =>
-        other.address === address && other.frameMac === frameMac &&
-        other.linkMac === linkMac
-      );
+      let router = link.routers.find((other) => other.identity === identity);
       const isNew = router === undefined;
       if (router === undefined) {
         router = {
+          identity,
           address,
           frameMac,
           linkMac,
@@ -694,19 +803,19 @@ export function createRogueRouterDetector(
           prefixes,
           lifetimeS,
           preference,
-          known: known.has(frameMac) || known.has(linkMac),
+          defaultPreference: lifetimeS > 0 ? preference : -1,
+          // Every MAC it shows is a known router's.
+          known: known.has(frameMac) && (linkMac === "" || known.has(linkMac)),
           status: TRUSTED,
           incident: null,
         };
-        if (router.known) {
-          remember(link, router);
-          return;
-        }
-        if (countNewRouter(link, nowUs) || link.flood !== null) {
+        if (
+          !router.known &&
+          (countNewRouter(link, router, nowUs) || link.flood !== null)
+        ) {
           const flood = joinFlood(link, router, nowUs);
-          remember(link, router);
+          remember(link, router, sink);
           if (
-            flood.reportedCount === 0 ||
             isGrowthReportDue(
               flood,
               flood.advertisements,
@@ -721,45 +830,46 @@ export function createRogueRouterDetector(
         router.prefixes = prefixes;
         router.lifetimeS = lifetimeS;
         router.preference = preference;
+        if (lifetimeS > 0) router.defaultPreference = preference;
       }
-      if (router.known) return;
-      if (router.status === TRUSTED && !isNew && router === anchorOf(link)) {
-        return; // the link's first router: free to renumber
-      }
-      if (router.status === FLOODING) {
-        repeated(link, router, [], 0, nowUs, sink);
+      if (router.known || router === link.anchor) {
+        if (isNew) adopt(link, router, sink);
+        else if (lifetimeS > 0) link.served = true;
         return;
       }
-      const { reasons, fresh, established } = judge(
-        router,
-        othersOf(link, router),
-      );
-      if (router.status !== TRUSTED) {
-        repeated(link, router, fresh, reasons, nowUs, sink);
+      const verdict = judge(link, router);
+      if (router.status === ROGUE || router.status === PENDING) {
+        if (verdict.reasons !== 0) harmful(link, router, verdict, nowUs, sink);
         return;
       }
-      if (reasons === 0) {
-        if (isNew) remember(link, router);
+      // A router of the link's, a new one, or a flood's, now judged.
+      if (verdict.reasons === 0) {
+        router.status = TRUSTED;
+        if (isNew) adopt(link, router, sink);
+        else if (lifetimeS > 0) link.served = true;
         return;
       }
-      const status = openRogue(
-        link,
-        router,
-        reasons,
-        fresh,
-        established!,
-        packet.dstAddress,
-        nowUs,
-      );
-      if (isNew) remember(link, router);
-      if (status === ROGUE) reportRogue(link, router, nowUs, sink);
+      openRogue(link, router, verdict, packet.dstAddress, nowUs, isNew);
+      if (isNew) remember(link, router, sink);
+      if (router.status === ROGUE) reportRogue(link, router, nowUs, sink);
     },
     tables(): Record<string, TableStats> {
       return { rogue_router_links: links.stats() };
     },
     flush(_nowUs: number, sink: FindingSink): void {
       for (const link of links.values()) {
-        for (const router of link.routers) endRogue(link, router, sink);
+        for (const router of link.routers) {
+          const incident = router.incident;
+          if (
+            incident !== null &&
+            (router.status === PENDING ||
+              isFinalReportDue(
+                incident,
+                incident.advertisements,
+                incident.lastHarmfulUs,
+              ))
+          ) reportRogue(link, router, incident.lastHarmfulUs, sink);
+        }
         const flood = link.flood;
         if (
           flood !== null &&
@@ -768,9 +878,27 @@ export function createRogueRouterDetector(
       }
     },
   };
+
+  /** Remembers a new router of the link's: its first is the anchor, a default one serves it. */
+  function adopt(link: Link, router: Router, sink: FindingSink): void {
+    if (
+      link.anchor === null &&
+      !link.routers.some((other) => other.status === TRUSTED)
+    ) {
+      link.anchor = router;
+      link.ghost = null;
+    }
+    remember(link, router, sink);
+    if (router.lifetimeS > 0) link.served = true;
+  }
 }
 
 /** A router's MAC as the evidence names it: its option's, else its frames'. */
-function macOf(router: Router): string {
+function macOf(router: { linkMac: string; frameMac: string }): string {
   return router.linkMac !== "" ? router.linkMac : router.frameMac;
+}
+
+/** "1 advertisement", "2 advertisements". */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

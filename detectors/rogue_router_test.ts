@@ -27,8 +27,8 @@ interface Advert {
   code?: number;
   vlanIds?: number[];
   dst?: string;
-  /** The source link-layer address option's MAC, when not the frame's. */
-  linkMac?: string;
+  /** The source link-layer address option's MAC, when not the frame's; null for no option. */
+  linkMac?: string | null;
 }
 
 /** Decoded from a real frame: a router advertisement from `src` at `mac`. */
@@ -434,23 +434,26 @@ Deno.test("rogue_router: flood_router6's advertisements, each from a new address
   ]);
   const floods = findings.filter((f) => f.key === "untagged flood");
   const [start, last] = [floods[0]!, floods.at(-1)!];
-  // The gateway and nine new routers within a minute make ten.
-  assert.equal(start.evidence.newRouters, 8);
-  assert.equal(start.startUs, T0);
+  // The gateway and nine new routers within a minute make ten; the flood
+  // took in the eight after the first, and starts with the first.
+  assert.equal(start.evidence.newRouters, 10);
+  assert.equal(start.evidence.floodRouters, 8);
+  assert.equal(start.startUs, T0 + SECOND_US);
+  assert.equal(
+    start.summary,
+    "A router advertisement flood on the untagged link: 10 new routers (10 or more within 60 s), 8 of them taken into it unjudged.",
+  );
   assert.deepEqual(
     [last.attacker, last.victim, last.severity, last.mitre?.id],
     ["", "", "critical", "T1499"],
   );
-  assert.equal(last.evidence.newRouters, 499);
-  assert.equal(last.evidence.advertisements, 499);
-  assert.equal(last.evidence.peakNewRoutersPerWindow, 499);
+  assert.equal(last.evidence.newRouters, 501);
+  assert.equal(last.evidence.floodRouters, 499);
+  assert.equal(last.evidence.peakNewRoutersPerWindow, 501);
   assert.equal((last.evidence.routerSamples as string[]).length, 8);
   // Copies: the first finding's samples did not grow with the flood.
   assert.equal((start.evidence.routerSamples as string[]).length, 8);
-  assert.equal(
-    (floods[0]!.evidence.routerSamples as string[]).length,
-    Math.min(8, start.evidence.newRouters as number),
-  );
+  assert.equal((floods[0]!.evidence.routerSamples as string[]).length, 8);
 });
 
 Deno.test("rogue_router: a flood counts new routers within any window; slower ones are rogues each", () => {
@@ -602,7 +605,7 @@ Deno.test("rogue_router: bounded: links, and routers per link with places kept f
   );
   assert.throws(
     () => createRogueRouterDetector({ maxRoutersPerLink: 4 }),
-    /maxRoutersPerLink must be above 4/,
+    /maxRoutersPerLink must be an integer from 5 to 1000, got 4/,
   );
 });
 
@@ -622,4 +625,207 @@ Deno.test("rogue_router: a finding's evidence is a copy: later advertisements ch
     }),
   ]);
   assert.equal(JSON.stringify(findings[0]!.evidence), before);
+});
+
+/** One advertisement of a one-off router `n` ("fe80::d:<n>"), as a flood's decoy. */
+function decoy(n: number, atUs: number): PacketRecord {
+  return ra(
+    atUs,
+    `fe80::d:${n}`,
+    `02:00:00:00:0d:${n.toString(16).padStart(2, "0")}`,
+    {
+      prefixes: [{ prefix: `2001:db8:d${n}::`, length: 64 }],
+    },
+  );
+}
+
+Deno.test("rogue_router: a router taken into a flood is judged at its next advertisement, the flood still on or over", () => {
+  // Nine decoys, then the real fake_router6 as the tenth new router (with
+  // the gateway, the flood's threshold), every 5 s for ten minutes.
+  const packets = [
+    gateway(T0),
+    ...Array.from(
+      { length: 9 },
+      (_, i) => decoy(i + 1, T0 + 100 * SECOND_US + i * 1_000),
+    ),
+    ...Array.from(
+      { length: 120 },
+      (_, i) =>
+        ra(T0 + 101 * SECOND_US + i * 5 * SECOND_US, ROGUE, ROGUE_MAC, {
+          flags: 0x08,
+          prefixes: [BAD],
+        }),
+    ),
+    gateway(T0 + 400 * SECOND_US),
+  ].sort((a, b) => a.timestampUs - b.timestampUs);
+  const findings = runAll(packets);
+  const own = findings.filter((f) => f.key === ROGUE_KEY);
+  assert.ok(findings.some((f) => f.key === "untagged flood"));
+  // Its own incident from its second advertisement, 5 s later.
+  assert.equal(own[0]!.timestampUs, T0 + 106 * SECOND_US);
+  assert.equal(own.at(-1)!.evidence.advertisements, 119);
+});
+
+Deno.test("rogue_router: a rogue beside another is reported once the flood window has passed without a flood, or when its place is taken", () => {
+  const oneShot = ra(T0 + 110 * SECOND_US, "fe80::bad:1", "02:00:00:00:0b:01", {
+    prefixes: [{ prefix: "2001:db8:b1::", length: 64 }],
+    routerLifetimeS: 9000,
+  });
+  const detector = createRogueRouterDetector();
+  const live = findingsOf(detector, [
+    gateway(T0),
+    ...fakeRouter6(T0 + 100 * SECOND_US, 1),
+    oneShot,
+    // The gateway's next advertisement, past the window.
+    gateway(T0 + 300 * SECOND_US),
+  ]);
+  assert.deepEqual(
+    live.map((f) => [f.attacker, f.timestampUs - T0, f.startUs! - T0]),
+    [
+      [ROGUE, 100 * SECOND_US, 100 * SECOND_US],
+      ["fe80::bad:1", 110 * SECOND_US, 110 * SECOND_US],
+    ],
+  );
+  // No flood takes in a rogue that waited longer than its window: one
+  // decoy's worth of rogues, then a burst 28 minutes later.
+  const burst = Array.from(
+    { length: 10 },
+    (_, i) => decoy(i + 1, T0 + 1800 * SECOND_US + i * 1_000),
+  );
+  const later = runAll([
+    gateway(T0),
+    ...fakeRouter6(T0 + 100 * SECOND_US, 1),
+    oneShot,
+    ...burst,
+  ]);
+  assert.ok(later.some((f) => f.attacker === "fe80::bad:1"));
+  const flood = later.filter((f) => f.key === "untagged flood").at(-1)!;
+  assert.ok(
+    !(flood.evidence.routerSamples as string[]).some((sample) =>
+      sample.startsWith("fe80::bad:1 ")
+    ),
+  );
+  // A waiting rogue whose place another rogue takes is reported first:
+  // with room for one router and four others, six rogues within a minute
+  // (the fifth takes the place of the first, reported; the sixth that of
+  // the second, waiting).
+  const small = createRogueRouterDetector({ maxRoutersPerLink: 5 });
+  const crowd = findingsOf(small, [
+    gateway(T0),
+    ...[1, 2, 3, 4, 5, 6].map((n) =>
+      ra(T0 + n * SECOND_US, `fe80::bad:${n}`, `02:00:00:00:0b:0${n}`, {
+        prefixes: [BAD],
+      })
+    ),
+  ]);
+  assert.deepEqual(crowd.map((f) => f.attacker), [
+    "fe80::bad:1",
+    "fe80::bad:2",
+  ]);
+});
+
+Deno.test("rogue_router: a known router is one whose every MAC is known: forging one is a rogue", () => {
+  const options = { knownRouters: [GATEWAY_MAC] };
+  const frameForged = ra(T0 + SECOND_US, ROGUE, GATEWAY_MAC, {
+    prefixes: [BAD],
+    linkMac: ROGUE_MAC,
+  });
+  const optionForged = ra(T0 + SECOND_US, ROGUE, ROGUE_MAC, {
+    prefixes: [BAD],
+    linkMac: GATEWAY_MAC,
+  });
+  for (const forged of [frameForged, optionForged]) {
+    assert.equal(run([gateway(T0), forged], options).length, 1);
+  }
+  // The gateway without a link-layer address option is known by its frames.
+  assert.deepEqual(
+    run([
+      ra(T0, GATEWAY, GATEWAY_MAC, { linkMac: null }),
+      ...fakeRouter6(T0 + SECOND_US, 1),
+    ], options).map((f) => f.evidence.establishedRouter),
+    [GATEWAY],
+  );
+});
+
+Deno.test("rogue_router: the link's first router, once gone, leaves its word to judge the others by; none inherits its freedom", () => {
+  // A harmless copy of the gateway's advertisement all along; the gateway
+  // silent for over an hour; then the copy gives its own prefix.
+  const memoryUs = 3_600 * SECOND_US;
+  const twin = (atUs: number, advert: Advert = {}) =>
+    ra(atUs, ROGUE, ROGUE_MAC, advert);
+  const packets = [
+    gateway(T0),
+    ...Array.from(
+      { length: 20 },
+      (_, i) => twin(T0 + (i + 1) * 300 * SECOND_US),
+    ),
+    twin(T0 + 6_300 * SECOND_US, { prefixes: [BAD], flags: 0x08 }),
+    // The gateway comes back.
+    gateway(T0 + 6_400 * SECOND_US),
+  ];
+  const findings = runAll(packets, { routerMemoryUs: memoryUs });
+  assert.deepEqual(
+    [...new Set(findings.map((f) => f.attacker))],
+    [ROGUE],
+  );
+  assert.equal(findings[0]!.evidence.establishedRouter, GATEWAY);
+  // Every router gone for the memory: the link starts afresh, and the
+  // next router is its first (a limit, documented).
+  assert.deepEqual(
+    runAll([gateway(T0), ...fakeRouter6(T0 + 2 * memoryUs, 3)], {
+      routerMemoryUs: memoryUs,
+    }),
+    [],
+  );
+  // Afresh also in being served: a router without a default route, then
+  // a default router, is no rogue.
+  assert.deepEqual(
+    runAll([
+      gateway(T0),
+      ra(T0 + 2 * memoryUs, "fe80::4a5:1", "02:00:00:00:4a:51", {
+        routerLifetimeS: 0,
+        prefixes: [{ prefix: "fd12:3456::", length: 64 }],
+      }),
+      gateway(T0 + 2 * memoryUs + SECOND_US, { flags: 0x08 }),
+    ], { routerMemoryUs: memoryUs }),
+    [],
+  );
+});
+
+Deno.test("rogue_router: a link stays served while its router says it is no default router for now", () => {
+  // A home router whose uplink is down advertises lifetime 0 (RFC 7084).
+  const findings = runAll([
+    gateway(T0),
+    gateway(T0 + 600 * SECOND_US, { routerLifetimeS: 0 }),
+    ...fakeRouter6(T0 + 700 * SECOND_US, 1, { routerLifetimeS: 9000 }),
+  ]);
+  assert.deepEqual(
+    findings.map((f) => [f.timestampUs - T0, f.evidence.reasons]),
+    [[700 * SECOND_US, ["new_prefix", "preferred_default_router"]]],
+  );
+});
+
+Deno.test("rogue_router: a rogue's incident ends after routerMemoryUs of harmless advertisements; counts only harmful ones", () => {
+  const memoryUs = 600 * SECOND_US;
+  const packets = [
+    ...Array.from({ length: 12 }, (_, i) => gateway(T0 + i * 300 * SECOND_US)),
+    ...fakeRouter6(T0 + 10 * SECOND_US, 2),
+    // Harmless from then on: the gateway's prefix at medium preference.
+    ...Array.from(
+      { length: 12 },
+      (_, i) => ra(T0 + (20 + i * 60) * SECOND_US, ROGUE, ROGUE_MAC, {}),
+    ),
+    // Harmful again, long after.
+    ...fakeRouter6(T0 + 3_000 * SECOND_US, 1),
+  ].sort((a, b) => a.timestampUs - b.timestampUs);
+  const findings = runAll(packets, { routerMemoryUs: memoryUs });
+  assert.deepEqual(
+    findings.map((f) => [f.timestampUs - T0, f.evidence.advertisements]),
+    [
+      [10 * SECOND_US, 1],
+      [15 * SECOND_US, 2],
+      [3_000 * SECOND_US, 1],
+    ],
+  );
+  assert.equal(findings.at(-1)!.startUs, T0 + 3_000 * SECOND_US);
 });

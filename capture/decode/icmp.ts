@@ -198,7 +198,10 @@ function readNeighborDiscovery(
   const optionsOffset =
     ND_OPTIONS_OFFSETS[type - ICMPV6_TYPE.ROUTER_SOLICITATION]!;
   if (length < optionsOffset) {
-    reportAnomaly(record, anomalies, "ndp_message_too_short");
+    // A first fragment may end within the fixed part: the rest follows.
+    if (!record.fragment) {
+      reportAnomaly(record, anomalies, "ndp_message_too_short");
+    }
     return;
   }
   if (end - offset < optionsOffset) return; // cut by the snap length

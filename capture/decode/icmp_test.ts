@@ -536,4 +536,14 @@ Deno.test("decodePacket() reads a router advertisement's first fragment as far a
     ],
     [true, 134, 0x08, 1800, V6.dstMac, ""],
   );
+  // A first fragment that ends within the fixed part: nothing read, and no
+  // anomaly either.
+  const short = concat(fragmentHeader, message.subarray(0, 8));
+  ip[5] = short.length;
+  const cut = decodeFrame(concat(whole.subarray(0, 14), ip, short));
+  assert.equal(cut.anomalies.total(), 0);
+  assert.deepEqual([cut.packet.icmpType, cut.packet.ndRouterLifetimeS], [
+    134,
+    -1,
+  ]);
 });

@@ -623,9 +623,22 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       "nodad",
     ]);
     // Runs `act` while dnsmasq advertises fd00:77::/64 on the router's
-    // NIC, after its first advertisement.
+    // NIC, once the victim has seen its first advertisement (dnsmasq says it
+    // sends one a few milliseconds before it does, and a rogue seen first
+    // would be taken for the link's router).
     const withRouter = (act: () => Promise<void>) =>
       capture(pair, async () => {
+        const firstAdvert = startInNs(pair.victimNs, [
+          "tcpdump",
+          "-i",
+          pair.victimIface,
+          "-n",
+          "-l",
+          "-c",
+          "1",
+          "icmp6 and ip6[40] == 134",
+        ]);
+        await firstAdvert.waitFor("listening on", READY_TIMEOUT_MS);
         const dnsmasq = startInNs(pair.attackerNs, [
           "dnsmasq",
           "--no-daemon",
@@ -639,10 +652,10 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           "--pid-file=",
         ]);
         try {
-          await dnsmasq.waitFor("RTR-ADVERT", READY_TIMEOUT_MS);
+          await firstAdvert.waitFor("router advertisement", READY_TIMEOUT_MS);
           await act();
         } finally {
-          await dnsmasq.stop();
+          await stopAll([dnsmasq, firstAdvert]);
         }
       });
     const routerLinkLocal = await linkLocalOf(pair.attackerNs, routerIface);

@@ -96,6 +96,10 @@ export class DecodedPacket implements PacketRecord {
   ndLinkMac = "";
   ndRouterLifetimeS = -1;
   ndPrefixes = "";
+  dhcpMessageType = -1;
+  dhcpServerId = "";
+  dhcpLeaseAddresses = "";
+  dhcpDnsServers = "";
   app: AppHint = "";
   dnsId = -1;
   dnsResponse = false;

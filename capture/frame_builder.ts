@@ -614,3 +614,67 @@ function ipFrame(
     etherType: v6 ? ETHER_TYPE.IPV6 : ETHER_TYPE.IPV4,
   }, ip);
 }
+
+/** Options of {@linkcode dhcpv6Message}. */
+export interface Dhcpv6Options {
+  /** 1 solicit, 2 advertise, 3 request, 7 reply, 11 information-request, … */
+  type: number;
+  /** 24-bit transaction id. */
+  transactionId: number;
+  /** The client's DUID bytes (option 1), when present. */
+  clientDuid?: Uint8Array;
+  /** The server's DUID bytes (option 2), when present. */
+  serverDuid?: Uint8Array;
+  /** Addresses leased in one IA_NA (option 3, IAID 1), when present. */
+  leases?: readonly string[];
+  /** DNS servers (option 23), when present. */
+  dnsServers?: readonly string[];
+}
+
+/** A DUID-LL (RFC 8415 section 11.4): type 3, hardware type 1, the MAC. */
+export function duidOfMac(mac: string): Uint8Array<ArrayBuffer> {
+  return concat(new Uint8Array([0, 3, 0, 1]), parseMac(mac));
+}
+
+/** Builds a DHCPv6 message (RFC 8415 section 8), a UDP payload for ports 546/547. */
+export function dhcpv6Message(
+  options: Dhcpv6Options,
+): Uint8Array<ArrayBuffer> {
+  const option = (code: number, body: Uint8Array) =>
+    concat(u16(code), u16(body.length), body);
+  const id = options.transactionId;
+  const parts: Uint8Array[] = [
+    new Uint8Array([
+      options.type,
+      (id >> 16) & 0xff,
+      (id >> 8) & 0xff,
+      id & 0xff,
+    ]),
+  ];
+  if (options.clientDuid) parts.push(option(1, options.clientDuid));
+  if (options.serverDuid) parts.push(option(2, options.serverDuid));
+  if (options.leases) {
+    const addresses = options.leases.map((address) =>
+      option(
+        5,
+        concat(
+          parseIpv6(address),
+          new Uint8Array([0, 0, 0x0e, 0x10, 0, 0, 0x1c, 0x20]),
+        ),
+      )
+    );
+    parts.push(
+      option(
+        3,
+        concat(
+          new Uint8Array([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
+          ...addresses,
+        ),
+      ),
+    );
+  }
+  if (options.dnsServers) {
+    parts.push(option(23, concat(...options.dnsServers.map(parseIpv6))));
+  }
+  return concat(...parts);
+}

@@ -163,6 +163,15 @@ export interface PacketRecord {
    */
   ndPrefixes: string;
 
+  /** DHCPv6 message type of a datagram to or from UDP port 547, or to port 546 (1 solicit, 2 advertise, 3 request, 7 reply, …), or -1. */
+  dhcpMessageType: number;
+  /** The server identifier (its DUID, bytes in hex joined by colons, at most 32) of a DHCPv6 advertise or reply, or "". */
+  dhcpServerId: string;
+  /** The addresses a DHCPv6 advertise or reply leases (IA_NA, IA_TA), comma-separated, at most four; or "". */
+  dhcpLeaseAddresses: string;
+  /** The DNS servers a DHCPv6 advertise or reply names (RFC 3646), comma-separated, at most four; or "". */
+  dhcpDnsServers: string;
+
   /** Application hint from the payload's first bytes. */
   app: AppHint;
   /** DNS transaction id, or -1 when the packet holds no DNS message. */

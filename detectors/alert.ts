@@ -18,7 +18,8 @@ export type AlertKind =
   | "data_exfil"
   | "ndp_spoof"
   | "ndp_scan"
-  | "rogue_router";
+  | "rogue_router"
+  | "dhcp_spoof";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -34,6 +35,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "ndp_spoof",
   "ndp_scan",
   "rogue_router",
+  "dhcp_spoof",
 ];
 
 /** Alert severity, lowest first. */

@@ -77,6 +77,18 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Identify the host behind the sender address or MAC (switch port, DHCPv6 or SLAAC records); if it is not an inventory or monitoring tool, isolate it and look for other discovery activity.",
   },
+  "dhcp_spoof": {
+    title: "DHCPv6 spoofing",
+    mitre: {
+      id: "T1557.003",
+      name: "Adversary-in-the-Middle: DHCP Spoofing",
+      tactic: "Credential Access",
+    },
+    description:
+      "A host answered DHCPv6 clients as a server and leased them link-local addresses, which no DHCPv6 server does: mitm6's way (or THC's fake_dhcps6) to become the DNS server of the Windows hosts on a network that runs no DHCPv6, then spoof what they resolve (WPAD) and relay their NTLM authentication.",
+    recommendation:
+      "Find the port of the server's MAC on the switch and disconnect it; block DHCPv6 server messages (UDP 547 to 546) from host ports (DHCPv6 Guard), or disable IPv6 on Windows hosts that do not use it (or prefer IPv4 over IPv6 by policy); disable WPAD and enforce SMB and LDAP signing, and treat the credentials of the hosts it answered as exposed.",
+  },
   "rogue_router": {
     title: "Rogue IPv6 router",
     mitre: {

@@ -28,6 +28,7 @@ import { createArpScanDetector } from "./arp_scan.ts";
 import { createArpSpoofDetector } from "./arp_spoof.ts";
 import { createNdpScanDetector } from "./ndp_scan.ts";
 import { createRogueRouterDetector } from "./rogue_router.ts";
+import { createDhcpSpoofDetector } from "./dhcp_spoof.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -62,6 +63,7 @@ export interface EngineConfig {
   arpScan?: OptionsOf<typeof createArpScanDetector>;
   ndpScan?: OptionsOf<typeof createNdpScanDetector>;
   rogueRouter?: OptionsOf<typeof createRogueRouterDetector>;
+  dhcpSpoof?: OptionsOf<typeof createDhcpSpoofDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -82,6 +84,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createArpScanDetector(config.arpScan),
     createNdpScanDetector(config.ndpScan),
     createRogueRouterDetector(config.rogueRouter),
+    createDhcpSpoofDetector(config.dhcpSpoof),
     createArpSpoofDetector(config.arpSpoof),
     createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),

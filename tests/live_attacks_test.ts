@@ -1,7 +1,8 @@
 /**
  * Real attack tools, seen live: nmap (also IPv6's NDP scan), hping3, ping,
  * arp-scan, arpspoof, THC's fake_advertise6, parasite6, fake_router26 and
- * flood_router26 (beside dnsmasq as the link's router), iodine and curl
+ * flood_router26 (beside dnsmasq as the link's router), fake_dhcps6 (as
+ * mitm6, answering nmap's DHCPv6 client), iodine and curl
  * in one network namespace attack a host in another, over IPv4 and IPv6
  * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
@@ -12,8 +13,8 @@
  * reader can be woken.
  *
  * Needs root, `ip`, `nmap`, `hping3`, `ping`, `arp-scan`, `arpspoof`
- * (dsniff), `atk6-fake_advertise6`, `atk6-parasite6`, `atk6-fake_router26`
- * and `atk6-flood_router26` (thc-ipv6), `dnsmasq`,
+ * (dsniff), `atk6-fake_advertise6`, `atk6-parasite6`, `atk6-fake_router26`,
+ * `atk6-flood_router26`, `atk6-fake_dhcps6` (thc-ipv6), `dnsmasq`,
  * `iodine`/`iodined` and `curl` (.ci/run installs them; a missing tool
  * fails the test). Every tool runs with a packet count, a bounded
  * target list or a time limit, and every daemon is stopped.
@@ -722,6 +723,58 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           },
         ]);
         assert.equal(seen.kernelDrops, 0, "tcpdump dropped packets");
+      },
+    );
+
+    await t.step(
+      "fake_dhcps6 as mitm6: a DHCPv6 server leasing link-local addresses, naming itself the DNS server",
+      async () => {
+        const attackerLinkLocal = await linkLocalOf(
+          pair.attackerNs,
+          pair.attackerIface,
+        );
+        const victimLinkLocal = await linkLocalOf(
+          pair.victimNs,
+          pair.victimIface,
+        );
+        const seen = await capture(pair, async () => {
+          // Line-buffered, so its "Sent" lines come as it answers.
+          const server = startInNs(pair.attackerNs, [
+            "stdbuf",
+            "-oL",
+            "atk6-fake_dhcps6",
+            pair.attackerIface,
+            "fe80::/64",
+            attackerLinkLocal,
+          ]);
+          try {
+            await server.waitFor("Starting to fake", READY_TIMEOUT_MS);
+            // The victim solicits a DHCPv6 server, as Windows does (nmap's
+            // client: one solicit, the advertises it gets printed), until
+            // one was answered, at most five times.
+            for (let i = 0; i < 5 && !server.output().includes("Sent"); i++) {
+              await run(pair.victimNs, [
+                "nmap",
+                "-6",
+                "-e",
+                pair.victimIface,
+                "--script",
+                "broadcast-dhcp6-discover",
+                "--script-args",
+                "broadcast-dhcp6-discover.timeout=2s",
+              ]);
+            }
+          } finally {
+            await server.stop("SIGINT");
+          }
+          assert.match(server.output(), /Sent DHCP6 Advertise/);
+        });
+        assertAlert(seen, {
+          kind: "dhcp_spoof",
+          attacker: attackerLinkLocal,
+          victim: victimLinkLocal,
+          technique: "T1557.003",
+        });
       },
     );
 

@@ -43,6 +43,11 @@ import { decodeIpv6 } from "./ipv6.ts";
 import { decodeLink, ETHER_TYPE } from "./link.ts";
 import { decodeTcp } from "./tcp.ts";
 import { isServiceReplyPort, serviceReplyOf } from "./service_reply.ts";
+import {
+  decodeDhcpv6,
+  DHCPV6_CLIENT_PORT,
+  DHCPV6_SERVER_PORT,
+} from "./dhcpv6.ts";
 import { decodeUdp, udpDatagramPayloadLength } from "./udp.ts";
 
 export { formatIpv4, formatIpv6, formatMac } from "./address.ts";
@@ -188,6 +193,19 @@ function decodeTransport(
           datagramLength > record.payloadLength,
         );
       }
+      if (
+        (record.dstPort === DHCPV6_CLIENT_PORT ||
+          record.srcPort === DHCPV6_SERVER_PORT ||
+          record.dstPort === DHCPV6_SERVER_PORT) && record.network === "ipv6"
+      ) {
+        decodeDhcpv6(
+          record,
+          bytes,
+          payload,
+          payloadEnd,
+          payload + record.payloadLength,
+        );
+      }
       if (isServiceReplyPort(record.srcPort)) {
         record.udpServiceReply = serviceReplyOf(
           record.srcPort,
@@ -255,6 +273,10 @@ function resetRecord(record: DecodedPacket): void {
   record.ndLinkMac = "";
   record.ndRouterLifetimeS = -1;
   record.ndPrefixes = "";
+  record.dhcpMessageType = -1;
+  record.dhcpServerId = "";
+  record.dhcpLeaseAddresses = "";
+  record.dhcpDnsServers = "";
   record.app = "";
   record.dnsId = -1;
   record.dnsResponse = false;

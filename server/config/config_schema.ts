@@ -20,6 +20,7 @@ import { ARP_SPOOF_DEFAULTS } from "../../detectors/arp_spoof.ts";
 import { NDP_SCAN_DEFAULTS } from "../../detectors/ndp_scan.ts";
 import { NDP_SPOOF_DEFAULTS } from "../../detectors/ndp_spoof.ts";
 import { ROGUE_ROUTER_DEFAULTS } from "../../detectors/rogue_router.ts";
+import { DHCP_SPOOF_DEFAULTS } from "../../detectors/dhcp_spoof.ts";
 import { DATA_EXFIL_DEFAULTS } from "../../detectors/data_exfil.ts";
 import { DNS_PORT_MISUSE_DEFAULTS } from "../../detectors/dns_port_misuse.ts";
 import { DNS_TUNNEL_DEFAULTS } from "../../detectors/dns_tunnel.ts";
@@ -41,6 +42,7 @@ export const DETECTOR_DEFAULTS = {
   arpSpoof: ARP_SPOOF_DEFAULTS,
   ndpSpoof: NDP_SPOOF_DEFAULTS,
   rogueRouter: ROGUE_ROUTER_DEFAULTS,
+  dhcpSpoof: DHCP_SPOOF_DEFAULTS,
   icmpFlood: ICMP_FLOOD_DEFAULTS,
   icmpSweep: ICMP_SWEEP_DEFAULTS,
   dnsTunnel: DNS_TUNNEL_DEFAULTS,

@@ -21,6 +21,9 @@
  *   dual-stack laptop that the gateway's IPv6 address is at the rogue MAC,
  *   after the rogue asked for the gateway itself; the laptop re-resolves
  *   the gateway in between, as for ARP.
+ * - dhcp_spoof, in arp_spoof's place every other round: mitm6 from the
+ *   rogue device's link-local address, answering three Windows hosts'
+ *   DHCPv6 solicitations with link-local leases and itself as DNS server.
  * - rogue_router, in ndp_spoof's place every other round: THC's
  *   fake_router6 from the rogue device's link-local address, right after the gateway answered a laptop's router
  *   solicitation with the LAN's prefix fd00::/64: an advertisement every
@@ -41,6 +44,8 @@
 
 import {
   arpFrame,
+  dhcpv6Message,
+  duidOfMac,
   neighborFrame,
   parseMac,
   solicitedNodeAddress,
@@ -166,6 +171,9 @@ export function planAttack(
         script: (s) => arpScan(ctx, s, startUs),
       };
     case "arp_spoof": {
+      if (round % 2 === 1) {
+        return planAttack(ctx, "dhcp_spoof", startUs, round);
+      }
       const victim = lan.host("ws-anna").v4.ip;
       return {
         kind,
@@ -205,6 +213,18 @@ export function planAttack(
             lan.gateway.v6!.ip
           } is at ${lan.rogue.v4.mac}`,
         script: (s) => ndpSpoof(ctx, s, startUs),
+      };
+    }
+    case "dhcp_spoof": {
+      const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
+      return {
+        kind,
+        startUs,
+        attacker: rogueLinkLocal,
+        victim: linkLocalOf(lan.host(MITM6_VICTIMS[0]!).v4.mac),
+        description:
+          `mitm6: ${rogueLinkLocal} answers the Windows hosts' DHCPv6 solicitations with link-local leases and itself as DNS server`,
+        script: (s) => mitm6(ctx, s, startUs),
       };
     }
     case "rogue_router": {
@@ -810,6 +830,78 @@ function* ndpSpoof(
         ROUTER_ADVERTISED,
       ),
   );
+}
+
+/** The Windows hosts whose DHCPv6 solicitations the demo's mitm6 answers. */
+const MITM6_VICTIMS = ["ws-anna", "ws-carla", "ws-dan"];
+
+function* mitm6(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { lan, prng } = ctx;
+  const rogueMac = lan.rogue.v4.mac;
+  const rogue: Endpoint = {
+    ip: linkLocalOf(rogueMac),
+    mac: rogueMac,
+    ttl: 255,
+    ipId: 0,
+  };
+  const allServers: Endpoint = {
+    ip: "ff02::1:2",
+    mac: "33:33:00:01:00:02",
+    ttl: 1,
+    ipId: 0,
+  };
+  let t = startUs;
+  let n = 0;
+  for (const name of MITM6_VICTIMS) {
+    const host = lan.host(name);
+    const client: Endpoint = {
+      ip: linkLocalOf(host.v4.mac),
+      mac: host.v4.mac,
+      ttl: 1,
+      ipId: 0,
+    };
+    const clientDuid = duidOfMac(host.v4.mac);
+    const serverDuid = duidOfMac(rogueMac);
+    const lease = [`fe80::1:${(++n).toString(16)}`];
+    // Solicit and advertise, then request and reply (RFC 8415 section
+    // 18), the lease link-local and mitm6 itself the DNS server.
+    for (const [ask, answer] of [[1, 2], [3, 7]] as const) {
+      const transactionId = prng.int(0, 0xffffff);
+      yield {
+        atUs: t,
+        bytes: udpFrame(
+          client,
+          allServers,
+          546,
+          547,
+          dhcpv6Message({ type: ask, transactionId, clientDuid }),
+        ),
+      };
+      session.emit(
+        t + prng.int(1 * MS, 5 * MS),
+        udpFrame(
+          rogue,
+          { ...client, ttl: 255 },
+          547,
+          546,
+          dhcpv6Message({
+            type: answer,
+            transactionId,
+            clientDuid,
+            serverDuid,
+            leases: lease,
+            dnsServers: [rogue.ip],
+          }),
+        ),
+      );
+      t += prng.int(20 * MS, 60 * MS);
+    }
+    t += prng.int(300 * MS, 900 * MS);
+  }
 }
 
 /** The prefix the demo's rogue router gives. */

@@ -235,7 +235,7 @@ function analyseDemo(
   return { engine, anomalies };
 }
 
-Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router", () => {
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6", () => {
   const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
   // Two rounds of the schedule.
   const { engine, anomalies } = analyseDemo(demo, 125);
@@ -263,6 +263,21 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
       a.mitre.id,
     ]),
     [[scans[1]!.attacker, "T1018"]],
+  );
+  const spoofs = demo.injectedAttacks.filter((a) =>
+    a.kind === "arp_spoof" || a.kind === "dhcp_spoof"
+  );
+  assert.deepEqual(spoofs.map((a) => a.kind), ["arp_spoof", "dhcp_spoof"]);
+  assert.deepEqual(
+    engine.alerts().filter((a) => a.kind === "dhcp_spoof").map((a) => [
+      a.attacker,
+      a.victim,
+      a.mitre.id,
+      a.evidence.answers,
+      a.evidence.clients,
+      a.evidence.linkLocalDnsServer,
+    ]),
+    [[spoofs[1]!.attacker, spoofs[1]!.victim, "T1557.003", 6, "3", true]],
   );
   const neighbors = demo.injectedAttacks.filter((a) =>
     a.kind === "ndp_spoof" || a.kind === "rogue_router"

@@ -99,6 +99,7 @@ const CATEGORY: Record<string, string> = {
   "ndp_spoof": "Misc Attack",
   "ndp_scan": "Detection of a Network Scan",
   "rogue_router": "Misc Attack",
+  "dhcp_spoof": "Misc Attack",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

@@ -72,6 +72,15 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
     ],
   },
   {
+    title: "DHCPv6",
+    fields: [
+      "dhcpMessageType",
+      "dhcpServerId",
+      "dhcpLeaseAddresses",
+      "dhcpDnsServers",
+    ],
+  },
+  {
     title: "Application",
     fields: [
       "app",

@@ -1,0 +1,111 @@
+/**
+ * DHCPv6 (RFC 8415) messages, read in place: every message's type, and
+ * what a server's advertise or reply gives its client (the server's DUID,
+ * the addresses it leases, the DNS servers it names), which the DHCP
+ * spoofing detector judges. Nothing is read past the captured bytes or the
+ * datagram; an option cut short ends the reading, and what was read stays.
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../packet_record.ts";
+import { formatIpv6 } from "./address.ts";
+import { readU16 } from "./bytes.ts";
+
+/** The UDP ports of DHCPv6: servers (and relays) listen on 547, clients on 546 (and take answers from any port: THC's fake_dhcps6 sends from another). */
+export const DHCPV6_SERVER_PORT = 547;
+export const DHCPV6_CLIENT_PORT = 546;
+
+/** Message types of a server's answers to a client (RFC 8415 section 7.3). */
+const ADVERTISE = 2;
+const REPLY = 7;
+
+/** Options read (RFC 8415 section 21, RFC 3646). */
+const OPTION_SERVER_ID = 2;
+const OPTION_IA_NA = 3;
+const OPTION_IA_TA = 4;
+const OPTION_IA_ADDRESS = 5;
+const OPTION_DNS_SERVERS = 23;
+
+/** Where an IA_NA's and an IA_TA's own options start in its body. */
+const IA_NA_OPTIONS = 12;
+const IA_TA_OPTIONS = 4;
+/** An IA address option's body: the address, preferred and valid lifetimes. */
+const IA_ADDRESS_LENGTH = 24;
+
+/** Addresses and DNS servers kept from one message, and DUID bytes. */
+const MAX_LISTED = 4;
+const MAX_DUID_BYTES = 32;
+
+/**
+ * Reads the DHCPv6 message at `offset` (captured bytes end at `end`, the
+ * datagram's payload at `messageEnd`) into `record.dhcp…`.
+ */
+export function decodeDhcpv6(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  messageEnd: number,
+): void {
+  const stop = end < messageEnd ? end : messageEnd;
+  if (stop - offset < 4) return;
+  // Non-null: indexes are checked against `stop` before each read.
+  const type = bytes[offset]!;
+  record.dhcpMessageType = type;
+  if (type !== ADVERTISE && type !== REPLY) return;
+  const leases: string[] = [];
+  const dnsServers: string[] = [];
+  for (let option = offset + 4; stop - option >= 4;) {
+    const code = readU16(bytes, option);
+    const body = option + 4;
+    const bodyEnd = body + readU16(bytes, option + 2);
+    if (bodyEnd > stop) break; // cut short
+    if (code === OPTION_SERVER_ID) {
+      record.dhcpServerId = hexBytes(bytes, body, bodyEnd);
+    } else if (code === OPTION_IA_NA || code === OPTION_IA_TA) {
+      const first = body +
+        (code === OPTION_IA_NA ? IA_NA_OPTIONS : IA_TA_OPTIONS);
+      readLeases(bytes, first, bodyEnd, leases);
+    } else if (code === OPTION_DNS_SERVERS) {
+      for (
+        let at = body;
+        bodyEnd - at >= 16 && dnsServers.length < MAX_LISTED;
+        at += 16
+      ) dnsServers.push(formatIpv6(bytes, at));
+    }
+    option = bodyEnd;
+  }
+  record.dhcpLeaseAddresses = leases.join(",");
+  record.dhcpDnsServers = dnsServers.join(",");
+}
+
+/** Adds the addresses of the IA address options from `at` to `end` (an IA's options) to `leases`. */
+function readLeases(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  leases: string[],
+): void {
+  while (end - at >= 4 && leases.length < MAX_LISTED) {
+    const code = readU16(bytes, at);
+    const body = at + 4;
+    const bodyEnd = body + readU16(bytes, at + 2);
+    if (bodyEnd > end) return;
+    if (code === OPTION_IA_ADDRESS && bodyEnd - body >= IA_ADDRESS_LENGTH) {
+      leases.push(formatIpv6(bytes, body));
+    }
+    at = bodyEnd;
+  }
+}
+
+/** Bytes `from`–`to` (at most {@linkcode MAX_DUID_BYTES}) as "00:01:…". */
+function hexBytes(bytes: Uint8Array, from: number, to: number): string {
+  const last = Math.min(to, from + MAX_DUID_BYTES);
+  let text = "";
+  for (let i = from; i < last; i++) {
+    // Non-null: within the checked option.
+    text += (i === from ? "" : ":") + bytes[i]!.toString(16).padStart(2, "0");
+  }
+  return text;
+}

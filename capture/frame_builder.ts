@@ -627,6 +627,10 @@ export interface Dhcpv6Options {
   serverDuid?: Uint8Array;
   /** Addresses leased in one IA_NA (option 3, IAID 1), when present. */
   leases?: readonly string[];
+  /** The leases' valid lifetime, s (7200 unless set; preferred: half of it). */
+  validLifetimeS?: number;
+  /** A status code option (13) in the IA_NA, after its addresses (2: no addresses available). */
+  iaStatusCode?: number;
   /** DNS servers (option 23), when present. */
   dnsServers?: readonly string[];
 }
@@ -654,15 +658,16 @@ export function dhcpv6Message(
   if (options.clientDuid) parts.push(option(1, options.clientDuid));
   if (options.serverDuid) parts.push(option(2, options.serverDuid));
   if (options.leases) {
+    const valid = options.validLifetimeS ?? 7200;
+    const lifetimes = new Uint8Array(8);
+    new DataView(lifetimes.buffer).setUint32(0, Math.floor(valid / 2));
+    new DataView(lifetimes.buffer).setUint32(4, valid);
     const addresses = options.leases.map((address) =>
-      option(
-        5,
-        concat(
-          parseIpv6(address),
-          new Uint8Array([0, 0, 0x0e, 0x10, 0, 0, 0x1c, 0x20]),
-        ),
-      )
+      option(5, concat(parseIpv6(address), lifetimes))
     );
+    if (options.iaStatusCode !== undefined) {
+      addresses.push(option(13, u16(options.iaStatusCode)));
+    }
     parts.push(
       option(
         3,

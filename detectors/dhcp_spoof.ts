@@ -23,17 +23,25 @@
  * `reportIntervalUs` while they grow, and with its final figures at the
  * input's end; the incident ends after `windowUs` without one.
  *
- * Bounds: `maxServers` servers (the least recently seen evicted; only
- * servers that leased a link-local address are kept, so a network's own
- * servers take no place), each with at most 64 clients counted exactly and
- * eight listed.
+ * Bounds: `maxServers` servers (the least recently seen evicted, with its
+ * final figures; only servers that leased a link-local address are kept,
+ * so a network's own servers take no place), each with at most 64 clients
+ * counted exactly and eight listed. A lease counts while its valid lifetime
+ * is above 0 and its IA reports no failure: a real server that ends mitm6's
+ * lease, returning the address with lifetime 0 (RFC 8415 section 18.3.5),
+ * leases nothing.
  *
  * Limits: a rogue DHCPv6 server that leases global or unique-local
  * addresses, a second DHCPv6 server beside a network's own, and rogue
  * DHCPv4 servers are not judged yet; a DHCPv6 answer relayed to the client
  * by a relay agent is judged like one from a server (the relay's address
  * is named); mitm6's answers to information requests only (stateless
- * DHCPv6: DNS servers without a lease) carry no lease and are not judged.
+ * DHCPv6: DNS servers without a lease) carry no lease and are not judged;
+ * nor do answers that lease prefixes (IA_PD) rather than addresses, as a
+ * mitm6 fork does; an answer whose leases are past its first IP fragment is
+ * not judged (NetMirror does not reassemble datagrams); a server that
+ * changes its address or MAC with every answer is one incident per
+ * answer.
  *
  * @module
  */
@@ -117,12 +125,31 @@ export function createDhcpSpoofDetector(
     "maxServers",
     "reportIntervalUs",
   ]);
-  const servers = new BoundedMap<string, Server>(config.maxServers);
+  /** Servers evicted from the full table, their final findings due at the next packet (or the input's end). */
+  const evicted: Server[] = [];
+  const servers = new BoundedMap<string, Server>(
+    config.maxServers,
+    (_key, server) => {
+      if (isFinalReportDue(server, server.answers, server.lastUs)) {
+        evicted.push(server);
+      }
+    },
+  );
+
+  function reportEvicted(sink: FindingSink): void {
+    for (const server of evicted.splice(0)) {
+      report(server, server.lastUs, sink);
+    }
+  }
 
   function report(server: Server, nowUs: number, sink: FindingSink): void {
     const clients = server.clients.size;
+    const clientsText = clients >= MAX_CLIENTS
+      ? `${MAX_CLIENTS}+`
+      : String(clients);
     const listed = [...server.clients].slice(0, MAX_LISTED);
     const ownDns = server.dnsServers.some(isLinkLocalAddress);
+    const linkLocal = server.leases.filter(isLinkLocalAddress);
     sink({
       kind: "dhcp_spoof",
       key: server.key,
@@ -132,21 +159,22 @@ export function createDhcpSpoofDetector(
       attacker: server.address,
       victim: listed[0]!,
       domain: "",
-      summary: `${server.address} (${server.mac}) answered ${
-        plural(clients, "DHCPv6 client")
-      } with link-local addresses (${server.leases.join(", ")})${
-        server.dnsServers.length > 0
-          ? `, naming ${server.dnsServers.join(", ")} as DNS server`
-          : ""
-      }: mitm6's way to become the hosts' DNS server; ${
-        plural(server.answers, "answer")
-      }.`,
+      summary:
+        `${server.address} (${server.mac}) answered ${clientsText} DHCPv6 client${
+          clients === 1 ? "" : "s"
+        } with link-local addresses (${linkLocal.join(", ")})${
+          server.dnsServers.length > 0
+            ? `, naming ${server.dnsServers.join(", ")} as DNS server`
+            : ""
+        }: mitm6's way to become the hosts' DNS server; ${
+          plural(server.answers, "answer")
+        }.`,
       evidence: {
         reasons: ["link_local_lease"],
         serverMac: server.mac,
         serverId: server.serverId,
         answers: server.answers,
-        clients: clients >= MAX_CLIENTS ? `${MAX_CLIENTS}+` : String(clients),
+        clients: clientsText,
         clientSamples: listed,
         leaseSamples: [...server.leases],
         dnsServers: [...server.dnsServers],
@@ -161,6 +189,7 @@ export function createDhcpSpoofDetector(
     name: "dhcp_spoof",
     packetKinds: PACKET_KIND.UDP,
     observe(packet: PacketRecord, sink: FindingSink): void {
+      if (evicted.length > 0) reportEvicted(sink);
       const type = packet.dhcpMessageType;
       if (
         (type !== ADVERTISE && type !== REPLY) ||
@@ -200,6 +229,7 @@ export function createDhcpSpoofDetector(
       }
       server.answers++;
       server.lastUs = nowUs;
+      if (server.serverId === "") server.serverId = packet.dhcpServerId;
       if (server.clients.size < MAX_CLIENTS) {
         server.clients.add(packet.dstAddress);
       }
@@ -237,6 +267,7 @@ export function createDhcpSpoofDetector(
       };
     },
     flush(_nowUs: number, sink: FindingSink): void {
+      reportEvicted(sink);
       for (const server of servers.values()) {
         if (isFinalReportDue(server, server.answers, server.lastUs)) {
           report(server, server.lastUs, sink);

@@ -155,7 +155,7 @@ Deno.test("dhcp_spoof: a server's incident ends after windowUs without a spoofed
     ) => [f.timestampUs - T0, f.evidence.answers, f.startUs! - T0]),
     [
       [0, 1, 0],
-      // The first incident's final figures, then the second's start.
+      // The first incident (its second answer doubles it), then the second.
       [50_000, 2, 0],
       [windowUs + 10 * SECOND_US, 1, windowUs + 10 * SECOND_US],
       [windowUs + 10 * SECOND_US + 50_000, 2, windowUs + 10 * SECOND_US],
@@ -194,4 +194,82 @@ Deno.test("dhcp_spoof: bounded: servers, and clients counted exactly up to 64", 
     [100, "64+", 8],
   );
   assert.throws(() => createDhcpSpoofDetector({ maxServers: 0 }), RangeError);
+});
+
+Deno.test("dhcp_spoof: a real server ending mitm6's leases (lifetime 0) is none; a link-local lease behind four others is found", () => {
+  const server = "fe80::1";
+  const serverMac = "00:0c:29:00:00:01";
+  const ended = decodeFrame(
+    udpFrame(
+      {
+        src: server,
+        dst: client(1).ip,
+        srcMac: serverMac,
+        dstMac: client(1).mac,
+      },
+      { srcPort: 547, dstPort: 546 },
+      dhcpv6Message({
+        type: 7,
+        transactionId: 1,
+        leases: ["fe80::1:1"],
+        validLifetimeS: 0,
+      }),
+    ),
+    { timestampUs: T0 },
+  ).packet;
+  assert.deepEqual(runAll([ended]), []);
+  const hidden = answer(T0, 1, [
+    "fd00::1",
+    "fd00::2",
+    "fd00::3",
+    "fd00::4",
+    "fe80::1:1",
+  ]);
+  assert.deepEqual(
+    runAll([hidden]).map((f) => f.evidence.leaseSamples),
+    [["fe80::1:1", "fd00::1", "fd00::2", "fd00::3"]],
+  );
+  // The detector judges answers only, whatever the record says.
+  const request = answer(T0, 2, ["fe80::1:2"]);
+  request.dhcpMessageType = 3;
+  assert.deepEqual(runAll([request]), []);
+});
+
+Deno.test("dhcp_spoof: an incident's final figures come when its window has passed, and when the full table evicts its server", () => {
+  const windowUs = DHCP_SPOOF_DEFAULTS.windowUs;
+  // Three answers within 10 s: reported at the first two (doubling), the
+  // third only as the final figures, once the window has passed.
+  const three = [
+    answer(T0, 1, ["fe80::1:1"]),
+    answer(T0 + 1_000, 1, ["fe80::1:1"], { type: 7 }),
+    answer(T0 + 2_000, 2, ["fe80::1:2"]),
+  ];
+  const detector = createDhcpSpoofDetector();
+  const findings = findingsOf(detector, [
+    ...three,
+    answer(T0 + windowUs + SECOND_US, 3, ["fe80::1:3"]),
+  ]);
+  assert.deepEqual(
+    findings.map((f) => [f.timestampUs - T0, f.evidence.answers]),
+    [[0, 1], [1_000, 2], [2_000, 3], [windowUs + SECOND_US, 1]],
+  );
+  // A full table of one: the second server evicts the first, whose final
+  // figures come with the next packet.
+  const small = createDhcpSpoofDetector({ maxServers: 1 });
+  const other = { server: "fe80::bad:2", serverMac: "02:00:00:00:0b:02" };
+  const evicted = findingsOf(small, [
+    ...three,
+    answer(T0 + 3_000, 4, ["fe80::1:4"], other),
+    answer(T0 + 4_000, 5, ["fe80::1:5"], other),
+  ]);
+  assert.deepEqual(
+    evicted.map((f) => [f.attacker, f.evidence.answers]),
+    [
+      [MITM6, 1],
+      [MITM6, 2],
+      ["fe80::bad:2", 1],
+      [MITM6, 3],
+      ["fe80::bad:2", 2],
+    ],
+  );
 });

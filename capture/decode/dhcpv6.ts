@@ -10,7 +10,7 @@
 
 import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv6 } from "./address.ts";
-import { readU16 } from "./bytes.ts";
+import { readU16, readU32 } from "./bytes.ts";
 
 /** The UDP ports of DHCPv6: servers (and relays) listen on 547, clients on 546 (and take answers from any port: THC's fake_dhcps6 sends from another). */
 export const DHCPV6_SERVER_PORT = 547;
@@ -25,6 +25,7 @@ const OPTION_SERVER_ID = 2;
 const OPTION_IA_NA = 3;
 const OPTION_IA_TA = 4;
 const OPTION_IA_ADDRESS = 5;
+const OPTION_STATUS_CODE = 13;
 const OPTION_DNS_SERVERS = 23;
 
 /** Where an IA_NA's and an IA_TA's own options start in its body. */
@@ -32,6 +33,8 @@ const IA_NA_OPTIONS = 12;
 const IA_TA_OPTIONS = 4;
 /** An IA address option's body: the address, preferred and valid lifetimes. */
 const IA_ADDRESS_LENGTH = 24;
+/** Where an IA address option's valid lifetime starts in its body. */
+const VALID_LIFETIME_OFFSET = 20;
 
 /** Addresses and DNS servers kept from one message, and DUID bytes. */
 const MAX_LISTED = 4;
@@ -54,7 +57,10 @@ export function decodeDhcpv6(
   const type = bytes[offset]!;
   record.dhcpMessageType = type;
   if (type !== ADVERTISE && type !== REPLY) return;
-  const leases: string[] = [];
+  // Link-local leases and the others, each at most four: a listing cut at
+  // four keeps the link-local ones (a rogue cannot hide one behind others).
+  const linkLocal: string[] = [];
+  const others: string[] = [];
   const dnsServers: string[] = [];
   for (let option = offset + 4; stop - option >= 4;) {
     const code = readU16(bytes, option);
@@ -66,7 +72,7 @@ export function decodeDhcpv6(
     } else if (code === OPTION_IA_NA || code === OPTION_IA_TA) {
       const first = body +
         (code === OPTION_IA_NA ? IA_NA_OPTIONS : IA_TA_OPTIONS);
-      readLeases(bytes, first, bodyEnd, leases);
+      readLeases(bytes, first, bodyEnd, linkLocal, others);
     } else if (code === OPTION_DNS_SERVERS) {
       for (
         let at = body;
@@ -76,24 +82,50 @@ export function decodeDhcpv6(
     }
     option = bodyEnd;
   }
-  record.dhcpLeaseAddresses = leases.join(",");
+  record.dhcpLeaseAddresses = [...linkLocal, ...others].slice(0, MAX_LISTED)
+    .join(",");
   record.dhcpDnsServers = dnsServers.join(",");
 }
 
-/** Adds the addresses of the IA address options from `at` to `end` (an IA's options) to `leases`. */
+/**
+ * Adds the addresses an IA leases (its IA address options from `at` to
+ * `end` with a valid lifetime above 0: a server ends a lease by returning
+ * it with lifetime 0, RFC 8415 section 18.3.5) to `linkLocal` or `others`,
+ * at most four each; none when the IA carries a status code other than
+ * success, which leases nothing.
+ */
 function readLeases(
   bytes: Uint8Array,
   at: number,
   end: number,
-  leases: string[],
+  linkLocal: string[],
+  others: string[],
 ): void {
-  while (end - at >= 4 && leases.length < MAX_LISTED) {
-    const code = readU16(bytes, at);
+  const first = at;
+  // A status code may follow the addresses: look for one first.
+  for (let option = at; end - option >= 4;) {
+    const bodyEnd = option + 4 + readU16(bytes, option + 2);
+    if (bodyEnd > end) break;
+    if (
+      readU16(bytes, option) === OPTION_STATUS_CODE &&
+      bodyEnd - option >= 6 && readU16(bytes, option + 4) !== 0
+    ) return;
+    option = bodyEnd;
+  }
+  for (at = first; end - at >= 4;) {
     const body = at + 4;
     const bodyEnd = body + readU16(bytes, at + 2);
     if (bodyEnd > end) return;
-    if (code === OPTION_IA_ADDRESS && bodyEnd - body >= IA_ADDRESS_LENGTH) {
-      leases.push(formatIpv6(bytes, body));
+    if (
+      readU16(bytes, at) === OPTION_IA_ADDRESS &&
+      bodyEnd - body >= IA_ADDRESS_LENGTH &&
+      readU32(bytes, body + VALID_LIFETIME_OFFSET) !== 0
+    ) {
+      // Non-null: the 24-byte body is present.
+      const list = bytes[body] === 0xfe && (bytes[body + 1]! & 0xc0) === 0x80
+        ? linkLocal
+        : others;
+      if (list.length < MAX_LISTED) list.push(formatIpv6(bytes, body));
     }
     at = bodyEnd;
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { dhcpv6Message, duidOfMac, udpFrame } from "../frame_builder.ts";
-import { decodeFrame, V4, V6 } from "./test_helpers.ts";
+import { concat, decodeFrame, V4, V6 } from "./test_helpers.ts";
 
 const SERVER = { srcPort: 547, dstPort: 546 };
 
@@ -118,4 +118,58 @@ Deno.test("decodePacket() reads an answer to the client's port from any port, as
     2,
     "fe80::100:0:0:0",
   ]);
+});
+
+Deno.test("decodePacket() lists a DHCPv6 answer's link-local leases first, and leaves out ended and refused ones", () => {
+  const leasesOf = (options: Partial<Parameters<typeof dhcpv6Message>[0]>) =>
+    decodeFrame(
+      udpFrame(
+        V6,
+        SERVER,
+        dhcpv6Message({ type: 7, transactionId: 1, ...options }),
+      ),
+    ).packet.dhcpLeaseAddresses;
+  // A link-local lease behind four others is not crowded out.
+  assert.equal(
+    leasesOf({
+      leases: ["fd00::1", "fd00::2", "fd00::3", "fd00::4", "fe80::1:1"],
+    }),
+    "fe80::1:1,fd00::1,fd00::2,fd00::3",
+  );
+  // A server ending mitm6's lease (valid lifetime 0, RFC 8415 section
+  // 18.3.5), or refusing one (a status code other than success): no lease.
+  assert.equal(leasesOf({ leases: ["fe80::1:1"], validLifetimeS: 0 }), "");
+  assert.equal(leasesOf({ leases: ["fe80::1:1"], iaStatusCode: 2 }), "");
+  assert.equal(
+    leasesOf({ leases: ["fe80::1:1"], iaStatusCode: 0 }),
+    "fe80::1:1",
+  );
+});
+
+Deno.test("decodePacket() reads no DHCPv6 option past the datagram, nor an IA's option past the IA", () => {
+  const message = dhcpv6Message({ type: 7, transactionId: 1 });
+  const ia = dhcpv6Message({ type: 7, transactionId: 1, leases: ["fe80::1:1"] })
+    .subarray(4);
+  // The IA after the UDP datagram's end, inside the IPv6 payload.
+  const frame = concat(udpFrame(V6, SERVER, message), ia);
+  const payloadLength = frame.length - 14 - 40;
+  frame[14 + 4] = payloadLength >> 8;
+  frame[14 + 5] = payloadLength & 0xff;
+  const beyond = decodeFrame(frame).packet;
+  assert.deepEqual([beyond.dhcpMessageType, beyond.dhcpLeaseAddresses], [
+    7,
+    "",
+  ]);
+  // An IA that ends right after its address option's header, which claims
+  // 24 bytes: nothing read past the IA (nor the capture).
+  const header = new Uint8Array([0, 5, 0, 24]);
+  const shortIa = concat(
+    new Uint8Array([7, 0, 0, 1, 0, 3, 0, 16]),
+    new Uint8Array(12),
+    header,
+  );
+  const { packet } = decodeFrame(
+    concat(udpFrame(V6, SERVER, shortIa), new Uint8Array(24).fill(0xff)),
+  );
+  assert.equal(packet.dhcpLeaseAddresses, "");
 });

@@ -138,6 +138,11 @@ export interface Alert {
 /** Receives findings from detectors. */
 export type FindingSink = (finding: Finding) => void;
 
+/** `count` and `noun`, plural unless `count` is 1, as a summary says it: "1 host", "3 hosts". */
+export function countText(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** A window of packet time as a summary says it: "10 min", "1.5 min", "20 s". */
 export function windowText(windowUs: number): string {
   if (windowUs >= 60_000_000) {

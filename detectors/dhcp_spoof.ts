@@ -48,7 +48,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { isLinkLocalAddress } from "./addresses.ts";
-import type { FindingSink } from "./alert.ts";
+import { countText, type FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
@@ -129,17 +129,18 @@ export function createDhcpSpoofDetector(
   const evicted: Server[] = [];
   const servers = new BoundedMap<string, Server>(
     config.maxServers,
-    (_key, server) => {
-      if (isFinalReportDue(server, server.answers, server.lastUs)) {
-        evicted.push(server);
-      }
-    },
+    (_key, server) => evicted.push(server),
   );
 
-  function reportEvicted(sink: FindingSink): void {
-    for (const server of evicted.splice(0)) {
+  /** Reports a server's final figures when due. */
+  function finish(server: Server, sink: FindingSink): void {
+    if (isFinalReportDue(server, server.answers, server.lastUs)) {
       report(server, server.lastUs, sink);
     }
+  }
+
+  function reportEvicted(sink: FindingSink): void {
+    for (const server of evicted.splice(0)) finish(server, sink);
   }
 
   function report(server: Server, nowUs: number, sink: FindingSink): void {
@@ -167,7 +168,7 @@ export function createDhcpSpoofDetector(
             ? `, naming ${server.dnsServers.join(", ")} as DNS server`
             : ""
         }: mitm6's way to become the hosts' DNS server; ${
-          plural(server.answers, "answer")
+          countText(server.answers, "answer")
         }.`,
       evidence: {
         reasons: ["link_local_lease"],
@@ -204,9 +205,7 @@ export function createDhcpSpoofDetector(
       const key = `${address} ${mac}`;
       let server = servers.get(key);
       if (server !== undefined && nowUs - server.lastUs > config.windowUs) {
-        if (isFinalReportDue(server, server.answers, server.lastUs)) {
-          report(server, server.lastUs, sink);
-        }
+        finish(server, sink);
         servers.delete(key);
         server = undefined;
       }
@@ -268,16 +267,7 @@ export function createDhcpSpoofDetector(
     },
     flush(_nowUs: number, sink: FindingSink): void {
       reportEvicted(sink);
-      for (const server of servers.values()) {
-        if (isFinalReportDue(server, server.answers, server.lastUs)) {
-          report(server, server.lastUs, sink);
-        }
-      }
+      for (const server of servers.values()) finish(server, sink);
     },
   };
-}
-
-/** "1 answer", "2 answers". */
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -141,7 +141,12 @@ import {
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isTcpHeaderFragmented } from "../capture/decode/tcp.ts";
 import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
-import { type Finding, type FindingSink, windowText } from "./alert.ts";
+import {
+  countText,
+  type Finding,
+  type FindingSink,
+  windowText,
+} from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fanOutSeverity } from "./fan_out.ts";
@@ -1287,17 +1292,17 @@ function findingOf(
   const capped = source.uncounted > 0;
   const atLeast = capped ? "at least " : "";
   const what = victim !== ""
-    ? `${atLeast}${countOf(victimPorts, "port")} of ${victim}`
+    ? `${atLeast}${countText(victimPorts, "port")} of ${victim}`
     : `${topPortProtocol}/${topPort} on ${atLeast}${
-      countOf(source.topPortHosts, "host")
+      countText(source.topPortHosts, "host")
     }`;
   const totals = capped
     ? `${distinct} probes, the first ${source.probes} counted: at least ${
-      countOf(source.ports, "distinct port")
-    } on at least ${countOf(source.hosts, "host")}`
-    : `${countOf(distinct, "probe")} to ${
-      countOf(source.ports, "distinct port")
-    } on ${countOf(source.hosts, "host")}`;
+      countText(source.ports, "distinct port")
+    } on at least ${countText(source.hosts, "host")}`
+    : `${countText(distinct, "probe")} to ${
+      countText(source.ports, "distinct port")
+    } on ${countText(source.hosts, "host")}`;
   return {
     kind: "port_scan",
     key: source.address,
@@ -1332,9 +1337,4 @@ function findingOf(
       windowSeconds: config.windowUs / 1e6,
     },
   };
-}
-
-/** `count` and `noun`, plural unless `count` is 1 ("1 host", "3 hosts"). */
-function countOf(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

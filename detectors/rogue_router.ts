@@ -136,7 +136,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { isLinkLocalAddress } from "./addresses.ts";
-import type { FindingSink, MitreTechnique } from "./alert.ts";
+import { countText, type FindingSink, type MitreTechnique } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
@@ -430,25 +430,37 @@ export function createRogueRouterDetector(
     }
     const flood = link.flood;
     if (flood !== null && nowUs - flood.lastNewUs > config.floodWindowUs) {
-      if (isFinalReportDue(flood, flood.advertisements, flood.lastNewUs)) {
-        reportFlood(link, flood, flood.lastNewUs, sink);
-      }
+      finishFlood(link, sink);
       link.flood = null;
     }
   }
 
-  /** Ends a router's incident with its final figures (reports a rogue still waiting), and forgets it. */
-  function endIncident(link: Link, router: Router, sink: FindingSink): void {
+  /** Reports a router's incident's final figures when due (a rogue still waiting always). */
+  function finishRogue(link: Link, router: Router, sink: FindingSink): void {
     const incident = router.incident;
-    if (incident === null) return;
     if (
-      router.status === PENDING ||
-      isFinalReportDue(
-        incident,
-        incident.advertisements,
-        incident.lastHarmfulUs,
-      )
+      incident !== null &&
+      (router.status === PENDING ||
+        isFinalReportDue(
+          incident,
+          incident.advertisements,
+          incident.lastHarmfulUs,
+        ))
     ) reportRogue(link, router, incident.lastHarmfulUs, sink);
+  }
+
+  /** Reports the link's flood's final figures when due. */
+  function finishFlood(link: Link, sink: FindingSink): void {
+    const flood = link.flood;
+    if (
+      flood !== null &&
+      isFinalReportDue(flood, flood.advertisements, flood.lastNewUs)
+    ) reportFlood(link, flood, flood.lastNewUs, sink);
+  }
+
+  /** Ends a router's incident with its final figures, and forgets it. */
+  function endIncident(link: Link, router: Router, sink: FindingSink): void {
+    finishRogue(link, router, sink);
     router.incident = null;
   }
 
@@ -706,7 +718,7 @@ export function createRogueRouterDetector(
       attacker: router.address,
       victim: incident.victim,
       domain: "",
-      summary: `${what}; ${plural(advertisements, "advertisement")}.`,
+      summary: `${what}; ${countText(advertisements, "advertisement")}.`,
       evidence: {
         link: link.name,
         reasons,
@@ -743,7 +755,7 @@ export function createRogueRouterDetector(
       victim: "",
       domain: "",
       summary: `A router advertisement flood on ${link.title}: ${
-        plural(flood.routers, "new router")
+        countText(flood.routers, "new router")
       } (${config.minFloodRouters} or more within ${
         config.floodWindowUs / 1e6
       } s), ${flood.advertisements} of them taken into it unjudged.`,
@@ -858,23 +870,8 @@ export function createRogueRouterDetector(
     },
     flush(_nowUs: number, sink: FindingSink): void {
       for (const link of links.values()) {
-        for (const router of link.routers) {
-          const incident = router.incident;
-          if (
-            incident !== null &&
-            (router.status === PENDING ||
-              isFinalReportDue(
-                incident,
-                incident.advertisements,
-                incident.lastHarmfulUs,
-              ))
-          ) reportRogue(link, router, incident.lastHarmfulUs, sink);
-        }
-        const flood = link.flood;
-        if (
-          flood !== null &&
-          isFinalReportDue(flood, flood.advertisements, flood.lastNewUs)
-        ) reportFlood(link, flood, flood.lastNewUs, sink);
+        for (const router of link.routers) finishRogue(link, router, sink);
+        finishFlood(link, sink);
       }
     },
   };
@@ -896,9 +893,4 @@ export function createRogueRouterDetector(
 /** A router's MAC as the evidence names it: its option's, else its frames'. */
 function macOf(router: { linkMac: string; frameMac: string }): string {
   return router.linkMac !== "" ? router.linkMac : router.frameMac;
-}
-
-/** "1 advertisement", "2 advertisements". */
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -153,6 +153,12 @@ function readWord(bytes: Uint8Array, offset: number): number {
     (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
 }
 
+/** Whether the IPv6 address at `offset` (its first two bytes present) is link-local unicast, fe80::/10. */
+export function isLinkLocalAt(bytes: Uint8Array, offset: number): boolean {
+  // Non-null: the caller checked that the bytes are present.
+  return bytes[offset] === 0xfe && (bytes[offset + 1]! & 0xc0) === 0x80;
+}
+
 /**
  * Formats the 16 bytes at `offset` as RFC 5952 text: lower case, no leading
  * zeros, the longest run (the first if tied) of two or more zero groups as

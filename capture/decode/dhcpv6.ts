@@ -9,7 +9,7 @@
  */
 
 import type { PacketRecord } from "../packet_record.ts";
-import { formatIpv6 } from "./address.ts";
+import { formatIpv6, isLinkLocalAt } from "./address.ts";
 import { readU16, readU32 } from "./bytes.ts";
 
 /** The UDP ports of DHCPv6: servers (and relays) listen on 547, clients on 546 (and take answers from any port: THC's fake_dhcps6 sends from another). */
@@ -121,10 +121,7 @@ function readLeases(
       bodyEnd - body >= IA_ADDRESS_LENGTH &&
       readU32(bytes, body + VALID_LIFETIME_OFFSET) !== 0
     ) {
-      // Non-null: the 24-byte body is present.
-      const list = bytes[body] === 0xfe && (bytes[body + 1]! & 0xc0) === 0x80
-        ? linkLocal
-        : others;
+      const list = isLinkLocalAt(bytes, body) ? linkLocal : others;
       if (list.length < MAX_LISTED) list.push(formatIpv6(bytes, body));
     }
     at = bodyEnd;

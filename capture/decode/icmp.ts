@@ -9,7 +9,7 @@
 
 import type { AnomalyCounter } from "../anomalies.ts";
 import type { PacketRecord } from "../packet_record.ts";
-import { formatIpv4, formatIpv6, formatMac } from "./address.ts";
+import { formatIpv4, formatIpv6, formatMac, isLinkLocalAt } from "./address.ts";
 import { readU16, readU32 } from "./bytes.ts";
 import { createIpv6Walk, walkIpv6Extensions } from "./ipv6.ts";
 import {
@@ -277,12 +277,11 @@ function readNeighborDiscovery(
  */
 function isGivenPrefix(bytes: Uint8Array, option: number): boolean {
   // Non-null: the caller checked that the 32 bytes are present.
-  const first = bytes[option + 16]!;
   const validS = readU32(bytes, option + 4);
   return (bytes[option + 3]! & PREFIX_FLAG_BITS) !== 0 &&
     bytes[option + 2]! <= 128 && validS !== 0 &&
-    readU32(bytes, option + 8) <= validS && first !== 0xff &&
-    !(first === 0xfe && (bytes[option + 17]! & 0xc0) === 0x80);
+    readU32(bytes, option + 8) <= validS && bytes[option + 16] !== 0xff &&
+    !isLinkLocalAt(bytes, option + 16);
 }
 
 /** The prefix of the prefix information option at `option`, "2001:db8::/64", with the bits past its length cleared (receivers ignore them). */
@@ -307,7 +306,7 @@ function isValidRedirect(bytes: Uint8Array, offset: number): boolean {
   const destination = target + 16;
   // Non-null: the fixed bytes are present (checked by the caller).
   if (bytes[destination] === 0xff) return false;
-  if (bytes[target] === 0xfe && (bytes[target + 1]! & 0xc0) === 0x80) {
+  if (isLinkLocalAt(bytes, target)) {
     return true;
   }
   for (let i = 0; i < 16; i++) {

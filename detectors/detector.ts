@@ -67,6 +67,26 @@ export const ALL_PACKET_KINDS = 127;
 /** ICMPv6 types of Neighbor Discovery (RFC 4861): router solicitation … redirect. */
 const FIRST_ND_TYPE = 133;
 const LAST_ND_TYPE = 137;
+/** The hop limit every Neighbor Discovery message is sent with, and must arrive with (RFC 4861 sections 6.1, 7.1 and 8.1). */
+const ND_HOP_LIMIT = 255;
+
+/**
+ * Whether `packet` is an ICMPv6 Neighbor Discovery message (of `type`, when
+ * given, else of any type 133–137) that receivers take: hop limit 255 (it
+ * was not routed from another link) and code 0 (RFC 4861 sections 6.1, 7.1
+ * and 8.1).
+ */
+export function isAcceptedNeighborDiscovery(
+  packet: PacketRecord,
+  type?: number,
+): boolean {
+  const actual = packet.icmpType;
+  return (type === undefined
+    ? actual >= FIRST_ND_TYPE && actual <= LAST_ND_TYPE
+    : actual === type) &&
+    packet.transport === "icmpv6" && packet.ttl === ND_HOP_LIMIT &&
+    packet.icmpCode === 0;
+}
 
 /** The {@linkcode PACKET_KIND} bits of a packet: one for its transport (or ARP, or OTHER), plus DNS when it carries a DNS message, plus NEIGHBOR_DISCOVERY for those ICMPv6 messages. */
 export function packetKindsOf(packet: PacketRecord): number {

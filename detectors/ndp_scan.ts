@@ -40,7 +40,11 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { isGroupDestination } from "./addresses.ts";
 import type { FindingSink } from "./alert.ts";
-import { type Detector, PACKET_KIND } from "./detector.ts";
+import {
+  type Detector,
+  isAcceptedNeighborDiscovery,
+  PACKET_KIND,
+} from "./detector.ts";
 import {
   createNeighborScanCore,
   NEIGHBOR_SCAN_DEFAULTS,
@@ -62,8 +66,6 @@ export const NDP_SCAN_DEFAULTS: Readonly<Required<NdpScanOptions>> = Object
 
 /** ICMPv6 neighbor solicitation (RFC 4861 section 4.3). */
 const NEIGHBOR_SOLICITATION = 135;
-/** The hop limit every Neighbor Discovery message is sent with, and must arrive with. */
-const ND_HOP_LIMIT = 255;
 
 /**
  * Creates the NDP scan detector (kind "ndp_scan"): one incident per sender
@@ -85,11 +87,7 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
     name: "ndp_scan",
     packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY,
     observe(packet: PacketRecord, report: FindingSink): void {
-      if (
-        packet.icmpType !== NEIGHBOR_SOLICITATION ||
-        packet.ttl !== ND_HOP_LIMIT ||
-        packet.icmpCode !== 0
-      ) return;
+      if (!isAcceptedNeighborDiscovery(packet, NEIGHBOR_SOLICITATION)) return;
       const target = packet.ndTarget;
       const source = packet.srcAddress;
       if (target === "" || source === "::" || target === source) return;

@@ -69,7 +69,11 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
 import { isGroupDestination, isLinkLocalAddress } from "./addresses.ts";
 import type { FindingSink } from "./alert.ts";
-import { type Detector, PACKET_KIND } from "./detector.ts";
+import {
+  type Detector,
+  isAcceptedNeighborDiscovery,
+  PACKET_KIND,
+} from "./detector.ts";
 import {
   createNeighborSpoofCore,
   emptyNeighborMessage,
@@ -90,8 +94,6 @@ const ROUTER_ADVERTISEMENT = 134;
 const NEIGHBOR_SOLICITATION = 135;
 const NEIGHBOR_ADVERTISEMENT = 136;
 const REDIRECT = 137;
-/** The hop limit every Neighbor Discovery message is sent with, and must arrive with (sections 6.1, 7.1 and 8.1). */
-const ND_HOP_LIMIT = 255;
 /** Flags of a neighbor advertisement. */
 const FLAG_SOLICITED = 0x40;
 const FLAG_OVERRIDE = 0x20;
@@ -175,12 +177,8 @@ export function createNdpSpoofDetector(
     name: "ndp_spoof",
     packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY,
     observe(packet: PacketRecord, report: FindingSink): void {
+      if (!isAcceptedNeighborDiscovery(packet)) return;
       const type = packet.icmpType;
-      if (
-        type < ROUTER_SOLICITATION || type > REDIRECT ||
-        packet.transport !== "icmpv6" || packet.ttl !== ND_HOP_LIMIT ||
-        packet.icmpCode !== 0
-      ) return;
       const mac = packet.ndLinkMac;
       const source = packet.srcAddress;
       const nowUs = packet.timestampUs;

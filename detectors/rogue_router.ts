@@ -137,7 +137,12 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { isLinkLocalAddress } from "./addresses.ts";
 import { countText, type FindingSink, type MitreTechnique } from "./alert.ts";
-import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
+import {
+  type Detector,
+  isAcceptedNeighborDiscovery,
+  PACKET_KIND,
+  type TableStats,
+} from "./detector.ts";
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -193,8 +198,6 @@ export const ROGUE_ROUTER_DEFAULTS: Readonly<Required<RogueRouterOptions>> =
 
 /** ICMPv6 router advertisement (RFC 4861 section 4.2). */
 const ROUTER_ADVERTISEMENT = 134;
-/** The hop limit Neighbor Discovery messages must arrive with (section 6.1.2). */
-const ND_HOP_LIMIT = 255;
 /** Preference by its two bits of the flags byte (RFC 4191 section 2.2): medium 0, high 1, reserved 2 (taken as medium), low 3. */
 const PREFERENCE_RANKS = [1, 2, 1, 0] as const;
 const PREFERENCE_NAMES = ["low", "medium", "high"] as const;
@@ -778,10 +781,8 @@ export function createRogueRouterDetector(
     packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY,
     observe(packet: PacketRecord, sink: FindingSink): void {
       if (
-        packet.icmpType !== ROUTER_ADVERTISEMENT ||
-        packet.transport !== "icmpv6" || packet.ttl !== ND_HOP_LIMIT ||
-        packet.icmpCode !== 0 || packet.ndRouterLifetimeS < 0 ||
-        !isLinkLocalAddress(packet.srcAddress)
+        !isAcceptedNeighborDiscovery(packet, ROUTER_ADVERTISEMENT) ||
+        packet.ndRouterLifetimeS < 0 || !isLinkLocalAddress(packet.srcAddress)
       ) return;
       const nowUs = packet.timestampUs;
       const lifetimeS = packet.ndRouterLifetimeS;

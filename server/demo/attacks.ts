@@ -138,6 +138,8 @@ export function planAttack(
 ): AttackPlan {
   const { lan } = ctx;
   const rogue = lan.rogue.v4.ip;
+  // Its IPv6 scripts speak from its link-local address.
+  const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
   switch (kind) {
     case "port_scan":
       return {
@@ -185,8 +187,7 @@ export function planAttack(
         script: (s) => arpSpoof(ctx, s, startUs),
       };
     }
-    case "ndp_scan": {
-      const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
+    case "ndp_scan":
       return {
         kind,
         startUs,
@@ -196,13 +197,11 @@ export function planAttack(
           `nmap -6 -sn: neighbor solicitations for fd00::/120 from ${rogueLinkLocal}`,
         script: (s) => ndpScan(ctx, s, startUs),
       };
-    }
     case "ndp_spoof": {
       if (round % 2 === 1) {
         return planAttack(ctx, "rogue_router", startUs, round);
       }
       const victim = ndpVictim(ctx).v6!.ip;
-      const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
       return {
         kind,
         startUs,
@@ -215,8 +214,7 @@ export function planAttack(
         script: (s) => ndpSpoof(ctx, s, startUs),
       };
     }
-    case "dhcp_spoof": {
-      const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
+    case "dhcp_spoof":
       return {
         kind,
         startUs,
@@ -226,9 +224,7 @@ export function planAttack(
           `mitm6: ${rogueLinkLocal} answers the Windows hosts' DHCPv6 solicitations with link-local leases and itself as DNS server`,
         script: (s) => mitm6(ctx, s, startUs),
       };
-    }
-    case "rogue_router": {
-      const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
+    case "rogue_router":
       return {
         kind,
         startUs,
@@ -240,7 +236,6 @@ export function planAttack(
           } gives fd00::/64`,
         script: () => rogueRouter(ctx, startUs),
       };
-    }
     case "icmp_flood":
       return {
         kind,

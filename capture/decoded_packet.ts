@@ -100,6 +100,10 @@ export class DecodedPacket implements PacketRecord {
   dhcpServerId = "";
   dhcpLeaseAddresses = "";
   dhcpDnsServers = "";
+  dhcpRouters = "";
+  dhcpPrefixLength = -1;
+  dhcpClientMac = "";
+  dhcpRelayAddress = "";
   app: AppHint = "";
   dnsId = -1;
   dnsResponse = false;

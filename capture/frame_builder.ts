@@ -683,3 +683,61 @@ export function dhcpv6Message(
   }
   return concat(...parts);
 }
+
+/** Options of {@linkcode dhcpv4Message}. */
+export interface Dhcpv4Options {
+  /** 1 discover, 2 offer, 3 request, 5 ack, 6 nak, … (option 53). */
+  type: number;
+  /** Transaction id. */
+  transactionId: number;
+  /** The client's hardware address (chaddr). */
+  clientMac: string;
+  /** BOOTP op: 1 request, 2 reply (2 unless set for types 2, 5 and 6, else 1). */
+  op?: number;
+  /** "your address" (yiaddr); 0.0.0.0 unless set. */
+  yourAddress?: string;
+  /** The relay agent's address (giaddr); 0.0.0.0 unless set. */
+  relayAddress?: string;
+  /** Server identifier (option 54), when present. */
+  serverId?: string;
+  /** Subnet mask (option 1), when present. */
+  subnetMask?: string;
+  /** Routers (option 3), when present. */
+  routers?: readonly string[];
+  /** DNS servers (option 6), when present. */
+  dnsServers?: readonly string[];
+  /** Put the message type option last rather than first. */
+  typeLast?: boolean;
+  /** Leave out the DHCP magic cookie (a plain BOOTP message). */
+  noCookie?: boolean;
+}
+
+/** Builds a DHCPv4 message (RFC 2131 section 2), a UDP payload for ports 67/68. */
+export function dhcpv4Message(
+  options: Dhcpv4Options,
+): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(240);
+  const view = new DataView(header.buffer);
+  const reply = options.type === 2 || options.type === 5 || options.type === 6;
+  header[0] = options.op ?? (reply ? 2 : 1);
+  header[1] = 1;
+  header[2] = 6;
+  view.setUint32(4, options.transactionId);
+  header.set(parseIpv4(options.yourAddress ?? "0.0.0.0"), 16);
+  header.set(parseIpv4(options.relayAddress ?? "0.0.0.0"), 24);
+  header.set(parseMac(options.clientMac), 28);
+  if (!options.noCookie) view.setUint32(236, 0x63825363);
+  const option = (code: number, body: Uint8Array) =>
+    concat(new Uint8Array([code, body.length]), body);
+  const addresses = (list: readonly string[]) => concat(...list.map(parseIpv4));
+  const type = option(53, new Uint8Array([options.type]));
+  const parts: Uint8Array[] = [header];
+  if (!options.typeLast) parts.push(type);
+  if (options.serverId) parts.push(option(54, parseIpv4(options.serverId)));
+  if (options.subnetMask) parts.push(option(1, parseIpv4(options.subnetMask)));
+  if (options.routers) parts.push(option(3, addresses(options.routers)));
+  if (options.dnsServers) parts.push(option(6, addresses(options.dnsServers)));
+  if (options.typeLast) parts.push(type);
+  parts.push(new Uint8Array([255]));
+  return concat(...parts);
+}

@@ -163,14 +163,22 @@ export interface PacketRecord {
    */
   ndPrefixes: string;
 
-  /** DHCPv6 message type of a datagram to or from UDP port 547, or to port 546 (1 solicit, 2 advertise, 3 request, 7 reply, …), or -1. */
+  /** DHCP message type: DHCPv4's (option 53) of a datagram to or from UDP port 67 or 68 (1 discover, 2 offer, 3 request, 5 ack, …), DHCPv6's of one to or from port 547, or to port 546 (1 solicit, 2 advertise, 3 request, 7 reply, …); or -1. */
   dhcpMessageType: number;
-  /** The server identifier (its DUID, bytes in hex joined by colons, at most 32) of a DHCPv6 advertise or reply, or "". */
+  /** The server identifier of a DHCPv4 message (option 54, an address), or of a DHCPv6 advertise or reply (its DUID, bytes in hex joined by colons, at most 32); or "". */
   dhcpServerId: string;
-  /** The addresses a DHCPv6 advertise or reply leases (IA_NA, IA_TA), comma-separated, at most four; or "". */
+  /** The addresses a server's answer leases: a DHCPv4 offer's or ack's "your address" (when not 0.0.0.0), a DHCPv6 advertise's or reply's IA_NA and IA_TA addresses; comma-separated, at most four; or "". */
   dhcpLeaseAddresses: string;
-  /** The DNS servers a DHCPv6 advertise or reply names (RFC 3646), comma-separated, at most four; or "". */
+  /** The DNS servers a DHCPv4 offer or ack (option 6) or a DHCPv6 advertise or reply (RFC 3646) names, comma-separated, at most four; or "". */
   dhcpDnsServers: string;
+  /** The routers a DHCPv4 offer or ack names (option 3), comma-separated, at most four; or "". */
+  dhcpRouters: string;
+  /** The prefix length of a DHCPv4 offer's or ack's subnet mask (option 1; 255.255.255.0: 24), or -1 (none, or not contiguous). */
+  dhcpPrefixLength: number;
+  /** The client hardware address of a DHCPv4 message (chaddr), when it is an Ethernet MAC; or "". */
+  dhcpClientMac: string;
+  /** The relay agent's address of a DHCPv4 message (giaddr), when not 0.0.0.0; or "". */
+  dhcpRelayAddress: string;
 
   /** Application hint from the payload's first bytes. */
   app: AppHint;

@@ -19,7 +19,8 @@ export type AlertKind =
   | "ndp_spoof"
   | "ndp_scan"
   | "rogue_router"
-  | "dhcp_spoof";
+  | "dhcp_spoof"
+  | "dhcp_starvation";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -36,6 +37,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "ndp_scan",
   "rogue_router",
   "dhcp_spoof",
+  "dhcp_starvation",
 ];
 
 /** Alert severity, lowest first. */

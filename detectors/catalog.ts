@@ -78,16 +78,16 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
       "Identify the host behind the sender address or MAC (switch port, DHCPv6 or SLAAC records); if it is not an inventory or monitoring tool, isolate it and look for other discovery activity.",
   },
   "dhcp_spoof": {
-    title: "DHCPv6 spoofing",
+    title: "DHCP spoofing",
     mitre: {
       id: "T1557.003",
       name: "Adversary-in-the-Middle: DHCP Spoofing",
       tactic: "Credential Access",
     },
     description:
-      "A host answered DHCPv6 clients as a server and leased them link-local addresses, which no DHCPv6 server does: mitm6's way (or THC's fake_dhcps6) to become the DNS server of the Windows hosts on a network that runs no DHCPv6, then spoof what they resolve (WPAD) and relay their NTLM authentication.",
+      "A rogue DHCP server answered the hosts' requests for addresses. Over IPv4: a server beside the link's own gave its clients another router, other DNS servers or an address in another subnet (or, with knownServers set, any server not listed answered), so the hosts that take its answer send their traffic or their lookups through it (Ettercap, bettercap, yersinia, Responder, or a home router plugged into the network). Over IPv6: a host leased DHCPv6 clients link-local addresses, which no DHCPv6 server does: mitm6's way (or THC's fake_dhcps6) to become the DNS server of the Windows hosts on a network that runs no DHCPv6, then spoof what they resolve (WPAD) and relay their NTLM authentication.",
     recommendation:
-      "Find the port of the server's MAC on the switch and disconnect it; block DHCPv6 server messages (UDP 547 to 546) from host ports (DHCPv6 Guard), or disable IPv6 on Windows hosts that do not use it (or prefer IPv4 over IPv6 by policy); disable WPAD and enforce SMB and LDAP signing, and treat the credentials of the hosts it answered as exposed.",
+      "Find the port of the server's MAC on the switch and disconnect it; turn on DHCP snooping (DHCPv6 Guard for IPv6) so that server messages (UDP 67 to 68, 547 to 546) are dropped from host ports; check the hosts it answered for the router and DNS servers it gave (renew their leases), and treat what they sent meanwhile as exposed. For mitm6, also disable IPv6 on Windows hosts that do not use it (or prefer IPv4 over IPv6 by policy), disable WPAD and enforce SMB and LDAP signing. If the reported server is the real one (it answered later in the capture), the other is the rogue; list the network's servers in knownServers.",
   },
   "rogue_router": {
     title: "Rogue IPv6 router",
@@ -160,5 +160,17 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
       "An internal host sent far more data to one external host than it received from it, above the configured volume within the window.",
     recommendation:
       "Identify the process and data behind the transfer on the internal host, check whether the destination is a sanctioned service, and block it while you investigate.",
+  },
+  "dhcp_starvation": {
+    title: "DHCP starvation",
+    mitre: {
+      id: "T1499.002",
+      name: "Endpoint Denial of Service: Service Exhaustion Flood",
+      tactic: "Impact",
+    },
+    description:
+      "Clients with ever new hardware addresses asked a link's DHCP servers for leases far faster than hosts join (dhcpstarv, yersinia, DHCPig), until the servers' address pools are empty: real hosts then get no address, or take one from a rogue DHCP server that the starvation clears the way for. ATT&CK describes this DHCP exhaustion under DHCP Spoofing (T1557.003).",
+    recommendation:
+      "Find the switch port the requests come from (the reported MAC, else the port whose MAC count jumped) and shut it; turn on port security (a MAC limit per port) and DHCP snooping with a rate limit on access ports; watch for a rogue DHCP server (a dhcp_spoof alert) on the same link, and let the servers' pools recover (clear the attacker's leases).",
   },
 };

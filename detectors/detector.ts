@@ -59,10 +59,12 @@ export const PACKET_KIND = {
   DNS: 32,
   /** An ICMPv6 Neighbor Discovery message, types 133–137 (besides its ICMP bit). */
   NEIGHBOR_DISCOVERY: 64,
+  /** Carries a DHCP (v4 or v6) message the decoder read (besides its UDP bit). */
+  DHCP: 128,
 } as const;
 
 /** Every {@linkcode PACKET_KIND} bit. */
-export const ALL_PACKET_KINDS = 127;
+export const ALL_PACKET_KINDS = 255;
 
 /** ICMPv6 types of Neighbor Discovery (RFC 4861): router solicitation … redirect. */
 const FIRST_ND_TYPE = 133;
@@ -88,14 +90,16 @@ export function isAcceptedNeighborDiscovery(
     packet.icmpCode === 0;
 }
 
-/** The {@linkcode PACKET_KIND} bits of a packet: one for its transport (or ARP, or OTHER), plus DNS when it carries a DNS message, plus NEIGHBOR_DISCOVERY for those ICMPv6 messages. */
+/** The {@linkcode PACKET_KIND} bits of a packet: one for its transport (or ARP, or OTHER), plus DNS when it carries a DNS message, DHCP when a DHCP one, NEIGHBOR_DISCOVERY for those ICMPv6 messages. */
 export function packetKindsOf(packet: PacketRecord): number {
   const dns = packet.dnsId >= 0 ? PACKET_KIND.DNS : 0;
   switch (packet.transport) {
     case "tcp":
       return PACKET_KIND.TCP | dns;
     case "udp":
-      return PACKET_KIND.UDP | dns;
+      return packet.dhcpMessageType < 0
+        ? PACKET_KIND.UDP | dns
+        : PACKET_KIND.UDP | PACKET_KIND.DHCP | dns;
     case "icmp":
       return PACKET_KIND.ICMP;
     case "icmpv6": {

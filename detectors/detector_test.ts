@@ -9,6 +9,8 @@ import {
   V6,
 } from "../capture/decode/test_helpers.ts";
 import {
+  dhcpv4Message,
+  dhcpv6Message,
   dnsMessage,
   icmpFrame,
   neighborFrame,
@@ -20,7 +22,7 @@ function decoded(frame: Uint8Array) {
   return decodePacket(rawRecord(frame), new AnomalyCounter());
 }
 
-Deno.test("packetKindsOf() names the transport, ARP or other, and DNS and neighbor discovery besides", () => {
+Deno.test("packetKindsOf() names the transport, ARP or other, and DNS, DHCP and neighbor discovery besides", () => {
   const ports = { srcPort: 40000, dstPort: 80 };
   const query = dnsMessage({ id: 7, name: "example.com", qtype: 1 });
   const cases: [string, Uint8Array, number][] = [
@@ -30,6 +32,24 @@ Deno.test("packetKindsOf() names the transport, ARP or other, and DNS and neighb
       "DNS over UDP",
       udpFrame(V4, { srcPort: 40000, dstPort: 53 }, query),
       PACKET_KIND.UDP | PACKET_KIND.DNS,
+    ],
+    [
+      "DHCPv4 discover",
+      udpFrame(
+        V4,
+        { srcPort: 68, dstPort: 67 },
+        dhcpv4Message({ type: 1, transactionId: 1, clientMac: V4.srcMac }),
+      ),
+      PACKET_KIND.UDP | PACKET_KIND.DHCP,
+    ],
+    [
+      "DHCPv6 solicit",
+      udpFrame(
+        V6,
+        { srcPort: 546, dstPort: 547 },
+        dhcpv6Message({ type: 1, transactionId: 1 }),
+      ),
+      PACKET_KIND.UDP | PACKET_KIND.DHCP,
     ],
     [
       "ICMP",

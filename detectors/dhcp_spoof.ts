@@ -188,7 +188,7 @@ export function createDhcpSpoofDetector(
 
   return {
     name: "dhcp_spoof",
-    packetKinds: PACKET_KIND.UDP,
+    packetKinds: PACKET_KIND.DHCP,
     observe(packet: PacketRecord, sink: FindingSink): void {
       if (evicted.length > 0) reportEvicted(sink);
       const type = packet.dhcpMessageType;

@@ -29,6 +29,8 @@ import { createArpSpoofDetector } from "./arp_spoof.ts";
 import { createNdpScanDetector } from "./ndp_scan.ts";
 import { createRogueRouterDetector } from "./rogue_router.ts";
 import { createDhcpSpoofDetector } from "./dhcp_spoof.ts";
+import { createRogueDhcpDetector } from "./rogue_dhcp.ts";
+import { createDhcpStarvationDetector } from "./dhcp_starvation.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -64,6 +66,8 @@ export interface EngineConfig {
   ndpScan?: OptionsOf<typeof createNdpScanDetector>;
   rogueRouter?: OptionsOf<typeof createRogueRouterDetector>;
   dhcpSpoof?: OptionsOf<typeof createDhcpSpoofDetector>;
+  rogueDhcp?: OptionsOf<typeof createRogueDhcpDetector>;
+  dhcpStarvation?: OptionsOf<typeof createDhcpStarvationDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -85,6 +89,8 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createNdpScanDetector(config.ndpScan),
     createRogueRouterDetector(config.rogueRouter),
     createDhcpSpoofDetector(config.dhcpSpoof),
+    createRogueDhcpDetector(config.rogueDhcp),
+    createDhcpStarvationDetector(config.dhcpStarvation),
     createArpSpoofDetector(config.arpSpoof),
     createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),

@@ -295,7 +295,7 @@ export function createApp(deps: AppDeps): Hono {
       // hosts took in more than its first victim: theirs are every frame
       // from or to either.
       between: !alert.kind.startsWith("arp_") && alert.kind !== "ndp_spoof" &&
-        alert.kind !== "rogue_router" &&
+        alert.kind !== "rogue_router" && !alert.kind.startsWith("dhcp_") &&
         !(typeof hosts === "number" && hosts > 1),
     };
     // From the in-memory ring while it holds the alert's frames whole;

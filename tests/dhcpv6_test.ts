@@ -31,7 +31,7 @@ const FILE = new URL(
 Deno.test("DHCPv6: every message's type as tshark reads it, in the shared Windows LAN capture", async () => {
   const ours: string[] = [];
   await readPacketFile(FILE, (packet) => {
-    if (packet.dhcpMessageType < 0) return;
+    if (packet.dhcpMessageType < 0 || packet.network !== "ipv6") return;
     ours.push(
       [packet.srcAddress, packet.dhcpMessageType, packet.dhcpLeaseAddresses]
         .join(" "),

@@ -27,6 +27,7 @@ import {
   createNetnsPair,
   EMPTY_SUBNET,
   EMPTY_SUBNET6,
+  macOf,
   VICTIM,
   VICTIM6,
   VICTIM_SUBNET,
@@ -951,7 +952,6 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
   }
 });
 
-/** The MAC of `iface` in namespace `ns`. */
 /** The link-local IPv6 address of `iface` in namespace `ns`. */
 async function linkLocalOf(ns: string, iface: string): Promise<string> {
   const out = await new Deno.Command("ip", {
@@ -964,13 +964,4 @@ async function linkLocalOf(ns: string, iface: string): Promise<string> {
     throw new Error(`no link-local address on ${iface}: ${text}`);
   }
   return match[1]!;
-}
-
-async function macOf(ns: string, iface: string): Promise<string> {
-  const out = await new Deno.Command("ip", {
-    args: ["-n", ns, "-j", "link", "show", iface],
-    stdout: "piped",
-  }).output();
-  assert.ok(out.success, `ip -n ${ns} link show ${iface}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout))[0].address;
 }

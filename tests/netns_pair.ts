@@ -94,3 +94,13 @@ export async function createNetnsPair(tag: string): Promise<NetnsPair> {
   }
   return { attackerNs, attackerIface, victimNs, victimIface, close };
 }
+
+/** The MAC of `iface` in namespace `ns`. */
+export async function macOf(ns: string, iface: string): Promise<string> {
+  const out = await new Deno.Command("ip", {
+    args: ["-n", ns, "-j", "link", "show", iface],
+    stdout: "piped",
+  }).output();
+  if (!out.success) throw new Error(`ip -n ${ns} link show ${iface} failed`);
+  return JSON.parse(new TextDecoder().decode(out.stdout))[0].address;
+}

@@ -48,6 +48,11 @@ import {
   DHCPV6_CLIENT_PORT,
   DHCPV6_SERVER_PORT,
 } from "./dhcpv6.ts";
+import {
+  decodeDhcpv4,
+  DHCPV4_CLIENT_PORT,
+  DHCPV4_SERVER_PORT,
+} from "./dhcpv4.ts";
 import { decodeUdp, udpDatagramPayloadLength } from "./udp.ts";
 
 export { formatIpv4, formatIpv6, formatMac } from "./address.ts";
@@ -206,6 +211,19 @@ function decodeTransport(
           payload + record.payloadLength,
         );
       }
+      if (
+        (record.dstPort === DHCPV4_SERVER_PORT ||
+          record.dstPort === DHCPV4_CLIENT_PORT ||
+          record.srcPort === DHCPV4_SERVER_PORT) && record.network === "ipv4"
+      ) {
+        decodeDhcpv4(
+          record,
+          bytes,
+          payload,
+          payloadEnd,
+          payload + record.payloadLength,
+        );
+      }
       if (isServiceReplyPort(record.srcPort)) {
         record.udpServiceReply = serviceReplyOf(
           record.srcPort,
@@ -277,6 +295,10 @@ function resetRecord(record: DecodedPacket): void {
   record.dhcpServerId = "";
   record.dhcpLeaseAddresses = "";
   record.dhcpDnsServers = "";
+  record.dhcpRouters = "";
+  record.dhcpPrefixLength = -1;
+  record.dhcpClientMac = "";
+  record.dhcpRelayAddress = "";
   record.app = "";
   record.dnsId = -1;
   record.dnsResponse = false;

@@ -21,6 +21,8 @@ import { NDP_SCAN_DEFAULTS } from "../../detectors/ndp_scan.ts";
 import { NDP_SPOOF_DEFAULTS } from "../../detectors/ndp_spoof.ts";
 import { ROGUE_ROUTER_DEFAULTS } from "../../detectors/rogue_router.ts";
 import { DHCP_SPOOF_DEFAULTS } from "../../detectors/dhcp_spoof.ts";
+import { ROGUE_DHCP_DEFAULTS } from "../../detectors/rogue_dhcp.ts";
+import { DHCP_STARVATION_DEFAULTS } from "../../detectors/dhcp_starvation.ts";
 import { DATA_EXFIL_DEFAULTS } from "../../detectors/data_exfil.ts";
 import { DNS_PORT_MISUSE_DEFAULTS } from "../../detectors/dns_port_misuse.ts";
 import { DNS_TUNNEL_DEFAULTS } from "../../detectors/dns_tunnel.ts";
@@ -43,6 +45,8 @@ export const DETECTOR_DEFAULTS = {
   ndpSpoof: NDP_SPOOF_DEFAULTS,
   rogueRouter: ROGUE_ROUTER_DEFAULTS,
   dhcpSpoof: DHCP_SPOOF_DEFAULTS,
+  rogueDhcp: ROGUE_DHCP_DEFAULTS,
+  dhcpStarvation: DHCP_STARVATION_DEFAULTS,
   icmpFlood: ICMP_FLOOD_DEFAULTS,
   icmpSweep: ICMP_SWEEP_DEFAULTS,
   dnsTunnel: DNS_TUNNEL_DEFAULTS,

@@ -29,6 +29,14 @@
  *   solicitation with the LAN's prefix fd00::/64: an advertisement every
  *   5 s of fd00:bad::/64 and of itself as the default router at high
  *   preference.
+ * - dhcp_starvation: dhcpstarv from the rogue device: DHCP discovers
+ *   from 300 random MACs in 3 s (frames and client addresses alike); the
+ *   gateway offers the first 60 of them addresses, then its pool is empty.
+ * - dhcp_spoof, in dhcp_starvation's place every other round: a rogue DHCP
+ *   server (Ettercap's dhcp_spoof) on the rogue device, after a workstation
+ *   renewed its lease with the gateway: three joining hosts' discovers
+ *   answered, faster than the gateway, with an address and the rogue
+ *   device as their router and DNS server.
  * - icmp_flood: ping -f at the intranet server, 1 000 requests a second.
  * - icmp_sweep: nmap -sn -PE of a routed /24 behind the gateway.
  * - dns_tunnel: iodine from a compromised workstation: NULL (and some TXT)
@@ -44,6 +52,7 @@
 
 import {
   arpFrame,
+  dhcpv4Message,
   dhcpv6Message,
   duidOfMac,
   neighborFrame,
@@ -99,6 +108,7 @@ export const ATTACK_SCHEDULE: readonly AlertKind[] = [
   "icmp_sweep",
   "dns_tunnel",
   "ndp_spoof",
+  "dhcp_starvation",
 ];
 
 /** Ground truth of one injected attack. */
@@ -235,6 +245,27 @@ export function planAttack(
             linkLocalOf(lan.gateway.v4.mac)
           } gives fd00::/64`,
         script: () => rogueRouter(ctx, startUs),
+      };
+    case "dhcp_starvation":
+      if (round % 2 === 1) {
+        return {
+          kind: "dhcp_spoof",
+          startUs,
+          attacker: rogue,
+          victim: ROGUE_DHCP_POOL + "1",
+          description:
+            `Ettercap dhcp_spoof: ${rogue} answers joining hosts' DHCP discovers before the gateway, naming itself their router and DNS server`,
+          script: (s) => rogueDhcp(ctx, s, startUs),
+        };
+      }
+      return {
+        kind,
+        startUs,
+        attacker: "",
+        victim: lan.gateway.v4.ip,
+        description:
+          `dhcpstarv: DHCP discovers from ${STARVATION_CLIENTS} random MACs in 3 s, emptying the pool of ${lan.gateway.v4.ip}`,
+        script: (s) => dhcpStarvation(ctx, s, startUs),
       };
     case "icmp_flood":
       return {
@@ -896,6 +927,173 @@ function* mitm6(
       t += prng.int(20 * MS, 60 * MS);
     }
     t += prng.int(300 * MS, 900 * MS);
+  }
+}
+
+/** Client addresses the demo's starvation makes up, and how many the gateway's pool still has. */
+const STARVATION_CLIENTS = 300;
+const POOL_LEFT = 60;
+/** The gateway's pool (its offers' addresses start here) and the rogue server's. */
+const GATEWAY_POOL = "192.168.1.";
+const GATEWAY_POOL_FIRST = 100;
+const ROGUE_DHCP_POOL = "10.66.0.";
+/** A DHCP message's broadcast destination and a client's source before it has an address. */
+const BROADCAST: Endpoint = {
+  ip: "255.255.255.255",
+  mac: "ff:ff:ff:ff:ff:ff",
+  ttl: 64,
+  ipId: 0,
+};
+
+/** A random locally administered unicast MAC, as dhcpstarv makes them. */
+function randomMac(ctx: DemoContext): string {
+  const bytes = ctx.prng.bytes(6);
+  bytes[0] = (bytes[0]! & 0xfc) | 0x02;
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** The gateway's answer of `type` to a client, leasing `address`. */
+function gatewayAnswer(
+  ctx: DemoContext,
+  type: number,
+  transactionId: number,
+  clientMac: string,
+  address: string,
+): Uint8Array<ArrayBuffer> {
+  const gateway = ctx.lan.gateway.v4;
+  return udpFrame(
+    { ip: gateway.ip, mac: gateway.mac, ttl: 64, ipId: 0 },
+    { ...BROADCAST, mac: clientMac },
+    67,
+    68,
+    dhcpv4Message({
+      type,
+      transactionId,
+      clientMac,
+      yourAddress: address,
+      serverId: gateway.ip,
+      subnetMask: "255.255.255.0",
+      routers: [gateway.ip],
+      dnsServers: [gateway.ip],
+    }),
+  );
+}
+
+/** A client's discover (1) or request (3), broadcast from `mac` (the frame's source `frameMac`, the client's own unless set). */
+function clientAsk(
+  type: number,
+  transactionId: number,
+  mac: string,
+  frameMac = mac,
+  serverId?: string,
+): Uint8Array<ArrayBuffer> {
+  return udpFrame(
+    { ip: "0.0.0.0", mac: frameMac, ttl: 64, ipId: 0 },
+    BROADCAST,
+    68,
+    67,
+    dhcpv4Message({
+      type,
+      transactionId,
+      clientMac: mac,
+      ...(serverId === undefined ? {} : { serverId }),
+    }),
+  );
+}
+
+function* dhcpStarvation(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng } = ctx;
+  let t = startUs;
+  for (let i = 0; i < STARVATION_CLIENTS; i++) {
+    const mac = randomMac(ctx);
+    const transactionId = prng.int(0, 0xffffffff);
+    yield { atUs: t, bytes: clientAsk(1, transactionId, mac) };
+    if (i < POOL_LEFT) {
+      session.emit(
+        t + prng.int(1 * MS, 3 * MS),
+        gatewayAnswer(
+          ctx,
+          2,
+          transactionId,
+          mac,
+          GATEWAY_POOL + (GATEWAY_POOL_FIRST + 100 + i % 50),
+        ),
+      );
+    }
+    t += prng.int(5 * MS, 15 * MS);
+  }
+}
+
+/** The hosts that join while the demo's rogue DHCP server listens (new MACs, a phone each). */
+const JOINING_HOSTS = 3;
+
+function* rogueDhcp(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { lan, prng } = ctx;
+  const rogue: Endpoint = {
+    ip: lan.rogue.v4.ip,
+    mac: lan.rogue.v4.mac,
+    ttl: 64,
+    ipId: 0,
+  };
+  // A workstation renews its lease: the gateway acknowledges it.
+  const renewing = lan.host("ws-dan").v4;
+  let transactionId = prng.int(0, 0xffffffff);
+  yield {
+    atUs: startUs,
+    bytes: clientAsk(3, transactionId, renewing.mac),
+  };
+  session.emit(
+    startUs + prng.int(1 * MS, 3 * MS),
+    gatewayAnswer(ctx, 5, transactionId, renewing.mac, renewing.ip),
+  );
+  let t = startUs + prng.int(300 * MS, 600 * MS);
+  for (let i = 1; i <= JOINING_HOSTS; i++) {
+    const mac = randomMac(ctx);
+    transactionId = prng.int(0, 0xffffffff);
+    const lease = ROGUE_DHCP_POOL + i;
+    const rogueAnswer = (type: number) =>
+      udpFrame(
+        rogue,
+        { ...BROADCAST, mac },
+        67,
+        68,
+        dhcpv4Message({
+          type,
+          transactionId,
+          clientMac: mac,
+          yourAddress: lease,
+          serverId: rogue.ip,
+          subnetMask: "255.255.255.0",
+          routers: [rogue.ip],
+          dnsServers: [rogue.ip],
+        }),
+      );
+    // Discover; the rogue offers first, the gateway a little later.
+    yield { atUs: t, bytes: clientAsk(1, transactionId, mac) };
+    session.emit(t + prng.int(200, 800), rogueAnswer(2));
+    session.emit(
+      t + prng.int(2 * MS, 4 * MS),
+      gatewayAnswer(
+        ctx,
+        2,
+        transactionId,
+        mac,
+        GATEWAY_POOL + (GATEWAY_POOL_FIRST + i),
+      ),
+    );
+    // The client takes the first offer: it requests the rogue's lease.
+    t += prng.int(10 * MS, 30 * MS);
+    yield { atUs: t, bytes: clientAsk(3, transactionId, mac, mac, rogue.ip) };
+    session.emit(t + prng.int(200, 800), rogueAnswer(5));
+    t += prng.int(400 * MS, 900 * MS);
   }
 }
 

@@ -100,6 +100,7 @@ const CATEGORY: Record<string, string> = {
   "ndp_scan": "Detection of a Network Scan",
   "rogue_router": "Misc Attack",
   "dhcp_spoof": "Misc Attack",
+  "dhcp_starvation": "Attempted Denial of Service",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

@@ -72,12 +72,16 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
     ],
   },
   {
-    title: "DHCPv6",
+    title: "DHCP",
     fields: [
       "dhcpMessageType",
       "dhcpServerId",
       "dhcpLeaseAddresses",
       "dhcpDnsServers",
+      "dhcpRouters",
+      "dhcpPrefixLength",
+      "dhcpClientMac",
+      "dhcpRelayAddress",
     ],
   },
   {

@@ -1,0 +1,211 @@
+/**
+ * DHCP over IPv4 attacks, seen live: dnsmasq serves the link (on a macvlan
+ * of the attacker's namespace, its own MAC, as the network's server), a
+ * second dnsmasq in the attacker's namespace answers as a rogue server
+ * naming itself router and DNS server, and nmap's DHCP client
+ * (broadcast-dhcp-discover) asks from the victim's; then dhcpstarv in the
+ * attacker's namespace empties the pool of a dnsmasq on the victim. `netmirror capture -i <veth> -q --eve -` runs in the victim's
+ * namespace (tests/live_sensor.ts). Each attack must raise its alert, with
+ * attacker, victim and ATT&CK technique, and no other; a second server
+ * that gives what the first gives raises nothing.
+ *
+ * Needs root, `ip`, `dnsmasq`, `dhcpstarv` and `nmap` (.ci/run installs
+ * them; a missing tool fails the test). dhcpstarv runs for 3 s, nmap's
+ * client waits 2 s, and every daemon is stopped.
+ */
+
+import assert from "node:assert/strict";
+import { ATTACKER, createNetnsPair, macOf, VICTIM } from "./netns_pair.ts";
+import { type NsProcess, startInNs } from "./ns_process.ts";
+import {
+  assertAlert,
+  capture,
+  READY_TIMEOUT_MS,
+  run,
+  stopAll,
+} from "./live_sensor.ts";
+
+/** The link's DHCP server: its NIC, its address, its pool. */
+const SERVER_IFACE = "nmdhcp";
+const SERVER = "10.77.0.253";
+const SERVER_POOL = "10.77.0.10,10.77.0.250";
+/** The rogue's pool, on the same link (the attacker's own address serves it). */
+const ROGUE_POOL = "10.77.0.100,10.77.0.150";
+
+Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation, raise their alerts", async (t) => {
+  const pair = await createNetnsPair("ld");
+  const dir = await Deno.makeTempDir({ prefix: "netmirror_dhcp_" });
+  try {
+    // The server's NIC: a macvlan beside the attacker's, with an address on
+    // the link but no route (the attacker's traffic keeps its own NIC).
+    await run(pair.attackerNs, [
+      "ip",
+      "link",
+      "add",
+      SERVER_IFACE,
+      "link",
+      pair.attackerIface,
+      "type",
+      "macvlan",
+      "mode",
+      "bridge",
+    ]);
+    await run(pair.attackerNs, ["ip", "link", "set", SERVER_IFACE, "up"]);
+    await run(pair.attackerNs, [
+      "ip",
+      "addr",
+      "add",
+      `${SERVER}/24`,
+      "dev",
+      SERVER_IFACE,
+      "noprefixroute",
+    ]);
+
+    /** A dnsmasq serving DHCP only, on `iface`, from `pool`, naming `router` as router and DNS server; started once it says its range. */
+    const dnsmasq = async (
+      name: string,
+      iface: string,
+      pool: string,
+      router: string,
+      ns = pair.attackerNs,
+    ): Promise<NsProcess> => {
+      const server = startInNs(ns, [
+        "dnsmasq",
+        "--no-daemon",
+        "--conf-file=/dev/null",
+        "--port=0",
+        `--interface=${iface}`,
+        "--bind-interfaces",
+        // No ping of an address before it is offered (a second each).
+        "--no-ping",
+        `--dhcp-range=${pool},255.255.255.0,1h`,
+        `--dhcp-option=option:router,${router}`,
+        `--dhcp-option=option:dns-server,${router}`,
+        `--dhcp-leasefile=${dir}/${name}.leases`,
+        "--pid-file=",
+        "--log-facility=-",
+      ]);
+      await server.waitFor("DHCP, IP range", READY_TIMEOUT_MS);
+      return server;
+    };
+
+    /** nmap's DHCP client in the victim's namespace: one discover, the offers it gets within 2 s. */
+    const discover = () =>
+      run(pair.victimNs, [
+        "nmap",
+        "-e",
+        pair.victimIface,
+        "--script",
+        "broadcast-dhcp-discover",
+        "--script-args",
+        "broadcast-dhcp-discover.timeout=2s",
+      ]);
+
+    /** Discovers until `server` has offered an address (at most five times). */
+    const discoverUntilOffered = async (server: NsProcess) => {
+      for (let i = 0; i < 5 && !server.output().includes("DHCPOFFER"); i++) {
+        await discover();
+      }
+      assert.match(server.output(), /DHCPOFFER/);
+    };
+
+    await t.step(
+      "dnsmasq as a rogue DHCP server: another router and DNS server, beside the link's server",
+      async () => {
+        let legit: NsProcess | undefined;
+        let rogue: NsProcess | undefined;
+        const seen = await capture(pair, async () => {
+          try {
+            legit = await dnsmasq("legit", SERVER_IFACE, SERVER_POOL, SERVER);
+            await discoverUntilOffered(legit);
+            rogue = await dnsmasq(
+              "rogue",
+              pair.attackerIface,
+              ROGUE_POOL,
+              ATTACKER,
+            );
+            await discoverUntilOffered(rogue);
+          } finally {
+            await stopAll([rogue, legit]);
+          }
+        });
+        // The victim: the address the rogue offered nmap's client.
+        const offered = /DHCPOFFER\(\S+\) (\S+)/.exec(rogue!.output())![1]!;
+        assertAlert(seen, {
+          kind: "dhcp_spoof",
+          attacker: ATTACKER,
+          victim: offered,
+          technique: "T1557.003",
+        });
+      },
+    );
+
+    await t.step(
+      "dnsmasq twice: a second server that gives the same router and DNS server raises nothing",
+      async () => {
+        let first: NsProcess | undefined;
+        let second: NsProcess | undefined;
+        const seen = await capture(pair, async () => {
+          try {
+            first = await dnsmasq("first", SERVER_IFACE, SERVER_POOL, SERVER);
+            await discoverUntilOffered(first);
+            second = await dnsmasq(
+              "second",
+              pair.attackerIface,
+              ROGUE_POOL,
+              SERVER,
+            );
+            await discoverUntilOffered(second);
+          } finally {
+            await stopAll([second, first]);
+          }
+        });
+        assert.deepEqual(seen.alerts, []);
+        assert.ok(seen.kernelPackets >= 4, `${seen.kernelPackets} packets`);
+      },
+    );
+
+    await t.step(
+      "dhcpstarv: a DHCP starvation, every lease of the server's pool taken",
+      async () => {
+        let server: NsProcess | undefined;
+        const seen = await capture(pair, async () => {
+          try {
+            // On the victim, which the sensor watches (dhcpstarv takes the
+            // offers to its made-up MACs off its own veth).
+            server = await dnsmasq(
+              "starved",
+              pair.victimIface,
+              SERVER_POOL,
+              VICTIM,
+              pair.victimNs,
+            );
+            // Its own MAC in every frame, a new client address in each
+            // request; 3 s (it takes the 241 leases in well under one).
+            await run(pair.attackerNs, [
+              "timeout",
+              "-s",
+              "INT",
+              "3",
+              "dhcpstarv",
+              "-i",
+              pair.attackerIface,
+            ], () => {}); // timeout exits 124
+          } finally {
+            await stopAll([server]);
+          }
+          assert.match(server!.output(), /no address available/);
+        });
+        assertAlert(seen, {
+          kind: "dhcp_starvation",
+          attacker: await macOf(pair.attackerNs, pair.attackerIface),
+          victim: VICTIM,
+          technique: "T1499.002",
+        });
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await pair.close();
+  }
+});

@@ -231,12 +231,19 @@ export class AnalysisEngine {
       latency.observe(packets[i]!);
     }
     const kinds = this.#kinds;
-    for (let i = start; i < end; i++) kinds[i] = packetKindsOf(packets[i]!);
+    let batchKinds = 0;
+    for (let i = start; i < end; i++) {
+      const packetKinds = packetKindsOf(packets[i]!);
+      kinds[i] = packetKinds;
+      batchKinds |= packetKinds;
+    }
     const detectors = this.#detectors;
     for (let d = 0; d < detectors.length; d++) {
       const detector = detectors[d]!;
-      // Only the packets of the kinds this detector looks at.
+      // Only the packets of the kinds this detector looks at (none in most
+      // batches for the ARP, neighbor discovery and DHCP detectors).
       const wanted = this.#detectorKinds[d]!;
+      if ((batchKinds & wanted) === 0) continue;
       for (let i = start; i < end; i++) {
         if ((kinds[i]! & wanted) === 0) continue;
         this.#index = i;

@@ -5,16 +5,25 @@
  * detectors see a new destination per packet), a spoofed-source IPv6 SYN
  * flood (every packet a new IPv6 address to key) and a fast horizontal scan
  * (scanners sending SYNs to port 445 of ever new hosts, nothing answering:
- * the port scan and SYN flood detectors see a new host per packet). Real bytes with valid
+ * the port scan and SYN flood detectors see a new host per packet) and a
+ * DHCP starvation (dhcpstarv flat out: every discover a new client MAC, each
+ * offered an address by the link's server, for the DHCP detectors). Real bytes with valid
  * checksums, deterministic; frames are patched copies of one template
  * (frame_patch.ts).
  *
  * @module
  */
 
-import { icmpFrame, tcpFrame } from "../capture/frame_builder.ts";
+import {
+  dhcpv4Message,
+  icmpFrame,
+  tcpFrame,
+  udpFrame,
+} from "../capture/frame_builder.ts";
 import { TCP_FLAGS } from "../capture/packet_record.ts";
 import {
+  ETH_DST_MAC,
+  ETH_SRC_MAC,
   fixIpv4Checksums,
   fixIpv6Checksum,
   ICMP_ID,
@@ -25,6 +34,7 @@ import {
   IPV6_TCP_SRC_PORT,
   L4_SRC_PORT,
   TCP_SEQ,
+  writeHostMac,
   writeUint16,
   writeUint32,
 } from "./frame_patch.ts";
@@ -164,6 +174,85 @@ export async function writeHorizontalScanCapture(
       writeUint32(buffer, at + IPV4_DST, floodSourceWord(i));
       writeUint16(buffer, at + L4_SRC_PORT, 40000 + scanner);
       writeUint32(buffer, at + TCP_SEQ, i);
+      fixIpv4Checksums(buffer, at);
+    },
+  });
+}
+
+/** The starved DHCP server, and the MAC it sends from. */
+export const DHCP_SERVER = "10.0.0.1";
+const DHCP_SERVER_MAC = "02:ff:00:00:00:01";
+/** Offsets in an untagged Ethernet/IPv4/UDP frame: a DHCP message's client hardware address and "your address". */
+const DHCP_CHADDR = 42 + 28;
+const DHCP_YIADDR = 42 + 16;
+
+/**
+ * Writes `packets` DHCP messages, in pairs: a discover from client MAC i
+ * (its frame's source too, as yersinia sends them; 02:00:hh:mm:ll:01), then
+ * {@linkcode DHCP_SERVER}'s offer to it of 10.0.x.y (the /16 over and
+ * over), `gapUs` (default 5) apart; returns the file's size in bytes.
+ */
+export async function writeDhcpStarvationCapture(
+  path: string,
+  options: { packets: number; gapUs?: number },
+): Promise<number> {
+  const gapUs = options.gapUs ?? 5;
+  const discover = udpFrame(
+    {
+      srcMac: "02:00:00:00:00:01",
+      dstMac: "ff:ff:ff:ff:ff:ff",
+      src: "0.0.0.0",
+      dst: "255.255.255.255",
+    },
+    { srcPort: 68, dstPort: 67 },
+    dhcpv4Message({
+      type: 1,
+      transactionId: 1,
+      clientMac: "02:00:00:00:00:01",
+    }),
+  );
+  const offer = udpFrame(
+    {
+      srcMac: DHCP_SERVER_MAC,
+      dstMac: "02:00:00:00:00:01",
+      src: DHCP_SERVER,
+      dst: "255.255.255.255",
+    },
+    { srcPort: 67, dstPort: 68 },
+    dhcpv4Message({
+      type: 2,
+      transactionId: 1,
+      clientMac: "02:00:00:00:00:01",
+      yourAddress: "10.0.0.2",
+      serverId: DHCP_SERVER,
+      subnetMask: "255.255.0.0",
+      routers: [DHCP_SERVER],
+      dnsServers: [DHCP_SERVER],
+    }),
+  );
+  // Both frames are the same length: one template, the offer laid over it.
+  if (discover.length > offer.length) {
+    throw new Error("DHCP discover template longer than the offer");
+  }
+  const template = new Uint8Array(offer.length);
+  return await PcapSink.writeCopies(path, {
+    packets: options.packets,
+    template,
+    startUs: ATTACK_START_US,
+    gapUs,
+    patch: (buffer, at, i) => {
+      const client = i >>> 1;
+      if (i % 2 === 0) {
+        buffer.set(discover, at);
+        buffer.fill(0, at + discover.length, at + offer.length);
+        writeHostMac(buffer, at + ETH_SRC_MAC, client);
+      } else {
+        buffer.set(offer, at);
+        writeHostMac(buffer, at + ETH_DST_MAC, client);
+        writeUint32(buffer, at + DHCP_YIADDR, 0x0a000000 | (client & 0xffff));
+      }
+      writeHostMac(buffer, at + DHCP_CHADDR, client);
+      writeUint32(buffer, at + 42 + 4, client);
       fixIpv4Checksums(buffer, at);
     },
   });

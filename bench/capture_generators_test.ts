@@ -8,9 +8,11 @@ import { writeSynFloodCapture } from "./synflood_capture.ts";
 import { writeDnsCapture } from "./dns_capture.ts";
 import { ARP_GATEWAY, ARP_SCANNER, writeArpCapture } from "./arp_capture.ts";
 import {
+  DHCP_SERVER,
   IPV6_FLOOD_VICTIM,
   SCAN_PORT,
   SWEEP_SOURCE,
+  writeDhcpStarvationCapture,
   writeHorizontalScanCapture,
   writeIcmpSweepCapture,
   writeIpv6SynFloodCapture,
@@ -286,6 +288,62 @@ Deno.test("writeHorizontalScanCapture() sends each scanner's SYNs to hosts never
       "port_scan 10.7.0.3",
       "port_scan 10.7.0.4",
     ]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("writeDhcpStarvationCapture() sends discovers from new client MACs and the server's offers, valid as tshark reads them: a DHCP starvation", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeDhcpStarvationCapture(path, { packets: 3_000 });
+    const frames = await framesOf(path);
+    assert.equal(frames.length, 3_000);
+    assert.deepEqual(frames.filter((f) => !checksumsValid(f)).length, 0);
+    const clients = new Set<string>();
+    const types = new Map<number, number>();
+    const engine = new AnalysisEngine();
+    await readPacketFile(path, (packet) => {
+      assert.equal(packet.anomaly, "");
+      types.set(
+        packet.dhcpMessageType,
+        (types.get(packet.dhcpMessageType) ?? 0) + 1,
+      );
+      if (packet.dhcpMessageType === 1) {
+        assert.equal(packet.srcMac, packet.dhcpClientMac);
+        clients.add(packet.dhcpClientMac);
+      } else {
+        assert.deepEqual(
+          [packet.srcAddress, packet.dhcpServerId, packet.dhcpRouters],
+          [DHCP_SERVER, DHCP_SERVER, DHCP_SERVER],
+        );
+      }
+      engine.observe(packet);
+    });
+    engine.finish();
+    assert.deepEqual([...types], [[1, 1_500], [2, 1_500]]);
+    assert.equal(clients.size, 1_500);
+    const alerts = engine.alerts().map((alert) =>
+      `${alert.kind} ${alert.attacker || "-"} ${alert.victim}`
+    );
+    assert.deepEqual(alerts, [`dhcp_starvation - ${DHCP_SERVER}`]);
+    // tshark reads every message as DHCP, nothing malformed.
+    const tshark = await new Deno.Command("tshark", {
+      args: [
+        "-r",
+        path,
+        "-Y",
+        "dhcp && !_ws.malformed",
+        "-T",
+        "fields",
+        "-e",
+        "dhcp.option.dhcp",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const lines = new TextDecoder().decode(tshark.stdout).trim().split("\n");
+    assert.equal(lines.length, 3_000);
   } finally {
     await Deno.remove(path);
   }

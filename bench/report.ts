@@ -80,6 +80,8 @@ export interface BenchResults {
   ipv6Flood: Series[];
   /** The engine on the horizontal scan. */
   hscan: Series[];
+  /** The engine on the DHCP starvation. */
+  dhcp: Series[];
   scaling: ScalingLevel[];
   live: LiveConfig[] | string;
   /** SSE fan-out with the server replaying at 200k packets/s (the target). */
@@ -340,6 +342,14 @@ function headline(results: BenchResults): string[] {
         `horizontal scan, ${
           int(packets)
         } SYNs from 50 scanners to as many hosts`,
+      (engine) => `, peak RSS ${peakRss(engine)}`,
+    ),
+    ...trackedRow(
+      results.dhcp,
+      (packets) =>
+        `DHCP starvation, ${
+          int(packets)
+        } packets (a new client MAC in each discover)`,
       (engine) => `, peak RSS ${peakRss(engine)}`,
     ),
   );
@@ -690,6 +700,11 @@ export function renderReport(results: BenchResults): string {
       results.hscan,
       (packets) => `Horizontal scan (${int(packets)} packets)`,
       `Every packet is a SYN to a host not probed before, from one of ${BENCH_SCANNERS} scanners: the port scan detector remembers up to 200,000 probes and then replaces the oldest, and the SYN flood detector keeps an entry for each new host and port. The peak RSS here is what such churn costs beyond the live tables.`,
+    ),
+    ...replaySection(
+      results.dhcp,
+      (packets) => `DHCP starvation (${int(packets)} packets)`,
+      "Every other packet is a discover from a new client MAC, the others the server's offers: the DHCP starvation detector keeps the last 200 client MACs of the minute per link, and the rogue DHCP server detector checks every offer against the link's server.",
     ),
     ...replaySection(
       results.arp,

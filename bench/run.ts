@@ -52,12 +52,14 @@ import {
 import { ARP_SCANNER, writeArpCapture } from "./arp_capture.ts";
 import {
   BENCH_SCANNERS,
+  DHCP_SERVER,
   IPV6_FLOOD_SOURCES,
   IPV6_FLOOD_VICTIM,
   SCAN_PORT,
   SCAN_SOURCES,
   SWEEP_NETWORK,
   SWEEP_SOURCE,
+  writeDhcpStarvationCapture,
   writeHorizontalScanCapture,
   writeIcmpSweepCapture,
   writeIpv6SynFloodCapture,
@@ -255,6 +257,12 @@ try {
         scanners: BENCH_SCANNERS,
       }),
   );
+  const dhcpFile = await generate(
+    "dhcp_starvation.pcap",
+    PACKETS,
+    `DHCP only: dhcpstarv flat out, a discover from a new client MAC (its frame's too) and ${DHCP_SERVER}'s offer to it, in turn; 5 µs apart`,
+    (path) => writeDhcpStarvationCapture(path, { packets: PACKETS }),
+  );
   const floods = new Map<number, string>();
   for (const sources of SCALING_SOURCES) {
     floods.set(
@@ -318,6 +326,10 @@ try {
     { kind: "netmirror", stage: "engine" },
   ], { log });
   const hscanRoundS = await hscan.round();
+  const dhcp = new Comparison(dhcpFile, PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+  ], { log });
+  const dhcpRoundS = await dhcp.round();
   // A profiled run costs about one engine run on the whole capture.
   const profileS = full.seriesOf("engine").seconds[0]! + 5;
 
@@ -380,7 +392,7 @@ try {
         (RUNS - 1) * (compareRoundS + fullRoundS + scalingRoundS) +
         (TRACKED_RUNS - 1) *
           (dnsRoundS + eveFloodRoundS + arpRoundS + sweepRoundS +
-            ipv6FloodRoundS + hscanRoundS) +
+            ipv6FloodRoundS + hscanRoundS + dhcpRoundS) +
         MARGIN_S;
   const sseRun = async (
     name: string,
@@ -530,6 +542,13 @@ try {
     () => hscan.rounds,
     () => hscan.round(),
   );
+  await extra(
+    "DHCP starvation replay",
+    TRACKED_RUNS,
+    dhcpRoundS,
+    () => dhcp.rounds,
+    () => dhcp.round(),
+  );
 
   const findings = await Deno.readTextFile(
     new URL("./findings.md", import.meta.url),
@@ -550,6 +569,7 @@ try {
     sweep: sweep.series,
     ipv6Flood: ipv6Flood.series,
     hscan: hscan.series,
+    dhcp: dhcp.series,
     scaling,
     live,
     ssePaced,

@@ -101,6 +101,7 @@ export class DecodedPacket implements PacketRecord {
   dhcpLeaseAddresses = "";
   dhcpDnsServers = "";
   dhcpRouters = "";
+  dhcpRoutes = "";
   dhcpPrefixLength = -1;
   dhcpClientMac = "";
   dhcpRelayAddress = "";

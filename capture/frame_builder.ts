@@ -706,6 +706,12 @@ export interface Dhcpv4Options {
   routers?: readonly string[];
   /** DNS servers (option 6), when present. */
   dnsServers?: readonly string[];
+  /** Classless static routes (option 121, RFC 3442) as "10.0.0.0/8 via 192.168.1.1", when present. */
+  routes?: readonly string[];
+  /** Raw option bytes added after the others, before the end option. */
+  rawOptions?: Uint8Array;
+  /** Raw bytes of the `file` field (at most 128), e.g. options overloaded there. */
+  fileField?: Uint8Array;
   /** Put the message type option last rather than first. */
   typeLast?: boolean;
   /** Leave out the DHCP magic cookie (a plain BOOTP message). */
@@ -727,6 +733,7 @@ export function dhcpv4Message(
   header.set(parseIpv4(options.relayAddress ?? "0.0.0.0"), 24);
   header.set(parseMac(options.clientMac), 28);
   if (!options.noCookie) view.setUint32(236, 0x63825363);
+  if (options.fileField) header.set(options.fileField, 108);
   const option = (code: number, body: Uint8Array) =>
     concat(new Uint8Array([code, body.length]), body);
   const addresses = (list: readonly string[]) => concat(...list.map(parseIpv4));
@@ -737,7 +744,23 @@ export function dhcpv4Message(
   if (options.subnetMask) parts.push(option(1, parseIpv4(options.subnetMask)));
   if (options.routers) parts.push(option(3, addresses(options.routers)));
   if (options.dnsServers) parts.push(option(6, addresses(options.dnsServers)));
+  if (options.routes) {
+    parts.push(option(121, concat(...options.routes.map(classlessRoute))));
+  }
+  if (options.rawOptions) parts.push(options.rawOptions);
   if (options.typeLast) parts.push(type);
   parts.push(new Uint8Array([255]));
   return concat(...parts);
+}
+
+/** One RFC 3442 route, "10.0.0.0/8 via 192.168.1.1": its width, significant bytes and router. */
+function classlessRoute(route: string): Uint8Array<ArrayBuffer> {
+  const [prefix, router] = route.split(" via ") as [string, string];
+  const [network, width] = prefix.split("/") as [string, string];
+  const bits = Number(width);
+  return concat(
+    new Uint8Array([bits]),
+    parseIpv4(network).subarray(0, (bits + 7) >> 3),
+    parseIpv4(router),
+  );
 }

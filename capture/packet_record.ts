@@ -173,6 +173,8 @@ export interface PacketRecord {
   dhcpDnsServers: string;
   /** The routers a DHCPv4 offer or ack names (option 3), comma-separated, at most four; or "". */
   dhcpRouters: string;
+  /** The classless static routes a DHCPv4 offer or ack gives (options 121 and 249, RFC 3442) as "10.0.0.0/8 via 192.168.1.1", comma-separated, at most four; or "". */
+  dhcpRoutes: string;
   /** The prefix length of a DHCPv4 offer's or ack's subnet mask (option 1; 255.255.255.0: 24), or -1 (none, or not contiguous). */
   dhcpPrefixLength: number;
   /** The client hardware address of a DHCPv4 message (chaddr), when it is an Ethernet MAC; or "". */

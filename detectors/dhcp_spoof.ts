@@ -32,8 +32,8 @@
  * leases nothing.
  *
  * Limits: a rogue DHCPv6 server that leases global or unique-local
- * addresses, a second DHCPv6 server beside a network's own, and rogue
- * DHCPv4 servers are not judged yet; a DHCPv6 answer relayed to the client
+ * addresses, and a second DHCPv6 server beside a network's own, are not
+ * judged yet (rogue DHCPv4 servers are: rogue_dhcp.ts, the same kind); a DHCPv6 answer relayed to the client
  * by a relay agent is judged like one from a server (the relay's address
  * is named); mitm6's answers to information requests only (stateless
  * DHCPv6: DNS servers without a lease) carry no lease and are not judged;

@@ -1,58 +1,71 @@
 /**
  * Rogue DHCP server detector, for DHCP over IPv4 (RFC 2131): a server that
  * answers a link's clients beside the link's own server and gives them
- * another router, other DNS servers or an address in another subnet, so
- * that the hosts that take its answer send their traffic or their lookups
- * through the attacker (Ettercap's and bettercap's DHCP spoofing, yersinia,
- * Responder's DHCP poisoning, a forgotten home router plugged into the
- * office network). A client takes the first offer it gets, so a rogue that
+ * another router, other DNS servers, other static routes or an address in
+ * another subnet, so that the hosts that take its answer send their traffic
+ * or their lookups through the attacker (Ettercap's and bettercap's DHCP
+ * spoofing, yersinia, Responder's DHCP poisoning, TunnelVision's routes
+ * past a VPN (CVE-2024-3661), a home router plugged into the office
+ * network). A client takes the first offer it gets, so a rogue that
  * answers faster wins it.
  *
  * Who a link's server is:
- * - A server is its server identifier (option 54; its source address when
- *   it names none) and the MAC it sends from, on its VLAN (its link).
- * - With `knownServers` (addresses or MACs) set, a server that shows one
- *   of them (its identifier, source address or MAC) is one of the link's
- *   servers; every other server that answers clients is rogue (reason
- *   `unknown_server`).
- * - Without, the first server to answer on a link is the link's server,
- *   until it has been silent for `serverMemoryUs`; then the next one is.
+ * - A server is the MAC its answers come from, on its VLAN (its link); its
+ *   server identifier (option 54, else its source address) names it in
+ *   the alerts.
+ * - With `knownServers` (addresses or MACs) set, a server whose source
+ *   MAC or source address is one of them is one of the link's servers (a
+ *   relay agent's, for relayed answers); every other server that answers
+ *   clients is rogue (reason `unknown_server`). The identifier it writes
+ *   itself is no proof.
+ * - Without, the first server to answer on a link is the link's server.
+ *   Once it has been silent for `serverMemoryUs`, the next server to answer
+ *   that gives what it gave takes its place; one that gives something else
+ *   is judged as below, against what the link's servers gave.
  *
- * Judged: every offer and ack (DHCP types 2 and 5, UDP from port 67 to
- * 68) of any other server, against what the link's servers have given:
+ * Judged: every offer and ack (DHCP types 2 and 5, to UDP port 68 from any
+ * port: clients check only theirs) of any other server, against what the
+ * link's servers have given (nothing is compared before one has answered):
  * - `other_router`: it names a router (option 3) they do not name;
  * - `other_dns`: it names a DNS server (option 6) they do not name;
+ * - `other_routes`: it gives a classless static route (options 121, 249)
+ *   they do not give (clients prefer those routes to the router option);
  * - `other_subnet`: it leases an address outside every subnet they lease
  *   in (their lease and mask; a /24 when they give no mask).
- * Nothing is compared before one of the link's servers has answered.
  * An answer that gives what the link's servers give is a second server of
  * the same network (a failover partner, another relay) and is not
  * reported, unless `knownServers` names the link's servers.
  *
  * Findings (kind "dhcp_spoof", MITRE T1557.003, DHCP Spoofing): one
- * incident per rogue server; attacker = its address, victim = the first
- * client it answered (the address it offered, else the client's MAC; the
- * evidence counts them all by MAC and lists some). Reported at its first
- * harmful answer, then as its harmful answers double, or at most every
- * `reportIntervalUs` while they grow, and with its final figures at the
- * input's end; the incident ends after `windowUs` without one.
+ * incident per rogue server (its MAC on its link; the identifiers it used
+ * are listed); attacker = its address, victim = the first client it
+ * answered (the address it offered, else the client's MAC; the evidence
+ * counts them all by MAC and lists some). Reported at its first harmful
+ * answer and whenever a new reason shows, then as its harmful answers
+ * double, or at most every `reportIntervalUs` while they grow, and with
+ * its final figures at the input's end; the incident ends after
+ * `windowUs` without one. Once `minFloodServers` new rogue servers came
+ * on a link within `floodWindowUs` (a forger changing its MAC with every
+ * answer), the ones after them are one flood incident of the link
+ * ("<link> flood", attacker and victim ""), which ends likewise.
  *
- * Bounds: `maxLinks` links of about 1 KB (the least recently active
+ * Bounds: `maxLinks` links of about 2 KB (the least recently active
  * forgotten), `maxRogues` rogue servers (the least recently seen evicted,
  * with its final figures), each with at most 64 clients counted exactly;
- * each link remembers at most 16 routers, DNS servers and subnets.
+ * each link remembers at most 16 routers, DNS servers, routes and subnets.
  *
  * Limits: a rogue seen before the link's server is taken for it (its
- * answers define the link, and the real server's are reported):
- * `knownServers` removes this; a second server that gives the same router,
- * DNS servers and subnet is not reported without `knownServers`, though it
- * may lease addresses that clash; other options (WPAD, option 252; domain;
- * lease times; static routes, option 121) are not compared; a relayed
- * answer is judged like a server's (the relay's address and MAC are named);
- * a rogue that sends NAKs to make clients start over is not judged; a
- * rogue that changes its identifier or MAC with every answer is one
- * incident per answer; DHCPv6 servers are judged by dhcp_spoof.ts (mitm6)
- * and rogue_router.ts (router advertisements).
+ * answers define the link, and the real server's are reported), and so is
+ * a rogue that sends from the link's server's MAC: `knownServers` removes
+ * the first, not the second; a second server that gives the same router,
+ * DNS servers, routes and subnet is not reported without `knownServers`,
+ * though it may lease addresses that clash; other options (WPAD, option
+ * 252; the domain; lease times; another mask within the link's subnet) are
+ * not compared; a relayed answer is judged like a server's (the relay's
+ * address and MAC are named); a reply without a DHCP message type (BOOTP)
+ * and a rogue that sends NAKs to make clients start over are not judged;
+ * DHCPv6 servers are judged by dhcp_spoof.ts (mitm6) and rogue_router.ts
+ * (router advertisements).
  *
  * @module
  */
@@ -72,17 +85,21 @@ import {
 
 /** Options of {@linkcode createRogueDhcpDetector}. */
 export interface RogueDhcpOptions {
-  /** Packet time after which a link's server that has not answered is forgotten (the next server to answer is the link's), µs. */
+  /** Packet time after which a link's server that has not answered may give way to another that gives what it gave, µs. */
   serverMemoryUs?: number;
   /** Packet time without a harmful answer after which a rogue server's incident ends, µs. */
   windowUs?: number;
+  /** Window in which `minFloodServers` new rogue servers on a link make the next ones a flood, µs. */
+  floodWindowUs?: number;
+  /** New rogue servers on a link within `floodWindowUs` after which the next ones are one flood incident (an integer, 2 to 1 000). */
+  minFloodServers?: number;
   /** Links (VLANs) tracked at once. */
   maxLinks?: number;
   /** Rogue servers tracked at once; beyond this the least recently seen is forgotten. */
   maxRogues?: number;
   /** Packet time between repeated findings of one incident while it grows, µs. */
   reportIntervalUs?: number;
-  /** The network's DHCP servers: addresses (a server identifier or a source address) or MACs ("aa:bb:cc:dd:ee:ff"); any other server that answers is rogue. */
+  /** The network's DHCP servers and the relay agents that relay their answers: addresses or MACs ("aa:bb:cc:dd:ee:ff"); any other server that answers is rogue. */
   knownServers?: string[];
 }
 
@@ -92,6 +109,8 @@ export interface RogueDhcpOptions {
  * - `serverMemoryUs` 24 h: a link's server answers whenever a client
  *   joins or renews (at half its lease, often a day or less).
  * - `windowUs` 1 h.
+ * - `floodWindowUs` 60 s and `minFloodServers` 8: a network has a server
+ *   or two per link.
  * - `maxLinks` 4 096, every VLAN id; `maxRogues` 256 of about 2 KB.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  * - `knownServers` none.
@@ -100,6 +119,8 @@ export const ROGUE_DHCP_DEFAULTS: Readonly<Required<RogueDhcpOptions>> = Object
   .freeze({
     serverMemoryUs: 86_400_000_000,
     windowUs: 3_600_000_000,
+    floodWindowUs: 60_000_000,
+    minFloodServers: 8,
     maxLinks: 4_096,
     maxRogues: 256,
     reportIntervalUs: 10_000_000,
@@ -109,16 +130,18 @@ export const ROGUE_DHCP_DEFAULTS: Readonly<Required<RogueDhcpOptions>> = Object
 /** DHCP message types of a server's answers (RFC 2132 section 9.6). */
 const OFFER = 2;
 const ACK = 5;
-const SERVER_PORT = 67;
+/** Clients listen on 68, and take answers from any port. */
 const CLIENT_PORT = 68;
 
-/** Routers, DNS servers and subnets a link remembers, each. */
+/** Routers, DNS servers, routes and subnets a link remembers, each. */
 const MAX_REMEMBERED = 16;
 /** Clients counted exactly per rogue, and samples listed. */
 const MAX_CLIENTS = 64;
 const MAX_LISTED = 8;
 /** The subnet taken for a lease given without a mask. */
 const DEFAULT_PREFIX_LENGTH = 24;
+/** Most `minFloodServers` may be. */
+const MAX_FLOOD_SERVERS = 1_000;
 
 /** A MAC as the decoder writes it. */
 const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -127,9 +150,9 @@ const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 interface Link {
   /** "untagged" or "vlan <id>". */
   name: string;
-  /** The key ("<identifier> <MAC>") of the link's server, without `knownServers`; "" when none. */
-  server: string;
-  /** Its identifier, for the summaries; "" when none. */
+  /** The MAC of the link's server, without `knownServers`; "" while none (or it was silent for `serverMemoryUs`). */
+  serverMac: string;
+  /** Its identifier, for the summaries; "" before any. */
   serverId: string;
   /** Packet time of its last answer, µs. */
   serverLastUs: number;
@@ -137,30 +160,39 @@ interface Link {
   heard: boolean;
   routers: Set<string>;
   dnsServers: Set<string>;
+  routes: Set<string>;
   /** Subnets as [network, prefix length]. */
   subnets: [number, number][];
+  /** Packet times of the last `minFloodServers` new rogues, a ring. */
+  newRogueUs: Float64Array;
+  newRogues: number;
+  /** The link's flood incident, while one lasts. */
+  flood: Rogue | null;
 }
 
-/** One rogue server's harmful answers. */
+/** One rogue server's harmful answers, or a link's flood of them. */
 interface Rogue extends ReportMark {
   key: string;
-  link: string;
+  link: Link;
+  /** Its address ("" for a flood). */
   address: string;
+  /** Its MAC ("" for a flood). */
   mac: string;
-  serverId: string;
-  /** The link's server's identifier when first judged ("" with `knownServers` or none seen). */
-  linkServer: string;
+  /** The identifiers it used (a flood: its servers' addresses), at most eight. */
+  serverIds: string[];
+  /** Servers counted: 1, or a flood's rogues. */
+  servers: number;
+  /** Whether it counts in its link's flood rather than on its own. */
+  inFlood: boolean;
   answers: number;
-  reasons: Set<string>;
+  reasons: string[];
   clients: Set<string>;
-  /** The first client: the address offered to it, else its MAC. */
+  /** The first client: the address offered to it, else its MAC ("" for a flood). */
   victim: string;
   leases: string[];
   routers: string[];
   dnsServers: string[];
-  /** What the link's servers gave when last judged. */
-  linkRouters: string[];
-  linkDnsServers: string[];
+  routes: string[];
   firstUs: number;
   lastUs: number;
 }
@@ -168,7 +200,7 @@ interface Rogue extends ReportMark {
 /**
  * Creates the rogue DHCP server detector (kind "dhcp_spoof"): one incident
  * per DHCPv4 server that answers a link's clients beside its own server
- * with another router, DNS server or subnet.
+ * with another router, DNS server, route or subnet.
  *
  * @example
  * ```ts
@@ -183,10 +215,20 @@ export function createRogueDhcpDetector(
   requirePositive("rogue DHCP server detector", config, [
     "serverMemoryUs",
     "windowUs",
+    "floodWindowUs",
+    "minFloodServers",
     "maxLinks",
     "maxRogues",
     "reportIntervalUs",
   ]);
+  const minFlood = config.minFloodServers;
+  if (
+    !Number.isInteger(minFlood) || minFlood < 2 || minFlood > MAX_FLOOD_SERVERS
+  ) {
+    throw new RangeError(
+      `Cannot create rogue DHCP server detector: minFloodServers must be an integer from 2 to ${MAX_FLOOD_SERVERS}, got ${minFlood}`,
+    );
+  }
   const known = new Set<string>();
   for (const server of config.knownServers) {
     const lower = server.toLowerCase();
@@ -202,7 +244,9 @@ export function createRogueDhcpDetector(
   const evicted: Rogue[] = [];
   const rogues = new BoundedMap<string, Rogue>(
     config.maxRogues,
-    (_key, rogue) => evicted.push(rogue),
+    (_key, rogue) => {
+      if (!rogue.inFlood) evicted.push(rogue);
+    },
   );
 
   function linkOf(id: number): Link {
@@ -210,13 +254,17 @@ export function createRogueDhcpDetector(
     if (link === undefined) {
       link = {
         name: id === 0 ? "untagged" : `vlan ${id}`,
-        server: "",
+        serverMac: "",
         serverId: "",
         serverLastUs: -Infinity,
         heard: false,
         routers: new Set(),
         dnsServers: new Set(),
+        routes: new Set(),
         subnets: [],
+        newRogueUs: new Float64Array(minFlood).fill(-Infinity),
+        newRogues: 0,
+        flood: null,
       };
       links.set(id, link);
     }
@@ -228,6 +276,7 @@ export function createRogueDhcpDetector(
     link.heard = true;
     addAll(link.routers, packet.dhcpRouters);
     addAll(link.dnsServers, packet.dhcpDnsServers);
+    addAll(link.routes, packet.dhcpRoutes);
     const lease = parseIpv4(packet.dhcpLeaseAddresses);
     if (lease < 0 || link.subnets.length >= MAX_REMEMBERED) return;
     const length = packet.dhcpPrefixLength >= 0
@@ -241,16 +290,18 @@ export function createRogueDhcpDetector(
     ) link.subnets.push([network, length]);
   }
 
-  /** The reasons `packet`, a server's answer, is harmful on `link`. */
+  /** The reasons `packet`, a server's answer, is harmful on `link` (besides `unknown_server`). */
   function reasonsOf(link: Link, packet: PacketRecord): string[] {
     const reasons: string[] = [];
-    if (known.size > 0) reasons.push("unknown_server");
     if (!link.heard) return reasons;
     if (someMissing(packet.dhcpRouters, link.routers)) {
       reasons.push("other_router");
     }
     if (someMissing(packet.dhcpDnsServers, link.dnsServers)) {
       reasons.push("other_dns");
+    }
+    if (someMissing(packet.dhcpRoutes, link.routes)) {
+      reasons.push("other_routes");
     }
     const lease = parseIpv4(packet.dhcpLeaseAddresses);
     if (
@@ -284,12 +335,21 @@ export function createRogueDhcpDetector(
     if (rogue.dnsServers.length > 0) {
       gave.push(`DNS ${rogue.dnsServers.join(", ")}`);
     }
+    if (rogue.routes.length > 0) {
+      gave.push(`routes ${rogue.routes.join(", ")}`);
+    }
     if (rogue.leases.length > 0) {
       gave.push(`addresses such as ${rogue.leases[0]}`);
     }
-    const beside = rogue.linkServer === ""
+    const link = rogue.link;
+    const beside = known.size > 0 || link.serverId === ""
       ? ""
-      : ` beside the link's server ${rogue.linkServer}`;
+      : ` beside the link's server ${link.serverId}`;
+    const who = rogue.mac === ""
+      ? `${rogue.servers} rogue DHCP servers (such as ${
+        rogue.serverIds.slice(0, 3).join(", ")
+      }) within ${Math.round(config.floodWindowUs / 1e6)} s of each other`
+      : `${rogue.address} (${rogue.mac})`;
     sink({
       kind: "dhcp_spoof",
       key: rogue.key,
@@ -299,32 +359,78 @@ export function createRogueDhcpDetector(
       attacker: rogue.address,
       victim: rogue.victim,
       domain: "",
-      summary:
-        `${rogue.address} (${rogue.mac}) answered ${clientsText} DHCP client${
-          clients === 1 ? "" : "s"
-        } on the ${rogue.link} link${beside}, giving ${
-          gave.length > 0 ? gave.join(", ") : "nothing"
-        } (${[...rogue.reasons].join(", ")}): a rogue DHCP server; ${
-          countText(rogue.answers, "answer")
-        }.`,
+      summary: `${who} answered ${clientsText} DHCP client${
+        clients === 1 ? "" : "s"
+      } on the ${link.name} link${beside}, giving ${
+        gave.length > 0 ? gave.join(", ") : "nothing"
+      } (${rogue.reasons.join(", ")}): ${
+        rogue.mac === ""
+          ? "a flood of rogue DHCP servers, or one changing its MAC with every answer"
+          : "a rogue DHCP server"
+      }; ${countText(rogue.answers, "answer")}.`,
       evidence: {
         reasons: [...rogue.reasons],
-        link: rogue.link,
+        link: link.name,
         serverMac: rogue.mac,
-        serverId: rogue.serverId,
-        linkServer: rogue.linkServer,
+        serverIds: [...rogue.serverIds],
+        servers: rogue.servers,
+        linkServer: known.size > 0 ? "" : link.serverId,
         answers: rogue.answers,
         clients: clientsText,
         clientSamples: [...rogue.clients].slice(0, MAX_LISTED),
         leaseSamples: [...rogue.leases],
         routers: [...rogue.routers],
         dnsServers: [...rogue.dnsServers],
-        linkRouters: [...rogue.linkRouters],
-        linkDnsServers: [...rogue.linkDnsServers],
+        routes: [...rogue.routes],
+        linkRouters: [...link.routers].slice(0, MAX_LISTED),
+        linkDnsServers: [...link.dnsServers].slice(0, MAX_LISTED),
         windowUs: config.windowUs,
       },
     });
     markReported(rogue, rogue.answers, nowUs);
+  }
+
+  function newRogue(
+    key: string,
+    link: Link,
+    packet: PacketRecord,
+    flood: boolean,
+  ): Rogue {
+    const nowUs = packet.timestampUs;
+    return {
+      key,
+      link,
+      address: flood ? "" : packet.srcAddress,
+      mac: flood ? "" : packet.srcMac,
+      serverIds: [],
+      servers: flood ? 0 : 1,
+      inFlood: false,
+      answers: 0,
+      reasons: [],
+      clients: new Set(),
+      victim: flood
+        ? ""
+        : packet.dhcpLeaseAddresses !== ""
+        ? packet.dhcpLeaseAddresses
+        : packet.dhcpClientMac,
+      leases: [],
+      routers: [],
+      dnsServers: [],
+      routes: [],
+      firstUs: nowUs,
+      lastUs: nowUs,
+      reportedCount: 0,
+      lastReportUs: -Infinity,
+    };
+  }
+
+  /** Whether a new rogue on `link` at `nowUs` comes after `minFloodServers` others within `floodWindowUs` (and counts it). */
+  function isFlooding(link: Link, nowUs: number): boolean {
+    const slot = link.newRogues % minFlood;
+    const flooding = nowUs - link.newRogueUs[slot]! <= config.floodWindowUs;
+    link.newRogueUs[slot] = nowUs;
+    link.newRogues++;
+    return flooding;
   }
 
   /** Counts a rogue's harmful answer `packet`, for `reasons`. */
@@ -336,55 +442,83 @@ export function createRogueDhcpDetector(
     sink: FindingSink,
   ): void {
     const nowUs = packet.timestampUs;
-    const mac = packet.srcMac;
-    const key = `${link.name} ${serverId} ${mac}`;
+    const key = `${link.name} ${packet.srcMac}`;
     let rogue = rogues.get(key);
     if (rogue !== undefined && nowUs - rogue.lastUs > config.windowUs) {
-      finish(rogue, sink);
+      if (!rogue.inFlood) finish(rogue, sink);
       rogues.delete(key);
       rogue = undefined;
     }
-    const client = packet.dhcpClientMac;
     if (rogue === undefined) {
-      rogue = {
-        key,
-        link: link.name,
-        address: packet.srcAddress,
-        mac,
-        serverId,
-        linkServer: known.size > 0 ? "" : link.serverId,
-        answers: 0,
-        reasons: new Set(),
-        clients: new Set(),
-        victim: packet.dhcpLeaseAddresses !== ""
-          ? packet.dhcpLeaseAddresses
-          : client,
-        leases: [],
-        routers: [],
-        dnsServers: [],
-        linkRouters: [],
-        linkDnsServers: [],
-        firstUs: nowUs,
-        lastUs: nowUs,
-        reportedCount: 0,
-        lastReportUs: -Infinity,
-      };
+      rogue = newRogue(key, link, packet, false);
+      rogue.inFlood = isFlooding(link, nowUs);
       rogues.set(key, rogue);
     }
-    rogue.answers++;
-    rogue.lastUs = nowUs;
-    for (const reason of reasons) rogue.reasons.add(reason);
-    if (client !== "" && rogue.clients.size < MAX_CLIENTS) {
-      rogue.clients.add(client);
+    let incident = rogue;
+    if (rogue.inFlood) {
+      rogue.lastUs = nowUs;
+      let flood = link.flood;
+      if (flood !== null && nowUs - flood.lastUs > config.windowUs) {
+        finish(flood, sink);
+        flood = null;
+      }
+      if (flood === null) {
+        flood = newRogue(`${link.name} flood`, link, packet, true);
+        link.flood = flood;
+      }
+      if (rogue.answers === 0 || flood.servers === 0) {
+        flood.servers++;
+        addListed(flood.serverIds, packet.srcAddress);
+      }
+      rogue.answers++;
+      incident = flood;
     }
-    addListed(rogue.leases, packet.dhcpLeaseAddresses);
-    addListed(rogue.routers, packet.dhcpRouters);
-    addListed(rogue.dnsServers, packet.dhcpDnsServers);
-    rogue.linkRouters = [...link.routers].slice(0, MAX_LISTED);
-    rogue.linkDnsServers = [...link.dnsServers].slice(0, MAX_LISTED);
+    incident.answers++;
+    incident.lastUs = nowUs;
+    const reasonCount = incident.reasons.length;
+    for (const reason of reasons) {
+      if (!incident.reasons.includes(reason)) incident.reasons.push(reason);
+    }
+    if (!rogue.inFlood) addListed(incident.serverIds, serverId);
+    const client = packet.dhcpClientMac;
+    if (client !== "" && incident.clients.size < MAX_CLIENTS) {
+      incident.clients.add(client);
+    }
+    addListed(incident.leases, packet.dhcpLeaseAddresses);
+    addListed(incident.routers, packet.dhcpRouters);
+    addListed(incident.dnsServers, packet.dhcpDnsServers);
+    addListed(incident.routes, packet.dhcpRoutes);
     if (
-      isGrowthReportDue(rogue, rogue.answers, nowUs, config.reportIntervalUs)
-    ) report(rogue, nowUs, sink);
+      incident.reasons.length > reasonCount && incident.reportedCount > 0 ||
+      isGrowthReportDue(
+        incident,
+        incident.answers,
+        nowUs,
+        config.reportIntervalUs,
+      )
+    ) report(incident, nowUs, sink);
+  }
+
+  /** Whether `packet` comes from one of the link's servers (and so teaches what the link gives). */
+  function isLinkServer(link: Link, packet: PacketRecord): boolean {
+    if (known.size > 0) {
+      return known.has(packet.srcMac) || known.has(packet.srcAddress);
+    }
+    const nowUs = packet.timestampUs;
+    const mac = packet.srcMac;
+    if (
+      link.serverMac !== "" && link.serverMac !== mac &&
+      nowUs - link.serverLastUs > config.serverMemoryUs
+    ) link.serverMac = ""; // gone: the next that gives what it gave is the link's
+    if (link.serverMac === "" && reasonsOf(link, packet).length === 0) {
+      link.serverMac = mac;
+    }
+    if (link.serverMac !== mac) return false;
+    link.serverId = packet.dhcpServerId !== ""
+      ? packet.dhcpServerId
+      : packet.srcAddress;
+    link.serverLastUs = nowUs;
+    return true;
   }
 
   return {
@@ -395,43 +529,20 @@ export function createRogueDhcpDetector(
       const type = packet.dhcpMessageType;
       if (
         (type !== OFFER && type !== ACK) || packet.network !== "ipv4" ||
-        packet.srcPort !== SERVER_PORT || packet.dstPort !== CLIENT_PORT
+        packet.dstPort !== CLIENT_PORT
       ) return;
-      const nowUs = packet.timestampUs;
       const link = linkOf(packet.vlanId > 0 ? packet.vlanId : 0);
+      if (isLinkServer(link, packet)) {
+        learn(link, packet);
+        return;
+      }
+      const reasons = reasonsOf(link, packet);
+      if (known.size > 0) reasons.unshift("unknown_server");
+      if (reasons.length === 0) return;
       const serverId = packet.dhcpServerId !== ""
         ? packet.dhcpServerId
         : packet.srcAddress;
-      const mac = packet.srcMac;
-      if (known.size > 0) {
-        if (
-          known.has(serverId) || known.has(packet.srcAddress) || known.has(mac)
-        ) {
-          learn(link, packet);
-          return;
-        }
-      } else {
-        const key = `${serverId} ${mac}`;
-        if (
-          link.server !== key &&
-          nowUs - link.serverLastUs > config.serverMemoryUs
-        ) {
-          // The link's server is gone (or there was none): this one is.
-          link.server = key;
-          link.serverId = serverId;
-          link.heard = false;
-          link.routers.clear();
-          link.dnsServers.clear();
-          link.subnets.length = 0;
-        }
-        if (link.server === key) {
-          link.serverLastUs = nowUs;
-          learn(link, packet);
-          return;
-        }
-      }
-      const reasons = reasonsOf(link, packet);
-      if (reasons.length > 0) count(link, packet, serverId, reasons, sink);
+      count(link, packet, serverId, reasons, sink);
     },
     tables(): Record<string, TableStats> {
       return {
@@ -449,7 +560,12 @@ export function createRogueDhcpDetector(
     },
     flush(_nowUs: number, sink: FindingSink): void {
       reportEvicted(sink);
-      for (const rogue of rogues.values()) finish(rogue, sink);
+      for (const rogue of rogues.values()) {
+        if (!rogue.inFlood) finish(rogue, sink);
+      }
+      for (const link of links.values()) {
+        if (link.flood !== null) finish(link.flood, sink);
+      }
     },
   };
 }

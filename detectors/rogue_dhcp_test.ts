@@ -24,6 +24,7 @@ interface Answer {
   mask?: string;
   routers?: string[];
   dnsServers?: string[];
+  routes?: string[];
   vlanId?: number;
   ports?: { srcPort: number; dstPort: number };
 }
@@ -53,6 +54,7 @@ function answer(atUs: number, n: number, options: Answer = {}): PacketRecord {
         }),
         routers: options.routers ?? [GATEWAY.ip],
         dnsServers: options.dnsServers ?? [GATEWAY.ip],
+        ...(options.routes ? { routes: options.routes } : {}),
       }),
     ),
     { timestampUs: atUs },
@@ -104,7 +106,7 @@ Deno.test("rogue_dhcp: a server beside the gateway that names itself router and 
     ],
     [
       "dhcp_spoof",
-      `untagged ${ROGUE.ip} ${ROGUE.mac}`,
+      `untagged ${ROGUE.mac}`,
       ROGUE.ip,
       "10.66.0.2",
       T0 + 2 * SECOND_US,
@@ -160,28 +162,72 @@ Deno.test("rogue_dhcp: each reason alone; a second server that gives what the ga
   );
 });
 
-Deno.test("rogue_dhcp: the gateway's own answers never raise, whatever it gives; client messages, other ports and NAKs are not judged", () => {
+Deno.test("rogue_dhcp: the gateway's own answers never raise, whatever it gives; client messages and NAKs are not judged; answers to port 68 from any port are", () => {
   const packets = [
     answer(T0, 1),
     answer(T0 + 1, 2, { routers: ["10.0.0.1"], lease: "10.0.0.5" }),
-    answer(T0 + 2, 3, { server: ROGUE, type: 6, routers: [ROGUE.ip] }),
-    answer(T0 + 3, 4, { server: ROGUE, type: 1, routers: [ROGUE.ip] }),
-    answer(T0 + 4, 5, {
+    // The gateway under a second identifier (a second subnet it serves).
+    answer(T0 + 2, 3, { serverId: "10.0.0.1", routers: ["10.0.0.1"] }),
+    answer(T0 + 3, 4, { server: ROGUE, type: 6, routers: [ROGUE.ip] }),
+    answer(T0 + 4, 5, { server: ROGUE, type: 1, routers: [ROGUE.ip] }),
+    answer(T0 + 5, 6, {
       server: ROGUE,
       routers: [ROGUE.ip],
-      ports: { srcPort: 1067, dstPort: 68 },
+      ports: { srcPort: 68, dstPort: 67 },
     }),
   ];
   assert.deepEqual(runAll(packets), []);
+  // Clients check only the destination port: from 1067 is judged.
+  assert.deepEqual(
+    runAll([
+      answer(T0, 1),
+      answer(T0 + 1, 2, {
+        server: ROGUE,
+        routers: [ROGUE.ip],
+        ports: { srcPort: 1067, dstPort: 68 },
+      }),
+    ]).map((f) => f.attacker),
+    [ROGUE.ip],
+  );
   // A server named by its source address when it sends no identifier.
   const findings = runAll([
     answer(T0, 1),
     answer(T0 + 1, 2, { server: ROGUE, serverId: "", routers: [ROGUE.ip] }),
   ]);
-  assert.deepEqual(findings.map((f) => f.evidence.serverId), [ROGUE.ip]);
+  assert.deepEqual(findings.map((f) => f.evidence.serverIds), [[ROGUE.ip]]);
 });
 
-Deno.test("rogue_dhcp: with knownServers, any other server that answers is rogue (unknown_server), even seen first, and the known one never is", () => {
+Deno.test("rogue_dhcp: TunnelVision's classless static routes through the rogue are other_routes; a new reason is reported at once", () => {
+  const tunnelVision = [
+    "0.0.0.0/1 via 192.168.1.66",
+    "128.0.0.0/1 via 192.168.1.66",
+  ];
+  const findings = runAll([
+    answer(T0, 1),
+    // The same router and DNS server as the gateway, and the routes.
+    answer(T0 + SECOND_US, 2, { server: ROGUE, routes: tunnelVision }),
+    answer(T0 + SECOND_US + 1, 3, { server: ROGUE, routes: tunnelVision }),
+    // Its third answer also names itself DNS server: reported there.
+    answer(T0 + SECOND_US + 2, 4, {
+      server: ROGUE,
+      routes: tunnelVision,
+      dnsServers: [ROGUE.ip],
+    }),
+  ], { reportIntervalUs: 3_600_000_000 });
+  assert.deepEqual(
+    findings.map((
+      f,
+    ) => [f.timestampUs - T0, f.evidence.answers, f.evidence.reasons]),
+    [
+      [SECOND_US, 1, ["other_routes"]],
+      [SECOND_US + 1, 2, ["other_routes"]],
+      [SECOND_US + 2, 3, ["other_routes", "other_dns"]],
+    ],
+  );
+  assert.deepEqual(findings.at(-1)!.evidence.routes, tunnelVision);
+});
+
+Deno.test("rogue_dhcp: with knownServers, any other server that answers is rogue (unknown_server), even seen first or naming a known identifier, and the known one never is", () => {
   const packets = [
     answer(T0, 1, { server: PARTNER }),
     answer(T0 + 1, 2),
@@ -201,6 +247,21 @@ Deno.test("rogue_dhcp: with knownServers, any other server that answers is rogue
     knownServers: [GATEWAY.mac.toUpperCase(), PARTNER.ip],
   });
   assert.deepEqual(byMac.map((f) => f.attacker), [ROGUE.ip]);
+  // A rogue that writes the gateway's address as its server identifier.
+  assert.deepEqual(
+    runAll([
+      answer(T0, 1),
+      answer(T0 + 1, 2, {
+        server: ROGUE,
+        serverId: GATEWAY.ip,
+        routers: [ROGUE.ip],
+      }),
+    ], { knownServers: [GATEWAY.ip] }).map((f) => [
+      f.attacker,
+      f.evidence.reasons,
+    ]),
+    [[ROGUE.ip, ["unknown_server", "other_router"]]],
+  );
   assert.throws(
     () => createRogueDhcpDetector({ knownServers: ["gateway"] }),
     /knownServers holds "gateway"/,
@@ -212,7 +273,7 @@ Deno.test("rogue_dhcp: a rogue seen before the gateway is taken for the link's s
   assert.deepEqual(findings.map((f) => f.attacker), [GATEWAY.ip]);
 });
 
-Deno.test("rogue_dhcp: each VLAN has its own server; a server silent for serverMemoryUs gives way to the next", () => {
+Deno.test("rogue_dhcp: each VLAN has its own server; a server silent for serverMemoryUs gives way to one that gives what it gave, and a rogue is still judged against it", () => {
   const vlans = runAll([
     answer(T0, 1, { vlanId: 10 }),
     rogueAnswer(T0 + 1, 2),
@@ -220,16 +281,31 @@ Deno.test("rogue_dhcp: each VLAN has its own server; a server silent for serverM
   ]);
   assert.deepEqual(
     vlans.map((f) => [f.key, f.evidence.link]),
-    [[`vlan 10 ${ROGUE.ip} ${ROGUE.mac}`, "vlan 10"]],
+    [[`vlan 10 ${ROGUE.mac}`, "vlan 10"]],
   );
   const memoryUs = ROGUE_DHCP_DEFAULTS.serverMemoryUs;
+  // 25 h later a rogue answers, then the gateway again: the rogue is reported.
   assert.deepEqual(
-    runAll([answer(T0, 1), rogueAnswer(T0 + memoryUs + 1, 2)]),
-    [],
+    runAll([
+      answer(T0, 1),
+      rogueAnswer(T0 + memoryUs + 3_600 * SECOND_US, 2),
+      answer(T0 + memoryUs + 3_601 * SECOND_US, 3),
+    ]).map((f) => f.attacker),
+    [ROGUE.ip],
   );
-  assert.equal(
-    runAll([answer(T0, 1), rogueAnswer(T0 + memoryUs, 2)]).length,
-    1,
+  // The partner takes the silent gateway's place: then what it gives is
+  // the link's, and the gateway, back, gives the same.
+  assert.deepEqual(
+    runAll([
+      answer(T0, 1),
+      answer(T0 + memoryUs + 1, 2, { server: PARTNER, lease: "192.168.1.9" }),
+      answer(T0 + memoryUs + 2, 3, {
+        server: PARTNER,
+        dnsServers: [GATEWAY.ip, "192.168.1.53"],
+      }),
+      answer(T0 + memoryUs + 3, 4, { dnsServers: ["192.168.1.53"] }),
+    ]),
+    [],
   );
 });
 
@@ -253,20 +329,22 @@ Deno.test("rogue_dhcp: rogues beyond maxRogues evict the least recent, with its 
   const packets = [answer(T0, 1)];
   for (let n = 2; n <= 5; n++) {
     const server = { ip: `192.168.1.${60 + n}`, mac: `08:00:27:00:00:0${n}` };
-    packets.push(
-      answer(T0 + n * 10, n, { server, routers: [server.ip] }),
-      answer(T0 + n * 10 + 1, n, { server, routers: [server.ip], type: 5 }),
-    );
+    // Three answers: the third (neither doubled nor 10 s later) is in no
+    // finding until the incident's final figures.
+    for (let i = 0; i < 3; i++) {
+      packets.push(
+        answer(T0 + n * 10 + i, n, { server, routers: [server.ip] }),
+      );
+    }
   }
   const findings = findingsOf(detector, packets);
-  detector.flush!(T0 + 100, (f) => findings.push(f));
-  // Each rogue's first answer, then its final figures (two answers) when
-  // evicted or at the end.
-  const finals = findings.filter((f) => f.evidence.answers === 2);
-  assert.deepEqual(
-    finals.map((f) => f.attacker).sort(),
-    ["192.168.1.62", "192.168.1.63", "192.168.1.64", "192.168.1.65"],
-  );
+  const finalsOf = (list: Finding[]) =>
+    list.filter((f) => f.evidence.answers === 3).map((f) => f.attacker);
+  // The two evicted ones, at the packet after their eviction.
+  assert.deepEqual(finalsOf(findings), ["192.168.1.62", "192.168.1.63"]);
+  const flushed: Finding[] = [];
+  detector.flush!(T0 + 100, (f) => flushed.push(f));
+  assert.deepEqual(finalsOf(flushed).sort(), ["192.168.1.64", "192.168.1.65"]);
   assert.deepEqual(detector.tables!().rogue_dhcp_servers, {
     size: 2,
     capacity: 2,
@@ -274,12 +352,55 @@ Deno.test("rogue_dhcp: rogues beyond maxRogues evict the least recent, with its 
   });
 });
 
+Deno.test("rogue_dhcp: a new MAC with every answer makes minFloodServers incidents, then one flood incident of the link", () => {
+  const packets = [answer(T0, 1)];
+  for (let n = 1; n <= 5_000; n++) {
+    const hex = n.toString(16).padStart(4, "0");
+    packets.push(answer(T0 + n * 1_000, n % 150, {
+      server: {
+        ip: ROGUE.ip,
+        mac: `08:00:27:00:${hex.slice(0, 2)}:${hex.slice(2)}`,
+      },
+      routers: [ROGUE.ip],
+    }));
+  }
+  const findings = runAll(packets);
+  const keys = [...new Set(findings.map((f) => f.key))];
+  assert.equal(keys.length, ROGUE_DHCP_DEFAULTS.minFloodServers + 1);
+  assert.equal(keys.at(-1), "untagged flood");
+  const flood = findings.filter((f) => f.key === "untagged flood");
+  assert.deepEqual(
+    [
+      flood[0]!.attacker,
+      flood[0]!.victim,
+      flood.at(-1)!.evidence.servers,
+      flood.at(-1)!.evidence.answers,
+    ],
+    ["", "", 5_000 - 8, 5_000 - 8],
+  );
+  assert.ok(flood.length < 20, `${flood.length} findings`);
+});
+
 Deno.test("createRogueDhcpDetector() rejects options that are not positive", () => {
-  for (const name of ["serverMemoryUs", "windowUs", "maxLinks", "maxRogues"]) {
+  for (
+    const name of [
+      "serverMemoryUs",
+      "windowUs",
+      "floodWindowUs",
+      "maxLinks",
+      "maxRogues",
+    ]
+  ) {
     assert.throws(
       () => createRogueDhcpDetector({ [name]: 0 }),
       RangeError,
       name,
+    );
+  }
+  for (const minFloodServers of [1, 1_001, 2.5]) {
+    assert.throws(
+      () => createRogueDhcpDetector({ minFloodServers }),
+      /minFloodServers must be an integer from 2 to 1000/,
     );
   }
 });

@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { dhcpv4Message, udpFrame } from "../capture/frame_builder.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
 import { prefixLengthOf } from "../capture/decode/dhcpv4.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
@@ -34,6 +35,7 @@ const TSHARK_FIELDS = [
   "dhcp.option.domain_name_server",
   "dhcp.hw.mac_addr",
   "dhcp.ip.relay",
+  "dhcp.option.classless_static_route",
 ];
 
 /** Our fields of every DHCPv4 message in `path`, one line each. */
@@ -51,6 +53,7 @@ async function ourLines(path: string): Promise<string[]> {
         packet.dhcpDnsServers,
         packet.dhcpClientMac,
         packet.dhcpRelayAddress,
+        packet.dhcpRoutes.replaceAll(" via ", "-"),
       ].join(" "),
     );
   });
@@ -61,9 +64,8 @@ async function ourLines(path: string): Promise<string[]> {
 async function tsharkLines(path: string): Promise<string[]> {
   const lines = await tsharkFields(path, TSHARK_FIELDS, "dhcp");
   return lines.map((line) => {
-    const [type, server, your, mask, routers, dns, macs, relay] = line.split(
-      "\t",
-    ) as string[] & { length: 8 };
+    const [type, server, your, mask, routers, dns, macs, relay, routes] = line
+      .split("\t") as string[] & { length: 9 };
     const answer = type === "2" || type === "5";
     const maskBytes = (mask ?? "").split(".").map(Number);
     return [
@@ -81,8 +83,20 @@ async function tsharkLines(path: string): Promise<string[]> {
       // tshark lists chaddr, then the client identifier's MAC.
       (macs ?? "").split(",")[0],
       relay === "0.0.0.0" ? "" : relay,
+      answer ? (routes ?? "").split(",").filter(Boolean).map(routeOf) : "",
     ].join(" ");
   });
+}
+
+/** tshark's hex of one RFC 3442 route (width, significant bytes, router) as ours reads: "10.0.0.0/8-192.168.1.1". */
+function routeOf(hex: string): string {
+  const bytes = hex.match(/../g)!.map((pair) => parseInt(pair, 16));
+  const width = bytes[0]!;
+  const significant = (width + 7) >> 3;
+  const prefix = [0, 1, 2, 3].map((i) => i < significant ? bytes[1 + i]! : 0);
+  return `${prefix.join(".")}/${width}-${
+    bytes.slice(1 + significant, 5 + significant).join(".")
+  }`;
 }
 
 Deno.test("DHCPv4: every message as tshark reads it, in the shared Windows LAN capture", async () => {
@@ -104,13 +118,44 @@ Deno.test("DHCPv4: the demo's starvation and rogue DHCP server as tshark reads t
       }
     }
   }
+  // And a rogue's offer as TunnelVision sends it (CVE-2024-3661: routes
+  // through itself that win over the default route), its DNS servers in two
+  // options (RFC 3396).
+  pcap.add(
+    demo.startUs + 126_000_000,
+    udpFrame(
+      {
+        src: "192.168.1.66",
+        dst: "255.255.255.255",
+        srcMac: "08:00:27:c3:5a:42",
+        dstMac: "02:00:00:00:00:07",
+      },
+      { srcPort: 67, dstPort: 68 },
+      dhcpv4Message({
+        type: 2,
+        transactionId: 7,
+        clientMac: "02:00:00:00:00:07",
+        yourAddress: "192.168.1.207",
+        serverId: "192.168.1.66",
+        subnetMask: "255.255.255.0",
+        routers: ["192.168.1.1"],
+        dnsServers: ["192.168.1.1"],
+        routes: ["0.0.0.0/1 via 192.168.1.66", "128.0.0.0/1 via 192.168.1.66"],
+        rawOptions: new Uint8Array([6, 4, 192, 168, 1, 66]),
+      }),
+    ),
+  );
   const path = await Deno.makeTempFile({ suffix: ".pcap" });
   try {
     await Deno.writeFile(path, pcap.toBytes());
     const ours = await ourLines(path);
     // 300 discovers and 60 offers; a renewal (request, ack) and three
-    // hosts' discover, two offers, request and ack.
-    assert.equal(ours.length, 360 + 2 + 3 * 5);
+    // hosts' discover, two offers, request and ack; the rogue's offer.
+    assert.equal(ours.length, 360 + 2 + 3 * 5 + 1);
+    assert.match(
+      ours.at(-1)!,
+      / 192\.168\.1\.1,192\.168\.1\.66 .* 0\.0\.0\.0\/1-192/,
+    );
     assert.deepEqual(ours, await tsharkLines(path));
   } finally {
     await Deno.remove(path);

@@ -2,7 +2,8 @@
  * DHCP over IPv4 attacks, seen live: dnsmasq serves the link (on a macvlan
  * of the attacker's namespace, its own MAC, as the network's server), a
  * second dnsmasq in the attacker's namespace answers as a rogue server
- * naming itself router and DNS server, and nmap's DHCP client
+ * naming itself router and DNS server or giving routes through itself
+ * (TunnelVision), and nmap's DHCP client
  * (broadcast-dhcp-discover) asks from the victim's; then dhcpstarv in the
  * attacker's namespace empties the pool of a dnsmasq on the victim. `netmirror capture -i <veth> -q --eve -` runs in the victim's
  * namespace (tests/live_sensor.ts). Each attack must raise its alert, with
@@ -68,6 +69,7 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
       pool: string,
       router: string,
       ns = pair.attackerNs,
+      extra: string[] = [],
     ): Promise<NsProcess> => {
       const server = startInNs(ns, [
         "dnsmasq",
@@ -84,6 +86,7 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
         `--dhcp-leasefile=${dir}/${name}.leases`,
         "--pid-file=",
         "--log-facility=-",
+        ...extra,
       ]);
       await server.waitFor("DHCP, IP range", READY_TIMEOUT_MS);
       return server;
@@ -109,28 +112,61 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
       assert.match(server.output(), /DHCPOFFER/);
     };
 
+    /**
+     * Captures while the link's server offers nmap's client an address,
+     * then a second dnsmasq on the attacker's NIC (naming `router` as router
+     * and DNS server, with `extra` options) offers one too; returns what
+     * the sensor saw and the address the second offered.
+     */
+    const besideTheLinksServer = async (
+      router: string,
+      extra: string[] = [],
+    ) => {
+      let legit: NsProcess | undefined;
+      let second: NsProcess | undefined;
+      const seen = await capture(pair, async () => {
+        try {
+          legit = await dnsmasq("legit", SERVER_IFACE, SERVER_POOL, SERVER);
+          await discoverUntilOffered(legit);
+          second = await dnsmasq(
+            "second",
+            pair.attackerIface,
+            ROGUE_POOL,
+            router,
+            pair.attackerNs,
+            extra,
+          );
+          await discoverUntilOffered(second);
+        } finally {
+          await stopAll([second, legit]);
+        }
+      });
+      const offered = /DHCPOFFER\(\S+\) (\S+)/.exec(second!.output())![1]!;
+      return { seen, offered };
+    };
+
     await t.step(
       "dnsmasq as a rogue DHCP server: another router and DNS server, beside the link's server",
       async () => {
-        let legit: NsProcess | undefined;
-        let rogue: NsProcess | undefined;
-        const seen = await capture(pair, async () => {
-          try {
-            legit = await dnsmasq("legit", SERVER_IFACE, SERVER_POOL, SERVER);
-            await discoverUntilOffered(legit);
-            rogue = await dnsmasq(
-              "rogue",
-              pair.attackerIface,
-              ROGUE_POOL,
-              ATTACKER,
-            );
-            await discoverUntilOffered(rogue);
-          } finally {
-            await stopAll([rogue, legit]);
-          }
+        const { seen, offered } = await besideTheLinksServer(ATTACKER);
+        assertAlert(seen, {
+          kind: "dhcp_spoof",
+          attacker: ATTACKER,
+          victim: offered,
+          technique: "T1557.003",
         });
-        // The victim: the address the rogue offered nmap's client.
-        const offered = /DHCPOFFER\(\S+\) (\S+)/.exec(rogue!.output())![1]!;
+      },
+    );
+
+    await t.step(
+      "dnsmasq as TunnelVision: the link's router and DNS server, and classless static routes through the attacker",
+      async () => {
+        // Two /1 routes beat the default route (and a VPN's), RFC 3442;
+        // forced, as nmap's client asks for no routes (Windows, systemd
+        // and dhclient do).
+        const { seen, offered } = await besideTheLinksServer(SERVER, [
+          `--dhcp-option-force=option:classless-static-route,0.0.0.0/1,${ATTACKER},128.0.0.0/1,${ATTACKER}`,
+        ]);
         assertAlert(seen, {
           kind: "dhcp_spoof",
           attacker: ATTACKER,
@@ -143,23 +179,7 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
     await t.step(
       "dnsmasq twice: a second server that gives the same router and DNS server raises nothing",
       async () => {
-        let first: NsProcess | undefined;
-        let second: NsProcess | undefined;
-        const seen = await capture(pair, async () => {
-          try {
-            first = await dnsmasq("first", SERVER_IFACE, SERVER_POOL, SERVER);
-            await discoverUntilOffered(first);
-            second = await dnsmasq(
-              "second",
-              pair.attackerIface,
-              ROGUE_POOL,
-              SERVER,
-            );
-            await discoverUntilOffered(second);
-          } finally {
-            await stopAll([second, first]);
-          }
-        });
+        const { seen } = await besideTheLinksServer(SERVER);
         assert.deepEqual(seen.alerts, []);
         assert.ok(seen.kernelPackets >= 4, `${seen.kernelPackets} packets`);
       },

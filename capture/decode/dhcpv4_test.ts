@@ -122,6 +122,133 @@ Deno.test("decodePacket() reads a DHCP message as far as the capture and the dat
   assert.deepEqual(cut.slice(0, 2), [2, ""]);
 });
 
+Deno.test("decodePacket() reads an offer's classless static routes (options 121 and 249, RFC 3442), each once, four at most", () => {
+  // TunnelVision (CVE-2024-3661): two /1 routes through the server win
+  // over the default route.
+  const routes = ["0.0.0.0/1 via 192.168.1.66", "128.0.0.0/1 via 192.168.1.66"];
+  const packet = decodeFrame(
+    udpFrame(V4, SERVER, dhcpv4Message({ ...OFFER, routes })),
+  ).packet;
+  assert.equal(packet.dhcpRoutes, routes.join(","));
+  // Microsoft's option 249 (same format) after 121; a default route; a
+  // /32; a width past 32 ends the list.
+  const ms = new Uint8Array([
+    249,
+    15,
+    0,
+    10,
+    0,
+    0,
+    1,
+    32,
+    10,
+    1,
+    2,
+    3,
+    10,
+    0,
+    0,
+    1,
+    33,
+  ]);
+  const both = decodeFrame(
+    udpFrame(
+      V4,
+      SERVER,
+      dhcpv4Message({ ...OFFER, routes: [routes[0]!], rawOptions: ms }),
+    ),
+  ).packet;
+  assert.equal(
+    both.dhcpRoutes,
+    "0.0.0.0/1 via 192.168.1.66,0.0.0.0/0 via 10.0.0.1,10.1.2.3/32 via 10.0.0.1",
+  );
+  const many = decodeFrame(
+    udpFrame(
+      V4,
+      SERVER,
+      dhcpv4Message({
+        ...OFFER,
+        routes: [1, 2, 3, 4, 5, 1].map((n) => `10.${n}.0.0/16 via 10.0.0.1`),
+      }),
+    ),
+  ).packet;
+  assert.equal(many.dhcpRoutes.split(",").length, 4);
+});
+
+Deno.test("decodePacket() joins a list option given twice (RFC 3396), keeps a fixed-length option's first instance, and reads options overloaded into the file field", () => {
+  // A second DNS option, a second server identifier and message type.
+  const repeated = new Uint8Array([
+    6,
+    4,
+    10,
+    6,
+    6,
+    6,
+    54,
+    4,
+    10,
+    6,
+    6,
+    6,
+    53,
+    1,
+    5,
+  ]);
+  assert.deepEqual(
+    dhcpFields(
+      udpFrame(V4, SERVER, dhcpv4Message({ ...OFFER, rawOptions: repeated })),
+    ).slice(0, 6),
+    [
+      2,
+      "192.168.1.1",
+      "192.168.1.50",
+      24,
+      "192.168.1.1,192.168.1.2",
+      "192.168.1.1,9.9.9.9,10.6.6.6",
+    ],
+  );
+  // Option 52 = 1: the file field holds the routers and DNS servers.
+  const fileField = new Uint8Array([
+    3,
+    4,
+    10,
+    66,
+    0,
+    1,
+    6,
+    4,
+    10,
+    66,
+    0,
+    1,
+    255,
+  ]);
+  const overloaded = dhcpv4Message({
+    type: 2,
+    transactionId: 1,
+    clientMac: OFFER.clientMac,
+    yourAddress: "10.66.0.9",
+    serverId: "10.66.0.1",
+    fileField,
+    rawOptions: new Uint8Array([52, 1, 1]),
+  });
+  assert.deepEqual(
+    dhcpFields(udpFrame(V4, SERVER, overloaded)).slice(0, 6),
+    [2, "10.66.0.1", "10.66.0.9", -1, "10.66.0.1", "10.66.0.1"],
+  );
+  // Without option 52 the file field is a file name, not options.
+  const plain = dhcpv4Message({
+    type: 2,
+    transactionId: 1,
+    clientMac: OFFER.clientMac,
+    fileField,
+  });
+  assert.deepEqual(
+    dhcpFields(udpFrame(V4, SERVER, plain)).slice(4, 6),
+    ["", ""],
+  );
+});
+
 Deno.test("prefixLengthOf() reads contiguous masks only", () => {
   assert.deepEqual(
     [0xffffff00, 0xffffffff, 0, 0xfffffc00, 0xff00ff00, -1].map(

@@ -296,6 +296,7 @@ function resetRecord(record: DecodedPacket): void {
   record.dhcpLeaseAddresses = "";
   record.dhcpDnsServers = "";
   record.dhcpRouters = "";
+  record.dhcpRoutes = "";
   record.dhcpPrefixLength = -1;
   record.dhcpClientMac = "";
   record.dhcpRelayAddress = "";

@@ -104,6 +104,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.string(packet.dhcpDnsServers);
   out.raw(K_DHCP_ROUTERS);
   out.string(packet.dhcpRouters);
+  out.raw(K_DHCP_ROUTES);
+  out.string(packet.dhcpRoutes);
   out.raw(K_DHCP_PREFIX_LENGTH);
   out.number(packet.dhcpPrefixLength);
   out.raw(K_DHCP_CLIENT_MAC);
@@ -188,6 +190,7 @@ const K_DHCP_SERVER_ID = encodeText(',"dhcpServerId":');
 const K_DHCP_LEASE_ADDRESSES = encodeText(',"dhcpLeaseAddresses":');
 const K_DHCP_DNS_SERVERS = encodeText(',"dhcpDnsServers":');
 const K_DHCP_ROUTERS = encodeText(',"dhcpRouters":');
+const K_DHCP_ROUTES = encodeText(',"dhcpRoutes":');
 const K_DHCP_PREFIX_LENGTH = encodeText(',"dhcpPrefixLength":');
 const K_DHCP_CLIENT_MAC = encodeText(',"dhcpClientMac":');
 const K_DHCP_RELAY_ADDRESS = encodeText(',"dhcpRelayAddress":');

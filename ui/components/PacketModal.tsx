@@ -79,6 +79,7 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "dhcpLeaseAddresses",
       "dhcpDnsServers",
       "dhcpRouters",
+      "dhcpRoutes",
       "dhcpPrefixLength",
       "dhcpClientMac",
       "dhcpRelayAddress",

@@ -105,6 +105,8 @@ export class DecodedPacket implements PacketRecord {
   dhcpPrefixLength = -1;
   dhcpClientMac = "";
   dhcpRelayAddress = "";
+  dhcpClientAddress = "";
+  dhcpClientId = "";
   app: AppHint = "";
   dnsId = -1;
   dnsResponse = false;

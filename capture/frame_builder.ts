@@ -696,6 +696,13 @@ export interface Dhcpv4Options {
   op?: number;
   /** "your address" (yiaddr); 0.0.0.0 unless set. */
   yourAddress?: string;
+  /** The client's address (ciaddr); 0.0.0.0 unless set. */
+  clientAddress?: string;
+  /** Client identifier bytes (option 61), when present. */
+  clientId?: Uint8Array;
+  /** Hardware type and address length (1 and 6, Ethernet, unless set); `clientMac` fills chaddr's first six bytes. */
+  hardwareType?: number;
+  hardwareLength?: number;
   /** The relay agent's address (giaddr); 0.0.0.0 unless set. */
   relayAddress?: string;
   /** Server identifier (option 54), when present. */
@@ -726,8 +733,9 @@ export function dhcpv4Message(
   const view = new DataView(header.buffer);
   const reply = options.type === 2 || options.type === 5 || options.type === 6;
   header[0] = options.op ?? (reply ? 2 : 1);
-  header[1] = 1;
-  header[2] = 6;
+  header[1] = options.hardwareType ?? 1;
+  header[2] = options.hardwareLength ?? 6;
+  header.set(parseIpv4(options.clientAddress ?? "0.0.0.0"), 12);
   view.setUint32(4, options.transactionId);
   header.set(parseIpv4(options.yourAddress ?? "0.0.0.0"), 16);
   header.set(parseIpv4(options.relayAddress ?? "0.0.0.0"), 24);
@@ -741,6 +749,7 @@ export function dhcpv4Message(
   const parts: Uint8Array[] = [header];
   if (!options.typeLast) parts.push(type);
   if (options.serverId) parts.push(option(54, parseIpv4(options.serverId)));
+  if (options.clientId) parts.push(option(61, options.clientId));
   if (options.subnetMask) parts.push(option(1, parseIpv4(options.subnetMask)));
   if (options.routers) parts.push(option(3, addresses(options.routers)));
   if (options.dnsServers) parts.push(option(6, addresses(options.dnsServers)));

@@ -181,6 +181,10 @@ export interface PacketRecord {
   dhcpClientMac: string;
   /** The relay agent's address of a DHCPv4 message (giaddr), when not 0.0.0.0; or "". */
   dhcpRelayAddress: string;
+  /** The client's own address in a DHCPv4 message (ciaddr: a lease it renews or uses), when not 0.0.0.0; or "". */
+  dhcpClientAddress: string;
+  /** Who a DHCPv4 client is to its server besides its MAC: "id:" and its client identifier's bytes in hex (option 61, at most 32), else "hw<type>:" and its hardware address in hex when that is not an Ethernet MAC; or "". */
+  dhcpClientId: string;
 
   /** Application hint from the payload's first bytes. */
   app: AppHint;

@@ -169,8 +169,8 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
       tactic: "Impact",
     },
     description:
-      "Clients with ever new hardware addresses asked a link's DHCP servers for leases far faster than hosts join (dhcpstarv, yersinia, DHCPig), until the servers' address pools are empty: real hosts then get no address, or take one from a rogue DHCP server that the starvation clears the way for. ATT&CK describes this DHCP exhaustion under DHCP Spoofing (T1557.003).",
+      "Clients that are ever new (new hardware addresses or client identifiers) asked a link's DHCP servers for leases far faster than hosts join (dhcpstarv, yersinia, DHCPig), until the servers' address pools are empty: real hosts then get no address, or take one from a rogue DHCP server that the starvation clears the way for. ATT&CK describes this DHCP exhaustion under DHCP Spoofing (T1557.003).",
     recommendation:
-      "Find the switch port the requests come from (the reported MAC, else the port whose MAC count jumped) and shut it; turn on port security (a MAC limit per port) and DHCP snooping with a rate limit on access ports; watch for a rogue DHCP server (a dhcp_spoof alert) on the same link, and let the servers' pools recover (clear the attacker's leases).",
+      "Find the switch port the requests come from (the reported MAC, else the port whose MAC count jumped) and shut it; turn on DHCP snooping on access ports with a rate limit and its check that a request's client address is the frame's source MAC (which stops a tool such as dhcpstarv that sends from its own MAC), and port security (a MAC limit per port, which stops one that forges every frame's MAC, such as yersinia); watch for a rogue DHCP server (a dhcp_spoof alert) on the same link, and let the servers' pools recover (clear the attacker's leases).",
   },
 };

@@ -5,14 +5,16 @@
  * naming itself router and DNS server or giving routes through itself
  * (TunnelVision), and nmap's DHCP client
  * (broadcast-dhcp-discover) asks from the victim's; then dhcpstarv in the
- * attacker's namespace empties the pool of a dnsmasq on the victim. `netmirror capture -i <veth> -q --eve -` runs in the victim's
+ * attacker's namespace empties the pool of a dnsmasq on the victim, and
+ * yersinia floods the link with discovers from random MACs. `netmirror capture -i <veth> -q --eve -` runs in the victim's
  * namespace (tests/live_sensor.ts). Each attack must raise its alert, with
  * attacker, victim and ATT&CK technique, and no other; a second server
  * that gives what the first gives raises nothing.
  *
- * Needs root, `ip`, `dnsmasq`, `dhcpstarv` and `nmap` (.ci/run installs
- * them; a missing tool fails the test). dhcpstarv runs for 3 s, nmap's
- * client waits 2 s, and every daemon is stopped.
+ * Needs root, `ip`, `dnsmasq`, `dhcpstarv`, `yersinia` and `nmap` (.ci/run
+ * installs them; a missing tool fails the test). dhcpstarv runs for 3 s,
+ * yersinia for 0.2 s, nmap's client waits 2 s, and every daemon is
+ * stopped.
  */
 
 import assert from "node:assert/strict";
@@ -222,6 +224,29 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
           victim: VICTIM,
           technique: "T1499.002",
         });
+      },
+    );
+
+    await t.step(
+      "yersinia dhcp -attack 1: discovers from random MACs, each frame's too",
+      async () => {
+        const seen = await capture(pair, async () => {
+          // yersinia sends until a key is pressed: stdin stays open 0.2 s
+          // (about 70 000 discovers here).
+          await run(pair.attackerNs, [
+            "sh",
+            "-c",
+            `sleep 0.2 | yersinia dhcp -attack 1 -interface ${pair.attackerIface}`,
+          ]);
+        });
+        // No server answers: no victim; no MAC sent most: no attacker.
+        assertAlert(seen, {
+          kind: "dhcp_starvation",
+          attacker: "",
+          victim: "",
+          technique: "T1499.002",
+        });
+        assert.ok(seen.kernelPackets > 1_000, `${seen.kernelPackets} packets`);
       },
     );
   } finally {

@@ -1,6 +1,7 @@
 /**
  * DHCP for IPv4 (RFC 2131, RFC 2132), read in place: every message's type
- * (option 53), the client's hardware address and the relay agent's address;
+ * (option 53), the client's hardware address, identifier and address, and
+ * the relay agent's address;
  * and what a server's offer or acknowledgement gives its client (the
  * address, the server identifier, the subnet mask, the routers, the DNS
  * servers and classless static routes), which the rogue DHCP server
@@ -26,6 +27,7 @@ export const DHCPV4_CLIENT_PORT = 68;
 
 /** BOOTP header fields (RFC 2131 section 2), offsets in the message. */
 const HARDWARE_TYPE = 1;
+const CLIENT_ADDRESS = 12;
 const HARDWARE_LENGTH = 2;
 const YOUR_ADDRESS = 16;
 const RELAY_ADDRESS = 24;
@@ -54,6 +56,7 @@ const OPTION_SUBNET_MASK = 1;
 const OPTION_ROUTERS = 3;
 const OPTION_DNS_SERVERS = 6;
 const OPTION_OVERLOAD = 52;
+const OPTION_CLIENT_ID = 61;
 const OPTION_MESSAGE_TYPE = 53;
 const OPTION_SERVER_ID = 54;
 /** Classless static routes (RFC 3442), and Microsoft's option for them before the RFC (same format). */
@@ -61,6 +64,9 @@ const OPTION_CLASSLESS_ROUTES = 121;
 const OPTION_MS_CLASSLESS_ROUTES = 249;
 const OPTION_END = 255;
 
+/** A client identifier's bytes kept, and a hardware address's (chaddr holds 16). */
+const MAX_ID_BYTES = 32;
+const MAX_HARDWARE_LENGTH = 16;
 /** Routers, DNS servers and routes kept from one message. */
 const MAX_LISTED = 4;
 
@@ -81,11 +87,14 @@ export function decodeDhcpv4(
     readU32(bytes, offset + MAGIC_COOKIE) !== COOKIE
   ) return;
   // Non-null: the fixed header is within `stop`.
-  if (
-    bytes[offset + HARDWARE_TYPE]! === ETHERNET &&
-    bytes[offset + HARDWARE_LENGTH]! === MAC_LENGTH
-  ) {
+  const hardwareType = bytes[offset + HARDWARE_TYPE]!;
+  const hardwareLength = bytes[offset + HARDWARE_LENGTH]!;
+  const ethernet = hardwareType === ETHERNET && hardwareLength === MAC_LENGTH;
+  if (ethernet) {
     record.dhcpClientMac = formatMac(bytes, offset + CLIENT_HARDWARE_ADDRESS);
+  }
+  if (readU32(bytes, offset + CLIENT_ADDRESS) !== 0) {
+    record.dhcpClientAddress = formatIpv4(bytes, offset + CLIENT_ADDRESS);
   }
   if (readU32(bytes, offset + RELAY_ADDRESS) !== 0) {
     record.dhcpRelayAddress = formatIpv4(bytes, offset + RELAY_ADDRESS);
@@ -105,6 +114,17 @@ export function decodeDhcpv4(
   if (typeAt >= 0) record.dhcpMessageType = bytes[typeAt]!;
   const serverAt = first[FIRST_SERVER_ID]!;
   if (serverAt >= 0) record.dhcpServerId = formatIpv4(bytes, serverAt);
+  // Who the client is to a server (RFC 2131 section 4.2): its client
+  // identifier, else its hardware address (of another type than Ethernet's
+  // here; an Ethernet MAC is dhcpClientMac).
+  const idAt = first[FIRST_CLIENT_ID]!;
+  if (idAt >= 0) {
+    record.dhcpClientId = `id:${hex(bytes, idAt, firstEnd[FIRST_CLIENT_ID]!)}`;
+  } else if (!ethernet) {
+    const length = Math.min(hardwareLength, MAX_HARDWARE_LENGTH);
+    const at = offset + CLIENT_HARDWARE_ADDRESS;
+    record.dhcpClientId = `hw${hardwareType}:${hex(bytes, at, at + length)}`;
+  }
   const type = record.dhcpMessageType;
   if (type !== OFFER && type !== ACK) return;
   if (readU32(bytes, offset + YOUR_ADDRESS) !== 0) {
@@ -126,7 +146,10 @@ export function decodeDhcpv4(
 const FIRST_MESSAGE_TYPE = 0;
 const FIRST_SERVER_ID = 1;
 const FIRST_SUBNET_MASK = 2;
-const first = new Int32Array(3);
+const FIRST_CLIENT_ID = 3;
+const first = new Int32Array(4);
+/** Where those options end, by slot. */
+const firstEnd = new Int32Array(4);
 /** The instances of list options met, as (code, from, to) triples: a list option given more than once is one, their bodies joined (RFC 3396). */
 const MAX_INSTANCES = 64;
 const instances = new Int32Array(3 * MAX_INSTANCES);
@@ -158,6 +181,11 @@ function scanOptions(bytes: Uint8Array, from: number, to: number): number {
       if (first[FIRST_SERVER_ID]! < 0) first[FIRST_SERVER_ID] = body;
     } else if (code === OPTION_SUBNET_MASK && length >= 4) {
       if (first[FIRST_SUBNET_MASK]! < 0) first[FIRST_SUBNET_MASK] = body;
+    } else if (code === OPTION_CLIENT_ID && length >= 1) {
+      if (first[FIRST_CLIENT_ID]! < 0) {
+        first[FIRST_CLIENT_ID] = body;
+        firstEnd[FIRST_CLIENT_ID] = Math.min(bodyEnd, body + MAX_ID_BYTES);
+      }
     } else if (code === OPTION_OVERLOAD && length >= 1) {
       overload = bytes[body]!;
     } else if (
@@ -202,6 +230,15 @@ function joined(bytes: Uint8Array, code: number): Uint8Array {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The bytes from `from` to `to` in hex, "0108002742…". */
+function hex(bytes: Uint8Array, from: number, to: number): string {
+  let text = "";
+  for (let i = from; i < to; i++) {
+    text += bytes[i]!.toString(16).padStart(2, "0");
+  }
+  return text;
+}
 
 /** The IPv4 addresses in `body` (at most {@linkcode MAX_LISTED}), comma-separated. */
 function addresses(body: Uint8Array): string {

@@ -249,6 +249,48 @@ Deno.test("decodePacket() joins a list option given twice (RFC 3396), keeps a fi
   );
 });
 
+Deno.test("decodePacket() reads who a client is: its address when renewing, its client identifier, a hardware address that is not a MAC", () => {
+  const read = (options: Partial<Parameters<typeof dhcpv4Message>[0]>) => {
+    const { packet } = decodeFrame(
+      udpFrame(
+        V4,
+        CLIENT,
+        dhcpv4Message({
+          type: 3,
+          transactionId: 1,
+          clientMac: OFFER.clientMac,
+          ...options,
+        }),
+      ),
+    );
+    return [
+      packet.dhcpClientMac,
+      packet.dhcpClientAddress,
+      packet.dhcpClientId,
+    ];
+  };
+  assert.deepEqual(read({ clientAddress: "192.168.1.50" }), [
+    OFFER.clientMac,
+    "192.168.1.50",
+    "",
+  ]);
+  assert.deepEqual(
+    read({ clientId: new Uint8Array([1, 2, 0, 0, 0, 0, 9]) }),
+    [OFFER.clientMac, "", "id:01020000000009"],
+  );
+  // InfiniBand-like: type 32, 16 bytes (chaddr's whole field).
+  assert.deepEqual(read({ hardwareType: 32, hardwareLength: 16 }), [
+    "",
+    "",
+    "hw32:02000000000900000000000000000000",
+  ]);
+  // A length past chaddr's 16 bytes reads 16.
+  assert.equal(
+    read({ hardwareType: 6, hardwareLength: 200 })[2]!.length,
+    4 + 32,
+  );
+});
+
 Deno.test("prefixLengthOf() reads contiguous masks only", () => {
   assert.deepEqual(
     [0xffffff00, 0xffffffff, 0, 0xfffffc00, 0xff00ff00, -1].map(

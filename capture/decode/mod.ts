@@ -300,6 +300,8 @@ function resetRecord(record: DecodedPacket): void {
   record.dhcpPrefixLength = -1;
   record.dhcpClientMac = "";
   record.dhcpRelayAddress = "";
+  record.dhcpClientAddress = "";
+  record.dhcpClientId = "";
   record.app = "";
   record.dnsId = -1;
   record.dnsResponse = false;

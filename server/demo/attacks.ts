@@ -29,7 +29,7 @@
  *   solicitation with the LAN's prefix fd00::/64: an advertisement every
  *   5 s of fd00:bad::/64 and of itself as the default router at high
  *   preference.
- * - dhcp_starvation: dhcpstarv from the rogue device: DHCP discovers
+ * - dhcp_starvation: yersinia's DHCP discover attack from the rogue device: DHCP discovers
  *   from 300 random MACs in 3 s (frames and client addresses alike); the
  *   gateway offers the first 60 of them addresses, then its pool is empty.
  * - dhcp_spoof, in dhcp_starvation's place every other round: a rogue DHCP
@@ -264,7 +264,7 @@ export function planAttack(
         attacker: "",
         victim: lan.gateway.v4.ip,
         description:
-          `dhcpstarv: DHCP discovers from ${STARVATION_CLIENTS} random MACs in 3 s, emptying the pool of ${lan.gateway.v4.ip}`,
+          `yersinia dhcp -attack 1: DHCP discovers from ${STARVATION_CLIENTS} random MACs in 3 s, emptying the pool of ${lan.gateway.v4.ip}`,
         script: (s) => dhcpStarvation(ctx, s, startUs),
       };
     case "icmp_flood":
@@ -945,7 +945,7 @@ const BROADCAST: Endpoint = {
   ipId: 0,
 };
 
-/** A random locally administered unicast MAC, as dhcpstarv makes them. */
+/** A random locally administered unicast MAC for a made-up client. */
 function randomMac(ctx: DemoContext): string {
   const bytes = ctx.prng.bytes(6);
   bytes[0] = (bytes[0]! & 0xfc) | 0x02;

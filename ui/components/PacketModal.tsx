@@ -83,6 +83,8 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "dhcpPrefixLength",
       "dhcpClientMac",
       "dhcpRelayAddress",
+      "dhcpClientAddress",
+      "dhcpClientId",
     ],
   },
   {

@@ -6,7 +6,7 @@
  * flood (every packet a new IPv6 address to key) and a fast horizontal scan
  * (scanners sending SYNs to port 445 of ever new hosts, nothing answering:
  * the port scan and SYN flood detectors see a new host per packet) and a
- * DHCP starvation (dhcpstarv flat out: every discover a new client MAC, each
+ * DHCP starvation (yersinia flat out: every discover a new client MAC, each
  * offered an address by the link's server, for the DHCP detectors). Real bytes with valid
  * checksums, deterministic; frames are patched copies of one template
  * (frame_patch.ts).

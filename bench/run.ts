@@ -260,7 +260,7 @@ try {
   const dhcpFile = await generate(
     "dhcp_starvation.pcap",
     PACKETS,
-    `DHCP only: dhcpstarv flat out, a discover from a new client MAC (its frame's too) and ${DHCP_SERVER}'s offer to it, in turn; 5 µs apart`,
+    `DHCP only: yersinia flat out, a discover from a new client MAC (its frame's too) and ${DHCP_SERVER}'s offer to it, in turn; 5 µs apart`,
     (path) => writeDhcpStarvationCapture(path, { packets: PACKETS }),
   );
   const floods = new Map<number, string>();

@@ -96,6 +96,8 @@ export class DecodedPacket implements PacketRecord {
   ndLinkMac = "";
   ndRouterLifetimeS = -1;
   ndPrefixes = "";
+  ndRoutes = "";
+  ndDnsServers = "";
   dhcpMessageType = -1;
   dhcpServerId = "";
   dhcpLeaseAddresses = "";

@@ -71,17 +71,21 @@ export function icmpText(packet: PacketRecord): string {
   return text;
 }
 
-/** A router advertisement, tcpdump's way and more: ", router lifetime 1800s, prf high, prefixes 2001:db8::/64 (from MAC)". */
+/** A router advertisement, tcpdump's way and more: ", router lifetime 1800s, prf high, prefixes 2001:db8::/64, routes ::/1, dns fe80::1 (from MAC)". */
 function routerText(packet: PacketRecord): string {
   const flags = packet.ndFlags;
   const letters = RA_FLAG_LETTERS.filter(([bit]) => (flags & bit) !== 0)
     .map(([, letter]) => letter).join("");
   const prefixes = packet.ndPrefixes.replaceAll(",", " ");
+  const routes = packet.ndRoutes.replaceAll(",", " ");
+  const dns = packet.ndDnsServers.replaceAll(",", " ");
   const mac = packet.ndLinkMac;
   return `, router lifetime ${packet.ndRouterLifetimeS}s, prf ${
     ROUTER_PREFERENCES[(flags >> 3) & 3]
   }${letters !== "" ? ` [${letters}]` : ""}${
     prefixes !== "" ? `, prefixes ${prefixes}` : ""
+  }${routes !== "" ? `, routes ${routes}` : ""}${
+    dns !== "" ? `, dns ${dns}` : ""
   }${mac !== "" ? ` (from ${mac})` : ""}`;
 }
 

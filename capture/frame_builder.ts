@@ -496,6 +496,11 @@ export interface NeighborOptions {
   routerLifetimeS?: number;
   /** A router advertisement's prefix information options, after the link-layer address option. */
   prefixes?: readonly PrefixOption[];
+  /** A router advertisement's route information options (RFC 4191), "2001:db8::/32" each (lifetime 1800 s), after the prefixes. */
+  routes?: readonly string[];
+  /** A router advertisement's recursive DNS servers (RFC 8106), one option (lifetime `dnsLifetimeS`, 1800 s unless set), after the routes. */
+  dnsServers?: readonly string[];
+  dnsLifetimeS?: number;
   /** 802.1Q VLAN ids, outermost first. */
   vlanIds?: number[];
 }
@@ -541,6 +546,10 @@ export function neighborFrame(
   const option = concat(
     linkOption,
     ...(options.prefixes ?? []).map(prefixOption),
+    ...(options.routes ?? []).map(routeOption),
+    ...(options.dnsServers
+      ? [rdnssOption(options.dnsServers, options.dnsLifetimeS ?? 1800)]
+      : []),
   );
   const target = options.target ?? "::";
   // After the first 8 bytes: a router advertisement's reachable time and
@@ -772,4 +781,29 @@ function classlessRoute(route: string): Uint8Array<ArrayBuffer> {
     parseIpv4(network).subarray(0, (bits + 7) >> 3),
     parseIpv4(router),
   );
+}
+
+/** A route information option (RFC 4191 section 2.3) for "2001:db8::/32": as few 8-byte units as its length needs, medium preference, lifetime 1800 s. */
+function routeOption(route: string): Uint8Array<ArrayBuffer> {
+  const [prefix, width] = route.split("/") as [string, string];
+  const length = Number(width);
+  const prefixBytes = length === 0 ? 0 : length <= 64 ? 8 : 16;
+  const head = new Uint8Array(8);
+  head[0] = 24;
+  head[1] = 1 + prefixBytes / 8;
+  head[2] = length;
+  new DataView(head.buffer).setUint32(4, 1800);
+  return concat(head, parseIpv6(prefix).subarray(0, prefixBytes));
+}
+
+/** A recursive DNS server option (RFC 8106 section 5.1) naming `servers`. */
+function rdnssOption(
+  servers: readonly string[],
+  lifetimeS: number,
+): Uint8Array<ArrayBuffer> {
+  const head = new Uint8Array(8);
+  head[0] = 25;
+  head[1] = 1 + 2 * servers.length;
+  new DataView(head.buffer).setUint32(4, lifetimeS);
+  return concat(head, ...servers.map(parseIpv6));
 }

@@ -97,7 +97,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
       tactic: "Credential Access",
     },
     description:
-      "A host sent IPv6 router advertisements on a link where another router already serves, giving the hosts a prefix that router does not give or making itself their preferred default router (THC's fake_router6, a misconfigured radvd, a shared connection), so their off-link traffic or their addresses go through it; or new routers flooded the link with advertisements (flood_router6), which stalls the hosts that configure them. A flood is filed under T1499, Endpoint Denial of Service.",
+      "A host sent IPv6 router advertisements on a link where another router already serves, giving the hosts a prefix or a route that router does not give, naming another DNS server (RDNSS), or making itself their preferred default router (THC's fake_router6, a misconfigured radvd, a shared connection), so their off-link traffic or their addresses go through it; or new routers flooded the link with advertisements (flood_router6), which stalls the hosts that configure them. A flood is filed under T1499, Endpoint Denial of Service.",
     recommendation:
       "Find the port of the rogue router's MAC on the switch and disconnect it; turn on RA Guard (or an ACL that drops ICMPv6 type 134 from host ports) on access switches, and check the hosts for addresses, routes or DNS servers taken from it. If the reported router is the real one (it advertised later in the capture), the other is the rogue.",
   },

@@ -14,7 +14,8 @@
  *
  * Advertisements count as hosts take them (section 6.1.2): ICMPv6 type
  * 134, code 0, hop limit 255, from a link-local address; their prefixes as
- * the decoder gives them (ndPrefixes: the ones hosts configure). A router
+ * the decoder gives them (ndPrefixes: the ones hosts configure; ndRoutes and
+ * ndDnsServers likewise). A router
  * is its link-local address, its frames' Ethernet source and its source
  * link-layer address option together, on its link: a VLAN (a tagged
  * frame's innermost id; VLAN 0, a priority tag, is the untagged link's).
@@ -35,7 +36,13 @@
  * - `preferred_default_router`: it offers itself as default router at a
  *   higher preference (RFC 4191) than the best of them as a default router
  *   (their latest advertisement with a lifetime): hosts then send it their
- *   off-link traffic.
+ *   off-link traffic;
+ * - `new_route`: it gives a route (a route information option, RFC 4191:
+ *   fake_router26 -R, hosts send it the traffic for that prefix, ::/1 and
+ *   8000::/1 being all of it) that none of them gives;
+ * - `other_dns`: it names a DNS server (a recursive DNS server option, RFC
+ *   8106: fake_router26 -D, which Windows, systemd and Android take) that
+ *   none of them names: the hosts' lookups then go where it says.
  *
  * A new router is judged at its first advertisement, and each later one of
  * a router of the link's is judged again, so that a rogue cannot first
@@ -73,7 +80,8 @@
  *
  * Bounds: `maxLinks` links, as many as there are VLAN ids, so no link's
  * routers are ever evicted to make room for another's (an advertisement
- * that gives nothing, lifetime 0 and no prefix, opens no link); each with
+ * that gives nothing, lifetime 0 and no prefix, route or DNS server, opens
+ * no link); each with
  * at most `maxRoutersPerLink` routers, of which four places are kept for
  * rogues and a flood's routers (a newcomer takes the place of, first, the
  * flood's router seen least recently, then a reported rogue, then a
@@ -111,9 +119,11 @@
  *   answer one router solicitation at once.
  * - A rogue at the link router's own preference, with its prefixes, adds a
  *   second default route that hosts may or may not use: a redundant pair
- *   looks the same, and it is not reported. Route information options (RFC
- *   4191), DNS options (RFC 8106), the managed and other flags (which send
- *   hosts to DHCPv6), the hop limit and the MTU are not compared.
+ *   looks the same, and it is not reported. The DNS search list (RFC 8106),
+ *   the managed and other flags (which send hosts to DHCPv6), the hop limit
+ *   and the MTU are not compared. A second router that names a DNS server
+ *   or gives a route the link's first does not (a pair of which only one
+ *   sends RDNSS) is reported: `knownRouters` makes it the link's.
  * - A router advertisement fragmented so that its first fragment holds no
  *   ICMPv6 header (fake_router26 -E D, F, O or o; flood_router26 -F, RA
  *   Guard evasions) is not seen; one whose first fragment holds the header
@@ -205,7 +215,14 @@ const PREFERENCE_NAMES = ["low", "medium", "high"] as const;
 /** Reasons, as bits, in the order of {@linkcode REASON_NAMES}. */
 const NEW_PREFIX = 1;
 const PREFERRED_DEFAULT_ROUTER = 2;
-const REASON_NAMES = ["new_prefix", "preferred_default_router"];
+const NEW_ROUTE = 4;
+const OTHER_DNS = 8;
+const REASON_NAMES = [
+  "new_prefix",
+  "preferred_default_router",
+  "new_route",
+  "other_dns",
+];
 
 /** Places of a link's router table kept for rogues and a flood's routers. */
 const ROGUE_PLACES = 4;
@@ -239,6 +256,8 @@ interface Established {
   address: string;
   mac: string;
   prefixes: string[];
+  routes: string[];
+  dnsServers: string[];
   preference: number;
   firstUs: number;
 }
@@ -247,8 +266,10 @@ interface Established {
 interface RogueIncident extends ReportMark {
   key: string;
   reasons: number;
-  /** Its prefixes no router of the link's gives (bounded). */
+  /** Its prefixes, routes and DNS servers no router of the link's gives (bounded). */
   newPrefixes: string[];
+  newRoutes: string[];
+  newDnsServers: string[];
   /** Its harmful advertisements (those that give a reason). */
   advertisements: number;
   startUs: number;
@@ -259,6 +280,38 @@ interface RogueIncident extends ReportMark {
   prefixes: string[];
   victim: string;
   established: Established;
+}
+
+/** Why a router is a rogue: the reasons (bits), what it gives that no router of the link's gives, and the router it is judged against. */
+interface Verdict {
+  reasons: number;
+  fresh: string[];
+  freshRoutes: string[];
+  freshDns: string[];
+  established: Router | null;
+}
+
+/** The items of `mine` that no router of `others` gives (by `of`). */
+function notGiven(
+  mine: readonly string[],
+  others: readonly Router[],
+  of: (router: Router) => readonly string[],
+): string[] {
+  if (mine.length === 0) return [];
+  const given = new Set(others.flatMap(of));
+  return mine.filter((item) => !given.has(item));
+}
+
+/** The items of a comma-separated list the decoder wrote. */
+function listOf(text: string): string[] {
+  return text === "" ? [] : text.split(",");
+}
+
+/** Adds `items` new to `listed`, at most {@linkcode MAX_LISTED}. */
+function addNew(listed: string[], items: readonly string[]): void {
+  for (const item of items) {
+    if (listed.length < MAX_LISTED && !listed.includes(item)) listed.push(item);
+  }
 }
 
 /** One router of a link. */
@@ -272,8 +325,10 @@ interface Router {
   linkMac: string;
   firstUs: number;
   lastUs: number;
-  /** The prefixes its latest advertisement gives. */
+  /** The prefixes, routes and DNS servers its latest advertisement gives. */
   prefixes: string[];
+  routes: string[];
+  dnsServers: string[];
   /** Router lifetime of its latest advertisement, s. */
   lifetimeS: number;
   /** Preference rank of its latest advertisement: 0 low, 1 medium, 2 high. */
@@ -467,12 +522,15 @@ export function createRogueRouterDetector(
     router.incident = null;
   }
 
-  /** The reasons (bits) that make `router` a rogue on `link`, the prefixes it gives that no router of the link's gives, and the router it is judged against. */
-  function judge(
-    link: Link,
-    router: Router,
-  ): { reasons: number; fresh: string[]; established: Router | null } {
-    const none = { reasons: 0, fresh: [], established: null };
+  /** The reasons (bits) that make `router` a rogue on `link`, the prefixes, routes and DNS servers it gives that no router of the link's gives, and the router it is judged against. */
+  function judge(link: Link, router: Router): Verdict {
+    const none: Verdict = {
+      reasons: 0,
+      fresh: [],
+      freshRoutes: [],
+      freshDns: [],
+      established: null,
+    };
     if (!link.served) return none;
     const others = link.routers.filter((other) =>
       other !== router && other.status === TRUSTED
@@ -490,14 +548,31 @@ export function createRogueRouterDetector(
             other.firstUs < established.firstUs))
       ) established = other;
     }
-    const given = new Set(others.flatMap((other) => other.prefixes));
-    const fresh = router.prefixes.filter((prefix) => !given.has(prefix));
+    const fresh = notGiven(router.prefixes, others, (other) => other.prefixes);
     let reasons = fresh.length > 0 ? NEW_PREFIX : 0;
     if (
       router.lifetimeS > 0 &&
       router.preference > (established?.defaultPreference ?? -1)
     ) reasons |= PREFERRED_DEFAULT_ROUTER;
-    return { reasons, fresh, established: established ?? others[0]! };
+    const freshRoutes = notGiven(
+      router.routes,
+      others,
+      (other) => other.routes,
+    );
+    if (freshRoutes.length > 0) reasons |= NEW_ROUTE;
+    const freshDns = notGiven(
+      router.dnsServers,
+      others,
+      (other) => other.dnsServers,
+    );
+    if (freshDns.length > 0) reasons |= OTHER_DNS;
+    return {
+      reasons,
+      fresh,
+      freshRoutes,
+      freshDns,
+      established: established ?? others[0]!,
+    };
   }
 
   /**
@@ -619,7 +694,7 @@ export function createRogueRouterDetector(
   function openRogue(
     link: Link,
     router: Router,
-    verdict: { reasons: number; fresh: string[]; established: Router | null },
+    verdict: Verdict,
     victim: string,
     nowUs: number,
     mayWait: boolean,
@@ -635,6 +710,8 @@ export function createRogueRouterDetector(
       key: `${link.name} ${router.address} ${macOf(router)}`,
       reasons: verdict.reasons,
       newPrefixes: verdict.fresh.slice(0, MAX_LISTED),
+      newRoutes: verdict.freshRoutes.slice(0, MAX_LISTED),
+      newDnsServers: verdict.freshDns.slice(0, MAX_LISTED),
       advertisements: 1,
       startUs: nowUs,
       lastHarmfulUs: nowUs,
@@ -646,6 +723,8 @@ export function createRogueRouterDetector(
         address: established.address,
         mac: macOf(established),
         prefixes: [...established.prefixes],
+        routes: [...established.routes],
+        dnsServers: [...established.dnsServers],
         preference: Math.max(0, established.defaultPreference),
         firstUs: established.firstUs,
       },
@@ -658,7 +737,7 @@ export function createRogueRouterDetector(
   function harmful(
     link: Link,
     router: Router,
-    verdict: { reasons: number; fresh: string[] },
+    verdict: Verdict,
     nowUs: number,
     sink: FindingSink,
   ): void {
@@ -668,12 +747,9 @@ export function createRogueRouterDetector(
     incident.preference = router.preference;
     incident.lifetimeS = router.lifetimeS;
     incident.prefixes = [...router.prefixes];
-    for (const prefix of verdict.fresh) {
-      if (
-        incident.newPrefixes.length < MAX_LISTED &&
-        !incident.newPrefixes.includes(prefix)
-      ) incident.newPrefixes.push(prefix);
-    }
+    addNew(incident.newPrefixes, verdict.fresh);
+    addNew(incident.newRoutes, verdict.freshRoutes);
+    addNew(incident.newDnsServers, verdict.freshDns);
     const added = verdict.reasons & ~incident.reasons;
     incident.reasons |= verdict.reasons;
     if (
@@ -711,6 +787,12 @@ export function createRogueRouterDetector(
           PREFERENCE_NAMES[established.preference]
         })`
         : "",
+      incident.newRoutes.length > 0
+        ? `with routes ${incident.newRoutes.join(", ")}`
+        : "",
+      incident.newDnsServers.length > 0
+        ? `naming ${incident.newDnsServers.join(", ")} as DNS server`
+        : "",
     ].filter((part) => part !== "").join(", ");
     sink({
       kind: "rogue_router",
@@ -728,12 +810,16 @@ export function createRogueRouterDetector(
         routerMac: mac,
         prefixes: [...incident.prefixes],
         newPrefixes: [...incident.newPrefixes],
+        newRoutes: [...incident.newRoutes],
+        newDnsServers: [...incident.newDnsServers],
         routerLifetimeS: incident.lifetimeS,
         preference,
         advertisements,
         establishedRouter: established.address,
         establishedRouterMac: established.mac,
         establishedPrefixes: [...established.prefixes],
+        establishedRoutes: [...established.routes],
+        establishedDnsServers: [...established.dnsServers],
         establishedPreference: PREFERENCE_NAMES[established.preference]!,
         establishedFirstSeenUs: established.firstUs,
       },
@@ -786,15 +872,15 @@ export function createRogueRouterDetector(
       ) return;
       const nowUs = packet.timestampUs;
       const lifetimeS = packet.ndRouterLifetimeS;
-      const prefixes = packet.ndPrefixes === ""
-        ? []
-        : packet.ndPrefixes.split(",");
+      const prefixes = listOf(packet.ndPrefixes);
+      const routes = listOf(packet.ndRoutes);
+      const dnsServers = listOf(packet.ndDnsServers);
       // VLAN 0 (a priority tag) is the untagged link.
       const id = packet.vlanId > 0 ? packet.vlanId : 0;
       // An advertisement that gives nothing opens no link.
       if (
-        lifetimeS === 0 && prefixes.length === 0 &&
-        links.peek(id, 0, 0) === undefined
+        lifetimeS === 0 && prefixes.length === 0 && routes.length === 0 &&
+        dnsServers.length === 0 && links.peek(id, 0, 0) === undefined
       ) return;
       const link = linkOf(id);
       expire(link, nowUs, sink);
@@ -814,6 +900,8 @@ export function createRogueRouterDetector(
           firstUs: nowUs,
           lastUs: nowUs,
           prefixes,
+          routes,
+          dnsServers,
           lifetimeS,
           preference,
           defaultPreference: lifetimeS > 0 ? preference : -1,
@@ -841,6 +929,8 @@ export function createRogueRouterDetector(
       } else {
         router.lastUs = nowUs;
         router.prefixes = prefixes;
+        router.routes = routes;
+        router.dnsServers = dnsServers;
         router.lifetimeS = lifetimeS;
         router.preference = preference;
         if (lifetimeS > 0) router.defaultPreference = preference;

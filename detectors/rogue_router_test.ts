@@ -29,6 +29,8 @@ interface Advert {
   dst?: string;
   /** The source link-layer address option's MAC, when not the frame's; null for no option. */
   linkMac?: string | null;
+  routes?: string[];
+  dnsServers?: string[];
 }
 
 /** Decoded from a real frame: a router advertisement from `src` at `mac`. */
@@ -51,6 +53,8 @@ function ra(
       code: advert.code ?? 0,
       vlanIds: advert.vlanIds ?? [],
       linkMac: advert.linkMac ?? mac,
+      ...(advert.routes ? { routes: advert.routes } : {}),
+      ...(advert.dnsServers ? { dnsServers: advert.dnsServers } : {}),
     }),
     { timestampUs: atUs },
   ).packet;
@@ -828,4 +832,55 @@ Deno.test("rogue_router: a rogue's incident ends after routerMemoryUs of harmles
     ],
   );
   assert.equal(findings.at(-1)!.startUs, T0 + 3_000 * SECOND_US);
+});
+
+Deno.test("rogue_router: fake_router26 -D and -R at low preference with the link's prefix: another DNS server (other_dns), a route the gateway does not give (new_route)", () => {
+  const rogue = (atUs: number, advert: Advert) =>
+    ra(atUs, ROGUE, ROGUE_MAC, { flags: 0x18, ...advert });
+  const reasonsOf = (packets: PacketRecord[]) =>
+    runAll(packets).map((f) => [
+      f.evidence.reasons,
+      f.evidence.newRoutes,
+      f.evidence.newDnsServers,
+    ]);
+  // The gateway names its own DNS server; the rogue, itself.
+  assert.deepEqual(
+    reasonsOf([
+      gateway(T0, { dnsServers: ["2001:db8:1::53"] }),
+      rogue(T0 + SECOND_US, { dnsServers: [ROGUE, "2001:db8:1::53"] }),
+    ]),
+    [[["other_dns"], [], [ROGUE]]],
+  );
+  // Routes for all of IPv6 through the rogue (hosts prefer them to a
+  // default route), at the gateway's preference and without a default
+  // route: only the route is new.
+  assert.deepEqual(
+    reasonsOf([
+      gateway(T0),
+      rogue(T0 + SECOND_US, {
+        routerLifetimeS: 0,
+        routes: ["::/1", "8000::/1"],
+      }),
+    ]),
+    [[["new_route"], ["::/1", "8000::/1"], []]],
+  );
+  // The same DNS server and routes as the gateway's: a redundant router.
+  const same = { dnsServers: ["2001:db8:1::53"], routes: ["2001:db8:ff::/48"] };
+  assert.deepEqual(
+    reasonsOf([gateway(T0, same), rogue(T0 + SECOND_US, same)]),
+    [],
+  );
+  // An advertisement that gives only a DNS server, lifetime 0 and no
+  // prefix, on a served link: judged.
+  assert.deepEqual(
+    reasonsOf([
+      gateway(T0),
+      rogue(T0 + SECOND_US, {
+        routerLifetimeS: 0,
+        prefixes: [],
+        dnsServers: [ROGUE],
+      }),
+    ]),
+    [[["other_dns"], [], [ROGUE]]],
+  );
 });

@@ -1,7 +1,8 @@
 /**
  * Real attack tools, seen live: nmap (also IPv6's NDP scan), hping3, ping,
  * arp-scan, arpspoof, THC's fake_advertise6, parasite6, fake_router26 and
- * flood_router26 (beside dnsmasq as the link's router), fake_dhcps6 (as
+ * flood_router26 (beside dnsmasq as the link's router; fake_router26 also
+ * as a DNS server by RDNSS), fake_dhcps6 (as
  * mitm6, answering nmap's DHCPv6 client), iodine and curl
  * in one network namespace attack a host in another, over IPv4 and IPv6
  * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
@@ -775,6 +776,35 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           attacker: attackerLinkLocal,
           victim: victimLinkLocal,
           technique: "T1557.003",
+        });
+      },
+    );
+
+    await t.step(
+      "fake_router26 -D: the link's prefix at low preference, and the attacker as the hosts' DNS server (RDNSS)",
+      async () => {
+        const seen = await withRouter(async () => {
+          // Nothing a host routes by changes: only where it resolves names.
+          await run(pair.attackerNs, [
+            "atk6-fake_router26",
+            "-A",
+            "fd00:77::/64",
+            "-p",
+            "low",
+            "-D",
+            ATTACKER6,
+            "-n",
+            "3",
+            "-i",
+            "1",
+            pair.attackerIface,
+          ]);
+        });
+        assertAlert(seen, {
+          kind: "rogue_router",
+          attacker: await linkLocalOf(pair.attackerNs, pair.attackerIface),
+          victim: "ff02::1",
+          technique: "T1557",
         });
       },
     );

@@ -1,7 +1,7 @@
 /**
  * The decoder's reading of IPv6 Neighbor Discovery (target, advertisement
  * flags, link-layer address option, a router advertisement's flags,
- * lifetime and prefixes), which the NDP spoofing and rogue router
+ * lifetime, prefixes, routes and DNS servers), which the NDP spoofing and rogue router
  * detectors judge, checked against tshark's on every router solicitation and
  * advertisement, neighbor solicitation and advertisement and redirect in
  * the shared captures that hold neighbor solicitations; none of those
@@ -12,7 +12,9 @@
  */
 
 import assert from "node:assert/strict";
+import { neighborFrame } from "../capture/frame_builder.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
+import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { tsharkFields } from "./cli_helpers.ts";
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url);
@@ -128,4 +130,63 @@ Deno.test("neighbor discovery: target, flags and link-layer address as tshark re
   // a THC test's with one.
   assert.equal(routers, 2);
   assert.equal(routerPrefixes, 1);
+});
+
+Deno.test("neighbor discovery: a router advertisement's routes (RFC 4191) and DNS servers (RFC 8106) as tshark reads them (fake_router26 -R and -D)", async () => {
+  const adverts = [
+    { routes: ["::/1", "8000::/1"], dnsServers: ["fd00:77::1"] },
+    { routes: ["::/0", "2001:db8::ffff:0:0/96"] },
+    { dnsServers: ["fe80::bad", "2001:db8::53"] },
+    // Lifetime 0: the DNS servers are withdrawn.
+    { dnsServers: ["2001:db8::53"], dnsLifetimeS: 0 },
+  ];
+  const pcap = new PcapBuilder(1);
+  adverts.forEach((advert, i) =>
+    pcap.add(
+      1_700_000_000_000_000 + i,
+      neighborFrame({
+        srcMac: "08:00:27:c3:5a:42",
+        src: "fe80::a00:27ff:fec3:5a42",
+        dst: "ff02::1",
+        type: 134,
+        linkMac: null,
+        ...advert,
+      }),
+    )
+  );
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await Deno.writeFile(path, pcap.toBytes());
+    const ours: string[] = [];
+    await readPacketFile(path, (packet) => {
+      ours.push(`${packet.ndRoutes} ${packet.ndDnsServers}`);
+    });
+    // With no prefix information option, tshark's prefix fields are the
+    // routes'.
+    const theirs = (await tsharkFields(path, [
+      "icmpv6.opt.prefix",
+      "icmpv6.opt.prefix.length",
+      "icmpv6.opt.rdnss",
+      "icmpv6.opt.rdnss.lifetime",
+    ], "icmpv6.type == 134")).map((line) => {
+      const [prefixes, lengths, dns, dnsLifetime] = line.split("\t") as [
+        string,
+        string,
+        string,
+        string,
+      ];
+      // A /0 route has no prefix field (its option is 8 bytes).
+      const prefixList = prefixes === "" ? [] : prefixes.split(",");
+      const routes = lengths === ""
+        ? []
+        : lengths.split(",").map((length) =>
+          length === "0" ? "::/0" : `${prefixList.shift()}/${length}`
+        );
+      return `${routes.join(",")} ${Number(dnsLifetime) > 0 ? dns : ""}`;
+    });
+    assert.equal(ours.length, 4);
+    assert.deepEqual(ours, theirs);
+  } finally {
+    await Deno.remove(path);
+  }
 });

@@ -70,8 +70,13 @@ const ND_OPTION_PREFIX = 3;
 const PREFIX_OPTION_UNITS = 4;
 /** A prefix information option's on-link and autonomous address-configuration flags. */
 const PREFIX_FLAG_BITS = 0xc0;
-/** Prefixes kept from one router advertisement. */
+/** Prefixes (and routes) kept from one router advertisement. */
 const MAX_PREFIXES = 8;
+/** The route information option (RFC 4191 section 2.3) and the recursive DNS server option (RFC 8106 section 5.1). */
+const ND_OPTION_ROUTE_INFO = 24;
+const ND_OPTION_RDNSS = 25;
+/** DNS servers kept from one router advertisement. */
+const MAX_DNS_SERVERS = 4;
 /** Scratch for a prefix with the bits past its length cleared (decoding is synchronous). */
 const prefixBytes = new Uint8Array(16);
 
@@ -221,6 +226,10 @@ function readNeighborDiscovery(
   let mac = "";
   let prefixes = "";
   let prefixCount = 0;
+  let routes = "";
+  let routeCount = 0;
+  let dnsServers = "";
+  let dnsCount = 0;
   let option = offset + optionsOffset;
   while (stop - option >= 2) {
     const units = bytes[option + 1]!;
@@ -250,6 +259,34 @@ function readNeighborDiscovery(
       if (!`,${prefixes},`.includes(`,${text},`)) {
         prefixes += (prefixCount++ === 0 ? "" : ",") + text;
       }
+    } else if (
+      advertisement && optionType === ND_OPTION_ROUTE_INFO &&
+      routeCount < MAX_PREFIXES && isGivenRoute(bytes, option, units)
+    ) {
+      const text = maskedPrefix(
+        bytes,
+        option + 8,
+        bytes[option + 2]!,
+        (units - 1) * 8,
+      );
+      if (!`,${routes},`.includes(`,${text},`)) {
+        routes += (routeCount++ === 0 ? "" : ",") + text;
+      }
+    } else if (
+      advertisement && optionType === ND_OPTION_RDNSS && units >= 3 &&
+      readU32(bytes, option + 4) !== 0
+    ) {
+      // Its addresses, while the lifetime says they are in use (0: drop them).
+      for (
+        let at = option + 8;
+        optionEnd - at >= 16 && dnsCount < MAX_DNS_SERVERS;
+        at += 16
+      ) {
+        const text = formatIpv6(bytes, at);
+        if (!`,${dnsServers},`.includes(`,${text},`)) {
+          dnsServers += (dnsCount++ === 0 ? "" : ",") + text;
+        }
+      }
     }
     option = optionEnd;
   }
@@ -263,7 +300,32 @@ function readNeighborDiscovery(
     record.ndFlags = bytes[offset + 5]! & RA_FLAG_BITS;
     record.ndRouterLifetimeS = readU16(bytes, offset + 6);
     record.ndPrefixes = prefixes;
+    record.ndRoutes = routes;
+    record.ndDnsServers = dnsServers;
   }
+}
+
+/**
+ * Whether the route information option at `option` (`units` × 8 bytes
+ * present) gives hosts a route (RFC 4191 section 3.1): a lifetime above
+ * zero, a prefix length of at most 128 that its length can hold (0 in 8
+ * bytes, up to 64 in 16, any in 24), and no link-local or multicast
+ * prefix.
+ */
+function isGivenRoute(
+  bytes: Uint8Array,
+  option: number,
+  units: number,
+): boolean {
+  // Non-null: the caller checked that the option's bytes are present.
+  const length = bytes[option + 2]!;
+  if (
+    units > 3 || length > 128 || (length > 64 && units < 3) ||
+    (length > 0 && units < 2) || readU32(bytes, option + 4) === 0
+  ) return false;
+  // A /0 route (8 bytes, no prefix bytes) is the default route.
+  return units < 2 ||
+    (bytes[option + 8] !== 0xff && !isLinkLocalAt(bytes, option + 8));
 }
 
 /**
@@ -286,11 +348,20 @@ function isGivenPrefix(bytes: Uint8Array, option: number): boolean {
 
 /** The prefix of the prefix information option at `option`, "2001:db8::/64", with the bits past its length cleared (receivers ignore them). */
 function prefixText(bytes: Uint8Array, option: number): string {
-  const length = bytes[option + 2]!;
+  return maskedPrefix(bytes, option + 16, bytes[option + 2]!, 16);
+}
+
+/** The prefix of `length` bits at `at` ("2001:db8::/64"), of which `available` bytes are present (the rest 0), with the bits past its length cleared. */
+function maskedPrefix(
+  bytes: Uint8Array,
+  at: number,
+  length: number,
+  available: number,
+): string {
   for (let i = 0; i < 16; i++) {
     const kept = length - i * 8;
     const mask = kept >= 8 ? 0xff : kept <= 0 ? 0 : (0xff00 >> kept) & 0xff;
-    prefixBytes[i] = bytes[option + 16 + i]! & mask;
+    prefixBytes[i] = i < available ? bytes[at + i]! & mask : 0;
   }
   return `${formatIpv6(prefixBytes, 0)}/${length}`;
 }

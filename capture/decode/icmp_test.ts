@@ -547,3 +547,54 @@ Deno.test("decodePacket() reads a router advertisement's first fragment as far a
     -1,
   ]);
 });
+
+Deno.test("decodePacket() reads a router advertisement's routes (RFC 4191) and DNS servers (RFC 8106), as hosts take them", () => {
+  const frame = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    routerLifetimeS: 0,
+    // The default route in 8 bytes, a /1 in 16, a /96 in 24, bits past the
+    // length cleared; a link-local route hosts ignore.
+    routes: ["::/0", "8000::/1", "2001:db8::ffff:0:0/96", "fe80::/64"],
+    dnsServers: ["fe80::bad", "2001:db8::53", "fe80::bad"],
+  });
+  const { packet, anomalies } = decodeFrame(frame);
+  assert.equal(anomalies.total(), 0);
+  assert.deepEqual(
+    [packet.ndRoutes, packet.ndDnsServers],
+    ["::/0,8000::/1,2001:db8::ffff:0:0/96", "fe80::bad,2001:db8::53"],
+  );
+  // Lifetime 0 ends the DNS servers: none named.
+  const ended = decodeFrame(neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    dnsServers: ["fe80::bad"],
+    dnsLifetimeS: 0,
+  })).packet;
+  assert.equal(ended.ndDnsServers, "");
+  // A route whose length its option cannot hold: ignored (RFC 4191 3.1).
+  const bytes = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    routes: ["2001:db8::/32"],
+  });
+  const at = bytes.length - 16;
+  assert.deepEqual([bytes[at], bytes[at + 2]], [24, 32]);
+  const wide = bytes.slice();
+  wide[at + 2] = 65; // needs 3 units, the option has 2
+  assert.equal(decodeFrame(wide).packet.ndRoutes, "");
+  // Options cut by the snap length are not read, nor past them.
+  for (let length = 14 + 40 + 16; length < frame.length; length++) {
+    const cut = decodeFrame(frame, { capturedLength: length }).packet;
+    assert.ok(packet.ndRoutes.startsWith(cut.ndRoutes));
+    assert.ok(
+      cut.ndDnsServers === "" || cut.ndDnsServers === packet.ndDnsServers,
+    );
+  }
+});

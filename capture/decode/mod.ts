@@ -291,6 +291,8 @@ function resetRecord(record: DecodedPacket): void {
   record.ndLinkMac = "";
   record.ndRouterLifetimeS = -1;
   record.ndPrefixes = "";
+  record.ndRoutes = "";
+  record.ndDnsServers = "";
   record.dhcpMessageType = -1;
   record.dhcpServerId = "";
   record.dhcpLeaseAddresses = "";

@@ -69,6 +69,8 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "ndLinkMac",
       "ndRouterLifetimeS",
       "ndPrefixes",
+      "ndRoutes",
+      "ndDnsServers",
     ],
   },
   {

@@ -31,9 +31,9 @@
  * lease, returning the address with lifetime 0 (RFC 8415 section 18.3.5),
  * leases nothing.
  *
- * Limits: a rogue DHCPv6 server that leases global or unique-local
- * addresses, and a second DHCPv6 server beside a network's own, are not
- * judged yet (rogue DHCPv4 servers are: rogue_dhcp.ts, the same kind); a DHCPv6 answer relayed to the client
+ * Limits: a DHCPv6 server that leases global or unique-local addresses
+ * is rogue_dhcp.ts's (the same kind), which compares it with the link's
+ * DHCPv6 server, when there is one; a DHCPv6 answer relayed to the client
  * by a relay agent is judged like one from a server (the relay's address
  * is named); mitm6's answers to information requests only (stateless
  * DHCPv6: DNS servers without a lease) carry no lease and are not judged;

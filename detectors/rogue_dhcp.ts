@@ -36,6 +36,14 @@
  * the same network (a failover partner, another relay) and is not
  * reported, unless `knownServers` names the link's servers.
  *
+ * DHCPv6 (RFC 8415) likewise, on a link of its own beside the DHCPv4 one:
+ * advertise and reply messages (types 2 and 7, to UDP port 546) of a server
+ * other than the link's DHCPv6 server, judged for `other_dns` (option 23)
+ * and `other_subnet` (an address leased outside every /64 the link's
+ * servers lease in); answers that lease link-local addresses (mitm6's) are
+ * dhcp_spoof.ts's. A network that runs no DHCPv6 server has no link's
+ * server to compare with: the first one to answer is it.
+ *
  * Findings (kind "dhcp_spoof", MITRE T1557.003, DHCP Spoofing): one
  * incident per rogue server (its MAC on its link; the identifiers it used
  * are listed); attacker = its address, victim = the first client it
@@ -64,14 +72,16 @@
  * not compared; a relayed answer is judged like a server's (the relay's
  * address and MAC are named); a reply without a DHCP message type (BOOTP)
  * and a rogue that sends NAKs to make clients start over are not judged;
- * DHCPv6 servers are judged by dhcp_spoof.ts (mitm6) and rogue_router.ts
- * (router advertisements).
+ * DHCPv6 options other than DNS servers and leases, and prefix delegation
+ * (IA_PD), are not compared; router advertisements are rogue_router.ts's.
  *
  * @module
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { parseIpv4 } from "./addresses.ts";
+import { parseIpv6Text } from "../capture/decode/address_key.ts";
+import { formatIpv6Words } from "../capture/decode/address.ts";
+import { isLinkLocalAddress, parseIpv4, subnetOf } from "./addresses.ts";
 import { countText, type FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -99,7 +109,7 @@ export interface RogueDhcpOptions {
   maxRogues?: number;
   /** Packet time between repeated findings of one incident while it grows, µs. */
   reportIntervalUs?: number;
-  /** The network's DHCP servers and the relay agents that relay their answers: addresses or MACs ("aa:bb:cc:dd:ee:ff"); any other server that answers is rogue. */
+  /** The network's DHCP (and DHCPv6) servers and the relay agents that relay their answers: addresses (IPv4 or IPv6) or MACs ("aa:bb:cc:dd:ee:ff"); any other server that answers is rogue. */
   knownServers?: string[];
 }
 
@@ -132,6 +142,10 @@ const OFFER = 2;
 const ACK = 5;
 /** Clients listen on 68, and take answers from any port. */
 const CLIENT_PORT = 68;
+/** DHCPv6's: advertise and reply (RFC 8415 section 7.3), to port 546. */
+const ADVERTISE = 2;
+const REPLY = 7;
+const CLIENT_PORT_V6 = 546;
 
 /** Routers, DNS servers, routes and subnets a link remembers, each. */
 const MAX_REMEMBERED = 16;
@@ -161,8 +175,12 @@ interface Link {
   routers: Set<string>;
   dnsServers: Set<string>;
   routes: Set<string>;
-  /** Subnets as [network, prefix length]. */
+  /** IPv4 subnets as [network, prefix length]. */
   subnets: [number, number][];
+  /** DHCPv6 links: the /64s leased in. */
+  subnets6: Set<string>;
+  /** Whether it is a DHCPv6 link (its servers answer over IPv6). */
+  v6: boolean;
   /** Packet times of the last `minFloodServers` new rogues, a ring. */
   newRogueUs: Float64Array;
   newRogues: number;
@@ -232,12 +250,16 @@ export function createRogueDhcpDetector(
   const known = new Set<string>();
   for (const server of config.knownServers) {
     const lower = server.toLowerCase();
-    if (!MAC_PATTERN.test(lower) && parseIpv4(lower) < 0) {
+    if (MAC_PATTERN.test(lower) || parseIpv4(lower) >= 0) {
+      known.add(lower);
+    } else if (lower.includes(":") && parseIpv6Text(lower, words)) {
+      // As the decoder writes addresses (RFC 5952).
+      known.add(formatIpv6Words(words[0]!, words[1]!, words[2]!, words[3]!));
+    } else {
       throw new RangeError(
-        `Cannot create rogue DHCP server detector: knownServers holds "${server}", neither an IPv4 address nor a MAC address (aa:bb:cc:dd:ee:ff)`,
+        `Cannot create rogue DHCP server detector: knownServers holds "${server}", neither an IP address nor a MAC address (aa:bb:cc:dd:ee:ff)`,
       );
     }
-    known.add(lower);
   }
   const links = new BoundedMap<number, Link>(config.maxLinks);
   /** Rogues evicted from the full table, their final findings due at the next packet (or the input's end). */
@@ -249,11 +271,12 @@ export function createRogueDhcpDetector(
     },
   );
 
-  function linkOf(id: number): Link {
+  function linkOf(vlanId: number, v6: boolean): Link {
+    const id = vlanId * 2 + (v6 ? 1 : 0);
     let link = links.get(id);
     if (link === undefined) {
       link = {
-        name: id === 0 ? "untagged" : `vlan ${id}`,
+        name: vlanId === 0 ? "untagged" : `vlan ${vlanId}`,
         serverMac: "",
         serverId: "",
         serverLastUs: -Infinity,
@@ -262,6 +285,8 @@ export function createRogueDhcpDetector(
         dnsServers: new Set(),
         routes: new Set(),
         subnets: [],
+        subnets6: new Set(),
+        v6,
         newRogueUs: new Float64Array(minFlood).fill(-Infinity),
         newRogues: 0,
         flood: null,
@@ -277,6 +302,14 @@ export function createRogueDhcpDetector(
     addAll(link.routers, packet.dhcpRouters);
     addAll(link.dnsServers, packet.dhcpDnsServers);
     addAll(link.routes, packet.dhcpRoutes);
+    if (link.v6) {
+      for (const lease of listOf(packet.dhcpLeaseAddresses)) {
+        if (link.subnets6.size < MAX_REMEMBERED) {
+          link.subnets6.add(subnetOf(lease));
+        }
+      }
+      return;
+    }
     const lease = parseIpv4(packet.dhcpLeaseAddresses);
     if (lease < 0 || link.subnets.length >= MAX_REMEMBERED) return;
     const length = packet.dhcpPrefixLength >= 0
@@ -302,6 +335,15 @@ export function createRogueDhcpDetector(
     }
     if (someMissing(packet.dhcpRoutes, link.routes)) {
       reasons.push("other_routes");
+    }
+    if (link.v6) {
+      if (
+        link.subnets6.size > 0 &&
+        listOf(packet.dhcpLeaseAddresses).some((lease) =>
+          !link.subnets6.has(subnetOf(lease))
+        )
+      ) reasons.push("other_subnet");
+      return reasons;
     }
     const lease = parseIpv4(packet.dhcpLeaseAddresses);
     if (
@@ -359,7 +401,9 @@ export function createRogueDhcpDetector(
       attacker: rogue.address,
       victim: rogue.victim,
       domain: "",
-      summary: `${who} answered ${clientsText} DHCP client${
+      summary: `${who} answered ${clientsText} DHCP${
+        link.v6 ? "v6" : ""
+      } client${
         clients === 1 ? "" : "s"
       } on the ${link.name} link${beside}, giving ${
         gave.length > 0 ? gave.join(", ") : "nothing"
@@ -411,8 +455,8 @@ export function createRogueDhcpDetector(
       victim: flood
         ? ""
         : packet.dhcpLeaseAddresses !== ""
-        ? packet.dhcpLeaseAddresses
-        : packet.dhcpClientMac,
+        ? listOf(packet.dhcpLeaseAddresses)[0]!
+        : clientOf(packet),
       leases: [],
       routers: [],
       dnsServers: [],
@@ -480,7 +524,7 @@ export function createRogueDhcpDetector(
       if (!incident.reasons.includes(reason)) incident.reasons.push(reason);
     }
     if (!rogue.inFlood) addListed(incident.serverIds, serverId);
-    const client = packet.dhcpClientMac;
+    const client = clientOf(packet);
     if (client !== "" && incident.clients.size < MAX_CLIENTS) {
       incident.clients.add(client);
     }
@@ -514,9 +558,7 @@ export function createRogueDhcpDetector(
       link.serverMac = mac;
     }
     if (link.serverMac !== mac) return false;
-    link.serverId = packet.dhcpServerId !== ""
-      ? packet.dhcpServerId
-      : packet.srcAddress;
+    link.serverId = serverIdOf(packet);
     link.serverLastUs = nowUs;
     return true;
   }
@@ -527,11 +569,17 @@ export function createRogueDhcpDetector(
     observe(packet: PacketRecord, sink: FindingSink): void {
       if (evicted.length > 0) reportEvicted(sink);
       const type = packet.dhcpMessageType;
+      const v6 = packet.network === "ipv6";
       if (
-        (type !== OFFER && type !== ACK) || packet.network !== "ipv4" ||
-        packet.dstPort !== CLIENT_PORT
+        v6
+          // mitm6's link-local leases are dhcp_spoof.ts's.
+          ? (type !== ADVERTISE && type !== REPLY) ||
+            packet.dstPort !== CLIENT_PORT_V6 ||
+            listOf(packet.dhcpLeaseAddresses).some(isLinkLocalAddress)
+          : (type !== OFFER && type !== ACK) || packet.network !== "ipv4" ||
+            packet.dstPort !== CLIENT_PORT
       ) return;
-      const link = linkOf(packet.vlanId > 0 ? packet.vlanId : 0);
+      const link = linkOf(packet.vlanId > 0 ? packet.vlanId : 0, v6);
       if (isLinkServer(link, packet)) {
         learn(link, packet);
         return;
@@ -539,10 +587,7 @@ export function createRogueDhcpDetector(
       const reasons = reasonsOf(link, packet);
       if (known.size > 0) reasons.unshift("unknown_server");
       if (reasons.length === 0) return;
-      const serverId = packet.dhcpServerId !== ""
-        ? packet.dhcpServerId
-        : packet.srcAddress;
-      count(link, packet, serverId, reasons, sink);
+      count(link, packet, serverIdOf(packet), reasons, sink);
     },
     tables(): Record<string, TableStats> {
       return {
@@ -568,6 +613,26 @@ export function createRogueDhcpDetector(
       }
     },
   };
+}
+
+/** Scratch words of a parsed IPv6 address. */
+const words = new Int32Array(4);
+
+/** Who an answer is for: the client's MAC (DHCPv4), else its address (DHCPv6 answers go to its link-local address). */
+function clientOf(packet: PacketRecord): string {
+  return packet.network === "ipv6" ? packet.dstAddress : packet.dhcpClientMac;
+}
+
+/** How a server names itself in the alerts: a DHCPv4 server identifier (option 54), else its address (a DHCPv6 server's DUID is in no one's inventory). */
+function serverIdOf(packet: PacketRecord): string {
+  return packet.network === "ipv4" && packet.dhcpServerId !== ""
+    ? packet.dhcpServerId
+    : packet.srcAddress;
+}
+
+/** The items of a comma-separated list the decoder wrote. */
+function listOf(text: string): string[] {
+  return text === "" ? [] : text.split(",");
 }
 
 /** The network of `address` (a 32-bit number) with a `length`-bit prefix. */

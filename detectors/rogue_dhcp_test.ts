@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { dhcpv4Message, udpFrame } from "../capture/frame_builder.ts";
+import {
+  dhcpv4Message,
+  dhcpv6Message,
+  duidOfMac,
+  udpFrame,
+} from "../capture/frame_builder.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { decodeFrame } from "../capture/decode/test_helpers.ts";
 import type { Finding } from "./alert.ts";
@@ -403,4 +408,96 @@ Deno.test("createRogueDhcpDetector() rejects options that are not positive", () 
       /minFloodServers must be an integer from 2 to 1000/,
     );
   }
+});
+
+/** A DHCPv6 server's reply (or advertise) to client `n` from `server` (link-local address and MAC), leasing `leases`, naming `dnsServers`. */
+function reply6(
+  atUs: number,
+  n: number,
+  server: { ip: string; mac: string },
+  leases: string[],
+  dnsServers: string[],
+  type = 7,
+): PacketRecord {
+  const clientMac = `02:00:00:00:06:${n.toString(16).padStart(2, "0")}`;
+  return decodeFrame(
+    udpFrame(
+      {
+        src: server.ip,
+        dst: `fe80::6:${n.toString(16)}`,
+        srcMac: server.mac,
+        dstMac: clientMac,
+      },
+      { srcPort: 547, dstPort: 546 },
+      dhcpv6Message({
+        type,
+        transactionId: n,
+        clientDuid: duidOfMac(clientMac),
+        serverDuid: duidOfMac(server.mac),
+        leases,
+        dnsServers,
+      }),
+    ),
+    { timestampUs: atUs },
+  ).packet;
+}
+
+const GATEWAY6 = { ip: "fe80::1", mac: GATEWAY.mac };
+const ROGUE6 = { ip: "fe80::a00:27ff:fec3:5a42", mac: ROGUE.mac };
+
+Deno.test("rogue_dhcp: a DHCPv6 server beside the link's that leases another /64 and names itself DNS server; mitm6's link-local leases are left to dhcp_spoof", () => {
+  const findings = runAll([
+    reply6(T0, 1, GATEWAY6, ["2001:db8:1::100"], ["2001:db8:1::53"]),
+    // The same /64 and DNS server: a second server of the network.
+    reply6(T0 + 1, 2, { ip: "fe80::2", mac: PARTNER.mac }, [
+      "2001:db8:1::200",
+    ], ["2001:db8:1::53"]),
+    reply6(T0 + SECOND_US, 3, ROGUE6, ["2001:db8:bad::3"], [ROGUE6.ip], 2),
+    reply6(T0 + SECOND_US + 1, 3, ROGUE6, ["2001:db8:bad::3"], [ROGUE6.ip]),
+    // mitm6: not this detector's.
+    reply6(T0 + 2 * SECOND_US, 4, { ip: "fe80::6", mac: "08:00:27:00:00:66" }, [
+      "fe80::1:4",
+    ], ["fe80::6"]),
+  ]);
+  assert.deepEqual(
+    [...new Set(findings.map((f) => f.key))],
+    [`untagged ${ROGUE6.mac}`],
+  );
+  const last = findings.at(-1)!;
+  assert.deepEqual(
+    [
+      last.kind,
+      last.attacker,
+      last.victim,
+      last.evidence.reasons,
+      last.evidence.answers,
+      last.evidence.linkServer,
+    ],
+    [
+      "dhcp_spoof",
+      ROGUE6.ip,
+      "2001:db8:bad::3",
+      ["other_dns", "other_subnet"],
+      2,
+      GATEWAY6.ip,
+    ],
+  );
+  assert.match(last.summary, /answered 1 DHCPv6 client /);
+  // The DHCPv4 and DHCPv6 servers of a link are judged apart: a DHCPv4
+  // server first makes no DHCPv6 server a rogue.
+  assert.deepEqual(
+    runAll([
+      answer(T0, 1),
+      reply6(T0 + 1, 3, ROGUE6, ["2001:db8:bad::3"], [ROGUE6.ip]),
+    ]),
+    [],
+  );
+  // knownServers takes IPv6 addresses as written any way.
+  assert.deepEqual(
+    runAll([
+      reply6(T0, 1, GATEWAY6, ["2001:db8:1::100"], ["2001:db8:1::53"]),
+      reply6(T0 + 1, 3, ROGUE6, ["2001:db8:1::3"], ["2001:db8:1::53"]),
+    ], { knownServers: ["FE80:0:0::1"] }).map((f) => f.evidence.reasons),
+    [["unknown_server"]],
+  );
 });

@@ -563,15 +563,24 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           }
           assert.ok(answered() >= 5, parasite.output());
         });
-        // The attacker is named by its own address, or by its MAC when
-        // parasite6 also answered the victim's checks on that address
-        // (without the Solicited flag, as it answers everything): then no
-        // address is the poisoner's beyond doubt.
+        // The attacker is named by one of its own addresses (its global
+        // one, or its link-local one when that is what the detector saw it
+        // claim first: the kernel's own neighbor traffic decides), or by
+        // its MAC when parasite6 also answered the victim's checks on that
+        // address (without the Solicited flag, as it answers everything):
+        // then no address is the poisoner's beyond doubt.
         const mac = await macOf(pair.attackerNs, pair.attackerIface);
+        const own = [
+          ATTACKER6,
+          await linkLocalOf(pair.attackerNs, pair.attackerIface),
+          mac,
+        ];
         assert.equal(seen.alerts.length, 1, JSON.stringify(seen.alerts));
         assertAlert(seen, {
           kind: "ndp_spoof",
-          attacker: seen.alerts[0]!.attacker === mac ? mac : ATTACKER6,
+          attacker: own.includes(seen.alerts[0]!.attacker)
+            ? seen.alerts[0]!.attacker
+            : ATTACKER6,
           victim: VICTIM6,
           technique: "T1557",
         });
@@ -777,6 +786,84 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           victim: victimLinkLocal,
           technique: "T1557.003",
         });
+      },
+    );
+
+    await t.step(
+      "fake_dhcps6 with a global range beside the link's DHCPv6 server (dnsmasq): another /64, and itself the DNS server",
+      async () => {
+        const attackerLinkLocal = await linkLocalOf(
+          pair.attackerNs,
+          pair.attackerIface,
+        );
+        const leases = await Deno.makeTempFile({ suffix: ".leases" });
+        // nmap's DHCPv6 client solicits until `server` has answered (`sent`
+        // in its output), at most five times.
+        const solicitUntil = async (server: NsProcess, sent: string) => {
+          for (let i = 0; i < 5 && !server.output().includes(sent); i++) {
+            await run(pair.victimNs, [
+              "nmap",
+              "-6",
+              "-e",
+              pair.victimIface,
+              "--script",
+              "broadcast-dhcp6-discover",
+              "--script-args",
+              "broadcast-dhcp6-discover.timeout=2s",
+            ]);
+          }
+          assert.ok(server.output().includes(sent), server.output());
+        };
+        let dnsmasq: NsProcess | undefined;
+        let rogue: NsProcess | undefined;
+        try {
+          const seen = await capture(pair, async () => {
+            try {
+              // The link's DHCPv6 server, on the router's NIC: fd00:77::/64.
+              dnsmasq = startInNs(pair.attackerNs, [
+                "dnsmasq",
+                "--no-daemon",
+                "--conf-file=/dev/null",
+                "--port=0",
+                `--interface=${routerIface}`,
+                "--bind-interfaces",
+                "--dhcp-range=fd00:77::100,fd00:77::1ff,64,1h",
+                "--dhcp-option=option6:dns-server,[fd00:77::fc]",
+                `--dhcp-leasefile=${leases}`,
+                "--pid-file=",
+                "--log-facility=-",
+                "--log-dhcp",
+              ]);
+              await dnsmasq.waitFor("DHCPv6, IP range", READY_TIMEOUT_MS);
+              await solicitUntil(dnsmasq, "DHCPADVERTISE");
+              rogue = startInNs(pair.attackerNs, [
+                "stdbuf",
+                "-oL",
+                "atk6-fake_dhcps6",
+                pair.attackerIface,
+                "fd00:bad::/64",
+                attackerLinkLocal,
+              ]);
+              await rogue.waitFor("Starting to fake", READY_TIMEOUT_MS);
+              await solicitUntil(rogue, "Sent DHCP6 Advertise");
+            } finally {
+              await stopAll([rogue, dnsmasq]);
+            }
+          });
+          // The victim: the address the rogue offered nmap's client, in
+          // RFC 5952 text (fake_dhcps6 does not shorten the longest run).
+          const printed = /\(offer: (\S+)\)/.exec(rogue!.output())![1]!;
+          const offered = new URL(`http://[${printed}]/`).hostname.slice(1, -1);
+          assert.match(offered, /^fd00:bad:/);
+          assertAlert(seen, {
+            kind: "dhcp_spoof",
+            attacker: attackerLinkLocal,
+            victim: offered,
+            technique: "T1557.003",
+          });
+        } finally {
+          await Deno.remove(leases);
+        }
       },
     );
 

@@ -98,6 +98,7 @@ export class DecodedPacket implements PacketRecord {
   ndPrefixes = "";
   ndRoutes = "";
   ndDnsServers = "";
+  ndDnsWithdrawn = "";
   dhcpMessageType = -1;
   dhcpServerId = "";
   dhcpLeaseAddresses = "";

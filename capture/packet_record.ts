@@ -166,6 +166,8 @@ export interface PacketRecord {
   ndRoutes: string;
   /** The DNS servers a router advertisement names (recursive DNS server options, RFC 8106, with a lifetime above zero), comma-separated, at most four; or "". */
   ndDnsServers: string;
+  /** The DNS servers a router advertisement withdraws (recursive DNS server options with lifetime 0, which hosts obey whoever named them), comma-separated, at most four; or "". */
+  ndDnsWithdrawn: string;
 
   /** DHCP message type: DHCPv4's (option 53) of a datagram to or from UDP port 67 or 68 (1 discover, 2 offer, 3 request, 5 ack, …), DHCPv6's of one to or from port 547, or to port 546 (1 solicit, 2 advertise, 3 request, 7 reply, …); or -1. */
   dhcpMessageType: number;

@@ -14,8 +14,10 @@
  *
  * Advertisements count as hosts take them (section 6.1.2): ICMPv6 type
  * 134, code 0, hop limit 255, from a link-local address; their prefixes as
- * the decoder gives them (ndPrefixes: the ones hosts configure; ndRoutes and
- * ndDnsServers likewise). A router
+ * the decoder gives them (ndPrefixes: the ones hosts configure; ndRoutes,
+ * ndDnsServers and ndDnsWithdrawn as RFC 4191 and RFC 8106 have hosts read
+ * them; Linux takes only the default route of route options unless told
+ * otherwise). A router
  * is its link-local address, its frames' Ethernet source and its source
  * link-layer address option together, on its link: a VLAN (a tagged
  * frame's innermost id; VLAN 0, a priority tag, is the untagged link's).
@@ -42,7 +44,13 @@
  *   8000::/1 being all of it) that none of them gives;
  * - `other_dns`: it names a DNS server (a recursive DNS server option, RFC
  *   8106: fake_router26 -D, which Windows, systemd and Android take) that
- *   none of them names: the hosts' lookups then go where it says.
+ *   none of them has named while remembered: the hosts' lookups then go
+ *   where it says;
+ * - `withdraws_dns`: it withdraws (lifetime 0) a DNS server that one of
+ *   them names, and hosts drop it whoever withdraws it: their lookups stop,
+ *   or move to DHCPv6 or IPv4 DNS, where mitm6 may answer.
+ *
+ * A route to a prefix the link's routers give is no new route.
  *
  * A new router is judged at its first advertisement, and each later one of
  * a router of the link's is judged again, so that a rogue cannot first
@@ -120,10 +128,14 @@
  * - A rogue at the link router's own preference, with its prefixes, adds a
  *   second default route that hosts may or may not use: a redundant pair
  *   looks the same, and it is not reported. The DNS search list (RFC 8106),
+ *   a route's preference (a rogue giving the link's route at a higher one),
  *   the managed and other flags (which send hosts to DHCPv6), the hop limit
  *   and the MTU are not compared. A second router that names a DNS server
- *   or gives a route the link's first does not (a pair of which only one
- *   sends RDNSS) is reported: `knownRouters` makes it the link's.
+ *   or gives a route the link's first does not is reported: a pair of which
+ *   only one sends RDNSS, or each naming itself (dnsmasq's and odhcpd's
+ *   default); `knownRouters` makes them the link's. An advertisement names
+ *   four DNS servers and eight routes at most: a rogue that lists more of
+ *   the link's first hides its own past them.
  * - A router advertisement fragmented so that its first fragment holds no
  *   ICMPv6 header (fake_router26 -E D, F, O or o; flood_router26 -F, RA
  *   Guard evasions) is not seen; one whose first fragment holds the header
@@ -217,11 +229,13 @@ const NEW_PREFIX = 1;
 const PREFERRED_DEFAULT_ROUTER = 2;
 const NEW_ROUTE = 4;
 const OTHER_DNS = 8;
+const WITHDRAWS_DNS = 16;
 const REASON_NAMES = [
   "new_prefix",
   "preferred_default_router",
   "new_route",
   "other_dns",
+  "withdraws_dns",
 ];
 
 /** Places of a link's router table kept for rogues and a flood's routers. */
@@ -270,6 +284,8 @@ interface RogueIncident extends ReportMark {
   newPrefixes: string[];
   newRoutes: string[];
   newDnsServers: string[];
+  /** The link's DNS servers it withdrew (bounded). */
+  withdrawnDnsServers: string[];
   /** Its harmful advertisements (those that give a reason). */
   advertisements: number;
   startUs: number;
@@ -329,6 +345,11 @@ interface Router {
   prefixes: string[];
   routes: string[];
   dnsServers: string[];
+  /** The routes and DNS servers it has given while remembered (an advertisement may leave some out), at most eight each; a DNS server it withdraws leaves. */
+  routesSeen: string[];
+  dnsSeen: string[];
+  /** The DNS servers its latest advertisement withdraws that it had not named itself. */
+  withdrawn: string[];
   /** Router lifetime of its latest advertisement, s. */
   lifetimeS: number;
   /** Preference rank of its latest advertisement: 0 low, 1 medium, 2 high. */
@@ -554,18 +575,25 @@ export function createRogueRouterDetector(
       router.lifetimeS > 0 &&
       router.preference > (established?.defaultPreference ?? -1)
     ) reasons |= PREFERRED_DEFAULT_ROUTER;
+    // A route to a prefix the link's routers give is no new route.
     const freshRoutes = notGiven(
       router.routes,
       others,
-      (other) => other.routes,
+      (other) => [...other.routesSeen, ...other.prefixes],
     );
     if (freshRoutes.length > 0) reasons |= NEW_ROUTE;
     const freshDns = notGiven(
       router.dnsServers,
       others,
-      (other) => other.dnsServers,
+      (other) => other.dnsSeen,
     );
     if (freshDns.length > 0) reasons |= OTHER_DNS;
+    // Withdrawing a DNS server of the link's takes it from every host.
+    if (
+      router.withdrawn.length > 0 &&
+      notGiven(router.withdrawn, others, (other) => other.dnsSeen).length <
+        router.withdrawn.length
+    ) reasons |= WITHDRAWS_DNS;
     return {
       reasons,
       fresh,
@@ -712,6 +740,9 @@ export function createRogueRouterDetector(
       newPrefixes: verdict.fresh.slice(0, MAX_LISTED),
       newRoutes: verdict.freshRoutes.slice(0, MAX_LISTED),
       newDnsServers: verdict.freshDns.slice(0, MAX_LISTED),
+      withdrawnDnsServers: (verdict.reasons & WITHDRAWS_DNS) !== 0
+        ? router.withdrawn.slice(0, MAX_LISTED)
+        : [],
       advertisements: 1,
       startUs: nowUs,
       lastHarmfulUs: nowUs,
@@ -750,6 +781,9 @@ export function createRogueRouterDetector(
     addNew(incident.newPrefixes, verdict.fresh);
     addNew(incident.newRoutes, verdict.freshRoutes);
     addNew(incident.newDnsServers, verdict.freshDns);
+    if ((verdict.reasons & WITHDRAWS_DNS) !== 0) {
+      addNew(incident.withdrawnDnsServers, router.withdrawn);
+    }
     const added = verdict.reasons & ~incident.reasons;
     incident.reasons |= verdict.reasons;
     if (
@@ -793,6 +827,9 @@ export function createRogueRouterDetector(
       incident.newDnsServers.length > 0
         ? `naming ${incident.newDnsServers.join(", ")} as DNS server`
         : "",
+      incident.withdrawnDnsServers.length > 0
+        ? `withdrawing DNS server ${incident.withdrawnDnsServers.join(", ")}`
+        : "",
     ].filter((part) => part !== "").join(", ");
     sink({
       kind: "rogue_router",
@@ -812,6 +849,7 @@ export function createRogueRouterDetector(
         newPrefixes: [...incident.newPrefixes],
         newRoutes: [...incident.newRoutes],
         newDnsServers: [...incident.newDnsServers],
+        withdrawnDnsServers: [...incident.withdrawnDnsServers],
         routerLifetimeS: incident.lifetimeS,
         preference,
         advertisements,
@@ -875,12 +913,14 @@ export function createRogueRouterDetector(
       const prefixes = listOf(packet.ndPrefixes);
       const routes = listOf(packet.ndRoutes);
       const dnsServers = listOf(packet.ndDnsServers);
+      const withdrawn = listOf(packet.ndDnsWithdrawn);
       // VLAN 0 (a priority tag) is the untagged link.
       const id = packet.vlanId > 0 ? packet.vlanId : 0;
       // An advertisement that gives nothing opens no link.
       if (
         lifetimeS === 0 && prefixes.length === 0 && routes.length === 0 &&
-        dnsServers.length === 0 && links.peek(id, 0, 0) === undefined
+        dnsServers.length === 0 && withdrawn.length === 0 &&
+        links.peek(id, 0, 0) === undefined
       ) return;
       const link = linkOf(id);
       expire(link, nowUs, sink);
@@ -902,6 +942,9 @@ export function createRogueRouterDetector(
           prefixes,
           routes,
           dnsServers,
+          routesSeen: routes.slice(0, MAX_LISTED),
+          dnsSeen: dnsServers.slice(0, MAX_LISTED),
+          withdrawn,
           lifetimeS,
           preference,
           defaultPreference: lifetimeS > 0 ? preference : -1,
@@ -931,6 +974,14 @@ export function createRogueRouterDetector(
         router.prefixes = prefixes;
         router.routes = routes;
         router.dnsServers = dnsServers;
+        router.withdrawn = withdrawn.filter((dns) =>
+          !router!.dnsSeen.includes(dns)
+        );
+        router.dnsSeen = router.dnsSeen.filter((dns) =>
+          !withdrawn.includes(dns)
+        );
+        addNew(router.routesSeen, routes);
+        addNew(router.dnsSeen, dnsServers);
         router.lifetimeS = lifetimeS;
         router.preference = preference;
         if (lifetimeS > 0) router.defaultPreference = preference;

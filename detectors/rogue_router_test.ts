@@ -31,6 +31,7 @@ interface Advert {
   linkMac?: string | null;
   routes?: string[];
   dnsServers?: string[];
+  dnsLifetimeS?: number;
 }
 
 /** Decoded from a real frame: a router advertisement from `src` at `mac`. */
@@ -55,6 +56,9 @@ function ra(
       linkMac: advert.linkMac ?? mac,
       ...(advert.routes ? { routes: advert.routes } : {}),
       ...(advert.dnsServers ? { dnsServers: advert.dnsServers } : {}),
+      ...(advert.dnsLifetimeS !== undefined
+        ? { dnsLifetimeS: advert.dnsLifetimeS }
+        : {}),
     }),
     { timestampUs: atUs },
   ).packet;
@@ -882,5 +886,52 @@ Deno.test("rogue_router: fake_router26 -D and -R at low preference with the link
       }),
     ]),
     [[["other_dns"], [], [ROGUE]]],
+  );
+});
+
+Deno.test("rogue_router: withdrawing the gateway's DNS server (RDNSS lifetime 0) is withdraws_dns; what the link's routers named before counts, and a route to the link's prefix is no new route", () => {
+  const rogue = (atUs: number, advert: Advert) =>
+    ra(atUs, ROGUE, ROGUE_MAC, { flags: 0x18, ...advert });
+  const dns = ["2001:db8:1::53"];
+  const findings = runAll([
+    gateway(T0, { dnsServers: dns }),
+    rogue(T0 + SECOND_US, {
+      routerLifetimeS: 0,
+      prefixes: [],
+      dnsServers: dns,
+      dnsLifetimeS: 0,
+    }),
+  ]);
+  assert.deepEqual(
+    findings.map((f) => [f.evidence.reasons, f.evidence.withdrawnDnsServers]),
+    [[["withdraws_dns"], dns]],
+  );
+  assert.match(findings[0]!.summary, /withdrawing DNS server 2001:db8:1::53/);
+  // A router withdrawing its own DNS server (going down) is harmless.
+  assert.deepEqual(
+    runAll([
+      gateway(T0, { dnsServers: dns }),
+      ra(T0 + 1, "fe80::2", "00:0c:29:00:00:02", { dnsServers: dns }),
+      ra(T0 + 2, "fe80::2", "00:0c:29:00:00:02", {
+        dnsServers: dns,
+        dnsLifetimeS: 0,
+      }),
+    ]),
+    [],
+  );
+  // The gateway's latest advertisement leaves its DNS server out: a second
+  // router naming it still names one of the link's.
+  assert.deepEqual(
+    runAll([
+      gateway(T0, { dnsServers: dns }),
+      gateway(T0 + 1),
+      rogue(T0 + 2, { dnsServers: dns }),
+    ]),
+    [],
+  );
+  // A route to the link's own prefix.
+  assert.deepEqual(
+    runAll([gateway(T0), rogue(T0 + 1, { routes: ["2001:db8:1::/64"] })]),
+    [],
   );
 });

@@ -77,6 +77,8 @@ const ND_OPTION_ROUTE_INFO = 24;
 const ND_OPTION_RDNSS = 25;
 /** DNS servers kept from one router advertisement. */
 const MAX_DNS_SERVERS = 4;
+/** The route preference value hosts must ignore an option with (RFC 4191 section 2.1). */
+const RESERVED_PREFERENCE = 2;
 /** Scratch for a prefix with the bits past its length cleared (decoding is synchronous). */
 const prefixBytes = new Uint8Array(16);
 
@@ -230,6 +232,8 @@ function readNeighborDiscovery(
   let routeCount = 0;
   let dnsServers = "";
   let dnsCount = 0;
+  let withdrawn = "";
+  let withdrawnCount = 0;
   let option = offset + optionsOffset;
   while (stop - option >= 2) {
     const units = bytes[option + 1]!;
@@ -274,18 +278,21 @@ function readNeighborDiscovery(
       }
     } else if (
       advertisement && optionType === ND_OPTION_RDNSS && units >= 3 &&
-      readU32(bytes, option + 4) !== 0
+      (units & 1) === 1
     ) {
-      // Its addresses, while the lifetime says they are in use (0: drop them).
-      for (
-        let at = option + 8;
-        optionEnd - at >= 16 && dnsCount < MAX_DNS_SERVERS;
-        at += 16
-      ) {
+      // Its addresses (an odd length: RFC 8106 section 5.1): in use, or,
+      // with lifetime 0, withdrawn (hosts drop them, whoever named them).
+      const withdraws = readU32(bytes, option + 4) === 0;
+      for (let at = option + 8; optionEnd - at >= 16; at += 16) {
         const text = formatIpv6(bytes, at);
-        if (!`,${dnsServers},`.includes(`,${text},`)) {
-          dnsServers += (dnsCount++ === 0 ? "" : ",") + text;
-        }
+        if (withdraws) {
+          if (
+            withdrawnCount < MAX_DNS_SERVERS &&
+            !`,${withdrawn},`.includes(`,${text},`)
+          ) withdrawn += (withdrawnCount++ === 0 ? "" : ",") + text;
+        } else if (
+          dnsCount < MAX_DNS_SERVERS && !`,${dnsServers},`.includes(`,${text},`)
+        ) dnsServers += (dnsCount++ === 0 ? "" : ",") + text;
       }
     }
     option = optionEnd;
@@ -302,15 +309,18 @@ function readNeighborDiscovery(
     record.ndPrefixes = prefixes;
     record.ndRoutes = routes;
     record.ndDnsServers = dnsServers;
+    record.ndDnsWithdrawn = withdrawn;
   }
 }
 
 /**
  * Whether the route information option at `option` (`units` × 8 bytes
- * present) gives hosts a route (RFC 4191 section 3.1): a lifetime above
- * zero, a prefix length of at most 128 that its length can hold (0 in 8
- * bytes, up to 64 in 16, any in 24), and no link-local or multicast
- * prefix.
+ * present) gives hosts a route (RFC 4191 sections 2.3 and 3.1): a lifetime
+ * above zero, a preference other than the reserved one, and a prefix
+ * length of at most 128 that its length can hold (0 in 8 bytes, up to 64
+ * in 16, any in 24). Any prefix counts, link-local and multicast ones too
+ * (Linux installs them), its bits past the length cleared (the decoder's
+ * text, as hosts read it).
  */
 function isGivenRoute(
   bytes: Uint8Array,
@@ -319,13 +329,10 @@ function isGivenRoute(
 ): boolean {
   // Non-null: the caller checked that the option's bytes are present.
   const length = bytes[option + 2]!;
-  if (
-    units > 3 || length > 128 || (length > 64 && units < 3) ||
-    (length > 0 && units < 2) || readU32(bytes, option + 4) === 0
-  ) return false;
-  // A /0 route (8 bytes, no prefix bytes) is the default route.
-  return units < 2 ||
-    (bytes[option + 8] !== 0xff && !isLinkLocalAt(bytes, option + 8));
+  return units <= 3 && length <= 128 && (length <= 64 || units >= 3) &&
+    (length === 0 || units >= 2) &&
+    ((bytes[option + 3]! >> 3) & 3) !== RESERVED_PREFERENCE &&
+    readU32(bytes, option + 4) !== 0;
 }
 
 /**

@@ -556,7 +556,7 @@ Deno.test("decodePacket() reads a router advertisement's routes (RFC 4191) and D
     type: 134,
     routerLifetimeS: 0,
     // The default route in 8 bytes, a /1 in 16, a /96 in 24, bits past the
-    // length cleared; a link-local route hosts ignore.
+    // length cleared; a link-local route (Linux installs it too).
     routes: ["::/0", "8000::/1", "2001:db8::ffff:0:0/96", "fe80::/64"],
     dnsServers: ["fe80::bad", "2001:db8::53", "fe80::bad"],
   });
@@ -564,9 +564,12 @@ Deno.test("decodePacket() reads a router advertisement's routes (RFC 4191) and D
   assert.equal(anomalies.total(), 0);
   assert.deepEqual(
     [packet.ndRoutes, packet.ndDnsServers],
-    ["::/0,8000::/1,2001:db8::ffff:0:0/96", "fe80::bad,2001:db8::53"],
+    [
+      "::/0,8000::/1,2001:db8::ffff:0:0/96,fe80::/64",
+      "fe80::bad,2001:db8::53",
+    ],
   );
-  // Lifetime 0 ends the DNS servers: none named.
+  // Lifetime 0 withdraws the DNS servers: none named, these withdrawn.
   const ended = decodeFrame(neighborFrame({
     srcMac: V6.dstMac,
     src: "fe80::2",
@@ -575,7 +578,40 @@ Deno.test("decodePacket() reads a router advertisement's routes (RFC 4191) and D
     dnsServers: ["fe80::bad"],
     dnsLifetimeS: 0,
   })).packet;
-  assert.equal(ended.ndDnsServers, "");
+  assert.deepEqual([ended.ndDnsServers, ended.ndDnsWithdrawn], [
+    "",
+    "fe80::bad",
+  ]);
+  // An even-length DNS option (RFC 8106 requires an odd one): ignored.
+  const even = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    dnsServers: ["fe80::bad"],
+  });
+  const evenOption = new Uint8Array(even.length + 8);
+  evenOption.set(even);
+  evenOption[even.length - 24 + 1] = 4; // 4 units: the address and 8 more bytes
+  // The IPv6 payload length and ICMPv6 length grow by the 8 bytes.
+  evenOption[14 + 5] = evenOption[14 + 5]! + 8;
+  assert.equal(decodeFrame(evenOption).packet.ndDnsServers, "");
+  // A default route whose (masked) prefix bytes say ff02:: is ::/0 to
+  // hosts; a route at the reserved preference is ignored (RFC 4191 2.1).
+  const masked = neighborFrame({
+    srcMac: V6.dstMac,
+    src: "fe80::2",
+    dst: "ff02::1",
+    type: 134,
+    routes: ["ff02::/64"],
+  });
+  const optionAt = masked.length - 16;
+  const zeroLength = masked.slice();
+  zeroLength[optionAt + 2] = 0;
+  assert.equal(decodeFrame(zeroLength).packet.ndRoutes, "::/0");
+  const reserved = masked.slice();
+  reserved[optionAt + 3] = 0x10;
+  assert.equal(decodeFrame(reserved).packet.ndRoutes, "");
   // A route whose length its option cannot hold: ignored (RFC 4191 3.1).
   const bytes = neighborFrame({
     srcMac: V6.dstMac,

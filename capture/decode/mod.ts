@@ -293,6 +293,7 @@ function resetRecord(record: DecodedPacket): void {
   record.ndPrefixes = "";
   record.ndRoutes = "";
   record.ndDnsServers = "";
+  record.ndDnsWithdrawn = "";
   record.dhcpMessageType = -1;
   record.dhcpServerId = "";
   record.dhcpLeaseAddresses = "";

@@ -98,6 +98,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.string(packet.ndRoutes);
   out.raw(K_ND_DNS_SERVERS);
   out.string(packet.ndDnsServers);
+  out.raw(K_ND_DNS_WITHDRAWN);
+  out.string(packet.ndDnsWithdrawn);
   out.raw(K_DHCP_MESSAGE_TYPE);
   out.number(packet.dhcpMessageType);
   out.raw(K_DHCP_SERVER_ID);
@@ -195,6 +197,7 @@ const K_ND_ROUTER_LIFETIME_S = encodeText(',"ndRouterLifetimeS":');
 const K_ND_PREFIXES = encodeText(',"ndPrefixes":');
 const K_ND_ROUTES = encodeText(',"ndRoutes":');
 const K_ND_DNS_SERVERS = encodeText(',"ndDnsServers":');
+const K_ND_DNS_WITHDRAWN = encodeText(',"ndDnsWithdrawn":');
 const K_DHCP_MESSAGE_TYPE = encodeText(',"dhcpMessageType":');
 const K_DHCP_SERVER_ID = encodeText(',"dhcpServerId":');
 const K_DHCP_LEASE_ADDRESSES = encodeText(',"dhcpLeaseAddresses":');

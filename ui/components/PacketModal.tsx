@@ -71,6 +71,7 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "ndPrefixes",
       "ndRoutes",
       "ndDnsServers",
+      "ndDnsWithdrawn",
     ],
   },
   {

@@ -672,59 +672,39 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       });
     const routerLinkLocal = await linkLocalOf(pair.attackerNs, routerIface);
 
+    // fake_router26 with `options` beside the link's router: three
+    // advertisements, one a second; one rogue router alert.
+    const fakeRouter26 = async (options: string[]) => {
+      const seen = await withRouter(async () => {
+        await run(pair.attackerNs, [
+          "atk6-fake_router26",
+          ...options,
+          "-n",
+          "3",
+          "-i",
+          "1",
+          pair.attackerIface,
+        ]);
+      });
+      assertAlert(seen, {
+        kind: "rogue_router",
+        attacker: await linkLocalOf(pair.attackerNs, pair.attackerIface),
+        victim: "ff02::1",
+        technique: "T1557",
+      });
+    };
+
     await t.step(
       "fake_router26: a second router on the link, with its own prefix, at high preference",
-      async () => {
-        const seen = await withRouter(async () => {
-          // Three advertisements, one a second, of fd00:bad::/64 and of
-          // itself as default router (high preference, its default).
-          await run(pair.attackerNs, [
-            "atk6-fake_router26",
-            "-A",
-            "fd00:bad::/64",
-            "-n",
-            "3",
-            "-i",
-            "1",
-            pair.attackerIface,
-          ]);
-        });
-        assertAlert(seen, {
-          kind: "rogue_router",
-          attacker: await linkLocalOf(pair.attackerNs, pair.attackerIface),
-          victim: "ff02::1",
-          technique: "T1557",
-        });
-      },
+      // fd00:bad::/64, and itself as default router (high preference, its
+      // default).
+      () => fakeRouter26(["-A", "fd00:bad::/64"]),
     );
 
     await t.step(
       "fake_router26 -D: the link's prefix at low preference, and the attacker as the hosts' DNS server (RDNSS)",
-      async () => {
-        const seen = await withRouter(async () => {
-          // Nothing a host routes by changes: only where it resolves names.
-          await run(pair.attackerNs, [
-            "atk6-fake_router26",
-            "-A",
-            "fd00:77::/64",
-            "-p",
-            "low",
-            "-D",
-            ATTACKER6,
-            "-n",
-            "3",
-            "-i",
-            "1",
-            pair.attackerIface,
-          ]);
-        });
-        assertAlert(seen, {
-          kind: "rogue_router",
-          attacker: await linkLocalOf(pair.attackerNs, pair.attackerIface),
-          victim: "ff02::1",
-          technique: "T1557",
-        });
-      },
+      // Nothing a host routes by changes: only where it resolves names.
+      () => fakeRouter26(["-A", "fd00:77::/64", "-p", "low", "-D", ATTACKER6]),
     );
 
     await t.step(

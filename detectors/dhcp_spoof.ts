@@ -48,6 +48,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { isLinkLocalAddress } from "./addresses.ts";
+import { addUnique, listOf } from "./evidence_list.ts";
 import { countText, type FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -232,21 +233,8 @@ export function createDhcpSpoofDetector(
       if (server.clients.size < MAX_CLIENTS) {
         server.clients.add(packet.dstAddress);
       }
-      for (const lease of leases) {
-        if (
-          server.leases.length < MAX_LISTED && !server.leases.includes(lease)
-        ) {
-          server.leases.push(lease);
-        }
-      }
-      if (packet.dhcpDnsServers !== "") {
-        for (const dns of packet.dhcpDnsServers.split(",")) {
-          if (
-            server.dnsServers.length < MAX_LISTED &&
-            !server.dnsServers.includes(dns)
-          ) server.dnsServers.push(dns);
-        }
-      }
+      addUnique(server.leases, leases, MAX_LISTED);
+      addUnique(server.dnsServers, listOf(packet.dhcpDnsServers), MAX_LISTED);
       if (
         isGrowthReportDue(
           server,

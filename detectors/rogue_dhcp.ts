@@ -82,6 +82,7 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { parseIpv6Text } from "../capture/decode/address_key.ts";
 import { formatIpv6Words } from "../capture/decode/address.ts";
 import { isLinkLocalAddress, parseIpv4, subnetOf } from "./addresses.ts";
+import { addUnique, listOf } from "./evidence_list.ts";
 import { countText, type FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -630,11 +631,6 @@ function serverIdOf(packet: PacketRecord): string {
     : packet.srcAddress;
 }
 
-/** The items of a comma-separated list the decoder wrote. */
-function listOf(text: string): string[] {
-  return text === "" ? [] : text.split(",");
-}
-
 /** The network of `address` (a 32-bit number) with a `length`-bit prefix. */
 function networkOf(address: number, length: number): number {
   return length === 0 ? 0 : (address & (~0 << (32 - length))) >>> 0;
@@ -655,8 +651,5 @@ function someMissing(list: string, set: ReadonlySet<string>): boolean {
 
 /** Adds the comma-separated `list`'s new items to `listed`, at most {@linkcode MAX_LISTED}. */
 function addListed(listed: string[], list: string): void {
-  if (list === "") return;
-  for (const item of list.split(",")) {
-    if (listed.length < MAX_LISTED && !listed.includes(item)) listed.push(item);
-  }
+  addUnique(listed, listOf(list), MAX_LISTED);
 }

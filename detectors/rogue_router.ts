@@ -158,6 +158,7 @@
 
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { isLinkLocalAddress } from "./addresses.ts";
+import { addUnique, listOf } from "./evidence_list.ts";
 import { countText, type FindingSink, type MitreTechnique } from "./alert.ts";
 import {
   type Detector,
@@ -318,16 +319,9 @@ function notGiven(
   return mine.filter((item) => !given.has(item));
 }
 
-/** The items of a comma-separated list the decoder wrote. */
-function listOf(text: string): string[] {
-  return text === "" ? [] : text.split(",");
-}
-
 /** Adds `items` new to `listed`, at most {@linkcode MAX_LISTED}. */
 function addNew(listed: string[], items: readonly string[]): void {
-  for (const item of items) {
-    if (listed.length < MAX_LISTED && !listed.includes(item)) listed.push(item);
-  }
+  addUnique(listed, items, MAX_LISTED);
 }
 
 /** One router of a link. */

@@ -23,6 +23,7 @@
 
 import assert from "node:assert/strict";
 import {
+  addAttackerMacvlan,
   ATTACKER,
   ATTACKER6,
   createNetnsPair,
@@ -495,18 +496,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         // attacker's first NIC and answers every solicitation it sees.
         const gateway = "fd00:77::fd";
         const gatewayIface = "nmgw6";
-        await run(pair.attackerNs, [
-          "ip",
-          "link",
-          "add",
-          gatewayIface,
-          "link",
-          pair.attackerIface,
-          "type",
-          "macvlan",
-          "mode",
-          "bridge",
-        ]);
+        await addAttackerMacvlan(pair, gatewayIface);
         await run(pair.attackerNs, ["ip", "link", "set", gatewayIface, "up"]);
         await run(pair.attackerNs, [
           "ip",
@@ -605,18 +595,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         `net.ipv6.conf.${iface}.accept_ra=0`,
       ]);
     }
-    await run(pair.attackerNs, [
-      "ip",
-      "link",
-      "add",
-      routerIface,
-      "link",
-      pair.attackerIface,
-      "type",
-      "macvlan",
-      "mode",
-      "bridge",
-    ]);
+    await addAttackerMacvlan(pair, routerIface);
     // Its link-local address usable at once, for dnsmasq's first advertisement.
     await run(pair.attackerNs, [
       "sysctl",

@@ -18,7 +18,13 @@
  */
 
 import assert from "node:assert/strict";
-import { ATTACKER, createNetnsPair, macOf, VICTIM } from "./netns_pair.ts";
+import {
+  addAttackerMacvlan,
+  ATTACKER,
+  createNetnsPair,
+  macOf,
+  VICTIM,
+} from "./netns_pair.ts";
 import { type NsProcess, startInNs } from "./ns_process.ts";
 import {
   assertAlert,
@@ -41,18 +47,7 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
   try {
     // The server's NIC: a macvlan beside the attacker's, with an address on
     // the link but no route (the attacker's traffic keeps its own NIC).
-    await run(pair.attackerNs, [
-      "ip",
-      "link",
-      "add",
-      SERVER_IFACE,
-      "link",
-      pair.attackerIface,
-      "type",
-      "macvlan",
-      "mode",
-      "bridge",
-    ]);
+    await addAttackerMacvlan(pair, SERVER_IFACE);
     await run(pair.attackerNs, ["ip", "link", "set", SERVER_IFACE, "up"]);
     await run(pair.attackerNs, [
       "ip",

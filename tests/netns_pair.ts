@@ -104,3 +104,23 @@ export async function macOf(ns: string, iface: string): Promise<string> {
   if (!out.success) throw new Error(`ip -n ${ns} link show ${iface} failed`);
   return JSON.parse(new TextDecoder().decode(out.stdout))[0].address;
 }
+
+/** Adds NIC `name` to the attacker's namespace beside its veth end: a macvlan in bridge mode, its own MAC on the same link; down (the caller sets it up). */
+export async function addAttackerMacvlan(
+  pair: NetnsPair,
+  name: string,
+): Promise<void> {
+  await ip([
+    "-n",
+    pair.attackerNs,
+    "link",
+    "add",
+    name,
+    "link",
+    pair.attackerIface,
+    "type",
+    "macvlan",
+    "mode",
+    "bridge",
+  ]);
+}

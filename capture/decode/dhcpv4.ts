@@ -19,7 +19,7 @@
 
 import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv4, formatIpv4Key, formatMac } from "./address.ts";
-import { readU32 } from "./bytes.ts";
+import { formatHex, readU32 } from "./bytes.ts";
 
 /** The UDP ports of DHCP: servers (and relay agents) listen on 67, clients on 68. */
 export const DHCPV4_SERVER_PORT = 67;
@@ -119,11 +119,15 @@ export function decodeDhcpv4(
   // here; an Ethernet MAC is dhcpClientMac).
   const idAt = first[FIRST_CLIENT_ID]!;
   if (idAt >= 0) {
-    record.dhcpClientId = `id:${hex(bytes, idAt, firstEnd[FIRST_CLIENT_ID]!)}`;
+    record.dhcpClientId = `id:${
+      formatHex(bytes, idAt, firstEnd[FIRST_CLIENT_ID]!)
+    }`;
   } else if (!ethernet) {
     const length = Math.min(hardwareLength, MAX_HARDWARE_LENGTH);
     const at = offset + CLIENT_HARDWARE_ADDRESS;
-    record.dhcpClientId = `hw${hardwareType}:${hex(bytes, at, at + length)}`;
+    record.dhcpClientId = `hw${hardwareType}:${
+      formatHex(bytes, at, at + length)
+    }`;
   }
   const type = record.dhcpMessageType;
   if (type !== OFFER && type !== ACK) return;
@@ -230,15 +234,6 @@ function joined(bytes: Uint8Array, code: number): Uint8Array {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** The bytes from `from` to `to` in hex, "0108002742…". */
-function hex(bytes: Uint8Array, from: number, to: number): string {
-  let text = "";
-  for (let i = from; i < to; i++) {
-    text += bytes[i]!.toString(16).padStart(2, "0");
-  }
-  return text;
-}
 
 /** The IPv4 addresses in `body` (at most {@linkcode MAX_LISTED}), comma-separated. */
 function addresses(body: Uint8Array): string {

@@ -10,7 +10,7 @@
 
 import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv6, isLinkLocalAt } from "./address.ts";
-import { readU16, readU32 } from "./bytes.ts";
+import { formatHex, readU16, readU32 } from "./bytes.ts";
 
 /** The UDP ports of DHCPv6: servers (and relays) listen on 547, clients on 546 (and take answers from any port: THC's fake_dhcps6 sends from another). */
 export const DHCPV6_SERVER_PORT = 547;
@@ -68,7 +68,12 @@ export function decodeDhcpv6(
     const bodyEnd = body + readU16(bytes, option + 2);
     if (bodyEnd > stop) break; // cut short
     if (code === OPTION_SERVER_ID) {
-      record.dhcpServerId = hexBytes(bytes, body, bodyEnd);
+      record.dhcpServerId = formatHex(
+        bytes,
+        body,
+        Math.min(bodyEnd, body + MAX_DUID_BYTES),
+        ":",
+      );
     } else if (code === OPTION_IA_NA || code === OPTION_IA_TA) {
       const first = body +
         (code === OPTION_IA_NA ? IA_NA_OPTIONS : IA_TA_OPTIONS);
@@ -126,15 +131,4 @@ function readLeases(
     }
     at = bodyEnd;
   }
-}
-
-/** Bytes `from`–`to` (at most {@linkcode MAX_DUID_BYTES}) as "00:01:…". */
-function hexBytes(bytes: Uint8Array, from: number, to: number): string {
-  const last = Math.min(to, from + MAX_DUID_BYTES);
-  let text = "";
-  for (let i = from; i < last; i++) {
-    // Non-null: within the checked option.
-    text += (i === from ? "" : ":") + bytes[i]!.toString(16).padStart(2, "0");
-  }
-  return text;
 }

@@ -227,11 +227,12 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
       async () => {
         const seen = await capture(pair, async () => {
           // yersinia sends until a key is pressed: stdin stays open 0.2 s
-          // (about 70 000 discovers here).
+          // (about 70 000 discovers here). It writes yersinia.log into its
+          // working directory: the test's own.
           await run(pair.attackerNs, [
             "sh",
             "-c",
-            `sleep 0.2 | yersinia dhcp -attack 1 -interface ${pair.attackerIface}`,
+            `cd '${dir}' && sleep 0.2 | yersinia dhcp -attack 1 -interface ${pair.attackerIface}`,
           ]);
         });
         // No server answers: no victim; no MAC sent most: no attacker.

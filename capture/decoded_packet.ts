@@ -53,6 +53,10 @@ export class DecodedPacket implements PacketRecord {
   #dstMacLow = 0;
   vlanId = -1;
   etherType = -1;
+  tunnel = "";
+  tunnelSrcAddress = "";
+  tunnelDstAddress = "";
+  tunnelId = -1;
   network: NetworkKind = "other";
   /** Text, or null to format `srcAddressKey` (an IPv4 address) or the words below (IPv6) on first read. */
   #srcAddress: string | null = "";

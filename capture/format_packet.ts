@@ -133,7 +133,14 @@ function endpoint(address: string, port: number, ipv6: boolean): string {
   return ipv6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** Formats one packet as a single tcpdump-like line (UTC time of day first). */
+/** The tunnels a packet came through, with the outermost one's id and endpoints ("vxlan id 42 10.9.0.1 > 10.9.0.2"); "" for a packet that came through none. */
+export function tunnelText(packet: PacketRecord): string {
+  if (packet.tunnel === "") return "";
+  const id = packet.tunnelId >= 0 ? ` id ${packet.tunnelId}` : "";
+  return `${packet.tunnel}${id} ${packet.tunnelSrcAddress} > ${packet.tunnelDstAddress}`;
+}
+
+/** Formats one packet as a single tcpdump-like line (UTC time of day first; a tunneled packet's tunnels in brackets before the inner packet). */
 export function formatPacketLine(packet: PacketRecord): string {
   const time = formatTimeOfDay(packet.timestampUs);
   const v6 = packet.network === "ipv6";
@@ -194,5 +201,6 @@ export function formatPacketLine(packet: PacketRecord): string {
   }
   if (packet.truncated) body += " [truncated]";
   if (packet.anomaly !== "") body += ` [anomaly ${packet.anomaly}]`;
-  return `${time}${vlan} ${body}`;
+  const tunnel = packet.tunnel === "" ? "" : ` [${tunnelText(packet)}]`;
+  return `${time}${vlan}${tunnel} ${body}`;
 }

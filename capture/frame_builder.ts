@@ -605,7 +605,8 @@ export function arpFrame(
   );
 }
 
-function ipFrame(
+/** Wraps `payload` (of IP protocol `protocol`) in an IPv4 or IPv6 header (by the ends' addresses) and an Ethernet header. */
+export function ipFrame(
   ends: FlowEnds,
   protocol: number,
   payload: Uint8Array,

@@ -78,6 +78,21 @@ export interface PacketRecord {
   /** EtherType of the network layer (0x0800, 0x86dd, 0x0806, …), or -1 when unknown. */
   etherType: number;
 
+  /**
+   * The tunnels the packet came through, outermost first, space-separated:
+   * "vxlan", "geneve", "gre", "erspan" (GRE carrying ERSPAN) or "ipip" (IP
+   * in IP: IPv4 or IPv6 in IPv4 or IPv6); or "" when it came through none.
+   * Every field below describes the innermost packet; the frame's own
+   * (outer) addresses are `tunnelSrcAddress` and `tunnelDstAddress`.
+   */
+  tunnel: string;
+  /** The outermost tunnel's source endpoint (the outer IP source), or "". */
+  tunnelSrcAddress: string;
+  /** The outermost tunnel's destination endpoint (the outer IP destination), or "". */
+  tunnelDstAddress: string;
+  /** The first tunnel identifier from the outside in: a VXLAN or Geneve VNI, a GRE key, an ERSPAN session id; or -1. */
+  tunnelId: number;
+
   /** Network-layer protocol. */
   network: NetworkKind;
   /** Source IP (dotted quad or RFC 5952 IPv6), ARP sender IP, or "". */

@@ -125,7 +125,11 @@ export function toPacketRow(
     ),
     length: packet.wireLength,
     flags: packet.transport === "tcp" ? formatTcpFlags(packet.tcpFlags) : "",
-    info: packetInfo(packet),
+    info: packet.tunnel === ""
+      ? packetInfo(packet)
+      : `[${packet.tunnel}${
+        packet.tunnelId >= 0 ? ` ${packet.tunnelId}` : ""
+      }] ${packetInfo(packet)}`,
   };
   if (latencyUs >= 0) row.latencyMs = Math.round(latencyUs) / 1000;
   return row;

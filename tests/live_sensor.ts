@@ -41,6 +41,8 @@ export interface Seen {
   kernelDrops: number;
   icmpv4: number;
   icmpv6: number;
+  /** Packets that came through a tunnel (the EVE stats' decoder.tunneled). */
+  tunneled: number;
 }
 
 /** Runs `command` in namespace `ns` to its end (bounded in time), then hands its exit status and stderr to `check` (by default: it must succeed). */
@@ -134,6 +136,7 @@ function parseEve(text: string, stderr: string): Seen {
     kernelDrops: stats.capture!.kernel_drops!,
     icmpv4: stats.decoder!.icmpv4!,
     icmpv6: stats.decoder!.icmpv6!,
+    tunneled: stats.decoder!.tunneled!,
   };
 }
 

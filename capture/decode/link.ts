@@ -1,6 +1,7 @@
 /**
  * Link layers: Ethernet II (with any depth of 802.1Q / 802.1ad tags and
- * 802.3 LLC/SNAP), Linux cooked v1 and v2, raw IP and BSD null/loopback.
+ * 802.3 LLC/SNAP; MPLS label stacks and PPPoE sessions over IP), Linux
+ * cooked v1 and v2, raw IP and BSD null/loopback.
  * Each finds where the network layer starts and which EtherType it has.
  *
  * @module
@@ -25,6 +26,9 @@ export const ETHER_TYPE = {
   QINQ_OLD_1: 0x9100,
   QINQ_OLD_2: 0x9200,
   QINQ_OLD_3: 0x9300,
+  MPLS: 0x8847,
+  MPLS_MULTICAST: 0x8848,
+  PPPOE_SESSION: 0x8864,
 } as const;
 
 /** Link-layer header lengths, in bytes. */
@@ -34,6 +38,13 @@ const SLL2_HEADER_LENGTH = 20;
 const NULL_HEADER_LENGTH = 4;
 const VLAN_TAG_LENGTH = 4;
 const SNAP_HEADER_LENGTH = 8;
+const MPLS_LABEL_LENGTH = 4;
+const PPPOE_HEADER_LENGTH = 6;
+const PPP_PROTOCOL_LENGTH = 2;
+
+/** PPP protocol numbers of IPv4 and IPv6 (RFC 1332, RFC 5072). */
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
 
 /** Largest 802.3 length field; bigger values are EtherTypes (IEEE 802.3 clause 3.2.6). */
 const MAX_8023_LENGTH = 1500;
@@ -142,6 +153,12 @@ function decodeEtherType(
     type = readU16(bytes, at + 2);
     at += VLAN_TAG_LENGTH;
   }
+  if (type === ETHER_TYPE.MPLS || type === ETHER_TYPE.MPLS_MULTICAST) {
+    return decodeMpls(record, bytes, at, end, anomalies);
+  }
+  if (type === ETHER_TYPE.PPPOE_SESSION) {
+    return decodePppoe(record, bytes, at, end, anomalies);
+  }
   if (type <= MAX_8023_LENGTH) {
     // 802.3 length field: only LLC/SNAP with a zero OUI carries an EtherType (RFC 1042).
     if (
@@ -155,6 +172,75 @@ function decodeEtherType(
     return -1;
   }
   record.etherType = type;
+  return at;
+}
+
+/**
+ * An MPLS label stack (RFC 3032): 4-byte entries until the one with the
+ * bottom-of-stack bit; the packet under it is IPv4 or IPv6 by its version
+ * nibble (as tcpdump and Wireshark guess it). A pseudowire (an Ethernet
+ * frame under a control word) is not followed. Sets record.etherType to the
+ * inner IP's and returns its offset, or -1.
+ */
+function decodeMpls(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  let at = offset;
+  // Each entry is 4 bytes, so the loop ends by the frame's end at the latest.
+  for (;;) {
+    if (end - at < MPLS_LABEL_LENGTH) {
+      reportTruncated(record, anomalies, "mpls_truncated");
+      return -1;
+    }
+    const bottom = (bytes[at + 2]! & 0x01) !== 0;
+    at += MPLS_LABEL_LENGTH;
+    if (bottom) break;
+  }
+  if (end - at < 1) {
+    reportTruncated(record, anomalies, "mpls_truncated");
+    return -1;
+  }
+  const version = bytes[at]! >> 4;
+  if (version === 4) record.etherType = ETHER_TYPE.IPV4;
+  else if (version === 6) record.etherType = ETHER_TYPE.IPV6;
+  else {
+    record.etherType = ETHER_TYPE.MPLS;
+    return -1;
+  }
+  return at;
+}
+
+/**
+ * A PPPoE session frame (RFC 2516 section 4): version and type 0x11, code
+ * 0, session id, length, then the PPP protocol of IPv4 or IPv6. Sets
+ * record.etherType to the inner IP's and returns its offset, or -1 (PPP's
+ * own control protocols: no network layer).
+ */
+function decodePppoe(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  if (end - offset < PPPOE_HEADER_LENGTH + PPP_PROTOCOL_LENGTH) {
+    reportTruncated(record, anomalies, "pppoe_truncated");
+    return -1;
+  }
+  record.etherType = ETHER_TYPE.PPPOE_SESSION;
+  if (bytes[offset] !== 0x11 || bytes[offset + 1] !== 0) {
+    reportAnomaly(record, anomalies, "pppoe_bad_header");
+    return -1;
+  }
+  const protocol = readU16(bytes, offset + PPPOE_HEADER_LENGTH);
+  const at = offset + PPPOE_HEADER_LENGTH + PPP_PROTOCOL_LENGTH;
+  if (protocol === PPP_IPV4) record.etherType = ETHER_TYPE.IPV4;
+  else if (protocol === PPP_IPV6) record.etherType = ETHER_TYPE.IPV6;
+  else return -1;
   return at;
 }
 

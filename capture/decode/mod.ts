@@ -54,6 +54,14 @@ import {
   DHCPV4_SERVER_PORT,
 } from "./dhcpv4.ts";
 import { decodeUdp, udpDatagramPayloadLength } from "./udp.ts";
+import {
+  INNER_ETHERNET,
+  isTunnelPort,
+  TUNNEL_PROTOCOL,
+  type TunnelPayload,
+  tunnelPayload,
+} from "./tunnel.ts";
+import { LINK_TYPE } from "../pcap_record.ts";
 
 export { formatIpv4, formatIpv6, formatMac } from "./address.ts";
 export { appHint } from "./app_hint.ts";
@@ -119,30 +127,148 @@ function fill(
     anomalies,
   );
   if (network < 0) return;
-  let transport: number;
-  switch (record.etherType) {
-    case ETHER_TYPE.IPV4:
-      transport = decodeIpv4(record, bytes, network, end, wireEnd, anomalies);
-      break;
-    case ETHER_TYPE.IPV6:
-      transport = decodeIpv6(record, bytes, network, end, wireEnd, anomalies);
-      break;
-    case ETHER_TYPE.ARP:
-    case ETHER_TYPE.RARP:
-      decodeArp(record, bytes, network, end, anomalies);
-      return;
-    default:
-      return;
-  }
-  // No transport header here: a later fragment, or a bad or cut IP header.
+  const transport = decodeNetworkLayer(
+    record,
+    bytes,
+    network,
+    end,
+    wireEnd,
+    anomalies,
+  );
+  // No transport header here: ARP, a later fragment, or a bad or cut IP header.
   if (transport < 0) return;
   const ipEnd = network + record.ipLength;
+  const segmentEnd = Math.min(end, ipEnd);
   decodeTransport(
     record,
     bytes,
     transport,
-    Math.min(end, ipEnd),
+    segmentEnd,
     ipEnd - transport,
+    anomalies,
+    0,
+  );
+}
+
+/**
+ * Decodes the network layer at `network` by `record.etherType`: IPv4 or
+ * IPv6 (returns the transport header's offset, or -1), or ARP (-1).
+ */
+function decodeNetworkLayer(
+  record: DecodedPacket,
+  bytes: Uint8Array,
+  network: number,
+  end: number,
+  wireEnd: number,
+  anomalies: AnomalyCounter,
+): number {
+  switch (record.etherType) {
+    case ETHER_TYPE.IPV4:
+      return decodeIpv4(record, bytes, network, end, wireEnd, anomalies);
+    case ETHER_TYPE.IPV6:
+      return decodeIpv6(record, bytes, network, end, wireEnd, anomalies);
+    case ETHER_TYPE.ARP:
+    case ETHER_TYPE.RARP:
+      decodeArp(record, bytes, network, end, anomalies);
+      return -1;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * Decodes the packet inside the tunnel whose header is the transport
+ * segment at `transport` (captured bytes end at `end`, the carrier's IP
+ * packet at `ipEnd`) in place of its carrier, `depth` tunnels deep (the
+ * carrier's own), and any tunnel inside that. Returns false, decoding
+ * nothing, when the segment is no tunnel.
+ */
+function decapsulate(
+  record: DecodedPacket,
+  bytes: Uint8Array,
+  transport: number,
+  end: number,
+  ipEnd: number,
+  anomalies: AnomalyCounter,
+  depth: number,
+): boolean {
+  if (depth >= MAX_TUNNEL_DEPTH || record.fragment) return false;
+  const inner = tunnelPayload(record, bytes, transport, end);
+  if (inner.offset < 0) return false;
+  const network = enterTunnel(record, bytes, inner, end, anomalies);
+  if (network < 0) return true;
+  const innerTransport = decodeNetworkLayer(
+    record,
+    bytes,
+    network,
+    end,
+    ipEnd,
+    anomalies,
+  );
+  if (innerTransport < 0) return true;
+  const innerIpEnd = network + record.ipLength;
+  decodeTransport(
+    record,
+    bytes,
+    innerTransport,
+    Math.min(end, innerIpEnd),
+    innerIpEnd - innerTransport,
+    anomalies,
+    depth + 1,
+  );
+  return true;
+}
+
+/** Tunnels decapsulated inside one another at most; a packet nested deeper is decoded as the last one's carrier. */
+const MAX_TUNNEL_DEPTH = 4;
+
+/**
+ * Notes the tunnel `inner` describes on `record` (the outermost one's
+ * endpoints are the packet's addresses now), forgets the outer network
+ * layer, and reads the inner packet's link header when it is an Ethernet
+ * frame. Returns the inner network layer's offset (record.etherType set),
+ * or -1.
+ */
+function enterTunnel(
+  record: DecodedPacket,
+  bytes: Uint8Array,
+  inner: TunnelPayload,
+  end: number,
+  anomalies: AnomalyCounter,
+): number {
+  if (record.tunnel === "") {
+    record.tunnel = inner.kind;
+    record.tunnelSrcAddress = record.srcAddress;
+    record.tunnelDstAddress = record.dstAddress;
+  } else {
+    record.tunnel += " " + inner.kind;
+  }
+  if (record.tunnelId < 0) record.tunnelId = inner.id;
+  record.network = "other";
+  record.srcAddress = "";
+  record.dstAddress = "";
+  record.srcAddressKey = -1;
+  record.dstAddressKey = -1;
+  record.ipProtocol = -1;
+  record.ttl = -1;
+  record.ipLength = 0;
+  record.transport = "none";
+  record.srcPort = -1;
+  record.dstPort = -1;
+  record.payloadLength = 0;
+  if (inner.inner !== INNER_ETHERNET) {
+    record.etherType = inner.inner;
+    return inner.offset;
+  }
+  // The inner frame's own VLAN, if any: the outer one tagged the carrier.
+  record.vlanId = -1;
+  record.etherType = -1;
+  return decodeLink(
+    record,
+    bytes,
+    inner.offset,
+    end,
+    LINK_TYPE.ETHERNET,
     anomalies,
   );
 }
@@ -155,6 +281,7 @@ function decodeTransport(
   end: number,
   length: number,
   anomalies: AnomalyCounter,
+  depth: number,
 ): void {
   switch (record.ipProtocol) {
     case IP_PROTOCOL.TCP: {
@@ -177,6 +304,20 @@ function decodeTransport(
     case IP_PROTOCOL.UDP: {
       const payload = decodeUdp(record, bytes, offset, end, length, anomalies);
       if (payload < 0) return;
+      if (
+        isTunnelPort(record.dstPort) &&
+        decapsulate(
+          record,
+          bytes,
+          offset,
+          end,
+          offset + length,
+          anomalies,
+          depth,
+        )
+      ) {
+        return;
+      }
       const payloadEnd = Math.min(end, payload + record.payloadLength);
       // A first fragment carries its share of a longer datagram: DNS goes
       // on in the next, and a reply is told by the datagram's length (IKE's
@@ -241,6 +382,24 @@ function decodeTransport(
     case IP_PROTOCOL.ICMPV6:
       decodeIcmpv6(record, bytes, offset, end, length, anomalies);
       return;
+    case TUNNEL_PROTOCOL.GRE:
+    case TUNNEL_PROTOCOL.IPV4_IN_IP:
+    case TUNNEL_PROTOCOL.IPV6_IN_IP:
+      if (
+        decapsulate(
+          record,
+          bytes,
+          offset,
+          end,
+          offset + length,
+          anomalies,
+          depth,
+        )
+      ) {
+        return;
+      }
+      record.transport = "other";
+      return;
     default:
       record.transport = "other";
   }
@@ -257,6 +416,12 @@ function resetRecord(record: DecodedPacket): void {
   record.dstMac = "";
   record.vlanId = -1;
   record.etherType = -1;
+  if (record.tunnel !== "") {
+    record.tunnel = "";
+    record.tunnelSrcAddress = "";
+    record.tunnelDstAddress = "";
+    record.tunnelId = -1;
+  }
   record.network = "other";
   record.srcAddress = "";
   record.dstAddress = "";

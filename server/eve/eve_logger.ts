@@ -144,6 +144,8 @@ export class EveLogger {
     icmpv6: 0,
     dns: 0,
     fragments: 0,
+    /** Packets decapsulated from a tunnel (VXLAN, Geneve, GRE, ERSPAN, IP in IP): counted above as their inner packets. */
+    tunneled: 0,
     truncated: 0,
     anomalies: 0,
   };
@@ -308,6 +310,7 @@ export class EveLogger {
     }
     if (packet.dnsId >= 0) d.dns++;
     if (packet.fragment) d.fragments++;
+    if (packet.tunnel !== "") d.tunneled++;
     if (packet.truncated) d.truncated++;
     if (packet.anomaly !== "") d.anomalies++;
   }

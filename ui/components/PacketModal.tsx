@@ -20,6 +20,10 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "anomaly",
     ],
   },
+  {
+    title: "Tunnel",
+    fields: ["tunnel", "tunnelSrcAddress", "tunnelDstAddress", "tunnelId"],
+  },
   { title: "Link", fields: ["srcMac", "dstMac", "vlanId", "etherType"] },
   {
     title: "Network",

@@ -1,0 +1,268 @@
+/**
+ * Tunnels: what a mirrored or encapsulated packet carries inside. A sensor
+ * fed by AWS or Azure traffic mirroring (VXLAN), a cloud load balancer's
+ * appliance port (Geneve), a switch's remote SPAN (ERSPAN over GRE) or a
+ * site-to-site tunnel (GRE, IP in IP) sees the network's packets only inside
+ * another; the detectors must see the inner ones, as Zeek and Suricata
+ * decapsulate them.
+ *
+ * {@linkcode tunnelPayload} reads one tunnel header at a transport offset
+ * and says where the inner packet starts and what it is (an Ethernet frame
+ * or an IP packet); the decoder then decodes that packet in place of the
+ * outer one and keeps the outer endpoints in `tunnelSrcAddress` and
+ * `tunnelDstAddress`. A header that does not hold together (a VXLAN port
+ * with other bytes, a GRE version or flag NetMirror does not read, a cut
+ * header) leaves the packet as it is: plain UDP, or IP protocol 47.
+ *
+ * Read: VXLAN (RFC 7348) on UDP ports 4789 and 8472 (Linux's and
+ * flannel's); Geneve (RFC 8926) on UDP 6081; GRE (RFC 2784, key and
+ * sequence of RFC 2890) carrying IPv4, IPv6, Ethernet (transparent
+ * bridging) or ERSPAN types I, II and III (draft-foschiano-erspan); IPv4 and
+ * IPv6 in IPv4 or IPv6 (IP protocols 4 and 41). Not read: PPTP's enhanced
+ * GRE (its PPP is compressed or encrypted), VXLAN-GPE, NVGRE's flow id
+ * (read as a key), Teredo, and a tunnel inside a fragmented outer packet
+ * (fragments are not reassembled).
+ *
+ * @module
+ */
+
+import type { DecodedPacket } from "../decoded_packet.ts";
+import { readU16, readU32 } from "./bytes.ts";
+
+/** Transport offsets and lengths of the headers read here. */
+const UDP_HEADER_LENGTH = 8;
+const VXLAN_HEADER_LENGTH = 8;
+const GENEVE_HEADER_LENGTH = 8;
+const GRE_HEADER_LENGTH = 4;
+const ERSPAN_II_HEADER_LENGTH = 8;
+const ERSPAN_III_HEADER_LENGTH = 12;
+const ERSPAN_III_PLATFORM_LENGTH = 8;
+const ETHERNET_HEADER_LENGTH = 14;
+
+/** UDP ports of VXLAN: IANA's, and Linux's default (flannel's). */
+export const VXLAN_PORT = 4789;
+/** Linux's default VXLAN port, which flannel and older stacks use. */
+export const VXLAN_LINUX_PORT = 8472;
+/** Geneve's UDP port (RFC 8926). */
+export const GENEVE_PORT = 6081;
+
+/** IP protocol numbers of tunnels (IANA). */
+export const TUNNEL_PROTOCOL = {
+  IPV4_IN_IP: 4,
+  IPV6_IN_IP: 41,
+  GRE: 47,
+} as const;
+
+/** GRE protocol types NetMirror follows (IANA EtherTypes). */
+const GRE_PROTOCOL = {
+  IPV4: 0x0800,
+  IPV6: 0x86dd,
+  TRANSPARENT_ETHERNET: 0x6558,
+  ERSPAN_I_II: 0x88be,
+  ERSPAN_III: 0x22eb,
+} as const;
+
+/** GRE flag bits of the first byte (RFC 2784, RFC 2890). */
+const GRE_CHECKSUM = 0x80;
+const GRE_ROUTING = 0x40;
+const GRE_KEY = 0x20;
+const GRE_SEQUENCE = 0x10;
+
+/** What the inner packet is: an Ethernet frame, or an IP packet of this EtherType. */
+export const INNER_ETHERNET = -2;
+
+/** Where a tunnel's inner packet starts, and what it is; `offset` -1 when the bytes are no tunnel NetMirror reads. */
+export interface TunnelPayload {
+  /** Offset of the inner packet, or -1. */
+  offset: number;
+  /** {@linkcode INNER_ETHERNET}, or the inner IP packet's EtherType (0x0800, 0x86dd). */
+  inner: number;
+  /** The tunnel's name, as `PacketRecord.tunnel` lists it. */
+  kind: string;
+  /** VNI, GRE key or ERSPAN session id, or -1. */
+  id: number;
+}
+
+/** Reused by {@linkcode tunnelPayload}: the decoder reads it at once. */
+const found: TunnelPayload = { offset: -1, inner: 0, kind: "", id: -1 };
+
+/** The answer for bytes that are no tunnel. */
+function none(): TunnelPayload {
+  found.offset = -1;
+  return found;
+}
+
+function payload(
+  offset: number,
+  inner: number,
+  kind: string,
+  id: number,
+): TunnelPayload {
+  found.offset = offset;
+  found.inner = inner;
+  found.kind = kind;
+  found.id = id;
+  return found;
+}
+
+/** True for the UDP destination ports of the tunnels read here (VXLAN's two, Geneve's). */
+export function isTunnelPort(port: number): boolean {
+  return port === VXLAN_PORT || port === GENEVE_PORT ||
+    port === VXLAN_LINUX_PORT;
+}
+
+/**
+ * Reads the tunnel header of the transport segment at `offset` (captured
+ * bytes end at `end`) of a packet of IP protocol `record.ipProtocol` (a
+ * UDP datagram to one of the {@linkcode isTunnelPort} ports, GRE or IP in
+ * IP). Returns where the inner packet starts
+ * (`offset` -1: no tunnel; the caller decodes the packet as it is). The
+ * result is reused by the next call.
+ */
+export function tunnelPayload(
+  record: DecodedPacket,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): TunnelPayload {
+  switch (record.ipProtocol) {
+    case 17:
+      return udpTunnel(bytes, offset, end);
+    case TUNNEL_PROTOCOL.GRE:
+      return greTunnel(bytes, offset, end);
+    case TUNNEL_PROTOCOL.IPV4_IN_IP:
+      return ipInIp(bytes, offset, end, 4);
+    case TUNNEL_PROTOCOL.IPV6_IN_IP:
+      return ipInIp(bytes, offset, end, 6);
+    default:
+      return none();
+  }
+}
+
+/** IP in IP: the inner header's version must be the protocol's. */
+function ipInIp(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  version: number,
+): TunnelPayload {
+  if (end - offset < 1 || bytes[offset]! >> 4 !== version) return none();
+  return payload(offset, version === 4 ? 0x0800 : 0x86dd, "ipip", -1);
+}
+
+/** VXLAN or Geneve, by the UDP destination port. */
+function udpTunnel(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): TunnelPayload {
+  const port = readU16(bytes, offset + 2);
+  const at = offset + UDP_HEADER_LENGTH;
+  if (port === GENEVE_PORT) return geneve(bytes, at, end);
+  return vxlan(bytes, at, end);
+}
+
+/**
+ * VXLAN (RFC 7348 section 5): flags with the I bit (0x08; group policy's
+ * G bit 0x80 allowed, with its group id in bytes 2–3), a 24-bit VNI, and
+ * reserved bytes that must be zero; an Ethernet frame follows.
+ */
+function vxlan(bytes: Uint8Array, at: number, end: number): TunnelPayload {
+  if (end - at < VXLAN_HEADER_LENGTH + ETHERNET_HEADER_LENGTH) return none();
+  const flags = bytes[at]!;
+  if ((flags & 0x7f) !== 0x08 || bytes[at + 7] !== 0) return none();
+  if (
+    (flags & 0x80) === 0 &&
+    (bytes[at + 1]! | bytes[at + 2]! | bytes[at + 3]!) !== 0
+  ) {
+    return none();
+  }
+  const vni = readU32(bytes, at + 4) >>> 8;
+  return payload(at + VXLAN_HEADER_LENGTH, INNER_ETHERNET, "vxlan", vni);
+}
+
+/**
+ * Geneve (RFC 8926 section 3.4): version 0, options length in 4-byte words,
+ * protocol type (Ethernet, IPv4 or IPv6), 24-bit VNI.
+ */
+function geneve(bytes: Uint8Array, at: number, end: number): TunnelPayload {
+  if (end - at < GENEVE_HEADER_LENGTH) return none();
+  const first = bytes[at]!;
+  if (first >> 6 !== 0) return none();
+  const length = GENEVE_HEADER_LENGTH + (first & 0x3f) * 4;
+  if (end - at < length) return none();
+  const inner = innerOfEtherType(readU16(bytes, at + 2));
+  if (inner === 0) return none();
+  const vni = readU32(bytes, at + 4) >>> 8;
+  return payload(at + length, inner, "geneve", vni);
+}
+
+/** What a GRE or Geneve protocol type carries: INNER_ETHERNET, an IP EtherType, or 0 (not followed). */
+function innerOfEtherType(type: number): number {
+  if (type === GRE_PROTOCOL.TRANSPARENT_ETHERNET) return INNER_ETHERNET;
+  if (type === GRE_PROTOCOL.IPV4 || type === GRE_PROTOCOL.IPV6) return type;
+  return 0;
+}
+
+/**
+ * GRE version 0 (RFC 2784, RFC 2890): flags, protocol type, then an
+ * optional checksum (with its reserved word), key and sequence number.
+ * Source routing (RFC 1701's R bit) and version 1 (PPTP) are not followed.
+ */
+function greTunnel(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): TunnelPayload {
+  if (end - offset < GRE_HEADER_LENGTH) return none();
+  const flags = bytes[offset]!;
+  if ((flags & GRE_ROUTING) !== 0 || (bytes[offset + 1]! & 0x07) !== 0) {
+    return none();
+  }
+  const type = readU16(bytes, offset + 2);
+  let at = offset + GRE_HEADER_LENGTH;
+  if ((flags & GRE_CHECKSUM) !== 0) at += 4;
+  let key = -1;
+  if ((flags & GRE_KEY) !== 0) {
+    if (end - at < 4) return none();
+    key = readU32(bytes, at);
+    at += 4;
+  }
+  const sequenced = (flags & GRE_SEQUENCE) !== 0;
+  if (sequenced) at += 4;
+  if (at > end) return none();
+  if (type === GRE_PROTOCOL.ERSPAN_I_II) {
+    // Type I has no ERSPAN header, and no sequence number in its GRE header.
+    if (!sequenced) return payload(at, INNER_ETHERNET, "erspan", key);
+    return erspan(bytes, at, end, 1, ERSPAN_II_HEADER_LENGTH);
+  }
+  if (type === GRE_PROTOCOL.ERSPAN_III) {
+    return erspan(bytes, at, end, 2, ERSPAN_III_HEADER_LENGTH);
+  }
+  const inner = innerOfEtherType(type);
+  if (inner === 0) return none();
+  return payload(at, inner, "gre", key);
+}
+
+/**
+ * ERSPAN type II (version 1) or III (version 2): version and VLAN, then the
+ * 10-bit session id; type III may add an 8-byte platform subheader (its O
+ * flag, the last bit of the header). An Ethernet frame follows.
+ */
+function erspan(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  version: number,
+  headerLength: number,
+): TunnelPayload {
+  if (end - at < headerLength) return none();
+  if (bytes[at]! >> 4 !== version) return none();
+  const session = readU16(bytes, at + 2) & 0x03ff;
+  let length = headerLength;
+  if (version === 2 && (bytes[at + 11]! & 0x01) !== 0) {
+    length += ERSPAN_III_PLATFORM_LENGTH;
+    if (end - at < length) return none();
+  }
+  return payload(at + length, INNER_ETHERNET, "erspan", session);
+}

@@ -1,0 +1,475 @@
+import assert from "node:assert/strict";
+import {
+  arpFrame,
+  ETHER_TYPE,
+  ethernetFrame,
+  ipv4Packet,
+  ipv6Packet,
+  tcpFrame,
+  tcpSegment,
+  udpDatagram,
+} from "../frame_builder.ts";
+import {
+  erspanIIIPayload,
+  erspanIIPayload,
+  genevePayload,
+  grePayload,
+  mplsPayload,
+  pppoePayload,
+  shimFrame,
+  udpTunnelFrame,
+  vxlanPayload,
+} from "../tunnel_frames.ts";
+import { TCP_FLAGS } from "../packet_record.ts";
+import { ipFrame } from "../frame_builder.ts";
+import { assertPrefixesTruncated, decodeFrame } from "./test_helpers.ts";
+
+/** The carrier's ends: two tunnel endpoints (VTEPs, a switch and a collector). */
+const OUTER = {
+  srcMac: "02:00:00:00:0a:01",
+  dstMac: "02:00:00:00:0a:02",
+  src: "192.0.2.1",
+  dst: "192.0.2.2",
+};
+const OUTER6 = { ...OUTER, src: "2001:db8:a::1", dst: "2001:db8:a::2" };
+/** The mirrored packet's ends. */
+const INNER = {
+  srcMac: "02:00:00:00:0b:01",
+  dstMac: "02:00:00:00:0b:02",
+  src: "10.1.0.1",
+  dst: "10.1.0.2",
+};
+const INNER6 = { ...INNER, src: "fd00:1::1", dst: "fd00:1::2" };
+const SYN = { srcPort: 40000, dstPort: 22, flags: TCP_FLAGS.SYN, seq: 1000 };
+
+/** The inner SYN as a whole Ethernet frame. */
+const INNER_FRAME = tcpFrame(INNER, SYN);
+/** The inner SYN as an IPv4 packet, and as an IPv6 one. */
+const INNER_IPV4 = ipv4Packet(
+  { src: INNER.src, dst: INNER.dst, protocol: 6, ttl: 33 },
+  tcpSegment({ ...SYN, src: INNER.src, dst: INNER.dst }),
+);
+const INNER_IPV6 = ipv6Packet(
+  { src: INNER6.src, dst: INNER6.dst, nextHeader: 6, hopLimit: 33 },
+  tcpSegment({ ...SYN, src: INNER6.src, dst: INNER6.dst }),
+);
+
+/** Asserts `frame` decodes to the inner SYN of `inner`'s ends, through `tunnel` (id `id`) between the `outer` ends. */
+function assertInnerSyn(
+  frame: Uint8Array,
+  tunnel: string,
+  id: number,
+  inner: { src: string; dst: string } = INNER,
+  outer: { src: string; dst: string } = OUTER,
+) {
+  const { packet, anomalies } = decodeFrame(frame);
+  assert.equal(anomalies.total(), 0, JSON.stringify(anomalies.toJSON()));
+  assert.equal(packet.tunnel, tunnel);
+  assert.equal(packet.tunnelSrcAddress, outer.src);
+  assert.equal(packet.tunnelDstAddress, outer.dst);
+  assert.equal(packet.tunnelId, id);
+  assert.equal(packet.srcAddress, inner.src);
+  assert.equal(packet.dstAddress, inner.dst);
+  assert.equal(packet.network, inner.src.includes(":") ? "ipv6" : "ipv4");
+  assert.equal(packet.ipProtocol, 6);
+  assert.equal(packet.transport, "tcp");
+  assert.equal(packet.srcPort, 40000);
+  assert.equal(packet.dstPort, 22);
+  assert.equal(packet.tcpFlags, TCP_FLAGS.SYN);
+  assert.equal(packet.tcpSeq, 1000);
+  assert.equal(packet.truncated, false);
+  return packet;
+}
+
+Deno.test("decodePacket() reads the Ethernet frame inside VXLAN, on IANA's port and Linux's", () => {
+  for (const dstPort of [4789, 8472]) {
+    const frame = udpTunnelFrame(
+      OUTER,
+      { srcPort: 51000, dstPort },
+      vxlanPayload(42, INNER_FRAME),
+    );
+    const packet = assertInnerSyn(frame, "vxlan", 42);
+    assert.equal(packet.srcMac, INNER.srcMac);
+    assert.equal(packet.dstMac, INNER.dstMac);
+    assert.equal(packet.etherType, 0x0800);
+    assert.equal(packet.ttl, 64);
+    assert.equal(packet.wireLength, frame.length);
+  }
+});
+
+Deno.test("decodePacket() takes the inner frame's VLAN, not the carrier's", () => {
+  const tagged = ethernetFrame(
+    { ...INNER, etherType: ETHER_TYPE.IPV4, vlanIds: [7] },
+    INNER_IPV4,
+  );
+  const carrier = ethernetFrame(
+    { ...OUTER, etherType: ETHER_TYPE.IPV4, vlanIds: [100] },
+    ipv4Packet(
+      { src: OUTER.src, dst: OUTER.dst, protocol: 17 },
+      udpDatagram(
+        { src: OUTER.src, dst: OUTER.dst, srcPort: 1, dstPort: 4789 },
+        vxlanPayload(5, tagged),
+      ),
+    ),
+  );
+  assert.equal(assertInnerSyn(carrier, "vxlan", 5).vlanId, 7);
+  const untagged = ethernetFrame(
+    { ...OUTER, etherType: ETHER_TYPE.IPV4, vlanIds: [100] },
+    ipv4Packet(
+      { src: OUTER.src, dst: OUTER.dst, protocol: 17 },
+      udpDatagram(
+        { src: OUTER.src, dst: OUTER.dst, srcPort: 1, dstPort: 4789 },
+        vxlanPayload(5, INNER_FRAME),
+      ),
+    ),
+  );
+  assert.equal(assertInnerSyn(untagged, "vxlan", 5).vlanId, -1);
+});
+
+Deno.test("decodePacket() reads an ARP packet inside VXLAN, with no IP field of the carrier left", () => {
+  const arp = arpFrame({
+    operation: 1,
+    senderMac: INNER.srcMac,
+    senderIp: INNER.src,
+    targetMac: "00:00:00:00:00:00",
+    targetIp: INNER.dst,
+  });
+  const { packet } = decodeFrame(
+    udpTunnelFrame(OUTER, { srcPort: 1, dstPort: 4789 }, vxlanPayload(9, arp)),
+  );
+  assert.equal(packet.tunnel, "vxlan");
+  assert.equal(packet.network, "arp");
+  assert.equal(packet.srcAddress, INNER.src);
+  assert.equal(packet.dstAddress, INNER.dst);
+  assert.equal(packet.arpOperation, 1);
+  assert.equal(packet.ipProtocol, -1);
+  assert.equal(packet.ttl, -1);
+  assert.equal(packet.ipLength, 0);
+  assert.equal(packet.srcPort, -1);
+  assert.equal(packet.transport, "none");
+});
+
+Deno.test("decodePacket() reads Geneve with options, around Ethernet or IP", () => {
+  const options = new Uint8Array(8).fill(0x11);
+  assertInnerSyn(
+    udpTunnelFrame(
+      OUTER,
+      { srcPort: 2, dstPort: 6081 },
+      genevePayload({ vni: 0xabcdef, options }, INNER_FRAME),
+    ),
+    "geneve",
+    0xabcdef,
+  );
+  assertInnerSyn(
+    udpTunnelFrame(
+      OUTER6,
+      { srcPort: 2, dstPort: 6081 },
+      genevePayload({ vni: 3, protocol: 0x86dd }, INNER_IPV6),
+    ),
+    "geneve",
+    3,
+    INNER6,
+    OUTER6,
+  );
+});
+
+Deno.test("decodePacket() reads GRE with checksum, key and sequence number, over IPv4 and IPv6", () => {
+  assertInnerSyn(
+    ipFrame(
+      OUTER,
+      47,
+      grePayload(
+        { protocol: 0x0800, checksum: true, key: 77, sequence: 9 },
+        INNER_IPV4,
+      ),
+    ),
+    "gre",
+    77,
+  );
+  assertInnerSyn(
+    ipFrame(OUTER6, 47, grePayload({ protocol: 0x86dd }, INNER_IPV6)),
+    "gre",
+    -1,
+    INNER6,
+    OUTER6,
+  );
+  // Transparent Ethernet bridging (gretap).
+  const packet = assertInnerSyn(
+    ipFrame(OUTER, 47, grePayload({ protocol: 0x6558, key: 1 }, INNER_FRAME)),
+    "gre",
+    1,
+  );
+  assert.equal(packet.srcMac, INNER.srcMac);
+});
+
+Deno.test("decodePacket() reads ERSPAN types I, II and III", () => {
+  assertInnerSyn(
+    ipFrame(OUTER, 47, grePayload({ protocol: 0x88be }, INNER_FRAME)),
+    "erspan",
+    -1,
+  );
+  assertInnerSyn(
+    ipFrame(
+      OUTER,
+      47,
+      grePayload(
+        { protocol: 0x88be, sequence: 1 },
+        erspanIIPayload(123, INNER_FRAME),
+      ),
+    ),
+    "erspan",
+    123,
+  );
+  for (const platform of [false, true]) {
+    assertInnerSyn(
+      ipFrame(
+        OUTER,
+        47,
+        grePayload(
+          { protocol: 0x22eb, sequence: 1 },
+          erspanIIIPayload(1023, INNER_FRAME, platform),
+        ),
+      ),
+      "erspan",
+      1023,
+    );
+  }
+});
+
+Deno.test("decodePacket() reads IPv4 and IPv6 inside IPv4 and IPv6 (IP in IP, 6in4, 4in6)", () => {
+  assertInnerSyn(ipFrame(OUTER, 4, INNER_IPV4), "ipip", -1);
+  assertInnerSyn(ipFrame(OUTER, 41, INNER_IPV6), "ipip", -1, INNER6);
+  assertInnerSyn(ipFrame(OUTER6, 4, INNER_IPV4), "ipip", -1, INNER, OUTER6);
+  const packet = assertInnerSyn(
+    ipFrame(OUTER6, 41, INNER_IPV6),
+    "ipip",
+    -1,
+    INNER6,
+    OUTER6,
+  );
+  assert.equal(packet.ttl, 33);
+  assert.equal(packet.ipLength, INNER_IPV6.length);
+});
+
+Deno.test("decodePacket() lists nested tunnels outermost first, with the outermost endpoints and id", () => {
+  const vxlan = udpDatagram(
+    { src: "198.51.100.1", dst: "198.51.100.2", srcPort: 3, dstPort: 4789 },
+    vxlanPayload(42, INNER_FRAME),
+  );
+  const innerCarrier = ipv4Packet(
+    { src: "198.51.100.1", dst: "198.51.100.2", protocol: 17 },
+    vxlan,
+  );
+  assertInnerSyn(
+    ipFrame(OUTER, 47, grePayload({ protocol: 0x0800, key: 5 }, innerCarrier)),
+    "gre vxlan",
+    5,
+  );
+  // Without a GRE key, the first id from the outside in is the VNI.
+  assertInnerSyn(
+    ipFrame(OUTER, 47, grePayload({ protocol: 0x0800 }, innerCarrier)),
+    "gre vxlan",
+    42,
+  );
+});
+
+Deno.test("decodePacket() follows four tunnels at most: a fifth is left as its carrier's payload", () => {
+  let packet: Uint8Array = INNER_IPV4;
+  for (let i = 0; i < 5; i++) {
+    packet = ipv4Packet(
+      { src: OUTER.src, dst: OUTER.dst, protocol: 4 },
+      packet,
+    );
+  }
+  const frame = ethernetFrame(
+    { ...OUTER, etherType: ETHER_TYPE.IPV4 },
+    packet,
+  );
+  const { packet: decoded, anomalies } = decodeFrame(frame);
+  assert.equal(anomalies.total(), 0);
+  assert.equal(decoded.tunnel, "ipip ipip ipip ipip");
+  assert.equal(decoded.ipProtocol, 4);
+  assert.equal(decoded.transport, "other");
+});
+
+Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are", () => {
+  const cases: [string, Uint8Array, number][] = [
+    [
+      "UDP 4789 without VXLAN's I flag",
+      udpTunnelFrame(OUTER, { srcPort: 1, dstPort: 4789 }, new Uint8Array(40)),
+      17,
+    ],
+    [
+      "UDP 4789 with reserved bits set",
+      udpTunnelFrame(
+        OUTER,
+        { srcPort: 1, dstPort: 4789 },
+        (() => {
+          const bytes = vxlanPayload(1, INNER_FRAME);
+          bytes[7] = 1;
+          return bytes;
+        })(),
+      ),
+      17,
+    ],
+    [
+      "Geneve version 1",
+      udpTunnelFrame(
+        OUTER,
+        { srcPort: 1, dstPort: 6081 },
+        (() => {
+          const bytes = genevePayload({ vni: 1 }, INNER_FRAME);
+          bytes[0] = 0x40;
+          return bytes;
+        })(),
+      ),
+      17,
+    ],
+    [
+      "Geneve of another protocol type",
+      udpTunnelFrame(
+        OUTER,
+        { srcPort: 1, dstPort: 6081 },
+        genevePayload({ vni: 1, protocol: 0x8847 }, INNER_FRAME),
+      ),
+      17,
+    ],
+    [
+      "PPTP's enhanced GRE (version 1)",
+      ipFrame(
+        OUTER,
+        47,
+        (() => {
+          const bytes = grePayload({ protocol: 0x880b, key: 1 }, INNER_IPV4);
+          bytes[1] = 0x01;
+          return bytes;
+        })(),
+      ),
+      47,
+    ],
+    [
+      "GRE with source routing",
+      ipFrame(
+        OUTER,
+        47,
+        (() => {
+          const bytes = grePayload({ protocol: 0x0800 }, INNER_IPV4);
+          bytes[0] = 0x40;
+          return bytes;
+        })(),
+      ),
+      47,
+    ],
+    [
+      "IP in IP whose inner version is wrong",
+      ipFrame(OUTER, 4, INNER_IPV6),
+      4,
+    ],
+  ];
+  for (const [name, frame, protocol] of cases) {
+    const { packet } = decodeFrame(frame);
+    assert.equal(packet.tunnel, "", name);
+    assert.equal(packet.srcAddress, OUTER.src, name);
+    assert.equal(packet.ipProtocol, protocol, name);
+    assert.equal(packet.transport, protocol === 17 ? "udp" : "other", name);
+  }
+});
+
+Deno.test("decodePacket() does not open a tunnel in an IP fragment", () => {
+  const datagram = udpDatagram(
+    { src: OUTER.src, dst: OUTER.dst, srcPort: 1, dstPort: 4789 },
+    vxlanPayload(1, INNER_FRAME),
+  );
+  const frame = ethernetFrame(
+    { ...OUTER, etherType: ETHER_TYPE.IPV4 },
+    ipv4Packet(
+      { src: OUTER.src, dst: OUTER.dst, protocol: 17, moreFragments: true },
+      datagram,
+    ),
+  );
+  const { packet } = decodeFrame(frame);
+  assert.equal(packet.tunnel, "");
+  assert.equal(packet.fragment, true);
+  assert.equal(packet.dstPort, 4789);
+});
+
+Deno.test("decodePacket() reads IP under an MPLS label stack and in a PPPoE session", () => {
+  for (
+    const frame of [
+      shimFrame(OUTER, 0x8847, mplsPayload([16, 17, 18], INNER_IPV4)),
+      shimFrame(OUTER, 0x8864, pppoePayload(0x1234, 0x0021, INNER_IPV4)),
+    ]
+  ) {
+    const { packet, anomalies } = decodeFrame(frame);
+    assert.equal(anomalies.total(), 0);
+    assert.equal(packet.tunnel, "");
+    assert.equal(packet.etherType, 0x0800);
+    assert.equal(packet.srcAddress, INNER.src);
+    assert.equal(packet.dstPort, 22);
+  }
+  for (
+    const frame of [
+      shimFrame(OUTER, 0x8848, mplsPayload([3], INNER_IPV6)),
+      shimFrame(OUTER, 0x8864, pppoePayload(1, 0x0057, INNER_IPV6)),
+    ]
+  ) {
+    const { packet } = decodeFrame(frame);
+    assert.equal(packet.network, "ipv6");
+    assert.equal(packet.srcAddress, INNER6.src);
+    assert.equal(packet.tcpFlags, TCP_FLAGS.SYN);
+  }
+  // An Ethernet pseudowire's control word, and PPP's link control: no IP.
+  const pseudowire = decodeFrame(
+    shimFrame(
+      OUTER,
+      0x8847,
+      mplsPayload([16], new Uint8Array([0, 0, 0, 0, ...INNER_FRAME])),
+    ),
+  ).packet;
+  assert.equal(pseudowire.network, "other");
+  assert.equal(pseudowire.etherType, 0x8847);
+  const lcp = decodeFrame(
+    shimFrame(OUTER, 0x8864, pppoePayload(1, 0xc021, new Uint8Array(8))),
+  ).packet;
+  assert.equal(lcp.network, "other");
+  assert.equal(lcp.etherType, 0x8864);
+  const bad = decodeFrame(
+    shimFrame(OUTER, 0x8864, new Uint8Array([0x21, 0, 0, 1, 0, 2, 0, 0x21])),
+  );
+  assert.equal(bad.packet.anomaly, "pppoe_bad_header");
+});
+
+Deno.test("decodePacket() marks every cut tunneled frame truncated, and never throws", () => {
+  const frames = [
+    udpTunnelFrame(
+      OUTER,
+      { srcPort: 1, dstPort: 4789 },
+      vxlanPayload(1, INNER_FRAME),
+    ),
+    udpTunnelFrame(
+      OUTER,
+      { srcPort: 1, dstPort: 6081 },
+      genevePayload({ vni: 1, options: new Uint8Array(4) }, INNER_FRAME),
+    ),
+    ipFrame(
+      OUTER,
+      47,
+      grePayload(
+        { protocol: 0x22eb, sequence: 1, key: 2, checksum: true },
+        erspanIIIPayload(5, INNER_FRAME, true),
+      ),
+    ),
+    ipFrame(OUTER6, 41, INNER_IPV6),
+  ];
+  for (const frame of frames) assertPrefixesTruncated(frame);
+  const names = new Set([
+    ...assertPrefixesTruncated(
+      shimFrame(OUTER, 0x8847, mplsPayload([16, 17], INNER_IPV4)),
+    ),
+    ...assertPrefixesTruncated(
+      shimFrame(OUTER, 0x8864, pppoePayload(1, 0x0021, INNER_IPV4)),
+    ),
+  ]);
+  assert.ok(names.has("mpls_truncated"), [...names].join());
+  assert.ok(names.has("pppoe_truncated"), [...names].join());
+});

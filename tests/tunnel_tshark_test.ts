@@ -1,0 +1,289 @@
+/**
+ * The decoder's reading of tunnels (capture/decode/tunnel.ts: VXLAN, Geneve,
+ * GRE, ERSPAN I–III, IP in IP; MPLS and PPPoE in decode/link.ts), checked
+ * against tshark's on one capture of every kind, built by
+ * capture/tunnel_frames.ts: the layers tshark finds (`frame.protocols`)
+ * give the tunnels we must list, outermost first; its outermost IP
+ * addresses are our tunnel endpoints, its innermost IP addresses and TCP
+ * ports our packet's, and its VNI, GRE key or ERSPAN session id (the first
+ * from the outside in) our tunnel id. Live VXLAN from the kernel is
+ * tests/live_tunnel_test.ts's.
+ *
+ * Needs `tshark`.
+ */
+
+import assert from "node:assert/strict";
+import {
+  arpFrame,
+  ipFrame,
+  ipv4Packet,
+  ipv6Packet,
+  tcpFrame,
+  tcpSegment,
+  udpDatagram,
+} from "../capture/frame_builder.ts";
+import { TCP_FLAGS } from "../capture/packet_record.ts";
+import { readPacketFile } from "../capture/packet_source.ts";
+import { LINK_TYPE } from "../capture/pcap_record.ts";
+import { PcapBuilder } from "../capture/pcap_writer.ts";
+import {
+  erspanIIIPayload,
+  erspanIIPayload,
+  genevePayload,
+  grePayload,
+  mplsPayload,
+  pppoePayload,
+  shimFrame,
+  udpTunnelFrame,
+  vxlanPayload,
+} from "../capture/tunnel_frames.ts";
+
+const OUTER = {
+  srcMac: "02:00:00:00:0a:01",
+  dstMac: "02:00:00:00:0a:02",
+  src: "192.0.2.1",
+  dst: "192.0.2.2",
+};
+const OUTER6 = { ...OUTER, src: "2001:db8:a::1", dst: "2001:db8:a::2" };
+const INNER = {
+  srcMac: "02:00:00:00:0b:01",
+  dstMac: "02:00:00:00:0b:02",
+  src: "10.1.0.1",
+  dst: "10.1.0.2",
+};
+const SYN = { srcPort: 40000, dstPort: 22, flags: TCP_FLAGS.SYN };
+const INNER_FRAME = tcpFrame(INNER, SYN);
+const INNER_IPV4 = ipv4Packet(
+  { src: INNER.src, dst: INNER.dst, protocol: 6 },
+  tcpSegment({ ...SYN, src: INNER.src, dst: INNER.dst }),
+);
+const INNER_IPV6 = ipv6Packet(
+  { src: "fd00:1::1", dst: "fd00:1::2", nextHeader: 6 },
+  tcpSegment({ ...SYN, src: "fd00:1::1", dst: "fd00:1::2" }),
+);
+const INNER_ARP = arpFrame({
+  operation: 1,
+  senderMac: INNER.srcMac,
+  senderIp: INNER.src,
+  targetMac: "00:00:00:00:00:00",
+  targetIp: INNER.dst,
+});
+
+/** One frame of every tunnel kind, and a few nested. */
+const FRAMES: Uint8Array[] = [
+  udpTunnelFrame(
+    OUTER,
+    { srcPort: 51000, dstPort: 4789 },
+    vxlanPayload(42, INNER_FRAME),
+  ),
+  udpTunnelFrame(
+    OUTER,
+    { srcPort: 51000, dstPort: 8472 },
+    vxlanPayload(43, INNER_FRAME),
+  ),
+  udpTunnelFrame(
+    OUTER6,
+    { srcPort: 51000, dstPort: 4789 },
+    vxlanPayload(1, INNER_ARP),
+  ),
+  udpTunnelFrame(
+    OUTER,
+    { srcPort: 2, dstPort: 6081 },
+    genevePayload({ vni: 0xabcdef, options: new Uint8Array(8) }, INNER_FRAME),
+  ),
+  udpTunnelFrame(
+    OUTER6,
+    { srcPort: 2, dstPort: 6081 },
+    genevePayload({ vni: 3, protocol: 0x86dd }, INNER_IPV6),
+  ),
+  ipFrame(
+    OUTER,
+    47,
+    grePayload(
+      { protocol: 0x0800, checksum: true, key: 77, sequence: 9 },
+      INNER_IPV4,
+    ),
+  ),
+  ipFrame(OUTER6, 47, grePayload({ protocol: 0x86dd }, INNER_IPV6)),
+  ipFrame(OUTER, 47, grePayload({ protocol: 0x6558, key: 1 }, INNER_FRAME)),
+  ipFrame(OUTER, 47, grePayload({ protocol: 0x88be }, INNER_FRAME)),
+  ipFrame(
+    OUTER,
+    47,
+    grePayload(
+      { protocol: 0x88be, sequence: 1 },
+      erspanIIPayload(123, INNER_FRAME),
+    ),
+  ),
+  ipFrame(
+    OUTER,
+    47,
+    grePayload(
+      { protocol: 0x22eb, sequence: 1 },
+      erspanIIIPayload(1023, INNER_FRAME),
+    ),
+  ),
+  ipFrame(
+    OUTER,
+    47,
+    grePayload(
+      { protocol: 0x22eb, sequence: 1 },
+      erspanIIIPayload(7, INNER_FRAME, true),
+    ),
+  ),
+  ipFrame(OUTER, 4, INNER_IPV4),
+  ipFrame(OUTER, 41, INNER_IPV6),
+  ipFrame(OUTER6, 4, INNER_IPV4),
+  ipFrame(OUTER6, 41, INNER_IPV6),
+  ipFrame(
+    OUTER,
+    47,
+    grePayload(
+      { protocol: 0x0800 },
+      ipv4Packet(
+        { src: "198.51.100.1", dst: "198.51.100.2", protocol: 17 },
+        udpDatagram(
+          {
+            src: "198.51.100.1",
+            dst: "198.51.100.2",
+            srcPort: 3,
+            dstPort: 4789,
+          },
+          vxlanPayload(44, INNER_FRAME),
+        ),
+      ),
+    ),
+  ),
+  shimFrame(OUTER, 0x8847, mplsPayload([16, 17, 18], INNER_IPV4)),
+  shimFrame(OUTER, 0x8848, mplsPayload([3], INNER_IPV6)),
+  shimFrame(OUTER, 0x8864, pppoePayload(0x1234, 0x0021, INNER_IPV4)),
+  shimFrame(OUTER, 0x8864, pppoePayload(0x1234, 0x0057, INNER_IPV6)),
+];
+
+const FIELDS = [
+  "frame.protocols",
+  "ip.src",
+  "ip.dst",
+  "ipv6.src",
+  "ipv6.dst",
+  "arp.src.proto_ipv4",
+  "arp.dst.proto_ipv4",
+  "tcp.srcport",
+  "tcp.dstport",
+  "vxlan.vni",
+  "geneve.vni",
+  "gre.key",
+  "erspan.spanid",
+];
+
+/** Where each tunnel kind keeps its id in tshark. */
+const ID_FIELD: Record<string, string> = {
+  vxlan: "vxlan.vni",
+  geneve: "geneve.vni",
+  gre: "gre.key",
+  erspan: "erspan.spanid",
+};
+
+/** tshark's reading of one frame, as our fields would hold it. */
+function tsharkReading(line: string): string {
+  const values = line.split("\t");
+  const field = new Map(FIELDS.map((name, i) => [name, values[i] ?? ""]));
+  const layers = field.get("frame.protocols")!.split(":");
+  const taken = new Map<string, number>();
+  /** The next occurrence of `name`'s values, in layer order. */
+  const next = (name: string) => {
+    const all = field.get(name)!.split(",");
+    const i = taken.get(name) ?? 0;
+    taken.set(name, i + 1);
+    return all[i] ?? "";
+  };
+  const ips: { src: string; dst: string }[] = [];
+  const tunnels: string[] = [];
+  let id = "-1";
+  layers.forEach((layer, i) => {
+    if (layer === "ip" || layer === "ipv6") {
+      if (layers[i - 1] === "ip" || layers[i - 1] === "ipv6") {
+        tunnels.push("ipip");
+      }
+      ips.push({
+        src: next(layer === "ip" ? "ip.src" : "ipv6.src"),
+        dst: next(layer === "ip" ? "ip.dst" : "ipv6.dst"),
+      });
+      return;
+    }
+    let kind = layer;
+    if (layer === "gre" && layers[i + 1] === "erspan") kind = "erspan";
+    if (layer === "erspan" || !(kind in ID_FIELD)) return;
+    tunnels.push(kind);
+    const value = next(ID_FIELD[kind]!);
+    if (id === "-1" && value !== "") id = String(Number(value));
+  });
+  const inner = layers.includes("arp")
+    ? {
+      src: field.get("arp.src.proto_ipv4")!,
+      dst: field.get("arp.dst.proto_ipv4")!,
+    }
+    : ips.at(-1)!;
+  const outer = tunnels.length > 0 ? ips[0]! : { src: "", dst: "" };
+  return [
+    tunnels.join(" "),
+    outer.src,
+    outer.dst,
+    id,
+    inner.src,
+    inner.dst,
+    field.get("tcp.srcport") || "-1",
+    field.get("tcp.dstport") || "-1",
+  ].join(" | ");
+}
+
+Deno.test("tunnels: every kind read as tshark reads it (tunnels, endpoints, id, inner addresses and ports)", async () => {
+  const pcap = new PcapBuilder(LINK_TYPE.ETHERNET);
+  FRAMES.forEach((frame, i) => pcap.add(1_700_000_000_000_000 + i, frame));
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await Deno.writeFile(path, pcap.toBytes());
+    const ours: string[] = [];
+    await readPacketFile(path, (packet) => {
+      ours.push(
+        [
+          packet.tunnel,
+          packet.tunnelSrcAddress,
+          packet.tunnelDstAddress,
+          packet.tunnelId,
+          packet.srcAddress,
+          packet.dstAddress,
+          packet.srcPort,
+          packet.dstPort,
+        ].join(" | "),
+      );
+    });
+    const output = await new Deno.Command("tshark", {
+      args: [
+        "-n",
+        "-r",
+        path,
+        "-d",
+        "udp.port==8472,vxlan",
+        "-T",
+        "fields",
+        ...FIELDS.flatMap((name) => ["-e", name]),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout);
+    assert.ok(output.success, new TextDecoder().decode(output.stderr));
+    const theirs = text.replace(/\n$/, "").split("\n").map(tsharkReading);
+    assert.deepEqual(ours, theirs);
+    // Not empty on either side: every tunnel kind and both shims are there.
+    const kinds = new Set(
+      ours.flatMap((line) => line.split(" | ")[0]!.split(" ")),
+    );
+    for (const kind of ["vxlan", "geneve", "gre", "erspan", "ipip"]) {
+      assert.ok(kinds.has(kind), kind);
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});

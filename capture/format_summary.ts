@@ -61,8 +61,10 @@ export function formatSummary(report: SummaryReport): string {
     );
   }
   const links = Object.entries(s.linkTypes).map(([name, n]) => `${name} ${n}`);
+  const tunnels = Object.entries(s.tunnels).map(([kind, n]) => `${kind} ${n}`);
   lines.push(
     `link types:  ${links.length ? links.join(", ") : "none"}`,
+    `tunnels:     ${tunnels.length ? tunnels.join(", ") : "none"}`,
     `network:     ipv4 ${p.ipv4}, ipv6 ${p.ipv6}, arp ${p.arp}, other ${p.otherNetwork}`,
     `transport:   tcp ${p.tcp}, udp ${p.udp}, icmp ${p.icmp}, icmpv6 ${p.icmpv6}, other ${p.otherTransport}`,
     `application: dns ${p.dns}, http ${p.http}, tls ${p.tls}`,

@@ -56,6 +56,8 @@ export interface CaptureSummaryJson {
   durationUs: number;
   /** Link type names with their packet counts. */
   linkTypes: Record<string, number>;
+  /** Packets that came through tunnels, by their `tunnel` ("vxlan", "gre vxlan", …). */
+  tunnels: Record<string, number>;
   protocols: ProtocolCounts;
   /** Packets cut by the snap length. */
   truncatedPackets: number;
@@ -73,6 +75,8 @@ export class CaptureSummary {
   #truncated = 0;
   #laterFragments = 0;
   readonly #linkTypes = new Map<number, number>();
+  /** By `tunnel`: a few kinds, four deep at most, so bounded. */
+  readonly #tunnels = new Map<string, number>();
   readonly #protocols: ProtocolCounts = {
     ipv4: 0,
     ipv6: 0,
@@ -101,6 +105,12 @@ export class CaptureSummary {
       packet.linkType,
       (this.#linkTypes.get(packet.linkType) ?? 0) + 1,
     );
+    if (packet.tunnel !== "") {
+      this.#tunnels.set(
+        packet.tunnel,
+        (this.#tunnels.get(packet.tunnel) ?? 0) + 1,
+      );
+    }
     const p = this.#protocols;
     switch (packet.network) {
       case "ipv4":
@@ -167,6 +177,7 @@ export class CaptureSummary {
       lastTimestampUs: this.#last,
       durationUs: this.#last - this.#first,
       linkTypes,
+      tunnels: Object.fromEntries(this.#tunnels),
       protocols: { ...this.#protocols },
       truncatedPackets: this.#truncated,
       laterFragments: this.#laterFragments,

@@ -24,6 +24,7 @@ import {
 } from "../capture/frame_builder.ts";
 import { TCP_FLAGS } from "../capture/packet_record.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
+import { CaptureSummary } from "../capture/summary.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import {
@@ -244,7 +245,9 @@ Deno.test("tunnels: every kind read as tshark reads it (tunnels, endpoints, id, 
   try {
     await Deno.writeFile(path, pcap.toBytes());
     const ours: string[] = [];
+    const summary = new CaptureSummary();
     await readPacketFile(path, (packet) => {
+      summary.add(packet);
       ours.push(
         [
           packet.tunnel,
@@ -283,6 +286,15 @@ Deno.test("tunnels: every kind read as tshark reads it (tunnels, endpoints, id, 
     for (const kind of ["vxlan", "geneve", "gre", "erspan", "ipip"]) {
       assert.ok(kinds.has(kind), kind);
     }
+    // `netmirror read`'s summary counts them.
+    assert.deepEqual(summary.toJSON().tunnels, {
+      vxlan: 3,
+      geneve: 2,
+      gre: 3,
+      erspan: 4,
+      ipip: 4,
+      "gre vxlan": 1,
+    });
   } finally {
     await Deno.remove(path);
   }

@@ -38,7 +38,8 @@ export const READ_USAGE = `Usage: netmirror read <file|-> [bpf…] [options]
 
 Reads a pcap or pcapng capture (gzip-compressed too; "-" reads stdin),
 decodes every packet, runs every detector and prints a summary: packets,
-bytes, duration, link types, protocol counts, decode anomalies and alerts.
+bytes, duration, link types, tunnels, protocol counts, decode anomalies and
+alerts.
 A BPF expression after the file keeps only matching packets (applied by
 "tcpdump -r - -w - <bpf>"). Ctrl-C stops early: what was read is still
 analysed, written and summarised (exit code 130).

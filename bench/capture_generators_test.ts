@@ -18,6 +18,13 @@ import {
   writeIpv6SynFloodCapture,
 } from "./attack_captures.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
+import { plainPacket } from "../capture/decoded_packet.ts";
+import {
+  VXLAN_BENCH_VNI,
+  VXLAN_SENSOR,
+  VXLAN_SOURCE,
+  writeVxlanCapture,
+} from "./vxlan_capture.ts";
 
 /** True when the IPv4 header and TCP/UDP/ICMP checksums of an Ethernet/IPv4 frame, or the TCP/UDP checksum of an Ethernet/IPv6 one, verify. */
 function checksumsValid(frame: Uint8Array): boolean {
@@ -346,5 +353,51 @@ Deno.test("writeDhcpStarvationCapture() sends discovers from new client MACs and
     assert.equal(lines.length, 3_000);
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("writeVxlanCapture(): every frame inside VXLAN, decoded back to the same packet, the carrier's checksum valid", async () => {
+  const plain = await Deno.makeTempFile({ suffix: ".pcap" });
+  const wrapped = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await writeMixedCapture(plain, { packets: 2_000, hosts: 100 });
+    await writeVxlanCapture(plain, wrapped);
+    const inner: string[] = [];
+    await readPacketFile(plain, (packet) => {
+      inner.push(JSON.stringify({
+        ...plainPacket(packet),
+        capturedLength: 0,
+        wireLength: 0,
+      }));
+    });
+    const outer: string[] = [];
+    let frames = 0;
+    await readPacketFile(wrapped, (packet, raw) => {
+      frames++;
+      const frame = raw.bytes.subarray(
+        raw.offset,
+        raw.offset + raw.capturedLength,
+      );
+      assert.equal(internetChecksum(frame.subarray(14, 34)), 0);
+      assert.equal(packet.tunnel, "vxlan");
+      assert.equal(packet.tunnelSrcAddress, VXLAN_SOURCE);
+      assert.equal(packet.tunnelDstAddress, VXLAN_SENSOR);
+      assert.equal(packet.tunnelId, VXLAN_BENCH_VNI);
+      outer.push(JSON.stringify({
+        ...plainPacket(packet),
+        tunnel: "",
+        tunnelSrcAddress: "",
+        tunnelDstAddress: "",
+        tunnelId: -1,
+        capturedLength: 0,
+        wireLength: 0,
+      }));
+    });
+    assert.equal(outer.length, 2_000);
+    assert.equal(frames, 2_000);
+    assert.deepEqual(outer, inner);
+  } finally {
+    await Deno.remove(plain);
+    await Deno.remove(wrapped);
   }
 });

@@ -82,6 +82,8 @@ export interface BenchResults {
   hscan: Series[];
   /** The engine on the DHCP starvation. */
   dhcp: Series[];
+  /** The engine on the mixed capture inside VXLAN. */
+  vxlan: Series[];
   scaling: ScalingLevel[];
   live: LiveConfig[] | string;
   /** SSE fan-out with the server replaying at 200k packets/s (the target). */
@@ -351,6 +353,13 @@ function headline(results: BenchResults): string[] {
           int(packets)
         } packets (a new client MAC in each discover)`,
       (engine) => `, peak RSS ${peakRss(engine)}`,
+    ),
+    ...trackedRow(
+      results.vxlan,
+      (packets) =>
+        `the mixed capture inside VXLAN, ${
+          int(packets)
+        } packets (a traffic mirror's feed)`,
     ),
   );
   const measured = results.scaling.filter((l) => l.measurements.length > 0);
@@ -705,6 +714,11 @@ export function renderReport(results: BenchResults): string {
       results.dhcp,
       (packets) => `DHCP starvation (${int(packets)} packets)`,
       "Every other packet is a discover from a new client MAC, the others the server's offers: the DHCP starvation detector keeps the last 200 client MACs of the minute per link, and the rogue DHCP server detector checks every offer against the link's server.",
+    ),
+    ...replaySection(
+      results.vxlan,
+      (packets) => `The mixed capture inside VXLAN (${int(packets)} packets)`,
+      "Every frame of the mixed capture inside VXLAN, as AWS traffic mirroring delivers a network to a sensor: the decoder reads the carrier's Ethernet, IPv4 and UDP headers and the VXLAN header, notes the tunnel's endpoints, and decodes the frame inside in the carrier's place, so every analyzer sees what the mixed capture line sees. The difference between the two lines is the cost of opening the tunnel.",
     ),
     ...replaySection(
       results.arp,

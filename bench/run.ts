@@ -64,6 +64,12 @@ import {
   writeIcmpSweepCapture,
   writeIpv6SynFloodCapture,
 } from "./attack_captures.ts";
+import {
+  VXLAN_BENCH_VNI,
+  VXLAN_SENSOR,
+  VXLAN_SOURCE,
+  writeVxlanCapture,
+} from "./vxlan_capture.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -257,6 +263,12 @@ try {
         scanners: BENCH_SCANNERS,
       }),
   );
+  const vxlanFile = await generate(
+    "mixed_vxlan.pcap",
+    PACKETS,
+    `mixed.pcap with every frame inside VXLAN (UDP 4789, VNI ${VXLAN_BENCH_VNI}) from ${VXLAN_SOURCE} to ${VXLAN_SENSOR}, as traffic mirroring delivers it`,
+    (path) => writeVxlanCapture(mixed, path),
+  );
   const dhcpFile = await generate(
     "dhcp_starvation.pcap",
     PACKETS,
@@ -330,6 +342,10 @@ try {
     { kind: "netmirror", stage: "engine" },
   ], { log });
   const dhcpRoundS = await dhcp.round();
+  const vxlan = new Comparison(vxlanFile, PACKETS, [
+    { kind: "netmirror", stage: "engine" },
+  ], { log });
+  const vxlanRoundS = await vxlan.round();
   // A profiled run costs about one engine run on the whole capture.
   const profileS = full.seriesOf("engine").seconds[0]! + 5;
 
@@ -392,7 +408,7 @@ try {
         (RUNS - 1) * (compareRoundS + fullRoundS + scalingRoundS) +
         (TRACKED_RUNS - 1) *
           (dnsRoundS + eveFloodRoundS + arpRoundS + sweepRoundS +
-            ipv6FloodRoundS + hscanRoundS + dhcpRoundS) +
+            ipv6FloodRoundS + hscanRoundS + dhcpRoundS + vxlanRoundS) +
         MARGIN_S;
   const sseRun = async (
     name: string,
@@ -549,6 +565,13 @@ try {
     () => dhcp.rounds,
     () => dhcp.round(),
   );
+  await extra(
+    "VXLAN mirror replay",
+    TRACKED_RUNS,
+    vxlanRoundS,
+    () => vxlan.rounds,
+    () => vxlan.round(),
+  );
 
   const findings = await Deno.readTextFile(
     new URL("./findings.md", import.meta.url),
@@ -570,6 +593,7 @@ try {
     ipv6Flood: ipv6Flood.series,
     hscan: hscan.series,
     dhcp: dhcp.series,
+    vxlan: vxlan.series,
     scaling,
     live,
     ssePaced,

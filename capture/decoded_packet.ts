@@ -54,8 +54,11 @@ export class DecodedPacket implements PacketRecord {
   vlanId = -1;
   etherType = -1;
   tunnel = "";
-  tunnelSrcAddress = "";
-  tunnelDstAddress = "";
+  /** Text, or null to format the IPv4 key below on first read. */
+  #tunnelSrcAddress: string | null = "";
+  #tunnelDstAddress: string | null = "";
+  #tunnelSrcKey = 0;
+  #tunnelDstKey = 0;
   tunnelId = -1;
   network: NetworkKind = "other";
   /** Text, or null to format `srcAddressKey` (an IPv4 address) or the words below (IPv6) on first read. */
@@ -176,6 +179,35 @@ export class DecodedPacket implements PacketRecord {
     this.#dstAddress = text;
   }
 
+  /** The outermost tunnel's source endpoint, or "". */
+  get tunnelSrcAddress(): string {
+    return this.#tunnelSrcAddress ??= formatIpv4Key(this.#tunnelSrcKey);
+  }
+  set tunnelSrcAddress(text: string) {
+    this.#tunnelSrcAddress = text;
+  }
+
+  /** The outermost tunnel's destination endpoint, or "". */
+  get tunnelDstAddress(): string {
+    return this.#tunnelDstAddress ??= formatIpv4Key(this.#tunnelDstKey);
+  }
+  set tunnelDstAddress(text: string) {
+    this.#tunnelDstAddress = text;
+  }
+
+  /** Makes the packet's addresses, as decoded so far, the tunnel's endpoints (IPv4 ones formatted when read). */
+  keepTunnelEndpoints(): void {
+    if (isIpv4Key(this.srcAddressKey) && isIpv4Key(this.dstAddressKey)) {
+      this.#tunnelSrcKey = this.srcAddressKey;
+      this.#tunnelDstKey = this.dstAddressKey;
+      this.#tunnelSrcAddress = null;
+      this.#tunnelDstAddress = null;
+    } else {
+      this.#tunnelSrcAddress = this.srcAddress;
+      this.#tunnelDstAddress = this.dstAddress;
+    }
+  }
+
   /** The first DNS question's name (lower case, no trailing dot), or "". */
   get dnsQname(): string {
     return this.#dnsQname ??= textOfCodes(
@@ -275,6 +307,8 @@ export function plainPacket(packet: PacketRecord): PacketRecord {
     srcAddress: packet.srcAddress,
     dstAddress: packet.dstAddress,
     dnsQname: packet.dnsQname,
+    tunnelSrcAddress: packet.tunnelSrcAddress,
+    tunnelDstAddress: packet.tunnelDstAddress,
   };
 }
 

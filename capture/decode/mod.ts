@@ -238,8 +238,7 @@ function enterTunnel(
 ): number {
   if (record.tunnel === "") {
     record.tunnel = inner.kind;
-    record.tunnelSrcAddress = record.srcAddress;
-    record.tunnelDstAddress = record.dstAddress;
+    record.keepTunnelEndpoints();
   } else {
     record.tunnel += " " + inner.kind;
   }

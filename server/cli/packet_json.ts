@@ -36,10 +36,6 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.number(packet.etherType);
   out.raw(K_TUNNEL);
   out.string(packet.tunnel);
-  out.raw(K_TUNNEL_SRC_ADDRESS);
-  out.string(packet.tunnelSrcAddress);
-  out.raw(K_TUNNEL_DST_ADDRESS);
-  out.string(packet.tunnelDstAddress);
   out.raw(K_TUNNEL_ID);
   out.number(packet.tunnelId);
   out.raw(K_NETWORK);
@@ -160,6 +156,10 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.string(packet.dstAddress);
   out.raw(K_DNS_QNAME);
   out.string(packet.dnsQname);
+  out.raw(K_TUNNEL_SRC_ADDRESS);
+  out.string(packet.tunnelSrcAddress);
+  out.raw(K_TUNNEL_DST_ADDRESS);
+  out.string(packet.tunnelDstAddress);
   out.byte(CLOSE);
 }
 

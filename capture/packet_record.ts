@@ -82,15 +82,16 @@ export interface PacketRecord {
    * The tunnels the packet came through, outermost first, space-separated:
    * "vxlan", "geneve", "gre", "erspan" (GRE carrying ERSPAN) or "ipip" (IP
    * in IP: IPv4 or IPv6 in IPv4 or IPv6); or "" when it came through none.
-   * Every field below describes the innermost packet; the frame's own
-   * (outer) addresses are `tunnelSrcAddress` and `tunnelDstAddress`.
+   * Every other field describes the innermost packet (an inner IP packet
+   * has no MACs or VLAN); the frame's own (outer) addresses are
+   * `tunnelSrcAddress` and `tunnelDstAddress`.
    */
   tunnel: string;
   /** The outermost tunnel's source endpoint (the outer IP source), or "". */
   tunnelSrcAddress: string;
   /** The outermost tunnel's destination endpoint (the outer IP destination), or "". */
   tunnelDstAddress: string;
-  /** The first tunnel identifier from the outside in: a VXLAN or Geneve VNI, a GRE key, an ERSPAN session id; or -1. */
+  /** The first tunnel identifier from the outside in: a VXLAN or Geneve VNI, a GRE key, an ERSPAN session id (an ERSPAN tunnel's, in place of its GRE key; type I has none, so its key); or -1. */
   tunnelId: number;
 
   /** Network-layer protocol. */

@@ -116,19 +116,20 @@ export function erspanIIPayload(
   );
 }
 
-/** An ERSPAN type III header (version 2, session id, a timestamp, and the 8-byte platform subheader when `platform`) before `innerFrame`. */
+/** An ERSPAN type III header (version 2, session id, a timestamp, frame type `frameType`: 0 Ethernet, 2 IP; and the 8-byte platform subheader when `platform`) before `inner`. */
 export function erspanIIIPayload(
   session: number,
-  innerFrame: Uint8Array,
+  inner: Uint8Array,
   platform = false,
+  frameType = 0,
 ): Uint8Array<ArrayBuffer> {
   return concat(
     u16(0x2000),
     u16(session & 0x03ff),
     u32(0x01020304),
-    new Uint8Array([0, 0, 0, platform ? 0x01 : 0]),
+    new Uint8Array([0, 0, (frameType & 0x1f) << 2, platform ? 0x01 : 0]),
     platform ? new Uint8Array(8) : new Uint8Array(0),
-    innerFrame,
+    inner,
   );
 }
 

@@ -89,12 +89,12 @@ const FRAMES: Uint8Array[] = [
   ),
   udpTunnelFrame(
     OUTER,
-    { srcPort: 2, dstPort: 6081 },
+    { srcPort: 50002, dstPort: 6081 },
     genevePayload({ vni: 0xabcdef, options: new Uint8Array(8) }, INNER_FRAME),
   ),
   udpTunnelFrame(
     OUTER6,
-    { srcPort: 2, dstPort: 6081 },
+    { srcPort: 50002, dstPort: 6081 },
     genevePayload({ vni: 3, protocol: 0x86dd }, INNER_IPV6),
   ),
   ipFrame(
@@ -147,7 +147,7 @@ const FRAMES: Uint8Array[] = [
           {
             src: "198.51.100.1",
             dst: "198.51.100.2",
-            srcPort: 3,
+            srcPort: 50003,
             dstPort: 4789,
           },
           vxlanPayload(44, INNER_FRAME),

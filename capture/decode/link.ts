@@ -154,7 +154,7 @@ function decodeEtherType(
     at += VLAN_TAG_LENGTH;
   }
   if (type === ETHER_TYPE.MPLS || type === ETHER_TYPE.MPLS_MULTICAST) {
-    return decodeMpls(record, bytes, at, end, anomalies);
+    return decodeMpls(record, type, bytes, at, end, anomalies);
   }
   if (type === ETHER_TYPE.PPPOE_SESSION) {
     return decodePppoe(record, bytes, at, end, anomalies);
@@ -180,10 +180,12 @@ function decodeEtherType(
  * bottom-of-stack bit; the packet under it is IPv4 or IPv6 by its version
  * nibble (as tcpdump and Wireshark guess it). A pseudowire (an Ethernet
  * frame under a control word) is not followed. Sets record.etherType to the
- * inner IP's and returns its offset, or -1.
+ * inner IP's (or leaves the MPLS EtherType `etherType`) and returns its
+ * offset, or -1.
  */
 function decodeMpls(
   record: PacketRecord,
+  etherType: number,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -208,7 +210,7 @@ function decodeMpls(
   if (version === 4) record.etherType = ETHER_TYPE.IPV4;
   else if (version === 6) record.etherType = ETHER_TYPE.IPV6;
   else {
-    record.etherType = ETHER_TYPE.MPLS;
+    record.etherType = etherType;
     return -1;
   }
   return at;

@@ -54,6 +54,7 @@ import {
   DHCPV4_SERVER_PORT,
 } from "./dhcpv4.ts";
 import { decodeUdp, udpDatagramPayloadLength } from "./udp.ts";
+import { reportAnomaly, reportTruncated } from "./report.ts";
 import {
   INNER_ETHERNET,
   isTunnelPort,
@@ -194,7 +195,15 @@ function decapsulate(
 ): boolean {
   if (depth >= MAX_TUNNEL_DEPTH || record.fragment) return false;
   const inner = tunnelPayload(record, bytes, transport, end);
-  if (inner.offset < 0) return false;
+  if (inner.offset < 0) {
+    if (inner.cut === "") return false;
+    // A header the carrier's IP packet holds only part of: damage (or
+    // the snap length's cut, when the capture ends before the packet).
+    if (end < ipEnd) {
+      reportTruncated(record, anomalies, `${inner.cut}_truncated`);
+    } else reportAnomaly(record, anomalies, `${inner.cut}_bad_length`);
+    return false;
+  }
   const network = enterTunnel(record, bytes, inner, end, anomalies);
   if (network < 0) return true;
   const innerTransport = decodeNetworkLayer(
@@ -255,12 +264,15 @@ function enterTunnel(
   record.srcPort = -1;
   record.dstPort = -1;
   record.payloadLength = 0;
+  // The carrier's link layer is not the inner packet's: an inner IP packet
+  // has none, an inner frame its own MACs and VLAN (if any).
+  record.srcMac = "";
+  record.dstMac = "";
+  record.vlanId = -1;
   if (inner.inner !== INNER_ETHERNET) {
     record.etherType = inner.inner;
     return inner.offset;
   }
-  // The inner frame's own VLAN, if any: the outer one tagged the carrier.
-  record.vlanId = -1;
   record.etherType = -1;
   return decodeLink(
     record,
@@ -309,8 +321,9 @@ function decodeTransport(
           record,
           bytes,
           offset,
-          end,
-          offset + length,
+          // The tunnel ends with the datagram, not with the IP packet.
+          Math.min(end, payload + record.payloadLength),
+          payload + record.payloadLength,
           anomalies,
           depth,
         )

@@ -15,10 +15,14 @@
  * header) leaves the packet as it is: plain UDP, or IP protocol 47.
  *
  * Read: VXLAN (RFC 7348) on UDP ports 4789 and 8472 (Linux's and
- * flannel's); Geneve (RFC 8926) on UDP 6081; GRE (RFC 2784, key and
- * sequence of RFC 2890) carrying IPv4, IPv6, Ethernet (transparent
- * bridging) or ERSPAN types I, II and III (draft-foschiano-erspan); IPv4 and
- * IPv6 in IPv4 or IPv6 (IP protocols 4 and 41). Not read: PPTP's enhanced
+ * flannel's) and Geneve (RFC 8926) on UDP 6081, from ports 1024 and up (a
+ * datagram from a service's port is its answer), within the datagram's
+ * length; GRE (RFC 2784, key and sequence of RFC 2890) carrying IPv4, IPv6,
+ * Ethernet (transparent bridging) or ERSPAN types I, II and III
+ * (draft-foschiano-erspan; II or III by the header's version, as Wireshark
+ * reads it; type III's frame type Ethernet or IP); IPv4 and IPv6 in IPv4 or
+ * IPv6 (IP protocols 4 and 41). A GRE or ERSPAN header cut short is counted
+ * (`gre_truncated`, `gre_bad_length`, `erspan_…`). Not read: PPTP's enhanced
  * GRE (its PPP is compressed or encrypted), VXLAN-GPE, NVGRE's flow id
  * (read as a key), Teredo, and a tunnel inside a fragmented outer packet
  * (fragments are not reassembled).
@@ -37,7 +41,6 @@ const GRE_HEADER_LENGTH = 4;
 const ERSPAN_II_HEADER_LENGTH = 8;
 const ERSPAN_III_HEADER_LENGTH = 12;
 const ERSPAN_III_PLATFORM_LENGTH = 8;
-const ETHERNET_HEADER_LENGTH = 14;
 
 /** UDP ports of VXLAN: IANA's, and Linux's default (flannel's). */
 export const VXLAN_PORT = 4789;
@@ -81,14 +84,30 @@ export interface TunnelPayload {
   kind: string;
   /** VNI, GRE key or ERSPAN session id, or -1. */
   id: number;
+  /** With `offset` -1: the header NetMirror reads whose fields run past the bytes ("gre", "erspan"), to be counted as damage; else "". */
+  cut: string;
 }
 
 /** Reused by {@linkcode tunnelPayload}: the decoder reads it at once. */
-const found: TunnelPayload = { offset: -1, inner: 0, kind: "", id: -1 };
+const found: TunnelPayload = {
+  offset: -1,
+  inner: 0,
+  kind: "",
+  id: -1,
+  cut: "",
+};
 
 /** The answer for bytes that are no tunnel. */
 function none(): TunnelPayload {
   found.offset = -1;
+  found.cut = "";
+  return found;
+}
+
+/** The answer for a header of `kind` cut short: no tunnel, but damage. */
+function cut(kind: string): TunnelPayload {
+  found.offset = -1;
+  found.cut = kind;
   return found;
 }
 
@@ -102,6 +121,7 @@ function payload(
   found.inner = inner;
   found.kind = kind;
   found.id = id;
+  found.cut = "";
   return found;
 }
 
@@ -156,6 +176,10 @@ function udpTunnel(
   offset: number,
   end: number,
 ): TunnelPayload {
+  // A datagram from a port below 1024 is a service's answer (a DNS reply to
+  // a client that happens to use port 4789), never a tunnel endpoint's:
+  // those send from ports that spread flows, 49152 and up by RFC 7348.
+  if (readU16(bytes, offset) < 1024) return none();
   const port = readU16(bytes, offset + 2);
   const at = offset + UDP_HEADER_LENGTH;
   if (port === GENEVE_PORT) return geneve(bytes, at, end);
@@ -168,7 +192,7 @@ function udpTunnel(
  * reserved bytes that must be zero; an Ethernet frame follows.
  */
 function vxlan(bytes: Uint8Array, at: number, end: number): TunnelPayload {
-  if (end - at < VXLAN_HEADER_LENGTH + ETHERNET_HEADER_LENGTH) return none();
+  if (end - at < VXLAN_HEADER_LENGTH) return none();
   const flags = bytes[at]!;
   if ((flags & 0x7f) !== 0x08 || bytes[at + 7] !== 0) return none();
   if (
@@ -220,49 +244,64 @@ function greTunnel(
     return none();
   }
   const type = readU16(bytes, offset + 2);
+  const inner = innerOfEtherType(type);
+  const erspanType = type === GRE_PROTOCOL.ERSPAN_I_II ||
+    type === GRE_PROTOCOL.ERSPAN_III;
+  if (inner === 0 && !erspanType) return none();
   let at = offset + GRE_HEADER_LENGTH;
   if ((flags & GRE_CHECKSUM) !== 0) at += 4;
   let key = -1;
   if ((flags & GRE_KEY) !== 0) {
-    if (end - at < 4) return none();
+    if (end - at < 4) return cut("gre");
     key = readU32(bytes, at);
     at += 4;
   }
   const sequenced = (flags & GRE_SEQUENCE) !== 0;
   if (sequenced) at += 4;
-  if (at > end) return none();
-  if (type === GRE_PROTOCOL.ERSPAN_I_II) {
-    // Type I has no ERSPAN header, and no sequence number in its GRE header.
-    if (!sequenced) return payload(at, INNER_ETHERNET, "erspan", key);
-    return erspan(bytes, at, end, 1, ERSPAN_II_HEADER_LENGTH);
+  if (at > end) return cut("gre");
+  if (!erspanType) return payload(at, inner, "gre", key);
+  // Type I has no ERSPAN header, and no sequence number in its GRE header;
+  // otherwise the header's version says II or III (as Wireshark reads it).
+  if (type === GRE_PROTOCOL.ERSPAN_I_II && !sequenced) {
+    return payload(at, INNER_ETHERNET, "erspan", key);
   }
-  if (type === GRE_PROTOCOL.ERSPAN_III) {
-    return erspan(bytes, at, end, 2, ERSPAN_III_HEADER_LENGTH);
-  }
-  const inner = innerOfEtherType(type);
-  if (inner === 0) return none();
-  return payload(at, inner, "gre", key);
+  return erspan(bytes, at, end);
 }
 
 /**
  * ERSPAN type II (version 1) or III (version 2): version and VLAN, then the
  * 10-bit session id; type III may add an 8-byte platform subheader (its O
- * flag, the last bit of the header). An Ethernet frame follows.
+ * flag, the last bit of the header) and says what follows in its frame type
+ * (0 Ethernet, 2 IP). Type II carries an Ethernet frame.
  */
-function erspan(
-  bytes: Uint8Array,
-  at: number,
-  end: number,
-  version: number,
-  headerLength: number,
-): TunnelPayload {
-  if (end - at < headerLength) return none();
-  if (bytes[at]! >> 4 !== version) return none();
+function erspan(bytes: Uint8Array, at: number, end: number): TunnelPayload {
+  if (end - at < 1) return cut("erspan");
+  const version = bytes[at]! >> 4;
+  if (version !== 1 && version !== 2) return none();
+  const headerLength = version === 1
+    ? ERSPAN_II_HEADER_LENGTH
+    : ERSPAN_III_HEADER_LENGTH;
+  if (end - at < headerLength) return cut("erspan");
   const session = readU16(bytes, at + 2) & 0x03ff;
-  let length = headerLength;
-  if (version === 2 && (bytes[at + 11]! & 0x01) !== 0) {
-    length += ERSPAN_III_PLATFORM_LENGTH;
-    if (end - at < length) return none();
+  if (version === 1) {
+    return payload(at + headerLength, INNER_ETHERNET, "erspan", session);
   }
-  return payload(at + length, INNER_ETHERNET, "erspan", session);
+  let length = headerLength;
+  if ((bytes[at + 11]! & 0x01) !== 0) {
+    length += ERSPAN_III_PLATFORM_LENGTH;
+    if (end - at < length) return cut("erspan");
+  }
+  const frameType = (bytes[at + 10]! >> 2) & 0x1f;
+  if (frameType === 0) {
+    return payload(at + length, INNER_ETHERNET, "erspan", session);
+  }
+  if (frameType !== 2 || end - at <= length) return none();
+  const ipVersion = bytes[at + length]! >> 4;
+  if (ipVersion !== 4 && ipVersion !== 6) return none();
+  return payload(
+    at + length,
+    ipVersion === 4 ? 0x0800 : 0x86dd,
+    "erspan",
+    session,
+  );
 }

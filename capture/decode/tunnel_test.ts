@@ -107,7 +107,7 @@ Deno.test("decodePacket() takes the inner frame's VLAN, not the carrier's", () =
     ipv4Packet(
       { src: OUTER.src, dst: OUTER.dst, protocol: 17 },
       udpDatagram(
-        { src: OUTER.src, dst: OUTER.dst, srcPort: 1, dstPort: 4789 },
+        { src: OUTER.src, dst: OUTER.dst, srcPort: 50001, dstPort: 4789 },
         vxlanPayload(5, tagged),
       ),
     ),
@@ -118,7 +118,7 @@ Deno.test("decodePacket() takes the inner frame's VLAN, not the carrier's", () =
     ipv4Packet(
       { src: OUTER.src, dst: OUTER.dst, protocol: 17 },
       udpDatagram(
-        { src: OUTER.src, dst: OUTER.dst, srcPort: 1, dstPort: 4789 },
+        { src: OUTER.src, dst: OUTER.dst, srcPort: 50001, dstPort: 4789 },
         vxlanPayload(5, INNER_FRAME),
       ),
     ),
@@ -135,7 +135,11 @@ Deno.test("decodePacket() reads an ARP packet inside VXLAN, with no IP field of 
     targetIp: INNER.dst,
   });
   const { packet } = decodeFrame(
-    udpTunnelFrame(OUTER, { srcPort: 1, dstPort: 4789 }, vxlanPayload(9, arp)),
+    udpTunnelFrame(
+      OUTER,
+      { srcPort: 50001, dstPort: 4789 },
+      vxlanPayload(9, arp),
+    ),
   );
   assert.equal(packet.tunnel, "vxlan");
   assert.equal(packet.network, "arp");
@@ -154,7 +158,7 @@ Deno.test("decodePacket() reads Geneve with options, around Ethernet or IP", () 
   assertInnerSyn(
     udpTunnelFrame(
       OUTER,
-      { srcPort: 2, dstPort: 6081 },
+      { srcPort: 50002, dstPort: 6081 },
       genevePayload({ vni: 0xabcdef, options }, INNER_FRAME),
     ),
     "geneve",
@@ -163,7 +167,7 @@ Deno.test("decodePacket() reads Geneve with options, around Ethernet or IP", () 
   assertInnerSyn(
     udpTunnelFrame(
       OUTER6,
-      { srcPort: 2, dstPort: 6081 },
+      { srcPort: 50002, dstPort: 6081 },
       genevePayload({ vni: 3, protocol: 0x86dd }, INNER_IPV6),
     ),
     "geneve",
@@ -253,7 +257,7 @@ Deno.test("decodePacket() reads IPv4 and IPv6 inside IPv4 and IPv6 (IP in IP, 6i
 
 Deno.test("decodePacket() lists nested tunnels outermost first, with the outermost endpoints and id", () => {
   const vxlan = udpDatagram(
-    { src: "198.51.100.1", dst: "198.51.100.2", srcPort: 3, dstPort: 4789 },
+    { src: "198.51.100.1", dst: "198.51.100.2", srcPort: 50003, dstPort: 4789 },
     vxlanPayload(42, INNER_FRAME),
   );
   const innerCarrier = ipv4Packet(
@@ -296,14 +300,18 @@ Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are
   const cases: [string, Uint8Array, number][] = [
     [
       "UDP 4789 without VXLAN's I flag",
-      udpTunnelFrame(OUTER, { srcPort: 1, dstPort: 4789 }, new Uint8Array(40)),
+      udpTunnelFrame(
+        OUTER,
+        { srcPort: 50001, dstPort: 4789 },
+        new Uint8Array(40),
+      ),
       17,
     ],
     [
       "UDP 4789 with reserved bits set",
       udpTunnelFrame(
         OUTER,
-        { srcPort: 1, dstPort: 4789 },
+        { srcPort: 50001, dstPort: 4789 },
         (() => {
           const bytes = vxlanPayload(1, INNER_FRAME);
           bytes[7] = 1;
@@ -316,7 +324,7 @@ Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are
       "Geneve version 1",
       udpTunnelFrame(
         OUTER,
-        { srcPort: 1, dstPort: 6081 },
+        { srcPort: 50001, dstPort: 6081 },
         (() => {
           const bytes = genevePayload({ vni: 1 }, INNER_FRAME);
           bytes[0] = 0x40;
@@ -329,7 +337,7 @@ Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are
       "Geneve of another protocol type",
       udpTunnelFrame(
         OUTER,
-        { srcPort: 1, dstPort: 6081 },
+        { srcPort: 50001, dstPort: 6081 },
         genevePayload({ vni: 1, protocol: 0x8847 }, INNER_FRAME),
       ),
       17,
@@ -377,7 +385,7 @@ Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are
 
 Deno.test("decodePacket() does not open a tunnel in an IP fragment", () => {
   const datagram = udpDatagram(
-    { src: OUTER.src, dst: OUTER.dst, srcPort: 1, dstPort: 4789 },
+    { src: OUTER.src, dst: OUTER.dst, srcPort: 50001, dstPort: 4789 },
     vxlanPayload(1, INNER_FRAME),
   );
   const frame = ethernetFrame(
@@ -443,12 +451,12 @@ Deno.test("decodePacket() marks every cut tunneled frame truncated, and never th
   const frames = [
     udpTunnelFrame(
       OUTER,
-      { srcPort: 1, dstPort: 4789 },
+      { srcPort: 50001, dstPort: 4789 },
       vxlanPayload(1, INNER_FRAME),
     ),
     udpTunnelFrame(
       OUTER,
-      { srcPort: 1, dstPort: 6081 },
+      { srcPort: 50001, dstPort: 6081 },
       genevePayload({ vni: 1, options: new Uint8Array(4) }, INNER_FRAME),
     ),
     ipFrame(
@@ -472,4 +480,128 @@ Deno.test("decodePacket() marks every cut tunneled frame truncated, and never th
   ]);
   assert.ok(names.has("mpls_truncated"), [...names].join());
   assert.ok(names.has("pppoe_truncated"), [...names].join());
+});
+
+Deno.test("decodePacket() keeps none of the carrier's link layer: an inner IP packet has no MACs or VLAN", () => {
+  const frame = ethernetFrame(
+    { ...OUTER, etherType: ETHER_TYPE.IPV4, vlanIds: [100] },
+    ipv4Packet(
+      { src: OUTER.src, dst: OUTER.dst, protocol: 47 },
+      grePayload({ protocol: 0x0800 }, INNER_IPV4),
+    ),
+  );
+  const packet = assertInnerSyn(frame, "gre", -1);
+  assert.equal(packet.srcMac, "");
+  assert.equal(packet.dstMac, "");
+  assert.equal(packet.vlanId, -1);
+  // Nor of a cut inner frame: its MACs are unknown.
+  const cut = decodeFrame(
+    udpTunnelFrame(
+      OUTER,
+      { srcPort: 50000, dstPort: 6081 },
+      genevePayload({ vni: 5 }, INNER_FRAME.subarray(0, 10)),
+    ),
+  ).packet;
+  assert.equal(cut.tunnel, "geneve");
+  assert.equal(cut.anomaly, "ethernet_truncated");
+  assert.equal(cut.srcMac, "");
+});
+
+Deno.test("decodePacket() reads a VXLAN frame only as far as its UDP datagram goes, and opens one the capture cut", () => {
+  const frame = udpTunnelFrame(
+    OUTER,
+    { srcPort: 50000, dstPort: 4789 },
+    vxlanPayload(5, INNER_FRAME),
+  );
+  // The UDP length says 16: the VXLAN header, and no frame.
+  const short = frame.slice();
+  short[38] = 0;
+  short[39] = 16;
+  const shortPacket = decodeFrame(short).packet;
+  assert.equal(shortPacket.tunnel, "vxlan");
+  assert.equal(shortPacket.transport, "none");
+  assert.equal(shortPacket.srcPort, -1);
+  assert.ok(shortPacket.anomaly !== "");
+  // Cut by the snap length inside the inner Ethernet header.
+  const { packet } = decodeFrame(frame, { capturedLength: 60 });
+  assert.equal(packet.tunnel, "vxlan");
+  assert.equal(packet.tunnelId, 5);
+  assert.equal(packet.truncated, true);
+  assert.equal(packet.anomaly, "ipv4_truncated");
+});
+
+Deno.test("decodePacket() takes no service's answer to a tunnel port for a tunnel", () => {
+  // A resolver's answer to a client whose port happens to be VXLAN's, its
+  // id and flags laid out as a VXLAN header with the G flag would be.
+  const answer = new Uint8Array(40);
+  answer.set([0x88, 0xc1, 0x81, 0x83, 0, 1, 0, 0]);
+  const { packet } = decodeFrame(
+    udpTunnelFrame(OUTER, { srcPort: 53, dstPort: 4789 }, answer),
+  );
+  assert.equal(packet.tunnel, "");
+  assert.equal(packet.srcPort, 53);
+  assert.equal(packet.transport, "udp");
+});
+
+Deno.test("decodePacket() counts a GRE header that its packet cuts short", () => {
+  const frame = ipFrame(
+    OUTER,
+    47,
+    grePayload({ protocol: 0x0800, key: 1 }, new Uint8Array(0)).subarray(0, 6),
+  );
+  const bad = decodeFrame(frame);
+  assert.equal(bad.packet.tunnel, "");
+  assert.equal(bad.packet.anomaly, "gre_bad_length");
+  assert.equal(bad.packet.truncated, false);
+  const whole = ipFrame(
+    OUTER,
+    47,
+    grePayload(
+      { protocol: 0x88be, key: 1, sequence: 2 },
+      erspanIIPayload(3, INNER_FRAME),
+    ),
+  );
+  const snapped = decodeFrame(whole, { capturedLength: 14 + 20 + 12 + 4 });
+  assert.equal(snapped.packet.anomaly, "ipv4_truncated");
+  assert.equal(snapped.anomalies.toJSON()["erspan_truncated"], 1);
+});
+
+Deno.test("decodePacket() reads an ERSPAN type III frame of IP, and a type III header under type II's protocol", () => {
+  assertInnerSyn(
+    ipFrame(
+      OUTER,
+      47,
+      grePayload(
+        { protocol: 0x22eb, sequence: 1 },
+        erspanIIIPayload(9, INNER_IPV4, false, 2),
+      ),
+    ),
+    "erspan",
+    9,
+  );
+  assertInnerSyn(
+    ipFrame(
+      OUTER,
+      47,
+      grePayload(
+        { protocol: 0x88be, sequence: 1 },
+        erspanIIIPayload(10, INNER_FRAME),
+      ),
+    ),
+    "erspan",
+    10,
+  );
+  // Another frame type is not followed.
+  const other = decodeFrame(
+    ipFrame(
+      OUTER,
+      47,
+      grePayload(
+        { protocol: 0x22eb, sequence: 1 },
+        erspanIIIPayload(9, INNER_IPV4, false, 3),
+      ),
+    ),
+  ).packet;
+  assert.equal(other.tunnel, "");
+  assert.equal(other.ipProtocol, 47);
 });

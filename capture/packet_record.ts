@@ -145,6 +145,13 @@ export interface PacketRecord {
   icmpId: number;
   /** ICMP echo sequence number, or -1. */
   icmpSeq: number;
+  /**
+   * A 32-bit hash of an ICMP or ICMPv6 echo request's or reply's data (its
+   * length, and its first 1,024 bytes as captured), which a reply shares
+   * with its request: RFC 792 and RFC 4443 have the reply return the data
+   * unchanged, and ICMP tunnels send other data back; -1 for other packets.
+   */
+  icmpDataHash: number;
   /** For ICMP errors: the quoted packet's IP protocol, or -1. */
   quotedProtocol: number;
   /** For ICMP errors: the quoted packet's destination address, or "". */

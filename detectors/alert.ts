@@ -20,7 +20,8 @@ export type AlertKind =
   | "ndp_scan"
   | "rogue_router"
   | "dhcp_spoof"
-  | "dhcp_starvation";
+  | "dhcp_starvation"
+  | "icmp_tunnel";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -38,6 +39,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "rogue_router",
   "dhcp_spoof",
   "dhcp_starvation",
+  "icmp_tunnel",
 ];
 
 /** Alert severity, lowest first. */

@@ -161,6 +161,18 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Identify the process and data behind the transfer on the internal host, check whether the destination is a sanctioned service, and block it while you investigate.",
   },
+  "icmp_tunnel": {
+    title: "ICMP tunnel",
+    mitre: {
+      id: "T1095",
+      name: "Non-Application Layer Protocol",
+      tactic: "Command and Control",
+    },
+    description:
+      "A host's echo requests were answered with echo replies that carry other data than the requests did. Every IP stack returns an echo's data unchanged, so the replies come from a program that uses ping as a channel: ptunnel, icmpsh, hans, icmptunnel or a C2 framework's ICMP listener, carrying a shell, a proxied TCP session or stolen data past firewalls that let ping through.",
+    recommendation:
+      "Look for the tunnel's client program on the reported client (a process with a raw ICMP socket, or run as root) and for the server's role (it is the tunnel's far end: an external host is the attacker's relay); block echo traffic between them and, at the perimeter, limit echo requests to known monitoring hosts and small payloads; treat what the client could reach as exposed.",
+  },
   "dhcp_starvation": {
     title: "DHCP starvation",
     mitre: {

@@ -31,6 +31,7 @@ import { createRogueRouterDetector } from "./rogue_router.ts";
 import { createDhcpSpoofDetector } from "./dhcp_spoof.ts";
 import { createRogueDhcpDetector } from "./rogue_dhcp.ts";
 import { createDhcpStarvationDetector } from "./dhcp_starvation.ts";
+import { createIcmpTunnelDetector } from "./icmp_tunnel.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -68,6 +69,7 @@ export interface EngineConfig {
   dhcpSpoof?: OptionsOf<typeof createDhcpSpoofDetector>;
   rogueDhcp?: OptionsOf<typeof createRogueDhcpDetector>;
   dhcpStarvation?: OptionsOf<typeof createDhcpStarvationDetector>;
+  icmpTunnel?: OptionsOf<typeof createIcmpTunnelDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -94,6 +96,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createArpSpoofDetector(config.arpSpoof),
     createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),
+    createIcmpTunnelDetector(config.icmpTunnel),
     createIcmpSweepDetector(config.icmpSweep),
     createDnsTunnelDetector(config.dnsTunnel),
     createDnsPortMisuseDetector(config.dnsPortMisuse),

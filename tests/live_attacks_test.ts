@@ -3,7 +3,7 @@
  * arp-scan, arpspoof, THC's fake_advertise6, parasite6, fake_router26 and
  * flood_router26 (beside dnsmasq as the link's router; fake_router26 also
  * as a DNS server by RDNSS), fake_dhcps6 (as
- * mitm6, answering nmap's DHCPv6 client), iodine and curl
+ * mitm6, answering nmap's DHCPv6 client), iodine, ptunnel and curl
  * in one network namespace attack a host in another, over IPv4 and IPv6
  * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
@@ -16,7 +16,7 @@
  * Needs root, `ip`, `nmap`, `hping3`, `ping`, `arp-scan`, `arpspoof`
  * (dsniff), `atk6-fake_advertise6`, `atk6-parasite6`, `atk6-fake_router26`,
  * `atk6-flood_router26`, `atk6-fake_dhcps6` (thc-ipv6), `dnsmasq`,
- * `iodine`/`iodined` and `curl` (.ci/run installs them; a missing tool
+ * `iodine`/`iodined`, `ptunnel`, `stdbuf` and `curl` (.ci/run installs them; a missing tool
  * fails the test). Every tool runs with a packet count, a bounded
  * target list or a time limit, and every daemon is stopped.
  */
@@ -933,6 +933,67 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           attacker: ATTACKER,
           victim: VICTIM,
           technique: "T1571",
+        });
+      },
+    );
+
+    await t.step(
+      "ptunnel: a TCP session through an ICMP tunnel to a proxy on the victim",
+      async () => {
+        // The attacker's ptunnel carries curl's HTTP request to the victim's
+        // web server in echo requests; the victim's ptunnel answers with
+        // echo replies of the response (its kernel echoes each request too,
+        // with the request's data).
+        const password = "netmirror-test";
+        let proxy: NsProcess | undefined;
+        let client: NsProcess | undefined;
+        const seen = await capture(pair, async () => {
+          try {
+            // stdbuf: ptunnel's messages are stdio, buffered in a pipe.
+            proxy = startInNs(pair.victimNs, [
+              "stdbuf",
+              "-oL",
+              "ptunnel",
+              "-x",
+              password,
+            ]);
+            await proxy.waitFor("Ping proxy is listening", READY_TIMEOUT_MS);
+            client = startInNs(pair.attackerNs, [
+              "stdbuf",
+              "-oL",
+              "ptunnel",
+              "-p",
+              VICTIM,
+              "-lp",
+              "8000",
+              "-da",
+              VICTIM,
+              "-dp",
+              String(HTTP_PORT),
+              "-x",
+              password,
+            ]);
+            await client.waitFor("Relaying packets", READY_TIMEOUT_MS);
+            await withHttpPeer(pair, () =>
+              run(pair.attackerNs, [
+                "curl",
+                "-sS",
+                "--max-time",
+                "10",
+                "-o",
+                "/dev/null",
+                // 20 kB down: some twenty replies of ptunnel's own.
+                "http://127.0.0.1:8000/bytes/20000",
+              ]));
+          } finally {
+            await stopAll([client, proxy]);
+          }
+        });
+        assertAlert(seen, {
+          kind: "icmp_tunnel",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1095",
         });
       },
     );

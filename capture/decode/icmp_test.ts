@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  type FlowEnds,
   icmpFrame,
   ipv4Packet,
   ipv6Packet,
@@ -633,4 +634,54 @@ Deno.test("decodePacket() reads a router advertisement's routes (RFC 4191) and D
       cut.ndDnsServers === "" || cut.ndDnsServers === packet.ndDnsServers,
     );
   }
+});
+
+Deno.test("decodePacket() hashes an echo's data: a reply that returns it shares the request's hash, other data or another length does not", () => {
+  const data = new Uint8Array(56).map((_, i) => i * 7);
+  const other = data.slice();
+  other[55] = other[55]! ^ 1;
+  const hashOf = (
+    type: number,
+    bytes: Uint8Array,
+    ends: FlowEnds = V4,
+  ) =>
+    decodeFrame(icmpFrame(ends, { type, id: 9, seq: 3 }, bytes)).packet
+      .icmpDataHash;
+  const request = hashOf(8, data);
+  assert.ok(request >= 0);
+  assert.equal(hashOf(0, data), request);
+  assert.notEqual(hashOf(0, other), request);
+  assert.notEqual(hashOf(0, data.subarray(0, 55)), request);
+  // Every length from 0 to 9 bytes (the tail loop) hashes apart.
+  const short = new Set(
+    Array.from({ length: 10 }, (_, n) => hashOf(0, new Uint8Array(n))),
+  );
+  assert.equal(short.size, 10);
+  // ICMPv6 too, and only echoes have one.
+  const v6 = hashOf(128, data, V6);
+  assert.ok(v6 >= 0);
+  assert.equal(hashOf(129, data, V6), v6);
+  assert.equal(hashOf(3, data), -1);
+});
+
+Deno.test("decodePacket() hashes the captured part of an echo's data (its first 1,024 bytes) with its whole length", () => {
+  const data = new Uint8Array(1_500).map((_, i) => i & 0xff);
+  const frame = icmpFrame(V4, { type: 8, id: 1, seq: 1 }, data);
+  const whole = decodeFrame(frame).packet.icmpDataHash;
+  // Cut by the snap length: the request and its reply cut alike agree.
+  const cut = decodeFrame(frame, { capturedLength: 100 }).packet;
+  const replyCut = decodeFrame(
+    icmpFrame(V4, { type: 0, id: 1, seq: 1 }, data),
+    { capturedLength: 100 },
+  ).packet;
+  assert.equal(cut.icmpDataHash, replyCut.icmpDataHash);
+  assert.notEqual(cut.icmpDataHash, whole);
+  // Bytes past the first 1,024 are not hashed.
+  const tail = data.slice();
+  tail[1_400] = tail[1_400]! ^ 0xff;
+  assert.equal(
+    decodeFrame(icmpFrame(V4, { type: 0, id: 1, seq: 1 }, tail)).packet
+      .icmpDataHash,
+    whole,
+  );
 });

@@ -76,6 +76,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.number(packet.icmpId);
   out.raw(K_ICMP_SEQ);
   out.number(packet.icmpSeq);
+  out.raw(K_ICMP_DATA_HASH);
+  out.number(packet.icmpDataHash);
   out.raw(K_QUOTED_PROTOCOL);
   out.number(packet.quotedProtocol);
   out.raw(K_QUOTED_DST_ADDRESS);
@@ -196,6 +198,7 @@ const K_ICMP_TYPE = encodeText(',"icmpType":');
 const K_ICMP_CODE = encodeText(',"icmpCode":');
 const K_ICMP_ID = encodeText(',"icmpId":');
 const K_ICMP_SEQ = encodeText(',"icmpSeq":');
+const K_ICMP_DATA_HASH = encodeText(',"icmpDataHash":');
 const K_QUOTED_PROTOCOL = encodeText(',"quotedProtocol":');
 const K_QUOTED_DST_ADDRESS = encodeText(',"quotedDstAddress":');
 const K_QUOTED_DST_PORT = encodeText(',"quotedDstPort":');

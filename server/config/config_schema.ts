@@ -23,6 +23,7 @@ import { ROGUE_ROUTER_DEFAULTS } from "../../detectors/rogue_router.ts";
 import { DHCP_SPOOF_DEFAULTS } from "../../detectors/dhcp_spoof.ts";
 import { ROGUE_DHCP_DEFAULTS } from "../../detectors/rogue_dhcp.ts";
 import { DHCP_STARVATION_DEFAULTS } from "../../detectors/dhcp_starvation.ts";
+import { ICMP_TUNNEL_DEFAULTS } from "../../detectors/icmp_tunnel.ts";
 import { DATA_EXFIL_DEFAULTS } from "../../detectors/data_exfil.ts";
 import { DNS_PORT_MISUSE_DEFAULTS } from "../../detectors/dns_port_misuse.ts";
 import { DNS_TUNNEL_DEFAULTS } from "../../detectors/dns_tunnel.ts";
@@ -49,6 +50,7 @@ export const DETECTOR_DEFAULTS = {
   dhcpStarvation: DHCP_STARVATION_DEFAULTS,
   icmpFlood: ICMP_FLOOD_DEFAULTS,
   icmpSweep: ICMP_SWEEP_DEFAULTS,
+  icmpTunnel: ICMP_TUNNEL_DEFAULTS,
   dnsTunnel: DNS_TUNNEL_DEFAULTS,
   dnsPortMisuse: DNS_PORT_MISUSE_DEFAULTS,
   dataExfil: (({ homeNet: _homeNet, ...rest }) => rest)(DATA_EXFIL_DEFAULTS),

@@ -38,6 +38,9 @@
  *   answered, faster than the gateway, with an address and the rogue
  *   device as their router and DNS server.
  * - icmp_flood: ping -f at the intranet server, 1 000 requests a second.
+ * - icmp_tunnel, in icmp_flood's place every other round: ptunnel from the
+ *   compromised workstation to an external proxy, a TCP session carried in
+ *   echo requests and answered in echo replies of the proxy's own data.
  * - icmp_sweep: nmap -sn -PE of a routed /24 behind the gateway.
  * - dns_tunnel: iodine from a compromised workstation: NULL (and some TXT)
  *   queries with long base32 names under one domain; every other round,
@@ -73,6 +76,7 @@ import {
 } from "./dns_payload.ts";
 import {
   EXFIL_SERVER,
+  ICMP_TUNNEL_SERVER,
   type LanHost,
   SWEEP_SUBNET,
   TUNNEL_DOMAIN,
@@ -268,6 +272,9 @@ export function planAttack(
         script: (s) => dhcpStarvation(ctx, s, startUs),
       };
     case "icmp_flood":
+      if (round % 2 === 1) {
+        return planAttack(ctx, "icmp_tunnel", startUs, round);
+      }
       return {
         kind,
         startUs,
@@ -276,6 +283,16 @@ export function planAttack(
         description:
           `ping -f: 3 500 echo requests to ${lan.intranet.v4.ip} in 3.5 s from ${rogue}`,
         script: (s) => icmpFlood(ctx, s, startUs),
+      };
+    case "icmp_tunnel":
+      return {
+        kind,
+        startUs,
+        attacker: lan.compromised.v4.ip,
+        victim: ICMP_TUNNEL_SERVER,
+        description:
+          `ptunnel: a TCP session from ${lan.compromised.v4.ip} through ${ICMP_TUNNEL_SERVER} in ${ICMP_TUNNEL_EXCHANGES} echo requests, answered by replies of other data`,
+        script: (s) => icmpTunnel(ctx, s, startUs),
       };
     case "icmp_sweep":
       return {
@@ -1172,6 +1189,68 @@ function* icmpFlood(
     session.emit(
       t + prng.int(40, 150),
       icmpFrame(victim.v4, rogue.v4, { type: 0, id, seq }, payload),
+    );
+  }
+}
+
+/** Echo requests (each answered) the demo's ICMP tunnel sends. */
+const ICMP_TUNNEL_EXCHANGES = 60;
+
+/** ptunnel's magic number, at the start of each of its messages. */
+const PTUNNEL_MAGIC = 0xd5200880;
+
+/**
+ * One ptunnel message (its 28-byte header: magic, destination address and
+ * port, state, acknowledgment, data length, sequence number, session id;
+ * then `dataBytes` of the TCP session's ciphertext).
+ */
+function ptunnelMessage(
+  ctx: DemoContext,
+  sequence: number,
+  sessionId: number,
+  dataBytes: number,
+): Uint8Array<ArrayBuffer> {
+  const message = new Uint8Array(28 + dataBytes);
+  const view = new DataView(message.buffer);
+  view.setUint32(0, PTUNNEL_MAGIC);
+  view.setUint32(4, 0x0a0a0005); // the SSH server the proxy connects to
+  view.setUint32(8, 22);
+  view.setUint32(12, dataBytes > 0 ? 2 : 3); // data, or an ack
+  view.setUint32(16, sequence - 1);
+  view.setUint32(20, dataBytes);
+  view.setUint16(24, sequence);
+  view.setUint16(26, sessionId);
+  message.set(ctx.prng.bytes(dataBytes), 28);
+  return message;
+}
+
+function* icmpTunnel(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const client = lan.compromised.v4;
+  const proxy = lan.remote(ICMP_TUNNEL_SERVER, 9, prng);
+  const id = prng.int(1, 0xffff);
+  let t = startUs;
+  for (let seq = 1; seq <= ICMP_TUNNEL_EXCHANGES; seq++) {
+    t += prng.int(100, 400) * MS;
+    // The client's keystrokes and acks up, the shell's output down.
+    const up = ptunnelMessage(
+      ctx,
+      seq,
+      id,
+      prng.chance(0.3) ? 0 : prng.int(32, 96),
+    );
+    yield {
+      atUs: t,
+      bytes: icmpFrame(client, proxy, { type: 8, id, seq }, up),
+    };
+    const down = ptunnelMessage(ctx, seq, id, prng.int(48, 1_000));
+    session.emit(
+      t + prng.int(30, 60) * MS,
+      icmpFrame(proxy, client, { type: 0, id, seq }, down),
     );
   }
 }

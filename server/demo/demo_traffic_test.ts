@@ -242,7 +242,7 @@ function analyseDemo(
   return { engine, anomalies };
 }
 
-Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6; its DHCP starvation, with a rogue DHCP server", () => {
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6; its DHCP starvation, with a rogue DHCP server; its ICMP flood, with an ICMP tunnel", () => {
   const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
   // Two rounds of the schedule.
   const { engine, anomalies } = analyseDemo(demo, 125);
@@ -330,6 +330,20 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
       ["fd00:bad::/64"],
       ["new_prefix", "preferred_default_router"],
     ]],
+  );
+  const icmp = demo.injectedAttacks.filter((a) =>
+    a.kind === "icmp_flood" || a.kind === "icmp_tunnel"
+  );
+  assert.deepEqual(icmp.map((a) => a.kind), ["icmp_flood", "icmp_tunnel"]);
+  assert.deepEqual(
+    engine.alerts().filter((a) => a.kind === "icmp_tunnel").map((a) => [
+      a.attacker,
+      a.victim,
+      a.mitre.id,
+      a.evidence.differingReplies,
+    ]),
+    // The session's first exchange is not judged.
+    [[icmp[1]!.attacker, icmp[1]!.victim, "T1095", 59]],
   );
   for (const alert of engine.alerts()) {
     assert.ok(

@@ -220,6 +220,9 @@ export const TUNNEL_DOMAIN = "t.tunnelbox.net";
 /** That name server's address, which iodine's raw mode talks to directly on UDP port 53. */
 export const TUNNEL_SERVER = "198.51.100.53";
 
+/** The external host that the compromised workstation's ICMP tunnel (ptunnel) runs to. */
+export const ICMP_TUNNEL_SERVER = "198.51.100.77";
+
 /** The routed subnet behind the gateway that the ICMP sweep probes (its first three octets). */
 export const SWEEP_SUBNET = "10.10.20";
 

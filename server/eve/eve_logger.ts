@@ -101,6 +101,7 @@ const CATEGORY: Record<string, string> = {
   "rogue_router": "Misc Attack",
   "dhcp_spoof": "Misc Attack",
   "dhcp_starvation": "Attempted Denial of Service",
+  "icmp_tunnel": "Potentially Bad Traffic",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

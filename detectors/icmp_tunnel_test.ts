@@ -1,0 +1,327 @@
+import assert from "node:assert/strict";
+import type { PacketRecord } from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  createIcmpTunnelDetector,
+  ICMP_TUNNEL_DEFAULTS,
+} from "./icmp_tunnel.ts";
+import { findingsOf, icmpPacket, SECOND_US, T0 } from "./test_packets.ts";
+
+const CLIENT = "10.0.0.5";
+const PROXY = "198.51.100.77";
+
+/** An echo request or reply (`reply`) with data hash `hash` and `length` data bytes. */
+function echo(
+  atUs: number,
+  src: string,
+  dst: string,
+  reply: boolean,
+  seq: number,
+  hash: number,
+  length = 64,
+  id = 7,
+): PacketRecord {
+  const v6 = src.includes(":");
+  return {
+    ...icmpPacket({
+      atUs,
+      src,
+      dst,
+      type: reply ? (v6 ? 129 : 0) : (v6 ? 128 : 8),
+    }),
+    icmpId: id,
+    icmpSeq: seq,
+    icmpDataHash: hash,
+    payloadLength: length,
+  };
+}
+
+/**
+ * `count` exchanges one every `gapUs` from `startUs`: a request from
+ * `client` to `server` and a reply 20 ms later, whose data differs from the
+ * request's when `differs(i)`.
+ */
+function exchanges(
+  count: number,
+  differs: (i: number) => boolean,
+  options: {
+    startUs?: number;
+    gapUs?: number;
+    client?: string;
+    server?: string;
+    requestLength?: number;
+    replyLength?: number;
+  } = {},
+): PacketRecord[] {
+  const {
+    startUs = T0,
+    gapUs = SECOND_US / 2,
+    client = CLIENT,
+    server = PROXY,
+    requestLength = 64,
+    replyLength = requestLength,
+  } = options;
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const atUs = startUs + i * gapUs;
+    const hash = 1000 + i;
+    packets.push(echo(atUs, client, server, false, i, hash, requestLength));
+    packets.push(
+      echo(
+        atUs + 20_000,
+        server,
+        client,
+        true,
+        i,
+        differs(i) ? hash + 500_000 : hash,
+        replyLength,
+      ),
+    );
+  }
+  return packets;
+}
+
+function tunnelFindings(packets: PacketRecord[], options = {}): Finding[] {
+  const detector = createIcmpTunnelDetector(options);
+  const findings = findingsOf(detector, packets);
+  detector.flush!(packets.at(-1)?.timestampUs ?? 0, (f) => findings.push(f));
+  return findings;
+}
+
+Deno.test("icmp_tunnel: replies that carry other data than their requests are a tunnel, named client → server", () => {
+  // A session's first request only marks the doorkeeper: its reply is not
+  // judged, and the tunnel counts from the second exchange.
+  const findings = tunnelFindings(exchanges(40, () => true));
+  assert.ok(findings.length >= 2);
+  const first = findings[0]!;
+  assert.equal(first.kind, "icmp_tunnel");
+  assert.equal(first.attacker, CLIENT);
+  assert.equal(first.victim, PROXY);
+  assert.equal(first.key, `${CLIENT}→${PROXY}`);
+  assert.equal(first.evidence.differingReplies, 8);
+  assert.equal(first.startUs, T0 + SECOND_US / 2 + 20_000);
+  assert.match(first.summary, /ICMP tunnel/);
+  const last = findings.at(-1)!;
+  assert.equal(last.evidence.differingReplies, 39);
+  assert.equal(last.evidence.judgedReplies, 39);
+  assert.equal(last.evidence.requests, 39);
+  assert.equal(last.evidence.requestDataBytes, 39 * 64);
+  assert.equal(last.severity, "medium");
+  assert.equal(new Set(findings.map((f) => f.key)).size, 1);
+});
+
+Deno.test("icmp_tunnel: pings whose replies echo their data raise nothing, however many", () => {
+  assert.deepEqual(tunnelFindings(exchanges(10_000, () => false)), []);
+  // Over IPv6 too.
+  assert.deepEqual(
+    tunnelFindings(
+      exchanges(200, () => false, { client: "fd00::5", server: "fd00::9" }),
+    ),
+    [],
+  );
+});
+
+Deno.test("icmp_tunnel: one reply short of the threshold raises nothing, at it one finding", () => {
+  const { minMismatches } = ICMP_TUNNEL_DEFAULTS;
+  // Exchange 0 is the session's first (not judged): 1 … minMismatches - 1 differ.
+  assert.deepEqual(
+    tunnelFindings(exchanges(30, (i) => i < minMismatches)),
+    [],
+  );
+  // The crossing, and the incident's final figures at the end (its echoes
+  // went on): one incident.
+  const findings = tunnelFindings(exchanges(30, (i) => i <= minMismatches));
+  assert.equal(findings.length, 2);
+  assert.ok(
+    findings.every((f) => f.evidence.differingReplies === minMismatches),
+  );
+  assert.equal(findings.at(-1)!.evidence.judgedReplies, 29);
+});
+
+Deno.test("icmp_tunnel: a tunnel server whose kernel also echoes each request (half the replies match) is a tunnel; a few odd replies among many echoes are not", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 30; i++) {
+    const atUs = T0 + i * SECOND_US;
+    packets.push(echo(atUs, CLIENT, PROXY, false, i, 1000 + i));
+    packets.push(echo(atUs + 10_000, PROXY, CLIENT, true, i, 1000 + i));
+    packets.push(echo(atUs + 30_000, PROXY, CLIENT, true, i, 9000 + i, 300));
+  }
+  const findings = tunnelFindings(packets);
+  assert.ok(findings.length >= 1);
+  // The session's first request is not remembered, and a pair is tracked
+  // from its first differing reply: the kernel's echo of the second
+  // request came before it.
+  assert.equal(findings.at(-1)!.evidence.judgedReplies, 57);
+  assert.equal(findings.at(-1)!.evidence.differingReplies, 29);
+  // 10 odd replies among 100 echoes within the minute: under a quarter.
+  assert.deepEqual(
+    tunnelFindings(exchanges(110, (i) => i % 11 === 0, { gapUs: 500_000 })),
+    [],
+  );
+});
+
+Deno.test("icmp_tunnel: differing replies must come within one window", () => {
+  // One differing reply every 10 s: 6 a minute, never 8.
+  assert.deepEqual(
+    tunnelFindings(exchanges(60, () => true, { gapUs: 10 * SECOND_US })),
+    [],
+  );
+});
+
+Deno.test("icmp_tunnel: a reply cut short of a large request is not judged; of a small one it is", () => {
+  assert.deepEqual(
+    tunnelFindings(
+      exchanges(40, () => true, { requestLength: 1_400, replyLength: 548 }),
+    ),
+    [],
+  );
+  assert.equal(
+    tunnelFindings(
+      exchanges(40, () => true, { requestLength: 548, replyLength: 100 }),
+    ).length > 0,
+    true,
+  );
+});
+
+Deno.test("icmp_tunnel: replies with no request seen, or to a request too old, are not judged", () => {
+  const replies = exchanges(40, () => true).filter((p) => p.icmpType === 0);
+  assert.deepEqual(tunnelFindings(replies), []);
+  // Every reply 31 s after the last request: requests and their echo
+  // session forgotten.
+  const packets = exchanges(40, () => true);
+  const lastRequestUs = packets.at(-2)!.timestampUs;
+  const late = packets.map((p, i) =>
+    p.icmpType === 0
+      ? { ...p, timestampUs: lastRequestUs + 31 * SECOND_US + i }
+      : p
+  ).sort((a, b) => a.timestampUs - b.timestampUs);
+  assert.deepEqual(tunnelFindings(late, { windowUs: 120 * SECOND_US }), []);
+});
+
+Deno.test("icmp_tunnel: replies of sequence numbers the client never sent, in an echo session that goes on, are a tunnel's own (ptunnel's proxy)", () => {
+  // The client's requests (id 7, seq 0–39) echoed by the server's kernel,
+  // and the proxy's replies numbered on from 100.
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    const atUs = T0 + i * SECOND_US / 4;
+    packets.push(echo(atUs, CLIENT, PROXY, false, i, 1000 + i));
+    packets.push(echo(atUs + 1_000, PROXY, CLIENT, true, i, 1000 + i));
+    packets.push(echo(atUs + 5_000, PROXY, CLIENT, true, 100 + i, 5, 1_024));
+  }
+  const last = tunnelFindings(packets).at(-1)!;
+  assert.equal(last.kind, "icmp_tunnel");
+  assert.equal(last.evidence.repliesToNoRequest, 39);
+  assert.equal(last.evidence.differingReplies, 39);
+  // The same replies under another identifier than the client's session,
+  // or to a client that sent no request: a reply whose request this
+  // capture did not see is not judged.
+  const other = packets.map((p) => p.icmpSeq >= 100 ? { ...p, icmpId: 8 } : p);
+  assert.deepEqual(tunnelFindings(other), []);
+  assert.deepEqual(
+    tunnelFindings(packets.filter((p) => p.icmpSeq >= 100)),
+    [],
+  );
+});
+
+Deno.test("icmp_tunnel: fragments and cut echo headers are not judged", () => {
+  const fragments = exchanges(40, () => true).map((p) => ({
+    ...p,
+    fragment: true,
+  }));
+  assert.deepEqual(tunnelFindings(fragments), []);
+  const cut = exchanges(40, () => true).map((p) => ({
+    ...p,
+    icmpDataHash: -1,
+  }));
+  assert.deepEqual(tunnelFindings(cut), []);
+});
+
+Deno.test("icmp_tunnel: a tunnel quiet for a window ends; the next one is a new incident with its own figures", () => {
+  const first = exchanges(20, () => true);
+  const second = exchanges(30, () => true, { startUs: T0 + 200 * SECOND_US });
+  const findings = tunnelFindings([...first, ...second]);
+  const starts = new Set(findings.map((f) => f.startUs));
+  assert.equal(starts.size, 2);
+  const firstLast = findings.filter((f) =>
+    f.startUs === T0 + SECOND_US / 2 + 20_000
+  ).at(-1)!;
+  assert.equal(firstLast.evidence.differingReplies, 19);
+  // The session was forgotten, but its doorkeeper bit remembers it.
+  assert.equal(findings.at(-1)!.evidence.differingReplies, 30);
+});
+
+Deno.test("icmp_tunnel: a megabyte through the tunnel is high severity", () => {
+  const findings = tunnelFindings(
+    exchanges(800, () => true, { requestLength: 700, gapUs: 50_000 }),
+  );
+  assert.equal(findings.at(-1)!.severity, "high");
+});
+
+Deno.test("icmp_tunnel: a sweep (one request to each of many hosts) takes no table space; echo sessions are bounded", () => {
+  const detector = createIcmpTunnelDetector({ maxSessions: 1_000 });
+  const sweep: PacketRecord[] = [];
+  for (let i = 0; i < 50_000; i++) {
+    sweep.push(
+      echo(
+        T0 + i * 100,
+        CLIENT,
+        `10.1.${(i >> 8) & 255}.${i & 255}`,
+        false,
+        0,
+        i,
+      ),
+    );
+  }
+  findingsOf(detector, sweep);
+  // The doorkeeper lets a few strangers by (its bitmap's false positives).
+  const swept = detector.tables().sessions!;
+  assert.ok(swept.size + swept.evictions < 50_000 / 8, JSON.stringify(swept));
+  // Sessions of two requests each: admitted, and the oldest evicted.
+  const sessions: PacketRecord[] = [];
+  for (let i = 0; i < 5_000; i++) {
+    const host = `10.2.${(i >> 8) & 255}.${i & 255}`;
+    sessions.push(
+      echo(T0 + 10 * SECOND_US + i * 100, CLIENT, host, false, 0, i),
+    );
+    sessions.push(
+      echo(T0 + 10 * SECOND_US + i * 100 + 50, CLIENT, host, false, 1, i),
+    );
+  }
+  findingsOf(detector, sessions);
+  const tables = detector.tables();
+  assert.equal(tables.sessions!.size, 1_000);
+  assert.ok(tables.sessions!.evictions >= 4_000);
+  assert.equal(tables.pairs!.size, 0);
+});
+
+Deno.test("icmp_tunnel: replies to earlier requests of a session than its last two (ping -l) are not judged", () => {
+  // 20 requests in flight, then their replies, echoing their data.
+  const packets: PacketRecord[] = [];
+  for (let round = 0; round < 10; round++) {
+    const startUs = T0 + round * SECOND_US;
+    for (let i = 0; i < 20; i++) {
+      const seq = round * 20 + i;
+      packets.push(echo(startUs + i, CLIENT, PROXY, false, seq, seq));
+    }
+    for (let i = 0; i < 20; i++) {
+      const seq = round * 20 + i;
+      packets.push(echo(startUs + 1_000 + i, PROXY, CLIENT, true, seq, seq));
+    }
+  }
+  assert.deepEqual(tunnelFindings(packets), []);
+});
+
+Deno.test("createIcmpTunnelDetector() refuses bad options with their names", () => {
+  assert.throws(
+    () => createIcmpTunnelDetector({ minMismatches: 0 }),
+    /minMismatches must be positive/,
+  );
+  assert.throws(
+    () => createIcmpTunnelDetector({ minMismatches: 2.5 }),
+    /minMismatches must be an integer/,
+  );
+  assert.throws(
+    () => createIcmpTunnelDetector({ minMismatchShare: 1.5 }),
+    /minMismatchShare must be within/,
+  );
+});

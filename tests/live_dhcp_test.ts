@@ -227,12 +227,16 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
       async () => {
         const seen = await capture(pair, async () => {
           // yersinia sends until a key is pressed: stdin stays open 0.2 s
-          // (about 70 000 discovers here). It writes yersinia.log into its
-          // working directory: the test's own.
+          // from the moment it has opened the interface (about 70 000
+          // discovers here; counted from its start, a loaded machine left
+          // it no time to send any), which its log in its working directory
+          // (the test's own) says, at most 5 s.
+          const started =
+            "i=0; while [ $i -lt 500 ] && ! grep -qs iflinkname yersinia.log; do sleep 0.01; i=$((i+1)); done";
           await run(pair.attackerNs, [
             "sh",
             "-c",
-            `cd '${dir}' && sleep 0.2 | yersinia dhcp -attack 1 -interface ${pair.attackerIface}`,
+            `cd '${dir}' && rm -f yersinia.log && (${started}; sleep 0.2) | yersinia dhcp -attack 1 -interface ${pair.attackerIface}`,
           ]);
         });
         // No server answers: no victim; no MAC sent most: no attacker.

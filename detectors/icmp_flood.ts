@@ -34,6 +34,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { ICMP_TYPE, ICMPV6_TYPE } from "../capture/decode/icmp.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
@@ -102,9 +103,6 @@ const SOURCE_BITS = 4_096;
 
 /** Packet time between expiry sweeps of the victim table, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
-
-const ICMP_ECHO_REQUEST = 8;
-const ICMPV6_ECHO_REQUEST = 128;
 
 /** One counter of the space-saving summary: `count` overestimates by at most `error`. */
 interface TopSource {
@@ -227,9 +225,9 @@ export function createIcmpFloodDetector(
   function observe(packet: PacketRecord, report: FindingSink): void {
     const transport = packet.transport;
     if (transport === "icmp") {
-      if (packet.icmpType !== ICMP_ECHO_REQUEST) return;
+      if (packet.icmpType !== ICMP_TYPE.ECHO_REQUEST) return;
     } else if (transport === "icmpv6") {
-      if (packet.icmpType !== ICMPV6_ECHO_REQUEST) return;
+      if (packet.icmpType !== ICMPV6_TYPE.ECHO_REQUEST) return;
     } else {
       return;
     }

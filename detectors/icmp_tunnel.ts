@@ -58,6 +58,7 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import { ICMP_TYPE, ICMPV6_TYPE } from "../capture/decode/icmp.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -116,11 +117,6 @@ export const ICMP_TUNNEL_DEFAULTS = {
   maxPairs: 4_096,
   reportIntervalUs: 10_000_000,
 } satisfies Required<IcmpTunnelOptions>;
-
-const ICMP_ECHO_REPLY = 0;
-const ICMP_ECHO_REQUEST = 8;
-const ICMPV6_ECHO_REQUEST = 128;
-const ICMPV6_ECHO_REPLY = 129;
 
 /** Echo data of at most this many bytes always fits a reply whole: 576-byte datagrams (RFC 791, RFC 1122) less the IP and ICMP headers. */
 const NEVER_CUT_BYTES = 548;
@@ -242,12 +238,12 @@ export function createIcmpTunnelDetector(
     const type = packet.icmpType;
     let request: boolean;
     if (packet.transport === "icmp") {
-      if (type === ICMP_ECHO_REQUEST) request = true;
-      else if (type === ICMP_ECHO_REPLY) request = false;
+      if (type === ICMP_TYPE.ECHO_REQUEST) request = true;
+      else if (type === ICMP_TYPE.ECHO_REPLY) request = false;
       else return;
     } else if (packet.transport === "icmpv6") {
-      if (type === ICMPV6_ECHO_REQUEST) request = true;
-      else if (type === ICMPV6_ECHO_REPLY) request = false;
+      if (type === ICMPV6_TYPE.ECHO_REQUEST) request = true;
+      else if (type === ICMPV6_TYPE.ECHO_REPLY) request = false;
       else return;
     } else {
       return;

@@ -17,12 +17,14 @@ import {
   arpFrame,
   ipFrame,
   ipv4Packet,
-  ipv6Packet,
-  tcpFrame,
-  tcpSegment,
   udpDatagram,
 } from "../capture/frame_builder.ts";
-import { TCP_FLAGS } from "../capture/packet_record.ts";
+import {
+  TUNNEL_INNER,
+  TUNNEL_OUTER,
+  TUNNEL_OUTER6,
+  TUNNEL_PAYLOADS,
+} from "../capture/decode/test_helpers.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
 import { CaptureSummary } from "../capture/summary.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
@@ -39,29 +41,12 @@ import {
   vxlanPayload,
 } from "../capture/tunnel_frames.ts";
 
-const OUTER = {
-  srcMac: "02:00:00:00:0a:01",
-  dstMac: "02:00:00:00:0a:02",
-  src: "192.0.2.1",
-  dst: "192.0.2.2",
-};
-const OUTER6 = { ...OUTER, src: "2001:db8:a::1", dst: "2001:db8:a::2" };
-const INNER = {
-  srcMac: "02:00:00:00:0b:01",
-  dstMac: "02:00:00:00:0b:02",
-  src: "10.1.0.1",
-  dst: "10.1.0.2",
-};
-const SYN = { srcPort: 40000, dstPort: 22, flags: TCP_FLAGS.SYN };
-const INNER_FRAME = tcpFrame(INNER, SYN);
-const INNER_IPV4 = ipv4Packet(
-  { src: INNER.src, dst: INNER.dst, protocol: 6 },
-  tcpSegment({ ...SYN, src: INNER.src, dst: INNER.dst }),
-);
-const INNER_IPV6 = ipv6Packet(
-  { src: "fd00:1::1", dst: "fd00:1::2", nextHeader: 6 },
-  tcpSegment({ ...SYN, src: "fd00:1::1", dst: "fd00:1::2" }),
-);
+const OUTER = TUNNEL_OUTER;
+const OUTER6 = TUNNEL_OUTER6;
+const INNER = TUNNEL_INNER;
+const INNER_FRAME = TUNNEL_PAYLOADS.frame;
+const INNER_IPV4 = TUNNEL_PAYLOADS.ipv4;
+const INNER_IPV6 = TUNNEL_PAYLOADS.ipv6;
 const INNER_ARP = arpFrame({
   operation: 1,
   senderMac: INNER.srcMac,

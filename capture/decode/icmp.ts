@@ -28,8 +28,8 @@ const ICMP_HEADER: MinimalHeader = {
   truncated: "icmp_header_truncated",
 };
 
-/** ICMP (IPv4) message types used here (RFC 792). */
-const ICMP_TYPE = {
+/** ICMP (IPv4) message types the decoder reads (RFC 792). */
+export const ICMP_TYPE = {
   ECHO_REPLY: 0,
   DESTINATION_UNREACHABLE: 3,
   SOURCE_QUENCH: 4,
@@ -39,8 +39,8 @@ const ICMP_TYPE = {
   PARAMETER_PROBLEM: 12,
 } as const;
 
-/** ICMPv6 message types used here (RFC 4443). */
-const ICMPV6_TYPE = {
+/** ICMPv6 message types the decoder reads (RFC 4443, RFC 4861). */
+export const ICMPV6_TYPE = {
   DESTINATION_UNREACHABLE: 1,
   PACKET_TOO_BIG: 2,
   TIME_EXCEEDED: 3,

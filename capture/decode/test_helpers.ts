@@ -17,7 +17,11 @@ import {
   ETHER_TYPE,
   ethernetFrame,
   ipv4Packet,
+  ipv6Packet,
+  tcpFrame,
+  tcpSegment,
 } from "../frame_builder.ts";
+import { TCP_FLAGS } from "../packet_record.ts";
 import { decodePacket } from "./mod.ts";
 
 /** Ethernet MACs of the test frames. */
@@ -202,4 +206,71 @@ export function hex(text: string): Uint8Array<ArrayBuffer> {
     bytes[i] = parseInt(digits.slice(i * 2, i * 2 + 2), 16);
   }
   return bytes;
+}
+
+/** A tunnel's carrier ends: two tunnel endpoints (VTEPs, a switch and a collector). */
+export const TUNNEL_OUTER = {
+  srcMac: "02:00:00:00:0a:01",
+  dstMac: "02:00:00:00:0a:02",
+  src: "192.0.2.1",
+  dst: "192.0.2.2",
+} as const;
+/** The carrier's ends over IPv6. */
+export const TUNNEL_OUTER6 = {
+  ...TUNNEL_OUTER,
+  src: "2001:db8:a::1",
+  dst: "2001:db8:a::2",
+} as const;
+/** The tunneled packet's ends. */
+export const TUNNEL_INNER = {
+  srcMac: "02:00:00:00:0b:01",
+  dstMac: "02:00:00:00:0b:02",
+  src: "10.1.0.1",
+  dst: "10.1.0.2",
+} as const;
+/** The tunneled packet's ends over IPv6. */
+export const TUNNEL_INNER6 = {
+  ...TUNNEL_INNER,
+  src: "fd00:1::1",
+  dst: "fd00:1::2",
+} as const;
+/** The tunneled SYN's TCP fields. */
+export const TUNNEL_SYN = {
+  srcPort: 40000,
+  dstPort: 22,
+  flags: TCP_FLAGS.SYN,
+  seq: 1000,
+} as const;
+
+/** The tunneled SYN as a whole Ethernet frame, an IPv4 packet and an IPv6 packet (TTL 33). */
+export const TUNNEL_PAYLOADS = {
+  frame: tcpFrame(TUNNEL_INNER, TUNNEL_SYN),
+  ipv4: ipv4Packet(
+    { src: TUNNEL_INNER.src, dst: TUNNEL_INNER.dst, protocol: 6, ttl: 33 },
+    tcpSegment({ ...TUNNEL_SYN, src: TUNNEL_INNER.src, dst: TUNNEL_INNER.dst }),
+  ),
+  ipv6: ipv6Packet(
+    {
+      src: TUNNEL_INNER6.src,
+      dst: TUNNEL_INNER6.dst,
+      nextHeader: 6,
+      hopLimit: 33,
+    },
+    tcpSegment({
+      ...TUNNEL_SYN,
+      src: TUNNEL_INNER6.src,
+      dst: TUNNEL_INNER6.dst,
+    }),
+  ),
+} as const;
+
+/** A copy of `bytes` with byte `index` set to `value`. */
+export function withByte(
+  bytes: Uint8Array,
+  index: number,
+  value: number,
+): Uint8Array<ArrayBuffer> {
+  const copy = bytes.slice();
+  copy[index] = value;
+  return copy;
 }

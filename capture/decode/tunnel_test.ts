@@ -4,9 +4,6 @@ import {
   ETHER_TYPE,
   ethernetFrame,
   ipv4Packet,
-  ipv6Packet,
-  tcpFrame,
-  tcpSegment,
   udpDatagram,
 } from "../frame_builder.ts";
 import {
@@ -22,37 +19,24 @@ import {
 } from "../tunnel_frames.ts";
 import { TCP_FLAGS } from "../packet_record.ts";
 import { ipFrame } from "../frame_builder.ts";
-import { assertPrefixesTruncated, decodeFrame } from "./test_helpers.ts";
+import {
+  assertPrefixesTruncated,
+  decodeFrame,
+  TUNNEL_INNER,
+  TUNNEL_INNER6,
+  TUNNEL_OUTER,
+  TUNNEL_OUTER6,
+  TUNNEL_PAYLOADS,
+  withByte,
+} from "./test_helpers.ts";
 
-/** The carrier's ends: two tunnel endpoints (VTEPs, a switch and a collector). */
-const OUTER = {
-  srcMac: "02:00:00:00:0a:01",
-  dstMac: "02:00:00:00:0a:02",
-  src: "192.0.2.1",
-  dst: "192.0.2.2",
-};
-const OUTER6 = { ...OUTER, src: "2001:db8:a::1", dst: "2001:db8:a::2" };
-/** The mirrored packet's ends. */
-const INNER = {
-  srcMac: "02:00:00:00:0b:01",
-  dstMac: "02:00:00:00:0b:02",
-  src: "10.1.0.1",
-  dst: "10.1.0.2",
-};
-const INNER6 = { ...INNER, src: "fd00:1::1", dst: "fd00:1::2" };
-const SYN = { srcPort: 40000, dstPort: 22, flags: TCP_FLAGS.SYN, seq: 1000 };
-
-/** The inner SYN as a whole Ethernet frame. */
-const INNER_FRAME = tcpFrame(INNER, SYN);
-/** The inner SYN as an IPv4 packet, and as an IPv6 one. */
-const INNER_IPV4 = ipv4Packet(
-  { src: INNER.src, dst: INNER.dst, protocol: 6, ttl: 33 },
-  tcpSegment({ ...SYN, src: INNER.src, dst: INNER.dst }),
-);
-const INNER_IPV6 = ipv6Packet(
-  { src: INNER6.src, dst: INNER6.dst, nextHeader: 6, hopLimit: 33 },
-  tcpSegment({ ...SYN, src: INNER6.src, dst: INNER6.dst }),
-);
+const OUTER = TUNNEL_OUTER;
+const OUTER6 = TUNNEL_OUTER6;
+const INNER = TUNNEL_INNER;
+const INNER6 = TUNNEL_INNER6;
+const INNER_FRAME = TUNNEL_PAYLOADS.frame;
+const INNER_IPV4 = TUNNEL_PAYLOADS.ipv4;
+const INNER_IPV6 = TUNNEL_PAYLOADS.ipv6;
 
 /** Asserts `frame` decodes to the inner SYN of `inner`'s ends, through `tunnel` (id `id`) between the `outer` ends. */
 function assertInnerSyn(
@@ -312,11 +296,7 @@ Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are
       udpTunnelFrame(
         OUTER,
         { srcPort: 50001, dstPort: 4789 },
-        (() => {
-          const bytes = vxlanPayload(1, INNER_FRAME);
-          bytes[7] = 1;
-          return bytes;
-        })(),
+        withByte(vxlanPayload(1, INNER_FRAME), 7, 1),
       ),
       17,
     ],
@@ -325,11 +305,7 @@ Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are
       udpTunnelFrame(
         OUTER,
         { srcPort: 50001, dstPort: 6081 },
-        (() => {
-          const bytes = genevePayload({ vni: 1 }, INNER_FRAME);
-          bytes[0] = 0x40;
-          return bytes;
-        })(),
+        withByte(genevePayload({ vni: 1 }, INNER_FRAME), 0, 0x40),
       ),
       17,
     ],
@@ -347,11 +323,7 @@ Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are
       ipFrame(
         OUTER,
         47,
-        (() => {
-          const bytes = grePayload({ protocol: 0x880b, key: 1 }, INNER_IPV4);
-          bytes[1] = 0x01;
-          return bytes;
-        })(),
+        withByte(grePayload({ protocol: 0x880b, key: 1 }, INNER_IPV4), 1, 0x01),
       ),
       47,
     ],
@@ -360,11 +332,7 @@ Deno.test("decodePacket() leaves packets that are no tunnel it reads as they are
       ipFrame(
         OUTER,
         47,
-        (() => {
-          const bytes = grePayload({ protocol: 0x0800 }, INNER_IPV4);
-          bytes[0] = 0x40;
-          return bytes;
-        })(),
+        withByte(grePayload({ protocol: 0x0800 }, INNER_IPV4), 0, 0x40),
       ),
       47,
     ],

@@ -92,7 +92,7 @@ export class DecodedPacket implements PacketRecord {
   icmpCode = -1;
   icmpId = -1;
   icmpSeq = -1;
-  icmpDataHash = -1;
+  icmpEchoSum = -1;
   quotedProtocol = -1;
   quotedDstAddress = "";
   quotedDstPort = -1;

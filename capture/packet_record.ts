@@ -146,12 +146,16 @@ export interface PacketRecord {
   /** ICMP echo sequence number, or -1. */
   icmpSeq: number;
   /**
-   * A 32-bit hash of an ICMP or ICMPv6 echo request's or reply's data (its
-   * length, and its first 1,024 bytes as captured), which a reply shares
-   * with its request: RFC 792 and RFC 4443 have the reply return the data
-   * unchanged, and ICMP tunnels send other data back; -1 for other packets.
+   * An ICMP or ICMPv6 echo request's or reply's content as its checksum
+   * sums it (RFC 1071; ICMPv6's pseudo-header included): the one's
+   * complement sum of its identifier, sequence number and data, with the
+   * type's share taken out (0–65534). A reply that returns its request's
+   * identifier, sequence number and data unchanged, as RFC 792 and RFC 4443
+   * have it, has its request's sum, however the packets were fragmented or
+   * cut by the snap length; ICMP tunnels send other data back. -1 for other
+   * packets.
    */
-  icmpDataHash: number;
+  icmpEchoSum: number;
   /** For ICMP errors: the quoted packet's IP protocol, or -1. */
   quotedProtocol: number;
   /** For ICMP errors: the quoted packet's destination address, or "". */

@@ -1,58 +1,68 @@
 /**
  * ICMP tunnel detector: echo replies that carry other data than the
- * requests they answer (ptunnel, icmpsh, hans, icmptunnel, Cobalt Strike's
- * and Sliver's ICMP channels).
+ * requests they answer, or answer requests never sent (ptunnel and
+ * ptunnel-ng, icmpsh, hans, icmptunnel, Cobalt Strike's and Sliver's ICMP
+ * channels).
  *
- * An echo reply returns the request's data unchanged: RFC 792 ("the data
- * received in the echo message must be returned in the echo reply
- * message"), RFC 1122 section 3.2.2.6 and RFC 4443 section 4.2 say so, and
- * every stack does it. A tunnel's server answers its client's requests
- * with replies of its own, carrying the other direction's data. So a reply
- * whose data (its length and first 1,024 bytes, hashed by the decoder into
- * `icmpDataHash`) differs from its request's, matched by addresses,
- * identifier and sequence number, is a tunnel's. In the shared captures,
- * every one of a ptunnel session's 415 replies differs from its request,
- * and every one of the 700 other matched replies (pings, floods, sweeps,
- * traceroutes, nmap's host discovery) equals its own.
+ * An echo reply returns the request's identifier, sequence number and
+ * data unchanged: RFC 792 ("the data received in the echo message must be
+ * returned in the echo reply message"), RFC 1122 section 3.2.2.6 and RFC
+ * 4443 section 4.2 say so, and every stack does it. A tunnel's server
+ * answers its client's requests with replies of its own, carrying the
+ * other direction's data. The decoder reads each echo's content from its
+ * checksum (`icmpEchoSum`: the one's complement sum of identifier,
+ * sequence number and data, the type's share taken out), which covers the
+ * whole message even when it is fragmented or cut by the snap length, so
+ * a reply whose sum or data length differs from its request's, matched by
+ * addresses, identifier and sequence number, is a tunnel's. In the shared
+ * captures every one of a ptunnel session's 415 replies differs from its
+ * request, and every one of the 700 other matched replies (pings, floods,
+ * sweeps, traceroutes, nmap's host discovery, fragmented pings) equals its
+ * own.
  *
  * Requests are remembered by echo session (client, server, identifier):
- * its last two, with their sequence numbers and data hashes; a session's
- * first request only marks a bitmap (TinyLFU's doorkeeper), so a sweep's
- * one request to each of many hosts costs a bit test, and the reply to a
- * session's first request is not judged. A reply of a sequence number the
- * client never sent (ptunnel's proxy numbers its replies on its own), in a
- * session whose last request came within `requestMemoryUs`, answers no
- * request: a tunnel's too, which no stack sends (a reply whose request the
- * capture missed looks the same: the thresholds below absorb a few). A
- * reply to an earlier request than the last two, up to 64 sequence numbers
- * behind (ping -l keeps that many in flight), is not judged.
+ * its last two, with their sequence numbers and sums; a session's first
+ * request only marks a bitmap (TinyLFU's doorkeeper), so a sweep's one
+ * request to each of many hosts costs a bit test, and the reply to a
+ * session's first request is not judged. A reply of a sequence number
+ * ahead of any the client sent (ptunnel's proxy numbers its replies on its
+ * own), more than one ahead (one ahead is a request the capture missed, or
+ * a reply captured before its request), in a session whose last request
+ * came within `requestMemoryUs`, answers no request: a tunnel's too, which
+ * no stack sends. A reply behind the session's last two requests (pings in
+ * flight: ping -l, a long round trip) is not judged.
  *
- * Counted per pair of hosts (the requests' sender, the client, and the
- * replies' sender, the server): replies judged and replies that differ or
- * answer no request. A reply shorter than a request of more than 548 data
- * bytes is not judged: a host that cannot fragment may cut the echo to its
- * path's MTU (RFC 1122). A pair is tunnelling once `minMismatches` replies
- * differed (or answered no request) within `windowUs`, and at least
- * `minMismatchShare` of those judged there did (the server's own kernel may
- * also answer each request, with the same data: half the replies then
- * match). Fragmented echoes are not judged (a reply's fragments need not
- * fall where the request's did).
+ * Counted per echo session, over tumbling windows of `windowUs`: replies
+ * judged, and replies that differ or answer no request. A reply shorter
+ * than a request of more than 548 data bytes is not judged: a host that
+ * cannot fragment may cut the echo to its path's MTU (RFC 1122). A session
+ * tunnels once `minMismatches` of its replies differed within its window
+ * and at least `minMismatchShare` of those it judged there did (the
+ * server's own kernel may also answer each request with its data: half
+ * the replies then match; the client's ordinary pings to the same server,
+ * in other sessions, do not dilute it).
  *
- * Findings: key = "client→server"; attacker = the client (the host that
- * tunnels out, as for DNS tunnels), victim = the server (the tunnel's far
- * end). Reported when the pair first crosses the thresholds, then again
- * while it goes on whenever its differing replies have doubled, or at most
- * every `reportIntervalUs`; the incident ends after `windowUs` without a
- * differing reply. One alert per pair and incident.
+ * Findings: per pair of hosts, key = "client→server"; attacker = the
+ * client (the host that tunnels out, as for DNS tunnels; for a reverse
+ * channel such as icmpsh, the compromised host), victim = the server (the
+ * tunnel's far end). Reported when one of the pair's sessions first
+ * crosses the thresholds, then again while the incident goes on whenever
+ * its differing replies have doubled, or at most every `reportIntervalUs`;
+ * it ends `windowUs` after its last differing reply, and its figures count
+ * from its first. One alert per pair and incident.
  *
  * Limits: a capture that sees one direction only judges nothing; a tunnel
  * that sends its data in requests only and lets the kernel echo it (ping -p
- * with a pattern of data, a slow exfiltration in request payloads) keeps
- * every reply equal and is not found; a tunnel whose replies repeat their
- * request's first 1,024 bytes and length differs unseen; a tunnel that
- * takes a new identifier for every request is never remembered; a tunnel
- * whose server answers each request once, with another sequence number
- * within 64 behind the client's, is not judged.
+ * with a pattern of data, hping3 -E) keeps every reply equal and is not
+ * found; so is one crafted to give each reply its request's length and
+ * checksum sum (two bytes of padding do it); one that takes a new
+ * identifier for every request is never remembered; one whose server
+ * numbers its replies behind the client's requests is judged only by the
+ * replies of the last two requests' numbers. Replies are evidence the
+ * server controls: anyone spoofing a server's replies with a client's
+ * identifier can make the client look like a tunnel's. Under an echo
+ * flood of new identifiers (more than `maxSessions`), a slow tunnel's
+ * session can be forgotten between its requests.
  *
  * @module
  */
@@ -75,17 +85,17 @@ import {
 
 /** Options of {@linkcode createIcmpTunnelDetector}. */
 export interface IcmpTunnelOptions {
-  /** Replies carrying other data than their requests, within the window, that make a tunnel. */
+  /** Replies of one echo session carrying other data than their requests (or answering none), within the window, that make a tunnel. */
   minMismatches?: number;
-  /** Least share (0–1] of a pair's judged replies in the window that differ. */
+  /** Least share (0–1] of the session's judged replies in the window that differ. */
   minMismatchShare?: number;
-  /** Window over which a pair's replies are counted, and quiet time that ends an incident, µs of packet time. */
+  /** Window over which a session's replies are counted, and quiet time that ends an incident, µs of packet time. */
   windowUs?: number;
   /** How long a request waits for its reply, µs of packet time. */
   requestMemoryUs?: number;
   /** Echo sessions (client, server, identifier) remembered at once, each with its last two requests; beyond this the least recently active is forgotten. */
   maxSessions?: number;
-  /** Pairs with differing replies tracked at once; beyond this the least recently active is evicted. */
+  /** Pairs of hosts with a tunnel incident tracked at once; beyond this the least recently active is evicted (its last figures reported first). */
   maxPairs?: number;
   /** Packet time between repeated findings of one tunnel (unless its differing replies doubled), µs. */
   reportIntervalUs?: number;
@@ -105,7 +115,7 @@ export interface IcmpTunnelOptions {
  *   to each of many hosts, costs a bit test a packet and leaves the table
  *   to the sessions that go on (pings, tunnels).
  * - `maxPairs` 4 096 × about 200 B: under 1 MB; a pair gets an entry only
- *   with its first differing reply.
+ *   when one of its sessions crosses the thresholds.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
 export const ICMP_TUNNEL_DEFAULTS = {
@@ -121,46 +131,46 @@ export const ICMP_TUNNEL_DEFAULTS = {
 /** Echo data of at most this many bytes always fits a reply whole: 576-byte datagrams (RFC 791, RFC 1122) less the IP and ICMP headers. */
 const NEVER_CUT_BYTES = 548;
 
-/** Sequence numbers behind a session's last request whose replies are not judged when unremembered (ping -l keeps that many in flight). */
-const FORGOTTEN_SEQUENCES = 64;
+/** Half the sequence number space: a reply's number ahead of the session's last request by less than this was never sent yet; by more, it is behind (wrapped). */
+const HALF_SEQUENCE_SPACE = 0x8000;
 
 /** Packet time between expiry sweeps of the tables, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
 
-/** One echo session (client, server, identifier): its last two requests. */
+/** One echo session (client, server, identifier): its last two requests, and its replies' counts in its window. */
 interface SessionEntry {
   lastSeq: number;
-  lastHash: number;
+  lastSum: number;
   lastLength: number;
   lastUs: number;
   previousSeq: number;
-  previousHash: number;
+  previousSum: number;
   previousLength: number;
+  /** Start of the counting window, µs; replies judged, differing and answering no request since, and the first differing one's time. */
+  windowStartUs: number;
+  judged: number;
+  mismatches: number;
+  unsolicited: number;
+  firstMismatchUs: number;
 }
 
-/** One pair's counts; its {@linkcode ReportMark} counts `mismatches`. */
+/** One pair's tunnel incident; its {@linkcode ReportMark} counts `mismatches`. */
 interface PairState extends ReportMark {
   clientKey: number;
   clientText: string;
   serverKey: number;
   serverText: string;
-  /** Start of the counting window, µs; judged and differing replies since. */
-  windowStartUs: number;
+  /** The incident's judged, differing and unanswering replies, and the requests and replies and their data bytes, from its start. */
   judged: number;
   mismatches: number;
-  /** Differing replies that answered no request (a sequence number the client did not send). */
   unsolicited: number;
-  /** The incident's totals, from its first differing reply. */
-  incidentMismatches: number;
-  incidentJudged: number;
   requests: number;
   replies: number;
-  /** Echo data bytes of the pair's requests and replies. */
   requestBytes: number;
   replyBytes: number;
   startUs: number;
+  /** The incident's last differing reply: it ends `windowUs` after it. */
   lastMismatchUs: number;
-  lastUs: number;
   tunnelling: boolean;
 }
 
@@ -207,31 +217,34 @@ export function createIcmpTunnelDetector(
   // A session's first request only marks this (256 Kbit, cleared after
   // 32 768 marks).
   const doorkeeper = new Doorkeeper(18, 1 << 15);
-  // Keyed by (client, server).
-  const pairs = new NumericKeyMap<PairState>(config.maxPairs, undefined, {
-    recycle: true,
-  });
+  // Keyed by (client, server); an evicted incident reports its last figures.
+  let reportEvicted: FindingSink = () => {};
+  const pairs = new NumericKeyMap<PairState>(
+    config.maxPairs,
+    (state) => reportLast(state, reportEvicted),
+    { recycle: true },
+  );
   let nextExpiryUs = -Infinity;
 
   function expire(nowUs: number, report: FindingSink): void {
     sessions.expireOldest((entry) => nowUs - entry.lastUs >= requestMemoryUs);
     pairs.expireOldest((state) => {
-      if (nowUs - state.lastUs < windowUs) return false;
+      if (nowUs - state.lastMismatchUs < windowUs) return false;
       reportLast(state, report);
       return true;
     });
   }
 
-  /** The last finding of a tunnel whose figures changed since its last one. */
+  /** The last finding of an incident whose figures changed since its last one. */
   function reportLast(state: PairState, report: FindingSink): void {
     if (
       !state.tunnelling ||
-      !isFinalReportDue(state, state.incidentMismatches, state.lastUs)
+      !isFinalReportDue(state, state.mismatches, state.lastMismatchUs)
     ) {
       return;
     }
-    markReported(state, state.incidentMismatches, state.lastUs);
-    report(findingOf(state, state.lastUs, config));
+    markReported(state, state.mismatches, state.lastMismatchUs);
+    report(findingOf(state, state.lastMismatchUs, config));
   }
 
   function observe(packet: PacketRecord, report: FindingSink): void {
@@ -250,13 +263,10 @@ export function createIcmpTunnelDetector(
     }
     const srcKey = packet.srcAddressKey;
     const dstKey = packet.dstAddressKey;
-    // A cut echo header has no data hash to compare.
-    if (
-      srcKey < 0 || dstKey < 0 || packet.fragment || packet.icmpDataHash < 0
-    ) {
-      return;
-    }
+    // A cut echo header has no sum to compare.
+    if (srcKey < 0 || dstKey < 0 || packet.icmpEchoSum < 0) return;
     const nowUs = packet.timestampUs;
+    reportEvicted = report;
     if (nowUs >= nextExpiryUs) {
       expire(nowUs, report);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
@@ -268,23 +278,20 @@ export function createIcmpTunnelDetector(
       let entry = sessions.get(srcKey, dstKey, id, hash);
       if (entry === undefined) {
         if (!doorkeeper.seen(hash)) return;
-        entry = sessions.spare() ?? newSession();
-        entry.lastSeq = -1;
-        entry.lastUs = -Infinity;
+        entry = resetSession(sessions.spare() ?? newSession(), nowUs);
         sessions.add(srcKey, dstKey, id, entry, hash);
       }
       entry.previousSeq = entry.lastSeq;
-      entry.previousHash = entry.lastHash;
+      entry.previousSum = entry.lastSum;
       entry.previousLength = entry.lastLength;
       entry.lastSeq = seq;
-      entry.lastHash = packet.icmpDataHash;
+      entry.lastSum = packet.icmpEchoSum;
       entry.lastLength = packet.payloadLength;
       entry.lastUs = nowUs;
       const state = pairs.peek(srcKey, dstKey, 0);
-      if (state !== undefined) {
+      if (state !== undefined && state.tunnelling) {
         state.requests++;
         state.requestBytes += packet.payloadLength;
-        state.lastUs = nowUs;
       }
       return;
     }
@@ -293,85 +300,98 @@ export function createIcmpTunnelDetector(
     const entry = sessions.peek(dstKey, srcKey, id);
     if (entry === undefined || nowUs - entry.lastUs >= requestMemoryUs) return;
     const length = packet.payloadLength;
-    let requestHash: number;
-    let requestLength: number;
+    const sum = packet.icmpEchoSum;
+    let differs: boolean;
     let unsolicited = false;
-    if (seq === entry.lastSeq) {
-      requestHash = entry.lastHash;
-      requestLength = entry.lastLength;
-    } else if (seq === entry.previousSeq) {
-      requestHash = entry.previousHash;
-      requestLength = entry.previousLength;
-    } else if (((entry.lastSeq - seq) & 0xffff) <= FORGOTTEN_SEQUENCES) {
-      return; // an earlier request's, no longer remembered
+    if (
+      (seq === entry.lastSeq && sum === entry.lastSum &&
+        length === entry.lastLength) ||
+      (seq === entry.previousSeq && sum === entry.previousSum &&
+        length === entry.previousLength)
+    ) {
+      differs = false;
+    } else if (seq === entry.lastSeq || seq === entry.previousSeq) {
+      const requestLength = seq === entry.lastSeq
+        ? entry.lastLength
+        : entry.previousLength;
+      // A reply cut to its path's MTU is no tunnel's.
+      if (length < requestLength && requestLength > NEVER_CUT_BYTES) return;
+      differs = true;
     } else {
-      // A sequence number the client did not send: a tunnel's own reply
-      // (or one whose request this capture missed).
+      const ahead = (seq - entry.lastSeq) & 0xffff;
+      // Behind: an earlier request's, no longer remembered. One ahead: a
+      // request the capture missed, or a reply captured before it.
+      if (ahead >= HALF_SEQUENCE_SPACE || ahead <= 1) return;
+      differs = true;
       unsolicited = true;
-      requestHash = -1;
-      requestLength = 0;
     }
-    if (length < requestLength && requestLength > NEVER_CUT_BYTES) return;
-    const differs = unsolicited || packet.icmpDataHash !== requestHash;
+    if (nowUs - entry.windowStartUs >= windowUs) {
+      entry.windowStartUs = nowUs;
+      entry.judged = 0;
+      entry.mismatches = 0;
+      entry.unsolicited = 0;
+    }
+    entry.judged++;
+    if (differs) {
+      if (entry.mismatches === 0) entry.firstMismatchUs = nowUs;
+      entry.mismatches++;
+      if (unsolicited) entry.unsolicited++;
+    }
     const pairHash = hashKey(dstKey, srcKey, 0);
     let state = pairs.get(dstKey, srcKey, 0, pairHash);
-    if (state === undefined) {
-      if (!differs) return; // only pairs with a differing reply are tracked
-      state = resetPair(
-        pairs.spare() ?? newPair(),
-        dstKey,
-        keptText(dstKey, packet, false),
-        srcKey,
-        keptText(srcKey, packet, true),
-        nowUs,
-      );
-      state.requestBytes = requestLength;
-      pairs.add(dstKey, srcKey, 0, state, pairHash);
-    }
-    state.lastUs = nowUs;
-    state.replies++;
-    state.replyBytes += length;
-    if (state.tunnelling && nowUs - state.lastMismatchUs >= windowUs) {
-      reportLast(state, report); // the tunnel's own figures, not this reply's
-      state.tunnelling = false; // over; a new one starts afresh
-      clearReportMark(state);
-    }
-    if (!state.tunnelling && nowUs - state.windowStartUs >= windowUs) {
-      state.windowStartUs = nowUs;
-      state.judged = 0;
-      state.mismatches = 0;
-    }
-    state.judged++;
-    state.incidentJudged++;
-    if (!differs) return;
-    if (unsolicited) state.unsolicited++;
-    state.mismatches++;
-    state.incidentMismatches++;
-    state.lastMismatchUs = nowUs;
-    if (!state.tunnelling) {
-      if (
-        state.mismatches < minMismatches ||
-        state.mismatches < minMismatchShare * state.judged
-      ) {
+    if (state !== undefined && state.tunnelling) {
+      if (nowUs - state.lastMismatchUs >= windowUs) {
+        reportLast(state, report); // the incident's own figures, not this reply's
+        state.tunnelling = false; // over; a new one starts afresh
+        clearReportMark(state);
+      } else {
+        state.judged++;
+        state.replies++;
+        state.replyBytes += length;
+        if (!differs) return;
+        state.mismatches++;
+        if (unsolicited) state.unsolicited++;
+        state.lastMismatchUs = nowUs;
+        reportIfDue(state, nowUs, report);
         return;
       }
-      state.tunnelling = true;
-      // The incident counts from the window that crossed the thresholds.
-      state.incidentMismatches = state.mismatches;
-      state.incidentJudged = state.judged;
-      state.startUs = state.windowStartUs;
     }
+    // No incident: this session's window decides whether one starts.
+    if (
+      !differs || entry.mismatches < minMismatches ||
+      entry.mismatches < minMismatchShare * entry.judged
+    ) {
+      return;
+    }
+    if (state === undefined) {
+      state = pairs.spare() ?? newPair();
+      state.clientKey = dstKey;
+      state.clientText = keptText(dstKey, packet, false);
+      state.serverKey = srcKey;
+      state.serverText = keptText(srcKey, packet, true);
+      pairs.add(dstKey, srcKey, 0, state, pairHash);
+    }
+    startIncident(state, entry, nowUs);
+    state.replyBytes = length;
+    reportIfDue(state, nowUs, report);
+  }
+
+  function reportIfDue(
+    state: PairState,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
     if (
       !isRepeatReportDue(
         state,
-        state.incidentMismatches,
+        state.mismatches,
         nowUs,
         config.reportIntervalUs,
       )
     ) {
       return;
     }
-    markReported(state, state.incidentMismatches, nowUs);
+    markReported(state, state.mismatches, nowUs);
     report(findingOf(state, nowUs, config));
   }
 
@@ -388,75 +408,77 @@ export function createIcmpTunnelDetector(
   };
 }
 
-/** A session entry, filled by its first request. */
+/** A session entry, to be {@linkcode resetSession reset} before use. */
 function newSession(): SessionEntry {
   return {
     lastSeq: -1,
-    lastHash: -1,
+    lastSum: -1,
     lastLength: 0,
     lastUs: -Infinity,
     previousSeq: -1,
-    previousHash: -1,
+    previousSum: -1,
     previousLength: 0,
+    windowStartUs: 0,
+    judged: 0,
+    mismatches: 0,
+    unsolicited: 0,
+    firstMismatchUs: 0,
   };
 }
 
-/** A pair entry, to be {@linkcode resetPair reset} before use. */
+/** Makes `entry` (new, or an evicted session's) a session with no request yet, its window starting at `nowUs`. */
+function resetSession(entry: SessionEntry, nowUs: number): SessionEntry {
+  entry.lastSeq = -1;
+  entry.lastSum = -1;
+  entry.lastLength = 0;
+  entry.lastUs = nowUs;
+  entry.windowStartUs = nowUs;
+  entry.judged = 0;
+  entry.mismatches = 0;
+  entry.unsolicited = 0;
+  entry.firstMismatchUs = nowUs;
+  return entry;
+}
+
+/** A pair entry, filled when its first incident starts. */
 function newPair(): PairState {
   return {
     clientKey: -1,
     clientText: "",
     serverKey: -1,
     serverText: "",
-    windowStartUs: 0,
     judged: 0,
     mismatches: 0,
     unsolicited: 0,
-    incidentMismatches: 0,
-    incidentJudged: 0,
     requests: 0,
     replies: 0,
     requestBytes: 0,
     replyBytes: 0,
     startUs: 0,
     lastMismatchUs: 0,
-    lastUs: 0,
     tunnelling: false,
     reportedCount: 0,
     lastReportUs: -Infinity,
   };
 }
 
-/** Makes `state` (new, or an evicted pair's) the entry of the pair client → server, first seen at `nowUs`. */
-function resetPair(
+/** Starts an incident of `state` from `session`'s window, which crossed the thresholds at `nowUs`. */
+function startIncident(
   state: PairState,
-  clientKey: number,
-  clientText: string,
-  serverKey: number,
-  serverText: string,
+  session: SessionEntry,
   nowUs: number,
-): PairState {
-  state.clientKey = clientKey;
-  state.clientText = clientText;
-  state.serverKey = serverKey;
-  state.serverText = serverText;
-  state.windowStartUs = nowUs;
-  state.judged = 0;
-  state.mismatches = 0;
-  state.unsolicited = 0;
-  state.incidentMismatches = 0;
-  state.incidentJudged = 0;
-  // The request this first reply answers.
-  state.requests = 1;
-  state.replies = 0;
+): void {
+  state.judged = session.judged;
+  state.mismatches = session.mismatches;
+  state.unsolicited = session.unsolicited;
+  state.requests = 0;
+  state.replies = session.judged;
   state.requestBytes = 0;
   state.replyBytes = 0;
-  state.startUs = nowUs;
+  state.startUs = session.firstMismatchUs;
   state.lastMismatchUs = nowUs;
-  state.lastUs = nowUs;
-  state.tunnelling = false;
+  state.tunnelling = true;
   clearReportMark(state);
-  return state;
 }
 
 function severityOf(state: PairState): Severity {
@@ -483,11 +505,11 @@ function findingOf(
     victim: server,
     domain: "",
     summary:
-      `${server} answered ${client}'s echo requests with other data than they carried, or with replies to no request, in ${state.incidentMismatches} of ${state.incidentJudged} replies (${bytes} bytes of echo data in ${durationSeconds} s): ICMP tunnel`,
+      `${server} answered ${client}'s echo requests with other data than they carried, or with replies to no request, in ${state.mismatches} of ${state.judged} replies (${bytes} bytes of echo data since the tunnel was seen, in ${durationSeconds} s): ICMP tunnel`,
     evidence: {
-      differingReplies: state.incidentMismatches,
+      differingReplies: state.mismatches,
       repliesToNoRequest: state.unsolicited,
-      judgedReplies: state.incidentJudged,
+      judgedReplies: state.judged,
       requests: state.requests,
       replies: state.replies,
       requestDataBytes: state.requestBytes,

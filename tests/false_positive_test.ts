@@ -102,14 +102,16 @@ Deno.test("false positives: the same tunnel with every reply carrying its reques
   // The quiet of every other capture's pings comes from the replies'
   // data, not from traffic the tunnel detector cannot see: this one's
   // replies, made echoes, raise nothing.
-  const requests = new Map<string, number>();
+  const requests = new Map<string, [number, number]>();
   let echoed = 0;
   const { alerts } = await replay(TUNNEL, (packet) => {
     if (packet.transport !== "icmp") return;
     const key = `${packet.icmpId}/${packet.icmpSeq}`;
-    if (packet.icmpType === 8) requests.set(key, packet.icmpDataHash);
-    else if (packet.icmpType === 0 && requests.has(key)) {
-      packet.icmpDataHash = requests.get(key)!;
+    const request = requests.get(key);
+    if (packet.icmpType === 8) {
+      requests.set(key, [packet.icmpEchoSum, packet.payloadLength]);
+    } else if (packet.icmpType === 0 && request !== undefined) {
+      [packet.icmpEchoSum, packet.payloadLength] = request;
       echoed++;
     }
   });

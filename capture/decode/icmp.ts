@@ -141,7 +141,7 @@ function decodeMessage(
   const type = record.icmpType;
   if (v6) {
     if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) {
-      readEcho(record, bytes, offset, end);
+      readEcho(record, bytes, offset);
     } else if (type <= ICMPV6_TYPE.PARAMETER_PROBLEM && type !== 0) {
       decodeQuoted(record, bytes, offset + ICMP_HEADER_LENGTH, end, anomalies);
     } else if (
@@ -154,7 +154,7 @@ function decodeMessage(
   switch (type) {
     case ICMP_TYPE.ECHO_REPLY:
     case ICMP_TYPE.ECHO_REQUEST:
-      readEcho(record, bytes, offset, end);
+      readEcho(record, bytes, offset);
       break;
     case ICMP_TYPE.DESTINATION_UNREACHABLE:
     case ICMP_TYPE.SOURCE_QUENCH:
@@ -166,54 +166,25 @@ function decodeMessage(
   }
 }
 
-/** Echo identifier, sequence number and data hash of the ICMP or ICMPv6 echo message at `offset` (8 bytes present; captured bytes end at `end`). */
+/** Echo identifier, sequence number and content sum of the ICMP or ICMPv6 echo message at `offset` (8 bytes present). */
 function readEcho(
   record: PacketRecord,
   bytes: Uint8Array,
   offset: number,
-  end: number,
 ): void {
   record.icmpId = readU16(bytes, offset + 4);
   record.icmpSeq = readU16(bytes, offset + 6);
-  const data = offset + ICMP_HEADER_LENGTH;
-  record.icmpDataHash = echoDataHash(
-    bytes,
-    data,
-    Math.min(end, data + ECHO_HASHED_BYTES),
-    record.payloadLength,
-  );
+  // The checksum is the complement of the message's sum (RFC 1071); the
+  // type byte's share of it differs between a request and its reply.
+  const sum = ~readU16(bytes, offset + 2) & 0xffff;
+  record.icmpEchoSum = onesComplementDifference(sum, record.icmpType << 8);
 }
 
-/** Echo data bytes hashed: enough to tell a tunnel's data from an echo of it, at a bounded cost per message. */
-const ECHO_HASHED_BYTES = 1_024;
-
-/**
- * A 32-bit hash (non-negative) of `bytes[start, end)` and `length`: four
- * bytes at a time through a multiply-rotate mix (MurmurHash3's), then the
- * tail, then a finalizer.
- */
-function echoDataHash(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  length: number,
-): number {
-  let h = Math.imul(length, 0x9e3779b1);
-  let at = start;
-  for (; at + 4 <= end; at += 4) {
-    let k = Math.imul(readU32(bytes, at), 0xcc9e2d51);
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-    h ^= k;
-    h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
-  }
-  for (; at < end; at++) {
-    h = Math.imul(h ^ bytes[at]!, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+/** `a` − `b` in 16-bit one's complement arithmetic, its zero written 0 (never 0xffff). */
+function onesComplementDifference(a: number, b: number): number {
+  let sum = a + (~b & 0xffff);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff ? 0 : sum;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   assertPrefixesTruncated,
   concat,
   decodeFrame,
+  firstFragmentFrame,
   hex,
   V4,
   V6,
@@ -636,52 +637,50 @@ Deno.test("decodePacket() reads a router advertisement's routes (RFC 4191) and D
   }
 });
 
-Deno.test("decodePacket() hashes an echo's data: a reply that returns it shares the request's hash, other data or another length does not", () => {
+Deno.test("decodePacket() reads an echo's content sum from its checksum: a reply that returns its request's identifier, sequence number and data has the request's sum", () => {
   const data = new Uint8Array(56).map((_, i) => i * 7);
   const other = data.slice();
   other[55] = other[55]! ^ 1;
-  const hashOf = (
+  const sumOf = (
     type: number,
     bytes: Uint8Array,
     ends: FlowEnds = V4,
+    seq = 3,
   ) =>
-    decodeFrame(icmpFrame(ends, { type, id: 9, seq: 3 }, bytes)).packet
-      .icmpDataHash;
-  const request = hashOf(8, data);
-  assert.ok(request >= 0);
-  assert.equal(hashOf(0, data), request);
-  assert.notEqual(hashOf(0, other), request);
-  assert.notEqual(hashOf(0, data.subarray(0, 55)), request);
-  // Every length from 0 to 9 bytes (the tail loop) hashes apart.
-  const short = new Set(
-    Array.from({ length: 10 }, (_, n) => hashOf(0, new Uint8Array(n))),
-  );
-  assert.equal(short.size, 10);
-  // ICMPv6 too, and only echoes have one.
-  const v6 = hashOf(128, data, V6);
+    decodeFrame(icmpFrame(ends, { type, id: 9, seq }, bytes)).packet
+      .icmpEchoSum;
+  const request = sumOf(8, data);
+  assert.ok(request >= 0 && request < 0xffff);
+  assert.equal(sumOf(0, data), request);
+  assert.notEqual(sumOf(0, other), request);
+  assert.notEqual(sumOf(0, data, V4, 4), request);
+  // ICMPv6: the pseudo-header's addresses swap places, and sum the same.
+  const v6 = sumOf(128, data, V6);
   assert.ok(v6 >= 0);
-  assert.equal(hashOf(129, data, V6), v6);
-  assert.equal(hashOf(3, data), -1);
+  assert.equal(
+    sumOf(129, data, { ...V6, src: V6.dst, dst: V6.src }),
+    v6,
+  );
+  assert.equal(sumOf(3, data), -1);
+  // Every checksum a reply can carry reads as a sum in 0–65534.
+  for (const bytes of [new Uint8Array(0), new Uint8Array([0xff, 0xff])]) {
+    const sum = sumOf(0, bytes);
+    assert.ok(sum >= 0 && sum < 0xffff, `${sum}`);
+  }
 });
 
-Deno.test("decodePacket() hashes the captured part of an echo's data (its first 1,024 bytes) with its whole length", () => {
-  const data = new Uint8Array(1_500).map((_, i) => i & 0xff);
+Deno.test("decodePacket() reads the whole echo's sum from a first fragment and from a frame the snap length cut", () => {
+  const data = new Uint8Array(3_000).map((_, i) => (i * 31) & 0xff);
   const frame = icmpFrame(V4, { type: 8, id: 1, seq: 1 }, data);
-  const whole = decodeFrame(frame).packet.icmpDataHash;
-  // Cut by the snap length: the request and its reply cut alike agree.
-  const cut = decodeFrame(frame, { capturedLength: 100 }).packet;
-  const replyCut = decodeFrame(
-    icmpFrame(V4, { type: 0, id: 1, seq: 1 }, data),
-    { capturedLength: 100 },
-  ).packet;
-  assert.equal(cut.icmpDataHash, replyCut.icmpDataHash);
-  assert.notEqual(cut.icmpDataHash, whole);
-  // Bytes past the first 1,024 are not hashed.
-  const tail = data.slice();
-  tail[1_400] = tail[1_400]! ^ 0xff;
+  const whole = decodeFrame(frame).packet.icmpEchoSum;
   assert.equal(
-    decodeFrame(icmpFrame(V4, { type: 0, id: 1, seq: 1 }, tail)).packet
-      .icmpDataHash,
+    decodeFrame(frame, { capturedLength: 60 }).packet.icmpEchoSum,
     whole,
   );
+  // The same message in IP fragments of 1 480 bytes: the first holds the
+  // ICMP header with the whole message's checksum.
+  const message = frame.subarray(14 + 20);
+  const first = decodeFrame(firstFragmentFrame(1, message, 1_480)).packet;
+  assert.equal(first.fragment, true);
+  assert.equal(first.icmpEchoSum, whole);
 });

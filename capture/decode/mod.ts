@@ -457,7 +457,7 @@ function resetRecord(record: DecodedPacket): void {
   record.icmpCode = -1;
   record.icmpId = -1;
   record.icmpSeq = -1;
-  record.icmpDataHash = -1;
+  record.icmpEchoSum = -1;
   record.quotedProtocol = -1;
   record.quotedDstAddress = "";
   record.quotedDstPort = -1;

@@ -59,7 +59,7 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "icmpCode",
       "icmpId",
       "icmpSeq",
-      "icmpDataHash",
+      "icmpEchoSum",
       "quotedProtocol",
       "quotedDstAddress",
       "quotedDstPort",

@@ -326,3 +326,49 @@ Deno.test("createIcmpTunnelDetector() refuses bad options with their names", () 
     /minMismatchShare must be within/,
   );
 });
+
+Deno.test("icmp_tunnel: ordinary pings that once looked like tunnels stay quiet (review): 100 in flight, odd replies among thousands, requests the capture missed", () => {
+  // ping -l 100 over a slow link: 100 requests out, then their replies.
+  const inFlight: PacketRecord[] = [];
+  for (let round = 0; round < 5; round++) {
+    const startUs = T0 + round * SECOND_US;
+    for (let i = 0; i < 100; i++) {
+      const seq = round * 100 + i;
+      inFlight.push(echo(startUs + i, CLIENT, PROXY, false, seq, seq));
+    }
+    for (let i = 0; i < 100; i++) {
+      const seq = round * 100 + i;
+      inFlight.push(echo(startUs + 500_000 + i, PROXY, CLIENT, true, seq, seq));
+    }
+  }
+  assert.deepEqual(tunnelFindings(inFlight), []);
+  // 3 000 echoes in a minute, 8 of whose replies differ in a row.
+  assert.deepEqual(
+    tunnelFindings(
+      exchanges(3_000, (i) => i >= 1_000 && i < 1_008, { gapUs: 10_000 }),
+    ),
+    [],
+  );
+  // Every other request missing from the capture: each reply is one ahead
+  // of the last request seen.
+  const missed = exchanges(200, () => false).filter((p, i) =>
+    p.icmpType === 0 || (i / 2) % 2 === 0
+  );
+  assert.deepEqual(tunnelFindings(missed), []);
+});
+
+Deno.test("icmp_tunnel: a plain ping beside the tunnel (another echo session to the same server) does not dilute it", () => {
+  const tunnel = exchanges(30, () => true, { gapUs: SECOND_US });
+  const ping: PacketRecord[] = [];
+  for (let i = 0; i < 300; i++) {
+    const atUs = T0 + i * SECOND_US / 10 + 3_000;
+    ping.push(echo(atUs, CLIENT, PROXY, false, i, 50_000 + i, 56, 99));
+    ping.push(echo(atUs + 1_000, PROXY, CLIENT, true, i, 50_000 + i, 56, 99));
+  }
+  const packets = [...tunnel, ...ping].sort((a, b) =>
+    a.timestampUs - b.timestampUs
+  );
+  const last = tunnelFindings(packets).at(-1)!;
+  assert.equal(last.kind, "icmp_tunnel");
+  assert.equal(last.evidence.differingReplies, 29);
+});

@@ -371,8 +371,7 @@ export function createIcmpTunnelDetector(
       state.serverText = keptText(srcKey, packet, true);
       pairs.add(dstKey, srcKey, 0, state, pairHash);
     }
-    startIncident(state, entry, nowUs);
-    state.replyBytes = length;
+    startIncident(state, entry, nowUs, length);
     reportIfDue(state, nowUs, report);
   }
 
@@ -462,11 +461,12 @@ function newPair(): PairState {
   };
 }
 
-/** Starts an incident of `state` from `session`'s window, which crossed the thresholds at `nowUs`. */
+/** Starts an incident of `state` from `session`'s window, which crossed the thresholds at `nowUs` with a reply of `replyBytes` data bytes. */
 function startIncident(
   state: PairState,
   session: SessionEntry,
   nowUs: number,
+  replyBytes: number,
 ): void {
   state.judged = session.judged;
   state.mismatches = session.mismatches;
@@ -474,7 +474,7 @@ function startIncident(
   state.requests = 0;
   state.replies = session.judged;
   state.requestBytes = 0;
-  state.replyBytes = 0;
+  state.replyBytes = replyBytes;
   state.startUs = session.firstMismatchUs;
   state.lastMismatchUs = nowUs;
   state.tunnelling = true;

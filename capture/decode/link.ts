@@ -31,6 +31,18 @@ export const ETHER_TYPE = {
   PPPOE_SESSION: 0x8864,
 } as const;
 
+/**
+ * The EtherType of an IP packet whose first byte is `firstByte`, by its
+ * version nibble (4: IPv4, 6: IPv6), or -1: how raw IP, an MPLS label
+ * stack and IP-carrying tunnels say which IP follows.
+ */
+export function ipEtherTypeOf(firstByte: number): number {
+  const version = firstByte >> 4;
+  if (version === 4) return ETHER_TYPE.IPV4;
+  if (version === 6) return ETHER_TYPE.IPV6;
+  return -1;
+}
+
 /** Link-layer header lengths, in bytes. */
 const ETHERNET_HEADER_LENGTH = 14;
 const SLL_HEADER_LENGTH = 16;
@@ -206,14 +218,9 @@ function decodeMpls(
     reportTruncated(record, anomalies, "mpls_truncated");
     return -1;
   }
-  const version = bytes[at]! >> 4;
-  if (version === 4) record.etherType = ETHER_TYPE.IPV4;
-  else if (version === 6) record.etherType = ETHER_TYPE.IPV6;
-  else {
-    record.etherType = etherType;
-    return -1;
-  }
-  return at;
+  const ip = ipEtherTypeOf(bytes[at]!);
+  record.etherType = ip < 0 ? etherType : ip;
+  return ip < 0 ? -1 : at;
 }
 
 /**
@@ -334,17 +341,13 @@ function decodeRawIp(
     return -1;
   }
   // Non-null: one byte is present (checked above).
-  const version = bytes[offset]! >> 4;
-  if (version === 4) {
-    record.etherType = ETHER_TYPE.IPV4;
-    return offset;
+  const ip = ipEtherTypeOf(bytes[offset]!);
+  if (ip < 0) {
+    reportAnomaly(record, anomalies, "raw_ip_bad_version");
+    return -1;
   }
-  if (version === 6) {
-    record.etherType = ETHER_TYPE.IPV6;
-    return offset;
-  }
-  reportAnomaly(record, anomalies, "raw_ip_bad_version");
-  return -1;
+  record.etherType = ip;
+  return offset;
 }
 
 /**

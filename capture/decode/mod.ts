@@ -315,22 +315,23 @@ function decodeTransport(
     case IP_PROTOCOL.UDP: {
       const payload = decodeUdp(record, bytes, offset, end, length, anomalies);
       if (payload < 0) return;
+      const datagramEnd = payload + record.payloadLength;
+      const payloadEnd = Math.min(end, datagramEnd);
+      // A tunnel ends with its datagram, not with the IP packet.
       if (
         isTunnelPort(record.dstPort) &&
         decapsulate(
           record,
           bytes,
           offset,
-          // The tunnel ends with the datagram, not with the IP packet.
-          Math.min(end, payload + record.payloadLength),
-          payload + record.payloadLength,
+          payloadEnd,
+          datagramEnd,
           anomalies,
           depth,
         )
       ) {
         return;
       }
-      const payloadEnd = Math.min(end, payload + record.payloadLength);
       // A first fragment carries its share of a longer datagram: DNS goes
       // on in the next, and a reply is told by the datagram's length (IKE's
       // header holds it).
@@ -361,7 +362,7 @@ function decodeTransport(
           bytes,
           payload,
           payloadEnd,
-          payload + record.payloadLength,
+          datagramEnd,
         );
       }
       if (
@@ -374,7 +375,7 @@ function decodeTransport(
           bytes,
           payload,
           payloadEnd,
-          payload + record.payloadLength,
+          datagramEnd,
         );
       }
       if (isServiceReplyPort(record.srcPort)) {

@@ -32,6 +32,7 @@
 
 import type { DecodedPacket } from "../decoded_packet.ts";
 import { readU16, readU32 } from "./bytes.ts";
+import { ETHER_TYPE, ipEtherTypeOf } from "./link.ts";
 
 /** Transport offsets and lengths of the headers read here. */
 const UDP_HEADER_LENGTH = 8;
@@ -49,6 +50,9 @@ export const VXLAN_LINUX_PORT = 8472;
 /** Geneve's UDP port (RFC 8926). */
 export const GENEVE_PORT = 6081;
 
+/** UDP's IP protocol number, which VXLAN and Geneve ride on. */
+const UDP_PROTOCOL = 17;
+
 /** IP protocol numbers of tunnels (IANA). */
 export const TUNNEL_PROTOCOL = {
   IPV4_IN_IP: 4,
@@ -58,8 +62,8 @@ export const TUNNEL_PROTOCOL = {
 
 /** GRE protocol types NetMirror follows (IANA EtherTypes). */
 const GRE_PROTOCOL = {
-  IPV4: 0x0800,
-  IPV6: 0x86dd,
+  IPV4: ETHER_TYPE.IPV4,
+  IPV6: ETHER_TYPE.IPV6,
   TRANSPARENT_ETHERNET: 0x6558,
   ERSPAN_I_II: 0x88be,
   ERSPAN_III: 0x22eb,
@@ -78,7 +82,7 @@ export const INNER_ETHERNET = -2;
 export interface TunnelPayload {
   /** Offset of the inner packet, or -1. */
   offset: number;
-  /** {@linkcode INNER_ETHERNET}, or the inner IP packet's EtherType (0x0800, 0x86dd). */
+  /** {@linkcode INNER_ETHERNET}, or the inner IP packet's EtherType (IPv4's or IPv6's). */
   inner: number;
   /** The tunnel's name, as `PacketRecord.tunnel` lists it. */
   kind: string;
@@ -146,28 +150,30 @@ export function tunnelPayload(
   end: number,
 ): TunnelPayload {
   switch (record.ipProtocol) {
-    case 17:
+    case UDP_PROTOCOL:
       return udpTunnel(bytes, offset, end);
     case TUNNEL_PROTOCOL.GRE:
       return greTunnel(bytes, offset, end);
     case TUNNEL_PROTOCOL.IPV4_IN_IP:
-      return ipInIp(bytes, offset, end, 4);
+      return ipInIp(bytes, offset, end, ETHER_TYPE.IPV4);
     case TUNNEL_PROTOCOL.IPV6_IN_IP:
-      return ipInIp(bytes, offset, end, 6);
+      return ipInIp(bytes, offset, end, ETHER_TYPE.IPV6);
     default:
       return none();
   }
 }
 
-/** IP in IP: the inner header's version must be the protocol's. */
+/** IP in IP: the inner header's version must be the protocol's (EtherType `etherType`). */
 function ipInIp(
   bytes: Uint8Array,
   offset: number,
   end: number,
-  version: number,
+  etherType: number,
 ): TunnelPayload {
-  if (end - offset < 1 || bytes[offset]! >> 4 !== version) return none();
-  return payload(offset, version === 4 ? 0x0800 : 0x86dd, "ipip", -1);
+  if (end - offset < 1 || ipEtherTypeOf(bytes[offset]!) !== etherType) {
+    return none();
+  }
+  return payload(offset, etherType, "ipip", -1);
 }
 
 /** VXLAN or Geneve, by the UDP destination port. */
@@ -296,12 +302,6 @@ function erspan(bytes: Uint8Array, at: number, end: number): TunnelPayload {
     return payload(at + length, INNER_ETHERNET, "erspan", session);
   }
   if (frameType !== 2 || end - at <= length) return none();
-  const ipVersion = bytes[at + length]! >> 4;
-  if (ipVersion !== 4 && ipVersion !== 6) return none();
-  return payload(
-    at + length,
-    ipVersion === 4 ? 0x0800 : 0x86dd,
-    "erspan",
-    session,
-  );
+  const ip = ipEtherTypeOf(bytes[at + length]!);
+  return ip < 0 ? none() : payload(at + length, ip, "erspan", session);
 }

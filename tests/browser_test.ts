@@ -1034,3 +1034,75 @@ Deno.test("dashboard: keyboard: a modal keeps focus, the packet table is one tab
     assert.deepEqual(errors, [], "no console errors");
   });
 });
+
+/** Window widths where the layout changes (ui/styles.css), and either side of them. */
+const LAYOUT_WIDTHS = [
+  760,
+  960,
+  1023,
+  1024,
+  1100,
+  1279,
+  1280,
+  1366,
+  1399,
+  1400,
+  1440,
+  1920,
+];
+
+Deno.test("dashboard: from 760 px up the packet table fits its column: no sideways scroll, Info readable, protocol names whole", async () => {
+  await withDemoDashboard(async (page, errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    // The longest protocol name the demo sends most of.
+    await page.waitForSelector(
+      '[data-testid="packet-row"][data-protocol="HTTPS/TLS"]',
+    );
+    for (const width of LAYOUT_WIDTHS) {
+      await page.setViewport({ width, height: 900 });
+      await page.evaluate(() =>
+        new Promise((resolve) => requestAnimationFrame(() => resolve(null)))
+      );
+      const layout = await page.evaluate(() => {
+        const scroll = document.querySelector(
+          '[data-testid="packet-table-scroll"]',
+        ) as HTMLElement;
+        const rows = [
+          ...document.querySelectorAll('[data-testid="packet-row"]'),
+        ] as HTMLElement[];
+        const clipped: string[] = [];
+        let narrowestInfo = Infinity;
+        for (const row of rows) {
+          const cells = [...row.children] as HTMLElement[];
+          const info = cells[cells.length - 1]!;
+          narrowestInfo = Math.min(narrowestInfo, info.clientWidth);
+          const protocol = cells[4]!;
+          if (protocol.scrollWidth > protocol.clientWidth) {
+            clipped.push(row.dataset.protocol ?? "");
+          }
+        }
+        return {
+          overflow: scroll.scrollWidth - scroll.clientWidth,
+          rows: rows.length,
+          narrowestInfo,
+          clipped: [...new Set(clipped)],
+        };
+      });
+      assert.ok(layout.rows > 0, `${width} px: rows are shown`);
+      assert.ok(
+        layout.overflow <= 0,
+        `${width} px: the table scrolls ${layout.overflow} px sideways`,
+      );
+      assert.ok(
+        layout.narrowestInfo >= 60,
+        `${width} px: Info is ${layout.narrowestInfo} px wide`,
+      );
+      assert.deepEqual(
+        layout.clipped,
+        [],
+        `${width} px: protocol names cut short`,
+      );
+    }
+    assert.deepEqual(errors, [], "no console errors");
+  });
+});

@@ -1051,13 +1051,14 @@ const LAYOUT_WIDTHS = [
   1920,
 ];
 
-Deno.test("dashboard: from 760 px up the packet table fits its column: no sideways scroll, Info readable, protocol names whole", async () => {
+Deno.test("dashboard: from 760 px up the packet table fits its column (no sideways scroll, Info readable) and protocol names are whole there and in the protocol mix", async () => {
   await withDemoDashboard(async (page, errors, server) => {
     await page.goto(server.url, { waitUntil: "load" });
     // The longest protocol name the demo sends most of.
     await page.waitForSelector(
       '[data-testid="packet-row"][data-protocol="HTTPS/TLS"]',
     );
+    await page.waitForSelector(byTestId("legend-item"));
     for (const width of LAYOUT_WIDTHS) {
       await page.setViewport({ width, height: 900 });
       await page.evaluate(() =>
@@ -1081,11 +1082,15 @@ Deno.test("dashboard: from 760 px up the packet table fits its column: no sidewa
             clipped.push(row.dataset.protocol ?? "");
           }
         }
+        const legendCut = [...document.querySelectorAll(".legend-name")]
+          .filter((name) => name.scrollWidth > name.clientWidth)
+          .map((name) => name.textContent ?? "");
         return {
           overflow: scroll.scrollWidth - scroll.clientWidth,
           rows: rows.length,
           narrowestInfo,
           clipped: [...new Set(clipped)],
+          legendCut,
         };
       });
       assert.ok(layout.rows > 0, `${width} px: rows are shown`);
@@ -1101,6 +1106,11 @@ Deno.test("dashboard: from 760 px up the packet table fits its column: no sidewa
         layout.clipped,
         [],
         `${width} px: protocol names cut short`,
+      );
+      assert.deepEqual(
+        layout.legendCut,
+        [],
+        `${width} px: protocol mix names cut short`,
       );
     }
     assert.deepEqual(errors, [], "no console errors");

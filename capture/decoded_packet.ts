@@ -93,6 +93,7 @@ export class DecodedPacket implements PacketRecord {
   icmpId = -1;
   icmpSeq = -1;
   icmpEchoSum = -1;
+  icmpEchoTailSum = -1;
   quotedProtocol = -1;
   quotedDstAddress = "";
   quotedDstPort = -1;

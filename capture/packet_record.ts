@@ -156,6 +156,16 @@ export interface PacketRecord {
    * packets.
    */
   icmpEchoSum: number;
+  /**
+   * The same sum over an echo's data past its first 16 bytes (where pings
+   * put their send time; ICMPv6's pseudo-header included): a ping sends
+   * one pattern there in every request, so it repeats, while a tunnel's or
+   * an exfiltration's requests carry new data each time. Read from the
+   * checksum less the first bytes, so it covers data cut by the snap length
+   * or fragmentation. -1 for other packets, and for echoes with 16 data
+   * bytes or fewer, or whose first 16 were not captured.
+   */
+  icmpEchoTailSum: number;
   /** For ICMP errors: the quoted packet's IP protocol, or -1. */
   quotedProtocol: number;
   /** For ICMP errors: the quoted packet's destination address, or "". */

@@ -2,7 +2,9 @@
  * ICMP tunnel detector: echo replies that carry other data than the
  * requests they answer, or answer requests never sent (ptunnel and
  * ptunnel-ng, icmpsh, hans, icmptunnel, Cobalt Strike's and Sliver's ICMP
- * channels).
+ * channels), and echo requests that carry new data each time (a file sent
+ * out with hping3 -E, or piece by piece with ping -p in a loop, which the
+ * far end's kernel echoes back unchanged).
  *
  * An echo reply returns the request's identifier, sequence number and
  * data unchanged: RFC 792 ("the data received in the echo message must be
@@ -42,27 +44,48 @@
  * the replies then match; the client's ordinary pings to the same server,
  * in other sessions, do not dilute it).
  *
+ * Requests are judged too, by pair of hosts (client, server) over all its
+ * sessions: past its first 16 bytes, where pings put their send time, a
+ * ping's data is one pattern, the same in every request (iputils, BSD,
+ * macOS, Windows, BusyBox, traceroute, nmap's probes), while a tunnel's
+ * or an exfiltration's requests carry new data each time. The decoder
+ * reads that part's sum from the checksum too (`icmpEchoTailSum`), and
+ * each pair keeps the last four kinds of data it sent (sum and length),
+ * so pingers that take turns (two tools, two sizes, another pattern)
+ * repeat theirs. A request of a kind not among them is new; a pair
+ * tunnels once `minMismatches` of its requests in its window were new and
+ * at least `minMismatchShare` of those judged were. A pair's first request
+ * only marks the bitmap, as a session's does. In the shared captures no
+ * ping, flood, sweep or traceroute sends new data twice; ptunnel's
+ * requests do in 80 of 447.
+ *
  * Findings: per pair of hosts, key = "client→server"; attacker = the
  * client (the host that tunnels out, as for DNS tunnels; for a reverse
  * channel such as icmpsh, the compromised host), victim = the server (the
- * tunnel's far end). Reported when one of the pair's sessions first
- * crosses the thresholds, then again while the incident goes on whenever
- * its differing replies have doubled, or at most every `reportIntervalUs`;
- * it ends `windowUs` after its last differing reply, and its figures count
- * from its first. One alert per pair and incident.
+ * tunnel's far end). Reported when one of the pair's sessions, or its
+ * requests, first cross the thresholds, then again while the incident goes
+ * on whenever its differing replies and new requests have doubled, or at
+ * most every `reportIntervalUs`; it ends `windowUs` after the last of
+ * them, and its figures count from its first. One alert per pair and
+ * incident.
  *
- * Limits: a capture that sees one direction only judges nothing; a tunnel
- * that sends its data in requests only and lets the kernel echo it (ping -p
- * with a pattern of data, hping3 -E) keeps every reply equal and is not
- * found; so is one crafted to give each reply its request's length and
- * checksum sum (two bytes of padding do it); one that takes a new
- * identifier for every request is never remembered; one whose server
- * numbers its replies behind the client's requests is judged only by the
- * replies of the last two requests' numbers. Replies are evidence the
- * server controls: anyone spoofing a server's replies with a client's
- * identifier can make the client look like a tunnel's. Under an echo
- * flood of new identifiers (more than `maxSessions`), a slow tunnel's
- * session can be forgotten between its requests.
+ * Limits: a capture that sees only the server's side judges nothing (of
+ * the client's side, only the requests); a tunnel whose requests repeat
+ * one of four kinds of data (or hold 16 bytes or fewer, or change only in
+ * their first 16) and whose replies are crafted to give each its
+ * request's length and checksum sum (two bytes of padding do it) is not
+ * found; nor is one whose data changes slower than `minMismatches` a
+ * window. A pinger that sends new data past 16 bytes in every request
+ * (nping or hping3 with random data, a monitoring probe that writes a
+ * counter there) to one host is reported as one; a reply tunnel that takes
+ * a new identifier for every request is never judged by its replies; one
+ * whose server numbers its replies behind the client's requests is judged
+ * only by the replies of the last two requests' numbers. Replies are
+ * evidence the server controls: anyone spoofing a server's replies with a
+ * client's identifier can make the client look like a tunnel's. Under an
+ * echo flood of new identifiers (more than `maxSessions`) or pairs (more
+ * than `maxRequestPairs`), a slow tunnel's session or pair can be
+ * forgotten between its requests.
  *
  * @module
  */
@@ -95,6 +118,8 @@ export interface IcmpTunnelOptions {
   requestMemoryUs?: number;
   /** Echo sessions (client, server, identifier) remembered at once, each with its last two requests; beyond this the least recently active is forgotten. */
   maxSessions?: number;
+  /** Pairs of hosts whose echo requests' data is followed at once (the last four kinds each sent); beyond this the least recently active is forgotten. */
+  maxRequestPairs?: number;
   /** Pairs of hosts with a tunnel incident tracked at once; beyond this the least recently active is evicted (its last figures reported first). */
   maxPairs?: number;
   /** Packet time between repeated findings of one tunnel (unless its differing replies doubled), µs. */
@@ -114,6 +139,8 @@ export interface IcmpTunnelOptions {
  *   only marks a bitmap (a doorkeeper, as in TinyLFU): a sweep, one request
  *   to each of many hosts, costs a bit test a packet and leaves the table
  *   to the sessions that go on (pings, tunnels).
+ * - `maxRequestPairs` 16 384 × about 120 B: 2 MB; as sessions, a pair's
+ *   first request only marks the bitmap.
  * - `maxPairs` 4 096 × about 200 B: under 1 MB; a pair gets an entry only
  *   when one of its sessions crosses the thresholds.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
@@ -124,6 +151,7 @@ export const ICMP_TUNNEL_DEFAULTS = {
   windowUs: 60_000_000,
   requestMemoryUs: 30_000_000,
   maxSessions: 16_384,
+  maxRequestPairs: 16_384,
   maxPairs: 4_096,
   reportIntervalUs: 10_000_000,
 } satisfies Required<IcmpTunnelOptions>;
@@ -154,22 +182,47 @@ interface SessionEntry {
   firstMismatchUs: number;
 }
 
-/** One pair's tunnel incident; its {@linkcode ReportMark} counts `mismatches`. */
+/** Kinds of echo data a pair's request memory keeps (see {@linkcode RequestPairEntry}). */
+const RECENT_DATA_KINDS = 4;
+
+/** Added to the identifier word of a pair's doorkeeper key, so it never meets a session's (identifiers are below 65 536). */
+const REQUEST_PAIR_KEY = 0x10000;
+
+/**
+ * One pair of hosts' echo requests (client → server), over all their
+ * sessions: the last {@linkcode RECENT_DATA_KINDS} kinds of data sent past
+ * the stamp (data length × 65 536 + `icmpEchoTailSum`), and the requests
+ * judged and carrying a kind not among them, in its window.
+ */
+interface RequestPairEntry {
+  recent: number[];
+  /** Where the next new kind goes in `recent`. */
+  nextRecent: number;
+  lastUs: number;
+  windowStartUs: number;
+  judged: number;
+  novel: number;
+  firstNovelUs: number;
+}
+
+/** One pair's tunnel incident; its {@linkcode ReportMark} counts `mismatches` + `novelRequests`. */
 interface PairState extends ReportMark {
   clientKey: number;
   clientText: string;
   serverKey: number;
   serverText: string;
-  /** The incident's judged, differing and unanswering replies, and the requests and replies and their data bytes, from its start. */
+  /** The incident's judged, differing and unanswering replies, its judged requests and those with new data, and the requests and replies and their data bytes, from its start. */
   judged: number;
   mismatches: number;
   unsolicited: number;
+  judgedRequests: number;
+  novelRequests: number;
   requests: number;
   replies: number;
   requestBytes: number;
   replyBytes: number;
   startUs: number;
-  /** The incident's last differing reply: it ends `windowUs` after it. */
+  /** The incident's last differing reply or request with new data: it ends `windowUs` after it. */
   lastMismatchUs: number;
   tunnelling: boolean;
 }
@@ -193,6 +246,7 @@ export function createIcmpTunnelDetector(
     "windowUs",
     "requestMemoryUs",
     "maxSessions",
+    "maxRequestPairs",
     "maxPairs",
     "reportIntervalUs",
   ]);
@@ -214,8 +268,14 @@ export function createIcmpTunnelDetector(
     undefined,
     { recycle: true },
   );
-  // A session's first request only marks this (256 Kbit, cleared after
-  // 32 768 marks).
+  // Keyed by (client, server, REQUEST_PAIR_KEY).
+  const requestPairs = new NumericKeyMap<RequestPairEntry>(
+    config.maxRequestPairs,
+    undefined,
+    { recycle: true },
+  );
+  // A session's or request pair's first request only marks this (256
+  // Kbit, cleared after 32 768 marks).
   const doorkeeper = new Doorkeeper(18, 1 << 15);
   // Keyed by (client, server); an evicted incident reports its last figures.
   let reportEvicted: FindingSink = () => {};
@@ -228,6 +288,7 @@ export function createIcmpTunnelDetector(
 
   function expire(nowUs: number, report: FindingSink): void {
     sessions.expireOldest((entry) => nowUs - entry.lastUs >= requestMemoryUs);
+    requestPairs.expireOldest((entry) => nowUs - entry.lastUs >= windowUs);
     pairs.expireOldest((state) => {
       if (nowUs - state.lastMismatchUs < windowUs) return false;
       reportLast(state, report);
@@ -237,13 +298,14 @@ export function createIcmpTunnelDetector(
 
   /** The last finding of an incident whose figures changed since its last one. */
   function reportLast(state: PairState, report: FindingSink): void {
+    const changes = changesOf(state);
     if (
       !state.tunnelling ||
-      !isFinalReportDue(state, state.mismatches, state.lastMismatchUs)
+      !isFinalReportDue(state, changes, state.lastMismatchUs)
     ) {
       return;
     }
-    markReported(state, state.mismatches, state.lastMismatchUs);
+    markReported(state, changes, state.lastMismatchUs);
     report(findingOf(state, state.lastMismatchUs, config));
   }
 
@@ -276,22 +338,26 @@ export function createIcmpTunnelDetector(
     if (request) {
       const hash = hashKey(srcKey, dstKey, id);
       let entry = sessions.get(srcKey, dstKey, id, hash);
-      if (entry === undefined) {
-        if (!doorkeeper.seen(hash)) return;
+      if (entry === undefined && doorkeeper.seen(hash)) {
         entry = resetSession(sessions.spare() ?? newSession(), nowUs);
         sessions.add(srcKey, dstKey, id, entry, hash);
       }
-      entry.previousSeq = entry.lastSeq;
-      entry.previousSum = entry.lastSum;
-      entry.previousLength = entry.lastLength;
-      entry.lastSeq = seq;
-      entry.lastSum = packet.icmpEchoSum;
-      entry.lastLength = packet.payloadLength;
-      entry.lastUs = nowUs;
+      if (entry !== undefined) {
+        entry.previousSeq = entry.lastSeq;
+        entry.previousSum = entry.lastSum;
+        entry.previousLength = entry.lastLength;
+        entry.lastSeq = seq;
+        entry.lastSum = packet.icmpEchoSum;
+        entry.lastLength = packet.payloadLength;
+        entry.lastUs = nowUs;
+      }
       const state = pairs.peek(srcKey, dstKey, 0);
       if (state !== undefined && state.tunnelling) {
         state.requests++;
         state.requestBytes += packet.payloadLength;
+      }
+      if (packet.icmpEchoTailSum >= 0) {
+        observeRequestData(packet, srcKey, dstKey, nowUs, report);
       }
       return;
     }
@@ -375,22 +441,90 @@ export function createIcmpTunnelDetector(
     reportIfDue(state, nowUs, report);
   }
 
+  /**
+   * Judges an echo request's data past the stamp against the last kinds
+   * its pair of hosts sent (all sessions), and starts or feeds the pair's
+   * incident.
+   */
+  function observeRequestData(
+    packet: PacketRecord,
+    clientKey: number,
+    serverKey: number,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    const kind = packet.payloadLength * 0x10000 + packet.icmpEchoTailSum;
+    const hash = hashKey(clientKey, serverKey, REQUEST_PAIR_KEY);
+    let entry = requestPairs.get(clientKey, serverKey, REQUEST_PAIR_KEY, hash);
+    if (entry === undefined) {
+      if (!doorkeeper.seen(hash)) return;
+      entry = resetRequestPair(
+        requestPairs.spare() ?? newRequestPair(),
+        nowUs,
+        kind,
+      );
+      requestPairs.add(clientKey, serverKey, REQUEST_PAIR_KEY, entry, hash);
+      return;
+    }
+    entry.lastUs = nowUs;
+    if (nowUs - entry.windowStartUs >= windowUs) {
+      entry.windowStartUs = nowUs;
+      entry.judged = 0;
+      entry.novel = 0;
+    }
+    entry.judged++;
+    const recent = entry.recent;
+    const novel = !recent.includes(kind);
+    if (novel) {
+      recent[entry.nextRecent] = kind;
+      entry.nextRecent = (entry.nextRecent + 1) % RECENT_DATA_KINDS;
+      if (entry.novel === 0) entry.firstNovelUs = nowUs;
+      entry.novel++;
+    }
+    const pairHash = hashKey(clientKey, serverKey, 0);
+    let state = pairs.get(clientKey, serverKey, 0, pairHash);
+    if (state !== undefined && state.tunnelling) {
+      if (nowUs - state.lastMismatchUs >= windowUs) {
+        reportLast(state, report); // the incident's own figures
+        state.tunnelling = false; // over; a new one starts afresh
+        clearReportMark(state);
+      } else {
+        state.judgedRequests++;
+        if (!novel) return;
+        state.novelRequests++;
+        state.lastMismatchUs = nowUs;
+        reportIfDue(state, nowUs, report);
+        return;
+      }
+    }
+    if (
+      !novel || entry.novel < minMismatches ||
+      entry.novel < minMismatchShare * entry.judged
+    ) {
+      return;
+    }
+    if (state === undefined) {
+      state = pairs.spare() ?? newPair();
+      state.clientKey = clientKey;
+      state.clientText = keptText(clientKey, packet, true);
+      state.serverKey = serverKey;
+      state.serverText = keptText(serverKey, packet, false);
+      pairs.add(clientKey, serverKey, 0, state, pairHash);
+    }
+    startRequestIncident(state, entry, nowUs, packet.payloadLength);
+    reportIfDue(state, nowUs, report);
+  }
+
   function reportIfDue(
     state: PairState,
     nowUs: number,
     report: FindingSink,
   ): void {
-    if (
-      !isRepeatReportDue(
-        state,
-        state.mismatches,
-        nowUs,
-        config.reportIntervalUs,
-      )
-    ) {
+    const changes = changesOf(state);
+    if (!isRepeatReportDue(state, changes, nowUs, config.reportIntervalUs)) {
       return;
     }
-    markReported(state, state.mismatches, nowUs);
+    markReported(state, changes, nowUs);
     report(findingOf(state, nowUs, config));
   }
 
@@ -399,7 +533,11 @@ export function createIcmpTunnelDetector(
     packetKinds: PACKET_KIND.ICMP,
     observe,
     tables(): Record<string, TableStats> {
-      return { sessions: sessions.stats(), pairs: pairs.stats() };
+      return {
+        sessions: sessions.stats(),
+        requestPairs: requestPairs.stats(),
+        pairs: pairs.stats(),
+      };
     },
     flush(_nowUs: number, report: FindingSink): void {
       for (const state of pairs.values()) reportLast(state, report);
@@ -439,6 +577,36 @@ function resetSession(entry: SessionEntry, nowUs: number): SessionEntry {
   return entry;
 }
 
+/** A request pair entry, to be {@linkcode resetRequestPair reset} before use. */
+function newRequestPair(): RequestPairEntry {
+  return {
+    recent: new Array<number>(RECENT_DATA_KINDS).fill(-1),
+    nextRecent: 0,
+    lastUs: 0,
+    windowStartUs: 0,
+    judged: 0,
+    novel: 0,
+    firstNovelUs: 0,
+  };
+}
+
+/** Makes `entry` (new, or an evicted pair's) a pair whose first request, at `nowUs`, sent data of `kind`. */
+function resetRequestPair(
+  entry: RequestPairEntry,
+  nowUs: number,
+  kind: number,
+): RequestPairEntry {
+  entry.recent.fill(-1);
+  entry.recent[0] = kind;
+  entry.nextRecent = 1;
+  entry.lastUs = nowUs;
+  entry.windowStartUs = nowUs;
+  entry.judged = 0;
+  entry.novel = 0;
+  entry.firstNovelUs = nowUs;
+  return entry;
+}
+
 /** A pair entry, filled when its first incident starts. */
 function newPair(): PairState {
   return {
@@ -449,6 +617,8 @@ function newPair(): PairState {
     judged: 0,
     mismatches: 0,
     unsolicited: 0,
+    judgedRequests: 0,
+    novelRequests: 0,
     requests: 0,
     replies: 0,
     requestBytes: 0,
@@ -471,6 +641,8 @@ function startIncident(
   state.judged = session.judged;
   state.mismatches = session.mismatches;
   state.unsolicited = session.unsolicited;
+  state.judgedRequests = 0;
+  state.novelRequests = 0;
   state.requests = 0;
   state.replies = session.judged;
   state.requestBytes = 0;
@@ -479,6 +651,47 @@ function startIncident(
   state.lastMismatchUs = nowUs;
   state.tunnelling = true;
   clearReportMark(state);
+}
+
+/** Starts an incident of `state` from a request pair's window, which crossed the thresholds at `nowUs` with a request of `requestBytes` data bytes. */
+function startRequestIncident(
+  state: PairState,
+  pair: RequestPairEntry,
+  nowUs: number,
+  requestBytes: number,
+): void {
+  state.judged = 0;
+  state.mismatches = 0;
+  state.unsolicited = 0;
+  state.judgedRequests = pair.judged;
+  state.novelRequests = pair.novel;
+  state.requests = 1;
+  state.replies = 0;
+  state.requestBytes = requestBytes;
+  state.replyBytes = 0;
+  state.startUs = pair.firstNovelUs;
+  state.lastMismatchUs = nowUs;
+  state.tunnelling = true;
+  clearReportMark(state);
+}
+
+/** What an incident's reports count: differing replies and requests with new data. */
+function changesOf(state: PairState): number {
+  return state.mismatches + state.novelRequests;
+}
+
+/** The summary's account of the incident's evidence: replies that differ, requests with new data, or both. */
+function whatChanged(state: PairState, client: string, server: string): string {
+  const replies =
+    `${server} answered ${client}'s echo requests with other data than they carried, or with replies to no request, in ${state.mismatches} of ${state.judged} replies`;
+  // Past the send time a ping's requests repeat one pattern.
+  const requests =
+    `new data past the send time in ${state.novelRequests} of ${state.judgedRequests}`;
+  if (state.novelRequests === 0) return replies;
+  if (state.mismatches === 0) {
+    return `${client} sent ${server} echo requests with ${requests}`;
+  }
+  return `${replies}, and ${client}'s requests had ${requests}`;
 }
 
 function severityOf(state: PairState): Severity {
@@ -504,12 +717,15 @@ function findingOf(
     attacker: client,
     victim: server,
     domain: "",
-    summary:
-      `${server} answered ${client}'s echo requests with other data than they carried, or with replies to no request, in ${state.mismatches} of ${state.judged} replies (${bytes} bytes of echo data since the tunnel was seen, in ${durationSeconds} s): ICMP tunnel`,
+    summary: `${
+      whatChanged(state, client, server)
+    } (${bytes} bytes of echo data since the tunnel was seen, in ${durationSeconds} s): ICMP tunnel`,
     evidence: {
       differingReplies: state.mismatches,
       repliesToNoRequest: state.unsolicited,
       judgedReplies: state.judged,
+      requestsWithNewData: state.novelRequests,
+      judgedRequests: state.judgedRequests,
       requests: state.requests,
       replies: state.replies,
       requestDataBytes: state.requestBytes,

@@ -372,3 +372,170 @@ Deno.test("icmp_tunnel: a plain ping beside the tunnel (another echo session to 
   assert.equal(last.kind, "icmp_tunnel");
   assert.equal(last.evidence.differingReplies, 29);
 });
+
+/**
+ * `count` echo requests one every `gapUs` from `startUs`, with data `tail(i)`
+ * past the send time (`icmpEchoTailSum`), in session `id(i)`, each answered
+ * 20 ms later by an echo of it unless `answered` is false.
+ */
+function requests(
+  count: number,
+  tail: (i: number) => number,
+  options: {
+    startUs?: number;
+    gapUs?: number;
+    client?: string;
+    server?: string;
+    length?: number;
+    id?: (i: number) => number;
+    answered?: boolean;
+  } = {},
+): PacketRecord[] {
+  const {
+    startUs = T0,
+    gapUs = SECOND_US / 2,
+    client = CLIENT,
+    server = PROXY,
+    length = 100,
+    id = () => 7,
+    answered = true,
+  } = options;
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const atUs = startUs + i * gapUs;
+    // The whole sum changes with the send time, as a ping's does.
+    const sum = (i * 7919) & 0xffff;
+    packets.push({
+      ...echo(atUs, client, server, false, i, sum, length, id(i)),
+      icmpEchoTailSum: tail(i),
+    });
+    if (answered) {
+      packets.push({
+        ...echo(atUs + 20_000, server, client, true, i, sum, length, id(i)),
+        icmpEchoTailSum: tail(i),
+      });
+    }
+  }
+  return packets;
+}
+
+Deno.test("icmp_tunnel: echo requests with new data each time (hping3 -E), echoed by the kernel, are a tunnel, named client → server", () => {
+  const findings = tunnelFindings(requests(12, (i) => 100 + i));
+  assert.ok(findings.length >= 1);
+  const first = findings[0]!;
+  assert.equal(first.attacker, CLIENT);
+  assert.equal(first.victim, PROXY);
+  // The first request is the pair's first sighting, the second its first
+  // kind of data; from the third on each is judged.
+  assert.equal(first.evidence.requestsWithNewData, 8);
+  assert.equal(first.evidence.judgedRequests, 8);
+  assert.equal(first.evidence.differingReplies, 0);
+  assert.match(
+    first.summary,
+    /^10\.0\.0\.5 sent 198\.51\.100\.77 echo requests with new data past the send time in 8 of 8 \(\d+ bytes/,
+  );
+  assert.equal(findings.at(-1)!.evidence.requestsWithNewData, 10);
+});
+
+Deno.test("icmp_tunnel: a ping per piece of data (ping -p in a loop: a new identifier each time) is a tunnel too, and so is a one-way capture of it", () => {
+  const loop = requests(20, (i) => 5_000 + i, { id: (i) => 1_000 + i });
+  assert.equal(tunnelFindings(loop).length >= 1, true);
+  const oneWay = requests(20, (i) => 5_000 + i, {
+    id: (i) => 1_000 + i,
+    answered: false,
+  });
+  const findings = tunnelFindings(oneWay);
+  assert.equal(findings[0]!.attacker, CLIENT);
+  assert.equal(findings[0]!.evidence.judgedReplies, 0);
+});
+
+Deno.test("icmp_tunnel: pings raise nothing by their requests: one pattern past the send time, two tools' patterns alternating, or data that changes once in a while", () => {
+  assert.deepEqual(tunnelFindings(requests(1_000, () => 4242)), []);
+  // Three pingers of one host to one server, interleaved.
+  assert.deepEqual(
+    tunnelFindings(requests(1_000, (i) => [11, 22, 33][i % 3]!)),
+    [],
+  );
+  // A new pattern every tenth request (below a quarter of them).
+  assert.deepEqual(
+    tunnelFindings(requests(200, (i) => Math.floor(i / 10))),
+    [],
+  );
+  // Same data, another length: another kind, but it repeats.
+  assert.deepEqual(
+    tunnelFindings(
+      requests(400, () => 7, {}).map((packet, i) =>
+        i % 4 < 2 ? packet : { ...packet, payloadLength: 1_400 }
+      ),
+    ),
+    [],
+  );
+});
+
+Deno.test("icmp_tunnel: new data in requests must come within one window; a quiet window ends the incident", () => {
+  // One new kind every 10 s: 6 a minute, under the 8 needed.
+  assert.deepEqual(
+    tunnelFindings(requests(40, (i) => i, { gapUs: 10 * SECOND_US })),
+    [],
+  );
+  const first = requests(15, (i) => i);
+  const second = requests(25, (i) => 100 + i, {
+    startUs: T0 + 200 * SECOND_US,
+  });
+  const findings = tunnelFindings([...first, ...second]);
+  const starts = new Set(findings.map((f) => f.startUs));
+  assert.equal(starts.size, 2);
+  assert.equal(findings.at(-1)!.evidence.requestsWithNewData, 24);
+});
+
+Deno.test("icmp_tunnel: a tunnel whose replies differ and whose requests carry new data counts both in one incident", () => {
+  const packets = requests(30, (i) => i).map((packet) =>
+    packet.icmpType === 0
+      ? { ...packet, icmpEchoSum: (packet.icmpEchoSum + 1) & 0xffff }
+      : packet
+  );
+  const findings = tunnelFindings(packets);
+  const last = findings.at(-1)!;
+  assert.equal(new Set(findings.map((f) => f.key)).size, 1);
+  assert.ok((last.evidence.differingReplies as number) > 0);
+  assert.ok((last.evidence.requestsWithNewData as number) > 0);
+  assert.match(last.summary, /, and 10\.0\.0\.5's requests had new data/);
+});
+
+Deno.test("icmp_tunnel: request pairs are bounded; a sweep's one request per host takes no room", () => {
+  const detector = createIcmpTunnelDetector({ maxRequestPairs: 500 });
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const host = `10.3.${(i >> 8) & 255}.${i & 255}`;
+    packets.push({
+      ...echo(T0 + i * 100, CLIENT, host, false, 0, i),
+      icmpEchoTailSum: i & 0xffff,
+    });
+  }
+  findingsOf(detector, packets);
+  const swept = detector.tables().requestPairs!;
+  assert.ok(swept.size < 20_000 / 8, JSON.stringify(swept));
+  // Two requests to each of 2 000 hosts: admitted up to the bound.
+  const twice: PacketRecord[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    const host = `10.4.${(i >> 8) & 255}.${i & 255}`;
+    for (const seq of [0, 1]) {
+      twice.push({
+        ...echo(
+          T0 + 5 * SECOND_US + i * 100 + seq,
+          CLIENT,
+          host,
+          false,
+          seq,
+          i,
+        ),
+        icmpEchoTailSum: 9,
+      });
+    }
+  }
+  findingsOf(detector, twice);
+  const tables = detector.tables();
+  assert.equal(tables.requestPairs!.size, 500);
+  assert.ok(tables.requestPairs!.evictions >= 1_500);
+  assert.equal(tables.pairs!.size, 0);
+});

@@ -98,17 +98,22 @@ Deno.test("false positives: an ICMP tunnel is no ICMP flood or sweep: its one al
   assert.equal(tunnel!.evidence.judgedReplies, differing);
 });
 
-Deno.test("false positives: the same tunnel with every reply carrying its request's data is no ICMP tunnel", async () => {
-  // The quiet of every other capture's pings comes from the replies'
-  // data, not from traffic the tunnel detector cannot see: this one's
-  // replies, made echoes, raise nothing.
+Deno.test("false positives: the same tunnel as pings would send it, one pattern in every request and every reply an echo, is no ICMP tunnel", async () => {
+  // The quiet of every other capture's pings comes from the echoes' data,
+  // not from traffic the tunnel detector cannot see: this one's requests,
+  // given one pattern past their send time, and its replies, made echoes,
+  // raise nothing.
   const requests = new Map<string, [number, number]>();
   let echoed = 0;
+  let pattern = -1;
   const { alerts } = await replay(TUNNEL, (packet) => {
     if (packet.transport !== "icmp") return;
     const key = `${packet.icmpId}/${packet.icmpSeq}`;
     const request = requests.get(key);
     if (packet.icmpType === 8) {
+      if (pattern < 0) pattern = packet.icmpEchoTailSum;
+      packet.icmpEchoTailSum = pattern;
+      packet.payloadLength = 64;
       requests.set(key, [packet.icmpEchoSum, packet.payloadLength]);
     } else if (packet.icmpType === 0 && request !== undefined) {
       [packet.icmpEchoSum, packet.payloadLength] = request;
@@ -116,7 +121,29 @@ Deno.test("false positives: the same tunnel with every reply carrying its reques
     }
   });
   assert.ok(echoed >= 400, `${echoed} replies made echoes`);
+  assert.ok(pattern >= 0);
   assert.deepEqual(alerts.map(describe), []);
+});
+
+Deno.test("false positives: the same tunnel seen one way, its requests only, is an ICMP tunnel by the requests' data", async () => {
+  // A tap that sees the client's side only: the replies' comparison has
+  // nothing to judge, the requests' changing data still tells.
+  const { alerts } = await replay(TUNNEL, (packet) => {
+    if (packet.transport === "icmp" && packet.icmpType === 0) {
+      packet.transport = "other"; // out of every ICMP analyzer's sight
+    }
+  });
+  assert.deepEqual(alerts.map(describe), [
+    "icmp_tunnel(192.168.154.131→192.168.154.132)",
+  ]);
+  const [tunnel] = alerts;
+  assert.equal(tunnel!.evidence.judgedReplies, 0);
+  const novel = tunnel!.evidence.requestsWithNewData as number;
+  assert.ok(novel >= 8, `${novel} requests with new data`);
+  assert.match(
+    tunnel!.summary,
+    /echo requests with new data past the send time/,
+  );
 });
 
 Deno.test("false positives: the same tunnel squeezed into half a second is an ICMP flood", async () => {

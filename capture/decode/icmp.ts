@@ -141,7 +141,7 @@ function decodeMessage(
   const type = record.icmpType;
   if (v6) {
     if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) {
-      readEcho(record, bytes, offset);
+      readEcho(record, bytes, offset, end, length);
     } else if (type <= ICMPV6_TYPE.PARAMETER_PROBLEM && type !== 0) {
       decodeQuoted(record, bytes, offset + ICMP_HEADER_LENGTH, end, anomalies);
     } else if (
@@ -154,7 +154,7 @@ function decodeMessage(
   switch (type) {
     case ICMP_TYPE.ECHO_REPLY:
     case ICMP_TYPE.ECHO_REQUEST:
-      readEcho(record, bytes, offset);
+      readEcho(record, bytes, offset, end, length);
       break;
     case ICMP_TYPE.DESTINATION_UNREACHABLE:
     case ICMP_TYPE.SOURCE_QUENCH:
@@ -166,19 +166,53 @@ function decodeMessage(
   }
 }
 
-/** Echo identifier, sequence number and content sum of the ICMP or ICMPv6 echo message at `offset` (8 bytes present). */
+/**
+ * Echo identifier, sequence number, content sum and data-after-the-stamp
+ * sum of the ICMP or ICMPv6 echo message at `offset`, `length` bytes long
+ * (8 bytes present, the capture ending at `end`).
+ */
 function readEcho(
   record: PacketRecord,
   bytes: Uint8Array,
   offset: number,
+  end: number,
+  length: number,
 ): void {
-  record.icmpId = readU16(bytes, offset + 4);
-  record.icmpSeq = readU16(bytes, offset + 6);
+  const id = readU16(bytes, offset + 4);
+  const seq = readU16(bytes, offset + 6);
+  record.icmpId = id;
+  record.icmpSeq = seq;
   // The checksum is the complement of the message's sum (RFC 1071); the
   // type byte's share of it differs between a request and its reply.
-  const sum = ~readU16(bytes, offset + 2) & 0xffff;
-  record.icmpEchoSum = onesComplementDifference(sum, record.icmpType << 8);
+  const sum = onesComplementDifference(
+    ~readU16(bytes, offset + 2) & 0xffff,
+    record.icmpType << 8,
+  );
+  record.icmpEchoSum = sum;
+  // The data past its first ECHO_STAMP_BYTES: the whole sum less the
+  // identifier, sequence number and those bytes (which must be captured).
+  const data = offset + ICMP_HEADER_LENGTH;
+  if (
+    length - ICMP_HEADER_LENGTH <= ECHO_STAMP_BYTES ||
+    data + ECHO_STAMP_BYTES > end
+  ) {
+    return;
+  }
+  let head = id + seq;
+  for (let at = data; at < data + ECHO_STAMP_BYTES; at += 2) {
+    head += readU16(bytes, at);
+  }
+  head = (head & 0xffff) + (head >>> 16);
+  head = (head & 0xffff) + (head >>> 16);
+  record.icmpEchoTailSum = onesComplementDifference(sum, head);
 }
+
+/**
+ * Bytes at the start of an echo's data where pings put their send time
+ * (iputils' 16-byte timeval on 64-bit hosts, BSD's and macOS's 8 bytes,
+ * BusyBox's 4 or 8); past them each ping sends one pattern.
+ */
+export const ECHO_STAMP_BYTES = 16;
 
 /** `a` − `b` in 16-bit one's complement arithmetic, its zero written 0 (never 0xffff). */
 function onesComplementDifference(a: number, b: number): number {

@@ -684,3 +684,82 @@ Deno.test("decodePacket() reads the whole echo's sum from a first fragment and f
   assert.equal(first.fragment, true);
   assert.equal(first.icmpEchoSum, whole);
 });
+
+/** One's complement sum of `bytes` (even length), 0 written for 0xffff, as the decoder writes its sums. */
+function onesComplementSum(bytes: Uint8Array): number {
+  let sum = 0;
+  for (let at = 0; at < bytes.length; at += 2) {
+    sum += (bytes[at]! << 8) | bytes[at + 1]!;
+  }
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff ? 0 : sum;
+}
+
+Deno.test("decodePacket() sums an echo's data past its first 16 bytes: a ping's changing send time leaves it alone, other data changes it", () => {
+  // iputils' layout: a 16-byte timeval, then the pattern 0x10, 0x11, …
+  const ping = (stampByte: number, seq: number, patternEnd = 0) => {
+    const data = new Uint8Array(56).map((_, i) => i < 16 ? 0 : i);
+    data.fill(stampByte, 0, 16);
+    if (patternEnd !== 0) data[55] = patternEnd;
+    return decodeFrame(icmpFrame(V4, { type: 8, id: 77, seq }, data)).packet;
+  };
+  const first = ping(1, 1);
+  const later = ping(200, 2);
+  assert.notEqual(first.icmpEchoSum, later.icmpEchoSum);
+  assert.equal(first.icmpEchoTailSum, later.icmpEchoTailSum);
+  assert.equal(
+    first.icmpEchoTailSum,
+    onesComplementSum(new Uint8Array(40).map((_, i) => i + 16)),
+  );
+  assert.notEqual(ping(1, 3, 0xaa).icmpEchoTailSum, first.icmpEchoTailSum);
+  // ICMPv6: the pseudo-header is in it, the same for the same two hosts.
+  const v6 = (stampByte: number) => {
+    const data = new Uint8Array(56).map((_, i) => i);
+    data.fill(stampByte, 0, 16);
+    return decodeFrame(
+      icmpFrame(V6, { type: 128, id: 1, seq: stampByte }, data),
+    )
+      .packet.icmpEchoTailSum;
+  };
+  assert.ok(v6(1) >= 0);
+  assert.equal(v6(1), v6(2));
+  // No data past the stamp, or the stamp not captured: none.
+  for (const length of [0, 8, 16]) {
+    const packet = decodeFrame(
+      icmpFrame(V4, { type: 8, id: 1, seq: 1 }, new Uint8Array(length)),
+    ).packet;
+    assert.equal(packet.icmpEchoTailSum, -1, `${length} data bytes`);
+  }
+  const frame = icmpFrame(V4, { type: 8, id: 1, seq: 1 }, new Uint8Array(56));
+  assert.equal(
+    decodeFrame(frame, { capturedLength: 14 + 20 + 8 + 15 }).packet
+      .icmpEchoTailSum,
+    -1,
+  );
+  assert.ok(
+    decodeFrame(frame, { capturedLength: 14 + 20 + 8 + 16 }).packet
+      .icmpEchoTailSum >= 0,
+  );
+  // Only echoes have one.
+  assert.equal(
+    decodeFrame(icmpFrame(V4, { type: 13, id: 1, seq: 1 }, new Uint8Array(56)))
+      .packet.icmpEchoTailSum,
+    -1,
+  );
+});
+
+Deno.test("decodePacket() reads an echo's data sum past the stamp from a first fragment and a cut frame as from the whole", () => {
+  const data = new Uint8Array(3_000).map((_, i) => (i * 31) & 0xff);
+  const frame = icmpFrame(V4, { type: 8, id: 1, seq: 1 }, data);
+  const whole = decodeFrame(frame).packet.icmpEchoTailSum;
+  assert.equal(whole, onesComplementSum(data.subarray(16)));
+  assert.equal(
+    decodeFrame(frame, { capturedLength: 80 }).packet.icmpEchoTailSum,
+    whole,
+  );
+  const message = frame.subarray(14 + 20);
+  assert.equal(
+    decodeFrame(firstFragmentFrame(1, message, 1_480)).packet.icmpEchoTailSum,
+    whole,
+  );
+});

@@ -459,6 +459,7 @@ function resetRecord(record: DecodedPacket): void {
   record.icmpId = -1;
   record.icmpSeq = -1;
   record.icmpEchoSum = -1;
+  record.icmpEchoTailSum = -1;
   record.quotedProtocol = -1;
   record.quotedDstAddress = "";
   record.quotedDstPort = -1;

@@ -78,6 +78,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.number(packet.icmpSeq);
   out.raw(K_ICMP_ECHO_SUM);
   out.number(packet.icmpEchoSum);
+  out.raw(K_ICMP_ECHO_TAIL_SUM);
+  out.number(packet.icmpEchoTailSum);
   out.raw(K_QUOTED_PROTOCOL);
   out.number(packet.quotedProtocol);
   out.raw(K_QUOTED_DST_ADDRESS);
@@ -199,6 +201,7 @@ const K_ICMP_CODE = encodeText(',"icmpCode":');
 const K_ICMP_ID = encodeText(',"icmpId":');
 const K_ICMP_SEQ = encodeText(',"icmpSeq":');
 const K_ICMP_ECHO_SUM = encodeText(',"icmpEchoSum":');
+const K_ICMP_ECHO_TAIL_SUM = encodeText(',"icmpEchoTailSum":');
 const K_QUOTED_PROTOCOL = encodeText(',"quotedProtocol":');
 const K_QUOTED_DST_ADDRESS = encodeText(',"quotedDstAddress":');
 const K_QUOTED_DST_PORT = encodeText(',"quotedDstPort":');

@@ -88,3 +88,34 @@ export function parseTcpdumpInterfaces(text: string): NetworkInterfaceInfo[] {
   }
   return interfaces;
 }
+
+/**
+ * Resolves when tcpdump can open `iface` for capture (`tcpdump -L -i`,
+ * which activates the device and exits, in about 60 ms); throws the
+ * `TcpdumpError` a capture would meet: "no_such_device", "interface_down",
+ * "permission_denied", or "not_installed".
+ */
+export async function checkCaptureAccess(
+  iface: string,
+  tcpdumpPath = "tcpdump",
+): Promise<void> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command(tcpdumpPath, {
+      args: ["-L", "-i", iface],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw tcpdumpNotInstalled(tcpdumpPath, "open an interface");
+    }
+    throw error;
+  }
+  if (!output.success) {
+    throw classifyTcpdumpStderr(new TextDecoder().decode(output.stderr), {
+      iface,
+    });
+  }
+}

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { listInterfaces, parseTcpdumpInterfaces } from "./interfaces.ts";
+import {
+  checkCaptureAccess,
+  listInterfaces,
+  parseTcpdumpInterfaces,
+} from "./interfaces.ts";
+import type { TcpdumpError } from "./tcpdump_errors.ts";
 
 // tcpdump 4.99.3 -D on a Debian container.
 const TCPDUMP_D = `1.eth0 [Up, Running, Connected]
@@ -71,5 +76,21 @@ Deno.test("listInterfaces() lists lo (up, loopback, 127.0.0.1) and any", async (
   assert.equal(
     new Set(interfaces.map((nic) => nic.name)).size,
     interfaces.length,
+  );
+});
+
+Deno.test("checkCaptureAccess() opens lo as tcpdump would, and names what stops another interface", async () => {
+  await checkCaptureAccess("lo");
+  await assert.rejects(
+    () => checkCaptureAccess("nm-nosuch0"),
+    (error: TcpdumpError) => {
+      assert.equal(error.code, "no_such_device");
+      assert.match(error.message, /No such interface "nm-nosuch0"/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    () => checkCaptureAccess("lo", "/nonexistent/tcpdump"),
+    (error: TcpdumpError) => error.code === "not_installed",
   );
 });

@@ -16,7 +16,7 @@ import {
   keptText,
   plainPacket,
 } from "../capture/decoded_packet.ts";
-import { listInterfaces } from "../capture/interfaces.ts";
+import { checkCaptureAccess, listInterfaces } from "../capture/interfaces.ts";
 import {
   type CaptureOutput,
   capturePackets,
@@ -556,6 +556,16 @@ export class Sensor {
             known.map((n) => n.name).join(", ")
           })`,
         );
+      }
+      // Down, or no permission: refused now, before the last session's
+      // state is cleared for this one.
+      try {
+        await checkCaptureAccess(iface);
+      } catch (error) {
+        // Another failure is left to the capture itself to meet and tell.
+        if (error instanceof TcpdumpError && error.code !== "failed") {
+          throw new SensorError(400, error.message);
+        }
       }
     }
     if (mode === "replay") {

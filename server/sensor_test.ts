@@ -274,7 +274,7 @@ Deno.test("A stop while a live session is still starting stops it once tcpdump l
   }
 });
 
-Deno.test("A live start that fails on a down interface is a 400 whose status says the earlier session's state is gone", async () => {
+Deno.test("A live start on a down interface is refused with a 400 before it touches the earlier session: its packets, alerts and figures stay", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-down-" });
   const bus = new EventBus<SensorEvent>();
   const statuses: { state: string; cleared: boolean }[] = [];
@@ -297,9 +297,10 @@ Deno.test("A live start that fails on a down interface is a 400 whose status say
     `${link}p`,
   ]);
   try {
-    await sensor.start({ mode: "replay", file: HTTP_CAP });
+    const earlier = await sensor.start({ mode: "replay", file: HTTP_CAP });
     await eventually("the replay to end", () => !sensor.running);
-    assert.ok(sensor.packets.size > 0);
+    const held = sensor.packets.size;
+    assert.ok(held > 0);
     statuses.length = 0;
     await assert.rejects(
       () => sensor.start({ mode: "live", interface: link }),
@@ -309,8 +310,12 @@ Deno.test("A live start that fails on a down interface is a 400 whose status say
         return true;
       },
     );
-    assert.equal(sensor.packets.size, 0);
-    assert.deepEqual(statuses, [{ state: "failed", cleared: true }]);
+    assert.equal(sensor.packets.size, held);
+    assert.deepEqual(statuses, []);
+    const session = sensor.session!;
+    assert.equal(session.id, earlier.id);
+    assert.equal(session.state, "stopped");
+    assert.ok(session.packets >= held);
   } finally {
     await sensor.close();
     await run("ip", ["link", "del", link]);

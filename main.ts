@@ -11,6 +11,7 @@ import { CaptureFormatError } from "./capture/pcap_reader.ts";
 import { TcpdumpError } from "./capture/tcpdump_errors.ts";
 import { OutputClosedError } from "./capture/write_all.ts";
 import { UsageError, writeLine } from "./server/cli/args.ts";
+import { withPermissionHint } from "./server/permission_hint.ts";
 import { captureCommand } from "./server/cli/capture_command.ts";
 import { interfacesCommand } from "./server/cli/interfaces_command.ts";
 import { readCommand } from "./server/cli/read_command.ts";
@@ -34,10 +35,6 @@ Usage:
   netmirror --version | --help
 
 Run "netmirror <command> --help" for a command's options.`;
-
-/** What a write outside the granted paths should say instead of Deno's "run again with --allow-write". */
-const WRITE_HINT =
-  "NetMirror as built by `deno task compile` writes only under ./netmirror-data and /run/netmirror; write there (e.g. -w netmirror-data/out.pcap), use --eve - for EVE on stdout, or rebuild with a wider --allow-write";
 
 /** Runs the CLI with `args` and resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -93,23 +90,12 @@ function reportError(error: unknown, command: string | undefined): number {
     return 2;
   }
   if (
-    error instanceof Deno.errors.NotCapable &&
-    /^Requires write access/.test(error.message)
-  ) {
-    // The binary's user cannot add a Deno flag: say where it may write.
-    console.error(
-      `${prefix}: ${
-        error.message.replace(/, run again with.*$/, "")
-      }: ${WRITE_HINT}`,
-    );
-    return 1;
-  }
-  if (
     error instanceof CaptureFormatError || error instanceof TcpdumpError ||
     error instanceof SensorError || error instanceof ListenError ||
     error instanceof Deno.errors.NotCapable || isFileSystemError(error)
   ) {
-    console.error(`${prefix}: ${(error as Error).message}`);
+    // The binary's user cannot add a Deno flag: say what it allows.
+    console.error(`${prefix}: ${withPermissionHint((error as Error).message)}`);
     return 1;
   }
   console.error(`${prefix}: unexpected error:`, error);

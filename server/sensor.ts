@@ -54,6 +54,7 @@ import {
   SessionPcapWriter,
 } from "./pcap_store.ts";
 import { SensorError } from "./session_errors.ts";
+import { withPermissionHint } from "./permission_hint.ts";
 import { LatencyHistograms, LifetimeCounters } from "./metrics.ts";
 import { replayAtCaptureSpeed } from "./paced_replay.ts";
 
@@ -888,28 +889,8 @@ export class Sensor {
     this.#stopSource = undefined;
     this.#liveSkipped = undefined;
     this.#running = undefined;
-    const drops =
-      (session.mode === "live"
-        ? `; tcpdump dropped ${session.droppedByKernel} in the kernel`
-        : "") +
-      (session.skippedByReader > 0
-        ? `; NetMirror skipped ${session.skippedByReader} it fell behind on`
-        : "") +
-      (session.pcapDroppedFrames > 0
-        ? `; ${session.pcapDroppedFrames} frames left out of the session PCAP (the disk fell behind)`
-        : "") +
-      (session.pcapSkippedFrames > 0
-        ? `; ${session.pcapSkippedFrames} frames of a second link type left out of the session PCAP (one link type per file)`
-        : "");
     this.#options.onSessionEnd?.(this.#snapshotSession());
-    this.#status(
-      state,
-      state === "failed"
-        ? `${describe(session)} failed: ${error}`
-        : `${describe(session)} stopped after ${session.packets} packets${
-          session.clearedMs === null ? "" : " since the clear"
-        }${drops}`,
-    );
+    this.#status(state, endMessage(session));
   }
 
   #status(
@@ -948,6 +929,32 @@ export function outputSuffix(
   return session.captureOutput
     ? `, ${describeOutput(session.captureOutput, session.pipeReason)}`
     : "";
+}
+
+/**
+ * How an ended session ended, in one line: "Replay of x.pcap stopped after
+ * 120 packets", with what was lost, or "Live capture on eth0 failed: …".
+ */
+export function endMessage(session: SessionInfo): string {
+  if (session.state === "failed") {
+    return `${describe(session)} failed: ${session.error}`;
+  }
+  const drops =
+    (session.mode === "live"
+      ? `; tcpdump dropped ${session.droppedByKernel} in the kernel`
+      : "") +
+    (session.skippedByReader > 0
+      ? `; NetMirror skipped ${session.skippedByReader} it fell behind on`
+      : "") +
+    (session.pcapDroppedFrames > 0
+      ? `; ${session.pcapDroppedFrames} frames left out of the session PCAP (the disk fell behind)`
+      : "") +
+    (session.pcapSkippedFrames > 0
+      ? `; ${session.pcapSkippedFrames} frames of a second link type left out of the session PCAP (one link type per file)`
+      : "");
+  return `${describe(session)} stopped after ${session.packets} packets${
+    session.clearedMs === null ? "" : " since the clear"
+  }${drops}`;
 }
 
 function describe(session: SessionInfo): string {
@@ -989,5 +996,7 @@ function errorMessage(error: unknown): string {
   if (error instanceof CaptureFormatError || error instanceof TcpdumpError) {
     return error.message;
   }
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof Error
+    ? withPermissionHint(error.message)
+    : String(error);
 }

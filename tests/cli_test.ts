@@ -444,6 +444,81 @@ Deno.test("netmirror serve on an address this host does not have says so in one 
   );
 });
 
+Deno.test("netmirror serve tells on stderr how each session ended: a replay of a damaged capture failed, a good one stopped", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-serve-end-" });
+  try {
+    for (
+      const [file, expected] of [
+        [
+          `${PCAPS}malformed/truncated_file_cut_mid_record__http-fault-post.pcap`,
+          /\nnetmirror: Replay of \S+truncated_file\S+ failed: Cannot parse capture: file ends inside a record/,
+        ],
+        [
+          HTTP,
+          /\nnetmirror: Replay of \S+http\.cap stopped after 43 packets\n/,
+        ],
+      ] as const
+    ) {
+      const child = netmirrorCommand(
+        ["serve", "--port", "5398", "--data-dir", dataDir, "-r", file],
+        {
+          permissions: [
+            "--allow-net=127.0.0.1:5398",
+            `--allow-write=${dataDir}`,
+          ],
+          stdout: "null",
+        },
+      ).spawn();
+      const reader = child.stderr.pipeThrough(new TextDecoderStream())
+        .getReader();
+      let stderr = "";
+      const deadline = Date.now() + 15_000;
+      while (!expected.test(stderr) && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stderr += value;
+      }
+      child.kill("SIGINT");
+      await reader.cancel();
+      const status = await child.status;
+      assert.match(stderr, expected);
+      assert.equal(status.code, 0, stderr);
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("netmirror with the binary's permissions says where it may listen when asked to listen elsewhere", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      // What `deno task compile` grants.
+      "--allow-net=127.0.0.1:5000",
+      "--allow-read",
+      "--allow-write=netmirror-data,/run/netmirror",
+      "--allow-run=tcpdump",
+      "--allow-sys=networkInterfaces,uid",
+      MAIN,
+      "serve",
+      "--idle",
+      "--port",
+      "5397",
+    ],
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 1, stderr);
+  assert.match(
+    stderr,
+    /^netmirror serve: Cannot listen on 127\.0\.0\.1:5397: Requires net access to "127\.0\.0\.1:5397": NetMirror as built by `deno task compile` listens only on 127\.0\.0\.1:5000; .*\n$/,
+  );
+  assert.doesNotMatch(stderr, /run again with/);
+});
+
 Deno.test("netmirror with the binary's permissions says where it may write when asked to write elsewhere", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-perm-" });
   try {

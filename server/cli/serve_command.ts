@@ -22,6 +22,7 @@ import { DemoTraffic } from "../demo/mod.ts";
 import type { EveLogger } from "../eve/mod.ts";
 import { EveWriter } from "../eve/mod.ts";
 import {
+  endMessage,
   outputSuffix,
   type SessionInfo,
   type StartOptions,
@@ -177,6 +178,9 @@ export async function serveCommand(
     ? setInterval(() => eveWriter.flush(), 1000)
     : undefined;
   const ui = await loadUiAssets();
+  // Sessions that end before the banner below is out are told after it.
+  let serving = false;
+  const endedEarly: string[] = [];
   const server = await startServer({
     hostname: config.bind ?? "127.0.0.1",
     port: config.port ?? 5000,
@@ -191,21 +195,27 @@ export async function serveCommand(
         ? { packetRowsPerSecond: config.packetRowsPerSecond }
         : {}),
       ...(config.capture ? { capture: config.capture } : {}),
+      // Every session's end on the terminal too: a failed replay or
+      // capture is otherwise told only on the page and by the API.
+      onSessionEnd: (session) => {
+        // The start's own failure is the command's error, told once.
+        if (serving) console.error(`netmirror: ${endMessage(session)}`);
+        else endedEarly.push(endMessage(session));
+        if (!eveWriter) return;
+        if (eve && session.mode === "live") {
+          eve.capture = {
+            kernel_packets: session.tcpdumpCaptured,
+            kernel_drops: session.droppedByKernel,
+          };
+        }
+        eve?.finish();
+        eveWriter.flush();
+        eve = newEve();
+      },
       ...(eveWriter
         ? {
           onPacket: (packet) => eve?.observe(packet),
           onAlert: (event) => eve?.alert(event),
-          onSessionEnd: (session) => {
-            if (eve && session.mode === "live") {
-              eve.capture = {
-                kernel_packets: session.tcpdumpCaptured,
-                kernel_drops: session.droppedByKernel,
-              };
-            }
-            eve?.finish();
-            eveWriter.flush();
-            eve = newEve();
-          },
         }
         : {}),
     },
@@ -226,6 +236,8 @@ export async function serveCommand(
       start ? describeStart(start, server.sensor.session) : "no capture yet"
     }; stream: curl -N ${server.url}/api/stream${tokenQuery}; Ctrl-C stops`,
   );
+  serving = true;
+  for (const message of endedEarly) console.error(`netmirror: ${message}`);
   const { promise, resolve } = Promise.withResolvers<void>();
   const removeStopListeners = onStopSignals(() => resolve());
   try {

@@ -1,0 +1,26 @@
+/**
+ * Messages for permissions that a binary built by `deno task compile`
+ * lacks: its user cannot add the Deno flag that Deno's own message asks
+ * for, so they say what the binary allows instead.
+ *
+ * @module
+ */
+
+/** What a permission the binary lacks should say instead of Deno's "run again with the --allow-… flag", which its user cannot add. */
+const PERMISSION_HINTS: Record<string, string> = {
+  write:
+    "NetMirror as built by `deno task compile` writes only under ./netmirror-data and /run/netmirror; write there (--data-dir, -w netmirror-data/out.pcap), use --eve - for EVE on stdout, or rebuild with a wider --allow-write",
+  net:
+    "NetMirror as built by `deno task compile` listens only on 127.0.0.1:5000; leave --bind and --port at their defaults, or rebuild with a wider --allow-net",
+};
+
+/** `message` with Deno's "run again with the --allow-… flag" replaced by what the binary's user can do. */
+export function withPermissionHint(message: string): string {
+  return message.replace(
+    /, run again with the --allow-(\w+) flag/,
+    (advice, flag: string) => {
+      const hint = PERMISSION_HINTS[flag];
+      return hint === undefined ? advice : `: ${hint}`;
+    },
+  );
+}

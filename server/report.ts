@@ -127,6 +127,37 @@ export async function buildReport(input: ReportInput): Promise<IncidentReport> {
   };
 }
 
+/**
+ * One recommendation per alert kind the session raised (also a kind whose
+ * alerts the bounded list has forgotten), naming every ATT&CK technique
+ * among its listed alerts once (a flood found volumetric is T1498, a DNS
+ * tunnel in raw mode T1571), else the kind's own.
+ */
+export function alertRecommendations(
+  tally: AlertTally,
+  alerts: Alert[],
+): Recommendation[] {
+  const out: Recommendation[] = [];
+  for (
+    const [kind, count] of Object.entries(tally.byKind) as [AlertKind, number][]
+  ) {
+    if (count <= 0) continue;
+    const info = ALERT_CATALOG[kind];
+    const techniques = new Map<string, string>();
+    for (const alert of alerts) {
+      if (alert.kind === kind) techniques.set(alert.mitre.id, alert.mitre.name);
+    }
+    if (techniques.size === 0) techniques.set(info.mitre.id, info.mitre.name);
+    out.push({
+      action: info.recommendation,
+      reason: `${count} ${info.title} alert${count === 1 ? "" : "s"} (${
+        [...techniques].map(([id, name]) => `${id} ${name}`).join("; ")
+      })`,
+    });
+  }
+  return out;
+}
+
 function recommend(
   tally: AlertTally,
   alerts: Alert[],
@@ -134,24 +165,7 @@ function recommend(
   latency: LatencySnapshot,
   session: SessionInfo | undefined,
 ): Recommendation[] {
-  const out: Recommendation[] = [];
-  // Every kind the session raised, also one whose alerts the list has
-  // forgotten; the technique of its first listed alert (a flood found
-  // volumetric is T1498), else the kind's own.
-  for (
-    const [kind, count] of Object.entries(tally.byKind) as [AlertKind, number][]
-  ) {
-    if (count <= 0) continue;
-    const info = ALERT_CATALOG[kind];
-    const mitre = alerts.find((alert) => alert.kind === kind)?.mitre ??
-      info.mitre;
-    out.push({
-      action: info.recommendation,
-      reason: `${count} ${info.title} alert${
-        count === 1 ? "" : "s"
-      } (${mitre.id} ${mitre.name})`,
-    });
-  }
+  const out: Recommendation[] = alertRecommendations(tally, alerts);
   for (const protocol of stats.protocols) {
     // Packets with data: a scan's probes to port 23 and their resets
     // carry none, and are no Telnet in use.

@@ -305,6 +305,8 @@ export function createApp(deps: AppDeps): Hono {
     let slice: { bytes: Uint8Array<ArrayBuffer>; frames: number } = fromRing;
     let source = "ring";
     let truncated = false;
+    // Whether the source still reaches back to the alert's first packet.
+    let startLost = !sensor.frames.holdsSince(alert.firstSeenUs);
     const session = sensor.session?.id;
     if (
       session !== undefined &&
@@ -318,6 +320,7 @@ export function createApp(deps: AppDeps): Hono {
         slice = fromDisk;
         source = "session-pcap";
         truncated = fromDisk.truncated;
+        startLost = fromDisk.firstUs > alert.firstSeenUs;
       }
     }
     return new Response(slice.bytes, {
@@ -328,6 +331,7 @@ export function createApp(deps: AppDeps): Hono {
         "X-Frames": String(slice.frames),
         "X-Frames-Source": source,
         ...(truncated ? { "X-Frames-Truncated": "true" } : {}),
+        ...(startLost ? { "X-Frames-Start-Lost": "true" } : {}),
       },
     });
   });

@@ -727,6 +727,17 @@ Deno.test("an alert's PCAP slice comes from the session PCAP once the frame ring
   assert.ok(whole.records.length >= 1000, `${whole.records.length} frames`);
   assert.deepEqual(small.records, whole.records);
   assert.equal(small.headers.get("X-Frames"), String(whole.records.length));
+  assert.equal(whole.headers.get("X-Frames-Start-Lost"), null);
+  assert.equal(small.headers.get("X-Frames-Start-Lost"), null);
+  // Neither the ring (its last 100 frames) nor the session PCAP (its last
+  // 60 kB) reaches back to the alert's first packet: the slice says so.
+  const late = await scanSlice({
+    frames: { maxFrames: 100 },
+    pcap: { fileBytes: 20_000, sessionBytes: 60_000 },
+  });
+  assert.ok(late.records.length < whole.records.length);
+  assert.equal(late.headers.get("X-Frames-Start-Lost"), "true");
+  assert.ok(late.records[0]![0]! > whole.records[0]![0]!);
 });
 
 Deno.test("a nanosecond capture's session PCAP and alert slices, from the ring and from disk, keep its nanoseconds, filtered or not", async () => {
@@ -957,6 +968,7 @@ Deno.test("an alert's PCAP slice stays the ring's when the session PCAP has lost
   });
   assert.equal(cut.headers.get("X-Frames-Source"), "ring");
   assert.equal(cut.records.length, whole.records.length);
+  assert.equal(cut.headers.get("X-Frames-Start-Lost"), null);
 
   // A scan of three hosts: its slice holds frames to each of them.
   const { request, close, dataDir } = await replayed(

@@ -31,6 +31,8 @@ export interface PcapSlice {
   frames: number;
   /** True when the slice stopped early, at `maxBytes` or at damage in a file (later frames are left out). */
   truncated: boolean;
+  /** Time of the session PCAP's first frame still on disk, µs (Infinity when none): later than an alert's first packet, the files holding that were rotated away. */
+  firstUs: number;
 }
 
 /** Bytes a slice read from disk holds at most, as the frame ring does. */
@@ -56,9 +58,11 @@ export async function sliceSessionPcap(
   let builder: PcapBuilder | undefined;
   let frames = 0;
   let truncated = false;
+  let firstUs = Infinity;
   const full = new AbortController();
   try {
     await readCapture(stream, (raw) => {
+      if (firstUs === Infinity) firstUs = raw.timestampUs;
       // The time range first: only frames within it are worth decoding.
       if (
         truncated || raw.timestampUs < selection.fromUs ||
@@ -100,7 +104,7 @@ export async function sliceSessionPcap(
     else if (!full.signal.aborted) throw error;
   }
   builder ??= new PcapBuilder(1);
-  return { bytes: builder.toBytes(), frames, truncated };
+  return { bytes: builder.toBytes(), frames, truncated, firstUs };
 }
 
 /** Slices read from disk at once, running or waiting, at most: each may hold {@linkcode MAX_SLICE_BYTES}. */

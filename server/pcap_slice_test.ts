@@ -55,6 +55,8 @@ Deno.test("sliceSessionPcap reads an alert's frames, whole, from the session PCA
   assert.deepEqual(recordsOf(slice.bytes), expected);
   assert.equal(slice.frames, expected.length);
   assert.equal(slice.truncated, false);
+  // The session's first frame on disk (frame n is at n µs).
+  assert.equal(slice.firstUs, 1);
   // Up to a byte limit: the first frames, marked truncated.
   const capped = await sliceSessionPcap(dir, "s1", selection, 24 + 5 * 9_058);
   assert.deepEqual(recordsOf(capped!.bytes), expected.slice(0, 5));

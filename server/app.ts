@@ -8,6 +8,8 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { listInterfaces } from "../capture/interfaces.ts";
+import { formatIpv6Words } from "../capture/decode/address.ts";
+import { parseIpv4, parseIpv6Text } from "../capture/decode/address_key.ts";
 import { publicPacketFields } from "../capture/packet_record.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
@@ -179,8 +181,8 @@ export function createApp(deps: AppDeps): Hono {
     const q = {
       limit,
       ...optional("protocol", c.req.query("protocol")),
-      ...optional("src", c.req.query("src")),
-      ...optional("dst", c.req.query("dst")),
+      ...addressQuery("src", c.req.query("src")),
+      ...addressQuery("dst", c.req.query("dst")),
       ...optional("q", c.req.query("q")),
     };
     return c.json(sensor.packets.query(q));
@@ -190,9 +192,12 @@ export function createApp(deps: AppDeps): Hono {
     const n = intQuery(c.req.param("n"), "packet number", 0);
     const packet = sensor.packetRecord(n);
     if (!packet) {
+      const packets = sensor.session?.packets ?? 0;
       throw new SensorError(
         404,
-        `Packet ${n} is no longer held (only the last ${sensor.packets.capacity} are)`,
+        n >= 1 && n <= packets
+          ? `Packet ${n} is no longer held (only the last ${sensor.packets.capacity} are)`
+          : `No packet ${n}: the session's packets are numbered 1 to ${packets}`,
       );
     }
     return c.json({ n, ...publicPacketFields(packet) });
@@ -425,4 +430,28 @@ function optional(
   value: string | undefined,
 ): Record<string, string> {
   return value === undefined || value === "" ? {} : { [name]: value };
+}
+
+/** Scratch words of {@linkcode addressQuery}. */
+const ipv6Words = new Int32Array(4);
+
+/**
+ * The `name` query parameter as one IP address, written as the decoder
+ * writes addresses (IPv6 compressed, lower case), so it matches packets'
+ * addresses exactly; a 400 for anything else (a prefix, a name, a typo).
+ */
+function addressQuery(
+  name: string,
+  value: string | undefined,
+): Record<string, string> {
+  if (value === undefined || value === "") return {};
+  if (parseIpv4(value) >= 0) return { [name]: value };
+  if (!value.includes("%") && parseIpv6Text(value, ipv6Words)) {
+    const [w0, w1, w2, w3] = ipv6Words;
+    return { [name]: formatIpv6Words(w0!, w1!, w2!, w3!) };
+  }
+  throw new SensorError(
+    400,
+    `Bad ${name}: "${value}" is not one IPv4 or IPv6 address`,
+  );
 }

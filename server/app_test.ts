@@ -220,6 +220,18 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
     await (await request("/api/packets?src=145.254.160.237&limit=1000")).json();
   assert.ok(bySrc.length > 0);
   assert.ok(bySrc.every((r: { src: string }) => r.src === "145.254.160.237"));
+  // One address each, or a 400 (a prefix, a name or a typo matched
+  // nothing and answered [] before).
+  for (const bad of ["145.254.160", "10.0.0.0/8", "%ZZ", "example.com"]) {
+    const refused = await request(`/api/packets?src=${bad}`);
+    assert.equal(refused.status, 400, bad);
+    assert.match(await errorOf(refused), /Bad src: .* is not one IPv4 or IPv6/);
+  }
+  const badDst = await request("/api/packets?dst=fe80::1::2");
+  assert.equal(badDst.status, 400);
+  await errorOf(badDst);
+  // IPv6 is matched as the decoder writes it, however it was spelt.
+  assert.equal((await request("/api/packets?src=FD00:0:0::1")).status, 200);
   for (const limit of ["-3", "1e3", "0x10", "1.0", "%205", "-0"]) {
     const badLimit = await request(`/api/packets?limit=${limit}`);
     assert.equal(badLimit.status, 400, limit);
@@ -243,7 +255,13 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
   assert.ok(!("srcAddressKey" in record), "address keys stay internal");
   const gone = await request("/api/packets/999");
   assert.equal(gone.status, 404);
-  await errorOf(gone);
+  assert.match(
+    await errorOf(gone),
+    /No packet 999: the session's packets are numbered 1 to 43/,
+  );
+  const zero = await request("/api/packets/0");
+  assert.equal(zero.status, 404);
+  assert.match(await errorOf(zero), /No packet 0/);
 
   const stats = await (await request("/api/stats")).json();
   assert.equal(stats.totals.packets, 43);

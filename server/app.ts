@@ -151,6 +151,21 @@ export function createApp(deps: AppDeps): Hono {
         'Field "mode" is required (live, demo or replay)',
       );
     }
+    // A field of another mode would be ignored: say so instead.
+    for (
+      const [field, mode] of [
+        ["interface", "live"],
+        ["file", "replay"],
+        ["realtime", "replay"],
+      ] as const
+    ) {
+      if (body[field] !== undefined && body.mode !== mode) {
+        throw new SensorError(
+          400,
+          `Field "${field}" is for ${mode} mode only, not ${body.mode}`,
+        );
+      }
+    }
     const session = await sensor.start({
       mode: body.mode as CaptureMode,
       ...(body.interface !== undefined

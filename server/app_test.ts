@@ -161,6 +161,22 @@ Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
       /is not a pcap or pcapng file/,
     ],
     [{ mode: "demo", filter: "tcp" }, 400, /Demo mode takes no filter/],
+    // Another mode's field would be ignored: refused instead.
+    [
+      { mode: "live", interface: "lo", file: "/etc/passwd" },
+      400,
+      /Field "file" is for replay mode only, not live/,
+    ],
+    [
+      { mode: "demo", interface: "lo" },
+      400,
+      /Field "interface" is for live mode only, not demo/,
+    ],
+    [
+      { mode: "live", interface: "lo", realtime: true },
+      400,
+      /Field "realtime" is for replay mode only/,
+    ],
   ];
   for (const [body, status, message] of cases) {
     const response = await post("/api/start", body);

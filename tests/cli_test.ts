@@ -173,6 +173,9 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       ["capture", "-i", "lo", "--count=-1"],
       ["serve", "--token", "short"],
       ["serve", "-s", "-1"],
+      // A filter with nothing to filter.
+      ["serve", "--idle", "tcp"],
+      ["serve", "--demo", "tcp"],
       // One writer of stdout at a time.
       ["capture", "-i", "lo", "--eve", "-", "-w", "-"],
       ["capture", "-i", "lo", "--json", "-w", "-"],

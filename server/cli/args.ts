@@ -94,8 +94,29 @@ export function parse<T>(parseCall: () => T): T {
   } catch (error) {
     // node:util's messages may run to three lines ("argument is ambiguous.
     // Did you forget …? To specify …"): keep the first and the way out.
-    const lines = (error instanceof Error ? error.message : String(error))
-      .split("\n").map((line) => line.trim()).filter(Boolean);
+    const message = error instanceof Error ? error.message : String(error);
+    // node:util's own words for these are long, and unbalanced in quotes.
+    const unknown = /^Unknown option '([^']*)'/.exec(message);
+    if (unknown) {
+      throw new UsageError(
+        `unknown option ${
+          unknown[1]
+        } (a BPF filter word starting with "-" goes after --)`,
+      );
+    }
+    const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const forms = /use '([^']*)' or '([^']*)'/.exec(message);
+      throw new UsageError(
+        `${ambiguous[1]} needs a value${
+          forms
+            ? ` (one starting with "-" is written ${forms[1]} or ${forms[2]})`
+            : ""
+        }`,
+      );
+    }
+    const lines = message.split("\n").map((line) => line.trim())
+      .filter(Boolean);
     throw new UsageError(lines.join(" "));
   }
 }

@@ -163,9 +163,11 @@ export async function serveCommand(
       ...(values.realtime ? { realtime: true } : {}),
     }
     : { mode: "demo" };
-  if (start?.mode === "demo" && filter !== "") {
+  if ((start === undefined || start.mode === "demo") && filter !== "") {
     throw new UsageError(
-      "a BPF filter needs -i or -r (demo traffic is not filtered)",
+      start === undefined
+        ? "a BPF filter needs -i or -r (--idle starts no capture to filter)"
+        : "a BPF filter needs -i or -r (demo traffic is not filtered)",
     );
   }
   const eveWriter = config.eve

@@ -82,11 +82,11 @@ function reportError(error: unknown, command: string | undefined): number {
   // The reader of our stdout has what it wanted (`netmirror read x --json | head`).
   if (error instanceof OutputClosedError) return 0;
   if (error instanceof UsageError) {
-    console.error(`${prefix}: ${error.message}; see --help`);
+    console.error(`${prefix}: ${oneLine(error.message)}; see --help`);
     return 2;
   }
   if (error instanceof ConfigError) {
-    console.error(`${prefix}: ${error.message}`);
+    console.error(`${prefix}: ${oneLine(error.message)}`);
     return 2;
   }
   if (
@@ -95,11 +95,39 @@ function reportError(error: unknown, command: string | undefined): number {
     error instanceof Deno.errors.NotCapable || isFileSystemError(error)
   ) {
     // The binary's user cannot add a Deno flag: say what it allows.
-    console.error(`${prefix}: ${withPermissionHint((error as Error).message)}`);
+    console.error(
+      `${prefix}: ${
+        oneLine(withPermissionHint(withPathFirst((error as Error).message)))
+      }`,
+    );
     return 1;
   }
   console.error(`${prefix}: unexpected error:`, error);
   return 1;
+}
+
+/**
+ * `text` on one line, safe for a terminal: control characters (a newline
+ * or an escape sequence in a file name, a filter or a config key) written
+ * as escapes.
+ */
+function oneLine(text: string): string {
+  // deno-lint-ignore no-control-regex -- control characters are the point
+  return text.replace(/[\x00-\x1f\x7f]/g, (char) => {
+    if (char === "\n") return "\\n";
+    if (char === "\t") return "\\t";
+    return `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
+}
+
+/**
+ * Deno's "No such file or directory (os error 2): open '/x/y.json'" as
+ * "Cannot open "/x/y.json": No such file or directory"; other messages as
+ * they are.
+ */
+function withPathFirst(message: string): string {
+  const os = /^(.+?) \(os error \d+\): (\w+) '(.*)'$/.exec(message);
+  return os ? `Cannot ${os[2]} "${os[3]}": ${os[1]}` : message;
 }
 
 /** Errors of a write that the disk refused, which Deno leaves as plain errors with an errno code. */

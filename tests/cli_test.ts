@@ -149,6 +149,14 @@ Deno.test("netmirror read names a missing file and exits 1", async () => {
   assert.equal(run.code, 1);
   assert.match(run.stderr, /\/nonexistent\/x\.pcap/);
   assert.equal(run.stderr.trim().split("\n").length, 1);
+  // A name with a newline and an escape sequence: still one line, and
+  // nothing a terminal would act on.
+  const odd = await netmirror(["read", "/nonexistent/a\nb\x1b[31m.pcap"]);
+  assert.equal(odd.code, 1);
+  assert.equal(
+    odd.stderr,
+    'netmirror read: Cannot open capture: no such file "/nonexistent/a\\nb\\x1b[31m.pcap"\n',
+  );
 });
 
 Deno.test("netmirror read rejects a bad BPF filter with tcpdump's reason", async () => {
@@ -371,6 +379,17 @@ Deno.test("netmirror read of a directory, and output into a directory, say so in
     assert.match(
       new TextDecoder().decode(eve.stderr),
       /^netmirror read: .*is a directory.*\n$/i,
+    );
+    // Into a directory that does not exist: the path first, then why.
+    const missing = `${out}/no/such/dir/out.eve`;
+    const nowhere = await netmirrorCommand(["read", HTTP, "--eve", missing], {
+      permissions: [`--allow-write=${out}`],
+      stdout: "null",
+    }).output();
+    assert.equal(nowhere.code, 1);
+    assert.equal(
+      new TextDecoder().decode(nowhere.stderr),
+      `netmirror read: Cannot open "${missing}": No such file or directory\n`,
     );
   } finally {
     await Deno.remove(out, { recursive: true });

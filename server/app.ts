@@ -124,6 +124,8 @@ export function createApp(deps: AppDeps): Hono {
       anomalies: sensor.session?.anomalies ?? {},
       droppedByKernel: sensor.unfoldedDrops,
       pcapDroppedFrames: sensor.unfoldedPcapDrops,
+      pcapSkippedFrames: sensor.unfoldedPcapSkips,
+      pcapRotatedFrames: sensor.unfoldedPcapRotations,
       skippedByReader: sensor.unfoldedSkips,
       latency: sensor.latencyHistograms,
       tables: sensor.engine.tables(),

@@ -704,6 +704,12 @@ async function assertPcapShortfall(
       r.reason === reason(missing)
     ),
   );
+  // And in /metrics, which a monitoring system watches.
+  const metric = field === "pcapSkippedFrames"
+    ? "netmirror_pcap_skipped_frames_total"
+    : "netmirror_pcap_rotated_frames_total";
+  const metrics = await (await request("/metrics")).text();
+  assert.match(metrics, new RegExp(`^${metric} ${missing}$`, "m"));
   await close();
 }
 

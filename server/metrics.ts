@@ -78,6 +78,10 @@ export class LifetimeCounters {
   droppedByKernel = 0;
   /** Frames left out of session PCAPs, summed over finished sessions. */
   pcapDroppedFrames = 0;
+  /** Frames of a second link type left out of session PCAPs, summed over finished sessions. */
+  pcapSkippedFrames = 0;
+  /** Frames deleted with session PCAPs' oldest files, summed over finished sessions. */
+  pcapRotatedFrames = 0;
   /** Packets tcpdump captured that NetMirror skipped (file ring), summed over finished live sessions. */
   skippedByReader = 0;
   /** Sessions started. */
@@ -101,6 +105,10 @@ export interface MetricsInput {
   droppedByKernel: number;
   /** Frames the current session left out of its PCAP. */
   pcapDroppedFrames: number;
+  /** Frames of a second link type the current session left out of its PCAP. */
+  pcapSkippedFrames: number;
+  /** Frames the current session deleted with its PCAP's oldest files. */
+  pcapRotatedFrames: number;
   /** Packets the current live session skipped because it fell behind tcpdump's file ring. */
   skippedByReader: number;
   latency: LatencyHistograms;
@@ -206,6 +214,28 @@ export function renderMetrics(input: MetricsInput): string {
     "pcap_dropped_frames_total",
     {},
     input.lifetime.pcapDroppedFrames + input.pcapDroppedFrames,
+  );
+
+  family(
+    "pcap_skipped_frames_total",
+    "counter",
+    "Frames left out of the session PCAP because their link type was not the file's first (one link type per pcap file).",
+  );
+  sample(
+    "pcap_skipped_frames_total",
+    {},
+    input.lifetime.pcapSkippedFrames + input.pcapSkippedFrames,
+  );
+
+  family(
+    "pcap_rotated_frames_total",
+    "counter",
+    "Frames deleted with the session PCAP's oldest files to keep it within its size limit.",
+  );
+  sample(
+    "pcap_rotated_frames_total",
+    {},
+    input.lifetime.pcapRotatedFrames + input.pcapRotatedFrames,
   );
 
   family(

@@ -465,6 +465,24 @@ export class Sensor {
       : session.pcapDroppedFrames;
   }
 
+  /** Frames of a second link type the current session left out of its PCAP, not yet in the lifetime counters. */
+  get unfoldedPcapSkips(): number {
+    const session = this.#session;
+    if (this.#dropsFolded || !session) return 0;
+    return this.running
+      ? this.#pcap?.skippedFrames ?? 0
+      : session.pcapSkippedFrames;
+  }
+
+  /** Frames the current session deleted with its PCAP's oldest files, not yet in the lifetime counters. */
+  get unfoldedPcapRotations(): number {
+    const session = this.#session;
+    if (this.#dropsFolded || !session) return 0;
+    return this.running
+      ? this.#pcap?.rotatedFrames ?? 0
+      : session.pcapRotatedFrames;
+  }
+
   /** Resolves once the session PCAP holds every frame so far (a download waits for it). */
   async flushPcap(): Promise<void> {
     await this.#pcap?.written();
@@ -528,6 +546,8 @@ export class Sensor {
     ) {
       this.lifetime.droppedByKernel += this.#session.droppedByKernel;
       this.lifetime.pcapDroppedFrames += this.#session.pcapDroppedFrames;
+      this.lifetime.pcapSkippedFrames += this.#session.pcapSkippedFrames;
+      this.lifetime.pcapRotatedFrames += this.#session.pcapRotatedFrames;
       this.lifetime.skippedByReader += this.#session.skippedByReader;
       this.#dropsFolded = true;
     }

@@ -85,6 +85,19 @@ function describeError(error: ErrorObject): string {
   return `field "${field}" ${error.message}`;
 }
 
+/** The dotted path of the first number in `value` that is not finite (JSON's 1e400 parses as Infinity, which the schema's checks let by), or undefined. */
+function nonFiniteField(value: unknown, path: string): string | undefined {
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? undefined : path || "(top level)";
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFiniteField(item, path === "" ? key : `${path}.${key}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /**
  * Checks `value` against the schema and the things a schema cannot say
  * (CIDRs parse, the detectors accept their settings). Throws
@@ -94,6 +107,12 @@ export function validateConfig(
   value: unknown,
   source: string,
 ): NetMirrorConfig {
+  const infinite = nonFiniteField(value, "");
+  if (infinite !== undefined) {
+    throw new ConfigError(
+      `${source}: field "${infinite}" is too large a number`,
+    );
+  }
   const validate = validator();
   if (!validate(value)) {
     const errors = (validate.errors ?? []).map(describeError);
@@ -130,9 +149,33 @@ export function validateConfig(
     if (!(error instanceof RangeError || error instanceof TypeError)) {
       throw error;
     }
-    throw new ConfigError(`${source}: ${error.message}`);
+    throw new ConfigError(
+      `${source}: ${
+        fieldOfDetectorError(config, error.message)
+      }${error.message}`,
+    );
   }
   return config;
+}
+
+/**
+ * `field "detectors.synFlood.halfOpenThreshold": ` for a detector's
+ * complaint about one of its options ("Cannot create SYN flood detector:
+ * halfOpenThreshold must be positive, got 0"), when the file sets that
+ * option in one detector's section; "" otherwise.
+ */
+function fieldOfDetectorError(
+  config: NetMirrorConfig,
+  message: string,
+): string {
+  const option = /: (\w+) /.exec(message)?.[1];
+  if (option === undefined) return "";
+  const sections = Object.entries(config.detectors ?? {}).filter((
+    [, options],
+  ) => options !== undefined && Object.hasOwn(options, option));
+  return sections.length === 1
+    ? `field "detectors.${sections[0]![0]}.${option}": `
+    : "";
 }
 
 /** Reads and validates a config file. */

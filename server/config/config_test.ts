@@ -102,7 +102,11 @@ Deno.test("validateConfig names the bad field", () => {
     [[1, 2], /must be object/],
     [
       { detectors: { portScan: { maxNewSources: 0 } } },
-      /port scan detector: maxNewSources must be positive, got 0/,
+      /^bad\.json: field "detectors\.portScan\.maxNewSources": Cannot create port scan detector: maxNewSources must be positive, got 0$/,
+    ],
+    [
+      { detectors: { synFlood: { halfOpenThreshold: Infinity } } },
+      /field "detectors\.synFlood\.halfOpenThreshold" is too large a number/,
     ],
     [
       { detectors: { dnsTunnel: { maxGroups: 0 } } },

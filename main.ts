@@ -26,7 +26,7 @@ export const VERSION = "0.1.0";
 const USAGE = `netmirror ${VERSION}: a network sensor in one binary
 
 Usage:
-  netmirror [serve] [-i <iface> | -r <file> | --demo] [bpf…] [options]
+  netmirror [serve] [-i <iface> | -r <file> | --demo | --idle] [bpf…] [options]
                                           dashboard + API + SSE (default: demo traffic)
   netmirror read <file|-> [bpf…]          summary and alerts of a pcap/pcapng(.gz) file
                                           (--json packets, --eve - EVE NDJSON)

@@ -354,6 +354,10 @@ Deno.test("a token guards every /api route and the stream", async () => {
   const { request, close } = await setup("s3cret");
   const missing = await request("/api/stats");
   assert.equal(missing.status, 401);
+  assert.equal(
+    missing.headers.get("WWW-Authenticate"),
+    'Bearer realm="netmirror"',
+  );
   assert.match(await errorOf(missing), /token/);
   const wrong = await request("/api/stream", {
     headers: { Authorization: "Bearer nope" },

@@ -24,6 +24,8 @@ export function requireToken(token: string): MiddlewareHandler {
     if (
       bytes.length !== expected.length || !timingSafeEqual(bytes, expected)
     ) {
+      // RFC 9110 section 11.6.1: a 401 names the scheme it wants.
+      c.header("WWW-Authenticate", 'Bearer realm="netmirror"');
       return c.json(
         {
           error:

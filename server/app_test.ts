@@ -1033,3 +1033,30 @@ Deno.test("an alert's PCAP slice stays the ring's when the session PCAP has lost
   );
   await close();
 });
+
+Deno.test("a session before its first frame: the report's PCAP digest is that of the empty capture its export gives", async () => {
+  const { request, post, close } = await setup();
+  try {
+    // Live on lo, filtered to a port nothing uses: no frame arrives.
+    const started = await post("/api/start", {
+      mode: "live",
+      interface: "lo",
+      filter: "udp port 9 and host 192.0.2.1",
+    });
+    assert.equal(started.status, 201);
+    const { id } = await started.json();
+    const pcap = new Uint8Array(
+      await (await request(`/api/export/pcap/${id}`)).arrayBuffer(),
+    );
+    assert.equal(pcap.length, 24, "the file header alone");
+    const report = await (await post("/api/export/report")).json();
+    assert.equal(report.pcap.bytes, pcap.length);
+    assert.equal(
+      report.pcap.sha256,
+      createHash("sha256").update(pcap).digest("hex"),
+    );
+    await (await post("/api/stop")).body?.cancel();
+  } finally {
+    await close();
+  }
+});

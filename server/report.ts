@@ -14,6 +14,8 @@ import type { LatencySnapshot } from "../detectors/latency/latency_analyzer.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
 import type { SessionInfo } from "./sensor.ts";
 import type { PcapDigests } from "./pcap_digest.ts";
+import { PcapBuilder } from "../capture/pcap_writer.ts";
+import { LINK_TYPE } from "../capture/pcap_record.ts";
 
 /** One recommendation with why it is made. */
 export interface Recommendation {
@@ -237,12 +239,27 @@ function recommend(
   return out;
 }
 
-/** The report's `pcap` entry for `session`, or null when it has no PCAP. */
+/**
+ * The report's `pcap` entry for `session` (the current one): its files'
+ * digest, or, before its first frame, that of the empty capture its
+ * export gives then.
+ */
 async function pcapOf(
   input: ReportInput,
   session: SessionInfo,
 ): Promise<IncidentReport["pcap"]> {
-  const hashed = await input.digests.digest(input.dataDir, session.id);
-  return hashed &&
-    { ...hashed, includesBeforeClear: session.clearedMs !== null };
+  const hashed = await input.digests.digest(input.dataDir, session.id) ??
+    await emptyPcapDigest();
+  return { ...hashed, includesBeforeClear: session.clearedMs !== null };
+}
+
+/** SHA-256 and size of an empty Ethernet pcap (its file header alone). */
+async function emptyPcapDigest(): Promise<{ sha256: string; bytes: number }> {
+  const empty = new PcapBuilder(LINK_TYPE.ETHERNET).toBytes();
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", empty));
+  return {
+    sha256: Array.from(hash, (byte) => byte.toString(16).padStart(2, "0"))
+      .join(""),
+    bytes: empty.length,
+  };
 }

@@ -8,15 +8,20 @@
  * sender's own. Not probes: gratuitous ARP and RFC 5227 announcements (target
  * IP = sender IP), requests for 0.0.0.0, and unicast polls whose target MAC is
  * already filled in (RFC 1122 §2.3.2.1 cache validation, Linux NUD probes: a
- * host re-checking a neighbour it already knows). RFC 5227 probes (sender IP
+ * host re-checking a neighbour it already knows): a request with a target
+ * MAC in a broadcast frame is no poll (arp-scan --arptha: every host still
+ * answers, as stacks ignore a request's target MAC). RFC 5227 probes (sender IP
  * 0.0.0.0) count, keyed by the sender MAC, so a scanner hiding its IP is still
  * found. A host resolving its gateway and a few peers, a Windows LAN's
  * background ARP (a handful of targets per host) and a DHCP client's address
  * probes stay far below the threshold.
  *
  * Limits, beyond the core's: a router resolving the hosts of a subnet being
- * swept from outside looks like an ARP scan by the router; unicast ARP scans
- * that fill in the target MAC are ignored like cache polls.
+ * swept from outside looks like an ARP scan by the router (and a router whose
+ * cache was emptied, by a reboot or a failover, as it resolves its hosts
+ * again when 50 or more of them talk within the window); unicast ARP scans
+ * that fill in the target MAC, each frame sent to it, are ignored like cache
+ * polls.
  *
  * @module
  */
@@ -73,7 +78,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
       const targetMac = packet.arpTargetMac;
       if (
         targetMac !== "" && targetMac !== ZERO_MAC &&
-        targetMac !== BROADCAST_MAC
+        targetMac !== BROADCAST_MAC && packet.dstMac !== BROADCAST_MAC
       ) return; // unicast poll of a known neighbour
       const key = senderIp === "0.0.0.0" || senderIp === ""
         ? packet.arpSenderMac

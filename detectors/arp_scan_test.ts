@@ -169,6 +169,17 @@ Deno.test("arp_scan: benign look-alikes raise nothing", () => {
   assert.deepEqual(run(packets), []);
 });
 
+Deno.test("arp_scan: a broadcast sweep with a target MAC filled in (arp-scan --arptha) is a scan; the same requests sent to that MAC are polls", () => {
+  const filled = "02:11:22:33:44:55";
+  const broadcast = run(sweep(60, 10_000, 1, T0, { targetMac: filled }));
+  assert.equal(broadcast.length, 1);
+  assert.equal(broadcast[0]!.attacker, SCANNER);
+  assert.deepEqual(
+    run(sweep(60, 10_000, 1, T0, { targetMac: filled, dstMac: filled })),
+    [],
+  );
+});
+
 Deno.test("arp_scan: a scan from 0.0.0.0 is keyed by the sender MAC", () => {
   const findings = run(sweep(60, 1_000, 1, T0, { sender: "0.0.0.0" }));
   assert.ok(findings.length >= 1);

@@ -632,3 +632,74 @@ Deno.test("arp_spoof: each VLAN is its own segment, where the same address can b
   // Untagged, the two routers flip the one address back and forth.
   assert.ok(traffic(false).length >= 1);
 });
+
+/** arp-scan --arpspa=dest from EVIL_MAC at `startUs`: a gratuitous request for every address of 192.168.1.0/24, each claiming it as EVIL_MAC's. */
+function gratuitousSweep(startUs: number): PacketRecord[] {
+  return times(254, (i) => {
+    const ip = `192.168.1.${i + 1}`;
+    return request(startUs + i * 4_000, EVIL_MAC, ip, ip);
+  });
+}
+
+Deno.test("arp_spoof: a sweep of gratuitous claims (arp-scan --arpspa=dest) taking over two held addresses among 252 unheld ones is found, named by its MAC", () => {
+  // The victim and the gateway resolve each other: two held bindings.
+  const packets = [
+    ...resolution(T0, [VICTIM_MAC, VICTIM], [GW_MAC, GW]),
+    ...gratuitousSweep(T0 + SECOND_US),
+  ];
+  const findings = run(packets);
+  assert.ok(findings.length >= 1);
+  for (const finding of findings) assert.equal(finding.key, EVIL_MAC);
+  const last = findings.at(-1)!;
+  // The sweep claims its own address too, among 251 others: none is its own.
+  assert.equal(last.attacker, EVIL_MAC);
+  assert.equal(last.evidence.attackerIp, "");
+  assert.ok((last.evidence.reasons as string[]).includes("multiple_ips"));
+  assert.deepEqual(
+    [...(last.evidence.claimedIps as string[])].sort(),
+    [GW, VICTIM].sort(),
+  );
+});
+
+Deno.test("arp_spoof: owners that take their addresses back between sweeps of gratuitous claims are not blamed; the sweeper is", () => {
+  const packets: PacketRecord[] = [];
+  for (let pass = 0; pass < 6; pass++) {
+    const atUs = T0 + pass * 2 * SECOND_US;
+    packets.push(...resolution(atUs, [VICTIM_MAC, VICTIM], [GW_MAC, GW]));
+    packets.push(...resolution(atUs + 500, [GW_MAC, GW], [VICTIM_MAC, VICTIM]));
+    packets.push(...gratuitousSweep(atUs + 1_000));
+  }
+  const findings = run(byTime(packets));
+  assert.ok(findings.length >= 1);
+  assert.deepEqual([...new Set(findings.map((f) => f.key))], [EVIL_MAC]);
+  const last = findings.at(-1)!;
+  assert.ok((last.evidence.claimedIps as string[]).length >= 2);
+});
+
+Deno.test("arp_spoof: the owner's replies restoring its binding in its own frames (arpspoof -c host, as it stops) do not blame the owner", () => {
+  const packets: PacketRecord[] = [
+    ...resolution(T0, [VICTIM_MAC, VICTIM], [GW_MAC, GW]),
+    // arpspoof -t VICTIM GW: "GW is-at EVIL_MAC" to the victim every 2 s.
+    ...times(10, (i) =>
+      reply(
+        T0 + (1 + 2 * i) * SECOND_US,
+        EVIL_MAC,
+        GW,
+        VICTIM_MAC,
+        VICTIM,
+      )),
+    // Then five "GW is-at GW_MAC" in frames from the gateway's MAC.
+    ...times(5, (i) =>
+      reply(
+        T0 + (22 + i) * SECOND_US,
+        GW_MAC,
+        GW,
+        VICTIM_MAC,
+        VICTIM,
+        GW_MAC,
+      )),
+  ];
+  const findings = run(packets);
+  assert.ok(findings.length >= 1);
+  assert.deepEqual([...new Set(findings.map((f) => f.key))], [EVIL_MAC]);
+});

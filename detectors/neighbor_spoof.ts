@@ -50,16 +50,26 @@
  *    fake_advertise6 every 5 s); replies in other MACs' frames count only as
  *    `mac_mismatch` does. A reply from the MAC that sent the request, in
  *    its frame or its claim, answers no one (a poisoner asking in its
- *    victim's name, then answering itself).
+ *    victim's name, then answering itself). A MAC taking its IP back from
+ *    MACs that are spoofing it sends such replies to restore its binding
+ *    (arpspoof -c host, as it stops, sends them in the owner's frames):
+ *    they poison nothing and do not count.
  *
  * Not spoofing: an announcement of a host's own IP, and one binding change
  * that then stays put (DHCP re-address, NIC swap, a VRRP/keepalived
  * failover): a change from a stale binding is silent, and a change from a
  * fresh one is one takeover, below `minTakeovers`.
  *
+ * Each MAC keeps its claims of `maxIpsPerMac` IPs; a full list forgets an
+ * uncontested claim seen in the fewest frames first, so a sweep of
+ * gratuitous claims (arp-scan --arpspa=dest announces every address of a
+ * /24 as the scanner's) keeps its takeovers of the addresses other hosts
+ * hold, which are the evidence, and the sender's own address.
+ *
  * Findings: key = the spoofing MAC (one incident per attacker MAC); attacker
  * = the IP the spoofing host also uses as its own (an IP it claims without any
- * sign of it being someone else's), else its MAC; victim = the host the
+ * sign of it being someone else's, when it claims at most three such), else
+ * its MAC; victim = the host the
  * forged claims were sent to (the host whose cache is poisoned), "" when
  * there are several (evidence lists them). Reported when a reason first
  * appears, then again when a new reason appears, its suspicious claims have
@@ -74,7 +84,9 @@
  * Limits: a poisoner that claims only one IP, with well-formed frames, never
  * asks for that IP, answers requests only, and whose victim's real owner
  * never speaks ARP (or NDP) in the capture, is not found (the sensor would
- * need IP traffic to learn the real owner); a multi-homed Linux host
+ * need IP traffic to learn the real owner), nor is a sweep of gratuitous
+ * claims before the owners of the addresses it takes have spoken (found
+ * once they take them back, at its next sweep); a multi-homed Linux host
  * answering for both its IPs from both NICs ("ARP flux") and two hosts
  * configured with the same IP flip-flop and are reported; a MAC-rewriting
  * bridge (Wi-Fi repeater in MAC-NAT mode) makes every reply behind it a
@@ -165,6 +177,9 @@ const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 
 /** Other MACs and target hosts remembered per claimed IP. */
 const MAX_LIST = 4;
+
+/** Unheld addresses a host claims as its own at most (an IPv4 address and a secondary one; an IPv6 interface's link-local and global ones); a MAC claiming more is sweeping, and names none of them as its own. */
+const MAX_OWN_ADDRESSES = 3;
 
 /** Packet time between expiry sweeps, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
@@ -433,7 +448,9 @@ export function createNeighborSpoofCore(
     const index = claims.findIndex((claim) => claim.ip === ip);
     let claim = index >= 0 ? claims.splice(index, 1)[0] : undefined;
     if (claim === undefined || nowUs - claim.lastUs >= windowUs) {
-      if (claim === undefined && claims.length >= maxIpsPerMac) claims.shift();
+      if (claim === undefined && claims.length >= maxIpsPerMac) {
+        claims.splice(leastTellingClaim(claims), 1);
+      }
       claim = {
         ip,
         claims: 0,
@@ -708,7 +725,10 @@ export function createNeighborSpoofCore(
       if (nowUs - claim.lastUs >= windowUs) continue;
       if (isForged(claim, minMismatchedReplies)) reasons |= MAC_MISMATCH;
       if (claim.asked) reasons |= CLAIMS_REQUESTED_IP;
-      if (unsolicitedOf(claim) >= minUnsolicitedReplies) {
+      if (
+        unsolicitedOf(claim) >= minUnsolicitedReplies &&
+        !isTakenBack(claim, nowUs)
+      ) {
         reasons |= UNSOLICITED_REPLIES;
       }
       if (claim.takeovers >= minTakeovers && flipped === undefined) {
@@ -761,6 +781,24 @@ export function createNeighborSpoofCore(
     return culprit;
   }
 
+  /**
+   * Whether `claim` takes its IP back from spoofers: every MAC it took the
+   * IP from is in a spoofing incident and holds a contested claim of that
+   * IP. Its unsolicited replies then restore the owner's binding
+   * (arpspoof -c host, as it stops, sends them in the owner's name), and
+   * poison nothing.
+   */
+  function isTakenBack(claim: Claim, nowUs: number): boolean {
+    if (claim.realMacs.length === 0) return false;
+    for (const mac of claim.realMacs) {
+      const other = macs.peek(mac);
+      if (other === undefined || other.reasons === 0) return false;
+      const theirs = liveClaim(other, claim.ip, nowUs);
+      if (theirs === undefined || !theirs.contested) return false;
+    }
+    return true;
+  }
+
   /** Suspicious traits of a MAC: mismatched replies, asking for what it claims, unsolicited or gratuitous replies for a contested IP, several contested IPs. */
   function suspicionOf(state: MacState, nowUs: number): number {
     let mismatch = 0;
@@ -771,7 +809,7 @@ export function createNeighborSpoofCore(
       if (isForged(claim, 1)) mismatch = 1;
       if (claim.asked) asked = 1;
       if (
-        unsolicitedOf(claim) > 0 ||
+        (unsolicitedOf(claim) > 0 && !isTakenBack(claim, nowUs)) ||
         (claim.contested && claim.gratuitousReplies > 0)
       ) unsolicited = 1;
     }
@@ -865,6 +903,30 @@ export function createNeighborSpoofCore(
   };
 }
 
+/**
+ * The index of the claim a full list forgets first: an uncontested one
+ * (its own address, or an address no one else holds) before a contested
+ * one, which is evidence; among those, the one claimed in the fewest
+ * frames (a host's own address is claimed again and again), and the least
+ * recently claimed of them. A sweep of gratuitous claims (arp-scan
+ * --arpspa=dest announces every address of the /24 as the scanner's) then
+ * keeps its takeovers of the few addresses other hosts hold, and its
+ * sender's own address, instead of letting the unheld ones push them out.
+ */
+function leastTellingClaim(claims: readonly Claim[]): number {
+  let chosen = 0;
+  for (let i = 1; i < claims.length; i++) {
+    const claim = claims[i]!;
+    const best = claims[chosen]!;
+    if (claim.contested !== best.contested) {
+      if (!claim.contested) chosen = i;
+    } else if (claim.claims < best.claims) {
+      chosen = i;
+    }
+  }
+  return chosen;
+}
+
 /** When `state` last asked who has `ip`, µs (-Infinity: never, or forgotten). */
 function lastAsked(state: MacState, ip: string): number {
   const index = state.askedIps.indexOf(ip);
@@ -916,6 +978,7 @@ function findingOf(
   const poisoned: string[] = [];
   let ownIp = "";
   let ownClaims = 0;
+  let unheld = 0;
   let claims = 0;
   let takeovers = 0;
   let unsolicited = 0;
@@ -924,6 +987,7 @@ function findingOf(
   for (const claim of state.claims) {
     if (nowUs - claim.lastUs >= config.windowUs) continue;
     if (!isSuspicious(claim, nowUs, config.windowUs)) {
+      unheld++;
       if (claim.claims > ownClaims) {
         ownIp = claim.ip;
         ownClaims = claim.claims;
@@ -943,6 +1007,9 @@ function findingOf(
     unsolicited += unsolicitedOf(claim);
     if (isForged(claim, 1)) mismatched += claim.mismatched;
   }
+  // A MAC that announced many addresses no one holds (a sweep of
+  // gratuitous claims) shows no address of its own among them.
+  if (unheld > MAX_OWN_ADDRESSES) ownIp = "";
   // A man-in-the-middle's victims are also the IPs it claims (each towards
   // the other). Addresses lose their VLAN scope here.
   // The same address on two VLANs is two hosts: one victim only when one

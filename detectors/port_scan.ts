@@ -22,7 +22,12 @@
  * exchange): it is forgotten when the answer arrives. A UDP scan's probes
  * get an ICMP port unreachable or nothing; the few open ports that answer
  * are not counted. UDP to multicast or broadcast addresses and to the
- * traceroute ports 33434–33534 is not a probe. Ordinary traffic never sends
+ * traceroute ports 33434–33534 is not a probe, nor is a trace's (tracepath,
+ * mtr -u: a new port a probe, from 44444 or 33000): UDP with a TTL (hop
+ * limit) of 1, or to a host whose path the sender traces (a router answered
+ * one of its UDP datagrams to that host with time exceeded, within the
+ * window; the datagram that a router answered never reached its host, and
+ * counts as answered). Ordinary traffic never sends
  * TCP without ACK after the first SYN, so ACK-bearing segments (the bulk of
  * traffic) are not probes. An ACK probe
  * (nmap -sA, -sW, -sM: a bare ACK or FIN/ACK for no connection) is found
@@ -95,7 +100,9 @@
  * before its next one; a scanner loses at most its first probes.
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
- * many sources (a distributed scan), is not found; an ACK scan by another
+ * many sources (a distributed scan), is not found; nor is a UDP scan of a
+ * host whose path the scanner traces first (a datagram that runs out of TTL
+ * on the way) or that sends with a TTL of 1 (to a neighbour); an ACK scan by another
  * tool than nmap (hping3 -A, say) seen one way (its probes but not the
  * resets), or its resets alone, is not found; passive-mode FTP with
  * ≥ `portThreshold` data connections to one server within the window looks
@@ -284,6 +291,9 @@ const DHCPV6_CLIENT_PORT = 546;
 /** Port keys of DNS and NTP, the UDP services every host queries: probes to them alone never name a scan "udp". */
 const DNS_PORT_KEY = UDP_PORT_OFFSET + DNS_PORT;
 const NTP_PORT_KEY = UDP_PORT_OFFSET + 123;
+
+/** Pairs of a tracer and the host it traces remembered at once (least recently traced forgotten first). */
+const MAX_TRACES = 1_024;
 
 /** Classic traceroute's UDP destination ports (base 33434, up to 100 probes). */
 const TRACEROUTE_FIRST_PORT = 33_434;
@@ -570,6 +580,9 @@ export function createPortScanDetector(
   let nextExpiryUs = -Infinity;
   /** Bare ACKs just seen, to recognise the reset that answers an ACK probe. */
   const recentAcks = new RecentAcks();
+  // (tracer, traced host) → when a router last answered the tracer's UDP to
+  // it with time exceeded: tracepath and mtr -u trace its path.
+  const traces = new NumericKeyMap<number>(MAX_TRACES);
 
   /** Removes a probe's contribution to its source and counters. */
   function forget(probe: ProbeState): void {
@@ -1058,8 +1071,38 @@ export function createPortScanDetector(
           dstPort >= TRACEROUTE_FIRST_PORT && dstPort <= TRACEROUTE_LAST_PORT
         ) return;
         if (isGroupDestination(packet)) return;
+        // A trace's probe (tracepath, mtr -u: a new port each), not a
+        // scan's: routers on the way answered its earlier probes, or its TTL
+        // is the last hop's (mtr -u to a neighbour sends every probe so).
+        if (packet.ttl === 1) return;
+        const tracedUs = traces.peek(
+          packet.srcAddressKey,
+          packet.dstAddressKey,
+          0,
+        );
+        if (
+          tracedUs !== undefined && packet.timestampUs - tracedUs < windowUs
+        ) {
+          return;
+        }
         probe(packet, UDP_PORT_OFFSET + dstPort, KIND_UDP, report);
       } else if (transport === "icmp" || transport === "icmpv6") {
+        if (isTimeExceeded(packet)) {
+          if (packet.quotedProtocol !== 17 || packet.quotedDstPort < 0) return;
+          // A router on the way answered: the datagram never reached its
+          // host, and its sender traces the path there.
+          const tracer = packet.dstAddressKey;
+          const traced = addressKey(packet.quotedDstAddress);
+          if (tracer < 0 || traced < 0) return;
+          traces.set(tracer, traced, 0, packet.timestampUs);
+          answer(
+            tracer,
+            traced,
+            UDP_PORT_OFFSET + packet.quotedDstPort,
+            ANSWERED,
+          );
+          return;
+        }
         if (!isUnreachable(packet)) return;
         const quoted = packet.quotedProtocol;
         if ((quoted !== 6 && quoted !== 17) || packet.quotedDstPort < 0) return;
@@ -1263,6 +1306,14 @@ function isServiceReply(packet: PacketRecord): boolean {
  * discovery for smaller datagrams and refuses nothing (ICMPv6 says so with
  * another type, Packet Too Big).
  */
+/** An ICMP time exceeded in transit (type 11 code 0) or ICMPv6 hop limit exceeded (type 3 code 0): a router's answer to a datagram whose TTL ran out. */
+function isTimeExceeded(packet: PacketRecord): boolean {
+  return packet.icmpCode === 0 &&
+    (packet.transport === "icmp"
+      ? packet.icmpType === 11
+      : packet.icmpType === 3);
+}
+
 function isUnreachable(packet: PacketRecord): boolean {
   return packet.transport === "icmp"
     ? packet.icmpType === 3 && packet.icmpCode !== ICMP_FRAGMENTATION_NEEDED

@@ -1633,3 +1633,40 @@ Deno.test("port_scan: the connect scan of three hosts (real capture) tells one s
     ),
   );
 });
+
+Deno.test("port_scan: a trace's UDP probes (tracepath, mtr -u: a new port each) are no scan, whether routers answer them or the host does", () => {
+  const ROUTER = "10.0.0.1";
+  // tracepath to a host 30 hops away: each probe a new port from 44444,
+  // answered by a router's time exceeded (the last ones by the host).
+  const traced: PacketRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    const atUs = i * 200_000;
+    const port = 44_444 + i;
+    traced.push({ ...udp({ dstPort: port, atUs }), ttl: 2 + (i % 30) });
+    traced.push({
+      ...portUnreachable(ROUTER, SCANNER, TARGET, port, atUs + 5_000),
+      icmpType: i < 28 ? 11 : 3,
+      icmpCode: i < 28 ? 0 : 3,
+    });
+  }
+  assert.deepEqual(runToTheEnd(traced), []);
+  // mtr -u to a neighbour: TTL 1 reaches it, which refuses each port.
+  const neighbour: PacketRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    const atUs = i * 500_000;
+    neighbour.push({ ...udp({ dstPort: 33_000 + i, atUs }), ttl: 1 });
+    neighbour.push(
+      portUnreachable(TARGET, SCANNER, TARGET, 33_000 + i, atUs + 300),
+    );
+  }
+  assert.deepEqual(runToTheEnd(neighbour), []);
+  // The same ports at nmap's TTLs, with no router in sight: a UDP scan.
+  const scan = neighbour.map((packet) =>
+    packet.transport === "udp"
+      ? { ...packet, ttl: 37 + (packet.dstPort % 23) }
+      : packet
+  );
+  const findings = runToTheEnd(scan);
+  assert.equal(findings.length >= 1, true);
+  assert.match(findings.at(-1)!.summary, /udp port scan/);
+});

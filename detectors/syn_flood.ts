@@ -4,16 +4,20 @@
  * spoofed ones (hping3 --rand-source).
  *
  * Every SYN (without ACK or RST; ECE/CWR allowed) to a victim host:port is a
- * connection attempt, remembered by its 4-tuple until it is *closed*: the
- * client's ACK completes the handshake, or the victim's RST refuses it (a
- * closed port holds nothing). A SYN/ACK alone does not close it: in a
+ * connection attempt, remembered by its 4-tuple and sequence number until it
+ * is *closed*: the client's ACK (sequence number one past the SYN's)
+ * completes the handshake, or the victim's RST (acknowledging one past it)
+ * refuses it (a closed port holds nothing); an ACK forged on the same ports
+ * with another sequence number (hping3 -A beside hping3 -S) completes
+ * nothing, as the victim's kernel drops it too. A SYN/ACK alone does not close it: in a
  * spoofed flood the victim answers SYN/ACKs that no one acknowledges, and
  * those attempts stay half-open. Nor does the client's RST before its ACK:
  * the handshake was never completed, and a flood from one unspoofed source
  * (hping3 -S without --rand-source) looks exactly so, because the sender's
  * own kernel resets each SYN/ACK for a connection it never opened; such an
  * aborted attempt counts as half-open for the rest of the window. A
- * repeated SYN with the same 4-tuple is a retransmission, not a new attempt,
+ * repeated SYN with the same 4-tuple and sequence number is a
+ * retransmission, not a new attempt,
  * and a SYN from a source no host answers from (multicast, 0.0.0.0/8,
  * loopback from outside) is none at all: the victim's kernel drops it.
  * Per victim port, with a two-bucket sliding window,
@@ -525,12 +529,13 @@ export function createSynFloodDetector(
   function close(
     client: number,
     server: number,
+    isn: number,
     nowUs: number,
     outcome: Outcome,
   ): TargetState | undefined {
-    const target = pending.peek(client, server, 0);
+    const target = pending.peek(client, server, isn);
     if (target === undefined) return undefined;
-    pending.delete(client, server, 0);
+    pending.delete(client, server, isn);
     if (outcome !== ABORTED) {
       const refused = outcome === REFUSED;
       countClosed(target, nowUs, windowUs, refused);
@@ -641,11 +646,16 @@ export function createSynFloodDetector(
     if (isUnanswerableSource(packet)) return;
 
     const clientKey = endpointKey(packet.srcAddressKey, packet.srcPort);
-    const pendingHash = hashKey(clientKey, targetKey, 0);
-    if (pending.peek(clientKey, targetKey, 0, pendingHash) !== undefined) {
+    // Keyed by the SYN's sequence number too: only the client's own
+    // segments (sequence number one past it) or the server's reset
+    // (acknowledging one past it) end the attempt, not an ACK forged on the
+    // same ports to make it look complete.
+    const isn = packet.tcpSeq;
+    const pendingHash = hashKey(clientKey, targetKey, isn);
+    if (pending.peek(clientKey, targetKey, isn, pendingHash) !== undefined) {
       return; // retransmission
     }
-    pending.add(clientKey, targetKey, 0, target, pendingHash, nowUs);
+    pending.add(clientKey, targetKey, isn, target, pendingHash, nowUs);
     target.pending++;
     victim.pending++;
     target.attempts++;
@@ -828,6 +838,7 @@ export function createSynFloodDetector(
         close(
           endpointKey(srcKey, packet.srcPort),
           endpointKey(dstKey, packet.dstPort),
+          oneBefore(packet.tcpSeq),
           packet.timestampUs,
           COMPLETED,
         );
@@ -843,10 +854,23 @@ export function createSynFloodDetector(
         const dst = endpointKey(dstKey, packet.dstPort);
         if (
           hasPending(dstKey) &&
-          close(src, dst, packet.timestampUs, ABORTED) !== undefined
+          close(
+              src,
+              dst,
+              oneBefore(packet.tcpSeq),
+              packet.timestampUs,
+              ABORTED,
+            ) !==
+            undefined
         ) return;
         if (!hasPending(srcKey)) return;
-        const target = close(dst, src, packet.timestampUs, REFUSED);
+        const target = close(
+          dst,
+          src,
+          oneBefore(packet.tcpAck),
+          packet.timestampUs,
+          REFUSED,
+        );
         if (target !== undefined) onRefusal(target, packet.timestampUs, report);
       }
     },
@@ -1335,4 +1359,9 @@ function spreadFindingOf(
       ? { mitre: { ...VOLUMETRIC_TECHNIQUE } }
       : {}),
   };
+}
+
+/** The 32-bit sequence number before `seq` (a SYN's, when `seq` is the next segment's or the acknowledgment of it). */
+function oneBefore(seq: number): number {
+  return (seq - 1) >>> 0;
 }

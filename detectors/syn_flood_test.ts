@@ -28,15 +28,34 @@ const THRESHOLD = SYN_FLOOD_DEFAULTS.halfOpenThreshold;
 
 type TcpFields = Partial<TcpPacketFields> & { atUs: number; flags: number };
 
-/** One TCP segment from the attacker to the victim port unless told otherwise (see {@linkcode tcpPacket}). */
-function tcp(fields: TcpFields): PacketRecord {
-  return tcpPacket({
-    src: ATTACKER,
-    dst: VICTIM,
-    srcPort: 40000,
-    dstPort: PORT,
-    ...fields,
-  });
+/** Every client's initial sequence number here, and the server's. */
+const CLIENT_ISN = 1_000;
+const SERVER_ISN = 5_000;
+
+/**
+ * One TCP segment from the attacker to the victim port unless told
+ * otherwise (see {@linkcode tcpPacket}), numbered as a handshake numbers
+ * it: a client's SYN is CLIENT_ISN, its later segments one past it; the
+ * server's acknowledge one past the client's SYN.
+ */
+function tcp(
+  fields: TcpFields & { tcpSeq?: number; tcpAck?: number },
+): PacketRecord {
+  const { tcpSeq, tcpAck, ...rest } = fields;
+  const fromServer = (fields.src ?? ATTACKER) === VICTIM;
+  const syn = (fields.flags & (SYN | ACK)) === SYN;
+  return {
+    ...tcpPacket({
+      src: ATTACKER,
+      dst: VICTIM,
+      srcPort: 40000,
+      dstPort: PORT,
+      ...rest,
+    }),
+    tcpSeq: tcpSeq ??
+      (fromServer ? SERVER_ISN : syn ? CLIENT_ISN : CLIENT_ISN + 1),
+    tcpAck: tcpAck ?? (fromServer ? CLIENT_ISN + 1 : SERVER_ISN + 1),
+  };
 }
 
 /** A spoofed source address, distinct for every `i` below 2^24. */
@@ -915,4 +934,27 @@ Deno.test("syn_flood: a flood makes its last finding with its final figures when
   assert.equal(final.length, 1);
   assert.equal(final[0]!.evidence.halfOpen, count);
   assert.deepEqual(final[0], later[0]);
+});
+
+Deno.test("syn_flood: an ACK forged on a half-open attempt's ports (hping3 -A after -S: another sequence number) completes nothing; the client's own ACK does", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < THRESHOLD * 2; i++) {
+    const atUs = T0 + i * 1_000;
+    const src = spoofed(i);
+    const srcPort = 20_000 + i;
+    packets.push(tcp({ atUs, flags: SYN, src, srcPort }));
+    packets.push(
+      tcp({ atUs: atUs + 50, flags: ACK, src, srcPort, tcpSeq: 777_777 + i }),
+    );
+  }
+  const findings = run(packets);
+  assert.ok(findings.length >= 1, "the forged ACKs hide no flood");
+  assert.equal(findings[0]!.victim, VICTIM);
+  // The same attempts each completed by the client's own ACK: no flood.
+  const completed = packets.map((packet) =>
+    (packet.tcpFlags & SYN) === 0
+      ? { ...packet, tcpSeq: CLIENT_ISN + 1 }
+      : packet
+  );
+  assert.deepEqual(run(completed), []);
 });

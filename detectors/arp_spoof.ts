@@ -6,6 +6,12 @@
  * (reasons, incidents, bounds, limits) is the one the NDP spoofing detector
  * shares, in neighbor_spoof.ts.
  *
+ * A Windows Network Load Balancing cluster answers for its address with
+ * its cluster MAC (02:bf or 03:bf and the address's four bytes, in unicast
+ * and multicast mode) in frames from each node's own MAC (or 02:<host
+ * priority> and the address, in unicast mode): such a reply is the
+ * cluster's own, no forgery in its name.
+ *
  * @module
  */
 
@@ -62,11 +68,31 @@ export function createArpSpoofDetector(
       message.targetIp = packet.dstAddress;
       message.targetKey = packet.dstAddressKey;
       message.targetMac = packet.arpTargetMac;
-      message.ethernetSource = packet.srcMac;
+      // A load-balancing cluster's answer comes from one of its nodes.
+      message.ethernetSource = isNlbClusterMac(
+          packet.arpSenderMac,
+          packet.srcAddressKey,
+        )
+        ? packet.arpSenderMac
+        : packet.srcMac;
       message.vlanId = packet.vlanId;
       core.observe(message, report);
     },
     tables: core.tables,
     flush: core.flush,
   };
+}
+
+/**
+ * Whether `mac` is the cluster MAC that Windows NLB derives from the IPv4
+ * address with key `addressKey`: 02:bf (unicast mode) or 03:bf (multicast
+ * mode), then the address's four bytes.
+ */
+export function isNlbClusterMac(mac: string, addressKey: number): boolean {
+  if (addressKey < 0 || addressKey > 0xffffffff) return false;
+  if (!mac.startsWith("02:bf:") && !mac.startsWith("03:bf:")) return false;
+  const expected = [24, 16, 8, 0].map((shift) =>
+    ((addressKey >>> shift) & 0xff).toString(16).padStart(2, "0")
+  ).join(":");
+  return mac.slice(6) === expected;
 }

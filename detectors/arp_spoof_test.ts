@@ -703,3 +703,37 @@ Deno.test("arp_spoof: the owner's replies restoring its binding in its own frame
   assert.ok(findings.length >= 1);
   assert.deepEqual([...new Set(findings.map((f) => f.key))], [EVIL_MAC]);
 });
+
+Deno.test("arp_spoof: a Windows NLB cluster's answers (cluster MAC from its address, sent from a node's MAC) are no forgery; a cluster MAC for another address is", () => {
+  const CLUSTER = "192.168.1.200";
+  const NODE_MAC = "00:15:5d:01:02:03";
+  for (const clusterMac of ["03:bf:c0:a8:01:c8", "02:bf:c0:a8:01:c8"]) {
+    const frameSource = clusterMac.startsWith("02")
+      ? "02:01:c0:a8:01:c8"
+      : NODE_MAC;
+    const packets = [VICTIM, EVIL].flatMap((asker, i) => [
+      request(
+        T0 + i * SECOND_US,
+        asker === VICTIM ? VICTIM_MAC : EVIL_MAC,
+        asker,
+        CLUSTER,
+      ),
+      reply(
+        T0 + i * SECOND_US + 300,
+        clusterMac,
+        CLUSTER,
+        asker === VICTIM ? VICTIM_MAC : EVIL_MAC,
+        asker,
+        frameSource,
+      ),
+    ]);
+    assert.deepEqual(run(packets), [], clusterMac);
+    // The same MAC form claiming the gateway's address: a forgery.
+    const forged = run([
+      request(T0, VICTIM_MAC, VICTIM, GW),
+      reply(T0 + 300, clusterMac, GW, VICTIM_MAC, VICTIM, frameSource),
+    ]);
+    assert.equal(forged.length, 1, clusterMac);
+    assert.deepEqual(forged[0]!.evidence.reasons, ["mac_mismatch"]);
+  }
+});

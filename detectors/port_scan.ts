@@ -100,7 +100,13 @@
  * before its next one; a scanner loses at most its first probes.
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
- * many sources (a distributed scan), is not found; nor is a UDP scan of a
+ * many sources (a distributed scan), is not found; nor is a sweep of one
+ * port over hosts most of which answer (an SSH sweep of a server VLAN: only
+ * failed probes count across hosts, as in Zeek's scan.zeek, since
+ * monitoring and configuration management connect to many hosts' ports
+ * every few minutes); SCTP scans (nmap -sY, -sZ) and IP protocol scans
+ * (nmap -sO) are not read, nor are ACK probes that carry data (nmap -sA
+ * --data-length); nor is a UDP scan of a
  * host whose path the scanner traces first (a datagram that runs out of TTL
  * on the way) or that sends with a TTL of 1 (to a neighbour); an ACK scan by another
  * tool than nmap (hping3 -A, say) seen one way (its probes but not the

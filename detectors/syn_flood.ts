@@ -58,8 +58,13 @@
  * receiver under load may timestamp a backlog of SYNs within a
  * millisecond).
  *
- * Limits: a flood at a closed port whose resets the capture does not see
- * is found by its half-open SYNs, not its refusals; a flood from fewer than
+ * Limits: a flood slower than `halfOpenThreshold` SYNs a second is not
+ * found, though a victim holds each half-open attempt for about a minute
+ * (Linux retries its SYN/ACK five times), so 100 SYNs a second fill a
+ * listen queue of 512 within seconds (Linux then answers with SYN cookies,
+ * on by default, and holds nothing more); a flood at a closed port whose
+ * resets the capture does not see is found by its half-open SYNs, not its
+ * refusals; a flood from fewer than
  * `minSpreadSources` sources spread over many victim ports (below the
  * threshold on each) is a port scan to this detector (and to the port scan
  * detector); a flood that repeats one 4-tuple (no new

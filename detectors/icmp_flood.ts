@@ -4,7 +4,9 @@
  * sliding window of packet time (ping -f, hping3 --icmp --flood, scapy loops,
  * THC-IPv6 denial6 / rsmurf6).
  *
- * Counted: ICMP echo requests (type 8) and ICMPv6 echo requests (type 128) by
+ * Counted: ICMP echo requests (type 8) and ICMPv6 echo requests (type 128),
+ * and ICMP's other requests that a host answers (timestamp 13, information
+ * 15, address mask 17: hping3 --icmp-ts and --icmp-addr floods), by
  * destination, multicast and broadcast destinations included (a smurf storm
  * to ff02::1 makes every host on the link answer). The victim is over the
  * threshold when its last `packetThreshold` requests arrived within
@@ -25,7 +27,8 @@
  *
  * Limits: a flood below `packetThreshold` per `windowUs` per victim, or one
  * spread over many victims (each below it), is not found; a flood of echo
- * replies (reflection backscatter) is not counted. Fragments are not
+ * replies (reflection backscatter) is not counted, nor is one of
+ * unreachables (BlackNurse's type 3 code 3 at a firewall). Fragments are not
  * reassembled: a request sent in IP fragments (ping -s 3000) counts once,
  * by its first fragment, whose IP bytes alone go into the evidence's
  * `bytes`, and a flood of later fragments alone is not found.
@@ -130,6 +133,8 @@ interface VictimState extends ReportMark {
   head: number;
   /** Requests and IP bytes (of a fragmented request, its first fragment's) since `epochStartUs`. */
   requests: number;
+  /** Of `requests`, those that were no echo requests (timestamp, information, address mask). */
+  otherRequests: number;
   bytes: number;
   epochStartUs: number;
   lastRequestUs: number;
@@ -224,8 +229,15 @@ export function createIcmpFloodDetector(
 
   function observe(packet: PacketRecord, report: FindingSink): void {
     const transport = packet.transport;
+    let echo = true;
     if (transport === "icmp") {
-      if (packet.icmpType !== ICMP_TYPE.ECHO_REQUEST) return;
+      const type = packet.icmpType;
+      if (type !== ICMP_TYPE.ECHO_REQUEST) {
+        // Timestamp, information and address mask requests make the victim
+        // answer as an echo does (hping3 --icmp-ts, --icmp-addr floods).
+        if (type !== 13 && type !== 15 && type !== 17) return;
+        echo = false;
+      }
     } else if (transport === "icmpv6") {
       if (packet.icmpType !== ICMPV6_TYPE.ECHO_REQUEST) return;
     } else {
@@ -259,6 +271,7 @@ export function createIcmpFloodDetector(
       resetEpoch(state, nowUs);
     }
     state.requests++;
+    if (!echo) state.otherRequests++;
     state.bytes += packet.ipLength;
     countSource(state, packet.srcAddressKey, packet);
 
@@ -329,6 +342,7 @@ function newVictim(): VictimState {
     timesCount: 0,
     head: 0,
     requests: 0,
+    otherRequests: 0,
     bytes: 0,
     epochStartUs: 0,
     lastRequestUs: 0,
@@ -372,6 +386,7 @@ function resetVictim(
 /** Starts a new counting epoch (sources and totals), keeping the request times. */
 function resetEpoch(state: VictimState, nowUs: number): void {
   state.requests = 0;
+  state.otherRequests = 0;
   state.bytes = 0;
   state.epochStartUs = nowUs;
   state.topCount = 0;
@@ -524,8 +539,13 @@ function findingOf(
     attacker,
     victim,
     domain: "",
-    summary:
-      `${victim} received ${state.requests} echo requests ${from} in ${durationSeconds} s (${roundedRate}/s now, peak ${peakRate}/s): ICMP flood`,
+    summary: `${victim} received ${state.requests} ${
+      state.otherRequests === 0
+        ? "echo requests"
+        : state.otherRequests === state.requests
+        ? "ICMP timestamp or address mask requests"
+        : "ICMP echo, timestamp or address mask requests"
+    } ${from} in ${durationSeconds} s (${roundedRate}/s now, peak ${peakRate}/s): ICMP flood`,
     evidence: {
       requests: state.requests,
       bytes: state.bytes,

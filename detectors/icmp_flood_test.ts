@@ -350,3 +350,26 @@ Deno.test("icmp_flood: flush reports nothing for requests below the threshold or
   }
   assert.deepEqual(final, []);
 });
+
+Deno.test("icmp_flood: a flood of timestamp or address mask requests (hping3 --icmp-ts, --icmp-addr) is an ICMP flood too; of unreachables it is not", () => {
+  for (const type of [13, 17]) {
+    const findings = run(flood(THRESHOLD, 1_000, { type }));
+    assert.equal(findings.length, 1, `type ${type}`);
+    assert.match(
+      findings[0]!.summary,
+      /received 150 ICMP timestamp or address mask requests from/,
+    );
+  }
+  // Echo and timestamp requests together: one flood, said so.
+  const mixed = run(
+    times(
+      THRESHOLD,
+      (i) => echo({ atUs: T0 + i * 1_000, type: i % 2 ? 13 : 8 }),
+    ),
+  );
+  assert.match(
+    mixed[0]!.summary,
+    /ICMP echo, timestamp or address mask requests/,
+  );
+  assert.deepEqual(run(flood(THRESHOLD * 2, 1_000, { type: 3 })), []);
+});

@@ -88,7 +88,13 @@
  * fragment is too short to hold the flags (nmap -f). A finding is reported
  * when a threshold is first crossed, then again while the scan goes on
  * whenever its distinct probes have doubled or at most every
- * `reportIntervalUs`.
+ * `reportIntervalUs`; a scan sent again while the first one's probes are
+ * still remembered (by a host whose other connections keep it tracked)
+ * reports again once `failedPortThreshold` of its probes are new, or
+ * repeated after a quiet minute, and, a minute or more after the last
+ * finding, from its own first probe: its alert, released meanwhile, is a
+ * new one. An incident starts at its scan's first failed probe within the
+ * window, not at the host's first connection.
  *
  * A source's first distinct probes wait in a table of new sources (most
  * clients send one or two within a window) before it joins the tables.
@@ -167,6 +173,7 @@ import { requirePositive } from "./option_checks.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { RecentAcks } from "./recent_acks.ts";
 import {
+  clearReportMark,
   isFinalReportDue,
   isGrowthReportDue,
   markReported,
@@ -298,6 +305,9 @@ const DHCPV6_CLIENT_PORT = 546;
 const DNS_PORT_KEY = UDP_PORT_OFFSET + DNS_PORT;
 const NTP_PORT_KEY = UDP_PORT_OFFSET + 123;
 
+/** Packet time without a finding after which a scan that resumes is told from its own start (the alert lifecycle releases an alert after two quiet minutes), µs. */
+const RESUME_GAP_US = 60_000_000;
+
 /** Pairs of a tracer and the host it traces remembered at once (least recently traced forgotten first). */
 const MAX_TRACES = 1_024;
 
@@ -342,6 +352,14 @@ interface SourceState extends ReportMark {
   touchedUs: number;
   /** Packet time a threshold was last crossed (-Infinity: never). */
   crossedUs: number;
+  /** Packet time of the first failed probe since the source last had none live. */
+  failedSinceUs: number;
+  /** Start of the current incident: its scan's first failed probe (or first probe), within the window before its first crossing. */
+  incidentStartUs: number;
+  /** Distinct probes added (or sent again after a quiet minute) since the last finding, or since a quiet minute without one; when the first and the last of them came. */
+  newProbes: number;
+  firstNewProbeUs: number;
+  lastNewProbeUs: number;
   /** Victim: the host of the first vertical crossing ("" while only horizontal), its address key (-1: none) and its live port counter (undefined while none of its probes is remembered). */
   victim: string;
   victimKey: number;
@@ -865,7 +883,18 @@ export function createPortScanDetector(
     source.lastHostKey = dstKey;
     source.lastPortKey = portKey;
     const src = source.addressKey;
-    if (probes.peek(src, dstKey, portKey) !== undefined) return; // a repeat
+    const known = probes.peek(src, dstKey, portKey);
+    if (known !== undefined) {
+      // A repeat (a retransmission) changes nothing; a probe repeated a
+      // quiet minute later is a scan sent again, before the first one's
+      // probes expired: it lives a window more, and counts as new activity.
+      if (nowUs - known.atUs < RESUME_GAP_US) return;
+      probes.get(src, dstKey, portKey); // most recently seen again
+      known.atUs = nowUs;
+      noteNewProbe(source, nowUs);
+      maybeReport(source, known.host, known.port, known.subnet, nowUs, report);
+      return;
+    }
     if (source.probes >= maxProbesPerSource) {
       source.uncounted++;
       maybeReport(source, undefined, undefined, undefined, nowUs, report);
@@ -914,6 +943,7 @@ export function createPortScanDetector(
     probe.status = status;
     probes.add(src, dstKey, portKey, probe);
     source.probes++;
+    noteNewProbe(source, nowUs);
     if (countsAsUdpScan(portKey)) source.udpProbes++;
     host.distinct++;
     port.distinct++;
@@ -921,7 +951,7 @@ export function createPortScanDetector(
     if (status === ANSWERED) {
       source.answered++;
     } else {
-      source.failed++;
+      if (source.failed++ === 0) source.failedSinceUs = nowUs;
       host.failed++;
       port.failed++;
       subnet.failed++;
@@ -959,16 +989,46 @@ export function createPortScanDetector(
         source.topPortKey = source.lastPortKey;
         source.topPortHosts = port.distinct;
       }
-      if (vertical || horizontal) source.crossedUs = nowUs;
-      // A UDP datagram that is no part of a scan is most likely a query
-      // whose answer is on its way (which makes it no probe): it does not
-      // make the scan report again.
-      else if (port.b >= UDP_PORT_OFFSET) return;
+      if (vertical || horizontal) {
+        if (nowUs - source.crossedUs >= windowUs) {
+          // A new incident (the first, or one after a window without a
+          // crossing: a scan repeated by a host that kept connecting
+          // meanwhile): reported afresh, from its own start.
+          clearReportMark(source);
+          source.incidentStartUs = Math.max(
+            source.failed >= source.answered
+              ? source.failedSinceUs
+              : source.firstProbeUs,
+            nowUs - windowUs,
+          );
+        }
+        source.crossedUs = nowUs;
+      } else if (port.b >= UDP_PORT_OFFSET) {
+        // A UDP datagram that is no part of a scan is most likely a query
+        // whose answer is on its way (which makes it no probe): it does not
+        // make the scan report again.
+        return;
+      }
     }
     if (nowUs - source.crossedUs >= windowUs) return;
     const distinct = source.probes + source.uncounted;
-    if (!isGrowthReportDue(source, distinct, nowUs, reportIntervalUs)) return;
+    // The scan goes on with new probes though its earlier ones expired (a
+    // repeated scan: the count only gets back to where it was).
+    const resumed = source.reportedCount > 0 &&
+      source.newProbes >= failedPortThreshold &&
+      nowUs - source.lastReportUs >= reportIntervalUs;
+    if (
+      !resumed && !isGrowthReportDue(source, distinct, nowUs, reportIntervalUs)
+    ) return;
+    // After a quiet minute its alert may be released: a new one starts at
+    // this scan's first probe.
+    if (
+      source.reportedCount > 0 && nowUs - source.lastReportUs >= RESUME_GAP_US
+    ) {
+      source.incidentStartUs = source.firstNewProbeUs;
+    }
     markReported(source, distinct, nowUs);
+    source.newProbes = 0;
     report(findingOf(source, source.victim !== "", nowUs, config));
   }
 
@@ -1222,6 +1282,11 @@ function newSource(
     previousProbeUs: nowUs,
     touchedUs: nowUs,
     crossedUs: -Infinity,
+    failedSinceUs: nowUs,
+    incidentStartUs: nowUs,
+    newProbes: 0,
+    firstNewProbeUs: nowUs,
+    lastNewProbeUs: nowUs,
     victim: "",
     victimKey: -1,
     victimHost: undefined,
@@ -1230,6 +1295,18 @@ function newSource(
     reportedCount: 0,
     lastReportUs: -Infinity,
   };
+}
+
+/** Counts a new (or renewed) probe of `source` at `nowUs`: a run of them starts afresh after a quiet minute. */
+function noteNewProbe(source: SourceState, nowUs: number): void {
+  if (
+    source.newProbes === 0 || nowUs - source.lastNewProbeUs >= RESUME_GAP_US
+  ) {
+    source.newProbes = 0;
+    source.firstNewProbeUs = nowUs;
+  }
+  source.newProbes++;
+  source.lastNewProbeUs = nowUs;
 }
 
 /** Whether a probe of `portKey` makes a UDP scan: UDP, and not to DNS or NTP. */
@@ -1364,7 +1441,7 @@ function findingOf(
     kind: "port_scan",
     key: source.address,
     timestampUs: nowUs,
-    startUs: source.firstProbeUs,
+    startUs: source.incidentStartUs,
     severity: fanOutSeverity(distinct),
     attacker: source.address,
     victim,
@@ -1390,7 +1467,8 @@ function findingOf(
       samplePorts: [...source.samplePorts],
       sampleHosts: [...source.sampleHosts],
       probeKinds: kinds,
-      durationSeconds: Math.round((nowUs - source.firstProbeUs) / 1e5) / 10,
+      durationSeconds: Math.round((nowUs - source.incidentStartUs) / 1e5) /
+        10,
       windowSeconds: config.windowUs / 1e6,
     },
   };

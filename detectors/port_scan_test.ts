@@ -1670,3 +1670,49 @@ Deno.test("port_scan: a trace's UDP probes (tracepath, mtr -u: a new port each) 
   assert.equal(findings.length >= 1, true);
   assert.match(findings.at(-1)!.summary, /udp port scan/);
 });
+
+Deno.test("port_scan: a scan repeated by a host that keeps connecting in between is reported each time, from each scan's own start", () => {
+  const packets: PacketRecord[] = [];
+  // An HTTP client of the target, once a second for 20 minutes, answered.
+  for (let s = 0; s < 1_200; s++) {
+    const atUs = s * 1_000_000;
+    packets.push(
+      tcp({ dstPort: 8080, srcPort: 30_000 + s, flags: SYN, atUs }),
+      tcp({
+        src: TARGET,
+        dst: SCANNER,
+        srcPort: 8080,
+        dstPort: 30_000 + s,
+        flags: SYN | ACK,
+        atUs: atUs + 200,
+      }),
+    );
+  }
+  // The same 200-port SYN scan, refused, at 60 s, 480 s and 780 s.
+  const scanStartsUs = [60_000_000, 480_000_000, 780_000_000];
+  for (const startUs of scanStartsUs) {
+    for (let port = 1; port <= 200; port++) {
+      const atUs = startUs + port * 400;
+      packets.push(tcp({ dstPort: port, flags: SYN, atUs }));
+      packets.push(refusal(port, atUs + 100));
+    }
+  }
+  packets.sort((a, b) => a.timestampUs - b.timestampUs);
+  const findings = runToTheEnd(packets);
+  const starts = [
+    ...new Set(findings.map((finding) => finding.startUs ?? -1)),
+  ];
+  assert.equal(starts.length, 3, JSON.stringify(starts));
+  for (const [i, startUs] of starts.entries()) {
+    assert.ok(
+      startUs >= scanStartsUs[i]! && startUs < scanStartsUs[i]! + 1_000_000,
+      `incident ${i} starts at ${startUs}`,
+    );
+  }
+  for (const finding of findings) {
+    assert.ok(
+      (finding.evidence.durationSeconds as number) < 1,
+      `${finding.evidence.durationSeconds} s`,
+    );
+  }
+});

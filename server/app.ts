@@ -354,6 +354,10 @@ export function createApp(deps: AppDeps): Hono {
         "X-Frames-Source": source,
         ...(truncated ? { "X-Frames-Truncated": "true" } : {}),
         ...(startLost ? { "X-Frames-Start-Lost": "true" } : {}),
+        // Frames the ring holds cut to its frame size (the disk's are whole).
+        ...(source === "ring" && fromRing.cutFrames > 0
+          ? { "X-Frames-Cut": String(fromRing.cutFrames) }
+          : {}),
       },
     });
   });

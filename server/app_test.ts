@@ -1013,6 +1013,10 @@ Deno.test("an alert's PCAP slice stays the ring's when the session PCAP has lost
   assert.equal(cut.headers.get("X-Frames-Source"), "ring");
   assert.equal(cut.records.length, whole.records.length);
   assert.equal(cut.headers.get("X-Frames-Start-Lost"), null);
+  // The slice says how many of its frames the ring cut.
+  const cutCount = Number(cut.headers.get("X-Frames-Cut"));
+  assert.ok(cutCount > 0 && cutCount <= cut.records.length, `${cutCount}`);
+  assert.equal(whole.headers.get("X-Frames-Cut"), null);
 
   // A scan of three hosts: its slice holds frames to each of them.
   const { request, close, dataDir } = await replayed(

@@ -257,6 +257,26 @@ export class AlertLifecycle {
     this.#emit("engaged", entry);
   }
 
+  /**
+   * Merges a detector's last figures of an incident at the end of the input
+   * (`Detector.flush`): into its alert when active, as `report` does; into
+   * its released alert otherwise, which is told released again with them
+   * (one event) rather than reopened and released (two).
+   */
+  reportFinal(finding: Finding): void {
+    const id = `${finding.kind}\u0000${finding.key}`;
+    const released = this.#active.peek(id) === undefined
+      ? this.#released.peek(id)
+      : undefined;
+    if (released === undefined || this.#isAllowed(finding)) {
+      this.report(finding);
+      return;
+    }
+    this.#findings++;
+    this.#apply(released.alert, finding);
+    this.#onEvent({ type: "released", alert: snapshot(released.alert) });
+  }
+
   /** Advances packet time: sends pending updates and releases idle alerts. */
   advance(nowUs: number): void {
     const { releaseAfterUs, updateIntervalUs } = this.#options;

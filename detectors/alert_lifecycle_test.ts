@@ -340,3 +340,31 @@ Deno.test("AlertLifecycle takes back into its history an alert it forgot whose s
     "port_scan-1:critical",
   ]);
 });
+
+Deno.test("AlertLifecycle.reportFinal gives a released alert its last figures in one released event, without reopening it; an active one it updates as report does", () => {
+  const { lifecycle, r } = releasedIncident();
+  lifecycle.reportFinal(
+    finding({ timestampUs: 5 * S, evidence: { ports: 300 } }),
+  );
+  lifecycle.releaseAll(20 * S);
+  assert.deepEqual(r.types(), [
+    "engaged:port_scan-1",
+    "released:port_scan-1",
+    "released:port_scan-1",
+  ]);
+  const last = r.events.at(-1)!.alert;
+  assert.equal(last.state, "released");
+  assert.deepEqual(last.evidence, { ports: 300 });
+  assert.equal(lifecycle.alerts()[0]!.evidence.ports, 300);
+  // Active: merged into the alert, released with the rest.
+  const active = recorder();
+  const other = new AlertLifecycle({}, (e) => active.events.push(e));
+  other.report(finding({ timestampUs: 0 }));
+  other.reportFinal(finding({ timestampUs: 1 * S, evidence: { ports: 200 } }));
+  other.releaseAll(2 * S);
+  assert.deepEqual(active.types(), [
+    "engaged:port_scan-1",
+    "released:port_scan-1",
+  ]);
+  assert.deepEqual(active.events.at(-1)!.alert.evidence, { ports: 200 });
+});

@@ -293,9 +293,26 @@ export class AnalysisEngine {
   finish(): void {
     const nowUs = this.#lastTimestampUs;
     const lifecycle = this.#lifecycle;
-    const report = (finding: Finding) => lifecycle.report(finding);
+    const report = (finding: Finding) => lifecycle.reportFinal(finding);
     for (const detector of this.#detectors) detector.flush?.(nowUs, report);
     lifecycle.releaseAll(nowUs);
+  }
+
+  /**
+   * Moves packet time on to `nowUs` while no packet comes (a quiet live
+   * link, timed by the wall clock): the lifecycle sends due updates and
+   * releases idle alerts, as a packet at `nowUs` would make it. A time not
+   * past the last packet's, or before the next tick, changes nothing.
+   */
+  idle(nowUs: number): void {
+    if (nowUs <= this.#lastTimestampUs || nowUs < this.#nextTickUs) return;
+    this.#lifecycle.advance(nowUs);
+    this.#nextTickUs = nowUs + TICK_US;
+  }
+
+  /** Packet time of the latest packet observed, µs (0 before any). */
+  get lastPacketUs(): number {
+    return this.#lastTimestampUs;
   }
 
   /** Packets observed. */

@@ -164,6 +164,9 @@ export interface SensorOptions {
 
 const BATCHES_PER_SECOND = 4;
 
+/** Wall-clock quiet after which a live session moves packet time on by itself (see `Sensor.#idleTick`), ms. */
+const IDLE_TICK_AFTER_MS = 2_000;
+
 /** Demo frames handled between two yields to the event loop. */
 const DEMO_SLICE = 1000;
 
@@ -668,7 +671,29 @@ export class Sensor {
   };
 
   /** Analyses the packets the feed holds: when a source pauses or ends. */
-  #flush = (): void => this.#feed.flush();
+  #flush = (): void => {
+    this.#feed.flush();
+    this.#lastChunkMs = Date.now();
+  };
+
+  /** Wall-clock time the source last handed over packets, ms. */
+  #lastChunkMs = 0;
+
+  /**
+   * On a quiet live link, moves packet time on by the wall clock since the
+   * last packets, so alerts are released and updated on time rather than at
+   * the next packet (packet time is tcpdump's clock, the wall clock).
+   */
+  #idleTick(): void {
+    const session = this.#session;
+    if (session?.mode !== "live" || session.state !== "running") return;
+    const quietMs = Date.now() - this.#lastChunkMs;
+    if (this.#lastChunkMs === 0 || quietMs < IDLE_TICK_AFTER_MS) return;
+    const engine = this.#engine;
+    if (engine.lastPacketUs > 0) {
+      engine.idle(engine.lastPacketUs + quietMs * 1000);
+    }
+  }
 
   /** Waits while the session PCAP is far behind; rejects when it cannot be written (the replay then fails with that error). */
   #pcapReady = async (): Promise<void> => {
@@ -849,6 +874,7 @@ export class Sensor {
       }, 1000 / BATCHES_PER_SECOND),
       setInterval(() => {
         this.#checkPcap();
+        this.#idleTick();
         this.#publishStats();
       }, 1000),
     );

@@ -510,3 +510,49 @@ Deno.test("Sensor with replayDir replays files under it only, by path and by rea
     await Deno.remove(allowed, { recursive: true });
   }
 });
+
+Deno.test("A live session on a link gone quiet releases its alerts by the wall clock, without waiting for the next packet", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-quiet-" });
+  const bus = new EventBus<SensorEvent>();
+  const alertEvents: string[] = [];
+  bus.subscribe((event) => {
+    if (event.type === "alert") alertEvents.push(event.event.type);
+  });
+  // Alerts released after 3 s without a finding (120 s by default).
+  const sensor = new Sensor(bus, {
+    dataDir,
+    engine: { lifecycle: { releaseAfterUs: 3_000_000 } },
+  });
+  try {
+    // Only this test's scan: 40 closed ports of 127.0.0.1 from one socket
+    // address each, the ports refused with resets.
+    await sensor.start({
+      mode: "live",
+      interface: "lo",
+      filter: "tcp and portrange 47000-47039",
+    });
+    for (let port = 47_000; port < 47_040; port++) {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      } catch {
+        // Refused: the probe's answer.
+      }
+    }
+    await eventually("the scan's alert", () => alertEvents.includes("engaged"));
+    // The scan's last resets, through tcpdump.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const packets = sensor.session!.packets;
+    // No packet after the scan: the release comes from the quiet alone.
+    const deadline = Date.now() + 10_000;
+    while (!alertEvents.includes("released") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(alertEvents.includes("released"), alertEvents.join(", "));
+    assert.equal(sensor.session!.packets, packets, "no packet came meanwhile");
+    assert.ok(sensor.running);
+  } finally {
+    if (sensor.running) await sensor.stop();
+    await sensor.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

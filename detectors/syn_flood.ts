@@ -1253,27 +1253,33 @@ function findingOf(
     : `from ${sources.estimated ? "about " : ""}${sources.count} sources`;
   const volumetric = volumetricRate >= config.volumetricSynRate;
   const kindOfFlood = `${volumetric ? "volumetric " : ""}SYN flood`;
+  // A last finding comes after the flood's height: say its peak too.
+  const peakHalfOpen = Math.max(flood.peakHalfOpen, halfOpen);
+  const peakRefused = Math.max(flood.peakRefused, refused);
+  const peak = closedPort
+    ? (peakRefused > refused ? `; peak ${peakRefused} refused` : "")
+    : (peakHalfOpen > halfOpen ? `; peak ${peakHalfOpen} half-open` : "");
   return {
     kind: "syn_flood",
     key: victim,
     timestampUs: nowUs,
     startUs: flood.startedUs,
     severity: closedPort
-      ? severityOf(refused, config.refusedFloodThreshold)
-      : severityOf(halfOpen, config.halfOpenThreshold),
+      ? severityOf(peakRefused, config.refusedFloodThreshold)
+      : severityOf(peakHalfOpen, config.halfOpenThreshold),
     attacker,
     victim,
     domain: "",
     summary: closedPort
-      ? `${victim} port ${target.port} refused ${refused} connection attempts within ${windowSeconds} s (${synRate} SYN/s) ${from}: ${kindOfFlood} at a closed port`
-      : `${victim} port ${target.port} has ${halfOpen} half-open connections within ${windowSeconds} s (${synRate} SYN/s) ${from}: ${kindOfFlood}`,
+      ? `${victim} port ${target.port} refused ${refused} connection attempts within ${windowSeconds} s (${synRate} SYN/s${peak}) ${from}: ${kindOfFlood} at a closed port`
+      : `${victim} port ${target.port} has ${halfOpen} half-open connections within ${windowSeconds} s (${synRate} SYN/s${peak}) ${from}: ${kindOfFlood}`,
     evidence: {
       port: target.port,
       closedPort,
       halfOpen,
-      peakHalfOpen: Math.max(flood.peakHalfOpen, halfOpen),
+      peakHalfOpen,
       refusedInWindow: refused,
-      peakRefused: Math.max(flood.peakRefused, refused),
+      peakRefused,
       attemptsInWindow: attempts,
       synPacketsInWindow: synPackets,
       synRatePerSecond: synRate,

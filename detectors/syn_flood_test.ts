@@ -14,9 +14,11 @@ import {
 } from "./syn_flood.ts";
 import {
   findingsOf,
+  SECOND_US,
   T0,
   tcpPacket,
   type TcpPacketFields,
+  times,
   withAddressKeys,
 } from "./test_packets.ts";
 
@@ -957,4 +959,28 @@ Deno.test("syn_flood: an ACK forged on a half-open attempt's ports (hping3 -A af
       : packet
   );
   assert.deepEqual(run(completed), []);
+});
+
+Deno.test("syn_flood: a flood's last finding, made when it has ebbed, says its peak too, and keeps its severity", () => {
+  const packets = [
+    ...spoofedSyns(THRESHOLD * 4, 1_000),
+    // A trickle after the flood: one SYN a second for 5 s.
+    ...times(5, (i) =>
+      tcp({
+        atUs: T0 + 2 * SECOND_US + i * SECOND_US,
+        flags: SYN,
+        src: "10.9.9.9",
+        srcPort: 50_000 + i,
+      })),
+  ];
+  const detector = createSynFloodDetector();
+  const findings = findingsOf(detector, packets);
+  detector.flush!(packets.at(-1)!.timestampUs, (f) => findings.push(f));
+  const last = findings.at(-1)!;
+  assert.ok((last.evidence.halfOpen as number) < THRESHOLD);
+  assert.match(
+    last.summary,
+    new RegExp(`; peak ${THRESHOLD * 4} half-open\\)`),
+  );
+  assert.equal(last.severity, findings[findings.length - 2]!.severity);
 });

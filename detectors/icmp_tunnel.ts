@@ -405,30 +405,19 @@ export function createIcmpTunnelDetector(
     }
     const pairHash = hashKey(dstKey, srcKey, 0);
     let state = pairs.get(dstKey, srcKey, 0, pairHash);
-    if (state !== undefined && state.tunnelling) {
-      if (nowUs - state.lastMismatchUs >= windowUs) {
-        reportLast(state, report); // the incident's own figures, not this reply's
-        state.tunnelling = false; // over; a new one starts afresh
-        clearReportMark(state);
-      } else {
-        state.judged++;
-        state.replies++;
-        state.replyBytes += length;
-        if (!differs) return;
-        state.mismatches++;
-        if (unsolicited) state.unsolicited++;
-        state.lastMismatchUs = nowUs;
-        reportIfDue(state, nowUs, report);
-        return;
-      }
-    }
-    // No incident: this session's window decides whether one starts.
-    if (
-      !differs || entry.mismatches < minMismatches ||
-      entry.mismatches < minMismatchShare * entry.judged
-    ) {
+    if (state !== undefined && goesOn(state, nowUs, report)) {
+      state.judged++;
+      state.replies++;
+      state.replyBytes += length;
+      if (!differs) return;
+      state.mismatches++;
+      if (unsolicited) state.unsolicited++;
+      state.lastMismatchUs = nowUs;
+      reportIfDue(state, nowUs, report);
       return;
     }
+    // No incident: this session's window decides whether one starts.
+    if (!differs || !crosses(entry.mismatches, entry.judged)) return;
     if (state === undefined) {
       state = pairs.spare() ?? newPair();
       state.clientKey = dstKey;
@@ -483,26 +472,15 @@ export function createIcmpTunnelDetector(
     }
     const pairHash = hashKey(clientKey, serverKey, 0);
     let state = pairs.get(clientKey, serverKey, 0, pairHash);
-    if (state !== undefined && state.tunnelling) {
-      if (nowUs - state.lastMismatchUs >= windowUs) {
-        reportLast(state, report); // the incident's own figures
-        state.tunnelling = false; // over; a new one starts afresh
-        clearReportMark(state);
-      } else {
-        state.judgedRequests++;
-        if (!novel) return;
-        state.novelRequests++;
-        state.lastMismatchUs = nowUs;
-        reportIfDue(state, nowUs, report);
-        return;
-      }
-    }
-    if (
-      !novel || entry.novel < minMismatches ||
-      entry.novel < minMismatchShare * entry.judged
-    ) {
+    if (state !== undefined && goesOn(state, nowUs, report)) {
+      state.judgedRequests++;
+      if (!novel) return;
+      state.novelRequests++;
+      state.lastMismatchUs = nowUs;
+      reportIfDue(state, nowUs, report);
       return;
     }
+    if (!novel || !crosses(entry.novel, entry.judged)) return;
     if (state === undefined) {
       state = pairs.spare() ?? newPair();
       state.clientKey = clientKey;
@@ -513,6 +491,29 @@ export function createIcmpTunnelDetector(
     }
     startRequestIncident(state, entry, nowUs, packet.payloadLength);
     reportIfDue(state, nowUs, report);
+  }
+
+  /**
+   * Whether `state`'s incident goes on at `nowUs`: false when there is none,
+   * or when it has been quiet for a window (it ends then, its own last
+   * figures reported, and a new one starts afresh).
+   */
+  function goesOn(
+    state: PairState,
+    nowUs: number,
+    report: FindingSink,
+  ): boolean {
+    if (!state.tunnelling) return false;
+    if (nowUs - state.lastMismatchUs < windowUs) return true;
+    reportLast(state, report);
+    state.tunnelling = false;
+    clearReportMark(state);
+    return false;
+  }
+
+  /** Whether `changed` of `judged` (replies that differ, requests with new data) in a window make a tunnel. */
+  function crosses(changed: number, judged: number): boolean {
+    return changed >= minMismatches && changed >= minMismatchShare * judged;
   }
 
   function reportIfDue(

@@ -461,29 +461,27 @@ export class Sensor {
 
   /** Frames the current session left out of its PCAP, not yet in the lifetime counters. */
   get unfoldedPcapDrops(): number {
-    const session = this.#session;
-    if (this.#dropsFolded || !session) return 0;
-    return this.running
-      ? this.#pcap?.droppedFrames ?? 0
-      : session.pcapDroppedFrames;
+    return this.#unfoldedPcap("droppedFrames", "pcapDroppedFrames");
   }
 
   /** Frames of a second link type the current session left out of its PCAP, not yet in the lifetime counters. */
   get unfoldedPcapSkips(): number {
-    const session = this.#session;
-    if (this.#dropsFolded || !session) return 0;
-    return this.running
-      ? this.#pcap?.skippedFrames ?? 0
-      : session.pcapSkippedFrames;
+    return this.#unfoldedPcap("skippedFrames", "pcapSkippedFrames");
   }
 
   /** Frames the current session deleted with its PCAP's oldest files, not yet in the lifetime counters. */
   get unfoldedPcapRotations(): number {
+    return this.#unfoldedPcap("rotatedFrames", "pcapRotatedFrames");
+  }
+
+  /** One of the session PCAP's loss counts: its writer's while the session runs, the session's once it ended, 0 once folded into the lifetime counters. */
+  #unfoldedPcap(
+    live: "droppedFrames" | "skippedFrames" | "rotatedFrames",
+    ended: "pcapDroppedFrames" | "pcapSkippedFrames" | "pcapRotatedFrames",
+  ): number {
     const session = this.#session;
     if (this.#dropsFolded || !session) return 0;
-    return this.running
-      ? this.#pcap?.rotatedFrames ?? 0
-      : session.pcapRotatedFrames;
+    return this.running ? this.#pcap?.[live] ?? 0 : session[ended];
   }
 
   /** Resolves once the session PCAP holds every frame so far (a download waits for it). */

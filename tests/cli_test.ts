@@ -511,29 +511,37 @@ Deno.test("netmirror serve tells on stderr how each session ended: a replay of a
   }
 });
 
-Deno.test("netmirror with the binary's permissions says where it may listen when asked to listen elsewhere", async () => {
+/** `netmirror <args>` with exactly the permissions `deno task compile` grants: its exit code and stderr. */
+async function withBinaryPermissions(
+  args: string[],
+): Promise<{ code: number; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--quiet",
-      // What `deno task compile` grants.
       "--allow-net=127.0.0.1:5000",
       "--allow-read",
       "--allow-write=netmirror-data,/run/netmirror",
       "--allow-run=tcpdump",
       "--allow-sys=networkInterfaces,uid",
       MAIN,
-      "serve",
-      "--idle",
-      "--port",
-      "5397",
+      ...args,
     ],
     stdout: "null",
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 1, stderr);
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+Deno.test("netmirror with the binary's permissions says where it may listen when asked to listen elsewhere", async () => {
+  const { code, stderr } = await withBinaryPermissions([
+    "serve",
+    "--idle",
+    "--port",
+    "5397",
+  ]);
+  assert.equal(code, 1, stderr);
   assert.match(
     stderr,
     /^netmirror serve: Cannot listen on 127\.0\.0\.1:5397: Requires net access to "127\.0\.0\.1:5397": NetMirror as built by `deno task compile` listens only on 127\.0\.0\.1:5000; .*\n$/,
@@ -544,27 +552,13 @@ Deno.test("netmirror with the binary's permissions says where it may listen when
 Deno.test("netmirror with the binary's permissions says where it may write when asked to write elsewhere", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-perm-" });
   try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        // What `deno task compile` grants.
-        "--allow-read",
-        "--allow-write=netmirror-data,/run/netmirror",
-        "--allow-run=tcpdump",
-        "--allow-sys=networkInterfaces,uid",
-        MAIN,
-        "read",
-        HTTP,
-        "--eve",
-        `${dir}/out.eve`,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 1, stderr);
+    const { code, stderr } = await withBinaryPermissions([
+      "read",
+      HTTP,
+      "--eve",
+      `${dir}/out.eve`,
+    ]);
+    assert.equal(code, 1, stderr);
     assert.match(
       stderr,
       /^netmirror read: Requires write access to ".*out\.eve": NetMirror as built by `deno task compile` writes only under \.\/netmirror-data and \/run\/netmirror; .*--eve - .*\n$/,

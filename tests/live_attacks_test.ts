@@ -53,6 +53,14 @@ const NMAP_PAYLOAD_HIGH_PORTS =
   "3283,3386,3391,3401,3478,3784,4045,4433,4500,4665," +
   "4666,4672,4740,5349,5351,5353,5632,5683,5684,5868";
 
+/** The alert of an ICMP tunnel from the attacker to the victim. */
+const ICMP_TUNNEL_ALERT = {
+  kind: "icmp_tunnel",
+  attacker: ATTACKER,
+  victim: VICTIM,
+  technique: "T1095",
+};
+
 Deno.test("live attacks: real tools in network namespaces raise their alerts", async (t) => {
   const pair = await createNetnsPair("la");
   try {
@@ -989,12 +997,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
             await stopAll([client, proxy]);
           }
         });
-        assertAlert(seen, {
-          kind: "icmp_tunnel",
-          attacker: ATTACKER,
-          victim: VICTIM,
-          technique: "T1095",
-        });
+        assertAlert(seen, ICMP_TUNNEL_ALERT);
       },
     );
 
@@ -1018,12 +1021,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         ], (_success, stderr) => {
           assert.match(stderr, /30 packets transmitted/);
         });
-        assertAlert(seen, {
-          kind: "icmp_tunnel",
-          attacker: ATTACKER,
-          victim: VICTIM,
-          technique: "T1095",
-        });
+        assertAlert(seen, ICMP_TUNNEL_ALERT);
       },
     );
 
@@ -1040,12 +1038,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           `ping -c 1 -W 1 -p ${pattern} ${VICTIM} >/dev/null`
         ).join("; ");
         const seen = await attack(pair, ["sh", "-c", loop]);
-        assertAlert(seen, {
-          kind: "icmp_tunnel",
-          attacker: ATTACKER,
-          victim: VICTIM,
-          technique: "T1095",
-        });
+        assertAlert(seen, ICMP_TUNNEL_ALERT);
       },
     );
 

@@ -7,6 +7,7 @@
 
 import {
   classifyTcpdumpStderr,
+  type TcpdumpErrorContext,
   tcpdumpNotInstalled,
 } from "./tcpdump_errors.ts";
 
@@ -38,25 +39,8 @@ const DEVICE_LINE_REGEXP = /^\d+\.(\S+)(?: \((.*)\))?(?: \[([^\]]*)\])?$/;
 export async function listInterfaces(
   tcpdumpPath = "tcpdump",
 ): Promise<NetworkInterfaceInfo[]> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command(tcpdumpPath, {
-      args: ["-D"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw tcpdumpNotInstalled(tcpdumpPath, "list interfaces");
-    }
-    throw error;
-  }
-  const decoder = new TextDecoder();
-  if (!output.success) {
-    throw classifyTcpdumpStderr(decoder.decode(output.stderr), {});
-  }
-  const interfaces = parseTcpdumpInterfaces(decoder.decode(output.stdout));
+  const stdout = await runTcpdump(tcpdumpPath, ["-D"], "list interfaces", {});
+  const interfaces = parseTcpdumpInterfaces(stdout);
   const addresses = new Map<string, string[]>();
   for (const address of Deno.networkInterfaces()) {
     const list = addresses.get(address.name) ?? [];
@@ -99,23 +83,39 @@ export async function checkCaptureAccess(
   iface: string,
   tcpdumpPath = "tcpdump",
 ): Promise<void> {
+  await runTcpdump(tcpdumpPath, ["-L", "-i", iface], "open an interface", {
+    iface,
+  });
+}
+
+/**
+ * Runs tcpdump with `args` to its end and returns its stdout; a failure is
+ * the classified `TcpdumpError` of its stderr (`context` names what it was
+ * given), a missing tcpdump "not_installed" (it was needed to `purpose`).
+ */
+async function runTcpdump(
+  tcpdumpPath: string,
+  args: string[],
+  purpose: string,
+  context: TcpdumpErrorContext,
+): Promise<string> {
   let output: Deno.CommandOutput;
   try {
     output = await new Deno.Command(tcpdumpPath, {
-      args: ["-L", "-i", iface],
+      args,
       stdin: "null",
-      stdout: "null",
+      stdout: "piped",
       stderr: "piped",
     }).output();
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw tcpdumpNotInstalled(tcpdumpPath, "open an interface");
+      throw tcpdumpNotInstalled(tcpdumpPath, purpose);
     }
     throw error;
   }
+  const decoder = new TextDecoder();
   if (!output.success) {
-    throw classifyTcpdumpStderr(new TextDecoder().decode(output.stderr), {
-      iface,
-    });
+    throw classifyTcpdumpStderr(decoder.decode(output.stderr), context);
   }
+  return decoder.decode(output.stdout);
 }

@@ -737,3 +737,37 @@ Deno.test("arp_spoof: a Windows NLB cluster's answers (cluster MAC from its addr
     assert.deepEqual(forged[0]!.evidence.reasons, ["mac_mismatch"]);
   }
 });
+
+Deno.test("arp_spoof: a sweep of gratuitous claims before the owners spoke is found when two of them take their addresses back", () => {
+  const packets = [
+    // The sweep first: no binding is known yet, every claim uncontested.
+    ...gratuitousSweep(T0),
+    // Then the victim and the gateway, their caches poisoned, resolve each
+    // other again: each claims its own address back.
+    ...resolution(T0 + 30 * SECOND_US, [VICTIM_MAC, VICTIM], [GW_MAC, GW]),
+  ];
+  const findings = run(packets);
+  assert.ok(findings.length >= 1);
+  assert.deepEqual([...new Set(findings.map((f) => f.key))], [EVIL_MAC]);
+  const last = findings.at(-1)!;
+  assert.deepEqual(last.evidence.reasons, ["multiple_ips"]);
+  assert.deepEqual(
+    [...(last.evidence.claimedIps as string[])].sort(),
+    [GW, VICTIM].sort(),
+  );
+  assert.deepEqual(
+    [...(last.evidence.realMacs as string[])].sort(),
+    [GW_MAC, VICTIM_MAC].sort(),
+  );
+  // Begun at the sweep's claim of the first address taken back (the
+  // gateway's, 192.168.1.1, the sweep's first), so the alert's slice holds it.
+  assert.equal(last.startUs, T0);
+  // One owner taking its address back is one move, no spoofing.
+  assert.deepEqual(
+    run([
+      ...gratuitousSweep(T0),
+      request(T0 + 30 * SECOND_US, VICTIM_MAC, VICTIM, "192.168.1.200"),
+    ]),
+    [],
+  );
+});

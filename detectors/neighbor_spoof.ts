@@ -33,7 +33,11 @@
  *    are told apart by the MACs the IPs were taken from: a host or VIP that
  *    moves to another MAC takes all its addresses from one (an IPv6
  *    interface has a link-local one beside the others), and one IP taken
- *    from two owners in turn is one IP;
+ *    from two owners in turn is one IP; or it announced IPs that two or more
+ *    other hosts then took back from its fresh bindings (a sweep of
+ *    gratuitous claims over a link whose hosts had not spoken yet: found
+ *    when they do). The two are not added up: a VIP's old master, which
+ *    took the address from one MAC and lost it to another, moved it twice;
  *  - `flip_flop`: it takes an IP over from another MAC that claimed it less
  *    than `bindingFreshUs` before, `minTakeovers` times (the binding flips
  *    back and forth between the real owner and the poisoner). An
@@ -85,8 +89,8 @@
  * asks for that IP, answers requests only, and whose victim's real owner
  * never speaks ARP (or NDP) in the capture, is not found (the sensor would
  * need IP traffic to learn the real owner), nor is a sweep of gratuitous
- * claims before the owners of the addresses it takes have spoken (found
- * once they take them back, at its next sweep); a multi-homed Linux host
+ * claims before the owners of the addresses it takes have spoken, until two
+ * of them take theirs back; a multi-homed Linux host
  * answering for both its IPs from both NICs ("ARP flux") and two hosts
  * configured with the same IP flip-flop and are reported; a MAC-rewriting
  * bridge (Wi-Fi repeater in MAC-NAT mode) makes every reply behind it a
@@ -249,6 +253,16 @@ interface MacState extends ReportMark, AdmittedEntry {
   /** Next slot of the ring to overwrite once full. */
   askedNext: number;
   lastUs: number;
+  /**
+   * Other MACs that took IPs from this one while its binding of them was
+   * fresh (their owners, when this MAC announced them first), those IPs,
+   * and when the last was taken, µs (the lists count within a window of it).
+   */
+  displacedBy: string[];
+  displacedIps: string[];
+  displacedUs: number;
+  /** The earliest of its claims of the IPs taken (its last before each was taken), µs. */
+  displacedClaimUs: number;
   /** Reasons found in the current incident, and those already reported. */
   reasons: number;
   reportedReasons: number;
@@ -429,6 +443,10 @@ export function createNeighborSpoofCore(
         askedUs: [],
         askedNext: 0,
         lastUs: nowUs,
+        displacedBy: [],
+        displacedIps: [],
+        displacedUs: -Infinity,
+        displacedClaimUs: Infinity,
         reasons: 0,
         reportedReasons: 0,
         reportedCount: 0,
@@ -657,6 +675,7 @@ export function createNeighborSpoofCore(
     }
 
     const binding = bindings.get(senderIp);
+    let displaced: MacState | undefined;
     if (binding === undefined) {
       bindings.set(senderIp, {
         mac: senderMac,
@@ -673,6 +692,25 @@ export function createNeighborSpoofCore(
           claim.takeovers++;
           claim.contested = true;
           addLimited(claim.realMacs, binding.mac);
+          // The MAC it is taken from held a claim another host makes too:
+          // a sweep of gratuitous claims made before the owners spoke is
+          // found when they do (two owners taking their addresses back).
+          const holder = macs.peek(binding.mac);
+          if (holder !== undefined) {
+            if (nowUs - holder.displacedUs >= windowUs) {
+              holder.displacedBy.length = 0;
+              holder.displacedIps.length = 0;
+              holder.displacedClaimUs = Infinity;
+            }
+            holder.displacedClaimUs = Math.min(
+              holder.displacedClaimUs,
+              binding.lastUs,
+            );
+            addLimited(holder.displacedBy, senderMac);
+            addLimited(holder.displacedIps, senderIp);
+            holder.displacedUs = nowUs;
+            displaced = holder;
+          }
         }
         binding.mac = senderMac;
       }
@@ -716,6 +754,12 @@ export function createNeighborSpoofCore(
     if (contradicted !== undefined && contradicted !== state) {
       evaluate(contradicted, nowUs, report);
     }
+    if (
+      displaced !== undefined && displaced !== state &&
+      displaced !== contradicted
+    ) {
+      evaluate(displaced, nowUs, report);
+    }
   }
 
   function evaluate(state: MacState, nowUs: number, report: FindingSink): void {
@@ -735,7 +779,7 @@ export function createNeighborSpoofCore(
         flipped = claim;
       }
     }
-    if (contestedOwners(state, nowUs) >= 2) reasons |= MULTIPLE_IPS;
+    if (claimsOthersAddresses(state, nowUs)) reasons |= MULTIPLE_IPS;
     if (flipped !== undefined) {
       const culprit = moreSuspiciousPartner(state, flipped, nowUs);
       if (culprit === undefined) reasons |= FLIP_FLOP;
@@ -813,8 +857,21 @@ export function createNeighborSpoofCore(
         (claim.contested && claim.gratuitousReplies > 0)
       ) unsolicited = 1;
     }
-    const several = contestedOwners(state, nowUs) >= 2 ? 1 : 0;
+    const several = claimsOthersAddresses(state, nowUs) ? 1 : 0;
     return mismatch + asked + unsolicited + several;
+  }
+
+  /**
+   * Whether `state` claims IPs that two or more other hosts own: taken from
+   * them (or asked for), or announced before them and then taken back by
+   * them (a sweep of gratuitous claims over a link whose hosts had not
+   * spoken). The two are not mixed: a VIP's old master, which took the
+   * address from one MAC and lost it to another, is one move each way.
+   */
+  function claimsOthersAddresses(state: MacState, nowUs: number): boolean {
+    return contestedOwners(state, nowUs) >= 2 ||
+      (state.displacedBy.length >= 2 &&
+        nowUs - state.displacedUs < windowUs);
   }
 
   /**
@@ -998,6 +1055,7 @@ function findingOf(
     for (const mac of claim.realMacs) {
       if (!realMacs.includes(mac)) realMacs.push(mac);
     }
+
     for (const target of claim.targets) {
       if (!poisoned.includes(target)) poisoned.push(target);
     }
@@ -1006,6 +1064,16 @@ function findingOf(
     takeovers += claim.takeovers;
     unsolicited += unsolicitedOf(claim);
     if (isForged(claim, 1)) mismatched += claim.mismatched;
+  }
+  // Addresses their owners took back from it, within the window.
+  if (nowUs - state.displacedUs < config.windowUs) {
+    for (const ip of state.displacedIps) {
+      if (!claimedIps.includes(ip)) claimedIps.push(ip);
+    }
+    for (const mac of state.displacedBy) {
+      if (!realMacs.includes(mac)) realMacs.push(mac);
+    }
+    if (state.displacedClaimUs < startUs) startUs = state.displacedClaimUs;
   }
   // A MAC that announced many addresses no one holds (a sweep of
   // gratuitous claims) shows no address of its own among them.

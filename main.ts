@@ -111,12 +111,19 @@ function reportError(error: unknown, command: string | undefined): number {
  * or an escape sequence in a file name, a filter or a config key) written
  * as escapes.
  */
-function oneLine(text: string): string {
+const UNSAFE_CHARACTERS =
   // deno-lint-ignore no-control-regex -- control characters are the point
-  return text.replace(/[\x00-\x1f\x7f]/g, (char) => {
+  /[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function oneLine(text: string): string {
+  // C0 and C1 controls, line and paragraph separators, bidi controls.
+  return text.replace(UNSAFE_CHARACTERS, (char) => {
     if (char === "\n") return "\\n";
     if (char === "\t") return "\\t";
-    return `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`;
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
 

@@ -10,7 +10,8 @@
  * its cluster MAC (02:bf or 03:bf and the address's four bytes, in unicast
  * and multicast mode) in frames from each node's own MAC (or 02:<host
  * priority> and the address, in unicast mode): such a reply is the
- * cluster's own, no forgery in its name.
+ * cluster's own, no forgery in its name (a poisoner that takes such a MAC
+ * for its claims is found by its other traits, its unsolicited replies).
  *
  * @module
  */

@@ -771,3 +771,24 @@ Deno.test("arp_spoof: a sweep of gratuitous claims before the owners spoke is fo
     [],
   );
 });
+
+Deno.test("arp_spoof: a one-way poisoner that forged one reply in the gateway's name is still found (the gateway taking its address back excuses nothing of the poisoner's)", () => {
+  const packets: PacketRecord[] = [
+    ...resolution(T0, [VICTIM_MAC, VICTIM], [GW_MAC, GW]),
+    // One reply forged in the gateway's name, from the poisoner's NIC.
+    reply(T0 + 500_000, GW_MAC, "192.168.1.30", VICTIM_MAC, VICTIM, EVIL_MAC),
+  ];
+  for (let s = 1; s <= 60; s++) {
+    const atUs = T0 + s * SECOND_US;
+    // arpspoof -t VICTIM GW: every 2 s.
+    if (s % 2 === 0) {
+      packets.push(reply(atUs, EVIL_MAC, GW, VICTIM_MAC, VICTIM));
+    }
+    // The gateway re-checks the victim every 10 s, claiming its address.
+    if (s % 10 === 5) {
+      packets.push(...resolution(atUs, [GW_MAC, GW], [VICTIM_MAC, VICTIM]));
+    }
+  }
+  const keys = new Set(run(byTime(packets)).map((f) => f.key));
+  assert.ok(keys.has(EVIL_MAC), [...keys].join(", "));
+});

@@ -543,8 +543,8 @@ function findingOf(
       state.otherRequests === 0
         ? "echo requests"
         : state.otherRequests === state.requests
-        ? "ICMP timestamp or address mask requests"
-        : "ICMP echo, timestamp or address mask requests"
+        ? "ICMP timestamp, information or address mask requests"
+        : "ICMP echo, timestamp, information or address mask requests"
     } ${from} in ${durationSeconds} s (${roundedRate}/s now, peak ${peakRate}/s): ICMP flood`,
     evidence: {
       requests: state.requests,

@@ -357,7 +357,7 @@ Deno.test("icmp_flood: a flood of timestamp or address mask requests (hping3 --i
     assert.equal(findings.length, 1, `type ${type}`);
     assert.match(
       findings[0]!.summary,
-      /received 150 ICMP timestamp or address mask requests from/,
+      /received 150 ICMP timestamp, information or address mask requests from/,
     );
   }
   // Echo and timestamp requests together: one flood, said so.
@@ -369,7 +369,7 @@ Deno.test("icmp_flood: a flood of timestamp or address mask requests (hping3 --i
   );
   assert.match(
     mixed[0]!.summary,
-    /ICMP echo, timestamp or address mask requests/,
+    /ICMP echo, timestamp, information or address mask requests/,
   );
   assert.deepEqual(run(flood(THRESHOLD * 2, 1_000, { type: 3 })), []);
 });

@@ -77,7 +77,9 @@
  * found; nor is one whose data changes slower than `minMismatches` a
  * window. A pinger that sends new data past 16 bytes in every request
  * (nping or hping3 with random data, a monitoring probe that writes a
- * counter there) to one host is reported as one; a reply tunnel that takes
+ * counter there, or a new random identifier as pingers built on the Go
+ * library pro-bing do when a new one is made for each check, checks less
+ * than 8 s apart) to one host is reported as one; a reply tunnel that takes
  * a new identifier for every request is never judged by its replies; one
  * whose server numbers its replies behind the client's requests is judged
  * only by the replies of the last two requests' numbers. Replies are

@@ -57,7 +57,8 @@
  *    victim's name, then answering itself). A MAC taking its IP back from
  *    MACs that are spoofing it sends such replies to restore its binding
  *    (arpspoof -c host, as it stops, sends them in the owner's frames):
- *    they poison nothing and do not count.
+ *    they poison nothing and do not count (only when it held the IP before
+ *    them).
  *
  * Not spoofing: an announcement of a host's own IP, and one binding change
  * that then stays put (DHCP re-address, NIC swap, a VRRP/keepalived
@@ -839,6 +840,10 @@ export function createNeighborSpoofCore(
       if (other === undefined || other.reasons === 0) return false;
       const theirs = liveClaim(other, claim.ip, nowUs);
       if (theirs === undefined || !theirs.contested) return false;
+      // Only the MAC that held the address first takes it back: a poisoner
+      // that got its victim's owner flagged (one reply forged in its name)
+      // restores nothing.
+      if (theirs.firstUs <= claim.firstUs) return false;
     }
     return true;
   }

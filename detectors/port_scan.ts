@@ -24,7 +24,7 @@
  * are not counted. UDP to multicast or broadcast addresses and to the
  * traceroute ports 33434–33534 is not a probe, nor is a trace's (tracepath,
  * mtr -u: a new port a probe, from 44444 or 33000): UDP with a TTL (hop
- * limit) of 1, or to a host whose path the sender traces (a router answered
+ * limit) of 1, or of at most 30 to a host whose path the sender traces (a router answered
  * one of its UDP datagrams to that host with time exceeded, within the
  * window; the datagram that a router answered never reached its host, and
  * counts as answered). Ordinary traffic never sends
@@ -114,7 +114,8 @@
  * (nmap -sO) are not read, nor are ACK probes that carry data (nmap -sA
  * --data-length); nor is a UDP scan of a
  * host whose path the scanner traces first (a datagram that runs out of TTL
- * on the way) or that sends with a TTL of 1 (to a neighbour); an ACK scan by another
+ * on the way) and whose probes arrive with a TTL of 30 or less (nmap sends
+ * 37–59), or that sends with a TTL of 1 (nmap -sU --ttl 1 to a neighbour); an ACK scan by another
  * tool than nmap (hping3 -A, say) seen one way (its probes but not the
  * resets), or its resets alone, is not found; passive-mode FTP with
  * ≥ `portThreshold` data connections to one server within the window looks
@@ -307,6 +308,9 @@ const NTP_PORT_KEY = UDP_PORT_OFFSET + 123;
 
 /** Packet time without a finding after which a scan that resumes is told from its own start (the alert lifecycle releases an alert after two quiet minutes), µs. */
 const RESUME_GAP_US = 60_000_000;
+
+/** Highest TTL a trace's probe leaves with (traceroute, tracepath and mtr stop at 30 hops; nmap sends 37–59). */
+const MAX_TRACE_TTL = 30;
 
 /** Pairs of a tracer and the host it traces remembered at once (least recently traced forgotten first). */
 const MAX_TRACES = 1_024;
@@ -1147,10 +1151,9 @@ export function createPortScanDetector(
           0,
         );
         if (
-          tracedUs !== undefined && packet.timestampUs - tracedUs < windowUs
-        ) {
-          return;
-        }
+          tracedUs !== undefined && packet.ttl <= MAX_TRACE_TTL &&
+          packet.timestampUs - tracedUs < windowUs
+        ) return;
         probe(packet, UDP_PORT_OFFSET + dstPort, KIND_UDP, report);
       } else if (transport === "icmp" || transport === "icmpv6") {
         if (isTimeExceeded(packet)) {

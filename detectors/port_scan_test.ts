@@ -1660,6 +1660,25 @@ Deno.test("port_scan: a trace's UDP probes (tracepath, mtr -u: a new port each) 
     );
   }
   assert.deepEqual(runToTheEnd(neighbour), []);
+  // A trace first, then nmap -sU at its TTLs (37–59): a scan all the same.
+  const tracedThenScanned = [
+    { ...udp({ dstPort: 33_434, atUs: 0 }), ttl: 1 },
+    {
+      ...portUnreachable(ROUTER, SCANNER, TARGET, 33_434, 5_000),
+      icmpType: 11,
+      icmpCode: 0,
+    },
+    ...neighbour.map((packet) =>
+      packet.transport === "udp"
+        ? {
+          ...packet,
+          timestampUs: packet.timestampUs + SECOND_US,
+          ttl: 37 + (packet.dstPort % 23),
+        }
+        : { ...packet, timestampUs: packet.timestampUs + SECOND_US }
+    ),
+  ];
+  assert.match(runToTheEnd(tracedThenScanned).at(-1)!.summary, /udp port scan/);
   // The same ports at nmap's TTLs, with no router in sight: a UDP scan.
   const scan = neighbour.map((packet) =>
     packet.transport === "udp"

@@ -655,7 +655,10 @@ export function createSynFloodDetector(
     // segments (sequence number one past it) or the server's reset
     // (acknowledging one past it) end the attempt, not an ACK forged on the
     // same ports to make it look complete.
-    const isn = packet.tcpSeq;
+    // A SYN with data (TCP Fast Open, hping3 -d) is acknowledged past its
+    // data: the client's ACK and a refusal's acknowledgment are one past
+    // both.
+    const isn = (packet.tcpSeq + packet.payloadLength) >>> 0;
     const pendingHash = hashKey(clientKey, targetKey, isn);
     if (pending.peek(clientKey, targetKey, isn, pendingHash) !== undefined) {
       return; // retransmission

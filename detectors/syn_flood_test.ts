@@ -984,3 +984,39 @@ Deno.test("syn_flood: a flood's last finding, made when it has ebbed, says its p
   );
   assert.equal(last.severity, findings[findings.length - 2]!.severity);
 });
+
+Deno.test("syn_flood: SYNs carrying data (TCP Fast Open) are completed by an ACK past their data, and refused by a reset acknowledging it", () => {
+  const DATA = 120;
+  const completed: PacketRecord[] = [];
+  const refused: PacketRecord[] = [];
+  for (let i = 0; i < THRESHOLD * 3; i++) {
+    const atUs = T0 + i * 1_000;
+    const srcPort = 20_000 + i;
+    const syn = { ...tcp({ atUs, flags: SYN, srcPort }), payloadLength: DATA };
+    completed.push(
+      syn,
+      tcp({
+        atUs: atUs + 100,
+        flags: ACK,
+        srcPort,
+        tcpSeq: CLIENT_ISN + 1 + DATA,
+      }),
+    );
+    refused.push(
+      syn,
+      tcp({
+        atUs: atUs + 100,
+        flags: RST | ACK,
+        src: VICTIM,
+        dst: ATTACKER,
+        srcPort: PORT,
+        dstPort: srcPort,
+        tcpAck: CLIENT_ISN + 1 + DATA,
+      }),
+    );
+  }
+  assert.deepEqual(run(completed), []);
+  // Refused, not half-open: below the closed-port threshold, nothing.
+  assert.ok(THRESHOLD * 3 < SYN_FLOOD_DEFAULTS.refusedFloodThreshold);
+  assert.deepEqual(run(refused), []);
+});

@@ -249,8 +249,14 @@ async function pcapOf(
   session: SessionInfo,
 ): Promise<IncidentReport["pcap"]> {
   const hashed = await input.digests.digest(input.dataDir, session.id) ??
-    await emptyPcapDigest();
-  return { ...hashed, includesBeforeClear: session.clearedMs !== null };
+    // Before its first frame its export is an empty capture; a session
+    // with packets but no file (it could not be written) has none.
+    (session.packets === 0 && session.clearedMs === null
+      ? await emptyPcapDigest()
+      : undefined);
+  return hashed === undefined
+    ? null
+    : { ...hashed, includesBeforeClear: session.clearedMs !== null };
 }
 
 /** SHA-256 and size of an empty Ethernet pcap (its file header alone). */

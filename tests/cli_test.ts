@@ -151,11 +151,14 @@ Deno.test("netmirror read names a missing file and exits 1", async () => {
   assert.equal(run.stderr.trim().split("\n").length, 1);
   // A name with a newline and an escape sequence: still one line, and
   // nothing a terminal would act on.
-  const odd = await netmirror(["read", "/nonexistent/a\nb\x1b[31m.pcap"]);
+  const odd = await netmirror([
+    "read",
+    "/nonexistent/a\nb\x1b[31m\u202e\u009b.pcap",
+  ]);
   assert.equal(odd.code, 1);
   assert.equal(
     odd.stderr,
-    'netmirror read: Cannot open capture: no such file "/nonexistent/a\\nb\\x1b[31m.pcap"\n',
+    'netmirror read: Cannot open capture: no such file "/nonexistent/a\\nb\\x1b[31m\\u202e\\x9b.pcap"\n',
   );
 });
 

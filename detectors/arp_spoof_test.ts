@@ -792,3 +792,25 @@ Deno.test("arp_spoof: a one-way poisoner that forged one reply in the gateway's 
   const keys = new Set(run(byTime(packets)).map((f) => f.key));
   assert.ok(keys.has(EVIL_MAC), [...keys].join(", "));
 });
+
+Deno.test("arp_spoof: a cluster node whose two addresses fail over to two other nodes is no spoofer", () => {
+  const MASTER = "02:00:00:00:0a:01";
+  const [VIP1, VIP2] = ["192.168.1.201", "192.168.1.202"];
+  const packets: PacketRecord[] = [];
+  // The master answers for its own address and both VIPs.
+  for (let s = 0; s < 30; s += 5) {
+    const atUs = T0 + s * SECOND_US;
+    packets.push(
+      ...resolution(atUs, [VICTIM_MAC, VICTIM], [MASTER, "192.168.1.200"]),
+      ...resolution(atUs + 1_000, [VICTIM_MAC, VICTIM], [MASTER, VIP1]),
+      ...resolution(atUs + 2_000, [VICTIM_MAC, VICTIM], [MASTER, VIP2]),
+    );
+  }
+  // It dies: one backup announces VIP1, another VIP2 (gratuitous ARP).
+  const failoverUs = T0 + 40 * SECOND_US;
+  packets.push(
+    request(failoverUs, "02:00:00:00:0b:01", VIP1, VIP1),
+    request(failoverUs + 1_000, "02:00:00:00:0c:01", VIP2, VIP2),
+  );
+  assert.deepEqual(run(packets), []);
+});

@@ -34,9 +34,10 @@
  *    moves to another MAC takes all its addresses from one (an IPv6
  *    interface has a link-local one beside the others), and one IP taken
  *    from two owners in turn is one IP; or it announced IPs that two or more
- *    other hosts then took back from its fresh bindings (a sweep of
- *    gratuitous claims over a link whose hosts had not spoken yet: found
- *    when they do). The two are not added up: a VIP's old master, which
+ *    other hosts then took back from its fresh bindings, having claimed
+ *    more addresses than a host holds (a sweep of gratuitous claims over a
+ *    link whose hosts had not spoken yet: found when they do; a cluster
+ *    node whose two addresses fail over to two others is not). The two are not added up: a VIP's old master, which
  *    took the address from one MAC and lost it to another, moved it twice;
  *  - `flip_flop`: it takes an IP over from another MAC that claimed it less
  *    than `bindingFreshUs` before, `minTakeovers` times (the binding flips
@@ -874,9 +875,18 @@ export function createNeighborSpoofCore(
    * address from one MAC and lost it to another, is one move each way.
    */
   function claimsOthersAddresses(state: MacState, nowUs: number): boolean {
-    return contestedOwners(state, nowUs) >= 2 ||
-      (state.displacedBy.length >= 2 &&
-        nowUs - state.displacedUs < windowUs);
+    if (contestedOwners(state, nowUs) >= 2) return true;
+    if (state.displacedBy.length < 2 || nowUs - state.displacedUs >= windowUs) {
+      return false;
+    }
+    // Taken back by two owners: a sweeper announced many more addresses
+    // than a host claims (a cluster node whose two addresses fail over to
+    // two others claims a few).
+    let live = 0;
+    for (const claim of state.claims) {
+      if (nowUs - claim.lastUs < windowUs) live++;
+    }
+    return live > MAX_OWN_ADDRESSES;
   }
 
   /**

@@ -13,138 +13,11 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  arpFrame,
-  ipFrame,
-  ipv4Packet,
-  udpDatagram,
-} from "../capture/frame_builder.ts";
-import {
-  TUNNEL_INNER,
-  TUNNEL_OUTER,
-  TUNNEL_OUTER6,
-  TUNNEL_PAYLOADS,
-} from "../capture/decode/test_helpers.ts";
+import { TUNNEL_SAMPLE_FRAMES } from "../capture/decode/test_helpers.ts";
 import { readPacketFile } from "../capture/packet_source.ts";
 import { CaptureSummary } from "../capture/summary.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
-import {
-  erspanIIIPayload,
-  erspanIIPayload,
-  genevePayload,
-  grePayload,
-  mplsPayload,
-  pppoePayload,
-  shimFrame,
-  udpTunnelFrame,
-  vxlanPayload,
-} from "../capture/tunnel_frames.ts";
-
-const OUTER = TUNNEL_OUTER;
-const OUTER6 = TUNNEL_OUTER6;
-const INNER = TUNNEL_INNER;
-const INNER_FRAME = TUNNEL_PAYLOADS.frame;
-const INNER_IPV4 = TUNNEL_PAYLOADS.ipv4;
-const INNER_IPV6 = TUNNEL_PAYLOADS.ipv6;
-const INNER_ARP = arpFrame({
-  operation: 1,
-  senderMac: INNER.srcMac,
-  senderIp: INNER.src,
-  targetMac: "00:00:00:00:00:00",
-  targetIp: INNER.dst,
-});
-
-/** One frame of every tunnel kind, and a few nested. */
-const FRAMES: Uint8Array[] = [
-  udpTunnelFrame(
-    OUTER,
-    { srcPort: 51000, dstPort: 4789 },
-    vxlanPayload(42, INNER_FRAME),
-  ),
-  udpTunnelFrame(
-    OUTER,
-    { srcPort: 51000, dstPort: 8472 },
-    vxlanPayload(43, INNER_FRAME),
-  ),
-  udpTunnelFrame(
-    OUTER6,
-    { srcPort: 51000, dstPort: 4789 },
-    vxlanPayload(1, INNER_ARP),
-  ),
-  udpTunnelFrame(
-    OUTER,
-    { srcPort: 50002, dstPort: 6081 },
-    genevePayload({ vni: 0xabcdef, options: new Uint8Array(8) }, INNER_FRAME),
-  ),
-  udpTunnelFrame(
-    OUTER6,
-    { srcPort: 50002, dstPort: 6081 },
-    genevePayload({ vni: 3, protocol: 0x86dd }, INNER_IPV6),
-  ),
-  ipFrame(
-    OUTER,
-    47,
-    grePayload(
-      { protocol: 0x0800, checksum: true, key: 77, sequence: 9 },
-      INNER_IPV4,
-    ),
-  ),
-  ipFrame(OUTER6, 47, grePayload({ protocol: 0x86dd }, INNER_IPV6)),
-  ipFrame(OUTER, 47, grePayload({ protocol: 0x6558, key: 1 }, INNER_FRAME)),
-  ipFrame(OUTER, 47, grePayload({ protocol: 0x88be }, INNER_FRAME)),
-  ipFrame(
-    OUTER,
-    47,
-    grePayload(
-      { protocol: 0x88be, sequence: 1 },
-      erspanIIPayload(123, INNER_FRAME),
-    ),
-  ),
-  ipFrame(
-    OUTER,
-    47,
-    grePayload(
-      { protocol: 0x22eb, sequence: 1 },
-      erspanIIIPayload(1023, INNER_FRAME),
-    ),
-  ),
-  ipFrame(
-    OUTER,
-    47,
-    grePayload(
-      { protocol: 0x22eb, sequence: 1 },
-      erspanIIIPayload(7, INNER_FRAME, true),
-    ),
-  ),
-  ipFrame(OUTER, 4, INNER_IPV4),
-  ipFrame(OUTER, 41, INNER_IPV6),
-  ipFrame(OUTER6, 4, INNER_IPV4),
-  ipFrame(OUTER6, 41, INNER_IPV6),
-  ipFrame(
-    OUTER,
-    47,
-    grePayload(
-      { protocol: 0x0800 },
-      ipv4Packet(
-        { src: "198.51.100.1", dst: "198.51.100.2", protocol: 17 },
-        udpDatagram(
-          {
-            src: "198.51.100.1",
-            dst: "198.51.100.2",
-            srcPort: 50003,
-            dstPort: 4789,
-          },
-          vxlanPayload(44, INNER_FRAME),
-        ),
-      ),
-    ),
-  ),
-  shimFrame(OUTER, 0x8847, mplsPayload([16, 17, 18], INNER_IPV4)),
-  shimFrame(OUTER, 0x8848, mplsPayload([3], INNER_IPV6)),
-  shimFrame(OUTER, 0x8864, pppoePayload(0x1234, 0x0021, INNER_IPV4)),
-  shimFrame(OUTER, 0x8864, pppoePayload(0x1234, 0x0057, INNER_IPV6)),
-];
 
 const FIELDS = [
   "frame.protocols",
@@ -225,7 +98,9 @@ function tsharkReading(line: string): string {
 
 Deno.test("tunnels: every kind read as tshark reads it (tunnels, endpoints, id, inner addresses and ports)", async () => {
   const pcap = new PcapBuilder(LINK_TYPE.ETHERNET);
-  FRAMES.forEach((frame, i) => pcap.add(1_700_000_000_000_000 + i, frame));
+  TUNNEL_SAMPLE_FRAMES.forEach((frame, i) =>
+    pcap.add(1_700_000_000_000_000 + i, frame)
+  );
   const path = await Deno.makeTempFile({ suffix: ".pcap" });
   try {
     await Deno.writeFile(path, pcap.toBytes());

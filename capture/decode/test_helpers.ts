@@ -16,11 +16,24 @@ import {
   arpFrame,
   ETHER_TYPE,
   ethernetFrame,
+  ipFrame,
   ipv4Packet,
   ipv6Packet,
   tcpFrame,
   tcpSegment,
+  udpDatagram,
 } from "../frame_builder.ts";
+import {
+  erspanIIIPayload,
+  erspanIIPayload,
+  genevePayload,
+  grePayload,
+  mplsPayload,
+  pppoePayload,
+  shimFrame,
+  udpTunnelFrame,
+  vxlanPayload,
+} from "../tunnel_frames.ts";
 import { TCP_FLAGS } from "../packet_record.ts";
 import { decodePacket } from "./mod.ts";
 
@@ -263,6 +276,133 @@ export const TUNNEL_PAYLOADS = {
     }),
   ),
 } as const;
+
+/** The tunneled ARP request's frame. */
+const TUNNEL_ARP = arpFrame({
+  operation: 1,
+  senderMac: TUNNEL_INNER.srcMac,
+  senderIp: TUNNEL_INNER.src,
+  targetMac: "00:00:00:00:00:00",
+  targetIp: TUNNEL_INNER.dst,
+});
+
+/** One frame of every tunnel kind the decoder opens (and MPLS and PPPoE), and a few nested: the tshark comparison's frames, and every one's cut prefixes in the decoder tests. */
+export const TUNNEL_SAMPLE_FRAMES: readonly Uint8Array[] = [
+  udpTunnelFrame(
+    TUNNEL_OUTER,
+    { srcPort: 51000, dstPort: 4789 },
+    vxlanPayload(42, TUNNEL_PAYLOADS.frame),
+  ),
+  udpTunnelFrame(
+    TUNNEL_OUTER,
+    { srcPort: 51000, dstPort: 8472 },
+    vxlanPayload(43, TUNNEL_PAYLOADS.frame),
+  ),
+  udpTunnelFrame(
+    TUNNEL_OUTER6,
+    { srcPort: 51000, dstPort: 4789 },
+    vxlanPayload(1, TUNNEL_ARP),
+  ),
+  udpTunnelFrame(
+    TUNNEL_OUTER,
+    { srcPort: 50002, dstPort: 6081 },
+    genevePayload(
+      { vni: 0xabcdef, options: new Uint8Array(8) },
+      TUNNEL_PAYLOADS.frame,
+    ),
+  ),
+  udpTunnelFrame(
+    TUNNEL_OUTER6,
+    { srcPort: 50002, dstPort: 6081 },
+    genevePayload({ vni: 3, protocol: 0x86dd }, TUNNEL_PAYLOADS.ipv6),
+  ),
+  ipFrame(
+    TUNNEL_OUTER,
+    47,
+    grePayload(
+      { protocol: 0x0800, checksum: true, key: 77, sequence: 9 },
+      TUNNEL_PAYLOADS.ipv4,
+    ),
+  ),
+  ipFrame(
+    TUNNEL_OUTER6,
+    47,
+    grePayload({ protocol: 0x86dd }, TUNNEL_PAYLOADS.ipv6),
+  ),
+  ipFrame(
+    TUNNEL_OUTER,
+    47,
+    grePayload({ protocol: 0x6558, key: 1 }, TUNNEL_PAYLOADS.frame),
+  ),
+  ipFrame(
+    TUNNEL_OUTER,
+    47,
+    grePayload({ protocol: 0x88be }, TUNNEL_PAYLOADS.frame),
+  ),
+  ipFrame(
+    TUNNEL_OUTER,
+    47,
+    grePayload(
+      { protocol: 0x88be, sequence: 1 },
+      erspanIIPayload(123, TUNNEL_PAYLOADS.frame),
+    ),
+  ),
+  ipFrame(
+    TUNNEL_OUTER,
+    47,
+    grePayload(
+      { protocol: 0x22eb, sequence: 1 },
+      erspanIIIPayload(1023, TUNNEL_PAYLOADS.frame),
+    ),
+  ),
+  ipFrame(
+    TUNNEL_OUTER,
+    47,
+    grePayload(
+      { protocol: 0x22eb, sequence: 1 },
+      erspanIIIPayload(7, TUNNEL_PAYLOADS.frame, true),
+    ),
+  ),
+  ipFrame(TUNNEL_OUTER, 4, TUNNEL_PAYLOADS.ipv4),
+  ipFrame(TUNNEL_OUTER, 41, TUNNEL_PAYLOADS.ipv6),
+  ipFrame(TUNNEL_OUTER6, 4, TUNNEL_PAYLOADS.ipv4),
+  ipFrame(TUNNEL_OUTER6, 41, TUNNEL_PAYLOADS.ipv6),
+  ipFrame(
+    TUNNEL_OUTER,
+    47,
+    grePayload(
+      { protocol: 0x0800 },
+      ipv4Packet(
+        { src: "198.51.100.1", dst: "198.51.100.2", protocol: 17 },
+        udpDatagram(
+          {
+            src: "198.51.100.1",
+            dst: "198.51.100.2",
+            srcPort: 50003,
+            dstPort: 4789,
+          },
+          vxlanPayload(44, TUNNEL_PAYLOADS.frame),
+        ),
+      ),
+    ),
+  ),
+  shimFrame(
+    TUNNEL_OUTER,
+    0x8847,
+    mplsPayload([16, 17, 18], TUNNEL_PAYLOADS.ipv4),
+  ),
+  shimFrame(TUNNEL_OUTER, 0x8848, mplsPayload([3], TUNNEL_PAYLOADS.ipv6)),
+  shimFrame(
+    TUNNEL_OUTER,
+    0x8864,
+    pppoePayload(0x1234, 0x0021, TUNNEL_PAYLOADS.ipv4),
+  ),
+  shimFrame(
+    TUNNEL_OUTER,
+    0x8864,
+    pppoePayload(0x1234, 0x0057, TUNNEL_PAYLOADS.ipv6),
+  ),
+];
 
 /** A copy of `bytes` with byte `index` set to `value`. */
 export function withByte(

@@ -27,6 +27,7 @@ import {
   TUNNEL_OUTER,
   TUNNEL_OUTER6,
   TUNNEL_PAYLOADS,
+  TUNNEL_SAMPLE_FRAMES,
   withByte,
 } from "./test_helpers.ts";
 
@@ -417,6 +418,7 @@ Deno.test("decodePacket() reads IP under an MPLS label stack and in a PPPoE sess
 
 Deno.test("decodePacket() marks every cut tunneled frame truncated, and never throws", () => {
   const frames = [
+    ...TUNNEL_SAMPLE_FRAMES,
     udpTunnelFrame(
       OUTER,
       { srcPort: 50001, dstPort: 4789 },

@@ -295,21 +295,35 @@ Deno.test("icmp_tunnel: a sweep (one request to each of many hosts) takes no tab
   assert.equal(tables.pairs!.size, 0);
 });
 
-Deno.test("icmp_tunnel: replies to earlier requests of a session than its last two (ping -l) are not judged", () => {
-  // 20 requests in flight, then their replies, echoing their data.
+/**
+ * `rounds` of ping -l, a second apart: `inFlight` requests from each round's
+ * start, then, `replyDelayUs` later, their replies echoing their data.
+ */
+function pingsInFlight(
+  rounds: number,
+  inFlight: number,
+  replyDelayUs: number,
+): PacketRecord[] {
   const packets: PacketRecord[] = [];
-  for (let round = 0; round < 10; round++) {
+  for (let round = 0; round < rounds; round++) {
     const startUs = T0 + round * SECOND_US;
-    for (let i = 0; i < 20; i++) {
-      const seq = round * 20 + i;
+    for (let i = 0; i < inFlight; i++) {
+      const seq = round * inFlight + i;
       packets.push(echo(startUs + i, CLIENT, PROXY, false, seq, seq));
     }
-    for (let i = 0; i < 20; i++) {
-      const seq = round * 20 + i;
-      packets.push(echo(startUs + 1_000 + i, PROXY, CLIENT, true, seq, seq));
+    for (let i = 0; i < inFlight; i++) {
+      const seq = round * inFlight + i;
+      packets.push(
+        echo(startUs + replyDelayUs + i, PROXY, CLIENT, true, seq, seq),
+      );
     }
   }
-  assert.deepEqual(tunnelFindings(packets), []);
+  return packets;
+}
+
+Deno.test("icmp_tunnel: replies to earlier requests of a session than its last two (ping -l) are not judged", () => {
+  // 20 requests in flight, then their replies, echoing their data.
+  assert.deepEqual(tunnelFindings(pingsInFlight(10, 20, 1_000)), []);
 });
 
 Deno.test("createIcmpTunnelDetector() refuses bad options with their names", () => {
@@ -329,19 +343,7 @@ Deno.test("createIcmpTunnelDetector() refuses bad options with their names", () 
 
 Deno.test("icmp_tunnel: ordinary pings that once looked like tunnels stay quiet (review): 100 in flight, odd replies among thousands, requests the capture missed", () => {
   // ping -l 100 over a slow link: 100 requests out, then their replies.
-  const inFlight: PacketRecord[] = [];
-  for (let round = 0; round < 5; round++) {
-    const startUs = T0 + round * SECOND_US;
-    for (let i = 0; i < 100; i++) {
-      const seq = round * 100 + i;
-      inFlight.push(echo(startUs + i, CLIENT, PROXY, false, seq, seq));
-    }
-    for (let i = 0; i < 100; i++) {
-      const seq = round * 100 + i;
-      inFlight.push(echo(startUs + 500_000 + i, PROXY, CLIENT, true, seq, seq));
-    }
-  }
-  assert.deepEqual(tunnelFindings(inFlight), []);
+  assert.deepEqual(tunnelFindings(pingsInFlight(5, 100, 500_000)), []);
   // 3 000 echoes in a minute, 8 of whose replies differ in a row.
   assert.deepEqual(
     tunnelFindings(

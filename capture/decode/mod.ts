@@ -252,14 +252,7 @@ function enterTunnel(
     record.tunnel += " " + inner.kind;
   }
   if (record.tunnelId < 0) record.tunnelId = inner.id;
-  record.network = "other";
-  record.srcAddress = "";
-  record.dstAddress = "";
-  record.srcAddressKey = -1;
-  record.dstAddressKey = -1;
-  record.ipProtocol = -1;
-  record.ttl = -1;
-  record.ipLength = 0;
+  clearNetworkFields(record);
   record.transport = "none";
   record.srcPort = -1;
   record.dstPort = -1;
@@ -418,6 +411,18 @@ function decodeTransport(
   }
 }
 
+/** Sets the network layer's fields back to a new record's: a new packet's, or a tunnel's inner packet's in place of its carrier's. */
+function clearNetworkFields(record: DecodedPacket): void {
+  record.network = "other";
+  record.srcAddress = "";
+  record.dstAddress = "";
+  record.srcAddressKey = -1;
+  record.dstAddressKey = -1;
+  record.ipProtocol = -1;
+  record.ttl = -1;
+  record.ipLength = 0;
+}
+
 /** Sets every field back to its value in a new {@linkcode DecodedPacket}. */
 function resetRecord(record: DecodedPacket): void {
   record.timestampUs = 0;
@@ -435,14 +440,7 @@ function resetRecord(record: DecodedPacket): void {
     record.tunnelDstAddress = "";
     record.tunnelId = -1;
   }
-  record.network = "other";
-  record.srcAddress = "";
-  record.dstAddress = "";
-  record.srcAddressKey = -1;
-  record.dstAddressKey = -1;
-  record.ipProtocol = -1;
-  record.ttl = -1;
-  record.ipLength = 0;
+  clearNetworkFields(record);
   record.laterFragment = false;
   record.fragment = false;
   record.fragmentId = -1;

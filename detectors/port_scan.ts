@@ -1145,15 +1145,18 @@ export function createPortScanDetector(
         // scan's: routers on the way answered its earlier probes, or its TTL
         // is the last hop's (mtr -u to a neighbour sends every probe so).
         if (packet.ttl === 1) return;
-        const tracedUs = traces.peek(
-          packet.srcAddressKey,
-          packet.dstAddressKey,
-          0,
-        );
-        if (
-          tracedUs !== undefined && packet.ttl <= MAX_TRACE_TTL &&
-          packet.timestampUs - tracedUs < windowUs
-        ) return;
+        // Only a datagram that could be a trace's looks for one (most UDP
+        // leaves with a TTL of 64 or more, and most links trace nothing).
+        if (packet.ttl <= MAX_TRACE_TTL && traces.size > 0) {
+          const tracedUs = traces.peek(
+            packet.srcAddressKey,
+            packet.dstAddressKey,
+            0,
+          );
+          if (
+            tracedUs !== undefined && packet.timestampUs - tracedUs < windowUs
+          ) return;
+        }
         probe(packet, UDP_PORT_OFFSET + dstPort, KIND_UDP, report);
       } else if (transport === "icmp" || transport === "icmpv6") {
         if (isTimeExceeded(packet)) {

@@ -85,16 +85,27 @@ export interface PcapBuilderOptions {
   nanosecond?: boolean;
 }
 
-/** Accumulates frames into one in-memory pcap file. */
+/** Bytes of each block a {@linkcode PcapBuilder} fills. */
+const BLOCK_BYTES = 1024 * 1024;
+
+/**
+ * Accumulates frames into one in-memory pcap file: headers and frames are
+ * copied into blocks of 1 MiB filled one after another (no object per
+ * frame, no chunk of a read kept alive by a frame in it, and no copy of
+ * the whole file to grow it or to send it).
+ */
 export class PcapBuilder {
-  readonly #parts: Uint8Array[] = [];
+  readonly #blocks: Uint8Array<ArrayBuffer>[] = [];
+  #block: Uint8Array<ArrayBuffer> = new Uint8Array(BLOCK_BYTES);
+  #used = 0;
   #length = 0;
   readonly #nanosecond: boolean;
+  readonly #header = new Uint8Array(PCAP_RECORD_HEADER_LENGTH);
 
   /** Starts a file of `linkType` frames (snap length 262144 and µs unless told). */
   constructor(linkType: number, options: PcapBuilderOptions = {}) {
     this.#nanosecond = options.nanosecond ?? false;
-    this.#push(
+    this.#write(
       pcapFileHeader(linkType, options.snapLength ?? 262144, this.#nanosecond),
     );
   }
@@ -106,17 +117,16 @@ export class PcapBuilder {
     wireLength?: number,
     subMicrosecondNs = -1,
   ): void {
-    const header = new Uint8Array(PCAP_RECORD_HEADER_LENGTH);
     writePcapRecordHeader(
-      header,
+      this.#header,
       0,
       timestampUs,
       frame.length,
       wireLength ?? frame.length,
       recordFractionNs(this.#nanosecond, subMicrosecondNs),
     );
-    this.#push(header);
-    this.#push(frame);
+    this.#write(this.#header);
+    this.#write(frame);
   }
 
   /** Bytes of the file so far. */
@@ -124,13 +134,67 @@ export class PcapBuilder {
     return this.#length;
   }
 
-  /** Returns the whole file as one buffer. */
-  toBytes(): Uint8Array<ArrayBuffer> {
-    return concatBytes(this.#parts, this.#length);
+  /** The file so far, in order, as views of the builder's blocks (no copy). */
+  parts(): Uint8Array<ArrayBuffer>[] {
+    return this.#used === 0
+      ? [...this.#blocks]
+      : [...this.#blocks, this.#block.subarray(0, this.#used)];
   }
 
-  #push(part: Uint8Array): void {
-    this.#parts.push(part);
-    this.#length += part.length;
+  /**
+   * The file so far as a byte stream of the builder's blocks (no copy), each
+   * let go once read; `onEnd` is called once, when the stream is read to its
+   * end or cancelled. Add no frames after.
+   */
+  stream(onEnd?: () => void): ReadableStream<Uint8Array<ArrayBuffer>> {
+    const parts: (Uint8Array<ArrayBuffer> | undefined)[] = this.parts();
+    let next = 0;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      parts.length = 0;
+      onEnd?.();
+    };
+    return new ReadableStream({
+      pull(controller) {
+        const part = parts[next];
+        if (part === undefined) {
+          controller.close();
+          end();
+          return;
+        }
+        parts[next++] = undefined;
+        controller.enqueue(part);
+      },
+      cancel: end,
+    });
+  }
+
+  /** Returns the whole file as one buffer (a copy). */
+  toBytes(): Uint8Array<ArrayBuffer> {
+    return concatBytes(this.parts(), this.#length);
+  }
+
+  /** Copies `bytes` in, across blocks as they fill. */
+  #write(bytes: Uint8Array): void {
+    let from = 0;
+    while (from < bytes.length) {
+      if (this.#used === BLOCK_BYTES) {
+        this.#blocks.push(this.#block);
+        this.#block = new Uint8Array(BLOCK_BYTES);
+        this.#used = 0;
+      }
+      const take = Math.min(bytes.length - from, BLOCK_BYTES - this.#used);
+      this.#block.set(
+        from === 0 && take === bytes.length
+          ? bytes
+          : bytes.subarray(from, from + take),
+        this.#used,
+      );
+      this.#used += take;
+      from += take;
+    }
+    this.#length += bytes.length;
   }
 }

@@ -14,7 +14,8 @@ import { publicPacketFields } from "../capture/packet_record.ts";
 import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
 import { PcapDigests } from "./pcap_digest.ts";
-import { SliceQueue, sliceSessionPcap } from "./pcap_slice.ts";
+import { SliceSlots } from "./pcap_slice.ts";
+import { type AlertSlice, buildAlertSlice } from "./alert_slice.ts";
 import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
@@ -60,7 +61,7 @@ function pcapHeaders(name: string): Record<string, string> {
 
 /** Builds the Hono app. */
 export function createApp(deps: AppDeps): Hono {
-  const diskSlices = new SliceQueue();
+  const slices = new SliceSlots();
   const digests = deps.digests ?? new PcapDigests();
   const { sensor, hub } = deps;
   const app = new Hono();
@@ -304,59 +305,32 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.req.param("id");
     const alert = sensor.alert(id);
     if (!alert) throw new SensorError(404, `No alert "${id}"`);
-    const hosts = alert.evidence.distinctHosts;
-    const selection = {
-      fromUs: alert.firstSeenUs - 1_000_000,
-      toUs: alert.lastSeenUs + 1_000_000,
-      addresses: [alert.attacker, alert.victim],
-      // Frames between attacker and victim, when both are known and the
-      // incident is between them alone; ARP and NDP attacks speak to the
-      // whole segment (a poisoner's replies name other hosts, and come
-      // from the address they forge; a rogue router's advertisements go
-      // to all hosts, or to one, beside the real router's), and a scan that went on to other
-      // hosts took in more than its first victim: theirs are every frame
-      // from or to either.
-      between: !alert.kind.startsWith("arp_") && alert.kind !== "ndp_spoof" &&
-        alert.kind !== "rogue_router" && !alert.kind.startsWith("dhcp_") &&
-        !(typeof hosts === "number" && hosts > 1),
-    };
-    // From the in-memory ring while it holds the alert's frames whole;
-    // else from the session PCAP, which keeps them all (unless it has
-    // lost its start to its size limit: the ring's then, if it has more).
-    const fromRing = sensor.frames.toPcap(selection);
-    let slice: { bytes: Uint8Array<ArrayBuffer>; frames: number } = fromRing;
-    let source = "ring";
-    let truncated = false;
-    // Whether the source still reaches back to the alert's first packet.
-    let startLost = !sensor.frames.holdsSince(alert.firstSeenUs);
-    const session = sensor.session?.id;
-    if (
-      session !== undefined &&
-      (!sensor.frames.holdsSince(selection.fromUs) || fromRing.cutFrames > 0)
-    ) {
-      const fromDisk = await diskSlices.read(async () => {
-        await sensor.flushPcap();
-        return await sliceSessionPcap(sensor.dataDir, session, selection);
-      });
-      if (fromDisk !== undefined && fromDisk.frames >= fromRing.frames) {
-        slice = fromDisk;
-        source = "session-pcap";
-        truncated = fromDisk.truncated;
-        startLost = fromDisk.firstUs > alert.firstSeenUs;
-      }
+    // One slot from the slice's start until it is sent: the memory that
+    // alert slices hold is bounded (a 503 asks to come back later).
+    const release = slices.take();
+    let slice: AlertSlice;
+    try {
+      slice = await buildAlertSlice(sensor, alert, slices);
+    } catch (error) {
+      release();
+      throw error;
     }
-    return new Response(slice.bytes, {
+    const session = slice.sessionId;
+    // Hono answers HEAD with GET's headers and drops the body unread: its
+    // slot is free at once.
+    if (c.req.method === "HEAD") release();
+    return new Response(slice.pcap.stream(release), {
       headers: {
         ...pcapHeaders(session === undefined ? id : `${session}-${id}`),
         // Said also to HEAD, whose answer has no body to measure.
-        "Content-Length": String(slice.bytes.length),
+        "Content-Length": String(slice.pcap.byteLength),
         "X-Frames": String(slice.frames),
-        "X-Frames-Source": source,
-        ...(truncated ? { "X-Frames-Truncated": "true" } : {}),
-        ...(startLost ? { "X-Frames-Start-Lost": "true" } : {}),
+        "X-Frames-Source": slice.source,
+        ...(slice.truncated ? { "X-Frames-Truncated": "true" } : {}),
+        ...(slice.startLost ? { "X-Frames-Start-Lost": "true" } : {}),
         // Frames the ring holds cut to its frame size (the disk's are whole).
-        ...(source === "ring" && fromRing.cutFrames > 0
-          ? { "X-Frames-Cut": String(fromRing.cutFrames) }
+        ...(slice.cutFrames > 0
+          ? { "X-Frames-Cut": String(slice.cutFrames) }
           : {}),
       },
     });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createApp } from "./app.ts";
+import { MAX_SLICES } from "./pcap_slice.ts";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import { Sensor, type SensorOptions } from "./sensor.ts";
@@ -492,6 +493,39 @@ Deno.test("an alert's PCAP slice holds the incident's packets", async () => {
     slice.headers.get("Content-Disposition") ?? "",
     new RegExp(`filename="netmirror-${sensor.session!.id}-${scan.id}\\.pcap"`),
   );
+  await close();
+});
+
+Deno.test("alert slices being sent are bounded: a fifth waits for one of four to be read or dropped (503), and HEAD holds none", async () => {
+  const { request, close } = await replayed(
+    `${PCAPS}attacks/portscan_nmap-sS-F_cloudvm__syn_scan.pcap`,
+  );
+  const [scan] = await (await request("/api/alerts")).json();
+  const path = `/api/export/pcap/alert/${scan.id}`;
+  for (let i = 0; i < 3; i++) {
+    const head = await request(path, { method: "HEAD" });
+    assert.equal(head.status, 200);
+  }
+  const unread = [];
+  for (let i = 0; i < MAX_SLICES; i++) {
+    const slice = await request(path);
+    assert.equal(slice.status, 200);
+    unread.push(slice);
+  }
+  const refused = await request(path);
+  assert.equal(refused.status, 503);
+  assert.match(await errorOf(refused), /alert slices are being built or sent/);
+  // One read to its end, one dropped: two slots free again.
+  const bytes = new Uint8Array(await unread[0]!.arrayBuffer());
+  assert.equal(String(bytes.length), unread[0]!.headers.get("Content-Length"));
+  await unread[1]!.body!.cancel();
+  const again = [await request(path), await request(path)];
+  assert.deepEqual(again.map((r) => r.status), [200, 200]);
+  assert.equal((await request(path)).status, 503);
+  for (const slice of [...unread.slice(2), ...again]) {
+    assert.deepEqual(new Uint8Array(await slice.arrayBuffer()), bytes);
+  }
+  assert.equal((await request(path)).status, 200);
   await close();
 });
 

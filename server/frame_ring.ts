@@ -12,6 +12,7 @@ import {
   compileSelection,
   emptyFrameView,
   type FrameSelection,
+  type FrameView,
 } from "./frame_selection.ts";
 
 /** Limits of a {@linkcode FrameRing}. */
@@ -181,6 +182,17 @@ export class FrameRing {
     return this.#bytes;
   }
 
+  /** How many frames `selection` selects (as {@linkcode toPcap} would write), and how many of them the ring holds cut to its frame size. */
+  count(selection: FrameSelection): { frames: number; cutFrames: number } {
+    let frames = 0;
+    let cutFrames = 0;
+    this.#select(selection, (i) => {
+      if (this.#cut[i] === 1) cutFrames++;
+      frames++;
+    });
+    return { frames, cutFrames };
+  }
+
   /**
    * The selected frames as a classic pcap file (frames of the first frame's
    * link type; in nanoseconds when that frame's clock counted them), and how
@@ -190,13 +202,36 @@ export class FrameRing {
    */
   toPcap(
     selection: FrameSelection,
-  ): { bytes: Uint8Array<ArrayBuffer>; frames: number; cutFrames: number } {
-    const matches = compileSelection(selection);
-    const view = emptyFrameView(this.#data);
-    let builder: PcapBuilder | undefined;
-    let linkType = -1;
+  ): { pcap: PcapBuilder; frames: number; cutFrames: number } {
+    let pcap: PcapBuilder | undefined;
     let frames = 0;
     let cutFrames = 0;
+    this.#select(selection, (i, view) => {
+      pcap ??= new PcapBuilder(view.linkType, {
+        snapLength: this.#options.snapLength,
+        nanosecond: this.#subMicrosecondNs[i]! >= 0,
+      });
+      pcap.add(
+        view.timestampUs,
+        this.#data.subarray(view.offset, view.offset + view.length),
+        this.#wireLength[i]!,
+        this.#subMicrosecondNs[i]!,
+      );
+      if (this.#cut[i] === 1) cutFrames++;
+      frames++;
+    });
+    pcap ??= new PcapBuilder(1, { snapLength: this.#options.snapLength });
+    return { pcap, frames, cutFrames };
+  }
+
+  /** Calls `visit` with the slot of each frame `selection` selects, oldest first, of the first one's link type. */
+  #select(
+    selection: FrameSelection,
+    visit: (slot: number, view: FrameView) => void,
+  ): void {
+    const matches = compileSelection(selection);
+    const view = emptyFrameView(this.#data);
+    let linkType = -1;
     const maxFrames = this.#options.maxFrames;
     for (let k = 0; k < this.#count; k++) {
       const i = (this.#head + k) % maxFrames;
@@ -209,25 +244,10 @@ export class FrameRing {
       view.offset = this.#start[i]!;
       view.length = this.#length[i]!;
       if (!matches(view)) continue;
-      if (builder === undefined) {
-        linkType = view.linkType;
-        builder = new PcapBuilder(linkType, {
-          snapLength: this.#options.snapLength,
-          nanosecond: this.#subMicrosecondNs[i]! >= 0,
-        });
-      }
+      if (linkType === -1) linkType = view.linkType;
       if (view.linkType !== linkType) continue;
-      builder.add(
-        view.timestampUs,
-        this.#data.subarray(view.offset, view.offset + view.length),
-        this.#wireLength[i]!,
-        this.#subMicrosecondNs[i]!,
-      );
-      if (this.#cut[i] === 1) cutFrames++;
-      frames++;
+      visit(i, view);
     }
-    builder ??= new PcapBuilder(1, { snapLength: this.#options.snapLength });
-    return { bytes: builder.toBytes(), frames, cutFrames };
   }
 
   /**

@@ -59,7 +59,8 @@ Deno.test("FrameRing keeps the newest frames, in order and intact, through many 
       assert.ok(held + older.capturedLength > options.maxBytes / 2 - 700);
     }
     if (i % 97 === 0) {
-      const { bytes, frames } = ring.toPcap(ALL);
+      const { pcap, frames } = ring.toPcap(ALL);
+      const bytes = pcap.toBytes();
       assert.equal(frames, size);
       assert.deepEqual(bytes, expectedPcap(newest, options.snapLength));
     }
@@ -77,11 +78,12 @@ Deno.test("FrameRing selects by time and address, cuts at the snap length, and c
   ring.add(record(3, 50), "10.0.0.2", "10.0.0.5");
   const cut = { ...record(1, 100), capturedLength: 64 };
   assert.deepEqual(
-    ring.toPcap({ fromUs: 0, toUs: 2_000, addresses: ["10.0.0.2"] }).bytes,
+    ring.toPcap({ fromUs: 0, toUs: 2_000, addresses: ["10.0.0.2"] }).pcap
+      .toBytes(),
     expectedPcap([cut, record(3, 50)], 64),
   );
   assert.deepEqual(
-    ring.toPcap({ fromUs: 1_002, toUs: 1_002, addresses: [] }).bytes,
+    ring.toPcap({ fromUs: 1_002, toUs: 1_002, addresses: [] }).pcap.toBytes(),
     expectedPcap([record(2, 50)], 64),
   );
   assert.equal(ring.byteLength, 164);
@@ -89,7 +91,10 @@ Deno.test("FrameRing selects by time and address, cuts at the snap length, and c
   assert.equal(ring.size, 0);
   assert.equal(ring.toPcap(ALL).frames, 0);
   ring.add(record(4, 10), "a", "b");
-  assert.deepEqual(ring.toPcap(ALL).bytes, expectedPcap([record(4, 10)], 64));
+  assert.deepEqual(
+    ring.toPcap(ALL).pcap.toBytes(),
+    expectedPcap([record(4, 10)], 64),
+  );
 });
 
 Deno.test("FrameRing refuses limits it cannot hold", () => {

@@ -27,7 +27,7 @@ import { SensorError } from "./session_errors.ts";
 /** A slice and what it holds. */
 export interface PcapSlice {
   /** A classic pcap file of the selected frames. */
-  bytes: Uint8Array<ArrayBuffer>;
+  pcap: PcapBuilder;
   frames: number;
   /** True when the slice stopped early, at `maxBytes` or at damage in a file (later frames are left out). */
   truncated: boolean;
@@ -104,42 +104,54 @@ export async function sliceSessionPcap(
     else if (!full.signal.aborted) throw error;
   }
   builder ??= new PcapBuilder(1);
-  return { bytes: builder.toBytes(), frames, truncated, firstUs };
+  return { pcap: builder, frames, truncated, firstUs };
 }
 
-/** Slices read from disk at once, running or waiting, at most: each may hold {@linkcode MAX_SLICE_BYTES}. */
-export const MAX_DISK_SLICES = 4;
+/** Alert slices built, waiting for a read of the session PCAP or being sent at once, at most: each may hold {@linkcode MAX_SLICE_BYTES}. */
+export const MAX_SLICES = 4;
 
 /**
- * Runs the reads of disk slices one at a time, refusing more than
- * `maxQueued` running or waiting (503): each reads the whole session PCAP
- * and may hold 64 MiB, and a GET is all it takes to ask for one.
+ * Bounds what alert slices hold: at most `maxSlices` are built, waiting or
+ * being sent at once, and more are refused (503), for each may hold 64 MiB
+ * and a GET is all it takes to ask for one; their reads of the session PCAP
+ * run one at a time, for each reads the whole of it.
  */
-export class SliceQueue {
+export class SliceSlots {
   #tail: Promise<unknown> = Promise.resolve();
-  #queued = 0;
-  readonly #maxQueued: number;
+  #taken = 0;
+  readonly #maxSlices: number;
 
-  /** A queue of at most `maxQueued` reads. */
-  constructor(maxQueued = MAX_DISK_SLICES) {
-    this.#maxQueued = maxQueued;
+  /** Slots for at most `maxSlices` slices at once. */
+  constructor(maxSlices = MAX_SLICES) {
+    this.#maxSlices = maxSlices;
   }
 
-  /** Runs `read` after the reads before it; refuses when `maxQueued` are queued. */
-  async read<T>(read: () => Promise<T>): Promise<T> {
-    if (this.#queued >= this.#maxQueued) {
+  /** Slices holding a slot now. */
+  get taken(): number {
+    return this.#taken;
+  }
+
+  /** Takes a slot for one slice, held until the returned function is called (once or more); refuses when all are taken. */
+  take(): () => void {
+    if (this.#taken >= this.#maxSlices) {
       throw new SensorError(
         503,
-        `${this.#queued} alert slices are being read from the session PCAP; try again in a moment`,
+        `${this.#taken} alert slices are being built or sent; try again in a moment`,
       );
     }
-    this.#queued++;
+    this.#taken++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#taken--;
+    };
+  }
+
+  /** Runs `read` (a read of the session PCAP) after those before it. */
+  async readDisk<T>(read: () => Promise<T>): Promise<T> {
     const run = this.#tail.then(read);
     this.#tail = run.catch(() => {});
-    try {
-      return await run;
-    } finally {
-      this.#queued--;
-    }
+    return await run;
   }
 }

@@ -3,7 +3,7 @@ import { udpFrame } from "../capture/frame_builder.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
 import { rawRecord, V4 } from "../capture/decode/test_helpers.ts";
 import { sessionPcapFiles, SessionPcapWriter } from "./pcap_store.ts";
-import { SliceQueue, sliceSessionPcap } from "./pcap_slice.ts";
+import { sliceSessionPcap, SliceSlots } from "./pcap_slice.ts";
 import { SensorError } from "./session_errors.ts";
 
 /** Frame `n` at µs `n`: a UDP datagram of `size` bytes from `src` to `dst`. */
@@ -52,14 +52,14 @@ Deno.test("sliceSessionPcap reads an alert's frames, whole, from the session PCA
   assert.ok(slice);
   const expected = [];
   for (let n = 102; n <= 198; n += 3) expected.push([n, 9_042, 9_042]);
-  assert.deepEqual(recordsOf(slice.bytes), expected);
+  assert.deepEqual(recordsOf(slice.pcap.toBytes()), expected);
   assert.equal(slice.frames, expected.length);
   assert.equal(slice.truncated, false);
   // The session's first frame on disk (frame n is at n µs).
   assert.equal(slice.firstUs, 1);
   // Up to a byte limit: the first frames, marked truncated.
   const capped = await sliceSessionPcap(dir, "s1", selection, 24 + 5 * 9_058);
-  assert.deepEqual(recordsOf(capped!.bytes), expected.slice(0, 5));
+  assert.deepEqual(recordsOf(capped!.pcap.toBytes()), expected.slice(0, 5));
   assert.equal(capped!.truncated, true);
   assert.equal(await sliceSessionPcap(dir, "s2", selection), undefined);
   // A file cut mid-record (a sensor killed while writing): the frames
@@ -72,36 +72,51 @@ Deno.test("sliceSessionPcap reads an alert's frames, whole, from the session PCA
   const damaged = await sliceSessionPcap(dir, "s1", selection);
   assert.ok(damaged!.frames > 0 && damaged!.frames < expected.length);
   assert.deepEqual(
-    recordsOf(damaged!.bytes),
+    recordsOf(damaged!.pcap.toBytes()),
     expected.slice(0, damaged!.frames),
   );
   assert.equal(damaged!.truncated, true);
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("SliceQueue runs one read at a time and refuses more than it may queue", async () => {
-  const queue = new SliceQueue(2);
+Deno.test("SliceSlots refuses a slice while all slots are held, and runs disk reads one at a time", async () => {
+  const slots = new SliceSlots(2);
+  const first = slots.take();
+  const second = slots.take();
+  assert.throws(
+    () => slots.take(),
+    (error: unknown) =>
+      error instanceof SensorError && error.status === 503 &&
+      error.message.includes("2 alert slices are being built or sent"),
+  );
+  first();
+  first(); // A second release of one slot frees nothing more.
+  const third = slots.take();
+  assert.equal(slots.taken, 2);
+  assert.throws(() => slots.take(), SensorError);
+  second();
+  third();
+  assert.equal(slots.taken, 0);
+
   const order: string[] = [];
   let release!: () => void;
-  const first = queue.read(async () => {
+  const firstRead = slots.readDisk(async () => {
     order.push("first starts");
     await new Promise<void>((resolve) => release = resolve);
     order.push("first ends");
     return 1;
   });
-  const second = queue.read(() => {
+  const secondRead = slots.readDisk(() => {
     order.push("second");
     return Promise.resolve(2);
   });
-  await assert.rejects(
-    () => queue.read(() => Promise.resolve(3)),
-    (error: unknown) => error instanceof SensorError && error.status === 503,
-  );
   await new Promise((resolve) => setTimeout(resolve, 10));
   release();
-  assert.deepEqual([await first, await second], [1, 2]);
+  assert.deepEqual([await firstRead, await secondRead], [1, 2]);
   assert.deepEqual(order, ["first starts", "first ends", "second"]);
   // A failed read does not stop the next.
-  await assert.rejects(() => queue.read(() => Promise.reject(new Error("x"))));
-  assert.equal(await queue.read(() => Promise.resolve(4)), 4);
+  await assert.rejects(() =>
+    slots.readDisk(() => Promise.reject(new Error("x")))
+  );
+  assert.equal(await slots.readDisk(() => Promise.resolve(4)), 4);
 });

@@ -69,6 +69,8 @@ export interface LiveCapture {
   readonly pipeReason: string | undefined;
   /** Packets tcpdump wrote that the reader skipped so far because it fell behind (ring only). */
   skippedPackets(): number;
+  /** tcpdump's counts as it reported them last while running (undefined before its first report), and a request for new ones: see {@linkcode TcpdumpSource.pollCounts}. */
+  pollCounts(): TcpdumpStats | undefined;
 }
 
 /** Counts of a finished live capture. */
@@ -195,6 +197,7 @@ export function capturePackets(
       return pipeReason;
     },
     skippedPackets: () => tcpdump.skippedPackets(),
+    pollCounts: () => tcpdump.pollCounts(),
   };
 }
 

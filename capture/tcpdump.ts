@@ -64,6 +64,8 @@ export const MAX_BUFFER_KIB = 2_097_151;
 /** Largest `-c` tcpdump accepts. */
 export const MAX_COUNT = 2_147_483_647;
 const LISTENING = "listening on ";
+/** Characters kept of an unfinished stderr line: more than a count line. */
+const MAX_PARTIAL_LINE_CHARS = 512;
 
 /** Size of each file of the ring (`-C`), in millions of bytes. */
 export const RING_FILE_MB = 2;
@@ -141,12 +143,39 @@ export interface TcpdumpSource {
   pid: number;
   /** Packets tcpdump wrote that the reader skipped, a ring's files at a time, because it fell half a ring behind (0 with a pipe, which holds tcpdump back instead). */
   skippedPackets(): number;
+  /**
+   * The counts tcpdump reported last while running (undefined before its
+   * first report), and a request for new ones (SIGUSR1, once it listens):
+   * its answer is there for the next call, about a millisecond later.
+   */
+  pollCounts(): TcpdumpStats | undefined;
 }
 
 /** Joins trailing command-line words into one BPF expression ("" for none). */
 export function filterArgs(parts: string[]): string {
   return parts.map((part) => part.trim()).filter((part) => part !== "")
     .join(" ");
+}
+
+/**
+ * tcpdump's one-line answer to SIGUSR1 (SIGINFO on BSD): "tcpdump: 10
+ * packets captured, 20 packets received by filter, 0 packets dropped by
+ * kernel", and ", 3 packets dropped by interface" when there are some.
+ */
+const RUNNING_COUNTS =
+  /tcpdump: (\d+) packets? captured, (\d+) packets? received by filter, (\d+) packets? dropped by kernel(?:, (\d+) packets? dropped by interface)?\r?\n/g;
+
+/** The last of tcpdump's running counts in `text` (see {@linkcode RUNNING_COUNTS}), if any. */
+export function lastRunningCounts(text: string): TcpdumpStats | undefined {
+  let last: RegExpExecArray | undefined;
+  for (const match of text.matchAll(RUNNING_COUNTS)) last = match;
+  if (last === undefined) return undefined;
+  return {
+    captured: Number(last[1]),
+    receivedByFilter: Number(last[2]),
+    droppedByKernel: Number(last[3]),
+    droppedByInterface: Number(last[4] ?? 0),
+  };
 }
 
 /** Reads tcpdump's exit counts from its stderr; a missing line counts as 0. */
@@ -288,17 +317,24 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
   ready.catch(() => {}); // a failure is also reported by `done`
 
   const stderr = new BoundedText(STDERR_KEEP_CHARS);
+  let counts: TcpdumpStats | undefined;
   const stderrRead = (async () => {
-    let previous = "";
+    // The unfinished last line, for a count split across reads (bounded:
+    // `-v`'s "Got N" updates end in a carriage return, not a newline).
+    let partial = "";
     for await (
       const text of child.stderr.pipeThrough(new TextDecoderStream())
     ) {
       stderr.append(text);
-      if (!listening && (previous + text).includes(LISTENING)) {
+      const lines = partial + text;
+      if (!listening && lines.includes(LISTENING)) {
         listening = true;
         resolveReady();
       }
-      previous = text.slice(-LISTENING.length);
+      counts = lastRunningCounts(lines) ?? counts;
+      partial = lines.slice(lines.lastIndexOf("\n") + 1).slice(
+        -MAX_PARTIAL_LINE_CHARS,
+      );
     }
   })();
 
@@ -430,6 +466,11 @@ export function spawnTcpdump(options: TcpdumpOptions): TcpdumpSource {
     done,
     pid: child.pid,
     skippedPackets: () => skipped,
+    pollCounts: () => {
+      // Before it listens tcpdump has no handler yet: SIGUSR1 would end it.
+      if (listening && !stopRequested && !exited) signal(child, "SIGUSR1");
+      return counts;
+    },
   };
 }
 

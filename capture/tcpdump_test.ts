@@ -3,6 +3,7 @@ import {
   DEFAULT_BUFFER_KIB,
   DEFAULT_SNAP_LENGTH,
   filterArgs,
+  lastRunningCounts,
   MAX_SNAP_LENGTH,
   parseTcpdumpStats,
   spawnTcpdump,
@@ -57,6 +58,40 @@ Deno.test("parseTcpdumpStats() counts missing lines as 0", () => {
   assert.equal(
     parseTcpdumpStats("tcpdump: oops 5 packets captured later\n").captured,
     0,
+  );
+});
+
+Deno.test("lastRunningCounts() reads the last of tcpdump's answers to SIGUSR1, not its exit counts", () => {
+  const stderr =
+    "tcpdump: listening on lo, link-type EN10MB (Ethernet), snapshot length 9216 bytes\n" +
+    "tcpdump: 10 packets captured, 20 packets received by filter, 0 packets dropped by kernel\n" +
+    // After `-v`'s running count, which ends in a carriage return.
+    "Got 16\rtcpdump: 16756 packets captured, 40000 packets received by filter, 6486 packets dropped by kernel, 2 packets dropped by interface\n" +
+    "16757 packets captured\n";
+  assert.deepEqual(lastRunningCounts(stderr), {
+    captured: 16756,
+    receivedByFilter: 40000,
+    droppedByKernel: 6486,
+    droppedByInterface: 2,
+  });
+  assert.deepEqual(
+    lastRunningCounts(
+      "tcpdump: 1 packet captured, 1 packet received by filter, 0 packets dropped by kernel\n",
+    ),
+    {
+      captured: 1,
+      receivedByFilter: 1,
+      droppedByKernel: 0,
+      droppedByInterface: 0,
+    },
+  );
+  // Exit counts, and an answer not yet ended by its newline, are none.
+  assert.equal(
+    lastRunningCounts(
+      "46 packets captured\n92 packets received by filter\n3 packets dropped by kernel\n" +
+        "tcpdump: 10 packets captured, 20 packets received by filter, 0 packets dropped by kernel",
+    ),
+    undefined,
   );
 });
 

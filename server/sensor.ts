@@ -28,6 +28,7 @@ import { sniffCaptureFormat } from "../capture/read_capture.ts";
 import { LINK_TYPE, type PcapRecord } from "../capture/pcap_record.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
+import type { TcpdumpStats } from "../capture/tcpdump.ts";
 import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { Alert } from "../detectors/alert.ts";
 import type { AlertTally } from "../detectors/alert_lifecycle.ts";
@@ -108,9 +109,9 @@ export interface SessionInfo {
   clearedMs: number | null;
   packets: number;
   bytes: number;
-  /** tcpdump's kernel drops (live mode; known when it stops). */
+  /** tcpdump's kernel drops (live mode; as tcpdump reported them about a second ago while running, final when it stops). */
   droppedByKernel: number;
-  /** tcpdump's count of captured packets (live mode; known when it stops). */
+  /** tcpdump's count of captured packets (live mode; as tcpdump reported it about a second ago while running, final when it stops). */
   tcpdumpCaptured: number;
   /** How a live session reads tcpdump: "ring" (files), "pipe" (stdout), "" otherwise. */
   captureOutput: "ring" | "pipe" | "";
@@ -205,6 +206,8 @@ export class Sensor {
   #dropsFolded = false;
   /** The running live capture's skipped packets so far. */
   #liveSkipped: (() => number) | undefined;
+  /** The live capture's {@linkcode LiveCapture.pollCounts}. */
+  #pollTcpdump: (() => TcpdumpStats | undefined) | undefined;
   /** Latency each packet of the feed's batch completed, µs (-1: none), by its index in the batch. */
   readonly #measuredUs = new Float64Array(DEFAULT_BATCH_PACKETS);
   /** Packet number of the first packet in the feed's batch. */
@@ -693,6 +696,28 @@ export class Sensor {
     }
   }
 
+  /**
+   * Takes tcpdump's counts of a running live capture (asked for each
+   * second; tcpdump prints them only when it exits otherwise): packets
+   * captured, and kernel drops, which a status event announces as they grow.
+   */
+  #checkTcpdump(): void {
+    const session = this.#session;
+    const counts = this.#pollTcpdump?.();
+    if (counts === undefined || session?.state !== "running") return;
+    session.tcpdumpCaptured = Math.max(
+      session.tcpdumpCaptured,
+      counts.captured,
+    );
+    if (counts.droppedByKernel > session.droppedByKernel) {
+      session.droppedByKernel = counts.droppedByKernel;
+      this.#status(
+        "running",
+        `tcpdump has dropped ${session.droppedByKernel} packets in the kernel so far (the kernel buffer, -B, was full)`,
+      );
+    }
+  }
+
   /** Waits while the session PCAP is far behind; rejects when it cannot be written (the replay then fails with that error). */
   #pcapReady = async (): Promise<void> => {
     const pcap = this.#pcap;
@@ -735,6 +760,7 @@ export class Sensor {
       await live.stop().catch(() => {});
     };
     this.#liveSkipped = () => live.skippedPackets();
+    this.#pollTcpdump = () => live.pollCounts();
     this.#running = live.done.then(
       (result) => {
         this.#session!.droppedByKernel = result.tcpdump.droppedByKernel;
@@ -872,6 +898,7 @@ export class Sensor {
       }, 1000 / BATCHES_PER_SECOND),
       setInterval(() => {
         this.#checkPcap();
+        this.#checkTcpdump();
         this.#idleTick();
         this.#publishStats();
       }, 1000),
@@ -932,6 +959,7 @@ export class Sensor {
     session.error = error;
     this.#stopSource = undefined;
     this.#liveSkipped = undefined;
+    this.#pollTcpdump = undefined;
     this.#running = undefined;
     this.#options.onSessionEnd?.(this.#snapshotSession());
     this.#status(state, endMessage(session));

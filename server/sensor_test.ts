@@ -556,3 +556,69 @@ Deno.test("A live session on a link gone quiet releases its alerts by the wall c
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("A running live session shows tcpdump's counts and kernel drops as they happen: a status event announces the drops before the session stops", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-drops-" });
+  const bus = new EventBus<SensorEvent>();
+  const statuses: { state: string; droppedByKernel: number }[] = [];
+  bus.subscribe((event) => {
+    if (event.type === "status") statuses.push(event);
+  });
+  // A kernel buffer of 32 KiB holds a few packets: a burst overflows it.
+  const sensor = new Sensor(bus, { dataDir, capture: { bufferKib: 32 } });
+  const socket = createSocket("udp4");
+  const port = 40_000 + ((Deno.pid + 23) % 20_000);
+  try {
+    await new Promise<void>((resolve) =>
+      socket.bind(port, "127.0.0.1", () => resolve())
+    );
+    await sensor.start({
+      mode: "live",
+      interface: "lo",
+      filter: `udp src port ${port}`,
+    });
+    // First a few packets at a walk: counted, none dropped.
+    for (let i = 0; i < 10; i++) {
+      await sendToLoopback(socket, new Uint8Array(100), port);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await eventually(
+      "tcpdump's count of the first 10",
+      () => sensor.session!.tcpdumpCaptured === 10,
+    );
+    assert.equal(sensor.session!.droppedByKernel, 0);
+    // Then 20 000 at once (to itself: the socket reads none), in bursts
+    // until the kernel drops some (five at most).
+    for (let burst = 0; burst < 5; burst++) {
+      const sent: Promise<void>[] = [];
+      for (let i = 0; i < 20_000; i++) {
+        sent.push(sendToLoopback(socket, new Uint8Array(100), port));
+      }
+      await Promise.all(sent);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      if (sensor.session!.droppedByKernel > 0) break;
+    }
+    const session = sensor.session!;
+    assert.equal(session.state, "running");
+    assert.ok(session.droppedByKernel > 0, "the kernel dropped packets");
+    assert.ok(session.tcpdumpCaptured > 10, `${session.tcpdumpCaptured}`);
+    const announced = statuses.filter((status) =>
+      status.state === "running" && status.droppedByKernel > 0
+    );
+    assert.ok(announced.length > 0, "a status event told of the drops");
+    assert.equal(announced.at(-1)!.droppedByKernel, session.droppedByKernel);
+    const running = session.droppedByKernel;
+    await sensor.stop();
+    // tcpdump's final counts: at least those it gave while running.
+    assert.ok(sensor.session!.droppedByKernel >= running);
+    assert.equal(
+      sensor.session!.tcpdumpCaptured,
+      sensor.session!.packets + sensor.session!.skippedByReader,
+    );
+  } finally {
+    if (sensor.running) await sensor.stop();
+    await sensor.close();
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -49,7 +49,13 @@
  * Each distinct (source, host, protocol, port) probe is remembered once, with
  * its outcome: answered (SYN/ACK, or a UDP reply), refused (RST or RST/ACK
  * from the probed host:port, or an ICMP port/host unreachable quoting the
- * probe) or unanswered. Refused and unanswered probes are *failed*. Like
+ * probe), abandoned (answered by a SYN/ACK, then reset by the prober with a
+ * bare RST whose sequence number is the one that SYN/ACK acknowledged: it
+ * neither completed the handshake nor sent anything, the half-open probe
+ * of a SYN scan, whose kernel or own stack resets each SYN/ACK that no
+ * socket asked for) or unanswered. Refused, abandoned and unanswered
+ * probes are *failed*, as Zeek's scan.zeek counts a connection the
+ * originator reset after the responder's SYN/ACK. Like
  * Zeek's policy/misc/scan.zeek, a source is a scanner when, within the
  * window,
  *
@@ -107,10 +113,14 @@
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
  * many sources (a distributed scan), is not found; nor is a sweep of one
- * port over hosts most of which answer (an SSH sweep of a server VLAN: only
- * failed probes count across hosts, as in Zeek's scan.zeek, since
- * monitoring and configuration management connect to many hosts' ports
- * every few minutes); SCTP scans (nmap -sY, -sZ) and IP protocol scans
+ * port over hosts most of which answer when the scanner completes each
+ * handshake (nmap -sT: only failed probes count across hosts, as in Zeek's
+ * scan.zeek, since monitoring and configuration management connect to many
+ * hosts' ports every few minutes); a SYN scan's sweep of answering hosts
+ * (nmap -sS, masscan, zmap) is found, as its probes are abandoned, and so
+ * is a load balancer's half-open health check (F5's "TCP Half Open"
+ * monitor) of `failedSubnetHostThreshold` or more pool members of one
+ * subnet on one port; SCTP scans (nmap -sY, -sZ) and IP protocol scans
  * (nmap -sO) are not read, nor are ACK probes that carry data (nmap -sA
  * --data-length); nor is a UDP scan of a
  * host whose path the scanner traces first (a datagram that runs out of TTL
@@ -289,6 +299,8 @@ const ANSWERED = 1;
 const REFUSED = 2;
 /** A UDP datagram answered with UDP: an exchange, not a probe (only a held probe keeps it, see {@linkcode NewSource}). */
 const EXCHANGED = 3;
+/** Answered (SYN/ACK), then reset by the prober before it acknowledged or sent anything: a half-open probe, failed (see {@linkcode abandon}). */
+const ABANDONED = 4;
 
 /** Port keys: TCP ports as is, UDP ports offset so the two never collide. */
 const UDP_PORT_OFFSET = 65_536;
@@ -329,11 +341,12 @@ const TOUCH_INTERVAL_US = 1_000_000;
 interface SourceState extends ReportMark {
   address: string;
   addressKey: number;
-  /** Live remembered probes, and how many of them failed / were refused / answered. */
+  /** Live remembered probes, and how many of them failed / were refused / answered; abandoned ones (half-open) are failed. */
   probes: number;
   failed: number;
   refused: number;
   answered: number;
+  abandoned: number;
   /** Live distinct hosts and ports (protocol-qualified) among the remembered probes. */
   hosts: number;
   ports: number;
@@ -395,11 +408,13 @@ class NewSource {
   portKey = -1;
   atUs = 0;
   status = PENDING;
+  answerAck = -1;
   host2 = "";
   hostKey2 = -1;
   portKey2 = -1;
   atUs2 = 0;
   status2 = PENDING;
+  answerAck2 = -1;
   /** Probe kinds seen (KIND_* bits). */
   kinds = 0;
   /** Packet time of the latest distinct probe, µs (for expiry). */
@@ -425,6 +440,7 @@ class NewSource {
     this.portKey = portKey;
     this.atUs = nowUs;
     this.status = PENDING;
+    this.answerAck = -1;
     this.kinds = kind;
     this.lastUs = nowUs;
     return this;
@@ -444,6 +460,7 @@ class NewSource {
     this.portKey2 = portKey;
     this.atUs2 = nowUs;
     this.status2 = PENDING;
+    this.answerAck2 = -1;
     this.kinds |= kind;
     this.lastUs = nowUs;
   }
@@ -466,10 +483,34 @@ class NewSource {
   /**
    * Records the outcome of held probe `which` (1 or 2) unless it has one;
    * an answer also replaces a refusal (see {@linkcode outcomeAfter}).
+   * `answerAck` is an answering SYN/ACK's acknowledgment number (-1: none).
    */
-  answer(which: 1 | 2, status: number): void {
-    if (which === 1) this.status = outcomeAfter(this.status, status);
-    else this.status2 = outcomeAfter(this.status2, status);
+  answer(which: 1 | 2, status: number, answerAck: number): void {
+    if (which === 1) {
+      const held = this.status;
+      this.status = outcomeAfter(held, status);
+      if (this.status === ANSWERED && held !== ANSWERED) {
+        this.answerAck = answerAck;
+      }
+    } else {
+      const held = this.status2;
+      this.status2 = outcomeAfter(held, status);
+      if (this.status2 === ANSWERED && held !== ANSWERED) {
+        this.answerAck2 = answerAck;
+      }
+    }
+  }
+
+  /** Marks held probe `which` abandoned when it was answered by the SYN/ACK that `seq` resets; true then. */
+  abandon(which: 1 | 2, seq: number): boolean {
+    if (which === 1) {
+      if (this.status !== ANSWERED || this.answerAck !== seq) return false;
+      this.status = ABANDONED;
+    } else {
+      if (this.status2 !== ANSWERED || this.answerAck2 !== seq) return false;
+      this.status2 = ABANDONED;
+    }
+    return true;
   }
 }
 
@@ -505,6 +546,8 @@ interface ProbeState {
   subnet: Counter;
   atUs: number;
   status: number;
+  /** The acknowledgment number of the SYN/ACK that answered it (-1: none): a reset from the prober with this sequence number abandons it. */
+  answerAck: number;
 }
 
 /**
@@ -623,6 +666,7 @@ export function createPortScanDetector(
       port.failed--;
       subnet.failed--;
       if (status === REFUSED) source.refused--;
+      else if (status === ABANDONED) source.abandoned--;
     }
     if (countsAsUdpScan(port.b)) source.udpProbes--;
     if (--subnet.distinct === 0) deleteCounter(subnetCounters, subnet);
@@ -647,16 +691,21 @@ export function createPortScanDetector(
     newSources.expireOldest((source) => nowUs - source.lastUs >= windowUs);
   }
 
-  /** Records an answer from `host`:`portKey` to `prober`'s probe, if remembered (hosts by address key). */
+  /**
+   * Records an answer from `host`:`portKey` to `prober`'s probe, if
+   * remembered (hosts by address key); `answerAck` is a SYN/ACK's
+   * acknowledgment number (-1 for other answers).
+   */
   function answer(
     prober: number,
     host: number,
     portKey: number,
     status: number,
+    answerAck = -1,
   ): boolean {
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      return answerHeld(prober, host, portKey, status);
+      return answerHeld(prober, host, portKey, status, answerAck);
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined) return false;
@@ -665,6 +714,7 @@ export function createPortScanDetector(
     if (outcome === held) return true;
     probe.status = outcome;
     if (outcome === ANSWERED) {
+      probe.answerAck = answerAck;
       if (held === REFUSED) probe.source.refused--;
       probe.source.failed--;
       probe.source.answered++;
@@ -683,6 +733,7 @@ export function createPortScanDetector(
     host: number,
     portKey: number,
     status: number,
+    answerAck: number,
   ): boolean {
     const entry = newSources.peek(prober, 0, 0);
     if (entry === undefined) return false;
@@ -690,7 +741,57 @@ export function createPortScanDetector(
     if (which === 0) return false;
     // A UDP datagram from a refused probe's port answers nothing (see answerUdp).
     if (status === EXCHANGED && entry.statusOf(which) === REFUSED) return false;
-    entry.answer(which, status);
+    entry.answer(which, status, answerAck);
+    return true;
+  }
+
+  /**
+   * Takes a bare RST from a prober (`reset`, without ACK) as the end of its
+   * probe of the port it goes to, when that probe was answered by a SYN/ACK
+   * and the reset's sequence number is the one that SYN/ACK acknowledged:
+   * the prober reset the handshake before acknowledging it or sending
+   * anything (a SYN scan's half-open probe: nmap -sS, masscan, zmap and
+   * hping3 -S, whose kernel or own stack resets a SYN/ACK no socket asked
+   * for). The probe then counts as failed, as Zeek's scan.zeek counts such
+   * attempts; a client that connected resets with a later sequence number,
+   * or with ACK. True when a probe was abandoned.
+   */
+  function abandon(reset: PacketRecord, report: FindingSink): boolean {
+    const prober = reset.srcAddressKey;
+    const hostKey = reset.dstAddressKey;
+    const portKey = reset.dstPort;
+    if (prober < 0 || hostKey < 0 || portKey < 0) return false;
+    const source = sources.peek(prober, 0, 0);
+    if (source === undefined) {
+      const entry = newSources.peek(prober, 0, 0);
+      if (entry === undefined) return false;
+      const which = entry.probeTo(hostKey, portKey);
+      return which !== 0 && entry.abandon(which, reset.tcpSeq);
+    }
+    const probe = probes.peek(prober, hostKey, portKey);
+    if (
+      probe === undefined || probe.status !== ANSWERED ||
+      probe.answerAck !== reset.tcpSeq
+    ) return false;
+    probe.status = ABANDONED;
+    source.answered--;
+    if (source.failed++ === 0) source.failedSinceUs = reset.timestampUs;
+    source.abandoned++;
+    probe.host.failed++;
+    probe.port.failed++;
+    probe.subnet.failed++;
+    // The probe crossing a threshold now names the victim (or top port).
+    source.lastHost = keptText(hostKey, reset, false);
+    source.lastHostKey = hostKey;
+    source.lastPortKey = portKey;
+    maybeReport(
+      source,
+      probe.host,
+      probe.port,
+      probe.subnet,
+      reset.timestampUs,
+      report,
+    );
     return true;
   }
 
@@ -708,7 +809,7 @@ export function createPortScanDetector(
     const portKey = UDP_PORT_OFFSET + reply.srcPort;
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      return answerHeld(prober, host, portKey, EXCHANGED);
+      return answerHeld(prober, host, portKey, EXCHANGED, -1);
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined || probe.status === REFUSED) return false;
@@ -830,6 +931,7 @@ export function createPortScanDetector(
             entry.portKey,
             entry.atUs,
             entry.status,
+            entry.answerAck,
             report,
           );
         }
@@ -841,6 +943,7 @@ export function createPortScanDetector(
             entry.portKey2,
             entry.atUs2,
             entry.status2,
+            entry.answerAck2,
             report,
           );
         }
@@ -865,14 +968,16 @@ export function createPortScanDetector(
       portKey,
       nowUs,
       PENDING,
+      -1,
       report,
     );
   }
 
   /**
    * Remembers one distinct probe of a source in `sources`, with its outcome
-   * so far; it becomes the source's last probe. `dst` is the probed host's
-   * address text as {@linkcode keptText} keeps it.
+   * so far (and an answering SYN/ACK's acknowledgment number, -1 for none);
+   * it becomes the source's last probe. `dst` is the probed host's address
+   * text as {@linkcode keptText} keeps it.
    */
   function register(
     source: SourceState,
@@ -881,6 +986,7 @@ export function createPortScanDetector(
     portKey: number,
     nowUs: number,
     status: number,
+    answerAck: number,
     report: FindingSink,
   ): void {
     source.lastHost = dst;
@@ -938,13 +1044,14 @@ export function createPortScanDetector(
       subnetCounters.add(src, portKey, subnetKey, subnet);
     }
     const probe = probes.spare() ??
-      { source, host, port, subnet, atUs: nowUs, status };
+      { source, host, port, subnet, atUs: nowUs, status, answerAck };
     probe.source = source;
     probe.host = host;
     probe.port = port;
     probe.subnet = subnet;
     probe.atUs = nowUs;
     probe.status = status;
+    probe.answerAck = answerAck;
     probes.add(src, dstKey, portKey, probe);
     source.probes++;
     noteNewProbe(source, nowUs);
@@ -960,6 +1067,7 @@ export function createPortScanDetector(
       port.failed++;
       subnet.failed++;
       if (status === REFUSED) source.refused++;
+      else if (status === ABANDONED) source.abandoned++;
     }
     maybeReport(source, host, port, subnet, nowUs, report);
   }
@@ -1086,6 +1194,7 @@ export function createPortScanDetector(
             packet.srcAddressKey,
             packet.srcPort,
             ANSWERED,
+            packet.tcpAck,
           );
         } else if ((flags & RST) !== 0) {
           // RST from the probed port: refused. RST/ACK from the prober to a
@@ -1100,6 +1209,8 @@ export function createPortScanDetector(
           ) return;
           if ((flags & ACK) !== 0) {
             markConnect(packet);
+          } else if ((flags & (SYN | FIN)) === 0 && abandon(packet, report)) {
+            return;
           } else if (
             (flags & (SYN | FIN)) === 0 && packet.srcPort >= 0 &&
             packet.dstPort >= 0 &&
@@ -1273,6 +1384,7 @@ function newSource(
     failed: 0,
     refused: 0,
     answered: 0,
+    abandoned: 0,
     hosts: 0,
     ports: 0,
     uncounted: 0,
@@ -1453,9 +1565,11 @@ function findingOf(
     victim,
     domain: "",
     summary:
-      `${source.address} probed ${what} (${totals}, ${source.failed} failed) within ${
-        windowText(config.windowUs)
-      }: ${kinds.join("/")} port scan`,
+      `${source.address} probed ${what} (${totals}, ${source.failed} failed${
+        source.abandoned > 0
+          ? `, ${source.abandoned} of them answered and reset half-open`
+          : ""
+      }) within ${windowText(config.windowUs)}: ${kinds.join("/")} port scan`,
     evidence: {
       scanType: vertical ? "vertical" : "horizontal",
       distinctPorts: source.ports,
@@ -1464,6 +1578,7 @@ function findingOf(
       failedProbes: source.failed,
       refusedProbes: source.refused,
       answeredProbes: source.answered,
+      halfOpenProbes: source.abandoned,
       uncountedProbes: source.uncounted,
       countsAreLowerBounds: capped,
       topHost: victim,

@@ -98,6 +98,11 @@ function refusal(port: number, atUs: number): PacketRecord {
   });
 }
 
+/** `packet` with sequence number `seq` (and acknowledgment number `ack`). */
+function numbered(packet: PacketRecord, seq: number, ack = 0): PacketRecord {
+  return { ...packet, tcpSeq: seq, tcpAck: ack };
+}
+
 /** One UDP datagram from the scanner to the target unless told otherwise (see {@linkcode udpPacket}). */
 function udp(fields: UdpFields): PacketRecord {
   return udpPacket({ src: SCANNER, dst: TARGET, srcPort: 40000, ...fields });
@@ -1079,6 +1084,80 @@ Deno.test("port_scan: horizontal sweep of one subnet: 24 hosts nothing, 25 a fin
     assert.equal(findings[0]?.evidence.distinctHosts, 25);
     assert.deepEqual(findings[0]?.evidence.probeKinds, kinds);
   }
+});
+
+Deno.test("port_scan: a sweep of hosts that answer is found when the scanner resets each handshake half-open (nmap -sS, masscan), not when clients connect", () => {
+  /** 30 hosts of 10.1.2.0/24 on port 22, each answering; `after` is what the prober sends once answered (its SYN's sequence number is 1000 + host). */
+  const sweep = (
+    after: (host: string, ack: number, atUs: number) => PacketRecord[],
+  ) =>
+    Array.from({ length: 30 }, (_, i) => {
+      const host = `10.1.2.${i + 1}`;
+      const atUs = i * 10_000;
+      const ack = 1001 + i;
+      return [
+        numbered(tcp({ dst: host, dstPort: 22, flags: SYN, atUs }), ack - 1),
+        numbered(
+          tcp({
+            src: host,
+            dst: SCANNER,
+            srcPort: 22,
+            dstPort: 40000,
+            flags: SYN | ACK,
+            atUs: atUs + 100,
+          }),
+          7,
+          ack,
+        ),
+        ...after(host, ack, atUs + 200),
+      ];
+    }).flat();
+  const reset = (
+    host: string,
+    seq: number,
+    atUs: number,
+    flags: number = RST,
+  ) => numbered(tcp({ dst: host, dstPort: 22, flags, atUs }), seq);
+
+  // Half-open: a bare RST with the sequence number the SYN/ACK acknowledged.
+  const halfOpen = sweep((host, ack, atUs) => [reset(host, ack, atUs)]);
+  const findings = run(halfOpen);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.evidence.scanType, "horizontal");
+  assert.equal(findings[0]?.evidence.topPort, 22);
+  assert.equal(findings[0]?.evidence.topPortHosts, 25);
+  // At the 25th host's SYN, not answered yet (failed until it is).
+  assert.equal(findings[0]?.evidence.halfOpenProbes, 24);
+  assert.equal(findings[0]?.victim, "");
+  assert.match(
+    findings[0]!.summary,
+    /25 failed, 24 of them answered and reset half-open/,
+  );
+  const last = runToTheEnd(halfOpen).at(-1)!;
+  assert.equal(last.evidence.failedProbes, 30);
+  assert.equal(last.evidence.halfOpenProbes, 30);
+  assert.equal(last.evidence.answeredProbes, 0);
+  assert.equal(last.evidence.refusedProbes, 0);
+
+  // Clients that connected: they acknowledge, then close or reset later
+  // (a reset's sequence number is past what they sent), or reset with ACK.
+  const connected = [
+    sweep((host, ack, atUs) => [
+      numbered(tcp({ dst: host, dstPort: 22, flags: ACK, atUs }), ack),
+      numbered(
+        tcp({ dst: host, dstPort: 22, flags: FIN | ACK, atUs: atUs + 1 }),
+        ack,
+      ),
+    ]),
+    sweep((host, ack, atUs) => [
+      numbered(tcp({ dst: host, dstPort: 22, flags: ACK, atUs }), ack),
+      reset(host, ack + 21, atUs + 1),
+    ]),
+    sweep((host, ack, atUs) => [reset(host, ack, atUs, RST | ACK)]),
+    // Nor a reset of another sequence number (a spoofed one, say).
+    sweep((host, ack, atUs) => [reset(host, ack + 1, atUs)]),
+  ];
+  for (const packets of connected) assert.deepEqual(run(packets), []);
 });
 
 Deno.test("port_scan: a cut-off client failing to scattered hosts is not a scan until 256 hosts", () => {

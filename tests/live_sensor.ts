@@ -154,17 +154,18 @@ export async function stopAll(
   for (const daemon of daemons) await daemon?.stop();
 }
 
-/** Runs `act` while tests/http_peer.ts serves on the victim, port {@linkcode HTTP_PORT}. */
+/** Runs `act` while tests/http_peer.ts serves on the victim (on `host`, the victim's address unless told), port {@linkcode HTTP_PORT}. */
 export async function withHttpPeer(
   pair: NetnsPair,
   act: () => Promise<void>,
+  host = VICTIM,
 ): Promise<void> {
   const peer = startInNs(pair.victimNs, [
     Deno.execPath(),
     "run",
-    `--allow-net=${VICTIM}:${HTTP_PORT}`,
+    `--allow-net=${host}:${HTTP_PORT}`,
     HTTP_PEER,
-    VICTIM,
+    host,
     String(HTTP_PORT),
   ]);
   try {

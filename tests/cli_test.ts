@@ -274,6 +274,59 @@ Deno.test("netmirror capture -c stops after n live packets on lo", async () => {
   }
 });
 
+Deno.test("netmirror capture tells kernel drops on stderr while it runs, not only at the end", async () => {
+  const port = 47392;
+  // A 32 KiB kernel buffer holds a few packets: a burst overflows it.
+  const child = netmirrorCommand([
+    "capture",
+    "-i",
+    "lo",
+    "-B",
+    "32",
+    "-q",
+    "udp",
+    "port",
+    String(port),
+  ]).spawn();
+  const stderr = await untilCapturing(child);
+  let err = "";
+  const reading = (async () => {
+    while (true) {
+      const { value, done } = await stderr.read();
+      if (done) return;
+      err += new TextDecoder().decode(value);
+    }
+  })();
+  const socket = await loopbackSender();
+  try {
+    // Bursts of 20 000 datagrams until a drop is told (five at most).
+    for (let burst = 0; burst < 5 && !err.includes("has dropped"); burst++) {
+      const sent: Promise<void>[] = [];
+      for (let i = 0; i < 20_000; i++) sent.push(socket.send("x", port));
+      await Promise.all(sent);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+    }
+  } finally {
+    socket.close();
+  }
+  const told =
+    /tcpdump has dropped (\d+) packets in the kernel so far \(its buffer was full/
+      .exec(err);
+  assert.ok(told, err);
+  assert.doesNotMatch(err, /dropped by kernel/, "told before the end");
+  child.kill("SIGINT");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const [status] = await Promise.all([child.status, child.stdout.cancel()]);
+  clearTimeout(timer);
+  await reading;
+  assert.equal(status.code, 0, err);
+  const final =
+    /tcpdump: \d+ captured, \d+ received by filter, (\d+) dropped by kernel/
+      .exec(err);
+  assert.ok(final, err);
+  assert.ok(Number(final[1]) >= Number(told[1]), err);
+});
+
 /** `netmirror <args>` with stdout and stderr piped, for tests that read them as they come. */
 function spawnNetmirror(args: string[]): Deno.ChildProcess {
   return netmirrorCommand(args).spawn();

@@ -25,6 +25,7 @@ import { engineConfigOf } from "../config/config.ts";
 import { commandConfig, openEve } from "./command_config.ts";
 import { formatAlertLine } from "./format_alerts.ts";
 import { writePacketLine } from "./packet_json.ts";
+import { DropNotice } from "./drop_notice.ts";
 import {
   captureFlags,
   LineWriter,
@@ -40,7 +41,8 @@ export const CAPTURE_USAGE =
   `Usage: netmirror capture -i <iface> [bpf…] [options]
 
 Captures live with tcpdump and prints one line per packet until Ctrl-C,
-then tcpdump's counts (captured, dropped by the kernel). Every detector runs:
+then tcpdump's counts (captured, dropped by the kernel); kernel drops are
+also told on stderr as they rise. Every detector runs:
 an alert is told on stderr when it is raised or its severity rises, and
 all of them, with their final figures, at the end.
 
@@ -140,6 +142,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   const out = new LineWriter();
   let seen = 0;
   let flushTimer: ReturnType<typeof setInterval> | undefined;
+  let countsTimer: ReturnType<typeof setInterval> | undefined;
   let flushError: unknown;
   const live = capturePackets({
     iface: values.interface,
@@ -177,7 +180,22 @@ export async function captureCommand(args: string[]): Promise<number> {
         void live.stop();
       }
     }, 100);
+    // tcpdump's counts each second: kernel drops told as they rise, and in
+    // EVE's stats records while the capture runs.
+    const drops = new DropNotice();
+    countsTimer = setInterval(() => {
+      const counts = live.pollCounts();
+      if (counts === undefined) return;
+      if (eve) {
+        eve.capture = {
+          kernel_packets: counts.captured,
+          kernel_drops: counts.droppedByKernel,
+        };
+      }
+      drops.update(counts.droppedByKernel);
+    }, 1000);
     const result: LiveCaptureResult = await live.done;
+    clearInterval(countsTimer);
     if (flushError !== undefined) throw flushError;
     out.flush(); // the last packets before the counts, on a terminal too
     const t = result.tcpdump;
@@ -209,6 +227,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     }
   } finally {
     clearInterval(flushTimer);
+    clearInterval(countsTimer);
     removeStopListeners();
     await live.stop().catch(() => {});
     finish();

@@ -37,6 +37,7 @@ import {
   writeLine,
 } from "./args.ts";
 import { newEveLogger } from "./command_config.ts";
+import { DropNotice } from "./drop_notice.ts";
 
 /** `netmirror serve --help`. */
 export const SERVE_USAGE =
@@ -204,12 +205,7 @@ export async function serveCommand(
         if (serving) console.error(`netmirror: ${endMessage(session)}`);
         else endedEarly.push(endMessage(session));
         if (!eveWriter) return;
-        if (eve && session.mode === "live") {
-          eve.capture = {
-            kernel_packets: session.tcpdumpCaptured,
-            kernel_drops: session.droppedByKernel,
-          };
-        }
+        if (eve && session.mode === "live") eve.capture = eveCapture(session);
         eve?.finish();
         eveWriter.flush();
         eve = newEve();
@@ -225,6 +221,18 @@ export async function serveCommand(
     ...(ui ? { ui } : {}),
     version: context.version,
   });
+  // A live session's kernel drops told as they rise, and its tcpdump
+  // counts in EVE's stats records while it runs.
+  let drops = { sessionId: "", notice: new DropNotice() };
+  const countsTimer = setInterval(() => {
+    const session = server.sensor.session;
+    if (session?.mode !== "live" || session.state !== "running") return;
+    if (drops.sessionId !== session.id) {
+      drops = { sessionId: session.id, notice: new DropNotice() };
+    }
+    drops.notice.update(session.droppedByKernel);
+    if (eve) eve.capture = eveCapture(session);
+  }, 1000);
   const tokenQuery = server.token ? `?token=${server.token}` : "";
   console.error(`netmirror: dashboard at ${server.url}/${tokenQuery}`);
   if (server.token) console.error(`netmirror: API token ${server.token}`);
@@ -246,11 +254,22 @@ export async function serveCommand(
     await promise;
   } finally {
     removeStopListeners();
+    clearInterval(countsTimer);
     await server.close();
     clearInterval(flushTimer);
     eveWriter?.close();
   }
   return 0;
+}
+
+/** The `capture` part of EVE's stats records: tcpdump's counts of a live session. */
+function eveCapture(
+  session: SessionInfo,
+): { kernel_packets: number; kernel_drops: number } {
+  return {
+    kernel_packets: session.tcpdumpCaptured,
+    kernel_drops: session.droppedByKernel,
+  };
 }
 
 function describeStart(

@@ -212,6 +212,22 @@ Deno.test("A live capture whose session PCAP cannot be written stops, failed wit
 });
 
 /** Polls `check` every 20 ms for up to 5 s; asserts it came true. */
+/** Binds `socket` to 127.0.0.1:`port` and starts `sensor` live on lo, capturing the datagrams it sends. */
+async function captureSentFrom(
+  sensor: Sensor,
+  socket: Socket,
+  port: number,
+): Promise<void> {
+  await new Promise<void>((resolve) =>
+    socket.bind(port, "127.0.0.1", () => resolve())
+  );
+  await sensor.start({
+    mode: "live",
+    interface: "lo",
+    filter: `udp src port ${port}`,
+  });
+}
+
 async function eventually(what: string, check: () => boolean): Promise<void> {
   const deadline = Date.now() + 5_000;
   while (!check() && Date.now() < deadline) {
@@ -233,14 +249,7 @@ Deno.test("A live session counts decode anomalies after a clear (its source keep
   };
   const counted = () => sensor.session?.anomalies.dns_too_short ?? 0;
   try {
-    await new Promise<void>((resolve) =>
-      socket.bind(port, "127.0.0.1", () => resolve())
-    );
-    await sensor.start({
-      mode: "live",
-      interface: "lo",
-      filter: `udp src port ${port}`,
-    });
+    await captureSentFrom(sensor, socket, port);
     await tooShort();
     await eventually("5 anomalies", () => counted() === 5);
     sensor.clear();
@@ -569,14 +578,7 @@ Deno.test("A running live session shows tcpdump's counts and kernel drops as the
   const socket = createSocket("udp4");
   const port = 40_000 + ((Deno.pid + 23) % 20_000);
   try {
-    await new Promise<void>((resolve) =>
-      socket.bind(port, "127.0.0.1", () => resolve())
-    );
-    await sensor.start({
-      mode: "live",
-      interface: "lo",
-      filter: `udp src port ${port}`,
-    });
+    await captureSentFrom(sensor, socket, port);
     // First a few packets at a walk: counted, none dropped.
     for (let i = 0; i < 10; i++) {
       await sendToLoopback(socket, new Uint8Array(100), port);

@@ -46,6 +46,18 @@
  * follow the receive buffer); one from a port below 1024 to one above it
  * (a service acknowledging its client) is never a probe.
  *
+ * A packet of another IP protocol than TCP, UDP, ICMP and ICMPv6 (GRE,
+ * ESP, OSPF…; nmap -sO sends one of each protocol number) is a probe of
+ * that protocol, one "port" of its own, unless it answers one (the
+ * protocol seen the other way) or goes to a multicast or broadcast
+ * address; an ICMP protocol unreachable or ICMPv6 parameter problem for an
+ * unrecognized next header quoting it refuses it. Routers and tunnel
+ * endpoints speak a few protocols with each peer, answered; a protocol
+ * scan probes hundreds (and most go unanswered: kernels rate-limit those
+ * errors). One way only, a tunnel endpoint's packets to many peers of one
+ * subnet on one protocol (ESP to 25 VPN spokes, captured where their
+ * answers are not seen) look like a horizontal scan of that protocol.
+ *
  * Each distinct (source, host, protocol, port) probe is remembered once, with
  * its outcome: answered (SYN/ACK, or a UDP reply), refused (RST or RST/ACK
  * from the probed host:port, or an ICMP port/host unreachable quoting the
@@ -120,8 +132,8 @@
  * (nmap -sS, masscan, zmap) is found, as its probes are abandoned, and so
  * is a load balancer's half-open health check (F5's "TCP Half Open"
  * monitor) of `failedSubnetHostThreshold` or more pool members of one
- * subnet on one port; SCTP scans (nmap -sY, -sZ) and IP protocol scans
- * (nmap -sO) are not read, nor are ACK probes that carry data (nmap -sA
+ * subnet on one port; SCTP scans (nmap -sY, -sZ) are not read (their
+ * INITs count as probes of one IP protocol, 132), nor are ACK probes that carry data (nmap -sA
  * --data-length); nor is a UDP scan of a
  * host whose path the scanner traces first (a datagram that runs out of TTL
  * on the way) and whose probes arrive with a TTL of 30 or less (nmap sends
@@ -282,6 +294,8 @@ const KIND_CONNECT = 32;
 const KIND_ACK = 64;
 /** A first fragment too short to hold the TCP flags (nmap -f): its kind is unknown. */
 const KIND_FRAGMENTED = 128;
+/** A packet of another IP protocol than TCP, UDP and ICMP (nmap -sO). */
+const KIND_PROTOCOL = 256;
 const KIND_NAMES = [
   "syn",
   "fin",
@@ -291,6 +305,7 @@ const KIND_NAMES = [
   "connect",
   "ack",
   "fragmented",
+  "ip-protocol",
 ];
 
 /** Outcome of a probe. */
@@ -302,8 +317,9 @@ const EXCHANGED = 3;
 /** Answered (SYN/ACK), then reset by the prober before it acknowledged or sent anything: a half-open probe, failed (see {@linkcode abandon}). */
 const ABANDONED = 4;
 
-/** Port keys: TCP ports as is, UDP ports offset so the two never collide. */
+/** Port keys: TCP ports as is, UDP ports and other IP protocols' numbers offset so that none collide. */
 const UDP_PORT_OFFSET = 65_536;
+const PROTOCOL_KEY_OFFSET = 2 * UDP_PORT_OFFSET;
 
 /** The DNS port. */
 const DNS_PORT = 53;
@@ -1146,7 +1162,8 @@ export function createPortScanDetector(
 
   return {
     name: "port_scan",
-    packetKinds: PACKET_KIND.TCP | PACKET_KIND.UDP | PACKET_KIND.ICMP,
+    packetKinds: PACKET_KIND.TCP | PACKET_KIND.UDP | PACKET_KIND.ICMP |
+      PACKET_KIND.OTHER,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
       const transport = packet.transport;
@@ -1286,8 +1303,18 @@ export function createPortScanDetector(
           );
           return;
         }
-        if (!isUnreachable(packet)) return;
         const quoted = packet.quotedProtocol;
+        if (isProtocolRefusal(packet)) {
+          // The host has no such protocol: an IP protocol probe refused.
+          answer(
+            packet.dstAddressKey,
+            addressKey(packet.quotedDstAddress),
+            PROTOCOL_KEY_OFFSET + quoted,
+            REFUSED,
+          );
+          return;
+        }
+        if (!isUnreachable(packet)) return;
         if ((quoted !== 6 && quoted !== 17) || packet.quotedDstPort < 0) return;
         answer(
           packet.dstAddressKey,
@@ -1297,6 +1324,22 @@ export function createPortScanDetector(
             : packet.quotedDstPort,
           REFUSED,
         );
+      } else if (transport === "other") {
+        // Another IP protocol (GRE, ESP, OSPF…; nmap -sO's probes): a packet
+        // of it from the host answers the prober's, else it is a probe.
+        const protocol = packet.ipProtocol;
+        if (packet.laterFragment || protocol < 0) return;
+        const protocolKey = PROTOCOL_KEY_OFFSET + protocol;
+        if (
+          answer(
+            packet.dstAddressKey,
+            packet.srcAddressKey,
+            protocolKey,
+            ANSWERED,
+          )
+        ) return;
+        if (isGroupDestination(packet)) return;
+        probe(packet, protocolKey, KIND_PROTOCOL, report);
       }
     },
     tables(): Record<string, TableStats> {
@@ -1427,9 +1470,14 @@ function noteNewProbe(source: SourceState, nowUs: number): void {
   source.lastNewProbeUs = nowUs;
 }
 
+/** Whether `portKey` is a UDP port's. */
+function isUdpKey(portKey: number): boolean {
+  return portKey >= UDP_PORT_OFFSET && portKey < PROTOCOL_KEY_OFFSET;
+}
+
 /** Whether a probe of `portKey` makes a UDP scan: UDP, and not to DNS or NTP. */
 function countsAsUdpScan(portKey: number): boolean {
-  return portKey >= UDP_PORT_OFFSET && portKey !== DNS_PORT_KEY &&
+  return isUdpKey(portKey) && portKey !== DNS_PORT_KEY &&
     portKey !== NTP_PORT_KEY;
 }
 
@@ -1515,6 +1563,18 @@ function isTimeExceeded(packet: PacketRecord): boolean {
       : packet.icmpType === 3);
 }
 
+/** An ICMP protocol unreachable (type 3 code 2), or an ICMPv6 parameter problem for an unrecognized next header (type 4 code 1), quoting an IP protocol other than TCP, UDP, ICMP and ICMPv6. */
+function isProtocolRefusal(packet: PacketRecord): boolean {
+  const quoted = packet.quotedProtocol;
+  if (
+    quoted < 0 || quoted === 1 || quoted === 6 || quoted === 17 ||
+    quoted === 58
+  ) return false;
+  return packet.transport === "icmp"
+    ? packet.icmpType === 3 && packet.icmpCode === 2
+    : packet.icmpType === 4 && packet.icmpCode === 1;
+}
+
 function isUnreachable(packet: PacketRecord): boolean {
   return packet.transport === "icmp"
     ? packet.icmpType === 3 && packet.icmpCode !== ICMP_FRAGMENTATION_NEEDED
@@ -1532,28 +1592,39 @@ function findingOf(
   const victimPorts = vertical ? source.victimHost?.distinct ?? 0 : 0;
   // "udp" only for a UDP scan, not for DNS or NTP queries (see the module doc).
   let kindBits = source.kinds & ~KIND_UDP;
-  if (source.udpProbes > 0 || source.topPortKey >= UDP_PORT_OFFSET) {
+  if (source.udpProbes > 0 || isUdpKey(source.topPortKey)) {
     kindBits |= KIND_UDP;
   }
   if (kindBits === 0) kindBits = source.kinds;
   const kinds = KIND_NAMES.filter((_, i) => (kindBits & (1 << i)) !== 0);
   const topPort = source.topPortKey % UDP_PORT_OFFSET;
-  const topPortProtocol = source.topPortKey >= UDP_PORT_OFFSET ? "udp" : "tcp";
+  const topPortProtocol = source.topPortKey >= PROTOCOL_KEY_OFFSET
+    ? "ip-protocol"
+    : isUdpKey(source.topPortKey)
+    ? "udp"
+    : "tcp";
   // Past the per-source cap, probes are only counted: every count of ports
   // or hosts is a lower bound.
   const capped = source.uncounted > 0;
   const atLeast = capped ? "at least " : "";
+  // An IP protocol scan's probes are protocols (and a few ports).
+  const ports = (count: number, distinct = "") =>
+    (source.kinds & KIND_PROTOCOL) !== 0
+      ? `${count} ${distinct}${
+        count === 1 ? "port or IP protocol" : "ports or IP protocols"
+      }`
+      : countText(count, `${distinct}port`);
   const what = victim !== ""
-    ? `${atLeast}${countText(victimPorts, "port")} of ${victim}`
+    ? `${atLeast}${ports(victimPorts)} of ${victim}`
     : `${topPortProtocol}/${topPort} on ${atLeast}${
       countText(source.topPortHosts, "host")
     }`;
   const totals = capped
     ? `${distinct} probes, the first ${source.probes} counted: at least ${
-      countText(source.ports, "distinct port")
+      ports(source.ports, "distinct ")
     } on at least ${countText(source.hosts, "host")}`
     : `${countText(distinct, "probe")} to ${
-      countText(source.ports, "distinct port")
+      ports(source.ports, "distinct ")
     } on ${countText(source.hosts, "host")}`;
   return {
     kind: "port_scan",

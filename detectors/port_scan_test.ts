@@ -1160,6 +1160,96 @@ Deno.test("port_scan: a sweep of hosts that answer is found when the scanner res
   for (const packets of connected) assert.deepEqual(run(packets), []);
 });
 
+/** A packet of IP protocol `protocol` (no TCP, UDP or ICMP) from `src` to `dst`, IPv6 when they are. */
+function ipProtocolPacket(
+  src: string,
+  dst: string,
+  protocol: number,
+  atUs: number,
+): PacketRecord {
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: atUs,
+    network: src.includes(":") ? "ipv6" : "ipv4",
+    srcAddress: src,
+    dstAddress: dst,
+    ipProtocol: protocol,
+    transport: "other",
+  };
+}
+
+/** The refusal of an IP protocol probe by `from`: ICMP protocol unreachable (IPv4) or ICMPv6 parameter problem, unrecognized next header. */
+function protocolRefusal(
+  from: string,
+  to: string,
+  protocol: number,
+  atUs: number,
+): PacketRecord {
+  const six = from.includes(":");
+  return {
+    ...emptyPacketRecord(),
+    timestampUs: atUs,
+    network: six ? "ipv6" : "ipv4",
+    srcAddress: from,
+    dstAddress: to,
+    ipProtocol: six ? 58 : 1,
+    transport: six ? "icmpv6" : "icmp",
+    icmpType: six ? 4 : 3,
+    icmpCode: six ? 1 : 2,
+    quotedProtocol: protocol,
+    quotedDstAddress: from,
+  };
+}
+
+Deno.test("port_scan: an IP protocol scan (nmap -sO) is one, over IPv4 and IPv6; its refusals count, and protocols that answer are none", () => {
+  const protocols = Array.from({ length: 256 }, (_, p) => p)
+    .filter((p) => ![1, 6, 17, 58].includes(p));
+  for (
+    const [scanner, target] of [[SCANNER, TARGET], ["fd00::66", "fd00::5"]]
+  ) {
+    // 15 protocols refused (a kernel rate-limits its ICMP errors), the rest
+    // unanswered: the failed threshold is crossed at the 15th refusal.
+    const refused: PacketRecord[] = [];
+    for (const [i, p] of protocols.slice(0, 15).entries()) {
+      refused.push(
+        ipProtocolPacket(scanner!, target!, p, i * 1000),
+        protocolRefusal(target!, scanner!, p, i * 1000 + 100),
+      );
+    }
+    const findings = run(refused);
+    assert.equal(findings.length, 1, scanner);
+    assert.equal(findings[0]?.victim, target);
+    assert.equal(findings[0]?.evidence.refusedProbes, 14, scanner); // the 15th is not refused yet
+    assert.deepEqual(findings[0]?.evidence.probeKinds, ["ip-protocol"]);
+    assert.match(
+      findings[0]!.summary,
+      /probed 15 ports or IP protocols of .* \(15 probes to 15 distinct ports or IP protocols on 1 host, 15 failed\).*ip-protocol port scan$/,
+    );
+    // Unanswered, all of them: at the port threshold (100).
+    const sweep = protocols.map((p, i) =>
+      ipProtocolPacket(scanner!, target!, p, i * 1000)
+    );
+    assert.equal(runToTheEnd(sweep).at(-1)?.evidence.distinctPorts, 252);
+  }
+  // GRE, ESP and OSPF between two routers, answered both ways, and OSPF
+  // and VRRP to their multicast groups: no probes.
+  const routers: PacketRecord[] = [];
+  for (let i = 0; i < 30; i++) {
+    const peer = `10.1.2.${i + 1}`;
+    for (const protocol of [47, 50, 89]) {
+      routers.push(
+        ipProtocolPacket(SCANNER, peer, protocol, i * 1000),
+        ipProtocolPacket(peer, SCANNER, protocol, i * 1000 + 10),
+      );
+    }
+    routers.push(
+      ipProtocolPacket(SCANNER, "224.0.0.5", 89, i * 1000 + 20),
+      ipProtocolPacket(SCANNER, "224.0.0.18", 112, i * 1000 + 30),
+    );
+  }
+  assert.deepEqual(run(routers), []);
+});
+
 Deno.test("port_scan: a cut-off client failing to scattered hosts is not a scan until 256 hosts", () => {
   // One host per /24, all unanswered (e.g. the gateway is ARP-spoofed).
   const scattered = (count: number) =>

@@ -22,7 +22,10 @@
  * exchange): it is forgotten when the answer arrives. A UDP scan's probes
  * get an ICMP port unreachable or nothing; the few open ports that answer
  * are not counted. UDP to multicast or broadcast addresses and to the
- * traceroute ports 33434–33534 is not a probe, nor is a trace's (tracepath,
+ * traceroute ports 33434–33534 is not a probe, nor is a unicast answer to
+ * a discovery query sent to a group (SSDP, LLMNR, mDNS one-shot queries,
+ * WS-Discovery: from the group's port to the port the query came from,
+ * within 10 s, see recent_group_queries.ts), nor is a trace's (tracepath,
  * mtr -u: a new port a probe, from 44444 or 33000): UDP with a TTL (hop
  * limit) of 1, or of at most 30 to a host whose path the sender traces (a router answered
  * one of its UDP datagrams to that host with time exceeded, within the
@@ -195,6 +198,7 @@ import { fanOutSeverity } from "./fan_out.ts";
 import { requirePositive } from "./option_checks.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { RecentAcks } from "./recent_acks.ts";
+import { RecentGroupQueries } from "./recent_group_queries.ts";
 import {
   clearReportMark,
   isFinalReportDue,
@@ -667,6 +671,8 @@ export function createPortScanDetector(
   let nextExpiryUs = -Infinity;
   /** Bare ACKs just seen, to recognise the reset that answers an ACK probe. */
   const recentAcks = new RecentAcks();
+  /** UDP sent to groups just now, to recognise the unicast answers to discovery queries. */
+  const groupQueries = new RecentGroupQueries();
   // (tracer, traced host) → when a router last answered the tracer's UDP to
   // it with time exceeded: tracepath and mtr -u trace its path.
   const traces = new NumericKeyMap<number>(MAX_TRACES);
@@ -1268,7 +1274,25 @@ export function createPortScanDetector(
         if (
           dstPort >= TRACEROUTE_FIRST_PORT && dstPort <= TRACEROUTE_LAST_PORT
         ) return;
-        if (isGroupDestination(packet)) return;
+        if (isGroupDestination(packet)) {
+          // A discovery query (SSDP, LLMNR, mDNS…): its answers are none.
+          groupQueries.note(
+            packet.srcAddressKey,
+            srcPort,
+            dstPort,
+            packet.timestampUs,
+          );
+          return;
+        }
+        // A unicast answer to one, from the group's port to the asker's.
+        if (
+          groupQueries.answers(
+            packet.dstAddressKey,
+            dstPort,
+            srcPort,
+            packet.timestampUs,
+          )
+        ) return;
         // A trace's probe (tracepath, mtr -u: a new port each), not a
         // scan's: routers on the way answered its earlier probes, or its TTL
         // is the last hop's (mtr -u to a neighbour sends every probe so).

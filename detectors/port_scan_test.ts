@@ -1250,6 +1250,66 @@ Deno.test("port_scan: an IP protocol scan (nmap -sO) is one, over IPv4 and IPv6;
   assert.deepEqual(run(routers), []);
 });
 
+Deno.test("port_scan: unicast answers to discovery queries sent to a group (SSDP, LLMNR, mDNS one-shot) are no UDP scan of the asker", () => {
+  const ASKER = "10.0.0.10";
+  const DEVICE = "10.0.0.20";
+  /** 17 queries from a new port each, 10 s apart, to `group`:`port`, each answered three times by unicast from `port` `delayUs` later. */
+  const discovery = (
+    group: string,
+    port: number,
+    delayUs: number,
+    ask = true,
+  ) =>
+    Array.from({ length: 17 }, (_, i) => {
+      const atUs = i * 10 * SECOND_US;
+      const askerPort = 50000 + i;
+      return [
+        ...(ask
+          ? [
+            udp({
+              src: ASKER,
+              dst: group,
+              srcPort: askerPort,
+              dstPort: port,
+              atUs,
+            }),
+          ]
+          : []),
+        ...[1, 2, 3].map((n) =>
+          udp({
+            src: DEVICE,
+            dst: ASKER,
+            srcPort: port,
+            dstPort: askerPort,
+            atUs: atUs + delayUs + n,
+          })
+        ),
+      ];
+    }).flat();
+  for (
+    const [group, port] of [
+      ["239.255.255.250", 1900],
+      ["224.0.0.252", 5355],
+      ["224.0.0.251", 5353],
+    ] as const
+  ) {
+    assert.deepEqual(run(discovery(group, port, 3 * SECOND_US)), [], group);
+    // Without the query, or answered too late, they are datagrams to new
+    // ports of the asker: a UDP scan.
+    for (
+      const packets of [
+        discovery(group, port, 3 * SECOND_US, false),
+        discovery(group, port, 11 * SECOND_US),
+      ]
+    ) {
+      const findings = run(packets);
+      assert.ok(findings.length > 0, group);
+      assert.equal(findings[0]?.attacker, DEVICE);
+      assert.equal(findings[0]?.victim, ASKER);
+    }
+  }
+});
+
 Deno.test("port_scan: a cut-off client failing to scattered hosts is not a scan until 256 hosts", () => {
   // One host per /24, all unanswered (e.g. the gateway is ARP-spoofed).
   const scattered = (count: number) =>

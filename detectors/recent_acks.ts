@@ -13,6 +13,8 @@
  * @module
  */
 
+import { tupleHash } from "./hash.ts";
+
 /**
  * Slots by default: 8 KiB of tags and numbers, which stay in the CPU's
  * first-level cache, since every bare ACK of the traffic writes one. At 1M
@@ -68,24 +70,4 @@ export class RecentAcks {
     this.#tags[slot] = 0;
     return true;
   }
-}
-
-/**
- * A 32-bit hash of a 4-tuple: each address key's low 32 bits (the IPv4
- * address, or an IPv6 address's interning number) and the two ports, mixed
- * by multiplication. Cheaper than `hashKey`, which every bare ACK would pay;
- * a collision matters only if the acknowledgment number matches too.
- */
-function tupleHash(
-  srcKey: number,
-  srcPort: number,
-  dstKey: number,
-  dstPort: number,
-): number {
-  let h = Math.imul(srcKey | 0, 0x9e3779b1) ^
-    Math.imul(dstKey | 0, 0x85ebca6b) ^
-    Math.imul((srcPort << 16) | dstPort, 0xc2b2ae35);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return h ^ (h >>> 13);
 }

@@ -41,15 +41,29 @@
  * evict (TinyLFU admission, as traffic stats use), so a crowd cannot flush
  * a real upload's count out of the table.
  *
+ * Bytes a home host sends as a server are not outbound: a web, file or NAS
+ * server inside the home network serving a download to an outside client
+ * is no exfiltration. TCP from a port below 32768 on which the host
+ * accepted a connection from an outside host's port at or above 1024 (its
+ * SYN/ACK seen; the last {@linkcode MAX_SERVICE_PORTS} such host ports are
+ * kept), and TCP or UDP from a port below 1024 to one at or above it (a
+ * service answering a client, when the handshake was not seen), are a
+ * server's answers. Active FTP's data connections (opened by the server
+ * from port 20) and IRC DCC's (accepted on an ephemeral port) carry the
+ * home host's own uploads, and count.
+ *
  * Limits: a slow upload under exfilMinBytes per window, an upload spread over
  * many external hosts, and exfiltration over DNS or ICMP tunnels (other
- * detectors) are not found; legitimate uploads (cloud backup and sync, video
- * publishing, sending large mail) look identical and need allow-listing.
+ * detectors) are not found; nor is data an outside host pulls from a home
+ * server (a download through a port forward, a stolen database dump
+ * fetched from a compromised web server), which is a server's answer;
+ * legitimate uploads (cloud backup and sync, video publishing, sending
+ * large mail) look identical and need allow-listing.
  *
  * @module
  */
 
-import type { PacketRecord } from "../capture/packet_record.ts";
+import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { type Finding, type FindingSink, windowText } from "./alert.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
@@ -144,6 +158,31 @@ const NON_ROUTABLE = new CidrSet([
 /** A pair enters the table once it has sent or received exfilMinBytes / TRACK_FRACTION (per the sketch). */
 const TRACK_FRACTION = 64;
 
+const { SYN, ACK, RST } = TCP_FLAGS;
+
+/** Home hosts' ports that accepted connections from outside, kept at once (least recently added forgotten first). */
+const MAX_SERVICE_PORTS = 4_096;
+
+/** First port of Linux's ephemeral range (IANA's starts at 49152): services listen below it, clients connect from it and above. */
+const FIRST_EPHEMERAL_PORT = 32_768;
+
+/**
+ * Whether a home host's port `acceptingPort`, accepting a connection from
+ * an outside host's `initiatorPort`, is a service answering a client:
+ * below the ephemeral range, and the client's port not a service's own.
+ * Not when a service connects to a client (active FTP's data connection,
+ * from port 20: the client's upload goes over it), nor on a port in the
+ * ephemeral range (an IRC DCC sender, which listens there for its file's
+ * receiver).
+ */
+function isServiceAccept(
+  acceptingPort: number,
+  initiatorPort: number,
+): boolean {
+  return acceptingPort >= 0 && acceptingPort < FIRST_EPHEMERAL_PORT &&
+    initiatorPort >= 1024;
+}
+
 /** Byte sketch channels. */
 const OUTBOUND = 0;
 const INBOUND = 1;
@@ -179,6 +218,8 @@ class PairState implements BucketClock, ReportMark {
   totalOutBytes = 0;
   totalInBytes = 0;
   outPackets = 0;
+  /** Bytes the home host sent as a server (not outbound, see the module doc), since the pair was first seen. */
+  servedBytes = 0;
   firstSeenUs = 0;
   lastSeenUs = 0;
   /** Packet time the pair last moved to the recent end of the LRU table, µs. */
@@ -213,6 +254,7 @@ class PairState implements BucketClock, ReportMark {
     this.totalOutBytes = 0;
     this.totalInBytes = 0;
     this.outPackets = 0;
+    this.servedBytes = 0;
     this.firstSeenUs = nowUs;
     this.lastSeenUs = nowUs;
     this.touchedUs = nowUs;
@@ -254,6 +296,9 @@ export function createDataExfilDetector(
   const admission = new TableAdmission();
   // Bytes of every pair (outbound, inbound), in front of the table.
   const sketch = new ByteSketch();
+  // (home host, port) → 1: ports on which home hosts accepted TCP
+  // connections from outside (their SYN/ACKs), whose bytes are answers.
+  const servicePorts = new NumericKeyMap<number>(MAX_SERVICE_PORTS);
   const trackMinBytes = Math.max(1, Math.floor(exfilMinBytes / TRACK_FRACTION));
   const halvingUs = Math.max(1, Math.floor(windowUs / 2));
   let nextExpiryUs = -Infinity;
@@ -287,6 +332,15 @@ export function createDataExfilDetector(
     return bytes >= trackMinBytes || otherBytes >= trackMinBytes;
   }
 
+  /** Whether `packet`, from a home host to an outside one, is a server's answer (see the module doc). */
+  function isServerAnswer(packet: PacketRecord): boolean {
+    const srcPort = packet.srcPort;
+    if (srcPort < 0) return false;
+    if (srcPort < 1024 && packet.dstPort >= 1024) return true;
+    return packet.transport === "tcp" && servicePorts.size > 0 &&
+      servicePorts.peek(packet.srcAddressKey, srcPort, 0) !== undefined;
+  }
+
   /** Whether a pair's windowed bytes make it exfiltration: enough out, and several times what came in. */
   function isOverTheMark(windowOut: number, windowIn: number): boolean {
     return windowOut >= exfilMinBytes && windowOut >= outboundRatio * windowIn;
@@ -309,6 +363,15 @@ export function createDataExfilDetector(
           ? NON_ROUTABLE.hasDestination(packet)
           : NON_ROUTABLE.hasSource(packet)
       ) return;
+
+      // A home host accepting a client's connection from outside: its
+      // port serves.
+      if (
+        srcHome && packet.transport === "tcp" &&
+        (packet.tcpFlags & (SYN | ACK | RST)) === (SYN | ACK) &&
+        isServiceAccept(packet.srcPort, packet.dstPort) &&
+        servicePorts.peek(srcKey, packet.srcPort, 0) === undefined
+      ) servicePorts.set(srcKey, packet.srcPort, 0, 1);
 
       const nowUs = packet.timestampUs;
       if (nowUs >= nextExpiryUs) {
@@ -358,6 +421,10 @@ export function createDataExfilDetector(
       }
       state.lastSeenUs = nowUs;
       if (srcHome) {
+        if (isServerAnswer(packet)) {
+          state.servedBytes += bytes;
+          return;
+        }
         state.outBytes += bytes;
         state.totalOutBytes += bytes;
         state.outPackets++;
@@ -484,6 +551,7 @@ function findingOf(
       totalBytesOut: state.totalOutBytes,
       totalBytesIn: state.totalInBytes,
       packetsOut: state.outPackets,
+      servedBytes: state.servedBytes,
       remotePorts: remotePortsOf(state),
       durationSeconds: Math.round(durationUs / 1e5) / 10,
       windowSeconds: windowUs / 1e6,

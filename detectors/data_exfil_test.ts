@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { PacketRecord } from "../capture/packet_record.ts";
+import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   createDataExfilDetector,
@@ -442,4 +442,70 @@ Deno.test("data_exfil: a busy pair that went quiet is kept against a newcomer se
       })),
   );
   assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
+});
+
+Deno.test("data_exfil: a home server serving a download to an outside client is no exfiltration; the home host's own upload to a high port is", () => {
+  const options = { exfilMinBytes: 1_000_000 };
+  /** 1 000 packets of 1 500 bytes from INSIDE:`insidePort` to OUTSIDE:`outsidePort`, after `opening`. */
+  const transfer = (
+    insidePort: number,
+    outsidePort: number,
+    opening: PacketRecord[] = [],
+  ) => [
+    ...opening,
+    ...times(1_000, (i) => ({
+      ...tcpPacket({
+        atUs: 1_000 + i * 1_000,
+        src: INSIDE,
+        dst: OUTSIDE,
+        srcPort: insidePort,
+        dstPort: outsidePort,
+        flags: TCP_FLAGS.ACK,
+      }),
+      ipLength: 1_500,
+    })),
+  ];
+  const accepted = (insidePort: number, outsidePort: number) => [
+    tcpPacket({
+      atUs: 0,
+      src: OUTSIDE,
+      dst: INSIDE,
+      srcPort: outsidePort,
+      dstPort: insidePort,
+      flags: TCP_FLAGS.SYN,
+    }),
+    tcpPacket({
+      atUs: 100,
+      src: INSIDE,
+      dst: OUTSIDE,
+      srcPort: insidePort,
+      dstPort: outsidePort,
+      flags: TCP_FLAGS.SYN | TCP_FLAGS.ACK,
+    }),
+  ];
+  // An outside client downloads from the home host's port 8000 (its
+  // connection accepted), or from port 443 with the handshake unseen.
+  assert.deepEqual(
+    run(transfer(8000, 33438, accepted(8000, 33438)), options),
+    [],
+  );
+  assert.deepEqual(run(transfer(443, 51000), options), []);
+  // The home host uploads: from its ephemeral port, to a service port or
+  // to a high one; from port 8000 when no connection to it was seen; over
+  // active FTP's data connection, which the server opens from port 20; and
+  // as an IRC DCC sender, whose receiver connects to its ephemeral port.
+  for (
+    const packets of [
+      transfer(51000, 443),
+      transfer(40000, 60000),
+      transfer(8000, 33438),
+      transfer(2662, 20, accepted(2662, 20)),
+      transfer(59130, 43614, accepted(59130, 43614)),
+    ]
+  ) {
+    const findings = run(packets, options);
+    assert.equal(findings.length, 1);
+    assert.equal(findings[0]?.attacker, INSIDE);
+    assert.equal(findings[0]?.evidence.servedBytes, 0);
+  }
 });

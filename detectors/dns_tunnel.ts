@@ -135,8 +135,13 @@ export interface DnsTunnelOptions {
  * subdomains, score 1.0, 50-character labels, 4096 groups × 64 hashes and 5
  * samples (worst case about 4096 × 3 KB ≈ 13 MB, and 384 KiB for admission),
  * findings repeated at most
- * every 10 s unless counts double, and the antivirus reputation zones of
- * Sophos (sophosxl.net) and McAfee GTI (avqs/avts.mcafee.com) ignored.
+ * every 10 s unless counts double, and zones ignored whose names carry
+ * data by design but whose servers no customer can run (a tunnel needs its
+ * own authoritative server): the file-reputation zones of Sophos
+ * (sophosxl.net), McAfee GTI (avqs/avts.mcafee.com) and Team Cymru's
+ * malware hash registry (hash.cymru.com, which Zeek's detect-MHR queries
+ * for every file it sees), and AWS's generated host names (amazonaws.com:
+ * load balancers' "internal-k8s-…-1234567890.us-east-1.elb.amazonaws.com").
  */
 export const DNS_TUNNEL_DEFAULTS = {
   windowUs: 600_000_000,
@@ -147,7 +152,13 @@ export const DNS_TUNNEL_DEFAULTS = {
   maxSubdomainsPerGroup: 64,
   maxSampleNames: 5,
   reportIntervalUs: 10_000_000,
-  ignoreDomains: ["sophosxl.net", "avqs.mcafee.com", "avts.mcafee.com"],
+  ignoreDomains: [
+    "sophosxl.net",
+    "avqs.mcafee.com",
+    "avts.mcafee.com",
+    "hash.cymru.com",
+    "amazonaws.com",
+  ],
 } satisfies Required<DnsTunnelOptions>;
 
 /** The MITRE ATT&CK technique hinted in evidence (the alert layer sets the final one). */
@@ -378,8 +389,11 @@ function observeQuery(
   const strong = qtype === 10 || (qtype >= 65280 && qtype <= 65534) ||
     shape.binary;
   // SRV, unless the name is a service's ("_ldap._tcp…": iodine -T SRV's
-  // data labels are not).
-  const medium = qtype === 16 || qtype === 5 || qtype === 15 ||
+  // data labels are not); TXT, unless under an attribute label (RFC 8552:
+  // DKIM's "selector1-contoso-com._domainkey.contoso", "_dmarc",
+  // "_mta-sts"), which a mail server looks up for every sender's domain.
+  const medium = (qtype === 16 && !hasAttributeLabel(subdomain)) ||
+    qtype === 5 || qtype === 15 ||
     (qtype === 33 && subdomain.charCodeAt(0) !== 0x5f);
   if (strong) state.strongTypes++;
   else if (medium) state.mediumTypes++;
@@ -402,6 +416,11 @@ function observeQuery(
   ) {
     state.samples.push(packet.dnsQname.slice(0, SAMPLE_NAME_LENGTH));
   }
+}
+
+/** Whether one of `subdomain`'s labels starts with "_" (an RFC 8552 attribute leaf or service label). */
+function hasAttributeLabel(subdomain: string): boolean {
+  return subdomain.charCodeAt(0) === 0x5f || subdomain.includes("._");
 }
 
 function isScoredName(

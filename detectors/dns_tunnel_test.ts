@@ -667,3 +667,49 @@ Deno.test("dns_tunnel: a busy group that went quiet is kept against a newcomer s
   );
   assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });
+
+Deno.test("dns_tunnel: a mail server's DKIM lookups, malware hash lookups and AWS load balancer names are no tunnel; data under an attribute label still is", () => {
+  const queries = (names: string[], qtype: number) =>
+    names.map((name, i) => dnsQuery({ name, qtype, atUs: i * 1_000_000 }));
+  const tenants = Array.from(
+    { length: 12 },
+    (_, i) => `tenant${i}-${randomText(i, 8, BASE32)}`,
+  );
+  // Microsoft 365's DKIM keys, one per sending tenant (TXT).
+  assert.deepEqual(
+    run(queries(
+      tenants.map((tenant) =>
+        `selector1-${tenant}-com._domainkey.${tenant}.onmicrosoft.com`
+      ),
+      TXT,
+    )),
+    [],
+  );
+  // Team Cymru's malware hash registry: a file's SHA-1 (TXT), as Zeek asks.
+  assert.deepEqual(
+    run(queries(
+      tenants.map((_, i) => `${randomText(i, 40, HEX)}.malware.hash.cymru.com`),
+      TXT,
+    )),
+    [],
+  );
+  // Kubernetes ingresses' AWS load balancers (A).
+  assert.deepEqual(
+    run(queries(
+      tenants.map((_, i) =>
+        `internal-k8s-shop-${randomText(i, 10, HEX)}-${
+          1_000_000_000 + i * 7_919
+        }.us-east-1.elb.amazonaws.com`
+      ),
+      A,
+    )),
+    [],
+  );
+  // Encoded data in TXT queries, an attribute label added: found by shape.
+  const findings = run(queries(
+    tenants.map((_, i) => `${randomText(i, 52, BASE32)}._x.tunnel.example`),
+    TXT,
+  ));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.domain, "tunnel.example");
+});

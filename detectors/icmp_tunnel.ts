@@ -52,7 +52,10 @@
  * reads that part's sum from the checksum too (`icmpEchoTailSum`), and
  * each pair keeps the last four kinds of data it sent (sum and length),
  * so pingers that take turns (two tools, two sizes, another pattern)
- * repeat theirs. A request of a kind not among them is new; a pair
+ * repeat theirs; the standard pingers' patterns (iputils', BSD's and
+ * macOS's incrementing bytes, Windows' alphabet, zeros: ping_patterns.ts)
+ * are one kind each at every length, so `ping -s` over many sizes (a path
+ * MTU check) repeats its one kind. A request of a kind not among them is new; a pair
  * tunnels once `minMismatches` of its requests in its window were new and
  * at least `minMismatchShare` of those judged were. A pair's first request
  * only marks the bitmap, as a session's does. In the shared captures no
@@ -99,6 +102,7 @@ import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { Doorkeeper } from "./stats/doorkeeper.ts";
+import { NO_PATTERN, standardPattern } from "./ping_patterns.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
   clearReportMark,
@@ -444,7 +448,15 @@ export function createIcmpTunnelDetector(
     nowUs: number,
     report: FindingSink,
   ): void {
-    const kind = packet.payloadLength * 0x10000 + packet.icmpEchoTailSum;
+    // A standard pinger's data is one kind at every length (ping -s over
+    // many sizes: a path MTU check); other data, its length and sum.
+    const pattern = standardPattern(
+      packet.payloadLength,
+      packet.icmpEchoTailSum,
+    );
+    const kind = pattern !== NO_PATTERN
+      ? pattern
+      : packet.payloadLength * 0x10000 + packet.icmpEchoTailSum;
     const hash = hashKey(clientKey, serverKey, REQUEST_PAIR_KEY);
     let entry = requestPairs.get(clientKey, serverKey, REQUEST_PAIR_KEY, hash);
     if (entry === undefined) {

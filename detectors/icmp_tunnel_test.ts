@@ -6,6 +6,8 @@ import {
   ICMP_TUNNEL_DEFAULTS,
 } from "./icmp_tunnel.ts";
 import { findingsOf, icmpPacket, SECOND_US, T0 } from "./test_packets.ts";
+import { icmpFrame } from "../capture/frame_builder.ts";
+import { decodeFrame, V4 } from "../capture/decode/test_helpers.ts";
 
 const CLIENT = "10.0.0.5";
 const PROXY = "198.51.100.77";
@@ -540,4 +542,39 @@ Deno.test("icmp_tunnel: request pairs are bounded; a sweep's one request per hos
   assert.equal(tables.requestPairs!.size, 500);
   assert.ok(tables.requestPairs!.evictions >= 1_500);
   assert.equal(tables.pairs!.size, 0);
+});
+
+Deno.test("icmp_tunnel: a path MTU check (ping -s over many sizes, one request each) is no tunnel; the same sizes with new data each are", () => {
+  /** Echo requests of data lengths 1464 down to 1376, one a second, each answered, with byte i of the data past the send time `fill(i, n)` for the n-th. */
+  const sweep = (fill: (i: number, n: number) => number) =>
+    Array.from({ length: 12 }, (_, n) => {
+      const length = 1_464 - 8 * n;
+      const data = Uint8Array.from(
+        { length },
+        (_, i) => i < 16 ? (n * 31 + i) & 255 : fill(i, n),
+      );
+      const atUs = T0 + n * SECOND_US;
+      return [
+        decodeFrame(
+          icmpFrame(V4, { type: 8, id: 0x4242, seq: n + 1 }, data),
+          { timestampUs: atUs },
+        ).packet,
+        decodeFrame(
+          icmpFrame(
+            { ...V4, src: V4.dst, dst: V4.src },
+            { type: 0, id: 0x4242, seq: n + 1 },
+            data,
+          ),
+          { timestampUs: atUs + 1_000 },
+        ).packet,
+      ];
+    }).flat();
+  // iputils (incrementing bytes) and Windows (its alphabet): one kind each.
+  assert.deepEqual(tunnelFindings(sweep((i) => i & 255)), []);
+  assert.deepEqual(tunnelFindings(sweep((i) => 0x61 + (i % 23))), []);
+  // A file sent piece by piece in requests of those sizes.
+  const findings = tunnelFindings(sweep((i, n) => (i * 7 + n * 13) & 255));
+  assert.ok(findings.length > 0);
+  assert.equal(findings[0]?.kind, "icmp_tunnel");
+  assert.equal(findings[0]?.attacker, V4.src);
 });

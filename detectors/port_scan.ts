@@ -36,8 +36,9 @@
  * (nmap -sA, -sW, -sM: a bare ACK or FIN/ACK for no connection) is found
  * from its answer instead: the probed host resets it, open port or closed,
  * with a bare RST whose sequence number is the probe's acknowledgment number
- * (RFC 9293 section 3.10.7.1). Each bare ACK without payload is noted in a
- * small fixed table ({@linkcode RecentAcks}, a few nanoseconds a segment),
+ * (RFC 9293 section 3.10.7.1). Each bare ACK without payload or TCP options
+ * (a live connection's carry timestamps: a server's keepalive to a client
+ * that rebooted, which resets it, is none) is noted in a small fixed table ({@linkcode RecentAcks}, a few nanoseconds a segment),
  * and a bare RST that answers one there is a refused probe of its sender's
  * port by its receiver. A reset that answers nothing seen here is not:
  * backscatter of ACKs someone spoofed in the receiver's name, or a client's
@@ -1193,12 +1194,15 @@ export function createPortScanDetector(
             probe(packet, packet.dstPort, stealthKind(flags), report);
           }
         } else if (synAckRst === ACK) {
-          // Bare ACKs (and FIN/ACKs) without payload, for the reset that
-          // would answer an ACK probe; data and PSH segments never are.
+          // Bare ACKs (and FIN/ACKs) without payload or TCP options, for
+          // the reset that would answer an ACK probe; data and PSH segments
+          // never are, nor segments with options: a live connection's (a
+          // keepalive with timestamps to a host that rebooted meanwhile,
+          // reset by it), where probes have none.
           if (
             (flags & (FIN | PSH | URG)) === (flags & FIN) &&
             packet.payloadLength === 0 && packet.srcPort >= 0 &&
-            packet.dstPort >= 0
+            packet.dstPort >= 0 && hasNoTcpOptions(packet)
           ) {
             recentAcks.note(
               packet.srcAddressKey,
@@ -1532,9 +1536,13 @@ const NMAP_PROBE_WINDOW = 1024;
  * 1024 to one above it (a service acknowledging its client).
  */
 function isNmapAckProbe(packet: PacketRecord): boolean {
-  return packet.tcpWindow === NMAP_PROBE_WINDOW &&
-    packet.ipLength === (packet.network === "ipv4" ? 40 : 60) &&
+  return packet.tcpWindow === NMAP_PROBE_WINDOW && hasNoTcpOptions(packet) &&
     !(packet.srcPort < 1024 && packet.dstPort >= 1024);
+}
+
+/** Whether a TCP segment without payload has no options (nor IP options or IPv6 extension headers): 40 IP bytes over IPv4, 60 over IPv6. */
+function hasNoTcpOptions(packet: PacketRecord): boolean {
+  return packet.ipLength === (packet.network === "ipv4" ? 40 : 60);
 }
 
 /**

@@ -266,7 +266,8 @@ Deno.test("port_scan: FIN, NULL and XMAS probes are probes; ECE/CWR SYNs too", (
  * An ACK scan (nmap -sA) of `ports` ports: each bare ACK (acknowledgment
  * number 1000 + i, `flags` ACK or FIN/ACK) answered 100 µs later by the
  * target's bare RST carrying that number as its sequence number (RFC 9293),
- * or by a reset with `resetSeq(i)` instead.
+ * or by a reset with `resetSeq(i)` instead. The ACKs have no TCP options
+ * (40 IP bytes, as nmap's) unless `ipLength` says otherwise.
  */
 function ackScan(
   ports: number,
@@ -274,6 +275,7 @@ function ackScan(
     flags?: number;
     probes?: boolean;
     resetSeq?: (i: number) => number;
+    ipLength?: number;
   } = {},
 ): PacketRecord[] {
   const packets: PacketRecord[] = [];
@@ -284,6 +286,7 @@ function ackScan(
       packets.push({
         ...tcp({ dstPort: 100 + i, flags: options.flags ?? ACK, atUs }),
         tcpAck: ack,
+        ipLength: options.ipLength ?? 40,
       });
     }
     packets.push({
@@ -321,6 +324,9 @@ Deno.test("port_scan: resets nobody here asked for are no ACK scan (backscatter,
   assert.deepEqual(run(ackScan(100, { probes: false })), []);
   // Resets whose sequence number is not the ACK's acknowledgment number.
   assert.deepEqual(run(ackScan(100, { resetSeq: (i) => 5000 + i })), []);
+  // ACKs with TCP options (timestamps: 52 IP bytes) are a live
+  // connection's: a server's keepalives to a client that rebooted, reset.
+  assert.deepEqual(run(ackScan(100, { ipLength: 52 })), []);
   // Segments carrying data or PSH are never probes.
   const withData = ackScan(100).map((packet) =>
     packet.tcpFlags === ACK ? { ...packet, payloadLength: 10 } : packet

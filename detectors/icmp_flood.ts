@@ -11,7 +11,12 @@
  * to ff02::1 makes every host on the link answer). The victim is over the
  * threshold when its last `packetThreshold` requests arrived within
  * `windowUs` (an exact sliding window: the times of the last
- * `packetThreshold` requests are kept). An ordinary ping (1/s), ping -i 0.2
+ * `packetThreshold` requests are kept, with their sources), unless they
+ * came from a crowd of ordinary pingers: two sources or more, none faster
+ * than an unprivileged ping (5/s), and four fifths of the requests from
+ * sources that sent several within them (40 hosts checking one address
+ * once a second send 40/s; a spoofed flood's sources each send one, and a
+ * flood from more hosts than the window's requests can repeat is one). An ordinary ping (1/s), ping -i 0.2
  * (5/s), a traceroute (a few probes per hop) and an ICMP tunnel's bursts stay
  * well below it.
  *
@@ -127,6 +132,8 @@ interface VictimState extends ReportMark {
   victimText: string;
   /** Times of the last `packetThreshold` requests, µs (a ring once full). */
   times: number[];
+  /** Their sources' address keys, slot for slot. */
+  sources: number[];
   /** Request times held in `times` (up to `packetThreshold`; entries past it are left from an earlier victim). */
   timesCount: number;
   /** Next slot of `times` to overwrite once full (then also the oldest). */
@@ -279,19 +286,29 @@ export function createIcmpFloodDetector(
     // (Arrays keep their length across victims: shrinking one frees its
     // storage, and the next push allocates it again.)
     const times = state.times;
+    const sources = state.sources;
     let oldestUs: number;
     if (state.timesCount < packetThreshold) {
-      if (state.timesCount < times.length) times[state.timesCount] = nowUs;
-      else times.push(nowUs);
+      if (state.timesCount < times.length) {
+        times[state.timesCount] = nowUs;
+        sources[state.timesCount] = packet.srcAddressKey;
+      } else {
+        times.push(nowUs);
+        sources.push(packet.srcAddressKey);
+      }
       if (++state.timesCount < packetThreshold) return;
       oldestUs = times[0]!;
     } else {
       times[state.head] = nowUs;
+      sources[state.head] = packet.srcAddressKey;
       state.head = (state.head + 1) % packetThreshold;
       oldestUs = times[state.head]!;
     }
     const spanUs = nowUs - oldestUs;
     if (spanUs >= windowUs) return;
+    // Many hosts each pinging at an ordinary rate (a gateway or heartbeat
+    // address that every host checks once a second) are no flood.
+    if (!state.flooding && isPingerCrowd(sources, spanUs)) return;
 
     state.lastAboveUs = nowUs;
     const rate = rateOf(spanUs, packetThreshold, windowUs);
@@ -334,11 +351,43 @@ function rateOf(
 }
 
 /** A victim entry, to be {@linkcode resetVictim reset} before use. */
+/** Fastest rate an unprivileged ping may send (iputils' least interval, 0.2 s), requests/s. */
+const ORDINARY_PING_RATE = 5;
+
+/** Least share of the window's requests from sources that sent more than one: pingers repeat, spoofed sources do not. */
+const REPEATING_SHARE = 0.8;
+
+/** Requests per source within the window (scratch, reused). */
+const perSource = new Map<number, number>();
+
+/**
+ * Whether the last requests (`sources`, over `spanUs`) came from a crowd
+ * of ordinary pingers: at least two sources, none faster than an
+ * unprivileged ping, and most requests from sources that sent several
+ * (a spoofed flood's sources each send one; a flood from so many hosts
+ * that each sends once within the window is a flood whatever their rate).
+ */
+function isPingerCrowd(sources: readonly number[], spanUs: number): boolean {
+  perSource.clear();
+  for (const source of sources) {
+    perSource.set(source, (perSource.get(source) ?? 0) + 1);
+  }
+  if (perSource.size < 2) return false;
+  const most = ORDINARY_PING_RATE * spanUs / 1e6 + 1;
+  let repeating = 0;
+  for (const count of perSource.values()) {
+    if (count > most) return false;
+    if (count > 1) repeating += count;
+  }
+  return repeating >= REPEATING_SHARE * sources.length;
+}
+
 function newVictim(): VictimState {
   return {
     victimKey: -1,
     victimText: "",
     times: [],
+    sources: [],
     timesCount: 0,
     head: 0,
     requests: 0,

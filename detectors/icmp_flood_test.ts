@@ -373,3 +373,33 @@ Deno.test("icmp_flood: a flood of timestamp or address mask requests (hping3 --i
   );
   assert.deepEqual(run(flood(THRESHOLD * 2, 1_000, { type: 3 })), []);
 });
+
+Deno.test("icmp_flood: 40 hosts each pinging one address once a second (or at ping -i 0.2) are no flood; the same crowd with one fast pinger, or 500 sources sending once, is", () => {
+  /** `hosts` sources pinging the victim every `intervalUs` for 12 s, in turn. */
+  const crowd = (hosts: number, intervalUs: number) =>
+    Array.from(
+      { length: 12 * SECOND_US / intervalUs },
+      (_, round) =>
+        Array.from({ length: hosts }, (_, h) =>
+          echo({
+            src: `10.1.${h >> 8}.${h & 255}`,
+            atUs: T0 + round * intervalUs + h * (intervalUs / hosts),
+          })),
+    ).flat();
+  assert.deepEqual(run(crowd(40, SECOND_US)), []);
+  assert.deepEqual(run(crowd(8, SECOND_US / 5)), []);
+  // One of them pings 20 times a second: a flood by a faster pinger.
+  const fast = [
+    ...crowd(40, SECOND_US),
+    ...flood(240, SECOND_US / 20, { src: "10.2.0.1" }),
+  ].sort((a, b) => a.timestampUs - b.timestampUs);
+  assert.equal(run(fast).length > 0, true);
+  // Spoofed: each source sends once (in 5 s, 100/s).
+  const spoofed = times(
+    500,
+    (i) => echo({ src: `10.3.${i >> 8}.${i & 255}`, atUs: T0 + i * 10_000 }),
+  );
+  const findings = run(spoofed);
+  assert.equal(findings.length > 0, true);
+  assert.equal(findings[0]?.attacker, "");
+});

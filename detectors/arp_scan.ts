@@ -19,7 +19,10 @@
  * Limits, beyond the core's: a router resolving the hosts of a subnet being
  * swept from outside looks like an ARP scan by the router (and a router whose
  * cache was emptied, by a reboot or a failover, as it resolves its hosts
- * again when 50 or more of them talk within the window); unicast ARP scans
+ * again when 50 or more of them talk within the window), and so does any
+ * host that starts talking to 50 neighbours or more at once (a monitoring
+ * server pinging its hosts after a restart: allowlist it for arp_scan and
+ * icmp_sweep, alerts.allowlist.perKind); unicast ARP scans
  * that fill in the target MAC, each frame sent to it, are ignored like cache
  * polls.
  *

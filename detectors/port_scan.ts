@@ -136,7 +136,8 @@
  * (nmap -sS, masscan, zmap) is found, as its probes are abandoned, and so
  * is a load balancer's half-open health check (F5's "TCP Half Open"
  * monitor) of `failedSubnetHostThreshold` or more pool members of one
- * subnet on one port; SCTP scans (nmap -sY, -sZ) are not read (their
+ * subnet on one port, as is any health checker's during an outage of most
+ * of such a pool (its probes refused); SCTP scans (nmap -sY, -sZ) are not read (their
  * INITs count as probes of one IP protocol, 132), nor are ACK probes that carry data (nmap -sA
  * --data-length); nor is a UDP scan of a
  * host whose path the scanner traces first (a datagram that runs out of TTL

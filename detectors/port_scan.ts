@@ -355,6 +355,8 @@ const TRACEROUTE_LAST_PORT = 33_534;
 
 /** Samples of hosts and ports kept per source for evidence. */
 const MAX_SAMPLES = 20;
+/** Source ports of a source's probes kept for evidence. */
+const MAX_SOURCE_PORT_SAMPLES = 5;
 
 /** Packet time between LRU refreshes of one source, and between expiry sweeps, µs. */
 const TOUCH_INTERVAL_US = 1_000_000;
@@ -380,6 +382,8 @@ interface SourceState extends ReportMark {
   udpProbes: number;
   sampleHosts: string[];
   samplePorts: number[];
+  /** The first few source ports its probes came from (a scanner's one or two, a service's answers' one, ephemeral ports' many). */
+  sampleSourcePorts: number[];
   /** The last probe's host (text as {@linkcode keptText} keeps it, and address key) and port key: repeats (retransmissions) stop here. */
   lastHost: string;
   lastHostKey: number;
@@ -985,6 +989,11 @@ export function createPortScanDetector(
     source.kinds |= kind;
     source.previousProbeUs = source.lastProbeUs;
     source.lastProbeUs = nowUs;
+    const sourcePort = srcIsProber ? packet.srcPort : packet.dstPort;
+    if (
+      source.sampleSourcePorts.length < MAX_SOURCE_PORT_SAMPLES &&
+      sourcePort >= 0
+    ) addSample(source.sampleSourcePorts, sourcePort);
     register(
       source,
       keptText(dstKey, packet, !srcIsProber),
@@ -1464,6 +1473,7 @@ function newSource(
     udpProbes: 0,
     sampleHosts: [],
     samplePorts: [],
+    sampleSourcePorts: [],
     lastHost: "",
     lastHostKey: -1,
     lastPortKey: -1,
@@ -1690,6 +1700,7 @@ function findingOf(
       topPort: source.topPortKey < 0 ? -1 : topPort,
       topPortHosts: source.topPortHosts,
       samplePorts: [...source.samplePorts],
+      sampleSourcePorts: [...source.sampleSourcePorts],
       sampleHosts: [...source.sampleHosts],
       probeKinds: kinds,
       durationSeconds: Math.round((nowUs - source.incidentStartUs) / 1e5) /

@@ -1134,6 +1134,8 @@ Deno.test("port_scan: a sweep of hosts that answer is found when the scanner res
   assert.equal(findings[0]?.evidence.topPortHosts, 25);
   // At the 25th host's SYN, not answered yet (failed until it is).
   assert.equal(findings[0]?.evidence.halfOpenProbes, 24);
+  // nmap's SYNs from one source port (the tests' 40000).
+  assert.deepEqual(findings[0]?.evidence.sampleSourcePorts, [40000]);
   assert.equal(findings[0]?.victim, "");
   assert.match(
     findings[0]!.summary,

@@ -19,7 +19,7 @@ const PERMISSIONS = [
   "--allow-sys=networkInterfaces",
 ];
 
-/** `netmirror <args>` as a command, with stdout and stderr piped unless told; `permissions` go beside the usual ones. */
+/** `netmirror <args>` as a command, with stdout and stderr piped unless told; `permissions` go beside the usual ones, or replace them (`--allow-all`). */
 function netmirrorCommand(
   args: string[],
   options: {
@@ -32,7 +32,7 @@ function netmirrorCommand(
     args: [
       "run",
       "--quiet",
-      ...PERMISSIONS,
+      ...(options.permissions?.includes("--allow-all") ? [] : PERMISSIONS),
       ...(options.permissions ?? []),
       MAIN,
       ...args,
@@ -562,6 +562,70 @@ Deno.test("netmirror serve tells on stderr how each session ended: a replay of a
       assert.match(stderr, expected);
       assert.equal(status.code, 0, stderr);
     }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("netmirror serve goes on when its EVE output fails (a full disk), and stops quietly with 0 when the reader of its EVE stdout quits", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-serve-eve-" });
+  try {
+    // /dev/full: every write fails with ENOSPC.
+    const full = netmirrorCommand(
+      [
+        "serve",
+        "--port",
+        "5396",
+        "--data-dir",
+        dataDir,
+        "--eve",
+        "/dev/full",
+        "-r",
+        BIG,
+      ],
+      {
+        // Deno grants a device under /dev only with --allow-all.
+        permissions: ["--allow-all"],
+        stdout: "null",
+      },
+    ).spawn();
+    const reader = full.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let stderr = "";
+    const ended = /\nnetmirror: Replay of \S+ stopped after 35720 packets\n/;
+    const deadline = Date.now() + 30_000;
+    while (
+      !(ended.test(stderr) && stderr.includes("EVE output is off")) &&
+      Date.now() < deadline
+    ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    full.kill("SIGINT");
+    await reader.cancel();
+    assert.equal((await full.status).code, 0, stderr);
+    assert.match(
+      stderr,
+      /netmirror: cannot write EVE records to "\/dev\/full": No space left on device[^\n]*; EVE output is off from now on, capture and analysis go on\n/,
+    );
+    assert.match(stderr, ended);
+    assert.doesNotMatch(stderr, /Uncaught/);
+
+    // The demo's EVE records on stdout, whose reader takes one chunk and
+    // quits: the next write finds it gone.
+    const piped = netmirrorCommand(
+      ["serve", "--port", "5395", "--data-dir", dataDir, "--eve", "-"],
+      {
+        permissions: ["--allow-net=127.0.0.1:5395", `--allow-write=${dataDir}`],
+      },
+    ).spawn();
+    const stdout = piped.stdout.getReader();
+    const first = await stdout.read();
+    assert.ok(!first.done && first.value.length > 0, "some EVE records first");
+    await stdout.cancel();
+    const { code, stderr: pipedStderr } = await finished(piped, 30_000);
+    assert.equal(code, 0, pipedStderr);
+    assert.doesNotMatch(pipedStderr, /Uncaught|error/i);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }

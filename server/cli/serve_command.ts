@@ -37,6 +37,7 @@ import {
   writeLine,
 } from "./args.ts";
 import { newEveLogger } from "./command_config.ts";
+import { OutputClosedError } from "../../capture/write_all.ts";
 import { DropNotice } from "./drop_notice.ts";
 
 /** `netmirror serve --help`. */
@@ -171,8 +172,20 @@ export async function serveCommand(
         : "a BPF filter needs -i or -r (demo traffic is not filtered)",
     );
   }
+  // Ctrl-C, or the end of stdout's reader when it takes the EVE records.
+  const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
   const eveWriter = config.eve
-    ? new EveWriter(config.eve.path, config.eve)
+    ? new EveWriter(config.eve.path, config.eve, (error) => {
+      if (error instanceof OutputClosedError) return stop();
+      // A full disk, say: the sensor goes on without its EVE records.
+      console.error(
+        `netmirror: cannot write EVE records to ${
+          config.eve!.path === "-" ? "stdout" : `"${config.eve!.path}"`
+        }: ${
+          error instanceof Error ? error.message : String(error)
+        }; EVE output is off from now on, capture and analysis go on`,
+      );
+    })
     : undefined;
   let eve: EveLogger | undefined;
   const newEve = () => eveWriter ? newEveLogger(eveWriter, config) : undefined;
@@ -248,10 +261,9 @@ export async function serveCommand(
   );
   serving = true;
   for (const message of endedEarly) console.error(`netmirror: ${message}`);
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const removeStopListeners = onStopSignals(() => resolve());
+  const removeStopListeners = onStopSignals(() => stop());
   try {
-    await promise;
+    await stopped;
   } finally {
     removeStopListeners();
     clearInterval(countsTimer);

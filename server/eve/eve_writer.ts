@@ -5,7 +5,7 @@
  * @module
  */
 
-import { OutputClosedError, writeAllSync } from "../../capture/write_all.ts";
+import { writeAllSync } from "../../capture/write_all.ts";
 import type { EveSink } from "./eve_sink.ts";
 import { JsonBytes } from "../json_bytes.ts";
 
@@ -40,21 +40,32 @@ export class EveWriter implements EveSink {
   readonly out = new JsonBytes();
   #fileBytes = 0;
   #closed = false;
+  readonly #onError: ((error: unknown) => void) | undefined;
   /** Lines written. */
   lines = 0;
   /** Bytes written out so far (over every file, rotated ones included). */
   bytesWritten = 0;
 
-  /** Opens (appends to) `path`; "-" writes to stdout. */
-  constructor(path: string, options: EveWriterOptions = {}) {
+  /**
+   * Opens (appends to) `path`; "-" writes to stdout. A write that fails
+   * (a full disk, stdout's reader gone: write_all.ts' OutputClosedError)
+   * closes the writer and is thrown, or given to `onError` when there is
+   * one; later lines are dropped.
+   */
+  constructor(
+    path: string,
+    options: EveWriterOptions = {},
+    onError?: (error: unknown) => void,
+  ) {
     this.#path = path;
     this.#options = { ...EVE_WRITER_DEFAULTS, ...options };
+    this.#onError = onError;
     if (path !== "-") this.#open();
   }
 
   /**
-   * Whether stdout's reader has gone ("-" only): the flush that found it
-   * out threw {@linkcode OutputClosedError}; later lines are dropped.
+   * Whether a write failed (stdout's reader gone, a full disk): later lines
+   * are dropped.
    */
   get closed(): boolean {
     return this.#closed;
@@ -78,26 +89,44 @@ export class EveWriter implements EveSink {
     if (out.length === 0) return;
     const bytes = out.bytes.subarray(0, out.length);
     out.length = 0;
+    if (this.#closed) return;
     if (this.#path === "-") {
       try {
         writeAllSync(Deno.stdout, bytes);
       } catch (error) {
-        if (error instanceof OutputClosedError) this.#closed = true;
-        throw error;
+        this.#fail(error);
+        return;
       }
       this.bytesWritten += bytes.length;
       return;
     }
     const { rotateBytes } = this.#options;
-    if (
-      rotateBytes > 0 && this.#fileBytes > 0 &&
-      this.#fileBytes + bytes.length > rotateBytes
-    ) {
-      this.#rotate();
+    try {
+      if (
+        rotateBytes > 0 && this.#fileBytes > 0 &&
+        this.#fileBytes + bytes.length > rotateBytes
+      ) {
+        this.#rotate();
+      }
+      writeAllSync(this.#file!, bytes);
+    } catch (error) {
+      this.#fail(error);
+      return;
     }
-    writeAllSync(this.#file!, bytes);
     this.#fileBytes += bytes.length;
     this.bytesWritten += bytes.length;
+  }
+
+  /** Closes the writer after a failed write: the file cut back to its last whole line (NDJSON readers choke on half a record), then the error thrown or given to `onError`. */
+  #fail(error: unknown): void {
+    this.#closed = true;
+    try {
+      this.#file?.truncateSync(this.#fileBytes);
+    } catch {
+      // The file is what it is.
+    }
+    if (this.#onError === undefined) throw error;
+    this.#onError(error);
   }
 
   /** Flushes and closes. */
@@ -105,6 +134,7 @@ export class EveWriter implements EveSink {
     this.flush();
     this.#file?.close();
     this.#file = undefined;
+    this.#closed = true;
   }
 
   #open(): void {

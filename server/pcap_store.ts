@@ -148,6 +148,11 @@ export class SessionPcapWriter {
       : this.written();
   }
 
+  /** Hands buffered frames to the disk (each second while a capture runs: a sensor killed loses at most that much), without waiting for them. */
+  flush(): void {
+    this.#file?.flush();
+  }
+
   /** Hands buffered frames to the disk and resolves once every frame so far is in the files (and closed files are closed). */
   async written(): Promise<void> {
     this.#file?.flush();

@@ -920,7 +920,9 @@ export class Sensor {
   }
 
   /**
-   * Copies the session PCAP's losses into the session. A failed write ends
+   * Hands the session PCAP's buffered frames to the disk (a sensor killed
+   * loses at most a second of them) and copies its losses into the
+   * session. A failed write ends
    * the session, as the error of a synchronous write did: the source is
    * stopped (every source's stop may be asked again), and its end
    * (`#end`) finishes the session as failed, so the session stays
@@ -930,6 +932,8 @@ export class Sensor {
     const session = this.#session;
     const pcap = this.#pcap;
     if (!session || !pcap || session.state !== "running") return;
+    // A quiet link's frames would wait in the 1 MiB buffer for hours.
+    pcap.flush();
     session.pcapDroppedFrames = pcap.droppedFrames;
     session.pcapRotatedFrames = pcap.rotatedFrames;
     if (pcap.error !== undefined) void this.#stopSource?.();

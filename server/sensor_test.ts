@@ -624,3 +624,33 @@ Deno.test("A running live session shows tcpdump's counts and kernel drops as the
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("A live session's PCAP reaches the disk within seconds on a quiet link, without a download asking for it", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-quiet-pcap-" });
+  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  const socket = createSocket("udp4");
+  const port = 40_000 + ((Deno.pid + 37) % 20_000);
+  try {
+    await captureSentFrom(sensor, socket, port);
+    for (let i = 0; i < 10; i++) {
+      await sendToLoopback(socket, new Uint8Array(100), port);
+    }
+    await eventually("10 packets", () => sensor.session!.packets === 10);
+    const path = `${dataDir}/${sensor.session!.id}-0000.pcap`;
+    // A file header, and 10 records of 16 + 142 bytes (Ethernet, IPv4, UDP).
+    const expected = 24 + 10 * (16 + 142);
+    const deadline = Date.now() + 5_000;
+    let size = 0;
+    while (size < expected && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      size = (await Deno.stat(path).catch(() => ({ size: 0 }))).size;
+    }
+    assert.equal(size, expected);
+    assert.ok(sensor.running);
+  } finally {
+    if (sensor.running) await sensor.stop();
+    await sensor.close();
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

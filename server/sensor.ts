@@ -573,7 +573,13 @@ export class Sensor {
       if (iface === "") {
         throw new SensorError(400, "Live mode needs an interface");
       }
-      const known = await listInterfaces().catch(() => []);
+      const known = await listInterfaces().catch((error) => {
+        // Without tcpdump every interface would look missing.
+        if (error instanceof TcpdumpError && error.code === "not_installed") {
+          throw new SensorError(400, error.message);
+        }
+        return [];
+      });
       if (!known.some((nic) => nic.name === iface)) {
         throw new SensorError(
           400,

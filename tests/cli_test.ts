@@ -26,6 +26,7 @@ function netmirrorCommand(
     permissions?: string[];
     stdin?: "piped" | "null";
     stdout?: "piped" | "null";
+    env?: Record<string, string>;
   } = {},
 ): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
@@ -40,7 +41,7 @@ function netmirrorCommand(
     stdin: options.stdin ?? "null",
     stdout: options.stdout ?? "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   });
 }
 
@@ -116,6 +117,44 @@ Deno.test("netmirror read --json prints one JSON record per packet", async () =>
   assert.equal(first.transport, "tcp");
   assert.equal(first.tcpFlags, 0x02); // the SYN that opens the capture
   assert.equal(typeof first.timestampUs, "number");
+});
+
+Deno.test("netmirror serve -i without tcpdump says tcpdump is missing, not the interface", async () => {
+  const child = netmirrorCommand(["serve", "--port", "5394", "-i", "lo"], {
+    permissions: ["--allow-net=127.0.0.1:5394", "--allow-write"],
+    env: { PATH: "/nonexistent" },
+    stdout: "null",
+  }).spawn();
+  const { code, stderr } = await finished(child);
+  assert.equal(code, 1, stderr);
+  assert.match(
+    stderr,
+    /^netmirror serve: Cannot list interfaces: tcpdump is not installed \(looked for "tcpdump"; apt-get install tcpdump\)\n$/,
+  );
+});
+
+Deno.test("netmirror read of a named pipe reads it once and ends", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-fifo-" });
+  try {
+    const fifo = `${dir}/capture`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(made.success);
+    const child = netmirrorCommand(["read", fifo]).spawn();
+    const writer = await Deno.open(fifo, { write: true });
+    await writer.write(await Deno.readFile(HTTP));
+    writer.close();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    const [status, stdout] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      child.stderr.cancel(),
+    ]);
+    clearTimeout(timer);
+    assert.equal(status.code, 0);
+    assert.equal(field(stdout, "packets"), "43");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("netmirror read - reads a capture from stdin", async () => {
@@ -196,6 +235,18 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       ["capture"],
       ["read"],
       ["frobnicate"],
+      // One interface or file, never the last of several.
+      ["serve", "-i", "lo", "-i", "eth0"],
+      ["serve", "-r", HTTP, "-r", HTTP],
+      ["capture", "-i", "lo", "-i", "eth0"],
+      // Numbers in digits only (not "", hexadecimal or exponents).
+      ["serve", "--port", "0x49D9"],
+      ["serve", "--port", ""],
+      ["capture", "-i", "lo", "-s", "1e4"],
+      // No empty paths (the data directory would be the root), no stdin.
+      ["serve", "--data-dir", ""],
+      ["serve", "--eve", ""],
+      ["serve", "-r", "-"],
     ]
   ) {
     const run = await netmirror(args);

@@ -47,7 +47,8 @@ export function positiveInteger(
   max = Number.MAX_SAFE_INTEGER,
 ): number | undefined {
   if (value === undefined) return undefined;
-  const number = Number(value);
+  // Digits only: Number() would also take "", "0x10" and "1e4".
+  const number = /^\d{1,16}$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(number) || number <= 0 || number > max) {
     throw new UsageError(
       max === Number.MAX_SAFE_INTEGER
@@ -194,3 +195,31 @@ export class LineWriter {
 }
 
 const NEWLINE = 0x0a;
+
+/** The one value of a flag that may be given once (`multiple` in parseArgs, so that a second is seen): undefined when absent. */
+export function onceOnly(
+  name: string,
+  values: string[] | undefined,
+  why: string,
+): string | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.length > 1) {
+    throw new UsageError(
+      `${name} may be given once, got ${
+        values.map((value) => `"${value}"`).join(" and ")
+      } (${why})`,
+    );
+  }
+  return values[0];
+}
+
+/** `value` of flag `name`, refused when empty (a path flag given "" would mean the current or root directory). */
+export function nonEmpty(
+  name: string,
+  value: string | undefined,
+): string | undefined {
+  if (value !== undefined && value.trim() === "") {
+    throw new UsageError(`${name} needs a path, got ""`);
+  }
+  return value;
+}

@@ -29,6 +29,7 @@ import { DropNotice } from "./drop_notice.ts";
 import {
   captureFlags,
   LineWriter,
+  onceOnly,
   oneStdoutWriter,
   parse,
   positiveInteger,
@@ -71,7 +72,7 @@ export async function captureCommand(args: string[]): Promise<number> {
       args,
       allowPositionals: true,
       options: {
-        interface: { type: "string", short: "i" },
+        interface: { type: "string", short: "i", multiple: true },
         snaplen: { type: "string", short: "s" },
         buffer: { type: "string", short: "B" },
         "tcpdump-output": { type: "string" },
@@ -90,7 +91,12 @@ export async function captureCommand(args: string[]): Promise<number> {
     await writeLine(CAPTURE_USAGE);
     return 0;
   }
-  if (!values.interface) {
+  const iface = onceOnly(
+    "-i",
+    values.interface,
+    'a capture runs on one interface; "any" captures on all',
+  );
+  if (!iface) {
     throw new UsageError(
       'capture needs an interface: -i <name> (see "netmirror interfaces")',
     );
@@ -111,7 +117,7 @@ export async function captureCommand(args: string[]): Promise<number> {
       snapLength: capture.snapLength ?? DEFAULT_SNAP_LENGTH,
     })
     : undefined;
-  const eveOutput = openEve(evePath, config, values.interface);
+  const eveOutput = openEve(evePath, config, iface);
   const eve = eveOutput?.logger;
   const eveWriter = eveOutput?.writer;
   const engine = new AnalysisEngine(engineConfigOf(config), (event) => {
@@ -145,7 +151,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   let countsTimer: ReturnType<typeof setInterval> | undefined;
   let flushError: unknown;
   const live = capturePackets({
-    iface: values.interface,
+    iface: iface,
     filter: filterArgs(positionals),
     ...capture,
     record: feed.record, // nothing below keeps the record
@@ -165,7 +171,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   try {
     await live.ready;
     console.error(
-      `netmirror: capturing on ${values.interface}${
+      `netmirror: capturing on ${iface}${
         positionals.length ? ` (filter: ${filterArgs(positionals)})` : ""
       }, ${describeOutput(live.output, live.pipeReason)}; Ctrl-C stops`,
     );

@@ -221,5 +221,9 @@ async function inputFormat(
     ? { format: result.format, gzip: result.gzip }
     : { format: undefined, gzip: false };
   if (path === "-") return read;
+  // Only a regular file can be opened again: a FIFO's second open would
+  // wait for a writer that never comes.
+  const isFile = await Deno.stat(path).then((info) => info.isFile, () => false);
+  if (!isFile) return read;
   return await sniffCaptureFormat(path).catch(() => read);
 }

@@ -32,6 +32,8 @@ import { loadUiAssets } from "../ui_assets.ts";
 import {
   captureFlags,
   cidrList,
+  nonEmpty,
+  onceOnly,
   parse,
   UsageError,
   writeLine,
@@ -87,8 +89,8 @@ export async function serveCommand(
       args,
       allowPositionals: true,
       options: {
-        interface: { type: "string", short: "i" },
-        read: { type: "string", short: "r" },
+        interface: { type: "string", short: "i", multiple: true },
+        read: { type: "string", short: "r", multiple: true },
         realtime: { type: "boolean" },
         demo: { type: "boolean" },
         idle: { type: "boolean" },
@@ -112,17 +114,31 @@ export async function serveCommand(
     await writeLine(SERVE_USAGE);
     return 0;
   }
-  const chosen = [values.interface, values.read, values.demo, values.idle]
+  const iface = onceOnly(
+    "-i",
+    values.interface,
+    'a session captures on one interface; "any" captures on all',
+  );
+  const read = onceOnly("-r", values.read, "a session replays one file");
+  if (read === "-") {
+    throw new UsageError(
+      'serve -r replays a file, not stdin: "netmirror read -" reads a capture from stdin',
+    );
+  }
+  nonEmpty("--data-dir", values["data-dir"]);
+  nonEmpty("--replay-dir", values["replay-dir"]);
+  nonEmpty("--eve", values.eve);
+  const chosen = [iface, read, values.demo, values.idle]
     .filter((v) => v !== undefined && v !== false).length;
   if (chosen > 1) {
     throw new UsageError("choose one of -i, -r, --demo and --idle");
   }
-  if (values.realtime && values.read === undefined) {
+  if (values.realtime && read === undefined) {
     throw new UsageError("--realtime goes with -r <file>");
   }
   let port: number | undefined;
   if (values.port !== undefined) {
-    port = Number(values.port);
+    port = /^\d{1,5}$/.test(values.port.trim()) ? Number(values.port) : NaN;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
     }
@@ -155,12 +171,12 @@ export async function serveCommand(
   const filter = filterArgs(positionals);
   const start: StartOptions | undefined = values.idle
     ? undefined
-    : values.interface !== undefined
-    ? { mode: "live", interface: values.interface, filter }
-    : values.read !== undefined
+    : iface !== undefined
+    ? { mode: "live", interface: iface, filter }
+    : read !== undefined
     ? {
       mode: "replay",
-      file: values.read,
+      file: read,
       filter,
       ...(values.realtime ? { realtime: true } : {}),
     }

@@ -911,7 +911,7 @@ Deno.test("the report's PCAP digest is reused while the session's files are unch
   // The session's file grows (as a running session's does): a new digest.
   const [file] = (await Array.fromAsync(Deno.readDir(dataDir))).filter((
     entry,
-  ) => entry.name.startsWith(`${session.id}-`));
+  ) => entry.name.startsWith(`netmirror-${session.id}-`));
   const path = `${dataDir}/${file!.name}`;
   const lastRecord = pcap.subarray(pcap.length - 100);
   await Deno.writeFile(path, lastRecord, { append: true });

@@ -51,11 +51,13 @@ export const PCAP_STORE_DEFAULTS = {
 const SESSION_ID = /^s[0-9a-z]{1,63}$/;
 
 /**
- * A session file's name: `<session>-<n>.pcap` as {@linkcode SessionPcapWriter}
- * names it. Only these are served, and pruned: a data directory that also
- * holds an operator's own captures keeps them.
+ * A session file's name: `netmirror-<session>-<n>.pcap` as
+ * {@linkcode SessionPcapWriter} names it. Only these are served, and
+ * pruned: a data directory that also holds an operator's own captures
+ * keeps them (without the prefix, "switch1-2024.pcap" was taken for
+ * session "switch1"'s, and pruned).
  */
-const SESSION_FILE = /^(s[0-9a-z]{1,63})-(\d{4,})\.pcap$/;
+const SESSION_FILE = /^netmirror-(s[0-9a-z]{1,63})-(\d{4,})\.pcap$/;
 
 /** Writes one session's frames into its ring of pcap files. */
 export class SessionPcapWriter {
@@ -190,7 +192,7 @@ export class SessionPcapWriter {
 
   #nextFile(): void {
     this.#retire();
-    const path = `${this.#dir}/${this.#sessionId}-${
+    const path = `${this.#dir}/netmirror-${this.#sessionId}-${
       String(this.#fileIndex++).padStart(4, "0")
     }.pcap`;
     this.#file = new PcapFileWriter(path, {

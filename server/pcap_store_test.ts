@@ -102,13 +102,20 @@ Deno.test("SessionPcapWriter counts the frames it leaves out while the disk is b
 
 Deno.test("pruneDataDir deletes the oldest session files until the directory fits, and nothing else", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
-  // An operator's own captures, older and bigger than any session's.
-  for (const name of ["operator-capture.pcap", "backup-0001.pcap"]) {
+  // An operator's own captures, older and bigger than any session's, one
+  // named as a session's file was before the prefix.
+  for (
+    const name of [
+      "operator-capture.pcap",
+      "backup-0001.pcap",
+      "switch1-2024.pcap",
+    ]
+  ) {
     await Deno.writeFile(`${dir}/${name}`, new Uint8Array(5000));
     await Deno.utime(`${dir}/${name}`, 0, 0);
   }
   for (const [name, seconds] of [["sa", 1], ["sb", 2], ["sc", 3]] as const) {
-    const path = `${dir}/${name}-0000.pcap`;
+    const path = `${dir}/netmirror-${name}-0000.pcap`;
     await Deno.writeFile(path, new Uint8Array(1000));
     await Deno.utime(path, seconds, seconds);
   }
@@ -117,14 +124,18 @@ Deno.test("pruneDataDir deletes the oldest session files until the directory fit
   for await (const entry of Deno.readDir(dir)) left.push(entry.name);
   assert.deepEqual(left.sort(), [
     "backup-0001.pcap",
+    "netmirror-sb-0000.pcap",
+    "netmirror-sc-0000.pcap",
     "operator-capture.pcap",
-    "sb-0000.pcap",
-    "sc-0000.pcap",
+    "switch1-2024.pcap",
   ]);
   // Nor are they served as a session's PCAP.
   assert.deepEqual(await sessionPcapFiles(dir, "operator"), []);
   assert.deepEqual(await sessionPcapFiles(dir, "backup"), []);
-  assert.deepEqual(await sessionPcapFiles(dir, "sb"), [`${dir}/sb-0000.pcap`]);
+  assert.deepEqual(await sessionPcapFiles(dir, "switch1"), []);
+  assert.deepEqual(await sessionPcapFiles(dir, "sb"), [
+    `${dir}/netmirror-sb-0000.pcap`,
+  ]);
   assert.equal(await pruneDataDir(`${dir}/missing`, 0), 0);
   await Deno.remove(dir, { recursive: true });
 });
@@ -133,7 +144,9 @@ Deno.test("pruneDataDir also keeps at most so many session files, the newest", a
   const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
   // 150 small sessions (more than one batch of measurements), oldest first.
   for (let n = 0; n < 150; n++) {
-    const path = `${dir}/s${n.toString(36).padStart(3, "0")}-0000.pcap`;
+    const path = `${dir}/netmirror-s${
+      n.toString(36).padStart(3, "0")
+    }-0000.pcap`;
     await Deno.writeFile(path, new Uint8Array(24));
     await Deno.utime(path, 1000 + n, 1000 + n);
   }
@@ -146,7 +159,9 @@ Deno.test("pruneDataDir also keeps at most so many session files, the newest", a
   assert.ok(left.includes("operator-capture.pcap"));
   // The 100 newest sessions are kept.
   for (let n = 50; n < 150; n++) {
-    assert.ok(left.includes(`s${n.toString(36).padStart(3, "0")}-0000.pcap`));
+    assert.ok(
+      left.includes(`netmirror-s${n.toString(36).padStart(3, "0")}-0000.pcap`),
+    );
   }
   await Deno.remove(dir, { recursive: true });
 });
@@ -170,7 +185,7 @@ Deno.test("sessionPcapFiles orders a session's files by number, past 9999", asyn
   const numbers = [10_001, 9_998, 10_000, 9_999, 12];
   for (const n of numbers) {
     await Deno.writeFile(
-      `${dir}/s1-${String(n).padStart(4, "0")}.pcap`,
+      `${dir}/netmirror-s1-${String(n).padStart(4, "0")}.pcap`,
       new Uint8Array(0),
     );
   }

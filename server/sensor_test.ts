@@ -636,7 +636,7 @@ Deno.test("A live session's PCAP reaches the disk within seconds on a quiet link
       await sendToLoopback(socket, new Uint8Array(100), port);
     }
     await eventually("10 packets", () => sensor.session!.packets === 10);
-    const path = `${dataDir}/${sensor.session!.id}-0000.pcap`;
+    const path = `${dataDir}/netmirror-${sensor.session!.id}-0000.pcap`;
     // A file header, and 10 records of 16 + 142 bytes (Ethernet, IPv4, UDP).
     const expected = 24 + 10 * (16 + 142);
     const deadline = Date.now() + 5_000;

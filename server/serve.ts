@@ -10,6 +10,7 @@ import { createApp } from "./app.ts";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import { isLoopback } from "./security.ts";
+import { SensorError } from "./session_errors.ts";
 import { Sensor, type SensorOptions, type StartOptions } from "./sensor.ts";
 import { StreamHub, type StreamHubOptions } from "./stream_hub.ts";
 import type { UiAssets } from "./ui_assets.ts";
@@ -75,6 +76,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const hostname = options.hostname ?? "127.0.0.1";
   const token = effectiveToken(hostname, options.token);
+  // Before anything listens: a directory it cannot write would fail the
+  // first session, whenever it starts.
+  await checkDataDir(options.dataDir);
   const bus = new EventBus<SensorEvent>();
   const sensor = new Sensor(bus, {
     ...options.sensor,
@@ -133,4 +137,31 @@ function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(18));
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-")
     .replaceAll("/", "_");
+}
+
+/**
+ * Makes the data directory if missing and checks that NetMirror can write
+ * there; else a {@linkcode SensorError} naming it (a missing permission of
+ * Deno's is thrown as it is, for its hint).
+ */
+export async function checkDataDir(dir: string): Promise<void> {
+  const probe = `${dir}/.netmirror-write-test-${Deno.pid}`;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeFile(probe, new Uint8Array(0));
+    await Deno.remove(probe);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    const message = error instanceof Deno.errors.AlreadyExists
+      ? "it is a file, not a directory"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new SensorError(
+      500,
+      `Cannot keep session PCAPs in "${dir}" (--data-dir): ${
+        message.replace(/ \(os error \d+\).*$/, "")
+      }`,
+    );
+  }
 }

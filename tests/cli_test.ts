@@ -133,6 +133,31 @@ Deno.test("netmirror serve -i without tcpdump says tcpdump is missing, not the i
   );
 });
 
+Deno.test("netmirror serve refuses a data directory it cannot write before it listens, naming --data-dir", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    for (
+      const [dataDir, reason] of [
+        [file, "it is a file, not a directory"],
+        [`${file}/pcaps`, "Not a directory"],
+      ]
+    ) {
+      const child = netmirrorCommand(
+        ["serve", "--idle", "--port", "5393", "--data-dir", dataDir!],
+        { permissions: ["--allow-net=127.0.0.1:5393", "--allow-write"] },
+      ).spawn();
+      const { code, stderr } = await finished(child);
+      assert.equal(code, 1, stderr);
+      assert.equal(
+        stderr,
+        `netmirror serve: Cannot keep session PCAPs in "${dataDir}" (--data-dir): ${reason}\n`,
+      );
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("netmirror read of a named pipe reads it once and ends", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-fifo-" });
   try {

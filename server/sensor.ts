@@ -159,6 +159,8 @@ export interface SensorOptions {
   onPacket?: (packet: PacketRecord) => void;
   /** Sees every alert lifecycle event. */
   onAlert?: (event: AlertEvent) => void;
+  /** Called when a session starts, before its first packet. */
+  onSessionStart?: (session: SessionInfo) => void;
   /** Called when a session ends. */
   onSessionEnd?: (session: SessionInfo) => void;
 }
@@ -348,6 +350,7 @@ export class Sensor {
       error: "",
       anomalies: {},
     };
+    this.#options.onSessionStart?.(this.#snapshotSession());
     const opening = this.#openSource(id, options, iface, filter, file);
     this.#starting = opening.then(() => {}, () => {});
     try {

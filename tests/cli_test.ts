@@ -158,6 +158,37 @@ Deno.test("netmirror serve refuses a data directory it cannot write before it li
   }
 });
 
+Deno.test("netmirror serve marks the demo's EVE records in_iface demo, so that no SIEM takes them for a real network's", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-demo-eve-" });
+  try {
+    const eve = `${dataDir}/eve.json`;
+    const child = netmirrorCommand(
+      ["serve", "--port", "5392", "--data-dir", dataDir, "--eve", eve],
+      {
+        permissions: ["--allow-net=127.0.0.1:5392", `--allow-write=${dataDir}`],
+        stdout: "null",
+      },
+    ).spawn();
+    // Until the demo's first flows and DNS records are out (each second).
+    const deadline = Date.now() + 15_000;
+    let lines: string[] = [];
+    while (lines.length < 20 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const text = await Deno.readTextFile(eve).catch(() => "");
+      lines = text.split("\n").filter((line) => line !== "");
+    }
+    child.kill("SIGINT");
+    const { code, stderr } = await finished(child);
+    assert.equal(code, 0, stderr);
+    assert.ok(lines.length >= 20, `${lines.length} EVE records`);
+    for (const line of lines) {
+      assert.equal(JSON.parse(line).in_iface, "demo", line);
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("netmirror read of a named pipe reads it once and ends", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-fifo-" });
   try {

@@ -204,7 +204,8 @@ export async function serveCommand(
     })
     : undefined;
   let eve: EveLogger | undefined;
-  const newEve = () => eveWriter ? newEveLogger(eveWriter, config) : undefined;
+  const newEve = (iface?: string) =>
+    eveWriter ? newEveLogger(eveWriter, config, iface) : undefined;
   eve = newEve();
   const flushTimer = eveWriter
     ? setInterval(() => eveWriter.flush(), 1000)
@@ -227,6 +228,19 @@ export async function serveCommand(
         ? { packetRowsPerSecond: config.packetRowsPerSecond }
         : {}),
       ...(config.capture ? { capture: config.capture } : {}),
+      // Each session's EVE records name where they come from (in_iface):
+      // the interface, or "demo" for the simulated traffic, which a SIEM
+      // must not take for a real network's.
+      onSessionStart: (session) => {
+        if (!eveWriter) return;
+        eve = newEve(
+          session.mode === "live"
+            ? session.interface
+            : session.mode === "demo"
+            ? "demo"
+            : undefined,
+        );
+      },
       // Every session's end on the terminal too: a failed replay or
       // capture is otherwise told only on the page and by the API.
       onSessionEnd: (session) => {

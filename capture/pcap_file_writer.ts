@@ -67,6 +67,10 @@ interface QueuedBlock {
 /** A pcap file being written ("-" for stdout). */
 export class PcapFileWriter {
   readonly #target: PcapTarget;
+  /** The file this writer opened (not stdout, not a given target), cut back to its whole records when a write fails. */
+  readonly #file: Deno.FsFile | undefined;
+  /** Bytes of whole blocks written out so far. */
+  #diskBytes = 0;
   #buffer = new Uint8Array(BUFFER_BYTES);
   readonly #snapLength: number;
   #used = 0;
@@ -98,11 +102,14 @@ export class PcapFileWriter {
     this.#snapLength = options.snapLength ?? 262144;
     this.#writeBehindBytes = Math.max(0, options.writeBehindBytes ?? 0);
     this.#nanosecond = options.nanosecond;
+    this.#file = typeof path === "string" && path !== "-"
+      ? Deno.openSync(path, { write: true, create: true, truncate: true })
+      : undefined;
     this.#target = typeof path !== "string"
       ? path
       : path === "-"
       ? Deno.stdout
-      : Deno.openSync(path, { write: true, create: true, truncate: true });
+      : this.#file!;
   }
 
   /** Why writing stopped (write-behind mode; or stdout's reader gone, {@linkcode OutputClosedError}), or undefined. */
@@ -270,7 +277,18 @@ export class PcapFileWriter {
         this.#error = error;
         this.dropped += records;
       }
+      this.#cutToWholeRecords();
       throw error;
+    }
+    this.#diskBytes += bytes.length;
+  }
+
+  /** After a failed write (a full disk): the file cut back to the blocks written whole, so that it ends with a whole record. */
+  #cutToWholeRecords(): void {
+    try {
+      this.#file?.truncateSync(this.#diskBytes);
+    } catch {
+      // The file is what it is.
     }
   }
 
@@ -295,8 +313,10 @@ export class PcapFileWriter {
         for (const lost of this.#queue) this.dropped += lost.records;
         this.#queue.length = 0;
         this.#queuedBytes = 0;
+        this.#cutToWholeRecords();
         break;
       }
+      this.#diskBytes += block.bytes.length;
       this.#queue.shift();
       this.#queuedBytes -= block.bytes.length;
       const buffer = block.bytes.buffer;

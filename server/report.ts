@@ -213,12 +213,21 @@ function recommend(
     });
   }
   if (session && session.pcapDroppedFrames > 0) {
-    out.push({
-      action:
-        "The session PCAP misses frames the analysis saw: put the data directory (--data-dir) on a faster disk.",
-      reason:
-        `${session.pcapDroppedFrames} frames were left out of the session PCAP`,
-    });
+    out.push(
+      session.pcapError === ""
+        ? {
+          action:
+            "The session PCAP misses frames the analysis saw: put the data directory (--data-dir) on a faster disk.",
+          reason:
+            `${session.pcapDroppedFrames} frames were left out of the session PCAP`,
+        }
+        : {
+          action:
+            "The session PCAP could not be written, and misses the frames the analysis saw from then on: free space in the data directory (--data-dir) or give it a disk of its own, and lower pcap.dirBytes to what it holds.",
+          reason:
+            `${session.pcapDroppedFrames} frames were left out of the session PCAP: ${session.pcapError}`,
+        },
+    );
   }
   if (session && session.pcapSkippedFrames > 0) {
     out.push({

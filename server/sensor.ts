@@ -121,6 +121,8 @@ export interface SessionInfo {
   skippedByReader: number;
   /** Frames analysed but left out of the session PCAP (the disk fell behind a live capture, or a write failed). */
   pcapDroppedFrames: number;
+  /** Why the session PCAP stopped being written (a full disk), or "": capture and analysis go on without it, its later frames counted in `pcapDroppedFrames`. */
+  pcapError: string;
   /** Frames analysed but left out of the session PCAP because their link type differs from its first frame's (a pcapng with several interfaces; a PCAP file holds one link type). */
   pcapSkippedFrames: number;
   /** Frames written to the session PCAP and deleted with its oldest files, to keep it within `pcap.sessionBytes`: the PCAP no longer starts at the session's start. */
@@ -345,6 +347,7 @@ export class Sensor {
       pipeReason: "",
       skippedByReader: 0,
       pcapDroppedFrames: 0,
+      pcapError: "",
       pcapSkippedFrames: 0,
       pcapRotatedFrames: 0,
       error: "",
@@ -727,12 +730,11 @@ export class Sensor {
     }
   }
 
-  /** Waits while the session PCAP is far behind; rejects when it cannot be written (the replay then fails with that error). */
+  /** Waits while the session PCAP is far behind (a PCAP that cannot be written waits for nothing: the replay's analysis goes on without it). */
   #pcapReady = async (): Promise<void> => {
     const pcap = this.#pcap;
-    if (pcap === undefined) return;
+    if (pcap === undefined || pcap.error !== undefined) return;
     await pcap.ready();
-    if (pcap.error !== undefined) throw new Error(pcapFailure(pcap.error));
   };
 
   /** Where sources decode each packet: the feed's next record. */
@@ -817,13 +819,8 @@ export class Sensor {
 
   /** Ends a session whose source stopped, once its PCAP is written: failed when a write failed, as the error of a synchronous write did. */
   async #end(): Promise<void> {
-    const pcap = this.#pcap;
-    await pcap?.written();
-    if (pcap?.error !== undefined) {
-      this.#finish("failed", pcapFailure(pcap.error));
-    } else {
-      this.#finish("stopped", "");
-    }
+    await this.#pcap?.written();
+    this.#finish("stopped", "");
   }
 
   /** Replays at capture speed (see server/paced_replay.ts). */
@@ -930,12 +927,8 @@ export class Sensor {
 
   /**
    * Hands the session PCAP's buffered frames to the disk (a sensor killed
-   * loses at most a second of them) and copies its losses into the
-   * session. A failed write ends
-   * the session, as the error of a synchronous write did: the source is
-   * stopped (every source's stop may be asked again), and its end
-   * (`#end`) finishes the session as failed, so the session stays
-   * running, and no other can start, until the source has let go.
+   * loses at most a second of them), copies its losses into the session,
+   * and tells once of a failed write (the session goes on).
    */
   #checkPcap(): void {
     const session = this.#session;
@@ -945,7 +938,23 @@ export class Sensor {
     pcap.flush();
     session.pcapDroppedFrames = pcap.droppedFrames;
     session.pcapRotatedFrames = pcap.rotatedFrames;
-    if (pcap.error !== undefined) void this.#stopSource?.();
+    this.#notePcapError(session, pcap);
+  }
+
+  /**
+   * Tells once that the session PCAP cannot be written (a full disk): the
+   * sensor is not blinded by its disk, capture and analysis go on, and
+   * the frames from then on are counted as left out.
+   */
+  #notePcapError(session: SessionInfo, pcap: SessionPcapWriter): void {
+    if (pcap.error === undefined || session.pcapError !== "") return;
+    session.pcapError = pcap.error.message;
+    this.#status(
+      "running",
+      `${
+        pcapFailure(pcap.error)
+      }; capture and analysis go on, without keeping frames`,
+    );
   }
 
   #finish(state: "stopped" | "failed", error: string): void {
@@ -958,9 +967,11 @@ export class Sensor {
       session.pcapDroppedFrames = pcap.droppedFrames;
       session.pcapSkippedFrames = pcap.skippedFrames;
       session.pcapRotatedFrames = pcap.rotatedFrames;
+      this.#notePcapError(session, pcap);
       // Blocks that were still waiting for the disk may yet fail.
       this.#pcapClosed = pcap.close().then(() => {
         session.pcapDroppedFrames = pcap.droppedFrames;
+        if (pcap.error !== undefined) session.pcapError ||= pcap.error.message;
       });
     }
     const batch = this.#sampler.take();
@@ -1032,7 +1043,11 @@ export function endMessage(session: SessionInfo): string {
       ? `; NetMirror skipped ${session.skippedByReader} it fell behind on`
       : "") +
     (session.pcapDroppedFrames > 0
-      ? `; ${session.pcapDroppedFrames} frames left out of the session PCAP (the disk fell behind)`
+      ? `; ${session.pcapDroppedFrames} frames left out of the session PCAP (${
+        session.pcapError === ""
+          ? "the disk fell behind"
+          : `it could not be written: ${session.pcapError}`
+      })`
       : "") +
     (session.pcapSkippedFrames > 0
       ? `; ${session.pcapSkippedFrames} frames of a second link type left out of the session PCAP (one link type per file)`

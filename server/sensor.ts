@@ -121,6 +121,8 @@ export interface SessionInfo {
   skippedByReader: number;
   /** Frames analysed but left out of the session PCAP (the disk fell behind a live capture, or a write failed). */
   pcapDroppedFrames: number;
+  /** Whether a live session's interface is down (tcpdump -D, every few seconds): nothing can be captured until it is up. */
+  linkDown: boolean;
   /** Why the session PCAP stopped being written (a full disk), or "": capture and analysis go on without it, its later frames counted in `pcapDroppedFrames`. */
   pcapError: string;
   /** Frames analysed but left out of the session PCAP because their link type differs from its first frame's (a pcapng with several interfaces; a PCAP file holds one link type). */
@@ -168,6 +170,9 @@ export interface SensorOptions {
 }
 
 const BATCHES_PER_SECOND = 4;
+
+/** Seconds between two reads of a live session's link state. */
+const LINK_CHECK_TICKS = 3;
 
 /** Wall-clock quiet after which a live session moves packet time on by itself (see `Sensor.#idleTick`), ms. */
 const IDLE_TICK_AFTER_MS = 2_000;
@@ -348,6 +353,7 @@ export class Sensor {
       skippedByReader: 0,
       pcapDroppedFrames: 0,
       pcapError: "",
+      linkDown: false,
       pcapSkippedFrames: 0,
       pcapRotatedFrames: 0,
       error: "",
@@ -708,6 +714,42 @@ export class Sensor {
     }
   }
 
+  /** Seconds the timers have ticked (the link is checked every {@linkcode LINK_CHECK_TICKS}). */
+  #ticks = 0;
+  #checkingLink = false;
+
+  /**
+   * Reads a running live session's interface state (`tcpdump -D`: up and
+   * running, as the kernel says; Deno may not read /sys): a link that goes
+   * down, or comes back, is told in a status event, for tcpdump captures
+   * nothing meanwhile and says nothing of it.
+   */
+  async #checkLink(): Promise<void> {
+    const session = this.#session;
+    if (
+      session?.mode !== "live" || session.state !== "running" ||
+      this.#checkingLink
+    ) return;
+    this.#checkingLink = true;
+    try {
+      const nic = (await listInterfaces().catch(() => [])).find((nic) =>
+        nic.name === session.interface
+      );
+      if (nic === undefined || session.state !== "running") return;
+      const down = !nic.up || !nic.running;
+      if (down === session.linkDown) return;
+      session.linkDown = down;
+      this.#status(
+        "running",
+        down
+          ? `The link of ${session.interface} is down: nothing is captured until it is up`
+          : `The link of ${session.interface} is up again`,
+      );
+    } finally {
+      this.#checkingLink = false;
+    }
+  }
+
   /**
    * Takes tcpdump's counts of a running live capture (asked for each
    * second; tcpdump prints them only when it exits otherwise): packets
@@ -905,6 +947,7 @@ export class Sensor {
       setInterval(() => {
         this.#checkPcap();
         this.#checkTcpdump();
+        if (++this.#ticks % LINK_CHECK_TICKS === 0) void this.#checkLink();
         this.#idleTick();
         this.#publishStats();
       }, 1000),

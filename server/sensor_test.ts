@@ -687,3 +687,49 @@ Deno.test("A live session's PCAP reaches the disk within seconds on a quiet link
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("A live session tells in status events when its interface's link goes down and comes back", async () => {
+  // A veth pair of this test's own (no address, no traffic).
+  const [link, peer] = [
+    `nmlk${Deno.pid % 10_000}a`,
+    `nmlk${Deno.pid % 10_000}b`,
+  ];
+  await run("ip", ["link", "add", link, "type", "veth", "peer", "name", peer]);
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-link-" });
+  const bus = new EventBus<SensorEvent>();
+  const told: string[] = [];
+  bus.subscribe((event) => {
+    if (event.type === "status") told.push(event.message);
+  });
+  const sensor = new Sensor(bus, { dataDir });
+  /** Waits up to 10 s for `check` (the link is read every 3 s). */
+  const within10s = async (what: string, check: () => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!check() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(check(), `timed out waiting for ${what}: ${told.join("; ")}`);
+  };
+  try {
+    await run("ip", ["link", "set", link, "up"]);
+    await run("ip", ["link", "set", peer, "up"]);
+    await sensor.start({ mode: "live", interface: link });
+    // The far end goes down: no carrier.
+    await run("ip", ["link", "set", peer, "down"]);
+    await within10s("the link down", () => sensor.session!.linkDown);
+    assert.ok(
+      told.includes(
+        `The link of ${link} is down: nothing is captured until it is up`,
+      ),
+    );
+    assert.ok(sensor.running);
+    await run("ip", ["link", "set", peer, "up"]);
+    await within10s("the link up", () => !sensor.session!.linkDown);
+    assert.ok(told.includes(`The link of ${link} is up again`));
+  } finally {
+    if (sensor.running) await sensor.stop();
+    await sensor.close();
+    await run("ip", ["link", "del", link]).catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

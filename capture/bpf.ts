@@ -42,7 +42,7 @@ export function validateFilter(
     return Promise.reject(
       new TcpdumpError(
         "bad_filter",
-        `Bad BPF filter: ${filter.length} characters, longer than the ${MAX_FILTER_LENGTH} NetMirror checks`,
+        `BPF filter too long: ${filter.length} characters, at most ${MAX_FILTER_LENGTH}`,
         "",
       ),
     );

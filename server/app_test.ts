@@ -152,7 +152,11 @@ Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
       /filter/i,
     ],
     [{ mode: "replay" }, 400, /needs a file/],
-    [{ mode: "replay", file: "/no/such.pcap" }, 400, /Cannot read/],
+    [
+      { mode: "replay", file: "/no/such.pcap" },
+      400,
+      /^No such file "\/no\/such\.pcap"$/,
+    ],
     [
       {
         mode: "replay",

@@ -630,7 +630,11 @@ export class Sensor {
         if (error instanceof SensorError) throw error;
         throw new SensorError(
           400,
-          `Cannot read "${file}": ${(error as Error).message}`,
+          error instanceof Deno.errors.NotFound
+            ? `No such file "${file}"`
+            : `Cannot read "${file}": ${
+              // Deno's "(os error 13): stat '/x'" says the path again.
+              (error as Error).message.replace(/ \(os error \d+\).*$/, "")}`,
         );
       }
     }

@@ -539,7 +539,7 @@ Deno.test("Sensor with replayDir replays files under it only, by path and by rea
     }
     await assert.rejects(
       sensor.start({ mode: "replay", file: `${allowed}/missing.pcap` }),
-      /Cannot read/,
+      /^SensorError: No such file ".*\/missing\.pcap"$/,
     );
     await sensor.start({ mode: "replay", file: `${allowed}/ok.pcap` });
     for (let i = 0; i < 200 && sensor.running; i++) {

@@ -771,7 +771,7 @@ Deno.test("netmirror with the binary's permissions says where it may listen when
   assert.equal(code, 1, stderr);
   assert.match(
     stderr,
-    /^netmirror serve: Cannot listen on 127\.0\.0\.1:5397: Requires net access to "127\.0\.0\.1:5397": NetMirror as built by `deno task compile` listens only on 127\.0\.0\.1:5000; .*\n$/,
+    /^netmirror serve: Cannot listen on 127\.0\.0\.1:5397: Requires net access to "127\.0\.0\.1:5397": this copy may listen only where its --allow-net lets it \(127\.0\.0\.1:5000 when built by `deno task compile`\); .*\n$/,
   );
   assert.doesNotMatch(stderr, /run again with/);
 });
@@ -788,7 +788,7 @@ Deno.test("netmirror with the binary's permissions says where it may write when 
     assert.equal(code, 1, stderr);
     assert.match(
       stderr,
-      /^netmirror read: Requires write access to ".*out\.eve": NetMirror as built by `deno task compile` writes only under \.\/netmirror-data and \/run\/netmirror; .*--eve - .*\n$/,
+      /^netmirror read: Requires write access to ".*out\.eve": this copy may write only where its --allow-write lets it \(under \.\/netmirror-data and \/run\/netmirror when built by `deno task compile`\); .*--eve - .*\n$/,
     );
     assert.doesNotMatch(stderr, /run again with/);
   } finally {

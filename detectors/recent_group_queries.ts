@@ -27,6 +27,8 @@ export class RecentGroupQueries {
   readonly #groupPorts: Int32Array;
   readonly #atUs: Float64Array;
   readonly #mask: number;
+  /** One bit for each port some group query went to: most datagrams come from none, and skip the table. */
+  readonly #groupPortBits = new Uint32Array(65_536 / 32);
 
   /** A table of 2^`log2Slots` slots. */
   constructor(log2Slots = DEFAULT_LOG2_SLOTS) {
@@ -47,6 +49,7 @@ export class RecentGroupQueries {
     const slot = hash & this.#mask;
     this.#tags[slot] = hash | 1; // never 0, the empty slot's tag
     this.#groupPorts[slot] = groupPort;
+    this.#groupPortBits[groupPort >>> 5]! |= 1 << (groupPort & 31);
     this.#atUs[slot] = nowUs;
   }
 
@@ -61,6 +64,9 @@ export class RecentGroupQueries {
     srcPort: number,
     nowUs: number,
   ): boolean {
+    if ((this.#groupPortBits[srcPort >>> 5]! & (1 << (srcPort & 31))) === 0) {
+      return false;
+    }
     const hash = tupleHash(dstKey, dstPort, 0, 0);
     const slot = hash & this.#mask;
     return this.#tags[slot] === (hash | 1) &&

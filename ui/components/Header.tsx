@@ -263,10 +263,11 @@ export function Header(): JSX.Element {
 }
 
 /**
- * What the pill cannot say: why the session failed, and what it lost on
- * the way (decode anomalies, by name in the tooltip; packets tcpdump or
- * NetMirror dropped; frames left out of the session PCAP, or deleted from
- * it with its oldest files).
+ * What the pill cannot say: why the session failed, that its link is down
+ * or its PCAP cannot be written, and what it lost on the way (decode
+ * anomalies, by name in the tooltip; packets tcpdump or NetMirror
+ * dropped; frames left out of the session PCAP, or deleted from it with
+ * its oldest files).
  */
 function SessionNote(): JSX.Element | null {
   const current = session.value;
@@ -284,14 +285,20 @@ function SessionNote(): JSX.Element | null {
     `${formatCount(count)} ${what}`
   );
   const failed = current.state === "failed" && current.error !== "";
-  if (!failed && said.length === 0) return null;
-  const text = [failed ? `Failed: ${current.error}` : "", ...said]
-    .filter((part) => part !== "").join(" · ");
+  const linkDown = current.state === "running" && current.linkDown;
+  const notices = [
+    failed ? `Failed: ${current.error}` : "",
+    linkDown ? `Link of ${current.interface} down: nothing is captured` : "",
+    current.pcapError ? `Session PCAP not written: ${current.pcapError}` : "",
+  ].filter((part) => part !== "");
+  if (notices.length === 0 && said.length === 0) return null;
+  const text = [...notices, ...said].join(" · ");
+  const alarm = failed || linkDown;
   return (
     <span
-      class={failed ? "session-note failed" : "session-note"}
+      class={alarm ? "session-note failed" : "session-note"}
       data-testid="session-note"
-      role={failed ? "alert" : undefined}
+      role={alarm ? "alert" : undefined}
       title={anomalies.length > 0
         ? `${text}\n${
           anomalies.map(([name, count]) => `${name}: ${count}`).join("\n")

@@ -282,7 +282,11 @@ export async function openCaptureSource(
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new Deno.errors.NotFound(
-        `Cannot open capture: no such file "${path}"`,
+        // A name that is not UTF-8 reaches the program with its bad bytes
+        // replaced (U+FFFD): no such file can be opened by it.
+        path.includes("\ufffd")
+          ? `Cannot open capture: "${path}" is not a valid UTF-8 name, which NetMirror cannot open by name; give it on stdin ("- < file")`
+          : `Cannot open capture: no such file "${path}"`,
         { cause: error },
       );
     }

@@ -416,6 +416,11 @@ Deno.test("openCaptureSource() names a missing path and refuses a folder", async
       return true;
     },
   );
+  // A name whose bytes were not UTF-8 arrives with U+FFFD in their place.
+  await assert.rejects(
+    openCaptureSource("/tmp/bad\ufffd\ufffdname.pcap"),
+    /is not a valid UTF-8 name, which NetMirror cannot open by name; give it on stdin/,
+  );
   await assert.rejects(
     openCaptureSource(PCAPS.pathname),
     Deno.errors.IsADirectory,

@@ -19,6 +19,7 @@ import {
   writePcapRecordHeader,
 } from "./pcap_writer.ts";
 import {
+  namingPath,
   OutputClosedError,
   type SyncWriter,
   writeAll,
@@ -71,6 +72,8 @@ export class PcapFileWriter {
   readonly #file: Deno.FsFile | undefined;
   /** Bytes of whole blocks written out so far. */
   #diskBytes = 0;
+  /** The path of {@linkcode #file}, named in its write errors. */
+  readonly #path: string | undefined;
   #buffer = new Uint8Array(BUFFER_BYTES);
   readonly #snapLength: number;
   #used = 0;
@@ -105,6 +108,7 @@ export class PcapFileWriter {
     this.#file = typeof path === "string" && path !== "-"
       ? Deno.openSync(path, { write: true, create: true, truncate: true })
       : undefined;
+    this.#path = this.#file === undefined ? undefined : path as string;
     this.#target = typeof path !== "string"
       ? path
       : path === "-"
@@ -278,7 +282,7 @@ export class PcapFileWriter {
         this.dropped += records;
       }
       this.#cutToWholeRecords();
-      throw error;
+      throw this.#path === undefined ? error : namingPath(error, this.#path);
     }
     this.#diskBytes += bytes.length;
   }

@@ -58,3 +58,19 @@ function closedOr(error: unknown): unknown {
     ? new OutputClosedError({ cause: error })
     : error;
 }
+
+/**
+ * `error` of a write to `path` with the path in its message ("Cannot write
+ * "out.pcap": No space left on device"), the error itself kept (its class
+ * and errno code tell a full disk); `OutputClosedError` and non-errors are
+ * left as they are.
+ */
+export function namingPath(error: unknown, path: string): unknown {
+  if (!(error instanceof Error) || error instanceof OutputClosedError) {
+    return error;
+  }
+  if (!error.message.startsWith("Cannot write")) {
+    error.message = `Cannot write "${path}": ${error.message}`;
+  }
+  return error;
+}

@@ -189,6 +189,19 @@ Deno.test("netmirror serve marks the demo's EVE records in_iface demo, so that n
   }
 });
 
+Deno.test("netmirror read names the EVE file a full disk refused", async () => {
+  // Deno grants a device under /dev only with --allow-all.
+  const child = netmirrorCommand(["read", HTTP, "--eve", "/dev/full"], {
+    permissions: ["--allow-all"],
+  }).spawn();
+  const { code, stderr } = await finished(child);
+  assert.equal(code, 1, stderr);
+  assert.match(
+    stderr,
+    /^netmirror read: Cannot write "\/dev\/full": No space left on device/m,
+  );
+});
+
 Deno.test("netmirror read of a named pipe reads it once and ends", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-fifo-" });
   try {

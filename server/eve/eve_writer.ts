@@ -5,7 +5,7 @@
  * @module
  */
 
-import { writeAllSync } from "../../capture/write_all.ts";
+import { namingPath, writeAllSync } from "../../capture/write_all.ts";
 import type { EveSink } from "./eve_sink.ts";
 import { JsonBytes } from "../json_bytes.ts";
 
@@ -125,7 +125,9 @@ export class EveWriter implements EveSink {
     } catch {
       // The file is what it is.
     }
-    if (this.#onError === undefined) throw error;
+    if (this.#onError === undefined) {
+      throw this.#path === "-" ? error : namingPath(error, this.#path);
+    }
     this.#onError(error);
   }
 

@@ -200,7 +200,9 @@ export function tcpdumpArgs(options: TcpdumpOptions): string[] {
   if (iface === "" || iface.startsWith("-") || /[\s\0]/.test(iface)) {
     throw new TcpdumpError(
       "no_such_device",
-      `No such interface "${iface}": an interface name is one word that does not start with "-"`,
+      iface.startsWith("-")
+        ? `Cannot capture on "${iface}": tcpdump would read a name that starts with "-" as an option (rename the interface, or capture on "any")`
+        : `No such interface "${iface}": an interface name is one word`,
       "",
     );
   }

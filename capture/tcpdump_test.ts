@@ -145,7 +145,11 @@ Deno.test("tcpdumpArgs() refuses interface names that tcpdump would read as opti
       () => tcpdumpArgs({ iface }),
       (error: unknown) =>
         error instanceof TcpdumpError && error.code === "no_such_device" &&
-        error.message.startsWith(`No such interface "${iface}"`),
+        error.message.startsWith(
+          iface.startsWith("-")
+            ? `Cannot capture on "${iface}": tcpdump would read a name that starts with "-" as an option`
+            : `No such interface "${iface}"`,
+        ),
       JSON.stringify(iface),
     );
   }

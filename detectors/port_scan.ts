@@ -36,9 +36,10 @@
  * (nmap -sA, -sW, -sM: a bare ACK or FIN/ACK for no connection) is found
  * from its answer instead: the probed host resets it, open port or closed,
  * with a bare RST whose sequence number is the probe's acknowledgment number
- * (RFC 9293 section 3.10.7.1). Each bare ACK without payload or TCP options
- * (a live connection's carry timestamps: a server's keepalive to a client
- * that rebooted, which resets it, is none) is noted in a small fixed table ({@linkcode RecentAcks}, a few nanoseconds a segment),
+ * (RFC 9293 section 3.10.7.1). Each bare ACK without payload, but a
+ * service's to a client's ephemeral port (from below port 32768 to it or
+ * above: a server's keepalives to a client that rebooted, which resets
+ * them), is noted in a small fixed table ({@linkcode RecentAcks}, a few nanoseconds a segment),
  * and a bare RST that answers one there is a refused probe of its sender's
  * port by its receiver. A reset that answers nothing seen here is not:
  * backscatter of ACKs someone spoofed in the receiver's name, or a client's
@@ -343,6 +344,15 @@ const NTP_PORT_KEY = UDP_PORT_OFFSET + 123;
 /** Packet time without a finding after which a scan that resumes is told from its own start (the alert lifecycle releases an alert after two quiet minutes), µs. */
 const RESUME_GAP_US = 60_000_000;
 
+/** Ports of the discovery protocols whose queries go to a group and whose answers come by unicast: SSDP, mDNS, LLMNR, WS-Discovery. */
+const DISCOVERY_PORTS: ReadonlySet<number> = new Set([1900, 5353, 5355, 3702]);
+
+/** Longest wait for a SYN/ACK that a prober's reset makes a half-open probe, µs: a later one met a client that had given up (its connect timed out) and reset it. */
+const HALF_OPEN_ANSWER_US = 1_000_000;
+
+/** First port of Linux's ephemeral range (IANA's starts at 49152): clients connect from it and above, services listen below it. */
+const FIRST_EPHEMERAL_PORT = 32_768;
+
 /** Highest TTL a trace's probe leaves with (traceroute, tracepath and mtr stop at 30 hops; nmap sends 37–59). */
 const MAX_TRACE_TTL = 30;
 
@@ -527,13 +537,19 @@ class NewSource {
     }
   }
 
-  /** Marks held probe `which` abandoned when it was answered by the SYN/ACK that `seq` resets; true then. */
-  abandon(which: 1 | 2, seq: number): boolean {
+  /** Marks held probe `which` abandoned when it was answered by the SYN/ACK that `seq` resets at `nowUs`, within {@linkcode HALF_OPEN_ANSWER_US} of the probe; true then. */
+  abandon(which: 1 | 2, seq: number, nowUs: number): boolean {
     if (which === 1) {
-      if (this.status !== ANSWERED || this.answerAck !== seq) return false;
+      if (
+        this.status !== ANSWERED || this.answerAck !== seq ||
+        nowUs - this.atUs > HALF_OPEN_ANSWER_US
+      ) return false;
       this.status = ABANDONED;
     } else {
-      if (this.status2 !== ANSWERED || this.answerAck2 !== seq) return false;
+      if (
+        this.status2 !== ANSWERED || this.answerAck2 !== seq ||
+        nowUs - this.atUs2 > HALF_OPEN_ANSWER_US
+      ) return false;
       this.status2 = ABANDONED;
     }
     return true;
@@ -794,12 +810,14 @@ export function createPortScanDetector(
       const entry = newSources.peek(prober, 0, 0);
       if (entry === undefined) return false;
       const which = entry.probeTo(hostKey, portKey);
-      return which !== 0 && entry.abandon(which, reset.tcpSeq);
+      return which !== 0 &&
+        entry.abandon(which, reset.tcpSeq, reset.timestampUs);
     }
     const probe = probes.peek(prober, hostKey, portKey);
     if (
       probe === undefined || probe.status !== ANSWERED ||
-      probe.answerAck !== reset.tcpSeq
+      probe.answerAck !== reset.tcpSeq ||
+      reset.timestampUs - probe.atUs > HALF_OPEN_ANSWER_US
     ) return false;
     probe.status = ABANDONED;
     source.answered--;
@@ -1204,15 +1222,17 @@ export function createPortScanDetector(
             probe(packet, packet.dstPort, stealthKind(flags), report);
           }
         } else if (synAckRst === ACK) {
-          // Bare ACKs (and FIN/ACKs) without payload or TCP options, for
-          // the reset that would answer an ACK probe; data and PSH segments
-          // never are, nor segments with options: a live connection's (a
-          // keepalive with timestamps to a host that rebooted meanwhile,
-          // reset by it), where probes have none.
+          // Bare ACKs (and FIN/ACKs) without payload, for the reset that
+          // would answer an ACK probe; data and PSH segments never are, nor
+          // a service's segments to a client's ephemeral port (keepalives
+          // of a pool of connections to a client that rebooted meanwhile,
+          // which resets each).
           if (
             (flags & (FIN | PSH | URG)) === (flags & FIN) &&
             packet.payloadLength === 0 && packet.srcPort >= 0 &&
-            packet.dstPort >= 0 && hasNoTcpOptions(packet)
+            packet.dstPort >= 0 &&
+            !(packet.srcPort < FIRST_EPHEMERAL_PORT &&
+              packet.dstPort >= FIRST_EPHEMERAL_PORT)
           ) {
             recentAcks.note(
               packet.srcAddressKey,
@@ -1289,7 +1309,11 @@ export function createPortScanDetector(
           dstPort >= TRACEROUTE_FIRST_PORT && dstPort <= TRACEROUTE_LAST_PORT
         ) return;
         if (isGroupDestination(packet)) {
-          // A discovery query (SSDP, LLMNR, mDNS…): its answers are none.
+          // A discovery query (SSDP, LLMNR, mDNS, WS-Discovery): its
+          // answers are none (other group traffic opens nothing).
+          // From the group's own port it is the protocol's chatter (mDNS
+          // from 5353 to 5353), answered by multicast: no query's answers.
+          if (!DISCOVERY_PORTS.has(dstPort) || srcPort === dstPort) return;
           groupQueries.note(
             packet.srcAddressKey,
             srcPort,
@@ -1547,13 +1571,9 @@ const NMAP_PROBE_WINDOW = 1024;
  * 1024 to one above it (a service acknowledging its client).
  */
 function isNmapAckProbe(packet: PacketRecord): boolean {
-  return packet.tcpWindow === NMAP_PROBE_WINDOW && hasNoTcpOptions(packet) &&
+  return packet.tcpWindow === NMAP_PROBE_WINDOW &&
+    packet.ipLength === (packet.network === "ipv4" ? 40 : 60) &&
     !(packet.srcPort < 1024 && packet.dstPort >= 1024);
-}
-
-/** Whether a TCP segment without payload has no options (nor IP options or IPv6 extension headers): 40 IP bytes over IPv4, 60 over IPv6. */
-function hasNoTcpOptions(packet: PacketRecord): boolean {
-  return packet.ipLength === (packet.network === "ipv4" ? 40 : 60);
 }
 
 /**

@@ -304,9 +304,16 @@ function ackScan(
   return packets;
 }
 
-Deno.test("port_scan: an ACK scan (bare ACKs answered by bare RSTs) is found and named", () => {
-  for (const flags of [ACK, FIN | ACK]) {
-    const findings = run(ackScan(20, { flags }));
+Deno.test("port_scan: an ACK scan (bare ACKs answered by bare RSTs) is found and named, with TCP or IP options too", () => {
+  for (
+    const [flags, ipLength] of [
+      [ACK, 40],
+      [FIN | ACK, 40],
+      [ACK, 52],
+      [ACK, 44],
+    ] as const
+  ) {
+    const findings = run(ackScan(20, { flags, ipLength }));
     assert.equal(findings.length, 1, `flags ${flags}`);
     const finding = findings[0]!;
     assert.equal(finding.attacker, SCANNER);
@@ -324,9 +331,14 @@ Deno.test("port_scan: resets nobody here asked for are no ACK scan (backscatter,
   assert.deepEqual(run(ackScan(100, { probes: false })), []);
   // Resets whose sequence number is not the ACK's acknowledgment number.
   assert.deepEqual(run(ackScan(100, { resetSeq: (i) => 5000 + i })), []);
-  // ACKs with TCP options (timestamps: 52 IP bytes) are a live
-  // connection's: a server's keepalives to a client that rebooted, reset.
-  assert.deepEqual(run(ackScan(100, { ipLength: 52 })), []);
+  // A service's keepalives (port 6379) to a client's ephemeral ports, reset
+  // by the client that rebooted meanwhile: no probes.
+  const keepalives = ackScan(100).map((packet) =>
+    packet.tcpFlags === ACK
+      ? { ...packet, srcPort: 6379, dstPort: 40000 + packet.dstPort }
+      : { ...packet, srcPort: 40000 + packet.srcPort, dstPort: 6379 }
+  );
+  assert.deepEqual(run(keepalives), []);
   // Segments carrying data or PSH are never probes.
   const withData = ackScan(100).map((packet) =>
     packet.tcpFlags === ACK ? { ...packet, payloadLength: 10 } : packet
@@ -1093,13 +1105,15 @@ Deno.test("port_scan: horizontal sweep of one subnet: 24 hosts nothing, 25 a fin
 });
 
 Deno.test("port_scan: a sweep of hosts that answer is found when the scanner resets each handshake half-open (nmap -sS, masscan), not when clients connect", () => {
-  /** 30 hosts of 10.1.2.0/24 on port 22, each answering; `after` is what the prober sends once answered (its SYN's sequence number is 1000 + host). */
+  /** 30 hosts of 10.1.2.0/24 on port 22, one every `spacingUs` (10 ms unless told), each answering `answerUs` after the SYN (100 µs unless told); `after` is what the prober sends once answered (its SYN's sequence number is 1000 + host). */
   const sweep = (
     after: (host: string, ack: number, atUs: number) => PacketRecord[],
+    answerUs = 100,
+    spacingUs = 10_000,
   ) =>
     Array.from({ length: 30 }, (_, i) => {
       const host = `10.1.2.${i + 1}`;
-      const atUs = i * 10_000;
+      const atUs = i * spacingUs;
       const ack = 1001 + i;
       return [
         numbered(tcp({ dst: host, dstPort: 22, flags: SYN, atUs }), ack - 1),
@@ -1110,14 +1124,14 @@ Deno.test("port_scan: a sweep of hosts that answer is found when the scanner res
             srcPort: 22,
             dstPort: 40000,
             flags: SYN | ACK,
-            atUs: atUs + 100,
+            atUs: atUs + answerUs,
           }),
           7,
           ack,
         ),
-        ...after(host, ack, atUs + 200),
+        ...after(host, ack, atUs + answerUs + 100),
       ];
-    }).flat();
+    }).flat().sort((a, b) => a.timestampUs - b.timestampUs);
   const reset = (
     host: string,
     seq: number,
@@ -1164,6 +1178,9 @@ Deno.test("port_scan: a sweep of hosts that answer is found when the scanner res
     sweep((host, ack, atUs) => [reset(host, ack, atUs, RST | ACK)]),
     // Nor a reset of another sequence number (a spoofed one, say).
     sweep((host, ack, atUs) => [reset(host, ack + 1, atUs)]),
+    // Nor a client's kernel resetting SYN/ACKs that came 1.5 s late, after
+    // its connect had timed out.
+    sweep((host, ack, atUs) => [reset(host, ack, atUs)], 1_500_000, 2_000_000),
   ];
   for (const packets of connected) assert.deepEqual(run(packets), []);
 });
@@ -1316,6 +1333,24 @@ Deno.test("port_scan: unicast answers to discovery queries sent to a group (SSDP
       assert.equal(findings[0]?.victim, ASKER);
     }
   }
+  // mDNS chatter (from 5353 to the group's 5353) is no query: a sweep of
+  // udp/5353 from port 5353 over the chattering hosts is a scan.
+  const chatter = times(30, (i) =>
+    udp({
+      src: `10.0.3.${i + 1}`,
+      dst: "224.0.0.251",
+      srcPort: 5353,
+      dstPort: 5353,
+      atUs: i * 1_000,
+    }));
+  const sweep = times(30, (i) =>
+    udp({
+      dst: `10.0.3.${i + 1}`,
+      srcPort: 5353,
+      dstPort: 5353,
+      atUs: SECOND_US + i * 1_000,
+    }));
+  assert.equal(run([...chatter, ...sweep])[0]?.evidence.topPortHosts, 25);
 });
 
 Deno.test("port_scan: a cut-off client failing to scattered hosts is not a scan until 256 hosts", () => {

@@ -389,10 +389,11 @@ function observeQuery(
   const strong = qtype === 10 || (qtype >= 65280 && qtype <= 65534) ||
     shape.binary;
   // SRV, unless the name is a service's ("_ldap._tcp…": iodine -T SRV's
-  // data labels are not); TXT, unless under an attribute label (RFC 8552:
-  // DKIM's "selector1-contoso-com._domainkey.contoso", "_dmarc",
-  // "_mta-sts"), which a mail server looks up for every sender's domain.
-  const medium = (qtype === 16 && !hasAttributeLabel(subdomain)) ||
+  // data labels are not); TXT, unless a mail server's lookup of a known
+  // attribute leaf (RFC 8552: DKIM's "selector1-contoso-com._domainkey.
+  // contoso", "_dmarc", "_mta-sts") whose other labels carry no data.
+  const medium = (qtype === 16 &&
+    !(!shape.encoded && hasAttributeLeaf(subdomain))) ||
     qtype === 5 || qtype === 15 ||
     (qtype === 33 && subdomain.charCodeAt(0) !== 0x5f);
   if (strong) state.strongTypes++;
@@ -418,9 +419,23 @@ function observeQuery(
   }
 }
 
-/** Whether one of `subdomain`'s labels starts with "_" (an RFC 8552 attribute leaf or service label). */
-function hasAttributeLabel(subdomain: string): boolean {
-  return subdomain.charCodeAt(0) === 0x5f || subdomain.includes("._");
+/** Attribute leaves (RFC 8552) of mail and certificate checks, whose TXT records every mail server or ACME client looks up. */
+const ATTRIBUTE_LEAVES: ReadonlySet<string> = new Set([
+  "_domainkey",
+  "_dmarc",
+  "_mta-sts",
+  "_tls",
+  "_bimi",
+  "_acme-challenge",
+]);
+
+/** Whether one of `subdomain`'s labels is a known attribute leaf ({@linkcode ATTRIBUTE_LEAVES}); any other label starting with "_" is not. */
+function hasAttributeLeaf(subdomain: string): boolean {
+  if (subdomain.indexOf("_") < 0) return false;
+  for (const label of subdomain.split(".")) {
+    if (ATTRIBUTE_LEAVES.has(label.toLowerCase())) return true;
+  }
+  return false;
 }
 
 function isScoredName(

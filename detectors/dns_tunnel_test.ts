@@ -712,4 +712,13 @@ Deno.test("dns_tunnel: a mail server's DKIM lookups, malware hash lookups and AW
   ));
   assert.equal(findings.length, 1);
   assert.equal(findings[0]?.domain, "tunnel.example");
+  // Short data (24 hex characters) under a known leaf, and under a label
+  // of its own: TXT still weighs.
+  for (const leaf of ["_domainkey", "_x"]) {
+    const short = run(queries(
+      tenants.map((_, i) => `${randomText(i, 24, HEX)}.${leaf}.tunnel.example`),
+      TXT,
+    ));
+    assert.equal(short.length, 1, leaf);
+  }
 });

@@ -12,8 +12,9 @@
  * threshold when its last `packetThreshold` requests arrived within
  * `windowUs` (an exact sliding window: the times of the last
  * `packetThreshold` requests are kept, with their sources), unless they
- * came from a crowd of ordinary pingers: two sources or more, none faster
- * than an unprivileged ping (5/s), and four fifths of the requests from
+ * came from a crowd of ordinary pingers: at most 100 requests a second,
+ * from two sources or more, none faster than an unprivileged ping (5/s),
+ * and four fifths of the requests from
  * sources that sent several within them (40 hosts checking one address
  * once a second send 40/s; a spoofed flood's sources each send one, and a
  * flood from more hosts than the window's requests can repeat is one). An ordinary ping (1/s), ping -i 0.2
@@ -308,7 +309,11 @@ export function createIcmpFloodDetector(
     if (spanUs >= windowUs) return;
     // Many hosts each pinging at an ordinary rate (a gateway or heartbeat
     // address that every host checks once a second) are no flood.
-    if (!state.flooding && isPingerCrowd(sources, spanUs)) return;
+    if (
+      !state.flooding &&
+      packetThreshold * 1e6 <= MAX_CROWD_RATE * spanUs &&
+      isPingerCrowd(sources, spanUs)
+    ) return;
 
     state.lastAboveUs = nowUs;
     const rate = rateOf(spanUs, packetThreshold, windowUs);
@@ -351,6 +356,9 @@ function rateOf(
 }
 
 /** A victim entry, to be {@linkcode resetVictim reset} before use. */
+/** Highest rate a crowd of ordinary pingers may reach without being a flood, requests/s: 100 hosts checking one address once a second (a spoofed pool or a botnet pinging slowly each floods faster). */
+const MAX_CROWD_RATE = 100;
+
 /** Fastest rate an unprivileged ping may send (iputils' least interval, 0.2 s), requests/s. */
 const ORDINARY_PING_RATE = 5;
 

@@ -55,7 +55,10 @@
  * repeat theirs; the standard pingers' patterns (iputils', BSD's and
  * macOS's incrementing bytes, Windows' alphabet, zeros: ping_patterns.ts)
  * are one kind each at every length, so `ping -s` over many sizes (a path
- * MTU check) repeats its one kind. A request of a kind not among them is new; a pair
+ * MTU check) repeats its one kind; since a pattern is known by its sum,
+ * which two bytes of any data can forge, only a check's share of requests
+ * (32 a window) is taken so, and later ones are data of their length and
+ * sum again. A request of a kind not among them is new; a pair
  * tunnels once `minMismatches` of its requests in its window were new and
  * at least `minMismatchShare` of those judged were. A pair's first request
  * only marks the bitmap, as a session's does. In the shared captures no
@@ -103,6 +106,9 @@ import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { Doorkeeper } from "./stats/doorkeeper.ts";
 import { NO_PATTERN, standardPattern } from "./ping_patterns.ts";
+
+/** Requests of a pair within a window whose standard pattern makes them one kind at every length: a path MTU check's sizes (ping -s from 1472 down by 8 to 1232 is 31). */
+const MAX_PATTERN_REQUESTS = 32;
 import { requirePositive } from "./option_checks.ts";
 import {
   clearReportMark,
@@ -208,6 +214,8 @@ interface RequestPairEntry {
   windowStartUs: number;
   judged: number;
   novel: number;
+  /** Requests in the window whose data read as a standard pinger's pattern (at most {@linkcode MAX_PATTERN_REQUESTS} are one kind whatever their length). */
+  patternRequests: number;
   firstNovelUs: number;
 }
 
@@ -448,15 +456,13 @@ export function createIcmpTunnelDetector(
     nowUs: number,
     report: FindingSink,
   ): void {
+    const dataKind = packet.payloadLength * 0x10000 + packet.icmpEchoTailSum;
     // A standard pinger's data is one kind at every length (ping -s over
     // many sizes: a path MTU check); other data, its length and sum.
     const pattern = standardPattern(
       packet.payloadLength,
       packet.icmpEchoTailSum,
     );
-    const kind = pattern !== NO_PATTERN
-      ? pattern
-      : packet.payloadLength * 0x10000 + packet.icmpEchoTailSum;
     const hash = hashKey(clientKey, serverKey, REQUEST_PAIR_KEY);
     let entry = requestPairs.get(clientKey, serverKey, REQUEST_PAIR_KEY, hash);
     if (entry === undefined) {
@@ -464,7 +470,7 @@ export function createIcmpTunnelDetector(
       entry = resetRequestPair(
         requestPairs.spare() ?? newRequestPair(),
         nowUs,
-        kind,
+        pattern !== NO_PATTERN ? pattern : dataKind,
       );
       requestPairs.add(clientKey, serverKey, REQUEST_PAIR_KEY, entry, hash);
       return;
@@ -474,7 +480,15 @@ export function createIcmpTunnelDetector(
       entry.windowStartUs = nowUs;
       entry.judged = 0;
       entry.novel = 0;
+      entry.patternRequests = 0;
     }
+    // A pattern is known by its sum alone, which two bytes of data can
+    // forge: past a path MTU check's share of requests in the window, a
+    // "pattern" is data of its length and sum again.
+    const kind = pattern !== NO_PATTERN &&
+        ++entry.patternRequests <= MAX_PATTERN_REQUESTS
+      ? pattern
+      : dataKind;
     entry.judged++;
     const recent = entry.recent;
     const novel = !recent.includes(kind);
@@ -601,6 +615,7 @@ function newRequestPair(): RequestPairEntry {
     windowStartUs: 0,
     judged: 0,
     novel: 0,
+    patternRequests: 0,
     firstNovelUs: 0,
   };
 }
@@ -618,6 +633,7 @@ function resetRequestPair(
   entry.windowStartUs = nowUs;
   entry.judged = 0;
   entry.novel = 0;
+  entry.patternRequests = 0;
   entry.firstNovelUs = nowUs;
   return entry;
 }

@@ -578,3 +578,30 @@ Deno.test("icmp_tunnel: a path MTU check (ping -s over many sizes, one request e
   assert.equal(findings[0]?.kind, "icmp_tunnel");
   assert.equal(findings[0]?.attacker, V4.src);
 });
+
+Deno.test("icmp_tunnel: a pattern known only by its sum makes one kind of a path MTU check's share of requests, not of a tunnel's: 60 sizes of zero-sum data are one", () => {
+  // Data past the stamp summing to zero (a tunnel's two bytes make any data
+  // so), at a new length each time, one a second, each answered.
+  const packets = Array.from({ length: 60 }, (_, n) => {
+    const data = new Uint8Array(200 + 10 * n);
+    const atUs = T0 + n * SECOND_US;
+    return [
+      decodeFrame(icmpFrame(V4, { type: 8, id: 0x77, seq: n + 1 }, data), {
+        timestampUs: atUs,
+      }).packet,
+      decodeFrame(
+        icmpFrame({ ...V4, src: V4.dst, dst: V4.src }, {
+          type: 0,
+          id: 0x77,
+          seq: n + 1,
+        }, data),
+        { timestampUs: atUs + 1_000 },
+      ).packet,
+    ];
+  }).flat();
+  const findings = tunnelFindings(packets);
+  assert.ok(findings.length > 0);
+  assert.equal(findings[0]?.attacker, V4.src);
+  // The first 33 (the pair's first, then 32 "patterns") are one kind.
+  assert.deepEqual(tunnelFindings(packets.slice(0, 66)), []);
+});

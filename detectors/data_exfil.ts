@@ -43,14 +43,18 @@
  *
  * Bytes a home host sends as a server are not outbound: a web, file or NAS
  * server inside the home network serving a download to an outside client
- * is no exfiltration. TCP from a port below 32768 on which the host
- * accepted a connection from an outside host's port at or above 1024 (its
- * SYN/ACK seen; the last {@linkcode MAX_SERVICE_PORTS} such host ports are
- * kept), and TCP or UDP from a port below 1024 to one at or above it (a
- * service answering a client, when the handshake was not seen), are a
- * server's answers. Active FTP's data connections (opened by the server
- * from port 20) and IRC DCC's (accepted on an ephemeral port) carry the
- * home host's own uploads, and count.
+ * is no exfiltration. A server's answers are the bytes of a TCP connection
+ * that an outside host's port at or above 1024 opened to one of the home
+ * host's below 32768 (its SYN, then the home host's SYN/ACK, seen; the
+ * last {@linkcode MAX_SERVED_FLOWS} such connections are kept, each by its
+ * two addresses and ports, so that a SYN/ACK sent elsewhere makes nothing
+ * of the home host's own connections), and, when no handshake was seen,
+ * TCP from a port below 1024 to one at or above it, or QUIC from UDP port
+ * 443. The home host's own connections from a port below 1024 (its SYN
+ * seen: `curl --local-port 443`) and UDP from other low ports count.
+ * Active FTP's data connections (opened by the server from port 20) and
+ * IRC DCC's (accepted on an ephemeral port) carry the home host's own
+ * uploads, and count.
  *
  * Limits: a slow upload under exfilMinBytes per window, an upload spread over
  * many external hosts, and exfiltration over DNS or ICMP tunnels (other
@@ -70,6 +74,7 @@ import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { ByteSketch } from "./byte_sketch.ts";
 import { CidrSet } from "./cidr.ts";
+import { RecentAcks } from "./recent_acks.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -160,8 +165,15 @@ const TRACK_FRACTION = 64;
 
 const { SYN, ACK, RST } = TCP_FLAGS;
 
-/** Home hosts' ports that accepted connections from outside, kept at once (least recently added forgotten first). */
-const MAX_SERVICE_PORTS = 4_096;
+/** What {@linkcode MAX_SERVED_FLOWS}' table says of a connection. */
+const SERVED = 1;
+const CLIENT = 2;
+
+/** Connections from outside that home hosts accepted, kept at once (least recently added forgotten first), and the home hosts' own connections from ports below 1024. */
+const MAX_SERVED_FLOWS = 4_096;
+
+/** The UDP port whose answers are a server's: QUIC's (HTTP/3 downloads from a home web server). */
+const QUIC_PORT = 443;
 
 /** First port of Linux's ephemeral range (IANA's starts at 49152): services listen below it, clients connect from it and above. */
 const FIRST_EPHEMERAL_PORT = 32_768;
@@ -296,9 +308,13 @@ export function createDataExfilDetector(
   const admission = new TableAdmission();
   // Bytes of every pair (outbound, inbound), in front of the table.
   const sketch = new ByteSketch();
-  // (home host, port) → 1: ports on which home hosts accepted TCP
-  // connections from outside (their SYN/ACKs), whose bytes are answers.
-  const servicePorts = new NumericKeyMap<number>(MAX_SERVICE_PORTS);
+  // (home host, home port << 16 | outside port, outside host) → SERVED for
+  // a connection from outside that the home host accepted (its bytes are
+  // answers), CLIENT for the home host's own connection from a port below
+  // 1024 (its bytes count).
+  const flows = new NumericKeyMap<number>(MAX_SERVED_FLOWS);
+  // Outside hosts' SYNs just seen, for the SYN/ACKs that accept them.
+  const inboundSyns = new RecentAcks();
   const trackMinBytes = Math.max(1, Math.floor(exfilMinBytes / TRACK_FRACTION));
   const halvingUs = Math.max(1, Math.floor(windowUs / 2));
   let nextExpiryUs = -Infinity;
@@ -335,10 +351,66 @@ export function createDataExfilDetector(
   /** Whether `packet`, from a home host to an outside one, is a server's answer (see the module doc). */
   function isServerAnswer(packet: PacketRecord): boolean {
     const srcPort = packet.srcPort;
-    if (srcPort < 0) return false;
-    if (srcPort < 1024 && packet.dstPort >= 1024) return true;
-    return packet.transport === "tcp" && servicePorts.size > 0 &&
-      servicePorts.peek(packet.srcAddressKey, srcPort, 0) !== undefined;
+    const dstPort = packet.dstPort;
+    if (srcPort < 0 || dstPort < 0) return false;
+    if (packet.transport !== "tcp") {
+      return packet.transport === "udp" && srcPort === QUIC_PORT &&
+        dstPort >= 1024;
+    }
+    const flow = flows.size === 0 ? undefined : flows.peek(
+      packet.srcAddressKey,
+      srcPort * 0x10000 + dstPort,
+      packet.dstAddressKey,
+    );
+    if (flow !== undefined) return flow === SERVED;
+    return srcPort < 1024 && dstPort >= 1024;
+  }
+
+  /** Notes a TCP handshake segment between a home host and an outside one (see the module doc): which connections serve, and which low-port ones are the home host's own. */
+  function noteHandshake(packet: PacketRecord, srcHome: boolean): void {
+    const flags = packet.tcpFlags & (SYN | ACK | RST);
+    const srcPort = packet.srcPort;
+    const dstPort = packet.dstPort;
+    if (srcPort < 0 || dstPort < 0) return;
+    if (flags === SYN) {
+      if (srcHome) {
+        // The home host's own connection from a low port counts.
+        if (srcPort < 1024) {
+          flows.set(
+            packet.srcAddressKey,
+            srcPort * 0x10000 + dstPort,
+            packet.dstAddressKey,
+            CLIENT,
+          );
+        }
+      } else if (isServiceAccept(dstPort, srcPort)) {
+        inboundSyns.note(
+          packet.srcAddressKey,
+          srcPort,
+          packet.dstAddressKey,
+          dstPort,
+          packet.tcpSeq + 1,
+        );
+      }
+    } else if (flags === (SYN | ACK) && srcHome) {
+      // Accepting the SYN just seen of that very connection.
+      if (
+        inboundSyns.answers(
+          packet.dstAddressKey,
+          dstPort,
+          packet.srcAddressKey,
+          srcPort,
+          packet.tcpAck,
+        )
+      ) {
+        flows.set(
+          packet.srcAddressKey,
+          srcPort * 0x10000 + dstPort,
+          packet.dstAddressKey,
+          SERVED,
+        );
+      }
+    }
   }
 
   /** Whether a pair's windowed bytes make it exfiltration: enough out, and several times what came in. */
@@ -364,14 +436,9 @@ export function createDataExfilDetector(
           : NON_ROUTABLE.hasSource(packet)
       ) return;
 
-      // A home host accepting a client's connection from outside: its
-      // port serves.
-      if (
-        srcHome && packet.transport === "tcp" &&
-        (packet.tcpFlags & (SYN | ACK | RST)) === (SYN | ACK) &&
-        isServiceAccept(packet.srcPort, packet.dstPort) &&
-        servicePorts.peek(srcKey, packet.srcPort, 0) === undefined
-      ) servicePorts.set(srcKey, packet.srcPort, 0, 1);
+      if (packet.transport === "tcp" && (packet.tcpFlags & SYN) !== 0) {
+        noteHandshake(packet, srcHome);
+      }
 
       const nowUs = packet.timestampUs;
       if (nowUs >= nextExpiryUs) {

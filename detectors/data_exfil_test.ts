@@ -465,22 +465,44 @@ Deno.test("data_exfil: a home server serving a download to an outside client is 
       ipLength: 1_500,
     })),
   ];
-  const accepted = (insidePort: number, outsidePort: number) => [
+  /** An outside client's connection (its SYN, sequence number 1000) that the home host accepts (SYN/ACK acknowledging it), or a SYN/ACK alone when `synAckOnly`. */
+  const accepted = (
+    insidePort: number,
+    outsidePort: number,
+    synAckOnly = false,
+  ) => [
+    ...(synAckOnly ? [] : [{
+      ...tcpPacket({
+        atUs: 0,
+        src: OUTSIDE,
+        dst: INSIDE,
+        srcPort: outsidePort,
+        dstPort: insidePort,
+        flags: TCP_FLAGS.SYN,
+      }),
+      tcpSeq: 1000,
+    }]),
+    {
+      ...tcpPacket({
+        atUs: 100,
+        src: INSIDE,
+        dst: OUTSIDE,
+        srcPort: insidePort,
+        dstPort: outsidePort,
+        flags: TCP_FLAGS.SYN | TCP_FLAGS.ACK,
+      }),
+      tcpAck: 1001,
+    },
+  ];
+  /** The home host's own connection from `insidePort` (its SYN). */
+  const opened = (insidePort: number, outsidePort: number) => [
     tcpPacket({
       atUs: 0,
-      src: OUTSIDE,
-      dst: INSIDE,
-      srcPort: outsidePort,
-      dstPort: insidePort,
-      flags: TCP_FLAGS.SYN,
-    }),
-    tcpPacket({
-      atUs: 100,
       src: INSIDE,
       dst: OUTSIDE,
       srcPort: insidePort,
       dstPort: outsidePort,
-      flags: TCP_FLAGS.SYN | TCP_FLAGS.ACK,
+      flags: TCP_FLAGS.SYN,
     }),
   ];
   // An outside client downloads from the home host's port 8000 (its
@@ -501,6 +523,10 @@ Deno.test("data_exfil: a home server serving a download to an outside client is 
       transfer(8000, 33438),
       transfer(2662, 20, accepted(2662, 20)),
       transfer(59130, 43614, accepted(59130, 43614)),
+      // Its own connection from a port below 1024 (curl --local-port 443).
+      transfer(443, 8443, opened(443, 8443)),
+      // A SYN/ACK without the SYN it answers (forged) serves nothing.
+      transfer(8000, 33438, accepted(8000, 33438, true)),
     ]
   ) {
     const findings = run(packets, options);

@@ -75,6 +75,7 @@ import { TableAdmission } from "./stats/table_admission.ts";
 import { ByteSketch } from "./byte_sketch.ts";
 import { CidrSet } from "./cidr.ts";
 import { RecentAcks } from "./recent_acks.ts";
+import { FIRST_EPHEMERAL_PORT } from "../capture/decode/service_reply.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -174,9 +175,6 @@ const MAX_SERVED_FLOWS = 4_096;
 
 /** The UDP port whose answers are a server's: QUIC's (HTTP/3 downloads from a home web server). */
 const QUIC_PORT = 443;
-
-/** First port of Linux's ephemeral range (IANA's starts at 49152): services listen below it, clients connect from it and above. */
-const FIRST_EPHEMERAL_PORT = 32_768;
 
 /**
  * Whether a home host's port `acceptingPort`, accepting a connection from

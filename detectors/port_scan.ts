@@ -183,6 +183,7 @@ import {
 } from "../capture/packet_record.ts";
 import { addressKey } from "../capture/decode/address_key.ts";
 import {
+  FIRST_EPHEMERAL_PORT,
   isServiceReplyPort,
   isUdpServicePort,
 } from "../capture/decode/service_reply.ts";
@@ -349,9 +350,6 @@ const DISCOVERY_PORTS: ReadonlySet<number> = new Set([1900, 5353, 5355, 3702]);
 
 /** Longest wait for a SYN/ACK that a prober's reset makes a half-open probe, µs: a later one met a client that had given up (its connect timed out) and reset it. */
 const HALF_OPEN_ANSWER_US = 1_000_000;
-
-/** First port of Linux's ephemeral range (IANA's starts at 49152): clients connect from it and above, services listen below it. */
-const FIRST_EPHEMERAL_PORT = 32_768;
 
 /** Highest TTL a trace's probe leaves with (traceroute, tracepath and mtr stop at 30 hops; nmap sends 37–59). */
 const MAX_TRACE_TTL = 30;

@@ -41,6 +41,9 @@ export function isServiceReplyPort(port: number): boolean {
 /** Ports below this one hold only the UDP services listed in {@linkcode UDP_SERVICE_PORTS}; from 512 to 1023, RPC daemons and clients bind "reserved" ports at random (glibc's bindresvport(), the kernel's NFS client). */
 export const UDP_FIXED_SERVICE_PORTS_END = 512;
 
+/** First port of Linux's ephemeral range (IANA's starts at 49152): clients connect from it and above, services listen below it. */
+export const FIRST_EPHEMERAL_PORT = 32_768;
+
 /**
  * The ports below 512 of UDP services that answer a client from their own
  * port (IANA's registry, the ones in use): echo 7, daytime 13, qotd 17,

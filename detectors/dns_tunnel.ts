@@ -450,8 +450,10 @@ function isScoredName(
   // Reverse lookups (in-addr.arpa, ip6.arpa) and other infrastructure names.
   if (name.endsWith(".arpa") || name.endsWith(".local")) return false;
   // The same for address lists (DNSBLs, RFC 5782): an address written as
-  // reverse lookups write it, under the list's zone.
-  if (startsWithAddress(name)) return false;
+  // reverse lookups write it, under the list's zone, a short plain name
+  // ("zen.spamhaus.org"; a tunnel's data after an address is no list's).
+  const prefix = addressPrefixLength(name);
+  if (prefix > 0 && isListZone(name.slice(prefix))) return false;
   for (const domain of ignoreDomains) {
     if (
       name === domain ||
@@ -470,7 +472,12 @@ function isScoredName(
  * decimal labels of at most 3 digits (IPv4), then more labels.
  */
 export function startsWithAddress(name: string): boolean {
-  if (name.length > 64 && isNibbleRun(name, 32)) return true;
+  return addressPrefixLength(name) > 0;
+}
+
+/** Characters of the address that `name` begins with, its last dot included (see {@linkcode startsWithAddress}), or 0. */
+function addressPrefixLength(name: string): number {
+  if (name.length > 64 && isNibbleRun(name, 32)) return 64;
   let at = 0;
   for (let label = 0; label < 4; label++) {
     let digits = 0;
@@ -479,11 +486,20 @@ export function startsWithAddress(name: string): boolean {
       digits++;
     }
     if (digits === 0 || digits > 3 || name.charCodeAt(at) !== 0x2e) {
-      return false;
+      return 0;
     }
     at++;
   }
-  return at < name.length;
+  return at < name.length ? at : 0;
+}
+
+/** Longest address list zone, characters ("ix.dnsbl.manitu.net", "hostkarma.junkemailfilter.com"). */
+const MAX_LIST_ZONE_LENGTH = 40;
+
+/** Whether `zone`, after an address, is an address list's: short, and no label of it encoded (see {@linkcode shapeOf}). */
+function isListZone(zone: string): boolean {
+  return zone.length <= MAX_LIST_ZONE_LENGTH &&
+    !shapeOf(zone, DNS_TUNNEL_DEFAULTS.longLabelLength).encoded;
 }
 
 /** Whether the "\\DDD" escape at `at` of `text` stands for an 8-bit byte or a control character. */

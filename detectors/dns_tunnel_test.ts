@@ -181,6 +181,17 @@ Deno.test("dns_tunnel: DNSBL lookups of IPv6 and IPv4 senders (RFC 5782) are add
       }),
   );
   assert.deepEqual(run(v4), []);
+  // A tunnel's data behind an address is no list lookup.
+  const hidden = Array.from(
+    { length: 8 },
+    (_, i) =>
+      dnsQuery({
+        name: `1.2.3.4.${randomText(i, 56, BASE32)}.tunnel.example`,
+        qtype: NULL,
+        atUs: i * 1_000,
+      }),
+  );
+  assert.equal(run(hidden).length, 1);
   assert.equal(startsWithAddress(nibbles(1)), true);
   assert.equal(startsWithAddress("2.0.0.127.zen.spamhaus.org"), true);
   for (

@@ -432,16 +432,26 @@ export function createIcmpTunnelDetector(
     }
     // No incident: this session's window decides whether one starts.
     if (!differs || !crosses(entry.mismatches, entry.judged)) return;
-    if (state === undefined) {
-      state = pairs.spare() ?? newPair();
-      state.clientKey = dstKey;
-      state.clientText = keptText(dstKey, packet, false);
-      state.serverKey = srcKey;
-      state.serverText = keptText(srcKey, packet, true);
-      pairs.add(dstKey, srcKey, 0, state, pairHash);
-    }
+    state ??= addPair(packet, false, pairHash);
     startIncident(state, entry, nowUs, length);
     reportIfDue(state, nowUs, report);
+  }
+
+  /** A new pair's state (a spare one's, reused), between `packet`'s client (its source when `fromClient`) and server, added under `pairHash`. */
+  function addPair(
+    packet: PacketRecord,
+    fromClient: boolean,
+    pairHash: number,
+  ): PairState {
+    const clientKey = fromClient ? packet.srcAddressKey : packet.dstAddressKey;
+    const serverKey = fromClient ? packet.dstAddressKey : packet.srcAddressKey;
+    const state = pairs.spare() ?? newPair();
+    state.clientKey = clientKey;
+    state.clientText = keptText(clientKey, packet, fromClient);
+    state.serverKey = serverKey;
+    state.serverText = keptText(serverKey, packet, !fromClient);
+    pairs.add(clientKey, serverKey, 0, state, pairHash);
+    return state;
   }
 
   /**
@@ -509,14 +519,7 @@ export function createIcmpTunnelDetector(
       return;
     }
     if (!novel || !crosses(entry.novel, entry.judged)) return;
-    if (state === undefined) {
-      state = pairs.spare() ?? newPair();
-      state.clientKey = clientKey;
-      state.clientText = keptText(clientKey, packet, true);
-      state.serverKey = serverKey;
-      state.serverText = keptText(serverKey, packet, false);
-      pairs.add(clientKey, serverKey, 0, state, pairHash);
-    }
+    state ??= addPair(packet, true, pairHash);
     startRequestIncident(state, entry, nowUs, packet.payloadLength);
     reportIfDue(state, nowUs, report);
   }

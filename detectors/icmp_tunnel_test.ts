@@ -544,6 +544,28 @@ Deno.test("icmp_tunnel: request pairs are bounded; a sweep's one request per hos
   assert.equal(tables.pairs!.size, 0);
 });
 
+/** The `n`-th echo exchange of session `id` from V4's source to its destination, `n` seconds in: a request carrying `data` and its kernel's echo 1 ms later, as decoded from real frames. */
+function decodedExchange(
+  n: number,
+  id: number,
+  data: Uint8Array,
+): PacketRecord[] {
+  const atUs = T0 + n * SECOND_US;
+  return [
+    decodeFrame(icmpFrame(V4, { type: 8, id, seq: n + 1 }, data), {
+      timestampUs: atUs,
+    }).packet,
+    decodeFrame(
+      icmpFrame({ ...V4, src: V4.dst, dst: V4.src }, {
+        type: 0,
+        id,
+        seq: n + 1,
+      }, data),
+      { timestampUs: atUs + 1_000 },
+    ).packet,
+  ];
+}
+
 Deno.test("icmp_tunnel: a path MTU check (ping -s over many sizes, one request each) is no tunnel; the same sizes with new data each are", () => {
   /** Echo requests of data lengths 1464 down to 1376, one a second, each answered, with byte i of the data past the send time `fill(i, n)` for the n-th. */
   const sweep = (fill: (i: number, n: number) => number) =>
@@ -553,21 +575,7 @@ Deno.test("icmp_tunnel: a path MTU check (ping -s over many sizes, one request e
         { length },
         (_, i) => i < 16 ? (n * 31 + i) & 255 : fill(i, n),
       );
-      const atUs = T0 + n * SECOND_US;
-      return [
-        decodeFrame(
-          icmpFrame(V4, { type: 8, id: 0x4242, seq: n + 1 }, data),
-          { timestampUs: atUs },
-        ).packet,
-        decodeFrame(
-          icmpFrame(
-            { ...V4, src: V4.dst, dst: V4.src },
-            { type: 0, id: 0x4242, seq: n + 1 },
-            data,
-          ),
-          { timestampUs: atUs + 1_000 },
-        ).packet,
-      ];
+      return decodedExchange(n, 0x4242, data);
     }).flat();
   // iputils (incrementing bytes) and Windows (its alphabet): one kind each.
   assert.deepEqual(tunnelFindings(sweep((i) => i & 255)), []);
@@ -582,23 +590,10 @@ Deno.test("icmp_tunnel: a path MTU check (ping -s over many sizes, one request e
 Deno.test("icmp_tunnel: a pattern known only by its sum makes one kind of a path MTU check's share of requests, not of a tunnel's: 60 sizes of zero-sum data are one", () => {
   // Data past the stamp summing to zero (a tunnel's two bytes make any data
   // so), at a new length each time, one a second, each answered.
-  const packets = Array.from({ length: 60 }, (_, n) => {
-    const data = new Uint8Array(200 + 10 * n);
-    const atUs = T0 + n * SECOND_US;
-    return [
-      decodeFrame(icmpFrame(V4, { type: 8, id: 0x77, seq: n + 1 }, data), {
-        timestampUs: atUs,
-      }).packet,
-      decodeFrame(
-        icmpFrame({ ...V4, src: V4.dst, dst: V4.src }, {
-          type: 0,
-          id: 0x77,
-          seq: n + 1,
-        }, data),
-        { timestampUs: atUs + 1_000 },
-      ).packet,
-    ];
-  }).flat();
+  const packets = Array.from(
+    { length: 60 },
+    (_, n) => decodedExchange(n, 0x77, new Uint8Array(200 + 10 * n)),
+  ).flat();
   const findings = tunnelFindings(packets);
   assert.ok(findings.length > 0);
   assert.equal(findings[0]?.attacker, V4.src);

@@ -19,6 +19,7 @@ import {
   writePcapRecordHeader,
 } from "./pcap_writer.ts";
 import {
+  cutBack,
   namingPath,
   OutputClosedError,
   type SyncWriter,
@@ -281,19 +282,11 @@ export class PcapFileWriter {
         this.#error = error;
         this.dropped += records;
       }
-      this.#cutToWholeRecords();
+      // The blocks written whole end with a whole record.
+      cutBack(this.#file, this.#diskBytes);
       throw this.#path === undefined ? error : namingPath(error, this.#path);
     }
     this.#diskBytes += bytes.length;
-  }
-
-  /** After a failed write (a full disk): the file cut back to the blocks written whole, so that it ends with a whole record. */
-  #cutToWholeRecords(): void {
-    try {
-      this.#file?.truncateSync(this.#diskBytes);
-    } catch {
-      // The file is what it is.
-    }
   }
 
   #enqueue(block: QueuedBlock): void {
@@ -317,7 +310,8 @@ export class PcapFileWriter {
         for (const lost of this.#queue) this.dropped += lost.records;
         this.#queue.length = 0;
         this.#queuedBytes = 0;
-        this.#cutToWholeRecords();
+        // The blocks written whole end with a whole record.
+        cutBack(this.#file, this.#diskBytes);
         break;
       }
       this.#diskBytes += block.bytes.length;

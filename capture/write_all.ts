@@ -74,3 +74,16 @@ export function namingPath(error: unknown, path: string): unknown {
   }
   return error;
 }
+
+/**
+ * After a write to `file` failed part way (a full disk): cuts it back to
+ * `length`, the bytes of its last whole record, so that what it holds
+ * reads to its end; a cut that fails too leaves the file as it is.
+ */
+export function cutBack(file: Deno.FsFile | undefined, length: number): void {
+  try {
+    file?.truncateSync(length);
+  } catch {
+    // The file is what it is.
+  }
+}

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { namingPath, writeAllSync } from "../../capture/write_all.ts";
+import { cutBack, namingPath, writeAllSync } from "../../capture/write_all.ts";
 import type { EveSink } from "./eve_sink.ts";
 import { JsonBytes } from "../json_bytes.ts";
 
@@ -120,11 +120,7 @@ export class EveWriter implements EveSink {
   /** Closes the writer after a failed write: the file cut back to its last whole line (NDJSON readers choke on half a record), then the error thrown or given to `onError`. */
   #fail(error: unknown): void {
     this.#closed = true;
-    try {
-      this.#file?.truncateSync(this.#fileBytes);
-    } catch {
-      // The file is what it is.
-    }
+    cutBack(this.#file, this.#fileBytes);
     if (this.#onError === undefined) {
       throw this.#path === "-" ? error : namingPath(error, this.#path);
     }

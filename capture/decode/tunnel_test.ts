@@ -3,6 +3,7 @@ import {
   arpFrame,
   ETHER_TYPE,
   ethernetFrame,
+  ipFrame,
   ipv4Packet,
   udpDatagram,
 } from "../frame_builder.ts";
@@ -18,7 +19,6 @@ import {
   vxlanPayload,
 } from "../tunnel_frames.ts";
 import { TCP_FLAGS } from "../packet_record.ts";
-import { ipFrame } from "../frame_builder.ts";
 import {
   assertPrefixesTruncated,
   decodeFrame,

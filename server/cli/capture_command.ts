@@ -201,7 +201,6 @@ export async function captureCommand(args: string[]): Promise<number> {
       drops.update(counts.droppedByKernel);
     }, 1000);
     const result: LiveCaptureResult = await live.done;
-    clearInterval(countsTimer);
     if (flushError !== undefined) throw flushError;
     out.flush(); // the last packets before the counts, on a terminal too
     const t = result.tcpdump;

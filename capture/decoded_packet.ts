@@ -25,6 +25,7 @@ import {
   formatIpv4Key,
   formatIpv6Words,
   formatMacWords,
+  isGroupMac,
   macHighWord,
   macLowWord,
 } from "./decode/address.ts";
@@ -149,6 +150,19 @@ export class DecodedPacket implements PacketRecord {
   }
   set dstMac(text: string) {
     this.#dstMac = text;
+  }
+
+  /** Whether the frame's destination MAC is known (false for captures without one, such as raw IP). */
+  get hasDstMac(): boolean {
+    return this.#dstMac !== "";
+  }
+
+  /** Whether the destination MAC is a group address (multicast or broadcast), without making its text; false when there is none. */
+  get dstMacIsGroup(): boolean {
+    const text = this.#dstMac;
+    return text === null
+      ? ((this.#dstMacHigh >> 16) & 1) === 1
+      : text !== "" && isGroupMac(text);
   }
 
   /** Source IP address text, or "". */
@@ -332,4 +346,17 @@ export function keptText(
 /** The address text of address key `key`, kept as {@linkcode keptText} kept it. */
 export function addressTextOf(key: number, kept: string): string {
   return kept === "" && isIpv4Key(key) ? formatIpv4Key(key) : kept;
+}
+
+/**
+ * Whether `packet`'s frame went to a group MAC (multicast or broadcast), or
+ * null when the capture holds no destination MAC; a decoded packet answers
+ * without making the MAC's text.
+ */
+export function frameToGroup(packet: PacketRecord): boolean | null {
+  if (packet instanceof DecodedPacket) {
+    return packet.hasDstMac ? packet.dstMacIsGroup : null;
+  }
+  const mac = packet.dstMac;
+  return mac === "" ? null : isGroupMac(mac);
 }

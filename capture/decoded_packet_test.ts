@@ -5,6 +5,7 @@ import { packetBetween, rawRecord, V4, V6 } from "./decode/test_helpers.ts";
 import {
   addressTextOf,
   DecodedPacket,
+  frameToGroup,
   keptText,
   plainPacket,
 } from "./decoded_packet.ts";
@@ -156,4 +157,35 @@ Deno.test("keptText() keeps no text for IPv4, and addressTextOf() gives every ad
     assert.equal(addressTextOf(packet.dstAddressKey, dstKept), dst);
   }
   assert.equal(addressTextOf(-1, ""), "");
+});
+
+Deno.test("frameToGroup() tells group, unicast and absent destination MACs, decoded or plain", () => {
+  const frameTo = (dstMac: string) =>
+    decodePacket(
+      rawRecord(tcpFrame({ ...ENDS, dstMac }, SYN)),
+      new AnomalyCounter(),
+    );
+  const broadcast = frameTo("ff:ff:ff:ff:ff:ff");
+  assert.equal(frameToGroup(broadcast), true);
+  assert.equal(frameToGroup(frameTo("01:00:5e:00:00:01")), true);
+  assert.equal(frameToGroup(frameTo("33:33:00:00:00:01")), true);
+  assert.equal(frameToGroup(frameTo(ENDS.dstMac)), false);
+  assert.equal(frameToGroup(frameTo("02:00:00:00:00:01")), false);
+  // Before and after its text is made, and once text is assigned.
+  assert.equal(broadcast.dstMac, "ff:ff:ff:ff:ff:ff");
+  assert.equal(frameToGroup(broadcast), true);
+  broadcast.dstMac = "52:54:00:12:35:02";
+  assert.equal(frameToGroup(broadcast), false);
+  broadcast.dstMac = "";
+  assert.equal(frameToGroup(broadcast), null);
+  // A plain record reads its text.
+  assert.equal(frameToGroup(emptyPacketRecord()), null);
+  assert.equal(
+    frameToGroup({ ...emptyPacketRecord(), dstMac: "FF:FF:FF:FF:FF:FF" }),
+    true,
+  );
+  assert.equal(
+    frameToGroup({ ...emptyPacketRecord(), dstMac: ENDS.dstMac }),
+    false,
+  );
 });

@@ -19,6 +19,7 @@ import { formatIpv4Key } from "../capture/decode/address.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 
 export { parseIpv4 } from "../capture/decode/address_key.ts";
+export { isGroupMac } from "../capture/decode/address.ts";
 
 /** Formats a 32-bit number (signed or unsigned) as a dotted quad. */
 export function formatIpv4(value: number): string {

@@ -4,6 +4,7 @@ import {
   formatIpv4,
   isGroupAddress,
   isGroupDestination,
+  isGroupMac,
   isUnanswerableSource,
   isUnspecifiedAddress,
   parseIpv4,
@@ -154,4 +155,20 @@ Deno.test("isUnanswerableSource() is true for martian sources, loopback only fro
       `${src} -> ${dst}`,
     );
   }
+});
+
+Deno.test("isGroupMac() reads the low bit of the first byte, in either case", () => {
+  for (let byte = 0; byte < 256; byte++) {
+    const hex = byte.toString(16).padStart(2, "0");
+    for (const text of [hex, hex.toUpperCase()]) {
+      assert.equal(
+        isGroupMac(`${text}:00:5e:00:00:01`),
+        (byte & 1) === 1,
+        text,
+      );
+    }
+  }
+  assert.equal(isGroupMac("ff:ff:ff:ff:ff:ff"), true);
+  assert.equal(isGroupMac("33:33:00:00:00:01"), true);
+  assert.equal(isGroupMac("52:54:00:12:35:02"), false);
 });

@@ -9,12 +9,16 @@ import {
 import {
   arpPacket,
   BROADCAST_MAC,
+  byTime,
   findingsInCrowd,
   findingsOf,
+  findingsThenIdle,
+  icmpPacket,
   lanHost,
   SECOND_US,
   T0,
   tableAfterNewcomer,
+  tcpPacket,
   times,
   withAddressKeys,
   ZERO_MAC,
@@ -50,7 +54,11 @@ function run(
   packets: Iterable<PacketRecord>,
   options: ArpScanOptions = {},
 ): Finding[] {
-  return findingsOf(createArpScanDetector(options), packets);
+  return findingsThenIdle(
+    createArpScanDetector(options),
+    [...packets],
+    ARP_SCAN_DEFAULTS.followUs,
+  );
 }
 
 /** `count` requests for distinct targets (from `first`), `stepUs` apart. */
@@ -370,7 +378,11 @@ Deno.test("arp_scan: flush reports the targets and requests since the last findi
   // Every address asked for but the scanner's own (an announcement).
   const asked = packets.filter((p) => p.dstAddress !== SCANNER);
   const targets = new Set(asked.map((p) => p.dstAddress)).size;
-  const findings = findingsOf(detector, packets);
+  const findings = findingsThenIdle(
+    detector,
+    packets,
+    ARP_SCAN_DEFAULTS.followUs,
+  );
   assert.ok((findings.at(-1)!.evidence.scanTargets as number) < targets);
   const final: Finding[] = [];
   detector.flush!(T0 + 10 * SECOND_US, (finding) => final.push(finding));
@@ -396,4 +408,115 @@ Deno.test("arp_scan: a scan whose state expires while the capture goes on report
   const last = findings.at(-1)!;
   assert.equal(last.evidence.scanTargets, targets);
   assert.equal(last.timestampUs, scan.at(-1)!.timestampUs);
+});
+
+/** `count` requests 1 ms apart, each followed after `afterUs` by an echo request from the host at `fromMac` to its target. */
+function resolvedSweep(
+  count: number,
+  afterUs: number,
+  fromMac = SCANNER_MAC,
+): PacketRecord[] {
+  return byTime([...sweep(count, 1_000)].flatMap((request) => [
+    request,
+    {
+      ...icmpPacket({
+        atUs: request.timestampUs + afterUs,
+        src: SCANNER,
+        dst: request.dstAddress,
+      }),
+      srcMac: fromMac,
+    },
+  ]));
+}
+
+Deno.test("arp_scan: a host that sends each resolved neighbour a packet (a monitoring server after a restart) is no scan", () => {
+  assert.deepEqual(run(resolvedSweep(60, 2_000)), []);
+  // The same requests answered by nothing from the sender: a scan.
+  assert.equal(run(sweep(60, 1_000)).length, 1);
+  // Traffic to the targets from another host does not excuse the sender,
+  // even from the sender's address.
+  assert.equal(run(resolvedSweep(60, 2_000, "02:00:00:00:00:09")).length, 1);
+  // Nor does traffic that comes after followUs.
+  const late = ARP_SCAN_DEFAULTS.followUs + 200_000;
+  assert.equal(run(resolvedSweep(60, late)).length, 1);
+  // With followUs 0 every request counts at once.
+  assert.equal(run(resolvedSweep(60, 2_000), { followUs: 0 }).length, 1);
+});
+
+Deno.test("arp_scan: a scan whose first requests are followed is found by the rest, dated from its first unfollowed one", () => {
+  const followed = resolvedSweep(20, 2_000);
+  const rest = [...sweep(60, 1_000, 21, T0 + SECOND_US)];
+  const findings = run([...followed, ...rest]);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.startUs, T0 + SECOND_US);
+  assert.equal(findings[0]!.evidence.scanTargets, 50);
+  assert.equal(findings[0]!.evidence.requests, 50);
+});
+
+Deno.test("arp_scan: a scan is reported while traffic goes on, without waiting for its sender's next request", () => {
+  const detector = createArpScanDetector();
+  const findings = findingsOf(detector, [
+    ...sweep(60, 1_000),
+    // Unrelated traffic 2 s later moves packet time on.
+    tcpPacket({
+      atUs: T0 + 2 * SECOND_US,
+      src: "10.0.0.20",
+      dst: "10.0.0.21",
+      srcPort: 40000,
+      dstPort: 80,
+      flags: 2,
+    }),
+  ]);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.timestampUs, T0 + 49_000);
+});
+
+Deno.test("arp_scan: a sender asking faster than its requests can wait counts the oldest at once", () => {
+  const detector = createArpScanDetector();
+  // 320 requests within 32 ms: at most maxTargetsPerSender (256) wait,
+  // and the 64 oldest count at once.
+  const findings = findingsOf(detector, [...sweep(320, 100)]);
+  assert.ok(findings.length >= 1, "found before any time passed");
+  assert.equal(findings[0]!.evidence.scanTargets, 50);
+});
+
+Deno.test("arp_scan: a router resolving the hosts it forwards packets to (a cold cache after a reboot) is no scan", () => {
+  const ROUTER = "10.0.0.1";
+  const ROUTER_MAC = "00:11:22:33:44:55";
+  const packets = byTime([
+    ...sweep(80, 1_000, 100, T0, { sender: ROUTER, senderMac: ROUTER_MAC }),
+  ].flatMap((request) => [request, {
+    // The packet it resolved for: from afar, in the router's frame.
+    ...tcpPacket({
+      atUs: request.timestampUs + 500,
+      src: "198.51.100.7",
+      dst: request.dstAddress,
+      srcPort: 443,
+      dstPort: 50_000,
+      flags: 0x18,
+    }),
+    srcMac: ROUTER_MAC,
+  }]));
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("arp_scan: requests in a frame to one MAC are polls (Linux NUD probes leave the target MAC zero); in a group frame they are probes", () => {
+  const neighbourMac = "52:54:00:12:35:02";
+  assert.deepEqual(
+    run(sweep(60, 1_000, 1, T0, { dstMac: neighbourMac })),
+    [],
+    "unicast probes of known neighbours",
+  );
+  // To the all-hosts multicast MAC every host still hears it.
+  assert.equal(
+    run(sweep(60, 1_000, 1, T0, { dstMac: "01:00:5e:00:00:01" })).length,
+    1,
+  );
+  // Without the frame's destination (a capture without it), a target MAC
+  // filled in tells a poll, and a zero one a probe.
+  assert.deepEqual(
+    run(sweep(60, 1_000, 1, T0, { dstMac: "", targetMac: neighbourMac })),
+    [],
+  );
+  assert.equal(run(sweep(60, 1_000, 1, T0, { dstMac: "" })).length, 1);
 });

@@ -44,6 +44,12 @@ export interface Detector {
    * packet time. Absent when the detector reports every change at once.
    */
   flush?(nowUs: number, report: FindingSink): void;
+  /**
+   * Moves packet time on to `nowUs` while no packet comes (a quiet live
+   * link): findings that wait for time to pass are made. Absent when the
+   * detector makes every finding at a packet.
+   */
+  idle?(nowUs: number, report: FindingSink): void;
 }
 
 /** Packet kinds, as bits of {@linkcode Detector.packetKinds} (see {@linkcode packetKindsOf}). */
@@ -61,10 +67,14 @@ export const PACKET_KIND = {
   NEIGHBOR_DISCOVERY: 64,
   /** Carries a DHCP (v4 or v6) message the decoder read (besides its UDP bit). */
   DHCP: 128,
+  /** An IPv4 packet (besides its transport's bit). */
+  IPV4: 256,
+  /** An IPv6 packet (besides its transport's bit). */
+  IPV6: 512,
 } as const;
 
 /** Every {@linkcode PACKET_KIND} bit. */
-export const ALL_PACKET_KINDS = 255;
+export const ALL_PACKET_KINDS = 1023;
 
 /** ICMPv6 types of Neighbor Discovery (RFC 4861): router solicitation … redirect. */
 const FIRST_ND_TYPE = 133;
@@ -90,24 +100,30 @@ export function isAcceptedNeighborDiscovery(
     packet.icmpCode === 0;
 }
 
-/** The {@linkcode PACKET_KIND} bits of a packet: one for its transport (or ARP, or OTHER), plus DNS when it carries a DNS message, DHCP when a DHCP one, NEIGHBOR_DISCOVERY for those ICMPv6 messages. */
+/** The {@linkcode PACKET_KIND} bits of a packet: one for its transport (or ARP, or OTHER), plus IPV4 or IPV6 for its network, DNS when it carries a DNS message, DHCP when a DHCP one, NEIGHBOR_DISCOVERY for those ICMPv6 messages. */
 export function packetKindsOf(packet: PacketRecord): number {
+  const network = packet.network;
+  const ip = network === "ipv4"
+    ? PACKET_KIND.IPV4
+    : network === "ipv6"
+    ? PACKET_KIND.IPV6
+    : 0;
   const dns = packet.dnsId >= 0 ? PACKET_KIND.DNS : 0;
   switch (packet.transport) {
     case "tcp":
-      return PACKET_KIND.TCP | dns;
+      return PACKET_KIND.TCP | dns | ip;
     case "udp":
       return packet.dhcpMessageType < 0
-        ? PACKET_KIND.UDP | dns
-        : PACKET_KIND.UDP | PACKET_KIND.DHCP | dns;
+        ? PACKET_KIND.UDP | dns | ip
+        : PACKET_KIND.UDP | PACKET_KIND.DHCP | dns | ip;
     case "icmp":
-      return PACKET_KIND.ICMP;
+      return PACKET_KIND.ICMP | ip;
     case "icmpv6": {
       const type = packet.icmpType;
       return type >= FIRST_ND_TYPE && type <= LAST_ND_TYPE
-        ? PACKET_KIND.ICMP | PACKET_KIND.NEIGHBOR_DISCOVERY
-        : PACKET_KIND.ICMP;
+        ? PACKET_KIND.ICMP | PACKET_KIND.NEIGHBOR_DISCOVERY | ip
+        : PACKET_KIND.ICMP | ip;
     }
   }
-  return packet.network === "arp" ? PACKET_KIND.ARP : PACKET_KIND.OTHER;
+  return network === "arp" ? PACKET_KIND.ARP : PACKET_KIND.OTHER | ip;
 }

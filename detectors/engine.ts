@@ -300,13 +300,17 @@ export class AnalysisEngine {
 
   /**
    * Moves packet time on to `nowUs` while no packet comes (a quiet live
-   * link, timed by the wall clock): the lifecycle sends due updates and
-   * releases idle alerts, as a packet at `nowUs` would make it. A time not
+   * link, timed by the wall clock): detectors make the findings that
+   * waited for time to pass (`Detector.idle`), and the lifecycle sends due
+   * updates and releases idle alerts, as a packet at `nowUs` would make it. A time not
    * past the last packet's, or before the next tick, changes nothing.
    */
   idle(nowUs: number): void {
     if (nowUs <= this.#lastTimestampUs || nowUs < this.#nextTickUs) return;
-    this.#lifecycle.advance(nowUs);
+    const lifecycle = this.#lifecycle;
+    const report = (finding: Finding) => lifecycle.report(finding);
+    for (const detector of this.#detectors) detector.idle?.(nowUs, report);
+    lifecycle.advance(nowUs);
     this.#nextTickUs = nowUs + TICK_US;
   }
 

@@ -8,7 +8,7 @@ import {
   createDetectors,
   MAX_BATCH_PACKETS,
 } from "./engine.ts";
-import { SECOND_US, T0, tcpPacket } from "./test_packets.ts";
+import { arpPacket, SECOND_US, T0, tcpPacket } from "./test_packets.ts";
 
 const { SYN, ACK, RST } = TCP_FLAGS;
 const SCANNER = "10.0.0.66";
@@ -419,4 +419,27 @@ Deno.test("AnalysisEngine.finish: a real one-way masscan's alert counts every po
   const probed = ports.get(`${alert.attacker}>${alert.victim}`)!.size;
   assert.equal(alert.evidence.distinctPorts, probed);
   assert.match(alert.summary, new RegExp(`probed ${probed} ports of`));
+});
+
+Deno.test("AnalysisEngine.idle makes the findings that waited for time to pass: an ARP scan on a link gone quiet", () => {
+  const events: AlertEvent[] = [];
+  const engine = new AnalysisEngine({}, (event) => events.push(event));
+  for (let i = 1; i <= 60; i++) {
+    engine.observe(arpPacket({
+      atUs: T0 + i * 1_000,
+      operation: 1,
+      senderMac: "00:0c:29:20:a8:7f",
+      senderIp: SCANNER,
+      targetIp: `10.0.0.${100 + i}`,
+    }));
+  }
+  // Its requests wait for traffic to their targets that never comes.
+  assert.equal(events.length, 0);
+  engine.idle(T0 + 500_000);
+  assert.equal(events.length, 0, "still waiting after 0.5 s");
+  engine.idle(T0 + 2 * SECOND_US);
+  assert.deepEqual(
+    events.map((event) => [event.type, event.alert.kind]),
+    [["engaged", "arp_scan"]],
+  );
 });

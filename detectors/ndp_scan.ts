@@ -13,8 +13,11 @@
  * solicitations (reachability probes of a neighbour already known, RFC 4861
  * section 7.3.3, the twin of ARP's cache polls), duplicate address
  * detection's solicitations from :: (a host checks the addresses it means
- * to use; a server with dozens of service addresses checks dozens), and
- * any other ICMPv6 message.
+ * to use; a server with dozens of service addresses checks dozens), any
+ * other ICMPv6 message, and a solicitation its sender follows within
+ * `followUs` (1 s) with IPv6 traffic to the target from its MAC: it resolved
+ * the address for that packet (a router whose cache was emptied forwarding
+ * to its hosts again, as in ARP; see arp_scan.ts).
  *
  * Senders are keyed by their Ethernet source (else the link-layer address
  * option) and VLAN, not by their IPv6 source: a host asks from its
@@ -28,17 +31,16 @@
  * target), reached only when 4 096 senders each ask for 256 addresses
  * within one window.
  *
- * Limits, beyond the core's: a router resolving many neighbours at once
- * (a cold cache after a reboot on a LAN of 40 hosts or more, each with its
- * link-local and global addresses; or the hosts of an on-link /64 being
- * scanned from outside) looks like an NDP scan by the router; a scan from
- * :: is not counted.
+ * Limits, beyond the core's: a router resolving the hosts of an on-link
+ * /64 being scanned from outside looks like an NDP scan by the router (it
+ * forwards nothing to the unused addresses); a scan from :: is not
+ * counted.
  *
  * @module
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { isGroupDestination } from "./addresses.ts";
+import { isGroupDestination, isGroupMac } from "./addresses.ts";
 import type { FindingSink } from "./alert.ts";
 import {
   type Detector,
@@ -83,11 +85,26 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
     name: "NDP",
     requests: "neighbor solicitations",
   });
+  const filter = core.filter;
   return {
     name: "ndp_scan",
-    packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY,
+    // IPv6 traffic too: a solicitation its sender follows with traffic to
+    // the target resolved an address for that traffic (followUs).
+    packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY | PACKET_KIND.IPV6,
     observe(packet: PacketRecord, report: FindingSink): void {
-      if (!isAcceptedNeighborDiscovery(packet, NEIGHBOR_SOLICITATION)) return;
+      if (packet.network !== "ipv6") return;
+      if (
+        packet.icmpType !== NEIGHBOR_SOLICITATION ||
+        !isAcceptedNeighborDiscovery(packet, NEIGHBOR_SOLICITATION)
+      ) {
+        if (filter.total === 0) return;
+        const target = packet.dstAddress;
+        const key = filter.mayHoldText(target) ? senderKey(packet) : "";
+        if (key !== "") {
+          core.followed(key, target, packet.timestampUs, report);
+        } else core.advance(packet.timestampUs, report);
+        return;
+      }
       const target = packet.ndTarget;
       const source = packet.srcAddress;
       if (target === "" || source === "::" || target === source) return;
@@ -97,18 +114,33 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
         !isGroupDestination(packet) &&
         !(frameTo !== "" && isGroupMac(frameTo))
       ) return;
-      const mac = packet.srcMac !== "" ? packet.srcMac : packet.ndLinkMac;
-      if (mac === "") return;
-      const vlanId = packet.vlanId;
-      const key = vlanId > 0 ? `${mac}%${vlanId}` : mac;
-      core.observe(key, source, mac, target, packet.timestampUs, report);
+      const key = senderKey(packet);
+      if (key === "") return;
+      core.observe(
+        key,
+        source,
+        keyMac(packet),
+        target,
+        packet.timestampUs,
+        report,
+        key,
+      );
     },
     tables: core.tables,
+    idle: core.advance,
     flush: core.flush,
   };
 }
 
-/** Whether `mac` ("aa:bb:…") is a group address: multicast or broadcast (the low bit of its first byte). */
-function isGroupMac(mac: string): boolean {
-  return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
+/** The MAC a sender is known by: its frames' source, else its solicitation's link-layer address option ("" when neither). */
+function keyMac(packet: PacketRecord): string {
+  return packet.srcMac !== "" ? packet.srcMac : packet.ndLinkMac;
+}
+
+/** A sender's key: its MAC, and VLAN when tagged ("" without a MAC). */
+function senderKey(packet: PacketRecord): string {
+  const mac = keyMac(packet);
+  if (mac === "") return "";
+  const vlanId = packet.vlanId;
+  return vlanId > 0 ? `${mac}%${vlanId}` : mac;
 }

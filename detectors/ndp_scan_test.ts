@@ -8,7 +8,12 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { decodeFrame } from "../capture/decode/test_helpers.ts";
 import type { Finding } from "./alert.ts";
 import { createNdpScanDetector, NDP_SCAN_DEFAULTS } from "./ndp_scan.ts";
-import { arpPacket, findingsOf, SECOND_US, T0 } from "./test_packets.ts";
+import {
+  arpPacket,
+  findingsThenIdle,
+  SECOND_US,
+  T0,
+} from "./test_packets.ts";
 
 const SCANNER = "fe80::a00:27ff:fec3:5a42";
 const SCANNER_MAC = "08:00:27:c3:5a:42";
@@ -50,7 +55,11 @@ function sweep(
 }
 
 function scans(packets: PacketRecord[]): Finding[] {
-  return findingsOf(createNdpScanDetector(), packets);
+  return findingsThenIdle(
+    createNdpScanDetector(),
+    packets,
+    NDP_SCAN_DEFAULTS.followUs,
+  );
 }
 
 Deno.test("ndp_scan: nmap -6 -sn of an on-link range, twice per target, raises one finding at the threshold", () => {
@@ -199,4 +208,27 @@ Deno.test("ndp_scan: its options and name", () => {
     () => createNdpScanDetector({ targetThreshold: 0 }),
     /NDP scan detector/,
   );
+});
+
+Deno.test("ndp_scan: a router resolving neighbours for the traffic it forwards to them (a cold cache) is no scan; the same solicitations alone are", () => {
+  const threshold = NDP_SCAN_DEFAULTS.targetThreshold;
+  const solicitations = sweep(threshold + 20, 2_000);
+  // Each target answers, and the router forwards it a packet from afar,
+  // from its own MAC 1 ms after asking.
+  const forwarded = solicitations.map((request) =>
+    decodeFrame(
+      icmpFrame({
+        srcMac: SCANNER_MAC,
+        dstMac: "02:00:00:00:00:01",
+        src: "2001:db8::99",
+        dst: request.ndTarget,
+      }, { type: 128, id: 1, seq: 0 }),
+      { timestampUs: request.timestampUs + 1_000 },
+    ).packet
+  );
+  const both = [...solicitations, ...forwarded].sort((a, b) =>
+    a.timestampUs - b.timestampUs
+  );
+  assert.deepEqual(scans(both), []);
+  assert.equal(scans(solicitations).length, 1);
 });

@@ -38,6 +38,7 @@ import {
 import { fnv1a } from "./hash.ts";
 import { requirePositive } from "./option_checks.ts";
 import { type AdmittedEntry, TableAdmission } from "./stats/table_admission.ts";
+import { TargetFilter, TimedRing } from "./waiting_targets.ts";
 
 /** Options of {@linkcode createNeighborScanCore}: the ARP and NDP scan detectors' options. */
 export interface NeighborScanOptions {
@@ -51,6 +52,12 @@ export interface NeighborScanOptions {
   maxTargetsPerSender?: number;
   /** Packet time between repeated findings of one scan while it grows (unless its targets doubled), µs. */
   reportIntervalUs?: number;
+  /**
+   * How long a request waits for its sender's traffic to its target, µs of
+   * packet time: a request so followed resolved the address for that
+   * traffic and is no probe. 0 counts every request at once.
+   */
+  followUs?: number;
 }
 
 /**
@@ -69,6 +76,12 @@ export interface NeighborScanOptions {
  *   when 4 096 senders each probe 256 targets within one window; plus the
  *   admission's 384 KiB.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
+ * - `followUs` 1 s: a host sends the packet that needed the address as
+ *   soon as the answer comes, within milliseconds on a LAN (Linux asks an
+ *   unanswered address again after 1 s, and sends nothing to it); arp-scan,
+ *   nmap -sn and alive6 send nothing after their requests. Up to
+ *   `maxTargetsPerSender` requests of a sender wait at once (a scanner's
+ *   beyond that count at once); about 16 B each.
  */
 export const NEIGHBOR_SCAN_DEFAULTS: Readonly<Required<NeighborScanOptions>> =
   Object.freeze({
@@ -77,6 +90,7 @@ export const NEIGHBOR_SCAN_DEFAULTS: Readonly<Required<NeighborScanOptions>> =
     maxSenders: 4_096,
     maxTargetsPerSender: 256,
     reportIntervalUs: 10_000_000,
+    followUs: 1_000_000,
   });
 
 /** Samples of targets and subnets in a finding. */
@@ -84,6 +98,9 @@ const MAX_SAMPLES = 20;
 
 /** Packet time between expiry sweeps of the sender table, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
+
+/** Packet time between releases of the requests that waited `followUs`, µs. */
+const RELEASE_INTERVAL_US = 100_000;
 
 /** Per-sender state. */
 interface SenderState extends AdmittedEntry {
@@ -94,6 +111,12 @@ interface SenderState extends AdmittedEntry {
   senderMac: string;
   /** Target addresses asked for (IPv4 as unsigned 32-bit numbers, IPv6 as text); its probes are the requests. */
   fanOut: FanOut<number | string>;
+  /** Requests waiting for the sender's traffic to their target (`followUs`), or null. */
+  waiting: TimedRing<number | string> | null;
+  /** What the sender's traffic is known by (see {@linkcode NeighborScanCore.observe}). */
+  followKey: string;
+  /** Whether the sender is in the release order (see `waitingOrder`). */
+  queued: boolean;
 }
 
 /** What tells the ARP and NDP uses of the core apart. */
@@ -111,7 +134,9 @@ export interface NeighborScanCore {
   /**
    * Counts a request from the sender `key` (its address, or its MAC), at
    * `senderMac` and named `address` in findings, for `target`; calls
-   * `report` when it makes or grows a scan.
+   * `report` when it makes or grows a scan. `followKey` names the sender's
+   * traffic in {@linkcode followed}: its MAC (and VLAN), which a router's
+   * forwarded packets carry too.
    */
   observe(
     key: string,
@@ -120,9 +145,26 @@ export interface NeighborScanCore {
     target: number | string,
     nowUs: number,
     report: FindingSink,
+    followKey: string,
   ): void;
   /** Sizes of the state tables, by table name. */
   tables(): Record<string, TableStats>;
+  /**
+   * Notes that the sender of `followKey` (see {@linkcode observe}) sent
+   * traffic to `target` at `nowUs`: its requests for `target` that still
+   * wait are no probes. Call only when {@linkcode filter} may hold
+   * `target`.
+   */
+  followed(
+    followKey: string,
+    target: number | string,
+    nowUs: number,
+    report: FindingSink,
+  ): void;
+  /** The targets of the requests that wait: a packet to none of them needs no {@linkcode followed}. */
+  readonly filter: TargetFilter;
+  /** Moves packet time on to `nowUs`: requests that waited `followUs` count. */
+  advance(nowUs: number, report: FindingSink): void;
   /** Ends the input: final findings of the ongoing scans. */
   flush(nowUs: number, report: FindingSink): void;
 }
@@ -142,6 +184,12 @@ export function createNeighborScanCore(
     "maxTargetsPerSender",
     "reportIntervalUs",
   ]);
+  if (!Number.isFinite(config.followUs) || config.followUs < 0) {
+    throw new RangeError(
+      `Cannot create ${protocol.name} scan detector: followUs must be a non-negative number, got ${config.followUs}`,
+    );
+  }
+  const { followUs } = config;
   if (maxTargetsPerSender < targetThreshold) {
     throw new RangeError(
       `Cannot create ${protocol.name} scan detector: maxTargetsPerSender (${maxTargetsPerSender}) must be at least targetThreshold (${targetThreshold})`,
@@ -154,10 +202,99 @@ export function createNeighborScanCore(
     reportIntervalUs,
   };
 
-  const senders = new BoundedMap<string, SenderState>(config.maxSenders);
+  // An evicted sender's waiting requests are dropped uncounted.
+  const senders = new BoundedMap<string, SenderState>(
+    config.maxSenders,
+    (_key, state) => dropWaiting(state),
+  );
   // Admission into the full table, fed every request's sender.
   const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
+  // Senders with waiting requests, each once, by the time of its oldest
+  // when it joined (a sender evicted meanwhile has none left). A sender
+  // whose newer requests still wait when its turn comes joins again at the
+  // back, so a request waits at most twice followUs. Bounded: at twice the
+  // sender table, the front sender's requests all count at once.
+  const waitingOrder = new TimedRing<SenderState>();
+  const maxQueued = 2 * config.maxSenders;
+  /** Senders with waiting requests, by follow key; and those requests by target. */
+  const waitingByFollowKey = new Map<string, SenderState>();
+  const filter = new TargetFilter();
+  let nextReleaseUs = -Infinity;
+
+  /** Counts a request of `state` for `target` made at `timeUs`, reporting the finding it makes due. */
+  function count(
+    state: SenderState,
+    target: number | string,
+    timeUs: number,
+    report: FindingSink,
+  ): void {
+    if (observeFanOut(state.fanOut, target, timeUs, limits)) {
+      // At its last new target: a finding that a repeated probe made due
+      // (the scanner's routine re-ARP a minute later) is the sweep's.
+      report(findingOf(state, state.fanOut.lastGrowthUs, config, protocol));
+    }
+  }
+
+  /** Counts the waiting requests of `state` made at or before `beforeUs`, oldest first. */
+  function release(
+    state: SenderState,
+    beforeUs: number,
+    report: FindingSink,
+  ): void {
+    const waiting = state.waiting;
+    if (waiting === null) return;
+    while (waiting.size > 0 && waiting.oldestUs <= beforeUs) {
+      const timeUs = waiting.oldestUs;
+      const target = waiting.shift();
+      if (target === undefined) continue; // its traffic followed
+      filter.remove(target);
+      count(state, target, timeUs, report);
+    }
+    if (waiting.size === 0) stopWaiting(state);
+  }
+
+  function dropWaiting(state: SenderState): void {
+    const waiting = state.waiting;
+    if (waiting === null) return;
+    while (waiting.size > 0) {
+      const target = waiting.shift();
+      if (target !== undefined) filter.remove(target);
+    }
+    stopWaiting(state);
+  }
+
+  function stopWaiting(state: SenderState): void {
+    if (waitingByFollowKey.get(state.followKey) === state) {
+      waitingByFollowKey.delete(state.followKey);
+    }
+  }
+
+  function advance(nowUs: number, report: FindingSink): void {
+    if (nowUs < nextReleaseUs || filter.total === 0) return;
+    nextReleaseUs = nowUs + RELEASE_INTERVAL_US;
+    const beforeUs = nowUs - followUs;
+    while (waitingOrder.oldestUs <= beforeUs) {
+      const state = waitingOrder.shift()!;
+      state.queued = false;
+      release(state, beforeUs, report);
+      if (state.waiting !== null && state.waiting.size > 0) {
+        enqueue(state, report);
+      }
+    }
+  }
+
+  /** Puts a sender with waiting requests in the release order, unless it is there. */
+  function enqueue(state: SenderState, report: FindingSink): void {
+    if (state.queued) return;
+    if (waitingOrder.size >= maxQueued) {
+      const front = waitingOrder.shift()!;
+      front.queued = false;
+      release(front, Infinity, report);
+    }
+    state.queued = true;
+    waitingOrder.push(state, state.waiting!.oldestUs);
+  }
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
   // a context for every packet (see bench/findings.md).
@@ -170,8 +307,9 @@ export function createNeighborScanCore(
     );
   }
 
-  /** The last finding of a scan whose figures changed since its last one. */
+  /** The last finding of a scan whose figures changed since its last one (its waiting requests count first). */
   function reportLast(state: SenderState, report: FindingSink): void {
+    release(state, Infinity, report);
     if (finishFanOut(state.fanOut)) {
       report(findingOf(state, state.fanOut.lastGrowthUs, config, protocol));
     }
@@ -184,7 +322,9 @@ export function createNeighborScanCore(
     target: number | string,
     nowUs: number,
     report: FindingSink,
+    followKey: string,
   ): void {
+    advance(nowUs, report);
     if (nowUs >= nextExpiryUs) {
       expire(nowUs, report);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
@@ -201,21 +341,68 @@ export function createNeighborScanCore(
         unsyncedGeneration: 0,
         senderMac,
         fanOut: newFanOut(nowUs),
+        waiting: null,
+        followKey,
+        queued: false,
       };
       senders.set(key, state);
     } else {
       admission.countHit(state);
       state.address = address;
     }
-    if (observeFanOut(state.fanOut, target, nowUs, limits)) {
-      // At its last new target: a finding that a repeated probe made due
-      // (the scanner's routine re-ARP a minute later) is the sweep's.
-      report(findingOf(state, state.fanOut.lastGrowthUs, config, protocol));
+    if (
+      followUs === 0 || state.fanOut.active || state.fanOut.targets.has(target)
+    ) {
+      // A scan already found counts its requests at once (an ARP storm's
+      // sweeper waits for nothing), after those still waiting; so does a
+      // request for a target already counted, which adds no target.
+      if (state.waiting !== null && state.waiting.size > 0) {
+        release(state, Infinity, report);
+      }
+      count(state, target, nowUs, report);
+      return;
     }
+    const waiting = state.waiting ??= new TimedRing(maxTargetsPerSender);
+    if (waiting.full) {
+      // A sender asking this fast counts its oldest request now.
+      const timeUs = waiting.oldestUs;
+      const oldest = waiting.shift();
+      if (oldest !== undefined) {
+        filter.remove(oldest);
+        count(state, oldest, timeUs, report);
+      }
+    }
+    let joins = waiting.size === 0;
+    if (state.followKey !== followKey) {
+      // Its MAC changed: its traffic is known by the new one.
+      stopWaiting(state);
+      state.followKey = followKey;
+      joins = true;
+    }
+    if (joins) waitingByFollowKey.set(followKey, state);
+    waiting.push(target, nowUs);
+    enqueue(state, report);
+    filter.add(target);
+  }
+
+  function followed(
+    followKey: string,
+    target: number | string,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    advance(nowUs, report);
+    const waiting = waitingByFollowKey.get(followKey)?.waiting;
+    if (waiting === undefined || waiting === null) return;
+    const cancelled = waiting.cancel(target);
+    if (cancelled > 0) filter.remove(target, cancelled);
   }
 
   return {
     observe,
+    followed,
+    filter,
+    advance,
     tables(): Record<string, TableStats> {
       return { senders: admission.stats(senders) };
     },

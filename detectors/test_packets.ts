@@ -42,6 +42,22 @@ export function findingsOf(
 }
 
 /**
+ * The findings of `packets`, then of a quiet link after the last of them
+ * for `quietUs` (`Detector.idle`): what the detector makes once time has
+ * passed, as for requests that wait for traffic.
+ */
+export function findingsThenIdle(
+  detector: Detector,
+  packets: readonly PacketRecord[],
+  quietUs: number,
+): Finding[] {
+  const findings = findingsOf(detector, packets);
+  const lastUs = packets.at(-1)?.timestampUs ?? T0;
+  detector.idle!(lastUs + quietUs, (finding) => findings.push(finding));
+  return findings;
+}
+
+/**
  * Sets `packet`'s address keys from its address texts, as the decoders do
  * (tests build records and override addresses with spreads), and returns it.
  */

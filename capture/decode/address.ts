@@ -62,6 +62,15 @@ export function macHighWord(bytes: Uint8Array, offset: number): number {
     bytes[offset + 2]!;
 }
 
+/** Whether `mac` ("aa:bb:…") is a group address: multicast or broadcast (the low bit of its first byte). */
+export function isGroupMac(mac: string): boolean {
+  // The low bit of the second hex digit: "0"–"9" are 48–57, whose low bit
+  // is the digit's; "a"–"f" (97–102) and "A"–"F" (65–70) stand for 10–15,
+  // whose low bit is the opposite of theirs.
+  const digit = mac.charCodeAt(1);
+  return digit <= 57 ? (digit & 1) === 1 : (digit & 1) === 0;
+}
+
 /** The last three of the 6 MAC bytes at `offset` as one number. */
 export function macLowWord(bytes: Uint8Array, offset: number): number {
   // Non-null: the caller checked the six bytes are present.

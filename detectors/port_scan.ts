@@ -129,7 +129,12 @@
  * before its next one; a scanner loses at most its first probes.
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
- * many sources (a distributed scan), is not found; nor is a sweep of one
+ * many sources (a distributed scan), is not found; nor is a vertical scan
+ * of fewer than `portThreshold` ports of a host that a crowd comes at
+ * (`crowdSources` sources within the window, each with three distinct
+ * probes or more: a spoofed SYN flood from a /16 whose sources each send a
+ * handful of SYNs to random ports, which the SYN flood detector reports);
+ * nor is a sweep of one
  * port over hosts most of which answer when the scanner completes each
  * handshake (nmap -sT: only failed probes count across hosts, as in Zeek's
  * scan.zeek, since monitoring and configuration management connect to many
@@ -203,6 +208,7 @@ import { requirePositive } from "./option_checks.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { RecentAcks } from "./recent_acks.ts";
 import { RecentGroupQueries } from "./recent_group_queries.ts";
+import { HostCrowds } from "./host_crowds.ts";
 import {
   clearReportMark,
   isFinalReportDue,
@@ -240,6 +246,13 @@ export interface PortScanOptions {
   maxProbesPerSource?: number;
   /** Packet time between repeated findings of one scan while it grows, µs. */
   reportIntervalUs?: number;
+  /**
+   * Sources that came at one host within the window (each with three
+   * distinct probes or more, its third to that host) that make the host
+   * crowded: a vertical scan of it then needs `portThreshold` ports, as
+   * its failed ones are a flood's.
+   */
+  crowdSources?: number;
 }
 
 /**
@@ -275,6 +288,14 @@ export interface PortScanOptions {
  *   384 KiB.
  * - `maxProbesPerSource` 4 096: 270 times the vertical threshold.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
+ * - `crowdSources` 256: a scanner comes alone, or as a handful of hosts; a
+ *   spoofed SYN flood from a /16 (65 536 sources, each sending its
+ *   handful of SYNs to random ports, refused) comes as thousands, each a
+ *   small vertical scan of the victim by itself (62 alerts beside the
+ *   flood's, in an outside review). A busy server's clients open
+ *   connections to one or two of its ports, which never makes three
+ *   distinct probes. Counted for the 4 096 hosts noted last (about 100 B
+ *   each).
  */
 export const PORT_SCAN_DEFAULTS = {
   failedPortThreshold: 15,
@@ -288,7 +309,11 @@ export const PORT_SCAN_DEFAULTS = {
   maxProbes: 200_000,
   maxProbesPerSource: 4_096,
   reportIntervalUs: 10_000_000,
+  crowdSources: 256,
 } satisfies Required<PortScanOptions>;
+
+/** Hosts whose crowds are counted at once (see `crowdSources`). */
+const MAX_CROWD_HOSTS = 4_096;
 
 const { SYN, ACK, RST, FIN, PSH, URG } = TCP_FLAGS;
 
@@ -613,8 +638,10 @@ export function createPortScanDetector(
     windowUs,
     maxProbesPerSource,
     reportIntervalUs,
+    crowdSources,
   } = config;
   requirePositive("port scan detector", config, [
+    "crowdSources",
     "failedPortThreshold",
     "portThreshold",
     "failedSubnetHostThreshold",
@@ -696,6 +723,8 @@ export function createPortScanDetector(
   // (tracer, traced host) → when a router last answered the tracer's UDP to
   // it with time exceeded: tracepath and mtr -u trace its path.
   const traces = new NumericKeyMap<number>(MAX_TRACES);
+  // Per host, the sources that joined the tables with a probe to it.
+  const crowds = new HostCrowds(MAX_CROWD_HOSTS, windowUs);
 
   /** Removes a probe's contribution to its source and counters. */
   function forget(probe: ProbeState): void {
@@ -940,6 +969,7 @@ export function createPortScanDetector(
           nowUs,
         );
         sources.add(srcKey, 0, 0, source, srcHash);
+        crowds.note(dstKey, nowUs);
       } else {
         admission.countHit(entry);
         if (entry.probeTo(dstKey, portKey) !== 0) {
@@ -966,6 +996,7 @@ export function createPortScanDetector(
           entry.status !== EXCHANGED ? entry.atUs : held2 ? entry.atUs2 : nowUs,
         );
         sources.add(srcKey, 0, 0, source, srcHash);
+        crowds.note(dstKey, nowUs);
         source.kinds = entry.kinds;
         if (entry.status !== EXCHANGED) {
           register(
@@ -1134,7 +1165,8 @@ export function createPortScanDetector(
     if (host !== undefined && port !== undefined && subnet !== undefined) {
       vertical = host.distinct >= portThreshold ||
         (host.failed >= failedPortThreshold &&
-          host.failed >= minFailedRatio * host.distinct);
+          host.failed >= minFailedRatio * host.distinct &&
+          crowds.sources(source.lastHostKey, nowUs) < crowdSources);
       horizontal = (subnet.failed >= failedSubnetHostThreshold &&
         subnet.failed >= minFailedRatio * subnet.distinct) ||
         (port.failed >= failedHostThreshold &&

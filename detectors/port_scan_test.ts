@@ -2007,3 +2007,60 @@ Deno.test("port_scan: a scan repeated by a host that keeps connecting in between
     );
   }
 });
+
+/**
+ * A spoofed SYN flood from a /16 at TARGET, as an outside review sent it:
+ * `sources` sources, each `perSource` SYNs to random ports over `seconds`,
+ * each refused.
+ */
+function crowdFlood(
+  sources: number,
+  perSource: number,
+  seconds: number,
+): PacketRecord[] {
+  let seed = 7;
+  const random = () =>
+    (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const total = sources * perSource;
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < total; i++) {
+    const atUs = Math.floor((i * seconds * SECOND_US) / total);
+    const n = 2 + (i % sources);
+    const src = `10.202.${n >> 8}.${n & 255}`;
+    const srcPort = 1024 + Math.floor(random() * 64_000);
+    const dstPort = 1 + Math.floor(random() * 65_535);
+    packets.push(
+      tcp({ src, srcPort, dstPort, flags: SYN, atUs }),
+      tcp({
+        src: TARGET,
+        dst: src,
+        srcPort: dstPort,
+        dstPort: srcPort,
+        flags: RST | ACK,
+        atUs: atUs + 20,
+      }),
+    );
+  }
+  return packets;
+}
+
+Deno.test("port_scan: a spoofed SYN flood's crowd of sources, each refused on a handful of ports, is no scan; a scanner in the crowd still is past portThreshold", () => {
+  const flood = crowdFlood(2_000, 20, 60);
+  assert.deepEqual(run(flood), []);
+  // Without the crowd rule its sources are small vertical scans.
+  assert.ok(
+    run(flood, { crowdSources: 1_000_000 }).length > 100,
+    "each source alone is a scan",
+  );
+  // nmap -F (100 ports) from one more source, during the flood: found.
+  const scan = synScan(100, { startUs: 30 * SECOND_US, intervalUs: 10_000 })
+    .flatMap((
+      probe,
+    ) => [probe, refusal(probe.dstPort, probe.timestampUs + 50)]);
+  const findings = run(byTime([...flood, ...scan]));
+  assert.deepEqual(
+    [...new Set(findings.map((finding) => finding.attacker))],
+    [SCANNER],
+  );
+  assert.equal(findings[0]!.victim, TARGET);
+});

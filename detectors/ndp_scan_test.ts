@@ -8,12 +8,7 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { decodeFrame } from "../capture/decode/test_helpers.ts";
 import type { Finding } from "./alert.ts";
 import { createNdpScanDetector, NDP_SCAN_DEFAULTS } from "./ndp_scan.ts";
-import {
-  arpPacket,
-  findingsThenIdle,
-  SECOND_US,
-  T0,
-} from "./test_packets.ts";
+import { arpPacket, findingsThenIdle, SECOND_US, T0 } from "./test_packets.ts";
 
 const SCANNER = "fe80::a00:27ff:fec3:5a42";
 const SCANNER_MAC = "08:00:27:c3:5a:42";

@@ -95,6 +95,7 @@ export class DecodedPacket implements PacketRecord {
   icmpSeq = -1;
   icmpEchoSum = -1;
   icmpEchoTailSum = -1;
+  icmpEchoTracker = false;
   quotedProtocol = -1;
   quotedDstAddress = "";
   quotedDstPort = -1;

@@ -166,6 +166,14 @@ export interface PacketRecord {
    * bytes or fewer, or whose first 16 were not captured.
    */
   icmpEchoTailSum: number;
+  /**
+   * True for an echo whose data is laid out as the Go ping library
+   * pro-bing (Telegraf's native ping, gatus, smokeping_prober) sends it: an
+   * 8-byte send time, a version-4 UUID naming the pinger (new for every
+   * pinger made), then bytes of 1, all captured (up to a 1500-byte
+   * datagram's). A verdict for the ICMP tunnel detector.
+   */
+  icmpEchoTracker: boolean;
   /** For ICMP errors: the quoted packet's IP protocol, or -1. */
   quotedProtocol: number;
   /** For ICMP errors: the quoted packet's destination address, or "". */
@@ -265,17 +273,22 @@ export interface PacketRecord {
 /**
  * The record as shown to people and scripts (JSON output, the packet API):
  * every field but the address keys, which are lookup numbers internal to
- * one process, and `udpServiceReply`, a verdict on datagrams from six
- * ports kept for the port scan detector, which every `--json` line would
- * carry for the few it concerns (a reader has the ports, and tshark).
+ * one process, `udpServiceReply`, a verdict on datagrams from six ports
+ * kept for the port scan detector, which every `--json` line would carry
+ * for the few it concerns (a reader has the ports, and tshark), and
+ * `icmpEchoTracker`, the ICMP tunnel detector's likewise.
  */
 export function publicPacketFields(
   packet: PacketRecord,
-): Omit<PacketRecord, "srcAddressKey" | "dstAddressKey" | "udpServiceReply"> {
+): Omit<
+  PacketRecord,
+  "srcAddressKey" | "dstAddressKey" | "udpServiceReply" | "icmpEchoTracker"
+> {
   const {
     srcAddressKey: _src,
     dstAddressKey: _dst,
     udpServiceReply: _reply,
+    icmpEchoTracker: _tracker,
     ...fields
   } = plainPacket(packet);
   return fields;

@@ -58,7 +58,11 @@
  * MTU check) repeats its one kind; since a pattern is known by its sum,
  * which two bytes of any data can forge, only a check's share of requests
  * (32 a window) is taken so, and later ones are data of their length and
- * sum again. A request of a kind not among them is new; a pair
+ * sum again. So is pro-bing's layout, told by the decoder from the bytes
+ * (`icmpEchoTracker`: send time, a version-4 UUID naming the pinger, bytes
+ * of 1), one kind for 64 requests a window: Go monitors (Telegraf's native
+ * ping, gatus) make a new pinger, so a new UUID, for every check. A
+ * request of a kind not among them is new; a pair
  * tunnels once `minMismatches` of its requests in its window were new and
  * at least `minMismatchShare` of those judged were. A pair's first request
  * only marks the bitmap, as a session's does. In the shared captures no
@@ -83,9 +87,9 @@
  * found; nor is one whose data changes slower than `minMismatches` a
  * window. A pinger that sends new data past 16 bytes in every request
  * (nping or hping3 with random data, a monitoring probe that writes a
- * counter there, or a new random identifier as pingers built on the Go
- * library pro-bing do when a new one is made for each check, checks less
- * than 8 s apart) to one host is reported as one; a reply tunnel that takes
+ * counter there, or pro-bing's new pinger for every check more than 64
+ * times a minute) to one host is reported as one; a tunnel that forges
+ * pro-bing's layout hides about 1 kB a minute in its UUIDs; a reply tunnel that takes
  * a new identifier for every request is never judged by its replies; one
  * whose server numbers its replies behind the client's requests is judged
  * only by the replies of the last two requests' numbers. Replies are
@@ -105,10 +109,22 @@ import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { Doorkeeper } from "./stats/doorkeeper.ts";
-import { NO_PATTERN, standardPattern } from "./ping_patterns.ts";
+import {
+  NO_PATTERN,
+  standardPattern,
+  TRACKER_PATTERN,
+} from "./ping_patterns.ts";
 
 /** Requests of a pair within a window whose standard pattern makes them one kind at every length: a path MTU check's sizes (ping -s from 1472 down by 8 to 1232 is 31). */
 const MAX_PATTERN_REQUESTS = 32;
+
+/**
+ * Requests of a pair within a window that pro-bing's layout makes one kind
+ * (`PacketRecord.icmpEchoTracker`): a monitor's check every second, each
+ * by a new pinger, is 60 a window. A tunnel that forges the layout carries
+ * its UUID's 122 free bits in each, about 1 kB a window.
+ */
+const MAX_TRACKER_REQUESTS = 64;
 import { requirePositive } from "./option_checks.ts";
 import {
   clearReportMark,
@@ -469,10 +485,10 @@ export function createIcmpTunnelDetector(
     const dataKind = packet.payloadLength * 0x10000 + packet.icmpEchoTailSum;
     // A standard pinger's data is one kind at every length (ping -s over
     // many sizes: a path MTU check); other data, its length and sum.
-    const pattern = standardPattern(
-      packet.payloadLength,
-      packet.icmpEchoTailSum,
-    );
+    const tracker = packet.icmpEchoTracker;
+    const pattern = tracker
+      ? TRACKER_PATTERN
+      : standardPattern(packet.payloadLength, packet.icmpEchoTailSum);
     const hash = hashKey(clientKey, serverKey, REQUEST_PAIR_KEY);
     let entry = requestPairs.get(clientKey, serverKey, REQUEST_PAIR_KEY, hash);
     if (entry === undefined) {
@@ -496,7 +512,8 @@ export function createIcmpTunnelDetector(
     // forge: past a path MTU check's share of requests in the window, a
     // "pattern" is data of its length and sum again.
     const kind = pattern !== NO_PATTERN &&
-        ++entry.patternRequests <= MAX_PATTERN_REQUESTS
+        ++entry.patternRequests <=
+          (tracker ? MAX_TRACKER_REQUESTS : MAX_PATTERN_REQUESTS)
       ? pattern
       : dataKind;
     entry.judged++;

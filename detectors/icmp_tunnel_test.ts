@@ -600,3 +600,63 @@ Deno.test("icmp_tunnel: a pattern known only by its sum makes one kind of a path
   // The first 33 (the pair's first, then 32 "patterns") are one kind.
   assert.deepEqual(tunnelFindings(packets.slice(0, 66)), []);
 });
+
+/** pro-bing's echo data: send time (8 bytes), a version-4 UUID from `seed`, `padding` bytes of 1. */
+function proBingData(seed: number, atUs: number, padding = 0): Uint8Array {
+  const data = new Uint8Array(24 + padding).fill(1);
+  new DataView(data.buffer).setBigUint64(0, BigInt(atUs) * 1000n);
+  for (let i = 0; i < 16; i++) data[8 + i] = (seed * 197 + i * 71) & 255;
+  data[14] = (data[14]! & 0x0f) | 0x40;
+  data[16] = (data[16]! & 0x3f) | 0x80;
+  return data;
+}
+
+/** A request from CLIENT to PROXY with `data` at `atUs`, and the kernel's echo of it 1 ms later, decoded from real frames. */
+function decodedExchangeOf(
+  atUs: number,
+  id: number,
+  data: Uint8Array,
+): PacketRecord[] {
+  const out = { srcMac: V4.srcMac, dstMac: V4.dstMac, src: CLIENT, dst: PROXY };
+  const back = {
+    srcMac: V4.dstMac,
+    dstMac: V4.srcMac,
+    src: PROXY,
+    dst: CLIENT,
+  };
+  return [
+    decodeFrame(icmpFrame(out, { type: 8, id, seq: 0 }, data), {
+      timestampUs: atUs,
+    }).packet,
+    decodeFrame(icmpFrame(back, { type: 0, id, seq: 0 }, data), {
+      timestampUs: atUs + 1_000,
+    }).packet,
+  ];
+}
+
+Deno.test("icmp_tunnel: a Go monitor that makes a pro-bing pinger for each check (a new identifier and UUID each time) is no tunnel, up to 64 checks a minute; forged past that, its UUIDs are new data", () => {
+  const checks = (count: number, gapUs: number, padding = 0) =>
+    Array.from({ length: count }, (_, i) => {
+      const atUs = T0 + i * gapUs;
+      return decodedExchangeOf(
+        atUs,
+        (i * 7919) & 0xffff,
+        proBingData(i + 1, atUs, padding),
+      );
+    }).flat();
+  // Every 2 s for 5 minutes, at pro-bing's default size and at 64 bytes.
+  assert.deepEqual(tunnelFindings(checks(150, 2 * SECOND_US)), []);
+  assert.deepEqual(tunnelFindings(checks(150, 2 * SECOND_US, 40)), []);
+  // Once a second is 60 a minute: still one kind.
+  assert.deepEqual(tunnelFindings(checks(180, SECOND_US)), []);
+  // Four a second: past 64 in a window, each UUID is new data.
+  assert.ok(tunnelFindings(checks(400, SECOND_US / 4)).length >= 1);
+  // The same checks whose padding is not bytes of 1: new data each time.
+  const notProBing = Array.from({ length: 40 }, (_, i) => {
+    const atUs = T0 + i * 2 * SECOND_US;
+    const data = proBingData(i + 1, atUs, 8);
+    data[30] = 2;
+    return decodedExchangeOf(atUs, (i * 7919) & 0xffff, data);
+  }).flat();
+  assert.ok(tunnelFindings(notProBing).length >= 1);
+});

@@ -26,6 +26,12 @@ export const INCREMENTING_PATTERN = 1;
 export const WINDOWS_PATTERN = 2;
 /** All zeros. */
 export const ZERO_PATTERN = 3;
+/**
+ * pro-bing's layout (`PacketRecord.icmpEchoTracker`, told by the decoder
+ * from the bytes): a new UUID for every pinger made, so a monitor that
+ * makes one for each check sends new data each time.
+ */
+export const TRACKER_PATTERN = 4;
 
 /** Largest echo data, bytes (an IPv4 datagram's 65 535 less its headers, rounded up). */
 const MAX_DATA_BYTES = 65_536;

@@ -205,6 +205,42 @@ function readEcho(
   head = (head & 0xffff) + (head >>> 16);
   head = (head & 0xffff) + (head >>> 16);
   record.icmpEchoTailSum = onesComplementDifference(sum, head);
+  record.icmpEchoTracker = isTrackerData(
+    bytes,
+    data,
+    length - ICMP_HEADER_LENGTH,
+    end,
+  );
+}
+
+/** Bytes of pro-bing's send time and tracker UUID at the start of its echo data. */
+const TRACKER_STAMP_BYTES = 24;
+
+/** Most bytes of 1 read after them: what a 1500-byte IPv4 datagram holds (pro-bing's `Size` up to 1472). */
+const MAX_TRACKER_PADDING = 1_448;
+
+/**
+ * Whether echo data of `dataLength` bytes at `data` (captured up to `end`)
+ * is laid out as pro-bing sends it: an 8-byte send time, a version-4 UUID
+ * (RFC 9562: version nibble 4, variant bits 10), then bytes of 1, all
+ * captured and at most {@linkcode MAX_TRACKER_PADDING} of them.
+ */
+function isTrackerData(
+  bytes: Uint8Array,
+  data: number,
+  dataLength: number,
+  end: number,
+): boolean {
+  if (
+    dataLength < TRACKER_STAMP_BYTES ||
+    dataLength > TRACKER_STAMP_BYTES + MAX_TRACKER_PADDING ||
+    data + dataLength > end ||
+    bytes[data + 14]! >> 4 !== 4 || bytes[data + 16]! >> 6 !== 2
+  ) return false;
+  for (let at = data + TRACKER_STAMP_BYTES; at < data + dataLength; at++) {
+    if (bytes[at] !== 1) return false;
+  }
+  return true;
 }
 
 /**

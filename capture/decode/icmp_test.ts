@@ -763,3 +763,65 @@ Deno.test("decodePacket() reads an echo's data sum past the stamp from a first f
     whole,
   );
 });
+
+/** pro-bing's echo data: the send time (8 bytes, big-endian ns), the pinger's UUID, then `padding` bytes of 1. */
+function proBingData(uuid: Uint8Array, padding = 0, nanos = 0): Uint8Array {
+  const data = new Uint8Array(24 + padding).fill(1);
+  new DataView(data.buffer).setBigUint64(0, BigInt(nanos));
+  data.set(uuid, 8);
+  return data;
+}
+
+/** A version-4 UUID (RFC 9562) from `seed`. */
+function uuidV4(seed: number): Uint8Array {
+  const uuid = new Uint8Array(16).map((_, i) => (seed * 131 + i * 29) & 255);
+  uuid[6] = (uuid[6]! & 0x0f) | 0x40;
+  uuid[8] = (uuid[8]! & 0x3f) | 0x80;
+  return uuid;
+}
+
+Deno.test("decodePacket() tells pro-bing's echo data (send time, a version-4 UUID, bytes of 1) at any size, cut or whole, and nothing else", () => {
+  const echo = (data: Uint8Array, ends: FlowEnds = V4, type = 8) =>
+    decodeFrame(icmpFrame(ends, { type, id: 4242, seq: 0 }, data)).packet;
+  for (const padding of [0, 1, 2, 7, 40, 1448]) {
+    for (const seed of [1, 2, 3]) {
+      const data = proBingData(uuidV4(seed), padding, seed * 1e9);
+      assert.equal(echo(data).icmpEchoTracker, true, `${padding} + ${seed}`);
+      assert.equal(echo(data, V6, 128).icmpEchoTracker, true, "ICMPv6");
+      assert.equal(echo(data, V4, 0).icmpEchoTracker, true, "its reply");
+    }
+  }
+  // Its padding not all captured, or longer than a 1500-byte datagram's.
+  const long = icmpFrame(
+    V4,
+    { type: 8, id: 1, seq: 0 },
+    proBingData(uuidV4(9), 500),
+  );
+  assert.equal(decodeFrame(long).packet.icmpEchoTracker, true);
+  assert.equal(
+    decodeFrame(long, { capturedLength: 14 + 20 + 8 + 400 }).packet
+      .icmpEchoTracker,
+    false,
+  );
+  assert.equal(echo(proBingData(uuidV4(9), 1449)).icmpEchoTracker, false);
+  // Not pro-bing: another version or variant, other padding, too short.
+  const uuid = uuidV4(5);
+  const version1 = uuid.slice();
+  version1[6] = (version1[6]! & 0x0f) | 0x10;
+  const variantOther = uuid.slice();
+  variantOther[8] = uuid[8]! | 0xc0;
+  const otherPadding = proBingData(uuid, 8);
+  otherPadding[30] = 2;
+  for (
+    const data of [
+      proBingData(version1, 8),
+      proBingData(variantOther, 8),
+      otherPadding,
+      proBingData(uuid).subarray(0, 23),
+      new Uint8Array(56).map((_, i) => i),
+      new Uint8Array(56),
+    ]
+  ) {
+    assert.equal(echo(data).icmpEchoTracker, false);
+  }
+});

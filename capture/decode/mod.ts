@@ -458,6 +458,7 @@ function resetRecord(record: DecodedPacket): void {
   record.icmpSeq = -1;
   record.icmpEchoSum = -1;
   record.icmpEchoTailSum = -1;
+  record.icmpEchoTracker = false;
   record.quotedProtocol = -1;
   record.quotedDstAddress = "";
   record.quotedDstPort = -1;

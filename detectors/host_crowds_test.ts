@@ -24,3 +24,23 @@ Deno.test("HostCrowds holds at most its hosts, the least recently noted going fi
   assert.equal(crowds.sources(0, 20), 0);
   assert.equal(crowds.sources(9, 20), 1);
 });
+
+Deno.test("HostCrowds folds small scans into one incident per host, afresh after a quiet window", () => {
+  const crowds = new HostCrowds(16, WINDOW_US);
+  assert.equal(crowds.fold(7, "10.0.0.7", "a", 0), undefined, "not counted");
+  crowds.note(7, 0);
+  for (const [i, source] of ["a", "b", "c"].entries()) {
+    crowds.fold(7, "10.0.0.7", source, 1_000 * (i + 1));
+  }
+  const entry = crowds.fold(7, "10.0.0.7", "d", 4_000)!;
+  assert.equal(entry.folded, 4);
+  assert.equal(entry.firstFoldUs, 1_000);
+  assert.deepEqual(entry.sampleSources, ["a", "b", "c", "d"]);
+  entry.reportedCount = 4;
+  entry.lastReportUs = 4_000;
+  const later = crowds.fold(7, "10.0.0.7", "e", 4_000 + WINDOW_US)!;
+  assert.equal(later.folded, 1);
+  assert.equal(later.reportedCount, 0);
+  assert.deepEqual(later.sampleSources, ["e"]);
+  assert.deepEqual([...crowds.values()].map((e) => e.host), ["10.0.0.7"]);
+});

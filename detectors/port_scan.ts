@@ -119,6 +119,17 @@
  * new one. An incident starts at its scan's first failed probe within the
  * window, not at the host's first connection.
  *
+ * A host that a crowd comes at (`crowdSources` sources within the window,
+ * each with three distinct probes or more, its third to that host) has its
+ * small vertical scans (fewer than `portThreshold` ports) folded into one
+ * incident of the host: key "crowd→" and the host, attacker "", victim
+ * the host, evidence `scanType` "distributed", the scans folded and some of
+ * their sources. A spoofed SYN flood from a /16, whose sources each send a
+ * handful of SYNs to random ports and are refused, is thousands of such
+ * scans (62 alerts beside the flood's, in an outside review): it becomes
+ * the flood's alert and this one. A scan of `portThreshold` ports or more
+ * is reported as its own still.
+ *
  * A source's first distinct probes wait in a table of new sources (most
  * clients send one or two within a window) before it joins the tables.
  * Under more new sources than that table holds, a newcomer gets in only
@@ -129,12 +140,10 @@
  * before its next one; a scanner loses at most its first probes.
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
- * many sources (a distributed scan), is not found; nor is a vertical scan
- * of fewer than `portThreshold` ports of a host that a crowd comes at
- * (`crowdSources` sources within the window, each with three distinct
- * probes or more: a spoofed SYN flood from a /16 whose sources each send a
- * handful of SYNs to random ports, which the SYN flood detector reports);
- * nor is a sweep of one
+ * many sources (a distributed scan), is not found, unless a crowd comes
+ * at one host (below); a scanner among a crowd (a crowd it forged, say)
+ * with fewer than `portThreshold` ports is told only by the crowd's
+ * finding, in its sampled sources; nor is a sweep of one
  * port over hosts most of which answer when the scanner completes each
  * handshake (nmap -sT: only failed probes count across hosts, as in Zeek's
  * scan.zeek, since monitoring and configuration management connect to many
@@ -208,7 +217,7 @@ import { requirePositive } from "./option_checks.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { RecentAcks } from "./recent_acks.ts";
 import { RecentGroupQueries } from "./recent_group_queries.ts";
-import { HostCrowds } from "./host_crowds.ts";
+import { type CrowdEntry, HostCrowds } from "./host_crowds.ts";
 import {
   clearReportMark,
   isFinalReportDue,
@@ -249,8 +258,8 @@ export interface PortScanOptions {
   /**
    * Sources that came at one host within the window (each with three
    * distinct probes or more, its third to that host) that make the host
-   * crowded: a vertical scan of it then needs `portThreshold` ports, as
-   * its failed ones are a flood's.
+   * crowded: its vertical scans of fewer than `portThreshold` ports are then
+   * one incident of the host (see the module doc).
    */
   crowdSources?: number;
 }
@@ -290,12 +299,10 @@ export interface PortScanOptions {
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  * - `crowdSources` 256: a scanner comes alone, or as a handful of hosts; a
  *   spoofed SYN flood from a /16 (65 536 sources, each sending its
- *   handful of SYNs to random ports, refused) comes as thousands, each a
- *   small vertical scan of the victim by itself (62 alerts beside the
- *   flood's, in an outside review). A busy server's clients open
- *   connections to one or two of its ports, which never makes three
- *   distinct probes. Counted for the 4 096 hosts noted last (about 100 B
- *   each).
+ *   handful of SYNs to random ports, refused) comes as thousands. A busy
+ *   server's clients open connections to one or two of its ports, which
+ *   never makes three distinct probes. Counted for the 4 096 hosts noted
+ *   last (about 200 B each).
  */
 export const PORT_SCAN_DEFAULTS = {
   failedPortThreshold: 15,
@@ -428,6 +435,8 @@ interface SourceState extends ReportMark {
   touchedUs: number;
   /** Packet time a threshold was last crossed (-Infinity: never). */
   crossedUs: number;
+  /** The host whose crowd incident took this source's small scan of it (-1: none). */
+  foldedHostKey: number;
   /** Packet time of the first failed probe since the source last had none live. */
   failedSinceUs: number;
   /** Start of the current incident: its scan's first failed probe (or first probe), within the window before its first crossing. */
@@ -1152,6 +1161,36 @@ export function createPortScanDetector(
     maybeReport(source, host, port, subnet, nowUs, report);
   }
 
+  /**
+   * Whether the small vertical scan `source` just made of its last host is
+   * one of a crowd's (`crowdSources`): then it is folded, once, into the
+   * host's crowd incident, reported instead.
+   */
+  function foldedIntoCrowd(
+    source: SourceState,
+    nowUs: number,
+    report: FindingSink,
+  ): boolean {
+    const hostKey = source.lastHostKey;
+    if (crowds.sources(hostKey, nowUs) < crowdSources) return false;
+    if (source.foldedHostKey === hostKey) return true;
+    source.foldedHostKey = hostKey;
+    const entry = crowds.fold(
+      hostKey,
+      addressTextOf(hostKey, source.lastHost),
+      source.address,
+      nowUs,
+    );
+    if (
+      entry !== undefined &&
+      isGrowthReportDue(entry, entry.folded, nowUs, reportIntervalUs)
+    ) {
+      markReported(entry, entry.folded, nowUs);
+      report(crowdFindingOf(entry, crowdSources, nowUs, config));
+    }
+    return true;
+  }
+
   function maybeReport(
     source: SourceState,
     host: Counter | undefined,
@@ -1166,7 +1205,7 @@ export function createPortScanDetector(
       vertical = host.distinct >= portThreshold ||
         (host.failed >= failedPortThreshold &&
           host.failed >= minFailedRatio * host.distinct &&
-          crowds.sources(source.lastHostKey, nowUs) < crowdSources);
+          !foldedIntoCrowd(source, nowUs, report));
       horizontal = (subnet.failed >= failedSubnetHostThreshold &&
         subnet.failed >= minFailedRatio * subnet.distinct) ||
         (port.failed >= failedHostThreshold &&
@@ -1445,6 +1484,12 @@ export function createPortScanDetector(
       };
     },
     flush(_nowUs: number, report: FindingSink): void {
+      for (const entry of crowds.values()) {
+        if (isFinalReportDue(entry, entry.folded, entry.lastFoldUs)) {
+          markReported(entry, entry.folded, entry.lastFoldUs);
+          report(crowdFindingOf(entry, crowdSources, entry.lastFoldUs, config));
+        }
+      }
       // The last finding of each scan within its window that changed since
       // its last one.
       for (const source of sources.values()) {
@@ -1536,6 +1581,7 @@ function newSource(
     previousProbeUs: nowUs,
     touchedUs: nowUs,
     crossedUs: -Infinity,
+    foldedHostKey: -1,
     failedSinceUs: nowUs,
     incidentStartUs: nowUs,
     newProbes: 0,
@@ -1672,6 +1718,39 @@ function isUnreachable(packet: PacketRecord): boolean {
   return packet.transport === "icmp"
     ? packet.icmpType === 3 && packet.icmpCode !== ICMP_FRAGMENTATION_NEEDED
     : packet.icmpType === 1;
+}
+
+/** The finding of a host's crowd incident: many sources' small scans of it, folded into one. */
+function crowdFindingOf(
+  entry: CrowdEntry,
+  crowdSources: number,
+  nowUs: number,
+  config: Required<PortScanOptions>,
+): Finding {
+  const { host, folded } = entry;
+  return {
+    kind: "port_scan",
+    key: `crowd→${host}`,
+    timestampUs: nowUs,
+    startUs: entry.firstFoldUs,
+    severity: folded >= config.portThreshold ? "medium" : "low",
+    attacker: "",
+    victim: host,
+    domain: "",
+    summary: `${
+      countText(folded, "source")
+    } each probed ${config.failedPortThreshold} or more ports of ${host}, most failed, among ${crowdSources} or more sources coming at it within ${
+      windowText(config.windowUs)
+    }: a distributed port scan, or a spoofed SYN flood's sources (see a SYN flood alert of ${host})`,
+    evidence: {
+      scanType: "distributed",
+      foldedScans: folded,
+      crowdSources,
+      sampleSources: [...entry.sampleSources],
+      durationSeconds: Math.round((nowUs - entry.firstFoldUs) / 1e5) / 10,
+      windowSeconds: config.windowUs / 1e6,
+    },
+  };
 }
 
 function findingOf(

@@ -2044,23 +2044,45 @@ function crowdFlood(
   return packets;
 }
 
-Deno.test("port_scan: a spoofed SYN flood's crowd of sources, each refused on a handful of ports, is no scan; a scanner in the crowd still is past portThreshold", () => {
+Deno.test("port_scan: a spoofed SYN flood's crowd of sources, each refused on a handful of ports, is one distributed scan of its victim; a scanner in the crowd past portThreshold is its own", () => {
   const flood = crowdFlood(2_000, 20, 60);
-  assert.deepEqual(run(flood), []);
-  // Without the crowd rule its sources are small vertical scans.
+  const findings = run(flood);
+  assert.deepEqual(
+    [...new Set(findings.map((f) => [f.key, f.attacker, f.victim].join()))],
+    [`crowd→${TARGET},,${TARGET}`],
+  );
+  const last = findings.at(-1)!;
+  assert.equal(last.evidence.scanType, "distributed");
+  assert.ok((last.evidence.foldedScans as number) > 100);
+  assert.match(
+    last.summary,
+    /sources each probed 15 or more ports of 10\.0\.0\.5/,
+  );
+  // Without the crowd rule each source is a scan of its own.
   assert.ok(
     run(flood, { crowdSources: 1_000_000 }).length > 100,
     "each source alone is a scan",
   );
-  // nmap -F (100 ports) from one more source, during the flood: found.
+  // nmap -F (100 ports) from one more source, during the flood: its own.
   const scan = synScan(100, { startUs: 30 * SECOND_US, intervalUs: 10_000 })
     .flatMap((
       probe,
     ) => [probe, refusal(probe.dstPort, probe.timestampUs + 50)]);
-  const findings = run(byTime([...flood, ...scan]));
-  assert.deepEqual(
-    [...new Set(findings.map((finding) => finding.attacker))],
-    [SCANNER],
-  );
-  assert.equal(findings[0]!.victim, TARGET);
+  const attackers = run(byTime([...flood, ...scan])).map((f) => f.attacker);
+  assert.ok(attackers.includes(SCANNER));
+  assert.deepEqual([...new Set(attackers)].sort(), ["", SCANNER]);
+});
+
+Deno.test("port_scan: a crowd forged to hide a small scan names the scan's victim and its scanner among the sources", () => {
+  // 300 spoofed sources, three refused SYNs each, then 40 ports from SCANNER.
+  const crowd = crowdFlood(300, 3, 20);
+  const scan = synScan(40, { startUs: 25 * SECOND_US, intervalUs: 10_000 })
+    .flatMap((
+      probe,
+    ) => [probe, refusal(probe.dstPort, probe.timestampUs + 50)]);
+  const findings = runToTheEnd(byTime([...crowd, ...scan]));
+  assert.equal(findings.length >= 1, true);
+  const last = findings.at(-1)!;
+  assert.equal(last.victim, TARGET);
+  assert.deepEqual(last.evidence.sampleSources, [SCANNER]);
 });

@@ -20,6 +20,13 @@ export const PACED_READ_AHEAD_BYTES = 16 * 1024 * 1024;
 /** The longest single wait for a record's time, ms (a stop is seen at once either way). */
 const MAX_WAIT_MS = 200;
 
+/**
+ * The longest quiet time replayed, ms, by default: a longer gap between
+ * records (captures merged from days apart, a bad clock) is cut to it, as
+ * tcpreplay's `--maxsleep` does. The records keep their timestamps.
+ */
+export const PACED_MAX_GAP_MS = 60_000;
+
 /** Options of {@linkcode replayAtCaptureSpeed}. */
 export interface PacedReplayOptions {
   /** BPF expression ("" for everything). */
@@ -36,6 +43,8 @@ export interface PacedReplayOptions {
   readAhead?: number;
   /** Bytes of frames read ahead at most (default {@linkcode PACED_READ_AHEAD_BYTES}); the reader may pass it by one chunk. */
   readAheadBytes?: number;
+  /** The longest quiet time replayed between two records, ms (default {@linkcode PACED_MAX_GAP_MS}). */
+  maxGapMs?: number;
 }
 
 /**
@@ -43,7 +52,8 @@ export interface PacedReplayOptions {
  * (or the signal aborted) and rejects with the reader's error (a corrupt
  * file after its good records, a bad filter).
  *
- * A record is handed on once no more than 1 ms early. The clock is read
+ * A record is handed on once no more than 1 ms early; a quiet time longer
+ * than `maxGapMs` between two records is cut to it. The clock is read
  * only when the oldest record looks early, not once per record, and no
  * record is decoded or copied into an object of its own: at 200,000 records
  * a second, reading and copying had cost as much as the analysis
@@ -56,6 +66,7 @@ export async function replayAtCaptureSpeed(
   const { signal, onRecord, onPause } = options;
   const readAhead = options.readAhead ?? PACED_READ_AHEAD;
   const readAheadBytes = options.readAheadBytes ?? PACED_READ_AHEAD_BYTES;
+  const maxGapMs = options.maxGapMs ?? PACED_MAX_GAP_MS;
   const queue = new RecordQueue();
   // Stops the reader and the pump: the caller's abort, or the pump's failure
   // (the reader would otherwise wait at its gate for a pump that is gone).
@@ -101,6 +112,8 @@ export async function replayAtCaptureSpeed(
     const startedMs = performance.now();
     /** Time since the start as last read, ms: never ahead of the clock. */
     let elapsedMs = 0;
+    /** When the latest record handed on was due, ms after the start. */
+    let lastDueMs = 0;
     while (!stop.signal.aborted) {
       if (queue.size === 0) {
         onPause();
@@ -111,7 +124,13 @@ export async function replayAtCaptureSpeed(
       }
       const timestampUs = queue.firstTimestampUs;
       if (Number.isNaN(firstUs)) firstUs = timestampUs;
-      const dueMs = (timestampUs - firstUs) / 1000;
+      let dueMs = (timestampUs - firstUs) / 1000;
+      if (dueMs - lastDueMs > maxGapMs) {
+        // A gap past the longest replayed: the records after it come as if
+        // it were that long.
+        firstUs += (dueMs - lastDueMs - maxGapMs) * 1000;
+        dueMs = lastDueMs + maxGapMs;
+      }
       if (dueMs - elapsedMs > 1) {
         elapsedMs = performance.now() - startedMs;
         const earlyMs = dueMs - elapsedMs;
@@ -122,6 +141,7 @@ export async function replayAtCaptureSpeed(
         }
         continue;
       }
+      if (dueMs > lastDueMs) lastDueMs = dueMs;
       onRecord(queue.shift()!);
       if (
         wakeReader !== undefined && queue.size <= readAhead / 2 &&

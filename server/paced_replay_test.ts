@@ -211,3 +211,31 @@ Deno.test("replayAtCaptureSpeed rejects with its handler's error, and stops read
     await Deno.remove(file);
   }
 });
+
+Deno.test("replayAtCaptureSpeed cuts a gap longer than maxGapMs to it, and keeps the records' timestamps", async () => {
+  // A record 2,000,000,000 s (63 years) later: a bad clock, merged captures.
+  const hugeMs = 2e12;
+  const file = await captureAt([0, 10, hugeMs, hugeMs + 30]);
+  try {
+    const seen: { atMs: number; timestampUs: number }[] = [];
+    const started = performance.now();
+    await replayAtCaptureSpeed(file, {
+      signal: AbortSignal.timeout(10_000),
+      maxGapMs: 100,
+      onRecord: (raw) =>
+        seen.push({
+          atMs: performance.now() - started,
+          timestampUs: raw.timestampUs,
+        }),
+      onPause: () => {},
+    });
+    assert.equal(seen.length, 4, "every record before the 10 s timeout");
+    assert.equal(seen[2]!.timestampUs, T0_US + hugeMs * 1000);
+    // Due at 10 + 100 ms, then 30 ms after it.
+    assert.ok(seen[2]!.atMs >= 109, `${seen[2]!.atMs} ms`);
+    assert.ok(seen[2]!.atMs < 2_000, `${seen[2]!.atMs} ms`);
+    assert.ok(seen[3]!.atMs - seen[2]!.atMs >= 29);
+  } finally {
+    await Deno.remove(file);
+  }
+});

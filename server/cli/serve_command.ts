@@ -53,7 +53,8 @@ built-in demo traffic (the default).
 Options:
   -i, --interface <name>  capture live on this interface (needs tcpdump and capture rights)
   -r, --read <file>       replay a pcap/pcapng(.gz) file through the pipeline
-  --realtime              replay at the capture's own pace (with -r)
+  --realtime              replay at the capture's own pace (with -r; a quiet
+                          time over 60 s is cut to 60 s)
   --demo                  simulated office traffic with attacks (the default)
   --idle                  start no capture; start one from the dashboard
   --bind <address>        address to listen on (default 127.0.0.1)

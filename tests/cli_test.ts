@@ -891,3 +891,66 @@ Deno.test("netmirror capture runs the detectors: an alert on stderr when raised,
     /\nnetmirror: {3}low +port_scan +127\.0\.0\.1 → 127\.0\.0\.1 +T1046 .*probed 20 ports/,
   );
 });
+
+/** Runs `cmd` with `args`, failing with its stderr when it fails. */
+async function runOrFail(cmd: string, args: string[]): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+}
+
+Deno.test("netmirror capture -w onto a full disk stops, prints its summary and alerts, then the disk's error, and exits 1", async () => {
+  // A 64 KiB tmpfs (the tests run as root): 300 datagrams of 1 kB fill it.
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-capture-full-" });
+  await runOrFail("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]);
+  const sender = await loopbackSender();
+  try {
+    const port = 47_651;
+    const child = netmirrorCommand([
+      "capture",
+      "-i",
+      "lo",
+      "-q",
+      "-w",
+      `${dir}/full.pcap`,
+      "udp",
+      "dst",
+      "port",
+      String(port),
+    ], { permissions: [`--allow-write=${dir}`] }).spawn();
+    const stderr = await untilCapturing(child);
+    const payload = "x".repeat(1_000);
+    for (let i = 0; i < 300; i++) {
+      await sender.send(payload, port);
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 150));
+    }
+    // It stops by itself once the disk refuses a write.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    let err = "";
+    for (let r = await stderr.read(); !r.done; r = await stderr.read()) {
+      err += new TextDecoder().decode(r.value);
+    }
+    const status = await child.status;
+    await child.stdout.cancel();
+    clearTimeout(timer);
+    assert.equal(status.code, 1, err);
+    assert.match(
+      err,
+      /(?:^|\n)netmirror: \d+ packets decoded; tcpdump: \d+ captured/,
+    );
+    assert.match(err, /(?:^|\n)netmirror: \d+ alerts?/);
+    assert.match(
+      err,
+      /\nnetmirror capture: Cannot write "[^"]*full\.pcap": No space left on device/,
+    );
+    // The error comes last.
+    assert.match(err.trimEnd().split("\n").at(-1)!, /No space left/);
+  } finally {
+    sender.close();
+    await runOrFail("umount", [dir]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

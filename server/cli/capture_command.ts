@@ -14,6 +14,7 @@ import {
   type LiveCaptureResult,
 } from "../../capture/live_capture.ts";
 import { PcapFileWriter } from "../../capture/pcap_file_writer.ts";
+import { OutputClosedError } from "../../capture/write_all.ts";
 import {
   DEFAULT_SNAP_LENGTH,
   filterArgs,
@@ -159,7 +160,15 @@ export async function captureCommand(args: string[]): Promise<number> {
   }, (packet, raw) => {
     if (count !== undefined && seen >= count) return;
     seen++;
-    pcap?.write(raw);
+    if (pcap !== undefined && flushError === undefined) {
+      try {
+        pcap.write(raw);
+      } catch (error) {
+        // A full disk: the capture stops, its summary still comes.
+        flushError = error;
+        void live.stop();
+      }
+    }
     feed.add(packet);
     if (!quiet) {
       if (values.json) writePacketLine(out, packet);
@@ -201,7 +210,9 @@ export async function captureCommand(args: string[]): Promise<number> {
       drops.update(counts.droppedByKernel);
     }, 1000);
     const result: LiveCaptureResult = await live.done;
-    if (flushError !== undefined) throw flushError;
+    // Stdout's reader gone: stop quietly. A full disk stops the capture
+    // too, but its summary still comes, before the error.
+    if (flushError instanceof OutputClosedError) throw flushError;
     out.flush(); // the last packets before the counts, on a terminal too
     const t = result.tcpdump;
     if (eve) {
@@ -230,6 +241,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     for (const alert of alerts) {
       console.error(`netmirror:   ${formatAlertLine(alert)}`);
     }
+    if (flushError !== undefined) throw flushError;
   } finally {
     clearInterval(flushTimer);
     clearInterval(countsTimer);

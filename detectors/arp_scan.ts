@@ -6,8 +6,9 @@
  *
  * A probe is an ARP request (operation 1) for a target IP other than the
  * sender's own, in a group frame (broadcast, or multicast, which every host
- * of the group hears), that its sender does not follow with traffic to the
- * target within `followUs` (1 s). Not probes:
+ * of the group hears), unless the target answered it and its sender then
+ * sent the target traffic, in a frame to the MAC that answered, within
+ * `followUs` (1 s). Not probes:
  *
  * - gratuitous ARP and RFC 5227 announcements (target IP = sender IP), and
  *   requests for 0.0.0.0;
@@ -17,13 +18,17 @@
  *   so it discovers nothing. Without the frame's destination in the capture,
  *   a filled-in target MAC tells a poll. A broadcast request with a target
  *   MAC is no poll (arp-scan --arptha: stacks ignore a request's target MAC);
- * - a request its sender follows with traffic to the target, in a frame
- *   from the sender's MAC (any IPv4 source, so a router's forwarded packets
- *   count): the host resolved the address for that packet. A monitoring
- *   server pinging its hosts after a restart, a router whose cache was
- *   emptied, a backup server starting its rounds. arp-scan, netdiscover and
- *   nmap -sn send nothing after their requests; nmap's port scans send only
- *   the hosts that answered, and are the port scan detector's.
+ * - a request that the target answered (an ARP reply from it to the
+ *   sender's MAC) and that its sender then follows with traffic to the
+ *   target, in a frame from the sender's MAC to the MAC that answered (any
+ *   IPv4 source, so a router's forwarded packets count): the host resolved
+ *   the address for that packet. A monitoring server pinging its hosts
+ *   after a restart, a router whose cache was emptied, a backup server
+ *   starting its rounds; a host with several addresses on one MAC too.
+ *   arp-scan, netdiscover and nmap -sn send nothing after their requests; a
+ *   frame to a MAC that did not answer reaches no host that did (a red
+ *   team's forged follow-ups), and an unanswered request (an unused
+ *   address: most of a sweep's) always counts.
  *
  * RFC 5227 probes (sender IP 0.0.0.0) count, keyed by the sender MAC, so a
  * scanner hiding its IP is still found. A host resolving its gateway and a
@@ -41,7 +46,11 @@
  * it for arp_scan and icmp_sweep, alerts.allowlist.perKind); unicast ARP
  * scans (arp-scan --destaddr, many addresses asked of one MAC to learn that
  * host's) are ignored like polls; a scanner that sends each target a packet
- * right after asking for it is left to the other detectors.
+ * right after asking for it is left to the other detectors: nmap's port
+ * scans after its ARP ping (the port scan detector), and a connect sweep
+ * (nmap -sT) of one open port over 50 or more live hosts with fewer than
+ * 50 unused addresses among them is found by none; a capture without the
+ * frames' destination MACs (Linux cooked, `-i any`) excuses no request.
  *
  * @module
  */
@@ -53,6 +62,7 @@ import type { FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND } from "./detector.ts";
 import {
   createNeighborScanCore,
+  macKeyOf,
   NEIGHBOR_SCAN_DEFAULTS,
   type NeighborScanOptions,
 } from "./neighbor_scan.ts";
@@ -65,6 +75,7 @@ export const ARP_SCAN_DEFAULTS: Readonly<Required<ArpScanOptions>> =
   NEIGHBOR_SCAN_DEFAULTS;
 
 const ARP_REQUEST = 1;
+const ARP_REPLY = 2;
 const ZERO_MAC = "00:00:00:00:00:00";
 const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 
@@ -87,8 +98,9 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
   const filter = core.filter;
   return {
     name: "arp_scan",
-    // IPv4 traffic too: a request its sender follows with traffic to the
-    // target resolved an address for that traffic (followUs).
+    // IPv4 traffic too: a request whose target answered, and whose sender
+    // then sent traffic to it in a frame to the MAC that answered,
+    // resolved an address for that traffic (followUs).
     packetKinds: PACKET_KIND.ARP | PACKET_KIND.IPV4,
     observe(packet: PacketRecord, report: FindingSink): void {
       const network = packet.network;
@@ -97,8 +109,9 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
         const target = packet.dstAddressKey;
         if (filter.mayHoldAddress(target)) {
           core.followed(
-            followKeyOf(packet.srcMac, packet),
+            macKeyOf(packet.srcMac, packet),
             target,
+            packet.dstMac,
             packet.timestampUs,
             report,
           );
@@ -107,7 +120,20 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
       }
       if (network !== "arp") return;
       if (packet.arpOperation !== ARP_REQUEST) {
-        if (filter.total > 0) core.advance(packet.timestampUs, report);
+        if (filter.total === 0) return;
+        const answerer = packet.arpOperation === ARP_REPLY
+          ? parseIpv4(packet.srcAddress)
+          : -1;
+        if (answerer > 0 && filter.mayHoldAddress(answerer)) {
+          // The target's answer, to the MAC that asked.
+          core.answered(
+            macKeyOf(packet.arpTargetMac, packet),
+            answerer,
+            packet.arpSenderMac,
+            packet.timestampUs,
+            report,
+          );
+        } else core.advance(packet.timestampUs, report);
         return;
       }
       const senderIp = packet.srcAddress;
@@ -139,17 +165,11 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
         target,
         packet.timestampUs,
         report,
-        followKeyOf(senderMac, packet),
+        macKeyOf(senderMac, packet),
       );
     },
     tables: core.tables,
     idle: core.advance,
     flush: core.flush,
   };
-}
-
-/** What a sender's traffic is known by: its MAC, and VLAN when tagged (a router's one MAC serves many). */
-function followKeyOf(mac: string, packet: PacketRecord): string {
-  const vlanId = packet.vlanId;
-  return vlanId > 0 ? `${mac}%${vlanId}` : mac;
 }

@@ -410,41 +410,106 @@ Deno.test("arp_scan: a scan whose state expires while the capture goes on report
   assert.equal(last.timestampUs, scan.at(-1)!.timestampUs);
 });
 
-/** `count` requests 1 ms apart, each followed after `afterUs` by an echo request from the host at `fromMac` to its target. */
-function resolvedSweep(
-  count: number,
-  afterUs: number,
-  fromMac = SCANNER_MAC,
-): PacketRecord[] {
-  return byTime([...sweep(count, 1_000)].flatMap((request) => [
-    request,
-    {
-      ...icmpPacket({
-        atUs: request.timestampUs + afterUs,
-        src: SCANNER,
-        dst: request.dstAddress,
-      }),
-      srcMac: fromMac,
-    },
-  ]));
+/** The MAC of LAN host `address` in these tests. */
+function macOf(address: string): string {
+  const last = Number(address.split(".").at(-1));
+  return `02:00:00:00:01:${last.toString(16).padStart(2, "0")}`;
 }
 
-Deno.test("arp_scan: a host that sends each resolved neighbour a packet (a monitoring server after a restart) is no scan", () => {
-  assert.deepEqual(run(resolvedSweep(60, 2_000)), []);
+/** Fields of {@linkcode resolvedSweep}. */
+interface Resolution {
+  /** Packet time from a request to its sender's packet, µs. */
+  afterUs?: number;
+  /** The MAC the packet comes from. */
+  fromMac?: string;
+  /** The MAC the packet's frame goes to (the one that answered, unless given). */
+  frameTo?: (target: string) => string;
+  /** Whether each target answers its request (before the packet). */
+  answered?: boolean;
+  /** The sender's address (at the scanner's MAC), and the first target's number. */
+  sender?: string;
+  first?: number;
+}
+
+/**
+ * `count` requests 1 ms apart from the scanner, each answered by its
+ * target 100 µs later, then followed by an echo request to it, from the
+ * scanner's MAC in a frame to the MAC that answered: a host resolving its
+ * neighbours for traffic (unless told otherwise).
+ */
+function resolvedSweep(count: number, fields: Resolution = {}): PacketRecord[] {
+  const {
+    afterUs = 2_000,
+    fromMac = SCANNER_MAC,
+    frameTo = macOf,
+    answered = true,
+    sender = SCANNER,
+    first = 1,
+  } = fields;
+  const requests = sweep(count, 1_000, first, T0, { sender });
+  return byTime([...requests].flatMap((request) => {
+    const target = request.dstAddress;
+    const answer = arpPacket({
+      atUs: request.timestampUs + 100,
+      operation: 2,
+      senderMac: macOf(target),
+      senderIp: target,
+      targetMac: SCANNER_MAC,
+      targetIp: sender,
+      ethDst: SCANNER_MAC,
+    });
+    const traffic = {
+      ...icmpPacket({
+        atUs: request.timestampUs + afterUs,
+        src: sender,
+        dst: target,
+      }),
+      srcMac: fromMac,
+      dstMac: frameTo(target),
+    };
+    return answered ? [request, answer, traffic] : [request, traffic];
+  }));
+}
+
+Deno.test("arp_scan: a host that sends each neighbour that answered a packet, to the MAC that answered (a monitoring server after a restart), is no scan", () => {
+  assert.deepEqual(run(resolvedSweep(60)), []);
   // The same requests answered by nothing from the sender: a scan.
   assert.equal(run(sweep(60, 1_000)).length, 1);
   // Traffic to the targets from another host does not excuse the sender,
   // even from the sender's address.
-  assert.equal(run(resolvedSweep(60, 2_000, "02:00:00:00:00:09")).length, 1);
+  assert.equal(
+    run(resolvedSweep(60, { fromMac: "02:00:00:00:00:09" })).length,
+    1,
+  );
   // Nor does traffic that comes after followUs.
-  const late = ARP_SCAN_DEFAULTS.followUs + 200_000;
-  assert.equal(run(resolvedSweep(60, late)).length, 1);
+  const afterUs = ARP_SCAN_DEFAULTS.followUs + 200_000;
+  assert.equal(run(resolvedSweep(60, { afterUs })).length, 1);
   // With followUs 0 every request counts at once.
-  assert.equal(run(resolvedSweep(60, 2_000), { followUs: 0 }).length, 1);
+  assert.equal(run(resolvedSweep(60), { followUs: 0 }).length, 1);
+});
+
+Deno.test("arp_scan: a scanner's frames after its requests excuse nothing unless its targets answered and the frames go to the MACs that did (red team)", () => {
+  // Frames to a MAC nobody has, after each answered request: no host
+  // received them.
+  const nowhere = () => "02:de:ad:00:00:01";
+  assert.equal(run(resolvedSweep(60, { frameTo: nowhere })).length, 1);
+  // Frames to the right MACs, but the requests went unanswered (unused
+  // addresses): a scan.
+  assert.equal(run(resolvedSweep(60, { answered: false })).length, 1);
+  // Without the frame's destination (a cooked capture) nothing is excused.
+  assert.equal(run(resolvedSweep(60, { frameTo: () => "" })).length, 1);
+});
+
+Deno.test("arp_scan: a host with two addresses on one MAC, resolving 60 neighbours from each at once, is no scan", () => {
+  const both = byTime([
+    ...resolvedSweep(60),
+    ...resolvedSweep(60, { sender: "10.0.0.67", first: 101 }),
+  ]);
+  assert.deepEqual(run(both), []);
 });
 
 Deno.test("arp_scan: a scan whose first requests are followed is found by the rest, dated from its first unfollowed one", () => {
-  const followed = resolvedSweep(20, 2_000);
+  const followed = resolvedSweep(20);
   const rest = [...sweep(60, 1_000, 21, T0 + SECOND_US)];
   const findings = run([...followed, ...rest]);
   assert.equal(findings.length, 1);
@@ -485,18 +550,32 @@ Deno.test("arp_scan: a router resolving the hosts it forwards packets to (a cold
   const ROUTER_MAC = "00:11:22:33:44:55";
   const packets = byTime([
     ...sweep(80, 1_000, 100, T0, { sender: ROUTER, senderMac: ROUTER_MAC }),
-  ].flatMap((request) => [request, {
-    // The packet it resolved for: from afar, in the router's frame.
-    ...tcpPacket({
-      atUs: request.timestampUs + 500,
-      src: "198.51.100.7",
-      dst: request.dstAddress,
-      srcPort: 443,
-      dstPort: 50_000,
-      flags: 0x18,
+  ].flatMap((request) => [
+    request,
+    arpPacket({
+      atUs: request.timestampUs + 100,
+      operation: 2,
+      senderMac: macOf(request.dstAddress),
+      senderIp: request.dstAddress,
+      targetMac: ROUTER_MAC,
+      targetIp: ROUTER,
+      ethDst: ROUTER_MAC,
     }),
-    srcMac: ROUTER_MAC,
-  }]));
+    {
+      // The packet it resolved for: from afar, in the router's frame to the
+      // host's MAC.
+      ...tcpPacket({
+        atUs: request.timestampUs + 500,
+        src: "198.51.100.7",
+        dst: request.dstAddress,
+        srcPort: 443,
+        dstPort: 50_000,
+        flags: 0x18,
+      }),
+      srcMac: ROUTER_MAC,
+      dstMac: macOf(request.dstAddress),
+    },
+  ]));
   assert.deepEqual(run(packets), []);
 });
 

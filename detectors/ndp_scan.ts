@@ -14,10 +14,12 @@
  * section 7.3.3, the twin of ARP's cache polls), duplicate address
  * detection's solicitations from :: (a host checks the addresses it means
  * to use; a server with dozens of service addresses checks dozens), any
- * other ICMPv6 message, and a solicitation its sender follows within
- * `followUs` (1 s) with IPv6 traffic to the target from its MAC: it resolved
- * the address for that packet (a router whose cache was emptied forwarding
- * to its hosts again, as in ARP; see arp_scan.ts).
+ * other ICMPv6 message, and a solicitation that the target answered (a
+ * neighbor advertisement to the sender's MAC) and that its sender follows
+ * within `followUs` (1 s) with IPv6 traffic to the target, from its MAC to
+ * the MAC that answered: it resolved the address for that packet (a router
+ * whose cache was emptied forwarding to its hosts again, as in ARP; see
+ * arp_scan.ts).
  *
  * Senders are keyed by their Ethernet source (else the link-layer address
  * option) and VLAN, not by their IPv6 source: a host asks from its
@@ -49,6 +51,7 @@ import {
 } from "./detector.ts";
 import {
   createNeighborScanCore,
+  macKeyOf,
   NEIGHBOR_SCAN_DEFAULTS,
   type NeighborScanOptions,
 } from "./neighbor_scan.ts";
@@ -68,6 +71,8 @@ export const NDP_SCAN_DEFAULTS: Readonly<Required<NdpScanOptions>> = Object
 
 /** ICMPv6 neighbor solicitation (RFC 4861 section 4.3). */
 const NEIGHBOR_SOLICITATION = 135;
+/** ICMPv6 neighbor advertisement (RFC 4861 section 4.4). */
+const NEIGHBOR_ADVERTISEMENT = 136;
 
 /**
  * Creates the NDP scan detector (kind "ndp_scan"): one incident per sender
@@ -88,20 +93,48 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
   const filter = core.filter;
   return {
     name: "ndp_scan",
-    // IPv6 traffic too: a solicitation its sender follows with traffic to
-    // the target resolved an address for that traffic (followUs).
+    // IPv6 traffic too: a solicitation whose target answered, and whose
+    // sender then sent traffic to it in a frame to the MAC that answered,
+    // resolved an address for that traffic (followUs).
     packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY | PACKET_KIND.IPV6,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv6") return;
+      const type = packet.icmpType;
       if (
-        packet.icmpType !== NEIGHBOR_SOLICITATION ||
+        type !== NEIGHBOR_SOLICITATION ||
         !isAcceptedNeighborDiscovery(packet, NEIGHBOR_SOLICITATION)
       ) {
         if (filter.total === 0) return;
+        if (
+          type === NEIGHBOR_ADVERTISEMENT &&
+          isAcceptedNeighborDiscovery(packet, NEIGHBOR_ADVERTISEMENT)
+        ) {
+          // The target's answer, in a frame to the MAC that asked.
+          const answerer = packet.ndTarget;
+          const answerMac = packet.ndLinkMac !== ""
+            ? packet.ndLinkMac
+            : packet.srcMac;
+          if (filter.mayHoldText(answerer) && packet.dstMac !== "") {
+            core.answered(
+              macKeyOf(packet.dstMac, packet),
+              answerer,
+              answerMac,
+              packet.timestampUs,
+              report,
+            );
+            return;
+          }
+        }
         const target = packet.dstAddress;
         const key = filter.mayHoldText(target) ? senderKey(packet) : "";
         if (key !== "") {
-          core.followed(key, target, packet.timestampUs, report);
+          core.followed(
+            key,
+            target,
+            packet.dstMac,
+            packet.timestampUs,
+            report,
+          );
         } else core.advance(packet.timestampUs, report);
         return;
       }
@@ -139,8 +172,5 @@ function keyMac(packet: PacketRecord): string {
 
 /** A sender's key: its MAC, and VLAN when tagged ("" without a MAC). */
 function senderKey(packet: PacketRecord): string {
-  const mac = keyMac(packet);
-  if (mac === "") return "";
-  const vlanId = packet.vlanId;
-  return vlanId > 0 ? `${mac}%${vlanId}` : mac;
+  return macKeyOf(keyMac(packet), packet);
 }

@@ -205,25 +205,60 @@ Deno.test("ndp_scan: its options and name", () => {
   );
 });
 
-Deno.test("ndp_scan: a router resolving neighbours for the traffic it forwards to them (a cold cache) is no scan; the same solicitations alone are", () => {
-  const threshold = NDP_SCAN_DEFAULTS.targetThreshold;
-  const solicitations = sweep(threshold + 20, 2_000);
-  // Each target answers, and the router forwards it a packet from afar,
-  // from its own MAC 1 ms after asking.
-  const forwarded = solicitations.map((request) =>
-    decodeFrame(
+/** The MAC of on-link host `address` in these tests. */
+function macOf(address: string): string {
+  const last = parseInt(address.split(":").at(-1)!, 16);
+  return `02:00:00:00:02:${(last & 255).toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * Each solicitation of `solicitations` answered by its target 100 µs
+ * later, then a packet forwarded to the target from afar, from the
+ * scanner's MAC 1 ms after asking, in a frame to `frameTo(target)` (the MAC
+ * that answered unless told).
+ */
+function resolved(
+  solicitations: PacketRecord[],
+  frameTo: (target: string) => string = macOf,
+  answered = true,
+): PacketRecord[] {
+  return solicitations.flatMap((request) => {
+    const target = request.ndTarget;
+    const answer = nd(request.timestampUs + 100, {
+      srcMac: macOf(target),
+      dstMac: SCANNER_MAC,
+      src: target,
+      dst: SCANNER,
+      type: 136,
+      target,
+      flags: 0x60,
+    });
+    const forwarded = decodeFrame(
       icmpFrame({
         srcMac: SCANNER_MAC,
-        dstMac: "02:00:00:00:00:01",
+        dstMac: frameTo(target),
         src: "2001:db8::99",
-        dst: request.ndTarget,
+        dst: target,
       }, { type: 128, id: 1, seq: 0 }),
       { timestampUs: request.timestampUs + 1_000 },
-    ).packet
-  );
-  const both = [...solicitations, ...forwarded].sort((a, b) =>
-    a.timestampUs - b.timestampUs
-  );
-  assert.deepEqual(scans(both), []);
+    ).packet;
+    return answered ? [request, answer, forwarded] : [request, forwarded];
+  }).sort((a, b) => a.timestampUs - b.timestampUs);
+}
+
+Deno.test("ndp_scan: a router resolving neighbours for the traffic it forwards to them (a cold cache) is no scan; the same solicitations alone, unanswered, or followed to another MAC are", () => {
+  const threshold = NDP_SCAN_DEFAULTS.targetThreshold;
+  const solicitations = sweep(threshold + 20, 2_000);
+  assert.deepEqual(scans(resolved(solicitations)), []);
   assert.equal(scans(solicitations).length, 1);
+  assert.equal(
+    scans(resolved(solicitations, macOf, false)).length,
+    1,
+    "unanswered",
+  );
+  assert.equal(
+    scans(resolved(solicitations, () => "02:de:ad:00:00:01")).length,
+    1,
+    "frames to a MAC nobody has (red team)",
+  );
 });

@@ -23,6 +23,7 @@
  * @module
  */
 
+import type { PacketRecord } from "../capture/packet_record.ts";
 import type { AlertKind, Finding, FindingSink } from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { TableStats } from "./detector.ts";
@@ -53,9 +54,10 @@ export interface NeighborScanOptions {
   /** Packet time between repeated findings of one scan while it grows (unless its targets doubled), µs. */
   reportIntervalUs?: number;
   /**
-   * How long a request waits for its sender's traffic to its target, µs of
-   * packet time: a request so followed resolved the address for that
-   * traffic and is no probe. 0 counts every request at once.
+   * How long a request waits for its target's answer and its sender's
+   * traffic to the target in a frame to the MAC that answered, µs of packet
+   * time: a request so followed resolved the address for that traffic and
+   * is no probe. 0 counts every request at once.
    */
   followUs?: number;
 }
@@ -150,14 +152,29 @@ export interface NeighborScanCore {
   /** Sizes of the state tables, by table name. */
   tables(): Record<string, TableStats>;
   /**
-   * Notes that the sender of `followKey` (see {@linkcode observe}) sent
-   * traffic to `target` at `nowUs`: its requests for `target` that still
-   * wait are no probes. Call only when {@linkcode filter} may hold
-   * `target`.
+   * Notes that `target` answered the sender of `followKey` (see
+   * {@linkcode observe}) from the MAC `answerMac`: its requests for
+   * `target` that still wait may be followed. Call only when
+   * {@linkcode filter} may hold `target`.
+   */
+  answered(
+    followKey: string,
+    target: number | string,
+    answerMac: string,
+    nowUs: number,
+    report: FindingSink,
+  ): void;
+  /**
+   * Notes that the sender of `followKey` sent traffic to `target` at
+   * `nowUs`, in a frame to `frameTo`: its requests for `target` that still
+   * wait, and that `target` answered from `frameTo`, are no probes (a
+   * frame to another MAC reaches no host it resolved). Call only when
+   * {@linkcode filter} may hold `target`.
    */
   followed(
     followKey: string,
     target: number | string,
+    frameTo: string,
     nowUs: number,
     report: FindingSink,
   ): void;
@@ -167,6 +184,13 @@ export interface NeighborScanCore {
   advance(nowUs: number, report: FindingSink): void;
   /** Ends the input: final findings of the ongoing scans. */
   flush(nowUs: number, report: FindingSink): void;
+}
+
+/** A sender's key by its MAC: the MAC, and the VLAN of `packet` when tagged (a router's one MAC serves many); "" for no MAC. */
+export function macKeyOf(mac: string, packet: PacketRecord): string {
+  if (mac === "") return "";
+  const vlanId = packet.vlanId;
+  return vlanId > 0 ? `${mac}%${vlanId}` : mac;
 }
 
 /** Creates the scan logic for `protocol`: one incident per sender asking for many distinct addresses (see arp_scan.ts and ndp_scan.ts). */
@@ -218,7 +242,9 @@ export function createNeighborScanCore(
   const waitingOrder = new TimedRing<SenderState>();
   const maxQueued = 2 * config.maxSenders;
   /** Senders with waiting requests, by follow key; and those requests by target. */
-  const waitingByFollowKey = new Map<string, SenderState>();
+  // Several senders may share one follow key (a host with two addresses
+  // on one MAC): a short list each.
+  const waitingByFollowKey = new Map<string, SenderState[]>();
   const filter = new TargetFilter();
   let nextReleaseUs = -Infinity;
 
@@ -265,9 +291,18 @@ export function createNeighborScanCore(
   }
 
   function stopWaiting(state: SenderState): void {
-    if (waitingByFollowKey.get(state.followKey) === state) {
-      waitingByFollowKey.delete(state.followKey);
-    }
+    const sharing = waitingByFollowKey.get(state.followKey);
+    if (sharing === undefined) return;
+    const at = sharing.indexOf(state);
+    if (at < 0) return;
+    if (sharing.length === 1) waitingByFollowKey.delete(state.followKey);
+    else sharing.splice(at, 1);
+  }
+
+  function startWaiting(state: SenderState): void {
+    const sharing = waitingByFollowKey.get(state.followKey);
+    if (sharing === undefined) waitingByFollowKey.set(state.followKey, [state]);
+    else if (!sharing.includes(state)) sharing.push(state);
   }
 
   function advance(nowUs: number, report: FindingSink): void {
@@ -379,27 +414,44 @@ export function createNeighborScanCore(
       state.followKey = followKey;
       joins = true;
     }
-    if (joins) waitingByFollowKey.set(followKey, state);
+    if (joins) startWaiting(state);
     waiting.push(target, nowUs);
     enqueue(state, report);
     filter.add(target);
   }
 
-  function followed(
+  function answered(
     followKey: string,
     target: number | string,
+    answerMac: string,
     nowUs: number,
     report: FindingSink,
   ): void {
     advance(nowUs, report);
-    const waiting = waitingByFollowKey.get(followKey)?.waiting;
-    if (waiting === undefined || waiting === null) return;
-    const cancelled = waiting.cancel(target);
-    if (cancelled > 0) filter.remove(target, cancelled);
+    const sharing = waitingByFollowKey.get(followKey);
+    if (sharing === undefined || answerMac === "") return;
+    for (const state of sharing) state.waiting?.tag(target, answerMac);
+  }
+
+  function followed(
+    followKey: string,
+    target: number | string,
+    frameTo: string,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    advance(nowUs, report);
+    const sharing = waitingByFollowKey.get(followKey);
+    if (sharing === undefined) return;
+    for (const state of sharing) {
+      const cancelled = state.waiting?.cancel(target, frameTo) ?? 0;
+      if (cancelled > 0) filter.remove(target, cancelled);
+    }
   }
 
   return {
     observe,
+    answered,
     followed,
     filter,
     advance,

@@ -1,9 +1,9 @@
 /**
  * Requests held back for a moment before they count: the ARP and NDP scan
- * detectors (neighbor_scan.ts) wait to see whether the sender's own traffic
- * to a target follows its request. A host resolves an address because it
- * has a packet to send there, and sends it as soon as the answer comes; a
- * scanner asks and sends nothing.
+ * detectors (neighbor_scan.ts) wait to see whether the target answers and
+ * the sender's own traffic then goes to the MAC that answered. A host
+ * resolves an address because it has a packet to send there, and sends it
+ * as soon as the answer comes; a scanner asks and sends nothing.
  *
  * @module
  */
@@ -19,16 +19,17 @@ const FILTER_BUCKETS = 1 << FILTER_BITS;
 
 /**
  * Items held in the order of their packet times, oldest first: a ring of
- * (item, packet time) that grows by doubling up to `maxSize`. One sender's
- * held requests (their targets), or every sender's (the senders). A target
- * whose traffic followed is cancelled in place and skipped when its turn
- * comes.
+ * (item, packet time, tag) that grows by doubling up to `maxSize`. One
+ * sender's held requests (their targets, each tagged with the MAC that
+ * answered it), or every sender's (the senders). A target whose traffic
+ * followed is cancelled in place and skipped when its turn comes.
  */
 export class TimedRing<T> {
   #targets: (T | undefined)[] = new Array(INITIAL_CAPACITY).fill(undefined);
   // A plain array: a sender's first request makes its ring, and a typed
   // array costs several times more to make.
   #times: number[] = new Array<number>(INITIAL_CAPACITY).fill(0);
+  #tags: string[] = new Array<string>(INITIAL_CAPACITY).fill("");
   #head = 0;
   #size = 0;
   readonly #maxSize: number;
@@ -61,6 +62,7 @@ export class TimedRing<T> {
     const at = (this.#head + this.#size) & (this.#targets.length - 1);
     this.#targets[at] = target;
     this.#times[at] = timeUs;
+    this.#tags[at] = "";
     this.#size++;
   }
 
@@ -74,14 +76,30 @@ export class TimedRing<T> {
     return target;
   }
 
-  /** Cancels every `target` held; returns how many were. */
-  cancel(target: T): number {
+  /** Tags every `target` held with `tag` (a MAC that answered it); returns how many it tagged. */
+  tag(target: T, tag: string): number {
+    const targets = this.#targets;
+    const mask = targets.length - 1;
+    let tagged = 0;
+    for (let i = 0; i < this.#size; i++) {
+      const at = (this.#head + i) & mask;
+      if (targets[at] === target) {
+        this.#tags[at] = tag;
+        tagged++;
+      }
+    }
+    return tagged;
+  }
+
+  /** Cancels every `target` held that is tagged `tag` (not ""); returns how many it cancelled. */
+  cancel(target: T, tag: string): number {
+    if (tag === "") return 0;
     const targets = this.#targets;
     const mask = targets.length - 1;
     let cancelled = 0;
     for (let i = 0; i < this.#size; i++) {
       const at = (this.#head + i) & mask;
-      if (targets[at] === target) {
+      if (targets[at] === target && this.#tags[at] === tag) {
         targets[at] = undefined;
         cancelled++;
       }
@@ -93,13 +111,16 @@ export class TimedRing<T> {
     const length = this.#targets.length;
     const targets = new Array<T | undefined>(length * 2).fill(undefined);
     const times = new Array<number>(length * 2).fill(0);
+    const tags = new Array<string>(length * 2).fill("");
     for (let i = 0; i < this.#size; i++) {
       const from = (this.#head + i) & (length - 1);
       targets[i] = this.#targets[from];
       times[i] = this.#times[from]!;
+      tags[i] = this.#tags[from]!;
     }
     this.#targets = targets;
     this.#times = times;
+    this.#tags = tags;
     this.#head = 0;
   }
 }

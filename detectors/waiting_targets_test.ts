@@ -20,11 +20,16 @@ Deno.test("TimedRing: requests leave oldest first, across growth, with their tim
   );
 });
 
-Deno.test("TimedRing: cancel blanks every request for a target, which then leaves as undefined", () => {
+Deno.test("TimedRing: cancel blanks every request for a target tagged with the MAC given, which then leaves as undefined", () => {
   const waiting = new TimedRing<string>(8);
   for (const target of ["a", "b", "a", "c"]) waiting.push(target, 1);
-  assert.equal(waiting.cancel("a"), 2);
-  assert.equal(waiting.cancel("z"), 0);
+  assert.equal(waiting.cancel("a", "m1"), 0, "not answered yet");
+  assert.equal(waiting.cancel("a", ""), 0);
+  assert.equal(waiting.tag("a", "m1"), 2);
+  assert.equal(waiting.tag("b", "m2"), 1);
+  assert.equal(waiting.cancel("b", "m1"), 0, "another MAC answered it");
+  assert.equal(waiting.cancel("a", "m1"), 2);
+  assert.equal(waiting.cancel("z", "m1"), 0);
   assert.deepEqual(
     [waiting.shift(), waiting.shift(), waiting.shift(), waiting.shift()],
     [undefined, "b", undefined, "c"],

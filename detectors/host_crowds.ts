@@ -1,10 +1,12 @@
 /**
- * How many sources came at one host within a window, and the small scans
- * of it folded into one incident: the port scan detector's measure of a
- * crowd. A spoofed SYN flood from a /16, each source sending a handful of
- * SYNs to random ports and refused, makes thousands of sources that each
- * look like a small vertical scan of its victim; so does a distributed
- * scan. Either is one incident, of the host, not one per source.
+ * How many sources came at one host within a window, how many of its
+ * probed ports refused them each second, and the small scans of it folded
+ * into one incident: the port scan detector's measure of a flooded crowd.
+ * A spoofed SYN flood from a /16, each source sending a handful of SYNs to
+ * random ports and refused, makes thousands of sources that each look like
+ * a small vertical scan of its victim; it is one incident, of the host,
+ * not one per source. A crowd without such a flood (a busy server's many
+ * clients, a forged crowd sent slower than a flood) folds nothing.
  *
  * @module
  */
@@ -12,38 +14,50 @@
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { clearReportMark, type ReportMark } from "./report_cadence.ts";
 
-/** Sources named in a crowd incident's evidence. */
+/** Sources named in a crowd incident's evidence: those of its largest scans. */
 const MAX_SAMPLE_SOURCES = 10;
 
-/** One host's counts of sources, in the window now and the one before, and its crowd incident. */
+/** One host's counts of sources, in the window now and the one before, its refusals this second, and its crowd incident. */
 export interface CrowdEntry extends ReportMark {
   /** The host's address text. */
   host: string;
   epochUs: number;
   current: number;
   previous: number;
+  /** Refusals of probes of the host in the second that started at `refusedSinceUs`. */
+  refusedSinceUs: number;
+  refused: number;
+  /** Packet time until which the host counts as flooded (-Infinity: never was). */
+  floodedUntilUs: number;
   /** Small scans of the host folded into its incident, its first and last. */
   folded: number;
   firstFoldUs: number;
   lastFoldUs: number;
-  /** Some of the folded scans' sources. */
+  /** The sources of its largest folded scans, and their ports, largest first. */
   sampleSources: string[];
+  samplePorts: number[];
 }
 
 /**
  * Per host, the sources noted coming at it (each once, by its caller) in
- * the current window and the one before, and the scans folded into its
- * crowd incident; a bounded table of the hosts noted last. Driven by
- * packet time.
+ * the current window and the one before, its refusals a second, and the
+ * scans folded into its crowd incident; a bounded table of the hosts noted
+ * last. Driven by packet time.
  */
 export class HostCrowds {
   readonly #hosts: NumericKeyMap<CrowdEntry>;
   readonly #windowUs: number;
+  readonly #floodRefusals: number;
 
-  /** At most `maxHosts` hosts are counted at once (the least recently noted go first); windows of `windowUs` µs. */
-  constructor(maxHosts: number, windowUs: number) {
+  /**
+   * At most `maxHosts` hosts are counted at once (the least recently noted
+   * go first); windows of `windowUs` µs; `floodRefusals` refusals within a
+   * second make a host flooded for a window.
+   */
+  constructor(maxHosts: number, windowUs: number, floodRefusals: number) {
     this.#hosts = new NumericKeyMap(maxHosts);
     this.#windowUs = windowUs;
+    this.#floodRefusals = floodRefusals;
   }
 
   /** Notes one more source coming at host `hostKey` (an address key) at `nowUs`. */
@@ -55,10 +69,14 @@ export class HostCrowds {
         epochUs: nowUs,
         current: 0,
         previous: 0,
+        refusedSinceUs: nowUs,
+        refused: 0,
+        floodedUntilUs: -Infinity,
         folded: 0,
         firstFoldUs: nowUs,
         lastFoldUs: -Infinity,
         sampleSources: [],
+        samplePorts: [],
         reportedCount: 0,
         lastReportUs: -Infinity,
       };
@@ -68,12 +86,32 @@ export class HostCrowds {
     entry.current++;
   }
 
+  /** Notes that host `hostKey` refused a probe at `nowUs` (a reset, or an ICMP unreachable); only a host noted counts. */
+  refused(hostKey: number, nowUs: number): void {
+    const entry = this.#hosts.peek(hostKey, 0, 0);
+    if (entry === undefined) return;
+    if (nowUs - entry.refusedSinceUs >= 1_000_000) {
+      entry.refusedSinceUs = nowUs;
+      entry.refused = 0;
+    }
+    if (++entry.refused >= this.#floodRefusals) {
+      entry.floodedUntilUs = nowUs + this.#windowUs;
+    }
+  }
+
   /** Sources noted at `hostKey` over the current window and the one before, at `nowUs`. */
   sources(hostKey: number, nowUs: number): number {
     const entry = this.#hosts.peek(hostKey, 0, 0);
     if (entry === undefined) return 0;
     this.#roll(entry, nowUs);
     return entry.current + entry.previous;
+  }
+
+  /** Whether `hostKey` is crowded at `nowUs`: `minSources` sources or more, and flooded with refusals within the window. */
+  crowded(hostKey: number, nowUs: number, minSources: number): boolean {
+    const entry = this.#hosts.peek(hostKey, 0, 0);
+    return entry !== undefined && nowUs < entry.floodedUntilUs &&
+      this.sources(hostKey, nowUs) >= minSources;
   }
 
   /**
@@ -85,6 +123,7 @@ export class HostCrowds {
     hostKey: number,
     host: string,
     source: string,
+    ports: number,
     nowUs: number,
   ): CrowdEntry | undefined {
     const entry = this.#hosts.peek(hostKey, 0, 0);
@@ -93,15 +132,49 @@ export class HostCrowds {
       entry.folded = 0;
       entry.firstFoldUs = nowUs;
       entry.sampleSources.length = 0;
+      entry.samplePorts.length = 0;
       clearReportMark(entry);
     }
     entry.host = host;
     entry.folded++;
     entry.lastFoldUs = nowUs;
-    if (entry.sampleSources.length < MAX_SAMPLE_SOURCES) {
-      entry.sampleSources.push(source);
-    }
+    this.#rank(entry, source, ports);
     return entry;
+  }
+
+  /** Notes that a folded scan of `hostKey` by `source` reached `ports` ports: the samples keep the largest. */
+  grew(hostKey: number, source: string, ports: number): void {
+    const entry = this.#hosts.peek(hostKey, 0, 0);
+    if (entry !== undefined && entry.folded > 0) {
+      this.#rank(entry, source, ports);
+    }
+  }
+
+  #rank(entry: CrowdEntry, source: string, ports: number): void {
+    const sources = entry.sampleSources;
+    const counts = entry.samplePorts;
+    let at = sources.indexOf(source);
+    if (at < 0) {
+      if (sources.length < MAX_SAMPLE_SOURCES) {
+        at = sources.length;
+        sources.push(source);
+        counts.push(ports);
+      } else {
+        if (ports <= counts.at(-1)!) return;
+        at = sources.length - 1;
+        sources[at] = source;
+        counts[at] = ports;
+      }
+    } else if (ports <= counts[at]!) return;
+    counts[at] = ports;
+    // Up to its place: largest first.
+    while (at > 0 && counts[at - 1]! < ports) {
+      sources[at] = sources[at - 1]!;
+      counts[at] = counts[at - 1]!;
+      at--;
+    }
+    sources[at] = source;
+    counts[at] = ports;
   }
 
   /** The hosts counted now, least recently noted first. */

@@ -119,16 +119,22 @@
  * new one. An incident starts at its scan's first failed probe within the
  * window, not at the host's first connection.
  *
- * A host that a crowd comes at (`crowdSources` sources within the window,
- * each with three distinct probes or more, its third to that host) has its
- * small vertical scans (fewer than `portThreshold` ports) folded into one
- * incident of the host: key "crowd→" and the host, attacker "", victim
- * the host, evidence `scanType` "distributed", the scans folded and some of
- * their sources. A spoofed SYN flood from a /16, whose sources each send a
- * handful of SYNs to random ports and are refused, is thousands of such
- * scans (62 alerts beside the flood's, in an outside review): it becomes
- * the flood's alert and this one. A scan of `portThreshold` ports or more
- * is reported as its own still.
+ * A flooded crowd's scans are one incident. A host that a crowd comes at
+ * (`crowdSources` sources within the window, each with three distinct
+ * probes or more, its third to that host) while it refuses a flood of
+ * probes (`crowdFloodRefusals` resets or ICMP unreachables within a
+ * second, within the window) has its small vertical scans (fewer than
+ * `portThreshold` ports) folded into one incident of the host: key
+ * "crowd→" and the host, attacker "", victim the host, evidence `scanType`
+ * "distributed", the scans folded and the sources of the largest with
+ * their ports (the summary names the largest). A spoofed SYN flood from a
+ * /16, whose sources each send a handful of SYNs to random ports and are
+ * refused, is thousands of such scans (62 alerts beside the flood's, in an
+ * outside review): it becomes the flood's alert and this one. A scan of
+ * `portThreshold` ports or more is reported as its own still; a crowd
+ * without a flood (a busy server's clients: an HTTP/3 site's use tcp/80,
+ * tcp/443 and udp/443, a domain controller's 88, 389 and 445; a crowd
+ * forged slower than a flood) folds nothing.
  *
  * A source's first distinct probes wait in a table of new sources (most
  * clients send one or two within a window) before it joins the tables.
@@ -140,10 +146,12 @@
  * before its next one; a scanner loses at most its first probes.
  *
  * Limits: a scan slower than the thresholds per window, or one spread over
- * many sources (a distributed scan), is not found, unless a crowd comes
- * at one host (below); a scanner among a crowd (a crowd it forged, say)
- * with fewer than `portThreshold` ports is told only by the crowd's
- * finding, in its sampled sources; nor is a sweep of one
+ * many sources (a distributed scan), is not found, unless a flooded crowd
+ * comes at one host (above); a scanner inside such a flood (one it sent,
+ * say) with fewer than `portThreshold` ports is told only by the crowd's
+ * finding, among its largest sources, and a port_scan allowlist of its
+ * source does not silence that finding (allowlist the host); nor is a
+ * sweep of one
  * port over hosts most of which answer when the scanner completes each
  * handshake (nmap -sT: only failed probes count across hosts, as in Zeek's
  * scan.zeek, since monitoring and configuration management connect to many
@@ -257,11 +265,14 @@ export interface PortScanOptions {
   reportIntervalUs?: number;
   /**
    * Sources that came at one host within the window (each with three
-   * distinct probes or more, its third to that host) that make the host
-   * crowded: its vertical scans of fewer than `portThreshold` ports are then
-   * one incident of the host (see the module doc).
+   * distinct probes or more, its third to that host) that, with a flood of
+   * refusals (`crowdFloodRefusals`), make the host crowded: its vertical
+   * scans of fewer than `portThreshold` ports are then one incident of the
+   * host (see the module doc).
    */
   crowdSources?: number;
+  /** Probes of one host refused within a second (resets, ICMP unreachables) that make it flooded for a window. */
+  crowdFloodRefusals?: number;
 }
 
 /**
@@ -297,12 +308,14 @@ export interface PortScanOptions {
  *   384 KiB.
  * - `maxProbesPerSource` 4 096: 270 times the vertical threshold.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
- * - `crowdSources` 256: a scanner comes alone, or as a handful of hosts; a
- *   spoofed SYN flood from a /16 (65 536 sources, each sending its
- *   handful of SYNs to random ports, refused) comes as thousands. A busy
- *   server's clients open connections to one or two of its ports, which
- *   never makes three distinct probes. Counted for the 4 096 hosts noted
- *   last (about 200 B each).
+ * - `crowdSources` 256 and `crowdFloodRefusals` 2 048 a second: a scanner
+ *   comes alone, or as a handful of hosts; a spoofed SYN flood from a /16
+ *   (65 536 sources, each sending its handful of SYNs to random ports,
+ *   refused) comes as thousands, refused 14 000 times a second in the
+ *   review's. 2 048 refusals a second from many sources is the SYN flood
+ *   detector's `spreadRefusedThreshold`: a flood that folds scans is a
+ *   flood it reports. Counted for the 4 096 hosts noted last (about 300 B
+ *   each).
  */
 export const PORT_SCAN_DEFAULTS = {
   failedPortThreshold: 15,
@@ -317,6 +330,7 @@ export const PORT_SCAN_DEFAULTS = {
   maxProbesPerSource: 4_096,
   reportIntervalUs: 10_000_000,
   crowdSources: 256,
+  crowdFloodRefusals: 2_048,
 } satisfies Required<PortScanOptions>;
 
 /** Hosts whose crowds are counted at once (see `crowdSources`). */
@@ -651,6 +665,7 @@ export function createPortScanDetector(
   } = config;
   requirePositive("port scan detector", config, [
     "crowdSources",
+    "crowdFloodRefusals",
     "failedPortThreshold",
     "portThreshold",
     "failedSubnetHostThreshold",
@@ -733,7 +748,13 @@ export function createPortScanDetector(
   // it with time exceeded: tracepath and mtr -u trace its path.
   const traces = new NumericKeyMap<number>(MAX_TRACES);
   // Per host, the sources that joined the tables with a probe to it.
-  const crowds = new HostCrowds(MAX_CROWD_HOSTS, windowUs);
+  const crowds = new HostCrowds(
+    MAX_CROWD_HOSTS,
+    windowUs,
+    config.crowdFloodRefusals,
+  );
+  /** Packet time of the packet being observed, µs (for {@linkcode answer}). */
+  let packetUs = 0;
 
   /** Removes a probe's contribution to its source and counters. */
   function forget(probe: ProbeState): void {
@@ -803,6 +824,7 @@ export function createPortScanDetector(
       probe.subnet.failed--;
     } else {
       probe.source.refused++;
+      crowds.refused(host, packetUs);
     }
     return true;
   }
@@ -1162,23 +1184,30 @@ export function createPortScanDetector(
   }
 
   /**
-   * Whether the small vertical scan `source` just made of its last host is
-   * one of a crowd's (`crowdSources`): then it is folded, once, into the
-   * host's crowd incident, reported instead.
+   * Whether the small vertical scan `source` just made of its last host
+   * (counted by `host`) is one of a flooded crowd's: then it is folded,
+   * once, into the host's crowd incident, reported instead, and its size
+   * kept among the incident's samples as it grows.
    */
   function foldedIntoCrowd(
     source: SourceState,
+    host: Counter,
     nowUs: number,
     report: FindingSink,
   ): boolean {
     const hostKey = source.lastHostKey;
-    if (crowds.sources(hostKey, nowUs) < crowdSources) return false;
-    if (source.foldedHostKey === hostKey) return true;
+    if (!crowds.crowded(hostKey, nowUs, crowdSources)) return false;
+    const ports = host.distinct;
+    if (source.foldedHostKey === hostKey) {
+      crowds.grew(hostKey, source.address, ports);
+      return true;
+    }
     source.foldedHostKey = hostKey;
     const entry = crowds.fold(
       hostKey,
       addressTextOf(hostKey, source.lastHost),
       source.address,
+      ports,
       nowUs,
     );
     if (
@@ -1205,7 +1234,7 @@ export function createPortScanDetector(
       vertical = host.distinct >= portThreshold ||
         (host.failed >= failedPortThreshold &&
           host.failed >= minFailedRatio * host.distinct &&
-          !foldedIntoCrowd(source, nowUs, report));
+          !foldedIntoCrowd(source, host, nowUs, report));
       horizontal = (subnet.failed >= failedSubnetHostThreshold &&
         subnet.failed >= minFailedRatio * subnet.distinct) ||
         (port.failed >= failedHostThreshold &&
@@ -1270,6 +1299,7 @@ export function createPortScanDetector(
       PACKET_KIND.OTHER,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
+      packetUs = packet.timestampUs;
       const transport = packet.transport;
       if (transport === "tcp") {
         if (isTcpHeaderFragmented(packet)) {
@@ -1728,6 +1758,7 @@ function crowdFindingOf(
   config: Required<PortScanOptions>,
 ): Finding {
   const { host, folded } = entry;
+  const largest = entry.sampleSources[0];
   return {
     kind: "port_scan",
     key: `crowd→${host}`,
@@ -1739,14 +1770,24 @@ function crowdFindingOf(
     domain: "",
     summary: `${
       countText(folded, "source")
-    } each probed ${config.failedPortThreshold} or more ports of ${host}, most failed, among ${crowdSources} or more sources coming at it within ${
+    } each probed ${config.failedPortThreshold} to ${
+      config.portThreshold - 1
+    } ports of ${host}, most failed, while it refused ${config.crowdFloodRefusals} probes or more a second from ${crowdSources} sources or more within ${
       windowText(config.windowUs)
-    }: a distributed port scan, or a spoofed SYN flood's sources (see a SYN flood alert of ${host})`,
+    }: a spoofed SYN flood's sources, or a distributed port scan${
+      largest === undefined
+        ? ""
+        : ` (the largest: ${largest}, ${
+          countText(entry.samplePorts[0]!, "port")
+        })`
+    }`,
     evidence: {
       scanType: "distributed",
       foldedScans: folded,
       crowdSources,
+      floodRefusalsPerSecond: config.crowdFloodRefusals,
       sampleSources: [...entry.sampleSources],
+      sampleSourcePorts: [...entry.samplePorts],
       durationSeconds: Math.round((nowUs - entry.firstFoldUs) / 1e5) / 10,
       windowSeconds: config.windowUs / 1e6,
     },

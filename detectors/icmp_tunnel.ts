@@ -58,10 +58,11 @@
  * MTU check) repeats its one kind; since a pattern is known by its sum,
  * which two bytes of any data can forge, only a check's share of requests
  * (32 a window) is taken so, and later ones are data of their length and
- * sum again. So is pro-bing's layout, told by the decoder from the bytes
- * (`icmpEchoTracker`: send time, a version-4 UUID naming the pinger, bytes
- * of 1), one kind for 64 requests a window: Go monitors (Telegraf's native
- * ping, gatus) make a new pinger, so a new UUID, for every check. A
+ * sum again. pro-bing's layout, told by the decoder from the bytes
+ * (`icmpEchoTracker`: a send time within a minute of the capture's, a
+ * version-4 UUID naming the pinger, bytes of 1), is not judged for 64
+ * requests a window, neither new nor a repeat: Go monitors (Telegraf's
+ * native ping, gatus) make a new pinger, so a new UUID, for every check. A
  * request of a kind not among them is new; a pair
  * tunnels once `minMismatches` of its requests in its window were new and
  * at least `minMismatchShare` of those judged were. A pair's first request
@@ -89,7 +90,8 @@
  * (nping or hping3 with random data, a monitoring probe that writes a
  * counter there, or pro-bing's new pinger for every check more than 64
  * times a minute) to one host is reported as one; a tunnel that forges
- * pro-bing's layout hides about 1 kB a minute in its UUIDs; a reply tunnel that takes
+ * pro-bing's layout hides about 1 kB a minute in its UUIDs (15 bytes and
+ * a few bits of send time in each of 64); a reply tunnel that takes
  * a new identifier for every request is never judged by its replies; one
  * whose server numbers its replies behind the client's requests is judged
  * only by the replies of the last two requests' numbers. Replies are
@@ -516,6 +518,10 @@ export function createIcmpTunnelDetector(
           (tracker ? MAX_TRACKER_REQUESTS : MAX_PATTERN_REQUESTS)
       ? pattern
       : dataKind;
+    // A monitor's checks are not judged: counted as repeats they would
+    // dilute a tunnel's share of new data (the red team's 64 checks a
+    // minute beside 12 large requests of a tunnel).
+    if (kind === TRACKER_PATTERN) return;
     entry.judged++;
     const recent = entry.recent;
     const novel = !recent.includes(kind);

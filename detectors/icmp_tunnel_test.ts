@@ -660,3 +660,38 @@ Deno.test("icmp_tunnel: a Go monitor that makes a pro-bing pinger for each check
   }).flat();
   assert.ok(tunnelFindings(notProBing).length >= 1);
 });
+
+Deno.test("icmp_tunnel: a monitor's pro-bing checks do not dilute a tunnel's new data, and a forged layout whose send time carries data is new data (red team)", () => {
+  // Per minute for 3 minutes: 60 checks of a Go monitor, and 12 requests of
+  // 1400 bytes of new data each, every reply the kernel's echo.
+  const packets: PacketRecord[] = [];
+  for (let minute = 0; minute < 3; minute++) {
+    for (let i = 0; i < 60; i++) {
+      const atUs = T0 + minute * 60 * SECOND_US + i * SECOND_US;
+      packets.push(
+        ...decodedExchangeOf(
+          atUs,
+          (minute * 60 + i) * 31 & 0xffff,
+          proBingData(minute * 60 + i + 1, atUs),
+        ),
+      );
+      if (i % 5 === 2) {
+        const data = new Uint8Array(1400).map((_, k) =>
+          (k * 7 + i + minute * 61) & 255
+        );
+        packets.push(...decodedExchangeOf(atUs + 500_000, 4242, data));
+      }
+    }
+  }
+  assert.ok(tunnelFindings(packets).length >= 1);
+  // Checks whose send time is an hour off carry data there: each is new.
+  const forged = Array.from({ length: 40 }, (_, i) => {
+    const atUs = T0 + i * 2 * SECOND_US;
+    return decodedExchangeOf(
+      atUs,
+      (i * 7919) & 0xffff,
+      proBingData(i + 1, atUs - 3_600 * SECOND_US),
+    );
+  }).flat();
+  assert.ok(tunnelFindings(forged).length >= 1);
+});

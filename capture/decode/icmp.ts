@@ -210,6 +210,7 @@ function readEcho(
     data,
     length - ICMP_HEADER_LENGTH,
     end,
+    record.timestampUs,
   );
 }
 
@@ -219,17 +220,23 @@ const TRACKER_STAMP_BYTES = 24;
 /** Most bytes of 1 read after them: what a 1500-byte IPv4 datagram holds (pro-bing's `Size` up to 1472). */
 const MAX_TRACKER_PADDING = 1_448;
 
+/** Most the send time pro-bing writes may differ from the packet's time, µs: clocks a minute apart (an echo reply is older by its round trip). */
+const MAX_TRACKER_SKEW_US = 60_000_000;
+
 /**
  * Whether echo data of `dataLength` bytes at `data` (captured up to `end`)
- * is laid out as pro-bing sends it: an 8-byte send time, a version-4 UUID
- * (RFC 9562: version nibble 4, variant bits 10), then bytes of 1, all
- * captured and at most {@linkcode MAX_TRACKER_PADDING} of them.
+ * is laid out as pro-bing sends it: an 8-byte send time (nanoseconds since
+ * 1970, big-endian) within {@linkcode MAX_TRACKER_SKEW_US} of the packet's
+ * time `timestampUs`, a version-4 UUID (RFC 9562: version nibble 4, variant
+ * bits 10), then bytes of 1, all captured and at most
+ * {@linkcode MAX_TRACKER_PADDING} of them.
  */
 function isTrackerData(
   bytes: Uint8Array,
   data: number,
   dataLength: number,
   end: number,
+  timestampUs: number,
 ): boolean {
   if (
     dataLength < TRACKER_STAMP_BYTES ||
@@ -237,6 +244,9 @@ function isTrackerData(
     data + dataLength > end ||
     bytes[data + 14]! >> 4 !== 4 || bytes[data + 16]! >> 6 !== 2
   ) return false;
+  const sentUs = (readU32(bytes, data) * 2 ** 32 + readU32(bytes, data + 4)) /
+    1000;
+  if (Math.abs(sentUs - timestampUs) > MAX_TRACKER_SKEW_US) return false;
   for (let at = data + TRACKER_STAMP_BYTES; at < data + dataLength; at++) {
     if (bytes[at] !== 1) return false;
   }

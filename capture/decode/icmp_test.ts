@@ -764,10 +764,20 @@ Deno.test("decodePacket() reads an echo's data sum past the stamp from a first f
   );
 });
 
-/** pro-bing's echo data: the send time (8 bytes, big-endian ns), the pinger's UUID, then `padding` bytes of 1. */
-function proBingData(uuid: Uint8Array, padding = 0, nanos = 0): Uint8Array {
+/** The packet time decodeFrame() gives by default, µs. */
+const DEFAULT_PACKET_US = 1_700_000_000_123_456;
+
+/** pro-bing's echo data: the send time (8 bytes, big-endian ns; the packet's time less `earlierUs`), the pinger's UUID, then `padding` bytes of 1. */
+function proBingData(
+  uuid: Uint8Array,
+  padding = 0,
+  earlierUs = 0,
+): Uint8Array {
   const data = new Uint8Array(24 + padding).fill(1);
-  new DataView(data.buffer).setBigUint64(0, BigInt(nanos));
+  new DataView(data.buffer).setBigUint64(
+    0,
+    BigInt(DEFAULT_PACKET_US - earlierUs) * 1000n,
+  );
   data.set(uuid, 8);
   return data;
 }
@@ -785,7 +795,7 @@ Deno.test("decodePacket() tells pro-bing's echo data (send time, a version-4 UUI
     decodeFrame(icmpFrame(ends, { type, id: 4242, seq: 0 }, data)).packet;
   for (const padding of [0, 1, 2, 7, 40, 1448]) {
     for (const seed of [1, 2, 3]) {
-      const data = proBingData(uuidV4(seed), padding, seed * 1e9);
+      const data = proBingData(uuidV4(seed), padding, seed * 1_000);
       assert.equal(echo(data).icmpEchoTracker, true, `${padding} + ${seed}`);
       assert.equal(echo(data, V6, 128).icmpEchoTracker, true, "ICMPv6");
       assert.equal(echo(data, V4, 0).icmpEchoTracker, true, "its reply");
@@ -804,6 +814,24 @@ Deno.test("decodePacket() tells pro-bing's echo data (send time, a version-4 UUI
     false,
   );
   assert.equal(echo(proBingData(uuidV4(9), 1449)).icmpEchoTracker, false);
+  // Sent within a minute of its capture, either way (skewed clocks): yes;
+  // further: no (its first bytes are free for other data then).
+  assert.equal(
+    echo(proBingData(uuidV4(3), 0, 59_000_000)).icmpEchoTracker,
+    true,
+  );
+  assert.equal(
+    echo(proBingData(uuidV4(3), 0, -59_000_000)).icmpEchoTracker,
+    true,
+  );
+  assert.equal(
+    echo(proBingData(uuidV4(3), 0, 61_000_000)).icmpEchoTracker,
+    false,
+  );
+  assert.equal(
+    echo(proBingData(uuidV4(3), 0, -61_000_000)).icmpEchoTracker,
+    false,
+  );
   // Not pro-bing: another version or variant, other padding, too short.
   const uuid = uuidV4(5);
   const version1 = uuid.slice();

@@ -231,10 +231,10 @@ Deno.test("replayAtCaptureSpeed cuts a gap longer than maxGapMs to it, and keeps
     });
     assert.equal(seen.length, 4, "every record before the 10 s timeout");
     assert.equal(seen[2]!.timestampUs, T0_US + hugeMs * 1000);
-    // Due at 10 + 100 ms, then 30 ms after it.
+    // Due at 10 + 100 ms (none more than 1 ms early), then at 140 ms.
     assert.ok(seen[2]!.atMs >= 109, `${seen[2]!.atMs} ms`);
-    assert.ok(seen[2]!.atMs < 2_000, `${seen[2]!.atMs} ms`);
-    assert.ok(seen[3]!.atMs - seen[2]!.atMs >= 29);
+    assert.ok(seen[2]!.atMs < 5_000, `${seen[2]!.atMs} ms`);
+    assert.ok(seen[3]!.atMs >= 139, `${seen[3]!.atMs} ms`);
   } finally {
     await Deno.remove(file);
   }

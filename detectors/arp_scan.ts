@@ -111,8 +111,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
           core.followed(
             macKeyOf(packet.srcMac, packet),
             target,
-            packet.dstMac,
-            packet.timestampUs,
+            packet,
             report,
           );
         } else core.advance(packet.timestampUs, report);
@@ -130,7 +129,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
             macKeyOf(packet.arpTargetMac, packet),
             answerer,
             packet.arpSenderMac,
-            packet.timestampUs,
+            packet,
             report,
           );
         } else core.advance(packet.timestampUs, report);

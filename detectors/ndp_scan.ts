@@ -119,7 +119,7 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
               macKeyOf(packet.dstMac, packet),
               answerer,
               answerMac,
-              packet.timestampUs,
+              packet,
               report,
             );
             return;
@@ -128,13 +128,7 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
         const target = packet.dstAddress;
         const key = filter.mayHoldText(target) ? senderKey(packet) : "";
         if (key !== "") {
-          core.followed(
-            key,
-            target,
-            packet.dstMac,
-            packet.timestampUs,
-            report,
-          );
+          core.followed(key, target, packet, report);
         } else core.advance(packet.timestampUs, report);
         return;
       }

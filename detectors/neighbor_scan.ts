@@ -153,29 +153,28 @@ export interface NeighborScanCore {
   tables(): Record<string, TableStats>;
   /**
    * Notes that `target` answered the sender of `followKey` (see
-   * {@linkcode observe}) from the MAC `answerMac`: its requests for
-   * `target` that still wait may be followed. Call only when
+   * {@linkcode observe}) from the MAC `answerMac`, in `packet`: its
+   * requests for `target` that still wait may be followed. Call only when
    * {@linkcode filter} may hold `target`.
    */
   answered(
     followKey: string,
     target: number | string,
     answerMac: string,
-    nowUs: number,
+    packet: PacketRecord,
     report: FindingSink,
   ): void;
   /**
-   * Notes that the sender of `followKey` sent traffic to `target` at
-   * `nowUs`, in a frame to `frameTo`: its requests for `target` that still
-   * wait, and that `target` answered from `frameTo`, are no probes (a
+   * Notes that the sender of `followKey` sent traffic to `target` in
+   * `packet`: its requests for `target` that still wait, and that `target`
+   * answered from the MAC the packet's frame goes to, are no probes (a
    * frame to another MAC reaches no host it resolved). Call only when
    * {@linkcode filter} may hold `target`.
    */
   followed(
     followKey: string,
     target: number | string,
-    frameTo: string,
-    nowUs: number,
+    packet: PacketRecord,
     report: FindingSink,
   ): void;
   /** The targets of the requests that wait: a packet to none of them needs no {@linkcode followed}. */
@@ -424,10 +423,10 @@ export function createNeighborScanCore(
     followKey: string,
     target: number | string,
     answerMac: string,
-    nowUs: number,
+    packet: PacketRecord,
     report: FindingSink,
   ): void {
-    advance(nowUs, report);
+    advance(packet.timestampUs, report);
     const sharing = waitingByFollowKey.get(followKey);
     if (sharing === undefined || answerMac === "") return;
     for (const state of sharing) state.waiting?.tag(target, answerMac);
@@ -436,13 +435,13 @@ export function createNeighborScanCore(
   function followed(
     followKey: string,
     target: number | string,
-    frameTo: string,
-    nowUs: number,
+    packet: PacketRecord,
     report: FindingSink,
   ): void {
-    advance(nowUs, report);
+    advance(packet.timestampUs, report);
     const sharing = waitingByFollowKey.get(followKey);
     if (sharing === undefined) return;
+    const frameTo = packet.dstMac;
     for (const state of sharing) {
       const cancelled = state.waiting?.cancel(target, frameTo) ?? 0;
       if (cancelled > 0) filter.remove(target, cancelled);

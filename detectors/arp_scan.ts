@@ -6,9 +6,9 @@
  *
  * A probe is an ARP request (operation 1) for a target IP other than the
  * sender's own, in a group frame (broadcast, or multicast, which every host
- * of the group hears), unless the target answered it and its sender then
- * sent the target traffic, in a frame to the MAC that answered, within
- * `followUs` (1 s). Not probes:
+ * of the group hears), unless within `followUs` (1 s) the target answered
+ * it, its sender then sent the target traffic in a frame to the MAC that
+ * answered, and the target answered that traffic. Not probes:
  *
  * - gratuitous ARP and RFC 5227 announcements (target IP = sender IP), and
  *   requests for 0.0.0.0;
@@ -19,16 +19,18 @@
  *   a filled-in target MAC tells a poll. A broadcast request with a target
  *   MAC is no poll (arp-scan --arptha: stacks ignore a request's target MAC);
  * - a request that the target answered (an ARP reply from it to the
- *   sender's MAC) and that its sender then follows with traffic to the
+ *   sender's MAC), that its sender then follows with traffic to the
  *   target, in a frame from the sender's MAC to the MAC that answered (any
- *   IPv4 source, so a router's forwarded packets count): the host resolved
- *   the address for that packet. A monitoring server pinging its hosts
+ *   IPv4 source, so a router's forwarded packets count), and whose traffic
+ *   the target answered (any IPv4 packet from it, from that MAC to the
+ *   sender's): the host resolved the address for that packet. A monitoring server pinging its hosts
  *   after a restart, a router whose cache was emptied, a backup server
  *   starting its rounds; a host with several addresses on one MAC too.
  *   arp-scan, netdiscover and nmap -sn send nothing after their requests; a
  *   frame to a MAC that did not answer reaches no host that did (a red
- *   team's forged follow-ups), and an unanswered request (an unused
- *   address: most of a sweep's) always counts.
+ *   team's forged follow-ups), a packet no host answers (an unsolicited
+ *   echo reply) was sent for nothing but the excuse, and an unanswered
+ *   request (an unused address: most of a sweep's) always counts.
  *
  * RFC 5227 probes (sender IP 0.0.0.0) count, keyed by the sender MAC, so a
  * scanner hiding its IP is still found. A host resolving its gateway and a
@@ -98,23 +100,26 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
   const filter = core.filter;
   return {
     name: "arp_scan",
-    // IPv4 traffic too: a request whose target answered, and whose sender
-    // then sent traffic to it in a frame to the MAC that answered,
-    // resolved an address for that traffic (followUs).
+    // IPv4 traffic too: a request whose target answered, whose sender then
+    // sent traffic to it in a frame to the MAC that answered, and whose
+    // target answered that traffic, resolved an address for it (followUs).
     packetKinds: PACKET_KIND.ARP | PACKET_KIND.IPV4,
     observe(packet: PacketRecord, report: FindingSink): void {
       const network = packet.network;
       if (network === "ipv4") {
         if (filter.total === 0) return;
-        const target = packet.dstAddressKey;
-        if (filter.mayHoldAddress(target)) {
-          core.followed(
-            macKeyOf(packet.srcMac, packet),
-            target,
-            packet,
-            report,
-          );
-        } else core.advance(packet.timestampUs, report);
+        const to = packet.dstAddressKey;
+        const from = packet.srcAddressKey;
+        const toTarget = filter.mayHoldAddress(to);
+        if (!toTarget && !filter.mayHoldAddress(from)) {
+          core.advance(packet.timestampUs, report);
+          return;
+        }
+        if (toTarget) {
+          core.followed(macKeyOf(packet.srcMac, packet), to, packet, report);
+        }
+        // Traffic back from a target, to the sender's MAC.
+        core.returned(macKeyOf(packet.dstMac, packet), from, packet, report);
         return;
       }
       if (network !== "arp") return;

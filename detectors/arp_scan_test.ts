@@ -429,6 +429,8 @@ interface Resolution {
   /** The sender's address (at the scanner's MAC), and the first target's number. */
   sender?: string;
   first?: number;
+  /** Whether each target answers the packet (an echo reply to the sender's MAC). */
+  answersBack?: boolean;
 }
 
 /**
@@ -445,6 +447,7 @@ function resolvedSweep(count: number, fields: Resolution = {}): PacketRecord[] {
     answered = true,
     sender = SCANNER,
     first = 1,
+    answersBack = true,
   } = fields;
   const requests = sweep(count, 1_000, first, T0, { sender });
   return byTime([...requests].flatMap((request) => {
@@ -467,7 +470,22 @@ function resolvedSweep(count: number, fields: Resolution = {}): PacketRecord[] {
       srcMac: fromMac,
       dstMac: frameTo(target),
     };
-    return answered ? [request, answer, traffic] : [request, traffic];
+    const back = {
+      ...icmpPacket({
+        atUs: request.timestampUs + afterUs + 100,
+        src: target,
+        dst: sender,
+        type: 0,
+      }),
+      srcMac: macOf(target),
+      dstMac: SCANNER_MAC,
+    };
+    return [
+      request,
+      ...(answered ? [answer] : []),
+      traffic,
+      ...(answersBack ? [back] : []),
+    ];
   }));
 }
 
@@ -498,6 +516,9 @@ Deno.test("arp_scan: a scanner's frames after its requests excuse nothing unless
   assert.equal(run(resolvedSweep(60, { answered: false })).length, 1);
   // Without the frame's destination (a cooked capture) nothing is excused.
   assert.equal(run(resolvedSweep(60, { frameTo: () => "" })).length, 1);
+  // Packets to the right MACs that no host answers (unsolicited echo
+  // replies, say): sent only to excuse the requests, they excuse nothing.
+  assert.equal(run(resolvedSweep(60, { answersBack: false })).length, 1);
 });
 
 Deno.test("arp_scan: a host with two addresses on one MAC, resolving 60 neighbours from each at once, is no scan", () => {
@@ -574,6 +595,19 @@ Deno.test("arp_scan: a router resolving the hosts it forwards packets to (a cold
       }),
       srcMac: ROUTER_MAC,
       dstMac: macOf(request.dstAddress),
+    },
+    {
+      // The host's answer, to the router's MAC.
+      ...tcpPacket({
+        atUs: request.timestampUs + 600,
+        src: request.dstAddress,
+        dst: "198.51.100.7",
+        srcPort: 50_000,
+        dstPort: 443,
+        flags: 0x10,
+      }),
+      srcMac: macOf(request.dstAddress),
+      dstMac: ROUTER_MAC,
     },
   ]));
   assert.deepEqual(run(packets), []);

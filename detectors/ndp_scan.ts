@@ -15,9 +15,10 @@
  * detection's solicitations from :: (a host checks the addresses it means
  * to use; a server with dozens of service addresses checks dozens), any
  * other ICMPv6 message, and a solicitation that the target answered (a
- * neighbor advertisement to the sender's MAC) and that its sender follows
+ * neighbor advertisement to the sender's MAC), that its sender follows
  * within `followUs` (1 s) with IPv6 traffic to the target, from its MAC to
- * the MAC that answered: it resolved the address for that packet (a router
+ * the MAC that answered, and whose traffic the target answered: it
+ * resolved the address for that packet (a router
  * whose cache was emptied forwarding to its hosts again, as in ARP; see
  * arp_scan.ts).
  *
@@ -93,9 +94,10 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
   const filter = core.filter;
   return {
     name: "ndp_scan",
-    // IPv6 traffic too: a solicitation whose target answered, and whose
-    // sender then sent traffic to it in a frame to the MAC that answered,
-    // resolved an address for that traffic (followUs).
+    // IPv6 traffic too: a solicitation whose target answered, whose sender
+    // then sent traffic to it in a frame to the MAC that answered, and
+    // whose target answered that traffic, resolved an address for it
+    // (followUs).
     packetKinds: PACKET_KIND.NEIGHBOR_DISCOVERY | PACKET_KIND.IPV6,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv6") return;
@@ -125,11 +127,16 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
             return;
           }
         }
-        const target = packet.dstAddress;
-        const key = filter.mayHoldText(target) ? senderKey(packet) : "";
-        if (key !== "") {
-          core.followed(key, target, packet, report);
-        } else core.advance(packet.timestampUs, report);
+        const to = packet.dstAddress;
+        const from = packet.srcAddress;
+        const toTarget = filter.mayHoldText(to);
+        if (!toTarget && !filter.mayHoldText(from)) {
+          core.advance(packet.timestampUs, report);
+          return;
+        }
+        if (toTarget) core.followed(senderKey(packet), to, packet, report);
+        // Traffic back from a target, to the sender's MAC.
+        core.returned(macKeyOf(packet.dstMac, packet), from, packet, report);
         return;
       }
       const target = packet.ndTarget;

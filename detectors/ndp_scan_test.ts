@@ -221,6 +221,7 @@ function resolved(
   solicitations: PacketRecord[],
   frameTo: (target: string) => string = macOf,
   answered = true,
+  answersBack = true,
 ): PacketRecord[] {
   return solicitations.flatMap((request) => {
     const target = request.ndTarget;
@@ -242,7 +243,22 @@ function resolved(
       }, { type: 128, id: 1, seq: 0 }),
       { timestampUs: request.timestampUs + 1_000 },
     ).packet;
-    return answered ? [request, answer, forwarded] : [request, forwarded];
+    // The host's answer to the packet, to the router's MAC.
+    const back = decodeFrame(
+      icmpFrame({
+        srcMac: macOf(target),
+        dstMac: SCANNER_MAC,
+        src: target,
+        dst: "2001:db8::99",
+      }, { type: 129, id: 1, seq: 0 }),
+      { timestampUs: request.timestampUs + 1_100 },
+    ).packet;
+    return [
+      request,
+      ...(answered ? [answer] : []),
+      forwarded,
+      ...(answersBack ? [back] : []),
+    ];
   }).sort((a, b) => a.timestampUs - b.timestampUs);
 }
 
@@ -260,5 +276,10 @@ Deno.test("ndp_scan: a router resolving neighbours for the traffic it forwards t
     scans(resolved(solicitations, () => "02:de:ad:00:00:01")).length,
     1,
     "frames to a MAC nobody has (red team)",
+  );
+  assert.equal(
+    scans(resolved(solicitations, macOf, true, false)).length,
+    1,
+    "packets no host answers",
   );
 });

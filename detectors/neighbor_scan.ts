@@ -54,10 +54,11 @@ export interface NeighborScanOptions {
   /** Packet time between repeated findings of one scan while it grows (unless its targets doubled), µs. */
   reportIntervalUs?: number;
   /**
-   * How long a request waits for its target's answer and its sender's
-   * traffic to the target in a frame to the MAC that answered, µs of packet
-   * time: a request so followed resolved the address for that traffic and
-   * is no probe. 0 counts every request at once.
+   * How long a request waits for its target's answer, its sender's traffic
+   * to the target in a frame to the MAC that answered, and the target's
+   * answer to that traffic, µs of packet time: a request so followed
+   * resolved the address for that traffic and is no probe. 0 counts every
+   * request at once.
    */
   followUs?: number;
 }
@@ -100,6 +101,9 @@ const MAX_SAMPLES = 20;
 
 /** Packet time between expiry sweeps of the sender table, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
+
+/** Added to the answering MAC of a waiting request whose sender then sent the target traffic (see {@linkcode NeighborScanCore.followed}). */
+const FOLLOWED_MARK = "+";
 
 /** Packet time between releases of the requests that waited `followUs`, µs. */
 const RELEASE_INTERVAL_US = 100_000;
@@ -167,11 +171,25 @@ export interface NeighborScanCore {
   /**
    * Notes that the sender of `followKey` sent traffic to `target` in
    * `packet`: its requests for `target` that still wait, and that `target`
-   * answered from the MAC the packet's frame goes to, are no probes (a
+   * answered from the MAC the packet's frame goes to, were followed (a
    * frame to another MAC reaches no host it resolved). Call only when
    * {@linkcode filter} may hold `target`.
    */
   followed(
+    followKey: string,
+    target: number | string,
+    packet: PacketRecord,
+    report: FindingSink,
+  ): void;
+  /**
+   * Notes that `target` sent traffic back to the sender of `followKey` (the
+   * MAC the packet's frame goes to) in `packet`, from the MAC that answered
+   * it: its followed requests for `target` that still wait are no probes,
+   * as the host answered the traffic they were made for (a packet no host
+   * answers, sent only to excuse its request, excuses nothing). Call only
+   * when {@linkcode filter} may hold `target`.
+   */
+  returned(
     followKey: string,
     target: number | string,
     packet: PacketRecord,
@@ -429,7 +447,7 @@ export function createNeighborScanCore(
     advance(packet.timestampUs, report);
     const sharing = waitingByFollowKey.get(followKey);
     if (sharing === undefined || answerMac === "") return;
-    for (const state of sharing) state.waiting?.tag(target, answerMac);
+    for (const state of sharing) state.waiting?.tag(target, "", answerMac);
   }
 
   function followed(
@@ -440,10 +458,27 @@ export function createNeighborScanCore(
   ): void {
     advance(packet.timestampUs, report);
     const sharing = waitingByFollowKey.get(followKey);
-    if (sharing === undefined) return;
     const frameTo = packet.dstMac;
+    if (sharing === undefined || frameTo === "") return;
+    const followedTag = frameTo + FOLLOWED_MARK;
     for (const state of sharing) {
-      const cancelled = state.waiting?.cancel(target, frameTo) ?? 0;
+      state.waiting?.tag(target, frameTo, followedTag);
+    }
+  }
+
+  function returned(
+    followKey: string,
+    target: number | string,
+    packet: PacketRecord,
+    report: FindingSink,
+  ): void {
+    advance(packet.timestampUs, report);
+    const sharing = waitingByFollowKey.get(followKey);
+    const frameFrom = packet.srcMac;
+    if (sharing === undefined || frameFrom === "") return;
+    const followedTag = frameFrom + FOLLOWED_MARK;
+    for (const state of sharing) {
+      const cancelled = state.waiting?.cancel(target, followedTag) ?? 0;
       if (cancelled > 0) filter.remove(target, cancelled);
     }
   }
@@ -452,6 +487,7 @@ export function createNeighborScanCore(
     observe,
     answered,
     followed,
+    returned,
     filter,
     advance,
     tables(): Record<string, TableStats> {

@@ -76,15 +76,19 @@ export class TimedRing<T> {
     return target;
   }
 
-  /** Tags every `target` held with `tag` (a MAC that answered it); returns how many it tagged. */
-  tag(target: T, tag: string): number {
+  /**
+   * Tags every `target` held that is tagged `from` ("" for none yet) with
+   * `to` (the MAC that answered it, then that MAC marked as followed);
+   * returns how many it tagged.
+   */
+  tag(target: T, from: string, to: string): number {
     const targets = this.#targets;
     const mask = targets.length - 1;
     let tagged = 0;
     for (let i = 0; i < this.#size; i++) {
       const at = (this.#head + i) & mask;
-      if (targets[at] === target) {
-        this.#tags[at] = tag;
+      if (targets[at] === target && this.#tags[at] === from) {
+        this.#tags[at] = to;
         tagged++;
       }
     }

@@ -25,8 +25,9 @@ Deno.test("TimedRing: cancel blanks every request for a target tagged with the M
   for (const target of ["a", "b", "a", "c"]) waiting.push(target, 1);
   assert.equal(waiting.cancel("a", "m1"), 0, "not answered yet");
   assert.equal(waiting.cancel("a", ""), 0);
-  assert.equal(waiting.tag("a", "m1"), 2);
-  assert.equal(waiting.tag("b", "m2"), 1);
+  assert.equal(waiting.tag("a", "", "m1"), 2);
+  assert.equal(waiting.tag("b", "", "m2"), 1);
+  assert.equal(waiting.tag("b", "m1", "m3"), 0, "tagged from another tag");
   assert.equal(waiting.cancel("b", "m1"), 0, "another MAC answered it");
   assert.equal(waiting.cancel("a", "m1"), 2);
   assert.equal(waiting.cancel("z", "m1"), 0);

@@ -52,7 +52,9 @@
  * scans after its ARP ping (the port scan detector), and a connect sweep
  * (nmap -sT) of one open port over 50 or more live hosts with fewer than
  * 50 unused addresses among them is found by none; a capture without the
- * frames' destination MACs (Linux cooked, `-i any`) excuses no request.
+ * frames' destination MACs (Linux cooked, `-i any`) excuses no request; a
+ * scanner that asks from a new sender IP for every request (the replies
+ * still reach its MAC) is not found, as senders are keyed by their IP.
  *
  * @module
  */

@@ -37,7 +37,9 @@
  * Limits, beyond the core's: a router resolving the hosts of an on-link
  * /64 being scanned from outside looks like an NDP scan by the router (it
  * forwards nothing to the unused addresses); a scan from :: is not
- * counted.
+ * counted; nor is one whose frames come from a new source MAC every time
+ * (its own MAC in the link-layer address option still gets the answers),
+ * as senders are keyed by their frames' source.
  *
  * @module
  */

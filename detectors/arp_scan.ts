@@ -54,7 +54,15 @@
  * 50 unused addresses among them is found by none; a capture without the
  * frames' destination MACs (Linux cooked, `-i any`) excuses no request; a
  * scanner that asks from a new sender IP for every request (the replies
- * still reach its MAC) is not found, as senders are keyed by their IP.
+ * still reach its MAC) is not found, as senders are keyed by their IP; a
+ * router whose hosts answer to a virtual MAC (VRRP, HSRP), or that
+ * forwards them one-way flows (syslog, NetFlow), gets no answers back to
+ * its own MAC, and its cold cache is an ARP scan again; excused requests
+ * count apart (`excusedThreshold`): 100 resolved for traffic within a
+ * minute are a low finding, as a sweep whose answers were forged (three
+ * crafted frames per address, from the scanner's own port) cannot be told
+ * from a host reaching that many neighbours; a sweep so forged stays below
+ * it at up to 99 addresses a minute.
  *
  * @module
  */

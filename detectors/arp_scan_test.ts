@@ -633,3 +633,25 @@ Deno.test("arp_scan: requests in a frame to one MAC are polls (Linux NUD probes 
   );
   assert.equal(run(sweep(60, 1_000, 1, T0, { dstMac: "" })).length, 1);
 });
+
+Deno.test("arp_scan: excused requests still count apart: a host resolving 100 neighbours a minute, or a sweep that forged every answer, is a low finding (red team)", () => {
+  // Every request answered, followed and answered back: 99 targets (the
+  // scanner's own address is none of them) raise nothing, 120 a low one.
+  assert.deepEqual(run(resolvedSweep(100)), []);
+  const findings = run(resolvedSweep(121));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.severity, "low");
+  assert.equal(finding.evidence.resolvedForTraffic, true);
+  assert.equal(finding.evidence.scanTargets, 100);
+  assert.match(
+    finding.summary,
+    /^10\.0\.0\.66 resolved 100 distinct addresses in 10\.0\.0\.0\/24 .*answered .*or an ARP scan that forged the answers$/,
+  );
+  // Its threshold is an option, at most maxTargetsPerSender.
+  assert.equal(run(resolvedSweep(60), { excusedThreshold: 50 }).length, 1);
+  assert.throws(
+    () => createArpScanDetector({ excusedThreshold: 300 }),
+    /excusedThreshold must be 1 to maxTargetsPerSender \(256\), got 300/,
+  );
+});

@@ -14,6 +14,9 @@
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { clearReportMark, type ReportMark } from "./report_cadence.ts";
 
+/** How long a host counts as flooded after its last flooded second, µs: a second's burst does not open the fold for a window (the red team's decoys). */
+const FLOOD_HOLD_US = 10_000_000;
+
 /** Sources named in a crowd incident's evidence: those of its largest scans. */
 const MAX_SAMPLE_SOURCES = 10;
 
@@ -33,9 +36,10 @@ export interface CrowdEntry extends ReportMark {
   folded: number;
   firstFoldUs: number;
   lastFoldUs: number;
-  /** The sources of its largest folded scans, and their ports, largest first. */
+  /** The sources of its largest folded scans, and their ports, largest first; when they last changed. */
   sampleSources: string[];
   samplePorts: number[];
+  samplesChangedUs: number;
 }
 
 /**
@@ -77,6 +81,7 @@ export class HostCrowds {
         lastFoldUs: -Infinity,
         sampleSources: [],
         samplePorts: [],
+        samplesChangedUs: -Infinity,
         reportedCount: 0,
         lastReportUs: -Infinity,
       };
@@ -86,7 +91,7 @@ export class HostCrowds {
     entry.current++;
   }
 
-  /** Notes that host `hostKey` refused a probe at `nowUs` (a reset, or an ICMP unreachable); only a host noted counts. */
+  /** Notes that host `hostKey` refused a probe at `nowUs` (a reset, or an ICMP unreachable); only a host noted counts. `floodRefusals` within a second make it flooded until 10 s after. */
   refused(hostKey: number, nowUs: number): void {
     const entry = this.#hosts.peek(hostKey, 0, 0);
     if (entry === undefined) return;
@@ -95,7 +100,7 @@ export class HostCrowds {
       entry.refused = 0;
     }
     if (++entry.refused >= this.#floodRefusals) {
-      entry.floodedUntilUs = nowUs + this.#windowUs;
+      entry.floodedUntilUs = nowUs + FLOOD_HOLD_US;
     }
   }
 
@@ -107,7 +112,7 @@ export class HostCrowds {
     return entry.current + entry.previous;
   }
 
-  /** Whether `hostKey` is crowded at `nowUs`: `minSources` sources or more, and flooded with refusals within the window. */
+  /** Whether `hostKey` is crowded at `nowUs`: `minSources` sources or more, and flooded with refusals now or within the last 10 s. */
   crowded(hostKey: number, nowUs: number, minSources: number): boolean {
     const entry = this.#hosts.peek(hostKey, 0, 0);
     return entry !== undefined && nowUs < entry.floodedUntilUs &&
@@ -138,19 +143,33 @@ export class HostCrowds {
     entry.host = host;
     entry.folded++;
     entry.lastFoldUs = nowUs;
-    this.#rank(entry, source, ports);
+    this.#rank(entry, source, ports, nowUs);
     return entry;
   }
 
-  /** Notes that a folded scan of `hostKey` by `source` reached `ports` ports: the samples keep the largest. */
-  grew(hostKey: number, source: string, ports: number): void {
+  /**
+   * Notes that a folded scan of `hostKey` by `source` reached `ports` ports
+   * at `nowUs`: the samples keep the largest. Returns the incident when its
+   * samples changed, else undefined.
+   */
+  grew(
+    hostKey: number,
+    source: string,
+    ports: number,
+    nowUs: number,
+  ): CrowdEntry | undefined {
     const entry = this.#hosts.peek(hostKey, 0, 0);
-    if (entry !== undefined && entry.folded > 0) {
-      this.#rank(entry, source, ports);
-    }
+    if (entry === undefined || entry.folded === 0) return undefined;
+    return this.#rank(entry, source, ports, nowUs) ? entry : undefined;
   }
 
-  #rank(entry: CrowdEntry, source: string, ports: number): void {
+  /** Ranks `source`'s scan of `ports` among the samples; true when they changed. */
+  #rank(
+    entry: CrowdEntry,
+    source: string,
+    ports: number,
+    nowUs: number,
+  ): boolean {
     const sources = entry.sampleSources;
     const counts = entry.samplePorts;
     let at = sources.indexOf(source);
@@ -160,12 +179,12 @@ export class HostCrowds {
         sources.push(source);
         counts.push(ports);
       } else {
-        if (ports <= counts.at(-1)!) return;
+        if (ports <= counts.at(-1)!) return false;
         at = sources.length - 1;
         sources[at] = source;
         counts[at] = ports;
       }
-    } else if (ports <= counts[at]!) return;
+    } else if (ports <= counts[at]!) return false;
     counts[at] = ports;
     // Up to its place: largest first.
     while (at > 0 && counts[at - 1]! < ports) {
@@ -175,6 +194,8 @@ export class HostCrowds {
     }
     sources[at] = source;
     counts[at] = ports;
+    entry.samplesChangedUs = nowUs;
+    return true;
   }
 
   /** The hosts counted now, least recently noted first. */

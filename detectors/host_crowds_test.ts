@@ -56,7 +56,9 @@ Deno.test("HostCrowds folds small scans into one incident per host, its samples 
   assert.equal(entry.firstFoldUs, 1_000);
   assert.equal(entry.sampleSources.length, 10);
   // The scanner's scan grows to 99 ports: first among the samples.
-  crowds.grew(7, "scanner", 99);
+  assert.equal(crowds.grew(7, "scanner", 99, 21_000), entry);
+  assert.equal(crowds.grew(7, "scanner", 50, 22_000), undefined, "no change");
+  assert.equal(entry.samplesChangedUs, 21_000);
   assert.equal(entry.sampleSources[0], "scanner");
   assert.equal(entry.samplePorts[0], 99);
   assert.deepEqual(

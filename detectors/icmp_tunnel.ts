@@ -90,8 +90,9 @@
  * (nping or hping3 with random data, a monitoring probe that writes a
  * counter there, or pro-bing's new pinger for every check more than 64
  * times a minute) to one host is reported as one; a tunnel that forges
- * pro-bing's layout hides about 1 kB a minute in its UUIDs (15 bytes and
- * a few bits of send time in each of 64); a reply tunnel that takes
+ * pro-bing's layout hides about 1 kB a minute per server in its UUIDs (15
+ * bytes and a few bits of send time in each of 64 a pair; ten servers,
+ * ten times that); a reply tunnel that takes
  * a new identifier for every request is never judged by its replies; one
  * whose server numbers its replies behind the client's requests is judged
  * only by the replies of the last two requests' numbers. Replies are

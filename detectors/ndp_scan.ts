@@ -64,13 +64,18 @@ export type NdpScanOptions = NeighborScanOptions;
 
 /**
  * Defaults of {@linkcode NdpScanOptions}: the ARP scan detector's
- * (neighbor_scan.ts gives the reasons), but for `targetThreshold` 100: an
+ * (neighbor_scan.ts gives the reasons), but for `targetThreshold` 100 (and
+ * `excusedThreshold` twice that, 200): an
  * IPv6 host has two to four addresses, so a router resolving 25 hosts
  * would reach 50; nmap -6 -sn asks for 254 on-link addresses in about 2 s,
  * twice each.
  */
 export const NDP_SCAN_DEFAULTS: Readonly<Required<NdpScanOptions>> = Object
-  .freeze({ ...NEIGHBOR_SCAN_DEFAULTS, targetThreshold: 100 });
+  .freeze({
+    ...NEIGHBOR_SCAN_DEFAULTS,
+    targetThreshold: 100,
+    excusedThreshold: 200,
+  });
 
 /** ICMPv6 neighbor solicitation (RFC 4861 section 4.3). */
 const NEIGHBOR_SOLICITATION = 135;

@@ -61,6 +61,12 @@ export interface NeighborScanOptions {
    * request at once.
    */
   followUs?: number;
+  /**
+   * Distinct targets of excused requests (see `followUs`), within the
+   * window, that make a finding still: answers and traffic can be forged
+   * from the sender's own port, so an excuse is bounded, not trusted.
+   */
+  excusedThreshold?: number;
 }
 
 /**
@@ -85,6 +91,12 @@ export interface NeighborScanOptions {
  *   nmap -sn and alive6 send nothing after their requests. Up to
  *   `maxTargetsPerSender` requests of a sender wait at once (a scanner's
  *   beyond that count at once); about 16 B each.
+ * - `excusedThreshold` 100, twice `targetThreshold`: a monitoring server
+ *   pinging up to 99 neighbours after a restart raises nothing; a sweep
+ *   whose every unanswered request was excused by three forged frames (an
+ *   answer from a MAC nobody has, traffic to it, an answer back: a red
+ *   team's) is still found past 100 addresses a minute, as a host
+ *   resolving that many neighbours at once.
  */
 export const NEIGHBOR_SCAN_DEFAULTS: Readonly<Required<NeighborScanOptions>> =
   Object.freeze({
@@ -94,6 +106,7 @@ export const NEIGHBOR_SCAN_DEFAULTS: Readonly<Required<NeighborScanOptions>> =
     maxTargetsPerSender: 256,
     reportIntervalUs: 10_000_000,
     followUs: 1_000_000,
+    excusedThreshold: 100,
   });
 
 /** Samples of targets and subnets in a finding. */
@@ -101,6 +114,9 @@ const MAX_SAMPLES = 20;
 
 /** Packet time between expiry sweeps of the sender table, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
+
+/** Senders that share one follow key (addresses on one MAC) whose requests can be excused. */
+const MAX_SHARING = 8;
 
 /** Added to the answering MAC of a waiting request whose sender then sent the target traffic (see {@linkcode NeighborScanCore.followed}). */
 const FOLLOWED_MARK = "+";
@@ -123,6 +139,8 @@ interface SenderState extends AdmittedEntry {
   followKey: string;
   /** Whether the sender is in the release order (see `waitingOrder`). */
   queued: boolean;
+  /** Targets of its excused requests (see `excusedThreshold`), or null before the first. */
+  excused: FanOut<number | string> | null;
 }
 
 /** What tells the ARP and NDP uses of the core apart. */
@@ -231,6 +249,14 @@ export function createNeighborScanCore(
     );
   }
   const { followUs } = config;
+  if (
+    !(config.excusedThreshold >= 1 &&
+      config.excusedThreshold <= maxTargetsPerSender)
+  ) {
+    throw new RangeError(
+      `Cannot create ${protocol.name} scan detector: excusedThreshold must be 1 to maxTargetsPerSender (${maxTargetsPerSender}), got ${config.excusedThreshold}`,
+    );
+  }
   if (maxTargetsPerSender < targetThreshold) {
     throw new RangeError(
       `Cannot create ${protocol.name} scan detector: maxTargetsPerSender (${maxTargetsPerSender}) must be at least targetThreshold (${targetThreshold})`,
@@ -241,6 +267,10 @@ export function createNeighborScanCore(
     windowUs,
     maxTargets: maxTargetsPerSender,
     reportIntervalUs,
+  };
+  const excusedLimits: FanOutLimits = {
+    ...limits,
+    targetThreshold: config.excusedThreshold,
   };
 
   // An evicted sender's waiting requests are dropped uncounted.
@@ -275,7 +305,7 @@ export function createNeighborScanCore(
     if (observeFanOut(state.fanOut, target, timeUs, limits)) {
       // At its last new target: a finding that a repeated probe made due
       // (the scanner's routine re-ARP a minute later) is the sweep's.
-      report(findingOf(state, state.fanOut.lastGrowthUs, config, protocol));
+      report(findingOf(state, state.fanOut, config, protocol));
     }
   }
 
@@ -319,7 +349,12 @@ export function createNeighborScanCore(
   function startWaiting(state: SenderState): void {
     const sharing = waitingByFollowKey.get(state.followKey);
     if (sharing === undefined) waitingByFollowKey.set(state.followKey, [state]);
-    else if (!sharing.includes(state)) sharing.push(state);
+    else if (sharing.length < MAX_SHARING && !sharing.includes(state)) {
+      // Past the cap a sender's requests cannot be excused: they count when
+      // their wait ends (one MAC asking from thousands of addresses made
+      // every packet to or from it visit them all: the red team's 22×).
+      sharing.push(state);
+    }
   }
 
   function advance(nowUs: number, report: FindingSink): void {
@@ -363,7 +398,11 @@ export function createNeighborScanCore(
   function reportLast(state: SenderState, report: FindingSink): void {
     release(state, Infinity, report);
     if (finishFanOut(state.fanOut)) {
-      report(findingOf(state, state.fanOut.lastGrowthUs, config, protocol));
+      report(findingOf(state, state.fanOut, config, protocol));
+    }
+    const excused = state.excused;
+    if (excused !== null && finishFanOut(excused)) {
+      report(findingOf(state, excused, config, protocol));
     }
   }
 
@@ -396,6 +435,7 @@ export function createNeighborScanCore(
         waiting: null,
         followKey,
         queued: false,
+        excused: null,
       };
       senders.set(key, state);
     } else {
@@ -479,7 +519,14 @@ export function createNeighborScanCore(
     const followedTag = frameFrom + FOLLOWED_MARK;
     for (const state of sharing) {
       const cancelled = state.waiting?.cancel(target, followedTag) ?? 0;
-      if (cancelled > 0) filter.remove(target, cancelled);
+      if (cancelled === 0) continue;
+      filter.remove(target, cancelled);
+      // Excused, but counted apart: past excusedThreshold still a finding.
+      const nowUs = packet.timestampUs;
+      const excused = state.excused ??= newFanOut(nowUs);
+      if (observeFanOut(excused, target, nowUs, excusedLimits)) {
+        report(findingOf(state, excused, config, protocol));
+      }
     }
   }
 
@@ -501,30 +548,34 @@ export function createNeighborScanCore(
 
 function findingOf(
   state: SenderState,
-  nowUs: number,
+  fanOut: FanOut<number | string>,
   config: Required<NeighborScanOptions>,
   protocol: NeighborScanProtocol,
 ): Finding {
-  const { fanOut } = state;
   const summary = summarizeFanOut(fanOut, MAX_SAMPLES);
   const { distinctTargets, subnets, durationSeconds } = summary;
   const where = subnets.length === 1 ? ` in ${subnets[0]}` : "";
+  const excused = fanOut === state.excused;
   return {
     kind: protocol.kind,
     key: state.key,
-    timestampUs: nowUs,
+    // At its last new target: a finding that a repeated probe made due
+    // (the scanner's routine re-ARP a minute later) is the sweep's.
+    timestampUs: fanOut.lastGrowthUs,
     // The incident's first probe: the alert's first seen, and its slice's start.
     startUs: fanOut.startUs,
-    severity: summary.severity,
+    severity: excused ? "low" : summary.severity,
     attacker: state.address,
     victim: "",
     domain: "",
-    summary:
-      `${state.address} asked for ${distinctTargets} distinct addresses${where} within ${durationSeconds} s (${fanOut.probes} ${protocol.requests}): ${protocol.name} scan`,
+    summary: excused
+      ? `${state.address} resolved ${distinctTargets} distinct addresses${where} within ${durationSeconds} s, each answered and followed with traffic the target answered (${fanOut.probes} ${protocol.requests}): a host reaching that many neighbours at once, or an ${protocol.name} scan that forged the answers`
+      : `${state.address} asked for ${distinctTargets} distinct addresses${where} within ${durationSeconds} s (${fanOut.probes} ${protocol.requests}): ${protocol.name} scan`,
     evidence: {
       distinctTargets,
       scanTargets: fanOut.incidentTargets,
       requests: fanOut.probes,
+      resolvedForTraffic: excused,
       senderMac: state.senderMac,
       subnets,
       sampleTargets: summary.sampleTargets,

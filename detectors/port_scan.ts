@@ -123,15 +123,18 @@
  * (`crowdSources` sources within the window, each with three distinct
  * probes or more, its third to that host) while it refuses a flood of
  * probes (`crowdFloodRefusals` resets or ICMP unreachables within a
- * second, within the window) has its small vertical scans (fewer than
- * `portThreshold` ports) folded into one incident of the host: key
+ * second, now or within the last 10 s) has its small vertical scans (of
+ * at most three times `failedPortThreshold` ports, a flood source's
+ * handful; 45 by default) folded into one incident of the host: key
  * "crowd→" and the host, attacker "", victim the host, evidence `scanType`
  * "distributed", the scans folded and the sources of the largest with
  * their ports (the summary names the largest). A spoofed SYN flood from a
  * /16, whose sources each send a handful of SYNs to random ports and are
  * refused, is thousands of such scans (62 alerts beside the flood's, in an
- * outside review): it becomes the flood's alert and this one. A scan of
- * `portThreshold` ports or more is reported as its own still; a crowd
+ * outside review): it becomes the flood's alert and this one. A larger
+ * scan is reported as its own still (a second red team's decoys of 99
+ * ports hid a scanner among the samples), and a one-second burst opens
+ * the fold for 10 s, not a window; a crowd
  * without a flood (a busy server's clients: an HTTP/3 site's use tcp/80,
  * tcp/443 and udp/443, a domain controller's 88, 389 and 445; a crowd
  * forged slower than a flood) folds nothing.
@@ -148,10 +151,10 @@
  * Limits: a scan slower than the thresholds per window, or one spread over
  * many sources (a distributed scan), is not found, unless a flooded crowd
  * comes at one host (above); a scanner inside such a flood (one it sent,
- * say) with fewer than `portThreshold` ports is told only by the crowd's
- * finding, among its largest sources, and a port_scan allowlist of its
- * source does not silence that finding (allowlist the host); nor is a
- * sweep of one
+ * say) with at most 45 ports is told only by the crowd's finding, among
+ * its largest sources (unless ten larger flood sources push it out), and a
+ * port_scan allowlist of its source does not silence that finding
+ * (allowlist the host); nor is a sweep of one
  * port over hosts most of which answer when the scanner completes each
  * handshake (nmap -sT: only failed probes count across hosts, as in Zeek's
  * scan.zeek, since monitoring and configuration management connect to many
@@ -332,6 +335,9 @@ export const PORT_SCAN_DEFAULTS = {
   crowdSources: 256,
   crowdFloodRefusals: 2_048,
 } satisfies Required<PortScanOptions>;
+
+/** A folded scan has at most this many times `failedPortThreshold` ports (45 by default): a flood's sources each probe a handful. */
+const CROWD_MEMBER_PORTS = 3;
 
 /** Hosts whose crowds are counted at once (see `crowdSources`). */
 const MAX_CROWD_HOSTS = 4_096;
@@ -1196,10 +1202,22 @@ export function createPortScanDetector(
     report: FindingSink,
   ): boolean {
     const hostKey = source.lastHostKey;
-    if (!crowds.crowded(hostKey, nowUs, crowdSources)) return false;
     const ports = host.distinct;
+    // A flood's sources probe a handful of ports each: a scan of three
+    // times the threshold stands apart from them (the red team's decoys).
+    if (
+      ports > CROWD_MEMBER_PORTS * failedPortThreshold ||
+      !crowds.crowded(hostKey, nowUs, crowdSources)
+    ) return false;
     if (source.foldedHostKey === hostKey) {
-      crowds.grew(hostKey, source.address, ports);
+      // Its scan grew: its alert's samples follow, at most every interval.
+      const grown = crowds.grew(hostKey, source.address, ports, nowUs);
+      if (
+        grown !== undefined && nowUs - grown.lastReportUs >= reportIntervalUs
+      ) {
+        markReported(grown, grown.folded, nowUs);
+        report(crowdFindingOf(grown, crowdSources, nowUs, config));
+      }
       return true;
     }
     source.foldedHostKey = hostKey;
@@ -1515,9 +1533,11 @@ export function createPortScanDetector(
     },
     flush(_nowUs: number, report: FindingSink): void {
       for (const entry of crowds.values()) {
-        if (isFinalReportDue(entry, entry.folded, entry.lastFoldUs)) {
-          markReported(entry, entry.folded, entry.lastFoldUs);
-          report(crowdFindingOf(entry, crowdSources, entry.lastFoldUs, config));
+        // Its figures or its samples changed since its last finding.
+        const lastUs = Math.max(entry.lastFoldUs, entry.samplesChangedUs);
+        if (isFinalReportDue(entry, entry.folded, lastUs)) {
+          markReported(entry, entry.folded, lastUs);
+          report(crowdFindingOf(entry, crowdSources, lastUs, config));
         }
       }
       // The last finding of each scan within its window that changed since

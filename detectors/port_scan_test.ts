@@ -2072,17 +2072,23 @@ Deno.test("port_scan: a spoofed SYN flood's crowd of sources, each refused on a 
   const attackers = run(byTime([...flood, ...scan])).map((f) => f.attacker);
   assert.ok(attackers.includes(SCANNER));
   assert.deepEqual([...new Set(attackers)].sort(), ["", SCANNER]);
-  // A 60-port scan inside the flood is folded, and named first among the
-  // crowd's sources, with its ports.
-  const small = synScan(60, { startUs: 5 * SECOND_US, intervalUs: 10_000 })
-    .flatMap((
-      probe,
-    ) => [probe, refusal(probe.dstPort, probe.timestampUs + 50)]);
-  const crowd = runToTheEnd(byTime([...flood, ...small])).at(-1)!;
+  // A 40-port scan inside the flood is folded, and named first among the
+  // crowd's sources, with its ports; a 60-port one, three times the failed
+  // threshold and more, stands apart: its own (the red team's decoys).
+  const scanOf = (ports: number) =>
+    synScan(ports, { startUs: 5 * SECOND_US, intervalUs: 10_000 })
+      .flatMap((probe) => [
+        probe,
+        refusal(probe.dstPort, probe.timestampUs + 50),
+      ]);
+  const crowd = runToTheEnd(byTime([...flood, ...scanOf(40)])).at(-1)!;
   assert.equal(crowd.attacker, "");
   assert.equal((crowd.evidence.sampleSources as string[])[0], SCANNER);
-  assert.equal((crowd.evidence.sampleSourcePorts as number[])[0], 60);
-  assert.match(crowd.summary, /\(the largest: 10\.0\.0\.66, 60 ports\)$/);
+  assert.equal((crowd.evidence.sampleSourcePorts as number[])[0], 40);
+  assert.match(crowd.summary, /\(the largest: 10\.0\.0\.66, 40 ports\)$/);
+  assert.ok(
+    run(byTime([...flood, ...scanOf(60)])).some((f) => f.attacker === SCANNER),
+  );
 });
 
 Deno.test("port_scan: a crowd without a flood folds nothing: a forged one sent slower, or a busy server's clients, hides no scan (red team)", () => {
@@ -2097,9 +2103,15 @@ Deno.test("port_scan: a crowd without a flood folds nothing: a forged one sent s
     [...new Set(findings.map((f) => [f.attacker, f.victim].join()))],
     [`${SCANNER},${TARGET}`],
   );
-  // The same crowd at flood rate (in 1 s) with the scan: folded, and named.
-  const flooded = crowdFlood(3_000, 3, 1);
+  // A crowd flooding for 30 s with the scan inside it: folded, and named.
+  const flooded = crowdFlood(3_000, 30, 30);
   const folded = runToTheEnd(byTime([...flooded, ...scan])).at(-1)!;
   assert.equal(folded.key, `crowd→${TARGET}`);
-  assert.deepEqual(folded.evidence.sampleSources, [SCANNER]);
+  assert.equal((folded.evidence.sampleSources as string[])[0], SCANNER);
+  // A one-second burst opens no fold for the scan 24 s later (red team).
+  const burst = crowdFlood(3_000, 3, 1);
+  assert.deepEqual(
+    [...new Set(run(byTime([...burst, ...scan])).map((f) => f.attacker))],
+    [SCANNER],
+  );
 });

@@ -655,3 +655,15 @@ Deno.test("arp_scan: excused requests still count apart: a host resolving 100 ne
     /excusedThreshold must be 1 to maxTargetsPerSender \(256\), got 300/,
   );
 });
+
+Deno.test("arp_scan: at most 8 addresses on one MAC can have their requests excused; past them they count (one MAC asking from thousands of addresses cost every packet a visit to each)", () => {
+  const senders = Array.from({ length: 10 }, (_, i) => `10.0.2.${i + 1}`);
+  const packets = byTime(
+    senders.flatMap((sender, i) =>
+      resolvedSweep(60, { sender, first: 1 + i * 20 })
+        .map((packet) => ({ ...packet, timestampUs: packet.timestampUs + i }))
+    ),
+  );
+  const attackers = run(packets).map((finding) => finding.attacker);
+  assert.deepEqual([...new Set(attackers)].sort(), senders.slice(8).sort());
+});

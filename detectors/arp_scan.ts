@@ -125,11 +125,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
           core.advance(packet.timestampUs, report);
           return;
         }
-        if (toTarget) {
-          core.followed(macKeyOf(packet.srcMac, packet), to, packet, report);
-        }
-        // Traffic back from a target, to the sender's MAC.
-        core.returned(macKeyOf(packet.dstMac, packet), from, packet, report);
+        core.traffic(to, from, toTarget, packet, report);
         return;
       }
       if (network !== "arp") return;

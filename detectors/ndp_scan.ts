@@ -141,9 +141,7 @@ export function createNdpScanDetector(options: NdpScanOptions = {}): Detector {
           core.advance(packet.timestampUs, report);
           return;
         }
-        if (toTarget) core.followed(senderKey(packet), to, packet, report);
-        // Traffic back from a target, to the sender's MAC.
-        core.returned(macKeyOf(packet.dstMac, packet), from, packet, report);
+        core.traffic(to, from, toTarget, packet, report);
         return;
       }
       const target = packet.ndTarget;

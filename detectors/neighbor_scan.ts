@@ -118,7 +118,7 @@ const EXPIRY_INTERVAL_US = 1_000_000;
 /** Senders that share one follow key (addresses on one MAC) whose requests can be excused. */
 const MAX_SHARING = 8;
 
-/** Added to the answering MAC of a waiting request whose sender then sent the target traffic (see {@linkcode NeighborScanCore.followed}). */
+/** Added to the answering MAC of a waiting request whose sender then sent the target traffic (see {@linkcode NeighborScanCore.traffic}). */
 const FOLLOWED_MARK = "+";
 
 /** Packet time between releases of the requests that waited `followUs`, µs. */
@@ -159,7 +159,7 @@ export interface NeighborScanCore {
    * Counts a request from the sender `key` (its address, or its MAC), at
    * `senderMac` and named `address` in findings, for `target`; calls
    * `report` when it makes or grows a scan. `followKey` names the sender's
-   * traffic in {@linkcode followed}: its MAC (and VLAN), which a router's
+   * traffic in {@linkcode traffic}: its MAC (and VLAN), which a router's
    * forwarded packets carry too.
    */
   observe(
@@ -187,33 +187,24 @@ export interface NeighborScanCore {
     report: FindingSink,
   ): void;
   /**
-   * Notes that the sender of `followKey` sent traffic to `target` in
-   * `packet`: its requests for `target` that still wait, and that `target`
-   * answered from the MAC the packet's frame goes to, were followed (a
-   * frame to another MAC reaches no host it resolved). Call only when
-   * {@linkcode filter} may hold `target`.
+   * Looks at traffic between hosts in `packet`, addressed `to` and `from`
+   * as targets are kept, `toTarget` when {@linkcode filter} may hold `to`
+   * (call only when it may hold `to` or `from`). Traffic to a waiting
+   * target from its sender's MAC, in a frame to the MAC that answered it,
+   * follows its requests (a frame to another MAC reaches no host it
+   * resolved); traffic back from that MAC to the sender's then excuses
+   * them: the host answered the traffic they were made for (a packet no
+   * host answers, sent only for the excuse, excuses nothing). Excused
+   * requests count apart (`excusedThreshold`).
    */
-  followed(
-    followKey: string,
-    target: number | string,
+  traffic(
+    to: number | string,
+    from: number | string,
+    toTarget: boolean,
     packet: PacketRecord,
     report: FindingSink,
   ): void;
-  /**
-   * Notes that `target` sent traffic back to the sender of `followKey` (the
-   * MAC the packet's frame goes to) in `packet`, from the MAC that answered
-   * it: its followed requests for `target` that still wait are no probes,
-   * as the host answered the traffic they were made for (a packet no host
-   * answers, sent only to excuse its request, excuses nothing). Call only
-   * when {@linkcode filter} may hold `target`.
-   */
-  returned(
-    followKey: string,
-    target: number | string,
-    packet: PacketRecord,
-    report: FindingSink,
-  ): void;
-  /** The targets of the requests that wait: a packet to none of them needs no {@linkcode followed}. */
+  /** The targets of the requests that wait: a packet to or from none of them needs no {@linkcode traffic}. */
   readonly filter: TargetFilter;
   /** Moves packet time on to `nowUs`: requests that waited `followUs` count. */
   advance(nowUs: number, report: FindingSink): void;
@@ -288,9 +279,9 @@ export function createNeighborScanCore(
   // sender table, the front sender's requests all count at once.
   const waitingOrder = new TimedRing<SenderState>();
   const maxQueued = 2 * config.maxSenders;
-  /** Senders with waiting requests, by follow key; and those requests by target. */
-  // Several senders may share one follow key (a host with two addresses
-  // on one MAC): a short list each.
+  // Senders with waiting requests, by follow key: several may share one
+  // (a host with two addresses on one MAC), a short list each. Their
+  // requests' targets are in the filter.
   const waitingByFollowKey = new Map<string, SenderState[]>();
   const filter = new TargetFilter();
   let nextReleaseUs = -Infinity;
@@ -303,10 +294,21 @@ export function createNeighborScanCore(
     report: FindingSink,
   ): void {
     if (observeFanOut(state.fanOut, target, timeUs, limits)) {
-      // At its last new target: a finding that a repeated probe made due
-      // (the scanner's routine re-ARP a minute later) is the sweep's.
       report(findingOf(state, state.fanOut, config, protocol));
     }
+  }
+
+  /** Counts the oldest waiting request of `state` at its own time (nothing when it was excused). */
+  function countOldest(
+    state: SenderState,
+    waiting: TimedRing<number | string>,
+    report: FindingSink,
+  ): void {
+    const timeUs = waiting.oldestUs;
+    const target = waiting.shift();
+    if (target === undefined) return; // excused
+    filter.remove(target);
+    count(state, target, timeUs, report);
   }
 
   /** Counts the waiting requests of `state` made at or before `beforeUs`, oldest first. */
@@ -318,11 +320,7 @@ export function createNeighborScanCore(
     const waiting = state.waiting;
     if (waiting === null) return;
     while (waiting.size > 0 && waiting.oldestUs <= beforeUs) {
-      const timeUs = waiting.oldestUs;
-      const target = waiting.shift();
-      if (target === undefined) continue; // its traffic followed
-      filter.remove(target);
-      count(state, target, timeUs, report);
+      countOldest(state, waiting, report);
     }
     if (waiting.size === 0) stopWaiting(state);
   }
@@ -455,15 +453,8 @@ export function createNeighborScanCore(
       return;
     }
     const waiting = state.waiting ??= new TimedRing(maxTargetsPerSender);
-    if (waiting.full) {
-      // A sender asking this fast counts its oldest request now.
-      const timeUs = waiting.oldestUs;
-      const oldest = waiting.shift();
-      if (oldest !== undefined) {
-        filter.remove(oldest);
-        count(state, oldest, timeUs, report);
-      }
-    }
+    // A sender asking this fast counts its oldest request now.
+    if (waiting.full) countOldest(state, waiting, report);
     let joins = waiting.size === 0;
     if (state.followKey !== followKey) {
       // Its MAC changed: its traffic is known by the new one.
@@ -477,6 +468,16 @@ export function createNeighborScanCore(
     filter.add(target);
   }
 
+  /** The senders known by `followKey` whose requests may still be excused, once packet time has moved on to `packet`'s. */
+  function waitersOf(
+    followKey: string,
+    packet: PacketRecord,
+    report: FindingSink,
+  ): SenderState[] | undefined {
+    advance(packet.timestampUs, report);
+    return waitingByFollowKey.get(followKey);
+  }
+
   function answered(
     followKey: string,
     target: number | string,
@@ -484,21 +485,19 @@ export function createNeighborScanCore(
     packet: PacketRecord,
     report: FindingSink,
   ): void {
-    advance(packet.timestampUs, report);
-    const sharing = waitingByFollowKey.get(followKey);
+    const sharing = waitersOf(followKey, packet, report);
     if (sharing === undefined || answerMac === "") return;
     for (const state of sharing) state.waiting?.tag(target, "", answerMac);
   }
 
+  /** The sender's traffic to `target`, in a frame to the MAC that answered it: followed, its tag marked. */
   function followed(
-    followKey: string,
     target: number | string,
     packet: PacketRecord,
     report: FindingSink,
   ): void {
-    advance(packet.timestampUs, report);
-    const sharing = waitingByFollowKey.get(followKey);
     const frameTo = packet.dstMac;
+    const sharing = waitersOf(macKeyOf(packet.srcMac, packet), packet, report);
     if (sharing === undefined || frameTo === "") return;
     const followedTag = frameTo + FOLLOWED_MARK;
     for (const state of sharing) {
@@ -506,23 +505,22 @@ export function createNeighborScanCore(
     }
   }
 
+  /** `target`'s traffic back to the sender, from the MAC that answered it: its followed requests are excused, and counted apart. */
   function returned(
-    followKey: string,
     target: number | string,
     packet: PacketRecord,
     report: FindingSink,
   ): void {
-    advance(packet.timestampUs, report);
-    const sharing = waitingByFollowKey.get(followKey);
     const frameFrom = packet.srcMac;
+    const sharing = waitersOf(macKeyOf(packet.dstMac, packet), packet, report);
     if (sharing === undefined || frameFrom === "") return;
     const followedTag = frameFrom + FOLLOWED_MARK;
+    const nowUs = packet.timestampUs;
     for (const state of sharing) {
       const cancelled = state.waiting?.cancel(target, followedTag) ?? 0;
       if (cancelled === 0) continue;
       filter.remove(target, cancelled);
       // Excused, but counted apart: past excusedThreshold still a finding.
-      const nowUs = packet.timestampUs;
       const excused = state.excused ??= newFanOut(nowUs);
       if (observeFanOut(excused, target, nowUs, excusedLimits)) {
         report(findingOf(state, excused, config, protocol));
@@ -530,11 +528,21 @@ export function createNeighborScanCore(
     }
   }
 
+  function traffic(
+    to: number | string,
+    from: number | string,
+    toTarget: boolean,
+    packet: PacketRecord,
+    report: FindingSink,
+  ): void {
+    if (toTarget) followed(to, packet, report);
+    returned(from, packet, report);
+  }
+
   return {
     observe,
     answered,
-    followed,
-    returned,
+    traffic,
     filter,
     advance,
     tables(): Record<string, TableStats> {

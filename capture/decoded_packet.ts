@@ -153,17 +153,11 @@ export class DecodedPacket implements PacketRecord {
     this.#dstMac = text;
   }
 
-  /** Whether the frame's destination MAC is known (false for captures without one, such as raw IP). */
-  get hasDstMac(): boolean {
-    return this.#dstMac !== "";
-  }
-
-  /** Whether the destination MAC is a group address (multicast or broadcast), without making its text; false when there is none. */
-  get dstMacIsGroup(): boolean {
+  /** Whether the destination MAC is a group address (multicast or broadcast), without making its text; null when there is none (raw IP, Linux cooked). */
+  get dstMacIsGroup(): boolean | null {
     const text = this.#dstMac;
-    return text === null
-      ? ((this.#dstMacHigh >> 16) & 1) === 1
-      : text !== "" && isGroupMac(text);
+    if (text === null) return ((this.#dstMacHigh >> 16) & 1) === 1;
+    return text === "" ? null : isGroupMac(text);
   }
 
   /** Source IP address text, or "". */
@@ -356,7 +350,7 @@ export function addressTextOf(key: number, kept: string): string {
  */
 export function frameToGroup(packet: PacketRecord): boolean | null {
   if (packet instanceof DecodedPacket) {
-    return packet.hasDstMac ? packet.dstMacIsGroup : null;
+    return packet.dstMacIsGroup;
   }
   const mac = packet.dstMac;
   return mac === "" ? null : isGroupMac(mac);

@@ -270,11 +270,11 @@ export interface PortScanOptions {
    * Sources that came at one host within the window (each with three
    * distinct probes or more, its third to that host) that, with a flood of
    * refusals (`crowdFloodRefusals`), make the host crowded: its vertical
-   * scans of fewer than `portThreshold` ports are then one incident of the
-   * host (see the module doc).
+   * scans of at most three times `failedPortThreshold` ports are then one
+   * incident of the host (see the module doc).
    */
   crowdSources?: number;
-  /** Probes of one host refused within a second (resets, ICMP unreachables) that make it flooded for a window. */
+  /** Probes of one host refused within a second (resets, ICMP unreachables) that make it flooded, until 10 s after the last such second. */
   crowdFloodRefusals?: number;
 }
 
@@ -1209,29 +1209,26 @@ export function createPortScanDetector(
       ports > CROWD_MEMBER_PORTS * failedPortThreshold ||
       !crowds.crowded(hostKey, nowUs, crowdSources)
     ) return false;
+    let entry: CrowdEntry | undefined;
+    let due: boolean;
     if (source.foldedHostKey === hostKey) {
       // Its scan grew: its alert's samples follow, at most every interval.
-      const grown = crowds.grew(hostKey, source.address, ports, nowUs);
-      if (
-        grown !== undefined && nowUs - grown.lastReportUs >= reportIntervalUs
-      ) {
-        markReported(grown, grown.folded, nowUs);
-        report(crowdFindingOf(grown, crowdSources, nowUs, config));
-      }
-      return true;
+      entry = crowds.grew(hostKey, source.address, ports, nowUs);
+      due = entry !== undefined &&
+        nowUs - entry.lastReportUs >= reportIntervalUs;
+    } else {
+      source.foldedHostKey = hostKey;
+      entry = crowds.fold(
+        hostKey,
+        addressTextOf(hostKey, source.lastHost),
+        source.address,
+        ports,
+        nowUs,
+      );
+      due = entry !== undefined &&
+        isGrowthReportDue(entry, entry.folded, nowUs, reportIntervalUs);
     }
-    source.foldedHostKey = hostKey;
-    const entry = crowds.fold(
-      hostKey,
-      addressTextOf(hostKey, source.lastHost),
-      source.address,
-      ports,
-      nowUs,
-    );
-    if (
-      entry !== undefined &&
-      isGrowthReportDue(entry, entry.folded, nowUs, reportIntervalUs)
-    ) {
+    if (entry !== undefined && due) {
       markReported(entry, entry.folded, nowUs);
       report(crowdFindingOf(entry, crowdSources, nowUs, config));
     }
@@ -1791,7 +1788,7 @@ function crowdFindingOf(
     summary: `${
       countText(folded, "source")
     } each probed ${config.failedPortThreshold} to ${
-      config.portThreshold - 1
+      CROWD_MEMBER_PORTS * config.failedPortThreshold
     } ports of ${host}, most failed, while it refused ${config.crowdFloodRefusals} probes or more a second from ${crowdSources} sources or more within ${
       windowText(config.windowUs)
     }: a spoofed SYN flood's sources, or a distributed port scan${

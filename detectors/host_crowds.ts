@@ -115,8 +115,9 @@ export class HostCrowds {
   /** Whether `hostKey` is crowded at `nowUs`: `minSources` sources or more, and flooded with refusals now or within the last 10 s. */
   crowded(hostKey: number, nowUs: number, minSources: number): boolean {
     const entry = this.#hosts.peek(hostKey, 0, 0);
-    return entry !== undefined && nowUs < entry.floodedUntilUs &&
-      this.sources(hostKey, nowUs) >= minSources;
+    if (entry === undefined || nowUs >= entry.floodedUntilUs) return false;
+    this.#roll(entry, nowUs);
+    return entry.current + entry.previous >= minSources;
   }
 
   /**

@@ -53,7 +53,10 @@ import {
 } from "./latency/latency_analyzer.ts";
 import { createPortScanDetector } from "./port_scan.ts";
 import { createSynFloodDetector } from "./syn_flood.ts";
-import { TrafficStats } from "./stats/traffic_stats.ts";
+import {
+  TrafficStats,
+  type TrafficStatsOptions,
+} from "./stats/traffic_stats.ts";
 
 type OptionsOf<F> = F extends (options?: infer O) => Detector ? O : never;
 
@@ -80,6 +83,8 @@ export interface EngineConfig {
   lifecycle?: AlertLifecycleOptions;
   /** Latency windows, timeouts and the per-measurement hook. */
   latency?: LatencyAnalyzerOptions;
+  /** Traffic statistics' windows and tables (the KPI getters are the engine's). */
+  stats?: Omit<TrafficStatsOptions, "meanLatencyMs" | "alertCount">;
 }
 
 /** Builds every detector from `config`. */
@@ -145,6 +150,7 @@ export class AnalysisEngine {
     this.latency = new LatencyAnalyzer(config.latency);
     // The KPIs read the latency mean and the alert count when a snapshot is taken.
     this.stats = new TrafficStats({
+      ...config.stats,
       meanLatencyMs: () => this.latency.meanLatencyMs(),
       alertCount: () => this.#lifecycle.engagedCount,
     });

@@ -10,6 +10,8 @@ import {
   summaryField as field,
   tcpdumpCount,
 } from "./cli_helpers.ts";
+import { formatBytes } from "../capture/format_summary.ts";
+import { type TalkerFile, topLines } from "./talker_tally.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
@@ -57,6 +59,10 @@ async function netmirror(args: string[], stdin?: Uint8Array): Promise<Run> {
 }
 
 const HTTP = `${PCAPS}benign/http_get_classic_wireshark_sample__http.cap`;
+const TALKERS_FIXTURE = new URL(
+  "fixtures/talkers_tshark.json",
+  import.meta.url,
+);
 
 /** Reads `child`'s stderr until netmirror says it is capturing on lo (failing if it never does); the reader, for the rest. */
 async function untilCapturing(
@@ -98,6 +104,60 @@ Deno.test("netmirror read prints a summary with packets, bytes, link types and p
   assert.match(field(run.stdout, "transport"), /^tcp 41, udp 2,/);
   assert.match(field(run.stdout, "application"), /^dns 2,/);
   assert.match(field(run.stdout, "bytes"), /^25091 on the wire/);
+});
+
+Deno.test("netmirror read lists the whole capture's top talkers and conversations as tshark counts them, and its latency", async () => {
+  // Three years of DNS traffic: a live sensor's lists would hold the last
+  // hour's hosts only; read's cover the whole file.
+  const file = "benign/dns_ipv4_ipv6_udp_tcp_edns__dns-edns-ecs.pcap";
+  const talkers: TalkerFile =
+    JSON.parse(await Deno.readTextFile(TALKERS_FIXTURE)).files[file];
+  const run = await netmirror(["read", PCAPS + file]);
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.split("\n");
+  const listed = (heading: string) => {
+    const start = lines.findIndex((line) => line.startsWith(heading));
+    assert.ok(start >= 0, `${heading} in ${run.stdout}`);
+    return lines.slice(start + 1, start + 11).map((line) =>
+      line.trim().split(/ {2,}/)
+    );
+  };
+  const expectedHosts = topLines(talkers.hosts ?? [], 10).map((line) => {
+    const [address, packets, bytes, sent] = line.split(" ");
+    return [
+      address,
+      formatBytes(Number(bytes)),
+      `${packets} packets`,
+      `sent ${formatBytes(Number(sent))}`,
+    ];
+  });
+  assert.deepEqual(listed("top talkers:"), expectedHosts);
+  const expectedPairs = topLines(talkers.conversations ?? [], 10).map(
+    (line) => {
+      const [low, high, packets, bytes] = line.split(" ");
+      return [
+        `${low} ↔ ${high}`,
+        formatBytes(Number(bytes)),
+        `${packets} packets`,
+        "DNS",
+      ];
+    },
+  );
+  assert.deepEqual(
+    listed("top conversations:").map(([pair, bytes, packets, service]) => [
+      pair,
+      bytes,
+      packets,
+      service,
+    ]),
+    expectedPairs,
+  );
+  // tshark's dns.time: 15 answers, the slowest 24.703 ms (the max is exact).
+  assert.match(
+    run.stdout,
+    /^latency: +dns +15 answered, 5 unanswered: median 1\d\.\d{3} ms, p95 [\d.]+ ms, max 24\.703 ms$/m,
+  );
+  assert.match(field(run.stdout, "services"), /^DNS 100\.0 % of bytes$/);
 });
 
 Deno.test("netmirror read applies a BPF filter like tcpdump does", async () => {

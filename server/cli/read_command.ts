@@ -32,14 +32,15 @@ import {
 } from "./args.ts";
 import { commandConfig, openEve } from "./command_config.ts";
 import { formatAlertLines } from "./format_alerts.ts";
+import { formatTrafficLines } from "./format_traffic.ts";
 
 /** `netmirror read --help`. */
 export const READ_USAGE = `Usage: netmirror read <file|-> [bpf…] [options]
 
 Reads a pcap or pcapng capture (gzip-compressed too; "-" reads stdin),
 decodes every packet, runs every detector and prints a summary: packets,
-bytes, duration, link types, tunnels, protocol counts, decode anomalies and
-alerts.
+bytes, duration, link types, tunnels, protocol counts, decode anomalies,
+services, top talkers and conversations, latency and alerts.
 A BPF expression after the file keeps only matching packets (applied by
 "tcpdump -r - -w - <bpf>"). Ctrl-C stops early: what was read is still
 analysed, written and summarised (exit code 130).
@@ -88,7 +89,7 @@ export async function readCommand(args: string[]): Promise<number> {
   const eveOutput = openEve(evePath, config);
   const eve = eveOutput?.logger;
   const engine = new AnalysisEngine(
-    engineConfigOf(config),
+    { ...engineConfigOf(config), ...WHOLE_CAPTURE },
     eve ? (event) => eve.alert(event) : undefined,
   );
   // EVE sees each packet after the engine, so an alert's record comes first.
@@ -192,6 +193,7 @@ export async function readCommand(args: string[]): Promise<number> {
       ...(interruptedBy
         ? [`interrupted: by ${interruptedBy}; the rest was not read`]
         : []),
+      ...formatTrafficLines(engine.stats.snapshot(), engine.latency.snapshot()),
       ...formatAlertLines(engine.alerts()),
     ].join("\n");
     if (evePath === "-") console.error(text);
@@ -200,6 +202,17 @@ export async function readCommand(args: string[]): Promise<number> {
   if (failure) throw failure;
   return interruptedBy ? INTERRUPT_EXIT_CODES[interruptedBy] : 0;
 }
+
+/**
+ * The summary's talkers, conversations and latency cover the whole capture
+ * (a live sensor's: hosts active within the last hour, latency of the last
+ * 5 minutes): no host leaves the tables for being idle, and one latency
+ * window spans centuries of packet time.
+ */
+const WHOLE_CAPTURE = {
+  stats: { sessionIdleUs: Number.MAX_SAFE_INTEGER },
+  latency: { windowUs: 1e16 },
+} as const;
 
 type InterruptSignal = "SIGINT" | "SIGTERM";
 

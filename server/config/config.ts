@@ -34,7 +34,10 @@ export interface NetMirrorConfig {
     keepFiles?: number;
     types?: EveEventType[];
   };
-  detectors?: Omit<EngineConfig, "homeNet" | "lifecycle" | "latency">;
+  detectors?: Omit<
+    EngineConfig,
+    "homeNet" | "lifecycle" | "latency" | "stats"
+  >;
   alerts?: {
     releaseAfterUs?: number;
     updateIntervalUs?: number;

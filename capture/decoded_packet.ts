@@ -58,8 +58,8 @@ export class DecodedPacket implements PacketRecord {
   /** Text, or null to format the IPv4 key below on first read. */
   #tunnelSrcAddress: string | null = "";
   #tunnelDstAddress: string | null = "";
-  #tunnelSrcKey = 0;
-  #tunnelDstKey = 0;
+  tunnelSrcAddressKey = -1;
+  tunnelDstAddressKey = -1;
   tunnelId = -1;
   network: NetworkKind = "other";
   /** Text, or null to format `srcAddressKey` (an IPv4 address) or the words below (IPv6) on first read. */
@@ -192,7 +192,7 @@ export class DecodedPacket implements PacketRecord {
 
   /** The outermost tunnel's source endpoint, or "". */
   get tunnelSrcAddress(): string {
-    return this.#tunnelSrcAddress ??= formatIpv4Key(this.#tunnelSrcKey);
+    return this.#tunnelSrcAddress ??= formatIpv4Key(this.tunnelSrcAddressKey);
   }
   set tunnelSrcAddress(text: string) {
     this.#tunnelSrcAddress = text;
@@ -200,7 +200,7 @@ export class DecodedPacket implements PacketRecord {
 
   /** The outermost tunnel's destination endpoint, or "". */
   get tunnelDstAddress(): string {
-    return this.#tunnelDstAddress ??= formatIpv4Key(this.#tunnelDstKey);
+    return this.#tunnelDstAddress ??= formatIpv4Key(this.tunnelDstAddressKey);
   }
   set tunnelDstAddress(text: string) {
     this.#tunnelDstAddress = text;
@@ -208,9 +208,9 @@ export class DecodedPacket implements PacketRecord {
 
   /** Makes the packet's addresses, as decoded so far, the tunnel's endpoints (IPv4 ones formatted when read). */
   keepTunnelEndpoints(): void {
+    this.tunnelSrcAddressKey = this.srcAddressKey;
+    this.tunnelDstAddressKey = this.dstAddressKey;
     if (isIpv4Key(this.srcAddressKey) && isIpv4Key(this.dstAddressKey)) {
-      this.#tunnelSrcKey = this.srcAddressKey;
-      this.#tunnelDstKey = this.dstAddressKey;
       this.#tunnelSrcAddress = null;
       this.#tunnelDstAddress = null;
     } else {

@@ -91,6 +91,10 @@ export interface PacketRecord {
   tunnelSrcAddress: string;
   /** The outermost tunnel's destination endpoint (the outer IP destination), or "". */
   tunnelDstAddress: string;
+  /** `tunnelSrcAddress` as an address key (like `srcAddressKey`); -1 without a tunnel, or in a record made with the text alone. */
+  tunnelSrcAddressKey: number;
+  /** `tunnelDstAddress` as an address key, likewise. */
+  tunnelDstAddressKey: number;
   /** The first tunnel identifier from the outside in: a VXLAN or Geneve VNI, a GRE key, an ERSPAN session id (an ERSPAN tunnel's, in place of its GRE key; type I has none, so its key); or -1. */
   tunnelId: number;
 
@@ -282,11 +286,18 @@ export function publicPacketFields(
   packet: PacketRecord,
 ): Omit<
   PacketRecord,
-  "srcAddressKey" | "dstAddressKey" | "udpServiceReply" | "icmpEchoTracker"
+  | "srcAddressKey"
+  | "dstAddressKey"
+  | "tunnelSrcAddressKey"
+  | "tunnelDstAddressKey"
+  | "udpServiceReply"
+  | "icmpEchoTracker"
 > {
   const {
     srcAddressKey: _src,
     dstAddressKey: _dst,
+    tunnelSrcAddressKey: _tunnelSrc,
+    tunnelDstAddressKey: _tunnelDst,
     udpServiceReply: _reply,
     icmpEchoTracker: _tracker,
     ...fields

@@ -135,6 +135,25 @@ export class CidrSet {
     return this.#hasEnd(packet, packet.dstAddressKey, false);
   }
 
+  /**
+   * Like {@linkcode hasSource} for the outer source (or destination) of the
+   * tunnel the packet came through, by `tunnelSrcAddressKey` when the
+   * record has it.
+   */
+  hasTunnelEnd(packet: PacketRecord, source: boolean): boolean {
+    const key = source
+      ? packet.tunnelSrcAddressKey
+      : packet.tunnelDstAddressKey;
+    if (key < 0) {
+      return this.has(
+        source ? packet.tunnelSrcAddress : packet.tunnelDstAddress,
+      );
+    }
+    if (key < IPV6_KEY_BASE) return this.#hasV4(key);
+    if (ipv6WordsOfKey(key, endWords)) return this.#hasV6Words(endWords);
+    return this.has(source ? packet.tunnelSrcAddress : packet.tunnelDstAddress);
+  }
+
   /** The packet's source (or destination) address, with address key `key`. */
   #hasEnd(packet: PacketRecord, key: number, source: boolean): boolean {
     if (key < 0) return false;

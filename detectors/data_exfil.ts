@@ -14,12 +14,22 @@
  * still overlaps the window), so a transfer that straddles a bucket boundary
  * is not split in two. A pair is reported when, over the window,
  *
- *     outbound ≥ exfilMinBytes  and  outbound ≥ outboundRatio × inbound.
+ *     outbound ≥ exfilMinBytes  and  (outbound ≥ outboundRatio × inbound
+ *                                     or outbound − inbound ≥ exfilMinBytes)
+ *
+ * (the second: junk the receiver sends back, a third of the upload say,
+ * does not hide it).
  *
  * Traffic between two home hosts (LAN-internal, e.g. a file share or IRC DCC
  * on the LAN) and between two external hosts (transit) is ignored, as is any
  * pair whose external end is not routable unicast (multicast, broadcast,
- * loopback, link-local, unspecified).
+ * loopback, link-local, unspecified). A tunnel the decoder opens (VXLAN,
+ * Geneve, GRE, IP-in-IP, 6in4…) whose outer endpoints are a home host and
+ * an outside one counts under those, with its inner packets' bytes: an
+ * upload wrapped in VXLAN to port 4789, which any program can send, with
+ * private or foreign inner addresses, is the home host's upload to the
+ * tunnel's far end; a mirror session's tunnel between two home hosts
+ * leaves its inner packets to be judged.
  *
  * Only pairs that carry volume get exact counters. Every pair's bytes go
  * first into a fixed-size sketch ({@linkcode ByteSketch}, 512 KiB, halved
@@ -41,28 +51,42 @@
  * evict (TinyLFU admission, as traffic stats use), so a crowd cannot flush
  * a real upload's count out of the table.
  *
- * Bytes a home host sends as a server are not outbound: a web, file or NAS
- * server inside the home network serving a download to an outside client
- * is no exfiltration. A server's answers are the bytes of a TCP connection
+ * Bytes a home host sends as a server are not outbound: a web, file, NAS,
+ * VPN or DNS server inside the home network serving an outside client is
+ * no exfiltration. A server's answers are the bytes of a TCP connection
  * that an outside host's port at or above 1024 opened to one of the home
- * host's below 32768 (its SYN, then the home host's SYN/ACK, seen; the
- * last {@linkcode MAX_SERVED_FLOWS} such connections are kept, each by its
- * two addresses and ports, so that a SYN/ACK sent elsewhere makes nothing
- * of the home host's own connections), and, when no handshake was seen,
- * TCP from a port below 1024 to one at or above it, or QUIC from UDP port
- * 443. The home host's own connections from a port below 1024 (its SYN
- * seen: `curl --local-port 443`) and UDP from other low ports count.
- * Active FTP's data connections (opened by the server from port 20) and
- * IRC DCC's (accepted on an ephemeral port) carry the home host's own
- * uploads, and count.
+ * host's below 32768 (its SYN, then the home host's SYN/ACK, seen), and of
+ * a UDP flow whose first datagram came from an outside host's port at or
+ * above 1024 (a WireGuard, OpenVPN, HTTP/3 or DNS server inside); when a
+ * TCP connection's handshake was not seen (a capture begun mid-transfer),
+ * TCP from a port below 1024 to one at or above it, or from one below
+ * 32768 to one in the ephemeral range. The home host's own connections
+ * from a port below 32768 (its SYN seen: `curl --local-port 443`) count,
+ * even when the outside host answers with a SYN of its own (a simultaneous
+ * open, as NAT hole punching makes) or a forged SYN/ACK; so do UDP flows it
+ * sent first (from port 443 too). Connections and flows are kept, each by
+ * its two addresses and ports, {@linkcode MAX_SERVED_FLOWS} at once, the
+ * least recently used forgotten first, so a flow in use stays known
+ * however many others come and go. Active FTP's data connections (opened
+ * by the server from port 20) and IRC DCC's (accepted on an ephemeral
+ * port) carry the home host's own uploads, and count.
  *
- * Limits: a slow upload under exfilMinBytes per window, an upload spread over
- * many external hosts, and exfiltration over DNS or ICMP tunnels (other
- * detectors) are not found; nor is data an outside host pulls from a home
- * server (a download through a port forward, a stolen database dump
- * fetched from a compromised web server), which is a server's answer;
- * legitimate uploads (cloud backup and sync, video publishing, sending
- * large mail) look identical and need allow-listing.
+ * Limits: a slow upload under exfilMinBytes per window, an upload spread
+ * over many external hosts (an IPv6 server answering on many addresses of
+ * its /64 is many hosts here), and exfiltration over DNS or ICMP tunnels
+ * (other detectors) are not found; nor is data an outside host pulls from a
+ * home server (a download through a port forward, a stolen database dump
+ * fetched from a compromised web server), which is a server's answer; hosts
+ * with global IPv6 addresses are outside unless their prefix is in
+ * `homeNet`. A UDP server's answers whose flow began before the capture (or
+ * was forgotten while idle under 16 384 newer flows) count as outbound.
+ * Legitimate uploads (cloud backup and sync, video publishing, sending large
+ * mail, a git push, NetFlow export, a presenter's video and screen share in
+ * a call, seeding torrents (to peers that connected in too, on a port from
+ * 32768 up, as IRC DCC receivers do), a site published through an outbound
+ * tunnel such as cloudflared) look identical and need allow-listing; behind
+ * a web proxy every upload goes to the proxy, and allow-listing the proxy
+ * hides them all.
  *
  * @module
  */
@@ -76,6 +100,7 @@ import { ByteSketch } from "./byte_sketch.ts";
 import { CidrSet } from "./cidr.ts";
 import { RecentAcks } from "./recent_acks.ts";
 import { FIRST_EPHEMERAL_PORT } from "../capture/decode/service_reply.ts";
+import { addressKey, isIpv4Key } from "../capture/decode/address_key.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -128,11 +153,12 @@ export interface DataExfilOptions {
  *   mail or web forms send, less than a copy of a file share or a database
  *   dump. Lower it (e.g. 1 MB) on quiet networks or short captures.
  * - `outboundRatio`: 3; uploads send several times what they receive (the
- *   sample SMTP and FTP uploads 27× and 38×), downloads and video calls do
- *   not.
+ *   sample SMTP and FTP uploads 27× and 38×), downloads and two-way video
+ *   calls do not (a presenter's screen share does).
  * - `maxPairs`: 16 384 pairs × about 200 bytes ≈ 3 MB worst case, plus
  *   the admission's 384 KiB (a 256 KiB frequency sketch and a 128 KiB
- *   doorkeeper) and the 512 KiB byte sketch in front of the table.
+ *   doorkeeper) and the 512 KiB byte sketch in front of the table; the
+ *   16 384 connections and flows whose server is known take about 1 MB more.
  * - `reportIntervalUs`: findings repeat at most every 10 s unless the
  *   outbound bytes double.
  */
@@ -170,11 +196,13 @@ const { SYN, ACK, RST } = TCP_FLAGS;
 const SERVED = 1;
 const CLIENT = 2;
 
-/** Connections from outside that home hosts accepted, kept at once (least recently added forgotten first), and the home hosts' own connections from ports below 1024. */
-const MAX_SERVED_FLOWS = 4_096;
-
-/** The UDP port whose answers are a server's: QUIC's (HTTP/3 downloads from a home web server). */
-const QUIC_PORT = 443;
+/**
+ * Connections and UDP flows whose server is known, kept at once (least
+ * recently used forgotten first): those from outside that home hosts
+ * accepted, the home hosts' own from ports below the ephemeral range, and
+ * UDP flows by which side sent first.
+ */
+const MAX_SERVED_FLOWS = 16_384;
 
 /**
  * Whether a home host's port `acceptingPort`, accepting a connection from
@@ -317,6 +345,9 @@ export function createDataExfilDetector(
   const halvingUs = Math.max(1, Math.floor(windowUs / 2));
   let nextExpiryUs = -Infinity;
   let nextHalvingUs = -Infinity;
+  // The last tunnel endpoints found both home or both outside.
+  let uncountedSrcKey = -1;
+  let uncountedDstKey = -1;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
   // a context for every packet (see bench/findings.md).
@@ -351,17 +382,40 @@ export function createDataExfilDetector(
     const srcPort = packet.srcPort;
     const dstPort = packet.dstPort;
     if (srcPort < 0 || dstPort < 0) return false;
-    if (packet.transport !== "tcp") {
-      return packet.transport === "udp" && srcPort === QUIC_PORT &&
-        dstPort >= 1024;
-    }
-    const flow = flows.size === 0 ? undefined : flows.peek(
+    const tcp = packet.transport === "tcp";
+    if (!tcp && packet.transport !== "udp") return false;
+    // In use: kept in the table however many connections come and go.
+    const flow = flows.size === 0 ? undefined : flows.get(
       packet.srcAddressKey,
       srcPort * 0x10000 + dstPort,
       packet.dstAddressKey,
     );
     if (flow !== undefined) return flow === SERVED;
-    return srcPort < 1024 && dstPort >= 1024;
+    // A TCP connection whose start was unseen (a capture begun
+    // mid-transfer): a service's port answering a client's. (A UDP flow
+    // with an outside port from 1024 up always has an entry: noteUdp.)
+    if (!tcp) return false;
+    return (srcPort < 1024 && dstPort >= 1024) ||
+      (srcPort < FIRST_EPHEMERAL_PORT && dstPort >= FIRST_EPHEMERAL_PORT);
+  }
+
+  /**
+   * Notes which side of a UDP flow between a home host and an outside
+   * host's port at or above 1024 sent first: the outside host's first
+   * datagram makes the home host's replies a server's answers (a VPN, DNS
+   * or HTTP/3 server inside); the home host's makes its datagrams its own.
+   */
+  function noteUdp(packet: PacketRecord, srcHome: boolean): void {
+    const srcPort = packet.srcPort;
+    const dstPort = packet.dstPort;
+    if (srcPort < 0 || (srcHome ? dstPort : srcPort) < 1024) return;
+    const homeKey = srcHome ? packet.srcAddressKey : packet.dstAddressKey;
+    const outsideKey = srcHome ? packet.dstAddressKey : packet.srcAddressKey;
+    const ports = srcHome
+      ? srcPort * 0x10000 + dstPort
+      : dstPort * 0x10000 + srcPort;
+    if (flows.get(homeKey, ports, outsideKey) !== undefined) return;
+    flows.set(homeKey, ports, outsideKey, srcHome ? CLIENT : SERVED);
   }
 
   /** Notes a TCP handshake segment between a home host and an outside one (see the module doc): which connections serve, and which low-port ones are the home host's own. */
@@ -372,8 +426,11 @@ export function createDataExfilDetector(
     if (srcPort < 0 || dstPort < 0) return;
     if (flags === SYN) {
       if (srcHome) {
-        // The home host's own connection from a low port counts.
-        if (srcPort < 1024) {
+        // The home host's own connection from a port a service could use
+        // counts, even if the outside host answers with a SYN of its own
+        // (a simultaneous open, as NAT hole punching makes) or a forged
+        // SYN/ACK is seen.
+        if (srcPort < FIRST_EPHEMERAL_PORT) {
           flows.set(
             packet.srcAddressKey,
             srcPort * 0x10000 + dstPort,
@@ -399,7 +456,12 @@ export function createDataExfilDetector(
           packet.srcAddressKey,
           srcPort,
           packet.tcpAck,
-        )
+        ) &&
+        flows.peek(
+            packet.srcAddressKey,
+            srcPort * 0x10000 + dstPort,
+            packet.dstAddressKey,
+          ) !== CLIENT
       ) {
         flows.set(
           packet.srcAddressKey,
@@ -411,9 +473,154 @@ export function createDataExfilDetector(
     }
   }
 
-  /** Whether a pair's windowed bytes make it exfiltration: enough out, and several times what came in. */
+  /**
+   * Whether a pair's windowed bytes make it exfiltration: enough out, and
+   * several times what came in or, however much came in, enough more than
+   * it (junk sent back to the uploader does not hide the upload).
+   */
   function isOverTheMark(windowOut: number, windowIn: number): boolean {
-    return windowOut >= exfilMinBytes && windowOut >= outboundRatio * windowIn;
+    return windowOut >= exfilMinBytes &&
+      (windowOut >= outboundRatio * windowIn ||
+        windowOut - windowIn >= exfilMinBytes);
+  }
+
+  /**
+   * Counts `packet` for the pair of home host `insideKey` and outside host
+   * `outsideKey`, and reports the pair when over the mark. The texts of a
+   * tunnel's outer endpoints come as `insideText` and `outsideText` (as
+   * {@linkcode keptText} keeps them); null for the packet's own addresses,
+   * whose bytes may be a server's answers.
+   */
+  function count(
+    packet: PacketRecord,
+    srcHome: boolean,
+    insideKey: number,
+    outsideKey: number,
+    insideText: string | null,
+    outsideText: string | null,
+    report: FindingSink,
+  ): void {
+    const nowUs = packet.timestampUs;
+    if (nowUs >= nextExpiryUs) {
+      expire(nowUs);
+      nextExpiryUs = nowUs + 1_000_000;
+    }
+    if (nowUs >= nextHalvingUs) halve(nowUs);
+    const hash = hashKey(insideKey, outsideKey, 0);
+    const bytes = packet.ipLength > 0 ? packet.ipLength : packet.wireLength;
+    // A pair below the mark in both directions is not in the table.
+    const sent = sketch.add(hash, srcHome ? OUTBOUND : INBOUND, bytes);
+    const other = sketch.estimate(hash, srcHome ? INBOUND : OUTBOUND);
+    if (!pastMark(sent, other)) return;
+    let state = pairs.peek(insideKey, outsideKey, 0, hash);
+    if (state === undefined) {
+      if (admission.refuses(pairs, hash)) return;
+      state = (pairs.spare() ?? new PairState()).reset(
+        insideKey,
+        insideText ?? keptText(insideKey, packet, srcHome),
+        outsideKey,
+        outsideText ?? keptText(outsideKey, packet, !srcHome),
+        hash,
+        nowUs,
+      );
+      // The bytes before this packet, as the sketch has them (at most
+      // the mark: a pair seen whole had less).
+      const before = Math.min(trackMinBytes, sent - bytes);
+      const otherBefore = Math.min(trackMinBytes, other);
+      state.outBytes = state.totalOutBytes = srcHome ? before : otherBefore;
+      state.inBytes = state.totalInBytes = srcHome ? otherBefore : before;
+      pairs.add(insideKey, outsideKey, 0, state, hash);
+    } else {
+      admission.countHit(state);
+      if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
+        // Refreshing LRU order once a second is enough for eviction and
+        // for expiry measured in minutes.
+        pairs.get(insideKey, outsideKey, 0);
+        state.touchedUs = nowUs;
+      }
+    }
+    // Called only when the bucket has passed (what advanceBucket checks
+    // first): the call, not inlined here, boxes nowUs (a double) on the
+    // heap, 4 MB of garbage per 1M packets of the mixed capture.
+    if (nowUs - state.bucketStartUs >= windowUs) {
+      advanceBuckets(state, nowUs, windowUs);
+    }
+    state.lastSeenUs = nowUs;
+    if (srcHome) {
+      if (insideText === null && isServerAnswer(packet)) {
+        state.servedBytes += bytes;
+        return;
+      }
+      state.outBytes += bytes;
+      state.totalOutBytes += bytes;
+      state.outPackets++;
+      const port = packet.dstPort;
+      if (port >= 0) addRemotePort(state, port);
+    } else {
+      state.inBytes += bytes;
+      state.totalInBytes += bytes;
+      return; // inbound bytes only ever lower the verdict
+    }
+
+    const weight = previousBucketWeight(state, nowUs, windowUs);
+    const windowOut = windowOutBytes(state, weight);
+    const windowIn = windowInBytes(state, weight);
+    if (!isOverTheMark(windowOut, windowIn)) {
+      state.reportedCount = 0;
+      return;
+    }
+    const due = state.reportedCount > 0
+      ? isGrowthReportDue(state, windowOut, nowUs, reportIntervalUs)
+      // Re-crossed soon after dipping below: wait for the interval.
+      : nowUs - state.lastReportUs >= reportIntervalUs;
+    if (!due) return;
+    markReported(state, windowOut, nowUs);
+    report(findingOf(state, windowOut, windowIn, nowUs, config));
+  }
+
+  /**
+   * Counts a tunnelled packet by its carrier's endpoints when the carrier
+   * goes between a home host and an outside one (a VXLAN, GRE or 6in4
+   * tunnel out of the network: the inner addresses, private or foreign, do
+   * not say where the bytes go); a mirror's tunnel between two home hosts
+   * leaves the inner packet to be judged. Returns whether it counted.
+   */
+  function observeCarrier(
+    packet: PacketRecord,
+    report: FindingSink,
+  ): boolean {
+    const outerSrcKey = packet.tunnelSrcAddressKey;
+    const outerDstKey = packet.tunnelDstAddressKey;
+    // A mirror session's packets all come through one tunnel: its
+    // endpoints, judged once, need no second look.
+    if (
+      outerSrcKey === uncountedSrcKey && outerDstKey === uncountedDstKey &&
+      outerSrcKey >= 0
+    ) return false;
+    const srcHome = homeNet.hasTunnelEnd(packet, true);
+    if (srcHome === homeNet.hasTunnelEnd(packet, false)) {
+      uncountedSrcKey = outerSrcKey;
+      uncountedDstKey = outerDstKey;
+      return false;
+    }
+    if (NON_ROUTABLE.hasTunnelEnd(packet, !srcHome)) return true;
+    const srcKey = tunnelEndKey(packet, true);
+    const dstKey = tunnelEndKey(packet, false);
+    if (srcKey < 0 || dstKey < 0) return false;
+    const insideKey = srcHome ? srcKey : dstKey;
+    const outsideKey = srcHome ? dstKey : srcKey;
+    const srcText = isIpv4Key(srcKey) ? "" : packet.tunnelSrcAddress;
+    const dstText = isIpv4Key(dstKey) ? "" : packet.tunnelDstAddress;
+    count(
+      packet,
+      srcHome,
+      insideKey,
+      outsideKey,
+      srcHome ? srcText : dstText,
+      srcHome ? dstText : srcText,
+      report,
+    );
+    return true;
   }
 
   return {
@@ -422,99 +629,30 @@ export function createDataExfilDetector(
       PACKET_KIND.OTHER,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
+      if (packet.tunnel !== "" && observeCarrier(packet, report)) return;
       const srcKey = packet.srcAddressKey;
       const dstKey = packet.dstAddressKey;
       const srcHome = homeNet.hasSource(packet);
       const dstHome = homeNet.hasDestination(packet);
       if (srcHome === dstHome) return; // LAN-internal or transit
-      const outsideKey = srcHome ? dstKey : srcKey;
       if (
         srcHome
           ? NON_ROUTABLE.hasDestination(packet)
           : NON_ROUTABLE.hasSource(packet)
       ) return;
 
-      if (packet.transport === "tcp" && (packet.tcpFlags & SYN) !== 0) {
-        noteHandshake(packet, srcHome);
-      }
-
-      const nowUs = packet.timestampUs;
-      if (nowUs >= nextExpiryUs) {
-        expire(nowUs);
-        nextExpiryUs = nowUs + 1_000_000;
-      }
-      if (nowUs >= nextHalvingUs) halve(nowUs);
-      const insideKey = srcHome ? srcKey : dstKey;
-      const hash = hashKey(insideKey, outsideKey, 0);
-      const bytes = packet.ipLength > 0 ? packet.ipLength : packet.wireLength;
-      // A pair below the mark in both directions is not in the table.
-      const sent = sketch.add(hash, srcHome ? OUTBOUND : INBOUND, bytes);
-      const other = sketch.estimate(hash, srcHome ? INBOUND : OUTBOUND);
-      if (!pastMark(sent, other)) return;
-      let state = pairs.peek(insideKey, outsideKey, 0, hash);
-      if (state === undefined) {
-        if (admission.refuses(pairs, hash)) return;
-        state = (pairs.spare() ?? new PairState()).reset(
-          insideKey,
-          keptText(insideKey, packet, srcHome),
-          outsideKey,
-          keptText(outsideKey, packet, !srcHome),
-          hash,
-          nowUs,
-        );
-        // The bytes before this packet, as the sketch has them (at most
-        // the mark: a pair seen whole had less).
-        const before = Math.min(trackMinBytes, sent - bytes);
-        const otherBefore = Math.min(trackMinBytes, other);
-        state.outBytes = state.totalOutBytes = srcHome ? before : otherBefore;
-        state.inBytes = state.totalInBytes = srcHome ? otherBefore : before;
-        pairs.add(insideKey, outsideKey, 0, state, hash);
-      } else {
-        admission.countHit(state);
-        if (nowUs - state.touchedUs >= TOUCH_INTERVAL_US) {
-          // Refreshing LRU order once a second is enough for eviction and
-          // for expiry measured in minutes.
-          pairs.get(insideKey, outsideKey, 0);
-          state.touchedUs = nowUs;
-        }
-      }
-      // Called only when the bucket has passed (what advanceBucket checks
-      // first): the call, not inlined here, boxes nowUs (a double) on the
-      // heap, 4 MB of garbage per 1M packets of the mixed capture.
-      if (nowUs - state.bucketStartUs >= windowUs) {
-        advanceBuckets(state, nowUs, windowUs);
-      }
-      state.lastSeenUs = nowUs;
-      if (srcHome) {
-        if (isServerAnswer(packet)) {
-          state.servedBytes += bytes;
-          return;
-        }
-        state.outBytes += bytes;
-        state.totalOutBytes += bytes;
-        state.outPackets++;
-        const port = packet.dstPort;
-        if (port >= 0) addRemotePort(state, port);
-      } else {
-        state.inBytes += bytes;
-        state.totalInBytes += bytes;
-        return; // inbound bytes only ever lower the verdict
-      }
-
-      const weight = previousBucketWeight(state, nowUs, windowUs);
-      const windowOut = windowOutBytes(state, weight);
-      const windowIn = windowInBytes(state, weight);
-      if (!isOverTheMark(windowOut, windowIn)) {
-        state.reportedCount = 0;
-        return;
-      }
-      const due = state.reportedCount > 0
-        ? isGrowthReportDue(state, windowOut, nowUs, reportIntervalUs)
-        // Re-crossed soon after dipping below: wait for the interval.
-        : nowUs - state.lastReportUs >= reportIntervalUs;
-      if (!due) return;
-      markReported(state, windowOut, nowUs);
-      report(findingOf(state, windowOut, windowIn, nowUs, config));
+      if (packet.transport === "tcp") {
+        if ((packet.tcpFlags & SYN) !== 0) noteHandshake(packet, srcHome);
+      } else if (packet.transport === "udp") noteUdp(packet, srcHome);
+      count(
+        packet,
+        srcHome,
+        srcHome ? srcKey : dstKey,
+        srcHome ? dstKey : srcKey,
+        null,
+        null,
+        report,
+      );
     },
     tables(): Record<string, TableStats> {
       return { pairs: admission.stats(pairs) };
@@ -536,6 +674,13 @@ export function createDataExfilDetector(
       }
     },
   };
+}
+
+/** The address key of the packet's outer source (or destination): its record's, or one made from the text. */
+function tunnelEndKey(packet: PacketRecord, source: boolean): number {
+  const key = source ? packet.tunnelSrcAddressKey : packet.tunnelDstAddressKey;
+  if (key >= 0) return key;
+  return addressKey(source ? packet.tunnelSrcAddress : packet.tunnelDstAddress);
 }
 
 /** Outbound bytes over the sliding window (`weight` of the previous bucket's). */

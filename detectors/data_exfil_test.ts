@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
+import { addressKey } from "../capture/decode/address_key.ts";
 import {
   createDataExfilDetector,
   DATA_EXFIL_DEFAULTS,
@@ -14,6 +15,7 @@ import {
   tableAfterNewcomer,
   tcpPacket,
   times,
+  udpPacket,
   withAddressKeys,
 } from "./test_packets.ts";
 
@@ -444,7 +446,7 @@ Deno.test("data_exfil: a busy pair that went quiet is kept against a newcomer se
   assert.deepEqual([stats.evictions, stats.rejected], [0, 20]);
 });
 
-Deno.test("data_exfil: a home server serving a download to an outside client is no exfiltration; the home host's own upload to a high port is", () => {
+Deno.test("data_exfil: a home server serving a download to an outside client is no exfiltration; the home host's own upload to a high port is, also after a simultaneous open", () => {
   const options = { exfilMinBytes: 1_000_000 };
   /** 1 000 packets of 1 500 bytes from INSIDE:`insidePort` to OUTSIDE:`outsidePort`, after `opening`. */
   const transfer = (
@@ -506,27 +508,35 @@ Deno.test("data_exfil: a home server serving a download to an outside client is 
     }),
   ];
   // An outside client downloads from the home host's port 8000 (its
-  // connection accepted), or from port 443 with the handshake unseen.
+  // connection accepted), or from port 443 or 8000 to its ephemeral port
+  // with the handshake unseen (a capture begun mid-transfer).
   assert.deepEqual(
     run(transfer(8000, 33438, accepted(8000, 33438)), options),
     [],
   );
   assert.deepEqual(run(transfer(443, 51000), options), []);
+  assert.deepEqual(run(transfer(8000, 33438), options), []);
   // The home host uploads: from its ephemeral port, to a service port or
-  // to a high one; from port 8000 when no connection to it was seen; over
+  // to a high one; from port 8000 to a service's port when no connection
+  // to it was seen, or on its own connection from port 8000; over
   // active FTP's data connection, which the server opens from port 20; and
   // as an IRC DCC sender, whose receiver connects to its ephemeral port.
   for (
     const packets of [
       transfer(51000, 443),
       transfer(40000, 60000),
-      transfer(8000, 33438),
+      transfer(8000, 8443),
+      transfer(8000, 33438, opened(8000, 33438)),
       transfer(2662, 20, accepted(2662, 20)),
       transfer(59130, 43614, accepted(59130, 43614)),
       // Its own connection from a port below 1024 (curl --local-port 443).
       transfer(443, 8443, opened(443, 8443)),
       // A SYN/ACK without the SYN it answers (forged) serves nothing.
-      transfer(8000, 33438, accepted(8000, 33438, true)),
+      transfer(8000, 8443, accepted(8000, 8443, true)),
+      // Its own connection, which the outside host answers with a SYN of
+      // its own and it with a SYN/ACK (a simultaneous open, as NAT hole
+      // punching makes; or a forged SYN/ACK): still its own.
+      transfer(5000, 8443, [...opened(5000, 8443), ...accepted(5000, 8443)]),
     ]
   ) {
     const findings = run(packets, options);
@@ -534,4 +544,173 @@ Deno.test("data_exfil: a home server serving a download to an outside client is 
     assert.equal(findings[0]?.attacker, INSIDE);
     assert.equal(findings[0]?.evidence.servedBytes, 0);
   }
+});
+
+/** `count` UDP datagrams of 1 400 IP bytes from src:srcPort to dst:dstPort, 1 ms apart from `startUs`. */
+function datagrams(
+  src: string,
+  srcPort: number,
+  dst: string,
+  dstPort: number,
+  count: number,
+  startUs = 0,
+): PacketRecord[] {
+  return times(count, (i) => ({
+    ...udpPacket({ atUs: startUs + i * 1_000, src, dst, srcPort, dstPort }),
+    ipLength: 1_400,
+  }));
+}
+
+Deno.test("data_exfil: a UDP server inside answering an outside client that sent first is no exfiltration; datagrams the home host sent first count, from port 443 too", () => {
+  // A WireGuard server inside: the roaming client's handshake comes first.
+  const wireguard = [
+    ...datagrams(OUTSIDE, 41641, INSIDE, 51820, 1),
+    ...datagrams(INSIDE, 51820, OUTSIDE, 41641, 1_000, 1_000),
+  ];
+  assert.deepEqual(run(wireguard, ONE_MB), []);
+  // An authoritative DNS server inside answering a resolver's queries.
+  const dns = Array.from({ length: 1_000 }, (_, i) => [
+    ...datagrams(OUTSIDE, 20_000 + i, INSIDE, 53, 1, i * 2_000),
+    ...datagrams(INSIDE, 53, OUTSIDE, 20_000 + i, 1, i * 2_000 + 500),
+  ]).flat();
+  assert.deepEqual(run(dns, ONE_MB), []);
+  // The home host sends first, from port 443 or 51820: its own upload.
+  for (const port of [443, 51820]) {
+    const upload = [
+      ...datagrams(INSIDE, port, OUTSIDE, 50_000, 1_000),
+      ...datagrams(OUTSIDE, 50_000, INSIDE, port, 1, 2_000_000),
+    ];
+    const findings = run(upload, ONE_MB);
+    assert.equal(findings.length, 1, `port ${port}`);
+    assert.equal(findings[0]?.evidence.servedBytes, 0);
+  }
+});
+
+Deno.test("data_exfil: junk sent back to the uploader does not hide an upload (outbound over inbound by exfilMinBytes, at any ratio)", () => {
+  // 3 MB up, 2 MB down (1.5×): 1 MB more out than in.
+  const padded = byTime([
+    ...flow(INSIDE, OUTSIDE, 2_000, { intervalUs: 500 }),
+    ...flow(OUTSIDE, INSIDE, 1_333, { intervalUs: 749, ipLength: 1_500 }),
+  ]);
+  const findings = run(padded, { exfilMinBytes: 1_000_000 });
+  assert.ok(findings.length >= 1);
+  const last = findings.at(-1)!;
+  assert.ok(Number(last.evidence.bytesIn) > 1_900_000);
+  // A symmetric exchange (a video call): never.
+  const call = byTime([
+    ...flow(INSIDE, OUTSIDE, 2_000, { intervalUs: 500 }),
+    ...flow(OUTSIDE, INSIDE, 2_000, { intervalUs: 500, startUs: 100 }),
+  ]);
+  assert.deepEqual(run(call, { exfilMinBytes: 1_000_000 }), []);
+});
+
+Deno.test("data_exfil: a tunnel from a home host to an outside one counts under its outer endpoints, whatever its inner addresses; a mirror's tunnel between home hosts leaves the inner packet", () => {
+  /** Packets of a tunnel from `outerSrc` to `outerDst` carrying `inner`. */
+  const tunnelled = (
+    outerSrc: string,
+    outerDst: string,
+    inner: PacketRecord[],
+  ): PacketRecord[] =>
+    inner.map((packet, i) => ({
+      ...packet,
+      tunnel: "vxlan",
+      tunnelSrcAddress: outerSrc,
+      tunnelDstAddress: outerDst,
+      // Keyed as the decoder keys them, or (every other packet) text alone.
+      tunnelSrcAddressKey: i % 2 ? addressKey(outerSrc) : -1,
+      tunnelDstAddressKey: i % 2 ? addressKey(outerDst) : -1,
+    }));
+  // Private inner addresses (LAN-internal to the detector before) and
+  // foreign ones (transit).
+  for (
+    const [from, to] of [["10.99.0.1", "10.99.0.2"], ["192.0.2.1", "192.0.2.2"]]
+  ) {
+    const findings = run(
+      tunnelled(INSIDE, OUTSIDE, flow(from!, to!, 1_000)),
+      ONE_MB,
+    );
+    assert.equal(findings.length, 1, `${from} → ${to}`);
+    assert.equal(findings[0]?.attacker, INSIDE);
+    assert.equal(findings[0]?.victim, OUTSIDE);
+  }
+  // Inbound through the tunnel: a download.
+  assert.deepEqual(
+    run(
+      tunnelled(OUTSIDE, INSIDE, flow("10.99.0.2", "10.99.0.1", 1_000)),
+      ONE_MB,
+    ),
+    [],
+  );
+  // A mirror session between two home hosts: the inner upload is judged.
+  const mirrored = run(
+    tunnelled("10.0.0.5", "10.0.0.9", flow(INSIDE, OUTSIDE, 1_000)),
+    ONE_MB,
+  );
+  assert.equal(mirrored.length, 1);
+  assert.equal(mirrored[0]?.victim, OUTSIDE);
+  // To an outer address that is not routable: nothing.
+  assert.deepEqual(
+    run(
+      tunnelled(INSIDE, "224.0.0.9", flow("10.99.0.1", "10.99.0.2", 1_000)),
+      ONE_MB,
+    ),
+    [],
+  );
+});
+
+Deno.test("data_exfil: a connection's owner stays known while it is in use, however many other connections come and go", () => {
+  /** `count` outside clients' connections accepted by another home server, 50 µs apart. */
+  const visitors = (count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const client = `198.51.${100 + (i >> 8)}.${i & 0xff}`;
+      return [
+        {
+          ...tcpPacket({
+            atUs: i * 50,
+            src: client,
+            dst: "10.9.18.21",
+            srcPort: 40_000,
+            dstPort: 80,
+            flags: TCP_FLAGS.SYN,
+          }),
+          tcpSeq: 7,
+        },
+        {
+          ...tcpPacket({
+            atUs: i * 50 + 10,
+            src: "10.9.18.21",
+            dst: client,
+            srcPort: 80,
+            dstPort: 40_000,
+            flags: TCP_FLAGS.SYN | TCP_FLAGS.ACK,
+          }),
+          tcpAck: 8,
+        },
+      ];
+    }).flat();
+  // The home host's own connection from port 443 (its SYN seen) uploads
+  // 1.5 MB over 1 s while 20 000 other connections come and go (20 a
+  // millisecond, the table holds 16 384).
+  const own = tcpPacket({
+    atUs: 0,
+    src: INSIDE,
+    dst: OUTSIDE,
+    srcPort: 443,
+    dstPort: 40_000,
+    flags: TCP_FLAGS.SYN,
+  });
+  const upload = times(1_000, (i) => ({
+    ...tcpPacket({
+      atUs: 1_000 + i * 1_000,
+      src: INSIDE,
+      dst: OUTSIDE,
+      srcPort: 443,
+      dstPort: 40_000,
+      flags: TCP_FLAGS.ACK,
+    }),
+    ipLength: 1_500,
+  }));
+  const findings = run(byTime([own, ...upload, ...visitors(20_000)]), ONE_MB);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.evidence.servedBytes, 0);
 });

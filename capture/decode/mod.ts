@@ -438,6 +438,8 @@ function resetRecord(record: DecodedPacket): void {
     record.tunnel = "";
     record.tunnelSrcAddress = "";
     record.tunnelDstAddress = "";
+    record.tunnelSrcAddressKey = -1;
+    record.tunnelDstAddressKey = -1;
     record.tunnelId = -1;
   }
   clearNetworkFields(record);

@@ -19,6 +19,7 @@ import {
   vxlanPayload,
 } from "../tunnel_frames.ts";
 import { TCP_FLAGS } from "../packet_record.ts";
+import { addressKey } from "./address_key.ts";
 import {
   assertPrefixesTruncated,
   decodeFrame,
@@ -52,6 +53,9 @@ function assertInnerSyn(
   assert.equal(packet.tunnel, tunnel);
   assert.equal(packet.tunnelSrcAddress, outer.src);
   assert.equal(packet.tunnelDstAddress, outer.dst);
+  // Keyed as the addresses themselves are, for the detectors' tables.
+  assert.equal(packet.tunnelSrcAddressKey, addressKey(outer.src));
+  assert.equal(packet.tunnelDstAddressKey, addressKey(outer.dst));
   assert.equal(packet.tunnelId, id);
   assert.equal(packet.srcAddress, inner.src);
   assert.equal(packet.dstAddress, inner.dst);

@@ -6,7 +6,7 @@
  *
  * Queries (not responses) are grouped by client and registered domain (see
  * ./registered_domain.ts). Within a window of packet time each group keeps
- * counts, and a score in 0–2 sums three shares, each rate-independent so a
+ * counts, and a score in 0–2.5 sums three shares, each rate-independent so a
  * tunnel throttled to one query a minute is judged by the same name shape:
  *
  * - record type, 0–1: (NULL/private-use + ½ × TXT/CNAME/MX) ÷ queries. NULL
@@ -23,11 +23,16 @@
  *   (published tunnel heuristics flag labels over 50; ordinary names stay far
  *   below the 63 limit), or a label or the whole subdomain of ≥ 12 characters
  *   that is hex with digits and letters, ≥ 30 % digits with ≥ 20 % letters,
- *   ≥ 12 letters with < 20 % vowels (base32: 5 of 32), holds bytes outside
+ *   ≥ 12 letters with < 20 % vowels (base32: 5 of 32; over all labels from
+ *   24 letters, so base32 cut into short labels counts), holds bytes outside
  *   letters/digits/-/_ (base64 "+/=", iodine's raw 8-bit labels), or is
  *   ≥ 24 characters with Shannon entropy ≥ 4 bits/char (the usual "entropy >
  *   ~4" heuristic for base32/base64 text; English stays below).
- * - name length, 0–½: ½ × clamp((mean subdomain length − 20) ÷ 30, 0, 1)
+ * - name length, 0–1: ½ × clamp((mean subdomain length − 20) ÷ 30, 0, 1),
+ *   plus ½ × clamp((mean − 50) ÷ 30, 0, 1): no host names average 80
+ *   characters, so names that long carry data whatever their alphabet (hex
+ *   written with 16 letters, which no class test calls encoded, in A
+ *   queries);
  *   (lengths in bytes on the wire: a "\DDD" escape of the decoder's text
  *   is one byte);
  *   data-carrying names average 30–220 characters, ordinary ones under 20.
@@ -49,11 +54,16 @@
  * rate that puts 8 unique names in one window (one query per 75 s with the
  * defaults; raise `windowUs` for slower ones).
  *
- * Ignored: reverse lookups (*.arpa) and address-list lookups written the
- * same way (DNSBLs, RFC 5782: "2.0.0.127.zen.spamhaus.org", or an IPv6
- * address's 32 nibbles under the list's zone), mDNS/LLMNR/NBNS (ports 5353, 5355, 137),
- * ".local" names, the root and single-label names, and
- * {@linkcode DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
+ * Ignored: reverse lookups (in-addr.arpa with decimal labels, ip6.arpa
+ * with one hex digit each, DNS-SD's labels in front; any other name under
+ * .arpa is scored: a tunnel in an ip6.arpa zone delegated to its server is
+ * found), address-list lookups written the same way and asked as lists
+ * are (A or TXT: DNSBLs, RFC 5782: "2.0.0.127.zen.spamhaus.org", or an IPv6
+ * address's 32 nibbles under the list's zone), queries to the mDNS, LLMNR
+ * and NBNS ports (5353, 5355, 137; a query from those ports to a resolver's
+ * 53 is scored), ".local" names, domain controllers' partner aliases
+ * ("<GUID>._msdcs.<forest>", A/AAAA/CNAME), the root and single-label
+ * names, and {@linkcode DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
  * a TLD (dnscat "direct mode": "dnscat.<hex>.<hex>") are grouped per client
  * under domain "".
  *
@@ -74,8 +84,19 @@
  * found one query later.
  *
  * Limits: a tunnel that only uses A/AAAA with short names (a few bytes per
- * query) scores ≤ ½ and is not found; a resolver that forwards a tunnel is
- * reported as a client too, since it sends the same queries upstream.
+ * query, or encoded names under 50 characters) scores under 1 and is not
+ * found; a resolver that forwards a tunnel is reported as a client too,
+ * since it sends the same queries upstream. Answers are not read: a stager
+ * that downloads in TXT, CNAME or MX answers to short sequential names
+ * scores ½. Groups are per client address and registered domain: a tunnel
+ * spread over many zones with fewer than 8 names each per window, one
+ * under a domain whose own name is a common second-level label under a
+ * two-letter TLD ("ltd.gg": each query its own group), and an IPv6 client
+ * that sends each query from a new address are not found. Messages with
+ * the response bit set, single-label names, data in EDNS options or in a
+ * DNS UPDATE's records, sent straight to the tunnel's server, are not
+ * scored (see dns_port_misuse for what it reads there), nor is DNS over TCP
+ * whose length prefix comes in a segment of its own (no reassembly).
  *
  * @module
  */
@@ -103,7 +124,7 @@ export interface DnsTunnelOptions {
   windowUs?: number;
   /** Unique subdomains of one domain from one client, within a window, needed to report. */
   minUniqueSubdomains?: number;
-  /** Score (0–2, see the module documentation) needed to report. */
+  /** Score (0–2.5, see the module documentation) needed to report. */
   scoreThreshold?: number;
   /** Label length (characters) that alone makes a name "encoded". */
   longLabelLength?: number;
@@ -140,8 +161,11 @@ export interface DnsTunnelOptions {
  * own authoritative server): the file-reputation zones of Sophos
  * (sophosxl.net), McAfee GTI (avqs/avts.mcafee.com) and Team Cymru's
  * malware hash registry (hash.cymru.com, which Zeek's detect-MHR queries
- * for every file it sees), and AWS's generated host names (amazonaws.com:
- * load balancers' "internal-k8s-…-1234567890.us-east-1.elb.amazonaws.com").
+ * for every file it sees), AWS's generated host names (amazonaws.com:
+ * load balancers' "internal-k8s-…-1234567890.us-east-1.elb.amazonaws.com"),
+ * and the mail block lists that put a customer's key in every name
+ * (Spamhaus DQS under spamhaus.net, Abusix Mail Intelligence under
+ * abusix.zone).
  */
 export const DNS_TUNNEL_DEFAULTS = {
   windowUs: 600_000_000,
@@ -158,6 +182,8 @@ export const DNS_TUNNEL_DEFAULTS = {
     "avts.mcafee.com",
     "hash.cymru.com",
     "amazonaws.com",
+    "spamhaus.net",
+    "abusix.zone",
   ],
 } satisfies Required<DnsTunnelOptions>;
 
@@ -444,16 +470,24 @@ function isScoredName(
   ignoreDomains: readonly string[],
 ): boolean {
   if (name === "" || !name.includes(".")) return false;
-  if (IGNORED_PORTS.has(packet.dstPort) || IGNORED_PORTS.has(packet.srcPort)) {
-    return false;
-  }
-  // Reverse lookups (in-addr.arpa, ip6.arpa) and other infrastructure names.
-  if (name.endsWith(".arpa") || name.endsWith(".local")) return false;
+  // Sent to a multicast name protocol's port (a query from port 5353 to a
+  // resolver's 53 is unicast DNS: any program can bind 5353).
+  if (IGNORED_PORTS.has(packet.dstPort)) return false;
+  // Reverse lookups, well formed (an ip6.arpa zone delegated to a tunnel's
+  // server carries other labels), and ".local" names.
+  if (name.endsWith(".local") || isReverseLookup(name)) return false;
+  // A domain controller resolving a replication partner by its GUID.
+  if (isDcGuidAlias(name, packet.dnsQtype)) return false;
   // The same for address lists (DNSBLs, RFC 5782): an address written as
   // reverse lookups write it, under the list's zone, a short plain name
-  // ("zen.spamhaus.org"; a tunnel's data after an address is no list's).
+  // ("zen.spamhaus.org"; a tunnel's data after an address is no list's),
+  // asked as lists are asked (A, TXT: not NULL, CNAME or MX).
   const prefix = addressPrefixLength(name);
-  if (prefix > 0 && isListZone(name.slice(prefix))) return false;
+  if (
+    prefix > 0 &&
+    (packet.dnsQtype === QTYPE_A || packet.dnsQtype === QTYPE_TXT) &&
+    isListZone(name.slice(prefix))
+  ) return false;
   for (const domain of ignoreDomains) {
     if (
       name === domain ||
@@ -473,6 +507,58 @@ function isScoredName(
  */
 export function startsWithAddress(name: string): boolean {
   return addressPrefixLength(name) > 0;
+}
+
+/** An Active Directory DSA GUID alias: "<GUID>._msdcs.<forest root>". */
+const DC_GUID_ALIAS =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\._msdcs\./;
+
+/** Whether `name` is a domain controller's partner alias asked as DCs ask it (A, AAAA, CNAME). */
+function isDcGuidAlias(name: string, qtype: number): boolean {
+  return (qtype === QTYPE_A || qtype === QTYPE_AAAA || qtype === QTYPE_CNAME) &&
+    name.charCodeAt(8) === 0x2d && DC_GUID_ALIAS.test(name);
+}
+
+/** Query types an address list is asked with. */
+const QTYPE_A = 1;
+const QTYPE_TXT = 16;
+const QTYPE_AAAA = 28;
+const QTYPE_CNAME = 5;
+
+/** Labels of DNS-SD's browsing domains under a reverse zone (RFC 6763 §11: "b._dns-sd._udp.0.168.192.in-addr.arpa"). */
+const REVERSE_SERVICE_LABELS: ReadonlySet<string> = new Set([
+  "b",
+  "db",
+  "r",
+  "dr",
+  "lb",
+]);
+
+/**
+ * Whether `name` is a reverse lookup: under in-addr.arpa, decimal labels
+ * of 0–255 (and RFC 2317's "0-25" or "0/25" delegations); under ip6.arpa,
+ * one hex digit each; with DNS-SD's service labels in front. A name under
+ * either with other labels (a tunnel's data in a zone delegated to its
+ * server) is not.
+ */
+function isReverseLookup(name: string): boolean {
+  const ipv4 = name.endsWith(".in-addr.arpa");
+  if (!ipv4 && !name.endsWith(".ip6.arpa")) return false;
+  const labels = name.slice(0, name.lastIndexOf(ipv4 ? ".in-addr" : ".ip6"))
+    .split(".");
+  let service = true;
+  for (const label of labels) {
+    if (
+      service && (label.startsWith("_") || REVERSE_SERVICE_LABELS.has(label))
+    ) {
+      continue;
+    }
+    service = false;
+    if (!(ipv4 ? /^\d{1,3}([-/]\d{1,3})?$/ : /^[0-9a-f]$/).test(label)) {
+      return false;
+    }
+  }
+  return labels.length <= (ipv4 ? 4 : 32) + 3;
 }
 
 /** Characters of the address that `name` begins with, its last dot included (see {@linkcode startsWithAddress}), or 0. */
@@ -523,13 +609,16 @@ function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
 
-/** The group's score, 0–2 (see the module documentation). */
+/** The group's score, 0–2.5 (see the module documentation). */
 function scoreOf(state: GroupState): number {
   const queries = state.queries;
   const typeScore = (state.strongTypes + 0.5 * state.mediumTypes) / queries;
   const encodedScore = 0.5 * state.encoded / queries;
   const meanLength = state.subdomainChars / queries;
-  const lengthScore = 0.5 * Math.min(1, Math.max(0, (meanLength - 20) / 30));
+  // Half a point by 50 characters, a whole one by 80 (no host name is that
+  // long: only names carrying data, whatever their alphabet).
+  const lengthScore = 0.5 * Math.min(1, Math.max(0, (meanLength - 20) / 30)) +
+    0.5 * Math.min(1, Math.max(0, (meanLength - 50) / 30));
   return typeScore + encodedScore + lengthScore;
 }
 
@@ -647,7 +736,8 @@ function shapeOf(subdomain: string, longLabelLength: number): SubdomainShape {
     }
     start = i + 1;
   }
-  // Short labels can still carry data together ("0-60451.id-1605.down.tun").
+  // Short labels can still carry data together ("0-60451.id-1605.down.tun";
+  // base32 cut into 11-character labels: few vowels over 24 letters).
   if (!encoded && labels > 1 && labelChars >= MIN_JUDGED_LENGTH) {
     encoded = isEncodedText(subdomain, 0, subdomain.length, false);
   }
@@ -694,7 +784,9 @@ function isEncodedText(
   if (length < MIN_JUDGED_LENGTH) return false;
   if (hexOnly && digits >= 2 && letters >= 2) return true;
   if (digits >= 0.3 * length && letters >= 0.2 * length) return true;
-  if (!singleLabel) return false;
+  if (!singleLabel) {
+    return letters >= MIN_ENTROPY_LENGTH && vowels < 0.2 * letters;
+  }
   if (otherBytes) return true;
   if (letters >= MIN_JUDGED_LENGTH && vowels < 0.2 * letters) return true;
   return length >= MIN_ENTROPY_LENGTH &&

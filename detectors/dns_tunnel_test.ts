@@ -289,7 +289,8 @@ Deno.test("dns_tunnel: base32 exfiltration in A queries with 52-character labels
       }));
   const found = run(queries(52));
   assert.ok(found.length >= 1);
-  assert.equal(found[0]!.evidence.score, 1);
+  // 0.5 + 0.5 + 0.5 × (58 − 50) / 30: the subdomain "<52>.exfil" is 58 long.
+  assert.equal(found[0]!.evidence.score, 1.13);
   // 0.5 + 0.5 × 20 / 30 ≈ 0.83: below the threshold, as documented.
   assert.deepEqual(run(queries(40)), []);
 });
@@ -732,4 +733,143 @@ Deno.test("dns_tunnel: a mail server's DKIM lookups, malware hash lookups and AW
     ));
     assert.equal(short.length, 1, leaf);
   }
+});
+
+Deno.test("dns_tunnel: a tunnel sent from port 5353, 5355 or 137 to a resolver's port 53 is unicast DNS, and found; queries to those ports are not judged", () => {
+  const queries = (srcPort: number, dstPort: number) =>
+    Array.from({ length: 30 }, (_, i) => {
+      const query = dnsQuery({
+        name: `${randomText(i, 40, BASE32)}.t.tunnel-zone.net`,
+        qtype: NULL,
+        atUs: i * 100_000,
+        dstPort,
+      });
+      return { ...query, srcPort };
+    });
+  for (const port of [5353, 5355, 137]) {
+    assert.ok(run(queries(port, 53)).length >= 1, `from ${port}`);
+    assert.deepEqual(run(queries(40000, port)), [], `to ${port}`);
+  }
+});
+
+Deno.test("dns_tunnel: only well-formed reverse lookups are left alone; a tunnel in an ip6.arpa zone delegated to its server is found", () => {
+  const reverse = [
+    "4.3.2.1.in-addr.arpa",
+    "129.0-25.2.0.192.in-addr.arpa",
+    "b._dns-sd._udp.0.168.192.in-addr.arpa",
+    `${"1.".repeat(31)}1.ip6.arpa`,
+  ];
+  const lookups = Array.from({ length: 40 }, (_, i) =>
+    dnsQuery({
+      name: reverse[i % reverse.length]!.replace(/^4/, String(i)),
+      qtype: i % 2 ? PTR : NULL,
+      atUs: i * 10_000,
+    }));
+  assert.deepEqual(run(lookups), []);
+  // iodine's data under t.0.0.0.0.0.7.4.0.1.0.0.2.ip6.arpa.
+  const tunnel = Array.from({ length: 30 }, (_, i) =>
+    dnsQuery({
+      name: `${randomText(i, 60, BASE32)}.t.0.0.0.0.0.7.4.0.1.0.0.2.ip6.arpa`,
+      qtype: NULL,
+      atUs: i * 10_000,
+    }));
+  assert.ok(run(tunnel).length >= 1);
+});
+
+Deno.test("dns_tunnel: names written as an address list's lookups count when asked as no list is asked (NULL), or under a zone that is no list's", () => {
+  const lookups = (qtype: number) =>
+    Array.from({ length: 40 }, (_, i) =>
+      dnsQuery({
+        name: `${
+          randomText(i, 32, HEX).split("").join(".")
+        }.t.mailrep-check.com`,
+        qtype,
+        atUs: i * 10_000,
+      }));
+  assert.deepEqual(run(lookups(A)), []);
+  assert.ok(run(lookups(NULL)).length >= 1);
+});
+
+Deno.test("dns_tunnel: 80-character names carry data whatever their alphabet (hex written in 16 letters, in A queries)", () => {
+  const letters = "abdefgiklmnoprsu";
+  const queries = (labelLength: number) =>
+    Array.from({ length: 60 }, (_, i) =>
+      dnsQuery({
+        name: `${
+          Array.from(
+            { length: 4 },
+            (_, j) => randomText(i * 4 + j, labelLength, letters),
+          ).join(".")
+        }.updates.example-cdn.com`,
+        qtype: A,
+        atUs: i * 200_000,
+      }));
+  const found = run(queries(48));
+  assert.ok(found.length >= 1);
+  assert.ok((found[0]!.evidence.meanSubdomainLength as number) > 190);
+  // 4 × 10 letters: 51 characters, short of that.
+  assert.deepEqual(run(queries(10)), []);
+});
+
+Deno.test("dns_tunnel: base32 cut into 11-character labels is encoded; names made of words are not", () => {
+  const shortLabels = Array.from({ length: 40 }, (_, i) =>
+    dnsQuery({
+      name: `${
+        Array.from(
+          { length: 4 },
+          (_, j) =>
+            randomText(i * 4 + j, 11, "abcdefghijklmnopqrstuvwxyz234567"),
+        ).join(".")
+      }.x.exfil-zone.org`,
+      qtype: TXT,
+      atUs: i * 100_000,
+    }));
+  assert.ok(run(shortLabels).length >= 1);
+  const words = ["mail", "static", "images", "europe", "account", "service"];
+  const ordinary = Array.from({ length: 40 }, (_, i) =>
+    dnsQuery({
+      name: `${words[i % 6]}${i}.${words[(i + 1) % 6]}.${words[(i + 2) % 6]}.${
+        words[(i + 3) % 6]
+      }.example.org`,
+      qtype: TXT,
+      atUs: i * 100_000,
+    }));
+  assert.deepEqual(run(ordinary), []);
+});
+
+Deno.test("dns_tunnel: a mail server's Spamhaus DQS and Abusix lookups (a customer key in every name) are no tunnel", () => {
+  const key = "abcdefghijklmnopqrstuvwxyz";
+  const names = (i: number) => [
+    `${randomText(i, 32, HEX).split("").join(".")}.${key}.zen.dq.spamhaus.net`,
+    `mail${i}.example-sender.com.${key}.dbl.dq.spamhaus.net`,
+    `${
+      randomText(i, 32, HEX).split("").join(".")
+    }.${key}.combined.mail.abusix.zone`,
+  ];
+  const lookups = Array.from(
+    { length: 40 },
+    (_, i) =>
+      names(i).map((name, j) =>
+        dnsQuery({ name, qtype: A, atUs: i * 100_000 + j })
+      ),
+  ).flat();
+  assert.deepEqual(run(lookups), []);
+});
+
+Deno.test("dns_tunnel: domain controllers resolving replication partners by GUID are no tunnel; GUID-shaped names asked as NULL still count", () => {
+  const guid = (i: number) => {
+    const hex = randomText(i, 32, HEX);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${
+      hex.slice(16, 20)
+    }-${hex.slice(20)}`;
+  };
+  const lookups = (qtype: number) =>
+    Array.from({ length: 36 }, (_, i) =>
+      dnsQuery({
+        name: `${guid(i % 12)}._msdcs.ad.corp.example.com`,
+        qtype: i % 2 && qtype === A ? 28 : qtype,
+        atUs: i * 10_000_000,
+      }));
+  assert.deepEqual(run(lookups(A)), []);
+  assert.ok(run(lookups(NULL)).length >= 1);
 });

@@ -89,10 +89,8 @@
  * since it sends the same queries upstream. Answers are not read: a stager
  * that downloads in TXT, CNAME or MX answers to short sequential names
  * scores ½. Groups are per client address and registered domain: a tunnel
- * spread over many zones with fewer than 8 names each per window, one
- * under a domain whose own name is a common second-level label under a
- * two-letter TLD ("ltd.gg": each query its own group), and an IPv6 client
- * that sends each query from a new address are not found. Messages with
+ * spread over many zones with fewer than 8 names each per window, and an
+ * IPv6 client that sends each query from a new address, are not found. Messages with
  * the response bit set, single-label names, data in EDNS options or in a
  * DNS UPDATE's records, sent straight to the tunnel's server, are not
  * scored (see dns_port_misuse for what it reads there), nor is DNS over TCP

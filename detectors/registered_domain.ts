@@ -5,7 +5,8 @@
  * The PSL is not available offline, so this is a heuristic: the last two
  * labels, or the last three when the top-level label is a two-letter ccTLD and
  * the second-to-last label is a common second-level label such as `co`, `com`,
- * `net`, `org`, `gov`, `edu` or `ac` ("example.co.uk", "example.com.au").
+ * `net`, `org`, `gov`, `edu` or `ac` ("example.co.uk", "example.com.au"), or
+ * a rarer one under a ccTLD that uses it ("example.ne.jp", "example.gob.mx").
  *
  * Known limitations (where the PSL would answer differently):
  * - private suffixes are not known, so every customer of a hosting zone shares
@@ -24,7 +25,8 @@
 
 /**
  * Second-level labels under which two-letter ccTLDs register names
- * (co.uk, com.au, net.br, org.nz, gov.in, edu.au, ac.jp, or.jp, ne.jp, go.kr…).
+ * (co.uk, com.au, net.br, org.nz, gov.in, edu.au, ac.jp…): taken as one
+ * under any of them.
  */
 const COMMON_SECOND_LEVEL_LABELS: ReadonlySet<string> = new Set([
   "co",
@@ -34,16 +36,28 @@ const COMMON_SECOND_LEVEL_LABELS: ReadonlySet<string> = new Set([
   "gov",
   "edu",
   "ac",
-  "or",
-  "ne",
-  "go",
-  "mil",
-  "gob",
-  "nic",
-  "ltd",
-  "plc",
-  "sch",
 ]);
+
+/**
+ * Rarer second-level labels, with the ccTLDs that use them (or.jp, ne.jp,
+ * go.kr, gob.mx, mil.br, ltd.uk…): under another ccTLD such a label is a
+ * name anyone may register ("ltd.gg"), and a tunnel's data under it would
+ * otherwise make a registered domain of every query.
+ */
+const RARER_SECOND_LEVEL_LABELS: ReadonlyMap<string, ReadonlySet<string>> =
+  new Map(
+    Object.entries({
+      or: "jp kr th id at cr ke tz ug",
+      ne: "jp kr ke",
+      go: "jp kr th id ke tz ug cr",
+      gob: "mx ar es pe cl bo ec gt hn ni pa py sv ve do cu",
+      mil: "br ar mx pe kr id in tr co ph pk ec",
+      nic: "in",
+      ltd: "uk",
+      plc: "uk",
+      sch: "uk id",
+    }).map(([label, tlds]) => [label, new Set(tlds.split(" "))]),
+  );
 
 /**
  * Returns the registered domain of `name` (a DNS name, any case, with or
@@ -59,11 +73,16 @@ export function registeredDomain(name: string): string {
   if (lastDot <= 0) return lowerCaseOf(name, 0, end);
   const secondDot = name.lastIndexOf(".", lastDot - 1);
   if (secondDot < 0) return lowerCaseOf(name, 0, end);
-  if (
-    end - lastDot - 1 === 2 &&
-    COMMON_SECOND_LEVEL_LABELS.has(lowerCaseOf(name, secondDot + 1, lastDot))
-  ) {
-    return lowerCaseOf(name, name.lastIndexOf(".", secondDot - 1) + 1, end);
+  if (end - lastDot - 1 === 2) {
+    const label = lowerCaseOf(name, secondDot + 1, lastDot);
+    if (
+      COMMON_SECOND_LEVEL_LABELS.has(label) ||
+      RARER_SECOND_LEVEL_LABELS.get(label)?.has(
+          lowerCaseOf(name, lastDot + 1, end),
+        ) === true
+    ) {
+      return lowerCaseOf(name, name.lastIndexOf(".", secondDot - 1) + 1, end);
+    }
   }
   return lowerCaseOf(name, secondDot + 1, end);
 }

@@ -21,6 +21,13 @@ Deno.test("registeredDomain: three labels under a common second level of a ccTLD
   assert.equal(registeredDomain("sports.espn.go.com"), "go.com");
   // A second level that is not listed: two labels.
   assert.equal(registeredDomain("www.example.de"), "example.de");
+  // Rarer second levels, under the ccTLDs that use them only: elsewhere a
+  // name anyone may register, whose subdomains are its own.
+  assert.equal(registeredDomain("www.example.ne.jp"), "example.ne.jp");
+  assert.equal(registeredDomain("www.example.gob.mx"), "example.gob.mx");
+  assert.equal(registeredDomain("www.example.ltd.uk"), "example.ltd.uk");
+  assert.equal(registeredDomain("data1.data2.ltd.gg"), "ltd.gg");
+  assert.equal(registeredDomain("x.y.go.de"), "go.de");
 });
 
 Deno.test("registeredDomain: case, trailing dot, short names", () => {

@@ -388,6 +388,8 @@ Deno.test("writeVxlanCapture(): every frame inside VXLAN, decoded back to the sa
         tunnel: "",
         tunnelSrcAddress: "",
         tunnelDstAddress: "",
+        tunnelSrcAddressKey: -1,
+        tunnelDstAddressKey: -1,
         tunnelId: -1,
         capturedLength: 0,
         wireLength: 0,

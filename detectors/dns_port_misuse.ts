@@ -12,8 +12,13 @@
  * it is shorter than the 12-byte DNS header, when its question cannot be
  * read (the decoder's `dns_bad_label`, `dns_name_overrun`, `dns_name_loop`,
  * `dns_name_too_long` or `dns_question_overrun`; a message cut by the snap
- * length is not counted), or when its opcode is unassigned (3, 7–15;
- * iodine's data header reads as opcode 3). Per client/server pair (the
+ * length is not counted), when its opcode is unassigned (3, 7–15;
+ * iodine's data header reads as opcode 3), when it goes the wrong way (a
+ * message with the response bit set sent to port 53 from another port, or
+ * a query from port 53 to another: a tunnel's own messages dressed as
+ * DNS), or when it is a standard query of more than 512 bytes (data in an
+ * EDNS option: a query holds a name of at most 255 bytes, and padding
+ * brings it to 384). Per client/server pair (the
  * server is the side on port 53), with a fixed window of packet time,
  *
  *     not DNS ≥ minPackets  and  not DNS ≥ minShare × all port-53 datagrams
@@ -32,8 +37,9 @@
  * for a window or the input ends.
  *
  * Limits: DNS over TCP is not judged (a segment can be the middle of a
- * message); a tunnel that keeps to well-formed DNS messages is the
- * name-based detector's; under more pairs than the table holds, a new pair
+ * message); a tunnel that keeps to well-formed DNS messages going the
+ * right way is the name-based detector's (which does not read single-label
+ * names, nor a DNS UPDATE's records); under more pairs than the table holds, a new pair
  * gets in from its second datagram and only if seen more often than the
  * least recently seen pair (TinyLFU admission), so a spoofed flood of junk
  * to port 53 cannot flush a tunnel's counts out.
@@ -102,6 +108,17 @@ const NON_STANDARD_PORT = {
 const SHORT = 1;
 const MALFORMED_QUESTION = 2;
 const BAD_OPCODE = 3;
+/** A response sent to a server's port 53 from another, or a query sent from port 53 to another. */
+const WRONG_WAY = 4;
+/** A standard query of more than {@linkcode MAX_QUERY_BYTES}. */
+const OVERSIZED_QUERY = 5;
+
+/**
+ * Bytes a standard query holds at most: a 255-byte name, an OPT record
+ * with cookies, client subnet and padding to 384 bytes (RFC 8467) stay
+ * below; data in an EDNS option does not.
+ */
+const MAX_QUERY_BYTES = 512;
 
 /** Counts of one client/server pair: the current window's and the incident's. */
 class PairState extends ClientServerEnds implements ReportMark {
@@ -124,6 +141,8 @@ class PairState extends ClientServerEnds implements ReportMark {
   short = 0;
   malformed = 0;
   badOpcode = 0;
+  wrongWay = 0;
+  oversized = 0;
   /** The most datagrams that were not DNS in one window, and that window's DNS messages. */
   peakOther = 0;
   peakDns = 0;
@@ -238,14 +257,23 @@ export function createDnsPortMisuseDetector(
   };
 }
 
-/** Why a UDP port-53 datagram with a payload is not a DNS message (SHORT, MALFORMED_QUESTION, BAD_OPCODE), or 0 when it is one. */
+/** Why a UDP port-53 datagram with a payload is not a DNS message as clients and servers send it (SHORT … OVERSIZED_QUERY), or 0 when it is one. */
 function notDnsReason(packet: PacketRecord): number {
   if (packet.dnsId < 0) {
     // No header: too short, or cut by the snap length (not judged).
     return packet.anomaly === "dns_too_short" ? SHORT : 0;
   }
   if (hasUnassignedDnsOpcode(packet)) return BAD_OPCODE;
-  return hasMalformedDnsQuestion(packet) ? MALFORMED_QUESTION : 0;
+  if (hasMalformedDnsQuestion(packet)) return MALFORMED_QUESTION;
+  // A resolver asking from port 53 gets its answers on port 53: only a
+  // message between port 53 and another goes one way.
+  if (packet.srcPort !== packet.dstPort) {
+    if (packet.dnsResponse === (packet.dstPort === DNS_PORT)) return WRONG_WAY;
+  }
+  return !packet.dnsResponse && packet.dnsOpcode === 0 &&
+      packet.payloadLength > MAX_QUERY_BYTES
+    ? OVERSIZED_QUERY
+    : 0;
 }
 
 function newPair(
@@ -274,7 +302,9 @@ function countOther(
   else state.toClient++;
   if (why === SHORT) state.short++;
   else if (why === MALFORMED_QUESTION) state.malformed++;
-  else state.badOpcode++;
+  else if (why === BAD_OPCODE) state.badOpcode++;
+  else if (why === WRONG_WAY) state.wrongWay++;
+  else state.oversized++;
   if (state.windowOther > state.peakOther) {
     state.peakOther = state.windowOther;
     state.peakDns = state.windowDns;
@@ -314,6 +344,8 @@ function findingOf(state: PairState, nowUs: number, windowUs: number): Finding {
       shorterThanHeader: state.short,
       malformedQuestion: state.malformed,
       unassignedOpcode: state.badOpcode,
+      wrongWay: state.wrongWay,
+      oversizedQuery: state.oversized,
       peakNotDnsInWindow: state.peakOther,
       dnsInPeakWindow: state.peakDns,
       windowSeconds: windowUs / 1e6,

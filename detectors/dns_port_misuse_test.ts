@@ -249,3 +249,40 @@ Deno.test("dns_port_misuse: invalid options are rejected", () => {
     /minShare must be within/,
   );
 });
+
+Deno.test("dns_port_misuse: messages that go the wrong way (answers sent to port 53, queries sent from it) and queries carrying data past 512 bytes are no DNS a client and server exchange", () => {
+  // A tunnel dressed as DNS straight to its server: its messages upstream
+  // have the response bit set.
+  const upstream = Array.from({ length: MIN }, (_, i) =>
+    datagram(
+      dnsMessage({
+        id: i,
+        name: `d${i}.t.example.com`,
+        qtype: 10,
+        response: true,
+        answers: ["192.0.2.1"],
+      }),
+      T0 + i * 100_000,
+    ));
+  const wrongWay = run(upstream);
+  assert.equal(wrongWay.length, 1);
+  assert.equal(wrongWay[0]!.evidence.wrongWay, MIN);
+  // A constant good question with 900 bytes after it (an EDNS option).
+  const padded = Array.from({ length: MIN }, (_, i) => {
+    const query = dnsMessage({ id: i, name: "www.example.com", qtype: 1 });
+    const message = new Uint8Array(query.length + 900);
+    message.set(query);
+    return datagram(message, T0 + i * 100_000);
+  });
+  const oversized = run(padded);
+  assert.equal(oversized.length, 1);
+  assert.equal(oversized[0]!.evidence.oversizedQuery, MIN);
+  // A resolver asking from port 53 gets its answers on port 53.
+  const portToPort = Array.from({ length: 2 * MIN }, (_, i) => {
+    const packet = dnsExchange(i, T0 + i * 1_000);
+    packet.srcPort = 53;
+    packet.dstPort = 53;
+    return packet;
+  });
+  assert.deepEqual(run(portToPort), []);
+});

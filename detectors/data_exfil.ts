@@ -15,21 +15,26 @@
  * is not split in two. A pair is reported when, over the window,
  *
  *     outbound ≥ exfilMinBytes  and  (outbound ≥ outboundRatio × inbound
- *                                     or outbound − inbound ≥ exfilMinBytes)
+ *                                 or outbound − inbound ≥ 2 × exfilMinBytes)
  *
- * (the second: junk the receiver sends back, a third of the upload say,
- * does not hide it).
+ * (the second: junk the receiver sends back, half of the upload say, does
+ * not hide a large one; a video call sending HD and getting SD back, 1.5
+ * and 0.6 Mbit/s, stays below it).
  *
  * Traffic between two home hosts (LAN-internal, e.g. a file share or IRC DCC
  * on the LAN) and between two external hosts (transit) is ignored, as is any
  * pair whose external end is not routable unicast (multicast, broadcast,
- * loopback, link-local, unspecified). A tunnel the decoder opens (VXLAN,
- * Geneve, GRE, IP-in-IP, 6in4…) whose outer endpoints are a home host and
- * an outside one counts under those, with its inner packets' bytes: an
- * upload wrapped in VXLAN to port 4789, which any program can send, with
- * private or foreign inner addresses, is the home host's upload to the
- * tunnel's far end; a mirror session's tunnel between two home hosts
- * leaves its inner packets to be judged.
+ * loopback, link-local, unspecified). A packet between two home hosts or two
+ * outside ones that a tunnel the decoder opens (VXLAN, Geneve, GRE,
+ * IP-in-IP, 6in4…) carries between a home host and an outside one counts
+ * under the tunnel's endpoints: an upload wrapped in VXLAN to port 4789,
+ * which any program can send, with private or foreign inner addresses, is
+ * the home host's upload to the tunnel's far end, while an inner connection
+ * that the far side opened (a branch office pulling from a file server at
+ * home, a cloud pod from a pod on site) is answered, as below. An inner
+ * packet between a home host and an outside one is judged as itself (a
+ * mirror feed from a cloud tap to a sensor at home), as is any inside a
+ * mirror session's tunnel between two home hosts.
  *
  * Only pairs that carry volume get exact counters. Every pair's bytes go
  * first into a fixed-size sketch ({@linkcode ByteSketch}, 512 KiB, halved
@@ -52,41 +57,50 @@
  * a real upload's count out of the table.
  *
  * Bytes a home host sends as a server are not outbound: a web, file, NAS,
- * VPN or DNS server inside the home network serving an outside client is
- * no exfiltration. A server's answers are the bytes of a TCP connection
- * that an outside host's port at or above 1024 opened to one of the home
- * host's below 32768 (its SYN, then the home host's SYN/ACK, seen), and of
- * a UDP flow whose first datagram came from an outside host's port at or
- * above 1024 (a WireGuard, OpenVPN, HTTP/3 or DNS server inside); when a
- * TCP connection's handshake was not seen (a capture begun mid-transfer),
- * TCP from a port below 1024 to one at or above it, or from one below
- * 32768 to one in the ephemeral range. The home host's own connections
- * from a port below 32768 (its SYN seen: `curl --local-port 443`) count,
- * even when the outside host answers with a SYN of its own (a simultaneous
- * open, as NAT hole punching makes) or a forged SYN/ACK; so do UDP flows it
- * sent first (from port 443 too). Connections and flows are kept, each by
- * its two addresses and ports, {@linkcode MAX_SERVED_FLOWS} at once, the
- * least recently used forgotten first, so a flow in use stays known
- * however many others come and go. Active FTP's data connections (opened
- * by the server from port 20) and IRC DCC's (accepted on an ephemeral
- * port) carry the home host's own uploads, and count.
+ * VPN or DNS server inside the home network serving an outside client is no
+ * exfiltration. A server's answers are the bytes of a TCP connection that an
+ * outside host's port at or above 1024 opened to one of the home host's
+ * below 32768 (its SYN, then the home host's SYN/ACK, seen), and of a UDP
+ * flow whose first datagram came from an outside host's port at or above
+ * 1024 (a WireGuard, OpenVPN, HTTP/3 or DNS server inside) unless the home
+ * host itself opened a connection or flow to that outside host within the
+ * last window or two (a hole punched from a second port); when a TCP
+ * connection's handshake was not seen (a capture begun mid-transfer), TCP
+ * from a port below 1024 to one at or above it, or from one below 32768 that
+ * has been seen accepting a connection to one in the ephemeral range. The
+ * home host's own connections from a port below 32768 (its SYN seen: `curl
+ * --local-port 443`) count, even when the outside host answers with a SYN of
+ * its own (a simultaneous open, as NAT hole punching makes) or a forged
+ * SYN/ACK; so do UDP flows it sent first (from port 443 too). Connections
+ * and flows are kept, each by its two addresses and ports, {@linkcode
+ * MAX_SERVED_FLOWS} at once, the least recently used forgotten first, so a
+ * flow in use stays known however many others come and go; one forgotten
+ * while idle (a spray of flows can evict it) is judged again as above, by
+ * ports a connection was seen accepted on and by the pairs whose home host
+ * opened flows lately, which a spray does not clear. Active FTP's data
+ * connections (opened by the server from port 20) and IRC DCC's (accepted on
+ * an ephemeral port) carry the home host's own uploads, and count.
  *
  * Limits: a slow upload under exfilMinBytes per window, an upload spread
  * over many external hosts (an IPv6 server answering on many addresses of
  * its /64 is many hosts here), and exfiltration over DNS or ICMP tunnels
  * (other detectors) are not found; nor is data an outside host pulls from a
  * home server (a download through a port forward, a stolen database dump
- * fetched from a compromised web server), which is a server's answer; hosts
- * with global IPv6 addresses are outside unless their prefix is in
- * `homeNet`. A UDP server's answers whose flow began before the capture (or
- * was forgotten while idle under 16 384 newer flows) count as outbound.
- * Legitimate uploads (cloud backup and sync, video publishing, sending large
- * mail, a git push, NetFlow export, a presenter's video and screen share in
- * a call, seeding torrents (to peers that connected in too, on a port from
- * 32768 up, as IRC DCC receivers do), a site published through an outbound
- * tunnel such as cloudflared) look identical and need allow-listing; behind
- * a web proxy every upload goes to the proxy, and allow-listing the proxy
- * hides them all.
+ * fetched from a compromised web server), which is a server's answer; nor an
+ * upload whose receiver sends back more than a third of it, unless it
+ * exceeds what comes back by twice exfilMinBytes; hosts with global IPv6
+ * addresses are outside unless their prefix is in `homeNet`. A UDP server's
+ * answers whose flow began before the capture (from port 443 too), and a TCP
+ * server's on a port from 1024 up never seen accepting a connection, count
+ * as outbound at first. A 6in4 tunnel to a broker from a home router whose
+ * IPv6 prefix is not in `homeNet` sums its hosts' uploads under the router
+ * and the broker. Legitimate uploads (cloud backup and sync, video
+ * publishing, sending large mail, a git push, NetFlow export, a presenter's
+ * video and screen share in a call, seeding torrents (to peers that
+ * connected in too, on a port from 32768 up, as IRC DCC receivers do), a
+ * site published through an outbound tunnel such as cloudflared) look
+ * identical and need allow-listing; behind a web proxy every upload goes to
+ * the proxy, and allow-listing the proxy hides them all.
  *
  * @module
  */
@@ -158,7 +172,9 @@ export interface DataExfilOptions {
  * - `maxPairs`: 16 384 pairs × about 200 bytes ≈ 3 MB worst case, plus
  *   the admission's 384 KiB (a 256 KiB frequency sketch and a 128 KiB
  *   doorkeeper) and the 512 KiB byte sketch in front of the table; the
- *   16 384 connections and flows whose server is known take about 1 MB more.
+ *   16 384 connections and flows whose server is known take about 1 MB
+ *   more, 4 096 listening ports 0.25 MB and the recent openers' bits
+ *   512 KiB.
  * - `reportIntervalUs`: findings repeat at most every 10 s unless the
  *   outbound bytes double.
  */
@@ -203,6 +219,12 @@ const CLIENT = 2;
  * UDP flows by which side sent first.
  */
 const MAX_SERVED_FLOWS = 16_384;
+
+/** Home hosts' ports seen accepting connections, kept at once (least recently used forgotten first). */
+const MAX_LISTENING_PORTS = 4_096;
+
+/** Bits of each generation of the pairs whose home host opened a flow lately (256 KiB each; at 100 000 pairs a window, 2 % of other pairs share a bit). */
+const INITIATED_BITS = 1 << 21;
 
 /**
  * Whether a home host's port `acceptingPort`, accepting a connection from
@@ -341,6 +363,17 @@ export function createDataExfilDetector(
   const flows = new NumericKeyMap<number>(MAX_SERVED_FLOWS);
   // Outside hosts' SYNs just seen, for the SYN/ACKs that accept them.
   const inboundSyns = new RecentAcks();
+  // (home host, port) → 1 for ports seen accepting an outside host's
+  // connection: where a connection whose start was unseen may be served.
+  const listening = new NumericKeyMap<number>(MAX_LISTENING_PORTS);
+  // Pairs (home host, outside host) of which the home host opened a
+  // connection or sent a UDP flow's first datagram within the last one or
+  // two windows, as bits by the pair's hash: a flow the outside host then
+  // starts toward the home host (a hole punched from a second port, or
+  // one whose entry a spray of flows evicted) is no service's.
+  let initiatedNow = new Uint8Array(INITIATED_BITS >> 3);
+  let initiatedBefore = new Uint8Array(INITIATED_BITS >> 3);
+  let initiatedUntilUs = -Infinity;
   const trackMinBytes = Math.max(1, Math.floor(exfilMinBytes / TRACK_FRACTION));
   const halvingUs = Math.max(1, Math.floor(windowUs / 2));
   let nextExpiryUs = -Infinity;
@@ -396,7 +429,47 @@ export function createDataExfilDetector(
     // with an outside port from 1024 up always has an entry: noteUdp.)
     if (!tcp) return false;
     return (srcPort < 1024 && dstPort >= 1024) ||
-      (srcPort < FIRST_EPHEMERAL_PORT && dstPort >= FIRST_EPHEMERAL_PORT);
+      (srcPort < FIRST_EPHEMERAL_PORT && dstPort >= FIRST_EPHEMERAL_PORT &&
+        listening.size > 0 &&
+        listening.peek(packet.srcAddressKey, srcPort, 0) !== undefined);
+  }
+
+  /** Notes that home host `homeKey` opened a connection or flow to `outsideKey`. */
+  function markInitiated(homeKey: number, outsideKey: number): void {
+    const bit = hashKey(homeKey, outsideKey, 0) & (INITIATED_BITS - 1);
+    initiatedNow[bit >>> 3]! |= 1 << (bit & 7);
+  }
+
+  /** Whether home host `homeKey` opened a connection or flow to `outsideKey` lately (or a pair with the same hash bit did). */
+  function wasInitiated(homeKey: number, outsideKey: number): boolean {
+    const bit = hashKey(homeKey, outsideKey, 0) & (INITIATED_BITS - 1);
+    const mask = 1 << (bit & 7);
+    return ((initiatedNow[bit >>> 3]! | initiatedBefore[bit >>> 3]!) & mask) !==
+      0;
+  }
+
+  /** Starts a new generation of {@linkcode markInitiated}'s bits once a window has passed. */
+  function ageInitiated(nowUs: number): void {
+    if (nowUs - initiatedUntilUs >= windowUs) {
+      // A window and more without a packet: nothing is recent.
+      initiatedNow.fill(0);
+      initiatedBefore.fill(0);
+    } else {
+      const older = initiatedBefore;
+      initiatedBefore = initiatedNow;
+      initiatedNow = older.fill(0);
+    }
+    initiatedUntilUs = nowUs + windowUs;
+  }
+
+  /** Notes what `packet` tells of its connection's or flow's server (`srcHome`: it goes out of the home network). */
+  function noteConnection(packet: PacketRecord, srcHome: boolean): void {
+    if (packet.timestampUs >= initiatedUntilUs) {
+      ageInitiated(packet.timestampUs);
+    }
+    if (packet.transport === "tcp") {
+      if ((packet.tcpFlags & SYN) !== 0) noteHandshake(packet, srcHome);
+    } else if (packet.transport === "udp") noteUdp(packet, srcHome);
   }
 
   /**
@@ -415,7 +488,13 @@ export function createDataExfilDetector(
       ? srcPort * 0x10000 + dstPort
       : dstPort * 0x10000 + srcPort;
     if (flows.get(homeKey, ports, outsideKey) !== undefined) return;
-    flows.set(homeKey, ports, outsideKey, srcHome ? CLIENT : SERVED);
+    if (srcHome) markInitiated(homeKey, outsideKey);
+    flows.set(
+      homeKey,
+      ports,
+      outsideKey,
+      srcHome || wasInitiated(homeKey, outsideKey) ? CLIENT : SERVED,
+    );
   }
 
   /** Notes a TCP handshake segment between a home host and an outside one (see the module doc): which connections serve, and which low-port ones are the home host's own. */
@@ -430,6 +509,7 @@ export function createDataExfilDetector(
         // counts, even if the outside host answers with a SYN of its own
         // (a simultaneous open, as NAT hole punching makes) or a forged
         // SYN/ACK is seen.
+        markInitiated(packet.srcAddressKey, packet.dstAddressKey);
         if (srcPort < FIRST_EPHEMERAL_PORT) {
           flows.set(
             packet.srcAddressKey,
@@ -469,19 +549,21 @@ export function createDataExfilDetector(
           packet.dstAddressKey,
           SERVED,
         );
+        listening.set(packet.srcAddressKey, srcPort, 0, 1);
       }
     }
   }
 
   /**
    * Whether a pair's windowed bytes make it exfiltration: enough out, and
-   * several times what came in or, however much came in, enough more than
-   * it (junk sent back to the uploader does not hide the upload).
+   * several times what came in or, however much came in, twice the mark
+   * more than it (junk sent back to the uploader does not hide a large
+   * upload; a call sending HD video and getting SD back stays below).
    */
   function isOverTheMark(windowOut: number, windowIn: number): boolean {
     return windowOut >= exfilMinBytes &&
       (windowOut >= outboundRatio * windowIn ||
-        windowOut - windowIn >= exfilMinBytes);
+        windowOut - windowIn >= 2 * exfilMinBytes);
   }
 
   /**
@@ -547,7 +629,7 @@ export function createDataExfilDetector(
     }
     state.lastSeenUs = nowUs;
     if (srcHome) {
-      if (insideText === null && isServerAnswer(packet)) {
+      if (isServerAnswer(packet)) {
         state.servedBytes += bytes;
         return;
       }
@@ -585,10 +667,7 @@ export function createDataExfilDetector(
    * not say where the bytes go); a mirror's tunnel between two home hosts
    * leaves the inner packet to be judged. Returns whether it counted.
    */
-  function observeCarrier(
-    packet: PacketRecord,
-    report: FindingSink,
-  ): boolean {
+  function observeCarrier(packet: PacketRecord, report: FindingSink): void {
     const outerSrcKey = packet.tunnelSrcAddressKey;
     const outerDstKey = packet.tunnelDstAddressKey;
     // A mirror session's packets all come through one tunnel: its
@@ -596,17 +675,20 @@ export function createDataExfilDetector(
     if (
       outerSrcKey === uncountedSrcKey && outerDstKey === uncountedDstKey &&
       outerSrcKey >= 0
-    ) return false;
+    ) return;
     const srcHome = homeNet.hasTunnelEnd(packet, true);
     if (srcHome === homeNet.hasTunnelEnd(packet, false)) {
       uncountedSrcKey = outerSrcKey;
       uncountedDstKey = outerDstKey;
-      return false;
+      return;
     }
-    if (NON_ROUTABLE.hasTunnelEnd(packet, !srcHome)) return true;
+    if (NON_ROUTABLE.hasTunnelEnd(packet, !srcHome)) return;
     const srcKey = tunnelEndKey(packet, true);
     const dstKey = tunnelEndKey(packet, false);
-    if (srcKey < 0 || dstKey < 0) return false;
+    if (srcKey < 0 || dstKey < 0) return;
+    // The inner connection's server, judged as the tunnel carries it: a
+    // branch's client pulling from a file server at home is answered.
+    noteConnection(packet, srcHome);
     const insideKey = srcHome ? srcKey : dstKey;
     const outsideKey = srcHome ? dstKey : srcKey;
     const srcText = isIpv4Key(srcKey) ? "" : packet.tunnelSrcAddress;
@@ -620,7 +702,6 @@ export function createDataExfilDetector(
       srcHome ? dstText : srcText,
       report,
     );
-    return true;
   }
 
   return {
@@ -629,21 +710,23 @@ export function createDataExfilDetector(
       PACKET_KIND.OTHER,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
-      if (packet.tunnel !== "" && observeCarrier(packet, report)) return;
       const srcKey = packet.srcAddressKey;
       const dstKey = packet.dstAddressKey;
       const srcHome = homeNet.hasSource(packet);
       const dstHome = homeNet.hasDestination(packet);
-      if (srcHome === dstHome) return; // LAN-internal or transit
+      if (srcHome === dstHome) {
+        // LAN-internal or transit, unless a tunnel out of the network
+        // carries it.
+        if (packet.tunnel !== "") observeCarrier(packet, report);
+        return;
+      }
       if (
         srcHome
           ? NON_ROUTABLE.hasDestination(packet)
           : NON_ROUTABLE.hasSource(packet)
       ) return;
 
-      if (packet.transport === "tcp") {
-        if ((packet.tcpFlags & SYN) !== 0) noteHandshake(packet, srcHome);
-      } else if (packet.transport === "udp") noteUdp(packet, srcHome);
+      noteConnection(packet, srcHome);
       count(
         packet,
         srcHome,

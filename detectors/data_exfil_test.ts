@@ -508,17 +508,22 @@ Deno.test("data_exfil: a home server serving a download to an outside client is 
     }),
   ];
   // An outside client downloads from the home host's port 8000 (its
-  // connection accepted), or from port 443 or 8000 to its ephemeral port
-  // with the handshake unseen (a capture begun mid-transfer).
+  // connection accepted), or, with the handshake unseen (a capture begun
+  // mid-transfer), from port 443, or from port 8000 to its ephemeral port
+  // once port 8000 was seen accepting another connection.
   assert.deepEqual(
     run(transfer(8000, 33438, accepted(8000, 33438)), options),
     [],
   );
   assert.deepEqual(run(transfer(443, 51000), options), []);
-  assert.deepEqual(run(transfer(8000, 33438), options), []);
+  assert.deepEqual(
+    run(transfer(8000, 33438, accepted(8000, 40001)), options),
+    [],
+  );
   // The home host uploads: from its ephemeral port, to a service port or
-  // to a high one; from port 8000 to a service's port when no connection
-  // to it was seen, or on its own connection from port 8000; over
+  // to a high one; from port 8000 when no connection to it was seen (to a
+  // service's port, or to an ephemeral one: no connection to port 8000
+  // was ever accepted), or on its own connection from port 8000; over
   // active FTP's data connection, which the server opens from port 20; and
   // as an IRC DCC sender, whose receiver connects to its ephemeral port.
   for (
@@ -526,6 +531,7 @@ Deno.test("data_exfil: a home server serving a download to an outside client is 
       transfer(51000, 443),
       transfer(40000, 60000),
       transfer(8000, 8443),
+      transfer(8000, 33438),
       transfer(8000, 33438, opened(8000, 33438)),
       transfer(2662, 20, accepted(2662, 20)),
       transfer(59130, 43614, accepted(59130, 43614)),
@@ -586,22 +592,24 @@ Deno.test("data_exfil: a UDP server inside answering an outside client that sent
   }
 });
 
-Deno.test("data_exfil: junk sent back to the uploader does not hide an upload (outbound over inbound by exfilMinBytes, at any ratio)", () => {
-  // 3 MB up, 2 MB down (1.5×): 1 MB more out than in.
-  const padded = byTime([
-    ...flow(INSIDE, OUTSIDE, 2_000, { intervalUs: 500 }),
-    ...flow(OUTSIDE, INSIDE, 1_333, { intervalUs: 749, ipLength: 1_500 }),
-  ]);
-  const findings = run(padded, { exfilMinBytes: 1_000_000 });
+Deno.test("data_exfil: junk sent back to the uploader does not hide an upload (outbound over inbound by twice exfilMinBytes, at any ratio); a call sending HD and getting SD back is no upload", () => {
+  /** `up` and `down` packets of 1 500 B, spread over the same second. */
+  const exchange = (up: number, down: number) =>
+    byTime([
+      ...flow(INSIDE, OUTSIDE, up, { intervalUs: 1_000_000 / up }),
+      ...flow(OUTSIDE, INSIDE, down, {
+        intervalUs: 1_000_000 / down,
+        startUs: 100,
+      }),
+    ]);
+  // 4.5 MB up, 2.25 MB down (2×): 2.25 MB more out than in.
+  const findings = run(exchange(3_000, 1_500), ONE_MB);
   assert.ok(findings.length >= 1);
-  const last = findings.at(-1)!;
-  assert.ok(Number(last.evidence.bytesIn) > 1_900_000);
-  // A symmetric exchange (a video call): never.
-  const call = byTime([
-    ...flow(INSIDE, OUTSIDE, 2_000, { intervalUs: 500 }),
-    ...flow(OUTSIDE, INSIDE, 2_000, { intervalUs: 500, startUs: 100 }),
-  ]);
-  assert.deepEqual(run(call, { exfilMinBytes: 1_000_000 }), []);
+  assert.ok(Number(findings.at(-1)!.evidence.bytesIn) > 1_900_000);
+  // 3 MB up, 1.2 MB down (2.5×, 1.8 MB more out), as a call sending HD
+  // video and getting SD back; a symmetric call: never.
+  assert.deepEqual(run(exchange(2_000, 800), ONE_MB), []);
+  assert.deepEqual(run(exchange(2_000, 2_000), ONE_MB), []);
 });
 
 Deno.test("data_exfil: a tunnel from a home host to an outside one counts under its outer endpoints, whatever its inner addresses; a mirror's tunnel between home hosts leaves the inner packet", () => {
@@ -713,4 +721,165 @@ Deno.test("data_exfil: a connection's owner stays known while it is in use, howe
   const findings = run(byTime([own, ...upload, ...visitors(20_000)]), ONE_MB);
   assert.equal(findings.length, 1);
   assert.equal(findings[0]?.evidence.servedBytes, 0);
+});
+
+Deno.test("data_exfil: an inner connection the far side opened through a tunnel is answered (a branch pulling from a file server at home); a mirror feed from outside leaves its inner upload to be judged", () => {
+  /** `packet` carried from `outerSrc` to `outerDst` in GRE. */
+  const carried = (
+    packet: PacketRecord,
+    outerSrc: string,
+    outerDst: string,
+  ): PacketRecord => ({
+    ...packet,
+    tunnel: "gre",
+    tunnelSrcAddress: outerSrc,
+    tunnelDstAddress: outerDst,
+  });
+  const HQ = "10.0.0.1";
+  const BRANCH_ROUTER = "198.51.100.90";
+  const FILE_SERVER = "10.0.1.5";
+  const BRANCH_PC = "172.20.1.15";
+  const opening = [
+    carried(
+      {
+        ...tcpPacket({
+          atUs: 0,
+          src: BRANCH_PC,
+          dst: FILE_SERVER,
+          srcPort: 50123,
+          dstPort: 445,
+          flags: TCP_FLAGS.SYN,
+        }),
+        tcpSeq: 10,
+      },
+      BRANCH_ROUTER,
+      HQ,
+    ),
+    carried(
+      {
+        ...tcpPacket({
+          atUs: 100,
+          src: FILE_SERVER,
+          dst: BRANCH_PC,
+          srcPort: 445,
+          dstPort: 50123,
+          flags: TCP_FLAGS.SYN | TCP_FLAGS.ACK,
+        }),
+        tcpAck: 11,
+      },
+      HQ,
+      BRANCH_ROUTER,
+    ),
+  ];
+  const pulled = times(1_000, (i) =>
+    carried(
+      {
+        ...tcpPacket({
+          atUs: 1_000 + i * 1_000,
+          src: FILE_SERVER,
+          dst: BRANCH_PC,
+          srcPort: 445,
+          dstPort: 50123,
+          flags: TCP_FLAGS.ACK,
+        }),
+        ipLength: 1_500,
+      },
+      HQ,
+      BRANCH_ROUTER,
+    ));
+  assert.deepEqual(run([...opening, ...pulled], ONE_MB), []);
+  // A host at HQ uploading to the branch on its own connection is HQ's
+  // upload through the tunnel.
+  const pushed = times(1_000, (i) =>
+    carried(
+      {
+        ...tcpPacket({
+          atUs: i * 1_000,
+          src: FILE_SERVER,
+          dst: BRANCH_PC,
+          srcPort: 50_000,
+          dstPort: 8080,
+          flags: TCP_FLAGS.ACK,
+        }),
+        ipLength: 1_500,
+      },
+      HQ,
+      BRANCH_ROUTER,
+    ));
+  const uploaded = run(pushed, ONE_MB);
+  assert.ok(uploaded.length >= 1);
+  assert.equal(uploaded[0]?.attacker, HQ);
+  // A cloud tap mirroring a VM's traffic to a sensor at home: the VM's
+  // upload is found under its own addresses.
+  const feed = flow(INSIDE, OUTSIDE, 1_000).map((packet) =>
+    carried(packet, "203.0.113.70", "10.232.1.99")
+  );
+  const mirrored = run(feed, ONE_MB);
+  assert.ok(mirrored.length >= 1);
+  assert.equal(mirrored[0]?.attacker, INSIDE);
+  assert.equal(mirrored[0]?.victim, OUTSIDE);
+});
+
+Deno.test("data_exfil: a home host's upload stays its own after a spray of flows evicts what was known of it, and over UDP to a port that answered first after the home host spoke", () => {
+  const C2 = OUTSIDE;
+  /** 17 000 one-byte UDP datagrams from new home ports to C2:40002 (more flows than the table holds), from `startUs`. */
+  const spray = (startUs: number) =>
+    times(17_000, (i) => ({
+      ...udpPacket({
+        atUs: startUs + i * 50,
+        src: INSIDE,
+        dst: C2,
+        srcPort: 10_000 + i,
+        dstPort: 40_002,
+      }),
+      ipLength: 29,
+    }));
+  const tcpUpload = (startUs: number, count: number) =>
+    times(count, (i) => ({
+      ...tcpPacket({
+        atUs: startUs + i * 1_000,
+        src: INSIDE,
+        dst: C2,
+        srcPort: 31_337,
+        dstPort: 40_000,
+        flags: TCP_FLAGS.ACK,
+      }),
+      ipLength: 1_500,
+    }));
+  // Its own TCP connection from port 31337 (its SYN seen), 0.3 MB, the
+  // spray, then 1.5 MB more: port 31337 never accepted a connection.
+  const own = tcpPacket({
+    atUs: 0,
+    src: INSIDE,
+    dst: C2,
+    srcPort: 31_337,
+    dstPort: 40_000,
+    flags: TCP_FLAGS.SYN,
+  });
+  const tcpFindings = run([
+    own,
+    ...tcpUpload(1_000, 200),
+    ...spray(300_000),
+    ...tcpUpload(1_300_000, 1_000),
+  ], ONE_MB);
+  assert.ok(tcpFindings.length >= 1);
+  assert.equal(tcpFindings.at(-1)?.evidence.servedBytes, 0);
+  // Its own UDP flow, the spray, then one datagram from the C2 on it
+  // (which would make a new flow the C2's), then the upload.
+  const udpFindings = run([
+    ...datagrams(INSIDE, 50_001, C2, 40_000, 200),
+    ...spray(300_000),
+    ...datagrams(C2, 40_000, INSIDE, 50_001, 1, 1_200_000),
+    ...datagrams(INSIDE, 50_001, C2, 40_000, 1_000, 1_300_000),
+  ], ONE_MB);
+  assert.ok(udpFindings.length >= 1);
+  // A hole punched from a second port: the home host spoke to the C2
+  // first, the C2 answers from 40001, the home host uploads there.
+  const punched = run([
+    ...datagrams(INSIDE, 50_001, C2, 40_000, 1),
+    ...datagrams(C2, 40_001, INSIDE, 50_001, 1, 1_000),
+    ...datagrams(INSIDE, 50_001, C2, 40_001, 1_000, 2_000),
+  ], ONE_MB);
+  assert.ok(punched.length >= 1);
+  assert.equal(punched.at(-1)?.evidence.servedBytes, 0);
 });

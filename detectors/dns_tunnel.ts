@@ -54,16 +54,21 @@
  * rate that puts 8 unique names in one window (one query per 75 s with the
  * defaults; raise `windowUs` for slower ones).
  *
- * Ignored: reverse lookups (in-addr.arpa with decimal labels, ip6.arpa
- * with one hex digit each, DNS-SD's labels in front; any other name under
- * .arpa is scored: a tunnel in an ip6.arpa zone delegated to its server is
- * found), address-list lookups written the same way and asked as lists
- * are (A or TXT: DNSBLs, RFC 5782: "2.0.0.127.zen.spamhaus.org", or an IPv6
- * address's 32 nibbles under the list's zone), queries to the mDNS, LLMNR
- * and NBNS ports (5353, 5355, 137; a query from those ports to a resolver's
- * 53 is scored), ".local" names, domain controllers' partner aliases
- * ("<GUID>._msdcs.<forest>", A/AAAA/CNAME), the root and single-label
- * names, and {@linkcode DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
+ * Ignored: reverse lookups asked as resolvers ask them (PTR, and A, AAAA,
+ * NS, SOA, DS, DNSKEY on the way: QNAME minimisation, DNSSEC) of well-formed
+ * names (in-addr.arpa with decimal labels, ip6.arpa with one hex digit each,
+ * DNS-SD's labels in front; any other name under .arpa is scored, and so is
+ * a reverse name asked as NULL or TXT: a tunnel in an ip6.arpa zone
+ * delegated to its server is found), address-list lookups written the same
+ * way (DNSBLs, RFC 5782: "2.0.0.127.zen.spamhaus.org", or an IPv6 address's
+ * 32 nibbles under the list's zone) asked as A or AAAA under a short plain
+ * zone, or as TXT under a known list operator's (a TXT answer is a tunnel's
+ * downstream), queries to the mDNS, LLMNR and NBNS ports (5353, 5355, 137)
+ * of multicast, link-local or private addresses (a query from those ports to
+ * a resolver's 53, or to port 5353 of a host on the Internet, is scored),
+ * ".local" names, domain controllers' partner aliases
+ * ("<GUID>._msdcs.<forest>", A/AAAA/CNAME), the root and single-label names,
+ * and {@linkcode DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
  * a TLD (dnscat "direct mode": "dnscat.<hex>.<hex>") are grouped per client
  * under domain "".
  *
@@ -84,8 +89,10 @@
  * found one query later.
  *
  * Limits: a tunnel that only uses A/AAAA with short names (a few bytes per
- * query, or encoded names under 50 characters) scores under 1 and is not
- * found; a resolver that forwards a tunnel is reported as a client too,
+ * query, or encoded names under 50 characters, or data written as reverse
+ * names' nibbles or as an address list's lookups) scores under 1 or is not
+ * scored, and is not found; TXT queries of words from an alphabet of 16
+ * letters with vowels in short labels score just under 1; a resolver that forwards a tunnel is reported as a client too,
  * since it sends the same queries upstream. Answers are not read: a stager
  * that downloads in TXT, CNAME or MX answers to short sequential names
  * scores ½. Groups are per client address and registered domain: a tunnel
@@ -109,6 +116,7 @@ import { fnv1a, polyHash } from "./hash.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
+import { CidrSet } from "./cidr.ts";
 import {
   isFinalReportDue,
   isGrowthReportDue,
@@ -468,24 +476,37 @@ function isScoredName(
   ignoreDomains: readonly string[],
 ): boolean {
   if (name === "" || !name.includes(".")) return false;
-  // Sent to a multicast name protocol's port (a query from port 5353 to a
-  // resolver's 53 is unicast DNS: any program can bind 5353).
-  if (IGNORED_PORTS.has(packet.dstPort)) return false;
-  // Reverse lookups, well formed (an ip6.arpa zone delegated to a tunnel's
-  // server carries other labels), and ".local" names.
-  if (name.endsWith(".local") || isReverseLookup(name)) return false;
+  // Sent to a multicast name protocol's port on the local network (a query
+  // from port 5353 to a resolver's 53 is unicast DNS, as is one to port
+  // 5353 of a host on the Internet: any program can bind 5353).
+  if (
+    IGNORED_PORTS.has(packet.dstPort) && LOCAL_NAME_PEERS.hasDestination(packet)
+  ) {
+    return false;
+  }
+  const qtype = packet.dnsQtype;
+  // Reverse lookups, well formed and asked as resolvers ask them (an
+  // ip6.arpa zone delegated to a tunnel's server carries other labels, or
+  // NULL and TXT records), and ".local" names.
+  if (name.endsWith(".local")) return false;
+  if (REVERSE_LOOKUP_TYPES.has(qtype) && isReverseLookup(name)) return false;
   // A domain controller resolving a replication partner by its GUID.
   if (isDcGuidAlias(name, packet.dnsQtype)) return false;
   // The same for address lists (DNSBLs, RFC 5782): an address written as
   // reverse lookups write it, under the list's zone, a short plain name
   // ("zen.spamhaus.org"; a tunnel's data after an address is no list's),
-  // asked as lists are asked (A, TXT: not NULL, CNAME or MX).
+  // asked for an address (A, AAAA: getaddrinfo asks both), or for the
+  // listing's reason (TXT) of a known list operator (a TXT answer carries
+  // a tunnel's downstream data under a zone of its own).
   const prefix = addressPrefixLength(name);
-  if (
-    prefix > 0 &&
-    (packet.dnsQtype === QTYPE_A || packet.dnsQtype === QTYPE_TXT) &&
-    isListZone(name.slice(prefix))
-  ) return false;
+  if (prefix > 0 && (qtype === QTYPE_A || qtype === QTYPE_AAAA)) {
+    if (isListZone(name.slice(prefix))) return false;
+  } else if (prefix > 0 && qtype === QTYPE_TXT) {
+    const zone = name.slice(prefix);
+    if (
+      isListZone(zone) && LIST_OPERATORS.has(registeredDomain(zone))
+    ) return false;
+  }
   for (const domain of ignoreDomains) {
     if (
       name === domain ||
@@ -506,6 +527,63 @@ function isScoredName(
 export function startsWithAddress(name: string): boolean {
   return addressPrefixLength(name) > 0;
 }
+
+/** Where a query to the mDNS, LLMNR or NBNS port is one of those protocols': multicast, link-local and private destinations. */
+const LOCAL_NAME_PEERS = new CidrSet([
+  "224.0.0.0/4",
+  "169.254.0.0/16",
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "ff00::/8",
+  "fe80::/10",
+  "fc00::/7",
+]);
+
+/** Query types resolvers ask of reverse names: PTR, and A, AAAA, NS, SOA, DS, DNSKEY on the way (QNAME minimisation, DNSSEC). */
+const REVERSE_LOOKUP_TYPES: ReadonlySet<number> = new Set([
+  12,
+  1,
+  28,
+  2,
+  6,
+  43,
+  48,
+]);
+
+/** Registered domains of DNS block list operators whose lists answer TXT lookups of an address with the listing's reason. */
+const LIST_OPERATORS: ReadonlySet<string> = new Set([
+  "spamhaus.org",
+  "spamcop.net",
+  "barracudacentral.org",
+  "sorbs.net",
+  "surriel.com",
+  "abuseat.org",
+  "mailspike.net",
+  "manitu.net",
+  "uceprotect.net",
+  "gbudb.net",
+  "0spam.org",
+  "junkemailfilter.com",
+  "dnswl.org",
+  "blocklist.de",
+  "dronebl.org",
+  "efnetrbl.org",
+  "anonmails.de",
+  "nordspam.com",
+  "backscatterer.org",
+  "spamrats.com",
+  "s5h.net",
+  "interserver.net",
+  "senderscore.com",
+  "justspam.org",
+  "wpbl.info",
+  "unsubscore.com",
+  "swinog.ch",
+  "bit.nl",
+  "imp.ch",
+]);
 
 /** An Active Directory DSA GUID alias: "<GUID>._msdcs.<forest root>". */
 const DC_GUID_ALIAS =

@@ -752,7 +752,7 @@ Deno.test("dns_tunnel: a tunnel sent from port 5353, 5355 or 137 to a resolver's
   }
 });
 
-Deno.test("dns_tunnel: only well-formed reverse lookups are left alone; a tunnel in an ip6.arpa zone delegated to its server is found", () => {
+Deno.test("dns_tunnel: only well-formed reverse lookups asked as resolvers ask them are left alone; a tunnel in an ip6.arpa zone delegated to its server is found, in its own labels or in nibbles asked as NULL", () => {
   const reverse = [
     "4.3.2.1.in-addr.arpa",
     "129.0-25.2.0.192.in-addr.arpa",
@@ -762,10 +762,20 @@ Deno.test("dns_tunnel: only well-formed reverse lookups are left alone; a tunnel
   const lookups = Array.from({ length: 40 }, (_, i) =>
     dnsQuery({
       name: reverse[i % reverse.length]!.replace(/^4/, String(i)),
-      qtype: i % 2 ? PTR : NULL,
+      qtype: [PTR, A, 2, 28][i % 4]!,
       atUs: i * 10_000,
     }));
   assert.deepEqual(run(lookups), []);
+  // 20 nibbles of data under the attacker's /48, asked as NULL.
+  const nibbles = Array.from({ length: 30 }, (_, i) =>
+    dnsQuery({
+      name: `${
+        randomText(i, 20, HEX).split("").join(".")
+      }.0.0.0.0.0.7.4.0.1.0.0.2.ip6.arpa`,
+      qtype: NULL,
+      atUs: i * 10_000,
+    }));
+  assert.ok(run(nibbles).length >= 1);
   // iodine's data under t.0.0.0.0.0.7.4.0.1.0.0.2.ip6.arpa.
   const tunnel = Array.from({ length: 30 }, (_, i) =>
     dnsQuery({
@@ -872,4 +882,35 @@ Deno.test("dns_tunnel: domain controllers resolving replication partners by GUID
       }));
   assert.deepEqual(run(lookups(A)), []);
   assert.ok(run(lookups(NULL)).length >= 1);
+});
+
+Deno.test("dns_tunnel: address-list lookups asked as A and AAAA (getaddrinfo) or as TXT of a known list are left alone; TXT under an unknown zone, or a query to port 5353 of an Internet host, is scored", () => {
+  const listName = (i: number, zone: string) =>
+    `${randomText(i, 32, HEX).split("").join(".")}.${zone}`;
+  const lists = Array.from({ length: 60 }, (_, i) =>
+    dnsQuery({
+      name: listName(i, i % 3 === 2 ? "bl.spamcop.net" : "zen.spamhaus.org"),
+      qtype: [A, 28, TXT][i % 3]!,
+      atUs: i * 10_000,
+    }));
+  assert.deepEqual(run(lists), []);
+  const txtTunnel = Array.from({ length: 40 }, (_, i) =>
+    dnsQuery({
+      name: listName(i, "t.mailrep-check.com"),
+      qtype: TXT,
+      atUs: i * 10_000,
+    }));
+  assert.ok(run(txtTunnel).length >= 1);
+  // Direct to port 5353 of a server on the Internet, and to mDNS's group.
+  const direct = (dst: string) =>
+    Array.from({ length: 30 }, (_, i) =>
+      dnsQuery({
+        name: `${randomText(i, 57, BASE32)}.t.tunnel-zone.net`,
+        qtype: NULL,
+        atUs: i * 10_000,
+        dst,
+        dstPort: 5353,
+      }));
+  assert.ok(run(direct("203.0.113.53")).length >= 1);
+  assert.deepEqual(run(direct("224.0.0.251")), []);
 });

@@ -169,9 +169,10 @@ export interface DnsTunnelOptions {
  * malware hash registry (hash.cymru.com, which Zeek's detect-MHR queries
  * for every file it sees), AWS's generated host names (amazonaws.com:
  * load balancers' "internal-k8s-…-1234567890.us-east-1.elb.amazonaws.com"),
- * and the mail block lists that put a customer's key in every name
- * (Spamhaus DQS under spamhaus.net, Abusix Mail Intelligence under
- * abusix.zone).
+ * the mail block lists that put a customer's key in every name (Spamhaus
+ * DQS under spamhaus.net, Abusix Mail Intelligence under abusix.zone), and
+ * Amazon SES's DKIM keys ("<32 characters>.dkim.amazonses.com" TXT, which a
+ * resolver asks for every domain sending through SES).
  */
 export const DNS_TUNNEL_DEFAULTS = {
   windowUs: 600_000_000,
@@ -190,6 +191,7 @@ export const DNS_TUNNEL_DEFAULTS = {
     "amazonaws.com",
     "spamhaus.net",
     "abusix.zone",
+    "amazonses.com",
   ],
 } satisfies Required<DnsTunnelOptions>;
 

@@ -14,9 +14,8 @@
  * `dns_name_too_long` or `dns_question_overrun`; a message cut by the snap
  * length is not counted), when its opcode is unassigned (3, 7–15;
  * iodine's data header reads as opcode 3), when it goes the wrong way (a
- * message with the response bit set sent to port 53 from another port, or
- * a query from port 53 to another: a tunnel's own messages dressed as
- * DNS), or when it is a standard query of more than 512 bytes (data in an
+ * message with the response bit set sent to port 53 from another port: a
+ * tunnel's own messages dressed as DNS), or when it is a standard query of more than 512 bytes (data in an
  * EDNS option: a query holds a name of at most 255 bytes, and padding
  * brings it to 384). Per client/server pair (the
  * server is the side on port 53), with a fixed window of packet time,
@@ -108,7 +107,7 @@ const NON_STANDARD_PORT = {
 const SHORT = 1;
 const MALFORMED_QUESTION = 2;
 const BAD_OPCODE = 3;
-/** A response sent to a server's port 53 from another, or a query sent from port 53 to another. */
+/** A response sent to a server's port 53 from another port. */
 const WRONG_WAY = 4;
 /** A standard query of more than {@linkcode MAX_QUERY_BYTES}. */
 const OVERSIZED_QUERY = 5;
@@ -265,11 +264,14 @@ function notDnsReason(packet: PacketRecord): number {
   }
   if (hasUnassignedDnsOpcode(packet)) return BAD_OPCODE;
   if (hasMalformedDnsQuestion(packet)) return MALFORMED_QUESTION;
-  // A resolver asking from port 53 gets its answers on port 53: only a
-  // message between port 53 and another goes one way.
-  if (packet.srcPort !== packet.dstPort) {
-    if (packet.dnsResponse === (packet.dstPort === DNS_PORT)) return WRONG_WAY;
-  }
+  // A resolver asking from port 53 gets its answers on port 53: only an
+  // answer from another port to port 53 goes the wrong way. (A query from
+  // port 53 to another is a UDP scan's from port 53, nmap -sU -g 53, with
+  // its DNS payloads: the port scan detector's.)
+  if (
+    packet.dnsResponse && packet.dstPort === DNS_PORT &&
+    packet.srcPort !== DNS_PORT
+  ) return WRONG_WAY;
   return !packet.dnsResponse && packet.dnsOpcode === 0 &&
       packet.payloadLength > MAX_QUERY_BYTES
     ? OVERSIZED_QUERY

@@ -250,7 +250,7 @@ Deno.test("dns_port_misuse: invalid options are rejected", () => {
   );
 });
 
-Deno.test("dns_port_misuse: messages that go the wrong way (answers sent to port 53, queries sent from it) and queries carrying data past 512 bytes are no DNS a client and server exchange", () => {
+Deno.test("dns_port_misuse: answers sent to port 53 from another port and queries carrying data past 512 bytes are no DNS a client and server exchange; queries from port 53 to high ports (nmap -sU -g 53) are left to the port scan detector", () => {
   // A tunnel dressed as DNS straight to its server: its messages upstream
   // have the response bit set.
   const upstream = Array.from({ length: MIN }, (_, i) =>
@@ -277,6 +277,18 @@ Deno.test("dns_port_misuse: messages that go the wrong way (answers sent to port
   const oversized = run(padded);
   assert.equal(oversized.length, 1);
   assert.equal(oversized[0]!.evidence.oversizedQuery, MIN);
+  // Queries from port 53 to the ports of a scanned host (nmap's DNS
+  // payloads).
+  const scan = Array.from({ length: 2 * MIN }, (_, i) => {
+    const packet = datagram(
+      dnsMessage({ id: i, name: `host${i}.example.com`, qtype: 1 }),
+      T0 + i * 1_000,
+      false,
+    );
+    packet.dstPort = 1_000 + i;
+    return packet;
+  });
+  assert.deepEqual(run(scan), []);
   // A resolver asking from port 53 gets its answers on port 53.
   const portToPort = Array.from({ length: 2 * MIN }, (_, i) => {
     const packet = dnsExchange(i, T0 + i * 1_000);

@@ -24,17 +24,18 @@
  * Traffic between two home hosts (LAN-internal, e.g. a file share or IRC DCC
  * on the LAN) and between two external hosts (transit) is ignored, as is any
  * pair whose external end is not routable unicast (multicast, broadcast,
- * loopback, link-local, unspecified). A packet between two home hosts or two
- * outside ones that a tunnel the decoder opens (VXLAN, Geneve, GRE,
- * IP-in-IP, 6in4…) carries between a home host and an outside one counts
- * under the tunnel's endpoints: an upload wrapped in VXLAN to port 4789,
- * which any program can send, with private or foreign inner addresses, is
- * the home host's upload to the tunnel's far end, while an inner connection
- * that the far side opened (a branch office pulling from a file server at
- * home, a cloud pod from a pod on site) is answered, as below. An inner
- * packet between a home host and an outside one is judged as itself (a
- * mirror feed from a cloud tap to a sensor at home), as is any inside a
- * mirror session's tunnel between two home hosts.
+ * loopback, link-local, unspecified). A tunnel the decoder opens (VXLAN,
+ * Geneve, GRE, IP-in-IP, 6in4…) between a home host and an outside one
+ * counts under its endpoints: whatever the inner addresses say (an implant
+ * writes them: private, foreign, or "outside → home"), bytes the home end
+ * sends through it leave the network, the home host's upload to the tunnel's
+ * far end; an inner connection that the far side opened (a branch office
+ * pulling from a file server at home, a cloud pod from a pod on site) is
+ * answered, as below, but no inner connection is taken for one begun before
+ * the capture. Into the home network, an inner packet between a home host
+ * and an outside one is judged as itself (a mirror feed from a cloud tap to
+ * a sensor at home), as is any inside a mirror session's tunnel between two
+ * home hosts.
  *
  * Only pairs that carry volume get exact counters. Every pair's bytes go
  * first into a fixed-size sketch ({@linkcode ByteSketch}, 512 KiB, halved
@@ -63,23 +64,24 @@
  * below 32768 (its SYN, then the home host's SYN/ACK, seen), and of a UDP
  * flow whose first datagram came from an outside host's port at or above
  * 1024 (a WireGuard, OpenVPN, HTTP/3 or DNS server inside) unless the home
- * host itself opened a connection or flow to that outside host within the
- * last window or two (a hole punched from a second port); when a TCP
- * connection's handshake was not seen (a capture begun mid-transfer), TCP
- * from a port below 1024 to one at or above it, or from one below 32768 that
- * has been seen accepting a connection to one in the ephemeral range. The
- * home host's own connections from a port below 32768 (its SYN seen: `curl
- * --local-port 443`) count, even when the outside host answers with a SYN of
- * its own (a simultaneous open, as NAT hole punching makes) or a forged
- * SYN/ACK; so do UDP flows it sent first (from port 443 too). Connections
- * and flows are kept, each by its two addresses and ports, {@linkcode
- * MAX_SERVED_FLOWS} at once, the least recently used forgotten first, so a
- * flow in use stays known however many others come and go; one forgotten
- * while idle (a spray of flows can evict it) is judged again as above, by
- * ports a connection was seen accepted on and by the pairs whose home host
- * opened flows lately, which a spray does not clear. Active FTP's data
- * connections (opened by the server from port 20) and IRC DCC's (accepted on
- * an ephemeral port) carry the home host's own uploads, and count.
+ * host itself opened or used a flow from that port to that outside host
+ * within the last window or two (a hole punched from a second port); when a
+ * TCP connection's handshake was not seen (a capture begun mid-transfer),
+ * TCP from a port below 1024 to one at or above it, or from one below 32768
+ * that has been seen accepting a connection to one in the ephemeral range.
+ * The home host's own connections from a port below 32768 (its SYN seen:
+ * `curl --local-port 443`) count, even when the outside host answers with a
+ * SYN of its own (a simultaneous open, as NAT hole punching makes) or a
+ * forged SYN/ACK; so do UDP flows it sent first (from port 443 too).
+ * Connections and flows are kept, each by its two addresses and ports,
+ * {@linkcode MAX_SERVED_FLOWS} at once, the least recently used forgotten
+ * first, so a flow in use stays known however many others come and go; the
+ * home host's own connections and flows to ports from 1024 up are also kept
+ * as bits by (home host, port, outside host), marked again in each window
+ * while used, so one forgotten after a spray of flows evicted it is still
+ * the home host's own. Active FTP's data connections (opened by the server
+ * from port 20) and IRC DCC's (accepted on an ephemeral port) carry the home
+ * host's own uploads, and count.
  *
  * Limits: a slow upload under exfilMinBytes per window, an upload spread
  * over many external hosts (an IPv6 server answering on many addresses of
@@ -173,8 +175,8 @@ export interface DataExfilOptions {
  *   the admission's 384 KiB (a 256 KiB frequency sketch and a 128 KiB
  *   doorkeeper) and the 512 KiB byte sketch in front of the table; the
  *   16 384 connections and flows whose server is known take about 1 MB
- *   more, 4 096 listening ports 0.25 MB and the recent openers' bits
- *   512 KiB.
+ *   more, 4 096 listening ports 0.25 MB and the home hosts' opened ports'
+ *   bits 2 MiB.
  * - `reportIntervalUs`: findings repeat at most every 10 s unless the
  *   outbound bytes double.
  */
@@ -208,9 +210,15 @@ const TRACK_FRACTION = 64;
 
 const { SYN, ACK, RST } = TCP_FLAGS;
 
-/** What {@linkcode MAX_SERVED_FLOWS}' table says of a connection. */
+/**
+ * What {@linkcode MAX_SERVED_FLOWS}' table says of a connection (the value's
+ * low bits); a CLIENT entry adds its generation of the opened bits times
+ * GENERATION_STEP, so that using it marks it again once per generation.
+ */
 const SERVED = 1;
 const CLIENT = 2;
+const KIND_MASK = 3;
+const GENERATION_STEP = 4;
 
 /**
  * Connections and UDP flows whose server is known, kept at once (least
@@ -223,8 +231,13 @@ const MAX_SERVED_FLOWS = 16_384;
 /** Home hosts' ports seen accepting connections, kept at once (least recently used forgotten first). */
 const MAX_LISTENING_PORTS = 4_096;
 
-/** Bits of each generation of the pairs whose home host opened a flow lately (256 KiB each; at 100 000 pairs a window, 2 % of other pairs share a bit). */
-const INITIATED_BITS = 1 << 21;
+/**
+ * Bits of each generation of the home hosts' ports that opened a flow to an
+ * outside host lately (1 MiB each; at 100 000 such flows a window, to ports
+ * from 1024 up, an outside host's new flow finds its bit set by another
+ * with a chance of 1.2 % per generation, 2.4 % over the two read).
+ */
+const OPENED_BITS = 1 << 23;
 
 /**
  * Whether a home host's port `acceptingPort`, accepting a connection from
@@ -366,14 +379,16 @@ export function createDataExfilDetector(
   // (home host, port) → 1 for ports seen accepting an outside host's
   // connection: where a connection whose start was unseen may be served.
   const listening = new NumericKeyMap<number>(MAX_LISTENING_PORTS);
-  // Pairs (home host, outside host) of which the home host opened a
-  // connection or sent a UDP flow's first datagram within the last one or
-  // two windows, as bits by the pair's hash: a flow the outside host then
-  // starts toward the home host (a hole punched from a second port, or
-  // one whose entry a spray of flows evicted) is no service's.
-  let initiatedNow = new Uint8Array(INITIATED_BITS >> 3);
-  let initiatedBefore = new Uint8Array(INITIATED_BITS >> 3);
-  let initiatedUntilUs = -Infinity;
+  // (home host, home port, outside host) of which the home host opened a
+  // connection or a UDP flow to a port from 1024 up, or used one, within
+  // the last one or two windows (generations), as bits by hash: a flow the
+  // outside host then starts toward that port (a hole punched from a
+  // second port, or one whose entry a spray of flows evicted), or a
+  // connection from it whose entry was evicted, is the home host's own.
+  let openedNow = new Uint8Array(OPENED_BITS >> 3);
+  let openedBefore = new Uint8Array(OPENED_BITS >> 3);
+  let openedUntilUs = -Infinity;
+  let generation = 0;
   const trackMinBytes = Math.max(1, Math.floor(exfilMinBytes / TRACK_FRACTION));
   const halvingUs = Math.max(1, Math.floor(windowUs / 2));
   let nextExpiryUs = -Infinity;
@@ -410,63 +425,103 @@ export function createDataExfilDetector(
     return bytes >= trackMinBytes || otherBytes >= trackMinBytes;
   }
 
-  /** Whether `packet`, from a home host to an outside one, is a server's answer (see the module doc). */
-  function isServerAnswer(packet: PacketRecord): boolean {
+  /**
+   * Whether `packet`, from a home host to an outside one, is a server's
+   * answer (see the module doc); `startUnseen` allows the ports' verdict
+   * for a TCP connection whose start was not seen (not inside a tunnel the
+   * home host sends: nothing there began before the capture).
+   */
+  function isServerAnswer(packet: PacketRecord, startUnseen: boolean): boolean {
     const srcPort = packet.srcPort;
     const dstPort = packet.dstPort;
     if (srcPort < 0 || dstPort < 0) return false;
     const tcp = packet.transport === "tcp";
     if (!tcp && packet.transport !== "udp") return false;
+    const homeKey = packet.srcAddressKey;
+    const outsideKey = packet.dstAddressKey;
     // In use: kept in the table however many connections come and go.
-    const flow = flows.size === 0 ? undefined : flows.get(
-      packet.srcAddressKey,
-      srcPort * 0x10000 + dstPort,
-      packet.dstAddressKey,
-    );
-    if (flow !== undefined) return flow === SERVED;
+    const flow = flows.size === 0
+      ? undefined
+      : flows.get(homeKey, srcPort * 0x10000 + dstPort, outsideKey);
+    if (flow !== undefined) {
+      if ((flow & KIND_MASK) === SERVED) return true;
+      stillOpened(homeKey, srcPort, dstPort, outsideKey, flow);
+      return false;
+    }
+    // Its entry forgotten (evicted while idle) but the home host's own.
+    if (dstPort >= 1024 && wasOpened(homeKey, srcPort, outsideKey)) {
+      markOpened(homeKey, srcPort, outsideKey);
+      return false;
+    }
     // A TCP connection whose start was unseen (a capture begun
     // mid-transfer): a service's port answering a client's. (A UDP flow
     // with an outside port from 1024 up always has an entry: noteUdp.)
-    if (!tcp) return false;
+    if (!tcp || !startUnseen) return false;
     return (srcPort < 1024 && dstPort >= 1024) ||
       (srcPort < FIRST_EPHEMERAL_PORT && dstPort >= FIRST_EPHEMERAL_PORT &&
         listening.size > 0 &&
-        listening.peek(packet.srcAddressKey, srcPort, 0) !== undefined);
+        listening.peek(homeKey, srcPort, 0) !== undefined);
   }
 
-  /** Notes that home host `homeKey` opened a connection or flow to `outsideKey`. */
-  function markInitiated(homeKey: number, outsideKey: number): void {
-    const bit = hashKey(homeKey, outsideKey, 0) & (INITIATED_BITS - 1);
-    initiatedNow[bit >>> 3]! |= 1 << (bit & 7);
+  /** Notes that home host `homeKey` opened (or used) a connection or flow from `homePort` to `outsideKey`. */
+  function markOpened(
+    homeKey: number,
+    homePort: number,
+    outsideKey: number,
+  ): void {
+    const bit = hashKey(homeKey, homePort, outsideKey) & (OPENED_BITS - 1);
+    openedNow[bit >>> 3]! |= 1 << (bit & 7);
   }
 
-  /** Whether home host `homeKey` opened a connection or flow to `outsideKey` lately (or a pair with the same hash bit did). */
-  function wasInitiated(homeKey: number, outsideKey: number): boolean {
-    const bit = hashKey(homeKey, outsideKey, 0) & (INITIATED_BITS - 1);
+  /** Whether home host `homeKey` opened or used a connection or flow from `homePort` to `outsideKey` lately (or a key with the same hash bit did). */
+  function wasOpened(
+    homeKey: number,
+    homePort: number,
+    outsideKey: number,
+  ): boolean {
+    const bit = hashKey(homeKey, homePort, outsideKey) & (OPENED_BITS - 1);
     const mask = 1 << (bit & 7);
-    return ((initiatedNow[bit >>> 3]! | initiatedBefore[bit >>> 3]!) & mask) !==
-      0;
+    return ((openedNow[bit >>> 3]! | openedBefore[bit >>> 3]!) & mask) !== 0;
   }
 
-  /** Starts a new generation of {@linkcode markInitiated}'s bits once a window has passed. */
-  function ageInitiated(nowUs: number): void {
-    if (nowUs - initiatedUntilUs >= windowUs) {
-      // A window and more without a packet: nothing is recent.
-      initiatedNow.fill(0);
-      initiatedBefore.fill(0);
-    } else {
-      const older = initiatedBefore;
-      initiatedBefore = initiatedNow;
-      initiatedNow = older.fill(0);
+  /** Keeps the home host's own flow `flow` (an entry's value) marked opened in this generation while it is used: once per generation. */
+  function stillOpened(
+    homeKey: number,
+    homePort: number,
+    outsidePort: number,
+    outsideKey: number,
+    flow: number,
+  ): void {
+    if (flow === CLIENT + generation * GENERATION_STEP || outsidePort < 1024) {
+      return;
     }
-    initiatedUntilUs = nowUs + windowUs;
+    markOpened(homeKey, homePort, outsideKey);
+    flows.set(
+      homeKey,
+      homePort * 0x10000 + outsidePort,
+      outsideKey,
+      CLIENT + generation * GENERATION_STEP,
+    );
+  }
+
+  /** Starts a new generation of {@linkcode markOpened}'s bits once a window has passed. */
+  function ageOpened(nowUs: number): void {
+    if (nowUs - openedUntilUs >= windowUs) {
+      // A window and more without a packet: nothing is recent.
+      openedNow.fill(0);
+      openedBefore.fill(0);
+    } else {
+      const older = openedBefore;
+      openedBefore = openedNow;
+      openedNow = older.fill(0);
+    }
+    openedUntilUs = nowUs + windowUs;
+    generation++;
   }
 
   /** Notes what `packet` tells of its connection's or flow's server (`srcHome`: it goes out of the home network). */
   function noteConnection(packet: PacketRecord, srcHome: boolean): void {
-    if (packet.timestampUs >= initiatedUntilUs) {
-      ageInitiated(packet.timestampUs);
-    }
+    if (packet.timestampUs >= openedUntilUs) ageOpened(packet.timestampUs);
     if (packet.transport === "tcp") {
       if ((packet.tcpFlags & SYN) !== 0) noteHandshake(packet, srcHome);
     } else if (packet.transport === "udp") noteUdp(packet, srcHome);
@@ -487,13 +542,23 @@ export function createDataExfilDetector(
     const ports = srcHome
       ? srcPort * 0x10000 + dstPort
       : dstPort * 0x10000 + srcPort;
-    if (flows.get(homeKey, ports, outsideKey) !== undefined) return;
-    if (srcHome) markInitiated(homeKey, outsideKey);
+    const homePort = srcHome ? srcPort : dstPort;
+    const outsidePort = srcHome ? dstPort : srcPort;
+    const flow = flows.get(homeKey, ports, outsideKey);
+    if (flow !== undefined) {
+      if ((flow & KIND_MASK) === CLIENT) {
+        stillOpened(homeKey, homePort, outsidePort, outsideKey, flow);
+      }
+      return;
+    }
+    if (srcHome) markOpened(homeKey, homePort, outsideKey);
     flows.set(
       homeKey,
       ports,
       outsideKey,
-      srcHome || wasInitiated(homeKey, outsideKey) ? CLIENT : SERVED,
+      srcHome || wasOpened(homeKey, homePort, outsideKey)
+        ? CLIENT + generation * GENERATION_STEP
+        : SERVED,
     );
   }
 
@@ -509,13 +574,15 @@ export function createDataExfilDetector(
         // counts, even if the outside host answers with a SYN of its own
         // (a simultaneous open, as NAT hole punching makes) or a forged
         // SYN/ACK is seen.
-        markInitiated(packet.srcAddressKey, packet.dstAddressKey);
+        if (dstPort >= 1024) {
+          markOpened(packet.srcAddressKey, srcPort, packet.dstAddressKey);
+        }
         if (srcPort < FIRST_EPHEMERAL_PORT) {
           flows.set(
             packet.srcAddressKey,
             srcPort * 0x10000 + dstPort,
             packet.dstAddressKey,
-            CLIENT,
+            CLIENT + generation * GENERATION_STEP,
           );
         }
       } else if (isServiceAccept(dstPort, srcPort)) {
@@ -537,11 +604,11 @@ export function createDataExfilDetector(
           srcPort,
           packet.tcpAck,
         ) &&
-        flows.peek(
+        ((flows.peek(
             packet.srcAddressKey,
             srcPort * 0x10000 + dstPort,
             packet.dstAddressKey,
-          ) !== CLIENT
+          ) ?? SERVED) & KIND_MASK) !== CLIENT
       ) {
         flows.set(
           packet.srcAddressKey,
@@ -580,6 +647,7 @@ export function createDataExfilDetector(
     outsideKey: number,
     insideText: string | null,
     outsideText: string | null,
+    carried: boolean,
     report: FindingSink,
   ): void {
     const nowUs = packet.timestampUs;
@@ -629,7 +697,7 @@ export function createDataExfilDetector(
     }
     state.lastSeenUs = nowUs;
     if (srcHome) {
-      if (isServerAnswer(packet)) {
+      if (isServerAnswer(packet, !carried)) {
         state.servedBytes += bytes;
         return;
       }
@@ -661,13 +729,15 @@ export function createDataExfilDetector(
   }
 
   /**
-   * Counts a tunnelled packet by its carrier's endpoints when the carrier
-   * goes between a home host and an outside one (a VXLAN, GRE or 6in4
-   * tunnel out of the network: the inner addresses, private or foreign, do
-   * not say where the bytes go); a mirror's tunnel between two home hosts
-   * leaves the inner packet to be judged. Returns whether it counted.
+   * Counts a tunnelled packet under its carrier's endpoints when the
+   * carrier goes between a home host and an outside one (see the module
+   * doc), judging its inner connection's server as the tunnel carries it.
+   * Returns false to leave the inner packet to be judged as itself: a
+   * mirror session's tunnel between two home hosts (or two outside ones),
+   * and an inner packet between a home host and an outside one in a
+   * tunnel into the home network (a mirror feed to a sensor at home).
    */
-  function observeCarrier(packet: PacketRecord, report: FindingSink): void {
+  function observeCarrier(packet: PacketRecord, report: FindingSink): boolean {
     const outerSrcKey = packet.tunnelSrcAddressKey;
     const outerDstKey = packet.tunnelDstAddressKey;
     // A mirror session's packets all come through one tunnel: its
@@ -675,33 +745,39 @@ export function createDataExfilDetector(
     if (
       outerSrcKey === uncountedSrcKey && outerDstKey === uncountedDstKey &&
       outerSrcKey >= 0
-    ) return;
+    ) return false;
     const srcHome = homeNet.hasTunnelEnd(packet, true);
     if (srcHome === homeNet.hasTunnelEnd(packet, false)) {
       uncountedSrcKey = outerSrcKey;
       uncountedDstKey = outerDstKey;
-      return;
+      return false;
     }
-    if (NON_ROUTABLE.hasTunnelEnd(packet, !srcHome)) return;
+    // Into the home network, an inner packet between a home host and an
+    // outside one is judged as itself. Out of it, whatever the inner
+    // addresses say (an implant writes them), the bytes leave the network.
+    if (
+      !srcHome && homeNet.hasSource(packet) !== homeNet.hasDestination(packet)
+    ) return false;
+    if (NON_ROUTABLE.hasTunnelEnd(packet, !srcHome)) return true;
     const srcKey = tunnelEndKey(packet, true);
     const dstKey = tunnelEndKey(packet, false);
-    if (srcKey < 0 || dstKey < 0) return;
-    // The inner connection's server, judged as the tunnel carries it: a
-    // branch's client pulling from a file server at home is answered.
+    if (srcKey < 0 || dstKey < 0) return false;
+    // The inner connection's server, as the tunnel carries it: a branch's
+    // client pulling from a file server at home is answered.
     noteConnection(packet, srcHome);
-    const insideKey = srcHome ? srcKey : dstKey;
-    const outsideKey = srcHome ? dstKey : srcKey;
     const srcText = isIpv4Key(srcKey) ? "" : packet.tunnelSrcAddress;
     const dstText = isIpv4Key(dstKey) ? "" : packet.tunnelDstAddress;
     count(
       packet,
       srcHome,
-      insideKey,
-      outsideKey,
+      srcHome ? srcKey : dstKey,
+      srcHome ? dstKey : srcKey,
       srcHome ? srcText : dstText,
       srcHome ? dstText : srcText,
+      true,
       report,
     );
+    return true;
   }
 
   return {
@@ -712,14 +788,10 @@ export function createDataExfilDetector(
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
       const srcKey = packet.srcAddressKey;
       const dstKey = packet.dstAddressKey;
+      if (packet.tunnel !== "" && observeCarrier(packet, report)) return;
       const srcHome = homeNet.hasSource(packet);
       const dstHome = homeNet.hasDestination(packet);
-      if (srcHome === dstHome) {
-        // LAN-internal or transit, unless a tunnel out of the network
-        // carries it.
-        if (packet.tunnel !== "") observeCarrier(packet, report);
-        return;
-      }
+      if (srcHome === dstHome) return; // LAN-internal or transit
       if (
         srcHome
           ? NON_ROUTABLE.hasDestination(packet)
@@ -734,6 +806,7 @@ export function createDataExfilDetector(
         srcHome ? dstKey : srcKey,
         null,
         null,
+        false,
         report,
       );
     },

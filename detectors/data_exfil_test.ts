@@ -21,6 +21,7 @@ import {
 
 const INSIDE = "10.9.18.101";
 const OUTSIDE = "207.246.115.231";
+const OUTSIDE_OTHER = "198.51.100.7";
 
 interface PacketFields {
   src: string;
@@ -882,4 +883,66 @@ Deno.test("data_exfil: a home host's upload stays its own after a spray of flows
   ], ONE_MB);
   assert.ok(punched.length >= 1);
   assert.equal(punched.at(-1)?.evidence.servedBytes, 0);
+});
+
+Deno.test("data_exfil: a tunnel the home host sends out counts whatever its inner addresses say; the home host's own port stays its own while in use past two windows; serving and calling one peer from different ports are apart", () => {
+  const C2 = OUTSIDE;
+  // Inner packets written "outside → home" inside VXLAN from home to C2.
+  const reversed = flow(OUTSIDE_OTHER, INSIDE, 1_000).map((packet) => ({
+    ...packet,
+    tunnel: "vxlan",
+    tunnelSrcAddress: INSIDE,
+    tunnelDstAddress: C2,
+  }));
+  const carried = run(reversed, ONE_MB);
+  assert.ok(carried.length >= 1);
+  assert.equal(carried[0]?.victim, C2);
+  // A UDP flow from port 50001 kept alive for 21 minutes, a spray of
+  // 17 000 flows to another host, the C2's datagram first, the upload.
+  const keepalive = times(126, (i) => ({
+    ...udpPacket({
+      atUs: i * 10_000_000,
+      src: INSIDE,
+      dst: C2,
+      srcPort: 50_001,
+      dstPort: 40_000,
+    }),
+    ipLength: 68,
+  }));
+  const sprayStartUs = 1_270_000_000;
+  const spray = times(17_000, (i) => ({
+    ...udpPacket({
+      atUs: sprayStartUs + i * 50,
+      src: INSIDE,
+      dst: "192.0.2.99",
+      srcPort: 10_000 + i,
+      dstPort: 40_002,
+    }),
+    ipLength: 29,
+  }));
+  const late = run([
+    ...keepalive,
+    ...spray,
+    ...datagrams(C2, 40_000, INSIDE, 50_001, 1, sprayStartUs + 1_000_000),
+    ...datagrams(INSIDE, 50_001, C2, 40_000, 1_000, sprayStartUs + 1_100_000),
+  ], ONE_MB);
+  assert.ok(late.length >= 1);
+  // A NAS backs up to the office over SSH (its own connection from an
+  // ephemeral port), then an office user pulls through its OpenVPN server.
+  const NAS = "10.9.18.20";
+  const backup = {
+    ...tcpPacket({
+      atUs: 0,
+      src: NAS,
+      dst: C2,
+      srcPort: 51_000,
+      dstPort: 22,
+      flags: TCP_FLAGS.SYN,
+    }),
+  };
+  const vpn = [
+    ...datagrams(C2, 61_005, NAS, 1194, 1, 300_000_000),
+    ...datagrams(NAS, 1194, C2, 61_005, 1_000, 300_001_000),
+  ];
+  assert.deepEqual(run([backup, ...vpn], ONE_MB), []);
 });

@@ -57,18 +57,21 @@
  * Ignored: reverse lookups asked as resolvers ask them (PTR, and A, AAAA,
  * NS, SOA, DS, DNSKEY on the way: QNAME minimisation, DNSSEC) of well-formed
  * names (in-addr.arpa with decimal labels, ip6.arpa with one hex digit each,
- * DNS-SD's labels in front; any other name under .arpa is scored, and so is
- * a reverse name asked as NULL or TXT: a tunnel in an ip6.arpa zone
- * delegated to its server is found), address-list lookups written the same
- * way (DNSBLs, RFC 5782: "2.0.0.127.zen.spamhaus.org", or an IPv6 address's
- * 32 nibbles under the list's zone) asked as A or AAAA under a short plain
- * zone, or as TXT under a known list operator's (a TXT answer is a tunnel's
- * downstream), queries to the mDNS, LLMNR and NBNS ports (5353, 5355, 137)
- * of multicast, link-local or private addresses (a query from those ports to
- * a resolver's 53, or to port 5353 of a host on the Internet, is scored),
- * ".local" names, domain controllers' partner aliases
- * ("<GUID>._msdcs.<forest>", A/AAAA/CNAME), the root and single-label names,
- * and {@linkcode DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
+ * a DNS-SD browsing domain's "b._dns-sd._udp." in front; any other name
+ * under .arpa is scored, and so is a reverse name asked as NULL or TXT: a
+ * tunnel in an ip6.arpa zone delegated to its server is found), address-list
+ * lookups written the same way (DNSBLs, RFC 5782:
+ * "2.0.0.127.zen.spamhaus.org", or an IPv6 address's 32 nibbles under the
+ * list's zone) asked as A or AAAA under a short plain zone, or as TXT under
+ * a known list operator's or after the same client's address lookup of the
+ * same name within a minute or two (a mail server asks the listing's reason
+ * after a hit; a TXT answer is otherwise a tunnel's downstream), queries to
+ * the mDNS, LLMNR and NBNS ports (5353, 5355, 137) of multicast, link-local
+ * or private addresses (a query from those ports to a resolver's 53, or to
+ * port 5353 of a host on the Internet, is scored), ".local" names, domain
+ * controllers' partner aliases ("<GUID>._msdcs.<forest>", A/AAAA/CNAME), the
+ * root and single-label names, and {@linkcode
+ * DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
  * a TLD (dnscat "direct mode": "dnscat.<hex>.<hex>") are grouped per client
  * under domain "".
  *
@@ -101,7 +104,10 @@
  * the response bit set, single-label names, data in EDNS options or in a
  * DNS UPDATE's records, sent straight to the tunnel's server, are not
  * scored (see dns_port_misuse for what it reads there), nor is DNS over TCP
- * whose length prefix comes in a segment of its own (no reassembly).
+ * whose length prefix comes in a segment of its own (no reassembly). The
+ * ignored domains are ignored wherever a query goes: a tunnel sent
+ * straight to its own server (needing no delegation) under one of their
+ * names is not scored.
  *
  * @module
  */
@@ -308,6 +314,8 @@ export function createDnsTunnelDetector(
   const groups = new NumericKeyMap<GroupState>(config.maxGroups, undefined, {
     recycle: true,
   });
+  // Address-list names each client asked an address of lately.
+  const listLookups = new RecentNames();
   // Admission into the full table, fed every scored query's group.
   const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
@@ -325,7 +333,7 @@ export function createDnsTunnelDetector(
       // Queries, of DNS messages only (not another protocol on a DNS port).
       if (packet.dnsResponse || !isDnsMessage(packet)) return;
       const name = packet.dnsQname;
-      if (!isScoredName(name, packet, ignoreDomains)) return;
+      if (!isScoredName(name, packet, ignoreDomains, listLookups)) return;
       const nowUs = packet.timestampUs;
       if (nowUs >= nextExpiryUs) {
         expire(nowUs);
@@ -476,6 +484,7 @@ function isScoredName(
   name: string,
   packet: PacketRecord,
   ignoreDomains: readonly string[],
+  listLookups: RecentNames,
 ): boolean {
   if (name === "" || !name.includes(".")) return false;
   // Sent to a multicast name protocol's port on the local network (a query
@@ -500,13 +509,20 @@ function isScoredName(
   // asked for an address (A, AAAA: getaddrinfo asks both), or for the
   // listing's reason (TXT) of a known list operator (a TXT answer carries
   // a tunnel's downstream data under a zone of its own).
+  // A mail server asks a list's TXT (the listing's reason) only after an
+  // address lookup of the same name hit.
   const prefix = addressPrefixLength(name);
   if (prefix > 0 && (qtype === QTYPE_A || qtype === QTYPE_AAAA)) {
-    if (isListZone(name.slice(prefix))) return false;
+    if (isListZone(name.slice(prefix))) {
+      listLookups.note(packet.srcAddressKey, name, packet.timestampUs);
+      return false;
+    }
   } else if (prefix > 0 && qtype === QTYPE_TXT) {
     const zone = name.slice(prefix);
     if (
-      isListZone(zone) && LIST_OPERATORS.has(registeredDomain(zone))
+      isListZone(zone) &&
+      (LIST_OPERATORS.has(registeredDomain(zone)) ||
+        listLookups.has(packet.srcAddressKey, name, packet.timestampUs))
     ) return false;
   }
   for (const domain of ignoreDomains) {
@@ -597,6 +613,58 @@ function isDcGuidAlias(name: string, qtype: number): boolean {
     name.charCodeAt(8) === 0x2d && DC_GUID_ALIAS.test(name);
 }
 
+/** A generation of {@linkcode RecentNames}, µs: a TXT lookup follows its address lookup within seconds. */
+const RECENT_NAME_US = 60_000_000;
+
+/** Bits of each generation of {@linkcode RecentNames} (128 KiB). */
+const RECENT_NAME_BITS = 1 << 20;
+
+/**
+ * (client, name) pairs seen within the last one or two minutes, as bits by
+ * hash: the address-list names a client asked an address of, whose TXT
+ * (the listing's reason) it may ask next.
+ */
+class RecentNames {
+  #now = new Uint8Array(RECENT_NAME_BITS >> 3);
+  #before = new Uint8Array(RECENT_NAME_BITS >> 3);
+  #untilUs = -Infinity;
+
+  /** Notes that client `clientKey` asked `name` at `nowUs`. */
+  note(clientKey: number, name: string, nowUs: number): void {
+    this.#age(nowUs);
+    const bit = bitOf(clientKey, name);
+    this.#now[bit >>> 3]! |= 1 << (bit & 7);
+  }
+
+  /** Whether client `clientKey` asked `name` within the minute or two before `nowUs` (or a pair with the same bit was noted). */
+  has(clientKey: number, name: string, nowUs: number): boolean {
+    this.#age(nowUs);
+    const bit = bitOf(clientKey, name);
+    return ((this.#now[bit >>> 3]! | this.#before[bit >>> 3]!) &
+      (1 << (bit & 7))) !== 0;
+  }
+
+  /** Starts a new generation once one has passed (both afresh after two). */
+  #age(nowUs: number): void {
+    if (nowUs < this.#untilUs) return;
+    if (nowUs - this.#untilUs >= RECENT_NAME_US) {
+      this.#now.fill(0);
+      this.#before.fill(0);
+    } else {
+      const older = this.#before;
+      this.#before = this.#now;
+      this.#now = older.fill(0);
+    }
+    this.#untilUs = nowUs + RECENT_NAME_US;
+  }
+}
+
+/** The bit of (client, name) in {@linkcode RecentNames}. */
+function bitOf(clientKey: number, name: string): number {
+  return hashKey(clientKey, fnv1a(name), polyHash(name)) &
+    (RECENT_NAME_BITS - 1);
+}
+
 /** Query types an address list is asked with. */
 const QTYPE_A = 1;
 const QTYPE_TXT = 16;
@@ -615,28 +683,29 @@ const REVERSE_SERVICE_LABELS: ReadonlySet<string> = new Set([
 /**
  * Whether `name` is a reverse lookup: under in-addr.arpa, decimal labels
  * of 0–255 (and RFC 2317's "0-25" or "0/25" delegations); under ip6.arpa,
- * one hex digit each; with DNS-SD's service labels in front. A name under
- * either with other labels (a tunnel's data in a zone delegated to its
- * server) is not.
+ * one hex digit each; with a DNS-SD browsing domain's three labels in
+ * front ("b._dns-sd._udp."). A name under either with other labels (a
+ * tunnel's data in a zone delegated to its server) is not.
  */
 function isReverseLookup(name: string): boolean {
   const ipv4 = name.endsWith(".in-addr.arpa");
   if (!ipv4 && !name.endsWith(".ip6.arpa")) return false;
   const labels = name.slice(0, name.lastIndexOf(ipv4 ? ".in-addr" : ".ip6"))
     .split(".");
-  let service = true;
-  for (const label of labels) {
+  // RFC 6763 §11's browsing domains: "b._dns-sd._udp." and its kin, only.
+  const first = labels[0] ?? "";
+  const service = REVERSE_SERVICE_LABELS.has(first) &&
+      labels[1] === "_dns-sd" && labels[2] === "_udp"
+    ? 3
+    : 0;
+  for (let i = service; i < labels.length; i++) {
     if (
-      service && (label.startsWith("_") || REVERSE_SERVICE_LABELS.has(label))
+      !(ipv4 ? /^\d{1,3}([-/]\d{1,3})?$/ : /^[0-9a-f]$/).test(labels[i]!)
     ) {
-      continue;
-    }
-    service = false;
-    if (!(ipv4 ? /^\d{1,3}([-/]\d{1,3})?$/ : /^[0-9a-f]$/).test(label)) {
       return false;
     }
   }
-  return labels.length <= (ipv4 ? 4 : 32) + 3;
+  return labels.length - service <= (ipv4 ? 4 : 32);
 }
 
 /** Characters of the address that `name` begins with, its last dot included (see {@linkcode startsWithAddress}), or 0. */

@@ -925,3 +925,31 @@ Deno.test("dns_tunnel: a resolver fetching Amazon SES's DKIM keys (a random toke
   assert.deepEqual(run(lookups), []);
   assert.ok(run(lookups, { ignoreDomains: [] }).length >= 1);
 });
+
+Deno.test("dns_tunnel: a reverse name with labels of data in front is no reverse lookup, asked as PTR too; a list's TXT asked after its A is a mail server's, under any list", () => {
+  const tunnel = Array.from({ length: 30 }, (_, i) =>
+    dnsQuery({
+      name: `_${randomText(i, 56, BASE32)}._${
+        randomText(i + 99, 56, BASE32)
+      }.0.f.e.e.0.7.4.0.1.0.0.2.ip6.arpa`,
+      qtype: PTR,
+      atUs: i * 10_000,
+    }));
+  assert.ok(run(tunnel).length >= 1);
+  // Postfix: A of the client's address under the list, then, on a hit,
+  // TXT for the reject text; a list no operator table knows.
+  const lookups = Array.from({ length: 40 }, (_, i) => {
+    const name = `${
+      randomText(i, 32, HEX).split("").join(".")
+    }.dnsbl.spfbl.net`;
+    return [
+      dnsQuery({ name, qtype: A, atUs: i * 1_000_000 }),
+      dnsQuery({ name, qtype: TXT, atUs: i * 1_000_000 + 20_000 }),
+    ];
+  }).flat();
+  assert.deepEqual(run(lookups), []);
+  // The same TXT queries without the address lookups are scored.
+  assert.ok(
+    run(lookups.filter((query) => query.dnsQtype === TXT)).length >= 1,
+  );
+});

@@ -115,6 +115,7 @@ import { TableAdmission } from "./stats/table_admission.ts";
 import { ByteSketch } from "./byte_sketch.ts";
 import { CidrSet } from "./cidr.ts";
 import { RecentAcks } from "./recent_acks.ts";
+import { RecentBits } from "./recent_bits.ts";
 import { FIRST_EPHEMERAL_PORT } from "../capture/decode/service_reply.ts";
 import { addressKey, isIpv4Key } from "../capture/decode/address_key.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -385,10 +386,7 @@ export function createDataExfilDetector(
   // outside host then starts toward that port (a hole punched from a
   // second port, or one whose entry a spray of flows evicted), or a
   // connection from it whose entry was evicted, is the home host's own.
-  let openedNow = new Uint8Array(OPENED_BITS >> 3);
-  let openedBefore = new Uint8Array(OPENED_BITS >> 3);
-  let openedUntilUs = -Infinity;
-  let generation = 0;
+  const opened = new RecentBits(OPENED_BITS, windowUs);
   const trackMinBytes = Math.max(1, Math.floor(exfilMinBytes / TRACK_FRACTION));
   const halvingUs = Math.max(1, Math.floor(windowUs / 2));
   let nextExpiryUs = -Infinity;
@@ -469,8 +467,7 @@ export function createDataExfilDetector(
     homePort: number,
     outsideKey: number,
   ): void {
-    const bit = hashKey(homeKey, homePort, outsideKey) & (OPENED_BITS - 1);
-    openedNow[bit >>> 3]! |= 1 << (bit & 7);
+    opened.mark(hashKey(homeKey, homePort, outsideKey));
   }
 
   /** Whether home host `homeKey` opened or used a connection or flow from `homePort` to `outsideKey` lately (or a key with the same hash bit did). */
@@ -479,9 +476,7 @@ export function createDataExfilDetector(
     homePort: number,
     outsideKey: number,
   ): boolean {
-    const bit = hashKey(homeKey, homePort, outsideKey) & (OPENED_BITS - 1);
-    const mask = 1 << (bit & 7);
-    return ((openedNow[bit >>> 3]! | openedBefore[bit >>> 3]!) & mask) !== 0;
+    return opened.has(hashKey(homeKey, homePort, outsideKey));
   }
 
   /** Keeps the home host's own flow `flow` (an entry's value) marked opened in this generation while it is used: once per generation. */
@@ -492,7 +487,10 @@ export function createDataExfilDetector(
     outsideKey: number,
     flow: number,
   ): void {
-    if (flow === CLIENT + generation * GENERATION_STEP || outsidePort < 1024) {
+    if (
+      flow === CLIENT + opened.generation * GENERATION_STEP ||
+      outsidePort < 1024
+    ) {
       return;
     }
     markOpened(homeKey, homePort, outsideKey);
@@ -500,28 +498,13 @@ export function createDataExfilDetector(
       homeKey,
       homePort * 0x10000 + outsidePort,
       outsideKey,
-      CLIENT + generation * GENERATION_STEP,
+      CLIENT + opened.generation * GENERATION_STEP,
     );
-  }
-
-  /** Starts a new generation of {@linkcode markOpened}'s bits once a window has passed. */
-  function ageOpened(nowUs: number): void {
-    if (nowUs - openedUntilUs >= windowUs) {
-      // A window and more without a packet: nothing is recent.
-      openedNow.fill(0);
-      openedBefore.fill(0);
-    } else {
-      const older = openedBefore;
-      openedBefore = openedNow;
-      openedNow = older.fill(0);
-    }
-    openedUntilUs = nowUs + windowUs;
-    generation++;
   }
 
   /** Notes what `packet` tells of its connection's or flow's server (`srcHome`: it goes out of the home network). */
   function noteConnection(packet: PacketRecord, srcHome: boolean): void {
-    if (packet.timestampUs >= openedUntilUs) ageOpened(packet.timestampUs);
+    opened.age(packet.timestampUs);
     if (packet.transport === "tcp") {
       if ((packet.tcpFlags & SYN) !== 0) noteHandshake(packet, srcHome);
     } else if (packet.transport === "udp") noteUdp(packet, srcHome);
@@ -557,7 +540,7 @@ export function createDataExfilDetector(
       ports,
       outsideKey,
       srcHome || wasOpened(homeKey, homePort, outsideKey)
-        ? CLIENT + generation * GENERATION_STEP
+        ? CLIENT + opened.generation * GENERATION_STEP
         : SERVED,
     );
   }
@@ -582,7 +565,7 @@ export function createDataExfilDetector(
             packet.srcAddressKey,
             srcPort * 0x10000 + dstPort,
             packet.dstAddressKey,
-            CLIENT + generation * GENERATION_STEP,
+            CLIENT + opened.generation * GENERATION_STEP,
           );
         }
       } else if (isServiceAccept(dstPort, srcPort)) {

@@ -123,6 +123,7 @@ import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
 import { CidrSet } from "./cidr.ts";
+import { RecentBits } from "./recent_bits.ts";
 import {
   isFinalReportDue,
   isGrowthReportDue,
@@ -314,8 +315,10 @@ export function createDnsTunnelDetector(
   const groups = new NumericKeyMap<GroupState>(config.maxGroups, undefined, {
     recycle: true,
   });
-  // Address-list names each client asked an address of lately.
-  const listLookups = new RecentNames();
+  // (client, name) of the address-list names each client asked an address
+  // of within the last one or two minutes: its TXT (the listing's reason)
+  // may come next.
+  const listLookups = new RecentBits(RECENT_NAME_BITS, RECENT_NAME_US);
   // Admission into the full table, fed every scored query's group.
   const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
@@ -484,7 +487,7 @@ function isScoredName(
   name: string,
   packet: PacketRecord,
   ignoreDomains: readonly string[],
-  listLookups: RecentNames,
+  listLookups: RecentBits,
 ): boolean {
   if (name === "" || !name.includes(".")) return false;
   // Sent to a multicast name protocol's port on the local network (a query
@@ -514,16 +517,17 @@ function isScoredName(
   const prefix = addressPrefixLength(name);
   if (prefix > 0 && (qtype === QTYPE_A || qtype === QTYPE_AAAA)) {
     if (isListZone(name.slice(prefix))) {
-      listLookups.note(packet.srcAddressKey, name, packet.timestampUs);
+      listLookups.age(packet.timestampUs);
+      listLookups.mark(lookupHash(packet.srcAddressKey, name));
       return false;
     }
   } else if (prefix > 0 && qtype === QTYPE_TXT) {
     const zone = name.slice(prefix);
-    if (
-      isListZone(zone) &&
-      (LIST_OPERATORS.has(registeredDomain(zone)) ||
-        listLookups.has(packet.srcAddressKey, name, packet.timestampUs))
-    ) return false;
+    if (isListZone(zone)) {
+      if (LIST_OPERATORS.has(registeredDomain(zone))) return false;
+      listLookups.age(packet.timestampUs);
+      if (listLookups.has(lookupHash(packet.srcAddressKey, name))) return false;
+    }
   }
   for (const domain of ignoreDomains) {
     if (
@@ -613,56 +617,15 @@ function isDcGuidAlias(name: string, qtype: number): boolean {
     name.charCodeAt(8) === 0x2d && DC_GUID_ALIAS.test(name);
 }
 
-/** A generation of {@linkcode RecentNames}, µs: a TXT lookup follows its address lookup within seconds. */
+/** A generation of the recent address-list lookups, µs: a TXT lookup follows its address lookup within seconds. */
 const RECENT_NAME_US = 60_000_000;
 
-/** Bits of each generation of {@linkcode RecentNames} (128 KiB). */
+/** Bits of each generation of the recent address-list lookups (128 KiB). */
 const RECENT_NAME_BITS = 1 << 20;
 
-/**
- * (client, name) pairs seen within the last one or two minutes, as bits by
- * hash: the address-list names a client asked an address of, whose TXT
- * (the listing's reason) it may ask next.
- */
-class RecentNames {
-  #now = new Uint8Array(RECENT_NAME_BITS >> 3);
-  #before = new Uint8Array(RECENT_NAME_BITS >> 3);
-  #untilUs = -Infinity;
-
-  /** Notes that client `clientKey` asked `name` at `nowUs`. */
-  note(clientKey: number, name: string, nowUs: number): void {
-    this.#age(nowUs);
-    const bit = bitOf(clientKey, name);
-    this.#now[bit >>> 3]! |= 1 << (bit & 7);
-  }
-
-  /** Whether client `clientKey` asked `name` within the minute or two before `nowUs` (or a pair with the same bit was noted). */
-  has(clientKey: number, name: string, nowUs: number): boolean {
-    this.#age(nowUs);
-    const bit = bitOf(clientKey, name);
-    return ((this.#now[bit >>> 3]! | this.#before[bit >>> 3]!) &
-      (1 << (bit & 7))) !== 0;
-  }
-
-  /** Starts a new generation once one has passed (both afresh after two). */
-  #age(nowUs: number): void {
-    if (nowUs < this.#untilUs) return;
-    if (nowUs - this.#untilUs >= RECENT_NAME_US) {
-      this.#now.fill(0);
-      this.#before.fill(0);
-    } else {
-      const older = this.#before;
-      this.#before = this.#now;
-      this.#now = older.fill(0);
-    }
-    this.#untilUs = nowUs + RECENT_NAME_US;
-  }
-}
-
-/** The bit of (client, name) in {@linkcode RecentNames}. */
-function bitOf(clientKey: number, name: string): number {
-  return hashKey(clientKey, fnv1a(name), polyHash(name)) &
-    (RECENT_NAME_BITS - 1);
+/** The bit of (client, name) among the recent address-list lookups. */
+function lookupHash(clientKey: number, name: string): number {
+  return hashKey(clientKey, fnv1a(name), polyHash(name));
 }
 
 /** Query types an address list is asked with. */

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { RecentBits } from "./recent_bits.ts";
+
+Deno.test("RecentBits remembers a hash for one to two generations of packet time", () => {
+  const bits = new RecentBits(1 << 10, 1_000);
+  bits.age(0);
+  bits.mark(42);
+  assert.equal(bits.has(42), true);
+  assert.equal(bits.has(43), false);
+  // The next generation still reads the one before.
+  bits.age(1_500);
+  assert.equal(bits.has(42), true);
+  assert.equal(bits.generation, 2);
+  // Two generations on, it is gone.
+  bits.age(2_600);
+  assert.equal(bits.has(42), false);
+});
+
+Deno.test("RecentBits forgets everything after a quiet spell of two generations or more", () => {
+  const bits = new RecentBits(1 << 10, 1_000);
+  bits.age(0);
+  bits.mark(7);
+  bits.age(10_000);
+  assert.equal(bits.has(7), false);
+});
+
+Deno.test("RecentBits takes hashes modulo its size: one sharing a bit reads as marked", () => {
+  const bits = new RecentBits(1 << 10, 1_000);
+  bits.age(0);
+  bits.mark(5);
+  assert.equal(bits.has(5 + (1 << 10)), true);
+  assert.throws(() => new RecentBits(1000, 1_000), RangeError);
+});

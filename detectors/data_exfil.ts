@@ -371,9 +371,10 @@ export function createDataExfilDetector(
   // Bytes of every pair (outbound, inbound), in front of the table.
   const sketch = new ByteSketch();
   // (home host, home port << 16 | outside port, outside host) → SERVED for
-  // a connection from outside that the home host accepted (its bytes are
-  // answers), CLIENT for the home host's own connection from a port below
-  // 1024 (its bytes count).
+  // a connection from outside that the home host accepted, or a UDP flow
+  // an outside host started (its bytes are answers); CLIENT, with its
+  // generation of the opened bits, for the home host's own connection from
+  // a port below 32768 or a UDP flow it started (its bytes count).
   const flows = new NumericKeyMap<number>(MAX_SERVED_FLOWS);
   // Outside hosts' SYNs just seen, for the SYN/ACKs that accept them.
   const inboundSyns = new RecentAcks();

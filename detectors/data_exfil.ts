@@ -26,16 +26,20 @@
  * pair whose external end is not routable unicast (multicast, broadcast,
  * loopback, link-local, unspecified). A tunnel the decoder opens (VXLAN,
  * Geneve, GRE, IP-in-IP, 6in4…) between a home host and an outside one
- * counts under its endpoints: whatever the inner addresses say (an implant
- * writes them: private, foreign, or "outside → home"), bytes the home end
- * sends through it leave the network, the home host's upload to the tunnel's
- * far end; an inner connection that the far side opened (a branch office
- * pulling from a file server at home, a cloud pod from a pod on site) is
- * answered, as below, but no inner connection is taken for one begun before
- * the capture. Into the home network, an inner packet between a home host
- * and an outside one is judged as itself (a mirror feed from a cloud tap to
- * a sensor at home), as is any inside a mirror session's tunnel between two
- * home hosts.
+ * counts under its endpoints, both ways: whatever the inner addresses say
+ * (an implant writes them: private, foreign, or "outside → home"), bytes the
+ * home end sends through it leave the network, the home host's upload to the
+ * tunnel's far end, and bytes it receives through it come back (a call or a
+ * download through a tunnel broker is as two-way as without it); an inner
+ * connection that the far side opened (a branch office pulling from a file
+ * server at home, a cloud pod from a pod on site) is answered, as below, but
+ * no inner connection is taken for one begun before the capture, and what
+ * inner packets tell of their connections is kept apart from real ones (a
+ * forged inner datagram cannot make a real flow a server's). A tunnel into
+ * the home network that never carried a packet out (a mirror feed from a
+ * cloud tap to a sensor at home) has its inner packets between a home host
+ * and an outside one judged as themselves too, as does any inside a mirror
+ * session's tunnel between two home hosts.
  *
  * Only pairs that carry volume get exact counters. Every pair's bytes go
  * first into a fixed-size sketch ({@linkcode ByteSketch}, 512 KiB, halved
@@ -64,23 +68,25 @@
  * below 32768 (its SYN, then the home host's SYN/ACK, seen), and of a UDP
  * flow whose first datagram came from an outside host's port at or above
  * 1024 (a WireGuard, OpenVPN, HTTP/3 or DNS server inside) unless the home
- * host itself opened or used a flow from that port to that outside host
- * within the last window or two (a hole punched from a second port); when a
- * TCP connection's handshake was not seen (a capture begun mid-transfer),
- * TCP from a port below 1024 to one at or above it, or from one below 32768
- * that has been seen accepting a connection to one in the ephemeral range.
- * The home host's own connections from a port below 32768 (its SYN seen:
- * `curl --local-port 443`) count, even when the outside host answers with a
- * SYN of its own (a simultaneous open, as NAT hole punching makes) or a
- * forged SYN/ACK; so do UDP flows it sent first (from port 443 too).
+ * host itself started or used a flow from that port to that host's ports
+ * from 1024 up within the last window or two (a hole punched from a second
+ * port); when a TCP connection's handshake was not seen (a capture begun
+ * mid-transfer), TCP from a port below 1024 to one at or above it, or from
+ * one below 32768 that has been seen accepting a connection to one in the
+ * ephemeral range, unless the home host opened that connection within a day
+ * or two. The home host's own connections from a port below 32768 (its SYN
+ * seen: `curl --local-port 443`) count, even when the outside host answers
+ * with a SYN of its own (a simultaneous open, as NAT hole punching makes) or
+ * a forged SYN/ACK; so do UDP flows it sent first (from port 443 too).
  * Connections and flows are kept, each by its two addresses and ports,
  * {@linkcode MAX_SERVED_FLOWS} at once, the least recently used forgotten
  * first, so a flow in use stays known however many others come and go; the
- * home host's own connections and flows to ports from 1024 up are also kept
- * as bits by (home host, port, outside host), marked again in each window
- * while used, so one forgotten after a spray of flows evicted it is still
- * the home host's own. Active FTP's data connections (opened by the server
- * from port 20) and IRC DCC's (accepted on an ephemeral port) carry the home
+ * UDP flows the home host started are also kept as bits by (home host, port,
+ * outside host), marked again in each window while used, and its own
+ * connections from ports below 32768 as bits by their four-tuple for a day
+ * or two, so one forgotten after a spray of flows evicted it is still the
+ * home host's own. Active FTP's data connections (opened by the server from
+ * port 20) and IRC DCC's (accepted on an ephemeral port) carry the home
  * host's own uploads, and count.
  *
  * Limits: a slow upload under exfilMinBytes per window, an upload spread
@@ -94,9 +100,12 @@
  * addresses are outside unless their prefix is in `homeNet`. A UDP server's
  * answers whose flow began before the capture (from port 443 too), and a TCP
  * server's on a port from 1024 up never seen accepting a connection, count
- * as outbound at first. A 6in4 tunnel to a broker from a home router whose
- * IPv6 prefix is not in `homeNet` sums its hosts' uploads under the router
- * and the broker. Legitimate uploads (cloud backup and sync, video
+ * as outbound at first. A tunnel from a home router to a broker (6in4) or a
+ * server that carries its hosts' traffic sums their uploads under the
+ * router and the tunnel's far end. A UDP hole punched to an outside port
+ * below 1024 (to the C2's 443, say) is not remembered: the C2 answering
+ * first from another port through a NAT that filters by address alone is
+ * taken for a client of a service inside. Legitimate uploads (cloud backup and sync, video
  * publishing, sending large mail, a git push, NetFlow export, a presenter's
  * video and screen share in a call, seeding torrents (to peers that
  * connected in too, on a port from 32768 up, as IRC DCC receivers do), a
@@ -176,8 +185,8 @@ export interface DataExfilOptions {
  *   the admission's 384 KiB (a 256 KiB frequency sketch and a 128 KiB
  *   doorkeeper) and the 512 KiB byte sketch in front of the table; the
  *   16 384 connections and flows whose server is known take about 1 MB
- *   more, 4 096 listening ports 0.25 MB and the home hosts' opened ports'
- *   bits 2 MiB.
+ *   more, 4 096 listening ports 0.25 MB, the bits of the home hosts' UDP
+ *   flows 2 MiB and of their own connections 1 MiB, 1 024 tunnels out 64 kB.
  * - `reportIntervalUs`: findings repeat at most every 10 s unless the
  *   outbound bytes double.
  */
@@ -228,6 +237,16 @@ const GENERATION_STEP = 4;
  * UDP flows by which side sent first.
  */
 const MAX_SERVED_FLOWS = 16_384;
+
+/** Added to a home host's address key in the flow tables for a packet a tunnel carries (address keys stay below 2^37): a tunnel's inner connections are kept apart from real ones. */
+const CARRIED = 2 ** 40;
+
+/** Bits of each generation of the home hosts' own connections (512 KiB); a generation is a day. */
+const OWN_CONNECTION_BITS = 1 << 22;
+const DAY_US = 86_400_000_000;
+
+/** Tunnels out of the home network remembered at once. */
+const MAX_CARRIERS = 1_024;
 
 /** Home hosts' ports seen accepting connections, kept at once (least recently used forgotten first). */
 const MAX_LISTENING_PORTS = 4_096;
@@ -381,13 +400,21 @@ export function createDataExfilDetector(
   // (home host, port) → 1 for ports seen accepting an outside host's
   // connection: where a connection whose start was unseen may be served.
   const listening = new NumericKeyMap<number>(MAX_LISTENING_PORTS);
-  // (home host, home port, outside host) of which the home host opened a
-  // connection or a UDP flow to a port from 1024 up, or used one, within
-  // the last one or two windows (generations), as bits by hash: a flow the
-  // outside host then starts toward that port (a hole punched from a
-  // second port, or one whose entry a spray of flows evicted), or a
-  // connection from it whose entry was evicted, is the home host's own.
+  // (home host, home port, outside host) of which the home host started a
+  // UDP flow to a port from 1024 up, or used one, within the last one or
+  // two windows (generations), as bits by hash: a flow the outside host
+  // then starts toward that port (a hole punched from a second port, or
+  // one whose entry a spray of flows evicted) is the home host's own.
   const opened = new RecentBits(OPENED_BITS, windowUs);
+  // The home host's own TCP connections from ports below 32768 to ports
+  // from 1024 up (their four-tuples), for a day or two: one whose entry a
+  // spray of flows evicted, then silent for longer than a window, is not
+  // taken for a service's answers by its ports.
+  const ownConnections = new RecentBits(OWN_CONNECTION_BITS, DAY_US);
+  // Tunnels seen carrying packets out of the home network, by their home
+  // and outside endpoints: those are two-way; a tunnel into it that never
+  // carried any out is a mirror feed.
+  const outboundCarriers = new NumericKeyMap<number>(MAX_CARRIERS);
   const trackMinBytes = Math.max(1, Math.floor(exfilMinBytes / TRACK_FRACTION));
   const halvingUs = Math.max(1, Math.floor(windowUs / 2));
   let nextExpiryUs = -Infinity;
@@ -426,61 +453,50 @@ export function createDataExfilDetector(
 
   /**
    * Whether `packet`, from a home host to an outside one, is a server's
-   * answer (see the module doc); `startUnseen` allows the ports' verdict
-   * for a TCP connection whose start was not seen (not inside a tunnel the
-   * home host sends: nothing there began before the capture).
+   * answer (see the module doc). `salt` is 0 for a packet of its own, or
+   * {@linkcode CARRIED} for one a tunnel carries (its connections are kept
+   * apart: forged inner packets teach nothing of real ones); inside a
+   * tunnel, nothing began before the capture, so the ports' verdict on a
+   * connection whose start was unseen does not apply.
    */
-  function isServerAnswer(packet: PacketRecord, startUnseen: boolean): boolean {
+  function isServerAnswer(packet: PacketRecord, salt: number): boolean {
     const srcPort = packet.srcPort;
     const dstPort = packet.dstPort;
     if (srcPort < 0 || dstPort < 0) return false;
     const tcp = packet.transport === "tcp";
     if (!tcp && packet.transport !== "udp") return false;
-    const homeKey = packet.srcAddressKey;
+    const homeKey = packet.srcAddressKey + salt;
     const outsideKey = packet.dstAddressKey;
+    const ports = srcPort * 0x10000 + dstPort;
     // In use: kept in the table however many connections come and go.
     const flow = flows.size === 0
       ? undefined
-      : flows.get(homeKey, srcPort * 0x10000 + dstPort, outsideKey);
+      : flows.get(homeKey, ports, outsideKey);
     if (flow !== undefined) {
       if ((flow & KIND_MASK) === SERVED) return true;
-      stillOpened(homeKey, srcPort, dstPort, outsideKey, flow);
-      return false;
-    }
-    // Its entry forgotten (evicted while idle) but the home host's own.
-    if (dstPort >= 1024 && wasOpened(homeKey, srcPort, outsideKey)) {
-      markOpened(homeKey, srcPort, outsideKey);
+      if (!tcp) stillOpened(homeKey, srcPort, dstPort, outsideKey, flow);
       return false;
     }
     // A TCP connection whose start was unseen (a capture begun
-    // mid-transfer): a service's port answering a client's. (A UDP flow
-    // with an outside port from 1024 up always has an entry: noteUdp.)
-    if (!tcp || !startUnseen) return false;
-    return (srcPort < 1024 && dstPort >= 1024) ||
+    // mid-transfer): a service's port answering a client's, unless the
+    // home host opened it (its entry evicted by a spray of flows, then a
+    // long silence). (A UDP flow with an outside port from 1024 up always
+    // has an entry: noteUdp.)
+    if (!tcp || salt !== 0) return false;
+    const serviceLike = (srcPort < 1024 && dstPort >= 1024) ||
       (srcPort < FIRST_EPHEMERAL_PORT && dstPort >= FIRST_EPHEMERAL_PORT &&
         listening.size > 0 &&
         listening.peek(homeKey, srcPort, 0) !== undefined);
+    if (!serviceLike) return false;
+    const own = hashKey(homeKey, ports, outsideKey);
+    if (ownConnections.has(own)) {
+      ownConnections.mark(own);
+      return false;
+    }
+    return true;
   }
 
-  /** Notes that home host `homeKey` opened (or used) a connection or flow from `homePort` to `outsideKey`. */
-  function markOpened(
-    homeKey: number,
-    homePort: number,
-    outsideKey: number,
-  ): void {
-    opened.mark(hashKey(homeKey, homePort, outsideKey));
-  }
-
-  /** Whether home host `homeKey` opened or used a connection or flow from `homePort` to `outsideKey` lately (or a key with the same hash bit did). */
-  function wasOpened(
-    homeKey: number,
-    homePort: number,
-    outsideKey: number,
-  ): boolean {
-    return opened.has(hashKey(homeKey, homePort, outsideKey));
-  }
-
-  /** Keeps the home host's own flow `flow` (an entry's value) marked opened in this generation while it is used: once per generation. */
+  /** Keeps the home host's own UDP flow `flow` (an entry's value) marked opened in this generation while it is used: once per generation. */
   function stillOpened(
     homeKey: number,
     homePort: number,
@@ -494,7 +510,7 @@ export function createDataExfilDetector(
     ) {
       return;
     }
-    markOpened(homeKey, homePort, outsideKey);
+    opened.mark(hashKey(homeKey, homePort, outsideKey));
     flows.set(
       homeKey,
       homePort * 0x10000 + outsidePort,
@@ -503,31 +519,36 @@ export function createDataExfilDetector(
     );
   }
 
-  /** Notes what `packet` tells of its connection's or flow's server (`srcHome`: it goes out of the home network). */
-  function noteConnection(packet: PacketRecord, srcHome: boolean): void {
+  /** Notes what `packet` tells of its connection's or flow's server (`srcHome`: it goes out of the home network; `salt` as for {@linkcode isServerAnswer}). */
+  function noteConnection(
+    packet: PacketRecord,
+    srcHome: boolean,
+    salt: number,
+  ): void {
     opened.age(packet.timestampUs);
+    ownConnections.age(packet.timestampUs);
     if (packet.transport === "tcp") {
-      if ((packet.tcpFlags & SYN) !== 0) noteHandshake(packet, srcHome);
-    } else if (packet.transport === "udp") noteUdp(packet, srcHome);
+      if ((packet.tcpFlags & SYN) !== 0) noteHandshake(packet, srcHome, salt);
+    } else if (packet.transport === "udp") noteUdp(packet, srcHome, salt);
   }
 
   /**
    * Notes which side of a UDP flow between a home host and an outside
    * host's port at or above 1024 sent first: the outside host's first
    * datagram makes the home host's replies a server's answers (a VPN, DNS
-   * or HTTP/3 server inside); the home host's makes its datagrams its own.
+   * or HTTP/3 server inside), unless the home host opened a flow from that
+   * port to that host lately; the home host's makes its datagrams its own.
    */
-  function noteUdp(packet: PacketRecord, srcHome: boolean): void {
+  function noteUdp(packet: PacketRecord, srcHome: boolean, salt: number): void {
     const srcPort = packet.srcPort;
     const dstPort = packet.dstPort;
     if (srcPort < 0 || (srcHome ? dstPort : srcPort) < 1024) return;
-    const homeKey = srcHome ? packet.srcAddressKey : packet.dstAddressKey;
+    const homeKey = (srcHome ? packet.srcAddressKey : packet.dstAddressKey) +
+      salt;
     const outsideKey = srcHome ? packet.dstAddressKey : packet.srcAddressKey;
-    const ports = srcHome
-      ? srcPort * 0x10000 + dstPort
-      : dstPort * 0x10000 + srcPort;
     const homePort = srcHome ? srcPort : dstPort;
     const outsidePort = srcHome ? dstPort : srcPort;
+    const ports = homePort * 0x10000 + outsidePort;
     const flow = flows.get(homeKey, ports, outsideKey);
     if (flow !== undefined) {
       if ((flow & KIND_MASK) === CLIENT) {
@@ -535,19 +556,24 @@ export function createDataExfilDetector(
       }
       return;
     }
-    if (srcHome) markOpened(homeKey, homePort, outsideKey);
+    const openedHash = hashKey(homeKey, homePort, outsideKey);
+    if (srcHome) opened.mark(openedHash);
     flows.set(
       homeKey,
       ports,
       outsideKey,
-      srcHome || wasOpened(homeKey, homePort, outsideKey)
+      srcHome || opened.has(openedHash)
         ? CLIENT + opened.generation * GENERATION_STEP
         : SERVED,
     );
   }
 
-  /** Notes a TCP handshake segment between a home host and an outside one (see the module doc): which connections serve, and which low-port ones are the home host's own. */
-  function noteHandshake(packet: PacketRecord, srcHome: boolean): void {
+  /** Notes a TCP handshake segment between a home host and an outside one (see the module doc): which connections serve, and which are the home host's own. */
+  function noteHandshake(
+    packet: PacketRecord,
+    srcHome: boolean,
+    salt: number,
+  ): void {
     const flags = packet.tcpFlags & (SYN | ACK | RST);
     const srcPort = packet.srcPort;
     const dstPort = packet.dstPort;
@@ -557,50 +583,41 @@ export function createDataExfilDetector(
         // The home host's own connection from a port a service could use
         // counts, even if the outside host answers with a SYN of its own
         // (a simultaneous open, as NAT hole punching makes) or a forged
-        // SYN/ACK is seen.
-        if (dstPort >= 1024) {
-          markOpened(packet.srcAddressKey, srcPort, packet.dstAddressKey);
-        }
+        // SYN/ACK is seen, and after its entry is evicted.
         if (srcPort < FIRST_EPHEMERAL_PORT) {
-          flows.set(
-            packet.srcAddressKey,
-            srcPort * 0x10000 + dstPort,
-            packet.dstAddressKey,
-            CLIENT + opened.generation * GENERATION_STEP,
-          );
+          const homeKey = packet.srcAddressKey + salt;
+          const ports = srcPort * 0x10000 + dstPort;
+          flows.set(homeKey, ports, packet.dstAddressKey, CLIENT);
+          if (dstPort >= 1024) {
+            ownConnections.mark(hashKey(homeKey, ports, packet.dstAddressKey));
+          }
         }
       } else if (isServiceAccept(dstPort, srcPort)) {
         inboundSyns.note(
           packet.srcAddressKey,
           srcPort,
-          packet.dstAddressKey,
+          packet.dstAddressKey + salt,
           dstPort,
           packet.tcpSeq + 1,
         );
       }
     } else if (flags === (SYN | ACK) && srcHome) {
       // Accepting the SYN just seen of that very connection.
+      const homeKey = packet.srcAddressKey + salt;
+      const ports = srcPort * 0x10000 + dstPort;
       if (
         inboundSyns.answers(
           packet.dstAddressKey,
           dstPort,
-          packet.srcAddressKey,
+          homeKey,
           srcPort,
           packet.tcpAck,
         ) &&
-        ((flows.peek(
-            packet.srcAddressKey,
-            srcPort * 0x10000 + dstPort,
-            packet.dstAddressKey,
-          ) ?? SERVED) & KIND_MASK) !== CLIENT
+        ((flows.peek(homeKey, ports, packet.dstAddressKey) ?? SERVED) &
+            KIND_MASK) !== CLIENT
       ) {
-        flows.set(
-          packet.srcAddressKey,
-          srcPort * 0x10000 + dstPort,
-          packet.dstAddressKey,
-          SERVED,
-        );
-        listening.set(packet.srcAddressKey, srcPort, 0, 1);
+        flows.set(homeKey, ports, packet.dstAddressKey, SERVED);
+        listening.set(homeKey, srcPort, 0, 1);
       }
     }
   }
@@ -621,8 +638,8 @@ export function createDataExfilDetector(
    * Counts `packet` for the pair of home host `insideKey` and outside host
    * `outsideKey`, and reports the pair when over the mark. The texts of a
    * tunnel's outer endpoints come as `insideText` and `outsideText` (as
-   * {@linkcode keptText} keeps them); null for the packet's own addresses,
-   * whose bytes may be a server's answers.
+   * {@linkcode keptText} keeps them); null for the packet's own addresses.
+   * `salt` as for {@linkcode isServerAnswer}.
    */
   function count(
     packet: PacketRecord,
@@ -631,7 +648,7 @@ export function createDataExfilDetector(
     outsideKey: number,
     insideText: string | null,
     outsideText: string | null,
-    carried: boolean,
+    salt: number,
     report: FindingSink,
   ): void {
     const nowUs = packet.timestampUs;
@@ -681,7 +698,7 @@ export function createDataExfilDetector(
     }
     state.lastSeenUs = nowUs;
     if (srcHome) {
-      if (isServerAnswer(packet, !carried)) {
+      if (isServerAnswer(packet, salt)) {
         state.servedBytes += bytes;
         return;
       }
@@ -713,13 +730,48 @@ export function createDataExfilDetector(
   }
 
   /**
+   * Judges `packet` by its own addresses: a home host's and an outside
+   * one's are counted for their pair. `salt` as for
+   * {@linkcode isServerAnswer}: {@linkcode CARRIED} for the inner packets
+   * of a mirror feed into the home network.
+   */
+  function observeOwn(
+    packet: PacketRecord,
+    report: FindingSink,
+    salt: number,
+  ): void {
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    const srcHome = homeNet.hasSource(packet);
+    const dstHome = homeNet.hasDestination(packet);
+    if (srcHome === dstHome) return; // LAN-internal or transit
+    if (
+      srcHome
+        ? NON_ROUTABLE.hasDestination(packet)
+        : NON_ROUTABLE.hasSource(packet)
+    ) return;
+    noteConnection(packet, srcHome, salt);
+    count(
+      packet,
+      srcHome,
+      srcHome ? srcKey : dstKey,
+      srcHome ? dstKey : srcKey,
+      null,
+      null,
+      salt,
+      report,
+    );
+  }
+
+  /**
    * Counts a tunnelled packet under its carrier's endpoints when the
    * carrier goes between a home host and an outside one (see the module
-   * doc), judging its inner connection's server as the tunnel carries it.
-   * Returns false to leave the inner packet to be judged as itself: a
-   * mirror session's tunnel between two home hosts (or two outside ones),
-   * and an inner packet between a home host and an outside one in a
-   * tunnel into the home network (a mirror feed to a sensor at home).
+   * doc), judging its inner connection's server as the tunnel carries it,
+   * apart from real connections. A tunnel into the home network that never
+   * carried a packet out (a mirror feed to a sensor at home) has its inner
+   * packets between a home host and an outside one judged as themselves
+   * too. Returns false to leave the packet to be judged as itself (a
+   * mirror session's tunnel between two home hosts, or two outside ones).
    */
   function observeCarrier(packet: PacketRecord, report: FindingSink): boolean {
     const outerSrcKey = packet.tunnelSrcAddressKey;
@@ -736,29 +788,50 @@ export function createDataExfilDetector(
       uncountedDstKey = outerDstKey;
       return false;
     }
-    // Into the home network, an inner packet between a home host and an
-    // outside one is judged as itself. Out of it, whatever the inner
-    // addresses say (an implant writes them), the bytes leave the network.
-    if (
-      !srcHome && homeNet.hasSource(packet) !== homeNet.hasDestination(packet)
-    ) return false;
     if (NON_ROUTABLE.hasTunnelEnd(packet, !srcHome)) return true;
     const srcKey = tunnelEndKey(packet, true);
     const dstKey = tunnelEndKey(packet, false);
     if (srcKey < 0 || dstKey < 0) return false;
-    // The inner connection's server, as the tunnel carries it: a branch's
-    // client pulling from a file server at home is answered.
-    noteConnection(packet, srcHome);
+    const insideKey = srcHome ? srcKey : dstKey;
+    const outsideKey = srcHome ? dstKey : srcKey;
     const srcText = isIpv4Key(srcKey) ? "" : packet.tunnelSrcAddress;
     const dstText = isIpv4Key(dstKey) ? "" : packet.tunnelDstAddress;
+    if (srcHome) {
+      if (outboundCarriers.get(insideKey, outsideKey, 0) === undefined) {
+        outboundCarriers.set(insideKey, outsideKey, 0, 1);
+      }
+    } else if (
+      outboundCarriers.peek(insideKey, outsideKey, 0) === undefined &&
+      homeNet.hasSource(packet) !== homeNet.hasDestination(packet)
+    ) {
+      // A mirror feed: its inner traffic judged as itself, its carrier's
+      // bytes counted in (they only ever lower the carrier's verdict).
+      observeOwn(packet, report, CARRIED);
+      count(
+        packet,
+        false,
+        insideKey,
+        outsideKey,
+        dstText,
+        srcText,
+        CARRIED,
+        report,
+      );
+      return true;
+    }
+    // Whatever the inner addresses say (an implant writes them), bytes
+    // the home end sends through the tunnel leave the network. The inner
+    // connection's server, as the tunnel carries it: a branch's client
+    // pulling from a file server at home is answered.
+    noteConnection(packet, srcHome, CARRIED);
     count(
       packet,
       srcHome,
-      srcHome ? srcKey : dstKey,
-      srcHome ? dstKey : srcKey,
+      insideKey,
+      outsideKey,
       srcHome ? srcText : dstText,
       srcHome ? dstText : srcText,
-      true,
+      CARRIED,
       report,
     );
     return true;
@@ -770,29 +843,8 @@ export function createDataExfilDetector(
       PACKET_KIND.OTHER,
     observe(packet: PacketRecord, report: FindingSink): void {
       if (packet.network !== "ipv4" && packet.network !== "ipv6") return;
-      const srcKey = packet.srcAddressKey;
-      const dstKey = packet.dstAddressKey;
       if (packet.tunnel !== "" && observeCarrier(packet, report)) return;
-      const srcHome = homeNet.hasSource(packet);
-      const dstHome = homeNet.hasDestination(packet);
-      if (srcHome === dstHome) return; // LAN-internal or transit
-      if (
-        srcHome
-          ? NON_ROUTABLE.hasDestination(packet)
-          : NON_ROUTABLE.hasSource(packet)
-      ) return;
-
-      noteConnection(packet, srcHome);
-      count(
-        packet,
-        srcHome,
-        srcHome ? srcKey : dstKey,
-        srcHome ? dstKey : srcKey,
-        null,
-        null,
-        false,
-        report,
-      );
+      observeOwn(packet, report, 0);
     },
     tables(): Record<string, TableStats> {
       return { pairs: admission.stats(pairs) };

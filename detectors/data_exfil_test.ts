@@ -946,3 +946,97 @@ Deno.test("data_exfil: a tunnel the home host sends out counts whatever its inne
   ];
   assert.deepEqual(run([backup, ...vpn], ONE_MB), []);
 });
+
+Deno.test("data_exfil: a two-way tunnel's downloads count against its uploads; packets a tunnel carries in teach nothing of real flows; an own connection stays own after a spray and a long silence", () => {
+  const ROUTER = "192.168.1.1";
+  const BROKER = "203.0.113.1";
+  const HOST = "fd00:1::10";
+  const SERVER = "2001:db8:99::1";
+  /** `packet` in 6in4 from `outerSrc` to `outerDst`. */
+  const carried = (
+    packet: PacketRecord,
+    outerSrc: string,
+    outerDst: string,
+  ) => ({
+    ...packet,
+    tunnel: "ipip",
+    tunnelSrcAddress: outerSrc,
+    tunnelDstAddress: outerDst,
+  });
+  // A symmetric call through a tunnel broker: as much comes in as goes out.
+  const call = byTime([
+    ...flow(HOST, SERVER, 1_000).map((p) => carried(p, ROUTER, BROKER)),
+    ...flow(SERVER, HOST, 1_000, { startUs: 100 }).map((p) =>
+      carried(p, BROKER, ROUTER)
+    ),
+  ]);
+  assert.deepEqual(run(call, ONE_MB), []);
+  // The C2 answers an implant's datagram to its VXLAN port with a forged
+  // inner datagram "C2:40000 → implant:50001" (through the NAT's hole),
+  // then the implant uploads on that very flow, untunnelled.
+  const C2 = OUTSIDE;
+  const hole = {
+    ...udpPacket({
+      atUs: 0,
+      src: INSIDE,
+      dst: C2,
+      srcPort: 8472,
+      dstPort: 4789,
+    }),
+    ipLength: 60,
+  };
+  const forged = {
+    ...udpPacket({
+      atUs: 1_000,
+      src: C2,
+      dst: INSIDE,
+      srcPort: 40_000,
+      dstPort: 50_001,
+    }),
+    ipLength: 48,
+    tunnel: "vxlan",
+    tunnelSrcAddress: C2,
+    tunnelDstAddress: INSIDE,
+  };
+  const injected = run([
+    hole,
+    forged,
+    ...datagrams(INSIDE, 50_001, C2, 40_000, 1_000, 2_000),
+  ], ONE_MB);
+  assert.ok(injected.length >= 1);
+  assert.equal(injected.at(-1)?.evidence.servedBytes, 0);
+  // Its own connection from port 443, a spray evicting it, 21 minutes of
+  // silence, then the upload: the ports would call it a server's answers.
+  const own = tcpPacket({
+    atUs: 0,
+    src: INSIDE,
+    dst: C2,
+    srcPort: 443,
+    dstPort: 40_000,
+    flags: TCP_FLAGS.SYN,
+  });
+  const spray = times(17_000, (i) => ({
+    ...udpPacket({
+      atUs: 1_000_000 + i * 50,
+      src: INSIDE,
+      dst: "192.0.2.99",
+      srcPort: 10_000 + i,
+      dstPort: 40_002,
+    }),
+    ipLength: 29,
+  }));
+  const afterSilence = times(1_000, (i) => ({
+    ...tcpPacket({
+      atUs: 1_300_000_000 + i * 1_000,
+      src: INSIDE,
+      dst: C2,
+      srcPort: 443,
+      dstPort: 40_000,
+      flags: TCP_FLAGS.ACK,
+    }),
+    ipLength: 1_500,
+  }));
+  const silent = run([own, ...spray, ...afterSilence], ONE_MB);
+  assert.ok(silent.length >= 1);
+  assert.equal(silent.at(-1)?.evidence.servedBytes, 0);
+});

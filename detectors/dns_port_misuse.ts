@@ -14,7 +14,8 @@
  * `dns_name_too_long` or `dns_question_overrun`; a message cut by the snap
  * length is not counted), when its opcode is unassigned (3, 7–15;
  * iodine's data header reads as opcode 3), when it goes the wrong way (a
- * message with the response bit set sent to port 53 from another port: a
+ * message with the response bit set sent to port 53 from another port that
+ * answers no query seen from port 53 to that port within a minute: a
  * tunnel's own messages dressed as DNS), or when it is a standard query of more than 512 bytes (data in an
  * EDNS option: a query holds a name of at most 255 bytes, and padding
  * brings it to 384). Per client/server pair (the
@@ -63,6 +64,7 @@ import {
   type ReportMark,
 } from "./report_cadence.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
+import { RecentBits } from "./recent_bits.ts";
 
 /** Options of {@linkcode createDnsPortMisuseDetector}. */
 export interface DnsPortMisuseOptions {
@@ -118,6 +120,10 @@ const OVERSIZED_QUERY = 5;
  * below; data in an EDNS option does not.
  */
 const MAX_QUERY_BYTES = 512;
+
+/** Bits of each generation of the queries sent from port 53 to another (128 KiB), and a generation, µs (answers come within seconds). */
+const PORT_QUERY_BITS = 1 << 20;
+const PORT_QUERY_US = 30_000_000;
 
 /** Counts of one client/server pair: the current window's and the incident's. */
 class PairState extends ClientServerEnds implements ReportMark {
@@ -178,6 +184,23 @@ export function createDnsPortMisuseDetector(
   const pairs = new NumericKeyMap<PairState>(config.maxPairs);
   const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
+  // DNS queries sent from port 53 to another port lately, by (client,
+  // server, server port, id): their answers to port 53 go the right way.
+  const portQueries = new RecentBits(PORT_QUERY_BITS, PORT_QUERY_US);
+
+  /** Notes a DNS query from port 53 to another port. */
+  function notePortQuery(packet: PacketRecord): void {
+    if (packet.dnsId < 0 || packet.dnsResponse) return;
+    portQueries.age(packet.timestampUs);
+    portQueries.mark(
+      portQueryHash(
+        packet.srcAddressKey,
+        packet.dstAddressKey,
+        packet.dstPort,
+        packet.dnsId,
+      ),
+    );
+  }
 
   /** The last finding of a pair whose figures changed since its last one. */
   function reportLast(state: PairState, report: FindingSink): void {
@@ -202,7 +225,8 @@ export function createDnsPortMisuseDetector(
       const toServer = packet.dstPort === DNS_PORT;
       if (!toServer && packet.srcPort !== DNS_PORT) return;
       if (packet.payloadLength <= 0) return;
-      const why = notDnsReason(packet);
+      if (!toServer && packet.dstPort !== DNS_PORT) notePortQuery(packet);
+      const why = notDnsReason(packet, portQueries);
       if (why === 0 && pairs.size === 0) return;
       const nowUs = packet.timestampUs;
       if (nowUs >= nextExpiryUs) {
@@ -257,7 +281,7 @@ export function createDnsPortMisuseDetector(
 }
 
 /** Why a UDP port-53 datagram with a payload is not a DNS message as clients and servers send it (SHORT … OVERSIZED_QUERY), or 0 when it is one. */
-function notDnsReason(packet: PacketRecord): number {
+function notDnsReason(packet: PacketRecord, portQueries: RecentBits): number {
   if (packet.dnsId < 0) {
     // No header: too short, or cut by the snap length (not judged).
     return packet.anomaly === "dns_too_short" ? SHORT : 0;
@@ -265,17 +289,46 @@ function notDnsReason(packet: PacketRecord): number {
   if (hasUnassignedDnsOpcode(packet)) return BAD_OPCODE;
   if (hasMalformedDnsQuestion(packet)) return MALFORMED_QUESTION;
   // A resolver asking from port 53 gets its answers on port 53: only an
-  // answer from another port to port 53 goes the wrong way. (A query from
-  // port 53 to another is a UDP scan's from port 53, nmap -sU -g 53, with
-  // its DNS payloads: the port scan detector's.)
+  // answer from another port to port 53 that answers no query from port
+  // 53 to that port (a resolver with a fixed query port forwarding to
+  // Unbound on 5335) goes the wrong way. (A query from port 53 to another
+  // is a UDP scan's from port 53, nmap -sU -g 53, with its DNS payloads:
+  // the port scan detector's.)
   if (
     packet.dnsResponse && packet.dstPort === DNS_PORT &&
-    packet.srcPort !== DNS_PORT
+    packet.srcPort !== DNS_PORT &&
+    !answersPortQuery(packet, portQueries)
   ) return WRONG_WAY;
   return !packet.dnsResponse && packet.dnsOpcode === 0 &&
       packet.payloadLength > MAX_QUERY_BYTES
     ? OVERSIZED_QUERY
     : 0;
+}
+
+/** Whether a response to port 53 answers a query sent from that port lately. */
+function answersPortQuery(
+  packet: PacketRecord,
+  portQueries: RecentBits,
+): boolean {
+  portQueries.age(packet.timestampUs);
+  return portQueries.has(
+    portQueryHash(
+      packet.dstAddressKey,
+      packet.srcAddressKey,
+      packet.srcPort,
+      packet.dnsId,
+    ),
+  );
+}
+
+/** The hash of a query from `clientKey`:53 to `serverKey`:`serverPort` with id `dnsId`. */
+function portQueryHash(
+  clientKey: number,
+  serverKey: number,
+  serverPort: number,
+  dnsId: number,
+): number {
+  return hashKey(clientKey, serverKey, serverPort * 0x10000 + dnsId);
 }
 
 function newPair(

@@ -289,6 +289,20 @@ Deno.test("dns_port_misuse: answers sent to port 53 from another port and querie
     return packet;
   });
   assert.deepEqual(run(scan), []);
+  // A resolver with a fixed query port 53 forwarding to Unbound on 5335:
+  // the answers to port 53 answer its queries.
+  const forwarded = Array.from({ length: 2 * MIN }, (_, i) => {
+    const packet = dnsExchange(i, T0 + i * 1_000);
+    if (packet.dnsResponse) {
+      packet.srcPort = 5335;
+      packet.dstPort = 53;
+    } else {
+      packet.srcPort = 53;
+      packet.dstPort = 5335;
+    }
+    return packet;
+  });
+  assert.deepEqual(run(forwarded), []);
   // A resolver asking from port 53 gets its answers on port 53.
   const portToPort = Array.from({ length: 2 * MIN }, (_, i) => {
     const packet = dnsExchange(i, T0 + i * 1_000);

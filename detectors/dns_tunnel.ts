@@ -64,14 +64,15 @@
  * "2.0.0.127.zen.spamhaus.org", or an IPv6 address's 32 nibbles under the
  * list's zone) asked as A or AAAA under a short plain zone, or as TXT under
  * a known list operator's or after the same client's address lookup of the
- * same name within a minute or two (a mail server asks the listing's reason
- * after a hit; a TXT answer is otherwise a tunnel's downstream), queries to
- * the mDNS, LLMNR and NBNS ports (5353, 5355, 137) of multicast, link-local
- * or private addresses (a query from those ports to a resolver's 53, or to
- * port 5353 of a host on the Internet, is scored), ".local" names, domain
- * controllers' partner aliases ("<GUID>._msdcs.<forest>", A/AAAA/CNAME), the
- * root and single-label names, and {@linkcode
- * DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
+ * same name within a minute or two, unless a TXT answer under that zone to
+ * that client in the window was longer than a listing's reason (512 bytes: a
+ * mail server asks the reason after a hit; a tunnel sends its data down in
+ * TXT answers), queries to the mDNS, LLMNR and NBNS ports (5353, 5355, 137)
+ * of multicast, link-local or private addresses (a query from those ports to
+ * a resolver's 53, or to port 5353 of a host on the Internet, is scored),
+ * ".local" names, domain controllers' partner aliases
+ * ("<GUID>._msdcs.<forest>", A/AAAA/CNAME), the root and single-label names,
+ * and {@linkcode DnsTunnelOptions.ignoreDomains}. Names whose last label cannot be
  * a TLD (dnscat "direct mode": "dnscat.<hex>.<hex>") are grouped per client
  * under domain "".
  *
@@ -123,7 +124,7 @@ import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { TableAdmission } from "./stats/table_admission.ts";
 import { hasPlausibleTld, registeredDomain } from "./registered_domain.ts";
 import { CidrSet } from "./cidr.ts";
-import { RecentBits } from "./recent_bits.ts";
+import { ListLookups, MAX_REASON_BYTES } from "./list_lookups.ts";
 import {
   isFinalReportDue,
   isGrowthReportDue,
@@ -315,10 +316,9 @@ export function createDnsTunnelDetector(
   const groups = new NumericKeyMap<GroupState>(config.maxGroups, undefined, {
     recycle: true,
   });
-  // (client, name) of the address-list names each client asked an address
-  // of within the last one or two minutes: its TXT (the listing's reason)
-  // may come next.
-  const listLookups = new RecentBits(RECENT_NAME_BITS, RECENT_NAME_US);
+  // The address-list names each client asked an address of lately: its
+  // TXT (the listing's reason) may come next.
+  const listLookups = new ListLookups(windowUs);
   // Admission into the full table, fed every scored query's group.
   const admission = new TableAdmission();
   let nextExpiryUs = -Infinity;
@@ -333,8 +333,16 @@ export function createDnsTunnelDetector(
     name: "dns_tunnel",
     packetKinds: PACKET_KIND.DNS,
     observe(packet: PacketRecord, report: FindingSink): void {
-      // Queries, of DNS messages only (not another protocol on a DNS port).
-      if (packet.dnsResponse || !isDnsMessage(packet)) return;
+      // Queries, of DNS messages only (not another protocol on a DNS port);
+      // of answers, a long one to an address list's TXT lookup.
+      if (packet.dnsResponse) {
+        if (
+          packet.dnsQtype === QTYPE_TXT &&
+          packet.payloadLength > MAX_REASON_BYTES && isDnsMessage(packet)
+        ) noteReasonAnswer(packet, listLookups);
+        return;
+      }
+      if (!isDnsMessage(packet)) return;
       const name = packet.dnsQname;
       if (!isScoredName(name, packet, ignoreDomains, listLookups)) return;
       const nowUs = packet.timestampUs;
@@ -487,7 +495,7 @@ function isScoredName(
   name: string,
   packet: PacketRecord,
   ignoreDomains: readonly string[],
-  listLookups: RecentBits,
+  listLookups: ListLookups,
 ): boolean {
   if (name === "" || !name.includes(".")) return false;
   // Sent to a multicast name protocol's port on the local network (a query
@@ -516,17 +524,28 @@ function isScoredName(
   // address lookup of the same name hit.
   const prefix = addressPrefixLength(name);
   if (prefix > 0 && (qtype === QTYPE_A || qtype === QTYPE_AAAA)) {
-    if (isListZone(name.slice(prefix))) {
-      listLookups.age(packet.timestampUs);
-      listLookups.mark(lookupHash(packet.srcAddressKey, name));
+    const zone = name.slice(prefix);
+    if (isListZone(zone)) {
+      listLookups.noteAddress(
+        packet.srcAddressKey,
+        name,
+        zone,
+        packet.timestampUs,
+      );
       return false;
     }
   } else if (prefix > 0 && qtype === QTYPE_TXT) {
     const zone = name.slice(prefix);
     if (isListZone(zone)) {
       if (LIST_OPERATORS.has(registeredDomain(zone))) return false;
-      listLookups.age(packet.timestampUs);
-      if (listLookups.has(lookupHash(packet.srcAddressKey, name))) return false;
+      if (
+        listLookups.excusesReason(
+          packet.srcAddressKey,
+          name,
+          zone,
+          packet.timestampUs,
+        )
+      ) return false;
     }
   }
   for (const domain of ignoreDomains) {
@@ -617,15 +636,19 @@ function isDcGuidAlias(name: string, qtype: number): boolean {
     name.charCodeAt(8) === 0x2d && DC_GUID_ALIAS.test(name);
 }
 
-/** A generation of the recent address-list lookups, µs: a TXT lookup follows its address lookup within seconds. */
-const RECENT_NAME_US = 60_000_000;
-
-/** Bits of each generation of the recent address-list lookups (128 KiB). */
-const RECENT_NAME_BITS = 1 << 20;
-
-/** The bit of (client, name) among the recent address-list lookups. */
-function lookupHash(clientKey: number, name: string): number {
-  return hashKey(clientKey, fnv1a(name), polyHash(name));
+/** Notes a long answer to a TXT lookup of an address-list name (a tunnel's downstream, not a listing's reason). */
+function noteReasonAnswer(packet: PacketRecord, lists: ListLookups): void {
+  const name = packet.dnsQname;
+  const prefix = addressPrefixLength(name);
+  if (prefix === 0) return;
+  const zone = name.slice(prefix);
+  if (!isListZone(zone)) return;
+  lists.noteReasonAnswer(
+    packet.dstAddressKey,
+    zone,
+    packet.payloadLength,
+    packet.timestampUs,
+  );
 }
 
 /** Query types an address list is asked with. */

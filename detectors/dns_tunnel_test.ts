@@ -953,3 +953,26 @@ Deno.test("dns_tunnel: a reverse name with labels of data in front is no reverse
     run(lookups.filter((query) => query.dnsQtype === TXT)).length >= 1,
   );
 });
+
+Deno.test("dns_tunnel: an address lookup before every TXT lookup under a zone of its own excuses nothing once a TXT answer there is longer than a listing's reason", () => {
+  const rounds = Array.from({ length: 60 }, (_, i) => {
+    const name = `${
+      randomText(i, 32, HEX).split("").join(".")
+    }.bl.evil-sync.com`;
+    const atUs = i * 1_000_000;
+    return [
+      dnsQuery({ name, qtype: A, atUs }),
+      dnsQuery({ name, qtype: TXT, atUs: atUs + 10_000 }),
+      {
+        ...dnsQuery({ name, qtype: TXT, atUs: atUs + 20_000, response: true }),
+        payloadLength: 950,
+      },
+    ];
+  }).flat();
+  assert.ok(run(rounds).length >= 1);
+  // A listing's reason, 120 bytes: a mail server's.
+  const reasons = rounds.map((packet) =>
+    packet.dnsResponse ? { ...packet, payloadLength: 120 } : packet
+  );
+  assert.deepEqual(run(reasons), []);
+});

@@ -5,7 +5,8 @@
  *
  * Bytes are IP bytes: the IP total length (`ipLength`, header + payload), so
  * the count does not depend on the link layer (Ethernet, VLAN tags, Linux
- * cooked, raw IP) and every IP fragment is counted once. Packets recorded
+ * cooked, raw IP) and every IP fragment is counted once; never more than
+ * the frame's length (a tunnel's inner IP length is its sender's word). Packets recorded
  * with an IP length of 0 (TSO/GRO super-packets on the capturing host) count
  * their wire length instead.
  *
@@ -30,16 +31,19 @@
  * (an implant writes them: private, foreign, or "outside → home"), bytes the
  * home end sends through it leave the network, the home host's upload to the
  * tunnel's far end, and bytes it receives through it come back (a call or a
- * download through a tunnel broker is as two-way as without it); an inner
- * connection that the far side opened (a branch office pulling from a file
- * server at home, a cloud pod from a pod on site) is answered, as below, but
- * no inner connection is taken for one begun before the capture, and what
- * inner packets tell of their connections is kept apart from real ones (a
- * forged inner datagram cannot make a real flow a server's). A tunnel into
- * the home network that never carried a packet out (a mirror feed from a
- * cloud tap to a sensor at home) has its inner packets between a home host
- * and an outside one judged as themselves too, as does any inside a mirror
- * session's tunnel between two home hosts.
+ * download through a tunnel broker is as two-way as without it). An inner
+ * connection that the far side opened is answered, as below (a branch office
+ * pulling from a file server at home through GRE, a cloud pod from a pod on
+ * site), except in a tunnel over UDP (VXLAN, Geneve, which any program can
+ * send) whose home end sent first: both ends write its inner packets. No
+ * inner connection is taken for one begun before the capture, and what inner
+ * packets tell of their connections is kept apart from real ones (a forged
+ * inner datagram cannot make a real flow a server's). A tunnel into the home
+ * network that never carried a packet out, to a home end that sent its far
+ * end nothing at all (a mirror feed from a cloud tap to a sensor at home),
+ * has its inner packets between a home host and an outside one judged as
+ * themselves too, as does any inside a mirror session's tunnel between two
+ * home hosts.
  *
  * Only pairs that carry volume get exact counters. Every pair's bytes go
  * first into a fixed-size sketch ({@linkcode ByteSketch}, 512 KiB, halved
@@ -102,7 +106,9 @@
  * server's on a port from 1024 up never seen accepting a connection, count
  * as outbound at first. A tunnel from a home router to a broker (6in4) or a
  * server that carries its hosts' traffic sums their uploads under the
- * router and the tunnel's far end. A UDP hole punched to an outside port
+ * router and the tunnel's far end. An implant with a raw socket (root) can
+ * wrap its upload in GRE or IP-in-IP and forge an inner connection its C2
+ * opened: it is answered. A UDP hole punched to an outside port
  * below 1024 (to the C2's 443, say) is not remembered: the C2 answering
  * first from another port through a NAT that filters by address alone is
  * taken for a client of a service inside. Legitimate uploads (cloud backup and sync, video
@@ -245,8 +251,15 @@ const CARRIED = 2 ** 40;
 const OWN_CONNECTION_BITS = 1 << 22;
 const DAY_US = 86_400_000_000;
 
-/** Tunnels out of the home network remembered at once. */
+/** Tunnels between home hosts and outside ones remembered at once. */
 const MAX_CARRIERS = 1_024;
+
+/** What {@linkcode MAX_CARRIERS}' table says of a tunnel: it carried a packet out; its home end sent first. */
+const CARRIER_OUT = 1;
+const CARRIER_HOME_FIRST = 2;
+
+/** The salt of {@linkcode isServerAnswer} for a packet in a tunnel over UDP that the home end opened: none is a server's answer. */
+const OWN_TUNNEL = -1;
 
 /** Home hosts' ports seen accepting connections, kept at once (least recently used forgotten first). */
 const MAX_LISTENING_PORTS = 4_096;
@@ -411,10 +424,11 @@ export function createDataExfilDetector(
   // spray of flows evicted, then silent for longer than a window, is not
   // taken for a service's answers by its ports.
   const ownConnections = new RecentBits(OWN_CONNECTION_BITS, DAY_US);
-  // Tunnels seen carrying packets out of the home network, by their home
-  // and outside endpoints: those are two-way; a tunnel into it that never
-  // carried any out is a mirror feed.
-  const outboundCarriers = new NumericKeyMap<number>(MAX_CARRIERS);
+  // Tunnels between a home host and an outside one, by their endpoints:
+  // whether one carried a packet out (a tunnel in that never did, to a
+  // home end that sent its far end nothing, is a mirror feed), and whether
+  // the home end sent first.
+  const carriers = new NumericKeyMap<number>(MAX_CARRIERS);
   const trackMinBytes = Math.max(1, Math.floor(exfilMinBytes / TRACK_FRACTION));
   const halvingUs = Math.max(1, Math.floor(windowUs / 2));
   let nextExpiryUs = -Infinity;
@@ -462,7 +476,7 @@ export function createDataExfilDetector(
   function isServerAnswer(packet: PacketRecord, salt: number): boolean {
     const srcPort = packet.srcPort;
     const dstPort = packet.dstPort;
-    if (srcPort < 0 || dstPort < 0) return false;
+    if (srcPort < 0 || dstPort < 0 || salt === OWN_TUNNEL) return false;
     const tcp = packet.transport === "tcp";
     if (!tcp && packet.transport !== "udp") return false;
     const homeKey = packet.srcAddressKey + salt;
@@ -658,7 +672,12 @@ export function createDataExfilDetector(
     }
     if (nowUs >= nextHalvingUs) halve(nowUs);
     const hash = hashKey(insideKey, outsideKey, 0);
-    const bytes = packet.ipLength > 0 ? packet.ipLength : packet.wireLength;
+    // No more than the frame holds: a tunnel's inner IP length is the
+    // sender's word (65 535 in a 100-byte datagram).
+    const wire = packet.wireLength;
+    const bytes = packet.ipLength > 0 && (packet.ipLength < wire || wire === 0)
+      ? packet.ipLength
+      : wire;
     // A pair below the mark in both directions is not in the table.
     const sent = sketch.add(hash, srcHome ? OUTBOUND : INBOUND, bytes);
     const other = sketch.estimate(hash, srcHome ? INBOUND : OUTBOUND);
@@ -796,13 +815,17 @@ export function createDataExfilDetector(
     const outsideKey = srcHome ? dstKey : srcKey;
     const srcText = isIpv4Key(srcKey) ? "" : packet.tunnelSrcAddress;
     const dstText = isIpv4Key(dstKey) ? "" : packet.tunnelDstAddress;
-    if (srcHome) {
-      if (outboundCarriers.get(insideKey, outsideKey, 0) === undefined) {
-        outboundCarriers.set(insideKey, outsideKey, 0, 1);
-      }
-    } else if (
-      outboundCarriers.peek(insideKey, outsideKey, 0) === undefined &&
-      homeNet.hasSource(packet) !== homeNet.hasDestination(packet)
+    const known = carriers.get(insideKey, outsideKey, 0);
+    const carrier = known === undefined
+      ? (srcHome ? CARRIER_OUT | CARRIER_HOME_FIRST : 0)
+      : known | (srcHome ? CARRIER_OUT : 0);
+    if (carrier !== known) carriers.set(insideKey, outsideKey, 0, carrier);
+    if (
+      !srcHome && (carrier & CARRIER_OUT) === 0 &&
+      homeNet.hasSource(packet) !== homeNet.hasDestination(packet) &&
+      // Nothing at all went to the far end (an implant opens its NAT for
+      // the C2's "feed" with a datagram of its own).
+      sketch.estimate(hashKey(insideKey, outsideKey, 0), OUTBOUND) === 0
     ) {
       // A mirror feed: its inner traffic judged as itself, its carrier's
       // bytes counted in (they only ever lower the carrier's verdict).
@@ -822,8 +845,13 @@ export function createDataExfilDetector(
     // Whatever the inner addresses say (an implant writes them), bytes
     // the home end sends through the tunnel leave the network. The inner
     // connection's server, as the tunnel carries it: a branch's client
-    // pulling from a file server at home is answered.
+    // pulling from a file server at home is answered; not in a tunnel over
+    // UDP (VXLAN, Geneve: any program can send one) that the home end
+    // opened, whose inner packets both ends write.
     noteConnection(packet, srcHome, CARRIED);
+    const ownTunnel = (carrier & CARRIER_HOME_FIRST) !== 0 &&
+      (packet.tunnel.startsWith("vxlan") ||
+        packet.tunnel.startsWith("geneve"));
     count(
       packet,
       srcHome,
@@ -831,7 +859,7 @@ export function createDataExfilDetector(
       outsideKey,
       srcHome ? srcText : dstText,
       srcHome ? dstText : srcText,
-      CARRIED,
+      ownTunnel ? OWN_TUNNEL : CARRIED,
       report,
     );
     return true;

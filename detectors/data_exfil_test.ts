@@ -1040,3 +1040,125 @@ Deno.test("data_exfil: a two-way tunnel's downloads count against its uploads; p
   assert.ok(silent.length >= 1);
   assert.equal(silent.at(-1)?.evidence.servedBytes, 0);
 });
+
+Deno.test("data_exfil: in a VXLAN tunnel the home host opened, no inner flow is a server's; an inner IP length is no more than the frame holds; a tunnel in after the home end sent its far end a datagram is no mirror feed", () => {
+  const C2 = OUTSIDE;
+  /** `packet` in VXLAN from `outerSrc` to `outerDst`. */
+  const vxlan = (packet: PacketRecord, outerSrc: string, outerDst: string) => ({
+    ...packet,
+    tunnel: "vxlan",
+    tunnelSrcAddress: outerSrc,
+    tunnelDstAddress: outerDst,
+  });
+  // The implant's VXLAN to its C2; the C2 sends an inner datagram first
+  // (C2:40000 → implant:50001), then the implant uploads on that flow.
+  const opening = vxlan(
+    {
+      ...udpPacket({
+        atUs: 0,
+        src: INSIDE,
+        dst: C2,
+        srcPort: 5_000,
+        dstPort: 5_001,
+      }),
+      ipLength: 60,
+    },
+    INSIDE,
+    C2,
+  );
+  const first = vxlan(
+    {
+      ...udpPacket({
+        atUs: 1_000,
+        src: C2,
+        dst: INSIDE,
+        srcPort: 40_000,
+        dstPort: 50_001,
+      }),
+      ipLength: 48,
+    },
+    C2,
+    INSIDE,
+  );
+  const upload = datagrams(INSIDE, 50_001, C2, 40_000, 1_000, 2_000).map((p) =>
+    vxlan(p, INSIDE, C2)
+  );
+  const tunnelled = run([opening, first, ...upload], ONE_MB);
+  assert.ok(tunnelled.length >= 1);
+  assert.equal(tunnelled.at(-1)?.evidence.servedBytes, 0);
+  // 1.5 MB up over TCP while the C2 sends 100 tiny VXLAN datagrams whose
+  // inner IP length says 65 535.
+  const inflated = times(100, (i) =>
+    vxlan(
+      {
+        ...udpPacket({
+          atUs: i * 10_000,
+          src: C2,
+          dst: INSIDE,
+          srcPort: 40_000,
+          dstPort: 50_001,
+        }),
+        ipLength: 65_535,
+        wireLength: 120,
+      },
+      C2,
+      INSIDE,
+    ));
+  const real = times(1_000, (i) => ({
+    ...tcpPacket({
+      atUs: i * 1_000,
+      src: INSIDE,
+      dst: C2,
+      srcPort: 50_000,
+      dstPort: 443,
+      flags: TCP_FLAGS.ACK,
+    }),
+    ipLength: 1_500,
+    wireLength: 1_514,
+  }));
+  assert.ok(run(byTime([...inflated, ...real]), ONE_MB).length >= 1);
+  // The implant opens its NAT to the C2 with a plain datagram; the C2's
+  // "feed" back carries inner bytes of a made-up pair: no mirror feed.
+  const THIRD = "198.51.100.20";
+  const plain = {
+    ...udpPacket({
+      atUs: 0,
+      src: INSIDE,
+      dst: C2,
+      srcPort: 8_472,
+      dstPort: 4_789,
+    }),
+    ipLength: 60,
+    wireLength: 74,
+  };
+  const feed = times(1_000, (i) =>
+    vxlan(
+      {
+        ...udpPacket({
+          atUs: 1_000 + i * 1_000,
+          src: THIRD,
+          dst: INSIDE,
+          srcPort: 443,
+          dstPort: 50_000,
+        }),
+        ipLength: 1_400,
+        wireLength: 1_464,
+      },
+      C2,
+      INSIDE,
+    ));
+  const toThird = times(1_000, (i) => ({
+    ...tcpPacket({
+      atUs: 1_500 + i * 1_000,
+      src: INSIDE,
+      dst: THIRD,
+      srcPort: 50_000,
+      dstPort: 443,
+      flags: TCP_FLAGS.ACK,
+    }),
+    ipLength: 1_500,
+    wireLength: 1_514,
+  }));
+  const hidden = run(byTime([plain, ...feed, ...toThird]), ONE_MB);
+  assert.ok(hidden.some((finding) => finding.victim === THIRD));
+});

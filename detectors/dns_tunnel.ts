@@ -64,7 +64,7 @@
  * "2.0.0.127.zen.spamhaus.org", or an IPv6 address's 32 nibbles under the
  * list's zone) asked as A or AAAA under a short plain zone, or as TXT under
  * a known list operator's or after the same client's address lookup of the
- * same name within a minute or two, unless a TXT answer under that zone to
+ * same name within a minute or two, unless a TXT answer under that domain to
  * that client in the window was longer than a listing's reason (512 bytes: a
  * mail server asks the reason after a hit; a tunnel sends its data down in
  * TXT answers), queries to the mDNS, LLMNR and NBNS ports (5353, 5355, 137)
@@ -529,7 +529,7 @@ function isScoredName(
       listLookups.noteAddress(
         packet.srcAddressKey,
         name,
-        zone,
+        registeredDomain(zone),
         packet.timestampUs,
       );
       return false;
@@ -542,7 +542,7 @@ function isScoredName(
         listLookups.excusesReason(
           packet.srcAddressKey,
           name,
-          zone,
+          registeredDomain(zone),
           packet.timestampUs,
         )
       ) return false;
@@ -645,7 +645,7 @@ function noteReasonAnswer(packet: PacketRecord, lists: ListLookups): void {
   if (!isListZone(zone)) return;
   lists.noteReasonAnswer(
     packet.dstAddressKey,
-    zone,
+    registeredDomain(zone),
     packet.payloadLength,
     packet.timestampUs,
   );

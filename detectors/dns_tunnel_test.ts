@@ -976,3 +976,21 @@ Deno.test("dns_tunnel: an address lookup before every TXT lookup under a zone of
   );
   assert.deepEqual(run(reasons), []);
 });
+
+Deno.test("dns_tunnel: a long TXT answer under a tunnel's domain ends the excuse for every zone label in front of it", () => {
+  const rounds = Array.from({ length: 60 }, (_, i) => {
+    const name = `${
+      randomText(i, 32, HEX).split("").join(".")
+    }.b${i}.evil-sync.com`;
+    const atUs = i * 1_000_000;
+    return [
+      dnsQuery({ name, qtype: A, atUs }),
+      dnsQuery({ name, qtype: TXT, atUs: atUs + 10_000 }),
+      {
+        ...dnsQuery({ name, qtype: TXT, atUs: atUs + 20_000, response: true }),
+        payloadLength: 950,
+      },
+    ];
+  }).flat();
+  assert.ok(run(rounds).length >= 1);
+});

@@ -3,13 +3,14 @@
  * them: a TXT query of an address-list name (the listing's reason, which
  * Postfix, Exim and SpamAssassin ask after a hit) is a mail server's when
  * the same client asked the same name's address within a minute or two,
- * unless an answer to the client's TXT lookups under that zone within the
- * window was longer than a listing's reason (`MAX_REASON_BYTES`: a
+ * unless an answer to the client's TXT lookups under that list's
+ * registered domain (any zone label in front) within the window was
+ * longer than a listing's reason (`MAX_REASON_BYTES`: a
  * tunnel that asks an address before every TXT query sends its data down
  * in the TXT answers).
  *
  * Bounded: two generations of bits by (client, name) and 1 024 (client,
- * zone) entries, the least recently used forgotten first.
+ * domain) entries, the least recently used forgotten first.
  *
  * @module
  */

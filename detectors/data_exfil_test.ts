@@ -553,6 +553,20 @@ Deno.test("data_exfil: a home server serving a download to an outside client is 
   }
 });
 
+/** 17 000 one-byte UDP datagrams from INSIDE's new ports 10000 up to `dst`:40002, 50 µs apart from `startUs`: more flows than the detector's table holds. */
+function sprayOfFlows(startUs: number, dst: string): PacketRecord[] {
+  return times(17_000, (i) => ({
+    ...udpPacket({
+      atUs: startUs + i * 50,
+      src: INSIDE,
+      dst,
+      srcPort: 10_000 + i,
+      dstPort: 40_002,
+    }),
+    ipLength: 29,
+  }));
+}
+
 /** `count` UDP datagrams of 1 400 IP bytes from src:srcPort to dst:dstPort, 1 ms apart from `startUs`. */
 function datagrams(
   src: string,
@@ -823,18 +837,7 @@ Deno.test("data_exfil: an inner connection the far side opened through a tunnel 
 
 Deno.test("data_exfil: a home host's upload stays its own after a spray of flows evicts what was known of it, and over UDP to a port that answered first after the home host spoke", () => {
   const C2 = OUTSIDE;
-  /** 17 000 one-byte UDP datagrams from new home ports to C2:40002 (more flows than the table holds), from `startUs`. */
-  const spray = (startUs: number) =>
-    times(17_000, (i) => ({
-      ...udpPacket({
-        atUs: startUs + i * 50,
-        src: INSIDE,
-        dst: C2,
-        srcPort: 10_000 + i,
-        dstPort: 40_002,
-      }),
-      ipLength: 29,
-    }));
+  const spray = (startUs: number) => sprayOfFlows(startUs, C2);
   const tcpUpload = (startUs: number, count: number) =>
     times(count, (i) => ({
       ...tcpPacket({
@@ -910,16 +913,7 @@ Deno.test("data_exfil: a tunnel the home host sends out counts whatever its inne
     ipLength: 68,
   }));
   const sprayStartUs = 1_270_000_000;
-  const spray = times(17_000, (i) => ({
-    ...udpPacket({
-      atUs: sprayStartUs + i * 50,
-      src: INSIDE,
-      dst: "192.0.2.99",
-      srcPort: 10_000 + i,
-      dstPort: 40_002,
-    }),
-    ipLength: 29,
-  }));
+  const spray = sprayOfFlows(sprayStartUs, "192.0.2.99");
   const late = run([
     ...keepalive,
     ...spray,
@@ -1015,16 +1009,7 @@ Deno.test("data_exfil: a two-way tunnel's downloads count against its uploads; p
     dstPort: 40_000,
     flags: TCP_FLAGS.SYN,
   });
-  const spray = times(17_000, (i) => ({
-    ...udpPacket({
-      atUs: 1_000_000 + i * 50,
-      src: INSIDE,
-      dst: "192.0.2.99",
-      srcPort: 10_000 + i,
-      dstPort: 40_002,
-    }),
-    ipLength: 29,
-  }));
+  const spray = sprayOfFlows(1_000_000, "192.0.2.99");
   const afterSilence = times(1_000, (i) => ({
     ...tcpPacket({
       atUs: 1_300_000_000 + i * 1_000,

@@ -404,9 +404,9 @@ export function createDataExfilDetector(
   const sketch = new ByteSketch();
   // (home host, home port << 16 | outside port, outside host) → SERVED for
   // a connection from outside that the home host accepted, or a UDP flow
-  // an outside host started (its bytes are answers); CLIENT, with its
-  // generation of the opened bits, for the home host's own connection from
-  // a port below 32768 or a UDP flow it started (its bytes count).
+  // an outside host started (its bytes are answers); CLIENT for the home
+  // host's own connection from a port below 32768, or, with its generation
+  // of the opened bits, a UDP flow it started (its bytes count).
   const flows = new NumericKeyMap<number>(MAX_SERVED_FLOWS);
   // Outside hosts' SYNs just seen, for the SYN/ACKs that accept them.
   const inboundSyns = new RecentAcks();
@@ -486,11 +486,9 @@ export function createDataExfilDetector(
     const flow = flows.size === 0
       ? undefined
       : flows.get(homeKey, ports, outsideKey);
-    if (flow !== undefined) {
-      if ((flow & KIND_MASK) === SERVED) return true;
-      if (!tcp) stillOpened(homeKey, srcPort, dstPort, outsideKey, flow);
-      return false;
-    }
+    // (noteUdp has marked a UDP flow of the home host's own as still
+    // opened, for this very packet.)
+    if (flow !== undefined) return (flow & KIND_MASK) === SERVED;
     // A TCP connection whose start was unseen (a capture begun
     // mid-transfer): a service's port answering a client's, unless the
     // home host opened it (its entry evicted by a spray of flows, then a
@@ -510,7 +508,7 @@ export function createDataExfilDetector(
     return true;
   }
 
-  /** Keeps the home host's own UDP flow `flow` (an entry's value) marked opened in this generation while it is used: once per generation. */
+  /** Keeps the home host's own UDP flow `flow` (an entry's value) marked opened in this generation while it is used: once per generation (noteUdp, for every datagram of the flow either way). */
   function stillOpened(
     homeKey: number,
     homePort: number,

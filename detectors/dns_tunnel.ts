@@ -537,12 +537,13 @@ function isScoredName(
   } else if (prefix > 0 && qtype === QTYPE_TXT) {
     const zone = name.slice(prefix);
     if (isListZone(zone)) {
-      if (LIST_OPERATORS.has(registeredDomain(zone))) return false;
+      const list = registeredDomain(zone);
+      if (LIST_OPERATORS.has(list)) return false;
       if (
         listLookups.excusesReason(
           packet.srcAddressKey,
           name,
-          registeredDomain(zone),
+          list,
           packet.timestampUs,
         )
       ) return false;

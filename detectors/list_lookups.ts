@@ -57,10 +57,12 @@ export class ListLookups {
   ): void {
     this.#names.age(nowUs);
     this.#names.mark(hashKey(clientKey, fnv1a(name), polyHash(name)));
-    if (this.#counts(clientKey, zone, nowUs) === undefined) {
+    const zoneHash = fnv1a(zone);
+    const zoneCheck = polyHash(zone);
+    if (this.#counts(clientKey, zoneHash, zoneCheck, nowUs) === undefined) {
       const counts = new ZoneCounts();
       counts.windowStartUs = nowUs;
-      this.#zones.set(clientKey, fnv1a(zone), polyHash(zone), counts);
+      this.#zones.set(clientKey, zoneHash, zoneCheck, counts);
     }
   }
 
@@ -72,7 +74,7 @@ export class ListLookups {
     nowUs: number,
   ): void {
     if (bytes <= MAX_REASON_BYTES) return;
-    const counts = this.#counts(clientKey, zone, nowUs);
+    const counts = this.#counts(clientKey, fnv1a(zone), polyHash(zone), nowUs);
     if (counts !== undefined) counts.longAnswer = true;
   }
 
@@ -87,17 +89,18 @@ export class ListLookups {
     if (!this.#names.has(hashKey(clientKey, fnv1a(name), polyHash(name)))) {
       return false;
     }
-    const counts = this.#counts(clientKey, zone, nowUs);
+    const counts = this.#counts(clientKey, fnv1a(zone), polyHash(zone), nowUs);
     return counts !== undefined && !counts.longAnswer;
   }
 
-  /** The counts of (client, zone) in the current window, emptied when it has passed; undefined when none are kept. */
+  /** The counts of (client, zone by its two hashes) in the current window, emptied when it has passed; undefined when none are kept. */
   #counts(
     clientKey: number,
-    zone: string,
+    zoneHash: number,
+    zoneCheck: number,
     nowUs: number,
   ): ZoneCounts | undefined {
-    const counts = this.#zones.get(clientKey, fnv1a(zone), polyHash(zone));
+    const counts = this.#zones.get(clientKey, zoneHash, zoneCheck);
     if (
       counts !== undefined && nowUs - counts.windowStartUs >= this.#windowUs
     ) {

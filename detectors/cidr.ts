@@ -69,6 +69,27 @@ export function parseCidr(text: string): Cidr {
   return { text, family: isV6 ? 6 : 4, words: network, prefixLength };
 }
 
+/** Which of a packet's addresses {@linkcode CidrSet}'s end checks read. */
+type AddressEnd = 0 | 1 | 2 | 3;
+const SOURCE = 0;
+const DESTINATION = 1;
+const TUNNEL_SOURCE = 2;
+const TUNNEL_DESTINATION = 3;
+
+/** The packet's address text at `end`. */
+function addressAtEnd(packet: PacketRecord, end: AddressEnd): string {
+  switch (end) {
+    case SOURCE:
+      return packet.srcAddress;
+    case DESTINATION:
+      return packet.dstAddress;
+    case TUNNEL_SOURCE:
+      return packet.tunnelSrcAddress;
+    default:
+      return packet.tunnelDstAddress;
+  }
+}
+
 /**
  * A set of CIDR blocks. `has` parses the address once and compares it as
  * 32-bit words against each block of its family (IPv4: one masked compare per
@@ -127,40 +148,34 @@ export class CidrSet {
    * neither parsing nor the address text; other keys fall back to the text.
    */
   hasSource(packet: PacketRecord): boolean {
-    return this.#hasEnd(packet, packet.srcAddressKey, true);
+    return this.#hasEnd(packet, packet.srcAddressKey, SOURCE);
   }
 
   /** Like {@linkcode hasSource} for the packet's destination address. */
   hasDestination(packet: PacketRecord): boolean {
-    return this.#hasEnd(packet, packet.dstAddressKey, false);
+    return this.#hasEnd(packet, packet.dstAddressKey, DESTINATION);
   }
 
   /**
    * Like {@linkcode hasSource} for the outer source (or destination) of the
    * tunnel the packet came through, by `tunnelSrcAddressKey` when the
-   * record has it.
+   * record has it (a record made with the text alone has its text read).
    */
   hasTunnelEnd(packet: PacketRecord, source: boolean): boolean {
-    const key = source
-      ? packet.tunnelSrcAddressKey
-      : packet.tunnelDstAddressKey;
-    if (key < 0) {
-      return this.has(
-        source ? packet.tunnelSrcAddress : packet.tunnelDstAddress,
-      );
-    }
-    if (key < IPV6_KEY_BASE) return this.#hasV4(key);
-    if (ipv6WordsOfKey(key, endWords)) return this.#hasV6Words(endWords);
-    return this.has(source ? packet.tunnelSrcAddress : packet.tunnelDstAddress);
+    return source
+      ? this.#hasEnd(packet, packet.tunnelSrcAddressKey, TUNNEL_SOURCE)
+      : this.#hasEnd(packet, packet.tunnelDstAddressKey, TUNNEL_DESTINATION);
   }
 
-  /** The packet's source (or destination) address, with address key `key`. */
-  #hasEnd(packet: PacketRecord, key: number, source: boolean): boolean {
-    if (key < 0) return false;
+  /** The packet's address at `end`, with address key `key`. */
+  #hasEnd(packet: PacketRecord, key: number, end: AddressEnd): boolean {
+    if (key < 0) {
+      return end >= TUNNEL_SOURCE && this.has(addressAtEnd(packet, end));
+    }
     if (key < IPV6_KEY_BASE) return this.#hasV4(key);
     // A recent IPv6 key gives its words back: no text made or parsed.
     if (ipv6WordsOfKey(key, endWords)) return this.#hasV6Words(endWords);
-    return this.has(source ? packet.srcAddress : packet.dstAddress);
+    return this.has(addressAtEnd(packet, end));
   }
 
   #hasV4(word: number): boolean {

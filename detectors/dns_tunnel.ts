@@ -513,7 +513,7 @@ function isScoredName(
   if (name.endsWith(".local")) return false;
   if (REVERSE_LOOKUP_TYPES.has(qtype) && isReverseLookup(name)) return false;
   // A domain controller resolving a replication partner by its GUID.
-  if (isDcGuidAlias(name, packet.dnsQtype)) return false;
+  if (isDcGuidAlias(name, qtype)) return false;
   // The same for address lists (DNSBLs, RFC 5782): an address written as
   // reverse lookups write it, under the list's zone, a short plain name
   // ("zen.spamhaus.org"; a tunnel's data after an address is no list's),

@@ -29,6 +29,7 @@ import {
   macHighWord,
   macLowWord,
 } from "./decode/address.ts";
+import type { AuthService } from "./decode/auth_reply.ts";
 import { readU32 } from "./decode/bytes.ts";
 import { ipv6KeyOfWords, isIpv4Key } from "./decode/address_key.ts";
 import type {
@@ -134,6 +135,7 @@ export class DecodedPacket implements PacketRecord {
   dnsQuestionCount = 0;
   dnsAnswerCount = 0;
   udpServiceReply = -1;
+  authFailure: AuthService | "" = "";
   truncated = false;
   anomaly = "";
 

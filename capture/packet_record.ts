@@ -11,6 +11,7 @@
  */
 
 import { DecodedPacket, plainPacket } from "./decoded_packet.ts";
+import type { AuthService } from "./decode/auth_reply.ts";
 
 /** Network-layer protocol of a packet, as decoded. */
 export type NetworkKind = "ipv4" | "ipv6" | "arp" | "other";
@@ -267,6 +268,12 @@ export interface PacketRecord {
    * capture/decode/service_reply.ts); -1 for every other packet.
    */
   udpServiceReply: number;
+  /**
+   * The service whose failed login this server reply reports ("ftp",
+   * "smtp", "pop3", "imap", "smb", "mysql", "postgresql", "ldap",
+   * "kerberos"; capture/decode/auth_reply.ts), or "".
+   */
+  authFailure: AuthService | "";
 
   /** True when the capture holds fewer bytes than a header says the packet has. */
   truncated: boolean;

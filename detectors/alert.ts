@@ -21,7 +21,8 @@ export type AlertKind =
   | "rogue_router"
   | "dhcp_spoof"
   | "dhcp_starvation"
-  | "icmp_tunnel";
+  | "icmp_tunnel"
+  | "brute_force";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -40,6 +41,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "dhcp_spoof",
   "dhcp_starvation",
   "icmp_tunnel",
+  "brute_force",
 ];
 
 /** Alert severity, lowest first. */

@@ -173,6 +173,18 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Look for the tunnel's client program on the reported client (a process with a raw ICMP socket, or run as root) and for the server's role (it is the tunnel's far end: an external host is the attacker's relay); block echo traffic between them and, at the perimeter, limit echo requests to known monitoring hosts and small payloads; treat what the client could reach as exposed.",
   },
+  "brute_force": {
+    title: "Brute force",
+    mitre: {
+      id: "T1110",
+      name: "Brute Force",
+      tactic: "Credential Access",
+    },
+    description:
+      "A client tried many passwords at a login service: servers refused its logins again and again (FTP, SMTP, POP3, IMAP, SMB, MySQL, PostgreSQL, LDAP and Kerberos say so in clear), or it opened connection after connection to a login service that encrypts (SSH, Telnet, RDP, VNC), each good for a few guesses. Hydra, Medusa, Ncrack, Metasploit's login scanners, kerbrute and worms guess this way; refusals from many servers are password spraying (T1110.003), one password tried across many hosts.",
+    recommendation:
+      "Block the client at the firewall and find out what runs on it; check the servers' logs for a successful login from it during or after the incident (change that account's password and look at what it did), turn on account lockout or fail2ban-style throttling, and keep the service off networks that do not need it (SSH keys only, RDP behind a VPN or gateway). If the client is an automation host that logs in often (Ansible, backups, CI over git+ssh), allowlist it.",
+  },
   "dhcp_starvation": {
     title: "DHCP starvation",
     mitre: {

@@ -32,6 +32,7 @@ import { createDhcpSpoofDetector } from "./dhcp_spoof.ts";
 import { createRogueDhcpDetector } from "./rogue_dhcp.ts";
 import { createDhcpStarvationDetector } from "./dhcp_starvation.ts";
 import { createIcmpTunnelDetector } from "./icmp_tunnel.ts";
+import { createBruteForceDetector } from "./brute_force.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -73,6 +74,7 @@ export interface EngineConfig {
   rogueDhcp?: OptionsOf<typeof createRogueDhcpDetector>;
   dhcpStarvation?: OptionsOf<typeof createDhcpStarvationDetector>;
   icmpTunnel?: OptionsOf<typeof createIcmpTunnelDetector>;
+  bruteForce?: OptionsOf<typeof createBruteForceDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -102,6 +104,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),
     createIcmpTunnelDetector(config.icmpTunnel),
+    createBruteForceDetector(config.bruteForce),
     createIcmpSweepDetector(config.icmpSweep),
     createDnsTunnelDetector(config.dnsTunnel),
     createDnsPortMisuseDetector(config.dnsPortMisuse),

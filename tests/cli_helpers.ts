@@ -46,17 +46,20 @@ export async function tcpdumpCount(
 
 /**
  * tshark's own reading of `file`: a line per packet that `displayFilter`
- * keeps (every packet when ""), its `fields` separated by tabs. Fails the
- * test when tshark fails.
+ * keeps (every packet when ""), its `fields` separated by tabs, with
+ * `options` (preferences, `-o name:value`) before the file. Fails the test
+ * when tshark fails.
  */
 export async function tsharkFields(
   file: string,
   fields: string[],
   displayFilter = "",
+  options: string[] = [],
 ): Promise<string[]> {
   const output = await new Deno.Command("tshark", {
     args: [
       "-n",
+      ...options,
       "-r",
       file,
       ...(displayFilter === "" ? [] : ["-Y", displayFilter]),

@@ -3,7 +3,8 @@
  * arp-scan, arpspoof, THC's fake_advertise6, parasite6, fake_router26 and
  * flood_router26 (beside dnsmasq as the link's router; fake_router26 also
  * as a DNS server by RDNSS), fake_dhcps6 (as
- * mitm6, answering nmap's DHCPv6 client), iodine, ptunnel and curl
+ * mitm6, answering nmap's DHCPv6 client), iodine, ptunnel, curl and
+ * hydra (guessing passwords at OpenSSH's sshd)
  * in one network namespace attack a host in another, over IPv4 and IPv6
  * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
@@ -16,7 +17,8 @@
  * Needs root, `ip`, `nmap`, `hping3`, `ping`, `arp-scan`, `arpspoof`
  * (dsniff), `atk6-fake_advertise6`, `atk6-parasite6`, `atk6-fake_router26`,
  * `atk6-flood_router26`, `atk6-fake_dhcps6` (thc-ipv6), `dnsmasq`,
- * `iodine`/`iodined`, `ptunnel`, `stdbuf` and `curl` (.ci/run installs them; a missing tool
+ * `iodine`/`iodined`, `ptunnel`, `stdbuf`, `curl`, `hydra`, `sshd`,
+ * `ssh` and `ssh-keygen` (.ci/run installs them; a missing tool
  * fails the test). Every tool runs with a packet count, a bounded
  * target list or a time limit, and every daemon is stopped.
  */
@@ -1119,6 +1121,111 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         });
         assert.deepEqual(seen.alerts, []);
         assert.ok(seen.icmpv4 >= 240, `${seen.icmpv4} ICMP packets`);
+      },
+    );
+
+    await t.step(
+      "hydra ssh: password guessing at sshd on the victim; ssh logins with a key raise nothing",
+      async () => {
+        // sshd with a host key of its own, taking root's password (which no
+        // guess here is), and room for hydra's 32 tasks at once (the
+        // default MaxStartups drops unauthenticated connections beyond 10).
+        const dir = await Deno.makeTempDir({ prefix: "netmirror_sshd_" });
+        let sshd: NsProcess | undefined;
+        try {
+          await Deno.mkdir("/run/sshd", { recursive: true });
+          for (const key of ["host", "client"]) {
+            await run(pair.victimNs, [
+              "ssh-keygen",
+              "-q",
+              "-t",
+              "ed25519",
+              "-N",
+              "",
+              "-f",
+              `${dir}/${key}`,
+            ]);
+          }
+          await Deno.copyFile(`${dir}/client.pub`, `${dir}/authorized_keys`);
+          await Deno.writeTextFile(
+            `${dir}/sshd_config`,
+            [
+              `ListenAddress ${VICTIM}`,
+              `HostKey ${dir}/host`,
+              `AuthorizedKeysFile ${dir}/authorized_keys`,
+              "PermitRootLogin yes",
+              "PasswordAuthentication yes",
+              "KbdInteractiveAuthentication no",
+              "UsePAM no",
+              "StrictModes no",
+              "MaxStartups 100",
+              `PidFile ${dir}/sshd.pid`,
+            ].join("\n") + "\n",
+          );
+          await Deno.writeTextFile(
+            `${dir}/passwords`,
+            Array.from({ length: 64 }, (_, i) => `guess-${i}\n`).join(""),
+          );
+          sshd = startInNs(pair.victimNs, [
+            "/usr/sbin/sshd",
+            "-D",
+            "-e",
+            "-f",
+            `${dir}/sshd_config`,
+          ]);
+          await sshd.waitFor("Server listening", READY_TIMEOUT_MS);
+          // 64 passwords in 32 tasks: a connection a task (and hydra's
+          // first, which checks the service), two guesses each; -w 5: hydra
+          // waits 5 s, not 32, for a task's last answer.
+          const seen = await attack(pair, [
+            "hydra",
+            "-l",
+            "root",
+            "-P",
+            `${dir}/passwords`,
+            "-t",
+            "32",
+            "-w",
+            "5",
+            "-I",
+            `ssh://${VICTIM}`,
+          ], (success, stderr) => assert.ok(success, stderr));
+          assertAlert(seen, {
+            kind: "brute_force",
+            attacker: ATTACKER,
+            victim: VICTIM,
+            technique: "T1110.001",
+          });
+          // Ten logins that succeed, one after another: a person's or a
+          // script's, far below a guesser's count.
+          const logins = await capture(pair, async () => {
+            for (let i = 0; i < 10; i++) {
+              await run(pair.attackerNs, [
+                "ssh",
+                "-i",
+                `${dir}/client`,
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "ConnectTimeout=10",
+                `root@${VICTIM}`,
+                "true",
+              ]);
+            }
+          });
+          assert.deepEqual(logins.alerts, []);
+          assert.ok(
+            logins.kernelPackets > 200,
+            `${logins.kernelPackets} packets`,
+          );
+        } finally {
+          await stopAll([sshd]);
+          await Deno.remove(dir, { recursive: true });
+        }
       },
     );
 

@@ -30,6 +30,7 @@ import type { AnomalyCounter } from "../anomalies.ts";
 import { DecodedPacket } from "../decoded_packet.ts";
 import type { PcapRecord } from "../pcap_record.ts";
 import { appHint } from "./app_hint.ts";
+import { AUTH_PORTS_END, authFailureOf, KERBEROS_PORT } from "./auth_reply.ts";
 import { decodeArp } from "./arp.ts";
 import {
   decodeDns,
@@ -303,6 +304,14 @@ function decodeTransport(
         );
       }
       if (record.app === "") record.app = appHint(bytes, payload, payloadEnd);
+      if (record.srcPort < AUTH_PORTS_END && payloadEnd > payload) {
+        record.authFailure = authFailureOf(
+          record.srcPort,
+          bytes,
+          payload,
+          payloadEnd,
+        );
+      }
       return;
     }
     case IP_PROTOCOL.UDP: {
@@ -379,6 +388,15 @@ function decodeTransport(
           payloadEnd,
           datagramLength,
         );
+        if (record.srcPort === KERBEROS_PORT) {
+          record.authFailure = authFailureOf(
+            record.srcPort,
+            bytes,
+            payload,
+            payloadEnd,
+            true,
+          );
+        }
       }
       return;
     }
@@ -496,6 +514,7 @@ function resetRecord(record: DecodedPacket): void {
   record.dnsQuestionCount = 0;
   record.dnsAnswerCount = 0;
   record.udpServiceReply = -1;
+  record.authFailure = "";
   record.truncated = false;
   record.anomaly = "";
 }

@@ -17,6 +17,7 @@
 
 import { SERVICE_REPLY } from "../packet_record.ts";
 import { readU16, readU32 } from "./bytes.ts";
+import { BER_CUT, berAfter, berContentOf } from "./ber.ts";
 
 /** The source ports whose datagrams {@linkcode serviceReplyOf} tells apart. */
 export const SERVICE_REPLY_PORT = {
@@ -242,9 +243,6 @@ const BER_SEQUENCE = 0x30;
 const SNMP_AGENT_PDUS = 0b1_1101_0100;
 /** The reportable flag of an SNMPv3 message (RFC 3412 section 6.4): set on requests, clear on responses, reports and notifications. */
 const SNMP_REPORTABLE = 0x04;
-/** Walking an SNMP header, the capture ended (CUT) or the bytes are no SNMP (BAD). */
-const CUT = -1;
-const BAD = -2;
 
 /**
  * An SNMP agent's message (RFC 3416, RFC 3412): SNMPv1 or v2c with a
@@ -260,7 +258,7 @@ function snmpReply(
   length: number,
 ): number {
   // SEQUENCE { version INTEGER (one byte), …
-  let at = contentOf(bytes, offset, end, BER_SEQUENCE);
+  let at = berContentOf(bytes, offset, end, BER_SEQUENCE);
   if (at < 0) return stopped(at, offset, end, length);
   if (at + 3 > end) return ranOut(offset, end, length);
   if (bytes[at] !== BER_INTEGER || bytes[at + 1] !== 1) {
@@ -270,7 +268,7 @@ function snmpReply(
   at += 3;
   if (version === 0 || version === 1) {
     // … community OCTET STRING, PDU }: v1 or v2c.
-    at = after(bytes, at, end, BER_OCTET_STRING);
+    at = berAfter(bytes, at, end, BER_OCTET_STRING);
     if (at < 0) return stopped(at, offset, end, length);
     if (at >= end) return ranOut(offset, end, length);
     // Non-null: `at` is before `end` (checked above).
@@ -283,10 +281,10 @@ function snmpReply(
   if (version !== 3) return SERVICE_REPLY.NO;
   // … msgGlobalData SEQUENCE { msgID INTEGER, msgMaxSize INTEGER,
   // msgFlags OCTET STRING, … }, … }: v3.
-  at = contentOf(bytes, at, end, BER_SEQUENCE);
-  if (at >= 0) at = after(bytes, at, end, BER_INTEGER);
-  if (at >= 0) at = after(bytes, at, end, BER_INTEGER);
-  if (at >= 0) at = contentOf(bytes, at, end, BER_OCTET_STRING);
+  at = berContentOf(bytes, at, end, BER_SEQUENCE);
+  if (at >= 0) at = berAfter(bytes, at, end, BER_INTEGER);
+  if (at >= 0) at = berAfter(bytes, at, end, BER_INTEGER);
+  if (at >= 0) at = berContentOf(bytes, at, end, BER_OCTET_STRING);
   if (at < 0) return stopped(at, offset, end, length);
   if (at >= end) return ranOut(offset, end, length);
   // Non-null: `at` is before `end` (checked above).
@@ -295,55 +293,14 @@ function snmpReply(
     : SERVICE_REPLY.NO;
 }
 
-/** The verdict when a walk over an SNMP header stopped with `code`: CUT as {@linkcode ranOut} says, BAD (no SNMP) NO. */
+/** The verdict when a walk over an SNMP header stopped with `code`: BER_CUT as {@linkcode ranOut} says, BER_BAD (no SNMP) NO. */
 function stopped(
   code: number,
   offset: number,
   end: number,
   length: number,
 ): number {
-  return code === CUT ? ranOut(offset, end, length) : SERVICE_REPLY.NO;
-}
-
-/**
- * The offset of the content of the BER element at `at` if its tag is
- * `tag`: past the tag and a definite length of up to 4 bytes. CUT when the
- * capture ends within them, BAD when the tag or length is another.
- */
-function contentOf(
-  bytes: Uint8Array,
-  at: number,
-  end: number,
-  tag: number,
-): number {
-  if (at >= end) return CUT;
-  if (bytes[at] !== tag) return BAD;
-  if (at + 2 > end) return CUT;
-  // Non-null: two bytes are captured (checked above).
-  const first = bytes[at + 1]!;
-  if (first < 0x80) return at + 2;
-  const size = first & 0x7f;
-  if (size === 0 || size > 4) return BAD;
-  return at + 2 + size > end ? CUT : at + 2 + size;
-}
-
-/** The offset just past the BER element at `at` if its tag is `tag` ({@linkcode contentOf}); it may lie past `end`. */
-function after(
-  bytes: Uint8Array,
-  at: number,
-  end: number,
-  tag: number,
-): number {
-  const content = contentOf(bytes, at, end, tag);
-  if (content < 0) return content;
-  // Non-null: the length bytes are captured (contentOf checked them).
-  const first = bytes[at + 1]!;
-  if (first < 0x80) return content + first;
-  let contentLength = 0;
-  for (let i = at + 2; i < content; i++) {
-    contentLength = contentLength * 256 + bytes[i]!;
-  }
-  return content + contentLength;
+  return code === BER_CUT ? ranOut(offset, end, length) : SERVICE_REPLY.NO;
 }
 
 /** ISAKMP/IKE header length (RFC 2408 section 3.1, RFC 7296 section 3.1), in bytes. */

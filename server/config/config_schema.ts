@@ -24,6 +24,7 @@ import { DHCP_SPOOF_DEFAULTS } from "../../detectors/dhcp_spoof.ts";
 import { ROGUE_DHCP_DEFAULTS } from "../../detectors/rogue_dhcp.ts";
 import { DHCP_STARVATION_DEFAULTS } from "../../detectors/dhcp_starvation.ts";
 import { ICMP_TUNNEL_DEFAULTS } from "../../detectors/icmp_tunnel.ts";
+import { BRUTE_FORCE_DEFAULTS } from "../../detectors/brute_force.ts";
 import { DATA_EXFIL_DEFAULTS } from "../../detectors/data_exfil.ts";
 import { DNS_PORT_MISUSE_DEFAULTS } from "../../detectors/dns_port_misuse.ts";
 import { DNS_TUNNEL_DEFAULTS } from "../../detectors/dns_tunnel.ts";
@@ -51,6 +52,7 @@ export const DETECTOR_DEFAULTS = {
   icmpFlood: ICMP_FLOOD_DEFAULTS,
   icmpSweep: ICMP_SWEEP_DEFAULTS,
   icmpTunnel: ICMP_TUNNEL_DEFAULTS,
+  bruteForce: BRUTE_FORCE_DEFAULTS,
   dnsTunnel: DNS_TUNNEL_DEFAULTS,
   dnsPortMisuse: DNS_PORT_MISUSE_DEFAULTS,
   dataExfil: (({ homeNet: _homeNet, ...rest }) => rest)(DATA_EXFIL_DEFAULTS),

@@ -49,6 +49,9 @@
  *   UDP port 53 (MITRE T1571).
  * - data_exfil: the compromised workstation uploads 60 MB over TLS to one
  *   external host in about 10 s.
+ * - brute_force: hydra ssh from the rogue device at the NAS, 36
+ *   connections of four wrong passwords each in about 4 s; every other
+ *   round hydra ftp at the intranet server, 40 logins refused with 530.
  *
  * @module
  */
@@ -65,7 +68,12 @@ import {
 import { formatIpv6 } from "../../capture/decode/address.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
-import { neighbourDiscovery, pingPayload } from "./background.ts";
+import {
+  neighbourDiscovery,
+  pingPayload,
+  sshEncrypted,
+  sshHandshake,
+} from "./background.ts";
 import type { DemoContext } from "./demo_context.ts";
 import {
   DNS_TYPE,
@@ -84,6 +92,7 @@ import {
 } from "./lan.ts";
 import type { Session, SessionScript } from "./scheduler.ts";
 import {
+  closeByClient,
   frameGapUs,
   handshake,
   MS,
@@ -109,6 +118,9 @@ export const ATTACK_SCHEDULE: readonly AlertKind[] = [
   "arp_scan",
   "arp_spoof",
   "icmp_flood",
+  // Between the flood and the sweep, which come from one host: a sweep's
+  // window must not reach back to the flood's echo requests.
+  "brute_force",
   "icmp_sweep",
   "dns_tunnel",
   "ndp_spoof",
@@ -324,6 +336,27 @@ export function planAttack(
         description:
           `iodine: NULL/TXT queries with encoded names under ${TUNNEL_DOMAIN} from ${lan.compromised.v4.ip}`,
         script: (s) => dnsTunnel(ctx, s, startUs),
+      };
+    case "brute_force":
+      if (round % 2 === 1) {
+        return {
+          kind,
+          startUs,
+          attacker: rogue,
+          victim: lan.intranet.v4.ip,
+          description:
+            `hydra ftp: ${BRUTE_FORCE_LOGINS} wrong passwords for admin at ${lan.intranet.v4.ip}:21 from ${rogue}, each refused with 530`,
+          script: (s) => ftpGuessing(ctx, s, startUs),
+        };
+      }
+      return {
+        kind,
+        startUs,
+        attacker: rogue,
+        victim: lan.nas.v4.ip,
+        description:
+          `hydra ssh: ${BRUTE_FORCE_CONNECTIONS} connections of four wrong passwords each to ${lan.nas.v4.ip}:22 from ${rogue}`,
+        script: (s) => sshGuessing(ctx, s, startUs),
       };
     case "data_exfil":
       return {
@@ -1443,3 +1476,112 @@ function* dataExfil(
   yield { atUs: t, bytes: conn.fin(false) };
   yield { atUs: t + 50, bytes: conn.ack(true) };
 }
+
+/** Connections the demo's SSH guessing opens: above the detector's 30. */
+const BRUTE_FORCE_CONNECTIONS = 36;
+/** Logins the demo's FTP guessing tries, each on its own connection: above the detector's 30 refusals. */
+const BRUTE_FORCE_LOGINS = 40;
+
+/** A new connection of the rogue device's guesser to `server`'s `port`. */
+function guesserConnection(
+  ctx: DemoContext,
+  server: LanHost,
+  port: number,
+): TcpConnection {
+  const { prng, lan } = ctx;
+  return new TcpConnection({
+    client: lan.rogue.v4,
+    server: server.v4,
+    clientPort: prng.int(40_000, 60_000),
+    serverPort: port,
+    clientIsn: prng.uint32(),
+    serverIsn: prng.uint32(),
+  });
+}
+
+/** hydra ssh: connection after connection, each a key exchange, four refused passwords (USERAUTH_REQUEST, USERAUTH_FAILURE) and the client's FIN. */
+function* sshGuessing(
+  ctx: DemoContext,
+  _session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  let t = yield* resolve(ctx, lan.rogue, lan.nas, startUs);
+  const rttUs = Math.round(prng.uniform(0.2, 0.6) * MS);
+  for (let i = 0; i < BRUTE_FORCE_CONNECTIONS; i++) {
+    const conn = guesserConnection(ctx, lan.nas, 22);
+    t = yield* sshHandshake(
+      ctx,
+      conn,
+      t + Math.round(prng.uniform(2, 8) * MS),
+      rttUs,
+      "OpenSSH_9.2p1 Debian-2+deb12u3",
+    );
+    for (let guess = 0; guess < 4; guess++) {
+      t += Math.round(prng.uniform(0.5, 2) * MS);
+      yield { atUs: t, bytes: conn.data(true, sshEncrypted(ctx, 90)) };
+      // sshd's delay after a wrong password.
+      t += rttUs + Math.round(prng.uniform(15, 25) * MS);
+      yield { atUs: t, bytes: conn.data(false, sshEncrypted(ctx, 30)) };
+    }
+    t = yield* closeByClient(ctx, conn, t + MS, rttUs);
+  }
+}
+
+/** hydra ftp: a connection per login, the banner, USER, 331, PASS and 530, then QUIT. */
+function* ftpGuessing(
+  ctx: DemoContext,
+  _session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  let t = yield* resolve(ctx, lan.rogue, lan.intranet, startUs);
+  const rttUs = Math.round(prng.uniform(0.2, 0.6) * MS);
+  const text = (line: string) => new TextEncoder().encode(line + "\r\n");
+  for (let i = 0; i < BRUTE_FORCE_LOGINS; i++) {
+    const conn = guesserConnection(ctx, lan.intranet, 21);
+    t = yield* handshake(
+      ctx,
+      conn,
+      t + Math.round(prng.uniform(2, 8) * MS),
+      rttUs,
+    );
+    const exchanges: [string, string][] = [
+      ["", "220 (vsFTPd 3.0.3)"],
+      ["USER admin", "331 Please specify the password."],
+      [
+        `PASS ${PASSWORD_GUESSES[i % PASSWORD_GUESSES.length]}`,
+        "530 Login incorrect.",
+      ],
+      ["QUIT", "221 Goodbye."],
+    ];
+    for (const [request, reply] of exchanges) {
+      if (request !== "") {
+        t += Math.round(prng.uniform(0.1, 0.5) * MS);
+        yield { atUs: t, bytes: conn.data(true, text(request)) };
+      }
+      // vsftpd waits a moment before refusing a password.
+      t += rttUs +
+        Math.round(
+          prng.uniform(
+            reply.startsWith("530") ? 20 : 0.2,
+            reply.startsWith("530") ? 40 : 1,
+          ) * MS,
+        );
+      yield { atUs: t, bytes: conn.data(false, text(reply)) };
+    }
+    t = yield* closeByClient(ctx, conn, t + MS, rttUs);
+  }
+}
+
+/** The passwords the demo's FTP guessing tries, from the top of every wordlist. */
+const PASSWORD_GUESSES = [
+  "123456",
+  "password",
+  "12345678",
+  "qwerty",
+  "admin",
+  "letmein",
+  "welcome",
+  "monkey",
+];

@@ -742,7 +742,7 @@ function* nasOverIpv6(
 }
 
 /** An SSH connection up to the end of key exchange; returns when the client's NEWKEYS was sent. */
-function* sshHandshake(
+export function* sshHandshake(
   ctx: DemoContext,
   conn: TcpConnection,
   startUs: number,
@@ -774,7 +774,7 @@ function* sshHandshake(
 }
 
 /** One encrypted SSH packet (chacha20-poly1305: 4-byte length, padded payload, 16-byte tag). */
-function sshEncrypted(
+export function sshEncrypted(
   ctx: DemoContext,
   payloadBytes: number,
 ): Uint8Array<ArrayBuffer> {

@@ -102,6 +102,7 @@ const CATEGORY: Record<string, string> = {
   "dhcp_spoof": "Misc Attack",
   "dhcp_starvation": "Attempted Denial of Service",
   "icmp_tunnel": "Potentially Bad Traffic",
+  "brute_force": "Attempted User Privilege Gain",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

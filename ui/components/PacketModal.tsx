@@ -107,6 +107,7 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "dnsQtype",
       "dnsQuestionCount",
       "dnsAnswerCount",
+      "authFailure",
     ],
   },
 ];

@@ -1,0 +1,354 @@
+/**
+ * Failed logins that a service says in clear: the reply a server sends when
+ * a client's credentials were wrong, told from a few bytes at the start of
+ * the server's segment (or datagram), read in place. Nothing is kept but
+ * the service's name, `PacketRecord.authFailure`, which the brute force
+ * detector counts.
+ *
+ * - FTP (21): reply code 530, "Not logged in" (RFC 959).
+ * - SMTP submission (25, 587): reply code 535, "Authentication credentials
+ *   invalid" (RFC 4954 section 6).
+ * - POP3 (110): "-ERR" (RFC 1939; a PASS or AUTH refused).
+ * - IMAP (143): a tagged NO whose text names the login or authentication
+ *   (RFC 9051: "a1 NO [AUTHENTICATIONFAILED] …", "NO LOGIN failed").
+ * - SMB (139, 445): an SMB2 SESSION_SETUP or SMB1 SESSION_SETUP_ANDX
+ *   response with status STATUS_LOGON_FAILURE, STATUS_WRONG_PASSWORD or
+ *   STATUS_ACCOUNT_LOCKED_OUT ([MS-SMB2] 2.2.1, [MS-ERREF] 2.3.1).
+ * - MySQL (3306): an ERR packet with error 1045, ER_ACCESS_DENIED_ERROR.
+ * - PostgreSQL (5432): an ErrorResponse with SQLSTATE 28P01
+ *   (invalid_password) or 28000 (invalid_authorization_specification).
+ * - LDAP (389): a BindResponse with resultCode 49, invalidCredentials
+ *   (RFC 4511 section 4.2.2).
+ * - Kerberos (88, UDP and TCP): a KRB-ERROR with KDC_ERR_PREAUTH_FAILED
+ *   (24, a wrong password) or KDC_ERR_CLIENT_REVOKED (18, a locked
+ *   account) (RFC 4120 section 5.9.1); KDC_ERR_PREAUTH_REQUIRED (25) opens
+ *   every Windows logon and is no failure.
+ *
+ * Services that encrypt their login (SSH, RDP, TLS-wrapped POP3S, IMAPS,
+ * SMTPS, LDAPS) are not read here; the detector counts their connections
+ * instead. A reply split so that its first bytes fall into another segment
+ * is not read, nor is one that does not start its segment.
+ *
+ * @module
+ */
+
+import { readU32 } from "./bytes.ts";
+import { berAfter, berContentOf } from "./ber.ts";
+
+/** The services whose failed logins {@linkcode authFailureOf} reads, by name. */
+export type AuthService =
+  | "ftp"
+  | "smtp"
+  | "pop3"
+  | "imap"
+  | "smb"
+  | "mysql"
+  | "postgresql"
+  | "ldap"
+  | "kerberos";
+
+/** The TCP ports whose servers' failed-login replies {@linkcode authFailureOf} reads. */
+export const AUTH_TCP_PORTS: Readonly<Record<number, AuthService>> = {
+  21: "ftp",
+  25: "smtp",
+  88: "kerberos",
+  110: "pop3",
+  139: "smb",
+  143: "imap",
+  389: "ldap",
+  445: "smb",
+  587: "smtp",
+  3306: "mysql",
+  5432: "postgresql",
+};
+
+/** Every port of {@linkcode AUTH_TCP_PORTS} is below this one: one comparison turns most segments away. */
+export const AUTH_PORTS_END = 5433;
+
+/** The services of {@linkcode AUTH_TCP_PORTS}, each once; a port's entry in {@linkcode PORT_SERVICE} is its index plus one. */
+const SERVICE_BY_PORT: readonly (AuthService | undefined)[] = [
+  undefined,
+  ...new Set(Object.values(AUTH_TCP_PORTS)),
+];
+
+/** {@linkcode AUTH_TCP_PORTS} as a table by port: one load per segment, not a lookup in a sparse object. */
+const PORT_SERVICE = new Uint8Array(AUTH_PORTS_END);
+for (const [port, service] of Object.entries(AUTH_TCP_PORTS)) {
+  PORT_SERVICE[Number(port)] = SERVICE_BY_PORT.indexOf(service);
+}
+
+/** Kerberos's port, where the KDC answers over UDP as well as TCP. */
+export const KERBEROS_PORT = 88;
+
+const ASCII_0 = 0x30;
+const ASCII_SPACE = 0x20;
+const ASCII_DASH = 0x2d;
+
+/**
+ * The service whose failed login the server's TCP payload
+ * `bytes[offset, end)` from port `srcPort` (or, with `udp`, its datagram)
+ * reports, or "" when it reports none.
+ */
+export function authFailureOf(
+  srcPort: number,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  udp = false,
+): AuthService | "" {
+  if (udp) {
+    return srcPort === KERBEROS_PORT && isKerberosFailure(bytes, offset, end)
+      ? "kerberos"
+      : "";
+  }
+  if (srcPort >= AUTH_PORTS_END || end - offset < 4) return "";
+  const service = SERVICE_BY_PORT[PORT_SERVICE[srcPort]!];
+  if (service === undefined) return "";
+  switch (service) {
+    case "ftp":
+      return isReplyCode(bytes, offset, end, 530) ? service : "";
+    case "smtp":
+      return isReplyCode(bytes, offset, end, 535) ? service : "";
+    case "pop3":
+      return startsWithText(bytes, offset, end, "-ERR") ? service : "";
+    case "imap":
+      return isImapLoginRefused(bytes, offset, end) ? service : "";
+    case "smb":
+      return isSmbLogonFailure(bytes, offset, end) ? service : "";
+    case "mysql":
+      return isMysqlAccessDenied(bytes, offset, end) ? service : "";
+    case "postgresql":
+      return isPostgresAuthError(bytes, offset, end) ? service : "";
+    case "ldap":
+      return isLdapInvalidCredentials(bytes, offset, end) ? service : "";
+    case "kerberos":
+      // Over TCP a Kerberos message follows a 4-byte record mark (RFC 4120 section 7.2.2).
+      return isKerberosFailure(bytes, offset + 4, end) ? service : "";
+  }
+}
+
+/** Whether the payload opens with the three-digit reply `code` and a space or dash (FTP, SMTP). */
+function isReplyCode(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  code: number,
+): boolean {
+  if (end - offset < 4) return false;
+  const value = (bytes[offset]! - ASCII_0) * 100 +
+    (bytes[offset + 1]! - ASCII_0) * 10 + (bytes[offset + 2]! - ASCII_0);
+  const next = bytes[offset + 3];
+  return value === code && (next === ASCII_SPACE || next === ASCII_DASH);
+}
+
+/** Whether the payload opens with the ASCII `text`. */
+function startsWithText(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  text: string,
+): boolean {
+  if (end - offset < text.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    if (bytes[offset + i] !== text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** How far into an IMAP line its text is searched for the login's words. */
+const IMAP_LINE_SCAN = 160;
+
+/**
+ * Whether the payload is a tagged IMAP NO (a tag of letters, digits and
+ * dots, then " NO ") whose line says LOGIN, AUTHENTICATE or
+ * AUTHENTICATIONFAILED, in any case.
+ */
+function isImapLoginRefused(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): boolean {
+  let at = offset;
+  const tagEnd = Math.min(end, offset + 32);
+  while (at < tagEnd && isTagByte(bytes[at]!)) at++;
+  if (at === offset || !startsWithText(bytes, at, end, " NO ")) return false;
+  const lineEnd = Math.min(end, at + IMAP_LINE_SCAN);
+  for (let i = at + 4; i + 4 <= lineEnd; i++) {
+    const byte = bytes[i]!;
+    if (byte === 0x0d || byte === 0x0a) return false;
+    const c = byte | 0x20;
+    if (c === 0x6c && lowerStartsWith(bytes, i, lineEnd, "login")) return true;
+    if (c === 0x61 && lowerStartsWith(bytes, i, lineEnd, "authent")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function isTagByte(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) ||
+    ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) ||
+    c === 0x2e;
+}
+
+/** Whether `bytes[at, end)` opens with the lower-case ASCII `text`, in any case. */
+function lowerStartsWith(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  text: string,
+): boolean {
+  if (end - at < text.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    if ((bytes[at + i]! | 0x20) !== text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** NT status codes of a refused logon ([MS-ERREF] 2.3.1). */
+const STATUS_LOGON_FAILURE = 0xc000006d;
+const STATUS_WRONG_PASSWORD = 0xc000006a;
+const STATUS_ACCOUNT_LOCKED_OUT = 0xc0000234;
+/** SMB2's SESSION_SETUP command, SMB1's SESSION_SETUP_ANDX. */
+const SMB2_SESSION_SETUP = 1;
+const SMB1_SESSION_SETUP_ANDX = 0x73;
+/** SMB1's flags2 bit for 32-bit NT status codes. */
+const SMB1_NT_STATUS = 0x4000;
+
+/**
+ * Whether the payload is a NetBIOS session message (RFC 1002 section
+ * 4.3.1; direct TCP on 445 frames alike) holding an SMB2 SESSION_SETUP or
+ * SMB1 SESSION_SETUP_ANDX response that refused the logon.
+ */
+function isSmbLogonFailure(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): boolean {
+  // Session message type 0, then the SMB header's protocol id.
+  if (bytes[offset] !== 0 || end - offset < 4 + 16) return false;
+  const smb = offset + 4;
+  const id = bytes[smb + 1] === 0x53 && bytes[smb + 2] === 0x4d &&
+    bytes[smb + 3] === 0x42;
+  if (!id) return false;
+  let status: number;
+  if (bytes[smb] === 0xfe) {
+    // SMB2: StructureSize, CreditCharge, Status (4, LE), Command (2, LE).
+    if (littleU16(bytes, smb + 12) !== SMB2_SESSION_SETUP) return false;
+    status = littleU32(bytes, smb + 8);
+  } else if (bytes[smb] === 0xff) {
+    // SMB1: Command (1), Status (4, LE), Flags (1), Flags2 (2, LE).
+    if (bytes[smb + 4] !== SMB1_SESSION_SETUP_ANDX) return false;
+    if ((littleU16(bytes, smb + 10) & SMB1_NT_STATUS) === 0) return false;
+    status = littleU32(bytes, smb + 5);
+  } else {
+    return false;
+  }
+  return status === STATUS_LOGON_FAILURE || status === STATUS_WRONG_PASSWORD ||
+    status === STATUS_ACCOUNT_LOCKED_OUT;
+}
+
+function littleU16(bytes: Uint8Array, at: number): number {
+  return bytes[at]! | (bytes[at + 1]! << 8);
+}
+
+function littleU32(bytes: Uint8Array, at: number): number {
+  return (littleU16(bytes, at) | (littleU16(bytes, at + 2) << 16)) >>> 0;
+}
+
+/** MySQL's ERR packet header byte and its access-denied error. */
+const MYSQL_ERR = 0xff;
+const ER_ACCESS_DENIED_ERROR = 1045;
+
+/** Whether the payload is a MySQL packet (3-byte length, sequence) holding an ERR packet with error 1045. */
+function isMysqlAccessDenied(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): boolean {
+  if (end - offset < 7 || bytes[offset + 4] !== MYSQL_ERR) return false;
+  const length = littleU16(bytes, offset) | (bytes[offset + 2]! << 16);
+  return length >= 3 && littleU16(bytes, offset + 5) === ER_ACCESS_DENIED_ERROR;
+}
+
+/** PostgreSQL's ErrorResponse message type ('E') and its SQLSTATE field's type ('C'). */
+const PG_ERROR_RESPONSE = 0x45;
+const PG_FIELD_CODE = 0x43;
+
+/**
+ * Whether the payload is a PostgreSQL ErrorResponse whose SQLSTATE is
+ * 28P01 or 28000 (class 28, invalid authorization specification).
+ */
+function isPostgresAuthError(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): boolean {
+  if (bytes[offset] !== PG_ERROR_RESPONSE || end - offset < 5) return false;
+  const messageEnd = Math.min(end, offset + 1 + readU32(bytes, offset + 1));
+  let at = offset + 5;
+  // Fields: a type byte and a NUL-terminated string each, then a NUL.
+  while (at < messageEnd && bytes[at] !== 0) {
+    const type = bytes[at]!;
+    if (type === PG_FIELD_CODE) {
+      return at + 6 <= messageEnd &&
+        (startsWithText(bytes, at + 1, messageEnd, "28P01") ||
+          startsWithText(bytes, at + 1, messageEnd, "28000"));
+    }
+    at++;
+    while (at < messageEnd && bytes[at] !== 0) at++;
+    at++;
+  }
+  return false;
+}
+
+/** BER tags (X.690) of the LDAP and Kerberos messages read here. */
+const BER_INTEGER = 0x02;
+const BER_ENUMERATED = 0x0a;
+const BER_SEQUENCE = 0x30;
+/** LDAP's BindResponse ([APPLICATION 1], constructed). */
+const LDAP_BIND_RESPONSE = 0x61;
+const LDAP_INVALID_CREDENTIALS = 49;
+
+/** Whether the payload is an LDAPMessage holding a BindResponse with resultCode invalidCredentials. */
+function isLdapInvalidCredentials(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): boolean {
+  // SEQUENCE { messageID INTEGER, BindResponse { resultCode ENUMERATED, … } }
+  let at = berContentOf(bytes, offset, end, BER_SEQUENCE);
+  if (at >= 0) at = berAfter(bytes, at, end, BER_INTEGER);
+  if (at >= 0) at = berContentOf(bytes, at, end, LDAP_BIND_RESPONSE);
+  if (at >= 0) at = berContentOf(bytes, at, end, BER_ENUMERATED);
+  return at >= 0 && at < end && bytes[at - 1] === 1 &&
+    bytes[at] === LDAP_INVALID_CREDENTIALS;
+}
+
+/** Kerberos's KRB-ERROR ([APPLICATION 30]) and its error-code field ([6]). */
+const KRB_ERROR = 0x7e;
+const KRB_ERROR_CODE_FIELD = 0xa6;
+const KDC_ERR_CLIENT_REVOKED = 18;
+const KDC_ERR_PREAUTH_FAILED = 24;
+
+/** Whether `bytes[offset, end)` is a KRB-ERROR whose error-code says a wrong password or a locked account. */
+function isKerberosFailure(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): boolean {
+  let at = berContentOf(bytes, offset, end, KRB_ERROR);
+  if (at >= 0) at = berContentOf(bytes, at, end, BER_SEQUENCE);
+  // Fields [0] pvno … [5] susec come first, some optional, in order.
+  while (
+    at >= 0 && at < end && bytes[at]! >= 0xa0 &&
+    bytes[at]! < KRB_ERROR_CODE_FIELD
+  ) {
+    at = berAfter(bytes, at, end, bytes[at]!);
+  }
+  if (at >= 0) at = berContentOf(bytes, at, end, KRB_ERROR_CODE_FIELD);
+  if (at >= 0) at = berContentOf(bytes, at, end, BER_INTEGER);
+  if (at < 0 || at >= end || bytes[at - 1] !== 1) return false;
+  const code = bytes[at];
+  return code === KDC_ERR_PREAUTH_FAILED || code === KDC_ERR_CLIENT_REVOKED;
+}

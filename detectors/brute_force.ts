@@ -7,44 +7,60 @@
  *
  * - **Failed logins said in clear**: the servers' own refusals
  *   (`PacketRecord.authFailure`, capture/decode/auth_reply.ts: FTP 530,
- *   SMTP 535, POP3 -ERR, IMAP NO to a login, SMB logon failure, MySQL
- *   1045, PostgreSQL 28P01, LDAP invalidCredentials, Kerberos
- *   pre-authentication failed). `minFailures` of them to one client from
- *   one service (its port), over all the servers that refused it, make a
- *   brute force; refusals from `sprayServers` servers or more are password
- *   spraying (T1110.003), one password tried across many hosts.
+ *   SMTP 535, a POP3 -ERR or IMAP NO that speaks of the login, SMB logon
+ *   failure, MySQL 1045, PostgreSQL 28P01, LDAP invalidCredentials,
+ *   Kerberos pre-authentication failed). `minFailures` of them to one
+ *   client from one service (its port), over all the servers that refused
+ *   it, make a brute force.
  * - **Connections to a login service that encrypts**, where no refusal can
  *   be read: SSH (22), Telnet (23), RDP (3389) and VNC (5900). Guessing
  *   tools open a connection for every few guesses (sshd allows six tries a
- *   connection, hydra makes four); people and scripts that log in keep
- *   theirs, or open a few. A connection counts when the server sends its
- *   first byte (SSH's, VNC's and Telnet's greeting, RDP's connection
- *   confirm): the sequence number one past its SYN/ACK's, so a SYN scan's
- *   answered probe, which is reset before any data, is no connection.
- *   `minConnections` connections from one server's port to one client
- *   make a brute force.
+ *   connection, hydra makes two to four); people and scripts that log in
+ *   keep theirs, or open a few. A connection counts once both ends have
+ *   sent their first byte on it (the sequence numbers one past the
+ *   SYN/ACK's and one past the SYN's, which the SYN/ACK acknowledges): a
+ *   SYN scan's answered probe, reset before any data, and a health check
+ *   that reads SSH's banner and closes are no connections; a login, failed
+ *   or not, is. `minConnections` connections from one server's port to one
+ *   client make a brute force.
  *
- * One incident per client and service port; the victim is the first
- * server counted (a spray's servers are listed in the evidence). An
- * incident ends when a window passes without its evidence.
+ * Refusals from `sprayServers` servers or more (two or more from each), or
+ * connections to as many servers (five or more to each) that add up to
+ * the thresholds, are password spraying (T1110.003): guesses spread over
+ * hosts, each below the thresholds. One incident per client and service
+ * port; the victim is the first server counted (a spray's servers are
+ * listed in the evidence). An incident ends when a window passes without
+ * its evidence.
  *
  * Defaults follow Zeek's `SSH::password_guesses_limit` (30) within a
- * window of five minutes (Zeek's is 30 minutes; hydra's default 16 tasks
- * make hundreds of guesses a minute, a slow guesser fewer than 30 in five
- * minutes is not found). A Windows logon that fails retries three or four
- * times (the shared SMB capture's five refusals), a mail client with a
- * stale password fails once a poll.
+ * window of five minutes (Zeek's is 30 minutes). A Windows logon that
+ * fails retries three or four times (the shared SMB capture's five
+ * refusals), a mail client with a stale password fails once a poll.
  *
- * Limits: connections are counted, not guesses, on the encrypted
- * services, so a host that logs in to one server over SSH more than
- * `minConnections` times within the window (an Ansible run without
- * ControlPersist, a CI runner fetching over git+ssh, check_by_ssh with
- * many services) is reported too: allowlist it. A guesser that keeps one
- * connection open for many guesses (a Telnet login's three tries, an RDP
- * client that reconnects slowly) counts once per connection. A login
- * failure over TLS (POP3S, IMAPS, SMTPS, LDAPS, HTTPS forms) or through
- * HTTP (401 answers, login forms) is not read, nor is a refusal split
- * across segments so that its first bytes are not at a segment's start.
+ * Limits: on the encrypted services connections are counted, not guesses,
+ * so a guesser at six connections a minute or fewer (ncrack with a
+ * connection every 12 s: 139 guesses in 5.4 minutes, in an outside
+ * review) is not found, and hydra's recommended four tasks against sshd
+ * (about nine connections a minute) only after three to four minutes;
+ * and a host that logs in to one server more than `minConnections` times
+ * within the window (an Ansible run without ControlPersist, a CI runner
+ * fetching over git+ssh, check_by_ssh with many services, a bastion host)
+ * is reported too: allowlist it. So is a front end that logs in for many
+ * users and relays their typos (a webmail server to IMAP, an application
+ * binding its users to LDAP, a Citrix or RD gateway to the KDC), and a
+ * host that a spoofer makes the KDC refuse (Kerberos over UDP answers the
+ * address a request names). Spraying one server with many accounts (one
+ * domain controller, every user) is told as guessing. A failure inside
+ * TLS is not read: the TLS ports (POP3S, IMAPS, SMTPS, LDAPS), STARTTLS on
+ * the plain ones (Postfix takes AUTH only after it, by default),
+ * PostgreSQL with sslmode=require, MySQL 8's clients, HTTPS forms; nor
+ * HTTP's 401 answers, nor a refusal whose first bytes are not at a
+ * segment's start (but FTP's, read on any line of the segment).
+ *
+ * Every packet time is taken no earlier than the last (a packet stamped in
+ * the past counts now), so a capture whose clock steps back keeps its
+ * counts; one stamped far in the future holds the window there until the
+ * capture's time catches up.
  *
  * @module
  */
@@ -59,7 +75,7 @@ import type {
   Severity,
 } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
-import { NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
   clearReportMark,
@@ -68,6 +84,7 @@ import {
   markReported,
   type ReportMark,
 } from "./report_cadence.ts";
+import { Doorkeeper } from "./stats/doorkeeper.ts";
 import {
   advanceBucket,
   previousBucketWeight,
@@ -78,17 +95,19 @@ import {
 export interface BruteForceOptions {
   /** Failed logins one service's servers refused one client, within the window, that make a brute force. */
   minFailures?: number;
-  /** Connections one server's login port (see `connectionPorts`) accepted from one client, within the window, that make a brute force. */
+  /** Connections one server's login port (see `connectionPorts`) took from one client, within the window, that make a brute force. */
   minConnections?: number;
-  /** Servers that refused one client's logins to one service, within an incident, that make it password spraying. */
+  /** Servers with two refusals or five connections each, within an incident, that make it password spraying. */
   sprayServers?: number;
   /** Window over which failures and connections are counted, and quiet time that ends an incident, µs of packet time. */
   windowUs?: number;
-  /** TCP ports of login services that encrypt their logins, whose accepted connections are counted. */
+  /** TCP ports of login services that encrypt their logins, whose connections are counted. */
   connectionPorts?: number[];
-  /** (client, server, port) connection counters held at once; beyond this the least recently active is forgotten. */
+  /** (client, server, port) triples with connections waiting for both ends' first byte, held at once; beyond this the least recently active is forgotten. */
+  maxWaitingPairs?: number;
+  /** (client, server, port) connection counters held at once (a triple gets one at its first counted connection); beyond this the least recently active is forgotten. */
   maxConnectionPairs?: number;
-  /** (client, port) failure counters and incidents held at once; beyond this the least recently active is evicted (an incident's last figures reported first). */
+  /** (client, port) counters and incidents held at once; beyond this the least recently active is evicted (an incident's last figures reported first). */
   maxClients?: number;
   /** Packet time between repeated findings of one incident (unless its count doubled), µs. */
   reportIntervalUs?: number;
@@ -98,15 +117,21 @@ export interface BruteForceOptions {
  * Defaults of {@linkcode BruteForceOptions}.
  *
  * - `minFailures` 30 and `minConnections` 30 within `windowUs` 5 minutes:
- *   Zeek's guess limit; hydra against sshd (four tasks, sshd's delay after
- *   each wrong password) opens about ten connections a minute, against
- *   FTP hundreds of refusals a minute.
+ *   Zeek's guess limit; hydra against sshd with four tasks opens about
+ *   nine connections a minute, with 32 tasks 30 at once, and against FTP
+ *   it draws hundreds of refusals a minute.
  * - `sprayServers` 5.
  * - `connectionPorts` SSH 22, Telnet 23, RDP 3389, VNC 5900.
- * - `maxConnectionPairs` 16 384 × about 250 B (32 connections waiting for
- *   their server's first byte each): 4 MB; a pair's entry is made at its
- *   first SYN/ACK from a login port.
- * - `maxClients` 4 096 × about 300 B: about 1 MB.
+ * - `maxWaitingPairs` 16 384 × about 500 B (32 connections each): 8 MB;
+ *   a SYN/ACK from a login port makes an entry, so a flood of them churns
+ *   this table only, and a guesser's connection needs its entry for the
+ *   few milliseconds until both ends have spoken.
+ * - `maxConnectionPairs` 16 384 × about 100 B: under 2 MB.
+ * - `maxClients` 4 096 × about 800 B: about 3 MB; a client gets an entry
+ *   at its first refusal or counted connection, but while the table is
+ *   full only at its second refusal within a while (a doorkeeper bit marks
+ *   the first, so refusals forged to thousands of addresses cannot flush
+ *   it).
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
  */
 export const BRUTE_FORCE_DEFAULTS = {
@@ -115,6 +140,7 @@ export const BRUTE_FORCE_DEFAULTS = {
   sprayServers: 5,
   windowUs: 300_000_000,
   connectionPorts: [22, 23, 3389, 5900],
+  maxWaitingPairs: 16_384,
   maxConnectionPairs: 16_384,
   maxClients: 4_096,
   reportIntervalUs: 10_000_000,
@@ -139,19 +165,22 @@ const SERVICE_NAMES: Readonly<Record<number, string>> = {
   5900: "VNC",
 };
 
-/** Accepted connections of one pair waiting for their server's first byte: hydra's default 16 tasks, and more. */
-const PENDING_CONNECTIONS = 32;
+/** Refusals (or connections) from one server that make it one of a spray's servers. */
+const SPRAY_REFUSALS_PER_SERVER = 2;
+const SPRAY_CONNECTIONS_PER_SERVER = 5;
 
-/** One connection of a pair: the client's port and the sequence number of the server's first byte, in 31 bits. */
-function connectionSignature(clientPort: number, firstByte: number): number {
-  return (Math.imul(clientPort, 0x9e3779b1) ^ firstByte) & 0x7fff_ffff;
-}
-
-/** TCP refusals a client's state remembers, to count a retransmitted one once. */
-const RECENT_REFUSALS = 8;
-
-/** Servers an incident names in its evidence. */
+/** Servers a client's state counts one by one (their count is exact up to this); the first {@linkcode MAX_LISTED_SERVERS} are named. */
+const MAX_TRACKED_SERVERS = 32;
 const MAX_LISTED_SERVERS = 8;
+
+/** Refusals a client's state remembers, to count a retransmitted or duplicated one once. */
+const RECENT_REFUSALS = 32;
+
+/** Connections of one (client, server, port) waiting for both ends' first byte: hydra's default 16 tasks, and more. */
+const WAITING_CONNECTIONS = 32;
+
+/** How long a connection waits for both ends' first byte, µs. */
+const WAITING_US = 60_000_000;
 
 /** Packet time between expiry sweeps of the tables, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
@@ -159,50 +188,67 @@ const EXPIRY_INTERVAL_US = 1_000_000;
 const SYN_ACK_RST = TCP_FLAGS.SYN | TCP_FLAGS.ACK | TCP_FLAGS.RST;
 const SYN_ACK = TCP_FLAGS.SYN | TCP_FLAGS.ACK;
 
-/** Accepted connections from one server's login port to one client, in a two-bucket window. */
-interface ConnectionPair {
-  bucketStartUs: number;
-  current: number;
-  previous: number;
-  /** Packet time of the first connection counted since the window was last empty. */
-  firstUs: number;
-  /** Connections accepted whose server has not spoken yet, by {@linkcode connectionSignature} (-1 for none), and where the next goes. */
-  pending: Int32Array;
-  nextPending: number;
+/** Bits of a waiting connection's {@linkcode WaitingPair.spoke}. */
+const SERVER_SPOKE = 1;
+const CLIENT_SPOKE = 2;
+const BOTH_SPOKE = SERVER_SPOKE | CLIENT_SPOKE;
+const COUNTED = 4;
+
+/**
+ * Connections of one (client, server, port) that the server accepted, by
+ * slot: the client's port (-1 for a free slot), the sequence numbers of
+ * each end's first byte, and which ends have sent it.
+ */
+interface WaitingPair {
+  clientPorts: Int32Array;
+  serverFirst: Int32Array;
+  clientFirst: Int32Array;
+  spoke: Uint8Array;
+  next: number;
   lastUs: number;
 }
 
-/** One client's evidence against one service port: its failures in a two-bucket window, and its incident. */
-interface ClientState extends ReportMark {
-  clientKey: number;
-  clientText: string;
-  port: number;
+/** A two-bucket window's counts. */
+interface WindowCounter {
   bucketStartUs: number;
   current: number;
   previous: number;
-  /** Packet time of the first failure counted since the window was last empty. */
+  /** Packet time of the first event counted since the window was last empty. */
   firstUs: number;
+}
+
+/** Counted connections from one server's login port to one client. */
+interface ConnectionPair extends WindowCounter {
+  lastUs: number;
+}
+
+/** One client's evidence against one service port: its refusals or connections (over all servers) in a two-bucket window, and its incident. */
+interface ClientState extends ReportMark, WindowCounter {
+  clientKey: number;
+  clientText: string;
+  port: number;
   lastUs: number;
   /** Whether an incident goes on, and its counts since it started. */
   active: boolean;
   startUs: number;
   failures: number;
   connections: number;
-  /** The servers that refused the client since its window was last empty, or accepted its connections in the incident: the first {@linkcode MAX_LISTED_SERVERS} by key and text, and how many in all (one more than those when there are more). */
+  /** The servers counted since the window was last empty (or in the incident), the first {@linkcode MAX_TRACKED_SERVERS}: key, text, and refusals or connections each; and how many there were (one more than those when more). */
   serverKeys: number[];
   serverTexts: string[];
+  serverHits: number[];
   serverCount: number;
   /** Packet time of the incident's last counted failure or connection. */
   lastEvidenceUs: number;
-  /** Signatures of the client's last TCP refusals (see `isRetransmitted`), and where the next goes. */
-  recentRefusals: number[];
+  /** Signatures of the client's last refusals (see `isRepeated`), and where the next goes. */
+  recentRefusals: Int32Array;
   nextRefusal: number;
 }
 
 /**
  * Creates the brute force detector (kind "brute_force"): one incident per
  * client and login service whose servers refused many of its logins, or
- * accepted many of its connections to a login port that encrypts.
+ * took many of its connections to a login port that encrypts.
  *
  * @example
  * ```ts
@@ -219,12 +265,13 @@ export function createBruteForceDetector(
     "minConnections",
     "sprayServers",
     "windowUs",
+    "maxWaitingPairs",
     "maxConnectionPairs",
     "maxClients",
     "reportIntervalUs",
   ]);
-  const { minFailures, minConnections, windowUs } = config;
-  // One bit per TCP port.
+  const { minFailures, minConnections, sprayServers, windowUs } = config;
+  // One byte per TCP port.
   const connectionPorts = new Uint8Array(65_536);
   for (const port of config.connectionPorts) {
     if (!Number.isInteger(port) || port < 1 || port > 65_535) {
@@ -235,7 +282,12 @@ export function createBruteForceDetector(
     connectionPorts[port] = 1;
   }
 
-  // Keyed by (client, server, port).
+  // Each keyed by (client, server, port).
+  const waiting = new NumericKeyMap<WaitingPair>(
+    config.maxWaitingPairs,
+    undefined,
+    { recycle: true },
+  );
   const pairs = new NumericKeyMap<ConnectionPair>(
     config.maxConnectionPairs,
     undefined,
@@ -247,9 +299,14 @@ export function createBruteForceDetector(
     config.maxClients,
     (state) => reportLast(state, reportEvicted),
   );
+  // A client's first refusal only marks this (256 Kbit, cleared after
+  // 32 768 marks).
+  const doorkeeper = new Doorkeeper(18, 1 << 15);
+  let clockUs = -Infinity;
   let nextExpiryUs = -Infinity;
 
   function expire(nowUs: number, report: FindingSink): void {
+    waiting.expireOldest((entry) => nowUs - entry.lastUs >= WAITING_US);
     pairs.expireOldest((pair) => nowUs - pair.lastUs >= 2 * windowUs);
     clients.expireOldest((state) => {
       if (nowUs - state.lastUs < 2 * windowUs) return false;
@@ -274,78 +331,191 @@ export function createBruteForceDetector(
     const failure = packet.authFailure !== "";
     if (
       !failure &&
-      (connectionPorts[packet.srcPort] !== 1 || packet.transport !== "tcp")
+      ((connectionPorts[packet.srcPort] !== 1 &&
+        connectionPorts[packet.dstPort] !== 1) ||
+        packet.transport !== "tcp")
     ) {
       return;
     }
-    // From the server (source) to the client (destination).
-    const serverKey = packet.srcAddressKey;
-    const clientKey = packet.dstAddressKey;
-    if (serverKey < 0 || clientKey < 0) return;
-    const nowUs = packet.timestampUs;
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    if (srcKey < 0 || dstKey < 0) return;
+    // Packet time, never back.
+    const nowUs = clockUs = Math.max(clockUs, packet.timestampUs);
     reportEvicted = report;
     if (nowUs >= nextExpiryUs) {
       expire(nowUs, report);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
-    const port = packet.srcPort;
     if (failure) {
-      const state = clientOf(packet, clientKey, port, nowUs);
-      if (packet.transport === "tcp" && isRetransmitted(state, packet)) return;
-      const count = countIn(state, nowUs);
-      if (count === 1) clearServers(state);
-      noteServer(state, packet, serverKey);
-      if (goesOn(state, nowUs, report)) state.failures++;
-      else if (count >= minFailures) {
-        start(state, state.firstUs).failures = count;
-      } else return;
-      noteEvidence(state, nowUs, report);
-      return;
+      observeRefusal(packet, dstKey, srcKey, nowUs, report);
+    } else if (connectionPorts[packet.srcPort] === 1) {
+      observeServer(packet, dstKey, srcKey, nowUs, report);
+    } else if (packet.payloadLength > 0) {
+      // The client's first byte.
+      const entry = waiting.peek(srcKey, dstKey, packet.dstPort);
+      if (entry === undefined) return;
+      const slot = entry.clientPorts.indexOf(packet.srcPort);
+      if (slot < 0 || entry.clientFirst[slot] !== (packet.tcpSeq | 0)) return;
+      spoke(entry, slot, CLIENT_SPOKE, packet, srcKey, dstKey, nowUs, report);
     }
+  }
+
+  /** A server's refusal of `clientKey`'s login. */
+  function observeRefusal(
+    packet: PacketRecord,
+    clientKey: number,
+    serverKey: number,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    const port = packet.srcPort;
+    let state = clients.get(clientKey, port, 0);
+    if (state === undefined) {
+      // A full table takes a client at its second refusal.
+      if (
+        clients.size >= clients.capacity &&
+        !doorkeeper.seen(hashKey(clientKey, port, 0))
+      ) {
+        return;
+      }
+      state = clientOf(packet, clientKey, port, nowUs);
+    }
+    state.lastUs = nowUs;
+    if (isRepeated(state, packet, serverKey)) return;
+    const count = countIn(state, nowUs);
+    if (count === 1) clearServers(state);
+    noteServer(state, packet, serverKey);
+    if (goesOn(state, nowUs, report)) state.failures++;
+    else if (count >= minFailures) {
+      start(state, state.firstUs).failures = count;
+    } else return;
+    noteEvidence(state, nowUs, report);
+  }
+
+  /** A segment from a login port to `clientKey`: a SYN/ACK opens a waiting connection, the first data its server's first byte. */
+  function observeServer(
+    packet: PacketRecord,
+    clientKey: number,
+    serverKey: number,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    const port = packet.srcPort;
     const flags = packet.tcpFlags;
-    // The connection's first byte from the server, a sequence number past
-    // its SYN/ACK's: a connection accepted and used (a SYN scan's answered
-    // probe never gets there).
-    const firstByte = (packet.tcpSeq + 1) >>> 0;
     if ((flags & SYN_ACK_RST) === SYN_ACK) {
-      let pair = pairs.get(clientKey, serverKey, port);
-      if (pair === undefined) {
-        pair = pairs.spare() ?? newPair();
-        pair.bucketStartUs = nowUs;
-        pair.current = 0;
-        pair.previous = 0;
-        pair.pending.fill(-1);
-        pairs.set(clientKey, serverKey, port, pair);
+      let entry = waiting.get(clientKey, serverKey, port);
+      if (entry === undefined) {
+        entry = waiting.spare() ?? newWaitingPair();
+        entry.clientPorts.fill(-1);
+        waiting.set(clientKey, serverKey, port, entry);
       }
-      pair.lastUs = nowUs;
-      const signature = connectionSignature(packet.dstPort, firstByte);
-      // A retransmitted SYN/ACK is the same connection.
-      if (!pair.pending.includes(signature)) {
-        pair.pending[pair.nextPending] = signature;
-        pair.nextPending = (pair.nextPending + 1) % PENDING_CONNECTIONS;
+      entry.lastUs = nowUs;
+      const serverFirst = (packet.tcpSeq + 1) | 0;
+      let slot = entry.clientPorts.indexOf(packet.dstPort);
+      // A retransmitted (or duplicated) SYN/ACK is the same connection.
+      if (slot >= 0 && entry.serverFirst[slot] === serverFirst) return;
+      if (slot < 0) {
+        slot = entry.next;
+        entry.next = (slot + 1) % WAITING_CONNECTIONS;
       }
+      entry.clientPorts[slot] = packet.dstPort;
+      entry.serverFirst[slot] = serverFirst;
+      // The SYN/ACK acknowledges the client's SYN: its first byte is next.
+      entry.clientFirst[slot] = packet.tcpAck | 0;
+      entry.spoke[slot] = 0;
       return;
     }
     if (packet.payloadLength === 0 || (flags & TCP_FLAGS.SYN) !== 0) return;
-    const pair = pairs.peek(clientKey, serverKey, port);
-    if (pair === undefined) return;
-    const at = pair.pending.indexOf(
-      connectionSignature(packet.dstPort, packet.tcpSeq),
+    const entry = waiting.peek(clientKey, serverKey, port);
+    if (entry === undefined) return;
+    const slot = entry.clientPorts.indexOf(packet.dstPort);
+    if (slot < 0 || entry.serverFirst[slot] !== (packet.tcpSeq | 0)) return;
+    spoke(
+      entry,
+      slot,
+      SERVER_SPOKE,
+      packet,
+      clientKey,
+      serverKey,
+      nowUs,
+      report,
     );
-    if (at < 0) return;
-    pair.pending[at] = -1;
+  }
+
+  /** One end of a waiting connection sent its first byte (`end`); once both have, the connection counts. */
+  function spoke(
+    entry: WaitingPair,
+    slot: number,
+    end: number,
+    packet: PacketRecord,
+    clientKey: number,
+    serverKey: number,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    const before = entry.spoke[slot]!;
+    if ((before & COUNTED) !== 0) return;
+    const after = before | end;
+    entry.lastUs = nowUs;
+    if (after !== BOTH_SPOKE) {
+      entry.spoke[slot] = after;
+      return;
+    }
+    // Kept, so a duplicated SYN/ACK or segment counts nothing more.
+    entry.spoke[slot] = after | COUNTED;
+    const port = end === SERVER_SPOKE ? packet.srcPort : packet.dstPort;
+    countConnection(packet, clientKey, serverKey, port, end, nowUs, report);
+  }
+
+  /** One more connection of `clientKey` to `serverKey`'s `port`. */
+  function countConnection(
+    packet: PacketRecord,
+    clientKey: number,
+    serverKey: number,
+    port: number,
+    end: number,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    let pair = pairs.get(clientKey, serverKey, port);
+    if (pair === undefined) {
+      pair = pairs.spare() ?? newConnectionPair();
+      pair.bucketStartUs = nowUs;
+      pair.current = 0;
+      pair.previous = 0;
+      pairs.set(clientKey, serverKey, port, pair);
+    }
     pair.lastUs = nowUs;
     const count = countIn(pair, nowUs);
-    let state = clients.peek(clientKey, port, 0);
-    if (state !== undefined && goesOn(state, nowUs, report)) {
+    const fromServer = end === SERVER_SPOKE;
+    let state = clients.get(clientKey, port, 0);
+    if (state === undefined) {
+      state = newClientState(
+        clientKey,
+        keptText(clientKey, packet, !fromServer),
+        port,
+        nowUs,
+      );
+      clients.set(clientKey, port, 0, state);
+    }
+    state.lastUs = nowUs;
+    // Connections over all servers, for a spray.
+    const total = countIn(state, nowUs);
+    if (total === 1) clearServers(state);
+    noteServer(state, packet, serverKey, fromServer);
+    if (goesOn(state, nowUs, report)) {
       state.connections++;
     } else if (count >= minConnections) {
-      state ??= clientOf(packet, clientKey, port, nowUs);
       start(state, pair.firstUs).connections = count;
+    } else if (
+      total >= minConnections &&
+      spreadServers(state, SPRAY_CONNECTIONS_PER_SERVER) >= sprayServers
+    ) {
+      start(state, state.firstUs).connections = total;
     } else {
       return;
     }
-    noteServer(state, packet, serverKey);
     noteEvidence(state, nowUs, report);
   }
 
@@ -364,7 +534,6 @@ export function createBruteForceDetector(
     reportLast(state, report);
     state.active = false;
     clearReportMark(state);
-    clearServers(state);
     return false;
   }
 
@@ -375,25 +544,18 @@ export function createBruteForceDetector(
     port: number,
     nowUs: number,
   ): ClientState {
-    let state = clients.get(clientKey, port, 0);
-    if (state === undefined) {
-      state = newClientState(
-        clientKey,
-        keptText(clientKey, packet, false),
-        port,
-        nowUs,
-      );
-      clients.set(clientKey, port, 0, state);
-    }
-    state.lastUs = nowUs;
+    const state = newClientState(
+      clientKey,
+      keptText(clientKey, packet, false),
+      port,
+      nowUs,
+    );
+    clients.set(clientKey, port, 0, state);
     return state;
   }
 
   /** Counts one more event in `counter`'s two-bucket window; returns the count over the window ending at `nowUs`. */
-  function countIn(
-    counter: ConnectionPair | ClientState,
-    nowUs: number,
-  ): number {
+  function countIn(counter: WindowCounter, nowUs: number): number {
     const passed = advanceBucket(counter, nowUs, windowUs);
     if (passed === 1) {
       counter.previous = counter.current;
@@ -413,21 +575,6 @@ export function createBruteForceDetector(
     );
   }
 
-  /**
-   * Whether the TCP refusal `packet` is one of the client's last
-   * {@linkcode RECENT_REFUSALS} (server, client port and sequence number
-   * alike): a retransmission, no new failure. Notes it otherwise.
-   */
-  function isRetransmitted(state: ClientState, packet: PacketRecord): boolean {
-    const signature = (packet.tcpSeq ^ Math.imul(packet.dstPort, 0x9e3779b1) ^
-      packet.srcAddressKey) | 0;
-    const recent = state.recentRefusals;
-    if (recent.includes(signature)) return true;
-    recent[state.nextRefusal] = signature;
-    state.nextRefusal = (state.nextRefusal + 1) % RECENT_REFUSALS;
-    return false;
-  }
-
   /** Starts an incident of `state` at `startUs`, with no counts yet. */
   function start(state: ClientState, startUs: number): ClientState {
     state.active = true;
@@ -443,7 +590,6 @@ export function createBruteForceDetector(
     report: FindingSink,
   ): void {
     state.lastEvidenceUs = nowUs;
-    state.lastUs = nowUs;
     const count = state.failures + state.connections;
     if (!isGrowthReportDue(state, count, nowUs, config.reportIntervalUs)) {
       return;
@@ -457,7 +603,11 @@ export function createBruteForceDetector(
     packetKinds: PACKET_KIND.TCP | PACKET_KIND.UDP,
     observe,
     tables(): Record<string, TableStats> {
-      return { connectionPairs: pairs.stats(), clients: clients.stats() };
+      return {
+        waitingPairs: waiting.stats(),
+        connectionPairs: pairs.stats(),
+        clients: clients.stats(),
+      };
     },
     flush(_nowUs: number, report: FindingSink): void {
       for (const state of clients.values()) reportLast(state, report);
@@ -465,41 +615,74 @@ export function createBruteForceDetector(
   };
 }
 
-/** Adds the server of `packet` to `state`'s servers, if new. */
+/**
+ * Whether the refusal `packet` is one of the client's last
+ * {@linkcode RECENT_REFUSALS} (the same server, client port and, over TCP,
+ * sequence number): a retransmitted or duplicated one, or over UDP the
+ * answer to a retried request, no new failure. Notes it otherwise.
+ */
+function isRepeated(
+  state: ClientState,
+  packet: PacketRecord,
+  serverKey: number,
+): boolean {
+  const seq = packet.transport === "tcp" ? packet.tcpSeq : 0;
+  const signature = hashKey(serverKey, packet.dstPort, seq) | 0;
+  const recent = state.recentRefusals;
+  if (recent.includes(signature)) return true;
+  recent[state.nextRefusal] = signature;
+  state.nextRefusal = (state.nextRefusal + 1) % RECENT_REFUSALS;
+  return false;
+}
+
+/** Counts one refusal or connection of `serverKey` in `state`'s servers. */
 function noteServer(
   state: ClientState,
   packet: PacketRecord,
   serverKey: number,
+  fromServer = true,
 ): void {
-  if (
-    state.serverCount > MAX_LISTED_SERVERS ||
-    state.serverKeys.includes(serverKey)
-  ) {
+  const at = state.serverKeys.indexOf(serverKey);
+  if (at >= 0) {
+    state.serverHits[at]!++;
     return;
   }
+  if (state.serverCount > MAX_TRACKED_SERVERS) return;
   state.serverCount++;
-  if (state.serverKeys.length < MAX_LISTED_SERVERS) {
+  if (state.serverKeys.length < MAX_TRACKED_SERVERS) {
     state.serverKeys.push(serverKey);
-    state.serverTexts.push(keptText(serverKey, packet, true));
+    state.serverTexts.push(keptText(serverKey, packet, fromServer));
+    state.serverHits.push(1);
   }
+}
+
+/** The servers of `state` with at least `hits` refusals or connections each. */
+function spreadServers(state: ClientState, hits: number): number {
+  let servers = 0;
+  for (const count of state.serverHits) if (count >= hits) servers++;
+  return servers;
 }
 
 function clearServers(state: ClientState): void {
   state.serverKeys.length = 0;
   state.serverTexts.length = 0;
+  state.serverHits.length = 0;
   state.serverCount = 0;
 }
 
-function newPair(): ConnectionPair {
+function newWaitingPair(): WaitingPair {
   return {
-    bucketStartUs: 0,
-    current: 0,
-    previous: 0,
-    firstUs: 0,
-    pending: new Int32Array(PENDING_CONNECTIONS).fill(-1),
-    nextPending: 0,
+    clientPorts: new Int32Array(WAITING_CONNECTIONS).fill(-1),
+    serverFirst: new Int32Array(WAITING_CONNECTIONS),
+    clientFirst: new Int32Array(WAITING_CONNECTIONS),
+    spoke: new Uint8Array(WAITING_CONNECTIONS),
+    next: 0,
     lastUs: 0,
   };
+}
+
+function newConnectionPair(): ConnectionPair {
+  return { bucketStartUs: 0, current: 0, previous: 0, firstUs: 0, lastUs: 0 };
 }
 
 function newClientState(
@@ -525,9 +708,10 @@ function newClientState(
     connections: 0,
     serverKeys: [],
     serverTexts: [],
+    serverHits: [],
     serverCount: 0,
     lastEvidenceUs: nowUs,
-    recentRefusals: [],
+    recentRefusals: new Int32Array(RECENT_REFUSALS),
     nextRefusal: 0,
   };
 }
@@ -549,13 +733,26 @@ const PASSWORD_SPRAYING: MitreTechnique = {
   tactic: "Credential Access",
 };
 
+/** Whether `state`'s incident is a spray: refusals or connections spread over enough servers. */
+function isSpray(
+  state: ClientState,
+  config: Required<BruteForceOptions>,
+): boolean {
+  return spreadServers(
+    state,
+    state.failures > 0
+      ? SPRAY_REFUSALS_PER_SERVER
+      : SPRAY_CONNECTIONS_PER_SERVER,
+  ) >= config.sprayServers;
+}
+
 function severityOf(
   state: ClientState,
   config: Required<BruteForceOptions>,
+  spray: boolean,
 ): Severity {
-  return state.failures >= 10 * config.minFailures ||
-      state.connections >= 10 * config.minConnections ||
-      state.serverCount >= config.sprayServers
+  return spray || state.failures >= 10 * config.minFailures ||
+      state.connections >= 10 * config.minConnections
     ? "high"
     : "medium";
 }
@@ -566,34 +763,33 @@ function findingOf(
   config: Required<BruteForceOptions>,
 ): Finding {
   const client = addressTextOf(state.clientKey, state.clientText);
-  const servers = state.serverKeys.map((key, i) =>
-    addressTextOf(key, state.serverTexts[i]!)
-  );
+  const servers = state.serverKeys.slice(0, MAX_LISTED_SERVERS).map((
+    key,
+    i,
+  ) => addressTextOf(key, state.serverTexts[i]!));
   const service = loginServiceName(state.port);
   const durationSeconds = Math.round(Math.max(nowUs - state.startUs, 0) / 1e5) /
     10;
-  const spray = state.serverCount >= config.sprayServers;
+  const spray = isSpray(state, config);
+  const more = state.serverCount > MAX_TRACKED_SERVERS;
   const at = state.serverCount === 1
     ? servers[0]
-    : `${state.serverCount > MAX_LISTED_SERVERS ? "more than " : ""}${
-      Math.min(state.serverCount, MAX_LISTED_SERVERS)
+    : `${more ? "more than " : ""}${
+      Math.min(state.serverCount, MAX_TRACKED_SERVERS)
     } servers`;
   const what = state.failures > 0
     ? `${state.failures} failed ${service} logins at ${at}`
     : `${state.connections} ${service} connections to ${at}`;
-  const and = state.failures > 0 && state.connections > 0
-    ? ` (and ${state.connections} connections)`
-    : "";
   return {
     kind: "brute_force",
     key: `${client}→${state.port}`,
     timestampUs: nowUs,
     startUs: state.startUs,
-    severity: severityOf(state, config),
+    severity: severityOf(state, config, spray),
     attacker: client,
     victim: servers[0] ?? "",
     domain: "",
-    summary: `${client} made ${what}${and} in ${durationSeconds} s: ${
+    summary: `${client} made ${what} in ${durationSeconds} s: ${
       spray ? "password spraying" : "password guessing"
     }`,
     evidence: {
@@ -602,7 +798,8 @@ function findingOf(
       failedLogins: state.failures,
       connections: state.connections,
       servers,
-      serverCount: state.serverCount,
+      serverCount: Math.min(state.serverCount, MAX_TRACKED_SERVERS),
+      moreServers: more,
       durationSeconds,
       windowSeconds: config.windowUs / 1e6,
     },

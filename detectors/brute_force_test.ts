@@ -50,23 +50,26 @@ function ftpRefusals(count: number, startUs = T0, server = SERVER) {
   );
 }
 
-/** The server's SYN/ACK accepting a connection from `clientPort` to its `port`, with initial sequence number `isn`. */
+/** The server's SYN/ACK accepting a connection from `clientPort` to its `port`, with initial sequence number `isn`, acknowledging the client's SYN. */
 function accepted(
   atUs: number,
   port: number,
   clientPort: number,
   isn = 7_000 + clientPort,
+  server = SERVER,
 ): PacketRecord {
   return {
     ...tcpPacket({
       atUs,
-      src: SERVER,
+      src: server,
       dst: GUESSER,
       srcPort: port,
       dstPort: clientPort,
       flags: SYN | ACK,
     }),
     tcpSeq: isn,
+    // The client's initial sequence number plus one.
+    tcpAck: 90_000 + clientPort,
   };
 }
 
@@ -77,16 +80,47 @@ function greeting(synAck: PacketRecord): PacketRecord {
     timestampUs: synAck.timestampUs + 20_000,
     tcpFlags: PSH | ACK,
     tcpSeq: synAck.tcpSeq + 1,
+    tcpAck: synAck.tcpAck,
     payloadLength: 41,
   };
 }
 
-/** `count` connections to `port` accepted two seconds apart, each greeted by its server. */
+/** The client's first data on that connection (its own SSH greeting), 30 ms after the SYN/ACK. */
+function clientHello(synAck: PacketRecord): PacketRecord {
+  return {
+    ...synAck,
+    timestampUs: synAck.timestampUs + 30_000,
+    srcAddress: synAck.dstAddress,
+    dstAddress: synAck.srcAddress,
+    srcPort: synAck.dstPort,
+    dstPort: synAck.srcPort,
+    tcpFlags: PSH | ACK,
+    tcpSeq: synAck.tcpAck,
+    tcpAck: synAck.tcpSeq + 1,
+    payloadLength: 21,
+  };
+}
+
+/** A whole connection's first packets: SYN/ACK, the server's greeting, the client's. */
+function connection(synAck: PacketRecord): PacketRecord[] {
+  return [synAck, greeting(synAck), clientHello(synAck)];
+}
+
+/** `count` connections to `port` two seconds apart, on which both ends spoke. */
 function connections(count: number, port = 22, startUs = T0) {
-  return Array.from({ length: count }, (_, i) => {
-    const synAck = accepted(startUs + i * 2 * SECOND_US, port, 50_000 + i);
-    return [synAck, greeting(synAck)];
-  }).flat();
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      connection(accepted(startUs + i * 2 * SECOND_US, port, 50_000 + i)),
+  ).flat();
+}
+
+/** The last figures of the one incident `packets` make: its last finding, or the one `flush` makes at the end. */
+function finalFinding(packets: PacketRecord[]): Finding {
+  const detector = createBruteForceDetector();
+  const findings = findingsOf(detector, packets);
+  detector.flush!(packets.at(-1)!.timestampUs, (f) => findings.push(f));
+  return only(findings);
 }
 
 function only(findings: Finding[]): Finding {
@@ -149,43 +183,53 @@ Deno.test("brute force: a retransmitted refusal or SYN/ACK counts once", () => {
     findingsOf(createBruteForceDetector(), [...refusals, again]),
     [],
   );
-  // The 29th connection's SYN/ACK and greeting each sent twice: one
-  // connection.
+  // The 29th connection's SYN/ACK and both greetings each sent twice (a
+  // second tap, a few milliseconds late): one connection.
   const accepts = connections(28);
   const synAck = accepted(T0 + 60 * SECOND_US, 22, 60_000);
-  const synAckAgain = { ...synAck, timestampUs: synAck.timestampUs + 1_000 };
-  const hello = greeting(synAckAgain);
-  const helloAgain = { ...hello, timestampUs: hello.timestampUs + 300_000 };
+  const twice = connection(synAck).flatMap((packet) => [packet, {
+    ...packet,
+    timestampUs: packet.timestampUs + 2_000,
+  }]).sort((a, b) => a.timestampUs - b.timestampUs);
   assert.deepEqual(
-    findingsOf(createBruteForceDetector(), [
-      ...accepts,
-      synAck,
-      synAckAgain,
-      hello,
-      helloAgain,
-    ]),
+    findingsOf(createBruteForceDetector(), [...accepts, ...twice]),
+    [],
+  );
+  // A refusal over UDP (Kerberos) repeated to the same client port: once.
+  const kerberos = Array.from({ length: 29 }, (_, i) => ({
+    ...udpPacket({
+      atUs: T0 + i * SECOND_US,
+      src: SERVER,
+      dst: GUESSER,
+      srcPort: 88,
+      dstPort: 51_000 + i,
+    }),
+    authFailure: "kerberos" as const,
+  }));
+  assert.deepEqual(
+    findingsOf(createBruteForceDetector(), [...kerberos, {
+      ...kerberos[28]!,
+      timestampUs: kerberos[28]!.timestampUs + 1_000,
+    }]),
     [],
   );
 });
 
-Deno.test("brute force: connections reset before the server spoke (a SYN scan's answered probes) are not counted", () => {
+Deno.test("brute force: connections on which one end never spoke are not counted (a SYN scan's answered probes, a health check that reads the banner)", () => {
   const probes = Array.from(
     { length: 60 },
     (_, i) => accepted(T0 + i * SECOND_US, 22, 50_000 + i),
   );
   assert.deepEqual(findingsOf(createBruteForceDetector(), probes), []);
-  // Nor is data that is not the connection's first byte.
-  const later = probes.map((synAck) => ({
+  // A TCP health check: sshd's banner, then the checker's FIN.
+  const checks = probes.flatMap((synAck) => [synAck, greeting(synAck)]);
+  assert.deepEqual(findingsOf(createBruteForceDetector(), checks), []);
+  // Nor is data that is not a connection's first byte.
+  const later = probes.flatMap((synAck) => [synAck, {
     ...greeting(synAck),
     tcpSeq: synAck.tcpSeq + 1_000,
-  }));
-  assert.deepEqual(
-    findingsOf(
-      createBruteForceDetector(),
-      [...probes, ...later].sort((a, b) => a.timestampUs - b.timestampUs),
-    ),
-    [],
-  );
+  }, clientHello(synAck)]);
+  assert.deepEqual(findingsOf(createBruteForceDetector(), later), []);
 });
 
 Deno.test("brute force: 30 SSH connections from one client to one server within five minutes are password guessing; to a web port they are not", () => {
@@ -201,8 +245,8 @@ Deno.test("brute force: 30 SSH connections from one client to one server within 
     assert.equal(finding.evidence.connections, 30);
     assert.equal(finding.evidence.failedLogins, 0);
     assert.equal(finding.victim, SERVER);
-    // The first greeting.
-    assert.equal(finding.startUs, T0 + 20_000);
+    // The first connection on which both ends spoke.
+    assert.equal(finding.startUs, T0 + 30_000);
   }
   // Each further connection counts, and the last finding holds them all.
   const findings = findingsOf(createBruteForceDetector(), connections(70));
@@ -211,14 +255,39 @@ Deno.test("brute force: 30 SSH connections from one client to one server within 
 });
 
 Deno.test("brute force: SSH connections to many servers, one each, are no guessing (Ansible across a fleet)", () => {
-  const packets = Array.from({ length: 200 }, (_, i) => {
-    const synAck = {
-      ...accepted(T0 + i * 100_000, 22, 50_000 + i),
-      srcAddress: `10.0.${1 + (i >> 8)}.${i & 0xff}`,
-    };
-    return [synAck, greeting(synAck)];
-  }).flat().sort((a, b) => a.timestampUs - b.timestampUs);
+  const packets = Array.from({ length: 200 }, (_, i) =>
+    connection(
+      accepted(
+        T0 + i * 100_000,
+        22,
+        50_000 + i,
+        7_000,
+        `10.0.${1 + (i >> 8)}.${i & 0xff}`,
+      ),
+    )).flat().sort((a, b) => a.timestampUs - b.timestampUs);
   assert.deepEqual(findingsOf(createBruteForceDetector(), packets), []);
+});
+
+Deno.test("brute force: SSH connections spread over six servers, five or more each and 30 in all, are password spraying", () => {
+  const spray = (perServer: number) =>
+    Array.from({ length: 6 * perServer }, (_, i) =>
+      connection(
+        accepted(
+          T0 + i * SECOND_US,
+          22,
+          50_000 + i,
+          7_000,
+          `10.0.2.${1 + (i % 6)}`,
+        ),
+      )).flat().sort((a, b) => a.timestampUs - b.timestampUs);
+  // Four each: 24 in all.
+  assert.deepEqual(findingsOf(createBruteForceDetector(), spray(4)), []);
+  const finding = finalFinding(spray(6));
+  assert.equal(finding.mitre?.id, "T1110.003");
+  assert.equal(finding.evidence.serverCount, 6);
+  assert.equal(finding.evidence.connections, 36);
+  assert.equal(finding.victim, "10.0.2.1");
+  assert.match(finding.summary, /36 SSH connections to 6 servers .*spraying$/);
 });
 
 Deno.test("brute force: refusals from five servers or more are password spraying", () => {
@@ -234,6 +303,29 @@ Deno.test("brute force: refusals from five servers or more are password spraying
       ),
     );
   }
+  // One refusal from each of five more servers beside 30 from one is no
+  // spray.
+  const one = [
+    ...ftpRefusals(30),
+    ...Array.from(
+      { length: 5 },
+      (_, i) =>
+        refusal(
+          T0 + 40 * SECOND_US + i,
+          "ftp",
+          21,
+          46_000 + i,
+          `10.0.1.${20 + i}`,
+        ),
+    ),
+  ];
+  const detector = createBruteForceDetector();
+  findingsOf(detector, one);
+  let guessing: Finding | undefined;
+  detector.flush!(T0 + 41 * SECOND_US, (finding) => guessing = finding);
+  assert.ok(guessing);
+  assert.equal(guessing.mitre?.id, "T1110.001");
+  assert.equal(guessing.evidence.serverCount, 6);
   const finding = only(findingsOf(createBruteForceDetector(), packets));
   assert.equal(finding.mitre?.id, "T1110.003");
   assert.equal(finding.evidence.serverCount, 6);
@@ -283,24 +375,72 @@ Deno.test("brute force: an incident ends a quiet window after its last refusal, 
   assert.equal(flushed[0]!.startUs, T0 + 20 * 60 * SECOND_US);
 });
 
+Deno.test("brute force: a packet stamped in the past counts at the latest time, and keeps the client's counts", () => {
+  const refusals = ftpRefusals(40);
+  // The 20th stamped 15 minutes early.
+  refusals[19] = {
+    ...refusals[19]!,
+    timestampUs: refusals[19]!.timestampUs - 15 * 60 * SECOND_US,
+  };
+  const finding = only(findingsOf(createBruteForceDetector(), refusals));
+  assert.equal(finding.evidence.failedLogins, 40);
+});
+
+Deno.test("brute force: refusals forged to thousands of clients do not flush a guesser's counts", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    packets.push(refusal(T0 + i * SECOND_US, "ftp", 21, 40_000 + i));
+    for (let j = 0; j < 200; j++) {
+      const n = i * 200 + j;
+      packets.push({
+        ...udpPacket({
+          atUs: T0 + i * SECOND_US + 1 + j,
+          src: "10.0.0.88",
+          dst: `10.${100 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`,
+          srcPort: 88,
+          dstPort: 40_000,
+        }),
+        authFailure: "kerberos",
+      });
+    }
+  }
+  const detector = createBruteForceDetector({ maxClients: 100 });
+  const findings = findingsOf(detector, packets);
+  assert.equal(only(findings).attacker, GUESSER);
+  assert.equal(findings.at(-1)!.evidence.failedLogins, 40);
+  // Once full, the table took only the few forged clients whose
+  // doorkeeper bit another had set (each is seen once): not the 8 000.
+  const clients = detector.tables().clients!;
+  assert.equal(clients.size, 100);
+  assert.ok(clients.evictions < 400, `${clients.evictions} evictions`);
+});
+
 Deno.test("brute force: tables stay within their bounds under many clients", () => {
   const detector = createBruteForceDetector({
     maxClients: 100,
     maxConnectionPairs: 100,
+    maxWaitingPairs: 100,
   });
   const packets: PacketRecord[] = [];
   for (let i = 0; i < 5_000; i++) {
     const client = `10.${1 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}`;
+    // Twice each, past the doorkeeper.
     packets.push(refusal(T0 + i * 1_000, "ftp", 21, 40_000, SERVER, client));
-    packets.push({
-      ...accepted(T0 + i * 1_000 + 1, 22, 40_001),
-      dstAddress: client,
-    });
+    packets.push(refusal(T0 + i * 1_000, "ftp", 21, 40_001, SERVER, client));
+    for (
+      const packet of connection(accepted(T0 + i * 1_000 + 1, 22, 40_002))
+    ) {
+      packet.srcAddress === GUESSER
+        ? packet.srcAddress = client
+        : packet.dstAddress = client;
+      packets.push(packet);
+    }
   }
   findingsOf(detector, packets);
   const tables = detector.tables();
   assert.equal(tables.clients!.size, 100);
   assert.equal(tables.connectionPairs!.size, 100);
+  assert.equal(tables.waitingPairs!.size, 100);
   assert.ok(tables.clients!.evictions >= 4_900);
 });
 

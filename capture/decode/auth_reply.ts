@@ -5,12 +5,15 @@
  * the service's name, `PacketRecord.authFailure`, which the brute force
  * detector counts.
  *
- * - FTP (21): reply code 530, "Not logged in" (RFC 959).
+ * - FTP (21): reply code 530, "Not logged in" (RFC 959), on any line of
+ *   the segment's first 512 bytes (a pipelining client's USER and PASS
+ *   answered together).
  * - SMTP submission (25, 587): reply code 535, "Authentication credentials
  *   invalid" (RFC 4954 section 6).
- * - POP3 (110): "-ERR" (RFC 1939; a PASS or AUTH refused).
- * - IMAP (143): a tagged NO whose text names the login or authentication
- *   (RFC 9051: "a1 NO [AUTHENTICATIONFAILED] …", "NO LOGIN failed").
+ * - POP3 (110): "-ERR" whose text speaks of the login (RFC 1939, RFC 3206:
+ *   "-ERR [AUTH] Authentication failed.", "-ERR Logon failure: …").
+ * - IMAP (143): a tagged NO whose text speaks of the login (RFC 9051:
+ *   "a1 NO [AUTHENTICATIONFAILED] …", "NO LOGIN failed").
  * - SMB (139, 445): an SMB2 SESSION_SETUP or SMB1 SESSION_SETUP_ANDX
  *   response with status STATUS_LOGON_FAILURE, STATUS_WRONG_PASSWORD or
  *   STATUS_ACCOUNT_LOCKED_OUT ([MS-SMB2] 2.2.1, [MS-ERREF] 2.3.1).
@@ -25,9 +28,10 @@
  *   every Windows logon and is no failure.
  *
  * Services that encrypt their login (SSH, RDP, TLS-wrapped POP3S, IMAPS,
- * SMTPS, LDAPS) are not read here; the detector counts their connections
- * instead. A reply split so that its first bytes fall into another segment
- * is not read, nor is one that does not start its segment.
+ * SMTPS, LDAPS, or STARTTLS) are not read here; the detector counts SSH's,
+ * RDP's, Telnet's and VNC's connections instead. A reply split so that its
+ * first bytes fall into another segment is not read, nor is one that does
+ * not start its segment (but FTP's).
  *
  * @module
  */
@@ -106,11 +110,14 @@ export function authFailureOf(
   if (service === undefined) return "";
   switch (service) {
     case "ftp":
-      return isReplyCode(bytes, offset, end, 530) ? service : "";
+      return hasReplyLine(bytes, offset, end, 530) ? service : "";
     case "smtp":
       return isReplyCode(bytes, offset, end, 535) ? service : "";
     case "pop3":
-      return startsWithText(bytes, offset, end, "-ERR") ? service : "";
+      return startsWithText(bytes, offset, end, "-ERR ") &&
+          saysLogin(bytes, offset + 5, end)
+        ? service
+        : "";
     case "imap":
       return isImapLoginRefused(bytes, offset, end) ? service : "";
     case "smb":
@@ -122,8 +129,15 @@ export function authFailureOf(
     case "ldap":
       return isLdapInvalidCredentials(bytes, offset, end) ? service : "";
     case "kerberos":
-      // Over TCP a Kerberos message follows a 4-byte record mark (RFC 4120 section 7.2.2).
-      return isKerberosFailure(bytes, offset + 4, end) ? service : "";
+      // Over TCP a Kerberos message follows a 4-byte record mark (RFC 4120
+      // section 7.2.2), in the same segment or (rarely) the one before.
+      return isKerberosFailure(
+          bytes,
+          bytes[offset] === KRB_ERROR ? offset : offset + 4,
+          end,
+        )
+        ? service
+        : "";
   }
 }
 
@@ -141,6 +155,28 @@ function isReplyCode(
   return value === code && (next === ASCII_SPACE || next === ASCII_DASH);
 }
 
+/** How far into a segment FTP's reply lines are looked for (a pipelining client's USER and PASS answered in one segment: "331 …", then "530 …"). */
+const FTP_SCAN_BYTES = 512;
+
+/** Whether a line within the payload's first {@linkcode FTP_SCAN_BYTES} opens with the reply `code`. */
+function hasReplyLine(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  code: number,
+): boolean {
+  const scanEnd = Math.min(end, offset + FTP_SCAN_BYTES);
+  for (let at = offset; at < scanEnd; at++) {
+    if (
+      (at === offset || bytes[at - 1] === 0x0a) &&
+      isReplyCode(bytes, at, end, code)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Whether the payload opens with the ASCII `text`. */
 function startsWithText(
   bytes: Uint8Array,
@@ -155,13 +191,12 @@ function startsWithText(
   return true;
 }
 
-/** How far into an IMAP line its text is searched for the login's words. */
-const IMAP_LINE_SCAN = 160;
+/** How far into a POP3 or IMAP line its text is searched for the login's words. */
+const LINE_SCAN = 160;
 
 /**
  * Whether the payload is a tagged IMAP NO (a tag of letters, digits and
- * dots, then " NO ") whose line says LOGIN, AUTHENTICATE or
- * AUTHENTICATIONFAILED, in any case.
+ * dots, then " NO ") whose line speaks of the login ({@linkcode saysLogin}).
  */
 function isImapLoginRefused(
   bytes: Uint8Array,
@@ -172,13 +207,31 @@ function isImapLoginRefused(
   const tagEnd = Math.min(end, offset + 32);
   while (at < tagEnd && isTagByte(bytes[at]!)) at++;
   if (at === offset || !startsWithText(bytes, at, end, " NO ")) return false;
-  const lineEnd = Math.min(end, at + IMAP_LINE_SCAN);
-  for (let i = at + 4; i + 4 <= lineEnd; i++) {
+  return saysLogin(bytes, at + 4, end);
+}
+
+/**
+ * Whether the line from `at` (up to {@linkcode LINE_SCAN} bytes) has a
+ * word of a refused login, in any case: "auth" (AUTHENTICATIONFAILED,
+ * [AUTH], "Authentication failed"), "login", "logon" or "pass". Dovecot's,
+ * Courier's, Cyrus's, Exchange's, Gmail's and qpopper's refusals have one;
+ * other errors ("-ERR There's no message 1.", "NO [NONEXISTENT] Unknown
+ * Mailbox", "[IN-USE]") do not.
+ */
+function saysLogin(bytes: Uint8Array, at: number, end: number): boolean {
+  const lineEnd = Math.min(end, at + LINE_SCAN);
+  for (let i = at; i + 4 <= lineEnd; i++) {
     const byte = bytes[i]!;
     if (byte === 0x0d || byte === 0x0a) return false;
     const c = byte | 0x20;
-    if (c === 0x6c && lowerStartsWith(bytes, i, lineEnd, "login")) return true;
-    if (c === 0x61 && lowerStartsWith(bytes, i, lineEnd, "authent")) {
+    if (
+      c === 0x61
+        ? lowerStartsWith(bytes, i, lineEnd, "auth")
+        : c === 0x6c
+        ? lowerStartsWith(bytes, i, lineEnd, "login") ||
+          lowerStartsWith(bytes, i, lineEnd, "logon")
+        : c === 0x70 && lowerStartsWith(bytes, i, lineEnd, "pass")
+    ) {
       return true;
     }
   }

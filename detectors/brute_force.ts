@@ -299,8 +299,8 @@ export function createBruteForceDetector(
     config.maxClients,
     (state) => reportLast(state, reportEvicted),
   );
-  // A client's first refusal only marks this (256 Kbit, cleared after
-  // 32 768 marks).
+  // While the client table is full, a client's first refusal only marks
+  // this (256 Kbit, cleared after 32 768 marks).
   const doorkeeper = new Doorkeeper(18, 1 << 15);
   let clockUs = -Infinity;
   let nextExpiryUs = -Infinity;

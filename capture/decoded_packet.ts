@@ -136,6 +136,7 @@ export class DecodedPacket implements PacketRecord {
   dnsAnswerCount = 0;
   udpServiceReply = -1;
   authFailure: AuthService | "" = "";
+  authSuccess: AuthService | "" = "";
   truncated = false;
   anomaly = "";
 

@@ -274,6 +274,11 @@ export interface PacketRecord {
    * "kerberos"; capture/decode/auth_reply.ts), or "".
    */
   authFailure: AuthService | "";
+  /**
+   * The service whose login this server reply accepts, as the client asked
+   * it (not as a guest), or "" (capture/decode/auth_reply.ts).
+   */
+  authSuccess: AuthService | "";
 
   /** True when the capture holds fewer bytes than a header says the packet has. */
   truncated: boolean;

@@ -24,6 +24,12 @@
  *   or not, is. `minConnections` connections from one server's port to one
  *   client make a brute force.
  *
+ * A login that one of the servers accepts during the incident, where its
+ * reply says so in clear (FTP 230, SMTP 235, IMAP's OK to a login,
+ * PostgreSQL's AuthenticationOk), makes it critical: a guess was right.
+ * SMB's, LDAP's and Kerberos's are not taken for one, since a Windows host
+ * logs in with them all day for its own user and machine account.
+ *
  * Refusals from `sprayServers` servers or more (two or more from each), or
  * connections to as many servers (five or more to each) that add up to
  * the thresholds, are password spraying (T1110.003): guesses spread over
@@ -238,8 +244,11 @@ interface ClientState extends ReportMark, WindowCounter {
   serverTexts: string[];
   serverHits: number[];
   serverCount: number;
-  /** Packet time of the incident's last counted failure or connection. */
+  /** Packet time of the incident's last counted failure or connection (or login). */
   lastEvidenceUs: number;
+  /** The server that accepted the client's login during the incident (its key, -1 while none, and kept text). */
+  loginServerKey: number;
+  loginServerText: string;
   /** Signatures of the client's last refusals (see `isRepeated`), and where the next goes. */
   recentRefusals: Int32Array;
   nextRefusal: number;
@@ -329,6 +338,10 @@ export function createBruteForceDetector(
 
   function observe(packet: PacketRecord, report: FindingSink): void {
     const failure = packet.authFailure !== "";
+    if (packet.authSuccess !== "") {
+      observeLogin(packet, report);
+      return;
+    }
     if (
       !failure &&
       ((connectionPorts[packet.srcPort] !== 1 &&
@@ -359,6 +372,38 @@ export function createBruteForceDetector(
       if (slot < 0 || entry.clientFirst[slot] !== (packet.tcpSeq | 0)) return;
       spoke(entry, slot, CLIENT_SPOKE, packet, srcKey, dstKey, nowUs, report);
     }
+  }
+
+  /**
+   * A server's acceptance of a client's login: a guess was right, if the
+   * client is guessing at that server (one that refused it in the
+   * incident). Not for SMB, LDAP and Kerberos, whose logins a Windows host
+   * makes all day for its own user and machine account beside any it
+   * guesses.
+   */
+  function observeLogin(packet: PacketRecord, report: FindingSink): void {
+    const service = packet.authSuccess;
+    if (service === "smb" || service === "ldap" || service === "kerberos") {
+      return;
+    }
+    const clientKey = packet.dstAddressKey;
+    const state = clientKey < 0
+      ? undefined
+      : clients.peek(clientKey, packet.srcPort, 0);
+    if (
+      state === undefined || state.loginServerKey >= 0 ||
+      !state.serverKeys.includes(packet.srcAddressKey)
+    ) {
+      return;
+    }
+    const nowUs = clockUs = Math.max(clockUs, packet.timestampUs);
+    if (!goesOn(state, nowUs, report)) return;
+    state.loginServerKey = packet.srcAddressKey;
+    state.loginServerText = keptText(packet.srcAddressKey, packet, true);
+    state.lastEvidenceUs = nowUs;
+    state.lastUs = nowUs;
+    markReported(state, state.failures + state.connections, nowUs);
+    report(findingOf(state, nowUs, config));
   }
 
   /** A server's refusal of `clientKey`'s login. */
@@ -581,6 +626,8 @@ export function createBruteForceDetector(
     state.startUs = startUs;
     state.failures = 0;
     state.connections = 0;
+    state.loginServerKey = -1;
+    state.loginServerText = "";
     return state;
   }
 
@@ -711,6 +758,8 @@ function newClientState(
     serverHits: [],
     serverCount: 0,
     lastEvidenceUs: nowUs,
+    loginServerKey: -1,
+    loginServerText: "",
     recentRefusals: new Int32Array(RECENT_REFUSALS),
     nextRefusal: 0,
   };
@@ -751,6 +800,7 @@ function severityOf(
   config: Required<BruteForceOptions>,
   spray: boolean,
 ): Severity {
+  if (state.loginServerKey >= 0) return "critical";
   return spray || state.failures >= 10 * config.minFailures ||
       state.connections >= 10 * config.minConnections
     ? "high"
@@ -780,6 +830,9 @@ function findingOf(
   const what = state.failures > 0
     ? `${state.failures} failed ${service} logins at ${at}`
     : `${state.connections} ${service} connections to ${at}`;
+  const login = state.loginServerKey >= 0
+    ? addressTextOf(state.loginServerKey, state.loginServerText)
+    : "";
   return {
     kind: "brute_force",
     key: `${client}→${state.port}`,
@@ -791,7 +844,7 @@ function findingOf(
     domain: "",
     summary: `${client} made ${what} in ${durationSeconds} s: ${
       spray ? "password spraying" : "password guessing"
-    }`,
+    }${login === "" ? "" : `, then logged in at ${login}`}`,
     evidence: {
       service,
       port: state.port,
@@ -800,6 +853,7 @@ function findingOf(
       servers,
       serverCount: Math.min(state.serverCount, MAX_TRACKED_SERVERS),
       moreServers: more,
+      loggedInAt: login,
       durationSeconds,
       windowSeconds: config.windowUs / 1e6,
     },

@@ -375,6 +375,41 @@ Deno.test("brute force: an incident ends a quiet window after its last refusal, 
   assert.equal(flushed[0]!.startUs, T0 + 20 * 60 * SECOND_US);
 });
 
+Deno.test("brute force: a login accepted by a server that refused the guesser makes the incident critical", () => {
+  const login = (server = SERVER, service: "ftp" | "smb" = "ftp") => ({
+    ...refusal(
+      T0 + 31 * SECOND_US,
+      "ftp",
+      service === "ftp" ? 21 : 445,
+      41_000,
+      server,
+    ),
+    authFailure: "" as const,
+    authSuccess: service,
+  });
+  const finding = finalFinding([...ftpRefusals(30), login()]);
+  assert.equal(finding.severity, "critical");
+  assert.equal(finding.evidence.loggedInAt, SERVER);
+  assert.match(
+    finding.summary,
+    /password guessing, then logged in at 10\.0\.0\.10$/,
+  );
+  // At another server, or with no incident: nothing.
+  const elsewhere = finalFinding([...ftpRefusals(30), login("10.0.0.11")]);
+  assert.equal(elsewhere.severity, "medium");
+  assert.equal(elsewhere.evidence.loggedInAt, "");
+  assert.deepEqual(
+    findingsOf(createBruteForceDetector(), [...ftpRefusals(20), login()]),
+    [],
+  );
+  // An SMB session is no sign: a Windows host opens its own all day.
+  const smb = Array.from(
+    { length: 30 },
+    (_, i) => refusal(T0 + i * SECOND_US, "smb", 445, 45_000 + i),
+  );
+  assert.equal(finalFinding([...smb, login(SERVER, "smb")]).severity, "medium");
+});
+
 Deno.test("brute force: a packet stamped in the past counts at the latest time, and keeps the client's counts", () => {
   const refusals = ftpRefusals(40);
   // The 20th stamped 15 minutes early.

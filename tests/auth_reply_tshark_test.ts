@@ -26,18 +26,22 @@ const SERVER = {
   dstMac: "02:00:00:00:00:01",
 };
 
-/** Our `authFailure` of every packet in `path`, by frame number (1-based), where not "". */
-async function ourFailures(path: string): Promise<Map<number, string>> {
-  const failures = new Map<number, string>();
+/** Our `authFailure` (or, with `success`, `authSuccess`) of every packet in `path`, by frame number (1-based), where not "". */
+async function ourReplies(
+  path: string,
+  success = false,
+): Promise<Map<number, string>> {
+  const replies = new Map<number, string>();
   let frame = 0;
   await readPacketFile(path, (packet) => {
     frame++;
-    if (packet.authFailure !== "") failures.set(frame, packet.authFailure);
+    const service = success ? packet.authSuccess : packet.authFailure;
+    if (service !== "") replies.set(frame, service);
   });
-  return failures;
+  return replies;
 }
 
-Deno.test("failed logins: each built reply is what tshark reads, and we take exactly the refusals", async () => {
+Deno.test("failed logins: each built reply is what tshark reads, and we take exactly the refusals (and the logins that succeeded)", async () => {
   const pcap = new PcapBuilder(1);
   REPLIES.forEach((reply, i) => {
     const ports = { srcPort: reply.port, dstPort: 50_000 + i };
@@ -56,7 +60,8 @@ Deno.test("failed logins: each built reply is what tshark reads, and we take exa
     const fields = [...new Set(REPLIES.map((reply) => reply.field))];
     const lines = await tsharkFields(path, fields);
     assert.equal(lines.length, REPLIES.length);
-    const ours = await ourFailures(path);
+    const ours = await ourReplies(path);
+    const logins = await ourReplies(path, true);
     REPLIES.forEach((reply, i) => {
       const values = lines[i]!.split("\t");
       const read = values[fields.indexOf(reply.field)]!.toLowerCase();
@@ -71,6 +76,13 @@ Deno.test("failed logins: each built reply is what tshark reads, and we take exa
         ours.get(i + 1) ?? "",
         reply.expected,
         `reply ${i + 1}: port ${reply.port}, ${reply.field} ${reply.value}`,
+      );
+      assert.equal(
+        logins.get(i + 1) ?? "",
+        reply.success ?? "",
+        `reply ${
+          i + 1
+        } as a login: port ${reply.port}, ${reply.field} ${reply.value}`,
       );
     });
   } finally {
@@ -102,7 +114,7 @@ Deno.test("failed logins: the shared FTP brute force's 530 replies and the Windo
       "-o",
       "tcp.analyze_sequence_numbers:FALSE",
     ])).map(Number);
-    const ours = await ourFailures(path);
+    const ours = await ourReplies(path);
     assert.ok(theirs.length >= 5, `${file}: tshark found ${theirs.length}`);
     assert.deepEqual([...ours.keys()], theirs, file);
     assert.ok([...ours.values()].every((name) => name === service), file);

@@ -3,7 +3,9 @@
  * a client's credentials were wrong, told from a few bytes at the start of
  * the server's segment (or datagram), read in place. Nothing is kept but
  * the service's name, `PacketRecord.authFailure`, which the brute force
- * detector counts.
+ * detector counts; and, where a reply says so without doubt, a login that
+ * succeeded (`PacketRecord.authSuccess`, {@linkcode authSuccessOf}), which
+ * tells the detector that a guess was right.
  *
  * - FTP (21): reply code 530, "Not logged in" (RFC 959), on any line of
  *   the segment's first 512 bytes (a pipelining client's USER and PASS
@@ -119,7 +121,7 @@ export function authFailureOf(
         ? service
         : "";
     case "imap":
-      return isImapLoginRefused(bytes, offset, end) ? service : "";
+      return isImapLogin(bytes, offset, end, " NO ") ? service : "";
     case "smb":
       return isSmbLogonFailure(bytes, offset, end) ? service : "";
     case "mysql":
@@ -127,18 +129,69 @@ export function authFailureOf(
     case "postgresql":
       return isPostgresAuthError(bytes, offset, end) ? service : "";
     case "ldap":
-      return isLdapInvalidCredentials(bytes, offset, end) ? service : "";
+      return ldapBindResult(bytes, offset, end) === LDAP_INVALID_CREDENTIALS
+        ? service
+        : "";
     case "kerberos":
-      // Over TCP a Kerberos message follows a 4-byte record mark (RFC 4120
-      // section 7.2.2), in the same segment or (rarely) the one before.
-      return isKerberosFailure(
-          bytes,
-          bytes[offset] === KRB_ERROR ? offset : offset + 4,
-          end,
-        )
+      return isKerberosFailure(bytes, kerberosMessageAt(bytes, offset), end)
         ? service
         : "";
   }
+}
+
+/**
+ * The service whose login, as the client asked it, the server's TCP
+ * payload `bytes[offset, end)` from port `srcPort` (or, with `udp`, its
+ * datagram) accepts, or "" when it accepts none: FTP 230, SMTP 235, an
+ * IMAP OK that speaks of the login, an SMB session that is no guest's or
+ * anonymous, PostgreSQL's AuthenticationOk, an LDAP bind's success, a
+ * Kerberos AS-REP (a ticket granted). POP3's and MySQL's OK say nothing of
+ * a login and are not read.
+ */
+export function authSuccessOf(
+  srcPort: number,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  udp = false,
+): AuthService | "" {
+  if (udp) {
+    return srcPort === KERBEROS_PORT && isKerberosTicket(bytes, offset, end)
+      ? "kerberos"
+      : "";
+  }
+  if (srcPort >= AUTH_PORTS_END || end - offset < 4) return "";
+  const service = SERVICE_BY_PORT[PORT_SERVICE[srcPort]!];
+  switch (service) {
+    case "ftp":
+      return hasReplyLine(bytes, offset, end, 230) ? service : "";
+    case "smtp":
+      return isReplyCode(bytes, offset, end, 235) ? service : "";
+    case "imap":
+      return isImapLogin(bytes, offset, end, " OK ") ? service : "";
+    case "smb":
+      return isSmbLogon(bytes, offset, end) ? service : "";
+    case "postgresql":
+      return isPostgresAuthenticationOk(bytes, offset, end) ? service : "";
+    case "ldap":
+      return ldapBindResult(bytes, offset, end) === 0 ? service : "";
+    case "kerberos":
+      return isKerberosTicket(bytes, kerberosMessageAt(bytes, offset), end)
+        ? service
+        : "";
+    default:
+      return "";
+  }
+}
+
+/**
+ * Where a Kerberos message over TCP starts: after its 4-byte record mark
+ * (RFC 4120 section 7.2.2), or at once when the mark came alone in the
+ * segment before (rarely).
+ */
+function kerberosMessageAt(bytes: Uint8Array, offset: number): number {
+  const tag = bytes[offset];
+  return tag === KRB_ERROR || tag === KRB_AS_REP ? offset : offset + 4;
 }
 
 /** Whether the payload opens with the three-digit reply `code` and a space or dash (FTP, SMTP). */
@@ -195,25 +248,28 @@ function startsWithText(
 const LINE_SCAN = 160;
 
 /**
- * Whether the payload is a tagged IMAP NO (a tag of letters, digits and
- * dots, then " NO ") whose line speaks of the login ({@linkcode saysLogin}).
+ * Whether the payload is a tagged IMAP `status` response (a tag of
+ * letters, digits and dots, then " NO " or " OK ") whose line speaks of the
+ * login ({@linkcode saysLogin}).
  */
-function isImapLoginRefused(
+function isImapLogin(
   bytes: Uint8Array,
   offset: number,
   end: number,
+  status: " NO " | " OK ",
 ): boolean {
   let at = offset;
   const tagEnd = Math.min(end, offset + 32);
   while (at < tagEnd && isTagByte(bytes[at]!)) at++;
-  if (at === offset || !startsWithText(bytes, at, end, " NO ")) return false;
+  if (at === offset || !startsWithText(bytes, at, end, status)) return false;
   return saysLogin(bytes, at + 4, end);
 }
 
 /**
  * Whether the line from `at` (up to {@linkcode LINE_SCAN} bytes) has a
- * word of a refused login, in any case: "auth" (AUTHENTICATIONFAILED,
- * [AUTH], "Authentication failed"), "login", "logon" or "pass". Dovecot's,
+ * word of a login, in any case: "auth" (AUTHENTICATIONFAILED, [AUTH],
+ * "Authentication failed"), "login", "logon", "logged" (Dovecot's "Logged
+ * in") or "pass". Dovecot's,
  * Courier's, Cyrus's, Exchange's, Gmail's and qpopper's refusals have one;
  * other errors ("-ERR There's no message 1.", "NO [NONEXISTENT] Unknown
  * Mailbox", "[IN-USE]") do not.
@@ -229,7 +285,8 @@ function saysLogin(bytes: Uint8Array, at: number, end: number): boolean {
         ? lowerStartsWith(bytes, i, lineEnd, "auth")
         : c === 0x6c
         ? lowerStartsWith(bytes, i, lineEnd, "login") ||
-          lowerStartsWith(bytes, i, lineEnd, "logon")
+          lowerStartsWith(bytes, i, lineEnd, "logon") ||
+          lowerStartsWith(bytes, i, lineEnd, "logged")
         : c === 0x70 && lowerStartsWith(bytes, i, lineEnd, "pass")
     ) {
       return true;
@@ -268,37 +325,73 @@ const SMB1_SESSION_SETUP_ANDX = 0x73;
 /** SMB1's flags2 bit for 32-bit NT status codes. */
 const SMB1_NT_STATUS = 0x4000;
 
-/**
- * Whether the payload is a NetBIOS session message (RFC 1002 section
- * 4.3.1; direct TCP on 445 frames alike) holding an SMB2 SESSION_SETUP or
- * SMB1 SESSION_SETUP_ANDX response that refused the logon.
- */
+/** Whether the payload holds an SMB2 SESSION_SETUP or SMB1 SESSION_SETUP_ANDX response that refused the logon. */
 function isSmbLogonFailure(
   bytes: Uint8Array,
   offset: number,
   end: number,
 ): boolean {
+  const status = smbSessionSetupStatus(bytes, offset, end);
+  return status === STATUS_LOGON_FAILURE || status === STATUS_WRONG_PASSWORD ||
+    status === STATUS_ACCOUNT_LOCKED_OUT;
+}
+
+/** SMB2's SessionFlags and SMB1's Action bits of a guest or anonymous session. */
+const SMB2_GUEST_OR_NULL = 0x0003;
+const SMB1_GUEST = 0x0001;
+
+/**
+ * Whether the payload is an SMB2 SESSION_SETUP or SMB1 SESSION_SETUP_ANDX
+ * response that opened a session as the user asked: status success, and
+ * neither a guest nor an anonymous session (a server that maps wrong
+ * passwords to its guest account answers those with success too).
+ */
+function isSmbLogon(bytes: Uint8Array, offset: number, end: number): boolean {
+  if (smbSessionSetupStatus(bytes, offset, end) !== 0) return false;
+  const smb = offset + 4;
+  if (bytes[smb] === 0xfe) {
+    // The response's StructureSize (9), then SessionFlags.
+    return smb + 68 <= end && littleU16(bytes, smb + 64) === 9 &&
+      (littleU16(bytes, smb + 66) & SMB2_GUEST_OR_NULL) === 0;
+  }
+  // WordCount 3 or 4, then AndX (4 bytes) and Action.
+  const words = bytes[smb + 32];
+  return smb + 39 <= end && (words === 3 || words === 4) &&
+    (littleU16(bytes, smb + 37) & SMB1_GUEST) === 0;
+}
+
+/**
+ * The NT status of the payload's SMB2 SESSION_SETUP or SMB1
+ * SESSION_SETUP_ANDX response, in a NetBIOS session message (RFC 1002
+ * section 4.3.1; direct TCP on 445 frames alike); -1 when it holds none.
+ */
+function smbSessionSetupStatus(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): number {
   // Session message type 0, then the SMB header's protocol id.
-  if (bytes[offset] !== 0 || end - offset < 4 + 16) return false;
+  if (bytes[offset] !== 0 || end - offset < 4 + 16) return -1;
   const smb = offset + 4;
   const id = bytes[smb + 1] === 0x53 && bytes[smb + 2] === 0x4d &&
     bytes[smb + 3] === 0x42;
-  if (!id) return false;
-  let status: number;
+  if (!id) return -1;
   if (bytes[smb] === 0xfe) {
-    // SMB2: StructureSize, CreditCharge, Status (4, LE), Command (2, LE).
-    if (littleU16(bytes, smb + 12) !== SMB2_SESSION_SETUP) return false;
-    status = littleU32(bytes, smb + 8);
-  } else if (bytes[smb] === 0xff) {
-    // SMB1: Command (1), Status (4, LE), Flags (1), Flags2 (2, LE).
-    if (bytes[smb + 4] !== SMB1_SESSION_SETUP_ANDX) return false;
-    if ((littleU16(bytes, smb + 10) & SMB1_NT_STATUS) === 0) return false;
-    status = littleU32(bytes, smb + 5);
-  } else {
-    return false;
+    // SMB2: StructureSize, CreditCharge, Status (4, LE), Command (2, LE),
+    // with SMB2_FLAGS_SERVER_TO_REDIR (a response).
+    if (littleU16(bytes, smb + 12) !== SMB2_SESSION_SETUP) return -1;
+    if ((bytes[smb + 16]! & 1) === 0) return -1;
+    return littleU32(bytes, smb + 8);
   }
-  return status === STATUS_LOGON_FAILURE || status === STATUS_WRONG_PASSWORD ||
-    status === STATUS_ACCOUNT_LOCKED_OUT;
+  if (bytes[smb] === 0xff) {
+    // SMB1: Command (1), Status (4, LE), Flags (1, 0x80 a reply), Flags2
+    // (2, LE).
+    if (bytes[smb + 4] !== SMB1_SESSION_SETUP_ANDX) return -1;
+    if ((bytes[smb + 9]! & 0x80) === 0) return -1;
+    if ((littleU16(bytes, smb + 10) & SMB1_NT_STATUS) === 0) return -1;
+    return littleU32(bytes, smb + 5);
+  }
+  return -1;
 }
 
 function littleU16(bytes: Uint8Array, at: number): number {
@@ -355,6 +448,19 @@ function isPostgresAuthError(
   return false;
 }
 
+/** PostgreSQL's Authentication message type ('R'). */
+const PG_AUTHENTICATION = 0x52;
+
+/** Whether the payload is PostgreSQL's AuthenticationOk: 'R', length 8, code 0. */
+function isPostgresAuthenticationOk(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): boolean {
+  return end - offset >= 9 && bytes[offset] === PG_AUTHENTICATION &&
+    readU32(bytes, offset + 1) === 8 && readU32(bytes, offset + 5) === 0;
+}
+
 /** BER tags (X.690) of the LDAP and Kerberos messages read here. */
 const BER_INTEGER = 0x02;
 const BER_ENUMERATED = 0x0a;
@@ -363,19 +469,34 @@ const BER_SEQUENCE = 0x30;
 const LDAP_BIND_RESPONSE = 0x61;
 const LDAP_INVALID_CREDENTIALS = 49;
 
-/** Whether the payload is an LDAPMessage holding a BindResponse with resultCode invalidCredentials. */
-function isLdapInvalidCredentials(
+/** The resultCode of the payload's LDAPMessage holding a BindResponse (0 success, 49 invalidCredentials), or -1 when it holds none. */
+function ldapBindResult(
   bytes: Uint8Array,
   offset: number,
   end: number,
-): boolean {
+): number {
   // SEQUENCE { messageID INTEGER, BindResponse { resultCode ENUMERATED, … } }
   let at = berContentOf(bytes, offset, end, BER_SEQUENCE);
   if (at >= 0) at = berAfter(bytes, at, end, BER_INTEGER);
   if (at >= 0) at = berContentOf(bytes, at, end, LDAP_BIND_RESPONSE);
   if (at >= 0) at = berContentOf(bytes, at, end, BER_ENUMERATED);
-  return at >= 0 && at < end && bytes[at - 1] === 1 &&
-    bytes[at] === LDAP_INVALID_CREDENTIALS;
+  return at >= 0 && at < end && bytes[at - 1] === 1 ? bytes[at]! : -1;
+}
+
+/** Kerberos's AS-REP ([APPLICATION 11]): a ticket-granting ticket for the client. */
+const KRB_AS_REP = 0x6b;
+
+/** Whether `bytes[offset, end)` is a Kerberos AS-REP: an [APPLICATION 11] holding a SEQUENCE whose first field is pvno 5. */
+function isKerberosTicket(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): boolean {
+  let at = berContentOf(bytes, offset, end, KRB_AS_REP);
+  if (at >= 0) at = berContentOf(bytes, at, end, BER_SEQUENCE);
+  if (at >= 0) at = berContentOf(bytes, at, end, 0xa0);
+  if (at >= 0) at = berContentOf(bytes, at, end, BER_INTEGER);
+  return at >= 0 && at < end && bytes[at - 1] === 1 && bytes[at] === 5;
 }
 
 /** Kerberos's KRB-ERROR ([APPLICATION 30]) and its error-code field ([6]). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AUTH_TCP_PORTS, authFailureOf } from "./auth_reply.ts";
+import { AUTH_TCP_PORTS, authFailureOf, authSuccessOf } from "./auth_reply.ts";
 import { be32, bytes, krbError, REPLIES } from "./test_auth_replies.ts";
 
 const ASCII = (text: string) => new TextEncoder().encode(text);
@@ -11,6 +11,11 @@ Deno.test("authFailureOf: each reply as expected, whatever follows the segment's
       authFailureOf(reply.port, payload, 0, payload.length, reply.udp),
       reply.expected,
       `${reply.port} ${reply.field} ${reply.value}`,
+    );
+    assert.equal(
+      authSuccessOf(reply.port, payload, 0, payload.length, reply.udp),
+      reply.success ?? "",
+      `${reply.port} ${reply.field} ${reply.value} as a login`,
     );
     // Within a larger buffer, bytes past `end` unread.
     const padded = bytes([1, 2, 3], payload, new Uint8Array(64).fill(0x35));
@@ -35,6 +40,17 @@ Deno.test("authFailureOf: every cut of every reply reads as no refusal or as its
         service === "" || service === reply.expected,
         `${reply.port} cut at ${length}: ${service}`,
       );
+      const login = authSuccessOf(
+        reply.port,
+        reply.payload,
+        0,
+        length,
+        reply.udp,
+      );
+      assert.ok(
+        login === "" || login === reply.success,
+        `${reply.port} cut at ${length}: a login of ${login}`,
+      );
     }
   }
 });
@@ -55,6 +71,8 @@ Deno.test("authFailureOf: random bytes from every port it reads never throw", ()
       const service = authFailureOf(port, payload, 0, payload.length);
       assert.equal(typeof service, "string");
       authFailureOf(port, payload, 0, payload.length, true);
+      authSuccessOf(port, payload, 0, payload.length);
+      authSuccessOf(port, payload, 0, payload.length, true);
     }
   }
 });

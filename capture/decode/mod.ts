@@ -30,7 +30,12 @@ import type { AnomalyCounter } from "../anomalies.ts";
 import { DecodedPacket } from "../decoded_packet.ts";
 import type { PcapRecord } from "../pcap_record.ts";
 import { appHint } from "./app_hint.ts";
-import { AUTH_PORTS_END, authFailureOf, KERBEROS_PORT } from "./auth_reply.ts";
+import {
+  AUTH_PORTS_END,
+  authFailureOf,
+  authSuccessOf,
+  KERBEROS_PORT,
+} from "./auth_reply.ts";
 import { decodeArp } from "./arp.ts";
 import {
   decodeDns,
@@ -305,12 +310,21 @@ function decodeTransport(
       }
       if (record.app === "") record.app = appHint(bytes, payload, payloadEnd);
       if (record.srcPort < AUTH_PORTS_END && payloadEnd > payload) {
-        record.authFailure = authFailureOf(
+        const failure = authFailureOf(
           record.srcPort,
           bytes,
           payload,
           payloadEnd,
         );
+        record.authFailure = failure;
+        if (failure === "") {
+          record.authSuccess = authSuccessOf(
+            record.srcPort,
+            bytes,
+            payload,
+            payloadEnd,
+          );
+        }
       }
       return;
     }
@@ -389,13 +403,23 @@ function decodeTransport(
           datagramLength,
         );
         if (record.srcPort === KERBEROS_PORT) {
-          record.authFailure = authFailureOf(
+          const failure = authFailureOf(
             record.srcPort,
             bytes,
             payload,
             payloadEnd,
             true,
           );
+          record.authFailure = failure;
+          if (failure === "") {
+            record.authSuccess = authSuccessOf(
+              record.srcPort,
+              bytes,
+              payload,
+              payloadEnd,
+              true,
+            );
+          }
         }
       }
       return;
@@ -515,6 +539,7 @@ function resetRecord(record: DecodedPacket): void {
   record.dnsAnswerCount = 0;
   record.udpServiceReply = -1;
   record.authFailure = "";
+  record.authSuccess = "";
   record.truncated = false;
   record.anomaly = "";
 }

@@ -54,8 +54,8 @@ function netbios(smb: Uint8Array): Uint8Array {
   return bytes([0, 0, smb.length >> 8, smb.length & 0xff], smb);
 }
 
-/** An SMB2 SESSION_SETUP response header with `status`, and an error body. */
-function smb2SessionSetup(status: number): Uint8Array {
+/** An SMB2 SESSION_SETUP response header with `status`, and an error body, or with `sessionFlags` the response's body (no security buffer). */
+function smb2SessionSetup(status: number, sessionFlags?: number): Uint8Array {
   return netbios(bytes(
     [0xfe, 0x53, 0x4d, 0x42],
     le16(64), // StructureSize
@@ -73,9 +73,11 @@ function smb2SessionSetup(status: number): Uint8Array {
     le32(0x0000_f800), // SessionId
     new Uint8Array(16), // Signature
     le16(9),
-    [0, 0], // ErrorContextCount, Reserved
-    le32(0), // ByteCount
-    [0],
+    sessionFlags === undefined
+      // ErrorContextCount, Reserved, ByteCount, ErrorData.
+      ? [0, 0, ...le32(0), 0]
+      // SessionFlags, SecurityBufferOffset, SecurityBufferLength.
+      : [...le16(sessionFlags), ...le16(0x48), ...le16(0)],
   ));
 }
 
@@ -155,6 +157,59 @@ export function krbError(errorCode: number): Uint8Array {
   ));
 }
 
+/** A KRB-AS-REP (RFC 4120 section 5.4.2): alice's ticket-granting ticket, its encrypted parts random. */
+export function krbAsRep(): Uint8Array {
+  const realm = "EXAMPLE.COM";
+  const encrypted = (etype: number, length: number) =>
+    der(
+      0x30,
+      der(0xa0, derInteger(etype)),
+      der(0xa1, derInteger(2)),
+      der(0xa2, der(0x04, new Uint8Array(length).fill(0x5a))),
+    );
+  return bytes(der(
+    0x6b,
+    der(
+      0x30,
+      der(0xa0, derInteger(5)),
+      der(0xa1, derInteger(11)),
+      der(0xa3, derString(0x1b, realm)),
+      der(
+        0xa4,
+        der(
+          0x30,
+          der(0xa0, derInteger(1)),
+          der(0xa1, der(0x30, derString(0x1b, "alice"))),
+        ),
+      ),
+      der(
+        0xa5,
+        der(
+          0x61,
+          der(
+            0x30,
+            der(0xa0, derInteger(5)),
+            der(0xa1, derString(0x1b, realm)),
+            der(
+              0xa2,
+              der(
+                0x30,
+                der(0xa0, derInteger(2)),
+                der(
+                  0xa1,
+                  der(0x30, derString(0x1b, "krbtgt"), derString(0x1b, realm)),
+                ),
+              ),
+            ),
+            der(0xa3, encrypted(18, 200)),
+          ),
+        ),
+      ),
+      der(0xa6, encrypted(18, 120)),
+    ),
+  ));
+}
+
 /** One server reply: its port, payload, what tshark must read in it, and the service `authFailureOf` must name ("" for none). */
 export interface Reply {
   port: number;
@@ -164,6 +219,8 @@ export interface Reply {
   field: string;
   value: string;
   expected: string;
+  /** The service `authSuccessOf` must name ("" when absent). */
+  success?: string;
 }
 
 /** Refusals of every service `authFailureOf` reads, and their look-alikes. */
@@ -190,6 +247,7 @@ export const REPLIES: readonly Reply[] = [
     field: "ftp.response.code",
     value: "230",
     expected: "",
+    success: "ftp",
   },
   {
     port: 21,
@@ -211,6 +269,7 @@ export const REPLIES: readonly Reply[] = [
     field: "smtp.response.code",
     value: "235",
     expected: "",
+    success: "smtp",
   },
   {
     port: 110,
@@ -270,6 +329,7 @@ export const REPLIES: readonly Reply[] = [
     field: "imap.response.status",
     value: "ok",
     expected: "",
+    success: "imap",
   },
   {
     port: 445,
@@ -291,6 +351,39 @@ export const REPLIES: readonly Reply[] = [
     field: "smb2.nt_status",
     value: "0xc0000234",
     expected: "smb",
+  },
+  {
+    port: 445,
+    payload: smb2SessionSetup(0, 0),
+    field: "smb2.nt_status",
+    value: "0x00000000",
+    expected: "",
+    success: "smb",
+  },
+  {
+    // A guest session (a wrong password mapped to the guest account).
+    port: 445,
+    payload: smb2SessionSetup(0, 1),
+    field: "smb2.nt_status",
+    value: "0x00000000",
+    expected: "",
+  },
+  {
+    port: 5432,
+    payload: bytes([0x52], be32(8), be32(0)),
+    field: "pgsql.authtype",
+    value: "0",
+    expected: "",
+    success: "postgresql",
+  },
+  {
+    port: 88,
+    udp: true,
+    payload: krbAsRep(),
+    field: "kerberos.msg_type",
+    value: "11",
+    expected: "",
+    success: "kerberos",
   },
   {
     port: 139,
@@ -353,6 +446,7 @@ export const REPLIES: readonly Reply[] = [
     field: "ldap.resultCode",
     value: "0",
     expected: "",
+    success: "ldap",
   },
   {
     port: 88,

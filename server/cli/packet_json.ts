@@ -148,6 +148,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.number(packet.dnsAnswerCount);
   out.raw(K_AUTH_FAILURE);
   out.string(packet.authFailure);
+  out.raw(K_AUTH_SUCCESS);
+  out.string(packet.authSuccess);
   out.raw(K_TRUNCATED);
   out.bool(packet.truncated);
   out.raw(K_ANOMALY);
@@ -238,6 +240,7 @@ const K_DNS_QTYPE = encodeText(',"dnsQtype":');
 const K_DNS_QUESTION_COUNT = encodeText(',"dnsQuestionCount":');
 const K_DNS_ANSWER_COUNT = encodeText(',"dnsAnswerCount":');
 const K_AUTH_FAILURE = encodeText(',"authFailure":');
+const K_AUTH_SUCCESS = encodeText(',"authSuccess":');
 const K_TRUNCATED = encodeText(',"truncated":');
 const K_ANOMALY = encodeText(',"anomaly":');
 const K_SRC_MAC = encodeText(',"srcMac":');

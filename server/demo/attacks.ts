@@ -51,7 +51,8 @@
  *   external host in about 10 s.
  * - brute_force: hydra ssh from the rogue device at the NAS, 36
  *   connections of four wrong passwords each in about 4 s; every other
- *   round hydra ftp at the intranet server, 40 logins refused with 530.
+ *   round hydra ftp at the intranet server, 39 logins refused with 530 and
+ *   the 40th accepted (a critical alert: a guess was right).
  *
  * @module
  */
@@ -345,7 +346,7 @@ export function planAttack(
           attacker: rogue,
           victim: lan.intranet.v4.ip,
           description:
-            `hydra ftp: ${BRUTE_FORCE_LOGINS} wrong passwords for admin at ${lan.intranet.v4.ip}:21 from ${rogue}, each refused with 530`,
+            `hydra ftp: ${BRUTE_FORCE_LOGINS} passwords for admin at ${lan.intranet.v4.ip}:21 from ${rogue}, each refused with 530 but the last`,
           script: (s) => ftpGuessing(ctx, s, startUs),
         };
       }
@@ -1528,7 +1529,7 @@ function* sshGuessing(
   }
 }
 
-/** hydra ftp: a connection per login, the banner, USER, 331, PASS and 530, then QUIT. */
+/** hydra ftp: a connection per login, the banner, USER, 331, PASS and 530, then QUIT; the last password is right (230). */
 function* ftpGuessing(
   ctx: DemoContext,
   _session: Session,
@@ -1549,10 +1550,13 @@ function* ftpGuessing(
     const exchanges: [string, string][] = [
       ["", "220 (vsFTPd 3.0.3)"],
       ["USER admin", "331 Please specify the password."],
-      [
-        `PASS ${PASSWORD_GUESSES[i % PASSWORD_GUESSES.length]}`,
-        "530 Login incorrect.",
-      ],
+      // The last guess is right.
+      i === BRUTE_FORCE_LOGINS - 1
+        ? ["PASS Summer2026!", "230 Login successful."]
+        : [
+          `PASS ${PASSWORD_GUESSES[i % PASSWORD_GUESSES.length]}`,
+          "530 Login incorrect.",
+        ],
       ["QUIT", "221 Goodbye."],
     ];
     for (const [request, reply] of exchanges) {

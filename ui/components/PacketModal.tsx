@@ -108,6 +108,7 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "dnsQuestionCount",
       "dnsAnswerCount",
       "authFailure",
+      "authSuccess",
     ],
   },
 ];

@@ -26,9 +26,19 @@
  *
  * A login that one of the servers accepts during the incident, where its
  * reply says so in clear (FTP 230, SMTP 235, IMAP's OK to a login,
- * PostgreSQL's AuthenticationOk), makes it critical: a guess was right.
+ * PostgreSQL's AuthenticationOk), makes it critical when it came on a
+ * connection that a refusal came on too (the guesser's own: a guess was
+ * right), high otherwise (a guesser that opens a connection for each try,
+ * or another program of the host with a good password: said so).
  * SMB's, LDAP's and Kerberos's are not taken for one, since a Windows host
  * logs in with them all day for its own user and machine account.
+ *
+ * A connection's slot is freed when it closes before both ends spoke, a
+ * new one takes a free slot or one on which nobody spoke before one whose
+ * server did, and one whose server spoke that must still give way is
+ * counted: decoy connections cannot push a guesser's out. Any data within
+ * a MiB past an end's first byte says it spoke (its first segment lost,
+ * cut into fragments or overlapped).
  *
  * Refusals from `sprayServers` servers or more (two or more from each), or
  * connections to as many servers (five or more to each) that add up to
@@ -55,7 +65,15 @@
  * users and relays their typos (a webmail server to IMAP, an application
  * binding its users to LDAP, a Citrix or RD gateway to the KDC), and a
  * host that a spoofer makes the KDC refuse (Kerberos over UDP answers the
- * address a request names). Spraying one server with many accounts (one
+ * address a request names). A monitoring, jump or deploy host that logs in
+ * to five servers or more five times each within the window is told as
+ * spraying (at medium: a spray of connections alone is ambiguous), while a
+ * spray of fewer than five connections a server (20 guesses or so) is not
+ * found. A sensor that sees one direction only (asymmetric routing) counts
+ * no connections, nor does a tap whose two directions are skewed by more
+ * than a short connection lasts. Refusals forged to thousands of
+ * addresses a second, each twice (spoofed Kerberos requests), can still
+ * keep a slow guesser's counts from building up in a full client table. Spraying one server with many accounts (one
  * domain controller, every user) is told as guessing. A failure inside
  * TLS is not read: the TLS ports (POP3S, IMAPS, SMTPS, LDAPS), STARTTLS on
  * the plain ones (Postfix takes AUTH only after it, by default),
@@ -128,7 +146,8 @@ export interface BruteForceOptions {
  *   it draws hundreds of refusals a minute.
  * - `sprayServers` 5.
  * - `connectionPorts` SSH 22, Telnet 23, RDP 3389, VNC 5900.
- * - `maxWaitingPairs` 16 384 × about 500 B (32 connections each): 8 MB;
+ * - `maxWaitingPairs` 16 384 × about 1.4 KB (32 connections each, in four
+ *   small typed arrays): 22 MB;
  *   a SYN/ACK from a login port makes an entry, so a flood of them churns
  *   this table only, and a guesser's connection needs its entry for the
  *   few milliseconds until both ends have spoken.
@@ -244,11 +263,18 @@ interface ClientState extends ReportMark, WindowCounter {
   serverTexts: string[];
   serverHits: number[];
   serverCount: number;
+  /** Where the next search for a server seen once, to give way to a new one, starts (past the named ones). */
+  nextSpare: number;
   /** Packet time of the incident's last counted failure or connection (or login). */
   lastEvidenceUs: number;
   /** The server that accepted the client's login during the incident (its key, -1 while none, and kept text). */
   loginServerKey: number;
   loginServerText: string;
+  /** Whether the login came on a connection (client port) that a refusal of the incident came on too: the guesser's own. */
+  loginTied: boolean;
+  /** The (server, client port) of the client's last refusals, and where the next goes. */
+  refusedPorts: Int32Array;
+  nextRefusedPort: number;
   /** Signatures of the client's last refusals (see `isRepeated`), and where the next goes. */
   recentRefusals: Int32Array;
   nextRefusal: number;
@@ -364,14 +390,41 @@ export function createBruteForceDetector(
       observeRefusal(packet, dstKey, srcKey, nowUs, report);
     } else if (connectionPorts[packet.srcPort] === 1) {
       observeServer(packet, dstKey, srcKey, nowUs, report);
-    } else if (packet.payloadLength > 0) {
-      // The client's first byte.
-      const entry = waiting.peek(srcKey, dstKey, packet.dstPort);
-      if (entry === undefined) return;
-      const slot = entry.clientPorts.indexOf(packet.srcPort);
-      if (slot < 0 || entry.clientFirst[slot] !== (packet.tcpSeq | 0)) return;
-      spoke(entry, slot, CLIENT_SPOKE, packet, srcKey, dstKey, nowUs, report);
+    } else {
+      observeClient(packet, srcKey, dstKey, nowUs, report);
     }
+  }
+
+  /** A segment from `clientKey` to a login port: data past its first byte says it spoke; a FIN or RST before it had frees the connection's slot. */
+  function observeClient(
+    packet: PacketRecord,
+    clientKey: number,
+    serverKey: number,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    const closes = (packet.tcpFlags & CLOSING) !== 0;
+    if (packet.payloadLength === 0 && !closes) return;
+    const entry = waiting.peek(clientKey, serverKey, packet.dstPort);
+    if (entry === undefined) return;
+    const slot = entry.clientPorts.indexOf(packet.srcPort);
+    if (slot < 0) return;
+    if (
+      packet.payloadLength > 0 &&
+      covers(entry.clientFirst[slot]!, packet.tcpSeq, packet.payloadLength)
+    ) {
+      spoke(
+        entry,
+        slot,
+        CLIENT_SPOKE,
+        packet,
+        clientKey,
+        serverKey,
+        nowUs,
+        report,
+      );
+    }
+    if (closes) closeSlot(entry, slot);
   }
 
   /**
@@ -400,6 +453,9 @@ export function createBruteForceDetector(
     if (!goesOn(state, nowUs, report)) return;
     state.loginServerKey = packet.srcAddressKey;
     state.loginServerText = keptText(packet.srcAddressKey, packet, true);
+    state.loginTied = state.refusedPorts.includes(
+      hashKey(packet.srcAddressKey, packet.dstPort, 0) | 0,
+    );
     state.lastEvidenceUs = nowUs;
     state.lastUs = nowUs;
     markReported(state, state.failures + state.connections, nowUs);
@@ -417,17 +473,26 @@ export function createBruteForceDetector(
     const port = packet.srcPort;
     let state = clients.get(clientKey, port, 0);
     if (state === undefined) {
-      // A full table takes a client at its second refusal.
-      if (
-        clients.size >= clients.capacity &&
-        !doorkeeper.seen(hashKey(clientKey, port, 0))
-      ) {
-        return;
+      // A full table takes a client at its second refusal, and then only
+      // in place of one with fewer (one that has an incident, or refusals
+      // in its window, stays).
+      if (clients.size >= clients.capacity) {
+        if (!doorkeeper.seen(hashKey(clientKey, port, 0))) return;
+        const victim = clients.oldest();
+        if (
+          victim !== undefined &&
+          (victim.active || victim.current + victim.previous > 2)
+        ) {
+          return;
+        }
       }
       state = clientOf(packet, clientKey, port, nowUs);
     }
     state.lastUs = nowUs;
     if (isRepeated(state, packet, serverKey)) return;
+    state.refusedPorts[state.nextRefusedPort] =
+      hashKey(serverKey, packet.dstPort, 0) | 0;
+    state.nextRefusedPort = (state.nextRefusedPort + 1) % RECENT_REFUSALS;
     const count = countIn(state, nowUs);
     if (count === 1) clearServers(state);
     noteServer(state, packet, serverKey);
@@ -461,8 +526,22 @@ export function createBruteForceDetector(
       // A retransmitted (or duplicated) SYN/ACK is the same connection.
       if (slot >= 0 && entry.serverFirst[slot] === serverFirst) return;
       if (slot < 0) {
-        slot = entry.next;
-        entry.next = (slot + 1) % WAITING_CONNECTIONS;
+        slot = freeSlot(entry);
+        // A connection whose server spoke, pushed out before its client
+        // did by more connections at once than a pair holds (decoys kept
+        // open to hide it): counted, since the server took it.
+        if ((entry.spoke[slot]! & (SERVER_SPOKE | COUNTED)) === SERVER_SPOKE) {
+          entry.spoke[slot] = SERVER_SPOKE | COUNTED;
+          countConnection(
+            packet,
+            clientKey,
+            serverKey,
+            port,
+            SERVER_SPOKE,
+            nowUs,
+            report,
+          );
+        }
       }
       entry.clientPorts[slot] = packet.dstPort;
       entry.serverFirst[slot] = serverFirst;
@@ -471,21 +550,29 @@ export function createBruteForceDetector(
       entry.spoke[slot] = 0;
       return;
     }
-    if (packet.payloadLength === 0 || (flags & TCP_FLAGS.SYN) !== 0) return;
+    if ((flags & TCP_FLAGS.SYN) !== 0) return;
+    const closes = (flags & CLOSING) !== 0;
+    if (packet.payloadLength === 0 && !closes) return;
     const entry = waiting.peek(clientKey, serverKey, port);
     if (entry === undefined) return;
     const slot = entry.clientPorts.indexOf(packet.dstPort);
-    if (slot < 0 || entry.serverFirst[slot] !== (packet.tcpSeq | 0)) return;
-    spoke(
-      entry,
-      slot,
-      SERVER_SPOKE,
-      packet,
-      clientKey,
-      serverKey,
-      nowUs,
-      report,
-    );
+    if (slot < 0) return;
+    if (
+      packet.payloadLength > 0 &&
+      covers(entry.serverFirst[slot]!, packet.tcpSeq, packet.payloadLength)
+    ) {
+      spoke(
+        entry,
+        slot,
+        SERVER_SPOKE,
+        packet,
+        clientKey,
+        serverKey,
+        nowUs,
+        report,
+      );
+    }
+    if (closes) closeSlot(entry, slot);
   }
 
   /** One end of a waiting connection sent its first byte (`end`); once both have, the connection counts. */
@@ -628,6 +715,7 @@ export function createBruteForceDetector(
     state.connections = 0;
     state.loginServerKey = -1;
     state.loginServerText = "";
+    state.loginTied = false;
     return state;
   }
 
@@ -694,12 +782,23 @@ function noteServer(
     state.serverHits[at]!++;
     return;
   }
-  if (state.serverCount > MAX_TRACKED_SERVERS) return;
-  state.serverCount++;
+  if (state.serverCount <= MAX_TRACKED_SERVERS) state.serverCount++;
   if (state.serverKeys.length < MAX_TRACKED_SERVERS) {
     state.serverKeys.push(serverKey);
     state.serverTexts.push(keptText(serverKey, packet, fromServer));
     state.serverHits.push(1);
+    return;
+  }
+  // Full: a server seen once gives way, in turn (servers touched once
+  // first cannot hide a spray's later ones); the first named stay.
+  const spares = MAX_TRACKED_SERVERS - MAX_LISTED_SERVERS;
+  for (let i = 0; i < spares; i++) {
+    const at = MAX_LISTED_SERVERS + (state.nextSpare + i) % spares;
+    if (state.serverHits[at] !== 1) continue;
+    state.serverKeys[at] = serverKey;
+    state.serverTexts[at] = keptText(serverKey, packet, fromServer);
+    state.nextSpare = (at - MAX_LISTED_SERVERS + 1) % spares;
+    return;
   }
 }
 
@@ -715,6 +814,46 @@ function clearServers(state: ClientState): void {
   state.serverTexts.length = 0;
   state.serverHits.length = 0;
   state.serverCount = 0;
+}
+
+/** Flags that end a connection. */
+const CLOSING = TCP_FLAGS.FIN | TCP_FLAGS.RST;
+
+/** Bytes past an end's first byte within which a segment says the first was sent (its own segment lost, cut, fragmented or overlapped). */
+const FIRST_BYTE_REACH = 1 << 20;
+
+/** Whether a segment of `length` bytes at sequence number `seq` holds or follows (within {@linkcode FIRST_BYTE_REACH}) the byte at `first`. */
+function covers(first: number, seq: number, length: number): boolean {
+  const past = (seq - first) >>> 0;
+  return past < FIRST_BYTE_REACH || ((first - seq) >>> 0) < length;
+}
+
+/**
+ * The slot a new connection of `entry` takes: a free one, else one already
+ * counted or on which neither end spoke, else (more connections at once
+ * than a pair holds) the oldest.
+ */
+function freeSlot(entry: WaitingPair): number {
+  let fallback = -1;
+  for (let i = 0; i < WAITING_CONNECTIONS; i++) {
+    const slot = (entry.next + i) % WAITING_CONNECTIONS;
+    if (entry.clientPorts[slot] === -1) {
+      fallback = slot;
+      break;
+    }
+    const spoke = entry.spoke[slot]!;
+    if (fallback < 0 && ((spoke & COUNTED) !== 0 || spoke === 0)) {
+      fallback = slot;
+    }
+  }
+  const slot = fallback < 0 ? entry.next : fallback;
+  entry.next = (slot + 1) % WAITING_CONNECTIONS;
+  return slot;
+}
+
+/** Frees the slot of a connection that closed before both ends spoke; a counted one stays, so its duplicates count nothing. */
+function closeSlot(entry: WaitingPair, slot: number): void {
+  if ((entry.spoke[slot]! & COUNTED) === 0) entry.clientPorts[slot] = -1;
 }
 
 function newWaitingPair(): WaitingPair {
@@ -757,9 +896,13 @@ function newClientState(
     serverTexts: [],
     serverHits: [],
     serverCount: 0,
+    nextSpare: 0,
     lastEvidenceUs: nowUs,
     loginServerKey: -1,
     loginServerText: "",
+    loginTied: false,
+    refusedPorts: new Int32Array(RECENT_REFUSALS),
+    nextRefusedPort: 0,
     recentRefusals: new Int32Array(RECENT_REFUSALS),
     nextRefusal: 0,
   };
@@ -800,8 +943,9 @@ function severityOf(
   config: Required<BruteForceOptions>,
   spray: boolean,
 ): Severity {
-  if (state.loginServerKey >= 0) return "critical";
-  return spray || state.failures >= 10 * config.minFailures ||
+  if (state.loginServerKey >= 0) return state.loginTied ? "critical" : "high";
+  return (spray && state.failures > 0) ||
+      state.failures >= 10 * config.minFailures ||
       state.connections >= 10 * config.minConnections
     ? "high"
     : "medium";
@@ -844,7 +988,13 @@ function findingOf(
     domain: "",
     summary: `${client} made ${what} in ${durationSeconds} s: ${
       spray ? "password spraying" : "password guessing"
-    }${login === "" ? "" : `, then logged in at ${login}`}`,
+    }${
+      login === ""
+        ? ""
+        : state.loginTied
+        ? `, then logged in at ${login}`
+        : `, and a login of it succeeded at ${login} meanwhile`
+    }`,
     evidence: {
       service,
       port: state.port,

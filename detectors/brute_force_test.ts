@@ -224,12 +224,22 @@ Deno.test("brute force: connections on which one end never spoke are not counted
   // A TCP health check: sshd's banner, then the checker's FIN.
   const checks = probes.flatMap((synAck) => [synAck, greeting(synAck)]);
   assert.deepEqual(findingsOf(createBruteForceDetector(), checks), []);
-  // Nor is data that is not a connection's first byte.
-  const later = probes.flatMap((synAck) => [synAck, {
+  // Nor is data far from a connection's first byte (another connection's).
+  const stray = probes.flatMap((synAck) => [synAck, {
+    ...greeting(synAck),
+    tcpSeq: synAck.tcpSeq + 3_000_000,
+  }, clientHello(synAck)]);
+  assert.deepEqual(findingsOf(createBruteForceDetector(), stray), []);
+  // Data past the first byte says the first was sent (its segment lost or
+  // overlapped): those connections count.
+  const later = probes.slice(0, 30).flatMap((synAck) => [synAck, {
     ...greeting(synAck),
     tcpSeq: synAck.tcpSeq + 1_000,
   }, clientHello(synAck)]);
-  assert.deepEqual(findingsOf(createBruteForceDetector(), later), []);
+  assert.equal(
+    only(findingsOf(createBruteForceDetector(), later)).evidence.connections,
+    30,
+  );
 });
 
 Deno.test("brute force: 30 SSH connections from one client to one server within five minutes are password guessing; to a web port they are not", () => {
@@ -376,23 +386,39 @@ Deno.test("brute force: an incident ends a quiet window after its last refusal, 
 });
 
 Deno.test("brute force: a login accepted by a server that refused the guesser makes the incident critical", () => {
-  const login = (server = SERVER, service: "ftp" | "smb" = "ftp") => ({
+  const login = (
+    server = SERVER,
+    service: "ftp" | "smb" = "ftp",
+    clientPort = 40_029,
+  ) => ({
     ...refusal(
       T0 + 31 * SECOND_US,
       "ftp",
       service === "ftp" ? 21 : 445,
-      41_000,
+      clientPort,
       server,
     ),
     authFailure: "" as const,
     authSuccess: service,
   });
+  // On the connection of the 30th refusal: the guesser's own login.
   const finding = finalFinding([...ftpRefusals(30), login()]);
   assert.equal(finding.severity, "critical");
   assert.equal(finding.evidence.loggedInAt, SERVER);
   assert.match(
     finding.summary,
     /password guessing, then logged in at 10\.0\.0\.10$/,
+  );
+  // On a connection that drew no refusal (a guesser that opens one for
+  // each try, or another program of the same host): high, and said so.
+  const untied = finalFinding([
+    ...ftpRefusals(30),
+    login(SERVER, "ftp", 41_000),
+  ]);
+  assert.equal(untied.severity, "high");
+  assert.match(
+    untied.summary,
+    /and a login of it succeeded at 10\.0\.0\.10 meanwhile$/,
   );
   // At another server, or with no incident: nothing.
   const elsewhere = finalFinding([...ftpRefusals(30), login("10.0.0.11")]);
@@ -408,6 +434,52 @@ Deno.test("brute force: a login accepted by a server that refused the guesser ma
     (_, i) => refusal(T0 + i * SECOND_US, "smb", 445, 45_000 + i),
   );
   assert.equal(finalFinding([...smb, login(SERVER, "smb")]).severity, "medium");
+});
+
+Deno.test("brute force: decoy connections kept open cannot push a guesser's connections out before its client speaks", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    const atUs = T0 + i * SECOND_US;
+    // 32 bare connections first: SYN/ACKs on which nobody speaks.
+    for (let d = 0; d < 32; d++) {
+      packets.push(accepted(atUs + d, 22, 10_000 + i * 32 + d));
+    }
+    const synAck = accepted(atUs + 100, 22, 60_000 + i);
+    // More decoys between the server's greeting (20 ms after its SYN/ACK)
+    // and the client's (30 ms).
+    for (let d = 0; d < 40; d++) {
+      packets.push(accepted(atUs + 25_000 + d, 22, 20_000 + i * 40 + d));
+    }
+    packets.push(...connection(synAck));
+  }
+  packets.sort((a, b) => a.timestampUs - b.timestampUs);
+  const finding = finalFinding(packets);
+  assert.ok(
+    Number(finding.evidence.connections) >= 30,
+    `${finding.evidence.connections} connections`,
+  );
+});
+
+Deno.test("brute force: servers touched once first do not hide a spray, and a spray of connections alone is medium", () => {
+  const pad = Array.from({ length: 40 }, (_, i) =>
+    connection(
+      accepted(T0 + i * 10_000, 22, 30_000 + i, 7_000, `10.0.3.${1 + i}`),
+    )).flat();
+  const spray = Array.from({ length: 60 }, (_, i) =>
+    connection(
+      accepted(
+        T0 + SECOND_US + i * SECOND_US,
+        22,
+        50_000 + i,
+        7_000,
+        `10.0.2.${1 + (i % 6)}`,
+      ),
+    )).flat();
+  const finding = finalFinding(
+    [...pad, ...spray].sort((a, b) => a.timestampUs - b.timestampUs),
+  );
+  assert.equal(finding.mitre?.id, "T1110.003");
+  assert.equal(finding.severity, "medium");
 });
 
 Deno.test("brute force: a packet stamped in the past counts at the latest time, and keeps the client's counts", () => {

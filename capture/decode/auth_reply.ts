@@ -15,7 +15,9 @@
  * - POP3 (110): "-ERR" whose text speaks of the login (RFC 1939, RFC 3206:
  *   "-ERR [AUTH] Authentication failed.", "-ERR Logon failure: …").
  * - IMAP (143): a tagged NO whose text speaks of the login (RFC 9051:
- *   "a1 NO [AUTHENTICATIONFAILED] …", "NO LOGIN failed").
+ *   "a1 NO [AUTHENTICATIONFAILED] …", "NO LOGIN failed"); a login accepted
+ *   is a tagged OK whose text, past its response code, says so ("Logged
+ *   in", "LOGIN completed").
  * - SMB (139, 445): an SMB2 SESSION_SETUP or SMB1 SESSION_SETUP_ANDX
  *   response with status STATUS_LOGON_FAILURE, STATUS_WRONG_PASSWORD or
  *   STATUS_ACCOUNT_LOCKED_OUT ([MS-SMB2] 2.2.1, [MS-ERREF] 2.3.1).
@@ -262,14 +264,46 @@ function isImapLogin(
   const tagEnd = Math.min(end, offset + 32);
   while (at < tagEnd && isTagByte(bytes[at]!)) at++;
   if (at === offset || !startsWithText(bytes, at, end, status)) return false;
-  return saysLogin(bytes, at + 4, end);
+  return status === " NO "
+    ? saysLogin(bytes, at + 4, end)
+    : saysLoggedIn(bytes, at + 4, end);
+}
+
+/** What an IMAP server's OK to a login says, after its response code: Dovecot's "Logged in", Exchange's "LOGIN completed", Courier's "LOGIN Ok", Gmail's "authenticated (Success)". */
+const LOGGED_IN_WORDS = [
+  "logged in",
+  "login completed",
+  "login ok",
+  "authenticated",
+];
+
+/**
+ * Whether the line from `at`, past a bracketed response code (whose
+ * CAPABILITY list names AUTH= and LOGIN-REFERRALS), says a login
+ * succeeded ({@linkcode LOGGED_IN_WORDS}, in any case); a greeting's
+ * "Pre-login capabilities" does not.
+ */
+function saysLoggedIn(bytes: Uint8Array, at: number, end: number): boolean {
+  const lineEnd = Math.min(end, at + LINE_SCAN);
+  let i = at;
+  if (bytes[i] === 0x5b) {
+    // "[": skip to the matching "]".
+    while (i < lineEnd && bytes[i] !== 0x5d) i++;
+  }
+  for (; i < lineEnd; i++) {
+    const byte = bytes[i]!;
+    if (byte === 0x0d || byte === 0x0a) return false;
+    for (const words of LOGGED_IN_WORDS) {
+      if (lowerStartsWith(bytes, i, lineEnd, words)) return true;
+    }
+  }
+  return false;
 }
 
 /**
  * Whether the line from `at` (up to {@linkcode LINE_SCAN} bytes) has a
  * word of a login, in any case: "auth" (AUTHENTICATIONFAILED, [AUTH],
- * "Authentication failed"), "login", "logon", "logged" (Dovecot's "Logged
- * in") or "pass". Dovecot's,
+ * "Authentication failed"), "login", "logon" or "pass". Dovecot's,
  * Courier's, Cyrus's, Exchange's, Gmail's and qpopper's refusals have one;
  * other errors ("-ERR There's no message 1.", "NO [NONEXISTENT] Unknown
  * Mailbox", "[IN-USE]") do not.
@@ -285,8 +319,7 @@ function saysLogin(bytes: Uint8Array, at: number, end: number): boolean {
         ? lowerStartsWith(bytes, i, lineEnd, "auth")
         : c === 0x6c
         ? lowerStartsWith(bytes, i, lineEnd, "login") ||
-          lowerStartsWith(bytes, i, lineEnd, "logon") ||
-          lowerStartsWith(bytes, i, lineEnd, "logged")
+          lowerStartsWith(bytes, i, lineEnd, "logon")
         : c === 0x70 && lowerStartsWith(bytes, i, lineEnd, "pass")
     ) {
       return true;

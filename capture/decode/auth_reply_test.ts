@@ -115,6 +115,27 @@ Deno.test("authFailureOf: POP3 and IMAP refusals must speak of the login", () =>
       line,
     );
   }
+  // A login accepted: an OK that says so past its response code.
+  for (
+    const [line, expected] of [
+      ["a1 OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] Logged in\r\n", "imap"],
+      ["a0001 OK LOGIN completed.\r\n", "imap"],
+      ["a OK LOGIN Ok.\r\n", "imap"],
+      ["1 OK [CAPABILITY IMAP4rev1 LOGIN-REFERRALS AUTH=PLAIN] ready\r\n", ""],
+      [
+        "1 OK Pre-login capabilities listed, post-login capabilities have more.\r\n",
+        "",
+      ],
+      ["a3 OK Select completed (0.001 + 0.000 secs).\r\n", ""],
+    ] as const
+  ) {
+    const payload = ASCII(line);
+    assert.equal(
+      authSuccessOf(143, payload, 0, payload.length),
+      expected,
+      line,
+    );
+  }
 });
 
 Deno.test("authFailureOf: FTP's 530 on any line of the segment's first 512 bytes, not within a line", () => {

@@ -51,8 +51,9 @@
  *   external host in about 10 s.
  * - brute_force: hydra ssh from the rogue device at the NAS, 36
  *   connections of four wrong passwords each in about 4 s; every other
- *   round hydra ftp at the intranet server, 39 logins refused with 530 and
- *   the 40th accepted (a critical alert: a guess was right).
+ *   round hydra ftp at the intranet server, 40 logins refused with 530 and,
+ *   on the last connection, a 41st accepted (a critical alert: a guess
+ *   was right).
  *
  * @module
  */
@@ -1529,7 +1530,7 @@ function* sshGuessing(
   }
 }
 
-/** hydra ftp: a connection per login, the banner, USER, 331, PASS and 530, then QUIT; the last password is right (230). */
+/** hydra ftp: a connection per login, the banner, USER, 331, PASS and 530, then QUIT; on the last connection a second password, which is right (230). */
 function* ftpGuessing(
   ctx: DemoContext,
   _session: Session,
@@ -1550,13 +1551,17 @@ function* ftpGuessing(
     const exchanges: [string, string][] = [
       ["", "220 (vsFTPd 3.0.3)"],
       ["USER admin", "331 Please specify the password."],
-      // The last guess is right.
-      i === BRUTE_FORCE_LOGINS - 1
-        ? ["PASS Summer2026!", "230 Login successful."]
-        : [
-          `PASS ${PASSWORD_GUESSES[i % PASSWORD_GUESSES.length]}`,
-          "530 Login incorrect.",
-        ],
+      [
+        `PASS ${PASSWORD_GUESSES[i % PASSWORD_GUESSES.length]}`,
+        "530 Login incorrect.",
+      ],
+      // On the last connection a second guess, which is right.
+      ...(i === BRUTE_FORCE_LOGINS - 1
+        ? [
+          ["USER admin", "331 Please specify the password."],
+          ["PASS Summer2026!", "230 Login successful."],
+        ] as [string, string][]
+        : []),
       ["QUIT", "221 Goodbye."],
     ];
     for (const [request, reply] of exchanges) {

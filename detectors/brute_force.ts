@@ -391,38 +391,48 @@ export function createBruteForceDetector(
     } else if (connectionPorts[packet.srcPort] === 1) {
       observeServer(packet, dstKey, srcKey, nowUs, report);
     } else {
-      observeClient(packet, srcKey, dstKey, nowUs, report);
+      observeData(
+        packet,
+        srcKey,
+        dstKey,
+        packet.dstPort,
+        packet.srcPort,
+        CLIENT_SPOKE,
+        nowUs,
+        report,
+      );
     }
   }
 
-  /** A segment from `clientKey` to a login port: data past its first byte says it spoke; a FIN or RST before it had frees the connection's slot. */
-  function observeClient(
+  /**
+   * A segment of a waiting connection from one `end` (SERVER_SPOKE or
+   * CLIENT_SPOKE): data within reach past that end's first byte says it
+   * spoke; a FIN or RST before both had frees the connection's slot.
+   */
+  function observeData(
     packet: PacketRecord,
     clientKey: number,
     serverKey: number,
+    port: number,
+    clientPort: number,
+    end: number,
     nowUs: number,
     report: FindingSink,
   ): void {
     const closes = (packet.tcpFlags & CLOSING) !== 0;
     if (packet.payloadLength === 0 && !closes) return;
-    const entry = waiting.peek(clientKey, serverKey, packet.dstPort);
+    const entry = waiting.peek(clientKey, serverKey, port);
     if (entry === undefined) return;
-    const slot = entry.clientPorts.indexOf(packet.srcPort);
+    const slot = entry.clientPorts.indexOf(clientPort);
     if (slot < 0) return;
+    const first = end === SERVER_SPOKE
+      ? entry.serverFirst[slot]!
+      : entry.clientFirst[slot]!;
     if (
       packet.payloadLength > 0 &&
-      covers(entry.clientFirst[slot]!, packet.tcpSeq, packet.payloadLength)
+      covers(first, packet.tcpSeq, packet.payloadLength)
     ) {
-      spoke(
-        entry,
-        slot,
-        CLIENT_SPOKE,
-        packet,
-        clientKey,
-        serverKey,
-        nowUs,
-        report,
-      );
+      spoke(entry, slot, end, packet, clientKey, serverKey, nowUs, report);
     }
     if (closes) closeSlot(entry, slot);
   }
@@ -551,28 +561,16 @@ export function createBruteForceDetector(
       return;
     }
     if ((flags & TCP_FLAGS.SYN) !== 0) return;
-    const closes = (flags & CLOSING) !== 0;
-    if (packet.payloadLength === 0 && !closes) return;
-    const entry = waiting.peek(clientKey, serverKey, port);
-    if (entry === undefined) return;
-    const slot = entry.clientPorts.indexOf(packet.dstPort);
-    if (slot < 0) return;
-    if (
-      packet.payloadLength > 0 &&
-      covers(entry.serverFirst[slot]!, packet.tcpSeq, packet.payloadLength)
-    ) {
-      spoke(
-        entry,
-        slot,
-        SERVER_SPOKE,
-        packet,
-        clientKey,
-        serverKey,
-        nowUs,
-        report,
-      );
-    }
-    if (closes) closeSlot(entry, slot);
+    observeData(
+      packet,
+      clientKey,
+      serverKey,
+      port,
+      packet.dstPort,
+      SERVER_SPOKE,
+      nowUs,
+      report,
+    );
   }
 
   /** One end of a waiting connection sent its first byte (`end`); once both have, the connection counts. */

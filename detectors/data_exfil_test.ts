@@ -76,6 +76,21 @@ const ONE_MB = { exfilMinBytes: 1_000_000 };
 /** A threshold whose table mark (1/64 of it, 1 000 B) one 1 500-byte packet reaches: every pair is tracked from its first packet. */
 const TRACK_ALL = { exfilMinBytes: 64_000 };
 
+/** `packet` carried in a tunnel of `kind` ("vxlan", "gre", "ipip") from `outerSrc` to `outerDst`. */
+function inTunnel(
+  packet: PacketRecord,
+  kind: string,
+  outerSrc: string,
+  outerDst: string,
+): PacketRecord {
+  return {
+    ...packet,
+    tunnel: kind,
+    tunnelSrcAddress: outerSrc,
+    tunnelDstAddress: outerDst,
+  };
+}
+
 Deno.test("data_exfil: reports at the packet that crosses exfilMinBytes", () => {
   // 1000 × 1000 B = exactly 1 MB at the 1000th packet.
   const packets = flow(INSIDE, OUTSIDE, 1000, { ipLength: 1000 });
@@ -635,10 +650,7 @@ Deno.test("data_exfil: a tunnel from a home host to an outside one counts under 
     inner: PacketRecord[],
   ): PacketRecord[] =>
     inner.map((packet, i) => ({
-      ...packet,
-      tunnel: "vxlan",
-      tunnelSrcAddress: outerSrc,
-      tunnelDstAddress: outerDst,
+      ...inTunnel(packet, "vxlan", outerSrc, outerDst),
       // Keyed as the decoder keys them, or (every other packet) text alone.
       tunnelSrcAddressKey: i % 2 ? addressKey(outerSrc) : -1,
       tunnelDstAddressKey: i % 2 ? addressKey(outerDst) : -1,
@@ -740,16 +752,8 @@ Deno.test("data_exfil: a connection's owner stays known while it is in use, howe
 
 Deno.test("data_exfil: an inner connection the far side opened through a tunnel is answered (a branch pulling from a file server at home); a mirror feed from outside leaves its inner upload to be judged", () => {
   /** `packet` carried from `outerSrc` to `outerDst` in GRE. */
-  const carried = (
-    packet: PacketRecord,
-    outerSrc: string,
-    outerDst: string,
-  ): PacketRecord => ({
-    ...packet,
-    tunnel: "gre",
-    tunnelSrcAddress: outerSrc,
-    tunnelDstAddress: outerDst,
-  });
+  const carried = (packet: PacketRecord, outerSrc: string, outerDst: string) =>
+    inTunnel(packet, "gre", outerSrc, outerDst);
   const HQ = "10.0.0.1";
   const BRANCH_ROUTER = "198.51.100.90";
   const FILE_SERVER = "10.0.1.5";
@@ -891,12 +895,9 @@ Deno.test("data_exfil: a home host's upload stays its own after a spray of flows
 Deno.test("data_exfil: a tunnel the home host sends out counts whatever its inner addresses say; the home host's own port stays its own while in use past two windows; serving and calling one peer from different ports are apart", () => {
   const C2 = OUTSIDE;
   // Inner packets written "outside → home" inside VXLAN from home to C2.
-  const reversed = flow(OUTSIDE_OTHER, INSIDE, 1_000).map((packet) => ({
-    ...packet,
-    tunnel: "vxlan",
-    tunnelSrcAddress: INSIDE,
-    tunnelDstAddress: C2,
-  }));
+  const reversed = flow(OUTSIDE_OTHER, INSIDE, 1_000).map((packet) =>
+    inTunnel(packet, "vxlan", INSIDE, C2)
+  );
   const carried = run(reversed, ONE_MB);
   assert.ok(carried.length >= 1);
   assert.equal(carried[0]?.victim, C2);
@@ -947,16 +948,8 @@ Deno.test("data_exfil: a two-way tunnel's downloads count against its uploads; p
   const HOST = "fd00:1::10";
   const SERVER = "2001:db8:99::1";
   /** `packet` in 6in4 from `outerSrc` to `outerDst`. */
-  const carried = (
-    packet: PacketRecord,
-    outerSrc: string,
-    outerDst: string,
-  ) => ({
-    ...packet,
-    tunnel: "ipip",
-    tunnelSrcAddress: outerSrc,
-    tunnelDstAddress: outerDst,
-  });
+  const carried = (packet: PacketRecord, outerSrc: string, outerDst: string) =>
+    inTunnel(packet, "ipip", outerSrc, outerDst);
   // A symmetric call through a tunnel broker: as much comes in as goes out.
   const call = byTime([
     ...flow(HOST, SERVER, 1_000).map((p) => carried(p, ROUTER, BROKER)),
@@ -979,19 +972,21 @@ Deno.test("data_exfil: a two-way tunnel's downloads count against its uploads; p
     }),
     ipLength: 60,
   };
-  const forged = {
-    ...udpPacket({
-      atUs: 1_000,
-      src: C2,
-      dst: INSIDE,
-      srcPort: 40_000,
-      dstPort: 50_001,
-    }),
-    ipLength: 48,
-    tunnel: "vxlan",
-    tunnelSrcAddress: C2,
-    tunnelDstAddress: INSIDE,
-  };
+  const forged = inTunnel(
+    {
+      ...udpPacket({
+        atUs: 1_000,
+        src: C2,
+        dst: INSIDE,
+        srcPort: 40_000,
+        dstPort: 50_001,
+      }),
+      ipLength: 48,
+    },
+    "vxlan",
+    C2,
+    INSIDE,
+  );
   const injected = run([
     hole,
     forged,
@@ -1029,12 +1024,8 @@ Deno.test("data_exfil: a two-way tunnel's downloads count against its uploads; p
 Deno.test("data_exfil: in a VXLAN tunnel the home host opened, no inner flow is a server's; an inner IP length is no more than the frame holds; a tunnel in after the home end sent its far end a datagram is no mirror feed", () => {
   const C2 = OUTSIDE;
   /** `packet` in VXLAN from `outerSrc` to `outerDst`. */
-  const vxlan = (packet: PacketRecord, outerSrc: string, outerDst: string) => ({
-    ...packet,
-    tunnel: "vxlan",
-    tunnelSrcAddress: outerSrc,
-    tunnelDstAddress: outerDst,
-  });
+  const vxlan = (packet: PacketRecord, outerSrc: string, outerDst: string) =>
+    inTunnel(packet, "vxlan", outerSrc, outerDst);
   // The implant's VXLAN to its C2; the C2 sends an inner datagram first
   // (C2:40000 → implant:50001), then the implant uploads on that flow.
   const opening = vxlan(

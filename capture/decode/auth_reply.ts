@@ -40,6 +40,7 @@
  * @module
  */
 
+import type { PacketRecord } from "../packet_record.ts";
 import { readU32 } from "./bytes.ts";
 import { berAfter, berContentOf } from "./ber.ts";
 
@@ -104,41 +105,10 @@ export function authFailureOf(
   end: number,
   udp = false,
 ): AuthService | "" {
-  if (udp) {
-    return srcPort === KERBEROS_PORT && isKerberosFailure(bytes, offset, end)
-      ? "kerberos"
-      : "";
-  }
-  if (srcPort >= AUTH_PORTS_END || end - offset < 4) return "";
-  const service = SERVICE_BY_PORT[PORT_SERVICE[srcPort]!];
-  if (service === undefined) return "";
-  switch (service) {
-    case "ftp":
-      return hasReplyLine(bytes, offset, end, 530) ? service : "";
-    case "smtp":
-      return isReplyCode(bytes, offset, end, 535) ? service : "";
-    case "pop3":
-      return startsWithText(bytes, offset, end, "-ERR ") &&
-          saysLogin(bytes, offset + 5, end)
-        ? service
-        : "";
-    case "imap":
-      return isImapLogin(bytes, offset, end, " NO ") ? service : "";
-    case "smb":
-      return isSmbLogonFailure(bytes, offset, end) ? service : "";
-    case "mysql":
-      return isMysqlAccessDenied(bytes, offset, end) ? service : "";
-    case "postgresql":
-      return isPostgresAuthError(bytes, offset, end) ? service : "";
-    case "ldap":
-      return ldapBindResult(bytes, offset, end) === LDAP_INVALID_CREDENTIALS
-        ? service
-        : "";
-    case "kerberos":
-      return isKerberosFailure(bytes, kerberosMessageAt(bytes, offset), end)
-        ? service
-        : "";
-  }
+  const service = serviceAt(srcPort, offset, end, udp);
+  return service !== undefined && isRefusal(service, bytes, offset, end, udp)
+    ? service
+    : "";
 }
 
 /**
@@ -157,32 +127,113 @@ export function authSuccessOf(
   end: number,
   udp = false,
 ): AuthService | "" {
-  if (udp) {
-    return srcPort === KERBEROS_PORT && isKerberosTicket(bytes, offset, end)
-      ? "kerberos"
-      : "";
+  const service = serviceAt(srcPort, offset, end, udp);
+  return service !== undefined && isAcceptance(service, bytes, offset, end, udp)
+    ? service
+    : "";
+}
+
+/**
+ * Sets `record`'s `authFailure` and `authSuccess` from the server's TCP
+ * payload `bytes[offset, end)` (or, with `udp`, its datagram), as
+ * {@linkcode authFailureOf} and {@linkcode authSuccessOf} tell them, with
+ * one look at the port: a refusal is no acceptance.
+ */
+export function readAuthReply(
+  record: Pick<PacketRecord, "srcPort" | "authFailure" | "authSuccess">,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  udp = false,
+): void {
+  const service = serviceAt(record.srcPort, offset, end, udp);
+  if (service === undefined) return;
+  if (isRefusal(service, bytes, offset, end, udp)) {
+    record.authFailure = service;
+  } else if (isAcceptance(service, bytes, offset, end, udp)) {
+    record.authSuccess = service;
   }
-  if (srcPort >= AUTH_PORTS_END || end - offset < 4) return "";
-  const service = SERVICE_BY_PORT[PORT_SERVICE[srcPort]!];
+}
+
+/** The service whose replies come from `srcPort` over TCP (with at least 4 payload bytes), or over UDP (Kerberos); undefined for none. */
+function serviceAt(
+  srcPort: number,
+  offset: number,
+  end: number,
+  udp: boolean,
+): AuthService | undefined {
+  if (udp) return srcPort === KERBEROS_PORT ? "kerberos" : undefined;
+  if (srcPort < 0 || srcPort >= AUTH_PORTS_END || end - offset < 4) {
+    return undefined;
+  }
+  return SERVICE_BY_PORT[PORT_SERVICE[srcPort]!];
+}
+
+/** Whether `service`'s reply `bytes[offset, end)` refuses a login. */
+function isRefusal(
+  service: AuthService,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  udp: boolean,
+): boolean {
   switch (service) {
     case "ftp":
-      return hasReplyLine(bytes, offset, end, 230) ? service : "";
+      return hasReplyLine(bytes, offset, end, 530);
     case "smtp":
-      return isReplyCode(bytes, offset, end, 235) ? service : "";
+      return isReplyCode(bytes, offset, end, 535);
+    case "pop3":
+      return startsWithText(bytes, offset, end, "-ERR ") &&
+        saysLogin(bytes, offset + 5, end);
     case "imap":
-      return isImapLogin(bytes, offset, end, " OK ") ? service : "";
+      return isImapLogin(bytes, offset, end, " NO ");
     case "smb":
-      return isSmbLogon(bytes, offset, end) ? service : "";
+      return isSmbLogonFailure(bytes, offset, end);
+    case "mysql":
+      return isMysqlAccessDenied(bytes, offset, end);
     case "postgresql":
-      return isPostgresAuthenticationOk(bytes, offset, end) ? service : "";
+      return isPostgresAuthError(bytes, offset, end);
     case "ldap":
-      return ldapBindResult(bytes, offset, end) === 0 ? service : "";
+      return ldapBindResult(bytes, offset, end) === LDAP_INVALID_CREDENTIALS;
     case "kerberos":
-      return isKerberosTicket(bytes, kerberosMessageAt(bytes, offset), end)
-        ? service
-        : "";
-    default:
-      return "";
+      return isKerberosFailure(
+        bytes,
+        udp ? offset : kerberosMessageAt(bytes, offset),
+        end,
+      );
+  }
+}
+
+/** Whether `service`'s reply `bytes[offset, end)` accepts a login. */
+function isAcceptance(
+  service: AuthService,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  udp: boolean,
+): boolean {
+  switch (service) {
+    case "ftp":
+      return hasReplyLine(bytes, offset, end, 230);
+    case "smtp":
+      return isReplyCode(bytes, offset, end, 235);
+    case "imap":
+      return isImapLogin(bytes, offset, end, " OK ");
+    case "smb":
+      return isSmbLogon(bytes, offset, end);
+    case "postgresql":
+      return isPostgresAuthenticationOk(bytes, offset, end);
+    case "ldap":
+      return ldapBindResult(bytes, offset, end) === 0;
+    case "kerberos":
+      return isKerberosTicket(
+        bytes,
+        udp ? offset : kerberosMessageAt(bytes, offset),
+        end,
+      );
+    case "pop3":
+    case "mysql":
+      return false;
   }
 }
 

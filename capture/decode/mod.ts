@@ -30,12 +30,7 @@ import type { AnomalyCounter } from "../anomalies.ts";
 import { DecodedPacket } from "../decoded_packet.ts";
 import type { PcapRecord } from "../pcap_record.ts";
 import { appHint } from "./app_hint.ts";
-import {
-  AUTH_PORTS_END,
-  authFailureOf,
-  authSuccessOf,
-  KERBEROS_PORT,
-} from "./auth_reply.ts";
+import { AUTH_PORTS_END, KERBEROS_PORT, readAuthReply } from "./auth_reply.ts";
 import { decodeArp } from "./arp.ts";
 import {
   decodeDns,
@@ -310,21 +305,7 @@ function decodeTransport(
       }
       if (record.app === "") record.app = appHint(bytes, payload, payloadEnd);
       if (record.srcPort < AUTH_PORTS_END && payloadEnd > payload) {
-        const failure = authFailureOf(
-          record.srcPort,
-          bytes,
-          payload,
-          payloadEnd,
-        );
-        record.authFailure = failure;
-        if (failure === "") {
-          record.authSuccess = authSuccessOf(
-            record.srcPort,
-            bytes,
-            payload,
-            payloadEnd,
-          );
-        }
+        readAuthReply(record, bytes, payload, payloadEnd);
       }
       return;
     }
@@ -403,23 +384,7 @@ function decodeTransport(
           datagramLength,
         );
         if (record.srcPort === KERBEROS_PORT) {
-          const failure = authFailureOf(
-            record.srcPort,
-            bytes,
-            payload,
-            payloadEnd,
-            true,
-          );
-          record.authFailure = failure;
-          if (failure === "") {
-            record.authSuccess = authSuccessOf(
-              record.srcPort,
-              bytes,
-              payload,
-              payloadEnd,
-              true,
-            );
-          }
+          readAuthReply(record, bytes, payload, payloadEnd, true);
         }
       }
       return;

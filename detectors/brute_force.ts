@@ -619,16 +619,8 @@ export function createBruteForceDetector(
     pair.lastUs = nowUs;
     const count = countIn(pair, nowUs);
     const fromServer = end === SERVER_SPOKE;
-    let state = clients.get(clientKey, port, 0);
-    if (state === undefined) {
-      state = newClientState(
-        clientKey,
-        keptText(clientKey, packet, !fromServer),
-        port,
-        nowUs,
-      );
-      clients.set(clientKey, port, 0, state);
-    }
+    const state = clients.get(clientKey, port, 0) ??
+      clientOf(packet, clientKey, port, nowUs, !fromServer);
     state.lastUs = nowUs;
     // Connections over all servers, for a spray.
     const total = countIn(state, nowUs);
@@ -667,16 +659,17 @@ export function createBruteForceDetector(
     return false;
   }
 
-  /** The client's state for `port`, made empty when new. */
+  /** A new, empty state of `clientKey` for `port`, in the table; the client is `packet`'s destination, or its source with `clientIsSource`. */
   function clientOf(
     packet: PacketRecord,
     clientKey: number,
     port: number,
     nowUs: number,
+    clientIsSource = false,
   ): ClientState {
     const state = newClientState(
       clientKey,
-      keptText(clientKey, packet, false),
+      keptText(clientKey, packet, clientIsSource),
       port,
       nowUs,
     );

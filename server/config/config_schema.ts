@@ -77,8 +77,21 @@ const ENTRIES: JsonSchema = {
  */
 const FRACTIONAL_SETTING = /(Ratio|Share|scoreThreshold)$/;
 
+/** A list of whole numbers (ports), for a setting whose default is one. */
+const WHOLE_NUMBERS: JsonSchema = {
+  type: "array",
+  items: { type: "integer", minimum: 0 },
+};
+
 function schemaOfValue(key: string, value: unknown): JsonSchema {
-  if (Array.isArray(value)) return STRINGS;
+  if (Array.isArray(value)) {
+    // A list's items are of its default's kind: numbers when it holds
+    // some and nothing else, text otherwise (an empty default is a list
+    // of addresses or names).
+    return value.length > 0 && value.every(Number.isInteger)
+      ? WHOLE_NUMBERS
+      : STRINGS;
+  }
   if (typeof value === "boolean") return { type: "boolean" };
   if (typeof value === "string") return { type: "string" };
   if (typeof value === "number") {

@@ -70,6 +70,25 @@ Deno.test("validateConfig takes fractional ratios, shares and scores, but whole 
   );
 });
 
+Deno.test("validateConfig takes a list of ports where the default is one, and no text in it", () => {
+  const config = validateConfig({
+    detectors: { bruteForce: { connectionPorts: [22, 2222, 3389] } },
+  }, "ports.json");
+  assert.deepEqual(engineConfigOf(config).bruteForce?.connectionPorts, [
+    22,
+    2222,
+    3389,
+  ]);
+  assert.throws(
+    () =>
+      validateConfig(
+        { detectors: { bruteForce: { connectionPorts: ["ssh"] } } },
+        "ports.json",
+      ),
+    /field "detectors.bruteForce.connectionPorts.0" must be integer/,
+  );
+});
+
 Deno.test("validateConfig names the bad field", () => {
   const cases: [unknown, RegExp][] = [
     [{ prot: 1 }, /unknown field "prot"/],

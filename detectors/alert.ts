@@ -22,7 +22,8 @@ export type AlertKind =
   | "dhcp_spoof"
   | "dhcp_starvation"
   | "icmp_tunnel"
-  | "brute_force";
+  | "brute_force"
+  | "reflection_flood";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -42,6 +43,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "dhcp_starvation",
   "icmp_tunnel",
   "brute_force",
+  "reflection_flood",
 ];
 
 /** Alert severity, lowest first. */

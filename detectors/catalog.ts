@@ -185,6 +185,18 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Block the client at the firewall and find out what runs on it; check the servers' logs for a successful login from it during or after the incident (change that account's password and look at what it did), turn on account lockout or fail2ban-style throttling, and keep the service off networks that do not need it (SSH keys only, RDP behind a VPN or gateway). If the client is an automation host that logs in often (Ansible, backups, CI over git+ssh) or a front end that logs in for its users (webmail, a gateway), allowlist it. Kerberos over UDP answers the address a request names, so a spoofer can make the KDC refuse a host it frames: before blocking a domain member for Kerberos refusals, check the domain controller's own records of them (event 4771).",
   },
+  "reflection_flood": {
+    title: "Reflection/amplification flood",
+    mitre: {
+      id: "T1498.002",
+      name: "Network Denial of Service: Reflection Amplification",
+      tactic: "Impact",
+    },
+    description:
+      "A host was flooded with replies it never asked for, from many servers at once: DNS answers, NTP monlist lists, memcached values, SSDP, CLDAP, SNMP or CharGEN replies, or TCP SYN/ACKs. An attacker sent those servers small requests with the victim's address forged as their source, and each server answered the victim, often with tens of times the bytes it was sent; the flood fills the victim's link, not only the host. The servers are reflectors, abused themselves; the attacker is not in the capture.",
+    recommendation:
+      "Ask the upstream provider to filter or rate-limit the reported service's source port toward the victim (or to divert its traffic to a scrubbing service) before the link fills; drop it at the edge meanwhile (for example UDP from port 53 that answers no query of the victim's, or all UDP from port 11211 and 19). Keep the victim's own resolvers, NTP servers and memcached from answering the Internet so they cannot be used in turn. If the victim is a resolver, proxy or NAT gateway seen in one direction only (a one-way tap), the replies may be its own answers: capture both directions or allowlist it.",
+  },
   "dhcp_starvation": {
     title: "DHCP starvation",
     mitre: {

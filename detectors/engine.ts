@@ -33,6 +33,7 @@ import { createRogueDhcpDetector } from "./rogue_dhcp.ts";
 import { createDhcpStarvationDetector } from "./dhcp_starvation.ts";
 import { createIcmpTunnelDetector } from "./icmp_tunnel.ts";
 import { createBruteForceDetector } from "./brute_force.ts";
+import { createReflectionFloodDetector } from "./reflection_flood.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -75,6 +76,7 @@ export interface EngineConfig {
   dhcpStarvation?: OptionsOf<typeof createDhcpStarvationDetector>;
   icmpTunnel?: OptionsOf<typeof createIcmpTunnelDetector>;
   bruteForce?: OptionsOf<typeof createBruteForceDetector>;
+  reflectionFlood?: OptionsOf<typeof createReflectionFloodDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -103,6 +105,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createArpSpoofDetector(config.arpSpoof),
     createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),
+    createReflectionFloodDetector(config.reflectionFlood),
     createIcmpTunnelDetector(config.icmpTunnel),
     createBruteForceDetector(config.bruteForce),
     createIcmpSweepDetector(config.icmpSweep),

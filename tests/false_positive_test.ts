@@ -3,10 +3,11 @@
  * keeps out of truth.json because none of the sensor's alert kinds applies
  * to them, though each looks like one: SYN/ACK backscatter of a reflection
  * attack (the tool NetMirror replaces read SYN/ACK as SYN and called it a SYN
- * flood), an ICMP tunnel (many echo requests, slowly) and a bulk transfer
- * between two LAN hosts (many bytes, not leaving the network). The whole
- * engine must stay quiet on each, and each test first checks that the
- * engine saw the traffic that could have misled it.
+ * flood; it is a reflection flood, the one alert it may raise), an ICMP
+ * tunnel (many echo requests, slowly) and a bulk transfer between two LAN
+ * hosts (many bytes, not leaving the network). The whole engine must raise
+ * nothing else on each, and each test first checks that the engine saw the
+ * traffic that could have misled it.
  */
 
 import assert from "node:assert/strict";
@@ -47,7 +48,7 @@ function isSynAck(packet: PacketRecord): boolean {
     (packet.tcpFlags & (SYN | ACK | RST)) === (SYN | ACK);
 }
 
-Deno.test("false positives: SYN/ACK backscatter of a reflection attack is no SYN flood", async () => {
+Deno.test("false positives: SYN/ACK backscatter of a reflection attack is no SYN flood: its one alert is the reflection flood's", async () => {
   const synAcksToVictim = new Set<string>();
   let synAcks = 0;
   const { alerts } = await replay(REFLECTION, (packet) => {
@@ -58,12 +59,15 @@ Deno.test("false positives: SYN/ACK backscatter of a reflection attack is no SYN
   // MANIFEST: 6651 SYN/ACKs from 6035 reflectors within 0.15 s.
   assert.ok(synAcks >= 6_000, `SYN/ACKs to ${VICTIM}: ${synAcks}`);
   assert.ok(synAcksToVictim.size >= 6_000, `${synAcksToVictim.size} sources`);
-  assert.deepEqual(alerts.map(describe), []);
+  assert.deepEqual(alerts.map(describe), [`reflection_flood(*→${VICTIM})`]);
+  assert.equal(alerts[0]!.mitre.id, "T1498.002");
+  assert.equal(alerts[0]!.evidence.topService, "TCP SYN/ACK");
 });
 
 Deno.test("false positives: the same backscatter read as SYNs (the old tool's mistake) is a SYN flood", async () => {
-  // Rewriting each SYN/ACK's flags to SYN shows that the quiet above comes
-  // from reading the flags right, not from traffic too small to alert on.
+  // Rewriting each SYN/ACK's flags to SYN shows that no SYN flood above
+  // comes from reading the flags right, not from traffic too small to
+  // alert on.
   const { alerts } = await replay(REFLECTION, (packet) => {
     if (isSynAck(packet)) packet.tcpFlags = SYN;
   });

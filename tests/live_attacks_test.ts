@@ -3,8 +3,10 @@
  * arp-scan, arpspoof, THC's fake_advertise6, parasite6, fake_router26 and
  * flood_router26 (beside dnsmasq as the link's router; fake_router26 also
  * as a DNS server by RDNSS), fake_dhcps6 (as
- * mitm6, answering nmap's DHCPv6 client), iodine, ptunnel, curl and
- * hydra (guessing passwords at OpenSSH's sshd)
+ * mitm6, answering nmap's DHCPv6 client), iodine, ptunnel, curl,
+ * hydra (guessing passwords at OpenSSH's sshd) and hping3 again, sending
+ * DNS queries in the victim's name to dnsmasq as open resolvers (a DNS
+ * amplification)
  * in one network namespace attack a host in another, over IPv4 and IPv6
  * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
@@ -54,6 +56,22 @@ const NMAP_PAYLOAD_HIGH_PORTS =
   "1194,1604,1645,1701,1812,1900,2049,2123,2152,2302," +
   "3283,3386,3391,3401,3478,3784,4045,4433,4500,4665," +
   "4666,4672,4740,5349,5351,5353,5632,5683,5684,5868";
+
+/** Open resolvers of the DNS amplification, and queries each is sent. */
+const RESOLVERS = 24;
+const QUERIES = 50;
+
+/** A DNS query for amp.test's TXT records, with EDNS0 allowing 4 096-byte answers: 37 bytes. */
+const AMP_QUERY = new Uint8Array([
+  ...[0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1], // id, RD, 1 question, 1 additional
+  3,
+  ...new TextEncoder().encode("amp"),
+  4,
+  ...new TextEncoder().encode("test"),
+  0,
+  ...[0, 16, 0, 1], // TXT, IN
+  ...[0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 0], // OPT: root, 4 096 bytes, no flags
+]);
 
 /** The alert of an ICMP tunnel from the attacker to the victim. */
 const ICMP_TUNNEL_ALERT = {
@@ -144,6 +162,115 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           victim: VICTIM,
           technique: "T1498",
         });
+      },
+    );
+
+    // Open resolvers: dnsmasq on `RESOLVERS` addresses of the attacker's
+    // namespace, answering amp.test's TXT query with four strings of 250
+    // bytes (about 1.1 kB for a 37-byte query). Each is asked `QUERIES`
+    // times from namespace `ns`, four resolvers at a time, by hping3 from
+    // port 40000: in the victim's name (spoofed) from the attacker's
+    // namespace, or by the victim itself from its own.
+    const askResolvers = async (ns: string, spoofed: boolean) => {
+      const resolvers = Array.from(
+        { length: RESOLVERS },
+        (_, i) => `10.77.0.${101 + i}`,
+      );
+      const addresses = (verb: string) =>
+        Promise.all(resolvers.map((address) =>
+          run(pair.attackerNs, [
+            "ip",
+            "addr",
+            verb,
+            `${address}/24`,
+            "dev",
+            pair.attackerIface,
+          ])
+        ));
+      await addresses("add");
+      const text = "x".repeat(250);
+      const dnsmasq = startInNs(pair.attackerNs, [
+        "dnsmasq",
+        "--no-daemon",
+        "--conf-file=/dev/null",
+        "--no-resolv",
+        "--no-hosts",
+        "--bind-interfaces",
+        `--listen-address=${resolvers.join(",")}`,
+        ...Array.from({ length: 4 }, () => `--txt-record=amp.test,${text}`),
+        "--edns-packet-max=4096",
+        "--log-facility=-",
+        "--pid-file=",
+      ]);
+      const query = await Deno.makeTempFile({ suffix: ".dns" });
+      try {
+        await Deno.writeFile(query, AMP_QUERY);
+        await dnsmasq.waitFor("started", READY_TIMEOUT_MS);
+        for (let i = 0; i < resolvers.length; i += 4) {
+          await Promise.all(
+            resolvers.slice(i, i + 4).map((resolver) =>
+              run(ns, [
+                "hping3",
+                "-2",
+                ...(spoofed ? ["-a", VICTIM] : []),
+                "-p",
+                "53",
+                "-s",
+                "40000",
+                "-k",
+                "-E",
+                query,
+                "-d",
+                String(AMP_QUERY.length),
+                "-c",
+                String(QUERIES),
+                "-i",
+                "u2000",
+                "-q",
+                resolver,
+              ], (_success, stderr) => {
+                assert.match(
+                  stderr,
+                  new RegExp(`${QUERIES} packets transmitted`),
+                );
+              })
+            ),
+          );
+        }
+      } finally {
+        await stopAll([dnsmasq]);
+        await Deno.remove(query);
+        await addresses("del");
+      }
+    };
+
+    await t.step(
+      "hping3 -a <victim> at 24 open resolvers: a DNS amplification (reflection flood)",
+      async () => {
+        const seen = await capture(
+          pair,
+          () => askResolvers(pair.attackerNs, true),
+        );
+        // The queries never pass the victim's link: only the answers do.
+        assertAlert(seen, {
+          kind: "reflection_flood",
+          attacker: "",
+          victim: VICTIM,
+          technique: "T1498.002",
+        });
+      },
+    );
+
+    await t.step(
+      "the same queries sent by the victim itself: answers it asked for, no alert",
+      async () => {
+        const seen = await capture(
+          pair,
+          () => askResolvers(pair.victimNs, false),
+        );
+        assert.deepEqual(seen.alerts, []);
+        assert.equal(seen.kernelDrops, 0, "tcpdump dropped packets");
+        assert.ok(seen.kernelPackets >= 2 * RESOLVERS * QUERIES);
       },
     );
 

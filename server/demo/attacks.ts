@@ -8,6 +8,10 @@
  * - syn_flood: hping3 -S --flood --rand-source at the intranet server's port
  *   80 through the gateway: 6 000 SYNs in 2.4 s, each answered by a SYN/ACK
  *   that no one completes.
+ * - reflection_flood, in syn_flood's place every other round: a DNS
+ *   amplification at the intranet server: 2 000 answers of about 1 KB (TXT
+ *   records an ANY or TXT query drew) from 300 open resolvers in 2 s, to
+ *   queries the attacker sent them in the server's name.
  * - arp_scan: arp-scan --localnet: who-has for all 253 other addresses.
  * - arp_spoof: arpspoof -t <workstation> <gateway>: a reply every second
  *   that the gateway's IP is at the rogue MAC; the victim re-resolves the
@@ -180,6 +184,9 @@ export function planAttack(
         script: (s) => portScan(ctx, s, startUs),
       };
     case "syn_flood":
+      if (round % 2 === 1) {
+        return planAttack(ctx, "reflection_flood", startUs, round);
+      }
       return {
         kind,
         startUs,
@@ -188,6 +195,16 @@ export function planAttack(
         description:
           `hping3 --rand-source: 6 000 spoofed SYNs to ${lan.intranet.v4.ip}:80 in 2.4 s`,
         script: (s) => synFlood(ctx, s, startUs),
+      };
+    case "reflection_flood":
+      return {
+        kind,
+        startUs,
+        attacker: "",
+        victim: lan.intranet.v4.ip,
+        description:
+          `DNS amplification: ${REFLECTION_ANSWERS} answers of about 1 KB from ${REFLECTION_RESOLVERS} open resolvers to ${lan.intranet.v4.ip} in 2 s, which it never asked`,
+        script: () => reflectionFlood(ctx, startUs),
       };
     case "arp_scan":
       if (round % 2 === 1) return planAttack(ctx, "ndp_scan", startUs, round);
@@ -700,6 +717,38 @@ function* synFlood(
       }),
     );
     t += prng.int(250, 550);
+  }
+}
+
+/** Answers and resolvers of the demo's DNS amplification. */
+const REFLECTION_ANSWERS = 2_000;
+const REFLECTION_RESOLVERS = 300;
+
+function* reflectionFlood(ctx: DemoContext, startUs: number): SessionScript {
+  const { prng, lan } = ctx;
+  const victim = lan.intranet.v4;
+  const resolvers = Array.from(
+    { length: REFLECTION_RESOLVERS },
+    () => spoofedEndpoint(ctx),
+  );
+  // The attacker's name under its own domain: four TXT strings of 250 bytes.
+  const answers = Array.from(
+    { length: 4 },
+    () => txtRecord("v=spf1 " + "ip4:203.0.113.0/24 ".repeat(13), 3_600),
+  );
+  const dstPort = prng.int(1_024, 65_535);
+  let t = startUs;
+  for (let i = 0; i < REFLECTION_ANSWERS; i++) {
+    const resolver = prng.pick(resolvers);
+    const payload = dnsPayload({
+      id: prng.int(0, 0xffff),
+      name: "amp.example.net",
+      qtype: DNS_TYPE.TXT,
+      response: true,
+      answers,
+    });
+    yield { atUs: t, bytes: udpFrame(resolver, victim, 53, dstPort, payload) };
+    t += prng.int(500, 1_500);
   }
 }
 

@@ -242,7 +242,7 @@ function analyseDemo(
   return { engine, anomalies };
 }
 
-Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6; its DHCP starvation, with a rogue DHCP server; its ICMP flood, with an ICMP tunnel", () => {
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6; its DHCP starvation, with a rogue DHCP server; its ICMP flood, with an ICMP tunnel; its SYN flood, with a DNS amplification", () => {
   const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
   // Two rounds of the schedule.
   const { engine, anomalies } = analyseDemo(demo, 125);
@@ -330,6 +330,23 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
       ["fd00:bad::/64"],
       ["new_prefix", "preferred_default_router"],
     ]],
+  );
+  const floods = demo.injectedAttacks.filter((a) =>
+    a.kind === "syn_flood" || a.kind === "reflection_flood"
+  );
+  assert.deepEqual(floods.map((a) => a.kind), [
+    "syn_flood",
+    "reflection_flood",
+  ]);
+  assert.deepEqual(
+    engine.alerts().filter((a) => a.kind === "reflection_flood").map((a) => [
+      a.attacker,
+      a.victim,
+      a.mitre.id,
+      a.evidence.replies,
+      a.evidence.topService,
+    ]),
+    [["", floods[1]!.victim, "T1498.002", 2_000, "DNS (UDP 53)"]],
   );
   const icmp = demo.injectedAttacks.filter((a) =>
     a.kind === "icmp_flood" || a.kind === "icmp_tunnel"

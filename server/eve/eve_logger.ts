@@ -103,6 +103,7 @@ const CATEGORY: Record<string, string> = {
   "dhcp_starvation": "Attempted Denial of Service",
   "icmp_tunnel": "Potentially Bad Traffic",
   "brute_force": "Attempted User Privilege Gain",
+  "reflection_flood": "Attempted Denial of Service",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { RecentTallies } from "./recent_tallies.ts";
+
+Deno.test("RecentTallies: counts over this generation and the one before, then forgets", () => {
+  const tallies = new RecentTallies(16, 10);
+  tallies.age(0);
+  tallies.add(3);
+  tallies.add(3);
+  tallies.add(4);
+  assert.equal(tallies.count(3), 2);
+  assert.equal(tallies.count(4), 1);
+  assert.equal(tallies.count(5), 0);
+  tallies.age(10); // a new generation: the old one still counts
+  tallies.add(3);
+  assert.equal(tallies.count(3), 3);
+  tallies.age(20); // two generations on: the first is gone
+  assert.equal(tallies.count(3), 1);
+  tallies.age(45); // more than a generation of silence: all afresh
+  assert.equal(tallies.count(3), 0);
+});
+
+Deno.test("RecentTallies: hashes sharing a slot add up (never less than the truth); time going back keeps the generation", () => {
+  const tallies = new RecentTallies(16, 10);
+  tallies.age(100);
+  tallies.add(1);
+  tallies.add(17);
+  assert.equal(tallies.count(1), 2);
+  tallies.age(50);
+  assert.equal(tallies.count(17), 2);
+});
+
+Deno.test("RecentTallies: a slot count is a power of two", () => {
+  assert.throws(() => new RecentTallies(12, 10), /not a power of two/);
+  assert.throws(() => new RecentTallies(0, 10), /not a power of two/);
+});

@@ -1,0 +1,566 @@
+/**
+ * Reflection (amplification) flood detector: one host flooded with replies
+ * it never asked for, from many servers. An attacker sends small requests
+ * to open DNS resolvers, NTP, memcached, SSDP, CLDAP… servers (or SYNs to
+ * any TCP listener) with the victim's address as their source; every
+ * server answers the victim, often with many times the bytes it was sent
+ * (US-CERT TA14-017A). Seen at the victim: replies from a crowd of servers'
+ * service ports, with no request of the victim's before them.
+ *
+ * Counted as a reply: a UDP datagram from a port of
+ * {@linkcode AMPLIFYING_UDP_SERVICES} (unless the decoder read it as the
+ * service's request: a DNS query, an NTP client's poll…), a TCP SYN/ACK,
+ * and the later fragments of a counted reply (a DNS answer of 4 KB arrives
+ * in three fragments, two without a UDP header). Not counted: a reply
+ * solicited by a request the victim sent within the last one to two
+ * `requestMemoryUs` (a datagram to the server's port, a SYN to it; a
+ * request to a multicast or broadcast address solicits every reply from
+ * its port), replies to multicast and broadcast addresses (announcements),
+ * and SNMP traps' port 162. Requests are remembered as bits in a bounded
+ * set, so a reply may be taken for solicited (a shared bit), never the
+ * other way round.
+ *
+ * A victim is flooded when, within a tumbling window of `windowUs` of
+ * packet time, `minReflectors` servers or more sent it unsolicited replies
+ * adding up to `minPackets` packets or `minBytes` IP bytes, at least
+ * `requestRatio` times the requests it sent to those services and TCP
+ * listeners in the same time (a busy resolver or proxy captured from the
+ * middle of its work sees the answers to its requests of the last moment
+ * before the capture, but as many new requests of its own right after).
+ * The incident goes on while unsolicited replies keep coming, each within
+ * `windowUs` of the last; its figures add up over all of it.
+ *
+ * Findings: key and victim = the flooded host; attacker "" (the requests
+ * were spoofed: whoever sent them is not in the capture; the servers, in
+ * the evidence, are reflectors, themselves abused). A finding is reported
+ * when the threshold is first crossed, then again while the flood goes on
+ * whenever its replies have doubled, or at most every `reportIntervalUs`.
+ *
+ * Limits: a capture that sees only the traffic to a host (a one-way tap, an
+ * asymmetric route) sees none of its requests, so a resolver, proxy or NAT
+ * gateway that gets answers from 20 servers or more, 1 000 times a minute,
+ * is reported as flooded (allowlist it, or capture both directions); a
+ * reflection through a service on another port (a game server's, a
+ * vendor's discovery protocol) is not counted, nor are the reflectors'
+ * answers that are not TCP SYN/ACKs (a RST, an ICMP error), nor a flood of
+ * later fragments whose first fragments were not seen (as the fragment
+ * trail keeps them: 60 s); a reflection at fewer than `minReflectors`
+ * servers, or below the threshold in each window, is not found, and a
+ * spread one (many victims, each below it) neither.
+ *
+ * @module
+ */
+
+import {
+  type PacketRecord,
+  SERVICE_REPLY,
+  TCP_FLAGS,
+} from "../capture/packet_record.ts";
+import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
+import { formatBytes } from "../capture/format_summary.ts";
+import { isGroupDestination } from "./addresses.ts";
+import type { Finding, FindingSink } from "./alert.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
+import { FragmentTrail } from "./fragment_trail.ts";
+import { linearEstimate } from "./linear_count.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
+import { requirePositive } from "./option_checks.ts";
+import { RecentBits } from "./recent_bits.ts";
+import { RecentTallies } from "./recent_tallies.ts";
+import {
+  clearReportMark,
+  isFinalReportDue,
+  isRepeatReportDue,
+  markReported,
+  type ReportMark,
+} from "./report_cadence.ts";
+
+/** Options of {@linkcode createReflectionFloodDetector}. */
+export interface ReflectionFloodOptions {
+  /** Distinct servers whose unsolicited replies one victim must get within a window. */
+  minReflectors?: number;
+  /** Unsolicited reply packets to one victim within a window that make a flood (or `minBytes`). */
+  minPackets?: number;
+  /** Unsolicited reply IP bytes to one victim within a window that make a flood (or `minPackets`). */
+  minBytes?: number;
+  /** Least ratio of unsolicited replies to the requests the victim sent itself meanwhile. */
+  requestRatio?: number;
+  /** Tumbling window length, µs of packet time. */
+  windowUs?: number;
+  /** A request solicits replies for one to two of these, µs of packet time. */
+  requestMemoryUs?: number;
+  /** Victims tracked at once; beyond this the least recently flooded is evicted. */
+  maxVictims?: number;
+  /** Packet time between repeated findings of one flood (unless its replies doubled), µs. */
+  reportIntervalUs?: number;
+}
+
+/**
+ * Defaults of {@linkcode ReflectionFloodOptions}.
+ *
+ * - `minReflectors` 20 within `windowUs` 60 s: a reflection uses hundreds
+ *   to hundreds of thousands of servers (the shared DNS sample 63 in 30 s,
+ *   the SYN/ACK one 6 000 in 0.15 s); backscatter of a spoofed flood that
+ *   borrowed the victim's address comes from the one server flooded.
+ * - `minPackets` 1 000 or `minBytes` 1 MiB: 17 replies a second, or 140
+ *   kbit/s, for a minute; a real flood passes within a fraction of a
+ *   second (the SYN/ACK sample: 6 650 in 0.15 s), the heavily sampled DNS
+ *   one after 19 s. Unsolicited replies to a host that asks its own
+ *   questions number a few, at a capture's start.
+ * - `requestRatio` 4: a host seen answering 4 requests' worth of replies it
+ *   did not ask for.
+ * - `requestMemoryUs` 30 s: DNS and NTP answer within seconds; a SYN/ACK
+ *   retransmitted by a server that got no ACK comes up to 63 s after the
+ *   SYN (Linux's five retries), which the second generation mostly covers.
+ * - `maxVictims` 4 096 × about 1.2 KB (the reflector map, per-service
+ *   counts, samples): about 5 MB at most.
+ * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
+ */
+export const REFLECTION_FLOOD_DEFAULTS = {
+  minReflectors: 20,
+  minPackets: 1_000,
+  minBytes: 1_048_576,
+  requestRatio: 4,
+  windowUs: 60_000_000,
+  requestMemoryUs: 30_000_000,
+  maxVictims: 4_096,
+  reportIntervalUs: 10_000_000,
+} satisfies Required<ReflectionFloodOptions>;
+
+/**
+ * UDP services that answer a small request with a bigger reply, as abused
+ * for reflection (US-CERT TA14-017A, CISA's later additions, and the
+ * protocols DDoS reports name), by the port they answer from.
+ */
+// deno-fmt-ignore
+export const AMPLIFYING_UDP_SERVICES: ReadonlyArray<readonly [number, string]> = [
+  [17, "QOTD"], [19, "CharGEN"], [53, "DNS"], [69, "TFTP"],
+  [111, "Portmap"], [123, "NTP"], [137, "NetBIOS"], [161, "SNMP"],
+  [389, "CLDAP"], [427, "SLP"], [520, "RIPv1"], [623, "IPMI"],
+  [1434, "MS SQL"], [1900, "SSDP"], [3283, "ARD"], [3389, "RDP"],
+  [3702, "WS-Discovery"], [5351, "NAT-PMP"], [5353, "mDNS"], [5683, "CoAP"],
+  [10001, "Ubiquiti"], [11211, "memcached"], [27015, "Steam"],
+  [27960, "Quake 3"], [32414, "Plex"], [33848, "Jenkins"], [37810, "DVR"],
+];
+
+/** Service index of TCP SYN/ACKs (after the UDP services, which are 1…n). */
+const TCP_SERVICE = AMPLIFYING_UDP_SERVICES.length + 1;
+
+/** Names by service index (0: none). */
+const SERVICE_NAMES: readonly string[] = [
+  "",
+  ...AMPLIFYING_UDP_SERVICES.map(([port, name]) => `${name} (UDP ${port})`),
+  "TCP SYN/ACK",
+];
+
+/** Service index by UDP port (0: no amplifying service). */
+const SERVICE_OF_PORT = new Uint8Array(65_536);
+AMPLIFYING_UDP_SERVICES.forEach(([port], i) => SERVICE_OF_PORT[port] = i + 1);
+
+/** SNMP traps' port: an agent sends them unasked, from port 161 on some devices. */
+const SNMP_TRAP_PORT = 162;
+
+/** The peer word of a request to a multicast or broadcast address (above every address key, below 2^53). */
+const GROUP_PEER = 2 ** 40;
+
+/** Bits of the set of recent requests per generation (2 × 512 KiB). */
+const REQUEST_BITS = 1 << 22;
+
+/** Counters of recent requests per host (2 × 256 KiB). */
+const REQUEST_SLOTS = 1 << 16;
+
+/** Sample reflectors kept per victim for evidence. */
+const MAX_SAMPLES = 20;
+
+/** Bits of the distinct-reflector map (linear counting: within a few % up to ~10 000 reflectors). */
+const REFLECTOR_BITS = 4_096;
+
+/** Packet time between expiry sweeps of the victim table, µs. */
+const EXPIRY_INTERVAL_US = 1_000_000;
+
+/** Per-victim state; its {@linkcode ReportMark} counts `packets`. Entries are reused once evicted. */
+interface VictimState extends ReportMark {
+  /** The victim's address key, and its text as {@linkcode keptText} keeps it. */
+  victimKey: number;
+  victimText: string;
+  /** Unsolicited replies and their IP bytes since `epochStartUs` (over the whole flood once flooding). */
+  packets: number;
+  bytes: number;
+  /** The same, by service index. */
+  servicePackets: Float64Array;
+  serviceBytes: Float64Array;
+  epochStartUs: number;
+  lastReplyUs: number;
+  reflectorBits: Uint32Array;
+  /** Bits set in `reflectorBits`. */
+  bitsSet: number;
+  /** Address keys and kept texts of up to `MAX_SAMPLES` reflectors: the first `sampleCount`. */
+  sampleKeys: number[];
+  sampleTexts: string[];
+  sampleCount: number;
+  /** True from the first crossing until no unsolicited reply came for a whole window. */
+  flooding: boolean;
+  floodStartUs: number;
+  /** Requests the victim sent, as counted when the flood was found. */
+  victimRequests: number;
+}
+
+/**
+ * Creates the reflection flood detector (kind "reflection_flood"): one
+ * incident per victim flooded with unsolicited replies from many servers.
+ *
+ * @example
+ * ```ts
+ * const detector = createReflectionFloodDetector({ minReflectors: 50 });
+ * detector.observe(packet, (finding) => console.log(finding.summary));
+ * ```
+ */
+export function createReflectionFloodDetector(
+  options: ReflectionFloodOptions = {},
+): Detector {
+  const config = { ...REFLECTION_FLOOD_DEFAULTS, ...options };
+  const {
+    minReflectors,
+    minPackets,
+    minBytes,
+    requestRatio,
+    windowUs,
+    reportIntervalUs,
+  } = config;
+  requirePositive("reflection flood detector", config, [
+    "minReflectors",
+    "minPackets",
+    "minBytes",
+    "windowUs",
+    "requestMemoryUs",
+    "maxVictims",
+    "reportIntervalUs",
+  ]);
+  if (!(requestRatio >= 0)) {
+    throw new RangeError(
+      `Cannot create reflection flood detector: requestRatio must be >= 0, got ${requestRatio}`,
+    );
+  }
+
+  const requests = new RecentBits(REQUEST_BITS, config.requestMemoryUs);
+  const requestCounts = new RecentTallies(
+    REQUEST_SLOTS,
+    config.requestMemoryUs,
+  );
+  const fragments = new FragmentTrail();
+  const victims = new NumericKeyMap<VictimState>(
+    config.maxVictims,
+    undefined,
+    { recycle: true },
+  );
+  let nextExpiryUs = -Infinity;
+
+  function expire(nowUs: number, report: FindingSink): void {
+    victims.expireOldest((state) => {
+      if (nowUs - state.lastReplyUs < windowUs) return false;
+      reportLast(state, report);
+      return true;
+    });
+  }
+
+  /** The last finding of a flood whose figures changed since its last one. */
+  function reportLast(state: VictimState, report: FindingSink): void {
+    if (
+      !state.flooding ||
+      !isFinalReportDue(state, state.packets, state.lastReplyUs)
+    ) return;
+    markReported(state, state.packets, state.lastReplyUs);
+    report(findingOf(state, state.lastReplyUs, windowUs));
+  }
+
+  /** Remembers a request from `packet`'s source to its destination's `port` (`proto` 0 UDP, 1 TCP). */
+  function noteRequest(packet: PacketRecord, port: number, proto: number) {
+    const hostKey = packet.srcAddressKey;
+    const peerKey = packet.dstAddressKey;
+    if (hostKey < 0 || peerKey < 0) return;
+    const nowUs = packet.timestampUs;
+    requests.age(nowUs);
+    requestCounts.age(nowUs);
+    const portWord = port * 2 + proto;
+    requests.mark(
+      hashKey(hostKey, isGroupRequest(packet) ? GROUP_PEER : peerKey, portWord),
+    );
+    requestCounts.add(hashKey(hostKey, 0, 0));
+  }
+
+  /** Whether `packet`'s reply from `port` (`proto` 0 UDP, 1 TCP) follows a request of its destination's. */
+  function isSolicited(packet: PacketRecord, port: number, proto: number) {
+    requests.age(packet.timestampUs);
+    const portWord = port * 2 + proto;
+    const victimKey = packet.dstAddressKey;
+    return requests.has(hashKey(victimKey, packet.srcAddressKey, portWord)) ||
+      requests.has(hashKey(victimKey, GROUP_PEER, portWord));
+  }
+
+  function observe(packet: PacketRecord, report: FindingSink): void {
+    let service: number;
+    const transport = packet.transport;
+    if (transport === "udp") {
+      const dstPort = packet.dstPort;
+      const srcPort = packet.srcPort;
+      if (dstPort < 0 || srcPort < 0) return; // a header the capture cut
+      if (SERVICE_OF_PORT[dstPort] !== 0) noteRequest(packet, dstPort, 0);
+      service = SERVICE_OF_PORT[srcPort]!;
+      if (
+        service === 0 || dstPort === SNMP_TRAP_PORT ||
+        packet.udpServiceReply === SERVICE_REPLY.NO ||
+        (packet.dnsId >= 0 && !packet.dnsResponse) ||
+        isGroupDestination(packet) || isSolicited(packet, srcPort, 0)
+      ) return;
+      if (packet.fragment) fragments.note(packet, service);
+    } else if (transport === "tcp") {
+      const flags = packet.tcpFlags &
+        (TCP_FLAGS.SYN | TCP_FLAGS.ACK | TCP_FLAGS.RST);
+      if (flags === TCP_FLAGS.SYN) {
+        noteRequest(packet, packet.dstPort, 1);
+        return;
+      }
+      if (
+        flags !== (TCP_FLAGS.SYN | TCP_FLAGS.ACK) ||
+        isGroupDestination(packet) || isSolicited(packet, packet.srcPort, 1)
+      ) return;
+      service = TCP_SERVICE;
+      if (packet.fragment) fragments.note(packet, service);
+    } else if (packet.laterFragment) {
+      service = fragments.valueOf(packet);
+      if (service < 0) return;
+    } else {
+      return;
+    }
+    const victimKey = packet.dstAddressKey;
+    const reflectorKey = packet.srcAddressKey;
+    if (victimKey < 0 || reflectorKey < 0) return;
+    const nowUs = packet.timestampUs;
+    if (nowUs >= nextExpiryUs) {
+      expire(nowUs, report);
+      nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
+    }
+    const hash = hashKey(victimKey, 0, 0);
+    let state = victims.get(victimKey, 0, 0, hash);
+    if (state === undefined) {
+      state = resetVictim(
+        victims.spare() ?? newVictim(),
+        victimKey,
+        keptText(victimKey, packet, false),
+        nowUs,
+      );
+      victims.add(victimKey, 0, 0, state, hash);
+    }
+    if (state.flooding && nowUs - state.lastReplyUs >= windowUs) {
+      reportLast(state, report); // the flood's own figures, not this reply's
+      state.flooding = false; // the flood is over; a new one starts afresh
+      clearReportMark(state);
+      resetEpoch(state, nowUs);
+    } else if (!state.flooding && nowUs - state.epochStartUs >= windowUs) {
+      resetEpoch(state, nowUs);
+    }
+    state.lastReplyUs = nowUs;
+    const bytes = packet.ipLength;
+    state.packets++;
+    state.bytes += bytes;
+    state.servicePackets[service]!++;
+    state.serviceBytes[service]! += bytes;
+    countReflector(state, reflectorKey, packet);
+
+    if (!state.flooding) {
+      if (
+        state.bitsSet < minReflectors ||
+        (state.packets < minPackets && state.bytes < minBytes)
+      ) return;
+      requestCounts.age(nowUs);
+      const asked = requestCounts.count(hash);
+      if (state.packets < requestRatio * asked) return;
+      state.flooding = true;
+      state.floodStartUs = state.epochStartUs;
+      state.victimRequests = asked;
+    }
+    if (!isRepeatReportDue(state, state.packets, nowUs, reportIntervalUs)) {
+      return;
+    }
+    markReported(state, state.packets, nowUs);
+    report(findingOf(state, nowUs, windowUs));
+  }
+
+  return {
+    name: "reflection_flood",
+    packetKinds: PACKET_KIND.UDP | PACKET_KIND.TCP | PACKET_KIND.OTHER,
+    observe,
+    tables(): Record<string, TableStats> {
+      return { victims: victims.stats(), fragments: fragments.stats() };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of victims.values()) reportLast(state, report);
+    },
+  };
+}
+
+/**
+ * Whether `packet`, a request, went to many hosts: a multicast or broadcast
+ * address, or a group MAC (a subnet's broadcast address, 192.0.2.255 of a
+ * /24, is known on the link by its MAC only: beyond a router it may be a
+ * host's).
+ */
+function isGroupRequest(packet: PacketRecord): boolean {
+  // The first octet's lowest bit marks a group MAC (IEEE 802): the second hex digit odd.
+  const mac = packet.dstMac;
+  if (mac.length > 1) {
+    const code = mac.charCodeAt(1);
+    const digit = code <= 57 ? code - 48 : (code | 32) - 87;
+    if ((digit & 1) === 1) return true;
+  }
+  return isGroupDestination(packet);
+}
+
+function newVictim(): VictimState {
+  return {
+    victimKey: -1,
+    victimText: "",
+    packets: 0,
+    bytes: 0,
+    servicePackets: new Float64Array(TCP_SERVICE + 1),
+    serviceBytes: new Float64Array(TCP_SERVICE + 1),
+    epochStartUs: 0,
+    lastReplyUs: 0,
+    reflectorBits: new Uint32Array(REFLECTOR_BITS / 32),
+    bitsSet: 0,
+    sampleKeys: [],
+    sampleTexts: [],
+    sampleCount: 0,
+    flooding: false,
+    floodStartUs: 0,
+    victimRequests: 0,
+    reportedCount: 0,
+    lastReportUs: -Infinity,
+  };
+}
+
+/** Makes `state` (new, or an evicted victim's) the entry of victim `victimKey` (text as kept) first flooded at `nowUs`. */
+function resetVictim(
+  state: VictimState,
+  victimKey: number,
+  victimText: string,
+  nowUs: number,
+): VictimState {
+  state.victimKey = victimKey;
+  state.victimText = victimText;
+  state.lastReplyUs = nowUs;
+  state.flooding = false;
+  state.floodStartUs = nowUs;
+  state.victimRequests = 0;
+  clearReportMark(state);
+  resetEpoch(state, nowUs);
+  return state;
+}
+
+/** Starts a new counting window. */
+function resetEpoch(state: VictimState, nowUs: number): void {
+  state.packets = 0;
+  state.bytes = 0;
+  state.servicePackets.fill(0);
+  state.serviceBytes.fill(0);
+  state.epochStartUs = nowUs;
+  // Most victims get a reply or two: clear just their bits.
+  if (state.bitsSet <= state.sampleCount) {
+    for (let i = 0; i < state.sampleCount; i++) {
+      state.reflectorBits[reflectorBitOf(state.sampleKeys[i]!) >>> 5] = 0;
+    }
+  } else {
+    state.reflectorBits.fill(0);
+  }
+  state.bitsSet = 0;
+  state.sampleCount = 0;
+}
+
+/** Counts reflector `reflectorKey` (the source of `packet`) in the distinct-reflector map and the samples. */
+function countReflector(
+  state: VictimState,
+  reflectorKey: number,
+  packet: PacketRecord,
+): void {
+  const bit = reflectorBitOf(reflectorKey);
+  const word = bit >>> 5;
+  const mask = 1 << (bit & 31);
+  const bits = state.reflectorBits;
+  if ((bits[word]! & mask) !== 0) return;
+  bits[word] = bits[word]! | mask;
+  state.bitsSet++;
+  if (state.sampleCount < MAX_SAMPLES) {
+    state.sampleKeys[state.sampleCount] = reflectorKey;
+    state.sampleTexts[state.sampleCount] = keptText(reflectorKey, packet, true);
+    state.sampleCount++;
+  }
+}
+
+/** The bit of the distinct-reflector map for address key `key` (a well-mixed hash). */
+function reflectorBitOf(key: number): number {
+  return (hashKey(key, 1, 0) >>> 0) % REFLECTOR_BITS;
+}
+
+function findingOf(
+  state: VictimState,
+  nowUs: number,
+  windowUs: number,
+): Finding {
+  const victim = addressTextOf(state.victimKey, state.victimText);
+  const reflectors = Math.min(
+    linearEstimate(state.bitsSet, REFLECTOR_BITS),
+    state.packets,
+  );
+  const services: string[] = [];
+  let top = 0;
+  for (let i = 1; i <= TCP_SERVICE; i++) {
+    const packets = state.servicePackets[i]!;
+    if (packets === 0) continue;
+    if (top === 0 || state.serviceBytes[i]! > state.serviceBytes[top]!) {
+      top = i;
+    }
+    services.push(
+      `${SERVICE_NAMES[i]}: ${packets} packets, ${
+        formatBytes(state.serviceBytes[i]!)
+      }`,
+    );
+  }
+  const topName = SERVICE_NAMES[top] ?? "";
+  const durationUs = Math.max(nowUs - state.floodStartUs, 0);
+  const durationSeconds = Math.round(durationUs / 1e5) / 10;
+  const bitsPerSecond = durationUs > 0
+    ? Math.round(state.bytes * 8 / (durationUs / 1e6))
+    : 0;
+  const topShare = state.bytes > 0 ? state.serviceBytes[top]! / state.bytes : 0;
+  return {
+    kind: "reflection_flood",
+    key: victim,
+    timestampUs: nowUs,
+    startUs: state.floodStartUs,
+    severity: "high",
+    attacker: "",
+    victim,
+    domain: "",
+    summary: `${victim} received ${state.packets} replies it never asked for (${
+      formatBytes(state.bytes)
+    }) from about ${reflectors} servers in ${durationSeconds} s, ${
+      topShare >= 0.5 ? "mostly" : "the most"
+    } ${topName}: reflection/amplification flood`,
+    evidence: {
+      replies: state.packets,
+      bytes: state.bytes,
+      bitsPerSecond,
+      distinctReflectors: reflectors,
+      topService: topName,
+      topServiceShare: Math.round(topShare * 1000) / 1000,
+      services,
+      sampleReflectors: state.sampleKeys.slice(0, state.sampleCount).map((
+        key,
+        i,
+      ) => addressTextOf(key, state.sampleTexts[i]!)),
+      requestsFromVictim: state.victimRequests,
+      durationSeconds,
+      windowSeconds: windowUs / 1e6,
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import assert from "node:assert/strict";
+import {
+  type PacketRecord,
+  SERVICE_REPLY,
+  TCP_FLAGS,
+} from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  createReflectionFloodDetector,
+  REFLECTION_FLOOD_DEFAULTS,
+  type ReflectionFloodOptions,
+} from "./reflection_flood.ts";
+import {
+  findingsOf,
+  SECOND_US,
+  T0,
+  tcpPacket,
+  udpPacket,
+  withAddressKeys,
+} from "./test_packets.ts";
+
+const VICTIM = "198.51.100.7";
+const VICTIM6 = "2001:db8:7::7";
+const { minPackets, minReflectors } = REFLECTION_FLOOD_DEFAULTS;
+const { SYN, ACK } = TCP_FLAGS;
+
+/** Reflector `n` (0–65 535), an address of 203.0.0.0/16. */
+function reflector(n: number): string {
+  return `203.0.${n >> 8}.${n & 0xff}`;
+}
+
+interface ReplyFields {
+  atUs: number;
+  from: string;
+  to?: string;
+  srcPort?: number;
+  dstPort?: number;
+  ipLength?: number;
+}
+
+/** A UDP reply (a DNS answer unless told) from `from` to the victim. */
+function reply(fields: ReplyFields): PacketRecord {
+  const packet = udpPacket({
+    atUs: fields.atUs,
+    src: fields.from,
+    dst: fields.to ?? VICTIM,
+    srcPort: fields.srcPort ?? 53,
+    dstPort: fields.dstPort ?? 80,
+  });
+  packet.ipLength = fields.ipLength ?? 512;
+  return packet;
+}
+
+/** `count` replies `stepUs` apart from `reflectors` reflectors in turn. */
+function* flood(
+  count: number,
+  reflectors: number,
+  fields: Partial<ReplyFields> = {},
+  startUs = T0,
+  stepUs = 1_000,
+): Generator<PacketRecord> {
+  for (let i = 0; i < count; i++) {
+    yield reply({
+      from: reflector(i % reflectors),
+      ...fields,
+      atUs: startUs + i * stepUs,
+    });
+  }
+}
+
+function run(
+  packets: Iterable<PacketRecord>,
+  options: ReflectionFloodOptions = {},
+): Finding[] {
+  return findingsOf(createReflectionFloodDetector(options), packets);
+}
+
+/** The victim's own request to `to`'s `port` (UDP, or a SYN with `tcp`). */
+function request(
+  atUs: number,
+  to: string,
+  port = 53,
+  tcp = false,
+  from = VICTIM,
+): PacketRecord {
+  const fields = { atUs, src: from, dst: to, srcPort: 40_000, dstPort: port };
+  return tcp ? tcpPacket({ ...fields, flags: SYN }) : udpPacket(fields);
+}
+
+Deno.test("reflection_flood: DNS answers nobody asked for, from many resolvers, make one finding at the threshold", () => {
+  assert.deepEqual(run(flood(minPackets - 1, 40)), []);
+  const findings = run(flood(minPackets, 40));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.kind, "reflection_flood");
+  assert.equal(finding.key, VICTIM);
+  assert.equal(finding.victim, VICTIM);
+  assert.equal(finding.attacker, "");
+  assert.equal(finding.severity, "high");
+  assert.equal(finding.timestampUs, T0 + (minPackets - 1) * 1_000);
+  assert.equal(finding.startUs, T0);
+  assert.equal(finding.evidence.replies, minPackets);
+  assert.equal(finding.evidence.bytes, minPackets * 512);
+  assert.equal(finding.evidence.distinctReflectors, 40);
+  assert.equal(finding.evidence.topService, "DNS (UDP 53)");
+  assert.deepEqual(finding.evidence.services, [
+    "DNS (UDP 53): 1000 packets, 500.0 KiB",
+  ]);
+  assert.equal((finding.evidence.sampleReflectors as string[]).length, 20);
+  assert.match(
+    finding.summary,
+    /^198\.51\.100\.7 received 1000 replies it never asked for \(500\.0 KiB\) from about 40 servers in 1 s, mostly DNS \(UDP 53\)/,
+  );
+});
+
+Deno.test("reflection_flood: a megabyte of big answers makes a flood before the packet threshold", () => {
+  const findings = run(flood(800, 40, { ipLength: 1_400 }));
+  assert.equal(findings.length, 1);
+  // 1 MiB / 1 400 B: the 749th answer.
+  assert.equal(findings[0]!.evidence.replies, 749);
+});
+
+Deno.test("reflection_flood: fewer reflectors than minReflectors make no flood (backscatter of one server)", () => {
+  assert.deepEqual(run(flood(1_500, minReflectors - 1)), []);
+  assert.equal(run(flood(1_500, minReflectors)).length, 1);
+});
+
+Deno.test("reflection_flood: answers to the victim's own queries are no flood", () => {
+  const packets: PacketRecord[] = [];
+  for (let n = 0; n < 40; n++) packets.push(request(T0, reflector(n)));
+  packets.push(...flood(1_500, 40, {}, T0 + 1_000));
+  assert.deepEqual(run(packets), []);
+  // Asked within the memory: one to two generations.
+  const late = [...packets.slice(0, 40), ...flood(1_500, 40, {}, T0 + 70e6)];
+  assert.equal(run(late).length, 1);
+});
+
+Deno.test("reflection_flood: a query to a multicast or broadcast address solicits every answer from its port", () => {
+  // SSDP's M-SEARCH, answered by 40 devices (to their port 1900).
+  const devices = (to: string, mac = "") => {
+    const search = request(T0, to, 1_900);
+    search.dstMac = mac;
+    return [search, ...flood(1_500, 40, { srcPort: 1_900 }, T0 + 1_000)];
+  };
+  assert.deepEqual(run(devices("239.255.255.250")), []);
+  assert.deepEqual(run(devices("198.51.100.255", "ff:ff:ff:ff:ff:ff")), []);
+  assert.deepEqual(run(devices("198.51.100.1", "ff:ff:ff:ff:ff:ff")), []);
+  assert.deepEqual(run(devices("198.51.100.1", "01:00:5e:7f:ff:fa")), []);
+  // To one device, the others' answers are unsolicited.
+  assert.equal(run(devices("198.51.100.1", "02:00:00:00:00:01")).length, 1);
+});
+
+Deno.test("reflection_flood: a busy resolver captured mid-work, asking as much as it is answered, is no flood", () => {
+  // Answers to queries sent before the capture began, then as many queries
+  // of its own as answers: the ratio holds it under the threshold.
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 3_000; i++) {
+    const atUs = T0 + i * 100;
+    packets.push(reply({ atUs, from: reflector(i % 100) }));
+    packets.push(request(atUs, reflector(10_000 + i)));
+  }
+  assert.deepEqual(run(packets), []);
+  assert.equal(run(packets, { requestRatio: 0 })[0]!.evidence.replies, 1_000);
+});
+
+Deno.test("reflection_flood: TCP SYN/ACKs from many servers to a host that sent no SYN are a flood; a SYN flood victim's own SYN/ACKs are not", () => {
+  const synAcks = (syns: boolean) => {
+    const packets: PacketRecord[] = [];
+    for (let i = 0; i < 1_500; i++) {
+      const atUs = T0 + i * 100;
+      const server = reflector(i);
+      if (syns) packets.push(request(atUs, server, 443, true));
+      const synAck = tcpPacket({
+        atUs: atUs + 50,
+        src: server,
+        dst: VICTIM,
+        srcPort: 443,
+        dstPort: 40_000,
+        flags: SYN | ACK,
+      });
+      synAck.ipLength = 44;
+      packets.push(synAck);
+    }
+    return packets;
+  };
+  const findings = run(synAcks(false));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.evidence.topService, "TCP SYN/ACK");
+  assert.equal(findings[0]!.evidence.replies, minPackets);
+  // A spoofed SYN flood: each SYN/ACK answers a SYN "from" its destination.
+  assert.deepEqual(run(synAcks(true)), []);
+});
+
+Deno.test("reflection_flood: the later fragments of an unsolicited answer count as it does; others do not", () => {
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 400; i++) {
+    const atUs = T0 + i * 1_000;
+    const first = reply({ atUs, from: reflector(i % 30), ipLength: 1_500 });
+    first.fragment = true;
+    first.fragmentId = i;
+    packets.push(first);
+    for (let k = 0; k < 2; k++) {
+      const later = withAddressKeys(reply({
+        atUs: atUs + k + 1,
+        from: reflector(i % 30),
+        ipLength: 1_500,
+      }));
+      later.transport = "other";
+      later.srcPort = -1;
+      later.dstPort = -1;
+      later.fragment = true;
+      later.laterFragment = true;
+      later.fragmentId = i;
+      packets.push(later);
+    }
+  }
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  // 1 MiB / 1 500 B: the 700th packet, fragments included.
+  assert.equal(findings[0]!.evidence.replies, 700);
+  assert.equal(findings[0]!.evidence.topService, "DNS (UDP 53)");
+  // Later fragments alone (their first fragments unseen) count nothing.
+  assert.deepEqual(run(packets.filter((p) => p.laterFragment)), []);
+});
+
+Deno.test("reflection_flood: announcements to groups, SNMP traps, DNS queries and what the decoder read as requests are no replies", () => {
+  assert.deepEqual(run(flood(3_000, 40, { to: "224.0.0.251" })), []);
+  assert.deepEqual(run(flood(3_000, 40, { srcPort: 161, dstPort: 162 })), []);
+  assert.deepEqual(run(flood(3_000, 40, { srcPort: 40_000 })), []);
+  const queries = [...flood(3_000, 40)].map((packet) => {
+    packet.dnsId = 7;
+    packet.dnsResponse = false;
+    return packet;
+  });
+  assert.deepEqual(run(queries), []);
+  const polls = [...flood(3_000, 40, { srcPort: 123 })].map((packet) => {
+    packet.udpServiceReply = SERVICE_REPLY.NO;
+    return packet;
+  });
+  assert.deepEqual(run(polls), []);
+  // The same from NTP's port, as replies: a flood.
+  const monlist = [...flood(1_500, 40, { srcPort: 123 })].map((packet) => {
+    packet.udpServiceReply = SERVICE_REPLY.YES;
+    return packet;
+  });
+  const findings = run(monlist);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.evidence.topService, "NTP (UDP 123)");
+});
+
+Deno.test("reflection_flood: a going flood repeats when its replies double or every interval; after a quiet window a new one starts afresh", () => {
+  const detector = createReflectionFloodDetector();
+  const findings: Finding[] = [];
+  const feed = (packets: Iterable<PacketRecord>) => {
+    for (const packet of packets) {
+      withAddressKeys(packet);
+      detector.observe(packet, (finding) => findings.push(finding));
+    }
+  };
+  feed(flood(4_000, 40));
+  assert.deepEqual(
+    findings.map((f) => f.evidence.replies),
+    [1_000, 2_000, 4_000],
+  );
+  // Ten seconds later, still flooding: a repeat with the totals so far.
+  feed(flood(10, 40, {}, T0 + 14 * SECOND_US));
+  assert.deepEqual(
+    findings.map((f) => f.evidence.replies),
+    [1_000, 2_000, 4_000, 4_001],
+  );
+  // A new flood after a whole quiet window: the last one's totals first,
+  // then the new one's own count and start.
+  const laterUs = T0 + 100 * SECOND_US;
+  feed(flood(1_000, 40, {}, laterUs));
+  assert.deepEqual(
+    findings.slice(4).map((f) => [f.evidence.replies, f.startUs]),
+    [[4_010, T0], [1_000, laterUs]],
+  );
+});
+
+Deno.test("reflection_flood: flush ends a flood with its totals", () => {
+  const detector = createReflectionFloodDetector();
+  const findings = findingsOf(detector, flood(1_500, 40));
+  assert.equal(findings.length, 1);
+  detector.flush!(T0 + 2 * SECOND_US, (finding) => findings.push(finding));
+  assert.deepEqual(findings.map((f) => f.evidence.replies), [1_000, 1_500]);
+});
+
+Deno.test("reflection_flood: an IPv6 victim", () => {
+  const packets = [...flood(1_000, 40, { to: VICTIM6 })].map((packet) => {
+    packet.network = "ipv6";
+    return packet;
+  });
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.victim, VICTIM6);
+});
+
+Deno.test("reflection_flood: replies to many victims keep the victim table within maxVictims", () => {
+  const detector = createReflectionFloodDetector({ maxVictims: 64 });
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    packets.push(reply({
+      atUs: T0 + i,
+      from: reflector(i % 100),
+      to: `10.${i >> 16}.${(i >> 8) & 0xff}.${i & 0xff}`,
+    }));
+  }
+  assert.deepEqual(findingsOf(detector, packets), []);
+  const { victims } = detector.tables();
+  assert.equal(victims!.size, 64);
+  assert.equal(victims!.capacity, 64);
+});
+
+Deno.test("reflection_flood: bad options are refused with the option's name", () => {
+  assert.throws(
+    () => createReflectionFloodDetector({ minReflectors: 0 }),
+    /minReflectors/,
+  );
+  assert.throws(
+    () => createReflectionFloodDetector({ requestRatio: -1 }),
+    /requestRatio must be >= 0/,
+  );
+  assert.throws(
+    () => createReflectionFloodDetector({ windowUs: Number.NaN }),
+    /windowUs/,
+  );
+});

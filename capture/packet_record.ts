@@ -53,8 +53,10 @@ export const SERVICE_REPLY = {
   UNKNOWN: -1,
   /** No reply of the service on its source port: a request, another protocol's bytes, or no payload. */
   NO: 0,
-  /** A reply (or, from SNMP, a notification) of the service on its source port. */
+  /** A reply of the service on its source port (from SNMP, also an SNMPv3 notification, which encryption hides). */
   YES: 1,
+  /** An SNMPv1 or v2c notification (a trap, an inform) from port 161: an agent's own message, sent unasked. */
+  NOTIFICATION: 2,
 } as const;
 
 /** One decoded packet, flattened. Holds no references to capture buffers. */

@@ -1732,7 +1732,7 @@ function isServiceReply(packet: PacketRecord): boolean {
   const told = packet.udpServiceReply;
   return told === SERVICE_REPLY.UNKNOWN
     ? packet.truncated
-    : told === SERVICE_REPLY.YES;
+    : told !== SERVICE_REPLY.NO; // a reply, or an SNMP notification
 }
 
 /**

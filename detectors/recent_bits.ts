@@ -34,9 +34,17 @@ export class RecentBits {
     return this.#generation;
   }
 
-  /** Starts a new generation when the current one has passed at `nowUs` (both afresh after two). */
+  /**
+   * Starts a new generation when the current one has passed at `nowUs`
+   * (both afresh after two, or when time went back further than they
+   * reach: a clock stepped back, which would otherwise hold the current
+   * generation until packet time caught up).
+   */
   age(nowUs: number): void {
-    if (nowUs < this.#untilUs) return;
+    if (nowUs < this.#untilUs) {
+      if (nowUs >= this.#untilUs - 3 * this.#generationUs) return;
+      this.#untilUs = -Infinity;
+    }
     if (nowUs - this.#untilUs >= this.#generationUs) {
       this.#now.fill(0);
       this.#before.fill(0);

@@ -31,3 +31,13 @@ Deno.test("RecentBits takes hashes modulo its size: one sharing a bit reads as m
   assert.equal(bits.has(5 + (1 << 10)), true);
   assert.throws(() => new RecentBits(1000, 1_000), RangeError);
 });
+
+Deno.test("RecentBits: time stepped back further than the memory reaches starts it afresh", () => {
+  const bits = new RecentBits(64, 10);
+  bits.age(1_000);
+  bits.mark(5);
+  bits.age(985); // back within reach: the generation goes on
+  assert.ok(bits.has(5));
+  bits.age(900); // back by more than three generations
+  assert.ok(!bits.has(5));
+});

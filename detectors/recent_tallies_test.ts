@@ -25,11 +25,27 @@ Deno.test("RecentTallies: hashes sharing a slot add up (never less than the trut
   tallies.add(1);
   tallies.add(17);
   assert.equal(tallies.count(1), 2);
-  tallies.age(50);
+  tallies.age(95);
   assert.equal(tallies.count(17), 2);
 });
 
 Deno.test("RecentTallies: a slot count is a power of two", () => {
   assert.throws(() => new RecentTallies(12, 10), /not a power of two/);
   assert.throws(() => new RecentTallies(0, 10), /not a power of two/);
+});
+
+Deno.test("RecentTallies: time stepped back further than the memory reaches starts it afresh", () => {
+  const tallies = new RecentTallies(16, 10);
+  tallies.age(1_000);
+  tallies.add(3);
+  tallies.age(985); // back within reach: the generation goes on
+  assert.equal(tallies.count(3), 1);
+  tallies.age(900); // back by more than three generations
+  assert.equal(tallies.count(3), 0);
+  tallies.add(3);
+  tallies.age(905); // and it ages from there
+  assert.equal(tallies.count(3), 1);
+  tallies.age(910);
+  tallies.age(920);
+  assert.equal(tallies.count(3), 0);
 });

@@ -9,16 +9,23 @@
  *
  * Counted as a reply: a UDP datagram from a port of
  * {@linkcode AMPLIFYING_UDP_SERVICES} (unless the decoder read it as the
- * service's request: a DNS query, an NTP client's poll…), a TCP SYN/ACK,
- * and the later fragments of a counted reply (a DNS answer of 4 KB arrives
- * in three fragments, two without a UDP header). Not counted: a reply
- * solicited by a request the victim sent within the last one to two
- * `requestMemoryUs` (a datagram to the server's port, a SYN to it; a
- * request to a multicast or broadcast address solicits every reply from
- * its port), replies to multicast and broadcast addresses (announcements),
- * and SNMP traps' port 162. Requests are remembered as bits in a bounded
- * set, so a reply may be taken for solicited (a shared bit), never the
- * other way round.
+ * service's request or notification: a DNS query, an NTP client's poll, an
+ * SNMP trap…), a TCP SYN/ACK, and the later fragments of a counted reply (a
+ * DNS answer of 4 KB arrives in three fragments, two without a UDP header).
+ * Not counted: a reply solicited by a request the victim sent within the
+ * last one to two `requestMemoryUs` (a datagram to the server's port, a SYN
+ * to it), up to `repliesPerRequest` replies a request (an NTP monlist
+ * request that the victim's address sent draws a hundred); replies from
+ * a private, link-local or unique local address, or from the victim's /24,
+ * to a host that sent a request to a multicast or broadcast address from
+ * their port (SSDP's M-SEARCH, NetBIOS's broadcast queries, answered by
+ * every device on the link: no server on the Internet hears them);
+ * datagrams to a multicast or broadcast address or MAC (announcements),
+ * to SNMP traps' port 162, or to their own port from a service whose
+ * replies the decoder does not tell (a CoAP sensor's reports to its
+ * collector, 5683 to 5683). Requests and replies are remembered by hash in
+ * bounded tables, so a reply may be taken for solicited (a shared bit, and
+ * a shared counter), never the other way round.
  *
  * A victim is flooded when, within a tumbling window of `windowUs` of
  * packet time, `minReflectors` servers or more sent it unsolicited replies
@@ -27,8 +34,11 @@
  * listeners in the same time (a busy resolver or proxy captured from the
  * middle of its work sees the answers to its requests of the last moment
  * before the capture, but as many new requests of its own right after).
- * The incident goes on while unsolicited replies keep coming, each within
- * `windowUs` of the last; its figures add up over all of it.
+ * The incident goes on while unsolicited replies keep coming at a tenth of
+ * the threshold's rate or more (`minPackets` / 10 packets or `minBytes` /
+ * 10 bytes a window, counted in sixths of it), and ends a window after;
+ * its figures add up over all of it (a trickle of stray replies after it
+ * adds at most a window's), its duration ends at its last busy reply.
  *
  * Findings: key and victim = the flooded host; attacker "" (the requests
  * were spoofed: whoever sent them is not in the capture; the servers, in
@@ -40,6 +50,12 @@
  * asymmetric route) sees none of its requests, so a resolver, proxy or NAT
  * gateway that gets answers from 20 servers or more, 1 000 times a minute,
  * is reported as flooded (allowlist it, or capture both directions); a
+ * capture that sees the forged requests too (an attacker on the victim's
+ * own segment) takes each one-answer reply (DNS, CLDAP, SSDP) for asked,
+ * and finds only services that answer a request many times (NTP's
+ * monlist, memcached's large values, CharGEN); a reflection at a service's
+ * own port on the victim, for services whose replies the decoder does not
+ * tell (memcached's 11211 to the victim's 11211), is not counted; a
  * reflection through a service on another port (a game server's, a
  * vendor's discovery protocol) is not counted, nor are the reflectors'
  * answers that are not TCP SYN/ACKs (a RST, an ICMP error), nor a flood of
@@ -58,7 +74,8 @@ import {
 } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { formatBytes } from "../capture/format_summary.ts";
-import { isGroupDestination } from "./addresses.ts";
+import { isIpv4Key } from "../capture/decode/address_key.ts";
+import { isGroupDestination, isLinkLocalAddress } from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { FragmentTrail } from "./fragment_trail.ts";
@@ -89,6 +106,8 @@ export interface ReflectionFloodOptions {
   windowUs?: number;
   /** A request solicits replies for one to two of these, µs of packet time. */
   requestMemoryUs?: number;
+  /** Replies one request solicits at most (from the server it went to). */
+  repliesPerRequest?: number;
   /** Victims tracked at once; beyond this the least recently flooded is evicted. */
   maxVictims?: number;
   /** Packet time between repeated findings of one flood (unless its replies doubled), µs. */
@@ -112,6 +131,11 @@ export interface ReflectionFloodOptions {
  * - `requestMemoryUs` 30 s: DNS and NTP answer within seconds; a SYN/ACK
  *   retransmitted by a server that got no ACK comes up to 63 s after the
  *   SYN (Linux's five retries), which the second generation mostly covers.
+ * - `repliesPerRequest` 16: a DNS query, an NTP poll, an SNMP get draw one
+ *   reply, a SYN a SYN/ACK and up to six retransmissions of it, a unicast
+ *   M-SEARCH one per service the device offers; an NTP monlist request
+ *   draws up to 100 (6 MONLIST entries each, 600 clients), CharGEN's and
+ *   memcached's replies as many datagrams as the attacker asks for.
  * - `maxVictims` 4 096 × about 1.2 KB (the reflector map, per-service
  *   counts, samples): about 5 MB at most.
  * - `reportIntervalUs` 10 s, the alert lifecycle's update interval.
@@ -123,6 +147,7 @@ export const REFLECTION_FLOOD_DEFAULTS = {
   requestRatio: 4,
   windowUs: 60_000_000,
   requestMemoryUs: 30_000_000,
+  repliesPerRequest: 16,
   maxVictims: 4_096,
   reportIntervalUs: 10_000_000,
 } satisfies Required<ReflectionFloodOptions>;
@@ -163,8 +188,11 @@ const SNMP_TRAP_PORT = 162;
 /** The peer word of a request to a multicast or broadcast address (above every address key, below 2^53). */
 const GROUP_PEER = 2 ** 40;
 
-/** Bits of the set of recent requests per generation (2 × 512 KiB). */
+/** Bits of the set of recent requests per host, server and port, per generation (2 × 512 KiB). */
 const REQUEST_BITS = 1 << 22;
+
+/** Counters of recent requests, and of the replies they solicited, per host, server and port: 2 × 256 KiB each (a shared slot adds their requests and replies, so each key's share holds in the sum). */
+const EXCHANGE_SLOTS = 1 << 16;
 
 /** Counters of recent requests per host (2 × 256 KiB). */
 const REQUEST_SLOTS = 1 << 16;
@@ -174,6 +202,12 @@ const MAX_SAMPLES = 20;
 
 /** Bits of the distinct-reflector map (linear counting: within a few % up to ~10 000 reflectors). */
 const REFLECTOR_BITS = 4_096;
+
+/** Bits set in the reflector map past which its estimate is only a lower bound (nine in ten: about 9 400 reflectors; a full map would say 34 070, whatever the count). */
+const SATURATED_BITS = REFLECTOR_BITS * 0.9;
+
+/** Slices of a window in which a flood's replies are counted to tell whether it is still busy. */
+const BUSY_SLICES = 6;
 
 /** Packet time between expiry sweeps of the victim table, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
@@ -198,9 +232,14 @@ interface VictimState extends ReportMark {
   sampleKeys: number[];
   sampleTexts: string[];
   sampleCount: number;
-  /** True from the first crossing until no unsolicited reply came for a whole window. */
+  /** True from the first crossing until replies fell below a tenth of the threshold for a whole window. */
   flooding: boolean;
   floodStartUs: number;
+  /** While flooding: the current slice's start, replies and bytes, and the last reply that found the flood busy (at a tenth of the threshold's rate). */
+  busyWindowStartUs: number;
+  busyPackets: number;
+  busyBytes: number;
+  lastBusyUs: number;
   /** Requests the victim sent, as counted when the flood was found. */
   victimRequests: number;
 }
@@ -233,16 +272,28 @@ export function createReflectionFloodDetector(
     "minBytes",
     "windowUs",
     "requestMemoryUs",
+    "repliesPerRequest",
     "maxVictims",
     "reportIntervalUs",
   ]);
+  const { repliesPerRequest } = config;
+  // A tenth of the threshold's rate, over a sixth of a window.
+  const busySliceUs = windowUs / BUSY_SLICES;
+  const busyPackets = minPackets / 10 / BUSY_SLICES;
+  const busyBytes = minBytes / 10 / BUSY_SLICES;
   if (!(requestRatio >= 0)) {
     throw new RangeError(
       `Cannot create reflection flood detector: requestRatio must be >= 0, got ${requestRatio}`,
     );
   }
 
+  // Requests by (host, server or GROUP_PEER, port word): whether any came
+  // (bits: a reply taken for solicited needs its own bit, or a rare shared
+  // one), and how many, with the replies they solicited (counters: shared
+  // more often); requests by host alone.
   const requests = new RecentBits(REQUEST_BITS, config.requestMemoryUs);
+  const asked = new RecentTallies(EXCHANGE_SLOTS, config.requestMemoryUs);
+  const answered = new RecentTallies(EXCHANGE_SLOTS, config.requestMemoryUs);
   const requestCounts = new RecentTallies(
     REQUEST_SLOTS,
     config.requestMemoryUs,
@@ -263,14 +314,14 @@ export function createReflectionFloodDetector(
     });
   }
 
-  /** The last finding of a flood whose figures changed since its last one. */
+  /** The last finding of a flood whose figures changed since its last one (its end: the last busy reply, or the input's last reply). */
   function reportLast(state: VictimState, report: FindingSink): void {
     if (
       !state.flooding ||
       !isFinalReportDue(state, state.packets, state.lastReplyUs)
     ) return;
     markReported(state, state.packets, state.lastReplyUs);
-    report(findingOf(state, state.lastReplyUs, windowUs));
+    report(findingOf(state, state.lastBusyUs, windowUs));
   }
 
   /** Remembers a request from `packet`'s source to its destination's `port` (`proto` 0 UDP, 1 TCP). */
@@ -280,21 +331,40 @@ export function createReflectionFloodDetector(
     if (hostKey < 0 || peerKey < 0) return;
     const nowUs = packet.timestampUs;
     requests.age(nowUs);
+    asked.age(nowUs);
     requestCounts.age(nowUs);
-    const portWord = port * 2 + proto;
-    requests.mark(
-      hashKey(hostKey, isGroupRequest(packet) ? GROUP_PEER : peerKey, portWord),
+    const key = hashKey(
+      hostKey,
+      isGroupRequest(packet) ? GROUP_PEER : peerKey,
+      port * 2 + proto,
     );
+    requests.mark(key);
+    asked.add(key);
     requestCounts.add(hashKey(hostKey, 0, 0));
   }
 
-  /** Whether `packet`'s reply from `port` (`proto` 0 UDP, 1 TCP) follows a request of its destination's. */
+  /**
+   * Whether `packet`'s reply from `port` (`proto` 0 UDP, 1 TCP) answers a
+   * request of its destination's to its source, within the request's share
+   * of replies (and counts it there), or a request to a group from a
+   * source that could have heard it.
+   */
   function isSolicited(packet: PacketRecord, port: number, proto: number) {
-    requests.age(packet.timestampUs);
+    const nowUs = packet.timestampUs;
+    requests.age(nowUs);
     const portWord = port * 2 + proto;
     const victimKey = packet.dstAddressKey;
-    return requests.has(hashKey(victimKey, packet.srcAddressKey, portWord)) ||
-      requests.has(hashKey(victimKey, GROUP_PEER, portWord));
+    const key = hashKey(victimKey, packet.srcAddressKey, portWord);
+    if (requests.has(key)) {
+      asked.age(nowUs);
+      answered.age(nowUs);
+      if (answered.count(key) < repliesPerRequest * asked.count(key)) {
+        answered.add(key);
+        return true;
+      }
+    }
+    return requests.has(hashKey(victimKey, GROUP_PEER, portWord)) &&
+      isNearSource(packet);
   }
 
   function observe(packet: PacketRecord, report: FindingSink): void {
@@ -306,11 +376,14 @@ export function createReflectionFloodDetector(
       if (dstPort < 0 || srcPort < 0) return; // a header the capture cut
       if (SERVICE_OF_PORT[dstPort] !== 0) noteRequest(packet, dstPort, 0);
       service = SERVICE_OF_PORT[srcPort]!;
+      if (service === 0 || dstPort === SNMP_TRAP_PORT) return;
+      const told = packet.udpServiceReply;
       if (
-        service === 0 || dstPort === SNMP_TRAP_PORT ||
-        packet.udpServiceReply === SERVICE_REPLY.NO ||
-        (packet.dnsId >= 0 && !packet.dnsResponse) ||
-        isGroupDestination(packet) || isSolicited(packet, srcPort, 0)
+        told === SERVICE_REPLY.NO || told === SERVICE_REPLY.NOTIFICATION ||
+        (packet.dnsId >= 0
+          ? !packet.dnsResponse
+          : told === SERVICE_REPLY.UNKNOWN && dstPort === srcPort) ||
+        isGroupRequest(packet) || isSolicited(packet, srcPort, 0)
       ) return;
       if (packet.fragment) fragments.note(packet, service);
     } else if (transport === "tcp") {
@@ -322,7 +395,7 @@ export function createReflectionFloodDetector(
       }
       if (
         flags !== (TCP_FLAGS.SYN | TCP_FLAGS.ACK) ||
-        isGroupDestination(packet) || isSolicited(packet, packet.srcPort, 1)
+        isGroupRequest(packet) || isSolicited(packet, packet.srcPort, 1)
       ) return;
       service = TCP_SERVICE;
       if (packet.fragment) fragments.note(packet, service);
@@ -336,7 +409,10 @@ export function createReflectionFloodDetector(
     const reflectorKey = packet.srcAddressKey;
     if (victimKey < 0 || reflectorKey < 0) return;
     const nowUs = packet.timestampUs;
-    if (nowUs >= nextExpiryUs) {
+    // (Far back: a clock stepped back, after which no sweep would come.)
+    if (
+      nowUs >= nextExpiryUs || nowUs < nextExpiryUs - 2 * EXPIRY_INTERVAL_US
+    ) {
       expire(nowUs, report);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
@@ -351,7 +427,7 @@ export function createReflectionFloodDetector(
       );
       victims.add(victimKey, 0, 0, state, hash);
     }
-    if (state.flooding && nowUs - state.lastReplyUs >= windowUs) {
+    if (state.flooding && nowUs - state.lastBusyUs >= windowUs) {
       reportLast(state, report); // the flood's own figures, not this reply's
       state.flooding = false; // the flood is over; a new one starts afresh
       clearReportMark(state);
@@ -367,17 +443,35 @@ export function createReflectionFloodDetector(
     state.serviceBytes[service]! += bytes;
     countReflector(state, reflectorKey, packet);
 
-    if (!state.flooding) {
+    if (state.flooding) {
+      // Still busy? A tenth of the threshold's rate keeps it going.
+      if (nowUs - state.busyWindowStartUs >= busySliceUs) {
+        state.busyWindowStartUs = nowUs;
+        state.busyPackets = 0;
+        state.busyBytes = 0;
+      }
+      state.busyPackets++;
+      state.busyBytes += bytes;
+      // A stray reply adds to the figures, but is no news.
+      if (state.busyPackets < busyPackets && state.busyBytes < busyBytes) {
+        return;
+      }
+      state.lastBusyUs = nowUs;
+    } else {
       if (
         state.bitsSet < minReflectors ||
         (state.packets < minPackets && state.bytes < minBytes)
       ) return;
       requestCounts.age(nowUs);
-      const asked = requestCounts.count(hash);
-      if (state.packets < requestRatio * asked) return;
+      const requests = requestCounts.count(hash);
+      if (state.packets < requestRatio * requests) return;
       state.flooding = true;
       state.floodStartUs = state.epochStartUs;
-      state.victimRequests = asked;
+      state.victimRequests = requests;
+      state.busyWindowStartUs = nowUs;
+      state.busyPackets = 0;
+      state.busyBytes = 0;
+      state.lastBusyUs = nowUs;
     }
     if (!isRepeatReportDue(state, state.packets, nowUs, reportIntervalUs)) {
       return;
@@ -400,10 +494,27 @@ export function createReflectionFloodDetector(
 }
 
 /**
- * Whether `packet`, a request, went to many hosts: a multicast or broadcast
- * address, or a group MAC (a subnet's broadcast address, 192.0.2.255 of a
- * /24, is known on the link by its MAC only: beyond a router it may be a
- * host's).
+ * Whether the source of `packet`, a reply, could have heard a request to a
+ * multicast or broadcast address of its destination's: a private (RFC
+ * 1918), link-local or unique local address, or one of the destination's
+ * /24. Multicast that a router forwards is rare; an Internet reflector
+ * hears no host's M-SEARCH.
+ */
+function isNearSource(packet: PacketRecord): boolean {
+  const key = packet.srcAddressKey;
+  if (isIpv4Key(key)) {
+    const dst = packet.dstAddressKey;
+    return (key >>> 8) === (dst >>> 8) || key >>> 24 === 10 ||
+      key >>> 20 === 0xac1 || key >>> 16 === 0xc0a8 || key >>> 16 === 0xa9fe;
+  }
+  const address = packet.srcAddress;
+  return isLinkLocalAddress(address) || /^f[cd]/.test(address);
+}
+
+/**
+ * Whether `packet` went to many hosts: a multicast or broadcast address, or
+ * a group MAC (a subnet's broadcast address, 192.0.2.255 of a /24, is known
+ * on the link by its MAC only: beyond a router it may be a host's).
  */
 function isGroupRequest(packet: PacketRecord): boolean {
   // The first octet's lowest bit marks a group MAC (IEEE 802): the second hex digit odd.
@@ -433,6 +544,10 @@ function newVictim(): VictimState {
     sampleCount: 0,
     flooding: false,
     floodStartUs: 0,
+    busyWindowStartUs: 0,
+    busyPackets: 0,
+    busyBytes: 0,
+    lastBusyUs: 0,
     victimRequests: 0,
     reportedCount: 0,
     lastReportUs: -Infinity,
@@ -507,8 +622,12 @@ function findingOf(
   windowUs: number,
 ): Finding {
   const victim = addressTextOf(state.victimKey, state.victimText);
+  const saturated = state.bitsSet >= SATURATED_BITS;
   const reflectors = Math.min(
-    linearEstimate(state.bitsSet, REFLECTOR_BITS),
+    linearEstimate(
+      Math.min(state.bitsSet, SATURATED_BITS),
+      REFLECTOR_BITS,
+    ),
     state.packets,
   );
   const services: string[] = [];
@@ -527,7 +646,10 @@ function findingOf(
   }
   const topName = SERVICE_NAMES[top] ?? "";
   const durationUs = Math.max(nowUs - state.floodStartUs, 0);
-  const durationSeconds = Math.round(durationUs / 1e5) / 10;
+  // Milliseconds within the first second: a flood may cross the threshold in 0.04 s.
+  const durationSeconds = durationUs < 1e6
+    ? Math.round(durationUs / 1e3) / 1e3
+    : Math.round(durationUs / 1e5) / 10;
   const bitsPerSecond = durationUs > 0
     ? Math.round(state.bytes * 8 / (durationUs / 1e6))
     : 0;
@@ -543,7 +665,9 @@ function findingOf(
     domain: "",
     summary: `${victim} received ${state.packets} replies it never asked for (${
       formatBytes(state.bytes)
-    }) from about ${reflectors} servers in ${durationSeconds} s, ${
+    }) from ${
+      saturated ? "more than" : "about"
+    } ${reflectors} servers in ${durationSeconds} s, ${
       topShare >= 0.5 ? "mostly" : "the most"
     } ${topName}: reflection/amplification flood`,
     evidence: {
@@ -551,6 +675,7 @@ function findingOf(
       bytes: state.bytes,
       bitsPerSecond,
       distinctReflectors: reflectors,
+      distinctReflectorsAtLeast: saturated,
       topService: topName,
       topServiceShare: Math.round(topShare * 1000) / 1000,
       services,

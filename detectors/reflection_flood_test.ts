@@ -109,7 +109,7 @@ Deno.test("reflection_flood: DNS answers nobody asked for, from many resolvers, 
   assert.equal((finding.evidence.sampleReflectors as string[]).length, 20);
   assert.match(
     finding.summary,
-    /^198\.51\.100\.7 received 1000 replies it never asked for \(500\.0 KiB\) from about 40 servers in 1 s, mostly DNS \(UDP 53\)/,
+    /^198\.51\.100\.7 received 1000 replies it never asked for \(500\.0 KiB\) from about 40 servers in 0\.999 s, mostly DNS \(UDP 53\)/,
   );
 });
 
@@ -125,30 +125,84 @@ Deno.test("reflection_flood: fewer reflectors than minReflectors make no flood (
   assert.equal(run(flood(1_500, minReflectors)).length, 1);
 });
 
+/** The victim's query to each reply's source just before it (`shift` µs earlier), then the reply. */
+function asked(
+  replies: Iterable<PacketRecord>,
+  shift = 100,
+): PacketRecord[] {
+  return [...replies].flatMap((reply) => [
+    request(reply.timestampUs - shift, reply.srcAddress, reply.srcPort),
+    reply,
+  ]);
+}
+
 Deno.test("reflection_flood: answers to the victim's own queries are no flood", () => {
-  const packets: PacketRecord[] = [];
-  for (let n = 0; n < 40; n++) packets.push(request(T0, reflector(n)));
-  packets.push(...flood(1_500, 40, {}, T0 + 1_000));
-  assert.deepEqual(run(packets), []);
-  // Asked within the memory: one to two generations.
-  const late = [...packets.slice(0, 40), ...flood(1_500, 40, {}, T0 + 70e6)];
-  assert.equal(run(late).length, 1);
+  assert.deepEqual(run(asked(flood(1_500, 40))), []);
+  // Asked more than the memory (one to two generations) before: a flood.
+  assert.equal(run(asked(flood(1_500, 40), 70e6)).length, 1);
 });
 
-Deno.test("reflection_flood: a query to a multicast or broadcast address solicits every answer from its port", () => {
+Deno.test("reflection_flood: a request solicits up to repliesPerRequest replies; beyond them, an NTP monlist's hundred are a flood", () => {
+  // The victim's address asks each of 50 servers once (its own request, or
+  // the attacker's forgery seen on its link); each answers with 100
+  // datagrams of 468 bytes.
+  const packets: PacketRecord[] = [];
+  for (let server = 0; server < 50; server++) {
+    const startUs = T0 + server * 20_000;
+    packets.push(request(startUs, reflector(server), 123));
+    for (let i = 0; i < 100; i++) {
+      const monlist = reply({
+        atUs: startUs + 100 + i * 100,
+        from: reflector(server),
+        srcPort: 123,
+        ipLength: 468,
+      });
+      monlist.udpServiceReply = SERVICE_REPLY.YES;
+      packets.push(monlist);
+    }
+  }
+  const findings = run(packets);
+  assert.ok(findings.length > 0);
+  // 16 a request were asked for, 84 not: over 1 000 by the 12th server, and
+  // the 20th server's first makes the flood.
+  assert.equal(findings[0]!.evidence.replies, 19 * 84 + 1);
+  assert.equal(findings[0]!.evidence.distinctReflectors, 20);
+  assert.equal(findings[0]!.evidence.topService, "NTP (UDP 123)");
+  assert.deepEqual(run(packets, { repliesPerRequest: 100 }), []);
+});
+
+Deno.test("reflection_flood: a query to a multicast or broadcast address solicits its port's answers from the link, not from the Internet", () => {
   // SSDP's M-SEARCH, answered by 40 devices (to their port 1900).
-  const devices = (to: string, mac = "") => {
+  const devices = (to: string, mac = "", from = (n: number) => lanHost(n)) => {
     const search = request(T0, to, 1_900);
     search.dstMac = mac;
-    return [search, ...flood(1_500, 40, { srcPort: 1_900 }, T0 + 1_000)];
+    return [
+      search,
+      ...[...flood(1_500, 40, { srcPort: 1_900 }, T0 + 1_000)].map(
+        (packet, i) => {
+          packet.srcAddress = from(i % 40);
+          return withAddressKeys(packet);
+        },
+      ),
+    ];
   };
   assert.deepEqual(run(devices("239.255.255.250")), []);
   assert.deepEqual(run(devices("198.51.100.255", "ff:ff:ff:ff:ff:ff")), []);
   assert.deepEqual(run(devices("198.51.100.1", "ff:ff:ff:ff:ff:ff")), []);
   assert.deepEqual(run(devices("198.51.100.1", "01:00:5e:7f:ff:fa")), []);
+  // Devices with private addresses on a bigger link.
+  const privately = (n: number) => `10.20.${n}.9`;
+  assert.deepEqual(run(devices("239.255.255.250", "", privately)), []);
   // To one device, the others' answers are unsolicited.
   assert.equal(run(devices("198.51.100.1", "02:00:00:00:00:01")).length, 1);
+  // From Internet servers, which hear no M-SEARCH: an SSDP reflection.
+  assert.equal(run(devices("239.255.255.250", "", reflector)).length, 1);
 });
+
+/** Host `n` of the victim's /24. */
+function lanHost(n: number): string {
+  return `198.51.100.${100 + n}`;
+}
 
 Deno.test("reflection_flood: a busy resolver captured mid-work, asking as much as it is answered, is no flood", () => {
   // Answers to queries sent before the capture began, then as many queries
@@ -238,6 +292,26 @@ Deno.test("reflection_flood: announcements to groups, SNMP traps, DNS queries an
     return packet;
   });
   assert.deepEqual(run(polls), []);
+  // SNMP traps to a receiver on another port than 162 (OpenNMS's 10162).
+  const traps = [...flood(3_000, 40, { srcPort: 161, dstPort: 10_162 })].map(
+    (packet) => {
+      packet.udpServiceReply = SERVICE_REPLY.NOTIFICATION;
+      return packet;
+    },
+  );
+  assert.deepEqual(run(traps), []);
+  // CoAP sensors reporting from 5683 to a collector's 5683 (no verdict).
+  assert.deepEqual(
+    run(flood(3_000, 40, { srcPort: 5_683, dstPort: 5_683 })),
+    [],
+  );
+  // A DNS answer to the victim's port 53 is told by the decoder: counted.
+  const answers = [...flood(1_500, 40, { dstPort: 53 })].map((packet) => {
+    packet.dnsId = 7;
+    packet.dnsResponse = true;
+    return packet;
+  });
+  assert.equal(run(answers).length, 1);
   // The same from NTP's port, as replies: a flood.
   const monlist = [...flood(1_500, 40, { srcPort: 123 })].map((packet) => {
     packet.udpServiceReply = SERVICE_REPLY.YES;
@@ -262,11 +336,12 @@ Deno.test("reflection_flood: a going flood repeats when its replies double or ev
     findings.map((f) => f.evidence.replies),
     [1_000, 2_000, 4_000],
   );
-  // Ten seconds later, still flooding: a repeat with the totals so far.
-  feed(flood(10, 40, {}, T0 + 14 * SECOND_US));
+  // Ten seconds later, still flooding (17 replies in a sixth of a window:
+  // a tenth of the threshold's rate): a repeat with the totals so far.
+  feed(flood(20, 40, {}, T0 + 14 * SECOND_US));
   assert.deepEqual(
     findings.map((f) => f.evidence.replies),
-    [1_000, 2_000, 4_000, 4_001],
+    [1_000, 2_000, 4_000, 4_017],
   );
   // A new flood after a whole quiet window: the last one's totals first,
   // then the new one's own count and start.
@@ -274,8 +349,53 @@ Deno.test("reflection_flood: a going flood repeats when its replies double or ev
   feed(flood(1_000, 40, {}, laterUs));
   assert.deepEqual(
     findings.slice(4).map((f) => [f.evidence.replies, f.startUs]),
-    [[4_010, T0], [1_000, laterUs]],
+    [[4_020, T0], [1_000, laterUs]],
   );
+});
+
+Deno.test("reflection_flood: a trickle of stray replies after a flood ends it a window after its last busy window, with the flood's duration", () => {
+  const packets: PacketRecord[] = [...flood(2_000, 40)];
+  // One stray answer every 50 s for an hour.
+  for (let i = 1; i <= 72; i++) {
+    packets.push(
+      reply({ atUs: T0 + 2 * SECOND_US + i * 50e6, from: "9.9.9.9" }),
+    );
+  }
+  // Then a new flood.
+  const laterUs = T0 + 4_000 * SECOND_US;
+  packets.push(...flood(1_000, 40, {}, laterUs));
+  const findings = run(packets);
+  assert.deepEqual(
+    findings.map((f) => [f.evidence.replies, f.startUs]),
+    [[1_000, T0], [2_000, T0], [2_001, T0], [1_000, laterUs]],
+  );
+  // The first flood's last finding: over 2 s, not an hour.
+  assert.equal(findings[2]!.evidence.durationSeconds, 2);
+  assert.equal(findings[2]!.timestampUs, T0 + 1_999 * 1_000);
+});
+
+Deno.test("reflection_flood: past about 9 400 reflectors the count is a lower bound", () => {
+  const findings = run(flood(30_000, 30_000, {}, T0, 100));
+  const last = findings.at(-1)!;
+  assert.equal(last.evidence.distinctReflectorsAtLeast, true);
+  const count = last.evidence.distinctReflectors as number;
+  assert.ok(count > 9_000 && count < 10_000, `${count}`);
+  assert.match(last.summary, /from more than \d+ servers in 1\.6 s/);
+  // The first finding, 0.1 s in: milliseconds.
+  assert.equal(findings[0]!.evidence.durationSeconds, 0.1);
+  assert.equal(findings[0]!.evidence.distinctReflectorsAtLeast, false);
+});
+
+Deno.test("reflection_flood: a clock stepped back by a day neither holds the requests' memory nor hides a flood", () => {
+  // A host asks 10 queries a second for a minute stamped a day ahead, then
+  // (the clock stepped back) is flooded.
+  const dayUs = 86_400 * SECOND_US;
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 600; i++) {
+    packets.push(request(T0 + dayUs + i * 100_000, reflector(1_000 + i)));
+  }
+  packets.push(...flood(1_000, 40, {}, T0 + 61 * SECOND_US));
+  assert.equal(run(packets).length, 1);
 });
 
 Deno.test("reflection_flood: flush ends a flood with its totals", () => {

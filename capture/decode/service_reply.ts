@@ -241,15 +241,18 @@ const BER_OCTET_STRING = 0x04;
 const BER_SEQUENCE = 0x30;
 /** SNMP PDU tags an agent sends (RFC 3416 section 3): Response 0xa2, Trap-PDU 0xa4 (SNMPv1), InformRequest 0xa6, SNMPv2-Trap 0xa7, Report 0xa8; requests are 0xa0, 0xa1, 0xa3 and 0xa5. */
 const SNMP_AGENT_PDUS = 0b1_1101_0100;
+/** Of those, the notifications an agent sends unasked: Trap-PDU, InformRequest, SNMPv2-Trap. */
+const SNMP_NOTIFICATION_PDUS = 0b0_1101_0000;
 /** The reportable flag of an SNMPv3 message (RFC 3412 section 6.4): set on requests, clear on responses, reports and notifications. */
 const SNMP_REPORTABLE = 0x04;
 
 /**
  * An SNMP agent's message (RFC 3416, RFC 3412): SNMPv1 or v2c with a
- * Response, Report, Trap or Inform PDU after the community, or SNMPv3 with
- * the reportable flag clear (which holds for encrypted PDUs too); managers'
- * requests (get, get-next, get-bulk, set, or v3 with the flag set) are not.
- * Answers to requests in a victim's name are SNMP amplification.
+ * Response or Report PDU after the community (YES), or a Trap or Inform
+ * (NOTIFICATION), or SNMPv3 with the reportable flag clear (YES, which holds
+ * for encrypted PDUs and notifications too); managers' requests (get,
+ * get-next, get-bulk, set, or v3 with the flag set) are not. Answers to
+ * requests in a victim's name are SNMP amplification.
  */
 function snmpReply(
   bytes: Uint8Array,
@@ -273,10 +276,13 @@ function snmpReply(
     if (at >= end) return ranOut(offset, end, length);
     // Non-null: `at` is before `end` (checked above).
     const tag = bytes[at]!;
-    return tag >= 0xa0 && tag <= 0xa8 &&
-        ((SNMP_AGENT_PDUS >> (tag - 0xa0)) & 1) === 1
+    if (tag < 0xa0 || tag > 0xa8) return SERVICE_REPLY.NO;
+    const bit = 1 << (tag - 0xa0);
+    return (SNMP_AGENT_PDUS & bit) === 0
+      ? SERVICE_REPLY.NO
+      : (SNMP_NOTIFICATION_PDUS & bit) === 0
       ? SERVICE_REPLY.YES
-      : SERVICE_REPLY.NO;
+      : SERVICE_REPLY.NOTIFICATION;
   }
   if (version !== 3) return SERVICE_REPLY.NO;
   // … msgGlobalData SEQUENCE { msgID INTEGER, msgMaxSize INTEGER,

@@ -43,7 +43,7 @@ import {
   SNMP_V3_REPORT,
 } from "./test_service_payloads.ts";
 
-const { UNKNOWN, NO, YES } = SERVICE_REPLY;
+const { UNKNOWN, NO, YES, NOTIFICATION } = SERVICE_REPLY;
 
 /** A copy of `payload` with the bytes at `at` replaced by `bytes` (hex). */
 function withBytes(payload: Uint8Array, at: number, bytes: string): Uint8Array {
@@ -141,18 +141,23 @@ Deno.test("serviceReplyOf() takes an SNMP agent's responses, reports and encrypt
     ].map((payload) => verdict(161, payload)),
     [YES, YES, YES, NO],
   );
-  // The same response as SNMPv1 (version 0), as a v2 trap (0xa7), and with
-  // a community whose length takes the long form (0x81 0x06).
+  // The same response as SNMPv1 (version 0), and with a community whose
+  // length takes the long form (0x81 0x06); as a v2 trap (0xa7), a v1 trap
+  // (0xa4) and an inform (0xa6), a notification.
   const v1 = withBytes(SNMP_V2C_GET_RESPONSE, 4, "00");
-  const trap = withBytes(SNMP_V2C_GET_RESPONSE, 13, "a7");
+  assert.deepEqual(
+    ["a7", "a4", "a6", "a8"].map((tag) =>
+      verdict(161, withBytes(SNMP_V2C_GET_RESPONSE, 13, tag))
+    ),
+    [NOTIFICATION, NOTIFICATION, NOTIFICATION, YES],
+  );
   const longCommunity = concat(
     hex("3038"),
     SNMP_V2C_GET_RESPONSE.subarray(2, 6),
     hex("8106"),
     SNMP_V2C_GET_RESPONSE.subarray(7),
   );
-  assert.deepEqual([v1, trap, longCommunity].map((p) => verdict(161, p)), [
-    YES,
+  assert.deepEqual([v1, longCommunity].map((p) => verdict(161, p)), [
     YES,
     YES,
   ]);

@@ -9,14 +9,12 @@
  * @module
  */
 
+import { TwoGenerations } from "./two_generations.ts";
+
 /** Hashes marked within the last one or two generations of packet time. */
 export class RecentBits {
   readonly #mask: number;
-  readonly #generationUs: number;
-  #now: Uint8Array;
-  #before: Uint8Array;
-  #untilUs = -Infinity;
-  #generation = 0;
+  readonly #generations: TwoGenerations<Uint8Array>;
 
   /** `bits` (a power of two, at least 8) per generation of `generationUs` µs. */
   constructor(bits: number, generationUs: number) {
@@ -24,49 +22,33 @@ export class RecentBits {
       throw new RangeError(`RecentBits: ${bits} bits is not a power of two`);
     }
     this.#mask = bits - 1;
-    this.#generationUs = generationUs;
-    this.#now = new Uint8Array(bits >> 3);
-    this.#before = new Uint8Array(bits >> 3);
+    this.#generations = new TwoGenerations(
+      () => new Uint8Array(bits >> 3),
+      generationUs,
+    );
   }
 
   /** Generations started so far: it changes when {@linkcode age} starts one. */
   get generation(): number {
-    return this.#generation;
+    return this.#generations.started;
   }
 
-  /**
-   * Starts a new generation when the current one has passed at `nowUs`
-   * (both afresh after two, or when time went back further than they
-   * reach: a clock stepped back, which would otherwise hold the current
-   * generation until packet time caught up).
-   */
+  /** Starts a new generation when the current one has passed at `nowUs`, or both afresh ({@linkcode TwoGenerations.age}). */
   age(nowUs: number): void {
-    if (nowUs < this.#untilUs) {
-      if (nowUs >= this.#untilUs - 3 * this.#generationUs) return;
-      this.#untilUs = -Infinity;
-    }
-    if (nowUs - this.#untilUs >= this.#generationUs) {
-      this.#now.fill(0);
-      this.#before.fill(0);
-    } else {
-      const older = this.#before;
-      this.#before = this.#now;
-      this.#now = older.fill(0);
-    }
-    this.#untilUs = nowUs + this.#generationUs;
-    this.#generation++;
+    this.#generations.age(nowUs);
   }
 
   /** Marks `hash` (a 32-bit hash) in the current generation. */
   mark(hash: number): void {
     const bit = hash & this.#mask;
-    this.#now[bit >>> 3]! |= 1 << (bit & 7);
+    this.#generations.now[bit >>> 3]! |= 1 << (bit & 7);
   }
 
   /** Whether `hash`, or one sharing its bit, was marked in this generation or the one before. */
   has(hash: number): boolean {
     const bit = hash & this.#mask;
-    return ((this.#now[bit >>> 3]! | this.#before[bit >>> 3]!) &
+    const generations = this.#generations;
+    return ((generations.now[bit >>> 3]! | generations.before[bit >>> 3]!) &
       (1 << (bit & 7))) !== 0;
   }
 }

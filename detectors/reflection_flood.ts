@@ -15,15 +15,19 @@
  * Not counted: a reply solicited by a request the victim sent within the
  * last one to two `requestMemoryUs` (a datagram to the server's port, a SYN
  * to it), up to `repliesPerRequest` replies a request (an NTP monlist
- * request that the victim's address sent draws a hundred); replies from
- * a private, link-local or unique local address, or from the victim's /24,
- * to a host that sent a request to a multicast or broadcast address from
- * their port (SSDP's M-SEARCH, NetBIOS's broadcast queries, answered by
- * every device on the link: no server on the Internet hears them);
- * datagrams to a multicast or broadcast address or MAC (announcements),
- * to SNMP traps' port 162, or to their own port from a service whose
- * replies the decoder does not tell (a CoAP sensor's reports to its
- * collector, 5683 to 5683). Requests and replies are remembered by hash in
+ * request that the victim's address sent draws a hundred); replies from a
+ * near source (its TTL no router lowered or one of 4 or less, a private,
+ * shared, link-local or unique local address, or the victim's /24 or /64;
+ * a reflector's replies cross a router at least) to a host that sent
+ * a request to a multicast or broadcast address from their port (SSDP's
+ * M-SEARCH, NetBIOS's broadcast queries, answered by every device on the
+ * link: no server on the Internet hears them); datagrams to a multicast or
+ * broadcast address or MAC (announcements); from a near source, datagrams
+ * to SNMP traps' port 162 (an SNMPv3 trap, encrypted), or to their own
+ * port from a service whose replies the decoder does not tell (a CoAP
+ * sensor's reports to its collector, 5683 to 5683; from afar, the victim's
+ * port is the forged requests' source port, the attacker's choice).
+ * Requests and replies are remembered by hash in
  * bounded tables, so a reply may be taken for solicited (a shared bit, and
  * a shared counter), never the other way round.
  *
@@ -53,9 +57,10 @@
  * capture that sees the forged requests too (an attacker on the victim's
  * own segment) takes each one-answer reply (DNS, CLDAP, SSDP) for asked,
  * and finds only services that answer a request many times (NTP's
- * monlist, memcached's large values, CharGEN); a reflection at a service's
- * own port on the victim, for services whose replies the decoder does not
- * tell (memcached's 11211 to the victim's 11211), is not counted; a
+ * monlist, memcached's large values, CharGEN); a reflection from near
+ * sources at a service's own port on the victim, for services whose
+ * replies the decoder does not tell, is not counted (a campus's own
+ * memcached servers, 11211 to the victim's 11211); a
  * reflection through a service on another port (a game server's, a
  * vendor's discovery protocol) is not counted, nor are the reflectors'
  * answers that are not TCP SYN/ACKs (a RST, an ICMP error), nor a flood of
@@ -72,10 +77,18 @@ import {
   SERVICE_REPLY,
   TCP_FLAGS,
 } from "../capture/packet_record.ts";
-import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
+import {
+  addressTextOf,
+  frameToGroup,
+  keptText,
+} from "../capture/decoded_packet.ts";
 import { formatBytes } from "../capture/format_summary.ts";
 import { isIpv4Key } from "../capture/decode/address_key.ts";
-import { isGroupDestination, isLinkLocalAddress } from "./addresses.ts";
+import {
+  isGroupDestination,
+  isLinkLocalAddress,
+  subnetOf,
+} from "./addresses.ts";
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { FragmentTrail } from "./fragment_trail.ts";
@@ -162,9 +175,10 @@ export const AMPLIFYING_UDP_SERVICES: ReadonlyArray<readonly [number, string]> =
   [17, "QOTD"], [19, "CharGEN"], [53, "DNS"], [69, "TFTP"],
   [111, "Portmap"], [123, "NTP"], [137, "NetBIOS"], [161, "SNMP"],
   [389, "CLDAP"], [427, "SLP"], [520, "RIPv1"], [623, "IPMI"],
-  [1434, "MS SQL"], [1900, "SSDP"], [3283, "ARD"], [3389, "RDP"],
-  [3702, "WS-Discovery"], [5351, "NAT-PMP"], [5353, "mDNS"], [5683, "CoAP"],
-  [10001, "Ubiquiti"], [11211, "memcached"], [27015, "Steam"],
+  [1194, "OpenVPN"], [1434, "MS SQL"], [1900, "SSDP"], [3283, "ARD"],
+  [3389, "RDP"], [3478, "STUN"], [3702, "WS-Discovery"], [5060, "SIP"],
+  [5351, "NAT-PMP"], [5353, "mDNS"], [5683, "CoAP"], [10001, "Ubiquiti"],
+  [10074, "Mitel"], [11211, "memcached"], [27015, "Steam"],
   [27960, "Quake 3"], [32414, "Plex"], [33848, "Jenkins"], [37810, "DVR"],
 ];
 
@@ -352,6 +366,7 @@ export function createReflectionFloodDetector(
   function isSolicited(packet: PacketRecord, port: number, proto: number) {
     const nowUs = packet.timestampUs;
     requests.age(nowUs);
+    requestCounts.age(nowUs);
     const portWord = port * 2 + proto;
     const victimKey = packet.dstAddressKey;
     const key = hashKey(victimKey, packet.srcAddressKey, portWord);
@@ -376,14 +391,18 @@ export function createReflectionFloodDetector(
       if (dstPort < 0 || srcPort < 0) return; // a header the capture cut
       if (SERVICE_OF_PORT[dstPort] !== 0) noteRequest(packet, dstPort, 0);
       service = SERVICE_OF_PORT[srcPort]!;
-      if (service === 0 || dstPort === SNMP_TRAP_PORT) return;
+      if (service === 0) return;
       const told = packet.udpServiceReply;
       if (
         told === SERVICE_REPLY.NO || told === SERVICE_REPLY.NOTIFICATION ||
-        (packet.dnsId >= 0
-          ? !packet.dnsResponse
-          : told === SERVICE_REPLY.UNKNOWN && dstPort === srcPort) ||
-        isGroupRequest(packet) || isSolicited(packet, srcPort, 0)
+        (packet.dnsId >= 0 && !packet.dnsResponse) ||
+        isGroupRequest(packet) || isSolicited(packet, srcPort, 0) ||
+        // A device near the victim sending to its own port (a CoAP sensor's
+        // reports) or to SNMP traps' (an SNMPv3 trap, which encryption
+        // hides); from far away, the port is the forged requests' choice.
+        ((dstPort === SNMP_TRAP_PORT ||
+          (dstPort === srcPort && told === SERVICE_REPLY.UNKNOWN &&
+            packet.dnsId < 0)) && isNearSource(packet))
       ) return;
       if (packet.fragment) fragments.note(packet, service);
     } else if (transport === "tcp") {
@@ -427,12 +446,21 @@ export function createReflectionFloodDetector(
       );
       victims.add(victimKey, 0, 0, state, hash);
     }
-    if (state.flooding && nowUs - state.lastBusyUs >= windowUs) {
+    // (Far back, more than a window: a clock stepped back.)
+    if (
+      state.flooding &&
+      (nowUs - state.lastBusyUs >= windowUs ||
+        state.lastBusyUs - nowUs > windowUs)
+    ) {
       reportLast(state, report); // the flood's own figures, not this reply's
       state.flooding = false; // the flood is over; a new one starts afresh
       clearReportMark(state);
       resetEpoch(state, nowUs);
-    } else if (!state.flooding && nowUs - state.epochStartUs >= windowUs) {
+    } else if (
+      !state.flooding &&
+      (nowUs - state.epochStartUs >= windowUs ||
+        state.epochStartUs - nowUs > windowUs)
+    ) {
       resetEpoch(state, nowUs);
     }
     state.lastReplyUs = nowUs;
@@ -445,7 +473,10 @@ export function createReflectionFloodDetector(
 
     if (state.flooding) {
       // Still busy? A tenth of the threshold's rate keeps it going.
-      if (nowUs - state.busyWindowStartUs >= busySliceUs) {
+      if (
+        nowUs - state.busyWindowStartUs >= busySliceUs ||
+        nowUs < state.busyWindowStartUs
+      ) {
         state.busyWindowStartUs = nowUs;
         state.busyPackets = 0;
         state.busyBytes = 0;
@@ -494,21 +525,32 @@ export function createReflectionFloodDetector(
 }
 
 /**
- * Whether the source of `packet`, a reply, could have heard a request to a
- * multicast or broadcast address of its destination's: a private (RFC
- * 1918), link-local or unique local address, or one of the destination's
- * /24. Multicast that a router forwards is rare; an Internet reflector
- * hears no host's M-SEARCH.
+ * Whether the source of `packet` is near its destination: on its link, or
+ * on a network of its organisation's, where a device may hear the
+ * destination's request to a multicast or broadcast address, or send it
+ * what it sends only to its own (a sensor's reports, a trap): a TTL or hop
+ * limit no router lowered (64, 128 or 255, as stacks start them) or one
+ * set to stay on the link (4 or less: UPnP devices send SSDP with 2), a
+ * private (RFC 1918), shared (RFC 6598), link-local or unique local
+ * address, or one of the destination's /24 or /64. Multicast that a router
+ * forwards is rare; an Internet reflector hears no host's M-SEARCH, and
+ * its replies cross a router at least.
  */
 function isNearSource(packet: PacketRecord): boolean {
+  const ttl = packet.ttl;
+  if (ttl === 64 || ttl === 128 || ttl === 255 || (ttl >= 0 && ttl <= 4)) {
+    return true;
+  }
   const key = packet.srcAddressKey;
   if (isIpv4Key(key)) {
     const dst = packet.dstAddressKey;
     return (key >>> 8) === (dst >>> 8) || key >>> 24 === 10 ||
-      key >>> 20 === 0xac1 || key >>> 16 === 0xc0a8 || key >>> 16 === 0xa9fe;
+      key >>> 20 === 0xac1 || key >>> 16 === 0xc0a8 ||
+      key >>> 16 === 0xa9fe || key >>> 22 === 0x191; // 100.64.0.0/10
   }
   const address = packet.srcAddress;
-  return isLinkLocalAddress(address) || /^f[cd]/.test(address);
+  return isLinkLocalAddress(address) || /^f[cd]/.test(address) ||
+    subnetOf(address) === subnetOf(packet.dstAddress);
 }
 
 /**
@@ -517,14 +559,7 @@ function isNearSource(packet: PacketRecord): boolean {
  * on the link by its MAC only: beyond a router it may be a host's).
  */
 function isGroupRequest(packet: PacketRecord): boolean {
-  // The first octet's lowest bit marks a group MAC (IEEE 802): the second hex digit odd.
-  const mac = packet.dstMac;
-  if (mac.length > 1) {
-    const code = mac.charCodeAt(1);
-    const digit = code <= 57 ? code - 48 : (code | 32) - 87;
-    if ((digit & 1) === 1) return true;
-  }
-  return isGroupDestination(packet);
+  return frameToGroup(packet) === true || isGroupDestination(packet);
 }
 
 function newVictim(): VictimState {

@@ -139,7 +139,9 @@ function asked(
 Deno.test("reflection_flood: answers to the victim's own queries are no flood", () => {
   assert.deepEqual(run(asked(flood(1_500, 40))), []);
   // Asked more than the memory (one to two generations) before: a flood.
-  assert.equal(run(asked(flood(1_500, 40), 70e6)).length, 1);
+  const requests = asked(flood(1_500, 40)).filter((p) => p.dstPort === 53);
+  const replies = [...flood(1_500, 40, {}, T0 + 70 * SECOND_US)];
+  assert.equal(run([...requests, ...replies]).length, 1);
 });
 
 Deno.test("reflection_flood: a request solicits up to repliesPerRequest replies; beyond them, an NTP monlist's hundred are a flood", () => {
@@ -197,6 +199,23 @@ Deno.test("reflection_flood: a query to a multicast or broadcast address solicit
   assert.equal(run(devices("198.51.100.1", "02:00:00:00:00:01")).length, 1);
   // From Internet servers, which hear no M-SEARCH: an SSDP reflection.
   assert.equal(run(devices("239.255.255.250", "", reflector)).length, 1);
+  // Devices with public addresses whose TTL no router lowered: the link's.
+  const onLink = devices("239.255.255.250", "", reflector).map((packet) => {
+    packet.ttl = 64;
+    return packet;
+  });
+  assert.deepEqual(run(onLink), []);
+  // IPv6 devices with global addresses of the victim's /64.
+  const search6 = request(T0, "ff02::c", 1_900, false, VICTIM6);
+  const answers6 = [
+    ...flood(1_500, 40, { srcPort: 1_900, to: VICTIM6 }, T0 + 1_000),
+  ]
+    .map((packet, i) => {
+      packet.srcAddress = `2001:db8:7::${100 + (i % 40)}`;
+      packet.network = "ipv6";
+      return withAddressKeys(packet);
+    });
+  assert.deepEqual(run([search6, ...answers6]), []);
 });
 
 /** Host `n` of the victim's /24. */
@@ -279,7 +298,22 @@ Deno.test("reflection_flood: the later fragments of an unsolicited answer count 
 
 Deno.test("reflection_flood: announcements to groups, SNMP traps, DNS queries and what the decoder read as requests are no replies", () => {
   assert.deepEqual(run(flood(3_000, 40, { to: "224.0.0.251" })), []);
-  assert.deepEqual(run(flood(3_000, 40, { srcPort: 161, dstPort: 162 })), []);
+  // Traps to port 162 from the victim's network (SNMPv3's, encrypted,
+  // which the decoder cannot tell); from the Internet, GetBulk answers to
+  // requests forged from port 162: a flood.
+  const near = (packets: Iterable<PacketRecord>) =>
+    [...packets].map((packet, i) => {
+      packet.srcAddress = lanHost(i % 40);
+      return withAddressKeys(packet);
+    });
+  assert.deepEqual(
+    run(near(flood(3_000, 40, { srcPort: 161, dstPort: 162 }))),
+    [],
+  );
+  assert.equal(
+    run(flood(1_500, 40, { srcPort: 161, dstPort: 162 })).length,
+    1,
+  );
   assert.deepEqual(run(flood(3_000, 40, { srcPort: 40_000 })), []);
   const queries = [...flood(3_000, 40)].map((packet) => {
     packet.dnsId = 7;
@@ -300,10 +334,15 @@ Deno.test("reflection_flood: announcements to groups, SNMP traps, DNS queries an
     },
   );
   assert.deepEqual(run(traps), []);
-  // CoAP sensors reporting from 5683 to a collector's 5683 (no verdict).
+  // CoAP sensors reporting from 5683 to a collector's 5683 (no verdict);
+  // from the Internet, the victim's port is the forgery's choice: a flood.
   assert.deepEqual(
-    run(flood(3_000, 40, { srcPort: 5_683, dstPort: 5_683 })),
+    run(near(flood(3_000, 40, { srcPort: 5_683, dstPort: 5_683 }))),
     [],
+  );
+  assert.equal(
+    run(flood(1_500, 40, { srcPort: 11_211, dstPort: 11_211 })).length,
+    1,
   );
   // A DNS answer to the victim's port 53 is told by the decoder: counted.
   const answers = [...flood(1_500, 40, { dstPort: 53 })].map((packet) => {
@@ -396,6 +435,15 @@ Deno.test("reflection_flood: a clock stepped back by a day neither holds the req
   }
   packets.push(...flood(1_000, 40, {}, T0 + 61 * SECOND_US));
   assert.equal(run(packets).length, 1);
+  // A victim's window opened a day ahead does not count on after the step:
+  // a trickle of 30 stray replies a minute for an hour raises nothing.
+  const trickle = [...flood(30, 30, {}, T0 + dayUs)];
+  for (let i = 0; i < 1_800; i++) {
+    trickle.push(
+      reply({ atUs: T0 + i * 2 * SECOND_US, from: reflector(i % 30) }),
+    );
+  }
+  assert.deepEqual(run(trickle), []);
 });
 
 Deno.test("reflection_flood: flush ends a flood with its totals", () => {

@@ -1,20 +1,25 @@
 /**
  * A set of hashes remembered for one to two generations of packet time, as
- * bits: two bit arrays, the current generation's and the one before, that
- * trade places when a generation has passed. Bounded (two arrays of
- * `bits / 8` bytes) and approximate in one direction only: a hash that
- * shares a bit with one marked lately is taken for marked (with `n` keys
- * marked a generation, a chance of 1 − e^(−n / bits) per generation read).
+ * bits: per byte of bits, the current generation's and the one before's
+ * side by side in one array (a lookup reads one cache line), the current
+ * one's moved into the other's place when a generation has passed.
+ * Bounded (2 × `bits / 8` bytes) and approximate in one direction only: a
+ * hash that shares a bit with one marked lately is taken for marked (with
+ * `n` keys marked a generation, a chance of 1 − e^(−n / bits) per
+ * generation read). The generations turn as {@linkcode GenerationClock}
+ * says.
  *
  * @module
  */
 
-import { TwoGenerations } from "./two_generations.ts";
+import { GENERATION_TURN, GenerationClock } from "./generation_clock.ts";
 
 /** Hashes marked within the last one or two generations of packet time. */
 export class RecentBits {
   readonly #mask: number;
-  readonly #generations: TwoGenerations<Uint8Array>;
+  readonly #clock: GenerationClock;
+  /** Byte `i` of the current generation's bits at `2i`, the generation before's at `2i + 1`. */
+  readonly #bytes: Uint8Array;
 
   /** `bits` (a power of two, at least 8) per generation of `generationUs` µs. */
   constructor(bits: number, generationUs: number) {
@@ -22,33 +27,41 @@ export class RecentBits {
       throw new RangeError(`RecentBits: ${bits} bits is not a power of two`);
     }
     this.#mask = bits - 1;
-    this.#generations = new TwoGenerations(
-      () => new Uint8Array(bits >> 3),
-      generationUs,
-    );
+    this.#clock = new GenerationClock(generationUs);
+    this.#bytes = new Uint8Array(bits >> 2);
   }
 
   /** Generations started so far: it changes when {@linkcode age} starts one. */
   get generation(): number {
-    return this.#generations.started;
+    return this.#clock.started;
   }
 
-  /** Starts a new generation when the current one has passed at `nowUs`, or both afresh ({@linkcode TwoGenerations.age}). */
+  /** Starts a new generation when the current one has passed at `nowUs`, or both afresh ({@linkcode GenerationClock.turn}). */
   age(nowUs: number): void {
-    this.#generations.age(nowUs);
+    const turn = this.#clock.turn(nowUs);
+    if (turn === GENERATION_TURN.KEEP) return;
+    const bytes = this.#bytes;
+    if (turn === GENERATION_TURN.CLEAR) {
+      bytes.fill(0);
+      return;
+    }
+    for (let i = 0; i < bytes.length; i += 2) {
+      bytes[i + 1] = bytes[i]!;
+      bytes[i] = 0;
+    }
   }
 
   /** Marks `hash` (a 32-bit hash) in the current generation. */
   mark(hash: number): void {
     const bit = hash & this.#mask;
-    this.#generations.now[bit >>> 3]! |= 1 << (bit & 7);
+    this.#bytes[(bit >>> 3) << 1]! |= 1 << (bit & 7);
   }
 
   /** Whether `hash`, or one sharing its bit, was marked in this generation or the one before. */
   has(hash: number): boolean {
     const bit = hash & this.#mask;
-    const generations = this.#generations;
-    return ((generations.now[bit >>> 3]! | generations.before[bit >>> 3]!) &
-      (1 << (bit & 7))) !== 0;
+    const at = (bit >>> 3) << 1;
+    const bytes = this.#bytes;
+    return ((bytes[at]! | bytes[at + 1]!) & (1 << (bit & 7))) !== 0;
   }
 }

@@ -1,52 +1,67 @@
 /**
- * Counts by hash over one to two generations of packet time: two arrays of
- * counters, the current generation's and the one before, that trade places
- * when a generation has passed (as `RecentBits` does with bits).
- * Bounded (two arrays of `slots` 32-bit counters) and approximate in one
- * direction only: hashes sharing a slot add up, so a count is never less
- * than the true one.
+ * Counts by hash over one to two generations of packet time: per slot, a
+ * counter for the current generation and one for the generation before in
+ * each of `lanes` lanes (things counted under one key: requests and the
+ * replies they drew), side by side in one array (a slot's counts read one
+ * cache line), the current ones moved into the others' places when a
+ * generation has passed. Bounded (2 × `lanes` × `slots` 32-bit counters)
+ * and approximate in one direction only: hashes sharing a slot add up, so a
+ * count is never less than the true one. The generations turn as
+ * {@linkcode GenerationClock} says.
  *
  * @module
  */
 
-import { TwoGenerations } from "./two_generations.ts";
+import { GENERATION_TURN, GenerationClock } from "./generation_clock.ts";
 
 /** Counts by 32-bit hash within the last one or two generations of packet time. */
 export class RecentTallies {
   readonly #mask: number;
-  readonly #generations: TwoGenerations<Uint32Array>;
+  readonly #lanes: number;
+  readonly #clock: GenerationClock;
+  /** Slot `i`'s current count of lane `l` at `2(i × lanes + l)`, the generation before's right after it. */
+  readonly #counts: Uint32Array;
 
-  /** `slots` counters (a power of two) per generation of `generationUs` µs. */
-  constructor(slots: number, generationUs: number) {
+  /** `slots` slots (a power of two) of `lanes` counters per generation of `generationUs` µs. */
+  constructor(slots: number, generationUs: number, lanes = 1) {
     if (slots < 1 || (slots & (slots - 1)) !== 0) {
       throw new RangeError(
         `RecentTallies: ${slots} slots is not a power of two`,
       );
     }
     this.#mask = slots - 1;
-    this.#generations = new TwoGenerations(
-      () => new Uint32Array(slots),
-      generationUs,
-    );
+    this.#lanes = lanes;
+    this.#clock = new GenerationClock(generationUs);
+    this.#counts = new Uint32Array(2 * lanes * slots);
   }
 
-  /** Starts a new generation when the current one has passed at `nowUs`, or both afresh ({@linkcode TwoGenerations.age}). */
+  /** Starts a new generation when the current one has passed at `nowUs`, or both afresh ({@linkcode GenerationClock.turn}). */
   age(nowUs: number): void {
-    this.#generations.age(nowUs);
+    const turn = this.#clock.turn(nowUs);
+    if (turn === GENERATION_TURN.KEEP) return;
+    const counts = this.#counts;
+    if (turn === GENERATION_TURN.CLEAR) {
+      counts.fill(0);
+      return;
+    }
+    for (let i = 0; i < counts.length; i += 2) {
+      counts[i + 1] = counts[i]!;
+      counts[i] = 0;
+    }
   }
 
-  /** Adds one to `hash`'s count in the current generation (a count stops at 2^32 − 1). */
-  add(hash: number): void {
-    const slot = hash & this.#mask;
-    const now = this.#generations.now;
-    const count = now[slot]!;
-    if (count !== 0xffffffff) now[slot] = count + 1;
+  /** Adds one to `hash`'s count in `lane` in the current generation (a count stops at 2^32 − 1). */
+  add(hash: number, lane = 0): void {
+    const at = ((hash & this.#mask) * this.#lanes + lane) << 1;
+    const counts = this.#counts;
+    const count = counts[at]!;
+    if (count !== 0xffffffff) counts[at] = count + 1;
   }
 
-  /** The count of `hash` (and of hashes sharing its slot) over this generation and the one before. */
-  count(hash: number): number {
-    const slot = hash & this.#mask;
-    const generations = this.#generations;
-    return generations.now[slot]! + generations.before[slot]!;
+  /** The count of `hash` (and of hashes sharing its slot) in `lane` over this generation and the one before. */
+  count(hash: number, lane = 0): number {
+    const at = ((hash & this.#mask) * this.#lanes + lane) << 1;
+    const counts = this.#counts;
+    return counts[at]! + counts[at + 1]!;
   }
 }

@@ -50,3 +50,18 @@ Deno.test("RecentTallies: time stepped back further than the memory reaches star
   tallies.age(920);
   assert.equal(tallies.count(3), 0);
 });
+
+Deno.test("RecentTallies: lanes of one slot count apart, and turn generations together", () => {
+  const tallies = new RecentTallies(16, 10, 2);
+  tallies.age(0);
+  tallies.add(3, 0);
+  tallies.add(3, 1);
+  tallies.add(3, 1);
+  assert.deepEqual([tallies.count(3, 0), tallies.count(3, 1)], [1, 2]);
+  assert.deepEqual([tallies.count(4, 0), tallies.count(4, 1)], [0, 0]);
+  tallies.age(10);
+  tallies.add(3, 0);
+  assert.deepEqual([tallies.count(3, 0), tallies.count(3, 1)], [2, 2]);
+  tallies.age(20);
+  assert.deepEqual([tallies.count(3, 0), tallies.count(3, 1)], [1, 0]);
+});

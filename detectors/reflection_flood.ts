@@ -205,11 +205,15 @@ const GROUP_PEER = 2 ** 40;
 /** Bits of the set of recent requests per host, server and port, per generation (2 × 512 KiB). */
 const REQUEST_BITS = 1 << 22;
 
-/** Counters of recent requests, and of the replies they solicited, per host, server and port: 2 × 256 KiB each (a shared slot adds their requests and replies, so each key's share holds in the sum). */
-const EXCHANGE_SLOTS = 1 << 16;
+/** Counters of recent requests, and of the replies they solicited, per host, server and port: 2 lanes × 2 generations × 128 KiB (a shared slot adds their requests and replies, so each key's share holds in the sum). */
+const EXCHANGE_SLOTS = 1 << 15;
 
-/** Counters of recent requests per host (2 × 256 KiB). */
-const REQUEST_SLOTS = 1 << 16;
+/** Lanes of the exchange counters. */
+const ASKED = 0;
+const ANSWERED = 1;
+
+/** Counters of recent requests per host: 2 × 64 KiB, within a core's cache (hosts sharing a slot add up: a host's own count only grows, which the ratio to its unsolicited replies tolerates). */
+const REQUEST_SLOTS = 1 << 14;
 
 /** Sample reflectors kept per victim for evidence. */
 const MAX_SAMPLES = 20;
@@ -219,6 +223,11 @@ const REFLECTOR_BITS = 4_096;
 
 /** Bits set in the reflector map past which its estimate is only a lower bound (nine in ten: about 9 400 reflectors; a full map would say 34 070, whatever the count). */
 const SATURATED_BITS = REFLECTOR_BITS * 0.9;
+
+/** A host's slot word in the per-host request counters: its key's low 32 bits, mixed (one multiplication, where a full hash takes three rounds). */
+function hostHash(hostKey: number): number {
+  return Math.imul(hostKey | 0, 0x9e3779b1) >>> 16;
+}
 
 /** Slices of a window in which a flood's replies are counted to tell whether it is still busy. */
 const BUSY_SLICES = 6;
@@ -306,8 +315,11 @@ export function createReflectionFloodDetector(
   // one), and how many, with the replies they solicited (counters: shared
   // more often); requests by host alone.
   const requests = new RecentBits(REQUEST_BITS, config.requestMemoryUs);
-  const asked = new RecentTallies(EXCHANGE_SLOTS, config.requestMemoryUs);
-  const answered = new RecentTallies(EXCHANGE_SLOTS, config.requestMemoryUs);
+  const exchanges = new RecentTallies(
+    EXCHANGE_SLOTS,
+    config.requestMemoryUs,
+    2,
+  );
   const requestCounts = new RecentTallies(
     REQUEST_SLOTS,
     config.requestMemoryUs,
@@ -338,23 +350,28 @@ export function createReflectionFloodDetector(
     report(findingOf(state, state.lastBusyUs, windowUs));
   }
 
-  /** Remembers a request from `packet`'s source to its destination's `port` (`proto` 0 UDP, 1 TCP). */
+  /** Turns the request memory's generations as packet time says. */
+  function ageMemory(nowUs: number): void {
+    requests.age(nowUs);
+    exchanges.age(nowUs);
+    requestCounts.age(nowUs);
+  }
+
+  /** Remembers a request from `packet`'s source to its destination's `port` (`proto` 0 UDP, 1 TCP: never to a group). */
   function noteRequest(packet: PacketRecord, port: number, proto: number) {
     const hostKey = packet.srcAddressKey;
     const peerKey = packet.dstAddressKey;
     if (hostKey < 0 || peerKey < 0) return;
     const nowUs = packet.timestampUs;
-    requests.age(nowUs);
-    asked.age(nowUs);
-    requestCounts.age(nowUs);
+    ageMemory(nowUs);
     const key = hashKey(
       hostKey,
-      isGroupRequest(packet) ? GROUP_PEER : peerKey,
+      proto === 0 && isGroupRequest(packet) ? GROUP_PEER : peerKey,
       port * 2 + proto,
     );
     requests.mark(key);
-    asked.add(key);
-    requestCounts.add(hashKey(hostKey, 0, 0));
+    exchanges.add(key, ASKED);
+    requestCounts.add(hostHash(hostKey));
   }
 
   /**
@@ -365,16 +382,16 @@ export function createReflectionFloodDetector(
    */
   function isSolicited(packet: PacketRecord, port: number, proto: number) {
     const nowUs = packet.timestampUs;
-    requests.age(nowUs);
-    requestCounts.age(nowUs);
+    ageMemory(nowUs);
     const portWord = port * 2 + proto;
     const victimKey = packet.dstAddressKey;
     const key = hashKey(victimKey, packet.srcAddressKey, portWord);
     if (requests.has(key)) {
-      asked.age(nowUs);
-      answered.age(nowUs);
-      if (answered.count(key) < repliesPerRequest * asked.count(key)) {
-        answered.add(key);
+      if (
+        exchanges.count(key, ANSWERED) <
+          repliesPerRequest * exchanges.count(key, ASKED)
+      ) {
+        exchanges.add(key, ANSWERED);
         return true;
       }
     }
@@ -493,8 +510,8 @@ export function createReflectionFloodDetector(
         state.bitsSet < minReflectors ||
         (state.packets < minPackets && state.bytes < minBytes)
       ) return;
-      requestCounts.age(nowUs);
-      const requests = requestCounts.count(hash);
+      ageMemory(nowUs);
+      const requests = requestCounts.count(hostHash(victimKey));
       if (state.packets < requestRatio * requests) return;
       state.flooding = true;
       state.floodStartUs = state.epochStartUs;
@@ -559,7 +576,13 @@ function isNearSource(packet: PacketRecord): boolean {
  * on the link by its MAC only: beyond a router it may be a host's).
  */
 function isGroupRequest(packet: PacketRecord): boolean {
-  return frameToGroup(packet) === true || isGroupDestination(packet);
+  const toGroup = frameToGroup(packet);
+  if (toGroup === true) return true;
+  // IPv6 multicast goes to a group MAC (33:33:…); its address text is
+  // made only where the capture has no MAC (a raw IP or cooked link).
+  return isIpv4Key(packet.dstAddressKey) || toGroup === null
+    ? isGroupDestination(packet)
+    : false;
 }
 
 function newVictim(): VictimState {

@@ -1,0 +1,62 @@
+/**
+ * When a memory of two generations of packet time (`RecentBits`,
+ * `RecentTallies`) turns to a new one.
+ *
+ * @module
+ */
+
+/** Calls in a row with time further back than the generations reach that make them start afresh. */
+export const STEP_BACK_CALLS = 64;
+
+/** What {@linkcode GenerationClock.turn} tells a memory of two generations to do. */
+export const GENERATION_TURN = {
+  /** The current generation goes on. */
+  KEEP: 0,
+  /** The current generation has passed: it becomes the one before, and a new one starts. */
+  SHIFT: 1,
+  /** Both are forgotten, and a new one starts. */
+  CLEAR: 2,
+} as const;
+
+/** When a memory of two generations of packet time turns to a new generation. */
+export class GenerationClock {
+  /** Generations started so far. */
+  started = 0;
+  readonly #generationUs: number;
+  #untilUs = -Infinity;
+  /** Calls in a row whose time was further back than the generations reach. */
+  #behind = 0;
+
+  /** A clock of generations of `generationUs` µs. */
+  constructor(generationUs: number) {
+    this.#generationUs = generationUs;
+  }
+
+  /**
+   * What the memory does at `nowUs` ({@linkcode GENERATION_TURN}): start a
+   * new generation when the current one has passed (the current one
+   * becomes the one before); both afresh when two have passed, or when
+   * time stayed further back than they reach for
+   * {@linkcode STEP_BACK_CALLS} calls in a row (a clock stepped back, which
+   * would otherwise hold the current generation until packet time caught
+   * up; two captures' packets interleaved, their clocks apart, are not
+   * one). Time that went back within their reach keeps them.
+   */
+  turn(nowUs: number): number {
+    const untilUs = this.#untilUs;
+    const generationUs = this.#generationUs;
+    if (nowUs < untilUs) {
+      if (nowUs >= untilUs - 3 * generationUs) {
+        this.#behind = 0;
+        return GENERATION_TURN.KEEP;
+      }
+      if (++this.#behind < STEP_BACK_CALLS) return GENERATION_TURN.KEEP;
+    }
+    this.#behind = 0;
+    this.#untilUs = nowUs + generationUs;
+    this.started++;
+    return nowUs < untilUs || nowUs - untilUs >= generationUs
+      ? GENERATION_TURN.CLEAR
+      : GENERATION_TURN.SHIFT;
+  }
+}

@@ -48,7 +48,7 @@ import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
-import { linearEstimate } from "./linear_count.ts";
+import { AddressSample } from "./address_sample.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -149,13 +149,8 @@ interface VictimState extends ReportMark {
   /** The summary's counters: the first `topCount` (the rest are spares). */
   top: TopSource[];
   topCount: number;
-  sourceBits: Uint32Array;
-  /** Address keys and kept texts of up to `MAX_SAMPLES` sources: the first `sampleCount`. */
-  sampleKeys: number[];
-  sampleTexts: string[];
-  sampleCount: number;
-  /** Bits set in `sourceBits`. */
-  bitsSet: number;
+  /** Distinct sources and the first `MAX_SAMPLES` of them. */
+  distinctSources: AddressSample;
   /** True from the first crossing until the victim has been below the threshold for a whole window. */
   flooding: boolean;
   floodStartUs: number;
@@ -405,11 +400,7 @@ function newVictim(): VictimState {
     lastRequestUs: 0,
     top: [],
     topCount: 0,
-    sourceBits: new Uint32Array(SOURCE_BITS / 32),
-    sampleKeys: [],
-    sampleTexts: [],
-    sampleCount: 0,
-    bitsSet: 0,
+    distinctSources: new AddressSample(SOURCE_BITS, MAX_SAMPLES),
     flooding: false,
     floodStartUs: 0,
     lastAboveUs: -Infinity,
@@ -447,16 +438,7 @@ function resetEpoch(state: VictimState, nowUs: number): void {
   state.bytes = 0;
   state.epochStartUs = nowUs;
   state.topCount = 0;
-  // Most victims of a sweep get one request: clear just their bits.
-  if (state.bitsSet <= state.sampleCount) {
-    for (let i = 0; i < state.sampleCount; i++) {
-      state.sourceBits[sourceBitOf(state.sampleKeys[i]!) >>> 5] = 0;
-    }
-  } else {
-    state.sourceBits.fill(0);
-  }
-  state.bitsSet = 0;
-  state.sampleCount = 0;
+  state.distinctSources.clear(); // a sweep's victims cost a word each
 }
 
 /** Counts one request from address key `sourceKey` (of `packet`) in the top-sources summary, the distinct-source map and the samples. */
@@ -498,37 +480,7 @@ function countSource(
       min.sourceText = sourceText;
     }
   }
-  const bit = sourceBitOf(sourceKey);
-  const word = bit >>> 5;
-  const mask = 1 << (bit & 31);
-  const bits = state.sourceBits;
-  if ((bits[word]! & mask) === 0) {
-    bits[word] = bits[word]! | mask;
-    state.bitsSet++;
-    if (
-      state.sampleCount < MAX_SAMPLES && !hasSample(state, sourceKey)
-    ) {
-      state.sampleKeys[state.sampleCount] = sourceKey;
-      state.sampleTexts[state.sampleCount] = keptText(sourceKey, packet, true);
-      state.sampleCount++;
-    }
-  }
-}
-
-/**
- * The bit of the distinct-source map for address key `sourceKey`: a
- * well-mixed hash, so keys differing only in their last bits spread over
- * all bits (linear counting assumes uniformly random bits).
- */
-function sourceBitOf(sourceKey: number): number {
-  return (hashKey(sourceKey, 0, 0) >>> 0) % SOURCE_BITS;
-}
-
-function hasSample(state: VictimState, sourceKey: number): boolean {
-  for (let i = 0; i < state.sampleCount; i++) {
-    if (state.sampleKeys[i] === sourceKey) return true;
-  }
-  return false;
+  state.distinctSources.add(sourceKey, packet, true);
 }
 
 /** Multicast, broadcast and unspecified sources, which can only be spoofed. */
@@ -567,7 +519,7 @@ function findingOf(
   const victim = addressTextOf(state.victimKey, state.victimText);
   // An estimate, so never more than the requests it counted.
   const sources = Math.min(
-    linearEstimate(state.bitsSet, SOURCE_BITS),
+    state.distinctSources.estimate(),
     state.requests,
   );
   const durationUs = Math.max(nowUs - state.floodStartUs, 0);
@@ -612,10 +564,7 @@ function findingOf(
       distinctSources: sources,
       topSource: leaderText,
       topSourceShare: Math.round(leaderShare * 1000) / 1000,
-      sampleSources: state.sampleKeys.slice(0, state.sampleCount).map((
-        key,
-        i,
-      ) => addressTextOf(key, state.sampleTexts[i]!)),
+      sampleSources: state.distinctSources.samples(),
       groupVictim: group,
       durationSeconds,
       windowSeconds: config.windowUs / 1e6,

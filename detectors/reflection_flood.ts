@@ -92,7 +92,7 @@ import {
 import type { Finding, FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { FragmentTrail } from "./fragment_trail.ts";
-import { linearEstimate } from "./linear_count.ts";
+import { AddressSample } from "./address_sample.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import { RecentBits } from "./recent_bits.ts";
@@ -248,13 +248,8 @@ interface VictimState extends ReportMark {
   serviceBytes: Float64Array;
   epochStartUs: number;
   lastReplyUs: number;
-  reflectorBits: Uint32Array;
-  /** Bits set in `reflectorBits`. */
-  bitsSet: number;
-  /** Address keys and kept texts of up to `MAX_SAMPLES` reflectors: the first `sampleCount`. */
-  sampleKeys: number[];
-  sampleTexts: string[];
-  sampleCount: number;
+  /** Distinct reflectors and the first `MAX_SAMPLES` of them. */
+  reflectors: AddressSample;
   /** True from the first crossing until replies fell below a tenth of the threshold for a whole window. */
   flooding: boolean;
   floodStartUs: number;
@@ -486,7 +481,7 @@ export function createReflectionFloodDetector(
     state.bytes += bytes;
     state.servicePackets[service]!++;
     state.serviceBytes[service]! += bytes;
-    countReflector(state, reflectorKey, packet);
+    state.reflectors.add(reflectorKey, packet, true);
 
     if (state.flooding) {
       // Still busy? A tenth of the threshold's rate keeps it going.
@@ -507,7 +502,7 @@ export function createReflectionFloodDetector(
       state.lastBusyUs = nowUs;
     } else {
       if (
-        state.bitsSet < minReflectors ||
+        state.reflectors.bitsSet < minReflectors ||
         (state.packets < minPackets && state.bytes < minBytes)
       ) return;
       ageMemory(nowUs);
@@ -595,11 +590,8 @@ function newVictim(): VictimState {
     serviceBytes: new Float64Array(TCP_SERVICE + 1),
     epochStartUs: 0,
     lastReplyUs: 0,
-    reflectorBits: new Uint32Array(REFLECTOR_BITS / 32),
-    bitsSet: 0,
-    sampleKeys: [],
-    sampleTexts: [],
-    sampleCount: 0,
+    // Salted apart from the other maps that hash address keys alike.
+    reflectors: new AddressSample(REFLECTOR_BITS, MAX_SAMPLES, 1),
     flooding: false,
     floodStartUs: 0,
     busyWindowStartUs: 0,
@@ -637,41 +629,7 @@ function resetEpoch(state: VictimState, nowUs: number): void {
   state.servicePackets.fill(0);
   state.serviceBytes.fill(0);
   state.epochStartUs = nowUs;
-  // Most victims get a reply or two: clear just their bits.
-  if (state.bitsSet <= state.sampleCount) {
-    for (let i = 0; i < state.sampleCount; i++) {
-      state.reflectorBits[reflectorBitOf(state.sampleKeys[i]!) >>> 5] = 0;
-    }
-  } else {
-    state.reflectorBits.fill(0);
-  }
-  state.bitsSet = 0;
-  state.sampleCount = 0;
-}
-
-/** Counts reflector `reflectorKey` (the source of `packet`) in the distinct-reflector map and the samples. */
-function countReflector(
-  state: VictimState,
-  reflectorKey: number,
-  packet: PacketRecord,
-): void {
-  const bit = reflectorBitOf(reflectorKey);
-  const word = bit >>> 5;
-  const mask = 1 << (bit & 31);
-  const bits = state.reflectorBits;
-  if ((bits[word]! & mask) !== 0) return;
-  bits[word] = bits[word]! | mask;
-  state.bitsSet++;
-  if (state.sampleCount < MAX_SAMPLES) {
-    state.sampleKeys[state.sampleCount] = reflectorKey;
-    state.sampleTexts[state.sampleCount] = keptText(reflectorKey, packet, true);
-    state.sampleCount++;
-  }
-}
-
-/** The bit of the distinct-reflector map for address key `key` (a well-mixed hash). */
-function reflectorBitOf(key: number): number {
-  return (hashKey(key, 1, 0) >>> 0) % REFLECTOR_BITS;
+  state.reflectors.clear(); // most victims get a reply or two: a word each
 }
 
 function findingOf(
@@ -680,11 +638,10 @@ function findingOf(
   windowUs: number,
 ): Finding {
   const victim = addressTextOf(state.victimKey, state.victimText);
-  const saturated = state.bitsSet >= SATURATED_BITS;
+  const saturated = state.reflectors.bitsSet >= SATURATED_BITS;
   const reflectors = Math.min(
-    linearEstimate(
-      Math.min(state.bitsSet, SATURATED_BITS),
-      REFLECTOR_BITS,
+    state.reflectors.estimate(
+      Math.min(state.reflectors.bitsSet, SATURATED_BITS),
     ),
     state.packets,
   );
@@ -737,10 +694,7 @@ function findingOf(
       topService: topName,
       topServiceShare: Math.round(topShare * 1000) / 1000,
       services,
-      sampleReflectors: state.sampleKeys.slice(0, state.sampleCount).map((
-        key,
-        i,
-      ) => addressTextOf(key, state.sampleTexts[i]!)),
+      sampleReflectors: state.reflectors.samples(),
       requestsFromVictim: state.victimRequests,
       durationSeconds,
       windowSeconds: windowUs / 1e6,

@@ -62,7 +62,8 @@
  * replies the decoder does not tell, is not counted (a campus's own
  * memcached servers, 11211 to the victim's 11211); a
  * reflection through a service on another port (a game server's, a
- * vendor's discovery protocol) is not counted, nor are the reflectors'
+ * vendor's discovery protocol) is not counted unless `extraUdpPorts` names
+ * it, nor are the reflectors'
  * answers that are not TCP SYN/ACKs (a RST, an ICMP error), nor a flood of
  * later fragments whose first fragments were not seen (as the fragment
  * trail keeps them: 60 s); a reflection at fewer than `minReflectors`
@@ -125,6 +126,8 @@ export interface ReflectionFloodOptions {
   maxVictims?: number;
   /** Packet time between repeated findings of one flood (unless its replies doubled), µs. */
   reportIntervalUs?: number;
+  /** More UDP ports whose datagrams count as replies (a vendor's discovery protocol, a game server's), up to 200, named by their number. */
+  extraUdpPorts?: number[];
 }
 
 /**
@@ -163,6 +166,7 @@ export const REFLECTION_FLOOD_DEFAULTS = {
   repliesPerRequest: 16,
   maxVictims: 4_096,
   reportIntervalUs: 10_000_000,
+  extraUdpPorts: [] as number[],
 } satisfies Required<ReflectionFloodOptions>;
 
 /**
@@ -182,19 +186,33 @@ export const AMPLIFYING_UDP_SERVICES: ReadonlyArray<readonly [number, string]> =
   [27960, "Quake 3"], [32414, "Plex"], [33848, "Jenkins"], [37810, "DVR"],
 ];
 
-/** Service index of TCP SYN/ACKs (after the UDP services, which are 1…n). */
-const TCP_SERVICE = AMPLIFYING_UDP_SERVICES.length + 1;
+/** Most ports `extraUdpPorts` may add (service indexes fit a byte). */
+const MAX_EXTRA_PORTS = 200;
 
-/** Names by service index (0: none). */
-const SERVICE_NAMES: readonly string[] = [
-  "",
-  ...AMPLIFYING_UDP_SERVICES.map(([port, name]) => `${name} (UDP ${port})`),
-  "TCP SYN/ACK",
-];
+/** A detector's services: names by index (0: none; the UDP services 1…n, then TCP SYN/ACKs), and the index of each UDP port (0: no amplifying service). */
+interface Services {
+  names: readonly string[];
+  ofPort: Uint8Array;
+  tcp: number;
+}
 
-/** Service index by UDP port (0: no amplifying service). */
-const SERVICE_OF_PORT = new Uint8Array(65_536);
-AMPLIFYING_UDP_SERVICES.forEach(([port], i) => SERVICE_OF_PORT[port] = i + 1);
+/** The services of {@linkcode AMPLIFYING_UDP_SERVICES} and `extraPorts` (named by their number). */
+function servicesOf(extraPorts: readonly number[]): Services {
+  const udp: (readonly [number, string])[] = [...AMPLIFYING_UDP_SERVICES];
+  for (const port of extraPorts) {
+    if (!udp.some(([known]) => known === port)) udp.push([port, "UDP"]);
+  }
+  const ofPort = new Uint8Array(65_536);
+  udp.forEach(([port], i) => ofPort[port] = i + 1);
+  const names = [
+    "",
+    ...udp.map(([port, name]) =>
+      name === "UDP" ? `UDP ${port}` : `${name} (UDP ${port})`
+    ),
+    "TCP SYN/ACK",
+  ];
+  return { names, ofPort, tcp: names.length - 1 };
+}
 
 /** SNMP traps' port: an agent sends them unasked, from port 161 on some devices. */
 const SNMP_TRAP_PORT = 162;
@@ -294,7 +312,21 @@ export function createReflectionFloodDetector(
     "maxVictims",
     "reportIntervalUs",
   ]);
-  const { repliesPerRequest } = config;
+  const { repliesPerRequest, extraUdpPorts } = config;
+  if (
+    !Array.isArray(extraUdpPorts) || extraUdpPorts.length > MAX_EXTRA_PORTS ||
+    !extraUdpPorts.every((port) =>
+      Number.isInteger(port) && port >= 1 && port <= 65_535
+    )
+  ) {
+    throw new RangeError(
+      `Cannot create reflection flood detector: extraUdpPorts must hold up to ${MAX_EXTRA_PORTS} UDP ports 1–65535, got ${
+        JSON.stringify(extraUdpPorts)
+      }`,
+    );
+  }
+  const services = servicesOf(extraUdpPorts);
+  const serviceOfPort = services.ofPort;
   // A tenth of the threshold's rate, over a sixth of a window.
   const busySliceUs = windowUs / BUSY_SLICES;
   const busyPackets = minPackets / 10 / BUSY_SLICES;
@@ -342,7 +374,7 @@ export function createReflectionFloodDetector(
       !isFinalReportDue(state, state.packets, state.lastReplyUs)
     ) return;
     markReported(state, state.packets, state.lastReplyUs);
-    report(findingOf(state, state.lastBusyUs, windowUs));
+    report(findingOf(state, state.lastBusyUs, windowUs, services));
   }
 
   /** Turns the request memory's generations as packet time says. */
@@ -401,8 +433,8 @@ export function createReflectionFloodDetector(
       const dstPort = packet.dstPort;
       const srcPort = packet.srcPort;
       if (dstPort < 0 || srcPort < 0) return; // a header the capture cut
-      if (SERVICE_OF_PORT[dstPort] !== 0) noteRequest(packet, dstPort, 0);
-      service = SERVICE_OF_PORT[srcPort]!;
+      if (serviceOfPort[dstPort] !== 0) noteRequest(packet, dstPort, 0);
+      service = serviceOfPort[srcPort]!;
       if (service === 0) return;
       const told = packet.udpServiceReply;
       if (
@@ -428,7 +460,7 @@ export function createReflectionFloodDetector(
         flags !== (TCP_FLAGS.SYN | TCP_FLAGS.ACK) ||
         isGroupRequest(packet) || isSolicited(packet, packet.srcPort, 1)
       ) return;
-      service = TCP_SERVICE;
+      service = services.tcp;
       if (packet.fragment) fragments.note(packet, service);
     } else if (packet.laterFragment) {
       service = fragments.valueOf(packet);
@@ -451,7 +483,7 @@ export function createReflectionFloodDetector(
     let state = victims.get(victimKey, 0, 0, hash);
     if (state === undefined) {
       state = resetVictim(
-        victims.spare() ?? newVictim(),
+        victims.spare() ?? newVictim(services.names.length),
         victimKey,
         keptText(victimKey, packet, false),
         nowUs,
@@ -520,7 +552,7 @@ export function createReflectionFloodDetector(
       return;
     }
     markReported(state, state.packets, nowUs);
-    report(findingOf(state, nowUs, windowUs));
+    report(findingOf(state, nowUs, windowUs, services));
   }
 
   return {
@@ -580,14 +612,15 @@ function isGroupRequest(packet: PacketRecord): boolean {
     : false;
 }
 
-function newVictim(): VictimState {
+/** A victim entry with counts for `serviceCount` service indexes. */
+function newVictim(serviceCount: number): VictimState {
   return {
     victimKey: -1,
     victimText: "",
     packets: 0,
     bytes: 0,
-    servicePackets: new Float64Array(TCP_SERVICE + 1),
-    serviceBytes: new Float64Array(TCP_SERVICE + 1),
+    servicePackets: new Float64Array(serviceCount),
+    serviceBytes: new Float64Array(serviceCount),
     epochStartUs: 0,
     lastReplyUs: 0,
     // Salted apart from the other maps that hash address keys alike.
@@ -636,6 +669,7 @@ function findingOf(
   state: VictimState,
   nowUs: number,
   windowUs: number,
+  { names }: Services,
 ): Finding {
   const victim = addressTextOf(state.victimKey, state.victimText);
   const saturated = state.reflectors.bitsSet >= SATURATED_BITS;
@@ -647,19 +681,17 @@ function findingOf(
   );
   const services: string[] = [];
   let top = 0;
-  for (let i = 1; i <= TCP_SERVICE; i++) {
+  for (let i = 1; i < names.length; i++) {
     const packets = state.servicePackets[i]!;
     if (packets === 0) continue;
     if (top === 0 || state.serviceBytes[i]! > state.serviceBytes[top]!) {
       top = i;
     }
     services.push(
-      `${SERVICE_NAMES[i]}: ${packets} packets, ${
-        formatBytes(state.serviceBytes[i]!)
-      }`,
+      `${names[i]}: ${packets} packets, ${formatBytes(state.serviceBytes[i]!)}`,
     );
   }
-  const topName = SERVICE_NAMES[top] ?? "";
+  const topName = names[top] ?? "";
   const durationUs = Math.max(nowUs - state.floodStartUs, 0);
   // Milliseconds within the first second: a flood may cross the threshold in 0.04 s.
   const durationSeconds = durationUs < 1e6

@@ -494,3 +494,18 @@ Deno.test("reflection_flood: bad options are refused with the option's name", ()
     /windowUs/,
   );
 });
+
+Deno.test("reflection_flood: extraUdpPorts counts a service the list lacks, named by its port", () => {
+  const game = () => flood(1_500, 40, { srcPort: 9_987 });
+  assert.deepEqual(run(game()), []);
+  const findings = run(game(), { extraUdpPorts: [9_987, 53] });
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.evidence.topService, "UDP 9987");
+  // A port already listed keeps its name.
+  const dns = run(flood(1_500, 40), { extraUdpPorts: [53] });
+  assert.equal(dns[0]!.evidence.topService, "DNS (UDP 53)");
+  assert.throws(
+    () => createReflectionFloodDetector({ extraUdpPorts: [70_000] }),
+    /extraUdpPorts must hold up to 200 UDP ports 1–65535, got \[70000\]/,
+  );
+});

@@ -89,8 +89,10 @@ function schemaOfValue(key: string, value: unknown): JsonSchema {
   if (Array.isArray(value)) {
     // A list's items are of its default's kind: numbers when it holds
     // some and nothing else, text otherwise (an empty default is a list
-    // of addresses or names).
-    return value.length > 0 && value.every(Number.isInteger)
+    // of addresses or names, unless its name says ports).
+    // A list of ports may start empty (reflectionFlood.extraUdpPorts).
+    return (value.length > 0 && value.every(Number.isInteger)) ||
+        (value.length === 0 && /Ports$/.test(key))
       ? WHOLE_NUMBERS
       : STRINGS;
   }

@@ -60,3 +60,26 @@ export class GenerationClock {
       : GENERATION_TURN.SHIFT;
   }
 }
+
+/**
+ * Turns `pairs`, which holds each slot's value of the current generation at
+ * an even index and the generation before's right after it, as `clock`
+ * says at `nowUs`: the current values move into the others' places (and
+ * start again from 0), or all are cleared.
+ */
+export function ageInterleaved(
+  clock: GenerationClock,
+  pairs: Uint8Array | Uint32Array,
+  nowUs: number,
+): void {
+  const turn = clock.turn(nowUs);
+  if (turn === GENERATION_TURN.KEEP) return;
+  if (turn === GENERATION_TURN.CLEAR) {
+    pairs.fill(0);
+    return;
+  }
+  for (let i = 0; i < pairs.length; i += 2) {
+    pairs[i + 1] = pairs[i]!;
+    pairs[i] = 0;
+  }
+}

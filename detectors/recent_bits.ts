@@ -12,7 +12,7 @@
  * @module
  */
 
-import { GENERATION_TURN, GenerationClock } from "./generation_clock.ts";
+import { ageInterleaved, GenerationClock } from "./generation_clock.ts";
 
 /** Hashes marked within the last one or two generations of packet time. */
 export class RecentBits {
@@ -38,17 +38,7 @@ export class RecentBits {
 
   /** Starts a new generation when the current one has passed at `nowUs`, or both afresh ({@linkcode GenerationClock.turn}). */
   age(nowUs: number): void {
-    const turn = this.#clock.turn(nowUs);
-    if (turn === GENERATION_TURN.KEEP) return;
-    const bytes = this.#bytes;
-    if (turn === GENERATION_TURN.CLEAR) {
-      bytes.fill(0);
-      return;
-    }
-    for (let i = 0; i < bytes.length; i += 2) {
-      bytes[i + 1] = bytes[i]!;
-      bytes[i] = 0;
-    }
+    ageInterleaved(this.#clock, this.#bytes, nowUs);
   }
 
   /** Marks `hash` (a 32-bit hash) in the current generation. */

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { GENERATION_TURN, GenerationClock } from "./generation_clock.ts";
+import { ageInterleaved, GenerationClock } from "./generation_clock.ts";
 
 /** Counts by 32-bit hash within the last one or two generations of packet time. */
 export class RecentTallies {
@@ -37,17 +37,7 @@ export class RecentTallies {
 
   /** Starts a new generation when the current one has passed at `nowUs`, or both afresh ({@linkcode GenerationClock.turn}). */
   age(nowUs: number): void {
-    const turn = this.#clock.turn(nowUs);
-    if (turn === GENERATION_TURN.KEEP) return;
-    const counts = this.#counts;
-    if (turn === GENERATION_TURN.CLEAR) {
-      counts.fill(0);
-      return;
-    }
-    for (let i = 0; i < counts.length; i += 2) {
-      counts[i + 1] = counts[i]!;
-      counts[i] = 0;
-    }
+    ageInterleaved(this.#clock, this.#counts, nowUs);
   }
 
   /** Adds one to `hash`'s count in `lane` in the current generation (a count stops at 2^32 − 1). */

@@ -100,7 +100,7 @@ import type {
 } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
-import { requirePositive } from "./option_checks.ts";
+import { requirePorts, requirePositive } from "./option_checks.ts";
 import {
   clearReportMark,
   isFinalReportDue,
@@ -307,15 +307,14 @@ export function createBruteForceDetector(
   ]);
   const { minFailures, minConnections, sprayServers, windowUs } = config;
   // One byte per TCP port.
+  requirePorts(
+    "brute force detector",
+    "connectionPorts",
+    config.connectionPorts,
+    "TCP",
+  );
   const connectionPorts = new Uint8Array(65_536);
-  for (const port of config.connectionPorts) {
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-      throw new RangeError(
-        `Cannot create brute force detector: connectionPorts must hold TCP ports 1–65535, got ${port}`,
-      );
-    }
-    connectionPorts[port] = 1;
-  }
+  for (const port of config.connectionPorts) connectionPorts[port] = 1;
 
   // Each keyed by (client, server, port).
   const waiting = new NumericKeyMap<WaitingPair>(

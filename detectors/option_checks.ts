@@ -24,3 +24,31 @@ export function requirePositive<K extends string>(
     }
   }
 }
+
+/**
+ * Throws a RangeError unless `ports` is a list of at most `maxPorts` port
+ * numbers 1–65535 of `protocol` ("TCP", "UDP"), naming `name` and the
+ * first value out of place. `subject` names what is being created.
+ */
+export function requirePorts(
+  subject: string,
+  name: string,
+  ports: readonly number[],
+  protocol: string,
+  maxPorts = 65_535,
+): void {
+  const fail = (what: string): never => {
+    throw new RangeError(`Cannot create ${subject}: ${name} must ${what}`);
+  };
+  if (!Array.isArray(ports)) {
+    fail(`be a list of ports, got ${JSON.stringify(ports)}`);
+  }
+  if (ports.length > maxPorts) {
+    fail(`hold at most ${maxPorts} ports, got ${ports.length}`);
+  }
+  for (const port of ports) {
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+      fail(`hold ${protocol} ports 1–65535, got ${port}`);
+    }
+  }
+}

@@ -95,7 +95,7 @@ import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { FragmentTrail } from "./fragment_trail.ts";
 import { AddressSample } from "./address_sample.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
-import { requirePositive } from "./option_checks.ts";
+import { requirePorts, requirePositive } from "./option_checks.ts";
 import { RecentBits } from "./recent_bits.ts";
 import { RecentTallies } from "./recent_tallies.ts";
 import {
@@ -312,30 +312,25 @@ export function createReflectionFloodDetector(
     "maxVictims",
     "reportIntervalUs",
   ]);
-  const { repliesPerRequest, extraUdpPorts } = config;
-  if (
-    !Array.isArray(extraUdpPorts) || extraUdpPorts.length > MAX_EXTRA_PORTS ||
-    !extraUdpPorts.every((port) =>
-      Number.isInteger(port) && port >= 1 && port <= 65_535
-    )
-  ) {
+  if (!(requestRatio >= 0)) {
     throw new RangeError(
-      `Cannot create reflection flood detector: extraUdpPorts must hold up to ${MAX_EXTRA_PORTS} UDP ports 1–65535, got ${
-        JSON.stringify(extraUdpPorts)
-      }`,
+      `Cannot create reflection flood detector: requestRatio must be >= 0, got ${requestRatio}`,
     );
   }
+  const { repliesPerRequest, extraUdpPorts } = config;
+  requirePorts(
+    "reflection flood detector",
+    "extraUdpPorts",
+    extraUdpPorts,
+    "UDP",
+    MAX_EXTRA_PORTS,
+  );
   const services = servicesOf(extraUdpPorts);
   const serviceOfPort = services.ofPort;
   // A tenth of the threshold's rate, over a sixth of a window.
   const busySliceUs = windowUs / BUSY_SLICES;
   const busyPackets = minPackets / 10 / BUSY_SLICES;
   const busyBytes = minBytes / 10 / BUSY_SLICES;
-  if (!(requestRatio >= 0)) {
-    throw new RangeError(
-      `Cannot create reflection flood detector: requestRatio must be >= 0, got ${requestRatio}`,
-    );
-  }
 
   // Requests by (host, server or GROUP_PEER, port word): whether any came
   // (bits: a reply taken for solicited needs its own bit, or a rare shared

@@ -506,6 +506,13 @@ Deno.test("reflection_flood: extraUdpPorts counts a service the list lacks, name
   assert.equal(dns[0]!.evidence.topService, "DNS (UDP 53)");
   assert.throws(
     () => createReflectionFloodDetector({ extraUdpPorts: [70_000] }),
-    /extraUdpPorts must hold up to 200 UDP ports 1–65535, got \[70000\]/,
+    /extraUdpPorts must hold UDP ports 1–65535, got 70000/,
+  );
+  assert.throws(
+    () =>
+      createReflectionFloodDetector({
+        extraUdpPorts: Array.from({ length: 201 }, (_, i) => 20_000 + i),
+      }),
+    /extraUdpPorts must hold at most 200 ports, got 201/,
   );
 });

@@ -62,17 +62,16 @@ export class GenerationClock {
 }
 
 /**
- * Turns `pairs`, which holds each slot's value of the current generation at
- * an even index and the generation before's right after it, as `clock`
- * says at `nowUs`: the current values move into the others' places (and
- * start again from 0), or all are cleared.
+ * Applies `turn` (a {@linkcode GENERATION_TURN} from
+ * {@linkcode GenerationClock.turn}) to `pairs`, which holds each slot's
+ * value of the current generation at an even index and the generation
+ * before's right after it: on SHIFT the current values move into the
+ * others' places (and start again from 0), on CLEAR all are cleared.
  */
-export function ageInterleaved(
-  clock: GenerationClock,
+export function turnInterleaved(
   pairs: Uint8Array | Uint32Array,
-  nowUs: number,
+  turn: number,
 ): void {
-  const turn = clock.turn(nowUs);
   if (turn === GENERATION_TURN.KEEP) return;
   if (turn === GENERATION_TURN.CLEAR) {
     pairs.fill(0);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RecentTallies } from "./recent_tallies.ts";
+import { PENDING_ADDITIONS, RecentTallies } from "./recent_tallies.ts";
 
 Deno.test("RecentTallies: counts over this generation and the one before, then forgets", () => {
   const tallies = new RecentTallies(16, 10);
@@ -64,4 +64,24 @@ Deno.test("RecentTallies: lanes of one slot count apart, and turn generations to
   assert.deepEqual([tallies.count(3, 0), tallies.count(3, 1)], [2, 2]);
   tallies.age(20);
   assert.deepEqual([tallies.count(3, 0), tallies.count(3, 1)], [1, 0]);
+});
+
+Deno.test("RecentTallies: additions held back count in the generation they were made in, however many", () => {
+  const tallies = new RecentTallies(16, 10, 2);
+  tallies.age(0);
+  for (let i = 0; i < PENDING_ADDITIONS + 5; i++) tallies.add(3, 1);
+  tallies.add(4, 0);
+  tallies.age(10); // a turn: they belong to the generation before it
+  tallies.add(4, 0);
+  assert.deepEqual(
+    [tallies.count(3, 1), tallies.count(3, 0), tallies.count(4, 0)],
+    [PENDING_ADDITIONS + 5, 0, 2],
+  );
+  tallies.add(5);
+  tallies.age(20); // and are forgotten with it
+  assert.deepEqual([tallies.count(3, 1), tallies.count(4, 0)], [0, 1]);
+  assert.equal(tallies.count(5), 1);
+  tallies.add(5);
+  tallies.age(100); // after a quiet spell: all afresh, held back ones too
+  assert.equal(tallies.count(5), 0);
 });

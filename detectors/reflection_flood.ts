@@ -96,6 +96,7 @@ import { FragmentTrail } from "./fragment_trail.ts";
 import { AddressSample } from "./address_sample.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePorts, requirePositive } from "./option_checks.ts";
+import { GENERATION_TURN, GenerationClock } from "./generation_clock.ts";
 import { RecentBits } from "./recent_bits.ts";
 import { RecentTallies } from "./recent_tallies.ts";
 import {
@@ -335,7 +336,8 @@ export function createReflectionFloodDetector(
   // Requests by (host, server or GROUP_PEER, port word): whether any came
   // (bits: a reply taken for solicited needs its own bit, or a rare shared
   // one), and how many, with the replies they solicited (counters: shared
-  // more often); requests by host alone.
+  // more often); requests by host alone. One clock turns them together.
+  const memoryClock = new GenerationClock(config.requestMemoryUs);
   const requests = new RecentBits(REQUEST_BITS, config.requestMemoryUs);
   const exchanges = new RecentTallies(
     EXCHANGE_SLOTS,
@@ -374,9 +376,11 @@ export function createReflectionFloodDetector(
 
   /** Turns the request memory's generations as packet time says. */
   function ageMemory(nowUs: number): void {
-    requests.age(nowUs);
-    exchanges.age(nowUs);
-    requestCounts.age(nowUs);
+    const turn = memoryClock.turn(nowUs);
+    if (turn === GENERATION_TURN.KEEP) return;
+    requests.turn(turn);
+    exchanges.turn(turn);
+    requestCounts.turn(turn);
   }
 
   /** Remembers a request from `packet`'s source to its destination's `port` (`proto` 0 UDP, 1 TCP: never to a group). */

@@ -86,6 +86,14 @@ export class NumericKeyMap<V> {
   /** Each slot's stamp (see {@linkcode NumericKeyMap.add}). */
   #stamps = new Float64Array(0);
   #values: (V | undefined)[] = [];
+  /**
+   * The key words being looked up, and a new entry's stamp: each public
+   * method writes them here before it calls a private one, which reads
+   * them back, so that no key word or time (a double, unless a small
+   * integer) is boxed on the heap for a call V8 does not inline (tens of
+   * MB of garbage per 1M packets).
+   */
+  readonly #probe = new Float64Array(WORDS + 1);
   /** Open-addressing index: per position, a slot number (or NO_SLOT) and its key's hash. */
   #index = new Int32Array(0);
   /** Positions in the index, minus one (a power of two minus one). */
@@ -123,7 +131,11 @@ export class NumericKeyMap<V> {
     c: number,
     hash: number = hashKey(a, b, c),
   ): V | undefined {
-    const slot = this.#slotOf(a, b, c, hash);
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    const slot = this.#slotOf(hash);
     if (slot === NO_SLOT) return undefined;
     this.#recency.touch(slot);
     return this.#values[slot];
@@ -139,25 +151,38 @@ export class NumericKeyMap<V> {
     c: number,
     hash: number = hashKey(a, b, c),
   ): V | undefined {
-    const slot = this.#slotOf(a, b, c, hash);
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    const slot = this.#slotOf(hash);
     return slot === NO_SLOT ? undefined : this.#values[slot];
   }
 
   /** Whether the key is present. */
   has(a: number, b: number, c: number): boolean {
-    return this.#slotOf(a, b, c, hashKey(a, b, c)) !== NO_SLOT;
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    return this.#slotOf(hashKey(a, b, c)) !== NO_SLOT;
   }
 
   /** Sets the key (most recently used), evicting the least recently used entry when full. */
   set(a: number, b: number, c: number, value: V): void {
     const hash = hashKey(a, b, c);
-    const existing = this.#slotOf(a, b, c, hash);
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    probe[WORDS] = 0;
+    const existing = this.#slotOf(hash);
     if (existing !== NO_SLOT) {
       this.#values[existing] = value;
       this.#recency.touch(existing);
       return;
     }
-    this.#insert(a, b, c, hash, value, 0);
+    this.#insert(hash, value);
   }
 
   /**
@@ -176,7 +201,12 @@ export class NumericKeyMap<V> {
     hash: number = hashKey(a, b, c),
     stamp = 0,
   ): void {
-    this.#insert(a, b, c, hash, value, stamp);
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    probe[WORDS] = stamp;
+    this.#insert(hash, value);
   }
 
   /**
@@ -186,9 +216,14 @@ export class NumericKeyMap<V> {
    */
   setStamped(a: number, b: number, c: number, value: V, stamp: number): void {
     const hash = hashKey(a, b, c);
-    const slot = this.#slotOf(a, b, c, hash);
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    probe[WORDS] = stamp;
+    const slot = this.#slotOf(hash);
     if (slot === NO_SLOT) {
-      this.#insert(a, b, c, hash, value, stamp);
+      this.#insert(hash, value);
       return;
     }
     this.#values[slot] = value;
@@ -225,15 +260,14 @@ export class NumericKeyMap<V> {
     return true;
   }
 
-  /** Inserts an absent key, with its stamp. */
-  #insert(
-    a: number,
-    b: number,
-    c: number,
-    hash: number,
-    value: V,
-    stamp: number,
-  ): void {
+  /** Inserts the absent key in {@linkcode #probe}, with its stamp. */
+  #insert(hash: number, value: V): void {
+    // Read first: an eviction's callback may look up this map.
+    const probe = this.#probe;
+    const a = probe[0]!;
+    const b = probe[1]!;
+    const c = probe[2]!;
+    const stamp = probe[WORDS]!;
     if (this.#size >= this.#capacity) this.#evictOldest();
     const slot = this.#recency.allocate();
     // Keep the index at most half full (two Int32s per position).
@@ -256,7 +290,11 @@ export class NumericKeyMap<V> {
 
   /** Removes the key if `value` is its value (one lookup); true when it was. */
   deleteValue(a: number, b: number, c: number, value: V): boolean {
-    const position = this.#positionOf(a, b, c, hashKey(a, b, c));
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    const position = this.#positionOf(hashKey(a, b, c));
     if (position < 0 || this.#values[this.#index[position * 2]!] !== value) {
       return false;
     }
@@ -266,7 +304,11 @@ export class NumericKeyMap<V> {
 
   /** Removes the key; true when it was present. */
   delete(a: number, b: number, c: number): boolean {
-    const position = this.#positionOf(a, b, c, hashKey(a, b, c));
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    const position = this.#positionOf(hashKey(a, b, c));
     if (position < 0) return false;
     this.#removeAt(position);
     return true;
@@ -337,14 +379,18 @@ export class NumericKeyMap<V> {
     };
   }
 
-  /** The slot holding the key, or NO_SLOT. */
-  #slotOf(a: number, b: number, c: number, hash: number): number {
-    const position = this.#positionOf(a, b, c, hash);
+  /** The slot holding the key in {@linkcode #probe}, or NO_SLOT. */
+  #slotOf(hash: number): number {
+    const position = this.#positionOf(hash);
     return position < 0 ? NO_SLOT : this.#index[position * 2]!;
   }
 
-  /** The index position holding the key, or -1. */
-  #positionOf(a: number, b: number, c: number, hash: number): number {
+  /** The index position holding the key in {@linkcode #probe}, or -1. */
+  #positionOf(hash: number): number {
+    const probe = this.#probe;
+    const a = probe[0]!;
+    const b = probe[1]!;
+    const c = probe[2]!;
     const index = this.#index;
     const keys = this.#keys;
     const mask = this.#mask;

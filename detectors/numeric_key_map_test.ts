@@ -239,3 +239,30 @@ Deno.test("NumericKeyMap.setStamped adds a key or updates its value and stamp in
   map.setStamped(10, 11, 12, 40, 500);
   assert.deepEqual([map.peek(1, 2, 3), map.evictions], [undefined, 1]);
 });
+
+Deno.test("NumericKeyMap: an eviction's callback may look up the map while a key is being inserted", () => {
+  const big = 2 ** 52 + 7; // key words and stamps beyond small integers
+  const seen: (string | undefined)[] = [];
+  const map: NumericKeyMap<string> = new NumericKeyMap<string>(2, () => {
+    seen.push(map.peek(1, 0, 0), map.get(big, 2, 3));
+  });
+  map.set(1, 0, 0, "a");
+  map.add(big, 2, 3, "b", hashKey(big, 2, 3), 1e15);
+  map.get(1, 0, 0); // "b" is the least recently used
+  map.setStamped(big + 1, 2 ** 40, 65_535, "c", 2e15); // evicts "b"
+  assert.deepEqual(seen, ["a", undefined]);
+  assert.equal(map.peek(big + 1, 2 ** 40, 65_535), "c");
+  assert.equal(map.peek(1, 0, 0), "a");
+  const stamps: number[] = [];
+  map.expireOldest((_value, stamp) => (stamps.push(stamp), true));
+  assert.deepEqual(stamps, [0, 2e15]);
+  // And a plain set() whose eviction looks up another key.
+  map.set(5, 5, 5, "d");
+  map.set(6, 6, 6, "e");
+  map.set(big, big, big, "f");
+  assert.deepEqual([...map.values()], ["e", "f"]);
+  assert.equal(map.get(big, big, big), "f");
+  assert.equal(map.has(6, 6, 6), true);
+  assert.equal(map.delete(6, 6, 6), true);
+  assert.equal(map.has(6, 6, 6), false);
+});

@@ -290,33 +290,33 @@ export class LatencyAnalyzer {
     if (packet.srcPort < 0 || packet.dstPort < 0) return;
     // Decoded packets with ports always have both addresses; the check keeps endpoint keys exact.
     if (packet.srcAddressKey < 0 || packet.dstAddressKey < 0) return;
-    const src = endpointKey(packet.srcAddressKey, packet.srcPort);
-    const dst = endpointKey(packet.dstAddressKey, packet.dstPort);
+    // The helpers below take the packet, not its endpoint keys and times:
+    // a call not inlined boxes each such double on the heap (56 MB of
+    // garbage per 1M SYNs of a flood).
     if (packet.dnsId >= 0) {
       // Another protocol on a DNS port pairs no query with an answer.
-      if (isDnsMessage(packet)) this.#observeDns(packet, src, dst);
+      if (isDnsMessage(packet)) this.#observeDns(packet);
       return;
     }
     if (packet.transport !== "tcp") return;
     const flags = packet.tcpFlags & SYN_ACK_MASK;
     if (flags === TCP_FLAGS.SYN) {
-      this.#request(TCP, src, dst, 0, nowUs, packet.tcpSeq);
+      this.#request(TCP, packet);
     } else if (flags === (TCP_FLAGS.SYN | TCP_FLAGS.ACK)) {
-      // The SYN/ACK must acknowledge the pending SYN: ack = ISN + 1 (mod 2^32).
-      this.#answer(TCP, packet, dst, src, 0, (packet.tcpAck - 1) >>> 0);
+      this.#answer(TCP, packet);
     }
     switch (packet.app) {
       case "http_request":
-        this.#request(HTTP, src, dst, 0, nowUs, packet.tcpSeq);
+        this.#request(HTTP, packet);
         break;
       case "http_response":
-        this.#answer(HTTP, packet, dst, src, 0);
+        this.#answer(HTTP, packet);
         break;
       case "tls_client_hello":
-        this.#request(TLS, src, dst, 0, nowUs, packet.tcpSeq);
+        this.#request(TLS, packet);
         break;
       case "tls_server_hello":
-        this.#answer(TLS, packet, dst, src, 0);
+        this.#answer(TLS, packet);
         break;
     }
   }
@@ -384,8 +384,8 @@ export class LatencyAnalyzer {
     };
   }
 
-  /** A DNS query or response; `src` and `dst` are the packet's endpoint keys. */
-  #observeDns(packet: PacketRecord, src: number, dst: number): void {
+  /** A DNS query or response. */
+  #observeDns(packet: PacketRecord): void {
     const id = packet.dnsId;
     if (!packet.dnsResponse) {
       if (
@@ -393,6 +393,8 @@ export class LatencyAnalyzer {
         isGroupDestination(packet)
       ) return;
       const nowUs = packet.timestampUs;
+      const src = endpointKey(packet.srcAddressKey, packet.srcPort);
+      const dst = endpointKey(packet.dstAddressKey, packet.dstPort);
       const table = this.#pending[DNS]!;
       const hash = hashKey(src, dst, id);
       const pending = table.get(src, dst, id, hash);
@@ -409,24 +411,21 @@ export class LatencyAnalyzer {
         pending.reset(nowUs, 0);
         return;
       }
-      this.#track(DNS, src, dst, id, hash, nowUs, 0);
+      this.#track(DNS, packet, id, hash);
       return;
     }
-    this.#answer(DNS, packet, dst, src, id);
+    this.#answer(DNS, packet);
   }
 
-  /** Records a request from endpoint `client` to `server` (`dnsId` or 0); a retransmission (same TCP sequence number) keeps the first time. */
-  #request(
-    protocol: number,
-    client: number,
-    server: number,
-    dnsId: number,
-    nowUs: number,
-    seq: number,
-  ): void {
+  /** Records a TCP, HTTP or TLS request, `packet`, from its source to its destination; a retransmission (same TCP sequence number) keeps the first time. */
+  #request(protocol: number, packet: PacketRecord): void {
     const table = this.#pending[protocol]!;
-    const hash = hashKey(client, server, dnsId);
-    const pending = table.get(client, server, dnsId, hash);
+    const client = endpointKey(packet.srcAddressKey, packet.srcPort);
+    const server = endpointKey(packet.dstAddressKey, packet.dstPort);
+    const nowUs = packet.timestampUs;
+    const seq = packet.tcpSeq;
+    const hash = hashKey(client, server, 0);
+    const pending = table.get(client, server, 0, hash);
     if (pending !== undefined && pending.seq === seq) {
       pending.lastUs = nowUs;
       return;
@@ -438,7 +437,7 @@ export class LatencyAnalyzer {
       pending.reset(nowUs, seq);
       return;
     }
-    this.#track(protocol, client, server, dnsId, hash, nowUs, seq);
+    this.#track(protocol, packet, 0, hash);
   }
 
   /**
@@ -452,12 +451,9 @@ export class LatencyAnalyzer {
    */
   #track(
     protocol: number,
-    client: number,
-    server: number,
+    packet: PacketRecord,
     dnsId: number,
     hash: number,
-    nowUs: number,
-    seq: number,
   ): void {
     const table = this.#pending[protocol]!;
     if (
@@ -468,31 +464,31 @@ export class LatencyAnalyzer {
       return;
     }
     table.add(
-      client,
-      server,
+      endpointKey(packet.srcAddressKey, packet.srcPort),
+      endpointKey(packet.dstAddressKey, packet.dstPort),
       dnsId,
-      (table.spare() ?? new Pending()).reset(nowUs, seq),
+      (table.spare() ?? new Pending()).reset(
+        packet.timestampUs,
+        protocol === DNS ? 0 : packet.tcpSeq,
+      ),
       hash,
     );
   }
 
   /**
-   * Pairs an answer (`packet`, from endpoint `server` to `client`) with its
-   * pending request (`requiredSeq` ≥ 0: the request's sequence number must
-   * equal it) and records the latency.
+   * Pairs an answer, `packet` (from the server to the client), with its
+   * pending request (a SYN/ACK must acknowledge the pending SYN: ack = ISN
+   * + 1 mod 2^32) and records the latency.
    */
-  #answer(
-    protocol: number,
-    packet: PacketRecord,
-    client: number,
-    server: number,
-    dnsId: number,
-    requiredSeq = -1,
-  ): void {
+  #answer(protocol: number, packet: PacketRecord): void {
     const table = this.#pending[protocol]!;
+    const client = endpointKey(packet.dstAddressKey, packet.dstPort);
+    const server = endpointKey(packet.srcAddressKey, packet.srcPort);
+    const dnsId = protocol === DNS ? packet.dnsId : 0;
     const pending = table.peek(client, server, dnsId);
     if (
-      pending === undefined || (requiredSeq >= 0 && pending.seq !== requiredSeq)
+      pending === undefined ||
+      (protocol === TCP && pending.seq !== ((packet.tcpAck - 1) >>> 0))
     ) return;
     table.delete(client, server, dnsId);
     const responseUs = packet.timestampUs;

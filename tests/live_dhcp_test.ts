@@ -13,7 +13,7 @@
  *
  * Needs root, `ip`, `dnsmasq`, `dhcpstarv`, `yersinia` and `nmap` (.ci/run
  * installs them; a missing tool fails the test). dhcpstarv runs for 3 s,
- * yersinia for 0.2 s, nmap's client waits 2 s, and every daemon is
+ * yersinia for 0.1 s, nmap's client waits 2 s, and every daemon is
  * stopped.
  */
 
@@ -225,9 +225,19 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
     await t.step(
       "yersinia dhcp -attack 1: discovers from random MACs, each frame's too",
       async () => {
+        // A burst of 350 000 frames a second: tcpdump, writing each packet
+        // as it comes (-U), falls behind on a loaded 2-core machine, and
+        // the default 64 MiB kernel buffer (about 7 000 packets at the
+        // 9216-byte snap length) overflowed in some runs. An operator
+        // expecting floods gives tcpdump more, as here (256 MiB).
+        const config = `${dir}/netmirror.json`;
+        await Deno.writeTextFile(
+          config,
+          JSON.stringify({ capture: { bufferKib: 262_144 } }),
+        );
         const seen = await capture(pair, async () => {
-          // yersinia sends until a key is pressed: stdin stays open 0.2 s
-          // from the moment it has opened the interface (about 70 000
+          // yersinia sends until a key is pressed: stdin stays open 0.1 s
+          // from the moment it has opened the interface (about 35 000
           // discovers here; counted from its start, a loaded machine left
           // it no time to send any), which its log in its working directory
           // (the test's own) says, at most 5 s.
@@ -236,9 +246,9 @@ Deno.test("live DHCP attacks: a rogue server beside the link's, and a starvation
           await run(pair.attackerNs, [
             "sh",
             "-c",
-            `cd '${dir}' && rm -f yersinia.log && (${started}; sleep 0.2) | yersinia dhcp -attack 1 -interface ${pair.attackerIface}`,
+            `cd '${dir}' && rm -f yersinia.log && (${started}; sleep 0.1) | yersinia dhcp -attack 1 -interface ${pair.attackerIface}`,
           ]);
-        });
+        }, config);
         // No server answers: no victim; no MAC sent most: no attacker.
         assertAlert(seen, {
           kind: "dhcp_starvation",

@@ -751,7 +751,11 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         // claim first: the kernel's own neighbor traffic decides), or by
         // its MAC when parasite6 also answered the victim's checks on that
         // address (without the Solicited flag, as it answers everything):
-        // then no address is the poisoner's beyond doubt.
+        // then no address is the poisoner's beyond doubt. Those answers go
+        // wherever the checks came from, not only to the victim's global
+        // address, so the alert may then name no single victim ("": its
+        // evidence lists every address poisoned; seen once, in a clean-clone
+        // CI run).
         const mac = await macOf(pair.attackerNs, pair.attackerIface);
         const own = [
           ATTACKER6,
@@ -759,12 +763,11 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           mac,
         ];
         assert.equal(seen.alerts.length, 1, JSON.stringify(seen.alerts));
+        const named = seen.alerts[0]!;
         assertAlert(seen, {
           kind: "ndp_spoof",
-          attacker: own.includes(seen.alerts[0]!.attacker)
-            ? seen.alerts[0]!.attacker
-            : ATTACKER6,
-          victim: VICTIM6,
+          attacker: own.includes(named.attacker) ? named.attacker : ATTACKER6,
+          victim: named.attacker === mac && named.victim === "" ? "" : VICTIM6,
           technique: "T1557",
         });
       },

@@ -58,3 +58,41 @@ export function mergeRows(
     added,
   };
 }
+
+/** The result of {@linkcode appendBatch}. */
+export interface AppendedRows {
+  /** Held rows and the batch's new ones, oldest first, at most `maxRows`. */
+  rows: readonly PacketRow[];
+  /** Of the batch's skipped packets, those the table does not hold. */
+  skipped: number;
+}
+
+/**
+ * Appends a streamed `packet` batch (`batchRows`, oldest first, and
+ * `skipped` packets not sent as rows) to the `held` rows. Rows already held
+ * (from a fetch) are not added twice. A batch whose rows are all held came
+ * after a fetch that went past them: its skipped packets, which follow its
+ * rows, were fetched too, and are not counted again (so a finished replay's
+ * table, fetched whole, does not say packets were sampled out when a last
+ * batch arrives after the fetch).
+ */
+export function appendBatch(
+  held: readonly PacketRow[],
+  batchRows: readonly PacketRow[],
+  skipped: number,
+  maxRows: number,
+): AppendedRows {
+  if (batchRows.length === 0) return { rows: held, skipped };
+  const last = held.at(-1)?.n ?? 0;
+  const fresh = batchRows[0]!.n > last
+    ? batchRows
+    : batchRows.filter((row) => row.n > last);
+  if (fresh.length === 0) return { rows: held, skipped: 0 };
+  const overflow = held.length + fresh.length - maxRows;
+  return {
+    rows: overflow > 0
+      ? held.slice(overflow).concat(fresh.slice(-maxRows))
+      : held.concat(fresh),
+    skipped,
+  };
+}

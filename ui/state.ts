@@ -33,7 +33,7 @@ import {
   startDownload,
   withToken,
 } from "./api.ts";
-import { mergeRows } from "./merge_rows.ts";
+import { appendBatch, mergeRows } from "./merge_rows.ts";
 import { filterRows, type ProtocolChip } from "./packet_filter.ts";
 import { SEVERITY_RANK } from "./palette.ts";
 
@@ -317,19 +317,9 @@ function readEvent<T>(message: Event): T | undefined {
 
 function addRows(batchRows: PacketRow[], skipped: number, lost: number): void {
   batch(() => {
-    if (batchRows.length > 0) {
-      const current = rows.value;
-      const last = current.at(-1)?.n ?? 0;
-      // Rows already held (from the initial fetch) are not added twice.
-      const fresh = batchRows[0]!.n > last
-        ? batchRows
-        : batchRows.filter((row) => row.n > last);
-      const overflow = current.length + fresh.length - MAX_ROWS;
-      rows.value = overflow > 0
-        ? current.slice(overflow).concat(fresh.slice(-MAX_ROWS))
-        : current.concat(fresh);
-    }
-    if (skipped > 0) skippedRows.value += skipped;
+    const appended = appendBatch(rows.value, batchRows, skipped, MAX_ROWS);
+    if (appended.rows !== rows.value) rows.value = appended.rows;
+    if (appended.skipped > 0) skippedRows.value += appended.skipped;
     if (lost > 0) lostRows.value += lost;
   });
 }

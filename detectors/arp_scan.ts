@@ -23,7 +23,8 @@
  *   target, in a frame from the sender's MAC to the MAC that answered (any
  *   IPv4 source, so a router's forwarded packets count), and whose traffic
  *   the target answered (any IPv4 packet from it, from that MAC to the
- *   sender's): the host resolved the address for that packet. A monitoring server pinging its hosts
+ *   sender's, or to the virtual MAC of a VRRP or HSRP router the sender
+ *   is: below): the host resolved the address for that packet. A monitoring server pinging its hosts
  *   after a restart, a router whose cache was emptied, a backup server
  *   starting its rounds; a host with several addresses on one MAC too.
  *   arp-scan, netdiscover and nmap -sn send nothing after their requests; a
@@ -31,6 +32,14 @@
  *   team's forged follow-ups), a packet no host answers (an unsolicited
  *   echo reply) was sent for nothing but the excuse, and an unanswered
  *   request (an unused address: most of a sweep's) always counts.
+ *
+ * A router on a VRRP or HSRP segment is known by its advertisements (VRRP,
+ * to 224.0.0.18) or hellos (HSRP, UDP 1985 to 224.0.0.2 or 224.0.0.102):
+ * the master, or the active router, sends them from the virtual MAC and its
+ * own address, the one it asks from. Its hosts answer the traffic it
+ * forwards them to their gateway's virtual MAC, not to the MAC it asked
+ * from, and their answers there excuse its requests as answers to its own
+ * MAC would; so do its forwarded frames when they come from the virtual MAC.
  *
  * RFC 5227 probes (sender IP 0.0.0.0) count, keyed by the sender MAC, so a
  * scanner hiding its IP is still found. A host resolving its gateway and a
@@ -55,7 +64,9 @@
  * frames' destination MACs (Linux cooked, `-i any`) excuses no request; a
  * scanner that asks from a new sender IP for every request (the replies
  * still reach its MAC) is not found, as senders are keyed by their IP; a
- * router whose hosts answer to a virtual MAC (VRRP, HSRP), or that
+ * router whose hosts answer to a virtual MAC whose advertisements the
+ * capture does not hold (a VRRP router whose advertisements go unseen, one
+ * that advertises from another address than it asks from, GLBP), or that
  * forwards them one-way flows (syslog, NetFlow), gets no answers back to
  * its own MAC, and its cold cache is an ARP scan again; excused requests
  * count apart (`excusedThreshold`): 100 resolved for traffic within a
@@ -88,6 +99,24 @@ export const ARP_SCAN_DEFAULTS: Readonly<Required<ArpScanOptions>> =
 
 const ARP_REQUEST = 1;
 const ARP_REPLY = 2;
+
+/** VRRP's IP protocol number (RFC 5798; CARP's too) and its group, 224.0.0.18. */
+const VRRP_PROTOCOL = 112;
+const VRRP_GROUP = 0xe000_0012;
+/** HSRP's UDP port, and its groups: 224.0.0.2 (version 1) and 224.0.0.102 (version 2). */
+const HSRP_PORT = 1985;
+const HSRP_GROUP = 0xe000_0002;
+const HSRP2_GROUP = 0xe000_0066;
+
+/**
+ * Whether `mac` is a virtual router MAC: VRRP's for IPv4
+ * (00:00:5e:00:01:xx, RFC 5798 §7.3, CARP's too), HSRP version 1's
+ * (00:00:0c:07:ac:xx) or version 2's (00:00:0c:9f:fx:xx).
+ */
+export function isVirtualRouterMac(mac: string): boolean {
+  return mac.startsWith("00:00:5e:00:01:") ||
+    mac.startsWith("00:00:0c:07:ac:") || mac.startsWith("00:00:0c:9f:f");
+}
 const ZERO_MAC = "00:00:00:00:00:00";
 const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 
@@ -117,6 +146,9 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
     observe(packet: PacketRecord, report: FindingSink): void {
       const network = packet.network;
       if (network === "ipv4") {
+        if (
+          packet.ipProtocol === VRRP_PROTOCOL || packet.dstPort === HSRP_PORT
+        ) noteVirtualRouter(packet);
         if (filter.total === 0) return;
         const to = packet.dstAddressKey;
         const from = packet.srcAddressKey;
@@ -182,4 +214,23 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
     idle: core.advance,
     flush: core.flush,
   };
+
+  /**
+   * A VRRP advertisement, or an HSRP hello, from a virtual router MAC: the
+   * router that sends it (the master, or the active router) from its own
+   * address is the one behind that MAC (see
+   * the core's `alias`, neighbor_scan.ts).
+   */
+  function noteVirtualRouter(packet: PacketRecord): void {
+    const group = packet.dstAddressKey;
+    const advertised = packet.ipProtocol === VRRP_PROTOCOL
+      ? group === VRRP_GROUP
+      : packet.transport === "udp" && packet.srcPort === HSRP_PORT &&
+        (group === HSRP_GROUP || group === HSRP2_GROUP);
+    if (!advertised) return;
+    const mac = packet.srcMac;
+    if (isVirtualRouterMac(mac)) {
+      core.alias(macKeyOf(mac, packet), packet.srcAddress);
+    }
+  }
 }

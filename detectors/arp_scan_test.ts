@@ -1,10 +1,18 @@
 import assert from "node:assert/strict";
-import type { PacketRecord } from "../capture/packet_record.ts";
+import {
+  arpFrame,
+  ipFrame,
+  tcpFrame,
+  udpFrame,
+} from "../capture/frame_builder.ts";
+import { decodeFrame } from "../capture/decode/test_helpers.ts";
+import { type PacketRecord, TCP_FLAGS } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   ARP_SCAN_DEFAULTS,
   type ArpScanOptions,
   createArpScanDetector,
+  isVirtualRouterMac,
 } from "./arp_scan.ts";
 import {
   arpPacket,
@@ -611,6 +619,174 @@ Deno.test("arp_scan: a router resolving the hosts it forwards packets to (a cold
     },
   ]));
   assert.deepEqual(run(packets), []);
+});
+
+/** What a VRRP or HSRP router's cold cache looks like in {@linkcode virtualRouterResolving}. */
+interface VirtualRouter {
+  /** The router's advertisement (VRRP) or hello (HSRP) frame, sent every second from before the first request; none when undefined. */
+  advert?: Uint8Array;
+  /** The MAC its hosts answer to (their gateway's). */
+  answerMac: string;
+  /** The MAC its forwarded frames come from (its own unless given). */
+  forwardMac?: string;
+}
+
+const VR_ROUTER = "10.0.0.2";
+const VR_ROUTER_MAC = "00:11:22:33:44:66";
+const VRRP_MAC = "00:00:5e:00:01:0a";
+
+/** A VRRP advertisement (IP protocol 112 to 224.0.0.18, virtual router 10, priority 100, one address: 10.0.0.1) from `mac` and `src`. */
+function vrrpAdvert(mac = VRRP_MAC, src = VR_ROUTER): Uint8Array {
+  return ipFrame(
+    { srcMac: mac, dstMac: "01:00:5e:00:00:12", src, dst: "224.0.0.18" },
+    112,
+    new Uint8Array([0x31, 10, 100, 1, 0, 100, 0, 0, 10, 0, 0, 1]),
+  );
+}
+
+/** An HSRP hello (UDP 1985 to 1985, to `group`) from `mac` and the router's address. */
+function hsrpHello(mac: string, group: string): Uint8Array {
+  return udpFrame(
+    { srcMac: mac, dstMac: "01:00:5e:00:00:02", src: VR_ROUTER, dst: group },
+    { srcPort: 1985, dstPort: 1985 },
+    new Uint8Array(20),
+  );
+}
+
+/**
+ * Decoded frames of a router resolving 80 hosts (10.0.0.100 on), 1 ms
+ * apart, for packets from afar it forwards them; each host answers its
+ * request to the router's MAC and the packet to `answerMac`.
+ */
+function virtualRouterResolving(router: VirtualRouter): PacketRecord[] {
+  const REMOTE = "198.51.100.7";
+  const frames: [Uint8Array, number][] = [];
+  if (router.advert !== undefined) {
+    for (let s = -1; s < 2; s++) {
+      frames.push([router.advert, T0 + s * SECOND_US - 300]);
+    }
+  }
+  for (let i = 0; i < 80; i++) {
+    const host = `10.0.0.${100 + i}`;
+    const hostMac = macOf(host);
+    const atUs = T0 + i * 1_000;
+    frames.push(
+      [
+        arpFrame({
+          operation: 1,
+          senderMac: VR_ROUTER_MAC,
+          senderIp: VR_ROUTER,
+          targetMac: ZERO_MAC,
+          targetIp: host,
+        }),
+        atUs,
+      ],
+      [
+        arpFrame({
+          operation: 2,
+          senderMac: hostMac,
+          senderIp: host,
+          targetMac: VR_ROUTER_MAC,
+          targetIp: VR_ROUTER,
+        }, VR_ROUTER_MAC),
+        atUs + 100,
+      ],
+      [
+        tcpFrame(
+          {
+            srcMac: router.forwardMac ?? VR_ROUTER_MAC,
+            dstMac: hostMac,
+            src: REMOTE,
+            dst: host,
+          },
+          {
+            srcPort: 443,
+            dstPort: 50_000,
+            flags: TCP_FLAGS.PSH | TCP_FLAGS.ACK,
+          },
+        ),
+        atUs + 500,
+      ],
+      [
+        tcpFrame(
+          { srcMac: hostMac, dstMac: router.answerMac, src: host, dst: REMOTE },
+          { srcPort: 50_000, dstPort: 443, flags: TCP_FLAGS.ACK },
+        ),
+        atUs + 600,
+      ],
+    );
+  }
+  return frames.sort((a, b) => a[1] - b[1]).map(([frame, timestampUs]) =>
+    decodeFrame(frame, { timestampUs }).packet
+  );
+}
+
+Deno.test("arp_scan: a VRRP or HSRP router resolving the hosts it forwards to, whose answers go to the virtual MAC, is no scan when its advertisements are seen", () => {
+  // Its hosts answer their gateway's virtual MAC, which the router's
+  // advertisements (or hellos) come from, from its own address.
+  assert.deepEqual(
+    run(virtualRouterResolving({ advert: vrrpAdvert(), answerMac: VRRP_MAC })),
+    [],
+  );
+  const hsrp = "00:00:0c:07:ac:0a";
+  assert.deepEqual(
+    run(virtualRouterResolving({
+      advert: hsrpHello(hsrp, "224.0.0.2"),
+      answerMac: hsrp,
+    })),
+    [],
+  );
+  const hsrp2 = "00:00:0c:9f:f0:0a";
+  assert.deepEqual(
+    run(virtualRouterResolving({
+      advert: hsrpHello(hsrp2, "224.0.0.102"),
+      answerMac: hsrp2,
+    })),
+    [],
+  );
+  // Forwarding from the virtual MAC too (some routers do).
+  assert.deepEqual(
+    run(virtualRouterResolving({
+      advert: vrrpAdvert(),
+      answerMac: VRRP_MAC,
+      forwardMac: VRRP_MAC,
+    })),
+    [],
+  );
+
+  // Without the advertisements nothing ties the virtual MAC to the router:
+  // its cold cache is a scan, as documented.
+  const scans = (router: VirtualRouter) =>
+    run(virtualRouterResolving(router)).map((f) => [
+      f.attacker,
+      f.evidence.resolvedForTraffic,
+    ]);
+  assert.deepEqual(scans({ answerMac: VRRP_MAC }), [[VR_ROUTER, false]]);
+  // Nor does another router's advertisement, nor one from a MAC that is
+  // no virtual router's (a host's own, say).
+  assert.deepEqual(
+    scans({ advert: vrrpAdvert(VRRP_MAC, "10.0.0.3"), answerMac: VRRP_MAC }),
+    [[VR_ROUTER, false]],
+  );
+  const plain = "02:00:00:00:00:33";
+  assert.deepEqual(
+    scans({ advert: vrrpAdvert(plain), answerMac: plain }),
+    [[VR_ROUTER, false]],
+  );
+  // Nor an HSRP hello to another group.
+  assert.deepEqual(
+    scans({ advert: hsrpHello(hsrp, "224.0.0.5"), answerMac: hsrp }),
+    [[VR_ROUTER, false]],
+  );
+});
+
+Deno.test("arp_scan: isVirtualRouterMac() knows VRRP's and HSRP's MACs", () => {
+  for (
+    const mac of ["00:00:5e:00:01:0a", "00:00:0c:07:ac:ff", "00:00:0c:9f:f0:01"]
+  ) assert.ok(isVirtualRouterMac(mac), mac);
+  for (
+    const mac of ["00:00:5e:00:02:0a", "00:00:0c:07:ad:01", "02:00:00:00:00:01"]
+  ) assert.ok(!isVirtualRouterMac(mac), mac);
 });
 
 Deno.test("arp_scan: requests in a frame to one MAC are polls (Linux NUD probes leave the target MAC zero); in a group frame they are probes", () => {

@@ -39,7 +39,11 @@
  * forwards nothing to the unused addresses); a scan from :: is not
  * counted; nor is one whose frames come from a new source MAC every time
  * (its own MAC in the link-layer address option still gets the answers),
- * as senders are keyed by their frames' source.
+ * as senders are keyed by their frames' source; a VRRPv3 router whose
+ * hosts answer to its virtual MAC (00:00:5e:00:02:xx) is not tied to it
+ * here as the ARP scan detector ties an IPv4 router to its advertisements
+ * (they name its address, not the MAC it solicits from), so its cold cache
+ * is an NDP scan.
  *
  * @module
  */

@@ -118,6 +118,9 @@ const EXPIRY_INTERVAL_US = 1_000_000;
 /** Senders that share one follow key (addresses on one MAC) whose requests can be excused. */
 const MAX_SHARING = 8;
 
+/** Virtual router MACs remembered with their router (see {@linkcode NeighborScanCore.alias}). */
+const MAX_ALIASES = 64;
+
 /** Added to the answering MAC of a waiting request whose sender then sent the target traffic (see {@linkcode NeighborScanCore.traffic}). */
 const FOLLOWED_MARK = "+";
 
@@ -206,6 +209,15 @@ export interface NeighborScanCore {
   ): void;
   /** The targets of the requests that wait: a packet to or from none of them needs no {@linkcode traffic}. */
   readonly filter: TargetFilter;
+  /**
+   * Notes that frames from or to `aliasKey` (a virtual router MAC, with
+   * its VLAN as {@linkcode macKeyOf} keys it) are the sender `senderKey`'s
+   * own: a VRRP or HSRP router's hosts send their traffic to the virtual
+   * MAC of their gateway, not to the MAC the router asked from, so their
+   * answers to the traffic it resolved them for reach it there. The latest
+   * router named for an alias keeps it; at most {@linkcode MAX_ALIASES}.
+   */
+  alias(aliasKey: string, senderKey: string): void;
   /** Moves packet time on to `nowUs`: requests that waited `followUs` count. */
   advance(nowUs: number, report: FindingSink): void;
   /** Ends the input: final findings of the ongoing scans. */
@@ -283,6 +295,8 @@ export function createNeighborScanCore(
   // (a host with two addresses on one MAC), a short list each. Their
   // requests' targets are in the filter.
   const waitingByFollowKey = new Map<string, SenderState[]>();
+  // Virtual router MACs, by alias key, and the sender whose they are.
+  const aliases = new BoundedMap<string, string>(MAX_ALIASES);
   const filter = new TargetFilter();
   let nextReleaseUs = -Infinity;
 
@@ -475,7 +489,14 @@ export function createNeighborScanCore(
     report: FindingSink,
   ): SenderState[] | undefined {
     advance(packet.timestampUs, report);
-    return waitingByFollowKey.get(followKey);
+    const sharing = waitingByFollowKey.get(followKey);
+    if (sharing !== undefined || aliases.size === 0) return sharing;
+    const owner = aliases.peek(followKey);
+    if (owner === undefined) return undefined;
+    const state = senders.peek(owner);
+    return state === undefined
+      ? undefined
+      : waitingByFollowKey.get(state.followKey);
   }
 
   function answered(
@@ -544,6 +565,11 @@ export function createNeighborScanCore(
     answered,
     traffic,
     filter,
+    alias(aliasKey: string, senderKey: string): void {
+      if (aliasKey !== "" && aliases.peek(aliasKey) !== senderKey) {
+        aliases.set(aliasKey, senderKey);
+      }
+    },
     advance,
     tables(): Record<string, TableStats> {
       return { senders: admission.stats(senders) };

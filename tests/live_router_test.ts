@@ -17,7 +17,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createNetnsPair, VICTIM_SUBNET } from "./netns_pair.ts";
+import { createNetnsPair } from "./netns_pair.ts";
 import { startInNs } from "./ns_process.ts";
 import { capture, READY_TIMEOUT_MS, run } from "./live_sensor.ts";
 

@@ -23,7 +23,8 @@ export type AlertKind =
   | "dhcp_starvation"
   | "icmp_tunnel"
   | "brute_force"
-  | "reflection_flood";
+  | "reflection_flood"
+  | "llmnr_poisoning";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -44,6 +45,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "icmp_tunnel",
   "brute_force",
   "reflection_flood",
+  "llmnr_poisoning",
 ];
 
 /** Alert severity, lowest first. */

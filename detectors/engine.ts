@@ -34,6 +34,7 @@ import { createDhcpStarvationDetector } from "./dhcp_starvation.ts";
 import { createIcmpTunnelDetector } from "./icmp_tunnel.ts";
 import { createBruteForceDetector } from "./brute_force.ts";
 import { createReflectionFloodDetector } from "./reflection_flood.ts";
+import { createLlmnrPoisoningDetector } from "./llmnr_poisoning.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -77,6 +78,7 @@ export interface EngineConfig {
   icmpTunnel?: OptionsOf<typeof createIcmpTunnelDetector>;
   bruteForce?: OptionsOf<typeof createBruteForceDetector>;
   reflectionFlood?: OptionsOf<typeof createReflectionFloodDetector>;
+  llmnrPoisoning?: OptionsOf<typeof createLlmnrPoisoningDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -111,6 +113,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createIcmpSweepDetector(config.icmpSweep),
     createDnsTunnelDetector(config.dnsTunnel),
     createDnsPortMisuseDetector(config.dnsPortMisuse),
+    createLlmnrPoisoningDetector(config.llmnrPoisoning),
     createDataExfilDetector({
       ...config.dataExfil,
       ...(config.homeNet ? { homeNet: config.homeNet } : {}),

@@ -46,6 +46,10 @@
  *   compromised workstation to an external proxy, a TCP session carried in
  *   echo requests and answered in echo replies of the proxy's own data.
  * - icmp_sweep: nmap -sn -PE of a routed /24 behind the gateway.
+ * - llmnr_poisoning, in icmp_sweep's place every other round: Responder on
+ *   the rogue device answering workstations' LLMNR queries (names DNS
+ *   could not resolve: a typo, a retired server, WPAD) with its own
+ *   address.
  * - dns_tunnel: iodine from a compromised workstation: NULL (and some TXT)
  *   queries with long base32 names under one domain; every other round,
  *   iodine's default raw mode instead: a four-query handshake through the
@@ -326,6 +330,9 @@ export function planAttack(
         script: (s) => icmpTunnel(ctx, s, startUs),
       };
     case "icmp_sweep":
+      if (round % 2 === 1) {
+        return planAttack(ctx, "llmnr_poisoning", startUs, round);
+      }
       return {
         kind,
         startUs,
@@ -334,6 +341,16 @@ export function planAttack(
         description:
           `nmap -sn -PE: ping sweep of ${SWEEP_SUBNET}.0/24 from ${rogue}`,
         script: (s) => icmpSweep(ctx, s, startUs),
+      };
+    case "llmnr_poisoning":
+      return {
+        kind,
+        startUs,
+        attacker: rogue,
+        victim: "",
+        description:
+          `Responder: ${rogue} answers workstations' LLMNR queries for ${LLMNR_NAMES.length} names (WPAD among them) with its own address`,
+        script: (s) => llmnrPoisoning(ctx, s, startUs),
       };
     case "dns_tunnel":
       if (round % 2 === 1) {
@@ -1361,6 +1378,76 @@ function* icmpSweep(
     }
     t += Math.round(prng.uniform(2, 6) * MS);
   }
+}
+
+/** Names the workstations ask LLMNR for (DNS has none of them): typos, a retired server, the proxy's. */
+const LLMNR_NAMES = [
+  "fileserv",
+  "wpad",
+  "printsrv01",
+  "sharepiont",
+  "nas-old",
+  "wpad",
+];
+
+/** LLMNR's IPv4 group (RFC 4795), as a frame's destination. */
+const LLMNR_GROUP: Endpoint = {
+  ip: "224.0.0.252",
+  mac: "01:00:5e:00:00:fc",
+  ttl: 1,
+  ipId: 0,
+};
+
+function* llmnrPoisoning(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue.v4;
+  let t = startUs;
+  for (const name of LLMNR_NAMES) {
+    const client = prng.pick(lan.clients).v4;
+    const port = prng.int(49_152, 65_535);
+    const id = prng.int(0, 0xffff);
+    // Windows asks twice, 100 ms apart, unless answered first.
+    yield {
+      atUs: t,
+      bytes: udpFrame(
+        client,
+        LLMNR_GROUP,
+        port,
+        5355,
+        dnsPayload({ id, name, qtype: DNS_TYPE.A, response: false }),
+      ),
+    };
+    session.emit(
+      t + Math.round(prng.uniform(0.3, 1.5) * MS),
+      udpFrame(
+        rogue,
+        client,
+        5355,
+        port,
+        dnsPayload({
+          id,
+          name,
+          qtype: DNS_TYPE.A,
+          response: true,
+          answers: [{
+            type: DNS_TYPE.A,
+            data: ipv4Bytes(rogue.ip),
+            ttlSeconds: 30,
+          }],
+        }),
+      ),
+    );
+    t += Math.round(prng.uniform(0.4, 1.2) * SECOND);
+  }
+}
+
+/** `address` (dotted IPv4) as its four bytes. */
+function ipv4Bytes(address: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(address.split(".").map(Number));
 }
 
 /** iodine's base32 alphabet (lower-case letters and 0–5). */

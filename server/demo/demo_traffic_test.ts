@@ -242,7 +242,7 @@ function analyseDemo(
   return { engine, anomalies };
 }
 
-Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6; its DHCP starvation, with a rogue DHCP server; its ICMP flood, with an ICMP tunnel; its SYN flood, with a DNS amplification", () => {
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6; its DHCP starvation, with a rogue DHCP server; its ICMP flood, with an ICMP tunnel; its ICMP sweep, with LLMNR poisoning; its SYN flood, with a DNS amplification", () => {
   const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
   // Two rounds of the schedule.
   const { engine, anomalies } = analyseDemo(demo, 125);
@@ -347,6 +347,23 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
       a.evidence.topService,
     ]),
     [["", floods[1]!.victim, "T1498.002", 2_000, "DNS (UDP 53)"]],
+  );
+  const discovery = demo.injectedAttacks.filter((a) =>
+    a.kind === "icmp_sweep" || a.kind === "llmnr_poisoning"
+  );
+  assert.deepEqual(discovery.map((a) => a.kind), [
+    "icmp_sweep",
+    "llmnr_poisoning",
+  ]);
+  assert.deepEqual(
+    engine.alerts().filter((a) => a.kind === "llmnr_poisoning").map((a) => [
+      a.attacker,
+      a.victim,
+      a.mitre.id,
+      a.evidence.wpad,
+      a.evidence.distinctNames,
+    ]),
+    [[discovery[1]!.attacker, "", "T1557.001", true, 5]],
   );
   const icmp = demo.injectedAttacks.filter((a) =>
     a.kind === "icmp_flood" || a.kind === "icmp_tunnel"

@@ -1,0 +1,340 @@
+/**
+ * LLMNR poisoning detector: one host answering other hosts' LLMNR queries
+ * for many names, or for WPAD (Responder, Inveigh, Metasploit's
+ * llmnr_response), MITRE T1557.001.
+ *
+ * Windows asks LLMNR (RFC 4795: UDP to 224.0.0.252 or ff02::1:3, port
+ * 5355) for every name DNS could not resolve: a typo, a retired file
+ * server, "wpad" for the proxy configuration. Only the host that owns a
+ * name answers for it, by unicast from port 5355 to the port the query came
+ * from, so an ordinary host answers for its own name or two. A poisoner
+ * answers every query it hears with its own address, and the querier then
+ * sends it the connection meant for the name: an SMB, HTTP or WPAD
+ * request, whose NTLM authentication it captures or relays.
+ *
+ * A query is a DNS query (opcode 0, one question) to an LLMNR group on UDP
+ * 5355; an answer is a response from UDP port 5355 with no error and at
+ * least one answer record, to the querier's address and port, with the
+ * query's id, within {@linkcode ANSWER_US} of the query. Answers that match
+ * no query seen here (a capture that missed it, a poisoner answering in
+ * the blind) are not counted. Per answering host, with a sliding window of
+ * packet time,
+ *
+ *     distinct names answered for others  ≥  nameThreshold  within windowUs,
+ *
+ * or an answer for "wpad" (the Web Proxy Auto-Discovery name, which no
+ * LAN host should own: Responder's first prize) at all. Names are compared
+ * lower-case.
+ *
+ * Findings: key and attacker = the answering host; victim = the querier
+ * of its first counted answer while it answered one querier only, else ""
+ * (the evidence samples the queriers); severity high. One alert per
+ * incident: a finding when the threshold is crossed (or at the first WPAD
+ * answer), then again when the names double or at most every
+ * `reportIntervalUs`, and a last one at the end of the input.
+ *
+ * Limits: a poisoner that answers fewer than `nameThreshold` names within
+ * the window, none of them "wpad", is not found (on a quiet LAN a
+ * poisoner hears few queries); NetBIOS name service (UDP 137) and mDNS
+ * poisoning, which Responder also does, are not read; nor are answers to
+ * queries the capture missed (a sensor that sees the poisoner's unicast
+ * answers but not the multicast queries). A host legitimately named
+ * "wpad" (an old proxy auto-configuration setup) is reported: allowlist it
+ * (alerts.allowlist.perKind).
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../capture/packet_record.ts";
+import { type Finding, type FindingSink, windowText } from "./alert.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
+import {
+  expireIdleFanOuts,
+  type FanOut,
+  type FanOutLimits,
+  fanOutTargets,
+  finishFanOut,
+  newFanOut,
+  observeFanOut,
+} from "./fan_out.ts";
+import { NumericKeyMap } from "./numeric_key_map.ts";
+import { requirePositive } from "./option_checks.ts";
+import { markReported } from "./report_cadence.ts";
+
+/** Options of {@linkcode createLlmnrPoisoningDetector}. */
+export interface LlmnrPoisoningOptions {
+  /** Distinct names one host answers for others within the window that make it a poisoner. */
+  nameThreshold?: number;
+  /** Window length, µs of packet time. */
+  windowUs?: number;
+  /** Answering hosts tracked at once; beyond this the least recently seen is forgotten. */
+  maxResponders?: number;
+  /** Queries remembered at once while they wait for answers; beyond this the oldest is forgotten. */
+  maxQueries?: number;
+  /** Distinct names remembered per answering host (at least `nameThreshold`). */
+  maxNamesPerResponder?: number;
+  /** Packet time between repeated findings of one incident, µs. */
+  reportIntervalUs?: number;
+}
+
+/**
+ * Defaults of {@linkcode LlmnrPoisoningOptions}.
+ *
+ * - `nameThreshold` 4 within `windowUs` 10 minutes: a host answers for its
+ *   own name (a Windows host, systemd-resolved), two at most with a second
+ *   spelling; a poisoner on a LAN of Windows clients hears typos, retired
+ *   servers and "wpad" within minutes.
+ * - `maxResponders` 4,096 and `maxQueries` 4,096 (a LAN's queries within
+ *   {@linkcode ANSWER_US}); `maxNamesPerResponder` 256.
+ * - `reportIntervalUs` 60 s.
+ */
+export const LLMNR_POISONING_DEFAULTS = {
+  nameThreshold: 4,
+  windowUs: 600_000_000,
+  maxResponders: 4_096,
+  maxQueries: 4_096,
+  maxNamesPerResponder: 256,
+  reportIntervalUs: 60_000_000,
+} satisfies Required<LlmnrPoisoningOptions>;
+
+/** LLMNR's port (RFC 4795 section 2). */
+const LLMNR_PORT = 5355;
+/** LLMNR's IPv4 group, 224.0.0.252, as an address key; its IPv6 group is told by its text. */
+const LLMNR_GROUP_V4 = 0xe000_00fc;
+const LLMNR_GROUP_V6 = "ff02::1:3";
+
+/** Longest wait from a query to an answer that is counted, µs (RFC 4795 section 7: a sender waits LLMNR_TIMEOUT, 1 s by default). */
+export const ANSWER_US = 5_000_000;
+
+/** The name whose answer is a finding at once. */
+const WPAD = "wpad";
+
+/** Samples of names and queriers in a finding. */
+const MAX_SAMPLES = 20;
+
+/** Packet time between expiry sweeps of the responder table, µs. */
+const EXPIRY_INTERVAL_US = 1_000_000;
+
+/** A query waiting for answers. */
+interface QueryState {
+  name: string;
+  querier: string;
+  atUs: number;
+}
+
+/** Per answering host. */
+interface ResponderState {
+  address: string;
+  /** Names answered for others (lower-case). */
+  fanOut: FanOut<string>;
+  /** Answers counted since the incident began. */
+  answers: number;
+  /** Queriers answered (samples), and whether more than one. */
+  queriers: string[];
+  manyQueriers: boolean;
+  firstQuerier: string;
+  /** Whether it answered for "wpad", and whether that finding was made. */
+  wpad: boolean;
+  wpadReported: boolean;
+  firstAnswerUs: number;
+}
+
+/**
+ * Creates the LLMNR poisoning detector (kind "llmnr_poisoning"): one
+ * incident per host answering others' LLMNR queries for many names or for
+ * WPAD.
+ *
+ * @example
+ * ```ts
+ * const detector = createLlmnrPoisoningDetector({ nameThreshold: 3 });
+ * detector.observe(packet, (finding) => console.log(finding.summary));
+ * ```
+ */
+export function createLlmnrPoisoningDetector(
+  options: LlmnrPoisoningOptions = {},
+): Detector {
+  const config = { ...LLMNR_POISONING_DEFAULTS, ...options };
+  requirePositive("LLMNR poisoning detector", config, [
+    "nameThreshold",
+    "windowUs",
+    "maxResponders",
+    "maxQueries",
+    "maxNamesPerResponder",
+    "reportIntervalUs",
+  ]);
+  if (config.maxNamesPerResponder < config.nameThreshold) {
+    throw new RangeError(
+      `Cannot create LLMNR poisoning detector: maxNamesPerResponder (${config.maxNamesPerResponder}) must be at least nameThreshold (${config.nameThreshold})`,
+    );
+  }
+  const limits: FanOutLimits = {
+    targetThreshold: config.nameThreshold,
+    windowUs: config.windowUs,
+    maxTargets: config.maxNamesPerResponder,
+    reportIntervalUs: config.reportIntervalUs,
+  };
+  // Queries by (querier address key, its port × 65536 + id, 0).
+  const queries = new NumericKeyMap<QueryState>(config.maxQueries);
+  // Answering hosts by address key.
+  const responders = new NumericKeyMap<ResponderState>(config.maxResponders);
+  let nextExpiryUs = -Infinity;
+
+  function reportLast(state: ResponderState, report: FindingSink): void {
+    if (finishFanOut(state.fanOut)) report(findingOf(state, config));
+  }
+
+  function expire(nowUs: number, report: FindingSink): void {
+    expireIdleFanOuts(
+      responders,
+      nowUs,
+      config.windowUs,
+      (state) => reportLast(state, report),
+    );
+  }
+
+  function noteQuery(packet: PacketRecord): void {
+    const name = packet.dnsQname;
+    if (
+      name === "" || packet.dnsOpcode !== 0 || packet.dnsQuestionCount !== 1
+    ) return;
+    const group = packet.network === "ipv4"
+      ? packet.dstAddressKey === LLMNR_GROUP_V4
+      : packet.dstAddress === LLMNR_GROUP_V6;
+    if (!group || packet.srcAddressKey < 0) return;
+    const key = packet.srcPort * 65_536 + packet.dnsId;
+    const query = queries.peek(packet.srcAddressKey, key, 0);
+    if (query !== undefined) {
+      query.name = name;
+      query.atUs = packet.timestampUs;
+      return;
+    }
+    queries.set(packet.srcAddressKey, key, 0, {
+      name,
+      querier: packet.srcAddress,
+      atUs: packet.timestampUs,
+    });
+  }
+
+  function noteAnswer(packet: PacketRecord, report: FindingSink): void {
+    if (packet.dnsRcode !== 0 || packet.dnsAnswerCount < 1) return;
+    const querierKey = packet.dstAddressKey;
+    const responderKey = packet.srcAddressKey;
+    if (querierKey < 0 || responderKey < 0 || querierKey === responderKey) {
+      return;
+    }
+    const query = queries.peek(
+      querierKey,
+      packet.dstPort * 65_536 + packet.dnsId,
+      0,
+    );
+    const nowUs = packet.timestampUs;
+    if (query === undefined || nowUs - query.atUs > ANSWER_US) return;
+    let state = responders.get(responderKey, 0, 0);
+    if (state === undefined) {
+      state = {
+        address: packet.srcAddress,
+        fanOut: newFanOut(nowUs),
+        answers: 0,
+        queriers: [],
+        manyQueriers: false,
+        firstQuerier: query.querier,
+        wpad: false,
+        wpadReported: false,
+        firstAnswerUs: nowUs,
+      };
+      responders.set(responderKey, 0, 0, state);
+    }
+    // Counts start with the state, which leaves the table a window after
+    // its last answer (expire): a later incident starts afresh.
+    state.answers++;
+    const querier = query.querier;
+    if (querier !== state.firstQuerier) state.manyQueriers = true;
+    if (
+      state.queriers.length < MAX_SAMPLES && !state.queriers.includes(querier)
+    ) {
+      state.queriers.push(querier);
+    }
+    const name = query.name;
+    const due = observeFanOut(state.fanOut, name, nowUs, limits);
+    if (name === WPAD) state.wpad = true;
+    if (due) {
+      state.wpadReported ||= state.wpad;
+      report(findingOf(state, config));
+    } else if (state.wpad && !state.wpadReported) {
+      // WPAD alone is an incident: reported now, and from here on with
+      // the names' cadence.
+      state.wpadReported = true;
+      markReported(state.fanOut, state.fanOut.targets.size, nowUs);
+      state.fanOut.startUs = state.firstAnswerUs;
+      report(findingOf(state, config));
+    }
+  }
+
+  return {
+    name: "llmnr_poisoning",
+    packetKinds: PACKET_KIND.DNS,
+    observe(packet: PacketRecord, report: FindingSink): void {
+      if (packet.transport !== "udp") return;
+      const nowUs = packet.timestampUs;
+      if (nowUs >= nextExpiryUs) {
+        expire(nowUs, report);
+        queries.expireOldest((query) => nowUs - query.atUs > ANSWER_US);
+        nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
+      }
+      if (packet.dnsResponse) {
+        if (packet.srcPort === LLMNR_PORT) noteAnswer(packet, report);
+      } else if (packet.dstPort === LLMNR_PORT) {
+        noteQuery(packet);
+      }
+    },
+    tables(): Record<string, TableStats> {
+      return { queries: queries.stats(), responders: responders.stats() };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of responders.values()) reportLast(state, report);
+    },
+  };
+}
+
+/** The finding of `state`'s incident so far. */
+function findingOf(
+  state: ResponderState,
+  config: Required<LlmnrPoisoningOptions>,
+): Finding {
+  const fanOut = state.fanOut;
+  const names = fanOutTargets(fanOut);
+  const sampleNames = names.slice(-MAX_SAMPLES);
+  const distinct = fanOut.targets.size;
+  const quoted = sampleNames.slice(0, 5).map((name) => `"${name}"`).join(
+    ", ",
+  );
+  const victims = state.manyQueriers
+    ? `${state.queriers.length}${
+      state.queriers.length >= MAX_SAMPLES ? "+" : ""
+    } hosts`
+    : state.firstQuerier;
+  return {
+    kind: "llmnr_poisoning",
+    key: state.address,
+    timestampUs: fanOut.lastGrowthUs,
+    startUs: fanOut.active ? fanOut.startUs : state.firstAnswerUs,
+    severity: "high",
+    attacker: state.address,
+    victim: state.manyQueriers ? "" : state.firstQuerier,
+    domain: "",
+    summary: `${state.address} answered LLMNR queries of ${victims} for ${
+      distinct === 1 ? "1 name" : `${distinct} distinct names`
+    } within ${windowText(config.windowUs)} (${quoted}${
+      distinct > 5 ? ", …" : ""
+    }${state.wpad ? "; WPAD among them" : ""}): LLMNR poisoning`,
+    evidence: {
+      distinctNames: distinct,
+      answers: state.answers,
+      sampleNames,
+      wpad: state.wpad,
+      queriers: [...state.queriers],
+      queriersAreLowerBound: state.queriers.length >= MAX_SAMPLES,
+      windowSeconds: config.windowUs / 1_000_000,
+    },
+  };
+}

@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import { dnsMessage, udpFrame } from "../capture/frame_builder.ts";
+import { decodeFrame } from "../capture/decode/test_helpers.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
+import type { Finding } from "./alert.ts";
+import {
+  ANSWER_US,
+  createLlmnrPoisoningDetector,
+  LLMNR_POISONING_DEFAULTS,
+  type LlmnrPoisoningOptions,
+} from "./llmnr_poisoning.ts";
+import { findingsOf, SECOND_US, T0 } from "./test_packets.ts";
+
+const POISONER = "10.0.0.66";
+const POISONER_MAC = "00:0c:29:20:a8:7f";
+const LLMNR_MAC = "01:00:5e:00:00:fc";
+const LLMNR_MAC6 = "33:33:00:01:00:03";
+
+/** The i-th workstation (10.0.0.100 on) and its MAC. */
+function client(i: number): { ip: string; mac: string; ip6: string } {
+  return {
+    ip: `10.0.0.${100 + i}`,
+    mac: `02:00:00:00:01:${(100 + i).toString(16)}`,
+    ip6: `fd00::${100 + i}`,
+  };
+}
+
+interface Exchange {
+  /** The name asked for. */
+  name: string;
+  /** Which workstation asks (0 unless told). */
+  client?: number;
+  /** Packet time of the query, µs. */
+  atUs: number;
+  /** Who answers (the poisoner unless told), and after how long (1 ms unless told); no answer when null. */
+  answerer?: string | null;
+  answerAfterUs?: number;
+  /** Over IPv6 (ff02::1:3), from the workstation's ULA address. */
+  v6?: boolean;
+  /** The answer's response code, and its id (the query's unless told). */
+  rcode?: number;
+  answerId?: number;
+  /** Whether the query is seen (the capture may miss it). */
+  querySeen?: boolean;
+}
+
+/** Decoded frames of one LLMNR query and its answer, as the decoder reads them. */
+function exchange(fields: Exchange): PacketRecord[] {
+  const who = client(fields.client ?? 0);
+  const v6 = fields.v6 === true;
+  const querier = v6 ? who.ip6 : who.ip;
+  const answerer = fields.answerer === undefined
+    ? (v6 ? "fd00::66" : POISONER)
+    : fields.answerer;
+  const port = 50_000 + (fields.client ?? 0);
+  const id = 0x4000 + fields.name.length;
+  const packets: PacketRecord[] = [];
+  if (fields.querySeen !== false) {
+    packets.push(
+      decodeFrame(
+        udpFrame(
+          {
+            srcMac: who.mac,
+            dstMac: v6 ? LLMNR_MAC6 : LLMNR_MAC,
+            src: querier,
+            dst: v6 ? "ff02::1:3" : "224.0.0.252",
+          },
+          { srcPort: port, dstPort: 5355 },
+          dnsMessage({ id, name: fields.name, qtype: 1 }),
+        ),
+        { timestampUs: fields.atUs },
+      ).packet,
+    );
+  }
+  if (answerer !== null) {
+    packets.push(
+      decodeFrame(
+        udpFrame(
+          {
+            srcMac: POISONER_MAC,
+            dstMac: who.mac,
+            src: answerer,
+            dst: querier,
+          },
+          { srcPort: 5355, dstPort: port },
+          dnsMessage({
+            id: fields.answerId ?? id,
+            name: fields.name,
+            qtype: 1,
+            response: true,
+            rcode: fields.rcode ?? 0,
+            answers: fields.rcode ? [] : [v6 ? "10.0.0.66" : answerer],
+          }),
+        ),
+        { timestampUs: fields.atUs + (fields.answerAfterUs ?? 1_000) },
+      ).packet,
+    );
+  }
+  return packets;
+}
+
+/** The exchanges of `names`, one every `stepUs` from T0, asked by workstations in turn (`clients` of them). */
+function poisoning(
+  names: readonly string[],
+  stepUs = SECOND_US,
+  clients = 1,
+  extra: Partial<Exchange> = {},
+): PacketRecord[] {
+  return names.flatMap((name, i) =>
+    exchange({ name, client: i % clients, atUs: T0 + i * stepUs, ...extra })
+  );
+}
+
+function run(
+  packets: PacketRecord[],
+  options: LlmnrPoisoningOptions = {},
+): Finding[] {
+  return findingsOf(createLlmnrPoisoningDetector(options), packets);
+}
+
+Deno.test("llmnr_poisoning: a host answering others' queries for 4 names is a poisoner; 3 are not", () => {
+  const names = ["fileserv", "printsrv01", "sharepiont", "nas-old"];
+  assert.deepEqual(run(poisoning(names.slice(0, 3))), []);
+  const findings = run(poisoning(names));
+  assert.equal(findings.length, 1);
+  const finding = findings[0]!;
+  assert.equal(finding.kind, "llmnr_poisoning");
+  assert.equal(finding.attacker, POISONER);
+  assert.equal(finding.victim, client(0).ip);
+  assert.equal(finding.severity, "high");
+  assert.equal(finding.evidence.distinctNames, 4);
+  assert.deepEqual(finding.evidence.sampleNames, names);
+  assert.equal(finding.evidence.wpad, false);
+  assert.equal(finding.startUs, T0 + 1_000);
+  assert.equal(finding.timestampUs, T0 + 3 * SECOND_US + 1_000);
+  assert.equal(
+    finding.summary,
+    `${POISONER} answered LLMNR queries of ${
+      client(0).ip
+    } for 4 distinct names within 10 min ("fileserv", "printsrv01", "sharepiont", "nas-old"): LLMNR poisoning`,
+  );
+});
+
+Deno.test("llmnr_poisoning: one answer for WPAD is a finding at once", () => {
+  const findings = run(poisoning(["wpad"]));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.evidence.wpad, true);
+  assert.equal(findings[0]!.evidence.distinctNames, 1);
+  assert.match(findings[0]!.summary, /for 1 name .*; WPAD among them\): /);
+  // Its names then count as any others': the fourth is the next finding.
+  const more = run(poisoning(["wpad", "a1", "a2", "a3"]));
+  assert.deepEqual(more.map((f) => f.evidence.distinctNames), [1, 4]);
+});
+
+Deno.test("llmnr_poisoning: many queriers are no single victim; over IPv6 too", () => {
+  const findings = run(
+    poisoning(["fileserv", "printsrv01", "sharepiont", "nas-old"], 500_000, 3),
+  );
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.victim, "");
+  assert.deepEqual(findings[0]!.evidence.queriers, [
+    client(0).ip,
+    client(1).ip,
+    client(2).ip,
+  ]);
+  assert.match(findings[0]!.summary, /queries of 3 hosts for 4 distinct/);
+  const v6 = run(
+    poisoning(
+      ["fileserv", "printsrv01", "sharepiont", "nas-old"],
+      SECOND_US,
+      1,
+      {
+        v6: true,
+      },
+    ),
+  );
+  assert.equal(v6.length, 1);
+  assert.equal(v6[0]!.attacker, "fd00::66");
+  assert.equal(v6[0]!.victim, client(0).ip6);
+});
+
+Deno.test("llmnr_poisoning: a host answering for its own name, however often, is no poisoner", () => {
+  // Ten workstations ask for the NAS by its short name, each a few times.
+  const packets = Array.from({ length: 40 }, (_, i) =>
+    exchange({
+      name: i % 2 === 0 ? "nas" : "NAS",
+      client: i % 10,
+      atUs: T0 + i * 2 * SECOND_US,
+      answerer: "10.0.0.10",
+    })).flat();
+  assert.deepEqual(run(packets), []);
+});
+
+Deno.test("llmnr_poisoning: answers that answer no query seen here count for nothing", () => {
+  const names = ["fileserv", "printsrv01", "sharepiont", "nas-old", "wpad"];
+  // The queries unseen (a capture that missed them).
+  assert.deepEqual(
+    run(poisoning(names, SECOND_US, 1, { querySeen: false })),
+    [],
+  );
+  // Another id, or too late, or an error without answers.
+  assert.deepEqual(run(poisoning(names, SECOND_US, 1, { answerId: 7 })), []);
+  assert.deepEqual(
+    run(poisoning(names, 10 * SECOND_US, 1, { answerAfterUs: ANSWER_US + 1 })),
+    [],
+  );
+  assert.deepEqual(run(poisoning(names, SECOND_US, 1, { rcode: 3 })), []);
+  // Nor a host answering its own query.
+  assert.deepEqual(
+    run(poisoning(names, SECOND_US, 1, { answerer: client(0).ip })),
+    [],
+  );
+});
+
+Deno.test("llmnr_poisoning: names older than the window are forgotten; a poisoner goes on being reported, then at the end", () => {
+  const windowUs = 60 * SECOND_US;
+  // Three names, a quiet window and more, three more: never four at once.
+  const spread = [
+    ...poisoning(["a1", "a2", "a3"]),
+    ...["b1", "b2", "b3"].flatMap((name, i) =>
+      exchange({ name, atUs: T0 + 2 * windowUs + i * SECOND_US })
+    ),
+  ];
+  assert.deepEqual(run(spread, { windowUs }), []);
+  // 40 names a second apart: found at 4, again at 8, 16, 32 (doubling),
+  // and the last figures at the end.
+  const names = Array.from({ length: 40 }, (_, i) => `host${i}`);
+  const detector = createLlmnrPoisoningDetector();
+  const findings = findingsOf(detector, poisoning(names));
+  const last = poisoning(names).at(-1)!.timestampUs;
+  detector.flush!(last, (finding) => findings.push(finding));
+  assert.deepEqual(
+    findings.map((f) => f.evidence.distinctNames),
+    [4, 8, 16, 32, 40],
+  );
+  assert.equal(findings.at(-1)!.evidence.answers, 40);
+});
+
+Deno.test("llmnr_poisoning: tables stay within their bounds under a flood of queries and answerers", () => {
+  const detector = createLlmnrPoisoningDetector({
+    maxQueries: 64,
+    maxResponders: 16,
+  });
+  for (let i = 0; i < 5_000; i++) {
+    for (
+      const packet of exchange({
+        name: `n${i}`,
+        client: i % 150,
+        atUs: T0 + i * 1_000,
+        answerer: `10.1.${i % 200}.1`,
+      })
+    ) detector.observe(packet, () => {});
+  }
+  const tables = detector.tables();
+  assert.ok(tables.queries!.size <= 64);
+  assert.ok(tables.responders!.size <= 16);
+});
+
+Deno.test("llmnr_poisoning: invalid options are rejected", () => {
+  assert.throws(() => createLlmnrPoisoningDetector({ nameThreshold: 0 }));
+  assert.throws(() => createLlmnrPoisoningDetector({ windowUs: -1 }));
+  assert.throws(() =>
+    createLlmnrPoisoningDetector({
+      nameThreshold: 10,
+      maxNamesPerResponder: 5,
+    })
+  );
+  assert.equal(LLMNR_POISONING_DEFAULTS.nameThreshold, 4);
+});

@@ -135,6 +135,10 @@ export class DecodedPacket implements PacketRecord {
   dnsQuestionCount = 0;
   dnsAnswerCount = 0;
   udpServiceReply = -1;
+  nbnsId = -1;
+  nbnsFlags = -1;
+  nbnsAnswerCount = 0;
+  nbnsName = "";
   authFailure: AuthService | "" = "";
   authSuccess: AuthService | "" = "";
   truncated = false;

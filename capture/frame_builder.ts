@@ -385,6 +385,63 @@ export interface DnsOptions {
   answers?: string[];
 }
 
+/** Options of {@linkcode nbnsMessage}. */
+export interface NbnsOptions {
+  id: number;
+  /** The NetBIOS name (at most 15 characters), as written. */
+  name: string;
+  /** Its suffix, the service type (0x00 workstation, 0x20 server); 0 unless given. */
+  suffix?: number;
+  /** A response (with one answer record) instead of a query (with one question). */
+  response?: boolean;
+  /** The broadcast bit (a B-node's query); set on queries unless false. */
+  broadcast?: boolean;
+  rcode?: number;
+  /** The address a positive response gives. */
+  address?: string;
+}
+
+/**
+ * Builds a NetBIOS name service name query, or its response (RFC 1002
+ * sections 4.2.12 and 4.2.13): the name first-level encoded (RFC 1001
+ * section 14.1), in the question of a query and in the answer record of a
+ * response, which names `address` (NB record, flags 0).
+ */
+export function nbnsMessage(options: NbnsOptions): Uint8Array<ArrayBuffer> {
+  const raw = [...options.name.padEnd(15, " ").slice(0, 15)].map((c) =>
+    c.charCodeAt(0)
+  );
+  raw.push(options.suffix ?? 0);
+  const name = new Uint8Array([
+    32,
+    ...raw.flatMap((b) => [0x41 + (b >> 4), 0x41 + (b & 0x0f)]),
+    0,
+  ]);
+  const response = options.response === true;
+  const flags = response
+    ? 0x8500 | (options.rcode ?? 0) // response, authoritative, recursion desired
+    : 0x0100 | (options.broadcast === false ? 0 : 0x0010);
+  const header = concat(
+    u16(options.id),
+    u16(flags),
+    u16(response ? 0 : 1),
+    u16(response ? 1 : 0),
+    u16(0),
+    u16(0),
+  );
+  if (!response) return concat(header, name, u16(0x20), u16(1));
+  return concat(
+    header,
+    name,
+    u16(0x20),
+    u16(1),
+    new Uint8Array([0, 0, 0, 30]),
+    u16(6),
+    u16(0),
+    parseIpv4(options.address ?? "0.0.0.0"),
+  );
+}
+
 /** Builds a DNS query or response with one question (and A answers). */
 export function dnsMessage(options: DnsOptions): Uint8Array<ArrayBuffer> {
   const answers = options.response ? options.answers ?? [] : [];

@@ -270,6 +270,14 @@ export interface PacketRecord {
    * capture/decode/service_reply.ts); -1 for every other packet.
    */
   udpServiceReply: number;
+  /** NetBIOS name service (UDP 137) transaction id, or -1 when the packet holds no NBNS message (capture/decode/nbns.ts). */
+  nbnsId: number;
+  /** NBNS flags word (response bit, opcode, broadcast bit, response code), or -1. */
+  nbnsFlags: number;
+  /** NBNS answer count from the header, or 0. */
+  nbnsAnswerCount: number;
+  /** The NetBIOS name an NBNS query asks for or a response answers, lower-case, without its suffix or padding; or "". */
+  nbnsName: string;
   /**
    * The service whose failed login this server reply reports ("ftp",
    * "smtp", "pop3", "imap", "smb", "mysql", "postgresql", "ldap",
@@ -293,8 +301,9 @@ export interface PacketRecord {
  * every field but the address keys, which are lookup numbers internal to
  * one process, `udpServiceReply`, a verdict on datagrams from six ports
  * kept for the port scan detector, which every `--json` line would carry
- * for the few it concerns (a reader has the ports, and tshark), and
- * `icmpEchoTracker`, the ICMP tunnel detector's likewise.
+ * for the few it concerns (a reader has the ports, and tshark),
+ * `icmpEchoTracker`, the ICMP tunnel detector's likewise, and the `nbns*`
+ * fields, the name poisoning detector's likewise.
  */
 export function publicPacketFields(
   packet: PacketRecord,
@@ -306,6 +315,10 @@ export function publicPacketFields(
   | "tunnelDstAddressKey"
   | "udpServiceReply"
   | "icmpEchoTracker"
+  | "nbnsId"
+  | "nbnsFlags"
+  | "nbnsAnswerCount"
+  | "nbnsName"
 > {
   const {
     srcAddressKey: _src,
@@ -314,6 +327,10 @@ export function publicPacketFields(
     tunnelDstAddressKey: _tunnelDst,
     udpServiceReply: _reply,
     icmpEchoTracker: _tracker,
+    nbnsId: _nbnsId,
+    nbnsFlags: _nbnsFlags,
+    nbnsAnswerCount: _nbnsAnswers,
+    nbnsName: _nbnsName,
     ...fields
   } = plainPacket(packet);
   return fields;

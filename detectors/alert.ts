@@ -24,7 +24,7 @@ export type AlertKind =
   | "icmp_tunnel"
   | "brute_force"
   | "reflection_flood"
-  | "llmnr_poisoning";
+  | "name_poisoning";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -45,7 +45,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "icmp_tunnel",
   "brute_force",
   "reflection_flood",
-  "llmnr_poisoning",
+  "name_poisoning",
 ];
 
 /** Alert severity, lowest first. */

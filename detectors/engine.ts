@@ -34,7 +34,7 @@ import { createDhcpStarvationDetector } from "./dhcp_starvation.ts";
 import { createIcmpTunnelDetector } from "./icmp_tunnel.ts";
 import { createBruteForceDetector } from "./brute_force.ts";
 import { createReflectionFloodDetector } from "./reflection_flood.ts";
-import { createLlmnrPoisoningDetector } from "./llmnr_poisoning.ts";
+import { createNamePoisoningDetector } from "./name_poisoning.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
   createDataExfilDetector,
@@ -78,7 +78,7 @@ export interface EngineConfig {
   icmpTunnel?: OptionsOf<typeof createIcmpTunnelDetector>;
   bruteForce?: OptionsOf<typeof createBruteForceDetector>;
   reflectionFlood?: OptionsOf<typeof createReflectionFloodDetector>;
-  llmnrPoisoning?: OptionsOf<typeof createLlmnrPoisoningDetector>;
+  namePoisoning?: OptionsOf<typeof createNamePoisoningDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
   icmpFlood?: OptionsOf<typeof createIcmpFloodDetector>;
@@ -113,7 +113,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createIcmpSweepDetector(config.icmpSweep),
     createDnsTunnelDetector(config.dnsTunnel),
     createDnsPortMisuseDetector(config.dnsPortMisuse),
-    createLlmnrPoisoningDetector(config.llmnrPoisoning),
+    createNamePoisoningDetector(config.namePoisoning),
     createDataExfilDetector({
       ...config.dataExfil,
       ...(config.homeNet ? { homeNet: config.homeNet } : {}),

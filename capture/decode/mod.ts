@@ -44,6 +44,7 @@ import { decodeIpv6 } from "./ipv6.ts";
 import { decodeLink, ETHER_TYPE } from "./link.ts";
 import { decodeTcp } from "./tcp.ts";
 import { isServiceReplyPort, serviceReplyOf } from "./service_reply.ts";
+import { decodeNbns, NBNS_PORT } from "./nbns.ts";
 import {
   decodeDhcpv6,
   DHCPV6_CLIENT_PORT,
@@ -375,6 +376,9 @@ function decodeTransport(
           datagramEnd,
         );
       }
+      if (record.srcPort === NBNS_PORT || record.dstPort === NBNS_PORT) {
+        decodeNbns(record, bytes, payload, payloadEnd);
+      }
       if (isServiceReplyPort(record.srcPort)) {
         record.udpServiceReply = serviceReplyOf(
           record.srcPort,
@@ -503,6 +507,12 @@ function resetRecord(record: DecodedPacket): void {
   record.dnsQuestionCount = 0;
   record.dnsAnswerCount = 0;
   record.udpServiceReply = -1;
+  if (record.nbnsId !== -1) {
+    record.nbnsId = -1;
+    record.nbnsFlags = -1;
+    record.nbnsAnswerCount = 0;
+    record.nbnsName = "";
+  }
   record.authFailure = "";
   record.authSuccess = "";
   record.truncated = false;

@@ -30,7 +30,7 @@ import { DNS_PORT_MISUSE_DEFAULTS } from "../../detectors/dns_port_misuse.ts";
 import { DNS_TUNNEL_DEFAULTS } from "../../detectors/dns_tunnel.ts";
 import { ICMP_FLOOD_DEFAULTS } from "../../detectors/icmp_flood.ts";
 import { REFLECTION_FLOOD_DEFAULTS } from "../../detectors/reflection_flood.ts";
-import { LLMNR_POISONING_DEFAULTS } from "../../detectors/llmnr_poisoning.ts";
+import { NAME_POISONING_DEFAULTS } from "../../detectors/name_poisoning.ts";
 import { ICMP_SWEEP_DEFAULTS } from "../../detectors/icmp_sweep.ts";
 import { PORT_SCAN_DEFAULTS } from "../../detectors/port_scan.ts";
 import { SYN_FLOOD_DEFAULTS } from "../../detectors/syn_flood.ts";
@@ -53,7 +53,7 @@ export const DETECTOR_DEFAULTS = {
   dhcpStarvation: DHCP_STARVATION_DEFAULTS,
   icmpFlood: ICMP_FLOOD_DEFAULTS,
   reflectionFlood: REFLECTION_FLOOD_DEFAULTS,
-  llmnrPoisoning: LLMNR_POISONING_DEFAULTS,
+  namePoisoning: NAME_POISONING_DEFAULTS,
   icmpSweep: ICMP_SWEEP_DEFAULTS,
   icmpTunnel: ICMP_TUNNEL_DEFAULTS,
   bruteForce: BRUTE_FORCE_DEFAULTS,

@@ -46,7 +46,7 @@
  *   compromised workstation to an external proxy, a TCP session carried in
  *   echo requests and answered in echo replies of the proxy's own data.
  * - icmp_sweep: nmap -sn -PE of a routed /24 behind the gateway.
- * - llmnr_poisoning, in icmp_sweep's place every other round: Responder on
+ * - name_poisoning, in icmp_sweep's place every other round: Responder on
  *   the rogue device answering workstations' LLMNR queries (names DNS
  *   could not resolve: a typo, a retired server, WPAD) with its own
  *   address.
@@ -331,7 +331,7 @@ export function planAttack(
       };
     case "icmp_sweep":
       if (round % 2 === 1) {
-        return planAttack(ctx, "llmnr_poisoning", startUs, round);
+        return planAttack(ctx, "name_poisoning", startUs, round);
       }
       return {
         kind,
@@ -342,7 +342,7 @@ export function planAttack(
           `nmap -sn -PE: ping sweep of ${SWEEP_SUBNET}.0/24 from ${rogue}`,
         script: (s) => icmpSweep(ctx, s, startUs),
       };
-    case "llmnr_poisoning":
+    case "name_poisoning":
       return {
         kind,
         startUs,
@@ -350,7 +350,7 @@ export function planAttack(
         victim: "",
         description:
           `Responder: ${rogue} answers workstations' LLMNR queries for ${LLMNR_NAMES.length} names (WPAD among them) with its own address`,
-        script: (s) => llmnrPoisoning(ctx, s, startUs),
+        script: (s) => namePoisoning(ctx, s, startUs),
       };
     case "dns_tunnel":
       if (round % 2 === 1) {
@@ -1398,7 +1398,7 @@ const LLMNR_GROUP: Endpoint = {
   ipId: 0,
 };
 
-function* llmnrPoisoning(
+function* namePoisoning(
   ctx: DemoContext,
   session: Session,
   startUs: number,

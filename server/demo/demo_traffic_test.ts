@@ -349,14 +349,14 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
     [["", floods[1]!.victim, "T1498.002", 2_000, "DNS (UDP 53)"]],
   );
   const discovery = demo.injectedAttacks.filter((a) =>
-    a.kind === "icmp_sweep" || a.kind === "llmnr_poisoning"
+    a.kind === "icmp_sweep" || a.kind === "name_poisoning"
   );
   assert.deepEqual(discovery.map((a) => a.kind), [
     "icmp_sweep",
-    "llmnr_poisoning",
+    "name_poisoning",
   ]);
   assert.deepEqual(
-    engine.alerts().filter((a) => a.kind === "llmnr_poisoning").map((a) => [
+    engine.alerts().filter((a) => a.kind === "name_poisoning").map((a) => [
       a.attacker,
       a.victim,
       a.mitre.id,

@@ -104,7 +104,7 @@ const CATEGORY: Record<string, string> = {
   "icmp_tunnel": "Potentially Bad Traffic",
   "brute_force": "Attempted User Privilege Gain",
   "reflection_flood": "Attempted Denial of Service",
-  "llmnr_poisoning": "Attempted User Privilege Gain",
+  "name_poisoning": "Attempted User Privilege Gain",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",
   "dns_tunnel": "Potentially Bad Traffic",

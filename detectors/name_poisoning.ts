@@ -1,30 +1,36 @@
 /**
- * LLMNR poisoning detector: one host answering other hosts' LLMNR queries
- * for many names, or for WPAD (Responder, Inveigh, Metasploit's
- * llmnr_response), MITRE T1557.001.
+ * Name poisoning detector: one host answering other hosts' LLMNR or NBT-NS
+ * name queries for many names, or for WPAD (Responder, Inveigh,
+ * Metasploit's llmnr_response and nbns_response), MITRE T1557.001.
  *
  * Windows asks LLMNR (RFC 4795: UDP to 224.0.0.252 or ff02::1:3, port
- * 5355) for every name DNS could not resolve: a typo, a retired file
- * server, "wpad" for the proxy configuration. Only the host that owns a
- * name answers for it, by unicast from port 5355 to the port the query came
- * from, so an ordinary host answers for its own name or two. A poisoner
- * answers every query it hears with its own address, and the querier then
- * sends it the connection meant for the name: an SMB, HTTP or WPAD
- * request, whose NTLM authentication it captures or relays.
+ * 5355) and the NetBIOS name service (RFC 1002: a broadcast name query to
+ * UDP port 137) for every name DNS could not resolve: a typo, a retired
+ * file server, "wpad" for the proxy configuration. Only the host that owns
+ * a name answers for it, by unicast to the address and port the query came
+ * from, so an ordinary host answers for its own name or two (NBT-NS: its
+ * host name and its workgroup's). A poisoner answers every query it hears
+ * with its own address, and the querier then sends it the connection meant
+ * for the name: an SMB, HTTP or WPAD request, whose NTLM authentication it
+ * captures or relays.
  *
- * A query is a DNS query (opcode 0, one question) to an LLMNR group on UDP
- * 5355; an answer is a response from UDP port 5355 with no error and at
- * least one answer record, to the querier's address and port, with the
- * query's id, within {@linkcode ANSWER_US} of the query. Answers that match
- * no query seen here (a capture that missed it, a poisoner answering in
- * the blind) are not counted. Per answering host, with a sliding window of
- * packet time,
+ * A query is an LLMNR query (a DNS query, opcode 0, one question, to an
+ * LLMNR group on UDP 5355) or an NBT-NS broadcast name query (opcode 0,
+ * the broadcast bit set, a first-level encoded name: capture/decode/nbns.ts;
+ * a unicast query to a WINS server, which answers for every registered
+ * name, is not one). An answer is a response from the protocol's port with
+ * no error and at least one answer record, to the querier's address and
+ * port, with the query's id, within {@linkcode ANSWER_US} of the query.
+ * Answers that match no query seen here (a capture that missed it, a
+ * poisoner answering in the blind) are not counted. Per answering host,
+ * with a sliding window of packet time,
  *
  *     distinct names answered for others  ≥  nameThreshold  within windowUs,
  *
- * or an answer for "wpad" (the Web Proxy Auto-Discovery name, which no
- * LAN host should own: Responder's first prize) at all. Names are compared
- * lower-case.
+ * over both protocols, or an answer for "wpad" (the Web Proxy
+ * Auto-Discovery name, which no LAN host should own: Responder's first
+ * prize) at all. Names are compared lower-case, NetBIOS names without
+ * their suffix.
  *
  * Findings: key and attacker = the answering host; victim = the querier
  * of its first counted answer while it answered one querier only, else ""
@@ -35,10 +41,10 @@
  *
  * Limits: a poisoner that answers fewer than `nameThreshold` names within
  * the window, none of them "wpad", is not found (on a quiet LAN a
- * poisoner hears few queries); NetBIOS name service (UDP 137) and mDNS
- * poisoning, which Responder also does, are not read; nor are answers to
- * queries the capture missed (a sensor that sees the poisoner's unicast
- * answers but not the multicast queries). A host legitimately named
+ * poisoner hears few queries); mDNS poisoning, which Responder also does,
+ * is not read; nor are answers to queries the capture missed (a sensor
+ * that sees the poisoner's unicast answers but not the queries), nor
+ * NBT-NS answers to a WINS server's clients. A host legitimately named
  * "wpad" (an old proxy auto-configuration setup) is reported: allowlist it
  * (alerts.allowlist.perKind).
  *
@@ -46,6 +52,13 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
+import {
+  NBNS_BROADCAST,
+  NBNS_PORT,
+  NBNS_RESPONSE,
+  nbnsOpcode,
+  nbnsRcode,
+} from "../capture/decode/nbns.ts";
 import { type Finding, type FindingSink, windowText } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import {
@@ -61,15 +74,15 @@ import { NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import { markReported } from "./report_cadence.ts";
 
-/** Options of {@linkcode createLlmnrPoisoningDetector}. */
-export interface LlmnrPoisoningOptions {
-  /** Distinct names one host answers for others within the window that make it a poisoner. */
+/** Options of {@linkcode createNamePoisoningDetector}. */
+export interface NamePoisoningOptions {
+  /** Distinct names one host answers for others (LLMNR and NBT-NS together) within the window that make it a poisoner. */
   nameThreshold?: number;
   /** Window length, µs of packet time. */
   windowUs?: number;
   /** Answering hosts tracked at once; beyond this the least recently seen is forgotten. */
   maxResponders?: number;
-  /** Queries remembered at once while they wait for answers; beyond this the oldest is forgotten. */
+  /** Queries (of both protocols) remembered at once while they wait for answers; beyond this the oldest is forgotten. */
   maxQueries?: number;
   /** Distinct names remembered per answering host (at least `nameThreshold`). */
   maxNamesPerResponder?: number;
@@ -78,7 +91,7 @@ export interface LlmnrPoisoningOptions {
 }
 
 /**
- * Defaults of {@linkcode LlmnrPoisoningOptions}.
+ * Defaults of {@linkcode NamePoisoningOptions}.
  *
  * - `nameThreshold` 4 within `windowUs` 10 minutes: a host answers for its
  *   own name (a Windows host, systemd-resolved), two at most with a second
@@ -88,14 +101,14 @@ export interface LlmnrPoisoningOptions {
  *   {@linkcode ANSWER_US}); `maxNamesPerResponder` 256.
  * - `reportIntervalUs` 60 s.
  */
-export const LLMNR_POISONING_DEFAULTS = {
+export const NAME_POISONING_DEFAULTS = {
   nameThreshold: 4,
   windowUs: 600_000_000,
   maxResponders: 4_096,
   maxQueries: 4_096,
   maxNamesPerResponder: 256,
   reportIntervalUs: 60_000_000,
-} satisfies Required<LlmnrPoisoningOptions>;
+} satisfies Required<NamePoisoningOptions>;
 
 /** LLMNR's port (RFC 4795 section 2). */
 const LLMNR_PORT = 5355;
@@ -103,7 +116,11 @@ const LLMNR_PORT = 5355;
 const LLMNR_GROUP_V4 = 0xe000_00fc;
 const LLMNR_GROUP_V6 = "ff02::1:3";
 
-/** Longest wait from a query to an answer that is counted, µs (RFC 4795 section 7: a sender waits LLMNR_TIMEOUT, 1 s by default). */
+/** The third key word of a query: which protocol asked. */
+const LLMNR = 0;
+const NBNS = 1;
+
+/** Longest wait from a query to an answer that is counted, µs (RFC 4795 section 7: an LLMNR sender waits LLMNR_TIMEOUT, 1 s by default; NBT-NS clients retry for about 1.5 s). */
 export const ANSWER_US = 5_000_000;
 
 /** The name whose answer is a finding at once. */
@@ -114,6 +131,11 @@ const MAX_SAMPLES = 20;
 
 /** Packet time between expiry sweeps of the responder table, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
+
+/** Bits of {@linkcode ResponderState.protocols}. */
+const LLMNR_BIT = 1;
+const NBNS_BIT = 2;
+const BOTH = LLMNR_BIT | NBNS_BIT;
 
 /** A query waiting for answers. */
 interface QueryState {
@@ -133,6 +155,8 @@ interface ResponderState {
   queriers: string[];
   manyQueriers: boolean;
   firstQuerier: string;
+  /** Protocols it answered in ({@linkcode LLMNR_BIT}, {@linkcode NBNS_BIT}). */
+  protocols: number;
   /** Whether it answered for "wpad", and whether that finding was made. */
   wpad: boolean;
   wpadReported: boolean;
@@ -140,21 +164,21 @@ interface ResponderState {
 }
 
 /**
- * Creates the LLMNR poisoning detector (kind "llmnr_poisoning"): one
- * incident per host answering others' LLMNR queries for many names or for
+ * Creates the name poisoning detector (kind "name_poisoning"): one
+ * incident per host answering others' LLMNR or NBT-NS queries for many names or for
  * WPAD.
  *
  * @example
  * ```ts
- * const detector = createLlmnrPoisoningDetector({ nameThreshold: 3 });
+ * const detector = createNamePoisoningDetector({ nameThreshold: 3 });
  * detector.observe(packet, (finding) => console.log(finding.summary));
  * ```
  */
-export function createLlmnrPoisoningDetector(
-  options: LlmnrPoisoningOptions = {},
+export function createNamePoisoningDetector(
+  options: NamePoisoningOptions = {},
 ): Detector {
-  const config = { ...LLMNR_POISONING_DEFAULTS, ...options };
-  requirePositive("LLMNR poisoning detector", config, [
+  const config = { ...NAME_POISONING_DEFAULTS, ...options };
+  requirePositive("name poisoning detector", config, [
     "nameThreshold",
     "windowUs",
     "maxResponders",
@@ -164,7 +188,7 @@ export function createLlmnrPoisoningDetector(
   ]);
   if (config.maxNamesPerResponder < config.nameThreshold) {
     throw new RangeError(
-      `Cannot create LLMNR poisoning detector: maxNamesPerResponder (${config.maxNamesPerResponder}) must be at least nameThreshold (${config.nameThreshold})`,
+      `Cannot create name poisoning detector: maxNamesPerResponder (${config.maxNamesPerResponder}) must be at least nameThreshold (${config.nameThreshold})`,
     );
   }
   const limits: FanOutLimits = {
@@ -192,31 +216,51 @@ export function createLlmnrPoisoningDetector(
     );
   }
 
-  function noteQuery(packet: PacketRecord): void {
-    const name = packet.dnsQname;
-    if (
-      name === "" || packet.dnsOpcode !== 0 || packet.dnsQuestionCount !== 1
-    ) return;
+  /** An LLMNR query to its group. */
+  function noteLlmnrQuery(packet: PacketRecord): void {
+    if (packet.dnsOpcode !== 0 || packet.dnsQuestionCount !== 1) return;
     const group = packet.network === "ipv4"
       ? packet.dstAddressKey === LLMNR_GROUP_V4
       : packet.dstAddress === LLMNR_GROUP_V6;
-    if (!group || packet.srcAddressKey < 0) return;
-    const key = packet.srcPort * 65_536 + packet.dnsId;
-    const query = queries.peek(packet.srcAddressKey, key, 0);
+    if (group) noteQuery(packet, LLMNR, packet.dnsId, packet.dnsQname);
+  }
+
+  /** An NBT-NS broadcast name query. */
+  function noteNbnsQuery(packet: PacketRecord): void {
+    const flags = packet.nbnsFlags;
+    if (nbnsOpcode(flags) !== 0 || (flags & NBNS_BROADCAST) === 0) return;
+    noteQuery(packet, NBNS, packet.nbnsId, packet.nbnsName);
+  }
+
+  /** Remembers `packet`, a query of `protocol` with `id` for `name`, for its answers. */
+  function noteQuery(
+    packet: PacketRecord,
+    protocol: number,
+    id: number,
+    name: string,
+  ): void {
+    if (name === "" || packet.srcAddressKey < 0) return;
+    const key = packet.srcPort * 65_536 + id;
+    const query = queries.peek(packet.srcAddressKey, key, protocol);
     if (query !== undefined) {
       query.name = name;
       query.atUs = packet.timestampUs;
       return;
     }
-    queries.set(packet.srcAddressKey, key, 0, {
+    queries.set(packet.srcAddressKey, key, protocol, {
       name,
       querier: packet.srcAddress,
       atUs: packet.timestampUs,
     });
   }
 
-  function noteAnswer(packet: PacketRecord, report: FindingSink): void {
-    if (packet.dnsRcode !== 0 || packet.dnsAnswerCount < 1) return;
+  /** Counts `packet`, an answer of `protocol` with `id`, for its sender when it answers a query seen here. */
+  function noteAnswer(
+    packet: PacketRecord,
+    protocol: number,
+    id: number,
+    report: FindingSink,
+  ): void {
     const querierKey = packet.dstAddressKey;
     const responderKey = packet.srcAddressKey;
     if (querierKey < 0 || responderKey < 0 || querierKey === responderKey) {
@@ -224,8 +268,8 @@ export function createLlmnrPoisoningDetector(
     }
     const query = queries.peek(
       querierKey,
-      packet.dstPort * 65_536 + packet.dnsId,
-      0,
+      packet.dstPort * 65_536 + id,
+      protocol,
     );
     const nowUs = packet.timestampUs;
     if (query === undefined || nowUs - query.atUs > ANSWER_US) return;
@@ -238,6 +282,7 @@ export function createLlmnrPoisoningDetector(
         queriers: [],
         manyQueriers: false,
         firstQuerier: query.querier,
+        protocols: 0,
         wpad: false,
         wpadReported: false,
         firstAnswerUs: nowUs,
@@ -247,6 +292,7 @@ export function createLlmnrPoisoningDetector(
     // Counts start with the state, which leaves the table a window after
     // its last answer (expire): a later incident starts afresh.
     state.answers++;
+    state.protocols |= protocol === NBNS ? NBNS_BIT : LLMNR_BIT;
     const querier = query.querier;
     if (querier !== state.firstQuerier) state.manyQueriers = true;
     if (
@@ -271,20 +317,34 @@ export function createLlmnrPoisoningDetector(
   }
 
   return {
-    name: "llmnr_poisoning",
-    packetKinds: PACKET_KIND.DNS,
+    name: "name_poisoning",
+    // NBT-NS messages are UDP datagrams of no other kind.
+    packetKinds: PACKET_KIND.UDP,
     observe(packet: PacketRecord, report: FindingSink): void {
-      if (packet.transport !== "udp") return;
+      const nbnsId = packet.nbnsId;
+      const dnsId = packet.dnsId;
+      if (nbnsId < 0 && dnsId < 0) return;
       const nowUs = packet.timestampUs;
       if (nowUs >= nextExpiryUs) {
         expire(nowUs, report);
         queries.expireOldest((query) => nowUs - query.atUs > ANSWER_US);
         nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
       }
-      if (packet.dnsResponse) {
-        if (packet.srcPort === LLMNR_PORT) noteAnswer(packet, report);
+      if (nbnsId >= 0) {
+        const flags = packet.nbnsFlags;
+        if ((flags & NBNS_RESPONSE) === 0) {
+          if (packet.dstPort === NBNS_PORT) noteNbnsQuery(packet);
+        } else if (
+          packet.srcPort === NBNS_PORT && nbnsOpcode(flags) === 0 &&
+          nbnsRcode(flags) === 0 && packet.nbnsAnswerCount > 0
+        ) noteAnswer(packet, NBNS, nbnsId, report);
+      } else if (packet.dnsResponse) {
+        if (
+          packet.srcPort === LLMNR_PORT && packet.dnsRcode === 0 &&
+          packet.dnsAnswerCount > 0
+        ) noteAnswer(packet, LLMNR, dnsId, report);
       } else if (packet.dstPort === LLMNR_PORT) {
-        noteQuery(packet);
+        noteLlmnrQuery(packet);
       }
     },
     tables(): Record<string, TableStats> {
@@ -299,7 +359,7 @@ export function createLlmnrPoisoningDetector(
 /** The finding of `state`'s incident so far. */
 function findingOf(
   state: ResponderState,
-  config: Required<LlmnrPoisoningOptions>,
+  config: Required<NamePoisoningOptions>,
 ): Finding {
   const fanOut = state.fanOut;
   const names = fanOutTargets(fanOut);
@@ -314,7 +374,7 @@ function findingOf(
     } hosts`
     : state.firstQuerier;
   return {
-    kind: "llmnr_poisoning",
+    kind: "name_poisoning",
     key: state.address,
     timestampUs: fanOut.lastGrowthUs,
     startUs: fanOut.active ? fanOut.startUs : state.firstAnswerUs,
@@ -322,12 +382,22 @@ function findingOf(
     attacker: state.address,
     victim: state.manyQueriers ? "" : state.firstQuerier,
     domain: "",
-    summary: `${state.address} answered LLMNR queries of ${victims} for ${
+    summary: `${state.address} answered ${
+      state.protocols === BOTH
+        ? "LLMNR and NBT-NS"
+        : state.protocols === NBNS_BIT
+        ? "NBT-NS"
+        : "LLMNR"
+    } queries of ${victims} for ${
       distinct === 1 ? "1 name" : `${distinct} distinct names`
     } within ${windowText(config.windowUs)} (${quoted}${
       distinct > 5 ? ", …" : ""
-    }${state.wpad ? "; WPAD among them" : ""}): LLMNR poisoning`,
+    }${state.wpad ? "; WPAD among them" : ""}): name poisoning`,
     evidence: {
+      protocols: [
+        ...(state.protocols & LLMNR_BIT ? ["llmnr"] : []),
+        ...(state.protocols & NBNS_BIT ? ["nbt-ns"] : []),
+      ],
       distinctNames: distinct,
       answers: state.answers,
       sampleNames,

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { dnsMessage, udpFrame } from "../capture/frame_builder.ts";
+import { dnsMessage, nbnsMessage, udpFrame } from "../capture/frame_builder.ts";
 import { decodeFrame } from "../capture/decode/test_helpers.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
 import {
   ANSWER_US,
-  createLlmnrPoisoningDetector,
-  LLMNR_POISONING_DEFAULTS,
-  type LlmnrPoisoningOptions,
-} from "./llmnr_poisoning.ts";
+  createNamePoisoningDetector,
+  NAME_POISONING_DEFAULTS,
+  type NamePoisoningOptions,
+} from "./name_poisoning.ts";
 import { findingsOf, SECOND_US, T0 } from "./test_packets.ts";
 
 const POISONER = "10.0.0.66";
@@ -42,10 +42,59 @@ interface Exchange {
   answerId?: number;
   /** Whether the query is seen (the capture may miss it). */
   querySeen?: boolean;
+  /** NBT-NS instead of LLMNR: a broadcast name query (unless `broadcast` is false: a query to a WINS server, the answerer) from port 137. */
+  nbns?: boolean;
+  broadcast?: boolean;
 }
 
-/** Decoded frames of one LLMNR query and its answer, as the decoder reads them. */
+/** Decoded frames of one NBT-NS name query and its answer. */
+function nbnsExchange(fields: Exchange): PacketRecord[] {
+  const who = client(fields.client ?? 0);
+  const answerer = fields.answerer === undefined ? POISONER : fields.answerer;
+  const id = 0x8000 + fields.name.length;
+  const broadcast = fields.broadcast !== false;
+  const packets: PacketRecord[] = [];
+  if (fields.querySeen !== false) {
+    packets.push(
+      decodeFrame(
+        udpFrame(
+          {
+            srcMac: who.mac,
+            dstMac: broadcast ? "ff:ff:ff:ff:ff:ff" : POISONER_MAC,
+            src: who.ip,
+            dst: broadcast ? "10.0.0.255" : answerer ?? POISONER,
+          },
+          { srcPort: 137, dstPort: 137 },
+          nbnsMessage({ id, name: fields.name.toUpperCase(), broadcast }),
+        ),
+        { timestampUs: fields.atUs },
+      ).packet,
+    );
+  }
+  if (answerer !== null) {
+    packets.push(
+      decodeFrame(
+        udpFrame(
+          { srcMac: POISONER_MAC, dstMac: who.mac, src: answerer, dst: who.ip },
+          { srcPort: 137, dstPort: 137 },
+          nbnsMessage({
+            id: fields.answerId ?? id,
+            name: fields.name.toUpperCase(),
+            response: true,
+            rcode: fields.rcode ?? 0,
+            address: answerer,
+          }),
+        ),
+        { timestampUs: fields.atUs + (fields.answerAfterUs ?? 1_000) },
+      ).packet,
+    );
+  }
+  return packets;
+}
+
+/** Decoded frames of one LLMNR (or NBT-NS) query and its answer, as the decoder reads them. */
 function exchange(fields: Exchange): PacketRecord[] {
+  if (fields.nbns === true) return nbnsExchange(fields);
   const who = client(fields.client ?? 0);
   const v6 = fields.v6 === true;
   const querier = v6 ? who.ip6 : who.ip;
@@ -113,18 +162,18 @@ function poisoning(
 
 function run(
   packets: PacketRecord[],
-  options: LlmnrPoisoningOptions = {},
+  options: NamePoisoningOptions = {},
 ): Finding[] {
-  return findingsOf(createLlmnrPoisoningDetector(options), packets);
+  return findingsOf(createNamePoisoningDetector(options), packets);
 }
 
-Deno.test("llmnr_poisoning: a host answering others' queries for 4 names is a poisoner; 3 are not", () => {
+Deno.test("name_poisoning: a host answering others' queries for 4 names is a poisoner; 3 are not", () => {
   const names = ["fileserv", "printsrv01", "sharepiont", "nas-old"];
   assert.deepEqual(run(poisoning(names.slice(0, 3))), []);
   const findings = run(poisoning(names));
   assert.equal(findings.length, 1);
   const finding = findings[0]!;
-  assert.equal(finding.kind, "llmnr_poisoning");
+  assert.equal(finding.kind, "name_poisoning");
   assert.equal(finding.attacker, POISONER);
   assert.equal(finding.victim, client(0).ip);
   assert.equal(finding.severity, "high");
@@ -137,11 +186,11 @@ Deno.test("llmnr_poisoning: a host answering others' queries for 4 names is a po
     finding.summary,
     `${POISONER} answered LLMNR queries of ${
       client(0).ip
-    } for 4 distinct names within 10 min ("fileserv", "printsrv01", "sharepiont", "nas-old"): LLMNR poisoning`,
+    } for 4 distinct names within 10 min ("fileserv", "printsrv01", "sharepiont", "nas-old"): name poisoning`,
   );
 });
 
-Deno.test("llmnr_poisoning: one answer for WPAD is a finding at once", () => {
+Deno.test("name_poisoning: one answer for WPAD is a finding at once", () => {
   const findings = run(poisoning(["wpad"]));
   assert.equal(findings.length, 1);
   assert.equal(findings[0]!.evidence.wpad, true);
@@ -152,7 +201,7 @@ Deno.test("llmnr_poisoning: one answer for WPAD is a finding at once", () => {
   assert.deepEqual(more.map((f) => f.evidence.distinctNames), [1, 4]);
 });
 
-Deno.test("llmnr_poisoning: many queriers are no single victim; over IPv6 too", () => {
+Deno.test("name_poisoning: many queriers are no single victim; over IPv6 too", () => {
   const findings = run(
     poisoning(["fileserv", "printsrv01", "sharepiont", "nas-old"], 500_000, 3),
   );
@@ -179,7 +228,7 @@ Deno.test("llmnr_poisoning: many queriers are no single victim; over IPv6 too", 
   assert.equal(v6[0]!.victim, client(0).ip6);
 });
 
-Deno.test("llmnr_poisoning: a host answering for its own name, however often, is no poisoner", () => {
+Deno.test("name_poisoning: a host answering for its own name, however often, is no poisoner", () => {
   // Ten workstations ask for the NAS by its short name, each a few times.
   const packets = Array.from({ length: 40 }, (_, i) =>
     exchange({
@@ -191,7 +240,7 @@ Deno.test("llmnr_poisoning: a host answering for its own name, however often, is
   assert.deepEqual(run(packets), []);
 });
 
-Deno.test("llmnr_poisoning: answers that answer no query seen here count for nothing", () => {
+Deno.test("name_poisoning: answers that answer no query seen here count for nothing", () => {
   const names = ["fileserv", "printsrv01", "sharepiont", "nas-old", "wpad"];
   // The queries unseen (a capture that missed them).
   assert.deepEqual(
@@ -212,7 +261,7 @@ Deno.test("llmnr_poisoning: answers that answer no query seen here count for not
   );
 });
 
-Deno.test("llmnr_poisoning: names older than the window are forgotten; a poisoner goes on being reported, then at the end", () => {
+Deno.test("name_poisoning: names older than the window are forgotten; a poisoner goes on being reported, then at the end", () => {
   const windowUs = 60 * SECOND_US;
   // Three names, a quiet window and more, three more: never four at once.
   const spread = [
@@ -225,7 +274,7 @@ Deno.test("llmnr_poisoning: names older than the window are forgotten; a poisone
   // 40 names a second apart: found at 4, again at 8, 16, 32 (doubling),
   // and the last figures at the end.
   const names = Array.from({ length: 40 }, (_, i) => `host${i}`);
-  const detector = createLlmnrPoisoningDetector();
+  const detector = createNamePoisoningDetector();
   const findings = findingsOf(detector, poisoning(names));
   const last = poisoning(names).at(-1)!.timestampUs;
   detector.flush!(last, (finding) => findings.push(finding));
@@ -236,8 +285,8 @@ Deno.test("llmnr_poisoning: names older than the window are forgotten; a poisone
   assert.equal(findings.at(-1)!.evidence.answers, 40);
 });
 
-Deno.test("llmnr_poisoning: tables stay within their bounds under a flood of queries and answerers", () => {
-  const detector = createLlmnrPoisoningDetector({
+Deno.test("name_poisoning: tables stay within their bounds under a flood of queries and answerers", () => {
+  const detector = createNamePoisoningDetector({
     maxQueries: 64,
     maxResponders: 16,
   });
@@ -256,14 +305,51 @@ Deno.test("llmnr_poisoning: tables stay within their bounds under a flood of que
   assert.ok(tables.responders!.size <= 16);
 });
 
-Deno.test("llmnr_poisoning: invalid options are rejected", () => {
-  assert.throws(() => createLlmnrPoisoningDetector({ nameThreshold: 0 }));
-  assert.throws(() => createLlmnrPoisoningDetector({ windowUs: -1 }));
+Deno.test("name_poisoning: invalid options are rejected", () => {
+  assert.throws(() => createNamePoisoningDetector({ nameThreshold: 0 }));
+  assert.throws(() => createNamePoisoningDetector({ windowUs: -1 }));
   assert.throws(() =>
-    createLlmnrPoisoningDetector({
+    createNamePoisoningDetector({
       nameThreshold: 10,
       maxNamesPerResponder: 5,
     })
   );
-  assert.equal(LLMNR_POISONING_DEFAULTS.nameThreshold, 4);
+  assert.equal(NAME_POISONING_DEFAULTS.nameThreshold, 4);
+});
+
+Deno.test("name_poisoning: NBT-NS answers to broadcast name queries count, with LLMNR's, per answering host", () => {
+  const names = ["fileserv", "printsrv01", "sharepiont", "nas-old"];
+  const findings = run(poisoning(names, SECOND_US, 1, { nbns: true }));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.attacker, POISONER);
+  assert.equal(findings[0]!.victim, client(0).ip);
+  assert.deepEqual(findings[0]!.evidence.protocols, ["nbt-ns"]);
+  assert.match(findings[0]!.summary, /answered NBT-NS queries of /);
+  // WPAD over NBT-NS alone.
+  const wpad = run(poisoning(["wpad"], SECOND_US, 1, { nbns: true }));
+  assert.equal(wpad.length, 1);
+  assert.equal(wpad[0]!.evidence.wpad, true);
+  // Two names each way: four names together.
+  const both = run([
+    ...poisoning(["a1", "a2"]),
+    ...poisoning(["b1", "b2"], SECOND_US, 1, { nbns: true }).map((p) => {
+      p.timestampUs += 10 * SECOND_US;
+      return p;
+    }),
+  ]);
+  assert.equal(both.length, 1);
+  assert.deepEqual(both[0]!.evidence.protocols, ["llmnr", "nbt-ns"]);
+  assert.match(both[0]!.summary, /answered LLMNR and NBT-NS queries of /);
+});
+
+Deno.test("name_poisoning: a WINS server answering unicast name queries for many names is no poisoner, nor are negative answers", () => {
+  const names = ["fileserv", "printsrv01", "sharepiont", "nas-old", "wpad"];
+  assert.deepEqual(
+    run(poisoning(names, SECOND_US, 3, { nbns: true, broadcast: false })),
+    [],
+  );
+  assert.deepEqual(
+    run(poisoning(names, SECOND_US, 3, { nbns: true, rcode: 3 })),
+    [],
+  );
 });

@@ -1,0 +1,95 @@
+/**
+ * A minimal name poisoner for the live tests, as Responder poisons LLMNR
+ * and NBT-NS: it joins 224.0.0.252 on UDP port 5355 (on the interface of
+ * the address it is given) and answers every LLMNR A query it hears with
+ * an A record of that address (its own); and it listens on UDP port 137
+ * and answers every NetBIOS name query (broadcast to the link) with a
+ * positive name query response naming that address. Answers go by unicast
+ * to the querier's address and port. Prints "listening" once it listens;
+ * runs until killed.
+ *
+ * Usage: deno run --unstable-net
+ * --allow-net=0.0.0.0:5355,0.0.0.0:137,224.0.0.252,<querier>
+ * name_poisoner.ts <address>
+ *
+ * @module
+ */
+
+const address = Deno.args[0] ?? "";
+const octets = address.split(".").map(Number);
+if (octets.length !== 4 || octets.some((o) => !(o >= 0 && o <= 255))) {
+  console.error(`usage: name_poisoner.ts <IPv4 address>, got "${address}"`);
+  Deno.exit(2);
+}
+
+const llmnr = Deno.listenDatagram({
+  hostname: "0.0.0.0",
+  port: 5355,
+  transport: "udp",
+});
+// Joined on the interface that holds the address.
+await llmnr.joinMulticastV4("224.0.0.252", address);
+const nbns = Deno.listenDatagram({
+  hostname: "0.0.0.0",
+  port: 137,
+  transport: "udp",
+});
+console.log("listening");
+
+await Promise.all([
+  serve(llmnr, llmnrAnswerOf),
+  serve(nbns, nbnsAnswerOf),
+]);
+
+/** Answers each datagram on `socket` that `answerOf` answers. */
+async function serve(
+  socket: Deno.DatagramConn,
+  answerOf: (query: Uint8Array) => Uint8Array | undefined,
+): Promise<void> {
+  for await (const [query, from] of socket) {
+    const answer = answerOf(query);
+    if (answer !== undefined) await socket.send(answer, from);
+  }
+}
+
+/** The poisoned answer to `query` (an LLMNR A query), or undefined for anything else. */
+function llmnrAnswerOf(query: Uint8Array): Uint8Array | undefined {
+  // Header (12 bytes), then one question: labels, type, class.
+  if (query.length < 17 || (query[2]! & 0x80) !== 0) return undefined;
+  let at = 12;
+  while (at < query.length && query[at] !== 0) at += query[at]! + 1;
+  const questionEnd = at + 5;
+  if (questionEnd > query.length) return undefined;
+  const qtype = (query[at + 1]! << 8) | query[at + 2]!;
+  if (qtype !== 1) return undefined;
+  // The answer's owner is the name again, in full (as Responder writes it,
+  // and as nmap's llmnr-resolve reads it), not a pointer to the question.
+  const name = query.subarray(12, at + 1);
+  const answer = new Uint8Array(questionEnd + name.length + 14);
+  answer.set(query.subarray(0, questionEnd));
+  answer[2] = 0x80; // QR: a response, opcode 0, no flags
+  answer[3] = 0;
+  answer.set([0, 1, 0, 1, 0, 0, 0, 0], 4); // one question, one answer
+  answer.set(name, questionEnd);
+  answer.set(
+    [0, 1, 0, 1, 0, 0, 0, 30, 0, 4, ...octets],
+    questionEnd + name.length,
+  );
+  return answer;
+}
+
+/** The poisoned answer to `query` (an NBT-NS name query), or undefined for anything else (RFC 1002 sections 4.2.12 and 4.2.13). */
+function nbnsAnswerOf(query: Uint8Array): Uint8Array | undefined {
+  // Header (12 bytes), then the question: the encoded name (34 bytes with
+  // its length and the root), type NB (0x20), class IN.
+  if (query.length < 50 || (query[2]! & 0xf8) !== 0) return undefined;
+  if (query[12] !== 32 || query[45] !== 0 || query[47] !== 0x20) {
+    return undefined;
+  }
+  const answer = new Uint8Array(12 + 34 + 16);
+  answer.set(query.subarray(0, 2)); // its id
+  answer.set([0x85, 0x00, 0, 0, 0, 1, 0, 0, 0, 0], 2); // response, AA, RD; one answer
+  answer.set(query.subarray(12, 46), 12);
+  answer.set([0, 0x20, 0, 1, 0, 0, 0, 30, 0, 6, 0, 0, ...octets], 46);
+  return answer;
+}

@@ -58,9 +58,10 @@
  * scans (arp-scan --destaddr, many addresses asked of one MAC to learn that
  * host's) are ignored like polls; a scanner that sends each target a packet
  * right after asking for it is left to the other detectors: nmap's port
- * scans after its ARP ping, and its connect sweeps (nmap -sT) of one open
- * port over live hosts, whose connections it resets with nothing exchanged
- * (the port scan detector); a capture without the
+ * scans after its ARP ping (the port scan detector), and a connect sweep
+ * (nmap -sT) of one open port over 50 or more live hosts with fewer than
+ * 50 unused addresses among them is found by none (port_scan.ts says
+ * why); a capture without the
  * frames' destination MACs (Linux cooked, `-i any`) excuses no request; a
  * scanner that asks from a new sender IP for every request (the replies
  * still reach its MAC) is not found, as senders are keyed by their IP; a

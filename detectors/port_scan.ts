@@ -70,14 +70,9 @@
  * bare RST whose sequence number is the one that SYN/ACK acknowledged: it
  * neither completed the handshake nor sent anything, the half-open probe
  * of a SYN scan, whose kernel or own stack resets each SYN/ACK that no
- * socket asked for), reset empty (answered, acknowledged, then reset by
- * the prober with an RST/ACK within a second of its SYN, nothing sent
- * either way: its sequence number one past the SYN's, its acknowledgment
- * number one past the SYN/ACK's; a connect scan's probe of an open port,
- * as nmap -sT closes each socket at once with a reset) or unanswered.
- * Refused, abandoned, reset-empty and unanswered probes are *failed*, as
- * Zeek's scan.zeek counts a connection the originator reset after the
- * responder's SYN/ACK, or after the handshake with no data either way. Like
+ * socket asked for) or unanswered. Refused, abandoned and unanswered
+ * probes are *failed*, as Zeek's scan.zeek counts a connection the
+ * originator reset after the responder's SYN/ACK. Like
  * Zeek's policy/misc/scan.zeek, a source is a scanner when, within the
  * window,
  *
@@ -161,18 +156,20 @@
  * port_scan allowlist of its source does not silence that finding
  * (allowlist the host); nor is a sweep of one
  * port over hosts most of which answer when the scanner completes each
- * handshake and then sends, receives (a service's banner that arrived
- * before the reset) or closes with FIN (only failed probes count across
- * hosts, as in Zeek's scan.zeek, since monitoring and configuration
- * management connect to many hosts' ports every few minutes); a SYN
- * scan's sweep of answering hosts (nmap -sS, masscan, zmap) is found, as
- * its probes are abandoned, and a connect scan's that resets each
- * connection at once (nmap -sT), as its probes are reset empty; so is a
- * load balancer's half-open health check (F5's "TCP Half Open" monitor),
- * or one that connects and resets (HAProxy's plain TCP check), of
- * `failedSubnetHostThreshold` or more pool members of one subnet on one
- * port, as is any health checker's during an outage of most of such a
- * pool (its probes refused); SCTP scans (nmap -sY, -sZ) are not read (their
+ * handshake (nmap -sT: only failed probes count across hosts, since
+ * monitoring and configuration management connect to many hosts' ports
+ * every few minutes; Zeek's scan.zeek also counts a connection the
+ * originator resets with nothing exchanged, as nmap -sT's are, but so are
+ * HAProxy's plain TCP health checks and keepalived's TCP_CHECK, which close
+ * each connection with a reset at once, round after round, and one round
+ * of such checks over a pool cannot be told from one sweep: an outside
+ * review of that rule, tried in step 38 of bench/findings.md, found it
+ * alerting on such a pool for as long as it was checked); a SYN scan's sweep of answering hosts
+ * (nmap -sS, masscan, zmap) is found, as its probes are abandoned, and so
+ * is a load balancer's half-open health check (F5's "TCP Half Open"
+ * monitor) of `failedSubnetHostThreshold` or more pool members of one
+ * subnet on one port, as is any health checker's during an outage of most
+ * of such a pool (its probes refused); SCTP scans (nmap -sY, -sZ) are not read (their
  * INITs count as probes of one IP protocol, 132), nor are ACK probes that carry data (nmap -sA
  * --data-length); nor is a UDP scan of a
  * host whose path the scanner traces first (a datagram that runs out of TTL
@@ -385,8 +382,6 @@ const REFUSED = 2;
 const EXCHANGED = 3;
 /** Answered (SYN/ACK), then reset by the prober before it acknowledged or sent anything: a half-open probe, failed (see {@linkcode abandon}). */
 const ABANDONED = 4;
-/** Answered (SYN/ACK), then reset by the prober with ACK, nothing sent either way: a connect scan's probe of an open port (nmap -sT), failed (see {@linkcode abandon}). */
-const RESET_EMPTY = 5;
 
 /** Port keys: TCP ports as is, UDP ports and other IP protocols' numbers offset so that none collide. */
 const UDP_PORT_OFFSET = 65_536;
@@ -436,13 +431,12 @@ const TOUCH_INTERVAL_US = 1_000_000;
 interface SourceState extends ReportMark {
   address: string;
   addressKey: number;
-  /** Live remembered probes, and how many of them failed / were refused / answered; abandoned ones (half-open) and ones reset empty (connected, nothing exchanged) are failed. */
+  /** Live remembered probes, and how many of them failed / were refused / answered; abandoned ones (half-open) are failed. */
   probes: number;
   failed: number;
   refused: number;
   answered: number;
   abandoned: number;
-  resetEmpty: number;
   /** Live distinct hosts and ports (protocol-qualified) among the remembered probes. */
   hosts: number;
   ports: number;
@@ -509,14 +503,12 @@ class NewSource {
   atUs = 0;
   status = PENDING;
   answerAck = -1;
-  answerNext = -1;
   host2 = "";
   hostKey2 = -1;
   portKey2 = -1;
   atUs2 = 0;
   status2 = PENDING;
   answerAck2 = -1;
-  answerNext2 = -1;
   /** Probe kinds seen (KIND_* bits). */
   kinds = 0;
   /** Packet time of the latest distinct probe, µs (for expiry). */
@@ -543,7 +535,6 @@ class NewSource {
     this.atUs = nowUs;
     this.status = PENDING;
     this.answerAck = -1;
-    this.answerNext = -1;
     this.kinds = kind;
     this.lastUs = nowUs;
     return this;
@@ -564,7 +555,6 @@ class NewSource {
     this.atUs2 = nowUs;
     this.status2 = PENDING;
     this.answerAck2 = -1;
-    this.answerNext2 = -1;
     this.kinds |= kind;
     this.lastUs = nowUs;
   }
@@ -587,101 +577,41 @@ class NewSource {
   /**
    * Records the outcome of held probe `which` (1 or 2) unless it has one;
    * an answer also replaces a refusal (see {@linkcode outcomeAfter}).
-   * `answerAck` is an answering SYN/ACK's acknowledgment number and
-   * `answerNext` its sequence number plus one (-1: none).
+   * `answerAck` is an answering SYN/ACK's acknowledgment number (-1: none).
    */
-  answer(
-    which: 1 | 2,
-    status: number,
-    answerAck: number,
-    answerNext: number,
-  ): void {
+  answer(which: 1 | 2, status: number, answerAck: number): void {
     if (which === 1) {
       const held = this.status;
       this.status = outcomeAfter(held, status);
       if (this.status === ANSWERED && held !== ANSWERED) {
         this.answerAck = answerAck;
-        this.answerNext = answerNext;
       }
     } else {
       const held = this.status2;
       this.status2 = outcomeAfter(held, status);
       if (this.status2 === ANSWERED && held !== ANSWERED) {
         this.answerAck2 = answerAck;
-        this.answerNext2 = answerNext;
       }
     }
   }
 
-  /**
-   * Marks held probe `which` failed with `outcome` ({@linkcode ABANDONED}
-   * or {@linkcode RESET_EMPTY}) when the prober's reset at `nowUs`, with
-   * sequence number `seq` (and, for RESET_EMPTY, acknowledgment number
-   * `ack`), ends the handshake its SYN/ACK answered, as
-   * {@linkcode isEmptyReset} tells; true then.
-   */
-  abandon(
-    which: 1 | 2,
-    outcome: number,
-    seq: number,
-    ack: number,
-    nowUs: number,
-  ): boolean {
+  /** Marks held probe `which` abandoned when it was answered by the SYN/ACK that `seq` resets at `nowUs`, within {@linkcode HALF_OPEN_ANSWER_US} of the probe; true then. */
+  abandon(which: 1 | 2, seq: number, nowUs: number): boolean {
     if (which === 1) {
       if (
-        this.status !== ANSWERED ||
-        !isEmptyReset(
-          outcome,
-          seq,
-          ack,
-          nowUs,
-          this.atUs,
-          this.answerAck,
-          this.answerNext,
-        )
+        this.status !== ANSWERED || this.answerAck !== seq ||
+        nowUs - this.atUs > HALF_OPEN_ANSWER_US
       ) return false;
-      this.status = outcome;
+      this.status = ABANDONED;
     } else {
       if (
-        this.status2 !== ANSWERED ||
-        !isEmptyReset(
-          outcome,
-          seq,
-          ack,
-          nowUs,
-          this.atUs2,
-          this.answerAck2,
-          this.answerNext2,
-        )
+        this.status2 !== ANSWERED || this.answerAck2 !== seq ||
+        nowUs - this.atUs2 > HALF_OPEN_ANSWER_US
       ) return false;
-      this.status2 = outcome;
+      this.status2 = ABANDONED;
     }
     return true;
   }
-}
-
-/**
- * Whether a prober's reset at `nowUs` (sequence number `seq`,
- * acknowledgment number `ack`) ends with `outcome` its probe sent at
- * `atUs` and answered by a SYN/ACK that acknowledged `answerAck` (whose
- * sequence number plus one is `answerNext`): the reset comes within
- * {@linkcode HALF_OPEN_ANSWER_US} of the probe with the sequence number
- * the SYN/ACK acknowledged, so the prober sent nothing, and, for
- * {@linkcode RESET_EMPTY} (a reset with ACK, after the handshake), it
- * acknowledges exactly the SYN/ACK, so it received nothing either.
- */
-function isEmptyReset(
-  outcome: number,
-  seq: number,
-  ack: number,
-  nowUs: number,
-  atUs: number,
-  answerAck: number,
-  answerNext: number,
-): boolean {
-  return seq === answerAck &&
-    (outcome !== RESET_EMPTY || ack === answerNext) &&
-    nowUs - atUs <= HALF_OPEN_ANSWER_US;
 }
 
 /**
@@ -718,8 +648,6 @@ interface ProbeState {
   status: number;
   /** The acknowledgment number of the SYN/ACK that answered it (-1: none): a reset from the prober with this sequence number abandons it. */
   answerAck: number;
-  /** That SYN/ACK's sequence number plus one (-1: none): a reset with ACK that acknowledges just this received nothing. */
-  answerNext: number;
 }
 
 /**
@@ -852,7 +780,6 @@ export function createPortScanDetector(
       subnet.failed--;
       if (status === REFUSED) source.refused--;
       else if (status === ABANDONED) source.abandoned--;
-      else if (status === RESET_EMPTY) source.resetEmpty--;
     }
     if (countsAsUdpScan(port.b)) source.udpProbes--;
     if (--subnet.distinct === 0) deleteCounter(subnetCounters, subnet);
@@ -880,8 +807,7 @@ export function createPortScanDetector(
   /**
    * Records an answer from `host`:`portKey` to `prober`'s probe, if
    * remembered (hosts by address key); `answerAck` is a SYN/ACK's
-   * acknowledgment number and `answerNext` its sequence number plus one
-   * (-1 for other answers).
+   * acknowledgment number (-1 for other answers).
    */
   function answer(
     prober: number,
@@ -889,11 +815,10 @@ export function createPortScanDetector(
     portKey: number,
     status: number,
     answerAck = -1,
-    answerNext = -1,
   ): boolean {
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      return answerHeld(prober, host, portKey, status, answerAck, answerNext);
+      return answerHeld(prober, host, portKey, status, answerAck);
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined) return false;
@@ -903,7 +828,6 @@ export function createPortScanDetector(
     probe.status = outcome;
     if (outcome === ANSWERED) {
       probe.answerAck = answerAck;
-      probe.answerNext = answerNext;
       if (held === REFUSED) probe.source.refused--;
       probe.source.failed--;
       probe.source.answered++;
@@ -924,7 +848,6 @@ export function createPortScanDetector(
     portKey: number,
     status: number,
     answerAck: number,
-    answerNext: number,
   ): boolean {
     const entry = newSources.peek(prober, 0, 0);
     if (entry === undefined) return false;
@@ -932,68 +855,44 @@ export function createPortScanDetector(
     if (which === 0) return false;
     // A UDP datagram from a refused probe's port answers nothing (see answerUdp).
     if (status === EXCHANGED && entry.statusOf(which) === REFUSED) return false;
-    entry.answer(which, status, answerAck, answerNext);
+    entry.answer(which, status, answerAck);
     return true;
   }
 
   /**
-   * Takes an RST (without SYN or FIN) from a prober (`reset`) as the end of
-   * its probe of the port it goes to, when that probe was answered by a
-   * SYN/ACK and the prober exchanged nothing on it (see
-   * {@linkcode isEmptyReset}). A bare RST whose sequence number is the one
-   * that SYN/ACK acknowledged resets the handshake before acknowledging it
-   * (a SYN scan's half-open probe: nmap -sS, masscan, zmap and hping3 -S,
-   * whose kernel or own stack resets a SYN/ACK no socket asked for): the
-   * probe is abandoned. An RST with ACK that also acknowledges just the
-   * SYN/ACK ends a completed handshake with no data either way (a connect
-   * scan's probe of an open port: nmap -sT closes each socket so, at once).
-   * Either probe then counts as failed, as Zeek's scan.zeek counts both; a
-   * client that connected resets or closes after it sent or received
-   * something, or with FIN. A reset with ACK also names the scan's probes
-   * "connect" when its probe was answered. True when a probe failed so.
+   * Takes a bare RST from a prober (`reset`, without ACK) as the end of its
+   * probe of the port it goes to, when that probe was answered by a SYN/ACK
+   * and the reset's sequence number is the one that SYN/ACK acknowledged:
+   * the prober reset the handshake before acknowledging it or sending
+   * anything (a SYN scan's half-open probe: nmap -sS, masscan, zmap and
+   * hping3 -S, whose kernel or own stack resets a SYN/ACK no socket asked
+   * for). The probe then counts as failed, as Zeek's scan.zeek counts such
+   * attempts; a client that connected resets with a later sequence number,
+   * or with ACK. True when a probe was abandoned.
    */
   function abandon(reset: PacketRecord, report: FindingSink): boolean {
     const prober = reset.srcAddressKey;
     const hostKey = reset.dstAddressKey;
     const portKey = reset.dstPort;
     if (prober < 0 || hostKey < 0 || portKey < 0) return false;
-    const connected = (reset.tcpFlags & ACK) !== 0;
-    const outcome = connected ? RESET_EMPTY : ABANDONED;
-    const empty = (reset.tcpFlags & (SYN | FIN)) === 0;
     const source = sources.peek(prober, 0, 0);
     if (source === undefined) {
       const entry = newSources.peek(prober, 0, 0);
       if (entry === undefined) return false;
       const which = entry.probeTo(hostKey, portKey);
-      if (which === 0 || entry.statusOf(which) !== ANSWERED) return false;
-      if (connected) entry.kinds |= KIND_CONNECT;
-      return empty && entry.abandon(
-        which,
-        outcome,
-        reset.tcpSeq,
-        reset.tcpAck,
-        reset.timestampUs,
-      );
+      return which !== 0 &&
+        entry.abandon(which, reset.tcpSeq, reset.timestampUs);
     }
     const probe = probes.peek(prober, hostKey, portKey);
-    if (probe === undefined || probe.status !== ANSWERED) return false;
-    if (connected) source.kinds |= KIND_CONNECT;
     if (
-      !empty || !isEmptyReset(
-        outcome,
-        reset.tcpSeq,
-        reset.tcpAck,
-        reset.timestampUs,
-        probe.atUs,
-        probe.answerAck,
-        probe.answerNext,
-      )
+      probe === undefined || probe.status !== ANSWERED ||
+      probe.answerAck !== reset.tcpSeq ||
+      reset.timestampUs - probe.atUs > HALF_OPEN_ANSWER_US
     ) return false;
-    probe.status = outcome;
+    probe.status = ABANDONED;
     source.answered--;
     if (source.failed++ === 0) source.failedSinceUs = reset.timestampUs;
-    if (connected) source.resetEmpty++;
-    else source.abandoned++;
+    source.abandoned++;
     probe.host.failed++;
     probe.port.failed++;
     probe.subnet.failed++;
@@ -1026,7 +925,7 @@ export function createPortScanDetector(
     const portKey = UDP_PORT_OFFSET + reply.srcPort;
     if (prober < 0 || host < 0) return false;
     if (sources.peek(prober, 0, 0) === undefined) {
-      return answerHeld(prober, host, portKey, EXCHANGED, -1, -1);
+      return answerHeld(prober, host, portKey, EXCHANGED, -1);
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined || probe.status === REFUSED) return false;
@@ -1151,7 +1050,6 @@ export function createPortScanDetector(
             entry.atUs,
             entry.status,
             entry.answerAck,
-            entry.answerNext,
             report,
           );
         }
@@ -1164,7 +1062,6 @@ export function createPortScanDetector(
             entry.atUs2,
             entry.status2,
             entry.answerAck2,
-            entry.answerNext2,
             report,
           );
         }
@@ -1195,15 +1092,13 @@ export function createPortScanDetector(
       nowUs,
       PENDING,
       -1,
-      -1,
       report,
     );
   }
 
   /**
    * Remembers one distinct probe of a source in `sources`, with its outcome
-   * so far (and an answering SYN/ACK's acknowledgment number and sequence
-   * number plus one, -1 for none);
+   * so far (and an answering SYN/ACK's acknowledgment number, -1 for none);
    * it becomes the source's last probe. `dst` is the probed host's address
    * text as {@linkcode keptText} keeps it.
    */
@@ -1215,7 +1110,6 @@ export function createPortScanDetector(
     nowUs: number,
     status: number,
     answerAck: number,
-    answerNext: number,
     report: FindingSink,
   ): void {
     source.lastHost = dst;
@@ -1273,16 +1167,7 @@ export function createPortScanDetector(
       subnetCounters.add(src, portKey, subnetKey, subnet);
     }
     const probe = probes.spare() ??
-      {
-        source,
-        host,
-        port,
-        subnet,
-        atUs: nowUs,
-        status,
-        answerAck,
-        answerNext,
-      };
+      { source, host, port, subnet, atUs: nowUs, status, answerAck };
     probe.source = source;
     probe.host = host;
     probe.port = port;
@@ -1290,7 +1175,6 @@ export function createPortScanDetector(
     probe.atUs = nowUs;
     probe.status = status;
     probe.answerAck = answerAck;
-    probe.answerNext = answerNext;
     probes.add(src, dstKey, portKey, probe);
     source.probes++;
     noteNewProbe(source, nowUs);
@@ -1307,7 +1191,6 @@ export function createPortScanDetector(
       subnet.failed++;
       if (status === REFUSED) source.refused++;
       else if (status === ABANDONED) source.abandoned++;
-      else if (status === RESET_EMPTY) source.resetEmpty++;
     }
     maybeReport(source, host, port, subnet, nowUs, report);
   }
@@ -1489,12 +1372,10 @@ export function createPortScanDetector(
             packet.srcPort,
             ANSWERED,
             packet.tcpAck,
-            (packet.tcpSeq + 1) >>> 0,
           );
         } else if ((flags & RST) !== 0) {
-          // RST from the probed port: refused. RST from the prober to a
-          // port that answered: a half-open probe, or (with ACK) a connect
-          // scan's, failed when nothing was exchanged (see abandon).
+          // RST from the probed port: refused. RST/ACK from the prober to a
+          // port that answered: it completed the handshake (connect scan).
           if (
             answer(
               packet.dstAddressKey,
@@ -1503,8 +1384,11 @@ export function createPortScanDetector(
               REFUSED,
             )
           ) return;
-          if (abandon(packet, report) || (flags & ACK) !== 0) return;
-          if (
+          if ((flags & ACK) !== 0) {
+            markConnect(packet);
+          } else if ((flags & (SYN | FIN)) === 0 && abandon(packet, report)) {
+            return;
+          } else if (
             (flags & (SYN | FIN)) === 0 && packet.srcPort >= 0 &&
             packet.dstPort >= 0 &&
             recentAcks.answers(
@@ -1673,6 +1557,26 @@ export function createPortScanDetector(
       }
     },
   };
+
+  function markConnect(packet: PacketRecord): void {
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    if (srcKey < 0 || dstKey < 0) return;
+    const source = sources.peek(srcKey, 0, 0);
+    if (source === undefined) {
+      const entry = newSources.peek(srcKey, 0, 0);
+      if (entry === undefined) return;
+      const which = entry.probeTo(dstKey, packet.dstPort);
+      if (which !== 0 && entry.statusOf(which) === ANSWERED) {
+        entry.kinds |= KIND_CONNECT;
+      }
+      return;
+    }
+    const probe = probes.peek(srcKey, dstKey, packet.dstPort);
+    if (probe !== undefined && probe.status === ANSWERED) {
+      source.kinds |= KIND_CONNECT;
+    }
+  }
 }
 
 /** A counter of `source` under key (`a`, `b`, `c`), starting at zero: `spare` (a recycled one) or a new one. */
@@ -1714,7 +1618,6 @@ function newSource(
     refused: 0,
     answered: 0,
     abandoned: 0,
-    resetEmpty: 0,
     hosts: 0,
     ports: 0,
     uncounted: 0,
@@ -1973,10 +1876,6 @@ function findingOf(
         source.abandoned > 0
           ? `, ${source.abandoned} of them answered and reset half-open`
           : ""
-      }${
-        source.resetEmpty > 0
-          ? `, ${source.resetEmpty} connected and reset with no data`
-          : ""
       }) within ${windowText(config.windowUs)}: ${kinds.join("/")} port scan`,
     evidence: {
       scanType: vertical ? "vertical" : "horizontal",
@@ -1987,7 +1886,6 @@ function findingOf(
       refusedProbes: source.refused,
       answeredProbes: source.answered,
       halfOpenProbes: source.abandoned,
-      emptyConnectProbes: source.resetEmpty,
       uncountedProbes: source.uncounted,
       countsAreLowerBounds: capped,
       topHost: victim,

@@ -480,71 +480,57 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       );
     }
 
-    const sweeps = [
-      {
-        scan: "-sS",
-        how: "each handshake reset half-open",
-        // the attacker's kernel resets each SYN/ACK of nmap's raw SYNs
-      },
-      {
-        scan: "-sT",
-        how: "each connection reset with nothing exchanged",
-        // nmap connects, then closes each socket at once with an RST/ACK
-      },
-    ];
-    for (const { scan, how } of sweeps) {
-      await t.step(
-        `nmap ${scan} over 30 hosts that answer on one port: a horizontal sweep, ${how}`,
-        async () => {
-          // 30 more addresses of the victim's, all answering on HTTP_PORT
-          // (an HTTP server, which says nothing before a request).
-          const hosts = Array.from(
-            { length: 30 },
-            (_, i) => `10.77.0.${100 + i}`,
-          );
-          const addresses = (verb: string) =>
-            Promise.all(hosts.map((host) =>
-              run(pair.victimNs, [
-                "ip",
-                "addr",
-                verb,
-                `${host}/24`,
-                "dev",
-                pair.victimIface,
-              ])
+    await t.step(
+      "nmap -sS over 30 hosts that answer on one port: a horizontal sweep, each handshake reset half-open",
+      async () => {
+        // 30 more addresses of the victim's, all answering on HTTP_PORT;
+        // the attacker's kernel resets each SYN/ACK of nmap's raw SYNs.
+        const hosts = Array.from(
+          { length: 30 },
+          (_, i) => `10.77.0.${100 + i}`,
+        );
+        const addresses = (verb: string) =>
+          Promise.all(hosts.map((host) =>
+            run(pair.victimNs, [
+              "ip",
+              "addr",
+              verb,
+              `${host}/24`,
+              "dev",
+              pair.victimIface,
+            ])
+          ));
+        await addresses("add");
+        try {
+          const seen = await capture(pair, () =>
+            withHttpPeer(
+              pair,
+              () =>
+                run(pair.attackerNs, [
+                  "nmap",
+                  "-n",
+                  "-T5",
+                  "-sS",
+                  "-Pn",
+                  "--max-retries",
+                  "1",
+                  "-p",
+                  String(HTTP_PORT),
+                  ...hosts,
+                ]),
+              "0.0.0.0",
             ));
-          await addresses("add");
-          try {
-            const seen = await capture(pair, () =>
-              withHttpPeer(
-                pair,
-                () =>
-                  run(pair.attackerNs, [
-                    "nmap",
-                    "-n",
-                    "-T5",
-                    scan,
-                    "-Pn",
-                    "--max-retries",
-                    "1",
-                    "-p",
-                    String(HTTP_PORT),
-                    ...hosts,
-                  ]),
-                "0.0.0.0",
-              ));
-            assertAlert(seen, {
-              kind: "port_scan",
-              attacker: ATTACKER,
-              victim: "",
-              technique: "T1046",
-            });
-          } finally {
-            await addresses("del");
-          }
-        },
-      );
-    }
+          assertAlert(seen, {
+            kind: "port_scan",
+            attacker: ATTACKER,
+            victim: "",
+            technique: "T1046",
+          });
+        } finally {
+          await addresses("del");
+        }
+      },
+    );
 
     const arpScan = {
       kind: "arp_scan",

@@ -14,37 +14,56 @@
  * for the name: an SMB, HTTP or WPAD request, whose NTLM authentication it
  * captures or relays.
  *
- * A query is an LLMNR query (a DNS query, opcode 0, one question, to an
- * LLMNR group on UDP 5355) or an NBT-NS broadcast name query (opcode 0,
+ * A query is an LLMNR query (a DNS query, opcode 0, one question for an
+ * address: A, AAAA or ANY, to an LLMNR group on UDP 5355; a host's own
+ * responder answers reverse lookups of each of its addresses, as
+ * systemd-resolved does, and poisoners answer none) or an NBT-NS broadcast
+ * name query (opcode 0,
  * the broadcast bit set, a first-level encoded name: capture/decode/nbns.ts;
  * a unicast query to a WINS server, which answers for every registered
- * name, is not one). An answer is a response from the protocol's port with
- * no error and at least one answer record, to the querier's address and
- * port, with the query's id, within {@linkcode ANSWER_US} of the query.
+ * name, is not one). An answer is a response from the protocol's port (for
+ * LLMNR also one to it: systemd-resolved asks from its port 5355 and takes
+ * an answer from any) with no error and at least one answer record, to the
+ * querier's address and port, with the query's id, within
+ * {@linkcode ANSWER_US} of the query.
  * Answers that match no query seen here (a capture that missed it, a
- * poisoner answering in the blind) are not counted. Per answering host,
- * with a sliding window of packet time,
+ * poisoner answering in the blind) are not counted. The answering host is
+ * its frames' source MAC (LLMNR and NBT-NS stay on the link, and a
+ * querier connects to the address an answer gives, not its source: a
+ * poisoner may rotate or forge its source address), or its address in a
+ * capture without MACs. Per answering host, with a sliding window of
+ * packet time,
  *
  *     distinct names answered for others  ≥  nameThreshold  within windowUs,
  *
  * over both protocols, or an answer for "wpad" (the Web Proxy
  * Auto-Discovery name, which no LAN host should own: Responder's first
- * prize) at all. Names are compared lower-case, NetBIOS names without
- * their suffix.
+ * prize; also as the first label of a longer name) at all. Names are
+ * compared lower-case, NetBIOS names without their suffix, and counted by a
+ * 53-bit hash of their text (a few dozen bytes each, whatever their
+ * length; the first 20 are kept as samples, cut to 64 characters).
  *
- * Findings: key and attacker = the answering host; victim = the querier
+ * Findings: key = the answering host; attacker = its address while it
+ * answered from one, else its MAC (the summary lists the addresses, the
+ * evidence `sourceAddresses` and `responderMac`); victim = the querier
  * of its first counted answer while it answered one querier only, else ""
  * (the evidence samples the queriers); severity high. One alert per
  * incident: a finding when the threshold is crossed (or at the first WPAD
  * answer), then again when the names double or at most every
- * `reportIntervalUs`, and a last one at the end of the input.
+ * `reportIntervalUs`, and a last one at the end of the input (also of an
+ * incident of WPAD answers alone, when they grew).
  *
  * Limits: a poisoner that answers fewer than `nameThreshold` names within
  * the window, none of them "wpad", is not found (on a quiet LAN a
  * poisoner hears few queries); mDNS poisoning, which Responder also does,
  * is not read; nor are answers to queries the capture missed (a sensor
  * that sees the poisoner's unicast answers but not the queries), nor
- * NBT-NS answers to a WINS server's clients. A host legitimately named
+ * NBT-NS answers to a WINS server's clients; nor are LLMNR answers sent
+ * to the group instead of the querier, or over TCP (after a truncated UDP
+ * answer, RFC 4795 section 2.4; systemd-resolved follows it, Windows does
+ * not), nor an answer whose query was pushed out of the query table by
+ * thousands of forged queries within its wait (`maxQueries`, counted in
+ * the table's evictions). A host legitimately named
  * "wpad" (an old proxy auto-configuration setup) is reported: allowlist it
  * (alerts.allowlist.perKind).
  *
@@ -65,11 +84,13 @@ import {
   expireIdleFanOuts,
   type FanOut,
   type FanOutLimits,
-  fanOutTargets,
   finishFanOut,
   newFanOut,
   observeFanOut,
 } from "./fan_out.ts";
+import { BoundedMap } from "./bounded_map.ts";
+import { fnv1a, polyHash } from "./hash.ts";
+import { macKeyOf } from "./neighbor_scan.ts";
 import { NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import { markReported } from "./report_cadence.ts";
@@ -97,16 +118,17 @@ export interface NamePoisoningOptions {
  *   own name (a Windows host, systemd-resolved), two at most with a second
  *   spelling; a poisoner on a LAN of Windows clients hears typos, retired
  *   servers and "wpad" within minutes.
- * - `maxResponders` 4,096 and `maxQueries` 4,096 (a LAN's queries within
- *   {@linkcode ANSWER_US}); `maxNamesPerResponder` 256.
+ * - `maxResponders` 1,024 and `maxQueries` 4,096 (a LAN's queries within
+ *   {@linkcode ANSWER_US}); `maxNamesPerResponder` 64 (names are counted
+ *   by a 53-bit hash: a few dozen bytes each, whatever their length).
  * - `reportIntervalUs` 60 s.
  */
 export const NAME_POISONING_DEFAULTS = {
   nameThreshold: 4,
   windowUs: 600_000_000,
-  maxResponders: 4_096,
+  maxResponders: 1_024,
   maxQueries: 4_096,
-  maxNamesPerResponder: 256,
+  maxNamesPerResponder: 64,
   reportIntervalUs: 60_000_000,
 } satisfies Required<NamePoisoningOptions>;
 
@@ -123,8 +145,17 @@ const NBNS = 1;
 /** Longest wait from a query to an answer that is counted, µs (RFC 4795 section 7: an LLMNR sender waits LLMNR_TIMEOUT, 1 s by default; NBT-NS clients retry for about 1.5 s). */
 export const ANSWER_US = 5_000_000;
 
-/** The name whose answer is a finding at once. */
+/** The name whose answer is a finding at once (also as the first label of a longer name, which poisoners answer alike). */
 const WPAD = "wpad";
+
+/** LLMNR query types a poisoner answers (A, AAAA, ANY): a host's own responder also answers reverse (PTR) lookups of each of its addresses, which are no names. */
+const LLMNR_QTYPES: ReadonlySet<number> = new Set([1, 28, 255]);
+
+/** Characters of a name kept as a sample. */
+const MAX_SAMPLE_LENGTH = 64;
+
+/** Source addresses remembered per answering host. */
+const MAX_ADDRESSES = 8;
 
 /** Samples of names and queriers in a finding. */
 const MAX_SAMPLES = 20;
@@ -144,11 +175,18 @@ interface QueryState {
   atUs: number;
 }
 
-/** Per answering host. */
+/** Per answering host (its frames' source MAC, or its address without one). */
 interface ResponderState {
-  address: string;
-  /** Names answered for others (lower-case). */
-  fanOut: FanOut<string>;
+  /** Its table key. */
+  key: string;
+  /** Its frames' source MAC ("" in a capture without one). */
+  mac: string;
+  /** Source addresses of its answers (up to {@linkcode MAX_ADDRESSES}; a poisoner may rotate them). */
+  addresses: string[];
+  /** Names answered for others, by a 53-bit hash of their lower-case text. */
+  fanOut: FanOut<number>;
+  /** The first distinct names, cut to {@linkcode MAX_SAMPLE_LENGTH}. */
+  sampleNames: string[];
   /** Answers counted since the incident began. */
   answers: number;
   /** Queriers answered (samples), and whether more than one. */
@@ -157,9 +195,10 @@ interface ResponderState {
   firstQuerier: string;
   /** Protocols it answered in ({@linkcode LLMNR_BIT}, {@linkcode NBNS_BIT}). */
   protocols: number;
-  /** Whether it answered for "wpad", and whether that finding was made. */
+  /** Whether it answered for "wpad", whether that finding was made, and its answers then (a WPAD-only incident's last finding is due when they grew). */
   wpad: boolean;
   wpadReported: boolean;
+  wpadReportedAnswers: number;
   firstAnswerUs: number;
 }
 
@@ -199,12 +238,22 @@ export function createNamePoisoningDetector(
   };
   // Queries by (querier address key, its port × 65536 + id, 0).
   const queries = new NumericKeyMap<QueryState>(config.maxQueries);
-  // Answering hosts by address key.
-  const responders = new NumericKeyMap<ResponderState>(config.maxResponders);
+  // Answering hosts by their frames' source MAC (with VLAN), else address.
+  const responders = new BoundedMap<string, ResponderState>(
+    config.maxResponders,
+  );
   let nextExpiryUs = -Infinity;
 
   function reportLast(state: ResponderState, report: FindingSink): void {
-    if (finishFanOut(state.fanOut)) report(findingOf(state, config));
+    if (finishFanOut(state.fanOut)) {
+      report(findingOf(state, config));
+    } else if (
+      state.wpadReported && state.answers > state.wpadReportedAnswers
+    ) {
+      // A WPAD-only incident (below the name threshold): its last figures.
+      state.wpadReportedAnswers = state.answers;
+      report(findingOf(state, config));
+    }
   }
 
   function expire(nowUs: number, report: FindingSink): void {
@@ -218,7 +267,10 @@ export function createNamePoisoningDetector(
 
   /** An LLMNR query to its group. */
   function noteLlmnrQuery(packet: PacketRecord): void {
-    if (packet.dnsOpcode !== 0 || packet.dnsQuestionCount !== 1) return;
+    if (
+      packet.dnsOpcode !== 0 || packet.dnsQuestionCount !== 1 ||
+      !LLMNR_QTYPES.has(packet.dnsQtype)
+    ) return;
     const group = packet.network === "ipv4"
       ? packet.dstAddressKey === LLMNR_GROUP_V4
       : packet.dstAddress === LLMNR_GROUP_V6;
@@ -262,10 +314,7 @@ export function createNamePoisoningDetector(
     report: FindingSink,
   ): void {
     const querierKey = packet.dstAddressKey;
-    const responderKey = packet.srcAddressKey;
-    if (querierKey < 0 || responderKey < 0 || querierKey === responderKey) {
-      return;
-    }
+    if (querierKey < 0 || querierKey === packet.srcAddressKey) return;
     const query = queries.peek(
       querierKey,
       packet.dstPort * 65_536 + id,
@@ -273,11 +322,16 @@ export function createNamePoisoningDetector(
     );
     const nowUs = packet.timestampUs;
     if (query === undefined || nowUs - query.atUs > ANSWER_US) return;
-    let state = responders.get(responderKey, 0, 0);
+    const mac = packet.srcMac;
+    const responderKey = mac === "" ? packet.srcAddress : macKeyOf(mac, packet);
+    let state = responders.get(responderKey);
     if (state === undefined) {
       state = {
-        address: packet.srcAddress,
+        key: responderKey,
+        mac,
+        addresses: [],
         fanOut: newFanOut(nowUs),
+        sampleNames: [],
         answers: 0,
         queriers: [],
         manyQueriers: false,
@@ -285,10 +339,16 @@ export function createNamePoisoningDetector(
         protocols: 0,
         wpad: false,
         wpadReported: false,
+        wpadReportedAnswers: 0,
         firstAnswerUs: nowUs,
       };
-      responders.set(responderKey, 0, 0, state);
+      responders.set(responderKey, state);
     }
+    const address = packet.srcAddress;
+    if (
+      state.addresses.length < MAX_ADDRESSES &&
+      !state.addresses.includes(address)
+    ) state.addresses.push(address);
     // Counts start with the state, which leaves the table a window after
     // its last answer (expire): a later incident starts afresh.
     state.answers++;
@@ -301,15 +361,24 @@ export function createNamePoisoningDetector(
       state.queriers.push(querier);
     }
     const name = query.name;
-    const due = observeFanOut(state.fanOut, name, nowUs, limits);
-    if (name === WPAD) state.wpad = true;
+    const nameKey = fnv1a(name) * 2_097_152 + (polyHash(name) & 0x1f_ffff);
+    if (
+      state.sampleNames.length < MAX_SAMPLES &&
+      !state.fanOut.targets.has(nameKey)
+    ) state.sampleNames.push(name.slice(0, MAX_SAMPLE_LENGTH));
+    const due = observeFanOut(state.fanOut, nameKey, nowUs, limits);
+    if (name === WPAD || name.startsWith("wpad.")) state.wpad = true;
     if (due) {
-      state.wpadReported ||= state.wpad;
+      if (state.wpad) {
+        state.wpadReported = true;
+        state.wpadReportedAnswers = state.answers;
+      }
       report(findingOf(state, config));
     } else if (state.wpad && !state.wpadReported) {
       // WPAD alone is an incident: reported now, and from here on with
       // the names' cadence.
       state.wpadReported = true;
+      state.wpadReportedAnswers = state.answers;
       markReported(state.fanOut, state.fanOut.targets.size, nowUs);
       state.fanOut.startUs = state.firstAnswerUs;
       report(findingOf(state, config));
@@ -339,9 +408,11 @@ export function createNamePoisoningDetector(
           nbnsRcode(flags) === 0 && packet.nbnsAnswerCount > 0
         ) noteAnswer(packet, NBNS, nbnsId, report);
       } else if (packet.dnsResponse) {
+        // From LLMNR's port, or to it: a querier that asks from its own
+        // port 5355 (systemd-resolved) takes an answer from any port.
         if (
-          packet.srcPort === LLMNR_PORT && packet.dnsRcode === 0 &&
-          packet.dnsAnswerCount > 0
+          (packet.srcPort === LLMNR_PORT || packet.dstPort === LLMNR_PORT) &&
+          packet.dnsRcode === 0 && packet.dnsAnswerCount > 0
         ) noteAnswer(packet, LLMNR, dnsId, report);
       } else if (packet.dstPort === LLMNR_PORT) {
         noteLlmnrQuery(packet);
@@ -362,12 +433,21 @@ function findingOf(
   config: Required<NamePoisoningOptions>,
 ): Finding {
   const fanOut = state.fanOut;
-  const names = fanOutTargets(fanOut);
-  const sampleNames = names.slice(-MAX_SAMPLES);
+  const sampleNames = state.sampleNames;
   const distinct = fanOut.targets.size;
   const quoted = sampleNames.slice(0, 5).map((name) => `"${name}"`).join(
     ", ",
   );
+  // Named by its address while it answered from one; by its MAC when it
+  // used several (or forged them).
+  const attacker = state.addresses.length === 1 || state.mac === ""
+    ? state.addresses[0]!
+    : state.mac;
+  const who = attacker === state.mac
+    ? `${state.mac} (from ${state.addresses.join(", ")}${
+      state.addresses.length >= MAX_ADDRESSES ? ", …" : ""
+    })`
+    : attacker;
   const victims = state.manyQueriers
     ? `${state.queriers.length}${
       state.queriers.length >= MAX_SAMPLES ? "+" : ""
@@ -375,14 +455,14 @@ function findingOf(
     : state.firstQuerier;
   return {
     kind: "name_poisoning",
-    key: state.address,
+    key: state.key,
     timestampUs: fanOut.lastGrowthUs,
     startUs: fanOut.active ? fanOut.startUs : state.firstAnswerUs,
     severity: "high",
-    attacker: state.address,
+    attacker,
     victim: state.manyQueriers ? "" : state.firstQuerier,
     domain: "",
-    summary: `${state.address} answered ${
+    summary: `${who} answered ${
       state.protocols === BOTH
         ? "LLMNR and NBT-NS"
         : state.protocols === NBNS_BIT
@@ -400,7 +480,9 @@ function findingOf(
       ],
       distinctNames: distinct,
       answers: state.answers,
-      sampleNames,
+      sampleNames: [...sampleNames],
+      responderMac: state.mac,
+      sourceAddresses: [...state.addresses],
       wpad: state.wpad,
       queriers: [...state.queriers],
       queriersAreLowerBound: state.queriers.length >= MAX_SAMPLES,

@@ -45,6 +45,13 @@ interface Exchange {
   /** NBT-NS instead of LLMNR: a broadcast name query (unless `broadcast` is false: a query to a WINS server, the answerer) from port 137. */
   nbns?: boolean;
   broadcast?: boolean;
+  /** The answerer's MAC (the poisoner's unless told). */
+  answererMac?: string;
+  /** The querier's port (50000 and its number unless told: systemd-resolved asks from 5355), and the answer's source port (5355 unless told). */
+  queryPort?: number;
+  answerPort?: number;
+  /** The query's type (A unless told). */
+  qtype?: number;
 }
 
 /** Decoded frames of one NBT-NS name query and its answer. */
@@ -101,8 +108,9 @@ function exchange(fields: Exchange): PacketRecord[] {
   const answerer = fields.answerer === undefined
     ? (v6 ? "fd00::66" : POISONER)
     : fields.answerer;
-  const port = 50_000 + (fields.client ?? 0);
+  const port = fields.queryPort ?? 50_000 + (fields.client ?? 0);
   const id = 0x4000 + fields.name.length;
+  const qtype = fields.qtype ?? 1;
   const packets: PacketRecord[] = [];
   if (fields.querySeen !== false) {
     packets.push(
@@ -115,7 +123,7 @@ function exchange(fields: Exchange): PacketRecord[] {
             dst: v6 ? "ff02::1:3" : "224.0.0.252",
           },
           { srcPort: port, dstPort: 5355 },
-          dnsMessage({ id, name: fields.name, qtype: 1 }),
+          dnsMessage({ id, name: fields.name, qtype }),
         ),
         { timestampUs: fields.atUs },
       ).packet,
@@ -126,16 +134,16 @@ function exchange(fields: Exchange): PacketRecord[] {
       decodeFrame(
         udpFrame(
           {
-            srcMac: POISONER_MAC,
+            srcMac: fields.answererMac ?? POISONER_MAC,
             dstMac: who.mac,
             src: answerer,
             dst: querier,
           },
-          { srcPort: 5355, dstPort: port },
+          { srcPort: fields.answerPort ?? 5355, dstPort: port },
           dnsMessage({
             id: fields.answerId ?? id,
             name: fields.name,
-            qtype: 1,
+            qtype,
             response: true,
             rcode: fields.rcode ?? 0,
             answers: fields.rcode ? [] : [v6 ? "10.0.0.66" : answerer],
@@ -352,4 +360,102 @@ Deno.test("name_poisoning: a WINS server answering unicast name queries for many
     run(poisoning(names, SECOND_US, 3, { nbns: true, rcode: 3 })),
     [],
   );
+});
+
+Deno.test("name_poisoning: reverse (PTR) lookups a host answers for its own addresses are no names (systemd-resolved)", () => {
+  const reverse = [
+    "1.a.6.6.e.4.e.f.f.f.7.2.0.0.a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.e.f.ip6.arpa",
+    "2.a.6.6.e.4.e.f.f.f.7.2.0.0.a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.e.f.ip6.arpa",
+    "66.0.0.10.in-addr.arpa",
+    "67.0.0.10.in-addr.arpa",
+  ];
+  assert.deepEqual(run(poisoning(reverse, SECOND_US, 1, { qtype: 12 })), []);
+  // AAAA and ANY queries count as A's do.
+  assert.equal(
+    run(poisoning(["a1", "a2", "a3", "a4"], SECOND_US, 1, { qtype: 28 }))
+      .length,
+    1,
+  );
+});
+
+Deno.test("name_poisoning: a poisoner rotating its source address is one host, named by its MAC", () => {
+  const names = ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8"];
+  const packets = names.flatMap((name, i) =>
+    exchange({
+      name,
+      atUs: T0 + i * SECOND_US,
+      answerer: `10.0.0.${60 + (i % 4)}`,
+    })
+  );
+  const findings = run(packets);
+  assert.equal(findings.length, 2); // at 4 names, then 8
+  const last = findings.at(-1)!;
+  assert.equal(last.attacker, POISONER_MAC);
+  assert.equal(last.key, POISONER_MAC);
+  assert.deepEqual(last.evidence.sourceAddresses, [
+    "10.0.0.60",
+    "10.0.0.61",
+    "10.0.0.62",
+    "10.0.0.63",
+  ]);
+  assert.match(
+    last.summary,
+    /^00:0c:29:20:a8:7f \(from 10\.0\.0\.60, 10\.0\.0\.61, 10\.0\.0\.62, 10\.0\.0\.63\) answered LLMNR queries/,
+  );
+  // Another host's MAC answering from one address is its own host.
+  const two = [
+    ...poisoning(["a1", "a2"]),
+    ...poisoning(["b1", "b2"], SECOND_US, 1, {
+      answererMac: "02:00:00:00:00:99",
+    }).map((p) => {
+      p.timestampUs += 10 * SECOND_US;
+      return p;
+    }),
+  ];
+  assert.deepEqual(run(two), []);
+});
+
+Deno.test("name_poisoning: an answer from another port to a querier that asked from 5355 counts (systemd-resolved takes it)", () => {
+  const findings = run(
+    poisoning(["a1", "a2", "a3", "a4"], SECOND_US, 1, {
+      queryPort: 5355,
+      answerPort: 40_000,
+    }),
+  );
+  assert.equal(findings.length, 1);
+});
+
+Deno.test("name_poisoning: WPAD with a domain is WPAD; a WPAD-only incident ends with its last figures", () => {
+  const findings = run(poisoning(["wpad.corp.example"]));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.evidence.wpad, true);
+  // 30 hosts asking for WPAD, each answered: one finding at once, and the
+  // last figures at the end.
+  const detector = createNamePoisoningDetector();
+  const packets = Array.from(
+    { length: 30 },
+    (_, i) =>
+      exchange({ name: "wpad", client: i, atUs: T0 + i * 10 * SECOND_US }),
+  ).flat();
+  const all = findingsOf(detector, packets);
+  detector.flush!(packets.at(-1)!.timestampUs, (f) => all.push(f));
+  assert.deepEqual(all.map((f) => f.evidence.answers), [1, 30]);
+  assert.equal(all.at(-1)!.victim, "");
+  assert.equal((all.at(-1)!.evidence.queriers as string[]).length, 20);
+});
+
+Deno.test("name_poisoning: long names cost a few bytes each: samples are cut, names counted by hash up to the bound", () => {
+  const names = Array.from(
+    { length: 200 },
+    (_, i) => `${i}-${"x".repeat(58)}.${"y".repeat(58)}.${"z".repeat(58)}`,
+  );
+  const detector = createNamePoisoningDetector();
+  const packets = poisoning(names, 100_000);
+  const findings = findingsOf(detector, packets);
+  detector.flush!(packets.at(-1)!.timestampUs, (f) => findings.push(f));
+  const last = findings.at(-1)!;
+  assert.equal(last.evidence.distinctNames, 64);
+  const samples = last.evidence.sampleNames as string[];
+  assert.equal(samples.length, 20);
+  assert.ok(samples.every((name) => name.length <= 64));
 });

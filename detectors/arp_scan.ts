@@ -40,6 +40,11 @@
  * forwards them to their gateway's virtual MAC, not to the MAC it asked
  * from, and their answers there excuse its requests as answers to its own
  * MAC would; so do its forwarded frames when they come from the virtual MAC.
+ * A router stays behind its virtual MAC for 10 s after its last
+ * advertisement; a second advertiser (forged, or a split brain between
+ * two masters, or two untagged VLANs that use one virtual router id) joins
+ * it rather than taking its place (up to four per virtual MAC, 1,024
+ * virtual MACs, least recently advertised forgotten first).
  *
  * RFC 5227 probes (sender IP 0.0.0.0) count, keyed by the sender MAC, so a
  * scanner hiding its IP is still found. A host resolving its gateway and a
@@ -67,14 +72,18 @@
  * still reach its MAC) is not found, as senders are keyed by their IP; a
  * router whose hosts answer to a virtual MAC whose advertisements the
  * capture does not hold (a VRRP router whose advertisements go unseen, one
- * that advertises from another address than it asks from, GLBP), or that
+ * that advertises from another address than it asks from, a standby or
+ * vPC peer that routes without advertising, GLBP), or that
  * forwards them one-way flows (syslog, NetFlow), gets no answers back to
  * its own MAC, and its cold cache is an ARP scan again; excused requests
  * count apart (`excusedThreshold`): 100 resolved for traffic within a
  * minute are a low finding, as a sweep whose answers were forged (three
  * crafted frames per address, from the scanner's own port) cannot be told
  * from a host reaching that many neighbours; a sweep so forged stays below
- * it at up to 99 addresses a minute.
+ * it at up to 99 addresses a minute (on a VRRP or HSRP segment one forged
+ * advertisement a second, from the virtual MAC with the scanner's address,
+ * lets the hosts' real answers to the gateway excuse the scanner's
+ * requests: bounded the same way).
  *
  * @module
  */
@@ -231,7 +240,7 @@ export function createArpScanDetector(options: ArpScanOptions = {}): Detector {
     if (!advertised) return;
     const mac = packet.srcMac;
     if (isVirtualRouterMac(mac)) {
-      core.alias(macKeyOf(mac, packet), packet.srcAddress);
+      core.alias(macKeyOf(mac, packet), packet.srcAddress, packet.timestampUs);
     }
   }
 }

@@ -780,6 +780,64 @@ Deno.test("arp_scan: a VRRP or HSRP router resolving the hosts it forwards to, w
   );
 });
 
+/** `packets` with `adverts` (frames and their packet times) decoded among them, in time order. */
+function withAdverts(
+  packets: PacketRecord[],
+  adverts: [Uint8Array, number][],
+): PacketRecord[] {
+  return [
+    ...packets,
+    ...adverts.map(([frame, timestampUs]) =>
+      decodeFrame(frame, { timestampUs }).packet
+    ),
+  ].sort((a, b) => a.timestampUs - b.timestampUs);
+}
+
+Deno.test("arp_scan: a second advertiser of a virtual MAC (forged, or a split brain) does not take the real router's place; a router that stopped advertising 10 s ago is forgotten (outside review)", () => {
+  const resolving = virtualRouterResolving({ answerMac: VRRP_MAC });
+  const everySecond = (frame: Uint8Array, offsetUs: number) =>
+    Array.from(
+      { length: 3 },
+      (
+        _,
+        s,
+      ): [Uint8Array, number] => [frame, T0 + (s - 1) * SECOND_US + offsetUs],
+    );
+  // The attacker's advertisement from the same virtual MAC, 100 µs after
+  // each of the real router's.
+  assert.deepEqual(
+    run(withAdverts(resolving, [
+      ...everySecond(vrrpAdvert(), -300),
+      ...everySecond(vrrpAdvert(VRRP_MAC, "10.0.0.66"), -200),
+    ])),
+    [],
+  );
+  // The router's last advertisement 20 s before its requests: no longer
+  // behind the virtual MAC, its cold cache is a scan again.
+  const scans = run(
+    withAdverts(resolving, [[vrrpAdvert(), T0 - 20 * SECOND_US]]),
+  );
+  assert.deepEqual(scans.map((f) => f.attacker), [VR_ROUTER]);
+  // A thousand virtual routers on other VLANs advertising after it and
+  // before its requests: the router's own is still kept.
+  const others: [Uint8Array, number][] = [];
+  for (let vlan = 1; vlan <= 1_000; vlan++) {
+    const frame = vrrpAdvert(VRRP_MAC, `10.9.${vlan >> 8}.${vlan & 0xff}`);
+    const tagged = new Uint8Array(frame.length + 4);
+    tagged.set(frame.subarray(0, 12));
+    tagged.set([0x81, 0x00, vlan >> 8, vlan & 0xff], 12);
+    tagged.set(frame.subarray(12), 16);
+    others.push([tagged, T0 - 1_500 + vlan]);
+  }
+  assert.deepEqual(
+    run(withAdverts(resolving, [
+      ...everySecond(vrrpAdvert(), -2_000),
+      ...others,
+    ])),
+    [],
+  );
+});
+
 Deno.test("arp_scan: isVirtualRouterMac() knows VRRP's and HSRP's MACs", () => {
   for (
     const mac of ["00:00:5e:00:01:0a", "00:00:0c:07:ac:ff", "00:00:0c:9f:f0:01"]

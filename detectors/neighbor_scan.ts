@@ -118,8 +118,20 @@ const EXPIRY_INTERVAL_US = 1_000_000;
 /** Senders that share one follow key (addresses on one MAC) whose requests can be excused. */
 const MAX_SHARING = 8;
 
-/** Virtual router MACs remembered with their router (see {@linkcode NeighborScanCore.alias}). */
-const MAX_ALIASES = 64;
+/** Virtual router MACs remembered with their routers (see {@linkcode NeighborScanCore.alias}): one per VLAN and virtual router. */
+const MAX_ALIASES = 1_024;
+
+/** Routers remembered per virtual router MAC: an advertisement from another address adds one, it does not replace the others. */
+const MAX_ALIAS_OWNERS = 4;
+
+/** How long a router stays behind a virtual MAC after its last advertisement, µs (VRRP advertises every second, HSRP says hello every 3 s; a few missed). */
+const ALIAS_TTL_US = 10_000_000;
+
+/** The routers behind one virtual MAC, and when each last advertised it. */
+interface AliasOwners {
+  keys: string[];
+  seenUs: number[];
+}
 
 /** Added to the answering MAC of a waiting request whose sender then sent the target traffic (see {@linkcode NeighborScanCore.traffic}). */
 const FOLLOWED_MARK = "+";
@@ -214,10 +226,14 @@ export interface NeighborScanCore {
    * its VLAN as {@linkcode macKeyOf} keys it) are the sender `senderKey`'s
    * own: a VRRP or HSRP router's hosts send their traffic to the virtual
    * MAC of their gateway, not to the MAC the router asked from, so their
-   * answers to the traffic it resolved them for reach it there. The latest
-   * router named for an alias keeps it; at most {@linkcode MAX_ALIASES}.
+   * answers to the traffic it resolved them for reach it there. Each
+   * router named for an alias within {@linkcode ALIAS_TTL_US} of `nowUs`
+   * keeps it (up to {@linkcode MAX_ALIAS_OWNERS}, the stalest replaced), so
+   * a second advertiser (forged, or a split brain) adds itself instead of
+   * taking the real router's place; at most {@linkcode MAX_ALIASES},
+   * least recently advertised forgotten first.
    */
-  alias(aliasKey: string, senderKey: string): void;
+  alias(aliasKey: string, senderKey: string, nowUs: number): void;
   /** Moves packet time on to `nowUs`: requests that waited `followUs` count. */
   advance(nowUs: number, report: FindingSink): void;
   /** Ends the input: final findings of the ongoing scans. */
@@ -295,8 +311,8 @@ export function createNeighborScanCore(
   // (a host with two addresses on one MAC), a short list each. Their
   // requests' targets are in the filter.
   const waitingByFollowKey = new Map<string, SenderState[]>();
-  // Virtual router MACs, by alias key, and the sender whose they are.
-  const aliases = new BoundedMap<string, string>(MAX_ALIASES);
+  // Virtual router MACs, by alias key, and the senders whose they are.
+  const aliases = new BoundedMap<string, AliasOwners>(MAX_ALIASES);
   const filter = new TargetFilter();
   let nextReleaseUs = -Infinity;
 
@@ -491,12 +507,20 @@ export function createNeighborScanCore(
     advance(packet.timestampUs, report);
     const sharing = waitingByFollowKey.get(followKey);
     if (sharing !== undefined || aliases.size === 0) return sharing;
-    const owner = aliases.peek(followKey);
-    if (owner === undefined) return undefined;
-    const state = senders.peek(owner);
-    return state === undefined
-      ? undefined
-      : waitingByFollowKey.get(state.followKey);
+    const owners = aliases.peek(followKey);
+    if (owners === undefined) return undefined;
+    // The waiting senders of every router still behind the virtual MAC.
+    let found: SenderState[] | undefined;
+    for (let i = 0; i < owners.keys.length; i++) {
+      if (packet.timestampUs - owners.seenUs[i]! > ALIAS_TTL_US) continue;
+      const state = senders.peek(owners.keys[i]!);
+      const waiting = state === undefined
+        ? undefined
+        : waitingByFollowKey.get(state.followKey);
+      if (waiting === undefined) continue;
+      found = found === undefined ? waiting : [...found, ...waiting];
+    }
+    return found;
   }
 
   function answered(
@@ -565,10 +589,26 @@ export function createNeighborScanCore(
     answered,
     traffic,
     filter,
-    alias(aliasKey: string, senderKey: string): void {
-      if (aliasKey !== "" && aliases.peek(aliasKey) !== senderKey) {
-        aliases.set(aliasKey, senderKey);
+    alias(aliasKey: string, senderKey: string, nowUs: number): void {
+      if (aliasKey === "") return;
+      const owners = aliases.get(aliasKey); // refreshed: advertised now
+      if (owners === undefined) {
+        aliases.set(aliasKey, { keys: [senderKey], seenUs: [nowUs] });
+        return;
       }
+      let slot = owners.keys.indexOf(senderKey);
+      if (slot < 0) {
+        if (owners.keys.length < MAX_ALIAS_OWNERS) {
+          slot = owners.keys.length;
+        } else {
+          slot = 0; // the stalest
+          for (let i = 1; i < owners.keys.length; i++) {
+            if (owners.seenUs[i]! < owners.seenUs[slot]!) slot = i;
+          }
+        }
+        owners.keys[slot] = senderKey;
+      }
+      owners.seenUs[slot] = nowUs;
     },
     advance,
     tables(): Record<string, TableStats> {

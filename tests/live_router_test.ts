@@ -17,7 +17,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createNetnsPair } from "./netns_pair.ts";
+import { createNetnsPair, type NetnsPair } from "./netns_pair.ts";
 import { startInNs } from "./ns_process.ts";
 import { capture, READY_TIMEOUT_MS, run } from "./live_sensor.ts";
 
@@ -27,6 +27,48 @@ const GATEWAY = "10.77.0.254";
 const REMOTE = "198.51.100.1";
 /** The 60 hosts on the victim's link. */
 const HOSTS = Array.from({ length: 60 }, (_, i) => `10.77.0.${100 + i}`);
+
+/**
+ * The link of `pair` as a routed segment: the 60 hosts on the victim's
+ * side, whose default route is the virtual gateway; on the router's, an
+ * address beyond it to ping from, and ARP requests from its own address on
+ * the link (as a router forwarding others' packets asks).
+ */
+async function hostsBehindGateway(pair: NetnsPair): Promise<void> {
+  for (const host of HOSTS) {
+    await run(pair.victimNs, [
+      "ip",
+      "addr",
+      "add",
+      `${host}/24`,
+      "dev",
+      pair.victimIface,
+    ]);
+  }
+  await run(pair.victimNs, ["ip", "route", "add", "default", "via", GATEWAY]);
+  await run(pair.attackerNs, [
+    "ip",
+    "addr",
+    "add",
+    `${REMOTE}/32`,
+    "dev",
+    "lo",
+  ]);
+  await run(pair.attackerNs, [
+    "sysctl",
+    "-qw",
+    "net.ipv4.conf.all.arp_announce=2",
+  ]);
+}
+
+/** The router pinging every host once, from the address beyond it (each resolved first). */
+async function pingHosts(pair: NetnsPair): Promise<void> {
+  await Promise.all(
+    HOSTS.map((host) =>
+      run(pair.attackerNs, ["ping", "-c", "1", "-W", "1", "-I", REMOTE, host])
+    ),
+  );
+}
 
 Deno.test("live VRRP router: a master resolving 60 hosts that answer to its virtual MAC is no ARP scan", async () => {
   const pair = await createNetnsPair("vr");
@@ -54,33 +96,7 @@ Deno.test("live VRRP router: a master resolving 60 hosts that answer to its virt
         "",
       ].join("\n"),
     );
-    // The hosts, behind the virtual gateway.
-    for (const host of HOSTS) {
-      await run(pair.victimNs, [
-        "ip",
-        "addr",
-        "add",
-        `${host}/24`,
-        "dev",
-        pair.victimIface,
-      ]);
-    }
-    await run(pair.victimNs, ["ip", "route", "add", "default", "via", GATEWAY]);
-    // The router: an address beyond it to ping from, and ARP requests from
-    // its address on the link (as a router forwarding others' packets asks).
-    await run(pair.attackerNs, [
-      "ip",
-      "addr",
-      "add",
-      `${REMOTE}/32`,
-      "dev",
-      "lo",
-    ]);
-    await run(pair.attackerNs, [
-      "sysctl",
-      "-qw",
-      "net.ipv4.conf.all.arp_announce=2",
-    ]);
+    await hostsBehindGateway(pair);
     const keepalived = startInNs(pair.attackerNs, [
       "keepalived",
       "--dont-fork",
@@ -99,18 +115,7 @@ Deno.test("live VRRP router: a master resolving 60 hosts that answer to its virt
         // An advertisement or two first (one a second), as a sensor on a
         // VRRP segment has seen long before a router's cache goes cold.
         await new Promise((resolve) => setTimeout(resolve, 2_200));
-        await Promise.all(HOSTS.map((host) =>
-          run(pair.attackerNs, [
-            "ping",
-            "-c",
-            "1",
-            "-W",
-            "1",
-            "-I",
-            REMOTE,
-            host,
-          ])
-        ));
+        await pingHosts(pair);
       });
       assert.deepEqual(
         seen.alerts.map(({ kind, attacker }) => [kind, attacker]),
@@ -162,44 +167,8 @@ Deno.test("live VRRP router: the same requests without the router's advertisemen
       "-qw",
       `net.ipv4.conf.${pair.attackerIface}.arp_ignore=1`,
     ]);
-    for (const host of HOSTS) {
-      await run(pair.victimNs, [
-        "ip",
-        "addr",
-        "add",
-        `${host}/24`,
-        "dev",
-        pair.victimIface,
-      ]);
-    }
-    await run(pair.victimNs, ["ip", "route", "add", "default", "via", GATEWAY]);
-    await run(pair.attackerNs, [
-      "ip",
-      "addr",
-      "add",
-      `${REMOTE}/32`,
-      "dev",
-      "lo",
-    ]);
-    await run(pair.attackerNs, [
-      "sysctl",
-      "-qw",
-      "net.ipv4.conf.all.arp_announce=2",
-    ]);
-    const seen = await capture(pair, async () => {
-      await Promise.all(HOSTS.map((host) =>
-        run(pair.attackerNs, [
-          "ping",
-          "-c",
-          "1",
-          "-W",
-          "1",
-          "-I",
-          REMOTE,
-          host,
-        ])
-      ));
-    });
+    await hostsBehindGateway(pair);
+    const seen = await capture(pair, () => pingHosts(pair));
     assert.deepEqual(
       seen.alerts.map(({ kind, attacker }) => [kind, attacker]).sort(),
       [["arp_scan", "10.77.0.1"], ["icmp_sweep", REMOTE]],

@@ -38,6 +38,25 @@ export interface NumericKeyMapOptions {
  */
 const TWO_TO_MINUS_32 = 2 ** -32;
 
+/**
+ * An odd multiplier drawn once per process: a key's home position in a
+ * map's index is the top bits of its hash times this (multiplicative
+ * hashing), not the hash's low bits. {@linkcode hashKey} has fixed
+ * constants, so keys whose hashes share their low bits can be found
+ * offline (20,000 in 0.4 s, in an outside review), and spoofed packets
+ * carrying them made every lookup walk one long run of the index (about 20
+ * times slower); which keys share a home now depends on a number no sender
+ * knows. Only where entries sit changes: what a map holds, evicts and
+ * finds is the same in every process.
+ */
+const POSITION_MULTIPLIER = crypto.getRandomValues(new Uint32Array(1))[0]! |
+  1;
+
+/** The home position of `hash` in an index of 2^(32 − `shift`) positions (`shift` from 4 to 28; see {@linkcode POSITION_MULTIPLIER}). */
+export function homePosition(hash: number, shift: number): number {
+  return Math.imul(hash, POSITION_MULTIPLIER) >>> shift;
+}
+
 /** Hash of three key words (32-bit, well mixed), as {@linkcode NumericKeyMap} uses it. */
 export function hashKey(a: number, b: number, c: number): number {
   let h = Math.imul((a >>> 0) ^ ((a * TWO_TO_MINUS_32) | 0) * 0x3d, 0xcc9e2d51);
@@ -98,6 +117,8 @@ export class NumericKeyMap<V> {
   #index = new Int32Array(0);
   /** Positions in the index, minus one (a power of two minus one). */
   #mask = 0;
+  /** 32 minus the log2 of the positions in the index (see {@linkcode homePosition}). */
+  #shift = 32;
   #size = 0;
   #evictions = 0;
   /** Removed values kept for reuse, or null when the map does not recycle. */
@@ -279,7 +300,7 @@ export class NumericKeyMap<V> {
     this.#values[slot] = value;
     const index = this.#index;
     const mask = this.#mask;
-    let position = hash & mask;
+    let position = homePosition(hash, this.#shift);
     while (index[position * 2] !== NO_SLOT) position = (position + 1) & mask;
     index[position * 2] = slot;
     index[position * 2 + 1] = hash;
@@ -394,7 +415,10 @@ export class NumericKeyMap<V> {
     const index = this.#index;
     const keys = this.#keys;
     const mask = this.#mask;
-    for (let position = hash & mask;; position = (position + 1) & mask) {
+    for (
+      let position = homePosition(hash, this.#shift);;
+      position = (position + 1) & mask
+    ) {
       const slot = index[position * 2]!;
       if (slot === NO_SLOT) return -1;
       if (index[position * 2 + 1] !== hash) continue;
@@ -428,7 +452,7 @@ export class NumericKeyMap<V> {
       const moving = index[probe * 2]!;
       if (moving === NO_SLOT) break;
       const hash = index[probe * 2 + 1]!;
-      const home = hash & mask;
+      const home = homePosition(hash, this.#shift);
       // The entry may fill the hole unless its home lies cyclically in (hole, probe].
       const homeAfterHole = hole <= probe
         ? home > hole && home <= probe
@@ -469,12 +493,13 @@ export class NumericKeyMap<V> {
     if (positions * 2 === this.#index.length) return;
     const index = new Int32Array(positions * 2).fill(NO_SLOT);
     const mask = positions - 1;
+    const shift = 32 - Math.log2(positions);
     const old = this.#index;
     for (let i = 0; i < old.length; i += 2) {
       const slot = old[i]!;
       if (slot === NO_SLOT) continue;
       const hash = old[i + 1]!;
-      let position = hash & mask;
+      let position = homePosition(hash, shift);
       while (index[position * 2] !== NO_SLOT) position = (position + 1) & mask;
       index[position * 2] = slot;
       index[position * 2 + 1] = hash;
@@ -482,5 +507,6 @@ export class NumericKeyMap<V> {
     }
     this.#index = index;
     this.#mask = mask;
+    this.#shift = shift;
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
+import { hashKey, homePosition, NumericKeyMap } from "./numeric_key_map.ts";
 import { BoundedMap } from "./bounded_map.ts";
 
 Deno.test("NumericKeyMap evicts the least recently used entry when full", () => {
@@ -265,4 +265,16 @@ Deno.test("NumericKeyMap: an eviction's callback may look up the map while a key
   assert.equal(map.has(6, 6, 6), true);
   assert.equal(map.delete(6, 6, 6), true);
   assert.equal(map.has(6, 6, 6), false);
+});
+
+Deno.test("NumericKeyMap homes keys by the top bits of their hash times a secret odd number: hashes that share their low bits spread over the index", () => {
+  // 4,096 hashes alike in their low 16 bits, in an index of 2^16 positions:
+  // a low-bits home would put them all at one position (a run every lookup
+  // walks); multiplied by any odd number they land on 4,096 distinct ones.
+  const homes = new Set<number>();
+  for (let i = 0; i < 4_096; i++) {
+    homes.add(homePosition((0x1234 + i * 65_536) | 0, 16));
+  }
+  assert.equal(homes.size, 4_096);
+  for (const home of homes) assert.ok(home >= 0 && home < 65_536);
 });

@@ -189,15 +189,12 @@ interface ResponderState {
   sampleNames: string[];
   /** Answers counted since the incident began. */
   answers: number;
-  /** Queriers answered (samples), and whether more than one. */
+  /** Queriers answered (samples), the first one first: more than one is no single victim. */
   queriers: string[];
-  manyQueriers: boolean;
-  firstQuerier: string;
   /** Protocols it answered in ({@linkcode LLMNR_BIT}, {@linkcode NBNS_BIT}). */
   protocols: number;
-  /** Whether it answered for "wpad", whether that finding was made, and its answers then (a WPAD-only incident's last finding is due when they grew). */
+  /** Whether it answered for "wpad", and its answers when that was reported (0: not yet; a WPAD-only incident's last finding is due when they grew). */
   wpad: boolean;
-  wpadReported: boolean;
   wpadReportedAnswers: number;
   firstAnswerUs: number;
 }
@@ -236,7 +233,7 @@ export function createNamePoisoningDetector(
     maxTargets: config.maxNamesPerResponder,
     reportIntervalUs: config.reportIntervalUs,
   };
-  // Queries by (querier address key, its port × 65536 + id, 0).
+  // Queries by (querier address key, its port × 65536 + id, protocol).
   const queries = new NumericKeyMap<QueryState>(config.maxQueries);
   // Answering hosts by their frames' source MAC (with VLAN), else address.
   const responders = new BoundedMap<string, ResponderState>(
@@ -248,7 +245,8 @@ export function createNamePoisoningDetector(
     if (finishFanOut(state.fanOut)) {
       report(findingOf(state, config));
     } else if (
-      state.wpadReported && state.answers > state.wpadReportedAnswers
+      state.wpadReportedAnswers > 0 &&
+      state.answers > state.wpadReportedAnswers
     ) {
       // A WPAD-only incident (below the name threshold): its last figures.
       state.wpadReportedAnswers = state.answers;
@@ -334,11 +332,8 @@ export function createNamePoisoningDetector(
         sampleNames: [],
         answers: 0,
         queriers: [],
-        manyQueriers: false,
-        firstQuerier: query.querier,
         protocols: 0,
         wpad: false,
-        wpadReported: false,
         wpadReportedAnswers: 0,
         firstAnswerUs: nowUs,
       };
@@ -354,7 +349,6 @@ export function createNamePoisoningDetector(
     state.answers++;
     state.protocols |= protocol === NBNS ? NBNS_BIT : LLMNR_BIT;
     const querier = query.querier;
-    if (querier !== state.firstQuerier) state.manyQueriers = true;
     if (
       state.queriers.length < MAX_SAMPLES && !state.queriers.includes(querier)
     ) {
@@ -369,15 +363,11 @@ export function createNamePoisoningDetector(
     const due = observeFanOut(state.fanOut, nameKey, nowUs, limits);
     if (name === WPAD || name.startsWith("wpad.")) state.wpad = true;
     if (due) {
-      if (state.wpad) {
-        state.wpadReported = true;
-        state.wpadReportedAnswers = state.answers;
-      }
+      if (state.wpad) state.wpadReportedAnswers = state.answers;
       report(findingOf(state, config));
-    } else if (state.wpad && !state.wpadReported) {
+    } else if (state.wpad && state.wpadReportedAnswers === 0) {
       // WPAD alone is an incident: reported now, and from here on with
       // the names' cadence.
-      state.wpadReported = true;
       state.wpadReportedAnswers = state.answers;
       markReported(state.fanOut, state.fanOut.targets.size, nowUs);
       state.fanOut.startUs = state.firstAnswerUs;
@@ -448,11 +438,11 @@ function findingOf(
       state.addresses.length >= MAX_ADDRESSES ? ", …" : ""
     })`
     : attacker;
-  const victims = state.manyQueriers
-    ? `${state.queriers.length}${
-      state.queriers.length >= MAX_SAMPLES ? "+" : ""
-    } hosts`
-    : state.firstQuerier;
+  const queriers = state.queriers;
+  const victim = queriers.length === 1 ? queriers[0]! : "";
+  const victims = victim !== ""
+    ? victim
+    : `${queriers.length}${queriers.length >= MAX_SAMPLES ? "+" : ""} hosts`;
   return {
     kind: "name_poisoning",
     key: state.key,
@@ -460,7 +450,7 @@ function findingOf(
     startUs: fanOut.active ? fanOut.startUs : state.firstAnswerUs,
     severity: "high",
     attacker,
-    victim: state.manyQueriers ? "" : state.firstQuerier,
+    victim,
     domain: "",
     summary: `${who} answered ${
       state.protocols === BOTH
@@ -484,8 +474,8 @@ function findingOf(
       responderMac: state.mac,
       sourceAddresses: [...state.addresses],
       wpad: state.wpad,
-      queriers: [...state.queriers],
-      queriersAreLowerBound: state.queriers.length >= MAX_SAMPLES,
+      queriers: [...queriers],
+      queriersAreLowerBound: queriers.length >= MAX_SAMPLES,
       windowSeconds: config.windowUs / 1_000_000,
     },
   };

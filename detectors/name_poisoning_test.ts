@@ -54,54 +54,38 @@ interface Exchange {
   qtype?: number;
 }
 
-/** Decoded frames of one NBT-NS name query and its answer. */
-function nbnsExchange(fields: Exchange): PacketRecord[] {
+/** The frames of one NBT-NS name query and of its answer (undefined: none). */
+function nbnsFrames(fields: Exchange): [Uint8Array, Uint8Array | undefined] {
   const who = client(fields.client ?? 0);
   const answerer = fields.answerer === undefined ? POISONER : fields.answerer;
   const id = 0x8000 + fields.name.length;
   const broadcast = fields.broadcast !== false;
-  const packets: PacketRecord[] = [];
-  if (fields.querySeen !== false) {
-    packets.push(
-      decodeFrame(
-        udpFrame(
-          {
-            srcMac: who.mac,
-            dstMac: broadcast ? "ff:ff:ff:ff:ff:ff" : POISONER_MAC,
-            src: who.ip,
-            dst: broadcast ? "10.0.0.255" : answerer ?? POISONER,
-          },
-          { srcPort: 137, dstPort: 137 },
-          nbnsMessage({ id, name: fields.name.toUpperCase(), broadcast }),
-        ),
-        { timestampUs: fields.atUs },
-      ).packet,
-    );
-  }
-  if (answerer !== null) {
-    packets.push(
-      decodeFrame(
-        udpFrame(
-          { srcMac: POISONER_MAC, dstMac: who.mac, src: answerer, dst: who.ip },
-          { srcPort: 137, dstPort: 137 },
-          nbnsMessage({
-            id: fields.answerId ?? id,
-            name: fields.name.toUpperCase(),
-            response: true,
-            rcode: fields.rcode ?? 0,
-            address: answerer,
-          }),
-        ),
-        { timestampUs: fields.atUs + (fields.answerAfterUs ?? 1_000) },
-      ).packet,
-    );
-  }
-  return packets;
+  const query = udpFrame(
+    {
+      srcMac: who.mac,
+      dstMac: broadcast ? "ff:ff:ff:ff:ff:ff" : POISONER_MAC,
+      src: who.ip,
+      dst: broadcast ? "10.0.0.255" : answerer ?? POISONER,
+    },
+    { srcPort: 137, dstPort: 137 },
+    nbnsMessage({ id, name: fields.name.toUpperCase(), broadcast }),
+  );
+  const answer = answerer === null ? undefined : udpFrame(
+    { srcMac: POISONER_MAC, dstMac: who.mac, src: answerer, dst: who.ip },
+    { srcPort: 137, dstPort: 137 },
+    nbnsMessage({
+      id: fields.answerId ?? id,
+      name: fields.name.toUpperCase(),
+      response: true,
+      rcode: fields.rcode ?? 0,
+      address: answerer,
+    }),
+  );
+  return [query, answer];
 }
 
-/** Decoded frames of one LLMNR (or NBT-NS) query and its answer, as the decoder reads them. */
-function exchange(fields: Exchange): PacketRecord[] {
-  if (fields.nbns === true) return nbnsExchange(fields);
+/** The frames of one LLMNR query and of its answer (undefined: none). */
+function llmnrFrames(fields: Exchange): [Uint8Array, Uint8Array | undefined] {
   const who = client(fields.client ?? 0);
   const v6 = fields.v6 === true;
   const querier = v6 ? who.ip6 : who.ip;
@@ -111,47 +95,48 @@ function exchange(fields: Exchange): PacketRecord[] {
   const port = fields.queryPort ?? 50_000 + (fields.client ?? 0);
   const id = 0x4000 + fields.name.length;
   const qtype = fields.qtype ?? 1;
+  const query = udpFrame(
+    {
+      srcMac: who.mac,
+      dstMac: v6 ? LLMNR_MAC6 : LLMNR_MAC,
+      src: querier,
+      dst: v6 ? "ff02::1:3" : "224.0.0.252",
+    },
+    { srcPort: port, dstPort: 5355 },
+    dnsMessage({ id, name: fields.name, qtype }),
+  );
+  const answer = answerer === null ? undefined : udpFrame(
+    {
+      srcMac: fields.answererMac ?? POISONER_MAC,
+      dstMac: who.mac,
+      src: answerer,
+      dst: querier,
+    },
+    { srcPort: fields.answerPort ?? 5355, dstPort: port },
+    dnsMessage({
+      id: fields.answerId ?? id,
+      name: fields.name,
+      qtype,
+      response: true,
+      rcode: fields.rcode ?? 0,
+      answers: fields.rcode ? [] : [v6 ? "10.0.0.66" : answerer],
+    }),
+  );
+  return [query, answer];
+}
+
+/** Decoded frames of one LLMNR (or NBT-NS) query and its answer, as the decoder reads them. */
+function exchange(fields: Exchange): PacketRecord[] {
+  const [query, answer] = fields.nbns === true
+    ? nbnsFrames(fields)
+    : llmnrFrames(fields);
   const packets: PacketRecord[] = [];
   if (fields.querySeen !== false) {
-    packets.push(
-      decodeFrame(
-        udpFrame(
-          {
-            srcMac: who.mac,
-            dstMac: v6 ? LLMNR_MAC6 : LLMNR_MAC,
-            src: querier,
-            dst: v6 ? "ff02::1:3" : "224.0.0.252",
-          },
-          { srcPort: port, dstPort: 5355 },
-          dnsMessage({ id, name: fields.name, qtype }),
-        ),
-        { timestampUs: fields.atUs },
-      ).packet,
-    );
+    packets.push(decodeFrame(query, { timestampUs: fields.atUs }).packet);
   }
-  if (answerer !== null) {
-    packets.push(
-      decodeFrame(
-        udpFrame(
-          {
-            srcMac: fields.answererMac ?? POISONER_MAC,
-            dstMac: who.mac,
-            src: answerer,
-            dst: querier,
-          },
-          { srcPort: fields.answerPort ?? 5355, dstPort: port },
-          dnsMessage({
-            id: fields.answerId ?? id,
-            name: fields.name,
-            qtype,
-            response: true,
-            rcode: fields.rcode ?? 0,
-            answers: fields.rcode ? [] : [v6 ? "10.0.0.66" : answerer],
-          }),
-        ),
-        { timestampUs: fields.atUs + (fields.answerAfterUs ?? 1_000) },
-      ).packet,
-    );
+  if (answer !== undefined) {
+    const timestampUs = fields.atUs + (fields.answerAfterUs ?? 1_000);
+    packets.push(decodeFrame(answer, { timestampUs }).packet);
   }
   return packets;
 }

@@ -86,6 +86,7 @@ import {
 } from "./background.ts";
 import type { DemoContext } from "./demo_context.ts";
 import {
+  aRecord,
   DNS_TYPE,
   type DnsAnswer,
   dnsPayload,
@@ -1433,21 +1434,12 @@ function* namePoisoning(
           name,
           qtype: DNS_TYPE.A,
           response: true,
-          answers: [{
-            type: DNS_TYPE.A,
-            data: ipv4Bytes(rogue.ip),
-            ttlSeconds: 30,
-          }],
+          answers: [aRecord(rogue.ip, 30)],
         }),
       ),
     );
     t += Math.round(prng.uniform(0.4, 1.2) * SECOND);
   }
-}
-
-/** `address` (dotted IPv4) as its four bytes. */
-function ipv4Bytes(address: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(address.split(".").map(Number));
 }
 
 /** iodine's base32 alphabet (lower-case letters and 0–5). */

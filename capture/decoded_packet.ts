@@ -89,6 +89,7 @@ export class DecodedPacket implements PacketRecord {
   tcpSeq = 0;
   tcpAck = 0;
   tcpWindow = 0;
+  sctpChunkType = -1;
   payloadLength = 0;
   icmpType = -1;
   icmpCode = -1;

@@ -6,6 +6,7 @@
  */
 
 import { type PacketRecord, TCP_FLAGS } from "./packet_record.ts";
+import { sctpChunkName } from "./decode/sctp.ts";
 import {
   dnsRcodeName,
   dnsTypeName,
@@ -174,6 +175,13 @@ export function formatPacketLine(packet: PacketRecord): string {
       case "icmp":
       case "icmpv6":
         body = `${ip} ${src} > ${dst}: ${icmpText(packet)}`;
+        break;
+      case "sctp":
+        body = `${ip} ${src} > ${dst}: SCTP${
+          packet.sctpChunkType >= 0
+            ? ` [${sctpChunkName(packet.sctpChunkType)}]`
+            : ""
+        } length ${packet.payloadLength}`;
         break;
       default:
         body = packet.laterFragment

@@ -22,6 +22,7 @@ export type TransportKind =
   | "udp"
   | "icmp"
   | "icmpv6"
+  | "sctp"
   | "other"
   | "none";
 
@@ -130,9 +131,9 @@ export interface PacketRecord {
 
   /** Transport-layer protocol. */
   transport: TransportKind;
-  /** TCP/UDP source port, or -1. */
+  /** TCP/UDP/SCTP source port, or -1. */
   srcPort: number;
-  /** TCP/UDP destination port, or -1. */
+  /** TCP/UDP/SCTP destination port, or -1. */
   dstPort: number;
   /** TCP flag bits (see {@linkcode TCP_FLAGS}), or 0 (also when a first IP fragment ends before them). */
   tcpFlags: number;
@@ -142,6 +143,8 @@ export interface PacketRecord {
   tcpAck: number;
   /** TCP window (unscaled), or 0. */
   tcpWindow: number;
+  /** An SCTP packet's first chunk type (1 INIT, 2 INIT ACK, 6 ABORT, 10 COOKIE ECHO, …; capture/decode/sctp.ts), or -1. */
+  sctpChunkType: number;
   /** Transport payload bytes as stated by the headers (not limited by the snap length); in a first IP fragment, the fragment's share. */
   payloadLength: number;
   /** ICMP/ICMPv6 type, or -1. */
@@ -302,8 +305,9 @@ export interface PacketRecord {
  * one process, `udpServiceReply`, a verdict on datagrams from six ports
  * kept for the port scan detector, which every `--json` line would carry
  * for the few it concerns (a reader has the ports, and tshark),
- * `icmpEchoTracker`, the ICMP tunnel detector's likewise, and the `nbns*`
- * fields, the name poisoning detector's likewise.
+ * `icmpEchoTracker`, the ICMP tunnel detector's likewise, the `nbns*`
+ * fields, the name poisoning detector's likewise, and `sctpChunkType`, the
+ * port scan detector's (the packet line names the chunk).
  */
 export function publicPacketFields(
   packet: PacketRecord,
@@ -319,6 +323,7 @@ export function publicPacketFields(
   | "nbnsFlags"
   | "nbnsAnswerCount"
   | "nbnsName"
+  | "sctpChunkType"
 > {
   const {
     srcAddressKey: _src,
@@ -331,6 +336,7 @@ export function publicPacketFields(
     nbnsFlags: _nbnsFlags,
     nbnsAnswerCount: _nbnsAnswers,
     nbnsName: _nbnsName,
+    sctpChunkType: _sctpChunkType,
     ...fields
   } = plainPacket(packet);
   return fields;

@@ -35,6 +35,7 @@ export interface ProtocolCounts {
   udp: number;
   icmp: number;
   icmpv6: number;
+  sctp: number;
   otherTransport: number;
   dns: number;
   http: number;
@@ -86,6 +87,7 @@ export class CaptureSummary {
     udp: 0,
     icmp: 0,
     icmpv6: 0,
+    sctp: 0,
     otherTransport: 0,
     dns: 0,
     http: 0,
@@ -137,6 +139,9 @@ export class CaptureSummary {
         break;
       case "icmpv6":
         p.icmpv6++;
+        break;
+      case "sctp":
+        p.sctp++;
         break;
       case "other":
         p.otherTransport++;

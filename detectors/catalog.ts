@@ -25,7 +25,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
       tactic: "Discovery",
     },
     description:
-      "One host probed many ports or many hosts (SYN, FIN/NULL/XMAS, connect or UDP probes), mapping which services answer.",
+      "One host probed many ports or many hosts (TCP SYN, FIN/NULL/XMAS, ACK or connect probes, UDP, SCTP INIT or COOKIE ECHO probes, or IP protocols), mapping which services answer.",
     recommendation:
       "Confirm whether the scanner is an authorised tool; if not, isolate or block it, and review which probed services answered (they are now known to the attacker).",
   },

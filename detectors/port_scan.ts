@@ -51,7 +51,20 @@
  * follow the receive buffer); one from a port below 1024 to one above it
  * (a service acknowledging its client) is never a probe.
  *
- * A packet of another IP protocol than TCP, UDP, ICMP and ICMPv6 (GRE,
+ * SCTP (RFC 9260) is read by port, as TCP is: an INIT (nmap -sY, or an
+ * association's start) is a probe of its destination port, which an INIT
+ * ACK from that port answers and an ABORT from it refuses (a closed port);
+ * an ABORT from the prober after the INIT ACK, before any COOKIE ECHO,
+ * abandons it, as a SYN scan's reset does (nmap -sY ends each open port's
+ * answer so). A COOKIE ECHO is the third step of an association whose INIT
+ * was answered, or else a probe of its own (nmap -sZ: a closed port aborts
+ * it, an open one drops it silently). An ICMP unreachable quoting SCTP (a
+ * firewall's reject; from a host without SCTP, a protocol unreachable or
+ * ICMPv6's unrecognized next header) refuses the port it quotes. SCTP peers
+ * (SIGTRAN, Diameter, S1AP and X2 between a core and its base stations)
+ * complete their associations to a few ports each, and stay unflagged.
+ *
+ * A packet of another IP protocol than TCP, UDP, SCTP, ICMP and ICMPv6 (GRE,
  * ESP, OSPF…; nmap -sO sends one of each protocol number) is a probe of
  * that protocol, one "port" of its own, unless it answers one (the
  * protocol seen the other way) or goes to a multicast or broadcast
@@ -169,9 +182,8 @@
  * is a load balancer's half-open health check (F5's "TCP Half Open"
  * monitor) of `failedSubnetHostThreshold` or more pool members of one
  * subnet on one port, as is any health checker's during an outage of most
- * of such a pool (its probes refused); SCTP scans (nmap -sY, -sZ) are not read (their
- * INITs count as probes of one IP protocol, 132), nor are ACK probes that carry data (nmap -sA
- * --data-length); nor is a UDP scan of a
+ * of such a pool (its probes refused); ACK probes that carry data (nmap -sA
+ * --data-length) are not read; nor is a UDP scan of a
  * host whose path the scanner traces first (a datagram that runs out of TTL
  * on the way) and whose probes arrive with a TTL of 30 or less (nmap sends
  * 37–59), or that sends with a TTL of 1 (nmap -sU --ttl 1 to a neighbour); an ACK scan by another
@@ -220,6 +232,7 @@ import {
 } from "../capture/decode/service_reply.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isTcpHeaderFragmented } from "../capture/decode/tcp.ts";
+import { SCTP_CHUNK } from "../capture/decode/sctp.ts";
 import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
 import {
   countText,
@@ -360,8 +373,12 @@ const KIND_CONNECT = 32;
 const KIND_ACK = 64;
 /** A first fragment too short to hold the TCP flags (nmap -f): its kind is unknown. */
 const KIND_FRAGMENTED = 128;
-/** A packet of another IP protocol than TCP, UDP and ICMP (nmap -sO). */
+/** A packet of another IP protocol than TCP, UDP, ICMP and SCTP (nmap -sO). */
 const KIND_PROTOCOL = 256;
+/** An SCTP INIT (nmap -sY). */
+const KIND_SCTP_INIT = 512;
+/** An SCTP COOKIE ECHO for no association seen (nmap -sZ). */
+const KIND_SCTP_COOKIE = 1024;
 const KIND_NAMES = [
   "syn",
   "fin",
@@ -372,6 +389,8 @@ const KIND_NAMES = [
   "ack",
   "fragmented",
   "ip-protocol",
+  "sctp-init",
+  "sctp-cookie-echo",
 ];
 
 /** Outcome of a probe. */
@@ -383,9 +402,10 @@ const EXCHANGED = 3;
 /** Answered (SYN/ACK), then reset by the prober before it acknowledged or sent anything: a half-open probe, failed (see {@linkcode abandon}). */
 const ABANDONED = 4;
 
-/** Port keys: TCP ports as is, UDP ports and other IP protocols' numbers offset so that none collide. */
+/** Port keys: TCP ports as is, UDP ports, other IP protocols' numbers and SCTP ports offset so that none collide (each key modulo 65,536 is its port or protocol). */
 const UDP_PORT_OFFSET = 65_536;
 const PROTOCOL_KEY_OFFSET = 2 * UDP_PORT_OFFSET;
+const SCTP_PORT_OFFSET = 3 * UDP_PORT_OFFSET;
 
 /** The DNS port. */
 const DNS_PORT = 53;
@@ -408,6 +428,9 @@ const DISCOVERY_PORTS: ReadonlySet<number> = new Set([1900, 5353, 5355, 3702]);
 
 /** Longest wait for a SYN/ACK that a prober's reset makes a half-open probe, µs: a later one met a client that had given up (its connect timed out) and reset it. */
 const HALF_OPEN_ANSWER_US = 1_000_000;
+
+/** SCTP's IP protocol number. */
+const SCTP_PROTOCOL = 132;
 
 /** Highest TTL a trace's probe leaves with (traceroute, tracepath and mtr stop at 30 hops; nmap sends 37–59). */
 const MAX_TRACE_TTL = 30;
@@ -595,6 +618,14 @@ class NewSource {
     }
   }
 
+  /** Marks held probe `which`, if answered, as followed up by its prober (an SCTP COOKIE ECHO after the INIT ACK): no later abort makes it abandoned. True when it was answered. */
+  complete(which: 1 | 2): boolean {
+    if (this.statusOf(which) !== ANSWERED) return false;
+    if (which === 1) this.answerAck = -1;
+    else this.answerAck2 = -1;
+    return true;
+  }
+
   /** Marks held probe `which` abandoned when it was answered by the SYN/ACK that `seq` resets at `nowUs`, within {@linkcode HALF_OPEN_ANSWER_US} of the probe; true then. */
   abandon(which: 1 | 2, seq: number, nowUs: number): boolean {
     if (which === 1) {
@@ -652,7 +683,8 @@ interface ProbeState {
 
 /**
  * Creates the port scan detector (kind "port_scan"): vertical and horizontal
- * TCP SYN/FIN/NULL/XMAS/connect and UDP scans, one incident per scanner.
+ * TCP SYN/FIN/NULL/XMAS/connect/ACK, UDP, SCTP and IP protocol scans, one
+ * incident per scanner.
  *
  * @example
  * ```ts
@@ -868,13 +900,21 @@ export function createPortScanDetector(
    * hping3 -S, whose kernel or own stack resets a SYN/ACK no socket asked
    * for). The probe then counts as failed, as Zeek's scan.zeek counts such
    * attempts; a client that connected resets with a later sequence number,
-   * or with ACK. True when a probe was abandoned.
+   * or with ACK. An SCTP ABORT from a prober is taken the same way (its
+   * `tcpSeq` is 0, as is the `answerAck` an INIT ACK leaves): it ends an
+   * INIT that was answered with an INIT ACK and not followed by a COOKIE
+   * ECHO ({@linkcode complete}), as nmap -sY ends its open ports'. `portKey`
+   * is the port key of the reset's destination port. True when a probe was
+   * abandoned.
    */
-  function abandon(reset: PacketRecord, report: FindingSink): boolean {
+  function abandon(
+    reset: PacketRecord,
+    portKey: number,
+    report: FindingSink,
+  ): boolean {
     const prober = reset.srcAddressKey;
     const hostKey = reset.dstAddressKey;
-    const portKey = reset.dstPort;
-    if (prober < 0 || hostKey < 0 || portKey < 0) return false;
+    if (prober < 0 || hostKey < 0 || reset.dstPort < 0) return false;
     const source = sources.peek(prober, 0, 0);
     if (source === undefined) {
       const entry = newSources.peek(prober, 0, 0);
@@ -908,6 +948,26 @@ export function createPortScanDetector(
       reset.timestampUs,
       report,
     );
+    return true;
+  }
+
+  /**
+   * Takes an SCTP COOKIE ECHO from `prober` to `host`:`portKey` as the
+   * third step of the association its INIT opened, when that INIT was
+   * answered with an INIT ACK (true then): no probe, and an ABORT after it
+   * no longer abandons the INIT.
+   */
+  function complete(prober: number, host: number, portKey: number): boolean {
+    if (prober < 0 || host < 0) return false;
+    if (sources.peek(prober, 0, 0) === undefined) {
+      const entry = newSources.peek(prober, 0, 0);
+      if (entry === undefined) return false;
+      const which = entry.probeTo(host, portKey);
+      return which !== 0 && entry.complete(which);
+    }
+    const probe = probes.peek(prober, host, portKey);
+    if (probe === undefined || probe.status !== ANSWERED) return false;
+    probe.answerAck = -1;
     return true;
   }
 
@@ -1286,7 +1346,7 @@ export function createPortScanDetector(
         }
         source.crossedUs = nowUs;
       } else if (port.b >= UDP_PORT_OFFSET) {
-        // A UDP datagram that is no part of a scan is most likely a query
+        // A UDP datagram (or another protocol's probe) that is no part of a scan is most likely a query
         // whose answer is on its way (which makes it no probe): it does not
         // make the scan report again.
         return;
@@ -1386,7 +1446,10 @@ export function createPortScanDetector(
           ) return;
           if ((flags & ACK) !== 0) {
             markConnect(packet);
-          } else if ((flags & (SYN | FIN)) === 0 && abandon(packet, report)) {
+          } else if (
+            (flags & (SYN | FIN)) === 0 &&
+            abandon(packet, packet.dstPort, report)
+          ) {
             return;
           } else if (
             (flags & (SYN | FIN)) === 0 && packet.srcPort >= 0 &&
@@ -1486,6 +1549,23 @@ export function createPortScanDetector(
           return;
         }
         const quoted = packet.quotedProtocol;
+        if (quoted === SCTP_PROTOCOL) {
+          // An SCTP packet refused: its port closed (a firewall's reject),
+          // or its host without SCTP (a protocol unreachable or, from IPv6,
+          // an unrecognized next header).
+          if (
+            packet.quotedDstPort >= 0 &&
+            (isUnreachable(packet) || isProtocolRefusal(packet))
+          ) {
+            answer(
+              packet.dstAddressKey,
+              addressKey(packet.quotedDstAddress),
+              SCTP_PORT_OFFSET + packet.quotedDstPort,
+              REFUSED,
+            );
+          }
+          return;
+        }
         if (isProtocolRefusal(packet)) {
           // The host has no such protocol: an IP protocol probe refused.
           answer(
@@ -1506,6 +1586,55 @@ export function createPortScanDetector(
             : packet.quotedDstPort,
           REFUSED,
         );
+      } else if (transport === "sctp") {
+        if (packet.srcPort < 0 || packet.dstPort < 0) return;
+        switch (packet.sctpChunkType) {
+          case SCTP_CHUNK.INIT:
+            // Association setup, or nmap -sY's probe.
+            if (!isGroupDestination(packet)) {
+              probe(
+                packet,
+                SCTP_PORT_OFFSET + packet.dstPort,
+                KIND_SCTP_INIT,
+                report,
+              );
+            }
+            return;
+          case SCTP_CHUNK.INIT_ACK:
+            answer(
+              packet.dstAddressKey,
+              packet.srcAddressKey,
+              SCTP_PORT_OFFSET + packet.srcPort,
+              ANSWERED,
+              0,
+            );
+            return;
+          case SCTP_CHUNK.ABORT:
+            // From the probed port: refused (closed, or a COOKIE ECHO for no
+            // association). From the prober after an INIT ACK: abandoned.
+            if (
+              answer(
+                packet.dstAddressKey,
+                packet.srcAddressKey,
+                SCTP_PORT_OFFSET + packet.srcPort,
+                REFUSED,
+              )
+            ) return;
+            abandon(packet, SCTP_PORT_OFFSET + packet.dstPort, report);
+            return;
+          case SCTP_CHUNK.COOKIE_ECHO: {
+            // The third step of an association whose INIT was answered, or
+            // a COOKIE ECHO out of nowhere (nmap -sZ: a closed port aborts
+            // it, an open one stays silent).
+            const portKey = SCTP_PORT_OFFSET + packet.dstPort;
+            if (
+              complete(packet.srcAddressKey, packet.dstAddressKey, portKey) ||
+              isGroupDestination(packet)
+            ) return;
+            probe(packet, portKey, KIND_SCTP_COOKIE, report);
+            return;
+          }
+        }
       } else if (transport === "other") {
         // Another IP protocol (GRE, ESP, OSPF…; nmap -sO's probes): a packet
         // of it from the host answers the prober's, else it is a probe.
@@ -1741,12 +1870,6 @@ function isServiceReply(packet: PacketRecord): boolean {
     : told !== SERVICE_REPLY.NO; // a reply, or an SNMP notification
 }
 
-/**
- * ICMP destination unreachable (type 3) or ICMPv6 destination unreachable
- * (type 1); not ICMP's "fragmentation needed" (code 4), which asks path MTU
- * discovery for smaller datagrams and refuses nothing (ICMPv6 says so with
- * another type, Packet Too Big).
- */
 /** An ICMP time exceeded in transit (type 11 code 0) or ICMPv6 hop limit exceeded (type 3 code 0): a router's answer to a datagram whose TTL ran out. */
 function isTimeExceeded(packet: PacketRecord): boolean {
   return packet.icmpCode === 0 &&
@@ -1755,7 +1878,7 @@ function isTimeExceeded(packet: PacketRecord): boolean {
       : packet.icmpType === 3);
 }
 
-/** An ICMP protocol unreachable (type 3 code 2), or an ICMPv6 parameter problem for an unrecognized next header (type 4 code 1), quoting an IP protocol other than TCP, UDP, ICMP and ICMPv6. */
+/** An ICMP protocol unreachable (type 3 code 2), or an ICMPv6 parameter problem for an unrecognized next header (type 4 code 1), quoting an IP protocol other than TCP, UDP, ICMP and ICMPv6 (SCTP's is refused by port). */
 function isProtocolRefusal(packet: PacketRecord): boolean {
   const quoted = packet.quotedProtocol;
   if (
@@ -1767,6 +1890,12 @@ function isProtocolRefusal(packet: PacketRecord): boolean {
     : packet.icmpType === 4 && packet.icmpCode === 1;
 }
 
+/**
+ * ICMP destination unreachable (type 3) or ICMPv6 destination unreachable
+ * (type 1); not ICMP's "fragmentation needed" (code 4), which asks path MTU
+ * discovery for smaller datagrams and refuses nothing (ICMPv6 says so with
+ * another type, Packet Too Big).
+ */
 function isUnreachable(packet: PacketRecord): boolean {
   return packet.transport === "icmp"
     ? packet.icmpType === 3 && packet.icmpCode !== ICMP_FRAGMENTATION_NEEDED
@@ -1834,7 +1963,9 @@ function findingOf(
   if (kindBits === 0) kindBits = source.kinds;
   const kinds = KIND_NAMES.filter((_, i) => (kindBits & (1 << i)) !== 0);
   const topPort = source.topPortKey % UDP_PORT_OFFSET;
-  const topPortProtocol = source.topPortKey >= PROTOCOL_KEY_OFFSET
+  const topPortProtocol = source.topPortKey >= SCTP_PORT_OFFSET
+    ? "sctp"
+    : source.topPortKey >= PROTOCOL_KEY_OFFSET
     ? "ip-protocol"
     : isUdpKey(source.topPortKey)
     ? "udp"

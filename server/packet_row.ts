@@ -8,6 +8,7 @@
 
 import { hasUnassignedDnsOpcode, isDnsMessage } from "../capture/decode/dns.ts";
 import { formatTcpFlags, icmpText } from "../capture/format_packet.ts";
+import { sctpChunkName } from "../capture/decode/sctp.ts";
 import { dnsRcodeName, dnsTypeName } from "../capture/protocol_names.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import {
@@ -93,6 +94,12 @@ export function packetInfo(packet: PacketRecord): string {
   }
   if (packet.transport === "udp") {
     return `${packet.srcPort} → ${packet.dstPort} len ${packet.payloadLength}`;
+  }
+  if (packet.transport === "sctp") {
+    const chunk = packet.sctpChunkType >= 0
+      ? ` [${sctpChunkName(packet.sctpChunkType)}]`
+      : "";
+    return `${packet.srcPort} → ${packet.dstPort}${chunk} len ${packet.payloadLength}`;
   }
   if (packet.laterFragment) {
     return `IP fragment of datagram ${packet.fragmentId}, protocol ${packet.ipProtocol}`;

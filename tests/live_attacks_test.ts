@@ -354,6 +354,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           victim,
           technique: "T1046",
         });
+        return seen;
       };
       const scans = [
         ["-sS", "a port scan"],
@@ -366,7 +367,29 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       for (const [scan, what] of scans) {
         await t.step(
           `nmap${six} ${scan}: ${what} over ${family.name}`,
-          () => portScanFound([scan!]),
+          async () => {
+            await portScanFound([scan!]);
+          },
+        );
+      }
+
+      // SCTP scans of ports 1–200: the victim's kernel has no SCTP, so it
+      // refuses a few INITs or COOKIE ECHOs with ICMP protocol unreachable
+      // or ICMPv6's unrecognized next header (rate-limited) and leaves the
+      // rest unanswered. Each port is a probe of its own, not one of IP
+      // protocol 132.
+      const sctpScans = [
+        ["-sY", "an SCTP INIT scan", "sctp-init"],
+        ["-sZ", "an SCTP COOKIE ECHO scan", "sctp-cookie-echo"],
+      ];
+      for (const [scan, what, kind] of sctpScans) {
+        await t.step(
+          `nmap${six} ${scan}: ${what} over ${family.name}`,
+          async () => {
+            const seen = await portScanFound([scan!]);
+            assert.ok(seen.sctp >= 200, `${seen.sctp} SCTP packets decoded`);
+            assert.deepEqual(seen.probeKinds, [kind]);
+          },
         );
       }
 

@@ -43,6 +43,10 @@ export interface Seen {
   icmpv6: number;
   /** Packets that came through a tunnel (the EVE stats' decoder.tunneled). */
   tunneled: number;
+  /** SCTP packets decoded (the EVE stats' decoder.sctp). */
+  sctp: number;
+  /** The probe kinds of the port scan alerts' records, each once ("syn", "sctp-init", …). */
+  probeKinds: string[];
 }
 
 /** Runs `command` in namespace `ns` to its end (bounded in time), then hands its exit status and stderr to `check` (by default: it must succeed). */
@@ -113,6 +117,7 @@ export function attack(
 function parseEve(text: string, stderr: string): Seen {
   const alerts = new Map<string, EveAlert>();
   let stats: Record<string, Record<string, number>> | undefined;
+  const probeKinds = new Set<string>();
   for (const line of text.split("\n")) {
     if (line === "") continue;
     const event = JSON.parse(line);
@@ -125,6 +130,9 @@ function parseEve(text: string, stderr: string): Seen {
         victim: event.dest_ip ?? event.ether?.dest_mac ?? "",
         technique: event.alert.metadata.mitre_technique_id[0],
       });
+      for (const kind of event.netmirror.evidence.probeKinds ?? []) {
+        probeKinds.add(kind);
+      }
     } else if (event.event_type === "stats") {
       stats = event.stats;
     }
@@ -137,6 +145,8 @@ function parseEve(text: string, stderr: string): Seen {
     icmpv4: stats.decoder!.icmpv4!,
     icmpv6: stats.decoder!.icmpv6!,
     tunneled: stats.decoder!.tunneled!,
+    sctp: stats.decoder!.sctp!,
+    probeKinds: [...probeKinds],
   };
 }
 

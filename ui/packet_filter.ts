@@ -31,7 +31,7 @@ export function matchesChip(row: PacketRow, chip: ProtocolChip): boolean {
       // The server fills `flags` for TCP packets only ("none" when no bit is set).
       return row.flags !== "";
     case "UDP":
-      return row.flags === "" && row.srcPort >= 0;
+      return row.flags === "" && row.srcPort >= 0 && row.protocol !== "SCTP";
     case "DNS":
       return DNS_SERVICES.has(row.protocol);
     case "ARP":

@@ -36,12 +36,19 @@ const HTTP = row({
   dstPort: 80,
   srcPort: 40000,
 });
-const ALL = [TLS, DNS_UDP, MDNS, ARP, PING, PING6, HTTP];
+const SCTP = row({
+  n: 8,
+  protocol: "SCTP",
+  srcPort: 40000,
+  dstPort: 2905,
+  info: "40000 → 2905 [INIT] len 20",
+});
+const ALL = [TLS, DNS_UDP, MDNS, ARP, PING, PING6, HTTP, SCTP];
 
 Deno.test("matchesChip() sorts rows by transport (TCP, UDP) and by service", () => {
   const pick = (chip: Parameters<typeof matchesChip>[1]) =>
     ALL.filter((r) => matchesChip(r, chip)).map((r) => r.n);
-  assert.deepEqual(pick("All"), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(pick("All"), [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.deepEqual(pick("TCP"), [1, 7]);
   assert.deepEqual(pick("UDP"), [2, 3]);
   assert.deepEqual(pick("DNS"), [2, 3]);

@@ -32,6 +32,7 @@ export const SERVICE_COLORS: Readonly<Record<string, string>> = {
   SNMP: "#e879f9",
   SSDP: "#94a3b8",
   QUIC: "#38bdf8",
+  SCTP: "#0ea5e9",
   "Other TCP": "#64748b",
   "Other UDP": "#475569",
   "Other IP": "#334155",

@@ -56,6 +56,7 @@ import {
   DHCPV4_SERVER_PORT,
 } from "./dhcpv4.ts";
 import { decodeUdp, udpDatagramPayloadLength } from "./udp.ts";
+import { decodeSctp } from "./sctp.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 import {
   INNER_ETHERNET,
@@ -76,6 +77,7 @@ export const IP_PROTOCOL = {
   TCP: 6,
   UDP: 17,
   ICMPV6: 58,
+  SCTP: 132,
 } as const;
 
 /**
@@ -399,6 +401,9 @@ function decodeTransport(
     case IP_PROTOCOL.ICMPV6:
       decodeIcmpv6(record, bytes, offset, end, length, anomalies);
       return;
+    case IP_PROTOCOL.SCTP:
+      decodeSctp(record, bytes, offset, end, length, anomalies);
+      return;
     case TUNNEL_PROTOCOL.GRE:
     case TUNNEL_PROTOCOL.IPV4_IN_IP:
     case TUNNEL_PROTOCOL.IPV6_IN_IP:
@@ -464,6 +469,7 @@ function resetRecord(record: DecodedPacket): void {
   record.tcpSeq = 0;
   record.tcpAck = 0;
   record.tcpWindow = 0;
+  if (record.sctpChunkType !== -1) record.sctpChunkType = -1;
   record.payloadLength = 0;
   record.icmpType = -1;
   record.icmpCode = -1;

@@ -36,6 +36,7 @@ export const SERVICE_NAMES = [
   "RDP",
   "SNMP",
   "SSDP",
+  "SCTP",
 ] as const;
 
 /** A service name of the protocol mix. */
@@ -91,6 +92,8 @@ export function classifyService(packet: PacketRecord): number {
       return ID.ICMP;
     case "icmpv6":
       return ID.ICMPv6;
+    case "sctp":
+      return ID.SCTP;
   }
   if (packet.network === "arp") return ID.ARP;
   if (packet.network === "ipv4" || packet.network === "ipv6") {
@@ -110,6 +113,8 @@ export function serviceOfIpProtocol(protocol: number): number {
       return ID.ICMP;
     case 58:
       return ID.ICMPv6;
+    case 132:
+      return ID.SCTP;
     default:
       return ID["Other IP"];
   }

@@ -68,11 +68,12 @@ Deno.test("classifyService prefers the decoder's app hint over ports", () => {
   assert.equal(name(packet("tcp", 40_000, 22, "tls")), "HTTPS/TLS");
 });
 
-Deno.test("classifyService names ARP, ICMP, ICMPv6 and other traffic", () => {
+Deno.test("classifyService names ARP, ICMP, ICMPv6, SCTP and other traffic", () => {
   assert.equal(name(packet("none", -1, -1, "", "arp")), "ARP");
   assert.equal(name(packet("icmp", -1, -1)), "ICMP");
   assert.equal(name(packet("icmpv6", -1, -1, "", "ipv6")), "ICMPv6");
   assert.equal(name(packet("other", -1, -1)), "Other IP");
+  assert.equal(name(packet("sctp", 40_000, 2905)), "SCTP");
   assert.equal(name(packet("none", -1, -1, "", "other")), "Other");
   assert.equal(serviceName(999), "Other");
   assert.equal(new Set(SERVICE_NAMES).size, SERVICE_NAMES.length);

@@ -146,6 +146,7 @@ export class EveLogger {
     udp: 0,
     icmpv4: 0,
     icmpv6: 0,
+    sctp: 0,
     dns: 0,
     fragments: 0,
     /** Packets decapsulated from a tunnel (VXLAN, Geneve, GRE, ERSPAN, IP in IP): counted above as their inner packets. */
@@ -310,6 +311,9 @@ export class EveLogger {
         break;
       case "icmpv6":
         d.icmpv6++;
+        break;
+      case "sctp":
+        d.sctp++;
         break;
     }
     if (packet.dnsId >= 0) d.dns++;

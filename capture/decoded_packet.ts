@@ -100,6 +100,7 @@ export class DecodedPacket implements PacketRecord {
   icmpEchoTracker = false;
   quotedProtocol = -1;
   quotedDstAddress = "";
+  quotedSrcPort = -1;
   quotedDstPort = -1;
   arpOperation = -1;
   arpSenderMac = "";
@@ -140,6 +141,8 @@ export class DecodedPacket implements PacketRecord {
   nbnsFlags = -1;
   nbnsAnswerCount = 0;
   nbnsName = "";
+  mdnsAnswerName = "";
+  mdnsAnswerAddress = "";
   authFailure: AuthService | "" = "";
   authSuccess: AuthService | "" = "";
   truncated = false;

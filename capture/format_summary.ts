@@ -66,7 +66,7 @@ export function formatSummary(report: SummaryReport): string {
     `link types:  ${links.length ? links.join(", ") : "none"}`,
     `tunnels:     ${tunnels.length ? tunnels.join(", ") : "none"}`,
     `network:     ipv4 ${p.ipv4}, ipv6 ${p.ipv6}, arp ${p.arp}, other ${p.otherNetwork}`,
-    `transport:   tcp ${p.tcp}, udp ${p.udp}, icmp ${p.icmp}, icmpv6 ${p.icmpv6}, other ${p.otherTransport}`,
+    `transport:   tcp ${p.tcp}, udp ${p.udp}, icmp ${p.icmp}, icmpv6 ${p.icmpv6}, sctp ${p.sctp}, other ${p.otherTransport}`,
     `application: dns ${p.dns}, http ${p.http}, tls ${p.tls}`,
     `truncated:   ${s.truncatedPackets} packets cut by the snap length; ${s.laterFragments} non-first IP fragments`,
   );

@@ -385,6 +385,43 @@ export interface DnsOptions {
   answers?: string[];
 }
 
+/** One resource record of {@linkcode mdnsResponse}: an A record of an IPv4 address, an AAAA record of an IPv6 one, or a PTR record naming `target`. */
+export type MdnsRecord =
+  | { name: string; address: string }
+  | { name: string; target: string };
+
+/** An mDNS response (RFC 6762 section 18: id 0, authoritative, no questions) with `records` as its answers (class IN with the cache-flush bit, TTL 120 s). */
+export function mdnsResponse(
+  records: readonly MdnsRecord[],
+): Uint8Array<ArrayBuffer> {
+  const answers = records.map((record) => {
+    const data = "address" in record
+      ? record.address.includes(":")
+        ? parseIpv6(record.address)
+        : parseIpv4(record.address)
+      : encodeDnsName(record.target);
+    const type = "address" in record ? (data.length === 4 ? 1 : 28) : 12;
+    return concat(
+      encodeDnsName(record.name),
+      u16(type),
+      u16(0x8001),
+      u16(0),
+      u16(120),
+      u16(data.length),
+      data,
+    );
+  });
+  return concat(
+    u16(0),
+    u16(0x8400),
+    u16(0),
+    u16(answers.length),
+    u16(0),
+    u16(0),
+    ...answers,
+  );
+}
+
 /** Options of {@linkcode nbnsMessage}. */
 export interface NbnsOptions {
   id: number;

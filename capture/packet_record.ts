@@ -188,6 +188,8 @@ export interface PacketRecord {
   quotedProtocol: number;
   /** For ICMP errors: the quoted packet's destination address, or "". */
   quotedDstAddress: string;
+  /** For ICMP errors: the quoted packet's source port (TCP, UDP, SCTP, UDP-Lite), or -1. */
+  quotedSrcPort: number;
   /** For ICMP errors: the quoted packet's destination port, or -1. */
   quotedDstPort: number;
 
@@ -281,6 +283,10 @@ export interface PacketRecord {
   nbnsAnswerCount: number;
   /** The NetBIOS name an NBNS query asks for or a response answers, lower-case, without its suffix or padding; or "". */
   nbnsName: string;
+  /** The name of the first address (A or AAAA) record among an mDNS response's answers (UDP from port 5353; capture/decode/mdns.ts), lower-case; or "". */
+  mdnsAnswerName: string;
+  /** The address that record gives, or "". */
+  mdnsAnswerAddress: string;
   /**
    * The service whose failed login this server reply reports ("ftp",
    * "smtp", "pop3", "imap", "smb", "mysql", "postgresql", "ldap",
@@ -305,8 +311,8 @@ export interface PacketRecord {
  * one process, `udpServiceReply`, a verdict on datagrams from six ports
  * kept for the port scan detector, which every `--json` line would carry
  * for the few it concerns (a reader has the ports, and tshark),
- * `icmpEchoTracker`, the ICMP tunnel detector's likewise, the `nbns*`
- * fields, the name poisoning detector's likewise, and `sctpChunkType`, the
+ * `icmpEchoTracker`, the ICMP tunnel detector's likewise, the `nbns*` and
+ * `mdns*` fields, the name poisoning detector's likewise, and `sctpChunkType`, the
  * port scan detector's (the packet line names the chunk).
  */
 export function publicPacketFields(
@@ -324,6 +330,8 @@ export function publicPacketFields(
   | "nbnsAnswerCount"
   | "nbnsName"
   | "sctpChunkType"
+  | "mdnsAnswerName"
+  | "mdnsAnswerAddress"
 > {
   const {
     srcAddressKey: _src,
@@ -337,6 +345,8 @@ export function publicPacketFields(
     nbnsAnswerCount: _nbnsAnswers,
     nbnsName: _nbnsName,
     sctpChunkType: _sctpChunkType,
+    mdnsAnswerName: _mdnsName,
+    mdnsAnswerAddress: _mdnsAddress,
     ...fields
   } = plainPacket(packet);
   return fields;

@@ -210,15 +210,15 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
       "Find the switch port the requests come from (the reported MAC, else the port whose MAC count jumped) and shut it; turn on DHCP snooping on access ports with a rate limit and its check that a request's client address is the frame's source MAC (which stops a tool such as dhcpstarv that sends from its own MAC), and port security (a MAC limit per port, which stops one that forges every frame's MAC, such as yersinia); watch for a rogue DHCP server (a dhcp_spoof alert) on the same link, and let the servers' pools recover (clear the attacker's leases).",
   },
   "name_poisoning": {
-    title: "LLMNR/NBT-NS poisoning",
+    title: "LLMNR/NBT-NS/mDNS poisoning",
     mitre: {
       id: "T1557.001",
       name: "Adversary-in-the-Middle: LLMNR/NBT-NS Poisoning and SMB Relay",
       tactic: "Credential Access",
     },
     description:
-      "A host answered other hosts' LLMNR or NetBIOS name service (NBT-NS) queries (the multicast and broadcast name lookups Windows makes when DNS cannot resolve a name) for many different names, or for WPAD, the proxy auto-configuration name: a host answers only for its own name, while a poisoner (Responder, Inveigh) answers every query with its own address, so the asking hosts send it the SMB, HTTP or proxy connections meant for those names, with their NTLM authentication, which it captures for offline cracking or relays to other servers.",
+      "A host answered other hosts' LLMNR, NetBIOS name service (NBT-NS) or mDNS queries (the multicast and broadcast name lookups Windows makes when DNS cannot resolve a name, and the .local lookups of macOS, Linux and Windows) for many different names, with its own address, or for WPAD, the proxy auto-configuration name: a host answers only for its own name, while a poisoner (Responder, Inveigh) answers every query with its own address, so the asking hosts send it the SMB, HTTP or proxy connections meant for those names, with their NTLM authentication, which it captures for offline cracking or relays to other servers.",
     recommendation:
-      "Find the switch port of the answering host and disconnect it; treat the accounts of the hosts it answered (the queriers) as exposed and reset their passwords, starting with privileged ones. Disable LLMNR (Group Policy: Turn off multicast name resolution) and NetBIOS over TCP/IP on Windows hosts, disable WPAD or publish a real wpad entry in DNS, and enforce SMB signing and LDAP signing and channel binding so captured authentication cannot be relayed.",
+      "Find the switch port of the answering host and disconnect it; treat the accounts of the hosts it answered (the queriers) as exposed and reset their passwords, starting with privileged ones. Disable LLMNR (Group Policy: Turn off multicast name resolution), NetBIOS over TCP/IP and, where it is not needed, mDNS on Windows hosts, disable WPAD or publish a real wpad entry in DNS, and enforce SMB signing and LDAP signing and channel binding so captured authentication cannot be relayed.",
   },
 };

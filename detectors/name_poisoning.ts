@@ -1,6 +1,6 @@
 /**
- * Name poisoning detector: one host answering other hosts' LLMNR or NBT-NS
- * name queries for many names, or for WPAD (Responder, Inveigh,
+ * Name poisoning detector: one host answering other hosts' LLMNR, NBT-NS or
+ * mDNS name queries for many names, or for WPAD (Responder, Inveigh,
  * Metasploit's llmnr_response and nbns_response), MITRE T1557.001.
  *
  * Windows asks LLMNR (RFC 4795: UDP to 224.0.0.252 or ff02::1:3, port
@@ -27,8 +27,22 @@
  * querier's address and port, with the query's id, within
  * {@linkcode ANSWER_US} of the query.
  * Answers that match no query seen here (a capture that missed it, a
- * poisoner answering in the blind) are not counted. The answering host is
- * its frames' source MAC (LLMNR and NBT-NS stay on the link, and a
+ * poisoner answering in the blind) are not counted.
+ *
+ * mDNS (RFC 6762: UDP 5353 to 224.0.0.251 or ff02::fb) is asked for names
+ * under ".local" by macOS, iOS, Linux with Avahi and Windows 10 and later;
+ * Responder answers every such query too, to the group. A query is an
+ * mDNS query to the group whose first question asks for an address (A,
+ * AAAA or ANY), remembered by its name (answers go to the group with id 0);
+ * an answer is a response from port 5353 whose first address record
+ * (capture/decode/mdns.ts) names a name queried by another host within
+ * {@linkcode ANSWER_US} and gives the answering packet's own source
+ * address, as a poisoner's does (it wants the connection). Hosts answer
+ * for their own names so; an Avahi reflector (a router repeating each
+ * VLAN's answers to the others), a Bonjour sleep proxy answering for
+ * sleeping Macs and a host publishing other hosts' names (/etc/avahi/hosts)
+ * give the named hosts' addresses, and are not counted. The answering host is
+ * its frames' source MAC (LLMNR, NBT-NS and mDNS stay on the link, and a
  * querier connects to the address an answer gives, not its source: a
  * poisoner may rotate or forge its source address), or its address in a
  * capture without MACs. Per answering host, with a sliding window of
@@ -36,7 +50,7 @@
  *
  *     distinct names answered for others  ≥  nameThreshold  within windowUs,
  *
- * over both protocols, or an answer for "wpad" (the Web Proxy
+ * over the three protocols, or an answer for "wpad" (the Web Proxy
  * Auto-Discovery name, which no LAN host should own: Responder's first
  * prize; also as the first label of a longer name) at all. Names are
  * compared lower-case, NetBIOS names without their suffix, and counted by a
@@ -55,8 +69,13 @@
  *
  * Limits: a poisoner that answers fewer than `nameThreshold` names within
  * the window, none of them "wpad", is not found (on a quiet LAN a
- * poisoner hears few queries); mDNS poisoning, which Responder also does,
- * is not read; nor are answers to queries the capture missed (a sensor
+ * poisoner hears few queries); nor is an mDNS poisoner whose answers give
+ * another address than the one they come from (a relay's, or its global
+ * IPv6 address from its link-local one), or put that record after the
+ * first 16 answers; a host that publishes several names of its own
+ * address over mDNS (vhost aliases such as grafana.local and nas.local)
+ * looks like a poisoner once four of them are asked within the window:
+ * allowlist it; nor are answers to queries the capture missed (a sensor
  * that sees the poisoner's unicast answers but not the queries), nor
  * NBT-NS answers to a WINS server's clients; nor are LLMNR answers sent
  * to the group instead of the querier, or over TCP (after a truncated UDP
@@ -78,6 +97,7 @@ import {
   nbnsOpcode,
   nbnsRcode,
 } from "../capture/decode/nbns.ts";
+import { MDNS_PORT } from "../capture/decode/mdns.ts";
 import { type Finding, type FindingSink, windowText } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import {
@@ -97,13 +117,13 @@ import { markReported } from "./report_cadence.ts";
 
 /** Options of {@linkcode createNamePoisoningDetector}. */
 export interface NamePoisoningOptions {
-  /** Distinct names one host answers for others (LLMNR and NBT-NS together) within the window that make it a poisoner. */
+  /** Distinct names one host answers for others (LLMNR, NBT-NS and mDNS together) within the window that make it a poisoner. */
   nameThreshold?: number;
   /** Window length, µs of packet time. */
   windowUs?: number;
   /** Answering hosts tracked at once; beyond this the least recently seen is forgotten. */
   maxResponders?: number;
-  /** Queries (of both protocols) remembered at once while they wait for answers; beyond this the oldest is forgotten. */
+  /** Queries (of the three protocols) remembered at once while they wait for answers; beyond this the oldest is forgotten. */
   maxQueries?: number;
   /** Distinct names remembered per answering host (at least `nameThreshold`). */
   maxNamesPerResponder?: number;
@@ -138,9 +158,14 @@ const LLMNR_PORT = 5355;
 const LLMNR_GROUP_V4 = 0xe000_00fc;
 const LLMNR_GROUP_V6 = "ff02::1:3";
 
+/** mDNS's IPv4 group, 224.0.0.251, as an address key, and its IPv6 group (RFC 6762 section 3). */
+const MDNS_GROUP_V4 = 0xe000_00fb;
+const MDNS_GROUP_V6 = "ff02::fb";
+
 /** The third key word of a query: which protocol asked. */
 const LLMNR = 0;
 const NBNS = 1;
+const MDNS = 2;
 
 /** Longest wait from a query to an answer that is counted, µs (RFC 4795 section 7: an LLMNR sender waits LLMNR_TIMEOUT, 1 s by default; NBT-NS clients retry for about 1.5 s). */
 export const ANSWER_US = 5_000_000;
@@ -166,7 +191,14 @@ const EXPIRY_INTERVAL_US = 1_000_000;
 /** Bits of {@linkcode ResponderState.protocols}. */
 const LLMNR_BIT = 1;
 const NBNS_BIT = 2;
-const BOTH = LLMNR_BIT | NBNS_BIT;
+const MDNS_BIT = 4;
+
+/** The protocols' names, by bit of {@linkcode ResponderState.protocols}. */
+const PROTOCOL_NAMES: readonly (readonly [number, string, string])[] = [
+  [LLMNR_BIT, "LLMNR", "llmnr"],
+  [NBNS_BIT, "NBT-NS", "nbt-ns"],
+  [MDNS_BIT, "mDNS", "mdns"],
+];
 
 /** A query waiting for answers. */
 interface QueryState {
@@ -201,7 +233,7 @@ interface ResponderState {
 
 /**
  * Creates the name poisoning detector (kind "name_poisoning"): one
- * incident per host answering others' LLMNR or NBT-NS queries for many names or for
+ * incident per host answering others' LLMNR, NBT-NS or mDNS queries for many names or for
  * WPAD.
  *
  * @example
@@ -275,6 +307,34 @@ export function createNamePoisoningDetector(
     if (group) noteQuery(packet, LLMNR, packet.dnsId, packet.dnsQname);
   }
 
+  /** An mDNS query to its group for an address (A, AAAA or ANY; only its first question is read), remembered by its name: answers go to the group, with id 0. */
+  function noteMdnsQuery(packet: PacketRecord): void {
+    if (
+      packet.dnsOpcode !== 0 || packet.dnsQuestionCount < 1 ||
+      !LLMNR_QTYPES.has(packet.dnsQtype)
+    ) return;
+    const group = packet.network === "ipv4"
+      ? packet.dstAddressKey === MDNS_GROUP_V4
+      : packet.dstAddress === MDNS_GROUP_V6;
+    const name = packet.dnsQname;
+    if (!group || name === "" || packet.srcAddressKey < 0) return;
+    const high = fnv1a(name);
+    const low = polyHash(name) & 0x1f_ffff;
+    const query = queries.peek(high, low, MDNS);
+    if (query !== undefined) {
+      // The latest asker is the one an answer now reaches first.
+      query.name = name;
+      query.querier = packet.srcAddress;
+      query.atUs = packet.timestampUs;
+      return;
+    }
+    queries.set(high, low, MDNS, {
+      name,
+      querier: packet.srcAddress,
+      atUs: packet.timestampUs,
+    });
+  }
+
   /** An NBT-NS broadcast name query. */
   function noteNbnsQuery(packet: PacketRecord): void {
     const flags = packet.nbnsFlags;
@@ -320,6 +380,38 @@ export function createNamePoisoningDetector(
     );
     const nowUs = packet.timestampUs;
     if (query === undefined || nowUs - query.atUs > ANSWER_US) return;
+    count(packet, protocol === NBNS ? NBNS_BIT : LLMNR_BIT, query, report);
+  }
+
+  /**
+   * Counts `packet`, an mDNS response whose first address record gives the
+   * answering host's own address, for its sender when a query for that
+   * record's name was seen here from another host within {@linkcode ANSWER_US}.
+   */
+  function noteMdnsAnswer(packet: PacketRecord, report: FindingSink): void {
+    const name = packet.mdnsAnswerName;
+    if (name === "" || packet.mdnsAnswerAddress !== packet.srcAddress) return;
+    const query = queries.peek(
+      fnv1a(name),
+      polyHash(name) & 0x1f_ffff,
+      MDNS,
+    );
+    if (
+      query === undefined || query.name !== name ||
+      query.querier === packet.srcAddress ||
+      packet.timestampUs - query.atUs > ANSWER_US
+    ) return;
+    count(packet, MDNS_BIT, query, report);
+  }
+
+  /** Counts the answer `packet` of protocol bit `protocolBit` to `query` for its sender. */
+  function count(
+    packet: PacketRecord,
+    protocolBit: number,
+    query: QueryState,
+    report: FindingSink,
+  ): void {
+    const nowUs = packet.timestampUs;
     const mac = packet.srcMac;
     const responderKey = mac === "" ? packet.srcAddress : macKeyOf(mac, packet);
     let state = responders.get(responderKey);
@@ -347,7 +439,7 @@ export function createNamePoisoningDetector(
     // Counts start with the state, which leaves the table a window after
     // its last answer (expire): a later incident starts afresh.
     state.answers++;
-    state.protocols |= protocol === NBNS ? NBNS_BIT : LLMNR_BIT;
+    state.protocols |= protocolBit;
     const querier = query.querier;
     if (
       state.queriers.length < MAX_SAMPLES && !state.queriers.includes(querier)
@@ -398,6 +490,10 @@ export function createNamePoisoningDetector(
           nbnsRcode(flags) === 0 && packet.nbnsAnswerCount > 0
         ) noteAnswer(packet, NBNS, nbnsId, report);
       } else if (packet.dnsResponse) {
+        if (packet.srcPort === MDNS_PORT) {
+          if (packet.dnsRcode === 0) noteMdnsAnswer(packet, report);
+          return;
+        }
         // From LLMNR's port, or to it: a querier that asks from its own
         // port 5355 (systemd-resolved) takes an answer from any port.
         if (
@@ -406,6 +502,8 @@ export function createNamePoisoningDetector(
         ) noteAnswer(packet, LLMNR, dnsId, report);
       } else if (packet.dstPort === LLMNR_PORT) {
         noteLlmnrQuery(packet);
+      } else if (packet.dstPort === MDNS_PORT) {
+        noteMdnsQuery(packet);
       }
     },
     tables(): Record<string, TableStats> {
@@ -439,6 +537,9 @@ function findingOf(
     })`
     : attacker;
   const queriers = state.queriers;
+  const protocols = PROTOCOL_NAMES.filter(([bit]) =>
+    (state.protocols & bit) !== 0
+  );
   const victim = queriers.length === 1 ? queriers[0]! : "";
   const victims = victim !== ""
     ? victim
@@ -453,21 +554,14 @@ function findingOf(
     victim,
     domain: "",
     summary: `${who} answered ${
-      state.protocols === BOTH
-        ? "LLMNR and NBT-NS"
-        : state.protocols === NBNS_BIT
-        ? "NBT-NS"
-        : "LLMNR"
+      listText(protocols.map(([, name]) => name))
     } queries of ${victims} for ${
       distinct === 1 ? "1 name" : `${distinct} distinct names`
     } within ${windowText(config.windowUs)} (${quoted}${
       distinct > 5 ? ", …" : ""
     }${state.wpad ? "; WPAD among them" : ""}): name poisoning`,
     evidence: {
-      protocols: [
-        ...(state.protocols & LLMNR_BIT ? ["llmnr"] : []),
-        ...(state.protocols & NBNS_BIT ? ["nbt-ns"] : []),
-      ],
+      protocols: protocols.map(([, , id]) => id),
       distinctNames: distinct,
       answers: state.answers,
       sampleNames: [...sampleNames],
@@ -479,4 +573,11 @@ function findingOf(
       windowSeconds: config.windowUs / 1_000_000,
     },
   };
+}
+
+/** "a", "a and b", "a, b and c". */
+function listText(items: readonly string[]): string {
+  return items.length <= 1
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }

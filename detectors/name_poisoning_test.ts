@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { dnsMessage, nbnsMessage, udpFrame } from "../capture/frame_builder.ts";
+import {
+  dnsMessage,
+  mdnsResponse,
+  nbnsMessage,
+  udpFrame,
+} from "../capture/frame_builder.ts";
 import { decodeFrame } from "../capture/decode/test_helpers.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import type { Finding } from "./alert.ts";
@@ -52,6 +57,44 @@ interface Exchange {
   answerPort?: number;
   /** The query's type (A unless told). */
   qtype?: number;
+  /** mDNS instead of LLMNR: a query to 224.0.0.251 (ff02::fb) from port 5353, answered to the group with an address record of the answerer's address (unless `answerAddress` says another). */
+  mdns?: boolean;
+  answerAddress?: string;
+}
+
+/** mDNS's group MACs (IPv4, IPv6). */
+const MDNS_MAC = "01:00:5e:00:00:fb";
+const MDNS_MAC6 = "33:33:00:00:00:fb";
+
+/** The frames of one mDNS query to the group and of its answer to the group (undefined: none), as Responder answers. */
+function mdnsFrames(fields: Exchange): [Uint8Array, Uint8Array | undefined] {
+  const who = client(fields.client ?? 0);
+  const v6 = fields.v6 === true;
+  const answerer = fields.answerer === undefined
+    ? (v6 ? "fd00::66" : POISONER)
+    : fields.answerer;
+  const group = {
+    dstMac: v6 ? MDNS_MAC6 : MDNS_MAC,
+    dst: v6 ? "ff02::fb" : "224.0.0.251",
+  };
+  const ports = { srcPort: 5353, dstPort: 5353 };
+  const query = udpFrame(
+    { srcMac: who.mac, src: v6 ? who.ip6 : who.ip, ...group },
+    ports,
+    dnsMessage({
+      id: 0,
+      name: fields.name,
+      qtype: fields.qtype ?? (v6 ? 28 : 1),
+    }),
+  );
+  const answer = answerer === null ? undefined : udpFrame(
+    { srcMac: fields.answererMac ?? POISONER_MAC, src: answerer, ...group },
+    ports,
+    mdnsResponse([
+      { name: fields.name, address: fields.answerAddress ?? answerer },
+    ]),
+  );
+  return [query, answer];
 }
 
 /** The frames of one NBT-NS name query and of its answer (undefined: none). */
@@ -129,6 +172,8 @@ function llmnrFrames(fields: Exchange): [Uint8Array, Uint8Array | undefined] {
 function exchange(fields: Exchange): PacketRecord[] {
   const [query, answer] = fields.nbns === true
     ? nbnsFrames(fields)
+    : fields.mdns === true
+    ? mdnsFrames(fields)
     : llmnrFrames(fields);
   const packets: PacketRecord[] = [];
   if (fields.querySeen !== false) {
@@ -443,4 +488,110 @@ Deno.test("name_poisoning: long names cost a few bytes each: samples are cut, na
   const samples = last.evidence.sampleNames as string[];
   assert.equal(samples.length, 20);
   assert.ok(samples.every((name) => name.length <= 64));
+});
+
+Deno.test("name_poisoning: mDNS answers to the group for 4 names queried by others, each with the answerer's own address, make a poisoner; over IPv6 too", () => {
+  const names = [
+    "fileserv.local",
+    "printer-2.local",
+    "nas.local",
+    "wiki.local",
+  ];
+  assert.deepEqual(
+    run(poisoning(names.slice(0, 3), SECOND_US, 1, { mdns: true })),
+    [],
+  );
+  for (const v6 of [false, true]) {
+    const findings = run(poisoning(names, SECOND_US, 1, { mdns: true, v6 }));
+    assert.equal(findings.length, 1, `v6 ${v6}`);
+    const finding = findings[0]!;
+    assert.equal(finding.attacker, v6 ? "fd00::66" : POISONER);
+    assert.equal(finding.victim, v6 ? client(0).ip6 : client(0).ip);
+    assert.deepEqual(finding.evidence.protocols, ["mdns"]);
+    assert.deepEqual(finding.evidence.sampleNames, names);
+    assert.match(
+      finding.summary,
+      /answered mDNS queries of .* for 4 distinct names/,
+    );
+  }
+  // "wpad.local" at once.
+  const wpad = run(poisoning(["wpad.local"], SECOND_US, 1, { mdns: true }));
+  assert.equal(wpad.length, 1);
+  assert.equal(wpad[0]!.evidence.wpad, true);
+});
+
+Deno.test("name_poisoning: LLMNR and mDNS answers of one host count together", () => {
+  const packets = [
+    ...poisoning(["fileserv", "printsrv01"]),
+    ...["nas.local", "wiki.local"].flatMap((name, i) =>
+      exchange({ name, atUs: T0 + (10 + i) * SECOND_US, mdns: true })
+    ),
+  ];
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.deepEqual(findings[0]!.evidence.protocols, ["llmnr", "mdns"]);
+  assert.match(findings[0]!.summary, /answered LLMNR and mDNS queries/);
+});
+
+Deno.test("name_poisoning: mDNS answers with another host's address (a reflector, a sleep proxy), for the answerer's own name, or to no query seen are no poisoning", () => {
+  const names = [
+    "a.local",
+    "b.local",
+    "c.local",
+    "d.local",
+    "e.local",
+    "f.local",
+  ];
+  // An Avahi reflector (a router) repeats other hosts' answers from its
+  // own address; a Bonjour sleep proxy answers for sleeping hosts: each
+  // record gives the named host's address.
+  const reflected = names.flatMap((name, i) =>
+    exchange({
+      name,
+      atUs: T0 + i * SECOND_US,
+      mdns: true,
+      answerer: "10.0.0.1",
+      answerAddress: `10.0.5.${i + 1}`,
+    })
+  );
+  assert.deepEqual(run(reflected), []);
+  // A printer answering every host's query for its own name.
+  const own = Array.from({ length: 12 }, (_, i) =>
+    exchange({
+      name: "printer.local",
+      client: i,
+      atUs: T0 + i * SECOND_US,
+      mdns: true,
+      answerer: "10.0.0.9",
+      answererMac: "02:00:00:00:00:09",
+    })).flat();
+  assert.deepEqual(run(own), []);
+  // Answers whose queries the capture missed, or came too late.
+  assert.deepEqual(
+    run(poisoning(names, SECOND_US, 1, { mdns: true, querySeen: false })),
+    [],
+  );
+  assert.deepEqual(
+    run(
+      poisoning(names, SECOND_US, 1, {
+        mdns: true,
+        answerAfterUs: ANSWER_US + 1,
+      }),
+    ),
+    [],
+  );
+  // The same answers with the answerer's own address are a poisoner's.
+  assert.equal(
+    run(
+      names.flatMap((name, i) =>
+        exchange({
+          name,
+          atUs: T0 + i * SECOND_US,
+          mdns: true,
+          answerer: "10.0.0.1",
+        })
+      ),
+    ).length,
+    1,
+  );
 });

@@ -53,16 +53,21 @@
  *
  * SCTP (RFC 9260) is read by port, as TCP is: an INIT (nmap -sY, or an
  * association's start) is a probe of its destination port, which an INIT
- * ACK from that port answers and an ABORT from it refuses (a closed port);
- * an ABORT from the prober after the INIT ACK, before any COOKIE ECHO,
- * abandons it, as a SYN scan's reset does (nmap -sY ends each open port's
- * answer so). A COOKIE ECHO is the third step of an association whose INIT
- * was answered, or else a probe of its own (nmap -sZ: a closed port aborts
- * it, an open one drops it silently). An ICMP unreachable quoting SCTP (a
- * firewall's reject; from a host without SCTP, a protocol unreachable or
- * ICMPv6's unrecognized next header) refuses the port it quotes. SCTP peers
- * (SIGTRAN, Diameter, S1AP and X2 between a core and its base stations)
- * complete their associations to a few ports each, and stay unflagged.
+ * ACK (or a COOKIE ACK) from that port answers and an ABORT from it refuses
+ * (a closed port); the prober's refusal of the INIT ACK within a second,
+ * before any COOKIE ECHO, abandons it, as a SYN scan's reset does: nmap
+ * -sY sends raw INITs, and its host's kernel answers each INIT ACK with an
+ * ABORT where it has SCTP, with an ICMP protocol unreachable quoting it
+ * where it has none. A COOKIE ECHO is the third step of an association
+ * whose INIT was answered, or else a probe of its own (nmap -sZ: a closed
+ * port aborts it, an open one drops it silently). An ICMP unreachable
+ * quoting SCTP (a firewall's reject; from a host without SCTP, a protocol
+ * unreachable or ICMPv6's unrecognized next header) refuses the port it
+ * quotes. A first IP fragment too short for the first chunk's header (an
+ * INIT in 8-byte fragments) is a "fragmented" probe of its port. SCTP
+ * peers (SIGTRAN, Diameter, S1AP and X2 between a core and its base
+ * stations) complete their associations to a few ports each, and stay
+ * unflagged while their peers answer.
  *
  * A packet of another IP protocol than TCP, UDP, SCTP, ICMP and ICMPv6 (GRE,
  * ESP, OSPF…; nmap -sO sends one of each protocol number) is a probe of
@@ -182,8 +187,17 @@
  * is a load balancer's half-open health check (F5's "TCP Half Open"
  * monitor) of `failedSubnetHostThreshold` or more pool members of one
  * subnet on one port, as is any health checker's during an outage of most
- * of such a pool (its probes refused); ACK probes that carry data (nmap -sA
- * --data-length) are not read; nor is a UDP scan of a
+ * of such a pool (its probes refused), and an SCTP node's of 25 or more
+ * peers of one subnet that are down (an eNodeB's X2 neighbours, a Diameter
+ * agent's peers, an STP's M3UA links during an outage: TCP clients of so
+ * many dead servers look alike); nor are SCTP INIT ACK scans (an INIT ACK
+ * for no INIT, dropped by an open port, aborted by a closed one: an
+ * unsolicited SYN/ACK is no TCP probe either), SCTP encapsulated in UDP
+ * (RFC 6951, port 9899: one UDP probe), and an association that its peer
+ * answers from another of its addresses than the INIT went to counts as
+ * unanswered; an ABORT is not checked against the association's tags; ACK
+ * probes that carry data (nmap -sA --data-length) are not read; nor is a
+ * UDP scan of a
  * host whose path the scanner traces first (a datagram that runs out of TTL
  * on the way) and whose probes arrive with a TTL of 30 or less (nmap sends
  * 37–59), or that sends with a TTL of 1 (nmap -sU --ttl 1 to a neighbour); an ACK scan by another
@@ -232,7 +246,7 @@ import {
 } from "../capture/decode/service_reply.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isTcpHeaderFragmented } from "../capture/decode/tcp.ts";
-import { SCTP_CHUNK } from "../capture/decode/sctp.ts";
+import { isSctpChunkFragmented, SCTP_CHUNK } from "../capture/decode/sctp.ts";
 import { isGroupDestination, subnetKeyOf } from "./addresses.ts";
 import {
   countText,
@@ -914,7 +928,7 @@ export function createPortScanDetector(
   ): boolean {
     const prober = reset.srcAddressKey;
     const hostKey = reset.dstAddressKey;
-    if (prober < 0 || hostKey < 0 || reset.dstPort < 0) return false;
+    if (prober < 0 || hostKey < 0 || portKey < 0) return false;
     const source = sources.peek(prober, 0, 0);
     if (source === undefined) {
       const entry = newSources.peek(prober, 0, 0);
@@ -1345,8 +1359,8 @@ export function createPortScanDetector(
           );
         }
         source.crossedUs = nowUs;
-      } else if (port.b >= UDP_PORT_OFFSET) {
-        // A UDP datagram (or another protocol's probe) that is no part of a scan is most likely a query
+      } else if (port.b >= UDP_PORT_OFFSET && port.b < SCTP_PORT_OFFSET) {
+        // A UDP datagram (or another IP protocol's packet) that is no part of a scan is most likely a query
         // whose answer is on its way (which makes it no probe): it does not
         // make the scan report again.
         return;
@@ -1554,15 +1568,22 @@ export function createPortScanDetector(
           // or its host without SCTP (a protocol unreachable or, from IPv6,
           // an unrecognized next header).
           if (
-            packet.quotedDstPort >= 0 &&
-            (isUnreachable(packet) || isProtocolRefusal(packet))
-          ) {
+            packet.quotedDstPort < 0 ||
+            !(isUnreachable(packet) || isProtocolRefusal(packet))
+          ) return;
+          if (
             answer(
               packet.dstAddressKey,
               addressKey(packet.quotedDstAddress),
               SCTP_PORT_OFFSET + packet.quotedDstPort,
               REFUSED,
-            );
+            )
+          ) return;
+          // Else the prober's own kernel, without SCTP, refusing the INIT
+          // ACK that answered its raw INIT (nmap -sY): abandoned, as an
+          // ABORT from it would be.
+          if (packet.quotedSrcPort >= 0) {
+            abandon(packet, SCTP_PORT_OFFSET + packet.quotedSrcPort, report);
           }
           return;
         }
@@ -1588,6 +1609,17 @@ export function createPortScanDetector(
         );
       } else if (transport === "sctp") {
         if (packet.srcPort < 0 || packet.dstPort < 0) return;
+        if (isSctpChunkFragmented(packet)) {
+          // Its chunk is in a later fragment, which is not decoded (and no
+          // stack splits a chunk's header on its own).
+          probe(
+            packet,
+            SCTP_PORT_OFFSET + packet.dstPort,
+            KIND_FRAGMENTED,
+            report,
+          );
+          return;
+        }
         switch (packet.sctpChunkType) {
           case SCTP_CHUNK.INIT:
             // Association setup, or nmap -sY's probe.
@@ -1601,6 +1633,9 @@ export function createPortScanDetector(
             }
             return;
           case SCTP_CHUNK.INIT_ACK:
+          case SCTP_CHUNK.COOKIE_ACK:
+            // An INIT answered, or a COOKIE ECHO (of an association whose
+            // INIT the capture missed).
             answer(
               packet.dstAddressKey,
               packet.srcAddressKey,

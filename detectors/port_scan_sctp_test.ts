@@ -5,6 +5,8 @@
 
 import assert from "node:assert/strict";
 import {
+  ETHER_TYPE,
+  ethernetFrame,
   icmpFrame,
   ipv4Packet,
   ipv6Packet,
@@ -69,6 +71,27 @@ function reply(
   scanner = target.includes(":") ? SCANNER6 : SCANNER,
 ): PacketRecord {
   return sctp(target, scanner, port, SCANNER_PORT, type, atUs);
+}
+
+/**
+ * The scanner's kernel, without SCTP, refusing `target`'s INIT ACK from
+ * `port` to the scanner's raw INIT: ICMP protocol unreachable quoting it.
+ */
+function scannerRefusal(
+  target: string,
+  port: number,
+  atUs: number,
+): PacketRecord {
+  const initAck = sctpPacket(
+    { srcPort: port, dstPort: SCANNER_PORT, tag: 1 },
+    sctpChunk(SCTP_CHUNK.INIT_ACK, sctpInitValue(2)),
+  );
+  const frame = icmpFrame(
+    { ...MACS, src: SCANNER, dst: target },
+    { type: 3, code: 2 },
+    ipv4Packet({ src: target, dst: SCANNER, protocol: 132 }, initAck),
+  );
+  return decodeFrame(frame, { timestampUs: atUs }).packet;
 }
 
 /**
@@ -151,7 +174,21 @@ Deno.test("port_scan: a sweep of one open SCTP port, each answer aborted by the 
         ...then.map((type, j) => probe(host, 2905, type, atUs + 200 + j * 100)),
       ];
     });
-  // nmap -sY: the INIT ACK is aborted at once.
+  // nmap -sY: the scanner's kernel aborts each INIT ACK where it has SCTP,
+  // and refuses it with ICMP protocol unreachable where it has none.
+  const refused = run(
+    hosts.flatMap((host, i) => {
+      const atUs = i * 10_000;
+      return [
+        probe(host, 2905, SCTP_CHUNK.INIT, atUs),
+        reply(host, 2905, SCTP_CHUNK.INIT_ACK, atUs + 100),
+        scannerRefusal(host, 2905, atUs + 200),
+      ];
+    }),
+  );
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0]?.evidence.halfOpenProbes, 24);
+  assert.match(refused[0]!.summary, /probed sctp\/2905 on 25 hosts/);
   const findings = run(sweep([SCTP_CHUNK.ABORT]));
   assert.equal(findings.length, 1);
   assert.equal(findings[0]?.victim, "");
@@ -219,4 +256,51 @@ Deno.test("port_scan: SCTP ports are not TCP ports: a TCP client and an SCTP sca
   assert.deepEqual(findings[0]?.evidence.probeKinds, ["syn", "sctp-init"]);
   assert.equal(findings[0]?.evidence.failedProbes, 15);
   assert.equal(findings[0]?.evidence.answeredProbes, 15);
+});
+
+Deno.test("port_scan: associations seen from their COOKIE ECHO on, answered with COOKIE ACK, are none", () => {
+  const hosts = Array.from({ length: 30 }, (_, i) => `10.0.9.${i + 1}`);
+  const packets = hosts.flatMap((host, i) => [
+    probe(host, 2905, SCTP_CHUNK.COOKIE_ECHO, i * 10_000),
+    reply(host, 2905, SCTP_CHUNK.COOKIE_ACK, i * 10_000 + 100),
+  ]);
+  assert.deepEqual(run(packets), []);
+  // Unanswered, the same COOKIE ECHOs sweep the port.
+  assert.equal(
+    run(
+      hosts.map((host, i) =>
+        probe(host, 2905, SCTP_CHUNK.COOKIE_ECHO, i * 10_000)
+      ),
+    )
+      .length,
+    1,
+  );
+});
+
+Deno.test("port_scan: INITs cut into 8-byte IP fragments are fragmented probes of their ports", () => {
+  const packets = Array.from({ length: 15 }, (_, i) => {
+    const init = sctpPacket(
+      { srcPort: SCANNER_PORT, dstPort: i + 1 },
+      sctpChunk(SCTP_CHUNK.INIT, sctpInitValue(i)),
+    );
+    const frame = ethernetFrame(
+      { ...MACS, etherType: ETHER_TYPE.IPV4 },
+      ipv4Packet(
+        {
+          src: SCANNER,
+          dst: TARGET,
+          protocol: 132,
+          id: i,
+          moreFragments: true,
+        },
+        init.subarray(0, 8),
+      ),
+    );
+    return decodeFrame(frame, { timestampUs: i * 1000 }).packet;
+  });
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.victim, TARGET);
+  assert.deepEqual(findings[0]?.evidence.probeKinds, ["fragmented"]);
+  assert.match(findings[0]!.summary, /probed 15 ports of /);
 });

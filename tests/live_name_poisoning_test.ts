@@ -8,12 +8,21 @@
  * victim's namespace (tests/live_sensor.ts). Four names over LLMNR, or over
  * NBT-NS, or WPAD alone, make a name poisoning alert naming the poisoner
  * and the victim; the same queries with nothing answering raise nothing.
+ * Over mDNS the victim runs Avahi (avahi-daemon, with nss-mdns: `getent
+ * hosts <name>.local` asks 224.0.0.251), and the poisoner answers to the
+ * group as Responder does: four names make the alert, and each resolves to
+ * the poisoner; Avahi on the attacker's host publishing four names of other
+ * hosts' addresses (/etc/avahi/hosts, as a proxy does) makes none.
  *
- * Needs root, `ip`, `nmap` and `nmblookup` (Samba's samba-common-bin;
- * .ci/run installs them; a missing tool fails the test). Each nmap run
- * waits for answers for at most 1 s (its llmnr-resolve.timeout), each
- * nmblookup run a few seconds at most; the poisoner is stopped after each
- * step.
+ * Needs root, `ip`, `nmap`, `nmblookup` (Samba's samba-common-bin),
+ * `avahi-daemon` and nss-mdns (libnss-mdns) (.ci/run installs them; a
+ * missing tool fails the test). Each nmap run waits for answers for at
+ * most 1 s (its llmnr-resolve.timeout), each nmblookup run a few seconds
+ * at most, each `getent` 3 s at most; the poisoner and each avahi-daemon
+ * are stopped after each step. Avahi runs in the namespace's own mount
+ * namespace (`ip netns exec` makes one), with its runtime directory,
+ * /etc/nsswitch.conf and /etc/avahi/hosts mounted over from a temporary
+ * directory, so it meets no other Avahi and changes nothing outside.
  */
 
 import assert from "node:assert/strict";
@@ -34,6 +43,143 @@ import {
 
 const POISONER = new URL("./name_poisoner.ts", import.meta.url).pathname;
 
+/** The poisoner's permissions: its three ports and two groups, and answers to the victim. */
+const POISONER_NET =
+  `--allow-net=0.0.0.0:5355,0.0.0.0:137,0.0.0.0:5353,224.0.0.252,224.0.0.251,${VICTIM}`;
+
+/**
+ * A shell script that runs avahi-daemon on `iface` as `hostName` in this
+ * mount namespace (files from `dir`: avahi.conf, nsswitch.conf, and
+ * `hosts` when `publish`), waits for its socket, then runs `then` and
+ * stops it; or, without `then`, keeps it running (until stopped, 60 s at
+ * most).
+ */
+function avahiScript(
+  dir: string,
+  iface: string,
+  hostName: string,
+  then?: string,
+): string {
+  return `set -e
+mkdir -p /run/avahi-daemon
+mount -t tmpfs none /run/avahi-daemon
+mount --bind ${dir}/nsswitch.conf /etc/nsswitch.conf
+mount --bind ${dir}/hosts /etc/avahi/hosts
+sed 's/@HOST@/${hostName}/; s/@IFACE@/${iface}/' ${dir}/avahi.conf > /run/avahi-daemon/avahi.conf
+timeout 60 avahi-daemon --no-drop-root --no-chroot --no-rlimits -f /run/avahi-daemon/avahi.conf &
+daemon=$!
+trap 'kill $daemon; exit 0' TERM INT
+i=0
+while [ ! -S /run/avahi-daemon/socket ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo avahi ready
+${then ?? "wait $daemon"}
+kill $daemon
+wait $daemon || true
+`;
+}
+
+/** Writes the files {@linkcode avahiScript} reads into a new temporary directory: `hosts` maps each name of `published` to its address. */
+async function avahiFiles(
+  published: Record<string, string> = {},
+): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-avahi-" });
+  await Deno.writeTextFile(
+    `${dir}/avahi.conf`,
+    `[server]
+host-name=@HOST@
+use-ipv4=yes
+use-ipv6=no
+allow-interfaces=@IFACE@
+enable-dbus=no
+ratelimit-interval-usec=0
+[publish]
+publish-hinfo=no
+publish-workstation=no
+`,
+  );
+  await Deno.writeTextFile(
+    `${dir}/nsswitch.conf`,
+    "hosts: files mdns4_minimal [NOTFOUND=return]\n",
+  );
+  await Deno.writeTextFile(
+    `${dir}/hosts`,
+    Object.entries(published).map(([name, address]) => `${address} ${name}\n`)
+      .join(""),
+  );
+  return dir;
+}
+
+/**
+ * The victim's Avahi asking mDNS for each of `names` (getent, 3 s each)
+ * while the poisoner answers when `poisoned`, and while Avahi on the
+ * attacker's host publishes `published` (name → address); returns what the
+ * sensor saw and what each name resolved to ("" for none).
+ */
+async function askMdns(
+  pair: NetnsPair,
+  names: readonly string[],
+  poisoned: boolean,
+  published: Record<string, string> = {},
+): Promise<{ seen: Seen; resolved: Record<string, string> }> {
+  const dir = await avahiFiles(published);
+  const poisoner = poisoned
+    ? startInNs(pair.attackerNs, [
+      Deno.execPath(),
+      "run",
+      "--unstable-net",
+      POISONER_NET,
+      POISONER,
+      ATTACKER,
+    ])
+    : undefined;
+  const publisher = Object.keys(published).length > 0
+    ? startInNs(pair.attackerNs, [
+      "sh",
+      "-c",
+      avahiScript(dir, pair.attackerIface, "proxyhost"),
+    ])
+    : undefined;
+  const resolved: Record<string, string> = {};
+  try {
+    await poisoner?.waitFor("listening", READY_TIMEOUT_MS);
+    await publisher?.waitFor("Server startup complete", READY_TIMEOUT_MS);
+    const lookups = names.map((name) =>
+      `timeout 3 getent hosts ${name} || echo "- ${name}"`
+    ).join("\n");
+    const seen = await capture(pair, async () => {
+      const out = await new Deno.Command("ip", {
+        args: [
+          "netns",
+          "exec",
+          pair.victimNs,
+          "sh",
+          "-c",
+          avahiScript(dir, pair.victimIface, "victimhost", lookups),
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(READY_TIMEOUT_MS + names.length * 4_000),
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assert.ok(
+        out.success && text.includes("avahi ready"),
+        `${text} ${new TextDecoder().decode(out.stderr)}`,
+      );
+      for (const line of text.split("\n")) {
+        const [address, name] = line.trim().split(/\s+/);
+        if (name !== undefined && names.includes(name)) {
+          resolved[name] = address === "-" ? "" : address!;
+        }
+      }
+    });
+    return { seen, resolved };
+  } finally {
+    await poisoner?.stop("SIGTERM");
+    await publisher?.stop("SIGTERM");
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** The protocol a step asks in: LLMNR (nmap's llmnr-resolve) or NBT-NS (nmblookup). */
 type Protocol = "llmnr" | "nbt-ns";
 
@@ -49,7 +195,7 @@ async function askFor(
       Deno.execPath(),
       "run",
       "--unstable-net",
-      `--allow-net=0.0.0.0:5355,0.0.0.0:137,224.0.0.252,${VICTIM}`,
+      POISONER_NET,
       POISONER,
       ATTACKER,
     ])
@@ -84,20 +230,20 @@ async function askFor(
   }
 }
 
-Deno.test("live name poisoning: a host answering the victim's LLMNR or NBT-NS queries for four names, or for WPAD, raises it", async (t) => {
+Deno.test("live name poisoning: a host answering the victim's LLMNR, NBT-NS or mDNS queries for four names, or for WPAD, raises it", async (t) => {
   const pair = await createNetnsPair("np");
   try {
-    // Multicast and broadcasts out of the victim's link (the namespace has
+    // Multicast and broadcasts out of each end's link (the namespaces have
     // no default route).
     for (const destination of ["224.0.0.0/4", "255.255.255.255/32"]) {
-      await run(pair.victimNs, [
-        "ip",
-        "route",
-        "add",
-        destination,
-        "dev",
-        pair.victimIface,
-      ]);
+      for (
+        const [ns, iface] of [
+          [pair.victimNs, pair.victimIface],
+          [pair.attackerNs, pair.attackerIface],
+        ]
+      ) {
+        await run(ns!, ["ip", "route", "add", destination, "dev", iface!]);
+      }
     }
     const expected = {
       kind: "name_poisoning",
@@ -122,6 +268,39 @@ Deno.test("live name poisoning: a host answering the victim's LLMNR or NBT-NS qu
       "four names over NBT-NS (nmblookup), each answered by the poisoner",
       async () => {
         assertAlert(await askFor(pair, names, true, "nbt-ns"), expected);
+      },
+    );
+    const localNames = names.map((name) => `${name}.local`);
+    await t.step(
+      "four names over mDNS (Avahi on the victim), answered to the group by the poisoner",
+      async () => {
+        const { seen, resolved } = await askMdns(pair, localNames, true);
+        assertAlert(seen, expected);
+        for (const name of localNames) assert.equal(resolved[name], ATTACKER);
+      },
+    );
+    await t.step(
+      "Avahi on the attacker's host publishing four other hosts' names and addresses: no alert",
+      async () => {
+        const published = Object.fromEntries(
+          localNames.map((name, i) => [name, `10.77.0.${50 + i}`]),
+        );
+        const { seen, resolved } = await askMdns(
+          pair,
+          localNames,
+          false,
+          published,
+        );
+        assert.deepEqual(resolved, published);
+        assert.deepEqual(seen.alerts, []);
+      },
+    );
+    await t.step(
+      "the same mDNS queries with nothing answering: no alert",
+      async () => {
+        const { seen, resolved } = await askMdns(pair, localNames, false);
+        assert.deepEqual(Object.values(resolved), ["", "", "", ""]);
+        assert.deepEqual(seen.alerts, []);
       },
     );
     for (const protocol of ["llmnr", "nbt-ns"] as const) {

@@ -1,15 +1,17 @@
 /**
- * A minimal name poisoner for the live tests, as Responder poisons LLMNR
- * and NBT-NS: it joins 224.0.0.252 on UDP port 5355 (on the interface of
- * the address it is given) and answers every LLMNR A query it hears with
- * an A record of that address (its own); and it listens on UDP port 137
- * and answers every NetBIOS name query (broadcast to the link) with a
- * positive name query response naming that address. Answers go by unicast
- * to the querier's address and port. Prints "listening" once it listens;
- * runs until killed.
+ * A minimal name poisoner for the live tests, as Responder poisons LLMNR,
+ * NBT-NS and mDNS: it joins 224.0.0.252 on UDP port 5355 (on the interface
+ * of the address it is given) and answers every LLMNR A query it hears with
+ * an A record of that address (its own); it listens on UDP port 137 and
+ * answers every NetBIOS name query (broadcast to the link) with a positive
+ * name query response naming that address; and it joins 224.0.0.251 on
+ * UDP port 5353 and answers every mDNS A query with an A record of that
+ * address, sent to the group, as Responder's MDNS poisoner sends it. LLMNR
+ * and NBT-NS answers go by unicast to the querier's address and port.
+ * Prints "listening" once it listens; runs until killed.
  *
  * Usage: deno run --unstable-net
- * --allow-net=0.0.0.0:5355,0.0.0.0:137,224.0.0.252,<querier>
+ * --allow-net=0.0.0.0:5355,0.0.0.0:137,0.0.0.0:5353,224.0.0.252,224.0.0.251,<querier>
  * name_poisoner.ts <address>
  *
  * @module
@@ -34,22 +36,57 @@ const nbns = Deno.listenDatagram({
   port: 137,
   transport: "udp",
 });
+const mdns = Deno.listenDatagram({
+  hostname: "0.0.0.0",
+  port: 5353,
+  transport: "udp",
+  reuseAddress: true,
+});
+await mdns.joinMulticastV4("224.0.0.251", address);
 console.log("listening");
 
 await Promise.all([
   serve(llmnr, llmnrAnswerOf),
   serve(nbns, nbnsAnswerOf),
+  serve(
+    mdns,
+    mdnsAnswerOf,
+    { transport: "udp", hostname: "224.0.0.251", port: 5353 },
+  ),
 ]);
 
-/** Answers each datagram on `socket` that `answerOf` answers. */
+/** Answers each datagram on `socket` that `answerOf` answers, to its sender or to `to`. */
 async function serve(
   socket: Deno.DatagramConn,
   answerOf: (query: Uint8Array) => Uint8Array | undefined,
+  to?: Deno.NetAddr,
 ): Promise<void> {
   for await (const [query, from] of socket) {
     const answer = answerOf(query);
-    if (answer !== undefined) await socket.send(answer, from);
+    if (answer !== undefined) await socket.send(answer, to ?? from);
   }
+}
+
+/** The poisoned answer to `query` (an mDNS query whose first question asks for an A record), or undefined for anything else: id 0, authoritative, no question, one A record of the name asked. */
+function mdnsAnswerOf(query: Uint8Array): Uint8Array | undefined {
+  if (query.length < 17 || (query[2]! & 0x80) !== 0) return undefined;
+  if (((query[4]! << 8) | query[5]!) === 0) return undefined;
+  let at = 12;
+  while (at < query.length && query[at] !== 0) {
+    if (query[at]! >= 0x40) return undefined; // no pointers in a first question
+    at += query[at]! + 1;
+  }
+  if (at + 5 > query.length) return undefined;
+  if (((query[at + 1]! << 8) | query[at + 2]!) !== 1) return undefined;
+  const name = query.subarray(12, at + 1);
+  const answer = new Uint8Array(12 + name.length + 14);
+  answer.set([0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+  answer.set(name, 12);
+  answer.set(
+    [0, 1, 0, 1, 0, 0, 0, 120, 0, 4, ...octets],
+    12 + name.length,
+  );
+  return answer;
 }
 
 /** The poisoned answer to `query` (an LLMNR A query), or undefined for anything else. */

@@ -37,13 +37,16 @@ const MAX_POINTERS = 64;
  * ASCII as is, and -1 for "." "\\" and everything else, which are escaped
  * as "\\DDD" (RFC 4343 section 2.1).
  */
-const NAME_CODE: Int16Array = Int16Array.from({ length: 256 }, (_, byte) => {
-  if (byte >= 0x41 && byte <= 0x5a) return byte + 0x20;
-  if (byte > 0x20 && byte < 0x7f && byte !== 0x2e && byte !== 0x5c) {
-    return byte;
-  }
-  return -1;
-});
+export const NAME_CODE: Int16Array = Int16Array.from(
+  { length: 256 },
+  (_, byte) => {
+    if (byte >= 0x41 && byte <= 0x5a) return byte + 0x20;
+    if (byte > 0x20 && byte < 0x7f && byte !== 0x2e && byte !== 0x5c) {
+      return byte;
+    }
+    return -1;
+  },
+);
 
 /**
  * The name being read, as character codes, copied into the record at the

@@ -489,7 +489,7 @@ const quotedWalk = createIpv6Walk();
 
 /**
  * Reads the IP header (and the ports after it) quoted by an ICMP error into
- * quotedProtocol/quotedDstAddress/quotedDstPort. A quote shorter than an IP
+ * quotedProtocol/quotedDstAddress/quotedSrcPort/quotedDstPort. A quote shorter than an IP
  * header is counted unless the capture itself was cut.
  */
 function decodeQuoted(
@@ -531,6 +531,7 @@ function decodeQuoted(
     return;
   }
   if (hasPorts(record.quotedProtocol) && end - transport >= 4) {
+    record.quotedSrcPort = readU16(bytes, transport);
     record.quotedDstPort = readU16(bytes, transport + 2);
   }
 }

@@ -57,6 +57,7 @@ import {
 } from "./dhcpv4.ts";
 import { decodeUdp, udpDatagramPayloadLength } from "./udp.ts";
 import { decodeSctp } from "./sctp.ts";
+import { decodeMdnsAnswer, MDNS_PORT } from "./mdns.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 import {
   INNER_ETHERNET,
@@ -378,6 +379,10 @@ function decodeTransport(
           datagramEnd,
         );
       }
+      if (
+        record.srcPort === MDNS_PORT && record.dnsResponse &&
+        record.dnsAnswerCount > 0
+      ) decodeMdnsAnswer(record, bytes, payload, payloadEnd);
       if (record.srcPort === NBNS_PORT || record.dstPort === NBNS_PORT) {
         decodeNbns(record, bytes, payload, payloadEnd);
       }
@@ -480,6 +485,7 @@ function resetRecord(record: DecodedPacket): void {
   record.icmpEchoTracker = false;
   record.quotedProtocol = -1;
   record.quotedDstAddress = "";
+  record.quotedSrcPort = -1;
   record.quotedDstPort = -1;
   record.arpOperation = -1;
   record.arpSenderMac = "";
@@ -518,6 +524,10 @@ function resetRecord(record: DecodedPacket): void {
     record.nbnsFlags = -1;
     record.nbnsAnswerCount = 0;
     record.nbnsName = "";
+  }
+  if (record.mdnsAnswerAddress !== "") {
+    record.mdnsAnswerName = "";
+    record.mdnsAnswerAddress = "";
   }
   record.authFailure = "";
   record.authSuccess = "";

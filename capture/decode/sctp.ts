@@ -55,6 +55,14 @@ export function sctpChunkName(type: number): string {
   return CHUNK_NAMES[type] ?? `chunk ${type}`;
 }
 
+/** Anomaly of a first IP fragment that ends before its first chunk's header (a scan's INIT cut into 8-byte fragments): its kind is unknown. */
+export const SCTP_CHUNK_FRAGMENTED = "sctp_chunk_fragmented";
+
+/** Whether `packet` is the first IP fragment of an SCTP packet that does not hold its first chunk's header ({@linkcode SCTP_CHUNK_FRAGMENTED}). */
+export function isSctpChunkFragmented(packet: PacketRecord): boolean {
+  return packet.fragment && packet.anomaly === SCTP_CHUNK_FRAGMENTED;
+}
+
 /** The SCTP common header, and the anomalies that name it cut short. */
 const SCTP_HEADER: MinimalHeader = {
   length: SCTP_HEADER_LENGTH,
@@ -67,7 +75,8 @@ const SCTP_HEADER: MinimalHeader = {
  * to the IP header (captured bytes end at `end`): ports, payloadLength (the
  * chunks' bytes) and `sctpChunkType`, the first chunk's type when its header
  * is captured and the packet holds one (-1 otherwise). A packet too short
- * for its header, or for the first chunk's, is counted as an anomaly.
+ * for its header, or for the first chunk's, is counted as an anomaly; a
+ * first IP fragment too short for them as {@linkcode SCTP_CHUNK_FRAGMENTED}.
  * Returns the first chunk's offset, or -1 when the common header is cut.
  * Never throws.
  */
@@ -81,16 +90,18 @@ export function decodeSctp(
 ): number {
   record.transport = "sctp";
   readPorts(record, bytes, offset, end);
+  if (record.fragment && length < SCTP_HEADER_LENGTH + CHUNK_HEADER_LENGTH) {
+    reportAnomaly(record, anomalies, SCTP_CHUNK_FRAGMENTED);
+    return -1;
+  }
   if (end - offset < SCTP_HEADER_LENGTH) {
     reportShortHeader(record, anomalies, length, SCTP_HEADER);
     return -1;
   }
   const chunks = offset + SCTP_HEADER_LENGTH;
   record.payloadLength = Math.max(0, length - SCTP_HEADER_LENGTH);
-  // A first IP fragment carries only its share: its first chunk is whole
-  // enough to read when its header was captured.
   if (record.payloadLength < CHUNK_HEADER_LENGTH) {
-    if (!record.fragment) reportAnomaly(record, anomalies, "sctp_no_chunk");
+    reportAnomaly(record, anomalies, "sctp_no_chunk");
     return chunks;
   }
   if (end - chunks >= CHUNK_HEADER_LENGTH) {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import {
+  ETHER_TYPE,
+  ethernetFrame,
   ipFrame,
+  ipv4Packet,
   sctpChunk,
   sctpFrame,
   sctpInitValue,
@@ -8,14 +11,21 @@ import {
 } from "../frame_builder.ts";
 import { formatPacketLine } from "../format_packet.ts";
 import { CaptureSummary } from "../summary.ts";
+import { formatSummary } from "../format_summary.ts";
 import { packetInfo } from "../../server/packet_row.ts";
 import {
   assertPrefixesTruncated,
   decodeFrame,
+  MACS,
   V4,
   V6,
 } from "./test_helpers.ts";
-import { SCTP_CHUNK, sctpChunkName } from "./sctp.ts";
+import {
+  isSctpChunkFragmented,
+  SCTP_CHUNK,
+  SCTP_CHUNK_FRAGMENTED,
+  sctpChunkName,
+} from "./sctp.ts";
 
 Deno.test("decodeSctp() reads the ports and the first chunk's type over IPv4 and IPv6", () => {
   for (const ends of [V4, V6]) {
@@ -92,6 +102,36 @@ Deno.test("decodeSctp() names what is cut short or malformed, and never throws",
   }
 });
 
+Deno.test("decodeSctp() names a first IP fragment without its first chunk's header (an INIT cut into 8-byte fragments)", () => {
+  const init = sctpPacket(
+    { srcPort: 45_000, dstPort: 2905 },
+    sctpChunk(SCTP_CHUNK.INIT, sctpInitValue(1)),
+  );
+  const firstFragment = (share: number) =>
+    decodeFrame(
+      ethernetFrame(
+        { ...MACS, etherType: ETHER_TYPE.IPV4 },
+        ipv4Packet(
+          { src: V4.src, dst: V4.dst, protocol: 132, moreFragments: true },
+          init.subarray(0, share),
+        ),
+      ),
+    ).packet;
+  for (const share of [8, 12]) {
+    const packet = firstFragment(share);
+    assert.equal(packet.fragment, true);
+    assert.equal(packet.anomaly, SCTP_CHUNK_FRAGMENTED, `${share} bytes`);
+    assert.ok(isSctpChunkFragmented(packet));
+    assert.equal(packet.dstPort, 2905);
+    assert.equal(packet.sctpChunkType, -1);
+  }
+  // A first fragment that holds the chunk's header is read as a packet.
+  const whole = firstFragment(16);
+  assert.equal(whole.sctpChunkType, SCTP_CHUNK.INIT);
+  assert.equal(whole.anomaly, "");
+  assert.equal(isSctpChunkFragmented(whole), false);
+});
+
 Deno.test("an SCTP packet's line, table row and summary name it and its first chunk", () => {
   const packet = decodeFrame(
     sctpFrame(
@@ -109,6 +149,18 @@ Deno.test("an SCTP packet's line, table row and summary name it and its first ch
   summary.add(packet);
   assert.equal(summary.toJSON().protocols.sctp, 1);
   assert.equal(summary.toJSON().protocols.otherTransport, 0);
+  assert.match(
+    formatSummary({
+      path: "sctp.pcap",
+      summary: summary.toJSON(),
+      anomalies: {},
+      format: "pcap",
+      gzip: false,
+      filter: "",
+      elapsedSeconds: 1,
+    }),
+    /^transport: +tcp 0, udp 0, icmp 0, icmpv6 0, sctp 1, other 0$/m,
+  );
   assert.equal(sctpChunkName(2), "INIT ACK");
   assert.equal(sctpChunkName(192), "chunk 192");
 });

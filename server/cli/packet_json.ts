@@ -84,6 +84,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.number(packet.quotedProtocol);
   out.raw(K_QUOTED_DST_ADDRESS);
   out.string(packet.quotedDstAddress);
+  out.raw(K_QUOTED_SRC_PORT);
+  out.number(packet.quotedSrcPort);
   out.raw(K_QUOTED_DST_PORT);
   out.number(packet.quotedDstPort);
   out.raw(K_ARP_OPERATION);
@@ -208,6 +210,7 @@ const K_ICMP_ECHO_SUM = encodeText(',"icmpEchoSum":');
 const K_ICMP_ECHO_TAIL_SUM = encodeText(',"icmpEchoTailSum":');
 const K_QUOTED_PROTOCOL = encodeText(',"quotedProtocol":');
 const K_QUOTED_DST_ADDRESS = encodeText(',"quotedDstAddress":');
+const K_QUOTED_SRC_PORT = encodeText(',"quotedSrcPort":');
 const K_QUOTED_DST_PORT = encodeText(',"quotedDstPort":');
 const K_ARP_OPERATION = encodeText(',"arpOperation":');
 const K_ARP_SENDER_MAC = encodeText(',"arpSenderMac":');

@@ -1,0 +1,134 @@
+/**
+ * Multicast DNS answers (RFC 6762): the first address record among an
+ * mDNS response's answers, its name and the address it gives, read in
+ * place. The name poisoning detector counts the names a host answers for
+ * with its own address (Responder answers every mDNS query so).
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../packet_record.ts";
+import { formatIpv4, formatIpv6 } from "./address.ts";
+import { readU16 } from "./bytes.ts";
+import { DNS_HEADER_LENGTH, NAME_CODE } from "./dns.ts";
+
+/** The mDNS port (RFC 6762 section 3). */
+export const MDNS_PORT = 5353;
+
+/** Answer records looked through for the first address record. */
+const MAX_RECORDS = 16;
+
+/** Longest domain name on the wire, in bytes (RFC 1035 section 2.3.4). */
+const MAX_NAME_LENGTH = 255;
+
+/** Compression pointers followed in one name before it counts as a loop. */
+const MAX_POINTERS = 64;
+
+/** Resource record types of an IPv4 and an IPv6 address. */
+const TYPE_A = 1;
+const TYPE_AAAA = 28;
+
+/**
+ * Reads the first A (4-byte) or AAAA (16-byte) record among the first
+ * answers of the DNS response in `bytes[message, end)` into
+ * `record.mdnsAnswerName` (lower-case, without the trailing dot, bytes
+ * outside printable ASCII as "\\DDD", as `dnsQname` has them) and
+ * `record.mdnsAnswerAddress`. Questions are skipped; a name, record or
+ * data that the captured bytes cut, or a bad name, ends the search and
+ * leaves both fields "". Never throws.
+ */
+export function decodeMdnsAnswer(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  message: number,
+  end: number,
+): void {
+  if (end - message < DNS_HEADER_LENGTH) return;
+  const questions = readU16(bytes, message + 4);
+  const answers = Math.min(readU16(bytes, message + 6), MAX_RECORDS);
+  let at = message + DNS_HEADER_LENGTH;
+  // Each question takes at least 5 bytes: the loop ends with the message.
+  for (let i = 0; i < questions; i++) {
+    at = skipName(bytes, at, end);
+    if (at < 0 || at + 4 > end) return;
+    at += 4;
+  }
+  for (let i = 0; i < answers; i++) {
+    const name = at;
+    at = skipName(bytes, at, end);
+    if (at < 0 || at + 10 > end) return;
+    const type = readU16(bytes, at);
+    const dataLength = readU16(bytes, at + 8);
+    const data = at + 10;
+    if (data + dataLength > end) return;
+    if (
+      (type === TYPE_A && dataLength === 4) ||
+      (type === TYPE_AAAA && dataLength === 16)
+    ) {
+      const text = nameText(bytes, message, name, end);
+      if (text === undefined) return;
+      record.mdnsAnswerName = text;
+      record.mdnsAnswerAddress = type === TYPE_A
+        ? formatIpv4(bytes, data)
+        : formatIpv6(bytes, data);
+      return;
+    }
+    at = data + dataLength;
+  }
+}
+
+/** The offset after the name at `at` (a pointer ends it), or -1 when the captured bytes end first or a label is bad. */
+function skipName(bytes: Uint8Array, at: number, end: number): number {
+  while (at < end) {
+    const label = bytes[at]!;
+    if (label === 0) return at + 1;
+    const kind = label & 0xc0;
+    if (kind === 0xc0) return at + 2 <= end ? at + 2 : -1;
+    if (kind !== 0) return -1;
+    at += label + 1;
+  }
+  return -1;
+}
+
+/** The text of the name at `start` (pointers relative to `message`), or undefined for a cut, looping, too long or bad name. */
+function nameText(
+  bytes: Uint8Array,
+  message: number,
+  start: number,
+  end: number,
+): string | undefined {
+  const codes: number[] = [];
+  let at = start;
+  let pointers = 0;
+  let wireLength = 1;
+  while (at < end) {
+    const label = bytes[at]!;
+    if (label === 0) return String.fromCharCode(...codes);
+    const kind = label & 0xc0;
+    if (kind === 0xc0) {
+      if (at + 1 >= end || ++pointers > MAX_POINTERS) return undefined;
+      at = message + (((label & 0x3f) << 8) | bytes[at + 1]!);
+      continue;
+    }
+    if (kind !== 0) return undefined;
+    wireLength += label + 1;
+    const labelEnd = at + 1 + label;
+    if (wireLength > MAX_NAME_LENGTH || labelEnd > end) return undefined;
+    if (codes.length > 0) codes.push(0x2e);
+    for (let i = at + 1; i < labelEnd; i++) {
+      const byte = bytes[i]!;
+      const code = NAME_CODE[byte]!;
+      if (code >= 0) codes.push(code);
+      else {
+        codes.push(
+          0x5c,
+          0x30 + Math.floor(byte / 100),
+          0x30 + Math.floor(byte / 10) % 10,
+          0x30 + byte % 10,
+        );
+      }
+    }
+    at = labelEnd;
+  }
+  return undefined;
+}

@@ -141,8 +141,8 @@ export class DecodedPacket implements PacketRecord {
   nbnsFlags = -1;
   nbnsAnswerCount = 0;
   nbnsName = "";
-  mdnsAnswerName = "";
-  mdnsAnswerAddress = "";
+  mdnsQueryName = "";
+  mdnsRecords = "";
   authFailure: AuthService | "" = "";
   authSuccess: AuthService | "" = "";
   truncated = false;

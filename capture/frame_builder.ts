@@ -385,10 +385,11 @@ export interface DnsOptions {
   answers?: string[];
 }
 
-/** One resource record of {@linkcode mdnsResponse}: an A record of an IPv4 address, an AAAA record of an IPv6 one, or a PTR record naming `target`. */
+/** One resource record of {@linkcode mdnsResponse}: an A record of an IPv4 address, an AAAA record of an IPv6 one, a PTR record naming `target`, or a CNAME record naming `alias`. */
 export type MdnsRecord =
   | { name: string; address: string }
-  | { name: string; target: string };
+  | { name: string; target: string }
+  | { name: string; alias: string };
 
 /** An mDNS response (RFC 6762 section 18: id 0, authoritative, no questions) with `records` as its answers (class IN with the cache-flush bit, TTL 120 s). */
 export function mdnsResponse(
@@ -399,8 +400,12 @@ export function mdnsResponse(
       ? record.address.includes(":")
         ? parseIpv6(record.address)
         : parseIpv4(record.address)
-      : encodeDnsName(record.target);
-    const type = "address" in record ? (data.length === 4 ? 1 : 28) : 12;
+      : encodeDnsName("target" in record ? record.target : record.alias);
+    const type = "address" in record
+      ? (data.length === 4 ? 1 : 28)
+      : "target" in record
+      ? 12
+      : 5;
     return concat(
       encodeDnsName(record.name),
       u16(type),

@@ -283,10 +283,10 @@ export interface PacketRecord {
   nbnsAnswerCount: number;
   /** The NetBIOS name an NBNS query asks for or a response answers, lower-case, without its suffix or padding; or "". */
   nbnsName: string;
-  /** The name of the first address (A or AAAA) record among an mDNS response's answers (UDP from port 5353; capture/decode/mdns.ts), lower-case; or "". */
-  mdnsAnswerName: string;
-  /** The address that record gives, or "". */
-  mdnsAnswerAddress: string;
+  /** An mDNS query's (UDP to port 5353) first question for an address (A, AAAA or ANY), lower-case; or "" (capture/decode/mdns.ts). */
+  mdnsQueryName: string;
+  /** An mDNS response's (UDP from port 5353) A, AAAA and CNAME answers, one "owner\ttype\tvalue" line each (up to 8); or "". */
+  mdnsRecords: string;
   /**
    * The service whose failed login this server reply reports ("ftp",
    * "smtp", "pop3", "imap", "smb", "mysql", "postgresql", "ldap",
@@ -330,8 +330,8 @@ export function publicPacketFields(
   | "nbnsAnswerCount"
   | "nbnsName"
   | "sctpChunkType"
-  | "mdnsAnswerName"
-  | "mdnsAnswerAddress"
+  | "mdnsQueryName"
+  | "mdnsRecords"
 > {
   const {
     srcAddressKey: _src,
@@ -345,8 +345,8 @@ export function publicPacketFields(
     nbnsAnswerCount: _nbnsAnswers,
     nbnsName: _nbnsName,
     sctpChunkType: _sctpChunkType,
-    mdnsAnswerName: _mdnsName,
-    mdnsAnswerAddress: _mdnsAddress,
+    mdnsQueryName: _mdnsQuery,
+    mdnsRecords: _mdnsRecords,
     ...fields
   } = plainPacket(packet);
   return fields;

@@ -32,16 +32,26 @@
  * mDNS (RFC 6762: UDP 5353 to 224.0.0.251 or ff02::fb) is asked for names
  * under ".local" by macOS, iOS, Linux with Avahi and Windows 10 and later;
  * Responder answers every such query too, to the group. A query is an
- * mDNS query to the group whose first question asks for an address (A,
- * AAAA or ANY), remembered by its name (answers go to the group with id 0);
- * an answer is a response from port 5353 whose first address record
- * (capture/decode/mdns.ts) names a name queried by another host within
- * {@linkcode ANSWER_US} and gives the answering packet's own source
- * address, as a poisoner's does (it wants the connection). Hosts answer
- * for their own names so; an Avahi reflector (a router repeating each
- * VLAN's answers to the others), a Bonjour sleep proxy answering for
+ * mDNS query to the group, by its first question for an address (A, AAAA
+ * or ANY; a browse may come first), remembered by its name (answers go to
+ * the group with id 0), with its first asker and the first other one; an
+ * answer is a response from port 5353 whose A or AAAA records
+ * (capture/decode/mdns.ts: the first 8 address and alias records among
+ * its first 16 answers) give an address for a name queried within
+ * {@linkcode ANSWER_US}, directly or through a CNAME, by a host other than
+ * that address and the answer's sender. An mDNS answer counts for the
+ * address it gives, not for its sender: that address is where the querier
+ * connects, the poisoner's, whatever MAC or source address its answers
+ * come from (and however its records are laid out: its own link-local
+ * AAAA first, a decoy first, an alias). Each host answers for its own
+ * names with its own addresses; an Avahi reflector (a router repeating
+ * each VLAN's answers to the others), a Bonjour sleep proxy answering for
  * sleeping Macs and a host publishing other hosts' names (/etc/avahi/hosts)
- * give the named hosts' addresses, and are not counted. The answering host is
+ * give each name its own host's address, hosts behind one MAC (a Wi-Fi
+ * extender) answer with their own, and names that differ only by a
+ * conflict rename's "-N" ("host-2.local" after "host.local", as Avahi and
+ * Bonjour rename, also in Avahi's spurious rename loops or when an
+ * attacker claims a host's name) are one name. The answering host is
  * its frames' source MAC (LLMNR, NBT-NS and mDNS stay on the link, and a
  * querier connects to the address an answer gives, not its source: a
  * poisoner may rotate or forge its source address), or its address in a
@@ -57,8 +67,8 @@
  * 53-bit hash of their text (a few dozen bytes each, whatever their
  * length; the first 20 are kept as samples, cut to 64 characters).
  *
- * Findings: key = the answering host; attacker = its address while it
- * answered from one, else its MAC (the summary lists the addresses, the
+ * Findings: key = the answering host (for mDNS, the address it answered
+ * with); attacker = its address while it answered from one, else its MAC (the summary lists the addresses, the
  * evidence `sourceAddresses` and `responderMac`); victim = the querier
  * of its first counted answer while it answered one querier only, else ""
  * (the evidence samples the queriers); severity high. One alert per
@@ -69,13 +79,17 @@
  *
  * Limits: a poisoner that answers fewer than `nameThreshold` names within
  * the window, none of them "wpad", is not found (on a quiet LAN a
- * poisoner hears few queries); nor is an mDNS poisoner whose answers give
- * another address than the one they come from (a relay's, or its global
- * IPv6 address from its link-local one), or put that record after the
- * first 16 answers; a host that publishes several names of its own
- * address over mDNS (vhost aliases such as grafana.local and nas.local)
- * looks like a poisoner once four of them are asked within the window:
- * allowlist it; nor are answers to queries the capture missed (a sensor
+ * poisoner hears few queries); an mDNS poisoner whose answers give a
+ * different address for each name (a relay of many addresses), that puts
+ * its record after the first 16 answers or 8 address records, or in the
+ * additional section alone (Avahi ignores it there; macOS may not), or
+ * that answers queries whose first 8 questions ask for no address, is
+ * not found, and one giving several addresses is reported for each (at
+ * most 4; a decoy address it adds to each answer is reported beside it);
+ * a host that publishes several names of its own address over mDNS (vhost
+ * aliases such as grafana.local and nas.local, Kubernetes' external-mdns,
+ * HomeKit bridges) looks like a poisoner once four of them are asked
+ * within the window: allowlist it; nor are answers to queries the capture missed (a sensor
  * that sees the poisoner's unicast answers but not the queries), nor
  * NBT-NS answers to a WINS server's clients; nor are LLMNR answers sent
  * to the group instead of the querier, or over TCP (after a truncated UDP
@@ -179,6 +193,9 @@ const LLMNR_QTYPES: ReadonlySet<number> = new Set([1, 28, 255]);
 /** Characters of a name kept as a sample. */
 const MAX_SAMPLE_LENGTH = 64;
 
+/** Addresses of one mDNS answer counted (a poisoner gives one or two). */
+const MAX_ADDRESSES_PER_ANSWER = 4;
+
 /** Source addresses remembered per answering host. */
 const MAX_ADDRESSES = 8;
 
@@ -204,6 +221,8 @@ const PROTOCOL_NAMES: readonly (readonly [number, string, string])[] = [
 interface QueryState {
   name: string;
   querier: string;
+  /** mDNS: the first other host that asked for the name while it waited ("" for none), so that a poisoner asking too cannot pass for the only asker. */
+  otherQuerier: string;
   atUs: number;
 }
 
@@ -223,7 +242,7 @@ interface ResponderState {
   answers: number;
   /** Queriers answered (samples), the first one first: more than one is no single victim. */
   queriers: string[];
-  /** Protocols it answered in ({@linkcode LLMNR_BIT}, {@linkcode NBNS_BIT}). */
+  /** Protocols it answered in ({@linkcode LLMNR_BIT}, {@linkcode NBNS_BIT}, {@linkcode MDNS_BIT}). */
   protocols: number;
   /** Whether it answered for "wpad", and its answers when that was reported (0: not yet; a WPAD-only incident's last finding is due when they grew). */
   wpad: boolean;
@@ -307,30 +326,38 @@ export function createNamePoisoningDetector(
     if (group) noteQuery(packet, LLMNR, packet.dnsId, packet.dnsQname);
   }
 
-  /** An mDNS query to its group for an address (A, AAAA or ANY; only its first question is read), remembered by its name: answers go to the group, with id 0. */
+  /** An mDNS query to its group (its first question for an address: capture/decode/mdns.ts), remembered by its name: answers go to the group, with id 0. */
   function noteMdnsQuery(packet: PacketRecord): void {
-    if (
-      packet.dnsOpcode !== 0 || packet.dnsQuestionCount < 1 ||
-      !LLMNR_QTYPES.has(packet.dnsQtype)
-    ) return;
+    const name = packet.mdnsQueryName;
+    if (packet.dnsOpcode !== 0 || name === "" || packet.srcAddressKey < 0) {
+      return;
+    }
     const group = packet.network === "ipv4"
       ? packet.dstAddressKey === MDNS_GROUP_V4
       : packet.dstAddress === MDNS_GROUP_V6;
-    const name = packet.dnsQname;
-    if (!group || name === "" || packet.srcAddressKey < 0) return;
+    if (!group) return;
     const high = fnv1a(name);
     const low = polyHash(name) & 0x1f_ffff;
     const query = queries.peek(high, low, MDNS);
+    const asker = packet.srcAddress;
+    if (query !== undefined && packet.timestampUs - query.atUs <= ANSWER_US) {
+      query.atUs = packet.timestampUs;
+      if (query.otherQuerier === "" && asker !== query.querier) {
+        query.otherQuerier = asker;
+      }
+      return;
+    }
     if (query !== undefined) {
-      // The latest asker is the one an answer now reaches first.
       query.name = name;
-      query.querier = packet.srcAddress;
+      query.querier = asker;
+      query.otherQuerier = "";
       query.atUs = packet.timestampUs;
       return;
     }
     queries.set(high, low, MDNS, {
       name,
-      querier: packet.srcAddress,
+      querier: asker,
+      otherQuerier: "",
       atUs: packet.timestampUs,
     });
   }
@@ -360,6 +387,7 @@ export function createNamePoisoningDetector(
     queries.set(packet.srcAddressKey, key, protocol, {
       name,
       querier: packet.srcAddress,
+      otherQuerier: "",
       atUs: packet.timestampUs,
     });
   }
@@ -380,40 +408,89 @@ export function createNamePoisoningDetector(
     );
     const nowUs = packet.timestampUs;
     if (query === undefined || nowUs - query.atUs > ANSWER_US) return;
-    count(packet, protocol === NBNS ? NBNS_BIT : LLMNR_BIT, query, report);
+    count(
+      packet,
+      protocol === NBNS ? NBNS_BIT : LLMNR_BIT,
+      query.name,
+      query.querier,
+      report,
+    );
   }
 
   /**
-   * Counts `packet`, an mDNS response whose first address record gives the
-   * answering host's own address, for its sender when a query for that
-   * record's name was seen here from another host within {@linkcode ANSWER_US}.
+   * Counts `packet`, an mDNS response, for each address it answers a name
+   * queried here with (within {@linkcode ANSWER_US}): its A and AAAA
+   * records of the name, and of the name a CNAME of it gives. The answered
+   * address is where the querier connects: the poisoner's, whatever MAC or
+   * source address its answers come from.
    */
   function noteMdnsAnswer(packet: PacketRecord, report: FindingSink): void {
-    const name = packet.mdnsAnswerName;
-    if (name === "" || packet.mdnsAnswerAddress !== packet.srcAddress) return;
-    const query = queries.peek(
-      fnv1a(name),
-      polyHash(name) & 0x1f_ffff,
-      MDNS,
-    );
-    if (
-      query === undefined || query.name !== name ||
-      query.querier === packet.srcAddress ||
-      packet.timestampUs - query.atUs > ANSWER_US
-    ) return;
-    count(packet, MDNS_BIT, query, report);
+    const lines = packet.mdnsRecords.split("\n");
+    const records = lines.map((line) => line.split("\t"));
+    const done: string[] = [];
+    for (const [owner, type] of records) {
+      if (owner === undefined || type === undefined || done.includes(owner)) {
+        continue;
+      }
+      done.push(owner);
+      const query = queries.peek(
+        fnv1a(owner),
+        polyHash(owner) & 0x1f_ffff,
+        MDNS,
+      );
+      if (
+        query === undefined || query.name !== owner ||
+        packet.timestampUs - query.atUs > ANSWER_US
+      ) continue;
+      // Its addresses, directly or through one alias.
+      const targets = [owner];
+      for (const [name, kind, value] of records) {
+        if (name === owner && kind === "CNAME" && value !== undefined) {
+          targets.push(value);
+        }
+      }
+      const addresses: string[] = [];
+      for (const [name, kind, value] of records) {
+        if (
+          value !== undefined && (kind === "A" || kind === "AAAA") &&
+          targets.includes(name!) && !addresses.includes(value)
+        ) addresses.push(value);
+      }
+      for (const address of addresses.slice(0, MAX_ADDRESSES_PER_ANSWER)) {
+        // A host asking for a name it answers for itself is no victim.
+        const querier = query.querier !== address &&
+            query.querier !== packet.srcAddress
+          ? query.querier
+          : query.otherQuerier !== address &&
+              query.otherQuerier !== packet.srcAddress
+          ? query.otherQuerier
+          : "";
+        if (querier === "") continue;
+        count(packet, MDNS_BIT, query.name, querier, report, address);
+      }
+    }
   }
 
-  /** Counts the answer `packet` of protocol bit `protocolBit` to `query` for its sender. */
+  /**
+   * Counts the answer `packet` of protocol bit `protocolBit` for `name`,
+   * asked by `querier`: for its sender (its MAC, else its address), or,
+   * given `answered` (mDNS), for the address it answered with.
+   */
   function count(
     packet: PacketRecord,
     protocolBit: number,
-    query: QueryState,
+    name: string,
+    querier: string,
     report: FindingSink,
+    answered = "",
   ): void {
     const nowUs = packet.timestampUs;
     const mac = packet.srcMac;
-    const responderKey = mac === "" ? packet.srcAddress : macKeyOf(mac, packet);
+    const responderKey = answered !== ""
+      ? `mdns ${answered}`
+      : mac === ""
+      ? packet.srcAddress
+      : macKeyOf(mac, packet);
     let state = responders.get(responderKey);
     if (state === undefined) {
       state = {
@@ -431,7 +508,7 @@ export function createNamePoisoningDetector(
       };
       responders.set(responderKey, state);
     }
-    const address = packet.srcAddress;
+    const address = answered !== "" ? answered : packet.srcAddress;
     if (
       state.addresses.length < MAX_ADDRESSES &&
       !state.addresses.includes(address)
@@ -440,14 +517,16 @@ export function createNamePoisoningDetector(
     // its last answer (expire): a later incident starts afresh.
     state.answers++;
     state.protocols |= protocolBit;
-    const querier = query.querier;
     if (
       state.queriers.length < MAX_SAMPLES && !state.queriers.includes(querier)
     ) {
       state.queriers.push(querier);
     }
-    const name = query.name;
-    const nameKey = fnv1a(name) * 2_097_152 + (polyHash(name) & 0x1f_ffff);
+    // mDNS names that differ only by a conflict rename's suffix ("host-2"
+    // after "host": Avahi and Bonjour rename so) are one name.
+    const counted = protocolBit === MDNS_BIT ? withoutRenameSuffix(name) : name;
+    const nameKey = fnv1a(counted) * 2_097_152 +
+      (polyHash(counted) & 0x1f_ffff);
     if (
       state.sampleNames.length < MAX_SAMPLES &&
       !state.fanOut.targets.has(nameKey)
@@ -580,4 +659,9 @@ function listText(items: readonly string[]): string {
   return items.length <= 1
     ? items.join("")
     : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+/** `name` without a conflict rename's "-N" at the end of its first label ("host-2.local" → "host.local"). */
+function withoutRenameSuffix(name: string): string {
+  return name.replace(/^([^.]+?)-\d+(?=\.|$)/, "$1");
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   dnsMessage,
+  encodeDnsName,
+  type MdnsRecord,
   mdnsResponse,
   nbnsMessage,
   udpFrame,
@@ -60,6 +62,8 @@ interface Exchange {
   /** mDNS instead of LLMNR: a query to 224.0.0.251 (ff02::fb) from port 5353, answered to the group with an address record of the answerer's address (unless `answerAddress` says another). */
   mdns?: boolean;
   answerAddress?: string;
+  /** mDNS: the answer's records in place of that one address record. */
+  answerRecords?: MdnsRecord[];
 }
 
 /** mDNS's group MACs (IPv4, IPv6). */
@@ -90,9 +94,10 @@ function mdnsFrames(fields: Exchange): [Uint8Array, Uint8Array | undefined] {
   const answer = answerer === null ? undefined : udpFrame(
     { srcMac: fields.answererMac ?? POISONER_MAC, src: answerer, ...group },
     ports,
-    mdnsResponse([
-      { name: fields.name, address: fields.answerAddress ?? answerer },
-    ]),
+    mdnsResponse(
+      fields.answerRecords ??
+        [{ name: fields.name, address: fields.answerAddress ?? answerer }],
+    ),
   );
   return [query, answer];
 }
@@ -520,17 +525,140 @@ Deno.test("name_poisoning: mDNS answers to the group for 4 names queried by othe
   assert.equal(wpad[0]!.evidence.wpad, true);
 });
 
-Deno.test("name_poisoning: LLMNR and mDNS answers of one host count together", () => {
-  const packets = [
+Deno.test("name_poisoning: an mDNS poisoner is the address it answers with, whatever MAC or source address its answers come from; its LLMNR answers are counted apart", () => {
+  const names = ["a.local", "b.local", "c.local", "d.local"];
+  // A new MAC and source address for each answer, the same answered address.
+  const rotated = names.flatMap((name, i) =>
+    exchange({
+      name,
+      atUs: T0 + i * SECOND_US,
+      mdns: true,
+      answerer: `10.0.0.${70 + i}`,
+      answererMac: `02:00:00:00:07:${70 + i}`,
+      answerAddress: POISONER,
+    })
+  );
+  const findings = run(rotated);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.attacker, POISONER);
+  assert.deepEqual(findings[0]!.evidence.sourceAddresses, [POISONER]);
+  // Two names over LLMNR and two over mDNS: two hosts' worth, neither a poisoner.
+  const mixed = [
     ...poisoning(["fileserv", "printsrv01"]),
     ...["nas.local", "wiki.local"].flatMap((name, i) =>
       exchange({ name, atUs: T0 + (10 + i) * SECOND_US, mdns: true })
     ),
   ];
-  const findings = run(packets);
-  assert.equal(findings.length, 1);
-  assert.deepEqual(findings[0]!.evidence.protocols, ["llmnr", "mdns"]);
-  assert.match(findings[0]!.summary, /answered LLMNR and mDNS queries/);
+  assert.deepEqual(run(mixed), []);
+});
+
+Deno.test("name_poisoning: mDNS answers that victims follow count however the records are laid out; a poisoner asking too is no victim", () => {
+  const names = ["a.local", "b.local", "c.local", "d.local"];
+  const layouts: ((name: string) => MdnsRecord[])[] = [
+    // Its link-local AAAA first, as dual-stack responders write answers.
+    (name) => [
+      { name, address: "fe80::66" },
+      { name, address: POISONER },
+    ],
+    // A decoy first.
+    (name) => [
+      { name: "decoy.local", address: "10.0.0.1" },
+      { name, address: POISONER },
+    ],
+    // An alias of a name of its own.
+    (name) => [
+      { name, alias: "pz.local" },
+      { name: "pz.local", address: POISONER },
+    ],
+  ];
+  for (const [i, layout] of layouts.entries()) {
+    const findings = run(names.flatMap((name, j) =>
+      exchange({
+        name,
+        atUs: T0 + j * SECOND_US,
+        mdns: true,
+        answerer: "10.0.0.80",
+        answerRecords: layout(name),
+      })
+    ));
+    assert.ok(findings.length >= 1, `layout ${i}`);
+    assert.ok(
+      findings.some((finding) => finding.attacker === POISONER),
+      `layout ${i}`,
+    );
+    assert.ok(
+      findings.every((finding) => finding.attacker !== "10.0.0.1"),
+      `layout ${i}: the decoy named no poisoner`,
+    );
+  }
+  // The poisoner asks for each name too, right after the victim.
+  const selfAsked = names.flatMap((name, i) => {
+    const atUs = T0 + i * SECOND_US;
+    return [
+      ...exchange({ name, atUs, mdns: true, answerer: null }),
+      ...exchange({
+        name,
+        atUs: atUs + 100,
+        mdns: true,
+        client: 5,
+        answerAfterUs: 100,
+      }).map((packet, j) => j === 0 ? poisonerAsks(packet) : packet),
+    ];
+  });
+  const found = run(selfAsked);
+  assert.equal(found.length, 1);
+  assert.equal(found[0]!.attacker, POISONER);
+  assert.equal(found[0]!.victim, client(0).ip);
+});
+
+/** `query`, an mDNS query, as the poisoner's own. */
+function poisonerAsks(query: PacketRecord): PacketRecord {
+  query.srcAddress = POISONER;
+  query.srcMac = POISONER_MAC;
+  return query;
+}
+
+Deno.test("name_poisoning: an mDNS query's first question for an address counts, after a browse", () => {
+  // mDNSResponder packs due questions into one query: a browse first.
+  const names = ["a.local", "b.local", "c.local", "d.local"];
+  const packets = names.flatMap((name, i) => {
+    const [query, answer] = mdnsFrames({ name, atUs: 0, mdns: true });
+    const packed = query.slice();
+    // Put a PTR question for _airplay._tcp.local before the A question.
+    const at = 14 + 20 + 8; // Ethernet, IPv4, UDP
+    const ptr = [...encodeDnsName("_airplay._tcp.local"), 0, 12, 0, 1];
+    const rebuilt = udpFrame(
+      {
+        srcMac: client(0).mac,
+        dstMac: MDNS_MAC,
+        src: client(0).ip,
+        dst: "224.0.0.251",
+      },
+      { srcPort: 5353, dstPort: 5353 },
+      new Uint8Array([
+        0,
+        0,
+        0,
+        0,
+        0,
+        2,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        ...ptr,
+        ...packed.subarray(at + 12),
+      ]),
+    );
+    const atUs = T0 + i * SECOND_US;
+    return [
+      decodeFrame(rebuilt, { timestampUs: atUs }).packet,
+      decodeFrame(answer!, { timestampUs: atUs + 1_000 }).packet,
+    ];
+  });
+  assert.equal(run(packets).length, 1);
 });
 
 Deno.test("name_poisoning: mDNS answers with another host's address (a reflector, a sleep proxy), for the answerer's own name, or to no query seen are no poisoning", () => {
@@ -566,6 +694,36 @@ Deno.test("name_poisoning: mDNS answers with another host's address (a reflector
       answererMac: "02:00:00:00:00:09",
     })).flat();
   assert.deepEqual(run(own), []);
+  // A host renamed after name conflicts ("innocent-2", "-3", "-4": Avahi's
+  // spurious conflicts, or an attacker announcing its name), answering
+  // for each of its names with its own address.
+  const renamed = [
+    "innocent.local",
+    "innocent-2.local",
+    "innocent-3.local",
+    "innocent-4.local",
+  ]
+    .flatMap((name, i) =>
+      exchange({
+        name,
+        atUs: T0 + i * SECOND_US,
+        mdns: true,
+        answerer: "10.0.0.2",
+      })
+    );
+  assert.deepEqual(run(renamed), []);
+  // Four hosts behind one MAC (a Wi-Fi extender that translates MACs), each
+  // answering for its own name.
+  const shared = names.slice(0, 4).flatMap((name, i) =>
+    exchange({
+      name,
+      atUs: T0 + i * SECOND_US,
+      mdns: true,
+      answerer: `10.0.0.${30 + i}`,
+      answererMac: "02:00:00:00:00:30",
+    })
+  );
+  assert.deepEqual(run(shared), []);
   // Answers whose queries the capture missed, or came too late.
   assert.deepEqual(
     run(poisoning(names, SECOND_US, 1, { mdns: true, querySeen: false })),

@@ -1,8 +1,9 @@
 /**
- * Multicast DNS answers (RFC 6762): the first address record among an
- * mDNS response's answers, its name and the address it gives, read in
- * place. The name poisoning detector counts the names a host answers for
- * with its own address (Responder answers every mDNS query so).
+ * Multicast DNS (RFC 6762), read in place for the name poisoning detector:
+ * a query's first question for an address, and a response's address and
+ * alias records (A, AAAA, CNAME) among its answers, which say where a
+ * querier will connect. Responder answers every mDNS query with its own
+ * address.
  *
  * @module
  */
@@ -15,8 +16,12 @@ import { DNS_HEADER_LENGTH, NAME_CODE } from "./dns.ts";
 /** The mDNS port (RFC 6762 section 3). */
 export const MDNS_PORT = 5353;
 
-/** Answer records looked through for the first address record. */
+/** Questions, and answer records, looked through. */
+const MAX_QUESTIONS = 8;
 const MAX_RECORDS = 16;
+
+/** Address and alias records kept of one response. */
+const MAX_KEPT = 8;
 
 /** Longest domain name on the wire, in bytes (RFC 1035 section 2.3.4). */
 const MAX_NAME_LENGTH = 255;
@@ -24,18 +29,49 @@ const MAX_NAME_LENGTH = 255;
 /** Compression pointers followed in one name before it counts as a loop. */
 const MAX_POINTERS = 64;
 
-/** Resource record types of an IPv4 and an IPv6 address. */
+/** Resource record types read: an IPv4 address, an alias, an IPv6 address; and ANY, asked for. */
 const TYPE_A = 1;
+const TYPE_CNAME = 5;
 const TYPE_AAAA = 28;
+const TYPE_ANY = 255;
 
 /**
- * Reads the first A (4-byte) or AAAA (16-byte) record among the first
- * answers of the DNS response in `bytes[message, end)` into
- * `record.mdnsAnswerName` (lower-case, without the trailing dot, bytes
- * outside printable ASCII as "\\DDD", as `dnsQname` has them) and
- * `record.mdnsAnswerAddress`. Questions are skipped; a name, record or
- * data that the captured bytes cut, or a bad name, ends the search and
- * leaves both fields "". Never throws.
+ * Reads the first question of the mDNS query in `bytes[message, end)`
+ * that asks for an address (A, AAAA or ANY), among its first 8, into
+ * `record.mdnsQueryName` (lower-case, without the trailing dot, bytes
+ * outside printable ASCII as "\\DDD", as `dnsQname` has them); "" when
+ * none does, or the bytes end first. Never throws.
+ */
+export function decodeMdnsQuery(
+  record: PacketRecord,
+  bytes: Uint8Array,
+  message: number,
+  end: number,
+): void {
+  if (end - message < DNS_HEADER_LENGTH) return;
+  const questions = Math.min(readU16(bytes, message + 4), MAX_QUESTIONS);
+  let at = message + DNS_HEADER_LENGTH;
+  for (let i = 0; i < questions; i++) {
+    const name = at;
+    at = skipName(bytes, at, end);
+    if (at < 0 || at + 4 > end) return;
+    const type = readU16(bytes, at);
+    if (type === TYPE_A || type === TYPE_AAAA || type === TYPE_ANY) {
+      record.mdnsQueryName = nameText(bytes, message, name, end) ?? "";
+      return;
+    }
+    at += 4;
+  }
+}
+
+/**
+ * Reads the A (4-byte), AAAA (16-byte) and CNAME records among the first
+ * 16 answers of the DNS response in `bytes[message, end)`, up to 8, into
+ * `record.mdnsRecords`: one line each, "owner\ttype\tvalue" (type "A",
+ * "AAAA" or "CNAME"; names as {@linkcode decodeMdnsQuery} has them, which
+ * escapes tabs and newlines). Questions are skipped; a name, record or
+ * data that the captured bytes cut, or a bad name, ends the reading.
+ * Never throws.
  */
 export function decodeMdnsAnswer(
   record: PacketRecord,
@@ -53,28 +89,36 @@ export function decodeMdnsAnswer(
     if (at < 0 || at + 4 > end) return;
     at += 4;
   }
-  for (let i = 0; i < answers; i++) {
+  let lines = "";
+  let kept = 0;
+  for (let i = 0; i < answers && kept < MAX_KEPT; i++) {
     const name = at;
     at = skipName(bytes, at, end);
-    if (at < 0 || at + 10 > end) return;
+    if (at < 0 || at + 10 > end) break;
     const type = readU16(bytes, at);
     const dataLength = readU16(bytes, at + 8);
     const data = at + 10;
-    if (data + dataLength > end) return;
-    if (
-      (type === TYPE_A && dataLength === 4) ||
-      (type === TYPE_AAAA && dataLength === 16)
-    ) {
-      const text = nameText(bytes, message, name, end);
-      if (text === undefined) return;
-      record.mdnsAnswerName = text;
-      record.mdnsAnswerAddress = type === TYPE_A
-        ? formatIpv4(bytes, data)
-        : formatIpv6(bytes, data);
-      return;
-    }
+    if (data + dataLength > end) break;
     at = data + dataLength;
+    let value: string | undefined;
+    let typeName = "";
+    if (type === TYPE_A && dataLength === 4) {
+      value = formatIpv4(bytes, data);
+      typeName = "A";
+    } else if (type === TYPE_AAAA && dataLength === 16) {
+      value = formatIpv6(bytes, data);
+      typeName = "AAAA";
+    } else if (type === TYPE_CNAME) {
+      value = nameText(bytes, message, data, end);
+      typeName = "CNAME";
+    }
+    if (value === undefined) continue;
+    const owner = nameText(bytes, message, name, end);
+    if (owner === undefined) continue;
+    lines += `${kept > 0 ? "\n" : ""}${owner}\t${typeName}\t${value}`;
+    kept++;
   }
+  record.mdnsRecords = lines;
 }
 
 /** The offset after the name at `at` (a pointer ends it), or -1 when the captured bytes end first or a label is bad. */
@@ -90,7 +134,7 @@ function skipName(bytes: Uint8Array, at: number, end: number): number {
   return -1;
 }
 
-/** The text of the name at `start` (pointers relative to `message`), or undefined for a cut, looping, too long or bad name. */
+/** The text of the name at `start` (pointers relative to `message`, everything before `end`), or undefined for a cut, looping, too long or bad name. */
 function nameText(
   bytes: Uint8Array,
   message: number,

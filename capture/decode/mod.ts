@@ -57,7 +57,7 @@ import {
 } from "./dhcpv4.ts";
 import { decodeUdp, udpDatagramPayloadLength } from "./udp.ts";
 import { decodeSctp } from "./sctp.ts";
-import { decodeMdnsAnswer, MDNS_PORT } from "./mdns.ts";
+import { decodeMdnsAnswer, decodeMdnsQuery, MDNS_PORT } from "./mdns.ts";
 import { reportAnomaly, reportTruncated } from "./report.ts";
 import {
   INNER_ETHERNET,
@@ -379,10 +379,15 @@ function decodeTransport(
           datagramEnd,
         );
       }
-      if (
-        record.srcPort === MDNS_PORT && record.dnsResponse &&
-        record.dnsAnswerCount > 0
-      ) decodeMdnsAnswer(record, bytes, payload, payloadEnd);
+      if (record.dnsId >= 0) {
+        if (record.dnsResponse) {
+          if (record.srcPort === MDNS_PORT && record.dnsAnswerCount > 0) {
+            decodeMdnsAnswer(record, bytes, payload, payloadEnd);
+          }
+        } else if (record.dstPort === MDNS_PORT) {
+          decodeMdnsQuery(record, bytes, payload, payloadEnd);
+        }
+      }
       if (record.srcPort === NBNS_PORT || record.dstPort === NBNS_PORT) {
         decodeNbns(record, bytes, payload, payloadEnd);
       }
@@ -525,10 +530,8 @@ function resetRecord(record: DecodedPacket): void {
     record.nbnsAnswerCount = 0;
     record.nbnsName = "";
   }
-  if (record.mdnsAnswerAddress !== "") {
-    record.mdnsAnswerName = "";
-    record.mdnsAnswerAddress = "";
-  }
+  if (record.mdnsQueryName !== "") record.mdnsQueryName = "";
+  if (record.mdnsRecords !== "") record.mdnsRecords = "";
   record.authFailure = "";
   record.authSuccess = "";
   record.truncated = false;

@@ -62,6 +62,7 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
       "icmpEchoSum",
       "quotedProtocol",
       "quotedDstAddress",
+      "quotedSrcPort",
       "quotedDstPort",
     ],
   },

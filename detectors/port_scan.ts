@@ -60,7 +60,9 @@
  * ABORT where it has SCTP, with an ICMP protocol unreachable quoting it
  * where it has none. A COOKIE ECHO is the third step of an association
  * whose INIT was answered, or else a probe of its own (nmap -sZ: a closed
- * port aborts it, an open one drops it silently). An ICMP unreachable
+ * port aborts it, an open one drops it silently). An INIT ACK for no INIT
+ * seen, which its port aborts, is a refused probe of that port (an INIT
+ * ACK scan, scapy's: a closed port aborts it). An ICMP unreachable
  * quoting SCTP (a firewall's reject; from a host without SCTP, a protocol
  * unreachable or ICMPv6's unrecognized next header) refuses the port it
  * quotes. A first IP fragment too short for the first chunk's header (an
@@ -190,9 +192,10 @@
  * of such a pool (its probes refused), and an SCTP node's of 25 or more
  * peers of one subnet that are down (an eNodeB's X2 neighbours, a Diameter
  * agent's peers, an STP's M3UA links during an outage: TCP clients of so
- * many dead servers look alike); nor are SCTP INIT ACK scans (an INIT ACK
- * for no INIT, dropped by an open port, aborted by a closed one: an
- * unsolicited SYN/ACK is no TCP probe either), SCTP encapsulated in UDP
+ * many dead servers look alike); an SCTP INIT ACK scan's probes of open
+ * ports (an INIT ACK for no INIT: an open port drops it silently, and an
+ * unsolicited SYN/ACK is no TCP probe either) are not seen, only those a
+ * closed port aborts; nor is SCTP encapsulated in UDP
  * (RFC 6951, port 9899: one UDP probe), and an association that its peer
  * answers from another of its addresses than the INIT went to counts as
  * unanswered; an ABORT is not checked against the association's tags; ACK
@@ -393,6 +396,8 @@ const KIND_PROTOCOL = 256;
 const KIND_SCTP_INIT = 512;
 /** An SCTP COOKIE ECHO for no association seen (nmap -sZ). */
 const KIND_SCTP_COOKIE = 1024;
+/** An SCTP INIT ACK for no INIT seen, aborted by its port (an INIT ACK scan: scapy). */
+const KIND_SCTP_INIT_ACK = 2048;
 const KIND_NAMES = [
   "syn",
   "fin",
@@ -405,6 +410,7 @@ const KIND_NAMES = [
   "ip-protocol",
   "sctp-init",
   "sctp-cookie-echo",
+  "sctp-init-ack",
 ];
 
 /** Outcome of a probe. */
@@ -800,6 +806,9 @@ export function createPortScanDetector(
   let nextExpiryUs = -Infinity;
   /** Bare ACKs just seen, to recognise the reset that answers an ACK probe. */
   const recentAcks = new RecentAcks();
+  // SCTP INIT ACKs for no INIT seen here, for the ABORT a closed port
+  // answers one with (SCTP is rare: a small table).
+  const recentInitAcks = new RecentAcks(8);
   /** UDP sent to groups just now, to recognise the unicast answers to discovery queries. */
   const groupQueries = new RecentGroupQueries();
   // (tracer, traced host) → when a router last answered the tracer's UDP to
@@ -1636,13 +1645,25 @@ export function createPortScanDetector(
           case SCTP_CHUNK.COOKIE_ACK:
             // An INIT answered, or a COOKIE ECHO (of an association whose
             // INIT the capture missed).
-            answer(
-              packet.dstAddressKey,
-              packet.srcAddressKey,
-              SCTP_PORT_OFFSET + packet.srcPort,
-              ANSWERED,
-              0,
-            );
+            if (
+              !answer(
+                packet.dstAddressKey,
+                packet.srcAddressKey,
+                SCTP_PORT_OFFSET + packet.srcPort,
+                ANSWERED,
+                0,
+              ) && packet.sctpChunkType === SCTP_CHUNK.INIT_ACK
+            ) {
+              // An INIT ACK for no INIT seen here: an INIT ACK scan's probe
+              // if its port aborts it (an open port drops it).
+              recentInitAcks.note(
+                packet.srcAddressKey,
+                packet.srcPort,
+                packet.dstAddressKey,
+                packet.dstPort,
+                0,
+              );
+            }
             return;
           case SCTP_CHUNK.ABORT:
             // From the probed port: refused (closed, or a COOKIE ECHO for no
@@ -1655,7 +1676,29 @@ export function createPortScanDetector(
                 REFUSED,
               )
             ) return;
-            abandon(packet, SCTP_PORT_OFFSET + packet.dstPort, report);
+            if (abandon(packet, SCTP_PORT_OFFSET + packet.dstPort, report)) {
+              return;
+            }
+            if (
+              recentInitAcks.answers(
+                packet.dstAddressKey,
+                packet.dstPort,
+                packet.srcAddressKey,
+                packet.srcPort,
+                0,
+              )
+            ) {
+              // A closed port aborting an INIT ACK for no INIT: a refused
+              // probe of an INIT ACK scan.
+              const portKey = SCTP_PORT_OFFSET + packet.srcPort;
+              probe(packet, portKey, KIND_SCTP_INIT_ACK, report, true);
+              answer(
+                packet.dstAddressKey,
+                packet.srcAddressKey,
+                portKey,
+                REFUSED,
+              );
+            }
             return;
           case SCTP_CHUNK.COOKIE_ECHO: {
             // The third step of an association whose INIT was answered, or

@@ -304,3 +304,40 @@ Deno.test("port_scan: INITs cut into 8-byte IP fragments are fragmented probes o
   assert.deepEqual(findings[0]?.evidence.probeKinds, ["fragmented"]);
   assert.match(findings[0]!.summary, /probed 15 ports of /);
 });
+
+Deno.test("port_scan: an INIT ACK scan (INIT ACKs for no INIT) is found by the ports that abort them", () => {
+  // Ports 1–20: closed ones (all but every fourth) abort the INIT ACK, open
+  // ones drop it.
+  const packets: PacketRecord[] = [];
+  for (let port = 1; port <= 20; port++) {
+    const atUs = port * 1000;
+    packets.push(probe(TARGET, port, SCTP_CHUNK.INIT_ACK, atUs));
+    if (port % 4 !== 0) {
+      packets.push(reply(TARGET, port, SCTP_CHUNK.ABORT, atUs + 100));
+    }
+  }
+  const findings = run(packets);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]?.attacker, SCANNER);
+  assert.equal(findings[0]?.victim, TARGET);
+  assert.deepEqual(findings[0]?.evidence.probeKinds, ["sctp-init-ack"]);
+  // The 15th is counted when its ABORT is seen, and refused just after.
+  assert.equal(findings[0]?.evidence.refusedProbes, 14);
+  // A server's INIT ACKs to clients whose INITs the capture missed, which
+  // the clients complete, are none; nor are ABORTs that answer nothing.
+  const missed = Array.from({ length: 30 }, (_, i) => [
+    reply(`10.0.9.${i + 1}`, 2905, SCTP_CHUNK.INIT_ACK, i * 1000),
+    probe(`10.0.9.${i + 1}`, 2905, SCTP_CHUNK.COOKIE_ECHO, i * 1000 + 100),
+    reply(`10.0.9.${i + 1}`, 2905, SCTP_CHUNK.COOKIE_ACK, i * 1000 + 200),
+  ]).flat();
+  assert.deepEqual(run(missed), []);
+  assert.deepEqual(
+    run(
+      Array.from(
+        { length: 20 },
+        (_, i) => reply(TARGET, i + 1, SCTP_CHUNK.ABORT, i * 1000),
+      ),
+    ),
+    [],
+  );
+});

@@ -32,7 +32,7 @@ import {
   type NetnsPair,
   VICTIM,
 } from "./netns_pair.ts";
-import { startInNs } from "./ns_process.ts";
+import { type NsProcess, startInNs } from "./ns_process.ts";
 import {
   assertAlert,
   capture,
@@ -46,6 +46,18 @@ const POISONER = new URL("./name_poisoner.ts", import.meta.url).pathname;
 /** The poisoner's permissions: its three ports and two groups, and answers to the victim. */
 const POISONER_NET =
   `--allow-net=0.0.0.0:5355,0.0.0.0:137,0.0.0.0:5353,224.0.0.252,224.0.0.251,${VICTIM}`;
+
+/** Starts the poisoner (tests/name_poisoner.ts) in the attacker's namespace, answering with the attacker's address. */
+function startPoisoner(pair: NetnsPair): NsProcess {
+  return startInNs(pair.attackerNs, [
+    Deno.execPath(),
+    "run",
+    "--unstable-net",
+    POISONER_NET,
+    POISONER,
+    ATTACKER,
+  ]);
+}
 
 /**
  * A shell script that runs avahi-daemon on `iface` as `hostName` in this
@@ -122,16 +134,7 @@ async function askMdns(
   published: Record<string, string> = {},
 ): Promise<{ seen: Seen; resolved: Record<string, string> }> {
   const dir = await avahiFiles(published);
-  const poisoner = poisoned
-    ? startInNs(pair.attackerNs, [
-      Deno.execPath(),
-      "run",
-      "--unstable-net",
-      POISONER_NET,
-      POISONER,
-      ATTACKER,
-    ])
-    : undefined;
+  const poisoner = poisoned ? startPoisoner(pair) : undefined;
   const publisher = Object.keys(published).length > 0
     ? startInNs(pair.attackerNs, [
       "sh",
@@ -190,16 +193,7 @@ async function askFor(
   poisoned: boolean,
   protocol: Protocol = "llmnr",
 ): Promise<Seen> {
-  const poisoner = poisoned
-    ? startInNs(pair.attackerNs, [
-      Deno.execPath(),
-      "run",
-      "--unstable-net",
-      POISONER_NET,
-      POISONER,
-      ATTACKER,
-    ])
-    : undefined;
+  const poisoner = poisoned ? startPoisoner(pair) : undefined;
   try {
     await poisoner?.waitFor("listening", READY_TIMEOUT_MS);
     return await capture(pair, async () => {

@@ -11,8 +11,10 @@
  * Over mDNS the victim runs Avahi (avahi-daemon, with nss-mdns: `getent
  * hosts <name>.local` asks 224.0.0.251), and the poisoner answers to the
  * group as Responder does: four names make the alert, and each resolves to
- * the poisoner; Avahi on the attacker's host publishing four names of other
- * hosts' addresses (/etc/avahi/hosts, as a proxy does) makes none.
+ * the poisoner, over IPv4 and over IPv6 (AAAA queries to ff02::fb, answered
+ * from the poisoner's link-local address with its global one); Avahi on the
+ * attacker's host publishing four names of other hosts' addresses
+ * (/etc/avahi/hosts, as a proxy does) makes none.
  *
  * Needs root, `ip`, `nmap`, `nmblookup` (Samba's samba-common-bin),
  * `avahi-daemon` and nss-mdns (libnss-mdns) (.ci/run installs them; a
@@ -28,9 +30,11 @@
 import assert from "node:assert/strict";
 import {
   ATTACKER,
+  ATTACKER6,
   createNetnsPair,
   type NetnsPair,
   VICTIM,
+  VICTIM6,
 } from "./netns_pair.ts";
 import { type NsProcess, startInNs } from "./ns_process.ts";
 import {
@@ -47,16 +51,36 @@ const POISONER = new URL("./name_poisoner.ts", import.meta.url).pathname;
 const POISONER_NET =
   `--allow-net=0.0.0.0:5355,0.0.0.0:137,0.0.0.0:5353,224.0.0.252,224.0.0.251,${VICTIM}`;
 
-/** Starts the poisoner (tests/name_poisoner.ts) in the attacker's namespace, answering with the attacker's address. */
-function startPoisoner(pair: NetnsPair): NsProcess {
+/**
+ * Starts the poisoner (tests/name_poisoner.ts) in the attacker's namespace,
+ * answering with the attacker's address; given `interfaceIndex` (the
+ * attacker's interface's), also mDNS AAAA queries over IPv6 with its IPv6
+ * address.
+ */
+function startPoisoner(pair: NetnsPair, interfaceIndex?: number): NsProcess {
   return startInNs(pair.attackerNs, [
     Deno.execPath(),
     "run",
     "--unstable-net",
-    POISONER_NET,
+    interfaceIndex === undefined
+      ? POISONER_NET
+      : `${POISONER_NET},[::]:5353,[ff02::fb]`,
     POISONER,
     ATTACKER,
+    ...(interfaceIndex === undefined
+      ? []
+      : [ATTACKER6, String(interfaceIndex)]),
   ]);
+}
+
+/** The index of interface `iface` in namespace `ns`. */
+async function interfaceIndexOf(ns: string, iface: string): Promise<number> {
+  const out = await new Deno.Command("ip", {
+    args: ["-n", ns, "-j", "link", "show", iface],
+    stdout: "piped",
+  }).output();
+  assert.ok(out.success, `ip -n ${ns} link show ${iface}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout))[0].ifindex;
 }
 
 /**
@@ -90,17 +114,18 @@ wait $daemon || true
 `;
 }
 
-/** Writes the files {@linkcode avahiScript} reads into a new temporary directory: `hosts` maps each name of `published` to its address. */
+/** Writes the files {@linkcode avahiScript} reads into a new temporary directory: `hosts` maps each name of `published` to its address; Avahi speaks IPv6 alone when `six`. */
 async function avahiFiles(
   published: Record<string, string> = {},
+  six = false,
 ): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-avahi-" });
   await Deno.writeTextFile(
     `${dir}/avahi.conf`,
     `[server]
 host-name=@HOST@
-use-ipv4=yes
-use-ipv6=no
+use-ipv4=${six ? "no" : "yes"}
+use-ipv6=${six ? "yes" : "no"}
 allow-interfaces=@IFACE@
 enable-dbus=no
 ratelimit-interval-usec=0
@@ -111,7 +136,9 @@ publish-workstation=no
   );
   await Deno.writeTextFile(
     `${dir}/nsswitch.conf`,
-    "hosts: files mdns4_minimal [NOTFOUND=return]\n",
+    `hosts: files ${
+      six ? "mdns6_minimal" : "mdns4_minimal"
+    } [NOTFOUND=return]\n`,
   );
   await Deno.writeTextFile(
     `${dir}/hosts`,
@@ -122,19 +149,28 @@ publish-workstation=no
 }
 
 /**
- * The victim's Avahi asking mDNS for each of `names` (getent, 3 s each)
- * while the poisoner answers when `poisoned`, and while Avahi on the
- * attacker's host publishes `published` (name → address); returns what the
- * sensor saw and what each name resolved to ("" for none).
+ * The victim's Avahi asking mDNS for each of `names` (getent, 3 s each;
+ * for AAAA records over IPv6 alone when `six`) while the poisoner answers
+ * when `poisoned`, and while Avahi on the attacker's host publishes
+ * `published` (name → address); returns what the sensor saw and what each
+ * name resolved to ("" for none).
  */
 async function askMdns(
   pair: NetnsPair,
   names: readonly string[],
   poisoned: boolean,
   published: Record<string, string> = {},
+  six = false,
 ): Promise<{ seen: Seen; resolved: Record<string, string> }> {
-  const dir = await avahiFiles(published);
-  const poisoner = poisoned ? startPoisoner(pair) : undefined;
+  const dir = await avahiFiles(published, six);
+  const poisoner = poisoned
+    ? startPoisoner(
+      pair,
+      six
+        ? await interfaceIndexOf(pair.attackerNs, pair.attackerIface)
+        : undefined,
+    )
+    : undefined;
   const publisher = Object.keys(published).length > 0
     ? startInNs(pair.attackerNs, [
       "sh",
@@ -147,7 +183,9 @@ async function askMdns(
     await poisoner?.waitFor("listening", READY_TIMEOUT_MS);
     await publisher?.waitFor("Server startup complete", READY_TIMEOUT_MS);
     const lookups = names.map((name) =>
-      `timeout 3 getent hosts ${name} || echo "- ${name}"`
+      six
+        ? `timeout 3 getent ahostsv6 ${name} | head -1 | grep . || echo "- x ${name}"`
+        : `timeout 3 getent hosts ${name} || echo "- ${name}"`
     ).join("\n");
     const seen = await capture(pair, async () => {
       const out = await new Deno.Command("ip", {
@@ -169,7 +207,10 @@ async function askMdns(
         `${text} ${new TextDecoder().decode(out.stderr)}`,
       );
       for (const line of text.split("\n")) {
-        const [address, name] = line.trim().split(/\s+/);
+        // "address name", or getent ahostsv6's "address STREAM name".
+        const words = line.trim().split(/\s+/);
+        const address = words[0];
+        const name = words.at(-1);
         if (name !== undefined && names.includes(name)) {
           resolved[name] = address === "-" ? "" : address!;
         }
@@ -271,6 +312,24 @@ Deno.test("live name poisoning: a host answering the victim's LLMNR, NBT-NS or m
         const { seen, resolved } = await askMdns(pair, localNames, true);
         assertAlert(seen, expected);
         for (const name of localNames) assert.equal(resolved[name], ATTACKER);
+      },
+    );
+    await t.step(
+      "four names over mDNS on IPv6 (AAAA), answered to ff02::fb from the poisoner's link-local address with its global one",
+      async () => {
+        const { seen, resolved } = await askMdns(
+          pair,
+          localNames,
+          true,
+          {},
+          true,
+        );
+        assertAlert(seen, {
+          ...expected,
+          attacker: ATTACKER6,
+          victim: VICTIM6,
+        });
+        for (const name of localNames) assert.equal(resolved[name], ATTACKER6);
       },
     );
     await t.step(

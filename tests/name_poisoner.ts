@@ -8,11 +8,14 @@
  * UDP port 5353 and answers every mDNS A query with an A record of that
  * address, sent to the group, as Responder's MDNS poisoner sends it. LLMNR
  * and NBT-NS answers go by unicast to the querier's address and port.
+ * Given an IPv6 address and its interface's index too, it also joins
+ * ff02::fb there and answers every mDNS AAAA query over IPv6 with an AAAA
+ * record of that address, to the group.
  * Prints "listening" once it listens; runs until killed.
  *
  * Usage: deno run --unstable-net
- * --allow-net=0.0.0.0:5355,0.0.0.0:137,0.0.0.0:5353,224.0.0.252,224.0.0.251,<querier>
- * name_poisoner.ts <address>
+ * --allow-net=0.0.0.0:5355,0.0.0.0:137,0.0.0.0:5353,224.0.0.252,224.0.0.251,<querier>[,[::]:5353,[ff02::fb]]
+ * name_poisoner.ts <address> [<IPv6 address> <interface index>]
  *
  * @module
  */
@@ -43,9 +46,24 @@ const mdns = Deno.listenDatagram({
   reuseAddress: true,
 });
 await mdns.joinMulticastV4("224.0.0.251", address);
+const address6 = Deno.args[1];
+const mdns6 = address6 === undefined ? undefined : Deno.listenDatagram({
+  hostname: "::",
+  port: 5353,
+  transport: "udp",
+  reuseAddress: true,
+});
+await mdns6?.joinMulticastV6("ff02::fb", Number(Deno.args[2]));
 console.log("listening");
 
 await Promise.all([
+  ...(mdns6 === undefined ? [] : [
+    serve(
+      mdns6,
+      (query) => mdnsAnswerOf(query, 28, ipv6Bytes(address6!)),
+      { transport: "udp", hostname: "ff02::fb", port: 5353 },
+    ),
+  ]),
   serve(llmnr, llmnrAnswerOf),
   serve(nbns, nbnsAnswerOf),
   serve(
@@ -67,8 +85,12 @@ async function serve(
   }
 }
 
-/** The poisoned answer to `query` (an mDNS query whose first question asks for an A record), or undefined for anything else: id 0, authoritative, no question, one A record of the name asked. */
-function mdnsAnswerOf(query: Uint8Array): Uint8Array | undefined {
+/** The poisoned answer to `query` (an mDNS query whose first question asks for an A record, or for `type` with `data`), or undefined for anything else: id 0, authoritative, no question, one record of the name asked. */
+function mdnsAnswerOf(
+  query: Uint8Array,
+  type = 1,
+  data: Uint8Array = new Uint8Array(octets),
+): Uint8Array | undefined {
   if (query.length < 17 || (query[2]! & 0x80) !== 0) return undefined;
   if (((query[4]! << 8) | query[5]!) === 0) return undefined;
   let at = 12;
@@ -77,16 +99,31 @@ function mdnsAnswerOf(query: Uint8Array): Uint8Array | undefined {
     at += query[at]! + 1;
   }
   if (at + 5 > query.length) return undefined;
-  if (((query[at + 1]! << 8) | query[at + 2]!) !== 1) return undefined;
+  if (((query[at + 1]! << 8) | query[at + 2]!) !== type) return undefined;
   const name = query.subarray(12, at + 1);
-  const answer = new Uint8Array(12 + name.length + 14);
+  const answer = new Uint8Array(12 + name.length + 10 + data.length);
   answer.set([0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
   answer.set(name, 12);
   answer.set(
-    [0, 1, 0, 1, 0, 0, 0, 120, 0, 4, ...octets],
+    [0, type, 0, 1, 0, 0, 0, 120, 0, data.length, ...data],
     12 + name.length,
   );
   return answer;
+}
+
+/** The 16 bytes of IPv6 address `text` (full or with one "::"). */
+function ipv6Bytes(text: string): Uint8Array {
+  const [head, tail] = text.split("::");
+  const words = (part: string | undefined) =>
+    part ? part.split(":").map((word) => parseInt(word, 16)) : [];
+  const front = words(head);
+  const back = words(tail);
+  const all = [
+    ...front,
+    ...Array(8 - front.length - back.length).fill(0),
+    ...back,
+  ];
+  return new Uint8Array(all.flatMap((word) => [word >> 8, word & 0xff]));
 }
 
 /** The poisoned answer to `query` (an LLMNR A query), or undefined for anything else. */

@@ -51,16 +51,17 @@
  * extender) answer with their own, and names that differ only by a
  * conflict rename's "-N" ("host-2.local" after "host.local", as Avahi and
  * Bonjour rename, also in Avahi's spurious rename loops or when an
- * attacker claims a host's name) are one name. The answering host is
- * its frames' source MAC (LLMNR, NBT-NS and mDNS stay on the link, and a
+ * attacker claims a host's name) are one name. An LLMNR or NBT-NS
+ * answering host is its frames' source MAC (both stay on the link, and a
  * querier connects to the address an answer gives, not its source: a
  * poisoner may rotate or forge its source address), or its address in a
- * capture without MACs. Per answering host, with a sliding window of
+ * capture without MACs. Per answering host (a MAC for LLMNR and NBT-NS
+ * together, an answered address for mDNS), with a sliding window of
  * packet time,
  *
  *     distinct names answered for others  ≥  nameThreshold  within windowUs,
  *
- * over the three protocols, or an answer for "wpad" (the Web Proxy
+ * or an answer for "wpad" (the Web Proxy
  * Auto-Discovery name, which no LAN host should own: Responder's first
  * prize; also as the first label of a longer name) at all. Names are
  * compared lower-case, NetBIOS names without their suffix, and counted by a
@@ -68,8 +69,9 @@
  * length; the first 20 are kept as samples, cut to 64 characters).
  *
  * Findings: key = the answering host (for mDNS, the address it answered
- * with); attacker = its address while it answered from one, else its MAC (the summary lists the addresses, the
- * evidence `sourceAddresses` and `responderMac`); victim = the querier
+ * with); attacker = its address while it answered from one, else its MAC
+ * (the summary lists the addresses, the evidence `sourceAddresses` and
+ * `responderMac`); victim = the querier
  * of its first counted answer while it answered one querier only, else ""
  * (the evidence samples the queriers); severity high. One alert per
  * incident: a finding when the threshold is crossed (or at the first WPAD
@@ -89,8 +91,10 @@
  * a host that publishes several names of its own address over mDNS (vhost
  * aliases such as grafana.local and nas.local, Kubernetes' external-mdns,
  * HomeKit bridges) looks like a poisoner once four of them are asked
- * within the window: allowlist it; nor are answers to queries the capture missed (a sensor
- * that sees the poisoner's unicast answers but not the queries), nor
+ * within the window: allowlist it; a poisoner answering over LLMNR and
+ * mDNS is counted twice apart (its MAC, its address); nor are answers to
+ * queries the capture missed (a sensor that sees the poisoner's unicast
+ * answers but not the queries), nor
  * NBT-NS answers to a WINS server's clients; nor are LLMNR answers sent
  * to the group instead of the querier, or over TCP (after a truncated UDP
  * answer, RFC 4795 section 2.4; systemd-resolved follows it, Windows does

@@ -1369,9 +1369,9 @@ export function createPortScanDetector(
         }
         source.crossedUs = nowUs;
       } else if (port.b >= UDP_PORT_OFFSET && port.b < SCTP_PORT_OFFSET) {
-        // A UDP datagram (or another IP protocol's packet) that is no part of a scan is most likely a query
-        // whose answer is on its way (which makes it no probe): it does not
-        // make the scan report again.
+        // A UDP datagram (or another IP protocol's packet) that is no part
+        // of a scan is most likely a query whose answer is on its way (which
+        // makes it no probe): it does not make the scan report again.
         return;
       }
     }

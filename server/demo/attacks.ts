@@ -4,7 +4,10 @@
  * `detectors/` within seconds:
  *
  * - port_scan: nmap -sS of 200 ports of the NAS (open ports answer SYN/ACK
- *   and are reset, the rest answer RST).
+ *   and are reset, the rest answer RST); every other round nmap -sY, an
+ *   SCTP INIT scan of the same ports, which the NAS, without SCTP, refuses
+ *   with ICMP protocol unreachable as its kernel rate-limits them (the
+ *   first 6, then one a second).
  * - syn_flood: hping3 -S --flood --rand-source at the intranet server's port
  *   80 through the gateway: 6 000 SYNs in 2.4 s, each answered by a SYN/ACK
  *   that no one completes.
@@ -73,8 +76,11 @@ import {
   duidOfMac,
   neighborFrame,
   parseMac,
+  sctpChunk,
+  sctpInitValue,
   solicitedNodeAddress,
 } from "../../capture/frame_builder.ts";
+import { SCTP_CHUNK } from "../../capture/decode/sctp.ts";
 import { formatIpv6 } from "../../capture/decode/address.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
@@ -116,6 +122,7 @@ import {
 import {
   type Endpoint,
   icmpFrame,
+  sctpFrame,
   TcpConnection,
   tcpFrame,
   udpFrame,
@@ -179,6 +186,17 @@ export function planAttack(
   const rogueLinkLocal = linkLocalOf(lan.rogue.v4.mac);
   switch (kind) {
     case "port_scan":
+      if (round % 2 === 1) {
+        return {
+          kind,
+          startUs,
+          attacker: rogue,
+          victim: lan.nas.v4.ip,
+          description:
+            `nmap -sY: SCTP INIT scan of 200 ports of ${lan.nas.v4.ip} from ${rogue}`,
+          script: (s) => sctpPortScan(ctx, s, startUs),
+        };
+      }
       return {
         kind,
         startUs,
@@ -560,13 +578,7 @@ function* portScan(
   const rogue = lan.rogue.v4;
   const nas = lan.nas.v4;
   let t = yield* resolve(ctx, lan.rogue, lan.nas, startUs);
-  const ports = new Set(TOP_PORTS);
-  while (ports.size < 200) ports.add(prng.int(1, 10_000));
-  const order = [...ports];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = prng.int(0, i);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = scanPorts(ctx);
   const srcPort = prng.int(40_000, 65_000);
   for (const port of order) {
     t += Math.round(prng.uniform(2, 6) * MS);
@@ -615,6 +627,57 @@ function* portScan(
           ack: (seq + 1) >>> 0,
           window: 0,
         }),
+      );
+    }
+  }
+}
+
+/** ICMP errors a Linux host sends at once before its rate limit (net.ipv4.icmp_msgs_burst), then one per `ICMP_ERROR_GAP_US`. */
+const ICMP_ERROR_BURST = 6;
+const ICMP_ERROR_GAP_US = 1_000_000;
+
+/** The 200 ports of a scan of the NAS: nmap's top ports, then random ones, shuffled. */
+function scanPorts(ctx: DemoContext): number[] {
+  const { prng } = ctx;
+  const ports = new Set(TOP_PORTS);
+  while (ports.size < 200) ports.add(prng.int(1, 10_000));
+  const order = [...ports];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = prng.int(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/** nmap -sY at the NAS: an INIT to each port; the NAS has no SCTP and refuses the first few with ICMP protocol unreachable quoting them. */
+function* sctpPortScan(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const rogue = lan.rogue.v4;
+  const nas = lan.nas.v4;
+  let t = yield* resolve(ctx, lan.rogue, lan.nas, startUs);
+  const srcPort = prng.int(40_000, 65_000);
+  let refused = 0;
+  let lastRefusalUs = -Infinity;
+  for (const port of scanPorts(ctx)) {
+    t += Math.round(prng.uniform(2, 6) * MS);
+    const init = sctpFrame(
+      rogue,
+      nas,
+      { srcPort, dstPort: port },
+      sctpChunk(SCTP_CHUNK.INIT, sctpInitValue(prng.uint32())),
+    );
+    yield { atUs: t, bytes: init };
+    if (refused < ICMP_ERROR_BURST || t - lastRefusalUs >= ICMP_ERROR_GAP_US) {
+      refused++;
+      lastRefusalUs = t;
+      // The IP header and the first 8 bytes of the INIT (RFC 792).
+      session.emit(
+        t + Math.round(prng.uniform(0.1, 0.4) * MS),
+        icmpFrame(nas, rogue, { type: 3, code: 2 }, init.subarray(14, 14 + 28)),
       );
     }
   }

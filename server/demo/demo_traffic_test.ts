@@ -242,7 +242,7 @@ function analyseDemo(
   return { engine, anomalies };
 }
 
-Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6; its DHCP starvation, with a rogue DHCP server; its ICMP flood, with an ICMP tunnel; its ICMP sweep, with LLMNR poisoning; its SYN flood, with a DNS amplification", () => {
+Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.004), then iodine's raw mode straight to the server's port 53 (T1571); its ARP scan, with an NDP scan; its NDP spoofing, with a rogue router; its ARP spoofing, with mitm6; its DHCP starvation, with a rogue DHCP server; its ICMP flood, with an ICMP tunnel; its ICMP sweep, with LLMNR poisoning; its SYN flood, with a DNS amplification; its SYN scan, with an SCTP INIT scan", () => {
   const demo = new DemoTraffic({ seed: DEMO_TRAFFIC_DEFAULTS.seed });
   // Two rounds of the schedule.
   const { engine, anomalies } = analyseDemo(demo, 125);
@@ -378,6 +378,20 @@ Deno.test("the demo's DNS tunnel alternates: names through the resolver (T1071.0
     ]),
     // The session's first exchange is not judged.
     [[icmp[1]!.attacker, icmp[1]!.victim, "T1095", 59]],
+  );
+  const portScans = demo.injectedAttacks.filter((a) => a.kind === "port_scan");
+  assert.deepEqual(portScans.map((a) => a.description.split(":")[0]), [
+    "nmap -sS",
+    "nmap -sY",
+    "nmap -sS",
+  ]);
+  assert.deepEqual(
+    engine.alerts().filter((a) => a.kind === "port_scan").map((a) => [
+      a.attacker,
+      a.victim,
+      a.evidence.probeKinds,
+    ]),
+    [[portScans[0]!.attacker, portScans[0]!.victim, ["syn", "sctp-init"]]],
   );
   for (const alert of engine.alerts()) {
     assert.ok(

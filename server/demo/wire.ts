@@ -7,11 +7,21 @@
  * @module
  */
 
-import { parseIpv6 } from "../../capture/frame_builder.ts";
+import {
+  parseIpv6,
+  type SctpOptions,
+  sctpPacket,
+} from "../../capture/frame_builder.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 
 /** IP protocol numbers used by the demo. */
-export const IP_PROTOCOL = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
+export const IP_PROTOCOL = {
+  ICMP: 1,
+  TCP: 6,
+  UDP: 17,
+  ICMPV6: 58,
+  SCTP: 132,
+} as const;
 
 /** One end of a conversation, as seen on the LAN segment. */
 export interface Endpoint {
@@ -110,6 +120,8 @@ function buildFrame(
   }
   writeHeader(frame, l4Offset);
   if (payload !== undefined) frame.set(payload, l4Offset + headerLength);
+  // SCTP carries its own checksum (CRC32c), written with its header.
+  if (checksumOffset < 0) return frame;
   let checksum = fold(sum16(frame, l4Offset, frame.length, pseudoSum));
   // RFC 768: a computed UDP checksum of zero is sent as all ones.
   if (checksum === 0 && protocol === IP_PROTOCOL.UDP) checksum = 0xffff;
@@ -256,6 +268,27 @@ export function icmpFrame(
     2,
     v6,
     { dontFragment: false, ...options },
+  );
+}
+
+/** An SCTP packet of `chunks` (its CRC32c checksum computed), framed. */
+export function sctpFrame(
+  src: Endpoint,
+  dst: Endpoint,
+  options: SctpOptions,
+  ...chunks: Uint8Array[]
+): Uint8Array<ArrayBuffer> {
+  const packet = sctpPacket(options, ...chunks);
+  return buildFrame(
+    src,
+    dst,
+    IP_PROTOCOL.SCTP,
+    packet.length,
+    undefined,
+    (frame, at) => frame.set(packet, at),
+    -1,
+    false,
+    {},
   );
 }
 

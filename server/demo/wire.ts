@@ -13,15 +13,10 @@ import {
   sctpPacket,
 } from "../../capture/frame_builder.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
+import { IP_PROTOCOL } from "../../capture/decode/mod.ts";
 
-/** IP protocol numbers used by the demo. */
-export const IP_PROTOCOL = {
-  ICMP: 1,
-  TCP: 6,
-  UDP: 17,
-  ICMPV6: 58,
-  SCTP: 132,
-} as const;
+/** IP protocol numbers used by the demo: the decoder's. */
+export { IP_PROTOCOL };
 
 /** One end of a conversation, as seen on the LAN segment. */
 export interface Endpoint {

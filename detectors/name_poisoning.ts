@@ -98,9 +98,10 @@
  * NBT-NS answers to a WINS server's clients; nor are LLMNR answers sent
  * to the group instead of the querier, or over TCP (after a truncated UDP
  * answer, RFC 4795 section 2.4; systemd-resolved follows it, Windows does
- * not), nor an answer whose query was pushed out of the query table by
+ * not), nor an answer whose query was pushed out of its query table by
  * thousands of forged queries within its wait (`maxQueries`, counted in
- * the table's evictions). A host legitimately named
+ * the table's evictions; mDNS queries have a table of their own, so that a
+ * flood of forged multicast queries pushes out no LLMNR or NBT-NS query). A host legitimately named
  * "wpad" (an old proxy auto-configuration setup) is reported: allowlist it
  * (alerts.allowlist.perKind).
  *
@@ -141,7 +142,7 @@ export interface NamePoisoningOptions {
   windowUs?: number;
   /** Answering hosts tracked at once; beyond this the least recently seen is forgotten. */
   maxResponders?: number;
-  /** Queries (of the three protocols) remembered at once while they wait for answers; beyond this the oldest is forgotten. */
+  /** Queries remembered at once while they wait for answers, in each of two tables (LLMNR and NBT-NS, mDNS); beyond this the oldest is forgotten. */
   maxQueries?: number;
   /** Distinct names remembered per answering host (at least `nameThreshold`). */
   maxNamesPerResponder?: number;
@@ -288,8 +289,12 @@ export function createNamePoisoningDetector(
     maxTargets: config.maxNamesPerResponder,
     reportIntervalUs: config.reportIntervalUs,
   };
-  // Queries by (querier address key, its port × 65536 + id, protocol).
+  // LLMNR and NBT-NS queries by (querier address key, its port × 65536 +
+  // id, protocol); mDNS queries by their name's hash, in a table of their
+  // own: multicast queries are cheap to forge, and a flood of them must not
+  // push out the others.
   const queries = new NumericKeyMap<QueryState>(config.maxQueries);
+  const mdnsQueries = new NumericKeyMap<QueryState>(config.maxQueries);
   // Answering hosts by their frames' source MAC (with VLAN), else address.
   const responders = new BoundedMap<string, ResponderState>(
     config.maxResponders,
@@ -342,7 +347,7 @@ export function createNamePoisoningDetector(
     if (!group) return;
     const high = fnv1a(name);
     const low = polyHash(name) & 0x1f_ffff;
-    const query = queries.peek(high, low, MDNS);
+    const query = mdnsQueries.peek(high, low, MDNS);
     const asker = packet.srcAddress;
     if (query !== undefined && packet.timestampUs - query.atUs <= ANSWER_US) {
       query.atUs = packet.timestampUs;
@@ -358,7 +363,7 @@ export function createNamePoisoningDetector(
       query.atUs = packet.timestampUs;
       return;
     }
-    queries.set(high, low, MDNS, {
+    mdnsQueries.set(high, low, MDNS, {
       name,
       querier: asker,
       otherQuerier: "",
@@ -437,7 +442,7 @@ export function createNamePoisoningDetector(
         continue;
       }
       done.push(owner);
-      const query = queries.peek(
+      const query = mdnsQueries.peek(
         fnv1a(owner),
         polyHash(owner) & 0x1f_ffff,
         MDNS,
@@ -562,6 +567,7 @@ export function createNamePoisoningDetector(
       if (nowUs >= nextExpiryUs) {
         expire(nowUs, report);
         queries.expireOldest((query) => nowUs - query.atUs > ANSWER_US);
+        mdnsQueries.expireOldest((query) => nowUs - query.atUs > ANSWER_US);
         nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
       }
       if (nbnsId >= 0) {
@@ -590,7 +596,11 @@ export function createNamePoisoningDetector(
       }
     },
     tables(): Record<string, TableStats> {
-      return { queries: queries.stats(), responders: responders.stats() };
+      return {
+        queries: queries.stats(),
+        mdns_queries: mdnsQueries.stats(),
+        responders: responders.stats(),
+      };
     },
     flush(_nowUs: number, report: FindingSink): void {
       for (const state of responders.values()) reportLast(state, report);

@@ -753,3 +753,29 @@ Deno.test("name_poisoning: mDNS answers with another host's address (a reflector
     1,
   );
 });
+
+Deno.test("name_poisoning: a flood of forged mDNS queries pushes out no LLMNR query, and its own table stays bounded", () => {
+  const detector = createNamePoisoningDetector({ maxQueries: 64 });
+  const findings: Finding[] = [];
+  const names = ["fileserv", "printsrv01", "sharepiont", "nas-old"];
+  for (const [i, name] of names.entries()) {
+    const [query, answer] = exchange({ name, atUs: T0 + i * SECOND_US });
+    findingsOf(detector, [query!]).forEach((f) => findings.push(f));
+    // 200 forged mDNS queries of new names between the query and its answer.
+    const flood = Array.from({ length: 200 }, (_, j) =>
+      exchange({
+        name: `forged${i}-${j}.local`,
+        atUs: T0 + i * SECOND_US + 10 + j,
+        mdns: true,
+        answerer: null,
+        client: 7,
+      })[0]!);
+    findingsOf(detector, flood).forEach((f) => findings.push(f));
+    findingsOf(detector, [answer!]).forEach((f) => findings.push(f));
+  }
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.attacker, POISONER);
+  const tables = detector.tables();
+  assert.ok(tables.mdns_queries!.size <= 64);
+  assert.ok(tables.mdns_queries!.evictions > 0);
+});

@@ -181,10 +181,9 @@ const LLMNR_GROUP_V6 = "ff02::1:3";
 const MDNS_GROUP_V4 = 0xe000_00fb;
 const MDNS_GROUP_V6 = "ff02::fb";
 
-/** The third key word of a query: which protocol asked. */
+/** The third key word of an LLMNR or NBT-NS query: which protocol asked. */
 const LLMNR = 0;
 const NBNS = 1;
-const MDNS = 2;
 
 /** Longest wait from a query to an answer that is counted, µs (RFC 4795 section 7: an LLMNR sender waits LLMNR_TIMEOUT, 1 s by default; NBT-NS clients retry for about 1.5 s). */
 export const ANSWER_US = 5_000_000;
@@ -290,8 +289,8 @@ export function createNamePoisoningDetector(
     reportIntervalUs: config.reportIntervalUs,
   };
   // LLMNR and NBT-NS queries by (querier address key, its port × 65536 +
-  // id, protocol); mDNS queries by their name's hash, in a table of their
-  // own: multicast queries are cheap to forge, and a flood of them must not
+  // id, protocol); mDNS queries by their name's key (nameKeyOf), in a table
+  // of their own: multicast queries are cheap to forge, and a flood of them must not
   // push out the others.
   const queries = new NumericKeyMap<QueryState>(config.maxQueries);
   const mdnsQueries = new NumericKeyMap<QueryState>(config.maxQueries);
@@ -345,9 +344,8 @@ export function createNamePoisoningDetector(
       ? packet.dstAddressKey === MDNS_GROUP_V4
       : packet.dstAddress === MDNS_GROUP_V6;
     if (!group) return;
-    const high = fnv1a(name);
-    const low = polyHash(name) & 0x1f_ffff;
-    const query = mdnsQueries.peek(high, low, MDNS);
+    const key = nameKeyOf(name);
+    const query = mdnsQueries.peek(key, 0, 0);
     const asker = packet.srcAddress;
     if (query !== undefined && packet.timestampUs - query.atUs <= ANSWER_US) {
       query.atUs = packet.timestampUs;
@@ -363,7 +361,7 @@ export function createNamePoisoningDetector(
       query.atUs = packet.timestampUs;
       return;
     }
-    mdnsQueries.set(high, low, MDNS, {
+    mdnsQueries.set(key, 0, 0, {
       name,
       querier: asker,
       otherQuerier: "",
@@ -442,11 +440,7 @@ export function createNamePoisoningDetector(
         continue;
       }
       done.push(owner);
-      const query = mdnsQueries.peek(
-        fnv1a(owner),
-        polyHash(owner) & 0x1f_ffff,
-        MDNS,
-      );
+      const query = mdnsQueries.peek(nameKeyOf(owner), 0, 0);
       if (
         query === undefined || query.name !== owner ||
         packet.timestampUs - query.atUs > ANSWER_US
@@ -534,8 +528,7 @@ export function createNamePoisoningDetector(
     // mDNS names that differ only by a conflict rename's suffix ("host-2"
     // after "host": Avahi and Bonjour rename so) are one name.
     const counted = protocolBit === MDNS_BIT ? withoutRenameSuffix(name) : name;
-    const nameKey = fnv1a(counted) * 2_097_152 +
-      (polyHash(counted) & 0x1f_ffff);
+    const nameKey = nameKeyOf(counted);
     if (
       state.sampleNames.length < MAX_SAMPLES &&
       !state.fanOut.targets.has(nameKey)
@@ -678,4 +671,9 @@ function listText(items: readonly string[]): string {
 /** `name` without a conflict rename's "-N" at the end of its first label ("host-2.local" → "host.local"). */
 function withoutRenameSuffix(name: string): string {
   return name.replace(/^([^.]+?)-\d+(?=\.|$)/, "$1");
+}
+
+/** A 53-bit hash of `name` (a key word of the tables): a few bytes for a name of any length. */
+function nameKeyOf(name: string): number {
+  return fnv1a(name) * 2_097_152 + (polyHash(name) & 0x1f_ffff);
 }

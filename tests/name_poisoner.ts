@@ -20,6 +20,8 @@
  * @module
  */
 
+import { parseIpv6 } from "../capture/frame_builder.ts";
+
 const address = Deno.args[0] ?? "";
 const octets = address.split(".").map(Number);
 if (octets.length !== 4 || octets.some((o) => !(o >= 0 && o <= 255))) {
@@ -60,7 +62,7 @@ await Promise.all([
   ...(mdns6 === undefined ? [] : [
     serve(
       mdns6,
-      (query) => mdnsAnswerOf(query, 28, ipv6Bytes(address6!)),
+      (query) => mdnsAnswerOf(query, 28, parseIpv6(address6!)),
       { transport: "udp", hostname: "ff02::fb", port: 5353 },
     ),
   ]),
@@ -109,21 +111,6 @@ function mdnsAnswerOf(
     12 + name.length,
   );
   return answer;
-}
-
-/** The 16 bytes of IPv6 address `text` (full or with one "::"). */
-function ipv6Bytes(text: string): Uint8Array {
-  const [head, tail] = text.split("::");
-  const words = (part: string | undefined) =>
-    part ? part.split(":").map((word) => parseInt(word, 16)) : [];
-  const front = words(head);
-  const back = words(tail);
-  const all = [
-    ...front,
-    ...Array(8 - front.length - back.length).fill(0),
-    ...back,
-  ];
-  return new Uint8Array(all.flatMap((word) => [word >> 8, word & 0xff]));
 }
 
 /** The poisoned answer to `query` (an LLMNR A query), or undefined for anything else. */

@@ -37,7 +37,7 @@ const MAX_POINTERS = 64;
  * ASCII as is, and -1 for "." "\\" and everything else, which are escaped
  * as "\\DDD" (RFC 4343 section 2.1).
  */
-export const NAME_CODE: Int16Array = Int16Array.from(
+const NAME_CODE: Int16Array = Int16Array.from(
   { length: 256 },
   (_, byte) => {
     if (byte >= 0x41 && byte <= 0x5a) return byte + 0x20;
@@ -47,6 +47,35 @@ export const NAME_CODE: Int16Array = Int16Array.from(
     return -1;
   },
 );
+
+/**
+ * Appends the label `bytes[from, to)` to the name of `length` character
+ * codes in `codes` (after a "." unless it is the first) as {@linkcode
+ * NAME_CODE} has it, and returns the name's new length. `codes` holds 4
+ * codes a byte.
+ */
+export function appendLabel(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  codes: Uint16Array,
+  length: number,
+): number {
+  if (length > 0) codes[length++] = 0x2e;
+  for (let i = from; i < to; i++) {
+    const byte = bytes[i]!;
+    const code = NAME_CODE[byte]!;
+    if (code >= 0) {
+      codes[length++] = code;
+    } else {
+      codes[length++] = 0x5c; // "\\DDD"
+      codes[length++] = 0x30 + Math.floor(byte / 100);
+      codes[length++] = 0x30 + Math.floor(byte / 10) % 10;
+      codes[length++] = 0x30 + byte % 10;
+    }
+  }
+  return length;
+}
 
 /**
  * The name being read, as character codes, copied into the record at the
@@ -324,19 +353,7 @@ function readName(
       at = end;
       continue;
     }
-    if (length > 0) nameCodes[length++] = 0x2e;
-    for (let i = at + 1; i < labelEnd; i++) {
-      const byte = bytes[i]!;
-      const code = NAME_CODE[byte]!;
-      if (code >= 0) {
-        nameCodes[length++] = code;
-      } else {
-        nameCodes[length++] = 0x5c; // "\\DDD"
-        nameCodes[length++] = 0x30 + Math.floor(byte / 100);
-        nameCodes[length++] = 0x30 + Math.floor(byte / 10) % 10;
-        nameCodes[length++] = 0x30 + byte % 10;
-      }
-    }
+    length = appendLabel(bytes, at + 1, labelEnd, nameCodes, length);
     at = labelEnd;
   }
 }

@@ -11,7 +11,7 @@
 import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv4, formatIpv6 } from "./address.ts";
 import { readU16 } from "./bytes.ts";
-import { DNS_HEADER_LENGTH, NAME_CODE } from "./dns.ts";
+import { appendLabel, DNS_HEADER_LENGTH } from "./dns.ts";
 
 /** The mDNS port (RFC 6762 section 3). */
 export const MDNS_PORT = 5353;
@@ -28,6 +28,9 @@ const MAX_NAME_LENGTH = 255;
 
 /** Compression pointers followed in one name before it counts as a loop. */
 const MAX_POINTERS = 64;
+
+/** The name being read, as character codes (at most 255 wire bytes, each at most 4 characters; decoding is synchronous). */
+const nameCodes = new Uint16Array(4 * MAX_NAME_LENGTH);
 
 /** Resource record types read: an IPv4 address, an alias, an IPv6 address; and ANY, asked for. */
 const TYPE_A = 1;
@@ -141,13 +144,15 @@ function nameText(
   start: number,
   end: number,
 ): string | undefined {
-  const codes: number[] = [];
+  let length = 0;
   let at = start;
   let pointers = 0;
   let wireLength = 1;
   while (at < end) {
     const label = bytes[at]!;
-    if (label === 0) return String.fromCharCode(...codes);
+    if (label === 0) {
+      return String.fromCharCode(...nameCodes.subarray(0, length));
+    }
     const kind = label & 0xc0;
     if (kind === 0xc0) {
       if (at + 1 >= end || ++pointers > MAX_POINTERS) return undefined;
@@ -158,20 +163,7 @@ function nameText(
     wireLength += label + 1;
     const labelEnd = at + 1 + label;
     if (wireLength > MAX_NAME_LENGTH || labelEnd > end) return undefined;
-    if (codes.length > 0) codes.push(0x2e);
-    for (let i = at + 1; i < labelEnd; i++) {
-      const byte = bytes[i]!;
-      const code = NAME_CODE[byte]!;
-      if (code >= 0) codes.push(code);
-      else {
-        codes.push(
-          0x5c,
-          0x30 + Math.floor(byte / 100),
-          0x30 + Math.floor(byte / 10) % 10,
-          0x30 + byte % 10,
-        );
-      }
-    }
+    length = appendLabel(bytes, at + 1, labelEnd, nameCodes, length);
     at = labelEnd;
   }
   return undefined;

@@ -37,7 +37,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
       tactic: "Impact",
     },
     description:
-      "Many TCP connection attempts to one host were never completed, filling its half-open connection queue, or came at flood rate to a closed port that refused each one; the sources may be spoofed.",
+      "Many TCP connection attempts to one host were never completed, filling its half-open connection queue (at flood rate, or slowly: attempts it answered and held for up to a minute), or came at flood rate to a closed port that refused each one; the sources may be spoofed.",
     recommendation:
       "Enable SYN cookies on the victim (net.ipv4.tcp_syncookies=1), rate-limit SYNs at the edge, and ask the upstream provider for filtering if the flood is volumetric.",
   },

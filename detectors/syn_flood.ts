@@ -47,6 +47,35 @@
  * sources (a linear-counting estimate). The source count keeps vertical
  * port scans out: one scanner is one source, however fast.
  *
+ * A slow flood (hping3 --rand-source -i u20000: 50 SYNs a second) stays
+ * below that count in a second, but a victim holds each attempt it answered
+ * for about a minute (Linux retries its SYN/ACK five times, 63 s), so its
+ * listen queue fills all the same. Each attempt the victim answers with a
+ * SYN/ACK is therefore *held* until its client answers, a reset ends it,
+ * or `slowWindowUs` passes (the victim has given up by then), and per
+ * victim port
+ *
+ *     held  ≥  slowHalfOpenThreshold
+ *
+ * is a slow flood. The client answers with any segment whose sequence
+ * number follows its SYN and which acknowledges the victim's SYN/ACK (its
+ * handshake's ACK, or a later one when the capture lost that: any
+ * acknowledgment up to 1 MiB past it), as the victim's kernel requires; an
+ * ACK forged by a flooder who knows its own sequence numbers but cannot
+ * see the victim's completes nothing, and in a capture that sees the
+ * victim answer, an ACK for an attempt not yet answered completes nothing
+ * either (a handshake's ACK follows its SYN/ACK). A reset from the client
+ * within the victim's receive window frees the victim's entry, so it ends
+ * a held attempt (a scan of one port from many sources, or a load
+ * balancer's health check, holds nothing); it does not close one in the
+ * one-second count above, where a flood from one unspoofed source is
+ * found. A SYN with data the victim does not take (hping3 -d, no Fast Open
+ * cookie) is acknowledged past the SYN alone, and is held as any. Only
+ * answered attempts count: a server that is down (its clients' SYNs
+ * unanswered) or a capture of one direction holds none. The victim's
+ * retransmitted SYN/ACKs, which show it holding them, are counted in the
+ * evidence.
+ *
  * Findings: key and victim = the victim address; attacker = the source of
  * ≥ `dominantSourceShare` of the SYNs since the flood began, else "" with
  * the number of distinct sources and a sample of them in the evidence. A
@@ -58,11 +87,20 @@
  * receiver under load may timestamp a backlog of SYNs within a
  * millisecond).
  *
- * Limits: a flood slower than `halfOpenThreshold` SYNs a second is not
- * found, though a victim holds each half-open attempt for about a minute
- * (Linux retries its SYN/ACK five times), so 100 SYNs a second fill a
- * listen queue of 512 within seconds (Linux then answers with SYN cookies,
- * on by default, and holds nothing more); a flood at a closed port whose
+ * Limits: a flood slower than `slowHalfOpenThreshold` SYNs a minute is
+ * not found, though a listen queue of 128 (Linux's smallest) fills at about
+ * two a second (Linux then answers with SYN cookies, on by default, and
+ * holds nothing more); a slow flood whose SYN/ACKs the capture does not
+ * see is not found, nor is one spread over several ports below the
+ * threshold on each (each listening socket has a queue of its own, so no
+ * queue fills either); a slow flood from sources that answer the victim's
+ * SYN/ACK with a reset (real hosts, not unused addresses) holds nothing
+ * and is found only at the one-second rate; a port's held count starts
+ * again when its state leaves the table while it holds attempts (a burst
+ * of more than `maxTargets` new victim ports, or of victims, between the
+ * flood's bursts: tens of thousands of SYNs to as many hosts), and a held
+ * attempt whose victim's state was replaced meanwhile ends only with the
+ * window; a flood at a closed port whose
  * resets the capture does not see is found by its half-open SYNs, not its
  * refusals; a flood from fewer than
  * `minSpreadSources` sources spread over many victim ports (below the
@@ -130,6 +168,12 @@ export interface SynFloodOptions {
   spreadRefusedThreshold?: number;
   /** Least distinct sources (estimated) of a flood spread over ports. */
   minSpreadSources?: number;
+  /** Attempts one victim host:port answered and holds (no ACK, no reset, within `slowWindowUs`) that make a slow flood. */
+  slowHalfOpenThreshold?: number;
+  /** How long an answered attempt counts as held, µs of packet time (the victim's SYN/ACK retries). */
+  slowWindowUs?: number;
+  /** Answered attempts held at once; beyond this the oldest is forgotten. */
+  maxHeldSyns?: number;
 }
 
 /**
@@ -170,6 +214,13 @@ export interface SynFloodOptions {
  *   per-port refusal threshold for the same reason; `minSpreadSources` 32: spoofed floods
  *   (hping3 --rand-source, mausezahn -A rand) use a new source per SYN, a
  *   vertical scan one source.
+ * - `slowHalfOpenThreshold` 256 within `slowWindowUs` 60 s (Linux drops an
+ *   unanswered SYN/ACK after 63 s): half the listen queue of nginx, Apache
+ *   and Node (511), about four SYNs a second that the victim answers and no
+ *   one completes or resets for a minute. Legitimate clients complete or
+ *   reset within a round trip, so a busy server holds about its
+ *   new-connection rate times the RTT, as above, for the one-second count.
+ *   `maxHeldSyns` 65 536 × about 70 B, as `maxPendingSyns`.
  */
 export const SYN_FLOOD_DEFAULTS = {
   halfOpenThreshold: 128,
@@ -185,6 +236,9 @@ export const SYN_FLOOD_DEFAULTS = {
   spreadHalfOpenThreshold: 256,
   spreadRefusedThreshold: 2_048,
   minSpreadSources: 32,
+  slowHalfOpenThreshold: 256,
+  slowWindowUs: 60_000_000,
+  maxHeldSyns: 65_536,
 } satisfies Required<SynFloodOptions>;
 
 /** MITRE technique of a volumetric SYN flood and of one at a closed port (the catalog's T1499.001 otherwise). */
@@ -195,6 +249,15 @@ const VOLUMETRIC_TECHNIQUE = {
 } as const;
 
 const { SYN, ACK, RST } = TCP_FLAGS;
+
+/** SYNs with data remembered at once (their data's length; see `dataSyns`). */
+const MAX_DATA_SYNS = 4_096;
+
+/** How far past the victim's SYN/ACK a client's segment may acknowledge and still answer it (1 MiB: a capture may miss the handshake's ACK and the first exchange; a forger, who cannot see the SYN/ACK, hits it once in 4 096 tries). */
+const ACK_SPAN = 1 << 20;
+
+/** Sequence numbers past a held attempt's at which the client's reset still frees it (the victim's receive window; Linux offers at least 64 KiB). */
+const RESET_WINDOW = 65_536;
 
 /** Released victim and target entries kept for reuse. */
 const MAX_SPARES = 64;
@@ -221,6 +284,17 @@ const REFUSED = 1;
 /** The client reset it before completing. */
 const ABORTED = 2;
 
+/** Which count makes a port's flood: half-open within the window, held, or refused. */
+type FloodMode = typeof BY_HALF_OPEN | typeof BY_HELD | typeof BY_REFUSED;
+/** A port's half-open, held and refused attempts, indexed by {@linkcode FloodMode}. */
+type PortCounts = [halfOpen: number, held: number, refused: number];
+/** Half-open attempts within `windowUs` (a flood of at least `halfOpenThreshold` SYNs a second). */
+const BY_HALF_OPEN = 0;
+/** Answered attempts held (a slow flood). */
+const BY_HELD = 1;
+/** Refused attempts (a flood at a closed port). */
+const BY_REFUSED = 2;
+
 /** Windowed counts of attempts, closed attempts (and of them those refused) and SYN packets (two buckets). */
 interface Buckets extends BucketClock {
   attempts: number;
@@ -239,13 +313,20 @@ interface VictimState extends Buckets {
   address: string;
   /** `address` as an address key (its key in `victims` and `spreads`). */
   addressKey: number;
+  /** Its attempts in the pending table (awaiting an answer). */
   pending: number;
+  /** Its attempts in the held table (answered, awaiting the client). */
+  held: number;
   /** Target entries that refer to it (in `targets` or held by a pending attempt). */
   targets: number;
   /** Whether it is in `victims`. */
   listed: boolean;
   firstSeenUs: number;
   lastSeenUs: number;
+  /** Packet time of its last refresh in `victims` while it held attempts (see `expire`). */
+  touchedUs: number;
+  /** Packet time of its last SYN/ACK: the capture sees it answer. */
+  answeredUs: number;
   /** Packet time one of its ports was last at or above the per-port threshold (that rule then covers it). */
   portFloodUs: number;
   spread: SpreadState | undefined;
@@ -273,6 +354,15 @@ interface SpreadState extends HotFlood {
   samplePorts: number[];
 }
 
+/** An attempt the victim answered and holds: its port's state, and both sides' initial sequence numbers. */
+interface HeldAttempt {
+  target: TargetState;
+  /** The client's, as the victim's SYN/ACK acknowledges it (one before its acknowledgment number). */
+  clientIsn: number;
+  /** The victim's (its SYN/ACK's sequence number). */
+  serverIsn: number;
+}
+
 /** One victim host:port and its windowed counts. */
 interface TargetState extends Buckets {
   /** Its key in `targets` and `floods`: the victim's endpoint key. */
@@ -283,8 +373,10 @@ interface TargetState extends Buckets {
   lastSeenUs: number;
   touchedUs: number;
   flood: FloodState | undefined;
-  /** Pending attempts that refer to it. */
+  /** Attempts, pending or held, that refer to it. */
   pending: number;
+  /** Of them, the held ones: attempts it answered and holds (a slow flood's count). */
+  held: number;
   /** Whether it is in `targets`. */
   listed: boolean;
 }
@@ -293,6 +385,8 @@ interface TargetState extends Buckets {
 interface FloodState extends HotFlood {
   /** Most attempts refused within the window so far. */
   peakRefused: number;
+  /** Most answered attempts held at once so far. */
+  peakHeld: number;
   target: TargetState;
   syns: number;
   /** SYNs per source (by address key), up to `maxSourcesPerFlood` sources. */
@@ -303,6 +397,8 @@ interface FloodState extends HotFlood {
   topSource: string;
   topSyns: number;
   synAcks: number;
+  /** SYN/ACKs the victim sent again for an attempt it holds. */
+  synAckRetransmissions: number;
   completed: number;
   /** Attempts reset by the victim (a closed port). */
   refused: number;
@@ -340,6 +436,8 @@ export function createSynFloodDetector(
     "spreadHalfOpenThreshold",
     "spreadRefusedThreshold",
     "minSpreadSources",
+    "slowHalfOpenThreshold",
+    "slowWindowUs",
   ]);
   if (!(dominantSourceShare > 0 && dominantSourceShare <= 1)) {
     throw new RangeError(
@@ -353,6 +451,9 @@ export function createSynFloodDetector(
     1,
     Math.ceil(config.refusedFloodThreshold / 4),
   );
+  /** Held attempts at which a port's per-source counting starts. */
+  const warmHeld = Math.max(1, Math.ceil(config.slowHalfOpenThreshold / 4));
+  const { slowWindowUs } = config;
   /** Attempts are remembered for two windows (a bucket and its predecessor). */
   const pendingUs = 2 * windowUs;
   const touchIntervalUs = windowUs / 10;
@@ -400,6 +501,19 @@ export function createSynFloodDetector(
     config.maxPendingSyns,
     (target) => endPending(target),
   );
+  // Attempts the victim answered (moved here from `pending` by its
+  // SYN/ACK), keyed by their ports (client endpoint key, victim endpoint
+  // key, 0) with both sides' initial sequence numbers, stamped with the
+  // SYN/ACK's time: what it holds until the client answers or either side
+  // resets, for up to `slowWindowUs`. Entries are recycled.
+  const held = new NumericKeyMap<HeldAttempt>(
+    config.maxHeldSyns,
+    (entry) => endHeld(entry.target),
+    { recycle: true },
+  );
+  // SYNs with data (keyed as `pending`, by their own sequence number):
+  // their data's length, for a SYN/ACK that acknowledges the SYN alone.
+  const dataSyns = new NumericKeyMap<number>(MAX_DATA_SYNS);
   let nextExpiryUs = -Infinity;
   // Victim and target entries nothing refers to any more, reused by the
   // next new ones: a fast horizontal scan makes one of each per SYN, which
@@ -416,9 +530,21 @@ export function createSynFloodDetector(
     if (victim.targets === 0) releaseVictim(victim);
   }
 
-  /** One pending attempt of `target` ends (closed, evicted or expired). */
+  /** One pending attempt of `target` ends (closed, answered, evicted or expired). */
   function endPending(target: TargetState): void {
     target.victim.pending--;
+    unrefer(target);
+  }
+
+  /** One held attempt of `target` ends (closed, evicted or expired). */
+  function endHeld(target: TargetState): void {
+    target.held--;
+    target.victim.held--;
+    unrefer(target);
+  }
+
+  /** An attempt that referred to `target` is gone. */
+  function unrefer(target: TargetState): void {
     if (--target.pending === 0 && !target.listed) releaseTarget(target);
   }
 
@@ -463,20 +589,44 @@ export function createSynFloodDetector(
       endPending(target);
       return true;
     });
-    targets.expireOldest((target) => {
-      if (nowUs - target.lastSeenUs < pendingUs) return false;
-      if (target.flood !== undefined) finishFlood(target.flood, report);
-      dropTarget(target);
+    held.expireOldest((entry, atUs) => {
+      if (nowUs - atUs < slowWindowUs) return false;
+      endHeld(entry.target);
       return true;
     });
-    victims.expireOldest((victim) => {
-      if (nowUs - victim.lastSeenUs < pendingUs || victim.pending > 0) {
-        return false;
+    dataSyns.expireOldest((_, atUs) => nowUs - atUs >= pendingUs);
+    // A port or host that holds answered attempts stays while it does (a
+    // slow flood may pause between bursts longer than the one-second
+    // counts live): refreshed to most recently used, after which it is
+    // looked at again only when `pendingUs` has passed once more.
+    for (;;) {
+      const target = targets.oldest();
+      if (target === undefined) break;
+      const idleUs = nowUs - Math.max(target.lastSeenUs, target.touchedUs);
+      if (idleUs < pendingUs) break;
+      if (target.held > 0 && nowUs - target.lastSeenUs < slowWindowUs) {
+        targets.get(target.key, 0, 0);
+        target.touchedUs = nowUs;
+        continue;
+      }
+      if (target.flood !== undefined) finishFlood(target.flood, report);
+      targets.delete(target.key, 0, 0);
+      dropTarget(target);
+    }
+    for (;;) {
+      const victim = victims.oldest();
+      if (victim === undefined || victim.pending > 0) break;
+      const idleUs = nowUs - Math.max(victim.lastSeenUs, victim.touchedUs);
+      if (idleUs < pendingUs) break;
+      if (victim.held > 0 && nowUs - victim.lastSeenUs < slowWindowUs) {
+        victims.get(victim.addressKey, 0, 0);
+        victim.touchedUs = nowUs;
+        continue;
       }
       if (victim.spread !== undefined) finishSpread(victim.spread, report);
+      victims.delete(victim.addressKey, 0, 0);
       unlistVictim(victim);
-      return true;
-    });
+    }
   }
 
   /**
@@ -488,19 +638,29 @@ export function createSynFloodDetector(
   function finishFlood(flood: FloodState, report: FindingSink): void {
     const target = flood.target;
     const atUs = Math.max(target.lastSeenUs, target.bucketStartUs);
-    const halfOpen = halfOpenOf(target, atUs, windowUs);
-    const refused = refusedOf(target, atUs, windowUs);
-    const closedPort = isClosedPortFlood(
-      flood,
-      halfOpen,
-      refused,
-      halfOpenThreshold,
-      config.refusedFloodThreshold,
-    );
-    const level = closedPort ? refused : halfOpen;
+    const counts = countsOf(target, atUs);
+    const mode = portFloodMode(counts) ?? pastFloodMode(flood, config);
+    const level = counts[mode];
     if (!isFinalReportDue(flood, level, target.lastSeenUs)) return;
     markReported(flood, level, atUs);
-    report(findingOf(flood, halfOpen, refused, closedPort, atUs, config));
+    report(findingOf(flood, counts, mode, atUs, config));
+  }
+
+  /** A port's counts at `nowUs`, indexed by {@linkcode FloodMode}. */
+  function countsOf(target: TargetState, nowUs: number): PortCounts {
+    return [
+      halfOpenOf(target, nowUs, windowUs),
+      target.held,
+      refusedOf(target, nowUs, windowUs),
+    ];
+  }
+
+  /** The count at or above its threshold that makes the port flooded, if any: half-open decides first, then held (both a listening port's queue, whatever else it refuses), then refused. */
+  function portFloodMode(counts: PortCounts): FloodMode | undefined {
+    if (counts[BY_HALF_OPEN] >= halfOpenThreshold) return BY_HALF_OPEN;
+    if (counts[BY_HELD] >= config.slowHalfOpenThreshold) return BY_HELD;
+    if (counts[BY_REFUSED] >= config.refusedFloodThreshold) return BY_REFUSED;
+    return undefined;
   }
 
   /** The same for a flood spread over a host's ports, unless a flood on one of its ports is the incident's finding. */
@@ -526,21 +686,65 @@ export function createSynFloodDetector(
   }
 
   /**
-   * Ends the pending attempt from `client` to `server` (endpoint keys) and
-   * returns its port's state; undefined when none. A completed or refused
-   * attempt is closed; one the client aborted stays half-open for the
-   * window (the victim held it until then).
+   * A client's segment to `victim` (its ACK or data, or its reset): ends
+   * the attempt it belongs to, held or pending. A held attempt ends at any
+   * later segment of its client whose sequence number follows its SYN and
+   * which acknowledges the victim's SYN/ACK (within {@linkcode ACK_SPAN}:
+   * an ACK forged with the client's own sequence number cannot know the
+   * victim's, and the victim rejects it too), or at a reset within the
+   * receive window (which frees the victim's entry, forged or not). A
+   * pending attempt ends at the segment right after its SYN, but an ACK
+   * for it does not complete it while the capture sees the victim answer
+   * (a handshake's ACK follows its SYN/ACK, which made the attempt held).
    */
-  function close(
-    client: number,
-    server: number,
-    isn: number,
-    nowUs: number,
-    outcome: Outcome,
+  function onClientSegment(
+    victim: VictimState,
+    packet: PacketRecord,
+    outcome: typeof COMPLETED | typeof ABORTED,
+  ): void {
+    const client = endpointKey(packet.srcAddressKey, packet.srcPort);
+    const server = endpointKey(packet.dstAddressKey, packet.dstPort);
+    const nowUs = packet.timestampUs;
+    if (victim.held > 0) {
+      const entry = held.peek(client, server, 0);
+      if (entry !== undefined && endsHeld(entry, packet, outcome)) {
+        held.delete(client, server, 0);
+        const target = entry.target;
+        target.held--;
+        target.victim.held--;
+        closed(target, nowUs, outcome);
+        return;
+      }
+    }
+    if (victim.pending === 0) return;
+    if (outcome === COMPLETED && nowUs - victim.answeredUs < pendingUs) return;
+    const isn = oneBefore(packet.tcpSeq);
+    const target = pending.peek(client, server, isn);
+    if (target === undefined) return;
+    pending.delete(client, server, isn);
+    target.victim.pending--;
+    closed(target, nowUs, outcome);
+  }
+
+  /** A reset from `victim` acknowledging a pending attempt: it refuses it (nothing listens on the port); returns the attempt's port, or undefined. */
+  function onVictimReset(
+    victim: VictimState,
+    packet: PacketRecord,
   ): TargetState | undefined {
+    if (victim.pending === 0) return undefined;
+    const client = endpointKey(packet.dstAddressKey, packet.dstPort);
+    const server = endpointKey(packet.srcAddressKey, packet.srcPort);
+    const isn = oneBefore(packet.tcpAck);
     const target = pending.peek(client, server, isn);
     if (target === undefined) return undefined;
     pending.delete(client, server, isn);
+    target.victim.pending--;
+    closed(target, packet.timestampUs, REFUSED);
+    return target;
+  }
+
+  /** Counts an attempt's end: a completed or refused one is closed; one the client aborted stays half-open for the window (the victim held it until then). */
+  function closed(target: TargetState, nowUs: number, outcome: Outcome): void {
     if (outcome !== ABORTED) {
       const refused = outcome === REFUSED;
       countClosed(target, nowUs, windowUs, refused);
@@ -552,8 +756,74 @@ export function createSynFloodDetector(
       else if (outcome === REFUSED) flood.refused++;
       else flood.aborted++;
     }
-    endPending(target);
-    return target;
+    unrefer(target);
+  }
+
+  /**
+   * A SYN/ACK from `victim`: it answers an attempt. A pending one moves to
+   * the held ones (the victim holds it until the client answers); a held
+   * one's SYN/ACK is a retransmission. The SYN/ACK acknowledges the
+   * client's SYN, past its data only when the victim took them (TCP Fast
+   * Open): a SYN with data it did not take is found by its sequence number.
+   */
+  function onSynAck(victim: VictimState, packet: PacketRecord): void {
+    const nowUs = packet.timestampUs;
+    const client = endpointKey(packet.dstAddressKey, packet.dstPort);
+    const server = endpointKey(packet.srcAddressKey, packet.srcPort);
+    const clientIsn = oneBefore(packet.tcpAck);
+    if (victim.pending > 0) {
+      let key = clientIsn;
+      let target = pending.peek(client, server, key);
+      if (target === undefined && dataSyns.size > 0) {
+        const dataLength = dataSyns.peek(client, server, clientIsn);
+        if (dataLength !== undefined) {
+          key = (clientIsn + dataLength) >>> 0;
+          target = pending.peek(client, server, key);
+        }
+      }
+      if (target !== undefined) {
+        pending.delete(client, server, key);
+        target.victim.pending--;
+        hold(target, client, server, clientIsn, packet.tcpSeq, nowUs);
+        return;
+      }
+    }
+    if (victim.held === 0) return;
+    const entry = held.peek(client, server, 0);
+    if (
+      entry !== undefined && entry.clientIsn === clientIsn &&
+      entry.serverIsn === packet.tcpSeq >>> 0
+    ) {
+      const flood = entry.target.flood;
+      if (flood !== undefined) {
+        flood.synAcks++;
+        flood.synAckRetransmissions++;
+      }
+    }
+  }
+
+  /** Adds an answered attempt of `target` to the held ones (replacing an older one of the same ports: the 4-tuple was reused). */
+  function hold(
+    target: TargetState,
+    client: number,
+    server: number,
+    clientIsn: number,
+    serverIsn: number,
+    nowUs: number,
+  ): void {
+    const older = held.peek(client, server, 0);
+    if (older !== undefined) {
+      held.delete(client, server, 0);
+      endHeld(older.target);
+    }
+    const entry = held.spare() ?? { target, clientIsn: 0, serverIsn: 0 };
+    entry.target = target;
+    entry.clientIsn = clientIsn;
+    entry.serverIsn = serverIsn >>> 0;
+    held.add(client, server, 0, entry, hashKey(client, server, 0), nowUs);
+    target.held++;
+    target.victim.held++;
+    if (target.flood !== undefined) target.flood.synAcks++;
   }
 
   /**
@@ -570,12 +840,9 @@ export function createSynFloodDetector(
   ): void {
     const flood = target.flood;
     if (flood !== undefined && flood.reportedCount === 0) {
-      const halfOpen = halfOpenOf(target, nowUs, windowUs);
-      const refused = refusedOf(target, nowUs, windowUs);
-      if (refused > flood.peakRefused) flood.peakRefused = refused;
-      if (reportPortFlood(target, flood, halfOpen, refused, nowUs, report)) {
-        return;
-      }
+      const counts = countsOf(target, nowUs);
+      keepPeaks(flood, counts);
+      if (reportPortFlood(target, flood, counts, nowUs, report)) return;
     }
     const victim = target.victim;
     const spread = victim.spread;
@@ -587,10 +854,12 @@ export function createSynFloodDetector(
     }
   }
 
-  /** Whether the address with key `addressKey` has attempts awaiting their handshake. */
-  function hasPending(addressKey: number): boolean {
+  /** The victim with key `addressKey` if it has attempts pending or held. */
+  function victimWithAttempts(addressKey: number): VictimState | undefined {
     const victim = victims.peek(addressKey, 0, 0);
-    return victim !== undefined && victim.pending > 0;
+    return victim !== undefined && victim.pending + victim.held > 0
+      ? victim
+      : undefined;
   }
 
   function onSyn(packet: PacketRecord, report: FindingSink): void {
@@ -663,7 +932,23 @@ export function createSynFloodDetector(
     if (pending.peek(clientKey, targetKey, isn, pendingHash) !== undefined) {
       return; // retransmission
     }
+    if (victim.held > 0) {
+      const entry = held.peek(clientKey, targetKey, 0);
+      if (
+        entry !== undefined &&
+        (entry.clientIsn === isn || entry.clientIsn === packet.tcpSeq >>> 0)
+      ) return; // retransmitted after the victim answered
+    }
     pending.add(clientKey, targetKey, isn, target, pendingHash, nowUs);
+    if (packet.payloadLength > 0) {
+      dataSyns.setStamped(
+        clientKey,
+        targetKey,
+        packet.tcpSeq >>> 0,
+        packet.payloadLength,
+        nowUs,
+      );
+    }
     target.pending++;
     victim.pending++;
     target.attempts++;
@@ -683,9 +968,11 @@ export function createSynFloodDetector(
     const nowUs = packet.timestampUs;
     const targetKey = target.key;
     const flood = target.flood;
-    const halfOpen = halfOpenOf(target, nowUs, windowUs);
-    const refused = refusedOf(target, nowUs, windowUs);
-    if (halfOpen < warmHalfOpen && refused < warmRefused) {
+    const counts = countsOf(target, nowUs);
+    if (
+      counts[BY_HALF_OPEN] < warmHalfOpen && counts[BY_HELD] < warmHeld &&
+      counts[BY_REFUSED] < warmRefused
+    ) {
       if (flood !== undefined && nowUs - flood.hotUs >= FLOOD_IDLE_US) {
         finishFlood(flood, report);
         dropFlood(target);
@@ -699,31 +986,28 @@ export function createSynFloodDetector(
       countSource(created, packet);
       return false;
     }
-    keepHot(flood, floods, targetKey, nowUs, halfOpen);
-    if (refused > flood.peakRefused) flood.peakRefused = refused;
-    return reportPortFlood(target, flood, halfOpen, refused, nowUs, report);
+    keepHot(flood, floods, targetKey, nowUs, counts[BY_HALF_OPEN]);
+    keepPeaks(flood, counts);
+    return reportPortFlood(target, flood, counts, nowUs, report);
   }
 
   /** Reports a port's flood when it is at a threshold and a finding is due; true when the port is flooded. */
   function reportPortFlood(
     target: TargetState,
     flood: FloodState,
-    halfOpen: number,
-    refused: number,
+    counts: PortCounts,
     nowUs: number,
     report: FindingSink,
   ): boolean {
-    // Half-open decides when both could: a listening port's flood fills
-    // its queue whatever else the victim refuses.
-    const halfOpenFlood = halfOpen >= halfOpenThreshold;
-    if (!halfOpenFlood && refused < config.refusedFloodThreshold) return false;
+    const mode = portFloodMode(counts);
+    if (mode === undefined) return false;
     target.victim.portFloodUs = nowUs;
-    const level = halfOpenFlood ? halfOpen : refused;
+    const level = counts[mode];
     if (!isRepeatReportDue(flood, level, nowUs, reportIntervalUs)) {
       return true;
     }
     markReported(flood, level, nowUs);
-    report(findingOf(flood, halfOpen, refused, !halfOpenFlood, nowUs, config));
+    report(findingOf(flood, counts, mode, nowUs, config));
     return true;
   }
 
@@ -779,6 +1063,14 @@ export function createSynFloodDetector(
     report(
       spreadFindingOf(spread, halfOpen, refused, !halfOpenFlood, nowUs, config),
     );
+  }
+
+  /** Keeps a port flood's peaks of held and refused attempts. */
+  function keepPeaks(flood: FloodState, counts: PortCounts): void {
+    if (counts[BY_HELD] > flood.peakHeld) flood.peakHeld = counts[BY_HELD];
+    if (counts[BY_REFUSED] > flood.peakRefused) {
+      flood.peakRefused = counts[BY_REFUSED];
+    }
   }
 
   /** Marks a flood at or above the warm-up level at `nowUs`: refreshes its table entry a few times per window and keeps its peak. */
@@ -841,44 +1133,23 @@ export function createSynFloodDetector(
       ) {
         onSyn(packet, report);
       } else if (synAckRst === ACK) {
-        // The client's ACK (or first data) completes a pending handshake.
-        if (!hasPending(dstKey)) return;
-        close(
-          endpointKey(srcKey, packet.srcPort),
-          endpointKey(dstKey, packet.dstPort),
-          oneBefore(packet.tcpSeq),
-          packet.timestampUs,
-          COMPLETED,
-        );
+        // The client's ACK (or data) completes a handshake.
+        const victim = victimWithAttempts(dstKey);
+        if (victim !== undefined) onClientSegment(victim, packet, COMPLETED);
       } else if (synAckRst === (SYN | ACK)) {
-        if (!hasPending(srcKey)) return;
-        const flood = targets.peek(endpointKey(srcKey, packet.srcPort), 0, 0)
-          ?.flood;
-        if (flood !== undefined) flood.synAcks++;
+        const victim = victims.peek(srcKey, 0, 0);
+        if (victim === undefined) return;
+        // The capture sees it answer, whatever the SYN/ACK answers.
+        victim.answeredUs = packet.timestampUs;
+        if (victim.pending + victim.held > 0) onSynAck(victim, packet);
       } else if ((flags & RST) !== 0) {
         // A reset from the client aborts the attempt; one from the victim
         // refuses it (a closed port).
-        const src = endpointKey(srcKey, packet.srcPort);
-        const dst = endpointKey(dstKey, packet.dstPort);
-        if (
-          hasPending(dstKey) &&
-          close(
-              src,
-              dst,
-              oneBefore(packet.tcpSeq),
-              packet.timestampUs,
-              ABORTED,
-            ) !==
-            undefined
-        ) return;
-        if (!hasPending(srcKey)) return;
-        const target = close(
-          dst,
-          src,
-          oneBefore(packet.tcpAck),
-          packet.timestampUs,
-          REFUSED,
-        );
+        const server = victimWithAttempts(dstKey);
+        if (server !== undefined) onClientSegment(server, packet, ABORTED);
+        const victim = victimWithAttempts(srcKey);
+        if (victim === undefined) return;
+        const target = onVictimReset(victim, packet);
         if (target !== undefined) onRefusal(target, packet.timestampUs, report);
       }
     },
@@ -887,6 +1158,8 @@ export function createSynFloodDetector(
         victims: victims.stats(),
         targets: targets.stats(),
         pending_syns: pending.stats(),
+        held_syns: held.stats(),
+        data_syns: dataSyns.stats(),
         floods: floods.stats(),
         spread_floods: spreads.stats(),
       };
@@ -917,12 +1190,27 @@ function isClosedPortFlood(
     Math.max(flood.peakHalfOpen, halfOpen) < halfOpenThreshold;
 }
 
+/**
+ * Which count a port's findings counted once none is at its threshold any
+ * more: half-open if it ever reached its threshold, else held if that did,
+ * else refused.
+ */
+function pastFloodMode(
+  flood: FloodState,
+  config: Required<SynFloodOptions>,
+): FloodMode {
+  if (flood.peakHalfOpen >= config.halfOpenThreshold) return BY_HALF_OPEN;
+  if (flood.peakHeld >= config.slowHalfOpenThreshold) return BY_HELD;
+  return BY_REFUSED;
+}
+
 /** A victim entry to fill with {@linkcode resetVictim}. */
 function blankVictim(): VictimState {
   return {
     address: "",
     addressKey: 0,
     pending: 0,
+    held: 0,
     targets: 0,
     listed: false,
     bucketStartUs: 0,
@@ -936,6 +1224,8 @@ function blankVictim(): VictimState {
     previousSynPackets: 0,
     firstSeenUs: 0,
     lastSeenUs: 0,
+    touchedUs: 0,
+    answeredUs: 0,
     portFloodUs: 0,
     spread: undefined,
   };
@@ -951,11 +1241,14 @@ function resetVictim(
   victim.address = address;
   victim.addressKey = addressKey;
   victim.pending = 0;
+  victim.held = 0;
   victim.targets = 0;
   victim.listed = true;
   resetBuckets(victim, nowUs);
   victim.firstSeenUs = nowUs;
   victim.lastSeenUs = nowUs;
+  victim.touchedUs = nowUs;
+  victim.answeredUs = -Infinity;
   victim.portFloodUs = -Infinity;
   victim.spread = undefined;
   return victim;
@@ -1058,6 +1351,7 @@ function blankTarget(victim: VictimState): TargetState {
     touchedUs: 0,
     flood: undefined,
     pending: 0,
+    held: 0,
     listed: false,
   };
 }
@@ -1080,6 +1374,7 @@ function resetTarget(
   target.touchedUs = nowUs;
   target.flood = undefined;
   target.pending = 0;
+  target.held = 0;
   target.listed = true;
   return target;
 }
@@ -1102,11 +1397,13 @@ function newFlood(
     topSource: "",
     topSyns: 0,
     synAcks: 0,
+    synAckRetransmissions: 0,
     completed: 0,
     refused: 0,
     aborted: 0,
     peakHalfOpen: 0,
     peakRefused: 0,
+    peakHeld: 0,
     reportedCount: 0,
     lastReportUs: -Infinity,
   };
@@ -1229,18 +1526,21 @@ function severityOf(halfOpen: number, threshold: number): Severity {
   return halfOpen >= 4 * threshold ? "high" : "medium";
 }
 
-/** A port's finding: by half-open attempts, or by refused ones when `closedPort`. */
+/** A port's finding, by the count `mode` names. */
 function findingOf(
   flood: FloodState,
-  halfOpen: number,
-  refused: number,
-  closedPort: boolean,
+  counts: PortCounts,
+  mode: FloodMode,
   nowUs: number,
   config: Required<SynFloodOptions>,
 ): Finding {
   const { target } = flood;
+  const [halfOpen, heldNow, refused] = counts;
+  const closedPort = mode === BY_REFUSED;
+  const slow = mode === BY_HELD;
   const victim = addressTextOf(target.victim.addressKey, target.victim.address);
   const windowSeconds = config.windowUs / 1e6;
+  const heldWindowSeconds = config.slowWindowUs / 1e6;
   const { attempts, synPackets, synRate, volumetricRate } = windowRates(
     target,
     target.firstSeenUs,
@@ -1255,12 +1555,17 @@ function findingOf(
     ? `from ${attacker} (${Math.round(share * 100)} % of the SYNs)`
     : `from ${sources.estimated ? "about " : ""}${sources.count} sources`;
   const volumetric = volumetricRate >= config.volumetricSynRate;
-  const kindOfFlood = `${volumetric ? "volumetric " : ""}SYN flood`;
+  const kindOfFlood = `${
+    volumetric ? "volumetric " : slow ? "slow " : ""
+  }SYN flood`;
   // A last finding comes after the flood's height: say its peak too.
   const peakHalfOpen = Math.max(flood.peakHalfOpen, halfOpen);
+  const peakHeld = Math.max(flood.peakHeld, heldNow);
   const peakRefused = Math.max(flood.peakRefused, refused);
   const peak = closedPort
     ? (peakRefused > refused ? `; peak ${peakRefused} refused` : "")
+    : slow
+    ? (peakHeld > heldNow ? `; peak ${peakHeld} held` : "")
     : (peakHalfOpen > halfOpen ? `; peak ${peakHalfOpen} half-open` : "");
   return {
     kind: "syn_flood",
@@ -1269,18 +1574,26 @@ function findingOf(
     startUs: flood.startedUs,
     severity: closedPort
       ? severityOf(peakRefused, config.refusedFloodThreshold)
+      : slow
+      ? severityOf(peakHeld, config.slowHalfOpenThreshold)
       : severityOf(peakHalfOpen, config.halfOpenThreshold),
     attacker,
     victim,
     domain: "",
     summary: closedPort
       ? `${victim} port ${target.port} refused ${refused} connection attempts within ${windowSeconds} s (${synRate} SYN/s${peak}) ${from}: ${kindOfFlood} at a closed port`
+      : slow
+      ? `${victim} port ${target.port} holds ${heldNow} half-open connections it answered and no client completed or reset, within ${heldWindowSeconds} s (${synRate} SYN/s${peak}) ${from}: ${kindOfFlood}`
       : `${victim} port ${target.port} has ${halfOpen} half-open connections within ${windowSeconds} s (${synRate} SYN/s${peak}) ${from}: ${kindOfFlood}`,
     evidence: {
       port: target.port,
       closedPort,
+      slow,
       halfOpen,
       peakHalfOpen,
+      heldHalfOpen: heldNow,
+      peakHeld,
+      heldWindowSeconds,
       refusedInWindow: refused,
       peakRefused,
       attemptsInWindow: attempts,
@@ -1289,6 +1602,7 @@ function findingOf(
       windowSeconds,
       floodSyns: flood.syns,
       synAcks: flood.synAcks,
+      synAckRetransmissions: flood.synAckRetransmissions,
       completedHandshakes: flood.completed,
       refusedAttempts: flood.refused,
       abortedAttempts: flood.aborted,
@@ -1373,6 +1687,18 @@ function spreadFindingOf(
       ? { mitre: { ...VOLUMETRIC_TECHNIQUE } }
       : {}),
   };
+}
+
+/** Whether the client's segment `packet` (an ACK, or a reset when `outcome` is ABORTED) ends the held attempt `entry` (see `onClientSegment`). */
+function endsHeld(
+  entry: HeldAttempt,
+  packet: PacketRecord,
+  outcome: Outcome,
+): boolean {
+  const seqPast = (packet.tcpSeq - entry.clientIsn - 1) >>> 0;
+  if (outcome === ABORTED) return seqPast < RESET_WINDOW;
+  return seqPast < 0x8000_0000 &&
+    ((packet.tcpAck - entry.serverIsn - 1) >>> 0) < ACK_SPAN;
 }
 
 /** The 32-bit sequence number before `seq` (a SYN's, when `seq` is the next segment's or the acknowledgment of it). */

@@ -47,6 +47,8 @@ export interface Seen {
   sctp: number;
   /** The probe kinds of the port scan alerts' records, each once ("syn", "sctp-init", …). */
   probeKinds: string[];
+  /** Whether a SYN flood alert's record says it is a slow flood (held half-open attempts). */
+  slowSynFlood: boolean;
 }
 
 /** Runs `command` in namespace `ns` to its end (bounded in time), then hands its exit status and stderr to `check` (by default: it must succeed). */
@@ -118,6 +120,7 @@ function parseEve(text: string, stderr: string): Seen {
   const alerts = new Map<string, EveAlert>();
   let stats: Record<string, Record<string, number>> | undefined;
   const probeKinds = new Set<string>();
+  let slowSynFlood = false;
   for (const line of text.split("\n")) {
     if (line === "") continue;
     const event = JSON.parse(line);
@@ -133,6 +136,7 @@ function parseEve(text: string, stderr: string): Seen {
       for (const kind of event.netmirror.evidence.probeKinds ?? []) {
         probeKinds.add(kind);
       }
+      if (event.netmirror.evidence.slow === true) slowSynFlood = true;
     } else if (event.event_type === "stats") {
       stats = event.stats;
     }
@@ -147,6 +151,7 @@ function parseEve(text: string, stderr: string): Seen {
     tunneled: stats.decoder!.tunneled!,
     sctp: stats.decoder!.sctp!,
     probeKinds: [...probeKinds],
+    slowSynFlood,
   };
 }
 

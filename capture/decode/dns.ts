@@ -1,6 +1,8 @@
 /**
  * DNS message header and first question (RFC 1035 section 4.1), read in
- * place, over UDP and over TCP (with its 2-byte length prefix).
+ * place, over UDP and over TCP (with its 2-byte length prefix); and, in a
+ * response to a TXT, NULL or ANY question, the data its answers carry down
+ * (./dns_answers.ts).
  *
  * @module
  */
@@ -9,6 +11,7 @@ import type { AnomalyCounter } from "../anomalies.ts";
 import type { DecodedPacket } from "../decoded_packet.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { readU16 } from "./bytes.ts";
+import { answerDataBytes, readsAnswerData } from "./dns_answers.ts";
 import {
   type MinimalHeader,
   reportAnomaly,
@@ -222,7 +225,20 @@ function decodeMessage(
     reportRunOut(record, anomalies, runOut, "dns_question_overrun");
     return;
   }
-  record.dnsQtype = readU16(bytes, after);
+  const qtype = readU16(bytes, after);
+  record.dnsQtype = qtype;
+  if (
+    record.dnsResponse && questions === 1 && record.dnsAnswerCount > 0 &&
+    readsAnswerData(qtype)
+  ) {
+    record.dnsAnswerDataBytes = answerDataBytes(
+      bytes,
+      offset,
+      after + 4,
+      end,
+      record.dnsAnswerCount,
+    );
+  }
 }
 
 /**

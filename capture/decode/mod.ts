@@ -523,6 +523,7 @@ function resetRecord(record: DecodedPacket): void {
   record.dnsQtype = -1;
   record.dnsQuestionCount = 0;
   record.dnsAnswerCount = 0;
+  if (record.dnsAnswerDataBytes !== 0) record.dnsAnswerDataBytes = 0;
   record.udpServiceReply = -1;
   if (record.nbnsId !== -1) {
     record.nbnsId = -1;

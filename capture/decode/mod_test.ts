@@ -5,6 +5,7 @@ import {
   icmpFrame,
   ipv4Packet,
   tcpFrame,
+  txtRdata,
   udpDatagram,
   udpFrame,
 } from "../frame_builder.ts";
@@ -70,6 +71,21 @@ const FRAMES: Uint8Array[] = [
       ),
     ),
     1480,
+  ),
+  // A response whose TXT answer carries 40 characters of base64 down.
+  udpFrame(
+    V4,
+    { srcPort: 53, dstPort: 40000 },
+    dnsMessage({
+      id: 4,
+      name: "0.stage.example",
+      qtype: 16,
+      response: true,
+      records: [{
+        type: 16,
+        data: txtRdata("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIz"),
+      }],
+    }),
   ),
 ];
 

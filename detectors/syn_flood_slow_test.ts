@@ -44,6 +44,19 @@ function segment(
   return decodeFrame(frame, { timestampUs: atUs }).packet;
 }
 
+/** The victim's SYN/ACK to `client`:`clientPort`, answering a SYN of CLIENT_ISN. */
+function synAck(atUs: number, client: string, clientPort: number) {
+  return segment(
+    atUs,
+    client,
+    clientPort,
+    false,
+    SYN | ACK,
+    SERVER_ISN,
+    CLIENT_ISN + 1,
+  );
+}
+
 /**
  * Attempts `i` in `indices` at `stepUs` apart from `startUs`: each a SYN
  * from its own spoofed source, the victim's SYN/ACK 1 ms later (unless
@@ -68,15 +81,7 @@ function attempts(
     packets.push(segment(atUs, source, port, true, SYN, CLIENT_ISN));
     if (!answered) continue;
     packets.push(
-      segment(
-        atUs + 1_000,
-        source,
-        port,
-        false,
-        SYN | ACK,
-        SERVER_ISN,
-        CLIENT_ISN + 1,
-      ),
+      synAck(atUs + 1_000, source, port),
     );
     if (client === "none") continue;
     packets.push(
@@ -227,15 +232,7 @@ Deno.test("syn_flood slow: SYNs with data the victim does not take (hping3 -d) a
     const port = 1024 + i;
     packets.push(
       segment(atUs, source, port, true, SYN, CLIENT_ISN, 0, data),
-      segment(
-        atUs + 1_000,
-        source,
-        port,
-        false,
-        SYN | ACK,
-        SERVER_ISN,
-        CLIENT_ISN + 1,
-      ),
+      synAck(atUs + 1_000, source, port),
     );
   }
   const findings = findingsOf(packets);
@@ -280,15 +277,7 @@ Deno.test("syn_flood slow: handshakes whose ACK and request the capture lost end
     const port = 2000 + (i % 50_000);
     packets.push(
       segment(atUs, client, port, true, SYN, CLIENT_ISN),
-      segment(
-        atUs + 1_000,
-        client,
-        port,
-        false,
-        SYN | ACK,
-        SERVER_ISN,
-        CLIENT_ISN + 1,
-      ),
+      synAck(atUs + 1_000, client, port),
     );
     if (i % 20 !== 0) {
       packets.push(

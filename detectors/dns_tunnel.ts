@@ -55,6 +55,11 @@
  *   verification tokens) are encoded but 32–64 bytes, under the 100. A
  *   name counts once, however often its answer is seen. A group can reach
  *   the threshold at a response, which completes its last query's share.
+ *   A TXT query under an attribute leaf ("<n>._domainkey.…") whose answer
+ *   carried data counts as TXT after all (no DKIM or DMARC record's text
+ *   is data). 32 KiB of data down under one domain within the window is a
+ *   tunnel whatever the score (a stager mixing in queries of other names
+ *   and types to dilute the shares).
  *
  * A group is reported when it has ≥ {@linkcode DnsTunnelOptions.minUniqueSubdomains}
  * (8) unique subdomains in the window and a score ≥
@@ -116,10 +121,10 @@
  * CNAME or MX answers to short sequential names, in TXT text that is no
  * such encoding (words, an alphabet of letters or of digits alone, data
  * with spaces or colons between, raw bytes), in chunks under 100 bytes, in
- * answers to an A question or in the additional section, or under names
- * with an attribute leaf ("<n>._domainkey…", whose TXT queries count for
- * nothing), or that mixes in queries of other types, scores under 1, as
- * does one whose answers the capture does not see (one direction). Groups are per client address and registered domain: a tunnel
+ * answers to an A question or in the additional section, or one that
+ * mixes in queries of other names and types and stops short of 32 KiB,
+ * scores under 1, as does one whose answers the capture does not see (one
+ * direction). Groups are per client address and registered domain: a tunnel
  * spread over many zones with fewer than 8 names each per window, and an
  * IPv6 client that sends each query from a new address, are not found. Messages with
  * the response bit set, single-label names, data in EDNS options or in a
@@ -387,10 +392,18 @@ export function createDnsTunnelDetector(
     }
     state.dataAnswers++;
     state.answerDataBytes += packet.dnsAnswerDataBytes;
+    // A TXT query under an attribute leaf counted for nothing (a mail
+    // server's DKIM or DMARC lookup), but no such record's text is data:
+    // this one was a stager's, named to pass for one.
+    if (
+      packet.dnsQtype === QTYPE_TXT && name.length > domain.length &&
+      hasAttributeLeaf(name.slice(0, name.length - domain.length - 1)) &&
+      state.mediumTypes + state.strongTypes < state.queries
+    ) state.mediumTypes++;
     if (
       state.reportedCount > 0 ||
       state.uniqueSubdomains < minUniqueSubdomains ||
-      scoreOf(state) < scoreThreshold
+      !isTunnel(state, scoreThreshold)
     ) return;
     markReported(state, state.uniqueSubdomains, nowUs);
     report(findingOf(state, nowUs, windowUs));
@@ -459,7 +472,7 @@ export function createDnsTunnelDetector(
       const unique = state.uniqueSubdomains;
       if (
         state.reportedCount === 0
-          ? scoreOf(state) < scoreThreshold
+          ? !isTunnel(state, scoreThreshold)
           : !isGrowthReportDue(state, unique, nowUs, reportIntervalUs)
       ) return;
       markReported(state, unique, nowUs);
@@ -818,6 +831,15 @@ const DATA_ANSWER_SHARE = 0.8;
 
 /** Least data a response's answers carry down to count (bare tokens, as ACME's digests and verification records, are 32–64 bytes; a stager's chunks 200–255). */
 const DATA_ANSWER_MIN_BYTES = 100;
+
+/** Encoded data down to one client under one domain within the window that makes a tunnel whatever the shares (a stager diluting them with other queries). */
+const DATA_DOWN_TUNNEL_BYTES = 32_768;
+
+/** Whether a group with enough unique names is reported: its score at `threshold`, or {@linkcode DATA_DOWN_TUNNEL_BYTES} of data down. */
+function isTunnel(state: GroupState, threshold: number): boolean {
+  return scoreOf(state) >= threshold ||
+    state.answerDataBytes >= DATA_DOWN_TUNNEL_BYTES;
+}
 
 /** The group's score, 0–3 (see the module documentation). */
 

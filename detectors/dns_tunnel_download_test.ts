@@ -191,3 +191,49 @@ Deno.test("dns_tunnel download: when the last query's answer completes the share
   assert.equal(findings[0]!.evidence.dataAnswers, 8);
   assert.equal(findings[0]!.evidence.queries, 10);
 });
+
+Deno.test("dns_tunnel download: names passing for DKIM lookups count as TXT once their answers carry data", () => {
+  const findings = findingsOf(
+    exchanges(
+      12,
+      (i) => `s${i}._domainkey.stage-files.net`,
+      (i) => chunk(i * 192),
+    ),
+  );
+  assert.ok(findings.length >= 1, "no finding");
+  assert.equal(findings[0]!.attacker, CLIENT);
+  // Real DKIM records are no data: the same names answered with keys.
+  const dkim =
+    "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3";
+  assert.deepEqual(
+    findingsOf(
+      exchanges(12, (i) => `s${i}._domainkey.stage-files.net`, () => dkim),
+    ),
+    [],
+  );
+});
+
+Deno.test("dns_tunnel download: a stager diluting its shares with A queries is found at 32 KiB of data down", () => {
+  /** `count` TXT exchanges answered with chunks, each after an A query of another name. */
+  const diluted = (count: number) =>
+    exchanges(count, stagerName, (i) => chunk(i * 192)).flatMap((packet) => {
+      if (packet.dnsResponse) return [packet];
+      const name = `www${packet.timestampUs % 100_000}.stage-files.net`;
+      const decoy = decodeFrame(
+        udpFrame(
+          { ...MACS, src: CLIENT, dst: RESOLVER },
+          { srcPort: 40001, dstPort: 53 },
+          dnsMessage({ id: 1, name, qtype: 1 }),
+        ),
+        { timestampUs: packet.timestampUs - 1_000 },
+      ).packet;
+      return [decoy, packet];
+    });
+  // 100 chunks (25.5 kB): the shares stay under 1.
+  assert.deepEqual(findingsOf(diluted(100)), []);
+  // 140 chunks: past 32 KiB at the 129th answer.
+  const findings = findingsOf(diluted(140));
+  assert.ok(findings.length >= 1, "no finding");
+  assert.equal(findings[0]!.evidence.answerDataBytes, 129 * 255);
+  assert.ok((findings[0]!.evidence.score as number) < 1);
+});

@@ -195,6 +195,37 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
     );
 
     await t.step(
+      "hping3 -d 10 --rand-source at 50 SYNs a second: a slow SYN flood of SYNs carrying data",
+      async () => {
+        // The victim has no Fast Open cookie to check: its SYN/ACK
+        // acknowledges each SYN, not its 10 bytes, and it holds it as any.
+        const seen = await withVictimDefaultRoute(() =>
+          capture(
+            pair,
+            () =>
+              withHttpPeer(
+                pair,
+                () =>
+                  synFlood(
+                    ["-d", "10", "--rand-source"],
+                    HTTP_PORT,
+                    400,
+                    20_000,
+                  ),
+              ),
+          )
+        );
+        assertAlert(seen, {
+          kind: "syn_flood",
+          attacker: "",
+          victim: VICTIM,
+          technique: "T1499.001",
+        });
+        assert.ok(seen.slowSynFlood, "the alert is no slow flood");
+      },
+    );
+
+    await t.step(
       "hping3 from one source without -p (port 0, closed): a SYN flood at a closed port",
       async () => {
         // The victim's kernel refuses every SYN with a reset: nothing is

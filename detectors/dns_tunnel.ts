@@ -842,7 +842,6 @@ function isTunnel(state: GroupState, threshold: number): boolean {
 }
 
 /** The group's score, 0–3 (see the module documentation). */
-
 function scoreOf(state: GroupState): number {
   const queries = state.queries;
   const typeScore = (state.strongTypes + 0.5 * state.mediumTypes) / queries;

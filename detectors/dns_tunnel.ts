@@ -52,7 +52,11 @@
  *   ";", ":" or an "=" inside and carry nothing; bare tokens (ACME's key
  *   authorization digests, also looked up under a CNAME-delegated name
  *   without "_acme-challenge"; Amazon SES's, Azure's, Cloudflare's
- *   verification tokens) are encoded but 32–64 bytes, under the 100. A
+ *   verification tokens) are encoded but 32–64 bytes, under the 100
+ *   (records of 100 bytes or more of encoded text do exist: external-dns's
+ *   encrypted registry records, 112, and the obsolete ESNI keys, which
+ *   browsers fetched over DoH; a host that looks 8 of them up under one
+ *   domain is reported, allowlist it). A
  *   name counts once, however often its answer is seen. A group can reach
  *   the threshold at a response, which completes its last query's share.
  *   A TXT query under an attribute leaf ("<n>._domainkey.…") whose answer

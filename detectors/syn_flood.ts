@@ -95,12 +95,14 @@
  * threshold on each (each listening socket has a queue of its own, so no
  * queue fills either); a slow flood from sources that answer the victim's
  * SYN/ACK with a reset (real hosts, not unused addresses) holds nothing
- * and is found only at the one-second rate; a port's held count starts
- * again when its state leaves the table while it holds attempts (a burst
- * of more than `maxTargets` new victim ports, or of victims, between the
- * flood's bursts: tens of thousands of SYNs to as many hosts), and a held
- * attempt whose victim's state was replaced meanwhile ends only with the
- * window; a flood at a closed port whose
+ * and is found only at the one-second rate; a port (or host) that holds
+ * answered attempts is passed over when its table needs room (up to four
+ * such at each eviction, so SYNs to tens of thousands of other hosts
+ * between a slow flood's bursts do not start its count again), but when
+ * more than four at the table's old end hold some, the oldest goes all
+ * the same and its count starts again, and a held attempt whose victim's
+ * state was replaced meanwhile ends only with the window; a flood at a
+ * closed port whose
  * resets the capture does not see is found by its half-open SYNs, not its
  * refusals; a flood from fewer than
  * `minSpreadSources` sources spread over many victim ports (below the
@@ -250,6 +252,9 @@ const VOLUMETRIC_TECHNIQUE = {
 } as const;
 
 const { SYN, ACK, RST } = TCP_FLAGS;
+
+/** Entries holding answered attempts passed over in one eviction (see `evictTarget`). */
+const MAX_SPARED = 4;
 
 /** SYNs with data remembered at once (their data's length; see `dataSyns`). */
 const MAX_DATA_SYNS = 4_096;
@@ -876,10 +881,10 @@ export function createSynFloodDetector(
       : targets.peek(targetKey, 0, 0);
     if (target === undefined) {
       // Room first, so that the entry this releases is reused at once.
-      if (targets.size >= targets.capacity) targets.evictOldest();
+      if (targets.size >= targets.capacity) evictTarget();
       let victim = victims.peek(dstKey, 0, 0);
       if (victim === undefined) {
-        if (victims.size >= victims.capacity) victims.evictOldest();
+        if (victims.size >= victims.capacity) evictVictim();
         victim = resetVictim(
           spareVictims.pop() ?? blankVictim(),
           keptText(dstKey, packet, false),
@@ -958,6 +963,31 @@ export function createSynFloodDetector(
     if (!onTargetAttempt(target, packet, report)) {
       onVictimAttempt(victim, packet, report);
     }
+  }
+
+  /**
+   * Makes room in `targets`: evicts the least recently seen port, passing
+   * over (refreshing) up to {@linkcode MAX_SPARED} that hold answered
+   * attempts, so that SYNs to many other hosts between a slow flood's
+   * bursts do not start its count again.
+   */
+  function evictTarget(): void {
+    for (let spared = 0; spared < MAX_SPARED; spared++) {
+      const oldest = targets.oldest();
+      if (oldest === undefined || oldest.held === 0) break;
+      targets.get(oldest.key, 0, 0);
+    }
+    targets.evictOldest();
+  }
+
+  /** The same for `victims`: a host that holds answered attempts is passed over. */
+  function evictVictim(): void {
+    for (let spared = 0; spared < MAX_SPARED; spared++) {
+      const oldest = victims.oldest();
+      if (oldest === undefined || oldest.held === 0) break;
+      victims.get(oldest.addressKey, 0, 0);
+    }
+    victims.evictOldest();
   }
 
   /** Per-port check after a new attempt; true when the port is flooded (half-open or refused attempts at or above their threshold). */

@@ -339,3 +339,41 @@ Deno.test("syn_flood slow: a victim whose held attempts all completed is dropped
   assert.equal(tables.victims!.size, 1);
   assert.equal(tables.targets!.size, 1);
 });
+
+Deno.test("syn_flood slow: SYNs to thousands of other hosts between the bursts do not start the count again", () => {
+  // 8 bursts of 50 answered SYNs, 5 s apart; before each, 3 000 SYNs to as
+  // many unused addresses (three times the tables' room here).
+  const options = { maxTargets: 1_000 };
+  const packets: PacketRecord[] = [];
+  for (let burst = 0; burst < 8; burst++) {
+    const burstUs = T0 + burst * 5 * SECOND_US;
+    for (let j = 0; j < 3_000; j++) {
+      const n = burst * 3_000 + j;
+      packets.push(
+        decodeFrame(
+          tcpFrame(
+            {
+              src: "172.16.0.9",
+              dst: `10.${128 + (n >>> 16)}.${(n >>> 8) & 255}.${n & 255}`,
+              srcMac: ROUTER_MAC,
+              dstMac: VICTIM_MAC,
+            },
+            { srcPort: 30_000 + (n % 20_000), dstPort: 80, flags: SYN, seq: n },
+          ),
+          { timestampUs: burstUs + j * 100 },
+        ).packet,
+      );
+    }
+    packets.push(
+      ...attempts(range(50, burst * 50), 0, {
+        at: (i) => burstUs + SECOND_US + (i % 50) * 5_000,
+      }),
+    );
+  }
+  packets.sort((a, b) => a.timestampUs - b.timestampUs);
+  const findings = findingsOf(packets, options);
+  const slow = findings.filter((finding) => finding.evidence.slow === true);
+  assert.ok(slow.length >= 1, "no slow flood");
+  assert.equal(slow[0]!.victim, VICTIM);
+  assert.equal(slow.at(-1)!.evidence.peakHeld, 400);
+});

@@ -360,6 +360,15 @@ interface SpreadState extends HotFlood {
   samplePorts: number[];
 }
 
+/** What {@linkcode expireIdle} reads of a port's or host's state. */
+interface IdleState {
+  /** Attempts it answered and holds. */
+  held: number;
+  lastSeenUs: number;
+  /** Packet time of its last refresh in its table. */
+  touchedUs: number;
+}
+
 /** An attempt the victim answered and holds: its port's state, and both sides' initial sequence numbers. */
 interface HeldAttempt {
   target: TargetState;
@@ -603,35 +612,46 @@ export function createSynFloodDetector(
     dataSyns.expireOldest((_, atUs) => nowUs - atUs >= pendingUs);
     // A port or host that holds answered attempts stays while it does (a
     // slow flood may pause between bursts longer than the one-second
-    // counts live): refreshed to most recently used, after which it is
-    // looked at again only when `pendingUs` has passed once more.
-    for (;;) {
-      const target = targets.oldest();
-      if (target === undefined) break;
-      const idleUs = nowUs - Math.max(target.lastSeenUs, target.touchedUs);
-      if (idleUs < pendingUs) break;
-      if (target.held > 0 && nowUs - target.lastSeenUs < slowWindowUs) {
-        targets.get(target.key, 0, 0);
-        target.touchedUs = nowUs;
-        continue;
-      }
+    // counts live). A host with attempts pending stays too: its clients'
+    // ACKs are looked up by it.
+    expireIdle(targets, (target) => target.key, (target) => {
       if (target.flood !== undefined) finishFlood(target.flood, report);
-      targets.delete(target.key, 0, 0);
       dropTarget(target);
-    }
+    }, nowUs);
+    expireIdle(victims, (victim) => victim.addressKey, (victim) => {
+      if (victim.pending > 0) return false;
+      if (victim.spread !== undefined) finishSpread(victim.spread, report);
+      unlistVictim(victim);
+      return true;
+    }, nowUs);
+  }
+
+  /**
+   * Takes `table`'s entries idle for `pendingUs` off its old end, each
+   * handed to `drop` (which may refuse, false: the expiry stops there), but
+   * refreshes to most recently used one that holds answered attempts
+   * (until `slowWindowUs` without a SYN), after which it is looked at again
+   * only when `pendingUs` has passed once more.
+   */
+  function expireIdle<V extends IdleState>(
+    table: NumericKeyMap<V>,
+    keyOf: (value: V) => number,
+    drop: (value: V) => boolean | void,
+    nowUs: number,
+  ): void {
     for (;;) {
-      const victim = victims.oldest();
-      if (victim === undefined || victim.pending > 0) break;
-      const idleUs = nowUs - Math.max(victim.lastSeenUs, victim.touchedUs);
+      const oldest = table.oldest();
+      if (oldest === undefined) break;
+      const idleUs = nowUs - Math.max(oldest.lastSeenUs, oldest.touchedUs);
       if (idleUs < pendingUs) break;
-      if (victim.held > 0 && nowUs - victim.lastSeenUs < slowWindowUs) {
-        victims.get(victim.addressKey, 0, 0);
-        victim.touchedUs = nowUs;
+      const key = keyOf(oldest);
+      if (oldest.held > 0 && nowUs - oldest.lastSeenUs < slowWindowUs) {
+        table.get(key, 0, 0);
+        oldest.touchedUs = nowUs;
         continue;
       }
-      if (victim.spread !== undefined) finishSpread(victim.spread, report);
-      victims.delete(victim.addressKey, 0, 0);
-      unlistVictim(victim);
+      if (drop(oldest) === false) break;
+      table.delete(key, 0, 0);
     }
   }
 
@@ -972,22 +992,12 @@ export function createSynFloodDetector(
    * bursts do not start its count again.
    */
   function evictTarget(): void {
-    for (let spared = 0; spared < MAX_SPARED; spared++) {
-      const oldest = targets.oldest();
-      if (oldest === undefined || oldest.held === 0) break;
-      targets.get(oldest.key, 0, 0);
-    }
-    targets.evictOldest();
+    evictSparingHeld(targets, (target) => target.key);
   }
 
   /** The same for `victims`: a host that holds answered attempts is passed over. */
   function evictVictim(): void {
-    for (let spared = 0; spared < MAX_SPARED; spared++) {
-      const oldest = victims.oldest();
-      if (oldest === undefined || oldest.held === 0) break;
-      victims.get(oldest.addressKey, 0, 0);
-    }
-    victims.evictOldest();
+    evictSparingHeld(victims, (victim) => victim.addressKey);
   }
 
   /** Per-port check after a new attempt; true when the port is flooded (half-open or refused attempts at or above their threshold). */
@@ -1718,6 +1728,19 @@ function spreadFindingOf(
       ? { mitre: { ...VOLUMETRIC_TECHNIQUE } }
       : {}),
   };
+}
+
+/** Evicts `table`'s least recently used entry, first refreshing up to {@linkcode MAX_SPARED} at its old end that hold answered attempts (`keyOf` gives an entry's key). */
+function evictSparingHeld<V extends { held: number }>(
+  table: NumericKeyMap<V>,
+  keyOf: (value: V) => number,
+): void {
+  for (let spared = 0; spared < MAX_SPARED; spared++) {
+    const oldest = table.oldest();
+    if (oldest === undefined || oldest.held === 0) break;
+    table.get(keyOf(oldest), 0, 0);
+  }
+  table.evictOldest();
 }
 
 /** Whether the client's segment `packet` (an ACK, or a reset when `outcome` is ABORTED) ends the held attempt `entry` (see `onClientSegment`). */

@@ -57,6 +57,16 @@ const NMAP_PAYLOAD_HIGH_PORTS =
   "3283,3386,3391,3401,3478,3784,4045,4433,4500,4665," +
   "4666,4672,4740,5349,5351,5353,5632,5683,5684,5868";
 
+/** dnsmasq as a DNS server of its own records only (no upstream, no hosts file), in the foreground, on the addresses a `--listen-address` names. */
+const DNS_SERVER = [
+  "dnsmasq",
+  "--no-daemon",
+  "--conf-file=/dev/null",
+  "--no-resolv",
+  "--no-hosts",
+  "--bind-interfaces",
+];
+
 /** Open resolvers of the DNS amplification, and queries each is sent. */
 const RESOLVERS = 24;
 const QUERIES = 50;
@@ -168,61 +178,47 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       },
     );
 
+    // 400 spoofed SYNs in 8 s (hping3 `options` besides --rand-source) at
+    // the victim's listening port: 50 half-open a second, far below the
+    // one-second threshold (128), but the victim answers each and holds it
+    // (its SYN/ACKs to the spoofed sources take the default route). One
+    // slow SYN flood alert.
+    const assertSlowFlood = async (options: string[]) => {
+      const seen = await withVictimDefaultRoute(() =>
+        capture(
+          pair,
+          () =>
+            withHttpPeer(
+              pair,
+              () =>
+                synFlood(
+                  [...options, "--rand-source"],
+                  HTTP_PORT,
+                  400,
+                  20_000,
+                ),
+            ),
+        )
+      );
+      assertAlert(seen, {
+        kind: "syn_flood",
+        attacker: "",
+        victim: VICTIM,
+        technique: "T1499.001",
+      });
+      assert.ok(seen.slowSynFlood, "the alert is no slow flood");
+    };
+
     await t.step(
       "hping3 --rand-source at 50 SYNs a second to a listening port: a slow SYN flood",
-      async () => {
-        // 400 SYNs in 8 s: 50 half-open a second, far below the one-second
-        // threshold (128), but the victim answers each and holds it (its
-        // SYN/ACKs to the spoofed sources take the default route).
-        const seen = await withVictimDefaultRoute(() =>
-          capture(
-            pair,
-            () =>
-              withHttpPeer(
-                pair,
-                () => synFlood(["--rand-source"], HTTP_PORT, 400, 20_000),
-              ),
-          )
-        );
-        assertAlert(seen, {
-          kind: "syn_flood",
-          attacker: "",
-          victim: VICTIM,
-          technique: "T1499.001",
-        });
-        assert.ok(seen.slowSynFlood, "the alert is no slow flood");
-      },
+      () => assertSlowFlood([]),
     );
 
     await t.step(
       "hping3 -d 10 --rand-source at 50 SYNs a second: a slow SYN flood of SYNs carrying data",
-      async () => {
-        // The victim has no Fast Open cookie to check: its SYN/ACK
-        // acknowledges each SYN, not its 10 bytes, and it holds it as any.
-        const seen = await withVictimDefaultRoute(() =>
-          capture(
-            pair,
-            () =>
-              withHttpPeer(
-                pair,
-                () =>
-                  synFlood(
-                    ["-d", "10", "--rand-source"],
-                    HTTP_PORT,
-                    400,
-                    20_000,
-                  ),
-              ),
-          )
-        );
-        assertAlert(seen, {
-          kind: "syn_flood",
-          attacker: "",
-          victim: VICTIM,
-          technique: "T1499.001",
-        });
-        assert.ok(seen.slowSynFlood, "the alert is no slow flood");
-      },
+      // The victim has no Fast Open cookie to check: its SYN/ACK
+      // acknowledges each SYN, not its 10 bytes, and it holds it as any.
+      () => assertSlowFlood(["-d", "10"]),
     );
 
     await t.step(
@@ -265,12 +261,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
       await addresses("add");
       const text = "x".repeat(250);
       const dnsmasq = startInNs(pair.attackerNs, [
-        "dnsmasq",
-        "--no-daemon",
-        "--conf-file=/dev/null",
-        "--no-resolv",
-        "--no-hosts",
-        "--bind-interfaces",
+        ...DNS_SERVER,
         `--listen-address=${resolvers.join(",")}`,
         ...Array.from({ length: 4 }, () => `--txt-record=amp.test,${text}`),
         "--edns-packet-max=4096",
@@ -1246,12 +1237,7 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         const seen = await capture(pair, async () => {
           try {
             dnsmasq = startInNs(pair.attackerNs, [
-              "dnsmasq",
-              "--no-daemon",
-              "--conf-file=/dev/null",
-              "--no-resolv",
-              "--no-hosts",
-              "--bind-interfaces",
+              ...DNS_SERVER,
               `--listen-address=${ATTACKER}`,
               ...chunks.map((chunk, i) => `--txt-record=${name(i)},${chunk}`),
             ]);

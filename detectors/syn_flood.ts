@@ -110,7 +110,13 @@
  * detector); a flood that repeats one 4-tuple (no new
  * half-open connections) is not found; under table pressure handshakes whose
  * SYN was forgotten count as half-open, which can only raise the count on a
- * victim already flooded with more than `maxPendingSyns` SYNs. SYNs sent in
+ * victim already flooded with more than `maxPendingSyns` SYNs; a capture
+ * that drops packets leaves an attempt whose client's ACK, or (in a capture
+ * that sees the victim answer) whose victim's SYN/ACK, it lost half-open
+ * for the one-second count, so a port taking thousands of connections a
+ * second can be reported as a flood when the capture loses a few percent of
+ * them (tcpdump's kernel drops say so: `droppedByKernel` in the session,
+ * `netmirror_tcpdump_dropped_packets_total` in `/metrics`). SYNs sent in
  * IP fragments (hping3 -f, nmap -f) count from their first fragment: its
  * flags when it holds them, and as a SYN when it is too short for them (no
  * stack splits a TCP header on its own); as fragments are not reassembled,

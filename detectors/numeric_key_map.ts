@@ -180,6 +180,21 @@ export class NumericKeyMap<V> {
     return slot === NO_SLOT ? undefined : this.#values[slot];
   }
 
+  /** The stamp the key was added with (see {@linkcode add}), or NaN when it is absent; `hash` as in {@linkcode peek}. */
+  stampOf(
+    a: number,
+    b: number,
+    c: number,
+    hash: number = hashKey(a, b, c),
+  ): number {
+    const probe = this.#probe;
+    probe[0] = a;
+    probe[1] = b;
+    probe[2] = c;
+    const slot = this.#slotOf(hash);
+    return slot === NO_SLOT ? NaN : this.#stamps[slot]!;
+  }
+
   /** Whether the key is present. */
   has(a: number, b: number, c: number): boolean {
     const probe = this.#probe;

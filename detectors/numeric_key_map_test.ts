@@ -278,3 +278,14 @@ Deno.test("NumericKeyMap homes keys by the top bits of their hash times a secret
   assert.equal(homes.size, 4_096);
   for (const home of homes) assert.ok(home >= 0 && home < 65_536);
 });
+
+Deno.test("NumericKeyMap: stampOf gives a key's stamp, NaN when absent", () => {
+  const map = new NumericKeyMap<string>(4);
+  map.add(1, 2, 3, "a", hashKey(1, 2, 3), 1_700_000_000_123_456);
+  map.set(4, 5, 6, "b");
+  assert.equal(map.stampOf(1, 2, 3), 1_700_000_000_123_456);
+  assert.equal(map.stampOf(4, 5, 6), 0);
+  assert.ok(Number.isNaN(map.stampOf(7, 8, 9)));
+  map.delete(1, 2, 3);
+  assert.ok(Number.isNaN(map.stampOf(1, 2, 3)));
+});

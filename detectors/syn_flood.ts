@@ -63,8 +63,9 @@
  * acknowledgment up to 1 MiB past it), as the victim's kernel requires; an
  * ACK forged by a flooder who knows its own sequence numbers but cannot
  * see the victim's completes nothing, and in a capture that sees the
- * victim answer, an ACK for an attempt not yet answered completes nothing
- * either (a handshake's ACK follows its SYN/ACK). A reset from the client
+ * victim answer, an ACK for an attempt not yet answered, sent right behind
+ * its SYN (within 250 µs), completes nothing either (a handshake's ACK
+ * follows its SYN/ACK). A reset from the client
  * within the victim's receive window frees the victim's entry, so it ends
  * a held attempt (a scan of one port from many sources, or a load
  * balancer's health check, holds nothing); it does not close one in the
@@ -110,10 +111,13 @@
  * detector); a flood that repeats one 4-tuple (no new
  * half-open connections) is not found; under table pressure handshakes whose
  * SYN was forgotten count as half-open, which can only raise the count on a
- * victim already flooded with more than `maxPendingSyns` SYNs; a capture
- * that drops packets leaves an attempt whose client's ACK, or (in a capture
- * that sees the victim answer) whose victim's SYN/ACK, it lost half-open
- * for the one-second count, so a port taking thousands of connections a
+ * victim already flooded with more than `maxPendingSyns` SYNs; an ACK
+ * forged later than 250 µs behind its SYN completes a pending attempt of a
+ * victim slower than that to answer; a capture that drops packets leaves
+ * an attempt whose client's ACK, or (in a capture that sees the victim
+ * answer, for a client less than 250 µs away) whose victim's SYN/ACK, it
+ * lost half-open for the one-second count, so a port taking thousands of
+ * connections a
  * second can be reported as a flood when the capture loses a few percent of
  * them (tcpdump's kernel drops say so: `droppedByKernel` in the session,
  * `netmirror_tcpdump_dropped_packets_total` in `/metrics`). SYNs sent in
@@ -258,6 +262,9 @@ const VOLUMETRIC_TECHNIQUE = {
 } as const;
 
 const { SYN, ACK, RST } = TCP_FLAGS;
+
+/** Time after a SYN within which the victim has answered it (Linux: tens of µs), so that an ACK of the attempt before its SYN/ACK is forged, µs (see `onClientSegment`). */
+const SYN_ACK_GRACE_US = 250;
 
 /** Entries holding answered attempts passed over in one eviction (see `evictTarget`). */
 const MAX_SPARED = 4;
@@ -725,9 +732,12 @@ export function createSynFloodDetector(
    * an ACK forged with the client's own sequence number cannot know the
    * victim's, and the victim rejects it too), or at a reset within the
    * receive window (which frees the victim's entry, forged or not). A
-   * pending attempt ends at the segment right after its SYN, but an ACK
-   * for it does not complete it while the capture sees the victim answer
-   * (a handshake's ACK follows its SYN/ACK, which made the attempt held).
+   * pending attempt ends at the segment right after its SYN, but while the
+   * capture sees the victim answer, an ACK within
+   * {@linkcode SYN_ACK_GRACE_US} of the SYN completes nothing: a
+   * handshake's ACK follows its SYN/ACK (which makes the attempt held), so
+   * one before it is forged, sent right behind the SYN; a later one is a
+   * client's whose SYN/ACK the capture lost.
    */
   function onClientSegment(
     victim: VictimState,
@@ -749,10 +759,14 @@ export function createSynFloodDetector(
       }
     }
     if (victim.pending === 0) return;
-    if (outcome === COMPLETED && nowUs - victim.answeredUs < pendingUs) return;
     const isn = oneBefore(packet.tcpSeq);
-    const target = pending.peek(client, server, isn);
+    const hash = hashKey(client, server, isn);
+    const target = pending.peek(client, server, isn, hash);
     if (target === undefined) return;
+    if (
+      outcome === COMPLETED && nowUs - victim.answeredUs < pendingUs &&
+      nowUs - pending.stampOf(client, server, isn, hash) < SYN_ACK_GRACE_US
+    ) return;
     pending.delete(client, server, isn);
     target.victim.pending--;
     closed(target, nowUs, outcome);

@@ -242,7 +242,9 @@ Deno.test("syn_flood slow: SYNs with data the victim does not take (hping3 -d) a
 });
 
 Deno.test("syn_flood slow: ACKs forged with the client's sequence number but not the victim's complete nothing, before or after the SYN/ACK", () => {
-  for (const forgedAfterUs of [500, 50_000]) {
+  // Right behind the SYN (before the victim's SYN/ACK, 1 ms here), or
+  // after it.
+  for (const forgedAfterUs of [100, 50_000]) {
     const packets = attempts(range(400), SLOW_STEP_US);
     for (let i = 0; i < 400; i++) {
       // The attacker knows its own ISN, not the victim's: ack 12345.
@@ -376,4 +378,30 @@ Deno.test("syn_flood slow: SYNs to thousands of other hosts between the bursts d
   assert.ok(slow.length >= 1, "no slow flood");
   assert.equal(slow[0]!.victim, VICTIM);
   assert.equal(slow.at(-1)!.evidence.peakHeld, 400);
+});
+
+Deno.test("syn_flood slow: clients' ACKs complete handshakes whose SYN/ACK the capture lost", () => {
+  // 2 000 connections in a second from clients 2 ms away; the capture
+  // loses one SYN/ACK in five, while it sees the others.
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    const atUs = T0 + i * 500;
+    const client = `10.2.${(i >>> 8) & 255}.${i & 255}`;
+    const port = 3000 + i;
+    packets.push(segment(atUs, client, port, true, SYN, CLIENT_ISN));
+    if (i % 5 !== 0) packets.push(synAck(atUs + 1_000, client, port));
+    packets.push(
+      segment(
+        atUs + 2_000,
+        client,
+        port,
+        true,
+        ACK,
+        CLIENT_ISN + 1,
+        SERVER_ISN + 1,
+      ),
+    );
+  }
+  packets.sort((a, b) => a.timestampUs - b.timestampUs);
+  assert.deepEqual(findingsOf(packets), []);
 });

@@ -12,6 +12,7 @@ import type { DecodedPacket } from "../decoded_packet.ts";
 import type { PacketRecord } from "../packet_record.ts";
 import { readU16 } from "./bytes.ts";
 import { answerDataBytes, readsAnswerData } from "./dns_answers.ts";
+import { MAX_NAME_LENGTH, MAX_POINTERS } from "./dns_name.ts";
 import {
   type MinimalHeader,
   reportAnomaly,
@@ -28,12 +29,6 @@ const DNS_HEADER: MinimalHeader = {
   badLength: "dns_too_short",
   truncated: "dns_truncated",
 };
-
-/** Longest domain name on the wire, in bytes (RFC 1035 section 2.3.4). */
-const MAX_NAME_LENGTH = 255;
-
-/** Compression pointers followed in one name before it counts as a loop. */
-const MAX_POINTERS = 64;
 
 /**
  * Character code of each byte in a name: lower-cased letters, printable
@@ -233,7 +228,6 @@ function decodeMessage(
   ) {
     record.dnsAnswerDataBytes = answerDataBytes(
       bytes,
-      offset,
       after + 4,
       end,
       record.dnsAnswerCount,

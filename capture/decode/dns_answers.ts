@@ -25,18 +25,13 @@
  */
 
 import { readU16 } from "./bytes.ts";
+import { skipDnsName } from "./dns_name.ts";
 
 /** Shortest TXT text judged encoded data, in characters. */
 export const MIN_ENCODED_TEXT = 32;
 
 /** Answer records read in one response. */
 const MAX_ANSWERS = 64;
-
-/** Compression pointers followed in one owner name before giving up. */
-const MAX_POINTERS = 16;
-
-/** Labels read in one owner name before giving up (a name of 255 bytes has at most 127). */
-const MAX_LABELS = 128;
 
 const TYPE_NULL = 10;
 const TYPE_TXT = 16;
@@ -65,7 +60,7 @@ const TEXT_CLASS: Uint8Array = Uint8Array.from({ length: 256 }, (_, byte) => {
 });
 
 /**
- * The bytes of data the answers of the response at `message` carry down
+ * The bytes of data the answers of a response carry down
  * (NULL and private-use records' data, and encoded TXT records' text),
  * reading up to {@linkcode MAX_ANSWERS} records of `answers` from `start`
  * (just past the question) to `end`. Stops, keeping what it counted, at a
@@ -74,7 +69,6 @@ const TEXT_CLASS: Uint8Array = Uint8Array.from({ length: 256 }, (_, byte) => {
  */
 export function answerDataBytes(
   bytes: Uint8Array,
-  message: number,
   start: number,
   end: number,
   answers: number,
@@ -83,7 +77,7 @@ export function answerDataBytes(
   let at = start;
   const count = Math.min(answers, MAX_ANSWERS);
   for (let i = 0; i < count; i++) {
-    at = skipName(bytes, message, at, end);
+    at = skipDnsName(bytes, at, end);
     if (at < 0 || at + 10 > end) break;
     const type = readU16(bytes, at);
     const rdata = at + 10;
@@ -136,29 +130,4 @@ export function encodedTextLength(
     at = stringEnd;
   }
   return length >= MIN_ENCODED_TEXT && letters && digits ? length : 0;
-}
-
-/** The offset after the (possibly compressed) name at `at`, or -1 when it is bad, loops, is too long or runs past `end`. */
-function skipName(
-  bytes: Uint8Array,
-  message: number,
-  at: number,
-  end: number,
-): number {
-  let after = -1;
-  let pointers = 0;
-  let labels = 0;
-  while (at < end) {
-    const label = bytes[at]!;
-    if (label === 0) return after >= 0 ? after : at + 1;
-    if ((label & 0xc0) === 0xc0) {
-      if (at + 1 >= end || ++pointers > MAX_POINTERS) return -1;
-      if (after < 0) after = at + 2;
-      at = message + (((label & 0x3f) << 8) | bytes[at + 1]!);
-      continue;
-    }
-    if ((label & 0xc0) !== 0 || ++labels > MAX_LABELS) return -1;
-    at += 1 + label;
-  }
-  return -1;
 }

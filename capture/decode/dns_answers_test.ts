@@ -166,7 +166,7 @@ Deno.test("DNS answers: private-use records count as NULL ones; 64 records are r
   assert.equal(response(many).dnsAnswerDataBytes, 64 * 40);
 });
 
-Deno.test("DNS answers: an owner name reached through two pointers is followed; one of more than 128 labels stops the count", () => {
+Deno.test("DNS answers: an owner name that is a pointer (to a name ending in another) is skipped; one longer than 255 bytes stops the count", () => {
   // Question "a.example.com" at 12; a CNAME answer to "b" + a pointer to
   // "example.com"; a TXT answer owned by a pointer to that target.
   const question = dnsMessage({ id: 7, name: "a.example.com", qtype: 16 })

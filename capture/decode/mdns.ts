@@ -12,6 +12,7 @@ import type { PacketRecord } from "../packet_record.ts";
 import { formatIpv4, formatIpv6 } from "./address.ts";
 import { readU16 } from "./bytes.ts";
 import { appendLabel, DNS_HEADER_LENGTH } from "./dns.ts";
+import { MAX_NAME_LENGTH, MAX_POINTERS, skipDnsName } from "./dns_name.ts";
 
 /** The mDNS port (RFC 6762 section 3). */
 export const MDNS_PORT = 5353;
@@ -22,12 +23,6 @@ const MAX_RECORDS = 16;
 
 /** Address and alias records kept of one response. */
 const MAX_KEPT = 8;
-
-/** Longest domain name on the wire, in bytes (RFC 1035 section 2.3.4). */
-const MAX_NAME_LENGTH = 255;
-
-/** Compression pointers followed in one name before it counts as a loop. */
-const MAX_POINTERS = 64;
 
 /** The name being read, as character codes (at most 255 wire bytes, each at most 4 characters; decoding is synchronous). */
 const nameCodes = new Uint16Array(4 * MAX_NAME_LENGTH);
@@ -56,7 +51,7 @@ export function decodeMdnsQuery(
   let at = message + DNS_HEADER_LENGTH;
   for (let i = 0; i < questions; i++) {
     const name = at;
-    at = skipName(bytes, at, end);
+    at = skipDnsName(bytes, at, end);
     if (at < 0 || at + 4 > end) return;
     const type = readU16(bytes, at);
     if (type === TYPE_A || type === TYPE_AAAA || type === TYPE_ANY) {
@@ -88,7 +83,7 @@ export function decodeMdnsAnswer(
   let at = message + DNS_HEADER_LENGTH;
   // Each question takes at least 5 bytes: the loop ends with the message.
   for (let i = 0; i < questions; i++) {
-    at = skipName(bytes, at, end);
+    at = skipDnsName(bytes, at, end);
     if (at < 0 || at + 4 > end) return;
     at += 4;
   }
@@ -96,7 +91,7 @@ export function decodeMdnsAnswer(
   let kept = 0;
   for (let i = 0; i < answers && kept < MAX_KEPT; i++) {
     const name = at;
-    at = skipName(bytes, at, end);
+    at = skipDnsName(bytes, at, end);
     if (at < 0 || at + 10 > end) break;
     const type = readU16(bytes, at);
     const dataLength = readU16(bytes, at + 8);
@@ -122,19 +117,6 @@ export function decodeMdnsAnswer(
     kept++;
   }
   record.mdnsRecords = lines;
-}
-
-/** The offset after the name at `at` (a pointer ends it), or -1 when the captured bytes end first or a label is bad. */
-function skipName(bytes: Uint8Array, at: number, end: number): number {
-  while (at < end) {
-    const label = bytes[at]!;
-    if (label === 0) return at + 1;
-    const kind = label & 0xc0;
-    if (kind === 0xc0) return at + 2 <= end ? at + 2 : -1;
-    if (kind !== 0) return -1;
-    at += label + 1;
-  }
-  return -1;
 }
 
 /** The text of the name at `start` (pointers relative to `message`, everything before `end`), or undefined for a cut, looping, too long or bad name. */

@@ -376,7 +376,7 @@ export function createDnsTunnelDetector(
   function onDataAnswer(packet: PacketRecord, report: FindingSink): void {
     const name = packet.dnsQname;
     if (name === "" || !name.includes(".")) return;
-    const domain = hasPlausibleTld(name) ? registeredDomain(name) : "";
+    const domain = domainOf(name);
     const state = groups.peek(
       packet.dstAddressKey,
       fnv1a(domain),
@@ -400,8 +400,8 @@ export function createDnsTunnelDetector(
     // server's DKIM or DMARC lookup), but no such record's text is data:
     // this one was a stager's, named to pass for one.
     if (
-      packet.dnsQtype === QTYPE_TXT && name.length > domain.length &&
-      hasAttributeLeaf(name.slice(0, name.length - domain.length - 1)) &&
+      packet.dnsQtype === QTYPE_TXT &&
+      hasAttributeLeaf(subdomainOf(name, domain)) &&
       state.mediumTypes + state.strongTypes < state.queries
     ) state.mediumTypes++;
     if (
@@ -438,17 +438,8 @@ export function createDnsTunnelDetector(
         nextExpiryUs = nowUs + 1_000_000;
       }
 
-      let domain: string;
-      let subdomain: string;
-      if (hasPlausibleTld(name)) {
-        domain = registeredDomain(name);
-        subdomain = name.length > domain.length
-          ? name.slice(0, name.length - domain.length - 1)
-          : "";
-      } else {
-        domain = "";
-        subdomain = name;
-      }
+      const domain = domainOf(name);
+      const subdomain = subdomainOf(name, domain);
       const client = packet.srcAddressKey;
       const domainHash = fnv1a(domain);
       const domainCheck = polyHash(domain);
@@ -495,6 +486,19 @@ export function createDnsTunnelDetector(
       }
     },
   };
+}
+
+/** The domain a name's group is kept under: its registered domain, or "" when its last label cannot be a TLD (see the module documentation). */
+function domainOf(name: string): string {
+  return hasPlausibleTld(name) ? registeredDomain(name) : "";
+}
+
+/** `name` without `domain` (its {@linkcode domainOf}) and the dot before it; the whole name when `domain` is "". */
+function subdomainOf(name: string, domain: string): string {
+  if (domain === "") return name;
+  return name.length > domain.length
+    ? name.slice(0, name.length - domain.length - 1)
+    : "";
 }
 
 /** Limits that {@linkcode observeQuery} needs from the options. */

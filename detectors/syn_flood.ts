@@ -751,10 +751,8 @@ export function createSynFloodDetector(
       const entry = held.peek(client, server, 0);
       if (entry !== undefined && endsHeld(entry, packet, outcome)) {
         held.delete(client, server, 0);
-        const target = entry.target;
-        target.held--;
-        target.victim.held--;
-        closed(target, nowUs, outcome);
+        countEnd(entry.target, nowUs, outcome);
+        endHeld(entry.target);
         return;
       }
     }
@@ -768,8 +766,8 @@ export function createSynFloodDetector(
       nowUs - pending.stampOf(client, server, isn, hash) < SYN_ACK_GRACE_US
     ) return;
     pending.delete(client, server, isn);
-    target.victim.pending--;
-    closed(target, nowUs, outcome);
+    countEnd(target, nowUs, outcome);
+    endPending(target);
   }
 
   /** A reset from `victim` acknowledging a pending attempt: it refuses it (nothing listens on the port); returns the attempt's port, or undefined. */
@@ -784,13 +782,17 @@ export function createSynFloodDetector(
     const target = pending.peek(client, server, isn);
     if (target === undefined) return undefined;
     pending.delete(client, server, isn);
-    target.victim.pending--;
-    closed(target, packet.timestampUs, REFUSED);
+    countEnd(target, packet.timestampUs, REFUSED);
+    endPending(target);
     return target;
   }
 
-  /** Counts an attempt's end: a completed or refused one is closed; one the client aborted stays half-open for the window (the victim held it until then). */
-  function closed(target: TargetState, nowUs: number, outcome: Outcome): void {
+  /** Counts an attempt's end (before its table entry's end releases it): a completed or refused one is closed; one the client aborted stays half-open for the window (the victim held it until then). */
+  function countEnd(
+    target: TargetState,
+    nowUs: number,
+    outcome: Outcome,
+  ): void {
     if (outcome !== ABORTED) {
       const refused = outcome === REFUSED;
       countClosed(target, nowUs, windowUs, refused);
@@ -802,7 +804,6 @@ export function createSynFloodDetector(
       else if (outcome === REFUSED) flood.refused++;
       else flood.aborted++;
     }
-    unrefer(target);
   }
 
   /**

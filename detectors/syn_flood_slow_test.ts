@@ -57,6 +57,25 @@ function synAck(atUs: number, client: string, clientPort: number) {
   );
 }
 
+/** The client's ACK from `client`:`clientPort` of an attempt of CLIENT_ISN, past its `sent` bytes and the victim's `received`. */
+function clientAck(
+  atUs: number,
+  client: string,
+  clientPort: number,
+  sent: number,
+  received: number,
+) {
+  return segment(
+    atUs,
+    client,
+    clientPort,
+    true,
+    ACK,
+    CLIENT_ISN + 1 + sent,
+    SERVER_ISN + 1 + received,
+  );
+}
+
 /**
  * Attempts `i` in `indices` at `stepUs` apart from `startUs`: each a SYN
  * from its own spoofed source, the victim's SYN/ACK 1 ms later (unless
@@ -283,27 +302,11 @@ Deno.test("syn_flood slow: handshakes whose ACK and request the capture lost end
     );
     if (i % 20 !== 0) {
       packets.push(
-        segment(
-          atUs + 2_000,
-          client,
-          port,
-          true,
-          ACK,
-          CLIENT_ISN + 1,
-          SERVER_ISN + 1,
-        ),
+        clientAck(atUs + 2_000, client, port, 0, 0),
       );
     }
     packets.push(
-      segment(
-        atUs + 30_000,
-        client,
-        port,
-        true,
-        ACK,
-        CLIENT_ISN + 101,
-        SERVER_ISN + 5_001,
-      ),
+      clientAck(atUs + 30_000, client, port, 100, 5_000),
     );
   }
   packets.sort((a, b) => a.timestampUs - b.timestampUs);
@@ -391,15 +394,7 @@ Deno.test("syn_flood slow: clients' ACKs complete handshakes whose SYN/ACK the c
     packets.push(segment(atUs, client, port, true, SYN, CLIENT_ISN));
     if (i % 5 !== 0) packets.push(synAck(atUs + 1_000, client, port));
     packets.push(
-      segment(
-        atUs + 2_000,
-        client,
-        port,
-        true,
-        ACK,
-        CLIENT_ISN + 1,
-        SERVER_ISN + 1,
-      ),
+      clientAck(atUs + 2_000, client, port, 0, 0),
     );
   }
   packets.sort((a, b) => a.timestampUs - b.timestampUs);

@@ -835,6 +835,15 @@ Deno.test("syn_flood: invalid options are rejected", () => {
     () => createSynFloodDetector({ dominantSourceShare: 1.5 }),
     RangeError,
   );
+  // Table sizes are named in the error (the config file's field is told).
+  for (
+    const option of ["maxTargets", "maxPendingSyns", "maxFloods", "maxHeldSyns"]
+  ) {
+    assert.throws(
+      () => createSynFloodDetector({ [option]: 0 }),
+      new RegExp(`${option} must be positive`),
+    );
+  }
 });
 
 Deno.test("syn_flood: a port whose state expired is tracked afresh by its next SYN", () => {

@@ -24,7 +24,8 @@ export type AlertKind =
   | "icmp_tunnel"
   | "brute_force"
   | "reflection_flood"
-  | "name_poisoning";
+  | "name_poisoning"
+  | "udp_flood";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -46,6 +47,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "brute_force",
   "reflection_flood",
   "name_poisoning",
+  "udp_flood",
 ];
 
 /** Alert severity, lowest first. */

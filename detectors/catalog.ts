@@ -221,4 +221,16 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Find the switch port of the answering host and disconnect it; treat the accounts of the hosts it answered (the queriers) as exposed and reset their passwords, starting with privileged ones. Disable LLMNR (Group Policy: Turn off multicast name resolution), NetBIOS over TCP/IP and, where it is not needed, mDNS on Windows hosts, disable WPAD or publish a real wpad entry in DNS, and enforce SMB signing and LDAP signing and channel binding so captured authentication cannot be relayed.",
   },
+  "udp_flood": {
+    title: "UDP flood",
+    mitre: {
+      id: "T1498.001",
+      name: "Network Denial of Service: Direct Network Flood",
+      tactic: "Impact",
+    },
+    description:
+      "A host received UDP datagrams at a rate no exchange explains (tens of thousands a second, or 100 Mbit/s and more) and answered few of them: a direct flood (hping3 --udp --flood, LOIC, a botnet's UDP flood) that fills the victim's link or keeps its stack busy with packets to ports that are closed or to a service that cannot keep up. Sent from one host (named as the attacker) or from many, often with forged sources.",
+    recommendation:
+      "Block or rate-limit UDP from the named source at the edge (or, for a spoofed or distributed flood, UDP to the victim's flooded port), and ask the upstream provider to filter or divert it before the link fills; find the sending host if it is inside (a compromised host, a bot) and isolate it. If the receiver is a collector of one-way UDP (syslog, NetFlow, sFlow, StatsD) or the capture sees one direction only, the datagrams may be ordinary: allowlist it or raise the threshold.",
+  },
 };

@@ -34,6 +34,7 @@ import { createDhcpStarvationDetector } from "./dhcp_starvation.ts";
 import { createIcmpTunnelDetector } from "./icmp_tunnel.ts";
 import { createBruteForceDetector } from "./brute_force.ts";
 import { createReflectionFloodDetector } from "./reflection_flood.ts";
+import { createUdpFloodDetector } from "./udp_flood.ts";
 import { createNamePoisoningDetector } from "./name_poisoning.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
@@ -78,6 +79,7 @@ export interface EngineConfig {
   icmpTunnel?: OptionsOf<typeof createIcmpTunnelDetector>;
   bruteForce?: OptionsOf<typeof createBruteForceDetector>;
   reflectionFlood?: OptionsOf<typeof createReflectionFloodDetector>;
+  udpFlood?: OptionsOf<typeof createUdpFloodDetector>;
   namePoisoning?: OptionsOf<typeof createNamePoisoningDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
@@ -108,6 +110,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createNdpSpoofDetector(config.ndpSpoof),
     createIcmpFloodDetector(config.icmpFlood),
     createReflectionFloodDetector(config.reflectionFlood),
+    createUdpFloodDetector(config.udpFlood),
     createIcmpTunnelDetector(config.icmpTunnel),
     createBruteForceDetector(config.bruteForce),
     createIcmpSweepDetector(config.icmpSweep),

@@ -58,6 +58,7 @@ import {
   markReported,
   type ReportMark,
 } from "./report_cadence.ts";
+import { TopKeys } from "./top_keys.ts";
 
 /** Options of {@linkcode createIcmpFloodDetector}. */
 export interface IcmpFloodOptions {
@@ -113,15 +114,6 @@ const SOURCE_BITS = 4_096;
 /** Packet time between expiry sweeps of the victim table, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
 
-/** One counter of the space-saving summary: `count` overestimates by at most `error`. */
-interface TopSource {
-  /** The source's address key, and its text as {@linkcode keptText} keeps it. */
-  sourceKey: number;
-  sourceText: string;
-  count: number;
-  error: number;
-}
-
 /**
  * Per-victim state; its {@linkcode ReportMark} counts `requests`. Entries
  * are reused for new victims once evicted (a sweep of many destinations
@@ -146,9 +138,8 @@ interface VictimState extends ReportMark {
   bytes: number;
   epochStartUs: number;
   lastRequestUs: number;
-  /** The summary's counters: the first `topCount` (the rest are spares). */
-  top: TopSource[];
-  topCount: number;
+  /** The top-sources summary (texts as {@linkcode keptText} keeps them). */
+  top: TopKeys;
   /** Distinct sources and the first `MAX_SAMPLES` of them. */
   distinctSources: AddressSample;
   /** True from the first crossing until the victim has been below the threshold for a whole window. */
@@ -398,8 +389,7 @@ function newVictim(): VictimState {
     bytes: 0,
     epochStartUs: 0,
     lastRequestUs: 0,
-    top: [],
-    topCount: 0,
+    top: new TopKeys(TOP_SOURCES),
     distinctSources: new AddressSample(SOURCE_BITS, MAX_SAMPLES),
     flooding: false,
     floodStartUs: 0,
@@ -437,7 +427,7 @@ function resetEpoch(state: VictimState, nowUs: number): void {
   state.otherRequests = 0;
   state.bytes = 0;
   state.epochStartUs = nowUs;
-  state.topCount = 0;
+  state.top.clear();
   state.distinctSources.clear(); // a sweep's victims cost a word each
 }
 
@@ -447,39 +437,8 @@ function countSource(
   sourceKey: number,
   packet: PacketRecord,
 ): void {
-  const top = state.top;
-  let min: TopSource | undefined;
-  let found = false;
-  for (let i = 0; i < state.topCount; i++) {
-    const entry = top[i]!;
-    if (entry.sourceKey === sourceKey) {
-      entry.count++;
-      found = true;
-      break;
-    }
-    if (min === undefined || entry.count < min.count) min = entry;
-  }
-  if (!found) {
-    const sourceText = keptText(sourceKey, packet, true);
-    if (state.topCount < TOP_SOURCES) {
-      if (state.topCount === top.length) {
-        top.push({ sourceKey, sourceText, count: 1, error: 0 });
-      } else {
-        const entry = top[state.topCount]!;
-        entry.sourceKey = sourceKey;
-        entry.sourceText = sourceText;
-        entry.count = 1;
-        entry.error = 0;
-      }
-      state.topCount++;
-    } else if (min !== undefined) {
-      // Space-saving: the new source inherits the smallest counter.
-      min.error = min.count;
-      min.count++;
-      min.sourceKey = sourceKey;
-      min.sourceText = sourceText;
-    }
-  }
+  const slot = state.top.add(sourceKey);
+  if (slot >= 0) state.top.setText(slot, keptText(sourceKey, packet, true));
   state.distinctSources.add(sourceKey, packet, true);
 }
 
@@ -499,20 +458,13 @@ function findingOf(
   nowUs: number,
   config: Required<IcmpFloodOptions>,
 ): Finding {
-  let leader: TopSource | undefined;
-  for (let i = 0; i < state.topCount; i++) {
-    const entry = state.top[i]!;
-    if (
-      leader === undefined ||
-      entry.count - entry.error > leader.count - leader.error
-    ) leader = entry;
-  }
-  const leaderCount = leader === undefined ? 0 : leader.count - leader.error;
+  const leader = state.top.leader();
+  const leaderCount = leader < 0 ? 0 : state.top.guaranteedAt(leader);
   const leaderShare = state.requests > 0 ? leaderCount / state.requests : 0;
-  const leaderText = leader === undefined
+  const leaderText = leader < 0
     ? ""
-    : addressTextOf(leader.sourceKey, leader.sourceText);
-  const attacker = leader !== undefined &&
+    : addressTextOf(state.top.keyAt(leader), state.top.textAt(leader));
+  const attacker = leader >= 0 &&
       leaderShare >= config.dominantShare && !isSpoofOnlySource(leaderText)
     ? leaderText
     : "";
@@ -534,7 +486,7 @@ function findingOf(
   // sends from (a multicast address: smurf6) is named as spoofed.
   const from = attacker !== ""
     ? `from ${attacker}`
-    : leader !== undefined && leaderShare >= config.dominantShare
+    : leader >= 0 && leaderShare >= config.dominantShare
     ? `from ${leaderText}, a spoofed source`
     : sources === 1
     ? "from 1 source"

@@ -6,7 +6,7 @@
  * mitm6, answering nmap's DHCPv6 client), iodine, ptunnel, curl,
  * hydra (guessing passwords at OpenSSH's sshd) and hping3 again, sending
  * DNS queries in the victim's name to dnsmasq as open resolvers (a DNS
- * amplification)
+ * amplification) and UDP floods
  * in one network namespace attack a host in another, over IPv4 and IPv6
  * (tests/netns_pair.ts), while `netmirror capture -i <veth> -q --eve -`
  * runs in the victim's namespace with the least privilege it documents, so
@@ -232,6 +232,54 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
           attacker: ATTACKER,
           victim: VICTIM,
           technique: "T1498",
+        });
+      },
+    );
+
+    // `count` UDP datagrams (20 000, empty) to the victim's closed port 9,
+    // one per `intervalUs` (30 µs: 33 000 a second asked; the threshold
+    // is 10 000 within a second): hping3's UDP flood.
+    const udpFlood = (options: string[], count = 20_000, intervalUs = 30) =>
+      run(pair.attackerNs, [
+        "hping3",
+        "-2",
+        ...options,
+        "-p",
+        "9",
+        "-c",
+        String(count),
+        "-i",
+        `u${intervalUs}`,
+        "-q",
+        VICTIM,
+      ], (_success, stderr) => {
+        assert.match(stderr, new RegExp(`${count} packets transmitted`));
+      });
+
+    await t.step(
+      "hping3 -2 from one source at a closed port: a UDP flood naming the attacker",
+      async () => {
+        // The victim's kernel answers with an ICMP port unreachable a
+        // second: no answer in UDP.
+        const seen = await capture(pair, () => udpFlood([]));
+        assertAlert(seen, {
+          kind: "udp_flood",
+          attacker: ATTACKER,
+          victim: VICTIM,
+          technique: "T1498.001",
+        });
+      },
+    );
+
+    await t.step(
+      "hping3 -2 --rand-source: a spoofed UDP flood",
+      async () => {
+        const seen = await capture(pair, () => udpFlood(["--rand-source"]));
+        assertAlert(seen, {
+          kind: "udp_flood",
+          attacker: "",
+          victim: VICTIM,
+          technique: "T1498.001",
         });
       },
     );

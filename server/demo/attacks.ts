@@ -65,6 +65,10 @@
  *   round hydra ftp at the intranet server, 40 logins refused with 530 and,
  *   on the last connection, a 41st accepted (a critical alert: a guess
  *   was right).
+ * - udp_flood: hping3 --udp --flood from the compromised workstation (a
+ *   bot) at the intranet server's closed port 9: 12 000 datagrams in 0.8 s, from source ports
+ *   counting up from a random one, answered by the server's kernel with
+ *   one ICMP port unreachable a second.
  *
  * @module
  */
@@ -143,6 +147,7 @@ export const ATTACK_SCHEDULE: readonly AlertKind[] = [
   "dns_tunnel",
   "ndp_spoof",
   "dhcp_starvation",
+  "udp_flood",
 ];
 
 /** Ground truth of one injected attack. */
@@ -412,6 +417,16 @@ export function planAttack(
         description:
           `hydra ssh: ${BRUTE_FORCE_CONNECTIONS} connections of four wrong passwords each to ${lan.nas.v4.ip}:22 from ${rogue}`,
         script: (s) => sshGuessing(ctx, s, startUs),
+      };
+    case "udp_flood":
+      return {
+        kind,
+        startUs,
+        attacker: lan.compromised.v4.ip,
+        victim: lan.intranet.v4.ip,
+        description:
+          `hping3 --udp --flood: ${UDP_FLOOD_DATAGRAMS} datagrams to ${lan.intranet.v4.ip}:9 in 0.8 s from ${lan.compromised.v4.ip}`,
+        script: (s) => udpFlood(ctx, s, startUs),
       };
     case "data_exfil":
       return {
@@ -1355,6 +1370,42 @@ function* icmpFlood(
       t + prng.int(40, 150),
       icmpFrame(victim.v4, rogue.v4, { type: 0, id, seq }, payload),
     );
+  }
+}
+
+/** Datagrams of the demo's UDP flood. */
+const UDP_FLOOD_DATAGRAMS = 12_000;
+
+function* udpFlood(
+  ctx: DemoContext,
+  session: Session,
+  startUs: number,
+): SessionScript {
+  const { prng, lan } = ctx;
+  const bot = lan.compromised;
+  const victim = lan.intranet;
+  let t = yield* resolve(ctx, bot, victim, startUs);
+  // hping3 counts its source port up from a random one.
+  const firstPort = prng.int(40_000, 50_000);
+  const empty = new Uint8Array(0);
+  let nextUnreachableUs = t;
+  for (let i = 0; i < UDP_FLOOD_DATAGRAMS; i++) {
+    t += prng.int(55, 80);
+    const datagram = udpFrame(bot.v4, victim.v4, firstPort + i, 9, empty);
+    yield { atUs: t, bytes: datagram };
+    // Linux answers a closed port once a second per source (icmp_ratelimit).
+    if (t >= nextUnreachableUs) {
+      session.emit(
+        t + prng.int(20, 60),
+        icmpFrame(
+          victim.v4,
+          bot.v4,
+          { type: 3, code: 3 },
+          datagram.subarray(14, 14 + 28),
+        ),
+      );
+      nextUnreachableUs = t + SECOND;
+    }
   }
 }
 

@@ -104,6 +104,7 @@ const CATEGORY: Record<string, string> = {
   "icmp_tunnel": "Potentially Bad Traffic",
   "brute_force": "Attempted User Privilege Gain",
   "reflection_flood": "Attempted Denial of Service",
+  "udp_flood": "Attempted Denial of Service",
   "name_poisoning": "Attempted User Privilege Gain",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",

@@ -1,0 +1,652 @@
+/**
+ * UDP flood detector: one host sent UDP datagrams at a rate no exchange
+ * explains, from one source or many (possibly spoofed) sources (hping3
+ * --udp --flood, LOIC, Mirai's and other botnets' UDP floods, a stress
+ * tester's "UDP plain"), whether its ports are open or closed: a direct
+ * network flood that fills its link or its stack (MITRE T1498.001).
+ *
+ * Counted, by destination: UDP datagrams to a unicast address (a first
+ * fragment counts with its own IP bytes) that are no exchange, that is, the
+ * receiver sent no UDP to their source within the last one to two
+ * `answerMemoryUs` (a QUIC download, a VPN tunnel, a DNS client's answers,
+ * a game's updates, a media stream whose receiver sends its RTCP reports:
+ * each one's receiver talks back). Not counted: datagrams to a multicast or
+ * broadcast address, and a reply of an amplifying service (from a port of
+ * {@linkcode AMPLIFYING_UDP_SERVICES}, that the decoder did not read as a
+ * request: a DNS answer, an NTP server's reply), which the reflection flood
+ * detector judges (so one reflection is one alert). ICMP errors the
+ * receiver sends back (a closed port's unreachables) are no exchange.
+ *
+ * A receiver is flooded when, within the last second (four quarters of
+ * packet time), it got `minPackets` such datagrams or `minBytes` of their
+ * IP bytes, while it sent fewer than `maxAnswerShare` times as many UDP
+ * datagrams itself (to anyone): a busy server that answers its clients
+ * (a DNS resolver, a game server) sends about as many as it gets. The
+ * flood goes on while each second brings a tenth of the threshold, and
+ * ends after `quietUs` below it.
+ *
+ * Cheap on ordinary traffic: a receiver gets a table entry only once a
+ * fixed array of counters, one per hash slot and second, has counted 1/16
+ * of the threshold for its slot within a second; only receivers with an
+ * entry pay a lookup, and only their own datagrams are remembered (a
+ * bounded memory of who sent to whom, {@linkcode RecentBits}), so the
+ * exchanges of a receiver begun before its entry count until it next sends
+ * to that peer (a QUIC receiver's next acknowledgment).
+ *
+ * Findings: key and victim = the receiver; attacker = the one source that
+ * sent at least `dominantShare` of the flood's datagrams (never a
+ * multicast, broadcast or unspecified source, which can only be spoofed),
+ * else "" (spoofed or distributed). The evidence gives the datagrams, bytes,
+ * rates (now, peak and mean, in datagrams and Mbit/s), the sources (top,
+ * distinct, samples), the ports (top, distinct) and the receiver's answers.
+ * A finding is reported when the threshold is first crossed, then again
+ * while the flood goes on whenever its datagrams have doubled, or at most
+ * every `reportIntervalUs`, and with its final figures when it ends.
+ *
+ * Limits: a flood below the threshold per receiver, or spread over many
+ * receivers (each below it), is not found; nor is one the receiver answers
+ * datagram for datagram (a DNS or game server flooded with queries it
+ * answers: a request flood, which only a baseline of the service tells);
+ * nor one from a host the receiver sent UDP to within the memory (a peer
+ * it exchanges with keeps that bit set while it answers); nor a flood
+ * forged as an amplifying service's replies by fewer servers than the
+ * reflection flood detector needs; nor the later fragments of fragmented
+ * datagrams (hping3 -d 4000: each first fragment counts with its own
+ * bytes). A receiver of one-way UDP at 10 000 datagrams a second (a
+ * syslog, NetFlow, sFlow or StatsD collector, a recorder of RTP streams
+ * that sends no reports) is reported: allowlist it or raise the threshold.
+ * A capture that sees one direction only (a one-way tap, an asymmetric
+ * route) sees no answers, so any receiver over the threshold is reported.
+ * A flood to random ports from one host is also a port scan of its victim
+ * (its datagrams are probes that fail), as a flood from a home host to a
+ * host outside may also be data exfiltration: the alerts describe one
+ * incident.
+ *
+ * @module
+ */
+
+import { type PacketRecord, SERVICE_REPLY } from "../capture/packet_record.ts";
+import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
+import { formatBytes } from "../capture/format_summary.ts";
+import {
+  isGroupAddress,
+  isGroupDestination,
+  isUnspecifiedAddress,
+} from "./addresses.ts";
+import type { Finding, FindingSink, Severity } from "./alert.ts";
+import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
+import { AddressSample } from "./address_sample.ts";
+import { linearCount } from "./linear_count.ts";
+import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
+import { requirePositive } from "./option_checks.ts";
+import { RecentBits } from "./recent_bits.ts";
+import { AMPLIFYING_UDP_SERVICES } from "./reflection_flood.ts";
+import {
+  clearReportMark,
+  isFinalReportDue,
+  isRepeatReportDue,
+  markReported,
+  type ReportMark,
+} from "./report_cadence.ts";
+import { TopKeys } from "./top_keys.ts";
+
+/** Options of {@linkcode createUdpFloodDetector}. */
+export interface UdpFloodOptions {
+  /** Datagrams to one receiver within a second, none of them an exchange, that make a flood (or `minBytes`). */
+  minPackets?: number;
+  /** Their IP bytes within a second that make a flood (or `minPackets`). */
+  minBytes?: number;
+  /** Highest ratio of the receiver's own UDP datagrams to the flood's for it to be a flood (a server answering its clients sends about one each). */
+  maxAnswerShare?: number;
+  /** A receiver that sent UDP to a source makes the source's datagrams an exchange for one to two of these, µs of packet time. */
+  answerMemoryUs?: number;
+  /** Packet time below a tenth of the threshold that ends a flood, µs. */
+  quietUs?: number;
+  /** Least share (0–1] of a flood's datagrams from one source for that source to be named the attacker. */
+  dominantShare?: number;
+  /** Receivers tracked at once; beyond this the least recently flooded is evicted. */
+  maxVictims?: number;
+  /** Packet time between repeated findings of one flood (unless its datagrams doubled), µs. */
+  reportIntervalUs?: number;
+}
+
+/**
+ * Defaults of {@linkcode UdpFloodOptions}.
+ *
+ * - `minPackets` 10 000 a second or `minBytes` 12.5 MB a second (100
+ *   Mbit/s): hping3 --flood sends 20 000 to several 100 000 datagrams a
+ *   second from one host, a botnet's UDP flood more from many; ordinary
+ *   one-way UDP to a host is far below (a 4K video stream 2 000 a second,
+ *   a VoIP call 50, a busy host's DNS answers, which are exchanges, a few
+ *   hundred). The tools' common "UDP flood" rules (FastNetMon's per-host
+ *   thresholds, routers' storm control) are set per network; this is one
+ *   no ordinary host reaches.
+ * - `maxAnswerShare` 0.25: a flooded host answers few datagrams (a closed
+ *   port's ICMP errors are no answers; Linux sends one a second to each
+ *   source), a server answering its clients sends one for each.
+ * - `answerMemoryUs` 10 s: a QUIC receiver acknowledges every few packets,
+ *   an RTP receiver sends a report every five seconds.
+ * - `quietUs` 2 s, `reportIntervalUs` 10 s (the alert lifecycle's update
+ *   interval).
+ * - `maxVictims` 1 024 × about 1.3 KB (the source map, samples and
+ *   counters): about 1.3 MB at most, with 512 KiB for the memory of who
+ *   sent to whom and 128 KiB of admission counters.
+ */
+export const UDP_FLOOD_DEFAULTS = {
+  minPackets: 10_000,
+  minBytes: 12_500_000,
+  maxAnswerShare: 0.25,
+  answerMemoryUs: 10_000_000,
+  quietUs: 2_000_000,
+  dominantShare: 0.8,
+  maxVictims: 1_024,
+  reportIntervalUs: 10_000_000,
+} satisfies Required<UdpFloodOptions>;
+
+/** Sample sources kept per victim for evidence. */
+const MAX_SAMPLES = 20;
+
+/** Counters of the top-sources summary (any source above 1/4 of the datagrams is kept). */
+const TOP_SOURCES = 4;
+
+/** Counters of the top-ports summary. */
+const TOP_PORTS = 2;
+
+/** Bits of the distinct-source map (linear counting; estimates stay within a few % up to ~10 000 sources). */
+const SOURCE_BITS = 4_096;
+
+/** Bits of the distinct-port map (linear counting, within a few % up to ~10 000 ports). */
+const PORT_BITS = 4_096;
+
+/** Bits of the memory of who sent UDP to whom, per generation (2 × 256 KiB). */
+const PAIR_BITS = 1 << 21;
+
+/** The third key word of a (sender, receiver) pair's hash, so it differs from a receiver's own hash. */
+const PAIR_SALT = 0x75_64_70;
+
+/** Admission counters: one per hash slot, with the second it counts (2 × 4 B each, 128 KiB). */
+const ADMIT_SLOTS = 1 << 14;
+const ADMIT_MASK = ADMIT_SLOTS - 1;
+
+/** A receiver gets an entry once its slot counted this share of the threshold within a second. */
+const ADMIT_DIVISOR = 16;
+
+/** The largest datagram that admission expects: a threshold in bytes is reached with at least `minBytes` / this datagrams. */
+const ADMIT_DATAGRAM_BYTES = 1_500;
+
+/** The sliding second, in quarters. */
+const QUARTERS = 4;
+const QUARTER_US = 250_000;
+
+/** Packet time between expiry sweeps of the victim table, µs. */
+const EXPIRY_INTERVAL_US = 1_000_000;
+
+/** Ports of amplifying services' replies, which reflection_flood.ts judges. */
+const AMPLIFYING_PORT = new Uint8Array(65_536);
+for (const [port] of AMPLIFYING_UDP_SERVICES) AMPLIFYING_PORT[port] = 1;
+
+/**
+ * Per-receiver state; its {@linkcode ReportMark} counts `datagrams`.
+ * Entries are reused for new receivers once evicted.
+ */
+interface VictimState extends ReportMark {
+  /** The receiver's address key, and its text as {@linkcode keptText} keeps it. */
+  victimKey: number;
+  victimText: string;
+  /** Index of the current quarter (packet time / `QUARTER_US`). */
+  quarter: number;
+  /** Per quarter of the sliding second (ring, by quarter index): datagrams counted, their IP bytes, and the receiver's own datagrams. */
+  quarterDatagrams: Float64Array;
+  quarterBytes: Float64Array;
+  quarterAnswers: Float64Array;
+  /** Since `epochStartUs` (a flood's start while it goes on): datagrams counted, their bytes, exchanges not counted, the receiver's own datagrams. */
+  datagrams: number;
+  bytes: number;
+  exchanges: number;
+  answers: number;
+  epochStartUs: number;
+  firstDatagramUs: number;
+  lastDatagramUs: number;
+  sources: TopKeys;
+  distinctSources: AddressSample;
+  ports: TopKeys;
+  /** Distinct destination ports, as bits (linear counting). */
+  portBits: Uint32Array;
+  /** True from the first crossing until `quietUs` passed below a tenth of the threshold. */
+  flooding: boolean;
+  floodStartUs: number;
+  lastBusyUs: number;
+  /** Highest datagrams and bytes within a sliding second during the flood. */
+  peakRate: number;
+  peakByteRate: number;
+}
+
+/**
+ * Creates the UDP flood detector (kind "udp_flood"): one incident per
+ * receiver of UDP datagrams above the threshold rate that it does not
+ * answer.
+ *
+ * @example
+ * ```ts
+ * const detector = createUdpFloodDetector({ minPackets: 20_000 });
+ * detector.observe(packet, (finding) => console.log(finding.summary));
+ * ```
+ */
+export function createUdpFloodDetector(
+  options: UdpFloodOptions = {},
+): Detector {
+  const config = { ...UDP_FLOOD_DEFAULTS, ...options };
+  requirePositive("UDP flood detector", config, [
+    "minPackets",
+    "minBytes",
+    "maxAnswerShare",
+    "answerMemoryUs",
+    "quietUs",
+    "maxVictims",
+    "reportIntervalUs",
+  ]);
+  const { minPackets, minBytes, maxAnswerShare, quietUs, reportIntervalUs } =
+    config;
+  if (!(config.dominantShare > 0 && config.dominantShare <= 1)) {
+    throw new RangeError(
+      `Cannot create UDP flood detector: dominantShare must be within (0, 1], got ${config.dominantShare}`,
+    );
+  }
+  if (!Number.isInteger(config.maxVictims)) {
+    throw new RangeError(
+      `Cannot create UDP flood detector: maxVictims must be an integer, got ${config.maxVictims}`,
+    );
+  }
+  const admitCount = Math.max(
+    1,
+    Math.floor(
+      Math.min(minPackets, minBytes / ADMIT_DATAGRAM_BYTES) / ADMIT_DIVISOR,
+    ),
+  );
+
+  // Keyed by the receiver's address key (recycled).
+  const victims = new NumericKeyMap<VictimState>(
+    config.maxVictims,
+    undefined,
+    { recycle: true },
+  );
+  /** Whether a receiver of each admission slot may have an entry (stale bits cost a lookup only). */
+  const watched = new Uint8Array(ADMIT_SLOTS);
+  /** Per admission slot: datagrams counted at `2i`, in the second at `2i + 1`. */
+  const admission = new Uint32Array(2 * ADMIT_SLOTS);
+  /** Who sent UDP to whom lately: hash of (sender, receiver). */
+  const pairs = new RecentBits(PAIR_BITS, config.answerMemoryUs);
+  let nextExpiryUs = -Infinity;
+
+  // Outside observe: a closure there capturing nowUs would make V8 allocate
+  // a context for every packet (see bench/findings.md).
+  function expire(nowUs: number, report: FindingSink): void {
+    victims.expireOldest((state) => {
+      if (nowUs - state.lastDatagramUs < quietUs) return false;
+      reportLast(state, report);
+      return true;
+    });
+    // Bits of receivers no longer held go; those of the others stay.
+    watched.fill(0);
+    for (const state of victims.values()) {
+      watched[hashKey(state.victimKey, 0, 0) & ADMIT_MASK] = 1;
+    }
+  }
+
+  /** The last finding of a flood whose figures changed since its last one. */
+  function reportLast(state: VictimState, report: FindingSink): void {
+    const lastUs = state.lastDatagramUs;
+    if (
+      !state.flooding || !isFinalReportDue(state, state.datagrams, lastUs)
+    ) return;
+    markReported(state, state.datagrams, lastUs);
+    report(findingOf(state, 0, lastUs, config));
+  }
+
+  /** Whether a receiver with admission hash `hash` has now had `admitCount` datagrams within second `second`. */
+  function admits(hash: number, second: number): boolean {
+    const at = (hash & ADMIT_MASK) << 1;
+    if (admission[at + 1] !== second) {
+      admission[at + 1] = second;
+      admission[at] = 1;
+    } else {
+      admission[at]!++;
+    }
+    return admission[at]! >= admitCount;
+  }
+
+  function observe(packet: PacketRecord, report: FindingSink): void {
+    if (packet.transport !== "udp") return;
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    // A host sending to itself (over loopback) floods no network.
+    if (srcKey < 0 || dstKey < 0 || srcKey === dstKey) return;
+    const nowUs = packet.timestampUs;
+    if (nowUs >= nextExpiryUs) {
+      expire(nowUs, report);
+      nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
+    }
+    pairs.age(nowUs);
+
+    // A datagram out of a watched receiver is one of its answers, and
+    // makes its receiver's datagrams to it exchanges (only a watched
+    // receiver's are ever looked up).
+    const srcHash = hashKey(srcKey, 0, 0);
+    if (watched[srcHash & ADMIT_MASK] !== 0) {
+      const sender = victims.peek(srcKey, 0, 0, srcHash);
+      if (sender !== undefined) {
+        pairs.mark(hashKey(srcKey, dstKey, PAIR_SALT));
+        advance(sender, nowUs);
+        sender.quarterAnswers[sender.quarter % QUARTERS]!++;
+        sender.answers++;
+      }
+    }
+
+    if (isGroupDestination(packet) || isServiceReply(packet)) return;
+    const dstHash = hashKey(dstKey, 0, 0);
+    let state: VictimState | undefined;
+    if (watched[dstHash & ADMIT_MASK] !== 0) {
+      state = victims.get(dstKey, 0, 0, dstHash);
+    }
+    if (state === undefined) {
+      if (!admits(dstHash, Math.floor(nowUs / 1e6) >>> 0)) return;
+      state = resetVictim(
+        victims.spare() ?? newVictim(),
+        dstKey,
+        keptText(dstKey, packet, false),
+        nowUs,
+      );
+      victims.add(dstKey, 0, 0, state, dstHash);
+      watched[dstHash & ADMIT_MASK] = 1;
+    }
+    if (pairs.has(hashKey(dstKey, srcKey, PAIR_SALT))) {
+      state.exchanges++; // the receiver talked to this source lately
+      return;
+    }
+    countDatagram(state, packet, nowUs, report);
+  }
+
+  function countDatagram(
+    state: VictimState,
+    packet: PacketRecord,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    if (state.flooding && nowUs - state.lastBusyUs >= quietUs) {
+      reportLast(state, report); // the flood's own figures, not this datagram's
+      state.flooding = false; // the flood is over; a new one starts afresh
+      clearReportMark(state);
+    }
+    if (!state.flooding && nowUs - state.epochStartUs >= 1_000_000) {
+      resetEpoch(state, nowUs);
+    }
+    advance(state, nowUs);
+    const slot = state.quarter % QUARTERS;
+    const bytes = packet.ipLength;
+    state.quarterDatagrams[slot]! += 1;
+    state.quarterBytes[slot]! += bytes;
+    if (state.datagrams === 0) state.firstDatagramUs = nowUs;
+    state.datagrams++;
+    state.bytes += bytes;
+    state.lastDatagramUs = nowUs;
+    countSource(state, packet);
+
+    let datagrams = 0;
+    let byteSum = 0;
+    let answers = 0;
+    for (let i = 0; i < QUARTERS; i++) {
+      datagrams += state.quarterDatagrams[i]!;
+      byteSum += state.quarterBytes[i]!;
+      answers += state.quarterAnswers[i]!;
+    }
+    const unanswered = answers < maxAnswerShare * datagrams;
+    if (!state.flooding) {
+      if (!unanswered || (datagrams < minPackets && byteSum < minBytes)) {
+        return;
+      }
+      state.flooding = true;
+      state.floodStartUs = state.firstDatagramUs;
+      state.peakRate = datagrams;
+      state.peakByteRate = byteSum;
+    } else {
+      if (datagrams > state.peakRate) state.peakRate = datagrams;
+      if (byteSum > state.peakByteRate) state.peakByteRate = byteSum;
+    }
+    if (
+      unanswered &&
+      (datagrams * 10 >= minPackets || byteSum * 10 >= minBytes)
+    ) state.lastBusyUs = nowUs;
+    if (
+      !isRepeatReportDue(state, state.datagrams, nowUs, reportIntervalUs)
+    ) return;
+    markReported(state, state.datagrams, nowUs);
+    report(findingOf(state, datagrams, nowUs, config));
+  }
+
+  return {
+    name: "udp_flood",
+    packetKinds: PACKET_KIND.UDP,
+    observe,
+    tables(): Record<string, TableStats> {
+      return { victims: victims.stats() };
+    },
+    flush(_nowUs: number, report: FindingSink): void {
+      for (const state of victims.values()) reportLast(state, report);
+    },
+    idle(nowUs: number, report: FindingSink): void {
+      expire(nowUs, report);
+    },
+  };
+}
+
+/**
+ * Whether a datagram is an amplifying service's reply as the reflection
+ * flood detector counts it: from one of its ports, and not read by the
+ * decoder as a request, a notification or no reply.
+ */
+function isServiceReply(packet: PacketRecord): boolean {
+  const srcPort = packet.srcPort;
+  if (srcPort < 0 || AMPLIFYING_PORT[srcPort] === 0) return false;
+  if (packet.payloadLength === 0) return false; // nothing amplified
+  const told = packet.udpServiceReply;
+  if (told === SERVICE_REPLY.NO || told === SERVICE_REPLY.NOTIFICATION) {
+    return false;
+  }
+  return !(packet.dnsId >= 0 && !packet.dnsResponse);
+}
+
+/** Moves `state`'s sliding second on to `nowUs`: quarters passed since its current one are emptied. */
+function advance(state: VictimState, nowUs: number): void {
+  const quarter = Math.floor(nowUs / QUARTER_US);
+  let passed = quarter - state.quarter;
+  if (passed <= 0) return; // the same quarter, or packet time stepping back
+  if (passed > QUARTERS) passed = QUARTERS;
+  for (let i = 1; i <= passed; i++) {
+    const slot = (state.quarter + i) % QUARTERS;
+    state.quarterDatagrams[slot] = 0;
+    state.quarterBytes[slot] = 0;
+    state.quarterAnswers[slot] = 0;
+  }
+  state.quarter = quarter;
+}
+
+/** A victim entry, to be {@linkcode resetVictim reset} before use. */
+function newVictim(): VictimState {
+  return {
+    victimKey: -1,
+    victimText: "",
+    quarter: 0,
+    quarterDatagrams: new Float64Array(QUARTERS),
+    quarterBytes: new Float64Array(QUARTERS),
+    quarterAnswers: new Float64Array(QUARTERS),
+    datagrams: 0,
+    bytes: 0,
+    exchanges: 0,
+    answers: 0,
+    epochStartUs: 0,
+    firstDatagramUs: 0,
+    lastDatagramUs: 0,
+    sources: new TopKeys(TOP_SOURCES),
+    distinctSources: new AddressSample(SOURCE_BITS, MAX_SAMPLES),
+    ports: new TopKeys(TOP_PORTS),
+    portBits: new Uint32Array(PORT_BITS / 32),
+    flooding: false,
+    floodStartUs: 0,
+    lastBusyUs: -Infinity,
+    peakRate: 0,
+    peakByteRate: 0,
+    reportedCount: 0,
+    lastReportUs: -Infinity,
+  };
+}
+
+/** Makes `state` (new, or an evicted receiver's) the entry of receiver `victimKey` (text as kept) admitted at `nowUs`. */
+function resetVictim(
+  state: VictimState,
+  victimKey: number,
+  victimText: string,
+  nowUs: number,
+): VictimState {
+  state.victimKey = victimKey;
+  state.victimText = victimText;
+  state.quarter = Math.floor(nowUs / QUARTER_US);
+  state.quarterDatagrams.fill(0);
+  state.quarterBytes.fill(0);
+  state.quarterAnswers.fill(0);
+  state.lastDatagramUs = nowUs;
+  state.flooding = false;
+  state.floodStartUs = nowUs;
+  state.lastBusyUs = -Infinity;
+  state.peakRate = 0;
+  state.peakByteRate = 0;
+  clearReportMark(state);
+  resetEpoch(state, nowUs);
+  return state;
+}
+
+/** Starts a new counting epoch (totals, sources, ports), keeping the sliding second. */
+function resetEpoch(state: VictimState, nowUs: number): void {
+  state.datagrams = 0;
+  state.bytes = 0;
+  state.exchanges = 0;
+  state.answers = 0;
+  state.epochStartUs = nowUs;
+  state.firstDatagramUs = nowUs;
+  state.sources.clear();
+  state.distinctSources.clear();
+  state.ports.clear();
+  state.portBits.fill(0);
+}
+
+/** Counts `packet`'s source and destination port in `state`'s summaries. */
+function countSource(state: VictimState, packet: PacketRecord): void {
+  const sourceKey = packet.srcAddressKey;
+  const slot = state.sources.add(sourceKey);
+  if (slot >= 0) state.sources.setText(slot, keptText(sourceKey, packet, true));
+  state.distinctSources.add(sourceKey, packet, true);
+  const port = packet.dstPort;
+  if (port < 0) return;
+  state.ports.add(port);
+  const bit = hashKey(port, 0, 1) >>> 20; // 12 bits of a well-mixed hash
+  state.portBits[bit >>> 5]! |= 1 << (bit & 31);
+}
+
+/** Multicast, broadcast and unspecified sources, which can only be spoofed. */
+function isSpoofOnlySource(address: string): boolean {
+  return address === "" || isUnspecifiedAddress(address) ||
+    isGroupAddress(address);
+}
+
+/** High from five times the threshold (50 000 datagrams or 500 Mbit/s a second by default). */
+function severityOf(
+  state: VictimState,
+  config: Required<UdpFloodOptions>,
+): Severity {
+  return state.peakRate >= 5 * config.minPackets ||
+      state.peakByteRate >= 5 * config.minBytes
+    ? "high"
+    : "medium";
+}
+
+/** Rounds to one decimal. */
+function tenths(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function findingOf(
+  state: VictimState,
+  rate: number,
+  nowUs: number,
+  config: Required<UdpFloodOptions>,
+): Finding {
+  const leader = state.sources.leader();
+  const leaderCount = leader < 0 ? 0 : state.sources.guaranteedAt(leader);
+  const leaderShare = state.datagrams > 0 ? leaderCount / state.datagrams : 0;
+  const leaderText = leader < 0 ? "" : addressTextOf(
+    state.sources.keyAt(leader),
+    state.sources.textAt(leader),
+  );
+  const dominant = leader >= 0 && leaderShare >= config.dominantShare;
+  const attacker = dominant && !isSpoofOnlySource(leaderText) ? leaderText : "";
+  const victim = addressTextOf(state.victimKey, state.victimText);
+  // Estimates, so never more than the datagrams counted.
+  const sources = Math.min(state.distinctSources.estimate(), state.datagrams);
+  const ports = Math.min(linearCount(state.portBits, PORT_BITS), 65_536);
+  const topPort = state.ports.leader();
+  const topPortNumber = topPort < 0 ? -1 : state.ports.keyAt(topPort);
+  const topPortShare = topPort < 0 || state.datagrams === 0
+    ? 0
+    : state.ports.guaranteedAt(topPort) / state.datagrams;
+  const durationUs = Math.max(nowUs - state.floodStartUs, 0);
+  const durationSeconds = tenths(durationUs / 1e6);
+  const meanRate = durationUs > 0
+    ? tenths(state.datagrams / (durationUs / 1e6))
+    : state.datagrams;
+  const from = attacker !== ""
+    ? `from ${attacker}`
+    : dominant
+    ? `from ${leaderText}, a spoofed source`
+    : sources === 1
+    ? "from 1 source"
+    : `from about ${sources} sources`;
+  const to = topPortShare >= 0.9
+    ? `port ${topPortNumber}`
+    : ports <= 1
+    ? "its ports"
+    : `about ${ports} ports`;
+  const peakMbps = tenths(state.peakByteRate * 8 / 1e6);
+  const now = rate > 0 ? `${Math.round(rate)}/s now, ` : "";
+  return {
+    kind: "udp_flood",
+    key: victim,
+    timestampUs: nowUs,
+    startUs: state.floodStartUs,
+    severity: severityOf(state, config),
+    attacker,
+    victim,
+    domain: "",
+    summary: `${victim} received ${state.datagrams} UDP datagrams (${
+      formatBytes(state.bytes)
+    }) to ${to} ${from} in ${durationSeconds} s that it did not answer (${now}peak ${
+      Math.round(state.peakRate)
+    }/s, ${peakMbps} Mbit/s): UDP flood`,
+    evidence: {
+      datagrams: state.datagrams,
+      bytes: state.bytes,
+      ratePerSecond: Math.round(rate),
+      peakRatePerSecond: Math.round(state.peakRate),
+      peakMegabitsPerSecond: peakMbps,
+      meanRatePerSecond: meanRate,
+      distinctSources: sources,
+      topSource: leaderText,
+      topSourceShare: Math.round(leaderShare * 1000) / 1000,
+      sampleSources: state.distinctSources.samples(),
+      topPort: topPortNumber,
+      topPortShare: Math.round(topPortShare * 1000) / 1000,
+      distinctPorts: ports,
+      answers: state.answers,
+      exchanges: state.exchanges,
+      durationSeconds,
+    },
+  };
+}

@@ -1,0 +1,470 @@
+import assert from "node:assert/strict";
+import { dnsMessage, udpFrame } from "../capture/frame_builder.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
+import { decodeFrame } from "../capture/decode/test_helpers.ts";
+import type { Finding } from "./alert.ts";
+import {
+  createUdpFloodDetector,
+  UDP_FLOOD_DEFAULTS,
+  type UdpFloodOptions,
+} from "./udp_flood.ts";
+import { findingsOf, SECOND_US, T0 } from "./test_packets.ts";
+
+const ATTACKER = "192.168.1.66";
+const VICTIM = "192.168.1.8";
+const ATTACKER_MAC = "02:00:00:00:00:42";
+const VICTIM_MAC = "02:00:00:00:00:08";
+const MIN_PACKETS = UDP_FLOOD_DEFAULTS.minPackets;
+/** Datagrams a receiver gets within a second before it has an entry (1/16 of the threshold; 12.5 MB / 1 500 B is the lower one). */
+const ADMIT = Math.floor(
+  Math.min(MIN_PACKETS, UDP_FLOOD_DEFAULTS.minBytes / 1_500) / 16,
+);
+/** The flood's datagrams counted once the receiver has an entry: the first `ADMIT - 1` only admit it. */
+const UNCOUNTED = ADMIT - 1;
+
+const frames = new Map<string, Uint8Array>();
+
+/** One UDP datagram with `payloadBytes` of zeros, built as a frame and decoded (the path a capture takes). */
+function datagram(
+  atUs: number,
+  src: string,
+  dst: string,
+  srcPort: number,
+  dstPort: number,
+  payloadBytes = 0,
+): PacketRecord {
+  const id = `${src}|${dst}|${srcPort}|${dstPort}|${payloadBytes}`;
+  let frame = frames.get(id);
+  if (frame === undefined) {
+    frame = udpFrame(
+      {
+        src,
+        dst,
+        srcMac: src === VICTIM ? VICTIM_MAC : ATTACKER_MAC,
+        dstMac: dst === VICTIM ? VICTIM_MAC : ATTACKER_MAC,
+      },
+      { srcPort, dstPort },
+      new Uint8Array(payloadBytes),
+    );
+    if (frames.size < 50_000) frames.set(id, frame);
+  }
+  return decodeFrame(frame, { timestampUs: atUs }).packet;
+}
+
+/** How each datagram of {@linkcode flood} is sent. */
+interface FloodShape {
+  src?: (i: number) => string;
+  dst?: string;
+  srcPort?: (i: number) => number;
+  dstPort?: (i: number) => number;
+  payloadBytes?: number;
+  startUs?: number;
+}
+
+/** `count` datagrams `stepUs` apart, from the attacker to the victim's port 9 unless `shape` says otherwise. */
+function* flood(
+  count: number,
+  stepUs: number,
+  shape: FloodShape = {},
+): Generator<PacketRecord> {
+  const startUs = shape.startUs ?? T0;
+  for (let i = 0; i < count; i++) {
+    yield datagram(
+      startUs + i * stepUs,
+      shape.src?.(i) ?? ATTACKER,
+      shape.dst ?? VICTIM,
+      shape.srcPort?.(i) ?? 40_000 + (i % 20_000),
+      shape.dstPort?.(i) ?? 9,
+      shape.payloadBytes ?? 0,
+    );
+  }
+}
+
+/** A spoofed source address, distinct for every `i` below 2^24. */
+function spoofed(i: number): string {
+  return `${11 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.7`;
+}
+
+function run(
+  packets: Iterable<PacketRecord>,
+  options: UdpFloodOptions = {},
+): Finding[] {
+  return findingsOf(createUdpFloodDetector(options), packets);
+}
+
+/** The findings of `packets`, then those a replay's end makes (flush). */
+function runToEnd(
+  packets: readonly PacketRecord[],
+  options: UdpFloodOptions = {},
+): Finding[] {
+  const detector = createUdpFloodDetector(options);
+  const findings = findingsOf(detector, packets);
+  detector.flush!(packets.at(-1)!.timestampUs, (f) => findings.push(f));
+  return findings;
+}
+
+/** Packets of several streams, in time order. */
+function merged(...streams: Iterable<PacketRecord>[]): PacketRecord[] {
+  return streams.flatMap((stream) => [...stream]).sort((a, b) =>
+    a.timestampUs - b.timestampUs
+  );
+}
+
+Deno.test("udp_flood: hping3's flood from one host to a closed port is one finding, at the threshold-th datagram within a second", () => {
+  // 20 000 a second; the threshold's datagrams arrive within 0.53 s.
+  const packets = [...flood(12_000, 50)];
+  const findings = runToEnd(packets);
+  assert.equal(findings.length, 2, "the crossing, then the final figures");
+  const [first, last] = findings as [Finding, Finding];
+  assert.equal(first.kind, "udp_flood");
+  assert.equal(first.key, VICTIM);
+  assert.equal(first.victim, VICTIM);
+  assert.equal(first.attacker, ATTACKER);
+  assert.equal(first.timestampUs, T0 + (UNCOUNTED + MIN_PACKETS - 1) * 50);
+  assert.equal(first.startUs, T0 + UNCOUNTED * 50);
+  assert.equal(first.severity, "medium");
+  assert.equal(first.evidence.datagrams, MIN_PACKETS);
+  assert.equal(first.evidence.bytes, MIN_PACKETS * 28);
+  assert.equal(first.evidence.ratePerSecond, MIN_PACKETS);
+  assert.equal(first.evidence.topSource, ATTACKER);
+  assert.equal(first.evidence.topSourceShare, 1);
+  assert.equal(first.evidence.distinctSources, 1);
+  assert.deepEqual(first.evidence.sampleSources, [ATTACKER]);
+  assert.equal(first.evidence.topPort, 9);
+  assert.equal(first.evidence.topPortShare, 1);
+  assert.equal(first.evidence.distinctPorts, 1);
+  assert.equal(first.evidence.answers, 0);
+  assert.match(
+    first.summary,
+    /^192\.168\.1\.8 received 10000 UDP datagrams \(273\.4 KiB\) to port 9 from 192\.168\.1\.66 in 0\.5 s that it did not answer \(10000\/s now, peak 10000\/s, 2\.2 Mbit\/s\): UDP flood$/,
+  );
+  assert.equal(last.evidence.datagrams, 12_000 - UNCOUNTED);
+  assert.equal(last.timestampUs, T0 + 11_999 * 50);
+  assert.equal(last.evidence.peakRatePerSecond, 12_000 - UNCOUNTED);
+});
+
+Deno.test("udp_flood: one datagram fewer than the threshold within every second raises nothing", () => {
+  // 9 000 a second for three seconds: 27 000 datagrams, never 10 000 in a second.
+  assert.deepEqual(runToEnd([...flood(27_000, 111)]), []);
+  // Exactly at the threshold: found.
+  const packets = [...flood(UNCOUNTED + MIN_PACKETS, 50)];
+  assert.equal(run(packets).length, 1);
+  assert.deepEqual(run(packets.slice(0, -1)), []);
+});
+
+Deno.test("udp_flood: 100 Mbit/s of big datagrams is a flood below the datagram threshold", () => {
+  // 9 000 datagrams a second of 1 428 IP bytes: 12.85 MB a second.
+  const findings = run(flood(20_000, 111, { payloadBytes: 1_400 }));
+  assert.ok(findings.length >= 1);
+  const evidence = findings[0]!.evidence;
+  assert.ok((evidence.datagrams as number) < MIN_PACKETS);
+  assert.ok((evidence.peakMegabitsPerSecond as number) >= 100);
+  // The same rate of empty datagrams is none.
+  assert.deepEqual(run(flood(20_000, 111)), []);
+});
+
+Deno.test("udp_flood: a spoofed flood from a new source each datagram names no attacker and counts its sources", () => {
+  const findings = runToEnd([
+    ...flood(15_000, 40, { src: spoofed, dstPort: (i) => 1 + (i % 1000) }),
+  ]);
+  assert.equal(findings.length, 2);
+  const first = findings[0]!;
+  assert.equal(first.attacker, "");
+  assert.equal(first.victim, VICTIM);
+  const sources = first.evidence.distinctSources as number;
+  assert.ok(sources > 2_000 && sources <= MIN_PACKETS, `${sources}`);
+  assert.equal((first.evidence.sampleSources as string[]).length, 20);
+  const ports = first.evidence.distinctPorts as number;
+  assert.ok(ports > 900 && ports < 1_100, `${ports}`);
+  assert.match(first.summary, /to about \d+ ports from about \d+ sources in/);
+  // 25 000 a second: high at five times the threshold? No, medium.
+  assert.equal(first.severity, "medium");
+});
+
+Deno.test("udp_flood: a flood at five times the threshold is high", () => {
+  // 60 000 datagrams a second.
+  const findings = runToEnd([...flood(80_000, 16)]);
+  assert.equal(findings.at(-1)!.severity, "high");
+  assert.equal(findings[0]!.severity, "medium", "the crossing, at 10 000");
+});
+
+Deno.test("udp_flood: a download whose receiver acknowledges every tenth datagram (QUIC) is an exchange, at any rate", () => {
+  const SERVER = "198.51.100.7";
+  const data = flood(30_000, 25, {
+    src: () => SERVER,
+    srcPort: () => 443,
+    dstPort: () => 50_123,
+    payloadBytes: 1_200,
+  });
+  const acks: PacketRecord[] = [];
+  // The client's first packet comes first; then an ACK frame every tenth.
+  for (let i = 0; i < 30_000; i += 10) {
+    acks.push(datagram(T0 + i * 25 - 1, VICTIM, SERVER, 50_123, 443, 40));
+  }
+  assert.deepEqual(runToEnd(merged(acks, data)), []);
+  // Without the acknowledgments, the same datagrams are a flood.
+  const findings = run(
+    flood(30_000, 25, {
+      src: () => SERVER,
+      srcPort: () => 443,
+      dstPort: () => 50_123,
+      payloadBytes: 1_200,
+    }),
+  );
+  assert.ok(findings.length >= 1);
+  assert.equal(findings[0]!.attacker, SERVER);
+});
+
+Deno.test("udp_flood: a busy server answering each client's first datagram is no flood", () => {
+  // 15 000 clients a second, each asking once, each answered 1 ms later.
+  const queries = [...flood(30_000, 66, {
+    src: (i) => spoofed(i),
+    dstPort: () => 3478,
+    payloadBytes: 20,
+  })];
+  const answers = queries.map((query) =>
+    datagram(
+      query.timestampUs + 1_000,
+      VICTIM,
+      query.srcAddress,
+      3478,
+      query.srcPort,
+      60,
+    )
+  );
+  assert.deepEqual(runToEnd(merged(queries, answers)), []);
+});
+
+Deno.test("udp_flood: a server flooded while it answers its clients is found", () => {
+  const clients = [...flood(4_000, 500, {
+    src: (i) => spoofed(i),
+    dstPort: () => 3478,
+    payloadBytes: 20,
+  })];
+  const answers = clients.map((query) =>
+    datagram(
+      query.timestampUs + 1_000,
+      VICTIM,
+      query.srcAddress,
+      3478,
+      query.srcPort,
+      60,
+    )
+  );
+  // 30 000 a second from one host beside 2 000 answered clients a second.
+  const attack = flood(60_000, 33, { dstPort: () => 3478 });
+  const findings = run(merged(clients, answers, attack));
+  assert.ok(findings.length >= 1);
+  assert.equal(findings[0]!.attacker, ATTACKER);
+  assert.ok((findings[0]!.evidence.answers as number) > 0);
+});
+
+Deno.test("udp_flood: a flood the receiver sends as many datagrams as it gets (an echo service) is not told from a busy server", () => {
+  const attack = [...flood(20_000, 50, { dstPort: () => 7 })];
+  const echoes = attack.map((d) =>
+    datagram(d.timestampUs + 10, VICTIM, ATTACKER, 7, d.srcPort)
+  );
+  // The echoes make every later datagram an exchange too.
+  assert.deepEqual(runToEnd(merged(attack, echoes)), []);
+});
+
+Deno.test("udp_flood: amplified replies (DNS answers from port 53) are left to the reflection flood detector", () => {
+  const answer = dnsMessage({
+    id: 7,
+    name: "example.com",
+    qtype: 255,
+    response: true,
+    answers: ["192.0.2.1", "192.0.2.2"],
+  });
+  const frame = (i: number) =>
+    udpFrame(
+      {
+        src: spoofed(i),
+        dst: VICTIM,
+        srcMac: ATTACKER_MAC,
+        dstMac: VICTIM_MAC,
+      },
+      { srcPort: 53, dstPort: 40_000 },
+      answer,
+    );
+  const replies: PacketRecord[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    replies.push(
+      decodeFrame(frame(i % 500), { timestampUs: T0 + i * 40 })
+        .packet,
+    );
+  }
+  assert.equal(replies[0]!.dnsResponse, true);
+  assert.deepEqual(runToEnd(replies), []);
+  // The same datagrams from port 53, with no DNS in them, are counted.
+  assert.equal(
+    run(flood(20_000, 40, { srcPort: () => 53, dstPort: () => 40_000 }))
+      .length,
+    1,
+  );
+});
+
+Deno.test("udp_flood: datagrams to a multicast or broadcast address, or a host's own to itself, are not counted", () => {
+  assert.deepEqual(run(flood(20_000, 40, { dst: "239.1.2.3" })), []);
+  assert.deepEqual(run(flood(20_000, 40, { dst: "255.255.255.255" })), []);
+  assert.deepEqual(
+    run(flood(20_000, 40, { dst: "ff02::1", src: () => "fe80::1" })),
+    [],
+  );
+  assert.deepEqual(
+    run(flood(20_000, 40, { dst: "127.0.0.1", src: () => "127.0.0.1" })),
+    [],
+  );
+});
+
+Deno.test("udp_flood: IPv6 floods are found", () => {
+  const findings = run(
+    flood(20_000, 40, { src: () => "2001:db8::66", dst: "2001:db8::8" }),
+  );
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.victim, "2001:db8::8");
+  assert.equal(findings[0]!.attacker, "2001:db8::66");
+});
+
+Deno.test("udp_flood: a pause longer than quietUs ends a flood; the next burst is a new one", () => {
+  const quietUs = UDP_FLOOD_DEFAULTS.quietUs;
+  const burst = 15_000;
+  const packets = [
+    ...flood(burst, 40),
+    ...flood(burst, 40, { startUs: T0 + burst * 40 + quietUs + SECOND_US }),
+  ];
+  const findings = runToEnd(packets);
+  assert.equal(findings.length, 4);
+  const [firstStart, firstEnd, secondStart, secondEnd] = findings as [
+    Finding,
+    Finding,
+    Finding,
+    Finding,
+  ];
+  assert.equal(firstStart.evidence.datagrams, MIN_PACKETS);
+  assert.equal(firstEnd.evidence.datagrams, burst - UNCOUNTED);
+  assert.equal(firstEnd.timestampUs, T0 + (burst - 1) * 40);
+  assert.equal(secondStart.evidence.datagrams, MIN_PACKETS);
+  assert.ok(secondStart.startUs! > firstEnd.timestampUs);
+  assert.equal(secondEnd.evidence.datagrams, burst - UNCOUNTED);
+  // A shorter pause (1 s) keeps one flood.
+  const joined = runToEnd([
+    ...flood(burst, 40),
+    ...flood(burst, 40, { startUs: T0 + burst * 40 + SECOND_US }),
+  ]);
+  assert.deepEqual(
+    new Set(joined.map((f) => f.startUs)),
+    new Set([firstStart.startUs]),
+  );
+  assert.equal(joined.at(-1)!.evidence.datagrams, 2 * burst - UNCOUNTED);
+});
+
+Deno.test("udp_flood: a quiet link ends a flood with its final figures (idle)", () => {
+  const detector = createUdpFloodDetector();
+  const packets = [...flood(12_000, 50)];
+  const findings = findingsOf(detector, packets);
+  assert.equal(findings.length, 1);
+  const lastUs = packets.at(-1)!.timestampUs;
+  detector.idle!(lastUs + SECOND_US, (f) => findings.push(f));
+  assert.equal(findings.length, 1, "not yet quiet for quietUs");
+  detector.idle!(lastUs + 3 * SECOND_US, (f) => findings.push(f));
+  assert.equal(findings.length, 2);
+  assert.equal(findings[1]!.evidence.datagrams, 12_000 - UNCOUNTED);
+  assert.equal(findings[1]!.timestampUs, lastUs);
+  assert.equal(detector.tables().victims!.size, 0);
+});
+
+Deno.test("udp_flood: a flood from a peer the receiver sent to within the memory, once it had an entry, is an exchange until the memory passes", () => {
+  const answerMemoryUs = UDP_FLOOD_DEFAULTS.answerMemoryUs;
+  // Another host's 600 datagrams within 60 ms give the victim an entry;
+  // then it sends one datagram to the attacker.
+  const admitted = [
+    ...flood(600, 100, { src: () => "192.168.1.77" }),
+    datagram(T0 + 70_000, VICTIM, ATTACKER, 53, 40_000, 40),
+  ];
+  assert.deepEqual(
+    run([...admitted, ...flood(20_000, 40, { startUs: T0 + 100_000 })]),
+    [],
+  );
+  const late = run([
+    ...admitted,
+    ...flood(20_000, 40, { startUs: T0 + 2 * answerMemoryUs + 100_000 }),
+  ]);
+  assert.equal(late.length, 1);
+  // Sent before the victim had an entry, the datagram is not remembered.
+  const before = run([
+    datagram(T0, VICTIM, ATTACKER, 53, 40_000, 40),
+    ...flood(20_000, 40, { startUs: T0 + 1 }),
+  ]);
+  assert.equal(before.length, 1);
+});
+
+Deno.test("udp_flood: receivers are bounded; a flood keeps its entry while other receivers come and go", () => {
+  const maxVictims = 16;
+  const detector = createUdpFloodDetector({
+    maxVictims,
+    minPackets: 320, // admission at 20 datagrams a second
+  });
+  const findings: Finding[] = [];
+  const report = (f: Finding) => findings.push(f);
+  // 1 000 a second to the victim, and 25 datagrams each to 200 other receivers a second.
+  for (let i = 0; i < 4_000; i++) {
+    const atUs = T0 + i * 1_000;
+    detector.observe(datagram(atUs, ATTACKER, VICTIM, 1024 + i, 9), report);
+    for (let j = 0; j < 5; j++) {
+      const other = `10.9.${(i * 5 + j) % 200 >>> 0 & 255}.1`;
+      detector.observe(datagram(atUs + j + 1, spoofed(j), other, 5, 9), report);
+    }
+    assert.ok(detector.tables().victims!.size <= maxVictims);
+  }
+  const victims = new Set(findings.map((f) => f.victim));
+  assert.ok(victims.has(VICTIM), [...victims].join(", "));
+});
+
+Deno.test("udp_flood: options are checked", () => {
+  for (
+    const name of [
+      "minPackets",
+      "minBytes",
+      "maxAnswerShare",
+      "answerMemoryUs",
+      "quietUs",
+      "maxVictims",
+      "reportIntervalUs",
+    ] as const
+  ) {
+    assert.throws(
+      () => createUdpFloodDetector({ [name]: 0 }),
+      new RegExp(`${name} must be positive`),
+    );
+  }
+  assert.throws(
+    () => createUdpFloodDetector({ dominantShare: 1.5 }),
+    /dominantShare must be within/,
+  );
+  assert.throws(
+    () => createUdpFloodDetector({ maxVictims: 1.5 }),
+    /maxVictims must be an integer/,
+  );
+});
+
+Deno.test("udp_flood: random datagrams never throw and raise at most one incident per receiver", () => {
+  let seed = 7;
+  const random = () =>
+    (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
+  const detector = createUdpFloodDetector({ minPackets: 50, maxVictims: 8 });
+  let findings = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const packet = datagram(
+      T0 + Math.floor(random() * 3 * SECOND_US),
+      `10.0.0.${1 + Math.floor(random() * 4)}`,
+      `10.0.1.${1 + Math.floor(random() * 4)}`,
+      Math.floor(random() * 65_536),
+      Math.floor(random() * 4),
+    );
+    detector.observe(packet, () => findings++);
+  }
+  detector.flush!(T0 + 3 * SECOND_US, () => findings++);
+  assert.ok(findings > 0);
+  assert.ok(detector.tables().victims!.size <= 8);
+});

@@ -438,7 +438,9 @@ function countSource(
   packet: PacketRecord,
 ): void {
   const slot = state.top.add(sourceKey);
-  if (slot >= 0) state.top.setText(slot, keptText(sourceKey, packet, true));
+  if (state.top.added) {
+    state.top.setText(slot, keptText(sourceKey, packet, true));
+  }
   state.distinctSources.add(sourceKey, packet, true);
 }
 

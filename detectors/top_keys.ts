@@ -18,6 +18,7 @@ export class TopKeys {
   readonly #counts: number[] = [];
   readonly #errors: number[] = [];
   #size = 0;
+  #added = false;
 
   /** A summary of `capacity` counters (a positive integer). */
   constructor(capacity: number) {
@@ -34,10 +35,12 @@ export class TopKeys {
     return this.#size;
   }
 
-  /**
-   * Counts `key` once. Returns the slot it took when it was not held (its
-   * text is then "", for the caller to {@linkcode setText}), else -1.
-   */
+  /** Whether the last {@linkcode add} took a slot for a key not held (whose text is then "", for the caller to {@linkcode setText}). */
+  get added(): boolean {
+    return this.#added;
+  }
+
+  /** Counts `key` once and returns its slot ({@linkcode added} says whether it was new). */
   add(key: number): number {
     const keys = this.#keys;
     const counts = this.#counts;
@@ -45,10 +48,12 @@ export class TopKeys {
     for (let i = 0; i < this.#size; i++) {
       if (keys[i] === key) {
         counts[i]!++;
-        return -1;
+        this.#added = false;
+        return i;
       }
       if (min < 0 || counts[i]! < counts[min]!) min = i;
     }
+    this.#added = true;
     if (this.#size < this.#capacity) {
       const slot = this.#size++;
       keys[slot] = key;
@@ -84,6 +89,14 @@ export class TopKeys {
     return leader;
   }
 
+  /** The slot holding `key`, or -1. */
+  slotOf(key: number): number {
+    for (let i = 0; i < this.#size; i++) {
+      if (this.#keys[i] === key) return i;
+    }
+    return -1;
+  }
+
   /** The key in `slot`. */
   keyAt(slot: number): number {
     return this.#keys[slot]!;
@@ -92,6 +105,11 @@ export class TopKeys {
   /** The text of the key in `slot` ("" unless set). */
   textAt(slot: number): string {
     return this.#texts[slot]!;
+  }
+
+  /** The count of the key in `slot`, which may overestimate it by its error. */
+  countAt(slot: number): number {
+    return this.#counts[slot]!;
   }
 
   /** The count of the key in `slot` that is certain: its count less its error. */

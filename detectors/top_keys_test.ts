@@ -5,9 +5,14 @@ Deno.test("TopKeys counts held keys exactly and names the leader", () => {
   const top = new TopKeys(3);
   assert.equal(top.leader(), -1);
   assert.equal(top.add(7), 0, "a new key takes a slot");
+  assert.equal(top.added, true);
   top.setText(0, "seven");
-  assert.equal(top.add(7), -1, "a held key is counted");
+  assert.equal(top.add(7), 0, "a held key is counted");
+  assert.equal(top.added, false);
   assert.equal(top.add(9), 1);
+  assert.equal(top.slotOf(9), 1);
+  assert.equal(top.slotOf(8), -1);
+  assert.equal(top.countAt(0), 2);
   const leader = top.leader();
   assert.equal(top.keyAt(leader), 7);
   assert.equal(top.textAt(leader), "seven");
@@ -22,6 +27,8 @@ Deno.test("TopKeys: a new key takes the smallest counter and inherits it as its 
   top.add(2);
   const slot = top.add(3); // replaces key 2 (count 2)
   assert.equal(slot, 1);
+  assert.equal(top.added, true);
+  assert.equal(top.countAt(1), 3);
   assert.equal(top.keyAt(1), 3);
   assert.equal(top.textAt(1), "", "the old key's text goes with it");
   assert.equal(top.guaranteedAt(1), 1, "count 3 less error 2");

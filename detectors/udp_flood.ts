@@ -5,68 +5,87 @@
  * tester's "UDP plain"), whether its ports are open or closed: a direct
  * network flood that fills its link or its stack (MITRE T1498.001).
  *
- * Counted, by destination: UDP datagrams to a unicast address (a first
- * fragment counts with its own IP bytes) that are no exchange, that is, the
- * receiver sent no UDP to their source within the last one to two
- * `answerMemoryUs` (a QUIC download, a VPN tunnel, a DNS client's answers,
- * a game's updates, a media stream whose receiver sends its RTCP reports:
- * each one's receiver talks back). Not counted: datagrams to a multicast or
- * broadcast address, and a reply of an amplifying service (from a port of
- * {@linkcode AMPLIFYING_UDP_SERVICES}, that the decoder did not read as a
- * request: a DNS answer, an NTP server's reply), which the reflection flood
- * detector judges (so one reflection is one alert). ICMP errors the
- * receiver sends back (a closed port's unreachables) are no exchange.
+ * Counted, by destination: UDP datagrams to a unicast address (in a frame
+ * to a unicast MAC; a first fragment counts with its own IP bytes) that are
+ * no exchange. A source's datagrams are an exchange while the receiver
+ * sent it UDP within the last one to two `answerMemoryUs`, and, once the
+ * source sent it 64 datagrams (among the receiver's four busiest peers),
+ * while the receiver sends it one for every 64 it gets: a QUIC download
+ * (an acknowledgment every 2 to 10 packets), a VPN tunnel, a DNS client's
+ * answers, a game's updates, a media stream whose receiver sends its
+ * reports are exchanges; a flood that draws a rate-limited error now and
+ * then, or whose sender slips in a valid request every few seconds, is
+ * not. Not counted either: a reply of an amplifying service (from a port
+ * of {@linkcode AMPLIFYING_UDP_SERVICES}, with data the decoder did not
+ * read as a request: a DNS answer, an NTP server's reply), which the
+ * reflection flood detector judges (so one reflection is one alert).
+ * ICMP errors the receiver sends back (a closed port's unreachables) are
+ * no exchange.
  *
  * A receiver is flooded when, within the last second (four quarters of
  * packet time), it got `minPackets` such datagrams or `minBytes` of their
- * IP bytes, while it sent fewer than `maxAnswerShare` times as many UDP
- * datagrams itself (to anyone): a busy server that answers its clients
- * (a DNS resolver, a game server) sends about as many as it gets. The
- * flood goes on while each second brings a tenth of the threshold, and
- * ends after `quietUs` below it.
+ * IP bytes, while it answered fewer than `maxAnswerShare` times as many:
+ * an answer is a datagram to a unicast peer that sent to it and that it
+ * was not exchanging with already. A busy server that answers new clients
+ * (a DNS resolver, a STUN server) answers about as many as it gets; its
+ * own traffic to peers it exchanges with (a game server's updates to its
+ * players) or to a group answers nothing, so it hides no flood. The flood
+ * goes on while each second brings a tenth of the threshold, and ends
+ * after `quietUs` below it. Packet time up to a quarter behind the latest
+ * (captures merged out of order) is held at the latest; a clock that steps
+ * further back ends every flood with its figures and starts afresh.
  *
  * Cheap on ordinary traffic: a receiver gets a table entry only once a
  * fixed array of counters, one per hash slot and second, has counted 1/16
  * of the threshold for its slot within a second; only receivers with an
- * entry pay a lookup, and only their own datagrams are remembered (a
- * bounded memory of who sent to whom, {@linkcode RecentBits}), so the
- * exchanges of a receiver begun before its entry count until it next sends
- * to that peer (a QUIC receiver's next acknowledgment).
+ * entry pay a lookup, and only their datagrams and their peers' to them
+ * are remembered (a bounded memory of who sent to whom,
+ * {@linkcode RecentBits}), so the exchanges of a receiver begun before its
+ * entry count until it next sends to that peer (a QUIC receiver's next
+ * acknowledgment).
  *
- * Findings: key and victim = the receiver; attacker = the one source that
- * sent at least `dominantShare` of the flood's datagrams (never a
- * multicast, broadcast or unspecified source, which can only be spoofed),
- * else "" (spoofed or distributed). The evidence gives the datagrams, bytes,
- * rates (now, peak and mean, in datagrams and Mbit/s), the sources (top,
- * distinct, samples), the ports (top, distinct) and the receiver's answers.
- * A finding is reported when the threshold is first crossed, then again
- * while the flood goes on whenever its datagrams have doubled, or at most
- * every `reportIntervalUs`, and with its final figures when it ends.
+ * Findings: key and victim = the receiver; attacker = the source that
+ * sent at least `dominantShare` of the flood's datagrams, or half of them
+ * and the threshold's worth on its own (beside a collector's one-way
+ * traffic), never a multicast, broadcast or unspecified source, which can
+ * only be spoofed; else "" (spoofed or distributed). The evidence gives
+ * the datagrams, bytes, rates (now, peak and mean, in datagrams and
+ * Mbit/s), the sources (top, distinct, samples; "more than" when the
+ * source map is full), the ports (top, distinct) and the receiver's
+ * answers and exchanges. A finding is reported when the threshold is
+ * first crossed, then again while the flood goes on whenever its
+ * datagrams have doubled, or at most every `reportIntervalUs`, and with
+ * its final figures when it ends or its entry is evicted.
  *
  * Limits: a flood below the threshold per receiver, or spread over many
  * receivers (each below it), is not found; nor is one the receiver answers
- * datagram for datagram (a DNS or game server flooded with queries it
- * answers: a request flood, which only a baseline of the service tells);
- * nor one from a host the receiver sent UDP to within the memory (a peer
- * it exchanges with keeps that bit set while it answers); nor a flood
- * forged as an amplifying service's replies by fewer servers than the
- * reflection flood detector needs; nor the later fragments of fragmented
- * datagrams (hping3 -d 4000: each first fragment counts with its own
- * bytes). A receiver of one-way UDP at 10 000 datagrams a second (a
- * syslog, NetFlow, sFlow or StatsD collector, a recorder of RTP streams
- * that sends no reports) is reported: allowlist it or raise the threshold.
- * A capture that sees one direction only (a one-way tap, an asymmetric
- * route) sees no answers, so any receiver over the threshold is reported.
- * A flood to random ports from one host is also a port scan of its victim
- * (its datagrams are probes that fail), as a flood from a home host to a
- * host outside may also be data exfiltration: the alerts describe one
- * incident.
+ * datagram for datagram, or one in 64 from each source (a DNS or game
+ * server flooded with queries it answers: a request flood, which only a
+ * baseline of the service tells); nor a flood forged as an amplifying
+ * service's replies by fewer servers than the reflection flood detector
+ * needs; nor the later fragments of fragmented datagrams (hping3 -d 4000:
+ * each first fragment counts with its own bytes). A receiver of one-way
+ * UDP at 10 000 datagrams a second (a syslog, NetFlow, sFlow or StatsD
+ * collector, a recorder of RTP streams that sends no reports, the server
+ * of an iperf3 -u test or of a UDP backup) is reported: allowlist it or
+ * raise the threshold. A capture that sees one direction only (a one-way
+ * tap, an asymmetric route) sees no answers, so any receiver over the
+ * threshold is reported. A flood to random ports from one host is also a
+ * port scan of its victim (its datagrams are probes that fail), as a flood
+ * from a home host to a host outside may also be data exfiltration: the
+ * alerts describe one incident. A spoofed IPv6 flood long enough to fill
+ * the decoder's table of IPv6 addresses (about a million) gives its victim
+ * a new key, and so a new incident.
  *
  * @module
  */
 
 import { type PacketRecord, SERVICE_REPLY } from "../capture/packet_record.ts";
-import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
+import {
+  addressTextOf,
+  frameToGroup,
+  keptText,
+} from "../capture/decoded_packet.ts";
 import { formatBytes } from "../capture/format_summary.ts";
 import {
   isGroupAddress,
@@ -96,9 +115,9 @@ export interface UdpFloodOptions {
   minPackets?: number;
   /** Their IP bytes within a second that make a flood (or `minPackets`). */
   minBytes?: number;
-  /** Highest ratio of the receiver's own UDP datagrams to the flood's for it to be a flood (a server answering its clients sends about one each). */
+  /** Highest ratio of the receiver's answers (to peers that sent to it, that it was not exchanging with) to the flood's datagrams for it to be a flood (a server answering new clients sends about one each). */
   maxAnswerShare?: number;
-  /** A receiver that sent UDP to a source makes the source's datagrams an exchange for one to two of these, µs of packet time. */
+  /** A receiver that sent UDP to a source makes the source's datagrams an exchange (while it answers one in 64) for one to two of these, µs of packet time. */
   answerMemoryUs?: number;
   /** Packet time below a tenth of the threshold that ends a flood, µs. */
   quietUs?: number;
@@ -128,9 +147,9 @@ export interface UdpFloodOptions {
  *   an RTP receiver sends a report every five seconds.
  * - `quietUs` 2 s, `reportIntervalUs` 10 s (the alert lifecycle's update
  *   interval).
- * - `maxVictims` 1 024 × about 1.3 KB (the source map, samples and
- *   counters): about 1.3 MB at most, with 512 KiB for the memory of who
- *   sent to whom and 128 KiB of admission counters.
+ * - `maxVictims` 1 024 × about 1.6 KB (the source and port maps, samples
+ *   and counters): about 1.6 MB at most, with 512 KiB for the memory of
+ *   who sent to whom and 128 KiB of admission counters.
  */
 export const UDP_FLOOD_DEFAULTS = {
   minPackets: 10_000,
@@ -161,8 +180,15 @@ const PORT_BITS = 4_096;
 /** Bits of the memory of who sent UDP to whom, per generation (2 × 256 KiB). */
 const PAIR_BITS = 1 << 21;
 
-/** The third key word of a (sender, receiver) pair's hash, so it differs from a receiver's own hash. */
-const PAIR_SALT = 0x75_64_70;
+/** The third key word of a pair's hash: the receiver's datagrams to a peer, and a peer's to the receiver (each differs from a receiver's own hash). */
+const SENT_SALT = 0x75_64_70;
+const RECEIVED_SALT = 0x75_64_71;
+
+/** Counters of the top-peers summary (every datagram to a receiver, exchanges too). */
+const TOP_PEERS = 4;
+
+/** A peer that sent a receiver this many datagrams (certain) is an exchange only while the receiver answers one in this many. */
+const EXCHANGE_RATIO = 64;
 
 /** Admission counters: one per hash slot, with the second it counts (2 × 4 B each, 128 KiB). */
 const ADMIT_SLOTS = 1 << 14;
@@ -209,6 +235,9 @@ interface VictimState extends ReportMark {
   lastDatagramUs: number;
   sources: TopKeys;
   distinctSources: AddressSample;
+  /** The peers that sent it most (exchanges too), since its entry began, and the receiver's datagrams to each, slot for slot. */
+  peers: TopKeys;
+  peerAnswers: Float64Array;
   ports: TopKeys;
   /** Distinct destination ports, as bits (linear counting). */
   portBits: Uint32Array;
@@ -264,10 +293,12 @@ export function createUdpFloodDetector(
     ),
   );
 
+  /** Where findings of the packet (or call) at hand go: an evicted flood's last figures too. */
+  let sink: FindingSink = () => {};
   // Keyed by the receiver's address key (recycled).
   const victims = new NumericKeyMap<VictimState>(
     config.maxVictims,
-    undefined,
+    (state) => reportLast(state, sink),
     { recycle: true },
   );
   /** Whether a receiver of each admission slot may have an entry (stale bits cost a lookup only). */
@@ -277,6 +308,8 @@ export function createUdpFloodDetector(
   /** Who sent UDP to whom lately: hash of (sender, receiver). */
   const pairs = new RecentBits(PAIR_BITS, config.answerMemoryUs);
   let nextExpiryUs = -Infinity;
+  /** The latest packet time seen: time that steps back is held there. */
+  let latestUs = -Infinity;
 
   // Outside observe: a closure there capturing nowUs would make V8 allocate
   // a context for every packet (see bench/findings.md).
@@ -291,6 +324,15 @@ export function createUdpFloodDetector(
     for (const state of victims.values()) {
       watched[hashKey(state.victimKey, 0, 0) & ADMIT_MASK] = 1;
     }
+  }
+
+  /** Starts afresh at `nowUs`, packet time that stepped back: every flood ends with its figures. */
+  function restart(nowUs: number, report: FindingSink): void {
+    for (const state of victims.values()) reportLast(state, report);
+    victims.clear();
+    watched.fill(0);
+    latestUs = nowUs;
+    nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
   }
 
   /** The last finding of a flood whose figures changed since its last one. */
@@ -321,28 +363,36 @@ export function createUdpFloodDetector(
     const dstKey = packet.dstAddressKey;
     // A host sending to itself (over loopback) floods no network.
     if (srcKey < 0 || dstKey < 0 || srcKey === dstKey) return;
-    const nowUs = packet.timestampUs;
+    // Packet time a little behind the latest (captures merged out of
+    // order) is held at the latest; a clock that steps further back starts
+    // every count afresh, so no stream piles up in one quarter.
+    let nowUs = packet.timestampUs;
+    sink = report;
+    if (nowUs < latestUs) {
+      if (latestUs - nowUs <= QUARTER_US) nowUs = latestUs;
+      else restart(nowUs, report);
+    } else {
+      latestUs = nowUs;
+    }
     if (nowUs >= nextExpiryUs) {
       expire(nowUs, report);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
     pairs.age(nowUs);
+    const group = isGroupDestination(packet) || frameToGroup(packet) === true;
 
-    // A datagram out of a watched receiver is one of its answers, and
-    // makes its receiver's datagrams to it exchanges (only a watched
-    // receiver's are ever looked up).
+    // A watched receiver's datagram to a peer makes the peer's datagrams to
+    // it exchanges (only a watched receiver's are ever looked up); it
+    // answers the flood's figures only when it goes to a peer that sent
+    // to it and that it was not exchanging with already (a busy server's
+    // own traffic, to its players or a group, hides no flood).
     const srcHash = hashKey(srcKey, 0, 0);
     if (watched[srcHash & ADMIT_MASK] !== 0) {
       const sender = victims.peek(srcKey, 0, 0, srcHash);
-      if (sender !== undefined) {
-        pairs.mark(hashKey(srcKey, dstKey, PAIR_SALT));
-        advance(sender, nowUs);
-        sender.quarterAnswers[sender.quarter % QUARTERS]!++;
-        sender.answers++;
-      }
+      if (sender !== undefined) noteAnswer(sender, packet, nowUs, group);
     }
 
-    if (isGroupDestination(packet) || isServiceReply(packet)) return;
+    if (group || isServiceReply(packet)) return;
     const dstHash = hashKey(dstKey, 0, 0);
     let state: VictimState | undefined;
     if (watched[dstHash & ADMIT_MASK] !== 0) {
@@ -359,11 +409,54 @@ export function createUdpFloodDetector(
       victims.add(dstKey, 0, 0, state, dstHash);
       watched[dstHash & ADMIT_MASK] = 1;
     }
-    if (pairs.has(hashKey(dstKey, srcKey, PAIR_SALT))) {
-      state.exchanges++; // the receiver talked to this source lately
+    if (isExchange(state, packet)) {
+      state.exchanges++;
       return;
     }
     countDatagram(state, packet, nowUs, report);
+  }
+
+  /** Notes a datagram `packet` of watched receiver `sender`. */
+  function noteAnswer(
+    sender: VictimState,
+    packet: PacketRecord,
+    nowUs: number,
+    group: boolean,
+  ): void {
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    const sent = hashKey(srcKey, dstKey, SENT_SALT);
+    if (
+      !group && !pairs.has(sent) &&
+      pairs.has(hashKey(dstKey, srcKey, RECEIVED_SALT))
+    ) {
+      advance(sender, nowUs);
+      sender.quarterAnswers[sender.quarter % QUARTERS]!++;
+      sender.answers++;
+    }
+    pairs.mark(sent);
+    const slot = sender.peers.slotOf(dstKey);
+    if (slot >= 0) sender.peerAnswers[slot]!++;
+  }
+
+  /**
+   * Whether `packet`, to watched receiver `state`, is an exchange: the
+   * receiver sent its source UDP within the memory, and, for a source that
+   * sent it `EXCHANGE_RATIO` datagrams or more, one for every
+   * `EXCHANGE_RATIO` of them (a rate-limited error, or one valid request
+   * every few seconds, keeps no flood an exchange).
+   */
+  function isExchange(state: VictimState, packet: PacketRecord): boolean {
+    const srcKey = packet.srcAddressKey;
+    const dstKey = packet.dstAddressKey;
+    pairs.mark(hashKey(srcKey, dstKey, RECEIVED_SALT));
+    const peers = state.peers;
+    const slot = peers.add(srcKey);
+    if (peers.added) state.peerAnswers[slot] = 0;
+    if (!pairs.has(hashKey(dstKey, srcKey, SENT_SALT))) return false;
+    const got = peers.guaranteedAt(slot);
+    return got < EXCHANGE_RATIO ||
+      state.peerAnswers[slot]! * EXCHANGE_RATIO >= got;
   }
 
   function countDatagram(
@@ -434,7 +527,8 @@ export function createUdpFloodDetector(
       for (const state of victims.values()) reportLast(state, report);
     },
     idle(nowUs: number, report: FindingSink): void {
-      expire(nowUs, report);
+      sink = report;
+      expire(Math.max(nowUs, latestUs), report);
     },
   };
 }
@@ -488,6 +582,8 @@ function newVictim(): VictimState {
     lastDatagramUs: 0,
     sources: new TopKeys(TOP_SOURCES),
     distinctSources: new AddressSample(SOURCE_BITS, MAX_SAMPLES),
+    peers: new TopKeys(TOP_PEERS),
+    peerAnswers: new Float64Array(TOP_PEERS),
     ports: new TopKeys(TOP_PORTS),
     portBits: new Uint32Array(PORT_BITS / 32),
     flooding: false,
@@ -513,6 +609,7 @@ function resetVictim(
   state.quarterDatagrams.fill(0);
   state.quarterBytes.fill(0);
   state.quarterAnswers.fill(0);
+  state.peers.clear();
   state.lastDatagramUs = nowUs;
   state.flooding = false;
   state.floodStartUs = nowUs;
@@ -542,7 +639,9 @@ function resetEpoch(state: VictimState, nowUs: number): void {
 function countSource(state: VictimState, packet: PacketRecord): void {
   const sourceKey = packet.srcAddressKey;
   const slot = state.sources.add(sourceKey);
-  if (slot >= 0) state.sources.setText(slot, keptText(sourceKey, packet, true));
+  if (state.sources.added) {
+    state.sources.setText(slot, keptText(sourceKey, packet, true));
+  }
   state.distinctSources.add(sourceKey, packet, true);
   const port = packet.dstPort;
   if (port < 0) return;
@@ -582,15 +681,22 @@ function findingOf(
   const leader = state.sources.leader();
   const leaderCount = leader < 0 ? 0 : state.sources.guaranteedAt(leader);
   const leaderShare = state.datagrams > 0 ? leaderCount / state.datagrams : 0;
-  const leaderText = leader < 0 ? "" : addressTextOf(
+  // A leader that surely sent one datagram at most (a spoofed flood's) is
+  // named nowhere.
+  const leaderText = leaderCount < 2 ? "" : addressTextOf(
     state.sources.keyAt(leader),
     state.sources.textAt(leader),
   );
-  const dominant = leader >= 0 && leaderShare >= config.dominantShare;
+  // A leader whose own datagrams alone crossed the threshold floods beside
+  // the receiver's other one-way traffic (a collector's).
+  const dominant = leader >= 0 && (leaderShare >= config.dominantShare ||
+    (leaderShare >= 0.5 && leaderCount >= config.minPackets));
   const attacker = dominant && !isSpoofOnlySource(leaderText) ? leaderText : "";
   const victim = addressTextOf(state.victimKey, state.victimText);
-  // Estimates, so never more than the datagrams counted.
+  // Estimates, so never more than the datagrams counted; a full map says
+  // only "more than".
   const sources = Math.min(state.distinctSources.estimate(), state.datagrams);
+  const sourcesSaturated = state.distinctSources.bitsSet >= SOURCE_BITS - 8;
   const ports = Math.min(linearCount(state.portBits, PORT_BITS), 65_536);
   const topPort = state.ports.leader();
   const topPortNumber = topPort < 0 ? -1 : state.ports.keyAt(topPort);
@@ -608,7 +714,7 @@ function findingOf(
     ? `from ${leaderText}, a spoofed source`
     : sources === 1
     ? "from 1 source"
-    : `from about ${sources} sources`;
+    : `from ${sourcesSaturated ? "more than" : "about"} ${sources} sources`;
   const to = topPortShare >= 0.9
     ? `port ${topPortNumber}`
     : ports <= 1

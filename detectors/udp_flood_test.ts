@@ -374,29 +374,78 @@ Deno.test("udp_flood: a quiet link ends a flood with its final figures (idle)", 
   assert.equal(detector.tables().victims!.size, 0);
 });
 
-Deno.test("udp_flood: a flood from a peer the receiver sent to within the memory, once it had an entry, is an exchange until the memory passes", () => {
+Deno.test("udp_flood: a peer's datagrams are an exchange while the receiver answers one in 64 of them; a reply now and then hides no flood", () => {
   const answerMemoryUs = UDP_FLOOD_DEFAULTS.answerMemoryUs;
-  // Another host's 600 datagrams within 60 ms give the victim an entry;
-  // then it sends one datagram to the attacker.
-  const admitted = [
-    ...flood(600, 100, { src: () => "192.168.1.77" }),
+  // Another host's 600 datagrams within 60 ms give the victim an entry.
+  const admission = [...flood(600, 100, { src: () => "192.168.1.77" })];
+  const attack = [...flood(30_000, 40, { startUs: T0 + 100_000 })];
+  /** The victim's replies to the attacker: after every `every`-th of its datagrams. */
+  const replies = (every: number) =>
+    attack.filter((_, i) => i % every === 0).map((d) =>
+      datagram(d.timestampUs + 5, VICTIM, ATTACKER, 9, d.srcPort, 40)
+    );
+  // One reply in 64: an exchange, however fast.
+  assert.deepEqual(runToEnd(merged(admission, attack, replies(64))), []);
+  // One in 100, or one a second (a rate-limited error): a flood.
+  for (const every of [100, 25_000]) {
+    const findings = runToEnd(merged(admission, attack, replies(every)));
+    assert.ok(findings.length >= 1, `a reply every ${every}`);
+    assert.equal(findings[0]!.attacker, ATTACKER);
+  }
+  // One reply before the flood: its first 63 datagrams are exchanges.
+  const once = runToEnd([
+    ...admission,
     datagram(T0 + 70_000, VICTIM, ATTACKER, 53, 40_000, 40),
-  ];
-  assert.deepEqual(
-    run([...admitted, ...flood(20_000, 40, { startUs: T0 + 100_000 })]),
-    [],
-  );
-  const late = run([
-    ...admitted,
-    ...flood(20_000, 40, { startUs: T0 + 2 * answerMemoryUs + 100_000 }),
+    ...attack,
   ]);
-  assert.equal(late.length, 1);
-  // Sent before the victim had an entry, the datagram is not remembered.
-  const before = run([
+  assert.equal(once[0]!.evidence.exchanges, 63);
+  // A reply before the receiver had an entry is not remembered.
+  const before = runToEnd([
     datagram(T0, VICTIM, ATTACKER, 53, 40_000, 40),
     ...flood(20_000, 40, { startUs: T0 + 1 }),
   ]);
-  assert.equal(before.length, 1);
+  assert.equal(before[0]!.evidence.exchanges, 0);
+  // The memory of a reply lasts one to two answerMemoryUs.
+  const late = runToEnd([
+    ...admission,
+    ...flood(63, 1_000, { startUs: T0 + 65_000 }),
+    datagram(T0 + 130_000, VICTIM, ATTACKER, 53, 40_000, 40),
+    ...flood(20_000, 40, { startUs: T0 + 2 * answerMemoryUs + 200_000 }),
+  ]);
+  assert.equal(late[0]!.evidence.exchanges, 0);
+});
+
+Deno.test("udp_flood: a busy server's own datagrams (to its players, to a group) hide no flood it does not answer", () => {
+  const PLAYERS = 100;
+  const player = (i: number) => `10.20.${i >>> 8}.${(i & 255) + 1}`;
+  // 100 players at 64 Hz both ways for 3 s: 6 400 datagrams a second out.
+  const game: PacketRecord[] = [];
+  for (let tick = 0; tick < 192; tick++) {
+    const atUs = T0 + tick * 15_625;
+    for (let i = 0; i < PLAYERS; i++) {
+      game.push(datagram(atUs + i, player(i), VICTIM, 50_000 + i, 27_016, 60));
+      game.push(
+        datagram(atUs + 200 + i, VICTIM, player(i), 27_016, 50_000 + i, 300),
+      );
+    }
+  }
+  // And 5 000 a second to a multicast group.
+  const multicast = [...flood(15_000, 200, {
+    src: () => VICTIM,
+    dst: "239.1.1.1",
+    payloadBytes: 100,
+  })];
+  // 20 000 a second from one host that it never answers, from 1 s on.
+  const attack = flood(40_000, 50, {
+    startUs: T0 + SECOND_US,
+    dstPort: () => 27_016,
+  });
+  const findings = runToEnd(merged(game, multicast, attack));
+  assert.ok(findings.length >= 1);
+  assert.equal(findings[0]!.attacker, ATTACKER);
+  assert.equal(findings[0]!.evidence.answers, 0);
+  // The game alone is no flood.
+  assert.deepEqual(runToEnd(merged(game, multicast)), []);
 });
 
 Deno.test("udp_flood: receivers are bounded; a flood keeps its entry while other receivers come and go", () => {
@@ -419,6 +468,107 @@ Deno.test("udp_flood: receivers are bounded; a flood keeps its entry while other
   }
   const victims = new Set(findings.map((f) => f.victim));
   assert.ok(victims.has(VICTIM), [...victims].join(", "));
+});
+
+Deno.test("udp_flood: packet time that steps back starts the counts afresh, so a steady stream never piles into one quarter", () => {
+  // 2 000 datagrams a second of 1 200 bytes (19 Mbit/s), one way, for 2 s,
+  // then the clock steps back an hour and the stream goes on for 3 s.
+  const before = [...flood(4_000, 500, { payloadBytes: 1_200 })];
+  const after = [...flood(6_000, 500, {
+    payloadBytes: 1_200,
+    startUs: T0 + 2 * SECOND_US - 3_600 * SECOND_US,
+  })];
+  assert.deepEqual(runToEnd([...before, ...after]), []);
+  // A flood across the step ends with its figures at the step, and the
+  // flood after it is a new one, counted afresh.
+  const findings = runToEnd([
+    ...flood(15_000, 40),
+    ...flood(15_000, 40, { startUs: T0 - 10 * SECOND_US }),
+  ]);
+  assert.deepEqual(
+    findings.map((f) => f.evidence.datagrams),
+    [MIN_PACKETS, 15_000 - UNCOUNTED, MIN_PACKETS, 15_000 - UNCOUNTED],
+  );
+  // Merged captures a few milliseconds out of order are one stream.
+  const shuffled = [...flood(15_000, 40)];
+  for (let i = 0; i + 1 < shuffled.length; i += 2) {
+    [shuffled[i], shuffled[i + 1]] = [shuffled[i + 1]!, shuffled[i]!];
+  }
+  assert.deepEqual(
+    runToEnd(shuffled).map((f) => f.evidence.datagrams),
+    [MIN_PACKETS, 15_000 - UNCOUNTED],
+  );
+});
+
+Deno.test("udp_flood: a flood evicted from a full table reports its final figures first", () => {
+  const detector = createUdpFloodDetector({ maxVictims: 4 });
+  const findings: Finding[] = [];
+  const report = (f: Finding) => findings.push(f);
+  const packets = [...flood(12_000, 50)];
+  for (const packet of packets) detector.observe(packet, report);
+  assert.equal(findings.length, 1);
+  // Four other receivers, each over the admission level, within the next second.
+  const lastUs = packets.at(-1)!.timestampUs;
+  for (let r = 0; r < 4; r++) {
+    for (let i = 0; i < ADMIT; i++) {
+      detector.observe(
+        datagram(
+          lastUs + 1_000 + r * 10_000 + i,
+          ATTACKER,
+          `10.9.9.${r + 1}`,
+          5,
+          9,
+        ),
+        report,
+      );
+    }
+  }
+  assert.equal(findings.length, 2, "the final figures of the evicted flood");
+  assert.equal(findings[1]!.victim, VICTIM);
+  assert.equal(findings[1]!.evidence.datagrams, 12_000 - UNCOUNTED);
+});
+
+Deno.test("udp_flood: datagrams in frames to the broadcast MAC (a subnet's broadcast address) are not counted", () => {
+  const frame = udpFrame(
+    {
+      src: ATTACKER,
+      dst: "192.168.1.255",
+      srcMac: ATTACKER_MAC,
+      dstMac: "ff:ff:ff:ff:ff:ff",
+    },
+    { srcPort: 40_000, dstPort: 9 },
+    new Uint8Array(0),
+  );
+  const packets = Array.from(
+    { length: 20_000 },
+    (_, i) => decodeFrame(frame, { timestampUs: T0 + i * 40 }).packet,
+  );
+  assert.deepEqual(runToEnd(packets), []);
+});
+
+Deno.test("udp_flood: a flooder beside a collector's one-way traffic is named once its own datagrams cross the threshold", () => {
+  // 200 devices sending a syslog collector 4 000 datagrams a second, then
+  // one host flooding it at 14 000 a second (78 % of what it gets).
+  const devices = [...flood(16_000, 250, {
+    src: (i) => `10.30.0.${(i % 200) + 1}`,
+    dstPort: () => 514,
+    payloadBytes: 120,
+  })];
+  const attack = flood(28_000, 71, { startUs: T0 + 2 * SECOND_US });
+  const findings = runToEnd(merged(devices, attack));
+  const last = findings.at(-1)!;
+  assert.ok((last.evidence.topSourceShare as number) < 0.8);
+  assert.equal(last.attacker, ATTACKER);
+  // The collector alone is below the threshold.
+  assert.deepEqual(runToEnd(devices), []);
+});
+
+Deno.test('udp_flood: a spoofed flood from more sources than the map tells says "more than", and names no top source it cannot vouch for', () => {
+  const findings = runToEnd([...flood(80_000, 16, { src: spoofed })]);
+  const last = findings.at(-1)!;
+  assert.match(last.summary, /from more than \d+ sources/);
+  assert.equal(last.evidence.topSource, "");
+  assert.equal(last.evidence.topSourceShare, 0);
 });
 
 Deno.test("udp_flood: options are checked", () => {
@@ -448,23 +598,31 @@ Deno.test("udp_flood: options are checked", () => {
   );
 });
 
-Deno.test("udp_flood: random datagrams never throw and raise at most one incident per receiver", () => {
+Deno.test("udp_flood: random datagrams, in or out of time order, never throw and keep the table bounded", () => {
   let seed = 7;
   const random = () =>
     (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
-  const detector = createUdpFloodDetector({ minPackets: 50, maxVictims: 8 });
-  let findings = 0;
+  const packets: PacketRecord[] = [];
   for (let i = 0; i < 20_000; i++) {
-    const packet = datagram(
+    packets.push(datagram(
       T0 + Math.floor(random() * 3 * SECOND_US),
       `10.0.0.${1 + Math.floor(random() * 4)}`,
       `10.0.1.${1 + Math.floor(random() * 4)}`,
       Math.floor(random() * 65_536),
       Math.floor(random() * 4),
-    );
-    detector.observe(packet, () => findings++);
+    ));
   }
-  detector.flush!(T0 + 3 * SECOND_US, () => findings++);
-  assert.ok(findings > 0);
-  assert.ok(detector.tables().victims!.size <= 8);
+  const sorted = [...packets].sort((a, b) => a.timestampUs - b.timestampUs);
+  for (const [order, stream] of [["random", packets], ["sorted", sorted]]) {
+    const detector = createUdpFloodDetector({ minPackets: 50, maxVictims: 8 });
+    let findings = 0;
+    for (const packet of stream as PacketRecord[]) {
+      detector.observe(packet, () => findings++);
+      assert.ok(detector.tables().victims!.size <= 8);
+    }
+    detector.flush!(T0 + 3 * SECOND_US, () => findings++);
+    detector.idle!(T0 + 10 * SECOND_US, () => findings++);
+    assert.equal(detector.tables().victims!.size, 0);
+    if (order === "sorted") assert.ok(findings > 0);
+  }
 });

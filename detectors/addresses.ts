@@ -122,3 +122,9 @@ export function isUnspecifiedAddress(address: string): boolean {
 export function isLinkLocalAddress(address: string): boolean {
   return /^fe[89ab][0-9a-f]:/.test(address);
 }
+
+/** Whether a source address can only be spoofed: none, unspecified, multicast or broadcast (a flood's leader from one is no attacker). */
+export function isSpoofOnlySource(address: string): boolean {
+  return address === "" || isUnspecifiedAddress(address) ||
+    isGroupAddress(address);
+}

@@ -5,6 +5,7 @@ import {
   isGroupAddress,
   isGroupDestination,
   isGroupMac,
+  isSpoofOnlySource,
   isUnanswerableSource,
   isUnspecifiedAddress,
   parseIpv4,
@@ -171,4 +172,22 @@ Deno.test("isGroupMac() reads the low bit of the first byte, in either case", ()
   assert.equal(isGroupMac("ff:ff:ff:ff:ff:ff"), true);
   assert.equal(isGroupMac("33:33:00:00:00:01"), true);
   assert.equal(isGroupMac("52:54:00:12:35:02"), false);
+});
+
+Deno.test("isSpoofOnlySource() is true of no address, the unspecified ones, multicast and broadcast", () => {
+  for (
+    const address of [
+      "",
+      "0.0.0.0",
+      "::",
+      "224.0.0.251",
+      "ff02::1",
+      "255.255.255.255",
+    ]
+  ) {
+    assert.equal(isSpoofOnlySource(address), true, address);
+  }
+  for (const address of ["192.168.1.66", "2001:db8::1", "fe80::1"]) {
+    assert.equal(isSpoofOnlySource(address), false, address);
+  }
 });

@@ -45,7 +45,7 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { ICMP_TYPE, ICMPV6_TYPE } from "../capture/decode/icmp.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
-import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
+import { isGroupAddress, isSpoofOnlySource } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { AddressSample } from "./address_sample.ts";
@@ -442,12 +442,6 @@ function countSource(
     state.top.setText(slot, keptText(sourceKey, packet, true));
   }
   state.distinctSources.add(sourceKey, packet, true);
-}
-
-/** Multicast, broadcast and unspecified sources, which can only be spoofed. */
-function isSpoofOnlySource(address: string): boolean {
-  return address === "" || isUnspecifiedAddress(address) ||
-    isGroupAddress(address);
 }
 
 function severityOf(peakRate: number): Severity {

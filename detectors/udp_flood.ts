@@ -87,11 +87,7 @@ import {
   keptText,
 } from "../capture/decoded_packet.ts";
 import { formatBytes } from "../capture/format_summary.ts";
-import {
-  isGroupAddress,
-  isGroupDestination,
-  isUnspecifiedAddress,
-} from "./addresses.ts";
+import { isGroupDestination, isSpoofOnlySource } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { AddressSample } from "./address_sample.ts";
@@ -648,12 +644,6 @@ function countSource(state: VictimState, packet: PacketRecord): void {
   state.ports.add(port);
   const bit = hashKey(port, 0, 1) >>> 20; // 12 bits of a well-mixed hash
   state.portBits[bit >>> 5]! |= 1 << (bit & 31);
-}
-
-/** Multicast, broadcast and unspecified sources, which can only be spoofed. */
-function isSpoofOnlySource(address: string): boolean {
-  return address === "" || isUnspecifiedAddress(address) ||
-    isGroupAddress(address);
 }
 
 /** High from five times the threshold (50 000 datagrams or 500 Mbit/s a second by default). */

@@ -215,9 +215,9 @@ Deno.test("udp_flood: a download whose receiver acknowledges every tenth datagra
   assert.equal(findings[0]!.attacker, SERVER);
 });
 
-Deno.test("udp_flood: a busy server answering each client's first datagram is no flood", () => {
-  // 15 000 clients a second, each asking once, each answered 1 ms later.
-  const queries = [...flood(30_000, 66, {
+/** `count` new clients `stepUs` apart, each asking the victim's STUN port once and answered 1 ms later. */
+function answeredClients(count: number, stepUs: number): PacketRecord[] {
+  const queries = [...flood(count, stepUs, {
     src: (i) => spoofed(i),
     dstPort: () => 3478,
     payloadBytes: 20,
@@ -232,28 +232,18 @@ Deno.test("udp_flood: a busy server answering each client's first datagram is no
       60,
     )
   );
-  assert.deepEqual(runToEnd(merged(queries, answers)), []);
+  return merged(queries, answers);
+}
+
+Deno.test("udp_flood: a busy server answering each client's first datagram is no flood", () => {
+  // 15 000 clients a second.
+  assert.deepEqual(runToEnd(answeredClients(30_000, 66)), []);
 });
 
 Deno.test("udp_flood: a server flooded while it answers its clients is found", () => {
-  const clients = [...flood(4_000, 500, {
-    src: (i) => spoofed(i),
-    dstPort: () => 3478,
-    payloadBytes: 20,
-  })];
-  const answers = clients.map((query) =>
-    datagram(
-      query.timestampUs + 1_000,
-      VICTIM,
-      query.srcAddress,
-      3478,
-      query.srcPort,
-      60,
-    )
-  );
   // 30 000 a second from one host beside 2 000 answered clients a second.
   const attack = flood(60_000, 33, { dstPort: () => 3478 });
-  const findings = run(merged(clients, answers, attack));
+  const findings = run(merged(answeredClients(4_000, 500), attack));
   assert.ok(findings.length >= 1);
   assert.equal(findings[0]!.attacker, ATTACKER);
   assert.ok((findings[0]!.evidence.answers as number) > 0);

@@ -229,7 +229,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
       tactic: "Impact",
     },
     description:
-      "A host received UDP datagrams at a rate no exchange explains (tens of thousands a second, or 100 Mbit/s and more) and answered few of them: a direct flood (hping3 --udp --flood, LOIC, a botnet's UDP flood) that fills the victim's link or keeps its stack busy with packets to ports that are closed or to a service that cannot keep up. Sent from one host (named as the attacker) or from many, often with forged sources.",
+      "A host received UDP datagrams at a rate no exchange explains (tens of thousands a second, or 200 Mbit/s and more) and answered few of them: a direct flood (hping3 --udp --flood, LOIC, a botnet's UDP flood) that fills the victim's link or keeps its stack busy with packets to ports that are closed or to a service that cannot keep up. Sent from one host (named as the attacker) or from many, often with forged sources.",
     recommendation:
       "Block or rate-limit UDP from the named source at the edge (or, for a spoofed or distributed flood, UDP to the victim's flooded port), and ask the upstream provider to filter or divert it before the link fills; find the sending host if it is inside (a compromised host, a bot) and isolate it. If the receiver is a collector of one-way UDP (syslog, NetFlow, sFlow, StatsD) or the capture sees one direction only, the datagrams may be ordinary: allowlist it or raise the threshold.",
   },

@@ -128,12 +128,16 @@ export interface UdpFloodOptions {
 /**
  * Defaults of {@linkcode UdpFloodOptions}.
  *
- * - `minPackets` 10 000 a second or `minBytes` 12.5 MB a second (100
+ * - `minPackets` 10 000 a second or `minBytes` 25 MB a second (200
  *   Mbit/s): hping3 --flood sends 20 000 to several 100 000 datagrams a
  *   second from one host, a botnet's UDP flood more from many; ordinary
  *   one-way UDP to a host is far below (a 4K video stream 2 000 a second,
  *   a VoIP call 50, a busy host's DNS answers, which are exchanges, a few
- *   hundred). The tools' common "UDP flood" rules (FastNetMon's per-host
+ *   hundred). At 1 500 bytes, 10 000 datagrams a second are 120 Mbit/s:
+ *   the byte rule is for bigger datagrams (jumbo frames), and leaves room
+ *   for one-way streams of 100 Mbit/s whose receiver reports every few
+ *   seconds (a camera's RTP to a recorder, whose RTCP is one datagram in
+ *   thousands). The tools' common "UDP flood" rules (FastNetMon's per-host
  *   thresholds, routers' storm control) are set per network; this is one
  *   no ordinary host reaches.
  * - `maxAnswerShare` 0.25: a flooded host answers few datagrams (a closed
@@ -149,7 +153,7 @@ export interface UdpFloodOptions {
  */
 export const UDP_FLOOD_DEFAULTS = {
   minPackets: 10_000,
-  minBytes: 12_500_000,
+  minBytes: 25_000_000,
   maxAnswerShare: 0.25,
   answerMemoryUs: 10_000_000,
   quietUs: 2_000_000,
@@ -646,7 +650,7 @@ function countSource(state: VictimState, packet: PacketRecord): void {
   state.portBits[bit >>> 5]! |= 1 << (bit & 31);
 }
 
-/** High from five times the threshold (50 000 datagrams or 500 Mbit/s a second by default). */
+/** High from five times the threshold (50 000 datagrams or 1 Gbit/s a second by default). */
 function severityOf(
   state: VictimState,
   config: Required<UdpFloodOptions>,

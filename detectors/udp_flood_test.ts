@@ -15,7 +15,7 @@ const VICTIM = "192.168.1.8";
 const ATTACKER_MAC = "02:00:00:00:00:42";
 const VICTIM_MAC = "02:00:00:00:00:08";
 const MIN_PACKETS = UDP_FLOOD_DEFAULTS.minPackets;
-/** Datagrams a receiver gets within a second before it has an entry (1/16 of the threshold; 12.5 MB / 1 500 B is the lower one). */
+/** Datagrams a receiver gets within a second before it has an entry (1/16 of the threshold, or of 25 MB / 1 500 B if lower). */
 const ADMIT = Math.floor(
   Math.min(MIN_PACKETS, UDP_FLOOD_DEFAULTS.minBytes / 1_500) / 16,
 );
@@ -152,15 +152,15 @@ Deno.test("udp_flood: one datagram fewer than the threshold within every second 
   assert.deepEqual(run(packets.slice(0, -1)), []);
 });
 
-Deno.test("udp_flood: 100 Mbit/s of big datagrams is a flood below the datagram threshold", () => {
-  // 9 000 datagrams a second of 1 428 IP bytes: 12.85 MB a second.
-  const findings = run(flood(20_000, 111, { payloadBytes: 1_400 }));
+Deno.test("udp_flood: 200 Mbit/s of jumbo datagrams is a flood below the datagram threshold", () => {
+  // 3 000 datagrams a second of 9 000 IP bytes: 27 MB a second.
+  const findings = run(flood(7_000, 333, { payloadBytes: 8_972 }));
   assert.ok(findings.length >= 1);
   const evidence = findings[0]!.evidence;
   assert.ok((evidence.datagrams as number) < MIN_PACKETS);
-  assert.ok((evidence.peakMegabitsPerSecond as number) >= 100);
-  // The same rate of empty datagrams is none.
-  assert.deepEqual(run(flood(20_000, 111)), []);
+  assert.ok((evidence.peakMegabitsPerSecond as number) >= 200);
+  // 9 000 a second of 1 428 bytes (a 100 Mbit/s stream) is none.
+  assert.deepEqual(run(flood(20_000, 111, { payloadBytes: 1_400 })), []);
 });
 
 Deno.test("udp_flood: a spoofed flood from a new source each datagram names no attacker and counts its sources", () => {
@@ -366,8 +366,10 @@ Deno.test("udp_flood: a quiet link ends a flood with its final figures (idle)", 
 
 Deno.test("udp_flood: a peer's datagrams are an exchange while the receiver answers one in 64 of them; a reply now and then hides no flood", () => {
   const answerMemoryUs = UDP_FLOOD_DEFAULTS.answerMemoryUs;
-  // Another host's 600 datagrams within 60 ms give the victim an entry.
-  const admission = [...flood(600, 100, { src: () => "192.168.1.77" })];
+  // Another host's datagrams within 65 ms give the victim an entry.
+  const admission = [
+    ...flood(ADMIT + 20, 100, { src: () => "192.168.1.77" }),
+  ];
   const attack = [...flood(30_000, 40, { startUs: T0 + 100_000 })];
   /** The victim's replies to the attacker: after every `every`-th of its datagrams. */
   const replies = (every: number) =>

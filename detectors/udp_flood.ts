@@ -5,43 +5,46 @@
  * tester's "UDP plain"), whether its ports are open or closed: a direct
  * network flood that fills its link or its stack (MITRE T1498.001).
  *
- * Counted, by destination: UDP datagrams to a unicast address (in a frame
- * to a unicast MAC; a first fragment counts with its own IP bytes) that are
- * no exchange. A source's datagrams are an exchange while the receiver
- * sent it UDP within the last one to two `answerMemoryUs`, and, once the
- * source sent it 64 datagrams (among the receiver's four busiest peers),
- * while the receiver sends it one for every 64 it gets: a QUIC download
- * (an acknowledgment every 2 to 10 packets), a VPN tunnel, a DNS client's
- * answers, a game's updates, a media stream whose receiver sends its
- * reports are exchanges; a flood that draws a rate-limited error now and
- * then, or whose sender slips in a valid request every few seconds, is
- * not. Not counted either: a reply of an amplifying service (from a port
- * of {@linkcode AMPLIFYING_UDP_SERVICES}, with data the decoder did not
- * read as a request: a DNS answer, an NTP server's reply), which the
- * reflection flood detector judges (so one reflection is one alert).
- * ICMP errors the receiver sends back (a closed port's unreachables) are
- * no exchange.
+ * Counted, by destination: UDP datagrams to a unicast address (IPv4 in a
+ * frame to a group MAC, when the address may be a subnet's broadcast, is
+ * not; a first fragment counts with its own IP bytes) that are no
+ * exchange. A source's datagrams are an exchange while the receiver sent
+ * it UDP within the last one to two `answerMemoryUs` (100–200 ms): a QUIC
+ * download's acknowledgments, a tunnel's, a game's or a DNS client's
+ * traffic keep their peers' datagrams exchanges; a flood that draws a
+ * reply now and then (a rate-limited error), or whose sender slips in a
+ * valid request every few seconds, is counted in between. Not counted
+ * either: a reply of an amplifying service (from a port of
+ * {@linkcode AMPLIFYING_UDP_SERVICES}, with data the decoder did not read
+ * as a request: a DNS answer, an NTP server's reply), which the reflection
+ * flood detector judges (so one reflection is one alert). ICMP errors the
+ * receiver sends back (a closed port's unreachables) are no exchange.
  *
  * A receiver is flooded when, within the last second (four quarters of
  * packet time), it got `minPackets` such datagrams or `minBytes` of their
- * IP bytes, while it answered fewer than `maxAnswerShare` times as many:
- * an answer is a datagram to a unicast peer that sent to it and that it
- * was not exchanging with already. A busy server that answers new clients
- * (a DNS resolver, a STUN server) answers about as many as it gets; its
- * own traffic to peers it exchanges with (a game server's updates to its
- * players) or to a group answers nothing, so it hides no flood. The flood
- * goes on while each second brings a tenth of the threshold, and ends
- * after `quietUs` below it. Packet time up to a quarter behind the latest
- * (captures merged out of order) is held at the latest; a clock that steps
- * further back ends every flood with its figures and starts afresh.
+ * IP bytes, while it answered fewer than `maxAnswerShare` times as many
+ * (or its top source alone sent the threshold's worth within about a
+ * second, and was answered fewer than `maxAnswerShare` times as often):
+ * an answer is a datagram to a unicast peer that sent to it within the
+ * last 1–2 s and that it was not exchanging with already (a resolver
+ * answering new clients answers about as many as it gets); its own traffic
+ * to peers it exchanges with (a game server's updates to its players) or
+ * to a group answers nothing, so it hides no flood. The flood goes on
+ * while each second brings a tenth of the threshold, and ends after
+ * `quietUs` below it. Packet time up to a quarter behind the latest
+ * (captures merged out of order), or further behind for fewer than 64
+ * packets in a row (stragglers, a second capture point), is held at the
+ * latest; a clock that steps further back ends every flood with its
+ * figures and starts afresh.
  *
  * Cheap on ordinary traffic: a receiver gets a table entry only once a
  * fixed array of counters, one per hash slot and second, has counted 1/16
  * of the threshold for its slot within a second; only receivers with an
- * entry pay a lookup, and only their datagrams and their peers' to them
- * are remembered (a bounded memory of who sent to whom,
- * {@linkcode RecentBits}), so the exchanges of a receiver begun before its
- * entry count until it next sends to that peer (a QUIC receiver's next
+ * entry pay a lookup, and only their datagrams and (while they are not
+ * flooded) their peers' to them are remembered ({@linkcode RecentBits},
+ * one memory each way, so a spoofed flood cannot fill the one that makes
+ * exchanges); the exchanges of a receiver begun before its entry count
+ * until it next sends to that peer (a QUIC receiver's next
  * acknowledgment).
  *
  * Findings: key and victim = the receiver; attacker = the source that
@@ -59,23 +62,32 @@
  *
  * Limits: a flood below the threshold per receiver, or spread over many
  * receivers (each below it), is not found; nor is one the receiver answers
- * datagram for datagram, or one in 64 from each source (a DNS or game
- * server flooded with queries it answers: a request flood, which only a
- * baseline of the service tells); nor a flood forged as an amplifying
- * service's replies by fewer servers than the reflection flood detector
- * needs; nor the later fragments of fragmented datagrams (hping3 -d 4000:
- * each first fragment counts with its own bytes). A receiver of one-way
- * UDP at 10 000 datagrams a second (a syslog, NetFlow, sFlow or StatsD
- * collector, a recorder of RTP streams that sends no reports, the server
- * of an iperf3 -u test or of a UDP backup) is reported: allowlist it or
- * raise the threshold. A capture that sees one direction only (a one-way
- * tap, an asymmetric route) sees no answers, so any receiver over the
- * threshold is reported. A flood to random ports from one host is also a
- * port scan of its victim (its datagrams are probes that fail), as a flood
- * from a home host to a host outside may also be data exfiltration: the
- * alerts describe one incident. A spoofed IPv6 flood long enough to fill
- * the decoder's table of IPv6 addresses (about a million) gives its victim
- * a new key, and so a new incident.
+ * datagram for datagram (a DNS or game server flooded with queries it
+ * answers: a request flood, which only a baseline of the service tells),
+ * nor a spoofed or distributed one beside requests the receiver answers
+ * (a busy server's answered clients, or spoofed requests to an open
+ * service, answered once each, make answers enough for a flood four times
+ * their number, where no one source sends the threshold's worth), nor one
+ * forged from a peer the receiver is sending to
+ * (its video server, its VPN peer), nor one answered at least every
+ * 100 ms; nor a flood forged as an amplifying service's replies by fewer
+ * servers than the reflection flood detector needs; nor the later
+ * fragments of fragmented datagrams (hping3 -d 4000: each first fragment
+ * counts with its own bytes). A receiver of one-way UDP at 10 000
+ * datagrams a second (a syslog, NetFlow, sFlow or StatsD collector, a
+ * recorder of RTP streams, which reports every few seconds, the server of
+ * an iperf3 -u test or of a UDP backup, a QUIC download acknowledged less
+ * often than every 100 ms) is reported: allowlist it or raise the
+ * threshold. A capture that sees one direction only (a one-way tap, an
+ * asymmetric route) sees no answers, so any receiver over the threshold is
+ * reported. A flood to random ports from one host is also a port scan of
+ * its victim (its datagrams are probes that fail), as a flood from a home
+ * host to a host outside may also be data exfiltration: the alerts
+ * describe one incident. A spoofed IPv6 flood long enough to fill the
+ * decoder's table of IPv6 addresses (about a million) gives its victim a
+ * new key, and so a new incident. The first finding of a receiver that had
+ * an entry for more than a second before its flood counts from the start
+ * of its latest second (its "now" rate is the sliding second's).
  *
  * @module
  */
@@ -87,6 +99,7 @@ import {
   keptText,
 } from "../capture/decoded_packet.ts";
 import { formatBytes } from "../capture/format_summary.ts";
+import { isIpv4Key } from "../capture/decode/address_key.ts";
 import { isGroupDestination, isSpoofOnlySource } from "./addresses.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
@@ -113,7 +126,7 @@ export interface UdpFloodOptions {
   minBytes?: number;
   /** Highest ratio of the receiver's answers (to peers that sent to it, that it was not exchanging with) to the flood's datagrams for it to be a flood (a server answering new clients sends about one each). */
   maxAnswerShare?: number;
-  /** A receiver that sent UDP to a source makes the source's datagrams an exchange (while it answers one in 64) for one to two of these, µs of packet time. */
+  /** A receiver that sent UDP to a source makes the source's datagrams an exchange for one to two of these, µs of packet time. */
   answerMemoryUs?: number;
   /** Packet time below a tenth of the threshold that ends a flood, µs. */
   quietUs?: number;
@@ -143,19 +156,23 @@ export interface UdpFloodOptions {
  * - `maxAnswerShare` 0.25: a flooded host answers few datagrams (a closed
  *   port's ICMP errors are no answers; Linux sends one a second to each
  *   source), a server answering its clients sends one for each.
- * - `answerMemoryUs` 10 s: a QUIC receiver acknowledges every few packets,
- *   an RTP receiver sends a report every five seconds.
+ * - `answerMemoryUs` 100 ms: a QUIC receiver acknowledges every few
+ *   packets, and at least every `max_ack_delay` (25 ms by default), a
+ *   tunnel's or game's peers answer within a round trip; a flood that
+ *   draws a reply a second is an exchange a tenth to a fifth of the time.
+ *   An RTP receiver's reports, every five seconds, make no exchange: a
+ *   recorder of RTP streams is a one-way receiver.
  * - `quietUs` 2 s, `reportIntervalUs` 10 s (the alert lifecycle's update
  *   interval).
  * - `maxVictims` 1 024 × about 1.6 KB (the source and port maps, samples
- *   and counters): about 1.6 MB at most, with 512 KiB for the memory of
+ *   and counters): about 1.6 MB at most, with 512 KiB for the memories of
  *   who sent to whom and 128 KiB of admission counters.
  */
 export const UDP_FLOOD_DEFAULTS = {
   minPackets: 10_000,
   minBytes: 25_000_000,
   maxAnswerShare: 0.25,
-  answerMemoryUs: 10_000_000,
+  answerMemoryUs: 100_000,
   quietUs: 2_000_000,
   dominantShare: 0.8,
   maxVictims: 1_024,
@@ -177,18 +194,18 @@ const SOURCE_BITS = 4_096;
 /** Bits of the distinct-port map (linear counting, within a few % up to ~10 000 ports). */
 const PORT_BITS = 4_096;
 
-/** Bits of the memory of who sent UDP to whom, per generation (2 × 256 KiB). */
-const PAIR_BITS = 1 << 21;
+/** Bits of each memory of who sent UDP to whom, per generation (2 × 2 × 128 KiB). */
+const PAIR_BITS = 1 << 20;
+
+/** How long a peer's datagram to a receiver is remembered (one to two of these), for the receiver's answer to it, µs. */
+const RECEIVED_MEMORY_US = 1_000_000;
+
+/** Packets in a row more than a quarter behind the latest packet time that make a clock step back (fewer are stragglers, held at the latest). */
+const STEP_BACK_PACKETS = 64;
 
 /** The third key word of a pair's hash: the receiver's datagrams to a peer, and a peer's to the receiver (each differs from a receiver's own hash). */
 const SENT_SALT = 0x75_64_70;
 const RECEIVED_SALT = 0x75_64_71;
-
-/** Counters of the top-peers summary (every datagram to a receiver, exchanges too). */
-const TOP_PEERS = 4;
-
-/** A peer that sent a receiver this many datagrams (certain) is an exchange only while the receiver answers one in this many. */
-const EXCHANGE_RATIO = 64;
 
 /** Admission counters: one per hash slot, with the second it counts (2 × 4 B each, 128 KiB). */
 const ADMIT_SLOTS = 1 << 14;
@@ -234,10 +251,9 @@ interface VictimState extends ReportMark {
   firstDatagramUs: number;
   lastDatagramUs: number;
   sources: TopKeys;
+  /** The receiver's datagrams to each top source, slot for slot (since it took its slot). */
+  sourceAnswers: Float64Array;
   distinctSources: AddressSample;
-  /** The peers that sent it most (exchanges too), since its entry began, and the receiver's datagrams to each, slot for slot. */
-  peers: TopKeys;
-  peerAnswers: Float64Array;
   ports: TopKeys;
   /** Distinct destination ports, as bits (linear counting). */
   portBits: Uint32Array;
@@ -306,7 +322,12 @@ export function createUdpFloodDetector(
   /** Per admission slot: datagrams counted at `2i`, in the second at `2i + 1`. */
   const admission = new Uint32Array(2 * ADMIT_SLOTS);
   /** Who sent UDP to whom lately: hash of (sender, receiver). */
-  const pairs = new RecentBits(PAIR_BITS, config.answerMemoryUs);
+  /** A watched receiver's datagrams to its peers, lately: hash of (receiver, peer). */
+  const sentPairs = new RecentBits(PAIR_BITS, config.answerMemoryUs);
+  /** Peers' datagrams to a watched receiver not flooding, lately: hash of (peer, receiver). */
+  const receivedPairs = new RecentBits(PAIR_BITS, RECEIVED_MEMORY_US);
+  /** Packets in a row more than a quarter behind `latestUs`. */
+  let stepsBack = 0;
   let nextExpiryUs = -Infinity;
   /** The latest packet time seen: time that steps back is held there. */
   let latestUs = -Infinity;
@@ -369,17 +390,25 @@ export function createUdpFloodDetector(
     let nowUs = packet.timestampUs;
     sink = report;
     if (nowUs < latestUs) {
-      if (latestUs - nowUs <= QUARTER_US) nowUs = latestUs;
-      else restart(nowUs, report);
+      if (latestUs - nowUs <= QUARTER_US) {
+        nowUs = latestUs;
+      } else if (++stepsBack < STEP_BACK_PACKETS) {
+        nowUs = latestUs; // a straggler, or another capture's packet
+      } else {
+        restart(nowUs, report);
+      }
     } else {
       latestUs = nowUs;
+      stepsBack = 0;
     }
     if (nowUs >= nextExpiryUs) {
       expire(nowUs, report);
       nextExpiryUs = nowUs + EXPIRY_INTERVAL_US;
     }
-    pairs.age(nowUs);
-    const group = isGroupDestination(packet) || frameToGroup(packet) === true;
+    sentPairs.age(nowUs);
+    receivedPairs.age(nowUs);
+    const group = isGroupDestination(packet) ||
+      (frameToGroup(packet) === true && isDirectedBroadcast(dstKey));
 
     // A watched receiver's datagram to a peer makes the peer's datagrams to
     // it exchanges (only a watched receiver's are ever looked up); it
@@ -427,36 +456,32 @@ export function createUdpFloodDetector(
     const dstKey = packet.dstAddressKey;
     const sent = hashKey(srcKey, dstKey, SENT_SALT);
     if (
-      !group && !pairs.has(sent) &&
-      pairs.has(hashKey(dstKey, srcKey, RECEIVED_SALT))
+      !group && !sentPairs.has(sent) &&
+      receivedPairs.has(hashKey(dstKey, srcKey, RECEIVED_SALT))
     ) {
       advance(sender, nowUs);
       sender.quarterAnswers[sender.quarter % QUARTERS]!++;
       sender.answers++;
     }
-    pairs.mark(sent);
-    const slot = sender.peers.slotOf(dstKey);
-    if (slot >= 0) sender.peerAnswers[slot]!++;
+    sentPairs.mark(sent);
+    const slot = sender.sources.slotOf(dstKey);
+    if (slot >= 0) sender.sourceAnswers[slot]!++;
   }
 
   /**
    * Whether `packet`, to watched receiver `state`, is an exchange: the
-   * receiver sent its source UDP within the memory, and, for a source that
-   * sent it `EXCHANGE_RATIO` datagrams or more, one for every
-   * `EXCHANGE_RATIO` of them (a rate-limited error, or one valid request
-   * every few seconds, keeps no flood an exchange).
+   * receiver sent its source UDP within the last one to two
+   * `answerMemoryUs` (a flood that draws a reply now and then, or whose
+   * sender slips in a request every few seconds, is none in between).
    */
   function isExchange(state: VictimState, packet: PacketRecord): boolean {
     const srcKey = packet.srcAddressKey;
     const dstKey = packet.dstAddressKey;
-    pairs.mark(hashKey(srcKey, dstKey, RECEIVED_SALT));
-    const peers = state.peers;
-    const slot = peers.add(srcKey);
-    if (peers.added) state.peerAnswers[slot] = 0;
-    if (!pairs.has(hashKey(dstKey, srcKey, SENT_SALT))) return false;
-    const got = peers.guaranteedAt(slot);
-    return got < EXCHANGE_RATIO ||
-      state.peerAnswers[slot]! * EXCHANGE_RATIO >= got;
+    // A flood's (spoofed) sources would fill the memory for nothing.
+    if (!state.flooding) {
+      receivedPairs.mark(hashKey(srcKey, dstKey, RECEIVED_SALT));
+    }
+    return sentPairs.has(hashKey(dstKey, srcKey, SENT_SALT));
   }
 
   function countDatagram(
@@ -492,7 +517,12 @@ export function createUdpFloodDetector(
       byteSum += state.quarterBytes[i]!;
       answers += state.quarterAnswers[i]!;
     }
-    const unanswered = answers < maxAnswerShare * datagrams;
+    // Unanswered: the receiver's answers are few beside what it got, or
+    // its top source alone sent the threshold's worth since the epoch
+    // began (about a second) and got few of them (a busy server's answers
+    // to its other clients hide no flood from one host).
+    const unanswered = answers < maxAnswerShare * datagrams ||
+      leaderUnanswered(state, minPackets, maxAnswerShare);
     if (!state.flooding) {
       if (!unanswered || (datagrams < minPackets && byteSum < minBytes)) {
         return;
@@ -549,6 +579,26 @@ function isServiceReply(packet: PacketRecord): boolean {
   return !(packet.dnsId >= 0 && !packet.dnsResponse);
 }
 
+/** Whether IPv4 address key `key` may be a subnet's broadcast address (its last byte all ones or zeros), as a frame to a group MAC says it is. */
+function isDirectedBroadcast(key: number): boolean {
+  if (!isIpv4Key(key)) return false;
+  const last = key & 0xff;
+  return last === 0xff || last === 0;
+}
+
+/** Whether `state`'s top source sent `minPackets` (certain) since its epoch began and was answered fewer than `maxAnswerShare` times as often. */
+function leaderUnanswered(
+  state: VictimState,
+  minPackets: number,
+  maxAnswerShare: number,
+): boolean {
+  const slot = state.sources.leader();
+  if (slot < 0) return false;
+  const count = state.sources.guaranteedAt(slot);
+  return count >= minPackets &&
+    state.sourceAnswers[slot]! < maxAnswerShare * count;
+}
+
 /** Moves `state`'s sliding second on to `nowUs`: quarters passed since its current one are emptied. */
 function advance(state: VictimState, nowUs: number): void {
   const quarter = Math.floor(nowUs / QUARTER_US);
@@ -581,9 +631,8 @@ function newVictim(): VictimState {
     firstDatagramUs: 0,
     lastDatagramUs: 0,
     sources: new TopKeys(TOP_SOURCES),
+    sourceAnswers: new Float64Array(TOP_SOURCES),
     distinctSources: new AddressSample(SOURCE_BITS, MAX_SAMPLES),
-    peers: new TopKeys(TOP_PEERS),
-    peerAnswers: new Float64Array(TOP_PEERS),
     ports: new TopKeys(TOP_PORTS),
     portBits: new Uint32Array(PORT_BITS / 32),
     flooding: false,
@@ -609,7 +658,6 @@ function resetVictim(
   state.quarterDatagrams.fill(0);
   state.quarterBytes.fill(0);
   state.quarterAnswers.fill(0);
-  state.peers.clear();
   state.lastDatagramUs = nowUs;
   state.flooding = false;
   state.floodStartUs = nowUs;
@@ -641,6 +689,7 @@ function countSource(state: VictimState, packet: PacketRecord): void {
   const slot = state.sources.add(sourceKey);
   if (state.sources.added) {
     state.sources.setText(slot, keptText(sourceKey, packet, true));
+    state.sourceAnswers[slot] = 0;
   }
   state.distinctSources.add(sourceKey, packet, true);
   const port = packet.dstPort;
@@ -684,7 +733,7 @@ function findingOf(
   // A leader whose own datagrams alone crossed the threshold floods beside
   // the receiver's other one-way traffic (a collector's).
   const dominant = leader >= 0 && (leaderShare >= config.dominantShare ||
-    (leaderShare >= 0.5 && leaderCount >= config.minPackets));
+    (leaderShare > 0.5 && leaderCount >= config.minPackets));
   const attacker = dominant && !isSpoofOnlySource(leaderText) ? leaderText : "";
   const victim = addressTextOf(state.victimKey, state.victimText);
   // Estimates, so never more than the datagrams counted; a full map says

@@ -477,11 +477,14 @@ export function createUdpFloodDetector(
   function isExchange(state: VictimState, packet: PacketRecord): boolean {
     const srcKey = packet.srcAddressKey;
     const dstKey = packet.dstAddressKey;
-    // A flood's (spoofed) sources would fill the memory for nothing.
+    if (sentPairs.has(hashKey(dstKey, srcKey, SENT_SALT))) return true;
+    // A source the receiver answers next is a new peer (an exchange's are
+    // no answers); a flood's (spoofed) sources would fill the memory for
+    // nothing.
     if (!state.flooding) {
       receivedPairs.mark(hashKey(srcKey, dstKey, RECEIVED_SALT));
     }
-    return sentPairs.has(hashKey(dstKey, srcKey, SENT_SALT));
+    return false;
   }
 
   function countDatagram(

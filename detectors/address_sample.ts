@@ -69,6 +69,11 @@ export class AddressSample {
     return linearEstimate(bitsSet, this.#size);
   }
 
+  /** Whether the map is (nearly) full: its estimate is then a lower bound. */
+  isFull(): boolean {
+    return this.bitsSet >= this.#size - 8;
+  }
+
   /** The samples' address texts, in the order counted. */
   samples(): string[] {
     return this.#keys.slice(0, this.#count).map((key, i) =>

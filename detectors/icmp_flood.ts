@@ -45,7 +45,8 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { ICMP_TYPE, ICMPV6_TYPE } from "../capture/decode/icmp.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
-import { isGroupAddress, isSpoofOnlySource } from "./addresses.ts";
+import { isGroupAddress } from "./addresses.ts";
+import { floodAttacker, floodFromText, floodLeader } from "./flood_sources.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { AddressSample } from "./address_sample.ts";
@@ -454,20 +455,17 @@ function findingOf(
   nowUs: number,
   config: Required<IcmpFloodOptions>,
 ): Finding {
-  const leader = state.top.leader();
-  const leaderCount = leader < 0 ? 0 : state.top.guaranteedAt(leader);
-  const leaderShare = state.requests > 0 ? leaderCount / state.requests : 0;
-  const leaderText = leader < 0
-    ? ""
-    : addressTextOf(state.top.keyAt(leader), state.top.textAt(leader));
-  const attacker = leader >= 0 &&
-      leaderShare >= config.dominantShare && !isSpoofOnlySource(leaderText)
-    ? leaderText
-    : "";
+  const leader = floodLeader(state.top, state.requests);
+  const dominant = leader.share >= config.dominantShare;
+  const attacker = floodAttacker(leader, dominant);
   const victim = addressTextOf(state.victimKey, state.victimText);
-  // An estimate, so never more than the requests it counted.
-  const sources = Math.min(
-    state.distinctSources.estimate(),
+  // Sources are a linear-counting estimate; a dominant source that no host
+  // sends from (a multicast address: smurf6) is named as spoofed.
+  const { from, sources } = floodFromText(
+    attacker,
+    leader,
+    dominant,
+    state.distinctSources,
     state.requests,
   );
   const durationUs = Math.max(nowUs - state.floodStartUs, 0);
@@ -478,15 +476,7 @@ function findingOf(
     ? Math.round(state.requests / (durationUs / 1e6) * 10) / 10
     : roundedRate;
   const group = isGroupAddress(victim);
-  // Sources are a linear-counting estimate; a dominant source that no host
-  // sends from (a multicast address: smurf6) is named as spoofed.
-  const from = attacker !== ""
-    ? `from ${attacker}`
-    : leader >= 0 && leaderShare >= config.dominantShare
-    ? `from ${leaderText}, a spoofed source`
-    : sources === 1
-    ? "from 1 source"
-    : `from about ${sources} sources`;
+
   return {
     kind: "icmp_flood",
     key: victim,
@@ -510,8 +500,8 @@ function findingOf(
       peakRatePerSecond: peakRate,
       meanRatePerSecond: meanRate,
       distinctSources: sources,
-      topSource: leaderText,
-      topSourceShare: Math.round(leaderShare * 1000) / 1000,
+      topSource: leader.text,
+      topSourceShare: Math.round(leader.share * 1000) / 1000,
       sampleSources: state.distinctSources.samples(),
       groupVictim: group,
       durationSeconds,

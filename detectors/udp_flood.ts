@@ -100,7 +100,8 @@ import {
 } from "../capture/decoded_packet.ts";
 import { formatBytes } from "../capture/format_summary.ts";
 import { isIpv4Key } from "../capture/decode/address_key.ts";
-import { isGroupDestination, isSpoofOnlySource } from "./addresses.ts";
+import { isGroupDestination } from "./addresses.ts";
+import { floodAttacker, floodFromText, floodLeader } from "./flood_sources.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { AddressSample } from "./address_sample.ts";
@@ -724,25 +725,20 @@ function findingOf(
   nowUs: number,
   config: Required<UdpFloodOptions>,
 ): Finding {
-  const leader = state.sources.leader();
-  const leaderCount = leader < 0 ? 0 : state.sources.guaranteedAt(leader);
-  const leaderShare = state.datagrams > 0 ? leaderCount / state.datagrams : 0;
-  // A leader that surely sent one datagram at most (a spoofed flood's) is
-  // named nowhere.
-  const leaderText = leaderCount < 2 ? "" : addressTextOf(
-    state.sources.keyAt(leader),
-    state.sources.textAt(leader),
-  );
+  const leader = floodLeader(state.sources, state.datagrams);
   // A leader whose own datagrams alone crossed the threshold floods beside
   // the receiver's other one-way traffic (a collector's).
-  const dominant = leader >= 0 && (leaderShare >= config.dominantShare ||
-    (leaderShare > 0.5 && leaderCount >= config.minPackets));
-  const attacker = dominant && !isSpoofOnlySource(leaderText) ? leaderText : "";
+  const dominant = leader.share >= config.dominantShare ||
+    (leader.share > 0.5 && leader.count >= config.minPackets);
+  const attacker = floodAttacker(leader, dominant);
   const victim = addressTextOf(state.victimKey, state.victimText);
-  // Estimates, so never more than the datagrams counted; a full map says
-  // only "more than".
-  const sources = Math.min(state.distinctSources.estimate(), state.datagrams);
-  const sourcesSaturated = state.distinctSources.bitsSet >= SOURCE_BITS - 8;
+  const { from, sources } = floodFromText(
+    attacker,
+    leader,
+    dominant,
+    state.distinctSources,
+    state.datagrams,
+  );
   const ports = Math.min(linearCount(state.portBits, PORT_BITS), 65_536);
   const topPort = state.ports.leader();
   const topPortNumber = topPort < 0 ? -1 : state.ports.keyAt(topPort);
@@ -754,13 +750,7 @@ function findingOf(
   const meanRate = durationUs > 0
     ? tenths(state.datagrams / (durationUs / 1e6))
     : state.datagrams;
-  const from = attacker !== ""
-    ? `from ${attacker}`
-    : dominant
-    ? `from ${leaderText}, a spoofed source`
-    : sources === 1
-    ? "from 1 source"
-    : `from ${sourcesSaturated ? "more than" : "about"} ${sources} sources`;
+
   const to = topPortShare >= 0.9
     ? `port ${topPortNumber}`
     : ports <= 1
@@ -790,8 +780,8 @@ function findingOf(
       peakMegabitsPerSecond: peakMbps,
       meanRatePerSecond: meanRate,
       distinctSources: sources,
-      topSource: leaderText,
-      topSourceShare: Math.round(leaderShare * 1000) / 1000,
+      topSource: leader.text,
+      topSourceShare: Math.round(leader.share * 1000) / 1000,
       sampleSources: state.distinctSources.samples(),
       topPort: topPortNumber,
       topPortShare: Math.round(topPortShare * 1000) / 1000,

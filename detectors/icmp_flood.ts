@@ -46,10 +46,10 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { ICMP_TYPE, ICMPV6_TYPE } from "../capture/decode/icmp.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupAddress } from "./addresses.ts";
-import { floodAttacker, floodFromText, floodLeader } from "./flood_sources.ts";
+import { floodAttacker, FloodSources } from "./flood_sources.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
-import { AddressSample } from "./address_sample.ts";
+
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
@@ -59,7 +59,6 @@ import {
   markReported,
   type ReportMark,
 } from "./report_cadence.ts";
-import { TopKeys } from "./top_keys.ts";
 
 /** Options of {@linkcode createIcmpFloodDetector}. */
 export interface IcmpFloodOptions {
@@ -103,15 +102,6 @@ export const ICMP_FLOOD_DEFAULTS = {
   reportIntervalUs: 10_000_000,
 } satisfies Required<IcmpFloodOptions>;
 
-/** Sample sources kept per victim for evidence. */
-const MAX_SAMPLES = 20;
-
-/** Counters of the space-saving top-sources summary (any source above 1/4 of the requests is kept). */
-const TOP_SOURCES = 4;
-
-/** Bits of the distinct-source map (linear counting; estimates stay within a few % up to ~10 000 sources). */
-const SOURCE_BITS = 4_096;
-
 /** Packet time between expiry sweeps of the victim table, µs. */
 const EXPIRY_INTERVAL_US = 1_000_000;
 
@@ -139,10 +129,8 @@ interface VictimState extends ReportMark {
   bytes: number;
   epochStartUs: number;
   lastRequestUs: number;
-  /** The top-sources summary (texts as {@linkcode keptText} keeps them). */
-  top: TopKeys;
-  /** Distinct sources and the first `MAX_SAMPLES` of them. */
-  distinctSources: AddressSample;
+  /** The requests' senders: top, distinct, samples. */
+  senders: FloodSources;
   /** True from the first crossing until the victim has been below the threshold for a whole window. */
   flooding: boolean;
   floodStartUs: number;
@@ -268,7 +256,7 @@ export function createIcmpFloodDetector(
     state.requests++;
     if (!echo) state.otherRequests++;
     state.bytes += packet.ipLength;
-    countSource(state, packet.srcAddressKey, packet);
+    state.senders.add(packet);
 
     // The sliding window: the oldest of the last `packetThreshold` request times.
     // (Arrays keep their length across victims: shrinking one frees its
@@ -390,8 +378,7 @@ function newVictim(): VictimState {
     bytes: 0,
     epochStartUs: 0,
     lastRequestUs: 0,
-    top: new TopKeys(TOP_SOURCES),
-    distinctSources: new AddressSample(SOURCE_BITS, MAX_SAMPLES),
+    senders: new FloodSources(),
     flooding: false,
     floodStartUs: 0,
     lastAboveUs: -Infinity,
@@ -428,21 +415,7 @@ function resetEpoch(state: VictimState, nowUs: number): void {
   state.otherRequests = 0;
   state.bytes = 0;
   state.epochStartUs = nowUs;
-  state.top.clear();
-  state.distinctSources.clear(); // a sweep's victims cost a word each
-}
-
-/** Counts one request from address key `sourceKey` (of `packet`) in the top-sources summary, the distinct-source map and the samples. */
-function countSource(
-  state: VictimState,
-  sourceKey: number,
-  packet: PacketRecord,
-): void {
-  const slot = state.top.add(sourceKey);
-  if (state.top.added) {
-    state.top.setText(slot, keptText(sourceKey, packet, true));
-  }
-  state.distinctSources.add(sourceKey, packet, true);
+  state.senders.clear(); // a sweep's victims cost a word each
 }
 
 function severityOf(peakRate: number): Severity {
@@ -455,17 +428,16 @@ function findingOf(
   nowUs: number,
   config: Required<IcmpFloodOptions>,
 ): Finding {
-  const leader = floodLeader(state.top, state.requests);
+  const leader = state.senders.leader(state.requests);
   const dominant = leader.share >= config.dominantShare;
   const attacker = floodAttacker(leader, dominant);
   const victim = addressTextOf(state.victimKey, state.victimText);
   // Sources are a linear-counting estimate; a dominant source that no host
   // sends from (a multicast address: smurf6) is named as spoofed.
-  const { from, sources } = floodFromText(
+  const { from, sources } = state.senders.fromText(
     attacker,
     leader,
     dominant,
-    state.distinctSources,
     state.requests,
   );
   const durationUs = Math.max(nowUs - state.floodStartUs, 0);
@@ -502,7 +474,7 @@ function findingOf(
       distinctSources: sources,
       topSource: leader.text,
       topSourceShare: Math.round(leader.share * 1000) / 1000,
-      sampleSources: state.distinctSources.samples(),
+      sampleSources: state.senders.distinct.samples(),
       groupVictim: group,
       durationSeconds,
       windowSeconds: config.windowUs / 1e6,

@@ -187,6 +187,17 @@ export const AMPLIFYING_UDP_SERVICES: ReadonlyArray<readonly [number, string]> =
   [27960, "Quake 3"], [32414, "Plex"], [33848, "Jenkins"], [37810, "DVR"],
 ];
 
+/**
+ * Whether the decoder read a UDP datagram from a service's port as no reply
+ * of that service: a request, a notification (an SNMP trap), no payload,
+ * or a DNS query.
+ */
+export function isToldNoReply(packet: PacketRecord): boolean {
+  const told = packet.udpServiceReply;
+  return told === SERVICE_REPLY.NO || told === SERVICE_REPLY.NOTIFICATION ||
+    (packet.dnsId >= 0 && !packet.dnsResponse);
+}
+
 /** Most ports `extraUdpPorts` may add (service indexes fit a byte). */
 const MAX_EXTRA_PORTS = 200;
 
@@ -437,9 +448,8 @@ export function createReflectionFloodDetector(
       if (service === 0) return;
       const told = packet.udpServiceReply;
       if (
-        told === SERVICE_REPLY.NO || told === SERVICE_REPLY.NOTIFICATION ||
-        (packet.dnsId >= 0 && !packet.dnsResponse) ||
-        isGroupRequest(packet) || isSolicited(packet, srcPort, 0) ||
+        isToldNoReply(packet) || isGroupRequest(packet) ||
+        isSolicited(packet, srcPort, 0) ||
         // A device near the victim sending to its own port (a CoAP sensor's
         // reports) or to SNMP traps' (an SNMPv3 trap, which encryption
         // hides); from far away, the port is the forged requests' choice.

@@ -92,7 +92,7 @@
  * @module
  */
 
-import { type PacketRecord, SERVICE_REPLY } from "../capture/packet_record.ts";
+import type { PacketRecord } from "../capture/packet_record.ts";
 import {
   addressTextOf,
   frameToGroup,
@@ -101,15 +101,15 @@ import {
 import { formatBytes } from "../capture/format_summary.ts";
 import { isIpv4Key } from "../capture/decode/address_key.ts";
 import { isGroupDestination } from "./addresses.ts";
-import { floodAttacker, floodFromText, floodLeader } from "./flood_sources.ts";
+import { floodAttacker, FloodSources, TOP_SOURCES } from "./flood_sources.ts";
 import type { Finding, FindingSink, Severity } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
-import { AddressSample } from "./address_sample.ts";
+
 import { linearCount } from "./linear_count.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import { RecentBits } from "./recent_bits.ts";
-import { AMPLIFYING_UDP_SERVICES } from "./reflection_flood.ts";
+import { AMPLIFYING_UDP_SERVICES, isToldNoReply } from "./reflection_flood.ts";
 import {
   clearReportMark,
   isFinalReportDue,
@@ -180,17 +180,8 @@ export const UDP_FLOOD_DEFAULTS = {
   reportIntervalUs: 10_000_000,
 } satisfies Required<UdpFloodOptions>;
 
-/** Sample sources kept per victim for evidence. */
-const MAX_SAMPLES = 20;
-
-/** Counters of the top-sources summary (any source above 1/4 of the datagrams is kept). */
-const TOP_SOURCES = 4;
-
 /** Counters of the top-ports summary. */
 const TOP_PORTS = 2;
-
-/** Bits of the distinct-source map (linear counting; estimates stay within a few % up to ~10 000 sources). */
-const SOURCE_BITS = 4_096;
 
 /** Bits of the distinct-port map (linear counting, within a few % up to ~10 000 ports). */
 const PORT_BITS = 4_096;
@@ -251,10 +242,10 @@ interface VictimState extends ReportMark {
   epochStartUs: number;
   firstDatagramUs: number;
   lastDatagramUs: number;
-  sources: TopKeys;
+  /** The counted datagrams' sources: top, distinct, samples. */
+  sources: FloodSources;
   /** The receiver's datagrams to each top source, slot for slot (since it took its slot). */
   sourceAnswers: Float64Array;
-  distinctSources: AddressSample;
   ports: TopKeys;
   /** Distinct destination ports, as bits (linear counting). */
   portBits: Uint32Array;
@@ -322,7 +313,6 @@ export function createUdpFloodDetector(
   const watched = new Uint8Array(ADMIT_SLOTS);
   /** Per admission slot: datagrams counted at `2i`, in the second at `2i + 1`. */
   const admission = new Uint32Array(2 * ADMIT_SLOTS);
-  /** Who sent UDP to whom lately: hash of (sender, receiver). */
   /** A watched receiver's datagrams to its peers, lately: hash of (receiver, peer). */
   const sentPairs = new RecentBits(PAIR_BITS, config.answerMemoryUs);
   /** Peers' datagrams to a watched receiver not flooding, lately: hash of (peer, receiver). */
@@ -465,7 +455,7 @@ export function createUdpFloodDetector(
       sender.answers++;
     }
     sentPairs.mark(sent);
-    const slot = sender.sources.slotOf(dstKey);
+    const slot = sender.sources.top.slotOf(dstKey);
     if (slot >= 0) sender.sourceAnswers[slot]!++;
   }
 
@@ -576,11 +566,7 @@ function isServiceReply(packet: PacketRecord): boolean {
   const srcPort = packet.srcPort;
   if (srcPort < 0 || AMPLIFYING_PORT[srcPort] === 0) return false;
   if (packet.payloadLength === 0) return false; // nothing amplified
-  const told = packet.udpServiceReply;
-  if (told === SERVICE_REPLY.NO || told === SERVICE_REPLY.NOTIFICATION) {
-    return false;
-  }
-  return !(packet.dnsId >= 0 && !packet.dnsResponse);
+  return !isToldNoReply(packet);
 }
 
 /** Whether IPv4 address key `key` may be a subnet's broadcast address (its last byte all ones or zeros), as a frame to a group MAC says it is. */
@@ -596,9 +582,10 @@ function leaderUnanswered(
   minPackets: number,
   maxAnswerShare: number,
 ): boolean {
-  const slot = state.sources.leader();
+  const top = state.sources.top;
+  const slot = top.leader();
   if (slot < 0) return false;
-  const count = state.sources.guaranteedAt(slot);
+  const count = top.guaranteedAt(slot);
   return count >= minPackets &&
     state.sourceAnswers[slot]! < maxAnswerShare * count;
 }
@@ -634,9 +621,8 @@ function newVictim(): VictimState {
     epochStartUs: 0,
     firstDatagramUs: 0,
     lastDatagramUs: 0,
-    sources: new TopKeys(TOP_SOURCES),
+    sources: new FloodSources(),
     sourceAnswers: new Float64Array(TOP_SOURCES),
-    distinctSources: new AddressSample(SOURCE_BITS, MAX_SAMPLES),
     ports: new TopKeys(TOP_PORTS),
     portBits: new Uint32Array(PORT_BITS / 32),
     flooding: false,
@@ -682,20 +668,14 @@ function resetEpoch(state: VictimState, nowUs: number): void {
   state.epochStartUs = nowUs;
   state.firstDatagramUs = nowUs;
   state.sources.clear();
-  state.distinctSources.clear();
   state.ports.clear();
   state.portBits.fill(0);
 }
 
 /** Counts `packet`'s source and destination port in `state`'s summaries. */
 function countSource(state: VictimState, packet: PacketRecord): void {
-  const sourceKey = packet.srcAddressKey;
-  const slot = state.sources.add(sourceKey);
-  if (state.sources.added) {
-    state.sources.setText(slot, keptText(sourceKey, packet, true));
-    state.sourceAnswers[slot] = 0;
-  }
-  state.distinctSources.add(sourceKey, packet, true);
+  const slot = state.sources.add(packet);
+  if (state.sources.top.added) state.sourceAnswers[slot] = 0;
   const port = packet.dstPort;
   if (port < 0) return;
   state.ports.add(port);
@@ -725,18 +705,17 @@ function findingOf(
   nowUs: number,
   config: Required<UdpFloodOptions>,
 ): Finding {
-  const leader = floodLeader(state.sources, state.datagrams);
+  const leader = state.sources.leader(state.datagrams);
   // A leader whose own datagrams alone crossed the threshold floods beside
   // the receiver's other one-way traffic (a collector's).
   const dominant = leader.share >= config.dominantShare ||
     (leader.share > 0.5 && leader.count >= config.minPackets);
   const attacker = floodAttacker(leader, dominant);
   const victim = addressTextOf(state.victimKey, state.victimText);
-  const { from, sources } = floodFromText(
+  const { from, sources } = state.sources.fromText(
     attacker,
     leader,
     dominant,
-    state.distinctSources,
     state.datagrams,
   );
   const ports = Math.min(linearCount(state.portBits, PORT_BITS), 65_536);
@@ -782,7 +761,7 @@ function findingOf(
       distinctSources: sources,
       topSource: leader.text,
       topSourceShare: Math.round(leader.share * 1000) / 1000,
-      sampleSources: state.distinctSources.samples(),
+      sampleSources: state.sources.distinct.samples(),
       topPort: topPortNumber,
       topPortShare: Math.round(topPortShare * 1000) / 1000,
       distinctPorts: ports,

@@ -48,8 +48,8 @@ export class DecodedPacket implements PacketRecord {
   wireLength = 0;
   /** Text, or null to format from the words below on first read. */
   #srcMac: string | null = "";
-  #srcMacHigh = 0;
-  #srcMacLow = 0;
+  #srcMacHigh = -1;
+  #srcMacLow = -1;
   #dstMac: string | null = "";
   #dstMacHigh = 0;
   #dstMacLow = 0;
@@ -155,6 +155,26 @@ export class DecodedPacket implements PacketRecord {
   }
   set srcMac(text: string) {
     this.#srcMac = text;
+    if (text === "") {
+      this.#srcMacHigh = -1;
+      this.#srcMacLow = -1;
+    } else {
+      // A test's or a caller's text: words only for a well-formed MAC.
+      const hex = text.replaceAll(":", "");
+      const valid = /^[0-9a-fA-F]{12}$/.test(hex);
+      this.#srcMacHigh = valid ? parseInt(hex.slice(0, 6), 16) : -1;
+      this.#srcMacLow = valid ? parseInt(hex.slice(6, 12), 16) : -1;
+    }
+  }
+
+  /** The source MAC's first three bytes as one number, or -1 when there is none. */
+  get srcMacHigh(): number {
+    return this.#srcMacHigh;
+  }
+
+  /** The source MAC's last three bytes as one number, or -1 when there is none. */
+  get srcMacLow(): number {
+    return this.#srcMacLow;
   }
 
   /** Destination MAC as "aa:bb:cc:dd:ee:ff", or "". */
@@ -327,6 +347,8 @@ export function plainPacket(packet: PacketRecord): PacketRecord {
     ...packet,
     srcMac: packet.srcMac,
     dstMac: packet.dstMac,
+    srcMacHigh: packet.srcMacHigh,
+    srcMacLow: packet.srcMacLow,
     srcAddress: packet.srcAddress,
     dstAddress: packet.dstAddress,
     dnsQname: packet.dnsQname,

@@ -77,6 +77,10 @@ export interface PacketRecord {
   srcMac: string;
   /** Destination MAC as "aa:bb:cc:dd:ee:ff", or "" when the link layer has none. */
   dstMac: string;
+  /** The source MAC's first three bytes as one number (0xaabbcc), without making its text; -1 when there is none. */
+  readonly srcMacHigh: number;
+  /** The source MAC's last three bytes as one number (0xddeeff); -1 when there is none. */
+  readonly srcMacLow: number;
   /** Innermost 802.1Q VLAN id, or -1 when untagged. */
   vlanId: number;
   /** EtherType of the network layer (0x0800, 0x86dd, 0x0806, …), or -1 when unknown. */
@@ -310,7 +314,7 @@ export interface PacketRecord {
 /**
  * The record as shown to people and scripts (JSON output, the packet API):
  * every field but the address keys, which are lookup numbers internal to
- * one process, `udpServiceReply`, a verdict on datagrams from six ports
+ * one process, the source MAC's words (the `srcMac` text says it), `udpServiceReply`, a verdict on datagrams from six ports
  * kept for the port scan detector, which every `--json` line would carry
  * for the few it concerns (a reader has the ports, and tshark),
  * `icmpEchoTracker`, the ICMP tunnel detector's likewise, the `nbns*` and
@@ -326,6 +330,8 @@ export function publicPacketFields(
   | "dstAddressKey"
   | "tunnelSrcAddressKey"
   | "tunnelDstAddressKey"
+  | "srcMacHigh"
+  | "srcMacLow"
   | "udpServiceReply"
   | "icmpEchoTracker"
   | "nbnsId"
@@ -342,6 +348,8 @@ export function publicPacketFields(
     dstAddressKey: _dst,
     tunnelSrcAddressKey: _tunnelSrc,
     tunnelDstAddressKey: _tunnelDst,
+    srcMacHigh: _srcMacHigh,
+    srcMacLow: _srcMacLow,
     udpServiceReply: _reply,
     icmpEchoTracker: _tracker,
     nbnsId: _nbnsId,

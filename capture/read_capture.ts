@@ -316,7 +316,12 @@ export interface SniffedFormat {
   format: "pcap" | "pcapng" | undefined;
   /** True when the file starts with the gzip magic (1f 8b). */
   gzip: boolean;
+  /** The error its first bytes (up to {@linkcode HEAD_BYTES}, inflated for gzip) make before any record (a header no reader takes), or "". */
+  headError: string;
 }
+
+/** Bytes of a capture's start that {@linkcode sniffCaptureFormat} reads. */
+export const HEAD_BYTES = 64 * 1024;
 
 /**
  * Reads the format of the capture file at `path` from its first bytes: the
@@ -328,9 +333,9 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
   const file = await Deno.open(path, { read: true });
   const reader = file.readable.getReader();
   try {
-    const head = await readHead(reader, MAGIC_BYTES);
+    const head = await readHead(reader, HEAD_BYTES);
     const gzip = startsWithGzipMagic(head);
-    if (!gzip) return { format: formatOfMagic(head), gzip };
+    if (!gzip) return sniffed(head, gzip);
     const compressed = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(head);
@@ -348,12 +353,9 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
       >,
     ).getReader();
     try {
-      return {
-        format: formatOfMagic(await readHead(inflated, MAGIC_BYTES)),
-        gzip,
-      };
+      return sniffed(await readHead(inflated, HEAD_BYTES), gzip);
     } catch {
-      return { format: undefined, gzip }; // corrupt gzip
+      return { format: undefined, gzip, headError: "" }; // corrupt gzip
     } finally {
       await inflated.cancel().catch(() => {});
     }
@@ -364,6 +366,24 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
 
 /** Bytes of a pcap or pcapng magic number. */
 const MAGIC_BYTES = 4;
+
+/** The format of a capture that starts with `head`, and the error its header makes. */
+function sniffed(head: Uint8Array, gzip: boolean): SniffedFormat {
+  const format = formatOfMagic(head);
+  if (format === undefined) return { format, gzip, headError: "" };
+  const parser = new CaptureParser();
+  let records = 0;
+  try {
+    parser.push(head, () => records++);
+  } catch (error) {
+    // A record that fails after others is the reader's to tell, in the
+    // session it ends.
+    if (error instanceof CaptureFormatError && records === 0) {
+      return { format, gzip, headError: error.message };
+    }
+  }
+  return { format, gzip, headError: "" };
+}
 
 /** The format a file's first four bytes announce ({@linkcode captureFormatOfMagic}). */
 function formatOfMagic(head: Uint8Array): "pcap" | "pcapng" | undefined {

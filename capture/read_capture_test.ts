@@ -466,29 +466,37 @@ Deno.test("isRegularFileSource() tells a file from a FIFO and from other streams
 });
 
 Deno.test("sniffCaptureFormat() reads a file's format from its first bytes, through gzip", async () => {
-  const cases: [string, { format: string | undefined; gzip: boolean }][] = [
-    ["formats/bigendian_pcap_pptp__pptp.pcap", { format: "pcap", gzip: false }],
+  const cases: [
+    string,
+    { format: string | undefined; gzip: boolean; headError: string },
+  ][] = [
+    ["formats/bigendian_pcap_pptp__pptp.pcap", {
+      format: "pcap",
+      gzip: false,
+      headError: "",
+    }],
     [
       "formats/nsec_pcap_ethernet__get-to-ssh-server.pcap",
-      { format: "pcap", gzip: false },
+      { format: "pcap", gzip: false, headError: "" },
     ],
     [
       "formats/pcapng_3ifaces_dns__dns-google-nsid.pcapng",
-      { format: "pcapng", gzip: false },
+      { format: "pcapng", gzip: false, headError: "" },
     ],
     [
       "formats/gzip_compressed_pcapng__portmapper-many-unanswered-calls.pcapng.gz",
-      { format: "pcapng", gzip: true },
+      { format: "pcapng", gzip: true, headError: "" },
     ],
     // Its first section is good; readCapture fails at the second.
     [
       "malformed/bad_header_pcapng_shb_version2.0_after_valid__test901.pcapng",
-      { format: "pcapng", gzip: false },
+      { format: "pcapng", gzip: false, headError: "" },
     ],
-    ["MANIFEST.md", { format: undefined, gzip: false }],
+    ["MANIFEST.md", { format: undefined, gzip: false, headError: "" }],
     ["malformed/empty_header_only_0_packets__empty.pcap", {
       format: "pcap",
       gzip: false,
+      headError: "",
     }],
   ];
   for (const [name, expected] of cases) {
@@ -509,13 +517,44 @@ Deno.test("sniffCaptureFormat() says gzip, format unknown, for corrupt or empty 
     assert.deepEqual(await sniffCaptureFormat(path), {
       format: undefined,
       gzip: true,
+      headError: "",
     });
     await Deno.writeFile(path, new Uint8Array(0));
     assert.deepEqual(await sniffCaptureFormat(path), {
       format: undefined,
       gzip: false,
+      headError: "",
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sniffCaptureFormat() tells a header no reader takes, and leaves later errors to the reader", async () => {
+  const cases: [string, RegExp | ""][] = [
+    ["bad_header_pcap_version1.4__pcap-invalid-version-1.pcap", /version 1\.4/],
+    ["bad_header_pcap_version2.5__pcap-invalid-version-2.pcap", /version 2\.5/],
+    [
+      "bad_header_linktype_reserved_bits__linktype-reserved-field-not-zero.pcap",
+      /Cannot parse capture/,
+    ],
+    [
+      "bad_header_pcapng_shb_version0.1__pcapng-invalid-vers-1.pcapng",
+      /Cannot parse capture/,
+    ],
+    [
+      "bad_header_pcapng_shb_option_too_long__shb-option-too-long.pcapng",
+      /Cannot parse capture/,
+    ],
+    // Records first: the session reads them, then ends with the error.
+    ["bad_header_pcapng_shb_version2.0_after_valid__test901.pcapng", ""],
+    ["truncated_file_cut_mid_record__http-fault-post.pcap", ""],
+  ];
+  for (const [name, expected] of cases) {
+    const { headError } = await sniffCaptureFormat(
+      new URL(`malformed/${name}`, PCAPS).pathname,
+    );
+    if (expected === "") assert.equal(headError, "", name);
+    else assert.match(headError, expected, name);
   }
 });

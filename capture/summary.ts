@@ -101,7 +101,10 @@ export class CaptureSummary {
     this.#last = packet.timestampUs;
     this.#wireBytes += packet.wireLength;
     this.#capturedBytes += packet.capturedLength;
-    if (packet.truncated) this.#truncated++;
+    // Cut by the snap length: fewer bytes captured than were on the wire
+    // (a header that claims more than its whole frame is damage, which
+    // the anomalies count).
+    if (packet.capturedLength < packet.wireLength) this.#truncated++;
     if (packet.laterFragment) this.#laterFragments++;
     this.#linkTypes.set(
       packet.linkType,

@@ -25,7 +25,8 @@ export type AlertKind =
   | "brute_force"
   | "reflection_flood"
   | "name_poisoning"
-  | "udp_flood";
+  | "udp_flood"
+  | "mac_flood";
 
 /** Every alert kind, in a stable order. */
 export const ALERT_KINDS: readonly AlertKind[] = [
@@ -48,6 +49,7 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   "reflection_flood",
   "name_poisoning",
   "udp_flood",
+  "mac_flood",
 ];
 
 /** Alert severity, lowest first. */

@@ -233,4 +233,16 @@ export const ALERT_CATALOG: Readonly<Record<AlertKind, AlertKindInfo>> = {
     recommendation:
       "Block or rate-limit UDP from the named source at the edge (or, for a spoofed or distributed flood, UDP to the victim's flooded port), and ask the upstream provider to filter or divert it before the link fills; find the sending host if it is inside (a compromised host, a bot) and isolate it. If the receiver is a collector of one-way UDP (syslog, NetFlow, sFlow, StatsD) or the capture sees one direction only, the datagrams may be ordinary: allowlist it or raise the threshold.",
   },
+  "mac_flood": {
+    title: "MAC flood",
+    mitre: {
+      id: "T1040",
+      name: "Network Sniffing",
+      tactic: "Credential Access",
+    },
+    description:
+      "Frames from thousands of source MACs the link never saw, each sending once and never again (macof, yersinia, scapy): a MAC flood, which fills a switch's MAC address table (its CAM table) until the switch floods every frame to every port of the VLAN, so that the flooding host can capture traffic meant for others (passwords in clear text, sessions to relay). Half of a random flood's source MACs are multicast ones, which no interface sends from.",
+    recommendation:
+      "Find the switch port the frames come in on (the one whose MAC count jumped: show mac address-table count) and shut it; enable port security (a few MACs per access port, shutdown or restrict on violation) or MAC limits on every access port, and DHCP snooping with dynamic ARP inspection. Treat clear-text credentials used on the VLAN during the flood as exposed.",
+  },
 };

@@ -35,6 +35,7 @@ import { createIcmpTunnelDetector } from "./icmp_tunnel.ts";
 import { createBruteForceDetector } from "./brute_force.ts";
 import { createReflectionFloodDetector } from "./reflection_flood.ts";
 import { createUdpFloodDetector } from "./udp_flood.ts";
+import { createMacFloodDetector } from "./mac_flood.ts";
 import { createNamePoisoningDetector } from "./name_poisoning.ts";
 import { createNdpSpoofDetector } from "./ndp_spoof.ts";
 import {
@@ -80,6 +81,7 @@ export interface EngineConfig {
   bruteForce?: OptionsOf<typeof createBruteForceDetector>;
   reflectionFlood?: OptionsOf<typeof createReflectionFloodDetector>;
   udpFlood?: OptionsOf<typeof createUdpFloodDetector>;
+  macFlood?: OptionsOf<typeof createMacFloodDetector>;
   namePoisoning?: OptionsOf<typeof createNamePoisoningDetector>;
   arpSpoof?: OptionsOf<typeof createArpSpoofDetector>;
   ndpSpoof?: OptionsOf<typeof createNdpSpoofDetector>;
@@ -111,6 +113,7 @@ export function createDetectors(config: EngineConfig = {}): Detector[] {
     createIcmpFloodDetector(config.icmpFlood),
     createReflectionFloodDetector(config.reflectionFlood),
     createUdpFloodDetector(config.udpFlood),
+    createMacFloodDetector(config.macFlood),
     createIcmpTunnelDetector(config.icmpTunnel),
     createBruteForceDetector(config.bruteForce),
     createIcmpSweepDetector(config.icmpSweep),

@@ -30,7 +30,8 @@ export class AlertAcks {
     this.#acks.delete(id); // the newest last, for eviction
     this.#acks.set(id, {
       atMs,
-      note: note.slice(0, MAX_ACK_NOTE_LENGTH),
+      // Whole characters (code points): no half of an emoji.
+      note: [...note].slice(0, MAX_ACK_NOTE_LENGTH).join(""),
       released: alert.state === "released",
     });
     if (this.#acks.size > MAX_ACKS) {

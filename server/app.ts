@@ -248,10 +248,12 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/api/alerts/:id/ack", async (c) => {
     const body = await readJsonBody(c, { note: "string" });
     const note = (body.note as string | undefined) ?? "";
-    if (note.length > MAX_ACK_NOTE_LENGTH) {
+    // Characters as people count them (code points: an emoji is one).
+    const characters = [...note].length;
+    if (characters > MAX_ACK_NOTE_LENGTH) {
       throw new SensorError(
         400,
-        `Field "note" must be at most ${MAX_ACK_NOTE_LENGTH} characters, got ${note.length}`,
+        `Field "note" must be at most ${MAX_ACK_NOTE_LENGTH} characters, got ${characters}`,
       );
     }
     const alert = sensor.acknowledgeAlert(c.req.param("id"), note);

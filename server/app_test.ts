@@ -229,6 +229,14 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
   assert.equal(packets[0].n, 43, "newest first");
   const dns = await (await request("/api/packets?protocol=dns")).json();
   assert.equal(dns.length, 2);
+  // The DNS answer's latency, as its streamed row had it (the capture's
+  // SYN/ACKs and HTTP answers have theirs too).
+  assert.equal(typeof dns[0].latencyMs, "number", JSON.stringify(dns[0]));
+  assert.equal(dns[1].latencyMs, undefined);
+  assert.ok(
+    packets.filter((row: { latencyMs?: number }) => row.latencyMs !== undefined)
+      .length >= 3,
+  );
   const tcp = await (await request("/api/packets?protocol=tcp&limit=1000"))
     .json();
   assert.equal(tcp.length, 41);
@@ -441,6 +449,21 @@ Deno.test("cross-origin POSTs are refused", async () => {
   });
   assert.equal(same.status, 200);
   await same.body?.cancel();
+  // Host names are compared as URLs compare them: case aside, and a
+  // scheme's default port said or not.
+  for (
+    const [origin, host] of [
+      ["http://localhost:5000", "LOCALHOST:5000"],
+      ["http://localhost", "localhost:80"],
+    ] as const
+  ) {
+    const alike = await post("/api/clear", undefined, {
+      Origin: origin,
+      Host: host,
+    });
+    assert.equal(alike.status, 200, `${origin} ${host}`);
+    await alike.body?.cancel();
+  }
   await close();
 });
 
@@ -1033,6 +1056,12 @@ Deno.test("an analyst acknowledges an alert and reopens it; every client hears o
   });
   assert.equal(long.status, 400);
   assert.match(await errorOf(long), /at most 500 characters/);
+  // Characters, not UTF-16 units: 500 emoji are a note.
+  const emoji = await post(`/api/alerts/${scan.id}/ack`, {
+    note: "\u{1F600}".repeat(500),
+  });
+  assert.equal(emoji.status, 200);
+  assert.equal([...(await emoji.json()).acknowledged.note].length, 500);
   const other = await post(`/api/alerts/${scan.id}/ack`, { by: "me" });
   assert.equal(other.status, 400);
   assert.match(await errorOf(other), /Unknown field "by"/);

@@ -35,11 +35,16 @@ export class RecentPackets {
   readonly #scratch = new DecodedPacket();
   /** Anomalies were counted when the packets went through the pipeline: these are never read. */
   readonly #anomalies = new AnomalyCounter();
+  /** Latency measured at packet `#latencyN[n % capacity]`, µs (what the stream's rows carry, so a fetched row shows it too). */
+  readonly #latencyN: Float64Array;
+  readonly #latencyUs: Float64Array;
 
   /** The last `capacity` packets, whose frames `frames` keeps. */
   constructor(capacity: number, frames: FrameRing) {
     this.#frames = frames;
     this.#sequences = new PacketRing(capacity);
+    this.#latencyN = new Float64Array(capacity).fill(-1);
+    this.#latencyUs = new Float64Array(capacity);
   }
 
   /** Packets held at most. */
@@ -57,6 +62,13 @@ export class RecentPackets {
     this.#sequences.push(n, frameSequence);
   }
 
+  /** Records the latency packet `n` completed (an answer to a request), µs. */
+  setLatency(n: number, latencyUs: number): void {
+    const at = n % this.#latencyN.length;
+    this.#latencyN[at] = n;
+    this.#latencyUs[at] = latencyUs;
+  }
+
   /** Packet number `n` decoded again (a plain object), if still held. */
   get(n: number): PacketRecord | undefined {
     const sequence = this.#sequences.get(n);
@@ -72,7 +84,12 @@ export class RecentPackets {
       if (out.length >= query.limit) break;
       const packet = this.#decode(this.#scratch, sequence);
       if (packet === undefined) break; // older frames are gone too
-      const row = toPacketRow(n, packet);
+      const at = n % this.#latencyN.length;
+      const row = toPacketRow(
+        n,
+        packet,
+        this.#latencyN[at] === n ? this.#latencyUs[at]! : -1,
+      );
       if (matchesPacketQuery(query, packet, row)) out.push(row);
     }
     return out;
@@ -81,6 +98,7 @@ export class RecentPackets {
   /** Forgets every packet (the frame ring is cleared by its owner). */
   clear(): void {
     this.#sequences.clear();
+    this.#latencyN.fill(-1);
   }
 
   #decode(record: DecodedPacket, sequence: number): DecodedPacket | undefined {

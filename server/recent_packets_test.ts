@@ -92,3 +92,21 @@ Deno.test("RecentPackets forgets a packet once the frame ring has dropped its fr
   assert.deepEqual(recent.get(34), decoded[33]);
   assert.deepEqual(recent.query({ limit: 100 }), rowsOf(decoded, 34, 43));
 });
+
+Deno.test("RecentPackets gives a fetched row the latency its packet completed, as the stream's row had it", async () => {
+  const { recent, decoded } = await feed(20);
+  recent.setLatency(40, 36_185);
+  // Packet 10 is gone: its latency with it.
+  recent.setLatency(10, 1_000);
+  const rows = recent.query({ limit: 100 });
+  const measured = rows.filter((row) => row.latencyMs !== undefined);
+  assert.deepEqual(measured.map((row) => [row.n, row.latencyMs]), [[
+    40,
+    36.185,
+  ]]);
+  assert.deepEqual(rows.find((row) => row.n === 40), {
+    ...toPacketRow(40, decoded[39]!, 36_185),
+  });
+  recent.clear();
+  assert.deepEqual(recent.query({ limit: 100 }), []);
+});

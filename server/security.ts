@@ -86,7 +86,10 @@ export function rejectCrossOrigin(): MiddlewareHandler {
       let crossOrigin = fetchSite === "cross-site";
       if (origin !== undefined && origin !== "null" && host !== undefined) {
         try {
-          crossOrigin ||= new URL(origin).host !== host;
+          // Both as URLs normalise them (case, a scheme's default port).
+          const from = new URL(origin);
+          crossOrigin ||=
+            from.host !== new URL(`${from.protocol}//${host}`).host;
         } catch {
           crossOrigin = true;
         }

@@ -43,6 +43,7 @@ import type { EventBus } from "./event_bus.ts";
 import type { SensorEvent, StatusEvent } from "./events.ts";
 import { FrameRing, type FrameRingOptions } from "./frame_ring.ts";
 import { PacketRing } from "./packet_row.ts";
+import { LINK_CHECK_TICKS, linkStateMessage } from "./link_state.ts";
 import { RecentPackets } from "./recent_packets.ts";
 import {
   DEFAULT_PACKET_ROWS_PER_SECOND,
@@ -167,12 +168,11 @@ export interface SensorOptions {
   onSessionStart?: (session: SessionInfo) => void;
   /** Called when a session ends. */
   onSessionEnd?: (session: SessionInfo) => void;
+  /** Called with the status line when a live session's link goes down or comes back. */
+  onLinkChange?: (message: string) => void;
 }
 
 const BATCHES_PER_SECOND = 4;
-
-/** Seconds between two reads of a live session's link state. */
-const LINK_CHECK_TICKS = 3;
 
 /** Wall-clock quiet after which a live session moves packet time on by itself (see `Sensor.#idleTick`), ms. */
 const IDLE_TICK_AFTER_MS = 2_000;
@@ -202,6 +202,8 @@ export class Sensor {
   #unannouncedClear = false;
   /** Settles when a start under way has its source running, or failed. */
   #starting: Promise<void> | undefined;
+  /** A start under way, from its first check to its session's source started (settled either way). */
+  #startAttempt: Promise<void> | undefined;
   #session: SessionInfo | undefined;
   readonly #acks = new AlertAcks();
   #sessionCount = 0;
@@ -319,10 +321,26 @@ export class Sensor {
         `A ${this.#session?.mode} capture is already running (session ${this.#session?.id}); stop it first`,
       );
     }
+    const attempt = this.#start(options);
+    const settled = attempt.then(() => {}, () => {});
+    this.#startAttempt = settled;
+    try {
+      return await attempt;
+    } finally {
+      if (this.#startAttempt === settled) this.#startAttempt = undefined;
+    }
+  }
+
+  async #start(options: StartOptions): Promise<SessionInfo> {
     const filter = (options.filter ?? "").trim();
     const iface = options.interface ?? "";
-    const file = options.file ?? "";
-    await this.#validate(options.mode, iface, filter, file);
+    // For a replay, the path it reads: the real one under --replay-dir.
+    const file = await this.#validate(
+      options.mode,
+      iface,
+      filter,
+      options.file ?? "",
+    );
     if (this.running || this.#running) {
       throw new SensorError(409, "A capture started meanwhile; stop it first");
     }
@@ -418,6 +436,12 @@ export class Sensor {
 
   /** Stops the running session. Throws {@linkcode SensorError} 409 when idle. */
   async stop(): Promise<SessionInfo> {
+    // A start still checking its input (listing interfaces, validating the
+    // filter, reading the file's header) has no session yet: it ends
+    // first, and the session it started is stopped.
+    if (!this.running && this.#startAttempt !== undefined) {
+      await this.#startAttempt;
+    }
     if (!this.running) {
       throw new SensorError(409, "No capture is running");
     }
@@ -569,12 +593,13 @@ export class Sensor {
     }
   }
 
+  /** Checks a start's input before the last session's state is cleared; returns the path a replay reads ("" for other modes). */
   async #validate(
     mode: CaptureMode,
     iface: string,
     filter: string,
     file: string,
-  ): Promise<void> {
+  ): Promise<string> {
     if (mode !== "live" && mode !== "demo" && mode !== "replay") {
       throw new SensorError(
         400,
@@ -614,17 +639,25 @@ export class Sensor {
     if (mode === "replay") {
       if (file === "") throw new SensorError(400, "Replay mode needs a file");
       if (this.#options.replayDir !== undefined) {
-        await checkReplayDir(file, this.#options.replayDir);
+        // From here on the checked real path, never the name again: a link
+        // swapped after the check changes nothing.
+        file = await checkReplayDir(file, this.#options.replayDir);
       }
       try {
         const info = await Deno.stat(file);
         if (!info.isFile) throw new SensorError(400, `"${file}" is not a file`);
         // Refused here, before the session's state is cleared for it.
-        if ((await sniffCaptureFormat(file)).format === undefined) {
+        const sniffed = await sniffCaptureFormat(file);
+        if (sniffed.format === undefined) {
           throw new SensorError(
             400,
             `Cannot parse capture: "${file}" is not a pcap or pcapng file (nor a gzip of one)`,
           );
+        }
+        // A header no reader takes (a version or link type it does not
+        // know) would fail the session at once, its predecessor gone.
+        if (sniffed.headError !== "") {
+          throw new SensorError(400, sniffed.headError);
         }
       } catch (error) {
         if (error instanceof SensorError) throw error;
@@ -651,6 +684,7 @@ export class Sensor {
         throw error;
       }
     }
+    return mode === "replay" ? file : "";
   }
 
   /**
@@ -688,7 +722,9 @@ export class Sensor {
   #afterAnalysis = (packet: PacketRecord, index: number): void => {
     this.#options.onPacket?.(packet);
     const n = this.#batchFirstN + index;
-    if (this.#sampler.offer(n, packet, this.#measuredUs[index]!)) {
+    const latencyUs = this.#measuredUs[index]!;
+    if (latencyUs >= 0) this.packets.setLatency(n, latencyUs);
+    if (this.#sampler.offer(n, packet, latencyUs)) {
       this.#sampled.push(n, plainPacket(packet)); // the feed reuses its records
     }
   };
@@ -743,12 +779,9 @@ export class Sensor {
       const down = !nic.up || !nic.running;
       if (down === session.linkDown) return;
       session.linkDown = down;
-      this.#status(
-        "running",
-        down
-          ? `The link of ${session.interface} is down: nothing is captured until it is up`
-          : `The link of ${session.interface} is up again`,
-      );
+      const message = linkStateMessage(session.interface, down);
+      this.#status("running", message);
+      this.#options.onLinkChange?.(message);
     } finally {
       this.#checkingLink = false;
     }
@@ -1120,11 +1153,14 @@ function describe(session: SessionInfo): string {
 }
 
 /**
- * Throws unless `file` lies under `dir`, by its path and then by its real
- * path (a symbolic link out is refused too). A path outside is refused
- * before anything is looked up, so the answer tells nothing about it.
+ * Throws unless `file` (a relative path is taken within `dir`) lies under
+ * `dir`, by its path and then by its real path (a symbolic link out is
+ * refused too); returns the real path, which the replay then reads, so a
+ * link swapped after this check is not followed. A path outside is
+ * refused before anything is looked up, so the answer tells nothing about
+ * it.
  */
-async function checkReplayDir(file: string, dir: string): Promise<void> {
+async function checkReplayDir(file: string, dir: string): Promise<string> {
   const refused = new SensorError(
     400,
     `Replays may read only files under "${dir}" (--replay-dir)`,
@@ -1132,11 +1168,13 @@ async function checkReplayDir(file: string, dir: string): Promise<void> {
   const base = resolve(dir);
   const within = (path: string, root: string) =>
     path.startsWith(root.endsWith("/") ? root : `${root}/`);
-  if (!within(resolve(file), base)) throw refused;
-  const real = await Deno.realPath(file).catch(() => undefined);
-  if (real === undefined) return; // missing: the usual error follows
+  const path = resolve(base, file);
+  if (!within(path, base)) throw refused;
+  const real = await Deno.realPath(path).catch(() => undefined);
+  if (real === undefined) return path; // missing: the usual error follows
   const realBase = await Deno.realPath(base).catch(() => base);
   if (!within(real, realBase)) throw refused;
+  return real;
 }
 
 function errorMessage(error: unknown): string {

@@ -541,15 +541,84 @@ Deno.test("Sensor with replayDir replays files under it only, by path and by rea
       sensor.start({ mode: "replay", file: `${allowed}/missing.pcap` }),
       /^SensorError: No such file ".*\/missing\.pcap"$/,
     );
-    await sensor.start({ mode: "replay", file: `${allowed}/ok.pcap` });
-    for (let i = 0; i < 200 && sensor.running; i++) {
-      await new Promise((r) => setTimeout(r, 25));
+    // A relative path is taken within the directory.
+    await assert.rejects(
+      sensor.start({ mode: "replay", file: "../ok.pcap" }),
+      refused,
+    );
+    const real = await Deno.realPath(`${allowed}/ok.pcap`);
+    // A link inside to a file inside: the replay reads the real path that
+    // was checked, never the link again (swapped for one out meanwhile, it
+    // would be followed).
+    await Deno.symlink(`${allowed}/ok.pcap`, `${allowed}/inside.pcap`);
+    for (const file of ["ok.pcap", `${allowed}/ok.pcap`, "inside.pcap"]) {
+      await sensor.start({ mode: "replay", file });
+      assert.equal(sensor.session?.file, real, file);
+      for (let i = 0; i < 200 && sensor.running; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.equal(sensor.session?.packets, 43, file);
     }
-    assert.equal(sensor.session?.packets, 43);
   } finally {
     await sensor.stop().catch(() => {});
     await Deno.remove(dataDir, { recursive: true });
     await Deno.remove(allowed, { recursive: true });
+  }
+});
+
+Deno.test("Sensor refuses a capture whose header no reader takes, and the last session stays as it was", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  const malformed = new URL("../../shared/pcaps/malformed/", import.meta.url)
+    .pathname;
+  try {
+    await sensor.start({ mode: "replay", file: HTTP_CAP });
+    for (let i = 0; i < 200 && sensor.running; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const before = sensor.session!;
+    assert.equal(before.packets, 43);
+    for (
+      const name of [
+        "bad_header_pcap_version2.5__pcap-invalid-version-2.pcap",
+        "bad_header_pcapng_shb_version0.1__pcapng-invalid-vers-1.pcapng",
+      ]
+    ) {
+      await assert.rejects(
+        sensor.start({ mode: "replay", file: malformed + name }),
+        (error) =>
+          error instanceof SensorError && error.status === 400 &&
+          /^Cannot parse capture: /.test(error.message),
+        name,
+      );
+      assert.equal(sensor.session?.id, before.id);
+      assert.equal(sensor.session?.packets, 43);
+      assert.equal(sensor.session?.state, "stopped");
+    }
+  } finally {
+    await sensor.stop().catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("Sensor: a stop that comes while a start still checks its input stops the session it starts", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  try {
+    // A paced replay runs for the capture's own span: still running when
+    // the stop is handled, unless the stop waited for it and stopped it.
+    const starting = sensor.start({
+      mode: "replay",
+      file: HTTP_CAP,
+      realtime: true,
+    });
+    const stopped = await sensor.stop();
+    await starting;
+    assert.equal(stopped.state, "stopped");
+    assert.equal(sensor.running, false);
+  } finally {
+    await sensor.stop().catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
   }
 });
 

@@ -674,6 +674,23 @@ Deno.test("dashboard: the page's own Clear keeps what the stream sent after the 
     const answered = page.waitForResponse((response) =>
       response.url().endsWith("/api/clear")
     );
+    // Asked first: dismissed, nothing is cleared.
+    const asked: string[] = [];
+    let posted = false;
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().endsWith("/api/clear")) posted = true;
+    };
+    page.on("request", onRequest);
+    page.once("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.click(byTestId("clear-button"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    page.off("request", onRequest);
+    assert.equal(posted, false, "a dismissed clear posted nothing");
+    assert.match(asked[0] ?? "", /^Forget \S+ alerts?, the packet rows/);
+    page.once("dialog", (dialog) => void dialog.accept());
     await page.click(byTestId("clear-button"));
     // Rows of the new numbering arrive before the answer does.
     await waitUntil("rows after the clear", async () => {
@@ -750,12 +767,24 @@ Deno.test("dashboard: a failed replay says why next to the pill, and a damaged c
     await page.waitForSelector(byTestId("packet-row"));
     const malformed = new URL("../../shared/pcaps/malformed/", import.meta.url)
       .pathname;
-    // A header no reader accepts: the session fails before any packet.
+    // A header no reader accepts is refused before the session starts
+    // (the demo's session stays); a capture cut mid-record is read up to
+    // the cut, and its session fails there.
     await postAsOtherClient(server.url, "/api/stop");
+    const refused = await fetch(new URL("/api/start", server.url), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        mode: "replay",
+        file:
+          `${malformed}bad_header_pcap_version1.4__pcap-invalid-version-1.pcap`,
+      }),
+    });
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /unsupported pcap version 1\.4/);
     await postAsOtherClient(server.url, "/api/start", {
       mode: "replay",
-      file:
-        `${malformed}bad_header_pcap_version1.4__pcap-invalid-version-1.pcap`,
+      file: `${malformed}truncated_file_cut_mid_record__http-fault-post.pcap`,
     });
     await page.waitForSelector(
       `${byTestId("status-pill")}[data-state="failed"]`,
@@ -763,7 +792,7 @@ Deno.test("dashboard: a failed replay says why next to the pill, and a damaged c
     await waitUntil(
       "the note to say why the replay failed",
       async () =>
-        /^Failed: .*unsupported pcap version 1\.4/.test(
+        /^Failed: .*file ends inside a record/.test(
           await textOf(page, "session-note").catch(() => ""),
         ),
     );
@@ -1082,11 +1111,23 @@ Deno.test("dashboard: from 760 px up the packet table fits its column (no sidewa
             clipped.push(row.dataset.protocol ?? "");
           }
         }
+        // A number of eight digits, as a sensor running for hours shows:
+        // whole wherever the No. column is shown.
+        let numberCut = false;
+        for (const row of rows.slice(0, 5)) {
+          const number = row.children[0] as HTMLElement;
+          if (number.offsetParent === null) continue; // hidden at this width
+          const text = number.textContent;
+          number.textContent = "12345678";
+          numberCut ||= number.scrollWidth > number.clientWidth;
+          number.textContent = text;
+        }
         const legendCut = [...document.querySelectorAll(".legend-name")]
           .filter((name) => name.scrollWidth > name.clientWidth)
           .map((name) => name.textContent ?? "");
         return {
           overflow: scroll.scrollWidth - scroll.clientWidth,
+          numberCut,
           rows: rows.length,
           narrowestInfo,
           clipped: [...new Set(clipped)],
@@ -1098,6 +1139,7 @@ Deno.test("dashboard: from 760 px up the packet table fits its column (no sidewa
         layout.overflow <= 0,
         `${width} px: the table scrolls ${layout.overflow} px sideways`,
       );
+      assert.ok(!layout.numberCut, `${width} px: packet numbers cut short`);
       assert.ok(
         layout.narrowestInfo >= 60,
         `${width} px: Info is ${layout.narrowestInfo} px wide`,
@@ -1113,6 +1155,76 @@ Deno.test("dashboard: from 760 px up the packet table fits its column (no sidewa
         `${width} px: protocol mix names cut short`,
       );
     }
+    assert.deepEqual(errors, [], "no console errors");
+  });
+});
+
+Deno.test("dashboard: a sensor that asks for a token says so on a page without one, takes it, and remembers it for the tab", async () => {
+  const token = "browser-test-token-1234";
+  await withDemoDashboard(async (page, errors, server) => {
+    // No ?token=: told, and no retry loop of refused requests.
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("token-banner"));
+    assert.doesNotMatch(
+      await textOf(page, "token-banner"),
+      /Reconnecting/,
+    );
+    const refused = errors.length;
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    assert.equal(errors.length, refused, errors.join("\n"));
+    // A wrong token: asked again.
+    await page.type(byTestId("token-input"), "wrong-token-12345");
+    await page.click(byTestId("token-submit"));
+    await waitUntil(
+      "the wrong token refused",
+      async () =>
+        await page.$(byTestId("token-banner")) !== null &&
+        await page.$eval(
+            byTestId("token-input"),
+            (input) => (input as HTMLInputElement).value,
+          ) === "",
+    );
+    // The right one: connected, the demo's rows come.
+    await page.type(byTestId("token-input"), token);
+    await page.click(byTestId("token-submit"));
+    await page.waitForSelector('[data-testid="packet-row"]');
+    assert.equal(await page.$(byTestId("token-banner")), null);
+    // A reload in the same tab asks no more.
+    await page.reload({ waitUntil: "load" });
+    await page.waitForSelector('[data-testid="packet-row"]');
+    assert.equal(await page.$(byTestId("token-banner")), null);
+  }, { token });
+});
+
+Deno.test("dashboard: an alert that rises to high or critical is announced again, with what it rose from", async () => {
+  await withDemoDashboard(async (page, errors, server) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("packet-row"));
+    // One source's SYN flood: medium, then high, then critical as it grows.
+    await replayToTheEnd(
+      server,
+      new URL(
+        "../../shared/pcaps/attacks/synflood_single_source_5870syn_0.75s__syn_flood.pcap",
+        import.meta.url,
+      ).pathname,
+    );
+    await page.waitForSelector(
+      `${byTestId("toast")}[data-escalated-from="high"]`,
+    );
+    const toasts = await page.$$eval(
+      byTestId("toast"),
+      (items) =>
+        items.map((item) => [
+          item.getAttribute("data-escalated-from") ?? "",
+          item.querySelector(".toast-title")?.textContent ?? "",
+        ]),
+    );
+    assert.ok(
+      toasts.some(([from, title]) =>
+        from === "high" && /rose from high/.test(title!)
+      ),
+      JSON.stringify(toasts),
+    );
     assert.deepEqual(errors, [], "no console errors");
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Real attack tools, seen live: nmap (also IPv6's NDP scan), hping3, ping,
- * arp-scan, arpspoof, THC's fake_advertise6, parasite6, fake_router26 and
+ * arp-scan, arpspoof, macof, THC's fake_advertise6, parasite6, fake_router26 and
  * flood_router26 (beside dnsmasq as the link's router; fake_router26 also
  * as a DNS server by RDNSS), fake_dhcps6 (as
  * mitm6, answering nmap's DHCPv6 client), iodine, ptunnel, curl,
@@ -16,8 +16,8 @@
  * are zero), including a 5 000-packet ping flood that arrives faster than a
  * reader can be woken.
  *
- * Needs root, `ip`, `nmap`, `hping3`, `ping`, `arp-scan`, `arpspoof`
- * (dsniff), `atk6-fake_advertise6`, `atk6-parasite6`, `atk6-fake_router26`,
+ * Needs root, `ip`, `nmap`, `hping3`, `ping`, `arp-scan`, `arpspoof` and
+ * `macof` (dsniff), `atk6-fake_advertise6`, `atk6-parasite6`, `atk6-fake_router26`,
  * `atk6-flood_router26`, `atk6-fake_dhcps6` (thc-ipv6), `dnsmasq`,
  * `iodine`/`iodined`, `ptunnel`, `stdbuf`, `curl`, `hydra`, `sshd`,
  * `ssh` and `ssh-keygen` (.ci/run installs them; a missing tool
@@ -39,6 +39,7 @@ import {
   VICTIM_SUBNET,
 } from "./netns_pair.ts";
 import { type NsProcess, startInNs } from "./ns_process.ts";
+import { MAC_FLOOD_DEFAULTS } from "../detectors/mac_flood.ts";
 import {
   assertAlert,
   attack,
@@ -748,6 +749,28 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
     });
 
     await t.step(
+      "macof: a MAC flood, frames from 20 000 random source MACs",
+      async () => {
+        // As fast as macof sends (about 20 000 a second here), each frame
+        // from a new random MAC to a random one, carrying a SYN between
+        // random addresses: no IP source to name.
+        const seen = await attack(pair, [
+          "macof",
+          "-i",
+          pair.attackerIface,
+          "-n",
+          "20000",
+        ]);
+        assertAlert(seen, {
+          kind: "mac_flood",
+          attacker: "",
+          victim: "",
+          technique: "T1040",
+        });
+      },
+    );
+
+    await t.step(
       "arpspoof: the victim's gateway poisoned, then restored",
       async () => {
         // The victim's "gateway" 10.77.0.254 is the victim itself, second
@@ -1058,12 +1081,32 @@ Deno.test("live attacks: real tools in network namespaces raise their alerts", a
         });
         // The first flooding router, found before the flood shows (each
         // router is a random link-local address, never the real router's),
-        // then the flood, which the routers after it join.
-        assert.equal(seen.alerts.length, 2, JSON.stringify(seen.alerts));
-        const [first] = seen.alerts;
+        // then the flood, which the routers after it join; and, as each
+        // router is a new random MAC too, sending once, a MAC flood that
+        // fills switches' tables beside it (when its second has passed).
+        // (From 2 000 new MACs within 10 s: expected whenever twice that
+        // many frames came, as they do but on a loaded machine.)
+        const macFloods = seen.alerts.filter((alert) =>
+          alert.kind === "mac_flood"
+        );
+        if (seen.kernelPackets >= 2 * MAC_FLOOD_DEFAULTS.minNewMacs) {
+          assert.deepEqual(macFloods, [{
+            kind: "mac_flood",
+            attacker: "",
+            victim: "",
+            technique: "T1040",
+          }], `${seen.kernelPackets}`);
+        } else {
+          assert.ok(macFloods.length <= 1, JSON.stringify(macFloods));
+        }
+        const routers = seen.alerts.filter((alert) =>
+          alert.kind !== "mac_flood"
+        );
+        assert.equal(routers.length, 2, JSON.stringify(seen.alerts));
+        const [first] = routers;
         assert.match(first!.attacker, /^fe80:/);
         assert.notEqual(first!.attacker, routerLinkLocal);
-        assert.deepEqual(seen.alerts, [
+        assert.deepEqual(routers, [
           {
             kind: "rogue_router",
             attacker: first!.attacker,

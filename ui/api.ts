@@ -5,9 +5,36 @@
  * @module
  */
 
-/** The API token from the page URL's `?token=` ("" when none). */
-export const API_TOKEN: string =
-  new URLSearchParams(globalThis.location?.search ?? "").get("token") ?? "";
+/** Where a token typed into the page is kept for this tab. */
+const TOKEN_KEY = "netmirror-token";
+
+function storedToken(): string {
+  try {
+    return globalThis.sessionStorage?.getItem(TOKEN_KEY) ?? "";
+  } catch {
+    return ""; // storage refused (a sandboxed frame)
+  }
+}
+
+/** The API token: the page URL's `?token=`, else one typed into the page in this tab ("" when none). */
+let apiToken: string =
+  new URLSearchParams(globalThis.location?.search ?? "").get("token") ??
+    storedToken();
+
+/** The API token in use ("" when none). */
+export function currentToken(): string {
+  return apiToken;
+}
+
+/** Uses `token` from now on, and keeps it for this tab (a reload asks no more). */
+export function setToken(token: string): void {
+  apiToken = token.trim();
+  try {
+    globalThis.sessionStorage?.setItem(TOKEN_KEY, apiToken);
+  } catch {
+    // Kept for this page only.
+  }
+}
 
 /** An API call that failed, with the server's `{error}` message. */
 export class ApiError extends Error {
@@ -24,9 +51,9 @@ export class ApiError extends Error {
 
 /** Adds `?token=` to `path` when the page has a token (for EventSource and links). */
 export function withToken(path: string): string {
-  if (API_TOKEN === "") return path;
+  if (apiToken === "") return path;
   const separator = path.includes("?") ? "&" : "?";
-  return `${path}${separator}token=${encodeURIComponent(API_TOKEN)}`;
+  return `${path}${separator}token=${encodeURIComponent(apiToken)}`;
 }
 
 /** Fetches `path` with the token; throws {@linkcode ApiError} unless 2xx. */
@@ -35,7 +62,7 @@ export async function apiFetch(
   init: RequestInit = {},
 ): Promise<Response> {
   const headers = new Headers(init.headers);
-  if (API_TOKEN !== "") headers.set("Authorization", `Bearer ${API_TOKEN}`);
+  if (apiToken !== "") headers.set("Authorization", `Bearer ${apiToken}`);
   let response: Response;
   try {
     response = await fetch(path, { ...init, headers });

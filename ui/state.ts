@@ -12,7 +12,11 @@
 
 import { batch, computed, signal } from "@preact/signals";
 import type { NetworkInterfaceInfo } from "../capture/interfaces.ts";
-import type { Alert } from "../detectors/alert.ts";
+import {
+  type Alert,
+  type Severity,
+  SEVERITY_ORDER,
+} from "../detectors/alert.ts";
 import type { AlertEvent } from "../detectors/alert_lifecycle.ts";
 import type { LatencySnapshot } from "../detectors/latency/latency_analyzer.ts";
 import type { StatsSnapshot } from "../detectors/stats/traffic_stats.ts";
@@ -57,14 +61,21 @@ export const RECONNECT_MS = 2_000;
 export const RUNNING_FETCH_ROWS = 500;
 
 /** State of the SSE connection ("closed": lost, reconnecting). */
-export type ConnectionState = "connecting" | "open" | "closed";
+export type ConnectionState =
+  | "connecting"
+  | "open"
+  | "closed"
+  /** The sensor asks for an API token the page does not have (or a wrong one): no retry until one is given. */
+  | "unauthorized";
 
 /** A toast announcing a new alert. */
 export interface Toast {
   /** Toast number (unique per page). */
   key: number;
-  /** The alert as it engaged (shown when it is no longer held). */
+  /** The alert as it engaged, or rose (shown when it is no longer held). */
   alert: Alert;
+  /** The severity it rose from, for a toast of an escalation. */
+  escalatedFrom?: Severity;
 }
 
 /** A control action the server refused or could not be asked. */
@@ -278,8 +289,16 @@ export function connect(): void {
       disconnectedMs.value ??= Date.now();
     });
     if (stream.readyState === EventSource.CLOSED) {
-      // The browser gave up (e.g. an HTTP error): try again ourselves.
-      reconnectTimer = setTimeout(connect, RECONNECT_MS);
+      // The browser gave up (an HTTP error): a missing or wrong token is
+      // said, and waits for one; anything else is tried again.
+      void fetch(withToken("/api/session"), { method: "HEAD" }).then(
+        (response) => response.status,
+        () => 0,
+      ).then((status) => {
+        if (source !== stream) return;
+        if (status === 401) connection.value = "unauthorized";
+        else reconnectTimer = setTimeout(connect, RECONNECT_MS);
+      });
     }
     // Otherwise the browser retries by itself, sending Last-Event-ID.
   };
@@ -333,6 +352,14 @@ function applyAlertEvent(event: AlertEvent): void {
   evictAlerts(next);
   alerts.value = next;
   if (event.type === "engaged" && isNew) showToast(alert);
+  else if (
+    event.type === "updated" && event.escalatedFrom !== undefined &&
+    SEVERITY_ORDER[alert.severity] >= SEVERITY_ORDER.high
+  ) {
+    // A rise to high or critical (a guess that logged in, a flood that
+    // grew) is news; a scan's low to medium is not worth a toast.
+    showToast(alert, event.escalatedFrom);
+  }
 }
 
 /** An acknowledgement given or withdrawn (by any client): the alert as the server has it now. */
@@ -390,9 +417,14 @@ export function toastAlert(toast: Toast): Alert {
   return alerts.value.get(toast.alert.id) ?? toast.alert;
 }
 
-function showToast(alert: Alert): void {
+function showToast(alert: Alert, escalatedFrom?: Severity): void {
   const key = ++toastKey;
-  toasts.value = [...toasts.value, { key, alert }].slice(-MAX_TOASTS);
+  toasts.value = [
+    ...toasts.value,
+    escalatedFrom === undefined
+      ? { key, alert }
+      : { key, alert, escalatedFrom },
+  ].slice(-MAX_TOASTS);
   setTimeout(() => dismissToast(key), TOAST_MS);
 }
 

@@ -7,6 +7,7 @@
 
 import type { CaptureOutput } from "../../capture/live_capture.ts";
 import { MAX_BUFFER_KIB, MAX_SNAP_LENGTH } from "../../capture/tcpdump.ts";
+import { resolve } from "node:path";
 import { CidrSet } from "../../detectors/cidr.ts";
 import { JsonBytes } from "../json_bytes.ts";
 import {
@@ -130,6 +131,8 @@ export function cidrList(
   if (values === undefined) return undefined;
   const cidrs = values.flatMap((v) => v.split(",")).map((v) => v.trim())
     .filter(Boolean);
+  // An empty value (a shell variable not set) would leave the default.
+  if (cidrs.length === 0) throw new UsageError(`${flag} needs CIDRs, got ""`);
   try {
     new CidrSet(cidrs);
   } catch (error) {
@@ -222,4 +225,40 @@ export function nonEmpty(
     throw new UsageError(`${name} needs a path, got ""`);
   }
   return value;
+}
+
+/**
+ * Throws a {@linkcode UsageError} when two of `paths` (by flag, "-" and
+ * undefined skipped) name one file: by their resolved paths, or, for files
+ * that exist, by device and inode (a link, another spelling). Writing a
+ * capture's EVE into the capture itself would corrupt it.
+ */
+export async function refuseSameFile(
+  paths: Record<string, string | undefined>,
+): Promise<void> {
+  const named = Object.entries(paths).filter((entry): entry is [
+    string,
+    string,
+  ] => entry[1] !== undefined && entry[1] !== "-");
+  const identities = await Promise.all(
+    named.map(async ([, path]) => {
+      const info = await Deno.stat(path).catch(() => undefined);
+      const inode = info?.ino ?? null;
+      return inode !== null ? `${info!.dev}:${inode}` : resolve(path);
+    }),
+  );
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      if (
+        identities[i] === identities[j] ||
+        resolve(named[i]![1]) === resolve(named[j]![1])
+      ) {
+        throw new UsageError(
+          `${named[i]![0]} and ${named[j]![0]} name one file, "${
+            named[j]![1]
+          }": one would overwrite the other`,
+        );
+      }
+    }
+  }
 }

@@ -23,17 +23,21 @@ import {
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf } from "../config/config.ts";
+import type { EveLogger, EveWriter } from "../eve/mod.ts";
 import { commandConfig, openEve } from "./command_config.ts";
 import { formatAlertLine } from "./format_alerts.ts";
 import { writePacketLine } from "./packet_json.ts";
 import { DropNotice } from "./drop_notice.ts";
+import { LinkWatch } from "../link_state.ts";
 import {
   captureFlags,
   LineWriter,
+  nonEmpty,
   onceOnly,
   oneStdoutWriter,
   parse,
   positiveInteger,
+  refuseSameFile,
   UsageError,
   writeLine,
 } from "./args.ts";
@@ -104,23 +108,36 @@ export async function captureCommand(args: string[]): Promise<number> {
   }
   const flags = captureFlags(values);
   const count = positiveInteger("--count", values.count, MAX_COUNT);
+  nonEmpty("-w", values.write);
   const { config, evePath } = await commandConfig(values);
   oneStdoutWriter({
     "-w -": values.write === "-",
     "--eve -": evePath === "-",
     "--json": values.json === true,
   });
+  await refuseSameFile({ "-w": values.write, "--eve": evePath });
   const quiet = values.quiet || values.write === "-" || evePath === "-";
   // Flags over the config file's capture settings.
   const capture = { ...config.capture, ...flags };
-  const pcap = values.write
-    ? new PcapFileWriter(values.write, {
-      snapLength: capture.snapLength ?? DEFAULT_SNAP_LENGTH,
-    })
-    : undefined;
-  const eveOutput = openEve(evePath, config, iface);
-  const eve = eveOutput?.logger;
-  const eveWriter = eveOutput?.writer;
+  // The outputs are opened once tcpdump listens (the interface and the
+  // filter are good), or at the first packet: a typo in either leaves a
+  // file of that name as it was, as tcpdump itself does.
+  let pcap: PcapFileWriter | undefined;
+  let eve: EveLogger | undefined;
+  let eveWriter: EveWriter | undefined;
+  let outputsOpen = false;
+  const openOutputs = () => {
+    if (outputsOpen) return;
+    outputsOpen = true;
+    if (values.write !== undefined) {
+      pcap = new PcapFileWriter(values.write, {
+        snapLength: capture.snapLength ?? DEFAULT_SNAP_LENGTH,
+      });
+    }
+    const eveOutput = openEve(evePath, config, iface);
+    eve = eveOutput?.logger;
+    eveWriter = eveOutput?.writer;
+  };
   const engine = new AnalysisEngine(engineConfigOf(config), (event) => {
     eve?.alert(event);
     // On stderr, beside the status lines: stdout carries the packets.
@@ -137,7 +154,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   // EVE sees each packet after the engine, so an alert's record comes first.
   const feed = new EngineFeed(
     engine,
-    eve ? (packet) => eve.observe(packet) : undefined,
+    evePath !== undefined ? (packet) => eve?.observe(packet) : undefined,
   );
   let finished = false;
   const finish = () => {
@@ -160,6 +177,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   }, (packet, raw) => {
     if (count !== undefined && seen >= count) return;
     seen++;
+    openOutputs();
     if (pcap !== undefined && flushError === undefined) {
       try {
         pcap.write(raw);
@@ -179,6 +197,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   const removeStopListeners = onStopSignals(() => void live.stop());
   try {
     await live.ready;
+    openOutputs();
     console.error(
       `netmirror: capturing on ${iface}${
         positionals.length ? ` (filter: ${filterArgs(positionals)})` : ""
@@ -198,7 +217,9 @@ export async function captureCommand(args: string[]): Promise<number> {
     // tcpdump's counts each second: kernel drops told as they rise, and in
     // EVE's stats records while the capture runs.
     const drops = new DropNotice();
+    const link = new LinkWatch(iface);
     countsTimer = setInterval(() => {
+      void link.tick();
       const counts = live.pollCounts();
       if (counts === undefined) return;
       if (eve) {
@@ -209,27 +230,39 @@ export async function captureCommand(args: string[]): Promise<number> {
       }
       drops.update(counts.droppedByKernel);
     }, 1000);
-    const result: LiveCaptureResult = await live.done;
+    // tcpdump failing once it ran (its interface gone, killed): the
+    // summary and the alerts still come, then its error.
+    let result: LiveCaptureResult | undefined;
+    let captureError: unknown;
+    try {
+      result = await live.done;
+    } catch (error) {
+      captureError = error;
+    }
     // Stdout's reader gone: stop quietly. A full disk stops the capture
     // too, but its summary still comes, before the error.
     if (flushError instanceof OutputClosedError) throw flushError;
     out.flush(); // the last packets before the counts, on a terminal too
-    const t = result.tcpdump;
-    if (eve) {
-      eve.capture = {
-        kernel_packets: t.captured,
-        kernel_drops: t.droppedByKernel,
-      };
+    if (result === undefined) {
+      console.error(`netmirror: ${seen} packets decoded before tcpdump failed`);
+    } else {
+      const t = result.tcpdump;
+      if (eve) {
+        eve.capture = {
+          kernel_packets: t.captured,
+          kernel_drops: t.droppedByKernel,
+        };
+      }
+      console.error(
+        // With -c, packets decoded after the count (before tcpdump
+        // stopped) were left out of every output: say what was handled.
+        `netmirror: ${seen} packets decoded${
+          result.skipped > 0
+            ? `, ${result.skipped} skipped (fell half a ring behind)`
+            : ""
+        }; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel`,
+      );
     }
-    console.error(
-      // With -c, packets decoded after the count (before tcpdump stopped)
-      // were left out of every output: say what was handled.
-      `netmirror: ${seen} packets decoded${
-        result.skipped > 0
-          ? `, ${result.skipped} skipped (fell half a ring behind)`
-          : ""
-      }; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel`,
-    );
     out.flush(); // the last packets, before the alerts' final figures
     finish();
     const alerts = engine.alerts();
@@ -241,6 +274,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     for (const alert of alerts) {
       console.error(`netmirror:   ${formatAlertLine(alert)}`);
     }
+    if (captureError !== undefined) throw captureError;
     if (flushError !== undefined) throw flushError;
   } finally {
     clearInterval(flushTimer);

@@ -11,7 +11,7 @@ import {
   type NetMirrorConfig,
 } from "../config/config.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
-import { cidrList } from "./args.ts";
+import { cidrList, nonEmpty } from "./args.ts";
 
 /** The flags of `read` and `capture` that shape their configuration. */
 export interface ConfigFlags {
@@ -28,7 +28,11 @@ export interface ConfigFlags {
 export async function commandConfig(
   flags: ConfigFlags,
 ): Promise<{ config: NetMirrorConfig; evePath: string | undefined }> {
-  const fileConfig = flags.config ? await loadConfig(flags.config) : {};
+  nonEmpty("--config", flags.config);
+  nonEmpty("--eve", flags.eve);
+  const fileConfig = flags.config !== undefined
+    ? await loadConfig(flags.config)
+    : {};
   const config = mergeConfig(fileConfig, {
     homeNet: cidrList("--home-net", flags["home-net"]),
   });

@@ -27,6 +27,7 @@ import {
   LineWriter,
   oneStdoutWriter,
   parse,
+  refuseSameFile,
   UsageError,
   writeLine,
 } from "./args.ts";
@@ -75,18 +76,26 @@ export async function readCommand(args: string[]): Promise<number> {
     return 0;
   }
   const [path, ...bpf] = positionals;
-  if (path === undefined) {
-    throw new UsageError("read needs a capture file (or - for stdin)");
+  if (path === undefined || path.trim() === "") {
+    throw new UsageError(
+      `read needs a capture file (or - for stdin)${
+        path === undefined ? "" : ', got ""'
+      }`,
+    );
   }
   const { config, evePath } = await commandConfig(values);
   oneStdoutWriter({
     "--json": values.json === true,
     "--eve -": evePath === "-",
   });
+  await refuseSameFile({ "the capture": path, "--eve": evePath });
   const anomalies = new AnomalyCounter();
   const summary = new CaptureSummary();
   const out = new LineWriter();
-  const eveOutput = openEve(evePath, config);
+  // Not for a file that is not there: its error comes, no empty EVE file.
+  const readable = path === "-" ||
+    await Deno.stat(path).then(() => true, () => false);
+  const eveOutput = readable ? openEve(evePath, config) : undefined;
   const eve = eveOutput?.logger;
   const engine = new AnalysisEngine(
     { ...engineConfigOf(config), ...WHOLE_CAPTURE },
@@ -231,8 +240,8 @@ async function inputFormat(
   result: { format: "pcap" | "pcapng"; gzip: boolean } | undefined,
 ): Promise<SniffedFormat> {
   const read: SniffedFormat = filter === "" && result !== undefined
-    ? { format: result.format, gzip: result.gzip }
-    : { format: undefined, gzip: false };
+    ? { format: result.format, gzip: result.gzip, headError: "" }
+    : { format: undefined, gzip: false, headError: "" };
   if (path === "-") return read;
   // Only a regular file can be opened again: a FIFO's second open would
   // wait for a writer that never comes.

@@ -150,7 +150,10 @@ export async function serveCommand(
     );
   }
   const flags = captureFlags(values);
-  const fileConfig = values.config ? await loadConfig(values.config) : {};
+  nonEmpty("--config", values.config);
+  const fileConfig = values.config !== undefined
+    ? await loadConfig(values.config)
+    : {};
   const config: NetMirrorConfig = mergeConfig(fileConfig, {
     bind: values.bind,
     port,
@@ -242,6 +245,8 @@ export async function serveCommand(
             : undefined,
         );
       },
+      // A live link going down or back, on the terminal too.
+      onLinkChange: (message) => console.error(`netmirror: ${message}`),
       // Every session's end on the terminal too: a failed replay or
       // capture is otherwise told only on the page and by the API.
       onSessionEnd: (session) => {
@@ -277,9 +282,18 @@ export async function serveCommand(
     drops.notice.update(session.droppedByKernel);
     if (eve) eve.capture = eveCapture(session);
   }, 1000);
-  const tokenQuery = server.token ? `?token=${server.token}` : "";
+  // A token of the user's own is never printed (a journal keeps stderr);
+  // a random one must be, or no one could use the sensor.
+  const ownToken = config.token !== undefined;
+  const tokenQuery = server.token
+    ? `?token=${ownToken ? "<token>" : server.token}`
+    : "";
   console.error(`netmirror: dashboard at ${server.url}/${tokenQuery}`);
-  if (server.token) console.error(`netmirror: API token ${server.token}`);
+  if (server.token && !ownToken) {
+    console.error(
+      `netmirror: API token ${server.token} (random, new at each start: set one with --token or the config file's "token")`,
+    );
+  }
   if (!ui) {
     console.error(
       "netmirror: the dashboard is not built into this copy (deno task bundle); the API works",

@@ -31,6 +31,7 @@ import { DNS_TUNNEL_DEFAULTS } from "../../detectors/dns_tunnel.ts";
 import { ICMP_FLOOD_DEFAULTS } from "../../detectors/icmp_flood.ts";
 import { REFLECTION_FLOOD_DEFAULTS } from "../../detectors/reflection_flood.ts";
 import { UDP_FLOOD_DEFAULTS } from "../../detectors/udp_flood.ts";
+import { MAC_FLOOD_DEFAULTS } from "../../detectors/mac_flood.ts";
 import { NAME_POISONING_DEFAULTS } from "../../detectors/name_poisoning.ts";
 import { ICMP_SWEEP_DEFAULTS } from "../../detectors/icmp_sweep.ts";
 import { PORT_SCAN_DEFAULTS } from "../../detectors/port_scan.ts";
@@ -55,6 +56,7 @@ export const DETECTOR_DEFAULTS = {
   icmpFlood: ICMP_FLOOD_DEFAULTS,
   reflectionFlood: REFLECTION_FLOOD_DEFAULTS,
   udpFlood: UDP_FLOOD_DEFAULTS,
+  macFlood: MAC_FLOOD_DEFAULTS,
   namePoisoning: NAME_POISONING_DEFAULTS,
   icmpSweep: ICMP_SWEEP_DEFAULTS,
   icmpTunnel: ICMP_TUNNEL_DEFAULTS,

@@ -69,6 +69,9 @@
  *   bot) at the intranet server's closed port 9: 12 000 datagrams in 0.8 s, from source ports
  *   counting up from a random one, answered by the server's kernel with
  *   one ICMP port unreachable a second.
+ * - mac_flood: macof from the rogue device: 6 000 frames in 0.6 s, each
+ *   from a random source MAC (half of them multicast ones) to a random one,
+ *   carrying a TCP SYN between random addresses and ports (window 512).
  *
  * @module
  */
@@ -148,6 +151,7 @@ export const ATTACK_SCHEDULE: readonly AlertKind[] = [
   "ndp_spoof",
   "dhcp_starvation",
   "udp_flood",
+  "mac_flood",
 ];
 
 /** Ground truth of one injected attack. */
@@ -427,6 +431,16 @@ export function planAttack(
         description:
           `hping3 --udp --flood: ${UDP_FLOOD_DATAGRAMS} datagrams to ${lan.intranet.v4.ip}:9 in 0.8 s from ${lan.compromised.v4.ip}`,
         script: (s) => udpFlood(ctx, s, startUs),
+      };
+    case "mac_flood":
+      return {
+        kind,
+        startUs,
+        attacker: "",
+        victim: "",
+        description:
+          `macof: ${MAC_FLOOD_FRAMES} frames from random source MACs in 0.6 s from ${rogue}'s port, filling the switch's MAC table`,
+        script: () => macFlood(ctx, startUs),
       };
     case "data_exfil":
       return {
@@ -1836,3 +1850,39 @@ const PASSWORD_GUESSES = [
   "welcome",
   "monkey",
 ];
+
+/** Frames the demo's MAC flood sends, each from a new source MAC. */
+const MAC_FLOOD_FRAMES = 6_000;
+
+/** A random IPv4 address, as macof writes them. */
+function randomIpv4(ctx: DemoContext): string {
+  return [...ctx.prng.bytes(4)].join(".");
+}
+
+/** A random MAC, group bit and all (macof's: libnet_get_prand of each byte). */
+function anyMac(ctx: DemoContext): string {
+  return [...ctx.prng.bytes(6)].map((b) => b.toString(16).padStart(2, "0"))
+    .join(":");
+}
+
+function* macFlood(ctx: DemoContext, startUs: number): SessionScript {
+  const { prng } = ctx;
+  let t = startUs;
+  for (let i = 0; i < MAC_FLOOD_FRAMES; i++) {
+    t += prng.int(80, 120);
+    yield {
+      atUs: t,
+      bytes: tcpFrame(
+        { ip: randomIpv4(ctx), mac: anyMac(ctx), ttl: 64, ipId: 0 },
+        { ip: randomIpv4(ctx), mac: anyMac(ctx), ttl: 64, ipId: 0 },
+        {
+          srcPort: prng.int(1, 65_535),
+          dstPort: prng.int(1, 65_535),
+          seq: prng.int(0, 0xffffffff),
+          flags: SYN,
+          window: 512,
+        },
+      ),
+    };
+  }
+}

@@ -10,6 +10,7 @@ import {
 import type { Alert } from "../../detectors/alert.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
 import { SYN_FLOOD_DEFAULTS } from "../../detectors/syn_flood.ts";
+import { MAC_FLOOD_DEFAULTS } from "../../detectors/mac_flood.ts";
 import {
   ATTACK_SCHEDULE,
   DEMO_TRAFFIC_DEFAULTS,
@@ -205,9 +206,13 @@ Deno.test("60 s of demo traffic decodes cleanly and fires every detector family,
     assert.ok(attack, `an alert no attack explains: ${describe(alert)}`);
     // A SYN flood's alert starts at most a window before its first SYN
     // (syn_flood.ts, floodStartUs: the window's start, when its host had
-    // traffic before), so that its PCAP slice holds the flood's start.
+    // traffic before), so that its PCAP slice holds the flood's start; a
+    // MAC flood's at its window's first new MAC (a host that joined, or
+    // the DHCP starvation's clients before it).
     const earlyUs = alert.kind === "syn_flood"
       ? SYN_FLOOD_DEFAULTS.windowUs
+      : alert.kind === "mac_flood"
+      ? MAC_FLOOD_DEFAULTS.windowUs
       : 0;
     assert.ok(
       alert.firstSeenUs >= attack.startUs - earlyUs,
@@ -474,6 +479,8 @@ const EXPECTED_TSHARK_WARNINGS = [
   /Connection reset \(RST\)/,
   /Duplicate IP address configured \(192\.168\.1\.1\)/,
   /Decoded 19 bytes, but packet legnth is 83 bytes/,
+  // The MAC flood's frames, from random MACs as macof's are.
+  /Source MAC must not be a group address/,
 ];
 
 Deno.test("tcpdump and tshark read 60 s of demo traffic: valid checksums, nothing malformed", async () => {

@@ -105,6 +105,7 @@ const CATEGORY: Record<string, string> = {
   "brute_force": "Attempted User Privilege Gain",
   "reflection_flood": "Attempted Denial of Service",
   "udp_flood": "Attempted Denial of Service",
+  "mac_flood": "Attempted Information Leak",
   "name_poisoning": "Attempted User Privilege Gain",
   "icmp_flood": "Attempted Denial of Service",
   "icmp_sweep": "Detection of a Network Scan",

@@ -72,6 +72,8 @@ export interface DemoServerOptions {
   packetsPerSecond?: number;
   /** Port to bind (default: any free one). */
   port?: number;
+  /** An API token the server asks for (none by default, as on loopback). */
+  token?: string;
 }
 
 /** A server running in a worker, with its data directory; `close()` removes both. */
@@ -129,6 +131,7 @@ export async function startDemoServer(
         ...(options.packetsPerSecond
           ? { packetsPerSecond: options.packetsPerSecond }
           : {}),
+        ...(options.token !== undefined ? { token: options.token } : {}),
       } satisfies ServerWorkerRequest,
     );
     const reply = await started;

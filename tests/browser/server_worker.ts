@@ -23,6 +23,8 @@ export type ServerWorkerRequest =
     /** Port to bind (0: any free one). */
     port: number;
     packetsPerSecond?: number;
+    /** An API token the server asks for. */
+    token?: string;
   }
   | { type: "close" };
 
@@ -62,8 +64,9 @@ async function handle(
   }
   const ui = await loadUiAssets();
   if (!ui) throw new Error("The dashboard is not built (ui/dist is missing)");
-  const { packetsPerSecond } = request;
+  const { packetsPerSecond, token } = request;
   server = await startServer({
+    ...(token !== undefined ? { token } : {}),
     port: request.port,
     dataDir: request.dataDir,
     version: "browser-test",

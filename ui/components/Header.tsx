@@ -205,7 +205,10 @@ export function Header(): JSX.Element {
           class="btn"
           data-testid="clear-button"
           disabled={isBusy}
-          onClick={() => void clearAll()}
+          onClick={() => {
+            // Every open page loses them too: asked, never by one slip.
+            if (globalThis.confirm(clearQuestion())) void clearAll();
+          }}
         >
           Clear
         </button>
@@ -334,4 +337,12 @@ function StatusPill(): JSX.Element {
       {label}
     </span>
   );
+}
+
+/** What a clear forgets, asked before it is done. */
+export function clearQuestion(): string {
+  const count = Math.max(alertCount.value, alerts.value.size);
+  return `Forget ${formatCount(count)} alert${
+    count === 1 ? "" : "s"
+  }, the packet rows and the statistics, for every open page? The session PCAP stays on disk; export the report first to keep the alerts.`;
 }

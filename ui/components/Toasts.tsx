@@ -1,7 +1,7 @@
 import type { JSX } from "preact";
 import { dismissToast, selectedAlert, toastAlert, toasts } from "../state.ts";
 
-/** Toasts for newly engaged alerts, showing each alert as it is now; a click opens it. */
+/** Toasts for newly engaged alerts and for rises to high or critical, showing each alert as it is now; a click opens it. */
 export function Toasts(): JSX.Element {
   return (
     <div class="toasts" aria-live="polite">
@@ -15,6 +15,7 @@ export function Toasts(): JSX.Element {
             data-testid="toast"
             data-alert-id={alert.id}
             data-severity={alert.severity}
+            data-escalated-from={toast.escalatedFrom}
             onClick={() => {
               dismissToast(toast.key);
               selectedAlert.value = alert.id;
@@ -25,6 +26,11 @@ export function Toasts(): JSX.Element {
                 {alert.severity}
               </span>
               {alert.title}
+              {toast.escalatedFrom !== undefined && (
+                <span class="toast-escalation">
+                  rose from {toast.escalatedFrom}
+                </span>
+              )}
             </div>
             <div class="toast-body">{alert.summary}</div>
           </button>

@@ -1,64 +1,82 @@
 /**
- * MAC flood detector: a link suddenly full of source MACs it never saw,
- * each sending one frame and never again (macof, yersinia's and scapy's
- * random-MAC floods), which fills a switch's MAC address table (its CAM
- * table: 8 192 entries on many access switches) until the switch floods
- * every frame out of every port of the VLAN, so that the attacker can read
- * traffic meant for others.
+ * MAC flood detector: frames from source MACs a network never saw, at a
+ * rate no network's hosts join at, each sending once (macof, yersinia's
+ * and scapy's random-MAC floods), which fill a switch's MAC address table
+ * (its CAM table: 8 192 entries on many access switches) until the switch
+ * floods every frame out of every port of the VLAN, so that the attacker
+ * can read traffic meant for others.
  *
  * Counted: every frame with a source MAC (Ethernet; Linux cooked captures
- * carry the sender's), per link (its innermost VLAN id, untagged apart). A
- * MAC is new when the memory does not hold it on that link (a switch
- * learns a MAC per VLAN): an exact cache of
- * {@linkcode CACHE_SLOTS} recent MACs, and behind it bits of every MAC seen
- * within the last one to two `memoryUs` ({@linkcode RecentBits}, two bits a
- * MAC, in one cache line; a MAC whose bits others set is taken for seen, so a flood of
- * millions is undercounted, never overcounted: measured, 1 % of 400 000 new MACs within a minute, 5 % of a million, 16 % of two million). A new MAC _returns_ when a
- * second frame comes from it within one to two windows (told by the cache,
- * or, once the cache let it go, by bits of the new MACs and of those that
- * returned).
+ * carry the sender's). A MAC is new when the memory does not hold it on
+ * its VLAN (a switch learns a MAC per VLAN; the innermost tag, as the
+ * decoder gives it): an exact cache of {@linkcode CACHE_SLOTS} recent MACs,
+ * and behind it bits of every MAC seen within the last one to two
+ * `memoryUs` (a switch's ageing time; {@linkcode RecentBits}, two bits a
+ * MAC in one cache line; a MAC whose bits others set is taken for seen, so
+ * a flood of millions is undercounted, never overcounted: measured, 1 % of
+ * 400 000 new MACs within a minute, 5 % of a million, 16 % of two
+ * million). A new MAC _returns_ when a second frame comes from it within
+ * one to two windows (told by the cache, or, once the cache let it go, by
+ * bits of the new MACs and of those that returned). New MACs are counted
+ * over every VLAN together (spread over many, or over random inner tags, a
+ * flood is still one), in bins of a tenth of `windowUs`.
  *
- * A flood: within the last `windowUs` of whole bins (a tenth of a window
- * each; the MACs of the bin under way are judged when it has passed, so
- * they have a bin's time to return), `minNewMacs` new MACs, and fewer than
- * `maxReturnShare` as many returns. A sensor starting on a busy trunk sees
- * thousands of MACs it never saw too, but its hosts send again within a
- * second; a flood's MACs never do. It ends when fewer than a quarter of
- * `minNewMacs` are new within a window (judged at the link's next frame
- * with a new MAC, or while the link is quiet), or when the input does.
+ * A flood: in the window of whole bins before the one that just ended
+ * (whose MACs get a bin's time to send again; at the input's end, the
+ * last bin too), `minNewMacs` new MACs, and
+ * - a tenth of them or more multicast ones (no interface sends from a
+ *   group MAC; half of a random flood's are), or
+ * - once the sensor has watched for `learningUs` (until then every host it
+ *   sees is new, and a quiet host's one frame looks like a flood's), fewer
+ *   than `maxReturnShare` of them sending again (hosts that join at once,
+ *   after a power cut, send many frames each), or four times `minNewMacs`
+ *   whatever they send (no network's hosts join at 800 a second).
+ * It goes on while a window holds a quarter of `minNewMacs` new MACs and
+ * either rule holds for them, and ends otherwise (judged at each bin's
+ * end, at a frame from a new MAC or while the link is quiet), or when the
+ * input does.
  *
  * Findings (kind "mac_flood", MITRE T1040, Network Sniffing: what a switch
- * that fails open allows): one incident per link, reported when it starts,
- * as its new MACs double or at most every `reportIntervalUs` while they
- * grow, and with its final figures when it ends. Severity medium; high
- * once {@linkcode HIGH_NEW_MACS} new MACs came (a common switch's table).
- * attacker = the IP source of at least {@linkcode ATTACKER_SHARE} of the
- * new MACs' frames when it is an address a host can have (macof -s), else
- * "" (macof and most floods write random IP addresses too), counted over
- * the new MACs' frames since the window held an eighth of `minNewMacs`;
- * victim = "".
- * The evidence counts the new MACs, their returns, the group (multicast)
- * source MACs among them, which no real interface sends from, the peak
- * rate, and lists a few.
+ * that fails open allows): one incident at a time, reported when it
+ * starts, as its new MACs double or at most every `reportIntervalUs` while
+ * they grow, and with its final figures when it ends. Severity medium;
+ * high once {@linkcode HIGH_NEW_MACS} new MACs came (a common switch's
+ * table). attacker = the IP source of at least {@linkcode ATTACKER_SHARE}
+ * of the new MACs' frames when it is an address a host can have (macof
+ * -s), else "" (macof and most floods write random IP addresses too),
+ * counted over the new MACs' frames since a window last held an eighth of
+ * `minNewMacs`; victim = "". The evidence counts the new MACs, their
+ * returns, the group source MACs among them, the peak rate, the VLANs the
+ * most came on, and lists a few.
+ *
+ * Overlaps: a DHCP starvation or a router advertisement flood whose frames
+ * each come from a new random MAC (yersinia's, THC's flood_router26) is a
+ * MAC flood too, and reported as one beside its own alert: it fills
+ * switches' tables as well.
+ *
+ * Time: a frame stamped before the bin under way counts in it; after
+ * {@linkcode STEP_BACK_FRAMES} frames from new MACs in a row stamped more
+ * than a window before it (a clock stepped back, or one frame from the
+ * future moved the bins ahead), the bins start afresh at their time (an
+ * incident under way ends with its final figures).
  *
  * Cost: a frame whose MAC the cache holds (nearly every frame of ordinary
- * traffic) costs a hash and two array reads; only new MACs touch the link's
- * counters.
+ * traffic) costs a hash and three array reads; only new MACs and cache
+ * misses touch the memories and counters.
  *
  * Bounds: the cache ({@linkcode CACHE_SLOTS} × 14 bytes), the memories'
  * bits ({@linkcode MEMORY_BITS} and twice {@linkcode FRESH_BITS}, × 2
- * generations: 1.5 MiB) and one small
- * state per VLAN id seen with new MACs (4 096 at most).
+ * generations: 1.5 MiB) and the bins.
  *
- * Overlaps: a DHCP starvation or a router advertisement flood whose frames
- * each come from a new MAC (yersinia's, THC's flood_router26) is a MAC
- * flood too, and reported as one beside its own alert: it fills switches'
- * tables as well.
- *
- * Limits: a flood slower than `minNewMacs` per window, or one that sends
- * each MAC several times, is not seen; a capture that sees each host once (broadcasts alone,
- * on an access port) and more than `minNewMacs` hosts per window would be
- * reported.
+ * Limits: a flood slower than `minNewMacs` per window (150 new MACs a
+ * second fill an 8 192-entry table in a minute) is not seen, nor, in the
+ * first `learningUs`, one of unicast MACs only; after it, one that sends
+ * at least every other MAC twice and stays under four times `minNewMacs`;
+ * a capture that sees more than `minNewMacs` hosts once each in a window,
+ * past the learning time, and hears none of them again within one or two
+ * windows, would be reported; a flood on one VLAN that saturates the
+ * memory makes the others' hosts look new too (it is reported as one
+ * incident with them).
  *
  * @module
  */
@@ -87,29 +105,31 @@ export interface MacFloodOptions {
   windowUs?: number;
   /** New source MACs within `windowUs` that make a flood. */
   minNewMacs?: number;
-  /** Most returns (new MACs that sent again), as a share of the new MACs, in a flood (0 to 1). */
+  /** Most returns (new MACs that sent again), as a share of the new MACs, in a flood of unicast MACs (0 to 1). */
   maxReturnShare?: number;
   /** How long a MAC is remembered after its last frame: one to two of these, µs. */
   memoryUs?: number;
+  /** Packet time from the first frame during which only a flood with multicast source MACs is reported, µs. */
+  learningUs?: number;
   /** Packet time between repeated findings of one incident while it grows, µs. */
   reportIntervalUs?: number;
 }
 
 /**
  * Defaults of {@linkcode MacFloodOptions}: 2 000 new source MACs within
- * 10 s, fewer than a quarter of them sending again (macof sends 20 000 a
- * second on a veth pair and 100 000 and more on a gigabit link, each once;
- * a LAN's hosts join a few a minute, and a sensor that starts sees its
- * hosts' MACs again within a second); MACs remembered 60–120 s (a switch
- * forgets them after 300 s); findings every 10 s at most while they grow,
- * the alert lifecycle's update interval.
+ * 10 s (macof sends 20 000 a second on a veth pair and 100 000 and more on
+ * a gigabit link, each once; a network's hosts join a few a minute), fewer
+ * than half of them sending again; MACs remembered 300–600 s (a switch
+ * forgets them after 300 s); a minute of learning; findings every 10 s at
+ * most while they grow, the alert lifecycle's update interval.
  */
 export const MAC_FLOOD_DEFAULTS: Readonly<Required<MacFloodOptions>> = Object
   .freeze({
     windowUs: 10_000_000,
     minNewMacs: 2_000,
-    maxReturnShare: 0.25,
-    memoryUs: 60_000_000,
+    maxReturnShare: 0.5,
+    memoryUs: 300_000_000,
+    learningUs: 60_000_000,
     reportIntervalUs: 10_000_000,
   });
 
@@ -121,46 +141,27 @@ export const MEMORY_BITS = 1 << 22;
 const FRESH_BITS = 1 << 20;
 /** Bins of a window. */
 const BINS = 10;
+/** Slots of the bins: a window's, the one under way, and the next one's, empty. */
+const SLOTS = BINS + 2;
 /** New MACs of an incident from which it is high: a common access switch's table. */
 export const HIGH_NEW_MACS = 8_192;
+/** The share of multicast source MACs that makes new MACs a flood at once. */
+export const GROUP_SHARE = 0.1;
+/** Times `minNewMacs` that make a flood whatever the new MACs send. */
+const HEAVY_FACTOR = 4;
 /** The share of an incident's frames one IP source must have sent to be named. */
 const ATTACKER_SHARE = 0.8;
 /** MACs listed in the evidence. */
 const MAX_LISTED = 8;
-/** VLAN ids (0–4095) and untagged. */
-const LINK_SLOTS = 4_097;
+/** VLANs listed in the evidence. */
+const MAX_VLANS = 4;
+/** Frames from new MACs in a row, stamped more than a window before the bins, that start them afresh. */
+export const STEP_BACK_FRAMES = 64;
 /** A cache entry's tag: its memory generation times two, plus this while its MAC is new and has not returned. */
 const FRESH = 1;
 const SALT = 0x6d61_6366;
 
-/** One link's counters: new MACs and returns per bin, over a window of whole bins and the bin under way. */
-interface Link {
-  /** "untagged" or "vlan <id>". */
-  name: string;
-  /** Bin `b` (0 … BINS, the one under way at `head`). */
-  newMacs: Int32Array;
-  returns: Int32Array;
-  groupMacs: Int32Array;
-  /** Packet time of each bin's first new MAC, µs. */
-  firstNewUs: Float64Array;
-  head: number;
-  /** Packet time at which the bin under way started, µs. */
-  binStartUs: number;
-  /** Sums over every bin, the one under way included. */
-  windowNew: number;
-  windowReturns: number;
-  windowGroup: number;
-  /** The last new MACs (their words), for the evidence: a ring of {@linkcode MAX_LISTED}. */
-  recentHigh: Int32Array;
-  recentLow: Int32Array;
-  recentCount: number;
-  /** The IP sources of the new MACs' frames, counted while the window holds an eighth of `minNewMacs` (a flood's start) or a flood. */
-  sources: TopKeys;
-  sourceFrames: number;
-  flood: Flood | null;
-}
-
-/** One MAC flood of a link. */
+/** One MAC flood. */
 interface Flood extends ReportMark {
   newMacs: number;
   returns: number;
@@ -173,8 +174,8 @@ interface Flood extends ReportMark {
 }
 
 /**
- * Creates the MAC flood detector (kind "mac_flood"): one incident per link
- * whose source MACs keep being new and never send again.
+ * Creates the MAC flood detector (kind "mac_flood"): one incident at a
+ * time while source MACs keep coming new, faster than hosts join.
  *
  * @example
  * ```ts
@@ -198,237 +199,288 @@ export function createMacFloodDetector(
       `Cannot create MAC flood detector: maxReturnShare must be from 0 to 1, got ${share}`,
     );
   }
+  if (!(config.learningUs >= 0)) {
+    throw new RangeError(
+      `Cannot create MAC flood detector: learningUs must be 0 or more, got ${config.learningUs}`,
+    );
+  }
   const binUs = config.windowUs / BINS;
   const minNewMacs = config.minNewMacs;
   const endNewMacs = minNewMacs / 4;
+  /** New MACs within a window from which their frames' IP sources are counted. */
+  const warmNewMacs = minNewMacs / 8;
   const memory = new RecentBits(MEMORY_BITS, config.memoryUs);
   /** New MACs of the last one to two windows, and those of them that returned: for a return the cache missed. */
   const fresh = new RecentBits(FRESH_BITS, config.windowUs);
   const returned = new RecentBits(FRESH_BITS, config.windowUs);
   /** One clock for both. */
   const freshClock = new GenerationClock(config.windowUs);
-  /** New MACs within a window from which a link counts their frames' IP sources. */
-  const warmNewMacs = minNewMacs / 8;
   const cacheHigh = new Int32Array(CACHE_SLOTS).fill(-1);
   const cacheLow = new Int32Array(CACHE_SLOTS).fill(-1);
   const cacheTag = new Int32Array(CACHE_SLOTS);
   /** The VLAN id + 1 of each cache entry (0: untagged). */
   const cacheLink = new Uint16Array(CACHE_SLOTS);
-  /** By VLAN id + 1 (0: untagged). */
-  const links: (Link | undefined)[] = new Array(LINK_SLOTS);
-  /** The links made so far, in order. */
-  const known: Link[] = [];
 
-  function linkOf(slot: number, nowUs: number): Link {
-    let link = links[slot];
-    if (link === undefined) {
-      link = {
-        name: slot === 0 ? "untagged" : `vlan ${slot - 1}`,
-        newMacs: new Int32Array(BINS + 1),
-        returns: new Int32Array(BINS + 1),
-        groupMacs: new Int32Array(BINS + 1),
-        firstNewUs: new Float64Array(BINS + 1),
-        head: 0,
-        binStartUs: nowUs,
-        windowNew: 0,
-        windowReturns: 0,
-        windowGroup: 0,
-        recentHigh: new Int32Array(MAX_LISTED),
-        recentLow: new Int32Array(MAX_LISTED),
-        recentCount: 0,
-        sources: new TopKeys(2),
-        sourceFrames: 0,
-        flood: null,
-      };
-      links[slot] = link;
-      known.push(link);
-    }
-    return link;
-  }
+  // The bins: slot `head` is the one under way.
+  const newMacs = new Int32Array(SLOTS);
+  const returns = new Int32Array(SLOTS);
+  const groupMacs = new Int32Array(SLOTS);
+  /** Packet time of each bin's first new MAC, µs. */
+  const firstNewUs = new Float64Array(SLOTS);
+  let head = 0;
+  /** Packet time at which the bin under way started, µs (-Infinity before the first new MAC). */
+  let binStartUs = -Infinity;
+  /** Sums over every slot. */
+  let windowNew = 0;
+  let windowReturns = 0;
+  let windowGroup = 0;
+  /** Frames from new MACs in a row stamped more than a window before the bins. */
+  let behind = 0;
+  /** Packet time of the first frame with a source MAC, µs (NaN before it). */
+  let firstFrameUs = NaN;
 
-  /** Closes the bins of `link` that have passed at `nowUs`, judging each (a time before the bin under way counts in it). */
-  function advance(link: Link, nowUs: number, sink: FindingSink): void {
-    if (nowUs - link.binStartUs < binUs) return;
-    if (nowUs - link.binStartUs >= (BINS + 2) * binUs) {
-      // Quiet for more than a window: close the bin under way, then start
-      // afresh at `nowUs`.
-      closeBin(link, link.binStartUs + binUs, sink);
-      clear(link);
-      if (link.flood !== null) end(link, sink);
-      clearSources(link);
-      link.binStartUs = nowUs;
+  /** The last new MACs (their words), for the evidence: a ring of {@linkcode MAX_LISTED}. */
+  const recentHigh = new Int32Array(MAX_LISTED);
+  const recentLow = new Int32Array(MAX_LISTED);
+  let recentCount = 0;
+  /** The IP sources of the new MACs' frames, counted while a window holds an eighth of `minNewMacs` (a flood's start) or a flood. */
+  const sources = new TopKeys(2);
+  let sourceFrames = 0;
+  /** The VLANs of the new MACs, counted alike. */
+  const vlans = new TopKeys(MAX_VLANS);
+  let flood: Flood | null = null;
+
+  /** Closes the bins that have passed at `nowUs`, judging each (a time before the bin under way counts in it). */
+  function advance(nowUs: number, sink: FindingSink): void {
+    if (nowUs < binStartUs - config.windowUs) {
+      if (++behind < STEP_BACK_FRAMES) return;
+      // A clock stepped back: start afresh at its time.
+      behind = 0;
+      restart(nowUs, sink);
       return;
     }
-    while (nowUs - link.binStartUs >= binUs) {
-      closeBin(link, link.binStartUs + binUs, sink);
+    behind = 0;
+    if (nowUs - binStartUs < binUs) return;
+    if (nowUs - binStartUs >= (BINS + 2) * binUs) {
+      // Quiet for more than a window: close the bin under way (its MACs
+      // have had their time), then start afresh at `nowUs`.
+      closeBin(binStartUs + binUs, true, sink);
+      restart(nowUs, sink);
+      return;
+    }
+    while (nowUs - binStartUs >= binUs) {
+      closeBin(binStartUs + binUs, false, sink);
     }
   }
 
-  function clearSources(link: Link): void {
-    link.sources.clear();
-    link.sourceFrames = 0;
+  /** Ends an incident under way, and empties the bins, the next starting at `nowUs`. */
+  function restart(nowUs: number, sink: FindingSink): void {
+    if (flood !== null) end(sink);
+    newMacs.fill(0);
+    returns.fill(0);
+    groupMacs.fill(0);
+    windowNew = windowReturns = windowGroup = 0;
+    clearSources();
+    binStartUs = nowUs;
   }
 
-  function clear(link: Link): void {
-    link.newMacs.fill(0);
-    link.returns.fill(0);
-    link.groupMacs.fill(0);
-    link.windowNew = link.windowReturns = link.windowGroup = 0;
+  function clearSources(): void {
+    sources.clear();
+    vlans.clear();
+    sourceFrames = 0;
   }
 
-  /** Ends the bin under way at `endUs`, judges the window of whole bins that it ends, and starts the next bin. */
-  function closeBin(link: Link, endUs: number, sink: FindingSink): void {
+  /**
+   * Ends the bin under way at `endUs`, judges the window of whole bins
+   * before it (with it, when `whole`: the input's end, or a quiet link),
+   * and starts the next bin.
+   */
+  function closeBin(endUs: number, whole: boolean, sink: FindingSink): void {
     // The oldest bin leaves the window (its slot is the next bin's).
-    const next = (link.head + 1) % (BINS + 1);
-    link.windowNew -= link.newMacs[next]!;
-    link.windowReturns -= link.returns[next]!;
-    link.windowGroup -= link.groupMacs[next]!;
-    link.newMacs[next] = link.returns[next] = link.groupMacs[next] = 0;
-    judge(link, endUs, sink);
-    if (link.windowNew < warmNewMacs && link.flood === null) {
-      clearSources(link);
+    const next = (head + 1) % SLOTS;
+    windowNew -= newMacs[next]!;
+    windowReturns -= returns[next]!;
+    windowGroup -= groupMacs[next]!;
+    newMacs[next] = returns[next] = groupMacs[next] = 0;
+    judge(endUs, whole, sink);
+    if (windowNew - newMacs[head]! < warmNewMacs && flood === null) {
+      clearSources();
     }
-    link.head = next;
-    link.binStartUs = endUs;
+    head = next;
+    binStartUs = endUs;
   }
 
-  /** Starts, grows or ends the flood of `link` with the window of whole bins that ends at `nowUs` with the bin at `head`. */
-  function judge(link: Link, nowUs: number, sink: FindingSink): void {
-    const closing = link.newMacs[link.head]!;
-    let flood = link.flood;
+  /** Whether `fresh` new MACs, `group` of them multicast, that `back` returns answered, are a flood (`learned`: the learning time has passed). */
+  function isFlood(
+    fresh: number,
+    group: number,
+    back: number,
+    learned: boolean,
+  ): boolean {
+    return group >= GROUP_SHARE * fresh ||
+      (learned &&
+        (back < share * fresh || fresh >= HEAVY_FACTOR * minNewMacs));
+  }
+
+  /** Starts, grows or ends the flood with the window that ends at `nowUs`. */
+  function judge(nowUs: number, whole: boolean, sink: FindingSink): void {
+    // The judged window: the `BINS` bins before the one that just ended,
+    // whose MACs get the next bin's time to send again (with it, when it
+    // is whole); the slots after `head` hold them, oldest first, after the
+    // next bin's empty one. Returns count up to `head`.
+    const first = whole ? 3 : 2;
+    let judged = 0;
+    let group = 0;
+    let back = 0;
+    for (let k = 0; k < BINS; k++) {
+      const b = (head + first + k) % SLOTS;
+      judged += newMacs[b]!;
+      group += groupMacs[b]!;
+      back += returns[b]!;
+    }
+    if (!whole) back += returns[head]!;
+    const learned = nowUs - firstFrameUs >= config.learningUs;
     if (flood !== null) {
-      flood.newMacs += closing;
-      flood.returns += link.returns[link.head]!;
-      flood.groupMacs += link.groupMacs[link.head]!;
-      if (closing > 0) flood.lastUs = nowUs;
-      flood.peakPerSecond = Math.max(
-        flood.peakPerSecond,
-        Math.round(closing * 1e6 / binUs),
-      );
-      if (link.windowNew < endNewMacs) {
-        end(link, sink);
+      // The bin before the closing one joins the incident now (and the
+      // closing one too, when it is whole).
+      addBin(flood, (head + SLOTS - 1) % SLOTS, nowUs);
+      if (whole) addBin(flood, head, nowUs);
+      if (judged < endNewMacs || !isFlood(judged, group, back, true)) {
+        end(sink);
         return;
       }
       if (
         isGrowthReportDue(flood, flood.newMacs, nowUs, config.reportIntervalUs)
       ) {
-        report(link, flood.lastUs, sink);
+        report(flood.lastUs, sink);
       }
       return;
     }
-    if (
-      link.windowNew < minNewMacs ||
-      link.windowReturns >= share * link.windowNew
-    ) return;
-    flood = {
-      newMacs: link.windowNew,
-      returns: link.windowReturns,
-      groupMacs: link.windowGroup,
+    if (judged < minNewMacs || !isFlood(judged, group, back, learned)) return;
+    const started: Flood = {
+      newMacs: 0,
+      // The closing bin's returns join with its MACs, at the next bin's end.
+      returns: back - (whole ? 0 : returns[head]!),
+      groupMacs: 0,
       peakPerSecond: 0,
       samples: [],
-      firstUs: nowUs - config.windowUs,
+      firstUs: nowUs,
       lastUs: nowUs,
       reportedCount: 0,
       lastReportUs: -Infinity,
     };
-    for (let b = 0; b <= BINS; b++) {
-      flood.peakPerSecond = Math.max(
-        flood.peakPerSecond,
-        Math.round(link.newMacs[b]! * 1e6 / binUs),
+    for (let k = 0; k < BINS; k++) {
+      const b = (head + first + k) % SLOTS;
+      if (newMacs[b]! === 0) continue;
+      if (started.newMacs === 0) started.firstUs = firstNewUs[b]!;
+      started.newMacs += newMacs[b]!;
+      started.groupMacs += groupMacs[b]!;
+      started.peakPerSecond = Math.max(
+        started.peakPerSecond,
+        Math.round(newMacs[b]! * 1e6 / binUs),
       );
     }
-    // The window's first new MAC, for the incident's start (the window's
-    // bins, oldest first, follow the empty slot after `head`).
-    for (let k = 0; k < BINS; k++) {
-      const b = (link.head + 2 + k) % (BINS + 1);
-      if (link.newMacs[b]! > 0) {
-        flood.firstUs = link.firstNewUs[b]!;
-        break;
-      }
-    }
-    link.flood = flood;
-    report(link, nowUs, sink);
+    flood = started;
+    report(nowUs, sink);
   }
 
-  function report(link: Link, nowUs: number, sink: FindingSink): void {
-    const flood = link.flood!;
-    if (flood.samples.length < MAX_LISTED) {
-      const count = Math.min(link.recentCount, MAX_LISTED);
-      for (let i = 0; i < count && flood.samples.length < MAX_LISTED; i++) {
-        const at = (link.recentCount - count + i) % MAX_LISTED;
-        const mac = formatMacWords(link.recentHigh[at]!, link.recentLow[at]!);
-        if (!flood.samples.includes(mac)) flood.samples.push(mac);
+  /** Adds bin `b`'s counts to `incident`. */
+  function addBin(incident: Flood, b: number, nowUs: number): void {
+    const count = newMacs[b]!;
+    incident.newMacs += count;
+    incident.returns += returns[b]!;
+    incident.groupMacs += groupMacs[b]!;
+    if (count > 0) incident.lastUs = nowUs;
+    incident.peakPerSecond = Math.max(
+      incident.peakPerSecond,
+      Math.round(count * 1e6 / binUs),
+    );
+  }
+
+  function report(nowUs: number, sink: FindingSink): void {
+    const incident = flood!;
+    if (incident.samples.length < MAX_LISTED) {
+      const count = Math.min(recentCount, MAX_LISTED);
+      for (let i = 0; i < count && incident.samples.length < MAX_LISTED; i++) {
+        const at = (recentCount - count + i) % MAX_LISTED;
+        const mac = formatMacWords(recentHigh[at]!, recentLow[at]!);
+        if (!incident.samples.includes(mac)) incident.samples.push(mac);
       }
     }
-    const attacker = attackerOf(link);
-    const returnShare = flood.newMacs === 0 ? 0 : flood.returns / flood.newMacs;
+    const attacker = attackerOf();
+    const returnShare = incident.newMacs === 0
+      ? 0
+      : Math.min(1, incident.returns / incident.newMacs);
     const seconds = Math.max(
       1,
-      Math.round((flood.lastUs - flood.firstUs) / 1e6),
+      Math.round((incident.lastUs - incident.firstUs) / 1e6),
     );
+    const links = linksOf();
     sink({
       kind: "mac_flood",
-      key: link.name,
+      key: "link",
       timestampUs: nowUs,
-      startUs: flood.firstUs,
-      severity: flood.newMacs >= HIGH_NEW_MACS ? "high" : "medium",
+      startUs: incident.firstUs,
+      severity: incident.newMacs >= HIGH_NEW_MACS ? "high" : "medium",
       attacker,
       victim: "",
       domain: "",
       summary: `${
-        countText(flood.newMacs, "new source MAC")
-      } on the ${link.name} link within ${seconds} s, ${
+        countText(incident.newMacs, "new source MAC")
+      } within ${seconds} s (${links.join(", ")}), ${
         Math.round(returnShare * 100)
       } % of them sending again${
         attacker === "" ? "" : `, their frames from ${attacker}`
-      }: a MAC flood, filling switches' address tables so that they flood every frame to every port (peak ${flood.peakPerSecond} new MACs a second; ${flood.groupMacs} multicast source MACs, which no interface sends from).`,
+      }: a MAC flood, filling switches' address tables so that they flood every frame to every port (peak ${incident.peakPerSecond} new MACs a second; ${incident.groupMacs} multicast source MACs, which no interface sends from).`,
       evidence: {
-        link: link.name,
-        newMacs: flood.newMacs,
-        returnedMacs: flood.returns,
-        groupSourceMacs: flood.groupMacs,
-        peakNewMacsPerSecond: flood.peakPerSecond,
-        macSamples: [...flood.samples],
+        newMacs: incident.newMacs,
+        returnedMacs: incident.returns,
+        groupSourceMacs: incident.groupMacs,
+        peakNewMacsPerSecond: incident.peakPerSecond,
+        vlans: links,
+        macSamples: [...incident.samples],
         topSource: attacker,
         minNewMacs,
         windowUs: config.windowUs,
       },
     });
-    markReported(flood, flood.newMacs, nowUs);
+    markReported(incident, incident.newMacs, nowUs);
+  }
+
+  /** The VLANs the most new MACs came on, most first ("untagged", "vlan 10"). */
+  function linksOf(): string[] {
+    const list: [string, number][] = [];
+    for (let slot = 0; slot < vlans.size; slot++) {
+      const id = vlans.keyAt(slot);
+      list.push([
+        id === 0 ? "untagged" : `vlan ${id - 1}`,
+        vlans.countAt(slot),
+      ]);
+    }
+    return list.sort((a, b) => b[1] - a[1]).map(([name]) => name);
   }
 
   /** The IP source of {@linkcode ATTACKER_SHARE} of the new MACs' frames, when a host can have it; else "". */
-  function attackerOf(link: Link): string {
-    const sources = link.sources;
+  function attackerOf(): string {
     const slot = sources.leader();
     if (slot < 0) return "";
     const text = addressTextOf(sources.keyAt(slot), sources.textAt(slot));
     if (
       text === "" || isSpoofOnlySource(text) ||
-      sources.guaranteedAt(slot) < ATTACKER_SHARE * link.sourceFrames
+      sources.guaranteedAt(slot) < ATTACKER_SHARE * sourceFrames
     ) return "";
     return text;
   }
 
-  function end(link: Link, sink: FindingSink): void {
-    const flood = link.flood!;
-    if (isFinalReportDue(flood, flood.newMacs, flood.lastUs)) {
-      report(link, flood.lastUs, sink);
+  function end(sink: FindingSink): void {
+    const incident = flood!;
+    if (isFinalReportDue(incident, incident.newMacs, incident.lastUs)) {
+      report(incident.lastUs, sink);
     }
-    link.flood = null;
+    flood = null;
   }
 
-  function countSource(link: Link, packet: PacketRecord): void {
-    link.sourceFrames++;
-    const key = packet.srcAddressKey;
-    if (key < 0) return;
-    const slot = link.sources.add(key);
-    if (link.sources.added) {
-      link.sources.setText(slot, keptText(key, packet, true));
-    }
-  }
-
-  /** Counts a new MAC on its link. */
+  /** Counts a new MAC (on VLAN slot `slot`). */
   function onNew(
     packet: PacketRecord,
     slot: number,
@@ -437,32 +489,35 @@ export function createMacFloodDetector(
     sink: FindingSink,
   ): void {
     const nowUs = packet.timestampUs;
-    const link = linkOf(slot, nowUs);
-    advance(link, nowUs, sink);
-    const head = link.head;
-    if (link.newMacs[head]!++ === 0) link.firstNewUs[head] = nowUs;
-    link.windowNew++;
+    if (binStartUs === -Infinity) binStartUs = nowUs;
+    advance(nowUs, sink);
+    if (newMacs[head]!++ === 0) firstNewUs[head] = nowUs;
+    windowNew++;
     if (((high >> 16) & 1) === 1) {
-      link.groupMacs[head]!++;
-      link.windowGroup++;
+      groupMacs[head]!++;
+      windowGroup++;
     }
-    const at = link.recentCount++ % MAX_LISTED;
-    link.recentHigh[at] = high;
-    link.recentLow[at] = low;
-    if (link.windowNew >= warmNewMacs) countSource(link, packet);
+    const at = recentCount++ % MAX_LISTED;
+    recentHigh[at] = high;
+    recentLow[at] = low;
+    if (windowNew >= warmNewMacs || flood !== null) {
+      sourceFrames++;
+      vlans.add(slot);
+      const key = packet.srcAddressKey;
+      if (key >= 0) {
+        const source = sources.add(key);
+        if (sources.added) {
+          sources.setText(source, keptText(key, packet, true));
+        }
+      }
+    }
   }
 
-  /** Counts a return of a new MAC on its link. */
-  function onReturn(
-    packet: PacketRecord,
-    slot: number,
-    sink: FindingSink,
-  ): void {
-    const link = links[slot];
-    if (link === undefined) return;
-    advance(link, packet.timestampUs, sink);
-    link.returns[link.head]!++;
-    link.windowReturns++;
+  /** Counts a return of a new MAC. */
+  function onReturn(packet: PacketRecord, sink: FindingSink): void {
+    advance(packet.timestampUs, sink);
+    returns[head]!++;
+    windowReturns++;
   }
 
   return {
@@ -485,7 +540,7 @@ export function createMacFloodDetector(
           if ((tag & FRESH) !== 0) {
             cacheTag[at] = generation << 1;
             returned.mark(hash);
-            onReturn(packet, slot, sink);
+            onReturn(packet, sink);
           } else if ((tag >> 1) !== generation) {
             cacheTag[at] = generation << 1;
             memory.mark(hash);
@@ -495,6 +550,7 @@ export function createMacFloodDetector(
         }
       }
       const nowUs = packet.timestampUs;
+      if (firstFrameUs !== firstFrameUs) firstFrameUs = nowUs; // NaN
       memory.age(nowUs);
       const turn = freshClock.turn(nowUs);
       fresh.turn(turn);
@@ -511,7 +567,7 @@ export function createMacFloodDetector(
         // A new MAC's return that the cache forgot in between.
         if (fresh.has(hash) && !returned.has(hash)) {
           returned.mark(hash);
-          onReturn(packet, slot, sink);
+          onReturn(packet, sink);
         }
         return;
       }
@@ -522,26 +578,17 @@ export function createMacFloodDetector(
       onNew(packet, slot, high, low, sink);
     },
     tables(): Record<string, TableStats> {
-      return {
-        mac_flood_links: {
-          size: known.length,
-          capacity: LINK_SLOTS,
-          evictions: 0,
-        },
-      };
+      return {};
     },
     idle(nowUs: number, sink: FindingSink): void {
-      for (const link of known) {
-        if (link.windowNew > 0) advance(link, nowUs, sink);
-      }
+      if (windowNew > 0 || flood !== null) advance(nowUs, sink);
     },
     flush(_nowUs: number, sink: FindingSink): void {
-      // The input ended: each link's bin under way is whole, and judged.
-      for (const link of known) {
-        if (link.windowNew === 0 && link.flood === null) continue;
-        closeBin(link, link.binStartUs + binUs, sink);
-        if (link.flood !== null) end(link, sink);
-      }
+      // The input ended: the bin under way is whole, and judged with the
+      // window before it.
+      if (windowNew === 0 && flood === null) return;
+      closeBin(binStartUs + binUs, true, sink);
+      if (flood !== null) end(sink);
     },
   };
 }

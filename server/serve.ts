@@ -79,6 +79,9 @@ export async function startServer(
   // Before anything listens: a directory it cannot write would fail the
   // first session, whenever it starts.
   await checkDataDir(options.dataDir);
+  if (options.sensor?.replayDir !== undefined) {
+    await checkReplayDirExists(options.sensor.replayDir);
+  }
   const bus = new EventBus<SensorEvent>();
   const sensor = new Sensor(bus, {
     ...options.sensor,
@@ -137,6 +140,27 @@ function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(18));
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-")
     .replaceAll("/", "_");
+}
+
+/** Throws unless `dir` (--replay-dir) is a directory: a typo would otherwise refuse every replay later, with a message about the path asked for. */
+export async function checkReplayDirExists(dir: string): Promise<void> {
+  const info = await Deno.stat(dir).catch((error: unknown) => {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    return error instanceof Error ? error : new Error(String(error));
+  });
+  const problem = info instanceof Error
+    ? info instanceof Deno.errors.NotFound
+      ? "no such directory"
+      : info.message.replace(/ \(os error \d+\).*$/, "")
+    : info.isDirectory
+    ? ""
+    : "it is a file, not a directory";
+  if (problem !== "") {
+    throw new SensorError(
+      500,
+      `Cannot replay files under "${dir}" (--replay-dir): ${problem}`,
+    );
+  }
 }
 
 /**

@@ -745,7 +745,18 @@ Deno.test("dashboard: a page opened after a replay ended shows the session's fig
     // An ended session's conversations are the whole session's, its span
     // is the capture's own (iodine's 23.2 s), and the form offers a replay.
     assert.equal(await textOf(page, "conversations-span"), "whole session");
+    assert.match(await textOf(page, "timeline-span"), /whole session/);
     const stats = await server.api<StatsSnapshot>("/api/stats");
+    // Its top talkers too, in the server's order, with their bytes sent.
+    assert.equal(await textOf(page, "talkers-span"), "whole session");
+    const talkers = await page.$$eval(
+      byTestId("talker"),
+      (items) => items.map((item) => item.querySelector(".mono")?.textContent),
+    );
+    assert.deepEqual(
+      talkers,
+      stats.talkers.session.slice(0, 8).map((host) => host.address),
+    );
     assert.equal(
       await textOf(page, "uptime"),
       formatDuration((stats.lastPacketUs! - stats.firstPacketUs!) / 1e6),
@@ -1193,6 +1204,18 @@ Deno.test("dashboard: a sensor that asks for a token says so on a page without o
     await page.reload({ waitUntil: "load" });
     await page.waitForSelector('[data-testid="packet-row"]');
     assert.equal(await page.$(byTestId("token-banner")), null);
+    // The address the server prints, ?token= and all: the page takes the
+    // token and leaves the address bar (and the history) without it.
+    const fresh = await page.browser().createBrowserContext();
+    try {
+      const other = await fresh.newPage();
+      await other.goto(`${server.url}/?token=${token}`, { waitUntil: "load" });
+      await other.waitForSelector('[data-testid="packet-row"]');
+      assert.equal(other.url(), `${server.url}/`);
+      assert.equal(await other.$(byTestId("token-banner")), null);
+    } finally {
+      await fresh.close();
+    }
   }, { token });
 });
 

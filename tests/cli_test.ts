@@ -193,6 +193,31 @@ Deno.test("netmirror serve -i without tcpdump says tcpdump is missing, not the i
   );
 });
 
+Deno.test("netmirror serve refuses a --replay-dir that is no directory before it listens", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    for (
+      const [replayDir, reason] of [
+        [file, "it is a file, not a directory"],
+        [`${file}-missing`, "no such directory"],
+      ]
+    ) {
+      const child = netmirrorCommand(
+        ["serve", "--idle", "--port", "5393", "--replay-dir", replayDir!],
+        { permissions: ["--allow-net=127.0.0.1:5393", "--allow-write"] },
+      ).spawn();
+      const { code, stderr } = await finished(child);
+      assert.equal(code, 1, stderr);
+      assert.equal(
+        stderr,
+        `netmirror serve: Cannot replay files under "${replayDir}" (--replay-dir): ${reason}\n`,
+      );
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("netmirror serve refuses a data directory it cannot write before it listens, naming --data-dir", async () => {
   const file = await Deno.makeTempFile();
   try {

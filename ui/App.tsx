@@ -11,8 +11,9 @@ import { PacketToolbar } from "./components/PacketToolbar.tsx";
 import { ProtocolChart } from "./components/ProtocolChart.tsx";
 import { Toasts } from "./components/Toasts.tsx";
 import { TopConversations } from "./components/TopConversations.tsx";
+import { TopTalkers } from "./components/TopTalkers.tsx";
 import { TrafficChart } from "./components/TrafficChart.tsx";
-import { offline } from "./state.ts";
+import { offline, running, session } from "./state.ts";
 
 /** The whole dashboard: header, three columns, modals and toasts. */
 export function App(): JSX.Element {
@@ -25,6 +26,7 @@ export function App(): JSX.Element {
           <KpiCards />
           <ProtocolChart />
           <LatencyBars />
+          <TopTalkers />
           <TopConversations />
         </aside>
         <section class="column centre" aria-label="Packets">
@@ -36,7 +38,11 @@ export function App(): JSX.Element {
                 packets/s
                 <span class="swatch dashed" />
                 bits/s
-                <span class="muted">· last 60 s</span>
+                <span class="muted" data-testid="timeline-span">
+                  · {running.value || session.value === null
+                    ? "last 60 s"
+                    : "whole session (at most its last 5 min)"}
+                </span>
               </span>
             </div>
             <TrafficChart />

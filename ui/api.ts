@@ -17,9 +17,28 @@ function storedToken(): string {
 }
 
 /** The API token: the page URL's `?token=`, else one typed into the page in this tab ("" when none). */
-let apiToken: string =
-  new URLSearchParams(globalThis.location?.search ?? "").get("token") ??
-    storedToken();
+let apiToken: string = takeUrlToken() ?? storedToken();
+
+/**
+ * The page URL's `?token=`, kept for the tab and taken out of the address
+ * bar (and so out of the history, bookmarks and a shared screen); null when
+ * the URL has none.
+ */
+function takeUrlToken(): string | null {
+  const location = globalThis.location;
+  if (location === undefined) return null;
+  const url = new URL(location.href);
+  const token = url.searchParams.get("token");
+  if (token === null) return null;
+  try {
+    globalThis.sessionStorage?.setItem(TOKEN_KEY, token);
+    url.searchParams.delete("token");
+    globalThis.history?.replaceState(null, "", url.href);
+  } catch {
+    // No storage: the token stays in the URL, which a reload needs.
+  }
+  return token;
+}
 
 /** The API token in use ("" when none). */
 export function currentToken(): string {

@@ -8,7 +8,7 @@ import { running, stats } from "../state.ts";
 /** Seconds of the rolling timeline. */
 export const TIMELINE_SECONDS = 60;
 
-/** The packets/s and bits/s timeline over the last 60 s of packet time (chart.js island). */
+/** The packets/s and bits/s timeline over the last 60 s of packet time while a session runs, and over all the server keeps of it (5 min) once it has ended (chart.js island). */
 export function TrafficChart(): JSX.Element {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart<"line", number[], string> | null>(null);
@@ -104,7 +104,9 @@ export function TrafficChart(): JSX.Element {
       <canvas
         ref={canvas}
         data-testid="traffic-chart"
-        aria-label="Packets and bits per second, last 60 seconds"
+        aria-label={running.value
+          ? "Packets and bits per second, last 60 seconds"
+          : "Packets and bits per second, the session's last 5 minutes"}
       />
     </div>
   );
@@ -118,9 +120,11 @@ function lastSeconds(
   if (!timeline || timeline.startSecond === null) {
     return { labels: [], packets: [], bits: [] };
   }
-  // While capturing, the newest second is still filling: leave it out.
+  // While capturing, the newest second is still filling: leave it out;
+  // an ended session is shown whole, as far as the server keeps it (its
+  // last 60 s may be an idle tail, or a replay's last burst).
   const end = timeline.packets.length - (live ? 1 : 0);
-  const start = Math.max(0, end - TIMELINE_SECONDS);
+  const start = live ? Math.max(0, end - TIMELINE_SECONDS) : 0;
   const labels: string[] = [];
   for (let i = start; i < end; i++) {
     const date = new Date((timeline.startSecond + i) * 1000);

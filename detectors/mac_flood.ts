@@ -26,9 +26,10 @@
  * last bin too), `minNewMacs` new MACs, and
  * - a tenth of them or more multicast ones (no interface sends from a
  *   group MAC; half of a random flood's are), or
- * - once the sensor has watched for `learningUs` (until then every host it
- *   sees is new, and a quiet host's one frame looks like a flood's), fewer
- *   than `maxReturnShare` of them sending again (hosts that join at once,
+ * - once the sensor has learned the network (watched for `learningUs`, and
+ *   then seen a window with fewer than a quarter of `minNewMacs` new MACs:
+ *   until then every host it meets is new, and a quiet host's one frame
+ *   looks like a flood's), fewer than `maxReturnShare` of them sending again (hosts that join at once,
  *   after a power cut, send many frames each), or four times `minNewMacs`
  *   whatever they send (no network's hosts join at 800 a second).
  * It goes on while a window holds a quarter of `minNewMacs` new MACs and
@@ -69,8 +70,8 @@
  * generations: 1.5 MiB) and the bins.
  *
  * Limits: a flood slower than `minNewMacs` per window (150 new MACs a
- * second fill an 8 192-entry table in a minute) is not seen, nor, in the
- * first `learningUs`, one of unicast MACs only; after it, one that sends
+ * second fill an 8 192-entry table in a minute) is not seen, nor, before
+ * the sensor has learned the network, one of unicast MACs only; after it, one that sends
  * at least every other MAC twice and stays under four times `minNewMacs`;
  * a capture that sees more than `minNewMacs` hosts once each in a window,
  * past the learning time, and hears none of them again within one or two
@@ -109,7 +110,7 @@ export interface MacFloodOptions {
   maxReturnShare?: number;
   /** How long a MAC is remembered after its last frame: one to two of these, µs. */
   memoryUs?: number;
-  /** Packet time from the first frame during which only a flood with multicast source MACs is reported, µs. */
+  /** Packet time from the first frame during which only a flood with multicast source MACs is reported (and after it, until a window with few new MACs), µs. */
   learningUs?: number;
   /** Packet time between repeated findings of one incident while it grows, µs. */
   reportIntervalUs?: number;
@@ -238,6 +239,8 @@ export function createMacFloodDetector(
   let behind = 0;
   /** Packet time of the first frame with a source MAC, µs (NaN before it). */
   let firstFrameUs = NaN;
+  /** Whether the sensor has learned the network (see {@linkcode judge}). */
+  let learned = false;
 
   /** The last new MACs (their words), for the evidence: a ring of {@linkcode MAX_LISTED}. */
   const recentHigh = new Int32Array(MAX_LISTED);
@@ -263,9 +266,11 @@ export function createMacFloodDetector(
     if (nowUs - binStartUs < binUs) return;
     if (nowUs - binStartUs >= (BINS + 2) * binUs) {
       // Quiet for more than a window: close the bin under way (its MACs
-      // have had their time), then start afresh at `nowUs`.
+      // have had their time), then start afresh at `nowUs`. A window
+      // without a new MAC ends the learning, once its time has passed.
       closeBin(binStartUs + binUs, true, sink);
       restart(nowUs, sink);
+      if (nowUs - firstFrameUs >= config.learningUs) learned = true;
       return;
     }
     while (nowUs - binStartUs >= binUs) {
@@ -339,7 +344,13 @@ export function createMacFloodDetector(
       back += returns[b]!;
     }
     if (!whole) back += returns[head]!;
-    const learned = nowUs - firstFrameUs >= config.learningUs;
+    // Learned once `learningUs` has passed and a window then held fewer
+    // than a quarter of `minNewMacs` new MACs: a sensor that starts on a
+    // network of many quiet hosts meets them for minutes.
+    if (
+      !learned && judged < endNewMacs &&
+      nowUs - firstFrameUs >= config.learningUs
+    ) learned = true;
     if (flood !== null) {
       // The bin before the closing one joins the incident now (and the
       // closing one too, when it is whole).

@@ -192,6 +192,33 @@ Deno.test("mac flood: unicast MACs sending once are a flood only once the sensor
   assert.equal(findings[0]!.startUs, LEARNED);
 });
 
+Deno.test("mac flood: a sensor meeting many quiet hosts for minutes learns them first; a unicast flood after that is one", () => {
+  // 40 000 hosts, each sending one frame every 150 s: 2 667 new a window
+  // for the first 150 s, past the minute of learning.
+  const hosts = 40_000;
+  const packets: PacketRecord[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    for (let n = 0; n < hosts; n++) {
+      packets.push(
+        frame(T0 + pass * 150 * SECOND_US + n * 3_750, hostMac(n), {
+          src: `10.${n >>> 8}.${n & 255}.9`,
+        }),
+      );
+    }
+  }
+  assert.deepEqual(runToEnd(packets), []);
+  // Then, once a window has passed with few new MACs, a flood.
+  const floodUs = T0 + 310 * SECOND_US;
+  const findings = runToEnd(
+    merged(
+      packets,
+      macof(MIN_NEW * 2, 100, { unicast: true, startUs: floodUs }),
+    ),
+  );
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.startUs, floodUs);
+});
+
 Deno.test("mac flood: a sensor starting on a busy trunk, and hosts joining at once later, send again: no flood", () => {
   // 5 000 hosts, each sending a frame every 400 ms for 3 s: at the start,
   // and again (3 000 others) after the learning time.

@@ -63,7 +63,12 @@
  *
  * Cost: a frame whose MAC the cache holds (nearly every frame of ordinary
  * traffic) costs a hash and three array reads; only new MACs and cache
- * misses touch the memories and counters.
+ * misses touch the memories and counters, each a cache miss or two. Under
+ * a flood of {@linkcode SAMPLE_FROM} times `minNewMacs` a window (a spoofed
+ * flood with a new MAC in every frame), one MAC in eight is followed and
+ * counts for eight (the top bits of its hash choose it), until the window
+ * holds fewer than twice `minNewMacs`; its counts are then estimates, and
+ * its findings say "about".
  *
  * Bounds: the cache ({@linkcode CACHE_SLOTS} × 14 bytes), the memories'
  * bits ({@linkcode MEMORY_BITS} and twice {@linkcode FRESH_BITS}, × 2
@@ -152,10 +157,16 @@ export const GROUP_SHARE = 0.1;
 const HEAVY_FACTOR = 4;
 /** The share of an incident's frames one IP source must have sent to be named. */
 const ATTACKER_SHARE = 0.8;
+/** Frames from one IP source before its text is kept (the attacker's needs thousands). */
+const NAMED_COUNT = 16;
 /** MACs listed in the evidence. */
 const MAX_LISTED = 8;
 /** VLANs listed in the evidence. */
 const MAX_VLANS = 4;
+/** Under a flood of at least {@linkcode SAMPLE_FROM} times `minNewMacs` a window, one MAC in 2^this is followed, its counts weighted. */
+export const SAMPLE_SHIFT = 3;
+/** Times `minNewMacs` in a window from which MACs are sampled; below twice `minNewMacs`, every one is followed again. */
+export const SAMPLE_FROM = 8;
 /** Frames from new MACs in a row, stamped more than a window before the bins, that start them afresh. */
 export const STEP_BACK_FRAMES = 64;
 /** A cache entry's tag: its memory generation times two, plus this while its MAC is new and has not returned. */
@@ -164,6 +175,8 @@ const SALT = 0x6d61_6366;
 
 /** One MAC flood. */
 interface Flood extends ReportMark {
+  /** Whether its MACs were sampled at some point (its counts are then estimates). */
+  sampled: boolean;
   newMacs: number;
   returns: number;
   groupMacs: number;
@@ -228,6 +241,8 @@ export function createMacFloodDetector(
   const groupMacs = new Int32Array(SLOTS);
   /** Packet time of each bin's first new MAC, µs. */
   const firstNewUs = new Float64Array(SLOTS);
+  /** Whether each bin counted sampled MACs (its counts are estimates). */
+  const sampledBins = new Uint8Array(SLOTS);
   let head = 0;
   /** Packet time at which the bin under way started, µs (-Infinity before the first new MAC). */
   let binStartUs = -Infinity;
@@ -252,6 +267,8 @@ export function createMacFloodDetector(
   /** The VLANs of the new MACs, counted alike. */
   const vlans = new TopKeys(MAX_VLANS);
   let flood: Flood | null = null;
+  /** 0, or {@linkcode SAMPLE_SHIFT} under a heavy flood: one MAC in 2^this is followed (by the top bits of its hash, which no memory uses), and counts for 2^this. */
+  let sampleShift = 0;
 
   /** Closes the bins that have passed at `nowUs`, judging each (a time before the bin under way counts in it). */
   function advance(nowUs: number, sink: FindingSink): void {
@@ -284,8 +301,10 @@ export function createMacFloodDetector(
     newMacs.fill(0);
     returns.fill(0);
     groupMacs.fill(0);
+    sampledBins.fill(0);
     windowNew = windowReturns = windowGroup = 0;
     clearSources();
+    sampleShift = 0;
     binStartUs = nowUs;
   }
 
@@ -307,6 +326,7 @@ export function createMacFloodDetector(
     windowReturns -= returns[next]!;
     windowGroup -= groupMacs[next]!;
     newMacs[next] = returns[next] = groupMacs[next] = 0;
+    sampledBins[next] = 0;
     judge(endUs, whole, sink);
     if (windowNew - newMacs[head]! < warmNewMacs && flood === null) {
       clearSources();
@@ -344,6 +364,11 @@ export function createMacFloodDetector(
       back += returns[b]!;
     }
     if (!whole) back += returns[head]!;
+    // A heavy flood (in every bin held, the closing one too) is followed
+    // one MAC in eight from here (its counts are then estimates, within a
+    // few percent at these numbers).
+    if (windowNew >= SAMPLE_FROM * minNewMacs) sampleShift = SAMPLE_SHIFT;
+    else if (windowNew < 2 * minNewMacs) sampleShift = 0;
     // Learned once `learningUs` has passed and a window then held fewer
     // than a quarter of `minNewMacs` new MACs: a sensor that starts on a
     // network of many quiet hosts meets them for minutes.
@@ -369,6 +394,7 @@ export function createMacFloodDetector(
     }
     if (judged < minNewMacs || !isFlood(judged, group, back, learned)) return;
     const started: Flood = {
+      sampled: false,
       newMacs: 0,
       // The closing bin's returns join with its MACs, at the next bin's end.
       returns: back - (whole ? 0 : returns[head]!),
@@ -384,6 +410,7 @@ export function createMacFloodDetector(
       const b = (head + first + k) % SLOTS;
       if (newMacs[b]! === 0) continue;
       if (started.newMacs === 0) started.firstUs = firstNewUs[b]!;
+      if (sampledBins[b] === 1) started.sampled = true;
       started.newMacs += newMacs[b]!;
       started.groupMacs += groupMacs[b]!;
       started.peakPerSecond = Math.max(
@@ -398,6 +425,7 @@ export function createMacFloodDetector(
   /** Adds bin `b`'s counts to `incident`. */
   function addBin(incident: Flood, b: number, nowUs: number): void {
     const count = newMacs[b]!;
+    if (sampledBins[b] === 1) incident.sampled = true;
     incident.newMacs += count;
     incident.returns += returns[b]!;
     incident.groupMacs += groupMacs[b]!;
@@ -436,7 +464,7 @@ export function createMacFloodDetector(
       attacker,
       victim: "",
       domain: "",
-      summary: `${
+      summary: `${incident.sampled ? "about " : ""}${
         countText(incident.newMacs, "new source MAC")
       } within ${seconds} s (${links.join(", ")}), ${
         Math.round(returnShare * 100)
@@ -451,6 +479,7 @@ export function createMacFloodDetector(
         vlans: links,
         macSamples: [...incident.samples],
         topSource: attacker,
+        sampled: incident.sampled,
         minNewMacs,
         windowUs: config.windowUs,
       },
@@ -475,6 +504,8 @@ export function createMacFloodDetector(
   function attackerOf(): string {
     const slot = sources.leader();
     if (slot < 0) return "";
+    // An IPv4 address's text is made from its key; an IPv6 one is kept
+    // once it recurs ("": it never did, so it is no attacker).
     const text = addressTextOf(sources.keyAt(slot), sources.textAt(slot));
     if (
       text === "" || isSpoofOnlySource(text) ||
@@ -502,11 +533,14 @@ export function createMacFloodDetector(
     const nowUs = packet.timestampUs;
     if (binStartUs === -Infinity) binStartUs = nowUs;
     advance(nowUs, sink);
-    if (newMacs[head]!++ === 0) firstNewUs[head] = nowUs;
-    windowNew++;
+    const weight = 1 << sampleShift;
+    if (weight > 1) sampledBins[head] = 1;
+    if (newMacs[head]! === 0) firstNewUs[head] = nowUs;
+    newMacs[head]! += weight;
+    windowNew += weight;
     if (((high >> 16) & 1) === 1) {
-      groupMacs[head]!++;
-      windowGroup++;
+      groupMacs[head]! += weight;
+      windowGroup += weight;
     }
     const at = recentCount++ % MAX_LISTED;
     recentHigh[at] = high;
@@ -516,19 +550,26 @@ export function createMacFloodDetector(
       vlans.add(slot);
       const key = packet.srcAddressKey;
       if (key >= 0) {
+        // Its text only once it recurs (an attacker's address): a spoofed
+        // flood's sources, each new, would format an IPv6 address a frame.
         const source = sources.add(key);
-        if (sources.added) {
-          sources.setText(source, keptText(key, packet, true));
-        }
+        if (
+          sources.countAt(source) >= NAMED_COUNT &&
+          sources.textAt(source) === ""
+        ) sources.setText(source, keptText(key, packet, true));
       }
     }
   }
 
-  /** Counts a return of a new MAC. */
-  function onReturn(packet: PacketRecord, sink: FindingSink): void {
+  /** Counts a return of a new MAC (for `weight` MACs: a sampled one's counts for those it stands for). */
+  function onReturn(
+    packet: PacketRecord,
+    weight: number,
+    sink: FindingSink,
+  ): void {
     advance(packet.timestampUs, sink);
-    returns[head]!++;
-    windowReturns++;
+    returns[head]! += weight;
+    windowReturns += weight;
   }
 
   return {
@@ -551,7 +592,15 @@ export function createMacFloodDetector(
           if ((tag & FRESH) !== 0) {
             cacheTag[at] = generation << 1;
             returned.mark(hash);
-            onReturn(packet, sink);
+            // A MAC met before sampling began, outside the sample, stands
+            // for itself alone.
+            onReturn(
+              packet,
+              sampleShift !== 0 && (hash >>> (32 - sampleShift)) !== 0
+                ? 1
+                : 1 << sampleShift,
+              sink,
+            );
           } else if ((tag >> 1) !== generation) {
             cacheTag[at] = generation << 1;
             memory.mark(hash);
@@ -560,6 +609,13 @@ export function createMacFloodDetector(
           return;
         }
       }
+      // Under a heavy flood, one MAC in eight is followed; the first frame
+      // past the bin under way goes on, to close it (which may end the
+      // sampling, or the flood).
+      if (
+        sampleShift !== 0 && (hash >>> (32 - sampleShift)) !== 0 &&
+        packet.timestampUs - binStartUs < binUs
+      ) return;
       const nowUs = packet.timestampUs;
       if (firstFrameUs !== firstFrameUs) firstFrameUs = nowUs; // NaN
       memory.age(nowUs);
@@ -578,7 +634,7 @@ export function createMacFloodDetector(
         // A new MAC's return that the cache forgot in between.
         if (fresh.has(hash) && !returned.has(hash)) {
           returned.mark(hash);
-          onReturn(packet, sink);
+          onReturn(packet, 1 << sampleShift, sink);
         }
         return;
       }

@@ -193,54 +193,50 @@ Deno.test("netmirror serve -i without tcpdump says tcpdump is missing, not the i
   );
 });
 
-Deno.test("netmirror serve refuses a --replay-dir that is no directory before it listens", async () => {
+/** `netmirror serve --idle <flag> <path>` for each of `cases` (a path and the reason told), beside a temporary file: one line naming the flag, exit 1, before it listens. */
+async function assertServeRefuses(
+  flag: string,
+  cases: (file: string) => [string, string][],
+  message: (path: string, reason: string) => string,
+): Promise<void> {
   const file = await Deno.makeTempFile();
   try {
-    for (
-      const [replayDir, reason] of [
-        [file, "it is a file, not a directory"],
-        [`${file}-missing`, "no such directory"],
-      ]
-    ) {
+    for (const [path, reason] of cases(file)) {
       const child = netmirrorCommand(
-        ["serve", "--idle", "--port", "5393", "--replay-dir", replayDir!],
+        ["serve", "--idle", "--port", "5393", flag, path],
         { permissions: ["--allow-net=127.0.0.1:5393", "--allow-write"] },
       ).spawn();
       const { code, stderr } = await finished(child);
       assert.equal(code, 1, stderr);
-      assert.equal(
-        stderr,
-        `netmirror serve: Cannot replay files under "${replayDir}" (--replay-dir): ${reason}\n`,
-      );
+      assert.equal(stderr, `netmirror serve: ${message(path, reason)}\n`);
     }
   } finally {
     await Deno.remove(file);
   }
+}
+
+Deno.test("netmirror serve refuses a --replay-dir that is no directory before it listens", async () => {
+  await assertServeRefuses(
+    "--replay-dir",
+    (file) => [
+      [file, "it is a file, not a directory"],
+      [`${file}-missing`, "no such directory"],
+    ],
+    (path, reason) =>
+      `Cannot replay files under "${path}" (--replay-dir): ${reason}`,
+  );
 });
 
 Deno.test("netmirror serve refuses a data directory it cannot write before it listens, naming --data-dir", async () => {
-  const file = await Deno.makeTempFile();
-  try {
-    for (
-      const [dataDir, reason] of [
-        [file, "it is a file, not a directory"],
-        [`${file}/pcaps`, "Not a directory"],
-      ]
-    ) {
-      const child = netmirrorCommand(
-        ["serve", "--idle", "--port", "5393", "--data-dir", dataDir!],
-        { permissions: ["--allow-net=127.0.0.1:5393", "--allow-write"] },
-      ).spawn();
-      const { code, stderr } = await finished(child);
-      assert.equal(code, 1, stderr);
-      assert.equal(
-        stderr,
-        `netmirror serve: Cannot keep session PCAPs in "${dataDir}" (--data-dir): ${reason}\n`,
-      );
-    }
-  } finally {
-    await Deno.remove(file);
-  }
+  await assertServeRefuses(
+    "--data-dir",
+    (file) => [
+      [file, "it is a file, not a directory"],
+      [`${file}/pcaps`, "Not a directory"],
+    ],
+    (path, reason) =>
+      `Cannot keep session PCAPs in "${path}" (--data-dir): ${reason}`,
+  );
 });
 
 Deno.test("netmirror serve marks the demo's EVE records in_iface demo, so that no SIEM takes them for a real network's", async () => {

@@ -234,6 +234,9 @@ export function createMacFloodDetector(
   const cacheTag = new Int32Array(CACHE_SLOTS);
   /** The VLAN id + 1 of each cache entry (0: untagged). */
   const cacheLink = new Uint16Array(CACHE_SLOTS);
+  /** Cache slots in use, and entries replaced by another MAC's. */
+  let cacheSize = 0;
+  let cacheEvictions = 0;
 
   // The bins: slot `head` is the one under way.
   const newMacs = new Int32Array(SLOTS);
@@ -623,6 +626,11 @@ export function createMacFloodDetector(
       fresh.turn(turn);
       returned.turn(turn);
       const generation = memory.generation;
+      if (cacheHigh[at] === -1) cacheSize++;
+      else if (
+        cacheHigh[at] !== high || cacheLow[at] !== low ||
+        cacheLink[at] !== slot
+      ) cacheEvictions++;
       cacheHigh[at] = high;
       cacheLow[at] = low;
       cacheLink[at] = slot;
@@ -645,7 +653,13 @@ export function createMacFloodDetector(
       onNew(packet, slot, high, low, sink);
     },
     tables(): Record<string, TableStats> {
-      return {};
+      return {
+        mac_flood_cache: {
+          size: cacheSize,
+          capacity: CACHE_SLOTS,
+          evictions: cacheEvictions,
+        },
+      };
     },
     idle(nowUs: number, sink: FindingSink): void {
       if (windowNew > 0 || flood !== null) advance(nowUs, sink);

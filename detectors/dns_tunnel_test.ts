@@ -6,6 +6,7 @@ import {
   decodeFrame,
   hex,
   MACS,
+  xorshift32,
 } from "../capture/decode/test_helpers.ts";
 import type { Finding } from "./alert.ts";
 import {
@@ -69,16 +70,9 @@ function dnsQuery(fields: QueryFields): PacketRecord {
 
 /** Deterministic pseudo-random text over `alphabet` (xorshift32; no Math.random in detectors/). */
 function randomText(seed: number, length: number, alphabet: string): string {
-  let state = (seed * 2654435761 + 0x9e3779b9) >>> 0 || 1;
+  const next = xorshift32((seed * 2654435761 + 0x9e3779b9) >>> 0);
   let text = "";
-  for (let i = 0; i < length; i++) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    text += alphabet[state % alphabet.length];
-  }
+  for (let i = 0; i < length; i++) text += alphabet[next() % alphabet.length];
   return text;
 }
 

@@ -249,10 +249,8 @@ export function createMacFloodDetector(
   let head = 0;
   /** Packet time at which the bin under way started, µs (-Infinity before the first new MAC). */
   let binStartUs = -Infinity;
-  /** Sums over every slot. */
+  /** New MACs over every slot. */
   let windowNew = 0;
-  let windowReturns = 0;
-  let windowGroup = 0;
   /** Frames from new MACs in a row stamped more than a window before the bins. */
   let behind = 0;
   /** Packet time of the first frame with a source MAC, µs (NaN before it). */
@@ -305,7 +303,7 @@ export function createMacFloodDetector(
     returns.fill(0);
     groupMacs.fill(0);
     sampledBins.fill(0);
-    windowNew = windowReturns = windowGroup = 0;
+    windowNew = 0;
     clearSources();
     sampleShift = 0;
     binStartUs = nowUs;
@@ -326,8 +324,6 @@ export function createMacFloodDetector(
     // The oldest bin leaves the window (its slot is the next bin's).
     const next = (head + 1) % SLOTS;
     windowNew -= newMacs[next]!;
-    windowReturns -= returns[next]!;
-    windowGroup -= groupMacs[next]!;
     newMacs[next] = returns[next] = groupMacs[next] = 0;
     sampledBins[next] = 0;
     judge(endUs, whole, sink);
@@ -338,16 +334,16 @@ export function createMacFloodDetector(
     binStartUs = endUs;
   }
 
-  /** Whether `fresh` new MACs, `group` of them multicast, that `back` returns answered, are a flood (`learned`: the learning time has passed). */
+  /** Whether `count` new MACs, `group` of them multicast, that `back` returns answered, are a flood (`learned`: the sensor has learned the network). */
   function isFlood(
-    fresh: number,
+    count: number,
     group: number,
     back: number,
     learned: boolean,
   ): boolean {
-    return group >= GROUP_SHARE * fresh ||
+    return group >= GROUP_SHARE * count ||
       (learned &&
-        (back < share * fresh || fresh >= HEAVY_FACTOR * minNewMacs));
+        (back < share * count || count >= HEAVY_FACTOR * minNewMacs));
   }
 
   /** Starts, grows or ends the flood with the window that ends at `nowUs`. */
@@ -399,8 +395,7 @@ export function createMacFloodDetector(
     const started: Flood = {
       sampled: false,
       newMacs: 0,
-      // The closing bin's returns join with its MACs, at the next bin's end.
-      returns: back - (whole ? 0 : returns[head]!),
+      returns: 0,
       groupMacs: 0,
       peakPerSecond: 0,
       samples: [],
@@ -409,17 +404,14 @@ export function createMacFloodDetector(
       reportedCount: 0,
       lastReportUs: -Infinity,
     };
+    // The judged bins (the closing bin's MACs and returns join at the next
+    // bin's end); it starts at their first new MAC.
     for (let k = 0; k < BINS; k++) {
       const b = (head + first + k) % SLOTS;
-      if (newMacs[b]! === 0) continue;
-      if (started.newMacs === 0) started.firstUs = firstNewUs[b]!;
-      if (sampledBins[b] === 1) started.sampled = true;
-      started.newMacs += newMacs[b]!;
-      started.groupMacs += groupMacs[b]!;
-      started.peakPerSecond = Math.max(
-        started.peakPerSecond,
-        Math.round(newMacs[b]! * 1e6 / binUs),
-      );
+      if (newMacs[b]! > 0 && started.newMacs === 0) {
+        started.firstUs = firstNewUs[b]!;
+      }
+      addBin(started, b, nowUs);
     }
     flood = started;
     report(nowUs, sink);
@@ -525,6 +517,17 @@ export function createMacFloodDetector(
     flood = null;
   }
 
+  /** Whether sampling is on and the MAC of `hash` is outside the sample (the top bits of its hash, which no memory uses, choose it). */
+  function outsideSample(hash: number): boolean {
+    return sampleShift !== 0 && (hash >>> (32 - sampleShift)) !== 0;
+  }
+
+  /** Marks a MAC (its two bits) in the memory's current generation. */
+  function remember(hash: number, second: number): void {
+    memory.mark(hash);
+    memory.mark(second);
+  }
+
   /** Counts a new MAC (on VLAN slot `slot`). */
   function onNew(
     packet: PacketRecord,
@@ -541,10 +544,7 @@ export function createMacFloodDetector(
     if (newMacs[head]! === 0) firstNewUs[head] = nowUs;
     newMacs[head]! += weight;
     windowNew += weight;
-    if (((high >> 16) & 1) === 1) {
-      groupMacs[head]! += weight;
-      windowGroup += weight;
-    }
+    if (((high >> 16) & 1) === 1) groupMacs[head]! += weight;
     const at = recentCount++ % MAX_LISTED;
     recentHigh[at] = high;
     recentLow[at] = low;
@@ -572,7 +572,6 @@ export function createMacFloodDetector(
   ): void {
     advance(packet.timestampUs, sink);
     returns[head]! += weight;
-    windowReturns += weight;
   }
 
   return {
@@ -597,17 +596,10 @@ export function createMacFloodDetector(
             returned.mark(hash);
             // A MAC met before sampling began, outside the sample, stands
             // for itself alone.
-            onReturn(
-              packet,
-              sampleShift !== 0 && (hash >>> (32 - sampleShift)) !== 0
-                ? 1
-                : 1 << sampleShift,
-              sink,
-            );
+            onReturn(packet, outsideSample(hash) ? 1 : 1 << sampleShift, sink);
           } else if ((tag >> 1) !== generation) {
             cacheTag[at] = generation << 1;
-            memory.mark(hash);
-            memory.mark(secondHash(hash));
+            remember(hash, secondHash(hash));
           }
           return;
         }
@@ -615,12 +607,11 @@ export function createMacFloodDetector(
       // Under a heavy flood, one MAC in eight is followed; the first frame
       // past the bin under way goes on, to close it (which may end the
       // sampling, or the flood).
-      if (
-        sampleShift !== 0 && (hash >>> (32 - sampleShift)) !== 0 &&
-        packet.timestampUs - binStartUs < binUs
-      ) return;
+      if (outsideSample(hash) && packet.timestampUs - binStartUs < binUs) {
+        return;
+      }
       const nowUs = packet.timestampUs;
-      if (firstFrameUs !== firstFrameUs) firstFrameUs = nowUs; // NaN
+      if (Number.isNaN(firstFrameUs)) firstFrameUs = nowUs;
       memory.age(nowUs);
       const turn = freshClock.turn(nowUs);
       fresh.turn(turn);
@@ -637,8 +628,7 @@ export function createMacFloodDetector(
       const second = secondHash(hash);
       if (memory.has(hash) && memory.has(second)) {
         cacheTag[at] = generation << 1;
-        memory.mark(hash);
-        memory.mark(second);
+        remember(hash, second);
         // A new MAC's return that the cache forgot in between.
         if (fresh.has(hash) && !returned.has(hash)) {
           returned.mark(hash);
@@ -646,8 +636,7 @@ export function createMacFloodDetector(
         }
         return;
       }
-      memory.mark(hash);
-      memory.mark(second);
+      remember(hash, second);
       fresh.mark(hash);
       cacheTag[at] = (generation << 1) | FRESH;
       onNew(packet, slot, high, low, sink);

@@ -7,7 +7,7 @@ import {
   tcpSegment,
 } from "../capture/frame_builder.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
-import { decodeFrame } from "../capture/decode/test_helpers.ts";
+import { decodeFrame, xorshift32 } from "../capture/decode/test_helpers.ts";
 import type { Finding } from "./alert.ts";
 import {
   createMacFloodDetector,
@@ -24,18 +24,6 @@ const BIN_US = WINDOW_US / 10;
 /** Past the learning time, after a baseline of a few hosts from T0. */
 const LEARNED = T0 + MAC_FLOOD_DEFAULTS.learningUs + 10 * SECOND_US;
 const ROUTER_MAC = "02:00:00:00:00:01";
-
-/** A deterministic generator of 32-bit numbers (xorshift32). */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>>= 0;
-  };
-}
 
 function hex(byte: number): string {
   return (byte & 0xff).toString(16).padStart(2, "0");
@@ -104,7 +92,7 @@ function* macof(
   options: { startUs?: number; seed?: number; unicast?: boolean } & FrameShape =
     {},
 ): Generator<PacketRecord> {
-  const next = prng(options.seed ?? 7);
+  const next = xorshift32(options.seed ?? 7);
   const startUs = options.startUs ?? T0;
   for (let i = 0; i < count; i++) {
     const mac = options.unicast ? unicastMac(next) : randomMac(next);
@@ -253,7 +241,7 @@ Deno.test("mac flood: a sensor starting on a busy trunk, and hosts joining at on
 
 Deno.test("mac flood: past the learning time, half the new MACs sending again is no flood; fewer is (every fourth sent twice too)", () => {
   function shape(returning: number): PacketRecord[] {
-    const next = prng(11);
+    const next = xorshift32(11);
     const macs = Array.from({ length: MIN_NEW }, () => unicastMac(next));
     const packets = macs.map((mac, i) => frame(LEARNED + i * 100, mac));
     for (let i = 0; i < returning; i++) {
@@ -269,7 +257,7 @@ Deno.test("mac flood: past the learning time, half the new MACs sending again is
 });
 
 Deno.test("mac flood: four times the threshold is a flood whatever its MACs send", () => {
-  const next = prng(13);
+  const next = xorshift32(13);
   const macs = Array.from({ length: 4 * MIN_NEW }, () => unicastMac(next));
   const packets = macs.flatMap((mac, i) => [
     frame(LEARNED + i * 500, mac),
@@ -324,7 +312,7 @@ Deno.test("mac flood: counted over every VLAN: a flood spread over two, or over 
     ["vlan 10", "vlan 20"],
   );
   // Each frame on a random VLAN (double tags: the inner one random).
-  const next = prng(17);
+  const next = xorshift32(17);
   const spread = [...macof(MIN_NEW, 100)].map((p) =>
     frame(p.timestampUs, p.srcMac, { vlan: 1 + (next() % 4000) })
   );
@@ -332,7 +320,7 @@ Deno.test("mac flood: counted over every VLAN: a flood spread over two, or over 
 });
 
 Deno.test("mac flood: MACs seen within the memory are not new; a flood ends and a later one is a new incident", () => {
-  const next = prng(5);
+  const next = xorshift32(5);
   const macs = Array.from({ length: MIN_NEW * 2 }, () => randomMac(next));
   const packets: PacketRecord[] = [];
   // Seen once, 30 s later once more (within the memory): the second pass
@@ -379,7 +367,7 @@ Deno.test("mac flood: a clock stepping back a little counts in the bin under way
 Deno.test("mac flood: frames without a source MAC are not counted", () => {
   const detector = createMacFloodDetector({ minNewMacs: 10 });
   const findings: Finding[] = [];
-  const next = prng(9);
+  const next = xorshift32(9);
   for (let i = 0; i < 100; i++) {
     const packet = frame(T0 + i * 100, randomMac(next));
     (packet as { srcMac: string }).srcMac = "";

@@ -24,16 +24,16 @@ export const LINK_CHECK_TICKS = 3;
 /** Reads the state of `iface`'s link every {@linkcode LINK_CHECK_TICKS} ticks and says when it changes ("any" has none). */
 export class LinkWatch {
   readonly #iface: string;
-  readonly #write: (line: string) => void;
+  readonly #write: (line: string, down: boolean) => void;
   readonly #list: () => Promise<NetworkInterfaceInfo[]>;
   #ticks = 0;
   #checking = false;
   #down = false;
 
-  /** A watch of `iface`, writing each change with `write`, reading the interfaces with `list`. */
+  /** A watch of `iface`, telling each change (its line, and whether the link is down) to `write`, reading the interfaces with `list`. */
   constructor(
     iface: string,
-    write: (line: string) => void = (line) =>
+    write: (line: string, down: boolean) => void = (line) =>
       console.error(`netmirror: ${line}`),
     list: () => Promise<NetworkInterfaceInfo[]> = () => listInterfaces(),
   ) {
@@ -61,7 +61,7 @@ export class LinkWatch {
       const down = !nic.up || !nic.running;
       if (down === this.#down) return;
       this.#down = down;
-      this.#write(linkStateMessage(this.#iface, down));
+      this.#write(linkStateMessage(this.#iface, down), down);
     } finally {
       this.#checking = false;
     }

@@ -43,7 +43,7 @@ import type { EventBus } from "./event_bus.ts";
 import type { SensorEvent, StatusEvent } from "./events.ts";
 import { FrameRing, type FrameRingOptions } from "./frame_ring.ts";
 import { PacketRing } from "./packet_row.ts";
-import { LINK_CHECK_TICKS, linkStateMessage } from "./link_state.ts";
+import { LinkWatch } from "./link_state.ts";
 import { RecentPackets } from "./recent_packets.ts";
 import {
   DEFAULT_PACKET_ROWS_PER_SECOND,
@@ -55,7 +55,7 @@ import {
   pruneDataDir,
   SessionPcapWriter,
 } from "./pcap_store.ts";
-import { SensorError } from "./session_errors.ts";
+import { SensorError, withoutOsError } from "./session_errors.ts";
 import { withPermissionHint } from "./permission_hint.ts";
 import { LatencyHistograms, LifetimeCounters } from "./metrics.ts";
 import { replayAtCaptureSpeed } from "./paced_replay.ts";
@@ -415,6 +415,7 @@ export class Sensor {
       this.#options.pcap?.dirFiles ?? PCAP_STORE_DEFAULTS.dirFiles,
     ).catch(() => 0);
     this.#pcap = undefined; // the last session's, closed; none if this fails
+    this.#linkWatch = undefined; // a live session makes its own
     this.#pcap = new SessionPcapWriter(
       this.#options.dataDir,
       id,
@@ -666,8 +667,8 @@ export class Sensor {
           error instanceof Deno.errors.NotFound
             ? `No such file "${file}"`
             : `Cannot read "${file}": ${
-              // Deno's "(os error 13): stat '/x'" says the path again.
-              (error as Error).message.replace(/ \(os error \d+\).*$/, "")}`,
+              withoutOsError((error as Error).message)
+            }`,
         );
       }
     }
@@ -754,38 +755,14 @@ export class Sensor {
     }
   }
 
-  /** Seconds the timers have ticked (the link is checked every {@linkcode LINK_CHECK_TICKS}). */
-  #ticks = 0;
-  #checkingLink = false;
-
   /**
-   * Reads a running live session's interface state (`tcpdump -D`: up and
-   * running, as the kernel says; Deno may not read /sys): a link that goes
-   * down, or comes back, is told in a status event, for tcpdump captures
-   * nothing meanwhile and says nothing of it.
+   * A running live session's interface state, read every few seconds
+   * (`tcpdump -D`: up and running, as the kernel says; Deno may not read
+   * /sys): a link that goes down, or comes back, is told in a status event,
+   * for tcpdump captures nothing meanwhile and says nothing of it. None
+   * for other sessions.
    */
-  async #checkLink(): Promise<void> {
-    const session = this.#session;
-    if (
-      session?.mode !== "live" || session.state !== "running" ||
-      this.#checkingLink
-    ) return;
-    this.#checkingLink = true;
-    try {
-      const nic = (await listInterfaces().catch(() => [])).find((nic) =>
-        nic.name === session.interface
-      );
-      if (nic === undefined || session.state !== "running") return;
-      const down = !nic.up || !nic.running;
-      if (down === session.linkDown) return;
-      session.linkDown = down;
-      const message = linkStateMessage(session.interface, down);
-      this.#status("running", message);
-      this.#options.onLinkChange?.(message);
-    } finally {
-      this.#checkingLink = false;
-    }
-  }
+  #linkWatch: LinkWatch | undefined;
 
   /**
    * Takes tcpdump's counts of a running live capture (asked for each
@@ -825,6 +802,13 @@ export class Sensor {
   }
 
   async #startLive(iface: string, filter: string): Promise<void> {
+    const session = this.#session!;
+    this.#linkWatch = new LinkWatch(iface, (message, down) => {
+      if (this.#session !== session || session.state !== "running") return;
+      session.linkDown = down;
+      this.#status("running", message);
+      this.#options.onLinkChange?.(message);
+    });
     let live: LiveCapture;
     try {
       live = capturePackets({
@@ -984,7 +968,7 @@ export class Sensor {
       setInterval(() => {
         this.#checkPcap();
         this.#checkTcpdump();
-        if (++this.#ticks % LINK_CHECK_TICKS === 0) void this.#checkLink();
+        void this.#linkWatch?.tick();
         this.#idleTick();
         this.#publishStats();
       }, 1000),

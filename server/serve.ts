@@ -10,7 +10,7 @@ import { createApp } from "./app.ts";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
 import { isLoopback } from "./security.ts";
-import { SensorError } from "./session_errors.ts";
+import { SensorError, withoutOsError } from "./session_errors.ts";
 import { Sensor, type SensorOptions, type StartOptions } from "./sensor.ts";
 import { StreamHub, type StreamHubOptions } from "./stream_hub.ts";
 import type { UiAssets } from "./ui_assets.ts";
@@ -151,7 +151,7 @@ export async function checkReplayDirExists(dir: string): Promise<void> {
   const problem = info instanceof Error
     ? info instanceof Deno.errors.NotFound
       ? "no such directory"
-      : info.message.replace(/ \(os error \d+\).*$/, "")
+      : withoutOsError(info.message)
     : info.isDirectory
     ? ""
     : "it is a file, not a directory";
@@ -184,7 +184,7 @@ export async function checkDataDir(dir: string): Promise<void> {
     throw new SensorError(
       500,
       `Cannot keep session PCAPs in "${dir}" (--data-dir): ${
-        message.replace(/ \(os error \d+\).*$/, "")
+        withoutOsError(message)
       }`,
     );
   }

@@ -16,3 +16,8 @@ export class SensorError extends Error {
     this.status = status;
   }
 }
+
+/** A file system error's message without Deno's "(os error 13): stat '/x'" tail, which says the path again after a message that names it. */
+export function withoutOsError(message: string): string {
+  return message.replace(/ \(os error \d+\).*$/, "");
+}

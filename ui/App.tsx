@@ -13,7 +13,7 @@ import { Toasts } from "./components/Toasts.tsx";
 import { TopConversations } from "./components/TopConversations.tsx";
 import { TopTalkers } from "./components/TopTalkers.tsx";
 import { TrafficChart } from "./components/TrafficChart.tsx";
-import { offline, running, session } from "./state.ts";
+import { offline, sessionEnded } from "./state.ts";
 
 /** The whole dashboard: header, three columns, modals and toasts. */
 export function App(): JSX.Element {
@@ -39,9 +39,9 @@ export function App(): JSX.Element {
                 <span class="swatch dashed" />
                 bits/s
                 <span class="muted" data-testid="timeline-span">
-                  · {running.value || session.value === null
-                    ? "last 60 s"
-                    : "whole session (at most its last 5 min)"}
+                  · {sessionEnded.value
+                    ? "whole session (at most its last 5 min)"
+                    : "last 60 s"}
                 </span>
               </span>
             </div>

@@ -8,6 +8,16 @@
 /** Where a token typed into the page is kept for this tab. */
 const TOKEN_KEY = "netmirror-token";
 
+/** Keeps `token` for this tab; false when the browser refuses storage (a sandboxed frame). */
+function storeToken(token: string): boolean {
+  try {
+    globalThis.sessionStorage?.setItem(TOKEN_KEY, token);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function storedToken(): string {
   try {
     return globalThis.sessionStorage?.getItem(TOKEN_KEY) ?? "";
@@ -30,29 +40,22 @@ function takeUrlToken(): string | null {
   const url = new URL(location.href);
   const token = url.searchParams.get("token");
   if (token === null) return null;
-  try {
-    globalThis.sessionStorage?.setItem(TOKEN_KEY, token);
+  // Without storage the token stays in the URL, which a reload needs.
+  if (storeToken(token)) {
     url.searchParams.delete("token");
-    globalThis.history?.replaceState(null, "", url.href);
-  } catch {
-    // No storage: the token stays in the URL, which a reload needs.
+    try {
+      globalThis.history?.replaceState(null, "", url.href);
+    } catch {
+      // The address bar keeps it.
+    }
   }
   return token;
-}
-
-/** The API token in use ("" when none). */
-export function currentToken(): string {
-  return apiToken;
 }
 
 /** Uses `token` from now on, and keeps it for this tab (a reload asks no more). */
 export function setToken(token: string): void {
   apiToken = token.trim();
-  try {
-    globalThis.sessionStorage?.setItem(TOKEN_KEY, apiToken);
-  } catch {
-    // Kept for this page only.
-  }
+  storeToken(apiToken); // else kept for this page only
 }
 
 /** An API call that failed, with the server's `{error}` message. */

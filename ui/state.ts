@@ -185,6 +185,11 @@ export const busy = signal(false, { name: "busy" });
 /** True while a session runs. */
 export const running = computed(() => session.value?.state === "running");
 
+/** Whether a session has ended (stopped or failed): panels then show it whole, not its last seconds. */
+export const sessionEnded = computed(() =>
+  !running.value && session.value !== null
+);
+
 /** True while the stream is down: what the page shows may be out of date. */
 export const offline = computed(() => connection.value !== "open");
 

@@ -20,6 +20,7 @@ import {
   rawRecord,
   V4,
   V6,
+  xorshift32,
 } from "./test_helpers.ts";
 
 /** One frame of each kind the decoders handle. */
@@ -91,16 +92,9 @@ const FRAMES: Uint8Array[] = [
 
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
 function randomBytes(seed: number, length: number): Uint8Array {
-  let state = seed >>> 0 || 1;
+  const next = xorshift32(seed);
   const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    bytes[i] = state & 0xff;
-  }
+  for (let i = 0; i < length; i++) bytes[i] = next() & 0xff;
   return bytes;
 }
 

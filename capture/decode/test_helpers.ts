@@ -414,3 +414,15 @@ export function withByte(
   copy[index] = value;
   return copy;
 }
+
+/** A deterministic generator of 32-bit unsigned numbers (xorshift32, from `seed`; 0 is taken as 1), so test data reproduces. */
+export function xorshift32(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>>= 0;
+  };
+}

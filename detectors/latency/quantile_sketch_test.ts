@@ -1,17 +1,11 @@
+import { xorshift32 } from "../../capture/decode/test_helpers.ts";
 import assert from "node:assert/strict";
 import { QuantileSketch } from "./quantile_sketch.ts";
 
 /** Deterministic xorshift32 in [0, 1). */
 function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 2 ** 32;
 }
 
 /** Exact value of rank ⌊q·(n − 1)⌋, the rank the sketch answers for. */

@@ -249,10 +249,8 @@ export async function refuseSameFile(
   );
   for (let i = 0; i < named.length; i++) {
     for (let j = i + 1; j < named.length; j++) {
-      if (
-        identities[i] === identities[j] ||
-        resolve(named[i]![1]) === resolve(named[j]![1])
-      ) {
+      // (A path that is not there is its resolved path.)
+      if (identities[i] === identities[j]) {
         throw new UsageError(
           `${named[i]![0]} and ${named[j]![0]} name one file, "${
             named[j]![1]

@@ -92,10 +92,14 @@ export async function readCommand(args: string[]): Promise<number> {
   const anomalies = new AnomalyCounter();
   const summary = new CaptureSummary();
   const out = new LineWriter();
-  // Not for a file that is not there: its error comes, no empty EVE file.
-  const readable = path === "-" ||
-    await Deno.stat(path).then(() => true, () => false);
-  const eveOutput = readable ? openEve(evePath, config) : undefined;
+  // The file, once: EVE is not opened for one that is not there (its
+  // error comes, no empty EVE file), and its size is the progress's total.
+  const info = path === "-"
+    ? undefined
+    : await Deno.stat(path).catch(() => undefined);
+  const eveOutput = path === "-" || info !== undefined
+    ? openEve(evePath, config)
+    : undefined;
   const eve = eveOutput?.logger;
   const engine = new AnalysisEngine(
     { ...engineConfigOf(config), ...WHOLE_CAPTURE },
@@ -110,9 +114,7 @@ export async function readCommand(args: string[]): Promise<number> {
   // lines reach the same terminal and the progress line breaks into them.
   const showProgress = !values["no-progress"] && Deno.stderr.isTerminal() &&
     !values.json && evePath !== "-";
-  const total = showProgress && path !== "-"
-    ? (await Deno.stat(path).catch(() => undefined))?.size
-    : undefined;
+  const total = showProgress ? info?.size : undefined;
   const progress = showProgress ? new ProgressLine(total) : undefined;
   const started = performance.now();
   let failure: unknown;

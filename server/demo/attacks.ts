@@ -88,7 +88,7 @@ import {
   solicitedNodeAddress,
 } from "../../capture/frame_builder.ts";
 import { SCTP_CHUNK } from "../../capture/decode/sctp.ts";
-import { formatIpv6 } from "../../capture/decode/address.ts";
+import { formatIpv6, formatMac } from "../../capture/decode/address.ts";
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import type { AlertKind } from "../../detectors/alert.ts";
 import {
@@ -1160,7 +1160,7 @@ const BROADCAST: Endpoint = {
 function randomMac(ctx: DemoContext): string {
   const bytes = ctx.prng.bytes(6);
   bytes[0] = (bytes[0]! & 0xfc) | 0x02;
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(":");
+  return formatMac(bytes, 0);
 }
 
 /** The gateway's answer of `type` to a client, leasing `address`. */
@@ -1861,8 +1861,7 @@ function randomIpv4(ctx: DemoContext): string {
 
 /** A random MAC, group bit and all (macof's: libnet_get_prand of each byte). */
 function anyMac(ctx: DemoContext): string {
-  return [...ctx.prng.bytes(6)].map((b) => b.toString(16).padStart(2, "0"))
-    .join(":");
+  return formatMac(ctx.prng.bytes(6), 0);
 }
 
 function* macFlood(ctx: DemoContext, startUs: number): SessionScript {

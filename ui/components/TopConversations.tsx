@@ -1,7 +1,7 @@
 import type { JSX } from "preact";
 import { formatBytes, formatCount } from "../format.ts";
 import { serviceColor } from "../palette.ts";
-import { running, session, stats } from "../state.ts";
+import { sessionEnded, stats } from "../state.ts";
 
 /**
  * The busiest host pairs: over the last 30 s of packet time while a
@@ -10,7 +10,7 @@ import { running, session, stats } from "../state.ts";
  */
 export function TopConversations(): JSX.Element {
   const conversations = stats.value?.conversations;
-  const whole = !running.value && session.value !== null;
+  const whole = sessionEnded.value;
   const list = (whole ? conversations?.session : conversations?.window) ?? [];
   const seconds = Math.round((conversations?.windowUs ?? 30_000_000) / 1e6);
   const maxBytes = list[0]?.bytes ?? 1;

@@ -1,6 +1,6 @@
 import type { JSX } from "preact";
 import { formatBytes, formatCount } from "../format.ts";
-import { running, session, stats } from "../state.ts";
+import { sessionEnded, stats } from "../state.ts";
 
 /**
  * The hosts that sent and received the most bytes, each with its share
@@ -9,7 +9,7 @@ import { running, session, stats } from "../state.ts";
  */
 export function TopTalkers(): JSX.Element {
   const talkers = stats.value?.talkers;
-  const whole = !running.value && session.value !== null;
+  const whole = sessionEnded.value;
   const list = (whole ? talkers?.session : talkers?.window) ?? [];
   const seconds = Math.round((talkers?.windowUs ?? 30_000_000) / 1e6);
   const maxBytes = list[0]?.bytes ?? 1;

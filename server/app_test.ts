@@ -683,18 +683,34 @@ Deno.test("an NDP poisoner's alert slice holds its forged advertisements, which 
   }
 });
 
-Deno.test("replay session counts each decode anomaly once, as `netmirror read` does", async () => {
-  const file =
-    `${PCAPS}malformed/tcp_header_overflow__tcp_header_heapoverflow.pcap`;
-  const expected = new AnomalyCounter();
-  await readPacketFile(file, () => {}, { anomalies: expected }).catch(
-    () => {}, // a damaged file: the good packets before the damage count
+Deno.test("replay session counts each decode anomaly and snap-length cut once, as `netmirror read` does", async () => {
+  // One file with damage, one whose only trouble is its snap length.
+  const counted: AnomalyCounter[] = [];
+  for (
+    const name of [
+      "ipv4_total_length_exceeds_capture__truncated.pcap",
+      "tcp_header_overflow__tcp_header_heapoverflow.pcap",
+    ]
+  ) {
+    const file = `${PCAPS}malformed/${name}`;
+    const expected = new AnomalyCounter();
+    await readPacketFile(file, () => {}, { anomalies: expected }).catch(
+      () => {}, // a damaged file: the good packets before the damage count
+    );
+    counted.push(expected);
+    const { request, close } = await replayed(file);
+    const info = await (await request("/api/session")).json();
+    assert.deepEqual(
+      [info.anomalies, info.cuts],
+      [expected.toJSON(), expected.cutsJSON()],
+      name,
+    );
+    await close();
+  }
+  assert.deepEqual(
+    counted.map((c) => [c.total() > 0, Object.keys(c.cutsJSON()).length > 0]),
+    [[true, false], [false, true]],
   );
-  assert.ok(expected.total() > 0, "the capture should have anomalies");
-  const { request, close } = await replayed(file);
-  const info = await (await request("/api/session")).json();
-  assert.deepEqual(info.anomalies, expected.toJSON());
-  await close();
 });
 
 Deno.test("the dashboard's assets are served by their own names only", async () => {

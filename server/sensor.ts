@@ -134,6 +134,8 @@ export interface SessionInfo {
   error: string;
   /** Decode anomalies by name. */
   anomalies: Record<string, number>;
+  /** Headers cut by the snap length, by the header the cut fell in (no damage; not among `anomalies`). */
+  cuts: Record<string, number>;
 }
 
 /** Settings of a {@linkcode Sensor}. */
@@ -376,6 +378,7 @@ export class Sensor {
       pcapRotatedFrames: 0,
       error: "",
       anomalies: {},
+      cuts: {},
     };
     this.#options.onSessionStart?.(this.#snapshotSession());
     const opening = this.#openSource(id, options, iface, filter, file);
@@ -1073,7 +1076,11 @@ export class Sensor {
   }
 
   #snapshotSession(): SessionInfo {
-    return { ...this.#session!, anomalies: this.#anomalies.toJSON() };
+    return {
+      ...this.#session!,
+      anomalies: this.#anomalies.toJSON(),
+      cuts: this.#anomalies.cutsJSON(),
+    };
   }
 }
 

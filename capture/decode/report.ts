@@ -18,13 +18,24 @@ export function reportAnomaly(
   if (record.anomaly === "") record.anomaly = name;
 }
 
-/** Like {@linkcode reportAnomaly}, and marks the record truncated (a header says more bytes than the capture holds). */
+/**
+ * Marks the record truncated (a header says more bytes than the capture
+ * holds) and reports `name`: as a snap-length cut when the capture kept
+ * fewer bytes than the wire carried and `name` is a cut (`…_truncated`),
+ * else as an anomaly, like {@linkcode reportAnomaly}.
+ */
 export function reportTruncated(
   record: PacketRecord,
   anomalies: AnomalyCounter,
   name: string,
 ): void {
   record.truncated = true;
+  if (
+    record.capturedLength < record.wireLength && name.endsWith("_truncated")
+  ) {
+    anomalies.addCut(name);
+    return;
+  }
   anomalies.add(name);
   if (record.anomaly === "") record.anomaly = name;
 }

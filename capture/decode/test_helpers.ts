@@ -186,7 +186,8 @@ export function decodeFrame(
 /**
  * Decodes every strict prefix of `frame` (0 … length-1 bytes captured, the
  * whole frame on the wire) and asserts that none throws and each is marked
- * truncated with a named anomaly. Returns the distinct anomaly names seen.
+ * truncated with a named snap-length cut and no anomaly (a cut is no
+ * damage). Returns the distinct cut names seen.
  */
 export function assertPrefixesTruncated(
   frame: Uint8Array,
@@ -199,9 +200,14 @@ export function assertPrefixesTruncated(
       capturedLength: length,
     });
     assert.equal(packet.truncated, true, `prefix of ${length} bytes`);
-    assert.notEqual(packet.anomaly, "", `prefix of ${length} bytes`);
-    assert.ok(anomalies.total() > 0, `prefix of ${length} bytes`);
-    for (const name of Object.keys(anomalies.toJSON())) names.add(name);
+    assert.deepEqual(
+      [packet.anomaly, anomalies.toJSON()],
+      ["", {}],
+      `prefix of ${length} bytes`,
+    );
+    const cuts = Object.keys(anomalies.cutsJSON());
+    assert.ok(cuts.length > 0, `prefix of ${length} bytes`);
+    for (const name of cuts) names.add(name);
   }
   return names;
 }

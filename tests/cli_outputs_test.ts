@@ -192,6 +192,66 @@ Deno.test("netmirror serve --print-config merges the defaults, the file and the 
   }
 });
 
+Deno.test("netmirror read and capture --print-config print what they run with, as serve does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-cfg-" });
+  try {
+    const path = `${dir}/netmirror.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        homeNet: ["10.9.0.0/16"],
+        capture: { snapLength: 128, bufferKib: 1024 },
+        detectors: { portScan: { portThreshold: 40 } },
+      }),
+    );
+    // No capture file nor interface is needed to print the configuration.
+    const read = await netmirror([
+      "read",
+      "--config",
+      path,
+      "--home-net",
+      "10.8.0.0/16",
+      "--eve",
+      `${dir}/eve.json`,
+      "--print-config",
+    ]);
+    assert.equal(read.code, 0, read.stderr);
+    const printed = JSON.parse(read.stdout);
+    assert.deepEqual(printed.homeNet, ["10.8.0.0/16"]);
+    assert.equal(printed.detectors.portScan.portThreshold, 40);
+    assert.equal(printed.detectors.synFlood.halfOpenThreshold, 128);
+    assert.equal(printed.eve.path, `${dir}/eve.json`);
+    assert.equal(printed.eve.keepFiles, 5);
+    const capture = await netmirror([
+      "capture",
+      "--config",
+      path,
+      "-s",
+      "96",
+      "--print-config",
+    ]);
+    assert.equal(capture.code, 0, capture.stderr);
+    const captured = JSON.parse(capture.stdout);
+    // The flag over the file, the file over the defaults.
+    assert.deepEqual(captured.capture.snapLength, 96);
+    assert.deepEqual(captured.capture.bufferKib, 1024);
+    assert.deepEqual(captured.homeNet, ["10.9.0.0/16"]);
+    assert.equal(captured.eve, undefined, "no EVE log without a path");
+    // What it prints is a config file that gives the same configuration.
+    await Deno.writeTextFile(`${dir}/printed.json`, capture.stdout);
+    const again = await netmirror([
+      "read",
+      "--config",
+      `${dir}/printed.json`,
+      "--print-config",
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, capture.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("netmirror capture -w writes a pcap that tshark reads", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netmirror-w-" });
   const socket = createSocket("udp4");

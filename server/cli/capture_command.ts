@@ -24,7 +24,7 @@ import { AnalysisEngine } from "../../detectors/engine.ts";
 import { EngineFeed } from "../../detectors/engine_feed.ts";
 import { engineConfigOf } from "../config/config.ts";
 import type { EveLogger, EveWriter } from "../eve/mod.ts";
-import { commandConfig, openEve } from "./command_config.ts";
+import { commandConfig, openEve, printConfig } from "./command_config.ts";
 import { formatAlertLine } from "./format_alerts.ts";
 import { writePacketLine } from "./packet_json.ts";
 import { DropNotice } from "./drop_notice.ts";
@@ -62,6 +62,7 @@ Options:
   -w, --write <file>      also write the packets to a pcap file
   --eve <path|->          also write EVE NDJSON (alerts, flows, dns, arp, stats)
   --config <file>         netmirror.json: thresholds, home net, allowlists
+  --print-config          print the effective configuration (defaults included) and exit
   --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
   --json                  print NDJSON packet records instead of text
   -q, --quiet             print no packet lines
@@ -85,6 +86,7 @@ export async function captureCommand(args: string[]): Promise<number> {
         write: { type: "string", short: "w" },
         eve: { type: "string" },
         config: { type: "string" },
+        "print-config": { type: "boolean" },
         "home-net": { type: "string", multiple: true },
         json: { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
@@ -94,6 +96,14 @@ export async function captureCommand(args: string[]): Promise<number> {
   );
   if (values.help) {
     await writeLine(CAPTURE_USAGE);
+    return 0;
+  }
+  if (values["print-config"]) {
+    const { config, evePath } = await commandConfig(values);
+    await printConfig(
+      { ...config, capture: { ...config.capture, ...captureFlags(values) } },
+      evePath,
+    );
     return 0;
   }
   const iface = onceOnly(

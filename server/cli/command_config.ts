@@ -10,8 +10,9 @@ import {
   mergeConfig,
   type NetMirrorConfig,
 } from "../config/config.ts";
+import { withSchemaDefaults } from "../config/config_schema.ts";
 import { EveLogger, EveWriter } from "../eve/mod.ts";
-import { cidrList, nonEmpty } from "./args.ts";
+import { cidrList, nonEmpty, writeLine } from "./args.ts";
 
 /** The flags of `read` and `capture` that shape their configuration. */
 export interface ConfigFlags {
@@ -64,4 +65,17 @@ export function newEveLogger(
     ...(iface !== undefined ? { iface } : {}),
     ...(config.eve?.types ? { types: config.eve.types } : {}),
   });
+}
+
+/** Prints `config` as the commands run with it (every default filled in; EVE to `evePath` when given), for `--print-config`. */
+export async function printConfig(
+  config: NetMirrorConfig,
+  evePath?: string,
+): Promise<void> {
+  const effective = evePath === undefined
+    ? config
+    : { ...config, eve: { ...config.eve, path: evePath } };
+  await writeLine(
+    JSON.stringify(withSchemaDefaults({ ...effective }), null, 2),
+  );
 }

@@ -31,7 +31,7 @@ import {
   UsageError,
   writeLine,
 } from "./args.ts";
-import { commandConfig, openEve } from "./command_config.ts";
+import { commandConfig, openEve, printConfig } from "./command_config.ts";
 import { formatAlertLines } from "./format_alerts.ts";
 import { formatTrafficLines } from "./format_traffic.ts";
 
@@ -51,6 +51,7 @@ Options:
   --eve <path|->      write EVE NDJSON (alert, flow, dns, arp, stats); with "-"
                       the summary goes to stderr:  netmirror read x.pcap --eve - | jq
   --config <file>     netmirror.json: thresholds, home net, allowlists
+  --print-config      print the effective configuration (defaults included) and exit
   --home-net <cidrs>  comma-separated home network CIDRs (default RFC 1918 + ULA)
   --no-progress       never show the progress line (shown on a terminal by default)
   -h, --help          show this help`;
@@ -65,6 +66,7 @@ export async function readCommand(args: string[]): Promise<number> {
         json: { type: "boolean" },
         eve: { type: "string" },
         config: { type: "string" },
+        "print-config": { type: "boolean" },
         "home-net": { type: "string", multiple: true },
         "no-progress": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -73,6 +75,11 @@ export async function readCommand(args: string[]): Promise<number> {
   );
   if (values.help) {
     await writeLine(READ_USAGE);
+    return 0;
+  }
+  if (values["print-config"]) {
+    const { config, evePath } = await commandConfig(values);
+    await printConfig(config, evePath);
     return 0;
   }
   const [path, ...bpf] = positionals;

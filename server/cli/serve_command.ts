@@ -14,10 +14,7 @@ import {
   mergeConfig,
   type NetMirrorConfig,
 } from "../config/config.ts";
-import {
-  MIN_TOKEN_LENGTH,
-  withSchemaDefaults,
-} from "../config/config_schema.ts";
+import { MIN_TOKEN_LENGTH } from "../config/config_schema.ts";
 import { DemoTraffic } from "../demo/mod.ts";
 import type { EveLogger } from "../eve/mod.ts";
 import { EveWriter } from "../eve/mod.ts";
@@ -38,7 +35,7 @@ import {
   UsageError,
   writeLine,
 } from "./args.ts";
-import { newEveLogger } from "./command_config.ts";
+import { newEveLogger, printConfig } from "./command_config.ts";
 import { OutputClosedError } from "../../capture/write_all.ts";
 import { DropNotice } from "./drop_notice.ts";
 
@@ -169,7 +166,7 @@ export async function serveCommand(
       : undefined,
   });
   if (values["print-config"]) {
-    await writeLine(JSON.stringify(withSchemaDefaults({ ...config }), null, 2));
+    await printConfig(config);
     return 0;
   }
   const filter = filterArgs(positionals);

@@ -15,30 +15,42 @@
 export const KILL_GRACE_MS = 1_000;
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-type ExitSignal = keyof typeof EXIT_CODES;
+/** A signal that stops a command (see {@linkcode STOP_SIGNALS}). */
+export type StopSignal = keyof typeof EXIT_CODES;
+
+/** The exit code after `signal` stopped a command: 128 + its number, as a shell reports a process the signal ended (130, 143, 129). */
+export function signalExitCode(signal: StopSignal): number {
+  return EXIT_CODES[signal];
+}
 
 /**
  * The signals that stop a capture: Ctrl-C, `kill`, and a hang-up (the
  * terminal closed, `kill -HUP`, a supervisor): each would otherwise end
  * NetMirror and leave tcpdump running.
  */
-export const STOP_SIGNALS: readonly ExitSignal[] = [
+export const STOP_SIGNALS: readonly StopSignal[] = [
   "SIGINT",
   "SIGTERM",
   "SIGHUP",
 ];
 
 /**
- * Calls `handler` on each of {@linkcode STOP_SIGNALS} and returns the
- * function that removes the listeners again.
+ * Calls `handler` with the signal on each of {@linkcode STOP_SIGNALS} and
+ * returns the function that removes the listeners again.
  */
-export function onStopSignals(handler: () => void): () => void {
-  for (const signal of STOP_SIGNALS) {
-    trySignal(() => Deno.addSignalListener(signal, handler));
+export function onStopSignals(
+  handler: (signal: StopSignal) => void,
+): () => void {
+  const listeners = STOP_SIGNALS.map((signal) => ({
+    signal,
+    listener: () => handler(signal),
+  }));
+  for (const { signal, listener } of listeners) {
+    trySignal(() => Deno.addSignalListener(signal, listener));
   }
   return () => {
-    for (const signal of STOP_SIGNALS) {
-      trySignal(() => Deno.removeSignalListener(signal, handler));
+    for (const { signal, listener } of listeners) {
+      trySignal(() => Deno.removeSignalListener(signal, listener));
     }
   };
 }
@@ -136,7 +148,7 @@ function sendSignal(child: Deno.ChildProcess, signal: Deno.Signal): void {
   }
 }
 
-function exitAfterKill(signal: ExitSignal): void {
+function exitAfterKill(signal: StopSignal): void {
   void killAllCaptures().finally(() => Deno.exit(EXIT_CODES[signal]));
 }
 

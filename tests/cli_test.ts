@@ -260,7 +260,7 @@ Deno.test("netmirror serve marks the demo's EVE records in_iface demo, so that n
     }
     child.kill("SIGINT");
     const { code, stderr } = await finished(child);
-    assert.equal(code, 0, stderr);
+    assert.equal(code, 130, stderr);
     assert.ok(lines.length >= 20, `${lines.length} EVE records`);
     for (const line of lines) {
       assert.equal(JSON.parse(line).in_iface, "demo", line);
@@ -530,7 +530,7 @@ Deno.test("netmirror capture tells kernel drops on stderr while it runs, not onl
   const [status] = await Promise.all([child.status, child.stdout.cancel()]);
   clearTimeout(timer);
   await reading;
-  assert.equal(status.code, 0, err);
+  assert.equal(status.code, 130, err);
   const final =
     /tcpdump: \d+ captured, \d+ received by filter, (\d+) dropped by kernel/
       .exec(err);
@@ -771,7 +771,7 @@ Deno.test("netmirror serve tells on stderr how each session ended: a replay of a
       await reader.cancel();
       const status = await child.status;
       assert.match(stderr, expected);
-      assert.equal(status.code, 0, stderr);
+      assert.equal(status.code, 130, stderr);
     }
   } finally {
     await Deno.remove(dataDir, { recursive: true });
@@ -814,7 +814,7 @@ Deno.test("netmirror serve goes on when its EVE output fails (a full disk), and 
     }
     full.kill("SIGINT");
     await reader.cancel();
-    assert.equal((await full.status).code, 0, stderr);
+    assert.equal((await full.status).code, 130, stderr);
     assert.match(
       stderr,
       /netmirror: cannot write EVE records to "\/dev\/full": No space left on device[^\n]*; EVE output is off from now on, capture and analysis go on\n/,
@@ -970,7 +970,7 @@ Deno.test("netmirror capture runs the detectors: an alert on stderr when raised,
     new Response(child.stdout).text(),
   ]);
   clearTimeout(timer);
-  assert.equal(status.code, 0, err);
+  assert.equal(status.code, 130, err);
   assert.equal(stdout, "", "-q: no packet lines");
   assert.match(
     err,
@@ -1121,7 +1121,7 @@ Deno.test("netmirror serve prints a random token, never one it was given", async
       child.kill("SIGINT");
       await stderr.cancel();
       const { code } = await child.status;
-      assert.equal(code, 0, err);
+      assert.equal(code, 130, err);
       if (given) {
         assert.doesNotMatch(err, /own-secret-1234/, err);
         assert.match(err, /\?token=<token>/, err);

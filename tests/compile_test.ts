@@ -93,7 +93,7 @@ Deno.test({
       assert.equal(script.status, 200);
       await script.body?.cancel();
       child.kill("SIGTERM");
-      assert.equal((await child.status).code, 0);
+      assert.equal((await child.status).code, 143);
       await stderr.cancel();
     } finally {
       try {

@@ -6,7 +6,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { onStopSignals } from "../../capture/child_registry.ts";
+import {
+  onStopSignals,
+  signalExitCode,
+  type StopSignal,
+} from "../../capture/child_registry.ts";
 import { formatPacketLine } from "../../capture/format_packet.ts";
 import {
   capturePackets,
@@ -204,7 +208,12 @@ export async function captureCommand(args: string[]): Promise<number> {
     }
     if (count !== undefined && seen >= count) void live.stop();
   });
-  const removeStopListeners = onStopSignals(() => void live.stop());
+  // A signal stops the capture as -c does, and the exit code tells which.
+  let stoppedBy: StopSignal | undefined;
+  const removeStopListeners = onStopSignals((signal) => {
+    stoppedBy ??= signal;
+    void live.stop();
+  });
   try {
     await live.ready;
     openOutputs();
@@ -297,5 +306,5 @@ export async function captureCommand(args: string[]): Promise<number> {
     await pcap?.close();
     eveWriter?.close();
   }
-  return 0;
+  return stoppedBy === undefined ? 0 : signalExitCode(stoppedBy);
 }

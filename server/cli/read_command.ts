@@ -8,6 +8,11 @@
 
 import { parseArgs } from "node:util";
 import { AnomalyCounter } from "../../capture/anomalies.ts";
+import {
+  onStopSignals,
+  signalExitCode,
+  type StopSignal,
+} from "../../capture/child_registry.ts";
 import { writePacketLine } from "./packet_json.ts";
 import { formatSummary } from "../../capture/format_summary.ts";
 import { readPacketFile } from "../../capture/packet_source.ts";
@@ -126,19 +131,15 @@ export async function readCommand(args: string[]): Promise<number> {
   const started = performance.now();
   let failure: unknown;
   let result;
-  // Ctrl-C (or SIGTERM) stops the read; what was read is still analysed,
-  // written to --eve and summarised. A second one exits at once.
+  // Ctrl-C (or SIGTERM, SIGHUP) stops the read; what was read is still
+  // analysed, written to --eve and summarised. A second one exits at once.
   const interrupt = new AbortController();
-  let interruptedBy: InterruptSignal | undefined;
-  const onSignal = (signal: InterruptSignal) => () => {
-    if (interruptedBy !== undefined) Deno.exit(INTERRUPT_EXIT_CODES[signal]);
+  let interruptedBy: StopSignal | undefined;
+  const removeStopListeners = onStopSignals((signal) => {
+    if (interruptedBy !== undefined) Deno.exit(signalExitCode(signal));
     interruptedBy = signal;
     interrupt.abort(new Error(`read interrupted by ${signal}`));
-  };
-  const onSigint = onSignal("SIGINT");
-  const onSigterm = onSignal("SIGTERM");
-  Deno.addSignalListener("SIGINT", onSigint);
-  Deno.addSignalListener("SIGTERM", onSigterm);
+  });
   try {
     result = await readPacketFile(path, (packet) => {
       summary.add(packet);
@@ -179,8 +180,7 @@ export async function readCommand(args: string[]): Promise<number> {
       failure = error;
     }
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
-    Deno.removeSignalListener("SIGTERM", onSigterm);
+    removeStopListeners();
     feed.flush(); // the packets before the end, or before the damage
     progress?.clear();
     out.flush();
@@ -218,7 +218,7 @@ export async function readCommand(args: string[]): Promise<number> {
     else await writeLine(text);
   }
   if (failure) throw failure;
-  return interruptedBy ? INTERRUPT_EXIT_CODES[interruptedBy] : 0;
+  return interruptedBy ? signalExitCode(interruptedBy) : 0;
 }
 
 /**
@@ -231,11 +231,6 @@ const WHOLE_CAPTURE = {
   stats: { sessionIdleUs: Number.MAX_SAFE_INTEGER },
   latency: { windowUs: 1e16 },
 } as const;
-
-type InterruptSignal = "SIGINT" | "SIGTERM";
-
-/** Exit codes after an interrupted read, as a shell reports a process those signals ended. */
-const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
  * The input's own format, for the "file:" line. A file's is read from its

@@ -6,7 +6,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { onStopSignals } from "../../capture/child_registry.ts";
+import {
+  onStopSignals,
+  signalExitCode,
+  type StopSignal,
+} from "../../capture/child_registry.ts";
 import { filterArgs } from "../../capture/tcpdump.ts";
 import {
   engineConfigOf,
@@ -303,7 +307,11 @@ export async function serveCommand(
   );
   serving = true;
   for (const message of endedEarly) console.error(`netmirror: ${message}`);
-  const removeStopListeners = onStopSignals(() => stop());
+  let stoppedBy: StopSignal | undefined;
+  const removeStopListeners = onStopSignals((signal) => {
+    stoppedBy ??= signal;
+    stop();
+  });
   try {
     await stopped;
   } finally {
@@ -313,7 +321,7 @@ export async function serveCommand(
     clearInterval(flushTimer);
     eveWriter?.close();
   }
-  return 0;
+  return stoppedBy === undefined ? 0 : signalExitCode(stoppedBy);
 }
 
 /** The `capture` part of EVE's stats records: tcpdump's counts of a live session. */

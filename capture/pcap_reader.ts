@@ -129,8 +129,21 @@ function hex32(value: number): string {
   return "0x" + (value >>> 0).toString(16).padStart(8, "0");
 }
 
+const FORMAT_ERROR_PREFIX = "Cannot parse capture: ";
+const EMPTY_INPUT = "input is empty";
+
 function formatError(detail: string): CaptureFormatError {
-  return new CaptureFormatError(`Cannot parse capture: ${detail}`);
+  return new CaptureFormatError(`${FORMAT_ERROR_PREFIX}${detail}`);
+}
+
+/** `message` ("Cannot parse capture: <detail>") naming the capture: `Cannot parse capture "x.pcap": <detail>` ("-": from stdin). */
+export function namingCapture(message: string, path: string): string {
+  if (!message.startsWith(FORMAT_ERROR_PREFIX)) return message;
+  const detail = message.slice(FORMAT_ERROR_PREFIX.length);
+  if (path === "-") return `Cannot parse capture from stdin: ${detail}`;
+  return `Cannot parse capture ${JSON.stringify(path)}: ${
+    detail === EMPTY_INPUT ? "the file is empty" : detail
+  }`;
 }
 
 /** Streaming parser for pcap and pcapng: push chunks, receive records. */
@@ -242,7 +255,7 @@ export class CaptureParser {
     let error: CaptureFormatError | undefined;
     if (this.#state === STATE_START) {
       if (this.#chunkStartByte === 0) {
-        error = formatError("input is empty");
+        error = formatError(EMPTY_INPUT);
       } else if (have < 4) {
         error = formatError(
           `input is too short for a capture file header (${have} bytes)`,
@@ -584,9 +597,9 @@ export class CaptureParser {
     const reserved = network & 0x03ff0000;
     if (reserved !== 0) {
       throw formatError(
-        `link-type field ${hex32(network)} has reserved bits set (${
-          hex32(reserved)
-        })`,
+        `link-type field ${hex32(network)} has reserved bits set${
+          reserved === network ? "" : ` (${hex32(reserved)})`
+        }`,
       );
     }
     this.#littleEndian = littleEndian;

@@ -163,7 +163,7 @@ Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
         file: new URL("../README.md", import.meta.url).pathname,
       },
       400,
-      /is not a pcap or pcapng file/,
+      /: not a pcap or pcapng file/,
     ],
     [{ mode: "demo", filter: "tcp" }, 400, /Demo mode takes no filter/],
     // Another mode's field would be ignored: refused instead.
@@ -196,6 +196,18 @@ Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
   });
   assert.equal(form.status, 400);
   assert.match(await errorOf(form), /application\/json/);
+  // An empty file is said to be empty, by its name.
+  const empty = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    const response = await post("/api/start", { mode: "replay", file: empty });
+    assert.equal(response.status, 400);
+    assert.equal(
+      await errorOf(response),
+      `Cannot parse capture "${empty}": the file is empty`,
+    );
+  } finally {
+    await Deno.remove(empty);
+  }
   await close();
 });
 

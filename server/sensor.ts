@@ -29,7 +29,7 @@ import { LINK_TYPE, type PcapRecord } from "../capture/pcap_record.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import type { TcpdumpStats } from "../capture/tcpdump.ts";
-import { CaptureFormatError } from "../capture/pcap_reader.ts";
+import { CaptureFormatError, namingCapture } from "../capture/pcap_reader.ts";
 import type { Alert } from "../detectors/alert.ts";
 import type { AlertTally } from "../detectors/alert_lifecycle.ts";
 import { AlertAcks } from "./alert_acks.ts";
@@ -655,13 +655,17 @@ export class Sensor {
         if (sniffed.format === undefined) {
           throw new SensorError(
             400,
-            `Cannot parse capture: "${file}" is not a pcap or pcapng file (nor a gzip of one)`,
+            `Cannot parse capture ${JSON.stringify(file)}: ${
+              info.size === 0
+                ? "the file is empty"
+                : "not a pcap or pcapng file (nor a gzip of one)"
+            }`,
           );
         }
         // A header no reader takes (a version or link type it does not
         // know) would fail the session at once, its predecessor gone.
         if (sniffed.headError !== "") {
-          throw new SensorError(400, sniffed.headError);
+          throw new SensorError(400, namingCapture(sniffed.headError, file));
         }
       } catch (error) {
         if (error instanceof SensorError) throw error;

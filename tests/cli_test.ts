@@ -330,7 +330,12 @@ Deno.test("netmirror read of a file cut mid-record prints the good packets and f
   const run = await netmirror(["read", file]);
   assert.equal(run.code, 1);
   assert.equal(field(run.stdout, "packets"), String(good));
-  assert.match(run.stderr, /^netmirror read: Cannot parse capture: .+\n$/);
+  // The error names the file, as a read of several files in a loop needs.
+  assert.equal(
+    run.stderr.startsWith(`netmirror read: Cannot parse capture "${file}": `),
+    true,
+    run.stderr,
+  );
 });
 
 Deno.test("netmirror read names a missing file and exits 1", async () => {
@@ -930,7 +935,10 @@ Deno.test("netmirror read of a file that is no capture at all prints the error a
       assert.equal(run.code, 1, run.stderr);
       assert.equal(run.stdout, "", file);
       assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
-      assert.match(run.stderr, /^netmirror read: Cannot parse capture: /);
+      assert.match(
+        run.stderr,
+        /^netmirror read: Cannot parse capture "[^"]+": (the file is empty|not a pcap or pcapng file)/,
+      );
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -16,7 +16,10 @@ import {
 import { writePacketLine } from "./packet_json.ts";
 import { formatSummary } from "../../capture/format_summary.ts";
 import { readPacketFile } from "../../capture/packet_source.ts";
-import { CaptureFormatError } from "../../capture/pcap_reader.ts";
+import {
+  CaptureFormatError,
+  namingCapture,
+} from "../../capture/pcap_reader.ts";
 import { ProgressLine } from "../../capture/progress_line.ts";
 import {
   sniffCaptureFormat,
@@ -173,11 +176,12 @@ export async function readCommand(args: string[]): Promise<number> {
       interrupted = interruptedBy !== undefined;
     }
     if (!interrupted) {
-      if (
-        !(error instanceof CaptureFormatError) &&
-        !(error instanceof OutputClosedError)
-      ) throw error;
-      failure = error;
+      if (error instanceof CaptureFormatError) {
+        failure = new CaptureFormatError(namingCapture(error.message, path), {
+          cause: error,
+        });
+      } else if (error instanceof OutputClosedError) failure = error;
+      else throw error;
     }
   } finally {
     removeStopListeners();

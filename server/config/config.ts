@@ -12,6 +12,7 @@ import type { AlertKind } from "../../detectors/alert.ts";
 import { CidrSet } from "../../detectors/cidr.ts";
 import { AnalysisEngine, type EngineConfig } from "../../detectors/engine.ts";
 import type { EveEventType } from "../eve/mod.ts";
+import { withoutOsError } from "../session_errors.ts";
 import { buildConfigSchema } from "./config_schema.ts";
 
 /** The config file's contents (every field optional). */
@@ -188,7 +189,9 @@ export async function loadConfig(path: string): Promise<NetMirrorConfig> {
     text = await Deno.readTextFile(path);
   } catch (error) {
     throw new ConfigError(
-      `Cannot read config ${path}: ${(error as Error).message}`,
+      `Cannot read config ${JSON.stringify(path)}: ${
+        withoutOsError((error as Error).message)
+      }`,
     );
   }
   let value: unknown;

@@ -363,6 +363,47 @@ Deno.test("netmirror read rejects a bad BPF filter with tcpdump's reason", async
   assert.equal(run.stderr.trim().split("\n").length, 1);
 });
 
+Deno.test("netmirror capture without capture rights calls a bad filter a bad filter, and a good one a lack of permission", async () => {
+  // setpriv drops the capabilities a capture needs from this process tree
+  // (tcpdump -d, which checks the filter, needs none).
+  const run = async (filter: string) =>
+    runOf(
+      await new Deno.Command("setpriv", {
+        args: [
+          "--bounding-set=-net_raw,-net_admin",
+          "--inh-caps=-net_raw,-net_admin",
+          Deno.execPath(),
+          "run",
+          "--quiet",
+          ...PERMISSIONS,
+          MAIN,
+          "capture",
+          "-i",
+          "lo",
+          "-c",
+          "1",
+          filter,
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output(),
+    );
+  const bad = await run("tcp port 99999");
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.equal(
+    bad.stderr,
+    'netmirror capture: Bad BPF filter "tcp port 99999": illegal port number 99999 > 65535\n',
+  );
+  const good = await run("tcp port 9");
+  assert.equal(good.code, 1, good.stderr);
+  assert.match(
+    good.stderr,
+    /^netmirror capture: No permission to capture on "lo": run as root or setcap/,
+  );
+});
+
 Deno.test("netmirror rejects unknown flags and bad values with one line and exit 2", async () => {
   for (
     const args of [
@@ -403,6 +444,10 @@ Deno.test("netmirror rejects unknown flags and bad values with one line and exit
       ["serve", "--data-dir", ""],
       ["serve", "--eve", ""],
       ["serve", "-r", "-"],
+      ["serve", "-r", ""],
+      ["serve", "--bind", ""],
+      // A listening address is an IP address, not a name to look up.
+      ["serve", "--bind", "nonsense", "--idle"],
       ["serve", "--config", ""],
       ["read", ""],
       ["read", HTTP, "--eve", ""],

@@ -78,9 +78,16 @@ export function captureFlags(
     );
   }
   // "-s 0" is tcpdump's way to say the largest (262144).
-  const snapLength = values.snaplen?.trim() === "0"
-    ? MAX_SNAP_LENGTH
-    : positiveInteger("--snaplen", values.snaplen, MAX_SNAP_LENGTH);
+  let snapLength: number | undefined;
+  try {
+    snapLength = values.snaplen?.trim() === "0"
+      ? MAX_SNAP_LENGTH
+      : positiveInteger("--snaplen", values.snaplen, MAX_SNAP_LENGTH);
+  } catch {
+    throw new UsageError(
+      `--snaplen must be a whole number from 0 to ${MAX_SNAP_LENGTH} (0: ${MAX_SNAP_LENGTH}), got "${values.snaplen}"`,
+    );
+  }
   const bufferKib = positiveInteger("--buffer", values.buffer, MAX_BUFFER_KIB);
   return {
     ...(snapLength !== undefined ? { snapLength } : {}),
@@ -108,11 +115,13 @@ export function parse<T>(parseCall: () => T): T {
     }
     const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(message);
     if (ambiguous) {
-      const forms = /use '([^']*)' or '([^']*)'/.exec(message);
+      const forms = /use '([^']*)'(?: or '([^']*)')?/.exec(message);
       throw new UsageError(
         `${ambiguous[1]} needs a value${
           forms
-            ? ` (one starting with "-" is written ${forms[1]} or ${forms[2]})`
+            ? ` (one starting with "-" is written ${forms[1]}${
+              forms[2] ? ` or ${forms[2]}` : ""
+            })`
             : ""
         }`,
       );
@@ -220,9 +229,10 @@ export function onceOnly(
 export function nonEmpty(
   name: string,
   value: string | undefined,
+  what = "a path",
 ): string | undefined {
   if (value !== undefined && value.trim() === "") {
-    throw new UsageError(`${name} needs a path, got ""`);
+    throw new UsageError(`${name} needs ${what}, got ""`);
   }
   return value;
 }

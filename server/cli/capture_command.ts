@@ -11,6 +11,7 @@ import {
   signalExitCode,
   type StopSignal,
 } from "../../capture/child_registry.ts";
+import { validateFilter } from "../../capture/bpf.ts";
 import { formatPacketLine } from "../../capture/format_packet.ts";
 import {
   capturePackets,
@@ -130,6 +131,10 @@ export async function captureCommand(args: string[]): Promise<number> {
     "--json": values.json === true,
   });
   await refuseSameFile({ "-w": values.write, "--eve": evePath });
+  // The filter first (tcpdump -d needs no privileges): a typo is called a
+  // bad filter even where the capture itself would be refused.
+  const filter = filterArgs(positionals);
+  if (filter !== "") await validateFilter(filter);
   const quiet = values.quiet || values.write === "-" || evePath === "-";
   // Flags over the config file's capture settings.
   const capture = { ...config.capture, ...flags };
@@ -184,7 +189,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   let flushError: unknown;
   const live = capturePackets({
     iface: iface,
-    filter: filterArgs(positionals),
+    filter,
     ...capture,
     record: feed.record, // nothing below keeps the record
     onChunkEnd: feed.flush,
@@ -219,7 +224,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     openOutputs();
     console.error(
       `netmirror: capturing on ${iface}${
-        positionals.length ? ` (filter: ${filterArgs(positionals)})` : ""
+        filter !== "" ? ` (filter: ${filter})` : ""
       }, ${describeOutput(live.output, live.pipeReason)}; Ctrl-C stops`,
     );
     flushTimer = setInterval(() => {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import {
   onStopSignals,
@@ -58,9 +59,10 @@ Options:
                           time over 60 s is cut to 60 s)
   --demo                  simulated office traffic with attacks (the default)
   --idle                  start no capture; start one from the dashboard
-  --bind <address>        address to listen on (default 127.0.0.1)
+  --bind <address>        IP address to listen on (default 127.0.0.1)
   -p, --port <port>       port (default 5000)
-  --token <token>         API token; required off loopback (a random one is printed if absent)
+  --token <token>         API token, 8 characters or more; required off loopback
+                          (a random one is printed if absent)
   --data-dir <dir>        where session PCAPs are written (default ./netmirror-data)
   --replay-dir <dir>      replays (from the page or the API) may read only files under <dir>
   --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)
@@ -127,6 +129,8 @@ export async function serveCommand(
       'serve -r replays a file, not stdin: "netmirror read -" reads a capture from stdin',
     );
   }
+  nonEmpty("-r", read);
+  nonEmpty("--bind", values.bind, "an address");
   nonEmpty("--data-dir", values["data-dir"]);
   nonEmpty("--replay-dir", values["replay-dir"]);
   nonEmpty("--eve", values.eve);
@@ -169,6 +173,17 @@ export async function serveCommand(
       ? { ...fileConfig.eve, path: values.eve }
       : undefined,
   });
+  // A name to look up would make a typo a runtime failure at listen.
+  if (
+    config.bind !== undefined && config.bind !== "localhost" &&
+    isIP(config.bind) === 0
+  ) {
+    throw new UsageError(
+      `${
+        values.bind !== undefined ? "--bind" : 'the config\'s "bind"'
+      } must be an IP address (or localhost), got "${config.bind}"`,
+    );
+  }
   if (values["print-config"]) {
     await printConfig(config);
     return 0;

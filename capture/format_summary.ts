@@ -68,7 +68,11 @@ export function formatSummary(report: SummaryReport): string {
     `network:     ipv4 ${p.ipv4}, ipv6 ${p.ipv6}, arp ${p.arp}, other ${p.otherNetwork}`,
     `transport:   tcp ${p.tcp}, udp ${p.udp}, icmp ${p.icmp}, icmpv6 ${p.icmpv6}, sctp ${p.sctp}, other ${p.otherTransport}`,
     `application: dns ${p.dns}, http ${p.http}, tls ${p.tls}`,
-    `truncated:   ${s.truncatedPackets} packets cut by the snap length; ${s.laterFragments} non-first IP fragments`,
+    `truncated:   ${
+      counted(s.truncatedPackets, "packet")
+    } cut by the snap length; ${
+      counted(s.laterFragments, "non-first IP fragment")
+    }`,
   );
   const anomalies = Object.entries(report.anomalies);
   lines.push(
@@ -93,4 +97,9 @@ export function printable(text: string): string {
     /[\x00-\x1f\x7f]/g,
     (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
+}
+
+/** "1 packet", "2 packets": `count` and `noun`, plural with an s when not 1. */
+export function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -44,6 +44,16 @@ Deno.test("netmirror read lists the alerts of an attack capture in its summary",
   const alerts = run.stdout.split("\n").filter((l) => l.includes("port_scan"));
   assert.ok(alerts.length >= 1, run.stdout);
   assert.match(alerts[0]!, /172\.16\.0\.8 → 64\.13\.134\.52\s+T1046/);
+  // When, in UTC, as the capture's own "time:" line gives it.
+  const [first] = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.exec(
+    run.stdout.split("\n").find((l) => l.startsWith("time:")) ?? "",
+  ) ?? [""];
+  assert.ok(first !== "", run.stdout);
+  assert.match(
+    alerts[0]!,
+    /\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ( → [\d:-]+( [\d:]+)?Z)?\]$/,
+  );
+  assert.ok(alerts[0]!.includes(`[${first.slice(0, 10)} `), alerts[0]);
   assert.match(run.stdout, /^alerts: +\d+$/m);
 });
 

@@ -13,6 +13,7 @@ import {
 } from "../../capture/child_registry.ts";
 import { validateFilter } from "../../capture/bpf.ts";
 import { formatPacketLine } from "../../capture/format_packet.ts";
+import { counted } from "../../capture/format_summary.ts";
 import {
   capturePackets,
   describeOutput,
@@ -268,7 +269,9 @@ export async function captureCommand(args: string[]): Promise<number> {
     if (flushError instanceof OutputClosedError) throw flushError;
     out.flush(); // the last packets before the counts, on a terminal too
     if (result === undefined) {
-      console.error(`netmirror: ${seen} packets decoded before tcpdump failed`);
+      console.error(
+        `netmirror: ${counted(seen, "packet")} decoded before tcpdump failed`,
+      );
     } else {
       const t = result.tcpdump;
       if (eve) {
@@ -280,7 +283,7 @@ export async function captureCommand(args: string[]): Promise<number> {
       console.error(
         // With -c, packets decoded after the count (before tcpdump
         // stopped) were left out of every output: say what was handled.
-        `netmirror: ${seen} packets decoded${
+        `netmirror: ${counted(seen, "packet")} decoded${
           result.skipped > 0
             ? `, ${result.skipped} skipped (fell half a ring behind)`
             : ""
@@ -291,7 +294,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     finish();
     const alerts = engine.alerts();
     console.error(
-      `netmirror: ${alerts.length} alert${alerts.length === 1 ? "" : "s"}${
+      `netmirror: ${counted(alerts.length, "alert")}${
         alerts.length > 0 ? ", with their final figures:" : ""
       }`,
     );

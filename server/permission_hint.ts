@@ -9,9 +9,9 @@
 /** What a permission the binary lacks should say instead of Deno's "run again with the --allow-… flag", which its user cannot add. */
 const PERMISSION_HINTS: Record<string, string> = {
   write:
-    "this copy may write only where its --allow-write lets it (under ./netmirror-data and /run/netmirror when built by `deno task compile`); write there (--data-dir, -w netmirror-data/out.pcap), use --eve - for EVE on stdout, or rebuild with a wider --allow-write",
+    "this copy may write only where its --allow-write lets it (under ./netmirror-data and /run/netmirror as `deno task compile` builds it and `deno task start` runs it); write there (--data-dir, --eve or -w netmirror-data/…), use --eve - for EVE on stdout, or widen --allow-write (deno.json's start task; rebuild a binary)",
   net:
-    "this copy may listen only where its --allow-net lets it (127.0.0.1:5000 when built by `deno task compile`); leave --bind and --port at what it allows, or rebuild with a wider --allow-net",
+    "this copy may listen only where its --allow-net lets it (127.0.0.1:5000 as `deno task compile` builds it and `deno task start` runs it); leave --bind and --port at what it allows, or widen --allow-net (deno.json's start task; rebuild a binary)",
 };
 
 /** `message` with Deno's "run again with the --allow-… flag" replaced by what the binary's user can do. */

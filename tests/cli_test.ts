@@ -925,7 +925,7 @@ Deno.test("netmirror with the binary's permissions says where it may listen when
   assert.equal(code, 1, stderr);
   assert.match(
     stderr,
-    /^netmirror serve: Cannot listen on 127\.0\.0\.1:5397: Requires net access to "127\.0\.0\.1:5397": this copy may listen only where its --allow-net lets it \(127\.0\.0\.1:5000 when built by `deno task compile`\); .*\n$/,
+    /^netmirror serve: Cannot listen on 127\.0\.0\.1:5397: Requires net access to "127\.0\.0\.1:5397": this copy may listen only where its --allow-net lets it \(127\.0\.0\.1:5000 as `deno task compile` builds it and `deno task start` runs it\); .*deno\.json's start task.*\n$/,
   );
   assert.doesNotMatch(stderr, /run again with/);
 });
@@ -942,7 +942,7 @@ Deno.test("netmirror with the binary's permissions says where it may write when 
     assert.equal(code, 1, stderr);
     assert.match(
       stderr,
-      /^netmirror read: Requires write access to ".*out\.eve": this copy may write only where its --allow-write lets it \(under \.\/netmirror-data and \/run\/netmirror when built by `deno task compile`\); .*--eve - .*\n$/,
+      /^netmirror read: Requires write access to ".*out\.eve": this copy may write only where its --allow-write lets it \(under \.\/netmirror-data and \/run\/netmirror as `deno task compile` builds it and `deno task start` runs it\); .*--eve - .*\n$/,
     );
     assert.doesNotMatch(stderr, /run again with/);
   } finally {

@@ -23,6 +23,8 @@ export interface NetworkInterfaceInfo {
   running: boolean;
   /** A loopback interface. */
   loopback: boolean;
+  /** Whether up/running mean anything: false for libpcap's pseudo-devices (nflog, nfqueue, dbus-…, usbmon…), which have no link and capture whatever `up` says. */
+  linkState: boolean;
   /** IPv4 and IPv6 addresses, without prefix length (e.g. "127.0.0.1", "::1"). */
   addresses: string[];
 }
@@ -67,6 +69,10 @@ export function parseTcpdumpInterfaces(text: string): NetworkInterfaceInfo[] {
       up: flags.has("up"),
       running: flags.has("running"),
       loopback: flags.has("loopback"),
+      // Neither up nor running ("[none]"): a network device that is
+      // down, or one of libpcap's pseudo-devices, which alone come with a
+      // description on Linux ("Linux netfilter log (NFLOG) interface").
+      linkState: flags.has("up") || flags.has("running") || description === "",
       addresses: [],
     });
   }

@@ -33,6 +33,7 @@ Deno.test("parseTcpdumpInterfaces() reads names, descriptions and flags", () => 
     up: true,
     running: true,
     loopback: false,
+    linkState: true,
     addresses: [],
   });
   assert.deepEqual(parsed[2], {
@@ -41,10 +42,22 @@ Deno.test("parseTcpdumpInterfaces() reads names, descriptions and flags", () => 
     up: true,
     running: true,
     loopback: true,
+    linkState: true,
     addresses: [],
   });
   assert.equal(parsed[3]?.up, false);
   assert.equal(parsed[3]?.running, false);
+  // "[none]": a device that is down (ifb0), or a pseudo-device, which
+  // has a description (nflog); bluetooth-monitor is one too.
+  assert.deepEqual(parsed.map((nic) => nic.linkState), [
+    true,
+    true,
+    true,
+    true,
+    false,
+    false,
+    true,
+  ]);
   assert.equal(parsed[5]?.description, "Linux netfilter log (NFLOG) interface");
 });
 
@@ -77,6 +90,42 @@ Deno.test("listInterfaces() lists lo (up, loopback, 127.0.0.1) and any", async (
     new Set(interfaces.map((nic) => nic.name)).size,
     interfaces.length,
   );
+});
+
+Deno.test("listInterfaces() tells a network device that is down from a pseudo-device with no link", async () => {
+  // A veth pair, never brought up: no traffic, removed after.
+  const name = `nmdown${Math.floor(Math.random() * 1e4)}`;
+  const ip = (...args: string[]) =>
+    new Deno.Command("ip", { args, stdout: "null", stderr: "piped" }).output();
+  const added = await ip(
+    "link",
+    "add",
+    name,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    `${name}p`,
+  );
+  assert.ok(added.success, new TextDecoder().decode(added.stderr));
+  try {
+    const interfaces = await listInterfaces();
+    const down = interfaces.find((nic) => nic.name === name);
+    assert.ok(down, `${name} is listed`);
+    assert.deepEqual([down.up, down.running, down.linkState], [
+      false,
+      false,
+      true,
+    ]);
+    // libpcap's netfilter pseudo-devices, where it lists them.
+    for (
+      const nic of interfaces.filter((nic) => /^nf(log|queue)$/.test(nic.name))
+    ) {
+      assert.equal(nic.linkState, false, nic.name);
+    }
+  } finally {
+    await ip("link", "del", name);
+  }
 });
 
 Deno.test("checkCaptureAccess() opens lo as tcpdump would, and names what stops another interface", async () => {

@@ -56,8 +56,9 @@ export class LinkWatch {
       const nic = (await this.#list().catch(() => [])).find((nic) =>
         nic.name === this.#iface
       );
-      // Gone altogether: tcpdump fails and says so.
-      if (nic === undefined) return;
+      // Gone altogether: tcpdump fails and says so. A pseudo-device
+      // (nflog) has no link to go down.
+      if (nic === undefined || !nic.linkState) return;
       const down = !nic.up || !nic.running;
       if (down === this.#down) return;
       this.#down = down;

@@ -2,13 +2,18 @@ import assert from "node:assert/strict";
 import type { NetworkInterfaceInfo } from "../capture/interfaces.ts";
 import { LINK_CHECK_TICKS, LinkWatch } from "./link_state.ts";
 
-function nic(up: boolean, running: boolean): NetworkInterfaceInfo {
+function nic(
+  up: boolean,
+  running: boolean,
+  linkState = true,
+): NetworkInterfaceInfo {
   return {
     name: "eth9",
     description: "",
     up,
     running,
     loopback: false,
+    linkState,
     addresses: [],
   };
 }
@@ -37,5 +42,12 @@ Deno.test("LinkWatch reads the link every few ticks and says each change once; '
     () => Promise.resolve([]),
   );
   for (let tick = 0; tick < 2 * LINK_CHECK_TICKS; tick++) await gone.tick();
+  // A pseudo-device (nflog) is never up, and has no link to go down.
+  const pseudo = new LinkWatch(
+    "eth9",
+    (line) => lines.push(line),
+    () => Promise.resolve([nic(false, false, false)]),
+  );
+  for (let tick = 0; tick < 2 * LINK_CHECK_TICKS; tick++) await pseudo.tick();
   assert.equal(lines.length, 2);
 });

@@ -5,13 +5,18 @@
  */
 
 import { parseArgs } from "node:util";
-import { listInterfaces } from "../../capture/interfaces.ts";
+import {
+  listInterfaces,
+  type NetworkInterfaceInfo,
+} from "../../capture/interfaces.ts";
 import { parse, writeLine } from "./args.ts";
 
 /** `netmirror interfaces --help`. */
 export const INTERFACES_USAGE = `Usage: netmirror interfaces [--json]
 
-Lists the interfaces tcpdump can capture on, with state and addresses.`;
+Lists the interfaces tcpdump can capture on, with state and addresses.
+A state of "-" is a pseudo-device (nflog, nfqueue, dbus-…) that has no
+link to be up or down; a capture on it runs all the same.`;
 
 /** Runs `interfaces`; resolves with the exit code. */
 export async function interfacesCommand(args: string[]): Promise<number> {
@@ -33,9 +38,12 @@ export async function interfacesCommand(args: string[]): Promise<number> {
     await writeLine(JSON.stringify(interfaces, null, 2));
     return 0;
   }
-  const stateOf = (nic: { up: boolean; running: boolean }) =>
-    [nic.up ? "up" : "down", nic.running ? "running" : ""].filter(Boolean)
-      .join(",");
+  // A pseudo-device (nflog) has no link state: "-", not "down".
+  const stateOf = (nic: NetworkInterfaceInfo) =>
+    nic.linkState
+      ? [nic.up ? "up" : "down", nic.running ? "running" : ""].filter(Boolean)
+        .join(",")
+      : "-";
   // Columns as wide as their longest entry ("bluetooth-monitor"), and no
   // trailing or doubled spaces where a column is empty.
   const nameWidth = Math.max(...interfaces.map((nic) => nic.name.length), 4);

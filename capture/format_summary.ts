@@ -4,6 +4,7 @@
  * @module
  */
 
+import { countText } from "./count_text.ts";
 import type { CaptureSummaryJson } from "./summary.ts";
 
 /** Everything the read summary shows. */
@@ -69,9 +70,9 @@ export function formatSummary(report: SummaryReport): string {
     `transport:   tcp ${p.tcp}, udp ${p.udp}, icmp ${p.icmp}, icmpv6 ${p.icmpv6}, sctp ${p.sctp}, other ${p.otherTransport}`,
     `application: dns ${p.dns}, http ${p.http}, tls ${p.tls}`,
     `truncated:   ${
-      counted(s.truncatedPackets, "packet")
+      countText(s.truncatedPackets, "packet")
     } cut by the snap length; ${
-      counted(s.laterFragments, "non-first IP fragment")
+      countText(s.laterFragments, "non-first IP fragment")
     }`,
   );
   const anomalies = Object.entries(report.anomalies);
@@ -97,9 +98,4 @@ export function printable(text: string): string {
     /[\x00-\x1f\x7f]/g,
     (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
-}
-
-/** "1 packet", "2 packets": `count` and `noun`, plural with an s when not 1. */
-export function counted(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

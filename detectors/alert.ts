@@ -152,10 +152,7 @@ export interface Alert {
 /** Receives findings from detectors. */
 export type FindingSink = (finding: Finding) => void;
 
-/** `count` and `noun`, plural unless `count` is 1, as a summary says it: "1 host", "3 hosts". */
-export function countText(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
+export { countText } from "../capture/count_text.ts";
 
 /** A window of packet time as a summary says it: "10 min", "1.5 min", "20 s". */
 export function windowText(windowUs: number): string {
@@ -163,4 +160,11 @@ export function windowText(windowUs: number): string {
     return `${Math.round(windowUs / 6e5) / 100} min`;
   }
   return `${Math.round(windowUs / 1e4) / 100} s`;
+}
+
+/** How long activity lasted, for a summary: "under 1 ms", "40 ms" under a tenth of a second, else seconds to a tenth ("2.5 s"), never "0 s". */
+export function elapsedText(elapsedUs: number): string {
+  if (elapsedUs < 1_000) return "under 1 ms";
+  if (elapsedUs < 100_000) return `${Math.round(elapsedUs / 1_000)} ms`;
+  return `${Math.round(elapsedUs / 1e5) / 10} s`;
 }

@@ -92,11 +92,12 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { TCP_FLAGS } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
-import type {
-  Finding,
-  FindingSink,
-  MitreTechnique,
-  Severity,
+import {
+  elapsedText,
+  type Finding,
+  type FindingSink,
+  type MitreTechnique,
+  type Severity,
 } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
@@ -976,9 +977,9 @@ function findingOf(
     attacker: client,
     victim: servers[0] ?? "",
     domain: "",
-    summary: `${client} made ${what} in ${durationSeconds} s: ${
-      spray ? "password spraying" : "password guessing"
-    }${
+    summary: `${client} made ${what} in ${
+      elapsedText(Math.max(nowUs - state.startUs, 0))
+    }: ${spray ? "password spraying" : "password guessing"}${
       login === ""
         ? ""
         : state.loginTied

@@ -146,7 +146,12 @@ import { isDnsMessage } from "../capture/decode/dns.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { dnsTypeName } from "../capture/protocol_names.ts";
 import { ClientServerEnds } from "./client_server.ts";
-import type { Finding, FindingSink } from "./alert.ts";
+import {
+  countText,
+  elapsedText,
+  type Finding,
+  type FindingSink,
+} from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { fnv1a, polyHash } from "./hash.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
@@ -894,12 +899,14 @@ function findingOf(
     summary: `${state.client} sent ${state.queries} DNS queries with ${
       capped ? `${state.hashes.size} to ` : ""
     }${state.uniqueSubdomains} unique subdomains of ${domainText} to ${state.server} in ${
-      round(elapsedUs / 1e6, 1)
-    } s (longest label ${state.maxLabelLength}, mean entropy ${
+      elapsedText(elapsedUs)
+    } (longest label ${state.maxLabelLength}, mean entropy ${
       round(meanEntropy, 2)
     } bits/char, ${qtypes.slice(0, 3).join(" ")}${
       state.dataAnswers > 0
-        ? `; ${state.dataAnswers} answers carried ${state.answerDataBytes} bytes of data down`
+        ? `; ${
+          countText(state.dataAnswers, "answer")
+        } carried ${state.answerDataBytes} bytes of data down`
         : ""
     }): likely DNS tunnelling`,
     evidence: {

@@ -47,7 +47,12 @@ import { ICMP_TYPE, ICMPV6_TYPE } from "../capture/decode/icmp.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { isGroupAddress } from "./addresses.ts";
 import { floodAttacker, FloodSources } from "./flood_sources.ts";
-import type { Finding, FindingSink, Severity } from "./alert.ts";
+import {
+  elapsedText,
+  type Finding,
+  type FindingSink,
+  type Severity,
+} from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
@@ -464,7 +469,9 @@ function findingOf(
         : state.otherRequests === state.requests
         ? "ICMP timestamp, information or address mask requests"
         : "ICMP echo, timestamp, information or address mask requests"
-    } ${from} in ${durationSeconds} s (${roundedRate}/s now, peak ${peakRate}/s): ICMP flood`,
+    } ${from} in ${
+      elapsedText(durationUs)
+    } (${roundedRate}/s now, peak ${peakRate}/s): ICMP flood`,
     evidence: {
       requests: state.requests,
       bytes: state.bytes,

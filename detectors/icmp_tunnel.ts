@@ -108,7 +108,12 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { ICMP_TYPE, ICMPV6_TYPE } from "../capture/decode/icmp.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
-import type { Finding, FindingSink, Severity } from "./alert.ts";
+import {
+  elapsedText,
+  type Finding,
+  type FindingSink,
+  type Severity,
+} from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { Doorkeeper } from "./stats/doorkeeper.ts";
@@ -777,7 +782,9 @@ function findingOf(
     domain: "",
     summary: `${
       whatChanged(state, client, server)
-    } (${bytes} bytes of echo data since the tunnel was seen, in ${durationSeconds} s): ICMP tunnel`,
+    } (${bytes} bytes of echo data since the tunnel was seen, in ${
+      elapsedText(Math.max(nowUs - state.startUs, 0))
+    }): ICMP tunnel`,
     evidence: {
       differingReplies: state.mismatches,
       repliesToNoRequest: state.unsolicited,

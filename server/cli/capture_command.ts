@@ -13,7 +13,7 @@ import {
 } from "../../capture/child_registry.ts";
 import { validateFilter } from "../../capture/bpf.ts";
 import { formatPacketLine } from "../../capture/format_packet.ts";
-import { counted } from "../../capture/format_summary.ts";
+import { countText } from "../../capture/count_text.ts";
 import {
   capturePackets,
   describeOutput,
@@ -270,7 +270,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     out.flush(); // the last packets before the counts, on a terminal too
     if (result === undefined) {
       console.error(
-        `netmirror: ${counted(seen, "packet")} decoded before tcpdump failed`,
+        `netmirror: ${countText(seen, "packet")} decoded before tcpdump failed`,
       );
     } else {
       const t = result.tcpdump;
@@ -283,7 +283,7 @@ export async function captureCommand(args: string[]): Promise<number> {
       console.error(
         // With -c, packets decoded after the count (before tcpdump
         // stopped) were left out of every output: say what was handled.
-        `netmirror: ${counted(seen, "packet")} decoded${
+        `netmirror: ${countText(seen, "packet")} decoded${
           result.skipped > 0
             ? `, ${result.skipped} skipped (fell half a ring behind)`
             : ""
@@ -294,7 +294,7 @@ export async function captureCommand(args: string[]): Promise<number> {
     finish();
     const alerts = engine.alerts();
     console.error(
-      `netmirror: ${counted(alerts.length, "alert")}${
+      `netmirror: ${countText(alerts.length, "alert")}${
         alerts.length > 0 ? ", with their final figures:" : ""
       }`,
     );

@@ -1,9 +1,15 @@
 import type { JSX } from "preact";
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { PacketRow } from "../../server/packet_row.ts";
-import { formatClockUs, formatEndpoint, formatMs } from "../format.ts";
+import {
+  formatClockUs,
+  formatDateTimeUs,
+  formatEndpoint,
+  formatMs,
+} from "../format.ts";
 import { serviceColor } from "../palette.ts";
-import { autoScroll, frozenRows, selectedPacket, tableRows } from "../state.ts";
+import { shownRows } from "../sensor_search.ts";
+import { autoScroll, frozenRows, selectedPacket } from "../state.ts";
 
 /** Height of one table row, px (fixed, so the table can be virtualised). */
 export const ROW_HEIGHT_PX = 22;
@@ -27,7 +33,7 @@ type TableRow = PacketRow & { latencyMs?: number };
  * fetch moves never take the focus with them.
  */
 export function PacketTable(): JSX.Element {
-  const list = tableRows.value;
+  const list = shownRows.value;
   const follow = autoScroll.value && frozenRows.value === null;
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);

@@ -131,10 +131,10 @@ const DNS_OPCODES = [
 const ARP_OPERATIONS = ["", "request", "reply"];
 /** Application hints in words. */
 const APP_HINTS: Readonly<Record<string, string>> = {
-  http_request: "HTTP request",
-  http_response: "HTTP response",
-  tls_client_hello: "TLS ClientHello",
-  tls_server_hello: "TLS ServerHello",
+  "http_request": "HTTP request",
+  "http_response": "HTTP response",
+  "tls_client_hello": "TLS ClientHello",
+  "tls_server_hello": "TLS ServerHello",
   tls: "TLS record",
 };
 

@@ -18,9 +18,30 @@ import {
 import type { TestServer } from "./browser/harness.ts";
 import type { Page } from "./browser/puppeteer.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
+import type { SessionInfo } from "../server/sensor.ts";
 
 /** The widths the table must fit (README: no sideways scroll from 760 px up). */
 const WIDTHS = [1920, 1366, 1024, 760];
+
+/** The classic Wireshark HTTP sample: 43 packets, two of them DNS over UDP. */
+const HTTP_CAP = new URL(
+  "../../shared/pcaps/benign/http_get_classic_wireshark_sample__http.cap",
+  import.meta.url,
+).pathname;
+
+/** POSTs `body` to the server as another client would; throws unless 2xx. */
+async function post(url: string, path: string, body?: unknown): Promise<void> {
+  const response = await fetch(new URL(path, url), {
+    method: "POST",
+    ...(body === undefined ? {} : {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `POST ${path}: ${response.status} ${text}`);
+}
 
 /** Starts a demo server, opens its dashboard at `viewport` for `test`, and stops both. */
 async function withDemo(
@@ -92,7 +113,6 @@ Deno.test("packets: search matches whole hosts, the page's addr:port form and TC
       30_000,
     );
     await search(page, "192.168.1.6");
-    await page.waitForFunction(() => true);
     const exact = await shownRows(page);
     assert.deepEqual(
       exact.filter((row) =>
@@ -161,11 +181,16 @@ Deno.test("packets: search matches whole hosts, the page's addr:port form and TC
       (items) => items.map((item) => Number(item.getAttribute("data-n"))),
     );
     assert.ok(numbers.every((n) => n <= highest), "rows from the search");
-    // The same answer the API gives for the packets it looked at.
+    // The API gives the same rows for the same packets (the newest of them).
     const api = await server.api<{ n: number }[]>(
       `/api/packets?limit=10000&q=SYN`,
     );
-    assert.ok(api.length > 0);
+    const fromApi = new Set(api.map((row) => row.n));
+    const older = numbers.filter((n) => n <= (api[0]?.n ?? 0));
+    assert.ok(
+      older.every((n) => fromApi.has(n) || n < (api.at(-1)?.n ?? 0)),
+      "every row shown is one the API matches",
+    );
     // Another search goes back to the page's rows until the sensor is asked.
     await search(page, "SYN ");
     await page.waitForSelector(`${byTestId("row-count")}[data-source="page"]`);
@@ -290,7 +315,20 @@ Deno.test("packets: a following table's top row is whole under the sticky header
 Deno.test("packets: the packet modal shows the layers a UDP packet has, codes named, all fields on request, and downloads the packet as a PCAP", async () => {
   await withDemo(
     { width: 1440, height: 900 },
-    async (page, errors, _server, downloadDir) => {
+    async (page, errors, server, downloadDir) => {
+      // A finished replay: every packet's bytes stay held (at the demo's
+      // rates the sensor holds its last 10,000 packets for about a second).
+      await post(server.url, "/api/stop");
+      await post(server.url, "/api/start", { mode: "replay", file: HTTP_CAP });
+      await waitUntil("the replay to finish", async () => {
+        const session = await server.api<SessionInfo>("/api/session");
+        return session.mode === "replay" && session.state === "stopped";
+      });
+      await waitUntil(
+        "the replay's rows",
+        async () =>
+          (await textOf(page, "row-count")).startsWith("43 / 43 rows"),
+      );
       await page.click(byTestId("chip-DNS"));
       await waitUntil(
         "DNS rows",

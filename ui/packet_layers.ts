@@ -151,8 +151,8 @@ function bytes(value: number): string {
   return `${value} bytes`;
 }
 
-/** TCP flag bits in words, as the table's letters and in hex: "SYN, ACK [S.] (0x12)". */
-export function tcpFlagWords(flags: number): string {
+/** TCP flag bits in words, and in hex: "SYN, ACK (0x12)". */
+function tcpFlagWords(flags: number): string {
   const names = TCP_FLAG_NAMES.filter((_, bit) => flags & (1 << bit));
   return names.length === 0
     ? `none (${hex(flags, 2)})`

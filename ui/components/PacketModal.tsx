@@ -164,7 +164,11 @@ export function PacketModal(): JSX.Element | null {
         </>
       )}
       {shown && (
-        <details class="all-fields" data-testid="packet-all-fields">
+        <details
+          class="all-fields"
+          data-testid="packet-all-fields"
+          open={!shown.record}
+        >
           <summary>All decoded fields</summary>
           {/* The server no longer holds the full record: what the row has. */}
           <PacketFields record={shown.record ?? { ...row }} />

@@ -71,6 +71,7 @@ export function PacketToolbar(): JSX.Element {
           ? (
             <button
               type="submit"
+              key="search-sensor"
               class="btn"
               data-testid="sensor-search-button"
               disabled={sensorSearching.value}
@@ -82,9 +83,15 @@ export function PacketToolbar(): JSX.Element {
           : (
             <button
               type="button"
+              key="page-rows"
               class="btn"
               data-testid="page-rows-button"
-              onClick={showPageSample}
+              onClick={(event) => {
+                // The submit button takes this one's place at once: no
+                // submit may follow from this click.
+                event.preventDefault();
+                showPageSample();
+              }}
             >
               Page rows
             </button>

@@ -203,7 +203,33 @@ export function createApp(deps: AppDeps): Hono {
       ...addressQuery("dst", c.req.query("dst")),
       ...optional("q", c.req.query("q")),
     };
-    return c.json(sensor.packets.query(q));
+    const found = sensor.packets.search(q);
+    // Where the search looked: the packets still held, newest back (a
+    // sensor keeps its last packets, not the whole session).
+    c.header("X-Packets-Searched", String(found.searched));
+    c.header("X-Packets-Searched-From", String(found.fromN));
+    c.header("X-Packets-Searched-To", String(found.toN));
+    return c.json(found.rows);
+  });
+
+  app.get("/api/packets/:n/pcap", (c) => {
+    const n = intQuery(c.req.param("n"), "packet number", 0);
+    const pcap = sensor.packets.pcapOf(n);
+    if (!pcap) {
+      throw new SensorError(
+        404,
+        `The bytes of packet ${n} are no longer held (only the last ${sensor.packets.capacity} packets' are)`,
+      );
+    }
+    const session = sensor.session?.id;
+    return new Response(pcap, {
+      headers: {
+        ...pcapHeaders(
+          session === undefined ? `packet-${n}` : `${session}-packet-${n}`,
+        ),
+        "Content-Length": String(pcap.byteLength),
+      },
+    });
   });
 
   app.get("/api/packets/:n", (c) => {

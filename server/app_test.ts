@@ -375,6 +375,74 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
   await close();
 });
 
+Deno.test("GET /api/packets?q= searches as the page does (whole hosts, addr:port, flag words), says where it looked, and a packet's own PCAP", async () => {
+  const { post, request, sensor, close } = await setup();
+  const started = await post("/api/start", { mode: "replay", file: HTTP_CAP });
+  assert.equal(started.status, 201);
+  await waitStopped(sensor);
+  const numbers = async (query: string) => {
+    const response = await request(`/api/packets?limit=1000&${query}`);
+    assert.equal(response.status, 200, query);
+    return (await response.json()).map((row: { n: number }) => row.n);
+  };
+  assert.deepEqual(await numbers("q=SYN"), [2, 1]);
+  assert.deepEqual(await numbers("q=syn%2Fack"), [2]);
+  assert.deepEqual(await numbers("q=%5BS%5D"), [1], "[S]: SYN alone");
+  assert.deepEqual(await numbers("q=FIN"), [42, 40]);
+  assert.deepEqual(
+    await numbers("q=145.254.160.237%3A3371"),
+    [37, 36, 28, 27, 26, 24, 18],
+  );
+  assert.deepEqual(await numbers("q=145.253.2.203"), [17, 13]);
+  // A whole address: a shorter one is another host, not a prefix.
+  assert.deepEqual(await numbers("q=145.253.2.20"), []);
+  assert.deepEqual(await numbers("q=145.253.2.203+53"), [17, 13]);
+  // Protocols, any of a list (the page's DNS and ICMP chips are lists).
+  assert.equal((await numbers("protocol=dns,tcp")).length, 43);
+  assert.deepEqual(await numbers("protocol=icmp,icmpv6"), []);
+
+  const all = await request("/api/packets?limit=1000");
+  assert.equal(all.headers.get("X-Packets-Searched"), "43");
+  assert.equal(all.headers.get("X-Packets-Searched-From"), "1");
+  assert.equal(all.headers.get("X-Packets-Searched-To"), "43");
+  await all.body?.cancel();
+  // The limit reached: only the newest were looked at.
+  const five = await request("/api/packets?limit=5");
+  assert.equal(five.headers.get("X-Packets-Searched"), "5");
+  assert.equal(five.headers.get("X-Packets-Searched-From"), "39");
+  await five.body?.cancel();
+
+  const record = await (await request("/api/packets/5")).json();
+  const one = await request("/api/packets/5/pcap");
+  assert.equal(one.status, 200);
+  assert.equal(one.headers.get("Content-Type"), "application/vnd.tcpdump.pcap");
+  const session = sensor.session!.id;
+  assert.match(
+    one.headers.get("Content-Disposition") ?? "",
+    new RegExp(`netmirror-${session}-packet-5\\.pcap`),
+  );
+  const bytes = new Uint8Array(await one.arrayBuffer());
+  const frames: { timestampUs: number; length: number; wire: number }[] = [];
+  const parser = new CaptureParser();
+  parser.push(bytes, (r) =>
+    frames.push({
+      timestampUs: r.timestampUs,
+      length: r.capturedLength,
+      wire: r.wireLength,
+    }));
+  parser.finish();
+  assert.deepEqual(frames, [{
+    timestampUs: record.timestampUs,
+    length: record.capturedLength,
+    wire: record.wireLength,
+  }]);
+  const gone = await request("/api/packets/999/pcap");
+  assert.equal(gone.status, 404);
+  assert.match(await errorOf(gone), /bytes of packet 999 are no longer held/);
+  assert.equal((await request("/api/packets/x/pcap")).status, 400);
+  await close();
+});
+
 Deno.test("a token guards every /api route and the stream", async () => {
   const { request, close } = await setup("s3cret");
   const missing = await request("/api/stats");

@@ -12,6 +12,11 @@ import { sctpChunkName } from "../capture/decode/sctp.ts";
 import { dnsRcodeName, dnsTypeName } from "../capture/protocol_names.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import {
+  compilePacketSearch,
+  matchesPacketSearch,
+  type PacketSearch,
+} from "./packet_search.ts";
+import {
   classifyService,
   serviceName,
   serviceOfIpProtocol,
@@ -142,35 +147,58 @@ export function toPacketRow(
   return row;
 }
 
-/** Query of {@linkcode PacketRing.query}. */
+/** Query of the recent packets (`GET /api/packets`). */
 export interface PacketQuery {
   /** Most rows returned (newest). */
   limit: number;
-  /** Service name, case-insensitive ("tcp", "udp", "icmp" also match the transport). */
+  /**
+   * Service names, comma-separated, any of which a row may have,
+   * case-insensitive ("tcp", "udp", "icmp", "icmpv6", "arp" also match the
+   * transport or network).
+   */
   protocol?: string;
   /** Source address equals. */
   src?: string;
   /** Destination address equals. */
   dst?: string;
-  /** Substring of addresses or info, case-insensitive. */
+  /** Search words, all of which a row matches (server/packet_search.ts). */
   q?: string;
 }
 
-/** Whether `packet` (with its table row `row`) matches `query`'s filters (its `limit` aside). */
+/**
+ * Whether `packet` (with its table row `row`) matches `query`'s filters (its
+ * `limit` aside); `search` is `query.q` compiled, to compile it once for many
+ * packets.
+ */
 export function matchesPacketQuery(
   query: PacketQuery,
   packet: PacketRecord,
   row: PacketRow,
+  search: PacketSearch = compilePacketSearch(query.q ?? ""),
 ): boolean {
-  const protocol = query.protocol?.toLowerCase();
-  const q = query.q?.toLowerCase();
   if (query.src && packet.srcAddress !== query.src) return false;
   if (query.dst && packet.dstAddress !== query.dst) return false;
-  if (
-    protocol && row.protocol.toLowerCase() !== protocol &&
-    packet.transport !== protocol && packet.network !== protocol
-  ) return false;
-  return !q || `${row.src} ${row.dst} ${row.info}`.toLowerCase().includes(q);
+  if (query.protocol && !matchesProtocols(query.protocol, packet, row)) {
+    return false;
+  }
+  return matchesPacketSearch(row, search);
+}
+
+function matchesProtocols(
+  protocols: string,
+  packet: PacketRecord,
+  row: PacketRow,
+): boolean {
+  const service = row.protocol.toLowerCase();
+  for (const name of protocols.toLowerCase().split(",")) {
+    const protocol = name.trim();
+    if (protocol === "") continue;
+    if (
+      service === protocol || packet.transport === protocol ||
+      packet.network === protocol
+    ) return true;
+  }
+  return false;
 }
 
 /**

@@ -12,7 +12,15 @@ import { AnomalyCounter } from "../capture/anomalies.ts";
 import { decodeInto } from "../capture/decode/mod.ts";
 import { DecodedPacket, plainPacket } from "../capture/decoded_packet.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
+import {
+  PCAP_FILE_HEADER_LENGTH,
+  PCAP_RECORD_HEADER_LENGTH,
+  pcapFileHeader,
+  recordFractionNs,
+  writePcapRecordHeader,
+} from "../capture/pcap_writer.ts";
 import type { FrameRing } from "./frame_ring.ts";
+import { compilePacketSearch } from "./packet_search.ts";
 import {
   matchesPacketQuery,
   type PacketQuery,
@@ -20,6 +28,18 @@ import {
   type PacketRow,
   toPacketRow,
 } from "./packet_row.ts";
+
+/** What {@linkcode RecentPackets.search} found, and where it looked. */
+export interface PacketSearchResult {
+  /** Matching rows, newest first. */
+  rows: PacketRow[];
+  /** Packets looked at (0: none held). */
+  searched: number;
+  /** Oldest packet number looked at (0 when none). */
+  fromN: number;
+  /** Newest packet number looked at (0 when none). */
+  toN: number;
+}
 
 /**
  * The last `capacity` packets of a session as (packet number, frame
@@ -79,20 +99,67 @@ export class RecentPackets {
 
   /** Newest matching rows first, at most `query.limit`. */
   query(query: PacketQuery): PacketRow[] {
-    const out: PacketRow[] = [];
+    return this.search(query).rows;
+  }
+
+  /**
+   * Newest matching rows first, at most `query.limit`, and which packets
+   * were looked at: from the newest held back until the limit was reached
+   * or the oldest held.
+   */
+  search(query: PacketQuery): PacketSearchResult {
+    const search = compilePacketSearch(query.q ?? "");
+    const rows: PacketRow[] = [];
+    let searched = 0;
+    let fromN = 0;
+    let toN = 0;
     for (const [n, sequence] of this.#sequences.newest()) {
-      if (out.length >= query.limit) break;
+      if (rows.length >= query.limit) break;
       const packet = this.#decode(this.#scratch, sequence);
       if (packet === undefined) break; // older frames are gone too
+      searched++;
+      fromN = n;
+      if (toN === 0) toN = n;
       const at = n % this.#latencyN.length;
       const row = toPacketRow(
         n,
         packet,
         this.#latencyN[at] === n ? this.#latencyUs[at]! : -1,
       );
-      if (matchesPacketQuery(query, packet, row)) out.push(row);
+      if (matchesPacketQuery(query, packet, row, search)) rows.push(row);
     }
-    return out;
+    return { rows, searched, fromN, toN };
+  }
+
+  /**
+   * The frame of packet number `n` as one packet's PCAP file (link type,
+   * time and lengths as captured, cut to the ring's snap length), if the
+   * ring still holds it.
+   */
+  pcapOf(n: number): Uint8Array<ArrayBuffer> | undefined {
+    const sequence = this.#sequences.get(n);
+    if (sequence === undefined) return undefined;
+    const frame = this.#frames.frame(sequence);
+    if (frame === undefined) return undefined;
+    const nanosecond = frame.subMicrosecondNs >= 0;
+    const length = frame.capturedLength;
+    const pcap = new Uint8Array(
+      PCAP_FILE_HEADER_LENGTH + PCAP_RECORD_HEADER_LENGTH + length,
+    );
+    pcap.set(pcapFileHeader(frame.linkType, undefined, nanosecond));
+    writePcapRecordHeader(
+      pcap,
+      PCAP_FILE_HEADER_LENGTH,
+      frame.timestampUs,
+      length,
+      frame.wireLength,
+      recordFractionNs(nanosecond, frame.subMicrosecondNs),
+    );
+    pcap.set(
+      frame.bytes.subarray(frame.offset, frame.offset + length),
+      PCAP_FILE_HEADER_LENGTH + PCAP_RECORD_HEADER_LENGTH,
+    );
+    return pcap;
   }
 
   /** Forgets every packet (the frame ring is cleared by its owner). */

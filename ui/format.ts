@@ -23,6 +23,15 @@ export function formatCount(value: number): string {
   }`;
 }
 
+/** A rate per second: one decimal below 10 (0.2, 9.5: a quiet link is not 0), else as {@linkcode formatCount}. */
+export function formatRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond)) return "–";
+  if (perSecond === 0 || Math.abs(perSecond) >= 9.95) {
+    return formatCount(perSecond);
+  }
+  return perSecond.toFixed(1);
+}
+
 /** Bytes in binary units: 512 B, 1.5 KiB, 20 MiB. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return "–";

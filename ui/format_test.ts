@@ -7,6 +7,7 @@ import {
   formatDuration,
   formatEndpoint,
   formatMs,
+  formatRate,
 } from "./format.ts";
 
 Deno.test("formatCount() is compact SI", () => {
@@ -48,4 +49,15 @@ Deno.test("formatDateTimeUs() is an unambiguous local YYYY-MM-DD HH:MM:SS.mmm", 
     formatDateTimeUs(date.getTime() * 1000 + 999),
     "2026-02-03 04:05:06.007",
   );
+});
+
+Deno.test("formatRate() keeps a decimal below 10 per second, so 0.2 is not 0", () => {
+  assert.equal(formatRate(0), "0");
+  assert.equal(formatRate(0.2), "0.2");
+  assert.equal(formatRate(0.04), "0.0");
+  assert.equal(formatRate(9.5), "9.5");
+  assert.equal(formatRate(9.96), "10");
+  assert.equal(formatRate(12.4), "12");
+  assert.equal(formatRate(20_500), "21k");
+  assert.equal(formatRate(Number.NaN), "–");
 });

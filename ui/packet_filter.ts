@@ -5,6 +5,10 @@
  */
 
 import type { PacketRow } from "../server/packet_row.ts";
+import {
+  compilePacketSearch,
+  matchesPacketSearch,
+} from "../server/packet_search.ts";
 
 /** The protocol filter chips, in display order. */
 export const PROTOCOL_CHIPS = [
@@ -43,26 +47,32 @@ export function matchesChip(row: PacketRow, chip: ProtocolChip): boolean {
   }
 }
 
-/** True when the lower-case `query` occurs in the row's addresses, ports, protocol or info. */
-export function matchesSearch(row: PacketRow, query: string): boolean {
-  if (query === "") return true;
-  return row.src.toLowerCase().includes(query) ||
-    row.dst.toLowerCase().includes(query) ||
-    row.info.toLowerCase().includes(query) ||
-    row.protocol.toLowerCase().includes(query) ||
-    (row.srcPort >= 0 && String(row.srcPort) === query) ||
-    (row.dstPort >= 0 && String(row.dstPort) === query);
+/**
+ * The chip as `GET /api/packets?protocol=` (services or transports, any of
+ * them), so the sensor's search picks the rows the chip would; "" for All.
+ */
+export function chipProtocols(chip: ProtocolChip): string {
+  switch (chip) {
+    case "All":
+      return "";
+    case "DNS":
+      return [...DNS_SERVICES].join(",");
+    case "ICMP":
+      return "ICMP,ICMPv6";
+    default:
+      return chip;
+  }
 }
 
-/** The rows of `rows` that pass the chip and the search text (order kept). */
+/** The rows of `rows` that pass the chip and the search text (server/packet_search.ts: whole hosts, addr:port, flag words), order kept. */
 export function filterRows(
   rows: readonly PacketRow[],
   chip: ProtocolChip,
-  search: string,
+  text: string,
 ): readonly PacketRow[] {
-  const query = search.trim().toLowerCase();
-  if (chip === "All" && query === "") return rows;
+  const search = compilePacketSearch(text);
+  if (chip === "All" && search.terms.length === 0) return rows;
   return rows.filter((row) =>
-    matchesChip(row, chip) && matchesSearch(row, query)
+    matchesChip(row, chip) && matchesPacketSearch(row, search)
   );
 }

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { filterRows, matchesChip, matchesSearch } from "./packet_filter.ts";
+import { chipProtocols, filterRows, matchesChip } from "./packet_filter.ts";
+import {
+  compilePacketSearch,
+  matchesPacketSearch,
+} from "../server/packet_search.ts";
 import { packetRow as row } from "./test_rows.ts";
 
 const TLS = row({
@@ -57,16 +61,57 @@ Deno.test("matchesChip() sorts rows by transport (TCP, UDP) and by service", () 
   assert.deepEqual(pick("ICMP"), [5, 6]);
 });
 
-Deno.test("matchesSearch() finds addresses, info and exact ports, case-insensitively", () => {
-  assert.ok(matchesSearch(DNS_UDP, "example.com"));
-  assert.ok(matchesSearch(PING6, "fe80"));
-  assert.ok(matchesSearch(TLS, "443"));
-  assert.ok(!matchesSearch(TLS, "44"), "ports match whole");
-  assert.ok(matchesSearch(ARP, "who has"));
-  assert.ok(matchesSearch(TLS, ""));
+Deno.test("matchesPacketSearch() finds addresses, info and exact ports, case-insensitively", () => {
+  const has = (r: typeof TLS, text: string) =>
+    matchesPacketSearch(r, compilePacketSearch(text));
+  assert.ok(has(DNS_UDP, "example.com"));
+  assert.ok(has(PING6, "fe80"));
+  assert.ok(has(TLS, "443"));
+  assert.ok(!has(TLS, "44"), "ports match whole");
+  assert.ok(has(ARP, "who has"));
+  assert.ok(has(TLS, ""));
 });
 
-Deno.test("filterRows() keeps order, trims and lower-cases the query, and returns the same array when unfiltered", () => {
+Deno.test("filterRows() matches whole hosts, the page's addr:port form and TCP flag words", () => {
+  const rows = [
+    row({ n: 1, src: "192.168.1.6", dst: "10.0.0.9" }),
+    row({ n: 2, src: "192.168.1.66", dst: "10.0.0.9" }),
+    row({
+      n: 3,
+      src: "192.168.1.23",
+      srcPort: 443,
+      dst: "10.0.0.9",
+      dstPort: 50000,
+      flags: "S.",
+      protocol: "HTTPS/TLS",
+    }),
+    row({
+      n: 4,
+      src: "fd00::1",
+      srcPort: 443,
+      dst: "fd00::2",
+      dstPort: 50001,
+      flags: "S",
+      protocol: "HTTPS/TLS",
+    }),
+  ];
+  const pick = (text: string) => filterRows(rows, "All", text).map((r) => r.n);
+  assert.deepEqual(pick("192.168.1.6"), [1]);
+  assert.deepEqual(pick("192.168.1.23:443"), [3]);
+  assert.deepEqual(pick("[fd00::1]:443"), [4]);
+  assert.deepEqual(pick("SYN"), [3, 4]);
+  assert.deepEqual(pick("SYN/ACK"), [3]);
+  assert.deepEqual(pick("[S]"), [4]);
+});
+
+Deno.test("chipProtocols() asks the sensor for what each chip shows", () => {
+  assert.equal(chipProtocols("All"), "");
+  assert.equal(chipProtocols("TCP"), "TCP");
+  assert.equal(chipProtocols("DNS"), "DNS,mDNS,LLMNR");
+  assert.equal(chipProtocols("ICMP"), "ICMP,ICMPv6");
+});
+
+Deno.test("filterRows() keeps order, ignores case and spaces, and returns the same array when unfiltered", () => {
   assert.equal(filterRows(ALL, "All", "  "), ALL);
   assert.deepEqual(
     filterRows(ALL, "All", " WHO HAS ").map((r) => r.n),

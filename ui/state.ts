@@ -131,6 +131,8 @@ export const alerts = signal<ReadonlyMap<string, Alert>>(new Map(), {
 export const toasts = signal<readonly Toast[]>([], { name: "toasts" });
 /** The server's latest status sentence. */
 export const statusMessage = signal("", { name: "statusMessage" });
+/** Times the page forgot the session's packets (a Clear, a new session): answers from before are stale. */
+export const localClears = signal(0, { name: "localClears" });
 
 // View state.
 
@@ -478,6 +480,7 @@ function resetForSession(id: string): void {
 function clearLocal(): void {
   generation++;
   batch(() => {
+    localClears.value++;
     rows.value = [];
     frozenRows.value = null;
     skippedRows.value = 0;

@@ -1,5 +1,5 @@
 import type { JSX } from "preact";
-import { formatBitRate, formatCount, formatMs } from "../format.ts";
+import { formatBitRate, formatCount, formatMs, formatRate } from "../format.ts";
 import {
   activeAlerts,
   alertCount,
@@ -62,7 +62,7 @@ export function KpiCards(): JSX.Element {
       <KpiCard
         testId="kpi-pps"
         label="Packets/s"
-        value={kpis ? formatCount(kpis.ppsAvg) : "–"}
+        value={kpis ? formatRate(kpis.ppsAvg) : "–"}
         detail={kpis
           ? `${
             formatBitRate(kpis.bitsPerSecondAvg)

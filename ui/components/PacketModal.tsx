@@ -1,11 +1,13 @@
 import type { JSX } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { PacketRow } from "../../server/packet_row.ts";
+import { apiFetch, attachmentName, saveBlob } from "../api.ts";
 import { formatDateTimeUs, formatEndpoint } from "../format.ts";
+import { packetLayers } from "../packet_layers.ts";
 import { fetchPacket, type PacketDetail, selectedPacket } from "../state.ts";
 import { Modal } from "./Modal.tsx";
 
-/** Decoded fields by layer, in display order; fields not listed go under "Other". */
+/** Decoded fields by group, in the "All fields" list; fields not listed go under "Other". */
 const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
   {
     title: "Frame",
@@ -114,20 +116,11 @@ const FIELD_GROUPS: readonly { title: string; fields: readonly string[] }[] = [
   },
 ];
 
-const TCP_FLAG_NAMES = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
-/** Neighbor advertisement flags, from the high bit down (RFC 4861 section 4.4). */
-const ND_FLAG_NAMES = ["Router", "Solicited", "Override"];
-/** Router advertisement flags, from the high bit down (RFC 4861 section 4.2, RFC 6275). */
-const RA_FLAG_NAMES = ["Managed", "Other", "HomeAgent"];
-/** A router advertisement's default router preference by its two bits (RFC 4191). */
-const RA_PREFERENCES = ["medium", "high", "reserved", "low"];
-/** ICMPv6 type of a router advertisement, whose flags byte means other bits. */
-const ROUTER_ADVERTISEMENT = 134;
-
 /**
- * The detail of the selected packet: every decoded field, from
- * GET /api/packets/:n, or the row's own fields when the server no longer
- * holds the packet.
+ * The detail of the selected packet, from GET /api/packets/:n: the layers
+ * it has, labelled and with codes named, a download of its bytes while the
+ * sensor holds them, and every decoded field (collapsed); the row's own
+ * fields when the server no longer holds the packet.
  */
 export function PacketModal(): JSX.Element | null {
   const row = selectedPacket.value;
@@ -164,12 +157,106 @@ export function PacketModal(): JSX.Element | null {
         </div>
       )}
       {!shown && <div class="muted">Loading…</div>}
-      {shown?.record && <PacketFields record={shown.record} />}
-      {shown && !shown.record && (
-        // The server no longer holds the full record: show what the row has.
-        <PacketFields record={{ ...row }} />
+      {shown?.record && (
+        <>
+          <PacketDownload row={row} key={row.n} />
+          <PacketLayers record={shown.record} />
+        </>
+      )}
+      {shown && (
+        <details
+          class="all-fields"
+          data-testid="packet-all-fields"
+          open={!shown.record}
+        >
+          <summary>All decoded fields</summary>
+          {/* The server no longer holds the full record: what the row has. */}
+          <PacketFields record={shown.record ?? { ...row }} />
+        </details>
       )}
     </Modal>
+  );
+}
+
+interface PacketDownloadProps {
+  row: PacketRow;
+}
+
+/** "Download this packet (PCAP)": its frame as the sensor still holds it, or why not. */
+function PacketDownload({ row }: PacketDownloadProps): JSX.Element {
+  const [state, setState] = useState<{ busy: boolean; error: string }>({
+    busy: false,
+    error: "",
+  });
+  const download = async () => {
+    setState({ busy: true, error: "" });
+    try {
+      const response = await apiFetch(`/api/packets/${row.n}/pcap`);
+      saveBlob(
+        await response.blob(),
+        attachmentName(response, `netmirror-packet-${row.n}.pcap`),
+      );
+      setState({ busy: false, error: "" });
+    } catch (error) {
+      setState({
+        busy: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
+  return (
+    <div class="packet-actions">
+      <button
+        type="button"
+        class="btn"
+        data-testid="packet-pcap-button"
+        disabled={state.busy}
+        onClick={download}
+        title="This packet's frame as captured (cut at 2,048 bytes), for Wireshark"
+      >
+        Download this packet (PCAP)
+      </button>
+      {state.error !== "" && (
+        <span class="inline-error" data-testid="packet-pcap-error">
+          {state.error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+interface PacketLayersProps {
+  record: Record<string, unknown>;
+}
+
+/** The layers the packet has, outermost first. */
+function PacketLayers({ record }: PacketLayersProps): JSX.Element {
+  return (
+    <div class="field-groups">
+      {packetLayers(record).map((layer) => (
+        <section
+          class="field-group"
+          key={layer.title}
+          data-testid="packet-layer"
+          data-layer={layer.title}
+        >
+          <h3>{layer.title}</h3>
+          <dl>
+            {layer.fields.map((field) => (
+              <div
+                key={field.label}
+                class="field"
+                data-testid="layer-field"
+                data-label={field.label}
+              >
+                <dt>{field.label}</dt>
+                <dd class="mono">{field.value}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      ))}
+    </div>
   );
 }
 
@@ -203,7 +290,7 @@ function PacketFields({ record }: PacketFieldsProps): JSX.Element {
                   >
                     <dt>{field}</dt>
                     <dd class="mono">
-                      {describeField(field, value, record)}
+                      {describeField(field, value)}
                     </dd>
                   </div>
                 );
@@ -220,28 +307,15 @@ function isAbsent(value: unknown): boolean {
   return value === "" || value === -1 || value === null;
 }
 
-function describeField(
-  field: string,
-  value: unknown,
-  record: Record<string, unknown>,
-): string {
+function describeField(field: string, value: unknown): string {
   if (value === "" || value === null || value === undefined) return "—";
   if (typeof value === "number") {
     if (field === "timestampUs") return `${value} (${formatDateTimeUs(value)})`;
     if (value === -1) return "—";
-    if (field === "etherType") {
-      return `0x${value.toString(16).padStart(4, "0")}`;
-    }
-    if (field === "tcpFlags") {
-      const names = TCP_FLAG_NAMES.filter((_, bit) => value & (1 << bit));
-      return `0x${value.toString(16).padStart(2, "0")} ${names.join(" ")}`;
-    }
-    if (field === "ndFlags") {
-      const router = record.icmpType === ROUTER_ADVERTISEMENT;
-      const names = (router ? RA_FLAG_NAMES : ND_FLAG_NAMES)
-        .filter((_, bit) => value & (0x80 >> bit));
-      if (router) names.push(`preference ${RA_PREFERENCES[(value >> 3) & 3]}`);
-      return `0x${value.toString(16).padStart(2, "0")} ${names.join(" ")}`;
+    if (field === "etherType" || field === "tcpFlags" || field === "ndFlags") {
+      return `0x${
+        value.toString(16).padStart(field === "etherType" ? 4 : 2, "0")
+      }`;
     }
   }
   return typeof value === "object" ? JSON.stringify(value) : String(value);

@@ -1,9 +1,15 @@
 import type { JSX } from "preact";
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { PacketRow } from "../../server/packet_row.ts";
-import { formatClockUs, formatEndpoint, formatMs } from "../format.ts";
+import {
+  formatClockUs,
+  formatDateTimeUs,
+  formatEndpoint,
+  formatMs,
+} from "../format.ts";
 import { serviceColor } from "../palette.ts";
-import { autoScroll, frozenRows, selectedPacket, tableRows } from "../state.ts";
+import { shownRows } from "../sensor_search.ts";
+import { autoScroll, frozenRows, selectedPacket } from "../state.ts";
 
 /** Height of one table row, px (fixed, so the table can be virtualised). */
 export const ROW_HEIGHT_PX = 22;
@@ -27,7 +33,7 @@ type TableRow = PacketRow & { latencyMs?: number };
  * fetch moves never take the focus with them.
  */
 export function PacketTable(): JSX.Element {
-  const list = tableRows.value;
+  const list = shownRows.value;
   const follow = autoScroll.value && frozenRows.value === null;
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -131,6 +137,13 @@ export function PacketTable(): JSX.Element {
     setActiveN(list[index]!.n);
   };
 
+  // Room below the last row so that the bottom, where a following table
+  // sits, is a whole number of rows down: the top row is then whole under
+  // the sticky header, never half hidden by it.
+  const overflowPx = HEAD_HEIGHT_PX + list.length * ROW_HEIGHT_PX - height;
+  const tailPx = overflowPx > 0
+    ? (ROW_HEIGHT_PX - overflowPx % ROW_HEIGHT_PX) % ROW_HEIGHT_PX
+    : 0;
   const bodyTop = Math.max(0, scrollTop - HEAD_HEIGHT_PX);
   const first = Math.max(
     0,
@@ -165,7 +178,9 @@ export function PacketTable(): JSX.Element {
           <span role="columnheader">Source</span>
           <span role="columnheader">Destination</span>
           <span role="columnheader">Protocol</span>
-          <span role="columnheader">Length</span>
+          <span role="columnheader" title="Frame length on the wire, bytes">
+            Bytes
+          </span>
           <span role="columnheader">Flags</span>
           <span role="columnheader">Latency</span>
           <span role="columnheader">Info</span>
@@ -178,7 +193,7 @@ export function PacketTable(): JSX.Element {
         <div
           class="tbody-spacer"
           role="rowgroup"
-          style={{ height: `${list.length * ROW_HEIGHT_PX}px` }}
+          style={{ height: `${list.length * ROW_HEIGHT_PX + tailPx}px` }}
         >
           <div
             class="tbody-window"
@@ -240,6 +255,8 @@ function PacketTableRow(
 ): JSX.Element {
   const color = serviceColor(row.protocol);
   const size = Math.min(100, (row.length / FULL_FRAME_BYTES) * 100);
+  // HH:MM:SS then .mmm, which narrow windows leave out.
+  const clock = formatClockUs(row.timestampUs);
   return (
     <div
       class={`tr${index % 2 === 1 ? " odd" : ""}${active ? " active" : ""}`}
@@ -252,8 +269,13 @@ function PacketTableRow(
       data-protocol={row.protocol}
     >
       <span role="gridcell" class="num">{row.n}</span>
-      <span role="gridcell" class="mono muted">
-        {formatClockUs(row.timestampUs)}
+      <span
+        role="gridcell"
+        class="mono muted"
+        title={formatDateTimeUs(row.timestampUs)}
+      >
+        {clock.slice(0, 8)}
+        <span class="ms">{clock.slice(8)}</span>
       </span>
       <span
         role="gridcell"

@@ -4,6 +4,7 @@ import { useEffect, useRef } from "preact/hooks";
 import type { ProtocolShare } from "../../detectors/stats/traffic_stats.ts";
 import { Chart } from "../charts.ts";
 import { formatBytes, formatCount } from "../format.ts";
+import { legendShares } from "../legend_shares.ts";
 import { serviceColor } from "../palette.ts";
 import { hiddenProtocols, stats, toggleProtocol } from "../state.ts";
 
@@ -72,6 +73,7 @@ export function ProtocolChart(): JSX.Element {
   const list = shares.value;
   const hidden = hiddenProtocols.value;
   const key = metric.value;
+  const legend = legendShares(list, key, hidden);
   return (
     <section class="panel" data-testid="protocol-panel">
       <div class="panel-title">
@@ -100,7 +102,7 @@ export function ProtocolChart(): JSX.Element {
         </div>
         <ul class="legend" data-testid="protocol-legend">
           {list.length === 0 && <li class="muted">No traffic yet</li>}
-          {list.slice(0, 12).map((share) => (
+          {legend.listed.map((share) => (
             <li key={share.name}>
               <button
                 type="button"
@@ -127,6 +129,15 @@ export function ProtocolChart(): JSX.Element {
               </button>
             </li>
           ))}
+          {legend.omitted > 0 && (
+            <li
+              class="muted legend-more"
+              data-testid="legend-more"
+              title="Services whose share reads 0.0 %, or past the largest 12"
+            >
+              +{legend.omitted} more not listed
+            </li>
+          )}
         </ul>
       </div>
     </section>

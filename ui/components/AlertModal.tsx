@@ -1,6 +1,6 @@
 import { Fragment, type JSX } from "preact";
 import { useCallback } from "preact/hooks";
-import type { EvidenceValue } from "../../detectors/alert.ts";
+import { formatEvidence } from "../evidence.ts";
 import { formatDateTimeUs } from "../format.ts";
 import {
   acknowledgeAlert,
@@ -123,18 +123,16 @@ export function AlertModal(): JSX.Element | null {
       <section class="detail-section" data-testid="alert-evidence">
         <h3>Evidence</h3>
         <dl class="kv">
-          {Object.entries(alert.evidence).map(([key, value]) => (
+          {formatEvidence(alert.evidence).map(({ key, label, text }) => (
             <Fragment key={key}>
-              <dt>{key}</dt>
-              <dd class="mono">{formatEvidence(value)}</dd>
+              <dt title={key} data-testid="evidence-key" data-key={key}>
+                {label}
+              </dt>
+              <dd class="mono" data-testid="evidence-value">{text}</dd>
             </Fragment>
           ))}
         </dl>
       </section>
     </Modal>
   );
-}
-
-function formatEvidence(value: EvidenceValue): string {
-  return Array.isArray(value) ? value.join(", ") : String(value);
 }

@@ -9,7 +9,7 @@
  */
 
 import type { EvidenceValue } from "../detectors/alert.ts";
-import { formatBytes, formatDuration } from "./format.ts";
+import { formatBytes, formatDateTimeUs, formatDuration } from "./format.ts";
 
 /** One line of evidence as the alert modal shows it. */
 export interface EvidenceLine {
@@ -157,8 +157,7 @@ function formatNumberOf(key: string, value: number): string {
   }
   if (/(^b|B)ytes(In|Out)?$/.test(key)) return formatByteCount(value);
   if (/(SeenUs|AtUs|timestampUs)$/.test(key)) {
-    return new Date(value / 1000).toISOString().replace("T", " ")
-      .replace(/\.\d+Z$/, " UTC");
+    return formatDateTimeUs(value).slice(0, 19); // the page's local time
   }
   if (key.endsWith("Us")) return formatSeconds(value / 1e6);
   if (key.endsWith("Seconds") || key === "routerLifetimeS") {
@@ -194,11 +193,14 @@ export function formatBitsPerSecond(bitsPerSecond: number): string {
   return `${Number(scaled.toFixed(digits))} ${SI_PREFIXES[prefix]}bit/s`;
 }
 
-/** Seconds in words: "250 ms", "12.5 s", "60 s", "5m 00s". */
+/** Seconds in words: "250 ms", "12.5 s", "60 s", "5 min", "1 h", "2m 05s". */
 export function formatSeconds(seconds: number): string {
   if (seconds > 0 && seconds < 1) {
     return `${groupNumber(Math.round(seconds * 1e4) / 10)} ms`;
   }
   if (seconds < 120) return `${groupNumber(Math.round(seconds * 10) / 10)} s`;
+  // A window is whole minutes or hours: "10 min", "1 h".
+  if (seconds % 3600 === 0) return `${groupNumber(seconds / 3600)} h`;
+  if (seconds % 60 === 0) return `${groupNumber(seconds / 60)} min`;
   return formatDuration(seconds);
 }

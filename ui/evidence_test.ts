@@ -55,7 +55,7 @@ Deno.test("formatEvidence() gives bytes, bit rates, durations and shares their u
       "Window: 60 s",
       "Flood window: 250 ms",
       "Duration: 12.3 s",
-      "Window: 5m 00s",
+      "Window: 5 min",
       "Top service share: 100 %",
       "Not DNS share: 87.5 %",
       "SYN rate: 15,000 /s",
@@ -120,5 +120,7 @@ Deno.test("formatSeconds() picks ms, s or minutes", () => {
   assertEquals(formatSeconds(0.0005), "0.5 ms");
   assertEquals(formatSeconds(0), "0 s");
   assertEquals(formatSeconds(119.96), "120 s");
-  assertEquals(formatSeconds(3_600), "1h 00m");
+  assertEquals(formatSeconds(3_600), "1 h");
+  assertEquals(formatSeconds(600), "10 min");
+  assertEquals(formatSeconds(125), "2m 05s");
 });

@@ -380,9 +380,9 @@ function applyAck(alert: Alert): void {
   alerts.value = next;
 }
 
-/** Marks an alert acknowledged (it stops counting as active here and for every client). */
-export function acknowledgeAlert(id: string): Promise<void> {
-  return postAck(id, "ack");
+/** Marks an alert acknowledged, with the analyst's `note` ("": none); it stops counting as active here and for every client. */
+export function acknowledgeAlert(id: string, note = ""): Promise<void> {
+  return postAck(id, "ack", note === "" ? undefined : { note });
 }
 
 /** Withdraws an alert's acknowledgement. */
@@ -396,10 +396,15 @@ export function reopenAlert(id: string): Promise<void> {
  * escalation just after withdraws it again); the answer is applied only
  * while the stream is down.
  */
-function postAck(id: string, action: "ack" | "reopen"): Promise<void> {
+function postAck(
+  id: string,
+  action: "ack" | "reopen",
+  body?: { note: string },
+): Promise<void> {
   return runAction(async () => {
     const alert = await postJson<Alert>(
       `/api/alerts/${encodeURIComponent(id)}/${action}`,
+      body,
     );
     if (connection.value !== "open") applyAck(alert);
   });
@@ -768,6 +773,29 @@ export function downloadSessionPcap(sessionId: string): Promise<void> {
 /** URL of the session PCAP download. */
 export function sessionPcapUrl(sessionId: string): string {
   return withToken(`/api/export/pcap/${encodeURIComponent(sessionId)}`);
+}
+
+/**
+ * Downloads an alert's PCAP slice once the server has answered with it; a
+ * refusal throws an {@linkcode ApiError} that says why (a download link
+ * that meets a 404 or a 503 fails silently in the browser's download list).
+ */
+export async function downloadAlertPcap(alertId: string): Promise<void> {
+  const path = `/api/export/pcap/alert/${encodeURIComponent(alertId)}`;
+  let response: Response;
+  try {
+    response = await apiFetch(path);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 503) {
+      throw new ApiError(
+        503,
+        `the sensor is already sending as many slices as it allows; try again in a moment (${error.message})`,
+      );
+    }
+    throw error;
+  }
+  const name = attachmentName(response, `netmirror-${alertId}.pcap`);
+  saveBlob(await response.blob(), name);
 }
 
 /** URL of an alert's PCAP slice download. */

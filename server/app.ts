@@ -20,7 +20,11 @@ import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
-import { joinSessionFiles, sessionPcapFiles } from "./pcap_store.ts";
+import {
+  joinedSessionBytes,
+  joinSessionFiles,
+  sessionPcapFiles,
+} from "./pcap_store.ts";
 import type { CaptureMode, Sensor } from "./sensor.ts";
 import {
   digitsOnly,
@@ -382,9 +386,15 @@ export function createApp(deps: AppDeps): Hono {
         headers: { ...headers, "Content-Length": String(empty.length) },
       });
     }
-    // Whether there is one, without opening a file that no body will ever
-    // read and close (the dashboard asks before each download).
-    if (head) return c.body(null, 200, headers);
+    // Whether there is one and its size so far, without opening a file that
+    // no body will ever read and close (the dashboard asks before each
+    // download, and shows the size).
+    if (head) {
+      const bytes = await joinedSessionBytes(paths);
+      return new Response(null, {
+        headers: { ...headers, "Content-Length": String(bytes) },
+      });
+    }
     return new Response(joinSessionFiles(paths), { headers });
   });
 

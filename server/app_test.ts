@@ -1088,6 +1088,24 @@ Deno.test("a session that captured nothing exports an empty, valid PCAP; HEAD of
   await close();
 });
 
+Deno.test("HEAD of a session PCAP of several files gives the length its download has", async () => {
+  const { request, session, dataDir, close } = await replayed(
+    `${PCAPS}attacks/portscan_nmap-sS_1000ports_scanme__synscan.pcapng`,
+    { pcap: { fileBytes: 20_000, sessionBytes: 10_000_000 } },
+  );
+  let files = 0;
+  for await (const entry of Deno.readDir(dataDir)) {
+    if (entry.name.includes(session.id)) files++;
+  }
+  assert.ok(files > 2, `the session wrote ${files} files`);
+  const path = `/api/export/pcap/${session.id}`;
+  const length = (await (await request(path)).arrayBuffer()).byteLength;
+  const head = await request(path, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("Content-Length"), String(length));
+  await close();
+});
+
 Deno.test("the report recommends against cleartext protocols that carried data, not against a scan's probes of their ports", async () => {
   const reasonsOf = async (file: string) => {
     const { post, close } = await replayed(file);

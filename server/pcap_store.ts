@@ -249,6 +249,26 @@ export async function openSessionPcap(
   return paths.length === 0 ? undefined : joinSessionFiles(paths);
 }
 
+/**
+ * Bytes of the pcap {@linkcode joinSessionFiles} makes of `paths` as they are
+ * now (a running session's last file still grows; a file rotated away since
+ * counts for nothing).
+ */
+export async function joinedSessionBytes(paths: string[]): Promise<number> {
+  let bytes = 0;
+  let files = 0;
+  for (const path of paths) {
+    try {
+      bytes += (await Deno.stat(path)).size;
+      files++;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  // Every file after the first is joined without its file header.
+  return files === 0 ? 0 : bytes - (files - 1) * PCAP_FILE_HEADER_LENGTH;
+}
+
 /** Streams session files (from {@linkcode sessionPcapFiles}) as one pcap, as {@linkcode openSessionPcap} does; each is opened when reached. */
 export function joinSessionFiles(
   paths: string[],

@@ -9,6 +9,7 @@ import { PacketModal } from "./components/PacketModal.tsx";
 import { PacketTable } from "./components/PacketTable.tsx";
 import { PacketToolbar } from "./components/PacketToolbar.tsx";
 import { ProtocolChart } from "./components/ProtocolChart.tsx";
+import { SessionNoticeBar } from "./components/SessionNoticeBar.tsx";
 import { Toasts } from "./components/Toasts.tsx";
 import { TopConversations } from "./components/TopConversations.tsx";
 import { TopTalkers } from "./components/TopTalkers.tsx";
@@ -21,6 +22,7 @@ export function App(): JSX.Element {
     <div class="app">
       <ConnectionBanner />
       <Header />
+      <SessionNoticeBar />
       <main class={offline.value ? "main offline" : "main"}>
         <aside class="column left" aria-label="Overview">
           <KpiCards />

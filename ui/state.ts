@@ -40,6 +40,7 @@ import {
 import { appendBatch, mergeRows } from "./merge_rows.ts";
 import { filterRows, type ProtocolChip } from "./packet_filter.ts";
 import { SEVERITY_RANK } from "./palette.ts";
+import { sessionChangeText } from "./session_notice.ts";
 
 /** Packet rows the browser keeps at most (oldest dropped first). */
 export const MAX_ROWS = 10_000;
@@ -51,6 +52,8 @@ export const MAX_TOASTS = 4;
 export const TOAST_MS = 6_000;
 /** Pause between latency polls, ms. */
 export const LATENCY_POLL_MS = 2_000;
+/** Pause between asks of the session PCAP's size while a session runs, ms. */
+export const PCAP_SIZE_POLL_MS = 10_000;
 /** Wait before reopening a stream the browser gave up on, ms. */
 export const RECONNECT_MS = 2_000;
 /**
@@ -76,6 +79,14 @@ export interface Toast {
   alert: Alert;
   /** The severity it rose from, for a toast of an escalation. */
   escalatedFrom?: Severity;
+}
+
+/** A session that replaced the one on screen, as the page tells it. */
+export interface SessionNotice {
+  /** The sentence (see ui/session_notice.ts). */
+  text: string;
+  /** The previous session's id (its PCAP may still be on disk). */
+  previousId: string;
 }
 
 /** A control action the server refused or could not be asked. */
@@ -129,6 +140,14 @@ export const alerts = signal<ReadonlyMap<string, Alert>>(new Map(), {
 });
 /** Toasts on screen. */
 export const toasts = signal<readonly Toast[]>([], { name: "toasts" });
+/** The notice of a session that changed under the page (a restarted sensor), until dismissed. */
+export const sessionNotice = signal<SessionNotice | null>(null, {
+  name: "sessionNotice",
+});
+/** Size of the current session's PCAP so far, bytes (null: not known). */
+export const sessionPcapBytes = signal<number | null>(null, {
+  name: "sessionPcapBytes",
+});
 /** The server's latest status sentence. */
 export const statusMessage = signal("", { name: "statusMessage" });
 /** Times the page forgot the session's packets (a Clear, a new session): answers from before are stale. */
@@ -242,10 +261,23 @@ let lastEventId = "";
 let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 let latencyTimer: ReturnType<typeof setInterval> | undefined;
 let clockTimer: ReturnType<typeof setInterval> | undefined;
+let pcapSizeTimer: ReturnType<typeof setInterval> | undefined;
 let knownSessionId: string | null = null;
 let toastKey = 0;
 /** Bumped whenever local state is cleared: answers asked for before are dropped. */
 let generation = 0;
+/** When the last outage began, ms (kept after reconnecting, for the next session switch). */
+let outageMs: number | null = null;
+/** The report this page last exported: session id and when, ms. */
+let lastReport: { sessionId: string; atMs: number } | null = null;
+/** Stream events that came while the page switches sessions, applied after (null: not switching). */
+let heldEvents: (() => void)[] | null = null;
+/** Stream events held at most during a switch (a fetch's time of them). */
+const MAX_HELD_EVENTS = 5_000;
+/** A session switched to from `/api/session` before the stream said so: its cleared status, when it comes, is not a Clear. */
+let fetchedSwitchId: string | null = null;
+/** True while this page's own Start is under way: the session it begins is no news to it. */
+let startPending = false;
 
 /** Starts everything: the stream, the first fetches, the clock and the latency poll. */
 export function startDashboard(): void {
@@ -254,6 +286,9 @@ export function startDashboard(): void {
   connect();
   clockTimer ??= setInterval(() => now.value = Date.now(), 1000);
   latencyTimer ??= setInterval(() => void refreshLatency(), LATENCY_POLL_MS);
+  pcapSizeTimer ??= setInterval(() => {
+    if (running.value) void refreshPcapSize();
+  }, PCAP_SIZE_POLL_MS);
 }
 
 /** Closes the stream and stops the timers (tests, page teardown). */
@@ -263,8 +298,10 @@ export function stopDashboard(): void {
   clearTimeout(reconnectTimer);
   clearInterval(latencyTimer);
   clearInterval(clockTimer);
+  clearInterval(pcapSizeTimer);
   latencyTimer = undefined;
   clockTimer = undefined;
+  pcapSizeTimer = undefined;
 }
 
 /** Opens (or reopens) the SSE stream, resuming after the last event seen. */
@@ -279,6 +316,7 @@ export function connect(): void {
   source = stream;
   stream.onopen = () => {
     const reconnected = disconnectedMs.value !== null;
+    if (reconnected) outageMs = disconnectedMs.value;
     batch(() => {
       connection.value = "open";
       disconnectedMs.value = null;
@@ -311,24 +349,34 @@ export function connect(): void {
   };
   stream.addEventListener("packet", (message) => {
     const event = readEvent<Omit<PacketBatchEvent, "type">>(message);
-    if (event) addRows(event.rows, event.skipped, event.lost ?? 0);
+    if (event) {
+      deliver(() => addRows(event.rows, event.skipped, event.lost ?? 0));
+    }
   });
   stream.addEventListener("stats", (message) => {
     const event = readEvent<Omit<StatsEvent, "type">>(message);
-    if (event) applyStats(event.stats, event.packets, event.alerts);
+    if (event) {
+      deliver(() => applyStats(event.stats, event.packets, event.alerts));
+    }
   });
   stream.addEventListener("ack", (message) => {
     const event = readEvent<{ alert: Alert }>(message);
-    if (event) applyAck(event.alert);
+    if (event) deliver(() => applyAck(event.alert));
   });
   stream.addEventListener("alert", (message) => {
     const event = readEvent<{ event: AlertEvent }>(message);
-    if (event) applyAlertEvent(event.event);
+    if (event) deliver(() => applyAlertEvent(event.event));
   });
   stream.addEventListener("status", (message) => {
     const event = readEvent<Omit<StatusEvent, "type">>(message);
-    if (event) applyStatus(event);
+    if (event) deliver(() => applyStatus(event));
   });
+}
+
+/** Applies a stream event now, or after the session switch under way (bounded). */
+function deliver(apply: () => void): void {
+  if (heldEvents === null) apply();
+  else if (heldEvents.length < MAX_HELD_EVENTS) heldEvents.push(apply);
 }
 
 function readEvent<T>(message: Event): T | undefined {
@@ -382,9 +430,9 @@ function applyAck(alert: Alert): void {
   alerts.value = next;
 }
 
-/** Marks an alert acknowledged (it stops counting as active here and for every client). */
-export function acknowledgeAlert(id: string): Promise<void> {
-  return postAck(id, "ack");
+/** Marks an alert acknowledged, with the analyst's `note` ("": none); it stops counting as active here and for every client. */
+export function acknowledgeAlert(id: string, note = ""): Promise<void> {
+  return postAck(id, "ack", note === "" ? undefined : { note });
 }
 
 /** Withdraws an alert's acknowledgement. */
@@ -398,10 +446,15 @@ export function reopenAlert(id: string): Promise<void> {
  * escalation just after withdraws it again); the answer is applied only
  * while the stream is down.
  */
-function postAck(id: string, action: "ack" | "reopen"): Promise<void> {
+function postAck(
+  id: string,
+  action: "ack" | "reopen",
+  body?: { note: string },
+): Promise<void> {
   return runAction(async () => {
     const alert = await postJson<Alert>(
       `/api/alerts/${encodeURIComponent(id)}/${action}`,
+      body,
     );
     if (connection.value !== "open") applyAck(alert);
   });
@@ -441,13 +494,28 @@ export function dismissToast(key: number): void {
 }
 
 function applyStatus(event: Omit<StatusEvent, "type">): void {
+  const id = event.sessionId;
+  if (
+    id !== "" && knownSessionId !== null &&
+    (id !== knownSessionId || id === fetchedSwitchId) &&
+    (event.cleared === true || event.state === "running")
+  ) {
+    // A session other than the one on screen: switch to it whole, from
+    // the server's own figures (a session already switched to from
+    // /api/session is fetched again, quietly: its start is no Clear).
+    const quiet = id === fetchedSwitchId || startPending;
+    fetchedSwitchId = null;
+    void switchSession(id, { quiet, message: event.message });
+    return;
+  }
   if (event.cleared === true) {
-    // A new session or a Clear (from any client): the server forgot its
-    // packets, alerts and stats, and numbers packets from 1 again.
-    if (event.sessionId !== "") knownSessionId = event.sessionId;
+    // A Clear (from any client), or the first session the page hears of:
+    // the server forgot its packets, alerts and stats, and numbers
+    // packets from 1 again.
+    if (id !== "") knownSessionId = id;
     clearLocal();
-  } else if (event.state === "running" && event.sessionId !== "") {
-    resetForSession(event.sessionId);
+  } else if (event.state === "running" && id !== "") {
+    resetForSession(id);
   }
   statusMessage.value = event.message;
   const current = session.value;
@@ -475,6 +543,90 @@ function resetForSession(id: string): void {
   if (knownSessionId === id) return;
   knownSessionId = id;
   clearLocal();
+}
+
+/** How {@linkcode switchSession} goes. */
+interface SwitchOptions {
+  /** No notice (the page already switched to this session). */
+  quiet?: boolean;
+  /** The status sentence that announced the session. */
+  message?: string;
+}
+
+/**
+ * Replaces the session on screen with session `id` in one step: its
+ * status, uptime, controls, alerts, figures and rows all come from the
+ * server's answers, applied together, and stream events that arrive
+ * meanwhile wait until then (no moment shows the old session's state
+ * with the new one's rows). The page then says what happened to the
+ * previous session ({@linkcode sessionNotice}).
+ */
+async function switchSession(
+  id: string,
+  options: SwitchOptions = {},
+): Promise<void> {
+  const previousId = knownSessionId;
+  const previousAlerts = Math.max(alertCount.value, alerts.value.size);
+  const reportedMs = lastReport?.sessionId === previousId
+    ? lastReport.atMs
+    : null;
+  knownSessionId = id;
+  const asked = ++generation;
+  heldEvents ??= [];
+  try {
+    const [info, list, snapshot] = await Promise.all([
+      getJson<SessionInfo | null>("/api/session"),
+      getJson<Alert[]>(`/api/alerts?limit=${MAX_ALERTS}`),
+      getJson<StatsSnapshot & { session: SessionInfo | null }>("/api/stats"),
+    ]);
+    const rowLimit = info?.state === "running" ? RUNNING_FETCH_ROWS : MAX_ROWS;
+    const recent = await getJson<PacketRow[]>(`/api/packets?limit=${rowLimit}`);
+    if (asked !== generation) return;
+    if (info === null || info.id !== id) {
+      // Yet another session since: the next status event switches again.
+      clearLocal();
+      return;
+    }
+    const next = new Map<string, Alert>();
+    for (const alert of list.reverse()) next.set(alert.id, alert);
+    evictAlerts(next);
+    batch(() => {
+      clearLocal();
+      session.value = info;
+      modeInput.value = info.mode;
+      alerts.value = next;
+      applyStats(snapshot, info.packets, snapshot.kpis.alertCount);
+      rows.value = recent.reverse().slice(-MAX_ROWS);
+      sessionPcapBytes.value = null;
+      if (options.message !== undefined) statusMessage.value = options.message;
+      if (!options.quiet && previousId !== null) {
+        sessionNotice.value = {
+          text: sessionChangeText({
+            restarted: outageMs !== null && info.startedMs >= outageMs,
+            startedMs: info.startedMs,
+            previousAlerts,
+            reportedMs,
+          }),
+          previousId,
+        };
+      }
+    });
+    outageMs = null;
+    void refreshLatency(true);
+    void refreshPcapSize();
+  } catch {
+    // The sensor went away again: show nothing of the old session.
+    if (asked === generation) clearLocal();
+  } finally {
+    const held = heldEvents ?? [];
+    heldEvents = null;
+    for (const apply of held) apply();
+  }
+}
+
+/** Hides the session notice. */
+export function dismissSessionNotice(): void {
+  sessionNotice.value = null;
 }
 
 function clearLocal(): void {
@@ -522,20 +674,22 @@ async function refreshSession(): Promise<void> {
     const info = await getJson<SessionInfo | null>("/api/session");
     if (asked !== generation) return;
     if (info && knownSessionId !== info.id) {
-      const replaced = knownSessionId !== null;
+      if (knownSessionId !== null) {
+        // A session the stream has not announced (yet): switch to it
+        // whole; its cleared status, when the stream brings it, is no
+        // Clear.
+        fetchedSwitchId = info.id;
+        void switchSession(info.id);
+        return;
+      }
       knownSessionId = info.id;
       // The form offers the mode of the session on screen, running or not.
       if (!running.value) modeInput.value = info.mode;
-      if (replaced) {
-        // A session the stream has not announced (a restarted sensor): what
-        // the stream gave of it so far goes with the old one's, so fetch
-        // its alerts and figures (a stopped session sends no more).
-        clearLocal();
-        void refreshAlerts();
-        void refreshStats();
-      }
     }
+    const changed = session.value?.id !== info?.id;
     session.value = info;
+    if (changed) sessionPcapBytes.value = null;
+    void refreshPcapSize();
     if (info && info.mode !== modeInput.value && info.state === "running") {
       modeInput.value = info.mode;
     }
@@ -561,24 +715,6 @@ async function refreshAlerts(): Promise<void> {
     alerts.value = next;
   } catch {
     // Keep what is held.
-  }
-}
-
-/** The session's figures and counters, as its latest stats event carries them. */
-async function refreshStats(): Promise<void> {
-  const asked = generation;
-  try {
-    const snapshot = await getJson<
-      StatsSnapshot & { session: SessionInfo | null }
-    >("/api/stats");
-    if (asked !== generation) return;
-    applyStats(
-      snapshot,
-      snapshot.session?.packets ?? 0,
-      snapshot.kpis.alertCount,
-    );
-  } catch {
-    // The next stats event.
   }
 }
 
@@ -712,7 +848,13 @@ export function startCapture(): Promise<void> {
     if (mode === "live") body.interface = interfaceInput.value;
     if (mode === "replay") body.file = fileInput.value.trim();
     if (mode !== "demo" && filter !== "") body.filter = filter;
-    const info = await postJson<SessionInfo>("/api/start", body);
+    startPending = true;
+    let info: SessionInfo;
+    try {
+      info = await postJson<SessionInfo>("/api/start", body);
+    } finally {
+      startPending = false;
+    }
     resetForSession(info.id);
     session.value = info;
   }, "start");
@@ -740,10 +882,41 @@ export function clearAll(): Promise<void> {
 /** Downloads the JSON incident report. */
 export function downloadReport(): Promise<void> {
   return runAction(async () => {
+    const sessionId = session.value?.id;
     const response = await apiFetch("/api/export/report", { method: "POST" });
     const name = attachmentName(response, "netmirror-report.json");
     saveBlob(await response.blob(), name);
+    if (sessionId !== undefined) lastReport = { sessionId, atMs: Date.now() };
   });
+}
+
+/**
+ * Asks the server the size of session `sessionId`'s PCAP (a HEAD) and
+ * keeps it in {@linkcode sessionPcapBytes}; throws the server's refusal.
+ */
+async function headSessionPcap(sessionId: string): Promise<void> {
+  const response = await apiFetch(
+    `/api/export/pcap/${encodeURIComponent(sessionId)}`,
+    { method: "HEAD" },
+  );
+  // Read to its (empty) end: an answer left unread is logged by the
+  // browser as an aborted request.
+  await response.arrayBuffer();
+  const bytes = Number(response.headers.get("Content-Length"));
+  if (session.value?.id === sessionId && Number.isFinite(bytes)) {
+    sessionPcapBytes.value = bytes;
+  }
+}
+
+/** Refreshes {@linkcode sessionPcapBytes} (quietly: the button just shows no size). */
+async function refreshPcapSize(): Promise<void> {
+  const id = session.value?.id;
+  if (id === undefined || connection.value !== "open") return;
+  try {
+    await headSessionPcap(id);
+  } catch {
+    if (session.value?.id === id) sessionPcapBytes.value = null;
+  }
 }
 
 /**
@@ -754,7 +927,7 @@ export function downloadSessionPcap(sessionId: string): Promise<void> {
   return runAction(async () => {
     const url = sessionPcapUrl(sessionId);
     try {
-      await apiFetch(url, { method: "HEAD" });
+      await headSessionPcap(sessionId);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         throw new ApiError(
@@ -771,6 +944,29 @@ export function downloadSessionPcap(sessionId: string): Promise<void> {
 /** URL of the session PCAP download. */
 export function sessionPcapUrl(sessionId: string): string {
   return withToken(`/api/export/pcap/${encodeURIComponent(sessionId)}`);
+}
+
+/**
+ * Downloads an alert's PCAP slice once the server has answered with it; a
+ * refusal throws an {@linkcode ApiError} that says why (a download link
+ * that meets a 404 or a 503 fails silently in the browser's download list).
+ */
+export async function downloadAlertPcap(alertId: string): Promise<void> {
+  const path = `/api/export/pcap/alert/${encodeURIComponent(alertId)}`;
+  let response: Response;
+  try {
+    response = await apiFetch(path);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 503) {
+      throw new ApiError(
+        503,
+        `the sensor is already sending as many slices as it allows; try again in a moment (${error.message})`,
+      );
+    }
+    throw error;
+  }
+  const name = attachmentName(response, `netmirror-${alertId}.pcap`);
+  saveBlob(await response.blob(), name);
 }
 
 /** URL of an alert's PCAP slice download. */

@@ -1,7 +1,16 @@
 import type { JSX } from "preact";
 import type { Alert } from "../../detectors/alert.ts";
-import { formatClockUs } from "../format.ts";
-import { alertSort, selectedAlert, sortedAlerts } from "../state.ts";
+import { formatClockUs, formatDateTimeUs } from "../format.ts";
+import { formatUtcOffset } from "../time_zone.ts";
+import { lastSeenText } from "../last_seen.ts";
+import {
+  alertSort,
+  now,
+  selectedAlert,
+  session,
+  sortedAlerts,
+  stats,
+} from "../state.ts";
 
 /** Alerts shown at most in the feed (the rest stay counted). */
 const FEED_LIMIT = 200;
@@ -46,7 +55,16 @@ interface AlertItemProps {
   alert: Alert;
 }
 
+/** What each lifecycle state means, for its badge's tooltip. */
+const STATE_TITLES: Readonly<Record<Alert["state"], string>> = {
+  engaged: "Engaged: raised, no later findings yet",
+  updated:
+    "Updated: later findings were merged into it (see last seen for how recent)",
+  released: "Released: quiet for its window; over unless it recurs",
+};
+
 function AlertItem({ alert }: AlertItemProps): JSX.Element {
+  const hosts = `${alert.attacker || "many"} → ${alert.victim || "many"}`;
   return (
     <button
       type="button"
@@ -61,23 +79,41 @@ function AlertItem({ alert }: AlertItemProps): JSX.Element {
     >
       <div class="alert-line">
         <span class={`sev-badge sev-${alert.severity}`}>{alert.severity}</span>
-        <span class="alert-title">{alert.title}</span>
+        <span class="alert-title" title={alert.title}>{alert.title}</span>
         {alert.acknowledged && (
           <span class="state-badge state-acked" title={ackTitle(alert)}>
             ack
           </span>
         )}
-        <span class={`state-badge state-${alert.state}`}>{alert.state}</span>
+        <span
+          class={`state-badge state-${alert.state}`}
+          title={STATE_TITLES[alert.state]}
+        >
+          {alert.state}
+        </span>
       </div>
-      <div class="alert-hosts mono">
-        {alert.attacker || "many"} → {alert.victim || "many"}
-      </div>
+      <div class="alert-hosts mono" title={hosts}>{hosts}</div>
       <div class="alert-summary">{alert.summary}</div>
       <div class="alert-meta muted">
         <span>{alert.mitre.id}</span>
-        <span>{formatClockUs(alert.firstSeenUs)}</span>
+        <LastSeen lastSeenUs={alert.lastSeenUs} />
+        <span title="First seen">{formatClockUs(alert.firstSeenUs)}</span>
       </div>
     </button>
+  );
+}
+
+/** "last seen 3 s ago", refreshed each second (its own component: only it re-renders). */
+function LastSeen({ lastSeenUs }: { lastSeenUs: number }): JSX.Element {
+  const current = session.value;
+  const captureEndUs = stats.value?.lastPacketUs ?? null;
+  const text = current?.mode === "replay" && captureEndUs !== null
+    ? lastSeenText(lastSeenUs, { captureEndUs })
+    : lastSeenText(lastSeenUs, { nowUs: now.value * 1000 });
+  return (
+    <span data-testid="alert-last-seen" title={formatDateTimeUs(lastSeenUs)}>
+      {text}
+    </span>
   );
 }
 
@@ -85,7 +121,10 @@ function AlertItem({ alert }: AlertItemProps): JSX.Element {
 export function ackTitle(alert: Alert): string {
   const ack = alert.acknowledged;
   if (!ack) return "";
-  const at = new Date(ack.atMs).toLocaleString();
+  // 24-hour, as every time on the page, and in the zone the page says.
+  const at = `${formatDateTimeUs(ack.atMs * 1000).slice(0, 19)} ${
+    formatUtcOffset(ack.atMs)
+  }`;
   return ack.note === ""
     ? `Acknowledged ${at}`
     : `Acknowledged ${at}: ${ack.note}`;

@@ -1,7 +1,8 @@
 import { computed } from "@preact/signals";
 import type { JSX } from "preact";
 import type { CaptureMode } from "../../server/sensor.ts";
-import { formatCount, formatDuration } from "../format.ts";
+import { formatBytes, formatCount, formatDuration } from "../format.ts";
+import { formatUtcOffset } from "../time_zone.ts";
 import {
   actionError,
   activeAlerts,
@@ -23,6 +24,7 @@ import {
   packetCount,
   running,
   session,
+  sessionPcapBytes,
   sessionPcapUrl,
   startCapture,
   stats,
@@ -55,6 +57,9 @@ const uptimeText = computed(() => {
   return formatDuration((end - current.startedMs) / 1000);
 });
 
+// The zone of local time now (a DST change moves it).
+const zoneText = computed(() => formatUtcOffset(now.value));
+
 /** The top bar: capture controls, exports, status pill, counters and uptime. */
 export function Header(): JSX.Element {
   const mode = modeInput.value;
@@ -63,6 +68,7 @@ export function Header(): JSX.Element {
   const isOffline = offline.value;
   const current = session.value;
   const error = actionError.value;
+  const pcapBytes = sessionPcapBytes.value;
   const filterError = error?.aboutFilter === true;
   const start = () => void startCapture();
   return (
@@ -180,6 +186,11 @@ export function Header(): JSX.Element {
             <a
               class="btn"
               data-testid="pcap-link"
+              title={pcapBytes === null
+                ? "Download the session PCAP"
+                : `Download the session PCAP (${formatBytes(pcapBytes)}${
+                  isRunning ? " so far" : ""
+                })`}
               href={sessionPcapUrl(current.id)}
               download={`netmirror-${current.id}.pcap`}
               onClick={(event) => {
@@ -188,6 +199,11 @@ export function Header(): JSX.Element {
               }}
             >
               PCAP
+              {pcapBytes !== null && (
+                <span class="pcap-size" data-testid="pcap-size">
+                  {` · ${formatBytes(pcapBytes)}`}
+                </span>
+              )}
             </a>
           )
           : (
@@ -251,6 +267,13 @@ export function Header(): JSX.Element {
             {current?.mode === "replay" ? "Span" : "Up"}
           </span>{" "}
           <strong data-testid="uptime">{uptimeText}</strong>
+        </span>
+        <span
+          class="counter"
+          data-testid="time-zone"
+          title="Times on this page are the browser's local time, 24-hour (the command line and EVE write UTC)"
+        >
+          <span class="muted">Times</span> <strong>{zoneText}</strong>
         </span>
         <span
           class={`dot ${connection.value === "open" ? "online" : "offline"}`}

@@ -33,7 +33,7 @@ function KpiCard(props: KpiCardProps): JSX.Element {
       >
         {props.value}
       </div>
-      <div class="kpi-detail">{props.detail}</div>
+      <div class="kpi-detail" title={props.detail}>{props.detail}</div>
     </div>
   );
 }

@@ -4,23 +4,7 @@ import {
   compilePacketSearch,
   matchesPacketSearch,
 } from "./packet_search.ts";
-import type { PacketRow } from "./packet_row.ts";
-
-function row(fields: Partial<PacketRow>): PacketRow {
-  return {
-    n: 1,
-    timestampUs: 0,
-    src: "10.0.0.1",
-    dst: "10.0.0.2",
-    srcPort: -1,
-    dstPort: -1,
-    protocol: "Other",
-    length: 60,
-    flags: "",
-    info: "",
-    ...fields,
-  };
-}
+import { packetRow as row } from "./test_rows.ts";
 
 const HOST_6 = row({ n: 1, src: "192.168.1.6", dst: "10.0.0.1" });
 const HOST_66 = row({ n: 2, src: "192.168.1.66", dst: "10.0.0.1" });

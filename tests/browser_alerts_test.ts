@@ -13,13 +13,14 @@ import assert from "node:assert/strict";
 import {
   byTestId,
   ensureUiBuilt,
+  postAsOtherClient,
+  replayToTheEnd,
   startDemoServer,
-  type TestServer,
   textOf,
   waitUntil,
   withDashboardPage,
+  withDemoDashboard,
 } from "./browser/harness.ts";
-import type { Page } from "./browser/puppeteer.ts";
 import type { Alert } from "../detectors/alert.ts";
 import type { SessionInfo } from "../server/sensor.ts";
 
@@ -30,56 +31,6 @@ const IODINE_PCAP = new URL(
   "../../shared/pcaps/attacks/dnstunnel_iodine_NULL_pirate.sea__dns-tunnel-iodine.pcap",
   import.meta.url,
 ).pathname;
-
-/** Starts a demo server, opens a page at `viewport` for `test`, and stops both whatever happens. */
-async function withDemoDashboard(
-  viewport: { width: number; height: number },
-  test: (
-    page: Page,
-    errors: string[],
-    server: TestServer,
-    downloadDir: string,
-  ) => Promise<void>,
-): Promise<void> {
-  await ensureUiBuilt();
-  const server = await startDemoServer();
-  try {
-    await withDashboardPage(
-      viewport,
-      (page, errors, downloadDir) => test(page, errors, server, downloadDir),
-    );
-  } finally {
-    await server.close();
-  }
-}
-
-/** POSTs to the server as another client would (curl), and checks the answer. */
-async function postAsOtherClient(
-  url: string,
-  path: string,
-  body?: unknown,
-): Promise<void> {
-  const response = await fetch(new URL(path, url), {
-    method: "POST",
-    ...(body === undefined ? {} : {
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `POST ${path}: ${response.status} ${text}`);
-}
-
-/** Stops the demo and replays `file` through the server, from another client, to its end. */
-async function replayToTheEnd(server: TestServer, file: string): Promise<void> {
-  await postAsOtherClient(server.url, "/api/stop");
-  await postAsOtherClient(server.url, "/api/start", { mode: "replay", file });
-  await waitUntil("the replay to finish", async () => {
-    const replay = await server.api<SessionInfo>("/api/session");
-    return replay.mode === "replay" && replay.state === "stopped";
-  });
-}
 
 /** Names of the files in `dir`. */
 async function filesIn(dir: string): Promise<string[]> {

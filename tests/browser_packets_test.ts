@@ -9,11 +9,10 @@
 import assert from "node:assert/strict";
 import {
   byTestId,
-  ensureUiBuilt,
-  startDemoServer,
+  postAsOtherClient,
   textOf,
   waitUntil,
-  withDashboardPage,
+  withDemoDashboard,
 } from "./browser/harness.ts";
 import type { TestServer } from "./browser/harness.ts";
 import type { Page } from "./browser/puppeteer.ts";
@@ -29,22 +28,8 @@ const HTTP_CAP = new URL(
   import.meta.url,
 ).pathname;
 
-/** POSTs `body` to the server as another client would; throws unless 2xx. */
-async function post(url: string, path: string, body?: unknown): Promise<void> {
-  const response = await fetch(new URL(path, url), {
-    method: "POST",
-    ...(body === undefined ? {} : {
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `POST ${path}: ${response.status} ${text}`);
-}
-
-/** Starts a demo server, opens its dashboard at `viewport` for `test`, and stops both. */
-async function withDemo(
+/** Starts a demo server, opens its dashboard at `viewport` with rows shown for `test`, and stops both. */
+function withDemo(
   viewport: { width: number; height: number },
   test: (
     page: Page,
@@ -53,17 +38,11 @@ async function withDemo(
     downloadDir: string,
   ) => Promise<void>,
 ): Promise<void> {
-  await ensureUiBuilt();
-  const server = await startDemoServer();
-  try {
-    await withDashboardPage(viewport, async (page, errors, downloadDir) => {
-      await page.goto(server.url, { waitUntil: "load" });
-      await page.waitForSelector(byTestId("packet-row"));
-      await test(page, errors, server, downloadDir);
-    });
-  } finally {
-    await server.close();
-  }
+  return withDemoDashboard(viewport, async (page, errors, server, dir) => {
+    await page.goto(server.url, { waitUntil: "load" });
+    await page.waitForSelector(byTestId("packet-row"));
+    await test(page, errors, server, dir);
+  });
 }
 
 /** Sets the search box to `text` as typing would. */
@@ -318,8 +297,11 @@ Deno.test("packets: the packet modal shows the layers a UDP packet has, codes na
     async (page, errors, server, downloadDir) => {
       // A finished replay: every packet's bytes stay held (at the demo's
       // rates the sensor holds its last 10,000 packets for about a second).
-      await post(server.url, "/api/stop");
-      await post(server.url, "/api/start", { mode: "replay", file: HTTP_CAP });
+      await postAsOtherClient(server.url, "/api/stop");
+      await postAsOtherClient(server.url, "/api/start", {
+        mode: "replay",
+        file: HTTP_CAP,
+      });
       await waitUntil("the replay to finish", async () => {
         const session = await server.api<SessionInfo>("/api/session");
         return session.mode === "replay" && session.state === "stopped";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { PacketRow } from "../server/packet_row.ts";
 import { appendBatch, mergeRows } from "./merge_rows.ts";
-import { packetRow } from "./test_rows.ts";
+import { packetRow } from "../server/test_rows.ts";
 
 function row(n: number, info = ""): PacketRow {
   return packetRow({ n, timestampUs: n * 1000, info });

@@ -4,7 +4,7 @@ import {
   compilePacketSearch,
   matchesPacketSearch,
 } from "../server/packet_search.ts";
-import { packetRow as row } from "./test_rows.ts";
+import { packetRow as row } from "../server/test_rows.ts";
 
 const TLS = row({
   n: 1,

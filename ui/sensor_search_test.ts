@@ -10,7 +10,7 @@ import {
   showPageSample,
 } from "./sensor_search.ts";
 import { protocolChip, rows, searchText } from "./state.ts";
-import { packetRow as row } from "./test_rows.ts";
+import { packetRow as row } from "../server/test_rows.ts";
 
 Deno.test("sensorSearchQuery() sends the search words and the chip's protocols", () => {
   const query = new URLSearchParams(

@@ -248,6 +248,68 @@ export async function withDashboardPage(
 }
 
 /**
+ * Starts a demo server (with `options`), opens a fresh page at `viewport`
+ * ({@linkcode withDashboardPage}) for `test`, and stops the server
+ * whatever happens.
+ */
+export async function withDemoDashboard(
+  viewport: { width: number; height: number },
+  test: (
+    page: Page,
+    errors: string[],
+    server: TestServer,
+    downloadDir: string,
+  ) => Promise<void>,
+  options: DemoServerOptions = {},
+): Promise<void> {
+  await ensureUiBuilt();
+  const server = await startDemoServer(options);
+  try {
+    await withDashboardPage(
+      viewport,
+      (page, errors, downloadDir) => test(page, errors, server, downloadDir),
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+/** POSTs to the server as another client would (curl), and checks the answer. */
+export async function postAsOtherClient(
+  url: string,
+  path: string,
+  body?: unknown,
+): Promise<void> {
+  const response = await fetch(new URL(path, url), {
+    method: "POST",
+    ...(body === undefined ? {} : {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(`POST ${path}: ${response.status} ${text}`);
+  }
+}
+
+/** Stops the demo and replays `file` through the server, from another client, to its end. */
+export async function replayToTheEnd(
+  server: TestServer,
+  file: string,
+): Promise<void> {
+  await postAsOtherClient(server.url, "/api/stop");
+  await postAsOtherClient(server.url, "/api/start", { mode: "replay", file });
+  await waitUntil("the replay to finish", async () => {
+    const replay = await server.api<{ mode: string; state: string }>(
+      "/api/session",
+    );
+    return replay.mode === "replay" && replay.state === "stopped";
+  });
+}
+
+/**
  * Counts toasts shown by the page from its first load on (they last a few
  * seconds): read with {@linkcode toastsSeen}.
  */

@@ -104,7 +104,7 @@ export function Header(): JSX.Element {
             {interfaces.value.map((nic) => (
               <option key={nic.name} value={nic.name}>
                 {nic.name}
-                {nic.up ? "" : " (down)"}
+                {nic.up || !nic.linkState ? "" : " (down)"}
                 {nic.addresses[0] ? ` ${nic.addresses[0]}` : ""}
               </option>
             ))}

@@ -1,10 +1,10 @@
 /**
- * Packet rows for the dashboard's unit tests.
+ * Packet rows for the unit tests of the server's search and the dashboard.
  *
  * @module
  */
 
-import type { PacketRow } from "../server/packet_row.ts";
+import type { PacketRow } from "./packet_row.ts";
 
 /** A packet row between 10.0.0.1 and 10.0.0.2 with no ports, `fields` over those defaults. */
 export function packetRow(fields: Partial<PacketRow> = {}): PacketRow {

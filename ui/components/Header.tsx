@@ -291,17 +291,23 @@ export function Header(): JSX.Element {
 /**
  * What the pill cannot say: why the session failed, that its link is down
  * or its PCAP cannot be written, and what it lost on the way (decode
- * anomalies, by name in the tooltip; packets tcpdump or NetMirror
- * dropped; frames left out of the session PCAP, or deleted from it with
- * its oldest files).
+ * anomalies, and apart from them headers the snap length cut, by name in
+ * the tooltip; packets tcpdump or NetMirror dropped; frames left out of
+ * the session PCAP, or deleted from it with its oldest files).
  */
 function SessionNote(): JSX.Element | null {
   const current = session.value;
   if (!current) return null;
   const anomalies = Object.entries(current.anomalies ?? {});
   const anomalyCount = anomalies.reduce((sum, [, count]) => sum + count, 0);
+  const cuts = Object.entries(current.cuts ?? {});
+  const cutCount = cuts.reduce((sum, [, count]) => sum + count, 0);
   const losses: [number, string][] = [
-    [anomalyCount, "decode anomalies"],
+    [anomalyCount, anomalyCount === 1 ? "decode anomaly" : "decode anomalies"],
+    [
+      cutCount,
+      `header${cutCount === 1 ? "" : "s"} cut by the snap length (no damage)`,
+    ],
     [current.droppedByKernel, "dropped by the kernel"],
     [current.skippedByReader, "skipped behind tcpdump"],
     [current.pcapDroppedFrames, "left out of the session PCAP"],
@@ -325,11 +331,11 @@ function SessionNote(): JSX.Element | null {
       class={alarm ? "session-note failed" : "session-note"}
       data-testid="session-note"
       role={alarm ? "alert" : undefined}
-      title={anomalies.length > 0
-        ? `${text}\n${
-          anomalies.map(([name, count]) => `${name}: ${count}`).join("\n")
-        }`
-        : text}
+      title={[
+        text,
+        ...anomalies.map(([name, count]) => `${name}: ${count}`),
+        ...cuts.map(([name, count]) => `${name}: ${count} (snap length)`),
+      ].join("\n")}
     >
       {text}
     </span>

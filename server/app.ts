@@ -200,6 +200,15 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/packets", (c) => {
     const limit = intQuery(c.req.query("limit"), "limit", 100);
+    // Each word is tested on every held packet: a bounded search stays a
+    // bounded cost.
+    const text = c.req.query("q") ?? "";
+    if (text.length > MAX_SEARCH_LENGTH) {
+      throw new SensorError(
+        400,
+        `"q" may be at most ${MAX_SEARCH_LENGTH} characters, got ${text.length}`,
+      );
+    }
     const q = {
       limit,
       ...optional("protocol", c.req.query("protocol")),
@@ -464,6 +473,9 @@ function optional(
 ): Record<string, string> {
   return value === undefined || value === "" ? {} : { [name]: value };
 }
+
+/** Longest search text `GET /api/packets?q=` takes, in UTF-16 units. */
+const MAX_SEARCH_LENGTH = 256;
 
 /** Scratch words of {@linkcode addressQuery}. */
 const ipv6Words = new Int32Array(4);

@@ -257,6 +257,10 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
   assert.ok(
     search.every((row: { info: string }) => row.info.includes("pagead2")),
   );
+  // Every word is tested on every held packet: the text is bounded.
+  const long = await request(`/api/packets?q=${"a%20".repeat(129)}`);
+  assert.equal(long.status, 400);
+  assert.match(await errorOf(long), /"q" may be at most 256 characters/);
   const bySrc =
     await (await request("/api/packets?src=145.254.160.237&limit=1000")).json();
   assert.ok(bySrc.length > 0);

@@ -64,6 +64,7 @@ export function PacketToolbar(): JSX.Element {
           placeholder="IP, IP:port, SYN, text…"
           title="Words that all match: an address (whole), addr:port, a TCP flag (SYN, ACK, FIN, RST, SYN/ACK, [S]) or any text. Enter searches the sensor."
           aria-label="Search packets"
+          maxLength={256}
           value={searchText.value}
           onInput={(event) => searchText.value = event.currentTarget.value}
         />

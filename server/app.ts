@@ -20,6 +20,7 @@ import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
+import { listReplayFiles } from "./replay_files.ts";
 import {
   joinedSessionBytes,
   joinSessionFiles,
@@ -223,6 +224,17 @@ export function createApp(deps: AppDeps): Hono {
     c.header("X-Packets-Searched-From", String(found.fromN));
     c.header("X-Packets-Searched-To", String(found.toN));
     return c.json(found.rows);
+  });
+
+  app.get("/api/replay-files", async (c) => {
+    const dir = sensor.replayDir;
+    if (dir === undefined) {
+      throw new SensorError(
+        404,
+        "This sensor has no --replay-dir: it replays any file it can read, by its path, and lists none",
+      );
+    }
+    return c.json(await listReplayFiles(dir));
   });
 
   app.get("/api/packets/:n/pcap", (c) => {

@@ -211,6 +211,49 @@ Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
   await close();
 });
 
+Deno.test("GET /api/replay-files lists the capture files under --replay-dir, and nothing without one", async () => {
+  const none = await setup();
+  const refused = await none.request("/api/replay-files");
+  assert.equal(refused.status, 404);
+  assert.match(await errorOf(refused), /no --replay-dir/);
+  await none.close();
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-replays-" });
+  const outside = await Deno.makeTempDir({ prefix: "netmirror-outside-" });
+  try {
+    await Deno.mkdir(`${dir}/day1/deep/deeper/deepest/too-deep`, {
+      recursive: true,
+    });
+    const write = (path: string, bytes: number) =>
+      Deno.writeFile(`${dir}/${path}`, new Uint8Array(bytes));
+    await write("a.pcap", 24);
+    await write("day1/b.pcapng.gz", 10);
+    await write("day1/deep/deeper/deepest/c.cap", 5);
+    await write("day1/deep/deeper/deepest/too-deep/d.pcap", 5);
+    await write("notes.txt", 3);
+    await write(".hidden.pcap", 3);
+    await Deno.writeFile(`${outside}/secret.pcap`, new Uint8Array(1));
+    await Deno.symlink(`${outside}/secret.pcap`, `${dir}/link.pcap`);
+    const { request, close } = await setup(undefined, undefined, {
+      replayDir: `${dir}/`,
+    });
+    const listed = await (await request("/api/replay-files")).json();
+    assert.deepEqual(listed, {
+      dir,
+      files: [
+        { path: `${dir}/a.pcap`, bytes: 24 },
+        { path: `${dir}/day1/b.pcapng.gz`, bytes: 10 },
+        { path: `${dir}/day1/deep/deeper/deepest/c.cap`, bytes: 5 },
+      ],
+      // too-deep/ lies past the walk's depth.
+      more: true,
+    });
+    await close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
 Deno.test("POST /api/stop when idle is a 409", async () => {
   const { post, close } = await setup();
   const response = await post("/api/stop");

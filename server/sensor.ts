@@ -268,6 +268,11 @@ export class Sensor {
     return this.#options.dataDir;
   }
 
+  /** The directory replays are confined to (`--replay-dir`), if any. */
+  get replayDir(): string | undefined {
+    return this.#options.replayDir;
+  }
+
   /** Alerts of the current session, newest first (the bounded history: see {@linkcode alertTally}). */
   alerts(): Alert[] {
     return this.#engine.alerts().reverse().map((alert) =>

@@ -1214,3 +1214,49 @@ Deno.test("dashboard: an alert that rises to high or critical is announced again
     assert.deepEqual(errors, [], "no console errors");
   });
 });
+
+Deno.test("dashboard: with --replay-dir the file field offers the capture files there, and one picked replays", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-replay-dir-" });
+  try {
+    await Deno.mkdir(`${dir}/day1`);
+    const ping = `${dir}/day1/ping.pcapng`;
+    await Deno.copyFile(PING_PCAP, ping);
+    await Deno.writeTextFile(`${dir}/notes.txt`, "not a capture\n");
+    await withDemoDashboard(VIEWPORT, async (page, errors, server) => {
+      await page.goto(server.url, { waitUntil: "load" });
+      await page.waitForSelector(byTestId("packet-row"));
+      await page.click(byTestId("stop-button"));
+      await page.waitForSelector(
+        `${byTestId("status-pill")}[data-state="stopped"]`,
+      );
+      await page.select(byTestId("mode-select"), "replay");
+      await page.waitForSelector(`${byTestId("replay-files")} option`);
+      const offered = await page.$$eval(
+        `${byTestId("replay-files")} option`,
+        (options) =>
+          options.map((option) => [
+            (option as HTMLOptionElement).value,
+            option.textContent ?? "",
+          ]),
+      );
+      assert.deepEqual(offered, [[ping, "day1/ping.pcapng · 912 B"]]);
+      assert.equal(
+        await page.$eval(
+          byTestId("file-input"),
+          (input) => input.getAttribute("list"),
+        ),
+        "replay-files",
+      );
+      await page.type(byTestId("file-input"), offered[0]![0]!);
+      await page.click(byTestId("start-button"));
+      await waitUntil("the picked file replayed", async () => {
+        const replay = await server.api<SessionInfo>("/api/session");
+        return replay.file === ping && replay.state === "stopped" &&
+          replay.packets === 8;
+      });
+      assert.deepEqual(errors, [], "no console errors");
+    }, { replayDir: dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -74,6 +74,8 @@ export interface DemoServerOptions {
   port?: number;
   /** An API token the server asks for (none by default, as on loopback). */
   token?: string;
+  /** The directory replays are confined to (`--replay-dir`; none by default). */
+  replayDir?: string;
 }
 
 /** A server running in a worker, with its data directory; `close()` removes both. */
@@ -132,6 +134,9 @@ export async function startDemoServer(
           ? { packetsPerSecond: options.packetsPerSecond }
           : {}),
         ...(options.token !== undefined ? { token: options.token } : {}),
+        ...(options.replayDir !== undefined
+          ? { replayDir: options.replayDir }
+          : {}),
       } satisfies ServerWorkerRequest,
     );
     const reply = await started;

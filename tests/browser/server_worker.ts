@@ -25,6 +25,8 @@ export type ServerWorkerRequest =
     packetsPerSecond?: number;
     /** An API token the server asks for. */
     token?: string;
+    /** The directory replays are confined to (`--replay-dir`). */
+    replayDir?: string;
   }
   | { type: "close" };
 
@@ -64,7 +66,7 @@ async function handle(
   }
   const ui = await loadUiAssets();
   if (!ui) throw new Error("The dashboard is not built (ui/dist is missing)");
-  const { packetsPerSecond, token } = request;
+  const { packetsPerSecond, token, replayDir } = request;
   server = await startServer({
     ...(token !== undefined ? { token } : {}),
     port: request.port,
@@ -72,6 +74,7 @@ async function handle(
     version: "browser-test",
     ui,
     sensor: {
+      ...(replayDir !== undefined ? { replayDir } : {}),
       createDemo: (startUs) =>
         new DemoTraffic({
           startUs,

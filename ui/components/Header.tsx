@@ -1,7 +1,13 @@
 import { computed } from "@preact/signals";
 import type { JSX } from "preact";
+import { useEffect } from "preact/hooks";
 import type { CaptureMode } from "../../server/sensor.ts";
 import { formatBytes, formatCount, formatDuration } from "../format.ts";
+import {
+  loadReplayFiles,
+  replayFileLabel,
+  replayFiles,
+} from "../replay_files.ts";
 import { formatUtcOffset } from "../time_zone.ts";
 import {
   actionError,
@@ -110,17 +116,7 @@ export function Header(): JSX.Element {
             ))}
           </select>
         )}
-        {mode === "replay" && (
-          <input
-            class="file-input"
-            data-testid="file-input"
-            aria-label="Capture file on the sensor"
-            placeholder="/path/to/capture.pcap"
-            value={fileInput.value}
-            disabled={isRunning}
-            onInput={(event) => fileInput.value = event.currentTarget.value}
-          />
-        )}
+        {mode === "replay" && <ReplayFileField disabled={isRunning} />}
         <div class="filter-field">
           <input
             class={filterError ? "filter-input invalid" : "filter-input"}
@@ -374,4 +370,43 @@ export function clearQuestion(): string {
   return `Forget ${formatCount(count)} alert${
     count === 1 ? "" : "s"
   }, the packet rows and the statistics, for every open page? The session PCAP stays on disk; export the report first to keep the alerts.`;
+}
+
+/**
+ * The replay's file: any path on the sensor, with the capture files under
+ * its `--replay-dir` offered as suggestions when it has one.
+ */
+function ReplayFileField({ disabled }: { disabled: boolean }): JSX.Element {
+  useEffect(() => void loadReplayFiles(), []);
+  const list = replayFiles.value;
+  return (
+    <>
+      <input
+        class="file-input"
+        data-testid="file-input"
+        aria-label="Capture file on the sensor"
+        placeholder={list
+          ? `a capture under ${list.dir}`
+          : "/path/to/capture.pcap"}
+        title={list
+          ? `${list.files.length} capture files under ${list.dir}${
+            list.more ? " (more not listed)" : ""
+          }; type to narrow them`
+          : undefined}
+        list={list ? "replay-files" : undefined}
+        value={fileInput.value}
+        disabled={disabled}
+        onInput={(event) => fileInput.value = event.currentTarget.value}
+      />
+      {list && (
+        <datalist id="replay-files" data-testid="replay-files">
+          {list.files.map((file) => (
+            <option key={file.path} value={file.path}>
+              {replayFileLabel(file.path, file.bytes, list.dir)}
+            </option>
+          ))}
+        </datalist>
+      )}
+    </>
+  );
 }

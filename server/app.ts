@@ -20,7 +20,7 @@ import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
-import { listReplayFiles } from "./replay_files.ts";
+import { listReplayFiles, type ReplayFileList } from "./replay_files.ts";
 import {
   joinedSessionBytes,
   joinSessionFiles,
@@ -228,10 +228,11 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/replay-files", async (c) => {
     const dir = sensor.replayDir;
+    // Without --replay-dir a replay reads any file by its path, and there
+    // is no directory to list (an answer, not an error, for the page).
     if (dir === undefined) {
-      throw new SensorError(
-        404,
-        "This sensor has no --replay-dir: it replays any file it can read, by its path, and lists none",
+      return c.json(
+        { dir: "", files: [], more: false } satisfies ReplayFileList,
       );
     }
     return c.json(await listReplayFiles(dir));

@@ -15,7 +15,7 @@ export interface ReplayFile {
 
 /** What {@linkcode listReplayFiles} found. */
 export interface ReplayFileList {
-  /** The replay directory. */
+  /** The replay directory ("": the sensor has none, and replays any file by its path). */
   dir: string;
   /** Capture files, sorted by path; at most {@linkcode MAX_REPLAY_FILES}. */
   files: ReplayFile[];

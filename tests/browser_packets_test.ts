@@ -9,12 +9,13 @@
 import assert from "node:assert/strict";
 import {
   byTestId,
+  type DashboardTest,
   postAsOtherClient,
+  resizeTo,
   textOf,
   waitUntil,
   withDemoDashboard,
 } from "./browser/harness.ts";
-import type { TestServer } from "./browser/harness.ts";
 import type { Page } from "./browser/puppeteer.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
 import type { SessionInfo } from "../server/sensor.ts";
@@ -31,12 +32,7 @@ const HTTP_CAP = new URL(
 /** Starts a demo server, opens its dashboard at `viewport` with rows shown for `test`, and stops both. */
 function withDemo(
   viewport: { width: number; height: number },
-  test: (
-    page: Page,
-    errors: string[],
-    server: TestServer,
-    downloadDir: string,
-  ) => Promise<void>,
+  test: DashboardTest,
 ): Promise<void> {
   return withDemoDashboard(viewport, async (page, errors, server, dir) => {
     await page.goto(server.url, { waitUntil: "load" });
@@ -198,10 +194,7 @@ Deno.test("packets: the table's columns at 1920, 1366, 1024 and 760 px: IPv4 who
       "the Length column says its unit",
     );
     for (const width of WIDTHS) {
-      await page.setViewport({ width, height: 900 });
-      await page.evaluate(() =>
-        new Promise((resolve) => requestAnimationFrame(() => resolve(null)))
-      );
+      await resizeTo(page, width, 900);
       const layout = await page.evaluate(() => {
         const scroll = document.querySelector(
           '[data-testid="packet-table-scroll"]',

@@ -19,6 +19,7 @@ import {
   postAsOtherClient,
   recordToasts,
   replayToTheEnd,
+  resizeTo,
   startDemoServer,
   textOf,
   toastsSeen,
@@ -1063,10 +1064,7 @@ Deno.test("dashboard: from 760 px up the packet table fits its column (no sidewa
     );
     await page.waitForSelector(byTestId("legend-item"));
     for (const width of LAYOUT_WIDTHS) {
-      await page.setViewport({ width, height: 900 });
-      await page.evaluate(() =>
-        new Promise((resolve) => requestAnimationFrame(() => resolve(null)))
-      );
+      await resizeTo(page, width, 900);
       const layout = await page.evaluate(() => {
         const scroll = document.querySelector(
           '[data-testid="packet-table-scroll"]',

@@ -10,7 +10,7 @@ import type { ReplayFileList } from "../server/replay_files.ts";
 import { getJson } from "./api.ts";
 import { formatBytes } from "./format.ts";
 
-/** The sensor's list, or null before it came or when it has none (no --replay-dir). */
+/** The sensor's list, or null before it came or when the sensor has none (no --replay-dir). */
 export const replayFiles = signal<ReplayFileList | null>(null, {
   name: "replayFiles",
 });
@@ -22,10 +22,11 @@ export async function loadReplayFiles(): Promise<void> {
   if (asked) return;
   asked = true;
   try {
-    replayFiles.value = await getJson<ReplayFileList>("/api/replay-files");
+    const list = await getJson<ReplayFileList>("/api/replay-files");
+    // No --replay-dir (dir ""): the field takes any path.
+    replayFiles.value = list.dir === "" ? null : list;
   } catch {
-    // 404: no --replay-dir, the field takes any path; other failures the
-    // same, with nothing to suggest.
+    // An older sensor, or no answer: nothing to suggest.
     replayFiles.value = null;
   }
 }

@@ -252,6 +252,14 @@ export async function withDashboardPage(
   }
 }
 
+/** A test of the dashboard: its page, the page's console errors, the server and the download directory. */
+export type DashboardTest = (
+  page: Page,
+  errors: string[],
+  server: TestServer,
+  downloadDir: string,
+) => Promise<void>;
+
 /**
  * Starts a demo server (with `options`), opens a fresh page at `viewport`
  * ({@linkcode withDashboardPage}) for `test`, and stops the server
@@ -259,12 +267,7 @@ export async function withDashboardPage(
  */
 export async function withDemoDashboard(
   viewport: { width: number; height: number },
-  test: (
-    page: Page,
-    errors: string[],
-    server: TestServer,
-    downloadDir: string,
-  ) => Promise<void>,
+  test: DashboardTest,
   options: DemoServerOptions = {},
 ): Promise<void> {
   await ensureUiBuilt();
@@ -277,6 +280,18 @@ export async function withDemoDashboard(
   } finally {
     await server.close();
   }
+}
+
+/** Resizes the page's window to `width` × `height` and waits for a frame drawn at that size. */
+export async function resizeTo(
+  page: Page,
+  width: number,
+  height: number,
+): Promise<void> {
+  await page.setViewport({ width, height });
+  await page.evaluate(() =>
+    new Promise((resolve) => requestAnimationFrame(() => resolve(null)))
+  );
 }
 
 /** POSTs to the server as another client would (curl), and checks the answer. */

@@ -53,7 +53,7 @@ import {
   hasUnassignedDnsOpcode,
 } from "../capture/decode/dns.ts";
 import { ClientServerEnds } from "./client_server.ts";
-import type { Finding, FindingSink } from "./alert.ts";
+import { elapsedText, type Finding, type FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
@@ -384,7 +384,9 @@ function findingOf(state: PairState, nowUs: number, windowUs: number): Finding {
     summary:
       `${client} and ${server} exchanged ${state.other} UDP datagrams on port ${DNS_PORT} that are not DNS (${
         Math.round(share * 100)
-      } % of their port-${DNS_PORT} datagrams since the first, ${state.otherBytes} bytes) in ${seconds} s: a tunnel on the DNS port (iodine's raw mode, a VPN)`,
+      } % of their port-${DNS_PORT} datagrams since the first, ${state.otherBytes} bytes) in ${
+        elapsedText(nowUs - state.firstSeenUs)
+      }: a tunnel on the DNS port (iodine's raw mode, a VPN)`,
     evidence: {
       technique: NON_STANDARD_PORT.id,
       client,

@@ -85,6 +85,8 @@ export interface FanOutSummary {
   subnets: string[];
   /** From the incident's first target to its last new one, s (one decimal). */
   durationSeconds: number;
+  /** The same span in µs, for a summary's {@linkcode elapsedText}. */
+  durationUs: number;
   /** Distinct targets per second over that duration (one decimal); the target count when it took no time. */
   targetsPerSecond: number;
   /** {@linkcode fanOutSeverity} of the incident's targets. */
@@ -235,6 +237,7 @@ export function summarizeFanOut<T extends number | string>(
     sampleTargets,
     subnets,
     durationSeconds: Math.round(durationUs / 1e5) / 10,
+    durationUs,
     targetsPerSecond: durationUs > 0
       ? Math.round(distinctTargets / (durationUs / 1e6) * 10) / 10
       : distinctTargets,

@@ -130,6 +130,7 @@ Deno.test("summarizeFanOut() samples targets and subnets and measures the pace",
     sampleTargets: ["10.0.0.1", "10.0.1.2", "2001:db8::1"],
     subnets: ["10.0.0.0/24", "10.0.1.0/24", "2001:db8::/64"],
     durationSeconds: 2,
+    durationUs: 2_000_000,
     targetsPerSecond: 2.5,
     severity: "low",
   });

@@ -32,7 +32,7 @@
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { isIpv4Key } from "../capture/decode/address_key.ts";
 import { isGroupAddress, isUnspecifiedAddress } from "./addresses.ts";
-import type { Finding, FindingSink } from "./alert.ts";
+import { elapsedText, type Finding, type FindingSink } from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import {
   expireIdleFanOuts,
@@ -253,7 +253,7 @@ function findingOf(
 ): Finding {
   const { fanOut } = state;
   const summary = summarizeFanOut(fanOut, MAX_SAMPLES);
-  const { distinctTargets, subnets, durationSeconds } = summary;
+  const { distinctTargets, subnets, durationSeconds, durationUs } = summary;
   const where = subnets.length === 1 ? ` in ${subnets[0]}` : "";
   return {
     kind: "icmp_sweep",
@@ -267,7 +267,9 @@ function findingOf(
     domain: "",
     summary: `${state.source} sent ICMP ${
       state.kinds.join("/")
-    } requests to ${distinctTargets} distinct hosts${where} within ${durationSeconds} s (${fanOut.probes} probes): ICMP sweep`,
+    } requests to ${distinctTargets} distinct hosts${where} within ${
+      elapsedText(durationUs)
+    } (${fanOut.probes} probes): ICMP sweep`,
     evidence: {
       distinctTargets,
       sweepTargets: fanOut.incidentTargets,

@@ -24,7 +24,12 @@
  */
 
 import type { PacketRecord } from "../capture/packet_record.ts";
-import type { AlertKind, Finding, FindingSink } from "./alert.ts";
+import {
+  type AlertKind,
+  elapsedText,
+  type Finding,
+  type FindingSink,
+} from "./alert.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import type { TableStats } from "./detector.ts";
 import {
@@ -627,7 +632,8 @@ function findingOf(
   protocol: NeighborScanProtocol,
 ): Finding {
   const summary = summarizeFanOut(fanOut, MAX_SAMPLES);
-  const { distinctTargets, subnets, durationSeconds } = summary;
+  const { distinctTargets, subnets, durationSeconds, durationUs } = summary;
+  const within = elapsedText(durationUs);
   const where = subnets.length === 1 ? ` in ${subnets[0]}` : "";
   const excused = fanOut === state.excused;
   return {
@@ -643,8 +649,8 @@ function findingOf(
     victim: "",
     domain: "",
     summary: excused
-      ? `${state.address} resolved ${distinctTargets} distinct addresses${where} within ${durationSeconds} s, each answered and followed with traffic the target answered (${fanOut.probes} ${protocol.requests}): a host reaching that many neighbours at once, or an ${protocol.name} scan that forged the answers`
-      : `${state.address} asked for ${distinctTargets} distinct addresses${where} within ${durationSeconds} s (${fanOut.probes} ${protocol.requests}): ${protocol.name} scan`,
+      ? `${state.address} resolved ${distinctTargets} distinct addresses${where} within ${within}, each answered and followed with traffic the target answered (${fanOut.probes} ${protocol.requests}): a host reaching that many neighbours at once, or an ${protocol.name} scan that forged the answers`
+      : `${state.address} asked for ${distinctTargets} distinct addresses${where} within ${within} (${fanOut.probes} ${protocol.requests}): ${protocol.name} scan`,
     evidence: {
       distinctTargets,
       scanTargets: fanOut.incidentTargets,

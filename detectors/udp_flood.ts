@@ -102,7 +102,12 @@ import { formatBytes } from "../capture/format_summary.ts";
 import { isIpv4Key } from "../capture/decode/address_key.ts";
 import { isGroupDestination } from "./addresses.ts";
 import { floodAttacker, FloodSources, TOP_SOURCES } from "./flood_sources.ts";
-import type { Finding, FindingSink, Severity } from "./alert.ts";
+import {
+  elapsedText,
+  type Finding,
+  type FindingSink,
+  type Severity,
+} from "./alert.ts";
 import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 
 import { linearCount } from "./linear_count.ts";
@@ -748,7 +753,9 @@ function findingOf(
     domain: "",
     summary: `${victim} received ${state.datagrams} UDP datagrams (${
       formatBytes(state.bytes)
-    }) to ${to} ${from} in ${durationSeconds} s that it did not answer (${now}peak ${
+    }) to ${to} ${from} in ${
+      elapsedText(durationUs)
+    } that it did not answer (${now}peak ${
       Math.round(state.peakRate)
     }/s, ${peakMbps} Mbit/s): UDP flood`,
     evidence: {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { AnomalyCounter } from "../capture/anomalies.ts";
-import { decodePacket } from "../capture/decode/mod.ts";
+import { decodeFrame } from "../capture/decode/test_helpers.ts";
 import {
   arpPacket,
   dhcpv4Message,
@@ -10,7 +9,6 @@ import {
   udpFrame,
 } from "../capture/frame_builder.ts";
 import { publicPacketFields, TCP_FLAGS } from "../capture/packet_record.ts";
-import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { type PacketLayer, packetLayers } from "./packet_layers.ts";
 
 const LAN = {
@@ -22,16 +20,9 @@ const LAN = {
 
 /** The API's record of `frame` (GET /api/packets/:n), as packet 7. */
 function recordOf(frame: Uint8Array): Record<string, unknown> {
-  const packet = decodePacket({
+  const { packet } = decodeFrame(frame, {
     timestampUs: 1_700_000_000_000_000,
-    subMicrosecondNs: -1,
-    capturedLength: frame.length,
-    wireLength: frame.length,
-    linkType: LINK_TYPE.ETHERNET,
-    interfaceId: 0,
-    bytes: frame,
-    offset: 0,
-  }, new AnomalyCounter());
+  });
   return { n: 7, ...publicPacketFields(packet) };
 }
 

@@ -64,7 +64,10 @@ const STATE_TITLES: Readonly<Record<Alert["state"], string>> = {
 };
 
 function AlertItem({ alert }: AlertItemProps): JSX.Element {
-  const hosts = `${alert.attacker || "many"} → ${alert.victim || "many"}`;
+  // No single source (spoofed, or many): as the command line says it.
+  const hosts = `${alert.attacker || "unattributed"} → ${
+    alert.victim || "many"
+  }`;
   return (
     <button
       type="button"

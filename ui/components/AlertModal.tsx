@@ -146,7 +146,9 @@ function AlertDetail({ alert, onClose }: AlertDetailProps): JSX.Element {
       <p class="alert-detail-summary">{alert.summary}</p>
       <dl class="kv">
         <dt>Attacker</dt>
-        <dd class="mono">{alert.attacker || "unknown / many"}</dd>
+        <dd class="mono">
+          {alert.attacker || "unattributed (spoofed, or many sources)"}
+        </dd>
         <dt>Victim</dt>
         <dd class="mono">{alert.victim || "many"}</dd>
         {alert.domain && (

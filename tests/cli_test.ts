@@ -21,7 +21,7 @@ const PERMISSIONS = [
   "--allow-sys=networkInterfaces",
 ];
 
-/** `netmirror <args>` as a command, with stdout and stderr piped unless told; `permissions` go beside the usual ones, or replace them (`--allow-all`). */
+/** `netmirror <args>` as a command, with stdout and stderr piped unless told; `permissions` go beside the usual ones, or replace them (`--allow-all`); `via` runs it under another program (`setpriv …`). */
 function netmirrorCommand(
   args: string[],
   options: {
@@ -29,10 +29,13 @@ function netmirrorCommand(
     stdin?: "piped" | "null";
     stdout?: "piped" | "null";
     env?: Record<string, string>;
+    via?: string[];
   } = {},
 ): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
+  const [program, ...before] = [...options.via ?? [], Deno.execPath()];
+  return new Deno.Command(program!, {
     args: [
+      ...before,
       "run",
       "--quiet",
       ...(options.permissions?.includes("--allow-all") ? [] : PERMISSIONS),
@@ -368,26 +371,12 @@ Deno.test("netmirror capture without capture rights calls a bad filter a bad fil
   // (tcpdump -d, which checks the filter, needs none).
   const run = async (filter: string) =>
     runOf(
-      await new Deno.Command("setpriv", {
-        args: [
+      await netmirrorCommand(["capture", "-i", "lo", "-c", "1", filter], {
+        via: [
+          "setpriv",
           "--bounding-set=-net_raw,-net_admin",
           "--inh-caps=-net_raw,-net_admin",
-          Deno.execPath(),
-          "run",
-          "--quiet",
-          ...PERMISSIONS,
-          MAIN,
-          "capture",
-          "-i",
-          "lo",
-          "-c",
-          "1",
-          filter,
         ],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
       }).output(),
     );
   const bad = await run("tcp port 99999");

@@ -15,9 +15,19 @@ import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
 import { PcapDigests } from "./pcap_digest.ts";
 import { SliceSlots } from "./pcap_slice.ts";
+import {
+  isPcapSearch,
+  type PcapSearchQuery,
+  searchSessionPcap,
+} from "./pcap_search.ts";
+import { validateFilter } from "../capture/bpf.ts";
+import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import { type AlertSlice, buildAlertSlice } from "./alert_slice.ts";
 import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
-import { PcapBuilder } from "../capture/pcap_writer.ts";
+import {
+  PCAP_FILE_HEADER_LENGTH,
+  PcapBuilder,
+} from "../capture/pcap_writer.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
 import { listReplayFiles, type ReplayFileList } from "./replay_files.ts";
@@ -67,6 +77,10 @@ function pcapHeaders(name: string): Record<string, string> {
 /** Builds the Hono app. */
 export function createApp(deps: AppDeps): Hono {
   const slices = new SliceSlots();
+  const searches = new SliceSlots(
+    MAX_PCAP_SEARCHES,
+    "searches of a session PCAP",
+  );
   const digests = deps.digests ?? new PcapDigests();
   const { sensor, hub } = deps;
   const app = new Hono();
@@ -394,6 +408,34 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.req.param("session");
     const current = sensor.session?.id === id;
     const head = c.req.method === "HEAD";
+    const search = pcapSearchQuery(c.req.query());
+    if (isPcapSearch(search)) {
+      if (search.filter) await validateBpf(search.filter);
+      // Each search reads the whole session PCAP: a few at a time.
+      const release = searches.take();
+      try {
+        if (current && !head) await sensor.flushPcap();
+        const paths = await sessionPcapFiles(sensor.dataDir, id);
+        if (paths.length === 0 && !current) {
+          throw new SensorError(404, `No PCAP for session "${id}"`);
+        }
+        // The size of what matches is known only at the end.
+        const headers = pcapHeaders(`${id}-matches`);
+        if (head) {
+          release();
+          return new Response(null, { headers });
+        }
+        const stream = await searchSessionPcap(
+          joinSessionFiles(paths),
+          search,
+          { emptyHeader: await firstFileHeader(paths), onEnd: release },
+        );
+        return new Response(stream, { headers });
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
     // Frames still buffered belong in a download (a HEAD reads none).
     if (current && !head) await sensor.flushPcap();
     const paths = await sessionPcapFiles(sensor.dataDir, id);
@@ -485,6 +527,53 @@ function optional(
   value: string | undefined,
 ): Record<string, string> {
   return value === undefined || value === "" ? {} : { [name]: value };
+}
+
+/** Searches of session PCAPs (`GET /api/export/pcap/<session>?q=`) running at once, at most. */
+export const MAX_PCAP_SEARCHES = 2;
+
+/** The search of `GET /api/export/pcap/<session>`'s query string (validated as `GET /api/packets` validates its own). */
+function pcapSearchQuery(query: Record<string, string>): PcapSearchQuery {
+  const text = query.q ?? "";
+  if (text.length > MAX_SEARCH_LENGTH) {
+    throw new SensorError(
+      400,
+      `"q" may be at most ${MAX_SEARCH_LENGTH} characters, got ${text.length}`,
+    );
+  }
+  return {
+    ...optional("protocol", query.protocol),
+    ...addressQuery("src", query.src),
+    ...addressQuery("dst", query.dst),
+    ...optional("q", query.q),
+    ...optional("filter", query.filter?.trim()),
+  };
+}
+
+/** Resolves if `filter` compiles (tcpdump -d); a 400 with tcpdump's reason if not. */
+async function validateBpf(filter: string): Promise<void> {
+  try {
+    await validateFilter(filter);
+  } catch (error) {
+    if (error instanceof TcpdumpError && error.code === "bad_filter") {
+      throw new SensorError(400, error.message);
+    }
+    throw error;
+  }
+}
+
+/** The file header of the first of `paths` still there (Ethernet in microseconds when none is). */
+async function firstFileHeader(paths: string[]): Promise<Uint8Array> {
+  for (const path of paths) {
+    try {
+      using file = await Deno.open(path);
+      const header = new Uint8Array(PCAP_FILE_HEADER_LENGTH);
+      if (await file.read(header) === PCAP_FILE_HEADER_LENGTH) return header;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return new PcapBuilder(LINK_TYPE.ETHERNET).toBytes();
 }
 
 /** Longest search text `GET /api/packets?q=` takes, in UTF-16 units. */

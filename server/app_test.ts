@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createApp } from "./app.ts";
+import { createApp, MAX_PCAP_SEARCHES } from "./app.ts";
 import { MAX_SLICES } from "./pcap_slice.ts";
 import { EventBus } from "./event_bus.ts";
 import type { SensorEvent } from "./events.ts";
@@ -622,6 +622,90 @@ Deno.test("unknown routes and stream types answer JSON errors", async () => {
   assert.equal(noTypes.status, 400);
   assert.match(await errorOf(noTypes), /names no event type/);
   await close();
+});
+
+Deno.test("GET /api/export/pcap/<session>?q=&filter= streams every frame of the session PCAP that matches, whole; bad searches are 400s; at most a few at once", async () => {
+  const iphone =
+    `${PCAPS}benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap`;
+  const { request, session, close } = await replayed(iphone);
+  const path = `/api/export/pcap/${session.id}`;
+  /** The frames (time, lengths) of a download, as tshark reads them. */
+  const framesOf = async (query: string) => {
+    const response = await request(`${path}?${query}`);
+    assert.equal(response.status, 200, query);
+    assert.match(
+      response.headers.get("Content-Disposition") ?? "",
+      new RegExp(`netmirror-${session.id}-matches\\.pcap`),
+    );
+    const file = await Deno.makeTempFile({ suffix: ".pcap" });
+    try {
+      await Deno.writeFile(file, new Uint8Array(await response.arrayBuffer()));
+      return await tsharkFields(file, ["frame.time_epoch", "frame.len"]);
+    } finally {
+      await Deno.remove(file);
+    }
+  };
+  const oracle = (displayFilter: string) =>
+    tsharkFields(iphone, ["frame.time_epoch", "frame.len"], displayFilter);
+  try {
+    const host = await framesOf("q=17.248.185.87");
+    assert.ok(host.length >= 70);
+    assert.deepEqual(host, await oracle("ip.addr == 17.248.185.87"));
+    const bpf = await framesOf(`filter=${encodeURIComponent("udp port 53")}`);
+    assert.ok(bpf.length >= 20);
+    assert.deepEqual(bpf, await oracle("udp.port == 53 && !icmp && !icmpv6"));
+    const chip = await framesOf("protocol=dns&dst=192.168.2.1");
+    assert.deepEqual(chip, await oracle("dns && ip.dst == 192.168.2.1"));
+
+    const bad = [
+      [`filter=${encodeURIComponent("port nonsense")}`, /Bad BPF filter/],
+      [`q=${"x".repeat(257)}`, /"q" may be at most 256 characters/],
+      ["src=192.168.2", /Bad src/],
+    ] as const;
+    for (const [query, message] of bad) {
+      const response = await request(`${path}?${query}`);
+      assert.equal(response.status, 400, query);
+      assert.match(await errorOf(response), message);
+    }
+    const unknown = await request("/api/export/pcap/s0nosuchsession?q=SYN");
+    assert.equal(unknown.status, 404);
+    await errorOf(unknown);
+    // HEAD says whether a download would start (no length: the size of
+    // what matches is known only at its end).
+    const head = await request(`${path}?q=SYN`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get("Content-Length"), null);
+    await head.body?.cancel();
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("GET /api/export/pcap/<session>?q=: searches that wait for their readers hold their slots, and one more is a 503 until a reader leaves", async () => {
+  // 1.4 MB of one TCP transfer: far more matches than a search hands on
+  // before its reader takes them.
+  const { request, session, close } = await replayed(
+    `${PCAPS}benign/bulk_lan_irc_dcc_send_1.4MB__irc-dcc-send.pcapng`,
+  );
+  const path = `/api/export/pcap/${session.id}`;
+  try {
+    const held: Response[] = [];
+    for (let i = 0; i < MAX_PCAP_SEARCHES; i++) {
+      const response = await request(`${path}?q=TCP`);
+      assert.equal(response.status, 200);
+      held.push(response);
+    }
+    const refused = await request(`${path}?q=TCP`);
+    assert.equal(refused.status, 503);
+    assert.match(await errorOf(refused), /searches of a session PCAP/);
+    await held[0]!.body!.cancel();
+    const again = await request(`${path}?q=TCP`);
+    assert.equal(again.status, 200);
+    await again.arrayBuffer();
+    await held[1]!.arrayBuffer();
+  } finally {
+    await close();
+  }
 });
 
 Deno.test("an alert's PCAP slice holds the incident's packets", async () => {

@@ -120,10 +120,12 @@ export class SliceSlots {
   #tail: Promise<unknown> = Promise.resolve();
   #taken = 0;
   readonly #maxSlices: number;
+  readonly #what: string;
 
-  /** Slots for at most `maxSlices` slices at once. */
-  constructor(maxSlices = MAX_SLICES) {
+  /** Slots for at most `maxSlices` slices at once; `what` names them in the 503's message. */
+  constructor(maxSlices = MAX_SLICES, what = "alert slices") {
     this.#maxSlices = maxSlices;
+    this.#what = what;
   }
 
   /** Slices holding a slot now. */
@@ -136,7 +138,7 @@ export class SliceSlots {
     if (this.#taken >= this.#maxSlices) {
       throw new SensorError(
         503,
-        `${this.#taken} alert slices are being built or sent; try again in a moment`,
+        `${this.#taken} ${this.#what} are being built or sent; try again in a moment`,
       );
     }
     this.#taken++;

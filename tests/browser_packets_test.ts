@@ -1,7 +1,8 @@
 /**
  * The packet table, its search and the packet modal in real headless
  * Chromium against the real demo server: whole-host, addr:port and TCP flag
- * searches, "Search sensor" (the server's matches, said as such), the
+ * searches, "Search sensor" (the server's matches, said as such) and its
+ * matches over the whole session as a PCAP, the
  * table's columns at common widths, a following table's top row, and the
  * modal's layers and one-packet PCAP.
  */
@@ -18,6 +19,7 @@ import {
 } from "./browser/harness.ts";
 import type { Page } from "./browser/puppeteer.ts";
 import { CaptureParser } from "../capture/pcap_reader.ts";
+import { readPacketFile } from "../capture/packet_source.ts";
 import type { SessionInfo } from "../server/sensor.ts";
 
 /** The widths the table must fit (README: no sideways scroll from 760 px up). */
@@ -38,6 +40,27 @@ function withDemo(
     await page.goto(server.url, { waitUntil: "load" });
     await page.waitForSelector(byTestId("packet-row"));
     await test(page, errors, server, dir);
+  });
+}
+
+/** Whether any two of the packet toolbar's controls overlap. */
+function toolbarOverlaps(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const controls = [
+      ...document.querySelectorAll(
+        '[data-testid="packet-toolbar"] :is(button, a, input, label)',
+      ),
+    ];
+    return controls.some((a, i) =>
+      controls.some((b, j) => {
+        // A label holds its checkbox.
+        if (i >= j || a.contains(b) || b.contains(a)) return false;
+        const p = a.getBoundingClientRect();
+        const q = b.getBoundingClientRect();
+        return p.left < q.right - 1 && q.left < p.right - 1 &&
+          p.top < q.bottom - 1 && q.top < p.bottom - 1;
+      })
+    );
   });
 }
 
@@ -75,108 +98,153 @@ function shownRows(page: Page): Promise<ShownRow[]> {
     }));
 }
 
-Deno.test("packets: search matches whole hosts, the page's addr:port form and TCP flag words, and Search sensor shows the sensor's matches, said as such", async () => {
-  await withDemo({ width: 1440, height: 900 }, async (page, errors, server) => {
-    // The demo's attacker, 192.168.1.66, begins with another address.
-    await waitUntil(
-      "a row of 192.168.1.66",
-      async () =>
-        (await shownRows(page)).length > 0 &&
-        (await page.evaluate(() =>
-          document.body.textContent?.includes("192.168.1.66") ?? false
-        )),
-      30_000,
-    );
-    await search(page, "192.168.1.6");
-    const exact = await shownRows(page);
-    assert.deepEqual(
-      exact.filter((row) =>
-        row.src !== "192.168.1.6" && row.dst !== "192.168.1.6" &&
-        !/(^|[^\d.])192\.168\.1\.6([^\d]|$)/.test(row.info)
-      ),
-      [],
-      "192.168.1.6 matches that host only, not 192.168.1.66",
-    );
+Deno.test("packets: search matches whole hosts, the page's addr:port form and TCP flag words, Search sensor shows the sensor's matches, said as such, and every match of the session downloads as a PCAP", async () => {
+  await withDemo(
+    { width: 1440, height: 900 },
+    async (page, errors, server, dir) => {
+      // The demo's attacker, 192.168.1.66, begins with another address.
+      await waitUntil(
+        "a row of 192.168.1.66",
+        async () =>
+          (await shownRows(page)).length > 0 &&
+          (await page.evaluate(() =>
+            document.body.textContent?.includes("192.168.1.66") ?? false
+          )),
+        30_000,
+      );
+      await search(page, "192.168.1.6");
+      const exact = await shownRows(page);
+      assert.deepEqual(
+        exact.filter((row) =>
+          row.src !== "192.168.1.6" && row.dst !== "192.168.1.6" &&
+          !/(^|[^\d.])192\.168\.1\.6([^\d]|$)/.test(row.info)
+        ),
+        [],
+        "192.168.1.6 matches that host only, not 192.168.1.66",
+      );
 
-    // An endpoint as the row's tooltip (and the packet modal) write it.
-    await search(page, "");
-    const withPort = (await shownRows(page)).find((row) =>
-      row.srcPort !== "" && !row.src.includes(":")
-    );
-    assert.ok(withPort, "a row with a port");
-    const endpoint = `${withPort.src}:${withPort.srcPort}`;
-    await search(page, endpoint);
-    await waitUntil(`rows of ${endpoint}`, async () => {
+      // An endpoint as the row's tooltip (and the packet modal) write it.
+      await search(page, "");
+      const withPort = (await shownRows(page)).find((row) =>
+        row.srcPort !== "" && !row.src.includes(":")
+      );
+      assert.ok(withPort, "a row with a port");
+      const endpoint = `${withPort.src}:${withPort.srcPort}`;
+      await search(page, endpoint);
+      await waitUntil(`rows of ${endpoint}`, async () => {
+        const rows = await shownRows(page);
+        return rows.length > 0 &&
+          rows.every((row) =>
+            (row.src === withPort.src && row.srcPort === withPort.srcPort) ||
+            (row.dst === withPort.src && row.dstPort === withPort.srcPort)
+          );
+      });
+
+      // Flag words: the demo's SYN flood and scans send SYNs.
+      await search(page, "SYN");
+      await waitUntil("rows with SYN set", async () => {
+        const rows = await shownRows(page);
+        return rows.length > 0 && rows.every((row) => row.flags.includes("S"));
+      }, 30_000);
+      await search(page, "[S]");
+      await waitUntil("rows with SYN alone", async () => {
+        const rows = await shownRows(page);
+        return rows.length > 0 && rows.every((row) => row.flags === "S");
+      });
+      assert.equal(
+        await page.$eval(
+          byTestId("row-count"),
+          (e) => e.getAttribute("data-source"),
+        ),
+        "page",
+      );
+      assert.match(await textOf(page, "row-count"), /rows on this page/);
+
+      // The sensor's matches: its own rows, and where it looked.
+      await search(page, "SYN");
+      await page.click(byTestId("sensor-search-button"));
+      await page.waitForSelector(
+        `${byTestId("row-count")}[data-source="sensor"]`,
+      );
+      const said = await textOf(page, "row-count");
+      const match =
+        /^Sensor: (?:(\d[\d,]*) match(?:es)? in its last (\d[\d,]*) packets|the newest (\d[\d,]*) matches, in its packets) \(#(\d[\d,]*)–#(\d[\d,]*)\)$/
+          .exec(said);
+      assert.ok(match, `the sensor's matches said plainly: "${said}"`);
+      const count = Number((match[1] ?? match[3])!.replaceAll(",", ""));
+      assert.ok(count > 0, said);
       const rows = await shownRows(page);
-      return rows.length > 0 &&
-        rows.every((row) =>
-          (row.src === withPort.src && row.srcPort === withPort.srcPort) ||
-          (row.dst === withPort.src && row.dstPort === withPort.srcPort)
+      assert.ok(
+        rows.length > 0 && rows.every((row) => row.flags.includes("S")),
+      );
+      const highest = Number(match[5]!.replaceAll(",", ""));
+      const numbers = await page.$$eval(
+        byTestId("packet-row"),
+        (items) => items.map((item) => Number(item.getAttribute("data-n"))),
+      );
+      assert.ok(numbers.every((n) => n <= highest), "rows from the search");
+      // The API gives the same rows for the same packets (the newest of them).
+      const api = await server.api<{ n: number }[]>(
+        `/api/packets?limit=10000&q=SYN`,
+      );
+      const fromApi = new Set(api.map((row) => row.n));
+      const older = numbers.filter((n) => n <= (api[0]?.n ?? 0));
+      assert.ok(
+        older.every((n) => fromApi.has(n) || n < (api.at(-1)?.n ?? 0)),
+        "every row shown is one the API matches",
+      );
+      // Every match of the session, read from its PCAP on disk: at least
+      // those the sensor's recent packets held, each a SYN.
+      const session = await server.api<SessionInfo>("/api/session");
+      assert.equal(await textOf(page, "matches-pcap-link"), "Matches as PCAP");
+      // The toolbar wraps rather than lay its buttons over each other.
+      for (const width of WIDTHS) {
+        await resizeTo(page, width, 900);
+        assert.equal(
+          await toolbarOverlaps(page),
+          false,
+          `no toolbar control over another at ${width} px`,
         );
-    });
+      }
+      await resizeTo(page, 1440, 900);
+      await page.click(byTestId("matches-pcap-link"));
+      const saved = `netmirror-${session.id}-matches.pcap`;
+      await waitUntil("the matches' PCAP downloaded", async () => {
+        for await (const entry of Deno.readDir(dir)) {
+          if (entry.name === saved) return true;
+        }
+        return false;
+      }, 60_000);
+      let frames = 0;
+      let syns = 0;
+      await readPacketFile(`${dir}/${saved}`, (packet) => {
+        frames++;
+        if (
+          packet.transport === "tcp" && (packet.tcpFlags & 0x02) !== 0
+        ) syns++;
+      });
+      assert.ok(
+        frames >= count,
+        `${frames} frames, the sensor showed ${count}`,
+      );
+      assert.equal(syns, frames, "every frame a SYN");
 
-    // Flag words: the demo's SYN flood and scans send SYNs.
-    await search(page, "SYN");
-    await waitUntil("rows with SYN set", async () => {
-      const rows = await shownRows(page);
-      return rows.length > 0 && rows.every((row) => row.flags.includes("S"));
-    }, 30_000);
-    await search(page, "[S]");
-    await waitUntil("rows with SYN alone", async () => {
-      const rows = await shownRows(page);
-      return rows.length > 0 && rows.every((row) => row.flags === "S");
-    });
-    assert.equal(
-      await page.$eval(
-        byTestId("row-count"),
-        (e) => e.getAttribute("data-source"),
-      ),
-      "page",
-    );
-    assert.match(await textOf(page, "row-count"), /rows on this page/);
-
-    // The sensor's matches: its own rows, and where it looked.
-    await search(page, "SYN");
-    await page.click(byTestId("sensor-search-button"));
-    await page.waitForSelector(
-      `${byTestId("row-count")}[data-source="sensor"]`,
-    );
-    const said = await textOf(page, "row-count");
-    const match =
-      /^Sensor: (?:(\d[\d,]*) match(?:es)? in its last (\d[\d,]*) packets|the newest (\d[\d,]*) matches, in its packets) \(#(\d[\d,]*)–#(\d[\d,]*)\)$/
-        .exec(said);
-    assert.ok(match, `the sensor's matches said plainly: "${said}"`);
-    const count = Number((match[1] ?? match[3])!.replaceAll(",", ""));
-    assert.ok(count > 0, said);
-    const rows = await shownRows(page);
-    assert.ok(rows.length > 0 && rows.every((row) => row.flags.includes("S")));
-    const highest = Number(match[5]!.replaceAll(",", ""));
-    const numbers = await page.$$eval(
-      byTestId("packet-row"),
-      (items) => items.map((item) => Number(item.getAttribute("data-n"))),
-    );
-    assert.ok(numbers.every((n) => n <= highest), "rows from the search");
-    // The API gives the same rows for the same packets (the newest of them).
-    const api = await server.api<{ n: number }[]>(
-      `/api/packets?limit=10000&q=SYN`,
-    );
-    const fromApi = new Set(api.map((row) => row.n));
-    const older = numbers.filter((n) => n <= (api[0]?.n ?? 0));
-    assert.ok(
-      older.every((n) => fromApi.has(n) || n < (api.at(-1)?.n ?? 0)),
-      "every row shown is one the API matches",
-    );
-    // Another search goes back to the page's rows until the sensor is asked.
-    await search(page, "SYN ");
-    await page.waitForSelector(`${byTestId("row-count")}[data-source="page"]`);
-    await search(page, "SYN");
-    await page.waitForSelector(
-      `${byTestId("row-count")}[data-source="sensor"]`,
-    );
-    await page.click(byTestId("page-rows-button"));
-    await page.waitForSelector(`${byTestId("row-count")}[data-source="page"]`);
-    assert.deepEqual(errors, [], "no console errors");
-  });
+      // Another search goes back to the page's rows until the sensor is asked.
+      await search(page, "SYN ");
+      await page.waitForSelector(
+        `${byTestId("row-count")}[data-source="page"]`,
+      );
+      await search(page, "SYN");
+      await page.waitForSelector(
+        `${byTestId("row-count")}[data-source="sensor"]`,
+      );
+      await page.click(byTestId("page-rows-button"));
+      await page.waitForSelector(
+        `${byTestId("row-count")}[data-source="page"]`,
+      );
+      assert.deepEqual(errors, [], "no console errors");
+    },
+  );
 });
 
 Deno.test("packets: the table's columns at 1920, 1366, 1024 and 760 px: IPv4 whole, Info wider than an address, no sideways scroll, cut text in a tooltip", async () => {

@@ -9,7 +9,7 @@
 
 import { computed, signal } from "@preact/signals";
 import type { PacketRow } from "../server/packet_row.ts";
-import { apiFetch } from "./api.ts";
+import { apiFetch, startDownload, withToken } from "./api.ts";
 import { chipProtocols, type ProtocolChip } from "./packet_filter.ts";
 import {
   localClears,
@@ -104,6 +104,49 @@ export async function searchSensor(): Promise<void> {
       : String(error);
   } finally {
     sensorSearching.value = false;
+  }
+}
+
+/** The path of session `sessionId`'s frames that match `text` and `chip`, as one PCAP read from its files on disk (`GET /api/export/pcap/<session>?q=&protocol=`). */
+export function matchesPcapPath(
+  sessionId: string,
+  text: string,
+  chip: ProtocolChip,
+): string {
+  const params = new URLSearchParams();
+  const protocols = chipProtocols(chip);
+  if (protocols !== "") params.set("protocol", protocols);
+  if (text.trim() !== "") params.set("q", text.trim());
+  return `/api/export/pcap/${encodeURIComponent(sessionId)}?${params}`;
+}
+
+/** True while a download of the matches is being asked for. */
+export const matchesPcapAsking = signal(false, { name: "matchesPcapAsking" });
+
+/**
+ * Downloads every frame of the session that matches the sensor's answered
+ * search, once the server has said it takes the search (a HEAD: a download
+ * link that meets a 400, 404 or 503 fails silently in the browser's
+ * download list); a refusal shows where the search's own errors do.
+ */
+export async function downloadMatchesPcap(
+  sessionId: string,
+  matches: SensorMatches,
+): Promise<void> {
+  if (matchesPcapAsking.value) return;
+  const path = matchesPcapPath(sessionId, matches.text, matches.chip);
+  matchesPcapAsking.value = true;
+  sensorSearchError.value = "";
+  try {
+    const response = await apiFetch(path, { method: "HEAD" });
+    await response.arrayBuffer(); // read to its end (an unread answer is logged as aborted)
+    startDownload(withToken(path), `netmirror-${sessionId}-matches.pcap`);
+  } catch (error) {
+    sensorSearchError.value = `No PCAP of the matches: ${
+      error instanceof Error ? error.message : String(error)
+    }`;
+  } finally {
+    matchesPcapAsking.value = false;
   }
 }
 

@@ -1,8 +1,12 @@
 import type { JSX } from "preact";
+import { withToken } from "../api.ts";
 import { formatCount } from "../format.ts";
 import { PROTOCOL_CHIPS } from "../packet_filter.ts";
 import {
   describeSensorMatches,
+  downloadMatchesPcap,
+  matchesPcapAsking,
+  matchesPcapPath,
   searchSensor,
   sensorSearchError,
   sensorSearching,
@@ -17,6 +21,7 @@ import {
   protocolChip,
   rows,
   searchText,
+  session,
   skippedRows,
   tableRows,
   togglePause,
@@ -33,6 +38,7 @@ export function PacketToolbar(): JSX.Element {
   const pending = pendingRows.value;
   const sensor = sensorView.value;
   const error = sensorSearchError.value;
+  const current = session.value;
   return (
     <div class="toolbar" data-testid="packet-toolbar">
       <div class="chips" role="group" aria-label="Protocol filter">
@@ -97,6 +103,25 @@ export function PacketToolbar(): JSX.Element {
               Page rows
             </button>
           )}
+        {sensor !== null && current !== null && (
+          <a
+            class="btn"
+            data-testid="matches-pcap-link"
+            href={withToken(
+              matchesPcapPath(current.id, sensor.text, sensor.chip),
+            )}
+            download={`netmirror-${current.id}-matches.pcap`}
+            aria-disabled={matchesPcapAsking.value}
+            title="Every packet of this session that matches, read from the session PCAP on disk (not only the latest 10,000), as one PCAP file"
+            onClick={(event) => {
+              // Asked first: a refusal shows here, not as a failed download.
+              event.preventDefault();
+              void downloadMatchesPcap(current.id, sensor);
+            }}
+          >
+            {matchesPcapAsking.value ? "Asking…" : "Matches as PCAP"}
+          </a>
+        )}
       </form>
       <button
         type="button"

@@ -1,0 +1,202 @@
+/**
+ * The frames of a session PCAP that match a search, streamed as one pcap:
+ * `GET /api/export/pcap/<session>?q=…&protocol=…&src=…&dst=…&filter=…`.
+ * The recent packets behind `GET /api/packets` hold a session's last
+ * 10,000; this reads every frame its files on disk still hold (the
+ * session's byte cap rotates the oldest away), so an analyst takes all of
+ * a host's or a port's packets of the session into Wireshark.
+ *
+ * A BPF `filter` runs first, in tcpdump (`tcpdump -r - -w - <filter>`, as
+ * `netmirror read` filters); the search words, chip and addresses of the
+ * packet table (server/packet_search.ts) then run on each frame that
+ * passed, decoded and made into its table row. The output is written as it
+ * is found, in chunks the client's reading paces (a client that stops
+ * reading stops the search; one that leaves cancels it), so memory stays
+ * bounded whatever the session holds.
+ *
+ * @module
+ */
+
+import { AnomalyCounter } from "../capture/anomalies.ts";
+import { decodeInto } from "../capture/decode/mod.ts";
+import { DecodedPacket } from "../capture/decoded_packet.ts";
+import {
+  type FilteredStream,
+  filterThroughTcpdump,
+} from "../capture/filter_stream.ts";
+import { CaptureFormatError } from "../capture/pcap_reader.ts";
+import type { PcapRecord } from "../capture/pcap_record.ts";
+import {
+  PCAP_FILE_HEADER_LENGTH,
+  PCAP_RECORD_HEADER_LENGTH,
+  pcapFileHeader,
+  recordFractionNs,
+  writePcapRecordHeader,
+} from "../capture/pcap_writer.ts";
+import { readCapture } from "../capture/read_capture.ts";
+import { compilePacketSearch } from "./packet_search.ts";
+import {
+  matchesPacketQuery,
+  type PacketQuery,
+  toPacketRow,
+} from "./packet_row.ts";
+
+/** What a session PCAP search keeps: the packet table's filters, and a BPF expression. */
+export interface PcapSearchQuery extends Omit<PacketQuery, "limit"> {
+  /** A BPF expression (validated by the caller), applied by tcpdump before the other filters; "" or absent for none. */
+  filter?: string;
+}
+
+/** Options of {@linkcode searchSessionPcap}. */
+export interface PcapSearchOptions {
+  /** The output's file header when the input holds no record (the session's first file's; Ethernet in microseconds by default). */
+  emptyHeader?: Uint8Array;
+  /** Called once when the stream has ended: closed, failed or cancelled. */
+  onEnd?: () => void;
+}
+
+/** Bytes of matching frames gathered before they are handed to the reader. */
+export const SEARCH_CHUNK_BYTES = 256 * 1024;
+
+/** Whether `query` filters at all (without a filter the whole session PCAP is the answer). */
+export function isPcapSearch(query: PcapSearchQuery): boolean {
+  return Boolean(
+    query.q?.trim() || query.protocol?.trim() || query.src || query.dst ||
+      query.filter?.trim(),
+  );
+}
+
+/**
+ * Streams the frames of `source` (a session's joined pcap, as
+ * `joinSessionFiles` makes it) that match `query`, as a classic pcap whose
+ * header is `source`'s own link type and clock. A record cut short at the
+ * end (the running session's last file, caught mid-write) or damage in a
+ * file ends the stream with what matched before it. Cancelling the result
+ * stops the read, and tcpdump.
+ */
+export async function searchSessionPcap(
+  source: ReadableStream<Uint8Array>,
+  query: PcapSearchQuery,
+  options: PcapSearchOptions = {},
+): Promise<ReadableStream<Uint8Array>> {
+  const filter = query.filter?.trim() ?? "";
+  let input = source;
+  let filtered: FilteredStream | undefined;
+  if (filter !== "") {
+    filtered = await filterThroughTcpdump(source, filter);
+    input = filtered.stream;
+  }
+  const words = { ...query, limit: Infinity };
+  const rowsNeeded = Boolean(
+    query.q?.trim() || query.protocol?.trim() || query.src || query.dst,
+  );
+  const search = compilePacketSearch(query.q ?? "");
+  const anomalies = new AnomalyCounter();
+  const scratch = new DecodedPacket();
+  const stop = new AbortController();
+  let wake: (() => void) | undefined;
+  let chunk = new Uint8Array(SEARCH_CHUNK_BYTES);
+  let used = 0;
+  let header: Uint8Array | undefined;
+  let nanosecond = false;
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    options.onEnd?.();
+  };
+
+  const matches = (raw: PcapRecord): boolean => {
+    if (!rowsNeeded) return true;
+    const packet = decodeInto(scratch, raw, anomalies);
+    return matchesPacketQuery(words, packet, toPacketRow(0, packet), search);
+  };
+
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const emit = (): void => {
+        if (used === 0) return;
+        controller.enqueue(chunk.subarray(0, used));
+        chunk = new Uint8Array(SEARCH_CHUNK_BYTES);
+        used = 0;
+      };
+      const onRecord = (raw: PcapRecord): void => {
+        if (header === undefined) {
+          // The output's clock and link type are the input's first
+          // record's (one of each per session PCAP).
+          nanosecond = raw.subMicrosecondNs >= 0;
+          header = pcapFileHeader(raw.linkType, undefined, nanosecond);
+          chunk.set(header);
+          used = PCAP_FILE_HEADER_LENGTH;
+        }
+        if (!matches(raw)) return;
+        const length = raw.capturedLength;
+        const size = PCAP_RECORD_HEADER_LENGTH + length;
+        if (used + size > chunk.length) {
+          emit();
+          if (size > chunk.length) chunk = new Uint8Array(size);
+        }
+        writePcapRecordHeader(
+          chunk,
+          used,
+          raw.timestampUs,
+          length,
+          raw.wireLength,
+          recordFractionNs(nanosecond, raw.subMicrosecondNs),
+        );
+        chunk.set(
+          raw.bytes.subarray(raw.offset, raw.offset + length),
+          used + PCAP_RECORD_HEADER_LENGTH,
+        );
+        used += size;
+      };
+      // The reader reads on while the client takes what it found.
+      const gate = (): Promise<void> =>
+        (controller.desiredSize ?? 0) > 0
+          ? Promise.resolve()
+          : new Promise((resolve) => wake = resolve);
+      void (async () => {
+        try {
+          await readCapture(input, onRecord, {
+            anomalies,
+            signal: stop.signal,
+            gate,
+            onChunkEnd: () => {
+              if (used >= SEARCH_CHUNK_BYTES / 2) emit();
+            },
+          });
+          await filtered?.done;
+        } catch (error) {
+          filtered?.stop();
+          if (stop.signal.aborted) return end(); // the client left
+          // A cut or damaged record: what matched before it stands.
+          if (!(error instanceof CaptureFormatError)) {
+            end();
+            controller.error(error);
+            return;
+          }
+        }
+        // An input without a record still makes a valid capture.
+        if (header === undefined) {
+          const empty = options.emptyHeader ?? pcapFileHeader(1);
+          chunk.set(empty);
+          used = empty.length;
+        }
+        emit();
+        end();
+        controller.close();
+      })();
+    },
+    pull() {
+      wake?.();
+      wake = undefined;
+    },
+    cancel(reason) {
+      end();
+      stop.abort(reason);
+      filtered?.stop();
+      wake?.();
+      wake = undefined;
+    },
+  }, { highWaterMark: 2 });
+}

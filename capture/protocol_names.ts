@@ -1,11 +1,38 @@
 /**
  * Names of protocol numbers as people read them in packet lines and EVE:
  * ICMP and ICMPv6 messages (tcpdump's wording), DNS record types and
- * response codes (their IANA mnemonics). A number without a name keeps its
- * number.
+ * response codes (their IANA mnemonics), and the link types NetMirror
+ * decodes (libpcap's names and descriptions). A number without a name
+ * keeps its number.
  *
  * @module
  */
+
+/** A link type's libpcap name (`tcpdump -L`, `-y`) and description. */
+export interface LinkTypeInfo {
+  /** "EN10MB", "LINUX_SLL2", … */
+  name: string;
+  /** "Ethernet", "Linux cooked v2", … */
+  description: string;
+}
+
+/** The link types NetMirror decodes (tcpdump.org LINKTYPE_* numbers), as libpcap names and describes them. */
+export const LINK_TYPE_INFO: Readonly<Record<number, LinkTypeInfo>> = {
+  0: { name: "NULL", description: "BSD loopback" },
+  1: { name: "EN10MB", description: "Ethernet" },
+  101: { name: "RAW", description: "Raw IP" },
+  108: { name: "LOOP", description: "OpenBSD loopback" },
+  113: { name: "LINUX_SLL", description: "Linux cooked v1" },
+  228: { name: "IPV4", description: "Raw IPv4" },
+  229: { name: "IPV6", description: "Raw IPv6" },
+  276: { name: "LINUX_SLL2", description: "Linux cooked v2" },
+};
+
+/** "EN10MB (Ethernet)" as `tcpdump -L` writes a link type, or "LINKTYPE 147" for one NetMirror does not decode. */
+export function linkTypeName(linkType: number): string {
+  const info = LINK_TYPE_INFO[linkType];
+  return info ? `${info.name} (${info.description})` : `LINKTYPE ${linkType}`;
+}
 
 /** DNS record types by number (IANA "Resource Record (RR) TYPEs"), the common ones. */
 const DNS_TYPES: Readonly<Record<number, string>> = {

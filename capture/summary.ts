@@ -6,24 +6,7 @@
  */
 
 import type { PacketRecord } from "./packet_record.ts";
-import { LINK_TYPE } from "./pcap_record.ts";
-
-/** Human names of the link types NetMirror decodes. */
-export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = {
-  [LINK_TYPE.NULL]: "NULL (BSD loopback)",
-  [LINK_TYPE.ETHERNET]: "EN10MB (Ethernet)",
-  [LINK_TYPE.RAW]: "RAW (raw IP)",
-  [LINK_TYPE.LOOP]: "LOOP (OpenBSD loopback)",
-  [LINK_TYPE.LINUX_SLL]: "LINUX_SLL (Linux cooked v1)",
-  [LINK_TYPE.IPV4]: "IPV4 (raw IPv4)",
-  [LINK_TYPE.IPV6]: "IPV6 (raw IPv6)",
-  [LINK_TYPE.LINUX_SLL2]: "LINUX_SLL2 (Linux cooked v2)",
-};
-
-/** Returns "EN10MB (Ethernet)" style names, or "LINKTYPE 147" when unknown. */
-export function linkTypeName(linkType: number): string {
-  return LINK_TYPE_NAMES[linkType] ?? `LINKTYPE ${linkType}`;
-}
+import { linkTypeName } from "./protocol_names.ts";
 
 /** Per-protocol packet counts; a packet counts once per layer it carries. */
 export interface ProtocolCounts {

@@ -11,6 +11,7 @@ import {
   dnsRcodeName,
   dnsTypeName,
   icmpMessageName,
+  LINK_TYPE_INFO,
 } from "../capture/protocol_names.ts";
 import { formatDateTimeUs, formatEndpoint } from "./format.ts";
 
@@ -30,18 +31,6 @@ export interface PacketLayer {
   title: string;
   fields: LayerField[];
 }
-
-/** Link types (tcpdump.org LINKTYPE_* registry) by number. */
-const LINK_TYPES: Readonly<Record<number, string>> = {
-  0: "BSD loopback",
-  1: "Ethernet",
-  101: "Raw IP",
-  108: "OpenBSD loopback",
-  113: "Linux cooked capture",
-  228: "Raw IPv4",
-  229: "Raw IPv6",
-  276: "Linux cooked capture v2",
-};
 
 /** EtherTypes (IEEE registry) by number. */
 const ETHER_TYPES: Readonly<Record<number, string>> = {
@@ -205,7 +194,11 @@ export function packetLayers(record: Record<string, unknown>): PacketLayer[] {
   addNumber("Number", "n");
   addNumber("Time", "timestampUs", formatDateTimeUs);
   if (num("interfaceId") > 0) addNumber("Interface", "interfaceId");
-  addNumber("Link type", "linkType", (v) => named(v, LINK_TYPES[v]));
+  addNumber(
+    "Link type",
+    "linkType",
+    (v) => named(v, LINK_TYPE_INFO[v]?.description),
+  );
   addNumber("On the wire", "wireLength", bytes);
   addNumber(
     "Captured",

@@ -30,6 +30,8 @@ import {
   macLowWord,
 } from "./decode/address.ts";
 import type { AuthService } from "./decode/auth_reply.ts";
+import { readHttpRequest } from "./decode/http.ts";
+import { readTlsServerName } from "./decode/tls.ts";
 import { readU32 } from "./decode/bytes.ts";
 import { ipv6KeyOfWords, isIpv4Key } from "./decode/address_key.ts";
 import type {
@@ -40,6 +42,9 @@ import type {
 } from "./packet_record.ts";
 
 /** A decoded packet (see the module doc); every field starts at its "absent" value. */
+/** Bytes of an HTTP request's or TLS ClientHello's segment kept to read its fields from (a Host or server name past them stays unknown). */
+export const MAX_APP_BYTES = 4096;
+
 export class DecodedPacket implements PacketRecord {
   timestampUs = 0;
   interfaceId = 0;
@@ -125,6 +130,16 @@ export class DecodedPacket implements PacketRecord {
   dhcpClientAddress = "";
   dhcpClientId = "";
   app: AppHint = "";
+  httpStatus = -1;
+  /** The first bytes of an HTTP request's or TLS ClientHello's segment (see {@linkcode setAppPayload}), read into the fields below on first read. */
+  #appBytes: Uint8Array | undefined;
+  #appLength = 0;
+  /** Whether the fields below are made (else made from `#appBytes` on first read). */
+  #appRead = true;
+  #httpMethod = "";
+  #httpUri = "";
+  #httpHost = "";
+  #tlsServerName = "";
   dnsId = -1;
   dnsResponse = false;
   dnsOpcode = -1;
@@ -277,6 +292,91 @@ export class DecodedPacket implements PacketRecord {
     this.#dnsQname = null;
   }
 
+  /** An HTTP request's method, or "" (read from the kept payload on first read). */
+  get httpMethod(): string {
+    if (!this.#appRead) this.#readApp();
+    return this.#httpMethod;
+  }
+  set httpMethod(text: string) {
+    this.#appRead = true;
+    this.#httpMethod = text;
+  }
+
+  /** An HTTP request's target, or "". */
+  get httpUri(): string {
+    if (!this.#appRead) this.#readApp();
+    return this.#httpUri;
+  }
+  set httpUri(text: string) {
+    this.#appRead = true;
+    this.#httpUri = text;
+  }
+
+  /** An HTTP request's Host header, or "". */
+  get httpHost(): string {
+    if (!this.#appRead) this.#readApp();
+    return this.#httpHost;
+  }
+  set httpHost(text: string) {
+    this.#appRead = true;
+    this.#httpHost = text;
+  }
+
+  /** A TLS ClientHello's server name, or "". */
+  get tlsServerName(): string {
+    if (!this.#appRead) this.#readApp();
+    return this.#tlsServerName;
+  }
+  set tlsServerName(text: string) {
+    this.#appRead = true;
+    this.#tlsServerName = text;
+  }
+
+  /**
+   * Keeps the first {@linkcode MAX_APP_BYTES} of `bytes[offset, end)`, an
+   * HTTP request's or a TLS ClientHello's segment (as `app` says), copied:
+   * its method, target, Host or server name are read from them only when
+   * asked for (most packets' never are, and the frame's bytes are reused).
+   */
+  setAppPayload(bytes: Uint8Array, offset: number, end: number): void {
+    const length = Math.min(end - offset, MAX_APP_BYTES);
+    if (length <= 0) return;
+    const own = this.#appBytes ??= new Uint8Array(MAX_APP_BYTES);
+    // A loop for the usual short request: subarray() costs more than the
+    // copy itself.
+    if (length <= 512) {
+      for (let i = 0; i < length; i++) own[i] = bytes[offset + i]!;
+    } else {
+      own.set(bytes.subarray(offset, offset + length));
+    }
+    this.#appLength = length;
+    this.#appRead = false;
+  }
+
+  /** Forgets the HTTP and TLS fields (the next packet's decode). */
+  clearApp(): void {
+    this.httpStatus = -1;
+    this.#appRead = true;
+    this.#httpMethod = "";
+    this.#httpUri = "";
+    this.#httpHost = "";
+    this.#tlsServerName = "";
+  }
+
+  #readApp(): void {
+    this.#appRead = true;
+    const bytes = this.#appBytes!;
+    if (this.app === "http_request") {
+      const request = { httpMethod: "", httpUri: "", httpHost: "" };
+      readHttpRequest(request, bytes, 0, this.#appLength);
+      this.#httpMethod = request.httpMethod;
+      this.#httpUri = request.httpUri;
+      this.#httpHost = request.httpHost;
+    } else if (this.app === "tls_client_hello") {
+      this.#tlsServerName = readTlsServerName(bytes, 0, this.#appLength);
+    }
+  }
+
   /** Sets the source MAC to the 6 bytes at `offset` (the caller checked they are present), formatted when read. */
   setSrcMacAt(bytes: Uint8Array, offset: number): void {
     this.#srcMacHigh = macHighWord(bytes, offset);
@@ -354,6 +454,10 @@ export function plainPacket(packet: PacketRecord): PacketRecord {
     dnsQname: packet.dnsQname,
     tunnelSrcAddress: packet.tunnelSrcAddress,
     tunnelDstAddress: packet.tunnelDstAddress,
+    httpMethod: packet.httpMethod,
+    httpUri: packet.httpUri,
+    httpHost: packet.httpHost,
+    tlsServerName: packet.tlsServerName,
   };
 }
 

@@ -255,6 +255,16 @@ export interface PacketRecord {
 
   /** Application hint from the payload's first bytes. */
   app: AppHint;
+  /** An HTTP/1.x request's method ("GET", "POST", …), or "" (capture/decode/http.ts). */
+  httpMethod: string;
+  /** An HTTP request's target as its request line writes it ("/index.html", or a proxy's absolute URL), at most 512 characters; or "". */
+  httpUri: string;
+  /** An HTTP request's Host header, when the request's first segment holds it; or "". */
+  httpHost: string;
+  /** An HTTP/1.x response's status code (200, 404, …), or -1. */
+  httpStatus: number;
+  /** The server name (SNI, RFC 6066) a TLS ClientHello asks for, when the hello's first segment holds it; or "" (capture/decode/tls.ts). */
+  tlsServerName: string;
   /** DNS transaction id, or -1 when the packet holds no DNS message. */
   dnsId: number;
   /** True for a DNS response (QR bit). */

@@ -79,11 +79,15 @@ export function packetInfo(packet: PacketRecord): string {
   }
   switch (packet.app) {
     case "http_request":
-      return "HTTP request";
+      return httpRequestText(packet);
     case "http_response":
-      return "HTTP response";
+      return packet.httpStatus >= 0
+        ? `HTTP response ${packet.httpStatus}`
+        : "HTTP response";
     case "tls_client_hello":
-      return "TLS ClientHello";
+      return packet.tlsServerName === ""
+        ? "TLS ClientHello"
+        : `TLS ClientHello ${packet.tlsServerName}`;
     case "tls_server_hello":
       return "TLS ServerHello";
     case "tls":
@@ -113,6 +117,15 @@ export function packetInfo(packet: PacketRecord): string {
     return `EtherType 0x${packet.etherType.toString(16).padStart(4, "0")}`;
   }
   return packet.ipProtocol >= 0 ? `IP protocol ${packet.ipProtocol}` : "";
+}
+
+/** "HTTP GET example.com/index.html" (the Host before an origin-form target), or "HTTP request" when the segment holds no request line. */
+function httpRequestText(packet: PacketRecord): string {
+  if (packet.httpMethod === "") return "HTTP request";
+  const target = packet.httpHost !== "" && packet.httpUri.startsWith("/")
+    ? packet.httpHost + packet.httpUri
+    : packet.httpUri;
+  return `HTTP ${packet.httpMethod} ${target}`;
 }
 
 /** Builds the table row of packet number `n` (with the latency it completed, µs, if any). */

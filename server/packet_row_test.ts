@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   dnsMessage,
   icmpFrame,
+  tcpFrame,
   udpDatagram,
   udpFrame,
 } from "../capture/frame_builder.ts";
@@ -12,6 +13,7 @@ import {
   MACS,
 } from "../capture/decode/test_helpers.ts";
 import { packetInfo, toPacketRow } from "./packet_row.ts";
+import { tlsClientHello } from "./demo/tls_records.ts";
 
 const V4 = { ...MACS, src: "10.0.0.1", dst: "10.0.0.53" };
 
@@ -124,5 +126,40 @@ Deno.test("toPacketRow() shows a later IP fragment by its IP protocol and datagr
   assert.equal(
     toPacketRow(2, later!).info,
     "IP fragment of datagram 4242, protocol 17",
+  );
+});
+
+Deno.test("packetInfo() says what an HTTP request asks (host and target), a response's status, and a ClientHello's server name", () => {
+  const text = (payload: string) => new TextEncoder().encode(payload);
+  const info = (dstPort: number, payload: Uint8Array) =>
+    packetInfo(
+      decodeFrame(
+        tcpFrame(V4, { srcPort: 40000, dstPort, flags: 0x18 }, payload),
+      ).packet,
+    );
+  assert.equal(
+    info(80, text("GET /a,b HTTP/1.1\r\nHost: example.com\r\n\r\n")),
+    "HTTP GET example.com/a,b",
+  );
+  assert.equal(
+    info(3128, text("CONNECT example.com:443 HTTP/1.1\r\n\r\n")),
+    "HTTP CONNECT example.com:443",
+  );
+  assert.equal(
+    info(80, text("HTTP/1.1 301 Moved Permanently\r\n\r\n")),
+    "HTTP response 301",
+  );
+  const bytes = (n: number) => new Uint8Array(32).fill(n);
+  assert.equal(
+    info(
+      443,
+      tlsClientHello({
+        serverName: "www.example.org",
+        random: bytes(1),
+        sessionId: bytes(2),
+        keyShare: bytes(3),
+      }),
+    ),
+    "TLS ClientHello www.example.org",
   );
 });

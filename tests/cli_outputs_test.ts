@@ -195,7 +195,7 @@ Deno.test("netmirror serve --print-config merges the defaults, the file and the 
       path: `${dir}/eve.json`,
       rotateBytes: 100 * 1024 * 1024,
       keepFiles: 5,
-      types: ["alert", "flow", "dns", "arp", "stats"],
+      types: ["alert", "flow", "dns", "http", "tls", "arp", "stats"],
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -9,6 +9,7 @@ import { readPacketFile } from "../capture/packet_source.ts";
 import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import { AnalysisEngine } from "../detectors/engine.ts";
 import { communityId } from "../server/community_id.ts";
+import { tsharkFields } from "./cli_helpers.ts";
 import {
   EveLines,
   EveLogger,
@@ -106,6 +107,62 @@ Deno.test("EVE of DNS traffic: one dns record per DNS message", async () => {
   assert.ok(dns.some((r) => r.dns.type === "query"));
   assert.ok(dns.some((r) => r.dns.type === "answer" && r.dns.rcode));
   assert.ok(dns.some((r) => r.src_ip.includes(":")), "IPv6 too");
+});
+
+Deno.test("EVE of web traffic: an http record per request (method, target, host) and a tls record per ClientHello naming its server, as tshark reads them", async () => {
+  let requests = 0;
+  let hellos = 0;
+  for (
+    const file of [
+      "benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap",
+      "benign/mixed_wiki_browse_dns_http_arp_ipv6__wikipedia.pcap",
+    ]
+  ) {
+    const records = await eveOf(file);
+    const http = records.filter((r) => r.event_type === "http");
+    const tls = records.filter((r) => r.event_type === "tls");
+    const fields = (displayFilter: string, names: string[]) =>
+      tsharkFields(`${PCAPS}${file}`, names, displayFilter, [
+        "-o",
+        "tcp.desegment_tcp_streams:FALSE",
+        "-E",
+        "occurrence=f",
+      ]);
+    assert.deepEqual(
+      http.map((r) =>
+        [
+          r.src_ip,
+          r.dest_port,
+          r.http.http_method,
+          r.http.url,
+          r.http.hostname ?? "",
+        ].join("\t")
+      ),
+      await fields("tcp && http.request", [
+        "ip.src",
+        "tcp.dstport",
+        "http.request.method",
+        "http.request.uri",
+        "http.host",
+      ]),
+      file,
+    );
+    assert.deepEqual(
+      tls.map((r) => r.tls.sni),
+      await fields("tls.handshake.extensions_server_name", [
+        "tls.handshake.extensions_server_name",
+      ]),
+      file,
+    );
+    for (const record of [...http, ...tls]) {
+      assert.equal(record.proto, "TCP");
+      assert.match(record.community_id, /^1:/);
+    }
+    requests += http.length;
+    hellos += tls.length;
+  }
+  assert.ok(requests >= 10, `${requests} requests`);
+  assert.ok(hellos >= 10, `${hellos} hellos`);
 });
 
 Deno.test("EVE of ARP traffic: arp records with macs and addresses", async () => {

@@ -399,6 +399,15 @@ export function packetLayers(record: Record<string, unknown>): PacketLayer[] {
   if (app !== "" && app !== "dns") {
     add("Payload starts", "app", APP_HINTS[app] ?? app);
   }
+  // As the packet wrote them (commas and all).
+  const addWhole = (label: string, field: string) => {
+    if (str(field) !== "") add(label, field, str(field));
+  };
+  addWhole("HTTP method", "httpMethod");
+  addWhole("HTTP target", "httpUri");
+  addWhole("HTTP host", "httpHost");
+  addNumber("HTTP status", "httpStatus");
+  addWhole("TLS server name (SNI)", "tlsServerName");
   const failure = str("authFailure");
   if (failure !== "") {
     add("Login", "authFailure", `${failure.toUpperCase()} login refused`);

@@ -130,3 +130,16 @@ Deno.test("packetLayers() shows an ARP request as ARP, with no IP layer", () => 
   assert.equal(valueOf(layers, "ARP", "Target IP"), LAN.dst);
   assert.equal(valueOf(layers, "Ethernet", "EtherType"), "0x0806 (ARP)");
 });
+
+Deno.test("packetLayers() shows an HTTP request's method, target and host as the packet wrote them", () => {
+  const request = tcpFrame(LAN, {
+    srcPort: 50000,
+    dstPort: 80,
+    flags: TCP_FLAGS.PSH | TCP_FLAGS.ACK,
+  }, new TextEncoder().encode("GET /a,b HTTP/1.1\r\nHost: h.test\r\n\r\n"));
+  const layers = packetLayers(recordOf(request));
+  assert.equal(valueOf(layers, "Application", "HTTP method"), "GET");
+  assert.equal(valueOf(layers, "Application", "HTTP target"), "/a,b");
+  assert.equal(valueOf(layers, "Application", "HTTP host"), "h.test");
+  assert.equal(valueOf(layers, "Application", "HTTP status"), undefined);
+});

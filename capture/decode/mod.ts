@@ -30,6 +30,7 @@ import type { AnomalyCounter } from "../anomalies.ts";
 import { DecodedPacket } from "../decoded_packet.ts";
 import type { PcapRecord } from "../pcap_record.ts";
 import { appHint } from "./app_hint.ts";
+import { readHttpStatus } from "./http.ts";
 import { AUTH_PORTS_END, KERBEROS_PORT, readAuthReply } from "./auth_reply.ts";
 import { decodeArp } from "./arp.ts";
 import {
@@ -307,7 +308,12 @@ function decodeTransport(
           anomalies,
         );
       }
-      if (record.app === "") record.app = appHint(bytes, payload, payloadEnd);
+      if (record.app === "") {
+        record.app = appHint(bytes, payload, payloadEnd);
+        if (record.app !== "") {
+          readAppFields(record, bytes, payload, payloadEnd);
+        }
+      }
       if (record.srcPort < AUTH_PORTS_END && payloadEnd > payload) {
         readAuthReply(record, bytes, payload, payloadEnd);
       }
@@ -514,7 +520,11 @@ function resetRecord(record: DecodedPacket): void {
   record.dhcpRelayAddress = "";
   record.dhcpClientAddress = "";
   record.dhcpClientId = "";
-  record.app = "";
+  // Only a packet with an application hint set the HTTP and TLS fields.
+  if (record.app !== "") {
+    record.clearApp();
+    record.app = "";
+  }
   record.dnsId = -1;
   record.dnsResponse = false;
   record.dnsOpcode = -1;
@@ -537,4 +547,22 @@ function resetRecord(record: DecodedPacket): void {
   record.authSuccess = "";
   record.truncated = false;
   record.anomaly = "";
+}
+
+/** Keeps what an HTTP request or response, or a TLS ClientHello, that `record.app` names says in its first segment `bytes[offset, end)`: a status at once, a request's or hello's bytes to read when asked. */
+function readAppFields(
+  record: DecodedPacket,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): void {
+  switch (record.app) {
+    case "http_request":
+    case "tls_client_hello":
+      record.setAppPayload(bytes, offset, end);
+      return;
+    case "http_response":
+      record.httpStatus = readHttpStatus(bytes, offset, end);
+      return;
+  }
 }

@@ -66,7 +66,7 @@ Options:
                           where that is a tmpfs); pipe: its stdout (the default elsewhere)
   -c, --count <n>         stop after n packets
   -w, --write <file>      also write the packets to a pcap file
-  --eve <path|->          also write EVE NDJSON (alerts, flows, dns, arp, stats)
+  --eve <path|->          also write EVE NDJSON (alerts, flows, dns, http, tls, arp, stats)
   --config <file>         netmirror.json: thresholds, home net, allowlists
   --print-config          print the effective configuration (defaults included) and exit
   --home-net <cidrs>      comma-separated home network CIDRs (default RFC 1918 + ULA)

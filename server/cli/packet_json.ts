@@ -134,6 +134,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.string(packet.dhcpClientId);
   out.raw(K_APP);
   out.string(packet.app);
+  out.raw(K_HTTP_STATUS);
+  out.number(packet.httpStatus);
   out.raw(K_DNS_ID);
   out.number(packet.dnsId);
   out.raw(K_DNS_RESPONSE);
@@ -170,6 +172,14 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.string(packet.tunnelSrcAddress);
   out.raw(K_TUNNEL_DST_ADDRESS);
   out.string(packet.tunnelDstAddress);
+  out.raw(K_HTTP_METHOD);
+  out.string(packet.httpMethod);
+  out.raw(K_HTTP_URI);
+  out.string(packet.httpUri);
+  out.raw(K_HTTP_HOST);
+  out.string(packet.httpHost);
+  out.raw(K_TLS_SERVER_NAME);
+  out.string(packet.tlsServerName);
   out.byte(CLOSE);
 }
 
@@ -235,6 +245,11 @@ const K_DHCP_RELAY_ADDRESS = encodeText(',"dhcpRelayAddress":');
 const K_DHCP_CLIENT_ADDRESS = encodeText(',"dhcpClientAddress":');
 const K_DHCP_CLIENT_ID = encodeText(',"dhcpClientId":');
 const K_APP = encodeText(',"app":');
+const K_HTTP_METHOD = encodeText(',"httpMethod":');
+const K_HTTP_URI = encodeText(',"httpUri":');
+const K_HTTP_HOST = encodeText(',"httpHost":');
+const K_HTTP_STATUS = encodeText(',"httpStatus":');
+const K_TLS_SERVER_NAME = encodeText(',"tlsServerName":');
 const K_DNS_ID = encodeText(',"dnsId":');
 const K_DNS_RESPONSE = encodeText(',"dnsResponse":');
 const K_DNS_OPCODE = encodeText(',"dnsOpcode":');

@@ -56,7 +56,7 @@ analysed, written and summarised (exit code 130).
 
 Options:
   --json              print one JSON packet record per line (NDJSON) instead
-  --eve <path|->      write EVE NDJSON (alert, flow, dns, arp, stats); with "-"
+  --eve <path|->      write EVE NDJSON (alert, flow, dns, http, tls, arp, stats); with "-"
                       the summary goes to stderr:  netmirror read x.pcap --eve - | jq
   --config <file>     netmirror.json: thresholds, home net, allowlists
   --print-config      print the effective configuration (defaults included) and exit

@@ -70,7 +70,7 @@ Options:
   -B, --buffer <KiB>      live capture: kernel capture buffer size (default 65536)
   --tcpdump-output <how>  live capture: ring (files in /run/netmirror, the default where
                           that is a tmpfs) or pipe (tcpdump's stdout, the default elsewhere)
-  --eve <path|->          write EVE NDJSON (alert, flow, dns, arp, stats), rotated by size
+  --eve <path|->          write EVE NDJSON (alert, flow, dns, http, tls, arp, stats), rotated by size
   --config <file>         netmirror.json (schema: server/config/netmirror.schema.json);
                           flags override the file
   --print-config          print the effective configuration (defaults included) and exit

@@ -210,7 +210,9 @@ export function buildConfigSchema(): JsonSchema {
           },
           types: {
             type: "array",
-            items: { enum: ["alert", "flow", "dns", "arp", "stats"] },
+            items: {
+              enum: ["alert", "flow", "dns", "http", "tls", "arp", "stats"],
+            },
             default: EVE_LOGGER_DEFAULTS.types,
           },
         },

@@ -1,6 +1,7 @@
 /**
  * Turns packets and alert events into Suricata-EVE-shaped records: alert,
- * flow, dns, arp and stats. Driven by packet time only; every table is
+ * flow, dns, http (a request's method, target and host), tls (a
+ * ClientHello's server name), arp and stats. Driven by packet time only; every table is
  * bounded. Records go to an {@linkcode EveSink} (a rotating file, stdout, a
  * test).
  *
@@ -51,7 +52,14 @@ function countPacket(
 }
 
 /** Which record types to write. */
-export type EveEventType = "alert" | "flow" | "dns" | "arp" | "stats";
+export type EveEventType =
+  | "alert"
+  | "flow"
+  | "dns"
+  | "http"
+  | "tls"
+  | "arp"
+  | "stats";
 
 /** Settings of an {@linkcode EveLogger}. */
 export interface EveLoggerOptions {
@@ -73,7 +81,7 @@ export interface EveLoggerOptions {
 
 /** Defaults: every type, 65 536 flows, 120 s TCP / 60 s other idle, stats each 60 s. */
 export const EVE_LOGGER_DEFAULTS = {
-  types: ["alert", "flow", "dns", "arp", "stats"],
+  types: ["alert", "flow", "dns", "http", "tls", "arp", "stats"],
   maxFlows: 65_536,
   tcpIdleUs: 120_000_000,
   otherIdleUs: 60_000_000,
@@ -195,6 +203,12 @@ export class EveLogger {
     // Not for another protocol's datagrams on a DNS port (iodine's raw
     // mode): their "header" is no DNS message, as Suricata logs none.
     if (isDnsMessage(packet) && this.#types.has("dns")) this.#logDns(packet);
+    if (packet.httpMethod !== "" && this.#types.has("http")) {
+      this.#logHttp(packet);
+    }
+    if (packet.tlsServerName !== "" && this.#types.has("tls")) {
+      this.#logTls(packet);
+    }
     if (packet.network === "ipv4" || packet.network === "ipv6") {
       if (packet.laterFragment) this.#accountLaterFragment(packet);
       else this.#account(packet);
@@ -457,9 +471,45 @@ export class EveLogger {
   }
 
   #logDns(packet: PacketRecord): void {
-    const id = this.#dnsCommunityId(packet);
+    const id = this.#packetCommunityId(packet);
     writeDnsRecord(this.#sink.out, packet, this.#ifaceName, id);
     this.#sink.endRecord();
+  }
+
+  /** An HTTP request, as Suricata's http record names its fields (hostname only when the request's first segment holds its Host). */
+  #logHttp(packet: PacketRecord): void {
+    this.#emit({
+      ...this.#endpoints(packet),
+      http: {
+        ...(packet.httpHost === "" ? {} : { hostname: packet.httpHost }),
+        url: packet.httpUri,
+        "http_method": packet.httpMethod,
+      },
+    });
+  }
+
+  /** A TLS ClientHello's server name, as Suricata's tls record names it. */
+  #logTls(packet: PacketRecord): void {
+    this.#emit({
+      ...this.#endpoints(packet),
+      tls: { sni: packet.tlsServerName },
+    });
+  }
+
+  /** The start of a record of a TCP packet's own: time, event type, interface, endpoints and Community ID. */
+  #endpoints(packet: PacketRecord): EveRecord {
+    const id = this.#packetCommunityId(packet);
+    return {
+      timestamp: eveTimestamp(packet.timestampUs),
+      "event_type": packet.httpMethod !== "" ? "http" : "tls",
+      ...this.#iface(),
+      "src_ip": packet.srcAddress,
+      "src_port": packet.srcPort,
+      "dest_ip": packet.dstAddress,
+      "dest_port": packet.dstPort,
+      proto: "TCP",
+      ...(id === "" ? {} : { "community_id": id }),
+    };
   }
 
   #logArp(packet: PacketRecord): void {
@@ -498,9 +548,8 @@ export class EveLogger {
     });
   }
 
-  /** A DNS record's Community ID (a query's and its answer's are the same, hashed once while cached). */
-  /** The Community ID of a DNS packet's flow ("" when it has none), shared by a query and its answer while cached. */
-  #dnsCommunityId(packet: PacketRecord): string {
+  /** The Community ID of a packet's flow ("" when it has none), shared by the flow's packets (a DNS query and its answer) while cached. */
+  #packetCommunityId(packet: PacketRecord): string {
     // Address text only where the key cannot stand in for it (IPv6).
     const make = () =>
       communityId({

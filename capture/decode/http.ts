@@ -1,0 +1,138 @@
+/**
+ * What an HTTP/1.x message's first segment says: a request's method,
+ * target and Host header, a response's status code. Only the captured
+ * bytes of that one segment are read (no reassembly): a Host header in a
+ * later segment stays unknown. Never throws; text outside printable ASCII
+ * is written `\xHH`.
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../packet_record.ts";
+
+/** Characters of a request target kept at most; a longer one is cut and ends with "…". */
+export const MAX_HTTP_URI_CHARS = 512;
+/** Characters of a Host header kept at most (a DNS name's longest text). */
+export const MAX_HTTP_HOST_CHARS = 255;
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
+const LF = 0x0a;
+const COLON = 0x3a;
+
+/**
+ * Sets `record.httpMethod`, `httpUri` and `httpHost` from an HTTP request
+ * starting at `bytes[offset]` (its method, as `appHint` found it) and
+ * captured up to `end`.
+ */
+export function readHttpRequest(
+  record: Pick<PacketRecord, "httpMethod" | "httpUri" | "httpHost">,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): void {
+  const methodEnd = indexOfByte(bytes, offset, end, SPACE);
+  if (methodEnd < 0) return;
+  const uriStart = methodEnd + 1;
+  let uriEnd = uriStart;
+  while (
+    uriEnd < end && bytes[uriEnd] !== SPACE && bytes[uriEnd] !== CR &&
+    bytes[uriEnd] !== LF
+  ) uriEnd++;
+  record.httpMethod = printableText(bytes, offset, methodEnd, 16);
+  record.httpUri = printableText(bytes, uriStart, uriEnd, MAX_HTTP_URI_CHARS);
+  record.httpHost = hostHeader(bytes, uriEnd, end);
+}
+
+/** The status code of an HTTP/1.x response starting at `bytes[offset]` ("HTTP/1.1 404 Not Found" → 404), or -1. */
+export function readHttpStatus(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): number {
+  // "HTTP/1.x " is 9 bytes; three digits follow.
+  const at = offset + 9;
+  if (at + 3 > end || bytes[at - 1] !== SPACE) return -1;
+  let status = 0;
+  for (let i = at; i < at + 3; i++) {
+    const digit = bytes[i]! - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    status = status * 10 + digit;
+  }
+  const after = at + 3 < end ? bytes[at + 3] : SPACE;
+  return after === SPACE || after === CR || after === LF ? status : -1;
+}
+
+/** The value of the first Host header in the header lines after `from` (the request line's end), up to the blank line or `end`; "" when none is captured. */
+function hostHeader(bytes: Uint8Array, from: number, end: number): string {
+  let line = indexOfByte(bytes, from, end, LF);
+  while (line >= 0) {
+    const start = line + 1;
+    // A blank line ends the headers.
+    if (start >= end || bytes[start] === CR || bytes[start] === LF) return "";
+    const next = indexOfByte(bytes, start, end, LF);
+    if (isHostName(bytes, start, end)) {
+      let valueStart = start + 5;
+      const lineEnd = next < 0 ? end : next;
+      while (
+        valueStart < lineEnd &&
+        (bytes[valueStart] === SPACE || bytes[valueStart] === TAB)
+      ) valueStart++;
+      let valueEnd = lineEnd;
+      while (
+        valueEnd > valueStart &&
+        (bytes[valueEnd - 1] === CR || bytes[valueEnd - 1] === SPACE ||
+          bytes[valueEnd - 1] === TAB)
+      ) valueEnd--;
+      // A header cut by the segment's end is not the whole name.
+      if (next < 0) return "";
+      return printableText(bytes, valueStart, valueEnd, MAX_HTTP_HOST_CHARS);
+    }
+    line = next;
+  }
+  return "";
+}
+
+/** Whether the header line at `start` is "Host:" (any case). */
+function isHostName(bytes: Uint8Array, start: number, end: number): boolean {
+  if (start + 5 > end || bytes[start + 4] !== COLON) return false;
+  // ASCII letters' lower case: bit 0x20 set.
+  return (bytes[start]! | 0x20) === 0x68 &&
+    (bytes[start + 1]! | 0x20) === 0x6f &&
+    (bytes[start + 2]! | 0x20) === 0x73 && (bytes[start + 3]! | 0x20) === 0x74;
+}
+
+function indexOfByte(
+  bytes: Uint8Array,
+  from: number,
+  end: number,
+  value: number,
+): number {
+  for (let i = from; i < end; i++) if (bytes[i] === value) return i;
+  return -1;
+}
+
+/**
+ * `bytes[start, end)` as text: printable ASCII as it is, any other byte as
+ * `\xHH`, at most `maxChars` characters (a longer text is cut and ends
+ * with "…").
+ */
+export function printableText(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  maxChars: number,
+): string {
+  const codes: number[] = [];
+  for (let i = start; i < end && codes.length <= maxChars; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x20 && byte < 0x7f) codes.push(byte);
+    else codes.push(0x5c, 0x78, HEX_DIGITS[byte >> 4]!, HEX_DIGITS[byte & 15]!);
+  }
+  const text = String.fromCharCode(...codes);
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+}
+
+/** "0123456789abcdef" as character codes. */
+const HEX_DIGITS = [..."0123456789abcdef"].map((c) => c.charCodeAt(0));

@@ -1,0 +1,174 @@
+/**
+ * The decoder's reading of HTTP requests (method, target, Host) and
+ * responses (status), and of TLS ClientHellos' server names (SNI), checked
+ * against tshark's on every shared capture that holds them.
+ *
+ * The decoder reads each segment alone, so tshark is asked to read them
+ * alone too (`tcp.desegment_tcp_streams:FALSE`), and the two must agree on
+ * every frame. Where the decoder finds more than that tshark does, tshark
+ * must find the same in its own way: HTTP or TLS on a port it does not
+ * take for them, or in a retransmission, when told that port is HTTP or
+ * TLS and not to analyse sequence numbers; a server name in a
+ * hello split over segments once it reassembles them (in the same TCP
+ * stream).
+ *
+ * Needs `tshark`.
+ */
+
+import assert from "node:assert/strict";
+import { readPacketFile } from "../capture/packet_source.ts";
+import { tsharkFields } from "./cli_helpers.ts";
+
+/** The shared captures with HTTP over TCP or TLS server names in them. */
+const FILES = [
+  "attacks/arpspoof_cain_gateway_poison__arppoison.pcapng",
+  "attacks/arpspoof_gateway_every2s_with_background__arp_spoofing.pcap",
+  "attacks/icmpflood_scapy_60pps_lan__icmp.pcapng",
+  "attacks/portscan_nmap-sF-F_FINscan__fin_scan.pcap",
+  "attacks/portscan_nmap-sS-F_cloudvm__syn_scan.pcap",
+  "attacks/portscan_nmap-sU-F_UDPscan__udp_scan.pcap",
+  "attacks/portscan_nmap-sX-F_XMASscan__xmas_scan.pcap",
+  "attacks/synflood_spoofed_from_lan_host_with_background__tcp_syn_flood.pcap",
+  "benign/baseline_same_lan_as_synflood__no_flood.pcap",
+  "benign/http_get_classic_wireshark_sample__http.cap",
+  "benign/http_get_google__http_google.pcapng",
+  "benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap",
+  "benign/mixed_wiki_browse_dns_http_arp_ipv6__wikipedia.pcap",
+  "benign/mixed_windows_lan_dhcp_nbns_llmnr_dns_smb__smb2-ntlmssp-negotiateflags.pcap",
+  "benign/tcp_latency_baseline_rtt30ms__latency1.pcapng",
+  "benign/tcp_latency_client_slow_request_1.35s__latency3.pcapng",
+  "benign/tcp_latency_server_slow_response_1s__latency4.pcapng",
+  "benign/tcp_latency_wire_slow_synack_878ms__latency2.pcapng",
+  "benign/tls_chrome34_to_google__chrome-34-google.pcap",
+  "formats/ipfrag_dns_amplification_RRSIG_fragments__amp.dns.RRSIG.fragmented.pcap",
+  "formats/ipv6_and_ipv4_http__http_ip4and6.pcapng",
+  "formats/nsec_pcap_ethernet__get-to-ssh-server.pcap",
+  "formats/null_loopback_AF2_and_AF30_ipv6_http__http-urldecode-body.pcap",
+  "formats/rawip_DLT101_tcp_session__tcp-opt.pcap",
+  "formats/sll2_http_download_2.6MB__decode-sll2-02.pcap",
+  "formats/sll_linux_cooked_mixed_dns_tls_http__KakaoTalk_chat.pcap",
+  "formats/vlan_8021q_id0_http__http-vlan-0.pcap",
+  "formats/vlan_triple_tag_qinqinq__vlan-qinqinq.pcap",
+];
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
+
+/** What one frame says: server name, method, target, Host and status, "|"-joined ("" each when absent). */
+type Fields = string;
+
+/** The frames the decoder reads something in, by frame number, with their destination port. */
+async function ours(
+  file: string,
+): Promise<Map<number, { fields: Fields; dstPort: number }>> {
+  const found = new Map<number, { fields: Fields; dstPort: number }>();
+  let frame = 0;
+  await readPacketFile(file, (packet) => {
+    frame++;
+    if (
+      packet.tlsServerName === "" && packet.httpMethod === "" &&
+      packet.httpStatus < 0
+    ) return;
+    found.set(frame, {
+      fields: [
+        packet.tlsServerName,
+        packet.httpMethod,
+        packet.httpUri,
+        packet.httpHost,
+        packet.httpStatus >= 0 ? String(packet.httpStatus) : "",
+      ].join("|"),
+      dstPort: packet.dstPort,
+    });
+  });
+  return found;
+}
+
+/** What tshark reads in the frames `displayFilter` keeps, each segment alone unless `reassemble`, by frame number. */
+async function theirs(
+  file: string,
+  displayFilter: string,
+  options: string[] = [],
+): Promise<Map<number, { fields: Fields; stream: string }>> {
+  const lines = await tsharkFields(
+    file,
+    [
+      "frame.number",
+      "tcp.stream",
+      "tls.handshake.extensions_server_name",
+      "http.request.method",
+      "http.request.uri",
+      "http.host",
+      "http.response.code",
+    ],
+    displayFilter,
+    ["-E", "occurrence=f", ...options],
+  );
+  const found = new Map<number, { fields: Fields; stream: string }>();
+  for (const line of lines) {
+    const [frame, stream, ...fields] = line.split("\t");
+    found.set(Number(frame), { fields: fields.join("|"), stream: stream! });
+  }
+  return found;
+}
+
+const APP_FRAMES =
+  "tcp && (tls.handshake.extensions_server_name || http.request || http.response)";
+const ALONE = ["-o", "tcp.desegment_tcp_streams:FALSE"];
+
+Deno.test("HTTP requests and responses, and TLS server names, as tshark reads each segment, frame by frame", async () => {
+  let compared = 0;
+  let beyond = 0;
+  let serverNames = 0;
+  let hosts = 0;
+  for (const name of FILES) {
+    const file = PCAPS + name;
+    const decoded = await ours(file);
+    const alone = await theirs(file, APP_FRAMES, ALONE);
+    for (const [frame, { fields }] of alone) {
+      assert.equal(
+        decoded.get(frame)?.fields,
+        fields,
+        `${name} frame ${frame}`,
+      );
+      compared++;
+      if (fields.startsWith("|") === false) serverNames++;
+      if (fields.split("|")[3] !== "") hosts++;
+    }
+    // What the decoder reads beyond tshark's segment-by-segment view.
+    const more = [...decoded].filter(([frame]) => !alone.has(frame));
+    if (more.length === 0) continue;
+    const streams = await theirs(file, "tcp");
+    const reassembled = await theirs(
+      file,
+      "tls.handshake.extensions_server_name",
+    );
+    for (const [frame, { fields, dstPort }] of more) {
+      beyond++;
+      const where = `${name} frame ${frame} (${fields})`;
+      const [serverName] = fields.split("|");
+      // On a port tshark does not take for HTTP or TLS, or a retransmission
+      // (whose payload tshark leaves undissected): told it is HTTP or TLS,
+      // without sequence analysis.
+      const told = await theirs(file, `frame.number == ${frame}`, [
+        ...ALONE,
+        "-o",
+        "tcp.analyze_sequence_numbers:FALSE",
+        "-d",
+        `tcp.port==${dstPort},${serverName === "" ? "http" : "tls"}`,
+      ]);
+      if (told.get(frame)?.fields === fields) continue;
+      // A hello split over segments: tshark names its server once it has
+      // them all, in the same stream.
+      assert.notEqual(serverName, "", where);
+      const stream = streams.get(frame)?.stream;
+      const named = [...reassembled.values()].some((hello) =>
+        hello.stream === stream && hello.fields.split("|")[0] === serverName
+      );
+      assert.ok(named, `${where}: tshark names it in stream ${stream}`);
+    }
+  }
+  // The corpus holds what the test is about.
+  assert.ok(compared >= 300, `${compared} frames compared`);
+  assert.ok(serverNames >= 40, `${serverNames} server names`);
+  assert.ok(hosts >= 100, `${hosts} Host headers`);
+  assert.ok(beyond >= 5, `${beyond} frames read beyond tshark's view`);
+});

@@ -377,3 +377,84 @@ for (const signal of ["SIGTERM", "SIGHUP"] as const) {
     }
   });
 }
+
+Deno.test("netmirror capture -i lo --eve - writes curl's HTTP request (method, target, Host) and its TLS ClientHello's server name", async () => {
+  // A web server, and a port that takes a TLS client's hello and hangs up.
+  const web = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("ok"),
+  );
+  const tls = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepting = (async () => {
+    for await (const connection of tls) {
+      await connection.read(new Uint8Array(4096)).catch(() => null);
+      connection.close();
+    }
+  })();
+  const webPort = web.addr.port;
+  const tlsPort = (tls.addr as Deno.NetAddr).port;
+  const child = command([
+    "capture",
+    "-i",
+    "lo",
+    "-q",
+    "--eve",
+    "-",
+    `tcp and (port ${webPort} or port ${tlsPort})`,
+  ]).spawn();
+  try {
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!text.includes("capturing on lo")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      text += value;
+    }
+    const curl = (args: string[]) =>
+      new Deno.Command("curl", {
+        args: ["-s", "-o", "/dev/null", "--max-time", "5", ...args],
+      }).output();
+    const get = await curl([
+      "-H",
+      "Host: site.example",
+      `http://127.0.0.1:${webPort}/some/path?x=1`,
+    ]);
+    assert.ok(get.success, "curl's GET");
+    // The hello is sent; the handshake then fails (no TLS server).
+    await curl([
+      "-k",
+      "--resolve",
+      `secure.example:${tlsPort}:127.0.0.1`,
+      `https://secure.example:${tlsPort}/`,
+    ]);
+    // Let tcpdump hand on the last packets, then stop as Ctrl-C does.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    child.kill("SIGINT");
+    const [status, stdout] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+    ]);
+    while (!(await stderr.read()).done) { /* drain */ }
+    assert.equal(status.code, 130);
+    const records = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const http = records.filter((r) => r.event_type === "http");
+    assert.deepEqual(
+      http.map((r) => [r.dest_port, r.http]),
+      [[webPort, {
+        hostname: "site.example",
+        url: "/some/path?x=1",
+        "http_method": "GET",
+      }]],
+    );
+    const hellos = records.filter((r) => r.event_type === "tls");
+    assert.deepEqual(
+      hellos.map((r) => [r.dest_port, r.tls.sni]),
+      [[tlsPort, "secure.example"]],
+    );
+  } finally {
+    tls.close();
+    await accepting.catch(() => {});
+    await web.shutdown();
+  }
+});

@@ -30,7 +30,7 @@ import {
   macLowWord,
 } from "./decode/address.ts";
 import type { AuthService } from "./decode/auth_reply.ts";
-import { readHttpRequest } from "./decode/http.ts";
+import { readHttpHost, readHttpRequest } from "./decode/http.ts";
 import { readTlsServerName } from "./decode/tls.ts";
 import { readU32 } from "./decode/bytes.ts";
 import { ipv6KeyOfWords, isIpv4Key } from "./decode/address_key.ts";
@@ -44,6 +44,10 @@ import type {
 /** A decoded packet (see the module doc); every field starts at its "absent" value. */
 /** Bytes of an HTTP request's or TLS ClientHello's segment kept to read its fields from (a Host or server name past them stays unknown). */
 export const MAX_APP_BYTES = 4096;
+/** What of a kept request or hello is still to be read. */
+const UNREAD_REQUEST_LINE = 1;
+const UNREAD_HOST = 2;
+const UNREAD_SERVER_NAME = 4;
 
 export class DecodedPacket implements PacketRecord {
   timestampUs = 0;
@@ -134,8 +138,8 @@ export class DecodedPacket implements PacketRecord {
   /** The first bytes of an HTTP request's or TLS ClientHello's segment (see {@linkcode setAppPayload}), read into the fields below on first read. */
   #appBytes: Uint8Array | undefined;
   #appLength = 0;
-  /** Whether the fields below are made (else made from `#appBytes` on first read). */
-  #appRead = true;
+  /** Which fields below are still to be read from `#appBytes` ({@linkcode UNREAD_REQUEST_LINE}, …, or-ed). */
+  #appUnread = 0;
   #httpMethod = "";
   #httpUri = "";
   #httpHost = "";
@@ -294,41 +298,51 @@ export class DecodedPacket implements PacketRecord {
 
   /** An HTTP request's method, or "" (read from the kept payload on first read). */
   get httpMethod(): string {
-    if (!this.#appRead) this.#readApp();
+    if ((this.#appUnread & UNREAD_REQUEST_LINE) !== 0) this.#readRequestLine();
     return this.#httpMethod;
   }
   set httpMethod(text: string) {
-    this.#appRead = true;
+    this.#appUnread &= ~UNREAD_REQUEST_LINE;
     this.#httpMethod = text;
   }
 
   /** An HTTP request's target, or "". */
   get httpUri(): string {
-    if (!this.#appRead) this.#readApp();
+    if ((this.#appUnread & UNREAD_REQUEST_LINE) !== 0) this.#readRequestLine();
     return this.#httpUri;
   }
   set httpUri(text: string) {
-    this.#appRead = true;
+    this.#appUnread &= ~UNREAD_REQUEST_LINE;
     this.#httpUri = text;
   }
 
   /** An HTTP request's Host header, or "". */
   get httpHost(): string {
-    if (!this.#appRead) this.#readApp();
+    if ((this.#appUnread & UNREAD_HOST) !== 0) {
+      this.#appUnread &= ~UNREAD_HOST;
+      this.#httpHost = readHttpHost(this.#appBytes!, 0, this.#appLength);
+    }
     return this.#httpHost;
   }
   set httpHost(text: string) {
-    this.#appRead = true;
+    this.#appUnread &= ~UNREAD_HOST;
     this.#httpHost = text;
   }
 
   /** A TLS ClientHello's server name, or "". */
   get tlsServerName(): string {
-    if (!this.#appRead) this.#readApp();
+    if ((this.#appUnread & UNREAD_SERVER_NAME) !== 0) {
+      this.#appUnread &= ~UNREAD_SERVER_NAME;
+      this.#tlsServerName = readTlsServerName(
+        this.#appBytes!,
+        0,
+        this.#appLength,
+      );
+    }
     return this.#tlsServerName;
   }
   set tlsServerName(text: string) {
-    this.#appRead = true;
+    this.#appUnread &= ~UNREAD_SERVER_NAME;
     this.#tlsServerName = text;
   }
 
@@ -350,31 +364,27 @@ export class DecodedPacket implements PacketRecord {
       own.set(bytes.subarray(offset, offset + length));
     }
     this.#appLength = length;
-    this.#appRead = false;
+    this.#appUnread = this.app === "tls_client_hello"
+      ? UNREAD_SERVER_NAME
+      : UNREAD_REQUEST_LINE | UNREAD_HOST;
   }
 
   /** Forgets the HTTP and TLS fields (the next packet's decode). */
   clearApp(): void {
     this.httpStatus = -1;
-    this.#appRead = true;
+    this.#appUnread = 0;
     this.#httpMethod = "";
     this.#httpUri = "";
     this.#httpHost = "";
     this.#tlsServerName = "";
   }
 
-  #readApp(): void {
-    this.#appRead = true;
-    const bytes = this.#appBytes!;
-    if (this.app === "http_request") {
-      const request = { httpMethod: "", httpUri: "", httpHost: "" };
-      readHttpRequest(request, bytes, 0, this.#appLength);
-      this.#httpMethod = request.httpMethod;
-      this.#httpUri = request.httpUri;
-      this.#httpHost = request.httpHost;
-    } else if (this.app === "tls_client_hello") {
-      this.#tlsServerName = readTlsServerName(bytes, 0, this.#appLength);
-    }
+  #readRequestLine(): void {
+    this.#appUnread &= ~UNREAD_REQUEST_LINE;
+    const request = { httpMethod: "", httpUri: "", httpHost: "" };
+    readHttpRequest(request, this.#appBytes!, 0, this.#appLength);
+    this.#httpMethod = request.httpMethod;
+    this.#httpUri = request.httpUri;
   }
 
   /** Sets the source MAC to the 6 bytes at `offset` (the caller checked they are present), formatted when read. */

@@ -627,7 +627,7 @@ Deno.test("unknown routes and stream types answer JSON errors", async () => {
 Deno.test("GET /api/export/pcap/<session>?q=&filter= streams every frame of the session PCAP that matches, whole; bad searches are 400s; at most a few at once", async () => {
   const iphone =
     `${PCAPS}benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap`;
-  const { request, session, close } = await replayed(iphone);
+  const { app, request, session, close } = await replayed(iphone);
   const path = `/api/export/pcap/${session.id}`;
   /** The frames (time, lengths) of a download, as tshark reads them. */
   const framesOf = async (query: string) => {
@@ -667,6 +667,20 @@ Deno.test("GET /api/export/pcap/<session>?q=&filter= streams every frame of the 
       assert.equal(response.status, 400, query);
       assert.match(await errorOf(response), message);
     }
+    // The server names the phone asked for, in the stats and the report.
+    const stats = await (await request("/api/stats")).json();
+    assert.deepEqual(stats.serverNames[0], {
+      name: "gateway.icloud.com",
+      tlsHellos: 3,
+      httpRequests: 0,
+      clients: 1,
+      firstUs: stats.serverNames[0].firstUs,
+      lastUs: stats.serverNames[0].lastUs,
+    });
+    const report = await (await app.request("/api/export/report", {
+      method: "POST",
+    })).json();
+    assert.deepEqual(report.serverNames, stats.serverNames);
     const unknown = await request("/api/export/pcap/s0nosuchsession?q=SYN");
     assert.equal(unknown.status, 404);
     await errorOf(unknown);

@@ -47,6 +47,8 @@ export interface IncidentReport {
   alerts: Alert[];
   topTalkers: StatsSnapshot["talkers"];
   topConversations: StatsSnapshot["conversations"];
+  /** The server names most asked for (TLS SNI, HTTP Host) over the session. */
+  serverNames: StatsSnapshot["serverNames"];
   protocols: StatsSnapshot["protocols"];
   latency: LatencySnapshot;
   recommendations: Recommendation[];
@@ -122,6 +124,7 @@ export async function buildReport(input: ReportInput): Promise<IncidentReport> {
     alerts,
     topTalkers: stats.talkers,
     topConversations: stats.conversations,
+    serverNames: stats.serverNames,
     protocols: stats.protocols,
     latency: input.latency,
     recommendations: recommend(tally, alerts, stats, input.latency, session),

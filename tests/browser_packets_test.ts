@@ -437,3 +437,29 @@ Deno.test("packets: the packet modal shows the layers a UDP packet has, codes na
     },
   );
 });
+
+Deno.test("overview: the top server names panel lists the TLS server names and HTTP hosts the sensor counted", async () => {
+  await withDemo({ width: 1440, height: 900 }, async (page, errors, server) => {
+    await waitUntil(
+      "a server name listed",
+      async () => (await page.$$(byTestId("server-name"))).length >= 2,
+      30_000,
+    );
+    const shown = await page.$$eval(
+      byTestId("server-name"),
+      (items) => items.map((item) => item.querySelector(".mono")?.textContent),
+    );
+    const api = await server.api<{ serverNames: { name: string }[] }>(
+      "/api/stats",
+    );
+    const counted = new Set(api.serverNames.map((entry) => entry.name));
+    for (const name of shown) {
+      assert.ok(counted.has(name ?? ""), `${name} is one the sensor counted`);
+    }
+    assert.match(
+      await textOf(page, "server-names-panel"),
+      /\d+ (TLS|HTTP).*\d+ clients?/,
+    );
+    assert.deepEqual(errors, [], "no console errors");
+  });
+});

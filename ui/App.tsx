@@ -12,6 +12,7 @@ import { ProtocolChart } from "./components/ProtocolChart.tsx";
 import { SessionNoticeBar } from "./components/SessionNoticeBar.tsx";
 import { Toasts } from "./components/Toasts.tsx";
 import { TopConversations } from "./components/TopConversations.tsx";
+import { TopServerNames } from "./components/TopServerNames.tsx";
 import { TopTalkers } from "./components/TopTalkers.tsx";
 import { TrafficChart } from "./components/TrafficChart.tsx";
 import { offline, sessionEnded } from "./state.ts";
@@ -30,6 +31,7 @@ export function App(): JSX.Element {
           <LatencyBars />
           <TopTalkers />
           <TopConversations />
+          <TopServerNames />
         </aside>
         <section class="column centre" aria-label="Packets">
           <section class="panel timeline-panel">

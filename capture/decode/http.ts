@@ -45,6 +45,15 @@ export function readHttpRequest(
   record.httpHost = hostHeader(bytes, uriEnd, end);
 }
 
+/** The Host header of an HTTP request starting at `bytes[offset]` and captured up to `end` ("" when the segment holds none), without reading the request line's method and target. */
+export function readHttpHost(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): string {
+  return hostHeader(bytes, offset, end);
+}
+
 /** The status code of an HTTP/1.x response starting at `bytes[offset]` ("HTTP/1.1 404 Not Found" → 404), or -1. */
 export function readHttpStatus(
   bytes: Uint8Array,
@@ -124,6 +133,34 @@ export function printableText(
   end: number,
   maxChars: number,
 ): string {
+  // Printable and short, as host names and most targets are: the same text
+  // as last time comes from the cache, without a new string.
+  const length = end - start;
+  if (length <= maxChars && length <= MAX_CACHED_CHARS) {
+    let hash = 0x811c9dc5;
+    let printable = true;
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i]!;
+      if (byte < 0x20 || byte >= 0x7f) {
+        printable = false;
+        break;
+      }
+      hash = Math.imul(hash ^ byte, 0x01000193);
+    }
+    if (printable) {
+      const slot = (hash ^ (hash >>> 16)) & (TEXT_CACHE_SLOTS - 1);
+      const cached = textCache[slot]!;
+      if (
+        textCacheHash[slot] === hash && cached.length === length &&
+        sameText(cached, bytes, start)
+      ) return cached;
+      let text = "";
+      for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
+      textCache[slot] = text;
+      textCacheHash[slot] = hash;
+      return text;
+    }
+  }
   const codes: number[] = [];
   for (let i = start; i < end && codes.length <= maxChars; i++) {
     const byte = bytes[i]!;
@@ -132,6 +169,20 @@ export function printableText(
   }
   const text = String.fromCharCode(...codes);
   return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+}
+
+/** Texts of {@linkcode printableText} kept for reuse: one per slot, by hash. */
+const TEXT_CACHE_SLOTS = 256;
+/** Longest text kept there. */
+const MAX_CACHED_CHARS = 128;
+const textCache: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill("");
+const textCacheHash = new Int32Array(TEXT_CACHE_SLOTS);
+
+function sameText(text: string, bytes: Uint8Array, start: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  }
+  return true;
 }
 
 /** "0123456789abcdef" as character codes. */

@@ -32,6 +32,7 @@
  * @module
  */
 
+import { type ServerNameCount, ServerNames } from "./server_names.ts";
 import type { PacketRecord } from "../../capture/packet_record.ts";
 import { TableAdmission } from "./table_admission.ts";
 import { hashKey, NumericKeyMap } from "../numeric_key_map.ts";
@@ -191,7 +192,12 @@ export interface StatsSnapshot {
     window: ConversationTraffic[];
     session: ConversationTraffic[];
   };
+  /** The server names most asked for over the session (TLS ClientHellos' SNI, HTTP requests' Host), most first. */
+  serverNames: ServerNameCount[];
 }
+
+/** Server names in a snapshot. */
+export const TOP_SERVER_NAMES = 10;
 
 /** Timeline channels. */
 const TIMELINE_PACKETS = 0;
@@ -322,6 +328,7 @@ export class TrafficStats {
   readonly #conversationAdmission = new TableAdmission();
   /** First fragments' services, for the later fragments of their datagrams. */
   readonly #fragments = new FragmentTrail();
+  readonly #serverNames = new ServerNames();
   #packets = 0;
   #bytes = 0;
   #firstUs = Infinity;
@@ -390,6 +397,7 @@ export class TrafficStats {
     this.#servicePackets[service]!++;
     this.#serviceBytes[service]! += bytes;
     if (packet.payloadLength > 0) this.#serviceDataPackets[service]!++;
+    if (packet.app !== "") this.#serverNames.observe(packet);
     this.#timeline.add(second, TIMELINE_PACKETS, 1);
     this.#timeline.add(second, TIMELINE_BYTES, bytes);
     if (this.#lastSecond > this.#expiredSecond) {
@@ -524,6 +532,7 @@ export class TrafficStats {
         window: this.#topConversations(true),
         session: this.#topConversations(false),
       },
+      serverNames: this.#serverNames.top(TOP_SERVER_NAMES),
     };
   }
 
@@ -535,6 +544,7 @@ export class TrafficStats {
         this.#conversations,
       ),
       stats_fragments: this.#fragments.stats(),
+      stats_server_names: this.#serverNames.stats(),
     };
   }
 

@@ -316,6 +316,7 @@ Deno.test("TrafficStats tables stay within capacity under 1M distinct hosts", ()
     "stats_hosts",
     "stats_conversations",
     "stats_fragments",
+    "stats_server_names",
   ]);
   assert.equal(tables.stats_hosts!.size, 100_000);
   assert.equal(tables.stats_conversations!.size, 100_000);

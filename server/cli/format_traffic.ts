@@ -5,6 +5,7 @@
  * @module
  */
 
+import { MAX_NAMED_CLIENTS } from "../../detectors/stats/server_names.ts";
 import { formatBytes, printable } from "../../capture/format_summary.ts";
 import type {
   LatencySnapshot,
@@ -15,7 +16,7 @@ import type { StatsSnapshot } from "../../detectors/stats/traffic_stats.ts";
 /** Services named on the services line, largest first. */
 const SERVICES_LISTED = 6;
 
-/** Lines for the services, the session's top talkers and conversations, and latency ([] before any packet). */
+/** Lines for the services, the session's top talkers, conversations and server names, and latency ([] before any packet). */
 export function formatTrafficLines(
   stats: StatsSnapshot,
   latency: LatencySnapshot,
@@ -59,6 +60,28 @@ export function formatTrafficLines(
         }  ${String(pair.packets).padStart(9)} packets  ${pair.mainProtocol}`,
       );
     });
+  }
+  const names = stats.serverNames;
+  if (names.length > 0) {
+    lines.push(
+      "server names: asked by TLS ClientHellos (SNI) and HTTP requests",
+    );
+    const width = columnWidth(names.map((entry) => entry.name));
+    for (const entry of names) {
+      const asked = [
+        entry.tlsHellos > 0 ? `${entry.tlsHellos} TLS` : "",
+        entry.httpRequests > 0 ? `${entry.httpRequests} HTTP` : "",
+      ].filter((part) => part !== "").join(" + ");
+      lines.push(
+        `  ${printable(entry.name).padEnd(width)}  ${asked}, ${
+          entry.clients >= MAX_NAMED_CLIENTS
+            ? `${MAX_NAMED_CLIENTS}+ clients`
+            : entry.clients === 1
+            ? "1 client"
+            : `${entry.clients} clients`
+        }`,
+      );
+    }
   }
   const measured = Object.entries(latency.protocols).filter(([, p]) =>
     p.totalCount > 0 || p.unanswered > 0

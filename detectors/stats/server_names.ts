@@ -1,0 +1,156 @@
+/**
+ * The server names clients ask for: the name a TLS ClientHello sends (SNI)
+ * and the Host of an HTTP request, counted per name over the session, with
+ * how many clients asked. Which sites a network talks to, as an analyst
+ * reads them, where top talkers give only addresses (a CDN's address serves
+ * thousands of names).
+ *
+ * Bounded: at most {@linkcode MAX_SERVER_NAMES} names (a new name past
+ * that takes the place of the least asked of the next few in turn: a name
+ * asked more than most is kept, and a flood of random names mostly
+ * replaces names asked once, as they are), each with at most
+ * {@linkcode MAX_NAMED_CLIENTS} clients told apart. Only ClientHellos and
+ * HTTP requests are looked at: other packets cost one comparison.
+ *
+ * @module
+ */
+
+import type { PacketRecord } from "../../capture/packet_record.ts";
+
+/** Names counted at most. */
+export const MAX_SERVER_NAMES = 1_024;
+/** Clients of a name told apart at most (more count as that many). */
+export const MAX_NAMED_CLIENTS = 32;
+/** Entries looked at for the least asked when a new name needs a place. */
+const EVICTION_SAMPLE = 8;
+
+/** One server name and how it was asked for. */
+export interface ServerNameCount {
+  /** Lower case, without a port ("www.example.org"). */
+  name: string;
+  /** TLS ClientHellos that named it (SNI). */
+  tlsHellos: number;
+  /** HTTP requests whose Host it was. */
+  httpRequests: number;
+  /** Distinct client addresses that asked (at most {@linkcode MAX_NAMED_CLIENTS}: "32" means 32 or more). */
+  clients: number;
+  /** Packet time of the first and latest ask, µs. */
+  firstUs: number;
+  lastUs: number;
+}
+
+interface Entry extends ServerNameCount {
+  /** Address keys of the clients told apart (text for a client without one). */
+  clientKeys: (number | string)[];
+}
+
+/** Counts the server names of ClientHellos and HTTP requests (see the module doc). */
+export class ServerNames {
+  readonly #byName = new Map<string, Entry>();
+  /** The same entries, for sampling the least asked. */
+  readonly #entries: Entry[] = [];
+  #nextVictim = 0;
+  #replaced = 0;
+
+  /** Counts `packet`'s server name, if it is a ClientHello or an HTTP request that names one. */
+  observe(packet: PacketRecord): void {
+    const app = packet.app;
+    if (app !== "tls_client_hello" && app !== "http_request") return;
+    const tls = app === "tls_client_hello";
+    const name = tls
+      ? packet.tlsServerName.toLowerCase()
+      : hostName(packet.httpHost);
+    if (name === "") return;
+    let entry = this.#byName.get(name);
+    if (entry === undefined) entry = this.#add(name, packet.timestampUs);
+    if (tls) entry.tlsHellos++;
+    else entry.httpRequests++;
+    if (packet.timestampUs > entry.lastUs) entry.lastUs = packet.timestampUs;
+    if (entry.clients < MAX_NAMED_CLIENTS) {
+      const key = packet.srcAddressKey >= 0
+        ? packet.srcAddressKey
+        : packet.srcAddress;
+      if (!entry.clientKeys.includes(key)) {
+        entry.clientKeys.push(key);
+        entry.clients++;
+      }
+    }
+  }
+
+  /** The `limit` most asked names, most first (ties: the name first asked). */
+  top(limit = 10): ServerNameCount[] {
+    return [...this.#entries]
+      .sort((a, b) => asked(b) - asked(a) || a.firstUs - b.firstUs)
+      .slice(0, limit)
+      .map(({ clientKeys: _, ...count }) => count);
+  }
+
+  /** Names held, and names that took another's place. */
+  stats(): { size: number; capacity: number; evictions: number } {
+    return {
+      size: this.#entries.length,
+      capacity: MAX_SERVER_NAMES,
+      evictions: this.#replaced,
+    };
+  }
+
+  /** Forgets every name. */
+  clear(): void {
+    this.#byName.clear();
+    this.#entries.length = 0;
+    this.#nextVictim = 0;
+    this.#replaced = 0;
+  }
+
+  #add(name: string, nowUs: number): Entry {
+    const fresh: Entry = {
+      name,
+      tlsHellos: 0,
+      httpRequests: 0,
+      clients: 0,
+      firstUs: nowUs,
+      lastUs: nowUs,
+      clientKeys: [],
+    };
+    const entries = this.#entries;
+    if (entries.length < MAX_SERVER_NAMES) {
+      entries.push(fresh);
+      this.#byName.set(name, fresh);
+      return fresh;
+    }
+    // The least asked of the next few makes way: a flood of new names
+    // replaces names asked about as little as each of them.
+    let victim = this.#nextVictim;
+    for (let i = 1; i < EVICTION_SAMPLE; i++) {
+      const at = (this.#nextVictim + i) % entries.length;
+      if (asked(entries[at]!) < asked(entries[victim]!)) victim = at;
+    }
+    this.#nextVictim = (this.#nextVictim + EVICTION_SAMPLE) % entries.length;
+    const old = entries[victim]!;
+    this.#byName.delete(old.name);
+    entries[victim] = fresh;
+    this.#byName.set(name, fresh);
+    this.#replaced++;
+    return fresh;
+  }
+}
+
+function asked(entry: ServerNameCount): number {
+  return entry.tlsHellos + entry.httpRequests;
+}
+
+/** An HTTP Host header's name: lower case, without its port or an IPv6 literal's brackets' port. */
+export function hostName(host: string): string {
+  const text = host.trim().toLowerCase();
+  if (text.startsWith("[")) {
+    const end = text.indexOf("]");
+    return end < 0 ? text : text.slice(0, end + 1);
+  }
+  const colon = text.lastIndexOf(":");
+  if (colon < 0) return text;
+  for (let i = colon + 1; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return text;
+  }
+  return text.slice(0, colon);
+}

@@ -1,0 +1,65 @@
+import type { JSX } from "preact";
+import { formatCount } from "../format.ts";
+import { stats } from "../state.ts";
+import { MAX_NAMED_CLIENTS } from "../../detectors/stats/server_names.ts";
+
+/**
+ * The server names clients asked for most over the session: the name a TLS
+ * ClientHello sends (SNI) and the Host of an HTTP request, with how many
+ * clients asked; which sites the network talks to, where top talkers name
+ * only addresses.
+ */
+export function TopServerNames(): JSX.Element {
+  const names = stats.value?.serverNames ?? [];
+  const most = names[0] ? names[0].tlsHellos + names[0].httpRequests : 1;
+  return (
+    <section class="panel" data-testid="server-names-panel">
+      <div class="panel-title">
+        <h2>Top server names</h2>
+        <span
+          class="muted"
+          title="TLS ClientHellos' server name (SNI) and HTTP requests' Host"
+        >
+          whole session
+        </span>
+      </div>
+      {names.length === 0 && (
+        <div class="muted empty">No TLS server names or HTTP hosts yet</div>
+      )}
+      <ol class="conversations">
+        {names.slice(0, 8).map((entry) => {
+          const asked = entry.tlsHellos + entry.httpRequests;
+          const clients = entry.clients >= MAX_NAMED_CLIENTS
+            ? `${MAX_NAMED_CLIENTS}+ clients`
+            : entry.clients === 1
+            ? "1 client"
+            : `${entry.clients} clients`;
+          return (
+            <li key={entry.name} data-testid="server-name">
+              <div class="conversation-hosts" title={entry.name}>
+                <span class="mono">{entry.name}</span>
+              </div>
+              <div class="conversation-meta">
+                {entry.tlsHellos > 0 && (
+                  <span class="muted">{formatCount(entry.tlsHellos)} TLS</span>
+                )}
+                {entry.httpRequests > 0 && (
+                  <span class="muted">
+                    {formatCount(entry.httpRequests)} HTTP
+                  </span>
+                )}
+                <span>{clients}</span>
+              </div>
+              <div class="bar-track thin">
+                <div
+                  class="bar-fill accent"
+                  style={{ width: `${(asked / most) * 100}%` }}
+                />
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}

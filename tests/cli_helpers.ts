@@ -1,7 +1,8 @@
 /**
  * Helpers of the tests that run `netmirror` (and tcpdump, tshark) as real
- * processes: their decoded output, a line of `read`'s summary, and
- * tcpdump's own packet count and tshark's own fields to compare with.
+ * processes: their decoded output, a line of `read`'s summary, the moment
+ * a capture on lo starts, and tcpdump's own packet count and tshark's own
+ * fields to compare with.
  */
 
 import assert from "node:assert/strict";
@@ -77,4 +78,19 @@ export async function tsharkFields(
   );
   const text = decoder.decode(output.stdout);
   return text === "" ? [] : text.replace(/\n$/, "").split("\n");
+}
+
+/** Reads `child`'s stderr until netmirror says it is capturing on lo (failing if it never does); the reader, for the rest. */
+export async function untilCapturing(
+  child: Deno.ChildProcess,
+): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const stderr = child.stderr.getReader();
+  let err = "";
+  while (!err.includes("capturing on lo")) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    err += new TextDecoder().decode(value);
+  }
+  assert.match(err, /capturing on lo/);
+  return stderr;
 }

@@ -7,7 +7,12 @@
 
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
-import { type Run, runOf, tsharkFields } from "./cli_helpers.ts";
+import {
+  type Run,
+  runOf,
+  tsharkFields,
+  untilCapturing,
+} from "./cli_helpers.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
@@ -281,14 +286,7 @@ Deno.test("netmirror capture -w writes a pcap that tshark reads", async () => {
     String(port),
   ], dir).spawn();
   try {
-    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let text = "";
-    while (!text.includes("capturing on lo")) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      text += value;
-    }
+    const stderr = await untilCapturing(child);
     for (let i = 0; i < 6; i++) {
       await new Promise<void>((resolve, reject) =>
         socket.send(
@@ -403,14 +401,7 @@ Deno.test("netmirror capture -i lo --eve - writes curl's HTTP request (method, t
     `tcp and (port ${webPort} or port ${tlsPort})`,
   ]).spawn();
   try {
-    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let text = "";
-    while (!text.includes("capturing on lo")) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      text += value;
-    }
+    const stderr = await untilCapturing(child);
     const curl = (args: string[]) =>
       new Deno.Command("curl", {
         args: ["-s", "-o", "/dev/null", "--max-time", "5", ...args],

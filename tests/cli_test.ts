@@ -9,6 +9,7 @@ import {
   runOf,
   summaryField as field,
   tcpdumpCount,
+  untilCapturing,
 } from "./cli_helpers.ts";
 import { formatBytes } from "../capture/format_summary.ts";
 import { type TalkerFile, topLines } from "./talker_tally.ts";
@@ -66,21 +67,6 @@ const TALKERS_FIXTURE = new URL(
   "fixtures/talkers_tshark.json",
   import.meta.url,
 );
-
-/** Reads `child`'s stderr until netmirror says it is capturing on lo (failing if it never does); the reader, for the rest. */
-async function untilCapturing(
-  child: Deno.ChildProcess,
-): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-  const stderr = child.stderr.getReader();
-  let err = "";
-  while (!err.includes("capturing on lo")) {
-    const { value, done } = await stderr.read();
-    if (done) break;
-    err += new TextDecoder().decode(value);
-  }
-  assert.match(err, /capturing on lo/);
-  return stderr;
-}
 
 /** A UDP sender bound to 127.0.0.1: the tests may send to loopback only. */
 async function loopbackSender(): Promise<{

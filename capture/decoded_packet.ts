@@ -41,7 +41,6 @@ import type {
   TransportKind,
 } from "./packet_record.ts";
 
-/** A decoded packet (see the module doc); every field starts at its "absent" value. */
 /** Bytes of an HTTP request's or TLS ClientHello's segment kept to read its fields from (a Host or server name past them stays unknown). */
 export const MAX_APP_BYTES = 4096;
 /** What of a kept request or hello is still to be read. */
@@ -49,6 +48,7 @@ const UNREAD_REQUEST_LINE = 1;
 const UNREAD_HOST = 2;
 const UNREAD_SERVER_NAME = 4;
 
+/** A decoded packet (see the module doc); every field starts at its "absent" value. */
 export class DecodedPacket implements PacketRecord {
   timestampUs = 0;
   interfaceId = 0;
@@ -381,7 +381,7 @@ export class DecodedPacket implements PacketRecord {
 
   #readRequestLine(): void {
     this.#appUnread &= ~UNREAD_REQUEST_LINE;
-    const request = { httpMethod: "", httpUri: "", httpHost: "" };
+    const request = { httpMethod: "", httpUri: "" };
     readHttpRequest(request, this.#appBytes!, 0, this.#appLength);
     this.#httpMethod = request.httpMethod;
     this.#httpUri = request.httpUri;

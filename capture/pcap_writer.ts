@@ -99,6 +99,8 @@ export class PcapBuilder {
   #block: Uint8Array<ArrayBuffer> = new Uint8Array(BLOCK_BYTES);
   #used = 0;
   #length = 0;
+  /** Where in `#block` the bytes not yet handed out by {@linkcode take} start. */
+  #takenTo = 0;
   readonly #nanosecond: boolean;
   readonly #header = new Uint8Array(PCAP_RECORD_HEADER_LENGTH);
 
@@ -132,6 +134,21 @@ export class PcapBuilder {
   /** Bytes of the file so far. */
   get byteLength(): number {
     return this.#length;
+  }
+
+  /**
+   * The bytes added since the last call (the file header first), as views
+   * of the builder's blocks (no copy); the builder goes on writing after
+   * them, so a long file can be sent while it is built. Not to be mixed
+   * with {@linkcode parts} or {@linkcode stream}.
+   */
+  take(): Uint8Array<ArrayBuffer>[] {
+    const taken = this.#blocks.splice(0);
+    if (this.#used > this.#takenTo) {
+      taken.push(this.#block.subarray(this.#takenTo, this.#used));
+      this.#takenTo = this.#used;
+    }
+    return taken;
   }
 
   /** The file so far, in order, as views of the builder's blocks (no copy). */
@@ -181,9 +198,10 @@ export class PcapBuilder {
     let from = 0;
     while (from < bytes.length) {
       if (this.#used === BLOCK_BYTES) {
-        this.#blocks.push(this.#block);
+        this.#blocks.push(this.#block.subarray(this.#takenTo));
         this.#block = new Uint8Array(BLOCK_BYTES);
         this.#used = 0;
+        this.#takenTo = 0;
       }
       const take = Math.min(bytes.length - from, BLOCK_BYTES - this.#used);
       this.#block.set(

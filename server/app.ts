@@ -15,11 +15,8 @@ import { type Severity, SEVERITY_ORDER } from "../detectors/alert.ts";
 import { buildReport } from "./report.ts";
 import { PcapDigests } from "./pcap_digest.ts";
 import { SliceSlots } from "./pcap_slice.ts";
-import {
-  isPcapSearch,
-  type PcapSearchQuery,
-  searchSessionPcap,
-} from "./pcap_search.ts";
+import { isPcapSearch, searchSessionPcap } from "./pcap_search.ts";
+import type { PacketQuery } from "./packet_row.ts";
 import { validateFilter } from "../capture/bpf.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import { type AlertSlice, buildAlertSlice } from "./alert_slice.ts";
@@ -215,23 +212,10 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/packets", (c) => {
     const limit = intQuery(c.req.query("limit"), "limit", 100);
-    // Each word is tested on every held packet: a bounded search stays a
-    // bounded cost.
-    const text = c.req.query("q") ?? "";
-    if (text.length > MAX_SEARCH_LENGTH) {
-      throw new SensorError(
-        400,
-        `"q" may be at most ${MAX_SEARCH_LENGTH} characters, got ${text.length}`,
-      );
-    }
-    const q = {
+    const found = sensor.packets.search({
       limit,
-      ...optional("protocol", c.req.query("protocol")),
-      ...addressQuery("src", c.req.query("src")),
-      ...addressQuery("dst", c.req.query("dst")),
-      ...optional("q", c.req.query("q")),
-    };
-    const found = sensor.packets.search(q);
+      ...packetFilters(c.req.query()),
+    });
     // Where the search looked: the packets still held, newest back (a
     // sensor keeps its last packets, not the whole session).
     c.header("X-Packets-Searched", String(found.searched));
@@ -408,17 +392,26 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.req.param("session");
     const current = sensor.session?.id === id;
     const head = c.req.method === "HEAD";
-    const search = pcapSearchQuery(c.req.query());
+    /** The session's files, frames still buffered in them first (a HEAD reads none); a 404 for a session without any. */
+    const filesOf = async (): Promise<string[]> => {
+      if (current && !head) await sensor.flushPcap();
+      const paths = await sessionPcapFiles(sensor.dataDir, id);
+      if (paths.length === 0 && !current) {
+        throw new SensorError(404, `No PCAP for session "${id}"`);
+      }
+      return paths;
+    };
+    const filter = c.req.query("filter")?.trim() ?? "";
+    const search = {
+      ...packetFilters(c.req.query()),
+      ...optional("filter", filter),
+    };
     if (isPcapSearch(search)) {
-      if (search.filter) await validateBpf(search.filter);
+      if (filter !== "") await validateBpf(filter);
       // Each search reads the whole session PCAP: a few at a time.
       const release = searches.take();
       try {
-        if (current && !head) await sensor.flushPcap();
-        const paths = await sessionPcapFiles(sensor.dataDir, id);
-        if (paths.length === 0 && !current) {
-          throw new SensorError(404, `No PCAP for session "${id}"`);
-        }
+        const paths = await filesOf();
         // The size of what matches is known only at the end.
         const headers = pcapHeaders(`${id}-matches`);
         if (head) {
@@ -436,12 +429,7 @@ export function createApp(deps: AppDeps): Hono {
         throw error;
       }
     }
-    // Frames still buffered belong in a download (a HEAD reads none).
-    if (current && !head) await sensor.flushPcap();
-    const paths = await sessionPcapFiles(sensor.dataDir, id);
-    if (paths.length === 0 && !current) {
-      throw new SensorError(404, `No PCAP for session "${id}"`);
-    }
+    const paths = await filesOf();
     const headers = pcapHeaders(id);
     if (paths.length === 0) {
       // The current session before its first frame: a valid, empty capture.
@@ -532,8 +520,15 @@ function optional(
 /** Searches of session PCAPs (`GET /api/export/pcap/<session>?q=`) running at once, at most. */
 export const MAX_PCAP_SEARCHES = 2;
 
-/** The search of `GET /api/export/pcap/<session>`'s query string (validated as `GET /api/packets` validates its own). */
-function pcapSearchQuery(query: Record<string, string>): PcapSearchQuery {
+/**
+ * The packet table's filters of a query string (`q`, `protocol`, `src`,
+ * `dst`), as `GET /api/packets` and a session PCAP's search take them:
+ * each search word is tested on every packet searched, so a bounded
+ * search stays a bounded cost.
+ */
+function packetFilters(
+  query: Record<string, string>,
+): Omit<PacketQuery, "limit"> {
   const text = query.q ?? "";
   if (text.length > MAX_SEARCH_LENGTH) {
     throw new SensorError(
@@ -546,7 +541,6 @@ function pcapSearchQuery(query: Record<string, string>): PcapSearchQuery {
     ...addressQuery("src", query.src),
     ...addressQuery("dst", query.dst),
     ...optional("q", query.q),
-    ...optional("filter", query.filter?.trim()),
   };
 }
 

@@ -27,11 +27,9 @@ import {
 import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { PcapRecord } from "../capture/pcap_record.ts";
 import {
-  PCAP_FILE_HEADER_LENGTH,
   PCAP_RECORD_HEADER_LENGTH,
+  PcapBuilder,
   pcapFileHeader,
-  recordFractionNs,
-  writePcapRecordHeader,
 } from "../capture/pcap_writer.ts";
 import { readCapture } from "../capture/read_capture.ts";
 import { compilePacketSearch } from "./packet_search.ts";
@@ -55,14 +53,18 @@ export interface PcapSearchOptions {
   onEnd?: () => void;
 }
 
-/** Bytes of matching frames gathered before they are handed to the reader. */
-export const SEARCH_CHUNK_BYTES = 256 * 1024;
+/** Bytes of matching frames gathered (at the end of a read chunk) before they are handed to the reader. */
+export const SEARCH_CHUNK_BYTES = 128 * 1024;
 
 /** Whether `query` filters at all (without a filter the whole session PCAP is the answer). */
 export function isPcapSearch(query: PcapSearchQuery): boolean {
+  return filtersRows(query) || Boolean(query.filter?.trim());
+}
+
+/** Whether `query` has filters of the packet table's, for which each frame is decoded into its row. */
+function filtersRows(query: PcapSearchQuery): boolean {
   return Boolean(
-    query.q?.trim() || query.protocol?.trim() || query.src || query.dst ||
-      query.filter?.trim(),
+    query.q?.trim() || query.protocol?.trim() || query.src || query.dst,
   );
 }
 
@@ -87,18 +89,16 @@ export async function searchSessionPcap(
     input = filtered.stream;
   }
   const words = { ...query, limit: Infinity };
-  const rowsNeeded = Boolean(
-    query.q?.trim() || query.protocol?.trim() || query.src || query.dst,
-  );
+  const rowsNeeded = filtersRows(query);
   const search = compilePacketSearch(query.q ?? "");
   const anomalies = new AnomalyCounter();
   const scratch = new DecodedPacket();
   const stop = new AbortController();
   let wake: (() => void) | undefined;
-  let chunk = new Uint8Array(SEARCH_CHUNK_BYTES);
-  let used = 0;
-  let header: Uint8Array | undefined;
-  let nanosecond = false;
+  /** The output, from the input's first record on (its link type and clock: one of each per session PCAP). */
+  let builder: PcapBuilder | undefined;
+  /** Its bytes not handed to the reader yet. */
+  let pending = 0;
   let ended = false;
   const end = (): void => {
     if (ended) return;
@@ -115,40 +115,21 @@ export async function searchSessionPcap(
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const emit = (): void => {
-        if (used === 0) return;
-        controller.enqueue(chunk.subarray(0, used));
-        chunk = new Uint8Array(SEARCH_CHUNK_BYTES);
-        used = 0;
+        for (const part of builder?.take() ?? []) controller.enqueue(part);
+        pending = 0;
       };
       const onRecord = (raw: PcapRecord): void => {
-        if (header === undefined) {
-          // The output's clock and link type are the input's first
-          // record's (one of each per session PCAP).
-          nanosecond = raw.subMicrosecondNs >= 0;
-          header = pcapFileHeader(raw.linkType, undefined, nanosecond);
-          chunk.set(header);
-          used = PCAP_FILE_HEADER_LENGTH;
-        }
+        builder ??= new PcapBuilder(raw.linkType, {
+          nanosecond: raw.subMicrosecondNs >= 0,
+        });
         if (!matches(raw)) return;
-        const length = raw.capturedLength;
-        const size = PCAP_RECORD_HEADER_LENGTH + length;
-        if (used + size > chunk.length) {
-          emit();
-          if (size > chunk.length) chunk = new Uint8Array(size);
-        }
-        writePcapRecordHeader(
-          chunk,
-          used,
+        builder.add(
           raw.timestampUs,
-          length,
+          raw.bytes.subarray(raw.offset, raw.offset + raw.capturedLength),
           raw.wireLength,
-          recordFractionNs(nanosecond, raw.subMicrosecondNs),
+          raw.subMicrosecondNs,
         );
-        chunk.set(
-          raw.bytes.subarray(raw.offset, raw.offset + length),
-          used + PCAP_RECORD_HEADER_LENGTH,
-        );
-        used += size;
+        pending += PCAP_RECORD_HEADER_LENGTH + raw.capturedLength;
       };
       // The reader reads on while the client takes what it found.
       const gate = (): Promise<void> =>
@@ -162,7 +143,7 @@ export async function searchSessionPcap(
             signal: stop.signal,
             gate,
             onChunkEnd: () => {
-              if (used >= SEARCH_CHUNK_BYTES / 2) emit();
+              if (pending >= SEARCH_CHUNK_BYTES) emit();
             },
           });
           await filtered?.done;
@@ -177,10 +158,8 @@ export async function searchSessionPcap(
           }
         }
         // An input without a record still makes a valid capture.
-        if (header === undefined) {
-          const empty = options.emptyHeader ?? pcapFileHeader(1);
-          chunk.set(empty);
-          used = empty.length;
+        if (builder === undefined) {
+          controller.enqueue(options.emptyHeader ?? pcapFileHeader(1));
         }
         emit();
         end();

@@ -66,11 +66,23 @@ export const shownRows = computed(() =>
 
 /** The query string of a sensor search for `text` and `chip`. */
 export function sensorSearchQuery(text: string, chip: ProtocolChip): string {
-  const params = new URLSearchParams({ limit: String(SENSOR_SEARCH_LIMIT) });
+  return searchParams(
+    text,
+    chip,
+    new URLSearchParams({ limit: String(SENSOR_SEARCH_LIMIT) }),
+  ).toString();
+}
+
+/** `params` with the chip's protocols and the search text, where they filter. */
+function searchParams(
+  text: string,
+  chip: ProtocolChip,
+  params = new URLSearchParams(),
+): URLSearchParams {
   const protocols = chipProtocols(chip);
   if (protocols !== "") params.set("protocol", protocols);
   if (text.trim() !== "") params.set("q", text.trim());
-  return params.toString();
+  return params;
 }
 
 /** Asks the sensor for the rows that match the search box and chip, and shows them. */
@@ -113,11 +125,9 @@ export function matchesPcapPath(
   text: string,
   chip: ProtocolChip,
 ): string {
-  const params = new URLSearchParams();
-  const protocols = chipProtocols(chip);
-  if (protocols !== "") params.set("protocol", protocols);
-  if (text.trim() !== "") params.set("q", text.trim());
-  return `/api/export/pcap/${encodeURIComponent(sessionId)}?${params}`;
+  return `/api/export/pcap/${encodeURIComponent(sessionId)}?${
+    searchParams(text, chip)
+  }`;
 }
 
 /** True while a download of the matches is being asked for. */

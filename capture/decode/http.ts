@@ -22,12 +22,12 @@ const LF = 0x0a;
 const COLON = 0x3a;
 
 /**
- * Sets `record.httpMethod`, `httpUri` and `httpHost` from an HTTP request
- * starting at `bytes[offset]` (its method, as `appHint` found it) and
- * captured up to `end`.
+ * Sets `record.httpMethod` and `httpUri` from the request line of an HTTP
+ * request starting at `bytes[offset]` (its method, as `appHint` found it)
+ * and captured up to `end` ({@linkcode readHttpHost} reads its Host).
  */
 export function readHttpRequest(
-  record: Pick<PacketRecord, "httpMethod" | "httpUri" | "httpHost">,
+  record: Pick<PacketRecord, "httpMethod" | "httpUri">,
   bytes: Uint8Array,
   offset: number,
   end: number,
@@ -42,16 +42,43 @@ export function readHttpRequest(
   ) uriEnd++;
   record.httpMethod = printableText(bytes, offset, methodEnd, 16);
   record.httpUri = printableText(bytes, uriStart, uriEnd, MAX_HTTP_URI_CHARS);
-  record.httpHost = hostHeader(bytes, uriEnd, end);
 }
 
-/** The Host header of an HTTP request starting at `bytes[offset]` and captured up to `end` ("" when the segment holds none), without reading the request line's method and target. */
+/**
+ * The value of the first Host header of an HTTP request starting at
+ * `bytes[offset]` and captured up to `end`: the header lines after the
+ * request line, up to the blank line; "" when the segment holds none whole.
+ */
 export function readHttpHost(
   bytes: Uint8Array,
   offset: number,
   end: number,
 ): string {
-  return hostHeader(bytes, offset, end);
+  let line = indexOfByte(bytes, offset, end, LF);
+  while (line >= 0) {
+    const start = line + 1;
+    // A blank line ends the headers.
+    if (start >= end || bytes[start] === CR || bytes[start] === LF) return "";
+    const next = indexOfByte(bytes, start, end, LF);
+    if (isHostName(bytes, start, end)) {
+      // A header cut by the segment's end is not the whole name.
+      if (next < 0) return "";
+      let valueStart = start + 5;
+      while (
+        valueStart < next &&
+        (bytes[valueStart] === SPACE || bytes[valueStart] === TAB)
+      ) valueStart++;
+      let valueEnd = next;
+      while (
+        valueEnd > valueStart &&
+        (bytes[valueEnd - 1] === CR || bytes[valueEnd - 1] === SPACE ||
+          bytes[valueEnd - 1] === TAB)
+      ) valueEnd--;
+      return printableText(bytes, valueStart, valueEnd, MAX_HTTP_HOST_CHARS);
+    }
+    line = next;
+  }
+  return "";
 }
 
 /** The status code of an HTTP/1.x response starting at `bytes[offset]` ("HTTP/1.1 404 Not Found" → 404), or -1. */
@@ -71,36 +98,6 @@ export function readHttpStatus(
   }
   const after = at + 3 < end ? bytes[at + 3] : SPACE;
   return after === SPACE || after === CR || after === LF ? status : -1;
-}
-
-/** The value of the first Host header in the header lines after `from` (the request line's end), up to the blank line or `end`; "" when none is captured. */
-function hostHeader(bytes: Uint8Array, from: number, end: number): string {
-  let line = indexOfByte(bytes, from, end, LF);
-  while (line >= 0) {
-    const start = line + 1;
-    // A blank line ends the headers.
-    if (start >= end || bytes[start] === CR || bytes[start] === LF) return "";
-    const next = indexOfByte(bytes, start, end, LF);
-    if (isHostName(bytes, start, end)) {
-      let valueStart = start + 5;
-      const lineEnd = next < 0 ? end : next;
-      while (
-        valueStart < lineEnd &&
-        (bytes[valueStart] === SPACE || bytes[valueStart] === TAB)
-      ) valueStart++;
-      let valueEnd = lineEnd;
-      while (
-        valueEnd > valueStart &&
-        (bytes[valueEnd - 1] === CR || bytes[valueEnd - 1] === SPACE ||
-          bytes[valueEnd - 1] === TAB)
-      ) valueEnd--;
-      // A header cut by the segment's end is not the whole name.
-      if (next < 0) return "";
-      return printableText(bytes, valueStart, valueEnd, MAX_HTTP_HOST_CHARS);
-    }
-    line = next;
-  }
-  return "";
 }
 
 /** Whether the header line at `start` is "Host:" (any case). */

@@ -8,6 +8,7 @@ import { MACS, rawRecord } from "./test_helpers.ts";
 import {
   MAX_HTTP_URI_CHARS,
   printableText,
+  readHttpHost,
   readHttpRequest,
   readHttpStatus,
 } from "./http.ts";
@@ -19,9 +20,9 @@ function latin1(text: string): Uint8Array {
 
 function request(text: string) {
   const bytes = latin1(text);
-  const record = { httpMethod: "", httpUri: "", httpHost: "" };
+  const record = { httpMethod: "", httpUri: "" };
   readHttpRequest(record, bytes, 0, bytes.length);
-  return record;
+  return { ...record, httpHost: readHttpHost(bytes, 0, bytes.length) };
 }
 
 Deno.test("readHttpRequest: method, target and Host (any case, spaces trimmed)", () => {

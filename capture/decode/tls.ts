@@ -9,6 +9,7 @@
  * @module
  */
 
+import { readU16 } from "./bytes.ts";
 import { printableText } from "./http.ts";
 
 /** The server_name extension's type, and its host_name entry's (RFC 6066). */
@@ -29,21 +30,21 @@ export function readTlsServerName(
 ): string {
   // The record's own length bounds the hello as the segment does.
   if (offset + 5 > end) return "";
-  const recordEnd = Math.min(end, offset + 5 + u16(bytes, offset + 3));
+  const recordEnd = Math.min(end, offset + 5 + readU16(bytes, offset + 3));
   // Record header (5), handshake type and length (4), version (2), random (32).
   let at = offset + 5 + 4 + 2 + 32;
   if (at + 1 > recordEnd) return "";
   at += 1 + bytes[at]!; // session id
   if (at + 2 > recordEnd) return "";
-  at += 2 + u16(bytes, at); // cipher suites
+  at += 2 + readU16(bytes, at); // cipher suites
   if (at + 1 > recordEnd) return "";
   at += 1 + bytes[at]!; // compression methods
   if (at + 2 > recordEnd) return "";
-  const extensionsEnd = Math.min(recordEnd, at + 2 + u16(bytes, at));
+  const extensionsEnd = Math.min(recordEnd, at + 2 + readU16(bytes, at));
   at += 2;
   while (at + 4 <= extensionsEnd) {
-    const type = u16(bytes, at);
-    const length = u16(bytes, at + 2);
+    const type = readU16(bytes, at);
+    const length = readU16(bytes, at + 2);
     const data = at + 4;
     if (type === SERVER_NAME_EXTENSION) {
       return hostName(bytes, data, Math.min(data + length, extensionsEnd));
@@ -56,10 +57,10 @@ export function readTlsServerName(
 /** The first host_name of a server_name extension's list at `bytes[at, end)`, or "". */
 function hostName(bytes: Uint8Array, at: number, end: number): string {
   if (at + 2 > end) return "";
-  const listEnd = Math.min(end, at + 2 + u16(bytes, at));
+  const listEnd = Math.min(end, at + 2 + readU16(bytes, at));
   let entry = at + 2;
   while (entry + 3 <= listEnd) {
-    const length = u16(bytes, entry + 1);
+    const length = readU16(bytes, entry + 1);
     const name = entry + 3;
     if (name + length > listEnd) return "";
     if (bytes[entry] === HOST_NAME) {
@@ -68,8 +69,4 @@ function hostName(bytes: Uint8Array, at: number, end: number): string {
     entry = name + length;
   }
   return "";
-}
-
-function u16(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0);
 }

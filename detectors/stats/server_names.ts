@@ -39,8 +39,8 @@ export interface ServerNameCount {
   lastUs: number;
 }
 
-interface Entry extends ServerNameCount {
-  /** Address keys of the clients told apart (text for a client without one). */
+interface Entry extends Omit<ServerNameCount, "clients"> {
+  /** Address keys of the clients told apart (text for a client without one): `clients` is their count. */
   clientKeys: (number | string)[];
 }
 
@@ -66,14 +66,12 @@ export class ServerNames {
     if (tls) entry.tlsHellos++;
     else entry.httpRequests++;
     if (packet.timestampUs > entry.lastUs) entry.lastUs = packet.timestampUs;
-    if (entry.clients < MAX_NAMED_CLIENTS) {
+    const clients = entry.clientKeys;
+    if (clients.length < MAX_NAMED_CLIENTS) {
       const key = packet.srcAddressKey >= 0
         ? packet.srcAddressKey
         : packet.srcAddress;
-      if (!entry.clientKeys.includes(key)) {
-        entry.clientKeys.push(key);
-        entry.clients++;
-      }
+      if (!clients.includes(key)) clients.push(key);
     }
   }
 
@@ -82,7 +80,10 @@ export class ServerNames {
     return [...this.#entries]
       .sort((a, b) => asked(b) - asked(a) || a.firstUs - b.firstUs)
       .slice(0, limit)
-      .map(({ clientKeys: _, ...count }) => count);
+      .map(({ clientKeys, ...count }) => ({
+        ...count,
+        clients: clientKeys.length,
+      }));
   }
 
   /** Names held, and names that took another's place. */
@@ -94,20 +95,11 @@ export class ServerNames {
     };
   }
 
-  /** Forgets every name. */
-  clear(): void {
-    this.#byName.clear();
-    this.#entries.length = 0;
-    this.#nextVictim = 0;
-    this.#replaced = 0;
-  }
-
   #add(name: string, nowUs: number): Entry {
     const fresh: Entry = {
       name,
       tlsHellos: 0,
       httpRequests: 0,
-      clients: 0,
       firstUs: nowUs,
       lastUs: nowUs,
       clientKeys: [],
@@ -135,7 +127,17 @@ export class ServerNames {
   }
 }
 
-function asked(entry: ServerNameCount): number {
+/** "1 client", "5 clients", "32+ clients" (as many as are told apart, or more). */
+export function clientsText(count: ServerNameCount): string {
+  if (count.clients >= MAX_NAMED_CLIENTS) {
+    return `${MAX_NAMED_CLIENTS}+ clients`;
+  }
+  return count.clients === 1 ? "1 client" : `${count.clients} clients`;
+}
+
+function asked(
+  entry: Pick<ServerNameCount, "tlsHellos" | "httpRequests">,
+): number {
   return entry.tlsHellos + entry.httpRequests;
 }
 

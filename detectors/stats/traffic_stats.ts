@@ -397,7 +397,7 @@ export class TrafficStats {
     this.#servicePackets[service]!++;
     this.#serviceBytes[service]! += bytes;
     if (packet.payloadLength > 0) this.#serviceDataPackets[service]!++;
-    if (packet.app !== "") this.#serverNames.observe(packet);
+    this.#serverNames.observe(packet);
     this.#timeline.add(second, TIMELINE_PACKETS, 1);
     this.#timeline.add(second, TIMELINE_BYTES, bytes);
     if (this.#lastSecond > this.#expiredSecond) {

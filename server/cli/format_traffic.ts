@@ -5,7 +5,7 @@
  * @module
  */
 
-import { MAX_NAMED_CLIENTS } from "../../detectors/stats/server_names.ts";
+import { clientsText } from "../../detectors/stats/server_names.ts";
 import { formatBytes, printable } from "../../capture/format_summary.ts";
 import type {
   LatencySnapshot,
@@ -74,11 +74,7 @@ export function formatTrafficLines(
       ].filter((part) => part !== "").join(" + ");
       lines.push(
         `  ${printable(entry.name).padEnd(width)}  ${asked}, ${
-          entry.clients >= MAX_NAMED_CLIENTS
-            ? `${MAX_NAMED_CLIENTS}+ clients`
-            : entry.clients === 1
-            ? "1 client"
-            : `${entry.clients} clients`
+          clientsText(entry)
         }`,
       );
     }

@@ -1,8 +1,8 @@
 /**
  * Turns packets and alert events into Suricata-EVE-shaped records: alert,
  * flow, dns, http (a request's method, target and host), tls (a
- * ClientHello's server name), arp and stats. Driven by packet time only; every table is
- * bounded. Records go to an {@linkcode EveSink} (a rotating file, stdout, a
+ * ClientHello's server name), arp and stats. Driven by packet time only;
+ * every table is bounded. Records go to an {@linkcode EveSink} (a rotating file, stdout, a
  * test).
  *
  * @module
@@ -479,7 +479,7 @@ export class EveLogger {
   /** An HTTP request, as Suricata's http record names its fields (hostname only when the request's first segment holds its Host). */
   #logHttp(packet: PacketRecord): void {
     this.#emit({
-      ...this.#endpoints(packet),
+      ...this.#endpoints(packet, "http"),
       http: {
         ...(packet.httpHost === "" ? {} : { hostname: packet.httpHost }),
         url: packet.httpUri,
@@ -491,17 +491,17 @@ export class EveLogger {
   /** A TLS ClientHello's server name, as Suricata's tls record names it. */
   #logTls(packet: PacketRecord): void {
     this.#emit({
-      ...this.#endpoints(packet),
+      ...this.#endpoints(packet, "tls"),
       tls: { sni: packet.tlsServerName },
     });
   }
 
   /** The start of a record of a TCP packet's own: time, event type, interface, endpoints and Community ID. */
-  #endpoints(packet: PacketRecord): EveRecord {
+  #endpoints(packet: PacketRecord, eventType: EveEventType): EveRecord {
     const id = this.#packetCommunityId(packet);
     return {
       timestamp: eveTimestamp(packet.timestampUs),
-      "event_type": packet.httpMethod !== "" ? "http" : "tls",
+      "event_type": eventType,
       ...this.#iface(),
       "src_ip": packet.srcAddress,
       "src_port": packet.srcPort,

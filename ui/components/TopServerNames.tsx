@@ -1,7 +1,7 @@
 import type { JSX } from "preact";
 import { formatCount } from "../format.ts";
 import { stats } from "../state.ts";
-import { MAX_NAMED_CLIENTS } from "../../detectors/stats/server_names.ts";
+import { clientsText } from "../../detectors/stats/server_names.ts";
 
 /**
  * The server names clients asked for most over the session: the name a TLS
@@ -29,11 +29,6 @@ export function TopServerNames(): JSX.Element {
       <ol class="conversations">
         {names.slice(0, 8).map((entry) => {
           const asked = entry.tlsHellos + entry.httpRequests;
-          const clients = entry.clients >= MAX_NAMED_CLIENTS
-            ? `${MAX_NAMED_CLIENTS}+ clients`
-            : entry.clients === 1
-            ? "1 client"
-            : `${entry.clients} clients`;
           return (
             <li key={entry.name} data-testid="server-name">
               <div class="conversation-hosts" title={entry.name}>
@@ -48,7 +43,7 @@ export function TopServerNames(): JSX.Element {
                     {formatCount(entry.httpRequests)} HTTP
                   </span>
                 )}
-                <span>{clients}</span>
+                <span>{clientsText(entry)}</span>
               </div>
               <div class="bar-track thin">
                 <div

@@ -30,7 +30,11 @@ import {
   macLowWord,
 } from "./decode/address.ts";
 import type { AuthService } from "./decode/auth_reply.ts";
-import { readHttpHost, readHttpRequest } from "./decode/http.ts";
+import {
+  readHttpHost,
+  readHttpRequest,
+  readHttpUserAgent,
+} from "./decode/http.ts";
 import { readTlsServerName } from "./decode/tls.ts";
 import { readU32 } from "./decode/bytes.ts";
 import { ipv6KeyOfWords, isIpv4Key } from "./decode/address_key.ts";
@@ -47,6 +51,7 @@ export const MAX_APP_BYTES = 4096;
 const UNREAD_REQUEST_LINE = 1;
 const UNREAD_HOST = 2;
 const UNREAD_SERVER_NAME = 4;
+const UNREAD_USER_AGENT = 8;
 
 /** A decoded packet (see the module doc); every field starts at its "absent" value. */
 export class DecodedPacket implements PacketRecord {
@@ -143,6 +148,7 @@ export class DecodedPacket implements PacketRecord {
   #httpMethod = "";
   #httpUri = "";
   #httpHost = "";
+  #httpUserAgent = "";
   #tlsServerName = "";
   dnsId = -1;
   dnsResponse = false;
@@ -329,6 +335,23 @@ export class DecodedPacket implements PacketRecord {
     this.#httpHost = text;
   }
 
+  /** An HTTP request's User-Agent header, or "". */
+  get httpUserAgent(): string {
+    if ((this.#appUnread & UNREAD_USER_AGENT) !== 0) {
+      this.#appUnread &= ~UNREAD_USER_AGENT;
+      this.#httpUserAgent = readHttpUserAgent(
+        this.#appBytes!,
+        0,
+        this.#appLength,
+      );
+    }
+    return this.#httpUserAgent;
+  }
+  set httpUserAgent(text: string) {
+    this.#appUnread &= ~UNREAD_USER_AGENT;
+    this.#httpUserAgent = text;
+  }
+
   /** A TLS ClientHello's server name, or "". */
   get tlsServerName(): string {
     if ((this.#appUnread & UNREAD_SERVER_NAME) !== 0) {
@@ -349,7 +372,7 @@ export class DecodedPacket implements PacketRecord {
   /**
    * Keeps the first {@linkcode MAX_APP_BYTES} of `bytes[offset, end)`, an
    * HTTP request's or a TLS ClientHello's segment (as `app` says), copied:
-   * its method, target, Host or server name are read from them only when
+   * its method, target, Host, User-Agent or server name are read from them only when
    * asked for (most packets' never are, and the frame's bytes are reused).
    */
   setAppPayload(bytes: Uint8Array, offset: number, end: number): void {
@@ -366,7 +389,7 @@ export class DecodedPacket implements PacketRecord {
     this.#appLength = length;
     this.#appUnread = this.app === "tls_client_hello"
       ? UNREAD_SERVER_NAME
-      : UNREAD_REQUEST_LINE | UNREAD_HOST;
+      : UNREAD_REQUEST_LINE | UNREAD_HOST | UNREAD_USER_AGENT;
   }
 
   /** Forgets the HTTP and TLS fields (the next packet's decode). */
@@ -376,6 +399,7 @@ export class DecodedPacket implements PacketRecord {
     this.#httpMethod = "";
     this.#httpUri = "";
     this.#httpHost = "";
+    this.#httpUserAgent = "";
     this.#tlsServerName = "";
   }
 
@@ -467,6 +491,7 @@ export function plainPacket(packet: PacketRecord): PacketRecord {
     httpMethod: packet.httpMethod,
     httpUri: packet.httpUri,
     httpHost: packet.httpHost,
+    httpUserAgent: packet.httpUserAgent,
     tlsServerName: packet.tlsServerName,
   };
 }

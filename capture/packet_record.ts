@@ -261,6 +261,8 @@ export interface PacketRecord {
   httpUri: string;
   /** An HTTP request's Host header, when the request's first segment holds it; or "". */
   httpHost: string;
+  /** An HTTP request's User-Agent header, when the request's first segment holds it; or "". */
+  httpUserAgent: string;
   /** An HTTP/1.x response's status code (200, 404, …), or -1. */
   httpStatus: number;
   /** The server name (SNI, RFC 6066) a TLS ClientHello asks for, when the hello's first segment holds it; or "" (capture/decode/tls.ts). */

@@ -58,7 +58,7 @@ const FILES = [
 
 const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
 
-/** What one frame says: server name, method, target, Host and status, "|"-joined ("" each when absent). */
+/** What one frame says: server name, method, target, Host, User-Agent and status, "|"-joined ("" each when absent). */
 type Fields = string;
 
 /** The frames the decoder reads something in, by frame number, with their destination port. */
@@ -79,6 +79,7 @@ async function ours(
         packet.httpMethod,
         packet.httpUri,
         packet.httpHost,
+        packet.httpUserAgent,
         packet.httpStatus >= 0 ? String(packet.httpStatus) : "",
       ].join("|"),
       dstPort: packet.dstPort,
@@ -102,6 +103,7 @@ async function theirs(
       "http.request.method",
       "http.request.uri",
       "http.host",
+      "http.user_agent",
       "http.response.code",
     ],
     displayFilter,
@@ -119,11 +121,12 @@ const APP_FRAMES =
   "tcp && (tls.handshake.extensions_server_name || http.request || http.response)";
 const ALONE = ["-o", "tcp.desegment_tcp_streams:FALSE"];
 
-Deno.test("HTTP requests and responses, and TLS server names, as tshark reads each segment, frame by frame", async () => {
+Deno.test("HTTP requests (method, target, Host, User-Agent) and responses, and TLS server names, as tshark reads each segment, frame by frame", async () => {
   let compared = 0;
   let beyond = 0;
   let serverNames = 0;
   let hosts = 0;
+  let userAgents = 0;
   for (const name of FILES) {
     const file = PCAPS + name;
     const decoded = await ours(file);
@@ -137,6 +140,7 @@ Deno.test("HTTP requests and responses, and TLS server names, as tshark reads ea
       compared++;
       if (fields.startsWith("|") === false) serverNames++;
       if (fields.split("|")[3] !== "") hosts++;
+      if (fields.split("|")[4] !== "") userAgents++;
     }
     // What the decoder reads beyond tshark's segment-by-segment view.
     const more = [...decoded].filter(([frame]) => !alone.has(frame));
@@ -175,6 +179,7 @@ Deno.test("HTTP requests and responses, and TLS server names, as tshark reads ea
   assert.ok(compared >= 300, `${compared} frames compared`);
   assert.ok(serverNames >= 40, `${serverNames} server names`);
   assert.ok(hosts >= 100, `${hosts} Host headers`);
+  assert.ok(userAgents >= 100, `${userAgents} User-Agent headers`);
   assert.ok(beyond >= 5, `${beyond} frames read beyond tshark's view`);
 });
 

@@ -376,11 +376,11 @@ for (const signal of ["SIGTERM", "SIGHUP"] as const) {
   });
 }
 
-Deno.test("netmirror capture -i lo --eve - writes curl's HTTP request (method, target, Host) and its TLS ClientHello's server name", async () => {
+Deno.test("netmirror capture -i lo --eve - writes curl's HTTP request (method, target, Host, User-Agent, the response's status) and its TLS ClientHello's server name", async () => {
   // A web server, and a port that takes a TLS client's hello and hangs up.
   const web = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    () => new Response("ok"),
+    () => new Response("not here", { status: 404 }),
   );
   const tls = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const accepting = (async () => {
@@ -409,6 +409,8 @@ Deno.test("netmirror capture -i lo --eve - writes curl's HTTP request (method, t
     const get = await curl([
       "-H",
       "Host: site.example",
+      "-A",
+      "netmirror-test/1.0",
       `http://127.0.0.1:${webPort}/some/path?x=1`,
     ]);
     assert.ok(get.success, "curl's GET");
@@ -435,7 +437,9 @@ Deno.test("netmirror capture -i lo --eve - writes curl's HTTP request (method, t
       [[webPort, {
         hostname: "site.example",
         url: "/some/path?x=1",
+        "http_user_agent": "netmirror-test/1.0",
         "http_method": "GET",
+        status: 404,
       }]],
     );
     const hellos = records.filter((r) => r.event_type === "tls");

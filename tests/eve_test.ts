@@ -109,8 +109,7 @@ Deno.test("EVE of DNS traffic: one dns record per DNS message", async () => {
   assert.ok(dns.some((r) => r.src_ip.includes(":")), "IPv6 too");
 });
 
-Deno.test("EVE of web traffic: an http record per request (method, target, host) and a tls record per ClientHello naming its server, as tshark reads them", async () => {
-  let requests = 0;
+Deno.test("EVE of web traffic: a tls record per ClientHello naming its server, as tshark reads it", async () => {
   let hellos = 0;
   for (
     const file of [
@@ -119,50 +118,115 @@ Deno.test("EVE of web traffic: an http record per request (method, target, host)
     ]
   ) {
     const records = await eveOf(file);
-    const http = records.filter((r) => r.event_type === "http");
     const tls = records.filter((r) => r.event_type === "tls");
-    const fields = (displayFilter: string, names: string[]) =>
-      tsharkFields(`${PCAPS}${file}`, names, displayFilter, [
-        "-o",
-        "tcp.desegment_tcp_streams:FALSE",
-        "-E",
-        "occurrence=f",
-      ]);
     assert.deepEqual(
-      http.map((r) =>
-        [
-          r.src_ip,
-          r.dest_port,
-          r.http.http_method,
-          r.http.url,
-          r.http.hostname ?? "",
-        ].join("\t")
+      tls.map((r) => r.tls.sni),
+      await tsharkFields(
+        `${PCAPS}${file}`,
+        ["tls.handshake.extensions_server_name"],
+        "tls.handshake.extensions_server_name",
+        ["-o", "tcp.desegment_tcp_streams:FALSE", "-E", "occurrence=f"],
       ),
-      await fields("tcp && http.request", [
+      file,
+    );
+    for (const record of tls) {
+      assert.equal(record.proto, "TCP");
+      assert.match(record.community_id, /^1:/);
+    }
+    hellos += tls.length;
+  }
+  assert.ok(hellos >= 10, `${hellos} hellos`);
+});
+
+/** Captures whose every HTTP request tshark reads as the decoder does (two others hold requests it reads only when told the port's protocol: app_fields_tshark_test.ts). */
+const HTTP_FILES = [
+  "attacks/arpspoof_cain_gateway_poison__arppoison.pcapng",
+  "attacks/portscan_nmap-sF-F_FINscan__fin_scan.pcap",
+  "attacks/portscan_nmap-sS-F_cloudvm__syn_scan.pcap",
+  "attacks/portscan_nmap-sU-F_UDPscan__udp_scan.pcap",
+  "attacks/synflood_spoofed_from_lan_host_with_background__tcp_syn_flood.pcap",
+  "benign/http_get_google__http_google.pcapng",
+  "benign/mixed_iphone_dns_tls_http_icmp_ipv6__iphone.pcap",
+  "benign/mixed_wiki_browse_dns_http_arp_ipv6__wikipedia.pcap",
+  "benign/tcp_latency_server_slow_response_1s__latency4.pcapng",
+  "formats/ipv6_and_ipv4_http__http_ip4and6.pcapng",
+  "formats/null_loopback_AF2_and_AF30_ipv6_http__http-urldecode-body.pcap",
+  "formats/sll2_http_download_2.6MB__decode-sll2-02.pcap",
+  "formats/sll_linux_cooked_mixed_dns_tls_http__KakaoTalk_chat.pcap",
+  "formats/vlan_triple_tag_qinqinq__vlan-qinqinq.pcap",
+];
+
+Deno.test("EVE of web traffic: an http record per request (method, target, host, user agent) with its response's status, as tshark pairs them", async () => {
+  let requests = 0;
+  let answered = 0;
+  for (const file of HTTP_FILES) {
+    const http = (await eveOf(file)).filter((r) => r.event_type === "http");
+    // Each segment read alone (as the decoder reads a request's first),
+    // two passes so that a request knows the frame of its response.
+    const options = [
+      "-2",
+      "-o",
+      "tcp.desegment_tcp_streams:FALSE",
+      "-E",
+      "occurrence=f",
+    ];
+    const path = `${PCAPS}${file}`;
+    const status = new Map(
+      (await tsharkFields(
+        path,
+        ["frame.number", "http.response.code"],
+        "tcp && http.response",
+        options,
+      )).map((line) => line.split("\t") as [string, string]),
+    );
+    const theirs = (await tsharkFields(
+      path,
+      [
         "ip.src",
+        "ipv6.src",
+        "tcp.srcport",
         "tcp.dstport",
         "http.request.method",
         "http.request.uri",
         "http.host",
-      ]),
-      file,
+        "http.user_agent",
+        "http.response_in",
+      ],
+      "tcp && http.request",
+      options,
+    )).map((line) => {
+      const [ipv4, ipv6, ...fields] = line.split("\t");
+      const responseIn = fields.pop()!;
+      return [
+        ipv4 || ipv6,
+        ...fields,
+        responseIn === "" ? "" : status.get(responseIn),
+      ].join("\t");
+    });
+    // Written when answered (or when their flow ends), so compared as sets.
+    const ours = http.map((r) =>
+      [
+        r.src_ip,
+        r.src_port,
+        r.dest_port,
+        r.http.http_method,
+        r.http.url,
+        r.http.hostname ?? "",
+        r.http.http_user_agent ?? "",
+        r.http.status ?? "",
+      ].join("\t")
     );
-    assert.deepEqual(
-      tls.map((r) => r.tls.sni),
-      await fields("tls.handshake.extensions_server_name", [
-        "tls.handshake.extensions_server_name",
-      ]),
-      file,
-    );
-    for (const record of [...http, ...tls]) {
+    assert.deepEqual(ours.toSorted(), theirs.toSorted(), file);
+    for (const record of http) {
       assert.equal(record.proto, "TCP");
       assert.match(record.community_id, /^1:/);
     }
     requests += http.length;
-    hellos += tls.length;
+    answered += http.filter((r) => r.http.status !== undefined).length;
   }
-  assert.ok(requests >= 10, `${requests} requests`);
-  assert.ok(hellos >= 10, `${hellos} hellos`);
+  assert.ok(requests >= 120, `${requests} requests`);
+  assert.ok(answered >= 110, `${answered} answered`);
+  assert.ok(answered < requests, "some never answered: written at flow end");
 });
 
 Deno.test("EVE of ARP traffic: arp records with macs and addresses", async () => {

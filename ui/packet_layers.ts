@@ -406,6 +406,7 @@ export function packetLayers(record: Record<string, unknown>): PacketLayer[] {
   addWhole("HTTP method", "httpMethod");
   addWhole("HTTP target", "httpUri");
   addWhole("HTTP host", "httpHost");
+  addWhole("HTTP user agent", "httpUserAgent");
   addNumber("HTTP status", "httpStatus");
   addWhole("TLS server name (SNI)", "tlsServerName");
   const failure = str("authFailure");

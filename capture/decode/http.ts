@@ -1,6 +1,6 @@
 /**
  * What an HTTP/1.x message's first segment says: a request's method,
- * target and Host header, a response's status code. Only the captured
+ * target, Host and User-Agent headers, a response's status code. Only the captured
  * bytes of that one segment are read (no reassembly): a Host header in a
  * later segment stays unknown. Never throws; text outside printable ASCII
  * is written `\xHH`.
@@ -14,6 +14,8 @@ import type { PacketRecord } from "../packet_record.ts";
 export const MAX_HTTP_URI_CHARS = 512;
 /** Characters of a Host header kept at most (a DNS name's longest text). */
 export const MAX_HTTP_HOST_CHARS = 255;
+/** Characters of a User-Agent header kept at most; a longer one is cut and ends with "…". */
+export const MAX_HTTP_USER_AGENT_CHARS = 512;
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -54,16 +56,46 @@ export function readHttpHost(
   offset: number,
   end: number,
 ): string {
+  return readHttpHeader(bytes, offset, end, HOST, MAX_HTTP_HOST_CHARS);
+}
+
+/** The value of the first User-Agent header of an HTTP request, as {@linkcode readHttpHost} reads the Host. */
+export function readHttpUserAgent(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+): string {
+  return readHttpHeader(
+    bytes,
+    offset,
+    end,
+    USER_AGENT,
+    MAX_HTTP_USER_AGENT_CHARS,
+  );
+}
+
+/** Header names in lower case, as character codes. */
+const HOST = [..."host"].map((c) => c.charCodeAt(0));
+const USER_AGENT = [..."user-agent"].map((c) => c.charCodeAt(0));
+
+/** The value of the first header named `name` (lower case) of the request at `bytes[offset]`, or "". */
+function readHttpHeader(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  name: readonly number[],
+  maxChars: number,
+): string {
   let line = indexOfByte(bytes, offset, end, LF);
   while (line >= 0) {
     const start = line + 1;
     // A blank line ends the headers.
     if (start >= end || bytes[start] === CR || bytes[start] === LF) return "";
     const next = indexOfByte(bytes, start, end, LF);
-    if (isHostName(bytes, start, end)) {
-      // A header cut by the segment's end is not the whole name.
+    if (isHeaderNamed(bytes, start, end, name)) {
+      // A header cut by the segment's end is not the whole value.
       if (next < 0) return "";
-      let valueStart = start + 5;
+      let valueStart = start + name.length + 1;
       while (
         valueStart < next &&
         (bytes[valueStart] === SPACE || bytes[valueStart] === TAB)
@@ -74,7 +106,7 @@ export function readHttpHost(
         (bytes[valueEnd - 1] === CR || bytes[valueEnd - 1] === SPACE ||
           bytes[valueEnd - 1] === TAB)
       ) valueEnd--;
-      return printableText(bytes, valueStart, valueEnd, MAX_HTTP_HOST_CHARS);
+      return printableText(bytes, valueStart, valueEnd, maxChars);
     }
     line = next;
   }
@@ -100,13 +132,24 @@ export function readHttpStatus(
   return after === SPACE || after === CR || after === LF ? status : -1;
 }
 
-/** Whether the header line at `start` is "Host:" (any case). */
-function isHostName(bytes: Uint8Array, start: number, end: number): boolean {
-  if (start + 5 > end || bytes[start + 4] !== COLON) return false;
-  // ASCII letters' lower case: bit 0x20 set.
-  return (bytes[start]! | 0x20) === 0x68 &&
-    (bytes[start + 1]! | 0x20) === 0x6f &&
-    (bytes[start + 2]! | 0x20) === 0x73 && (bytes[start + 3]! | 0x20) === 0x74;
+/** Whether the header line at `start` is `name` and a colon (any case). */
+function isHeaderNamed(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  name: readonly number[],
+): boolean {
+  const length = name.length;
+  if (start + length + 1 > end || bytes[start + length] !== COLON) return false;
+  for (let i = 0; i < length; i++) {
+    const byte = bytes[start + i]!;
+    const wanted = name[i]!;
+    // A letter in either case (bit 0x20 set is lower case); "-" exactly.
+    if (byte !== wanted && (wanted < 0x61 || (byte | 0x20) !== wanted)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function indexOfByte(

@@ -7,10 +7,12 @@ import { decodeInto } from "./mod.ts";
 import { MACS, rawRecord } from "./test_helpers.ts";
 import {
   MAX_HTTP_URI_CHARS,
+  MAX_HTTP_USER_AGENT_CHARS,
   printableText,
   readHttpHost,
   readHttpRequest,
   readHttpStatus,
+  readHttpUserAgent,
 } from "./http.ts";
 
 /** `text`'s characters as bytes (each below 256). */
@@ -72,6 +74,29 @@ Deno.test("readHttpRequest: bytes outside printable ASCII are escaped, and a lon
   assert.ok(uri.endsWith("…"));
 });
 
+Deno.test("readHttpUserAgent: the first User-Agent header (any case), whole, cut at 512 characters", () => {
+  const userAgent = (text: string) => {
+    const bytes = latin1(text);
+    return readHttpUserAgent(bytes, 0, bytes.length);
+  };
+  assert.equal(
+    userAgent(
+      "GET / HTTP/1.1\r\nHost: a\r\nuser-AGENT:\tcurl/8.5.0 \r\nUser-Agent: b\r\n\r\n",
+    ),
+    "curl/8.5.0",
+  );
+  assert.equal(userAgent("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "");
+  // A control byte where the hyphen goes is another header; so is a longer name.
+  assert.equal(userAgent("GET / HTTP/1.1\r\nUser\rAgent: x\r\n\r\n"), "");
+  assert.equal(userAgent("GET / HTTP/1.1\r\nUser-Agents: x\r\n\r\n"), "");
+  assert.equal(userAgent("GET / HTTP/1.1\r\nUser-Agent: cut"), "");
+  const long = userAgent(
+    `GET / HTTP/1.1\r\nUser-Agent: ${"m".repeat(1000)}\r\n\r\n`,
+  );
+  assert.equal(long.length, MAX_HTTP_USER_AGENT_CHARS);
+  assert.ok(long.endsWith("…"));
+});
+
 Deno.test("readHttpStatus: three digits after the version, else -1", () => {
   const status = (text: string) => {
     const bytes = new TextEncoder().encode(text);
@@ -98,7 +123,7 @@ Deno.test("a decoded HTTP request keeps its fields after its frame's bytes are r
   const frame = tcpFrame(
     { ...MACS, src: "10.0.0.1", dst: "10.0.0.2" },
     { srcPort: 40000, dstPort: 80, flags: TCP_FLAGS.PSH | TCP_FLAGS.ACK },
-    latin1("GET /x HTTP/1.1\r\nHost: kept.test\r\n\r\n"),
+    latin1("GET /x HTTP/1.1\r\nHost: kept.test\r\nUser-Agent: ua\r\n\r\n"),
   );
   decodeInto(record, rawRecord(frame), anomalies);
   // The reader reuses its buffer before anyone asks for the text.
@@ -106,13 +131,20 @@ Deno.test("a decoded HTTP request keeps its fields after its frame's bytes are r
   assert.equal(record.httpMethod, "GET");
   assert.equal(record.httpUri, "/x");
   assert.equal(record.httpHost, "kept.test");
+  assert.equal(record.httpUserAgent, "ua");
   const syn = tcpFrame(
     { ...MACS, src: "10.0.0.1", dst: "10.0.0.2" },
     { srcPort: 40001, dstPort: 80, flags: TCP_FLAGS.SYN },
   );
   decodeInto(record, rawRecord(syn), anomalies);
   assert.deepEqual(
-    [record.httpMethod, record.httpUri, record.httpHost, record.httpStatus],
-    ["", "", "", -1],
+    [
+      record.httpMethod,
+      record.httpUri,
+      record.httpHost,
+      record.httpUserAgent,
+      record.httpStatus,
+    ],
+    ["", "", "", "", -1],
   );
 });

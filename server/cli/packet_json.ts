@@ -178,6 +178,8 @@ export function writePacketJson(out: JsonBytes, packet: PacketRecord): void {
   out.string(packet.httpUri);
   out.raw(K_HTTP_HOST);
   out.string(packet.httpHost);
+  out.raw(K_HTTP_USER_AGENT);
+  out.string(packet.httpUserAgent);
   out.raw(K_TLS_SERVER_NAME);
   out.string(packet.tlsServerName);
   out.byte(CLOSE);
@@ -248,6 +250,7 @@ const K_APP = encodeText(',"app":');
 const K_HTTP_METHOD = encodeText(',"httpMethod":');
 const K_HTTP_URI = encodeText(',"httpUri":');
 const K_HTTP_HOST = encodeText(',"httpHost":');
+const K_HTTP_USER_AGENT = encodeText(',"httpUserAgent":');
 const K_HTTP_STATUS = encodeText(',"httpStatus":');
 const K_TLS_SERVER_NAME = encodeText(',"tlsServerName":');
 const K_DNS_ID = encodeText(',"dnsId":');

@@ -30,6 +30,7 @@ import {
   isIcmpFlow,
   writeFlowRecord,
 } from "./flow_record.ts";
+import { HttpExchanges, MAX_PENDING_HTTP_TOTAL } from "./http_exchanges.ts";
 
 /** Port numbers' span, to hold a protocol and two ports in one number. */
 const PORT_SPAN = 65_536;
@@ -136,6 +137,8 @@ export class EveLogger {
   readonly #communityIds = new CommunityIdCache();
   /** The interface name, "" when none. */
   readonly #ifaceName: string;
+  /** Whether http records are asked for. */
+  readonly #logsHttp: boolean;
   /** Flows by (lower endpoint key, higher endpoint key, protocol): numbers, so a lookup builds no key string. */
   readonly #flows: NumericKeyMap<EveFlow>;
   /** First fragments' protocols and ports ((protocol × 65 536 + source) × 65 536 + destination), for the later fragments of their datagrams. */
@@ -145,6 +148,8 @@ export class EveLogger {
   #nextStatsUs = -1;
   #nextExpiryUs = 0;
   #flowsTotal = 0;
+  /** HTTP requests waiting for their responses, over all flows. */
+  #pendingHttp = 0;
   #alerts = 0;
   readonly #decoder = {
     pkts: 0,
@@ -173,6 +178,7 @@ export class EveLogger {
     this.#options = { ...EVE_LOGGER_DEFAULTS, ...options };
     this.#types = new Set(this.#options.types);
     this.#ifaceName = this.#options.iface;
+    this.#logsHttp = this.#types.has("http");
     // Flow objects are recycled: under a spoofed flood, where every packet
     // is a new flow, a logged flow's object holds the next one instead of
     // becoming garbage in the old generation.
@@ -203,9 +209,6 @@ export class EveLogger {
     // Not for another protocol's datagrams on a DNS port (iodine's raw
     // mode): their "header" is no DNS message, as Suricata logs none.
     if (isDnsMessage(packet) && this.#types.has("dns")) this.#logDns(packet);
-    if (packet.httpMethod !== "" && this.#types.has("http")) {
-      this.#logHttp(packet);
-    }
     if (packet.tlsServerName !== "" && this.#types.has("tls")) {
       this.#logTls(packet);
     }
@@ -390,12 +393,17 @@ export class EveLogger {
       flow.finSeen = 0;
       flow.synAck = false;
       flow.alerted = false;
+      flow.http = undefined;
       this.#flowsTotal++;
       this.#flows.add(lowKey, highKey, protocol, flow, hash);
     }
     const toServer = src === flow.clientKey;
     countPacket(flow, toServer, packet);
     if (packet.transport === "tcp") {
+      const app = packet.app;
+      if (
+        (app === "http_request" || app === "http_response") && this.#logsHttp
+      ) this.#http(flow, packet, toServer);
       const flags = packet.tcpFlags;
       flow.tcpFlags |= flags;
       if (
@@ -451,6 +459,8 @@ export class EveLogger {
   }
 
   #logFlow(flow: EveFlow, reason: FlowEndReason): void {
+    // Its requests still unanswered first, as their flow ends.
+    flow.http?.drain(this.#emitHttp);
     if (!this.#types.has("flow")) return;
     const icmp = isIcmpFlow(flow);
     // Hashed afresh, not through the cache the DNS records share: a flow is
@@ -476,16 +486,50 @@ export class EveLogger {
     this.#sink.endRecord();
   }
 
-  /** An HTTP request, as Suricata's http record names its fields (hostname only when the request's first segment holds its Host). */
-  #logHttp(packet: PacketRecord): void {
-    this.#emit({
+  /** An HTTP request or response on `flow`: a request waits for its response's status (http_exchanges.ts). */
+  #http(flow: EveFlow, packet: PacketRecord, toServer: boolean): void {
+    if (packet.app === "http_request") {
+      if (packet.httpMethod === "") return;
+      const record = this.#httpRecord(packet);
+      if (this.#pendingHttp >= MAX_PENDING_HTTP_TOTAL) {
+        this.#emit(record);
+        return;
+      }
+      const kept = (flow.http ??= new HttpExchanges()).request(
+        record,
+        packet.tcpSeq,
+        toServer,
+        this.#emitHttp,
+      );
+      if (kept) this.#pendingHttp++;
+    } else if (flow.http !== undefined) {
+      flow.http.response(
+        packet.httpStatus,
+        packet.tcpSeq,
+        toServer,
+        this.#emitHttp,
+      );
+    }
+  }
+
+  /** Writes a request that waited (its flow's {@linkcode HttpExchanges} let it go). */
+  readonly #emitHttp = (record: EveRecord): void => {
+    this.#pendingHttp--;
+    this.#emit(record);
+  };
+
+  /** An HTTP request's record, as Suricata's http record names its fields (hostname and http_user_agent only when the request's first segment holds them; status added by its response). */
+  #httpRecord(packet: PacketRecord): EveRecord {
+    const userAgent = packet.httpUserAgent;
+    return {
       ...this.#endpoints(packet, "http"),
       http: {
         ...(packet.httpHost === "" ? {} : { hostname: packet.httpHost }),
         url: packet.httpUri,
+        ...(userAgent === "" ? {} : { "http_user_agent": userAgent }),
         "http_method": packet.httpMethod,
       },
-    });
+    };
   }
 
   /** A TLS ClientHello's server name, as Suricata's tls record names it. */

@@ -17,7 +17,10 @@ import { readPacketFile } from "../../capture/packet_source.ts";
 import type { Finding } from "../../detectors/alert.ts";
 import { AlertLifecycle } from "../../detectors/alert_lifecycle.ts";
 import { AnalysisEngine } from "../../detectors/engine.ts";
+import { type PacketRecord, TCP_FLAGS } from "../../capture/packet_record.ts";
+import { tcpPacket, withAddressKeys } from "../../detectors/test_packets.ts";
 import { EveLogger } from "./eve_logger.ts";
+import { MAX_PENDING_HTTP_TOTAL } from "./http_exchanges.ts";
 import { EveLines } from "./eve_sink.ts";
 import { eveTimestamp } from "./eve_time.ts";
 
@@ -253,4 +256,82 @@ Deno.test("EveLogger adds an IPv6 datagram's later fragment to its flow when hea
     flows.map((r) => [r.proto, r.flow.pkts_toserver, r.flow.bytes_toserver]),
     [["UDP", 1, packets[0]!.wireLength + packets[1]!.wireLength]],
   );
+});
+
+/** An HTTP request (or, with `status`, a response's first segment) from `src`:`srcPort` to `dst`:`dstPort`. */
+function httpSegment(
+  atUs: number,
+  src: string,
+  srcPort: number,
+  dst: string,
+  dstPort: number,
+  seq: number,
+  status = -1,
+): PacketRecord {
+  const flags = TCP_FLAGS.ACK | TCP_FLAGS.PSH;
+  return {
+    ...withAddressKeys(tcpPacket({ atUs, src, dst, srcPort, dstPort, flags })),
+    tcpSeq: seq,
+    app: status < 0 ? "http_request" : "http_response",
+    httpMethod: status < 0 ? "GET" : "",
+    httpUri: status < 0 ? `/${seq}` : "",
+    httpHost: status < 0 ? "example.com" : "",
+    httpUserAgent: status < 0 ? "curl/8.5.0" : "",
+    httpStatus: status,
+  };
+}
+
+Deno.test("EveLogger writes an http record when its response starts, with the status; one never answered when its flow ends", () => {
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["http", "flow"] });
+  logger.observe(httpSegment(T0, "10.0.0.1", 40000, "10.0.0.2", 80, 1));
+  assert.equal(sink.lines.length, 0);
+  logger.observe(
+    httpSegment(T0 + 1000, "10.0.0.2", 80, "10.0.0.1", 40000, 7, 404),
+  );
+  logger.observe(httpSegment(T0 + 2000, "10.0.0.1", 40000, "10.0.0.2", 80, 2));
+  // The connection reset: its waiting request goes before its flow record.
+  logger.observe(withAddressKeys(tcpPacket({
+    atUs: T0 + 3000,
+    src: "10.0.0.2",
+    srcPort: 80,
+    dst: "10.0.0.1",
+    dstPort: 40000,
+    flags: TCP_FLAGS.RST,
+  })));
+  const records = sink.lines.map((line) => JSON.parse(line) as Line);
+  assert.deepEqual(
+    records.map((r) => [r.event_type, r.http?.url, r.http?.status]),
+    [["http", "/1", 404], ["http", "/2", undefined], [
+      "flow",
+      undefined,
+      undefined,
+    ]],
+  );
+  const first = records[0]!;
+  assert.equal(
+    first.timestamp,
+    eveTimestamp(T0),
+    "stamped with the request's time",
+  );
+  assert.deepEqual(first.http, {
+    hostname: "example.com",
+    url: "/1",
+    "http_user_agent": "curl/8.5.0",
+    "http_method": "GET",
+    status: 404,
+  });
+});
+
+Deno.test("EveLogger keeps at most MAX_PENDING_HTTP_TOTAL requests waiting over all flows; beyond, a request is written at once", () => {
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["http"] });
+  for (let i = 0; i <= MAX_PENDING_HTTP_TOTAL; i++) {
+    logger.observe(
+      httpSegment(T0 + i, "10.0.0.1", 1024 + i, "10.0.0.2", 80, 1),
+    );
+  }
+  assert.equal(sink.lines.length, 1, "the one beyond the bound");
+  logger.finish();
+  assert.equal(sink.lines.length, MAX_PENDING_HTTP_TOTAL + 1);
 });

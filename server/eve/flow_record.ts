@@ -13,6 +13,7 @@
 import { TCP_FLAGS } from "../../capture/packet_record.ts";
 import { addressTextOf } from "../../capture/decoded_packet.ts";
 import { writeEveTimestamp } from "./eve_time.ts";
+import type { HttpExchanges } from "./http_exchanges.ts";
 import { encodeText, type JsonBytes } from "../json_bytes.ts";
 import {
   eventTypeField,
@@ -56,6 +57,8 @@ export interface EveFlow {
   finSeen: number;
   synAck: boolean;
   alerted: boolean;
+  /** Its HTTP requests waiting for their responses (EVE http records), once it carried one. */
+  http: HttpExchanges | undefined;
 }
 
 /** A flow with every field at its zero value, to be filled in (one object shape for every flow). */
@@ -84,6 +87,7 @@ export function blankFlow(): EveFlow {
     finSeen: 0,
     synAck: false,
     alerted: false,
+    http: undefined,
   };
 }
 

@@ -98,6 +98,11 @@ export interface AlertEvent {
    * ports): the earlier technique id. Absent otherwise.
    */
   reclassifiedFrom?: string;
+  /**
+   * On an "updated" event that reopens a released alert (its incident came
+   * back within the suppression time): true. Absent otherwise.
+   */
+  reopened?: true;
 }
 
 interface ActiveAlert {
@@ -218,7 +223,7 @@ export class AlertLifecycle {
       };
       this.#active.set(id, reopened);
       this.#apply(reopened.alert, finding);
-      this.#emit("updated", reopened);
+      this.#emit("updated", reopened, true);
       return;
     }
     const info = ALERT_CATALOG[finding.kind];
@@ -422,7 +427,11 @@ export class AlertLifecycle {
     this.#onEvent({ type: "released", alert: snapshot(entry.alert) });
   }
 
-  #emit(type: "engaged" | "updated", entry: ActiveAlert): void {
+  #emit(
+    type: "engaged" | "updated",
+    entry: ActiveAlert,
+    reopened = false,
+  ): void {
     const { alert } = entry;
     alert.state = type;
     entry.dirty = false;
@@ -437,6 +446,7 @@ export class AlertLifecycle {
     if (type === "updated" && alert.mitre.id !== technique) {
       event.reclassifiedFrom = technique;
     }
+    if (reopened) event.reopened = true;
     this.#onEvent(event);
   }
 }

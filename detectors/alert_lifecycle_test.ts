@@ -98,6 +98,11 @@ Deno.test("AlertLifecycle reopens a released incident within the suppression win
     "released:port_scan-1",
     "engaged:port_scan-2",
   ]);
+  assert.deepEqual(
+    r.events.map((event) => event.reopened ?? false),
+    [false, false, true, false, false],
+    "the reopening update says so",
+  );
 });
 
 Deno.test("AlertLifecycle drops allowlisted findings by CIDR, domain suffix and per kind", () => {

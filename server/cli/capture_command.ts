@@ -169,6 +169,8 @@ export async function captureCommand(args: string[]): Promise<number> {
           formatAlertLine(event.alert)
         }`,
       );
+    } else if (event.type === "updated" && event.reopened) {
+      console.error(`netmirror: alert again: ${formatAlertLine(event.alert)}`);
     }
   });
   // EVE sees each packet after the engine, so an alert's record comes first.

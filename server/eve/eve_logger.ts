@@ -229,20 +229,23 @@ export class EveLogger {
   /**
    * Takes an alert lifecycle event; writes an alert record when one engages,
    * again each time its severity rises (an "updated" event with
-   * `escalatedFrom`) or its MITRE technique changes (`reclassifiedFrom`),
-   * with the new severity, technique, summary and evidence, so that a SIEM
+   * `escalatedFrom`), its MITRE technique changes (`reclassifiedFrom`) or
+   * it is reopened after its release (`reopened`: its incident came back
+   * within the suppression time), with the new severity, technique, summary and evidence, so that a SIEM
    * rule on severity or technique sees the change, and once more when it is
    * released (idle, or at the end of the input) with its final figures.
    * Every record says which (`netmirror.state`); one after the first is
    * stamped with the alert's latest packet time and names what changed
-   * (`netmirror.escalated_from`, `netmirror.reclassified_from`).
+   * (`netmirror.escalated_from`, `netmirror.reclassified_from`,
+   * `netmirror.reopened`).
    */
   alert(event: AlertEvent): void {
     const updated = event.type === "updated";
     const escalatedFrom = updated ? event.escalatedFrom : undefined;
     const reclassifiedFrom = updated ? event.reclassifiedFrom : undefined;
+    const reopened = updated && event.reopened === true;
     const changed = escalatedFrom !== undefined ||
-      reclassifiedFrom !== undefined;
+      reclassifiedFrom !== undefined || reopened;
     if (updated && !changed) return;
     // Stats count alerts raised and changed, as Suricata's detect.alert.
     if (event.type !== "released") this.#alerts++;
@@ -297,6 +300,7 @@ export class EveLogger {
         ...(reclassifiedFrom === undefined
           ? {}
           : { "reclassified_from": reclassifiedFrom }),
+        ...(reopened ? { reopened: true } : {}),
       },
     };
     this.#emit(record);

@@ -258,6 +258,32 @@ Deno.test("EveLogger adds an IPv6 datagram's later fragment to its flow when hea
   );
 });
 
+Deno.test("EveLogger writes a record when a released alert reopens (its incident came back), marked reopened", () => {
+  const sink = new EveLines();
+  const logger = new EveLogger(sink, { types: ["alert"] });
+  const lifecycle = new AlertLifecycle(
+    { releaseAfterUs: 10 * S, suppressionUs: 600 * S },
+    (event) => logger.alert(event),
+  );
+  lifecycle.report(flood(T0, "medium", 128));
+  lifecycle.advance(T0 + 20 * S); // idle: released
+  lifecycle.report(flood(T0 + 120 * S, "medium", 130)); // back: reopened
+  lifecycle.releaseAll(T0 + 200 * S);
+  assert.deepEqual(
+    alertRecords(sink).map((r) => [
+      r.timestamp,
+      r.netmirror.state,
+      r.netmirror.reopened ?? false,
+    ]),
+    [
+      [eveTimestamp(T0), "engaged", false],
+      [eveTimestamp(T0), "released", false],
+      [eveTimestamp(T0 + 120 * S), "updated", true],
+      [eveTimestamp(T0 + 120 * S), "released", false],
+    ],
+  );
+});
+
 /** An HTTP request (or, with `status`, a response's first segment) from `src`:`srcPort` to `dst`:`dstPort`. */
 function httpSegment(
   atUs: number,

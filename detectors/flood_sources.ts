@@ -13,6 +13,11 @@ import type { PacketRecord } from "../capture/packet_record.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
 import { AddressSample } from "./address_sample.ts";
 import { isSpoofOnlySource } from "./addresses.ts";
+import {
+  MAC_DOMINANT_SHARE,
+  MajorityMac,
+  throughMacText,
+} from "./majority_mac.ts";
 import { TopKeys } from "./top_keys.ts";
 
 /** Counters of the top-sources summary (any source above 1/4 of the packets is kept): slots 0 to this less one. */
@@ -37,6 +42,8 @@ export class FloodSources {
   readonly top = new TopKeys(TOP_SOURCES);
   /** The distinct sources and the first samples of them. */
   readonly distinct = new AddressSample(SOURCE_BITS, MAX_SAMPLES);
+  /** The source MAC most of its packets came through. */
+  readonly macs = new MajorityMac();
 
   /** Counts `packet`'s source; returns its slot in {@linkcode top} (`top.added` says whether it took it now). */
   add(packet: PacketRecord): number {
@@ -45,6 +52,7 @@ export class FloodSources {
     const slot = top.add(sourceKey);
     if (top.added) top.setText(slot, keptText(sourceKey, packet, true));
     this.distinct.add(sourceKey, packet, true);
+    this.macs.add(packet.srcMacHigh, packet.srcMacLow);
     return slot;
   }
 
@@ -52,6 +60,7 @@ export class FloodSources {
   clear(): void {
     this.top.clear();
     this.distinct.clear();
+    this.macs.clear();
   }
 
   /** The top source among `total` packets. */
@@ -69,7 +78,9 @@ export class FloodSources {
   /**
    * The "from …" of a flood's summary: its attacker, its dominant leader
    * as a spoofed source, or how many sources the map estimates (never
-   * more than the `total` packets; "more than" once the map is full).
+   * more than the `total` packets; "more than" once the map is full); the
+   * MAC most of them came through when no attacker is named and it sent
+   * most.
    */
   fromText(
     attacker: string,
@@ -78,16 +89,20 @@ export class FloodSources {
     total: number,
   ): { from: string; sources: number } {
     const sources = Math.min(this.distinct.estimate(), total);
-    const from = attacker !== ""
-      ? `from ${attacker}`
-      : dominant && leader.text !== ""
+    if (attacker !== "") return { from: `from ${attacker}`, sources };
+    const from = dominant && leader.text !== ""
       ? `from ${leader.text}, a spoofed source`
       : sources === 1
       ? "from 1 source"
       : `from ${
         this.distinct.isFull() ? "more than" : "about"
       } ${sources} sources`;
-    return { from, sources };
+    const mac = throughMacText(
+      this.macs.text(),
+      this.macs.share(total),
+      MAC_DOMINANT_SHARE,
+    );
+    return { from: from + mac, sources };
   }
 }
 

@@ -481,6 +481,7 @@ function findingOf(
       distinctSources: sources,
       topSource: leader.text,
       topSourceShare: Math.round(leader.share * 1000) / 1000,
+      ...state.senders.macs.evidence(state.requests),
       sampleSources: state.senders.distinct.samples(),
       groupVictim: group,
       durationSeconds,

@@ -140,6 +140,11 @@ import { type Detector, PACKET_KIND, type TableStats } from "./detector.ts";
 import { hashKey, NumericKeyMap } from "./numeric_key_map.ts";
 import { requirePositive } from "./option_checks.ts";
 import {
+  MAC_DOMINANT_SHARE,
+  MajorityMac,
+  throughMacText,
+} from "./majority_mac.ts";
+import {
   isFinalReportDue,
   isRepeatReportDue,
   markReported,
@@ -424,6 +429,8 @@ interface FloodState extends HotFlood {
   bitmap: Uint32Array;
   topSource: string;
   topSyns: number;
+  /** The source MAC most of its SYNs came through. */
+  macs: MajorityMac;
   synAcks: number;
   /** SYN/ACKs the victim sent again for an attempt it holds. */
   synAckRetransmissions: number;
@@ -1157,6 +1164,7 @@ export function createSynFloodDetector(
 
   function countSource(flood: FloodState, packet: PacketRecord): void {
     flood.syns++;
+    flood.macs.add(packet.srcMacHigh, packet.srcMacLow);
     const key = packet.srcAddressKey;
     const hash = hashKey(key, 0, 0);
     const counted = flood.sources.peek(key, 0, 0, hash);
@@ -1462,6 +1470,7 @@ function newFlood(
     bitmap: new Uint32Array(BITMAP_BITS / 32),
     topSource: "",
     topSyns: 0,
+    macs: new MajorityMac(),
     synAcks: 0,
     synAckRetransmissions: 0,
     completed: 0,
@@ -1619,7 +1628,13 @@ function findingOf(
   const sampleSources = [...flood.sampleSources];
   const from = attacker !== ""
     ? `from ${attacker} (${Math.round(share * 100)} % of the SYNs)`
-    : `from ${sources.estimated ? "about " : ""}${sources.count} sources`;
+    : `from ${sources.estimated ? "about " : ""}${sources.count} sources${
+      throughMacText(
+        flood.macs.text(),
+        flood.macs.share(flood.syns),
+        MAC_DOMINANT_SHARE,
+      )
+    }`;
   const volumetric = volumetricRate >= config.volumetricSynRate;
   const kindOfFlood = `${
     volumetric ? "volumetric " : slow ? "slow " : ""
@@ -1677,6 +1692,7 @@ function findingOf(
       sampleSources,
       topSource: flood.topSource,
       topSourceShare: Math.round(share * 1000) / 1000,
+      ...flood.macs.evidence(flood.syns),
       durationSeconds: Math.round((nowUs - flood.startedUs) / 1e5) / 10,
       volumetric,
     },

@@ -768,6 +768,7 @@ function findingOf(
       distinctSources: sources,
       topSource: leader.text,
       topSourceShare: Math.round(leader.share * 1000) / 1000,
+      ...state.sources.macs.evidence(state.datagrams),
       sampleSources: state.sources.distinct.samples(),
       topPort: topPortNumber,
       topPortShare: Math.round(topPortShare * 1000) / 1000,

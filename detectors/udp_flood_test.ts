@@ -163,7 +163,7 @@ Deno.test("udp_flood: 200 Mbit/s of jumbo datagrams is a flood below the datagra
   assert.deepEqual(run(flood(20_000, 111, { payloadBytes: 1_400 })), []);
 });
 
-Deno.test("udp_flood: a spoofed flood from a new source each datagram names no attacker and counts its sources", () => {
+Deno.test("udp_flood: a spoofed flood from a new source each datagram names no attacker, counts its sources and names the one MAC they came through", () => {
   const findings = runToEnd([
     ...flood(15_000, 40, { src: spoofed, dstPort: (i) => 1 + (i % 1000) }),
   ]);
@@ -176,7 +176,13 @@ Deno.test("udp_flood: a spoofed flood from a new source each datagram names no a
   assert.equal((first.evidence.sampleSources as string[]).length, 20);
   const ports = first.evidence.distinctPorts as number;
   assert.ok(ports > 900 && ports < 1_100, `${ports}`);
-  assert.match(first.summary, /to about \d+ ports from about \d+ sources in/);
+  // Every frame of the test's flood comes from one MAC.
+  assert.match(
+    first.summary,
+    /to about \d+ ports from about \d+ sources \(100 % through MAC 02:00:00:00:00:42\) in/,
+  );
+  assert.equal(first.evidence.sourceMac, "02:00:00:00:00:42");
+  assert.equal(first.evidence.sourceMacShare, 1);
   // 25 000 a second: high at five times the threshold? No, medium.
   assert.equal(first.severity, "medium");
 });

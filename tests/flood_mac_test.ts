@@ -1,0 +1,97 @@
+/**
+ * A spoofed flood sent from one host on the capture's segment: thousands of
+ * source addresses, one source MAC. The alert names the MAC that tshark
+ * finds behind every flood frame.
+ */
+import assert from "node:assert/strict";
+import { readPacketFile } from "../capture/packet_source.ts";
+import type { Alert } from "../detectors/alert.ts";
+import { AnalysisEngine } from "../detectors/engine.ts";
+import { tcpFrame } from "../capture/frame_builder.ts";
+import { decodeFrame } from "../capture/decode/test_helpers.ts";
+import { TCP_FLAGS } from "../capture/packet_record.ts";
+import { tsharkFields } from "./cli_helpers.ts";
+
+const PCAPS = new URL("../../shared/pcaps/", import.meta.url).pathname;
+
+/** The alerts of `file` as they stand at the end. */
+async function alertsOf(file: string): Promise<Alert[]> {
+  const alerts = new Map<string, Alert>();
+  const engine = new AnalysisEngine({}, (event) => {
+    alerts.set(event.alert.id, event.alert);
+  });
+  await readPacketFile(PCAPS + file, (packet) => engine.observe(packet));
+  engine.finish();
+  return [...alerts.values()];
+}
+
+/** The source MACs of the frames `displayFilter` keeps, with their counts. */
+async function macsOf(file: string, displayFilter: string) {
+  const counts = new Map<string, number>();
+  for (
+    const mac of await tsharkFields(PCAPS + file, ["eth.src"], displayFilter)
+  ) {
+    counts.set(mac, (counts.get(mac) ?? 0) + 1);
+  }
+  return counts;
+}
+
+for (
+  const { file, kind, filter } of [
+    {
+      file:
+        "attacks/synflood_spoofed_from_lan_host_with_background__tcp_syn_flood.pcap",
+      kind: "syn_flood",
+      filter:
+        "ip.dst == 192.168.1.1 && tcp.flags.syn == 1 && tcp.flags.ack == 0",
+    },
+    {
+      file: "attacks/icmpv6flood_smurf6_to_ff02-1__rsmurf6.pcap",
+      kind: "icmp_flood",
+      filter: "icmpv6.type == 128",
+    },
+  ]
+) {
+  Deno.test(`a spoofed ${kind} from one host on the segment names the MAC behind its addresses, as tshark sees it (${file})`, async () => {
+    const alert = (await alertsOf(file)).find((a) => a.kind === kind)!;
+    assert.ok(alert, `a ${kind} alert`);
+    assert.equal(alert.attacker, "", "no address names the attacker");
+    const macs = await macsOf(file, filter);
+    assert.equal(macs.size, 1, `one MAC: ${[...macs.keys()]}`);
+    const [mac] = macs.keys();
+    assert.equal(alert.evidence.sourceMac, mac);
+    assert.ok(
+      alert.summary.includes(` % through MAC ${mac})`),
+      alert.summary,
+    );
+  });
+}
+
+Deno.test("a spoofed SYN flood whose frames come through many MACs names none", () => {
+  const alerts = new Map<string, Alert>();
+  const engine = new AnalysisEngine({}, (event) => {
+    alerts.set(event.alert.id, event.alert);
+  });
+  const startUs = 1_700_000_000_000_000;
+  for (let i = 0; i < 5_000; i++) {
+    const hex = (i % 200).toString(16).padStart(2, "0");
+    const frame = tcpFrame(
+      {
+        srcMac: `02:00:00:00:01:${hex}`,
+        dstMac: "02:00:00:00:00:02",
+        src: `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`,
+        dst: "192.0.2.80",
+      },
+      { srcPort: 1024 + i, dstPort: 80, flags: TCP_FLAGS.SYN },
+    );
+    // 5,000 SYNs a second.
+    engine.observe(
+      decodeFrame(frame, { timestampUs: startUs + i * 200 }).packet,
+    );
+  }
+  engine.finish();
+  const flood = [...alerts.values()].find((a) => a.kind === "syn_flood");
+  assert.ok(flood, "a SYN flood");
+  assert.ok(!flood.summary.includes("through MAC"), flood.summary);
+  assert.ok((flood.evidence.sourceMacShare as number) < 0.8);
+});

@@ -1,6 +1,9 @@
 /**
  * When a memory of two generations of packet time (`RecentBits`,
- * `RecentTallies`) turns to a new one.
+ * `RecentTallies`) turns to a new one, and how it turns: walking the whole
+ * memory, or only the slots written since the generation before began
+ * while they are few ({@linkcode TouchedSlots}: a sparse capture of a day
+ * turns thousands of generations, each of a few packets).
  *
  * @module
  */
@@ -80,5 +83,66 @@ export function turnInterleaved(
   for (let i = 0; i < pairs.length; i += 2) {
     pairs[i + 1] = pairs[i]!;
     pairs[i] = 0;
+  }
+}
+
+/** Slots {@linkcode TouchedSlots} lists per generation at most (16 KiB); past it a turn walks the whole memory. */
+export const MAX_TOUCHED_SLOTS = 4_096;
+
+/**
+ * The slots of an interleaved memory (see {@linkcode turnInterleaved})
+ * written in its current generation and in the one before, while they
+ * are at most {@linkcode MAX_TOUCHED_SLOTS}: {@linkcode turn} then moves
+ * or clears only them. The memory calls {@linkcode note} when a slot's
+ * current value leaves 0.
+ */
+export class TouchedSlots {
+  #current = new Int32Array(MAX_TOUCHED_SLOTS);
+  #previous = new Int32Array(MAX_TOUCHED_SLOTS);
+  /** Slots listed in each; -1 when too many to list (the whole memory is walked). */
+  #currentCount = 0;
+  #previousCount = 0;
+
+  /** Notes that the current value at index `at` (even) left 0. */
+  note(at: number): void {
+    const count = this.#currentCount;
+    if (count < 0) return;
+    if (count === MAX_TOUCHED_SLOTS) {
+      this.#currentCount = -1;
+      return;
+    }
+    this.#current[count] = at;
+    this.#currentCount = count + 1;
+  }
+
+  /** Applies `turn` to `pairs` as {@linkcode turnInterleaved} does, touching only the listed slots when it can. */
+  turn(pairs: Uint8Array | Uint32Array, turn: number): void {
+    if (turn === GENERATION_TURN.KEEP) return;
+    const currentCount = this.#currentCount;
+    const previousCount = this.#previousCount;
+    const current = this.#current;
+    const previous = this.#previous;
+    if (currentCount < 0 || previousCount < 0) {
+      turnInterleaved(pairs, turn);
+    } else if (turn === GENERATION_TURN.CLEAR) {
+      for (let i = 0; i < currentCount; i++) pairs[current[i]!] = 0;
+      for (let i = 0; i < previousCount; i++) pairs[previous[i]! + 1] = 0;
+    } else {
+      for (let i = 0; i < previousCount; i++) pairs[previous[i]! + 1] = 0;
+      for (let i = 0; i < currentCount; i++) {
+        const at = current[i]!;
+        pairs[at + 1] = pairs[at]!;
+        pairs[at] = 0;
+      }
+    }
+    if (turn === GENERATION_TURN.CLEAR) {
+      this.#previousCount = 0;
+    } else {
+      // The current list becomes the one before's.
+      this.#previous = current;
+      this.#current = previous;
+      this.#previousCount = currentCount;
+    }
+    this.#currentCount = 0;
   }
 }

@@ -22,7 +22,7 @@
 import {
   GENERATION_TURN,
   GenerationClock,
-  turnInterleaved,
+  TouchedSlots,
 } from "./generation_clock.ts";
 
 /** Marks held back before they are set together (4 KiB). */
@@ -34,6 +34,8 @@ export class RecentBits {
   readonly #clock: GenerationClock;
   /** Byte `i` of the current generation's bits at `2i`, the generation before's at `2i + 1`. */
   readonly #bytes: Uint8Array;
+  /** The bytes written in the two generations, while few. */
+  readonly #touched = new TouchedSlots();
   /** Marks not set yet (their hashes), the first `#pendingCount`. */
   readonly #pending = new Int32Array(PENDING_MARKS);
   #pendingCount = 0;
@@ -68,7 +70,7 @@ export class RecentBits {
     if (turn === GENERATION_TURN.KEEP) return;
     // Held back marks belong to the generation that ends.
     if (this.#pendingCount !== 0) this.#setPending();
-    turnInterleaved(this.#bytes, turn);
+    this.#touched.turn(this.#bytes, turn);
   }
 
   /** Marks `hash` (a 32-bit hash) in the current generation. */
@@ -92,9 +94,13 @@ export class RecentBits {
     const count = this.#pendingCount;
     const bytes = this.#bytes;
     const mask = this.#mask;
+    const touched = this.#touched;
     for (let i = 0; i < count; i++) {
       const bit = pending[i]! & mask;
-      bytes[(bit >>> 3) << 1]! |= 1 << (bit & 7);
+      const at = (bit >>> 3) << 1;
+      const byte = bytes[at]!;
+      if (byte === 0) touched.note(at);
+      bytes[at] = byte | (1 << (bit & 7));
     }
     this.#pendingCount = 0;
   }

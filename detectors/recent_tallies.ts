@@ -17,7 +17,7 @@
 import {
   GENERATION_TURN,
   GenerationClock,
-  turnInterleaved,
+  TouchedSlots,
 } from "./generation_clock.ts";
 
 /** Additions held back before they are made together (4 KiB). */
@@ -30,6 +30,8 @@ export class RecentTallies {
   readonly #clock: GenerationClock;
   /** Slot `i`'s current count of lane `l` at `2(i × lanes + l)`, the generation before's right after it. */
   readonly #counts: Uint32Array;
+  /** The counters written in the two generations, while few. */
+  readonly #touched = new TouchedSlots();
   /** Additions not made yet (each counter's index), the first `#pendingCount`. */
   readonly #pending = new Int32Array(PENDING_ADDITIONS);
   #pendingCount = 0;
@@ -62,7 +64,7 @@ export class RecentTallies {
     if (turn === GENERATION_TURN.KEEP) return;
     // Held back additions belong to the generation that ends.
     if (this.#pendingCount !== 0) this.#addPending();
-    turnInterleaved(this.#counts, turn);
+    this.#touched.turn(this.#counts, turn);
   }
 
   /** Adds one to `hash`'s count in `lane` in the current generation (a count stops at 2^32 − 1). */
@@ -85,9 +87,11 @@ export class RecentTallies {
     const pending = this.#pending;
     const count = this.#pendingCount;
     const counts = this.#counts;
+    const touched = this.#touched;
     for (let i = 0; i < count; i++) {
       const at = pending[i]!;
       const value = counts[at]!;
+      if (value === 0) touched.note(at);
       if (value !== 0xffffffff) counts[at] = value + 1;
     }
     this.#pendingCount = 0;

@@ -17,6 +17,8 @@
 
 import assert from "node:assert/strict";
 import { readPacketFile } from "../capture/packet_source.ts";
+import { tcpFrame } from "../capture/frame_builder.ts";
+import { PcapBuilder } from "../capture/pcap_writer.ts";
 import { tsharkFields } from "./cli_helpers.ts";
 import {
   hostName,
@@ -236,4 +238,93 @@ Deno.test("server names: each name's TLS hellos and HTTP requests, counted as ts
     names += theirs.size;
   }
   assert.ok(names >= 20, `${names} names`);
+});
+
+/** A TLS ClientHello asking for `name`, its handshake cut into records of the payload sizes in `sizes` (the rest in a last one). */
+function helloInRecords(name: string, sizes: number[]): Uint8Array {
+  const host = new TextEncoder().encode(name);
+  const serverName = [
+    0,
+    host.length + 3,
+    0, // host_name
+    host.length >> 8,
+    host.length & 255,
+    ...host,
+  ];
+  const extensions = [0, 0, 0, serverName.length, ...serverName];
+  const body = [
+    3,
+    3,
+    ...new Array(32).fill(7),
+    0, // session id
+    0,
+    2,
+    0x13,
+    0x01, // cipher suites
+    1,
+    0, // compression
+    extensions.length >> 8,
+    extensions.length & 255,
+    ...extensions,
+  ];
+  const handshake = [1, 0, body.length >> 8, body.length & 255, ...body];
+  const records: number[] = [];
+  let at = 0;
+  for (const size of [...sizes, handshake.length]) {
+    const part = handshake.slice(at, at + size);
+    records.push(22, 3, 1, part.length >> 8, part.length & 255, ...part);
+    at += part.length;
+    if (at >= handshake.length) break;
+  }
+  return new Uint8Array(records);
+}
+
+Deno.test("built segments: a ClientHello split over TLS records in one segment, and RTSP's and SIP's requests (HTTP's methods), read as tshark reads them", async () => {
+  const text = (value: string) => new TextEncoder().encode(value);
+  const segments: [number, Uint8Array][] = [
+    [443, helloInRecords("blocked.example", [50])],
+    [443, helloInRecords("one.example", [1])],
+    [443, helloInRecords("three.example", [4, 10, 3])],
+    [554, text("OPTIONS rtsp://cam.example/live RTSP/1.0\r\nCSeq: 1\r\n\r\n")],
+    [
+      5060,
+      text(
+        "OPTIONS sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP a\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+      ),
+    ],
+    [80, text("GET /x HTTP/1.1\r\nHost: web.example\r\n\r\n")],
+  ];
+  const pcap = new PcapBuilder(1);
+  segments.forEach(([port, payload], i) => {
+    pcap.add(
+      1_700_000_000_000_000 + i * 1_000,
+      tcpFrame(
+        {
+          srcMac: "02:00:00:00:00:01",
+          dstMac: "02:00:00:00:00:02",
+          src: "10.0.0.1",
+          dst: "10.0.0.2",
+        },
+        { srcPort: 40_000 + i, dstPort: port, flags: 0x18, seq: 1, ack: 1 },
+        payload,
+      ),
+    );
+  });
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  try {
+    await Deno.writeFile(path, pcap.toBytes());
+    const decoded = await ours(path);
+    const alone = await theirs(path, APP_FRAMES, ALONE);
+    assert.deepEqual(
+      [...decoded].map(([frame, { fields }]) => [frame, fields]),
+      [...alone].map(([frame, { fields }]) => [frame, fields]),
+    );
+    assert.deepEqual([...alone.keys()], [1, 2, 3, 6], "the hellos and HTTP");
+    assert.equal(alone.get(1)?.fields.split("|")[0], "blocked.example");
+    // tshark reads the other two as RTSP and SIP.
+    const protocols = await tsharkFields(path, ["_ws.col.Protocol"]);
+    assert.deepEqual(protocols.slice(3, 5), ["RTSP", "SIP"]);
+  } finally {
+    await Deno.remove(path);
+  }
 });

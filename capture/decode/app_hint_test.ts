@@ -15,7 +15,7 @@ function text(value: string): Uint8Array {
   return new TextEncoder().encode(value);
 }
 
-Deno.test("appHint() recognises HTTP requests and responses", () => {
+Deno.test("appHint() recognises HTTP requests (not RTSP's or SIP's) and responses", () => {
   const cases: [string, AppHint][] = [
     ["GET / HTTP/1.1\r\n", "http_request"],
     ["POST /api HTTP/1.1\r\n", "http_request"],
@@ -34,6 +34,14 @@ Deno.test("appHint() recognises HTTP requests and responses", () => {
     ["GET", ""],
     ["SSH-2.0-OpenSSH_9.6", ""],
     ["", ""],
+    // A target cut by the segment's end: taken as HTTP's.
+    ["GET /a/very/long/pa", "http_request"],
+    ["GET /x HTT", "http_request"],
+    // The same methods in other protocols, or no version at all.
+    ["OPTIONS rtsp://cam.example/live RTSP/1.0\r\n", ""],
+    ["OPTIONS sip:bob@example.com SIP/2.0\r\n", ""],
+    ["GET session:1234\r\n", ""],
+    ["GET  HTTP/1.1\r\n", ""],
   ];
   for (const [payload, expected] of cases) {
     const bytes = new Uint8Array([0xff, ...text(payload), 0x20]);

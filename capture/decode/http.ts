@@ -163,9 +163,10 @@ function indexOfByte(
 }
 
 /**
- * `bytes[start, end)` as text: printable ASCII as it is, any other byte as
- * `\xHH`, at most `maxChars` characters (a longer text is cut and ends
- * with "…").
+ * `bytes[start, end)` as text: printable ASCII as it is, a backslash and
+ * any other byte as `\xHH` (so an escape in the text reads as the byte it
+ * stands for, never as the characters "\x1b"), at most `maxChars`
+ * characters (a longer text is cut between escapes and ends with "…").
  */
 export function printableText(
   bytes: Uint8Array,
@@ -181,7 +182,7 @@ export function printableText(
     let printable = true;
     for (let i = start; i < end; i++) {
       const byte = bytes[i]!;
-      if (byte < 0x20 || byte >= 0x7f) {
+      if (!isPlain(byte)) {
         printable = false;
         break;
       }
@@ -201,14 +202,31 @@ export function printableText(
       return text;
     }
   }
+  // Whole when it fits; else up to the last whole character or escape that
+  // leaves room for "…".
+  let width = 0;
+  for (let i = start; i < end && width <= maxChars; i++) {
+    width += isPlain(bytes[i]!) ? 1 : 4;
+  }
+  const limit = width <= maxChars ? maxChars : maxChars - 1;
   const codes: number[] = [];
-  for (let i = start; i < end && codes.length <= maxChars; i++) {
+  for (let i = start; i < end; i++) {
     const byte = bytes[i]!;
-    if (byte >= 0x20 && byte < 0x7f) codes.push(byte);
-    else codes.push(0x5c, 0x78, HEX_DIGITS[byte >> 4]!, HEX_DIGITS[byte & 15]!);
+    if (isPlain(byte)) {
+      if (codes.length + 1 > limit) break;
+      codes.push(byte);
+    } else {
+      if (codes.length + 4 > limit) break;
+      codes.push(0x5c, 0x78, HEX_DIGITS[byte >> 4]!, HEX_DIGITS[byte & 15]!);
+    }
   }
   const text = String.fromCharCode(...codes);
-  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+  return width <= maxChars ? text : `${text}…`;
+}
+
+/** Whether `byte` is written as itself: printable ASCII but the backslash. */
+function isPlain(byte: number): boolean {
+  return byte >= 0x20 && byte < 0x7f && byte !== 0x5c;
 }
 
 /** Texts of {@linkcode printableText} kept for reuse: one per slot, by hash. */

@@ -115,6 +115,13 @@ Deno.test("printableText: bounded, escaped, never longer than asked", () => {
   assert.equal(printableText(bytes, 0, bytes.length, 10), "aaaaaaaaa…");
   assert.equal(printableText(bytes, 5, 8, 10), "aaa");
   assert.equal(printableText(new Uint8Array([0, 10]), 0, 2, 10), "\\x00\\x0a");
+  // A backslash is escaped too: the text "\x1b" is not the ESC byte.
+  assert.equal(printableText(latin1("a\\x1b"), 0, 5, 64), "a\\x5cx1b");
+  assert.equal(printableText(latin1("a\x1b"), 0, 2, 64), "a\\x1b");
+  // Cut between escapes, never inside one.
+  const cut = printableText(latin1("ab\x01\x02\x03"), 0, 5, 8);
+  assert.equal(cut, "ab\\x01…");
+  assert.equal(printableText(latin1("ab\x01"), 0, 3, 6), "ab\\x01");
 });
 
 Deno.test("a decoded HTTP request keeps its fields after its frame's bytes are reused, and the record's next packet has none", () => {

@@ -79,3 +79,43 @@ Deno.test("readTlsServerName: a name past the segment's end, or lengths that lie
     }
   }
 });
+
+/** `hello` (one record) re-cut into records of the payload sizes in `sizes`, the rest in a last one. */
+function splitRecords(hello: Uint8Array, sizes: number[]): Uint8Array {
+  const payload = hello.subarray(5);
+  const out: number[] = [];
+  let at = 0;
+  for (const size of [...sizes, payload.length]) {
+    const part = payload.subarray(at, Math.min(at + size, payload.length));
+    out.push(22, 3, 1, part.length >> 8, part.length & 255, ...part);
+    at += part.length;
+    if (at >= payload.length) break;
+  }
+  return new Uint8Array(out);
+}
+
+Deno.test("readTlsServerName: a hello split over several TLS records in its segment is read joined", () => {
+  const hello = clientHello([[0, serverName([0, "blocked.example"])]]);
+  for (const sizes of [[50], [1], [4, 10, 3], [39, 40, 2]]) {
+    assert.equal(
+      read(splitRecords(hello, sizes)),
+      "blocked.example",
+      `${sizes}`,
+    );
+  }
+  // The segment ends inside the second record: the name past it is unknown.
+  const split = splitRecords(hello, [50]);
+  assert.equal(read(split, split.length - 3), "");
+  // A record of another type after the first is not the hello's.
+  const other = new Uint8Array([
+    ...splitRecords(hello, [50]).subarray(0, 55),
+    23,
+    3,
+    3,
+    0,
+    2,
+    0,
+    0,
+  ]);
+  assert.equal(read(other), "");
+});

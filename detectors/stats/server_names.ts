@@ -5,17 +5,23 @@
  * reads them, where top talkers give only addresses (a CDN's address serves
  * thousands of names).
  *
- * Bounded: at most {@linkcode MAX_SERVER_NAMES} names (a new name past
- * that takes the place of the least asked of the next few in turn: a name
- * asked more than most is kept, and a flood of random names mostly
- * replaces names asked once, as they are), each with at most
- * {@linkcode MAX_NAMED_CLIENTS} clients told apart. Only ClientHellos and
+ * Bounded: at most {@linkcode MAX_SERVER_NAMES} names, each with at most
+ * {@linkcode MAX_NAMED_CLIENTS} clients told apart. Past that, a new name
+ * gets in as TinyLFU admits keys (table_admission.ts): from its second ask
+ * (a doorkeeper), and only when asked more often lately (a frequency
+ * sketch) than the least asked of the next few names in turn, whose place
+ * it takes. A flood of random names, each asked once, is turned away and
+ * replaces nothing; a name asked again and again among them gets in. Only ClientHellos and
  * HTTP requests are looked at: other packets cost one comparison.
  *
  * @module
  */
 
 import type { PacketRecord } from "../../capture/packet_record.ts";
+import type { TableStats } from "../detector.ts";
+import { fmix32, fnv1a } from "../hash.ts";
+import { Doorkeeper } from "./doorkeeper.ts";
+import { FrequencySketch } from "./frequency_sketch.ts";
 
 /** Names counted at most. */
 export const MAX_SERVER_NAMES = 1_024;
@@ -40,6 +46,8 @@ export interface ServerNameCount {
 }
 
 interface Entry extends Omit<ServerNameCount, "clients"> {
+  /** Its name's hash (admission's key). */
+  hash: number;
   /** Address keys of the clients told apart (text for a client without one): `clients` is their count. */
   clientKeys: (number | string)[];
 }
@@ -51,6 +59,10 @@ export class ServerNames {
   readonly #entries: Entry[] = [];
   #nextVictim = 0;
   #replaced = 0;
+  #refused = 0;
+  /** Admission once full: names asked once are only marked; later asks are counted, recent ones more. */
+  readonly #doorkeeper = new Doorkeeper(17, 1 << 14);
+  readonly #frequency = new FrequencySketch(12, 1 << 14);
 
   /** Counts `packet`'s server name, if it is a ClientHello or an HTTP request that names one. */
   observe(packet: PacketRecord): void {
@@ -61,8 +73,14 @@ export class ServerNames {
       ? packet.tlsServerName.toLowerCase()
       : hostName(packet.httpHost);
     if (name === "") return;
+    const hash = fmix32(fnv1a(name));
     let entry = this.#byName.get(name);
-    if (entry === undefined) entry = this.#add(name, packet.timestampUs);
+    if (entry === undefined) {
+      entry = this.#admit(name, hash, packet.timestampUs);
+      if (entry === undefined) return;
+    } else {
+      this.#frequency.add(hash);
+    }
     if (tls) entry.tlsHellos++;
     else entry.httpRequests++;
     if (packet.timestampUs > entry.lastUs) entry.lastUs = packet.timestampUs;
@@ -80,24 +98,27 @@ export class ServerNames {
     return [...this.#entries]
       .sort((a, b) => asked(b) - asked(a) || a.firstUs - b.firstUs)
       .slice(0, limit)
-      .map(({ clientKeys, ...count }) => ({
+      .map(({ clientKeys, hash: _hash, ...count }) => ({
         ...count,
         clients: clientKeys.length,
       }));
   }
 
-  /** Names held, and names that took another's place. */
-  stats(): { size: number; capacity: number; evictions: number } {
+  /** Names held, names that took another's place, and asks of new names turned away (not counted). */
+  stats(): Required<TableStats> {
     return {
       size: this.#entries.length,
       capacity: MAX_SERVER_NAMES,
       evictions: this.#replaced,
+      rejected: this.#refused,
     };
   }
 
-  #add(name: string, nowUs: number): Entry {
+  /** A new name's entry, or undefined when the full table turns it away. */
+  #admit(name: string, hash: number, nowUs: number): Entry | undefined {
     const fresh: Entry = {
       name,
+      hash,
       tlsHellos: 0,
       httpRequests: 0,
       firstUs: nowUs,
@@ -106,16 +127,32 @@ export class ServerNames {
     };
     const entries = this.#entries;
     if (entries.length < MAX_SERVER_NAMES) {
+      this.#frequency.add(hash);
       entries.push(fresh);
       this.#byName.set(name, fresh);
       return fresh;
     }
-    // The least asked of the next few makes way: a flood of new names
-    // replaces names asked about as little as each of them.
+    // The least asked lately of the next few would make way, for a name
+    // asked more than it lately (and at least twice).
+    const seenBefore = this.#doorkeeper.seen(hash);
+    const estimate = seenBefore ? this.#frequency.add(hash) : 0;
+    const frequency = this.#frequency;
     let victim = this.#nextVictim;
+    let least = frequency.estimate(entries[victim]!.hash);
     for (let i = 1; i < EVICTION_SAMPLE; i++) {
       const at = (this.#nextVictim + i) % entries.length;
-      if (asked(entries[at]!) < asked(entries[victim]!)) victim = at;
+      const lately = frequency.estimate(entries[at]!.hash);
+      if (
+        lately < least ||
+        (lately === least && asked(entries[at]!) < asked(entries[victim]!))
+      ) {
+        victim = at;
+        least = lately;
+      }
+    }
+    if (!seenBefore || estimate <= least) {
+      this.#refused++;
+      return undefined;
     }
     this.#nextVictim = (this.#nextVictim + EVICTION_SAMPLE) % entries.length;
     const old = entries[victim]!;

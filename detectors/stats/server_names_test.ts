@@ -65,11 +65,31 @@ Deno.test("ServerNames stays bounded under a flood of random names, and keeps th
     names.observe(ask({ sni: `r${i}.flood.example` }));
   }
   assert.equal(names.stats().size, MAX_SERVER_NAMES);
-  assert.ok(names.stats().evictions > 90_000);
+  // Each asked once: turned away, but for a few the doorkeeper took for
+  // seen before (a false positive of its bits).
+  assert.ok(names.stats().evictions < 5_000, `${names.stats().evictions}`);
+  assert.ok(names.stats().rejected > 90_000);
   assert.deepEqual(
     names.top(5).map((entry) => [entry.name, entry.tlsHellos]),
     [0, 1, 2, 3, 4].map((n) => [`popular${n}.example`, 200]),
   );
+});
+
+Deno.test("ServerNames: a name asked again and again among a flood of one-off names gets in and keeps its place", () => {
+  const names = new ServerNames();
+  // The table full of names asked once.
+  for (let i = 0; i < MAX_SERVER_NAMES; i++) {
+    names.observe(ask({ sni: `first${i}.example` }));
+  }
+  for (let i = 0; i < 60_000; i++) {
+    names.observe(ask({ sni: `r${i}.flood.example` }));
+    if (i % 600 === 0) names.observe(ask({ sni: "bank.example" }));
+  }
+  const [top] = names.top(1);
+  assert.equal(top!.name, "bank.example");
+  // Its first asks, before it got in, are not counted.
+  assert.ok(top!.tlsHellos >= 97 && top!.tlsHellos <= 100, `${top!.tlsHellos}`);
+  assert.ok(names.stats().evictions >= 1);
 });
 
 Deno.test("ServerNames tells at most MAX_NAMED_CLIENTS clients apart", () => {

@@ -66,14 +66,17 @@ export function formatTrafficLines(
     lines.push(
       "server names: asked by TLS ClientHellos (SNI) and HTTP requests",
     );
-    const width = columnWidth(names.map((entry) => entry.name));
+    const width = Math.min(
+      columnWidth(names.map((entry) => entry.name)),
+      MAX_NAME_COLUMN,
+    );
     for (const entry of names) {
       const asked = [
         entry.tlsHellos > 0 ? `${entry.tlsHellos} TLS` : "",
         entry.httpRequests > 0 ? `${entry.httpRequests} HTTP` : "",
       ].filter((part) => part !== "").join(" + ");
       lines.push(
-        `  ${printable(entry.name).padEnd(width)}  ${asked}, ${
+        `  ${cut(printable(entry.name), width).padEnd(width)}  ${asked}, ${
           clientsText(entry)
         }`,
       );
@@ -106,6 +109,14 @@ function formatLatency(protocol: ProtocolLatency): string {
 function ms(value: number | null): string {
   if (value === null) return "-";
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(3)} ms`;
+}
+
+/** Widest column of server names: a longer name (up to 255 characters, one hostile SNI) is cut, not every line widened. */
+const MAX_NAME_COLUMN = 60;
+
+/** `text` cut to `width` characters, ending with "…" when cut. */
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
 /** The widest of `texts`. */

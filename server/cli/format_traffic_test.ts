@@ -89,3 +89,24 @@ Deno.test("formatTrafficLines gives a latency line per exchange type with answer
     "             tcp_handshake 0 answered, 4 unanswered",
   ]);
 });
+
+Deno.test("formatTrafficLines cuts a long server name instead of widening every line", () => {
+  const snapshot = snapshotWith([share("HTTPS/TLS", 100)]);
+  const name = (text: string, tlsHellos: number) => ({
+    name: text,
+    tlsHellos,
+    httpRequests: 0,
+    clients: 1,
+    firstUs: 0,
+    lastUs: 0,
+  });
+  snapshot.serverNames = [
+    name("www.example.org", 3),
+    name(`${"a".repeat(250)}.example`, 1),
+  ];
+  const lines = formatTrafficLines(snapshot, EMPTY_LATENCY);
+  const start = lines.findIndex((line) => line.startsWith("server names"));
+  const [short, long] = lines.slice(start + 1, start + 3);
+  assert.match(short!, /^ {2}www\.example\.org {45} {2}3 TLS, 1 client/);
+  assert.match(long!, /^ {2}a{59}… {2}1 TLS, 1 client/);
+});

@@ -103,6 +103,12 @@ export interface AlertEvent {
    * back within the suppression time): true. Absent otherwise.
    */
   reopened?: true;
+  /**
+   * On a "released" event of an alert released already, whose detector
+   * gave its last figures at the end of the input (`reportFinal`): true.
+   * The event's figures replace the earlier release's. Absent otherwise.
+   */
+  revised?: true;
 }
 
 interface ActiveAlert {
@@ -279,7 +285,11 @@ export class AlertLifecycle {
     }
     this.#findings++;
     this.#apply(released.alert, finding);
-    this.#onEvent({ type: "released", alert: snapshot(released.alert) });
+    this.#onEvent({
+      type: "released",
+      alert: snapshot(released.alert),
+      revised: true,
+    });
   }
 
   /** Advances packet time: sends pending updates and releases idle alerts. */

@@ -357,6 +357,11 @@ Deno.test("AlertLifecycle.reportFinal gives a released alert its last figures in
     "released:port_scan-1",
     "released:port_scan-1",
   ]);
+  assert.deepEqual(
+    r.events.map((event) => event.revised ?? false),
+    [false, false, true],
+    "the second release says it revises the first",
+  );
   const last = r.events.at(-1)!.alert;
   assert.equal(last.state, "released");
   assert.deepEqual(last.evidence, { ports: 300 });
@@ -372,4 +377,5 @@ Deno.test("AlertLifecycle.reportFinal gives a released alert its last figures in
     "released:port_scan-1",
   ]);
   assert.deepEqual(active.events.at(-1)!.alert.evidence, { ports: 200 });
+  assert.equal(active.events.at(-1)!.revised, undefined);
 });

@@ -229,6 +229,24 @@ Deno.test("EVE of web traffic: an http record per request (method, target, host,
   assert.ok(answered < requests, "some never answered: written at flow end");
 });
 
+Deno.test("EVE: an alert released at idle whose detector gives its last figures at the end of the input is released again, marked revised, with the final figures", async () => {
+  const records = await eveOf(
+    "attacks/portscan_tcp-connect-sT_3hosts_plus_arpsweep__tcpconnect.pcap",
+  );
+  const releases = records.filter((r) =>
+    r.event_type === "alert" && r.netmirror.state === "released" &&
+    r.netmirror.alert_id === "arp_scan-1"
+  );
+  assert.equal(releases.length, 2);
+  assert.equal(releases[0]!.netmirror.revised, undefined);
+  assert.equal(releases[1]!.netmirror.revised, true);
+  assert.notEqual(
+    releases[1]!.alert.signature,
+    releases[0]!.alert.signature,
+    "the revised figures differ",
+  );
+});
+
 Deno.test("EVE of ARP traffic: arp records with macs and addresses", async () => {
   const records = await eveOf(
     "benign/arp_request_reply__arp_resolution.pcapng",

@@ -237,7 +237,9 @@ export class EveLogger {
    * Every record says which (`netmirror.state`); one after the first is
    * stamped with the alert's latest packet time and names what changed
    * (`netmirror.escalated_from`, `netmirror.reclassified_from`,
-   * `netmirror.reopened`).
+   * `netmirror.reopened`). An alert released at idle whose detector gives
+   * its last figures at the end of the input is released again with them,
+   * marked `netmirror.revised`: they replace the earlier release's.
    */
   alert(event: AlertEvent): void {
     const updated = event.type === "updated";
@@ -301,6 +303,7 @@ export class EveLogger {
           ? {}
           : { "reclassified_from": reclassifiedFrom }),
         ...(reopened ? { reopened: true } : {}),
+        ...(event.revised ? { revised: true } : {}),
       },
     };
     this.#emit(record);

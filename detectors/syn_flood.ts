@@ -295,6 +295,16 @@ const BITMAP_BITS = 8_192;
 /** A flood's per-source state is dropped after this much packet time below the warm-up level, µs. */
 const FLOOD_IDLE_US = 60_000_000;
 
+/**
+ * How long a port's ended flood is remembered (the alert lifecycle's idle
+ * release, 2 min): a flood that comes back to the port within it goes on
+ * with the ended one's totals, start, peaks and sources, as the one alert
+ * it merges into is one incident.
+ */
+const FLOOD_CARRY_US = 120_000_000;
+/** Ended floods remembered at most (about 1.2 KiB each). */
+const MAX_CARRIED_FLOODS = 64;
+
 /** Bits of a spread flood's source and port maps (linear counting). */
 const SPREAD_BITS = 2_048;
 const SPREAD_MASK = SPREAD_BITS - 1;
@@ -431,6 +441,8 @@ interface FloodState extends HotFlood {
   topSyns: number;
   /** The source MAC most of its SYNs came through. */
   macs: MajorityMac;
+  /** Whether it goes on with an ended flood's totals (its sources then counted by the bitmap only). */
+  carried: boolean;
   synAcks: number;
   /** SYN/ACKs the victim sent again for an attempt it holds. */
   synAckRetransmissions: number;
@@ -523,9 +535,18 @@ export function createSynFloodDetector(
   const floods = new NumericKeyMap<FloodState>(
     config.maxFloods,
     (flood) => {
+      carry(flood);
       flood.target.flood = undefined;
     },
   );
+  // Ports' ended floods, by target key, for one that comes back.
+  const carried = new NumericKeyMap<CarriedFlood>(MAX_CARRIED_FLOODS);
+
+  /** Remembers `flood`, ended, for its port's next one. */
+  function carry(flood: FloodState): void {
+    const target = flood.target;
+    carried.set(target.key, 0, 0, carriedOf(flood, target.lastSeenUs));
+  }
   const targets = new NumericKeyMap<TargetState>(
     config.maxTargets,
     (target) => dropTarget(target),
@@ -616,6 +637,7 @@ export function createSynFloodDetector(
 
   function dropFlood(target: TargetState): void {
     if (target.flood !== undefined) {
+      carry(target.flood);
       floods.delete(target.key, 0, 0);
       target.flood = undefined;
     }
@@ -1054,6 +1076,11 @@ export function createSynFloodDetector(
     }
     if (flood === undefined) {
       const created = newFlood(target, nowUs, windowUs, maxSourcesPerFlood);
+      const ended = carried.peek(targetKey, 0, 0);
+      if (ended !== undefined) {
+        carried.delete(targetKey, 0, 0);
+        if (nowUs - ended.endedUs < FLOOD_CARRY_US) goOn(created, ended);
+      }
       target.flood = created;
       floods.set(targetKey, 0, 0, created);
       countSource(created, packet);
@@ -1471,6 +1498,7 @@ function newFlood(
     topSource: "",
     topSyns: 0,
     macs: new MajorityMac(),
+    carried: false,
     synAcks: 0,
     synAckRetransmissions: 0,
     completed: 0,
@@ -1482,6 +1510,69 @@ function newFlood(
     reportedCount: 0,
     lastReportUs: -Infinity,
   };
+}
+
+/** What a port's ended flood hands on to its next one (see {@linkcode FLOOD_CARRY_US}). */
+interface CarriedFlood {
+  /** Packet time of its port's last SYN. */
+  endedUs: number;
+  startedUs: number;
+  syns: number;
+  bitmap: Uint32Array;
+  sampleSources: string[];
+  topSource: string;
+  topSyns: number;
+  macs: MajorityMac;
+  synAcks: number;
+  synAckRetransmissions: number;
+  completed: number;
+  refused: number;
+  aborted: number;
+  peakHalfOpen: number;
+  peakRefused: number;
+  peakHeld: number;
+}
+
+/** `flood`'s totals, ended at `endedUs`. */
+function carriedOf(flood: FloodState, endedUs: number): CarriedFlood {
+  return {
+    endedUs,
+    startedUs: flood.startedUs,
+    syns: flood.syns,
+    bitmap: flood.bitmap,
+    sampleSources: flood.sampleSources,
+    topSource: flood.topSource,
+    topSyns: flood.topSyns,
+    macs: flood.macs,
+    synAcks: flood.synAcks,
+    synAckRetransmissions: flood.synAckRetransmissions,
+    completed: flood.completed,
+    refused: flood.refused,
+    aborted: flood.aborted,
+    peakHalfOpen: flood.peakHalfOpen,
+    peakRefused: flood.peakRefused,
+    peakHeld: flood.peakHeld,
+  };
+}
+
+/** Makes `flood`, new, go on with `ended`'s totals: one incident. */
+function goOn(flood: FloodState, ended: CarriedFlood): void {
+  flood.startedUs = ended.startedUs;
+  flood.syns = ended.syns;
+  flood.bitmap = ended.bitmap;
+  flood.sampleSources = ended.sampleSources;
+  flood.topSource = ended.topSource;
+  flood.topSyns = ended.topSyns;
+  flood.macs = ended.macs;
+  flood.synAcks = ended.synAcks;
+  flood.synAckRetransmissions = ended.synAckRetransmissions;
+  flood.completed = ended.completed;
+  flood.refused = ended.refused;
+  flood.aborted = ended.aborted;
+  flood.peakHalfOpen = ended.peakHalfOpen;
+  flood.peakRefused = ended.peakRefused;
+  flood.peakHeld = ended.peakHeld;
+  flood.carried = true;
 }
 
 /** Moves the current bucket forward so that it contains `nowUs`. */
@@ -1585,7 +1676,9 @@ function distinctSourcesOf(
   flood: FloodState,
   maxSourcesPerFlood: number,
 ): { count: number; estimated: boolean } {
-  if (flood.sources.size < maxSourcesPerFlood) {
+  // A flood that goes on with an ended one's sources knows them by its
+  // bitmap only.
+  if (!flood.carried && flood.sources.size < maxSourcesPerFlood) {
     return { count: flood.sources.size, estimated: false };
   }
   // An estimate, but never more sources than SYNs counted.

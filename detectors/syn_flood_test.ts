@@ -1029,3 +1029,51 @@ Deno.test("syn_flood: SYNs carrying data (TCP Fast Open) are completed by an ACK
   assert.ok(THRESHOLD * 3 < SYN_FLOOD_DEFAULTS.refusedFloodThreshold);
   assert.deepEqual(run(refused), []);
 });
+
+/** `count` SYNs from spoofed sources `first`… on, `stepUs` apart from `startUs`. */
+function spoofedBurst(
+  first: number,
+  count: number,
+  stepUs: number,
+  startUs: number,
+) {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      tcp({
+        atUs: startUs + i * stepUs,
+        flags: SYN,
+        src: spoofed(first + i),
+        srcPort: 1024 + (i % 60000),
+      }),
+  );
+}
+
+Deno.test("syn_flood: a flood that comes back to its port after a pause goes on with its totals (one incident), one after 2 minutes starts afresh", () => {
+  const first = spoofedBurst(0, 1_000, 10, T0);
+  // 5 s later: the port's state has expired (twice the window) meanwhile.
+  const again = spoofedBurst(1_000, 1_000, 10, T0 + 5_000_000);
+  const findings = run([...first, ...again]);
+  // The first burst's last finding, at its end, and the second's at 512
+  // half-open: its totals go on from the first's.
+  const ended = findings.find((f) => f.evidence.halfOpen === 1_000)!;
+  const last = findings.at(-1)!;
+  assert.equal(last.evidence.halfOpen, 512);
+  const endedSyns = ended.evidence.floodSyns as number;
+  assert.ok(endedSyns > 900, `${endedSyns}`);
+  const syns = last.evidence.floodSyns as number;
+  assert.ok(syns > endedSyns + 400 && syns <= 2_000, `${syns}`);
+  const sources = last.evidence.distinctSources as number;
+  assert.ok(sources > endedSyns + 400 && sources <= syns, `${sources}`);
+  assert.equal(last.evidence.distinctSourcesEstimated, true);
+  assert.equal(last.startUs, findings[0]!.startUs, "the first burst's start");
+  assert.ok((last.evidence.durationSeconds as number) >= 5);
+  assert.equal(last.evidence.peakHalfOpen, 1_000);
+  assert.match(last.summary, /; peak 1000 half-open\)/);
+  // Past the alert's idle release: a new incident, its own totals.
+  const later = spoofedBurst(1_000, 1_000, 10, T0 + 200_000_000);
+  const fresh = run([...first, ...later]).at(-1)!;
+  assert.ok((fresh.evidence.floodSyns as number) < 1_000);
+  assert.equal(fresh.evidence.peakHalfOpen, 512);
+  assert.ok((fresh.evidence.durationSeconds as number) < 1);
+});

@@ -1,5 +1,6 @@
 /**
- * A spoofed flood sent from one host on the capture's segment: thousands of
+ * Floods of spoofed sources against tshark. One sent from one host on the
+ * capture's segment: thousands of
  * source addresses, one source MAC. The alert names the MAC that tshark
  * finds behind every flood frame.
  */
@@ -94,4 +95,28 @@ Deno.test("a spoofed SYN flood whose frames come through many MACs names none", 
   assert.ok(flood, "a SYN flood");
   assert.ok(!flood.summary.includes("through MAC"), flood.summary);
   assert.ok((flood.evidence.sourceMacShare as number) < 0.8);
+});
+
+Deno.test("a spoofed SYN flood in two bursts 2 s apart is one incident whose totals count both bursts, as tshark counts them", async () => {
+  const file =
+    "attacks/synflood_spoofed_37k_sources__pkt.TCP.synflood.spoofed.pcap";
+  const alert = (await alertsOf(file)).find((a) => a.kind === "syn_flood")!;
+  const [syns, sources] = (await tsharkFields(
+    PCAPS + file,
+    ["ip.src"],
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport == 25565 && frame.time_relative < 5",
+  )).reduce(
+    ([count, seen], source) => [count + 1, seen.add(source)],
+    [0, new Set<string>()] as [number, Set<string>],
+  );
+  assert.ok(syns > 30_000, `${syns} SYNs`);
+  const counted = alert.evidence.floodSyns as number;
+  // Only the few SYNs before the flood's warm-up level are left out.
+  assert.ok(counted >= syns * 0.99 && counted <= syns, `${counted} of ${syns}`);
+  const distinct = alert.evidence.distinctSources as number;
+  assert.ok(
+    Math.abs(distinct - sources.size) <= sources.size * 0.05,
+    `${distinct} sources, tshark ${sources.size}`,
+  );
+  assert.ok((alert.evidence.durationSeconds as number) >= 3.5);
 });

@@ -6,7 +6,8 @@
  * between microseconds (a nanosecond pcap, or a pcapng whose first
  * interface counts finer than 1 µs) is filtered in nanoseconds, so its
  * nanoseconds survive; a pipe is filtered in microseconds, as its first
- * bytes may be long in coming.
+ * bytes may be long in coming, unless its caller knows its clock
+ * (`nanosecond`: a session PCAP's first file header tells it).
  *
  * @module
  */
@@ -21,29 +22,42 @@ export interface FilteredStream {
   /** Classic pcap bytes of the matching packets. */
   stream: ReadableStream<Uint8Array>;
   /**
-   * Resolves when tcpdump exits cleanly. Rejects with `CaptureFormatError`
-   * when tcpdump could not read the capture to its end (what it wrote before
-   * is good), with `TcpdumpError` otherwise.
+   * Resolves when tcpdump exits cleanly. Rejects with the input's own
+   * error when reading `source` failed (tcpdump then saw its input end,
+   * and may have exited cleanly: its output is not the whole answer), with
+   * `CaptureFormatError` when tcpdump could not read the capture to its end
+   * (what it wrote before is good), with `TcpdumpError` otherwise.
    */
   done: Promise<void>;
   /** Ends tcpdump now (SIGTERM) when the reader stops early: it may be waiting for input that never comes (stdin). */
   stop(): void;
 }
 
+/** Options of {@linkcode filterThroughTcpdump}. */
+export interface FilterOptions {
+  /** The tcpdump binary ("tcpdump" on the PATH by default). */
+  tcpdumpPath?: string;
+  /** Whether a pipe's times fall between microseconds (a nanosecond pcap): tcpdump then writes nanoseconds (`--nano`). A file's own first bytes tell it. */
+  nanosecond?: boolean;
+}
+
 /** Returns the bytes of `source` (pcap/pcapng, gzip is undone first) that match `filter`. */
 export async function filterThroughTcpdump(
   source: ReadableStream<Uint8Array>,
   filter: string,
-  tcpdumpPath = "tcpdump",
+  options: FilterOptions = {},
 ): Promise<FilteredStream> {
+  const tcpdumpPath = options.tcpdumpPath ?? "tcpdump";
   // -U writes each matching packet at once rather than in stdio blocks, so
   // nothing from a pipe (a live producer, stdin) waits in tcpdump. It costs a
   // write per packet (1M packets: about 1.5 s more CPU), so not for a file.
   const isFile = isRegularFileSource(source);
   const unbuffered = isFile ? [] : ["-U"];
   const stopping = new AbortController();
+  const watched = watchReadError(source);
+  source = watched.stream;
   let input: Promise<ReadableStream<Uint8Array>>;
-  let nanosecond: string[] = [];
+  let nanosecond: string[] = options.nanosecond ? ["--nano"] : [];
   if (isFile) {
     // A file's first bytes come at once: they tell its clock.
     const plain = await gunzipIfNeeded(source, stopping.signal).catch(() =>
@@ -99,6 +113,9 @@ export async function filterThroughTcpdump(
     if (!status.success) stopping.abort();
     await feeding;
     unregister();
+    // tcpdump saw its input end early, as if whole: the read's failure
+    // explains the answer (and outranks tcpdump's "truncated dump file").
+    if (watched.failure !== undefined) throw watched.failure.error;
     if (!status.success) {
       throw classifyTcpdumpReadStderr(stderr, { filter, file: "-" });
     }
@@ -170,6 +187,35 @@ async function withFirstChunk(
       },
     }),
   };
+}
+
+/** `source` again, and the error a read of it failed with, once one has. */
+function watchReadError(
+  source: ReadableStream<Uint8Array>,
+): { stream: ReadableStream<Uint8Array>; failure?: { error: unknown } } {
+  const reader = source.getReader();
+  const watched: {
+    stream: ReadableStream<Uint8Array>;
+    failure?: { error: unknown };
+  } = {
+    stream: new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          watched.failure = { error };
+          throw error;
+        }
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    }),
+  };
+  return watched;
 }
 
 function emptyStream(): ReadableStream<Uint8Array> {

@@ -17,11 +17,13 @@ import { PcapDigests } from "./pcap_digest.ts";
 import { SliceSlots } from "./pcap_slice.ts";
 import { isPcapSearch, searchSessionPcap } from "./pcap_search.ts";
 import type { PacketQuery } from "./packet_row.ts";
-import { validateFilter } from "../capture/bpf.ts";
+import { MAX_FILTER_LENGTH, validateFilter } from "../capture/bpf.ts";
+import { LINK_TYPE_INFO } from "../capture/protocol_names.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import { type AlertSlice, buildAlertSlice } from "./alert_slice.ts";
 import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import {
+  linkTypeOfPcapHeader,
   PCAP_FILE_HEADER_LENGTH,
   PcapBuilder,
 } from "../capture/pcap_writer.ts";
@@ -407,11 +409,13 @@ export function createApp(deps: AppDeps): Hono {
       ...optional("filter", filter),
     };
     if (isPcapSearch(search)) {
-      if (filter !== "") await validateBpf(filter);
+      const paths = await filesOf();
+      // Its link type and clock: one of each per session.
+      const sessionHeader = await firstFileHeader(paths);
+      if (filter !== "") await validateBpf(filter, sessionHeader);
       // Each search reads the whole session PCAP: a few at a time.
       const release = searches.take();
       try {
-        const paths = await filesOf();
         // The size of what matches is known only at the end.
         const headers = pcapHeaders(`${id}-matches`);
         if (head) {
@@ -419,9 +423,9 @@ export function createApp(deps: AppDeps): Hono {
           return new Response(null, { headers });
         }
         const stream = await searchSessionPcap(
-          joinSessionFiles(paths),
+          joinSessionFiles(paths, { onSkipped: warnSkipped(id, "search") }),
           search,
-          { emptyHeader: await firstFileHeader(paths), onEnd: release },
+          { sessionHeader, onEnd: release },
         );
         return new Response(stream, { headers });
       } catch (error) {
@@ -447,7 +451,10 @@ export function createApp(deps: AppDeps): Hono {
         headers: { ...headers, "Content-Length": String(bytes) },
       });
     }
-    return new Response(joinSessionFiles(paths), { headers });
+    return new Response(
+      joinSessionFiles(paths, { onSkipped: warnSkipped(id, "export") }),
+      { headers },
+    );
   });
 
   app.get("/api/stream", (c) => hub.handle(c));
@@ -529,13 +536,10 @@ export const MAX_PCAP_SEARCHES = 2;
 function packetFilters(
   query: Record<string, string>,
 ): Omit<PacketQuery, "limit"> {
-  const text = query.q ?? "";
-  if (text.length > MAX_SEARCH_LENGTH) {
-    throw new SensorError(
-      400,
-      `"q" may be at most ${MAX_SEARCH_LENGTH} characters, got ${text.length}`,
-    );
-  }
+  boundQuery(query, "q", MAX_SEARCH_LENGTH);
+  boundQuery(query, "protocol", MAX_SEARCH_LENGTH);
+  boundQuery(query, "src", MAX_ADDRESS_LENGTH);
+  boundQuery(query, "dst", MAX_ADDRESS_LENGTH);
   return {
     ...optional("protocol", query.protocol),
     ...addressQuery("src", query.src),
@@ -544,10 +548,43 @@ function packetFilters(
   };
 }
 
-/** Resolves if `filter` compiles (tcpdump -d); a 400 with tcpdump's reason if not. */
-async function validateBpf(filter: string): Promise<void> {
+/** A 400 when the `name` parameter of `query` is longer than `maxLength` (UTF-16 units). */
+function boundQuery(
+  query: Record<string, string>,
+  name: string,
+  maxLength: number,
+): void {
+  const length = query[name]?.length ?? 0;
+  if (length > maxLength) {
+    throw new SensorError(
+      400,
+      `"${name}" may be at most ${maxLength} characters, got ${length}`,
+    );
+  }
+}
+
+/**
+ * Resolves if `filter` compiles for the link type `sessionHeader` names
+ * (tcpdump -d -y: "vlan" compiles for Ethernet, not for raw IPv4); a 400
+ * with tcpdump's reason if not. A link type without a libpcap name here is
+ * not checked first: tcpdump, reading the session, fails the download.
+ */
+async function validateBpf(
+  filter: string,
+  sessionHeader: Uint8Array,
+): Promise<void> {
+  const linkType = LINK_TYPE_INFO[linkTypeOfPcapHeader(sessionHeader)]?.name;
   try {
-    await validateFilter(filter);
+    if (linkType === undefined) {
+      if (filter.length > MAX_FILTER_LENGTH) {
+        throw new SensorError(
+          400,
+          `BPF filter too long: ${filter.length} characters, at most ${MAX_FILTER_LENGTH}`,
+        );
+      }
+      return;
+    }
+    await validateFilter(filter, "tcpdump", linkType);
   } catch (error) {
     if (error instanceof TcpdumpError && error.code === "bad_filter") {
       throw new SensorError(400, error.message);
@@ -570,8 +607,24 @@ async function firstFileHeader(paths: string[]): Promise<Uint8Array> {
   return new PcapBuilder(LINK_TYPE.ETHERNET).toBytes();
 }
 
-/** Longest search text `GET /api/packets?q=` takes, in UTF-16 units. */
+/** Longest search text (`q`) and protocol list (`protocol`) `GET /api/packets` takes, in UTF-16 units. */
 const MAX_SEARCH_LENGTH = 256;
+
+/** Longest `src` or `dst` taken, in UTF-16 units: an address is at most 45 (IPv6 ending in IPv4). */
+const MAX_ADDRESS_LENGTH = 64;
+
+/** A warning on stderr that `what` (a download) of session `id` left out `files` files rotated away while it was read. */
+function warnSkipped(
+  id: string,
+  what: "export" | "search",
+): (files: number) => void {
+  return (files) =>
+    console.error(
+      `netmirror: session ${id}'s PCAP ${what} left out ${files} file${
+        files === 1 ? "" : "s"
+      } rotated away (the session's byte cap) while it was read`,
+    );
+}
 
 /** Scratch words of {@linkcode addressQuery}. */
 const ipv6Words = new Int32Array(4);

@@ -306,6 +306,25 @@ Deno.test("replay session: start, start again (409), packets, stats, report, PCA
   const long = await request(`/api/packets?q=${"a%20".repeat(129)}`);
   assert.equal(long.status, 400);
   assert.match(await errorOf(long), /"q" may be at most 256 characters/);
+  // So are the protocol list and the addresses: 15,000 names stalled the
+  // whole server for seconds (the list was split again for every packet).
+  const names = Array.from({ length: 15_000 }, (_, k) => `p${k}`).join(",");
+  const manyNames = await request(`/api/packets?protocol=${names}`);
+  assert.equal(manyNames.status, 400);
+  assert.match(
+    await errorOf(manyNames),
+    /"protocol" may be at most 256 characters, got 93889/,
+  );
+  const longSrc = await request(`/api/packets?src=${"1".repeat(100_000)}`);
+  assert.equal(longSrc.status, 400);
+  assert.match(await errorOf(longSrc), /^"src" may be at most 64 characters/);
+  // A list within the bound matches any of its names, case and spaces aside.
+  const listed = await (await request(
+    `/api/packets?protocol=${
+      encodeURIComponent(` DNS ,,${"nothing,".repeat(20)}`)
+    }`,
+  )).json();
+  assert.deepEqual(listed, dns);
   const bySrc =
     await (await request("/api/packets?src=145.254.160.237&limit=1000")).json();
   assert.ok(bySrc.length > 0);
@@ -661,6 +680,8 @@ Deno.test("GET /api/export/pcap/<session>?q=&filter= streams every frame of the 
       [`filter=${encodeURIComponent("port nonsense")}`, /Bad BPF filter/],
       [`q=${"x".repeat(257)}`, /"q" may be at most 256 characters/],
       ["src=192.168.2", /Bad src/],
+      [`protocol=${"dns,".repeat(65)}`, /"protocol" may be at most 256/],
+      [`dst=${"f".repeat(65)}`, /"dst" may be at most 64 characters/],
     ] as const;
     for (const [query, message] of bad) {
       const response = await request(`${path}?${query}`);
@@ -1388,6 +1409,44 @@ Deno.test("a session before its first frame: the report's PCAP digest is that of
       createHash("sha256").update(pcap).digest("hex"),
     );
     await (await post("/api/stop")).body?.cancel();
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("GET /api/export/pcap/<session>?filter=: a filter the session's link type cannot take is a 400 with tcpdump's reason", async () => {
+  // Raw IPv4 frames (DLT 228): no Ethernet header, no VLAN tag.
+  const raw =
+    `${PCAPS}formats/rawipv4_DLT228_tcp_icmp__timeout-with-pings.pcap`;
+  const { request, session, close } = await replayed(raw);
+  const path = `/api/export/pcap/${session.id}`;
+  try {
+    const bad = [
+      ["vlan", /no VLAN support for Raw IPv4/],
+      ["ether src 00:11:22:33:44:55", /ethernet addresses supported only/],
+    ] as const;
+    for (const [filter, reason] of bad) {
+      const response = await request(
+        `${path}?filter=${encodeURIComponent(filter)}`,
+      );
+      assert.equal(response.status, 400, filter);
+      assert.match(await errorOf(response), reason);
+    }
+    // What the link type takes is searched as before.
+    const icmp = await request(`${path}?filter=icmp`);
+    assert.equal(icmp.status, 200);
+    const file = await Deno.makeTempFile({ suffix: ".pcap" });
+    try {
+      await Deno.writeFile(file, new Uint8Array(await icmp.arrayBuffer()));
+      const frames = await tsharkFields(file, ["frame.time_epoch"]);
+      assert.ok(frames.length > 0);
+      assert.deepEqual(
+        frames,
+        await tsharkFields(raw, ["frame.time_epoch"], "icmp"),
+      );
+    } finally {
+      await Deno.remove(file);
+    }
   } finally {
     await close();
   }

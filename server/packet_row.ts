@@ -178,40 +178,53 @@ export interface PacketQuery {
   q?: string;
 }
 
-/**
- * Whether `packet` (with its table row `row`) matches `query`'s filters (its
- * `limit` aside); `search` is `query.q` compiled, to compile it once for many
- * packets.
- */
-export function matchesPacketQuery(
-  query: PacketQuery,
-  packet: PacketRecord,
-  row: PacketRow,
-  search: PacketSearch = compilePacketSearch(query.q ?? ""),
-): boolean {
-  if (query.src && packet.srcAddress !== query.src) return false;
-  if (query.dst && packet.dstAddress !== query.dst) return false;
-  if (query.protocol && !matchesProtocols(query.protocol, packet, row)) {
-    return false;
-  }
-  return matchesPacketSearch(row, search);
+/** A {@linkcode PacketQuery}'s filters read once ({@linkcode compilePacketQuery}), to test many packets. */
+export interface PacketMatcher {
+  /** Source address equals ("" for any). */
+  src: string;
+  /** Destination address equals ("" for any). */
+  dst: string;
+  /** The protocol names, lower case, any of which a row may have; undefined for any (an empty set matches none, as a list of only commas did). */
+  protocols: ReadonlySet<string> | undefined;
+  /** The search words, compiled. */
+  search: PacketSearch;
 }
 
-function matchesProtocols(
-  protocols: string,
+/** `query`'s filters (its `limit` aside) read once: its protocol list split and lower-cased, its words compiled. */
+export function compilePacketQuery(
+  query: Omit<PacketQuery, "limit">,
+): PacketMatcher {
+  let protocols: Set<string> | undefined;
+  if (query.protocol) {
+    protocols = new Set();
+    for (const name of query.protocol.toLowerCase().split(",")) {
+      const protocol = name.trim();
+      if (protocol !== "") protocols.add(protocol);
+    }
+  }
+  return {
+    src: query.src ?? "",
+    dst: query.dst ?? "",
+    protocols,
+    search: compilePacketSearch(query.q ?? ""),
+  };
+}
+
+/** Whether `packet` (with its table row `row`) matches the filters of `matcher`. */
+export function matchesPacketQuery(
+  matcher: PacketMatcher,
   packet: PacketRecord,
   row: PacketRow,
 ): boolean {
-  const service = row.protocol.toLowerCase();
-  for (const name of protocols.toLowerCase().split(",")) {
-    const protocol = name.trim();
-    if (protocol === "") continue;
-    if (
-      service === protocol || packet.transport === protocol ||
-      packet.network === protocol
-    ) return true;
-  }
-  return false;
+  if (matcher.src && packet.srcAddress !== matcher.src) return false;
+  if (matcher.dst && packet.dstAddress !== matcher.dst) return false;
+  const protocols = matcher.protocols;
+  if (
+    protocols !== undefined &&
+    !protocols.has(row.protocol.toLowerCase()) &&
+    !protocols.has(packet.transport) && !protocols.has(packet.network)
+  ) return false;
+  return matchesPacketSearch(row, matcher.search);
 }
 
 /**

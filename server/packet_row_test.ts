@@ -12,7 +12,12 @@ import {
   hex,
   MACS,
 } from "../capture/decode/test_helpers.ts";
-import { packetInfo, toPacketRow } from "./packet_row.ts";
+import {
+  compilePacketQuery,
+  matchesPacketQuery,
+  packetInfo,
+  toPacketRow,
+} from "./packet_row.ts";
 import { tlsClientHello } from "./demo/tls_records.ts";
 
 const V4 = { ...MACS, src: "10.0.0.1", dst: "10.0.0.53" };
@@ -162,4 +167,24 @@ Deno.test("packetInfo() says what an HTTP request asks (host and target), a resp
     ),
     "TLS ClientHello www.example.org",
   );
+});
+
+Deno.test("compilePacketQuery() reads the protocol list once: any name matches, case, spaces and empty names aside", () => {
+  const dns = udpTo53(dnsMessage({ id: 1, name: "example.com", qtype: 1 }));
+  const row = toPacketRow(1, dns);
+  const matches = (protocol: string) =>
+    matchesPacketQuery(compilePacketQuery({ protocol }), dns, row);
+  assert.equal(row.protocol, "DNS");
+  assert.deepEqual(
+    [...compilePacketQuery({ protocol: " DNS ,,Tls, dns" }).protocols!],
+    ["dns", "tls"],
+  );
+  assert.equal(matches(" DNS ,,tls"), true);
+  assert.equal(matches("tcp,UDP"), true); // the transport
+  assert.equal(matches("ipv4"), true); // the network
+  assert.equal(matches("tls,http"), false);
+  assert.equal(matches(",,"), false); // names none: matches none
+  assert.equal(matches(""), true); // no list: any
+  const fromElsewhere = compilePacketQuery({ src: "10.0.0.9" });
+  assert.equal(matchesPacketQuery(fromElsewhere, dns, row), false);
 });

@@ -23,6 +23,7 @@ import { DecodedPacket } from "../capture/decoded_packet.ts";
 import {
   type FilteredStream,
   filterThroughTcpdump,
+  hasSubMicrosecondClock,
 } from "../capture/filter_stream.ts";
 import { CaptureFormatError } from "../capture/pcap_reader.ts";
 import type { PcapRecord } from "../capture/pcap_record.ts";
@@ -32,8 +33,8 @@ import {
   pcapFileHeader,
 } from "../capture/pcap_writer.ts";
 import { readCapture } from "../capture/read_capture.ts";
-import { compilePacketSearch } from "./packet_search.ts";
 import {
+  compilePacketQuery,
   matchesPacketQuery,
   type PacketQuery,
   toPacketRow,
@@ -47,8 +48,8 @@ export interface PcapSearchQuery extends Omit<PacketQuery, "limit"> {
 
 /** Options of {@linkcode searchSessionPcap}. */
 export interface PcapSearchOptions {
-  /** The output's file header when the input holds no record (the session's first file's; Ethernet in microseconds by default). */
-  emptyHeader?: Uint8Array;
+  /** The session's file header (its first file's): a BPF filter keeps its clock (nanoseconds, magic a1b23c4d), and it is the output's header when no record matches (Ethernet in microseconds by default). */
+  sessionHeader?: Uint8Array;
   /** Called once when the stream has ended: closed, failed or cancelled. */
   onEnd?: () => void;
 }
@@ -85,12 +86,14 @@ export async function searchSessionPcap(
   let input = source;
   let filtered: FilteredStream | undefined;
   if (filter !== "") {
-    filtered = await filterThroughTcpdump(source, filter);
+    // A pipe's clock is not peeked at: the session's header tells it.
+    const nanosecond = options.sessionHeader !== undefined &&
+      hasSubMicrosecondClock(options.sessionHeader);
+    filtered = await filterThroughTcpdump(source, filter, { nanosecond });
     input = filtered.stream;
   }
-  const words = { ...query, limit: Infinity };
   const rowsNeeded = filtersRows(query);
-  const search = compilePacketSearch(query.q ?? "");
+  const matcher = compilePacketQuery(query);
   const anomalies = new AnomalyCounter();
   const scratch = new DecodedPacket();
   const stop = new AbortController();
@@ -109,7 +112,7 @@ export async function searchSessionPcap(
   const matches = (raw: PcapRecord): boolean => {
     if (!rowsNeeded) return true;
     const packet = decodeInto(scratch, raw, anomalies);
-    return matchesPacketQuery(words, packet, toPacketRow(0, packet), search);
+    return matchesPacketQuery(matcher, packet, toPacketRow(0, packet));
   };
 
   return new ReadableStream<Uint8Array>({
@@ -150,16 +153,16 @@ export async function searchSessionPcap(
         } catch (error) {
           filtered?.stop();
           if (stop.signal.aborted) return end(); // the client left
-          // A cut or damaged record: what matched before it stands.
-          if (!(error instanceof CaptureFormatError)) {
+          const failure = await failureOf(error, filtered);
+          if (failure !== undefined) {
             end();
-            controller.error(error);
+            controller.error(failure);
             return;
           }
         }
         // An input without a record still makes a valid capture.
         if (builder === undefined) {
-          controller.enqueue(options.emptyHeader ?? pcapFileHeader(1));
+          controller.enqueue(options.sessionHeader ?? pcapFileHeader(1));
         }
         emit();
         end();
@@ -178,4 +181,28 @@ export async function searchSessionPcap(
       wake = undefined;
     },
   }, { highWaterMark: 2 });
+}
+
+/**
+ * The error a search fails with, given the read's `error`; undefined for a
+ * cut or damaged record (what matched before it stands). When tcpdump
+ * filtered, its own failure comes first: a filter it could not compile
+ * (one the link type cannot take) left it no output at all, which reads
+ * as a capture cut short.
+ */
+async function failureOf(
+  error: unknown,
+  filtered: FilteredStream | undefined,
+): Promise<unknown> {
+  if (!(error instanceof CaptureFormatError)) return error;
+  // Its output has ended, so it has exited (or was stopped just now).
+  const tcpdumpFailure = await filtered?.done.then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  if (
+    tcpdumpFailure !== undefined &&
+    !(tcpdumpFailure instanceof CaptureFormatError)
+  ) return tcpdumpFailure;
+  return undefined;
 }

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { openCaptureSource } from "../capture/read_capture.ts";
-import { pcapFileHeader } from "../capture/pcap_writer.ts";
+import { PcapBuilder, pcapFileHeader } from "../capture/pcap_writer.ts";
 import { tsharkFields } from "../tests/cli_helpers.ts";
+import { udpFrame } from "../capture/frame_builder.ts";
+import { V4 } from "../capture/decode/test_helpers.ts";
+import { CaptureParser } from "../capture/pcap_reader.ts";
+import { TcpdumpError } from "../capture/tcpdump_errors.ts";
+import { joinSessionFiles } from "./pcap_store.ts";
 import {
   isPcapSearch,
   type PcapSearchQuery,
@@ -27,7 +32,7 @@ async function searchToFile(
   const stream = await searchSessionPcap(
     input,
     query,
-    emptyHeader ? { emptyHeader } : {},
+    emptyHeader ? { sessionHeader: emptyHeader } : {},
   );
   const out = await Deno.makeTempFile({ suffix: ".pcap" });
   await Deno.writeFile(out, stream);
@@ -187,4 +192,149 @@ Deno.test("isPcapSearch: any filter makes a search; none is the whole PCAP", () 
   assert.equal(isPcapSearch({ protocol: "dns" }), true);
   assert.equal(isPcapSearch({ src: "10.0.0.1" }), true);
   assert.equal(isPcapSearch({ filter: "tcp" }), true);
+});
+
+/** The time of test frame 0, in µs since the epoch. */
+const BASE_US = 1_700_000_000_000_000;
+
+/**
+ * Writes session files (`netmirror-s1-0000.pcap`, …) of `framesPerFile`
+ * UDP frames each to a temporary directory, as SessionPcapWriter does:
+ * frame n at µs n past BASE_US, and in a nanosecond session n + 1 ns past
+ * that. Returns their paths, oldest first.
+ */
+async function writeSession(
+  files: number,
+  framesPerFile: number,
+  nanosecond = false,
+): Promise<string[]> {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-search-" });
+  const paths: string[] = [];
+  for (let file = 0; file < files; file++) {
+    const builder = new PcapBuilder(1, { nanosecond });
+    for (let k = 0; k < framesPerFile; k++) {
+      const n = file * framesPerFile + k;
+      const frame = udpFrame(
+        V4,
+        { srcPort: 1000, dstPort: 2000 + n },
+        new Uint8Array(100).fill(n),
+      );
+      builder.add(BASE_US + n, frame, frame.length, nanosecond ? n + 1 : -1);
+    }
+    const path = `${dir}/netmirror-s1-${String(file).padStart(4, "0")}.pcap`;
+    await Deno.writeFile(path, builder.toBytes());
+    paths.push(path);
+  }
+  return paths;
+}
+
+/** The frames of a pcap stream: their numbers (µs past BASE_US) and ns past the µs (-1 for a µs file), and its magic. */
+async function framesOf(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ magic: number; frames: [number, number][] }> {
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  const frames: [number, number][] = [];
+  const parser = new CaptureParser();
+  parser.push(
+    bytes,
+    (r) => frames.push([r.timestampUs - BASE_US, r.subMicrosecondNs]),
+  );
+  parser.finish();
+  return { magic: new DataView(bytes.buffer).getUint32(0, true), frames };
+}
+
+/** Frame numbers `from` to `to`, each with `ns` (or its number + 1 when "n+1"). */
+function numbered(
+  from: number,
+  to: number,
+  ns: number | "n+1" = -1,
+): [number, number][] {
+  const frames: [number, number][] = [];
+  for (let n = from; n <= to; n++) frames.push([n, ns === "n+1" ? n + 1 : ns]);
+  return frames;
+}
+
+Deno.test("pcap search: a session file rotated away before it is read is skipped, and the later files' frames still come, with a BPF filter or without", async () => {
+  const paths = await writeSession(3, 5);
+  const dir = paths[0]!.slice(0, paths[0]!.lastIndexOf("/"));
+  try {
+    await Deno.remove(paths[1]!); // the store's size limit took it
+    for (const query of [{ filter: "udp" }, { q: "10.0.0.1" }]) {
+      const skipped: number[] = [];
+      const stream = await searchSessionPcap(
+        joinSessionFiles(paths, { onSkipped: (files) => skipped.push(files) }),
+        query,
+      );
+      const { frames } = await framesOf(stream);
+      assert.deepEqual(
+        frames,
+        [...numbered(0, 4), ...numbered(10, 14)],
+        JSON.stringify(query),
+      );
+      assert.deepEqual(skipped, [1], JSON.stringify(query));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pcap search: an input that fails mid-read fails the answer, with a BPF filter or without, rather than end as if whole", async () => {
+  const paths = await writeSession(1, 20);
+  const dir = paths[0]!.slice(0, paths[0]!.lastIndexOf("/"));
+  const bytes = await Deno.readFile(paths[0]!);
+  await Deno.remove(dir, { recursive: true });
+  for (const query of [{ filter: "udp" }, { q: "10.0.0.1" }]) {
+    let sent = false;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) {
+          controller.error(new Deno.errors.Interrupted("the disk failed"));
+          return;
+        }
+        // Ten whole frames, then the failure.
+        const frameBytes = new DataView(bytes.buffer).getUint32(32, true);
+        controller.enqueue(bytes.slice(0, 24 + 10 * (16 + frameBytes)));
+        sent = true;
+      },
+    });
+    const stream = await searchSessionPcap(source, query);
+    await assert.rejects(
+      () => new Response(stream).arrayBuffer(),
+      /the disk failed/,
+      JSON.stringify(query),
+    );
+  }
+});
+
+Deno.test("pcap search: a BPF filter the session's link type cannot take fails the answer with tcpdump's reason, not as an empty capture", async () => {
+  const raw =
+    `${PCAPS}formats/rawipv4_DLT228_tcp_icmp__timeout-with-pings.pcap`;
+  for (const filter of ["vlan", "ether src 00:11:22:33:44:55"]) {
+    const stream = await searchSessionPcap(await openCaptureSource(raw), {
+      filter,
+    });
+    await assert.rejects(
+      () => new Response(stream).arrayBuffer(),
+      (error: unknown) =>
+        error instanceof TcpdumpError && error.code === "bad_filter" &&
+        /Raw IPv4|ethernet addresses/i.test(error.message),
+      filter,
+    );
+  }
+});
+
+Deno.test("pcap search: a BPF filter keeps a nanosecond session's nanoseconds", async () => {
+  const paths = await writeSession(2, 5, true);
+  const dir = paths[0]!.slice(0, paths[0]!.lastIndexOf("/"));
+  try {
+    const header = await Deno.readFile(paths[0]!);
+    const stream = await searchSessionPcap(joinSessionFiles(paths), {
+      filter: "udp",
+    }, { sessionHeader: header.subarray(0, 24) });
+    const { magic, frames } = await framesOf(stream);
+    assert.equal(magic, 0xa1b23c4d);
+    assert.deepEqual(frames, numbered(0, 9, "n+1"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -269,26 +269,48 @@ export async function joinedSessionBytes(paths: string[]): Promise<number> {
   return files === 0 ? 0 : bytes - (files - 1) * PCAP_FILE_HEADER_LENGTH;
 }
 
-/** Streams session files (from {@linkcode sessionPcapFiles}) as one pcap, as {@linkcode openSessionPcap} does; each is opened when reached. */
+/** Options of {@linkcode joinSessionFiles}. */
+export interface JoinSessionFilesOptions {
+  /** Called once, when the stream has ended whole, with the number of files rotated away before they were reached (skipped), if any. */
+  onSkipped?: (files: number) => void;
+}
+
+/**
+ * Streams session files (from {@linkcode sessionPcapFiles}) as one pcap, as
+ * {@linkcode openSessionPcap} does; each is opened when reached. A file
+ * gone by then (the session's byte cap rotated it away while the stream
+ * was read) is skipped, and the later ones read: a file open already is
+ * read to its end, deleted or not. Any other failure errors the stream.
+ */
 export function joinSessionFiles(
   paths: string[],
+  options: JoinSessionFilesOptions = {},
 ): ReadableStream<Uint8Array> {
   let index = 0;
+  let skipped = 0;
+  /** Whether a file's header has started the stream: the later files' are left out. */
+  let headerSent = false;
   let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      // Each turn opens a file or reads a chunk: bounded by the files.
       while (true) {
         if (current === undefined) {
-          const path = paths[index];
+          const path = paths[index++];
           if (path === undefined) {
             controller.close();
+            if (skipped > 0) options.onSkipped?.(skipped);
             return;
           }
-          const file = await Deno.open(path);
-          if (index > 0) {
+          const file = await openIfThere(path);
+          if (file === undefined) {
+            skipped++;
+            continue;
+          }
+          if (headerSent) {
             await file.seek(PCAP_FILE_HEADER_LENGTH, Deno.SeekMode.Start);
           }
-          index++;
+          headerSent = true;
           current = file.readable.getReader();
         }
         const { done, value } = await current.read();
@@ -304,6 +326,16 @@ export function joinSessionFiles(
       await current?.cancel();
     },
   });
+}
+
+/** `path` opened for reading, or undefined when it is not there (any other failure throws). */
+async function openIfThere(path: string): Promise<Deno.FsFile | undefined> {
+  try {
+    return await Deno.open(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 /** Session files measured at once by {@linkcode pruneDataDir}. */

@@ -4,6 +4,7 @@ import { CaptureParser } from "../capture/pcap_reader.ts";
 import type { PcapRecord } from "../capture/pcap_record.ts";
 import { rawRecord, V4 } from "../capture/decode/test_helpers.ts";
 import {
+  joinSessionFiles,
   openSessionPcap,
   pruneDataDir,
   sessionPcapFiles,
@@ -194,5 +195,62 @@ Deno.test("sessionPcapFiles orders a session's files by number, past 9999", asyn
     files.map((path) => Number(/-(\d+)\.pcap$/.exec(path)![1])),
     [12, 9_998, 9_999, 10_000, 10_001],
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("joinSessionFiles skips a file rotated away before it is reached, reads the later ones, and tells how many it skipped", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-store-" });
+  const writer = new SessionPcapWriter(dir, "s1", { fileBytes: 2_000 });
+  for (let n = 0; n < 40; n++) writer.write(record(n));
+  await writer.close();
+  const paths = await sessionPcapFiles(dir, "s1");
+  assert.ok(paths.length >= 4, `${paths.length} files`);
+  /** The frame numbers in each file. */
+  const numbersIn = async (path: string) => {
+    const numbers: number[] = [];
+    const parser = new CaptureParser();
+    parser.push(
+      await Deno.readFile(path),
+      (r) => numbers.push(r.timestampUs % 1000),
+    );
+    parser.finish();
+    return numbers;
+  };
+  const perFile = await Promise.all(paths.map(numbersIn));
+  const skipped: number[] = [];
+  const stream = joinSessionFiles(paths, {
+    onSkipped: (files) => skipped.push(files),
+  });
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  // The first file is open and read from; then two later ones go.
+  const first = await reader.read();
+  chunks.push(first.value!);
+  await Deno.remove(paths[1]!);
+  await Deno.remove(paths[3]!);
+  for (let i = 0; i < 1_000; i++) {
+    const next = await reader.read();
+    if (next.done) break;
+    chunks.push(next.value);
+  }
+  const seen: number[] = [];
+  const parser = new CaptureParser();
+  for (const chunk of chunks) {
+    parser.push(chunk, (r) => seen.push(r.timestampUs % 1000));
+  }
+  parser.finish();
+  const expected = perFile.filter((_, k) => k !== 1 && k !== 3).flat();
+  assert.deepEqual(seen, expected);
+  assert.deepEqual(skipped, [2]);
+  // Without its first file, the next one's header starts the pcap.
+  await Deno.remove(paths[0]!);
+  const rest = new Uint8Array(
+    await new Response(joinSessionFiles(paths)).arrayBuffer(),
+  );
+  const later: number[] = [];
+  const restParser = new CaptureParser();
+  restParser.push(rest, (r) => later.push(r.timestampUs % 1000));
+  restParser.finish();
+  assert.deepEqual(later, perFile.slice(2).filter((_, k) => k !== 1).flat());
   await Deno.remove(dir, { recursive: true });
 });

@@ -20,8 +20,8 @@ import {
   writePcapRecordHeader,
 } from "../capture/pcap_writer.ts";
 import type { FrameRing } from "./frame_ring.ts";
-import { compilePacketSearch } from "./packet_search.ts";
 import {
+  compilePacketQuery,
   matchesPacketQuery,
   type PacketQuery,
   PacketRing,
@@ -108,7 +108,7 @@ export class RecentPackets {
    * or the oldest held.
    */
   search(query: PacketQuery): PacketSearchResult {
-    const search = compilePacketSearch(query.q ?? "");
+    const matcher = compilePacketQuery(query);
     const rows: PacketRow[] = [];
     let searched = 0;
     let fromN = 0;
@@ -126,7 +126,7 @@ export class RecentPackets {
         packet,
         this.#latencyN[at] === n ? this.#latencyUs[at]! : -1,
       );
-      if (matchesPacketQuery(query, packet, row, search)) rows.push(row);
+      if (matchesPacketQuery(matcher, packet, row)) rows.push(row);
     }
     return { rows, searched, fromN, toN };
   }

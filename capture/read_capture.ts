@@ -316,7 +316,7 @@ export interface SniffedFormat {
   format: "pcap" | "pcapng" | undefined;
   /** True when the file starts with the gzip magic (1f 8b). */
   gzip: boolean;
-  /** The error its first bytes (up to {@linkcode HEAD_BYTES}, inflated for gzip) make before any record (a header no reader takes), or "". */
+  /** The error its first bytes (up to {@linkcode HEAD_BYTES}, inflated for gzip) make before any record (a header no reader takes, a file that ends or a gzip stream that breaks before its first record), or "". */
   headError: string;
 }
 
@@ -326,19 +326,22 @@ export const HEAD_BYTES = 64 * 1024;
 /**
  * Reads the format of the capture file at `path` from its first bytes: the
  * gzip magic, then the pcap or pcapng magic (inflated first for gzip),
- * reading no further. For the format of a capture that could not be read to
- * the end, or that a filter rewrote. Throws as `Deno.open` does.
+ * reading no further. A gzip stream that breaks within them is judged by
+ * what it inflated before. For the format of a capture that could not be
+ * read to the end, or that a filter rewrote. Throws as `Deno.open` does.
  */
 export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
   const file = await Deno.open(path, { read: true });
   const reader = file.readable.getReader();
   try {
     const head = await readHead(reader, HEAD_BYTES);
-    const gzip = startsWithGzipMagic(head);
+    if (head.error !== undefined) throw head.error; // the file's, not gzip's
+    const gzip = startsWithGzipMagic(head.bytes);
     if (!gzip) return sniffed(head, gzip);
     const compressed = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(head);
+        controller.enqueue(head.bytes);
+        if (head.ended) controller.close();
       },
       async pull(controller) {
         const next = await reader.read();
@@ -354,8 +357,6 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
     ).getReader();
     try {
       return sniffed(await readHead(inflated, HEAD_BYTES), gzip);
-    } catch {
-      return { format: undefined, gzip, headError: "" }; // corrupt gzip
     } finally {
       await inflated.cancel().catch(() => {});
     }
@@ -367,22 +368,33 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
 /** Bytes of a pcap or pcapng magic number. */
 const MAGIC_BYTES = 4;
 
-/** The format of a capture that starts with `head`, and the error its header makes. */
-function sniffed(head: Uint8Array, gzip: boolean): SniffedFormat {
-  const format = formatOfMagic(head);
-  if (format === undefined) return { format, gzip, headError: "" };
+/**
+ * The format of a capture that starts with `head`, and the error it makes
+ * before any record: its header's, the end of a file shorter than
+ * {@linkcode HEAD_BYTES} (a parser waits for more bytes until told of the
+ * end), or the inflater's.
+ */
+function sniffed(head: Head, gzip: boolean): SniffedFormat {
+  const format = formatOfMagic(head.bytes);
   const parser = new CaptureParser();
-  let records = 0;
   try {
-    parser.push(head, () => records++);
+    if (format !== undefined) {
+      parser.push(head.bytes, () => {});
+      if (head.ended) parser.finish();
+    }
   } catch (error) {
+    if (!(error instanceof CaptureFormatError)) throw error;
     // A record that fails after others is the reader's to tell, in the
     // session it ends.
-    if (error instanceof CaptureFormatError && records === 0) {
+    if (parser.recordCount === 0) {
       return { format, gzip, headError: error.message };
     }
   }
-  return { format, gzip, headError: "" };
+  // Before any record, the reader too would meet the broken gzip stream.
+  const headError = head.error !== undefined && parser.recordCount === 0
+    ? corruptGzip(head.error).message
+    : "";
+  return { format, gzip, headError };
 }
 
 /** The format a file's first four bytes announce ({@linkcode captureFormatOfMagic}). */
@@ -393,20 +405,44 @@ function formatOfMagic(head: Uint8Array): "pcap" | "pcapng" | undefined {
   );
 }
 
-/** The first `bytes` bytes `reader` gives (fewer at its end). */
+/** A stream's first bytes, as {@linkcode readHead} read them. */
+interface Head {
+  /** The first bytes (fewer than asked at the stream's end or error). */
+  bytes: Uint8Array;
+  /** True when the stream ended cleanly within them. */
+  ended: boolean;
+  /** What the stream failed with after `bytes` (a broken gzip stream), if it did. */
+  error?: unknown;
+}
+
+/** The first `bytes` bytes `reader` gives: fewer at its end, or before its error. */
 async function readHead(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   bytes: number,
-): Promise<Uint8Array> {
+): Promise<Head> {
   const parts: Uint8Array[] = [];
   let total = 0;
+  let ended = false;
+  let error: { error: unknown } | undefined;
   while (total < bytes) {
-    const next = await reader.read();
-    if (next.done) break;
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (cause) {
+      error = { error: cause };
+      break;
+    }
+    if (next.done) {
+      ended = true;
+      break;
+    }
     parts.push(next.value);
     total += next.value.length;
   }
-  return concatHead(parts, total);
+  const head = concatHead(parts, total);
+  return error === undefined
+    ? { bytes: head, ended }
+    : { bytes: head, ended, error: error.error };
 }
 
 function concatHead(parts: Uint8Array[], totalBytes: number): Uint8Array {
@@ -422,6 +458,11 @@ function gzipFailure(
 ): unknown {
   if (sourceError !== undefined) return sourceError.error;
   if (signal?.aborted && error === signal.reason) return error;
+  return corruptGzip(error);
+}
+
+/** The inflater's `error` as a CaptureFormatError. */
+function corruptGzip(error: unknown): CaptureFormatError {
   const detail = error instanceof Error ? error.message : String(error);
   return new CaptureFormatError(
     `Cannot parse capture: gzip data is corrupt or truncated (${detail})`,

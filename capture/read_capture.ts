@@ -16,7 +16,7 @@ import {
 } from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 
-/** Bytes between two `onProgress` calls. */
+/** Bytes between two `onProgress` calls (inflated bytes for gzip). */
 const PROGRESS_INTERVAL_BYTES = 1 << 20;
 
 /**
@@ -39,7 +39,12 @@ export interface ReadCaptureOptions {
   anomalies?: AnomalyCounter;
   /** Aborts the read: `readCapture` rejects with `signal.reason` and cancels the source. */
   signal?: AbortSignal;
-  /** Called about every 1 MiB with bytes consumed so far (compressed bytes for gzip), and once at the end. */
+  /**
+   * Called about every 1 MiB parsed with the bytes consumed so far, and once
+   * at the end. For gzip: every 1 MiB inflated, with the compressed bytes
+   * handed to the inflater so far (the source is read ahead of inflating:
+   * its count would run ahead of the records).
+   */
   onProgress?: (bytesRead: number) => void;
   /** Awaited before each chunk of the source (and of inflated data) is read: lets a slow consumer hold the reader back (a rejection ends the read with that error). */
   gate?: () => Promise<void>;
@@ -86,19 +91,18 @@ export async function readCapture(
     options.anomalies ? { anomalies: options.anomalies } : {},
   );
   let bytesRead = 0;
+  let parsedBytes = 0;
   let progressAtBytes = PROGRESS_INTERVAL_BYTES;
-  const countBytes = (bytes: number): void => {
-    bytesRead += bytes;
-    if (onProgress !== undefined && bytesRead >= progressAtBytes) {
-      progressAtBytes = bytesRead + PROGRESS_INTERVAL_BYTES;
-      onProgress(bytesRead);
-    }
-  };
 
-  /** Hands one chunk's records on, then says the chunk is done. */
+  /** Hands one chunk's records on, says the chunk is done, and reports progress every MiB parsed. */
   const pushChunk = (chunk: Uint8Array): void => {
     parser.push(chunk, onRecord);
     onChunkEnd?.();
+    parsedBytes += chunk.length;
+    if (onProgress !== undefined && parsedBytes >= progressAtBytes) {
+      progressAtBytes = parsedBytes + PROGRESS_INTERVAL_BYTES;
+      onProgress(bytesRead);
+    }
   };
 
   const raw = byobChunks(source);
@@ -151,20 +155,19 @@ export async function readCapture(
 
     if (!gzip) {
       if (first.length > 0) {
+        bytesRead += first.length;
         pushChunk(first);
-        countBytes(first.length);
       }
       while (!sourceDone) {
         const step = await nextRaw();
         if (step.done) break;
+        bytesRead += step.value.length;
         pushChunk(step.value);
-        countBytes(step.value.length);
       }
     } else {
       let cancelled = false;
       // Copied: the BYOB buffer is reused while inflate may still read it.
       let pending = first.slice();
-      countBytes(first.length);
       const compressed = new ReadableStream<BufferSource>({
         async pull(controller) {
           if (pending.length === 0) {
@@ -175,10 +178,12 @@ export async function readCapture(
               return;
             }
             pending = step.value.slice();
-            countBytes(step.value.length);
           }
-          controller.enqueue(pending.subarray(0, GZIP_PIECE_BYTES));
+          const piece = pending.subarray(0, GZIP_PIECE_BYTES);
+          controller.enqueue(piece);
           pending = pending.subarray(GZIP_PIECE_BYTES);
+          // Counted as inflating takes it, not as the source is read.
+          bytesRead += piece.length;
         },
         cancel() {
           cancelled = true;

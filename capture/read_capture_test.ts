@@ -320,6 +320,67 @@ Deno.test("readCapture() reports progress about every MiB and at the end", async
   assert.equal(progress.at(-1), bytes.length);
 });
 
+/** `count` records of `frameBytes` bytes that hardly compress (an LCG's bytes), as a pcap. */
+function noisyPcapBytes(
+  count: number,
+  frameBytes = 200,
+): Uint8Array<ArrayBuffer> {
+  const bytes = pcapBytes(count, frameBytes);
+  let seed = 12345;
+  for (let i = 0; i < count; i++) {
+    const start = 24 + i * (16 + frameBytes) + 16;
+    for (let j = start; j < start + frameBytes; j++) {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      bytes[j] = seed >>> 24;
+    }
+  }
+  return bytes;
+}
+
+Deno.test("readCapture() of gzip reports progress as it inflates: the compressed bytes consumed, moving with the records", async () => {
+  // Hardly compressible: read in 1 MiB reads, as a file is, the source runs
+  // ahead of inflating; the progress must not (it once said 1 MiB read of a
+  // 1.4 MiB file for the whole time the first MiB inflated).
+  const noisy = noisyPcapBytes(20_000); // 4.3 MB, about as much compressed
+  const compressed = await gzipped(noisy);
+  const calls: [number, number][] = [];
+  let records = 0;
+  await readCapture(byteStream(compressed, 1 << 20), () => records++, {
+    onProgress: (bytesRead) => calls.push([bytesRead, records]),
+  });
+  const middle = calls.slice(0, -1);
+  assert.ok(middle.length >= 3, `${middle.length} reports before the end`);
+  for (const [bytesRead, seen] of middle) {
+    const readShare = bytesRead / compressed.length;
+    const recordShare = seen / 20_000;
+    assert.ok(
+      Math.abs(readShare - recordShare) < 0.05,
+      `${bytesRead} bytes read with ${seen} records`,
+    );
+  }
+  assert.deepEqual(calls.at(-1), [compressed.length, 20_000]);
+
+  // Highly compressible: 3.8 MB from about 100 KB still reports each MiB
+  // inflated, with records rising.
+  const plain = pcapBytes(50_000);
+  const small = await gzipped(plain);
+  const counts: number[] = [];
+  const sizes: number[] = [];
+  records = 0;
+  await readCapture(byteStream(small, 1 << 20), () => records++, {
+    onProgress: (bytesRead) => {
+      counts.push(records);
+      sizes.push(bytesRead);
+    },
+  });
+  assert.ok(counts.length >= 4, `${counts.length} reports`);
+  for (let i = 1; i < counts.length; i++) {
+    assert.ok(counts[i]! > counts[i - 1]!, `records ${counts}`);
+    assert.ok(sizes[i]! >= sizes[i - 1]!, `bytes ${sizes}`);
+  }
+  assert.equal(sizes.at(-1), small.length);
+});
+
 Deno.test("readCapture() cancels the source when it stops early", async () => {
   let cancelled = false;
   const bytes = pcapBytes(10);

@@ -1033,6 +1033,41 @@ Deno.test("netmirror read of a file that is no capture at all prints the error a
   }
 });
 
+Deno.test("netmirror read of a capture that fails before its first record prints the error alone, no summary of zeros", async () => {
+  const bad =
+    `${PCAPS}malformed/bad_header_pcap_version1.4__pcap-invalid-version-1.pcap`;
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-badhead-" });
+  try {
+    const short = `${dir}/short.pcap`;
+    await Deno.writeFile(short, (await Deno.readFile(HTTP)).subarray(0, 10));
+    for (
+      const [args, stdin, reason] of [
+        [[bad], undefined, /unsupported pcap version 1\.4/],
+        [["-"], await Deno.readFile(bad), /unsupported pcap version 1\.4/],
+        [
+          [bad, "tcp"],
+          undefined,
+          /unsupported pcap version 1\.4|archaic pcap savefile format \(tcpdump/,
+        ],
+        [
+          [short],
+          undefined,
+          /file ends inside the file header \(10 of 24 bytes\)/,
+        ],
+      ] as const
+    ) {
+      const run = await netmirror(["read", ...args], stdin);
+      assert.equal(run.code, 1, run.stderr);
+      assert.equal(run.stdout, "", args.join(" "));
+      assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+      assert.match(run.stderr, /^netmirror read: Cannot parse capture/);
+      assert.match(run.stderr, reason);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("netmirror capture runs the detectors: an alert on stderr when raised, and every alert's final figures at the end", async () => {
   // Connections to 20 closed ports of 127.0.0.1, each refused with a reset:
   // a connect scan of loopback, the only address the tests may send to.

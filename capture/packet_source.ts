@@ -42,7 +42,7 @@ export interface DecodeOptions {
 export interface ReadPacketFileOptions extends DecodeOptions {
   /** BPF expression; when set, the file is piped through `tcpdump -r - -w - <filter>`. */
   filter?: string;
-  /** Called about every MiB with the bytes read so far (of the file, or of tcpdump's output when filtering). */
+  /** Called about every MiB parsed with the bytes read so far (of the file, compressed bytes inflated for gzip, or of tcpdump's output when filtering). */
   onProgress?: (bytesRead: number) => void;
   /** Aborts the read. */
   signal?: AbortSignal;

@@ -16,7 +16,7 @@ import {
 } from "./pcap_reader.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 
-/** Bytes between two `onProgress` calls. */
+/** Bytes between two `onProgress` calls (inflated bytes for gzip). */
 const PROGRESS_INTERVAL_BYTES = 1 << 20;
 
 /**
@@ -39,7 +39,12 @@ export interface ReadCaptureOptions {
   anomalies?: AnomalyCounter;
   /** Aborts the read: `readCapture` rejects with `signal.reason` and cancels the source. */
   signal?: AbortSignal;
-  /** Called about every 1 MiB with bytes consumed so far (compressed bytes for gzip), and once at the end. */
+  /**
+   * Called about every 1 MiB parsed with the bytes consumed so far, and once
+   * at the end. For gzip: every 1 MiB inflated, with the compressed bytes
+   * handed to the inflater so far (the source is read ahead of inflating:
+   * its count would run ahead of the records).
+   */
   onProgress?: (bytesRead: number) => void;
   /** Awaited before each chunk of the source (and of inflated data) is read: lets a slow consumer hold the reader back (a rejection ends the read with that error). */
   gate?: () => Promise<void>;
@@ -86,19 +91,18 @@ export async function readCapture(
     options.anomalies ? { anomalies: options.anomalies } : {},
   );
   let bytesRead = 0;
+  let parsedBytes = 0;
   let progressAtBytes = PROGRESS_INTERVAL_BYTES;
-  const countBytes = (bytes: number): void => {
-    bytesRead += bytes;
-    if (onProgress !== undefined && bytesRead >= progressAtBytes) {
-      progressAtBytes = bytesRead + PROGRESS_INTERVAL_BYTES;
-      onProgress(bytesRead);
-    }
-  };
 
-  /** Hands one chunk's records on, then says the chunk is done. */
+  /** Hands one chunk's records on, says the chunk is done, and reports progress every MiB parsed. */
   const pushChunk = (chunk: Uint8Array): void => {
     parser.push(chunk, onRecord);
     onChunkEnd?.();
+    parsedBytes += chunk.length;
+    if (onProgress !== undefined && parsedBytes >= progressAtBytes) {
+      progressAtBytes = parsedBytes + PROGRESS_INTERVAL_BYTES;
+      onProgress(bytesRead);
+    }
   };
 
   const raw = byobChunks(source);
@@ -151,20 +155,19 @@ export async function readCapture(
 
     if (!gzip) {
       if (first.length > 0) {
+        bytesRead += first.length;
         pushChunk(first);
-        countBytes(first.length);
       }
       while (!sourceDone) {
         const step = await nextRaw();
         if (step.done) break;
+        bytesRead += step.value.length;
         pushChunk(step.value);
-        countBytes(step.value.length);
       }
     } else {
       let cancelled = false;
       // Copied: the BYOB buffer is reused while inflate may still read it.
       let pending = first.slice();
-      countBytes(first.length);
       const compressed = new ReadableStream<BufferSource>({
         async pull(controller) {
           if (pending.length === 0) {
@@ -175,10 +178,12 @@ export async function readCapture(
               return;
             }
             pending = step.value.slice();
-            countBytes(step.value.length);
           }
-          controller.enqueue(pending.subarray(0, GZIP_PIECE_BYTES));
+          const piece = pending.subarray(0, GZIP_PIECE_BYTES);
+          controller.enqueue(piece);
           pending = pending.subarray(GZIP_PIECE_BYTES);
+          // Counted as inflating takes it, not as the source is read.
+          bytesRead += piece.length;
         },
         cancel() {
           cancelled = true;
@@ -316,7 +321,7 @@ export interface SniffedFormat {
   format: "pcap" | "pcapng" | undefined;
   /** True when the file starts with the gzip magic (1f 8b). */
   gzip: boolean;
-  /** The error its first bytes (up to {@linkcode HEAD_BYTES}, inflated for gzip) make before any record (a header no reader takes), or "". */
+  /** The error its first bytes (up to {@linkcode HEAD_BYTES}, inflated for gzip) make before any record (a header no reader takes, a file that ends or a gzip stream that breaks before its first record), or "". */
   headError: string;
 }
 
@@ -326,19 +331,22 @@ export const HEAD_BYTES = 64 * 1024;
 /**
  * Reads the format of the capture file at `path` from its first bytes: the
  * gzip magic, then the pcap or pcapng magic (inflated first for gzip),
- * reading no further. For the format of a capture that could not be read to
- * the end, or that a filter rewrote. Throws as `Deno.open` does.
+ * reading no further. A gzip stream that breaks within them is judged by
+ * what it inflated before. For the format of a capture that could not be
+ * read to the end, or that a filter rewrote. Throws as `Deno.open` does.
  */
 export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
   const file = await Deno.open(path, { read: true });
   const reader = file.readable.getReader();
   try {
     const head = await readHead(reader, HEAD_BYTES);
-    const gzip = startsWithGzipMagic(head);
+    if (head.error !== undefined) throw head.error; // the file's, not gzip's
+    const gzip = startsWithGzipMagic(head.bytes);
     if (!gzip) return sniffed(head, gzip);
     const compressed = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(head);
+        controller.enqueue(head.bytes);
+        if (head.ended) controller.close();
       },
       async pull(controller) {
         const next = await reader.read();
@@ -354,8 +362,6 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
     ).getReader();
     try {
       return sniffed(await readHead(inflated, HEAD_BYTES), gzip);
-    } catch {
-      return { format: undefined, gzip, headError: "" }; // corrupt gzip
     } finally {
       await inflated.cancel().catch(() => {});
     }
@@ -367,22 +373,33 @@ export async function sniffCaptureFormat(path: string): Promise<SniffedFormat> {
 /** Bytes of a pcap or pcapng magic number. */
 const MAGIC_BYTES = 4;
 
-/** The format of a capture that starts with `head`, and the error its header makes. */
-function sniffed(head: Uint8Array, gzip: boolean): SniffedFormat {
-  const format = formatOfMagic(head);
-  if (format === undefined) return { format, gzip, headError: "" };
+/**
+ * The format of a capture that starts with `head`, and the error it makes
+ * before any record: its header's, the end of a file shorter than
+ * {@linkcode HEAD_BYTES} (a parser waits for more bytes until told of the
+ * end), or the inflater's.
+ */
+function sniffed(head: Head, gzip: boolean): SniffedFormat {
+  const format = formatOfMagic(head.bytes);
   const parser = new CaptureParser();
-  let records = 0;
   try {
-    parser.push(head, () => records++);
+    if (format !== undefined) {
+      parser.push(head.bytes, () => {});
+      if (head.ended) parser.finish();
+    }
   } catch (error) {
+    if (!(error instanceof CaptureFormatError)) throw error;
     // A record that fails after others is the reader's to tell, in the
     // session it ends.
-    if (error instanceof CaptureFormatError && records === 0) {
+    if (parser.recordCount === 0) {
       return { format, gzip, headError: error.message };
     }
   }
-  return { format, gzip, headError: "" };
+  // Before any record, the reader too would meet the broken gzip stream.
+  const headError = head.error !== undefined && parser.recordCount === 0
+    ? corruptGzip(head.error).message
+    : "";
+  return { format, gzip, headError };
 }
 
 /** The format a file's first four bytes announce ({@linkcode captureFormatOfMagic}). */
@@ -393,20 +410,44 @@ function formatOfMagic(head: Uint8Array): "pcap" | "pcapng" | undefined {
   );
 }
 
-/** The first `bytes` bytes `reader` gives (fewer at its end). */
+/** A stream's first bytes, as {@linkcode readHead} read them. */
+interface Head {
+  /** The first bytes (fewer than asked at the stream's end or error). */
+  bytes: Uint8Array;
+  /** True when the stream ended cleanly within them. */
+  ended: boolean;
+  /** What the stream failed with after `bytes` (a broken gzip stream), if it did. */
+  error?: unknown;
+}
+
+/** The first `bytes` bytes `reader` gives: fewer at its end, or before its error. */
 async function readHead(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   bytes: number,
-): Promise<Uint8Array> {
+): Promise<Head> {
   const parts: Uint8Array[] = [];
   let total = 0;
+  let ended = false;
+  let error: { error: unknown } | undefined;
   while (total < bytes) {
-    const next = await reader.read();
-    if (next.done) break;
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (cause) {
+      error = { error: cause };
+      break;
+    }
+    if (next.done) {
+      ended = true;
+      break;
+    }
     parts.push(next.value);
     total += next.value.length;
   }
-  return concatHead(parts, total);
+  const head = concatHead(parts, total);
+  return error === undefined
+    ? { bytes: head, ended }
+    : { bytes: head, ended, error: error.error };
 }
 
 function concatHead(parts: Uint8Array[], totalBytes: number): Uint8Array {
@@ -422,6 +463,11 @@ function gzipFailure(
 ): unknown {
   if (sourceError !== undefined) return sourceError.error;
   if (signal?.aborted && error === signal.reason) return error;
+  return corruptGzip(error);
+}
+
+/** The inflater's `error` as a CaptureFormatError. */
+function corruptGzip(error: unknown): CaptureFormatError {
   const detail = error instanceof Error ? error.message : String(error);
   return new CaptureFormatError(
     `Cannot parse capture: gzip data is corrupt or truncated (${detail})`,

@@ -320,6 +320,67 @@ Deno.test("readCapture() reports progress about every MiB and at the end", async
   assert.equal(progress.at(-1), bytes.length);
 });
 
+/** `count` records of `frameBytes` bytes that hardly compress (an LCG's bytes), as a pcap. */
+function noisyPcapBytes(
+  count: number,
+  frameBytes = 200,
+): Uint8Array<ArrayBuffer> {
+  const bytes = pcapBytes(count, frameBytes);
+  let seed = 12345;
+  for (let i = 0; i < count; i++) {
+    const start = 24 + i * (16 + frameBytes) + 16;
+    for (let j = start; j < start + frameBytes; j++) {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      bytes[j] = seed >>> 24;
+    }
+  }
+  return bytes;
+}
+
+Deno.test("readCapture() of gzip reports progress as it inflates: the compressed bytes consumed, moving with the records", async () => {
+  // Hardly compressible: read in 1 MiB reads, as a file is, the source runs
+  // ahead of inflating; the progress must not (it once said 1 MiB read of a
+  // 1.4 MiB file for the whole time the first MiB inflated).
+  const noisy = noisyPcapBytes(20_000); // 4.3 MB, about as much compressed
+  const compressed = await gzipped(noisy);
+  const calls: [number, number][] = [];
+  let records = 0;
+  await readCapture(byteStream(compressed, 1 << 20), () => records++, {
+    onProgress: (bytesRead) => calls.push([bytesRead, records]),
+  });
+  const middle = calls.slice(0, -1);
+  assert.ok(middle.length >= 3, `${middle.length} reports before the end`);
+  for (const [bytesRead, seen] of middle) {
+    const readShare = bytesRead / compressed.length;
+    const recordShare = seen / 20_000;
+    assert.ok(
+      Math.abs(readShare - recordShare) < 0.05,
+      `${bytesRead} bytes read with ${seen} records`,
+    );
+  }
+  assert.deepEqual(calls.at(-1), [compressed.length, 20_000]);
+
+  // Highly compressible: 3.8 MB from about 100 KB still reports each MiB
+  // inflated, with records rising.
+  const plain = pcapBytes(50_000);
+  const small = await gzipped(plain);
+  const counts: number[] = [];
+  const sizes: number[] = [];
+  records = 0;
+  await readCapture(byteStream(small, 1 << 20), () => records++, {
+    onProgress: (bytesRead) => {
+      counts.push(records);
+      sizes.push(bytesRead);
+    },
+  });
+  assert.ok(counts.length >= 4, `${counts.length} reports`);
+  for (let i = 1; i < counts.length; i++) {
+    assert.ok(counts[i]! > counts[i - 1]!, `records ${counts}`);
+    assert.ok(sizes[i]! >= sizes[i - 1]!, `bytes ${sizes}`);
+  }
+  assert.equal(sizes.at(-1), small.length);
+});
+
 Deno.test("readCapture() cancels the source when it stops early", async () => {
   let cancelled = false;
   const bytes = pcapBytes(10);
@@ -509,16 +570,17 @@ Deno.test("sniffCaptureFormat() reads a file's format from its first bytes, thro
   }
 });
 
-Deno.test("sniffCaptureFormat() says gzip, format unknown, for corrupt or empty gzip", async () => {
+Deno.test("sniffCaptureFormat() says gzip, format unknown, for corrupt gzip, and format unknown for an empty file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/bad.pcap.gz`;
     await Deno.writeFile(path, new Uint8Array([0x1f, 0x8b, 0x08, 0, 1, 2, 3]));
-    assert.deepEqual(await sniffCaptureFormat(path), {
-      format: undefined,
-      gzip: true,
-      headError: "",
-    });
+    const { headError, ...rest } = await sniffCaptureFormat(path);
+    assert.deepEqual(rest, { format: undefined, gzip: true });
+    assert.match(
+      headError,
+      /^Cannot parse capture: gzip data is corrupt or truncated \(/,
+    );
     await Deno.writeFile(path, new Uint8Array(0));
     assert.deepEqual(await sniffCaptureFormat(path), {
       format: undefined,
@@ -556,5 +618,88 @@ Deno.test("sniffCaptureFormat() tells a header no reader takes, and leaves later
     );
     if (expected === "") assert.equal(headError, "", name);
     else assert.match(headError, expected, name);
+  }
+});
+
+Deno.test("sniffCaptureFormat() judges a truncated gzip by what inflated before the stream broke", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const whole = await Deno.readFile(
+      new URL(
+        "formats/gzip_compressed_pcapng__portmapper-many-unanswered-calls.pcapng.gz",
+        PCAPS,
+      ),
+    );
+    const path = `${dir}/cut.pcapng.gz`;
+    // 3 000 bytes: 32 records, then the stream ends; the reader reads them.
+    await Deno.writeFile(path, whole.subarray(0, 3000));
+    assert.deepEqual(await sniffCaptureFormat(path), {
+      format: "pcapng",
+      gzip: true,
+      headError: "",
+    });
+    // Cut inside the first block: no record before the stream broke.
+    await Deno.writeFile(path, whole.subarray(0, 40));
+    const cut = await sniffCaptureFormat(path);
+    assert.equal(cut.gzip, true);
+    assert.match(
+      cut.headError,
+      /^Cannot parse capture: gzip data is corrupt or truncated \(/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sniffCaptureFormat() tells a file that ends before its first record, and not one that ends after it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bytes = pcapBytes(3); // records of 76 bytes after the 24-byte header
+    const ng = await Deno.readFile(
+      new URL("formats/pcapng_3ifaces_dns__dns-google-nsid.pcapng", PCAPS),
+    );
+    const cases: [string, Uint8Array, boolean, RegExp | ""][] = [
+      [
+        "10 bytes",
+        bytes.subarray(0, 10),
+        false,
+        /inside the file header \(10 of 24 bytes\)$/,
+      ],
+      [
+        "header and half a record",
+        bytes.subarray(0, 60),
+        false,
+        /file ends inside a record/,
+      ],
+      ["the header alone", bytes.subarray(0, 24), false, ""],
+      ["a record, then half of one", bytes.subarray(0, 140), false, ""],
+      [
+        "pcapng, 30 bytes",
+        ng.subarray(0, 30),
+        false,
+        /inside the file header \(30 of 148 bytes\)$/,
+      ],
+      [
+        "gzip of 10 bytes",
+        bytes.subarray(0, 10),
+        true,
+        /inside the file header \(10 of 24 bytes\)$/,
+      ],
+      ["gzip of the header alone", bytes.subarray(0, 24), true, ""],
+    ];
+    for (const [name, head, compress, expected] of cases) {
+      const path = `${dir}/cut`;
+      await Deno.writeFile(
+        path,
+        compress ? await gzipped(head.slice()) : head,
+      );
+      const sniffed = await sniffCaptureFormat(path);
+      assert.equal(sniffed.gzip, compress, name);
+      assert.notEqual(sniffed.format, undefined, name);
+      if (expected === "") assert.equal(sniffed.headError, "", name);
+      else assert.match(sniffed.headError, expected, name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

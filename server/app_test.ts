@@ -205,6 +205,17 @@ Deno.test("POST /api/start rejects bad bodies with a clear 400", async () => {
       await errorOf(response),
       `Cannot parse capture "${empty}": the file is empty`,
     );
+    // So is a file that ends inside its header, not started to fail.
+    await Deno.writeFile(
+      empty,
+      (await Deno.readFile(HTTP_CAP)).subarray(0, 10),
+    );
+    const short = await post("/api/start", { mode: "replay", file: empty });
+    assert.equal(short.status, 400);
+    assert.equal(
+      await errorOf(short),
+      `Cannot parse capture "${empty}": file ends inside the file header (10 of 24 bytes)`,
+    );
   } finally {
     await Deno.remove(empty);
   }

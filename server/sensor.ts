@@ -657,6 +657,13 @@ export class Sensor {
         if (!info.isFile) throw new SensorError(400, `"${file}" is not a file`);
         // Refused here, before the session's state is cleared for it.
         const sniffed = await sniffCaptureFormat(file);
+        // A header no reader takes (a version or link type it does not
+        // know), a file that ends before its first record or a gzip stream
+        // that breaks before it would fail the session at once, its
+        // predecessor gone.
+        if (sniffed.headError !== "") {
+          throw new SensorError(400, namingCapture(sniffed.headError, file));
+        }
         if (sniffed.format === undefined) {
           throw new SensorError(
             400,
@@ -666,11 +673,6 @@ export class Sensor {
                 : "not a pcap or pcapng file (nor a gzip of one)"
             }`,
           );
-        }
-        // A header no reader takes (a version or link type it does not
-        // know) would fail the session at once, its predecessor gone.
-        if (sniffed.headError !== "") {
-          throw new SensorError(400, namingCapture(sniffed.headError, file));
         }
       } catch (error) {
         if (error instanceof SensorError) throw error;

@@ -13,6 +13,11 @@ const HTTP_CAP = new URL(
   import.meta.url,
 ).pathname;
 
+const GZIP_CAP = new URL(
+  "../../shared/pcaps/formats/gzip_compressed_pcapng__portmapper-many-unanswered-calls.pcapng.gz",
+  import.meta.url,
+).pathname;
+
 /** Sends one UDP datagram to 127.0.0.1:`port` (the tests send to loopback only). */
 function sendToLoopback(
   socket: Socket,
@@ -597,6 +602,78 @@ Deno.test("Sensor refuses a capture whose header no reader takes, and the last s
       assert.equal(sensor.session?.packets, 43);
       assert.equal(sensor.session?.state, "stopped");
     }
+  } finally {
+    await sensor.stop().catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("Sensor refuses a capture that ends before its first record, and a gzip that breaks before it; the last session stays as it was", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  const http = await Deno.readFile(HTTP_CAP);
+  const gzip = await Deno.readFile(GZIP_CAP);
+  const cut = `${dataDir}/cut.pcap`;
+  try {
+    await sensor.start({ mode: "replay", file: HTTP_CAP });
+    for (let i = 0; i < 200 && sensor.running; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const before = sensor.session!;
+    assert.equal(before.packets, 43);
+    for (
+      const [bytes, reason] of [
+        [
+          http.subarray(0, 10),
+          "file ends inside the file header (10 of 24 bytes)",
+        ],
+        [
+          http.subarray(0, 30),
+          "file ends inside a record (6 of 16 header bytes)",
+        ],
+        [gzip.subarray(0, 40), "gzip data is corrupt or truncated ("],
+      ] as const
+    ) {
+      await Deno.writeFile(cut, bytes);
+      await assert.rejects(
+        sensor.start({ mode: "replay", file: cut }),
+        (error) =>
+          error instanceof SensorError && error.status === 400 &&
+          error.message.startsWith(
+            `Cannot parse capture "${cut}": ${reason}`,
+          ),
+        reason,
+      );
+      assert.equal(sensor.session?.id, before.id);
+      assert.equal(sensor.session?.packets, 43);
+      assert.equal(sensor.session?.state, "stopped");
+    }
+  } finally {
+    await sensor.stop().catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("Sensor replays a gzip capture cut short: the packets before the cut, then the session fails with the gzip's error", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
+  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  const cut = `${dataDir}/cut.pcapng.gz`;
+  try {
+    await Deno.writeFile(
+      cut,
+      (await Deno.readFile(GZIP_CAP)).subarray(0, 3000),
+    );
+    await sensor.start({ mode: "replay", file: cut });
+    for (let i = 0; i < 200 && sensor.running; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const session = sensor.session!;
+    assert.equal(session.state, "failed");
+    assert.equal(session.packets, 32); // as `netmirror read` reads it
+    assert.match(
+      session.error,
+      /^Cannot parse capture: gzip data is corrupt or truncated \(/,
+    );
   } finally {
     await sensor.stop().catch(() => {});
     await Deno.remove(dataDir, { recursive: true });

@@ -811,6 +811,66 @@ Deno.test("netmirror serve tells on stderr how each session ended: a replay of a
   }
 });
 
+Deno.test("netmirror serve -r refuses in one line a capture that ends before its first record, and replays a gzip cut short up to the cut", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-serve-cut-" });
+  try {
+    const short = `${dir}/short.pcap`;
+    await Deno.writeFile(short, (await Deno.readFile(HTTP)).subarray(0, 10));
+    const refused = await finished(
+      netmirrorCommand(
+        ["serve", "--port", "5351", "--data-dir", dir, "-r", short],
+        {
+          permissions: ["--allow-net=127.0.0.1:5351", `--allow-write=${dir}`],
+          stdout: "null",
+        },
+      ).spawn(),
+    );
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(
+      refused.stderr,
+      `netmirror serve: Cannot parse capture "${short}": file ends inside the file header (10 of 24 bytes)\n`,
+    );
+
+    // Cut 3 000 bytes into the compressed stream: `read` reads 32 packets
+    // from it, then tells the damage; so does the replay.
+    const cut = `${dir}/cut.pcapng.gz`;
+    await Deno.writeFile(
+      cut,
+      (await Deno.readFile(
+        `${PCAPS}formats/gzip_compressed_pcapng__portmapper-many-unanswered-calls.pcapng.gz`,
+      )).subarray(0, 3000),
+    );
+    const read = await netmirror(["read", cut]);
+    assert.equal(read.code, 1);
+    assert.equal(field(read.stdout, "packets"), "32");
+    assert.match(field(read.stdout, "file"), /\(pcapng, gzip\)$/);
+    const child = netmirrorCommand(
+      ["serve", "--port", "5352", "--data-dir", dir, "-r", cut],
+      {
+        permissions: ["--allow-net=127.0.0.1:5352", `--allow-write=${dir}`],
+        stdout: "null",
+      },
+    ).spawn();
+    const expected =
+      /\nnetmirror: Replay of \S+cut\.pcapng\.gz failed: Cannot parse capture: gzip data is corrupt or truncated \(/;
+    const reader = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let stderr = "";
+    const deadline = Date.now() + 15_000;
+    while (!expected.test(stderr) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    child.kill("SIGINT");
+    await reader.cancel();
+    await child.status;
+    assert.match(stderr, expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("netmirror serve goes on when its EVE output fails (a full disk), and stops quietly with 0 when the reader of its EVE stdout quits", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-serve-eve-" });
   try {
@@ -967,6 +1027,41 @@ Deno.test("netmirror read of a file that is no capture at all prints the error a
         run.stderr,
         /^netmirror read: Cannot parse capture "[^"]+": (the file is empty|not a pcap or pcapng file)/,
       );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("netmirror read of a capture that fails before its first record prints the error alone, no summary of zeros", async () => {
+  const bad =
+    `${PCAPS}malformed/bad_header_pcap_version1.4__pcap-invalid-version-1.pcap`;
+  const dir = await Deno.makeTempDir({ prefix: "netmirror-badhead-" });
+  try {
+    const short = `${dir}/short.pcap`;
+    await Deno.writeFile(short, (await Deno.readFile(HTTP)).subarray(0, 10));
+    for (
+      const [args, stdin, reason] of [
+        [[bad], undefined, /unsupported pcap version 1\.4/],
+        [["-"], await Deno.readFile(bad), /unsupported pcap version 1\.4/],
+        [
+          [bad, "tcp"],
+          undefined,
+          /unsupported pcap version 1\.4|archaic pcap savefile format \(tcpdump/,
+        ],
+        [
+          [short],
+          undefined,
+          /file ends inside the file header \(10 of 24 bytes\)/,
+        ],
+      ] as const
+    ) {
+      const run = await netmirror(["read", ...args], stdin);
+      assert.equal(run.code, 1, run.stderr);
+      assert.equal(run.stdout, "", args.join(" "));
+      assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+      assert.match(run.stderr, /^netmirror read: Cannot parse capture/);
+      assert.match(run.stderr, reason);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -196,11 +196,12 @@ export async function readCommand(args: string[]): Promise<number> {
   if (!values.json) {
     const seconds = (performance.now() - started) / 1000;
     const input = await inputFormat(path, filterArgs(bpf), result);
-    // A file that is no capture at all: the error alone says it, without a
-    // summary of nothing.
+    // A file that is no capture at all, or that failed before its first
+    // record (a bad header, a file cut inside it): the error alone says it,
+    // without a summary of zeros that reads like an empty capture.
     if (
-      failure instanceof CaptureFormatError && summary.packets === 0 &&
-      input.format === undefined
+      failure instanceof CaptureFormatError &&
+      failedBeforeFirstRecord(summary.packets, filterArgs(bpf), input)
     ) throw failure;
     const text = [
       formatSummary({
@@ -235,6 +236,20 @@ const WHOLE_CAPTURE = {
   stats: { sessionIdleUs: Number.MAX_SAFE_INTEGER },
   latency: { windowUs: 1e16 },
 } as const;
+
+/**
+ * Whether a read that failed had read no record: with no packet handed on,
+ * when nothing filtered them out, or when the input's first bytes make no
+ * record (a filter's tcpdump may have dropped them all otherwise).
+ */
+function failedBeforeFirstRecord(
+  packets: number,
+  filter: string,
+  input: SniffedFormat,
+): boolean {
+  if (packets > 0) return false;
+  return filter === "" || input.format === undefined || input.headError !== "";
+}
 
 /**
  * The input's own format, for the "file:" line. A file's is read from its

@@ -296,12 +296,13 @@ const BITMAP_BITS = 8_192;
 const FLOOD_IDLE_US = 60_000_000;
 
 /**
- * How long a port's ended flood is remembered (the alert lifecycle's idle
- * release, 2 min): a flood that comes back to the port within it goes on
- * with the ended one's totals, start, peaks and sources, as the one alert
- * it merges into is one incident.
+ * How long a port's ended flood is remembered: the alert lifecycle's idle
+ * release (2 min) and suppression (10 min) by default, within which a
+ * finding goes to the same alert. A flood that comes back to the port
+ * within it goes on with the ended one's totals, start, peaks and sources,
+ * as the one alert it merges into is one incident.
  */
-const FLOOD_CARRY_US = 120_000_000;
+const FLOOD_CARRY_US = 720_000_000;
 /** Ended floods remembered at most (about 1.2 KiB each). */
 const MAX_CARRIED_FLOODS = 64;
 

@@ -1049,7 +1049,7 @@ function spoofedBurst(
   );
 }
 
-Deno.test("syn_flood: a flood that comes back to its port after a pause goes on with its totals (one incident), one after 2 minutes starts afresh", () => {
+Deno.test("syn_flood: a flood that comes back to its port after a pause goes on with its totals (one incident), one after 12 minutes starts afresh", () => {
   const first = spoofedBurst(0, 1_000, 10, T0);
   // 5 s later: the port's state has expired (twice the window) meanwhile.
   const again = spoofedBurst(1_000, 1_000, 10, T0 + 5_000_000);
@@ -1070,10 +1070,14 @@ Deno.test("syn_flood: a flood that comes back to its port after a pause goes on 
   assert.ok((last.evidence.durationSeconds as number) >= 5);
   assert.equal(last.evidence.peakHalfOpen, 1_000);
   assert.match(last.summary, /; peak 1000 half-open\)/);
-  // Past the alert's idle release: a new incident, its own totals.
-  const later = spoofedBurst(1_000, 1_000, 10, T0 + 200_000_000);
+  // Past the alert's idle release and suppression: a new incident, its own
+  // totals. Within them, the same one.
+  const later = spoofedBurst(1_000, 1_000, 10, T0 + 800_000_000);
   const fresh = run([...first, ...later]).at(-1)!;
   assert.ok((fresh.evidence.floodSyns as number) < 1_000);
   assert.equal(fresh.evidence.peakHalfOpen, 512);
+  const within = spoofedBurst(1_000, 1_000, 10, T0 + 600_000_000);
+  const goneOn = run([...first, ...within]).at(-1)!;
+  assert.ok((goneOn.evidence.floodSyns as number) > endedSyns + 400);
   assert.ok((fresh.evidence.durationSeconds as number) < 1);
 });

@@ -319,9 +319,14 @@ export function createIcmpTunnelDetector(
   let reportEvicted: FindingSink = () => {};
   const pairs = new NumericKeyMap<PairState>(
     config.maxPairs,
-    (state) => reportLast(state, reportEvicted),
+    (state) => {
+      reportLast(state, reportEvicted);
+      carry(state);
+    },
     { recycle: true },
   );
+  // Pairs' ended incidents, for one that comes back (keyed as pairs).
+  const carried = new NumericKeyMap<CarriedTunnel>(MAX_CARRIED_TUNNELS);
   let nextExpiryUs = -Infinity;
 
   function expire(nowUs: number, report: FindingSink): void {
@@ -330,8 +335,23 @@ export function createIcmpTunnelDetector(
     pairs.expireOldest((state) => {
       if (nowUs - state.lastMismatchUs < windowUs) return false;
       reportLast(state, report);
+      carry(state);
       return true;
     });
+  }
+
+  /** Remembers `state`'s incident, ended, for the pair's next one. */
+  function carry(state: PairState): void {
+    if (!state.tunnelling) return;
+    carried.set(state.clientKey, state.serverKey, 0, carriedOf(state));
+  }
+
+  /** Makes `state`'s incident, just started at `nowUs`, go on with its pair's ended one when that ended within {@linkcode TUNNEL_CARRY_US}. */
+  function goOnWithEnded(state: PairState, nowUs: number): void {
+    const ended = carried.peek(state.clientKey, state.serverKey, 0);
+    if (ended === undefined) return;
+    carried.delete(state.clientKey, state.serverKey, 0);
+    if (nowUs - ended.lastMismatchUs < TUNNEL_CARRY_US) addEnded(state, ended);
   }
 
   /** The last finding of an incident whose figures changed since its last one. */
@@ -458,6 +478,7 @@ export function createIcmpTunnelDetector(
     if (!differs || !crosses(entry.mismatches, entry.judged)) return;
     state ??= addPair(packet, false, pairHash);
     startIncident(state, entry, nowUs, length);
+    goOnWithEnded(state, nowUs);
     reportIfDue(state, nowUs, report);
   }
 
@@ -550,6 +571,7 @@ export function createIcmpTunnelDetector(
     if (!novel || !crosses(entry.novel, entry.judged)) return;
     state ??= addPair(packet, true, pairHash);
     startRequestIncident(state, entry, nowUs, packet.payloadLength);
+    goOnWithEnded(state, nowUs);
     reportIfDue(state, nowUs, report);
   }
 
@@ -566,6 +588,7 @@ export function createIcmpTunnelDetector(
     if (!state.tunnelling) return false;
     if (nowUs - state.lastMismatchUs < windowUs) return true;
     reportLast(state, report);
+    carry(state);
     state.tunnelling = false;
     clearReportMark(state);
     return false;
@@ -668,6 +691,64 @@ function resetRequestPair(
   entry.patternRequests = 0;
   entry.firstNovelUs = nowUs;
   return entry;
+}
+
+/**
+ * How long a pair's ended incident is remembered: the alert lifecycle's
+ * idle release (2 min) and suppression (10 min) by default, within which a
+ * finding goes to the same alert. An incident that starts again within it
+ * goes on with the ended one's counts and start: the alert's figures are
+ * the whole tunnel's, not its last stretch's.
+ */
+const TUNNEL_CARRY_US = 720_000_000;
+/** Ended incidents remembered at most. */
+const MAX_CARRIED_TUNNELS = 256;
+
+/** A pair's ended incident: its counts, start and last change. */
+type CarriedTunnel = Pick<
+  PairState,
+  | "judged"
+  | "mismatches"
+  | "unsolicited"
+  | "judgedRequests"
+  | "novelRequests"
+  | "requests"
+  | "replies"
+  | "requestBytes"
+  | "replyBytes"
+  | "startUs"
+  | "lastMismatchUs"
+>;
+
+/** `state`'s incident's counts (a copy: the entry is reused). */
+function carriedOf(state: PairState): CarriedTunnel {
+  return {
+    judged: state.judged,
+    mismatches: state.mismatches,
+    unsolicited: state.unsolicited,
+    judgedRequests: state.judgedRequests,
+    novelRequests: state.novelRequests,
+    requests: state.requests,
+    replies: state.replies,
+    requestBytes: state.requestBytes,
+    replyBytes: state.replyBytes,
+    startUs: state.startUs,
+    lastMismatchUs: state.lastMismatchUs,
+  };
+}
+
+/** Adds `ended`'s counts to `state`'s incident, which then starts at `ended`'s start. */
+function addEnded(state: PairState, ended: CarriedTunnel): void {
+  state.judged += ended.judged;
+  state.mismatches += ended.mismatches;
+  state.unsolicited += ended.unsolicited;
+  state.judgedRequests += ended.judgedRequests;
+  state.novelRequests += ended.novelRequests;
+  state.requests += ended.requests;
+  state.replies += ended.replies;
+  state.requestBytes += ended.requestBytes;
+  state.replyBytes += ended.replyBytes;
+  state.startUs = Math.min(state.startUs, ended.startUs);
 }
 
 /** A pair entry, filled when its first incident starts. */

@@ -239,18 +239,24 @@ Deno.test("icmp_tunnel: first fragments are judged (the checksum sums the whole 
   assert.deepEqual(tunnelFindings(cut), []);
 });
 
-Deno.test("icmp_tunnel: a tunnel quiet for a window ends; the next one is a new incident with its own figures", () => {
+Deno.test("icmp_tunnel: a tunnel quiet for a window ends; one back within 12 minutes goes on with its figures, one later is a new incident with its own", () => {
   const first = exchanges(20, () => true);
-  const second = exchanges(30, () => true, { startUs: T0 + 200 * SECOND_US });
-  const findings = tunnelFindings([...first, ...second]);
+  const firstStartUs = T0 + SECOND_US / 2 + 20_000;
+  const later = exchanges(30, () => true, { startUs: T0 + 800 * SECOND_US });
+  const findings = tunnelFindings([...first, ...later]);
   const starts = new Set(findings.map((f) => f.startUs));
   assert.equal(starts.size, 2);
-  const firstLast = findings.filter((f) =>
-    f.startUs === T0 + SECOND_US / 2 + 20_000
-  ).at(-1)!;
+  const firstLast = findings.filter((f) => f.startUs === firstStartUs).at(-1)!;
   assert.equal(firstLast.evidence.differingReplies, 19);
   // The session was forgotten, but its doorkeeper bit remembers it.
   assert.equal(findings.at(-1)!.evidence.differingReplies, 30);
+  // Back after 200 s: the alert it goes to is the same, and so are the
+  // figures, from the first stretch's start.
+  const again = exchanges(30, () => true, { startUs: T0 + 200 * SECOND_US });
+  const goneOn = tunnelFindings([...first, ...again]).at(-1)!;
+  assert.equal(goneOn.startUs, firstStartUs);
+  assert.equal(goneOn.evidence.differingReplies, 19 + 30);
+  assert.ok((goneOn.evidence.durationSeconds as number) > 200);
 });
 
 Deno.test("icmp_tunnel: a megabyte through the tunnel is high severity", () => {
@@ -484,7 +490,7 @@ Deno.test("icmp_tunnel: new data in requests must come within one window; a quie
   );
   const first = requests(15, (i) => i);
   const second = requests(25, (i) => 100 + i, {
-    startUs: T0 + 200 * SECOND_US,
+    startUs: T0 + 800 * SECOND_US,
   });
   const findings = tunnelFindings([...first, ...second]);
   const starts = new Set(findings.map((f) => f.startUs));

@@ -1,8 +1,9 @@
 /**
- * Floods of spoofed sources against tshark. One sent from one host on the
- * capture's segment: thousands of
- * source addresses, one source MAC. The alert names the MAC that tshark
- * finds behind every flood frame.
+ * Alerts' figures against tshark's: a spoofed flood sent from one host on
+ * the capture's segment names the MAC behind its thousands of addresses;
+ * an incident that pauses and comes back (a SYN flood's two bursts, an
+ * ICMP tunnel quiet for minutes) is one alert whose figures count all of
+ * it, not its last stretch.
  */
 import assert from "node:assert/strict";
 import { readPacketFile } from "../capture/packet_source.ts";
@@ -119,4 +120,28 @@ Deno.test("a spoofed SYN flood in two bursts 2 s apart is one incident whose tot
     `${distinct} sources, tshark ${sources.size}`,
   );
   assert.ok((alert.evidence.durationSeconds as number) >= 3.5);
+});
+
+Deno.test("an ICMP tunnel quiet for over two minutes in the middle is one alert whose figures count the whole tunnel, as tshark counts its replies", async () => {
+  const file = "attacks/icmptunnel_ssh_over_icmp_ptunnel__icmp-tunnel.pcap";
+  const alert = (await alertsOf(file)).find((a) => a.kind === "icmp_tunnel")!;
+  const replies = await tsharkFields(
+    PCAPS + file,
+    ["frame.time_epoch"],
+    "icmp.type == 0",
+  );
+  const times = replies.map(Number);
+  const spanSeconds = times.at(-1)! - times[0]!;
+  assert.ok(replies.length > 400, `${replies.length} replies`);
+  // The tunnel paused: a gap of two minutes between replies.
+  const gap = Math.max(...times.slice(1).map((t, i) => t - times[i]!));
+  assert.ok(gap > 120, `${gap} s`);
+  const counted = alert.evidence.replies as number;
+  // Only the replies before the tunnel was recognised are left out.
+  assert.ok(
+    counted >= replies.length - 10 && counted <= replies.length,
+    `${counted} of ${replies.length}`,
+  );
+  const duration = alert.evidence.durationSeconds as number;
+  assert.ok(duration >= spanSeconds - 30, `${duration} s of ${spanSeconds}`);
 });

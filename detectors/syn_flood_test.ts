@@ -79,15 +79,15 @@ function synsFromOne(
   );
 }
 
-/** `count` SYNs from distinct spoofed sources `stepUs` apart. */
-function spoofedSyns(count: number, stepUs: number, startUs = T0) {
+/** `count` SYNs from distinct spoofed sources (the `first`-th on) `stepUs` apart. */
+function spoofedSyns(count: number, stepUs: number, startUs = T0, first = 0) {
   return Array.from(
     { length: count },
     (_, i) =>
       tcp({
         atUs: startUs + i * stepUs,
         flags: SYN,
-        src: spoofed(i),
+        src: spoofed(first + i),
         srcPort: 1024 + (i % 60000),
       }),
   );
@@ -1030,29 +1030,10 @@ Deno.test("syn_flood: SYNs carrying data (TCP Fast Open) are completed by an ACK
   assert.deepEqual(run(refused), []);
 });
 
-/** `count` SYNs from spoofed sources `first`… on, `stepUs` apart from `startUs`. */
-function spoofedBurst(
-  first: number,
-  count: number,
-  stepUs: number,
-  startUs: number,
-) {
-  return Array.from(
-    { length: count },
-    (_, i) =>
-      tcp({
-        atUs: startUs + i * stepUs,
-        flags: SYN,
-        src: spoofed(first + i),
-        srcPort: 1024 + (i % 60000),
-      }),
-  );
-}
-
 Deno.test("syn_flood: a flood that comes back to its port after a pause goes on with its totals (one incident), one after 12 minutes starts afresh", () => {
-  const first = spoofedBurst(0, 1_000, 10, T0);
+  const first = spoofedSyns(1_000, 10);
   // 5 s later: the port's state has expired (twice the window) meanwhile.
-  const again = spoofedBurst(1_000, 1_000, 10, T0 + 5_000_000);
+  const again = spoofedSyns(1_000, 10, T0 + 5_000_000, 1_000);
   const findings = run([...first, ...again]);
   // The first burst's last finding, at its end, and the second's at 512
   // half-open: its totals go on from the first's.
@@ -1072,11 +1053,11 @@ Deno.test("syn_flood: a flood that comes back to its port after a pause goes on 
   assert.match(last.summary, /; peak 1000 half-open\)/);
   // Past the alert's idle release and suppression: a new incident, its own
   // totals. Within them, the same one.
-  const later = spoofedBurst(1_000, 1_000, 10, T0 + 800_000_000);
+  const later = spoofedSyns(1_000, 10, T0 + 800_000_000, 1_000);
   const fresh = run([...first, ...later]).at(-1)!;
   assert.ok((fresh.evidence.floodSyns as number) < 1_000);
   assert.equal(fresh.evidence.peakHalfOpen, 512);
-  const within = spoofedBurst(1_000, 1_000, 10, T0 + 600_000_000);
+  const within = spoofedSyns(1_000, 10, T0 + 600_000_000, 1_000);
   const goneOn = run([...first, ...within]).at(-1)!;
   assert.ok((goneOn.evidence.floodSyns as number) > endedSyns + 400);
   assert.ok((fresh.evidence.durationSeconds as number) < 1);

@@ -571,36 +571,57 @@ Deno.test("Sensor with replayDir replays files under it only, by path and by rea
   }
 });
 
-Deno.test("Sensor refuses a capture whose header no reader takes, and the last session stays as it was", async () => {
+/** A sensor that has replayed the 43-packet HTTP capture, with its data directory. */
+async function sensorAfterReplay(): Promise<
+  { sensor: Sensor; dataDir: string; before: SessionInfo }
+> {
   const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
   const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  await sensor.start({ mode: "replay", file: HTTP_CAP });
+  for (let i = 0; i < 200 && sensor.running; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const before = sensor.session!;
+  assert.equal(before.packets, 43);
+  return { sensor, dataDir, before };
+}
+
+/** Asserts that starting a replay of `file` is refused (400, a message from `message` on) and that `before` stays the session. */
+async function assertRefusedKeeping(
+  sensor: Sensor,
+  file: string,
+  message: string,
+  before: SessionInfo,
+): Promise<void> {
+  await assert.rejects(
+    sensor.start({ mode: "replay", file }),
+    (error) =>
+      error instanceof SensorError && error.status === 400 &&
+      error.message.startsWith(`Cannot parse capture "${file}": ${message}`),
+    message,
+  );
+  assert.equal(sensor.session?.id, before.id);
+  assert.equal(sensor.session?.packets, 43);
+  assert.equal(sensor.session?.state, "stopped");
+}
+
+Deno.test("Sensor refuses a capture whose header no reader takes, and the last session stays as it was", async () => {
+  const { sensor, dataDir, before } = await sensorAfterReplay();
   const malformed = new URL("../../shared/pcaps/malformed/", import.meta.url)
     .pathname;
   try {
-    await sensor.start({ mode: "replay", file: HTTP_CAP });
-    for (let i = 0; i < 200 && sensor.running; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const before = sensor.session!;
-    assert.equal(before.packets, 43);
     for (
       const name of [
         "bad_header_pcap_version2.5__pcap-invalid-version-2.pcap",
         "bad_header_pcapng_shb_version0.1__pcapng-invalid-vers-1.pcapng",
       ]
     ) {
-      await assert.rejects(
-        sensor.start({ mode: "replay", file: malformed + name }),
-        (error) =>
-          error instanceof SensorError && error.status === 400 &&
-          error.message.startsWith(
-            `Cannot parse capture "${malformed + name}": unsupported `,
-          ),
-        name,
+      await assertRefusedKeeping(
+        sensor,
+        malformed + name,
+        "unsupported ",
+        before,
       );
-      assert.equal(sensor.session?.id, before.id);
-      assert.equal(sensor.session?.packets, 43);
-      assert.equal(sensor.session?.state, "stopped");
     }
   } finally {
     await sensor.stop().catch(() => {});
@@ -609,18 +630,11 @@ Deno.test("Sensor refuses a capture whose header no reader takes, and the last s
 });
 
 Deno.test("Sensor refuses a capture that ends before its first record, and a gzip that breaks before it; the last session stays as it was", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "netmirror-sensor-" });
-  const sensor = new Sensor(new EventBus<SensorEvent>(), { dataDir });
+  const { sensor, dataDir, before } = await sensorAfterReplay();
   const http = await Deno.readFile(HTTP_CAP);
   const gzip = await Deno.readFile(GZIP_CAP);
   const cut = `${dataDir}/cut.pcap`;
   try {
-    await sensor.start({ mode: "replay", file: HTTP_CAP });
-    for (let i = 0; i < 200 && sensor.running; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const before = sensor.session!;
-    assert.equal(before.packets, 43);
     for (
       const [bytes, reason] of [
         [
@@ -635,18 +649,7 @@ Deno.test("Sensor refuses a capture that ends before its first record, and a gzi
       ] as const
     ) {
       await Deno.writeFile(cut, bytes);
-      await assert.rejects(
-        sensor.start({ mode: "replay", file: cut }),
-        (error) =>
-          error instanceof SensorError && error.status === 400 &&
-          error.message.startsWith(
-            `Cannot parse capture "${cut}": ${reason}`,
-          ),
-        reason,
-      );
-      assert.equal(sensor.session?.id, before.id);
-      assert.equal(sensor.session?.packets, 43);
-      assert.equal(sensor.session?.state, "stopped");
+      await assertRefusedKeeping(sensor, cut, reason, before);
     }
   } finally {
     await sensor.stop().catch(() => {});

@@ -85,6 +85,23 @@ async function loopbackSender(): Promise<{
   };
 }
 
+/** `child`'s stderr up to where it matches `expected` (or 15 s, or its end); the rest is left unread. */
+async function stderrUntil(
+  child: Deno.ChildProcess,
+  expected: RegExp,
+): Promise<string> {
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  const deadline = Date.now() + 15_000;
+  while (!expected.test(stderr) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += value;
+  }
+  await reader.cancel();
+  return stderr;
+}
+
 Deno.test("netmirror read prints a summary with packets, bytes, link types and protocols", async () => {
   const run = await netmirror(["read", HTTP]);
   assert.equal(run.code, 0, run.stderr);
@@ -791,17 +808,8 @@ Deno.test("netmirror serve tells on stderr how each session ended: a replay of a
           stdout: "null",
         },
       ).spawn();
-      const reader = child.stderr.pipeThrough(new TextDecoderStream())
-        .getReader();
-      let stderr = "";
-      const deadline = Date.now() + 15_000;
-      while (!expected.test(stderr) && Date.now() < deadline) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        stderr += value;
-      }
+      const stderr = await stderrUntil(child, expected);
       child.kill("SIGINT");
-      await reader.cancel();
       const status = await child.status;
       assert.match(stderr, expected);
       assert.equal(status.code, 130, stderr);
@@ -853,17 +861,8 @@ Deno.test("netmirror serve -r refuses in one line a capture that ends before its
     ).spawn();
     const expected =
       /\nnetmirror: Replay of \S+cut\.pcapng\.gz failed: Cannot parse capture: gzip data is corrupt or truncated \(/;
-    const reader = child.stderr.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let stderr = "";
-    const deadline = Date.now() + 15_000;
-    while (!expected.test(stderr) && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stderr += value;
-    }
+    const stderr = await stderrUntil(child, expected);
     child.kill("SIGINT");
-    await reader.cancel();
     await child.status;
     assert.match(stderr, expected);
   } finally {

@@ -116,15 +116,35 @@
  * threshold and the count over all hosts a high one.
  *
  * Findings: key and attacker = the scanner. The victim is the first host
- * whose ports crossed a vertical threshold, and stays the victim while the
- * source is tracked, even if the scan goes on to other hosts (the alert
- * lifecycle keeps an incident's first victim, so a finding naming another
- * host would contradict its alert); a scan that only crossed a horizontal
- * threshold so far has none (""). The summary says how many ports of the
- * victim were probed (the evidence's `topHost` and `topHostPorts`) or, for
- * a horizontal scan, how many hosts on its port, then the totals over all
- * hosts; counts past `maxProbesPerSource` are lower bounds and say "at
- * least". It names the probe kinds seen; "udp" only for UDP probes to other
+ * whose ports crossed a vertical threshold (the evidence's `topHost`), and
+ * stays the victim while the source is tracked, even if the scan goes on
+ * to other hosts (the alert lifecycle keeps a victim once named, so a
+ * finding naming another host would contradict its alert); a scan that
+ * only crossed a horizontal threshold so far has none (""). A scan of
+ * several hosts, none with most of its probes (the two hosts with the
+ * most failed probes each have half the first's or more, and at least
+ * half `failedPortThreshold`: nmap's parallel scan of a host group), is
+ * told as one: "probed 1000 ports on 3 hosts (10.0.2.4, 10.0.2.2,
+ * 10.0.2.3; 3000 probes, 2970 failed)", the first host scanned first, and
+ * `severalHosts` in the evidence. Its alert names no victim when its first
+ * vertical finding is such a scan, as a horizontal scan's: one victim
+ * would send an analyst (and EVE's `dest_ip`) to one of several hosts
+ * probed alike; one that named a host first keeps it. Otherwise the
+ * summary says how many ports of the victim were probed (`topHostPorts`)
+ * or, for a horizontal scan, how many hosts on its port, then the totals
+ * over all hosts; counts past `maxProbesPerSource` are lower bounds and
+ * say "at least". It lists the open ports found, the ports of scanned
+ * hosts (or scanned ports of hosts: a threshold reached on them, so not
+ * the scanner's own connections) that answered a probe: a SYN/ACK (also
+ * when the scanner reset it half-open), an SCTP INIT ACK or COOKIE ACK, or
+ * a UDP datagram from the probed port (counted nowhere else: a UDP probe
+ * answered is an exchange, forgotten), as "; open: 80, 135, 137/udp and 7
+ * more" (the first eight), and in the evidence `openPorts` (the distinct
+ * port numbers, sorted, at most 32) with `openPortCount`, and
+ * `openServices` (host:port pairs by port, "10.0.2.2:80",
+ * "[2001:db8::5]:22", "10.0.0.5:137/udp", at most 32) with
+ * `openServiceCount`; open ports whose probes left the window (or the
+ * tables) are no longer listed. It names the probe kinds seen; "udp" only for UDP probes to other
  * ports than DNS (53) and NTP (123), which every host queries (a query seen
  * one way, unanswered, does not make a TCP scan a UDP scan), or for a
  * horizontal scan of a UDP port; "fragmented" for TCP probes whose first
@@ -332,10 +352,11 @@ export interface PortScanOptions {
  * - `portThreshold` 100: ports of one host probed whatever the answers, for
  *   targets that answer every port (SYN proxies, tarpits); nmap -F probes
  *   100, a full nmap run 1000.
- * - `maxSources` 50 000 × about 300 B, `maxProbes` 200 000 × about 400 B
- *   (the probe, its key and its share of the per-host and per-port
- *   counters): about 95 MB in the worst case, reached only when 200 000
- *   distinct probes arrive within one window.
+ * - `maxSources` 50 000 × about 300 B (and 400 B more for one that found
+ *   8 UDP ports open), `maxProbes` 200 000 × about 430 B (the probe, its
+ *   key and its share of the per-host and per-port counters): about 120 MB
+ *   in the worst case, reached only when 200 000 distinct probes arrive
+ *   within one window.
  * - `maxNewSources` 16 384 × about 150 B. Spoofed floods send one SYN per
  *   source, and most clients send one or two distinct probes (a web
  *   server, the resolver) within a window: each costs only a small entry
@@ -464,6 +485,20 @@ const TRACEROUTE_LAST_PORT = 33_534;
 
 /** Samples of hosts and ports kept per source for evidence. */
 const MAX_SAMPLES = 20;
+/** Distinct open port numbers, and open host:port pairs, a finding lists (the rest only counted). */
+const MAX_OPEN_LISTED = 32;
+/** Open ports, and hosts of a scan of several, the summary names. */
+const MAX_SUMMARY_OPEN_PORTS = 8;
+const MAX_SUMMARY_HOSTS = 4;
+/** UDP ports that answered a scan (host:port) noted per source: they leave the tables as exchanges. */
+const MAX_UDP_OPEN = 8;
+/** Share of the top host's failed probes that the second host's must reach for a scan of several hosts (the first then has at most two thirds of the two's). */
+const MANY_HOSTS_SECOND_SHARE = 0.5;
+
+/** Values of {@linkcode SourceState.victimNaming}. */
+const UNDECIDED = 0;
+const NAMED = 1;
+const MANY_HOSTS = 2;
 /** Source ports of a source's probes kept for evidence. */
 const MAX_SOURCE_PORT_SAMPLES = 5;
 
@@ -521,6 +556,27 @@ interface SourceState extends ReportMark {
   /** Largest per-port host count seen at a horizontal crossing, and its port key. */
   topPortKey: number;
   topPortHosts: number;
+  /**
+   * The two hosts with the most failed probes (as last seen growing; a
+   * host's count can fall as answers come, and the next probes put them
+   * right): a second with half the first's or more makes a scan of several
+   * hosts.
+   */
+  topHost: Counter | undefined;
+  secondHost: Counter | undefined;
+  /** Whether the alert's findings name their victim ({@linkcode NAMED}) or none, as a scan of several hosts ({@linkcode MANY_HOSTS}): decided at its first vertical finding, undecided (0) until then. */
+  victimNaming: number;
+  /** Its probes answered open (SYN/ACK, INIT ACK), newest first, linked through {@linkcode ProbeState.nextOpen}. */
+  openHead: ProbeState | undefined;
+  /** UDP probes answered with UDP by hosts it was probing (forgotten as exchanges): host key, port key and kept host text, at most {@linkcode MAX_UDP_OPEN}. */
+  udpOpen: OpenService[] | undefined;
+}
+
+/** An open port of a host: address key, port key and the host's text as {@linkcode keptText} keeps it. */
+interface OpenService {
+  hostKey: number;
+  portKey: number;
+  hostText: string;
 }
 
 /**
@@ -699,6 +755,12 @@ interface ProbeState {
   status: number;
   /** The acknowledgment number of the SYN/ACK that answered it (-1: none): a reset from the prober with this sequence number abandons it. */
   answerAck: number;
+  /** The probed host's text as {@linkcode keptText} keeps it ("" for IPv4). */
+  hostText: string;
+  /** Whether it is in its source's list of open probes, and its neighbours there. */
+  open: boolean;
+  prevOpen: ProbeState | undefined;
+  nextOpen: ProbeState | undefined;
 }
 
 /**
@@ -826,6 +888,7 @@ export function createPortScanDetector(
   /** Removes a probe's contribution to its source and counters. */
   function forget(probe: ProbeState): void {
     const { source, host, port, subnet, status } = probe;
+    if (probe.open) unlinkOpen(probe);
     source.probes--;
     if (status === ANSWERED) source.answered--;
     else {
@@ -838,9 +901,16 @@ export function createPortScanDetector(
     }
     if (countsAsUdpScan(port.b)) source.udpProbes--;
     if (--subnet.distinct === 0) deleteCounter(subnetCounters, subnet);
-    if (--host.distinct === 0 && deleteCounter(hostCounters, host)) {
-      source.hosts--;
-      if (host === source.victimHost) source.victimHost = undefined;
+    if (--host.distinct === 0) {
+      // Its counter is recycled: no reference to it may stay.
+      if (host === source.topHost) {
+        source.topHost = source.secondHost;
+        source.secondHost = undefined;
+      } else if (host === source.secondHost) source.secondHost = undefined;
+      if (deleteCounter(hostCounters, host)) {
+        source.hosts--;
+        if (host === source.victimHost) source.victimHost = undefined;
+      }
     }
     if (--port.distinct === 0 && deleteCounter(portCounters, port)) {
       source.ports--;
@@ -883,6 +953,7 @@ export function createPortScanDetector(
     probe.status = outcome;
     if (outcome === ANSWERED) {
       probe.answerAck = answerAck;
+      if (isOpenAnswerKey(portKey)) linkOpen(probe);
       if (held === REFUSED) probe.source.refused--;
       probe.source.failed--;
       probe.source.answered++;
@@ -1012,8 +1083,92 @@ export function createPortScanDetector(
     }
     const probe = probes.peek(prober, host, portKey);
     if (probe === undefined || probe.status === REFUSED) return false;
-    if (probe.status === PENDING) forgetExchange(probe, reply, portKey);
+    if (probe.status === PENDING) {
+      noteUdpOpen(probe, host, portKey);
+      forgetExchange(probe, reply, portKey);
+    }
     return true;
+  }
+
+  /**
+   * Notes the port of a UDP probe that its host answered with UDP, when
+   * the source probed that host on other ports too, most of them failing
+   * (a scan of it, not a client's exchanges with a server): the probe
+   * itself is forgotten as an exchange, and counts nowhere.
+   */
+  function noteUdpOpen(
+    probe: ProbeState,
+    hostKey: number,
+    portKey: number,
+  ): void {
+    const { source, host } = probe;
+    // Its own probe is pending, so failed, until forgotten.
+    const otherFailed = host.failed - 1;
+    if (otherFailed < 1 || 2 * otherFailed < host.distinct - 1) return;
+    const noted = source.udpOpen ??= [];
+    if (noted.length >= MAX_UDP_OPEN) return;
+    for (const entry of noted) {
+      if (entry.hostKey === hostKey && entry.portKey === portKey) return;
+    }
+    noted.push({ hostKey, portKey, hostText: probe.hostText });
+  }
+
+  /** Puts `probe` (answered open) first in its source's list of open probes. */
+  function linkOpen(probe: ProbeState): void {
+    if (probe.open) return;
+    const source = probe.source;
+    const head = source.openHead;
+    probe.open = true;
+    probe.prevOpen = undefined;
+    probe.nextOpen = head;
+    if (head !== undefined) head.prevOpen = probe;
+    source.openHead = probe;
+  }
+
+  /** Takes `probe` out of its source's list of open probes. */
+  function unlinkOpen(probe: ProbeState): void {
+    const { prevOpen, nextOpen } = probe;
+    if (prevOpen === undefined) probe.source.openHead = nextOpen;
+    else prevOpen.nextOpen = nextOpen;
+    if (nextOpen !== undefined) nextOpen.prevOpen = prevOpen;
+    probe.open = false;
+    probe.prevOpen = undefined;
+    probe.nextOpen = undefined;
+  }
+
+  /**
+   * Whether `host` (a host counter) or `port` (a port counter) of a source
+   * is scanned: the host's ports or the port's hosts reached a threshold,
+   * failed or not. The open ports a finding lists are theirs, not those of
+   * the scanner's own connections meanwhile.
+   */
+  function isScanned(host: Counter, port: Counter | undefined): boolean {
+    return host.failed >= failedPortThreshold ||
+      host.distinct >= portThreshold ||
+      (port !== undefined && port.failed >= failedSubnetHostThreshold);
+  }
+
+  /** The open ports of `source`'s scanned hosts and ports (see {@linkcode isScanned}), for its finding. */
+  function openServicesOf(source: SourceState): OpenService[] {
+    const found: OpenService[] = [];
+    for (let probe = source.openHead; probe; probe = probe.nextOpen) {
+      if (!isScanned(probe.host, probe.port)) continue;
+      found.push({
+        hostKey: probe.host.b,
+        portKey: probe.port.b,
+        hostText: probe.hostText,
+      });
+    }
+    const src = source.addressKey;
+    for (const entry of source.udpOpen ?? []) {
+      // Noted when answered: its host may have left the tables since.
+      const host = hostCounters.peek(src, entry.hostKey, 0);
+      if (
+        host !== undefined &&
+        isScanned(host, portCounters.peek(src, entry.portKey, 0))
+      ) found.push(entry);
+    }
+    return found;
   }
 
   /**
@@ -1249,8 +1404,19 @@ export function createPortScanDetector(
       );
       subnetCounters.add(src, portKey, subnetKey, subnet);
     }
-    const probe = probes.spare() ??
-      { source, host, port, subnet, atUs: nowUs, status, answerAck };
+    const probe: ProbeState = probes.spare() ?? {
+      source,
+      host,
+      port,
+      subnet,
+      atUs: nowUs,
+      status,
+      answerAck,
+      hostText: dst,
+      open: false,
+      prevOpen: undefined,
+      nextOpen: undefined,
+    };
     probe.source = source;
     probe.host = host;
     probe.port = port;
@@ -1258,6 +1424,7 @@ export function createPortScanDetector(
     probe.atUs = nowUs;
     probe.status = status;
     probe.answerAck = answerAck;
+    probe.hostText = dst;
     probes.add(src, dstKey, portKey, probe);
     source.probes++;
     noteNewProbe(source, nowUs);
@@ -1265,6 +1432,9 @@ export function createPortScanDetector(
     host.distinct++;
     port.distinct++;
     subnet.distinct++;
+    if (
+      (status === ANSWERED || status === ABANDONED) && isOpenAnswerKey(portKey)
+    ) linkOpen(probe);
     if (status === ANSWERED) {
       source.answered++;
     } else {
@@ -1335,6 +1505,16 @@ export function createPortScanDetector(
     let vertical = false;
     let horizontal = false;
     if (host !== undefined && port !== undefined && subnet !== undefined) {
+      const top = source.topHost;
+      if (host !== top) {
+        if (top === undefined || host.failed > top.failed) {
+          source.secondHost = top;
+          source.topHost = host;
+        } else if (
+          host !== source.secondHost &&
+          host.failed > (source.secondHost?.failed ?? -1)
+        ) source.secondHost = host;
+      }
       vertical = host.distinct >= portThreshold ||
         (host.failed >= failedPortThreshold &&
           host.failed >= minFailedRatio * host.distinct &&
@@ -1360,6 +1540,7 @@ export function createPortScanDetector(
           // crossing: a scan repeated by a host that kept connecting
           // meanwhile): reported afresh, from its own start.
           clearReportMark(source);
+          source.victimNaming = UNDECIDED;
           source.incidentStartUs = Math.max(
             source.failed >= source.answered
               ? source.failedSinceUs
@@ -1391,10 +1572,35 @@ export function createPortScanDetector(
       source.reportedCount > 0 && nowUs - source.lastReportUs >= RESUME_GAP_US
     ) {
       source.incidentStartUs = source.firstNewProbeUs;
+      source.victimNaming = UNDECIDED;
     }
     markReported(source, distinct, nowUs);
     source.newProbes = 0;
-    report(findingOf(source, source.victim !== "", nowUs, config));
+    reportScan(source, nowUs, report);
+  }
+
+  /** Reports `source`'s scan as it stands at `nowUs`. */
+  function reportScan(
+    source: SourceState,
+    nowUs: number,
+    report: FindingSink,
+  ): void {
+    const many = source.victim !== "" &&
+      isManyHosts(source, failedPortThreshold);
+    // An alert's first vertical finding decides whether it names a
+    // victim: the alert lifecycle keeps a victim once named.
+    if (source.victimNaming === UNDECIDED && source.victim !== "") {
+      source.victimNaming = many ? MANY_HOSTS : NAMED;
+    }
+    report(
+      findingOf(
+        source,
+        many || source.victimNaming === MANY_HOSTS,
+        nowUs,
+        config,
+        openServicesOf(source),
+      ),
+    );
   }
 
   return {
@@ -1760,7 +1966,7 @@ export function createPortScanDetector(
           !isFinalReportDue(source, distinct, lastUs)
         ) continue;
         markReported(source, distinct, lastUs);
-        report(findingOf(source, source.victim !== "", lastUs, config));
+        reportScan(source, lastUs, report);
       }
     },
   };
@@ -1852,6 +2058,11 @@ function newSource(
     victimHost: undefined,
     topPortKey: -1,
     topPortHosts: 0,
+    topHost: undefined,
+    secondHost: undefined,
+    victimNaming: UNDECIDED,
+    openHead: undefined,
+    udpOpen: undefined,
     reportedCount: 0,
     lastReportUs: -Infinity,
   };
@@ -1867,6 +2078,30 @@ function noteNewProbe(source: SourceState, nowUs: number): void {
   }
   source.newProbes++;
   source.lastNewProbeUs = nowUs;
+}
+
+/** Whether an answer to a probe of `portKey` says the port is open: a TCP or an SCTP port's (a UDP probe's answer is a router's time exceeded, an IP protocol's says nothing of ports). */
+function isOpenAnswerKey(portKey: number): boolean {
+  return portKey < UDP_PORT_OFFSET || portKey >= SCTP_PORT_OFFSET;
+}
+
+/**
+ * Whether `source`'s probes are spread over several hosts, none with most
+ * of them: the two hosts with the most failed probes have at least
+ * {@linkcode MANY_HOSTS_SECOND_SHARE} as many each as the first (so the
+ * first has at most two thirds of their failed probes), and the second
+ * at least half the vertical threshold's (a scanner's few connections
+ * elsewhere that failed make no second host).
+ */
+function isManyHosts(
+  source: SourceState,
+  failedPortThreshold: number,
+): boolean {
+  const top = source.topHost;
+  const second = source.secondHost;
+  return top !== undefined && second !== undefined &&
+    second.failed >= failedPortThreshold / 2 &&
+    second.failed >= MANY_HOSTS_SECOND_SHARE * top.failed;
 }
 
 /** Whether `portKey` is a UDP port's. */
@@ -2026,12 +2261,17 @@ function crowdFindingOf(
 
 function findingOf(
   source: SourceState,
-  vertical: boolean,
+  many: boolean,
   nowUs: number,
   config: Required<PortScanOptions>,
+  open: readonly OpenService[],
 ): Finding {
   const distinct = source.probes + source.uncounted;
-  const victim = vertical ? source.victim : "";
+  const vertical = source.victim !== "";
+  // A scan of several hosts (`many`: none has most of its probes) is told
+  // as one, naming them; its alert names no victim ("" as a horizontal
+  // scan's) unless its first finding named one.
+  const victim = source.victimNaming === MANY_HOSTS ? "" : source.victim;
   const victimPorts = vertical ? source.victimHost?.distinct ?? 0 : 0;
   // "udp" only for a UDP scan, not for DNS or NTP queries (see the module doc).
   let kindBits = source.kinds & ~KIND_UDP;
@@ -2041,13 +2281,7 @@ function findingOf(
   if (kindBits === 0) kindBits = source.kinds;
   const kinds = KIND_NAMES.filter((_, i) => (kindBits & (1 << i)) !== 0);
   const topPort = source.topPortKey % UDP_PORT_OFFSET;
-  const topPortProtocol = source.topPortKey >= SCTP_PORT_OFFSET
-    ? "sctp"
-    : source.topPortKey >= PROTOCOL_KEY_OFFSET
-    ? "ip-protocol"
-    : isUdpKey(source.topPortKey)
-    ? "udp"
-    : "tcp";
+  const topPortProtocol = protocolOf(source.topPortKey);
   // Past the per-source cap, probes are only counted: every count of ports
   // or hosts is a lower bound.
   const capped = source.uncounted > 0;
@@ -2059,18 +2293,36 @@ function findingOf(
         count === 1 ? "port or IP protocol" : "ports or IP protocols"
       }`
       : countText(count, `${distinct}port`);
-  const what = victim !== ""
-    ? `${atLeast}${ports(victimPorts)} of ${victim}`
-    : `${topPortProtocol}/${topPort} on ${atLeast}${
-      countText(source.topPortHosts, "host")
-    }`;
-  const totals = capped
-    ? `${distinct} probes, the first ${source.probes} counted: at least ${
-      ports(source.ports, "distinct ")
-    } on at least ${countText(source.hosts, "host")}`
-    : `${countText(distinct, "probe")} to ${
-      ports(source.ports, "distinct ")
-    } on ${countText(source.hosts, "host")}`;
+  const failed = `${source.failed} failed${
+    source.abandoned > 0
+      ? `, ${source.abandoned} of them answered and reset half-open`
+      : ""
+  }`;
+  let what: string;
+  if (many) {
+    const probed = capped
+      ? `${distinct} probes, the first ${source.probes} counted`
+      : countText(distinct, "probe");
+    what = `${atLeast}${ports(source.ports)} on ${atLeast}${
+      countText(source.hosts, "host")
+    } (${hostsText(source)}; ${probed}, ${failed})`;
+  } else {
+    const totals = capped
+      ? `${distinct} probes, the first ${source.probes} counted: at least ${
+        ports(source.ports, "distinct ")
+      } on at least ${countText(source.hosts, "host")}`
+      : `${countText(distinct, "probe")} to ${
+        ports(source.ports, "distinct ")
+      } on ${countText(source.hosts, "host")}`;
+    what = `${
+      vertical
+        ? `${atLeast}${ports(victimPorts)} of ${victim}`
+        : `${topPortProtocol}/${topPort} on ${atLeast}${
+          countText(source.topPortHosts, "host")
+        }`
+    } (${totals}, ${failed})`;
+  }
+  const openPorts = openPortsOf(open);
   return {
     kind: "port_scan",
     key: source.address,
@@ -2080,14 +2332,12 @@ function findingOf(
     attacker: source.address,
     victim,
     domain: "",
-    summary:
-      `${source.address} probed ${what} (${totals}, ${source.failed} failed${
-        source.abandoned > 0
-          ? `, ${source.abandoned} of them answered and reset half-open`
-          : ""
-      }) within ${windowText(config.windowUs)}: ${kinds.join("/")} port scan`,
+    summary: `${source.address} probed ${what} within ${
+      windowText(config.windowUs)
+    }: ${kinds.join("/")} port scan${openPorts.summary}`,
     evidence: {
       scanType: vertical ? "vertical" : "horizontal",
+      severalHosts: many,
       distinctPorts: source.ports,
       distinctHosts: source.hosts,
       probes: distinct,
@@ -2097,10 +2347,14 @@ function findingOf(
       halfOpenProbes: source.abandoned,
       uncountedProbes: source.uncounted,
       countsAreLowerBounds: capped,
-      topHost: victim,
+      topHost: source.victim,
       topHostPorts: victimPorts,
       topPort: source.topPortKey < 0 ? -1 : topPort,
       topPortHosts: source.topPortHosts,
+      openPorts: openPorts.ports,
+      openPortCount: openPorts.portCount,
+      openServices: openPorts.services,
+      openServiceCount: open.length,
       samplePorts: [...source.samplePorts],
       sampleSourcePorts: [...source.sampleSourcePorts],
       sampleHosts: [...source.sampleHosts],
@@ -2109,5 +2363,81 @@ function findingOf(
         10,
       windowSeconds: config.windowUs / 1e6,
     },
+  };
+}
+
+/** The protocol of port key `portKey`'s port, as a summary names it. */
+function protocolOf(portKey: number): string {
+  return portKey >= SCTP_PORT_OFFSET
+    ? "sctp"
+    : portKey >= PROTOCOL_KEY_OFFSET
+    ? "ip-protocol"
+    : isUdpKey(portKey)
+    ? "udp"
+    : "tcp";
+}
+
+/** Port key `portKey` as a summary names it: a TCP port by its number, others with their protocol ("137/udp"). */
+function portText(portKey: number): string {
+  const port = portKey % UDP_PORT_OFFSET;
+  return portKey < UDP_PORT_OFFSET
+    ? `${port}`
+    : `${port}/${protocolOf(portKey)}`;
+}
+
+/** The hosts of a scan of several, as its summary names them: the first scanned, then the first others probed, up to {@linkcode MAX_SUMMARY_HOSTS}, and how many more. */
+function hostsText(source: SourceState): string {
+  const named = [source.victim];
+  for (const host of source.sampleHosts) {
+    if (named.length >= MAX_SUMMARY_HOSTS) break;
+    if (host !== source.victim) named.push(host);
+  }
+  const more = source.hosts - named.length;
+  return more > 0 ? `${named.join(", ")} and ${more} more` : named.join(", ");
+}
+
+/**
+ * A finding's open ports (`open`, host:port pairs): the distinct port
+ * numbers, sorted, at most {@linkcode MAX_OPEN_LISTED}, and how many in
+ * all; the pairs ("10.0.2.2:80", "[2001:db8::1]:22", "10.0.0.5:137/udp")
+ * by port and host, as many; and the summary's words for them ("; open:
+ * 22, 80, 137/udp", the first {@linkcode MAX_SUMMARY_OPEN_PORTS} and how
+ * many more).
+ */
+function openPortsOf(open: readonly OpenService[]): {
+  ports: number[];
+  portCount: number;
+  services: string[];
+  summary: string;
+} {
+  if (open.length === 0) {
+    return { ports: [], portCount: 0, services: [], summary: "" };
+  }
+  const byPort = [...open].sort((a, b) =>
+    a.portKey % UDP_PORT_OFFSET - b.portKey % UDP_PORT_OFFSET ||
+    a.portKey - b.portKey || a.hostKey - b.hostKey
+  );
+  const numbers: number[] = [];
+  const keys: number[] = [];
+  for (const { portKey } of byPort) {
+    const port = portKey % UDP_PORT_OFFSET;
+    if (numbers.at(-1) !== port) numbers.push(port);
+    if (keys.at(-1) !== portKey) keys.push(portKey);
+  }
+  const services = byPort.slice(0, MAX_OPEN_LISTED).map(
+    ({ hostKey, portKey, hostText }) => {
+      const host = addressTextOf(hostKey, hostText);
+      const port = portText(portKey);
+      return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    },
+  );
+  const more = keys.length - MAX_SUMMARY_OPEN_PORTS;
+  return {
+    ports: numbers.slice(0, MAX_OPEN_LISTED),
+    portCount: numbers.length,
+    services,
+    summary: `; open: ${
+      keys.slice(0, MAX_SUMMARY_OPEN_PORTS).map(portText).join(", ")
+    }${more > 0 ? ` and ${more} more` : ""}`,
   };
 }

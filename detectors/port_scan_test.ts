@@ -1696,10 +1696,29 @@ Deno.test("port_scan: non-IP and non-probe packets are ignored", () => {
 const SUMMARY_REGEXP =
   / probed (?:at least )?(\d+) ports? of (\S+) \((\d+) probes? to (\d+) distinct ports? on (\d+) hosts?, /;
 
+/** The parts of a scan of several hosts' summary: "<src> probed [at least ]N ports on K hosts (H1, H2…". */
+const SEVERAL_HOSTS_SUMMARY_REGEXP =
+  / probed (?:at least )?(\d+) ports? on (?:at least )?(\d+) hosts \(([^,;]+)[,;]/;
+
 /** Asserts that the finding's victim, its summary's host and its evidence's top host are one host, with the same port count. */
 function assertOneStory(
   finding: Pick<Finding, "summary" | "victim" | "evidence">,
 ): void {
+  if (finding.evidence.severalHosts === true) {
+    // "<src> probed N ports on K hosts (H1, H2…; P probes, …": the
+    // first host scanned first.
+    const many = SEVERAL_HOSTS_SUMMARY_REGEXP.exec(finding.summary);
+    assert.ok(many, finding.summary);
+    const [, ports, hosts, first] = many;
+    assert.equal(Number(ports), finding.evidence.distinctPorts);
+    assert.equal(Number(hosts), finding.evidence.distinctHosts);
+    assert.equal(first, finding.evidence.topHost, finding.summary);
+    assert.ok(
+      finding.victim === "" || finding.victim === first,
+      finding.summary,
+    );
+    return;
+  }
   const parts = SUMMARY_REGEXP.exec(finding.summary);
   assert.ok(parts, finding.summary);
   const [, ports, host, , distinctPorts, hosts] = parts;
@@ -1715,29 +1734,16 @@ function assertOneStory(
 }
 
 Deno.test("port_scan: the victim, the summary's host and the evidence's top host agree, and the victim stays the first host scanned", () => {
-  const hosts = ["10.0.0.5", "10.0.0.6", "10.0.0.7"];
-  // Ports 1–100 of each host in turn (.5:1 .6:1 .7:1 .5:2 …): .5 crosses
-  // first; then 200 more ports of .7 alone, which overtakes it.
-  const packets = times(300, (i) =>
-    tcp({
-      dst: hosts[i % 3]!,
-      dstPort: Math.floor(i / 3) + 1,
-      flags: SYN,
-      atUs: i * 1000,
-    }));
-  for (let i = 0; i < 200; i++) {
-    packets.push(
-      tcp({
-        dst: hosts[2]!,
-        dstPort: 101 + i,
-        flags: SYN,
-        atUs: 300_000 + i * 1000,
-      }),
-    );
-  }
-  // Findings at 43 probes (.5's 15th port), then at 86, 172 and 344.
+  const hosts = ["10.0.0.5", "10.0.0.7"];
+  // Ports 1–100 of .5 alone: it crosses with its 15th; then ports 1–300
+  // of .7 alone, which comes to match it, then overtakes it.
+  const packets = [
+    ...synScan(100, { dst: hosts[0]! }),
+    ...synScan(300, { dst: hosts[1]!, startUs: 100_000 }),
+  ];
+  // Findings at 15 probes (.5's 15th port), then at 30, 60, 120 and 240.
   const findings = run(packets);
-  assert.equal(findings.length, 4);
+  assert.equal(findings.length, 5);
   for (const finding of findings) {
     assert.equal(finding.victim, hosts[0]);
     assertOneStory(finding);
@@ -1745,12 +1751,174 @@ Deno.test("port_scan: the victim, the summary's host and the evidence's top host
   // "N ports of H" counts H's ports alone; the totals come after.
   assert.equal(
     findings[0]?.summary,
-    `${SCANNER} probed 15 ports of 10.0.0.5 (43 probes to 15 distinct ports on 3 hosts, 43 failed) within 5 min: syn port scan`,
+    `${SCANNER} probed 15 ports of 10.0.0.5 (15 probes to 15 distinct ports on 1 host, 15 failed) within 5 min: syn port scan`,
   );
   assert.equal(
-    findings.at(-1)?.summary,
-    `${SCANNER} probed 100 ports of 10.0.0.5 (344 probes to 144 distinct ports on 3 hosts, 344 failed) within 5 min: syn port scan`,
+    findings[3]?.summary,
+    `${SCANNER} probed 100 ports of 10.0.0.5 (120 probes to 100 distinct ports on 2 hosts, 120 failed) within 5 min: syn port scan`,
   );
+  // .7's 140 ports to .5's 100: neither has most of the probes, and the
+  // summary says so, though the alert keeps its victim.
+  assert.equal(
+    findings[4]?.summary,
+    `${SCANNER} probed 140 ports on 2 hosts (10.0.0.5, 10.0.0.7; 240 probes, 240 failed) within 5 min: syn port scan`,
+  );
+  assert.equal(findings[4]?.evidence.severalHosts, true);
+  assert.equal(findings[3]?.evidence.severalHosts, false);
+});
+
+Deno.test("port_scan: a scan of several hosts, none with most of its probes, is told as one of all of them, and its alert names no victim", () => {
+  const hosts = ["10.0.0.5", "10.0.0.6", "10.0.0.7"];
+  // Ports 1–100 of each host in turn (.5:1 .6:1 .7:1 .5:2 …): .5 crosses
+  // first, with 15 failed ports to 14 of each other; then 200 more ports
+  // of .7 alone, which overtakes them.
+  const packets = times(300, (i) =>
+    tcp({
+      dst: hosts[i % 3]!,
+      dstPort: Math.floor(i / 3) + 1,
+      flags: SYN,
+      atUs: i * 1000,
+    }));
+  packets.push(...synScan(200, { dst: hosts[2]!, startUs: 300_000 }));
+  // Findings at 43 probes (.5's 15th port), then at 86, 172 and 344.
+  const findings = run(packets);
+  assert.equal(findings.length, 4);
+  for (const finding of findings) {
+    assert.equal(finding.victim, "");
+    assert.equal(finding.evidence.severalHosts, true);
+    // The first host scanned stays the evidence's top host.
+    assert.equal(finding.evidence.topHost, hosts[0]);
+    assertOneStory(finding);
+  }
+  assert.equal(
+    findings[0]?.summary,
+    `${SCANNER} probed 15 ports on 3 hosts (10.0.0.5, 10.0.0.6, 10.0.0.7; 43 probes, 43 failed) within 5 min: syn port scan`,
+  );
+  assert.equal(findings[0]?.evidence.topHostPorts, 15);
+  // .7 now has 144 ports of 344 probes: still no host with most.
+  assert.equal(
+    findings.at(-1)?.summary,
+    `${SCANNER} probed 144 ports on 3 hosts (10.0.0.5, 10.0.0.6, 10.0.0.7; 344 probes, 344 failed) within 5 min: syn port scan`,
+  );
+  assert.deepEqual(findings.at(-1)?.evidence.sampleHosts, hosts);
+
+  // A scan of one host with a few failed probes elsewhere (the scanner's
+  // own connections) still names its victim.
+  const one = run([
+    ...synScan(5, { dst: hosts[1]! }),
+    ...synScan(15, { dst: hosts[0]!, startUs: 10_000 }),
+  ]);
+  assert.equal(one.length, 1);
+  assert.equal(one[0]?.victim, hosts[0]);
+  assert.equal(one[0]?.evidence.severalHosts, false);
+
+  // Eight hosts: the summary names four, and how many more.
+  const eight = Array.from({ length: 8 }, (_, i) => `10.0.1.${i + 1}`);
+  const wide = run(times(8 * 15, (i) =>
+    tcp({
+      dst: eight[i % 8]!,
+      dstPort: Math.floor(i / 8) + 1,
+      flags: SYN,
+      atUs: i * 1000,
+    })));
+  assert.match(
+    wide[0]!.summary,
+    / probed 15 ports on 8 hosts \(10\.0\.1\.1, 10\.0\.1\.2, 10\.0\.1\.3, 10\.0\.1\.4 and 4 more; 113 probes, 113 failed\)/,
+  );
+  assert.equal(wide[0]!.victim, "");
+});
+
+Deno.test("port_scan: the open ports a scan found are listed, at most 32, with the scanned hosts' answers only", () => {
+  const packets: PacketRecord[] = [];
+  // The scanner's own connection elsewhere, answered: no open port of the scan.
+  packets.push(
+    tcp({ dst: "10.0.0.9", dstPort: 443, flags: SYN, atUs: 0 }),
+    tcp({
+      src: "10.0.0.9",
+      dst: SCANNER,
+      srcPort: 443,
+      dstPort: 40000,
+      flags: SYN | ACK,
+      atUs: 10,
+    }),
+  );
+  // Ports 1–200 of the target, the odd ones open (100 of them), in
+  // descending order so that the list's order is not the probes'.
+  for (let port = 200; port >= 1; port--) {
+    const atUs = 1000 + (200 - port) * 1000;
+    packets.push(tcp({ dstPort: port, flags: SYN, atUs }));
+    if (port % 2 === 1) packets.push(synAck(port, atUs + 100));
+  }
+  const findings = runToTheEnd(packets);
+  const last = findings.at(-1)!;
+  assert.equal(last.victim, TARGET);
+  assert.equal(last.evidence.answeredProbes, 101);
+  assert.deepEqual(
+    last.evidence.openPorts,
+    Array.from({ length: 32 }, (_, i) => 2 * i + 1),
+  );
+  assert.equal(last.evidence.openPortCount, 100);
+  assert.deepEqual(
+    last.evidence.openServices,
+    Array.from({ length: 32 }, (_, i) => `${TARGET}:${2 * i + 1}`),
+  );
+  assert.equal(last.evidence.openServiceCount, 100);
+  assert.match(
+    last.summary,
+    /: syn port scan; open: 1, 3, 5, 7, 9, 11, 13, 15 and 92 more$/,
+  );
+  // Each finding lists what was open by then.
+  for (const finding of findings) {
+    const count = finding.evidence.openPortCount as number;
+    assert.equal(
+      (finding.evidence.openPorts as number[]).length,
+      Math.min(count, 32),
+    );
+  }
+});
+
+Deno.test("port_scan: a UDP port that answers a scan is listed open, a client's answered query is not", () => {
+  const RESOLVER = "10.0.0.53";
+  const packets: PacketRecord[] = [
+    // The scanner's own DNS query, answered.
+    udp({ dst: RESOLVER, srcPort: 5000, dstPort: 53, atUs: 0 }),
+    {
+      ...udp({
+        src: RESOLVER,
+        dst: SCANNER,
+        srcPort: 53,
+        dstPort: 5000,
+        atUs: 10,
+      }),
+      payloadLength: 40,
+      app: "dns",
+      dnsResponse: true,
+    },
+  ];
+  for (let i = 0; i < 30; i++) {
+    const port = 2000 + i;
+    packets.push(udp({ dstPort: port, atUs: 1000 + i * 1000 }));
+    // The fifth probe's port answers; the others stay silent.
+    if (i === 4) {
+      packets.push(
+        {
+          ...udp({
+            src: TARGET,
+            dst: SCANNER,
+            srcPort: port,
+            dstPort: 40000,
+            atUs: 1000 + i * 1000 + 100,
+          }),
+          payloadLength: 20,
+        },
+      );
+    }
+  }
+  const last = runToTheEnd(packets).at(-1)!;
+  assert.equal(last.victim, TARGET);
+  assert.deepEqual(last.evidence.openPorts, [2004]);
+  assert.deepEqual(last.evidence.openServices, [`${TARGET}:2004/udp`]);
+  assert.match(last.summary, /: udp port scan; open: 2004\/udp$/);
 });
 
 Deno.test("port_scan: a horizontal scan is told as one port on many hosts, with no victim", () => {
@@ -1866,9 +2034,10 @@ Deno.test("port_scan: past maxProbesPerSource the counts of ports and hosts say 
   }
 });
 
-Deno.test("port_scan: the connect scan of three hosts (real capture) tells one story: 1000 ports of one victim, 1000 distinct ports on 3 hosts", async () => {
-  // tshark: 10.0.2.15 connects to the same 1000 ports of .2, .3 and .4; it
-  // also queries three resolvers and an NTP server, which answer.
+Deno.test("port_scan: the connect scan of three hosts (real capture) tells one story: 1000 ports of each of 3 hosts, no victim, their open ports", async () => {
+  // tshark: 10.0.2.15 connects to the same 1000 ports of .2, .3 and .4
+  // (about 1092 SYNs each), and each answers on the same 10 ports; it also
+  // queries three resolvers and an NTP server, which answer.
   const file = new URL(
     "../../shared/pcaps/attacks/portscan_tcp-connect-sT_3hosts_plus_arpsweep__tcpconnect.pcap",
     import.meta.url,
@@ -1880,10 +2049,10 @@ Deno.test("port_scan: the connect scan of three hosts (real capture) tells one s
   await readPacketFile(file, (packet) => engine.observe(packet));
   engine.finish();
   assert.ok(events.length > 2);
-  const victim = events[0]!.victim;
-  assert.ok(["10.0.2.2", "10.0.2.3", "10.0.2.4"].includes(victim), victim);
+  // Its probes go to the three hosts in turn: none is the victim.
   for (const alert of events) {
-    assert.equal(alert.victim, victim);
+    assert.equal(alert.victim, "");
+    assert.equal(alert.evidence.severalHosts, true);
     assertOneStory(alert);
   }
   const last = events.at(-1)!;
@@ -1896,13 +2065,23 @@ Deno.test("port_scan: the connect scan of three hosts (real capture) tells one s
     [...(last.evidence.sampleHosts as string[])].sort(),
     ["10.0.2.2", "10.0.2.3", "10.0.2.4"],
   );
+  const open = [80, 135, 445, 1801, 2103, 2105, 2107, 2869, 5357, 16992];
+  assert.deepEqual(last.evidence.openPorts, open);
+  assert.equal(last.evidence.openPortCount, 10);
+  assert.deepEqual(
+    last.evidence.openServices,
+    open.flatMap((port) =>
+      ["10.0.2.2", "10.0.2.3", "10.0.2.4"].map((host) => `${host}:${port}`)
+    ),
+  );
+  assert.equal(last.evidence.answeredProbes, 30);
+  // The first host scanned, then the others in the order first probed.
+  const listed = /\(([^;]+);/.exec(last.summary)![1]!.split(", ");
+  assert.equal(listed[0], last.evidence.topHost);
+  assert.deepEqual([...listed].sort(), ["10.0.2.2", "10.0.2.3", "10.0.2.4"]);
   assert.match(
     last.summary,
-    new RegExp(
-      `^10\\.0\\.2\\.15 probed 1000 ports of ${
-        victim.replaceAll(".", "\\.")
-      } \\(3000 probes to 1000 distinct ports on 3 hosts, \\d+ failed\\) within 5 min: syn/connect port scan$`,
-    ),
+    /^10\.0\.2\.15 probed 1000 ports on 3 hosts \([^;]+; 3000 probes, 2970 failed\) within 5 min: syn\/connect port scan; open: 80, 135, 445, 1801, 2103, 2105, 2107, 2869 and 2 more$/,
   );
 });
 

@@ -116,40 +116,40 @@ async function openServicesOf(
   return open;
 }
 
-let listed = 0;
-for (const name of FILES) {
-  Deno.test(`port_scan: the open ports listed are those tshark shows answering the scan (${name})`, async () => {
-    const file = ATTACKS + name;
-    const alerts = await scanAlertsOf(file);
-    assert.ok(alerts.length > 0, "a port scan alert");
-    for (const alert of alerts) {
-      if (alert.attacker === "") continue;
-      const expected = await openServicesOf(file, alert.attacker);
-      const services = alert.evidence.openServices as string[];
-      assert.equal(alert.evidence.openServiceCount, expected.size);
-      assert.ok(expected.size <= 32, "every pair listed");
-      assert.deepEqual([...services].sort(), [...expected].sort());
-      const ports = [
-        ...new Set(
-          [...expected].map((service) =>
-            Number(/:(\d+)(?:\/udp)?$/.exec(service)![1])
+Deno.test("port_scan: the open ports listed are those tshark shows answering the scan, on every port scan capture", async (t) => {
+  let listed = 0;
+  for (const name of FILES) {
+    await t.step(name, async () => {
+      const file = ATTACKS + name;
+      const alerts = await scanAlertsOf(file);
+      assert.ok(alerts.length > 0, "a port scan alert");
+      for (const alert of alerts) {
+        if (alert.attacker === "") continue;
+        const expected = await openServicesOf(file, alert.attacker);
+        const services = alert.evidence.openServices as string[];
+        assert.equal(alert.evidence.openServiceCount, expected.size);
+        assert.ok(expected.size <= 32, "every pair listed");
+        assert.deepEqual([...services].sort(), [...expected].sort());
+        const ports = [
+          ...new Set(
+            [...expected].map((service) =>
+              Number(/:(\d+)(?:\/udp)?$/.exec(service)![1])
+            ),
           ),
-        ),
-      ].sort((a, b) => a - b);
-      assert.deepEqual(alert.evidence.openPorts, ports);
-      assert.equal(alert.evidence.openPortCount, ports.length);
-      if (ports.length === 0) {
-        assert.ok(!alert.summary.includes("; open:"), alert.summary);
-      } else {
-        assert.match(alert.summary, /; open: \d+/);
+        ].sort((a, b) => a - b);
+        assert.deepEqual(alert.evidence.openPorts, ports);
+        assert.equal(alert.evidence.openPortCount, ports.length);
+        if (ports.length === 0) {
+          assert.ok(!alert.summary.includes("; open:"), alert.summary);
+        } else {
+          assert.match(alert.summary, /; open: \d+/);
+        }
+        listed += expected.size;
       }
-      listed += expected.size;
-    }
-  });
-}
-
-Deno.test("port_scan: the captures' scans found open ports (so the checks above compared some)", () => {
-  // 30 of the connect scan of three hosts, 5 + 3 of two SYN scans, one
-  // UDP port of the UDP scan.
+    });
+  }
+  // The captures' scans found open ports, so the checks compared some: 30
+  // of the connect scan of three hosts, 5 + 3 of two SYN scans, one UDP
+  // port of the UDP scan.
   assert.equal(listed, 39);
 });

@@ -740,7 +740,17 @@ function findingOf(
     : ports <= 1
     ? "its ports"
     : `about ${ports} ports`;
-  const peakMbps = tenths(state.peakByteRate * 8 / 1e6);
+  // The peak is the busiest whole second's; a flood shorter than a second
+  // (or within two) may have run faster than any second counted whole:
+  // its mean over its span then is the peak.
+  const peakRate = Math.round(Math.max(state.peakRate, meanRate));
+  const peakMbps = tenths(
+    Math.max(
+      state.peakByteRate,
+      durationUs > 0 ? state.bytes / (durationUs / 1e6) : 0,
+    ) *
+      8 / 1e6,
+  );
   const now = rate > 0 ? `${Math.round(rate)}/s now, ` : "";
   return {
     kind: "udp_flood",
@@ -755,14 +765,12 @@ function findingOf(
       formatBytes(state.bytes)
     }) to ${to} ${from} in ${
       elapsedText(durationUs)
-    } that it did not answer (${now}peak ${
-      Math.round(state.peakRate)
-    }/s, ${peakMbps} Mbit/s): UDP flood`,
+    } that it did not answer (${now}peak ${peakRate}/s, ${peakMbps} Mbit/s): UDP flood`,
     evidence: {
       datagrams: state.datagrams,
       bytes: state.bytes,
       ratePerSecond: Math.round(rate),
-      peakRatePerSecond: Math.round(state.peakRate),
+      peakRatePerSecond: peakRate,
       peakMegabitsPerSecond: peakMbps,
       meanRatePerSecond: meanRate,
       distinctSources: sources,

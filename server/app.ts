@@ -270,7 +270,13 @@ export function createApp(deps: AppDeps): Hono {
           : `No packet ${n}: the session's packets are numbered 1 to ${packets}`,
       );
     }
-    return c.json({ n, ...publicPacketFields(packet) });
+    return c.json({
+      n,
+      ...publicPacketFields(packet),
+      // The sensor kept the frame's first bytes only (its session PCAP has
+      // the whole frame): a "truncated" packet here is the sensor's cut.
+      ...(sensor.packets.isCut(n) ? { cutBySensor: true } : {}),
+    });
   });
 
   app.get("/api/alerts", (c) => {

@@ -1462,3 +1462,21 @@ Deno.test("GET /api/export/pcap/<session>?filter=: a filter the session's link t
     await close();
   }
 });
+
+Deno.test("GET /api/packets/<n> says when the sensor kept only a frame's first bytes (its own cut, not the capture's snap length)", async () => {
+  const { request, close } = await replayed(
+    `${PCAPS}formats/sll2_http_download_2.6MB__decode-sll2-02.pcap`,
+  );
+  try {
+    // Frame 8 is 7,312 bytes, captured whole; frame 1 is a short SYN.
+    const long = await (await request("/api/packets/8")).json();
+    assert.equal(long.cutBySensor, true);
+    assert.equal(long.capturedLength, 2048);
+    assert.equal(long.wireLength, 7312);
+    const short = await (await request("/api/packets/1")).json();
+    assert.equal(short.cutBySensor, undefined);
+    assert.equal(short.capturedLength, short.wireLength);
+  } finally {
+    await close();
+  }
+});

@@ -172,6 +172,15 @@ export class FrameRing {
     };
   }
 
+  /** Whether the frame with sequence number `sequence` was cut to the ring's snap length (false when not held). */
+  isCut(sequence: number): boolean {
+    const oldest = this.#added - this.#count;
+    if (!(sequence >= oldest && sequence < this.#added)) return false;
+    return this
+      .#cut[(this.#head + (sequence - oldest)) % this.#options.maxFrames] ===
+      1;
+  }
+
   /** Frames held now. */
   get size(): number {
     return this.#count;

@@ -97,6 +97,12 @@ export class RecentPackets {
     return packet && plainPacket(packet);
   }
 
+  /** Whether packet number `n`'s frame was kept cut (longer than the ring's snap length): its fields past the cut are unknown here, though the session PCAP has them. */
+  isCut(n: number): boolean {
+    const sequence = this.#sequences.get(n);
+    return sequence !== undefined && this.#frames.isCut(sequence);
+  }
+
   /** Newest matching rows first, at most `query.limit`. */
   query(query: PacketQuery): PacketRow[] {
     return this.search(query).rows;

@@ -200,14 +200,27 @@ export function packetLayers(record: Record<string, unknown>): PacketLayer[] {
     (v) => named(v, LINK_TYPE_INFO[v]?.description),
   );
   addNumber("On the wire", "wireLength", bytes);
+  const cutBySensor = record.cutBySensor === true;
   addNumber(
     "Captured",
     "capturedLength",
     (v) =>
-      v < num("wireLength") ? `${bytes(v)} (cut by the snap length)` : bytes(v),
+      cutBySensor
+        ? `${
+          bytes(v)
+        } kept by the sensor (the session PCAP has the whole frame)`
+        : v < num("wireLength")
+        ? `${bytes(v)} (cut by the snap length)`
+        : bytes(v),
   );
   if (record.truncated === true) {
-    add("Truncated", "truncated", "a header says the packet is longer");
+    add(
+      "Truncated",
+      "truncated",
+      cutBySensor
+        ? "the sensor keeps a frame's first bytes: fields past them are not shown here"
+        : "a header says the packet is longer",
+    );
   }
   addText("Decode anomaly", "anomaly");
   close("Frame");

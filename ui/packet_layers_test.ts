@@ -132,14 +132,45 @@ Deno.test("packetLayers() shows an ARP request as ARP, with no IP layer", () => 
 });
 
 Deno.test("packetLayers() shows an HTTP request's method, target and host as the packet wrote them", () => {
-  const request = tcpFrame(LAN, {
-    srcPort: 50000,
-    dstPort: 80,
-    flags: TCP_FLAGS.PSH | TCP_FLAGS.ACK,
-  }, new TextEncoder().encode("GET /a,b HTTP/1.1\r\nHost: h.test\r\n\r\n"));
+  const request = tcpFrame(
+    LAN,
+    {
+      srcPort: 50000,
+      dstPort: 80,
+      flags: TCP_FLAGS.PSH | TCP_FLAGS.ACK,
+    },
+    new TextEncoder().encode(
+      "GET /a,b HTTP/1.1\r\nHost: h.test\r\nUser-Agent: curl/8.5.0\r\n\r\n",
+    ),
+  );
   const layers = packetLayers(recordOf(request));
   assert.equal(valueOf(layers, "Application", "HTTP method"), "GET");
   assert.equal(valueOf(layers, "Application", "HTTP target"), "/a,b");
   assert.equal(valueOf(layers, "Application", "HTTP host"), "h.test");
+  assert.equal(valueOf(layers, "Application", "HTTP user agent"), "curl/8.5.0");
   assert.equal(valueOf(layers, "Application", "HTTP status"), undefined);
+});
+
+Deno.test("packetLayers() tells a frame the sensor kept cut from one the capture cut", () => {
+  const frame = tcpFrame(LAN, {
+    srcPort: 50000,
+    dstPort: 80,
+    flags: TCP_FLAGS.PSH | TCP_FLAGS.ACK,
+  }, new Uint8Array(3000));
+  const { packet } = decodeFrame(frame, {
+    timestampUs: 1_700_000_000_000_000,
+    capturedLength: 2048,
+  });
+  const fields = { n: 7, ...publicPacketFields(packet) };
+  const capture = packetLayers(fields);
+  assert.match(
+    valueOf(capture, "Frame", "Captured")!,
+    /\(cut by the snap length\)$/,
+  );
+  const sensor = packetLayers({ ...fields, cutBySensor: true });
+  assert.match(
+    valueOf(sensor, "Frame", "Captured")!,
+    /kept by the sensor \(the session PCAP has the whole frame\)$/,
+  );
+  assert.match(valueOf(sensor, "Frame", "Truncated")!, /^the sensor keeps/);
 });

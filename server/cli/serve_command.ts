@@ -30,7 +30,7 @@ import {
   type StartOptions,
 } from "../sensor.ts";
 import { startServer } from "../serve.ts";
-import { loadUiAssets } from "../ui_assets.ts";
+import { loadUiAssets, uiBuildIsStale } from "../ui_assets.ts";
 import {
   captureFlags,
   cidrList,
@@ -313,6 +313,10 @@ export async function serveCommand(
   if (!ui) {
     console.error(
       "netmirror: the dashboard is not built into this copy (deno task bundle); the API works",
+    );
+  } else if (await uiBuildIsStale()) {
+    console.error(
+      "netmirror: the dashboard in ui/dist is older than its sources in ui/: run `deno task bundle` (`deno task start` does)",
     );
   }
   console.error(

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { uiBuildIsStale } from "../../server/ui_assets.ts";
 import { type Browser, type Page, puppeteer } from "./puppeteer.ts";
 import type {
   ServerWorkerReply,
@@ -13,44 +14,13 @@ import type {
 } from "./server_worker.ts";
 
 const ROOT = new URL("../../", import.meta.url);
-const UI = new URL("ui/", ROOT);
-const DIST = new URL("ui/dist/", ROOT);
-const BUILT_FILES = ["app.js", "app.css", "index.html"];
 
 /** The system Chromium (Debian package `chromium`); never a downloaded browser. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
-async function newestSourceMs(dir: URL): Promise<number> {
-  let newest = 0;
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.name === "dist") continue;
-    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
-    if (entry.isDirectory) {
-      newest = Math.max(newest, await newestSourceMs(url));
-    } else if (/\.(tsx?|css|html)$/.test(entry.name)) {
-      newest = Math.max(newest, (await Deno.stat(url)).mtime?.getTime() ?? 0);
-    }
-  }
-  return newest;
-}
-
-async function oldestBuiltMs(): Promise<number> {
-  let oldest = Infinity;
-  for (const name of BUILT_FILES) {
-    try {
-      const info = await Deno.stat(new URL(name, DIST));
-      oldest = Math.min(oldest, info.mtime?.getTime() ?? 0);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return 0;
-      throw error;
-    }
-  }
-  return oldest;
-}
-
 /** Runs `deno task bundle` unless ui/dist is newer than every UI source file. */
 export async function ensureUiBuilt(): Promise<void> {
-  if (await oldestBuiltMs() > await newestSourceMs(UI)) return;
+  if (!(await uiBuildIsStale())) return;
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "bundle"],
     cwd: ROOT.pathname,

@@ -54,17 +54,24 @@ const uptimeText = computed(() => {
     const snapshot = stats.value;
     const first = snapshot?.firstPacketUs ?? null;
     const last = snapshot?.lastPacketUs ?? null;
-    return first !== null && last !== null
-      ? formatDuration((last - first) / 1e6)
-      : "–";
+    if (first === null || last === null) return "–";
+    const seconds = (last - first) / 1e6;
+    // Tenths below 10 s: a short capture's span is not "0s".
+    return seconds < 10
+      ? `${Math.floor(seconds * 10) / 10}s`
+      : formatDuration(seconds);
   }
   // Frozen while the sensor is unreachable: its session may have ended.
   const end = current.stoppedMs ?? disconnectedMs.value ?? now.value;
   return formatDuration((end - current.startedMs) / 1000);
 });
 
-// The zone of local time now (a DST change moves it).
-const zoneText = computed(() => formatUtcOffset(now.value));
+// The zone of local time at the session's latest packet (a replay of a
+// summer capture in winter shows summer's offset, as its times do), or now.
+const zoneText = computed(() => {
+  const lastUs = stats.value?.lastPacketUs ?? null;
+  return formatUtcOffset(lastUs === null ? now.value : lastUs / 1000);
+});
 
 /** The top bar: capture controls, exports, status pill, counters and uptime. */
 export function Header(): JSX.Element {

@@ -96,3 +96,11 @@ export function formatEndpoint(address: string, port: number): string {
   if (port < 0) return address;
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
+
+/** `text` cut in the middle to at most `maxChars` characters ("a.b…end.example.com"), keeping more of its end: a long host name's domain stays in view. */
+export function middleCut(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const tail = Math.ceil((maxChars - 1) * 0.6);
+  const head = maxChars - 1 - tail;
+  return `${text.slice(0, head)}…${text.slice(text.length - tail)}`;
+}

@@ -8,6 +8,7 @@ import {
   formatEndpoint,
   formatMs,
   formatRate,
+  middleCut,
 } from "./format.ts";
 
 Deno.test("formatCount() is compact SI", () => {
@@ -60,4 +61,14 @@ Deno.test("formatRate() keeps a decimal below 10 per second, so 0.2 is not 0", (
   assert.equal(formatRate(12.4), "12");
   assert.equal(formatRate(20_500), "21k");
   assert.equal(formatRate(Number.NaN), "–");
+});
+
+Deno.test("middleCut() keeps a long name's start and more of its end", () => {
+  assert.equal(middleCut("short.example", 48), "short.example");
+  const name = `${"a".repeat(40)}.login.bank.example.com`;
+  const cut = middleCut(name, 48);
+  assert.equal(cut.length, 48);
+  assert.ok(cut.endsWith(".login.bank.example.com"), cut);
+  assert.ok(cut.startsWith("aaaa"), cut);
+  assert.ok(cut.includes("…"));
 });

@@ -1,7 +1,10 @@
 import type { JSX } from "preact";
-import { formatCount } from "../format.ts";
+import { formatCount, middleCut } from "../format.ts";
 import { stats } from "../state.ts";
 import { clientsText } from "../../detectors/stats/server_names.ts";
+
+/** Characters of a server name shown at most: a longer one is cut in the middle, its domain kept (the whole name in its tooltip). */
+const MAX_NAME_CHARS = 48;
 
 /**
  * The server names clients asked for most over the session: the name a TLS
@@ -32,7 +35,9 @@ export function TopServerNames(): JSX.Element {
           return (
             <li key={entry.name} data-testid="server-name">
               <div class="conversation-hosts" title={entry.name}>
-                <span class="mono">{entry.name}</span>
+                <span class="mono">
+                  {middleCut(entry.name, MAX_NAME_CHARS)}
+                </span>
               </div>
               <div class="conversation-meta">
                 {entry.tlsHellos > 0 && (

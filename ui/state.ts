@@ -10,6 +10,7 @@
  * @module
  */
 
+import { withToast } from "./toast_list.ts";
 import { batch, computed, signal } from "@preact/signals";
 import type { NetworkInterfaceInfo } from "../capture/interfaces.ts";
 import {
@@ -479,12 +480,13 @@ export function toastAlert(toast: Toast): Alert {
 
 function showToast(alert: Alert, escalatedFrom?: Severity): void {
   const key = ++toastKey;
-  toasts.value = [
-    ...toasts.value,
+  toasts.value = withToast(
+    toasts.value,
     escalatedFrom === undefined
       ? { key, alert }
       : { key, alert, escalatedFrom },
-  ].slice(-MAX_TOASTS);
+    MAX_TOASTS,
+  );
   setTimeout(() => dismissToast(key), TOAST_MS);
 }
 

@@ -23,6 +23,16 @@ export const VALIDATE_TIMEOUT_MS = 10_000;
  */
 export const MAX_FILTER_LENGTH = 4096;
 
+/** The "bad_filter" error of a filter longer than {@linkcode MAX_FILTER_LENGTH}, or undefined: checked before tcpdump is asked. */
+export function filterLengthError(filter: string): TcpdumpError | undefined {
+  if (filter.length <= MAX_FILTER_LENGTH) return undefined;
+  return new TcpdumpError(
+    "bad_filter",
+    `BPF filter too long: ${filter.length} characters, at most ${MAX_FILTER_LENGTH}`,
+    "",
+  );
+}
+
 /** The check running now: checks run one at a time (each may take a core for 10 s). */
 let running: Promise<unknown> = Promise.resolve();
 
@@ -38,15 +48,8 @@ export function validateFilter(
   tcpdumpPath = "tcpdump",
   linkType = "EN10MB",
 ): Promise<void> {
-  if (filter.length > MAX_FILTER_LENGTH) {
-    return Promise.reject(
-      new TcpdumpError(
-        "bad_filter",
-        `BPF filter too long: ${filter.length} characters, at most ${MAX_FILTER_LENGTH}`,
-        "",
-      ),
-    );
-  }
+  const tooLong = filterLengthError(filter);
+  if (tooLong !== undefined) return Promise.reject(tooLong);
   // One at a time: many requests at once wait in line rather than start a
   // compiler each, which would take every core and gigabytes.
   const check = running.then(() =>

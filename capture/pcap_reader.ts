@@ -919,6 +919,22 @@ export function startsWithGzipMagic(bytes: Uint8Array, offset = 0): boolean {
   return bytes[offset] === 0x1f && bytes[offset + 1] === 0x8b;
 }
 
+/** The link type a classic pcap file header names (either byte order, µs or ns), as {@linkcode CaptureParser} reads it; -1 when `header` is not one it reads. */
+export function linkTypeOfPcapHeader(header: Uint8Array): number {
+  if (header.length < PCAP_FILE_HEADER_BYTES) return -1;
+  const magic = new DataView(header.buffer, header.byteOffset, 4)
+    .getUint32(0, false);
+  if (captureFormatOfMagic(magic) !== "pcap") return -1;
+  const parser = new CaptureParser();
+  try {
+    parser.push(header.subarray(0, PCAP_FILE_HEADER_BYTES), () => {});
+  } catch (error) {
+    if (error instanceof CaptureFormatError) return -1;
+    throw error;
+  }
+  return parser.linkTypes[0] ?? -1;
+}
+
 /**
  * The capture format a file's first four bytes (read big-endian) announce:
  * a classic pcap magic (µs or ns, either byte order) or a pcapng section

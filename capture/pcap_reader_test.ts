@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { AnomalyCounter } from "./anomalies.ts";
 import { concat } from "./decode/test_helpers.ts";
-import { CaptureFormatError, CaptureParser } from "./pcap_reader.ts";
+import {
+  CaptureFormatError,
+  CaptureParser,
+  linkTypeOfPcapHeader,
+} from "./pcap_reader.ts";
+import { pcapFileHeader } from "./pcap_writer.ts";
 import type { PcapRecord } from "./pcap_record.ts";
 
 // ---------------------------------------------------------------------------
@@ -1017,4 +1022,18 @@ Deno.test("CaptureParser reports a pcapng file cut inside a block", () => {
     cutShb.error,
     /file ends inside the file header \(10 of 12 bytes\)/,
   );
+});
+
+Deno.test("linkTypeOfPcapHeader() reads a classic pcap header's link type in either byte order and clock, and -1 for anything else", async () => {
+  assert.equal(linkTypeOfPcapHeader(pcapFileHeader(228)), 228);
+  assert.equal(linkTypeOfPcapHeader(pcapFileHeader(113, 65535, true)), 113);
+  const bigEndian = await Deno.readFile(
+    new URL(
+      "../../shared/pcaps/formats/bigendian_pcap_pptp__pptp.pcap",
+      import.meta.url,
+    ),
+  );
+  assert.equal(linkTypeOfPcapHeader(bigEndian.subarray(0, 24)), 1);
+  assert.equal(linkTypeOfPcapHeader(pcapFileHeader(1).subarray(0, 23)), -1);
+  assert.equal(linkTypeOfPcapHeader(new Uint8Array(24)), -1);
 });

@@ -30,22 +30,6 @@ export function pcapFileHeader(
   return header;
 }
 
-/** The link type a classic pcap file header names (either byte order, µs or ns), or -1 when `header` is not one. */
-export function linkTypeOfPcapHeader(header: Uint8Array): number {
-  if (header.length < PCAP_FILE_HEADER_LENGTH) return -1;
-  const view = new DataView(
-    header.buffer,
-    header.byteOffset,
-    PCAP_FILE_HEADER_LENGTH,
-  );
-  const magic = view.getUint32(0, true);
-  const littleEndian = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
-  const bigEndian = magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1;
-  if (!littleEndian && !bigEndian) return -1;
-  // The top bits may carry the FCS length (libpcap's LT_LINKTYPE).
-  return view.getUint32(20, littleEndian) & 0x03ff_ffff;
-}
-
 /**
  * Writes the 16-byte record header for a frame into `target` at `offset`.
  * `timestampUs` is µs since the epoch; `wireLength` defaults to the captured

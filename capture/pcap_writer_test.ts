@@ -3,11 +3,9 @@ import { concatBytes } from "./concat_bytes.ts";
 import { CaptureParser } from "./pcap_reader.ts";
 import { LINK_TYPE } from "./pcap_record.ts";
 import {
-  linkTypeOfPcapHeader,
   PCAP_FILE_HEADER_LENGTH,
   PCAP_RECORD_HEADER_LENGTH,
   PcapBuilder,
-  pcapFileHeader,
 } from "./pcap_writer.ts";
 
 /** Frame `n`: 60–9 059 bytes, every byte `n`. */
@@ -70,18 +68,4 @@ Deno.test("PcapBuilder.take() hands out what was added since, and the pieces mak
   pieces.push(...taking.take());
   assert.deepEqual(taking.take(), []);
   assert.deepEqual(concatBytes(pieces), whole.toBytes());
-});
-
-Deno.test("linkTypeOfPcapHeader() reads a classic pcap header's link type in either byte order and clock, and -1 for anything else", async () => {
-  assert.equal(linkTypeOfPcapHeader(pcapFileHeader(228)), 228);
-  assert.equal(linkTypeOfPcapHeader(pcapFileHeader(113, 65535, true)), 113);
-  const bigEndian = await Deno.readFile(
-    new URL(
-      "../../shared/pcaps/formats/bigendian_pcap_pptp__pptp.pcap",
-      import.meta.url,
-    ),
-  );
-  assert.equal(linkTypeOfPcapHeader(bigEndian.subarray(0, 24)), 1);
-  assert.equal(linkTypeOfPcapHeader(pcapFileHeader(1).subarray(0, 23)), -1);
-  assert.equal(linkTypeOfPcapHeader(new Uint8Array(24)), -1);
 });

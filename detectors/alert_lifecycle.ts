@@ -83,6 +83,16 @@ export const ALERT_LIFECYCLE_DEFAULTS = {
   allowlist: {},
 } satisfies Required<Omit<AlertLifecycleOptions, "numbering">>;
 
+/**
+ * How long after an incident's last finding a new one still goes to the
+ * same alert with the defaults: its idle release, then its suppression
+ * (12 min). A detector that ends an incident's state (a flood that paused)
+ * keeps its figures this long, so the alert the next state's findings
+ * merge into tells the whole incident.
+ */
+export const INCIDENT_MEMORY_US = ALERT_LIFECYCLE_DEFAULTS.releaseAfterUs +
+  ALERT_LIFECYCLE_DEFAULTS.suppressionUs;
+
 /** One lifecycle transition, with a snapshot of the alert. */
 export interface AlertEvent {
   type: AlertState;

@@ -105,6 +105,7 @@
  * @module
  */
 
+import { INCIDENT_MEMORY_US } from "./alert_lifecycle.ts";
 import type { PacketRecord } from "../capture/packet_record.ts";
 import { ICMP_TYPE, ICMPV6_TYPE } from "../capture/decode/icmp.ts";
 import { addressTextOf, keptText } from "../capture/decoded_packet.ts";
@@ -346,12 +347,14 @@ export function createIcmpTunnelDetector(
     carried.set(state.clientKey, state.serverKey, 0, carriedOf(state));
   }
 
-  /** Makes `state`'s incident, just started at `nowUs`, go on with its pair's ended one when that ended within {@linkcode TUNNEL_CARRY_US}. */
+  /** Makes `state`'s incident, just started at `nowUs`, go on with its pair's ended one when that ended within {@linkcode INCIDENT_MEMORY_US}: the alert's figures are the whole tunnel's, not its last stretch's. */
   function goOnWithEnded(state: PairState, nowUs: number): void {
     const ended = carried.peek(state.clientKey, state.serverKey, 0);
     if (ended === undefined) return;
     carried.delete(state.clientKey, state.serverKey, 0);
-    if (nowUs - ended.lastMismatchUs < TUNNEL_CARRY_US) addEnded(state, ended);
+    if (nowUs - ended.lastMismatchUs < INCIDENT_MEMORY_US) {
+      addEnded(state, ended);
+    }
   }
 
   /** The last finding of an incident whose figures changed since its last one. */
@@ -693,14 +696,6 @@ function resetRequestPair(
   return entry;
 }
 
-/**
- * How long a pair's ended incident is remembered: the alert lifecycle's
- * idle release (2 min) and suppression (10 min) by default, within which a
- * finding goes to the same alert. An incident that starts again within it
- * goes on with the ended one's counts and start: the alert's figures are
- * the whole tunnel's, not its last stretch's.
- */
-const TUNNEL_CARRY_US = 720_000_000;
 /** Ended incidents remembered at most. */
 const MAX_CARRIED_TUNNELS = 256;
 

@@ -129,6 +129,7 @@
  * @module
  */
 
+import { INCIDENT_MEMORY_US } from "./alert_lifecycle.ts";
 import { endpointKey } from "../capture/decode/address_key.ts";
 import { TCP_FLAGS_FRAGMENTED } from "../capture/decode/tcp.ts";
 import { isUnanswerableSource } from "./addresses.ts";
@@ -295,14 +296,6 @@ const BITMAP_BITS = 8_192;
 /** A flood's per-source state is dropped after this much packet time below the warm-up level, µs. */
 const FLOOD_IDLE_US = 60_000_000;
 
-/**
- * How long a port's ended flood is remembered: the alert lifecycle's idle
- * release (2 min) and suppression (10 min) by default, within which a
- * finding goes to the same alert. A flood that comes back to the port
- * within it goes on with the ended one's totals, start, peaks and sources,
- * as the one alert it merges into is one incident.
- */
-const FLOOD_CARRY_US = 720_000_000;
 /** Ended floods remembered at most (about 1.2 KiB each). */
 const MAX_CARRIED_FLOODS = 64;
 
@@ -1080,7 +1073,7 @@ export function createSynFloodDetector(
       const ended = carried.peek(targetKey, 0, 0);
       if (ended !== undefined) {
         carried.delete(targetKey, 0, 0);
-        if (nowUs - ended.endedUs < FLOOD_CARRY_US) goOn(created, ended);
+        if (nowUs - ended.endedUs < INCIDENT_MEMORY_US) goOn(created, ended);
       }
       target.flood = created;
       floods.set(targetKey, 0, 0, created);
@@ -1513,7 +1506,7 @@ function newFlood(
   };
 }
 
-/** What a port's ended flood hands on to its next one (see {@linkcode FLOOD_CARRY_US}). */
+/** What a port's ended flood hands on to its next one, if that comes within {@linkcode INCIDENT_MEMORY_US}: the alert its findings merge into is one incident. */
 interface CarriedFlood {
   /** Packet time of its port's last SYN. */
   endedUs: number;

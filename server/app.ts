@@ -17,16 +17,16 @@ import { PcapDigests } from "./pcap_digest.ts";
 import { SliceSlots } from "./pcap_slice.ts";
 import { isPcapSearch, searchSessionPcap } from "./pcap_search.ts";
 import type { PacketQuery } from "./packet_row.ts";
-import { MAX_FILTER_LENGTH, validateFilter } from "../capture/bpf.ts";
+import { filterLengthError, validateFilter } from "../capture/bpf.ts";
 import { LINK_TYPE_INFO } from "../capture/protocol_names.ts";
 import { TcpdumpError } from "../capture/tcpdump_errors.ts";
 import { type AlertSlice, buildAlertSlice } from "./alert_slice.ts";
 import { MAX_ACK_NOTE_LENGTH } from "./alert_acks.ts";
 import {
-  linkTypeOfPcapHeader,
   PCAP_FILE_HEADER_LENGTH,
   PcapBuilder,
 } from "../capture/pcap_writer.ts";
+import { linkTypeOfPcapHeader } from "../capture/pcap_reader.ts";
 import { LINK_TYPE } from "../capture/pcap_record.ts";
 import { renderMetrics } from "./metrics.ts";
 import { listReplayFiles, type ReplayFileList } from "./replay_files.ts";
@@ -581,16 +581,12 @@ async function validateBpf(
 ): Promise<void> {
   const linkType = LINK_TYPE_INFO[linkTypeOfPcapHeader(sessionHeader)]?.name;
   try {
-    if (linkType === undefined) {
-      if (filter.length > MAX_FILTER_LENGTH) {
-        throw new SensorError(
-          400,
-          `BPF filter too long: ${filter.length} characters, at most ${MAX_FILTER_LENGTH}`,
-        );
-      }
-      return;
+    if (linkType !== undefined) {
+      await validateFilter(filter, "tcpdump", linkType);
+    } else {
+      const tooLong = filterLengthError(filter);
+      if (tooLong !== undefined) throw tooLong;
     }
-    await validateFilter(filter, "tcpdump", linkType);
   } catch (error) {
     if (error instanceof TcpdumpError && error.code === "bad_filter") {
       throw new SensorError(400, error.message);

@@ -157,9 +157,8 @@ export class FrameRing {
    * at once.
    */
   frame(sequence: number): PcapRecord | undefined {
-    const oldest = this.#added - this.#count;
-    if (!(sequence >= oldest && sequence < this.#added)) return undefined;
-    const i = (this.#head + (sequence - oldest)) % this.#options.maxFrames;
+    const i = this.#slotOf(sequence);
+    if (i < 0) return undefined;
     return {
       timestampUs: this.#timestampUs[i]!,
       subMicrosecondNs: this.#subMicrosecondNs[i]!,
@@ -174,11 +173,15 @@ export class FrameRing {
 
   /** Whether the frame with sequence number `sequence` was cut to the ring's snap length (false when not held). */
   isCut(sequence: number): boolean {
+    const i = this.#slotOf(sequence);
+    return i >= 0 && this.#cut[i] === 1;
+  }
+
+  /** The slot of the frame with sequence number `sequence`, or -1 when the ring no longer (or not yet) holds it. */
+  #slotOf(sequence: number): number {
     const oldest = this.#added - this.#count;
-    if (!(sequence >= oldest && sequence < this.#added)) return false;
-    return this
-      .#cut[(this.#head + (sequence - oldest)) % this.#options.maxFrames] ===
-      1;
+    if (!(sequence >= oldest && sequence < this.#added)) return -1;
+    return (this.#head + (sequence - oldest)) % this.#options.maxFrames;
   }
 
   /** Frames held now. */

@@ -7,6 +7,7 @@
  */
 
 import type { AppHint } from "../packet_record.ts";
+import { isHttpRequestLine } from "./http.ts";
 
 function ascii(text: string): Uint8Array {
   return new TextEncoder().encode(text);
@@ -87,33 +88,3 @@ export function appHint(
   }
   return "";
 }
-
-const HTTP_VERSION = ascii("HTTP/");
-
-/**
- * Whether the request line whose target starts at `bytes[at]` is HTTP's:
- * its target followed by " HTTP/…", or cut by the segment's end before the
- * line ends (a long target). RTSP's and SIP's requests (the same methods,
- * "RTSP/1.0" and "SIP/2.0"), and lines with no version (a Redis inline
- * command, "GET key"), are not.
- */
-function isHttpRequestLine(
-  bytes: Uint8Array,
-  at: number,
-  end: number,
-): boolean {
-  let i = at;
-  while (i < end) {
-    const byte = bytes[i]!;
-    if (byte === SPACE) break;
-    if (byte === CR || byte === LF) return false;
-    i++;
-  }
-  // Cut before the version: a long target, taken as HTTP's.
-  if (end - (i + 1) < HTTP_VERSION.length) return true;
-  return i > at && startsWith(bytes, i + 1, end, HTTP_VERSION);
-}
-
-const SPACE = 0x20;
-const CR = 0x0d;
-const LF = 0x0a;

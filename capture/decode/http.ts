@@ -37,13 +37,45 @@ export function readHttpRequest(
   const methodEnd = indexOfByte(bytes, offset, end, SPACE);
   if (methodEnd < 0) return;
   const uriStart = methodEnd + 1;
-  let uriEnd = uriStart;
-  while (
-    uriEnd < end && bytes[uriEnd] !== SPACE && bytes[uriEnd] !== CR &&
-    bytes[uriEnd] !== LF
-  ) uriEnd++;
+  const uriEnd = targetEnd(bytes, uriStart, end);
   record.httpMethod = printableText(bytes, offset, methodEnd, 16);
   record.httpUri = printableText(bytes, uriStart, uriEnd, MAX_HTTP_URI_CHARS);
+}
+
+/**
+ * Whether the request line whose target starts at `bytes[at]` (after a
+ * method and its space, captured up to `end`) is HTTP's: its target
+ * followed by " HTTP/…", or cut by the segment's end before the line ends
+ * (a long target). RTSP's and SIP's requests (the same methods, "RTSP/1.0"
+ * and "SIP/2.0"), and lines with no version (a Redis inline command, "GET
+ * key"), are not.
+ */
+export function isHttpRequestLine(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+): boolean {
+  const i = targetEnd(bytes, at, end);
+  if (i < end && bytes[i] !== SPACE) return false; // the line ended
+  // Cut before the version: a long target, taken as HTTP's.
+  if (end - (i + 1) < HTTP_VERSION.length) return true;
+  if (i === at) return false;
+  for (let k = 0; k < HTTP_VERSION.length; k++) {
+    if (bytes[i + 1 + k] !== HTTP_VERSION[k]) return false;
+  }
+  return true;
+}
+
+/** "HTTP/" as character codes. */
+const HTTP_VERSION = [..."HTTP/"].map((c) => c.charCodeAt(0));
+
+/** Where the request target starting at `bytes[start]` ends: its space, the line's end, or `end`. */
+function targetEnd(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (
+    i < end && bytes[i] !== SPACE && bytes[i] !== CR && bytes[i] !== LF
+  ) i++;
+  return i;
 }
 
 /**

@@ -231,9 +231,10 @@ export class EveLogger {
    * again each time its severity rises (an "updated" event with
    * `escalatedFrom`), its MITRE technique changes (`reclassifiedFrom`) or
    * it is reopened after its release (`reopened`: its incident came back
-   * within the suppression time), with the new severity, technique, summary and evidence, so that a SIEM
-   * rule on severity or technique sees the change, and once more when it is
-   * released (idle, or at the end of the input) with its final figures.
+   * within the suppression time), with the new severity, technique,
+   * summary and evidence, so that a SIEM rule on severity or technique sees
+   * the change, and once more when it is released (idle, or at the end of
+   * the input) with its final figures.
    * Every record says which (`netmirror.state`); one after the first is
    * stamped with the alert's latest packet time and names what changed
    * (`netmirror.escalated_from`, `netmirror.reclassified_from`,

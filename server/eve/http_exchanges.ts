@@ -70,7 +70,7 @@ export class HttpExchanges {
   ): void {
     if (toServer === this.#requestsToServer || status < 100) return;
     // Interim (100 Continue, 103 Early Hints): the final one follows.
-    if (status >= 100 && status < 200 && status !== 101) return;
+    if (status < 200 && status !== 101) return;
     if (seq === this.#lastResponseSeq) return;
     this.#lastResponseSeq = seq;
     if (this.#skippedResponses > 0) {
